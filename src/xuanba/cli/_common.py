@@ -1,0 +1,61 @@
+"""What every command shares: the workspace option, ``--json`` output and error handling.
+
+Commands are thin shells: parse options, call one library function, print. A
+:class:`~xuanba.errors.XuanbaError` becomes a clean message and its exit code; anything else
+is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from xuanba.errors import XuanbaError
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+WorkspaceOpt = Annotated[
+    Path,
+    typer.Option("--workspace", "-w", help="The workspace file (one DuckDB file).", envvar="XUANBA_WORKSPACE"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary on stdout.")]
+
+
+def emit_json(payload: Any) -> None:
+    """Write one JSON document to stdout (dates and numpy numbers made plain)."""
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=_plain, indent=2) + "\n")
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def handle_errors(func: F) -> F:
+    """Turn XuanbaError into a message on stderr (or JSON with --json) and its exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except XuanbaError as exc:
+            if kwargs.get("as_json"):
+                emit_json(exc.to_dict())
+            else:
+                err_console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,309 @@
+"""The contract every customer-base model follows (scikit-learn's estimator habits).
+
+* The constructor stores options only; ``fit(table)`` validates, learns and returns ``self``.
+* Learned values end in ``_``: ``params_``, ``stderr_``, ``covariance_``, ``loglik_``, ``aic_``,
+  ``bic_``, ``n_customers_``, ``n_distinct_``.
+* Fitting runs on customers **compressed to their distinct histories** with counts as weights,
+  so its cost grows with the number of distinct histories, not of customers.
+* Tables in, tables out: predictions take a table keyed by ``customer_id`` and return a
+  Series / DataFrame keyed the same way; the work is done once per distinct history.
+
+A subclass declares ``param_names``, ``history_columns`` and implements ``_loglik_terms``
+(per-row log-likelihood for given natural parameters) and, optionally, ``_check_identifiable``
+and ``_start``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from xuanba.errors import InputError, ModelError, NotFittedError, SchemaError
+
+ID = "customer_id"
+
+
+def as_frame(data: Any, *, name: str = "table") -> pd.DataFrame:
+    """Turn a pandas/polars DataFrame, an Arrow table, a dict of arrays or an Ibis table into pandas."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    if hasattr(data, "to_pandas"):  # pyarrow.Table, polars.DataFrame, ibis Table
+        return data.to_pandas()
+    if isinstance(data, dict):
+        return pd.DataFrame(data)
+    raise InputError(
+        f"cannot use a {type(data).__name__} as {name}",
+        fix="Pass a pandas or polars DataFrame, an Arrow table or a dict of columns.",
+    )
+
+
+def compress(
+    frame: pd.DataFrame, columns: Sequence[str], weights: np.ndarray | None = None
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Distinct rows of ``columns`` with summed weights, and the map from each row to its group.
+
+    Returns ``(distinct, counts, inverse)`` where ``distinct.iloc[inverse]`` gives back every row.
+    """
+    keys = frame[list(columns)]
+    codes, uniques = pd.MultiIndex.from_frame(keys).factorize()
+    w = np.ones(len(frame)) if weights is None else np.asarray(weights, dtype=float)
+    counts = np.bincount(codes, weights=w, minlength=len(uniques))
+    distinct = uniques.to_frame(index=False)
+    distinct.columns = list(columns)
+    return distinct, counts, codes
+
+
+class Model:
+    """Base class: maximum likelihood on compressed histories, Hessian standard errors, save/load.
+
+    Parameters
+    ----------
+    penalizer
+        L2 penalty on the parameters (0 = plain maximum likelihood), as in lifetimes: it only
+        helps when the likelihood is flat; the published fits use 0.
+    """
+
+    param_names: ClassVar[tuple[str, ...]] = ()
+    history_columns: ClassVar[tuple[str, ...]] = ()
+    weight_column: ClassVar[str | None] = "weights"
+
+    def __init__(self, *, penalizer: float = 0.0) -> None:
+        self.penalizer = penalizer
+
+    # -- the part a subclass writes ------------------------------------------------------------
+    def _loglik_terms(self, params: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
+        """Log-likelihood of each (distinct) row at natural parameters ``params``."""
+        raise NotImplementedError
+
+    def _check_identifiable(self, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
+        """Raise :class:`ModelError` when the data cannot identify the model."""
+
+    def _start(self, data: dict[str, np.ndarray], counts: np.ndarray) -> np.ndarray:
+        """Starting values (natural scale)."""
+        return np.ones(len(self.param_names))
+
+    def _validate(self, frame: pd.DataFrame) -> None:
+        """Check value ranges of the history columns; raise :class:`InputError` with ids."""
+
+    # -- fitting -------------------------------------------------------------------------------
+    def _history(self, data: Any, weights: Any = None) -> tuple[pd.DataFrame, np.ndarray | None]:
+        frame = as_frame(data, name="the history table")
+        missing = [c for c in self.history_columns if c not in frame.columns]
+        if missing:
+            raise SchemaError(
+                f"{type(self).__name__} needs columns {list(self.history_columns)}; missing {missing}",
+                fix=f"Columns found: {list(frame.columns)}. Compute them with xuanba.facts or rename.",
+            )
+        for col in self.history_columns:
+            values = pd.to_numeric(frame[col], errors="coerce")
+            bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+            if bad.any():
+                ids = frame.loc[bad, ID].tolist() if ID in frame.columns else frame.index[bad].tolist()
+                raise InputError(
+                    f"column '{col}' has missing or non-numeric values",
+                    column=col,
+                    count=int(bad.sum()),
+                    examples=ids,
+                    fix="Every customer needs a number here; drop or repair those rows.",
+                )
+        self._validate(frame)
+        w: np.ndarray | None
+        if weights is not None:
+            w = np.asarray(weights, dtype=float)
+        elif self.weight_column and self.weight_column in frame.columns:
+            w = frame[self.weight_column].to_numpy(dtype=float)
+        else:
+            w = None
+        return frame, w
+
+    def fit(self, data: Any, *, weights: Any = None) -> Model:
+        """Fit by maximum likelihood and return ``self``.
+
+        ``data`` is a table with the model's ``history_columns`` (one row per customer, or per
+        distinct history with a ``weights`` column / ``weights`` argument giving counts).
+        """
+        frame, w = self._history(data, weights)
+        distinct, counts, _ = compress(frame, self.history_columns, w)
+        arrays = {c: distinct[c].to_numpy(dtype=float) for c in self.history_columns}
+        self._check_identifiable(arrays, counts)
+
+        def nll(log_params: np.ndarray) -> float:
+            p = np.exp(log_params)
+            terms = self._loglik_terms(p, arrays)
+            value = -float(np.dot(counts, terms))
+            if self.penalizer:
+                value += self.penalizer * float(np.sum(p**2))
+            return value if np.isfinite(value) else 1e300
+
+        x0 = np.log(self._start(arrays, counts))
+        best = None
+        for method in ("L-BFGS-B", "Nelder-Mead"):
+            res = optimize.minimize(
+                nll, x0 if best is None else best.x, method=method,
+                options={"maxiter": 20000} if method == "Nelder-Mead" else {"maxiter": 5000},
+            )
+            if best is None or res.fun < best.fun:
+                best = res
+        assert best is not None
+        # Polish with a second L-BFGS-B run from the best point (cheap, tightens the optimum).
+        res = optimize.minimize(nll, best.x, method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-9})
+        if res.fun <= best.fun:
+            best = res
+        if not np.isfinite(best.fun) or best.fun >= 1e299:
+            raise ModelError(
+                f"{type(self).__name__} could not be fitted: the likelihood is not finite",
+                fix="Check the history columns for impossible values (recency > T, negative counts).",
+            )
+        params = np.exp(best.x)
+        self.params_ = pd.Series(params, index=list(self.param_names), name="estimate")
+        self.loglik_ = -float(best.fun) if not self.penalizer else float(
+            np.dot(counts, self._loglik_terms(params, arrays))
+        )
+        self.n_customers_ = float(counts.sum())
+        self.n_distinct_ = len(distinct)
+        k = len(self.param_names)
+        self.aic_ = 2 * k - 2 * self.loglik_
+        self.bic_ = k * math.log(self.n_customers_) - 2 * self.loglik_
+        self.covariance_ = self._covariance(params, arrays, counts)
+        self.stderr_ = pd.Series(
+            np.sqrt(np.clip(np.diag(self.covariance_), 0, None)), index=list(self.param_names),
+            name="stderr",
+        )
+        self.converged_ = bool(best.success)
+        return self
+
+    def _covariance(self, params: np.ndarray, arrays: dict[str, np.ndarray], counts: np.ndarray) -> np.ndarray:
+        """Inverse of the observed information (negative Hessian of the log-likelihood)."""
+
+        def ll(p: np.ndarray) -> float:
+            return float(np.dot(counts, self._loglik_terms(p, arrays)))
+
+        hess = numerical_hessian(ll, params)
+        try:
+            return np.linalg.inv(-hess)
+        except np.linalg.LinAlgError:
+            return np.full((len(params), len(params)), np.nan)
+
+    # -- reporting -----------------------------------------------------------------------------
+    def _require_fitted(self) -> None:
+        if not hasattr(self, "params_"):
+            raise NotFittedError(
+                f"this {type(self).__name__} is not fitted yet",
+                fix="Call .fit(table) first, or load a saved model with .load(path).",
+            )
+
+    def summary(self) -> pd.DataFrame:
+        """Estimates with standard errors and 95% Wald intervals, one row per parameter."""
+        self._require_fitted()
+        est, se = self.params_, self.stderr_
+        return pd.DataFrame(
+            {
+                "estimate": est,
+                "stderr": se,
+                "lower_95": est - 1.959963984540054 * se,
+                "upper_95": est + 1.959963984540054 * se,
+            }
+        )
+
+    def fit_stats(self) -> dict[str, float]:
+        """Log-likelihood, AIC, BIC and the customer counts."""
+        self._require_fitted()
+        return {
+            "loglik": self.loglik_,
+            "aic": self.aic_,
+            "bic": self.bic_,
+            "n_customers": self.n_customers_,
+            "n_distinct": float(self.n_distinct_),
+        }
+
+    # -- persistence ---------------------------------------------------------------------------
+    def _get_options(self) -> dict[str, Any]:
+        return {"penalizer": self.penalizer}
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write options and fitted values to a JSON file; :meth:`load` reads it back."""
+        self._require_fitted()
+        doc = {
+            "model": type(self).__name__,
+            "options": self._get_options(),
+            "params": self.params_.to_dict(),
+            "covariance": np.asarray(self.covariance_).tolist(),
+            "loglik": self.loglik_,
+            "n_customers": self.n_customers_,
+            "n_distinct": self.n_distinct_,
+            "extra": self._save_extra(),
+        }
+        out = Path(path)
+        out.write_text(json.dumps(doc, indent=2, allow_nan=True), encoding="utf-8")
+        return out
+
+    def _save_extra(self) -> dict[str, Any]:
+        return {}
+
+    def _load_extra(self, extra: dict[str, Any]) -> None:
+        pass
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Model:
+        """Read a model written by :meth:`save`. Called on ``Model`` it returns the saved class."""
+        try:
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read a saved model: {exc}", file=str(path)) from None
+        target = cls
+        if cls is Model or doc.get("model") != cls.__name__:
+            from xuanba.models import MODELS
+
+            by_class = {m.__name__: m for m in MODELS.values()}
+            if doc.get("model") not in by_class:
+                raise InputError(f"unknown model type {doc.get('model')!r}", file=str(path))
+            target = by_class[doc["model"]]
+        model = target(**doc["options"])
+        model.params_ = pd.Series(doc["params"], name="estimate")[list(target.param_names)]
+        model.covariance_ = np.asarray(doc["covariance"], dtype=float)
+        model.stderr_ = pd.Series(
+            np.sqrt(np.clip(np.diag(model.covariance_), 0, None)), index=list(target.param_names),
+            name="stderr",
+        )
+        model.loglik_ = float(doc["loglik"])
+        model.n_customers_ = float(doc["n_customers"])
+        model.n_distinct_ = int(doc["n_distinct"])
+        k = len(target.param_names)
+        model.aic_ = 2 * k - 2 * model.loglik_
+        model.bic_ = k * math.log(model.n_customers_) - 2 * model.loglik_
+        model.converged_ = True
+        model._load_extra(doc.get("extra", {}))
+        return model
+
+    def __repr__(self) -> str:
+        if hasattr(self, "params_"):
+            inner = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
+            return f"{type(self).__name__}({inner})"
+        return f"{type(self).__name__}(penalizer={self.penalizer})"
+
+
+def numerical_hessian(f: Any, x: np.ndarray, rel_step: float = 1e-4) -> np.ndarray:
+    """Central-difference Hessian of a scalar function (steps relative to each coordinate)."""
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    h = rel_step * np.maximum(np.abs(x), 1e-8)
+    hess = np.empty((n, n))
+    f0 = f(x)
+    for i in range(n):
+        ei = np.zeros(n)
+        ei[i] = h[i]
+        hess[i, i] = (f(x + ei) - 2 * f0 + f(x - ei)) / h[i] ** 2
+        for j in range(i + 1, n):
+            ej = np.zeros(n)
+            ej[j] = h[j]
+            val = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (4 * h[i] * h[j])
+            hess[i, j] = hess[j, i] = val
+    return hess
