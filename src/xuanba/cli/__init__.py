@@ -11,6 +11,8 @@ import typer
 from xuanba.cli import facts as _facts
 from xuanba.cli import ingest as _ingest
 from xuanba.cli import models as _models
+from xuanba.cli import rounds as _rounds
+from xuanba.cli import standard as _standard
 
 app = typer.Typer(
     name="xuanba",
@@ -20,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (_ingest, _facts, _models):
+for _module in (_ingest, _facts, _models, _standard, _rounds):
     _module.register(app)
 
 
