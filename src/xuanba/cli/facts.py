@@ -1,9 +1,92 @@
-"""Commands of the facts stage."""
+"""``xuanba facts``: per-customer facts at a cutoff, or calibration facts plus holdout actuals."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
+from xuanba.workspace import DEFAULT_PATH
+
+
+def _date(value: str | None, flag: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        from xuanba.errors import InputError
+
+        raise InputError(f"{flag} {value!r} is not a date", fix=f"Write {flag} as YYYY-MM-DD, e.g. 2026-06-30.") from None
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the app."""
+    """Add ``facts`` to the app."""
+
+    @app.command("facts")
+    @handle_errors
+    def facts(
+        cutoff: Annotated[str | None, typer.Option(help="Facts as of this date (YYYY-MM-DD); default the last transaction's date.")] = None,
+        period: Annotated[str, typer.Option(help="Time unit of recency and T: day, week or month.")] = "week",
+        merge: Annotated[str, typer.Option(help="Merge purchases per calendar 'day' (published convention) or per 'period'.")] = "day",
+        calibration_end: Annotated[str | None, typer.Option(help="End of the calibration period; with --holdout-end adds holdout actuals.")] = None,
+        holdout_end: Annotated[str | None, typer.Option(help="End of the holdout period (YYYY-MM-DD).")] = None,
+        out: Annotated[Path | None, typer.Option(help="Write the facts to .parquet, .csv (UTF-8 BOM) or .xlsx.")] = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Compute one row of facts per customer and store them in the workspace table `facts`."""
+        from xuanba.errors import InputError
+        from xuanba.facts import calibration_holdout, customer_facts, write_table
+        from xuanba.workspace import Workspace
+
+        if period not in ("day", "week", "month"):
+            raise InputError(f"--period {period!r} is not a time unit", fix="Use day, week or month.")
+        if merge not in ("day", "period"):
+            raise InputError(f"--merge {merge!r} is not known", fix="Use day or period.")
+        if (calibration_end is None) != (holdout_end is None):
+            raise InputError(
+                "--calibration-end and --holdout-end go together",
+                fix="Give both to split calibration and holdout, or neither (then use --cutoff).",
+            )
+        with Workspace(workspace, create=False) as ws:
+            if calibration_end is not None:
+                cal, hold = _date(calibration_end, "--calibration-end"), _date(holdout_end, "--holdout-end")
+                table = calibration_holdout(ws, cal, hold, time_unit=period, merge=merge)  # type: ignore[arg-type]
+                as_of = cal
+            else:
+                table = customer_facts(ws, _date(cutoff, "--cutoff"), time_unit=period, merge=merge)  # type: ignore[arg-type]
+                as_of = table["last_purchase"].max() if cutoff is None else _date(cutoff, "--cutoff")
+            with ws.transaction() as con:
+                con.register("_facts_frame", table)
+                con.execute("CREATE OR REPLACE TABLE facts AS SELECT * FROM _facts_frame")
+                con.unregister("_facts_frame")
+        written = str(write_table(table, out)) if out is not None else None
+        summary = {
+            "cutoff": as_of,
+            "time_unit": period,
+            "customers": len(table),
+            "repeat_buyers": int((table["frequency"] > 0).sum()),
+            "repeat_purchases": int(table["frequency"].sum()),
+            "revenue_total": float(table["revenue_total"].sum()),
+            "out": written,
+            "workspace_table": "facts",
+        }
+        if "frequency_holdout" in table.columns:
+            summary["holdout_end"] = _date(holdout_end, "--holdout-end")
+            summary["holdout_purchases"] = int(table["frequency_holdout"].sum())
+        if as_json:
+            emit_json(summary)
+            return
+        grid = Table(title=f"Customer facts as of {as_of} ({period}s)", show_header=False)
+        grid.add_column(style="bold")
+        grid.add_column(justify="right")
+        for key, value in summary.items():
+            if value is None:
+                continue
+            grid.add_row(key.replace("_", " "), f"{value:,.2f}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value))
+        console.print(grid)

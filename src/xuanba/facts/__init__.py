@@ -1,0 +1,26 @@
+"""Per-customer facts at a cutoff: the customer-base statistics, RFM, money windows.
+
+Written once as Ibis expressions (:mod:`xuanba.facts.expressions`) so that DuckDB and Spark run
+the same code; :mod:`xuanba.facts.compute` runs them and returns pandas tables.
+"""
+
+from __future__ import annotations
+
+from xuanba.facts.compute import (
+    calibration_holdout,
+    customer_facts,
+    transactions_table,
+    write_table,
+)
+from xuanba.facts.expressions import DAYS_PER_UNIT, FACT_COLUMNS, customer_facts_expr, holdout_expr
+
+__all__ = [
+    "DAYS_PER_UNIT",
+    "FACT_COLUMNS",
+    "calibration_holdout",
+    "customer_facts",
+    "customer_facts_expr",
+    "holdout_expr",
+    "transactions_table",
+    "write_table",
+]

@@ -1,0 +1,203 @@
+"""Run the fact expressions on an engine and hand back tables.
+
+``source`` can be a :class:`~xuanba.Workspace` (its ``transactions`` table), an Ibis table on any
+backend (DuckDB, Spark, ...), or an in-memory table (pandas, polars, Arrow) with at least
+``customer_id``, ``ts`` and ``amount``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+import pyarrow as pa
+
+from xuanba.errors import DataError, InputError, SchemaError
+from xuanba.facts.expressions import (
+    Merge,
+    TimeUnit,
+    _as_date,
+    customer_facts_expr,
+    holdout_expr,
+)
+from xuanba.workspace import Workspace
+
+REQUIRED = ("customer_id", "ts", "amount")
+
+
+def transactions_table(source: Any) -> ir.Table:
+    """The canonical transactions of ``source`` as an Ibis table (see module docstring)."""
+    if isinstance(source, Workspace):
+        return source.table("transactions")
+    if isinstance(source, ir.Table):
+        table = source
+    else:
+        if hasattr(source, "to_arrow") and not isinstance(source, pd.DataFrame):
+            source = source.to_arrow()  # polars
+        if not isinstance(source, pd.DataFrame) and not hasattr(source, "schema"):
+            raise InputError(
+                f"cannot compute facts from a {type(source).__name__}",
+                fix="Pass a Workspace, an Ibis table, or a pandas/polars/Arrow table of transactions.",
+            )
+        if isinstance(source, pd.DataFrame):  # through Arrow: exact types, no pandas inference
+            source = pa.Table.from_pandas(source, preserve_index=False)
+        table = ibis.memtable(source)
+    missing = [c for c in REQUIRED if c not in table.columns]
+    if missing:
+        raise SchemaError(
+            f"the transactions table lacks {missing}",
+            fix=f"Columns found: {list(table.columns)}. Load the data with `xuanba ingest`, "
+            "which maps and checks them, or rename the columns.",
+        )
+    if not table.ts.type().is_temporal():
+        table = table.mutate(ts=table.ts.cast("timestamp"))
+    return table
+
+
+def _execute(expr: ir.Table, source: Any) -> pd.DataFrame:
+    # Through Arrow rather than ibis's own pandas conversion, which trips a pandas 3.1
+    # deprecation warning (ibis 12) and is slower.
+    if isinstance(source, Workspace):
+        return source.ibis.to_pyarrow(expr).to_pandas()
+    try:
+        backend = expr._find_backend(use_default=False)
+    except Exception:  # an in-memory table: run it on a private DuckDB
+        backend = None
+    if backend is None:
+        backend = ibis.duckdb.connect()
+    if backend.name == "pyspark":  # let Spark hand over Arrow itself (pyspark >= 4)
+        session = backend._session
+        if hasattr(session.sql("SELECT 1"), "toArrow"):
+            return session.sql(backend.compile(expr)).toArrow().to_pandas()
+    return backend.to_pyarrow(expr).to_pandas()
+
+
+def _check_cutoff(tx: ir.Table, cutoff: dt.date, source: Any) -> None:
+    first = _execute(tx.aggregate(first=tx.ts.min(), n=tx.count()), source)
+    if int(first["n"].iloc[0]) == 0:
+        raise DataError("there are no transactions", fix="Load a transaction log with `xuanba ingest`.")
+    earliest = pd.Timestamp(first["first"].iloc[0]).date()
+    if earliest > cutoff:
+        raise DataError(
+            f"no transaction on or before the cutoff {cutoff}: the first one is on {earliest}",
+            fix="Choose a later --cutoff.",
+        )
+
+
+def _finish(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    for col in ("first_purchase", "last_purchase"):
+        frame[col] = pd.to_datetime(frame[col]).dt.date
+    return frame
+
+
+def customer_facts(
+    source: Any,
+    cutoff: dt.date | str | None = None,
+    *,
+    time_unit: TimeUnit = "week",
+    merge: Merge = "day",
+) -> pd.DataFrame:
+    """One row of facts per customer at ``cutoff`` (inclusive), sorted by ``customer_id``.
+
+    Parameters
+    ----------
+    source
+        A :class:`~xuanba.Workspace`, an Ibis table (DuckDB, Spark, ...) or an in-memory table
+        with ``customer_id``, ``ts``, ``amount`` (optional ``cost``, ``is_return``).
+    cutoff
+        Facts use transactions on or before this date; default the last transaction's date.
+    time_unit
+        Unit of ``recency`` and ``T``: ``"day"``, ``"week"`` (7 days) or ``"month"`` (30.4375 days).
+    merge
+        ``"day"``: purchases of one calendar day are one occasion (the published convention);
+        ``"period"``: one occasion per time unit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``FACT_COLUMNS``: ``frequency``, ``recency``, ``T``, ``monetary_value`` (the
+        names customer-base models expect), purchase dates, tenure, orders, revenue and margin
+        over 90/365 days, growth and RFM scores.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...                    "ts": pd.to_datetime(["2026-01-01", "2026-01-15", "2026-01-08"]),
+    ...                    "amount": [10.0, 30.0, 5.0]})
+    >>> f = customer_facts(tx, "2026-01-29")
+    >>> f[["customer_id", "frequency", "recency", "T", "monetary_value"]].to_dict("records")[0]
+    {'customer_id': 'a', 'frequency': 1, 'recency': 2.0, 'T': 4.0, 'monetary_value': 30.0}
+    """
+    tx = transactions_table(source)
+    if cutoff is None:
+        last = _execute(tx.aggregate(last=tx.ts.max()), source)["last"].iloc[0]
+        if pd.isna(last):
+            raise DataError("there are no transactions", fix="Load a transaction log with `xuanba ingest`.")
+        cutoff = pd.Timestamp(last).date()
+    cutoff_d = _as_date(cutoff)
+    _check_cutoff(tx, cutoff_d, source)
+    expr = customer_facts_expr(tx, cutoff_d, time_unit=time_unit, merge=merge)
+    return _finish(_execute(expr, source))
+
+
+def calibration_holdout(
+    source: Any,
+    calibration_end: dt.date | str,
+    holdout_end: dt.date | str,
+    *,
+    time_unit: TimeUnit = "week",
+    merge: Merge = "day",
+) -> pd.DataFrame:
+    """Calibration facts at ``calibration_end`` plus actual holdout purchases and spend.
+
+    Adds ``frequency_holdout``, ``revenue_holdout``, ``monetary_value_holdout`` and
+    ``duration_holdout`` to the facts of every customer first seen in the calibration period.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a"],
+    ...                    "ts": pd.to_datetime(["2026-01-01", "2026-01-15", "2026-02-20"]),
+    ...                    "amount": [10.0, 30.0, 5.0]})
+    >>> h = calibration_holdout(tx, "2026-01-31", "2026-03-31")
+    >>> int(h.loc[0, "frequency_holdout"]), float(h.loc[0, "revenue_holdout"])
+    (1, 5.0)
+    """
+    tx = transactions_table(source)
+    cal = _as_date(calibration_end)
+    hold = _as_date(holdout_end)
+    if hold <= cal:
+        raise DataError(
+            f"the holdout end {hold} is not after the calibration end {cal}",
+            fix="Give --holdout-end a date later than --calibration-end.",
+        )
+    _check_cutoff(tx, cal, source)
+    expr = holdout_expr(tx, cal, hold, time_unit=time_unit, merge=merge)
+    return _finish(_execute(expr, source))
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, *, sheet: str = "facts") -> Path:
+    """Write a table to ``.parquet``, ``.csv`` (UTF-8 with BOM, so Excel reads Chinese) or ``.xlsx``."""
+    out = Path(path)
+    suffix = out.suffix.lower()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".parquet":
+        frame.to_parquet(out, index=False)
+    elif suffix == ".csv":
+        frame.to_csv(out, index=False, encoding="utf-8-sig")
+    elif suffix == ".xlsx":
+        with pd.ExcelWriter(out, engine="openpyxl") as xw:
+            frame.to_excel(xw, sheet_name=sheet, index=False, freeze_panes=(1, 0))
+    else:
+        raise InputError(
+            f"cannot write a '{suffix or 'extensionless'}' file",
+            file=str(out),
+            fix="Name the output .parquet, .csv or .xlsx.",
+        )
+    return out

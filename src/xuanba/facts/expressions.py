@@ -1,0 +1,234 @@
+"""Customer facts written once as Ibis table expressions.
+
+Nothing here touches an engine: every function takes an Ibis table of canonical transactions
+(``customer_id``, ``ts``, ``amount``, optional ``cost``, ``is_return``) and returns an Ibis
+expression, so DuckDB (the workspace) and Spark run the very same code.
+
+Conventions (those of the published customer-base analyses, e.g. Fader, Hardie & Lee 2005):
+
+* A **purchase occasion** is a calendar day on which the customer bought something (a day with
+  at least one line that is not a return); all purchases of one day merge into one occasion.
+  With ``merge="period"`` occasions are merged per time unit instead (one per week, say).
+* ``frequency`` = occasions − 1 (repeat purchases only); ``recency`` = time from the first to the
+  last occasion; ``T`` = time from the first occasion to the cutoff; ``monetary_value`` = mean
+  spend of the repeat occasions (0 when there are none). Time is in days, weeks (7 days) or months
+  (30.4375 days) as asked; a day's spend is the net of everything that day, returns included.
+* Returns on other days lower the revenue and margin windows (they are netted), not the
+  purchase counts. A customer whose every line up to the cutoff is a return has bought nothing
+  in the period and has no row.
+* RFM scores are quintiles 1..5 computed as ``1 + floor(5 * percent_rank)`` (capped at 5), where
+  ties share the percent rank of their lowest member: equal values always get equal scores.
+  R ranks the days since the last purchase (fewer is better), F the number of orders, M the total
+  revenue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+
+TimeUnit = Literal["day", "week", "month"]
+Merge = Literal["day", "period"]
+
+DAYS_PER_UNIT: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 30.4375}
+"""Length of each time unit in days: the one place these constants live."""
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def purchase_days(tx: ir.Table, cutoff: dt.date | str, *, start: dt.date | str | None = None) -> ir.Table:
+    """One row per customer and calendar day up to ``cutoff`` (inclusive).
+
+    Columns: ``customer_id``, ``day``, ``spend`` (net amount of the day), ``cost`` (NULL-safe sum
+    of known costs), ``has_cost``, ``is_purchase`` (a non-return line that day), ``orders``
+    (non-return lines that day).
+    """
+    cutoff_d = _as_date(cutoff)
+    day = tx.ts.date()
+    cond = day <= ibis.literal(cutoff_d)
+    if start is not None:
+        cond &= day > ibis.literal(_as_date(start))
+    t = tx.filter(cond).mutate(day=day)
+    is_ret = t.is_return.fill_null(False) if "is_return" in t.columns else ibis.literal(False)
+    t = t.mutate(_ret=is_ret)
+    has_cost_col = "cost" in t.columns
+    aggs = {
+        "spend": t.amount.cast("float64").sum(),
+        "orders": (~t._ret).cast("int64").sum(),
+        "cost": t.cost.cast("float64").sum() if has_cost_col else ibis.null("float64"),
+        "has_cost": t.cost.notnull().any() if has_cost_col else ibis.literal(False),
+        "costed_spend": (
+            t.amount.cast("float64").sum(where=t.cost.notnull()) if has_cost_col else ibis.null("float64")
+        ),
+    }
+    days = t.group_by(["customer_id", "day"]).aggregate(**aggs)
+    return days.mutate(is_purchase=days.orders > 0)
+
+
+def _days_between(later: ir.Value, earlier: ir.Value) -> ir.Value:
+    return later.delta(earlier, unit="day").cast("float64")
+
+
+def customer_facts_expr(
+    tx: ir.Table,
+    cutoff: dt.date | str,
+    *,
+    time_unit: TimeUnit = "week",
+    merge: Merge = "day",
+) -> ir.Table:
+    """The facts table at ``cutoff`` as an Ibis expression (see the module docstring)."""
+    if time_unit not in DAYS_PER_UNIT:
+        raise ValueError(f"time_unit must be one of {sorted(DAYS_PER_UNIT)}, not {time_unit!r}")
+    cutoff_d = _as_date(cutoff)
+    unit = DAYS_PER_UNIT[time_unit]
+    cut = ibis.literal(cutoff_d)
+    days = purchase_days(tx, cutoff_d)
+    occ = _occasions(days, cutoff_d, unit, merge)
+
+    # BTYD statistics from purchase occasions.
+    btyd = occ.group_by("customer_id").aggregate(
+        first_purchase=occ.occasion.min(),
+        last_purchase=occ.occasion.max(),
+        n_occasions=occ.count(),
+        occasion_spend=occ.spend.sum(),
+        first_spend=occ.spend.argmin(occ.occasion),
+    )
+    # Money and order counts from every day (returns netted).
+    since = {
+        w: days.day > ibis.literal(cutoff_d - dt.timedelta(days=w)) for w in (90, 365)
+    }
+    prev = (days.day > ibis.literal(cutoff_d - dt.timedelta(days=730))) & ~since[365]
+    margin_day = days.costed_spend - days.cost
+    money = days.group_by("customer_id").aggregate(
+        orders=days.orders.sum(),
+        revenue_total=days.spend.sum(),
+        revenue_90d=days.spend.sum(where=since[90]).fill_null(0.0),
+        revenue_365d=days.spend.sum(where=since[365]).fill_null(0.0),
+        revenue_prev_365d=days.spend.sum(where=prev).fill_null(0.0),
+        has_cost=days.has_cost.any(),
+        margin_total=margin_day.sum(),
+        margin_90d=margin_day.sum(where=since[90]),
+        margin_365d=margin_day.sum(where=since[365]),
+    )
+    f = btyd.join(money, "customer_id")
+    frequency = (f.n_occasions - 1).cast("int64")
+    repeat_spend = f.occasion_spend - f.first_spend
+    f = f.mutate(
+        frequency=frequency,
+        recency=_days_between(f.last_purchase, f.first_purchase) / unit,
+        T=_days_between(cut, f.first_purchase) / unit,
+        monetary_value=ibis.ifelse(frequency > 0, repeat_spend / frequency.cast("float64"), 0.0),
+        tenure_days=_days_between(cut, f.first_purchase).cast("int64"),
+        days_since_last=_days_between(cut, f.last_purchase).cast("int64"),
+        growth_365d=ibis.ifelse(
+            f.revenue_prev_365d > 0, f.revenue_365d / f.revenue_prev_365d - 1.0, ibis.null("float64")
+        ),
+        margin_total=ibis.ifelse(f.has_cost, f.margin_total.fill_null(0.0), ibis.null("float64")),
+        margin_90d=ibis.ifelse(f.has_cost, f.margin_90d.fill_null(0.0), ibis.null("float64")),
+        margin_365d=ibis.ifelse(f.has_cost, f.margin_365d.fill_null(0.0), ibis.null("float64")),
+    )
+    f = f.mutate(
+        rfm_r=_quintile(-f.days_since_last),
+        rfm_f=_quintile(f.orders),
+        rfm_m=_quintile(f.revenue_total),
+    )
+    f = f.mutate(
+        rfm_score=f.rfm_r.cast("string").concat(f.rfm_f.cast("string"), f.rfm_m.cast("string"))
+    )
+    return f.select(*FACT_COLUMNS)
+
+
+def _occasions(days: ir.Table, cutoff: dt.date, unit: float, merge: Merge) -> ir.Table:
+    """Purchase occasions: purchase days, or purchase periods counted back from the cutoff."""
+    buys = days.filter(days.is_purchase)
+    if merge == "day":
+        return buys.select("customer_id", occasion=buys.day, spend=buys.spend)
+    if merge != "period":
+        raise ValueError(f"merge must be 'day' or 'period', not {merge!r}")
+    # Periods are counted backwards from the cutoff so that the last period ends on it; an
+    # occasion is dated by the first purchase day inside its period.
+    back = _days_between(ibis.literal(cutoff), buys.day)
+    buys = buys.mutate(_k=(back / unit).floor().cast("int64"))
+    per = buys.group_by(["customer_id", "_k"]).aggregate(occasion=buys.day.min(), spend=buys.spend.sum())
+    return per.select("customer_id", "occasion", "spend")
+
+
+def _quintile(value: ir.NumericValue) -> ir.IntegerValue:
+    pr = ibis.percent_rank().over(ibis.window(order_by=value))
+    return ibis.least((pr * 5).floor().cast("int64") + 1, 5)
+
+
+FACT_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
+    "first_purchase",
+    "last_purchase",
+    "tenure_days",
+    "days_since_last",
+    "orders",
+    "revenue_total",
+    "revenue_90d",
+    "revenue_365d",
+    "revenue_prev_365d",
+    "growth_365d",
+    "margin_total",
+    "margin_90d",
+    "margin_365d",
+    "rfm_r",
+    "rfm_f",
+    "rfm_m",
+    "rfm_score",
+)
+"""Columns of the facts table, in order."""
+
+
+def holdout_expr(
+    tx: ir.Table,
+    calibration_end: dt.date | str,
+    holdout_end: dt.date | str,
+    *,
+    time_unit: TimeUnit = "week",
+    merge: Merge = "day",
+) -> ir.Table:
+    """Calibration facts plus what each customer actually did in the holdout period.
+
+    Adds ``frequency_holdout`` (purchase occasions in (calibration_end, holdout_end]),
+    ``revenue_holdout`` (net spend in the holdout), ``monetary_value_holdout`` (mean spend per
+    holdout occasion, 0 when none) and ``duration_holdout`` (holdout length in the time unit).
+    Only customers whose first purchase falls in the calibration period are returned.
+    """
+    cal = _as_date(calibration_end)
+    hold = _as_date(holdout_end)
+    if hold <= cal:
+        raise ValueError("holdout_end must be after calibration_end")
+    facts = customer_facts_expr(tx, cal, time_unit=time_unit, merge=merge)
+    days = purchase_days(tx, hold, start=cal)
+    occ = _occasions(days, hold, DAYS_PER_UNIT[time_unit], merge)
+    h_occ = occ.group_by("customer_id").aggregate(frequency_holdout=occ.count(), spend_holdout=occ.spend.sum())
+    h_rev = days.group_by("customer_id").aggregate(revenue_holdout=days.spend.sum())
+    out = facts.left_join(h_occ, "customer_id").drop("customer_id_right")
+    out = out.left_join(h_rev, "customer_id").drop("customer_id_right")
+    freq = out.frequency_holdout.fill_null(0).cast("int64")
+    out = out.mutate(
+        frequency_holdout=freq,
+        revenue_holdout=out.revenue_holdout.fill_null(0.0),
+        monetary_value_holdout=ibis.ifelse(
+            freq > 0, out.spend_holdout / freq.cast("float64"), 0.0
+        ),
+        duration_holdout=ibis.literal((hold - cal).days / DAYS_PER_UNIT[time_unit]),
+    )
+    return out.select(
+        *FACT_COLUMNS, "frequency_holdout", "revenue_holdout", "monetary_value_holdout", "duration_holdout"
+    )

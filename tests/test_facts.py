@@ -1,0 +1,251 @@
+"""Customer facts: published CDNOW summary, hand-checked cases, a brute-force reference."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from xuanba import DataError, SchemaError, Workspace
+from xuanba.cli import app
+from xuanba.facts import FACT_COLUMNS, calibration_holdout, customer_facts
+
+CAL_END, HOLD_END = "1997-09-30", "1998-06-30"
+
+
+@pytest.fixture(scope="module")
+def cdnow_tx(shared_data) -> pd.DataFrame:
+    raw = pd.read_parquet(shared_data / "cdnow_sample.parquet")
+    return raw[["customer_id", "timestamp", "amount"]].rename(columns={"timestamp": "ts"})
+
+
+@pytest.fixture(scope="module")
+def cdnow_cal(cdnow_tx) -> pd.DataFrame:
+    return calibration_holdout(cdnow_tx, CAL_END, HOLD_END, time_unit="week")
+
+
+def test_facts_reproduce_published_cdnow_summary(cdnow_cal, shared_data):
+    """Fader, Hardie & Lee (2005) CDNOW 1/10 sample, 39-week calibration to 1997-09-30:
+    the published per-customer summary (frequency, recency, T in weeks, 2 decimals) exactly."""
+    pub = pd.read_csv(shared_data / "cdnow_customers_summary_with_transactions.csv")
+    pub["customer_id"] = pub["ID"].map("{:04d}".format)
+    got = cdnow_cal.merge(pub, on="customer_id", how="outer", indicator=True, suffixes=("", "_pub"))
+    assert (got["_merge"] == "both").all() and len(got) == 2357
+    assert (got["frequency"] == got["x"]).all()
+    np.testing.assert_array_equal(got["recency"].round(2), got["t_x"])
+    np.testing.assert_array_equal(got["T"].round(2), got["T_pub"])
+    # zbar is published to 2 decimals: mean of the day-summed repeat purchases.
+    assert (got["monetary_value"] - got["zbar"]).abs().max() <= 0.005 + 1e-9
+    assert (cdnow_cal["frequency"] == 0).sum() == 1411
+    assert cdnow_cal["frequency"].sum() == 2457
+
+
+def test_holdout_counts_match_published_totals(cdnow_cal):
+    """Same paper: 1,882 repeat transactions in weeks 40-78; 4,339 cumulative by week 78."""
+    assert cdnow_cal["frequency_holdout"].sum() == 1882
+    assert cdnow_cal["frequency"].sum() + cdnow_cal["frequency_holdout"].sum() == 4339
+    assert (cdnow_cal["duration_holdout"] == 39.0).all()
+    # Mean holdout purchases of the x = 0 and x = 1 groups, as published (0.237, 0.697).
+    by_x = cdnow_cal.groupby("frequency")["frequency_holdout"].mean()
+    assert by_x[0] == pytest.approx(0.237, abs=5e-4)
+    assert by_x[1] == pytest.approx(0.697, abs=5e-4)
+
+
+def test_day_facts_are_week_facts_times_seven(cdnow_tx):
+    days = customer_facts(cdnow_tx, CAL_END, time_unit="day")
+    weeks = customer_facts(cdnow_tx, CAL_END, time_unit="week")
+    np.testing.assert_allclose(days["T"], weeks["T"] * 7)
+    np.testing.assert_allclose(days["recency"], weeks["recency"] * 7)
+    assert (days["frequency"] == weeks["frequency"]).all()
+
+
+def _tx(rows):
+    return pd.DataFrame(rows, columns=["customer_id", "ts", "amount", "cost", "is_return"]).assign(
+        ts=lambda d: pd.to_datetime(d["ts"], format="ISO8601")
+    )
+
+
+def test_hand_checked_case_with_returns_windows_and_margin():
+    tx = _tx(
+        [
+            ("a", "2025-01-10 09:00", 100.0, 60.0, False),
+            ("a", "2025-01-10 17:00", 50.0, 30.0, False),  # same day: merged into one occasion
+            ("a", "2026-03-01", 80.0, 50.0, False),
+            ("a", "2026-03-05", -30.0, -18.0, True),  # a return: nets revenue, not a purchase
+            ("a", "2026-06-20", 40.0, None, False),  # no cost known for this line
+            ("b", "2026-06-29", 10.0, 4.0, False),
+            ("c", "2026-07-15", 99.0, 1.0, False),  # after the cutoff: ignored
+        ]
+    )
+    f = customer_facts(tx, "2026-06-30", time_unit="day").set_index("customer_id")
+    assert list(f.columns) == list(FACT_COLUMNS[1:])
+    assert "c" not in f.index
+    a = f.loc["a"]
+    assert a["frequency"] == 2  # 3 purchase days
+    assert a["recency"] == (dt.date(2026, 6, 20) - dt.date(2025, 1, 10)).days
+    assert a["T"] == (dt.date(2026, 6, 30) - dt.date(2025, 1, 10)).days
+    assert a["monetary_value"] == pytest.approx((80 + 40) / 2)
+    assert a["orders"] == 4
+    assert a["revenue_total"] == pytest.approx(240.0)
+    assert a["revenue_90d"] == pytest.approx(40.0)  # 2026-04-01 .. 2026-06-30
+    assert a["revenue_365d"] == pytest.approx(90.0)  # 80 - 30 + 40
+    assert a["revenue_prev_365d"] == pytest.approx(150.0)
+    assert a["growth_365d"] == pytest.approx(90 / 150 - 1)
+    assert a["margin_365d"] == pytest.approx((80 - 50) + (-30 + 18))  # costed lines only
+    assert a["days_since_last"] == 10 and a["tenure_days"] == a["T"]
+    b = f.loc["b"]
+    assert b["frequency"] == 0 and b["monetary_value"] == 0.0 and b["recency"] == 0.0
+    assert np.isnan(b["growth_365d"])
+    assert b["margin_90d"] == pytest.approx(6.0)
+
+
+def test_rfm_ties_share_a_score_and_recent_is_high():
+    tx = _tx(
+        [(f"c{i}", f"2026-06-{i + 1:02d}", 10.0, None, False) for i in range(10)]
+        + [("c9", "2026-06-10", 5.0, None, False), ("c8", "2026-06-09", 5.0, None, False)]
+    )
+    f = customer_facts(tx, "2026-06-30").set_index("customer_id")
+    assert f.loc["c9", "rfm_r"] == 5 and f.loc["c0", "rfm_r"] == 1
+    # c0..c7 all have one order: a tie, so one F score; c8, c9 share the top one.
+    assert f.loc[[f"c{i}" for i in range(8)], "rfm_f"].nunique() == 1
+    assert f.loc["c8", "rfm_f"] == f.loc["c9", "rfm_f"] > f.loc["c0", "rfm_f"]
+    assert f["rfm_score"].str.len().eq(3).all()
+    assert margin_is_null(f)
+
+
+def margin_is_null(f: pd.DataFrame) -> bool:
+    return bool(f["margin_365d"].isna().all())
+
+
+def test_merge_per_period_counts_one_occasion_per_week():
+    tx = _tx(
+        [
+            ("a", "2026-06-03", 1.0, None, False),
+            ("a", "2026-06-05", 1.0, None, False),  # same week (counted back from the cutoff)
+            ("a", "2026-06-20", 1.0, None, False),
+        ]
+    )
+    per_day = customer_facts(tx, "2026-06-30", merge="day")
+    per_week = customer_facts(tx, "2026-06-30", merge="period")
+    assert per_day.loc[0, "frequency"] == 2 and per_week.loc[0, "frequency"] == 1
+
+
+def _reference(tx: pd.DataFrame, cutoff: dt.date) -> pd.DataFrame:
+    """Brute force, one customer at a time, in plain Python."""
+    rows = []
+    for cid, g in tx.groupby("customer_id"):
+        g = g[g["ts"].dt.date <= cutoff]
+        if g.empty:
+            continue
+        spend_by_day: dict[dt.date, float] = {}
+        for ts, amount in zip(g["ts"], g["amount"], strict=True):
+            spend_by_day[ts.date()] = spend_by_day.get(ts.date(), 0.0) + amount
+        days = sorted(spend_by_day)
+        repeat = [spend_by_day[d] for d in days[1:]]
+        rows.append(
+            {
+                "customer_id": cid,
+                "frequency": len(days) - 1,
+                "recency": (days[-1] - days[0]).days / 7,
+                "T": (cutoff - days[0]).days / 7,
+                "monetary_value": sum(repeat) / len(repeat) if repeat else 0.0,
+                "revenue_total": float(g["amount"].sum()),
+            }
+        )
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame(rows).sort_values("customer_id").reset_index(drop=True)
+
+
+tx_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["a", "b", "c", "007", "客户1"]),
+        st.integers(0, 60),
+        st.integers(0, 23),
+        st.integers(1, 10_000).map(lambda c: c / 100),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=tx_rows, seed=st.integers(0, 2**16))
+def test_facts_match_brute_force_and_ignore_row_order(rows, seed):
+    base = dt.datetime(2026, 1, 1)
+    tx = pd.DataFrame(
+        {
+            "customer_id": [r[0] for r in rows],
+            "ts": [base + dt.timedelta(days=r[1], hours=r[2]) for r in rows],
+            "amount": [r[3] for r in rows],
+        }
+    )
+    cutoff = dt.date(2026, 2, 15)
+    expected = _reference(tx, cutoff)
+    shuffled = tx.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    if expected.empty:
+        with pytest.raises(DataError):
+            customer_facts(shuffled, cutoff)
+        return
+    got = customer_facts(shuffled, cutoff)[list(expected.columns)]
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-9)
+
+
+def test_missing_column_and_early_cutoff_are_clear_errors():
+    with pytest.raises(SchemaError, match="lacks \\['amount'\\]"):
+        customer_facts(pd.DataFrame({"customer_id": ["a"], "ts": ["2026-01-01"]}), "2026-02-01")
+    tx = _tx([("a", "2026-03-01", 1.0, None, False)])
+    with pytest.raises(DataError, match="no transaction on or before the cutoff"):
+        customer_facts(tx, "2026-01-01")
+    with pytest.raises(DataError, match="not after the calibration end"):
+        calibration_holdout(tx, "2026-03-01", "2026-02-01")
+
+
+def _workspace_with(tx: pd.DataFrame, path) -> None:
+    with Workspace(path) as ws, ws.transaction() as con:
+        con.register("frame", tx)
+        con.execute("CREATE TABLE transactions AS SELECT * FROM frame")
+
+
+def test_cli_facts_calibration_holdout_json_and_out(cdnow_tx, tmp_path):
+    ws_path = tmp_path / "ws.duckdb"
+    _workspace_with(cdnow_tx, ws_path)
+    out = tmp_path / "facts.parquet"
+    result = CliRunner().invoke(
+        app,
+        ["facts", "--calibration-end", CAL_END, "--holdout-end", HOLD_END,
+         "--workspace", str(ws_path), "--out", str(out), "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["customers"] == 2357
+    assert summary["repeat_purchases"] == 2457
+    assert summary["holdout_purchases"] == 1882
+    written = pd.read_parquet(out)
+    assert len(written) == 2357 and "frequency_holdout" in written.columns
+    with Workspace(ws_path) as ws:
+        assert ws.sql("SELECT count(*) AS n FROM facts")["n"].iloc[0] == 2357
+
+
+def test_cli_facts_bad_input_exits_cleanly(tmp_path):
+    runner = CliRunner()
+    missing = runner.invoke(app, ["facts", "--workspace", str(tmp_path / "none.duckdb")])
+    assert missing.exit_code == 5 and "workspace file not found" in missing.output
+    _workspace_with(_tx([("a", "2026-03-01", 1.0, None, False)]), tmp_path / "w.duckdb")
+    bad_date = runner.invoke(app, ["facts", "--cutoff", "30/06/2026", "--workspace", str(tmp_path / "w.duckdb")])
+    assert bad_date.exit_code == 2 and "YYYY-MM-DD" in bad_date.output
+    early = runner.invoke(app, ["facts", "--cutoff", "2020-01-01", "--workspace", str(tmp_path / "w.duckdb")])
+    assert early.exit_code == 3 and "Traceback" not in early.output
+    for ext in ("csv", "xlsx"):
+        ok = runner.invoke(
+            app, ["facts", "--workspace", str(tmp_path / "w.duckdb"), "--out", str(tmp_path / f"f.{ext}")]
+        )
+        assert ok.exit_code == 0, ok.output
+    assert pd.read_excel(tmp_path / "f.xlsx")["customer_id"].tolist() == ["a"]
+    assert (tmp_path / "f.csv").read_bytes().startswith(b"\xef\xbb\xbf")
