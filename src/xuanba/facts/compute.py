@@ -62,7 +62,7 @@ def _execute(expr: ir.Table, source: Any) -> pd.DataFrame:
     # Through Arrow rather than ibis's own pandas conversion, which trips a pandas 3.1
     # deprecation warning (ibis 12) and is slower.
     if isinstance(source, Workspace):
-        return source.ibis.to_pyarrow(expr).to_pandas()
+        return source.ibis.to_pyarrow(expr).to_pandas(date_as_object=False)
     try:
         backend = expr._find_backend(use_default=False)
     except Exception:  # an in-memory table: run it on a private DuckDB
@@ -72,8 +72,8 @@ def _execute(expr: ir.Table, source: Any) -> pd.DataFrame:
     if backend.name == "pyspark":  # let Spark hand over Arrow itself (pyspark >= 4)
         session = backend._session
         if hasattr(session.sql("SELECT 1"), "toArrow"):
-            return session.sql(backend.compile(expr)).toArrow().to_pandas()
-    return backend.to_pyarrow(expr).to_pandas()
+            return session.sql(backend.compile(expr)).toArrow().to_pandas(date_as_object=False)
+    return backend.to_pyarrow(expr).to_pandas(date_as_object=False)
 
 
 def _check_cutoff(tx: ir.Table, cutoff: dt.date, source: Any) -> None:
@@ -89,9 +89,9 @@ def _check_cutoff(tx: ir.Table, cutoff: dt.date, source: Any) -> None:
 
 
 def _finish(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
     for col in ("first_purchase", "last_purchase"):
-        frame[col] = pd.to_datetime(frame[col]).dt.date
+        if frame[col].dtype == object:
+            frame[col] = pd.to_datetime(frame[col])
     return frame
 
 

@@ -92,34 +92,44 @@ def customer_facts_expr(
     unit = DAYS_PER_UNIT[time_unit]
     cut = ibis.literal(cutoff_d)
     days = purchase_days(tx, cutoff_d)
-    occ = _occasions(days, cutoff_d, unit, merge)
-
-    # BTYD statistics from purchase occasions.
-    btyd = occ.group_by("customer_id").aggregate(
-        first_purchase=occ.occasion.min(),
-        last_purchase=occ.occasion.max(),
-        n_occasions=occ.count(),
-        occasion_spend=occ.spend.sum(),
-        first_spend=occ.spend.argmin(occ.occasion),
-    )
-    # Money and order counts from every day (returns netted).
-    since = {
-        w: days.day > ibis.literal(cutoff_d - dt.timedelta(days=w)) for w in (90, 365)
-    }
+    since = {w: days.day > ibis.literal(cutoff_d - dt.timedelta(days=w)) for w in (90, 365)}
     prev = (days.day > ibis.literal(cutoff_d - dt.timedelta(days=730))) & ~since[365]
     margin_day = days.costed_spend - days.cost
-    money = days.group_by("customer_id").aggregate(
-        orders=days.orders.sum(),
-        revenue_total=days.spend.sum(),
-        revenue_90d=days.spend.sum(where=since[90]).fill_null(0.0),
-        revenue_365d=days.spend.sum(where=since[365]).fill_null(0.0),
-        revenue_prev_365d=days.spend.sum(where=prev).fill_null(0.0),
-        has_cost=days.has_cost.any(),
-        margin_total=margin_day.sum(),
-        margin_90d=margin_day.sum(where=since[90]),
-        margin_365d=margin_day.sum(where=since[365]),
-    )
-    f = btyd.join(money, "customer_id")
+    # Money and order counts come from every day (returns netted) ...
+    money = {
+        "orders": days.orders.sum(),
+        "revenue_total": days.spend.sum(),
+        "revenue_90d": days.spend.sum(where=since[90]).fill_null(0.0),
+        "revenue_365d": days.spend.sum(where=since[365]).fill_null(0.0),
+        "revenue_prev_365d": days.spend.sum(where=prev).fill_null(0.0),
+        "has_cost": days.has_cost.any(),
+        "margin_total": margin_day.sum(),
+        "margin_90d": margin_day.sum(where=since[90]),
+        "margin_365d": margin_day.sum(where=since[365]),
+    }
+    if merge == "day":
+        # ... and, with one occasion per purchase day, the BTYD statistics from the same single
+        # pass over the days (no join: this is the hot path on big data).
+        buy = days.is_purchase
+        f = days.group_by("customer_id").aggregate(
+            first_purchase=days.day.min(where=buy),
+            last_purchase=days.day.max(where=buy),
+            n_occasions=buy.cast("int64").sum(),
+            occasion_spend=days.spend.sum(where=buy),
+            first_spend=days.spend.argmin(days.day, where=buy),
+            **money,
+        )
+        f = f.filter(f.n_occasions > 0)
+    else:
+        occ = _occasions(days, cutoff_d, unit, merge)
+        btyd = occ.group_by("customer_id").aggregate(
+            first_purchase=occ.occasion.min(),
+            last_purchase=occ.occasion.max(),
+            n_occasions=occ.count(),
+            occasion_spend=occ.spend.sum(),
+            first_spend=occ.spend.argmin(occ.occasion),
+        )
+        f = btyd.join(days.group_by("customer_id").aggregate(**money), "customer_id")
     frequency = (f.n_occasions - 1).cast("int64")
     repeat_spend = f.occasion_spend - f.first_spend
     f = f.mutate(
@@ -144,7 +154,7 @@ def customer_facts_expr(
     f = f.mutate(
         rfm_score=f.rfm_r.cast("string").concat(f.rfm_f.cast("string"), f.rfm_m.cast("string"))
     )
-    return f.select(*FACT_COLUMNS)
+    return f.select(*FACT_COLUMNS).order_by("customer_id")
 
 
 def _occasions(days: ir.Table, cutoff: dt.date, unit: float, merge: Merge) -> ir.Table:
@@ -231,4 +241,4 @@ def holdout_expr(
     )
     return out.select(
         *FACT_COLUMNS, "frequency_holdout", "revenue_holdout", "monetary_value_holdout", "duration_holdout"
-    )
+    ).order_by("customer_id")
