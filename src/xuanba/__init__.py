@@ -15,12 +15,14 @@ from xuanba.errors import (
     WorkspaceError,
     XuanbaError,
 )
+from xuanba.facts import FACT_COLUMNS, calibration_holdout, customer_facts
 from xuanba.workspace import Workspace
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DataError",
+    "FACT_COLUMNS",
     "InputError",
     "ModelError",
     "NotFittedError",
@@ -29,4 +31,6 @@ __all__ = [
     "WorkspaceError",
     "XuanbaError",
     "__version__",
+    "calibration_holdout",
+    "customer_facts",
 ]
