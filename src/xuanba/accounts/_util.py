@@ -1,0 +1,40 @@
+"""Small helpers shared by the account modules (column checks, dates)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import pandas as pd
+
+from xuanba.errors import SchemaError
+
+
+def need(df: pd.DataFrame, cols: Iterable[str], table: str) -> None:
+    """Raise SchemaError naming the first required column absent from ``df``."""
+    for col in cols:
+        if col not in df.columns:
+            raise SchemaError(
+                f"{table} table has no column {col!r}", column=col,
+                fix=f"Add or map a {col!r} column (columns present: {', '.join(map(str, df.columns))}).",
+            )
+
+
+def as_ts(value: str | dt.date | pd.Timestamp | None) -> pd.Timestamp | None:
+    """A Timestamp (normalised to midnight) or None."""
+    if value is None:
+        return None
+    return pd.Timestamp(value).normalize()
+
+
+def dates(s: pd.Series) -> pd.Series:
+    """A column as naive datetimes (coercing strings)."""
+    out = pd.to_datetime(s, errors="coerce", format="mixed")
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_localize(None)
+    return out.astype("datetime64[ns]")
+
+
+def ids(s: pd.Series) -> pd.Series:
+    """Customer ids as strings."""
+    return s.astype(str)

@@ -1,0 +1,99 @@
+"""Keep warm: dormant accounts worth a call now, ranked by potential.
+
+Example
+-------
+>>> import pandas as pd
+>>> tx = pd.DataFrame({"customer_id": ["A", "B"], "ts": ["2025-01-01", "2026-05-01"],
+...                    "amount": [500.0, 10.0]})
+>>> kw = keep_warm(tx, as_of="2026-06-01")
+>>> kw["customer_id"].tolist(), kw.attrs["potential_source"]
+(['A'], 'historical revenue')
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from xuanba.accounts._util import as_ts, dates, ids, need
+
+
+def keep_warm(
+    transactions: pd.DataFrame,
+    interactions: pd.DataFrame | None = None,
+    commitments: pd.DataFrame | None = None,
+    potential: pd.Series | pd.DataFrame | None = None,
+    as_of: object = None,
+    no_purchase_days: int = 180,
+    no_contact_days: int = 90,
+    potential_column: str = "clv_3y",
+) -> pd.DataFrame:
+    """Accounts with no current business and no recent contact, highest potential first.
+
+    An account qualifies when it has no purchase in the last ``no_purchase_days``, no open
+    commitment (kept_on blank and not broken) and no interaction in the last
+    ``no_contact_days`` (never contacted counts as no contact).
+
+    Parameters
+    ----------
+    potential : Series or DataFrame, optional
+        Predicted value keyed by customer_id (a Series indexed by id, or a table with
+        ``customer_id`` and ``potential_column``). Without it, historical revenue is used;
+        ``result.attrs["potential_source"]`` says which.
+    as_of : date, optional
+        Default: the last transaction date.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id, potential, last_purchase, days_since_purchase, last_contact,
+        days_since_contact, revenue``, sorted by potential (descending).
+    """
+    need(transactions, ["customer_id", "ts", "amount"], "transactions")
+    ts = dates(transactions["ts"])
+    ref = as_ts(as_of) if as_of is not None else ts.max().normalize()
+    tx = pd.DataFrame({"customer_id": ids(transactions["customer_id"]), "ts": ts,
+                       "amount": pd.to_numeric(transactions["amount"], errors="coerce").fillna(0.0)})
+    tx = tx.loc[tx["ts"] <= ref]
+    g = tx.groupby("customer_id")
+    out = pd.DataFrame({"last_purchase": g["ts"].max(), "revenue": g["amount"].sum().astype(float)})
+    if interactions is not None and len(interactions):
+        need(interactions, ["customer_id", "ts"], "interactions")
+        it = pd.DataFrame({"customer_id": ids(interactions["customer_id"]), "ts": dates(interactions["ts"])})
+        it = it.loc[it["ts"] <= ref]
+        out = out.join(it.groupby("customer_id")["ts"].max().rename("last_contact"), how="left")
+    else:
+        out["last_contact"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    out["days_since_purchase"] = (ref - out["last_purchase"]).dt.days.astype("int64")
+    out["days_since_contact"] = (ref - out["last_contact"]).dt.days.astype("float")
+    open_ids: set[str] = set()
+    if commitments is not None and len(commitments):
+        from xuanba.accounts.commitments import promise_ledger
+
+        led = promise_ledger(commitments, ref)
+        open_ids = set(led.loc[led["state"].isin(["open", "overdue"]), "customer_id"])
+    dormant = (out["days_since_purchase"] > no_purchase_days) & ~out.index.isin(list(open_ids))
+    cold = out["days_since_contact"].isna() | (out["days_since_contact"] > no_contact_days)
+    out = out.loc[dormant & cold].copy()
+    if potential is None:
+        out["potential"] = out["revenue"]
+        source = "historical revenue"
+    else:
+        if isinstance(potential, pd.DataFrame):
+            need(potential, ["customer_id", potential_column], "potential")
+            pot = potential.set_index(ids(potential["customer_id"]))[potential_column]
+            source = potential_column
+        else:
+            pot = potential.copy()
+            pot.index = pot.index.astype(str)
+            source = str(potential.name or "potential")
+        out["potential"] = pd.to_numeric(pot.reindex(out.index), errors="coerce").astype(float)
+    out.index.name = "customer_id"
+    out = out.reset_index()
+    out = out.sort_values(["potential", "customer_id"], ascending=[False, True], kind="stable",
+                          na_position="last").reset_index(drop=True)
+    out["days_since_contact"] = out["days_since_contact"].astype(float).replace({np.inf: np.nan})
+    out = out[["customer_id", "potential", "last_purchase", "days_since_purchase", "last_contact",
+               "days_since_contact", "revenue"]]
+    out.attrs["potential_source"] = source
+    return out

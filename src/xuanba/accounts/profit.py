@@ -1,0 +1,312 @@
+"""Profit by account: activity-based cost-to-serve, the whale curve and size bands.
+
+Cost-to-serve of a customer is the sum over its interactions of ``cost`` where given, else
+``minutes × rate[kind]`` (currency per minute). Profit = revenue − cost of goods − cost-to-serve.
+
+Example
+-------
+>>> import pandas as pd
+>>> tx = pd.DataFrame({"customer_id": ["A", "B"], "ts": ["2026-01-01"] * 2,
+...                    "amount": [100.0, 50.0], "cost": [60.0, 20.0]})
+>>> it = pd.DataFrame({"customer_id": ["A"], "ts": ["2026-01-02"], "kind": ["visit"],
+...                    "minutes": [30]})
+>>> customer_profit(tx, it)["profit"].tolist()
+[-50.0, 30.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from xuanba.accounts._util import as_ts, dates, ids, need
+from xuanba.errors import DataError, InputError
+
+#: Default cost per minute of each kind of activity (currency units per minute). A loaded
+#: field visit costs more per minute than a call; pass ``rates=`` to use your own.
+DEFAULT_RATES: dict[str, float] = {
+    "visit": 3.0, "拜访": 3.0,
+    "meeting": 2.0, "会议": 2.0,
+    "call": 1.0, "电话": 1.0,
+    "wechat": 0.5, "微信": 0.5,
+    "email": 0.5, "邮件": 0.5,
+    "support": 1.0, "服务": 1.0,
+    "default": 1.0,
+}
+
+
+def _window(df: pd.DataFrame, start: object, end: object) -> pd.DataFrame:
+    ts = dates(df["ts"])
+    keep = ts.notna()
+    if start is not None:
+        keep &= ts >= as_ts(start)
+    if end is not None:
+        keep &= ts <= as_ts(end)
+    return df.loc[keep]
+
+
+def cost_to_serve(
+    interactions: pd.DataFrame,
+    rates: Mapping[str, float] | None = None,
+    start: object = None,
+    end: object = None,
+) -> pd.DataFrame:
+    """Activity-based cost-to-serve per customer.
+
+    Parameters
+    ----------
+    interactions : DataFrame
+        ``customer_id, ts`` and optionally ``kind, minutes, cost``.
+    rates : mapping, optional
+        Cost per minute by ``kind``; the ``default`` key prices unknown kinds. Merged over
+        :data:`DEFAULT_RATES`.
+    start, end : date, optional
+        Keep interactions with ``start <= ts <= end``.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id, interactions, minutes, cost_to_serve``.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> it = pd.DataFrame({"customer_id": ["A", "A"], "ts": ["2026-01-01"] * 2,
+    ...                    "kind": ["call", "visit"], "minutes": [10, 10], "cost": [None, 5]})
+    >>> cost_to_serve(it)["cost_to_serve"].tolist()
+    [15.0]
+    """
+    need(interactions, ["customer_id", "ts"], "interactions")
+    table = dict(DEFAULT_RATES)
+    table.update(rates or {})
+    if any((not np.isfinite(v)) or v < 0 for v in table.values()):
+        raise InputError("a rate is negative or not a number", fix="Rates are currency per minute, >= 0.")
+    df = _window(interactions, start, end)
+    kind = df["kind"].astype(str).str.strip().str.lower() if "kind" in df else pd.Series("default", index=df.index)
+    minutes = pd.to_numeric(df["minutes"], errors="coerce") if "minutes" in df else pd.Series(np.nan, index=df.index)
+    cost = pd.to_numeric(df["cost"], errors="coerce") if "cost" in df else pd.Series(np.nan, index=df.index)
+    rate = kind.map(lambda k: table.get(k, table["default"])).astype(float)
+    each = cost.where(cost.notna(), minutes.fillna(0.0) * rate).astype(float)
+    out = pd.DataFrame({"customer_id": ids(df["customer_id"]), "minutes": minutes.fillna(0.0).astype(float),
+                        "cost_to_serve": each})
+    g = out.groupby("customer_id", sort=True)
+    res = g.agg(minutes=("minutes", "sum"), cost_to_serve=("cost_to_serve", "sum"))
+    res.insert(0, "interactions", g.size().astype("int64"))
+    return res.reset_index()
+
+
+def customer_profit(
+    transactions: pd.DataFrame,
+    interactions: pd.DataFrame | None = None,
+    rates: Mapping[str, float] | None = None,
+    start: object = None,
+    end: object = None,
+) -> pd.DataFrame:
+    """Revenue, cost of goods, cost-to-serve and profit per customer.
+
+    Customers appear if they bought or were served in the window. Cost of goods is the
+    transactions' ``cost`` column (0 where absent).
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id, revenue, cogs, cost_to_serve, profit, margin`` (margin = profit /
+        revenue, NaN without revenue), sorted by customer_id.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": ["A"], "ts": ["2026-01-01"], "amount": [10.0]})
+    >>> customer_profit(tx)["margin"].tolist()
+    [1.0]
+    """
+    need(transactions, ["customer_id", "ts", "amount"], "transactions")
+    tx = _window(transactions, start, end)
+    t = pd.DataFrame({
+        "customer_id": ids(tx["customer_id"]),
+        "revenue": pd.to_numeric(tx["amount"], errors="coerce").fillna(0.0).astype(float),
+        "cogs": (pd.to_numeric(tx["cost"], errors="coerce").fillna(0.0).astype(float)
+                 if "cost" in tx else 0.0),
+    })
+    rev = t.groupby("customer_id")[["revenue", "cogs"]].sum()
+    if interactions is not None and len(interactions):
+        cts = cost_to_serve(interactions, rates, start, end).set_index("customer_id")["cost_to_serve"]
+    else:
+        cts = pd.Series(dtype=float, name="cost_to_serve")
+    out = rev.join(cts, how="outer").fillna(0.0)
+    out.index.name = "customer_id"
+    out["profit"] = out["revenue"] - out["cogs"] - out["cost_to_serve"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["margin"] = np.where(out["revenue"] > 0, out["profit"] / out["revenue"].where(out["revenue"] > 0), np.nan)
+    out = out.reset_index().sort_values("customer_id", kind="stable").reset_index(drop=True)
+    out["customer_id"] = out["customer_id"].astype("str")
+    return out[["customer_id", "revenue", "cogs", "cost_to_serve", "profit", "margin"]]
+
+
+def whale_curve(profit: pd.DataFrame) -> pd.DataFrame:
+    """Cumulative profit by customer rank, most profitable first, as % of total profit.
+
+    Parameters
+    ----------
+    profit : DataFrame
+        ``customer_id, profit`` (e.g. from :func:`customer_profit`).
+
+    Returns
+    -------
+    DataFrame
+        ``rank, customer_id, profit, cum_profit, customer_pct, profit_pct``; the last row's
+        ``profit_pct`` is 100. Ties broken by customer_id.
+
+    Raises
+    ------
+    DataError
+        Total profit is zero or negative (a share of it means nothing).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> c = whale_curve(pd.DataFrame({"customer_id": list("ABC"), "profit": [-5.0, 10.0, 5.0]}))
+    >>> c["profit_pct"].round(1).tolist()
+    [100.0, 150.0, 100.0]
+    """
+    need(profit, ["customer_id", "profit"], "profit")
+    df = profit[["customer_id", "profit"]].copy()
+    df["customer_id"] = ids(df["customer_id"])
+    df["profit"] = df["profit"].astype(float)
+    total = float(df["profit"].sum())
+    if not len(df) or total <= 0:
+        raise DataError(
+            f"total profit is {total:,.2f}; the whale curve needs a positive total",
+            fix="Check costs and the window; widen the window or the customer set.",
+        )
+    df = df.sort_values(["profit", "customer_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    df.insert(0, "rank", np.arange(1, len(df) + 1, dtype="int64"))
+    df["cum_profit"] = df["profit"].cumsum()
+    df["customer_pct"] = 100.0 * df["rank"] / len(df)
+    df["profit_pct"] = 100.0 * df["cum_profit"] / total
+    df.loc[df.index[-1], "profit_pct"] = 100.0
+    return df
+
+
+def whale_peak(curve: pd.DataFrame) -> dict[str, float | int | str]:
+    """Where the whale curve peaks and how high.
+
+    Returns
+    -------
+    dict
+        ``customers`` (count up to the peak), ``customer_pct``, ``profit_pct`` and a
+        ``sentence`` such as "the top 38.0 % of customers earn 142.0 % of profit".
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> c = whale_curve(pd.DataFrame({"customer_id": list("ABC"), "profit": [-5.0, 10.0, 5.0]}))
+    >>> whale_peak(c)["customers"]
+    2
+    """
+    i = int(curve["profit_pct"].to_numpy().argmax())
+    row = curve.iloc[i]
+    cpct, ppct = float(row["customer_pct"]), float(row["profit_pct"])
+    return {
+        "customers": int(row["rank"]),
+        "customer_pct": cpct,
+        "profit_pct": ppct,
+        "sentence": f"the top {cpct:.1f} % of customers earn {ppct:.1f} % of profit",
+    }
+
+
+def _band_labels(bands: Sequence[float]) -> list[str]:
+    labels, lo = [], 0.0
+    for b in bands:
+        labels.append(f"top {b:g}%" if lo == 0 else f"next {b - lo:g}% ({lo:g}-{b:g}%)")
+        lo = float(b)
+    labels.append(f"rest ({lo:g}-100%)")
+    return labels
+
+
+def assign_bands(profit: pd.DataFrame, bands: Sequence[float] = (1, 10)) -> pd.Series:
+    """Size band of each customer by revenue rank (cumulative % of customers).
+
+    ``bands=(1, 10)`` gives "top 1%", "next 9% (1-10%)" and "rest (10-100%)". A customer
+    of rank ``r`` among ``n`` is in the first band whose bound ``b`` has ``r <= ceil(b% × n)``
+    (so the top band holds at least one customer).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"customer_id": list("ABCD"), "revenue": [1.0, 9.0, 3.0, 2.0]})
+    >>> assign_bands(p, (25, 50)).tolist()
+    ['rest (50-100%)', 'top 25%', 'next 25% (25-50%)', 'rest (50-100%)']
+    """
+    bs = [float(b) for b in bands]
+    if any(b <= 0 or b >= 100 for b in bs) or bs != sorted(set(bs)):
+        raise InputError(f"bands {bands!r} are not increasing percentages between 0 and 100",
+                         fix="Give increasing cut-offs such as 1,10.")
+    need(profit, ["customer_id", "revenue"], "profit")
+    n = len(profit)
+    order = profit.assign(_id=ids(profit["customer_id"])).sort_values(
+        ["revenue", "_id"], ascending=[False, True], kind="stable")
+    rank = pd.Series(np.arange(1, n + 1), index=order.index)
+    labels = _band_labels(bs)
+    cuts = [int(np.ceil(b / 100 * n - 1e-9)) for b in bs]
+    out = pd.Series(labels[-1], index=profit.index, dtype=object)
+    for lab, cut in zip(reversed(labels[:-1]), reversed(cuts), strict=True):
+        out[rank.reindex(profit.index) <= cut] = lab
+    return out.astype(pd.CategoricalDtype(labels, ordered=True))
+
+
+def size_bands(profit: pd.DataFrame, bands: Sequence[float] = (1, 10)) -> pd.DataFrame:
+    """Revenue, cost of goods, cost-to-serve, profit and margin by revenue size band.
+
+    Returns
+    -------
+    DataFrame
+        One row per band (largest first): ``band, customers, revenue, cogs, cost_to_serve,
+        profit, margin, revenue_share, profit_share``.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"customer_id": list("AB"), "revenue": [10.0, 1.0], "cogs": [9.0, 0.0],
+    ...                   "cost_to_serve": [0.0, 0.0], "profit": [1.0, 1.0]})
+    >>> size_bands(p, (50,))["margin"].tolist()
+    [0.1, 1.0]
+    """
+    df = profit.copy()
+    df["band"] = assign_bands(df, bands)
+    g = df.groupby("band", observed=False)
+    out = g[["revenue", "cogs", "cost_to_serve", "profit"]].sum()
+    out.insert(0, "customers", g.size().astype("int64"))
+    out["margin"] = out["profit"] / out["revenue"].where(out["revenue"] != 0)
+    tr, tp = out["revenue"].sum(), out["profit"].sum()
+    out["revenue_share"] = out["revenue"] / tr if tr else np.nan
+    out["profit_share"] = out["profit"] / tp if tp else np.nan
+    out = out.reset_index()
+    out["band"] = out["band"].astype(str)
+    return out
+
+
+def volume_without_profit(
+    profit: pd.DataFrame, bands: Sequence[float] = (1, 10), min_margin: float = 0.05
+) -> pd.DataFrame:
+    """Accounts in the top revenue bands (all but "rest") whose margin is below ``min_margin``.
+
+    Returns the profit rows of those accounts with their ``band``, lowest margin first.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"customer_id": list("AB"), "revenue": [10.0, 1.0], "profit": [0.1, 1.0],
+    ...                   "margin": [0.01, 1.0]})
+    >>> volume_without_profit(p, (50,))["customer_id"].tolist()
+    ['A']
+    """
+    df = profit.copy()
+    df["band"] = assign_bands(df, bands)
+    rest = df["band"].cat.categories[-1]
+    flag = (df["band"] != rest) & (df["margin"].isna() | (df["margin"] < min_margin))
+    out = df.loc[flag].sort_values(["margin", "customer_id"], kind="stable").reset_index(drop=True)
+    out["band"] = out["band"].astype(str)
+    return out
