@@ -8,7 +8,7 @@ Statuses (each promise has exactly one) at the as-of date:
 * ``overdue`` — past due, not kept, still open;
 * ``open`` — not yet due, not kept.
 
-A ``kept_on`` after the as-of date is ignored (not known yet). A ``status`` of kept/done/已兑现
+Promises made after the as-of date are left out. A ``kept_on`` after the as-of date is ignored (not known yet). A ``status`` of kept/done/已兑现
 without a date counts as kept on time.
 
 Example
@@ -50,7 +50,7 @@ def promise_ledger(commitments: pd.DataFrame, as_of: object) -> pd.DataFrame:
     """
     need(commitments, ["customer_id", "made_on", "due_on"], "commitments")
     ref = as_ts(as_of)
-    df = commitments.copy().reset_index(drop=True)
+    df = commitments.loc[~(dates(commitments["made_on"]) > ref)].copy().reset_index(drop=True)
     df["customer_id"] = ids(df["customer_id"])
     due = dates(df["due_on"])
     kept = dates(df["kept_on"]) if "kept_on" in df else pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")

@@ -1,0 +1,382 @@
+"""``xuanba accounts ...`` and ``xuanba sheet``: account work as thin shells over
+:mod:`xuanba.accounts`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from xuanba.cli._common import JsonOpt, console, emit_json, handle_errors
+
+TxOpt = Annotated[Path, typer.Option("--transactions", "-t", help="Canonical transactions (.csv/.parquet/.xlsx).")]
+OutOpt = Annotated[Path | None, typer.Option(help="Write the result table to .csv, .xlsx or .parquet.")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="As-of date YYYY-MM-DD (default: last transaction or today).")]
+
+
+def _date(value: str | None, flag: str = "--as-of") -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        from xuanba.errors import InputError
+
+        raise InputError(f"{flag} {value!r} is not a date", fix=f"Write {flag} as YYYY-MM-DD.") from None
+
+
+def _bands(text: str) -> tuple[float, ...]:
+    from xuanba.errors import InputError
+
+    try:
+        return tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise InputError(f"--bands {text!r} is not a list of numbers", fix="Write e.g. --bands 1,10.") from None
+
+
+def _side(kind: str, path: Path | None) -> Any:
+    if path is None:
+        return None
+    from xuanba.accounts.sidetables import read_side_table
+
+    table, rejects = read_side_table(kind, path)
+    if len(rejects):
+        from xuanba.cli._common import err_console
+
+        err_console.print(f"{path}: {len(rejects)} {kind} row(s) rejected, first: row "
+                          f"{rejects['row'].iloc[0]} column {rejects['column'].iloc[0]} "
+                          f"({rejects['reason'].iloc[0]})")
+    return table
+
+
+def _show(df: Any, title: str, limit: int = 20) -> None:
+    table = Table(title=title)
+    for col in df.columns:
+        table.add_column(str(col), justify="right" if df[col].dtype.kind in "fiu" else "left")
+    for row in df.head(limit).itertuples(index=False):
+        cells = []
+        for v in row:
+            if isinstance(v, float):
+                cells.append("" if v != v else f"{v:,.2f}")
+            elif hasattr(v, "date"):
+                cells.append(str(v.date()) if v == v else "")
+            else:
+                cells.append("" if v is None else str(v))
+        table.add_row(*cells)
+    console.print(table)
+    if len(df) > limit:
+        console.print(f"… {len(df) - limit:,} more rows (use --out to get them all)")
+
+
+def _finish(df: Any, out: Path | None, as_json: bool, title: str, extra: dict[str, Any] | None = None) -> None:
+    from xuanba.accounts.sidetables import write_output
+
+    if out is not None:
+        write_output(df, out)
+    if as_json:
+        payload: dict[str, Any] = dict(extra or {})
+        payload["rows"] = len(df)
+        payload["out"] = str(out) if out else None
+        payload["table"] = df.head(200).to_dict(orient="records") if out is None else None
+        emit_json(payload)
+        return
+    for k, v in (extra or {}).items():
+        console.print(f"{k}: {v}")
+    _show(df, title)
+    if out is not None:
+        console.print(f"wrote {len(df):,} rows to {out}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``accounts`` (profit, promises, keep-warm, owners, receivables, personas, fields,
+    demo) and ``sheet`` to the app."""
+    acc = typer.Typer(help="Account work: profit by size, promises, keep-warm, owners, receivables, personas.",
+                      no_args_is_help=True)
+    app.add_typer(acc, name="accounts")
+
+    @acc.command("profit")
+    @handle_errors
+    def profit(
+        transactions: TxOpt,
+        interactions: Annotated[Path | None, typer.Option(help="Interactions table (cost-to-serve).")] = None,
+        bands: Annotated[str, typer.Option(help="Revenue size bands, cumulative % of customers.")] = "1,10",
+        min_margin: Annotated[float, typer.Option(help="Top-band accounts below this margin are 'volume without profit'.")] = 0.05,
+        start: Annotated[str | None, typer.Option(help="Window start YYYY-MM-DD.")] = None,
+        end: Annotated[str | None, typer.Option(help="Window end YYYY-MM-DD.")] = None,
+        out: OutOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Profit per customer, the whale curve's peak and the size-band table."""
+        from xuanba.accounts.profit import (
+            customer_profit,
+            size_bands,
+            volume_without_profit,
+            whale_curve,
+            whale_peak,
+        )
+        from xuanba.accounts.sidetables import read_transactions_file
+
+        b = _bands(bands)
+        tx = read_transactions_file(transactions)
+        prof = customer_profit(tx, _side("interactions", interactions), start=_date(start, "--start"), end=_date(end, "--end"))
+        from xuanba.errors import DataError
+
+        try:
+            peak: dict[str, Any] | None = whale_peak(whale_curve(prof))
+        except DataError as exc:
+            peak = {"sentence": f"no whale curve: {exc.message}"}
+        table = size_bands(prof, b)
+        vwp = volume_without_profit(prof, b, min_margin)
+        if out is not None:
+            from xuanba.accounts.sidetables import write_output
+
+            write_output(prof, out)
+        if as_json:
+            emit_json({"whale_peak": peak, "bands": table.to_dict(orient="records"),
+                       "volume_without_profit": vwp["customer_id"].tolist(), "customers": len(prof),
+                       "out": str(out) if out else None})
+            return
+        console.print(f"Whale curve: {peak['sentence']}")
+        _show(table, "Profit by size band")
+        if len(vwp):
+            _show(vwp[["customer_id", "band", "revenue", "profit", "margin"]], "Volume without profit")
+        if out is not None:
+            console.print(f"wrote {len(prof):,} customers' profit to {out}")
+
+    @acc.command("promises")
+    @handle_errors
+    def promises(
+        commitments: Annotated[Path, typer.Option(help="Commitments table.")],
+        as_of: AsOfOpt = None,
+        by: Annotated[str, typer.Option(help="Reliability per 'rep' or 'customer_id'.")] = "rep",
+        window_days: Annotated[int, typer.Option(help="Reliability over promises due in this many days before --as-of.")] = 365,
+        out: OutOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Promise states at a date, reliability per rep/account, and the overdue list."""
+        import pandas as pd
+
+        from xuanba.accounts.commitments import overdue_list, promise_ledger, reliability
+        from xuanba.errors import InputError
+
+        if by not in ("rep", "customer_id"):
+            raise InputError(f"--by {by!r} is not known", fix="Use rep or customer_id.")
+        ref = pd.Timestamp(_date(as_of) or dt.date.today())
+        led = promise_ledger(_side("commitments", commitments), ref)
+        if by not in led:
+            raise InputError("the commitments have no rep column", column="rep", fix="Use --by customer_id or add 负责人/rep.")
+        rel = reliability(led, by=by, start=ref - pd.Timedelta(days=window_days), end=ref)
+        od = overdue_list(led)
+        counts = {s: int((led["state"] == s).sum()) for s in ("kept_on_time", "kept_late", "broken", "overdue", "open")}
+        if out is not None:
+            from xuanba.accounts.sidetables import write_output
+
+            write_output(led, out)
+        if as_json:
+            emit_json({"as_of": ref.date(), "states": counts, "reliability": rel.to_dict(orient="records"),
+                       "overdue": od[["customer_id", "due_on", "days_overdue"]].to_dict(orient="records"),
+                       "out": str(out) if out else None})
+            return
+        console.print("states: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        _show(rel, f"Promise reliability by {by}")
+        cols = [c for c in ("customer_id", "rep", "text", "due_on", "days_overdue") if c in od]
+        _show(od[cols], "Overdue promises")
+
+    @acc.command("keep-warm")
+    @handle_errors
+    def keep_warm_cmd(
+        transactions: TxOpt,
+        interactions: Annotated[Path | None, typer.Option(help="Interactions table.")] = None,
+        commitments: Annotated[Path | None, typer.Option(help="Commitments (open ones mean current business).")] = None,
+        potential: Annotated[Path | None, typer.Option(help="Table with customer_id and a potential column (e.g. clv_3y).")] = None,
+        potential_column: Annotated[str, typer.Option(help="Column of --potential to rank by.")] = "clv_3y",
+        as_of: AsOfOpt = None,
+        no_purchase_days: Annotated[int, typer.Option(help="No purchase for more than this many days.")] = 180,
+        no_contact_days: Annotated[int, typer.Option(help="No contact for more than this many days.")] = 90,
+        out: OutOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Dormant, uncontacted accounts worth a call now, by potential."""
+        from xuanba.accounts.keepwarm import keep_warm
+        from xuanba.accounts.sidetables import read_transactions_file
+
+        pot = None
+        if potential is not None:
+            from xuanba.accounts.sidetables import load_table
+
+            pot = load_table(potential)
+        res = keep_warm(read_transactions_file(transactions), _side("interactions", interactions),
+                        _side("commitments", commitments), pot, _date(as_of), no_purchase_days,
+                        no_contact_days, potential_column)
+        _finish(res, out, as_json, "Keep warm", {"ranked by": res.attrs["potential_source"]})
+
+    @acc.command("owners")
+    @handle_errors
+    def owners(
+        customers: Annotated[Path, typer.Option(help="Customers table with owner (负责人).")],
+        transactions: TxOpt,
+        contacts: Annotated[Path | None, typer.Option(help="Contacts table.")] = None,
+        interactions: Annotated[Path | None, typer.Option(help="Interactions (reps touching each account).")] = None,
+        as_of: AsOfOpt = None,
+        out: OutOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Share of revenue held by each owner (with Herfindahl index) and single-threaded accounts."""
+        from xuanba.accounts.owners import owner_concentration, single_threaded
+        from xuanba.accounts.sidetables import read_transactions_file
+
+        tx = read_transactions_file(transactions)
+        cu = _side("customers", customers)
+        value = tx.groupby(tx["customer_id"].astype(str))["amount"].sum()
+        conc = owner_concentration(cu, value)
+        st = single_threaded(cu, _side("contacts", contacts), _side("interactions", interactions), _date(as_of))
+        flagged = st.loc[st["single_threaded"]]
+        if out is not None:
+            from xuanba.accounts.sidetables import write_output
+
+            write_output(st, out)
+        if as_json:
+            emit_json({"hhi": conc.attrs["hhi"], "owners": conc.to_dict(orient="records"),
+                       "single_threaded": flagged["customer_id"].tolist(), "out": str(out) if out else None})
+            return
+        console.print(f"Herfindahl index of owner shares: {conc.attrs['hhi']:.3f}")
+        _show(conc, "Revenue by owner")
+        _show(flagged, "Single-threaded accounts")
+
+    @acc.command("receivables")
+    @handle_errors
+    def receivables(
+        transactions: TxOpt,
+        as_of: AsOfOpt = None,
+        dso_days: Annotated[int, typer.Option(help="Sales period of days sales outstanding.")] = 90,
+        out: OutOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Invoiced vs collected, ageing buckets, DSO and payment punctuality."""
+        import pandas as pd
+
+        from xuanba.accounts.receivables import ageing, receivables_summary, receivables_total
+        from xuanba.accounts.sidetables import read_transactions_file
+
+        tx = read_transactions_file(transactions)
+        ref = pd.Timestamp(_date(as_of)) if as_of else tx["ts"].max()
+        summ = receivables_summary(tx, ref, dso_days)
+        age = ageing(tx, ref)
+        tot = receivables_total(summ)
+        if out is not None:
+            from xuanba.accounts.sidetables import write_output
+
+            write_output(summ, out)
+        if as_json:
+            emit_json({"as_of": ref.date(), "total": tot, "ageing_total": age.iloc[-1].to_dict(),
+                       "customers": summ.to_dict(orient="records") if out is None else None,
+                       "out": str(out) if out else None})
+            return
+        console.print(", ".join(f"{k} {v:,.2f}" for k, v in tot.items()))
+        _show(age.tail(1), f"Ageing at {ref.date()}")
+        _show(summ.sort_values("overdue_receivables", ascending=False), "Receivables by customer")
+
+    @acc.command("personas")
+    @handle_errors
+    def personas_cmd(
+        transactions: TxOpt,
+        customers: Annotated[Path | None, typer.Option(help="Customers table with segment/region.")] = None,
+        interactions: Annotated[Path | None, typer.Option(help="Interactions (adds profit share).")] = None,
+        bands: Annotated[str, typer.Option(help="Size bands used when customers have no segment.")] = "1,10",
+        out: OutOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """A persona profile per segment: size, revenue/profit share, channel, region, products."""
+        from xuanba.accounts.personas import personas
+        from xuanba.accounts.profit import customer_profit
+        from xuanba.accounts.sidetables import read_transactions_file
+
+        tx = read_transactions_file(transactions)
+        prof = customer_profit(tx, _side("interactions", interactions))
+        res = personas(tx, _side("customers", customers), prof, bands=_bands(bands))
+        _finish(res, out, as_json, "Segments")
+
+    @acc.command("fields")
+    @handle_errors
+    def fields(
+        transactions: TxOpt,
+        interactions: Annotated[Path | None, typer.Option(help="Interactions table.")] = None,
+        commitments: Annotated[Path | None, typer.Option(help="Commitments table.")] = None,
+        contacts: Annotated[Path | None, typer.Option(help="Contacts table.")] = None,
+        as_of: AsOfOpt = None,
+        out: OutOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """The per-customer account fields a selection standard can use."""
+        from xuanba.accounts.fields import account_fields
+        from xuanba.accounts.sidetables import read_transactions_file
+
+        res = account_fields(read_transactions_file(transactions), _side("interactions", interactions),
+                             _side("commitments", commitments), _side("contacts", contacts), _date(as_of))
+        _finish(res, out, as_json, "Account fields")
+
+    @acc.command("demo")
+    @handle_errors
+    def demo(
+        transactions: TxOpt,
+        folder: Annotated[Path, typer.Option(help="Folder to write the demo side tables to.")],
+        seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Write deterministic demo side tables for the customers of a transactions file."""
+        from xuanba.accounts.sidetables import read_transactions_file
+        from xuanba.demo.accounts_demo import make_side_tables, write_side_tables
+
+        tx = read_transactions_file(transactions)
+        cids = sorted(tx["customer_id"].unique())
+        first, last = tx["ts"].min().date().isoformat(), tx["ts"].max().date().isoformat()
+        paths = write_side_tables(make_side_tables(cids, seed=seed, start=first, end=last), folder)
+        if as_json:
+            emit_json({k: str(v) for k, v in paths.items()})
+            return
+        for k, v in paths.items():
+            console.print(f"{k}: {v}")
+
+    @app.command("sheet")
+    @handle_errors
+    def sheet(
+        customer: Annotated[str, typer.Argument(help="The customer id.")],
+        resources: Annotated[Path, typer.Option(help="Resources catalog.")],
+        needs: Annotated[Path, typer.Option(help="Needs table (customer_id, tag, budget).")],
+        customers: Annotated[Path | None, typer.Option(help="Customers table (for the name).")] = None,
+        lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+        top: Annotated[int, typer.Option(help="Show this many resources.")] = 10,
+        out: Annotated[Path | None, typer.Option(help="Write the sheet to .md or .html.")] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """A one-page resource sheet to lead a conversation with one customer."""
+        from xuanba.accounts.resources import match_resources, sheet_markdown, write_sheet
+        from xuanba.errors import InputError
+
+        if lang not in ("zh", "en"):
+            raise InputError(f"--lang {lang!r} is not known", fix="Use zh or en.")
+        if out is not None and out.suffix.lower() not in (".md", ".html", ".htm"):
+            raise InputError(f"cannot write a sheet as {out.suffix!r}", file=str(out), fix="Use --out sheet.md or sheet.html.")
+        nd = _side("needs", needs)
+        m = match_resources(_side("resources", resources), nd, customer_id=customer)
+        name = None
+        if customers is not None:
+            cu = _side("customers", customers)
+            hit = cu.loc[cu["customer_id"] == customer]
+            if len(hit) and "name" in cu:
+                name = str(hit["name"].iloc[0])
+        md = sheet_markdown(m, customer, nd, name, lang, top)
+        if out is not None:
+            write_sheet(md, out)
+        if as_json:
+            emit_json({"customer_id": customer, "matches": m.head(top).to_dict(orient="records"),
+                       "out": str(out) if out else None})
+            return
+        from rich.markdown import Markdown
+
+        console.print(Markdown(md))
+        if out is not None:
+            console.print(f"wrote {out}")
