@@ -88,3 +88,28 @@ def test_missing_column_is_a_clean_error(app, files):
     r = CliRunner().invoke(app, ["accounts", "profit", "-t", str(files / "bad.csv")])
     assert r.exit_code == 2
     assert "no column 'ts'" in r.output and "Traceback" not in r.output
+
+
+def test_owners_keep_warm_personas_fields_commands(app, files):
+    pd.DataFrame({"customer_id": list("ABCDE"), "owner": ["X", "X", "Y", "Y", "Z"],
+                  "segment": ["s1", "s1", "s2", "s2", "s2"]}).to_csv(files / "cu.csv", index=False)
+    pd.DataFrame({"customer_id": ["A", "B"]}).to_csv(files / "sel.csv", index=False)
+    run = CliRunner().invoke
+    r = run(app, ["accounts", "owners", "--customers", str(files / "cu.csv"), "-t", str(files / "tx.csv"),
+                  "--selected", str(files / "sel.csv"), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["hhi"] == 1.0  # both selected accounts belong to X
+    r = run(app, ["accounts", "keep-warm", "-t", str(files / "tx.csv"), "--as-of", "2026-08-20", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["ranked by"] == "historical revenue"
+    # E bought 172 days before, inside the 180-day window; the rest rank by revenue
+    assert [row["customer_id"] for row in out["table"]] == ["A", "B", "C", "D"]
+    r = run(app, ["accounts", "personas", "-t", str(files / "tx.csv"), "--customers", str(files / "cu.csv"), "--json"])
+    assert r.exit_code == 0, r.output
+    assert {row["segment"]: row["customers"] for row in json.loads(r.stdout)["table"]} == {"s1": 2, "s2": 3}
+    r = run(app, ["accounts", "fields", "-t", str(files / "tx.csv"), "--as-of", "2026-03-15",
+                  "--out", str(files / "f.xlsx")])
+    assert r.exit_code == 0, r.output
+    f = pd.read_excel(files / "f.xlsx", dtype={"customer_id": str}).set_index("customer_id")
+    assert f.loc["A", "payment_punctuality"] == 1.0 and f.loc["B", "overdue_receivables"] == 30.0

@@ -220,6 +220,7 @@ def register(app: typer.Typer) -> None:
         transactions: TxOpt,
         contacts: Annotated[Path | None, typer.Option(help="Contacts table.")] = None,
         interactions: Annotated[Path | None, typer.Option(help="Interactions (reps touching each account).")] = None,
+        selected: Annotated[Path | None, typer.Option(help="Only these accounts (a table with customer_id, e.g. a round's selection).")] = None,
         as_of: AsOfOpt = None,
         out: OutOpt = None,
         as_json: JsonOpt = False,
@@ -231,6 +232,15 @@ def register(app: typer.Typer) -> None:
         tx = read_transactions_file(transactions)
         cu = _side("customers", customers)
         value = tx.groupby(tx["customer_id"].astype(str))["amount"].sum()
+        if selected is not None:
+            from xuanba.accounts.sidetables import load_table
+            from xuanba.errors import SchemaError
+
+            sel = load_table(selected)
+            if "customer_id" not in sel:
+                raise SchemaError("the selection has no customer_id column", file=str(selected),
+                                  column="customer_id", fix="Give a table with a customer_id column.")
+            value = value[value.index.isin(sel["customer_id"].astype(str))]
         conc = owner_concentration(cu, value)
         st = single_threaded(cu, _side("contacts", contacts), _side("interactions", interactions), _date(as_of))
         flagged = st.loc[st["single_threaded"]]
