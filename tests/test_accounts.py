@@ -357,3 +357,17 @@ def test_personas_by_segment_and_fallback_to_size_bands():
     assert banded["segment"].tolist() == ["top 40%", "rest (40-100%)"]
     assert banded["customers"].tolist() == [2, 1]
     assert banded["revenue"].tolist() == [80.0, 20.0]
+
+
+def test_account_view_shows_contact_roles_kpis_and_promises():
+    from xuanba.accounts import account_view
+
+    tx = pd.DataFrame({"customer_id": ["A", "B"], "ts": ["2026-01-01", "2026-02-01"], "amount": [10.0, 5.0]})
+    ct = pd.DataFrame({"customer_id": ["A", "A", "B"], "contact_id": ["1", "2", "3"],
+                       "role": ["市场总监", "采购", "CEO"], "kpi": ["品牌曝光", "成本", "增长"]})
+    v = account_view("A", tx, contacts=ct, commitments=_promises(), as_of="2026-03-01")
+    assert v["contacts"]["kpi"].tolist() == ["品牌曝光", "成本"]
+    assert v["promises"]["state"].tolist() == ["kept_on_time", "kept_late"]
+    assert v["summary"]["revenue"] == 10.0 and v["summary"]["single_threaded"] is False
+    with pytest.raises(DataError, match="'ZZ'"):
+        account_view("ZZ", tx)

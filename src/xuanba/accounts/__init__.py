@@ -23,6 +23,7 @@ from xuanba.accounts.profit import (
 from xuanba.accounts.receivables import BUCKETS, ageing, receivables_summary, receivables_total
 from xuanba.accounts.resources import match_resources, sheet_markdown, split_tags, write_sheet
 from xuanba.accounts.sidetables import SCHEMAS, read_side_table
+from xuanba.accounts.view import account_view
 
 __all__ = [
     "BUCKETS",
@@ -31,6 +32,7 @@ __all__ = [
     "SCHEMAS",
     "account_contacts",
     "account_fields",
+    "account_view",
     "ageing",
     "assign_bands",
     "cost_to_serve",

@@ -328,6 +328,37 @@ def register(app: typer.Typer) -> None:
                              _side("commitments", commitments), _side("contacts", contacts), _date(as_of))
         _finish(res, out, as_json, "Account fields")
 
+    @acc.command("view")
+    @handle_errors
+    def view(
+        customer: Annotated[str, typer.Argument(help="The customer id.")],
+        transactions: TxOpt,
+        customers: Annotated[Path | None, typer.Option(help="Customers table.")] = None,
+        contacts: Annotated[Path | None, typer.Option(help="Contacts table (roles and KPIs).")] = None,
+        interactions: Annotated[Path | None, typer.Option(help="Interactions table.")] = None,
+        commitments: Annotated[Path | None, typer.Option(help="Commitments table.")] = None,
+        as_of: AsOfOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """One account: figures, contacts with roles and KPIs, promises, latest interactions."""
+        from xuanba.accounts.sidetables import read_transactions_file
+        from xuanba.accounts.view import account_view
+
+        v = account_view(customer, read_transactions_file(transactions), _side("customers", customers),
+                         _side("contacts", contacts), _side("interactions", interactions),
+                         _side("commitments", commitments), _date(as_of))
+        if as_json:
+            emit_json({k: (val if isinstance(val, dict) else val.to_dict(orient="records")) for k, val in v.items()})
+            return
+        for k, val in v["summary"].items():
+            console.print(f"{k}: {val}")
+        _show(v["contacts"], "Contacts")
+        if "promises" in v:
+            cols = [c for c in ("text", "due_on", "kept_on", "state", "days_overdue") if c in v["promises"]]
+            _show(v["promises"][cols], "Promises")
+        if "interactions" in v:
+            _show(v["interactions"].drop(columns="customer_id"), "Latest interactions", limit=5)
+
     @acc.command("demo")
     @handle_errors
     def demo(
