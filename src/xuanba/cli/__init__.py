@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import typer
 
+from xuanba.cli import accounts as _accounts
+from xuanba.cli import demo as _demo
 from xuanba.cli import facts as _facts
 from xuanba.cli import ingest as _ingest
 from xuanba.cli import models as _models
+from xuanba.cli import report as _report
 from xuanba.cli import rounds as _rounds
 from xuanba.cli import standard as _standard
 
@@ -22,7 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (_ingest, _facts, _models, _standard, _rounds):
+for _module in (_ingest, _facts, _models, _standard, _rounds, _report, _accounts, _demo):
     _module.register(app)
 
 
