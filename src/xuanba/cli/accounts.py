@@ -10,9 +10,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from xuanba.cli._common import JsonOpt, console, emit_json, handle_errors
+from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
+from xuanba.workspace import DEFAULT_PATH
 
-TxOpt = Annotated[Path, typer.Option("--transactions", "-t", help="Canonical transactions (.csv/.parquet/.xlsx).")]
+TxOpt = Annotated[Path | None, typer.Option("--transactions", "-t", help="Canonical transactions (.csv/.parquet/.xlsx); default: the workspace's.")]
 OutOpt = Annotated[Path | None, typer.Option(help="Write the result table to .csv, .xlsx or .parquet.")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="As-of date YYYY-MM-DD (default: last transaction or today).")]
 
@@ -37,9 +38,50 @@ def _bands(text: str) -> tuple[float, ...]:
         raise InputError(f"--bands {text!r} is not a list of numbers", fix="Write e.g. --bands 1,10.") from None
 
 
-def _side(kind: str, path: Path | None) -> Any:
-    if path is None:
+def _stored(kind: str, workspace: Path | None) -> Any:
+    """A table from the workspace (``transactions`` or a side table), or None when absent."""
+    if workspace is None or not Path(workspace).exists():
         return None
+    from xuanba.accounts.stored import stored_table, stored_transactions
+    from xuanba.workspace import Workspace
+
+    with Workspace(workspace, read_only=True) as ws:
+        if kind == "transactions":
+            return stored_transactions(ws) if ws.has_table("transactions") else None
+        return stored_table(ws, kind)
+
+
+def _tx(path: Path | None, workspace: Path | None) -> Any:
+    """Transactions from --transactions, else from the workspace; a clear error when neither."""
+    from xuanba.accounts.sidetables import read_transactions_file
+
+    if path is not None:
+        return read_transactions_file(path)
+    table = _stored("transactions", workspace)
+    if table is None:
+        from xuanba.errors import InputError
+
+        raise InputError(
+            "no transactions: the workspace has none and --transactions was not given",
+            file=str(workspace),
+            fix="Run `xuanba ingest SALES_FILE` first, or pass --transactions FILE.",
+        )
+    return table
+
+
+def _side(kind: str, path: Path | None, workspace: Path | None = None, *, required: bool = False) -> Any:
+    """A side table from its option, else from the workspace (stored by `xuanba ingest --kind`)."""
+    if path is None:
+        table = _stored(kind, workspace)
+        if table is None and required:
+            from xuanba.errors import InputError
+
+            raise InputError(
+                f"no {kind} table: the workspace has none and --{kind} was not given",
+                file=str(workspace),
+                fix=f"Run `xuanba ingest FILE --kind {kind}` first, or pass --{kind} FILE.",
+            )
+        return table
     from xuanba.accounts.sidetables import read_side_table
 
     table, rejects = read_side_table(kind, path)
@@ -100,13 +142,14 @@ def register(app: typer.Typer) -> None:
     @acc.command("profit")
     @handle_errors
     def profit(
-        transactions: TxOpt,
+        transactions: TxOpt = None,
         interactions: Annotated[Path | None, typer.Option(help="Interactions table (cost-to-serve).")] = None,
         bands: Annotated[str, typer.Option(help="Revenue size bands, cumulative % of customers.")] = "1,10",
         min_margin: Annotated[float, typer.Option(help="Top-band accounts below this margin are 'volume without profit'.")] = 0.05,
         start: Annotated[str | None, typer.Option(help="Window start YYYY-MM-DD.")] = None,
         end: Annotated[str | None, typer.Option(help="Window end YYYY-MM-DD.")] = None,
         out: OutOpt = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
         """Profit per customer, the whale curve's peak and the size-band table."""
@@ -117,11 +160,10 @@ def register(app: typer.Typer) -> None:
             whale_curve,
             whale_peak,
         )
-        from xuanba.accounts.sidetables import read_transactions_file
 
         b = _bands(bands)
-        tx = read_transactions_file(transactions)
-        prof = customer_profit(tx, _side("interactions", interactions), start=_date(start, "--start"), end=_date(end, "--end"))
+        tx = _tx(transactions, workspace)
+        prof = customer_profit(tx, _side("interactions", interactions, workspace), start=_date(start, "--start"), end=_date(end, "--end"))
         from xuanba.errors import DataError
 
         try:
@@ -149,11 +191,12 @@ def register(app: typer.Typer) -> None:
     @acc.command("promises")
     @handle_errors
     def promises(
-        commitments: Annotated[Path, typer.Option(help="Commitments table.")],
+        commitments: Annotated[Path | None, typer.Option(help="Commitments table; default: the workspace's.")] = None,
         as_of: AsOfOpt = None,
         by: Annotated[str, typer.Option(help="Reliability per 'rep' or 'customer_id'.")] = "rep",
         window_days: Annotated[int, typer.Option(help="Reliability over promises due in this many days before --as-of.")] = 365,
         out: OutOpt = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
         """Promise states at a date, reliability per rep/account, and the overdue list."""
@@ -165,7 +208,7 @@ def register(app: typer.Typer) -> None:
         if by not in ("rep", "customer_id"):
             raise InputError(f"--by {by!r} is not known", fix="Use rep or customer_id.")
         ref = pd.Timestamp(_date(as_of) or dt.date.today())
-        led = promise_ledger(_side("commitments", commitments), ref)
+        led = promise_ledger(_side("commitments", commitments, workspace, required=True), ref)
         if by not in led:
             raise InputError("the commitments have no rep column", column="rep", fix="Use --by customer_id or add 负责人/rep.")
         rel = reliability(led, by=by, start=ref - pd.Timedelta(days=window_days), end=ref)
@@ -188,7 +231,7 @@ def register(app: typer.Typer) -> None:
     @acc.command("keep-warm")
     @handle_errors
     def keep_warm_cmd(
-        transactions: TxOpt,
+        transactions: TxOpt = None,
         interactions: Annotated[Path | None, typer.Option(help="Interactions table.")] = None,
         commitments: Annotated[Path | None, typer.Option(help="Commitments (open ones mean current business).")] = None,
         potential: Annotated[Path | None, typer.Option(help="Table with customer_id and a potential column (e.g. clv_3y).")] = None,
@@ -197,40 +240,40 @@ def register(app: typer.Typer) -> None:
         no_purchase_days: Annotated[int, typer.Option(help="No purchase for more than this many days.")] = 180,
         no_contact_days: Annotated[int, typer.Option(help="No contact for more than this many days.")] = 90,
         out: OutOpt = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
         """Dormant, uncontacted accounts worth a call now, by potential."""
         from xuanba.accounts.keepwarm import keep_warm
-        from xuanba.accounts.sidetables import read_transactions_file
 
         pot = None
         if potential is not None:
             from xuanba.accounts.sidetables import load_table
 
             pot = load_table(potential)
-        res = keep_warm(read_transactions_file(transactions), _side("interactions", interactions),
-                        _side("commitments", commitments), pot, _date(as_of), no_purchase_days,
+        res = keep_warm(_tx(transactions, workspace), _side("interactions", interactions, workspace),
+                        _side("commitments", commitments, workspace), pot, _date(as_of), no_purchase_days,
                         no_contact_days, potential_column)
         _finish(res, out, as_json, "Keep warm", {"ranked by": res.attrs["potential_source"]})
 
     @acc.command("owners")
     @handle_errors
     def owners(
-        customers: Annotated[Path, typer.Option(help="Customers table with owner (负责人).")],
-        transactions: TxOpt,
+        customers: Annotated[Path | None, typer.Option(help="Customers table with owner (负责人); default: the workspace's.")] = None,
+        transactions: TxOpt = None,
         contacts: Annotated[Path | None, typer.Option(help="Contacts table.")] = None,
         interactions: Annotated[Path | None, typer.Option(help="Interactions (reps touching each account).")] = None,
         selected: Annotated[Path | None, typer.Option(help="Only these accounts (a table with customer_id, e.g. a round's selection).")] = None,
         as_of: AsOfOpt = None,
         out: OutOpt = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
         """Share of revenue held by each owner (with Herfindahl index) and single-threaded accounts."""
         from xuanba.accounts.owners import owner_concentration, single_threaded
-        from xuanba.accounts.sidetables import read_transactions_file
 
-        tx = read_transactions_file(transactions)
-        cu = _side("customers", customers)
+        tx = _tx(transactions, workspace)
+        cu = _side("customers", customers, workspace, required=True)
         value = tx.groupby(tx["customer_id"].astype(str))["amount"].sum()
         if selected is not None:
             from xuanba.accounts.sidetables import load_table
@@ -242,7 +285,7 @@ def register(app: typer.Typer) -> None:
                                   column="customer_id", fix="Give a table with a customer_id column.")
             value = value[value.index.isin(sel["customer_id"].astype(str))]
         conc = owner_concentration(cu, value)
-        st = single_threaded(cu, _side("contacts", contacts), _side("interactions", interactions), _date(as_of))
+        st = single_threaded(cu, _side("contacts", contacts, workspace), _side("interactions", interactions, workspace), _date(as_of))
         flagged = st.loc[st["single_threaded"]]
         if out is not None:
             from xuanba.accounts.sidetables import write_output
@@ -259,19 +302,19 @@ def register(app: typer.Typer) -> None:
     @acc.command("receivables")
     @handle_errors
     def receivables(
-        transactions: TxOpt,
+        transactions: TxOpt = None,
         as_of: AsOfOpt = None,
         dso_days: Annotated[int, typer.Option(help="Sales period of days sales outstanding.")] = 90,
         out: OutOpt = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
         """Invoiced vs collected, ageing buckets, DSO and payment punctuality."""
         import pandas as pd
 
         from xuanba.accounts.receivables import ageing, receivables_summary, receivables_total
-        from xuanba.accounts.sidetables import read_transactions_file
 
-        tx = read_transactions_file(transactions)
+        tx = _tx(transactions, workspace)
         ref = pd.Timestamp(_date(as_of)) if as_of else tx["ts"].max()
         summ = receivables_summary(tx, ref, dso_days)
         age = ageing(tx, ref)
@@ -292,61 +335,61 @@ def register(app: typer.Typer) -> None:
     @acc.command("personas")
     @handle_errors
     def personas_cmd(
-        transactions: TxOpt,
+        transactions: TxOpt = None,
         customers: Annotated[Path | None, typer.Option(help="Customers table with segment/region.")] = None,
         interactions: Annotated[Path | None, typer.Option(help="Interactions (adds profit share).")] = None,
         bands: Annotated[str, typer.Option(help="Size bands used when customers have no segment.")] = "1,10",
         out: OutOpt = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
         """A persona profile per segment: size, revenue/profit share, channel, region, products."""
         from xuanba.accounts.personas import personas
         from xuanba.accounts.profit import customer_profit
-        from xuanba.accounts.sidetables import read_transactions_file
 
-        tx = read_transactions_file(transactions)
-        prof = customer_profit(tx, _side("interactions", interactions))
-        res = personas(tx, _side("customers", customers), prof, bands=_bands(bands))
+        tx = _tx(transactions, workspace)
+        prof = customer_profit(tx, _side("interactions", interactions, workspace))
+        res = personas(tx, _side("customers", customers, workspace), prof, bands=_bands(bands))
         _finish(res, out, as_json, "Segments")
 
     @acc.command("fields")
     @handle_errors
     def fields(
-        transactions: TxOpt,
+        transactions: TxOpt = None,
         interactions: Annotated[Path | None, typer.Option(help="Interactions table.")] = None,
         commitments: Annotated[Path | None, typer.Option(help="Commitments table.")] = None,
         contacts: Annotated[Path | None, typer.Option(help="Contacts table.")] = None,
         as_of: AsOfOpt = None,
         out: OutOpt = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
         """The per-customer account fields a selection standard can use."""
         from xuanba.accounts.fields import account_fields
-        from xuanba.accounts.sidetables import read_transactions_file
 
-        res = account_fields(read_transactions_file(transactions), _side("interactions", interactions),
-                             _side("commitments", commitments), _side("contacts", contacts), _date(as_of))
+        res = account_fields(_tx(transactions, workspace), _side("interactions", interactions, workspace),
+                             _side("commitments", commitments, workspace), _side("contacts", contacts, workspace), _date(as_of))
         _finish(res, out, as_json, "Account fields")
 
     @acc.command("view")
     @handle_errors
     def view(
         customer: Annotated[str, typer.Argument(help="The customer id.")],
-        transactions: TxOpt,
+        transactions: TxOpt = None,
         customers: Annotated[Path | None, typer.Option(help="Customers table.")] = None,
         contacts: Annotated[Path | None, typer.Option(help="Contacts table (roles and KPIs).")] = None,
         interactions: Annotated[Path | None, typer.Option(help="Interactions table.")] = None,
         commitments: Annotated[Path | None, typer.Option(help="Commitments table.")] = None,
         as_of: AsOfOpt = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
         """One account: figures, contacts with roles and KPIs, promises, latest interactions."""
-        from xuanba.accounts.sidetables import read_transactions_file
         from xuanba.accounts.view import account_view
 
-        v = account_view(customer, read_transactions_file(transactions), _side("customers", customers),
-                         _side("contacts", contacts), _side("interactions", interactions),
-                         _side("commitments", commitments), _date(as_of))
+        v = account_view(customer, _tx(transactions, workspace), _side("customers", customers, workspace),
+                         _side("contacts", contacts, workspace), _side("interactions", interactions, workspace),
+                         _side("commitments", commitments, workspace), _date(as_of))
         if as_json:
             emit_json({k: (val if isinstance(val, dict) else val.to_dict(orient="records")) for k, val in v.items()})
             return
@@ -362,16 +405,16 @@ def register(app: typer.Typer) -> None:
     @acc.command("demo")
     @handle_errors
     def demo(
-        transactions: TxOpt,
         folder: Annotated[Path, typer.Option(help="Folder to write the demo side tables to.")],
+        transactions: TxOpt = None,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
         """Write deterministic demo side tables for the customers of a transactions file."""
-        from xuanba.accounts.sidetables import read_transactions_file
         from xuanba.demo.accounts_demo import make_side_tables, write_side_tables
 
-        tx = read_transactions_file(transactions)
+        tx = _tx(transactions, workspace)
         cids = sorted(tx["customer_id"].unique())
         first, last = tx["ts"].min().date().isoformat(), tx["ts"].max().date().isoformat()
         paths = write_side_tables(make_side_tables(cids, seed=seed, start=first, end=last), folder)
@@ -385,12 +428,13 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def sheet(
         customer: Annotated[str, typer.Argument(help="The customer id.")],
-        resources: Annotated[Path, typer.Option(help="Resources catalog.")],
-        needs: Annotated[Path, typer.Option(help="Needs table (customer_id, tag, budget).")],
+        resources: Annotated[Path | None, typer.Option(help="Resources catalog; default: the workspace's.")] = None,
+        needs: Annotated[Path | None, typer.Option(help="Needs table (customer_id, tag, budget); default: the workspace's.")] = None,
         customers: Annotated[Path | None, typer.Option(help="Customers table (for the name).")] = None,
         lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
         top: Annotated[int, typer.Option(help="Show this many resources.")] = 10,
         out: Annotated[Path | None, typer.Option(help="Write the sheet to .md or .html.")] = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
         """A one-page resource sheet to lead a conversation with one customer."""
@@ -401,11 +445,11 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--lang {lang!r} is not known", fix="Use zh or en.")
         if out is not None and out.suffix.lower() not in (".md", ".html", ".htm"):
             raise InputError(f"cannot write a sheet as {out.suffix!r}", file=str(out), fix="Use --out sheet.md or sheet.html.")
-        nd = _side("needs", needs)
-        m = match_resources(_side("resources", resources), nd, customer_id=customer)
+        nd = _side("needs", needs, workspace, required=True)
+        m = match_resources(_side("resources", resources, workspace, required=True), nd, customer_id=customer)
         name = None
         if customers is not None:
-            cu = _side("customers", customers)
+            cu = _side("customers", customers, workspace)
             hit = cu.loc[cu["customer_id"] == customer]
             if len(hit) and "name" in cu:
                 name = str(hit["name"].iloc[0])

@@ -1,0 +1,75 @@
+"""Account work from the workspace alone: tables stored by ingest, no file options (issue 6)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from xuanba import Workspace
+from xuanba.accounts import account_fields
+from xuanba.accounts.stored import stored_tables, stored_transactions, workspace_account_fields
+from xuanba.cli import app
+from xuanba.demo.accounts_demo import make_side_tables
+
+
+@pytest.fixture()
+def workspace(tmp_path):
+    path = tmp_path / "ws.duckdb"
+    ids = [f"C{i:03d}" for i in range(1, 41)]
+    tx = pd.DataFrame({
+        "customer_id": [ids[i % 40] for i in range(200)],
+        "ts": pd.date_range("2025-01-01", periods=200, freq="2D"),
+        "amount": [float(10 + (i * 37) % 90) for i in range(200)],
+        "cost": [float(5 + (i * 11) % 40) for i in range(200)],
+    })
+    side = make_side_tables(ids, seed=3, start="2025-01-01", end="2026-02-01")
+    with Workspace(path) as ws:
+        ws.con.register("tx_df", tx)
+        ws.con.execute("CREATE TABLE transactions AS SELECT customer_id, ts, "
+                       "amount::DECIMAL(18,4) AS amount, cost::DECIMAL(18,4) AS cost FROM tx_df")
+        for kind, table in side.items():
+            ws.con.register("side_df", table)
+            ws.con.execute(f"CREATE TABLE {kind} AS SELECT * FROM side_df")
+            ws.con.unregister("side_df")
+    return path, tx, side
+
+
+def test_stored_tables_round_trip_and_fields_match_the_in_memory_call(workspace):
+    path, tx, side = workspace
+    with Workspace(path, read_only=True) as ws:
+        got_tx = stored_transactions(ws)
+        assert got_tx["amount"].sum() == pytest.approx(tx["amount"].sum())
+        assert set(stored_tables(ws)) == set(side)
+        stored = workspace_account_fields(ws, as_of="2026-02-01")
+    direct = account_fields(tx, side["interactions"], side["commitments"], side["contacts"], "2026-02-01")
+    pd.testing.assert_frame_equal(stored, direct, check_dtype=False)
+
+
+def test_account_commands_read_the_workspace_when_no_file_is_given(workspace):
+    path, tx, side = workspace
+    runner = CliRunner()
+    res = runner.invoke(app, ["accounts", "profit", "-w", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["customers"] == 40
+    res = runner.invoke(app, ["accounts", "promises", "-w", str(path), "--as-of", "2026-02-01", "--json"])
+    assert res.exit_code == 0, res.output
+    states = json.loads(res.stdout)["states"]
+    assert sum(states.values()) == len(side["commitments"])
+    needy = side["needs"]["customer_id"].iloc[0]
+    res = runner.invoke(app, ["sheet", needy, "-w", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["customer_id"] == needy
+
+
+def test_missing_side_table_is_a_clear_error_not_a_traceback(tmp_path):
+    path = tmp_path / "ws.duckdb"
+    with Workspace(path) as ws:
+        ws.con.execute("CREATE TABLE transactions AS SELECT 'A' AS customer_id, "
+                       "TIMESTAMP '2026-01-01' AS ts, 1.0::DECIMAL(18,4) AS amount")
+    res = CliRunner().invoke(app, ["accounts", "promises", "-w", str(path)])
+    assert res.exit_code == 2
+    assert "xuanba ingest FILE --kind commitments" in res.output
+    assert "Traceback" not in res.output
