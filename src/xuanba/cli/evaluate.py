@@ -1,0 +1,100 @@
+"""``xuanba evaluate``: fit models on a calibration period, score the holdout, name the best."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
+from xuanba.workspace import DEFAULT_PATH
+
+
+def _date(value: str, flag: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        from xuanba.errors import InputError
+
+        raise InputError(f"{flag} {value!r} is not a date", fix=f"Write {flag} as YYYY-MM-DD, e.g. 2026-06-30.") from None
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if isinstance(value, float):
+        return "–" if value != value else f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _print(ev: Any) -> None:
+    comp = Table(title=f"Models fitted to {ev.calibration_end}, holdout to {ev.holdout_end} ({ev.time_unit}s)")
+    for col, justify in [("model", "left"), ("LL", "right"), ("AIC", "right"), ("BIC", "right"),
+                         ("MAE", "right"), ("RMSE", "right"), ("corr", "right"), ("top 10%", "right"),
+                         ("predicted", "right"), ("actual", "right")]:
+        comp.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for name, row in ev.comparison.iterrows():
+        comp.add_row(
+            f"[bold]{name}[/]" if name == ev.best else str(name),
+            _fmt(row["loglik"], 2), _fmt(row["aic"], 1), _fmt(row["bic"], 1), _fmt(row["mae"]),
+            _fmt(row["rmse"]), _fmt(row["correlation"]), f"{row['top_decile_capture']:.1%}",
+            _fmt(row["predicted_total"], 0), _fmt(row["actual_total"], 0),
+        )
+    console.print(comp)
+
+    models = list(ev.comparison.index)
+    freq = Table(title="Mean holdout purchases by calibration frequency")
+    for col in ["frequency", "customers", "actual", *models]:
+        freq.add_column(col, justify="right")
+    for label, row in ev.by_frequency.iterrows():
+        freq.add_row(str(label), _fmt(int(row["customers"])), _fmt(row["actual"]), *[_fmt(row[m]) for m in models])
+    console.print(freq)
+
+    cum = Table(title=f"Cumulative repeat purchases by {ev.time_unit}")
+    for col in ["period", "ends", "actual", *models]:
+        cum.add_column(col, justify="right")
+    frame = ev.cumulative
+    step = max(1, len(frame) // 12)
+    shown = sorted({*range(step - 1, len(frame), step), len(frame) - 1, int((~frame["holdout"]).sum()) - 1} - {-1})
+    for i in shown:
+        row = frame.iloc[i]
+        cum.add_row(str(row["period"]), str(row["period_end"]), _fmt(row["actual_cumulative"], 0),
+                    *[_fmt(row[f"{m}_cumulative"], 1) for m in models])
+    console.print(cum)
+    best = ev.comparison.loc[ev.best]
+    console.print(
+        f"Best model: [bold]{ev.best}[/] (lowest holdout RMSE {best['rmse']:.3f}; AIC {best['aic']:,.1f})"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``evaluate`` to the app."""
+
+    @app.command("evaluate")
+    @handle_errors
+    def evaluate_cmd(
+        calibration_end: Annotated[str, typer.Option(help="Last day of the calibration period (YYYY-MM-DD).")],
+        holdout_end: Annotated[str, typer.Option(help="Last day of the holdout period (YYYY-MM-DD).")],
+        models: Annotated[str, typer.Option(help="Comma-separated models: bgnbd, pareto-nbd, mbgnbd.")] = "bgnbd,pareto-nbd,mbgnbd",
+        period: Annotated[str, typer.Option(help="Time unit: day, week or month.")] = "week",
+        out: Annotated[Path | None, typer.Option(help="Write per-customer holdout predictions to .parquet, .csv or .xlsx.")] = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Fit models on a calibration period, predict the holdout and say which fits best."""
+        from xuanba.facts import write_table
+        from xuanba.models.evaluate import evaluate
+        from xuanba.workspace import Workspace
+
+        cal, hold = _date(calibration_end, "--calibration-end"), _date(holdout_end, "--holdout-end")
+        names = [m.strip() for m in models.split(",") if m.strip()]
+        with Workspace(workspace, create=False, read_only=True) as ws:
+            ev = evaluate(ws, cal, hold, models=names, time_unit=period)
+        written = str(write_table(ev.predictions, out)) if out is not None else None
+        if as_json:
+            emit_json({**ev.to_dict(), "out": written})
+            return
+        _print(ev)
+        if written:
+            console.print(f"Per-customer predictions written to {written}")
