@@ -83,6 +83,20 @@ class Model:
         """Log-likelihood of each (distinct) row at natural parameters ``params``."""
         raise NotImplementedError
 
+    def _loglik_grad(
+        self, params: np.ndarray, data: dict[str, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Optional: per-row log-likelihood and its gradient (rows x params) at natural ``params``.
+
+        A subclass that overrides this is fitted with L-BFGS-B on the analytic gradient (Nelder-Mead
+        only if that fails) and gets its Hessian from differences of the gradient.
+        """
+        raise NotImplementedError
+
+    def _prepare(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Optional: add parameter-free arrays computed once before fitting (e.g. distinct values)."""
+        return data
+
     def _check_identifiable(self, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
         """Raise :class:`ModelError` when the data cannot identify the model."""
 
@@ -134,6 +148,7 @@ class Model:
         distinct, counts, _ = compress(frame, self.history_columns, w)
         arrays = {c: distinct[c].to_numpy(dtype=float) for c in self.history_columns}
         self._check_identifiable(arrays, counts)
+        arrays = self._prepare(arrays)
 
         def nll(log_params: np.ndarray) -> float:
             p = np.exp(log_params)
@@ -144,6 +159,8 @@ class Model:
             return value if np.isfinite(value) else 1e300
 
         x0 = np.log(self._start(arrays, counts))
+        if type(self)._loglik_grad is not Model._loglik_grad:
+            return self._fit_gradient(x0, arrays, counts, distinct)
         best = None
         for method in ("L-BFGS-B", "Nelder-Mead"):
             res = optimize.minimize(
@@ -157,6 +174,49 @@ class Model:
         res = optimize.minimize(nll, best.x, method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-9})
         if res.fun <= best.fun:
             best = res
+        if not np.isfinite(best.fun) or best.fun >= 1e299:
+            raise ModelError(
+                f"{type(self).__name__} could not be fitted: the likelihood is not finite",
+                fix="Check the history columns for impossible values (recency > T, negative counts).",
+            )
+        return self._finish_fit(best, arrays, counts, distinct)
+
+    def _fit_gradient(
+        self, x0: np.ndarray, arrays: dict[str, np.ndarray], counts: np.ndarray, distinct: pd.DataFrame
+    ) -> Model:
+        """L-BFGS-B on the analytic gradient of the mean negative log-likelihood (log parameters)."""
+        total = float(counts.sum())
+
+        def nll_grad(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+            p = np.exp(log_params)
+            with np.errstate(all="ignore"):
+                terms, grads = self._loglik_grad(p, arrays)
+                value = -float(np.dot(counts, terms))
+                grad = -(counts @ grads) * p
+            if self.penalizer:
+                value += self.penalizer * float(np.sum(p**2))
+                grad = grad + 2 * self.penalizer * p**2
+            if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+                return 1e300, np.zeros_like(p)
+            return value / total, grad / total
+
+        best = optimize.minimize(
+            nll_grad, x0, jac=True, method="L-BFGS-B",
+            options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10},
+        )
+        if not best.success or best.fun >= 1e299:
+            simplex = optimize.minimize(
+                lambda v: nll_grad(v)[0], best.x if best.fun < 1e299 else x0, method="Nelder-Mead",
+                options={"maxiter": 20000, "xatol": 1e-10, "fatol": 1e-14},
+            )
+            if simplex.fun < best.fun:
+                best = simplex
+        best.fun = best.fun * total
+        return self._finish_fit(best, arrays, counts, distinct)
+
+    def _finish_fit(
+        self, best: Any, arrays: dict[str, np.ndarray], counts: np.ndarray, distinct: pd.DataFrame
+    ) -> Model:
         if not np.isfinite(best.fun) or best.fun >= 1e299:
             raise ModelError(
                 f"{type(self).__name__} could not be fitted: the likelihood is not finite",
@@ -186,7 +246,10 @@ class Model:
         def ll(p: np.ndarray) -> float:
             return float(np.dot(counts, self._loglik_terms(p, arrays)))
 
-        hess = numerical_hessian(ll, params)
+        if type(self)._loglik_grad is not Model._loglik_grad:
+            hess = gradient_hessian(lambda p: counts @ self._loglik_grad(p, arrays)[1], params)
+        else:
+            hess = numerical_hessian(ll, params)
         try:
             return np.linalg.inv(-hess)
         except np.linalg.LinAlgError:
@@ -307,3 +370,16 @@ def numerical_hessian(f: Any, x: np.ndarray, rel_step: float = 1e-4) -> np.ndarr
             val = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (4 * h[i] * h[j])
             hess[i, j] = hess[j, i] = val
     return hess
+
+
+def gradient_hessian(grad: Any, x: np.ndarray, rel_step: float = 1e-5) -> np.ndarray:
+    """Hessian from central differences of an analytic gradient (symmetrised)."""
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    h = rel_step * np.maximum(np.abs(x), 1e-8)
+    hess = np.empty((n, n))
+    for i in range(n):
+        e = np.zeros(n)
+        e[i] = h[i]
+        hess[i] = (np.asarray(grad(x + e)) - np.asarray(grad(x - e))) / (2 * h[i])
+    return (hess + hess.T) / 2
