@@ -1,0 +1,207 @@
+"""Header mapping: a file's column names to the canonical transactions fields.
+
+Headers are compared after normalising them (Unicode NFKC so full-width letters and brackets
+become plain ones, case folded, spaces, underscores, dashes, dots and brackets removed), so
+``Customer ID``, ``customer_id`` and ``ＣＵＳＴＯＭＥＲ　ＩＤ`` are one name.
+
+Aliases come in three strengths: the canonical name itself, specific names (``客户编号``,
+``order_no``) and generic ones (``客户名称``, ``date``). The strongest kind present wins, so a
+file with both 客户编号 and 客户名称 uses 客户编号; two columns of the same strength for one field
+(``date`` and ``timestamp``) are ambiguous and raise an error that names both. An explicit
+mapping always wins.
+
+Example
+-------
+>>> map_columns(["客户编号", "下单日期", "金额", "备注"])
+{'customer_id': '客户编号', 'ts': '下单日期', 'amount': '金额'}
+>>> normalise_header(" Order No. ")
+'orderno'
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping, Sequence
+
+from xuanba.errors import SchemaError
+
+#: Canonical transaction fields in table order; ``unit_price`` and ``status`` are read but not
+#: stored (amount = quantity x unit price; status marks returns and cancellations).
+FIELDS: tuple[str, ...] = (
+    "customer_id", "ts", "amount", "order_id", "cost", "quantity", "unit_price", "product",
+    "channel", "paid_on", "due_on", "status",
+)
+REQUIRED: tuple[str, ...] = ("customer_id", "ts", "amount")
+
+# field -> (specific aliases, generic aliases); the canonical name is always the strongest.
+ALIASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "customer_id": (
+        ("customer id", "customerid", "cust id", "client id", "member id", "buyer id",
+         "客户编号", "客户ID", "客户代码", "客户号", "客户编码", "会员编号", "会员ID", "用户ID",
+         "买家ID"),
+        ("customer", "client", "客户", "客户名称", "会员", "买家", "购买方"),
+    ),
+    "ts": (
+        ("order date", "invoice date", "transaction date", "purchase date", "order time",
+         "下单时间", "下单日期", "交易日期", "订单日期", "交易时间", "成交日期", "销售日期",
+         "开票日期", "单据日期", "业务日期"),
+        ("date", "timestamp", "datetime", "time", "日期", "时间"),
+    ),
+    "amount": (
+        ("sales amount", "net amount", "order amount", "line amount", "revenue", "sales",
+         "金额", "销售额", "实收金额", "成交金额", "销售金额", "订单金额", "实付金额", "含税金额",
+         "价税合计", "总金额", "交易金额"),
+        ("total", "value", "amount paid", "合计", "收入"),
+    ),
+    "order_id": (
+        ("order id", "order no", "order number", "invoice no", "invoice id", "invoice number",
+         "transaction id", "订单号", "单号", "订单编号", "单据编号", "单据号", "发票号", "销售单号",
+         "流水号"),
+        ("order", "invoice", "订单"),
+    ),
+    "cost": (("cogs", "cost amount", "成本", "成本金额", "销售成本"), ("费用",)),
+    "quantity": (("qty", "units", "数量", "件数", "销量", "销售数量"), ("count", "个数")),
+    "unit_price": (("unitprice", "price each", "单价", "销售单价", "含税单价"), ("price", "价格", "售价")),
+    "product": (
+        ("product name", "product id", "sku", "stockcode", "item name", "产品", "商品", "品名",
+         "产品名称", "商品名称", "存货名称", "物料名称"),
+        ("item", "物料", "货品"),
+    ),
+    "channel": (("sales channel", "渠道", "销售渠道"), ("source", "来源")),
+    "paid_on": (("payment date", "paid date", "date paid", "付款日期", "回款日期", "收款日期", "到账日期"), ()),
+    "due_on": (("due date", "payment due", "到期日", "应收日期", "账期到期日", "到期日期"), ()),
+    "status": (("order status", "订单状态", "单据状态", "状态"), ("state", "类型")),
+}
+
+_DROP = str.maketrans("", "", " _-./()[]:#\t\ufeff")
+
+
+def normalise_header(name: object) -> str:
+    """The comparable form of a header: NFKC, case folded, separators and brackets removed."""
+    return unicodedata.normalize("NFKC", str(name)).casefold().translate(_DROP)
+
+
+def _strengths() -> dict[str, tuple[str, int]]:
+    """normalised alias -> (field, strength) with 0 the canonical name, 1 specific, 2 generic."""
+    table: dict[str, tuple[str, int]] = {}
+    for field in FIELDS:
+        table[normalise_header(field)] = (field, 0)
+    for field, (specific, generic) in ALIASES.items():
+        for strength, names in ((1, specific), (2, generic)):
+            for alias in names:
+                table.setdefault(normalise_header(alias), (field, strength))
+    return table
+
+
+_LOOKUP = _strengths()
+
+
+def accepted_names(field: str) -> list[str]:
+    """The headers recognised for ``field``, canonical name first."""
+    specific, generic = ALIASES.get(field, ((), ()))
+    return [field, *specific, *generic]
+
+
+def map_columns(
+    columns: Sequence[str],
+    mapping: Mapping[str, str] | None = None,
+    *,
+    file: str | None = None,
+    fields: Sequence[str] = FIELDS,
+) -> dict[str, str]:
+    """Map a file's headers to canonical fields: ``{field: header}``.
+
+    Parameters
+    ----------
+    columns
+        The headers as found in the file.
+    mapping
+        ``{field: header}`` chosen by the user; it wins over the aliases. The header may be given
+        exactly or in any spelling that normalises to it.
+    file
+        Named in errors.
+    fields
+        The canonical fields to look for.
+
+    Raises
+    ------
+    SchemaError
+        The mapping names an unknown field or a header that is not there, or two headers match
+        one field equally well.
+
+    Example
+    -------
+    >>> map_columns(["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"])
+    {'customer_id': 'CustomerID', 'ts': 'InvoiceDate', 'order_id': 'InvoiceNo', 'quantity': 'Quantity', 'unit_price': 'UnitPrice', 'product': 'StockCode'}
+    """
+    columns = [str(c) for c in columns]
+    chosen: dict[str, str] = {}
+    for field, header in (mapping or {}).items():
+        if field not in fields:
+            raise SchemaError(
+                f"the mapping names an unknown field {field!r}",
+                file=file,
+                fix=f"Map one of: {', '.join(fields)} (as field=column).",
+            )
+        if header in columns:
+            chosen[field] = header
+            continue
+        matches = [c for c in columns if normalise_header(c) == normalise_header(header)]
+        if len(matches) != 1:
+            raise SchemaError(
+                f"the mapping {field}={header} names a column that is not in the file",
+                file=file,
+                column=header,
+                fix=f"Columns found: {', '.join(columns)}.",
+            )
+        chosen[field] = matches[0]
+    taken = set(chosen.values())
+    best: dict[str, tuple[int, list[str]]] = {}
+    for col in columns:
+        if col in taken:
+            continue
+        hit = _LOOKUP.get(normalise_header(col))
+        if hit is None or hit[0] not in fields or hit[0] in chosen:
+            continue
+        field, strength = hit
+        current = best.get(field)
+        if current is None or strength < current[0]:
+            best[field] = (strength, [col])
+        elif strength == current[0]:
+            current[1].append(col)
+    for field, (_, cols) in best.items():
+        if len(cols) > 1:
+            raise SchemaError(
+                f"columns {' and '.join(repr(c) for c in cols)} both look like {field}",
+                file=file,
+                column=cols[0],
+                examples=cols,
+                fix=f"Say which one to use, e.g. --map {field}={cols[0]} "
+                f"(Python: mapping={{'{field}': '{cols[0]}'}}).",
+            )
+        chosen[field] = cols[0]
+    return {f: chosen[f] for f in fields if f in chosen}
+
+
+def check_required(found: Mapping[str, str], columns: Sequence[str], *, file: str | None = None) -> None:
+    """Raise :class:`SchemaError` when customer id, date or amount (or quantity x unit price) is missing.
+
+    Example
+    -------
+    >>> check_required({"customer_id": "c", "ts": "d", "quantity": "q", "unit_price": "p"}, ["c", "d", "q", "p"])
+    """
+    missing = [f for f in REQUIRED if f not in found]
+    if "amount" in missing and {"quantity", "unit_price"} <= set(found):
+        missing.remove("amount")
+    if not missing:
+        return
+    field = missing[0]
+    names = ", ".join(accepted_names(field)[:12])
+    extra = " (or both a quantity and a unit price column)" if field == "amount" else ""
+    raise SchemaError(
+        f"no column for the required field {field!r}{extra}; columns found: "
+        f"{', '.join(str(c) for c in columns)}",
+        file=file,
+        column=field,
+        fix=f"Name a column one of: {names} ... or map it: --map {field}=<your column>.",
+    )
