@@ -1,0 +1,181 @@
+"""A made-up round with the shape of :class:`xuanba.rounds.Round`, for the report bench and tests.
+
+The numbers are random (fixed seed): they exercise the layout, never stand for real customers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+@dataclasses.dataclass
+class _Criterion:
+    name: str
+    field: str
+    label: str
+    weight: float
+    private: bool = False
+    description: str = ""
+
+
+@dataclasses.dataclass
+class _Gate:
+    name: str
+    expr: str
+    label: str
+
+
+@dataclasses.dataclass
+class _Tier:
+    name: str
+    label: str
+    min_score: float | None = None
+    quota: int | None = None
+
+
+@dataclasses.dataclass
+class _Standard:
+    name: str
+    version: str
+    criteria: list[_Criterion]
+    gates: list[_Gate]
+    tiers: list[_Tier]
+    capacity: int | None = None
+
+    def describe(self, lang: str = "en") -> list[str]:
+        zh = lang == "zh"
+        lines = []
+        for c in self.criteria:
+            lines.append(f"{c.label}：权重 {c.weight:.0%}" if zh else f"{c.label}: weight {c.weight:.0%}")
+        for g in self.gates:
+            lines.append(f"必须满足：{g.label}" if zh else f"Must hold: {g.label}")
+        for t in self.tiers:
+            lines.append(f"{t.label}：得分 ≥ {t.min_score:g}" if zh else f"{t.label}: score ≥ {t.min_score:g}")
+        return lines
+
+
+@dataclasses.dataclass
+class SyntheticRound:
+    """Duck-types ``xuanba.rounds.Round``: ``round_id``, ``meta``, ``standard``, ``roster``,
+    ``contributions``; plus ``facts`` (revenue and margin of each customer)."""
+
+    round_id: str
+    meta: dict[str, Any]
+    standard: _Standard
+    roster: pd.DataFrame
+    contributions: pd.DataFrame
+    facts: pd.DataFrame
+
+
+def synthetic_round(
+    n_customers: int = 1_000,
+    *,
+    seed: int = 0,
+    round_id: str = "r1",
+    currency: str = "CNY",
+    cutoff: str = "2026-06-30",
+    capacity: int | None = None,
+) -> SyntheticRound:
+    """A random round of ``n_customers`` with two public criteria and one private one.
+
+    Example
+    -------
+    >>> r = synthetic_round(50, seed=1)
+    >>> len(r.roster), sorted(r.roster["tier"].unique())
+    (50, ['', 'gold', 'silver'])
+    """
+    rng = np.random.default_rng(seed)
+    n = int(n_customers)
+    ids = np.array([f"C{i:07d}" for i in range(1, n + 1)], dtype=object)
+    revenue = np.round(rng.lognormal(8.0, 1.2, n), 2)
+    margin = np.round(revenue * rng.uniform(-0.15, 0.45, n), 2)
+    clv = np.round(rng.lognormal(7.5, 1.0, n), 2)
+    punctual = np.round(rng.uniform(0, 1, n), 3)
+    crit = [
+        _Criterion("value", "margin_365d", "Margin, last 365 days", 0.5, description="profit earned"),
+        _Criterion("potential", "clv_3y", "Predicted value, next 3 years", 0.3, description="model CLV"),
+        _Criterion("credit", "internal_credit", "Internal credit rating", 0.2, private=True),
+    ]
+    raws = {"value": margin, "potential": clv, "credit": punctual}
+    normalised = {k: pd.Series(v).rank(pct=True).to_numpy() for k, v in raws.items()}
+    contrib = {c.name: 100.0 * c.weight * normalised[c.name] for c in crit}
+    score = np.round(sum(contrib.values()), 4)
+    gate_fail = margin < 0
+    order = np.lexsort((ids, -score))
+    rank = np.empty(n, dtype="int64")
+    rank[order] = np.arange(1, n + 1)
+    tier = np.where(score >= 70, "gold", np.where(score >= 50, "silver", ""))
+    tier = np.where(gate_fail, "", tier).astype(object)
+    left_out = np.zeros(n, dtype=bool)
+    if capacity is not None:
+        chosen = (tier != "") & (rank > 0)
+        over = chosen & (pd.Series(np.where(chosen, rank, n + 1)).rank(method="first").to_numpy() > capacity)
+        left_out = over
+        tier = np.where(over, "", tier).astype(object)
+    value_score = np.round(100 * normalised["value"], 2)
+    potential_score = np.round(100 * normalised["potential"], 2)
+    quadrant = np.where(
+        value_score >= 50,
+        np.where(potential_score >= 50, "star", "cash cow"),
+        np.where(potential_score >= 50, "rising", "maintain"),
+    ).astype(object)
+    next_tier = np.where(tier == "gold", "", np.where(tier == "silver", "gold", "silver")).astype(object)
+    target = np.where(next_tier == "gold", 70.0, 50.0)
+    gap = np.where(next_tier == "", 0.0, np.maximum(target - score, 0.0))
+    roster = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "rank": rank,
+            "score": score,
+            "tier": tier,
+            "selected": tier != "",
+            "quadrant": quadrant,
+            "value_score": value_score,
+            "potential_score": potential_score,
+            "gates_failed": np.where(gate_fail, "positive_margin", "").astype(object),
+            "next_tier": next_tier,
+            "gap_to_next": np.round(gap, 4),
+            "cheapest_criterion": np.where(next_tier == "", "", "potential").astype(object),
+            "cheapest_change": np.round(gap / 100 / 0.3 * clv.std(), 2),
+            "left_out_by_capacity": left_out,
+            "value": margin,
+            "potential": clv,
+            "credit": punctual,
+        }
+    ).sort_values("rank", kind="stable", ignore_index=True)
+    contributions = pd.DataFrame(
+        {
+            "customer_id": np.repeat(ids, len(crit)),
+            "criterion": np.tile([c.name for c in crit], n),
+            "raw": np.column_stack([raws[c.name] for c in crit]).ravel(),
+            "normalised": np.column_stack([normalised[c.name] for c in crit]).ravel(),
+            "weight": np.tile([c.weight for c in crit], n),
+            "contribution": np.column_stack([contrib[c.name] for c in crit]).ravel(),
+        }
+    )
+    standard = _Standard(
+        name="key accounts",
+        version="1",
+        criteria=crit,
+        gates=[_Gate("positive_margin", "margin_365d > 0", "Margin over the last 365 days is positive")],
+        tiers=[_Tier("gold", "Gold", 70.0), _Tier("silver", "Silver", 50.0)],
+        capacity=capacity,
+    )
+    meta = {
+        "cutoff": cutoff,
+        "created_at": "2026-07-01T09:00:00",
+        "standard_name": standard.name,
+        "standard_version": standard.version,
+        "standard_sha256": "0" * 64,
+        "data_sha256": "1" * 64,
+        "n_customers": n,
+        "n_selected": int((tier != "").sum()),
+        "time_unit": "week",
+        "currency": currency,
+    }
+    facts = pd.DataFrame({"customer_id": ids, "revenue_365d": revenue, "margin_365d": margin})
+    return SyntheticRound(round_id, meta, standard, roster, contributions, facts)

@@ -1,0 +1,252 @@
+"""Plotly figures of a round, built from tables. Every figure has a title and axis labels with
+units; the reading line beside it is written by :mod:`xuanba.outputs.report`.
+
+Example
+-------
+>>> import pandas as pd
+>>> fig = score_histogram(pd.DataFrame({"score": [10.0, 55.0, 80.0], "tier": ["", "b", "a"]}),
+...                       tier_order=["a", "b", ""], tier_labels={"a": "A", "b": "B", "": "none"})
+>>> fig.layout.xaxis.title.text
+'Score (0–100)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from xuanba.outputs.i18n import t
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+#: Colours of tiers from the highest down; "not selected" is grey.
+TIER_COLOURS = ("#1b5e20", "#2e7d32", "#43a047", "#7cb342", "#c0ca33", "#fdd835", "#fb8c00")
+GREY = "#9e9e9e"
+QUADRANT_COLOURS = ("#1565c0", "#2e7d32", "#ef6c00", "#8e24aa", "#6d4c41", "#00838f")
+FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
+
+
+def _layout(fig: go.Figure, title: str, x: str, y: str, *, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left"},
+        separators=".,",
+        font={"family": FONT, "size": 13},
+        height=height,
+        margin={"l": 70, "r": 30, "t": 60, "b": 60},
+        template="plotly_white",
+        legend={"orientation": "h", "y": -0.18},
+    )
+    fig.update_xaxes(title_text=x, tickformat=",~r")
+    fig.update_yaxes(title_text=y, tickformat=",~r")
+    return fig
+
+
+def tier_colours(tier_order: Sequence[str]) -> dict[str, str]:
+    """A colour per tier in ``tier_order`` (highest first); ``""`` (not selected) is grey."""
+    named = [x for x in tier_order if x != ""]
+    out = {name: TIER_COLOURS[min(i, len(TIER_COLOURS) - 1)] for i, name in enumerate(named)}
+    out[""] = GREY
+    return out
+
+
+def tier_bars(
+    by_tier: pd.DataFrame, *, lang: str = "en", value_label: str = "Value", currency: str = ""
+) -> go.Figure:
+    """Two bar panels: customers per tier and value per tier.
+
+    ``by_tier`` has ``tier`` (key), ``label``, ``count`` and ``value``, in display order.
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    colours = tier_colours(list(by_tier["tier"]))
+    col = [colours[x] for x in by_tier["tier"]]
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.14)
+    fig.add_trace(go.Bar(x=by_tier["label"], y=by_tier["count"], marker_color=col, showlegend=False,
+                         hovertemplate="%{x}: %{y:,}<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Bar(x=by_tier["label"], y=by_tier["value"], marker_color=col, showlegend=False,
+                         hovertemplate="%{x}: %{y:,.0f}<extra></extra>"), row=1, col=2)
+    _layout(fig, t("tiers_title", lang), t("tier_axis", lang), t("tiers_count_axis", lang))
+    fig.update_xaxes(title_text=t("tier_axis", lang), tickformat=None)
+    fig.update_yaxes(title_text=t("tiers_value_axis", lang, measure=value_label, cur=currency), row=1, col=2)
+    return fig
+
+
+def stratified_sample(frame: pd.DataFrame, by: Sequence[str], max_points: int, *, seed: int = 0) -> pd.DataFrame:
+    """At most ``max_points`` rows, drawn within each group of ``by`` in proportion to its size
+    (every non-empty group keeps at least one row, so small groups stay visible).
+
+    Example
+    -------
+    >>> df = pd.DataFrame({"g": ["a"] * 90 + ["b"] * 10, "x": range(100)})
+    >>> stratified_sample(df, ["g"], 20)["g"].value_counts().to_dict()
+    {'a': 18, 'b': 2}
+    """
+    if len(frame) <= max_points:
+        return frame
+    rng = np.random.default_rng(seed)
+    groups = frame.groupby(list(by), sort=True, observed=True, dropna=False).indices
+    sizes = {k: len(v) for k, v in groups.items()}
+    total = sum(sizes.values())
+    keep = []
+    for k, idx in groups.items():
+        m = max(1, int(np.floor(max_points * sizes[k] / total)))
+        keep.append(np.sort(rng.choice(idx, size=min(m, len(idx)), replace=False)))
+    return frame.iloc[np.sort(np.concatenate(keep))]
+
+
+def quadrant_scatter(
+    roster: pd.DataFrame,
+    *,
+    lang: str = "en",
+    max_points: int = 20_000,
+    seed: int = 0,
+    quadrant_labels: Mapping[str, str] | None = None,
+) -> tuple[go.Figure, int]:
+    """Value score × potential score, one colour per quadrant, each quadrant named where its
+    customers sit. Big rosters are stratified-sampled (quadrant × tier) to ``max_points``.
+
+    Returns the figure and the number of points drawn.
+    """
+    import plotly.graph_objects as go
+
+    cols = ["customer_id", "value_score", "potential_score", "quadrant", "tier"]
+    data = roster[[c for c in cols if c in roster.columns]]
+    strata = [c for c in ("quadrant", "tier") if c in data.columns]
+    shown = stratified_sample(data, strata, max_points, seed=seed) if strata else data.head(max_points)
+    fig = go.Figure()
+    names = sorted(data["quadrant"].dropna().unique()) if "quadrant" in data.columns else []
+    labels = dict(quadrant_labels or {})
+    for i, q in enumerate(names):
+        part = shown[shown["quadrant"] == q]
+        fig.add_trace(go.Scatter(
+            x=part["value_score"].to_numpy(float), y=part["potential_score"].to_numpy(float),
+            mode="markers", name=labels.get(q, q), text=part["customer_id"].astype(str).to_numpy(),
+            marker={"size": 4, "opacity": 0.55, "color": QUADRANT_COLOURS[i % len(QUADRANT_COLOURS)]},
+            hovertemplate="%{text}<br>%{x:.1f} × %{y:.1f}<extra>" + labels.get(q, q) + "</extra>",
+        ))
+        full = data.loc[data["quadrant"] == q, ["value_score", "potential_score"]]
+        fig.add_annotation(
+            x=float(full["value_score"].median()), y=float(full["potential_score"].median()),
+            text=f"<b>{labels.get(q, q)}</b>", showarrow=False, bgcolor="rgba(255,255,255,0.8)",
+            font={"size": 14},
+        )
+    if not names:
+        fig.add_trace(go.Scatter(x=shown["value_score"], y=shown["potential_score"], mode="markers",
+                                 marker={"size": 4}))
+    _layout(fig, t("quadrant_title", lang), t("value_axis", lang), t("potential_axis", lang), height=520)
+    fig.update_xaxes(range=[-2, 102])
+    fig.update_yaxes(range=[-2, 102])
+    return fig, len(shown)
+
+
+def thin_curve(curve: pd.DataFrame, max_points: int = 2_000) -> pd.DataFrame:
+    """Every k-th point of a curve, keeping the first, the last and the highest point."""
+    n = len(curve)
+    if n <= max_points:
+        return curve
+    idx = np.unique(np.concatenate([
+        np.linspace(0, n - 1, max_points).round().astype(int),
+        [int(curve["profit_pct"].to_numpy().argmax())],
+    ]))
+    return curve.iloc[idx]
+
+
+def whale_chart(curve: pd.DataFrame, peak: Mapping[str, float | int | str], *, lang: str = "en") -> go.Figure:
+    """The whale curve (``customer_pct`` × ``profit_pct``) with its peak marked."""
+    import plotly.graph_objects as go
+
+    thin = thin_curve(curve)
+    x = np.concatenate([[0.0], thin["customer_pct"].to_numpy(float)])
+    y = np.concatenate([[0.0], thin["profit_pct"].to_numpy(float)])
+    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", line={"color": "#1565c0", "width": 2},
+                               showlegend=False, hovertemplate="%{x:.1f}% → %{y:.1f}%<extra></extra>"))
+    fig.add_hline(y=100, line_dash="dot", line_color=GREY)
+    fig.add_trace(go.Scatter(x=[peak["customer_pct"]], y=[peak["profit_pct"]], mode="markers+text",
+                             marker={"size": 10, "color": "#c62828"}, showlegend=False,
+                             text=[f"{t('whale_peak', lang)} {float(peak['profit_pct']):,.1f}%"],
+                             textposition="top right"))
+    return _layout(fig, t("whale_title", lang), t("whale_x", lang), t("whale_y", lang))
+
+
+def score_histogram(
+    roster: pd.DataFrame,
+    *,
+    tier_order: Sequence[str],
+    tier_labels: Mapping[str, str],
+    lang: str = "en",
+    bins: int = 50,
+) -> go.Figure:
+    """Customers per score bin (0–100), stacked by tier. Bins are counted here, so the file holds
+    counts, not one number per customer."""
+    import plotly.graph_objects as go
+
+    edges = np.linspace(0, 100, bins + 1)
+    mids = (edges[:-1] + edges[1:]) / 2
+    colours = tier_colours(tier_order)
+    fig = go.Figure()
+    for tier in reversed(list(tier_order)):
+        s = roster.loc[roster["tier"] == tier, "score"].to_numpy(float)
+        counts, _ = np.histogram(np.clip(s, 0, 100), bins=edges)
+        fig.add_trace(go.Bar(x=mids, y=counts, width=100 / bins, name=tier_labels.get(tier, tier),
+                             marker_color=colours.get(tier, GREY),
+                             hovertemplate="%{x:.0f}: %{y:,}<extra>" + tier_labels.get(tier, tier) + "</extra>"))
+    fig.update_layout(barmode="stack", bargap=0)
+    return _layout(fig, t("score_title", lang), t("score_x", lang), t("score_y", lang))
+
+
+def movers_chart(movers: pd.DataFrame, *, prev: str, lang: str = "en") -> go.Figure:
+    """Horizontal bars of rank change (positive = rose) of the biggest movers.
+
+    ``movers`` has ``customer_id`` and ``rank_change``.
+    """
+    import plotly.graph_objects as go
+
+    m = movers.sort_values("rank_change")
+    colours = np.where(m["rank_change"].to_numpy() >= 0, "#2e7d32", "#c62828")
+    fig = go.Figure(go.Bar(x=m["rank_change"], y=m["customer_id"].astype(str), orientation="h",
+                           marker_color=colours, hovertemplate="%{y}: %{x:+,}<extra></extra>"))
+    _layout(fig, t("movers_title", lang, prev=prev), t("movers_x", lang), t("customer", lang),
+            height=max(320, 22 * len(m) + 120))
+    fig.update_yaxes(tickformat=None, type="category")
+    return fig
+
+
+def migration_heatmap(
+    migration: pd.DataFrame, *, prev: str, cur: str, lang: str = "en"
+) -> go.Figure:
+    """Tier × tier counts (rows: previous round, columns: this round) as a heatmap with numbers."""
+    import plotly.graph_objects as go
+
+    z = migration.to_numpy(float)
+    text = [[f"{int(v):,}" for v in row] for row in z]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[str(c) for c in migration.columns], y=[str(i) for i in migration.index],
+        text=text, texttemplate="%{text}", colorscale="Blues", showscale=False,
+        hovertemplate="%{y} → %{x}: %{text}<extra></extra>",
+    ))
+    _layout(fig, t("migration_title", lang, prev=prev, cur=cur), t("migration_x", lang, cur=cur),
+            t("migration_y", lang, prev=prev))
+    fig.update_xaxes(tickformat=None, type="category", side="bottom")
+    fig.update_yaxes(tickformat=None, type="category", autorange="reversed")
+    return fig
+
+
+def holdout_chart(holdout: pd.DataFrame, *, lang: str = "en") -> go.Figure:
+    """Actual vs predicted holdout purchases by calibration frequency (``bucket``, ``actual``,
+    ``predicted``), the usual check of a customer-base model."""
+    import plotly.graph_objects as go
+
+    x = holdout["bucket"].astype(str)
+    fig = go.Figure([
+        go.Scatter(x=x, y=holdout["actual"], name=t("actual", lang), mode="lines+markers"),
+        go.Scatter(x=x, y=holdout["predicted"], name=t("predicted", lang), mode="lines+markers",
+                   line={"dash": "dash"}),
+    ])
+    _layout(fig, t("model_title", lang), t("model_x", lang), t("model_y", lang))
+    fig.update_xaxes(tickformat=None, type="category")
+    return fig
