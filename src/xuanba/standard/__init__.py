@@ -1,0 +1,50 @@
+"""The selection standard: criteria, gates, tiers, capacity — one open standard for everyone.
+
+:func:`load_standard` reads and validates a TOML standard; :func:`score_customers` applies it
+to a table of per-customer fields and returns the roster and the contributions.
+"""
+
+from __future__ import annotations
+
+from xuanba.standard.expressions import FUNCTIONS, ExpressionError, check_expression, evaluate
+from xuanba.standard.schema import (
+    ACCOUNT_COLUMNS,
+    CUSTOMER_COLUMNS,
+    PREDICTION_COLUMNS,
+    Capacity,
+    Criterion,
+    Gate,
+    Problem,
+    Quadrants,
+    Standard,
+    StandardError,
+    Tier,
+    known_fields,
+    load_standard,
+)
+from xuanba.standard.score import ROSTER_COLUMNS, score_customers
+from xuanba.standard.starter import starter_standard, write_starter
+
+__all__ = [
+    "ACCOUNT_COLUMNS",
+    "CUSTOMER_COLUMNS",
+    "FUNCTIONS",
+    "PREDICTION_COLUMNS",
+    "ROSTER_COLUMNS",
+    "Capacity",
+    "Criterion",
+    "ExpressionError",
+    "Gate",
+    "Problem",
+    "Quadrants",
+    "Standard",
+    "StandardError",
+    "Tier",
+    "check_expression",
+    "evaluate",
+    "known_fields",
+    "load_standard",
+    "score_customers",
+    "starter_standard",
+    "write_starter",
+]

@@ -1,0 +1,343 @@
+"""Safe rule expressions: parsed with :mod:`ast`, checked against a whitelist, evaluated on tables.
+
+A standard's gates (``margin_365d > 0 and p_alive >= 0.3``) and computed criteria
+(``margin_365d / revenue_365d``) are small formulas over per-customer fields. They are never
+handed to Python's ``eval`` nor to SQL: :func:`check_expression` walks the syntax tree and
+accepts only
+
+* names of known fields, numbers, strings, ``True``/``False``;
+* arithmetic ``+ - * / // % **``, comparisons ``< <= > >= == !=`` (chained too), ``in`` /
+  ``not in`` a literal list, ``and``, ``or``, ``not``, unary ``-``/``+``, ``x if c else y``;
+* the functions in :data:`FUNCTIONS` called with positional arguments.
+
+Everything else (attribute access, subscripts, lambdas, comprehensions, keyword arguments,
+names starting with ``_``, calls of anything but a listed function) is refused with the
+position of the offending piece. :func:`evaluate` then computes the expression column-wise
+with numpy on a pandas table; a missing value (NaN) makes comparisons false.
+
+Example
+-------
+>>> import pandas as pd
+>>> t = pd.DataFrame({"margin_365d": [10.0, -5.0], "p_alive": [0.9, 0.8]})
+>>> check_expression("margin_365d > 0 and p_alive >= 0.5", {"margin_365d", "p_alive"})
+{'margin_365d', 'p_alive'}
+>>> evaluate("margin_365d > 0 and p_alive >= 0.5", t).tolist()
+[True, False]
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+MAX_LENGTH = 500
+"""Longest expression accepted (characters)."""
+MAX_DEPTH = 30
+"""Deepest syntax tree accepted."""
+
+
+def _isnull(x: Any) -> Any:
+    return pd.isna(x)
+
+
+def _coalesce(x: Any, default: Any) -> Any:
+    return np.where(pd.isna(x), default, x)
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "abs": np.abs,
+    "min": np.minimum,
+    "max": np.maximum,
+    "log": np.log,
+    "log1p": np.log1p,
+    "sqrt": np.sqrt,
+    "round": np.round,
+    "isnull": _isnull,
+    "notnull": lambda x: ~pd.isna(x),
+    "coalesce": _coalesce,
+}
+"""Functions a rule may call: ``abs``, ``min``/``max`` (element-wise, two arguments), ``log``,
+``log1p``, ``sqrt``, ``round``, ``isnull``, ``notnull``, ``coalesce(x, default)``."""
+
+_ARITY = {"min": 2, "max": 2, "coalesce": 2}
+
+_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: np.add,
+    ast.Sub: np.subtract,
+    ast.Mult: np.multiply,
+    ast.Div: np.true_divide,
+    ast.FloorDiv: np.floor_divide,
+    ast.Mod: np.mod,
+    ast.Pow: np.power,
+}
+_CMPOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Lt: np.less,
+    ast.LtE: np.less_equal,
+    ast.Gt: np.greater,
+    ast.GtE: np.greater_equal,
+    ast.Eq: np.equal,
+    ast.NotEq: np.not_equal,
+}
+_SYMBOL = {
+    ast.Attribute: "attribute access (a.b)",
+    ast.Subscript: "subscripts (a[...])",
+    ast.Lambda: "lambda",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.NamedExpr: "assignment (:=)",
+    ast.Starred: "star arguments",
+    ast.Dict: "dictionaries",
+    ast.Set: "sets",
+    ast.JoinedStr: "f-strings",
+    ast.Await: "await",
+    ast.Yield: "yield",
+}
+
+
+class ExpressionError(ValueError):
+    """An expression that is not allowed; ``col`` is the 1-based character of the problem."""
+
+    def __init__(self, message: str, *, col: int | None = None, fix: str | None = None) -> None:
+        self.message = message
+        self.col = col
+        self.fix = fix
+        super().__init__(message if col is None else f"{message} (at character {col})")
+
+
+def _parse(expr: str) -> ast.Expression:
+    if not isinstance(expr, str) or not expr.strip():
+        raise ExpressionError("the expression is empty", fix="Write a rule such as `margin_365d > 0`.")
+    if len(expr) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is {len(expr)} characters long (at most {MAX_LENGTH})",
+                              fix="Split it into simpler gates.")
+    if "\n" in expr.strip():
+        raise ExpressionError("the expression spans several lines", fix="Write it on one line.")
+    try:
+        return ast.parse(expr.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"cannot read the expression: {exc.msg}", col=exc.offset,
+                              fix="Use field names, numbers, comparisons and and/or/not, e.g. "
+                                  "`margin_365d > 0 and p_alive >= 0.3`.") from None
+
+
+def check_expression(expr: str, known_fields: Iterable[str]) -> set[str]:
+    """Check ``expr`` against the whitelist and return the field names it reads.
+
+    Raises :class:`ExpressionError` naming the first thing that is not allowed.
+
+    Examples
+    --------
+    >>> sorted(check_expression("abs(growth_365d) < 2 * revenue_365d", ["growth_365d", "revenue_365d"]))
+    ['growth_365d', 'revenue_365d']
+    >>> check_expression("__import__('os')", ["x"])
+    Traceback (most recent call last):
+    ...
+    xuanba.standard.expressions.ExpressionError: '__import__' is not a function a rule may call (at character 1)
+    """
+    known = set(known_fields)
+    tree = _parse(expr)
+    used: set[str] = set()
+    _check(tree.body, known, used, depth=0)
+    return used
+
+
+def _check(node: ast.AST, known: set[str], used: set[str], depth: int) -> None:
+    col = getattr(node, "col_offset", None)
+    col = None if col is None else col + 1
+    if depth > MAX_DEPTH:
+        raise ExpressionError("the expression is nested too deeply", col=col, fix="Simplify it.")
+    kind = type(node)
+    if kind in _SYMBOL:
+        raise ExpressionError(f"{_SYMBOL[kind]} is not allowed in a rule", col=col,
+                              fix="Use field names, numbers, comparisons and the listed functions only.")
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool | int | float | str):
+            return
+        raise ExpressionError(f"the value {node.value!r} is not allowed", col=col,
+                              fix="Use numbers, quoted text, True or False.")
+    if isinstance(node, ast.Name):
+        if node.id.startswith("_"):
+            raise ExpressionError(f"the name {node.id!r} is not allowed", col=col,
+                                  fix="Field names do not start with an underscore.")
+        if node.id not in known:
+            close = difflib.get_close_matches(node.id, sorted(known), n=3)
+            hint = f"Did you mean {', '.join(close)}? " if close else ""
+            raise ExpressionError(f"unknown field {node.id!r}", col=col,
+                                  fix=f"{hint}Known fields: {', '.join(sorted(known))}.")
+        used.add(node.id)
+        return
+    if isinstance(node, ast.BoolOp):
+        for v in node.values:
+            _check(v, known, used, depth + 1)
+        return
+    if isinstance(node, ast.UnaryOp):
+        if not isinstance(node.op, ast.Not | ast.USub | ast.UAdd):
+            raise ExpressionError("the operator ~ is not allowed", col=col, fix="Use `not`.")
+        _check(node.operand, known, used, depth + 1)
+        return
+    if isinstance(node, ast.BinOp):
+        if type(node.op) not in _BINOPS:
+            raise ExpressionError(f"the operator {type(node.op).__name__} is not allowed", col=col,
+                                  fix="Use + - * / // % ** only.")
+        _check(node.left, known, used, depth + 1)
+        _check(node.right, known, used, depth + 1)
+        return
+    if isinstance(node, ast.Compare):
+        _check(node.left, known, used, depth + 1)
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            if isinstance(op, ast.In | ast.NotIn):
+                if not isinstance(right, ast.List | ast.Tuple) or not all(
+                    isinstance(e, ast.Constant) and isinstance(e.value, int | float | str)
+                    for e in right.elts
+                ):
+                    raise ExpressionError("`in` needs a list of plain values", col=col,
+                                          fix="Write e.g. `segment in ['retail', 'wholesale']`.")
+                continue
+            if type(op) not in _CMPOPS:
+                raise ExpressionError(f"the comparison {type(op).__name__} is not allowed", col=col,
+                                      fix="Use < <= > >= == != or in.")
+            _check(right, known, used, depth + 1)
+        return
+    if isinstance(node, ast.IfExp):
+        for part in (node.test, node.body, node.orelse):
+            _check(part, known, used, depth + 1)
+        return
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name):
+            raise ExpressionError("only the listed functions may be called", col=col,
+                                  fix=f"Functions: {', '.join(sorted(FUNCTIONS))}.")
+        name = node.func.id
+        if name not in FUNCTIONS:
+            raise ExpressionError(f"{name!r} is not a function a rule may call", col=col,
+                                  fix=f"Functions: {', '.join(sorted(FUNCTIONS))}.")
+        if node.keywords:
+            raise ExpressionError("keyword arguments are not allowed", col=col,
+                                  fix=f"Call {name}(...) with plain arguments.")
+        want = _ARITY.get(name, 1)
+        if len(node.args) != want:
+            raise ExpressionError(f"{name}() takes {want} argument(s), got {len(node.args)}", col=col,
+                                  fix=f"Write {name}({', '.join(['x', 'y'][:want])}).")
+        for a in node.args:
+            _check(a, known, used, depth + 1)
+        return
+    if isinstance(node, ast.List | ast.Tuple):
+        raise ExpressionError("a list is only allowed after `in`", col=col,
+                              fix="Write e.g. `segment in ['retail', 'wholesale']`.")
+    raise ExpressionError(f"{type(node).__name__} is not allowed in a rule", col=col,
+                          fix="Use field names, numbers, comparisons and the listed functions only.")
+
+
+def evaluate(expr: str, table: pd.DataFrame) -> np.ndarray:
+    """Evaluate a checked expression column-wise on ``table``; one value per row.
+
+    The expression is checked first against ``table``'s columns. Arithmetic runs in float64
+    (overflow gives ``inf``, never a hang); comparisons with a missing value are false.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> evaluate("coalesce(x, 0) * 2", pd.DataFrame({"x": [1.0, None]})).tolist()
+    [2.0, 0.0]
+    """
+    tree = _parse(expr)
+    _check(tree.body, set(map(str, table.columns)), set(), depth=0)
+    with np.errstate(all="ignore"):
+        out = _eval(tree.body, table)
+    if np.ndim(out) == 0:
+        out = np.full(len(table), out)
+    return np.asarray(out)
+
+
+def _column(table: pd.DataFrame, name: str) -> np.ndarray:
+    col = table[name]
+    if pd.api.types.is_bool_dtype(col):
+        return col.to_numpy(dtype=bool)
+    if pd.api.types.is_numeric_dtype(col):
+        return col.to_numpy(dtype="float64", na_value=np.nan)
+    return col.astype(object).where(col.notna(), None).to_numpy()
+
+
+def _truth(x: Any) -> Any:
+    if isinstance(x, np.ndarray) and x.dtype != bool:
+        if x.dtype == object:
+            return np.array([bool(v) if v is not None else False for v in x], dtype=bool)
+        return np.nan_to_num(x, nan=0.0) != 0
+    return x
+
+
+def _eval(node: ast.AST, t: pd.DataFrame) -> Any:
+    if isinstance(node, ast.Constant):
+        v = node.value
+        if isinstance(v, bool | str):
+            return v
+        return np.float64(v)
+    if isinstance(node, ast.Name):
+        return _column(t, node.id)
+    if isinstance(node, ast.BoolOp):
+        vals = [_truth(_eval(v, t)) for v in node.values]
+        fn = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
+        out = vals[0]
+        for v in vals[1:]:
+            out = fn(out, v)
+        return out
+    if isinstance(node, ast.UnaryOp):
+        v = _eval(node.operand, t)
+        if isinstance(node.op, ast.Not):
+            return np.logical_not(_truth(v))
+        return np.negative(v) if isinstance(node.op, ast.USub) else np.positive(v)
+    if isinstance(node, ast.BinOp):
+        return _BINOPS[type(node.op)](_num(_eval(node.left, t)), _num(_eval(node.right, t)))
+    if isinstance(node, ast.Compare):
+        left = _eval(node.left, t)
+        result: Any = True
+        for op, comp in zip(node.ops, node.comparators, strict=True):
+            if isinstance(op, ast.In | ast.NotIn):
+                values = [e.value for e in comp.elts]  # type: ignore[attr-defined]
+                hit = pd.Series(np.broadcast_to(left, (len(t),))).isin(values).to_numpy()
+                part = hit if isinstance(op, ast.In) else ~hit
+                right = left
+            else:
+                right = _eval(comp, t)
+                part = _compare(_CMPOPS[type(op)], left, right)
+            result = np.logical_and(result, part)
+            left = right
+        return result
+    if isinstance(node, ast.IfExp):
+        return np.where(_truth(_eval(node.test, t)), _eval(node.body, t), _eval(node.orelse, t))
+    if isinstance(node, ast.Call):
+        fn = FUNCTIONS[node.func.id]  # type: ignore[attr-defined]
+        args = [_eval(a, t) for a in node.args]
+        if node.func.id in ("isnull", "notnull", "coalesce"):  # type: ignore[attr-defined]
+            return fn(*args)
+        return fn(*[_num(a) for a in args])
+    raise ExpressionError(f"{type(node).__name__} is not allowed in a rule")  # pragma: no cover
+
+
+def _num(x: Any) -> Any:
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        return pd.to_numeric(pd.Series(x), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    if isinstance(x, str):
+        raise ExpressionError(f"text {x!r} cannot be used in arithmetic")
+    return x
+
+
+def _compare(fn: Callable[[Any, Any], Any], left: Any, right: Any) -> Any:
+    if (isinstance(left, np.ndarray) and left.dtype == object) or isinstance(left, str) or (
+        isinstance(right, np.ndarray) and right.dtype == object) or isinstance(right, str):
+        lser = pd.Series(np.broadcast_to(np.asarray(left, dtype=object), (np.size(left) if np.ndim(left) else 1,)))
+        rv = right
+        try:
+            res = fn(lser.to_numpy(), rv)
+        except TypeError:
+            return np.zeros(len(lser), dtype=bool)
+        res = np.asarray(res, dtype=bool)
+        return res & lser.notna().to_numpy()
+    res = fn(left, right)
+    return res

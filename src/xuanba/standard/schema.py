@@ -1,0 +1,655 @@
+"""The selection standard: a versioned TOML file read into typed (pydantic) models.
+
+A standard says how every customer is selected, the same way for all: criteria over facts
+and predictions (how each is normalised and weighed), gates that must hold, tiers by score
+and/or quota, the team's capacity, how ties are broken and how the value × potential quadrants
+are named. :func:`load_standard` reads and validates it; every problem is reported with the
+**line of the file** and a fix a marketing manager can act on. ``docs/standard.md`` describes
+the format for users.
+
+Example
+-------
+>>> s = load_standard('''
+... [standard]
+... name = "mini"
+... version = "1"
+... [[criteria]]
+... name = "revenue"
+... field = "revenue_365d"
+... weight = 1.0
+... [[tiers]]
+... name = "A"
+... min_score = 50
+... ''')
+>>> s.name, [c.name for c in s.criteria], s.tiers[0].min_score
+('mini', ['revenue'], 50.0)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from xuanba.errors import InputError
+from xuanba.standard.expressions import ExpressionError, check_expression
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PREDICTION_COLUMNS: tuple[str, ...] = (
+    "p_alive",
+    "expected_purchases_1y",
+    "expected_spend",
+    "clv_1y",
+    "clv_3y",
+    "churn_90d",
+)
+"""Columns of :func:`xuanba.models.predict.predict_customers` a standard can use."""
+
+ACCOUNT_COLUMNS: tuple[str, ...] = (
+    "cost_to_serve_365d",
+    "profit_365d",
+    "promise_reliability",
+    "days_since_contact",
+    "payment_punctuality",
+    "single_threaded",
+    "overdue_receivables",
+)
+"""Account fields (:func:`xuanba.accounts.account_fields`), filled from the workspace's side tables."""
+
+CUSTOMER_COLUMNS: tuple[str, ...] = ("segment", "region", "owner", "size")
+"""Text attributes of the ``customers`` side table; usable in gates, not as criteria."""
+
+
+def known_fields(extra: tuple[str, ...] | list[str] | set[str] = ()) -> set[str]:
+    """Every field name a standard may use: facts, predictions, account fields, attributes.
+
+    Examples
+    --------
+    >>> {"revenue_365d", "clv_3y", "profit_365d", "segment"} <= known_fields()
+    True
+    """
+    from xuanba.facts import FACT_COLUMNS
+
+    return set(FACT_COLUMNS) | set(PREDICTION_COLUMNS) | set(ACCOUNT_COLUMNS) | set(CUSTOMER_COLUMNS) | set(extra)
+
+
+RESERVED = {"customer_id", "rank", "score", "tier", "selected", "quadrant", "value_score",
+            "potential_score", "gates_failed", "next_tier", "gap_to_next", "cheapest_criterion",
+            "cheapest_change", "left_out_by_capacity", "cheapest_public_criterion",
+            "cheapest_public_change", "round_id"}
+
+NUMERIC_TEXT = set(CUSTOMER_COLUMNS) | {"customer_id", "first_purchase", "last_purchase"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a standard: where (line), what, and the fix."""
+
+    line: int | None
+    message: str
+    fix: str | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line else ""
+        return f"{where}{self.message}" + (f"\n    fix: {self.fix}" if self.fix else "")
+
+
+class StandardError(InputError):
+    """A standard that cannot be used; ``problems`` lists every issue with its line."""
+
+    def __init__(self, problems: list[Problem], *, file: str | None = None) -> None:
+        self.problems = problems
+        first = problems[0]
+        message = first.message
+        if len(problems) > 1:
+            message += f"\n  and {len(problems) - 1} more problem(s):\n" + "\n".join(
+                "  - " + str(p).replace("\n", "\n    ") for p in problems[1:]
+            )
+        super().__init__(message, file=file, row=first.line, fix=first.fix)
+
+    def _where(self) -> str:
+        parts = [str(self.file)] if self.file else []
+        if self.row is not None:
+            parts.append(f"line {self.row}")
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["problems"] = [{"line": p.line, "message": p.message, "fix": p.fix} for p in self.problems]
+        return out
+
+
+# -- the models --------------------------------------------------------------------------------
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Normalise = Literal["percentile", "minmax", "zscore", "bands"]
+
+
+class Criterion(_Model):
+    """One criterion: a field (or expression) turned into 0–1 and weighed.
+
+    ``normalise``: ``percentile`` (mid-rank among customers), ``minmax`` (0 at the lowest, 1
+    at the highest), ``zscore`` (z clipped to ±3, mapped to 0–1), ``bands`` (points 0–100 per
+    threshold). ``direction = "lower"`` when less is better. ``group`` puts the criterion in the
+    value or the potential axis of the quadrants. ``missing``: ``"zero"`` (no points),
+    ``"median"`` or a number to use instead of a missing value. ``private`` criteria are used
+    for scoring but left out of what customers are shown.
+    """
+
+    name: str
+    field: str
+    label: str = ""
+    description: str = ""
+    normalise: Normalise = "percentile"
+    weight: float
+    direction: Literal["higher", "lower"] = "higher"
+    group: Literal["value", "potential", ""] = ""
+    private: bool = False
+    bands: list[tuple[float, float]] | None = None
+    missing: Literal["zero", "median"] | float = "zero"
+
+    @field_validator("name")
+    @classmethod
+    def _name_ok(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", v):
+            raise ValueError("a criterion name is letters, digits and _ (it becomes a column name)")
+        return v
+
+    @property
+    def title(self) -> str:
+        """The label, or the name when no label is given."""
+        return self.label or self.name
+
+
+class Gate(_Model):
+    """A rule that must hold for a customer to be selected at all."""
+
+    name: str
+    expr: str
+    label: str = ""
+    description: str = ""
+
+    @property
+    def title(self) -> str:
+        """The label, or the name when no label is given."""
+        return self.label or self.name
+
+
+class Tier(_Model):
+    """A tier, best first in the file: a minimum score and/or a quota (``50`` or ``"5%"``)."""
+
+    name: str
+    label: str = ""
+    description: str = ""
+    min_score: float | None = Field(default=None, ge=0, le=100)
+    quota: int | str | None = None
+
+    @field_validator("quota")
+    @classmethod
+    def _quota_ok(cls, v: int | str | None) -> int | str | None:
+        if v is None:
+            return v
+        if isinstance(v, int):
+            if v < 1:
+                raise ValueError("a quota is a positive number of customers, e.g. 50, or a share, e.g. \"5%\"")
+            return v
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", v)
+        if not m or not 0 < float(m.group(1)) <= 100:
+            raise ValueError("a quota is a number of customers, e.g. 50, or a share, e.g. \"5%\"")
+        return v
+
+    @property
+    def title(self) -> str:
+        """The label, or the name when no label is given."""
+        return self.label or self.name
+
+    def quota_count(self, n_customers: int) -> int | None:
+        """The quota as a number of customers (a share is rounded down)."""
+        if self.quota is None:
+            return None
+        if isinstance(self.quota, int):
+            return self.quota
+        share = float(self.quota.strip().rstrip("%")) / 100.0
+        return int(math.floor(share * n_customers + 1e-9))
+
+
+class Capacity(_Model):
+    """How many accounts the team can serve: a count and/or a budget over a cost field."""
+
+    max_accounts: int | None = Field(default=None, ge=1)
+    cost_field: str | None = None
+    budget: float | None = Field(default=None, gt=0)
+    objective: str = "score"
+
+    @property
+    def is_set(self) -> bool:
+        """Whether any limit is given."""
+        return self.max_accounts is not None or self.budget is not None
+
+
+class TieBreak(_Model):
+    """Order of fields that break equal scores (``"field desc"``/``"field asc"``); customer id last."""
+
+    order: list[str] = Field(default_factory=list)
+
+    def sort_keys(self) -> list[tuple[str, bool]]:
+        """``(field, ascending)`` pairs, always ending with ``customer_id`` ascending."""
+        out: list[tuple[str, bool]] = []
+        for item in self.order:
+            parts = item.split()
+            field = parts[0]
+            asc = field == "customer_id" if len(parts) == 1 else parts[1].lower() == "asc"
+            if field != "customer_id":
+                out.append((field, asc))
+        out.append(("customer_id", True))
+        return out
+
+
+QUADRANT_KEYS = ("high_value_high_potential", "high_value_low_potential",
+                 "low_value_high_potential", "low_value_low_potential")
+
+
+class Quadrants(_Model):
+    """The value × potential quadrants: thresholds on the two sub-scores, names and labels."""
+
+    value_threshold: float = Field(default=50.0, ge=0, le=100)
+    potential_threshold: float = Field(default=50.0, ge=0, le=100)
+    names: dict[str, str] = Field(default_factory=lambda: {
+        "high_value_high_potential": "stars",
+        "high_value_low_potential": "at_risk",
+        "low_value_high_potential": "rising",
+        "low_value_low_potential": "others",
+    })
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("names")
+    @classmethod
+    def _names_ok(cls, v: dict[str, str]) -> dict[str, str]:
+        missing = [k for k in QUADRANT_KEYS if k not in v]
+        extra = [k for k in v if k not in QUADRANT_KEYS]
+        if missing or extra:
+            raise ValueError(f"quadrant names need exactly the keys {', '.join(QUADRANT_KEYS)}")
+        return v
+
+    def label(self, name: str) -> str:
+        """The label of a quadrant name (the name itself when none is given)."""
+        return self.labels.get(name, name)
+
+
+class Predictions(_Model):
+    """Which customer-base model gives the predictions, and its money settings."""
+
+    model: str = "bgnbd"
+    discount_rate: float = Field(default=0.10, ge=0, lt=1)
+    margin: float = Field(default=1.0, gt=0, le=1)
+
+
+class Standard(_Model):
+    """A validated selection standard (see the module docstring and ``docs/standard.md``)."""
+
+    name: str
+    version: str
+    lang: Literal["en", "zh"] = "en"
+    description: str = ""
+    currency: str = ""
+    predictions: Predictions = Field(default_factory=Predictions)
+    criteria: list[Criterion]
+    gates: list[Gate] = Field(default_factory=list)
+    tiers: list[Tier] = Field(default_factory=list)
+    capacity: Capacity = Field(default_factory=Capacity)
+    tie_break: TieBreak = Field(default_factory=TieBreak)
+    quadrants: Quadrants = Field(default_factory=Quadrants)
+    _text: str = PrivateAttr(default="")
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int | float) else v
+
+    @property
+    def text(self) -> str:
+        """The TOML source the standard was read from."""
+        return self._text
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the TOML source (UTF-8): the identity of the standard a round used."""
+        return hashlib.sha256(self._text.encode("utf-8")).hexdigest()
+
+    @property
+    def weight_shares(self) -> dict[str, float]:
+        """Each criterion's share of the score (weights divided by their sum)."""
+        total = sum(c.weight for c in self.criteria)
+        return {c.name: c.weight / total for c in self.criteria}
+
+    def fields_used(self) -> set[str]:
+        """Every field the standard reads (criteria, gates, tie-break, capacity)."""
+        names = set(known_fields())
+        used: set[str] = set()
+        for c in self.criteria:
+            used |= _fields_of(c.field, names)
+        for g in self.gates:
+            used |= _fields_of(g.expr, names)
+        used |= {f for f, _ in self.tie_break.sort_keys()}
+        if self.capacity.cost_field:
+            used.add(self.capacity.cost_field)
+        if self.capacity.objective != "score":
+            used.add(self.capacity.objective)
+        return used
+
+    def describe(self, lang: str | None = None, *, include_private: bool = True) -> list[str]:
+        """The standard in plain words, one sentence per line (``lang``: ``"en"`` or ``"zh"``).
+
+        Examples
+        --------
+        >>> from xuanba.standard import starter_standard
+        >>> s = load_standard(starter_standard("en"))
+        >>> s.describe()[0].startswith("Every customer")
+        True
+        """
+        from xuanba.standard.describe import describe
+
+        return describe(self, lang or self.lang, include_private=include_private)
+
+
+def _fields_of(expr: str, names: set[str]) -> set[str]:
+    try:
+        return check_expression(expr, names | {expr})
+    except ExpressionError:
+        return {expr}
+
+
+# -- reading and validating --------------------------------------------------------------------
+
+_SECTIONS = {"standard", "predictions", "criteria", "gates", "tiers", "capacity", "tie_break", "quadrants"}
+_META = ("name", "version", "lang", "description", "currency")
+
+
+class _Lines:
+    """Where each key sits in the TOML text: (section, index, key) -> line number."""
+
+    def __init__(self, text: str) -> None:
+        self.header: dict[tuple[str, int | None], int] = {}
+        self.keys: dict[tuple[str, int | None, str], int] = {}
+        counts: dict[str, int] = {}
+        section, index = "", None
+        for no, raw in enumerate(text.splitlines(), start=1):
+            line = raw.strip()
+            if m := re.match(r"^\[\[\s*([A-Za-z0-9_.]+)\s*\]\]", line):
+                section = m.group(1)
+                index = counts.get(section, 0)
+                counts[section] = index + 1
+                self.header[(section, index)] = no
+            elif m := re.match(r"^\[\s*([A-Za-z0-9_.]+)\s*\]", line):
+                section, index = m.group(1), None
+                self.header[(section, None)] = no
+            elif m := re.match(r'^"?([A-Za-z0-9_]+)"?\s*=', line):
+                self.keys.setdefault((section, index, m.group(1)), no)
+
+    def find(self, section: str, index: int | None = None, key: str | None = None) -> int | None:
+        if key is not None:
+            for sec in (section, f"{section}.{key}"):
+                if (sec, index, key) in self.keys:
+                    return self.keys[(sec, index, key)]
+                if (sec, index) in self.header and sec != section:
+                    return self.header[(sec, index)]
+            # a nested table such as [quadrants.names]
+            for (sec, idx, k), no in self.keys.items():
+                if sec.startswith(section + ".") and idx == index and k == key:
+                    return no
+        return self.header.get((section, index))
+
+
+def _locate(lines: _Lines, loc: tuple[Any, ...]) -> int | None:
+    if not loc:
+        return None
+    head = str(loc[0])
+    if head in _META:
+        return lines.find("standard", None, head)
+    if head in ("criteria", "gates", "tiers"):
+        idx = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+        key = str(loc[2]) if len(loc) > 2 else None
+        return lines.find(head, idx, key) or lines.find(head, idx)
+    key = str(loc[1]) if len(loc) > 1 else None
+    return lines.find(head, None, key) or lines.find(head)
+
+
+def _read_text(source: str | Path) -> tuple[str, str | None]:
+    if isinstance(source, Path) or ("\n" not in str(source) and str(source).endswith(".toml")):
+        path = Path(source)
+        if not path.is_file():
+            raise InputError("standard file not found", file=str(path),
+                             fix="Check the path, or write a starter with `xuanba standard init`.")
+        try:
+            return path.read_text(encoding="utf-8-sig"), str(path)
+        except UnicodeDecodeError:
+            raise InputError("the standard is not UTF-8 text", file=str(path),
+                             fix="Save the file as UTF-8.") from None
+    return str(source), None
+
+
+def load_standard(
+    source: str | Path,
+    *,
+    known: set[str] | None = None,
+    extra_fields: tuple[str, ...] | list[str] = (),
+) -> Standard:
+    """Read and validate a standard from a ``.toml`` path or from TOML text.
+
+    Parameters
+    ----------
+    source
+        A path (``Path`` or a string ending in ``.toml``) or the TOML text itself.
+    known
+        The field names criteria and gates may use; default :func:`known_fields`.
+    extra_fields
+        More field names to accept (columns of an ``extra_fields=`` table, say).
+
+    Raises
+    ------
+    StandardError
+        Listing every problem with its line: TOML syntax, unknown sections or keys, unknown
+        fields (with the known ones), weights that do not sum to 1 or 100, overlapping tiers,
+        expressions that are not allowed.
+
+    Examples
+    --------
+    >>> load_standard('[standard]\\nname = "x"\\nversion = "1"\\n[[criteria]]\\nname = "r"\\n'
+    ...               'field = "revenue_356d"\\nweight = 1')
+    Traceback (most recent call last):
+    ...
+    xuanba.standard.schema.StandardError: line 6: criterion 'r': unknown field 'revenue_356d'
+      fix: Did you mean revenue_365d, ...? Known fields: ...
+    """
+    text, file = _read_text(source)
+    names = (set(known) if known is not None else known_fields()) | set(extra_fields)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"at line (\d+)", msg)
+        short = re.sub(r" \(at line.*", "", msg)
+        raise StandardError([Problem(int(m.group(1)) if m else None, f"not valid TOML: {short}",
+                                     "Check quotes, brackets and `key = value` on that line.")],
+                            file=file) from None
+    lines = _Lines(text)
+    problems: list[Problem] = []
+    unknown = [k for k in data if k not in _SECTIONS]
+    for k in unknown:
+        problems.append(Problem(lines.find(k) or lines.find("", None, k), f"unknown section [{k}]",
+                                f"Sections: {', '.join(sorted(_SECTIONS))}."))
+    meta = data.get("standard", {})
+    if not isinstance(meta, dict):
+        meta = {}
+    flat: dict[str, Any] = {k: v for k, v in data.items() if k in _SECTIONS and k != "standard"}
+    for k, v in meta.items():
+        if k not in _META:
+            problems.append(Problem(lines.find("standard", None, k), f"unknown key {k!r} in [standard]",
+                                    f"Keys of [standard]: {', '.join(_META)}."))
+        else:
+            flat[k] = v
+    if "criteria" not in flat:
+        problems.append(Problem(None, "the standard has no [[criteria]]",
+                                "Add at least one [[criteria]] block with name, field and weight."))
+    standard: Standard | None = None
+    if not problems:
+        try:
+            standard = Standard.model_validate(flat)
+        except ValidationError as exc:
+            for err in exc.errors():
+                problems.append(_pydantic_problem(err, lines))
+    if standard is not None:
+        problems += _semantic_problems(standard, lines, names)
+    if problems:
+        raise StandardError(problems, file=file)
+    assert standard is not None
+    standard._text = text
+    return standard
+
+
+def _pydantic_problem(err: Any, lines: _Lines) -> Problem:
+    loc = tuple(err["loc"])
+    where = ".".join(str(p) for p in loc)
+    line = _locate(lines, loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        section = str(loc[0])
+        model = {"criteria": Criterion, "gates": Gate, "tiers": Tier, "capacity": Capacity,
+                 "tie_break": TieBreak, "quadrants": Quadrants, "predictions": Predictions}.get(section)
+        allowed = ", ".join(model.model_fields) if model else ""
+        return Problem(line, f"unknown key {loc[-1]!r} in [{section}]", f"Keys allowed there: {allowed}.")
+    if kind == "missing":
+        parent = loc[:-1]
+        line = _locate(lines, parent) if parent else None
+        return Problem(line, f"{where} is missing", f"Add `{loc[-1]} = ...` there.")
+    msg = err["msg"].removeprefix("Value error, ")
+    if kind == "literal_error":
+        return Problem(line, f"{where}: {err.get('input')!r} is not allowed", msg.replace("Input should be", "Use"))
+    return Problem(line, f"{where}: {msg}", None)
+
+
+def _semantic_problems(s: Standard, lines: _Lines, names: set[str]) -> list[Problem]:
+    out: list[Problem] = []
+    # names unique
+    for kind, items in (("criteria", s.criteria), ("gates", s.gates), ("tiers", s.tiers)):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.name in seen:
+                out.append(Problem(lines.find(kind, i, "name"), f"{kind[:-1] if kind != 'criteria' else 'criterion'} "
+                                   f"name {item.name!r} is used twice", "Give each one its own name."))
+            seen.add(item.name)
+    # criteria: fields, numbers, bands
+    for i, c in enumerate(s.criteria):
+        line = lines.find("criteria", i, "field")
+        try:
+            used = check_expression(c.field, names)
+        except ExpressionError as exc:
+            out.append(Problem(line, f"criterion {c.name!r}: {_expr_msg(exc)}", exc.fix))
+            continue
+        text_fields = used & NUMERIC_TEXT
+        if text_fields:
+            out.append(Problem(line, f"criterion {c.name!r} uses the text field(s) {', '.join(sorted(text_fields))}",
+                               "Use text fields in gates (e.g. `segment != 'internal'`), numbers in criteria."))
+        if c.name in RESERVED:
+            out.append(Problem(lines.find("criteria", i, "name"),
+                               f"criterion name {c.name!r} is taken by a roster column",
+                               f"Choose another name; taken: {', '.join(sorted(RESERVED))}."))
+        if c.name in names and c.name != c.field:
+            out.append(Problem(lines.find("criteria", i, "name"),
+                               f"criterion name {c.name!r} is also a field name with another meaning",
+                               f"Name it after its field ({c.field!r}) or choose another name."))
+        if c.weight <= 0 or not math.isfinite(c.weight):
+            out.append(Problem(lines.find("criteria", i, "weight"), f"criterion {c.name!r} has weight {c.weight}",
+                               "Weights are positive; remove a criterion rather than giving it weight 0."))
+        if c.normalise == "bands":
+            out += _band_problems(c, lines.find("criteria", i, "bands") or lines.find("criteria", i, "normalise"))
+        elif c.bands is not None:
+            out.append(Problem(lines.find("criteria", i, "bands"), f"criterion {c.name!r} has bands but "
+                               f"normalise = {c.normalise!r}", 'Set normalise = "bands" or remove bands.'))
+    total = sum(c.weight for c in s.criteria)
+    if s.criteria and all(c.weight > 0 for c in s.criteria) and not (
+        math.isclose(total, 1.0, abs_tol=1e-6) or math.isclose(total, 100.0, abs_tol=1e-4)
+    ):
+        shares = ", ".join(f"{c.name} = {c.weight / total:.3g}" for c in s.criteria)
+        out.append(Problem(lines.find("criteria", 0, "weight"),
+                           f"the weights sum to {total:g}, neither 1 nor 100",
+                           f"Make them sum to 1 (or 100) so each reads as a share, e.g. {shares}."))
+    for i, g in enumerate(s.gates):
+        try:
+            check_expression(g.expr, names)
+        except ExpressionError as exc:
+            out.append(Problem(lines.find("gates", i, "expr"), f"gate {g.name!r}: {_expr_msg(exc)}", exc.fix))
+    out += _tier_problems(s, lines)
+    cap = s.capacity
+    for key in ("cost_field",) + (("objective",) if cap.objective != "score" else ()):
+        value = getattr(cap, key)
+        if value is not None and value not in names:
+            out.append(Problem(lines.find("capacity", None, key), f"capacity {key} {value!r} is not a known field",
+                               f"Known fields: {', '.join(sorted(names))}."))
+    if (cap.cost_field is None) != (cap.budget is None):
+        out.append(Problem(lines.find("capacity"), "capacity needs both cost_field and budget, or neither",
+                           "Give the field with each account's cost (e.g. cost_to_serve_365d) and the total budget."))
+    for j, item in enumerate(s.tie_break.order):
+        parts = item.split()
+        line = lines.find("tie_break", None, "order")
+        if not parts or len(parts) > 2 or (len(parts) == 2 and parts[1].lower() not in ("asc", "desc")):
+            out.append(Problem(line, f"tie_break entry {j + 1} {item!r} is not `field` or `field asc|desc`",
+                               'Write e.g. order = ["clv_3y desc", "customer_id"].'))
+        elif parts[0] not in names and parts[0] != "customer_id":
+            out.append(Problem(line, f"tie_break field {parts[0]!r} is not known",
+                               f"Known fields: {', '.join(sorted(names))}."))
+    return out
+
+
+def _expr_msg(exc: ExpressionError) -> str:
+    return exc.message + (f" (at character {exc.col})" if exc.col and exc.col > 1 else "")
+
+
+def _band_problems(c: Criterion, line: int | None) -> list[Problem]:
+    fix = ('Write bands as [threshold, points] pairs with rising thresholds, e.g. '
+           'bands = [[0, 0], [1000, 50], [10000, 100]]; points 0-100, rising in the better direction.')
+    if not c.bands:
+        return [Problem(line, f"criterion {c.name!r} uses bands but gives none", fix)]
+    th = [b[0] for b in c.bands]
+    pts = [b[1] for b in c.bands]
+    if any(b >= a for a, b in zip(th[1:], th[:-1], strict=True)):
+        return [Problem(line, f"criterion {c.name!r}: band thresholds must rise", fix)]
+    if any(not 0 <= p <= 100 for p in pts):
+        return [Problem(line, f"criterion {c.name!r}: band points must be between 0 and 100", fix)]
+    steps = [b - a for a, b in zip(pts[:-1], pts[1:], strict=True)]
+    if c.direction == "higher" and any(d < 0 for d in steps):
+        return [Problem(line, f"criterion {c.name!r}: higher is better, so points must not fall as thresholds rise", fix)]
+    if c.direction == "lower" and any(d > 0 for d in steps):
+        return [Problem(line, f"criterion {c.name!r}: lower is better, so points must not rise with thresholds", fix)]
+    return []
+
+
+def _tier_problems(s: Standard, lines: _Lines) -> list[Problem]:
+    out: list[Problem] = []
+    prev: tuple[int, Tier] | None = None
+    for i, t in enumerate(s.tiers):
+        if t.min_score is None and t.quota is None:
+            out.append(Problem(lines.find("tiers", i), f"tier {t.name!r} has neither min_score nor quota",
+                               "Give a minimum score (e.g. min_score = 70), a quota (quota = 50 or \"5%\"), or both."))
+        if prev is not None:
+            _, p = prev
+            if p.min_score is not None and t.min_score is not None and t.min_score >= p.min_score:
+                out.append(Problem(lines.find("tiers", i, "min_score"),
+                                   f"tier {t.name!r} (min_score {t.min_score:g}) overlaps tier {p.name!r} above it "
+                                   f"(min_score {p.min_score:g})",
+                                   "List tiers best first with falling min_score, e.g. A 80, B 60, C 40."))
+        prev = (i, t)
+    return out

@@ -1,0 +1,527 @@
+"""Apply a standard to a table of per-customer fields: scores, gates, ranks, tiers, capacity.
+
+Everything is column-wise numpy over the table sorted by ``customer_id`` first, so the result
+never depends on the order of the input rows (and is byte-identical run after run).
+
+How a score is made: each criterion's raw value (a field or a formula) is oriented (``lower``
+is better → negated), normalised to 0–1 —
+
+* ``percentile``: mid-rank among customers with a value, ``(rank - 1) / (m - 1)``, ties share;
+* ``minmax``: ``(x - min) / (max - min)``;
+* ``zscore``: ``z = (x - mean) / sd`` (population), clipped to ±3 and mapped to 0–1;
+* ``bands``: the points (0–100) of the band the value falls in, divided by 100;
+
+(all values equal → 0.5; a missing value scores 0 unless ``missing`` says otherwise) and
+contributes ``100 × share × normalised`` points, ``share`` being its weight over the sum of
+weights. The score is the sum of the contributions (0–100).
+
+Gap to the next tier: the score points a customer lacks to reach the bar of the tier above
+(its ``min_score``, or the lowest score in it when the tier is full), and for each criterion the
+raw change that alone would close it with the rest of the base as it is (exact for percentile and
+bands); the **cheapest** criterion is the one whose change is smallest in standard deviations of
+that criterion.
+
+Example
+-------
+>>> import pandas as pd
+>>> from xuanba.standard import load_standard
+>>> s = load_standard('''[standard]
+... name = "demo"
+... version = "1"
+... [[criteria]]
+... name = "revenue"
+... field = "revenue_365d"
+... weight = 1
+... [[tiers]]
+... name = "A"
+... quota = 1
+... ''')
+>>> t = pd.DataFrame({"customer_id": ["a", "b", "c"], "revenue_365d": [10.0, 30.0, 20.0]})
+>>> r = score_customers(t, s).roster
+>>> r[["customer_id", "rank", "score", "tier"]].to_dict("list")
+{'customer_id': ['b', 'c', 'a'], 'rank': [1, 2, 3], 'score': [100.0, 50.0, 0.0], 'tier': ['A', '', '']}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+
+from xuanba.errors import DataError
+from xuanba.standard.expressions import ExpressionError, evaluate
+from xuanba.standard.schema import Criterion, Standard
+
+ROSTER_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "rank",
+    "score",
+    "tier",
+    "selected",
+    "quadrant",
+    "value_score",
+    "potential_score",
+    "gates_failed",
+    "next_tier",
+    "gap_to_next",
+    "cheapest_criterion",
+    "cheapest_change",
+    "left_out_by_capacity",
+    "cheapest_public_criterion",
+    "cheapest_public_change",
+)
+"""Fixed roster columns, in order; the raw value of each criterion follows, named after it."""
+
+CONTRIBUTION_COLUMNS: tuple[str, ...] = ("customer_id", "criterion", "raw", "normalised", "weight", "contribution")
+"""Columns of the long contributions table (``weight`` is the criterion's share of the score)."""
+
+EXACT_KNAPSACK_MAX = 20_000
+"""Up to this many candidates a capacity budget is solved exactly (MILP); beyond, greedily."""
+
+
+@dataclass
+class Scored:
+    """What :func:`score_customers` returns: the roster, the contributions and notes."""
+
+    roster: pd.DataFrame
+    contributions: pd.DataFrame
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+# -- normalisation -----------------------------------------------------------------------------
+
+@dataclass
+class _Norm:
+    values: np.ndarray                 # normalised 0..1 per customer
+    inverse: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (need, idx) -> raw needed
+    spread: float                      # a scale for "how big is a change"
+
+
+def _oriented(raw: np.ndarray, c: Criterion) -> np.ndarray:
+    return raw if c.direction == "higher" else -raw
+
+
+def _raw_back(y: np.ndarray, c: Criterion) -> np.ndarray:
+    return y if c.direction == "higher" else -y
+
+
+def _normalise(raw: np.ndarray, c: Criterion) -> _Norm:
+    """Normalise one criterion's raw values (missing already substituted where asked)."""
+    n = len(raw)
+    ok = ~np.isnan(raw)
+    m = int(ok.sum())
+    out = np.zeros(n)
+    sd_raw = float(np.std(raw[ok])) if m else 0.0
+    spread = sd_raw if sd_raw > 0 else max(float(np.abs(raw[ok]).mean()) if m else 1.0, 1.0)
+    s = _oriented(raw, c)
+    if c.normalise == "bands":
+        th = np.array([b[0] for b in c.bands or []], dtype=float)
+        pts = np.array([b[1] for b in c.bands or []], dtype=float) / 100.0
+        if c.direction == "higher":
+            j = np.searchsorted(th, raw[ok], side="right") - 1
+            out[ok] = np.where(j >= 0, pts[np.clip(j, 0, None)], 0.0)
+        else:
+            j = np.searchsorted(th, raw[ok], side="left")
+            out[ok] = np.where(j < len(th), pts[np.clip(j, None, len(th) - 1)], 0.0)
+
+        def inv_bands(need: np.ndarray, idx: np.ndarray) -> np.ndarray:
+            res = np.full(len(need), np.nan)
+            if c.direction == "higher":
+                for k in range(len(th) - 1, -1, -1):  # smallest threshold with enough points
+                    res = np.where(pts[k] >= need - 1e-12, th[k], res)
+            else:
+                for k in range(len(th)):  # largest threshold with enough points
+                    res = np.where(pts[k] >= need - 1e-12, th[k], res)
+            return res
+
+        return _Norm(out, inv_bands, spread)
+    if m == 0:
+        return _Norm(out, lambda need, idx: np.full(len(need), np.nan), spread)
+    v = s[ok]
+    if c.normalise == "percentile":
+        if m == 1:
+            out[ok] = 0.5
+        else:
+            out[ok] = (rankdata(v, method="average") - 1.0) / (m - 1.0)
+        sorted_v = np.sort(v)
+
+        def inv_pct(need: np.ndarray, idx: np.ndarray) -> np.ndarray:
+            if m < 2:
+                return np.full(len(need), np.nan)
+            q = np.clip(need, 0.0, 1.0) * (m - 1.0)
+            k = np.ceil(q - 1e-9).astype(np.int64) - 1
+            k = np.clip(k, 0, m - 2)
+            own = s[idx]
+            pos = np.searchsorted(sorted_v, own, side="left")
+            pos = np.where(np.isnan(own), m, pos)
+            other = np.where(k < pos, sorted_v[k], sorted_v[np.clip(k + 1, 0, m - 1)])
+            y = np.nextafter(other, np.inf)
+            return _raw_back(y, c)
+
+        return _Norm(out, inv_pct, spread)
+    if c.normalise == "minmax":
+        lo, hi = float(v.min()), float(v.max())
+        out[ok] = 0.5 if hi == lo else (v - lo) / (hi - lo)
+
+        def inv_mm(need: np.ndarray, idx: np.ndarray) -> np.ndarray:
+            if hi == lo:
+                return np.full(len(need), np.nan)
+            return _raw_back(lo + np.clip(need, 0, 1) * (hi - lo), c)
+
+        return _Norm(out, inv_mm, spread)
+    mean, sd = float(v.mean()), float(v.std())
+    out[ok] = 0.5 if sd == 0 else np.clip(((v - mean) / sd + 3.0) / 6.0, 0.0, 1.0)
+
+    def inv_z(need: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        if sd == 0:
+            return np.full(len(need), np.nan)
+        return _raw_back(mean + sd * (np.clip(need, 0, 1) * 6.0 - 3.0), c)
+
+    return _Norm(out, inv_z, spread)
+
+
+# -- the main entry ----------------------------------------------------------------------------
+
+def _prepare(fields: pd.DataFrame) -> pd.DataFrame:
+    if "customer_id" not in fields.columns:
+        raise DataError("the fields table has no customer_id column",
+                        fix=f"Columns found: {list(fields.columns)[:20]}.")
+    if len(fields) == 0:
+        raise DataError("there are no customers to score", fix="Check the cutoff and the transactions.")
+    table = fields.copy()
+    table["customer_id"] = table["customer_id"].astype(str)
+    dup = table["customer_id"].duplicated(keep=False)
+    if dup.any():
+        ids = table.loc[dup, "customer_id"].unique()
+        raise DataError("a customer appears more than once in the fields", examples=ids[:5], count=len(ids),
+                        fix="Give one row per customer_id (aggregate the extra fields first).")
+    return table.sort_values("customer_id", kind="stable").reset_index(drop=True)
+
+
+def _raw_values(table: pd.DataFrame, c: Criterion) -> np.ndarray:
+    try:
+        values = evaluate(c.field, table)
+    except ExpressionError as exc:
+        raise DataError(f"criterion {c.name!r} cannot be computed: {exc.message}",
+                        fix=exc.fix or "Check the field names against the data.") from None
+    try:
+        return np.asarray(values, dtype="float64")
+    except (TypeError, ValueError):
+        raise DataError(f"criterion {c.name!r} ({c.field}) is not a number",
+                        fix="Criteria need numeric fields; use text fields in gates.") from None
+
+
+def _fill_missing(raw: np.ndarray, c: Criterion) -> np.ndarray:
+    if c.missing == "zero" or not np.isnan(raw).any():
+        return raw
+    if c.missing == "median":
+        ok = raw[~np.isnan(raw)]
+        value = float(np.median(ok)) if len(ok) else np.nan
+    else:
+        value = float(c.missing)
+    return np.where(np.isnan(raw), value, raw)
+
+
+def score_customers(fields: pd.DataFrame, standard: Standard) -> Scored:
+    """Score, gate, rank and tier every customer of ``fields`` by ``standard``.
+
+    Parameters
+    ----------
+    fields
+        One row per ``customer_id`` with every field the standard uses (facts, predictions,
+        account fields, attributes, extra columns).
+    standard
+        A validated :class:`~xuanba.standard.Standard`.
+
+    Returns
+    -------
+    Scored
+        ``roster`` (columns :data:`ROSTER_COLUMNS` then each criterion's raw value, sorted by
+        rank), ``contributions`` (long, :data:`CONTRIBUTION_COLUMNS`, same customer order) and
+        ``info`` (capacity method and counts).
+    """
+    table = _prepare(fields)
+    n = len(table)
+    shares = standard.weight_shares
+    crits = standard.criteria
+    raws: dict[str, np.ndarray] = {}
+    norms: dict[str, _Norm] = {}
+    contrib = np.zeros((n, len(crits)))
+    for j, c in enumerate(crits):
+        raw = _raw_values(table, c)
+        if np.isinf(raw).any():
+            raw = np.where(np.isinf(raw), np.nan, raw)  # e.g. a ratio over zero: treated as missing
+        raws[c.name] = raw
+        filled = _fill_missing(raw, c)
+        norms[c.name] = _normalise(filled, c)
+        contrib[:, j] = 100.0 * shares[c.name] * norms[c.name].values
+    score = np.round(contrib.sum(axis=1), 6)
+
+    # gates
+    failed = np.zeros(n, dtype=bool)
+    gates_failed = np.full(n, "", dtype=object)
+    for g in standard.gates:
+        try:
+            ok = np.asarray(evaluate(g.expr, table), dtype=bool)
+        except ExpressionError as exc:
+            raise DataError(f"gate {g.name!r} cannot be checked: {exc.message}",
+                            fix=exc.fix or "Check the field names against the data.") from None
+        fail = ~ok
+        failed |= fail
+        sep = np.where(gates_failed == "", "", "; ")
+        gates_failed = np.where(fail, gates_failed + sep + g.name, gates_failed)
+
+    # rank: score desc, tie-break fields, customer id (the table's order)
+    keys: list[np.ndarray] = [np.arange(n)]
+    for name, asc in reversed(standard.tie_break.sort_keys()[:-1]):
+        col = table[name] if name in table.columns else None
+        if col is None:
+            raise DataError(f"tie-break field {name!r} is not in the data",
+                            fix="Remove it from [tie_break] or provide the field.")
+        vals = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        keys.append(np.where(np.isnan(vals), np.inf, vals if asc else -vals))
+    keys.append(-score)
+    order = np.lexsort(keys)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(1, n + 1)
+
+    # tiers before capacity, in rank order
+    tier_idx = np.full(n, -1, dtype=np.int64)
+    passing = ~failed
+    for k, t in enumerate(standard.tiers):
+        elig = passing[order] & (tier_idx[order] < 0)
+        if t.min_score is not None:
+            elig &= score[order] >= t.min_score - 1e-9
+        quota = t.quota_count(n)
+        if quota is not None:
+            elig &= np.cumsum(elig) <= quota
+        tier_idx[order[elig]] = k
+
+    # capacity
+    pre = tier_idx >= 0
+    kept, info = _apply_capacity(standard, table, score, rank, pre)
+    left_out = pre & ~kept
+    tier_idx = np.where(kept, tier_idx, -1)
+    selected = tier_idx >= 0
+    tier_names = np.array([t.name for t in standard.tiers] + [""], dtype=object)
+    tier = tier_names[tier_idx]  # -1 picks ""
+
+    value_score, potential_score, quadrant = _quadrants(standard, norms, n)
+    next_tier, gap = _gaps(standard, score, tier_idx, left_out, n)
+    cheap, change = _cheapest(standard, norms, raws, shares, gap, public_only=False)
+    cheap_pub, change_pub = _cheapest(standard, norms, raws, shares, gap, public_only=True)
+
+    roster = pd.DataFrame({
+        "customer_id": table["customer_id"].to_numpy(dtype=object),
+        "rank": rank,
+        "score": score,
+        "tier": tier,
+        "selected": selected,
+        "quadrant": quadrant,
+        "value_score": value_score,
+        "potential_score": potential_score,
+        "gates_failed": gates_failed,
+        "next_tier": next_tier,
+        "gap_to_next": gap,
+        "cheapest_criterion": cheap,
+        "cheapest_change": change,
+        "left_out_by_capacity": left_out,
+        "cheapest_public_criterion": cheap_pub,
+        "cheapest_public_change": change_pub,
+    })
+    for c in crits:
+        roster[c.name] = raws[c.name]
+    roster = roster.iloc[order].reset_index(drop=True)
+    for col in ("customer_id", "tier", "quadrant", "gates_failed", "next_tier",
+                "cheapest_criterion", "cheapest_public_criterion"):
+        roster[col] = roster[col].astype(object)
+
+    k = len(crits)
+    contributions = pd.DataFrame({
+        "customer_id": np.repeat(table["customer_id"].to_numpy(dtype=object)[order], k),
+        "criterion": np.tile(np.array([c.name for c in crits], dtype=object), n),
+        "raw": np.column_stack([raws[c.name] for c in crits])[order].ravel(),
+        "normalised": np.column_stack([norms[c.name].values for c in crits])[order].ravel(),
+        "weight": np.tile(np.array([shares[c.name] for c in crits]), n),
+        "contribution": contrib[order].ravel(),
+    })
+    info.update({
+        "n_customers": int(n),
+        "n_selected": int(selected.sum()),
+        "n_gated_out": int(failed.sum()),
+        "n_left_out_by_capacity": int(left_out.sum()),
+        "tier_counts": {t.name: int((tier_idx == k_).sum()) for k_, t in enumerate(standard.tiers)},
+    })
+    return Scored(roster, contributions, info)
+
+
+# -- capacity ----------------------------------------------------------------------------------
+
+def _apply_capacity(standard: Standard, table: pd.DataFrame, score: np.ndarray, rank: np.ndarray,
+                    pre: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+    cap = standard.capacity
+    info: dict[str, Any] = {"capacity_method": "none"}
+    if not cap.is_set or not pre.any():
+        return pre.copy(), info
+    cand = np.flatnonzero(pre)
+    cand = cand[np.argsort(rank[cand], kind="stable")]  # best rank first
+    if cap.objective == "score":
+        obj = score[cand]
+    else:
+        obj = pd.to_numeric(table[cap.objective], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)[cand]
+        obj = np.nan_to_num(obj, nan=0.0)
+    kept = np.zeros(len(score), dtype=bool)
+    if cap.budget is None:
+        limit = int(cap.max_accounts or len(cand))
+        if len(cand) <= limit:
+            return pre.copy(), {"capacity_method": "not binding"}
+        pick = np.argsort(-obj, kind="stable")[:limit]  # ties keep rank order
+        kept[cand[pick]] = True
+        return kept, {"capacity_method": "top-n"}
+    costs = pd.to_numeric(table[cap.cost_field], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)[cand]
+    if np.isnan(costs).all():
+        raise DataError(f"capacity cost_field {cap.cost_field!r} has no values",
+                        fix="Load the side tables it needs, or remove the budget from [capacity].")
+    costs = np.where(np.isnan(costs), np.nanmedian(costs), costs)
+    costs = np.clip(costs, 0.0, None)
+    limit = int(cap.max_accounts) if cap.max_accounts is not None else None
+    if costs.sum() <= cap.budget and (limit is None or len(cand) <= limit):
+        return pre.copy(), {"capacity_method": "not binding"}
+    chosen, method = knapsack(obj, costs, float(cap.budget), limit)
+    kept[cand[chosen]] = True
+    return kept, {"capacity_method": method}
+
+
+def knapsack(values: np.ndarray, costs: np.ndarray, budget: float, max_items: int | None = None
+             ) -> tuple[np.ndarray, str]:
+    """Choose items maximising total value with total cost ≤ budget (and count ≤ max_items).
+
+    Exact (a mixed-integer program solved by HiGHS) up to :data:`EXACT_KNAPSACK_MAX` items,
+    greedy by value per cost beyond. Returns the chosen positions and ``"exact"``/``"greedy"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pos, how = knapsack(np.array([60.0, 100.0, 120.0]), np.array([10.0, 20.0, 30.0]), 50.0)
+    >>> sorted(pos.tolist()), how
+    [[1, 2], 'exact']
+    """
+    n = len(values)
+    values = np.clip(np.asarray(values, dtype=float), 0.0, None)
+    costs = np.asarray(costs, dtype=float)
+    if n == 0:
+        return np.array([], dtype=np.int64), "exact"
+    if n <= EXACT_KNAPSACK_MAX:
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        rows = [costs]
+        ub = [budget]
+        if max_items is not None:
+            rows.append(np.ones(n))
+            ub.append(float(max_items))
+        # a tiny preference for earlier (better-ranked) items makes the optimum unique
+        tie = 1e-9 * (n - np.arange(n)) / n
+        res = milp(
+            c=-(values + tie),
+            constraints=LinearConstraint(np.vstack(rows), -np.inf, np.array(ub)),
+            integrality=np.ones(n),
+            bounds=Bounds(0, 1),
+            options={"time_limit": 30.0},
+        )
+        if res.status == 0 and res.x is not None:
+            return np.flatnonzero(res.x > 0.5), "exact"
+    ratio = np.where(costs > 0, values / np.where(costs > 0, costs, 1.0), np.inf)
+    order = np.argsort(-ratio, kind="stable")
+    chosen = []
+    spent = 0.0
+    for i in order:
+        if max_items is not None and len(chosen) >= max_items:
+            break
+        if spent + costs[i] <= budget + 1e-9 and values[i] > 0:
+            chosen.append(i)
+            spent += costs[i]
+    return np.sort(np.array(chosen, dtype=np.int64)), "greedy"
+
+
+# -- quadrants, gaps and the cheapest criterion ------------------------------------------------
+
+def _quadrants(standard: Standard, norms: dict[str, _Norm], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def sub(group: str) -> np.ndarray:
+        cs = [c for c in standard.criteria if c.group == group]
+        if not cs:
+            return np.full(n, np.nan)
+        total = sum(c.weight for c in cs)
+        return np.round(sum(100.0 * c.weight / total * norms[c.name].values for c in cs), 6)
+
+    value, pot = sub("value"), sub("potential")
+    q = standard.quadrants
+    if np.isnan(value).all() or np.isnan(pot).all():
+        return value, pot, np.full(n, "", dtype=object)
+    hv = value >= q.value_threshold
+    hp = pot >= q.potential_threshold
+    names = q.names
+    quadrant = np.where(hv & hp, names["high_value_high_potential"],
+                        np.where(hv, names["high_value_low_potential"],
+                                 np.where(hp, names["low_value_high_potential"], names["low_value_low_potential"])))
+    return value, pot, quadrant.astype(object)
+
+
+def _gaps(standard: Standard, score: np.ndarray, tier_idx: np.ndarray, left_out: np.ndarray,
+          n: int) -> tuple[np.ndarray, np.ndarray]:
+    tiers = standard.tiers
+    if not tiers:
+        return np.full(n, "", dtype=object), np.full(n, np.nan)
+    capacity_binds = bool(left_out.any())
+    bars = []
+    for k, t in enumerate(tiers):
+        bar = t.min_score if t.min_score is not None else 0.0
+        members = score[tier_idx == k]
+        quota = t.quota_count(n)
+        full = quota is not None and len(members) >= quota
+        if (full or capacity_binds) and len(members):
+            bar = max(bar, float(members.min()))
+        bars.append(bar)
+    target_idx = np.where(tier_idx >= 0, tier_idx - 1, len(tiers) - 1)
+    names = np.array([t.name for t in tiers], dtype=object)
+    top = target_idx < 0
+    next_tier = np.where(top, "", names[np.clip(target_idx, 0, None)]).astype(object)
+    bar = np.array(bars)[np.clip(target_idx, 0, None)]
+    gap = np.where(top, np.nan, np.round(np.clip(bar - score, 0.0, None), 6))
+    return next_tier, gap
+
+
+def _cheapest(standard: Standard, norms: dict[str, _Norm], raws: dict[str, np.ndarray],
+              shares: dict[str, float], gap: np.ndarray, *, public_only: bool) -> tuple[np.ndarray, np.ndarray]:
+    n = len(gap)
+    best = np.full(n, "", dtype=object)
+    change = np.full(n, np.nan)
+    need_mask = np.nan_to_num(gap, nan=0.0) > 0
+    idx = np.flatnonzero(need_mask)
+    if len(idx) == 0:
+        return best, change
+    best_cost = np.full(len(idx), np.inf)
+    best_change = np.full(len(idx), np.nan)
+    best_name = np.full(len(idx), "", dtype=object)
+    for c in standard.criteria:
+        if public_only and c.private:
+            continue
+        norm = norms[c.name]
+        raw = raws[c.name][idx]
+        need = norm.values[idx] + gap[idx] / (100.0 * shares[c.name]) + 1e-9
+        feasible = (need <= 1.0 + 1e-9) & ~np.isnan(raw)
+        if not feasible.any():
+            continue
+        target = norm.inverse(np.minimum(need, 1.0), idx)
+        delta = target - raw
+        cost = np.abs(delta) / norm.spread
+        better = feasible & ~np.isnan(cost) & (cost < best_cost)
+        best_cost = np.where(better, cost, best_cost)
+        best_change = np.where(better, delta, best_change)
+        best_name = np.where(better, c.name, best_name)
+    best[idx] = best_name
+    change[idx] = best_change
+    return best, change

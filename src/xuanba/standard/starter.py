@@ -1,0 +1,50 @@
+"""The documented starter standard (value × potential), in English or Chinese.
+
+Example
+-------
+>>> text = starter_standard("zh")
+>>> "价值" in text and "[[criteria]]" in text
+True
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from xuanba.errors import InputError
+
+LANGS = ("en", "zh")
+
+
+def starter_standard(lang: str = "en") -> str:
+    """The starter standard's TOML text (``lang``: ``"en"`` or ``"zh"``).
+
+    Current value from trailing revenue and margin, potential from the predicted discounted
+    value and the probability of being alive; two gates, three tiers, a capacity of 500, and
+    the quadrants stars / at_risk / rising / others.
+    """
+    if lang not in LANGS:
+        raise InputError(f"no starter standard in {lang!r}", fix=f"Use one of: {', '.join(LANGS)}.")
+    return (resources.files("xuanba.standard") / "templates" / f"standard_{lang}.toml").read_text(
+        encoding="utf-8"
+    )
+
+
+def write_starter(path: str | Path, lang: str = "en", *, overwrite: bool = False) -> Path:
+    """Write the starter standard to ``path``; refuses to overwrite unless ``overwrite``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = write_starter(pathlib.Path(tempfile.mkdtemp()) / "standard.toml")
+    >>> p.read_text(encoding="utf-8").startswith("# xuanba selection standard")
+    True
+    """
+    out = Path(path)
+    if out.exists() and not overwrite:
+        raise InputError("the file already exists", file=str(out),
+                         fix="Choose another --out, or pass --force to overwrite it.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(starter_standard(lang), encoding="utf-8")
+    return out
