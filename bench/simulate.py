@@ -14,7 +14,9 @@ drawn exactly from the model's generative story, with no loop over customers:
 
     python bench/simulate.py --customers 1e6 --out bench/out/bgnbd_1m.parquet
 
-T is uniform over 26–78 weeks unless given.
+T is uniform over 26–78 weeks unless given. With ``days=True`` (the benchmark population) T and
+recency are whole days expressed in weeks, as facts computed from dated transactions are;
+otherwise continuous (the exact generative model, used by the recovery study).
 """
 
 from __future__ import annotations
@@ -33,11 +35,15 @@ GAMMA_GAMMA_PARAMS = {"p": 6.25, "q": 3.74, "v": 15.44}
 BGBB_PARAMS = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
 
 
-def _ages(rng: np.random.Generator, n: int, t_low: float, t_high: float) -> np.ndarray:
+def _ages(rng: np.random.Generator, n: int, t_low: float, t_high: float, days: bool) -> np.ndarray:
+    if days:  # whole days since the first purchase, as facts computed from dated transactions are
+        return rng.integers(round(t_low * 7), round(t_high * 7), n, endpoint=True) / 7.0
     return rng.uniform(t_low, t_high, n)
 
 
-def _frame(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> pd.DataFrame:
+def _frame(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, days: bool) -> pd.DataFrame:
+    if days:  # the last purchase falls on a whole day in (0, T]
+        t_x = np.where(x > 0, np.clip(np.ceil(t_x * 7.0 - 1e-9), 1.0, np.round(T * 7.0)) / 7.0, 0.0)
     return pd.DataFrame(
         {"customer_id": np.arange(len(x), dtype=np.int64), "frequency": x, "recency": t_x, "T": T}
     )
@@ -57,18 +63,18 @@ def _repeat_process(
 
 def simulate_bgnbd(
     n: int, r: float, alpha: float, a: float, b: float, *, t_low: float = 26.0, t_high: float = 78.0,
-    seed: int = 0, modified: bool = False,
+    seed: int = 0, modified: bool = False, days: bool = False,
 ) -> pd.DataFrame:
     """BG/NBD customers (MBG/NBD with ``modified=True``): dropout after each (repeat) purchase."""
     rng = np.random.default_rng(seed)
-    T = _ages(rng, n, t_low, t_high)
+    T = _ages(rng, n, t_low, t_high, days)
     lam = rng.gamma(r, 1.0 / alpha, n)
     p = rng.beta(a, b, n)
     # number of repeat purchases before dropping out: BG/NBD drops after repeat j >= 1 with prob p;
     # MBG/NBD can also drop right after the first purchase (j = 0).
     drop_after = rng.geometric(p) - (1 if modified else 0)
     x, t_x = _repeat_process(rng, lam, T, drop_after)
-    return _frame(x, t_x, T)
+    return _frame(x, t_x, T, days)
 
 
 def simulate_mbgnbd(n: int, r: float, alpha: float, a: float, b: float, **kw: float) -> pd.DataFrame:
@@ -78,16 +84,16 @@ def simulate_mbgnbd(n: int, r: float, alpha: float, a: float, b: float, **kw: fl
 
 def simulate_pareto_nbd(
     n: int, r: float, alpha: float, s: float, beta: float, *, t_low: float = 26.0, t_high: float = 78.0,
-    seed: int = 0,
+    seed: int = 0, days: bool = False,
 ) -> pd.DataFrame:
     """Pareto/NBD customers: exponential lifetimes with Gamma-distributed dropout rates."""
     rng = np.random.default_rng(seed)
-    T = _ages(rng, n, t_low, t_high)
+    T = _ages(rng, n, t_low, t_high, days)
     lam = rng.gamma(r, 1.0 / alpha, n)
     mu = rng.gamma(s, 1.0 / beta, n)
     life = np.minimum(rng.exponential(1.0 / mu), T)
     x, t_x = _repeat_process(rng, lam, life, None)
-    return _frame(x, t_x, T)
+    return _frame(x, t_x, T, days)
 
 
 def add_gamma_gamma_spend(frame: pd.DataFrame, p: float, q: float, v: float, *, seed: int = 0) -> pd.DataFrame:
@@ -126,8 +132,9 @@ def simulate_bgbb(
 
 def bgnbd_customers(n: int, *, seed: int = 0, spend: bool = True) -> pd.DataFrame:
     """The benchmark population: BG/NBD (FHL 2005 CDNOW parameters), T ~ U(26, 78) weeks, and
-    Gamma-Gamma spend (FHL 2005 iso-value parameters)."""
-    frame = simulate_bgnbd(n, **BGNBD_PARAMS, seed=seed)
+    Gamma-Gamma spend (FHL 2005 iso-value parameters). Times are whole days (in weeks), as the
+    facts of dated transactions are."""
+    frame = simulate_bgnbd(n, **BGNBD_PARAMS, seed=seed, days=True)
     return add_gamma_gamma_spend(frame, **GAMMA_GAMMA_PARAMS, seed=seed) if spend else frame
 
 
