@@ -1,0 +1,114 @@
+"""Special functions of the Pareto/NBD model, in log space.
+
+Everything the Pareto/NBD needs (likelihood, P(alive), P(no purchase), conditional
+expectations) reduces to one tail integral of two gamma-mixture survival curves::
+
+    I(y) = ∫_y^∞ (α+τ)^(−p) (β+τ)^(−q) dτ          (p + q > 1)
+
+The textbook form writes it with Gauss hypergeometric functions and two branches (α ≥ β and
+α < β). We use the same branch idea — put the larger rate ``hi`` first — and substitute
+``hi + τ = (hi + y)·e^v``, which gives::
+
+    I(y) = (hi + y)^(−m) · J,   J = ∫_0^∞ e^(−m v) (1 − z e^(−v))^(−e_lo) dv
+    m = p + q − 1,   z = (hi − lo)/(hi + y) ∈ [0, 1)
+
+and, by Euler's transformation, ``J = (1 − z)^(1 − e_lo) · 2F1(1, e_hi; m + 1; z) / m``. That
+2F1 has positive, decreasing series terms and lies in ``[1, 1/(1 − z)]``, so it never
+overflows. For ``z <= 0.9`` scipy's ``hyp2f1`` is accurate to ~1e-12 there; closer to 1 (a
+large rate ratio at short ages, where scipy can return NaN or lose digits) ``J`` is integrated
+directly by Gauss–Legendre panels graded geometrically toward ``v = 0``, with ``(1 − z)^(−e_lo)``
+factored out so the integrand stays in ``(0, 1]``. Only logs are returned, so long busy
+histories (frequency 300 over T 400) neither overflow nor give NaN.
+
+Example
+-------
+>>> import numpy as np
+>>> from scipy import integrate
+>>> ref = integrate.quad(lambda t: (2 + t) ** -1.5 * (3 + t) ** -1.2, 4, np.inf)[0]
+>>> bool(np.isclose(np.exp(log_tail_integral(2.0, 1.5, 3.0, 1.2, 4.0)), ref, rtol=1e-10))
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+_Z_SERIES_MAX = 0.9
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(24)
+
+
+def _log_j_quadrature(m: np.ndarray, e_lo: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """log J by graded Gauss–Legendre panels (for z close to 1), J as in the module docstring.
+
+    In ``u = m·v`` the integrand is ``e^(−u)·((1 − z)/(1 − z e^(−u/m)))^e_lo / m``: the second
+    factor lies in (0, 1] and falls off on the scale ``m(1 − z)/e_lo``; the panels double in
+    width from an eighth of the smallest such scale up to u = 64 (e^(−64) is below round-off).
+    """
+    log1mz = np.log1p(-z)
+    fine = m * np.minimum(1.0 - z, (1.0 - z) / np.maximum(e_lo, 1e-300))
+    lo_scale = float(min(np.min(fine), 1.0)) / 8.0
+    n_geo = int(np.ceil(np.log2(64.0 / lo_scale)))
+    edges = np.concatenate([[0.0], lo_scale * 2.0 ** np.arange(n_geo + 1)])
+    a, b = edges[:-1], edges[1:]
+    half = (b - a) / 2.0
+    u = (((a + b) / 2.0)[:, None] + half[:, None] * _GL_NODES[None, :]).ravel()
+    w = (half[:, None] * _GL_WEIGHTS[None, :]).ravel()
+    log_f = -u[None, :] + e_lo[:, None] * (
+        log1mz[:, None] - np.log1p(-z[:, None] * np.exp(-u[None, :] / m[:, None]))
+    )
+    top_log = np.max(log_f, axis=1, keepdims=True)
+    total = np.exp(log_f - top_log) @ w
+    return -e_lo * log1mz + top_log[:, 0] + np.log(total) - np.log(m)
+
+
+def log_tail_integral(
+    alpha: np.ndarray | float,
+    p: np.ndarray | float,
+    beta: np.ndarray | float,
+    q: np.ndarray | float,
+    y: np.ndarray | float,
+) -> np.ndarray:
+    """``log ∫_y^∞ (alpha+τ)^(−p) (beta+τ)^(−q) dτ`` elementwise (arguments broadcast).
+
+    Requires ``alpha, beta > 0``, ``y >= 0`` and ``p + q > 1``; stable for large ``p`` or ``q``.
+    """
+    alpha, p, beta, q, y = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (alpha, p, beta, q, y))
+    )
+    swap = alpha < beta
+    hi = np.where(swap, beta, alpha)
+    lo = np.where(swap, alpha, beta)
+    e_hi = np.where(swap, q, p)
+    e_lo = np.where(swap, p, q)
+    m = e_hi + e_lo - 1.0
+    z = (hi - lo) / (hi + y)
+    out = np.empty(hi.shape, dtype=float)
+    near = z > _Z_SERIES_MAX
+    far = ~near
+    if far.any():
+        zf, mf = z[far], m[far]
+        out[far] = (
+            -np.log(mf)
+            + (1.0 - e_lo[far]) * np.log1p(-zf)
+            + np.log(special.hyp2f1(1.0, e_hi[far], mf + 1.0, zf))
+        )
+    if near.any():
+        out[near] = _log_j_quadrature(m[near], e_lo[near], z[near])
+    return out - m * np.log(hi + y)
+
+
+def log_survival_gamma(rate: np.ndarray | float, shape: np.ndarray | float, t: np.ndarray | float) -> np.ndarray:
+    """``log (rate/(rate+t))^shape``: log of E[exp(−λ t)] for λ ~ Gamma(shape, rate)."""
+    rate = np.asarray(rate, dtype=float)
+    return -np.asarray(shape, dtype=float) * np.log1p(np.asarray(t, dtype=float) / rate)
+
+
+def one_minus_pow_over(k: np.ndarray | float, log_q: np.ndarray | float) -> np.ndarray:
+    """``(1 − q^k)/k`` for ``q = exp(log_q) <= 1``, with its limit ``−log q`` at ``k = 0``."""
+    k = np.asarray(k, dtype=float)
+    log_q = np.asarray(log_q, dtype=float)
+    small = np.abs(k) < 1e-10
+    safe_k = np.where(small, 1.0, k)
+    general = -np.expm1(safe_k * log_q) / safe_k
+    return np.where(small, -log_q * (1.0 - 0.5 * k * log_q), general)
