@@ -1,9 +1,107 @@
-"""Commands of the ingest stage."""
+"""``xuanba ingest``: load transaction logs (or side tables) into the workspace and show the row accounting."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, err_console, handle_errors
+from xuanba.workspace import DEFAULT_PATH
+
+
+def _mapping(pairs: list[str] | None) -> dict[str, str] | None:
+    from xuanba.errors import InputError
+
+    if not pairs:
+        return None
+    out: dict[str, str] = {}
+    for pair in pairs:
+        field, sep, column = pair.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise InputError(
+                f"--map {pair!r} is not field=column",
+                fix="Write it like --map customer_id=客户编号 (repeat --map for more fields).",
+            )
+        out[field.strip()] = column.strip()
+    return out
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the app."""
+    """Add ``ingest`` to the app."""
+
+    @app.command("ingest")
+    @handle_errors
+    def ingest_command(
+        paths: Annotated[list[Path], typer.Argument(help="CSV/TXT/TSV (UTF-8, UTF-8 BOM, UTF-16, GBK), .xlsx or .parquet files, or folders of them.")],
+        map_: Annotated[list[str] | None, typer.Option("--map", help="field=column for a header the aliases miss, e.g. customer_id=客户编号; repeatable.")] = None,
+        kind: Annotated[str, typer.Option(help="transactions, or a side table: customers, interactions, commitments, resources, needs, contacts.")] = "transactions",
+        columns: Annotated[str | None, typer.Option(help="The file has no header: its column names in order, comma separated, e.g. master_id,customer_id,ts,quantity,amount.")] = None,
+        date_format: Annotated[str | None, typer.Option(help="strptime format tried first, e.g. '%d.%m.%Y' (ISO, 2026/6/30, 20260630, 2026年6月30日 are read anyway).")] = None,
+        cutoff: Annotated[str | None, typer.Option(help="Refuse rows dated after this day (YYYY-MM-DD).")] = None,
+        rejects_out: Annotated[Path | None, typer.Option(help="Also write the rejected rows to this .csv/.xlsx/.parquet file.")] = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Load sales logs into the workspace; every input row is loaded, merged or rejected with a reason.
+
+        Lines of one order (same order number, customer and day) are merged into one
+        transaction; returns and cancellations are kept with a negative amount. Loading the
+        same file twice changes nothing.
+        """
+        from xuanba.ingest import ingest
+
+        names = [c.strip() for c in columns.split(",")] if columns else None
+        big = len(paths) > 1 or any(p.is_dir() or (p.is_file() and p.stat().st_size > 20 << 20) for p in paths)
+        if big and not as_json:
+            from rich.progress import BarColumn, Progress, TextColumn
+
+            with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} files"),
+                          console=err_console, transient=True) as bar:
+                task = bar.add_task("ingest", total=None)
+
+                def step(done: int, total: int, name: str) -> None:
+                    bar.update(task, completed=done, total=total, description=f"ingest {Path(name).name}" if name else "ingest")
+
+                report = ingest(paths, workspace, mapping=_mapping(map_), kind=kind, columns=names,
+                                date_format=date_format, cutoff=cutoff, rejects_out=rejects_out, progress=step)
+        else:
+            report = ingest(paths, workspace, mapping=_mapping(map_), kind=kind, columns=names,
+                            date_format=date_format, cutoff=cutoff, rejects_out=rejects_out)
+        if as_json:
+            emit_json(report.to_dict())
+            return
+        grid = Table(title=f"Ingest into {report.workspace} ({report.kind})")
+        for name in ("source", "input", "loaded", "merged", "rejected", "returns", "customers"):
+            grid.add_column(name, justify="left" if name == "source" else "right")
+        for s in report.sources:
+            if s.status != "loaded":
+                grid.add_row(f"{Path(s.source).name} [dim](already loaded)[/]", "-", "-", "-", "-", "-", "-")
+                continue
+            grid.add_row(Path(s.source).name, f"{s.input_rows:,}", f"{s.loaded:,}", f"{s.merged:,}",
+                         f"{s.rejected:,}", f"{s.returns:,}", f"{s.customers:,}")
+        if len(report.sources) > 1:
+            grid.add_row("[bold]total", f"{report.input_rows:,}", f"{report.loaded:,}", f"{report.merged:,}",
+                         f"{report.rejected:,}", f"{report.returns:,}", "")
+        console.print(grid)
+        console.print(
+            f"input = loaded + merged + rejected: {report.input_rows:,} = {report.loaded:,} + "
+            f"{report.merged:,} + {report.rejected:,}"
+        )
+        if report.rejected_by_reason:
+            why = Table(title="Rejected rows by reason", show_header=True)
+            why.add_column("reason")
+            why.add_column("rows", justify="right")
+            for reason, n in report.rejected_by_reason.items():
+                why.add_row(reason, f"{n:,}")
+            console.print(why)
+            where = report.rejects_out or "the workspace table 'rejects' (export with --rejects-out FILE)"
+            console.print(f"Rejected rows are in {where}.")
+        for s in report.sources:
+            if s.values_left_empty:
+                left = ", ".join(f"{c}: {n:,}" for c, n in s.values_left_empty.items())
+                console.print(f"[yellow]{Path(s.source).name}: values not understood and left empty ({left})[/]")
+        if report.already_loaded:
+            console.print(f"{len(report.already_loaded)} source(s) already loaded before; nothing changed for them.")

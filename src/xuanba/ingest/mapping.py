@@ -198,10 +198,19 @@ def check_required(found: Mapping[str, str], columns: Sequence[str], *, file: st
     field = missing[0]
     names = ", ".join(accepted_names(field)[:12])
     extra = " (or both a quantity and a unit price column)" if field == "amount" else ""
+    fix = f"Name a column one of: {names} ... or map it: --map {field}=<your column>."
+    if all(_looks_like_value(c) for c in columns):
+        fix += (" The first line looks like data, not names: if the file has no header, name its "
+                "columns in order, e.g. --columns " + ",".join(f"col{i + 1}" for i in range(len(columns))) + ".")
     raise SchemaError(
         f"no column for the required field {field!r}{extra}; columns found: "
         f"{', '.join(str(c) for c in columns)}",
         file=file,
         column=field,
-        fix=f"Name a column one of: {names} ... or map it: --map {field}=<your column>.",
+        fix=fix,
     )
+
+
+def _looks_like_value(name: object) -> bool:
+    text = str(name).strip()
+    return bool(text) and all(ch.isdigit() or ch in ".-/: " for ch in text)
