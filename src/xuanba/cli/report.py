@@ -1,9 +1,88 @@
-"""Commands of the report stage."""
+"""Commands of the outputs stage: ``report``, ``statements`` and ``export``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
+from xuanba.workspace import DEFAULT_PATH
+
+RoundArg = Annotated[str, typer.Argument(help="The round id, or 'latest'.")]
+LangOpt = Annotated[str, typer.Option("--lang", help="Language of the text: en or zh.")]
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the app."""
+    """Add ``report``, ``statements`` and ``export`` to the app."""
+
+    @app.command("report")
+    @handle_errors
+    def report(
+        round_id: RoundArg,
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="The HTML file; default report-ROUND-LANG.html.")] = None,
+        lang: LangOpt = "en",
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Write the round's report: one HTML file that works offline (charts, tables, the standard)."""
+        from xuanba.outputs.report import write_report
+
+        path = write_report(workspace, round_id, out, lang=lang)
+        size = path.stat().st_size
+        if as_json:
+            emit_json({"report": str(path), "bytes": size, "lang": lang})
+        else:
+            console.print(f"report written: [bold]{path}[/] ({size / 1e6:,.1f} MB)")
+
+    @app.command("statements")
+    @handle_errors
+    def statements(
+        round_id: RoundArg,
+        out: Annotated[Path, typer.Option("--out", "-o", help="Folder that receives one page per customer.")],
+        customers: Annotated[list[str] | None, typer.Option("--customers", "-c", help="Customer ids (comma-separated or repeated); default everyone.")] = None,
+        lang: LangOpt = "en",
+        pdf: Annotated[bool, typer.Option("--pdf", help="Also print each page to PDF (needs Chromium).")] = False,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Write each customer's statement: the standard in plain words and where they stand."""
+        from xuanba.outputs.statements import write_statements
+
+        paths = write_statements(workspace, round_id, out, customers=_split(customers), lang=lang, pdf=pdf)
+        pages = [p for p in paths if p.suffix == ".html"]
+        if as_json:
+            emit_json({"out": str(out), "pages": len(pages), "pdfs": len(paths) - len(pages),
+                       "files": [str(p) for p in paths]})
+        else:
+            extra = f" and {len(paths) - len(pages):,} PDFs" if len(paths) > len(pages) else ""
+            console.print(f"{len(pages):,} statements{extra} written to [bold]{out}[/]")
+
+    @app.command("export")
+    @handle_errors
+    def export(
+        round_id: RoundArg,
+        out: Annotated[Path, typer.Option("--out", "-o", help="A .xlsx workbook (a sheet per table), or a folder / file for .csv or .parquet.")],
+        tables: Annotated[str, typer.Option("--tables", "-t", help="Comma-separated: roster, contributions, diff, migration, facts.")] = "roster",
+        against: Annotated[str | None, typer.Option("--against", help="Round the diff compares with; default the previous one.")] = None,
+        fmt: Annotated[str | None, typer.Option("--format", "-f", help="csv, xlsx or parquet; default from the --out suffix.")] = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Export a round's tables to CSV (UTF-8 with BOM), Excel or Parquet."""
+        from xuanba.outputs.exports import export_round
+
+        names = _split([tables]) or ["roster"]
+        paths = export_round(workspace, round_id, out, tables=names, against=against, fmt=fmt)
+        if as_json:
+            emit_json({"tables": names, "files": [str(p) for p in paths]})
+        else:
+            for p in paths:
+                console.print(f"written: [bold]{p}[/]")

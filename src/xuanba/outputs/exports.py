@@ -12,8 +12,9 @@ b'\\xef\\xbb\\xbf'
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -169,3 +170,72 @@ def export_tables(
         safe = re.sub(r"[^\w.-]+", "_", str(name)) or "table"
         written.append(export_table(frame, folder / f"{safe}{suffix}", fmt=suffix))
     return written
+
+
+#: Tables of a round that :func:`export_round` can write.
+ROUND_TABLES = ("roster", "contributions", "diff", "migration", "facts")
+
+
+def round_tables(
+    workspace: Any, round_id: str, tables: Sequence[str] = ("roster",), *, against: str | None = None
+) -> dict[str, pd.DataFrame]:
+    """The named tables of a stored round: ``roster``, ``contributions``, ``diff`` and
+    ``migration`` (against ``against``, default the previous round) and ``facts`` at its cutoff."""
+    from xuanba.outputs.report import previous_round, resolve_round, round_facts
+    from xuanba.rounds import diff_rounds, load_round
+
+    unknown = [x for x in tables if x not in ROUND_TABLES]
+    if unknown:
+        raise InputError(f"unknown table(s) {unknown}", fix=f"Choose among {', '.join(ROUND_TABLES)}.")
+    rid = resolve_round(workspace, round_id)
+    rnd = load_round(workspace, rid)
+    out: dict[str, pd.DataFrame] = {}
+    diff = None
+    for name in tables:
+        if name == "roster":
+            out[name] = rnd.roster
+        elif name == "contributions":
+            out[name] = rnd.contributions
+        elif name in ("diff", "migration"):
+            if diff is None:
+                base = resolve_round(workspace, against) if against else previous_round(workspace, rid)
+                if base is None:
+                    raise DataError(f"round {rid} is the first one: there is no diff to export",
+                                    fix="Pass --against ROUND, or leave out diff and migration.")
+                diff = diff_rounds(workspace, base, rid)
+            out[name] = diff.changes if name == "diff" else diff.migration.rename_axis("from").reset_index()
+        else:
+            facts = round_facts(workspace, rnd)
+            if facts is None:
+                raise DataError(f"no facts for round {rid}: the workspace has no transactions at its cutoff",
+                                fix="Ingest the transactions first, or leave out facts.")
+            out[name] = facts
+    return out
+
+
+def export_round(
+    workspace: Any,
+    round_id: str,
+    out: str | Path,
+    *,
+    tables: Sequence[str] = ("roster",),
+    against: str | None = None,
+    fmt: str | None = None,
+) -> list[Path]:
+    """Export tables of a stored round (see :func:`round_tables`) with :func:`export_tables`.
+
+    Example
+    -------
+    >>> export_round("xuanba.duckdb", "latest", "round.xlsx", tables=["roster", "diff"])  # doctest: +SKIP
+    [PosixPath('round.xlsx')]
+    """
+    from xuanba.workspace import Workspace
+
+    own = not isinstance(workspace, Workspace)
+    ws = Workspace(workspace, create=False) if own else workspace
+    try:
+        frames = round_tables(ws, round_id, tables, against=against)
+    finally:
+        if own:
+            ws.close()
+    return export_tables(frames, out, fmt=fmt)
