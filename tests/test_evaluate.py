@@ -112,7 +112,7 @@ def test_daily_units_give_the_same_actuals_and_forecast(cdnow_tx, cdnow_eval):
     assert ev.by_frequency["bgnbd"].tolist() == pytest.approx(
         cdnow_eval.by_frequency["bgnbd"].tolist(), rel=1e-4
     )
-    assert len(ev.cumulative) == 545 and ev.cumulative["actual_cumulative"].iloc[-1] == 4339
+    assert len(ev.cumulative) == 546 and ev.cumulative["actual_cumulative"].iloc[-1] == 4339
 
 
 # -- metrics on hand-checked numbers -----------------------------------------------------------

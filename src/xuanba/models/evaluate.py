@@ -73,12 +73,16 @@ class Evaluation:
     def to_dict(self) -> dict[str, Any]:
         """Everything as JSON-ready records (``predictions`` left out: it has a row per customer)."""
 
+        def plain(v: Any) -> Any:
+            if isinstance(v, float | np.floating):
+                return float(v) if math.isfinite(v) else None
+            if isinstance(v, np.integer | np.bool_):
+                return v.item()
+            return v.isoformat() if hasattr(v, "isoformat") else v
+
         def records(frame: pd.DataFrame, index: str | None = None) -> list[dict[str, Any]]:
             out = frame.reset_index() if index else frame
-            return [
-                {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
-                for row in out.to_dict("records")
-            ]
+            return [{k: plain(v) for k, v in row.items()} for row in out.to_dict("records")]
 
         return {
             "calibration_end": self.calibration_end.isoformat(),
