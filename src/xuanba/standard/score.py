@@ -220,7 +220,8 @@ def _fill_missing(raw: np.ndarray, c: Criterion) -> np.ndarray:
         return raw
     if c.missing == "median":
         ok = raw[~np.isnan(raw)]
-        value = float(np.median(ok)) if len(ok) else np.nan
+        if not len(ok):  # nobody has a value: nobody differs, everyone gets the middle
+            return np.zeros_like(raw)
     else:
         value = float(c.missing)
     return np.where(np.isnan(raw), value, raw)
@@ -349,6 +350,8 @@ def score_customers(fields: pd.DataFrame, standard: Standard) -> Scored:
         "weight": np.tile(np.array([shares[c.name] for c in crits]), n),
         "contribution": contrib[order].ravel(),
     })
+    contributions["customer_id"] = contributions["customer_id"].astype(object)
+    contributions["criterion"] = contributions["criterion"].astype(object)
     info.update({
         "n_customers": int(n),
         "n_selected": int(selected.sum()),

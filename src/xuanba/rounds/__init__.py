@@ -1,0 +1,25 @@
+"""Rounds: the standard applied to everyone at a cutoff, stored append-only, compared, replayed."""
+
+from __future__ import annotations
+
+from xuanba.rounds.diff import RoundDiff, compare_rosters, diff_rounds
+from xuanba.rounds.replay import Replay, replay_cutoffs, replay_rounds
+from xuanba.rounds.run import Round, gather_fields, roster_bytes, run_round, table_sha256
+from xuanba.rounds.store import list_rounds, load_round, resolve_round_id
+
+__all__ = [
+    "Replay",
+    "Round",
+    "RoundDiff",
+    "compare_rosters",
+    "diff_rounds",
+    "gather_fields",
+    "list_rounds",
+    "load_round",
+    "replay_cutoffs",
+    "replay_rounds",
+    "resolve_round_id",
+    "roster_bytes",
+    "run_round",
+    "table_sha256",
+]

@@ -1,0 +1,159 @@
+"""Compare two rounds: who entered and left the selection, who rose and fell, tier migration.
+
+``status`` of each customer, from round A to round B:
+
+* ``entered`` — not selected in A (or absent), selected in B;
+* ``left`` — selected in A, not selected in B (or absent);
+* ``rose`` / ``fell`` — a better / worse tier in B, or the same tier and a better / worse rank;
+* ``same`` — same tier and rank, or in neither selection without a rank in both rounds.
+
+Example
+-------
+>>> import pandas as pd
+>>> a = pd.DataFrame({"customer_id": ["x", "y", "z"], "rank": [1, 2, 3], "tier": ["A", "B", ""],
+...                   "selected": [True, True, False]})
+>>> b = pd.DataFrame({"customer_id": ["x", "y", "z"], "rank": [2, 3, 1], "tier": ["A", "", "A"],
+...                   "selected": [True, False, True]})
+>>> compare_rosters(a, b, ["A", "B"]).changes["status"].tolist()
+['fell', 'left', 'entered']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+
+from xuanba.workspace import Workspace
+
+NOT_SELECTED = "(not selected)"
+ABSENT = "(absent)"
+CHANGE_COLUMNS = ("customer_id", "tier_a", "tier_b", "rank_a", "rank_b", "score_a", "score_b",
+                  "rank_change", "status")
+
+
+@dataclass
+class RoundDiff:
+    """Differences from round ``a`` to round ``b``."""
+
+    a: int
+    b: int
+    changes: pd.DataFrame
+    migration: pd.DataFrame
+    rank_correlation: float
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def compare_rosters(roster_a: pd.DataFrame, roster_b: pd.DataFrame, tier_order: list[str],
+                    *, a: int = 0, b: int = 0) -> RoundDiff:
+    """Compare two rosters (``customer_id``, ``rank``, ``tier``, ``selected``; ``score`` optional).
+
+    ``tier_order`` lists tier names best first. ``changes`` is sorted by round B's rank (then
+    customers absent from B by A's rank).
+    """
+    cols = ["customer_id", "rank", "tier", "selected"] + (["score"] if "score" in roster_a and "score" in roster_b else [])
+    left = roster_a[cols].rename(columns={c: f"{c}_a" for c in cols if c != "customer_id"})
+    right = roster_b[cols].rename(columns={c: f"{c}_b" for c in cols if c != "customer_id"})
+    m = left.merge(right, on="customer_id", how="outer", indicator=True)
+    in_a = m["_merge"].isin(["both", "left_only"]).to_numpy()
+    in_b = m["_merge"].isin(["both", "right_only"]).to_numpy()
+    sel_a = m["selected_a"].fillna(False).astype(bool).to_numpy()
+    sel_b = m["selected_b"].fillna(False).astype(bool).to_numpy()
+    order = {t: i for i, t in enumerate(tier_order)}
+    big = len(tier_order) + 1
+    ta = m["tier_a"].fillna("").map(lambda t: order.get(t, big)).to_numpy()
+    tb = m["tier_b"].fillna("").map(lambda t: order.get(t, big)).to_numpy()
+    ra = m["rank_a"].to_numpy(dtype="float64", na_value=np.nan)
+    rb = m["rank_b"].to_numpy(dtype="float64", na_value=np.nan)
+    both_ranked = ~np.isnan(ra) & ~np.isnan(rb)
+    status = np.full(len(m), "same", dtype=object)
+    status = np.where(both_ranked & (rb < ra), "rose", status)
+    status = np.where(both_ranked & (rb > ra), "fell", status)
+    status = np.where(sel_a & sel_b & (tb < ta), "rose", status)
+    status = np.where(sel_a & sel_b & (tb > ta), "fell", status)
+    status = np.where(~sel_a & sel_b, "entered", status)
+    status = np.where(sel_a & ~sel_b, "left", status)
+
+    def label(tier: pd.Series, present: np.ndarray) -> np.ndarray:
+        t = tier.fillna("").astype(object).to_numpy()
+        return np.where(~present, ABSENT, np.where(t == "", NOT_SELECTED, t)).astype(object)
+
+    changes = pd.DataFrame({
+        "customer_id": m["customer_id"].astype(object).to_numpy(),
+        "tier_a": label(m["tier_a"], in_a),
+        "tier_b": label(m["tier_b"], in_b),
+        "rank_a": pd.array(m["rank_a"], dtype="Int64"),
+        "rank_b": pd.array(m["rank_b"], dtype="Int64"),
+        "score_a": m["score_a"].to_numpy(dtype="float64") if "score_a" in m else np.nan,
+        "score_b": m["score_b"].to_numpy(dtype="float64") if "score_b" in m else np.nan,
+        "rank_change": pd.array(np.where(both_ranked, ra - rb, np.nan), dtype="Int64"),
+        "status": status,
+    })
+    sort_b = np.where(np.isnan(rb), np.inf, rb)
+    sort_a = np.where(np.isnan(ra), np.inf, ra)
+    changes = changes.iloc[np.lexsort((m["customer_id"].astype(str).to_numpy(), sort_a, sort_b))].reset_index(drop=True)
+    levels = [*tier_order, NOT_SELECTED, ABSENT]
+    migration = pd.crosstab(
+        pd.Categorical(changes["tier_a"], categories=levels),
+        pd.Categorical(changes["tier_b"], categories=levels),
+        dropna=False,
+    )
+    migration.index.name = "tier_a"
+    migration.columns.name = "tier_b"
+    if not (changes["tier_a"] == ABSENT).any():
+        migration = migration.drop(index=ABSENT)
+    if not (changes["tier_b"] == ABSENT).any():
+        migration = migration.drop(columns=ABSENT)
+    if both_ranked.sum() >= 2 and np.ptp(ra[both_ranked]) > 0 and np.ptp(rb[both_ranked]) > 0:
+        rho = float(spearmanr(ra[both_ranked], rb[both_ranked]).statistic)
+    else:
+        rho = float("nan")
+    sa, sb = set(m.loc[sel_a, "customer_id"]), set(m.loc[sel_b, "customer_id"])
+    counts = pd.Series(status).value_counts()
+    summary = {
+        "a": a,
+        "b": b,
+        "customers_a": int(in_a.sum()),
+        "customers_b": int(in_b.sum()),
+        "selected_a": len(sa),
+        "selected_b": len(sb),
+        "kept": len(sa & sb),
+        **{k: int(counts.get(k, 0)) for k in ("entered", "left", "rose", "fell", "same")},
+        "selection_overlap": (len(sa & sb) / len(sa | sb)) if (sa | sb) else float("nan"),
+        "rank_correlation": rho,
+    }
+    return RoundDiff(a, b, changes, migration, rho, summary)
+
+
+def diff_rounds(workspace: Workspace | str, a: int | str, b: int | str) -> RoundDiff:
+    """Compare two stored rounds (ids, or ``"previous"`` / ``"latest"``).
+
+    Tier order is round B's standard, then any tier only round A has.
+
+    Examples
+    --------
+    >>> from xuanba import Workspace
+    >>> diff_rounds(Workspace(":memory:"), 1, 2)
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.WorkspaceError: :memory:: the workspace has no rounds yet
+      fix: Run `xuanba round --standard S.toml --cutoff DATE` first.
+    """
+    from xuanba.rounds.store import load_round, resolve_round_id
+
+    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace, create=False)
+    try:
+        ra, rb = load_round(ws, resolve_round_id(ws, a)), load_round(ws, resolve_round_id(ws, b))
+    finally:
+        if ws is not workspace:
+            ws.close()
+    order = [t.name for t in rb.standard.tiers]
+    order += [t.name for t in ra.standard.tiers if t.name not in order]
+    d = compare_rosters(ra.roster, rb.roster, order, a=ra.round_id, b=rb.round_id)
+    d.summary["cutoff_a"] = ra.meta["cutoff"]
+    d.summary["cutoff_b"] = rb.meta["cutoff"]
+    d.summary["same_standard"] = ra.meta["standard_sha256"] == rb.meta["standard_sha256"]
+    return d

@@ -1,0 +1,294 @@
+"""Run a round: facts and predictions at a cutoff, the standard applied, the roster stored.
+
+Example
+-------
+>>> import pandas as pd
+>>> from xuanba import Workspace
+>>> from xuanba.standard import load_standard
+>>> ws = Workspace(":memory:")
+>>> tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c"],
+...                    "ts": pd.to_datetime(["2026-01-02", "2026-03-01", "2026-02-01", "2026-03-03"]),
+...                    "amount": [10.0, 30.0, 5.0, 20.0]})
+>>> with ws.transaction() as con:
+...     _ = con.execute("CREATE TABLE transactions AS SELECT * FROM tx")
+>>> s = load_standard('[standard]\\nname = "r"\\nversion = "1"\\n[[criteria]]\\nname = "revenue"\\n'
+...                   'field = "revenue_365d"\\nweight = 1\\n[[tiers]]\\nname = "A"\\nquota = 1\\n')
+>>> r = run_round(ws, s, "2026-03-31")
+>>> r.round_id, r.roster.loc[0, "customer_id"], r.meta["n_selected"]
+(1, 'a', 1)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from xuanba.errors import DataError, InputError, ModelError
+from xuanba.standard.schema import (
+    ACCOUNT_COLUMNS,
+    CUSTOMER_COLUMNS,
+    PREDICTION_COLUMNS,
+    Standard,
+    load_standard,
+)
+from xuanba.standard.score import score_customers
+from xuanba.workspace import Workspace
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Round:
+    """One round: its id in the workspace (0 when not stored), facts about it, the standard used,
+    the roster (one row per customer, by rank) and the contributions (long)."""
+
+    round_id: int
+    meta: dict[str, Any]
+    standard: Standard
+    roster: pd.DataFrame
+    contributions: pd.DataFrame = field(repr=False)
+
+    @property
+    def selected(self) -> pd.DataFrame:
+        """The roster rows of the selected customers."""
+        return self.roster.loc[self.roster["selected"]].reset_index(drop=True)
+
+
+def as_standard(standard: Standard | str | Path, extra: list[str] | tuple[str, ...] = ()) -> Standard:
+    """A :class:`Standard` from itself, a ``.toml`` path or TOML text."""
+    if isinstance(standard, Standard):
+        return standard
+    return load_standard(standard, extra_fields=tuple(extra))
+
+
+def _as_cutoff(cutoff: dt.date | str | None) -> dt.date:
+    if cutoff is None:
+        raise InputError("a round needs a cutoff date", fix="Pass --cutoff YYYY-MM-DD.")
+    if isinstance(cutoff, dt.datetime):
+        return cutoff.date()
+    if isinstance(cutoff, dt.date):
+        return cutoff
+    try:
+        return dt.date.fromisoformat(str(cutoff))
+    except ValueError:
+        raise InputError(f"cutoff {cutoff!r} is not a date", fix="Write it as YYYY-MM-DD, e.g. 2026-06-30.") from None
+
+
+def _predict(facts: pd.DataFrame, standard: Standard, time_unit: str) -> pd.DataFrame:
+    try:
+        from xuanba.models.predict import predict_customers
+    except ImportError:
+        raise ModelError(
+            "this xuanba has no prediction step yet (xuanba.models.predict)",
+            fix="Pass predictions= (a table with customer_id and the prediction columns) "
+                "or use a standard without predicted fields.",
+        ) from None
+    p = standard.predictions
+    return predict_customers(facts, time_unit=time_unit, model=p.model,
+                             discount_rate=p.discount_rate, margin=p.margin)
+
+
+def _merge(base: pd.DataFrame, other: pd.DataFrame, what: str, override: bool) -> pd.DataFrame:
+    if "customer_id" not in other.columns:
+        raise DataError(f"the {what} table has no customer_id column",
+                        fix=f"Columns found: {list(other.columns)[:20]}.")
+    other = other.copy()
+    other["customer_id"] = other["customer_id"].astype(str)
+    if other["customer_id"].duplicated().any():
+        dups = other.loc[other["customer_id"].duplicated(), "customer_id"].unique()
+        raise DataError(f"the {what} table has more than one row per customer", examples=dups[:5],
+                        count=len(dups), fix="Give one row per customer_id.")
+    cols = [c for c in other.columns if c != "customer_id"]
+    if override:
+        base = base.drop(columns=[c for c in cols if c in base.columns])
+    else:
+        cols = [c for c in cols if c not in base.columns]
+    return base.merge(other[["customer_id", *cols]], on="customer_id", how="left")
+
+
+def gather_fields(
+    workspace: Workspace,
+    standard: Standard,
+    cutoff: dt.date,
+    *,
+    time_unit: str = "week",
+    predictions: pd.DataFrame | None = None,
+    extra_fields: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Every field the standard uses, one row per customer with a purchase by ``cutoff``.
+
+    Facts always; predictions when the standard uses one (``predictions`` given, else the
+    model named in the standard); account fields and customer attributes when used and the
+    workspace holds their side tables; ``extra_fields`` last (its columns win).
+    """
+    from xuanba.facts import customer_facts
+
+    say = progress or (lambda _msg: None)
+    used = standard.fields_used()
+    say("facts")
+    table = customer_facts(workspace, cutoff, time_unit=time_unit)  # type: ignore[arg-type]
+    table["customer_id"] = table["customer_id"].astype(str)
+    notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": []}
+    if predictions is not None:
+        table = _merge(table, predictions, "predictions", override=True)
+        notes["predictions"] = "given"
+    elif used & set(PREDICTION_COLUMNS):
+        say(f"predictions ({standard.predictions.model})")
+        table = _merge(table, _predict(table, standard, time_unit), "predictions", override=True)
+        notes["predictions"] = f"model:{standard.predictions.model}"
+    given = set(extra_fields.columns) if extra_fields is not None else set()
+    if (used & set(ACCOUNT_COLUMNS)) - given:
+        say("account fields")
+        from xuanba.accounts.stored import workspace_account_fields
+
+        table = _merge(table, workspace_account_fields(workspace, as_of=cutoff), "account fields", override=False)
+        notes["account_fields"] = True
+    attrs = sorted(used & set(CUSTOMER_COLUMNS))
+    if attrs and workspace.has_table("customers"):
+        cols = [c for c in attrs if c in set(workspace.sql("SELECT * FROM customers LIMIT 0").columns)]
+        if cols:
+            quoted = ", ".join(f'"{c}"' for c in ["customer_id", *cols])
+            people = workspace.sql(f"SELECT {quoted} FROM customers")
+            table = _merge(table, people.drop_duplicates("customer_id"), "customers", override=False)
+    if extra_fields is not None:
+        table = _merge(table, extra_fields, "extra fields", override=True)
+        notes["extra_fields"] = [c for c in extra_fields.columns if c != "customer_id"]
+    missing = sorted(f for f in used if f not in table.columns)
+    if missing:
+        where = []
+        for f in missing:
+            if f in ACCOUNT_COLUMNS:
+                where.append(f"{f} (account field: load interactions/commitments with `xuanba ingest --kind`)")
+            elif f in CUSTOMER_COLUMNS:
+                where.append(f"{f} (customer attribute: load a customers table)")
+            else:
+                where.append(f)
+        raise DataError(f"the standard uses fields the data do not have: {', '.join(where)}",
+                        fix="Provide them (extra_fields= or the side tables) or change the standard.")
+    return table, notes
+
+
+def table_sha256(frame: pd.DataFrame) -> str:
+    """SHA-256 of a table's content (column names, then a stable 64-bit hash of every row).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = table_sha256(pd.DataFrame({"x": [1, 2]}))
+    >>> a == table_sha256(pd.DataFrame({"x": [1, 2]})), a == table_sha256(pd.DataFrame({"x": [2, 1]}))
+    (True, False)
+    """
+    h = hashlib.sha256()
+    h.update("\x1f".join(map(str, frame.columns)).encode("utf-8"))
+    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def roster_bytes(roster: pd.DataFrame) -> bytes:
+    """The canonical bytes of a roster: UTF-8 CSV, floats at full precision, ``\\n`` line ends."""
+    return roster.to_csv(index=False, lineterminator="\n", float_format="%.17g").encode("utf-8")
+
+
+def run_round(
+    workspace: Workspace | str | Path,
+    standard: Standard | str | Path,
+    cutoff: dt.date | str,
+    *,
+    time_unit: str = "week",
+    predictions: pd.DataFrame | None = None,
+    extra_fields: pd.DataFrame | None = None,
+    name: str | None = None,
+    store: bool = True,
+    progress: Progress | None = None,
+) -> Round:
+    """Apply ``standard`` to every customer at ``cutoff`` and (by default) store the round.
+
+    Parameters
+    ----------
+    workspace
+        A :class:`~xuanba.Workspace` or the path of its file; its ``transactions`` are used.
+    standard
+        A :class:`~xuanba.standard.Standard`, a ``.toml`` path or TOML text.
+    cutoff
+        Facts and predictions as of this date (inclusive).
+    time_unit
+        Unit of recency and T for facts and the model: ``"day"``, ``"week"`` or ``"month"``.
+    predictions
+        A table with ``customer_id`` and prediction columns to use instead of fitting the
+        model (tests, or predictions made elsewhere).
+    extra_fields
+        A table with ``customer_id`` and more fields the standard may use (columns win over
+        computed ones of the same name).
+    name
+        A label for the round (default ``"<standard name> v<version> @ <cutoff>"``).
+    store
+        Append the round to the workspace (tables ``rounds``, ``roster``, ``contributions``)
+        in one transaction; when false, ``round_id`` is 0.
+    progress
+        Called with the name of each step (the CLI shows it).
+
+    Returns
+    -------
+    Round
+    """
+    cut = _as_cutoff(cutoff)
+    if time_unit not in ("day", "week", "month"):
+        raise InputError(f"time unit {time_unit!r} is not known", fix="Use day, week or month.")
+    extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
+    std = as_standard(standard, extras)
+    if isinstance(workspace, Workspace):
+        return _run(workspace, std, cut, time_unit, predictions, extra_fields, name, store, progress)
+    with Workspace(workspace, create=False) as ws:
+        return _run(ws, std, cut, time_unit, predictions, extra_fields, name, store, progress)
+
+
+def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions: pd.DataFrame | None,
+         extra_fields: pd.DataFrame | None, name: str | None, store: bool, progress: Progress | None) -> Round:
+    say = progress or (lambda _msg: None)
+    table, notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
+                                 extra_fields=extra_fields, progress=progress)
+    say("scoring")
+    inputs = table[["customer_id", *sorted(f for f in std.fields_used() if f != "customer_id")]]
+    inputs = inputs.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    scored = score_customers(table, std)
+    meta: dict[str, Any] = {
+        "name": name or f"{std.name} v{std.version} @ {cut.isoformat()}",
+        "cutoff": cut.isoformat(),
+        "created_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "standard_name": std.name,
+        "standard_version": std.version,
+        "standard_sha256": std.sha256,
+        "data_sha256": table_sha256(inputs),
+        "roster_sha256": table_sha256(scored.roster),
+        "n_customers": scored.info["n_customers"],
+        "n_selected": scored.info["n_selected"],
+        "time_unit": time_unit,
+        "currency": std.currency,
+        "n_gated_out": scored.info["n_gated_out"],
+        "n_left_out_by_capacity": scored.info["n_left_out_by_capacity"],
+        "capacity_method": scored.info["capacity_method"],
+        "tier_counts": scored.info["tier_counts"],
+        "predictions": notes["predictions"],
+        "extra_fields": notes["extra_fields"],
+    }
+    rnd = Round(0, meta, std, scored.roster, scored.contributions)
+    if store:
+        from xuanba.rounds.store import save_round
+
+        say("storing")
+        rnd.round_id = save_round(ws, rnd)
+    return rnd
+
+
+def quadrant_counts(roster: pd.DataFrame) -> dict[str, int]:
+    """How many customers fall in each quadrant."""
+    counts = roster["quadrant"].replace("", np.nan).dropna().value_counts()
+    return {str(k): int(v) for k, v in counts.sort_index().items()}

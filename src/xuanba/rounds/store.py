@@ -1,0 +1,200 @@
+"""Rounds in the workspace: appended, never changed, each in one transaction.
+
+Three tables hold them:
+
+* ``rounds`` — one row per round: id, name, cutoff, creation time, the standard's name,
+  version, SHA-256 and full TOML text, the hashes of the input data and of the roster, counts,
+  and the rest of the round's facts as JSON (``meta_json``);
+* ``roster`` — one row per round and customer (the fixed roster columns);
+* ``contributions`` — one row per round, customer and criterion (raw value, normalised,
+  weight, contribution); the roster's raw-value columns are rebuilt from it.
+
+A round is written inside a single transaction: a process killed half-way leaves no trace of
+it, and earlier rounds are never touched (nothing here updates or deletes).
+
+Example
+-------
+>>> from xuanba import Workspace
+>>> list_rounds(Workspace(":memory:")).columns.tolist()[:3]
+['round_id', 'name', 'cutoff']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from xuanba.errors import WorkspaceError
+from xuanba.standard.schema import load_standard
+from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS
+from xuanba.workspace import Workspace
+
+if TYPE_CHECKING:
+    from xuanba.rounds.run import Round
+
+PAUSE_ENV = "XUANBA_TEST_PAUSE_ROUND_AFTER"
+"""Test hook: when set to ``rounds`` or ``roster``, saving pauses (prints ``PAUSED``, sleeps)
+after that insert, inside the open transaction, so a test can kill the process there."""
+
+_ROUNDS_DDL = """
+CREATE TABLE IF NOT EXISTS rounds (
+    round_id BIGINT PRIMARY KEY,
+    name VARCHAR,
+    cutoff DATE,
+    created_at TIMESTAMP,
+    standard_name VARCHAR,
+    standard_version VARCHAR,
+    standard_sha256 VARCHAR,
+    standard_text VARCHAR,
+    data_sha256 VARCHAR,
+    roster_sha256 VARCHAR,
+    n_customers BIGINT,
+    n_selected BIGINT,
+    time_unit VARCHAR,
+    currency VARCHAR,
+    meta_json VARCHAR
+)"""
+_ROSTER_TYPES = {
+    "customer_id": "VARCHAR", "rank": "BIGINT", "score": "DOUBLE", "tier": "VARCHAR",
+    "selected": "BOOLEAN", "quadrant": "VARCHAR", "value_score": "DOUBLE",
+    "potential_score": "DOUBLE", "gates_failed": "VARCHAR", "next_tier": "VARCHAR",
+    "gap_to_next": "DOUBLE", "cheapest_criterion": "VARCHAR", "cheapest_change": "DOUBLE",
+    "left_out_by_capacity": "BOOLEAN", "cheapest_public_criterion": "VARCHAR",
+    "cheapest_public_change": "DOUBLE",
+}
+_CONTRIB_TYPES = {"customer_id": "VARCHAR", "criterion": "VARCHAR", "raw": "DOUBLE",
+                  "normalised": "DOUBLE", "weight": "DOUBLE", "contribution": "DOUBLE"}
+LIST_COLUMNS = ["round_id", "name", "cutoff", "created_at", "standard_name", "standard_version",
+                "standard_sha256", "data_sha256", "roster_sha256", "n_customers", "n_selected",
+                "time_unit", "currency"]
+
+
+def _ddl(con: Any) -> None:
+    con.execute(_ROUNDS_DDL)
+    cols = ", ".join(f"{k} {v}" for k, v in _ROSTER_TYPES.items())
+    con.execute(f"CREATE TABLE IF NOT EXISTS roster (round_id BIGINT, {cols})")
+    cols = ", ".join(f"{k} {v}" for k, v in _CONTRIB_TYPES.items())
+    con.execute(f"CREATE TABLE IF NOT EXISTS contributions (round_id BIGINT, {cols})")
+
+
+def _pause(stage: str) -> None:
+    if os.environ.get(PAUSE_ENV) == stage:
+        sys.stdout.write("PAUSED\n")
+        sys.stdout.flush()
+        time.sleep(120)
+
+
+def save_round(ws: Workspace, rnd: Round) -> int:
+    """Append ``rnd`` to the workspace in one transaction and return its new ``round_id``."""
+    meta = dict(rnd.meta)
+    roster = rnd.roster[list(ROSTER_COLUMNS)]
+    contrib = rnd.contributions[list(CONTRIBUTION_COLUMNS)]
+    with ws.transaction() as con:
+        _ddl(con)
+        row = con.execute("SELECT COALESCE(MAX(round_id), 0) + 1 FROM rounds").fetchone()
+        round_id = int(row[0]) if row else 1
+        con.execute(
+            "INSERT INTO rounds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [round_id, meta["name"], meta["cutoff"], meta["created_at"].replace("+00:00", ""),
+             meta["standard_name"], meta["standard_version"], meta["standard_sha256"], rnd.standard.text,
+             meta["data_sha256"], meta["roster_sha256"], meta["n_customers"], meta["n_selected"],
+             meta["time_unit"], meta["currency"], json.dumps(meta, ensure_ascii=False, sort_keys=True)],
+        )
+        _pause("rounds")
+        con.register("_xb_roster", roster)
+        con.execute(f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_roster")
+        con.unregister("_xb_roster")
+        _pause("roster")
+        con.register("_xb_contrib", contrib)
+        con.execute(f"INSERT INTO contributions SELECT {round_id}, {', '.join(CONTRIBUTION_COLUMNS)} FROM _xb_contrib")
+        con.unregister("_xb_contrib")
+        _pause("contributions")
+    return round_id
+
+
+def list_rounds(workspace: Workspace | str) -> pd.DataFrame:
+    """Every stored round, oldest first (no standard text; see :func:`load_round`)."""
+    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace, create=False)
+    try:
+        if not ws.has_table("rounds"):
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in LIST_COLUMNS})
+        frame = ws.sql(f"SELECT {', '.join(LIST_COLUMNS)} FROM rounds ORDER BY round_id")
+        frame["cutoff"] = pd.to_datetime(frame["cutoff"]).dt.date
+        return frame
+    finally:
+        if ws is not workspace:
+            ws.close()
+
+
+def _round_ids(ws: Workspace) -> list[int]:
+    if not ws.has_table("rounds"):
+        return []
+    return [int(x) for x in ws.sql("SELECT round_id FROM rounds ORDER BY round_id")["round_id"]]
+
+
+def resolve_round_id(ws: Workspace, ref: int | str) -> int:
+    """A round id from ``3``, ``"3"``, ``"latest"`` or ``"previous"`` (the one before latest)."""
+    ids = _round_ids(ws)
+    if not ids:
+        raise WorkspaceError("the workspace has no rounds yet", file=ws.path,
+                             fix="Run `xuanba round --standard S.toml --cutoff DATE` first.")
+    text = str(ref).strip().lower()
+    if text in ("latest", "last"):
+        return ids[-1]
+    if text in ("previous", "prev"):
+        if len(ids) < 2:
+            raise WorkspaceError("there is only one round", file=ws.path,
+                                 fix="Run another round, or name two rounds.")
+        return ids[-2]
+    try:
+        rid = int(text)
+    except ValueError:
+        raise WorkspaceError(f"{ref!r} is not a round id", file=ws.path,
+                             fix="Give a number from `xuanba rounds`, or latest / previous.") from None
+    if rid not in ids:
+        raise WorkspaceError(f"there is no round {rid}", file=ws.path, examples=ids[-5:],
+                             fix="Pick a round id listed by `xuanba rounds`.")
+    return rid
+
+
+def load_round(workspace: Workspace | str, round_id: int | str) -> Round:
+    """Re-open a stored round: its facts, its standard (from the stored text), roster, contributions."""
+    from xuanba.rounds.run import Round
+
+    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace, create=False)
+    try:
+        rid = resolve_round_id(ws, round_id)
+        head = ws.sql("SELECT standard_text, meta_json FROM rounds WHERE round_id = ?", [rid])
+        meta = json.loads(head.loc[0, "meta_json"])
+        standard = load_standard(str(head.loc[0, "standard_text"]), extra_fields=tuple(meta.get("extra_fields", [])))
+        roster = ws.sql(f"SELECT {', '.join(ROSTER_COLUMNS)} FROM roster WHERE round_id = ? ORDER BY rank", [rid])
+        contrib = ws.sql(f"SELECT {', '.join(CONTRIBUTION_COLUMNS)} FROM contributions WHERE round_id = ?", [rid])
+    finally:
+        if ws is not workspace:
+            ws.close()
+    names = [c.name for c in standard.criteria]
+    pos = pd.Series(np.arange(len(roster)), index=roster["customer_id"].to_numpy())
+    crit_pos = {n: i for i, n in enumerate(names)}
+    key = pos.reindex(contrib["customer_id"].to_numpy()).to_numpy() * len(names) + contrib["criterion"].map(crit_pos).to_numpy()
+    contrib = contrib.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
+    raw = contrib["raw"].to_numpy().reshape(len(roster), len(names)) if len(names) else np.empty((len(roster), 0))
+    for j, n in enumerate(names):
+        roster[n] = raw[:, j]
+    for col in ("customer_id", "tier", "quadrant", "gates_failed", "next_tier",
+                "cheapest_criterion", "cheapest_public_criterion"):
+        roster[col] = roster[col].astype(object)
+    contrib["customer_id"] = contrib["customer_id"].astype(object)
+    contrib["criterion"] = contrib["criterion"].astype(object)
+    return Round(rid, meta, standard, roster, contrib)
+
+
+def round_cutoff(meta: dict[str, Any]) -> dt.date:
+    """The cutoff of a round as a date."""
+    return dt.date.fromisoformat(str(meta["cutoff"]))
