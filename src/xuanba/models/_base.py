@@ -188,8 +188,8 @@ class Model:
         total = float(counts.sum())
 
         def nll_grad(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-            p = np.exp(log_params)
             with np.errstate(all="ignore"):
+                p = np.exp(log_params)
                 terms, grads = self._loglik_grad(p, arrays)
                 value = -float(np.dot(counts, terms))
                 grad = -(counts @ grads) * p

@@ -72,6 +72,26 @@ class _BetaGeometricNBD(Model):
             if bad.any():
                 raise InputError(message, column=col, count=int(bad.sum()), examples=_ids(frame, bad), fix=fix)
 
+    def fit(self, data: Any, *, weights: Any = None) -> _BetaGeometricNBD:
+        """Fit by maximum likelihood on the distinct histories and return ``self``.
+
+        Raises :class:`ModelError` when an estimate runs off to the edge of the parameter space
+        (``r``, ``a`` or ``b`` above 1e5 or below 1e-8): the data then cannot tell the processes
+        apart (typically too few customers or no visible drop-out) and predictions would be
+        arbitrary.
+        """
+        super().fit(data, weights=weights)
+        shape = self.params_[["r", "a", "b"]]
+        if ((shape > 1e5) | (shape < 1e-8)).any():
+            found = ", ".join(f"{k}={v:.3g}" for k, v in self.params_.items())
+            del self.params_
+            raise ModelError(
+                f"{type(self).__name__} estimates ran off to the edge of the parameter space ({found}): "
+                f"the {self.n_customers_:g} customers cannot identify the purchase and drop-out processes",
+                fix="Fit on more customers or a longer period, or add a small penalizer (e.g. penalizer=0.01).",
+            )
+        return self
+
     def _check_identifiable(self, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
         name = type(self).__name__
         if not np.any((data["frequency"] > 0) & (counts > 0)):
@@ -307,12 +327,15 @@ class BGNBD(_BetaGeometricNBD):
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> h = pd.DataFrame({"frequency": [0, 1, 3, 0, 2, 5], "recency": [0, 4.0, 20.0, 0, 9.0, 30.0],
-    ...                   "T": [10, 30, 31, 38, 25, 39.0]})
-    >>> m = BGNBD().fit(h)
-    >>> m is m.fit(h), list(m.params_.index)
-    (True, ['r', 'alpha', 'a', 'b'])
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(2); n = 400
+    >>> lam, life, T = rng.gamma(0.5, 0.2, n), rng.exponential(30, n), rng.uniform(20, 52, n)
+    >>> x = rng.poisson(lam * np.minimum(life, T))
+    >>> h = pd.DataFrame({"customer_id": range(n), "frequency": x, "T": T,
+    ...     "recency": np.where(x > 0, np.minimum(life, T) * rng.beta(x + 1e-9, 1), 0.0)})
+    >>> m = BGNBD(time_unit="week").fit(h)
+    >>> m is m.fit(h), list(m.summary().columns)
+    (True, ['estimate', 'stderr', 'lower_95', 'upper_95'])
     """
 
     _k = 0
