@@ -30,17 +30,20 @@ def _fmt(value: Any, digits: int = 3) -> str:
 
 def _print(ev: Any) -> None:
     comp = Table(title=f"Models fitted to {ev.calibration_end}, holdout to {ev.holdout_end} ({ev.time_unit}s)")
-    for col, justify in [("model", "left"), ("LL", "right"), ("AIC", "right"), ("BIC", "right"),
-                         ("MAE", "right"), ("RMSE", "right"), ("corr", "right"), ("top 10%", "right"),
-                         ("predicted", "right"), ("actual", "right")]:
-        comp.add_column(col, justify=justify)  # type: ignore[arg-type]
+    comp.add_column("model", no_wrap=True)
+    for col in ("LL", "AIC", "MAE", "RMSE", "corr", "top 10%", "predicted"):
+        comp.add_column(col, justify="right", no_wrap=True)
     for name, row in ev.comparison.iterrows():
         comp.add_row(
             f"[bold]{name}[/]" if name == ev.best else str(name),
-            _fmt(row["loglik"], 2), _fmt(row["aic"], 1), _fmt(row["bic"], 1), _fmt(row["mae"]),
+            f"{row['loglik']:.1f}", f"{row['aic']:.0f}", _fmt(row["mae"]),
             _fmt(row["rmse"]), _fmt(row["correlation"]), f"{row['top_decile_capture']:.1%}",
-            _fmt(row["predicted_total"], 0), _fmt(row["actual_total"], 0),
+            f"{row['predicted_total']:.0f}",
         )
+    comp.caption = (
+        f"{ev.comparison['actual_total'].iloc[0]:,.0f} holdout purchases; top 10%: their share made "
+        "by the predicted top decile; BIC in --json"
+    )
     console.print(comp)
 
     models = list(ev.comparison.index)
