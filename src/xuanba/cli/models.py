@@ -1,9 +1,148 @@
-"""Commands of the models stage."""
+"""Commands of the models stage: ``xuanba fit`` and ``xuanba predict``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.table import Table
+
+from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
+from xuanba.workspace import DEFAULT_PATH
+
+
+def _facts(facts: Path | None, workspace: Path) -> tuple[Any, str]:
+    """The facts table from a file, or from the workspace table ``facts``."""
+    from xuanba.models.predict import read_facts
+
+    if facts is not None:
+        return read_facts(facts), str(facts)
+    from xuanba.errors import WorkspaceError
+    from xuanba.workspace import Workspace
+
+    with Workspace(workspace, create=False, read_only=True) as ws:
+        if not ws.has_table("facts"):
+            raise WorkspaceError(
+                "the workspace has no table 'facts'", file=str(workspace),
+                fix="Run `xuanba facts` first, or give a file with --facts.",
+            )
+        return ws.sql("SELECT * FROM facts"), f"{workspace} (table facts)"
+
+
+def _fit_payload(name: str, model: Any, source: str, saved: str | None) -> dict[str, Any]:
+    summary = model.summary()
+    payload: dict[str, Any] = {
+        "model": name,
+        "facts": source,
+        "time_unit": getattr(model, "time_unit", None),
+        "params": {k: {c: float(v) for c, v in row.items()} for k, row in summary.iterrows()},
+        **model.fit_stats(),
+        "converged": bool(getattr(model, "converged_", True)),
+        "saved": saved,
+    }
+    if hasattr(model, "excluded_counts_"):
+        payload["excluded"] = model.excluded_counts_
+        payload["frequency_spend_correlation"] = model.frequency_spend_correlation_
+        payload["assumption_warning"] = model.assumption_warning_
+    return payload
+
+
+def _print_fit(payload: dict[str, Any]) -> None:
+    unit = f", {payload['time_unit']}s" if payload.get("time_unit") else ""
+    table = Table(title=f"{payload['model']} fitted on {payload['facts']}{unit}")
+    for col in ("parameter", "estimate", "std. error", "95% low", "95% high"):
+        table.add_column(col, justify="left" if col == "parameter" else "right")
+    for name, row in payload["params"].items():
+        table.add_row(name, *(f"{row[c]:.4g}" for c in ("estimate", "stderr", "lower_95", "upper_95")))
+    console.print(table)
+    stats = Table(show_header=False)
+    stats.add_column(style="bold")
+    stats.add_column(justify="right")
+    stats.add_row("log-likelihood", f"{payload['loglik']:,.3f}")
+    stats.add_row("AIC", f"{payload['aic']:,.2f}")
+    stats.add_row("BIC", f"{payload['bic']:,.2f}")
+    stats.add_row("customers", f"{payload['n_customers']:,.0f}")
+    stats.add_row("distinct histories", f"{payload['n_distinct']:,.0f}")
+    for reason, count in payload.get("excluded", {}).items():
+        stats.add_row(f"left out: {reason}", f"{count:,}")
+    if "frequency_spend_correlation" in payload:
+        stats.add_row("corr(frequency, spend)", f"{payload['frequency_spend_correlation']:.3f}")
+    console.print(stats)
+    if payload.get("assumption_warning"):
+        console.print(f"[yellow]warning:[/] {payload['assumption_warning']}")
+    if not payload["converged"]:
+        console.print("[yellow]warning:[/] the optimiser did not report convergence")
+    if payload.get("saved"):
+        console.print(f"Model saved to {payload['saved']}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the app."""
+    """Add ``fit`` and ``predict`` to the app."""
+    # ``xuanba evaluate`` lives in xuanba.cli.evaluate and is registered by the CLI package.
+
+    @app.command("fit")
+    @handle_errors
+    def fit(
+        model: Annotated[str, typer.Option("--model", "-m", help="bgnbd, pareto-nbd, mbgnbd, bgbb, sbg or gamma-gamma.")],
+        facts: Annotated[Path | None, typer.Option(help="Facts file (.parquet, .csv, .xlsx); default the workspace table 'facts'.")] = None,
+        save: Annotated[Path | None, typer.Option(help="Save the fitted model to this JSON file.")] = None,
+        unit: Annotated[str, typer.Option(help="Time unit of recency and T in the facts: day, week or month.")] = "week",
+        penalizer: Annotated[float, typer.Option(help="L2 penalty on the parameters (0 = maximum likelihood).")] = 0.0,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Fit a customer-base model; print parameters with standard errors, LL, AIC and BIC."""
+        from xuanba.models.predict import fit_model
+
+        table, source = _facts(facts, workspace)
+        fitted = fit_model(model, table, time_unit=unit, penalizer=penalizer)
+        saved = str(fitted.save(save)) if save is not None else None
+        payload = _fit_payload(model, fitted, source, saved)
+        if as_json:
+            emit_json(payload)
+            return
+        _print_fit(payload)
+
+    @app.command("predict")
+    @handle_errors
+    def predict(
+        model: Annotated[Path, typer.Option("--model", "-m", help="A model saved by `xuanba fit --save`.")],
+        out: Annotated[Path, typer.Option(help="Write predictions to .parquet, .csv or .xlsx.")],
+        facts: Annotated[Path | None, typer.Option(help="Facts file; default the workspace table 'facts'.")] = None,
+        horizon: Annotated[float, typer.Option(help="Forecast horizon, in --unit.")] = 52.0,
+        unit: Annotated[str, typer.Option(help="Unit of --horizon: day, week or month.")] = "week",
+        interval: Annotated[float | None, typer.Option(help="Also write lower/upper bounds with this coverage, e.g. 0.9.")] = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Write per-customer predictions (P(alive), expected purchases, churn score, spend)."""
+        from xuanba.facts import write_table
+        from xuanba.models import Model
+        from xuanba.models.predict import predict_table
+
+        fitted = Model.load(model)
+        table, source = _facts(facts, workspace)
+        preds = predict_table(fitted, table, horizon=horizon, unit=unit, interval=interval)
+        written = str(write_table(preds, out, sheet="predictions"))
+        numeric = preds.drop(columns=["customer_id"]).select_dtypes("number")
+        payload = {
+            "model": type(fitted).__name__,
+            "facts": source,
+            "horizon": horizon,
+            "unit": unit,
+            "customers": len(preds),
+            "columns": list(preds.columns),
+            "means": {c: float(numeric[c].mean()) for c in numeric.columns},
+            "out": written,
+        }
+        if as_json:
+            emit_json(payload)
+            return
+        grid = Table(title=f"{payload['model']} predictions over {horizon:g} {unit}s for {len(preds):,} customers")
+        grid.add_column("column")
+        grid.add_column("mean", justify="right")
+        for col, mean in payload["means"].items():
+            grid.add_row(col, f"{mean:,.4f}")
+        console.print(grid)
+        console.print(f"Written to {written}")

@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 
 from xuanba.errors import SchemaError
+from xuanba.ingest.read import headerless
 
 #: Canonical transaction fields in table order; ``unit_price`` and ``status`` are read but not
 #: stored (amount = quantity x unit price; status marks returns and cancellations).
@@ -199,7 +200,7 @@ def check_required(found: Mapping[str, str], columns: Sequence[str], *, file: st
     names = ", ".join(accepted_names(field)[:12])
     extra = " (or both a quantity and a unit price column)" if field == "amount" else ""
     fix = f"Name a column one of: {names} ... or map it: --map {field}=<your column>."
-    if all(_looks_like_value(c) for c in columns):
+    if headerless(list(columns)):
         fix += (" The first line looks like data, not names: if the file has no header, name its "
                 "columns in order, e.g. --columns " + ",".join(f"col{i + 1}" for i in range(len(columns))) + ".")
     raise SchemaError(
@@ -210,7 +211,3 @@ def check_required(found: Mapping[str, str], columns: Sequence[str], *, file: st
         fix=fix,
     )
 
-
-def _looks_like_value(name: object) -> bool:
-    text = str(name).strip()
-    return bool(text) and all(ch.isdigit() or ch in ".-/: " for ch in text)

@@ -475,12 +475,26 @@ def stage(
         )
     if staged.rows == 0:
         con.execute(f"DROP TABLE IF EXISTS {table}")
+        fix = "Export the data again with its rows."
+        if header and headerless(staged.columns):
+            fix += (" The only line looks like data, not names: if the file has no header, name "
+                    "its columns in order with --columns.")
         raise InputError(
             "the file has a header but no data rows" if header and staged.fmt == "csv" else "the file has no data rows",
             file=staged.name,
-            fix="Export the data again with its rows.",
+            fix=fix,
         )
     return staged
+
+
+def headerless(names: list[str]) -> bool:
+    """Whether most "headers" look like values (numbers, dates): the file has no header line."""
+
+    def value(name: str) -> bool:
+        text = str(name).strip()
+        return bool(text) and all(ch.isdigit() or ch in ".-/: " for ch in text)
+
+    return bool(names) and 2 * sum(value(n) for n in names) >= len(names)
 
 
 def _file_digest(path: Path) -> str:

@@ -8,6 +8,7 @@ discounted value over 1 and 3 years, and the churn score P(no purchase in 90 day
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -157,3 +158,115 @@ def _value(
         purchases, spend.reset_index(drop=True), frame.reset_index(drop=True).drop(columns=[ID]),
         horizon_years=years, discount_rate=rate, margin=margin, time_unit=unit,
     ).to_numpy()
+
+
+def read_facts(path: str | Path) -> pd.DataFrame:
+    """Read a facts table written by ``xuanba facts --out`` (.parquet, .csv or .xlsx).
+
+    ``customer_id`` is read as text so that ids such as ``0001`` keep their zeros.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "f.csv"
+    >>> pd.DataFrame({"customer_id": ["0001"], "frequency": [1]}).to_csv(p, index=False)
+    >>> read_facts(p)["customer_id"].tolist()
+    ['0001']
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise InputError("the facts file does not exist", file=str(source),
+                         fix="Write it with `xuanba facts --out FILE`, or leave --facts out to use the workspace.")
+    suffix = source.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            frame = pd.read_parquet(source)
+        elif suffix == ".csv":
+            frame = pd.read_csv(source, encoding="utf-8-sig", dtype={ID: str})
+        elif suffix == ".xlsx":
+            frame = pd.read_excel(source, dtype={ID: str})
+        else:
+            raise InputError(f"cannot read a '{suffix or 'extensionless'}' facts file", file=str(source),
+                             fix="Use .parquet, .csv or .xlsx.")
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the facts file: {exc}", file=str(source)) from None
+    if ID in frame.columns:
+        frame[ID] = frame[ID].astype(str)
+    return frame
+
+
+def fit_model(
+    name: str, table: Any, *, time_unit: str | None = "week", penalizer: float = 0.0
+) -> Model:
+    """Fit the model called ``name`` in :data:`xuanba.models.MODELS` on ``table``; return it.
+
+    ``time_unit`` is recorded with models that take it (the unit of ``recency`` and ``T``).
+
+    Examples
+    --------
+    >>> fit_model("no-such-model", None)
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.InputError: unknown model 'no-such-model'
+      fix: Use one of: bgnbd, pareto-nbd, mbgnbd, bgbb, sbg, gamma-gamma.
+    """
+    from xuanba.models import MODELS
+
+    if name not in MODELS:
+        raise InputError(f"unknown model {name!r}", fix=f"Use one of: {', '.join(MODELS)}.")
+    cls = MODELS[name]
+    options: dict[str, Any] = {}
+    params = inspect.signature(cls).parameters
+    if "penalizer" in params:
+        options["penalizer"] = penalizer
+    if time_unit is not None and "time_unit" in params:
+        unit_length(time_unit)
+        options["time_unit"] = time_unit
+    return cls(**options).fit(table)
+
+
+def predict_table(
+    model: Model, table: Any, *, horizon: float, unit: str | None = None, interval: float | None = None
+) -> pd.DataFrame:
+    """Per-customer predictions of a fitted model over ``horizon`` (in ``unit``).
+
+    Columns, for the predictions the model offers: ``p_alive``, ``expected_purchases``,
+    ``p_no_purchase`` (within the horizon), ``expected_spend``; with ``interval`` also
+    ``<column>_lower`` / ``<column>_upper``. ``unit`` is converted to the model's own time unit
+    when the model records one; otherwise the horizon is taken in the unit of ``recency``/``T``.
+    """
+    model._require_fitted()
+    frame = as_frame(table, name="the facts")
+    t = float(horizon)
+    model_unit = getattr(model, "time_unit", None)
+    if unit is not None and model_unit is not None:
+        t = horizon * unit_length(unit) / unit_length(model_unit)
+    calls: list[tuple[str, Any]] = []
+    if hasattr(model, "probability_alive"):
+        calls.append(("p_alive", lambda **kw: model.probability_alive(frame, **kw)))  # type: ignore[attr-defined]
+    if hasattr(model, "expected_purchases"):
+        calls.append(("expected_purchases", lambda **kw: model.expected_purchases(frame, t, **kw)))  # type: ignore[attr-defined]
+    if hasattr(model, "probability_no_purchase"):
+        calls.append(("p_no_purchase", lambda **kw: model.probability_no_purchase(frame, t, **kw)))  # type: ignore[attr-defined]
+    if hasattr(model, "expected_spend"):
+        calls.append(("expected_spend", lambda **kw: model.expected_spend(frame, **kw)))  # type: ignore[attr-defined]
+    if not calls:
+        raise InputError(
+            f"{type(model).__name__} has no per-customer predictions",
+            fix="Use a purchase model (bgnbd, mbgnbd, pareto-nbd, bgbb) or gamma-gamma.",
+        )
+    out: dict[str, Any] = {}
+    index = None
+    for name, call in calls:
+        result = call(interval=interval) if interval is not None else call()
+        index = result.index
+        if isinstance(result, pd.DataFrame):
+            out[name] = result.iloc[:, 0].to_numpy()
+            out[f"{name}_lower"] = result["lower"].to_numpy()
+            out[f"{name}_upper"] = result["upper"].to_numpy()
+        else:
+            out[name] = result.to_numpy()
+    assert index is not None
+    result_frame = pd.DataFrame(out)
+    result_frame.insert(0, ID, frame[ID].to_numpy() if ID in frame.columns else np.asarray(index))
+    return result_frame
