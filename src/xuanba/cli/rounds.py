@@ -1,9 +1,221 @@
-"""Commands of the rounds stage."""
+"""``xuanba round``, ``xuanba rounds`` and ``xuanba diff``: run, list, re-open and compare rounds."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
 import typer
+from rich.table import Table
+
+from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
+from xuanba.workspace import DEFAULT_PATH
+
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the roster to .csv, .xlsx or .parquet.")]
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return "" if value != value else f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def _print_round(rnd: Any, top: int) -> None:
+    from xuanba.rounds.run import quadrant_counts
+
+    m = rnd.meta
+    head = Table(title=f"Round {rnd.round_id or '(not stored)'}: {m['name']}", show_header=False)
+    head.add_column(style="bold")
+    head.add_column(justify="right")
+    for key in ("cutoff", "standard_name", "standard_version", "n_customers", "n_selected", "n_gated_out",
+                "n_left_out_by_capacity", "capacity_method", "predictions"):
+        head.add_row(key.replace("_", " "), _fmt(m.get(key)))
+    head.add_row("standard sha256", m["standard_sha256"][:16] + "…")
+    head.add_row("data sha256", m["data_sha256"][:16] + "…")
+    console.print(head)
+    tiers = Table(title="Tiers")
+    tiers.add_column("tier")
+    tiers.add_column("label")
+    tiers.add_column("customers", justify="right")
+    for t in rnd.standard.tiers:
+        tiers.add_row(t.name, t.label, _fmt(m["tier_counts"].get(t.name, 0)))
+    console.print(tiers)
+    q = quadrant_counts(rnd.roster)
+    if q:
+        quads = Table(title="Quadrants (value × potential)")
+        quads.add_column("quadrant")
+        quads.add_column("customers", justify="right")
+        for name, count in q.items():
+            quads.add_row(rnd.standard.quadrants.label(name), _fmt(count))
+        console.print(quads)
+    if top:
+        best = Table(title=f"Top {top}")
+        cols = ["rank", "customer_id", "score", "tier", "quadrant", "gates_failed"]
+        for c in cols:
+            best.add_column(c, justify="right" if c in ("rank", "score") else "left")
+        for row in rnd.roster.head(top).itertuples(index=False):
+            best.add_row(*(_fmt(getattr(row, c)) for c in cols))
+        console.print(best)
+
+
+def _summary(rnd: Any, written: str | None) -> dict[str, Any]:
+    from xuanba.rounds.run import quadrant_counts
+
+    return {"round_id": rnd.round_id, **rnd.meta, "quadrants": quadrant_counts(rnd.roster), "out": written}
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the app."""
+    """Add ``round``, ``rounds`` and ``diff`` to the app."""
+
+    @app.command("round")
+    @handle_errors
+    def round_(
+        standard: Annotated[Path, typer.Option("--standard", "-s", help="The standard (.toml).")],
+        cutoff: Annotated[str | None, typer.Option(help="Facts and predictions as of this date (YYYY-MM-DD).")] = None,
+        period: Annotated[str, typer.Option(help="Time unit of the facts and the model: day, week or month.")] = "week",
+        name: Annotated[str | None, typer.Option(help="A label for the round.")] = None,
+        fields_file: Annotated[Path | None, typer.Option("--fields", help="A table (.csv/.xlsx/.parquet) of extra per-customer fields, with customer_id.")] = None,
+        store: Annotated[bool, typer.Option("--store/--no-store", help="Append the round to the workspace.")] = True,
+        every: Annotated[str | None, typer.Option(help="Replay: one round per month, quarter or year end between --from and --to.")] = None,
+        from_: Annotated[str | None, typer.Option("--from", help="Replay: first date (YYYY-MM-DD).")] = None,
+        to: Annotated[str | None, typer.Option(help="Replay: last date (YYYY-MM-DD).")] = None,
+        top: Annotated[int, typer.Option(help="How many of the best-ranked customers to show.")] = 10,
+        out: OutOpt = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Rank every customer by the standard at a cutoff; store the roster as a new round."""
+        from xuanba.errors import InputError
+        from xuanba.facts import write_table
+        from xuanba.rounds import replay_rounds, run_round
+        from xuanba.rounds.run import read_fields_file
+        from xuanba.workspace import Workspace
+
+        extra = read_fields_file(fields_file) if fields_file is not None else None
+        replay = every is not None or from_ is not None or to is not None
+        if replay and (every is None or from_ is None or to is None):
+            raise InputError("a replay needs --every, --from and --to together",
+                             fix="e.g. --every quarter --from 2025-01-01 --to 2026-06-30.")
+        if not replay and cutoff is None:
+            raise InputError("a round needs --cutoff", fix="Pass --cutoff YYYY-MM-DD (or --every/--from/--to to replay).")
+        with Workspace(workspace, create=False) as ws, console.status("starting…", spinner="dots") as status:
+
+            def progress(step: str) -> None:
+                if not as_json:
+                    status.update(f"{step}…")
+
+            if replay:
+                rep = replay_rounds(ws, standard, from_, to, every=every, time_unit=period,  # type: ignore[arg-type]
+                                    extra_fields=extra, store=store, progress=progress)
+            else:
+                rnd = run_round(ws, standard, cutoff, time_unit=period, extra_fields=extra,  # type: ignore[arg-type]
+                                name=name, store=store, progress=progress)
+        if replay:
+            written = str(write_table(rep.rounds[-1].roster, out, sheet="roster")) if out is not None else None
+            if as_json:
+                emit_json({"rounds": rep.summary.to_dict("records"), "out": written})
+                return
+            grid = Table(title=f"Replay every {every} from {from_} to {to}")
+            for col in rep.summary.columns:
+                grid.add_column(col.replace("_", " "), justify="left" if col == "cutoff" else "right")
+            for row in rep.summary.itertuples(index=False):
+                grid.add_row(*("" if v is None or v is pd.NA else _fmt(v) for v in row))
+            console.print(grid)
+            if written:
+                console.print(f"Roster of the last round written to {written}.")
+            return
+        written = str(write_table(rnd.roster, out, sheet="roster")) if out is not None else None
+        if as_json:
+            emit_json(_summary(rnd, written))
+            return
+        _print_round(rnd, top)
+        if written:
+            console.print(f"Roster written to {written}.")
+
+    @app.command("rounds")
+    @handle_errors
+    def rounds(
+        round_id: Annotated[str | None, typer.Argument(help="Open this round (an id, latest or previous); omit to list.")] = None,
+        top: Annotated[int, typer.Option(help="How many of the best-ranked customers to show.")] = 10,
+        out: OutOpt = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """List the stored rounds, or re-open one (and export its roster with --out)."""
+        from xuanba.facts import write_table
+        from xuanba.rounds import list_rounds, load_round
+        from xuanba.workspace import Workspace
+
+        with Workspace(workspace, create=False) as ws:
+            if round_id is None:
+                table = list_rounds(ws)
+                if as_json:
+                    emit_json(table.to_dict("records"))
+                    return
+                if table.empty:
+                    console.print("No rounds yet: run `xuanba round --standard S.toml --cutoff DATE`.")
+                    return
+                grid = Table(title="Rounds")
+                cols = ["round_id", "cutoff", "name", "standard_version", "n_customers", "n_selected"]
+                for c in cols:
+                    grid.add_column(c.replace("_", " "))
+                for row in table[cols].itertuples(index=False):
+                    grid.add_row(*(_fmt(v) for v in row))
+                console.print(grid)
+                return
+            rnd = load_round(ws, round_id)
+        written = str(write_table(rnd.roster, out, sheet="roster")) if out is not None else None
+        if as_json:
+            emit_json(_summary(rnd, written))
+            return
+        _print_round(rnd, top)
+        if written:
+            console.print(f"Roster written to {written}.")
+
+    @app.command("diff")
+    @handle_errors
+    def diff(
+        round_a: Annotated[str, typer.Argument(help="The earlier round (id, or previous).")] = "previous",
+        round_b: Annotated[str, typer.Argument(help="The later round (id, or latest).")] = "latest",
+        show: Annotated[int, typer.Option(help="How many entered / left customers to list.")] = 10,
+        out: OutOpt = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Who entered and left the selection, who rose and fell, the tier migration matrix."""
+        from xuanba.facts import write_table
+        from xuanba.rounds import diff_rounds
+        from xuanba.workspace import Workspace
+
+        with Workspace(workspace, create=False) as ws:
+            d = diff_rounds(ws, round_a, round_b)
+        written = str(write_table(d.changes, out, sheet="changes")) if out is not None else None
+        if as_json:
+            migration = {str(k): {str(c): int(v) for c, v in row.items()} for k, row in d.migration.iterrows()}
+            emit_json({**d.summary, "migration": migration, "out": written})
+            return
+        s = d.summary
+        head = Table(title=f"Round {d.a} ({s['cutoff_a']}) → round {d.b} ({s['cutoff_b']})", show_header=False)
+        head.add_column(style="bold")
+        head.add_column(justify="right")
+        for key in ("selected_a", "selected_b", "kept", "entered", "left", "rose", "fell", "same",
+                    "selection_overlap", "rank_correlation", "same_standard"):
+            head.add_row(key.replace("_", " "), _fmt(s[key]))
+        console.print(head)
+        mig = Table(title="Tier migration (rows: round A, columns: round B)")
+        mig.add_column("")
+        for c in d.migration.columns:
+            mig.add_column(str(c), justify="right")
+        for k, row in d.migration.iterrows():
+            mig.add_row(str(k), *(_fmt(int(v)) for v in row))
+        console.print(mig)
+        for status in ("entered", "left"):
+            rows = d.changes.loc[d.changes["status"] == status].head(show)
+            if len(rows):
+                console.print(f"[bold]{status}[/]: " + ", ".join(
+                    f"{r.customer_id} ({r.tier_a} → {r.tier_b})" for r in rows.itertuples(index=False)))
+        if written:
+            console.print(f"Changes written to {written}.")

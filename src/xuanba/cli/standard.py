@@ -1,9 +1,117 @@
-"""Commands of the standard stage."""
+"""``xuanba standard init|check|show``: write, validate and read a selection standard."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
+from xuanba.workspace import DEFAULT_PATH
+
+FileArg = Annotated[Path, typer.Argument(help="The standard (.toml).")]
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the app."""
+    """Add the ``standard`` command group to the app."""
+    group = typer.Typer(help="Write, check and read the selection standard (a TOML file).", no_args_is_help=True)
+    app.add_typer(group, name="standard")
+
+    @group.command("init")
+    @handle_errors
+    def init(
+        out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the starter standard.")] = Path("standard.toml"),
+        lang: Annotated[str, typer.Option(help="Language of the labels and comments: en or zh.")] = "en",
+        force: Annotated[bool, typer.Option(help="Overwrite the file if it exists.")] = False,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Write a documented starter standard (value × potential) to edit."""
+        from xuanba.standard import load_standard, write_starter
+
+        path = write_starter(out, lang, overwrite=force)
+        std = load_standard(path)
+        if as_json:
+            emit_json({"written": str(path), "name": std.name, "version": std.version, "lang": lang,
+                       "sha256": std.sha256})
+            return
+        console.print(f"Wrote the starter standard [bold]{std.name}[/] v{std.version} to {path}.")
+        console.print(f"Edit it, then run `xuanba standard check {path}` and "
+                      f"`xuanba round --standard {path} --cutoff YYYY-MM-DD`.")
+
+    @group.command("check")
+    @handle_errors
+    def check(
+        file: FileArg,
+        field: Annotated[list[str] | None, typer.Option("--field", help="Another field name to accept (repeatable).")] = None,
+        fields: Annotated[bool, typer.Option("--fields", help="Also list every field a standard can use.")] = False,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Validate a standard: every problem with its line and a fix; exit code 2 when any."""
+        from xuanba.standard import known_fields, load_standard
+
+        std = load_standard(file, extra_fields=tuple(field or ()))
+        shares = std.weight_shares
+        summary = {
+            "file": str(file), "ok": True, "name": std.name, "version": std.version, "sha256": std.sha256,
+            "criteria": [{"name": c.name, "field": c.field, "normalise": c.normalise,
+                          "share": shares[c.name], "group": c.group, "private": c.private} for c in std.criteria],
+            "gates": [{"name": g.name, "expr": g.expr} for g in std.gates],
+            "tiers": [{"name": t.name, "min_score": t.min_score, "quota": t.quota} for t in std.tiers],
+            "capacity": std.capacity.model_dump(exclude_none=True),
+        }
+        if fields:
+            summary["known_fields"] = sorted(known_fields(tuple(field or ())))
+        if as_json:
+            emit_json(summary)
+            return
+        console.print(f"[green]OK[/] {file}: [bold]{std.name}[/] v{std.version} (sha256 {std.sha256[:12]}…)")
+        grid = Table(title="Criteria")
+        for col in ("name", "field", "normalise", "share", "group", "private"):
+            grid.add_column(col, justify="right" if col == "share" else "left")
+        for c in std.criteria:
+            grid.add_row(c.name, c.field, c.normalise, f"{shares[c.name]:.0%}", c.group, "yes" if c.private else "")
+        console.print(grid)
+        if std.gates:
+            gates = Table(title="Gates")
+            gates.add_column("name")
+            gates.add_column("rule")
+            for g in std.gates:
+                gates.add_row(g.name, g.expr)
+            console.print(gates)
+        if std.tiers:
+            tiers = Table(title="Tiers (best first)")
+            for col in ("name", "label", "min score", "quota"):
+                tiers.add_column(col)
+            for t in std.tiers:
+                tiers.add_row(t.name, t.label, "" if t.min_score is None else f"{t.min_score:g}",
+                              "" if t.quota is None else str(t.quota))
+            console.print(tiers)
+        if fields:
+            console.print("Known fields: " + ", ".join(summary["known_fields"]))
+
+    @group.command("show")
+    @handle_errors
+    def show(
+        file: FileArg,
+        lang: Annotated[str | None, typer.Option(help="en or zh (default: the standard's own).")] = None,
+        public: Annotated[bool, typer.Option(help="Leave out private criteria (what customers see).")] = False,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Print the standard in plain words, one sentence per line."""
+        from xuanba.errors import InputError
+        from xuanba.standard import load_standard
+
+        if lang not in (None, "en", "zh"):
+            raise InputError(f"--lang {lang!r} is not known", fix="Use en or zh.")
+        std = load_standard(file)
+        lines = std.describe(lang, include_private=not public)
+        if as_json:
+            emit_json({"name": std.name, "version": std.version, "sha256": std.sha256, "sentences": lines})
+            return
+        for line in lines:
+            console.print(line, markup=False)

@@ -89,4 +89,8 @@ def replay_rounds(
     finally:
         if own:
             ws.close()
-    return Replay(rounds, pd.DataFrame(rows))
+    summary = pd.DataFrame(rows)
+    for col in ("entered", "left", "kept"):
+        summary[col] = pd.array(summary[col], dtype="Int64")
+    summary["rank_correlation"] = summary["rank_correlation"].astype("float64")
+    return Replay(rounds, summary)

@@ -137,14 +137,14 @@ def gather_fields(
     table = customer_facts(workspace, cutoff, time_unit=time_unit)  # type: ignore[arg-type]
     table["customer_id"] = table["customer_id"].astype(str)
     notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": []}
+    given = set(extra_fields.columns) if extra_fields is not None else set()
     if predictions is not None:
         table = _merge(table, predictions, "predictions", override=True)
         notes["predictions"] = "given"
-    elif used & set(PREDICTION_COLUMNS):
+    elif (used & set(PREDICTION_COLUMNS)) - given:
         say(f"predictions ({standard.predictions.model})")
         table = _merge(table, _predict(table, standard, time_unit), "predictions", override=True)
         notes["predictions"] = f"model:{standard.predictions.model}"
-    given = set(extra_fields.columns) if extra_fields is not None else set()
     if (used & set(ACCOUNT_COLUMNS)) - given:
         say("account fields")
         from xuanba.accounts.stored import workspace_account_fields
@@ -292,3 +292,27 @@ def quadrant_counts(roster: pd.DataFrame) -> dict[str, int]:
     """How many customers fall in each quadrant."""
     counts = roster["quadrant"].replace("", np.nan).dropna().value_counts()
     return {str(k): int(v) for k, v in counts.sort_index().items()}
+
+
+def read_fields_file(path: str | Path) -> pd.DataFrame:
+    """Read a table of extra per-customer fields (.csv UTF-8/GBK, .xlsx, .parquet) with customer_id."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("file not found", file=str(p), fix="Check the path of --fields.")
+    suffix = p.suffix.lower()
+    if suffix == ".parquet":
+        frame = pd.read_parquet(p)
+    elif suffix == ".xlsx":
+        frame = pd.read_excel(p, dtype={"customer_id": str})
+    elif suffix == ".csv":
+        try:
+            frame = pd.read_csv(p, dtype={"customer_id": str}, encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            frame = pd.read_csv(p, dtype={"customer_id": str}, encoding="gb18030")
+    else:
+        raise InputError(f"cannot read a {suffix or 'extensionless'} file", file=str(p),
+                         fix="Use .csv, .xlsx or .parquet.")
+    if "customer_id" not in frame.columns:
+        raise InputError("the fields table has no customer_id column", file=str(p),
+                         fix=f"Columns found: {list(frame.columns)[:20]}; name the id column customer_id.")
+    return frame

@@ -292,7 +292,7 @@ class Quadrants(_Model):
 class Predictions(_Model):
     """Which customer-base model gives the predictions, and its money settings."""
 
-    model: str = "bgnbd"
+    model: Literal["bgnbd", "mbgnbd", "pareto-nbd"] = "bgnbd"
     discount_rate: float = Field(default=0.10, ge=0, lt=1)
     margin: float = Field(default=1.0, gt=0, le=1)
 
