@@ -1,0 +1,84 @@
+"""Gamma-Gamma: Fader, Hardie & Lee (2005), "RFM and CLV: using iso-value curves", on the 946
+CDNOW repeat buyers (figures from ../shared/data/PUBLISHED.md), plus what it leaves out and why."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xuanba.errors import ModelError
+from xuanba.models import GammaGamma
+from xuanba.models.gammagamma import NO_REPEAT, NON_POSITIVE
+
+
+@pytest.fixture(scope="module")
+def summary(shared_data):
+    frame = pd.read_csv(shared_data / "cdnow_customers_summary_with_transactions.csv")
+    return frame.rename(columns={"ID": "customer_id", "x": "frequency", "t_x": "recency", "zbar": "monetary_value"})
+
+
+@pytest.fixture(scope="module")
+def fitted(summary):
+    return GammaGamma().fit(summary)
+
+
+def test_gammagamma_matches_fader_hardie_lee_2005_iso_value(fitted):
+    """p=6.25, q=3.74, gamma=15.44, LL -4055.92, population mean spend 35.17."""
+    assert [f"{fitted.params_[k]:.3g}" for k in ("p", "q", "v")] == ["6.25", "3.74", "15.4"]
+    assert fitted.params_["v"] == pytest.approx(15.44, abs=0.01)
+    assert fitted.loglik_ == pytest.approx(-4055.92, abs=0.01)
+    assert fitted.n_customers_ == 946
+    assert fitted.mean_spend() == pytest.approx(35.17, abs=0.005)
+
+
+def test_gammagamma_conditional_spend_of_the_first_ten_customers_fader_hardie_lee_2005(fitted, summary):
+    """Published: 24.65, 18.91, 35.17, 35.17, 35.17, 71.46, 18.91, 35.17, 27.28, 35.17."""
+    got = fitted.expected_spend(summary.head(10))
+    published = [24.65, 18.91, 35.17, 35.17, 35.17, 71.46, 18.91, 35.17, 27.28, 35.17]
+    # to 3 significant figures: within half a unit of the third digit (24.65 vs 24.66 here)
+    assert got.to_numpy() == pytest.approx(published, abs=0.02)
+    assert got.index.tolist() == list(range(1, 11))
+
+
+def test_gammagamma_lists_who_it_left_out_and_why(fitted, summary):
+    assert fitted.excluded_counts_ == {NO_REPEAT: 1411, NON_POSITIVE: 0}
+    assert set(fitted.excluded_["customer_id"]) == set(summary.loc[summary["frequency"] == 0, "customer_id"])
+    data = summary.head(300).copy()
+    data.loc[[1, 6], "monetary_value"] = [0.0, -12.5]  # a zero and a credit note, both repeat buyers
+    model = GammaGamma().fit(data)
+    refunds = model.excluded_[model.excluded_["reason"] == NON_POSITIVE]
+    assert refunds["customer_id"].tolist() == data.loc[[1, 6], "customer_id"].tolist()
+    # they get the population mean, never a negative or zero expected spend
+    assert model.expected_spend(data.loc[[1, 6]]).tolist() == pytest.approx([model.mean_spend()] * 2)
+
+
+def test_gammagamma_reports_the_frequency_spend_correlation(fitted, summary):
+    repeat = summary[summary["frequency"] > 0]
+    assert fitted.frequency_spend_correlation_ == pytest.approx(
+        np.corrcoef(repeat["frequency"], repeat["monetary_value"])[0, 1], rel=1e-9
+    )
+    assert fitted.assumption_warning_ is None  # 0.11 on CDNOW
+    rng = np.random.default_rng(4)
+    x = rng.integers(1, 20, 2000)
+    skewed = pd.DataFrame({"frequency": x, "monetary_value": 5 * x * rng.gamma(6, 1 / 6, 2000)})
+    model = GammaGamma().fit(skewed)
+    assert model.frequency_spend_correlation_ > 0.3
+    assert "independent" in model.assumption_warning_
+
+
+def test_gammagamma_recovers_simulated_parameters():
+    """Spend simulated from the model (p=6, q=4, v=15) for 20k customers: within 4 standard errors."""
+    rng = np.random.default_rng(9)
+    n, truth = 20_000, np.array([6.0, 4.0, 15.0])
+    x = rng.integers(1, 15, n)
+    nu = rng.gamma(truth[1], 1 / truth[2], n)
+    mean_spend = rng.gamma(truth[0] * x, 1 / nu) / x  # sum of x Gamma(p, nu) values, averaged
+    model = GammaGamma().fit(pd.DataFrame({"frequency": x, "monetary_value": mean_spend}))
+    z = (model.params_.to_numpy() - truth) / model.stderr_.to_numpy()
+    assert np.all(np.abs(z) < 4), z
+
+
+def test_gammagamma_needs_repeat_buyers():
+    with pytest.raises(ModelError, match="repeat purchases and positive spend"):
+        GammaGamma().fit(pd.DataFrame({"customer_id": ["a", "b"], "frequency": [0, 2], "monetary_value": [0.0, 10.0]}))
