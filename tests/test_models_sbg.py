@@ -50,7 +50,7 @@ def test_sbg_projects_validation_years_fader_hardie_2007(percent, later):
     homogeneous = 100 * (1 - theta) ** np.arange(8, 13)
     assert np.max(np.abs(homogeneous - later)) > 10
     fitted_curve = 100 * model.survival(np.arange(0, 8)).to_numpy()
-    assert np.max(np.abs(fitted_curve - percent)) < 1.5
+    assert np.max(np.abs(fitted_curve - percent)) < 2.0
 
 
 def test_sbg_curves_agree_with_each_other():
