@@ -60,8 +60,10 @@ def _purchases(rng: np.random.Generator, n: int, span_weeks: float) -> tuple[np.
     when = [birth]
     idx = np.arange(n)
     t = birth.copy()
-    while idx.size:
-        alive = rng.uniform(size=idx.size) >= p[idx]
+    first = True
+    while idx.size:  # BG/NBD: no drop-out before the first repeat purchase
+        alive = np.ones(idx.size, dtype=bool) if first else rng.uniform(size=idx.size) >= p[idx]
+        first = False
         gap = rng.exponential(1.0, idx.size) / lam[idx]
         t = t + gap
         keep = alive & (t <= span_weeks)
