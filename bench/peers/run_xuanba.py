@@ -9,25 +9,18 @@ import time
 
 import numpy as np
 import pandas as pd
-from _protocol import CLV_MONTHS, HORIZON_WEEKS, MONTHLY_DISCOUNT, WEEKS_PER_MONTH, args, run
+from _protocol import CLV_MONTHS, HORIZON_WEEKS, MONTHLY_DISCOUNT, args, run
 
 from xuanba.models import BGNBD, GammaGamma
+from xuanba.models.value import customer_value
 
 
-def discounted_value(bg: BGNBD, gg: GammaGamma, d: pd.DataFrame) -> np.ndarray:
-    """36-month value at 1%/month: expected spend x expected purchases of each month, discounted."""
-    try:
-        from xuanba.models.value import customer_value
-    except ImportError:  # value.py not there yet: the same sum from the public predictions
-        spend = gg.expected_spend(d).to_numpy()
-        months = np.arange(1, CLV_MONTHS + 1)
-        cum = np.column_stack([bg.expected_purchases(d, m * WEEKS_PER_MONTH).to_numpy() for m in months])
-        per_month = np.diff(cum, axis=1, prepend=0.0)
-        return spend * (per_month @ (1 + MONTHLY_DISCOUNT) ** -months.astype(float))
-    out = customer_value(
-        bg, gg, d, horizon_months=CLV_MONTHS, monthly_discount=MONTHLY_DISCOUNT, weeks_per_month=WEEKS_PER_MONTH
+def discounted_value(bg: BGNBD, gg: GammaGamma, d: pd.DataFrame) -> pd.Series:
+    """36-month value discounted at 1% a month (12.68% a year), monthly periods."""
+    return customer_value(
+        bg, gg, d, horizon_years=CLV_MONTHS / 12, discount_rate=(1 + MONTHLY_DISCOUNT) ** 12 - 1,
+        time_unit="week", periods_per_year=12,
     )
-    return np.asarray(out.iloc[:, -1] if isinstance(out, pd.DataFrame) else out, dtype=float)
 
 
 def main() -> None:
