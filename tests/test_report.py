@@ -8,9 +8,9 @@ recomputed here by brute force.
 
 from __future__ import annotations
 
+import html as html_module
 import json
 import re
-import sys
 import types
 
 import numpy as np
@@ -46,31 +46,46 @@ def make_diff(a, b):
     return types.SimpleNamespace(changes=ch, migration=mig, rank_correlation=rho)
 
 
-@pytest.fixture
-def stub_rounds(monkeypatch):
-    """Install a stand-in ``xuanba.rounds`` holding the rounds put in the returned dict."""
-    store: dict[str, object] = {}
-    mod = types.ModuleType("xuanba.rounds")
-    mod.list_rounds = lambda ws: pd.DataFrame({"round_id": list(store)})
-    mod.load_round = lambda ws, rid: store[rid]
-    mod.diff_rounds = lambda ws, a, b: make_diff(store[a], store[b])
-    monkeypatch.setitem(sys.modules, "xuanba.rounds", mod)
-    return store
+def make_workspace(path):
+    """A real workspace: 300 customers' transactions (with costs) and two stored rounds of the
+    starter standard (CNY; its margin criterion is private), predictions given with a fixed seed."""
+    from xuanba.rounds import run_round
+    from xuanba.standard import starter_standard
+
+    rng = np.random.default_rng(3)
+    n = 300
+    cust = np.array([f"K{i:04d}" for i in range(n)])
+    cid = np.repeat(cust, rng.integers(1, 12, n))
+    amount = np.round(rng.lognormal(5, 1, len(cid)), 2)
+    tx = pd.DataFrame({
+        "customer_id": cid,
+        "ts": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 540, len(cid)), unit="D"),
+        "amount": amount,
+        "cost": np.round(amount * rng.uniform(0.5, 1.1, len(cid)), 2),
+    })
+    std = starter_standard("en").replace('currency = ""', 'currency = "CNY"')
+    with Workspace(path) as ws:
+        with ws.transaction() as con:
+            con.register("_tx", tx)
+            con.execute("CREATE TABLE transactions AS SELECT * FROM _tx")
+            con.unregister("_tx")
+        for seed, cutoff in ((1, "2026-01-31"), (2, "2026-06-30")):
+            r = np.random.default_rng(seed)
+            preds = pd.DataFrame({"customer_id": cust, "clv_3y": np.round(r.lognormal(6, 1, n), 2),
+                                  "p_alive": np.round(r.uniform(0, 1, n), 3)})
+            run_round(ws, std, cutoff, predictions=preds)
+    return path
 
 
-@pytest.fixture
-def two_rounds(stub_rounds, tmp_path):
-    stub_rounds["r1"] = synthetic_round(600, seed=1, round_id="r1")
-    stub_rounds["r2"] = synthetic_round(600, seed=2, round_id="r2", currency="USD")
-    ws = tmp_path / "ws.duckdb"
-    Workspace(ws).close()
-    return ws, stub_rounds
+@pytest.fixture(scope="module")
+def real_ws(tmp_path_factory):
+    return make_workspace(tmp_path_factory.mktemp("ws") / "ws.duckdb")
 
 
 def visible_text(html: str) -> str:
     body = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
     body = re.sub(r"<style.*?</style>", " ", body, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
+    return re.sub(r"\s+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", body)))
 
 
 def decode(arr):
@@ -236,36 +251,46 @@ def test_stratified_sample_keeps_small_groups():
     assert s.equals(charts.stratified_sample(df, ["g"], 100, seed=1))
 
 
-# -- workspace and command --------------------------------------------------------------------
-def test_write_report_resolves_latest_and_compares_with_previous(two_rounds, tmp_path):
-    ws, store = two_rounds
-    path = write_report(ws, "latest", tmp_path / "out" / "r.html", lang="en")
-    text = visible_text(path.read_text("utf-8"))
-    assert "Round r2" in text and "Biggest movers since round r1" in text
-    assert "$" in text  # r2 is in USD
+# -- workspace and command (real stored rounds) ---------------------------------------------
+def test_write_report_resolves_latest_and_compares_with_previous(real_ws, tmp_path):
+    from xuanba.rounds import diff_rounds
+
+    path = write_report(real_ws, "latest", tmp_path / "out" / "r.html", lang="en")
+    html = path.read_text("utf-8")
+    text = visible_text(html)
+    assert "Round 2: value-potential" in text and "Biggest movers since round 1" in text
+    d = diff_rounds(real_ws, 1, 2)
+    st = d.changes["status"].value_counts()
+    assert f"{st.get('entered', 0):,} entered and {st.get('left', 0):,} left the selection" in text
+    assert "(not selected)" not in text and "Not a customer then" in text  # tier labels, not codes
+    # value from the facts at the cutoff: margin over 365 days, in CNY
+    from xuanba.facts import customer_facts
+
+    with Workspace(real_ws, read_only=True) as ws:
+        facts = customer_facts(ws, "2026-06-30")
+    assert f"¥{facts['margin_365d'].sum():,.0f}" in text
+    assert {"fig-whale", "fig-movers", "fig-migration", "fig-quadrants"} <= set(re.findall(r'newPlot\(\s*"([\w-]+)"', html))
+    for q in ("stars", "at_risk", "rising", "others"):
+        assert f"<b>{q}</b>" in html or q not in text
 
 
-def test_write_report_unknown_round_lists_the_known_ones(two_rounds):
-    ws, _ = two_rounds
-    with pytest.raises(WorkspaceError, match="no round 'r9'") as err:
-        write_report(ws, "r9", None)
-    assert err.value.examples == ["r1", "r2"]
+def test_write_report_unknown_round_is_a_clean_error(real_ws):
+    with pytest.raises(WorkspaceError, match="no round 9"):
+        write_report(real_ws, "9", None)
 
 
-def test_report_command(two_rounds, tmp_path):
-    ws, _ = two_rounds
+def test_report_command(real_ws, tmp_path):
     out = tmp_path / "rep.html"
-    res = CliRunner().invoke(app, ["report", "r1", "--out", str(out), "--lang", "zh", "-w", str(ws), "--json"])
+    res = CliRunner().invoke(app, ["report", "1", "--out", str(out), "--lang", "zh", "-w", str(real_ws), "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["report"] == str(out)
-    assert "第 r1 轮选拔" in out.read_text("utf-8")
-    assert "This is the first round" not in out.read_text("utf-8")
+    html = out.read_text("utf-8")
+    assert "第 1 轮选拔" in html and "这是第一轮选拔" in html
 
 
-def test_report_command_errors_are_clean(two_rounds, tmp_path):
-    ws, _ = two_rounds
-    res = CliRunner().invoke(app, ["report", "nope", "-w", str(ws), "--out", str(tmp_path / "x.html")])
+def test_report_command_errors_are_clean(real_ws, tmp_path):
+    res = CliRunner().invoke(app, ["report", "nope", "-w", str(real_ws), "--out", str(tmp_path / "x.html")])
     assert res.exit_code == WorkspaceError.exit_code
-    assert "no round 'nope'" in res.output and "Traceback" not in res.output
-    res = CliRunner().invoke(app, ["report", "r1", "--lang", "fr", "-w", str(ws), "--out", str(tmp_path / "x.html")])
+    assert "'nope' is not a round id" in res.output and "Traceback" not in res.output
+    res = CliRunner().invoke(app, ["report", "1", "--lang", "fr", "-w", str(real_ws), "--out", str(tmp_path / "x.html")])
     assert res.exit_code == InputError.exit_code and "--lang en or --lang zh" in res.output

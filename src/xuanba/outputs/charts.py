@@ -106,10 +106,12 @@ def quadrant_scatter(
     max_points: int = 20_000,
     seed: int = 0,
     quadrant_labels: Mapping[str, str] | None = None,
+    thresholds: tuple[float | None, float | None] = (None, None),
 ) -> tuple[go.Figure, int]:
     """Value score × potential score, one colour per quadrant, each quadrant named where its
     customers sit. Big rosters are stratified-sampled (quadrant × tier) to ``max_points``.
 
+    ``thresholds`` (value, potential) draws the quadrant borders of the standard.
     Returns the figure and the number of points drawn.
     """
     import plotly.graph_objects as go
@@ -138,6 +140,11 @@ def quadrant_scatter(
     if not names:
         fig.add_trace(go.Scatter(x=shown["value_score"], y=shown["potential_score"], mode="markers",
                                  marker={"size": 4}))
+    vx, py = thresholds
+    if vx is not None:
+        fig.add_vline(x=float(vx), line_dash="dot", line_color=GREY)
+    if py is not None:
+        fig.add_hline(y=float(py), line_dash="dot", line_color=GREY)
     _layout(fig, t("quadrant_title", lang), t("value_axis", lang), t("potential_axis", lang), height=520)
     fig.update_xaxes(range=[-2, 102])
     fig.update_yaxes(range=[-2, 102])

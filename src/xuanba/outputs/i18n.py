@@ -33,6 +33,7 @@ _S: dict[str, tuple[str, str]] = {
     "customers": ("Customers", "客户数"),
     "selected": ("Selected", "入选"),
     "not_selected": ("Not selected", "未入选"),
+    "absent": ("Not a customer then", "当时不在名单"),
     "value_share": ("Value share of the selection", "入选客户的价值占比"),
     "coverage": ("Coverage", "覆盖"),
     "quality": ("Quality", "质量"),
@@ -150,9 +151,9 @@ _S: dict[str, tuple[str, str]] = {
                  "您已在最高层级，保持现有得分即可保留。"),
     "stmt_gates": ("Before any tier, these rules must hold; for you they do not yet: {gates}.",
                    "进入任何层级之前须满足以下规则，您目前尚未满足：{gates}。"),
-    "stmt_capacity": ("Your score qualifies, but the team's capacity was full this round; "
-                      "you are first in line when a place opens.",
-                      "您的得分已达标，但本轮服务名额已满；有空缺时您将优先入选。"),
+    "stmt_capacity": ("Your score qualifies, but the team's capacity was full this round: "
+                      "customers with higher scores took the places.",
+                      "您的得分已达标，但本轮服务名额已满，名额按得分从高到低分配。"),
     "stmt_standard_title": ("The standard, in plain words", "选拔标准（通俗说明）"),
     "stmt_footer": ("Standard {standard} v{version}, round {round_id}, data as of {cutoff}. "
                     "The same standard is applied to every customer; it changes only with a new version.",
@@ -219,9 +220,10 @@ BANDS = (1, 5, 10, 20, 30, 50)
 
 
 def rank_band(rank: int, n: int, lang: str = "en") -> str:
-    """The band of ``rank`` among ``n``: "top 5%" when ``rank <= ceil(5% × n)``; else "lower half"."""
+    """The narrowest band that holds ``rank`` among ``n``: "top 5%" when ``rank / n <= 5%``; past
+    half-way, "lower half". Never narrower than the truth (1st of 7 is "top 20%", not "top 1%")."""
     for b in BANDS:
-        if rank <= math.ceil(b / 100 * n):
+        if rank * 100 <= b * n:
             return t("band_top", lang, pct=f"{b}%")
     return t("band_lower", lang)
 
@@ -243,6 +245,17 @@ def private_fields(standard: Any) -> set[str]:
     for c in _get(standard, "criteria", []) or []:
         if _get(c, "private", False):
             out.update(str(x) for x in (_get(c, "name"), _get(c, "field")) if x)
+    return out
+
+
+def private_gates(standard: Any) -> set[str]:
+    """Names of the gates whose rule uses a private criterion's field."""
+    hidden = private_fields(standard)
+    out = set()
+    for g in _get(standard, "gates", []) or []:
+        expr = str(_get(g, "expr", "") or "")
+        if any(re.search(rf"\b{re.escape(f)}\b", expr) for f in hidden):
+            out.add(str(_get(g, "name")))
     return out
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xuanba.errors import DataError, WorkspaceError, XuanbaError
+from xuanba.errors import DataError, XuanbaError
 from xuanba.outputs import charts
 from xuanba.outputs.i18n import (
     _get,
@@ -41,37 +41,21 @@ TOP_MOVERS = 10
 
 
 # -- loading ---------------------------------------------------------------------------------
-def _round_ids(ws: Any) -> list[str]:
+def resolve_round(ws: Any, round_id: Any) -> Any:
+    """The id of a stored round from its id, ``"latest"`` or ``"previous"`` (a clear error when
+    the workspace has no such round)."""
+    from xuanba.rounds import resolve_round_id
+
+    return resolve_round_id(ws, round_id)
+
+
+def previous_round(ws: Any, round_id: Any) -> Any | None:
+    """The round stored just before ``round_id``, if any."""
     from xuanba.rounds import list_rounds
 
-    rounds = list_rounds(ws)
-    if isinstance(rounds, pd.DataFrame):
-        if "created_at" in rounds.columns:
-            rounds = rounds.sort_values("created_at", kind="stable")
-        return [str(x) for x in rounds["round_id"]]
-    return [str(_get(r, "round_id", r)) for r in rounds]
-
-
-def resolve_round(ws: Any, round_id: str) -> str:
-    """``round_id`` itself, or the newest round's id for ``"latest"``; a clear error when the
-    workspace has no such round."""
-    ids = _round_ids(ws)
-    if not ids:
-        raise WorkspaceError("the workspace holds no round yet", file=getattr(ws, "path", None),
-                             fix="Run `xuanba round` with a standard first.")
-    if round_id == "latest":
-        return ids[-1]
-    if str(round_id) not in ids:
-        raise WorkspaceError(f"no round {round_id!r} in the workspace", file=getattr(ws, "path", None),
-                             examples=ids[-5:], count=len(ids),
-                             fix="Pick one of the rounds listed by `xuanba rounds list`, or 'latest'.")
-    return str(round_id)
-
-
-def previous_round(ws: Any, round_id: str) -> str | None:
-    """The round stored just before ``round_id``, if any."""
-    ids = _round_ids(ws)
-    i = ids.index(str(round_id)) if str(round_id) in ids else -1
+    ids = list(list_rounds(ws)["round_id"])
+    keys = [str(x) for x in ids]
+    i = keys.index(str(round_id)) if str(round_id) in keys else -1
     return ids[i - 1] if i > 0 else None
 
 
@@ -97,7 +81,7 @@ def _value_measure(roster: pd.DataFrame, facts: pd.DataFrame | None) -> tuple[pd
     if facts is None:
         return None, None
     for col in ("margin_365d", "revenue_365d"):
-        if col in facts.columns:
+        if col in facts.columns and facts[col].notna().any():
             s = facts.set_index(facts["customer_id"].astype(str))[col].astype(float)
             v = roster["customer_id"].astype(str).map(s).fillna(0.0)
             return v.set_axis(roster.index), col
@@ -220,14 +204,19 @@ def build_report(
 
     # value x potential
     if {"value_score", "potential_score"} <= set(roster.columns):
-        fig, shown = charts.quadrant_scatter(roster, lang=lang, max_points=max_points)
+        quads = _get(std, "quadrants")
+        qlabel = getattr(quads, "label", None)
+        qnames = {str(q): (qlabel(str(q)) if callable(qlabel) else str(q)) for q in roster["quadrant"].dropna().unique()} \
+            if "quadrant" in roster.columns else {}
+        fig, shown = charts.quadrant_scatter(roster, lang=lang, max_points=max_points, quadrant_labels=qnames,
+                                             thresholds=(_get(quads, "value_threshold"), _get(quads, "potential_threshold")))
         figures.append(("fig-quadrants", fig))
         qc = roster["quadrant"].value_counts() if "quadrant" in roster.columns else pd.Series(dtype=int)
         q_rows = []
         for q, c in qc.sort_index().items():
             qv = money(float(value[roster["quadrant"] == q].sum()), cur, lang) if value is not None else "–"
-            q_rows.append([str(q), num(c), pct(100 * c / n), qv])
-        reading = t("quadrant_reading", lang, largest=str(qc.idxmax()) if len(qc) else "–",
+            q_rows.append([qnames.get(str(q), str(q)), num(c), pct(100 * c / n), qv])
+        reading = t("quadrant_reading", lang, largest=qnames.get(str(qc.idxmax()), str(qc.idxmax())) if len(qc) else "–",
                     largest_n=num(qc.max()) if len(qc) else "–",
                     shown=t("quadrant_sampled", lang, shown=num(shown), total=num(n)) if shown < n else "")
         sections.append({"id": "quadrants", "title": t("quadrant_title", lang), "fig": "fig-quadrants",
@@ -310,7 +299,7 @@ def _diff_sections(diff: Any, prev: str, cur: str, labels: Mapping[str, str], la
     ch = diff.changes.copy()
     status = ch["status"].value_counts()
     both = ch.dropna(subset=["rank_a", "rank_b"]).copy()
-    both["rank_change"] = (both["rank_a"].astype("int64") - both["rank_b"].astype("int64"))
+    both["rank_change"] = both["rank_a"].astype("int64") - both["rank_b"].astype("int64")
     up = both[both["rank_change"] > 0].sort_values(["rank_change", "customer_id"], ascending=[False, True]).head(TOP_MOVERS)
     down = both[both["rank_change"] < 0].sort_values(["rank_change", "customer_id"], ascending=[True, True]).head(TOP_MOVERS)
     movers = pd.concat([up, down])
@@ -326,6 +315,10 @@ def _diff_sections(diff: Any, prev: str, cur: str, labels: Mapping[str, str], la
 
     def tier_label(x: Any) -> str:
         x = "" if x is None or (isinstance(x, float) and np.isnan(x)) else str(x)
+        if x == "(not selected)":
+            x = ""
+        if x == "(absent)":
+            return t("absent", lang)
         return labels.get(x, x)
 
     rows = [[str(r.customer_id), tier_label(r.tier_a), tier_label(r.tier_b), num(r.rank_a), num(r.rank_b),

@@ -31,6 +31,7 @@ from xuanba.outputs.i18n import (
     _get,
     check_lang,
     private_fields,
+    private_gates,
     rank_band,
     standard_lines,
     t,
@@ -60,7 +61,14 @@ def public_standard_lines(standard: Any, lang: str) -> list[str]:
     if lines is None:
         lines = standard_lines(standard, lang, public_only=True)
     pattern = re.compile("|".join(rf"(?<!\w){re.escape(h)}(?!\w)" for h in sorted(hidden, key=len, reverse=True)))
-    return [x for x in lines if not hidden or not pattern.search(x)]
+    kept = [x for x in lines if not hidden or not pattern.search(x)]
+    # a sentence dropped for naming a private field may have carried public gates too: restate them
+    secret_gates = private_gates(standard)
+    for g in _get(standard, "gates", []) or []:
+        title = _title(g)
+        if str(_get(g, "name")) not in secret_gates and not any(title in x for x in kept):
+            kept.append(t("gate_line", lang, label=title))
+    return kept
 
 
 def _fmt(x: Any) -> str:
@@ -117,7 +125,7 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
     tier = str(row.get("tier") or "")
     hidden = private_fields(std)
     notes = []
-    gates = [g for g in _as_list(row.get("gates_failed")) if g not in hidden]
+    gates = [g for g in _as_list(row.get("gates_failed")) if g not in hidden and g not in private_gates(std)]
     gate_titles = _gate_titles(std)
     if gates:
         notes.append(t("stmt_gates", lang, gates=("、" if lang == "zh" else "; ").join(gate_titles.get(g, g) for g in gates)))
@@ -128,10 +136,12 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
         gap = float(row.get("gap_to_next", float("nan")))
         if math.isfinite(gap) and gap > 0:
             notes.append(t("stmt_next", lang, gap=f"{gap:,.1f}", tier=tiers.get(nxt, nxt)))
-        crit_name = str(row.get("cheapest_criterion") or "")
-        change = row.get("cheapest_change")
+        # the cheapest step among public criteria (older rosters: the cheapest one, if public)
+        public_col = "cheapest_public_criterion" in row.index
+        crit_name = str(row.get("cheapest_public_criterion" if public_col else "cheapest_criterion") or "")
+        change = row.get("cheapest_public_change" if public_col else "cheapest_change")
         titles = {str(_get(c, "name")): _title(c) for c in public}
-        if crit_name in titles and change is not None and math.isfinite(float(change)) and float(change) != 0:
+        if crit_name in titles and change is not None and not pd.isna(change) and float(change) != 0:
             notes.append(t("stmt_next_cheapest", lang, criterion=titles[crit_name], change=_fmt(abs(float(change)))))
     elif tier:
         notes.append(t("stmt_top", lang))

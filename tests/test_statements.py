@@ -1,0 +1,208 @@
+"""Customer statements: each page holds only that customer's own figures and the public
+standard — no other customer's id or numbers, nothing marked private — and says what would
+move the customer up. Checked by listing every number on the page and explaining each one."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.test_report import make_workspace, visible_text
+from xuanba.cli import app
+from xuanba.errors import InputError
+from xuanba.outputs._synthetic import synthetic_round
+from xuanba.outputs.i18n import rank_band
+from xuanba.outputs.statements import (
+    build_statement,
+    build_statements,
+    public_standard_lines,
+    safe_filename,
+)
+
+NUM = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+@pytest.fixture(scope="module")
+def rnd():
+    return synthetic_round(400, seed=21, capacity=60)
+
+
+def _section(text: str, start: str, end: str | None) -> str:
+    a = text.index(start)
+    return text[a: text.index(end, a) if end else None]
+
+
+def own_numbers(rnd, cid: str) -> set[str]:
+    """Every number this customer's statement may show, from its own row and contributions."""
+    row = rnd.roster.set_index("customer_id").loc[cid]
+    own = {f"{row['score']:,.1f}", f"{row['gap_to_next']:,.1f}", f"{len(rnd.roster):,}"}
+    own |= set(NUM.findall(rank_band(int(row["rank"]), len(rnd.roster))))
+    change = abs(float(row["cheapest_change"]))
+    own |= {f"{change:,.0f}", f"{change:,.2f}"}
+    c = rnd.contributions[rnd.contributions["customer_id"] == cid]
+    for r in c.itertuples():
+        if r.criterion == "credit":  # private: must not be listed
+            continue
+        raw = float(r.raw)
+        own |= {f"{abs(raw):,.0f}", f"{abs(raw):,.2f}", f"{r.contribution:,.1f}"}
+    return own
+
+
+def pick(rnd, **cond):
+    r = rnd.roster
+    for k, v in cond.items():
+        r = r[r[k] == v]
+    assert len(r), cond
+    return str(r.iloc[0]["customer_id"])
+
+
+@pytest.mark.parametrize("kind", ["gold", "silver", "gate_failed", "capacity"])
+def test_statement_shows_only_the_customers_own_figures(rnd, kind):
+    cid = {
+        "gold": lambda: pick(rnd, tier="gold"),
+        "silver": lambda: pick(rnd, tier="silver"),
+        "gate_failed": lambda: pick(rnd, gates_failed="positive_margin"),
+        "capacity": lambda: pick(rnd, left_out_by_capacity=True),
+    }[kind]()
+    html = build_statement(rnd, cid)
+    assert "<script" not in html
+    text = visible_text(html)
+    # ids: this customer's only
+    assert set(re.findall(r"C\d{7}", html)) == {cid}
+    # every number is either the public standard's (the same on every statement) or this customer's
+    std_part = _section(text, "The standard, in plain words", None)
+    other = visible_text(build_statement(rnd, pick(rnd, tier="")))
+    assert std_part == _section(other, "The standard, in plain words", None)
+    allowed = set(NUM.findall(std_part)) | own_numbers(rnd, cid) | {"0", "100", "50", "30", "365", "3", "1"}
+    allowed |= set(NUM.findall(rnd.meta["cutoff"])) | set(NUM.findall(cid))
+    shown = set(NUM.findall(text.replace(cid, "")))
+    assert shown <= allowed, shown - allowed
+    # and no other customer's distinctive figures (their scores and raw values)
+    mine = own_numbers(rnd, cid) | allowed
+    others = rnd.roster[rnd.roster["customer_id"] != cid]
+    leaks = [f"{v:,.2f}" for v in others["value"] if f"{v:,.2f}" not in mine and f"{v:,.2f}" in text]
+    assert not leaks
+
+
+def test_statement_leaves_out_private_criteria(rnd):
+    private = rnd.standard.criteria[2]
+    assert private.private
+    for cid in rnd.roster["customer_id"].head(25):
+        html = build_statement(rnd, cid)
+        for word in (private.label, private.field, "credit"):
+            assert word not in html
+        raw = float(rnd.roster.set_index("customer_id").loc[cid, "credit"])
+        assert f"{raw:.3f}" not in visible_text(html)
+    assert "Internal criteria, not published, make up 20% of the score." in visible_text(html)
+
+
+def test_public_lines_drop_sentences_naming_a_private_field():
+    class Std:
+        criteria = [{"name": "m", "field": "margin", "label": "Margin", "weight": 1},
+                    {"name": "c", "field": "credit_rating", "label": "Credit", "weight": 1, "private": True}]
+        gates = [{"name": "g", "expr": "credit_rating > 2", "label": "Creditworthy"}]
+        tiers = []
+
+        def describe(self, lang, include_private=True):
+            return ["Margin counts for 50%.", "To be selected: Creditworthy (credit_rating > 2)."]
+
+    assert public_standard_lines(Std(), "en") == ["Margin counts for 50%."]
+
+
+def test_contributions_and_next_step_are_the_rosters(rnd):
+    row = rnd.roster[(rnd.roster["tier"] == "silver")].iloc[0]
+    text = visible_text(build_statement(rnd, row["customer_id"]))
+    c = rnd.contributions[rnd.contributions["customer_id"] == row["customer_id"]].set_index("criterion")
+    assert f"Margin, last 365 days {c.loc['value', 'raw']:,.0f} {c.loc['value', 'contribution']:,.1f} of 50" in text
+    assert f"{c.loc['potential', 'contribution']:,.1f} of 30" in text
+    assert f"You are {row['gap_to_next']:,.1f} points short of Gold." in text
+    assert "The smallest step: raise Predicted value, next 3 years by about" in text
+    assert f"Your rank band {rank_band(int(row['rank']), 400)} among 400 customers" in text
+
+
+def test_top_tier_gate_and_capacity_notes(rnd):
+    gold = visible_text(build_statement(rnd, pick(rnd, tier="gold")))
+    assert "You are in the highest tier" in gold
+    gate = visible_text(build_statement(rnd, pick(rnd, gates_failed="positive_margin")))
+    assert "these rules must hold; for you they do not yet: Margin over the last 365 days is positive" in gate
+    cap = visible_text(build_statement(rnd, pick(rnd, left_out_by_capacity=True)))
+    assert "capacity was full this round" in cap
+
+
+def test_rank_band_by_brute_force():
+    n = 1_000
+    for rank in (1, 10, 11, 50, 51, 100, 101, 200, 500, 501, 1_000):
+        pct = 100 * rank / n
+        expected = next((f"top {b}%" for b in (1, 5, 10, 20, 30, 50) if pct <= b), "lower half")
+        assert rank_band(rank, n) == expected, rank
+    assert rank_band(1, 7, "zh") == "前 20%"  # 1/7 = 14.3% -> the 20% band
+
+
+def test_chinese_statement(rnd):
+    text = visible_text(build_statement(rnd, pick(rnd, tier="silver"), lang="zh"))
+    for phrase in ("您的得分", "您的层级", "您的排名区间", "您的得分构成", "如何进入更高层级", "选拔标准（通俗说明）"):
+        assert phrase in text
+    assert "Your score" not in text
+
+
+def test_build_statements_writes_one_page_each_and_rejects_unknown_ids(rnd, tmp_path):
+    ids = list(rnd.roster["customer_id"].head(3))
+    paths = build_statements(rnd, tmp_path / "st", customers=ids)
+    assert [p.name for p in paths] == [safe_filename(c) for c in ids]
+    assert all(c in p.read_text("utf-8") for c, p in zip(ids, paths, strict=True))
+    with pytest.raises(InputError, match="not in round") as err:
+        build_statements(rnd, tmp_path / "st", customers=["C0000001", "nobody", "C9"])
+    assert err.value.examples == ["nobody", "C9"]
+    assert safe_filename("../上海 A/1") == "statement-上海_A_1.html"
+
+
+@pytest.mark.skipif(not __import__("shutil").which("chromium"), reason="needs the chromium PDF engine")
+def test_pdf_statements(rnd, tmp_path):
+    paths = build_statements(rnd, tmp_path, customers=["C0000001"], pdf=True)
+    pdf = [p for p in paths if p.suffix == ".pdf"]
+    assert len(pdf) == 1 and pdf[0].read_bytes()[:5] == b"%PDF-"
+
+
+@pytest.fixture(scope="module")
+def real_ws(tmp_path_factory):
+    return make_workspace(tmp_path_factory.mktemp("ws") / "ws.duckdb")
+
+
+def test_statements_of_a_stored_round_hide_the_private_margin(real_ws, tmp_path):
+    from xuanba.outputs.statements import write_statements
+    from xuanba.rounds import load_round
+
+    rnd = load_round(real_ws, 2)
+    gated = rnd.roster[rnd.roster["gates_failed"].str.contains("active")]
+    ids = [rnd.roster.iloc[0]["customer_id"], rnd.roster.iloc[150]["customer_id"], gated.iloc[0]["customer_id"]]
+    paths = write_statements(real_ws, "latest", tmp_path, customers=ids)
+    for cid, path in zip(ids, paths, strict=True):
+        html = path.read_text("utf-8")
+        assert set(re.findall(r"K\d{4}", html)) == {cid}
+        for secret in ("Margin, last 12 months", "margin_365d", "Made a margin"):
+            assert secret not in html
+        row = rnd.roster.set_index("customer_id").loc[cid]
+        m = float(row["margin"])
+        assert f"{m:,.2f}" not in visible_text(html)
+        assert abs(m) < 1_000 or f"{m:,.0f}" not in visible_text(html)
+        assert "Revenue, last 12 months" in html  # public criteria are shown
+    gate_text = visible_text(paths[2].read_text("utf-8"))
+    assert gate_text.count("Likely still active (P(alive) at least 20%)") == 2  # the rule, and that it fails
+    assert "Must hold: Likely still active" in gate_text
+
+
+def test_statements_command(real_ws, tmp_path):
+    from xuanba.rounds import load_round
+
+    ids = list(load_round(real_ws, 2).roster["customer_id"].head(2))
+    res = CliRunner().invoke(app, ["statements", "latest", "--out", str(tmp_path / "s"), "--customers",
+                                   ",".join(ids), "--lang", "zh", "-w", str(real_ws), "--json"])
+    assert res.exit_code == 0, res.output
+    files = json.loads(res.stdout)["files"]
+    assert sorted(files) == sorted(str(tmp_path / "s" / safe_filename(c)) for c in ids)
+    assert "您的得分" in (tmp_path / "s" / safe_filename(ids[0])).read_text("utf-8")
+    res = CliRunner().invoke(app, ["statements", "1", "--out", str(tmp_path / "s"), "-c", "ghost", "-w", str(real_ws)])
+    assert res.exit_code == InputError.exit_code and "ghost" in res.output and "Traceback" not in res.output
