@@ -1,0 +1,140 @@
+"""predict_customers (what the rounds stage calls), discounted customer value, and the
+predict/fit library functions the CLI shells over."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xuanba.errors import InputError, SchemaError
+from xuanba.facts import customer_facts, write_table
+from xuanba.models import BGNBD, GammaGamma
+from xuanba.models.predict import (
+    PREDICTION_COLUMNS,
+    fit_model,
+    predict_customers,
+    predict_table,
+    read_facts,
+)
+from xuanba.models.value import customer_value
+
+
+@pytest.fixture(scope="module")
+def transactions(shared_data):
+    tx = pd.read_parquet(shared_data / "cdnow_sample.parquet").rename(columns={"timestamp": "ts"})
+    return tx.loc[tx["ts"] <= "1997-09-30", ["customer_id", "ts", "amount"]]
+
+
+@pytest.fixture(scope="module")
+def weekly(transactions):
+    return customer_facts(transactions, "1997-09-30", time_unit="week")
+
+
+@pytest.fixture(scope="module")
+def predicted(weekly):
+    return predict_customers(weekly, time_unit="week", return_models=True)
+
+
+def test_predict_customers_on_cdnow_facts(weekly, predicted):
+    out, models = predicted
+    assert list(out.columns) == list(PREDICTION_COLUMNS)
+    assert out["customer_id"].tolist() == weekly["customer_id"].tolist()
+    purchases, spend = models["purchases"], models["spend"]
+    assert isinstance(purchases, BGNBD) and isinstance(spend, GammaGamma)
+    assert purchases.time_unit == "week"
+    # the fitted models are the published CDNOW ones (FHL 2005: r=0.243 ...; GG p=6.25 ...)
+    assert f"{purchases.params_['r']:.3g}" == "0.243" and f"{spend.params_['p']:.3g}" == "6.25"
+    np.testing.assert_allclose(out["p_alive"], purchases.probability_alive(weekly).to_numpy())
+    np.testing.assert_allclose(out["expected_purchases_1y"], purchases.expected_purchases(weekly, 365.25 / 7).to_numpy())
+    np.testing.assert_allclose(out["churn_90d"], purchases.probability_no_purchase(weekly, 90 / 7).to_numpy())
+    assert out["spend_basis"].value_counts().to_dict() == {
+        "population mean: no repeat purchase": 1411, "own history": 946,
+    }
+    no_repeat = out["spend_basis"] != "own history"
+    assert out.loc[no_repeat, "expected_spend"].to_numpy() == pytest.approx(spend.mean_spend())
+    assert (out["clv_3y"] > out["clv_1y"]).all() and (out["clv_1y"] > 0).all()
+    assert out[["p_alive", "churn_90d"]].apply(lambda c: c.between(0, 1).all()).all()
+
+
+def test_predict_customers_same_in_days_and_weeks(transactions, predicted):
+    """The same customers measured in days give the same yearly figures as in weeks."""
+    daily = customer_facts(transactions, "1997-09-30", time_unit="day")
+    by_day = predict_customers(daily, time_unit="day")
+    by_week = predicted[0]
+    for col in ("p_alive", "expected_purchases_1y", "expected_spend", "clv_1y", "clv_3y", "churn_90d"):
+        np.testing.assert_allclose(by_day[col], by_week[col], rtol=2e-5, atol=1e-9, err_msg=col)
+
+
+def test_customer_value_without_discount_telescopes(predicted, weekly):
+    """At a 0% rate the monthly increments add up to E[Y(horizon)] x spend x margin."""
+    _, models = predicted
+    m, g = models["purchases"], models["spend"]
+    head = weekly.head(30)
+    value = customer_value(m, g, head, horizon_years=2, discount_rate=0.0, margin=0.4)
+    expected = 0.4 * g.expected_spend(head) * m.expected_purchases(head, 2 * 365.25 / 7)
+    np.testing.assert_allclose(value.to_numpy(), expected.to_numpy(), rtol=1e-10)
+    assert value.index.tolist() == head["customer_id"].tolist()
+
+
+def test_customer_value_matches_a_month_by_month_sum(predicted, weekly):
+    _, models = predicted
+    m, g = models["purchases"], models["spend"]
+    head = weekly.head(12)
+    rate, years = 0.10, 3
+    value = customer_value(m, g, head, horizon_years=years, discount_rate=rate)
+    brute = np.zeros(len(head))
+    previous = np.zeros(len(head))
+    for k in range(1, 12 * years + 1):
+        now = m.expected_purchases(head, k / 12 * 365.25 / 7).to_numpy()
+        brute += (now - previous) / (1 + rate) ** (k / 12)
+        previous = now
+    brute *= g.expected_spend(head).to_numpy()
+    np.testing.assert_allclose(value.to_numpy(), brute, rtol=1e-10)
+    lower = customer_value(m, g, head, horizon_years=years, discount_rate=0.3)
+    assert (lower.to_numpy() < value.to_numpy()).all()
+
+
+def test_customer_value_refuses_bad_options(predicted, weekly):
+    _, models = predicted
+    m, g = models["purchases"], models["spend"]
+    with pytest.raises(InputError, match="outside 1..5 years"):
+        customer_value(m, g, weekly, horizon_years=8)
+    with pytest.raises(InputError, match="fitted on facts in weeks"):
+        customer_value(m, g, weekly, time_unit="day")
+
+
+def test_predict_customers_refuses_incomplete_facts(weekly):
+    with pytest.raises(SchemaError, match="monetary_value"):
+        predict_customers(weekly.drop(columns="monetary_value"))
+    with pytest.raises(InputError, match="not a purchase model"):
+        predict_customers(weekly, model="gamma-gamma")
+    with pytest.raises(InputError, match="time unit"):
+        predict_customers(weekly, time_unit="fortnight")
+
+
+def test_predict_customers_with_mbgnbd(weekly):
+    out, models = predict_customers(weekly, model="mbgnbd", return_models=True)
+    assert type(models["purchases"]).__name__ == "MBGNBD"
+    assert out["p_alive"].between(0, 1).all() and (out["p_alive"] < 1).all()
+
+
+def test_fit_model_and_predict_table_convert_units(weekly):
+    model = fit_model("bgnbd", weekly, time_unit="week")
+    in_days = predict_table(model, weekly, horizon=28, unit="day")
+    in_weeks = predict_table(model, weekly, horizon=4, unit="week")
+    pd.testing.assert_frame_equal(in_days, in_weeks)
+    assert list(in_days.columns) == ["customer_id", "p_alive", "expected_purchases", "p_no_purchase"]
+    spend = predict_table(fit_model("gamma-gamma", weekly), weekly, horizon=1, interval=0.9)
+    assert list(spend.columns) == ["customer_id", "expected_spend", "expected_spend_lower", "expected_spend_upper"]
+    with pytest.raises(InputError, match="unknown model"):
+        fit_model("lifetimes", weekly)
+
+
+def test_read_facts_keeps_text_ids(weekly, tmp_path):
+    for suffix in (".csv", ".parquet"):
+        path = write_table(weekly.head(5), tmp_path / f"facts{suffix}")
+        back = read_facts(path)
+        assert back["customer_id"].tolist() == ["0001", "0002", "0003", "0004", "0005"]
+    with pytest.raises(InputError, match="does not exist"):
+        read_facts(tmp_path / "missing.csv")
