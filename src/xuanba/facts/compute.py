@@ -183,21 +183,10 @@ def calibration_holdout(
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, *, sheet: str = "facts") -> Path:
-    """Write a table to ``.parquet``, ``.csv`` (UTF-8 with BOM, so Excel reads Chinese) or ``.xlsx``."""
-    out = Path(path)
-    suffix = out.suffix.lower()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".parquet":
-        frame.to_parquet(out, index=False)
-    elif suffix == ".csv":
-        frame.to_csv(out, index=False, encoding="utf-8-sig")
-    elif suffix == ".xlsx":
-        with pd.ExcelWriter(out, engine="openpyxl") as xw:
-            frame.to_excel(xw, sheet_name=sheet, index=False, freeze_panes=(1, 0))
-    else:
-        raise InputError(
-            f"cannot write a '{suffix or 'extensionless'}' file",
-            file=str(out),
-            fix="Name the output .parquet, .csv or .xlsx.",
-        )
-    return out
+    """Write a table to ``.parquet``, ``.csv`` (UTF-8 with BOM, so Excel reads Chinese) or ``.xlsx``.
+
+    The writer lives in :func:`xuanba.outputs.exports.export_table`; this name stays for the facts.
+    """
+    from xuanba.outputs.exports import export_table
+
+    return export_table(frame, path, sheet=sheet)
