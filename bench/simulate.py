@@ -126,7 +126,7 @@ def simulate_bgbb(
         t_x[buy] = t
     return pd.DataFrame(
         {"customer_id": np.arange(n, dtype=np.int64), "frequency": x, "recency": t_x,
-         "n_periods": np.full(n, n_opportunities, dtype=np.int64)}
+         "periods": np.full(n, n_opportunities, dtype=np.int64)}
     )
 
 
