@@ -222,6 +222,7 @@ def _fill_missing(raw: np.ndarray, c: Criterion) -> np.ndarray:
         ok = raw[~np.isnan(raw)]
         if not len(ok):  # nobody has a value: nobody differs, everyone gets the middle
             return np.zeros_like(raw)
+        value = float(np.median(ok))
     else:
         value = float(c.missing)
     return np.where(np.isnan(raw), value, raw)
