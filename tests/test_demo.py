@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from xuanba import Workspace
 from xuanba.cli import app
+from xuanba.demo.pipeline import run_demo
 
 
 def test_demo_command_runs_the_main_job_and_accounts_for_every_row(tmp_path):
@@ -27,6 +28,13 @@ def test_demo_command_runs_the_main_job_and_accounts_for_every_row(tmp_path):
     with Workspace(out / "xuanba.duckdb", read_only=True) as ws:
         for kind in ("customers", "interactions", "commitments", "resources", "needs", "contacts"):
             assert ws.has_table(kind)
+        rounds = ws.sql("SELECT round_id FROM rounds ORDER BY 1")["round_id"].tolist()
+    assert rounds == doc["summary"]["round_ids"] == [1, 2]
+    report = (out / "report-en.html").read_text(encoding="utf-8")
+    assert "<script src=\"http" not in report and "plotly" in report.lower()
+    statements = sorted((out / "statements").glob("*.html"))
+    assert len(statements) == doc["summary"]["statements"] == 4
+    assert doc["summary"]["model_purchases"]["model"] == "BGNBD"
     # Running it again starts from a fresh workspace: nothing doubles.
-    again = CliRunner().invoke(app, ["demo", "--out", str(out), "--lang", "en", "--json"])
-    assert json.loads(again.stdout)["summary"]["ingest"] == acc
+    again = run_demo(out, lang="en", steps=("ingest",))
+    assert again.summary["ingest"] == acc

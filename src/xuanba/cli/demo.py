@@ -63,6 +63,9 @@ def register(app: typer.Typer) -> None:
                        "summary": result.summary})
             return
         for key, value in result.summary.items():
-            console.print(f"{key}: {value}")
+            if isinstance(value, dict):
+                value = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in value.items())
+            console.print(f"[bold]{key}[/]: {value}")
+        console.print()
         for key, path in result.paths.items():
-            console.print(f"{key}: {path}")
+            console.print(f"[bold]{key}[/]: {path}")

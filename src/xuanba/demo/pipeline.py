@@ -65,6 +65,64 @@ def _facts(ws: Workspace, result: DemoResult, lang: str) -> None:
     result.summary["repeat_buyers"] = int((facts["frequency"] > 0).sum())
 
 
+def _models(ws: Workspace, result: DemoResult, lang: str) -> None:
+    from xuanba.facts import customer_facts, write_table
+    from xuanba.models.predict import predict_customers
+
+    facts = customer_facts(ws, CUTOFF, time_unit="week")
+    predictions, models = predict_customers(facts, time_unit="week", return_models=True)
+    result.paths["predictions"] = write_table(predictions, result.out_dir / "predictions.xlsx",
+                                              sheet="predictions")
+    for role, model in models.items():
+        result.paths[f"model_{role}"] = model.save(result.out_dir / f"model_{role}.json")
+        result.summary[f"model_{role}"] = {
+            "model": type(model).__name__,
+            **{k: round(float(v), 4) for k, v in model.params_.items()},
+            "loglik": round(model.loglik_, 2),
+        }
+
+
+def _standard(ws: Workspace, result: DemoResult, lang: str) -> None:
+    from xuanba.standard.starter import write_starter
+
+    result.paths["standard"] = write_starter(result.out_dir / "standard.toml", lang, overwrite=True)
+
+
+def _rounds(ws: Workspace, result: DemoResult, lang: str) -> None:
+    from xuanba.outputs.exports import export_round
+    from xuanba.rounds import diff_rounds, run_round
+
+    standard = result.paths.get("standard")
+    if standard is None:
+        _standard(ws, result, lang)
+        standard = result.paths["standard"]
+    before = run_round(ws, standard, PREVIOUS_CUTOFF)
+    now = run_round(ws, standard, CUTOFF)
+    diff = diff_rounds(ws, before.round_id, now.round_id)
+    result.summary["round"] = {"round_id": now.round_id, "customers": now.meta["n_customers"],
+                               "selected": now.meta["n_selected"]}
+    result.summary["diff"] = {k: v for k, v in diff.summary.items() if isinstance(v, (int, float, str))}
+    result.paths["roster"] = export_round(ws, str(now.round_id), result.out_dir / "round.xlsx",
+                                          tables=("roster", "diff"), against=str(before.round_id))[0]
+    result.summary["round_ids"] = [before.round_id, now.round_id]
+
+
+def _report(ws: Workspace, result: DemoResult, lang: str) -> None:
+    from xuanba.outputs.report import write_report
+    from xuanba.outputs.statements import write_statements
+    from xuanba.rounds import load_round
+
+    rid = str(result.summary["round_ids"][-1])
+    result.paths["report"] = write_report(ws, rid, result.out_dir / f"report-{lang}.html", lang=lang)
+    roster = load_round(ws, rid).roster
+    # A few statements: the top three and the first customer just outside the selection.
+    picks = roster["customer_id"].head(3).tolist()
+    outside = roster.loc[~roster["selected"], "customer_id"].head(1).tolist()
+    pages = write_statements(ws, rid, result.out_dir / "statements", customers=picks + outside, lang=lang)
+    result.paths["statements"] = pages[0].parent
+    result.summary["statements"] = len(pages)
+
+
 def _accounts(ws: Workspace, result: DemoResult, lang: str) -> None:
     from xuanba.accounts import customer_profit, size_bands, whale_curve, whale_peak
     from xuanba.accounts.sidetables import write_output
@@ -80,6 +138,10 @@ def _accounts(ws: Workspace, result: DemoResult, lang: str) -> None:
 STEPS: dict[str, Step] = {
     "ingest": _ingest,
     "facts": _facts,
+    "models": _models,
+    "standard": _standard,
+    "rounds": _rounds,
+    "report": _report,
     "accounts": _accounts,
 }
 
