@@ -53,11 +53,18 @@ def compress(
     Returns ``(distinct, counts, inverse)`` where ``distinct.iloc[inverse]`` gives back every row.
     """
     keys = frame[list(columns)]
-    codes, uniques = pd.MultiIndex.from_frame(keys).factorize()
+    # Hash-factorize column by column and fold the codes into one key (re-factorized at each
+    # step so it stays small): much faster than factorizing a MultiIndex of tuples.
+    codes = np.zeros(len(frame), dtype=np.int64)
+    for col in columns:
+        col_codes, col_uniques = pd.factorize(keys[col], use_na_sentinel=False)
+        codes, _ = pd.factorize(codes * len(col_uniques) + col_codes)
+    n_distinct = int(codes.max()) + 1 if len(codes) else 0
+    first = np.empty(n_distinct, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first row of each distinct history
     w = np.ones(len(frame)) if weights is None else np.asarray(weights, dtype=float)
-    counts = np.bincount(codes, weights=w, minlength=len(uniques))
-    distinct = uniques.to_frame(index=False)
-    distinct.columns = list(columns)
+    counts = np.bincount(codes, weights=w, minlength=n_distinct)
+    distinct = keys.iloc[first].reset_index(drop=True)
     return distinct, counts, codes
 
 
