@@ -10,6 +10,7 @@ import typer
 
 from xuanba.cli import accounts as _accounts
 from xuanba.cli import demo as _demo
+from xuanba.cli import evaluate as _evaluate
 from xuanba.cli import facts as _facts
 from xuanba.cli import ingest as _ingest
 from xuanba.cli import models as _models
@@ -25,7 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (_ingest, _facts, _models, _standard, _rounds, _report, _accounts, _demo):
+for _module in (_ingest, _facts, _models, _evaluate, _standard, _rounds, _report, _accounts, _demo):
     _module.register(app)
 
 
