@@ -1,0 +1,266 @@
+"""Rounds: run, determinism, append-only atomic storage (killed process), diff, replay (issue 4)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import spearmanr
+
+from xuanba import Workspace
+from xuanba.errors import DataError
+from xuanba.facts import write_table
+from xuanba.rounds import (
+    compare_rosters,
+    diff_rounds,
+    list_rounds,
+    load_round,
+    replay_cutoffs,
+    replay_rounds,
+    roster_bytes,
+    run_round,
+)
+from xuanba.rounds.store import PAUSE_ENV
+from xuanba.standard import ROSTER_COLUMNS, load_standard, starter_standard
+
+CUTOFF = "2026-06-30"
+
+
+def make_transactions(seed: int = 5, n: int = 60) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    start = pd.Timestamp("2025-01-01")
+    for k in range(n):
+        for _ in range(int(rng.integers(1, 12))):
+            rows.append((f"C{k:03d}", start + pd.Timedelta(days=int(rng.integers(0, 540))),
+                         round(float(rng.gamma(2, 40 + 5 * (k % 7))), 2), round(float(rng.uniform(0, 50)), 2)))
+    return pd.DataFrame(rows, columns=["customer_id", "ts", "amount", "cost"])
+
+
+def predictions_for(ids: pd.Series, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ids = pd.Series(sorted(ids.unique()))
+    return pd.DataFrame({"customer_id": ids, "p_alive": rng.uniform(0, 1, len(ids)).round(3),
+                         "clv_3y": rng.gamma(2, 100, len(ids)).round(2)})
+
+
+def store_tx(path, tx: pd.DataFrame) -> None:
+    with Workspace(path) as ws, ws.transaction() as con:
+        con.register("_tx", tx)
+        con.execute("CREATE OR REPLACE TABLE transactions AS SELECT * FROM _tx")
+        con.unregister("_tx")
+
+
+@pytest.fixture()
+def tx() -> pd.DataFrame:
+    return make_transactions()
+
+
+@pytest.fixture()
+def ws_path(tmp_path, tx):
+    path = tmp_path / "w.duckdb"
+    store_tx(path, tx)
+    return path
+
+
+@pytest.fixture()
+def standard():
+    return load_standard(starter_standard("en").replace("max_accounts = 500", "max_accounts = 12"))
+
+
+def test_round_roster_has_the_documented_columns_sorted_by_rank(ws_path, tx, standard):
+    rnd = run_round(ws_path, standard, CUTOFF, predictions=predictions_for(tx.customer_id))
+    r = rnd.roster
+    crit = [c.name for c in standard.criteria]
+    assert list(r.columns) == [*ROSTER_COLUMNS, *crit]
+    assert r["rank"].tolist() == list(range(1, len(r) + 1))
+    assert r["score"].is_monotonic_decreasing and r["score"].between(0, 100).all()
+    assert rnd.round_id == 1 and rnd.meta["n_customers"] == tx.customer_id.nunique() == len(r)
+    assert rnd.meta["n_selected"] == int(r["selected"].sum()) <= 12
+    assert set(r.loc[r["selected"], "tier"]) <= {"A", "B", "C"} and (r.loc[~r["selected"], "tier"] == "").all()
+    assert set(r["quadrant"]) <= {"stars", "at_risk", "rising", "others"}
+    for key in ("cutoff", "created_at", "standard_name", "standard_version", "standard_sha256", "data_sha256",
+                "n_customers", "n_selected", "time_unit", "currency"):
+        assert key in rnd.meta
+    assert rnd.meta["standard_sha256"] == standard.sha256 and rnd.meta["predictions"] == "given"
+    # contributions: one row per customer and criterion, in roster order, summing to the score
+    c = rnd.contributions
+    assert len(c) == len(r) * len(crit) and c["customer_id"].iloc[:: len(crit)].tolist() == r["customer_id"].tolist()
+    np.testing.assert_allclose(c.groupby("customer_id", sort=False)["contribution"].sum().to_numpy(), r["score"], atol=1e-5)
+    # raw values are the facts at the cutoff
+    facts_rev = tx.loc[tx.ts > pd.Timestamp(CUTOFF) - pd.Timedelta(days=365)].groupby("customer_id")["amount"].sum()
+    got = r.set_index("customer_id")["revenue"]
+    np.testing.assert_allclose(got.reindex(facts_rev.index), facts_rev, atol=1e-6)
+
+
+def test_same_data_and_standard_give_a_byte_identical_roster(tmp_path, ws_path, tx, standard):
+    preds = predictions_for(tx.customer_id)
+    a = run_round(ws_path, standard, CUTOFF, predictions=preds, store=False)
+    b = run_round(ws_path, standard, CUTOFF, predictions=preds, store=False)
+    other = tmp_path / "shuffled.duckdb"  # the same rows in another order, predictions too
+    store_tx(other, tx.sample(frac=1.0, random_state=3).reset_index(drop=True))
+    c = run_round(other, standard, CUTOFF, predictions=preds.sample(frac=1.0, random_state=4), store=False)
+    assert roster_bytes(a.roster) == roster_bytes(b.roster) == roster_bytes(c.roster)
+    assert a.meta["data_sha256"] == c.meta["data_sha256"] and a.meta["roster_sha256"] == c.meta["roster_sha256"]
+    pa, pc = write_table(a.roster, tmp_path / "a.parquet"), write_table(c.roster, tmp_path / "c.parquet")
+    assert pa.read_bytes() == pc.read_bytes()
+    # other data or another standard: other hashes
+    d = run_round(ws_path, standard, "2026-05-31", predictions=preds, store=False)
+    assert d.meta["data_sha256"] != a.meta["data_sha256"]
+    e = run_round(ws_path, load_standard(standard.text + "\n# v2\n"), CUTOFF, predictions=preds, store=False)
+    assert e.meta["standard_sha256"] != a.meta["standard_sha256"]
+
+
+def test_stored_round_reopens_identically_with_its_standard_text(ws_path, tx, standard):
+    preds = predictions_for(tx.customer_id)
+    rnd = run_round(ws_path, standard, CUTOFF, predictions=preds)
+    back = load_round(ws_path, rnd.round_id)
+    pd.testing.assert_frame_equal(back.roster, rnd.roster)
+    pd.testing.assert_frame_equal(back.contributions, rnd.contributions)
+    assert back.standard.text == standard.text and back.meta == rnd.meta
+    assert roster_bytes(back.roster) == roster_bytes(rnd.roster)
+    assert load_round(ws_path, "latest").round_id == rnd.round_id
+
+
+def test_rounds_are_appended_and_earlier_rounds_never_change(ws_path, tx, standard):
+    first = run_round(ws_path, standard, "2026-03-31", predictions=predictions_for(tx.customer_id))
+    second = run_round(ws_path, standard, CUTOFF, predictions=predictions_for(tx.customer_id, seed=2), name="June")
+    listed = list_rounds(ws_path)
+    assert listed["round_id"].tolist() == [1, 2] and listed["name"].tolist()[1] == "June"
+    assert listed["cutoff"].astype(str).tolist() == ["2026-03-31", CUTOFF]
+    pd.testing.assert_frame_equal(load_round(ws_path, 1).roster, first.roster)
+    assert second.round_id == 2
+
+
+SCRIPT = textwrap.dedent("""
+    import sys
+    import pandas as pd
+    from xuanba.rounds import run_round
+    run_round(sys.argv[1], sys.argv[2], sys.argv[3], predictions=pd.read_parquet(sys.argv[4]))
+""")
+
+
+@pytest.mark.parametrize("stage", ["rounds", "roster", "contributions"])
+def test_a_round_killed_half_way_leaves_no_partial_round(tmp_path, ws_path, tx, standard, stage):
+    preds = predictions_for(tx.customer_id)
+    first = run_round(ws_path, standard, "2026-03-31", predictions=preds)
+    std_path = tmp_path / "s.toml"
+    std_path.write_text(standard.text, encoding="utf-8")
+    preds.to_parquet(tmp_path / "p.parquet")
+    env = {**os.environ, PAUSE_ENV: stage}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, str(ws_path), str(std_path), CUTOFF, str(tmp_path / "p.parquet")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path, text=True,
+    )
+    try:
+        line = proc.stdout.readline()  # blocks until the child is inside the transaction
+        assert line.strip() == "PAUSED", proc.stderr.read()
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        proc.stdout.close()
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    with Workspace(ws_path, create=False) as ws:
+        assert ws.sql("SELECT round_id FROM rounds")["round_id"].tolist() == [1]
+        assert ws.sql("SELECT DISTINCT round_id FROM roster")["round_id"].tolist() == [1]
+        assert ws.sql("SELECT DISTINCT round_id FROM contributions")["round_id"].tolist() == [1]
+        pd.testing.assert_frame_equal(load_round(ws, 1).roster, first.roster)
+        # and the workspace still works: the next round gets id 2
+        assert run_round(ws, standard, CUTOFF, predictions=preds).round_id == 2
+
+
+def test_diff_counts_agree_with_the_two_rosters(ws_path, tx, standard):
+    run_round(ws_path, standard, "2026-03-31", predictions=predictions_for(tx.customer_id, seed=1))
+    run_round(ws_path, standard, CUTOFF, predictions=predictions_for(tx.customer_id, seed=2))
+    a, b = load_round(ws_path, 1).roster, load_round(ws_path, 2).roster
+    d = diff_rounds(ws_path, 1, 2)
+    sa, sb = set(a.loc[a.selected, "customer_id"]), set(b.loc[b.selected, "customer_id"])
+    ch = d.changes.set_index("customer_id")
+    assert set(ch.index[ch.status == "entered"]) == sb - sa
+    assert set(ch.index[ch.status == "left"]) == sa - sb
+    assert d.summary["kept"] == len(sa & sb) and sum(d.summary[k] for k in ("entered", "left", "rose", "fell", "same")) == len(ch)
+    both = a.merge(b, on="customer_id")
+    assert d.rank_correlation == pytest.approx(spearmanr(both["rank_x"], both["rank_y"]).statistic)
+    assert int(d.migration.to_numpy().sum()) == len(ch)
+    assert int(d.migration.loc["(not selected)", "(not selected)"]) == len(set(a.customer_id) - sa - sb)
+    for cid in sa & sb:
+        ta, tb = ch.loc[cid, "tier_a"], ch.loc[cid, "tier_b"]
+        if ta != tb:
+            assert ch.loc[cid, "status"] == ("rose" if tb < ta else "fell")  # tiers A < B < C
+    assert diff_rounds(ws_path, "previous", "latest").summary == d.summary
+
+
+def test_compare_rosters_by_hand_with_new_and_gone_customers():
+    a = pd.DataFrame({"customer_id": ["p", "q", "r", "s"], "rank": [1, 2, 3, 4], "tier": ["A", "B", "", ""],
+                      "selected": [True, True, False, False]})
+    b = pd.DataFrame({"customer_id": ["p", "q", "r", "t"], "rank": [1, 3, 2, 4], "tier": ["B", "B", "A", ""],
+                      "selected": [True, True, True, False]})
+    d = compare_rosters(a, b, ["A", "B"])
+    st = d.changes.set_index("customer_id")["status"].to_dict()
+    assert st == {"p": "fell", "q": "fell", "r": "entered", "s": "same", "t": "same"}
+    assert d.changes.set_index("customer_id").loc["s", "tier_b"] == "(absent)"
+    assert d.migration.loc["A", "B"] == 1 and d.migration.loc["(not selected)", "A"] == 1
+    assert d.migration.loc["(absent)", "(not selected)"] == 1 and d.migration.loc["(not selected)", "(absent)"] == 1
+    assert d.rank_correlation == pytest.approx(0.5)  # ranks (1,2,3) vs (1,3,2)
+
+
+def test_replay_runs_one_round_per_quarter_end(ws_path, tx, standard):
+    assert [c.isoformat() for c in replay_cutoffs("2025-07-01", CUTOFF, "quarter")] == [
+        "2025-09-30", "2025-12-31", "2026-03-31", "2026-06-30"]
+    rep = replay_rounds(ws_path, standard, "2025-07-01", CUTOFF, every="quarter",
+                        predictions=lambda cut: predictions_for(tx.customer_id, seed=cut.month))
+    assert rep.summary["round_id"].tolist() == [1, 2, 3, 4]
+    assert list_rounds(ws_path)["cutoff"].astype(str).tolist() == ["2025-09-30", "2025-12-31", "2026-03-31", CUTOFF]
+    # customers grow as the cutoff moves on; each step's entered/left agree with diff_rounds
+    assert rep.summary["customers"].is_monotonic_increasing
+    for i in (2, 3, 4):
+        d = diff_rounds(ws_path, i - 1, i)
+        row = rep.summary.loc[rep.summary.round_id == i].iloc[0]
+        assert (row.entered, row.left) == (d.summary["entered"], d.summary["left"])
+
+
+def test_standard_fields_the_data_lack_are_named(ws_path, tx):
+    text = starter_standard("en") + '\n[[gates]]\nname = "seg"\nexpr = "segment != \'internal\'"\n'
+    with pytest.raises(DataError, match="segment"):
+        run_round(ws_path, text, CUTOFF, predictions=predictions_for(tx.customer_id), store=False)
+    extra = pd.DataFrame({"customer_id": sorted(tx.customer_id.unique())})
+    extra["segment"] = np.where(np.arange(len(extra)) % 2 == 0, "internal", "retail")
+    rnd = run_round(ws_path, text, CUTOFF, predictions=predictions_for(tx.customer_id), extra_fields=extra, store=False)
+    internal = set(extra.loc[extra.segment == "internal", "customer_id"])
+    r = rnd.roster
+    assert not r.loc[r.customer_id.isin(internal), "selected"].any()
+    assert r.loc[r.customer_id.isin(internal), "gates_failed"].str.contains("seg").all()
+
+
+def test_account_fields_come_from_the_workspace_side_tables(ws_path, tx):
+    text = ('[standard]\nname = "acc"\nversion = "1"\n[[criteria]]\nname = "profit"\nfield = "profit_365d"\n'
+            'weight = 1\n')
+    rnd = run_round(ws_path, text, CUTOFF, store=False)
+    window = tx.loc[tx.ts > pd.Timestamp(CUTOFF) - pd.Timedelta(days=365)]
+    profit = (window.amount - window.cost).groupby(window.customer_id).sum()
+    got = rnd.roster.set_index("customer_id")["profit"]
+    np.testing.assert_allclose(got.reindex(profit.index), profit, atol=1e-6)
+    assert rnd.meta["predictions"] == "none"  # no predicted field: no model fitted
+
+
+def test_real_predictions_on_cdnow_with_the_starter_standard(tmp_path, shared_data):
+    """CDNOW sample (Fader, Hardie & Lee 2005): 2,357 customers; BG/NBD predictions fitted at the cutoff."""
+    path = tmp_path / "cdnow.duckdb"
+    with Workspace(path) as ws:
+        ws.con.execute("CREATE TABLE transactions AS SELECT customer_id, timestamp AS ts, amount "
+                       "FROM read_parquet(?)", [str(shared_data / "cdnow_sample.parquet")])
+    rnd = run_round(path, starter_standard("en"), "1997-09-30")
+    assert rnd.meta["n_customers"] == 2357 and rnd.meta["predictions"] == "model:bgnbd"
+    c = rnd.contributions.pivot(index="customer_id", columns="criterion", values="raw")
+    assert c["still_active"].between(0, 1).all() and (c["future_value"] >= 0).all()
+    assert rnd.meta["n_selected"] == 500 and rnd.meta["n_left_out_by_capacity"] > 0
+    # the best-ranked customers are the heavy buyers
+    top = rnd.roster.head(50)["revenue"].median()
+    assert top > 3 * rnd.roster["revenue"].median()
