@@ -34,7 +34,7 @@ from typing import Any
 
 from xuanba.errors import InputError
 from xuanba.ingest.mapping import check_required, map_columns
-from xuanba.ingest.read import Staged, list_sources, quote, stage
+from xuanba.ingest.read import Staged, list_sources, quote, stage, unstage
 from xuanba.workspace import Workspace
 
 KINDS = ("transactions", "customers", "interactions", "commitments", "resources", "needs", "contacts")
@@ -186,7 +186,7 @@ def _number(text: str, typ: str) -> str:
     cleaned = (
         rf"regexp_replace(regexp_replace({text}, '[,\s¥￥$€£]', '', 'g'), '^\((.*)\)$', '-\1')"
     )
-    return f"TRY_CAST({cleaned} AS {typ})"
+    return f"COALESCE(TRY_CAST({text} AS {typ}), TRY_CAST({cleaned} AS {typ}))"
 
 
 def _timestamp(text: str, date_format: str | None) -> str:
@@ -218,9 +218,21 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
     else:
         amount_col = f"{m.get('quantity')} × {m.get('unit_price')}"
         amount_raw = f"{t['quantity']} || ' × ' || {t['unit_price']}"
-    dup = "1"
+    dup_cte, dup_join, dup = "", "", "1"
     if "order_id" in m:
-        dup = f"row_number() OVER (PARTITION BY {', '.join(quote(c) for c in raw_columns)} ORDER BY _row)"
+        # Exact duplicate lines: hash every line, then compare the lines whose hash repeats
+        # column by column (a hash collision cannot reject a line).
+        cols = ", ".join(quote(c) for c in raw_columns)
+        dup_cte = f"""
+    hashed AS (SELECT _row, hash({cols}) AS _h FROM _xb_raw),
+    repeated AS (
+        SELECT r._row, row_number() OVER (PARTITION BY {', '.join('r.' + quote(c) for c in raw_columns)} ORDER BY r._row) AS _dup
+        FROM _xb_raw r SEMI JOIN (
+            SELECT _row FROM hashed WHERE _h IN (SELECT _h FROM hashed GROUP BY _h HAVING count(*) > 1)
+        ) s ON r._row = s._row
+    ),"""
+        dup_join = "LEFT JOIN repeated USING (_row)"
+        dup = "COALESCE(repeated._dup, 1)"
     ret = ["amount < 0", "quantity < 0"]
     if "order_id" in m:
         ret.append("regexp_full_match(order_id, '[Cc][0-9].*')")
@@ -230,7 +242,8 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
     col = {f: "'" + str(m.get(f, f)).replace("'", "''") + "'" for f in ("customer_id", "ts", "order_id")}
     amount_col_sql = "'" + amount_col.replace("'", "''") + "'"
     return f"""
-    WITH base AS (
+    WITH {dup_cte}
+    base AS (
         SELECT _row,
             {t['customer_id']} AS customer_id,
             {t['ts']} AS ts_raw,
@@ -244,7 +257,7 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
             {t['paid_on']} AS paid_on_raw, CAST({_timestamp(t['paid_on'], date_format)} AS DATE) AS paid_on,
             {t['due_on']} AS due_on_raw, CAST({_timestamp(t['due_on'], date_format)} AS DATE) AS due_on,
             {dup} AS _dup
-        FROM _xb_raw
+        FROM _xb_raw {dup_join}
     ), judged AS (
         SELECT *,
             CASE
@@ -287,9 +300,9 @@ WITH good AS (
 )
 SELECT customer_id, min(ts) AS ts, CAST(sum(amount) AS DECIMAL(18,4)) AS amount, order_id,
     CAST(sum(cost) AS DECIMAL(18,4)) AS cost, sum(quantity) AS quantity,
-    CASE WHEN count(DISTINCT product) <= 1 THEN min(product)
-         ELSE string_agg(DISTINCT product, '; ' ORDER BY product) END AS product,
-    arg_min(channel, _row) AS channel, max(paid_on) AS paid_on, min(due_on) AS due_on,
+    CASE WHEN min(product) = max(product) THEN min(product)
+         ELSE array_to_string(list_sort(list_distinct(list(product))), '; ') END AS product,
+    min(channel) AS channel, max(paid_on) AS paid_on, min(due_on) AS due_on,
     bool_and(is_return) OR sum(amount) < 0 AS is_return,
     CAST(? AS INTEGER) AS source_id, min(_row) AS source_row
 FROM good WHERE order_id IS NOT NULL
@@ -366,9 +379,8 @@ def _load_transactions(con: Any, staged: Staged, report: SourceReport, mapping: 
         "SELECT ?, _row, reject_column, reject_value, reason FROM _xb_lines WHERE reason IS NOT NULL ORDER BY _row",
         [sid],
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _xb_tx AS {_MERGE_SQL}", [sid, sid])
     cols = ", ".join(TRANSACTION_COLUMNS)
-    con.execute(f"INSERT INTO transactions ({cols}) SELECT {cols} FROM _xb_tx ORDER BY source_row")
+    con.execute(f"INSERT INTO transactions ({cols}) SELECT {cols} FROM ({_MERGE_SQL}) ORDER BY source_row", [sid, sid])
     reasons = con.execute(
         "SELECT reason, count(*) FROM _xb_lines WHERE reason IS NOT NULL GROUP BY reason ORDER BY 2 DESC, 1"
     ).fetchall()
@@ -376,7 +388,7 @@ def _load_transactions(con: Any, staged: Staged, report: SourceReport, mapping: 
     report.rejected = sum(report.rejected_by_reason.values())
     loaded, returns, customers, total, first, last = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE is_return), count(DISTINCT customer_id), "
-        "sum(amount), min(ts), max(ts) FROM _xb_tx"
+        "sum(amount), min(ts), max(ts) FROM transactions WHERE source_id = ?", [sid]
     ).fetchone()
     report.loaded, report.returns, report.customers = int(loaded), int(returns), int(customers)
     report.amount_total, report.first_ts, report.last_ts = total, first, last
@@ -392,7 +404,6 @@ def _load_transactions(con: Any, staged: Staged, report: SourceReport, mapping: 
         m[f]: int(n) for f, n in zip(("cost", "quantity", "paid_on", "due_on"), empty, strict=True) if n
     }
     con.execute("DROP TABLE _xb_lines")
-    con.execute("DROP TABLE _xb_tx")
 
 
 def _load_side(con: Any, staged: Staged, report: SourceReport, kind: str,
@@ -558,7 +569,7 @@ def ingest(
                 if seen is not None:
                     rep.status, rep.source_id = "already loaded", int(seen[0])
                     report.sources.append(rep)
-                    con.execute("DROP TABLE _xb_raw")
+                    unstage(con, "_xb_raw")
                     continue
                 rep.source_id = _next_source_id(con)
                 rep.input_rows = staged.rows
@@ -572,7 +583,7 @@ def ingest(
                      rep.sha256, rep.format, rep.encoding, rep.delimiter, rep.input_rows, rep.loaded,
                      rep.merged, rep.rejected, json.dumps(rep.mapping, ensure_ascii=False)],
                 )
-                con.execute("DROP TABLE _xb_raw")
+                unstage(con, "_xb_raw")
                 report.sources.append(rep)
             if progress is not None:
                 progress(len(items), len(items), "")

@@ -229,15 +229,21 @@ def sniff_delimiter(lines: list[str]) -> str:
 
 # -- staging -----------------------------------------------------------------------------------
 def _finish(con: duckdb.DuckDBPyConnection, table: str, select: str, columns: list[str]) -> int:
+    """Store ``select`` as text columns in ``{table}_t`` and expose it with ``_row`` as view ``table``."""
     casts = ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in columns)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_v AS SELECT {casts} FROM {select}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_t AS SELECT {casts} FROM {select}")
+    offset, rows = con.execute(f"SELECT COALESCE(min(rowid), 0), count(*) FROM {table}_t").fetchone()
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT *, "
-        f"CAST(rowid - (SELECT min(rowid) FROM {table}_v) + 1 AS BIGINT) AS _row FROM {table}_v ORDER BY rowid"
+        f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT *, "
+        f"CAST(rowid - {int(offset)} + 1 AS BIGINT) AS _row FROM {table}_t"
     )
-    con.execute(f"DROP TABLE {table}_v")
-    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
-    return int(row[0]) if row else 0
+    return int(rows)
+
+
+def unstage(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Drop what :func:`stage` created."""
+    con.execute(f"DROP VIEW IF EXISTS {table}")
+    con.execute(f"DROP TABLE IF EXISTS {table}_t")
 
 
 def _names(columns: list[str] | None, found: int, where: str) -> list[str] | None:
@@ -474,7 +480,7 @@ def stage(
             fix=f"Give a file ending in {', '.join(SUFFIXES)}.",
         )
     if staged.rows == 0:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+        unstage(con, table)
         fix = "Export the data again with its rows."
         if header and headerless(staged.columns):
             fix += (" The only line looks like data, not names: if the file has no header, name "
