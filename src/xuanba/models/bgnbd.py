@@ -112,41 +112,47 @@ class _BetaGeometricNBD(Model):
         return np.array([1.0, 1.0 / max(rate, 1e-9), 1.0, 3.0])
 
     def _prepare(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        ux, inv = np.unique(data["frequency"], return_inverse=True)
-        return {**data, "_ux": ux, "_xinv": inv}
+        extra = {}
+        for col in _COLS:  # few distinct values each: parameter-dependent work is done on those
+            values, inverse = np.unique(data[col], return_inverse=True)
+            extra[f"_u_{col}"], extra[f"_i_{col}"] = values, inverse
+        return {**data, **extra}
 
     # -- likelihood ----------------------------------------------------------------------------
     def _pieces(self, params: np.ndarray, data: dict[str, np.ndarray], grad: bool) -> Any:
         r, alpha, a, b = (float(v) for v in params)
         k = self._k
-        x, tx, big_t = data["frequency"], data["recency"], data["T"]
-        ux = data.get("_ux")
-        inv = data.get("_xinv")
-        if ux is None:
-            ux, inv = np.unique(x, return_inverse=True)
+        if "_u_T" not in data:
+            data = self._prepare(data)
+        ux, xi = data["_u_frequency"], data["_i_frequency"]
+        ut, ti = data["_u_T"], data["_i_T"]
+        utx, txi = data["_u_recency"], data["_i_recency"]
+        rx = r + data["frequency"]
+        log_at = np.log(alpha + ut)[ti]
+        log_atx = np.log(alpha + utx)[txi]
         # parameter-dependent special functions, once per distinct frequency
         g = special.gammaln(r + ux) - special.gammaln(r) + special.gammaln(b + ux + k) - special.gammaln(b)
-        g += special.gammaln(a + b) - special.gammaln(a + b + ux + k)
-        log_at = np.log(alpha + big_t)
-        log_atx = np.log(alpha + tx)
-        rx = r + x
-        has_dead = (x + k) > 0
+        g += special.gammaln(a + b) - special.gammaln(a + b + ux + k) + r * np.log(alpha)
+        has_dead = (ux + k) > 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            d = np.where(has_dead, np.log(a) - np.log(b + x + k - 1) + rx * (log_at - log_atx), -np.inf)
-        terms = g[inv] + r * np.log(alpha) - rx * log_at + np.logaddexp(0.0, d)
+            lead = np.where(has_dead, np.log(a) - np.log(b + ux + k - 1), -np.inf)
+            inv_b = np.where(has_dead, 1.0 / (b + ux + k - 1), 0.0)
+        diff = log_at - log_atx
+        d = lead[xi] + rx * diff
+        terms = g[xi] - rx * log_at + np.logaddexp(0.0, d)
         if not grad:
             return terms, None
         w = special.expit(d)  # posterior probability of having dropped out
-        psi_r = (special.digamma(r + ux) - special.digamma(r))[inv]
+        psi_r = special.digamma(r + ux) - special.digamma(r) + np.log(alpha)
         psi_ab = special.digamma(a + b) - special.digamma(a + b + ux + k)
-        psi_b = (special.digamma(b + ux + k) - special.digamma(b))[inv]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv_b = np.where(has_dead, 1.0 / (b + x + k - 1), 0.0)
-        grads = np.empty((len(x), 4))
-        grads[:, 0] = psi_r + np.log(alpha) - log_at + w * (log_at - log_atx)
-        grads[:, 1] = r / alpha - rx / (alpha + big_t) + w * rx * (1 / (alpha + big_t) - 1 / (alpha + tx))
-        grads[:, 2] = psi_ab[inv] + w / a
-        grads[:, 3] = psi_b + psi_ab[inv] - w * inv_b
+        psi_b = special.digamma(b + ux + k) - special.digamma(b) + psi_ab
+        inv_at = (1 / (alpha + ut))[ti]
+        inv_atx = (1 / (alpha + utx))[txi]
+        grads = np.empty((len(rx), 4))
+        grads[:, 0] = psi_r[xi] - log_at + w * diff
+        grads[:, 1] = r / alpha - rx * inv_at + w * rx * (inv_at - inv_atx)
+        grads[:, 2] = psi_ab[xi] + w / a
+        grads[:, 3] = psi_b[xi] - w * inv_b[xi]
         return terms, grads
 
     def _loglik_terms(self, params: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
