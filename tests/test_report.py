@@ -166,6 +166,9 @@ def test_scatter_is_downsampled_by_stratum_and_tables_stay_exact():
     html = build_report(r, max_points=20_000)
     data, layout = figure_json(html, "fig-quadrants")
     drawn = {tr["name"]: len(tr["text"]) for tr in data}
+    assert {tr["type"] for tr in data} == {"scattergl"}  # WebGL above 5,000 points, SVG below
+    small, _ = figure_json(build_report(synthetic_round(400, seed=8)), "fig-quadrants")
+    assert {tr["type"] for tr in small} == {"scatter"}
     assert 19_000 <= sum(drawn.values()) <= 20_000
     full = r.roster["quadrant"].value_counts()
     for q, n in full.items():  # proportions kept within one point per stratum (quadrant x tier)

@@ -106,3 +106,17 @@ def test_statement_renders_offline_in_chromium(workspace, tmp_path):
     assert info["bars"] == len(public)
     assert cid in info["title"]
     assert shot.stat().st_size > 20_000
+
+
+@pytest.mark.slow
+def test_big_round_scatter_draws_with_webgl(tmp_path):
+    """Above 5,000 points the scatter is a WebGL canvas: it must draw in headless chromium too."""
+    _need_browser()
+    from xuanba.outputs._synthetic import synthetic_round
+    from xuanba.outputs.report import build_report
+
+    path = tmp_path / "big.html"
+    path.write_text(build_report(synthetic_round(30_000, seed=5), max_points=20_000), "utf-8")
+    info = open_in_chromium(path, tmp_path / "big.png", wait_for="#fig-quadrants canvas", count=1)
+    assert info["errors"] == [] and info["requests"] == [path.resolve().as_uri()]
+    assert info["drawn"] == info["plots"] >= 4

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 TIER_COLOURS = ("#1b5e20", "#2e7d32", "#43a047", "#7cb342", "#c0ca33", "#fdd835", "#fb8c00")
 GREY = "#9e9e9e"
 QUADRANT_COLOURS = ("#1565c0", "#2e7d32", "#ef6c00", "#8e24aa", "#6d4c41", "#00838f")
+#: Scatters with more points than this are drawn with WebGL (canvas) instead of SVG.
+WEBGL_ABOVE = 5_000
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
 
 
@@ -111,6 +113,7 @@ def quadrant_scatter(
     """Value score × potential score, one colour per quadrant, each quadrant named where its
     customers sit. Big rosters are stratified-sampled (quadrant × tier) to ``max_points``.
 
+    Above :data:`WEBGL_ABOVE` points the scatter is drawn with WebGL.
     ``thresholds`` (value, potential) draws the quadrant borders of the standard.
     Returns the figure and the number of points drawn.
     """
@@ -120,12 +123,14 @@ def quadrant_scatter(
     data = roster[[c for c in cols if c in roster.columns]]
     strata = [c for c in ("quadrant", "tier") if c in data.columns]
     shown = stratified_sample(data, strata, max_points, seed=seed) if strata else data.head(max_points)
+    # SVG draws a few thousand points quickly; beyond that WebGL (a canvas) keeps the page fast
+    kind = go.Scattergl if len(shown) > WEBGL_ABOVE else go.Scatter
     fig = go.Figure()
     names = sorted(data["quadrant"].dropna().unique()) if "quadrant" in data.columns else []
     labels = dict(quadrant_labels or {})
     for i, q in enumerate(names):
         part = shown[shown["quadrant"] == q]
-        fig.add_trace(go.Scatter(
+        fig.add_trace(kind(
             x=part["value_score"].to_numpy(float), y=part["potential_score"].to_numpy(float),
             mode="markers", name=labels.get(q, q), text=part["customer_id"].astype(str).to_numpy(),
             marker={"size": 4, "opacity": 0.55, "color": QUADRANT_COLOURS[i % len(QUADRANT_COLOURS)]},
