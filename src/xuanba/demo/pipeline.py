@@ -47,9 +47,11 @@ def _ingest(ws: Workspace, result: DemoResult, lang: str) -> None:
 
     report = ingest(demo_sales_path(), ws)
     result.summary["ingest"] = {k: report.to_dict()[k] for k in ("input_rows", "loaded", "merged", "rejected", "returns")}
-    ids = ws.sql("SELECT DISTINCT customer_id FROM transactions ORDER BY 1")["customer_id"].tolist()
+    counts = ws.sql("SELECT customer_id, count(*) AS n FROM transactions GROUP BY 1 ORDER BY 1")
+    ids = counts["customer_id"].tolist()
     span = ws.sql("SELECT min(ts)::DATE AS a, max(ts)::DATE AS b FROM transactions").iloc[0]
-    side = make_side_tables(ids, seed=7, start=str(span["a"]), end=str(span["b"]))
+    side = make_side_tables(ids, seed=7, start=str(span["a"]), end=str(span["b"]),
+                            orders=dict(zip(ids, counts["n"].astype(int), strict=True)))
     for kind, table in side.items():
         ingest(table, ws, kind=kind)
     result.summary["customers"] = len(ids)
