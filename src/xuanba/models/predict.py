@@ -17,7 +17,7 @@ import pandas as pd
 from xuanba.errors import InputError, SchemaError
 from xuanba.models._base import ID, Model, as_frame
 from xuanba.models.gammagamma import NO_REPEAT, GammaGamma
-from xuanba.models.value import DAYS_PER_YEAR, customer_value, unit_length
+from xuanba.models.value import DAYS_PER_YEAR, discounted_purchases, unit_length
 
 #: Columns of :func:`predict_customers`, in order.
 PREDICTION_COLUMNS: tuple[str, ...] = (
@@ -127,6 +127,11 @@ def predict_customers(
         basis[hit] = "population mean: " + ids[hit].map(reasons).astype(str).to_numpy()
     # customers with frequency 0 but a positive monetary_value cannot exist in facts; guard anyway
     basis[(frame["frequency"].to_numpy() <= 0) & (basis == "own history")] = f"population mean: {NO_REPEAT}"
+    if not 0 <= discount_rate < 10:
+        raise InputError(f"discount_rate={discount_rate!r} is not an annual rate", fix="Give e.g. 0.10 for 10% a year.")
+    disc_1y, disc_3y = discounted_purchases(
+        purchases, frame.drop(columns=[ID]), [1, 3], discount_rate=discount_rate, time_unit=time_unit
+    )
     out = pd.DataFrame(
         {
             ID: frame[ID].to_numpy(),
@@ -134,8 +139,8 @@ def predict_customers(
             "expected_purchases_1y": purchases.expected_purchases(frame, year).to_numpy(),  # type: ignore[attr-defined]
             "expected_spend": spend.to_numpy(),
             "spend_basis": basis,
-            "clv_1y": _value(purchases, spend, frame, 1, discount_rate, margin, time_unit),
-            "clv_3y": _value(purchases, spend, frame, 3, discount_rate, margin, time_unit),
+            "clv_1y": margin * spend.to_numpy() * disc_1y,
+            "clv_3y": margin * spend.to_numpy() * disc_3y,
             "churn_90d": purchases.probability_no_purchase(frame, 90 / unit_days).to_numpy(),  # type: ignore[attr-defined]
         },
         columns=list(PREDICTION_COLUMNS),
@@ -149,15 +154,6 @@ def _make_purchase_model(cls: type[Model], time_unit: str) -> Model:
     if "time_unit" in inspect.signature(cls).parameters:
         return cls(time_unit=time_unit)  # type: ignore[call-arg]
     return cls()
-
-
-def _value(
-    purchases: Model, spend: pd.Series, frame: pd.DataFrame, years: int, rate: float, margin: float, unit: str
-) -> np.ndarray:
-    return customer_value(
-        purchases, spend.reset_index(drop=True), frame.reset_index(drop=True).drop(columns=[ID]),
-        horizon_years=years, discount_rate=rate, margin=margin, time_unit=unit,
-    ).to_numpy()
 
 
 def read_facts(path: str | Path) -> pd.DataFrame:

@@ -112,22 +112,44 @@ def customer_value(
         raise InputError(f"discount_rate={discount_rate!r} is not a rate", fix="Give e.g. 0.10 for 10% a year.")
     if periods_per_year < 1:
         raise InputError("periods_per_year must be at least 1", fix="Use 12 for monthly discounting.")
+    frame = as_frame(table)
+    index = customer_index(frame)
+    purchases = discounted_purchases(
+        purchase_model, frame, [horizon_years], discount_rate=discount_rate, time_unit=time_unit,
+        periods_per_year=periods_per_year,
+    )[0]
+    return pd.Series(margin * _spend_values(spend, frame, index) * purchases, index=index, name="clv")
+
+
+def discounted_purchases(
+    purchase_model: Model,
+    table: Any,
+    horizons_years: list[float],
+    *,
+    discount_rate: float,
+    time_unit: str,
+    periods_per_year: int = 12,
+) -> list[np.ndarray]:
+    """Discounted expected purchases of each row of ``table`` over each horizon (in years).
+
+    One pass over the period edges of the longest horizon serves all of them.
+    """
     purchase_model._require_fitted()
     _check_unit(purchase_model, time_unit)
     frame = as_frame(table)
-    index = customer_index(frame)
     per_year = DAYS_PER_YEAR / unit_length(time_unit)
-    n_periods = int(np.ceil(horizon_years * periods_per_year - 1e-9))
-    ends_years = np.minimum(np.arange(1, n_periods + 1) / periods_per_year, horizon_years)
-    edges = ends_years * per_year
-    values, inverse = expected_purchases_by_period(purchase_model, frame, edges)
-    cumulative = values.to_numpy()
-    increments = np.diff(np.column_stack([np.zeros(len(cumulative)), cumulative]), axis=1)
-    discount = (1.0 + discount_rate) ** -ends_years
-    discounted_purchases = (increments @ discount)[inverse]
-    return pd.Series(
-        margin * _spend_values(spend, frame, index) * discounted_purchases, index=index, name="clv"
-    )
+    longest = max(horizons_years)
+    n_periods = int(np.ceil(longest * periods_per_year - 1e-9))
+    ends_years = np.arange(1, n_periods + 1) / periods_per_year
+    edges = sorted({*np.minimum(ends_years, longest), *horizons_years})
+    values, inverse = expected_purchases_by_period(purchase_model, frame, np.asarray(edges) * per_year)
+    out = []
+    for horizon in horizons_years:
+        ends = np.minimum(ends_years[ends_years - 1 / periods_per_year < horizon - 1e-12], horizon)
+        cumulative = values[[float(e * per_year) for e in ends]].to_numpy()
+        increments = np.diff(np.column_stack([np.zeros(len(cumulative)), cumulative]), axis=1)
+        out.append((increments @ (1.0 + discount_rate) ** -ends)[inverse])
+    return out
 
 
 def _spend_values(spend: Any, frame: pd.DataFrame, index: pd.Index) -> np.ndarray:
