@@ -399,3 +399,25 @@ def test_side_tables_go_through_the_same_reader(tmp_path):
     assert interactions["ts"][0] == pd.Timestamp("2026-01-05")
     assert list(rej["reason"]) == ["missing required value", "not a date"]
     assert again.already_loaded == [str(tmp_path / "c.csv")]
+
+
+@pytest.mark.parametrize(
+    ("dates", "expected"),
+    [
+        (["12/1/2010 8:26", "12/13/2010 9:00"], ["2010-12-01 08:26", "2010-12-13 09:00"]),  # Online Retail: month first
+        (["1/12/2010", "30/6/2026"], ["2010-12-01", "2026-06-30"]),  # day first
+    ],
+)
+def test_slash_dates_take_their_order_from_the_column(dates, expected):
+    with Workspace(":memory:") as ws:
+        ingest(pd.DataFrame({"CustomerID": ["1", "2"], "InvoiceDate": dates, "amount": ["1", "2"]}), ws)
+        assert list(_tx(ws)["ts"]) == [pd.Timestamp(e) for e in expected]
+
+
+def test_slash_dates_that_fit_both_orders_need_a_format():
+    frame = pd.DataFrame({"CustomerID": ["1", "2"], "InvoiceDate": ["1/2/2010", "3/4/2010"], "amount": ["1", "2"]})
+    with Workspace(":memory:") as ws:
+        with pytest.raises(InputError, match="--date-format"):
+            ingest(frame, ws)
+        ingest(frame, ws, date_format="%d/%m/%Y")
+        assert list(_tx(ws)["ts"]) == [pd.Timestamp("2010-02-01"), pd.Timestamp("2010-04-03")]

@@ -189,8 +189,8 @@ def _number(text: str, typ: str) -> str:
     return f"COALESCE(TRY_CAST({text} AS {typ}), TRY_CAST({cleaned} AS {typ}))"
 
 
-def _timestamp(text: str, date_format: str | None) -> str:
-    formats = ", ".join("'" + f.replace("'", "''") + "'" for f in _FORMATS)
+def _timestamp(text: str, date_format: str | None, extra: Sequence[str] = ()) -> str:
+    formats = ", ".join("'" + f.replace("'", "''") + "'" for f in [*_FORMATS, *extra])
     parts = []
     if date_format:
         parts.append(f"TRY_STRPTIME({text}, '{date_format.replace(chr(39), chr(39) * 2)}')")
@@ -204,7 +204,27 @@ def _timestamp(text: str, date_format: str | None) -> str:
     return f"COALESCE({', '.join(parts)})"
 
 
-def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: str | None) -> str:
+def slash_order(con: Any, column: str) -> list[str]:
+    """Formats for ``d/m/Y`` or ``m/d/Y`` dates, decided from the column itself.
+
+    A first number above 12 somewhere (``30/6/2026``) means day first; a second number above 12
+    (``6/30/2026``, the Online Retail export) means month first. When every value fits both, or
+    both appear, no such format is added: those rows stay unparsed and ``--date-format`` decides.
+    """
+    pattern = r"^\s*([0-9]{1,2})/([0-9]{1,2})/[0-9]{4}(\s.*)?$"
+    day_first, month_first = con.execute(
+        f"SELECT count(*) FILTER (WHERE CAST(regexp_extract(x, '{pattern}', 1) AS INTEGER) > 12), "
+        f"count(*) FILTER (WHERE CAST(regexp_extract(x, '{pattern}', 2) AS INTEGER) > 12) "
+        f"FROM (SELECT {quote(column)} AS x FROM _xb_raw) WHERE regexp_matches(x, '{pattern}')"
+    ).fetchone()
+    if bool(day_first) == bool(month_first):
+        return []
+    lead = "%d/%m/%Y" if day_first else "%m/%d/%Y"
+    return [lead, f"{lead} %H:%M", f"{lead} %H:%M:%S"]
+
+
+def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: str | None,
+               extra: Sequence[str] = ()) -> str:
     """One typed row per input line with its reject reason (NULL when it is good)."""
     t = {f: _text(m.get(f)) for f in ("customer_id", "ts", "amount", "order_id", "cost", "quantity",
                                       "unit_price", "product", "channel", "paid_on", "due_on", "status")}
@@ -247,15 +267,15 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
         SELECT _row,
             {t['customer_id']} AS customer_id,
             {t['ts']} AS ts_raw,
-            {_timestamp(t['ts'], date_format)} AS ts,
+            {_timestamp(t['ts'], date_format, extra)} AS ts,
             {amount_raw} AS amount_raw,
             COALESCE({amount_num}, CASE WHEN {t['amount']} IS NULL THEN {derived} END) AS amount,
             {t['order_id']} AS order_id,
             {t['cost']} AS cost_raw, {_number(t['cost'], 'DECIMAL(18,4)')} AS cost,
             {t['quantity']} AS quantity_raw, {_number(t['quantity'], 'DOUBLE')} AS quantity,
             {t['product']} AS product, {t['channel']} AS channel, {t['status']} AS status,
-            {t['paid_on']} AS paid_on_raw, CAST({_timestamp(t['paid_on'], date_format)} AS DATE) AS paid_on,
-            {t['due_on']} AS due_on_raw, CAST({_timestamp(t['due_on'], date_format)} AS DATE) AS due_on,
+            {t['paid_on']} AS paid_on_raw, CAST({_timestamp(t['paid_on'], date_format, extra)} AS DATE) AS paid_on,
+            {t['due_on']} AS due_on_raw, CAST({_timestamp(t['due_on'], date_format, extra)} AS DATE) AS due_on,
             {dup} AS _dup
         FROM _xb_raw {dup_join}
     ), judged AS (
@@ -346,7 +366,7 @@ def _check_dates(con: Any, staged: Staged, m: Mapping[str, str], cutoff: dt.date
             file=staged.name,
             column=m["ts"],
             fix="Write dates like 2026-06-30, 2026/6/30, 20260630 or 2026年6月30日, pass the format "
-            "(--date-format '%d.%m.%Y'), or map another column: --map ts=<column>.",
+            "(--date-format '%d.%m.%Y', '%m/%d/%Y' ...), or map another column: --map ts=<column>.",
         )
     if cutoff is None:
         return
@@ -371,7 +391,8 @@ def _load_transactions(con: Any, staged: Staged, report: SourceReport, mapping: 
     m = map_columns(staged.columns, mapping, file=staged.name)
     check_required(m, staged.columns, file=staged.name)
     report.mapping = dict(m)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _xb_lines AS {_lines_sql(m, staged.columns, date_format)}")
+    extra = [] if date_format else slash_order(con, m["ts"])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _xb_lines AS {_lines_sql(m, staged.columns, date_format, extra)}")
     _check_dates(con, staged, m, cutoff)
     sid = report.source_id
     con.execute(
