@@ -111,6 +111,13 @@ class _CovariateModel(Model):
     def _row_loglik(self, params: list[Any], h: dict[str, np.ndarray]) -> np.ndarray:
         raise NotImplementedError
 
+    def _row_loglik_grad(
+        self, theta: np.ndarray, zp: np.ndarray, zd: np.ndarray, h: dict[str, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Optional: per-row log-likelihood and its gradient (rows x len(theta)) with respect to
+        ``theta = (log base parameters, purchase coefficients, drop-out coefficients)``."""
+        raise NotImplementedError
+
     # -- covariate encoding --------------------------------------------------------------------
     def _learn_levels(self, frame: pd.DataFrame) -> None:
         self.levels_: dict[str, list[Any]] = {}
@@ -201,15 +208,37 @@ class _CovariateModel(Model):
 
         start = self.plain()._start(h, counts)
         x0 = np.r_[np.log(start), np.zeros(kp + dzd.shape[1])]
-        best = optimize.minimize(nll, x0, method="L-BFGS-B", options={"maxiter": 5000})
-        if not best.success:
-            simplex = optimize.minimize(nll, best.x, method="Nelder-Mead",
-                                        options={"maxiter": 40000, "xatol": 1e-9, "fatol": 1e-11})
-            if simplex.fun < best.fun:
-                best = simplex
-        polish = optimize.minimize(nll, best.x, method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-9})
-        if polish.fun <= best.fun:
-            best = polish
+        if type(self)._row_loglik_grad is not _CovariateModel._row_loglik_grad:
+            total = float(counts.sum())
+
+            def nll_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
+                with np.errstate(all="ignore"):
+                    terms, grads = self._row_loglik_grad(theta, dzp, dzd, h)
+                natural = np.r_[np.exp(theta[:nb]), theta[nb:]]
+                value, grad = -float(counts @ terms), -(counts @ grads)
+                if self.penalizer:
+                    value += self.penalizer * float(np.sum(natural**2))
+                    grad = grad + 2 * self.penalizer * natural * np.r_[natural[:nb], np.ones(len(theta) - nb)]
+                if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+                    return 1e300, np.zeros_like(theta)
+                return value / total, grad / total
+
+            best = optimize.minimize(nll_grad, x0, jac=True, method="L-BFGS-B",
+                                     options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
+            best.fun = nll(best.x)
+            analytic = bool(best.success)
+        else:
+            analytic = False
+        if not analytic:
+            best = optimize.minimize(nll, x0, method="L-BFGS-B", options={"maxiter": 5000})
+            if not best.success:
+                simplex = optimize.minimize(nll, best.x, method="Nelder-Mead",
+                                            options={"maxiter": 40000, "xatol": 1e-9, "fatol": 1e-11})
+                if simplex.fun < best.fun:
+                    best = simplex
+            polish = optimize.minimize(nll, best.x, method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-9})
+            if polish.fun <= best.fun:
+                best = polish
         if not np.isfinite(best.fun) or best.fun >= 1e299:
             raise ModelError(f"{type(self).__name__} could not be fitted: the likelihood is not finite",
                              fix="Check the history columns and covariates for impossible values.")
@@ -217,7 +246,23 @@ class _CovariateModel(Model):
         names = list(self.base_names) + [f"purchase:{n}" for n in p_names] + [f"dropout:{n}" for n in d_names]
         self.params_ = pd.Series(natural, index=names, name="estimate")
         self.loglik_ = loglik(natural)
-        hess = _hessian(loglik, natural)
+        if analytic:
+            # Hessian in theta from differences of the analytic gradient; at the optimum the
+            # natural-scale Hessian is J^-1 H_theta J^-1 with J = d natural / d theta (diagonal).
+            def grad_theta(theta: np.ndarray) -> np.ndarray:
+                with np.errstate(all="ignore"):
+                    return counts @ self._row_loglik_grad(theta, dzp, dzd, h)[1]
+
+            step = 1e-5 * np.maximum(np.abs(best.x), 0.1)
+            h_theta = np.empty((len(best.x), len(best.x)))
+            for i in range(len(best.x)):
+                e = np.zeros(len(best.x))
+                e[i] = step[i]
+                h_theta[i] = (grad_theta(best.x + e) - grad_theta(best.x - e)) / (2 * step[i])
+            jac = np.r_[natural[:nb], np.ones(len(natural) - nb)]
+            hess = (h_theta + h_theta.T) / 2 / np.outer(jac, jac)
+        else:
+            hess = _hessian(loglik, natural)
         try:
             self.covariance_ = np.linalg.inv(-hess)
         except np.linalg.LinAlgError:
@@ -425,3 +470,23 @@ class BGNBDCovariates(_CovariateModel):
     def _row_loglik(self, params: list[Any], h: dict[str, np.ndarray]) -> np.ndarray:
         r, alpha, a, b = params
         return bgnbd_loglik_terms(r, alpha, a, b, h["frequency"], h["recency"], h["T"])
+
+    def _row_loglik_grad(
+        self, theta: np.ndarray, zp: np.ndarray, zd: np.ndarray, h: dict[str, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        kp = zp.shape[1]
+        r, alpha, a, b = self._row_params(np.exp(theta[:4]), zp, zd, theta[4 : 4 + kp], theta[4 + kp :])
+        x, t_x, big_t = h["frequency"], h["recency"], h["T"]
+        terms = bgnbd_loglik_terms(r, alpha, a, b, x, t_x, big_t)
+        log_at, log_atx = np.log(alpha + big_t), np.log(alpha + t_x)
+        d = np.where(x > 0, np.log(a) - np.log(b + x - 1) + (r + x) * (log_at - log_atx), -np.inf)
+        w = special.expit(d)  # posterior probability of having dropped out
+        psi_ab = special.digamma(a + b) - special.digamma(a + b + x)
+        d_r = special.digamma(r + x) - special.digamma(r) + np.log(alpha) - log_at + w * (log_at - log_atx)
+        d_alpha = r / alpha - (r + x) / (alpha + big_t) + w * (r + x) * (1 / (alpha + big_t) - 1 / (alpha + t_x))
+        d_a = psi_ab + w / a
+        d_b = special.digamma(b + x) - special.digamma(b) + psi_ab - np.where(x > 0, w / (b + x - 1), 0.0)
+        da_log, db_log, dal_log = a * d_a, b * d_b, alpha * d_alpha
+        grads = np.column_stack([r * d_r, dal_log, da_log, db_log, -zp * dal_log[:, None],
+                                 zd * (da_log + db_log)[:, None]])
+        return terms, grads
