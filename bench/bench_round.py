@@ -1,0 +1,119 @@
+"""Benchmark: one round over 1 M customers — facts, model predictions, scoring and storing.
+
+The transactions (bench_facts.py's generator: skewed customers, three years, cents, costs,
+1 % returns) are cached as Parquet in bench/out and loaded once into a workspace file (that is
+ingest, not timed). Each repeat copies that workspace and runs, in a fresh subprocess,
+
+    run_round(workspace, <the starter standard>, "2026-06-30")
+
+which computes the facts at the cutoff, fits BG/NBD + Gamma-Gamma and predicts (the starter
+uses clv_3y and p_alive), adds nothing else (no side tables), scores, gates, tiers and caps
+everyone, and appends the round (rounds, roster, contributions) in one transaction. The table
+gives the median wall time and each step's share.
+
+    python bench/bench_round.py                                   # 10 M transactions, 1 M customers
+    python bench/bench_round.py --transactions 1e6 --customers 1e5 --repeat 1   # quick
+
+Target (issue 4): a round over 1 M customers in <= 60 s on the 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+OUT = BENCH / "out"
+sys.path.insert(0, str(BENCH))
+
+from bench_facts import CUTOFF, make_data  # noqa: E402
+
+
+def _child(workspace: str) -> None:
+    """One timed round in this process; prints JSON."""
+    import resource
+
+    from xuanba import Workspace
+    from xuanba.rounds import run_round
+    from xuanba.standard import load_standard, starter_standard
+
+    std = load_standard(starter_standard("en"))
+    ws = Workspace(workspace, create=False)
+    _ = ws.ibis  # imports done before the clock starts
+    import xuanba.models.predict  # noqa: F401
+
+    marks: list[tuple[str, float]] = []
+    t0 = time.perf_counter()
+    rnd = run_round(ws, std, CUTOFF, progress=lambda step: marks.append((step, time.perf_counter())))
+    t1 = time.perf_counter()
+    ws.close()
+    steps: dict[str, float] = {}
+    bounds = [*marks, ("end", t1)]
+    for (name, start), (_, stop) in zip(bounds[:-1], bounds[1:], strict=True):
+        steps[name.split(" (")[0]] = stop - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print(json.dumps({"seconds": t1 - t0, "steps": steps, "customers": rnd.meta["n_customers"],
+                      "selected": rnd.meta["n_selected"], "peak_gib": peak, "round_id": rnd.round_id}))
+
+
+def _workspace(parquet: Path, path: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE transactions AS SELECT * FROM read_parquet(?)", [str(parquet)])
+    con.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--transactions", type=float, default=10e6)
+    parser.add_argument("--customers", type=float, default=1e6)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child)
+        return
+    n_tx, n_c = int(args.transactions), int(args.customers)
+    OUT.mkdir(parents=True, exist_ok=True)
+    data = OUT / f"round_tx_{n_tx}_{n_c}.parquet"
+    if not data.exists():
+        t0 = time.perf_counter()
+        make_data(data, n_tx, n_c)
+        print(f"generated {n_tx:,} transactions in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    runs = []
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        base = Path(tmp) / "base.duckdb"
+        _workspace(data, base)
+        for i in range(args.repeat):
+            ws = Path(tmp) / f"run{i}.duckdb"
+            shutil.copy(base, ws)
+            out = subprocess.run([sys.executable, __file__, "--child", str(ws)], capture_output=True, text=True)
+            if out.returncode:
+                sys.exit(out.stderr)
+            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            ws.unlink()
+            print(f"run {i + 1}: {runs[-1]['seconds']:.1f} s", file=sys.stderr)
+    med = statistics.median(r["seconds"] for r in runs)
+    steps = list(runs[0]["steps"])
+    print(f"\n{n_tx:,} transactions, {runs[0]['customers']:,} customers, "
+          f"{runs[0]['selected']:,} selected, median of {args.repeat} runs\n")
+    print("| step | median s |")
+    print("|---|---:|")
+    for s in steps:
+        print(f"| {s} | {statistics.median(r['steps'][s] for r in runs):.2f} |")
+    print(f"| **whole round** | **{med:.2f}** |")
+    every = ", ".join(f"{r['seconds']:.2f}" for r in runs)
+    print(f"\nall runs: {every} s; "
+          f"peak memory {max(r['peak_gib'] for r in runs):.2f} GiB; target <= 60 s")
+
+
+if __name__ == "__main__":
+    main()
