@@ -82,9 +82,10 @@ def _value_measure(roster: pd.DataFrame, facts: pd.DataFrame | None) -> tuple[pd
         return None, None
     for col in ("margin_365d", "revenue_365d"):
         if col in facts.columns and facts[col].notna().any():
-            s = facts.set_index(facts["customer_id"].astype(str))[col].astype(float)
-            v = roster["customer_id"].astype(str).map(s).fillna(0.0)
-            return v.set_axis(roster.index), col
+            pos = pd.Index(facts["customer_id"].astype(str)).get_indexer(roster["customer_id"].astype(str))
+            vals = facts[col].astype(float).to_numpy()
+            v = np.where(pos >= 0, vals[np.maximum(pos, 0)], 0.0)
+            return pd.Series(np.nan_to_num(v), index=roster.index), col
     return None, None
 
 
@@ -167,8 +168,8 @@ def build_report(
         cards.append({"label": t("value_share", lang), "value": pct(100 * sel_value / total) if total else "–",
                       "note": t("value_share_note", lang, value=money(total, cur, lang), measure=measure)})
         if n_sel:
-            top = set(roster.loc[value.sort_values(ascending=False, kind="stable").index[:n_sel], "customer_id"])
-            covered = roster.loc[selected, "customer_id"].isin(top).sum()
+            top = np.argsort(-value.to_numpy(), kind="stable")[:n_sel]  # the n_sel most valuable
+            covered = int(selected.to_numpy()[top].sum())
             cards.append({"label": t("coverage", lang), "value": pct(100 * covered / n_sel),
                           "note": t("coverage_note", lang, n=num(n_sel))})
             mean_all = total / n
