@@ -60,11 +60,14 @@ def test_sbg_curves_agree_with_each_other():
     np.testing.assert_allclose(model.retention_rate(t).to_numpy(), surv[1:] / surv[:-1], rtol=1e-12)
     np.testing.assert_allclose(model.probability_churn(t).to_numpy(), surv[:-1] - surv[1:], rtol=1e-10)
     assert np.all(np.diff(model.retention_rate(t).to_numpy()) > 0)  # retention rises with tenure
+    h = pd.DataFrame({"periods": t, "churned": 0})
+    np.testing.assert_allclose(model.probability_alive(h).to_numpy(), model.retention_rate(t + 1).to_numpy())
+    np.testing.assert_allclose(model.probability_alive(h.head(1), 5).iloc[0], surv[6] / surv[1], rtol=1e-12)
 
 
 def test_sbg_lifetimes_match_brute_force_sums():
     """Expected lifetime Σ S(t) (finite for γ > 1, infinite otherwise), DEL Σ S(t)/(1+d)^t and
-    DERL Σ_k S(n−1+k)/S(n−1)/(1+d)^(k−1) by summing 20,000 terms."""
+    DERL Σ_k S(n+k)/S(n)/(1+d)^(k−1) (n renewals made) by summing 20,000 terms."""
     k = np.arange(20_000)
     for gamma, delta in [(0.704, 1.182), (3.5, 4.0)]:
         model = ShiftedBetaGeometric()
@@ -80,7 +83,7 @@ def test_sbg_lifetimes_match_brute_force_sums():
         h = pd.DataFrame({"customer_id": ["a", "b", "c"], "periods": [1, 6, 6], "churned": [0, 0, 1]})
         derl = model.expected_residual_lifetime(h, 0.1)
         for cid, n in (("a", 1), ("b", 6)):
-            s_n = np.exp(special.betaln(gamma, delta + n - 1 + k) - special.betaln(gamma, delta + n - 1))
+            s_n = np.exp(special.betaln(gamma, delta + n + k) - special.betaln(gamma, delta + n))
             assert derl[cid] == pytest.approx(float(s_n[1:] @ 1.1 ** -(k[1:] - 1)), rel=1e-10)
         assert derl["c"] == 0.0
 

@@ -10,14 +10,16 @@ delta)``. With ``T`` the number of periods a customer stays:
   customers who churn easily leave first);
 * expected lifetime ``Σ_{t>=0} S(t) = (γ+δ−1)/(γ−1)`` for ``γ > 1`` (infinite otherwise);
 * DEL (new customer, discount rate d) ``= 2F1(1, δ; γ+δ; 1/(1+d))`` and DERL of a customer who
-  has made ``n−1`` renewals ``= (δ+n−1)/(γ+δ+n−1) · 2F1(1, δ+n; γ+δ+n; 1/(1+d))`` (FH 2010: the
-  next renewal's payment counted at once, later ones discounted).
+  has made ``n`` renewals ``= (δ+n)/(γ+δ+n) · 2F1(1, δ+n+1; γ+δ+n+1; 1/(1+d))`` (FH 2010 with
+  their ``n−1`` renewals = our ``n``: the next renewal's payment counted at once, later ones
+  discounted).
 
-Input, one row per customer (or per distinct history with ``weights``): ``periods`` — periods
-the customer has been active (for a churned customer, the period she churned in, i.e. ``T``);
-``churned`` — 1 if she has left, 0 if she is still active (right-censored). A cohort's retention
-series (active customers at the start of each period) becomes that table with
-:func:`lifetimes_from_survivors`.
+Input, one row per customer (or per distinct history with ``weights``): ``churned`` — 1 if she
+has left, 0 if she is still active (right-censored); ``periods`` — for a churned customer the
+number of periods she was active (``T``: she left at the end of period T, after T−1 renewals),
+for an active one the renewals she has made (``P(T > periods)``; a new customer has 0). A
+cohort's retention series (active customers at the start of each period; those at the start of
+period t have renewed t times) becomes that table with :func:`lifetimes_from_survivors`.
 """
 
 from __future__ import annotations
@@ -254,14 +256,39 @@ class ShiftedBetaGeometric(Model):
         out = scalar_or_series(0.0, "t", self, compute, "del", interval, n_draws, seed)
         return out.reset_index(drop=True) if isinstance(out, pd.DataFrame) else out
 
+    def probability_alive(
+        self, table: Any, t: int = 1, *, interval: float | None = None, n_draws: int = DEFAULT_DRAWS,
+        seed: int = 0,
+    ) -> pd.Series | pd.DataFrame:
+        """Probability that each customer is still active ``t`` periods from now (renews ``t``
+        more times), given ``n = periods`` renewals so far: ``B(γ, δ+n+t)/B(γ, δ+n)``; 0 if churned.
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeometric(); m.params_ = pd.Series({"gamma": 0.704, "delta": 1.182})
+        >>> h = pd.DataFrame({"periods": [1, 7, 7], "churned": [0, 0, 1]})
+        >>> m.probability_alive(h).round(3).tolist()  # = retention rates of periods 2 and 8
+        [0.756, 0.921, 0.0]
+        """
+        _check_periods(t, "t")
+
+        def compute(p: np.ndarray, h: dict[str, np.ndarray]) -> np.ndarray:
+            gamma, delta = p
+            b = delta + h["periods"]  # posterior Beta(gamma, delta + renewals made)
+            val = np.exp(special.betaln(gamma, b + int(t)) - special.betaln(gamma, b))
+            return np.where(h["churned"] == 1, 0.0, val)
+
+        return per_history(self, table, _COLS, compute, "p_alive", interval, n_draws, seed)
+
     def expected_residual_lifetime(
         self, table: Any, discount_rate: float, *, interval: float | None = None,
         n_draws: int = DEFAULT_DRAWS, seed: int = 0,
     ) -> pd.Series | pd.DataFrame:
         """DERL of each customer (Fader & Hardie 2010): discounted expected future periods.
 
-        ``table`` has ``periods`` (``n``: periods active so far, i.e. ``n−1`` renewals) and
-        ``churned`` (churned customers get 0). The next renewal counts in full, later ones are
+        ``table`` has ``periods`` (``n``: renewals made so far by an active customer — FH 2010's
+        customer with ``n`` renewals, in her period ``n+1``) and ``churned`` (churned customers get
+        0). ``Σ_{k>=1} S(n+k)/S(n)/(1+d)^(k−1)``: the next renewal counts in full, later ones are
         discounted by ``(1 + discount_rate)`` per period. Multiply by the margin per period for
         the residual value of the contract.
 
@@ -270,7 +297,7 @@ class ShiftedBetaGeometric(Model):
         >>> m = ShiftedBetaGeometric(); m.params_ = pd.Series({"gamma": 0.704, "delta": 1.182})
         >>> h = pd.DataFrame({"periods": [1, 5, 5], "churned": [0, 0, 1]})
         >>> m.expected_residual_lifetime(h, 0.10).round(3).tolist()
-        [2.965, 5.894, 0.0]
+        [4.103, 6.265, 0.0]
         """
         _check_rate(discount_rate)
         z = 1.0 / (1.0 + discount_rate)
@@ -278,7 +305,7 @@ class ShiftedBetaGeometric(Model):
         def compute(p: np.ndarray, h: dict[str, np.ndarray]) -> np.ndarray:
             gamma, delta = p
             n = h["periods"]
-            val = (delta + n - 1) / (gamma + delta + n - 1) * np.exp(_log_hyp_one(delta + n, gamma + delta + n, z))
+            val = (delta + n) / (gamma + delta + n) * np.exp(_log_hyp_one(delta + n + 1, gamma + delta + n + 1, z))
             return np.where(h["churned"] == 1, 0.0, val)
 
         return per_history(self, table, _COLS, compute, "derl", interval, n_draws, seed)
