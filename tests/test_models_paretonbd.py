@@ -210,3 +210,18 @@ def test_paretonbd_recovers_simulated_parameters():
         summ = model.summary()
         misses += int(np.sum((truth < summ["lower_95"]) | (truth > summ["upper_95"])))
     assert misses <= 2
+
+
+def test_paretonbd_same_answers_in_days_and_weeks(cdnow, fitted):
+    """Refit in days: alpha and beta scale by 7, r and s stay, the log-likelihood moves by the
+    Jacobian (−log 7 per repeat purchase), and a 30-day forecast equals the 30/7-week one."""
+    days = cdnow.assign(recency=cdnow["recency"] * 7, T=cdnow["T"] * 7)
+    in_days = ParetoNBD(time_unit="day").fit(days)
+    ratio = in_days.params_ / fitted.params_
+    np.testing.assert_allclose(ratio[["r", "s"]], 1, rtol=2e-3)
+    np.testing.assert_allclose(ratio[["alpha", "beta"]], 7, rtol=5e-3)
+    assert in_days.loglik_ == pytest.approx(fitted.loglik_ - cdnow["frequency"].sum() * np.log(7), abs=0.01)
+    in_days.params_ = fitted.params_ * [1, 7, 1, 7]
+    np.testing.assert_allclose(in_days.expected_purchases(days, 30), fitted.expected_purchases(cdnow, 30 / 7), rtol=1e-10)
+    np.testing.assert_allclose(in_days.probability_no_purchase(days, 30),
+                               fitted.probability_no_purchase(cdnow, 30 / 7), rtol=1e-10)
