@@ -291,7 +291,13 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
             {is_return} AS is_return
         FROM base
     )
-    SELECT *,
+    SELECT _row, customer_id, ts, amount, order_id, cost, quantity, product, channel, paid_on,
+        due_on, is_return, reason,
+        ts_raw IS NOT NULL AS has_ts, CASE WHEN ts IS NULL THEN ts_raw END AS ts_unread,
+        cost IS NULL AND cost_raw IS NOT NULL AS cost_bad,
+        quantity IS NULL AND quantity_raw IS NOT NULL AS quantity_bad,
+        paid_on IS NULL AND paid_on_raw IS NOT NULL AS paid_on_bad,
+        due_on IS NULL AND due_on_raw IS NOT NULL AS due_on_bad,
         CASE reason
             WHEN 'missing customer id' THEN {col['customer_id']}
             WHEN 'missing date' THEN {col['ts']} WHEN 'unparseable date' THEN {col['ts']}
@@ -356,7 +362,7 @@ def _next_source_id(con: Any) -> int:
 
 def _check_dates(con: Any, staged: Staged, m: Mapping[str, str], cutoff: dt.date | None) -> None:
     row = con.execute(
-        "SELECT count(ts), count(ts_raw), first(ts_raw ORDER BY _row) FILTER (WHERE ts IS NULL AND ts_raw IS NOT NULL) "
+        "SELECT count(ts), count(*) FILTER (WHERE has_ts), first(ts_unread ORDER BY _row) FILTER (WHERE ts_unread IS NOT NULL) "
         "FROM _xb_lines"
     ).fetchone()
     parsed, present, example = row
@@ -415,10 +421,8 @@ def _load_transactions(con: Any, staged: Staged, report: SourceReport, mapping: 
     report.amount_total, report.first_ts, report.last_ts = total, first, last
     report.merged = report.input_rows - report.loaded - report.rejected
     empty = con.execute(
-        "SELECT count(*) FILTER (WHERE cost_raw IS NOT NULL AND cost IS NULL), "
-        "count(*) FILTER (WHERE quantity_raw IS NOT NULL AND quantity IS NULL), "
-        "count(*) FILTER (WHERE paid_on_raw IS NOT NULL AND paid_on IS NULL), "
-        "count(*) FILTER (WHERE due_on_raw IS NOT NULL AND due_on IS NULL) "
+        "SELECT count(*) FILTER (WHERE cost_bad), count(*) FILTER (WHERE quantity_bad), "
+        "count(*) FILTER (WHERE paid_on_bad), count(*) FILTER (WHERE due_on_bad) "
         "FROM _xb_lines WHERE reason IS NULL"
     ).fetchone()
     report.values_left_empty = {
