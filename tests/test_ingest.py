@@ -421,3 +421,12 @@ def test_slash_dates_that_fit_both_orders_need_a_format():
             ingest(frame, ws)
         ingest(frame, ws, date_format="%d/%m/%Y")
         assert list(_tx(ws)["ts"]) == [pd.Timestamp("2010-02-01"), pd.Timestamp("2010-04-03")]
+
+
+def test_file_without_header_and_without_names_gets_numbered_columns(tmp_path):
+    (tmp_path / "raw.csv").write_text("A;2026-01-01;5\nB;2026-01-02;6\n", encoding="utf-8")
+    with Workspace(":memory:") as ws:
+        report = ingest(tmp_path / "raw.csv", ws, header=False,
+                        mapping={"customer_id": "column1", "ts": "column2", "amount": "column3"})
+        assert list(_tx(ws)["customer_id"]) == ["A", "B"]
+    assert report.loaded == 2 and report.sources[0].delimiter == ";"

@@ -246,9 +246,9 @@ def unstage(con: duckdb.DuckDBPyConnection, table: str) -> None:
     con.execute(f"DROP TABLE IF EXISTS {table}_t")
 
 
-def _names(columns: list[str] | None, found: int, where: str) -> list[str] | None:
-    if columns is None:
-        return None
+def _names(columns: list[str] | None, found: int, where: str) -> list[str]:
+    if columns is None:  # no header and no names: column1, column2, ... (map them with mapping=)
+        return [f"column{i + 1}" for i in range(found)]
     if len(columns) != found:
         raise SchemaError(
             f"--columns names {len(columns)} columns but the file has {found} per line",
@@ -272,8 +272,6 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
         if delim == " ":
             head = lines[0].split()
             names = _names(columns, len(head), where) if not header else [str(h) for h in head]
-            if names is None:  # pragma: no cover - header=False always comes with names
-                names = [f"column{i + 1}" for i in range(len(head))]
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {table}_l AS SELECT "
                 f"regexp_split_to_array(trim(line), '\\s+') AS f FROM read_csv('{src}', "
@@ -294,7 +292,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
                 select = f"read_csv('{src}', header=true, {opts})"
             else:
                 probe = con.sql(f"SELECT * FROM read_csv('{src}', header=false, {opts}) LIMIT 0")
-                names = _names(columns, len(probe.columns), where) or []
+                names = _names(columns, len(probe.columns), where)
                 spec = ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names)
                 select = (f"read_csv('{src}', header=false, auto_detect=false, columns={{{spec}}}, "
                           f"delim='{d}', null_padding=true, quote='\"', escape='\"')")
@@ -350,7 +348,7 @@ def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, header:
         names += [f"column{i + 1}" for i in range(len(names), width)]
         body = rows[1:]
     else:
-        names = _names(columns, width, where) or []
+        names = _names(columns, width, where)
         body = rows
     data = {n: [_cell(r[i]) if i < len(r) else None for r in body] for i, n in enumerate(_dedupe(names))}
     arrow = pa.table({k: pa.array(v, type=pa.string()) for k, v in data.items()})
