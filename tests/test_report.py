@@ -297,3 +297,27 @@ def test_report_command_errors_are_clean(real_ws, tmp_path):
     assert "'nope' is not a round id" in res.output and "Traceback" not in res.output
     res = CliRunner().invoke(app, ["report", "1", "--lang", "fr", "-w", str(real_ws), "--out", str(tmp_path / "x.html")])
     assert res.exit_code == InputError.exit_code and "--lang en or --lang zh" in res.output
+
+
+def test_report_value_is_profit_after_cost_to_serve_when_interactions_exist(tmp_path):
+    """Issue 6: with interactions in the workspace, the report values customers by profit after
+    cost-to-serve (the account view), and its whale curve is that profit's."""
+    from xuanba.accounts.stored import workspace_account_fields
+
+    path = make_workspace(tmp_path / "ws.duckdb")
+    with Workspace(path) as ws:
+        ids = ws.sql("SELECT DISTINCT customer_id FROM transactions ORDER BY 1")["customer_id"]
+        visits = pd.DataFrame({"customer_id": ids.to_numpy(), "ts": pd.Timestamp("2026-03-01"),
+                               "kind": "visit", "minutes": 20.0})
+        with ws.transaction() as con:
+            con.register("_it", visits)
+            con.execute("CREATE TABLE interactions AS SELECT * FROM _it")
+            con.unregister("_it")
+        profit = workspace_account_fields(ws, as_of="2026-06-30")["profit_365d"]
+    text = visible_text(write_report(path, "latest", tmp_path / "r.html").read_text("utf-8"))
+    assert "Profit after cost-to-serve, last 365 days" in text
+    assert f"¥{profit.sum():,.0f}" in text
+    p = np.sort(profit.to_numpy())[::-1]
+    cum = 100 * np.cumsum(p) / p.sum()
+    k = int(cum.argmax())
+    assert f"earn {cum[k]:,.1f}% of profit" in text

@@ -81,6 +81,7 @@ _S: dict[str, tuple[str, str]] = {
                        "rank correlation with the previous round {rho}.",
                        "{entered} 位新入选，{left} 位落选；{rose} 位上升，{fell} 位下降；与上一轮的排名相关系数为 {rho}。"),
     "margin_365d": ("Margin, last 365 days", "近 365 天毛利"),
+    "profit_365d": ("Profit after cost-to-serve, last 365 days", "近 365 天利润（扣除服务成本）"),
     "revenue_365d": ("Revenue, last 365 days", "近 365 天收入"),
     "headline_title": ("Headline figures", "核心数字"),
     "quality_value": ("{x}× average", "平均水平的 {x} 倍"),

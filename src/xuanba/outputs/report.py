@@ -70,17 +70,24 @@ def round_facts(ws: Any, round_: Any) -> pd.DataFrame | None:
     from xuanba.facts import customer_facts
 
     try:
-        return customer_facts(ws, round_.meta.get("cutoff"), time_unit=round_.meta.get("time_unit", "week"))
+        facts = customer_facts(ws, round_.meta.get("cutoff"), time_unit=round_.meta.get("time_unit", "week"))
     except XuanbaError:
         return None
+    if ws.has_table("interactions"):  # account books: profit after cost-to-serve is the truer value
+        from xuanba.accounts.stored import workspace_account_fields
+
+        fields = workspace_account_fields(ws, as_of=round_.meta.get("cutoff"))
+        facts = facts.merge(fields[["customer_id", "profit_365d"]], on="customer_id", how="left")
+    return facts
 
 
 # -- tables ----------------------------------------------------------------------------------
 def _value_measure(roster: pd.DataFrame, facts: pd.DataFrame | None) -> tuple[pd.Series | None, str | None]:
-    """Money value of each roster row (margin over 365 days, else revenue) and its key."""
+    """Money value of each roster row and its key: profit after cost-to-serve over 365 days
+    (when the workspace has interactions), else margin, else revenue."""
     if facts is None:
         return None, None
-    for col in ("margin_365d", "revenue_365d"):
+    for col in ("profit_365d", "margin_365d", "revenue_365d"):
         if col in facts.columns and facts[col].notna().any():
             pos = pd.Index(facts["customer_id"].astype(str)).get_indexer(roster["customer_id"].astype(str))
             vals = facts[col].astype(float).to_numpy()
@@ -228,7 +235,7 @@ def build_report(
     # whale curve
     whale = {"id": "whale", "title": t("whale_title", lang), "fig": None, "reading": t("whale_missing", lang),
              "table": None}
-    if value is not None and measure_key == "margin_365d" and float(value.sum()) > 0:
+    if value is not None and measure_key in ("profit_365d", "margin_365d") and float(value.sum()) > 0:
         from xuanba.accounts.profit import whale_curve, whale_peak
 
         curve = whale_curve(pd.DataFrame({"customer_id": roster["customer_id"], "profit": value.to_numpy()}))
