@@ -430,3 +430,12 @@ def test_file_without_header_and_without_names_gets_numbered_columns(tmp_path):
                         mapping={"customer_id": "column1", "ts": "column2", "amount": "column3"})
         assert list(_tx(ws)["customer_id"]) == ["A", "B"]
     assert report.loaded == 2 and report.sources[0].delimiter == ";"
+
+
+def test_ids_stored_as_floats_by_pandas_stay_ids():
+    frame = pd.DataFrame({"customer_id": [7.0, None, 12.0], "ts": ["2026-01-01"] * 3, "amount": [1.0, 2.0, 2.5]})
+    with Workspace(":memory:") as ws:
+        report = ingest(frame, ws)
+        rows = _tx(ws)
+    assert list(rows["customer_id"]) == ["7", "12"] and report.rejected_by_reason == {"missing customer id": 1}
+    assert list(rows["amount"]) == [Decimal("1"), Decimal("2.5")]

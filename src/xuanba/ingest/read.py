@@ -230,7 +230,16 @@ def sniff_delimiter(lines: list[str]) -> str:
 # -- staging -----------------------------------------------------------------------------------
 def _finish(con: duckdb.DuckDBPyConnection, table: str, select: str, columns: list[str]) -> int:
     """Store ``select`` as text columns in ``{table}_t`` and expose it with ``_row`` as view ``table``."""
-    casts = ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in columns)
+    types = [str(t) for t in con.sql(f"SELECT * FROM {select} LIMIT 0").types]
+
+    def text(col: str, typ: str) -> str:
+        q = quote(col)
+        if typ in ("DOUBLE", "FLOAT"):  # 7.0 -> '7': ids stored as floats (pandas with NaN) stay ids
+            return (f"CASE WHEN {q} = trunc({q}) AND abs({q}) < 9e15 THEN CAST(CAST({q} AS BIGINT) AS VARCHAR) "
+                    f"ELSE CAST({q} AS VARCHAR) END AS {q}")
+        return f"CAST({q} AS VARCHAR) AS {q}"
+
+    casts = ", ".join(text(c, t) for c, t in zip(columns, types, strict=True))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_t AS SELECT {casts} FROM {select}")
     offset, rows = con.execute(f"SELECT COALESCE(min(rowid), 0), count(*) FROM {table}_t").fetchone()
     con.execute(
