@@ -94,7 +94,7 @@ ERRORS = [
     ("missing.csv", "客户编号,金额\r\nA,1\r\n".encode("gbk"), [],
      ["missing.csv", "required field 'ts'", "columns found: 客户编号, 金额", "下单时间", "--map ts="]),
     ("enc.csv", b"customer,date,amount\nA,2026-01-01,\x81\x20\n", [],
-     ["enc.csv", "row 2", "neither UTF-8, UTF-16 nor GBK", "CSV UTF-8"]),
+     ["enc.csv", "line 2 of the file", "neither UTF-8, UTF-16 nor GBK", "CSV UTF-8"]),
     ("empty.csv", b"", [], ["empty.csv", "the file is empty"]),
     ("header.csv", b"customer,date,amount\r\n", [], ["header.csv", "header but no data rows"]),
     ("blank.csv", b"\r\n  \r\n", [], ["blank.csv", "no lines with data"]),

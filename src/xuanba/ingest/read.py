@@ -151,10 +151,9 @@ def _transcode(path: Path, encoding: str, out: Path) -> None:
                 with path.open("rb") as again:
                     line = again.read(bad).count(b"\n") + 1
                 raise InputError(
-                    f"the file is neither UTF-8, UTF-16 nor GBK/GB18030 text (byte {bad:,} "
-                    f"cannot be read as {encoding})",
+                    f"the file is neither UTF-8, UTF-16 nor GBK/GB18030 text (line {line:,} of the "
+                    f"file, byte {bad:,}, cannot be read as {encoding})",
                     file=str(path),
-                    row=line,
                     fix="Open it in Excel or a text editor and save it as 'CSV UTF-8', then ingest again.",
                 ) from None
             dst.write(text.encode("utf-8"))
