@@ -35,6 +35,7 @@ import numpy as np
 from scipy import special
 
 _Z_SERIES_MAX = 0.9
+_CHUNK_ROWS = 2048
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(24)
 
 
@@ -94,7 +95,13 @@ def log_tail_integral(
             + np.log(special.hyp2f1(1.0, e_hi[far], mf + 1.0, zf))
         )
     if near.any():
-        out[near] = _log_j_quadrature(m[near], e_lo[near], z[near])
+        # rows x nodes matrices: keep each chunk to a few million numbers
+        mn, en, zn = m[near], e_lo[near], z[near]
+        vals = np.empty(mn.shape)
+        for lo_i in range(0, len(mn), _CHUNK_ROWS):
+            sl = slice(lo_i, lo_i + _CHUNK_ROWS)
+            vals[sl] = _log_j_quadrature(mn[sl], en[sl], zn[sl])
+        out[near] = vals
     return out - m * np.log(hi + y)
 
 
