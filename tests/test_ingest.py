@@ -439,3 +439,19 @@ def test_ids_stored_as_floats_by_pandas_stay_ids():
         rows = _tx(ws)
     assert list(rows["customer_id"]) == ["7", "12"] and report.rejected_by_reason == {"missing customer id": 1}
     assert list(rows["amount"]) == [Decimal("1"), Decimal("2.5")]
+
+
+def test_title_lines_above_the_header_are_skipped(tmp_path):
+    """ERP exports often put a title (and a blank line) above the header."""
+    text = "销售明细表,,\r\n导出时间: 2026-07-01,,\r\n\r\n客户编号,下单日期,金额\r\n007,2026-06-01,5\r\n008,2026-06-02,6\r\n"
+    (tmp_path / "erp.csv").write_bytes(text.encode("gbk"))
+    book = openpyxl.Workbook()
+    for row in (["销售明细表"], [], ["客户编号", "下单日期", "金额"], ["007", "2026-06-01", 5], ["008", "2026-06-02", 6]):
+        book.active.append(row)
+    book.save(tmp_path / "erp.xlsx")
+    for name, skipped in (("erp.csv", 3), ("erp.xlsx", 1)):
+        with Workspace(":memory:") as ws:
+            report = ingest(tmp_path / name, ws)
+            rows = _tx(ws)
+        assert list(rows["customer_id"]) == ["007", "008"] and list(rows["source_row"]) == [1, 2]
+        assert report.sources[0].lines_above_header == skipped and report.rejected == 0

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from xuanba.errors import InputError
-from xuanba.ingest.mapping import check_required, map_columns
+from xuanba.ingest.mapping import check_required, looks_like_header, map_columns
 from xuanba.ingest.read import Staged, list_sources, quote, stage, unstage
 from xuanba.workspace import Workspace
 
@@ -97,6 +97,7 @@ class SourceReport:
     first_ts: dt.datetime | None = None
     last_ts: dt.datetime | None = None
     values_left_empty: dict[str, int] = field(default_factory=dict)
+    lines_above_header: int = 0  # title lines skipped (e.g. 销售明细表 above the header)
 
 
 @dataclass
@@ -585,12 +586,14 @@ def ingest(
                 label = str(item) if isinstance(item, (str, os.PathLike)) else "<table>"
                 if progress is not None:
                     progress(i, len(items), label)
-                staged = stage(con, item, "_xb_raw", header=header, columns=names)
+                staged = stage(con, item, "_xb_raw", header=header, columns=names,
+                               find_header=looks_like_header if kind == "transactions" else None)
                 seen = con.execute(
                     "SELECT source_id FROM sources WHERE sha256 = ? AND kind = ?", [staged.sha256, kind]
                 ).fetchone()
                 rep = SourceReport(staged.name, kind, "loaded", staged.sha256, format=staged.fmt,
-                                   encoding=staged.encoding, delimiter=staged.delimiter)
+                                   encoding=staged.encoding, delimiter=staged.delimiter,
+                                   lines_above_header=staged.skipped)
                 if seen is not None:
                     rep.status, rep.source_id = "already loaded", int(seen[0])
                     report.sources.append(rep)

@@ -184,6 +184,19 @@ def map_columns(
     return {f: chosen[f] for f in fields if f in chosen}
 
 
+def looks_like_header(cells: Sequence[str]) -> bool:
+    """Whether a row of cells names the required fields (customer id, date, amount or quantity
+    and unit price) — tells the header from title lines above it.
+
+    Example
+    -------
+    >>> looks_like_header(["销售明细表", "", ""]), looks_like_header(["客户编号", "日期", "金额"])
+    (False, True)
+    """
+    found = {_LOOKUP[k][0] for c in cells if (k := normalise_header(c)) in _LOOKUP}
+    return {"customer_id", "ts"} <= found and ("amount" in found or {"quantity", "unit_price"} <= found)
+
+
 def check_required(found: Mapping[str, str], columns: Sequence[str], *, file: str | None = None) -> None:
     """Raise :class:`SchemaError` when customer id, date or amount (or quantity x unit price) is missing.
 

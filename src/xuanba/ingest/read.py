@@ -29,6 +29,7 @@ import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,10 @@ SUFFIXES = (*CSV_SUFFIXES, ".xlsx", ".xlsm", ".parquet")
 _CHUNK = 8 << 20
 _DELIMS = (",", "\t", ";", "|")
 _LINE_DELIM = "\x1f"  # a byte no table uses: reads each line of a whitespace file whole
+_HEADER_SEARCH = 15  # rows searched for a header under title lines
+
+#: Decides whether a row of cells is the header (see :func:`stage`).
+HeaderTest = Callable[[list[str]], bool]
 
 
 @dataclass
@@ -56,6 +61,7 @@ class Staged:
     rows: int
     encoding: str | None = None
     delimiter: str | None = None
+    skipped: int = 0  # title lines above the header
     notes: list[str] = field(default_factory=list)
 
 
@@ -184,13 +190,31 @@ def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, str]:
 
 
 # -- delimiters --------------------------------------------------------------------------------
-def _sample_lines(path: Path, n: int = 200) -> list[str]:
+def _sample_lines(path: Path, n: int = 200) -> list[tuple[int, str]]:
+    """(0-based line number, text) of the first non-blank lines."""
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
         text = fh.read(1 << 16)
     lines = text.splitlines()
     if len(text) == 1 << 16 and len(lines) > 1:
         lines = lines[:-1]  # the last one may be cut
-    return [ln for ln in lines if ln.strip()][:n]
+    return [(i, ln) for i, ln in enumerate(lines) if ln.strip()][:n]
+
+
+def _cells(line: str, delim: str) -> list[str]:
+    if delim == " ":
+        return line.split()
+    return next(csv.reader([line], delimiter=delim), [])
+
+
+def _header_index(rows: list[list[str]], find_header: HeaderTest | None) -> int:
+    """Index of the header among the first rows: 0 unless row 0 fails ``find_header`` and a
+    later one (under a title such as 销售明细表) passes."""
+    if find_header is None or not rows or find_header(rows[0]):
+        return 0
+    for i, row in enumerate(rows[1:_HEADER_SEARCH], start=1):
+        if find_header(row):
+            return i
+    return 0
 
 
 def sniff_delimiter(lines: list[str]) -> str:
@@ -267,14 +291,22 @@ def _names(columns: list[str] | None, found: int, where: str) -> list[str]:
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: bool,
-               columns: list[str] | None, tmpdir: Path) -> Staged:
+               columns: list[str] | None, tmpdir: Path, find_header: HeaderTest | None = None) -> Staged:
     where = str(path)
     readable, encoding, digest = _utf8_file(path, tmpdir)
-    lines = _sample_lines(readable)
-    if not lines:
+    sample = _sample_lines(readable)
+    if not sample:
         raise InputError("the file is empty (no lines with data)", file=where,
                          fix="Export the data again; the file holds only blank lines.")
-    delim = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(lines)
+    tsv = path.suffix.lower() == ".tsv"
+    delim = "\t" if tsv else sniff_delimiter([ln for _, ln in sample])
+    first = 0
+    if header:
+        first = _header_index([_cells(ln, delim) for _, ln in sample], find_header)
+        if first and not tsv:
+            delim = sniff_delimiter([ln for _, ln in sample[first:]])
+    skip = sample[first][0]  # physical lines above the header (titles, blanks)
+    lines = [ln for _, ln in sample[first:]]
     src = str(readable).replace("'", "''")
     try:
         if delim == " ":
@@ -284,7 +316,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
                 f"CREATE OR REPLACE TEMP TABLE {table}_l AS SELECT "
                 f"regexp_split_to_array(trim(line), '\\s+') AS f FROM read_csv('{src}', "
                 f"columns={{'line': 'VARCHAR'}}, header=false, delim='{_LINE_DELIM}', quote='', "
-                f"escape='', auto_detect=false) WHERE trim(line) <> ''"
+                f"escape='', auto_detect=false, skip={skip}) WHERE trim(line) <> ''"
             )
             if header:
                 con.execute(f"DELETE FROM {table}_l WHERE rowid = (SELECT min(rowid) FROM {table}_l)")
@@ -293,7 +325,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
             con.execute(f"DROP TABLE {table}_l")
         else:
             d = delim.replace("'", "''")
-            opts = f"delim='{d}', all_varchar=true, null_padding=true, quote='\"'"
+            opts = f"delim='{d}', all_varchar=true, null_padding=true, quote='\"', skip={skip}"
             if header:
                 rel = con.sql(f"SELECT * FROM read_csv('{src}', header=true, {opts}) LIMIT 0")
                 names = list(rel.columns)
@@ -303,7 +335,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
                 names = _names(columns, len(probe.columns), where)
                 spec = ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names)
                 select = (f"read_csv('{src}', header=false, auto_detect=false, columns={{{spec}}}, "
-                          f"delim='{d}', null_padding=true, quote='\"', escape='\"')")
+                          f"delim='{d}', null_padding=true, quote='\"', escape='\"', skip={skip})")
             rows = _finish(con, table, select, names)
     except duckdb.Error as exc:
         raise InputError(
@@ -311,7 +343,8 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
             file=where,
             fix="Check that every line has the same number of fields and that quotes are closed.",
         ) from None
-    return Staged(where, digest, "csv", names, rows, encoding, "whitespace" if delim == " " else delim)
+    return Staged(where, digest, "csv", names, rows, encoding, "whitespace" if delim == " " else delim,
+                  skipped=skip)
 
 
 def _cell(value: Any) -> str | None:
@@ -330,7 +363,7 @@ def _cell(value: Any) -> str | None:
 
 
 def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: bool,
-                 columns: list[str] | None) -> Staged:
+                 columns: list[str] | None, find_header: HeaderTest | None = None) -> Staged:
     import openpyxl
 
     where = str(path)
@@ -350,6 +383,8 @@ def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, header:
         book.close()
     if not rows:
         raise InputError("the first sheet is empty", file=where, fix="Put the data on the first sheet.")
+    first = _header_index([[_cell(v) or "" for v in r] for r in rows[:_HEADER_SEARCH]], find_header) if header else 0
+    rows = rows[first:]
     width = max(len(r) for r in rows)
     if header:
         names = [str(v).strip() if v is not None else f"column{i + 1}" for i, v in enumerate(rows[0])]
@@ -361,6 +396,7 @@ def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, header:
     data = {n: [_cell(r[i]) if i < len(r) else None for r in body] for i, n in enumerate(_dedupe(names))}
     arrow = pa.table({k: pa.array(v, type=pa.string()) for k, v in data.items()})
     staged = _stage_arrow(con, arrow, table, where, digest, "xlsx")
+    staged.skipped = first
     staged.notes.append(f"sheet {sheet.title}")
     return staged
 
@@ -423,6 +459,7 @@ def stage(
     *,
     header: bool = True,
     columns: list[str] | None = None,
+    find_header: HeaderTest | None = None,
 ) -> Staged:
     """Load one source into the temporary all-text table ``table`` on ``con``.
 
@@ -438,6 +475,9 @@ def stage(
         Whether the first line holds the column names (files only).
     columns
         Names for the columns of a file without a header; implies ``header=False``.
+    find_header
+        Tells a header row from a title row. When the first row fails it and one of the next
+        rows passes, the rows above that one (a title such as 销售明细表, blank lines) are skipped.
 
     Raises
     ------
@@ -455,9 +495,9 @@ def stage(
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         with tempfile.TemporaryDirectory(prefix="xuanba-") as tmp:
-            staged = _stage_csv(con, path, table, header, columns, Path(tmp))
+            staged = _stage_csv(con, path, table, header, columns, Path(tmp), find_header)
     elif suffix in (".xlsx", ".xlsm"):
-        staged = _stage_excel(con, path, table, header, columns)
+        staged = _stage_excel(con, path, table, header, columns, find_header)
     elif suffix == ".parquet":
         if path.stat().st_size == 0:
             raise InputError("the file is empty", file=str(path), fix="Export the data again.")
