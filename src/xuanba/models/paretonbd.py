@@ -85,19 +85,32 @@ def check_identifiable(name: str, data: dict[str, np.ndarray], counts: np.ndarra
 
 
 # -- closed forms at given parameters (arrays broadcast) -----------------------------------------
+def distinct_pairs(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct ``(x, y)`` pairs and the index of each row's pair (``ux[inv], uy[inv]``)."""
+    pairs, inv = np.unique(np.column_stack([x, y]), axis=0, return_inverse=True)
+    return pairs[:, 0], pairs[:, 1], np.ravel(inv)
+
+
 def log_parts(
-    r: Any, alpha: Any, s: Any, beta: Any, x: Any, t_x: Any, big_t: Any
+    r: Any, alpha: Any, s: Any, beta: Any, x: Any, t_x: Any, big_t: Any,
+    *, index: dict[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(log const, log A, log B)``: log-likelihood = const + logaddexp(A, B), P(alive) = A/(A+B).
 
     ``A`` is the "still alive at T" part, ``B = s (I(t_x) − I(T))`` the "died in (t_x, T]" part.
+    ``index`` (from :func:`distinct_pairs`, keys ``x1, y1, inv1`` for ``(x, t_x)`` and ``x2, y2,
+    inv2`` for ``(x, T)``) evaluates the tail integrals once per distinct pair.
     """
     x = np.asarray(x, dtype=float)
     rx = r + x
     const = special.gammaln(rx) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     log_a = -rx * np.log(alpha + big_t) - s * np.log(beta + big_t)
-    log_i1 = log_tail_integral(alpha, rx, beta, s + 1.0, t_x)
-    log_i2 = log_tail_integral(alpha, rx, beta, s + 1.0, big_t)
+    if index is None:
+        log_i1 = log_tail_integral(alpha, rx, beta, s + 1.0, t_x)
+        log_i2 = log_tail_integral(alpha, rx, beta, s + 1.0, big_t)
+    else:
+        log_i1 = log_tail_integral(alpha, r + index["x1"], beta, s + 1.0, index["y1"])[index["inv1"]]
+        log_i2 = log_tail_integral(alpha, r + index["x2"], beta, s + 1.0, index["y2"])[index["inv2"]]
     diff = np.minimum(log_i2 - log_i1, 0.0)
     with np.errstate(divide="ignore"):
         log_b = np.log(s) + log_i1 + np.log(-np.expm1(diff))
@@ -265,10 +278,18 @@ class ParetoNBD(Model):
         rate = np.dot(counts, data["frequency"]) / max(np.dot(counts, data["T"]), 1e-12)
         return np.array([1.0, 1.0 / max(rate, 1e-9), 1.0, max(mean_t, 1e-6)])
 
+    def _prepare(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        x1, y1, inv1 = distinct_pairs(data["frequency"], data["recency"])
+        x2, y2, inv2 = distinct_pairs(data["frequency"], data["T"])
+        return {**data, "_pairs": {"x1": x1, "y1": y1, "inv1": inv1, "x2": x2, "y2": y2, "inv2": inv2}}  # type: ignore[dict-item]
+
     def _loglik_terms(self, params: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
         r, alpha, s, beta = (float(v) for v in params)
         with np.errstate(all="ignore"):
-            return loglik_terms(r, alpha, s, beta, data["frequency"], data["recency"], data["T"])
+            const, log_a, log_b = log_parts(
+                r, alpha, s, beta, data["frequency"], data["recency"], data["T"], index=data.get("_pairs")
+            )
+            return const + np.logaddexp(log_a, log_b)
 
     # -- predictions at given parameters -------------------------------------------------------
     @staticmethod
