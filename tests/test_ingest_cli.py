@@ -104,6 +104,7 @@ ERRORS = [
     ("report.pdf", b"%PDF-1.4", [], ["report.pdf", "unknown file type '.pdf'"]),
     ("dates.csv", b"customer,date,amount\nA,30.06.2026,1\nB,01.07.2026,2\n", [],
      ["dates.csv", "column 'date'", "no value of the date column could be read", "--date-format"]),
+    ("nodates.csv", b"customer,date,amount\nA,,1\nB,,2\n", [], ["nodates.csv", "the date column is empty"]),
     ("late.csv", b"customer,date,amount\nA,2026-06-30,1\nB,2026-07-02,2\n", ["--cutoff", "2026-06-30"],
      ["late.csv", "row 2", "1 rows are dated after the cutoff 2026-06-30", "'2026-07-02'"]),
     ("two.csv", b"customer,date,time,amount\nA,2026-06-30,10:00,1\n", [],

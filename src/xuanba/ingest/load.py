@@ -367,7 +367,14 @@ def _check_dates(con: Any, staged: Staged, m: Mapping[str, str], cutoff: dt.date
         "FROM _xb_lines"
     ).fetchone()
     parsed, present, example = row
-    if present and not parsed:
+    if not present:
+        raise InputError(
+            "the date column is empty",
+            file=staged.name,
+            column=m["ts"],
+            fix="Map the column that holds the dates: --map ts=<column>.",
+        )
+    if not parsed:
         raise InputError(
             f"no value of the date column could be read as a date (e.g. {example!r})",
             file=staged.name,
