@@ -148,3 +148,12 @@ def test_cli_missing_file_and_folder_without_tables(tmp_path):
     (tmp_path / "dir" / "readme.md").write_text("x")
     result = run(str(tmp_path / "dir"), "-w", str(tmp_path / "w.duckdb"))
     assert result.exit_code == 2 and "holds no table files" in result.output
+
+
+def test_cli_utf8_file_with_one_foreign_byte_is_not_read_as_gbk(tmp_path):
+    good = "".join(f"客户{i:03d},2026-01-01,{i}\n" for i in range(40)).encode("utf-8")
+    path = _bytes(tmp_path, "mixed.csv", "客户编号,日期,金额\n".encode() + good + b"X\xe9,2026-01-02,1\n")
+    result = run(str(path), "-w", str(tmp_path / "w.duckdb"))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    flat = " ".join(result.output.split())
+    assert "UTF-8 text up to line 42 of the file" in flat and "CSV UTF-8" in flat

@@ -109,6 +109,7 @@ def _sniff_bytes(path: Path) -> tuple[str | None, str]:
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_ok = True
+    multibyte = seen = 0
     encoding: str | None = None
     with path.open("rb") as fh:
         first = True
@@ -130,9 +131,14 @@ def _sniff_bytes(path: Path) -> tuple[str | None, str]:
                         encoding = "binary"
             if encoding is None and utf8_ok:
                 try:
-                    utf8.decode(chunk)
-                except UnicodeDecodeError:
+                    multibyte += len(chunk) - len(utf8.decode(chunk))
+                except UnicodeDecodeError as exc:
                     utf8_ok = False
+                    good = chunk[: max(exc.start, 0)]
+                    multibyte += len(good) - len(good.decode("utf-8", "ignore"))
+                    if multibyte >= 60:  # long valid UTF-8 text, then a bad byte: not GBK
+                        _mostly_utf8(path, seen + max(exc.start, 0))
+            seen += len(chunk)
     if encoding is None:
         try:
             utf8.decode(b"", final=True)
@@ -140,6 +146,21 @@ def _sniff_bytes(path: Path) -> tuple[str | None, str]:
             utf8_ok = False
         encoding = "utf-8" if utf8_ok else None
     return encoding, digest.hexdigest()
+
+
+def _line_at(path: Path, offset: int) -> int:
+    with path.open("rb") as fh:
+        return fh.read(offset).count(b"\n") + 1
+
+
+def _mostly_utf8(path: Path, offset: int) -> None:
+    raise InputError(
+        f"the file is UTF-8 text up to line {_line_at(path, offset):,} of the file (byte {offset:,}), "
+        "where a byte is not UTF-8; decoding it all as GBK would garble the text",
+        file=str(path),
+        fix="Open the file, fix or retype that line (it may have been pasted from another "
+        "program), save it as 'CSV UTF-8', and ingest again.",
+    )
 
 
 def _transcode(path: Path, encoding: str, out: Path) -> None:
@@ -154,8 +175,7 @@ def _transcode(path: Path, encoding: str, out: Path) -> None:
                 text = decoder.decode(chunk, final=final)
             except UnicodeDecodeError as exc:
                 bad = done + exc.start
-                with path.open("rb") as again:
-                    line = again.read(bad).count(b"\n") + 1
+                line = _line_at(path, bad)
                 raise InputError(
                     f"the file is neither UTF-8, UTF-16 nor GBK/GB18030 text (line {line:,} of the "
                     f"file, byte {bad:,}, cannot be read as {encoding})",
