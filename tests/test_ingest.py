@@ -455,3 +455,12 @@ def test_title_lines_above_the_header_are_skipped(tmp_path):
             rows = _tx(ws)
         assert list(rows["customer_id"]) == ["007", "008"] and list(rows["source_row"]) == [1, 2]
         assert report.sources[0].lines_above_header == skipped and report.rejected == 0
+
+
+def test_side_table_under_a_title_line(tmp_path):
+    text = "客户名单,,\r\n客户编号,客户名称,地区\r\n007,王记,华东\r\n"
+    (tmp_path / "c.csv").write_bytes(text.encode("gbk"))
+    with Workspace(":memory:") as ws:
+        report = ingest(tmp_path / "c.csv", ws, kind="customers")
+        assert ws.con.execute("SELECT customer_id, name, region FROM customers").fetchall() == [("007", "王记", "华东")]
+    assert report.sources[0].lines_above_header == 1

@@ -479,6 +479,21 @@ def _load_side(con: Any, staged: Staged, report: SourceReport, kind: str,
     report.merged = report.input_rows - report.loaded - report.rejected
 
 
+def _side_header(kind: str) -> Callable[[list[str]], bool]:
+    """Header test for a side table: the row names every required column (by its aliases)."""
+    from xuanba.accounts.sidetables import SCHEMAS
+    from xuanba.ingest.mapping import normalise_header
+
+    schema = SCHEMAS[kind]
+    names = {req: {normalise_header(a) for a in (req, *schema.aliases.get(req, ()))} for req in schema.required}
+
+    def test(cells: list[str]) -> bool:
+        got = {normalise_header(c) for c in cells}
+        return all(got & aliases for aliases in names.values())
+
+    return test
+
+
 def _is_many(source: Any) -> bool:
     return isinstance(source, (list, tuple)) and all(isinstance(s, (str, os.PathLike)) for s in source)
 
@@ -594,7 +609,7 @@ def ingest(
                 if progress is not None:
                     progress(i, len(items), label)
                 staged = stage(con, item, "_xb_raw", header=header, columns=names,
-                               find_header=looks_like_header if kind == "transactions" else None)
+                               find_header=looks_like_header if kind == "transactions" else _side_header(kind))
                 seen = con.execute(
                     "SELECT source_id FROM sources WHERE sha256 = ? AND kind = ?", [staged.sha256, kind]
                 ).fetchone()
