@@ -271,16 +271,17 @@ class Model:
             )
 
     def summary(self) -> pd.DataFrame:
-        """Estimates with standard errors and 95% Wald intervals, one row per parameter."""
+        """Estimates with standard errors and 95% intervals, one row per parameter.
+
+        The parameters are positive and fitted on the log scale, so the interval is the Wald
+        interval of ``log(estimate)`` (standard error ``stderr / estimate`` by the delta method)
+        mapped back: it never crosses zero and is not symmetric.
+        """
         self._require_fitted()
         est, se = self.params_, self.stderr_
+        spread = np.exp(1.959963984540054 * se / est)
         return pd.DataFrame(
-            {
-                "estimate": est,
-                "stderr": se,
-                "lower_95": est - 1.959963984540054 * se,
-                "upper_95": est + 1.959963984540054 * se,
-            }
+            {"estimate": est, "stderr": se, "lower_95": est / spread, "upper_95": est * spread}
         )
 
     def fit_stats(self) -> dict[str, float]:
@@ -331,11 +332,14 @@ class Model:
         target = cls
         if cls is Model or doc.get("model") != cls.__name__:
             from xuanba.models import MODELS
+            from xuanba.models.covariates import BGNBDCovariates, ParetoNBDCovariates
 
-            by_class = {m.__name__: m for m in MODELS.values()}
+            by_class = {m.__name__: m for m in (*MODELS.values(), BGNBDCovariates, ParetoNBDCovariates)}
             if doc.get("model") not in by_class:
                 raise InputError(f"unknown model type {doc.get('model')!r}", file=str(path))
             target = by_class[doc["model"]]
+            if target.load.__func__ is not Model.load.__func__:  # type: ignore[attr-defined]
+                return target.load(path)  # a model with its own file layout
         model = target(**doc["options"])
         model.params_ = pd.Series(doc["params"], name="estimate")[list(target.param_names)]
         model.covariance_ = np.asarray(doc["covariance"], dtype=float)
