@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from xuanba.accounts import (
@@ -212,6 +212,7 @@ def test_ageing_table_by_hand():
                           st.one_of(st.none(), st.integers(0, 200))), min_size=1, max_size=30),
        dates_st)
 def test_ageing_buckets_sum_to_open_balance(rows, as_of):
+    assume(any(r[4] is not None for r in rows))  # no payment date at all = no payment data
     ts = pd.to_datetime([r[1] for r in rows])
     tx = pd.DataFrame({
         "customer_id": [f"c{r[0]}" for r in rows], "ts": ts,

@@ -73,3 +73,21 @@ def test_missing_side_table_is_a_clear_error_not_a_traceback(tmp_path):
     assert res.exit_code == 2
     assert "xuanba ingest FILE --kind commitments" in res.output
     assert "Traceback" not in res.output
+
+
+def test_empty_payment_dates_mean_unknown_not_unpaid(workspace):
+    """A workspace always has a paid_on column; when it is empty the data say nothing about
+    payments — receivables refuse with a fix, and the account fields stay empty, rather than
+    calling every invoice overdue."""
+    from xuanba.accounts import account_fields, receivables_summary
+    from xuanba.errors import SchemaError
+
+    path, tx, side = workspace
+    blank = tx.assign(paid_on=pd.NaT, due_on=tx["ts"] + pd.Timedelta(days=30))
+    with pytest.raises(SchemaError, match="no payment dates"):
+        receivables_summary(blank, "2026-02-01")
+    fields = account_fields(blank, as_of="2026-02-01")
+    assert fields["payment_punctuality"].isna().all() and fields["overdue_receivables"].isna().all()
+    paid = blank.assign(paid_on=blank["ts"] + pd.Timedelta(days=10))
+    fields = account_fields(paid, as_of="2026-02-01")
+    assert (fields["payment_punctuality"] == 1.0).all() and (fields["overdue_receivables"] == 0).all()

@@ -47,7 +47,7 @@ def account_fields(
     from xuanba.accounts.commitments import promise_ledger, reliability
     from xuanba.accounts.owners import single_threaded
     from xuanba.accounts.profit import customer_profit
-    from xuanba.accounts.receivables import receivables_summary
+    from xuanba.accounts.receivables import has_payment_dates, receivables_summary
 
     need(transactions, ["customer_id", "ts", "amount"], "transactions")
     ts = dates(transactions["ts"])
@@ -71,7 +71,7 @@ def account_fields(
     out["single_threaded"] = st.set_index("customer_id")["single_threaded"].reindex(index).fillna(False).astype(bool)
     out["payment_punctuality"] = np.nan
     out["overdue_receivables"] = np.nan
-    if "paid_on" in transactions.columns:
+    if has_payment_dates(transactions):
         rs = receivables_summary(transactions, ref).set_index("customer_id")
         out["payment_punctuality"] = rs["payment_punctuality"].reindex(index).astype(float)
         out["overdue_receivables"] = rs["overdue_receivables"].reindex(index).fillna(0.0).astype(float)

@@ -26,11 +26,19 @@ from xuanba.errors import SchemaError
 BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
 
 
+def has_payment_dates(transactions: pd.DataFrame) -> bool:
+    """True when some transaction has a payment date (a workspace always has the column, but an
+    all-empty one means the data say nothing about payments, not that nothing was paid)."""
+    return "paid_on" in transactions.columns and bool(transactions["paid_on"].notna().any())
+
+
 def _invoices(transactions: pd.DataFrame, as_of: object) -> pd.DataFrame:
     need(transactions, ["customer_id", "ts", "amount"], "transactions")
-    if "paid_on" not in transactions.columns:
-        raise SchemaError("transactions have no paid_on column; receivables need payment dates",
-                          column="paid_on", fix="Map the payment date column to paid_on (付款日期).")
+    if "paid_on" not in transactions.columns or not has_payment_dates(transactions):
+        raise SchemaError("the transactions carry no payment dates; receivables need them",
+                          column="paid_on",
+                          fix="Load the sales log with its payment date column mapped to paid_on "
+                              "(付款日期/回款日期, or `xuanba ingest FILE --map paid_on=<column>`).")
     ref = as_ts(as_of)
     ts = dates(transactions["ts"])
     due = dates(transactions["due_on"]) if "due_on" in transactions else ts
