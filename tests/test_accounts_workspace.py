@@ -91,3 +91,28 @@ def test_empty_payment_dates_mean_unknown_not_unpaid(workspace):
     paid = blank.assign(paid_on=blank["ts"] + pd.Timedelta(days=10))
     fields = account_fields(paid, as_of="2026-02-01")
     assert (fields["payment_punctuality"] == 1.0).all() and (fields["overdue_receivables"] == 0).all()
+
+
+def test_keep_warm_ranks_by_predicted_value_by_default(tmp_path, shared_data):
+    """Without --potential, keep-warm ranks dormant accounts by the models' 3-year value at the
+    as-of date — the same numbers predict_customers gives on the same facts."""
+    from xuanba import customer_facts
+    from xuanba.accounts.keepwarm import predicted_potential
+    from xuanba.models.predict import predict_customers
+
+    tx = pd.read_parquet(shared_data / "cdnow_sample.parquet")[["customer_id", "timestamp", "amount"]]
+    tx = tx.rename(columns={"timestamp": "ts"})
+    tx.to_csv(tmp_path / "tx.csv", index=False)
+    expected = predict_customers(customer_facts(tx, "1998-06-30"))[["customer_id", "clv_3y"]]
+    got = predicted_potential(tx, "1998-06-30")
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
+    res = CliRunner().invoke(app, ["accounts", "keep-warm", "-t", str(tmp_path / "tx.csv"),
+                                   "--as-of", "1998-06-30", "--json", "-w", str(tmp_path / "none.duckdb")])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["ranked by"] == "clv_3y"
+    pot = [row["potential"] for row in doc["table"]]
+    assert pot == sorted(pot, reverse=True) and len(pot) > 0
+    clv = expected.set_index("customer_id")["clv_3y"]
+    first = doc["table"][0]
+    assert first["potential"] == pytest.approx(clv[first["customer_id"]])

@@ -97,3 +97,23 @@ def keep_warm(
                "days_since_contact", "revenue"]]
     out.attrs["potential_source"] = source
     return out
+
+
+def predicted_potential(transactions: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
+    """Each customer's predicted 3-year value at ``as_of``: BG/NBD + Gamma-Gamma fitted on the
+    customers' facts (:func:`xuanba.models.predict.predict_customers`), as ``customer_id,
+    clv_3y`` — the potential :func:`keep_warm` ranks by.
+
+    Raises :class:`~xuanba.errors.ModelError` when the data cannot support the models (e.g. no
+    repeat purchases).
+    """
+    from xuanba.facts import customer_facts
+    from xuanba.models.predict import predict_customers
+
+    need(transactions, ["customer_id", "ts", "amount"], "transactions")
+    ts = dates(transactions["ts"])
+    ref = as_ts(as_of) if as_of is not None else ts.max().normalize()
+    cols = [c for c in ("customer_id", "ts", "amount", "cost") if c in transactions.columns]
+    tx = transactions[cols].assign(customer_id=ids(transactions["customer_id"]), ts=ts)
+    facts = customer_facts(tx, ref.date(), time_unit="week")
+    return predict_customers(facts, time_unit="week")[["customer_id", "clv_3y"]]

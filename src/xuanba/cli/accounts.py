@@ -234,7 +234,7 @@ def register(app: typer.Typer) -> None:
         transactions: TxOpt = None,
         interactions: Annotated[Path | None, typer.Option(help="Interactions table.")] = None,
         commitments: Annotated[Path | None, typer.Option(help="Commitments (open ones mean current business).")] = None,
-        potential: Annotated[Path | None, typer.Option(help="Table with customer_id and a potential column (e.g. clv_3y).")] = None,
+        potential: Annotated[Path | None, typer.Option(help="Table with customer_id and a potential column (e.g. clv_3y); default: predicted 3-year value from BG/NBD + Gamma-Gamma fitted on the transactions.")] = None,
         potential_column: Annotated[str, typer.Option(help="Column of --potential to rank by.")] = "clv_3y",
         as_of: AsOfOpt = None,
         no_purchase_days: Annotated[int, typer.Option(help="No purchase for more than this many days.")] = 180,
@@ -246,12 +246,17 @@ def register(app: typer.Typer) -> None:
         """Dormant, uncontacted accounts worth a call now, by potential."""
         from xuanba.accounts.keepwarm import keep_warm
 
-        pot = None
+        tx = _tx(transactions, workspace)
         if potential is not None:
             from xuanba.accounts.sidetables import load_table
 
             pot = load_table(potential)
-        res = keep_warm(_tx(transactions, workspace), _side("interactions", interactions, workspace),
+        else:  # rank by the models' predicted value, fitted on these transactions
+            from xuanba.accounts.keepwarm import predicted_potential
+
+            pot = predicted_potential(tx, _date(as_of))
+            potential_column = "clv_3y"
+        res = keep_warm(tx, _side("interactions", interactions, workspace),
                         _side("commitments", commitments, workspace), pot, _date(as_of), no_purchase_days,
                         no_contact_days, potential_column)
         _finish(res, out, as_json, "Keep warm", {"ranked by": res.attrs["potential_source"]})
