@@ -253,13 +253,20 @@ def register(app: typer.Typer) -> None:
             pot = load_table(potential)
         else:  # rank by the models' predicted value, fitted on these transactions
             from xuanba.accounts.keepwarm import predicted_potential
+            from xuanba.errors import ModelError
 
-            pot = predicted_potential(tx, _date(as_of))
-            potential_column = "clv_3y"
+            try:
+                pot = predicted_potential(tx, _date(as_of))
+                potential_column = "clv_3y"
+            except ModelError as exc:  # too little history for the models: say so, use revenue
+                pot, why = None, exc.message
         res = keep_warm(tx, _side("interactions", interactions, workspace),
                         _side("commitments", commitments, workspace), pot, _date(as_of), no_purchase_days,
                         no_contact_days, potential_column)
-        _finish(res, out, as_json, "Keep warm", {"ranked by": res.attrs["potential_source"]})
+        source = res.attrs["potential_source"]
+        if potential is None and pot is None:
+            source += f" (the models could not be fitted: {why})"
+        _finish(res, out, as_json, "Keep warm", {"ranked by": source})
 
     @acc.command("owners")
     @handle_errors
