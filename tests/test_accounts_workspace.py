@@ -116,3 +116,13 @@ def test_keep_warm_ranks_by_predicted_value_by_default(tmp_path, shared_data):
     clv = expected.set_index("customer_id")["clv_3y"]
     first = doc["table"][0]
     assert first["potential"] == pytest.approx(clv[first["customer_id"]])
+
+
+def test_returns_are_not_receivables():
+    from xuanba.accounts import receivables_summary
+
+    tx = pd.DataFrame({"customer_id": ["A", "A", "B"], "ts": ["2026-01-01", "2026-01-10", "2026-01-01"],
+                       "amount": [100.0, -30.0, 50.0], "due_on": ["2026-01-31", None, "2026-01-31"],
+                       "paid_on": [None, None, "2026-01-20"]})
+    s = receivables_summary(tx, "2026-03-01").set_index("customer_id")
+    assert s.loc["A", "invoiced"] == 100.0 and s.loc["A", "overdue_receivables"] == 100.0

@@ -3,7 +3,7 @@
 Each transaction is an invoice of ``amount`` dated ``ts``, due ``due_on`` (``ts`` when
 absent) and paid in full on ``paid_on`` (blank = unpaid). At an as-of date an invoice is
 open when invoiced (``ts <= as_of``) and not paid by then; its days past due are
-``as_of - due_on``.
+``as_of - due_on``. Returns and credit notes (amount ≤ 0) are not invoices and are left out.
 
 Example
 -------
@@ -50,7 +50,7 @@ def _invoices(transactions: pd.DataFrame, as_of: object) -> pd.DataFrame:
         "paid_on": paid.where(paid <= ref),
         "amount": pd.to_numeric(transactions["amount"], errors="coerce").fillna(0.0).astype(float),
     })
-    df = df.loc[df["ts"] <= ref].reset_index(drop=True)
+    df = df.loc[(df["ts"] <= ref) & (df["amount"] > 0)].reset_index(drop=True)
     df["open"] = df["paid_on"].isna()
     df["days_past_due"] = (ref - df["due_on"]).dt.days.astype("int64")
     return df

@@ -12,7 +12,8 @@ Customers follow the process the customer-base models assume, so the models fit 
 - a few bad rows on purpose, so the rejects show: blank customer ids, impossible or missing
   dates, a non-numeric amount, exact duplicate lines.
 
-Headers: 客户编号, 订单号, 下单日期, 产品, 渠道, 数量, 单价, 金额, 成本. Ids like ``C00012`` keep
+Headers: 客户编号, 订单号, 下单日期, 产品, 渠道, 数量, 单价, 金额, 成本, 到期日, 付款日期 (due and
+payment dates: trade channels buy on credit, some pay late, the latest invoices are open). Ids like ``C00012`` keep
 their leading zeros. Dates are mostly ``2025-03-14 10:23:00`` with some ``2025/3/14`` and
 ``2025年3月14日`` lines, as merged exports often mix them.
 
@@ -20,7 +21,7 @@ Example
 -------
 >>> log = simulate_sales(50, seed=1)
 >>> list(log.columns)
-['客户编号', '订单号', '下单日期', '产品', '渠道', '数量', '单价', '金额', '成本']
+['客户编号', '订单号', '下单日期', '产品', '渠道', '数量', '单价', '金额', '成本', '到期日', '付款日期']
 >>> log.equals(simulate_sales(50, seed=1))
 True
 """
@@ -33,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-HEADERS = ["客户编号", "订单号", "下单日期", "产品", "渠道", "数量", "单价", "金额", "成本"]
+HEADERS = ["客户编号", "订单号", "下单日期", "产品", "渠道", "数量", "单价", "金额", "成本", "到期日", "付款日期"]
 # product, list price (yuan), cost share of the price, popularity
 PRODUCTS = [
     ("绿茶礼盒", 128.0, 0.55, 8), ("红茶散装500g", 86.0, 0.50, 10), ("普洱茶饼", 268.0, 0.45, 4),
@@ -42,6 +43,8 @@ PRODUCTS = [
     ("企业定制礼盒", 520.0, 0.57, 2), ("茶点心", 32.0, 0.66, 8), ("滤茶器", 25.0, 0.70, 5),
 ]
 CHANNELS = [("线上商城", 0.45, 1.00), ("门店", 0.25, 1.00), ("经销商", 0.18, 0.88), ("企业团购", 0.12, 0.92)]
+# payment terms in days by channel: shops and the web shop are paid on the spot, trade buyers on credit
+TERMS = {"线上商城": 0, "门店": 0, "经销商": 60, "企业团购": 30}
 START = "2024-01-01"
 END = "2026-06-30"
 SEED = 20260630
@@ -178,9 +181,39 @@ def simulate_sales(
         "金额": [f"{v:.2f}" for v in lines["amount"]],
         "成本": [f"{v:.2f}" for v in lines["cost"]],
     })
+    due, paid = _payments(np.random.default_rng([seed, 1]), lines, t1)
+    out["到期日"] = due
+    out["付款日期"] = paid
     if bad_rows and len(out) > 20:
         out = _spoil(out, rng)
     return out
+
+
+def _payments(rng: np.random.Generator, lines: pd.DataFrame, end: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+    """Due and payment dates per line (the same for every line of an order).
+
+    Spot channels pay on the day; trade buyers get their channel's terms and pay late by a
+    customer-specific habit (most on time, some a month or more late); invoices whose payment
+    would fall after the end of the log are still open (blank payment date). Returns get none.
+    A separate random stream keeps every other column as it was.
+    """
+    day = pd.DatetimeIndex(lines["ts"]).normalize()
+    terms = lines["channel"].map(TERMS).to_numpy(dtype=float)
+    due = day + pd.to_timedelta(terms, unit="D")
+    custs, inverse = np.unique(lines["cust"].to_numpy(dtype=str), return_inverse=True)
+    habit = rng.choice([0.0, 5.0, 20.0, 45.0], custs.size, p=[0.55, 0.25, 0.14, 0.06])
+    orders, first = np.unique(lines["order"].to_numpy(dtype=str), return_inverse=True)
+    late = np.round(rng.exponential(1.0, orders.size)[first] * habit[inverse])
+    credit = terms > 0
+    early = rng.integers(0, 10, orders.size)[first] * (late == 0)  # punctual buyers often pay early
+    paid = day + pd.to_timedelta(np.where(credit, terms + late - early, 0), unit="D")
+    paid = paid.where(paid >= day, day)
+    ret = lines["qty"].to_numpy() < 0
+    due_txt = np.asarray(due.strftime("%Y-%m-%d"), dtype=object)
+    paid_txt = np.asarray(paid.strftime("%Y-%m-%d"), dtype=object)
+    paid_txt[np.asarray(paid > end) | ret] = ""
+    due_txt[ret] = ""
+    return due_txt, paid_txt
 
 
 def _spoil(out: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
