@@ -1,10 +1,22 @@
 """xuanba (选拔): select customers by one open standard, every round.
 
 The public API is listed in ``__all__`` and documented in the README; everything else is
-private and may change.
+private and may change. The stages after the facts (models, standard, rounds, outputs, account
+work) load on first use, so ``import xuanba`` and the command line stay quick.
+
+Example
+-------
+>>> import xuanba
+>>> ws = xuanba.Workspace(":memory:")
+>>> report = xuanba.ingest.ingest(xuanba.demo_sales_path(), ws)  # doctest: +SKIP
+>>> facts = xuanba.customer_facts(ws, "2026-06-30")             # doctest: +SKIP
+>>> rnd = xuanba.run_round(ws, xuanba.starter_standard("zh"), "2026-06-30")  # doctest: +SKIP
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from xuanba.errors import (
     DataError,
@@ -20,17 +32,110 @@ from xuanba.workspace import Workspace
 
 __version__ = "0.1.0"
 
+#: name -> module that defines it, imported when the name is first used.
+_LAZY = {
+    "accounts": "xuanba.accounts",
+    "ingest": "xuanba.ingest",  # the stage's package: xuanba.ingest.ingest(source, workspace)
+    "IngestReport": "xuanba.ingest",
+    "demo_sales_path": "xuanba.demo",
+    "run_demo": "xuanba.demo.pipeline",
+    "BGNBD": "xuanba.models",
+    "MBGNBD": "xuanba.models",
+    "ParetoNBD": "xuanba.models",
+    "BGBB": "xuanba.models",
+    "ShiftedBetaGeometric": "xuanba.models",
+    "GammaGamma": "xuanba.models",
+    "BGNBDCovariates": "xuanba.models.covariates",
+    "ParetoNBDCovariates": "xuanba.models.covariates",
+    "predict_customers": "xuanba.models.predict",
+    "customer_value": "xuanba.models.value",
+    "evaluate": "xuanba.models.evaluate",
+    "Standard": "xuanba.standard",
+    "load_standard": "xuanba.standard",
+    "starter_standard": "xuanba.standard",
+    "Round": "xuanba.rounds",
+    "RoundDiff": "xuanba.rounds",
+    "run_round": "xuanba.rounds",
+    "load_round": "xuanba.rounds",
+    "list_rounds": "xuanba.rounds",
+    "diff_rounds": "xuanba.rounds",
+    "replay_rounds": "xuanba.rounds",
+    "write_report": "xuanba.outputs",
+    "write_statements": "xuanba.outputs",
+    "export_round": "xuanba.outputs",
+    "export_tables": "xuanba.outputs",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'xuanba' has no attribute {name!r}")
+    loaded = importlib.import_module(module)
+    value = loaded if module == f"xuanba.{name}" else getattr(loaded, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # for type checkers and editors: the lazy names, eagerly
+    from xuanba import accounts, ingest
+    from xuanba.demo import demo_sales_path
+    from xuanba.demo.pipeline import run_demo
+    from xuanba.ingest import IngestReport
+    from xuanba.models import BGBB, BGNBD, MBGNBD, GammaGamma, ParetoNBD, ShiftedBetaGeometric
+    from xuanba.models.covariates import BGNBDCovariates, ParetoNBDCovariates
+    from xuanba.models.evaluate import evaluate
+    from xuanba.models.predict import predict_customers
+    from xuanba.models.value import customer_value
+    from xuanba.outputs import export_round, export_tables, write_report, write_statements
+    from xuanba.rounds import Round, RoundDiff, diff_rounds, list_rounds, load_round, replay_rounds, run_round
+    from xuanba.standard import Standard, load_standard, starter_standard
+
 __all__ = [
+    "BGBB",
+    "BGNBD",
+    "BGNBDCovariates",
     "DataError",
     "FACT_COLUMNS",
+    "GammaGamma",
+    "IngestReport",
     "InputError",
+    "MBGNBD",
     "ModelError",
     "NotFittedError",
+    "ParetoNBD",
+    "ParetoNBDCovariates",
+    "Round",
+    "RoundDiff",
     "SchemaError",
+    "ShiftedBetaGeometric",
+    "Standard",
     "Workspace",
     "WorkspaceError",
     "XuanbaError",
     "__version__",
+    "accounts",
     "calibration_holdout",
     "customer_facts",
+    "customer_value",
+    "demo_sales_path",
+    "diff_rounds",
+    "evaluate",
+    "export_round",
+    "export_tables",
+    "ingest",
+    "list_rounds",
+    "load_round",
+    "load_standard",
+    "predict_customers",
+    "replay_rounds",
+    "run_demo",
+    "run_round",
+    "starter_standard",
+    "write_report",
+    "write_statements",
 ]
