@@ -92,7 +92,15 @@ if TYPE_CHECKING:  # for type checkers and editors: the lazy names, eagerly
     from xuanba.models.predict import predict_customers
     from xuanba.models.value import customer_value
     from xuanba.outputs import export_round, export_tables, write_report, write_statements
-    from xuanba.rounds import Round, RoundDiff, diff_rounds, list_rounds, load_round, replay_rounds, run_round
+    from xuanba.rounds import (
+        Round,
+        RoundDiff,
+        diff_rounds,
+        list_rounds,
+        load_round,
+        replay_rounds,
+        run_round,
+    )
     from xuanba.standard import Standard, load_standard, starter_standard
 
 __all__ = [
