@@ -14,6 +14,7 @@ after the model, never inside it.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,13 @@ import pandas as pd
 from xuanba.errors import InputError
 from xuanba.facts import DAYS_PER_UNIT
 from xuanba.models._base import ID, Model, as_frame, compress
-from xuanba.models._uncertainty import customer_index
+from xuanba.models._uncertainty import (
+    DEFAULT_DRAWS,
+    check_interval,
+    customer_index,
+    keyed_output,
+    parameter_draws,
+)
 
 #: A year in days: twelve months of the facts' month length.
 DAYS_PER_YEAR: float = 12 * DAYS_PER_UNIT["month"]
@@ -71,7 +78,10 @@ def customer_value(
     margin: float = 1.0,
     time_unit: str = "week",
     periods_per_year: int = 12,
-) -> pd.Series:
+    interval: float | None = None,
+    n_draws: int = DEFAULT_DRAWS,
+    seed: int = 0,
+) -> pd.Series | pd.DataFrame:
     """Discounted expected value of each customer over ``horizon_years`` (see module docstring).
 
     Parameters
@@ -93,6 +103,15 @@ def customer_value(
         Unit of ``recency`` and ``T`` in ``table`` ("day", "week", "month").
     periods_per_year
         Discounting periods per year (12 = monthly).
+    interval
+        Also give ``lower`` and ``upper`` bounds with this coverage (e.g. 0.9), from parameter
+        uncertainty only: ``n_draws`` parameter sets of the purchase model and of the spend model
+        (independently, as they are fitted separately) drawn from the asymptotic normal of their
+        log-parameters, the value recomputed for each draw (seeded by ``seed``).
+
+    Returns
+    -------
+    Series ``clv`` by customer, or a DataFrame ``[clv, lower, upper]`` with ``interval``.
 
     Examples
     --------
@@ -114,11 +133,34 @@ def customer_value(
         raise InputError("periods_per_year must be at least 1", fix="Use 12 for monthly discounting.")
     frame = as_frame(table)
     index = customer_index(frame)
-    purchases = discounted_purchases(
-        purchase_model, frame, [horizon_years], discount_rate=discount_rate, time_unit=time_unit,
-        periods_per_year=periods_per_year,
-    )[0]
-    return pd.Series(margin * _spend_values(spend, frame, index) * purchases, index=index, name="clv")
+
+    def value(purchases_model: Model, spend_model: Any) -> np.ndarray:
+        purchases = discounted_purchases(
+            purchases_model, frame, [horizon_years], discount_rate=discount_rate, time_unit=time_unit,
+            periods_per_year=periods_per_year,
+        )[0]
+        return margin * _spend_values(spend_model, frame, index) * purchases
+
+    estimate = value(purchase_model, spend)
+    check_interval(interval)
+    if interval is None:
+        return pd.Series(estimate, index=index, name="clv")
+    p_draws = parameter_draws(purchase_model, n_draws, seed)
+    s_draws = parameter_draws(spend, n_draws, seed + 1) if isinstance(spend, Model) else None
+    samples = np.stack([
+        value(_with_params(purchase_model, p_draws[i]),
+              spend if s_draws is None else _with_params(spend, s_draws[i]))
+        for i in range(n_draws)
+    ])
+    lower, upper = np.nanquantile(samples, [(1 - interval) / 2, (1 + interval) / 2], axis=0)
+    return keyed_output(index, "clv", estimate, lower, upper)
+
+
+def _with_params(model: Model, params: np.ndarray) -> Model:
+    """A shallow copy of a fitted model with other parameter values (for interval draws)."""
+    other = copy.copy(model)
+    other.params_ = pd.Series(params, index=model.params_.index, name=model.params_.name)
+    return other
 
 
 def discounted_purchases(
