@@ -13,6 +13,7 @@ gives the median wall time and each step's share.
 
     python bench/bench_round.py                                   # 10 M transactions, 1 M customers
     python bench/bench_round.py --transactions 1e6 --customers 1e5 --repeat 1   # quick
+    python bench/bench_round.py --predictions given     # the round without the model step
 
 Target (issue 4): a round over 1 M customers in <= 60 s on the 2-core machine.
 """
@@ -36,7 +37,18 @@ sys.path.insert(0, str(BENCH))
 from bench_facts import CUTOFF, make_data  # noqa: E402
 
 
-def _child(workspace: str) -> None:
+def _given_predictions(ws) -> object:  # noqa: ANN001
+    """Stand-in predictions (deterministic, from the customer ids) for --predictions given."""
+    import numpy as np
+    import pandas as pd
+
+    ids = ws.sql("SELECT DISTINCT customer_id FROM transactions ORDER BY customer_id")["customer_id"]
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"customer_id": ids, "p_alive": rng.uniform(0, 1, len(ids)),
+                         "clv_3y": rng.gamma(2.0, 100.0, len(ids))})
+
+
+def _child(workspace: str, mode: str) -> None:
     """One timed round in this process; prints JSON."""
     import resource
 
@@ -49,9 +61,11 @@ def _child(workspace: str) -> None:
     _ = ws.ibis  # imports done before the clock starts
     import xuanba.models.predict  # noqa: F401
 
+    preds = _given_predictions(ws) if mode == "given" else None
     marks: list[tuple[str, float]] = []
     t0 = time.perf_counter()
-    rnd = run_round(ws, std, CUTOFF, progress=lambda step: marks.append((step, time.perf_counter())))
+    rnd = run_round(ws, std, CUTOFF, predictions=preds,
+                    progress=lambda step: marks.append((step, time.perf_counter())))
     t1 = time.perf_counter()
     ws.close()
     steps: dict[str, float] = {}
@@ -76,10 +90,13 @@ def main() -> None:
     parser.add_argument("--transactions", type=float, default=10e6)
     parser.add_argument("--customers", type=float, default=1e6)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--predictions", choices=["model", "given"], default="model",
+                        help="model: fit BG/NBD + Gamma-Gamma at the cutoff (the real round); "
+                             "given: stand-in predictions, to time the rest of the round alone")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.child)
+        _child(*args.child)
         return
     n_tx, n_c = int(args.transactions), int(args.customers)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -95,7 +112,7 @@ def main() -> None:
         for i in range(args.repeat):
             ws = Path(tmp) / f"run{i}.duckdb"
             shutil.copy(base, ws)
-            out = subprocess.run([sys.executable, __file__, "--child", str(ws)], capture_output=True, text=True)
+            out = subprocess.run([sys.executable, __file__, "--child", str(ws), args.predictions], capture_output=True, text=True)
             if out.returncode:
                 sys.exit(out.stderr)
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -103,7 +120,7 @@ def main() -> None:
             print(f"run {i + 1}: {runs[-1]['seconds']:.1f} s", file=sys.stderr)
     med = statistics.median(r["seconds"] for r in runs)
     steps = list(runs[0]["steps"])
-    print(f"\n{n_tx:,} transactions, {runs[0]['customers']:,} customers, "
+    print(f"\n{n_tx:,} transactions, {runs[0]['customers']:,} customers, predictions: {args.predictions}, "
           f"{runs[0]['selected']:,} selected, median of {args.repeat} runs\n")
     print("| step | median s |")
     print("|---|---:|")

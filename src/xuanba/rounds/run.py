@@ -190,7 +190,7 @@ def _steady(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     for col in out.columns:
         if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].round(DECIMALS)
+            out[col] = np.round(out[col].to_numpy(), DECIMALS)
     return out
 
 
@@ -276,7 +276,9 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
     say("scoring")
     table = _steady(table)
     inputs = table[["customer_id", *sorted(f for f in std.fields_used() if f != "customer_id")]]
-    inputs = inputs.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    if not inputs["customer_id"].is_monotonic_increasing:
+        inputs = inputs.sort_values("customer_id", kind="stable")
+    inputs = inputs.reset_index(drop=True)
     scored = score_customers(table, std)
     meta: dict[str, Any] = {
         "name": name or f"{std.name} v{std.version} @ {cut.isoformat()}",

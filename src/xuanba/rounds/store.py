@@ -189,9 +189,9 @@ def load_round(workspace: Workspace | str, round_id: int | str) -> Round:
         roster[n] = raw[:, j]
     for col in ("customer_id", "tier", "quadrant", "gates_failed", "next_tier",
                 "cheapest_criterion", "cheapest_public_criterion"):
-        roster[col] = roster[col].astype(object)
-    contrib["customer_id"] = contrib["customer_id"].astype(object)
-    contrib["criterion"] = contrib["criterion"].astype(object)
+        roster[col] = roster[col].astype("str")
+    contrib["customer_id"] = contrib["customer_id"].astype("str")
+    contrib["criterion"] = contrib["criterion"].astype("str")
     return Round(rid, meta, standard, roster, contrib)
 
 

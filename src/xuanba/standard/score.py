@@ -187,19 +187,25 @@ def _normalise(raw: np.ndarray, c: Criterion) -> _Norm:
 # -- the main entry ----------------------------------------------------------------------------
 
 def _prepare(fields: pd.DataFrame) -> pd.DataFrame:
+    """A copy sorted by customer_id (text), checked for duplicates."""
     if "customer_id" not in fields.columns:
         raise DataError("the fields table has no customer_id column",
                         fix=f"Columns found: {list(fields.columns)[:20]}.")
     if len(fields) == 0:
         raise DataError("there are no customers to score", fix="Check the cutoff and the transactions.")
     table = fields.copy()
-    table["customer_id"] = table["customer_id"].astype(str)
-    dup = table["customer_id"].duplicated(keep=False)
+    table["customer_id"] = table["customer_id"].astype("str")
+    if not table["customer_id"].is_monotonic_increasing:
+        table = table.sort_values("customer_id", kind="stable")
+    table = table.reset_index(drop=True)
+    ids = table["customer_id"]
+    dup = ids.to_numpy()[1:] == ids.to_numpy()[:-1] if len(ids) > 1 else np.zeros(0, dtype=bool)
+    dup = pd.Series(np.concatenate([[False], dup]) | np.concatenate([dup, [False]]))
     if dup.any():
         ids = table.loc[dup, "customer_id"].unique()
         raise DataError("a customer appears more than once in the fields", examples=ids[:5], count=len(ids),
                         fix="Give one row per customer_id (aggregate the extra fields first).")
-    return table.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    return table
 
 
 def _raw_values(table: pd.DataFrame, c: Criterion) -> np.ndarray:
@@ -265,8 +271,8 @@ def score_customers(fields: pd.DataFrame, standard: Standard) -> Scored:
 
     # gates
     failed = np.zeros(n, dtype=bool)
-    gates_failed = np.full(n, "", dtype=object)
-    for g in standard.gates:
+    gate_bits = np.zeros(n, dtype=np.int64)
+    for bit, g in enumerate(standard.gates):
         try:
             ok = np.asarray(evaluate(g.expr, table), dtype=bool)
         except ExpressionError as exc:
@@ -274,8 +280,10 @@ def score_customers(fields: pd.DataFrame, standard: Standard) -> Scored:
                             fix=exc.fix or "Check the field names against the data.") from None
         fail = ~ok
         failed |= fail
-        sep = np.where(gates_failed == "", "", "; ")
-        gates_failed = np.where(fail, gates_failed + sep + g.name, gates_failed)
+        gate_bits |= fail.astype(np.int64) << bit
+    combos, combo_codes = np.unique(gate_bits, return_inverse=True)
+    gates_failed = _labels(combo_codes, ["; ".join(g.name for b, g in enumerate(standard.gates) if int(c) >> b & 1)
+                                         for c in combos])
 
     # rank: score desc, tie-break fields, customer id (the table's order)
     keys: list[np.ndarray] = [np.arange(n)]
@@ -309,8 +317,7 @@ def score_customers(fields: pd.DataFrame, standard: Standard) -> Scored:
     left_out = pre & ~kept
     tier_idx = np.where(kept, tier_idx, -1)
     selected = tier_idx >= 0
-    tier_names = np.array([t.name for t in standard.tiers] + [""], dtype=object)
-    tier = tier_names[tier_idx]  # -1 picks ""
+    tier = _labels(np.where(tier_idx < 0, len(standard.tiers), tier_idx), [t.name for t in standard.tiers] + [""])
 
     value_score, potential_score, quadrant = _quadrants(standard, norms, n)
     next_tier, gap = _gaps(standard, score, tier_idx, left_out, n)
@@ -318,7 +325,7 @@ def score_customers(fields: pd.DataFrame, standard: Standard) -> Scored:
     cheap_pub, change_pub = _cheapest(standard, norms, raws, shares, gap, public_only=True)
 
     roster = pd.DataFrame({
-        "customer_id": table["customer_id"].to_numpy(dtype=object),
+        "customer_id": table["customer_id"],
         "rank": rank,
         "score": score,
         "tier": tier,
@@ -337,22 +344,17 @@ def score_customers(fields: pd.DataFrame, standard: Standard) -> Scored:
     })
     for c in crits:
         roster[c.name] = raws[c.name]
-    roster = roster.iloc[order].reset_index(drop=True)
-    for col in ("customer_id", "tier", "quadrant", "gates_failed", "next_tier",
-                "cheapest_criterion", "cheapest_public_criterion"):
-        roster[col] = roster[col].astype(object)
+    roster = roster.take(order).reset_index(drop=True)
 
     k = len(crits)
     contributions = pd.DataFrame({
-        "customer_id": np.repeat(table["customer_id"].to_numpy(dtype=object)[order], k),
-        "criterion": np.tile(np.array([c.name for c in crits], dtype=object), n),
+        "customer_id": roster["customer_id"].repeat(k).reset_index(drop=True),
+        "criterion": _labels(np.tile(np.arange(k), n), [c.name for c in crits]),
         "raw": np.column_stack([raws[c.name] for c in crits])[order].ravel(),
         "normalised": np.column_stack([norms[c.name].values for c in crits])[order].ravel(),
         "weight": np.tile(np.array([shares[c.name] for c in crits]), n),
         "contribution": contrib[order].ravel(),
     })
-    contributions["customer_id"] = contributions["customer_id"].astype(object)
-    contributions["criterion"] = contributions["criterion"].astype(object)
     info.update({
         "n_customers": int(n),
         "n_selected": int(selected.sum()),
@@ -464,21 +466,20 @@ def _quadrants(standard: Standard, norms: dict[str, _Norm], n: int) -> tuple[np.
     value, pot = sub("value"), sub("potential")
     q = standard.quadrants
     if np.isnan(value).all() or np.isnan(pot).all():
-        return value, pot, np.full(n, "", dtype=object)
+        return value, pot, _labels(np.zeros(n, dtype=np.int64), [""])
     hv = value >= q.value_threshold
     hp = pot >= q.potential_threshold
-    names = q.names
-    quadrant = np.where(hv & hp, names["high_value_high_potential"],
-                        np.where(hv, names["high_value_low_potential"],
-                                 np.where(hp, names["low_value_high_potential"], names["low_value_low_potential"])))
-    return value, pot, quadrant.astype(object)
+    names = [q.names[k] for k in ("high_value_high_potential", "high_value_low_potential",
+                                  "low_value_high_potential", "low_value_low_potential")]
+    codes = np.where(hv & hp, 0, np.where(hv, 1, np.where(hp, 2, 3)))
+    return value, pot, _labels(codes, names)
 
 
 def _gaps(standard: Standard, score: np.ndarray, tier_idx: np.ndarray, left_out: np.ndarray,
           n: int) -> tuple[np.ndarray, np.ndarray]:
     tiers = standard.tiers
     if not tiers:
-        return np.full(n, "", dtype=object), np.full(n, np.nan)
+        return _labels(np.zeros(n, dtype=np.int64), [""]), np.full(n, np.nan)
     capacity_binds = bool(left_out.any())
     bars = []
     for k, t in enumerate(tiers):
@@ -490,9 +491,8 @@ def _gaps(standard: Standard, score: np.ndarray, tier_idx: np.ndarray, left_out:
             bar = max(bar, float(members.min()))
         bars.append(bar)
     target_idx = np.where(tier_idx >= 0, tier_idx - 1, len(tiers) - 1)
-    names = np.array([t.name for t in tiers], dtype=object)
     top = target_idx < 0
-    next_tier = np.where(top, "", names[np.clip(target_idx, 0, None)]).astype(object)
+    next_tier = _labels(np.where(top, len(tiers), target_idx), [t.name for t in tiers] + [""])
     bar = np.array(bars)[np.clip(target_idx, 0, None)]
     gap = np.where(top, np.nan, np.round(np.clip(bar - score, 0.0, None), 6))
     return next_tier, gap
@@ -501,16 +501,18 @@ def _gaps(standard: Standard, score: np.ndarray, tier_idx: np.ndarray, left_out:
 def _cheapest(standard: Standard, norms: dict[str, _Norm], raws: dict[str, np.ndarray],
               shares: dict[str, float], gap: np.ndarray, *, public_only: bool) -> tuple[np.ndarray, np.ndarray]:
     n = len(gap)
-    best = np.full(n, "", dtype=object)
+    names = [c.name for c in standard.criteria]
+    none = len(names)
+    best = np.full(n, none, dtype=np.int64)
     change = np.full(n, np.nan)
     need_mask = np.nan_to_num(gap, nan=0.0) > 0
     idx = np.flatnonzero(need_mask)
     if len(idx) == 0:
-        return best, change
+        return _labels(best, [*names, ""]), change
     best_cost = np.full(len(idx), np.inf)
     best_change = np.full(len(idx), np.nan)
-    best_name = np.full(len(idx), "", dtype=object)
-    for c in standard.criteria:
+    best_name = np.full(len(idx), none, dtype=np.int64)
+    for j, c in enumerate(standard.criteria):
         if public_only and c.private:
             continue
         norm = norms[c.name]
@@ -525,7 +527,14 @@ def _cheapest(standard: Standard, norms: dict[str, _Norm], raws: dict[str, np.nd
         better = feasible & ~np.isnan(cost) & (cost < best_cost)
         best_cost = np.where(better, cost, best_cost)
         best_change = np.where(better, delta, best_change)
-        best_name = np.where(better, c.name, best_name)
+        best_name = np.where(better, j, best_name)
     best[idx] = best_name
     change[idx] = best_change
-    return best, change
+    return _labels(best, [*names, ""]), change
+
+
+def _labels(codes: np.ndarray, labels: list[str]) -> pd.Series:
+    """A text column from integer codes into ``labels`` (built once per label, not per row)."""
+    uniq, inverse = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
+    cat = pd.Categorical.from_codes(inverse[np.asarray(codes, dtype=np.int64)], categories=list(uniq))
+    return pd.Series(cat).astype("str")
