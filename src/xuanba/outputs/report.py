@@ -124,6 +124,7 @@ def build_report(
     previous_id: str | None = None,
     holdout: pd.DataFrame | None = None,
     max_points: int = MAX_SCATTER_POINTS,
+    extra_sections: list[dict[str, Any]] | None = None,
 ) -> str:
     """The report of a round as one HTML string (see the module docstring for its sections).
 
@@ -138,6 +139,9 @@ def build_report(
         A :class:`xuanba.rounds.RoundDiff` against the previous round and that round's id.
     holdout
         ``bucket, actual, predicted``: a model's calibration/holdout check, when the round has one.
+    extra_sections
+        More sections (``id, title, reading, fig=None, table``) placed after the movers, e.g. the
+        account work of :func:`xuanba.outputs.account_sections.account_sections`.
     """
     import plotly.offline
     from jinja2 import Environment, PackageLoader, select_autoescape
@@ -264,6 +268,8 @@ def build_report(
         sections.append({"id": "movers", "title": t("movers_none_title", lang),
                          "fig": None, "reading": t("no_previous", lang), "table": None})
 
+    sections.extend(extra_sections or [])
+
     # model fit
     if holdout is None:
         holdout = getattr(round_, "holdout", None)
@@ -387,7 +393,10 @@ def write_report(
         rnd = load_round(ws, rid)
         prev = previous_round(ws, rid)
         diff = diff_rounds(ws, prev, rid) if prev is not None else None
-        html = build_report(rnd, lang=lang, facts=round_facts(ws, rnd), diff=diff, previous_id=prev)
+        from xuanba.outputs.account_sections import account_sections
+
+        html = build_report(rnd, lang=lang, facts=round_facts(ws, rnd), diff=diff, previous_id=prev,
+                            extra_sections=account_sections(ws, rnd, lang))
     finally:
         if own:
             ws.close()

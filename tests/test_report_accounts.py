@@ -1,0 +1,73 @@
+"""The account-work sections of the round report (issue 6 item 8): computed by the account
+functions at the round's cutoff, left out when their data are absent."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.test_report import make_workspace, visible_text
+from xuanba import Workspace
+from xuanba.accounts import customer_profit, promise_ledger
+from xuanba.demo.accounts_demo import make_side_tables
+from xuanba.outputs.account_sections import account_sections
+from xuanba.outputs.report import write_report
+from xuanba.rounds import load_round
+
+
+def _num(cell: str) -> float:
+    return float(cell.replace("¥", "").replace(",", "").replace("%", ""))
+
+
+@pytest.fixture(scope="module")
+def ws_path(tmp_path_factory):
+    path = make_workspace(tmp_path_factory.mktemp("acc") / "ws.duckdb")
+    with Workspace(path) as ws:
+        ids = ws.sql("SELECT DISTINCT customer_id FROM transactions ORDER BY 1")["customer_id"].tolist()
+        side = make_side_tables(ids, seed=5, start="2025-01-01", end="2026-06-30")
+        for kind in ("customers", "interactions", "commitments", "contacts"):
+            with ws.transaction() as con:
+                con.register("_t", side[kind])
+                con.execute(f"CREATE TABLE {kind} AS SELECT * FROM _t")
+                con.unregister("_t")
+    return path
+
+
+def test_no_side_tables_no_account_sections(tmp_path):
+    path = make_workspace(tmp_path / "plain.duckdb")
+    with Workspace(path, read_only=True) as ws:
+        assert account_sections(ws, load_round(ws, "latest"), "en") == []
+
+
+def test_account_sections_match_the_account_functions(ws_path):
+    with Workspace(ws_path, read_only=True) as ws:
+        rnd = load_round(ws, "latest")
+        sections = {s["id"]: s for s in account_sections(ws, rnd, "en")}
+        tx = ws.sql("SELECT customer_id, ts, amount::DOUBLE AS amount, cost::DOUBLE AS cost FROM transactions")
+        interactions = ws.sql("SELECT * FROM interactions")
+        commitments = ws.sql("SELECT * FROM commitments")
+    # no payment dates in these transactions: no ageing section; the others are there
+    assert set(sections) == {"accounts-size", "accounts-promises", "accounts-owners",
+                             "accounts-keep-warm", "accounts-personas"}
+    cutoff = pd.Timestamp(rnd.meta["cutoff"])
+    profit = customer_profit(tx, interactions, start=cutoff - pd.Timedelta(days=364), end=cutoff)
+    rows = sections["accounts-size"]["table"]["rows"]
+    assert sum(_num(r[1]) for r in rows) == len(profit)
+    assert sum(_num(r[4]) for r in rows) == pytest.approx(profit["profit"].sum(), abs=len(rows))
+    ledger = promise_ledger(commitments, cutoff)
+    assert f"{int((ledger['state'] == 'overdue').sum()):,} are overdue" in sections["accounts-promises"]["reading"]
+    shares = [_num(r[3]) for r in sections["accounts-owners"]["table"]["rows"]]
+    assert sum(shares) == pytest.approx(100, abs=0.2)
+    warm = sections["accounts-keep-warm"]["table"]["rows"]
+    scores = rnd.roster.set_index("customer_id")["potential_score"]
+    assert [_num(r[1]) for r in warm] == sorted((_num(r[1]) for r in warm), reverse=True)
+    assert all(abs(_num(r[1]) - scores[r[0]]) < 0.051 for r in warm)
+    assert all(_num(r[2]) > 180 for r in warm)
+
+
+def test_report_carries_the_sections_in_chinese(ws_path, tmp_path):
+    html = write_report(ws_path, "latest", tmp_path / "r.html", lang="zh").read_text("utf-8")
+    text = visible_text(html)
+    for title in ("按客户规模的利润", "承诺兑现", "入选客户由谁负责", "保温名单", "客群画像"):
+        assert title in text
+    assert "top 1%" not in text and "前 1%" in text
