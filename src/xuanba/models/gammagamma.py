@@ -117,21 +117,33 @@ class GammaGamma(Model):
                 fix="Fit on the whole customer base.",
             )
 
+    def _prepare(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Parameter-free pieces computed once: logs of x and m, and the distinct values of x
+        (the Gamma functions of the likelihood depend on the row only through x, which takes few
+        values, so they are evaluated once per distinct x instead of once per row)."""
+        x, m = data["frequency"], data["monetary_value"]
+        x_unique, x_inverse = np.unique(x, return_inverse=True)
+        return {**data, "_log_m": np.log(m), "_log_x": np.log(x), "_x_unique": x_unique,
+                "_x_inverse": x_inverse}
+
     def _loglik_grad(self, params: np.ndarray, data: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         p, q, v = (float(t) for t in params)
+        if "_x_unique" not in data:
+            data = self._prepare(data)
         x, m = data["frequency"], data["monetary_value"]
+        log_m, log_x, inv = data["_log_m"], data["_log_x"], data["_x_inverse"]
+        pxu = p * data["_x_unique"]
+        const_u = special.gammaln(pxu + q) - special.gammaln(pxu) - special.gammaln(q) + q * np.log(v)
+        psi_u = special.digamma(pxu + q)
+        dpsi_u = psi_u - special.digamma(pxu)
         px = p * x
-        log_xm_v = np.log(x * m + v)
-        log_m, log_x = np.log(m), np.log(x)
-        terms = (
-            special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q) + q * np.log(v)
-            + (px - 1) * log_m + px * log_x - (px + q) * log_xm_v
-        )
-        psi = special.digamma(px + q)
+        xm_v = x * m + v
+        log_xm_v = np.log(xm_v)
+        terms = const_u[inv] + (px - 1) * log_m + px * log_x - (px + q) * log_xm_v
         grads = np.empty((len(x), 3))
-        grads[:, 0] = x * (psi - special.digamma(px) + log_m + log_x - log_xm_v)
-        grads[:, 1] = psi - special.digamma(q) + np.log(v) - log_xm_v
-        grads[:, 2] = q / v - (px + q) / (x * m + v)
+        grads[:, 0] = x * (dpsi_u[inv] + log_m + log_x - log_xm_v)
+        grads[:, 1] = psi_u[inv] - special.digamma(q) + np.log(v) - log_xm_v
+        grads[:, 2] = q / v - (px + q) / xm_v
         return terms, grads
 
     def _loglik_terms(self, params: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
