@@ -324,7 +324,7 @@ def evaluate(
     predicted: dict[str, np.ndarray] = {}
     rows = []
     for name, cls in classes.items():
-        model = cls().fit(frame)
+        model = cls(time_unit=time_unit).fit(frame)  # the fitted model knows the unit of its facts
         pred = _as_array(model.expected_purchases(frame, duration), ids)
         fitted[name], predicted[name] = model, pred
         stats = model.fit_stats()
