@@ -109,3 +109,23 @@ def test_clean_errors_not_tracebacks(app, facts_csv, tmp_path):
     assert json.loads(result.stdout)["error"] == "ModelError"
     result = run(app, ["predict", "-m", str(tmp_path / "nope.json"), "--facts", str(bad), "--out", str(tmp_path / "x.csv")])
     assert result.exit_code == 2 and "cannot read a saved model" in result.output
+
+
+def test_predict_adds_discounted_value_with_a_spend_model(app, facts_csv, tmp_path):
+    """`--spend-model` adds clv: the same numbers as customer_value on the fitted models."""
+    from xuanba.models import Model
+    from xuanba.models.value import customer_value
+
+    bg, gg = tmp_path / "bg.json", tmp_path / "gg.json"
+    assert run(app, ["fit", "-m", "bgnbd", "--facts", str(facts_csv), "--save", str(bg)]).exit_code == 0
+    assert run(app, ["fit", "-m", "gamma-gamma", "--facts", str(facts_csv), "--save", str(gg)]).exit_code == 0
+    out = tmp_path / "preds.parquet"
+    result = run(app, ["predict", "-m", str(bg), "--spend-model", str(gg), "--facts", str(facts_csv),
+                       "--value-years", "2", "--discount-rate", "0.08", "--margin", "0.3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    preds = pd.read_parquet(out)
+    facts = pd.read_csv(facts_csv, dtype={"customer_id": str})
+    expected = customer_value(Model.load(bg), Model.load(gg), facts, horizon_years=2, discount_rate=0.08,
+                              margin=0.3)
+    assert preds["clv"].to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-12)
+    assert (preds["clv"] > 0).all()

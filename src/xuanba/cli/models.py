@@ -113,10 +113,14 @@ def register(app: typer.Typer) -> None:
         horizon: Annotated[float, typer.Option(help="Forecast horizon, in --unit.")] = 52.0,
         unit: Annotated[str, typer.Option(help="Unit of --horizon: day, week or month.")] = "week",
         interval: Annotated[float | None, typer.Option(help="Also write lower/upper bounds with this coverage, e.g. 0.9.")] = None,
+        spend_model: Annotated[Path | None, typer.Option(help="A saved gamma-gamma model: adds the discounted customer value 'clv'.")] = None,
+        value_years: Annotated[float, typer.Option(help="Horizon of the customer value, 1 to 5 years.")] = 3.0,
+        discount_rate: Annotated[float, typer.Option(help="Yearly discount rate of the customer value.")] = 0.10,
+        margin: Annotated[float, typer.Option(help="Share of spend that is margin, applied after the spend model.")] = 1.0,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
-        """Write per-customer predictions (P(alive), expected purchases, churn score, spend)."""
+        """Write per-customer predictions (P(alive), expected purchases, churn score, spend, value)."""
         from xuanba.facts import write_table
         from xuanba.models import Model
         from xuanba.models.predict import predict_table
@@ -124,6 +128,21 @@ def register(app: typer.Typer) -> None:
         fitted = Model.load(model)
         table, source = _facts(facts, workspace)
         preds = predict_table(fitted, table, horizon=horizon, unit=unit, interval=interval)
+        if spend_model is not None:
+            import pandas as pd
+
+            from xuanba.models.value import customer_value
+
+            value = customer_value(
+                fitted, Model.load(spend_model), table, horizon_years=value_years,
+                discount_rate=discount_rate, margin=margin,
+                time_unit=getattr(fitted, "time_unit", None) or unit, interval=interval,
+            )
+            if isinstance(value, pd.DataFrame):
+                preds["clv"], preds["clv_lower"], preds["clv_upper"] = (
+                    value["clv"].to_numpy(), value["lower"].to_numpy(), value["upper"].to_numpy())
+            else:
+                preds["clv"] = value.to_numpy()
         written = str(write_table(preds, out, sheet="predictions"))
         numeric = preds.drop(columns=["customer_id"]).select_dtypes("number")
         payload = {
