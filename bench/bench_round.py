@@ -36,6 +36,53 @@ sys.path.insert(0, str(BENCH))
 
 from bench_facts import CUTOFF, make_data  # noqa: E402
 
+# Fader, Hardie & Lee (2005) CDNOW estimates: BG/NBD per week, and Gamma-Gamma spend.
+BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+SPEND = {"p": 6.25, "q": 3.74, "v": 15.44}
+
+
+def make_bgnbd_data(path: Path, n_customers: int, days: int = 3 * 365, seed: int = 42) -> None:
+    """Transactions of customers who behave like CDNOW's: BG/NBD purchases, Gamma-Gamma spend.
+
+    Each customer's first purchase falls on a day in the ``days`` before the cutoff; repeat
+    purchases follow a Poisson process (rate ~ Gamma(r, alpha) per week) until the customer
+    drops out (after each repeat purchase with probability p ~ Beta(a, b)); spends are
+    Gamma(p, nu) with nu ~ Gamma(q, v) per customer, in cents, with a cost of 30-80 %.
+    """
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n = n_customers
+    age = rng.integers(0, days, n, endpoint=True)  # days from the first purchase to the cutoff
+    lam = rng.gamma(BGNBD["r"], 1.0 / BGNBD["alpha"], n) / 7.0  # per day
+    p = rng.beta(BGNBD["a"], BGNBD["b"], n)
+    k = rng.poisson(lam * age)  # potential repeat purchases in (0, age]
+    g = rng.geometric(np.clip(p, 1e-12, 1.0))  # repeat purchases until the customer drops out
+    x = np.minimum(k, g)
+    owner = np.repeat(np.arange(n), k)  # k uniforms per customer; the first x in time are kept
+    u = rng.uniform(0.0, 1.0, owner.size)
+    order = np.lexsort((u, owner))
+    owner, u = owner[order], u[order]
+    first_of = np.concatenate([[0], np.cumsum(k)[:-1]])
+    pos = np.arange(owner.size) - first_of[owner]
+    keep = pos < x[owner]
+    owner, u = owner[keep], u[keep]
+    offset = np.maximum(1, np.ceil(u * age[owner])).astype(np.int64)  # repeat purchases after day 0
+    cust = np.concatenate([np.arange(n), owner])
+    day = np.concatenate([np.zeros(n, dtype=np.int64), offset])
+    nu = rng.gamma(SPEND["q"], 1.0 / SPEND["v"], n)
+    amount = np.round(rng.gamma(SPEND["p"], 1.0 / nu[cust]), 2)
+    cutoff = pd.Timestamp(CUTOFF)
+    ts = cutoff - pd.to_timedelta(age[cust] - day, unit="D") + pd.to_timedelta(rng.integers(0, 86400, cust.size), unit="s")
+    frame = pd.DataFrame({
+        "customer_id": pd.Series(cust).map("{:07d}".format),
+        "ts": ts,
+        "amount": amount,
+        "cost": np.round(amount * rng.uniform(0.3, 0.8, cust.size), 2),
+    })
+    frame.to_parquet(path, index=False)
+
 
 def _given_predictions(ws) -> object:  # noqa: ANN001
     """Stand-in predictions (deterministic, from the customer ids) for --predictions given."""
@@ -90,6 +137,9 @@ def main() -> None:
     parser.add_argument("--transactions", type=float, default=10e6)
     parser.add_argument("--customers", type=float, default=1e6)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--data", choices=["bgnbd", "uniform"], default="bgnbd",
+                        help="bgnbd: customers who behave like CDNOW's (BG/NBD + Gamma-Gamma); "
+                             "uniform: bench_facts.py's generator (given --transactions)")
     parser.add_argument("--predictions", choices=["model", "given"], default="model",
                         help="model: fit BG/NBD + Gamma-Gamma at the cutoff (the real round); "
                              "given: stand-in predictions, to time the rest of the round alone")
@@ -100,11 +150,14 @@ def main() -> None:
         return
     n_tx, n_c = int(args.transactions), int(args.customers)
     OUT.mkdir(parents=True, exist_ok=True)
-    data = OUT / f"round_tx_{n_tx}_{n_c}.parquet"
+    data = OUT / (f"round_tx_{n_tx}_{n_c}.parquet" if args.data == "uniform" else f"round_bgnbd_{n_c}.parquet")
     if not data.exists():
         t0 = time.perf_counter()
-        make_data(data, n_tx, n_c)
-        print(f"generated {n_tx:,} transactions in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        if args.data == "uniform":
+            make_data(data, n_tx, n_c)
+        else:
+            make_bgnbd_data(data, n_c)
+        print(f"generated {data.name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     runs = []
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         base = Path(tmp) / "base.duckdb"
@@ -120,7 +173,11 @@ def main() -> None:
             print(f"run {i + 1}: {runs[-1]['seconds']:.1f} s", file=sys.stderr)
     med = statistics.median(r["seconds"] for r in runs)
     steps = list(runs[0]["steps"])
-    print(f"\n{n_tx:,} transactions, {runs[0]['customers']:,} customers, predictions: {args.predictions}, "
+    import pyarrow.parquet as pq
+
+    rows = pq.ParquetFile(data).metadata.num_rows
+    print(f"\n{args.data} data: {rows:,} transactions, {runs[0]['customers']:,} customers, "
+          f"predictions: {args.predictions}, "
           f"{runs[0]['selected']:,} selected, median of {args.repeat} runs\n")
     print("| step | median s |")
     print("|---|---:|")
