@@ -15,7 +15,7 @@ Example
 >>> b = pd.DataFrame({"customer_id": ["x", "y", "z"], "rank": [2, 3, 1], "tier": ["A", "", "A"],
 ...                   "selected": [True, False, True]})
 >>> compare_rosters(a, b, ["A", "B"]).changes["status"].tolist()
-['fell', 'left', 'entered']
+['entered', 'fell', 'left']
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ Example
 -------
 >>> import pandas as pd
 >>> t = pd.DataFrame({"margin_365d": [10.0, -5.0], "p_alive": [0.9, 0.8]})
->>> check_expression("margin_365d > 0 and p_alive >= 0.5", {"margin_365d", "p_alive"})
-{'margin_365d', 'p_alive'}
+>>> sorted(check_expression("margin_365d > 0 and p_alive >= 0.5", {"margin_365d", "p_alive"}))
+['margin_365d', 'p_alive']
 >>> evaluate("margin_365d > 0 and p_alive >= 0.5", t).tolist()
 [True, False]
 """

@@ -414,7 +414,7 @@ def knapsack(values: np.ndarray, costs: np.ndarray, budget: float, max_items: in
     >>> import numpy as np
     >>> pos, how = knapsack(np.array([60.0, 100.0, 120.0]), np.array([10.0, 20.0, 30.0]), 50.0)
     >>> sorted(pos.tolist()), how
-    [[1, 2], 'exact']
+    ([1, 2], 'exact')
     """
     n = len(values)
     values = np.clip(np.asarray(values, dtype=float), 0.0, None)
