@@ -264,3 +264,13 @@ def test_real_predictions_on_cdnow_with_the_starter_standard(tmp_path, shared_da
     # the best-ranked customers are the heavy buyers
     top = rnd.roster.head(50)["revenue"].median()
     assert top > 3 * rnd.roster["revenue"].median()
+
+
+@pytest.mark.parametrize("module", ["run", "store", "diff", "replay"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"xuanba.rounds.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

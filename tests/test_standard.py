@@ -268,3 +268,18 @@ def test_check_returns_the_fields_read():
     assert check_expression("log1p(revenue_365d) > 2 and p_alive > 0.5", KNOWN) == {"revenue_365d", "p_alive"}
     with pytest.raises(ExpressionError, match="min\\(\\) takes 2"):
         check_expression("min(revenue_365d) > 0", KNOWN)
+
+
+def test_a_standard_without_tiers_says_nobody_is_selected():
+    s = load_standard(HEAD + crit())
+    assert "nobody is selected" in "\n".join(s.describe())
+
+
+@pytest.mark.parametrize("module", ["expressions", "schema", "score", "starter"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"xuanba.standard.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -69,6 +69,9 @@ def describe(s: Standard, lang: str = "en", *, include_private: bool = True) -> 
                                           for g in s.gates)
         out.append(f"入选的前提是满足全部门槛：{rules}。" if zh
                    else f"To be selected at all a customer must meet every gate: {rules}.")
+    if not s.tiers:
+        out.append("标准没有设置等级：客户只排名，不入选。" if zh
+                   else "The standard has no tiers: customers are ranked, nobody is selected.")
     for t in s.tiers:
         parts = []
         if t.quota is not None:
