@@ -335,3 +335,14 @@ def test_quotas_and_capacity_are_never_exceeded(xs, q1, share, cap, budget, seed
         chosen = t.set_index("customer_id").loc[r.loc[r["selected"], "customer_id"], "cost_to_serve_365d"]
         assert chosen.sum() <= budget
     assert not (r["selected"] & r["left_out_by_capacity"]).any()
+
+
+def test_capacity_objective_can_be_a_field():
+    t = pd.DataFrame({"customer_id": IDS, "revenue_365d": [5.0, 4.0, 3.0, 2.0, 1.0],
+                      "clv_3y": [1.0, 2.0, 9.0, 8.0, 0.0]})
+    s = score_customers(t, std(crit("r", "revenue_365d", 1),
+                               rest='[[tiers]]\nname = "A"\nmin_score = 0\n'
+                                    '[capacity]\nmax_accounts = 2\nobjective = "clv_3y"\n'))
+    r = by_id(s.roster)
+    assert set(r.index[r["selected"]]) == {"c", "d"}  # the two highest clv_3y, not the two best scores
+    assert set(r.index[r["left_out_by_capacity"]]) == {"a", "b", "e"}
