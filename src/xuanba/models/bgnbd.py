@@ -192,7 +192,16 @@ class _BetaGeometricNBD(Model):
         return alive0 * self._expected_alive(params, zero, zero, t)
 
     def _expected(self, params: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
-        return self._expected_alive(params, h["frequency"], h["T"], t) * self._alive(params, h)
+        # E[Y(t) | alive] depends on the history only through (x, T): evaluate its 2F1 once per
+        # distinct pair (a few thousand) rather than once per distinct (x, t_x, T) history.
+        x, big_t = h["frequency"], h["T"]
+        x_codes, _ = pd.factorize(x)
+        t_codes, t_unique = pd.factorize(big_t)
+        pair, pairs = pd.factorize(x_codes.astype(np.int64) * len(t_unique) + t_codes)
+        first = np.empty(len(pairs), dtype=np.int64)
+        first[pair[::-1]] = np.arange(len(pair) - 1, -1, -1)  # first row of each (x, T) pair
+        alive_part = self._expected_alive(params, x[first], big_t[first], t)
+        return alive_part[pair] * self._alive(params, h)
 
     def _no_purchase(self, params: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
         r, alpha, _, _ = params
