@@ -321,3 +321,33 @@ def test_report_value_is_profit_after_cost_to_serve_when_interactions_exist(tmp_
     cum = 100 * np.cumsum(p) / p.sum()
     k = int(cum.argmax())
     assert f"earn {cum[k]:,.1f}% of profit" in text
+
+
+def test_round_keeps_its_models_and_the_report_shows_them(shared_data, tmp_path):
+    """A round that fits the models stores their estimates (meta["models"]); the report prints
+    them in the papers' parameter order with log-scale 95% intervals."""
+    from xuanba.models import BGNBD
+    from xuanba.rounds import load_round, run_round
+    from xuanba.standard import starter_standard
+
+    tx = pd.read_parquet(shared_data / "cdnow_sample.parquet")[["customer_id", "timestamp", "amount"]]
+    tx = tx.rename(columns={"timestamp": "ts"})
+    path = tmp_path / "ws.duckdb"
+    with Workspace(path) as ws:
+        with ws.transaction() as con:
+            con.register("_tx", tx)
+            con.execute("CREATE TABLE transactions AS SELECT * FROM _tx")
+            con.unregister("_tx")
+        run_round(ws, starter_standard("en"), "1997-09-30")
+        models = load_round(ws, "latest").meta["models"]
+    assert models["purchases"]["model"] == "BGNBD" and models["spend"]["model"] == "GammaGamma"
+    # the calibration facts of CDNOW give the published BG/NBD fit (FHL 2005): r = 0.243 ...
+    assert models["purchases"]["params"]["r"] == pytest.approx(0.243, abs=5e-4)
+    assert models["purchases"]["loglik"] == pytest.approx(-9582.4, abs=0.1)
+    assert models["purchases"]["param_names"] == list(BGNBD.param_names)
+    text = visible_text(write_report(path, "latest", tmp_path / "r.html").read_text("utf-8"))
+    assert "The models behind the predictions" in text
+    i = text.index("The models behind the predictions")
+    order = [text.index(f"BGNBD {p} ", i) for p in BGNBD.param_names]
+    assert order == sorted(order)
+    assert "-9,582.43" in text

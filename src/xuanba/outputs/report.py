@@ -279,6 +279,10 @@ def build_report(
         sections.append({"id": "model", "title": t("model_title", lang), "fig": "fig-model",
                          "reading": t("model_reading", lang, err=num(err, 2)), "table": None})
 
+    models = meta.get("models")
+    if isinstance(models, Mapping) and models:
+        sections.append(_models_section(models, lang))
+
     describe = getattr(std, "describe", None)
     std_lines = list(describe(lang)) if callable(describe) else standard_lines(std, lang)
 
@@ -306,6 +310,32 @@ def build_report(
         plotlyjs=plotly.offline.get_plotlyjs(),
         font=charts.FONT,
     )
+
+
+def _models_section(models: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """The fitted models a round used (stored in its meta): a table of estimates and fit."""
+    rows: list[list[str]] = []
+    extra: list[str] = []
+    n = 0.0
+    for info in models.values():
+        n = max(n, float(info.get("n_customers", 0)))
+        params = info.get("params", {})
+        for name in info.get("param_names") or list(params):
+            est = float(params[name])
+            se = float(info.get("stderr", {}).get(name, float("nan")))
+            spread = float(np.exp(1.959963984540054 * se / est)) if est > 0 and np.isfinite(se) else float("nan")
+            interval = f"{num(est / spread, 3)} – {num(est * spread, 3)}" if np.isfinite(spread) else "–"
+            rows.append([str(info.get("model", "")), name, num(est, 4), num(se, 4), interval,
+                         num(info.get("loglik"), 2)])
+        excluded = sum(int(v) for v in (info.get("excluded") or {}).values())
+        if excluded:
+            extra.append(t("models_excluded", lang, k=num(excluded)))
+        if "frequency_spend_correlation" in info:
+            extra.append(t("models_corr", lang, r=num(float(info["frequency_spend_correlation"]), 2)))
+    header = [t(k, lang) for k in ("model_col", "param_col", "estimate_col", "stderr_col", "ci_col", "loglik_col")]
+    return {"id": "models", "title": t("models_title", lang), "fig": None,
+            "reading": t("models_reading", lang, n=num(n), extra=" ".join(extra)).strip(),
+            "table": _table(header, rows, numeric_from=2)}
 
 
 def _diff_sections(diff: Any, prev: str, cur: str, labels: Mapping[str, str], lang: str,

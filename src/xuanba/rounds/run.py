@@ -81,7 +81,7 @@ def _as_cutoff(cutoff: dt.date | str | None) -> dt.date:
         raise InputError(f"cutoff {cutoff!r} is not a date", fix="Write it as YYYY-MM-DD, e.g. 2026-06-30.") from None
 
 
-def _predict(facts: pd.DataFrame, standard: Standard, time_unit: str) -> pd.DataFrame:
+def _predict(facts: pd.DataFrame, standard: Standard, time_unit: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     try:
         from xuanba.models.predict import predict_customers
     except ImportError:
@@ -92,7 +92,26 @@ def _predict(facts: pd.DataFrame, standard: Standard, time_unit: str) -> pd.Data
         ) from None
     p = standard.predictions
     return predict_customers(facts, time_unit=time_unit, model=p.model,
-                             discount_rate=p.discount_rate, margin=p.margin)
+                             discount_rate=p.discount_rate, margin=p.margin, return_models=True)
+
+
+def model_summary(model: Any) -> dict[str, Any]:
+    """What a round keeps of a fitted model: estimates, standard errors, fit statistics."""
+    summary = model.summary()
+    out: dict[str, Any] = {
+        "model": type(model).__name__,
+        "param_names": [str(k) for k in summary.index],  # the papers' order (meta is stored key-sorted)
+        "params": {k: float(v) for k, v in summary["estimate"].items()},
+        "stderr": {k: float(v) for k, v in summary["stderr"].items()},
+        **{k: float(v) for k, v in model.fit_stats().items()},
+    }
+    excluded = getattr(model, "excluded_counts_", None)
+    if excluded:
+        out["excluded"] = {str(k): int(v) for k, v in dict(excluded).items()}
+    corr = getattr(model, "frequency_spend_correlation_", None)
+    if corr is not None and np.isfinite(corr):
+        out["frequency_spend_correlation"] = float(corr)
+    return out
 
 
 def _merge(base: pd.DataFrame, other: pd.DataFrame, what: str, override: bool) -> pd.DataFrame:
@@ -143,8 +162,10 @@ def gather_fields(
         notes["predictions"] = "given"
     elif (used & set(PREDICTION_COLUMNS)) - given:
         say(f"predictions ({standard.predictions.model})")
-        table = _merge(table, _predict(table, standard, time_unit), "predictions", override=True)
+        predicted, models = _predict(table, standard, time_unit)
+        table = _merge(table, predicted, "predictions", override=True)
         notes["predictions"] = f"model:{standard.predictions.model}"
+        notes["models"] = {role: model_summary(m) for role, m in models.items()}
     if (used & set(ACCOUNT_COLUMNS)) - given:
         say("account fields")
         from xuanba.accounts.stored import workspace_account_fields
@@ -300,6 +321,8 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
         "predictions": notes["predictions"],
         "extra_fields": notes["extra_fields"],
     }
+    if "models" in notes:
+        meta["models"] = notes["models"]
     rnd = Round(0, meta, std, scored.roster, scored.contributions)
     if store:
         from xuanba.rounds.store import save_round
