@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from xuanba import Workspace
 from xuanba.cli import app
+from xuanba.cli.demo import story
 from xuanba.demo.pipeline import run_demo
 
 
@@ -35,6 +36,11 @@ def test_demo_command_runs_the_main_job_and_accounts_for_every_row(tmp_path):
     statements = sorted((out / "statements").glob("*.html"))
     assert len(statements) == doc["summary"]["statements"] == 4
     assert doc["summary"]["model_purchases"]["model"] == "BGNBD"
+    # what a person reads instead of the JSON: the same numbers, in Chinese
+    lines = story(doc["summary"], "zh")
+    assert lines[0] == (f"导入 {acc['input_rows']:,} 行 = 载入 {acc['loaded']:,} + 合并 {acc['merged']:,} + "
+                        f"拒收 {acc['rejected']:,}（其中退货 {acc['returns']:,} 行）")
+    assert any(line.startswith("利润鲸鱼曲线：前 ") for line in lines)
     # Running it again starts from a fresh workspace: nothing doubles.
     again = run_demo(out, lang="en", steps=("ingest",))
     assert again.summary["ingest"] == acc

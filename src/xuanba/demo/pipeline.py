@@ -134,7 +134,9 @@ def _accounts(ws: Workspace, result: DemoResult, lang: str) -> None:
     profit = customer_profit(tx, stored_table(ws, "interactions"))
     bands = size_bands(profit)
     result.paths["profit_bands"] = write_output(bands, result.out_dir / "profit_by_size.xlsx")
-    result.summary["whale_peak"] = whale_peak(whale_curve(profit))["sentence"]
+    peak = whale_peak(whale_curve(profit))
+    result.summary["whale_peak"] = {"customer_pct": round(float(peak["customer_pct"]), 1),
+                                    "profit_pct": round(float(peak["profit_pct"]), 1)}
 
 
 STEPS: dict[str, Step] = {
