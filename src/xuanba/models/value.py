@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xuanba.errors import InputError
+from xuanba.errors import InputError, ModelError
 from xuanba.facts import DAYS_PER_UNIT
 from xuanba.models._base import ID, Model, as_frame, compress
 from xuanba.models._uncertainty import (
@@ -63,9 +63,25 @@ def expected_purchases_by_period(
     edge; ``values.iloc[inverse]`` gives the rows of ``table``.
     """
     frame = as_frame(table)
+    direct = getattr(type(model), "_expected", None)  # the closed form of BG/NBD, MBG/NBD, Pareto/NBD
+    if direct is None:
+        distinct, _, inverse = compress(frame, model.history_columns)
+        cols = {float(t): np.asarray(model.expected_purchases(distinct, float(t)), dtype=float) for t in edges}
+        return pd.DataFrame(cols), inverse
+    # Validate and compress once for every edge (expected_purchases would redo both per edge).
+    model._require_fitted()
+    frame, _ = model._history(frame)
     distinct, _, inverse = compress(frame, model.history_columns)
-    cols = {float(t): np.asarray(model.expected_purchases(distinct, float(t)), dtype=float) for t in edges}
-    return pd.DataFrame(cols), inverse
+    arrays = {c: distinct[c].to_numpy(dtype=float) for c in model.history_columns}
+    params = model.params_.to_numpy(dtype=float)
+    values = np.column_stack([model._expected(params, arrays, float(t)) for t in edges])
+    if not np.all(np.isfinite(values)):
+        raise ModelError(
+            f"{type(model).__name__} gave a non-finite expected_purchases for some histories",
+            fix="The fitted parameters are outside the range the closed forms are accurate in; "
+            "refit with a small penalizer, e.g. penalizer=0.001.",
+        )
+    return pd.DataFrame(values, columns=[float(t) for t in edges]), inverse
 
 
 def customer_value(
