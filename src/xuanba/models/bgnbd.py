@@ -195,11 +195,14 @@ class _BetaGeometricNBD(Model):
         # E[Y(t) | alive] depends on the history only through (x, T): evaluate its 2F1 once per
         # distinct pair (a few thousand) rather than once per distinct (x, t_x, T) history.
         x, big_t = h["frequency"], h["T"]
-        x_codes, _ = pd.factorize(x)
-        t_codes, t_unique = pd.factorize(big_t)
-        pair, pairs = pd.factorize(x_codes.astype(np.int64) * len(t_unique) + t_codes)
-        first = np.empty(len(pairs), dtype=np.int64)
-        first[pair[::-1]] = np.arange(len(pair) - 1, -1, -1)  # first row of each (x, T) pair
+        if "_xT_pair" not in h:  # parameter-free: kept in the arrays for further horizons and draws
+            x_codes, _ = pd.factorize(x)
+            t_codes, t_unique = pd.factorize(big_t)
+            pair, pairs = pd.factorize(x_codes.astype(np.int64) * len(t_unique) + t_codes)
+            first = np.empty(len(pairs), dtype=np.int64)
+            first[pair[::-1]] = np.arange(len(pair) - 1, -1, -1)  # first row of each (x, T) pair
+            h["_xT_pair"], h["_xT_first"] = pair, first
+        pair, first = h["_xT_pair"], h["_xT_first"]
         alive_part = self._expected_alive(params, x[first], big_t[first], t)
         return alive_part[pair] * self._alive(params, h)
 
