@@ -7,6 +7,7 @@ is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import sys
@@ -17,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from xuanba.errors import XuanbaError
+from xuanba.errors import InputError, XuanbaError
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -29,6 +30,17 @@ WorkspaceOpt = Annotated[
     typer.Option("--workspace", "-w", help="The workspace file (one DuckDB file).", envvar="XUANBA_WORKSPACE"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary on stdout.")]
+
+
+def parse_date(value: str | None, flag: str) -> dt.date | None:
+    """The date a ``--flag YYYY-MM-DD`` option gives (``None`` stays ``None``), or a clear error."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{flag} {value!r} is not a date",
+                         fix=f"Write {flag} as YYYY-MM-DD, e.g. 2026-06-30.") from None
 
 
 def emit_json(payload: Any) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
+from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors, parse_date
 from xuanba.workspace import DEFAULT_PATH
 
 TxOpt = Annotated[Path | None, typer.Option("--transactions", "-t", help="Canonical transactions (.csv/.parquet/.xlsx); default: the workspace's.")]
@@ -19,14 +19,7 @@ AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="As-of date YYYY-MM
 
 
 def _date(value: str | None, flag: str = "--as-of") -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        from xuanba.errors import InputError
-
-        raise InputError(f"{flag} {value!r} is not a date", fix=f"Write {flag} as YYYY-MM-DD.") from None
+    return parse_date(value, flag)
 
 
 def _bands(text: str) -> tuple[float, ...]:

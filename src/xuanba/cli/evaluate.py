@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,16 +9,8 @@ import typer
 from rich.table import Table
 
 from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
+from xuanba.cli._common import parse_date as _date
 from xuanba.workspace import DEFAULT_PATH
-
-
-def _date(value: str, flag: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        from xuanba.errors import InputError
-
-        raise InputError(f"{flag} {value!r} is not a date", fix=f"Write {flag} as YYYY-MM-DD, e.g. 2026-06-30.") from None
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
