@@ -351,3 +351,33 @@ def test_round_keeps_its_models_and_the_report_shows_them(shared_data, tmp_path)
     order = [text.index(f"BGNBD {p} ", i) for p in BGNBD.param_names]
     assert order == sorted(order)
     assert "-9,582.43" in text
+
+
+def test_report_checks_the_model_on_the_year_before_the_cutoff(shared_data, tmp_path):
+    """The model-fit view: BG/NBD fitted a year before the round's cutoff, its forecast of the last
+    year against the actual purchases by calibration frequency — evaluate()'s own table."""
+    from xuanba.models.evaluate import evaluate
+    from xuanba.outputs.report import round_holdout
+    from xuanba.rounds import load_round, run_round
+    from xuanba.standard import starter_standard
+
+    tx = pd.read_parquet(shared_data / "cdnow_sample.parquet")[["customer_id", "timestamp", "amount"]]
+    tx = tx.rename(columns={"timestamp": "ts"})
+    path = tmp_path / "ws.duckdb"
+    with Workspace(path) as ws:
+        with ws.transaction() as con:
+            con.register("_tx", tx)
+            con.execute("CREATE TABLE transactions AS SELECT * FROM _tx")
+            con.unregister("_tx")
+        run_round(ws, starter_standard("en"), "1997-09-30")  # a year before: no data, no check
+        assert round_holdout(ws, load_round(ws, "latest")) is None
+        run_round(ws, starter_standard("en"), "1998-06-30")
+        holdout = round_holdout(ws, load_round(ws, "latest"))
+        expected = evaluate(ws, "1997-06-30", "1998-06-30", models=("bgnbd",)).by_frequency
+    assert holdout["bucket"].tolist() == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    np.testing.assert_allclose(holdout["predicted"], expected["bgnbd"].to_numpy())
+    np.testing.assert_allclose(holdout["actual"], expected["actual"].to_numpy())
+    text = visible_text(write_report(path, "latest", tmp_path / "r.html").read_text("utf-8"))
+    assert "Model fit: calibration and holdout" in text
+    err = float((holdout["predicted"] - holdout["actual"]).abs().mean())
+    assert f"they differ by {err:,.2f} purchases" in text

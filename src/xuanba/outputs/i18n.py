@@ -110,8 +110,10 @@ _S: dict[str, tuple[str, str]] = {
     "loglik_col": ("Log-likelihood", "对数似然"),
     "model_x": ("Repeat purchases in the calibration period", "校准期内重复购买次数"),
     "model_y": ("Purchases in the holdout period (mean per customer)", "验证期内购买次数（人均）"),
-    "model_reading": ("Predicted and actual holdout purchases differ by {err} on average.",
-                      "验证期预测与实际购买次数平均相差 {err}。"),
+    "model_reading": ("Fitted on the purchases up to a year before the cutoff, the model's forecast of the "
+                      "last year against what customers bought: by group, they differ by {err} purchases "
+                      "per customer on average.",
+                      "用截止日一年前的购买数据拟合模型，预测最近一年的购买并与实际对比：各组人均相差 {err} 次。"),
     "actual": ("actual", "实际"),
     "predicted": ("predicted", "预测"),
     "standard_title": ("The standard, in plain words", "选拔标准（通俗说明）"),

@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -79,6 +80,28 @@ def round_facts(ws: Any, round_: Any) -> pd.DataFrame | None:
         fields = workspace_account_fields(ws, as_of=round_.meta.get("cutoff"))
         facts = facts.merge(fields[["customer_id", "profit_365d"]], on="customer_id", how="left")
     return facts
+
+
+def round_holdout(ws: Any, round_: Any) -> pd.DataFrame | None:
+    """The check of the round's purchase model on the year before its cutoff: the model fitted on
+    the purchases up to cutoff − 365 days, its expected purchases in the following year against
+    what customers bought, by calibration frequency (``bucket, customers, actual, predicted``).
+    ``None`` when the round used no model or the data cannot support the check."""
+    source = str(round_.meta.get("predictions", ""))
+    if ws is None or not source.startswith("model:"):
+        return None
+    from xuanba.models.evaluate import evaluate
+
+    model = source.split(":", 1)[1]
+    cutoff = dt.date.fromisoformat(str(round_.meta["cutoff"]))
+    try:
+        ev = evaluate(ws, cutoff - dt.timedelta(days=365), cutoff, models=(model,),
+                      time_unit=round_.meta.get("time_unit", "week"))
+    except XuanbaError:
+        return None
+    table = ev.by_frequency
+    return pd.DataFrame({"bucket": [str(i) for i in table.index], "customers": table["customers"].to_numpy(),
+                         "actual": table["actual"].to_numpy(), "predicted": table[model].to_numpy()})
 
 
 # -- tables ----------------------------------------------------------------------------------
@@ -276,8 +299,13 @@ def build_report(
     if isinstance(holdout, pd.DataFrame) and len(holdout):
         figures.append(("fig-model", charts.holdout_chart(holdout, lang=lang)))
         err = float((holdout["predicted"] - holdout["actual"]).abs().mean())
+        table = None
+        if "customers" in holdout.columns:
+            rows = [[str(r.bucket), num(r.customers), num(r.actual, 3), num(r.predicted, 3)]
+                    for r in holdout.itertuples()]
+            table = _table([t("model_x", lang), t("customers", lang), t("actual", lang), t("predicted", lang)], rows)
         sections.append({"id": "model", "title": t("model_title", lang), "fig": "fig-model",
-                         "reading": t("model_reading", lang, err=num(err, 2)), "table": None})
+                         "reading": t("model_reading", lang, err=num(err, 2)), "table": table})
 
     models = meta.get("models")
     if isinstance(models, Mapping) and models:
@@ -426,7 +454,7 @@ def write_report(
         from xuanba.outputs.account_sections import account_sections
 
         html = build_report(rnd, lang=lang, facts=round_facts(ws, rnd), diff=diff, previous_id=prev,
-                            extra_sections=account_sections(ws, rnd, lang))
+                            extra_sections=account_sections(ws, rnd, lang), holdout=round_holdout(ws, rnd))
     finally:
         if own:
             ws.close()
