@@ -45,8 +45,8 @@ def _ingest(ws: Workspace, result: DemoResult, lang: str) -> None:
     from xuanba.demo.accounts_demo import make_side_tables
     from xuanba.ingest import ingest
 
-    report = ingest(demo_sales_path(), ws)
-    result.summary["ingest"] = {k: report.to_dict()[k] for k in ("input_rows", "loaded", "merged", "rejected", "returns")}
+    accounting = ingest(demo_sales_path(), ws).to_dict()
+    result.summary["ingest"] = {k: accounting[k] for k in ("input_rows", "loaded", "merged", "rejected", "returns")}
     counts = ws.sql("SELECT customer_id, count(*) AS n FROM transactions GROUP BY 1 ORDER BY 1")
     ids = counts["customer_id"].tolist()
     span = ws.sql("SELECT min(ts)::DATE AS a, max(ts)::DATE AS b FROM transactions").iloc[0]
