@@ -155,6 +155,85 @@ class _BetaGeometricNBD(Model):
         grads[:, 3] = psi_b[xi] - w * inv_b[xi]
         return terms, grads
 
+    def _loglik_sums(
+        self, params: np.ndarray, data: dict[str, np.ndarray], counts: np.ndarray
+    ) -> tuple[float, np.ndarray, np.ndarray]:
+        """Weighted log-likelihood, its gradient and its exact Hessian (natural parameters).
+
+        Terms that depend on the history through ``x`` or ``T`` alone are summed over the
+        distinct values of ``x`` / ``T`` (counts aggregated once); only the drop-out term
+        ``log1p(exp(D))`` is evaluated per row, and only on rows where drop-out is possible.
+        With ``w = expit(D)`` its second derivatives are ``w (1-w) D_i D_j + w D_ij``.
+        """
+        r, alpha, a, b = (float(v) for v in params)
+        k = self._k
+        if "_u_T" not in data:
+            data = self._prepare(data)
+        if data.get("_sums_for") is not counts:  # parameter-free aggregates, once per fit
+            xi, ti = data["_i_frequency"], data["_i_T"]
+            nx, nt = len(data["_u_frequency"]), len(data["_u_T"])
+            rows = np.flatnonzero(data["frequency"] + k > 0)
+            data.update({
+                "_sums_for": counts, "_c_x": np.bincount(xi, counts, nx), "_c_T": np.bincount(ti, counts, nt),
+                "_cx_T": np.bincount(ti, counts * data["frequency"], nt), "_s_c": counts[rows],
+                "_s_x": data["frequency"][rows], "_s_xi": xi[rows], "_s_ti": ti[rows],
+                "_s_txi": data["_i_recency"][rows],
+            })
+        ux, ut, utx = data["_u_frequency"], data["_u_T"], data["_u_recency"]
+        c_x, c_t, cx_t, total = data["_c_x"], data["_c_T"], data["_cx_T"], float(counts.sum())
+        c, xi, nx = data["_s_c"], data["_s_xi"], len(ux)
+        # parts without the drop-out term: special functions per distinct x, logs per distinct T
+        lt_u, it_u = np.log(alpha + ut), 1.0 / (alpha + ut)
+        rc_t = r * c_t + cx_t  # sum of c (r + x) by distinct T
+        g = special.gammaln(r + ux) - special.gammaln(r) + special.gammaln(b + ux + k) - special.gammaln(b)
+        g += special.gammaln(a + b) - special.gammaln(a + b + ux + k)
+        ll = float(c_x @ g) + total * r * np.log(alpha) - float(rc_t @ lt_u)
+        psi_r = special.digamma(r + ux) - special.digamma(r)
+        psi_ab = special.digamma(a + b) - special.digamma(a + b + ux + k)
+        psi_b = special.digamma(b + ux + k) - special.digamma(b) + psi_ab
+        grad = np.array([
+            float(c_x @ psi_r) + total * np.log(alpha) - float(c_t @ lt_u),
+            total * r / alpha - float(rc_t @ it_u), float(c_x @ psi_ab), float(c_x @ psi_b),
+        ])
+        tri_ab = special.polygamma(1, a + b) - special.polygamma(1, a + b + ux + k)
+        hess = np.zeros((4, 4))
+        hess[0, 0] = float(c_x @ (special.polygamma(1, r + ux) - special.polygamma(1, r)))
+        hess[0, 1] = total / alpha - float(c_t @ it_u)
+        hess[1, 1] = -total * r / alpha**2 + float(rc_t @ it_u**2)
+        hess[2, 2] = hess[2, 3] = float(c_x @ tri_ab)
+        hess[3, 3] = float(c_x @ (special.polygamma(1, b + ux + k) - special.polygamma(1, b) + tri_ab))
+        # the drop-out term, per row where x + k > 0
+        with np.errstate(divide="ignore"):
+            inv_b = np.where(ux + k > 0, 1.0 / (b + ux + k - 1), 0.0)
+            lead = np.log(a) + np.log(inv_b)
+        rx = r + data["_s_x"]
+        ti, txi = data["_s_ti"], data["_s_txi"]
+        it_v, itx_v = it_u[ti], (1.0 / (alpha + utx))[txi]
+        diff = lt_u[ti] - np.log(alpha + utx)[txi]
+        d = lead[xi] + rx * diff
+        ll += float(c @ np.logaddexp(0.0, d))
+        w = special.expit(d)
+        u = c * w  # weight of the first derivatives of D
+        v = u * (1.0 - w)  # weight of their products
+        e = it_v - itx_v
+        d_alpha = rx * e
+        u_x = np.bincount(xi, u, nx)
+        grad += [float(u @ diff), float(u @ d_alpha), u_x.sum() / a, -float(u_x @ inv_b)]
+        v_diff, v_dalpha = v * diff, v * d_alpha
+        vr_x, va_x, v_x = np.bincount(xi, v_diff, nx), np.bincount(xi, v_dalpha, nx), np.bincount(xi, v, nx)
+        hess[0, 0] += float(v_diff @ diff)
+        hess[0, 1] += float(v_diff @ d_alpha) + float(u @ e)
+        hess[0, 2] += vr_x.sum() / a
+        hess[0, 3] -= float(vr_x @ inv_b)
+        hess[1, 1] += float(v_dalpha @ d_alpha) + float(u @ (rx * (itx_v**2 - it_v**2)))
+        hess[1, 2] += va_x.sum() / a
+        hess[1, 3] -= float(va_x @ inv_b)
+        hess[2, 2] += (v_x.sum() - u_x.sum()) / a**2
+        hess[2, 3] -= float(v_x @ inv_b) / a
+        hess[3, 3] += float((v_x + u_x) @ inv_b**2)
+        upper = np.triu(hess, 1)
+        return ll, grad, hess + upper.T
+
     def _loglik_terms(self, params: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
         return self._pieces(params, data, grad=False)[0]
 
