@@ -94,3 +94,24 @@ def test_penalized_newton_fit_matches_lbfgs(histories, monkeypatch):
     lbfgs = BGNBD(penalizer=0.05).fit(histories)
     np.testing.assert_allclose(newton.params_, lbfgs.params_, rtol=1e-5)
     assert newton.params_["alpha"] < BGNBD().fit(histories).params_["alpha"]  # the penalty bites
+
+
+@pytest.mark.parametrize("model_class", [BGNBD, MBGNBD])
+def test_discounted_purchases_per_pair_match_a_month_by_month_sum(histories, model_class):
+    """The per-(x, T) weighted sums of the value equal the brute-force monthly sum, for several
+    horizons at once (one of them not a whole number of months)."""
+    from xuanba.models.value import DAYS_PER_YEAR, discounted_purchases
+
+    model = model_class(time_unit="week").fit(histories)
+    head = histories.sample(300, random_state=3)
+    rate, horizons = 0.08, [0.5, 1.3, 3.0]
+    got = discounted_purchases(model, head, horizons, discount_rate=rate, time_unit="week")
+    year = DAYS_PER_YEAR / 7
+    for horizon, values in zip(horizons, got, strict=True):
+        brute, previous = np.zeros(len(head)), np.zeros(len(head))
+        for k in range(1, int(np.ceil(horizon * 12 - 1e-9)) + 1):
+            end = min(k / 12, horizon)
+            now = model.expected_purchases(head, end * year).to_numpy()
+            brute += (now - previous) / (1 + rate) ** end
+            previous = now
+        np.testing.assert_allclose(values, brute, rtol=1e-10, atol=1e-14)

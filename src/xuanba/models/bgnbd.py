@@ -270,20 +270,39 @@ class _BetaGeometricNBD(Model):
         alive0 = 1.0 if self._k == 0 else b / (a + b)
         return alive0 * self._expected_alive(params, zero, zero, t)
 
-    def _expected(self, params: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
-        # E[Y(t) | alive] depends on the history only through (x, T): evaluate its 2F1 once per
-        # distinct pair (a few thousand) rather than once per distinct (x, t_x, T) history.
-        x, big_t = h["frequency"], h["T"]
-        if "_xT_pair" not in h:  # parameter-free: kept in the arrays for further horizons and draws
-            x_codes, _ = pd.factorize(x)
-            t_codes, t_unique = pd.factorize(big_t)
+    @staticmethod
+    def _pairs(h: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Codes of the distinct (x, T) pairs of the histories and the first row of each.
+
+        E[Y(t) | alive] depends on the history only through (x, T): its 2F1 is evaluated once per
+        distinct pair (a few thousand) rather than once per distinct (x, t_x, T) history. The codes
+        are parameter-free and kept in ``h`` for further horizons and parameter draws.
+        """
+        if "_xT_pair" not in h:
+            x_codes, _ = pd.factorize(h["frequency"])
+            t_codes, t_unique = pd.factorize(h["T"])
             pair, pairs = pd.factorize(x_codes.astype(np.int64) * len(t_unique) + t_codes)
             first = np.empty(len(pairs), dtype=np.int64)
             first[pair[::-1]] = np.arange(len(pair) - 1, -1, -1)  # first row of each (x, T) pair
             h["_xT_pair"], h["_xT_first"] = pair, first
-        pair, first = h["_xT_pair"], h["_xT_first"]
-        alive_part = self._expected_alive(params, x[first], big_t[first], t)
+        return h["_xT_pair"], h["_xT_first"]
+
+    def _expected(self, params: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
+        pair, first = self._pairs(h)
+        alive_part = self._expected_alive(params, h["frequency"][first], h["T"][first], t)
         return alive_part[pair] * self._alive(params, h)
+
+    def _expected_combination(
+        self, params: np.ndarray, h: dict[str, np.ndarray], ts: np.ndarray, weights: np.ndarray
+    ) -> np.ndarray:
+        """``[E[Y(t) | history] for t in ts] @ weights`` (histories x columns of ``weights``).
+
+        P(alive) is computed once and the weighted sum over horizons once per (x, T) pair.
+        """
+        pair, first = self._pairs(h)
+        x, big_t = h["frequency"][first], h["T"][first]
+        alive_parts = np.column_stack([self._expected_alive(params, x, big_t, float(t)) for t in ts])
+        return (alive_parts @ weights)[pair] * self._alive(params, h)[:, None]
 
     def _no_purchase(self, params: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
         r, alpha, _, _ = params

@@ -200,14 +200,38 @@ def discounted_purchases(
     n_periods = int(np.ceil(longest * periods_per_year - 1e-9))
     ends_years = np.arange(1, n_periods + 1) / periods_per_year
     edges = sorted({*np.minimum(ends_years, longest), *horizons_years})
-    values, inverse = expected_purchases_by_period(purchase_model, frame, np.asarray(edges) * per_year)
-    out = []
-    for horizon in horizons_years:
+    index = {e: j for j, e in enumerate(edges)}
+    # value = sum_k (E[Y(e_k)] - E[Y(e_(k-1))]) d_k = sum_k E[Y(e_k)] (d_k - d_(k+1)): one
+    # column of weights over the edges per horizon, applied per distinct history before the join
+    weights = np.zeros((len(edges), len(horizons_years)))
+    for col, horizon in enumerate(horizons_years):
         ends = np.minimum(ends_years[ends_years - 1 / periods_per_year < horizon - 1e-12], horizon)
-        cumulative = values[[float(e * per_year) for e in ends]].to_numpy()
-        increments = np.diff(np.column_stack([np.zeros(len(cumulative)), cumulative]), axis=1)
-        out.append((increments @ (1.0 + discount_rate) ** -ends)[inverse])
-    return out
+        discount = (1.0 + discount_rate) ** -ends
+        weights[[index[e] for e in ends], col] = discount - np.append(discount[1:], 0.0)
+    sums, inverse = _weighted_expectations(purchase_model, frame, np.asarray(edges) * per_year, weights)
+    return [sums[:, col][inverse] for col in range(len(horizons_years))]
+
+
+def _weighted_expectations(
+    model: Model, frame: pd.DataFrame, ts: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``E[Y(ts)] @ weights`` per distinct history of ``frame``, and the inverse to its rows."""
+    combine = getattr(model, "_expected_combination", None)  # BG/NBD, MBG/NBD: per (x, T) pair
+    if combine is None:
+        values, inverse = expected_purchases_by_period(model, frame, ts)
+        return values.to_numpy() @ weights, inverse
+    model._require_fitted()
+    frame, _ = model._history(frame)
+    distinct, _, inverse = compress(frame, model.history_columns)
+    arrays = {c: distinct[c].to_numpy(dtype=float) for c in model.history_columns}
+    sums = combine(model.params_.to_numpy(dtype=float), arrays, ts, weights)
+    if not np.all(np.isfinite(sums)):
+        raise ModelError(
+            f"{type(model).__name__} gave a non-finite expected_purchases for some histories",
+            fix="The fitted parameters are outside the range the closed forms are accurate in; "
+            "refit with a small penalizer, e.g. penalizer=0.001.",
+        )
+    return sums, inverse
 
 
 def _spend_values(spend: Any, frame: pd.DataFrame, index: pd.Index) -> np.ndarray:
