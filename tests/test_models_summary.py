@@ -34,3 +34,27 @@ def test_covariate_models_load_through_the_base_class(cdnow, tmp_path):
     back = Model.load(model.save(tmp_path / "m.json"))
     assert type(back) is BGNBDCovariates
     pd.testing.assert_series_equal(back.params_, model.params_)
+
+
+def test_fit_effort_is_bounded_when_the_likelihood_runs_to_an_edge(monkeypatch):
+    """Spend with no heterogeneity between customers drives Gamma-Gamma's q to infinity, and
+    L-BFGS-B stops short. The fallback simplex has a budget: the fit ends after a bounded number
+    of likelihood evaluations (it once took ~100,000 over every history: minutes at 1 M)."""
+    from xuanba.models import GammaGamma
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    freq = rng.integers(1, 30, n)
+    spend = 50 + rng.normal(0, 0.01, n)  # every customer spends the same
+    table = pd.DataFrame({"customer_id": np.arange(n), "frequency": freq, "monetary_value": spend})
+    calls = {"n": 0}
+    original = GammaGamma._loglik_grad
+
+    def counted(self, params, arrays):
+        calls["n"] += 1
+        return original(self, params, arrays)
+
+    monkeypatch.setattr(GammaGamma, "_loglik_grad", counted)
+    model = GammaGamma().fit(table)
+    assert calls["n"] <= 2000
+    assert model.mean_spend() == pytest.approx(50, rel=1e-3)

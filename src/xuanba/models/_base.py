@@ -230,9 +230,13 @@ class Model:
             options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10},
         )
         if not best.success or best.fun >= 1e299:
+            # A bounded polish only: where L-BFGS-B stops short because the likelihood keeps
+            # rising towards an edge of the parameter space (no heterogeneity to estimate), an
+            # unbounded simplex would walk after it for minutes over every distinct history.
+            budget = 300 * len(x0)
             simplex = optimize.minimize(
                 lambda v: nll_grad(v)[0], best.x if best.fun < 1e299 else x0, method="Nelder-Mead",
-                options={"maxiter": 20000, "xatol": 1e-10, "fatol": 1e-14},
+                options={"maxiter": budget, "maxfev": budget, "xatol": 1e-10, "fatol": 1e-14},
             )
             if simplex.fun < best.fun:
                 best = simplex
