@@ -68,6 +68,32 @@ def compress(
     return distinct, counts, codes
 
 
+def history_ids(frame: pd.DataFrame, mask: Any) -> list[Any]:
+    """The ``customer_id`` (else the index) of the rows ``mask`` selects: a message's examples."""
+    return (frame.loc[mask, ID] if ID in frame.columns else frame.index[mask]).tolist()
+
+
+def validate_history(frame: pd.DataFrame) -> None:
+    """Check ``frequency``/``recency``/``T`` for impossible values; raise InputError with ids."""
+    x = pd.to_numeric(frame["frequency"]).to_numpy(dtype=float)
+    tx = pd.to_numeric(frame["recency"]).to_numpy(dtype=float)
+    big_t = pd.to_numeric(frame["T"]).to_numpy(dtype=float)
+    checks = [
+        (x < 0, "frequency", "frequency is negative", "Count repeat purchases: 0 or more."),
+        (x != np.round(x), "frequency", "frequency is not a whole number",
+         "frequency counts repeat purchases; it must be 0, 1, 2, ..."),
+        (tx < 0, "recency", "recency is negative", "recency is the time from first to last purchase."),
+        (big_t < 0, "T", "T is negative", "T is the time from first purchase to the cutoff."),
+        (tx > big_t * (1 + 1e-9) + 1e-9, "recency", "recency is larger than T",
+         "The last purchase cannot come after the cutoff; recompute the facts at one cutoff."),
+        ((x == 0) & (tx != 0), "recency", "customers with frequency 0 have a recency other than 0",
+         "With no repeat purchase recency is 0 (first = last purchase)."),
+    ]
+    for bad, col, message, fix in checks:
+        if bad.any():
+            raise InputError(message, column=col, count=int(bad.sum()), examples=history_ids(frame, bad), fix=fix)
+
+
 class Model:
     """Base class: maximum likelihood on compressed histories, Hessian standard errors, save/load.
 

@@ -25,14 +25,10 @@ import pandas as pd
 from scipy import special
 
 from xuanba.errors import InputError, ModelError
-from xuanba.models._base import ID, Model
+from xuanba.models._base import ID, Model, history_ids
 from xuanba.models._uncertainty import DEFAULT_DRAWS, per_history, scalar_or_series
 
 _COLS = ("frequency", "recency", "periods")
-
-
-def _ids(frame: pd.DataFrame, mask: Any) -> list[Any]:
-    return (frame.loc[mask, ID] if ID in frame.columns else frame.index[mask]).tolist()
 
 
 def _check_count(value: Any, name: str) -> None:
@@ -144,7 +140,7 @@ class BGBB(Model):
         ]
         for bad, col, message, fix in checks:
             if bad.any():
-                raise InputError(message, column=col, count=int(bad.sum()), examples=_ids(frame, bad), fix=fix)
+                raise InputError(message, column=col, count=int(bad.sum()), examples=history_ids(frame, bad), fix=fix)
 
     def _check_identifiable(self, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
         if not np.any((data["frequency"] > 0) & (counts > 0)):

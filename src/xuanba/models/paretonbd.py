@@ -27,15 +27,11 @@ import pandas as pd
 from scipy import integrate, special
 
 from xuanba.errors import InputError, ModelError
-from xuanba.models._base import ID, Model
+from xuanba.models._base import ID, Model, validate_history
 from xuanba.models._paretonbd_math import log_tail_integral, one_minus_pow_over
 from xuanba.models._uncertainty import DEFAULT_DRAWS, per_history, scalar_or_series
 
 _COLS = ("frequency", "recency", "T")
-
-
-def _ids(frame: pd.DataFrame, mask: Any) -> list[Any]:
-    return (frame.loc[mask, ID] if ID in frame.columns else frame.index[mask]).tolist()
 
 
 def _check_t(t: Any, name: str = "t") -> None:
@@ -45,27 +41,6 @@ def _check_t(t: Any, name: str = "t") -> None:
             f"the horizon {name}={t!r} must be a non-negative number",
             fix="Give it in the unit of recency and T, e.g. 52 for a year in weeks.",
         )
-
-
-def validate_history(frame: pd.DataFrame) -> None:
-    """Check ``frequency``/``recency``/``T`` for impossible values; raise InputError with ids."""
-    x = pd.to_numeric(frame["frequency"]).to_numpy(dtype=float)
-    tx = pd.to_numeric(frame["recency"]).to_numpy(dtype=float)
-    big_t = pd.to_numeric(frame["T"]).to_numpy(dtype=float)
-    checks = [
-        (x < 0, "frequency", "frequency is negative", "Count repeat purchases: 0 or more."),
-        (x != np.round(x), "frequency", "frequency is not a whole number",
-         "frequency counts repeat purchases; it must be 0, 1, 2, ..."),
-        (tx < 0, "recency", "recency is negative", "recency is the time from first to last purchase."),
-        (big_t < 0, "T", "T is negative", "T is the time from first purchase to the cutoff."),
-        (tx > big_t * (1 + 1e-9) + 1e-9, "recency", "recency is larger than T",
-         "The last purchase cannot come after the cutoff; recompute the facts at one cutoff."),
-        ((x == 0) & (tx != 0), "recency", "customers with frequency 0 have a recency other than 0",
-         "With no repeat purchase recency is 0 (first = last purchase)."),
-    ]
-    for bad, col, message, fix in checks:
-        if bad.any():
-            raise InputError(message, column=col, count=int(bad.sum()), examples=_ids(frame, bad), fix=fix)
 
 
 def check_identifiable(name: str, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
