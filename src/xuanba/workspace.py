@@ -7,12 +7,11 @@ nothing.
 
 Example
 -------
->>> import pandas as pd
 >>> with Workspace(":memory:") as ws:
 ...     with ws.transaction() as con:
 ...         _ = con.execute("CREATE TABLE t AS SELECT 1 AS x")
-...     ws.table("t").x.sum().execute()
-1
+...     int(ws.sql("SELECT sum(x) AS s FROM t")["s"].iloc[0]), ws.has_table("t")
+(1, True)
 """
 
 from __future__ import annotations

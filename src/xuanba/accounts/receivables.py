@@ -8,9 +8,9 @@ open when invoiced (``ts <= as_of``) and not paid by then; its days past due are
 Example
 -------
 >>> import pandas as pd
->>> tx = pd.DataFrame({"customer_id": ["A", "A"], "ts": ["2026-01-01", "2026-02-01"],
-...                    "amount": [100.0, 50.0], "due_on": ["2026-01-31", "2026-03-03"],
-...                    "paid_on": [None, None]})
+>>> tx = pd.DataFrame({"customer_id": ["A", "A", "B"], "ts": ["2026-01-01", "2026-02-01", "2026-01-01"],
+...                    "amount": [100.0, 50.0, 20.0], "due_on": ["2026-01-31", "2026-03-03", "2026-01-31"],
+...                    "paid_on": [None, None, "2026-01-20"]})
 >>> ageing(tx, "2026-03-15")[["current", "1-30", "31-60"]].iloc[0].tolist()
 [0.0, 50.0, 100.0]
 """
@@ -73,8 +73,9 @@ def ageing(transactions: pd.DataFrame, as_of: object) -> pd.DataFrame:
     Example
     -------
     >>> import pandas as pd
-    >>> tx = pd.DataFrame({"customer_id": ["A"], "ts": ["2026-01-01"], "amount": [10.0],
-    ...                    "due_on": ["2026-01-01"], "paid_on": [None]})
+    >>> tx = pd.DataFrame({"customer_id": ["A", "B"], "ts": ["2026-01-01", "2026-01-01"],
+    ...                    "amount": [10.0, 5.0], "due_on": ["2026-01-01", "2026-01-01"],
+    ...                    "paid_on": [None, "2026-01-02"]})
     >>> ageing(tx, "2026-06-01")["90+"].tolist()
     [10.0, 10.0]
     """
