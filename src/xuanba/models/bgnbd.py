@@ -26,15 +26,15 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from xuanba.errors import InputError, ModelError
-from xuanba.models._base import Model, validate_history
+from xuanba.errors import ModelError
+from xuanba.models._base import validate_history
+from xuanba.models._purchases import PurchaseModel
 from xuanba.models._special import log_nbd_pmf, nbd_survival, scaled_hyp2f1
-from xuanba.models._uncertainty import DEFAULT_DRAWS, per_history, scalar_or_series
 
 _COLS = ("frequency", "recency", "T")
 
 
-class _BetaGeometricNBD(Model):
+class _BetaGeometricNBD(PurchaseModel):
     """BG/NBD-type model (``_k`` extra drop-out chances at the first purchase). Not public."""
 
     param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
@@ -306,105 +306,6 @@ class _BetaGeometricNBD(Model):
             )
         return alive + dead
 
-    # -- public predictions --------------------------------------------------------------------
-    def expected_purchases_new(
-        self, t: Any, *, interval: float | None = None, n_draws: int = DEFAULT_DRAWS, seed: int = 0
-    ) -> float | pd.Series | pd.DataFrame:
-        """Expected repeat purchases in ``(0, t]`` of a customer who just made a first purchase.
-
-        ``t`` is a number or an array (same unit as ``T``). A float for a scalar ``t``; a Series
-        indexed by ``t`` otherwise; with ``interval=0.9`` a DataFrame with ``lower``/``upper``.
-
-        Examples
-        --------
-        >>> m = BGNBD(); m.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
-        >>> round(m.expected_purchases_new(52), 2)
-        1.45
-        """
-        _check_t(t)
-        return scalar_or_series(
-            t, "t", self, lambda p, g: self._expected_new(p, g), "expected_purchases", interval, n_draws, seed
-        )
-
-    def expected_purchases(
-        self, table: Any, t: float, *, interval: float | None = None, n_draws: int = DEFAULT_DRAWS, seed: int = 0
-    ) -> pd.Series | pd.DataFrame:
-        """Expected purchases in ``(T, T+t]`` given each customer's history (conditional E[Y(t)]).
-
-        ``table`` has ``frequency``, ``recency``, ``T`` (and ``customer_id``, which indexes the
-        result). Computed once per distinct history.
-
-        Examples
-        --------
-        >>> m = BGNBD(); m.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
-        >>> h = pd.DataFrame({"customer_id": ["c1"], "frequency": [2], "recency": [30.43], "T": [38.86]})
-        >>> round(float(m.expected_purchases(h, 39).iloc[0]), 3)
-        1.226
-        """
-        _check_t(t)
-        return per_history(
-            self, table, _COLS, lambda p, h: self._expected(p, h, float(t)), "expected_purchases",
-            interval, n_draws, seed,
-        )
-
-    def probability_alive(
-        self, table: Any, *, interval: float | None = None, n_draws: int = DEFAULT_DRAWS, seed: int = 0
-    ) -> pd.Series | pd.DataFrame:
-        """Probability that each customer is still active at ``T`` (has not dropped out).
-
-        Examples
-        --------
-        >>> m = BGNBD(); m.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
-        >>> h = pd.DataFrame({"frequency": [26], "recency": [30.85714], "T": [31.0]})
-        >>> round(float(m.probability_alive(h).iloc[0]), 3)
-        0.969
-        """
-        return per_history(self, table, _COLS, self._alive, "p_alive", interval, n_draws, seed)
-
-    def probability_no_purchase(
-        self, table: Any, t: float, *, interval: float | None = None, n_draws: int = DEFAULT_DRAWS, seed: int = 0
-    ) -> pd.Series | pd.DataFrame:
-        """Probability of no purchase in ``(T, T+t]`` given the history: a churn score.
-
-        Examples
-        --------
-        >>> m = BGNBD(); m.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
-        >>> h = pd.DataFrame({"frequency": [0], "recency": [0.0], "T": [0.0]})
-        >>> round(float(m.probability_no_purchase(h, 39).iloc[0]), 4)  # = P(X(39) = 0)
-        0.5738
-        """
-        _check_t(t)
-        return per_history(
-            self, table, _COLS, lambda p, h: self._no_purchase(p, h, float(t)), "p_no_purchase",
-            interval, n_draws, seed,
-        )
-
-    def probability_purchases(
-        self, n: Any, t: float, *, interval: float | None = None, n_draws: int = DEFAULT_DRAWS, seed: int = 0
-    ) -> float | pd.Series | pd.DataFrame:
-        """``P(X(t) = n)``: probability that a new customer makes ``n`` repeat purchases in ``(0, t]``.
-
-        Examples
-        --------
-        >>> m = BGNBD(); m.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
-        >>> float(f"{m.probability_purchases(10, 2):.5g}")
-        1.0787e-07
-        """
-        _check_t(t)
-        arr = np.asarray(n, dtype=float)
-        if np.any(arr < 0) or np.any(arr != np.round(arr)):
-            raise InputError(f"n={n!r} is not a count", fix="Give n as 0, 1, 2, ... (a number or a list).")
-        return scalar_or_series(
-            n, "n", self, lambda p, g: self._pmf(p, g, float(t)), "probability", interval, n_draws, seed
-        )
-
-
-def _check_t(t: Any) -> None:
-    arr = np.asarray(t, dtype=float)
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise InputError(f"the horizon t={t!r} must be a non-negative number",
-                         fix="Give t in the unit of recency and T, e.g. 52 for a year in weeks.")
-
 
 class BGNBD(_BetaGeometricNBD):
     """Beta-geometric/NBD model of repeat purchasing (Fader, Hardie & Lee 2005).
@@ -432,6 +333,23 @@ class BGNBD(_BetaGeometricNBD):
     >>> m = BGNBD(time_unit="week").fit(h)
     >>> m is m.fit(h), list(m.summary().columns)
     (True, ['estimate', 'stderr', 'lower_95', 'upper_95'])
+
+    Predictions at the published CDNOW estimates (Fader, Hardie & Lee 2005):
+
+    >>> m = BGNBD(); m.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    >>> round(m.expected_purchases_new(52), 2)
+    1.45
+    >>> h = pd.DataFrame({"customer_id": ["c1"], "frequency": [2], "recency": [30.43], "T": [38.86]})
+    >>> round(float(m.expected_purchases(h, 39).iloc[0]), 3)
+    1.226
+    >>> h = pd.DataFrame({"frequency": [26], "recency": [30.85714], "T": [31.0]})
+    >>> round(float(m.probability_alive(h).iloc[0]), 3)
+    0.969
+    >>> h = pd.DataFrame({"frequency": [0], "recency": [0.0], "T": [0.0]})
+    >>> round(float(m.probability_no_purchase(h, 39).iloc[0]), 4)  # = P(X(39) = 0)
+    0.5738
+    >>> float(f"{m.probability_purchases(10, 2):.5g}")
+    1.0787e-07
     """
 
     _k = 0

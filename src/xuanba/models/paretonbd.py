@@ -27,20 +27,12 @@ import pandas as pd
 from scipy import integrate, special
 
 from xuanba.errors import InputError, ModelError
-from xuanba.models._base import ID, Model, validate_history
+from xuanba.models._base import ID, validate_history
 from xuanba.models._paretonbd_math import log_tail_integral, one_minus_pow_over
-from xuanba.models._uncertainty import DEFAULT_DRAWS, per_history, scalar_or_series
+from xuanba.models._purchases import PurchaseModel, check_horizon
+from xuanba.models._uncertainty import DEFAULT_DRAWS, per_history
 
 _COLS = ("frequency", "recency", "T")
-
-
-def _check_t(t: Any, name: str = "t") -> None:
-    arr = np.asarray(t, dtype=float)
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise InputError(
-            f"the horizon {name}={t!r} must be a non-negative number",
-            fix="Give it in the unit of recency and T, e.g. 52 for a year in weeks.",
-        )
 
 
 def check_identifiable(name: str, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
@@ -208,7 +200,7 @@ def sample_customers(
     return pd.DataFrame({ID: np.arange(n), "frequency": x, "recency": last, "T": big_t})
 
 
-class ParetoNBD(Model):
+class ParetoNBD(PurchaseModel):
     """Pareto/NBD model of repeat purchasing in continuous time.
 
     Parameters ``r``, ``alpha`` (purchase rate ~ Gamma(r, alpha)) and ``s``, ``beta``
@@ -229,6 +221,11 @@ class ParetoNBD(Model):
     >>> m.params_ = pd.Series({"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669})
     >>> round(m.expected_purchases_new(52), 3)
     1.473
+    >>> h = pd.DataFrame({"customer_id": ["c1"], "frequency": [26], "recency": [30.85714], "T": [31.0]})
+    >>> round(float(m.expected_purchases(h, 52).iloc[0]), 2)
+    25.46
+    >>> round(float(m.probability_alive(h).iloc[0]), 5)
+    0.99787
     """
 
     param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
@@ -288,82 +285,11 @@ class ParetoNBD(Model):
         return cls._alive(p, h) * rate * discounted_alive(s, beta, h["T"], delta, horizon)
 
     # -- public predictions --------------------------------------------------------------------
-    def expected_purchases_new(
-        self, t: Any, *, interval: float | None = None, n_draws: int = DEFAULT_DRAWS, seed: int = 0
-    ) -> float | pd.Series | pd.DataFrame:
-        """Expected repeat purchases in ``(0, t]`` of a customer who just made a first purchase.
+    def _expected_new(self, p: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return expected_alive(*p, 0.0, 0.0, t)
 
-        A float for a scalar ``t``; a Series indexed by ``t`` for an array; with
-        ``interval=0.9`` a DataFrame with ``lower``/``upper`` (parameter uncertainty).
-
-        Examples
-        --------
-        >>> m = ParetoNBD()
-        >>> m.params_ = pd.Series({"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669})
-        >>> round(m.expected_purchases_new(52), 3)
-        1.473
-        """
-        _check_t(t)
-        return scalar_or_series(
-            t, "t", self, lambda p, g: expected_alive(*p, 0.0, 0.0, g), "expected_purchases",
-            interval, n_draws, seed,
-        )
-
-    def expected_purchases(
-        self, table: Any, t: float, *, interval: float | None = None, n_draws: int = DEFAULT_DRAWS, seed: int = 0
-    ) -> pd.Series | pd.DataFrame:
-        """Expected purchases in ``(T, T+t]`` given each customer's history (conditional E[Y(t)]).
-
-        Examples
-        --------
-        >>> m = ParetoNBD()
-        >>> m.params_ = pd.Series({"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669})
-        >>> h = pd.DataFrame({"customer_id": ["c1"], "frequency": [26], "recency": [30.85714], "T": [31.0]})
-        >>> round(float(m.expected_purchases(h, 52).iloc[0]), 2)
-        25.46
-        """
-        _check_t(t)
-        return per_history(
-            self, table, _COLS, lambda p, h: self._expected(p, h, float(t)), "expected_purchases",
-            interval, n_draws, seed,
-        )
-
-    def probability_alive(
-        self, table: Any, *, interval: float | None = None, n_draws: int = DEFAULT_DRAWS, seed: int = 0
-    ) -> pd.Series | pd.DataFrame:
-        """Probability that each customer is still active at ``T``.
-
-        Examples
-        --------
-        >>> m = ParetoNBD()
-        >>> m.params_ = pd.Series({"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669})
-        >>> h = pd.DataFrame({"frequency": [26], "recency": [30.85714], "T": [31.0]})
-        >>> round(float(m.probability_alive(h).iloc[0]), 5)
-        0.99787
-        """
-        return per_history(self, table, _COLS, self._alive, "p_alive", interval, n_draws, seed)
-
-    def probability_no_purchase(
-        self, table: Any, t: float, *, interval: float | None = None, n_draws: int = DEFAULT_DRAWS, seed: int = 0
-    ) -> pd.Series | pd.DataFrame:
-        """Probability of no purchase in ``(T, T+t]`` given the history: a churn score."""
-        _check_t(t)
-        return per_history(
-            self, table, _COLS, lambda p, h: self._no_purchase(p, h, float(t)), "p_no_purchase",
-            interval, n_draws, seed,
-        )
-
-    def probability_purchases(
-        self, n: Any, t: float, *, interval: float | None = None, n_draws: int = DEFAULT_DRAWS, seed: int = 0
-    ) -> float | pd.Series | pd.DataFrame:
-        """``P(X(t) = n)``: probability that a new customer makes ``n`` repeat purchases in ``(0, t]``."""
-        _check_t(t)
-        arr = np.asarray(n, dtype=float)
-        if np.any(arr < 0) or np.any(arr != np.round(arr)):
-            raise InputError(f"n={n!r} is not a count", fix="Give n as 0, 1, 2, ... (a number or a list).")
-        return scalar_or_series(
-            n, "n", self, lambda p, g: pmf_new(*p, g, float(t)), "probability", interval, n_draws, seed
-        )
+    def _pmf(self, p: np.ndarray, n: np.ndarray, t: float) -> np.ndarray:
+        return pmf_new(*p, n, t)
 
     def expected_discounted_purchases(
         self,
@@ -397,7 +323,7 @@ class ParetoNBD(Model):
                 fix="E.g. 0.15 a year in weekly data is 1.15 ** (1/52) - 1 = 0.00269.",
             )
         if horizon is not None:
-            _check_t(horizon, "horizon")
+            check_horizon(horizon, "horizon")
         delta = float(np.log1p(discount_rate))
         return per_history(
             self, table, _COLS, lambda p, h: self._dert(p, h, delta, horizon), "dert",

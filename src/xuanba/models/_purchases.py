@@ -1,0 +1,102 @@
+"""The prediction methods every continuous-time purchase model offers (BG/NBD, MBG/NBD, Pareto/NBD).
+
+A model supplies the closed forms at given parameters — ``_expected_new(p, t)``,
+``_expected(p, h, t)``, ``_alive(p, h)``, ``_no_purchase(p, h, t)``, ``_pmf(p, n, t)`` — and
+inherits the public, vectorised methods here: checked arguments, one evaluation per distinct
+history joined back by customer, and intervals from parameter draws.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from xuanba.errors import InputError
+from xuanba.models._base import Model
+from xuanba.models._uncertainty import DEFAULT_DRAWS, per_history, scalar_or_series
+
+
+def check_horizon(t: Any, name: str = "t") -> None:
+    """Raise :class:`InputError` unless ``t`` is a non-negative number (or array of them)."""
+    arr = np.asarray(t, dtype=float)
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise InputError(
+            f"the horizon {name}={t!r} must be a non-negative number",
+            fix="Give it in the unit of recency and T, e.g. 52 for a year in weeks.",
+        )
+
+
+class PurchaseModel(Model):
+    """A continuous-time purchase model: the public predictions over its closed forms."""
+
+    # -- closed forms a model writes (params p, distinct histories h) ---------------------------
+    def _expected_new(self, p: np.ndarray, t: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _expected(self, p: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
+        raise NotImplementedError
+
+    def _alive(self, p: np.ndarray, h: dict[str, np.ndarray]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _no_purchase(self, p: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
+        raise NotImplementedError
+
+    def _pmf(self, p: np.ndarray, n: np.ndarray, t: float) -> np.ndarray:
+        raise NotImplementedError
+
+    # -- public predictions --------------------------------------------------------------------
+    def expected_purchases_new(
+        self, t: Any, *, interval: float | None = None, n_draws: int = DEFAULT_DRAWS, seed: int = 0
+    ) -> float | pd.Series | pd.DataFrame:
+        """Expected repeat purchases in ``(0, t]`` of a customer who just made a first purchase.
+
+        ``t`` is a number or an array (same unit as ``T``). A float for a scalar ``t``; a Series
+        indexed by ``t`` otherwise; with ``interval=0.9`` a DataFrame with ``lower``/``upper``.
+        """
+        check_horizon(t)
+        return scalar_or_series(t, "t", self, self._expected_new, "expected_purchases", interval, n_draws, seed)
+
+    def expected_purchases(
+        self, table: Any, t: float, *, interval: float | None = None, n_draws: int = DEFAULT_DRAWS, seed: int = 0
+    ) -> pd.Series | pd.DataFrame:
+        """Expected purchases in ``(T, T+t]`` given each customer's history (conditional E[Y(t)]).
+
+        ``table`` has ``frequency``, ``recency``, ``T`` (and ``customer_id``, which indexes the
+        result). Computed once per distinct history.
+        """
+        check_horizon(t)
+        return per_history(
+            self, table, self.history_columns, lambda p, h: self._expected(p, h, float(t)),
+            "expected_purchases", interval, n_draws, seed,
+        )
+
+    def probability_alive(
+        self, table: Any, *, interval: float | None = None, n_draws: int = DEFAULT_DRAWS, seed: int = 0
+    ) -> pd.Series | pd.DataFrame:
+        """Probability that each customer is still active at ``T`` (has not dropped out)."""
+        return per_history(self, table, self.history_columns, self._alive, "p_alive", interval, n_draws, seed)
+
+    def probability_no_purchase(
+        self, table: Any, t: float, *, interval: float | None = None, n_draws: int = DEFAULT_DRAWS, seed: int = 0
+    ) -> pd.Series | pd.DataFrame:
+        """Probability of no purchase in ``(T, T+t]`` given the history: a churn score."""
+        check_horizon(t)
+        return per_history(
+            self, table, self.history_columns, lambda p, h: self._no_purchase(p, h, float(t)),
+            "p_no_purchase", interval, n_draws, seed,
+        )
+
+    def probability_purchases(
+        self, n: Any, t: float, *, interval: float | None = None, n_draws: int = DEFAULT_DRAWS, seed: int = 0
+    ) -> float | pd.Series | pd.DataFrame:
+        """``P(X(t) = n)``: probability that a new customer makes ``n`` repeat purchases in ``(0, t]``."""
+        check_horizon(t)
+        arr = np.asarray(n, dtype=float)
+        if np.any(arr < 0) or np.any(arr != np.round(arr)):
+            raise InputError(f"n={n!r} is not a count", fix="Give n as 0, 1, 2, ... (a number or a list).")
+        return scalar_or_series(
+            n, "n", self, lambda p, g: self._pmf(p, g, float(t)), "probability", interval, n_draws, seed
+        )
