@@ -18,7 +18,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from xuanba.errors import InputError, XuanbaError
+from xuanba._dates import as_date
+from xuanba.errors import XuanbaError
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -34,13 +35,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable 
 
 def parse_date(value: str | None, flag: str) -> dt.date | None:
     """The date a ``--flag YYYY-MM-DD`` option gives (``None`` stays ``None``), or a clear error."""
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{flag} {value!r} is not a date",
-                         fix=f"Write {flag} as YYYY-MM-DD, e.g. 2026-06-30.") from None
+    return None if value is None else as_date(value, flag)
 
 
 def emit_json(payload: Any) -> None:

@@ -30,19 +30,13 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
+from xuanba._dates import as_date as _as_date
+
 TimeUnit = Literal["day", "week", "month"]
 Merge = Literal["day", "period"]
 
 DAYS_PER_UNIT: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 30.4375}
 """Length of each time unit in days: the one place these constants live."""
-
-
-def _as_date(value: dt.date | str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
 
 
 def purchase_days(tx: ir.Table, cutoff: dt.date | str, *, start: dt.date | str | None = None) -> ir.Table:

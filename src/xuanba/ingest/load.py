@@ -32,6 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from xuanba._dates import as_date
 from xuanba.errors import InputError
 from xuanba.ingest.mapping import check_required, looks_like_header, map_columns
 from xuanba.ingest.read import Staged, list_sources, quote, stage, unstage
@@ -588,13 +589,8 @@ def ingest(
     """
     if kind not in KINDS:
         raise InputError(f"unknown kind {kind!r}", fix=f"Use one of: {', '.join(KINDS)}.")
-    if isinstance(cutoff, str):
-        try:
-            cutoff = dt.date.fromisoformat(cutoff)
-        except ValueError:
-            raise InputError(f"cutoff {cutoff!r} is not a date", fix="Write it as YYYY-MM-DD.") from None
-    if isinstance(cutoff, dt.datetime):
-        cutoff = cutoff.date()
+    if cutoff is not None:
+        cutoff = as_date(cutoff, "cutoff")
     names = list(columns) if columns is not None else None
     items = _expand(source)
     own = not isinstance(workspace, Workspace)

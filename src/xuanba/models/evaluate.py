@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xuanba._dates import as_date as _as_date
 from xuanba.errors import DataError, InputError, ModelError
 
 ID = "customer_id"
@@ -257,17 +258,6 @@ def _repeat_offsets(source: Any, calibration_end: dt.date, holdout_end: dt.date)
 
 
 # -- the entry point ----------------------------------------------------------------------------
-def _as_date(value: dt.date | str, flag: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(f"{flag} {value!r} is not a date", fix="Write dates as YYYY-MM-DD.") from None
-
-
 def evaluate(
     transactions_or_workspace: Any,
     calibration_end: dt.date | str,

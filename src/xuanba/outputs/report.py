@@ -91,9 +91,10 @@ def round_holdout(ws: Any, round_: Any) -> pd.DataFrame | None:
     if ws is None or not source.startswith("model:"):
         return None
     from xuanba.models.evaluate import evaluate
+    from xuanba.rounds.store import round_cutoff
 
     model = source.split(":", 1)[1]
-    cutoff = dt.date.fromisoformat(str(round_.meta["cutoff"]))
+    cutoff = round_cutoff(round_.meta)
     try:
         ev = evaluate(ws, cutoff - dt.timedelta(days=365), cutoff, models=(model,),
                       time_unit=round_.meta.get("time_unit", "week"))

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xuanba._dates import as_date
 from xuanba.errors import DataError, InputError, ModelError
 from xuanba.standard.schema import (
     ACCOUNT_COLUMNS,
@@ -71,14 +72,7 @@ def as_standard(standard: Standard | str | Path, extra: list[str] | tuple[str, .
 def _as_cutoff(cutoff: dt.date | str | None) -> dt.date:
     if cutoff is None:
         raise InputError("a round needs a cutoff date", fix="Pass --cutoff YYYY-MM-DD.")
-    if isinstance(cutoff, dt.datetime):
-        return cutoff.date()
-    if isinstance(cutoff, dt.date):
-        return cutoff
-    try:
-        return dt.date.fromisoformat(str(cutoff))
-    except ValueError:
-        raise InputError(f"cutoff {cutoff!r} is not a date", fix="Write it as YYYY-MM-DD, e.g. 2026-06-30.") from None
+    return as_date(cutoff, "cutoff")
 
 
 def _predict(facts: pd.DataFrame, standard: Standard, time_unit: str) -> tuple[pd.DataFrame, dict[str, Any]]:
