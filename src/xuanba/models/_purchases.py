@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xuanba.errors import InputError
+from xuanba.errors import InputError, ModelError
 from xuanba.models._base import Model
 from xuanba.models._uncertainty import DEFAULT_DRAWS, per_history, scalar_or_series
 
@@ -28,8 +28,27 @@ def check_horizon(t: Any, name: str = "t") -> None:
         )
 
 
+def check_identifiable(name: str, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
+    """Raise ModelError when no customer repeated or there is a single customer."""
+    if not np.any((data["frequency"] > 0) & (counts > 0)):
+        raise ModelError(
+            f"{name} cannot be fitted: no customer made a repeat purchase",
+            fix="The purchase rate and drop-out cannot be told apart without repeat purchases; "
+            "use a longer calibration period.",
+        )
+    if len(counts) < 2 or counts.sum() < 2:
+        raise ModelError(
+            f"{name} cannot be fitted on a single customer history "
+            f"({len(counts)} distinct, {counts.sum():g} customers)",
+            fix="Fit on the whole customer base; four parameters need many different histories.",
+        )
+
+
 class PurchaseModel(Model):
     """A continuous-time purchase model: the public predictions over its closed forms."""
+
+    def _check_identifiable(self, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
+        check_identifiable(type(self).__name__, data, counts)
 
     # -- closed forms a model writes (params p, distinct histories h) ---------------------------
     def _expected_new(self, p: np.ndarray, t: np.ndarray) -> np.ndarray:

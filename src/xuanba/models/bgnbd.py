@@ -72,21 +72,6 @@ class _BetaGeometricNBD(PurchaseModel):
             )
         return self
 
-    def _check_identifiable(self, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
-        name = type(self).__name__
-        if not np.any((data["frequency"] > 0) & (counts > 0)):
-            raise ModelError(
-                f"{name} cannot be fitted: no customer made a repeat purchase",
-                fix="The purchase rate and drop-out cannot be told apart without repeat purchases; "
-                "use a longer calibration period.",
-            )
-        if len(counts) < 2 or counts.sum() < 2:
-            raise ModelError(
-                f"{name} cannot be fitted on a single customer history "
-                f"({len(counts)} distinct, {counts.sum():g} customers)",
-                fix="Fit on the whole customer base; four parameters need many different histories.",
-            )
-
     def _start(self, data: dict[str, np.ndarray], counts: np.ndarray) -> np.ndarray:
         rate = np.dot(counts, data["frequency"]) / max(np.dot(counts, data["T"]), 1e-12)
         return np.array([1.0, 1.0 / max(rate, 1e-9), 1.0, 3.0])

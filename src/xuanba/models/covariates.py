@@ -35,8 +35,9 @@ from scipy import optimize, special
 
 from xuanba.errors import InputError, ModelError, SchemaError
 from xuanba.models._base import ID, Model, as_frame, compress
+from xuanba.models._purchases import check_identifiable
 from xuanba.models.bgnbd import BGNBD
-from xuanba.models.paretonbd import ParetoNBD, check_identifiable, loglik_terms, validate_history
+from xuanba.models.paretonbd import ParetoNBD, loglik_terms, validate_history
 
 _HIST = ("frequency", "recency", "T")
 

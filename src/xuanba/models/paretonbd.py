@@ -26,29 +26,13 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, special
 
-from xuanba.errors import InputError, ModelError
+from xuanba.errors import InputError
 from xuanba.models._base import ID, validate_history
 from xuanba.models._paretonbd_math import log_tail_integral, one_minus_pow_over
 from xuanba.models._purchases import PurchaseModel, check_horizon
 from xuanba.models._uncertainty import DEFAULT_DRAWS, per_history
 
 _COLS = ("frequency", "recency", "T")
-
-
-def check_identifiable(name: str, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
-    """Raise ModelError when no customer repeated or there is a single customer."""
-    if not np.any((data["frequency"] > 0) & (counts > 0)):
-        raise ModelError(
-            f"{name} cannot be fitted: no customer made a repeat purchase",
-            fix="The purchase rate and drop-out cannot be told apart without repeat purchases; "
-            "use a longer calibration period.",
-        )
-    if len(counts) < 2 or counts.sum() < 2:
-        raise ModelError(
-            f"{name} cannot be fitted on a single customer history "
-            f"({len(counts)} distinct, {counts.sum():g} customers)",
-            fix="Fit on the whole customer base; four parameters need many different histories.",
-        )
 
 
 # -- closed forms at given parameters (arrays broadcast) -----------------------------------------
@@ -241,9 +225,6 @@ class ParetoNBD(PurchaseModel):
     # -- fitting -------------------------------------------------------------------------------
     def _validate(self, frame: pd.DataFrame) -> None:
         validate_history(frame)
-
-    def _check_identifiable(self, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
-        check_identifiable(type(self).__name__, data, counts)
 
     def _start(self, data: dict[str, np.ndarray], counts: np.ndarray) -> np.ndarray:
         mean_t = float(np.dot(counts, data["T"]) / counts.sum())
