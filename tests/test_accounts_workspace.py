@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tests._helpers import cdnow_transactions, store
 from xuanba import Workspace
 from xuanba.accounts import account_fields
 from xuanba.accounts.stored import stored_tables, stored_transactions, workspace_account_fields
@@ -31,9 +32,7 @@ def workspace(tmp_path):
         ws.con.execute("CREATE TABLE transactions AS SELECT customer_id, ts, "
                        "amount::DECIMAL(18,4) AS amount, cost::DECIMAL(18,4) AS cost FROM tx_df")
         for kind, table in side.items():
-            ws.con.register("side_df", table)
-            ws.con.execute(f"CREATE TABLE {kind} AS SELECT * FROM side_df")
-            ws.con.unregister("side_df")
+            store(ws, kind, table)
     return path, tx, side
 
 
@@ -100,8 +99,7 @@ def test_keep_warm_ranks_by_predicted_value_by_default(tmp_path, shared_data):
     from xuanba.accounts.keepwarm import predicted_potential
     from xuanba.models.predict import predict_customers
 
-    tx = pd.read_parquet(shared_data / "cdnow_sample.parquet")[["customer_id", "timestamp", "amount"]]
-    tx = tx.rename(columns={"timestamp": "ts"})
+    tx = cdnow_transactions(shared_data)
     tx.to_csv(tmp_path / "tx.csv", index=False)
     expected = predict_customers(customer_facts(tx, "1998-06-30"))[["customer_id", "clv_3y"]]
     got = predicted_potential(tx, "1998-06-30")

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tests._helpers import cdnow_transactions, store
 from xuanba.cli import app
 from xuanba.errors import InputError, WorkspaceError
 from xuanba.outputs import charts
@@ -65,10 +66,7 @@ def make_workspace(path):
     })
     std = starter_standard("en").replace('currency = ""', 'currency = "CNY"')
     with Workspace(path) as ws:
-        with ws.transaction() as con:
-            con.register("_tx", tx)
-            con.execute("CREATE TABLE transactions AS SELECT * FROM _tx")
-            con.unregister("_tx")
+        store(ws, "transactions", tx)
         for seed, cutoff in ((1, "2026-01-31"), (2, "2026-06-30")):
             r = np.random.default_rng(seed)
             preds = pd.DataFrame({"customer_id": cust, "clv_3y": np.round(r.lognormal(6, 1, n), 2),
@@ -309,10 +307,7 @@ def test_report_value_is_profit_after_cost_to_serve_when_interactions_exist(tmp_
         ids = ws.sql("SELECT DISTINCT customer_id FROM transactions ORDER BY 1")["customer_id"]
         visits = pd.DataFrame({"customer_id": ids.to_numpy(), "ts": pd.Timestamp("2026-03-01"),
                                "kind": "visit", "minutes": 20.0})
-        with ws.transaction() as con:
-            con.register("_it", visits)
-            con.execute("CREATE TABLE interactions AS SELECT * FROM _it")
-            con.unregister("_it")
+        store(ws, "interactions", visits)
         profit = workspace_account_fields(ws, as_of="2026-06-30")["profit_365d"]
     text = visible_text(write_report(path, "latest", tmp_path / "r.html").read_text("utf-8"))
     assert "Profit after cost-to-serve, last 365 days" in text
@@ -330,14 +325,9 @@ def test_round_keeps_its_models_and_the_report_shows_them(shared_data, tmp_path)
     from xuanba.rounds import load_round, run_round
     from xuanba.standard import starter_standard
 
-    tx = pd.read_parquet(shared_data / "cdnow_sample.parquet")[["customer_id", "timestamp", "amount"]]
-    tx = tx.rename(columns={"timestamp": "ts"})
     path = tmp_path / "ws.duckdb"
     with Workspace(path) as ws:
-        with ws.transaction() as con:
-            con.register("_tx", tx)
-            con.execute("CREATE TABLE transactions AS SELECT * FROM _tx")
-            con.unregister("_tx")
+        store(ws, "transactions", cdnow_transactions(shared_data))
         run_round(ws, starter_standard("en"), "1997-09-30")
         models = load_round(ws, "latest").meta["models"]
     assert models["purchases"]["model"] == "BGNBD" and models["spend"]["model"] == "GammaGamma"
@@ -361,14 +351,9 @@ def test_report_checks_the_model_on_the_year_before_the_cutoff(shared_data, tmp_
     from xuanba.rounds import load_round, run_round
     from xuanba.standard import starter_standard
 
-    tx = pd.read_parquet(shared_data / "cdnow_sample.parquet")[["customer_id", "timestamp", "amount"]]
-    tx = tx.rename(columns={"timestamp": "ts"})
     path = tmp_path / "ws.duckdb"
     with Workspace(path) as ws:
-        with ws.transaction() as con:
-            con.register("_tx", tx)
-            con.execute("CREATE TABLE transactions AS SELECT * FROM _tx")
-            con.unregister("_tx")
+        store(ws, "transactions", cdnow_transactions(shared_data))
         run_round(ws, starter_standard("en"), "1997-09-30")  # a year before: no data, no check
         assert round_holdout(ws, load_round(ws, "latest")) is None
         run_round(ws, starter_standard("en"), "1998-06-30")

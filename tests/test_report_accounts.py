@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from tests._helpers import store
 from tests.test_report import make_workspace, visible_text
 from xuanba import Workspace
 from xuanba.accounts import customer_profit, promise_ledger
@@ -26,10 +27,7 @@ def ws_path(tmp_path_factory):
         ids = ws.sql("SELECT DISTINCT customer_id FROM transactions ORDER BY 1")["customer_id"].tolist()
         side = make_side_tables(ids, seed=5, start="2025-01-01", end="2026-06-30")
         for kind in ("customers", "interactions", "commitments", "contacts"):
-            with ws.transaction() as con:
-                con.register("_t", side[kind])
-                con.execute(f"CREATE TABLE {kind} AS SELECT * FROM _t")
-                con.unregister("_t")
+            store(ws, kind, side[kind])
     return path
 
 

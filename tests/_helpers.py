@@ -1,0 +1,23 @@
+"""Small helpers the tests share: put a table in a workspace, the CDNOW transactions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from xuanba import Workspace
+
+
+def store(ws: Workspace, name: str, frame: pd.DataFrame) -> None:
+    """Create workspace table ``name`` from ``frame`` in one transaction (as a test fixture)."""
+    with ws.transaction() as con:
+        con.register("_frame", frame)
+        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _frame')
+        con.unregister("_frame")
+
+
+def cdnow_transactions(shared_data: Path) -> pd.DataFrame:
+    """The CDNOW sample as canonical transactions: customer_id, ts, amount."""
+    tx = pd.read_parquet(shared_data / "cdnow_sample.parquet")[["customer_id", "timestamp", "amount"]]
+    return tx.rename(columns={"timestamp": "ts"})
