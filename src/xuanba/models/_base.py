@@ -425,19 +425,18 @@ class Model:
             if doc.get("model") not in by_class:
                 raise InputError(f"unknown model type {doc.get('model')!r}", file=str(path))
             target = by_class[doc["model"]]
-            if target.load.__func__ is not Model.load.__func__:  # type: ignore[attr-defined]
-                return target.load(path)  # a model with its own file layout
         model = target(**doc["options"])
-        model.params_ = pd.Series(doc["params"], name="estimate")[list(target.param_names)]
+        # parameters in the order they were fitted (a covariate model names its own coefficients)
+        model.params_ = pd.Series(doc["params"], name="estimate", dtype=float)
         model.covariance_ = np.asarray(doc["covariance"], dtype=float)
         model.stderr_ = pd.Series(
-            np.sqrt(np.clip(np.diag(model.covariance_), 0, None)), index=list(target.param_names),
+            np.sqrt(np.clip(np.diag(model.covariance_), 0, None)), index=model.params_.index,
             name="stderr",
         )
         model.loglik_ = float(doc["loglik"])
         model.n_customers_ = float(doc["n_customers"])
         model.n_distinct_ = int(doc["n_distinct"])
-        k = len(target.param_names)
+        k = len(model.params_)
         model.aic_ = 2 * k - 2 * model.loglik_
         model.bic_ = k * math.log(model.n_customers_) - 2 * model.loglik_
         model.converged_ = True

@@ -22,11 +22,8 @@ model with that profile's parameters.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -339,47 +336,14 @@ class _CovariateModel(Model):
         """P(no purchase in ``(T, T+t]``) per customer (point estimate)."""
         return self._per_profile(table, "probability_no_purchase", t)
 
-    # -- persistence ---------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write options, parameters, covariance and covariate levels to a JSON file."""
-        self._require_fitted()
-        doc = {
-            "model": type(self).__name__,
-            "options": self._get_options(),
-            "params": self.params_.to_dict(),
-            "covariance": np.asarray(self.covariance_).tolist(),
-            "loglik": self.loglik_,
-            "n_customers": self.n_customers_,
-            "n_distinct": self.n_distinct_,
-            "levels": {k: [str(v) if not isinstance(v, (int, float, bool)) else v for v in vals]
-                       for k, vals in self.levels_.items()},
-        }
-        out = Path(path)
-        out.write_text(json.dumps(doc, indent=2, allow_nan=True), encoding="utf-8")
-        return out
+    # -- persistence (Model.save / Model.load; the covariate levels travel as "extra") ---------
+    def _save_extra(self) -> dict[str, Any]:
+        return {"levels": {k: [str(v) if not isinstance(v, (int, float, bool)) else v for v in vals]
+                           for k, vals in self.levels_.items()}}
 
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> _CovariateModel:
-        """Read a model written by :meth:`save`."""
-        try:
-            doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(f"cannot read a saved model: {exc}", file=str(path)) from None
-        target = {c.__name__: c for c in (BGNBDCovariates, ParetoNBDCovariates)}.get(doc.get("model"))
-        if target is None:
-            raise InputError(f"not a covariate model: {doc.get('model')!r}", file=str(path))
-        model = target(**doc["options"])
-        model.params_ = pd.Series(doc["params"], name="estimate")
-        model.covariance_ = np.asarray(doc["covariance"], dtype=float)
-        model.stderr_ = pd.Series(np.sqrt(np.clip(np.diag(model.covariance_), 0, None)),
-                                  index=model.params_.index, name="stderr")
-        model.loglik_ = float(doc["loglik"])
-        model.n_customers_ = float(doc["n_customers"])
-        model.n_distinct_ = int(doc["n_distinct"])
-        model.levels_ = doc.get("levels", {})
-        model._set_criteria()
-        model.converged_ = True
-        return model
+    def _load_extra(self, extra: dict[str, Any]) -> None:
+        self.levels_ = extra.get("levels", {})
+        self._set_criteria()
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(covariates_purchase={self.covariates_purchase!r}, "
