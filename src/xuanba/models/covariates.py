@@ -336,6 +336,13 @@ class _CovariateModel(Model):
         """P(no purchase in ``(T, T+t]``) per customer (point estimate)."""
         return self._per_profile(table, "probability_no_purchase", t)
 
+    # -- checks shared by both processes' models --------------------------------------------
+    def _validate(self, frame: pd.DataFrame) -> None:
+        validate_history(frame)
+
+    def _check_identifiable(self, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
+        check_identifiable(type(self).__name__, data, counts)
+
     # -- persistence (Model.save / Model.load; the covariate levels travel as "extra") ---------
     def _save_extra(self) -> dict[str, Any]:
         return {"levels": {k: [str(v) if not isinstance(v, (int, float, bool)) else v for v in vals]
@@ -376,12 +383,6 @@ class ParetoNBDCovariates(_CovariateModel):
     history_columns: ClassVar[tuple[str, ...]] = _HIST
     plain: ClassVar[type[Model]] = ParetoNBD
 
-    def _validate(self, frame: pd.DataFrame) -> None:
-        validate_history(frame)
-
-    def _check_identifiable(self, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
-        check_identifiable(type(self).__name__, data, counts)
-
     def _row_params(self, base, zp, zd, gp, gd):  # type: ignore[no-untyped-def]
         r, alpha, s, beta = base
         return [r, alpha * np.exp(-(zp @ gp)), s, beta * np.exp(-(zd @ gd))]
@@ -420,12 +421,6 @@ class BGNBDCovariates(_CovariateModel):
     base_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
     history_columns: ClassVar[tuple[str, ...]] = _HIST
     plain: ClassVar[type[Model]] = BGNBD
-
-    def _validate(self, frame: pd.DataFrame) -> None:
-        validate_history(frame)
-
-    def _check_identifiable(self, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
-        check_identifiable(type(self).__name__, data, counts)
 
     def _row_params(self, base, zp, zd, gp, gd):  # type: ignore[no-untyped-def]
         r, alpha, a, b = base
