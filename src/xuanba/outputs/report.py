@@ -75,10 +75,16 @@ def round_facts(ws: Any, round_: Any) -> pd.DataFrame | None:
     except XuanbaError:
         return None
     if ws.has_table("interactions"):  # account books: profit after cost-to-serve is the truer value
-        from xuanba.accounts.stored import workspace_account_fields
+        from xuanba.accounts.profit import customer_profit
+        from xuanba.accounts.stored import stored_table, stored_transactions
+        from xuanba.rounds.store import round_cutoff
 
-        fields = workspace_account_fields(ws, as_of=round_.meta.get("cutoff"))
-        facts = facts.merge(fields[["customer_id", "profit_365d"]], on="customer_id", how="left")
+        end = pd.Timestamp(round_cutoff(round_.meta))
+        profit = customer_profit(stored_transactions(ws), stored_table(ws, "interactions"),
+                                 start=end - pd.Timedelta(days=364), end=end)
+        profit = profit[["customer_id", "profit"]].rename(columns={"profit": "profit_365d"})
+        facts = facts.merge(profit, on="customer_id", how="left")
+        facts["profit_365d"] = facts["profit_365d"].fillna(0.0)
     return facts
 
 
