@@ -35,6 +35,15 @@ class DemoResult:
     out_dir: Path
     paths: dict[str, Path] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
+    facts: Any = field(default=None, repr=False)  # the facts at the cutoff, once computed
+
+
+def _facts_at_cutoff(ws: Workspace, result: DemoResult) -> Any:
+    if result.facts is None:
+        from xuanba.facts import customer_facts
+
+        result.facts = customer_facts(ws, CUTOFF, time_unit="week")
+    return result.facts
 
 
 Step = Callable[[Workspace, DemoResult, str], None]
@@ -59,19 +68,19 @@ def _ingest(ws: Workspace, result: DemoResult, lang: str) -> None:
 
 
 def _facts(ws: Workspace, result: DemoResult, lang: str) -> None:
-    from xuanba.facts import customer_facts, write_table
+    from xuanba.facts import write_table
 
-    facts = customer_facts(ws, CUTOFF, time_unit="week")
+    facts = _facts_at_cutoff(ws, result)
     result.paths["facts"] = write_table(facts, result.out_dir / "facts.xlsx")
     result.summary["facts_rows"] = len(facts)
     result.summary["repeat_buyers"] = int((facts["frequency"] > 0).sum())
 
 
 def _models(ws: Workspace, result: DemoResult, lang: str) -> None:
-    from xuanba.facts import customer_facts, write_table
+    from xuanba.facts import write_table
     from xuanba.models.predict import predict_customers
 
-    facts = customer_facts(ws, CUTOFF, time_unit="week")
+    facts = _facts_at_cutoff(ws, result)
     predictions, models = predict_customers(facts, time_unit="week", return_models=True)
     result.paths["predictions"] = write_table(predictions, result.out_dir / "predictions.xlsx",
                                               sheet="predictions")
