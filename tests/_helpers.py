@@ -17,7 +17,7 @@ def store(ws: Workspace, name: str, frame: pd.DataFrame) -> None:
         con.unregister("_frame")
 
 
-def cdnow_transactions(shared_data: Path) -> pd.DataFrame:
+def cdnow_transactions(test_data: Path) -> pd.DataFrame:
     """The CDNOW sample as canonical transactions: customer_id, ts, amount."""
-    tx = pd.read_parquet(shared_data / "cdnow_sample.parquet")[["customer_id", "timestamp", "amount"]]
+    tx = pd.read_parquet(test_data / "cdnow_sample.parquet")[["customer_id", "timestamp", "amount"]]
     return tx.rename(columns={"timestamp": "ts"})

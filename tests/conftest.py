@@ -1,4 +1,4 @@
-"""Shared fixtures: where the shared test data lives."""
+"""Shared fixtures: where the test data live (inside the repository, see tests/data/README.md)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,10 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The folder of public data sets (CDNOW sample, donations) that sits beside the repo."""
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"shared data folder missing: expected {SHARED_DATA}")
-    return SHARED_DATA
+def test_data() -> Path:
+    """The folder of public data sets (CDNOW sample, donations) the tests reproduce figures on."""
+    return TEST_DATA

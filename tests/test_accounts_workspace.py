@@ -92,14 +92,14 @@ def test_empty_payment_dates_mean_unknown_not_unpaid(workspace):
     assert (fields["payment_punctuality"] == 1.0).all() and (fields["overdue_receivables"] == 0).all()
 
 
-def test_keep_warm_ranks_by_predicted_value_by_default(tmp_path, shared_data):
+def test_keep_warm_ranks_by_predicted_value_by_default(tmp_path, test_data):
     """Without --potential, keep-warm ranks dormant accounts by the models' 3-year value at the
     as-of date — the same numbers predict_customers gives on the same facts."""
     from xuanba import customer_facts
     from xuanba.accounts.keepwarm import predicted_potential
     from xuanba.models.predict import predict_customers
 
-    tx = cdnow_transactions(shared_data)
+    tx = cdnow_transactions(test_data)
     tx.to_csv(tmp_path / "tx.csv", index=False)
     expected = predict_customers(customer_facts(tx, "1998-06-30"))[["customer_id", "clv_3y"]]
     got = predicted_potential(tx, "1998-06-30")

@@ -22,8 +22,8 @@ def app() -> typer.Typer:
 
 
 @pytest.fixture()
-def facts_csv(shared_data, tmp_path):
-    summary = pd.read_csv(shared_data / "cdnow_customers_summary_with_transactions.csv", dtype={"ID": str})
+def facts_csv(test_data, tmp_path):
+    summary = pd.read_csv(test_data / "cdnow_customers_summary_with_transactions.csv", dtype={"ID": str})
     facts = summary.rename(columns={"ID": "customer_id", "x": "frequency", "t_x": "recency", "zbar": "monetary_value"})
     path = tmp_path / "facts.csv"
     facts.to_csv(path, index=False)

@@ -30,8 +30,8 @@ def sig3(x: float) -> float:
 
 
 @pytest.fixture(scope="module")
-def cdnow_tx(shared_data) -> pd.DataFrame:
-    raw = pd.read_parquet(shared_data / "cdnow_sample.parquet")
+def cdnow_tx(test_data) -> pd.DataFrame:
+    raw = pd.read_parquet(test_data / "cdnow_sample.parquet")
     return raw[["customer_id", "timestamp", "amount"]].rename(columns={"timestamp": "ts"})
 
 

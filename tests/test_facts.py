@@ -20,8 +20,8 @@ CAL_END, HOLD_END = "1997-09-30", "1998-06-30"
 
 
 @pytest.fixture(scope="module")
-def cdnow_tx(shared_data) -> pd.DataFrame:
-    raw = pd.read_parquet(shared_data / "cdnow_sample.parquet")
+def cdnow_tx(test_data) -> pd.DataFrame:
+    raw = pd.read_parquet(test_data / "cdnow_sample.parquet")
     return raw[["customer_id", "timestamp", "amount"]].rename(columns={"timestamp": "ts"})
 
 
@@ -30,10 +30,10 @@ def cdnow_cal(cdnow_tx) -> pd.DataFrame:
     return calibration_holdout(cdnow_tx, CAL_END, HOLD_END, time_unit="week")
 
 
-def test_facts_reproduce_published_cdnow_summary(cdnow_cal, shared_data):
+def test_facts_reproduce_published_cdnow_summary(cdnow_cal, test_data):
     """Fader, Hardie & Lee (2005) CDNOW 1/10 sample, 39-week calibration to 1997-09-30:
     the published per-customer summary (frequency, recency, T in weeks, 2 decimals) exactly."""
-    pub = pd.read_csv(shared_data / "cdnow_customers_summary_with_transactions.csv")
+    pub = pd.read_csv(test_data / "cdnow_customers_summary_with_transactions.csv")
     pub["customer_id"] = pub["ID"].map("{:04d}".format)
     got = cdnow_cal.merge(pub, on="customer_id", how="outer", indicator=True, suffixes=("", "_pub"))
     assert (got["_merge"] == "both").all() and len(got) == 2357

@@ -47,8 +47,8 @@ def _on_spark(spark_ibis, frame: pd.DataFrame, name: str, folder):
     return con.table(name)
 
 
-def test_facts_identical_on_spark_and_duckdb(spark_ibis, shared_data, tmp_path):
-    raw = pd.read_parquet(shared_data / "cdnow_sample.parquet")
+def test_facts_identical_on_spark_and_duckdb(spark_ibis, test_data, tmp_path):
+    raw = pd.read_parquet(test_data / "cdnow_sample.parquet")
     tx = raw[["customer_id", "timestamp", "amount"]].rename(columns={"timestamp": "ts"})
     # Give part of the data a cost and a return, so every column is exercised.
     tx["cost"] = (tx["amount"] * 0.6).where(tx.index % 3 != 0)

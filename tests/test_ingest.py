@@ -26,9 +26,9 @@ def _tx(ws: Workspace) -> pd.DataFrame:
 
 # -- CDNOW: data nobody here wrote ---------------------------------------------------------------
 @pytest.fixture(scope="module")
-def cdnow_ws(shared_data, tmp_path_factory):
+def cdnow_ws(test_data, tmp_path_factory):
     path = tmp_path_factory.mktemp("cdnow") / "ws.duckdb"
-    report = ingest(shared_data / "CDNOW_sample.txt", path, columns=CDNOW_COLUMNS)
+    report = ingest(test_data / "CDNOW_sample.txt", path, columns=CDNOW_COLUMNS)
     return path, report
 
 
@@ -55,13 +55,13 @@ def test_cdnow_text_without_header_gives_published_counts(cdnow_ws):
     assert ids.iloc[0] == "0001" and ids.iloc[-1] == "2357"  # leading zeros kept
 
 
-def test_cdnow_text_end_to_end_reproduces_published_summary(cdnow_ws, shared_data):
+def test_cdnow_text_end_to_end_reproduces_published_summary(cdnow_ws, test_data):
     """Ingested text file -> facts at 1997-09-30 in weeks = the published per-customer summary
     (frequency, recency, T to 2 decimals; zbar to 2 decimals), 1,882 holdout repeat purchases."""
     path, _ = cdnow_ws
     with Workspace(path, read_only=True) as ws:
         cal = calibration_holdout(ws, "1997-09-30", "1998-06-30", time_unit="week")
-    pub = pd.read_csv(shared_data / "cdnow_customers_summary_with_transactions.csv")
+    pub = pd.read_csv(test_data / "cdnow_customers_summary_with_transactions.csv")
     pub["customer_id"] = pub["ID"].map("{:04d}".format)
     got = cal.merge(pub, on="customer_id", how="inner", suffixes=("", "_pub"))
     assert len(got) == 2357
@@ -72,11 +72,11 @@ def test_cdnow_text_end_to_end_reproduces_published_summary(cdnow_ws, shared_dat
     assert cal["frequency_holdout"].sum() == 1882
 
 
-def test_cdnow_parquet_gives_the_same_table_as_the_text_file(cdnow_ws, shared_data, tmp_path):
+def test_cdnow_parquet_gives_the_same_table_as_the_text_file(cdnow_ws, test_data, tmp_path):
     """Same 6,919 rows, 2,357 customers and 244,091.94 from the Parquet copy."""
     path, _ = cdnow_ws
     with Workspace(tmp_path / "p.duckdb") as ws:
-        report = ingest(shared_data / "cdnow_sample.parquet", ws, mapping={"ts": "timestamp"})
+        report = ingest(test_data / "cdnow_sample.parquet", ws, mapping={"ts": "timestamp"})
         got = ws.sql("SELECT customer_id, ts, amount FROM transactions ORDER BY source_row")
     with Workspace(path, read_only=True) as ws:
         txt = ws.sql("SELECT customer_id, ts, amount FROM transactions ORDER BY source_row")
@@ -85,10 +85,10 @@ def test_cdnow_parquet_gives_the_same_table_as_the_text_file(cdnow_ws, shared_da
     pd.testing.assert_frame_equal(got, txt)
 
 
-def test_two_date_columns_are_ambiguous_and_the_error_names_both(shared_data):
+def test_two_date_columns_are_ambiguous_and_the_error_names_both(test_data):
     """The CDNOW Parquet has both 'timestamp' and 'date': ingest must not guess."""
     with Workspace(":memory:") as ws, pytest.raises(SchemaError) as err:
-        ingest(shared_data / "cdnow_sample.parquet", ws)
+        ingest(test_data / "cdnow_sample.parquet", ws)
     assert "'timestamp' and 'date'" in str(err.value) and "--map ts=timestamp" in str(err.value)
 
 

@@ -64,8 +64,8 @@ def test_cli_json_has_the_same_numbers(messy_gbk, tmp_path):
     assert src["encoding"] == "gb18030" and src["amount_total"] == pytest.approx(26 - 10 + 1234.5)
 
 
-def test_cli_reads_cdnow_text_with_named_columns(shared_data, tmp_path):
-    result = run(str(shared_data / "CDNOW_sample.txt"), "-w", str(tmp_path / "w.duckdb"), "--json",
+def test_cli_reads_cdnow_text_with_named_columns(test_data, tmp_path):
+    result = run(str(test_data / "CDNOW_sample.txt"), "-w", str(tmp_path / "w.duckdb"), "--json",
                  "--columns", "master_id,customer_id,ts,quantity,amount", "--date-format", "%Y%m%d")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)

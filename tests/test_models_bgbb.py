@@ -18,8 +18,8 @@ FHS = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
 
 
 @pytest.fixture(scope="module")
-def donations(shared_data) -> pd.DataFrame:
-    return pd.read_csv(shared_data / "donations.csv")
+def donations(test_data) -> pd.DataFrame:
+    return pd.read_csv(test_data / "donations.csv")
 
 
 @pytest.fixture(scope="module")

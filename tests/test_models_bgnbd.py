@@ -1,7 +1,7 @@
 """BG/NBD: the published CDNOW figures (Fader, Hardie & Lee 2005), brute-force cross-checks,
 numerical stability for busy and one-purchase histories, and unit consistency.
 
-Published figures are quoted from ../shared/data/PUBLISHED.md, which names the paper.
+Published figures are quoted from tests/data/PUBLISHED.md, which names the paper.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ def sig3(value: float) -> str:
 
 
 @pytest.fixture(scope="module")
-def summary(shared_data):
-    frame = pd.read_csv(shared_data / "cdnow_customers_summary.csv")
+def summary(test_data):
+    frame = pd.read_csv(test_data / "cdnow_customers_summary.csv")
     return frame.rename(columns={"ID": "customer_id"})
 
 
@@ -41,8 +41,8 @@ def rounded():
 
 
 @pytest.fixture(scope="module")
-def transactions(shared_data):
-    tx = pd.read_parquet(shared_data / "cdnow_sample.parquet")
+def transactions(test_data):
+    tx = pd.read_parquet(test_data / "cdnow_sample.parquet")
     return tx.rename(columns={"timestamp": "ts"})[["customer_id", "ts", "amount"]]
 
 

@@ -26,12 +26,12 @@ def _skip_placeholder(cls: type[Model]) -> None:
 
 
 @pytest.fixture(scope="module")
-def datasets(shared_data):
+def datasets(test_data):
     """One real data set per kind of history, keyed by the model's history columns."""
-    summary = pd.read_csv(shared_data / "cdnow_customers_summary_with_transactions.csv").rename(
+    summary = pd.read_csv(test_data / "cdnow_customers_summary_with_transactions.csv").rename(
         columns={"ID": "customer_id", "x": "frequency", "t_x": "recency", "zbar": "monetary_value"}
     )
-    donations = pd.read_csv(shared_data / "donations.csv")
+    donations = pd.read_csv(test_data / "donations.csv")
     survivors = [1000, 631, 468, 382, 326, 289, 262, 241]  # Fader & Hardie (2007), regular
     churn = pd.DataFrame(
         {"periods": list(range(1, 8)) + [7], "churned": [1] * 7 + [0],

@@ -16,8 +16,8 @@ PLAIN = {BGNBDCovariates: BGNBD, ParetoNBDCovariates: ParetoNBD}
 
 
 @pytest.fixture(scope="module")
-def cdnow(shared_data) -> pd.DataFrame:
-    frame = pd.read_csv(shared_data / "cdnow_customers_summary.csv").rename(columns={"ID": "customer_id"})
+def cdnow(test_data) -> pd.DataFrame:
+    frame = pd.read_csv(test_data / "cdnow_customers_summary.csv").rename(columns={"ID": "customer_id"})
     frame["web"] = np.arange(len(frame)) % 2
     frame["region"] = np.where(np.arange(len(frame)) % 3 == 0, "north", "south")
     return frame

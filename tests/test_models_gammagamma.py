@@ -1,5 +1,5 @@
 """Gamma-Gamma: Fader, Hardie & Lee (2005), "RFM and CLV: using iso-value curves", on the 946
-CDNOW repeat buyers (figures from ../shared/data/PUBLISHED.md), plus what it leaves out and why."""
+CDNOW repeat buyers (figures from tests/data/PUBLISHED.md), plus what it leaves out and why."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from xuanba.models.gammagamma import NO_REPEAT, NON_POSITIVE
 
 
 @pytest.fixture(scope="module")
-def summary(shared_data):
-    frame = pd.read_csv(shared_data / "cdnow_customers_summary_with_transactions.csv")
+def summary(test_data):
+    frame = pd.read_csv(test_data / "cdnow_customers_summary_with_transactions.csv")
     return frame.rename(columns={"ID": "customer_id", "x": "frequency", "t_x": "recency", "zbar": "monetary_value"})
 
 

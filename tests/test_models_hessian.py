@@ -2,7 +2,7 @@
 checked against brute force: the per-row log-likelihood summed directly and its central
 differences (second differences of the value, not of the analytic gradient), and the Newton fit
 checked against the L-BFGS-B fit it replaced and against the published CDNOW estimates
-(Fader, Hardie & Lee 2005, as listed in ../shared/data/PUBLISHED.md).
+(Fader, Hardie & Lee 2005, as listed in tests/data/PUBLISHED.md).
 """
 
 from __future__ import annotations
@@ -79,9 +79,9 @@ def test_newton_fit_equals_lbfgs_fit(histories, model_class, monkeypatch):
     assert newton.converged_
 
 
-def test_newton_fit_recovers_published_cdnow(shared_data):
+def test_newton_fit_recovers_published_cdnow(test_data):
     """FHL 2005 CDNOW estimates r=0.243, alpha=4.414, a=0.793, b=2.426, LL -9582.4."""
-    frame = pd.read_csv(shared_data / "cdnow_customers_summary.csv").rename(columns={"ID": "customer_id"})
+    frame = pd.read_csv(test_data / "cdnow_customers_summary.csv").rename(columns={"ID": "customer_id"})
     model = BGNBD().fit(frame)
     for name, value in {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}.items():
         assert f"{model.params_[name]:.3g}" == f"{value:.3g}"

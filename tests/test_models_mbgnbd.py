@@ -1,5 +1,5 @@
 """MBG/NBD: Batislam, Denizel & Filiztekin (2007) estimates on CDNOW (as listed in
-../shared/data/PUBLISHED.md), brute-force cross-checks and numerical stability."""
+tests/data/PUBLISHED.md), brute-force cross-checks and numerical stability."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ PUBLISHED = {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}
 
 
 @pytest.fixture(scope="module")
-def summary(shared_data):
-    return pd.read_csv(shared_data / "cdnow_customers_summary.csv").rename(columns={"ID": "customer_id"})
+def summary(test_data):
+    return pd.read_csv(test_data / "cdnow_customers_summary.csv").rename(columns={"ID": "customer_id"})
 
 
 @pytest.fixture(scope="module")

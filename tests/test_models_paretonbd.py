@@ -18,8 +18,8 @@ FHL = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
 
 
 @pytest.fixture(scope="module")
-def cdnow(shared_data) -> pd.DataFrame:
-    frame = pd.read_csv(shared_data / "cdnow_customers_summary.csv")
+def cdnow(test_data) -> pd.DataFrame:
+    frame = pd.read_csv(test_data / "cdnow_customers_summary.csv")
     return frame.rename(columns={"ID": "customer_id"})
 
 

@@ -11,8 +11,8 @@ from xuanba.models.covariates import BGNBDCovariates
 
 
 @pytest.fixture(scope="module")
-def cdnow(shared_data) -> pd.DataFrame:
-    return pd.read_csv(shared_data / "cdnow_customers_summary.csv").rename(columns={"ID": "customer_id"})
+def cdnow(test_data) -> pd.DataFrame:
+    return pd.read_csv(test_data / "cdnow_customers_summary.csv").rename(columns={"ID": "customer_id"})
 
 
 def test_intervals_are_log_scale_wald_and_stay_positive(cdnow):

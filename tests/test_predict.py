@@ -21,8 +21,8 @@ from xuanba.models.value import customer_value
 
 
 @pytest.fixture(scope="module")
-def transactions(shared_data):
-    tx = pd.read_parquet(shared_data / "cdnow_sample.parquet").rename(columns={"timestamp": "ts"})
+def transactions(test_data):
+    tx = pd.read_parquet(test_data / "cdnow_sample.parquet").rename(columns={"timestamp": "ts"})
     return tx.loc[tx["ts"] <= "1997-09-30", ["customer_id", "ts", "amount"]]
 
 

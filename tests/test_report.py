@@ -318,7 +318,7 @@ def test_report_value_is_profit_after_cost_to_serve_when_interactions_exist(tmp_
     assert f"earn {cum[k]:,.1f}% of profit" in text
 
 
-def test_round_keeps_its_models_and_the_report_shows_them(shared_data, tmp_path):
+def test_round_keeps_its_models_and_the_report_shows_them(test_data, tmp_path):
     """A round that fits the models stores their estimates (meta["models"]); the report prints
     them in the papers' parameter order with log-scale 95% intervals."""
     from xuanba.models import BGNBD
@@ -327,7 +327,7 @@ def test_round_keeps_its_models_and_the_report_shows_them(shared_data, tmp_path)
 
     path = tmp_path / "ws.duckdb"
     with Workspace(path) as ws:
-        store(ws, "transactions", cdnow_transactions(shared_data))
+        store(ws, "transactions", cdnow_transactions(test_data))
         run_round(ws, starter_standard("en"), "1997-09-30")
         models = load_round(ws, "latest").meta["models"]
     assert models["purchases"]["model"] == "BGNBD" and models["spend"]["model"] == "GammaGamma"
@@ -343,7 +343,7 @@ def test_round_keeps_its_models_and_the_report_shows_them(shared_data, tmp_path)
     assert "-9,582.43" in text
 
 
-def test_report_checks_the_model_on_the_year_before_the_cutoff(shared_data, tmp_path):
+def test_report_checks_the_model_on_the_year_before_the_cutoff(test_data, tmp_path):
     """The model-fit view: BG/NBD fitted a year before the round's cutoff, its forecast of the last
     year against the actual purchases by calibration frequency — evaluate()'s own table."""
     from xuanba.models.evaluate import evaluate
@@ -353,7 +353,7 @@ def test_report_checks_the_model_on_the_year_before_the_cutoff(shared_data, tmp_
 
     path = tmp_path / "ws.duckdb"
     with Workspace(path) as ws:
-        store(ws, "transactions", cdnow_transactions(shared_data))
+        store(ws, "transactions", cdnow_transactions(test_data))
         run_round(ws, starter_standard("en"), "1997-09-30")  # a year before: no data, no check
         assert round_holdout(ws, load_round(ws, "latest")) is None
         run_round(ws, starter_standard("en"), "1998-06-30")

@@ -250,12 +250,12 @@ def test_account_fields_come_from_the_workspace_side_tables(ws_path, tx):
     assert rnd.meta["predictions"] == "none"  # no predicted field: no model fitted
 
 
-def test_real_predictions_on_cdnow_with_the_starter_standard(tmp_path, shared_data):
+def test_real_predictions_on_cdnow_with_the_starter_standard(tmp_path, test_data):
     """CDNOW sample (Fader, Hardie & Lee 2005): 2,357 customers; BG/NBD predictions fitted at the cutoff."""
     path = tmp_path / "cdnow.duckdb"
     with Workspace(path) as ws:
         ws.con.execute("CREATE TABLE transactions AS SELECT customer_id, timestamp AS ts, amount "
-                       "FROM read_parquet(?)", [str(shared_data / "cdnow_sample.parquet")])
+                       "FROM read_parquet(?)", [str(test_data / "cdnow_sample.parquet")])
     rnd = run_round(path, starter_standard("en"), "1997-09-30")
     assert rnd.meta["n_customers"] == 2357 and rnd.meta["predictions"] == "model:bgnbd"
     c = rnd.contributions.pivot(index="customer_id", columns="criterion", values="raw")

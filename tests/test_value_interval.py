@@ -11,8 +11,8 @@ from xuanba.models.value import DAYS_PER_YEAR, customer_value
 
 
 @pytest.fixture(scope="module")
-def cdnow(shared_data) -> pd.DataFrame:
-    return pd.read_csv(shared_data / "cdnow_customers_summary_with_transactions.csv").rename(
+def cdnow(test_data) -> pd.DataFrame:
+    return pd.read_csv(test_data / "cdnow_customers_summary_with_transactions.csv").rename(
         columns={"ID": "customer_id", "x": "frequency", "t_x": "recency", "zbar": "monetary_value"})
 
 
