@@ -123,7 +123,7 @@ def test_report_is_deterministic():
 def test_headline_figures_match_brute_force():
     r = synthetic_round(20_000, seed=5)
     html = visible_text(build_report(r))
-    roster, facts = r.roster, r.facts.set_index("customer_id")
+    roster, facts = r.roster, r.fields.set_index("customer_id")
     sel = roster["tier"] != ""
     value = roster["customer_id"].map(facts["margin_365d"])
     share = 100 * value[sel].sum() / value.sum()
@@ -142,7 +142,7 @@ def test_headline_figures_match_brute_force():
 def test_tier_table_counts_and_value_are_exact():
     r = synthetic_round(3_000, seed=6)
     html = visible_text(build_report(r))
-    facts = r.facts.set_index("customer_id")["margin_365d"]
+    facts = r.fields.set_index("customer_id")["margin_365d"]
     for tier, label in (("gold", "Gold"), ("silver", "Silver"), ("", "Not selected")):
         part = r.roster[r.roster["tier"] == tier]
         v = part["customer_id"].map(facts).sum()
@@ -153,7 +153,7 @@ def test_tier_table_counts_and_value_are_exact():
 def test_whale_reading_matches_cumulative_profit():
     r = synthetic_round(5_000, seed=7)
     html = visible_text(build_report(r))
-    profit = np.sort(r.facts["margin_365d"].to_numpy())[::-1]
+    profit = np.sort(r.fields["margin_365d"].to_numpy())[::-1]
     cum = 100 * np.cumsum(profit) / profit.sum()
     k = int(cum.argmax())
     assert f"The top {100 * (k + 1) / len(profit):,.1f}% of customers earn {cum[k]:,.1f}% of profit" in html
@@ -298,9 +298,11 @@ def test_report_command_errors_are_clean(real_ws, tmp_path):
 
 
 def test_report_value_is_profit_after_cost_to_serve_when_interactions_exist(tmp_path):
-    """Issue 6: with interactions in the workspace, the report values customers by profit after
-    cost-to-serve (the account view), and its whale curve is that profit's."""
+    """Issue 6: with interactions in the workspace, a round values customers by profit after
+    cost-to-serve (the account view), and its report's whale curve is that profit's. A round
+    stored before the interactions were loaded keeps the value it stored (margin)."""
     from xuanba.accounts.stored import workspace_account_fields
+    from xuanba.rounds import load_round, run_round
 
     path = make_workspace(tmp_path / "ws.duckdb")
     with Workspace(path) as ws:
@@ -309,6 +311,10 @@ def test_report_value_is_profit_after_cost_to_serve_when_interactions_exist(tmp_
                                "kind": "visit", "minutes": 20.0})
         store(ws, "interactions", visits)
         profit = workspace_account_fields(ws, as_of="2026-06-30")["profit_365d"]
+        before = load_round(ws, 2)
+        run_round(ws, before.standard, "2026-06-30", predictions=before.fields[["customer_id", "clv_3y", "p_alive"]])
+    old = visible_text(write_report(path, "2", tmp_path / "old.html").read_text("utf-8"))
+    assert "Profit after cost-to-serve" not in old and "Margin" in old
     text = visible_text(write_report(path, "latest", tmp_path / "r.html").read_text("utf-8"))
     assert "Profit after cost-to-serve, last 365 days" in text
     assert f"¥{profit.sum():,.0f}" in text
@@ -345,9 +351,9 @@ def test_round_keeps_its_models_and_the_report_shows_them(test_data, tmp_path):
 
 def test_report_checks_the_model_on_the_year_before_the_cutoff(test_data, tmp_path):
     """The model-fit view: BG/NBD fitted a year before the round's cutoff, its forecast of the last
-    year against the actual purchases by calibration frequency — evaluate()'s own table."""
+    year against the actual purchases by calibration frequency — evaluate()'s own table, stored by
+    the round; the report's error is weighted by customers."""
     from xuanba.models.evaluate import evaluate
-    from xuanba.outputs.report import round_holdout
     from xuanba.rounds import load_round, run_round
     from xuanba.standard import starter_standard
 
@@ -355,14 +361,16 @@ def test_report_checks_the_model_on_the_year_before_the_cutoff(test_data, tmp_pa
     with Workspace(path) as ws:
         store(ws, "transactions", cdnow_transactions(test_data))
         run_round(ws, starter_standard("en"), "1997-09-30")  # a year before: no data, no check
-        assert round_holdout(ws, load_round(ws, "latest")) is None
+        check = load_round(ws, "latest").tables["holdout"]
+        assert check.frame is None and "error" in check.info and check.info["calibration_end"] == "1996-09-30"
         run_round(ws, starter_standard("en"), "1998-06-30")
-        holdout = round_holdout(ws, load_round(ws, "latest"))
+        holdout = load_round(ws, "latest").tables["holdout"].frame
         expected = evaluate(ws, "1997-06-30", "1998-06-30", models=("bgnbd",)).by_frequency
     assert holdout["bucket"].tolist() == ["0", "1", "2", "3", "4", "5", "6", "7+"]
     np.testing.assert_allclose(holdout["predicted"], expected["bgnbd"].to_numpy())
     np.testing.assert_allclose(holdout["actual"], expected["actual"].to_numpy())
     text = visible_text(write_report(path, "latest", tmp_path / "r.html").read_text("utf-8"))
     assert "Model fit: calibration and holdout" in text
-    err = float((holdout["predicted"] - holdout["actual"]).abs().mean())
+    w = holdout["customers"].to_numpy(dtype=float)
+    err = float(((holdout["predicted"] - holdout["actual"]).abs() * w).sum() / w.sum())
     assert f"they differ by {err:,.2f} purchases" in text

@@ -14,19 +14,19 @@ from xuanba.cli._common import JsonOpt, console, emit_json, handle_errors
 LABELS = {
     "en": {
         "ingest": "ingest the GBK sales log and side tables",
-        "facts": "customer facts at the cutoff",
-        "models": "fit the customer-base models",
         "standard": "write the starter standard",
         "rounds": "run two selection rounds and compare them",
+        "facts": "the customer facts the round stored",
+        "models": "the customer-base models the round fitted",
         "report": "write the round report and statements",
         "accounts": "account work: profit by size, keep-warm, sheet",
     },
     "zh": {
         "ingest": "导入 GBK 销售流水与客户资料",
-        "facts": "计算截止日的客户事实",
-        "models": "拟合客户基础模型",
         "standard": "生成入门选拔标准",
         "rounds": "运行两轮选拔并比较",
+        "facts": "本轮保存的客户事实",
+        "models": "本轮拟合的客户基础模型",
         "report": "生成本轮报告与客户说明",
         "accounts": "客户经营：按规模利润、保温名单、资源单",
     },
@@ -75,9 +75,9 @@ def story(summary: dict[str, Any], lang: str) -> list[str]:
             f"{d.get('rank_correlation', 0):.2f}")
     if "whale_peak" in summary:
         w = summary["whale_peak"]
-        lines.append(f"利润鲸鱼曲线：前 {w['customer_pct']}% 的客户贡献 {w['profit_pct']}% 的利润（扣除服务成本）" if zh
-                     else f"Whale curve: the top {w['customer_pct']}% of customers earn {w['profit_pct']}% of "
-                     "profit after cost-to-serve")
+        lines.append(f"利润鲸鱼曲线：前 {w['customer_pct']}% 的客户贡献 {w['profit_pct']}% 的利润（近 365 天，扣除服务成本）"
+                     if zh else f"Whale curve: the top {w['customer_pct']}% of customers earn {w['profit_pct']}% of "
+                     "profit after cost-to-serve over the last 365 days")
     return lines
 
 

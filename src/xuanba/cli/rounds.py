@@ -33,6 +33,12 @@ def _print_round(rnd: Any, top: int) -> None:
     for key in ("cutoff", "standard_name", "standard_version", "n_customers", "n_selected", "n_gated_out",
                 "n_left_out_by_capacity", "capacity_method", "predictions"):
         head.add_row(key.replace("_", " "), _fmt(m.get(key)))
+    s = m.get("summary") or {}
+    if s.get("value_share") is not None:
+        head.add_row(f"value share ({s['measure']})", f"{100 * s['value_share']:.1f}%")
+    if s.get("whale"):
+        w = s["whale"]
+        head.add_row("whale peak", f"top {w['customer_pct']:.1f}% earn {w['profit_pct']:.1f}% of {w['measure']}")
     head.add_row("standard sha256", m["standard_sha256"][:16] + "…")
     head.add_row("data sha256", m["data_sha256"][:16] + "…")
     console.print(head)

@@ -1,10 +1,11 @@
 """The main job on the bundled demo data, end to end: what ``xuanba demo`` runs.
 
 Every step is an ordinary library call, so the demo doubles as a worked example of the API:
-ingest the GBK sales log and the account side tables into a fresh workspace, compute the
-customer facts at the cutoff, fit the customer-base models, write a starter standard, run two
-selection rounds (half a year apart) and compare them, then write the report, a few customer
-statements and the account work.
+ingest the GBK sales log and the account side tables into a fresh workspace, write a starter
+standard, run two selection rounds (half a year apart) and compare them, then write what the
+latest round stored — the customer facts at the cutoff, the fitted customer-base models and
+their predictions, the report, a few customer statements and the account work. Every file and
+every number in the summary comes from the stored round, so none can disagree with another.
 
 Example
 -------
@@ -35,18 +36,18 @@ class DemoResult:
     out_dir: Path
     paths: dict[str, Path] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
-    facts: Any = field(default=None, repr=False)  # the facts at the cutoff, once computed
-
-
-def _facts_at_cutoff(ws: Workspace, result: DemoResult) -> Any:
-    if result.facts is None:
-        from xuanba.facts import customer_facts
-
-        result.facts = customer_facts(ws, CUTOFF, time_unit="week")
-    return result.facts
 
 
 Step = Callable[[Workspace, DemoResult, str], None]
+
+
+def _latest(ws: Workspace, result: DemoResult, fields: bool = False) -> Any:
+    """The demo's latest round as stored (the rounds step runs first when it has not)."""
+    from xuanba.rounds import load_round
+
+    if "round_ids" not in result.summary:
+        _rounds(ws, result, "zh")
+    return load_round(ws, result.summary["round_ids"][-1], fields=fields)
 
 
 def _ingest(ws: Workspace, result: DemoResult, lang: str) -> None:
@@ -67,32 +68,6 @@ def _ingest(ws: Workspace, result: DemoResult, lang: str) -> None:
     result.summary["side_tables"] = {kind: len(t) for kind, t in side.items()}
 
 
-def _facts(ws: Workspace, result: DemoResult, lang: str) -> None:
-    from xuanba.facts import write_table
-
-    facts = _facts_at_cutoff(ws, result)
-    result.paths["facts"] = write_table(facts, result.out_dir / "facts.xlsx")
-    result.summary["facts_rows"] = len(facts)
-    result.summary["repeat_buyers"] = int((facts["frequency"] > 0).sum())
-
-
-def _models(ws: Workspace, result: DemoResult, lang: str) -> None:
-    from xuanba.facts import write_table
-    from xuanba.models.predict import predict_customers
-
-    facts = _facts_at_cutoff(ws, result)
-    predictions, models = predict_customers(facts, time_unit="week", return_models=True)
-    result.paths["predictions"] = write_table(predictions, result.out_dir / "predictions.xlsx",
-                                              sheet="predictions")
-    for role, model in models.items():
-        result.paths[f"model_{role}"] = model.save(result.out_dir / f"model_{role}.json")
-        result.summary[f"model_{role}"] = {
-            "model": type(model).__name__,
-            **{k: round(float(v), 4) for k, v in model.params_.items()},
-            "loglik": round(model.loglik_, 2),
-        }
-
-
 def _standard(ws: Workspace, result: DemoResult, lang: str) -> None:
     from xuanba.standard.starter import write_starter
 
@@ -110,22 +85,68 @@ def _rounds(ws: Workspace, result: DemoResult, lang: str) -> None:
     before = run_round(ws, standard, PREVIOUS_CUTOFF)
     now = run_round(ws, standard, CUTOFF)
     diff = diff_rounds(ws, before.round_id, now.round_id)
-    result.summary["round"] = {"round_id": now.round_id, "customers": now.meta["n_customers"],
-                               "selected": now.meta["n_selected"]}
+    result.summary["round"] = round_figures(now)
     result.summary["diff"] = {k: v for k, v in diff.summary.items() if isinstance(v, (int, float, str))}
     result.paths["roster"] = export_round(ws, str(now.round_id), result.out_dir / "round.xlsx",
                                           tables=("roster", "diff"), against=str(before.round_id))[0]
     result.summary["round_ids"] = [before.round_id, now.round_id]
 
 
+def round_figures(rnd: Any) -> dict[str, Any]:
+    """The headline figures of a stored round, as the summaries print them."""
+    s = rnd.meta.get("summary", {})
+    out = {"round_id": rnd.round_id, "cutoff": rnd.meta["cutoff"], "customers": rnd.meta["n_customers"],
+           "selected": rnd.meta["n_selected"], "tier_counts": s.get("tier_counts", rnd.meta.get("tier_counts"))}
+    for key in ("measure", "value_total", "value_share", "coverage", "lift"):
+        if s.get(key) is not None:
+            out[key] = s[key]
+    if "whale" in s:
+        out["whale_peak"] = s["whale"]
+    return out
+
+
+def _facts(ws: Workspace, result: DemoResult, lang: str) -> None:
+    from xuanba.facts import FACT_COLUMNS
+    from xuanba.outputs.exports import export_table
+
+    fields = _latest(ws, result, fields=True).fields
+    facts = fields[["customer_id", *[c for c in FACT_COLUMNS if c in fields.columns and c != "customer_id"]]]
+    result.paths["facts"] = export_table(facts, result.out_dir / "facts.xlsx")
+    result.summary["facts_rows"] = len(facts)
+    result.summary["repeat_buyers"] = int((facts["frequency"] > 0).sum())
+
+
+def _models(ws: Workspace, result: DemoResult, lang: str) -> None:
+    import json
+
+    from xuanba.outputs.exports import export_table
+    from xuanba.standard.schema import PREDICTION_COLUMNS
+
+    rnd = _latest(ws, result, fields=True)
+    columns = [c for c in PREDICTION_COLUMNS if c in rnd.fields.columns]
+    if columns:
+        result.paths["predictions"] = export_table(rnd.fields[["customer_id", *columns]],
+                                                  result.out_dir / "predictions.xlsx", sheet="predictions")
+    for role, info in rnd.meta.get("models", {}).items():
+        doc = rnd.tables[f"model_{role}"].info
+        path = result.out_dir / f"model_{role}.json"
+        path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+        result.paths[f"model_{role}"] = path
+        result.summary[f"model_{role}"] = {
+            "model": info["model"],
+            **{k: round(float(info["params"][k]), 4) for k in info["param_names"]},
+            "loglik": round(float(info["loglik"]), 2),
+        }
+
+
 def _report(ws: Workspace, result: DemoResult, lang: str) -> None:
     from xuanba.outputs.report import write_report
     from xuanba.outputs.statements import write_statements
-    from xuanba.rounds import load_round
 
-    rid = str(result.summary["round_ids"][-1])
+    rnd = _latest(ws, result)
+    rid = str(rnd.round_id)
     result.paths["report"] = write_report(ws, rid, result.out_dir / f"report-{lang}.html", lang=lang)
-    roster = load_round(ws, rid).roster
+    roster = rnd.roster
     # A few statements: the top three and the first customer just outside the selection.
     picks = roster["customer_id"].head(3).tolist()
     outside = roster.loc[~roster["selected"], "customer_id"].head(1).tolist()
@@ -135,25 +156,26 @@ def _report(ws: Workspace, result: DemoResult, lang: str) -> None:
 
 
 def _accounts(ws: Workspace, result: DemoResult, lang: str) -> None:
-    from xuanba.accounts import customer_profit, size_bands, whale_curve, whale_peak
-    from xuanba.accounts.sidetables import write_output
-    from xuanba.accounts.stored import stored_table, stored_transactions
+    from xuanba.outputs.exports import export_tables
 
-    tx = stored_transactions(ws)
-    profit = customer_profit(tx, stored_table(ws, "interactions"))
-    bands = size_bands(profit)
-    result.paths["profit_bands"] = write_output(bands, result.out_dir / "profit_by_size.xlsx")
-    peak = whale_peak(whale_curve(profit))
-    result.summary["whale_peak"] = {"customer_pct": round(float(peak["customer_pct"]), 1),
-                                    "profit_pct": round(float(peak["profit_pct"]), 1)}
+    rnd = _latest(ws, result)
+    stored = rnd.tables.get("profit_by_size")
+    if stored is not None:
+        bands = stored.frame.assign(window_start=stored.info["window_start"], as_of=stored.info["as_of"])
+        result.paths["profit_bands"] = export_tables({"profit_by_size_365d": bands},
+                                                     result.out_dir / "profit_by_size.xlsx")[0]
+    whale = rnd.meta.get("summary", {}).get("whale")
+    if whale:
+        result.summary["whale_peak"] = {"customer_pct": round(float(whale["customer_pct"]), 1),
+                                        "profit_pct": round(float(whale["profit_pct"]), 1)}
 
 
 STEPS: dict[str, Step] = {
     "ingest": _ingest,
-    "facts": _facts,
-    "models": _models,
     "standard": _standard,
     "rounds": _rounds,
+    "facts": _facts,
+    "models": _models,
     "report": _report,
     "accounts": _accounts,
 }

@@ -61,14 +61,17 @@ class _Standard:
 @dataclasses.dataclass
 class SyntheticRound:
     """Duck-types ``xuanba.rounds.Round``: ``round_id``, ``meta``, ``standard``, ``roster``,
-    ``contributions``; plus ``facts`` (revenue and margin of each customer)."""
+    ``contributions``, ``fields`` (revenue and margin of each customer), ``tables`` (none) and
+    ``missing`` (nothing: its headline figures are computed from the fields when rendered)."""
 
     round_id: str
     meta: dict[str, Any]
     standard: _Standard
     roster: pd.DataFrame
     contributions: pd.DataFrame
-    facts: pd.DataFrame
+    fields: pd.DataFrame
+    tables: dict[str, Any] = dataclasses.field(default_factory=dict)
+    missing: list[str] = dataclasses.field(default_factory=list)
 
 
 def synthetic_round(
@@ -177,5 +180,5 @@ def synthetic_round(
         "time_unit": "week",
         "currency": currency,
     }
-    facts = pd.DataFrame({"customer_id": ids, "revenue_365d": revenue, "margin_365d": margin})
-    return SyntheticRound(round_id, meta, standard, roster, contributions, facts)
+    fields = pd.DataFrame({"customer_id": ids, "revenue_365d": revenue, "margin_365d": margin})
+    return SyntheticRound(round_id, meta, standard, roster, contributions, fields)

@@ -1,15 +1,16 @@
-"""The account-work sections of the round report (issue 6), when the workspace holds side tables.
+"""The account-work sections of the round report, rendered from what the round stored.
 
-Each section is a table with a one-line reading, computed by the :mod:`xuanba.accounts`
-functions over the year up to the round's cutoff: profit by account size (needs interactions),
-promises kept by rep (commitments), who owns the selected accounts (customers), dormant
-accounts worth a call ranked by this round's potential score (interactions), receivables
-ageing (payment dates) and segment personas (customers). A section whose data are absent is
-left out, never filled with zeros.
+A round stores its account analyses at its cutoff (:func:`xuanba.accounts.book.account_book`):
+profit by account size (needs interactions), promises kept by rep (commitments), who owns the
+selected accounts (customers), dormant accounts worth a call ranked by the round's potential
+score (interactions), receivables ageing (payment dates) and segment personas (customers).
+Each becomes a table with a one-line reading; nothing is recomputed here. A section whose data
+were absent is left out, never filled with zeros.
 
 Example
 -------
->>> account_sections(None, None, "en")
+>>> from xuanba.outputs._synthetic import synthetic_round
+>>> account_sections(synthetic_round(50), "en")
 []
 """
 
@@ -90,123 +91,72 @@ def _section(sid: str, title: str, reading: str, header: list[str], rows: list[l
             "table": {"header": header, "rows": rows, "numeric_from": numeric_from}}
 
 
-def account_sections(ws: Any, round_: Any, lang: str = "en") -> list[dict[str, Any]]:
-    """The report sections of account work for ``round_`` (see the module docstring)."""
-    if ws is None or round_ is None or not ws.has_table("transactions"):
-        return []
-    from xuanba.accounts.stored import stored_tables, stored_transactions
-
-    side = stored_tables(ws)
-    if not side:
-        return []
-    cutoff = pd.Timestamp(round_.meta.get("cutoff"))
-    start = cutoff - pd.Timedelta(days=364)
+def account_sections(round_: Any, lang: str = "en") -> list[dict[str, Any]]:
+    """The report sections of the account work ``round_`` stored (see the module docstring)."""
+    tables = getattr(round_, "tables", None) or {}
     cur = round_.meta.get("currency") or ""
-    tx = stored_transactions(ws)
-    tx = tx.loc[tx["ts"] <= cutoff + pd.Timedelta(days=1)]
     out: list[dict[str, Any]] = []
-    if "interactions" in side:
-        out.append(_size_section(tx, side["interactions"], start, cutoff, cur, lang))
-    if "commitments" in side:
-        out.append(_promises_section(side["commitments"], start, cutoff, lang))
-    if "customers" in side and "owner" in side["customers"]:
-        out.append(_owners_section(tx, side, round_.roster, start, cutoff, cur, lang))
-    if "interactions" in side:
-        out.append(_keep_warm_section(tx, side, round_.roster, cutoff, lang))
-    from xuanba.accounts.receivables import has_payment_dates
-
-    if has_payment_dates(tx):
-        out.append(_ageing_section(tx, cutoff, cur, lang))
-    if "customers" in side and "segment" in side["customers"]:
-        out.append(_personas_section(tx, side, start, cutoff, cur, lang))
+    for key, render in (("profit_by_size", _size_section), ("promises", _promises_section),
+                        ("owners", _owners_section), ("keep_warm", _keep_warm_section),
+                        ("receivables", _ageing_section), ("personas", _personas_section)):
+        stored = tables.get(key)
+        if stored is not None and stored.frame is not None:
+            out.append(render(stored.info, stored.frame, cur, lang))
     return out
 
 
-def _size_section(tx: pd.DataFrame, interactions: pd.DataFrame, start: pd.Timestamp,
-                  end: pd.Timestamp, cur: str, lang: str) -> dict[str, Any]:
-    from xuanba.accounts.profit import customer_profit, size_bands, volume_without_profit
-
-    profit = customer_profit(tx, interactions, start=start, end=end)
-    bands = size_bands(profit)
-    vwp = volume_without_profit(profit)
-    top = bands.iloc[0]
+def _size_section(info: dict[str, Any], bands: pd.DataFrame, cur: str, lang: str) -> dict[str, Any]:
     rows = [[_band(str(b.band), lang), num(b.customers), money(b.revenue, cur, lang), money(b.cost_to_serve, cur, lang),
              money(b.profit, cur, lang), pct(100 * b.margin) if pd.notna(b.margin) else "–"]
             for b in bands.itertuples()]
-    reading = _t("size_reading", lang, top=_band(str(top.band), lang).split(" ")[-1],
-                 rev=pct(100 * top.revenue_share), profit=pct(100 * top.profit_share), vwp=num(len(vwp)))
+    reading = _t("size_reading", lang, top=_band(str(info["top_band"]), lang).split(" ")[-1],
+                 rev=pct(100 * info["top_revenue_share"]), profit=pct(100 * info["top_profit_share"]),
+                 vwp=num(info["volume_without_profit"]))
     header = [_t(k, lang) for k in ("band", "customers", "revenue", "cost_to_serve", "profit", "margin")]
     return _section("accounts-size", _t("size_title", lang), reading, header, rows)
 
 
-def _promises_section(commitments: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
-                      lang: str) -> dict[str, Any]:
-    from xuanba.accounts.commitments import promise_ledger, reliability
-
-    ledger = promise_ledger(commitments, end)
-    by = "rep" if "rep" in ledger and ledger["rep"].notna().any() else "customer_id"
-    rel = reliability(ledger, by=by, start=start, end=end)
+def _promises_section(info: dict[str, Any], rel: pd.DataFrame, cur: str, lang: str) -> dict[str, Any]:
+    by = str(info.get("by", "rep"))
     rows = [[str(getattr(r, by)), num(r.due), num(r.kept_on_time), num(r.kept_late), num(r.broken),
              num(r.overdue), pct(100 * r.reliability) if pd.notna(r.reliability) else "–"]
             for r in rel.itertuples()]
-    reading = _t("promises_reading", lang, kept=num(rel["kept_on_time"].sum()), due=num(rel["due"].sum()),
-                 overdue=num(int((ledger["state"] == "overdue").sum())))
+    reading = _t("promises_reading", lang, kept=num(info["kept_on_time"]), due=num(info["due"]),
+                 overdue=num(info["overdue"]))
     header = [_t(k, lang) for k in ("rep", "due", "on_time", "late", "broken", "overdue", "reliability")]
     return _section("accounts-promises", _t("promises_title", lang), reading, header, rows)
 
 
-def _owners_section(tx: pd.DataFrame, side: dict[str, pd.DataFrame], roster: pd.DataFrame,
-                    start: pd.Timestamp, end: pd.Timestamp, cur: str, lang: str) -> dict[str, Any]:
-    from xuanba.accounts.owners import owner_concentration, single_threaded
-
-    chosen = set(roster.loc[roster["selected"].astype(bool), "customer_id"].astype(str))
-    window = tx.loc[(tx["ts"] >= start) & tx["customer_id"].isin(chosen)]
-    value = window.groupby("customer_id")["amount"].sum()
-    conc = owner_concentration(side["customers"], value)
-    st = single_threaded(side["customers"], side.get("contacts"), side.get("interactions"), end)
-    single = int(st.loc[st["customer_id"].isin(chosen), "single_threaded"].sum())
+def _owners_section(info: dict[str, Any], conc: pd.DataFrame, cur: str, lang: str) -> dict[str, Any]:
     rows = [[str(r.owner), num(r.accounts), money(r.value, cur, lang), pct(100 * r.share)]
             for r in conc.itertuples()]
-    reading = _t("owners_reading", lang, hhi=num(conc.attrs["hhi"], 3), single=num(single))
+    reading = _t("owners_reading", lang, hhi=num(info["hhi"], 3), single=num(info["single_threaded"]))
     header = [_t(k, lang) for k in ("owner", "accounts", "value", "share")]
     return _section("accounts-owners", _t("owners_title", lang), reading, header, rows)
 
 
-def _keep_warm_section(tx: pd.DataFrame, side: dict[str, pd.DataFrame], roster: pd.DataFrame,
-                       end: pd.Timestamp, lang: str) -> dict[str, Any]:
-    from xuanba.accounts.keepwarm import keep_warm
-
-    potential = roster.set_index(roster["customer_id"].astype(str))["potential_score"]
-    warm = keep_warm(tx, side.get("interactions"), side.get("commitments"), potential.rename("potential_score"),
-                     end)
+def _keep_warm_section(info: dict[str, Any], warm: pd.DataFrame, cur: str, lang: str) -> dict[str, Any]:
     head = warm.head(KEEP_WARM_ROWS)
     rows = [[str(r.customer_id), num(r.potential, 1), num(r.days_since_purchase),
              num(r.days_since_contact) if pd.notna(r.days_since_contact) else "–"] for r in head.itertuples()]
-    reading = _t("warm_reading", lang, n=num(len(warm)), shown=num(len(head)))
+    reading = _t("warm_reading", lang, n=num(info["accounts"]), shown=num(len(head)))
     header = [_t(k, lang) for k in ("customer", "potential", "days_purchase", "days_contact")]
     return _section("accounts-keep-warm", _t("warm_title", lang), reading, header, rows)
 
 
-def _ageing_section(tx: pd.DataFrame, end: pd.Timestamp, cur: str, lang: str) -> dict[str, Any]:
-    from xuanba.accounts.receivables import BUCKETS, ageing, receivables_summary, receivables_total
+def _ageing_section(info: dict[str, Any], ageing: pd.DataFrame, cur: str, lang: str) -> dict[str, Any]:
+    from xuanba.accounts.receivables import BUCKETS
 
-    total = ageing(tx, end).iloc[-1]
-    sums = receivables_total(receivables_summary(tx, end))
+    total = ageing.iloc[-1]
     rows = [[b, money(float(total[b]), cur, lang)] for b in BUCKETS]
     rows.append([_t("open", lang), money(float(total["open_balance"]), cur, lang)])
-    reading = _t("ageing_reading", lang, rate=pct(100 * sums["collection_rate"]),
-                 overdue=money(sums["overdue_receivables"], cur, lang))
+    reading = _t("ageing_reading", lang, rate=pct(100 * info["collection_rate"]),
+                 overdue=money(info["overdue_receivables"], cur, lang))
     return _section("accounts-ageing", _t("ageing_title", lang), reading,
                     [_t("bucket", lang), _t("open", lang)], rows)
 
 
-def _personas_section(tx: pd.DataFrame, side: dict[str, pd.DataFrame], start: pd.Timestamp,
-                      end: pd.Timestamp, cur: str, lang: str) -> dict[str, Any]:
-    from xuanba.accounts.personas import personas
-    from xuanba.accounts.profit import customer_profit
-
-    window = tx.loc[tx["ts"] >= start]
-    profile = personas(window, side["customers"], customer_profit(window, side.get("interactions"), start=start, end=end))
+def _personas_section(info: dict[str, Any], profile: pd.DataFrame, cur: str, lang: str) -> dict[str, Any]:
     mixes = [(c, k) for c, k in (("channel_mix", "channels"), ("region_mix", "regions")) if c in profile]
     rows = [[str(r.segment), num(r.customers), money(r.revenue, cur, lang), pct(100 * r.revenue_share),
              pct(100 * r.profit_share)] + [str(getattr(r, c)) for c, _ in mixes] for r in profile.itertuples()]

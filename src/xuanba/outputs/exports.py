@@ -180,15 +180,15 @@ def round_tables(
     workspace: Any, round_id: str, tables: Sequence[str] = ("roster",), *, against: str | None = None
 ) -> dict[str, pd.DataFrame]:
     """The named tables of a stored round: ``roster``, ``contributions``, ``diff`` and
-    ``migration`` (against ``against``, default the previous round) and ``facts`` at its cutoff."""
-    from xuanba.outputs.report import previous_round, resolve_round, round_facts
-    from xuanba.rounds import diff_rounds, load_round
+    ``migration`` (against ``against``, default the previous round) and ``facts``: every field
+    the round gathered for each customer at its cutoff, as it stored them."""
+    from xuanba.rounds import diff_rounds, load_round, previous_round, resolve_round_id
 
     unknown = [x for x in tables if x not in ROUND_TABLES]
     if unknown:
         raise InputError(f"unknown table(s) {unknown}", fix=f"Choose among {', '.join(ROUND_TABLES)}.")
-    rid = resolve_round(workspace, round_id)
-    rnd = load_round(workspace, rid)
+    rid = resolve_round_id(workspace, round_id)
+    rnd = load_round(workspace, rid, fields="facts" in tables)
     out: dict[str, pd.DataFrame] = {}
     diff = None
     for name in tables:
@@ -198,18 +198,17 @@ def round_tables(
             out[name] = rnd.contributions
         elif name in ("diff", "migration"):
             if diff is None:
-                base = resolve_round(workspace, against) if against else previous_round(workspace, rid)
+                base = resolve_round_id(workspace, against) if against else previous_round(workspace, rid)
                 if base is None:
                     raise DataError(f"round {rid} is the first one: there is no diff to export",
                                     fix="Pass --against ROUND, or leave out diff and migration.")
                 diff = diff_rounds(workspace, base, rid)
             out[name] = diff.changes if name == "diff" else diff.migration.rename_axis("from").reset_index()
         else:
-            facts = round_facts(workspace, rnd)
-            if facts is None:
-                raise DataError(f"no facts for round {rid}: the workspace has no transactions at its cutoff",
-                                fix="Ingest the transactions first, or leave out facts.")
-            out[name] = facts
+            if rnd.fields is None:
+                raise DataError(f"round {rid} was stored by an older xuanba and holds no per-customer fields",
+                                fix="Run the round again (`xuanba round`), or leave out facts.")
+            out[name] = rnd.fields
     return out
 
 
@@ -232,7 +231,7 @@ def export_round(
     from xuanba.workspace import Workspace
 
     own = not isinstance(workspace, Workspace)
-    ws = Workspace(workspace, create=False) if own else workspace
+    ws = Workspace(workspace, create=False, read_only=True) if own else workspace
     try:
         frames = round_tables(ws, round_id, tables, against=against)
     finally:

@@ -66,8 +66,18 @@ _S: dict[str, tuple[str, str]] = {
     "whale_reading_flat": ("The curve peaks at 100%: no group of customers loses money overall.",
                            "曲线峰值为 100%：没有整体亏损的客户群。"),
     "whale_peak": ("peak", "峰值"),
-    "whale_missing": ("No profit figures for this round (the workspace has no transactions at its cutoff).",
-                      "本轮没有利润数据（工作区在截止日没有交易记录）。"),
+    "whale_missing": ("No whale curve for this round: it needs profit or margin per customer (costs in the "
+                      "transactions, or interactions for cost-to-serve) and a positive total.",
+                      "本轮没有利润鲸鱼曲线：需要每位客户的利润或毛利（交易中的成本，或用于计算服务成本的互动记录），"
+                      "且总额为正。"),
+    "missing_title": ("What this round did not store", "本轮未保存的内容"),
+    "missing_reading": ("This round was stored by an older xuanba and lacks {parts}; those sections are left "
+                        "out. Run the round again to see them.",
+                        "本轮由较早版本的 xuanba 保存，缺少{parts}，相应部分从略。重新运行本轮即可看到。"),
+    "missing_fields": ("the per-customer fields (value of each customer, whale curve)",
+                       "每位客户的字段（客户价值、鲸鱼曲线）"),
+    "missing_summary": ("the headline value figures", "价值概览数字"),
+    "missing_holdout": ("the check of its model on the last year", "模型在最近一年的检验"),
     "score_title": ("Score distribution", "得分分布"),
     "score_x": ("Score (0–100)", "得分（0–100）"),
     "score_y": ("Customers", "客户数（位）"),

@@ -13,7 +13,6 @@ True
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xuanba.errors import DataError, XuanbaError
+from xuanba.errors import DataError
 from xuanba.outputs import charts
 from xuanba.outputs.i18n import (
     _get,
@@ -34,6 +33,7 @@ from xuanba.outputs.i18n import (
     standard_lines,
     t,
 )
+from xuanba.rounds.summary import customer_values, round_summary, tier_order
 
 #: Most points the value × potential scatter draws (stratified sample above that).
 MAX_SCATTER_POINTS = 20_000
@@ -41,103 +41,11 @@ MAX_SCATTER_POINTS = 20_000
 TOP_MOVERS = 10
 
 
-# -- loading ---------------------------------------------------------------------------------
-def resolve_round(ws: Any, round_id: Any) -> Any:
-    """The id of a stored round from its id, ``"latest"`` or ``"previous"`` (a clear error when
-    the workspace has no such round)."""
-    from xuanba.rounds import resolve_round_id
-
-    return resolve_round_id(ws, round_id)
-
-
-def previous_round(ws: Any, round_id: Any) -> Any | None:
-    """The round stored just before ``round_id``, if any."""
-    from xuanba.rounds import list_rounds
-
-    ids = list(list_rounds(ws)["round_id"])
-    keys = [str(x) for x in ids]
-    i = keys.index(str(round_id)) if str(round_id) in keys else -1
-    return ids[i - 1] if i > 0 else None
-
-
-def round_facts(ws: Any, round_: Any) -> pd.DataFrame | None:
-    """Facts of the round's customers at its cutoff (``round_.facts`` when it carries them);
-    ``None`` when the workspace cannot give them (no transactions)."""
-    own = getattr(round_, "facts", None)
-    if isinstance(own, pd.DataFrame):
-        return own
-    if ws is None:
-        return None
-    from xuanba.facts import customer_facts
-
-    try:
-        facts = customer_facts(ws, round_.meta.get("cutoff"), time_unit=round_.meta.get("time_unit", "week"))
-    except XuanbaError:
-        return None
-    if ws.has_table("interactions"):  # account books: profit after cost-to-serve is the truer value
-        from xuanba.accounts.profit import customer_profit
-        from xuanba.accounts.stored import stored_table, stored_transactions
-        from xuanba.rounds.store import round_cutoff
-
-        end = pd.Timestamp(round_cutoff(round_.meta))
-        profit = customer_profit(stored_transactions(ws), stored_table(ws, "interactions"),
-                                 start=end - pd.Timedelta(days=364), end=end)
-        profit = profit[["customer_id", "profit"]].rename(columns={"profit": "profit_365d"})
-        facts = facts.merge(profit, on="customer_id", how="left")
-        facts["profit_365d"] = facts["profit_365d"].fillna(0.0)
-    return facts
-
-
-def round_holdout(ws: Any, round_: Any) -> pd.DataFrame | None:
-    """The check of the round's purchase model on the year before its cutoff: the model fitted on
-    the purchases up to cutoff − 365 days, its expected purchases in the following year against
-    what customers bought, by calibration frequency (``bucket, customers, actual, predicted``).
-    ``None`` when the round used no model or the data cannot support the check."""
-    source = str(round_.meta.get("predictions", ""))
-    if ws is None or not source.startswith("model:"):
-        return None
-    from xuanba.models.evaluate import evaluate
-    from xuanba.rounds.store import round_cutoff
-
-    model = source.split(":", 1)[1]
-    cutoff = round_cutoff(round_.meta)
-    try:
-        ev = evaluate(ws, cutoff - dt.timedelta(days=365), cutoff, models=(model,),
-                      time_unit=round_.meta.get("time_unit", "week"))
-    except XuanbaError:
-        return None
-    table = ev.by_frequency
-    return pd.DataFrame({"bucket": [str(i) for i in table.index], "customers": table["customers"].to_numpy(),
-                         "actual": table["actual"].to_numpy(), "predicted": table[model].to_numpy()})
-
-
-# -- tables ----------------------------------------------------------------------------------
-def _value_measure(roster: pd.DataFrame, facts: pd.DataFrame | None) -> tuple[pd.Series | None, str | None]:
-    """Money value of each roster row and its key: profit after cost-to-serve over 365 days
-    (when the workspace has interactions), else margin, else revenue."""
-    if facts is None:
-        return None, None
-    for col in ("profit_365d", "margin_365d", "revenue_365d"):
-        if col in facts.columns and facts[col].notna().any():
-            pos = pd.Index(facts["customer_id"].astype(str)).get_indexer(roster["customer_id"].astype(str))
-            vals = facts[col].astype(float).to_numpy()
-            v = np.where(pos >= 0, vals[np.maximum(pos, 0)], 0.0)
-            return pd.Series(np.nan_to_num(v), index=roster.index), col
-    return None, None
-
-
-def tier_order(standard: Any, roster: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
-    """Tier keys from the highest down (``""`` last) and their labels."""
-    tiers = list(_get(standard, "tiers", []) or [])
-    scores = [_get(x, "min_score") for x in tiers]
-    if tiers and all(s is not None for s in scores):
-        tiers = [x for _, x in sorted(zip(scores, tiers, strict=True), key=lambda p: -float(p[0]))]
-    order = [str(_get(x, "name")) for x in tiers]
-    labels = {str(_get(x, "name")): str(_get(x, "label") or _get(x, "name")) for x in tiers}
-    for extra in sorted(set(roster["tier"].fillna("").astype(str)) - set(order) - {""}):
-        order.append(extra)
-        labels[extra] = extra
-    return order + [""], labels
+def _stored_holdout(round_: Any) -> pd.DataFrame | None:
+    """The model check the round stored (``bucket, customers, actual, predicted``), if any."""
+    stored = (getattr(round_, "tables", None) or {}).get("holdout")
+    frame = getattr(stored, "frame", None)
+    return frame if isinstance(frame, pd.DataFrame) and len(frame) else None
 
 
 def _table(header: list[str], rows: list[list[str]], *, numeric_from: int = 1) -> dict[str, Any]:
@@ -163,15 +71,16 @@ def build_report(
     round_
         A :class:`xuanba.rounds.Round` (``round_id``, ``meta``, ``standard``, ``roster``).
     facts
-        Facts at the round's cutoff (``margin_365d`` or ``revenue_365d`` give the money value of
-        each customer); defaults to ``round_.facts`` when present.
+        Per-customer fields of the round (``profit_365d``, ``margin_365d`` or ``revenue_365d``
+        give the money value of each customer); default ``round_.fields``, what the round stored.
     diff, previous_id
         A :class:`xuanba.rounds.RoundDiff` against the previous round and that round's id.
     holdout
-        ``bucket, actual, predicted``: a model's calibration/holdout check, when the round has one.
+        ``bucket, actual, predicted``: a model's calibration/holdout check; default the check
+        the round stored.
     extra_sections
-        More sections (``id, title, reading, fig=None, table``) placed after the movers, e.g. the
-        account work of :func:`xuanba.outputs.account_sections.account_sections`.
+        More sections (``id, title, reading, fig=None, table``) placed after the movers; default
+        the account work the round stored (:func:`xuanba.outputs.account_sections.account_sections`).
     """
     import plotly.offline
     from jinja2 import Environment, PackageLoader, select_autoescape
@@ -186,54 +95,54 @@ def build_report(
     n = len(roster)
     if n == 0:
         raise DataError(f"round {round_.round_id} has no customers", fix="Run the round on data with customers.")
-    if facts is None:
-        facts = getattr(round_, "facts", None)
-    value, measure_key = _value_measure(roster, facts)
-    measure = t(measure_key, lang) if measure_key else t("value", lang)
+    fields = facts if facts is not None else getattr(round_, "fields", None)
     order, labels = tier_order(std, roster)
+    summary = meta.get("summary") or round_summary(roster, fields, order[:-1])
+    measure_key = summary.get("measure")
+    value = customer_values(roster, fields, measure_key) if measure_key else None
+    measure = t(measure_key, lang) if measure_key else t("value", lang)
     labels[""] = t("not_selected", lang)
     selected = roster["tier"] != ""
-    n_sel = int(selected.sum())
+    n_sel = int(summary["selected"])
 
     figures: list[tuple[str, Any]] = []  # (div id, figure)
     sections: list[dict[str, Any]] = []
 
-    # headline
+    # headline: the figures the round stored
     cards = [
-        {"label": t("customers", lang), "value": num(n), "note": ""},
+        {"label": t("customers", lang), "value": num(summary["customers"]), "note": ""},
         {"label": t("selected", lang), "value": num(n_sel), "note": t("of_customers", lang, pct=pct(100 * n_sel / n))},
     ]
-    if value is not None:
-        total = float(value.sum())
-        sel_value = float(value[selected].sum())
-        cards.append({"label": t("value_share", lang), "value": pct(100 * sel_value / total) if total else "–",
-                      "note": t("value_share_note", lang, value=money(total, cur, lang), measure=measure)})
-        if n_sel:
-            top = np.argsort(-value.to_numpy(), kind="stable")[:n_sel]  # the n_sel most valuable
-            covered = int(selected.to_numpy()[top].sum())
-            cards.append({"label": t("coverage", lang), "value": pct(100 * covered / n_sel),
+    if measure_key:
+        share = summary.get("value_share")
+        cards.append({"label": t("value_share", lang), "value": pct(100 * share) if share is not None else "–",
+                      "note": t("value_share_note", lang, value=money(summary["value_total"], cur, lang), measure=measure)})
+        if summary.get("coverage") is not None:
+            cards.append({"label": t("coverage", lang), "value": pct(100 * summary["coverage"]),
                           "note": t("coverage_note", lang, n=num(n_sel))})
-            mean_all = total / n
-            lift = (sel_value / n_sel) / mean_all if mean_all > 0 else float("nan")
-            cards.append({"label": t("quality", lang), "value": t("quality_value", lang, x=num(lift, 1)),
+        if summary.get("lift") is not None:
+            cards.append({"label": t("quality", lang), "value": t("quality_value", lang, x=num(summary["lift"], 1)),
                           "note": t("quality_note", lang)})
+
+    missing = list(getattr(round_, "missing", []) or [])
+    if missing:
+        sep = "、" if lang == "zh" else "; "
+        sections.append({"id": "missing", "title": t("missing_title", lang), "fig": None, "table": None,
+                         "reading": t("missing_reading", lang, parts=sep.join(t(f"missing_{m}", lang) for m in missing))})
 
     # tiers
     by = pd.DataFrame({"tier": order, "label": [labels[x] for x in order]})
-    counts = roster["tier"].value_counts()
-    by["count"] = [int(counts.get(x, 0)) for x in order]
-    by["mean_score"] = [float(roster.loc[roster["tier"] == x, "score"].mean()) if counts.get(x, 0) else np.nan
+    tier_counts = summary["tier_counts"]
+    by["count"] = [int(tier_counts.get(x, 0)) for x in order]
+    by["mean_score"] = [float(roster.loc[roster["tier"] == x, "score"].mean()) if tier_counts.get(x, 0) else np.nan
                         for x in order]
-    if value is not None:
-        vs = value.groupby(roster["tier"]).sum()
-        by["value"] = [float(vs.get(x, 0.0)) for x in order]
-    else:
-        by["value"] = 0.0
+    tier_values = summary.get("tier_values") or {}
+    by["value"] = [float(tier_values.get(x, 0.0)) for x in order]
     figures.append(("fig-tiers", charts.tier_bars(by, lang=lang, value_label=measure, currency=unit)))
     vtotal = float(by["value"].sum())
     first = by.iloc[0]
-    tier_rows = [[r.label, num(r.count), pct(100 * r.count / n), money(r.value, cur, lang) if value is not None else "–",
-                  pct(100 * r.value / vtotal) if value is not None and vtotal else "–", num(r.mean_score, 1)]
+    tier_rows = [[r.label, num(r.count), pct(100 * r.count / n), money(r.value, cur, lang) if measure_key else "–",
+                  pct(100 * r.value / vtotal) if measure_key and vtotal else "–", num(r.mean_score, 1)]
                  for r in by.itertuples()]
     sections.append({
         "id": "tiers", "title": t("tiers_title", lang), "fig": "fig-tiers",
@@ -253,11 +162,11 @@ def build_report(
         fig, shown = charts.quadrant_scatter(roster, lang=lang, max_points=max_points, quadrant_labels=qnames,
                                              thresholds=(_get(quads, "value_threshold"), _get(quads, "potential_threshold")))
         figures.append(("fig-quadrants", fig))
-        qc = roster["quadrant"].value_counts() if "quadrant" in roster.columns else pd.Series(dtype=int)
-        q_rows = []
-        for q, c in qc.sort_index().items():
-            qv = money(float(value[roster["quadrant"] == q].sum()), cur, lang) if value is not None else "–"
-            q_rows.append([qnames.get(str(q), str(q)), num(c), pct(100 * c / n), qv])
+        qc = pd.Series(summary.get("quadrant_counts") or {}, dtype="int64")
+        qvalues = summary.get("quadrant_values") or {}
+        q_rows = [[qnames.get(str(q), str(q)), num(c), pct(100 * c / n),
+                   money(float(qvalues.get(q, 0.0)), cur, lang) if measure_key else "–"]
+                  for q, c in qc.sort_index().items()]
         reading = t("quadrant_reading", lang, largest=qnames.get(str(qc.idxmax()), str(qc.idxmax())) if len(qc) else "–",
                     largest_n=num(qc.max()) if len(qc) else "–",
                     shown=t("quadrant_sampled", lang, shown=num(shown), total=num(n)) if shown < n else "")
@@ -266,14 +175,14 @@ def build_report(
                          "table": _table([t("quadrant", lang), t("count", lang), t("share", lang),
                                           f"{measure} ({unit})"], q_rows)})
 
-    # whale curve
+    # whale curve: drawn from the stored values, read from the stored peak
     whale = {"id": "whale", "title": t("whale_title", lang), "fig": None, "reading": t("whale_missing", lang),
              "table": None}
-    if value is not None and measure_key in ("profit_365d", "margin_365d") and float(value.sum()) > 0:
-        from xuanba.accounts.profit import whale_curve, whale_peak
+    peak = summary.get("whale")
+    if peak and value is not None:
+        from xuanba.accounts.profit import whale_curve
 
         curve = whale_curve(pd.DataFrame({"customer_id": roster["customer_id"], "profit": value.to_numpy()}))
-        peak = whale_peak(curve)
         figures.append(("fig-whale", charts.whale_chart(curve, peak, lang=lang)))
         whale["fig"] = "fig-whale"
         if peak["profit_pct"] > 100.05:
@@ -298,14 +207,20 @@ def build_report(
         sections.append({"id": "movers", "title": t("movers_none_title", lang),
                          "fig": None, "reading": t("no_previous", lang), "table": None})
 
-    sections.extend(extra_sections or [])
+    if extra_sections is None:
+        from xuanba.outputs.account_sections import account_sections
+
+        extra_sections = account_sections(round_, lang)
+    sections.extend(extra_sections)
 
     # model fit
     if holdout is None:
-        holdout = getattr(round_, "holdout", None)
+        holdout = _stored_holdout(round_)
     if isinstance(holdout, pd.DataFrame) and len(holdout):
         figures.append(("fig-model", charts.holdout_chart(holdout, lang=lang)))
-        err = float((holdout["predicted"] - holdout["actual"]).abs().mean())
+        abs_err = (holdout["predicted"] - holdout["actual"]).abs()
+        weights = holdout["customers"].astype(float) if "customers" in holdout.columns else None
+        err = float((abs_err * weights).sum() / weights.sum()) if weights is not None and weights.sum() else float(abs_err.mean())
         table = None
         if "customers" in holdout.columns:
             rows = [[str(r.bucket), num(r.customers), num(r.actual, 3), num(r.predicted, 3)]
@@ -447,24 +362,22 @@ def write_report(
     >>> write_report("xuanba.duckdb", "latest", "report.html", lang="zh")  # doctest: +SKIP
     PosixPath('report.html')
     """
-    from xuanba.rounds import diff_rounds, load_round
+    from xuanba.rounds import diff_rounds, load_round, previous_round, resolve_round_id
+    from xuanba.rounds.summary import VALUE_FIELDS
     from xuanba.workspace import Workspace
 
     check_lang(lang)
     own = not isinstance(workspace, Workspace)
-    ws = Workspace(workspace, create=False) if own else workspace
+    ws = Workspace(workspace, create=False, read_only=True) if own else workspace
     try:
-        rid = resolve_round(ws, round_id)
-        rnd = load_round(ws, rid)
+        rid = resolve_round_id(ws, round_id)
+        rnd = load_round(ws, rid, fields=VALUE_FIELDS)
         prev = previous_round(ws, rid)
         diff = diff_rounds(ws, prev, rid) if prev is not None else None
-        from xuanba.outputs.account_sections import account_sections
-
-        html = build_report(rnd, lang=lang, facts=round_facts(ws, rnd), diff=diff, previous_id=prev,
-                            extra_sections=account_sections(ws, rnd, lang), holdout=round_holdout(ws, rnd))
     finally:
         if own:
             ws.close()
+    html = build_report(rnd, lang=lang, diff=diff, previous_id=prev)
     out = Path(path) if path is not None else Path(f"report-{rid}-{lang}.html")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")

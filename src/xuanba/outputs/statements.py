@@ -323,15 +323,14 @@ def write_statements(
     >>> write_statements("xuanba.duckdb", "latest", "statements", customers=["C1"])  # doctest: +SKIP
     [PosixPath('statements/statement-C1.html')]
     """
-    from xuanba.outputs.report import resolve_round
     from xuanba.rounds import load_round
     from xuanba.workspace import Workspace
 
     check_lang(lang)
     own = not isinstance(workspace, Workspace)
-    ws = Workspace(workspace, create=False) if own else workspace
+    ws = Workspace(workspace, create=False, read_only=True) if own else workspace
     try:
-        rnd = load_round(ws, resolve_round(ws, round_id))
+        rnd = load_round(ws, round_id, fields=False)
     finally:
         if own:
             ws.close()

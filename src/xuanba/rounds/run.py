@@ -46,20 +46,51 @@ Progress = Callable[[str], None]
 
 
 @dataclass
+class StoredTable:
+    """A small table a round computed besides its roster (an account analysis, the model check,
+    a saved model): ``info`` holds its window, as-of date and headline figures, ``frame`` the
+    rows (``None`` when the figures are all there is)."""
+
+    info: dict[str, Any]
+    frame: pd.DataFrame | None = None
+
+
+#: What a round stores besides its roster; :attr:`Round.missing` names those an older round lacks.
+STORED_PARTS = ("fields", "summary", "holdout")
+
+
+@dataclass
 class Round:
     """One round: its id in the workspace (0 when not stored), facts about it, the standard used,
-    the roster (one row per customer, by rank) and the contributions (long)."""
+    the roster (one row per customer, by rank), the contributions (long), the per-customer
+    fields it scored (``fields``) and the tables it computed at its cutoff (``tables``)."""
 
     round_id: int
     meta: dict[str, Any]
     standard: Standard
     roster: pd.DataFrame
     contributions: pd.DataFrame = field(repr=False)
+    fields: pd.DataFrame | None = field(default=None, repr=False)
+    tables: dict[str, StoredTable] = field(default_factory=dict, repr=False)
 
     @property
     def selected(self) -> pd.DataFrame:
         """The roster rows of the selected customers."""
         return self.roster.loc[self.roster["selected"]].reset_index(drop=True)
+
+    @property
+    def missing(self) -> list[str]:
+        """The stored parts this round lacks (rounds written by an older xuanba): ``fields``
+        (the per-customer table it scored), ``summary`` (its headline figures), ``holdout``
+        (the check of its model, when it used one)."""
+        out = []
+        if "field_columns" not in self.meta:
+            out.append("fields")
+        if "summary" not in self.meta:
+            out.append("summary")
+        if str(self.meta.get("predictions", "")).startswith("model:") and "holdout" not in self.tables:
+            out.append("holdout")
+        return out
 
 
 def as_standard(standard: Standard | str | Path, extra: list[str] | tuple[str, ...] = ()) -> Standard:
@@ -98,6 +129,7 @@ def model_summary(model: Any) -> dict[str, Any]:
         "params": {k: float(v) for k, v in summary["estimate"].items()},
         "stderr": {k: float(v) for k, v in summary["stderr"].items()},
         **{k: float(v) for k, v in model.fit_stats().items()},
+        "converged": bool(getattr(model, "converged_", True)),
     }
     excluded = getattr(model, "excluded_counts_", None)
     if excluded:
@@ -136,11 +168,15 @@ def gather_fields(
     extra_fields: pd.DataFrame | None = None,
     progress: Progress | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Every field the standard uses, one row per customer with a purchase by ``cutoff``.
+    """Every field of every customer with a purchase by ``cutoff``: what the round scores and
+    stores.
 
     Facts always; predictions when the standard uses one (``predictions`` given, else the
-    model named in the standard); account fields and customer attributes when used and the
-    workspace holds their side tables; ``extra_fields`` last (its columns win).
+    model named in the standard); the account fields when the standard uses one or the
+    workspace holds account side tables (so a round stores profit after cost-to-serve); every
+    column of the ``customers`` table (name, owner, segment …); ``extra_fields`` last (its
+    columns win). ``notes`` says where each part came from; ``notes["fitted"]`` holds the
+    fitted models.
     """
     from xuanba.facts import customer_facts
 
@@ -149,7 +185,8 @@ def gather_fields(
     say("facts")
     table = customer_facts(workspace, cutoff, time_unit=time_unit)  # type: ignore[arg-type]
     table["customer_id"] = table["customer_id"].astype(str)
-    notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": []}
+    notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
+                             "customer_fields": []}
     given = set(extra_fields.columns) if extra_fields is not None else set()
     if predictions is not None:
         table = _merge(table, predictions, "predictions", override=True)
@@ -160,19 +197,20 @@ def gather_fields(
         table = _merge(table, predicted, "predictions", override=True)
         notes["predictions"] = f"model:{standard.predictions.model}"
         notes["models"] = {role: model_summary(m) for role, m in models.items()}
-    if (used & set(ACCOUNT_COLUMNS)) - given:
+        notes["fitted"] = models
+    has_side = any(workspace.has_table(k) for k in ("interactions", "commitments", "contacts"))
+    if (used & set(ACCOUNT_COLUMNS)) - given or has_side:
         say("account fields")
         from xuanba.accounts.stored import workspace_account_fields
 
         table = _merge(table, workspace_account_fields(workspace, as_of=cutoff), "account fields", override=False)
         notes["account_fields"] = True
-    attrs = sorted(used & set(CUSTOMER_COLUMNS))
-    if attrs and workspace.has_table("customers"):
-        cols = [c for c in attrs if c in set(workspace.sql("SELECT * FROM customers LIMIT 0").columns)]
-        if cols:
-            quoted = ", ".join(f'"{c}"' for c in ["customer_id", *cols])
-            people = workspace.sql(f"SELECT {quoted} FROM customers")
-            table = _merge(table, people.drop_duplicates("customer_id"), "customers", override=False)
+    if workspace.has_table("customers"):
+        people = workspace.sql("SELECT * FROM customers")
+        people["customer_id"] = people["customer_id"].astype(str)
+        before = set(table.columns)
+        table = _merge(table, people.drop_duplicates("customer_id"), "customers", override=False)
+        notes["customer_fields"] = [c for c in table.columns if c not in before]
     if extra_fields is not None:
         table = _merge(table, extra_fields, "extra fields", override=True)
         notes["extra_fields"] = [c for c in extra_fields.columns if c != "customer_id"]
@@ -240,6 +278,7 @@ def run_round(
     extra_fields: pd.DataFrame | None = None,
     name: str | None = None,
     store: bool = True,
+    check_model: bool = True,
     progress: Progress | None = None,
 ) -> Round:
     """Apply ``standard`` to every customer at ``cutoff`` and (by default) store the round.
@@ -263,8 +302,13 @@ def run_round(
     name
         A label for the round (default ``"<standard name> v<version> @ <cutoff>"``).
     store
-        Append the round to the workspace (tables ``rounds``, ``roster``, ``contributions``)
-        in one transaction; when false, ``round_id`` is 0.
+        Append the round to the workspace in one transaction (the roster, its contributions, the
+        fields it scored, the models, the model check and the account analyses: see
+        :mod:`xuanba.rounds.store`); when false, ``round_id`` is 0.
+    check_model
+        When the round fits a model, also check it on the year before the cutoff (fitted on the
+        data up to cutoff − 365 days, its forecast against what customers bought) and store the
+        check for the report.
     progress
         Called with the name of each step (the CLI shows it).
 
@@ -278,13 +322,50 @@ def run_round(
     extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
     std = as_standard(standard, extras)
     if isinstance(workspace, Workspace):
-        return _run(workspace, std, cut, time_unit, predictions, extra_fields, name, store, progress)
+        return _run(workspace, std, cut, time_unit, predictions, extra_fields, name, store, progress, check_model)
     with Workspace(workspace, create=False) as ws:
-        return _run(ws, std, cut, time_unit, predictions, extra_fields, name, store, progress)
+        return _run(ws, std, cut, time_unit, predictions, extra_fields, name, store, progress, check_model)
+
+
+def _model_document(model: Any) -> dict[str, Any]:
+    """A fitted model as :meth:`~xuanba.models.Model.save` writes it (``Model.load`` reads it)."""
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = model.save(Path(tmp) / "model.json")
+        return json.loads(path.read_text(encoding="utf-8"))
+
+
+def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str) -> StoredTable:
+    """The check of a round's purchase model on the year before its cutoff: the model fitted on
+    the purchases up to cutoff − 365 days, its expected purchases in the following year against
+    what customers bought, by calibration frequency (``bucket, customers, actual, predicted``).
+    When the data cannot support the check, ``info["error"]`` says why and there is no table."""
+    from xuanba.errors import XuanbaError
+    from xuanba.models.evaluate import evaluate
+
+    start = cutoff - dt.timedelta(days=365)
+    info: dict[str, Any] = {"model": model, "calibration_end": start.isoformat(), "holdout_end": cutoff.isoformat(),
+                            "time_unit": time_unit}
+    try:
+        ev = evaluate(ws, start, cutoff, models=(model,), time_unit=time_unit)
+    except XuanbaError as exc:
+        return StoredTable({**info, "error": exc.message})
+    table = ev.by_frequency
+    frame = pd.DataFrame({"bucket": [str(i) for i in table.index], "customers": table["customers"].to_numpy(),
+                          "actual": table["actual"].to_numpy(), "predicted": table[model].to_numpy()})
+    weights = frame["customers"].to_numpy(dtype=float)
+    err = np.abs(frame["predicted"] - frame["actual"]).to_numpy()
+    info["mean_abs_error"] = float((err * weights).sum() / weights.sum()) if weights.sum() else None
+    return StoredTable(info, frame)
 
 
 def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions: pd.DataFrame | None,
-         extra_fields: pd.DataFrame | None, name: str | None, store: bool, progress: Progress | None) -> Round:
+         extra_fields: pd.DataFrame | None, name: str | None, store: bool, progress: Progress | None,
+         check_model: bool = True) -> Round:
+    from xuanba.rounds.summary import round_summary, tier_order
+
     say = progress or (lambda _msg: None)
     table, notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
                                  extra_fields=extra_fields, progress=progress)
@@ -295,6 +376,8 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
         inputs = inputs.sort_values("customer_id", kind="stable")
     inputs = inputs.reset_index(drop=True)
     scored = score_customers(table, std)
+    fields = table.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    order, _ = tier_order(std, scored.roster)
     meta: dict[str, Any] = {
         "name": name or f"{std.name} v{std.version} @ {cut.isoformat()}",
         "cutoff": cut.isoformat(),
@@ -314,16 +397,40 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
         "tier_counts": scored.info["tier_counts"],
         "predictions": notes["predictions"],
         "extra_fields": notes["extra_fields"],
+        "customer_fields": notes["customer_fields"],
+        "account_fields": notes["account_fields"],
+        "field_columns": [c for c in fields.columns if c != "customer_id"],
+        "summary": round_summary(scored.roster, fields, order[:-1]),
     }
+    tables: dict[str, StoredTable] = {}
     if "models" in notes:
         meta["models"] = notes["models"]
-    rnd = Round(0, meta, std, scored.roster, scored.contributions)
+        for role, model in notes["fitted"].items():
+            tables[f"model_{role}"] = StoredTable(_model_document(model))
+        if check_model:
+            say("model check")
+            tables["holdout"] = model_check(ws, standard_model(std), cut, time_unit)
+    say("account work")
+    from xuanba.accounts.book import account_book
+
+    roster = scored.roster
+    potential = (roster.set_index(roster["customer_id"].astype(str))["potential_score"].rename("potential_score")
+                 if "potential_score" in roster.columns else None)
+    chosen = set(roster.loc[roster["selected"].astype(bool), "customer_id"].astype(str))
+    for key, (info, frame) in account_book(ws, cut, potential=potential, selected=chosen).items():
+        tables[key] = StoredTable(info, frame)
+    rnd = Round(0, meta, std, scored.roster, scored.contributions, fields=fields, tables=tables)
     if store:
         from xuanba.rounds.store import save_round
 
         say("storing")
         rnd.round_id = save_round(ws, rnd)
     return rnd
+
+
+def standard_model(standard: Standard) -> str:
+    """The purchase model a standard names (``[predictions] model``)."""
+    return str(standard.predictions.model)
 
 
 def quadrant_counts(roster: pd.DataFrame) -> dict[str, int]:

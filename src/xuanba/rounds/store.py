@@ -1,16 +1,27 @@
 """Rounds in the workspace: appended, never changed, each in one transaction.
 
-Three tables hold them:
+A stored round is the single source of truth of everything shown about it later: the report,
+statements, exports, account sheets and console summaries render these tables and never
+refit a model or recompute a fact. Five tables hold rounds:
 
 * ``rounds`` — one row per round: id, name, cutoff, creation time, the standard's name,
   version, SHA-256 and full TOML text, the hashes of the input data and of the roster, counts,
-  and the rest of the round's facts as JSON (``meta_json``);
+  and the rest of the round's facts as JSON (``meta_json``: the models' estimates and
+  diagnostics, the headline figures, where each field came from);
 * ``roster`` — one row per round and customer (the fixed roster columns);
 * ``contributions`` — one row per round, customer and criterion (raw value, normalised,
-  weight, contribution); the roster's raw-value columns are rebuilt from it.
+  weight, contribution); the roster's raw-value columns are rebuilt from it;
+* ``round_fields`` — one row per round and customer: every field the round gathered (facts,
+  predictions, account fields, customer attributes, extra fields). A field first seen in a
+  later round adds a column (older rounds hold NULL there);
+* ``round_tables`` — the small tables a round computed besides the roster (the account
+  analyses at its cutoff, the holdout check of its model, the saved models), each with its
+  window and as-of date in ``info_json``.
 
 A round is written inside a single transaction: a process killed half-way leaves no trace of
-it, and earlier rounds are never touched (nothing here updates or deletes).
+it, and earlier rounds are never touched (nothing here updates or deletes). Rounds stored
+before ``round_fields`` and ``round_tables`` existed load with ``fields=None`` and no tables;
+:attr:`Round.missing` says what they lack.
 
 Example
 -------
@@ -26,6 +37,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,10 +49,10 @@ from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS
 from xuanba.workspace import Workspace
 
 if TYPE_CHECKING:
-    from xuanba.rounds.run import Round
+    from xuanba.rounds.run import Round, StoredTable
 
 PAUSE_ENV = "XUANBA_TEST_PAUSE_ROUND_AFTER"
-"""Test hook: when set to ``rounds`` or ``roster``, saving pauses (prints ``PAUSED``, sleeps)
+"""Test hook: when set to ``rounds``, ``roster``, ``contributions`` or ``fields``, saving pauses (prints ``PAUSED``, sleeps)
 after that insert, inside the open transaction, so a test can kill the process there."""
 
 _ROUNDS_DDL = """
@@ -69,6 +81,13 @@ _ROSTER_TYPES = {
     "left_out_by_capacity": "BOOLEAN", "cheapest_public_criterion": "VARCHAR",
     "cheapest_public_change": "DOUBLE",
 }
+_TABLES_DDL = """
+CREATE TABLE IF NOT EXISTS round_tables (
+    round_id BIGINT,
+    name VARCHAR,
+    info_json VARCHAR,
+    table_json VARCHAR
+)"""
 _CONTRIB_TYPES = {"customer_id": "VARCHAR", "criterion": "VARCHAR", "raw": "DOUBLE",
                   "normalised": "DOUBLE", "weight": "DOUBLE", "contribution": "DOUBLE"}
 LIST_COLUMNS = ["round_id", "name", "cutoff", "created_at", "standard_name", "standard_version",
@@ -82,6 +101,56 @@ def _ddl(con: Any) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS roster (round_id BIGINT, {cols})")
     cols = ", ".join(f"{k} {v}" for k, v in _CONTRIB_TYPES.items())
     con.execute(f"CREATE TABLE IF NOT EXISTS contributions (round_id BIGINT, {cols})")
+    con.execute("CREATE TABLE IF NOT EXISTS round_fields (round_id BIGINT, customer_id VARCHAR)")
+    con.execute(_TABLES_DDL)
+
+
+def _sql_type(series: pd.Series) -> str:
+    """The DuckDB type a field column is stored as."""
+    kind = series.dtype
+    if pd.api.types.is_bool_dtype(kind):
+        return "BOOLEAN"
+    if pd.api.types.is_integer_dtype(kind):
+        return "BIGINT"
+    if pd.api.types.is_float_dtype(kind):
+        return "DOUBLE"
+    if pd.api.types.is_datetime64_any_dtype(kind):
+        return "TIMESTAMP"
+    sample = series.dropna()
+    if len(sample) and isinstance(sample.iloc[0], dt.date) and not isinstance(sample.iloc[0], dt.datetime):
+        return "DATE"
+    return "VARCHAR"
+
+
+def _quote(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame) -> None:
+    """Append a round's per-customer fields, adding a column for each field not seen before.
+
+    A field stored earlier with another type is written as text in that column only if the
+    column is text; otherwise the round is refused (rename the field)."""
+    have = dict(con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'round_fields'"
+    ).fetchall())
+    frame = fields.copy()
+    frame["customer_id"] = frame["customer_id"].astype(str)
+    cols = [c for c in frame.columns if c != "customer_id"]
+    for col in cols:
+        want = _sql_type(frame[col])
+        if col not in have:
+            con.execute(f"ALTER TABLE round_fields ADD COLUMN {_quote(col)} {want}")
+        elif have[col] == "VARCHAR" and want != "VARCHAR":
+            frame[col] = frame[col].astype("string")
+        elif have[col] != want and not (have[col] in ("DOUBLE", "BIGINT") and want in ("DOUBLE", "BIGINT")):
+            raise WorkspaceError(
+                f"field {col!r} was stored as {have[col]} by an earlier round and is {want} now",
+                fix=f"Rename the field {col!r} in the extra fields (or the customers table).")
+    con.register("_xb_fields", frame)
+    names = ", ".join(_quote(c) for c in ["customer_id", *cols])
+    con.execute(f"INSERT INTO round_fields (round_id, {names}) SELECT {round_id}, {names} FROM _xb_fields")
+    con.unregister("_xb_fields")
 
 
 def _pause(stage: str) -> None:
@@ -116,6 +185,14 @@ def save_round(ws: Workspace, rnd: Round) -> int:
         con.execute(f"INSERT INTO contributions SELECT {round_id}, {', '.join(CONTRIBUTION_COLUMNS)} FROM _xb_contrib")
         con.unregister("_xb_contrib")
         _pause("contributions")
+        if rnd.fields is not None:
+            _insert_fields(con, round_id, rnd.fields)
+        _pause("fields")
+        for name, stored in rnd.tables.items():
+            con.execute("INSERT INTO round_tables VALUES (?, ?, ?, ?)",
+                        [round_id, name, json.dumps(stored.info, ensure_ascii=False, sort_keys=True, default=str),
+                         None if stored.frame is None else stored.frame.to_json(orient="table", index=False,
+                                                                                 date_format="iso")])
     return round_id
 
 
@@ -164,8 +241,50 @@ def resolve_round_id(ws: Workspace, ref: int | str) -> int:
     return rid
 
 
-def load_round(workspace: Workspace | str, round_id: int | str) -> Round:
-    """Re-open a stored round: its facts, its standard (from the stored text), roster, contributions."""
+def previous_round(ws: Workspace, round_id: int | str) -> int | None:
+    """The id of the round stored just before ``round_id`` (``None`` for the first one)."""
+    ids = _round_ids(ws)
+    rid = resolve_round_id(ws, round_id)
+    i = ids.index(rid)
+    return ids[i - 1] if i > 0 else None
+
+
+def _load_fields(ws: Workspace, rid: int, stored: list[str] | None,
+                 columns: Sequence[str] | None) -> pd.DataFrame | None:
+    """The round's stored fields (``stored``: the names its meta lists), or the named ones."""
+    if stored is None or not ws.has_table("round_fields"):
+        return None
+    wanted = stored if columns is None else [c for c in columns if c in stored]
+    names = ", ".join(_quote(c) for c in ["customer_id", *wanted])
+    frame = ws.sql(f"SELECT {names} FROM round_fields WHERE round_id = ? ORDER BY customer_id", [rid])
+    frame["customer_id"] = frame["customer_id"].astype("str")
+    return frame
+
+
+def _load_tables(ws: Workspace, rid: int) -> dict[str, StoredTable]:
+    from io import StringIO
+
+    from xuanba.rounds.run import StoredTable
+
+    if not ws.has_table("round_tables"):
+        return {}
+    rows = ws.sql("SELECT name, info_json, table_json FROM round_tables WHERE round_id = ? ORDER BY name", [rid])
+    out = {}
+    for r in rows.itertuples(index=False):
+        frame = None if r.table_json is None or pd.isna(r.table_json) else pd.read_json(
+            StringIO(str(r.table_json)), orient="table")
+        out[str(r.name)] = StoredTable(json.loads(str(r.info_json)), frame)
+    return out
+
+
+def load_round(workspace: Workspace | str, round_id: int | str, *,
+               fields: bool | Sequence[str] = True) -> Round:
+    """Re-open a stored round: its standard (from the stored text), roster, contributions, the
+    per-customer fields it gathered and the tables it computed.
+
+    ``fields`` picks which stored fields to load: all (``True``), none (``False``) or the named
+    ones (a report needs only a few of a 1 M-customer round's columns).
+    """
     from xuanba.rounds.run import Round
 
     ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace, create=False)
@@ -176,6 +295,11 @@ def load_round(workspace: Workspace | str, round_id: int | str) -> Round:
         standard = load_standard(str(head.loc[0, "standard_text"]), extra_fields=tuple(meta.get("extra_fields", [])))
         roster = ws.sql(f"SELECT {', '.join(ROSTER_COLUMNS)} FROM roster WHERE round_id = ? ORDER BY rank", [rid])
         contrib = ws.sql(f"SELECT {', '.join(CONTRIBUTION_COLUMNS)} FROM contributions WHERE round_id = ?", [rid])
+        stored_fields = None
+        if fields is not False:
+            stored_fields = _load_fields(ws, rid, meta.get("field_columns"),
+                                         None if fields is True else list(fields))
+        tables = _load_tables(ws, rid)
     finally:
         if ws is not workspace:
             ws.close()
@@ -192,7 +316,7 @@ def load_round(workspace: Workspace | str, round_id: int | str) -> Round:
         roster[col] = roster[col].astype("str")
     contrib["customer_id"] = contrib["customer_id"].astype("str")
     contrib["criterion"] = contrib["criterion"].astype("str")
-    return Round(rid, meta, standard, roster, contrib)
+    return Round(rid, meta, standard, roster, contrib, fields=stored_fields, tables=tables)
 
 
 def round_cutoff(meta: dict[str, Any]) -> dt.date:

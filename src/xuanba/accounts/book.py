@@ -1,0 +1,157 @@
+"""The account analyses a round stores: the account work at its cutoff, computed once.
+
+A round (:func:`xuanba.run_round`) calls :func:`account_book` and stores what it returns, so the
+report, the exports and the console summaries show the same figures and never rerun these
+analyses. Each analysis covers the year up to the cutoff (``window_start`` .. ``as_of``, both
+days included) and is left out when its data are absent, never filled with zeros:
+
+* ``profit_by_size`` — revenue, cost of goods, cost-to-serve and profit by account size band
+  (needs interactions);
+* ``promises`` — promises kept on time, late, broken, overdue, by rep (needs commitments);
+* ``owners`` — who holds the selected accounts, with the Herfindahl concentration and the
+  selected accounts that hang on one contact or one rep (needs customers with an owner);
+* ``keep_warm`` — dormant, uncontacted accounts, by the round's potential score (needs
+  interactions);
+* ``receivables`` — the ageing of open invoices (needs payment dates);
+* ``personas`` — one profile per segment (needs customers with a segment).
+
+Example
+-------
+>>> from xuanba import Workspace
+>>> account_book(Workspace(":memory:"), "2026-06-30")
+{}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from xuanba._dates import as_date
+from xuanba.workspace import Workspace
+
+#: Days of the window the analyses cover, the as-of day included.
+WINDOW_DAYS = 365
+
+
+def _info(start: pd.Timestamp, end: pd.Timestamp, **figures: Any) -> dict[str, Any]:
+    return {"window_start": start.date().isoformat(), "as_of": end.date().isoformat(), **figures}
+
+
+def account_book(
+    ws: Workspace,
+    as_of: dt.date | str,
+    *,
+    potential: pd.Series | None = None,
+    selected: set[str] | None = None,
+) -> dict[str, tuple[dict[str, Any], pd.DataFrame | None]]:
+    """The account analyses at ``as_of`` from the workspace's stored tables.
+
+    Parameters
+    ----------
+    ws
+        The workspace holding ``transactions`` and any side tables.
+    as_of
+        The last day of the window (included whole).
+    potential
+        Each customer's potential score, indexed by customer id: keep-warm ranks by it (by
+        historical revenue without it).
+    selected
+        The selected customers' ids: the owners analysis covers them (everyone without it).
+
+    Returns
+    -------
+    dict
+        ``name -> (info, table)``, ``info`` holding the window, as-of date and the headline
+        figures of the analysis (see the module docstring for the names).
+    """
+    if not ws.has_table("transactions"):
+        return {}
+    from xuanba.accounts.receivables import has_payment_dates
+    from xuanba.accounts.stored import stored_tables, stored_transactions
+
+    side = stored_tables(ws)
+    end = pd.Timestamp(as_date(as_of, "as-of date"))
+    start = end - pd.Timedelta(days=WINDOW_DAYS - 1)
+    tx = stored_transactions(ws)
+    tx = tx.loc[tx["ts"] < end + pd.Timedelta(days=1)]
+    book: dict[str, tuple[dict[str, Any], pd.DataFrame | None]] = {}
+    if "interactions" in side:
+        book["profit_by_size"] = _profit_by_size(tx, side["interactions"], start, end)
+    if "commitments" in side:
+        book["promises"] = _promises(side["commitments"], start, end)
+    if "customers" in side and "owner" in side["customers"]:
+        book["owners"] = _owners(tx, side, selected, start, end)
+    if "interactions" in side:
+        book["keep_warm"] = _keep_warm(tx, side, potential, start, end)
+    if has_payment_dates(tx):
+        book["receivables"] = _receivables(tx, start, end)
+    if "customers" in side and "segment" in side["customers"]:
+        book["personas"] = _personas(tx, side, start, end)
+    return book
+
+
+def _profit_by_size(tx: pd.DataFrame, interactions: pd.DataFrame, start: pd.Timestamp,
+                    end: pd.Timestamp) -> tuple[dict[str, Any], pd.DataFrame]:
+    from xuanba.accounts.profit import customer_profit, size_bands, volume_without_profit
+
+    profit = customer_profit(tx, interactions, start=start, end=end)
+    bands = size_bands(profit)
+    top = bands.iloc[0]
+    info = _info(start, end, top_band=str(top["band"]), top_revenue_share=float(top["revenue_share"]),
+                 top_profit_share=float(top["profit_share"]),
+                 volume_without_profit=int(len(volume_without_profit(profit))),
+                 customers=int(len(profit)))
+    return info, bands
+
+
+def _promises(commitments: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> tuple[dict[str, Any], pd.DataFrame]:
+    from xuanba.accounts.commitments import promise_ledger, reliability
+
+    ledger = promise_ledger(commitments, end)
+    by = "rep" if "rep" in ledger and ledger["rep"].notna().any() else "customer_id"
+    rel = reliability(ledger, by=by, start=start, end=end)
+    info = _info(start, end, by=by, kept_on_time=int(rel["kept_on_time"].sum()), due=int(rel["due"].sum()),
+                 overdue=int((ledger["state"] == "overdue").sum()))
+    return info, rel
+
+
+def _owners(tx: pd.DataFrame, side: dict[str, pd.DataFrame], selected: set[str] | None,
+            start: pd.Timestamp, end: pd.Timestamp) -> tuple[dict[str, Any], pd.DataFrame]:
+    from xuanba.accounts.owners import owner_concentration, single_threaded
+
+    chosen = selected if selected is not None else set(tx["customer_id"].astype(str))
+    window = tx.loc[(tx["ts"] >= start) & tx["customer_id"].isin(chosen)]
+    value = window.groupby("customer_id")["amount"].sum()
+    conc = owner_concentration(side["customers"], value)
+    st = single_threaded(side["customers"], side.get("contacts"), side.get("interactions"), end)
+    single = int(st.loc[st["customer_id"].isin(chosen), "single_threaded"].sum())
+    return _info(start, end, hhi=float(conc.attrs["hhi"]), single_threaded=single), conc
+
+
+def _keep_warm(tx: pd.DataFrame, side: dict[str, pd.DataFrame], potential: pd.Series | None,
+               start: pd.Timestamp, end: pd.Timestamp) -> tuple[dict[str, Any], pd.DataFrame]:
+    from xuanba.accounts.keepwarm import keep_warm
+
+    warm = keep_warm(tx, side.get("interactions"), side.get("commitments"), potential, end)
+    return _info(start, end, accounts=int(len(warm)), potential_source=warm.attrs["potential_source"]), warm
+
+
+def _receivables(tx: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> tuple[dict[str, Any], pd.DataFrame]:
+    from xuanba.accounts.receivables import ageing, receivables_summary, receivables_total
+
+    sums = receivables_total(receivables_summary(tx, end))
+    return _info(start, end, **{k: float(v) for k, v in sums.items()}), ageing(tx, end)
+
+
+def _personas(tx: pd.DataFrame, side: dict[str, pd.DataFrame], start: pd.Timestamp,
+              end: pd.Timestamp) -> tuple[dict[str, Any], pd.DataFrame]:
+    from xuanba.accounts.personas import personas
+    from xuanba.accounts.profit import customer_profit
+
+    window = tx.loc[tx["ts"] >= start]
+    profile = personas(window, side["customers"],
+                       customer_profit(window, side.get("interactions"), start=start, end=end))
+    return _info(start, end, segments=int(len(profile))), profile

@@ -1,0 +1,115 @@
+"""A round's headline figures, computed once when the round runs and stored with it.
+
+The report's cards and tier table, ``xuanba round --json``, ``xuanba demo`` and the exports show
+these stored numbers, so they cannot disagree. The money value of a customer is, in this order
+of preference, profit after cost-to-serve over the last 365 days (``profit_365d``, when the
+workspace holds interactions), margin (``margin_365d``, when the data have costs), or revenue
+(``revenue_365d``).
+
+Example
+-------
+>>> import pandas as pd
+>>> roster = pd.DataFrame({"customer_id": ["a", "b", "c"], "tier": ["A", "", ""],
+...                        "selected": [True, False, False], "quadrant": ["", "", ""]})
+>>> fields = pd.DataFrame({"customer_id": ["a", "b", "c"], "revenue_365d": [60.0, 30.0, 10.0]})
+>>> s = round_summary(roster, fields, tiers=["A"])
+>>> s["measure"], s["value_share"], s["tier_counts"]
+('revenue_365d', 0.6, {'A': 1, '': 2})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Per-customer money values, most telling first.
+VALUE_FIELDS = ("profit_365d", "margin_365d", "revenue_365d")
+
+
+def tier_order(standard: Any, roster: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
+    """Tier keys from the highest down (``""``, not selected, last) and their labels."""
+    tiers = list(getattr(standard, "tiers", None) or [])
+    scores = [getattr(x, "min_score", None) for x in tiers]
+    if tiers and all(s is not None for s in scores):
+        tiers = [x for _, x in sorted(zip(scores, tiers, strict=True), key=lambda p: -float(p[0]))]
+    order = [str(x.name) for x in tiers]
+    labels = {str(x.name): str(getattr(x, "label", None) or x.name) for x in tiers}
+    for extra in sorted(set(roster["tier"].fillna("").astype(str)) - set(order) - {""}):
+        order.append(extra)
+        labels[extra] = extra
+    return order + [""], labels
+
+
+def value_measure(fields: pd.DataFrame | None) -> str | None:
+    """The first of :data:`VALUE_FIELDS` the fields hold with any value, else ``None``."""
+    if fields is None:
+        return None
+    for col in VALUE_FIELDS:
+        if col in fields.columns and fields[col].notna().any():
+            return col
+    return None
+
+
+def customer_values(roster: pd.DataFrame, fields: pd.DataFrame | None,
+                    measure: str | None = None) -> pd.Series | None:
+    """Each roster row's money value (0 where unknown), aligned with the roster."""
+    measure = measure or value_measure(fields)
+    if fields is None or measure is None:
+        return None
+    pos = pd.Index(fields["customer_id"].astype(str)).get_indexer(roster["customer_id"].astype(str))
+    vals = pd.to_numeric(fields[measure], errors="coerce").astype(float).to_numpy()
+    v = np.where(pos >= 0, vals[np.maximum(pos, 0)], 0.0)
+    return pd.Series(np.nan_to_num(v), index=roster.index, name=measure)
+
+
+def round_summary(roster: pd.DataFrame, fields: pd.DataFrame | None,
+                  tiers: Sequence[str] = ()) -> dict[str, Any]:
+    """The headline figures of a roster: counts by tier and quadrant, and (when the fields give a
+    money value) the value of each, the selection's share of it, how many of the most valuable
+    it covers, its lift over the average, and the peak of the whale curve.
+
+    ``tiers`` lists the tier keys from the highest down; other tiers follow, ``""`` last.
+    """
+    tier = roster["tier"].fillna("").astype(str)
+    order = [*tiers, *sorted(set(tier) - set(tiers) - {""}), ""]
+    selected = roster["selected"].astype(bool).to_numpy()
+    n, n_sel = len(roster), int(selected.sum())
+    quad = roster["quadrant"].fillna("").astype(str) if "quadrant" in roster else pd.Series("", index=roster.index)
+    counts = tier.value_counts()
+    qcounts = quad[quad != ""].value_counts().sort_index()
+    out: dict[str, Any] = {
+        "customers": n, "selected": n_sel,
+        "tier_counts": {k: int(counts.get(k, 0)) for k in order},
+        "quadrant_counts": {str(k): int(v) for k, v in qcounts.items()},
+        "measure": None,
+    }
+    measure = value_measure(fields)
+    value = customer_values(roster, fields, measure)
+    if value is None:
+        return out
+    v = value.to_numpy()
+    total = float(v.sum())
+    sel_value = float(v[selected].sum())
+    out.update({
+        "measure": measure,
+        "value_total": total,
+        "value_selected": sel_value,
+        "value_share": sel_value / total if total else None,
+        "tier_values": {k: float(v[(tier == k).to_numpy()].sum()) for k in order},
+        "quadrant_values": {str(k): float(v[(quad == k).to_numpy()].sum()) for k in qcounts.index},
+    })
+    if n_sel:
+        top = np.argsort(-v, kind="stable")[:n_sel]  # the n_sel most valuable customers
+        out["coverage"] = float(selected[top].sum()) / n_sel
+        mean_all = total / n
+        out["lift"] = (sel_value / n_sel) / mean_all if mean_all > 0 else None
+    if measure in ("profit_365d", "margin_365d") and total > 0:
+        from xuanba.accounts.profit import whale_curve, whale_peak
+
+        peak = whale_peak(whale_curve(pd.DataFrame({"customer_id": roster["customer_id"], "profit": v})))
+        out["whale"] = {"measure": measure, "customers": int(peak["customers"]),
+                        "customer_pct": float(peak["customer_pct"]), "profit_pct": float(peak["profit_pct"])}
+    return out
