@@ -17,7 +17,9 @@ Example
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -129,10 +131,18 @@ def match_resources(
 _LABELS = {
     "en": {"title": "Resource sheet", "for": "for", "needs": "Needs", "budget": "budget",
            "name": "Resource", "channel": "Channel", "price": "Price", "unit": "Unit",
-           "cases": "Cases", "results": "Results", "why": "Why", "none": "No resource matches."},
+           "cases": "Cases", "results": "Results", "why": "Why", "none": "No resource matches.",
+           "standing": "Standing in round {round_id} (cutoff {cutoff})", "tier": "tier", "none_tier": "not selected",
+           "score": "score", "rank": "rank {rank:,} of {n:,}", "revenue_365d": "revenue, last 365 days",
+           "profit_365d": "profit after cost-to-serve, last 365 days", "p_alive": "P(alive)",
+           "clv_3y": "predicted 3-year value"},
     "zh": {"title": "资源单", "for": "客户", "needs": "需求", "budget": "预算",
            "name": "资源", "channel": "渠道", "price": "价格", "unit": "单位",
-           "cases": "案例", "results": "效果", "why": "理由", "none": "没有匹配的资源。"},
+           "cases": "案例", "results": "效果", "why": "理由", "none": "没有匹配的资源。",
+           "standing": "第 {round_id} 轮（截止 {cutoff}）中的位置", "tier": "层级", "none_tier": "未入选",
+           "score": "得分", "rank": "排名 {rank:,} / {n:,}", "revenue_365d": "近 365 天收入",
+           "profit_365d": "近 365 天利润（扣除服务成本）", "p_alive": "仍活跃概率",
+           "clv_3y": "预测 3 年价值"},
 }
 
 
@@ -144,9 +154,26 @@ def _cell(v: object) -> str:
     return str(v)
 
 
+def _standing_lines(standing: Mapping[str, Any], lab: Mapping[str, str]) -> list[str]:
+    """The account's place in a stored round, as the round stored it (nothing recomputed)."""
+    tier = standing.get("tier_label") or lab["none_tier"]
+    parts = [f"{lab['tier']} {tier}", f"{lab['score']} {float(standing['score']):,.1f}",
+             lab["rank"].format(rank=int(standing["rank"]), n=int(standing["n_customers"]))]
+    for key, fmt in (("revenue_365d", "{:,.0f}"), ("profit_365d", "{:,.0f}"), ("clv_3y", "{:,.0f}"),
+                     ("p_alive", "{:.3f}")):
+        value = standing.get(key)
+        if value is not None and not (isinstance(value, float) and np.isnan(value)):
+            parts.append(f"{lab[key]} {fmt.format(float(value))}")
+    head = lab["standing"].format(round_id=standing["round_id"], cutoff=standing["cutoff"])
+    return [f"**{head}:** " + "  ·  ".join(parts), ""]
+
+
 def sheet_markdown(matches: pd.DataFrame, customer_id: str, needs: pd.DataFrame,
-                   customer_name: str | None = None, lang: str = "zh", top: int = 10) -> str:
-    """A one-page Markdown sheet of the top matches for one account.
+                   customer_name: str | None = None, lang: str = "zh", top: int = 10,
+                   standing: Mapping[str, Any] | None = None) -> str:
+    """A one-page Markdown sheet of the top matches for one account; with ``standing`` (the
+    account's row of a stored round, :func:`xuanba.rounds.customer_standing`) it opens with the
+    account's tier, score, rank and the round's figures for it.
 
     Example
     -------
@@ -159,8 +186,12 @@ def sheet_markdown(matches: pd.DataFrame, customer_id: str, needs: pd.DataFrame,
     lab = _LABELS["zh" if lang == "zh" else "en"]
     nd = needs.loc[ids(needs["customer_id"]) == str(customer_id)]
     tags = sorted({t for x in nd["tag"] for t in split_tags(x)})
+    if customer_name is None and standing is not None and standing.get("name"):
+        customer_name = str(standing["name"])
     who = f"{customer_name} ({customer_id})" if customer_name else str(customer_id)
     lines = [f"# {lab['title']} — {lab['for']} {who}", ""]
+    if standing is not None:
+        lines += _standing_lines(standing, lab)
     line = f"**{lab['needs']}:** {', '.join(tags)}"
     if "budget" in nd and pd.to_numeric(nd["budget"], errors="coerce").notna().any():
         line += f"  ·  **{lab['budget']}:** {pd.to_numeric(nd['budget'], errors='coerce').max():,.0f}"

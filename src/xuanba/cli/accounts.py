@@ -87,6 +87,15 @@ def _side(kind: str, path: Path | None, workspace: Path | None = None, *, requir
     return table
 
 
+def _standing(workspace: Path, round_id: str, customer: str) -> dict[str, Any] | None:
+    """The customer's row of a stored round, when the workspace holds rounds."""
+    from xuanba.rounds import customer_standing, list_rounds
+
+    if not Path(workspace).exists() or not len(list_rounds(workspace)):
+        return None
+    return customer_standing(workspace, round_id, customer)
+
+
 def _show(df: Any, title: str, limit: int = 20) -> None:
     table = Table(title=title)
     for col in df.columns:
@@ -439,10 +448,13 @@ def register(app: typer.Typer) -> None:
         lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
         top: Annotated[int, typer.Option(help="Show this many resources.")] = 10,
         out: Annotated[Path | None, typer.Option(help="Write the sheet to .md or .html.")] = None,
+        round_id: Annotated[str, typer.Option("--round", help="Show the customer's standing in this stored round "
+                                                               "(an id, latest or previous).")] = "latest",
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
-        """A one-page resource sheet to lead a conversation with one customer."""
+        """A one-page resource sheet to lead a conversation with one customer, opened by the
+        customer's standing in the latest stored round (tier, score, rank, its figures)."""
         from xuanba.accounts.resources import match_resources, sheet_markdown, write_sheet
         from xuanba.errors import InputError
 
@@ -458,12 +470,13 @@ def register(app: typer.Typer) -> None:
             hit = cu.loc[cu["customer_id"] == customer]
             if len(hit) and "name" in cu:
                 name = str(hit["name"].iloc[0])
-        md = sheet_markdown(m, customer, nd, name, lang, top)
+        standing = _standing(workspace, round_id, customer)
+        md = sheet_markdown(m, customer, nd, name, lang, top, standing=standing)
         if out is not None:
             write_sheet(md, out)
         if as_json:
-            emit_json({"customer_id": customer, "matches": m.head(top).to_dict(orient="records"),
-                       "out": str(out) if out else None})
+            emit_json({"customer_id": customer, "standing": standing,
+                       "matches": m.head(top).to_dict(orient="records"), "out": str(out) if out else None})
             return
         from rich.markdown import Markdown
 

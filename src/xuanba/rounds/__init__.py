@@ -12,7 +12,13 @@ from xuanba.rounds.run import (
     run_round,
     table_sha256,
 )
-from xuanba.rounds.store import list_rounds, load_round, previous_round, resolve_round_id
+from xuanba.rounds.store import (
+    customer_standing,
+    list_rounds,
+    load_round,
+    previous_round,
+    resolve_round_id,
+)
 from xuanba.rounds.summary import round_summary, tier_order
 
 __all__ = [
@@ -21,6 +27,7 @@ __all__ = [
     "StoredTable",
     "RoundDiff",
     "compare_rosters",
+    "customer_standing",
     "diff_rounds",
     "gather_fields",
     "list_rounds",

@@ -319,6 +319,43 @@ def load_round(workspace: Workspace | str, round_id: int | str, *,
     return Round(rid, meta, standard, roster, contrib, fields=stored_fields, tables=tables)
 
 
+#: The stored fields :func:`customer_standing` returns beside the roster row.
+STANDING_FIELDS = ("name", "owner", "segment", "region", "revenue_365d", "margin_365d", "profit_365d",
+                   "p_alive", "clv_3y", "expected_purchases_1y")
+
+
+def customer_standing(workspace: Workspace | str, round_id: int | str, customer_id: str) -> dict[str, Any] | None:
+    """One customer's row of a stored round: rank, score, tier (and its label), selection, and the
+    fields of :data:`STANDING_FIELDS` the round stored for them; ``None`` when the round does not
+    hold the customer. Account sheets and pages show these numbers, never recomputed ones."""
+    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace, create=False, read_only=True)
+    try:
+        rid = resolve_round_id(ws, round_id)
+        row = ws.sql("SELECT rank, score, tier, selected FROM roster WHERE round_id = ? AND customer_id = ?",
+                     [rid, str(customer_id)])
+        if not len(row):
+            return None
+        head = ws.sql("SELECT cutoff, n_customers, standard_text, meta_json FROM rounds WHERE round_id = ?", [rid])
+        meta = json.loads(head.loc[0, "meta_json"])
+        out: dict[str, Any] = {"round_id": rid, "cutoff": str(meta["cutoff"]), "customer_id": str(customer_id),
+                               "n_customers": int(head.loc[0, "n_customers"]),
+                               **{k: row.loc[0, k] for k in ("rank", "score", "tier", "selected")}}
+        standard = load_standard(str(head.loc[0, "standard_text"]), extra_fields=tuple(meta.get("extra_fields", [])))
+        labels = {t.name: t.label or t.name for t in standard.tiers}
+        out["tier_label"] = labels.get(str(out["tier"]), str(out["tier"])) if out["tier"] else ""
+        stored = [c for c in STANDING_FIELDS if c in (meta.get("field_columns") or [])]
+        if stored:
+            names = ", ".join(_quote(c) for c in stored)
+            fields = ws.sql(f"SELECT {names} FROM round_fields WHERE round_id = ? AND customer_id = ?",
+                            [rid, str(customer_id)])
+            if len(fields):
+                out.update(fields.iloc[0].to_dict())
+    finally:
+        if ws is not workspace:
+            ws.close()
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in out.items()}
+
+
 def round_cutoff(meta: dict[str, Any]) -> dt.date:
     """The cutoff of a round as a date."""
     return dt.date.fromisoformat(str(meta["cutoff"]))
