@@ -14,8 +14,17 @@ gives the median wall time and each step's share.
     python bench/bench_round.py                                   # 10 M transactions, 1 M customers
     python bench/bench_round.py --transactions 1e6 --customers 1e5 --repeat 1   # quick
     python bench/bench_round.py --predictions given     # the round without the model step
+    python bench/bench_round.py --against a0333c6 --report   # this tree and an older commit, side by side
 
-Target (issue 4): a round over 1 M customers in <= 60 s on the 2-core machine.
+With ``--against REV`` every repeat runs the same round with this tree's xuanba and with the
+one of commit REV (its ``src/`` extracted into bench/out), alternating, so the two are measured
+in one run on the same machine state; the table gives both medians and their ratio. With
+``--report`` each repeat also stores a round half a year earlier (not timed) and then times
+``write_report`` of the stored round, the way ``xuanba report latest`` runs it.
+
+Targets: a round over 1 M customers in <= 60 s on the 2-core machine (issue 4); no slower than
+before rounds stored their fields, models and account analyses, and the report of a stored
+1 M-customer round in at most a third of the time it took when the report refitted (issue 10).
 """
 
 from __future__ import annotations
@@ -95,7 +104,23 @@ def _given_predictions(ws) -> object:  # noqa: ANN001
                          "clv_3y": rng.gamma(2.0, 100.0, len(ids))})
 
 
-def _child(workspace: str, mode: str) -> None:
+PREVIOUS_CUTOFF = "2025-12-31"
+
+
+def _child_report(workspace: str) -> None:
+    """Time write_report of the latest stored round in this process; prints JSON."""
+    import resource
+
+    from xuanba.outputs.report import write_report
+
+    t0 = time.perf_counter()
+    path = write_report(workspace, "latest", Path(workspace).with_suffix(".html"), lang="zh")
+    t1 = time.perf_counter()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print(json.dumps({"seconds": t1 - t0, "bytes": path.stat().st_size, "peak_gib": peak}))
+
+
+def _child(workspace: str, mode: str, cutoff: str = CUTOFF) -> None:
     """One timed round in this process; prints JSON."""
     import resource
 
@@ -111,7 +136,7 @@ def _child(workspace: str, mode: str) -> None:
     preds = _given_predictions(ws) if mode == "given" else None
     marks: list[tuple[str, float]] = []
     t0 = time.perf_counter()
-    rnd = run_round(ws, std, CUTOFF, predictions=preds,
+    rnd = run_round(ws, std, cutoff, predictions=preds,
                     progress=lambda step: marks.append((step, time.perf_counter())))
     t1 = time.perf_counter()
     ws.close()
@@ -132,6 +157,46 @@ def _workspace(parquet: Path, path: Path) -> None:
     con.close()
 
 
+def _source_of(rev: str) -> Path:
+    """The ``src/`` of commit ``rev``, extracted once into bench/out."""
+    import io
+    import tarfile
+
+    sha = subprocess.run(["git", "rev-parse", "--short", rev], capture_output=True, text=True, check=True,
+                         cwd=BENCH).stdout.strip()
+    root = OUT / f"src-{sha}"
+    if not (root / "src" / "xuanba").is_dir():
+        blob = subprocess.run(["git", "archive", "--format=tar", sha, "src"], capture_output=True, check=True,
+                              cwd=BENCH.parent).stdout
+        with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
+            tar.extractall(root, filter="data")
+    return root / "src"
+
+
+def _call(args: list[str], src: Path | None) -> dict:
+    import os
+
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = str(src) + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env)
+    if out.returncode:
+        sys.exit(out.stderr)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _table(runs: list[dict], title: str) -> None:
+    med = statistics.median(r["seconds"] for r in runs)
+    print(f"\n{title}\n")
+    print("| step | median s |")
+    print("|---|---:|")
+    for s in runs[0]["steps"]:
+        print(f"| {s} | {statistics.median(r['steps'].get(s, 0.0) for r in runs):.2f} |")
+    print(f"| **whole round** | **{med:.2f}** |")
+    every = ", ".join(f"{r['seconds']:.2f}" for r in runs)
+    print(f"\nall runs: {every} s; peak memory {max(r['peak_gib'] for r in runs):.2f} GiB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--transactions", type=float, default=10e6)
@@ -143,10 +208,16 @@ def main() -> None:
     parser.add_argument("--predictions", choices=["model", "given"], default="model",
                         help="model: fit BG/NBD + Gamma-Gamma at the cutoff (the real round); "
                              "given: stand-in predictions, to time the rest of the round alone")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--against", metavar="REV", help="also time the round with the xuanba of commit REV")
+    parser.add_argument("--report", action="store_true",
+                        help="also time write_report of the stored round (after a round half a year earlier)")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(*args.child)
+        if args.child[0] == "report":
+            _child_report(args.child[1])
+        else:
+            _child(*args.child)
         return
     n_tx, n_c = int(args.transactions), int(args.customers)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -158,35 +229,52 @@ def main() -> None:
         else:
             make_bgnbd_data(data, n_c)
         print(f"generated {data.name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-    runs = []
+    versions: dict[str, Path | None] = {"this tree": None}
+    if args.against:
+        versions[f"commit {args.against}"] = _source_of(args.against)
+    runs: dict[str, list[dict]] = {v: [] for v in versions}
+    reports: dict[str, list[dict]] = {v: [] for v in versions}
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         base = Path(tmp) / "base.duckdb"
         _workspace(data, base)
         for i in range(args.repeat):
-            ws = Path(tmp) / f"run{i}.duckdb"
-            shutil.copy(base, ws)
-            out = subprocess.run([sys.executable, __file__, "--child", str(ws), args.predictions], capture_output=True, text=True)
-            if out.returncode:
-                sys.exit(out.stderr)
-            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-            ws.unlink()
-            print(f"run {i + 1}: {runs[-1]['seconds']:.1f} s", file=sys.stderr)
-    med = statistics.median(r["seconds"] for r in runs)
-    steps = list(runs[0]["steps"])
+            for version, src in versions.items():
+                ws = Path(tmp) / f"run{i}.duckdb"
+                shutil.copy(base, ws)
+                if args.report:
+                    _call(["--child", str(ws), args.predictions, PREVIOUS_CUTOFF], src)
+                runs[version].append(_call(["--child", str(ws), args.predictions, CUTOFF], src))
+                line = f"run {i + 1}, {version}: round {runs[version][-1]['seconds']:.1f} s"
+                if args.report:
+                    reports[version].append(_call(["--child", "report", str(ws)], src))
+                    line += f", report {reports[version][-1]['seconds']:.1f} s"
+                ws.unlink()
+                ws.with_suffix(".html").unlink(missing_ok=True)
+                print(line, file=sys.stderr)
     import pyarrow.parquet as pq
 
+    first = runs["this tree"][0]
     rows = pq.ParquetFile(data).metadata.num_rows
-    print(f"\n{args.data} data: {rows:,} transactions, {runs[0]['customers']:,} customers, "
-          f"predictions: {args.predictions}, "
-          f"{runs[0]['selected']:,} selected, median of {args.repeat} runs\n")
-    print("| step | median s |")
-    print("|---|---:|")
-    for s in steps:
-        print(f"| {s} | {statistics.median(r['steps'][s] for r in runs):.2f} |")
-    print(f"| **whole round** | **{med:.2f}** |")
-    every = ", ".join(f"{r['seconds']:.2f}" for r in runs)
-    print(f"\nall runs: {every} s; "
-          f"peak memory {max(r['peak_gib'] for r in runs):.2f} GiB; target <= 60 s")
+    print(f"\n{args.data} data: {rows:,} transactions, {first['customers']:,} customers, "
+          f"predictions: {args.predictions}, {first['selected']:,} selected, median of {args.repeat} runs")
+    for version in versions:
+        _table(runs[version], f"round, {version}")
+    if args.report:
+        print("\n| write_report of the stored round | median s | peak GiB | file MB |")
+        print("|---|---:|---:|---:|")
+        for version in versions:
+            r = reports[version]
+            print(f"| {version} | {statistics.median(x['seconds'] for x in r):.2f} | "
+                  f"{max(x['peak_gib'] for x in r):.2f} | {r[0]['bytes'] / 1e6:.1f} |")
+    if args.against:
+        old = f"commit {args.against}"
+        ratio = statistics.median(r["seconds"] for r in runs["this tree"]) / statistics.median(
+            r["seconds"] for r in runs[old])
+        print(f"\nround: this tree / {old} = {ratio:.2f} (target <= 1)")
+        if args.report:
+            ratio = statistics.median(r["seconds"] for r in reports["this tree"]) / statistics.median(
+                r["seconds"] for r in reports[old])
+            print(f"report: this tree / {old} = {ratio:.2f} (target <= 0.33)")
 
 
 if __name__ == "__main__":

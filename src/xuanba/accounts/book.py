@@ -73,6 +73,9 @@ def account_book(
     from xuanba.accounts.stored import stored_tables, stored_transactions
 
     side = stored_tables(ws)
+    columns = set(ws.sql("SELECT * FROM transactions LIMIT 0").columns)
+    if not side and "paid_on" not in columns:
+        return {}  # nothing to analyse: do not read the transactions
     end = pd.Timestamp(as_date(as_of, "as-of date"))
     start = end - pd.Timedelta(days=WINDOW_DAYS - 1)
     tx = stored_transactions(ws)
