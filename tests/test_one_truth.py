@@ -209,3 +209,16 @@ def test_a_round_stored_before_round_fields_existed_still_reports(demo, tmp_path
                                    "-w", str(old)])
     assert res.exit_code == 3 and "older xuanba" in res.output and "Traceback" not in res.output
     assert Path(tmp_path / "old.html").stat().st_size > 0
+
+
+def test_keep_warm_command_ranks_by_the_stored_rounds_potential(demo):
+    """Without --potential, `accounts keep-warm` at a round's cutoff ranks by that round's stored
+    potential score — the list the round stored and the report shows, not a model of its own."""
+    doc = run("accounts", "keep-warm", "--as-of", "2026-06-30", "-w", demo["ws"])
+    assert doc["ranked by"] == "the potential score of round 3"
+    with Workspace(demo["ws"], read_only=True) as ws:
+        from xuanba.rounds import load_round
+
+        stored = load_round(ws, 3, fields=False).tables["keep_warm"]
+    assert doc["rows"] == stored.info["accounts"] == len(stored.frame)
+    assert [r["customer_id"] for r in doc["table"]] == stored.frame["customer_id"].head(200).tolist()

@@ -66,7 +66,7 @@ class Evaluation:
     time_unit: str
     comparison: pd.DataFrame
     by_frequency: pd.DataFrame
-    cumulative: pd.DataFrame
+    cumulative: pd.DataFrame | None
     predictions: pd.DataFrame
     best: str
     models: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -93,7 +93,7 @@ class Evaluation:
             "best": self.best,
             "comparison": records(self.comparison, "model"),
             "by_frequency": records(self.by_frequency, "frequency"),
-            "cumulative": records(self.cumulative),
+            "cumulative": records(self.cumulative) if self.cumulative is not None else None,
         }
 
 
@@ -264,6 +264,7 @@ def evaluate(
     holdout_end: dt.date | str,
     models: Sequence[str] = DEFAULT_MODELS,
     time_unit: str = "week",
+    cumulative: bool = True,
 ) -> Evaluation:
     """Fit each model on the calibration period and score its holdout predictions.
 
@@ -279,6 +280,10 @@ def evaluate(
     time_unit
         ``"day"``, ``"week"`` or ``"month"``: the unit of ``recency``/``T`` and of the periods of
         the cumulative view.
+    cumulative
+        Compute the cumulative view (repeat purchases period by period); ``False`` leaves it
+        ``None`` and skips reading every repeat purchase (a round's model check needs only the
+        comparison and the table by frequency).
 
     Returns
     -------
@@ -336,15 +341,17 @@ def evaluate(
     predictions = frame[[ID, "frequency", "recency", "T", "frequency_holdout"]].copy()
     for name, pred in predicted.items():
         predictions[name] = pred
-    offsets = _repeat_offsets(transactions_or_workspace, cal, hold)
-    cumulative = _cumulative(frame, offsets, fitted, cal, duration, DAYS_PER_UNIT[time_unit])
+    curve = None
+    if cumulative:
+        offsets = _repeat_offsets(transactions_or_workspace, cal, hold)
+        curve = _cumulative(frame, offsets, fitted, cal, duration, DAYS_PER_UNIT[time_unit])
     return Evaluation(
         calibration_end=cal,
         holdout_end=hold,
         time_unit=time_unit,
         comparison=comparison,
         by_frequency=_by_frequency(frame, predicted),
-        cumulative=cumulative,
+        cumulative=curve,
         predictions=predictions,
         best=best,
         models=fitted,

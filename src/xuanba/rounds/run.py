@@ -349,7 +349,7 @@ def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str) -> S
     info: dict[str, Any] = {"model": model, "calibration_end": start.isoformat(), "holdout_end": cutoff.isoformat(),
                             "time_unit": time_unit}
     try:
-        ev = evaluate(ws, start, cutoff, models=(model,), time_unit=time_unit)
+        ev = evaluate(ws, start, cutoff, models=(model,), time_unit=time_unit, cumulative=False)
     except XuanbaError as exc:
         return StoredTable({**info, "error": exc.message})
     table = ev.by_frequency
@@ -358,6 +358,7 @@ def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str) -> S
     weights = frame["customers"].to_numpy(dtype=float)
     err = np.abs(frame["predicted"] - frame["actual"]).to_numpy()
     info["mean_abs_error"] = float((err * weights).sum() / weights.sum()) if weights.sum() else None
+    info["comparison"] = {k: float(v) for k, v in ev.comparison.loc[model].items()}
     return StoredTable(info, frame)
 
 
@@ -376,7 +377,8 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
         inputs = inputs.sort_values("customer_id", kind="stable")
     inputs = inputs.reset_index(drop=True)
     scored = score_customers(table, std)
-    fields = table.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    fields = table if table["customer_id"].is_monotonic_increasing else table.sort_values("customer_id", kind="stable")
+    fields = fields.reset_index(drop=True)
     order, _ = tier_order(std, scored.roster)
     meta: dict[str, Any] = {
         "name": name or f"{std.name} v{std.version} @ {cut.isoformat()}",

@@ -134,15 +134,14 @@ def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame) -> None:
     have = dict(con.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'round_fields'"
     ).fetchall())
-    frame = fields.copy()
-    frame["customer_id"] = frame["customer_id"].astype(str)
+    frame = fields
     cols = [c for c in frame.columns if c != "customer_id"]
     for col in cols:
         want = _sql_type(frame[col])
         if col not in have:
             con.execute(f"ALTER TABLE round_fields ADD COLUMN {_quote(col)} {want}")
         elif have[col] == "VARCHAR" and want != "VARCHAR":
-            frame[col] = frame[col].astype("string")
+            frame = frame.assign(**{col: frame[col].astype("string")})
         elif have[col] != want and not (have[col] in ("DOUBLE", "BIGINT") and want in ("DOUBLE", "BIGINT")):
             raise WorkspaceError(
                 f"field {col!r} was stored as {have[col]} by an earlier round and is {want} now",
