@@ -98,7 +98,7 @@ def register(app: typer.Typer) -> None:
     def show(
         file: FileArg,
         lang: Annotated[str | None, typer.Option(help="en or zh (default: the standard's own).")] = None,
-        public: Annotated[bool, typer.Option(help="Leave out private criteria (what customers see).")] = False,
+        public: Annotated[bool, typer.Option(help="Leave out private criteria and gates (what customers see).")] = False,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -109,7 +109,7 @@ def register(app: typer.Typer) -> None:
         if lang not in (None, "en", "zh"):
             raise InputError(f"--lang {lang!r} is not known", fix="Use en or zh.")
         std = load_standard(file)
-        lines = std.describe(lang, include_private=not public)
+        lines = std.describe(lang, public=public)
         if as_json:
             emit_json({"name": std.name, "version": std.version, "sha256": std.sha256, "sentences": lines})
             return

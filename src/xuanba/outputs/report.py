@@ -31,9 +31,9 @@ from xuanba.outputs.i18n import (
     money,
     num,
     pct,
-    standard_lines,
     t,
 )
+from xuanba.standard.describe import describe
 
 #: Most points the value × potential scatter draws (stratified sample above that).
 MAX_SCATTER_POINTS = 20_000
@@ -155,6 +155,7 @@ def build_report(
     holdout: pd.DataFrame | None = None,
     max_points: int = MAX_SCATTER_POINTS,
     extra_sections: list[dict[str, Any]] | None = None,
+    public: bool = False,
 ) -> str:
     """The report of a round as one HTML string (see the module docstring for its sections).
 
@@ -172,6 +173,8 @@ def build_report(
     extra_sections
         More sections (``id, title, reading, fig=None, table``) placed after the movers, e.g. the
         account work of :func:`xuanba.outputs.account_sections.account_sections`.
+    public
+        Say the standard as customers see it (no private criteria or gates), as the statements do.
     """
     import plotly.offline
     from jinja2 import Environment, PackageLoader, select_autoescape
@@ -318,8 +321,7 @@ def build_report(
     if isinstance(models, Mapping) and models:
         sections.append(_models_section(models, lang))
 
-    describe = getattr(std, "describe", None)
-    std_lines = list(describe(lang)) if callable(describe) else standard_lines(std, lang)
+    std_lines = describe(std, lang, public=public)
 
     rendered = {
         fid: fig.to_html(full_html=False, include_plotlyjs=False, div_id=fid,

@@ -38,7 +38,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from xuanba.errors import InputError
-from xuanba.standard.expressions import ExpressionError, check_expression, contains_expression, fields_read
+from xuanba.standard.expressions import (
+    ExpressionError,
+    check_expression,
+    contains_expression,
+    fields_read,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -439,8 +444,10 @@ class Standard(_Model):
             used.add(self.capacity.objective)
         return used
 
-    def describe(self, lang: str | None = None, *, include_private: bool = True) -> list[str]:
-        """The standard in plain words, one sentence per line (``lang``: ``"en"`` or ``"zh"``).
+    def describe(self, lang: str | None = None, *, public: bool = False) -> list[str]:
+        """The standard in plain words, one sentence per line (``lang``: ``"en"`` or ``"zh"``,
+        default the standard's own); ``public`` leaves out what customers are not shown
+        (:func:`xuanba.standard.describe.describe`).
 
         Examples
         --------
@@ -451,7 +458,7 @@ class Standard(_Model):
         """
         from xuanba.standard.describe import describe
 
-        return describe(self, lang or self.lang, include_private=include_private)
+        return describe(self, lang or self.lang, public=public)
 
 
 def _fields_of(expr: str, names: set[str]) -> set[str]:
