@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from xuanba import i18n
 from xuanba.accounts._util import ids, need
 from xuanba.errors import DataError
 
@@ -126,14 +127,7 @@ def match_resources(
     return out
 
 
-_LABELS = {
-    "en": {"title": "Resource sheet", "for": "for", "needs": "Needs", "budget": "budget",
-           "name": "Resource", "channel": "Channel", "price": "Price", "unit": "Unit",
-           "cases": "Cases", "results": "Results", "why": "Why", "none": "No resource matches."},
-    "zh": {"title": "资源单", "for": "客户", "needs": "需求", "budget": "预算",
-           "name": "资源", "channel": "渠道", "price": "价格", "unit": "单位",
-           "cases": "案例", "results": "效果", "why": "理由", "none": "没有匹配的资源。"},
-}
+_SHEET_WORDS = ("title", "for", "needs", "budget", "name", "channel", "price", "unit", "cases", "results", "why", "none")
 
 
 def _cell(v: object) -> str:
@@ -156,7 +150,7 @@ def sheet_markdown(matches: pd.DataFrame, customer_id: str, needs: pd.DataFrame,
     >>> "| 直播 |" in sheet_markdown(m, "A", needs, lang="zh")
     True
     """
-    lab = _LABELS["zh" if lang == "zh" else "en"]
+    lab = {k: i18n.t(f"sheet_{k}", lang) for k in _SHEET_WORDS}
     nd = needs.loc[ids(needs["customer_id"]) == str(customer_id)]
     tags = sorted({t for x in nd["tag"] for t in split_tags(x)})
     who = f"{customer_name} ({customer_id})" if customer_name else str(customer_id)
