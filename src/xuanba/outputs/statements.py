@@ -2,7 +2,9 @@
 customer stands — score, tier, rank band, what each criterion gave, what would move them up.
 
 A statement holds nothing about any other customer (no id, no figure, not the exact rank of
-anyone else) and nothing the standard marks private.
+anyone else) and nothing the standard keeps private: the standard is said in the words of
+:func:`xuanba.standard.describe.describe` with ``public=True``, and only the criteria and gates
+:attr:`xuanba.standard.Standard.privacy` leaves public are named.
 
 Example
 -------
