@@ -148,6 +148,15 @@ def test_a_gate_over_a_private_formula_is_private_however_it_is_spaced(ratio_gat
     assert std.privacy.fields == {"payment_punctuality"}
 
 
+def test_standard_check_says_which_gates_are_private(tmp_path):
+    path = tmp_path / "words.toml"
+    path.write_text(standard_text(RATIO_GATES[0]), encoding="utf-8")
+    res = CliRunner().invoke(app, ["standard", "check", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    gates = {g["name"]: g["private"] for g in json.loads(res.stdout)["gates"]}
+    assert gates == {"ratio_ok": True, "active": False, "not_internal": True}
+
+
 def test_a_gate_reading_a_field_only_private_criteria_use_is_private():
     text = standard_text("p_alive > 0").replace('[tie_break]', '[[gates]]\nname = "scored"\n'
                                                  'expr = "coalesce(payment_punctuality, 0) > 0.5"\n\n[tie_break]')
