@@ -66,11 +66,11 @@ def test_describe_says_every_criterion_gate_and_tier_and_hides_private_on_reques
     lines = s.describe()
     text = "\n".join(lines)
     for c in s.criteria:
-        assert c.field in text
-    assert "margin_365d > 0" in text and "Tier A" in text and "At most 500" in text
-    public = "\n".join(s.describe(include_private=False))
-    assert "Margin, last 12 months (margin_365d)" not in public
-    assert "1 more internal criteria" in public
+        assert c.title in text
+    assert "margin in the last 365 days > 0" in text and "Tier A" in text and "At most 500" in text
+    public = "\n".join(s.describe(public=True))
+    assert "Margin, last 12 months" not in public
+    assert "Internal criteria, not published, make up 25% of the score (1 in all)." in public
     zh = "\n".join(s.describe("zh"))
     assert "满分 100 分" in zh and "等级 A" in zh
 

@@ -18,7 +18,6 @@ from xuanba.outputs.i18n import rank_band
 from xuanba.outputs.statements import (
     build_statement,
     build_statements,
-    public_standard_lines,
     safe_filename,
 )
 
@@ -97,19 +96,6 @@ def test_statement_leaves_out_private_criteria(rnd):
         raw = float(rnd.roster.set_index("customer_id").loc[cid, "credit"])
         assert f"{raw:.3f}" not in visible_text(html)
     assert "Internal criteria, not published, make up 20% of the score." in visible_text(html)
-
-
-def test_public_lines_drop_sentences_naming_a_private_field():
-    class Std:
-        criteria = [{"name": "m", "field": "margin", "label": "Margin", "weight": 1},
-                    {"name": "c", "field": "credit_rating", "label": "Credit", "weight": 1, "private": True}]
-        gates = [{"name": "g", "expr": "credit_rating > 2", "label": "Creditworthy"}]
-        tiers = []
-
-        def describe(self, lang, include_private=True):
-            return ["Margin counts for 50%.", "To be selected: Creditworthy (credit_rating > 2)."]
-
-    assert public_standard_lines(Std(), "en") == ["Margin counts for 50%."]
 
 
 def test_contributions_and_next_step_are_the_rosters(rnd):
@@ -191,7 +177,9 @@ def test_statements_of_a_stored_round_hide_the_private_margin(real_ws, tmp_path)
         assert "Revenue, last 12 months" in html  # public criteria are shown
     gate_text = visible_text(paths[2].read_text("utf-8"))
     assert gate_text.count("Likely still active (P(alive) at least 20%)") == 2  # the rule, and that it fails
-    assert "Must hold: Likely still active" in gate_text
+    assert "Gate “Likely still active (P(alive) at least 20%)”: probability the customer is still active ≥ 0.2." \
+        in gate_text
+    assert "Internal gates, not published, apply to every customer as well (1 in all)." in gate_text
 
 
 def test_statements_command(real_ws, tmp_path):

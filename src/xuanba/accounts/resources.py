@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xuanba import i18n
 from xuanba.accounts._util import ids, need
 from xuanba.errors import DataError
 
@@ -128,22 +129,8 @@ def match_resources(
     return out
 
 
-_LABELS = {
-    "en": {"title": "Resource sheet", "for": "for", "needs": "Needs", "budget": "budget",
-           "name": "Resource", "channel": "Channel", "price": "Price", "unit": "Unit",
-           "cases": "Cases", "results": "Results", "why": "Why", "none": "No resource matches.",
-           "standing": "Standing in round {round_id} (cutoff {cutoff})", "tier": "tier", "none_tier": "not selected",
-           "score": "score", "rank": "rank {rank:,} of {n:,}", "revenue_365d": "revenue, last 365 days",
-           "profit_365d": "profit after cost-to-serve, last 365 days", "p_alive": "P(alive)",
-           "clv_3y": "predicted 3-year value"},
-    "zh": {"title": "资源单", "for": "客户", "needs": "需求", "budget": "预算",
-           "name": "资源", "channel": "渠道", "price": "价格", "unit": "单位",
-           "cases": "案例", "results": "效果", "why": "理由", "none": "没有匹配的资源。",
-           "standing": "第 {round_id} 轮（截止 {cutoff}）中的位置", "tier": "层级", "none_tier": "未入选",
-           "score": "得分", "rank": "排名 {rank:,} / {n:,}", "revenue_365d": "近 365 天收入",
-           "profit_365d": "近 365 天利润（扣除服务成本）", "p_alive": "仍活跃概率",
-           "clv_3y": "预测 3 年价值"},
-}
+_SHEET_WORDS = ("title", "for", "needs", "budget", "name", "channel", "price", "unit", "cases", "results", "why", "none",
+                "standing", "tier", "none_tier", "score", "rank", "revenue_365d", "profit_365d", "p_alive", "clv_3y")
 
 
 def _cell(v: object) -> str:
@@ -183,7 +170,7 @@ def sheet_markdown(matches: pd.DataFrame, customer_id: str, needs: pd.DataFrame,
     >>> "| 直播 |" in sheet_markdown(m, "A", needs, lang="zh")
     True
     """
-    lab = _LABELS["zh" if lang == "zh" else "en"]
+    lab = {k: i18n.t(f"sheet_{k}", lang) for k in _SHEET_WORDS}
     nd = needs.loc[ids(needs["customer_id"]) == str(customer_id)]
     tags = sorted({t for x in nd["tag"] for t in split_tags(x)})
     if customer_name is None and standing is not None and standing.get("name"):

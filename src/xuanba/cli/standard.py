@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
             "file": str(file), "ok": True, "name": std.name, "version": std.version, "sha256": std.sha256,
             "criteria": [{"name": c.name, "field": c.field, "normalise": c.normalise,
                           "share": shares[c.name], "group": c.group, "private": c.private} for c in std.criteria],
-            "gates": [{"name": g.name, "expr": g.expr} for g in std.gates],
+            "gates": [{"name": g.name, "expr": g.expr, "private": not std.is_public(g)} for g in std.gates],
             "tiers": [{"name": t.name, "min_score": t.min_score, "quota": t.quota} for t in std.tiers],
             "capacity": std.capacity.model_dump(exclude_none=True),
         }
@@ -79,8 +79,9 @@ def register(app: typer.Typer) -> None:
             gates = Table(title="Gates")
             gates.add_column("name")
             gates.add_column("rule")
+            gates.add_column("private")  # marked so, or reading a private criterion
             for g in std.gates:
-                gates.add_row(g.name, g.expr)
+                gates.add_row(g.name, g.expr, "" if std.is_public(g) else "yes")
             console.print(gates)
         if std.tiers:
             tiers = Table(title="Tiers (best first)")
@@ -98,7 +99,7 @@ def register(app: typer.Typer) -> None:
     def show(
         file: FileArg,
         lang: Annotated[str | None, typer.Option(help="en or zh (default: the standard's own).")] = None,
-        public: Annotated[bool, typer.Option(help="Leave out private criteria (what customers see).")] = False,
+        public: Annotated[bool, typer.Option(help="Leave out private criteria and gates (what customers see).")] = False,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -109,7 +110,7 @@ def register(app: typer.Typer) -> None:
         if lang not in (None, "en", "zh"):
             raise InputError(f"--lang {lang!r} is not known", fix="Use en or zh.")
         std = load_standard(file)
-        lines = std.describe(lang, include_private=not public)
+        lines = std.describe(lang, public=public)
         if as_json:
             emit_json({"name": std.name, "version": std.version, "sha256": std.sha256, "sentences": lines})
             return

@@ -1,4 +1,5 @@
-"""A made-up round with the shape of :class:`xuanba.rounds.Round`, for the report bench and tests.
+"""A made-up round with the shape of :class:`xuanba.rounds.Round` (and a real standard, read from
+TOML, with one private criterion), for the report bench and tests.
 
 The numbers are random (fixed seed): they exercise the layout, never stand for real customers.
 """
@@ -11,51 +12,54 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xuanba.standard.schema import Standard, load_standard
 
-@dataclasses.dataclass
-class _Criterion:
-    name: str
-    field: str
-    label: str
-    weight: float
-    private: bool = False
-    description: str = ""
+_STANDARD = """
+[standard]
+name = "key accounts"
+version = "1"
+
+[[criteria]]
+name = "value"
+field = "margin_365d"
+label = "Margin, last 365 days"
+description = "profit earned"
+weight = 0.5
+
+[[criteria]]
+name = "potential"
+field = "clv_3y"
+label = "Predicted value, next 3 years"
+description = "model CLV"
+weight = 0.3
+
+[[criteria]]
+name = "credit"
+field = "internal_credit"
+label = "Internal credit rating"
+weight = 0.2
+private = true
+
+[[gates]]
+name = "positive_margin"
+expr = "margin_365d > 0"
+label = "Margin over the last 365 days is positive"
+
+[[tiers]]
+name = "gold"
+label = "Gold"
+min_score = 70
+
+[[tiers]]
+name = "silver"
+label = "Silver"
+min_score = 50
+"""
 
 
-@dataclasses.dataclass
-class _Gate:
-    name: str
-    expr: str
-    label: str
-
-
-@dataclasses.dataclass
-class _Tier:
-    name: str
-    label: str
-    min_score: float | None = None
-    quota: int | None = None
-
-
-@dataclasses.dataclass
-class _Standard:
-    name: str
-    version: str
-    criteria: list[_Criterion]
-    gates: list[_Gate]
-    tiers: list[_Tier]
-    capacity: int | None = None
-
-    def describe(self, lang: str = "en") -> list[str]:
-        zh = lang == "zh"
-        lines = []
-        for c in self.criteria:
-            lines.append(f"{c.label}：权重 {c.weight:.0%}" if zh else f"{c.label}: weight {c.weight:.0%}")
-        for g in self.gates:
-            lines.append(f"必须满足：{g.label}" if zh else f"Must hold: {g.label}")
-        for t in self.tiers:
-            lines.append(f"{t.label}：得分 ≥ {t.min_score:g}" if zh else f"{t.label}: score ≥ {t.min_score:g}")
-        return lines
+def _standard(capacity: int | None) -> Standard:
+    text = _STANDARD + (f"\n[capacity]\nmax_accounts = {int(capacity)}\n" if capacity is not None else "")
+    return load_standard(text, extra_fields=("internal_credit",))
 
 
 @dataclasses.dataclass
@@ -66,7 +70,7 @@ class SyntheticRound:
 
     round_id: str
     meta: dict[str, Any]
-    standard: _Standard
+    standard: Standard
     roster: pd.DataFrame
     contributions: pd.DataFrame
     fields: pd.DataFrame
@@ -98,11 +102,8 @@ def synthetic_round(
     margin = np.round(revenue * rng.uniform(-0.15, 0.45, n), 2)
     clv = np.round(rng.lognormal(7.5, 1.0, n), 2)
     punctual = np.round(rng.uniform(0, 1, n), 3)
-    crit = [
-        _Criterion("value", "margin_365d", "Margin, last 365 days", 0.5, description="profit earned"),
-        _Criterion("potential", "clv_3y", "Predicted value, next 3 years", 0.3, description="model CLV"),
-        _Criterion("credit", "internal_credit", "Internal credit rating", 0.2, private=True),
-    ]
+    standard = _standard(capacity)
+    crit = standard.criteria
     raws = {"value": margin, "potential": clv, "credit": punctual}
     normalised = {k: pd.Series(v).rank(pct=True).to_numpy() for k, v in raws.items()}
     contrib = {c.name: 100.0 * c.weight * normalised[c.name] for c in crit}
@@ -159,14 +160,6 @@ def synthetic_round(
             "weight": np.tile([c.weight for c in crit], n),
             "contribution": np.column_stack([contrib[c.name] for c in crit]).ravel(),
         }
-    )
-    standard = _Standard(
-        name="key accounts",
-        version="1",
-        criteria=crit,
-        gates=[_Gate("positive_margin", "margin_365d > 0", "Margin over the last 365 days is positive")],
-        tiers=[_Tier("gold", "Gold", 70.0), _Tier("silver", "Silver", 50.0)],
-        capacity=capacity,
     )
     meta = {
         "cutoff": cutoff,

@@ -21,56 +21,15 @@ from typing import Any
 
 import pandas as pd
 
+from xuanba.i18n import t
 from xuanba.outputs.i18n import money, num, pct
-
-_T: dict[str, tuple[str, str]] = {
-    "size_title": ("Profit by account size (last 12 months)", "按客户规模的利润（近 12 个月）"),
-    "size_reading": ("The top {top} of accounts bring {rev} of revenue and {profit} of profit after "
-                     "cost-to-serve; {vwp} big accounts bring volume at a margin under 5%.",
-                     "规模前 {top} 的客户贡献 {rev} 的收入、{profit} 的利润（扣除服务成本）；"
-                     "其中 {vwp} 个大客户量大而利润率低于 5%。"),
-    "band": ("Size band", "规模分段"), "customers": ("Customers", "客户数"),
-    "revenue": ("Revenue", "收入"), "cost_to_serve": ("Cost-to-serve", "服务成本"),
-    "profit": ("Profit", "利润"), "margin": ("Margin", "利润率"),
-    "promises_title": ("Promises kept (due in the last 12 months)", "承诺兑现（近 12 个月到期）"),
-    "promises_reading": ("{kept} of {due} promises due were kept on time; {overdue} are overdue now.",
-                         "到期的 {due} 项承诺中按时兑现 {kept}；目前逾期 {overdue} 项。"),
-    "rep": ("Rep", "负责人"), "due": ("Due", "到期"), "on_time": ("On time", "按时"),
-    "late": ("Late", "延迟"), "broken": ("Broken", "未兑现"), "overdue": ("Overdue", "逾期"),
-    "reliability": ("Kept on time", "按时兑现率"),
-    "owners_title": ("Who holds the selected accounts", "入选客户由谁负责"),
-    "owners_reading": ("Concentration (Herfindahl) {hhi}; {single} selected accounts hang on one "
-                       "contact or one rep.",
-                       "集中度（赫芬达尔指数）{hhi}；{single} 个入选客户只靠一位联系人或一位销售维系。"),
-    "owner": ("Owner", "负责人"), "accounts": ("Accounts", "客户数"), "value": ("Revenue", "收入"),
-    "share": ("Share", "占比"),
-    "warm_title": ("Keep warm: dormant accounts worth a call", "保温名单：值得联系的沉睡客户"),
-    "warm_reading": ("{n} accounts bought nothing for 180 days and heard nothing from us for 90; "
-                     "the {shown} with the highest potential score this round:",
-                     "{n} 个客户 180 天未购买、90 天未联系；按本轮潜力得分最高的 {shown} 个："),
-    "customer": ("Customer", "客户"), "potential": ("Potential score", "潜力得分"),
-    "days_purchase": ("Days since purchase", "距上次购买（天）"),
-    "days_contact": ("Days since contact", "距上次联系（天）"),
-    "ageing_title": ("Receivables ageing", "应收账款账龄"),
-    "ageing_reading": ("{rate} of the amount invoiced is collected; {overdue} is past due.",
-                       "已开票金额回款 {rate}；逾期未收 {overdue}。"),
-    "bucket": ("Days past due", "逾期天数"), "open": ("Open amount", "未收金额"),
-    "personas_title": ("Segments", "客群画像"),
-    "personas_reading": ("One profile per segment: size, revenue and profit share, channels and regions.",
-                         "每个客群一份画像：规模、收入与利润占比、渠道与地区。"),
-    "segment": ("Segment", "客群"), "revenue_share": ("Revenue share", "收入占比"),
-    "profit_share": ("Profit share", "利润占比"), "channels": ("Channels", "渠道"),
-    "regions": ("Regions", "地区"),
-}
 
 #: How many dormant accounts the keep-warm section lists.
 KEEP_WARM_ROWS = 15
 
 
 def _t(key: str, lang: str, **kw: Any) -> str:
-    en, zh = _T[key]
-    text = zh if lang == "zh" else en
-    return text.format(**kw) if kw else text
+    return t(f"acct_{key}", lang, **kw)
 
 
 def _band(label: str, lang: str) -> str:
@@ -81,8 +40,8 @@ def _band(label: str, lang: str) -> str:
     if not m:
         return label
     kind, size, lo, hi = m.groups()
-    span = f"（{lo}–{hi}%）" if lo else ""
-    return {"top": f"前 {size}", "next": f"其次 {size}{span}", "rest": f"其余{span}"}[kind]
+    span = t("acct_band_span", lang, lo=lo, hi=hi) if lo else ""
+    return t(f"acct_band_{kind}", lang, size=size, span=span)
 
 
 def _section(sid: str, title: str, reading: str, header: list[str], rows: list[list[str]],

@@ -30,10 +30,10 @@ from xuanba.outputs.i18n import (
     money,
     num,
     pct,
-    standard_lines,
     t,
 )
 from xuanba.rounds.summary import customer_values, round_summary, tier_order
+from xuanba.standard.describe import describe
 
 #: Most points the value × potential scatter draws (stratified sample above that).
 MAX_SCATTER_POINTS = 20_000
@@ -63,6 +63,7 @@ def build_report(
     holdout: pd.DataFrame | None = None,
     max_points: int = MAX_SCATTER_POINTS,
     extra_sections: list[dict[str, Any]] | None = None,
+    public: bool = False,
 ) -> str:
     """The report of a round as one HTML string (see the module docstring for its sections).
 
@@ -81,6 +82,8 @@ def build_report(
     extra_sections
         More sections (``id, title, reading, fig=None, table``) placed after the movers; default
         the account work the round stored (:func:`xuanba.outputs.account_sections.account_sections`).
+    public
+        Say the standard as customers see it (no private criteria or gates), as the statements do.
     """
     import plotly.offline
     from jinja2 import Environment, PackageLoader, select_autoescape
@@ -126,7 +129,7 @@ def build_report(
 
     missing = list(getattr(round_, "missing", []) or [])
     if missing:
-        sep = "、" if lang == "zh" else "; "
+        sep = t("list_sep", lang)
         sections.append({"id": "missing", "title": t("missing_title", lang), "fig": None, "table": None,
                          "reading": t("missing_reading", lang, parts=sep.join(t(f"missing_{m}", lang) for m in missing))})
 
@@ -233,8 +236,7 @@ def build_report(
     if isinstance(models, Mapping) and models:
         sections.append(_models_section(models, lang))
 
-    describe = getattr(std, "describe", None)
-    std_lines = list(describe(lang)) if callable(describe) else standard_lines(std, lang)
+    std_lines = describe(std, lang, public=public)
 
     rendered = {
         fid: fig.to_html(full_html=False, include_plotlyjs=False, div_id=fid,

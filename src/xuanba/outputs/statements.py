@@ -2,7 +2,9 @@
 customer stands — score, tier, rank band, what each criterion gave, what would move them up.
 
 A statement holds nothing about any other customer (no id, no figure, not the exact rank of
-anyone else) and nothing the standard marks private.
+anyone else) and nothing the standard keeps private: the standard is said in the words of
+:func:`xuanba.standard.describe.describe` with ``public=True``, and only the criteria and gates
+:attr:`xuanba.standard.Standard.privacy` leaves public are named.
 
 Example
 -------
@@ -27,15 +29,8 @@ from typing import Any
 import pandas as pd
 
 from xuanba.errors import DataError, InputError
-from xuanba.outputs.i18n import (
-    _get,
-    check_lang,
-    private_fields,
-    private_gates,
-    rank_band,
-    standard_lines,
-    t,
-)
+from xuanba.outputs.i18n import _get, check_lang, rank_band, t
+from xuanba.standard.describe import describe
 
 _TIMEOUT_S = 60
 
@@ -46,29 +41,6 @@ def _criteria(standard: Any) -> list[Any]:
 
 def _title(obj: Any) -> str:
     return str(_get(obj, "label") or _get(obj, "title") or _get(obj, "name"))
-
-
-def public_standard_lines(standard: Any, lang: str) -> list[str]:
-    """The standard in plain words without its private criteria (nor any sentence naming one)."""
-    hidden = private_fields(standard) | {
-        _title(c) for c in _criteria(standard) if _get(c, "private", False)
-    }
-    describe = getattr(standard, "describe", None)
-    try:
-        lines = list(describe(lang, include_private=False)) if callable(describe) else None
-    except TypeError:  # a describe() that cannot hide private criteria: use our own words
-        lines = None
-    if lines is None:
-        lines = standard_lines(standard, lang, public_only=True)
-    pattern = re.compile("|".join(rf"(?<!\w){re.escape(h)}(?!\w)" for h in sorted(hidden, key=len, reverse=True)))
-    kept = [x for x in lines if not hidden or not pattern.search(x)]
-    # a sentence dropped for naming a private field may have carried public gates too: restate them
-    secret_gates = private_gates(standard)
-    for g in _get(standard, "gates", []) or []:
-        title = _title(g)
-        if str(_get(g, "name")) not in secret_gates and not any(title in x for x in kept):
-            kept.append(t("gate_line", lang, label=title))
-    return kept
 
 
 def _fmt(x: Any) -> str:
@@ -87,10 +59,6 @@ def _tier_titles(standard: Any) -> dict[str, str]:
     return {str(_get(x, "name")): _title(x) for x in _get(standard, "tiers", []) or []}
 
 
-def _gate_titles(standard: Any) -> dict[str, str]:
-    return {str(_get(g, "name")): _title(g) for g in _get(standard, "gates", []) or []}
-
-
 def _as_list(value: Any) -> list[str]:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return []
@@ -106,7 +74,7 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
     meta = dict(round_.meta)
     crits = _criteria(std)
     total_w = sum(float(_get(c, "weight", 0) or 0) for c in crits) or 1.0
-    public = [c for c in crits if not _get(c, "private", False)]
+    public = std.public_criteria
     by_name = contrib.set_index(contrib["criterion"].astype(str)) if len(contrib) else contrib
     rows = []
     for c in public:
@@ -120,15 +88,14 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
         frac = 0.0 if not math.isfinite(pts) or max_pts <= 0 else max(0.0, min(1.0, pts / max_pts))
         rows.append({"label": _title(c), "raw": _fmt(raw), "points": f"{pts:,.1f}" if math.isfinite(pts) else "–",
                      "max": t("stmt_of_max", lang, max=f"{max_pts:.0f}"), "bar": round(200 * frac, 1)})
-    private_share = 100.0 * sum(float(_get(c, "weight", 0) or 0) for c in crits if _get(c, "private", False)) / total_w
+    private_share = 100.0 * sum(float(_get(c, "weight", 0) or 0) for c in crits if not std.is_public(c)) / total_w
     tiers = _tier_titles(std)
     tier = str(row.get("tier") or "")
-    hidden = private_fields(std)
     notes = []
-    gates = [g for g in _as_list(row.get("gates_failed")) if g not in hidden and g not in private_gates(std)]
-    gate_titles = _gate_titles(std)
+    gate_titles = {g.name: g.title for g in std.public_gates}
+    gates = [g for g in _as_list(row.get("gates_failed")) if g in gate_titles]
     if gates:
-        notes.append(t("stmt_gates", lang, gates=("、" if lang == "zh" else "; ").join(gate_titles.get(g, g) for g in gates)))
+        notes.append(t("stmt_gates", lang, gates=t("list_sep", lang).join(gate_titles[g] for g in gates)))
     if bool(row.get("left_out_by_capacity", False)):
         notes.append(t("stmt_capacity", lang))
     nxt = str(row.get("next_tier") or "")
@@ -165,7 +132,7 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
         "next_title": t("stmt_next_title", lang),
         "notes": notes,
         "standard_title": t("stmt_standard_title", lang),
-        "standard_lines": public_standard_lines(std, lang),
+        "standard_lines": describe(std, lang, public=True),
         "footer": t("stmt_footer", lang, standard=std_name, version=meta.get("standard_version", "–"),
                     round_id=round_.round_id, cutoff=meta.get("cutoff", "–")),
     }

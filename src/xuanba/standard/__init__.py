@@ -1,7 +1,9 @@
 """The selection standard: criteria, gates, tiers, capacity — one open standard for everyone.
 
 :func:`load_standard` reads and validates a TOML standard; :func:`score_customers` applies it
-to a table of per-customer fields and returns the roster and the contributions.
+to a table of per-customer fields and returns the roster and the contributions;
+:func:`xuanba.standard.describe.describe` says it in plain words, whole or as customers see it
+(:attr:`Standard.privacy`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from xuanba.standard.schema import (
     Capacity,
     Criterion,
     Gate,
+    Privacy,
     Problem,
     Quadrants,
     Standard,
@@ -35,6 +38,7 @@ __all__ = [
     "Criterion",
     "ExpressionError",
     "Gate",
+    "Privacy",
     "Problem",
     "Quadrants",
     "Standard",

@@ -1,116 +1,215 @@
-"""The standard in plain words (English or Chinese), one sentence per line."""
+"""The standard in plain words (English or Chinese), one sentence per line — the one rendering
+used by ``xuanba standard show``, the round report and the customer statements.
+
+``public=True`` gives what customers are shown: the criteria and gates the standard itself
+decides are public (:attr:`xuanba.standard.Standard.privacy`), the share of the score the
+private criteria make up, how many private gates apply, and "an internal figure" wherever a
+private field would be named. Rules are said in words (:func:`rule_in_words`), never as the
+formula of the file. The words come from :mod:`xuanba.i18n`.
+
+Example
+-------
+>>> from xuanba.standard import load_standard, starter_standard
+>>> s = load_standard(starter_standard("en"))
+>>> public = describe(s, "en", public=True)
+>>> any("margin" in line.lower() for line in public)
+False
+"""
 
 from __future__ import annotations
 
+import ast
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from xuanba.standard.schema import Standard
+from xuanba.i18n import has, t
+from xuanba.standard.expressions import parse_expression
 
-_NORM_EN = {
-    "percentile": "ranked among all customers (percentile)",
-    "minmax": "scaled from the lowest (0) to the highest (1) customer",
-    "zscore": "compared with the average (z-score, ±3 standard deviations spans 0 to 1)",
-    "bands": "by bands",
-}
-_NORM_ZH = {
-    "percentile": "按全部客户中的百分位排名",
-    "minmax": "按最低（0）到最高（1）线性换算",
-    "zscore": "与平均值比较（标准分，±3 个标准差对应 0 到 1）",
-    "bands": "按分档",
-}
+if TYPE_CHECKING:
+    from xuanba.standard.schema import Criterion, Standard
+
+_SYMBOLS = {ast.Lt: "<", ast.LtE: "≤", ast.Gt: ">", ast.GtE: "≥", ast.Eq: "=", ast.NotEq: "≠"}
+_ARITH = {ast.Add: "+", ast.Sub: "−", ast.Mult: "×", ast.Div: "÷", ast.FloorDiv: "÷", ast.Mod: "mod",
+          ast.Pow: "^"}
 
 
 def _num(x: float) -> str:
     return f"{x:,.6g}"
 
 
-def _bands(c, zh: bool) -> str:  # noqa: ANN001
-    parts = []
-    for th, pts in c.bands or []:
-        if zh:
-            parts.append(f"{'不低于' if c.direction == 'higher' else '不高于'} {_num(th)} 得 {_num(pts)} 分")
-        else:
-            parts.append(f"{'at least' if c.direction == 'higher' else 'at most'} {_num(th)} gives {_num(pts)} points")
-    return ("；" if zh else "; ").join(parts)
+def field_in_words(name: str, lang: str = "en") -> str:
+    """A field's name in words (its own name when xuanba has no words for it).
+
+    Examples
+    --------
+    >>> field_in_words("revenue_365d"), field_in_words("nps_score", "zh")
+    ('revenue in the last 365 days', 'nps_score')
+    """
+    return t(f"field_{name}", lang) if has(f"field_{name}") else name
 
 
-def describe(s: Standard, lang: str = "en", *, include_private: bool = True) -> list[str]:
-    """Sentences that say what the standard does; private criteria hidden unless asked."""
-    zh = lang == "zh"
-    shares = s.weight_shares
-    shown = [c for c in s.criteria if include_private or not c.private]
-    hidden = len(s.criteria) - len(shown)
-    out: list[str] = []
-    if zh:
-        out.append(f"每位客户都按同一个标准“{s.name}”（第 {s.version} 版）评分，满分 100 分，"
-                   f"由 {len(s.criteria)} 项指标加权而成。")
+def rule_in_words(expr: str, lang: str = "en", *, hidden: frozenset[str] | set[str] = frozenset()) -> str:
+    """A rule (a gate, or a criterion's formula) in plain words; fields in ``hidden`` read "an
+    internal figure".
+
+    Examples
+    --------
+    >>> rule_in_words("revenue_365d >= 1000 and segment in ['retail', 'online']")
+    'revenue in the last 365 days ≥ 1,000 and segment is one of “retail”, “online”'
+    >>> rule_in_words("margin_365d/revenue_365d > 0.1 or isnull(margin_365d)", "zh")
+    '近 365 天毛利 ÷ 近 365 天收入 > 0.1，或近 365 天毛利未知'
+    """
+    return _words(parse_expression(expr), lang, hidden)
+
+
+def _words(node: ast.AST, lang: str, hidden: frozenset[str] | set[str]) -> str:  # noqa: C901, PLR0911, PLR0912
+    def w(n: ast.AST) -> str:
+        return _words(n, lang, hidden)
+
+    def group(n: ast.AST) -> str:
+        text = w(n)
+        return f"({text})" if isinstance(n, ast.BinOp | ast.BoolOp | ast.Compare | ast.IfExp) else text
+
+    if isinstance(node, ast.Name):
+        return t("std_internal_field", lang) if node.id in hidden else field_in_words(node.id, lang)
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool):
+            return t("expr_true" if node.value else "expr_false", lang)
+        if isinstance(node.value, int | float):
+            return _num(float(node.value))
+        return f"“{node.value}”"
+    if isinstance(node, ast.BoolOp):
+        key = "expr_and" if isinstance(node.op, ast.And) else "expr_or"
+        parts = [group(v) if isinstance(v, ast.BoolOp) else w(v) for v in node.values]
+        out = parts[0]
+        for p in parts[1:]:
+            out = t(key, lang, a=out, b=p)
+        return out
+    if isinstance(node, ast.UnaryOp):
+        if isinstance(node.op, ast.Not):
+            return t("expr_not", lang, x=w(node.operand))
+        return ("−" if isinstance(node.op, ast.USub) else "+") + group(node.operand)
+    if isinstance(node, ast.BinOp):
+        return f"{group(node.left)} {_ARITH[type(node.op)]} {group(node.right)}"
+    if isinstance(node, ast.Compare):
+        out = group(node.left) if isinstance(node.left, ast.BoolOp | ast.Compare) else w(node.left)
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            if isinstance(op, ast.In | ast.NotIn):
+                items = t("list_comma", lang).join(w(e) for e in right.elts)  # type: ignore[attr-defined]
+                out = t("expr_in" if isinstance(op, ast.In) else "expr_not_in", lang, x=out, items=items)
+            else:
+                out = f"{out} {_SYMBOLS[type(op)]} {group(right) if isinstance(right, ast.Compare) else w(right)}"
+        return out
+    if isinstance(node, ast.IfExp):
+        return t("expr_if", lang, a=w(node.body), c=w(node.test), b=w(node.orelse))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        name, args = node.func.id, [w(a) for a in node.args]
+        if name in ("isnull", "notnull", "round"):
+            return t(f"expr_{name}", lang, x=args[0])
+        if name == "coalesce":
+            return t("expr_coalesce", lang, x=args[0], d=args[1])
+        if name in ("min", "max"):
+            return t(f"expr_{name}", lang, a=args[0], b=args[1])
+        return {"abs": "|{}|", "log": "ln({})", "log1p": "ln(1 + {})", "sqrt": "√({})"}.get(
+            name, name + "({})").format(", ".join(args))
+    return ast.unparse(node)  # pragma: no cover - the whitelist allows nothing else
+
+
+def _share(x: float) -> str:
+    pct = 100.0 * x
+    return f"{pct:.0f}%" if abs(pct - round(pct)) < 0.05 else f"{pct:.1f}%"
+
+
+def _criterion(c: Criterion, share: float, lang: str) -> str:
+    if c.normalise == "bands":
+        key = "std_band_at_least" if c.direction == "higher" else "std_band_at_most"
+        bands = t("list_sep", lang).join(t(key, lang, th=_num(th), pts=_num(pts)) for th, pts in c.bands or [])
+        how = t("std_norm_bands", lang, bands=bands)
     else:
-        out.append(f"Every customer is scored from 0 to 100 by the same standard \"{s.name}\" "
-                   f"(version {s.version}), a weighted sum of {len(s.criteria)} criteria.")
+        how = t(f"std_norm_{c.normalise}", lang)
+    what = rule_in_words(c.field, lang)
+    key = "std_criterion_same" if what.casefold() == c.title.casefold() else "std_criterion"
+    return t(key, lang, title=c.title, what=what, share=_share(share),
+             better=t("std_higher" if c.direction == "higher" else "std_lower", lang), how=how)
+
+
+def describe(s: Standard, lang: str = "en", *, public: bool = False) -> list[str]:
+    """The standard in plain words, one sentence per line.
+
+    Parameters
+    ----------
+    s
+        The standard.
+    lang
+        ``"en"`` or ``"zh"``.
+    public
+        What customers are shown: leaves out the private criteria and gates (as the standard
+        decides them, :attr:`~xuanba.standard.Standard.privacy`), saying only how much of the
+        score the private criteria make up and how many private gates apply.
+
+    Examples
+    --------
+    >>> from xuanba.standard import load_standard, starter_standard
+    >>> s = load_standard(starter_standard("en"))
+    >>> [line for line in describe(s) if line.startswith("Gate ")]  # doctest: +NORMALIZE_WHITESPACE
+    ['Gate “Made a margin in the last 12 months (where costs are known)”: margin in the last 365 days > 0
+      or margin in the last 365 days is unknown.',
+     'Gate “Likely still active (P(alive) at least 20%)”: probability the customer is still active ≥ 0.2.']
+    >>> [line for line in describe(s, public=True) if "gate" in line.split(":")[0].lower()]  # doctest: +NORMALIZE_WHITESPACE
+    ['To be selected at all, a customer must meet every gate:',
+     'Gate “Likely still active (P(alive) at least 20%)”: probability the customer is still active ≥ 0.2.',
+     'Internal gates, not published, apply to every customer as well (1 in all).']
+    """
+    privacy = s.privacy
+    hidden = privacy.fields if public else frozenset()
+    shares = s.weight_shares
+    criteria = [c for c in s.criteria if not public or s.is_public(c)]
+    gates = [g for g in s.gates if not public or s.is_public(g)]
+    out = [t("std_intro", lang, name=s.name, version=s.version, n=len(s.criteria))]
     if s.description:
         out.append(s.description)
-    for c in shown:
-        share = f"{shares[c.name] * 100:.0f}%"
-        how = _NORM_ZH[c.normalise] if zh else _NORM_EN[c.normalise]
-        if c.normalise == "bands":
-            how += ("：" if zh else ": ") + _bands(c, zh)
-        if zh:
-            better = "越高越好" if c.direction == "higher" else "越低越好"
-            out.append(f"“{c.title}”（{c.field}）占 {share}，{better}，{how}。")
-        else:
-            better = "higher is better" if c.direction == "higher" else "lower is better"
-            out.append(f"{c.title} ({c.field}) counts for {share}; {better}; {how}.")
-    if hidden:
-        out.append(f"另有 {hidden} 项内部指标也计入分数。" if zh
-                   else f"{hidden} more internal criteria count towards the score.")
+    out += [_criterion(c, shares[c.name], lang) for c in criteria]
+    if len(criteria) < len(s.criteria):
+        rest = sum(shares[c.name] for c in s.criteria if c not in criteria)
+        out.append(t("std_hidden_criteria", lang, n=len(s.criteria) - len(criteria), share=_share(rest)))
     if s.gates:
-        rules = ("；" if zh else "; ").join(f"{g.title}（{g.expr}）" if zh else f"{g.title} ({g.expr})"
-                                          for g in s.gates)
-        out.append(f"入选的前提是满足全部门槛：{rules}。" if zh
-                   else f"To be selected at all a customer must meet every gate: {rules}.")
+        out.append(t("std_gates", lang))
+        out += [t("std_gate", lang, title=g.title, rule=rule_in_words(g.expr, lang)) for g in gates]
+        if len(gates) < len(s.gates):
+            out.append(t("std_hidden_gates", lang, n=len(s.gates) - len(gates)))
     if not s.tiers:
-        out.append("标准没有设置等级：客户只排名，不入选。" if zh
-                   else "The standard has no tiers: customers are ranked, nobody is selected.")
-    for t in s.tiers:
+        out.append(t("std_no_tiers", lang))
+    for tier in s.tiers:
         parts = []
-        if t.quota is not None:
-            q = t.quota if isinstance(t.quota, str) else f"{t.quota}"
-            parts.append(f"排名前 {q}{'' if isinstance(t.quota, str) else ' 位'}" if zh
-                         else f"the top {q}{'' if isinstance(t.quota, str) else ' customers'}")
-        if t.min_score is not None:
-            parts.append(f"得分不低于 {_num(t.min_score)}" if zh else f"a score of at least {_num(t.min_score)}")
-        cond = ("且" if zh else " with ").join(parts)
-        out.append(f"等级 {t.name}“{t.title}”：尚未进入更高等级、满足门槛的客户中，{cond}。" if zh
-                   else f"Tier {t.name} ({t.title}): among customers who meet the gates and are not in a "
-                        f"higher tier, {cond}.")
+        if tier.quota is not None:
+            parts.append(t("std_tier_share", lang, q=tier.quota) if isinstance(tier.quota, str)
+                         else t("std_tier_quota", lang, q=f"{tier.quota:,}"))
+        if tier.min_score is not None:
+            parts.append(t("std_tier_min", lang, min=_num(tier.min_score)))
+        cond = parts[0] if len(parts) == 1 else t("std_tier_both", lang, a=parts[0], b=parts[1])
+        out.append(t("std_tier", lang, name=tier.name, title=tier.title, cond=cond))
     cap = s.capacity
     if cap.max_accounts is not None:
-        out.append(f"最多入选 {cap.max_accounts:,} 位客户（团队的服务容量）。" if zh
-                   else f"At most {cap.max_accounts:,} customers are selected (the team's capacity).")
-    if cap.budget is not None:
-        obj = "总分" if cap.objective == "score" and zh else ("the total score" if cap.objective == "score" else cap.objective)
-        out.append(f"按 {cap.cost_field} 计的总成本不超过 {_num(cap.budget)}，在此预算内选出{obj}最高的一组客户。" if zh
-                   else f"The selected accounts' {cap.cost_field} adds up to at most {_num(cap.budget)}; "
-                        f"within it, the set with the highest {obj} is chosen.")
+        out.append(t("std_max_accounts", lang, n=f"{cap.max_accounts:,}"))
+    if cap.budget is not None and cap.cost_field is not None:
+        objective = (t("std_total_score", lang) if cap.objective == "score"
+                     else rule_in_words(cap.objective, lang, hidden=hidden))
+        out.append(t("std_budget", lang, cost=rule_in_words(cap.cost_field, lang, hidden=hidden),
+                     budget=_num(cap.budget), objective=objective))
     if cap.is_set:
-        out.append("因容量未能入选的客户会被单独标出。" if zh
-                   else "Customers left out because of capacity alone are named as such.")
-    keys = [f for f, _ in s.tie_break.sort_keys()]
-    out.append(f"分数相同时依次比较：{'、'.join(keys)}。" if zh
-               else f"Equal scores are ordered by {', then '.join(keys)}.")
-    q = s.quadrants
-    value = [c.title for c in s.criteria if c.group == "value" and (include_private or not c.private)]
-    pot = [c.title for c in s.criteria if c.group == "potential" and (include_private or not c.private)]
-    if value or pot:
+        out.append(t("std_capacity_named", lang))
+    keys = []
+    for f, asc in s.tie_break.sort_keys():
+        name = rule_in_words(f, lang, hidden=hidden)
+        keys.append(name if f == "customer_id" else t("std_asc" if asc else "std_desc", lang, field=name))
+    out.append(t("std_tie_break", lang, keys=t("std_then", lang).join(keys)))
+    value = [c.title for c in criteria if c.group == "value"]
+    potential = [c.title for c in criteria if c.group == "potential"]
+    if value or potential:
+        q = s.quadrants
         names = [q.label(q.names[k]) for k in ("high_value_high_potential", "high_value_low_potential",
                                                 "low_value_high_potential", "low_value_low_potential")]
-        if zh:
-            out.append(f"价值分（{'、'.join(value) or '无'}）与潜力分（{'、'.join(pot) or '无'}）"
-                       f"分别以 {_num(q.value_threshold)} 和 {_num(q.potential_threshold)} 为界，"
-                       f"把客户分为四个象限：{'；'.join(names)}。")
-        else:
-            out.append(f"A value sub-score ({', '.join(value) or 'none'}) and a potential sub-score "
-                       f"({', '.join(pot) or 'none'}), split at {_num(q.value_threshold)} and "
-                       f"{_num(q.potential_threshold)}, place every customer in a quadrant: {'; '.join(names)}.")
+        none = t("std_none", lang)
+        out.append(t("std_quadrants", lang, value=t("list_comma", lang).join(value) or none,
+                     potential=t("list_comma", lang).join(potential) or none, vt=_num(q.value_threshold),
+                     pt=_num(q.potential_threshold), names=t("list_sep", lang).join(names)))
     return out

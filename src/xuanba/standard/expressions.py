@@ -234,6 +234,46 @@ def _check(node: ast.AST, known: set[str], used: set[str], depth: int) -> None:
                           fix="Use field names, numbers, comparisons and the listed functions only.")
 
 
+def parse_expression(expr: str) -> ast.expr:
+    """The syntax tree of a rule (not checked against the whitelist: use :func:`check_expression`).
+
+    Examples
+    --------
+    >>> import ast
+    >>> ast.dump(parse_expression("x>1"))
+    "Compare(left=Name(id='x', ctx=Load()), ops=[Gt()], comparators=[Constant(value=1)])"
+    """
+    return _parse(expr).body
+
+
+def fields_read(expr: str) -> set[str]:
+    """The field names a rule reads (names of called functions left out), from its syntax tree.
+
+    Examples
+    --------
+    >>> sorted(fields_read("coalesce(margin_365d/revenue_365d, 0) > 0.1"))
+    ['margin_365d', 'revenue_365d']
+    """
+    tree = parse_expression(expr)
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called}
+
+
+def contains_expression(expr: str, part: str) -> bool:
+    """Whether the syntax tree of ``part`` occurs inside that of ``expr`` (spaces and redundant
+    parentheses do not matter, only the parsed rule).
+
+    Examples
+    --------
+    >>> contains_expression("margin_365d/revenue_365d > 0.1", "margin_365d / revenue_365d")
+    True
+    >>> contains_expression("revenue_365d > 0", "margin_365d")
+    False
+    """
+    want = ast.dump(parse_expression(part))
+    return any(ast.dump(n) == want for n in ast.walk(parse_expression(expr)))
+
+
 def evaluate(expr: str, table: pd.DataFrame) -> np.ndarray:
     """Evaluate a checked expression column-wise on ``table``; one value per row.
 

@@ -38,7 +38,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from xuanba.errors import InputError
-from xuanba.standard.expressions import ExpressionError, check_expression
+from xuanba.standard.expressions import (
+    ExpressionError,
+    check_expression,
+    contains_expression,
+    fields_read,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -175,12 +180,17 @@ class Criterion(_Model):
 
 
 class Gate(_Model):
-    """A rule that must hold for a customer to be selected at all."""
+    """A rule that must hold for a customer to be selected at all.
+
+    ``private = true`` keeps the gate out of what customers are shown; a gate whose rule reads a
+    private criterion is private too, whatever it says (see :attr:`Standard.privacy`).
+    """
 
     name: str
     expr: str
     label: str = ""
     description: str = ""
+    private: bool = False
 
     @property
     def title(self) -> str:
@@ -297,6 +307,36 @@ class Predictions(_Model):
     margin: float = Field(default=1.0, gt=0, le=1)
 
 
+@dataclass(frozen=True)
+class Privacy:
+    """What of a standard customers are not shown, decided once from the parsed rules.
+
+    ``criteria``: names of the criteria marked ``private``. ``fields``: the fields only private
+    criteria read, and the field of every private criterion that is a plain field. ``gates``:
+    names of the gates marked ``private`` or whose parsed rule reads one of ``fields`` or holds
+    a private criterion's formula (however it is spaced or parenthesised).
+    """
+
+    criteria: frozenset[str]
+    fields: frozenset[str]
+    gates: frozenset[str]
+
+
+def _privacy(s: Standard) -> Privacy:
+    hidden = [c for c in s.criteria if c.private]
+    shown = [c for c in s.criteria if not c.private]
+    public_fields = set().union(*(fields_read(c.field) for c in shown))
+    private_fields = set().union(*(fields_read(c.field) for c in hidden)) - public_fields
+    private_fields |= {c.field for c in hidden if c.field.isidentifier()}
+    gates = set()
+    for g in s.gates:
+        if g.private or fields_read(g.expr) & private_fields or any(
+            contains_expression(g.expr, c.field) for c in hidden
+        ):
+            gates.add(g.name)
+    return Privacy(frozenset(c.name for c in hidden), frozenset(private_fields), frozenset(gates))
+
+
 class Standard(_Model):
     """A validated selection standard (see the module docstring and ``docs/standard.md``)."""
 
@@ -313,6 +353,7 @@ class Standard(_Model):
     tie_break: TieBreak = Field(default_factory=TieBreak)
     quadrants: Quadrants = Field(default_factory=Quadrants)
     _text: str = PrivateAttr(default="")
+    _privacy: Privacy | None = PrivateAttr(default=None)
 
     @field_validator("version", mode="before")
     @classmethod
@@ -335,6 +376,59 @@ class Standard(_Model):
         total = sum(c.weight for c in self.criteria)
         return {c.name: c.weight / total for c in self.criteria}
 
+    @property
+    def privacy(self) -> Privacy:
+        """The private criteria, fields and gates (:class:`Privacy`), worked out once.
+
+        Examples
+        --------
+        >>> s = load_standard('''
+        ... [standard]
+        ... name = "p"
+        ... version = "1"
+        ... [[criteria]]
+        ... name = "rate"
+        ... field = "margin_365d / revenue_365d"
+        ... weight = 1
+        ... private = true
+        ... [[gates]]
+        ... name = "good_rate"
+        ... expr = "margin_365d/revenue_365d > 0.1"
+        ... [[gates]]
+        ... name = "active"
+        ... expr = "p_alive >= 0.2"
+        ... ''')
+        >>> sorted(s.privacy.gates), sorted(s.privacy.fields)
+        (['good_rate'], ['margin_365d', 'revenue_365d'])
+        """
+        if self._privacy is None:
+            self._privacy = _privacy(self)
+        return self._privacy
+
+    def is_public(self, item: Criterion | Gate) -> bool:
+        """Whether customers may be shown this criterion or gate (of this standard).
+
+        Examples
+        --------
+        >>> from xuanba.standard import starter_standard
+        >>> s = load_standard(starter_standard("en"))
+        >>> [g.name for g in s.gates if s.is_public(g)]
+        ['active']
+        """
+        if isinstance(item, Gate):
+            return item.name not in self.privacy.gates
+        return item.name not in self.privacy.criteria
+
+    @property
+    def public_criteria(self) -> list[Criterion]:
+        """The criteria customers are shown."""
+        return [c for c in self.criteria if self.is_public(c)]
+
+    @property
+    def public_gates(self) -> list[Gate]:
+        """The gates customers are shown."""
+        return [g for g in self.gates if self.is_public(g)]
+
     def fields_used(self) -> set[str]:
         """Every field the standard reads (criteria, gates, tie-break, capacity)."""
         names = set(known_fields())
@@ -350,8 +444,10 @@ class Standard(_Model):
             used.add(self.capacity.objective)
         return used
 
-    def describe(self, lang: str | None = None, *, include_private: bool = True) -> list[str]:
-        """The standard in plain words, one sentence per line (``lang``: ``"en"`` or ``"zh"``).
+    def describe(self, lang: str | None = None, *, public: bool = False) -> list[str]:
+        """The standard in plain words, one sentence per line (``lang``: ``"en"`` or ``"zh"``,
+        default the standard's own); ``public`` leaves out what customers are not shown
+        (:func:`xuanba.standard.describe.describe`).
 
         Examples
         --------
@@ -362,7 +458,7 @@ class Standard(_Model):
         """
         from xuanba.standard.describe import describe
 
-        return describe(self, lang or self.lang, include_private=include_private)
+        return describe(self, lang or self.lang, public=public)
 
 
 def _fields_of(expr: str, names: set[str]) -> set[str]:
