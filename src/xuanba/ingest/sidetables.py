@@ -1,8 +1,10 @@
 """The canonical side tables (customers, interactions, commitments, resources, needs, contacts).
 
 Each table has a schema: required and optional columns, their types and the English and Chinese
-header aliases a user's file may carry. :func:`read_side_table` reads a DataFrame or a
-CSV/XLSX/Parquet file, maps headers, checks types and accounts for every input row.
+header aliases a user's file may carry (the transactions' fields and aliases are in
+:mod:`xuanba.ingest.mapping`). :func:`read_side_table` reads a DataFrame or a CSV/XLSX/Parquet
+file, maps headers, checks types and accounts for every input row; ``xuanba ingest --kind``
+stores the result, and :mod:`xuanba.accounts` works on it.
 
 Example
 -------
