@@ -326,6 +326,20 @@ def test_writes_on_a_read_only_workspace_are_a_workspace_error(current):
         assert ws.sql("SELECT x FROM _t")["x"].tolist() == [1]
 
 
+@pytest.mark.parametrize("read_only", [False, True])
+def test_a_data_file_or_a_folder_given_as_workspace_is_a_clear_error(tmp_path, read_only):
+    data = tmp_path / "sales.csv"
+    data.write_text("customer,amount\nA,1\n", encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="not a xuanba workspace") as err:
+        Workspace(data, read_only=read_only)
+    assert "xuanba ingest FILE" in err.value.fix
+    assert data.read_text(encoding="utf-8") == "customer,amount\nA,1\n"
+    with pytest.raises(WorkspaceError, match="is a folder"):
+        Workspace(tmp_path, read_only=read_only)
+    res = runner.invoke(app, ["accounts", "profit", "-w", str(data)])
+    assert res.exit_code == 5 and "not a xuanba workspace" in res.output and "Traceback" not in res.output
+
+
 def test_a_missing_file_opened_read_only_is_not_created(tmp_path):
     with pytest.raises(WorkspaceError, match="not found"):
         Workspace(tmp_path / "none.duckdb", read_only=True)

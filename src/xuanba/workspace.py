@@ -143,6 +143,25 @@ def _recorded(con: duckdb.DuckDBPyConnection) -> tuple[int | None, str | None, b
     return version, meta.get("xuanba_version"), True
 
 
+def _check_file(path: Path) -> None:
+    """A clear error when the path is a folder or an existing file that is not a DuckDB database
+    (DuckDB would otherwise open, say, a CSV file as an empty in-memory database)."""
+    if path.is_dir():
+        raise WorkspaceError(
+            "the workspace path is a folder, not a file", file=str(path),
+            fix=f"Pass --workspace with a file path, e.g. {path / DEFAULT_PATH}.",
+        )
+    if path.is_file() and path.stat().st_size:
+        with path.open("rb") as fh:
+            head = fh.read(12)
+        if head[8:12] != b"DUCK":
+            raise WorkspaceError(
+                "this file is not a xuanba workspace (a DuckDB database file)", file=str(path),
+                fix="Pass --workspace with the workspace's .duckdb file; to load a data file into "
+                "a workspace use `xuanba ingest FILE`.",
+            )
+
+
 class Workspace:
     """A DuckDB file (or ``":memory:"``) holding transactions, rejects, facts and rounds.
 
@@ -191,6 +210,8 @@ class Workspace:
                 file=self.path,
                 fix="Run `xuanba ingest FILE` first, or pass --workspace with the right path.",
             )
+        if self.path != ":memory:":
+            _check_file(Path(self.path))
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
