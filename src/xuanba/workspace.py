@@ -1,24 +1,51 @@
 """The workspace: one DuckDB file that holds everything xuanba keeps between commands.
 
-It is the single gateway to the database: nothing else in xuanba opens a connection. Reads go
-through :meth:`Workspace.sql` / :meth:`Workspace.table` (an Ibis table, so the same facts code
-runs here and on Spark); writes go through :meth:`Workspace.transaction`, which commits all or
-nothing.
+It is the single gateway to the database: nothing else in xuanba opens a connection, and every
+statement that creates a table or inserts rows lives here (the round tables' own statements
+live in :mod:`xuanba.rounds.store`). Reads go through :meth:`Workspace.sql` /
+:meth:`Workspace.table` (an Ibis table, so the same facts code runs here and on Spark); writes go
+through :meth:`Workspace.insert`, :meth:`Workspace.append`, :meth:`Workspace.replace` and
+:meth:`Workspace.ensure_table`, inside :meth:`Workspace.transaction`, which commits all or
+nothing. :func:`open_workspace` takes "a Workspace or a path" and gives a Workspace.
+
+Schema version
+--------------
+The table ``xuanba_meta`` records the layout's version (``schema_version``) and the xuanba that
+wrote it (``xuanba_version``); :data:`SCHEMA_VERSION` is the version this xuanba writes and
+:func:`schema_version` reads a file's. Opening a workspace:
+
+* of an older version (a file without ``xuanba_meta`` is version 0, the layout before versions
+  were recorded) runs the missing migrations of :data:`MIGRATIONS` in **one** transaction:
+  all of them or, when one fails, none;
+* of a newer version raises :class:`~xuanba.errors.WorkspaceError` naming both versions and
+  changes nothing;
+* read-only (``read_only=True``, what the reading commands do) never writes: an older workspace
+  is then an error that says to run ``xuanba upgrade`` (or any writing command) once; a new,
+  empty file opens as it is.
+
+Adding a migration: write ``def _vN(ws: Workspace) -> None`` that changes the layout from
+version N-1 to N with ``ws.con`` (it runs inside the migration transaction; do not commit), and
+append it to :data:`MIGRATIONS`. :data:`SCHEMA_VERSION` is the length of that list. A migration
+of the round tables may live beside their statements in :mod:`xuanba.rounds.store`; append its
+name as ``"xuanba.rounds.store:_migrate_vN"`` (imported when it runs, so no import cycle).
+Add a test that opens a file in the previous layout.
 
 Example
 -------
+>>> import pandas as pd
 >>> with Workspace(":memory:") as ws:
-...     with ws.transaction() as con:
-...         _ = con.execute("CREATE TABLE t AS SELECT 1 AS x")
-...     int(ws.sql("SELECT sum(x) AS s FROM t")["s"].iloc[0]), ws.has_table("t")
-(1, True)
+...     with ws.transaction():
+...         ws.append("t", pd.DataFrame({"x": [1, 2]}))
+...     int(ws.sql("SELECT sum(x) AS s FROM t")["s"].iloc[0]), ws.has_table("t"), ws.schema_version
+(3, True, 1)
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +58,108 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT_PATH = "xuanba.duckdb"
+META_TABLE = "xuanba_meta"
+
+#: The tables whose layout xuanba fixes (the ingest tables), column name -> DuckDB type.
+#: Side tables (customers, interactions ...) and ``facts`` take their columns from the data;
+#: the round tables are laid out in :mod:`xuanba.rounds.store`.
+TABLE_COLUMNS: dict[str, dict[str, str]] = {
+    "transactions": {
+        "customer_id": "VARCHAR", "ts": "TIMESTAMP", "amount": "DECIMAL(18,4)", "order_id": "VARCHAR",
+        "cost": "DECIMAL(18,4)", "quantity": "DOUBLE", "product": "VARCHAR", "channel": "VARCHAR",
+        "paid_on": "DATE", "due_on": "DATE", "is_return": "BOOLEAN", "source_id": "INTEGER",
+        "source_row": "BIGINT",
+    },
+    "sources": {
+        "source_id": "INTEGER", "kind": "VARCHAR", "file": "VARCHAR", "sha256": "VARCHAR",
+        "format": "VARCHAR", "encoding": "VARCHAR", "delimiter": "VARCHAR", "rows": "BIGINT",
+        "loaded": "BIGINT", "merged": "BIGINT", "rejected": "BIGINT", "loaded_at": "TIMESTAMP",
+        "mapping": "VARCHAR",
+    },
+    "rejects": {
+        "source_id": "INTEGER", "source_row": "BIGINT", "column": "VARCHAR", "value": "VARCHAR",
+        "reason": "VARCHAR",
+    },
+    META_TABLE: {"key": "VARCHAR PRIMARY KEY", "value": "VARCHAR"},
+}
+
+#: What a migration is: a function that changes the layout by one version, or the
+#: ``"module:function"`` name of one (imported when it runs).
+Migration = Callable[["Workspace"], None] | str
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _v1_record_versions(ws: Workspace) -> None:
+    """Version 0 -> 1: record the schema version, and bring the ingest tables to their columns.
+
+    Version 0 is every workspace written before versions were recorded. Its ``transactions``
+    table may lack columns ingest writes now (a table written by hand or by an early xuanba,
+    e.g. only ``customer_id, ts, amount``); they are added, empty, so later loads and readers
+    see one layout. A workspace with transactions but no ``sources``/``rejects`` gets them.
+    """
+    ws.ensure_table(META_TABLE)
+    if ws.has_table("transactions"):
+        for name in ("transactions", "sources", "rejects"):
+            ws.ensure_table(name)
+
+
+#: The migrations, in order: ``MIGRATIONS[i]`` changes version ``i`` into ``i + 1``.
+MIGRATIONS: list[Migration] = [_v1_record_versions]
+
+#: The schema version this xuanba writes and reads.
+SCHEMA_VERSION: int = len(MIGRATIONS)
+
+
+def _resolve(step: Migration) -> Callable[[Workspace], None]:
+    if callable(step):
+        return step
+    module, _, name = step.partition(":")
+    func: Callable[[Workspace], None] = getattr(importlib.import_module(module), name)
+    return func
+
+
+def _xuanba_version() -> str:
+    from xuanba import __version__
+
+    return __version__
+
+
+def _recorded(con: duckdb.DuckDBPyConnection) -> tuple[int | None, str | None, bool]:
+    """(schema version or None when unrecorded, the xuanba that wrote it, whether any table exists)."""
+    names = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+        "AND table_catalog = current_database()"
+    ).fetchall()}
+    if META_TABLE not in names:
+        return None, None, bool(names)
+    meta = dict(con.execute(f"SELECT key, value FROM {META_TABLE}").fetchall())
+    try:
+        version = int(meta.get("schema_version", 0))
+    except ValueError:
+        version = 0
+    return version, meta.get("xuanba_version"), True
+
+
+def _check_file(path: Path) -> None:
+    """A clear error when the path is a folder or an existing file that is not a DuckDB database
+    (DuckDB would otherwise open, say, a CSV file as an empty in-memory database)."""
+    if path.is_dir():
+        raise WorkspaceError(
+            "the workspace path is a folder, not a file", file=str(path),
+            fix=f"Pass --workspace with a file path, e.g. {path / DEFAULT_PATH}.",
+        )
+    if path.is_file() and path.stat().st_size:
+        with path.open("rb") as fh:
+            head = fh.read(12)
+        if head[8:12] != b"DUCK":
+            raise WorkspaceError(
+                "this file is not a xuanba workspace (a DuckDB database file)", file=str(path),
+                fix="Pass --workspace with the workspace's .duckdb file; to load a data file into "
+                "a workspace use `xuanba ingest FILE`.",
+            )
 
 
 class Workspace:
@@ -43,8 +172,25 @@ class Workspace:
         everything in memory (tests, notebooks).
     create
         When false, a missing file is an error instead of a new empty workspace.
+    read_only
+        Open without write access: works on a file whose permissions forbid writing and beside
+        other read-only opens (another process reading the same file). Nothing is written,
+        so a workspace of an older schema version is an error (run ``xuanba upgrade`` once).
     threads
         DuckDB worker threads; ``None`` lets DuckDB use every core.
+
+    Raises
+    ------
+    WorkspaceError
+        The file is missing (with ``create=False`` or ``read_only=True``), locked by a writer,
+        written by a newer xuanba, or older and opened read-only.
+
+    Example
+    -------
+    >>> ws = Workspace(":memory:")
+    >>> ws.schema_version == SCHEMA_VERSION, ws.read_only
+    (True, False)
+    >>> ws.close()
     """
 
     def __init__(
@@ -56,23 +202,83 @@ class Workspace:
         threads: int | None = None,
     ) -> None:
         self.path = str(path)
-        if self.path != ":memory:" and not create and not Path(self.path).exists():
+        self.read_only = bool(read_only)
+        self._depth = 0
+        if self.path != ":memory:" and (not create or read_only) and not Path(self.path).exists():
             raise WorkspaceError(
                 "workspace file not found",
                 file=self.path,
                 fix="Run `xuanba ingest FILE` first, or pass --workspace with the right path.",
             )
+        if self.path != ":memory:":
+            _check_file(Path(self.path))
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.IOException as exc:
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            first = str(exc).splitlines()[0]
             raise WorkspaceError(
-                f"cannot open the workspace: {exc}",
+                f"cannot open the workspace {'to read' if read_only else 'to write'}: {first}",
                 file=self.path,
-                fix="Another xuanba process may hold it open; wait for it or choose another --workspace.",
+                fix="Another xuanba process may be writing to it (or, for a writing command, "
+                "reading it); wait for it or choose another --workspace. A file you may not "
+                "write to can still be read by the reading commands.",
             ) from None
-        if threads is not None:
-            self.con.execute(f"SET threads = {int(threads)}")
         self._ibis: Any = None
+        try:
+            if threads is not None:
+                self.con.execute(f"SET threads = {int(threads)}")
+            self._check_schema()
+        except BaseException:
+            self.con.close()
+            raise
+
+    # -- the schema version ------------------------------------------------------------------
+    def _check_schema(self) -> None:
+        found, writer, has_tables = _recorded(self.con)
+        version = found or 0
+        if version > SCHEMA_VERSION:
+            raise WorkspaceError(
+                f"the workspace has schema version {version}, written by xuanba {writer or '?'}; "
+                f"this xuanba ({_xuanba_version()}) knows schema versions up to {SCHEMA_VERSION}",
+                file=self.path,
+                fix="Upgrade xuanba (pip install -U xuanba) to use this workspace; it was left unchanged.",
+            )
+        if version == SCHEMA_VERSION:
+            return
+        if self.read_only:
+            if found is None and not has_tables:
+                return  # a new, empty file: nothing to read, nothing to upgrade
+            raise WorkspaceError(
+                f"the workspace has schema version {version} (an older xuanba's layout) and this "
+                f"xuanba reads version {SCHEMA_VERSION}; a read-only open does not upgrade it",
+                file=self.path,
+                fix=f"Run `xuanba upgrade --workspace {self.path}` once (or any command that writes, "
+                "such as `xuanba facts`) with write access to the file, then run this command again.",
+            )
+        self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
+        """Run ``MIGRATIONS[version:]`` and record the new version, all in one transaction."""
+        try:
+            with self.transaction():
+                for step in MIGRATIONS[version:SCHEMA_VERSION]:
+                    _resolve(step)(self)
+                self.ensure_table(META_TABLE)
+                for key, value in (("schema_version", str(SCHEMA_VERSION)),
+                                   ("xuanba_version", _xuanba_version())):
+                    self.con.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", [key, value])
+        except duckdb.Error as exc:
+            raise WorkspaceError(
+                f"upgrading the workspace from schema version {version} to {SCHEMA_VERSION} failed "
+                f"({str(exc).splitlines()[0]}); nothing was changed",
+                file=self.path,
+                fix="Keep the file and report this as a bug in xuanba; an older xuanba still opens it.",
+            ) from None
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version recorded in this workspace (0: written before versions existed)."""
+        return _recorded(self.con)[0] or 0
 
     # -- reading -----------------------------------------------------------------------------
     @property
@@ -91,6 +297,21 @@ class Workspace:
         ).fetchone()
         return bool(row and row[0])
 
+    def columns(self, name: str) -> dict[str, str]:
+        """The columns of a stored table, name -> DuckDB type, in table order (empty when absent).
+
+        Example
+        -------
+        >>> with Workspace(":memory:") as ws:
+        ...     ws.ensure_table("rejects")
+        ...     list(ws.columns("rejects"))[:2]
+        ['source_id', 'source_row']
+        """
+        return dict(self.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+            "ORDER BY ordinal_position", [name],
+        ).fetchall())
+
     def table(self, name: str) -> ir.Table:
         """An Ibis table expression over a stored table; a clear error when it is missing."""
         if not self.has_table(name):
@@ -108,8 +329,19 @@ class Workspace:
     # -- writing -----------------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The single write path: everything inside commits together or not at all."""
+        """The single write path: everything inside commits together or not at all.
+
+        Nested uses join the outer transaction (which then commits or rolls back everything).
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.con
+            finally:
+                self._depth -= 1
+            return
         self.con.execute("BEGIN TRANSACTION")
+        self._depth = 1
         try:
             yield self.con
         except BaseException:
@@ -117,6 +349,120 @@ class Workspace:
             raise
         else:
             self.con.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    def _writable(self, what: str) -> None:
+        if self.read_only:
+            raise WorkspaceError(
+                f"cannot {what}: the workspace is open read-only",
+                file=self.path,
+                fix="Open it with Workspace(path) (read_only=False) to write.",
+            )
+
+    def ensure_table(self, name: str) -> None:
+        """Create one of the fixed-layout tables (:data:`TABLE_COLUMNS`) when missing, and add
+        the columns an existing one lacks (a table written by hand or by an older xuanba).
+
+        Example
+        -------
+        >>> with Workspace(":memory:") as ws:
+        ...     ws.ensure_table("transactions")
+        ...     "is_return" in ws.columns("transactions")
+        True
+        """
+        self._writable(f"create table '{name}'")
+        layout = TABLE_COLUMNS[name]
+        with self.transaction() as con:
+            cols = ", ".join(f"{_quote(c)} {t}" for c, t in layout.items())
+            con.execute(f"CREATE TABLE IF NOT EXISTS {_quote(name)} ({cols})")
+            have = self.columns(name)
+            for col, typ in layout.items():
+                if col not in have:
+                    con.execute(f"ALTER TABLE {_quote(name)} ADD COLUMN {_quote(col)} {typ.split()[0]}")
+
+    def insert(self, name: str, rows: pd.DataFrame | str, params: list[Any] | None = None) -> None:
+        """Add rows to an existing table, matching columns by name (missing ones stay empty).
+
+        ``rows`` is a DataFrame or a ``SELECT`` query (with ``?`` placeholders for ``params``)
+        over the workspace and its scratch tables; column names must be the table's.
+
+        Example
+        -------
+        >>> import pandas as pd
+        >>> with Workspace(":memory:") as ws:
+        ...     ws.ensure_table("rejects")
+        ...     ws.insert("rejects", pd.DataFrame({"source_id": [1], "reason": ["bad"]}))
+        ...     ws.insert("rejects", "SELECT ? AS source_id, 'worse' AS reason", [2])
+        ...     ws.sql("SELECT source_id, reason FROM rejects ORDER BY 1").values.tolist()
+        [[1, 'bad'], [2, 'worse']]
+        """
+        self._writable(f"write to table '{name}'")
+        with self.transaction() as con, self._rows(rows) as select:
+            con.execute(f"INSERT INTO {_quote(name)} BY NAME {select}", params or [])
+
+    def append(self, name: str, frame: pd.DataFrame) -> None:
+        """Add a table's rows to a table laid out by its data (side tables): created from the
+        frame when missing, else the rows added by column name (new columns added, empty in the
+        rows already there).
+
+        Example
+        -------
+        >>> import pandas as pd
+        >>> with Workspace(":memory:") as ws:
+        ...     ws.append("needs", pd.DataFrame({"customer_id": ["A"], "tag": ["x"]}))
+        ...     ws.append("needs", pd.DataFrame({"customer_id": ["B"], "budget": [9.0]}))
+        ...     ws.sql("SELECT * FROM needs").shape
+        (2, 3)
+        """
+        self._writable(f"write to table '{name}'")
+        with self.transaction() as con, self._rows(frame) as select:
+            if self.has_table(name):
+                con.execute(f"CREATE OR REPLACE TABLE {_quote(name)} AS SELECT * FROM {_quote(name)} "
+                            f"UNION ALL BY NAME {select}")
+            else:
+                con.execute(f"CREATE TABLE {_quote(name)} AS {select}")
+
+    def replace(self, name: str, frame: pd.DataFrame) -> None:
+        """Store ``frame`` as table ``name``, replacing what was there (e.g. ``facts``).
+
+        Example
+        -------
+        >>> import pandas as pd
+        >>> with Workspace(":memory:") as ws:
+        ...     ws.replace("facts", pd.DataFrame({"customer_id": ["A", "B"]}))
+        ...     ws.replace("facts", pd.DataFrame({"customer_id": ["C"]}))
+        ...     ws.sql("SELECT * FROM facts")["customer_id"].tolist()
+        ['C']
+        """
+        self._writable(f"write table '{name}'")
+        with self.transaction() as con, self._rows(frame) as select:
+            con.execute(f"CREATE OR REPLACE TABLE {_quote(name)} AS {select}")
+
+    @contextlib.contextmanager
+    def _rows(self, rows: pd.DataFrame | str) -> Iterator[str]:
+        """A SELECT over ``rows``: the query itself, or a registered DataFrame (unregistered after)."""
+        if isinstance(rows, str):
+            yield rows
+            return
+        view = "_xb_rows"
+        self.con.register(view, rows)
+        try:
+            yield f"SELECT * FROM {view}"
+        finally:
+            self.con.unregister(view)
+
+    def scratch(self, name: str, query: str, params: list[Any] | None = None, *, view: bool = False) -> None:
+        """Keep a query's result as a temporary table (or view) for this connection only.
+
+        Scratch tables are not part of the workspace: they vanish on close and may be made on a
+        read-only workspace. See :func:`create_scratch`.
+        """
+        create_scratch(self.con, name, query, params, view=view)
+
+    def drop_scratch(self, name: str, *, view: bool = False) -> None:
+        """Drop a scratch table (or view) made by :meth:`scratch`, if it is there."""
+        drop_scratch(self.con, name, view=view)
 
     # -- lifetime ----------------------------------------------------------------------------
     def close(self) -> None:
@@ -130,4 +476,118 @@ class Workspace:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Workspace({self.path!r})"
+        return f"Workspace({self.path!r}{', read_only=True' if self.read_only else ''})"
+
+
+def create_scratch(con: duckdb.DuckDBPyConnection, name: str, query: str, params: list[Any] | None = None,
+                   *, view: bool = False) -> None:
+    """``CREATE OR REPLACE TEMP TABLE name AS query`` (or a temp view) on a connection.
+
+    The staging of ingest works on a bare connection too (see :mod:`xuanba.ingest.read`).
+
+    Example
+    -------
+    >>> con = duckdb.connect()
+    >>> create_scratch(con, "_t", "SELECT 1 AS x")
+    >>> con.execute("SELECT x FROM _t").fetchall()
+    [(1,)]
+    """
+    kind = "VIEW" if view else "TABLE"
+    con.execute(f"CREATE OR REPLACE TEMP {kind} {name} AS {query}", params or [])
+
+
+def drop_scratch(con: duckdb.DuckDBPyConnection, name: str, *, view: bool = False) -> None:
+    """Drop a temp table (or view) made by :func:`create_scratch`, if it exists."""
+    con.execute(f"DROP {'VIEW' if view else 'TABLE'} IF EXISTS {name}")
+
+
+@contextlib.contextmanager
+def open_workspace(
+    workspace: Workspace | str | os.PathLike[str],
+    *,
+    read_only: bool = False,
+    create: bool = False,
+    threads: int | None = None,
+) -> Iterator[Workspace]:
+    """A Workspace from "a Workspace or a path": the given one, unchanged and left open, or one
+    opened on the path and closed at the end.
+
+    Parameters
+    ----------
+    workspace
+        An open :class:`Workspace`, or the path of its file.
+    read_only
+        Open a path read-only (reading functions and commands). A Workspace given open
+        read-only where writing is needed (``read_only=False``) is an error.
+    create
+        Create a missing file (writing functions that start a workspace, such as ingest).
+    threads
+        DuckDB worker threads for a path opened here.
+
+    Example
+    -------
+    >>> ws = Workspace(":memory:")
+    >>> with open_workspace(ws, read_only=True) as same:
+    ...     same is ws
+    True
+    >>> ws.has_table("sources")  # still open
+    False
+    """
+    if isinstance(workspace, Workspace):
+        if workspace.read_only and not read_only:
+            raise WorkspaceError(
+                "this needs to write, but the workspace was opened read-only",
+                file=workspace.path,
+                fix="Pass Workspace(path) (read_only=False), or the path itself.",
+            )
+        yield workspace
+        return
+    with Workspace(workspace, create=create, read_only=read_only, threads=threads) as ws:
+        yield ws
+
+
+def schema_version(workspace: Workspace | str | os.PathLike[str]) -> int:
+    """The schema version a workspace records, without upgrading or changing it.
+
+    0 means a workspace written before versions were recorded (or an empty file); compare with
+    :data:`SCHEMA_VERSION`.
+
+    Example
+    -------
+    >>> schema_version(Workspace(":memory:")) == SCHEMA_VERSION
+    True
+    """
+    if isinstance(workspace, Workspace):
+        return workspace.schema_version
+    path = str(workspace)
+    if not Path(path).exists():
+        raise WorkspaceError("workspace file not found", file=path,
+                             fix="Pass --workspace with the path of an existing workspace.")
+    try:
+        con = duckdb.connect(path, read_only=True)
+    except (duckdb.IOException, duckdb.ConnectionException) as exc:
+        raise WorkspaceError(f"cannot open the workspace to read: {str(exc).splitlines()[0]}", file=path,
+                             fix="Another xuanba process may be writing to it; wait for it.") from None
+    try:
+        return _recorded(con)[0] or 0
+    finally:
+        con.close()
+
+
+def upgrade_workspace(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """Bring a workspace to :data:`SCHEMA_VERSION`; return (version before, version after).
+
+    Opening a workspace for writing upgrades it anyway; this does only that (``xuanba upgrade``).
+    The file must exist.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "ws.duckdb"
+    >>> Workspace(path).close()
+    >>> upgrade_workspace(path) == (SCHEMA_VERSION, SCHEMA_VERSION)
+    True
+    """
+    before = schema_version(path)
+    with Workspace(path, create=False) as ws:
+        return before, ws.schema_version

@@ -22,8 +22,8 @@ from xuanba.accounts.profit import (
 )
 from xuanba.accounts.receivables import BUCKETS, ageing, receivables_summary, receivables_total
 from xuanba.accounts.resources import match_resources, sheet_markdown, split_tags, write_sheet
-from xuanba.accounts.sidetables import SCHEMAS, read_side_table
 from xuanba.accounts.view import account_view
+from xuanba.ingest.sidetables import SCHEMAS, read_side_table
 
 __all__ = [
     "BUCKETS",

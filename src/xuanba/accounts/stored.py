@@ -3,14 +3,17 @@
 ``xuanba ingest FILE --kind interactions`` (and customers, commitments, resources, needs,
 contacts) stores each side table under its kind's name beside ``transactions``. These helpers
 read them back as the pandas tables the account functions take, so a notebook or a command can
-work from the workspace alone.
+work from the workspace alone. Each takes a :class:`~xuanba.Workspace` or the path of one
+(opened read-only, so they work on a file others are reading or that may not be written).
 
 Example
 -------
+>>> import pandas as pd
 >>> from xuanba import Workspace
 >>> ws = Workspace(":memory:")
->>> _ = ws.con.execute("CREATE TABLE transactions AS SELECT '007' AS customer_id, "
-...                    "TIMESTAMP '2026-01-05' AS ts, 12.5::DECIMAL(18,4) AS amount")
+>>> ws.ensure_table("transactions")
+>>> ws.insert("transactions", pd.DataFrame({"customer_id": ["007"], "ts": [pd.Timestamp("2026-01-05")],
+...                                         "amount": [12.5]}))
 >>> stored_transactions(ws)["amount"].dtype
 dtype('float64')
 >>> stored_table(ws, "interactions") is None
@@ -19,22 +22,22 @@ True
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pandas as pd
 
-from xuanba.accounts.sidetables import SCHEMAS
 from xuanba.errors import WorkspaceError
-from xuanba.workspace import Workspace
+from xuanba.ingest.sidetables import SCHEMAS
+from xuanba.workspace import Workspace, open_workspace
+
+WorkspaceLike = Workspace | str | os.PathLike[str]
 
 _MONEY = ("amount", "cost", "quantity", "price", "budget", "minutes")
 
 
 def _read(ws: Workspace, name: str) -> pd.DataFrame:
-    types = dict(ws.con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
-        [name],
-    ).fetchall())
+    types = ws.columns(name)
     cols = []
     for col, typ in types.items():
         quoted = '"' + col.replace('"', '""') + '"'
@@ -42,7 +45,7 @@ def _read(ws: Workspace, name: str) -> pd.DataFrame:
             cols.append(f"CAST({quoted} AS DOUBLE) AS {quoted}")
         else:
             cols.append(quoted)
-    frame = ws.con.execute(f'SELECT {", ".join(cols)} FROM "{name}"').df()
+    frame = ws.sql(f'SELECT {", ".join(cols)} FROM "{name}"')
     for col in ("ts", "made_on", "due_on", "kept_on", "paid_on"):
         if col in frame.columns:
             frame[col] = pd.to_datetime(frame[col])
@@ -51,35 +54,43 @@ def _read(ws: Workspace, name: str) -> pd.DataFrame:
     return frame
 
 
-def stored_transactions(ws: Workspace) -> pd.DataFrame:
-    """The workspace's ``transactions`` as pandas (money as float, dates as datetimes)."""
-    if not ws.has_table("transactions"):
-        raise WorkspaceError(
-            "the workspace has no transactions yet",
-            file=ws.path,
-            fix="Run `xuanba ingest SALES_FILE` first, or pass --transactions FILE.",
-        )
-    return _read(ws, "transactions")
+def stored_transactions(workspace: WorkspaceLike) -> pd.DataFrame:
+    """The workspace's ``transactions`` as pandas (money as float, dates as datetimes).
+
+    Raises :class:`~xuanba.errors.WorkspaceError` when the workspace has none.
+    """
+    with open_workspace(workspace, read_only=True) as ws:
+        if not ws.has_table("transactions"):
+            raise WorkspaceError(
+                "the workspace has no transactions yet",
+                file=ws.path,
+                fix="Run `xuanba ingest SALES_FILE` first, or pass --transactions FILE.",
+            )
+        return _read(ws, "transactions")
 
 
-def stored_table(ws: Workspace, kind: str) -> pd.DataFrame | None:
-    """One stored side table (``customers``, ``interactions`` ...), or ``None`` when absent."""
-    if kind not in SCHEMAS:
+def stored_table(workspace: WorkspaceLike, kind: str) -> pd.DataFrame | None:
+    """One stored side table (``customers``, ``interactions`` ...; also ``transactions``), or
+    ``None`` when the workspace has no such table."""
+    if kind != "transactions" and kind not in SCHEMAS:
         raise ValueError(f"unknown side table {kind!r}")
-    return _read(ws, kind) if ws.has_table(kind) else None
+    with open_workspace(workspace, read_only=True) as ws:
+        return _read(ws, kind) if ws.has_table(kind) else None
 
 
-def stored_tables(ws: Workspace) -> dict[str, pd.DataFrame]:
+def stored_tables(workspace: WorkspaceLike) -> dict[str, pd.DataFrame]:
     """Every side table the workspace holds, by kind."""
-    return {kind: t for kind in SCHEMAS if (t := stored_table(ws, kind)) is not None}
+    with open_workspace(workspace, read_only=True) as ws:
+        return {kind: t for kind in SCHEMAS if (t := stored_table(ws, kind)) is not None}
 
 
-def workspace_account_fields(ws: Workspace, as_of: Any = None, **options: Any) -> pd.DataFrame:
+def workspace_account_fields(workspace: WorkspaceLike, as_of: Any = None, **options: Any) -> pd.DataFrame:
     """:func:`~xuanba.accounts.account_fields` from the workspace's stored tables."""
     from xuanba.accounts.fields import account_fields
 
-    side = stored_tables(ws)
+    with open_workspace(workspace, read_only=True) as ws:
+        side = stored_tables(ws)
+        tx = stored_transactions(ws)
     return account_fields(
-        stored_transactions(ws), side.get("interactions"), side.get("commitments"),
-        side.get("contacts"), as_of, **options,
+        tx, side.get("interactions"), side.get("commitments"), side.get("contacts"), as_of, **options,
     )

@@ -17,6 +17,7 @@ from xuanba.cli import models as _models
 from xuanba.cli import report as _report
 from xuanba.cli import rounds as _rounds
 from xuanba.cli import standard as _standard
+from xuanba.cli import workspace as _workspace
 
 app = typer.Typer(
     name="xuanba",
@@ -26,7 +27,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (_ingest, _facts, _models, _evaluate, _standard, _rounds, _report, _accounts, _demo):
+for _module in (_ingest, _facts, _models, _evaluate, _standard, _rounds, _report, _accounts, _demo, _workspace):
     _module.register(app)
 
 

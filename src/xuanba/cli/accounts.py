@@ -35,18 +35,14 @@ def _stored(kind: str, workspace: Path | None) -> Any:
     """A table from the workspace (``transactions`` or a side table), or None when absent."""
     if workspace is None or not Path(workspace).exists():
         return None
-    from xuanba.accounts.stored import stored_table, stored_transactions
-    from xuanba.workspace import Workspace
+    from xuanba.accounts.stored import stored_table
 
-    with Workspace(workspace, read_only=True) as ws:
-        if kind == "transactions":
-            return stored_transactions(ws) if ws.has_table("transactions") else None
-        return stored_table(ws, kind)
+    return stored_table(workspace, kind)  # opened read-only
 
 
 def _tx(path: Path | None, workspace: Path | None) -> Any:
     """Transactions from --transactions, else from the workspace; a clear error when neither."""
-    from xuanba.accounts.sidetables import read_transactions_file
+    from xuanba.ingest.sidetables import read_transactions_file
 
     if path is not None:
         return read_transactions_file(path)
@@ -75,7 +71,7 @@ def _side(kind: str, path: Path | None, workspace: Path | None = None, *, requir
                 fix=f"Run `xuanba ingest FILE --kind {kind}` first, or pass --{kind} FILE.",
             )
         return table
-    from xuanba.accounts.sidetables import read_side_table
+    from xuanba.ingest.sidetables import read_side_table
 
     table, rejects = read_side_table(kind, path)
     if len(rejects):
@@ -136,7 +132,7 @@ def _show(df: Any, title: str, limit: int = 20) -> None:
 
 
 def _finish(df: Any, out: Path | None, as_json: bool, title: str, extra: dict[str, Any] | None = None) -> None:
-    from xuanba.accounts.sidetables import write_output
+    from xuanba.ingest.sidetables import write_output
 
     if out is not None:
         write_output(df, out)
@@ -195,7 +191,7 @@ def register(app: typer.Typer) -> None:
         table = size_bands(prof, b)
         vwp = volume_without_profit(prof, b, min_margin)
         if out is not None:
-            from xuanba.accounts.sidetables import write_output
+            from xuanba.ingest.sidetables import write_output
 
             write_output(prof, out)
         if as_json:
@@ -237,7 +233,7 @@ def register(app: typer.Typer) -> None:
         od = overdue_list(led)
         counts = {s: int((led["state"] == s).sum()) for s in ("kept_on_time", "kept_late", "broken", "overdue", "open")}
         if out is not None:
-            from xuanba.accounts.sidetables import write_output
+            from xuanba.ingest.sidetables import write_output
 
             write_output(led, out)
         if as_json:
@@ -271,7 +267,7 @@ def register(app: typer.Typer) -> None:
         tx = _tx(transactions, workspace)
         stored = None if potential is not None else _round_potential(workspace, _date(as_of))
         if potential is not None:
-            from xuanba.accounts.sidetables import load_table
+            from xuanba.ingest.sidetables import load_table
 
             pot = load_table(potential)
         elif stored is not None:  # the potential score of the stored round at this date: its standard, its model
@@ -315,8 +311,8 @@ def register(app: typer.Typer) -> None:
         cu = _side("customers", customers, workspace, required=True)
         value = tx.groupby(tx["customer_id"].astype(str))["amount"].sum()
         if selected is not None:
-            from xuanba.accounts.sidetables import load_table
             from xuanba.errors import SchemaError
+            from xuanba.ingest.sidetables import load_table
 
             sel = load_table(selected)
             if "customer_id" not in sel:
@@ -327,7 +323,7 @@ def register(app: typer.Typer) -> None:
         st = single_threaded(cu, _side("contacts", contacts, workspace), _side("interactions", interactions, workspace), _date(as_of))
         flagged = st.loc[st["single_threaded"]]
         if out is not None:
-            from xuanba.accounts.sidetables import write_output
+            from xuanba.ingest.sidetables import write_output
 
             write_output(st, out)
         if as_json:
@@ -359,7 +355,7 @@ def register(app: typer.Typer) -> None:
         age = ageing(tx, ref)
         tot = receivables_total(summ)
         if out is not None:
-            from xuanba.accounts.sidetables import write_output
+            from xuanba.ingest.sidetables import write_output
 
             write_output(summ, out)
         if as_json:

@@ -79,11 +79,11 @@ def register(app: typer.Typer) -> None:
         """Fit models on a calibration period, predict the holdout and say which fits best."""
         from xuanba.facts import write_table
         from xuanba.models.evaluate import evaluate
-        from xuanba.workspace import Workspace
+        from xuanba.workspace import open_workspace
 
         cal, hold = _date(calibration_end, "--calibration-end"), _date(holdout_end, "--holdout-end")
         names = [m.strip() for m in models.split(",") if m.strip()]
-        with Workspace(workspace, create=False, read_only=True) as ws:
+        with open_workspace(workspace, read_only=True) as ws:
             ev = evaluate(ws, cal, hold, models=names, time_unit=period)
         written = str(write_table(ev.predictions, out)) if out is not None else None
         if as_json:

@@ -30,8 +30,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Compute one row of facts per customer and store them in the workspace table `facts`."""
         from xuanba.errors import InputError
-        from xuanba.facts import calibration_holdout, customer_facts, write_table
-        from xuanba.workspace import Workspace
+        from xuanba.facts import calibration_holdout, customer_facts, store_facts, write_table
+        from xuanba.workspace import open_workspace
 
         if period not in ("day", "week", "month"):
             raise InputError(f"--period {period!r} is not a time unit", fix="Use day, week or month.")
@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
                 "--calibration-end and --holdout-end go together",
                 fix="Give both to split calibration and holdout, or neither (then use --cutoff).",
             )
-        with Workspace(workspace, create=False) as ws:
+        with open_workspace(workspace) as ws:
             if calibration_end is not None:
                 cal, hold = _date(calibration_end, "--calibration-end"), _date(holdout_end, "--holdout-end")
                 table = calibration_holdout(ws, cal, hold, time_unit=period, merge=merge)  # type: ignore[arg-type]
@@ -50,10 +50,7 @@ def register(app: typer.Typer) -> None:
             else:
                 table = customer_facts(ws, _date(cutoff, "--cutoff"), time_unit=period, merge=merge)  # type: ignore[arg-type]
                 as_of = table["last_purchase"].max() if cutoff is None else _date(cutoff, "--cutoff")
-            with ws.transaction() as con:
-                con.register("_facts_frame", table)
-                con.execute("CREATE OR REPLACE TABLE facts AS SELECT * FROM _facts_frame")
-                con.unregister("_facts_frame")
+            store_facts(ws, table)
         written = str(write_table(table, out)) if out is not None else None
         summary = {
             "cutoff": as_of,

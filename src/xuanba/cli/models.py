@@ -18,16 +18,9 @@ def _facts(facts: Path | None, workspace: Path) -> tuple[Any, str]:
 
     if facts is not None:
         return read_facts(facts), str(facts)
-    from xuanba.errors import WorkspaceError
-    from xuanba.workspace import Workspace
+    from xuanba.facts import stored_facts
 
-    with Workspace(workspace, create=False, read_only=True) as ws:
-        if not ws.has_table("facts"):
-            raise WorkspaceError(
-                "the workspace has no table 'facts'", file=str(workspace),
-                fix="Run `xuanba facts` first, or give a file with --facts.",
-            )
-        return ws.sql("SELECT * FROM facts"), f"{workspace} (table facts)"
+    return stored_facts(workspace), f"{workspace} (table facts)"  # opened read-only
 
 
 def _fit_payload(name: str, model: Any, source: str, saved: str | None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from xuanba.facts.compute import (
     write_table,
 )
 from xuanba.facts.expressions import DAYS_PER_UNIT, FACT_COLUMNS, customer_facts_expr, holdout_expr
+from xuanba.facts.stored import store_facts, stored_facts
 
 __all__ = [
     "DAYS_PER_UNIT",
@@ -21,6 +22,8 @@ __all__ = [
     "customer_facts",
     "customer_facts_expr",
     "holdout_expr",
+    "store_facts",
+    "stored_facts",
     "transactions_table",
     "write_table",
 ]

@@ -36,32 +36,13 @@ from xuanba._dates import as_date
 from xuanba.errors import InputError
 from xuanba.ingest.mapping import check_required, looks_like_header, map_columns
 from xuanba.ingest.read import Staged, list_sources, quote, stage, unstage
-from xuanba.workspace import Workspace
+from xuanba.ingest.sidetables import SCHEMAS, read_side_table, write_output
+from xuanba.workspace import TABLE_COLUMNS, Workspace, open_workspace
 
 KINDS = ("transactions", "customers", "interactions", "commitments", "resources", "needs", "contacts")
 
-TRANSACTIONS_DDL = """
-CREATE TABLE IF NOT EXISTS transactions (
-    customer_id VARCHAR, ts TIMESTAMP, amount DECIMAL(18,4), order_id VARCHAR,
-    cost DECIMAL(18,4), quantity DOUBLE, product VARCHAR, channel VARCHAR, paid_on DATE,
-    due_on DATE, is_return BOOLEAN, source_id INTEGER, source_row BIGINT
-)"""
-SOURCES_DDL = """
-CREATE TABLE IF NOT EXISTS sources (
-    source_id INTEGER, kind VARCHAR, file VARCHAR, sha256 VARCHAR, format VARCHAR,
-    encoding VARCHAR, delimiter VARCHAR, rows BIGINT, loaded BIGINT, merged BIGINT,
-    rejected BIGINT, loaded_at TIMESTAMP, mapping VARCHAR
-)"""
-REJECTS_DDL = """
-CREATE TABLE IF NOT EXISTS rejects (
-    source_id INTEGER, source_row BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR
-)"""
-TRANSACTION_COLUMNS = {
-    "customer_id": "VARCHAR", "ts": "TIMESTAMP", "amount": "DECIMAL(18,4)", "order_id": "VARCHAR",
-    "cost": "DECIMAL(18,4)", "quantity": "DOUBLE", "product": "VARCHAR", "channel": "VARCHAR",
-    "paid_on": "DATE", "due_on": "DATE", "is_return": "BOOLEAN", "source_id": "INTEGER",
-    "source_row": "BIGINT",
-}
+#: The columns of the ``transactions`` table (its layout lives with the workspace).
+TRANSACTION_COLUMNS = TABLE_COLUMNS["transactions"]
 
 _FORMATS = [
     "%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y%m%d", "%Y年%m月%d日",
@@ -343,18 +324,11 @@ FROM good WHERE order_id IS NULL
 
 
 # -- the load ----------------------------------------------------------------------------------
-def _ensure_tables(con: Any, kind: str) -> None:
-    con.execute(SOURCES_DDL)
-    con.execute(REJECTS_DDL)
-    if kind != "transactions":
-        return
-    con.execute(TRANSACTIONS_DDL)
-    have = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'transactions'"
-    ).fetchall()}
-    for name, typ in TRANSACTION_COLUMNS.items():
-        if name not in have:  # a table written by hand or an older xuanba
-            con.execute(f"ALTER TABLE transactions ADD COLUMN {name} {typ}")
+def _ensure_tables(ws: Workspace, kind: str) -> None:
+    ws.ensure_table("sources")
+    ws.ensure_table("rejects")
+    if kind == "transactions":
+        ws.ensure_table("transactions")  # also adds the columns a hand-made table lacks
 
 
 def _next_source_id(con: Any) -> int:
@@ -401,22 +375,24 @@ def _check_dates(con: Any, staged: Staged, m: Mapping[str, str], cutoff: dt.date
         )
 
 
-def _load_transactions(con: Any, staged: Staged, report: SourceReport, mapping: Mapping[str, str] | None,
+def _load_transactions(ws: Workspace, staged: Staged, report: SourceReport, mapping: Mapping[str, str] | None,
                        date_format: str | None, cutoff: dt.date | None) -> None:
+    con = ws.con
     m = map_columns(staged.columns, mapping, file=staged.name)
     check_required(m, staged.columns, file=staged.name)
     report.mapping = dict(m)
     extra = [] if date_format else slash_order(con, m["ts"])
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _xb_lines AS {_lines_sql(m, staged.columns, date_format, extra)}")
+    ws.scratch("_xb_lines", _lines_sql(m, staged.columns, date_format, extra))
     _check_dates(con, staged, m, cutoff)
     sid = report.source_id
-    con.execute(
-        'INSERT INTO rejects (source_id, source_row, "column", value, reason) '
-        "SELECT ?, _row, reject_column, reject_value, reason FROM _xb_lines WHERE reason IS NOT NULL ORDER BY _row",
+    ws.insert(
+        "rejects",
+        'SELECT ? AS source_id, _row AS source_row, reject_column AS "column", reject_value AS value, reason '
+        "FROM _xb_lines WHERE reason IS NOT NULL ORDER BY _row",
         [sid],
     )
     cols = ", ".join(TRANSACTION_COLUMNS)
-    con.execute(f"INSERT INTO transactions ({cols}) SELECT {cols} FROM ({_MERGE_SQL}) ORDER BY source_row", [sid, sid])
+    ws.insert("transactions", f"SELECT {cols} FROM ({_MERGE_SQL}) ORDER BY source_row", [sid, sid])
     reasons = con.execute(
         "SELECT reason, count(*) FROM _xb_lines WHERE reason IS NOT NULL GROUP BY reason ORDER BY 2 DESC, 1"
     ).fetchall()
@@ -437,14 +413,12 @@ def _load_transactions(con: Any, staged: Staged, report: SourceReport, mapping: 
     report.values_left_empty = {
         m[f]: int(n) for f, n in zip(("cost", "quantity", "paid_on", "due_on"), empty, strict=True) if n
     }
-    con.execute("DROP TABLE _xb_lines")
+    ws.drop_scratch("_xb_lines")
 
 
-def _load_side(con: Any, staged: Staged, report: SourceReport, kind: str,
+def _load_side(ws: Workspace, staged: Staged, report: SourceReport, kind: str,
                mapping: Mapping[str, str] | None) -> None:
-    from xuanba.accounts.sidetables import read_side_table
-
-    raw = con.execute("SELECT * EXCLUDE (_row) FROM _xb_raw ORDER BY _row").df()
+    raw = ws.con.execute("SELECT * EXCLUDE (_row) FROM _xb_raw ORDER BY _row").df()
     try:
         table, rejects = read_side_table(kind, raw, dict(mapping) if mapping else None)
     except InputError as exc:
@@ -458,31 +432,16 @@ def _load_side(con: Any, staged: Staged, report: SourceReport, kind: str,
         report.rejected_by_reason = {
             f"{c}: {r}": int(n) for (c, r), n in first.groupby(["column", "reason"]).size().items()
         }
-        con.register("_xb_rej", first)
-        con.execute(
-            'INSERT INTO rejects (source_id, source_row, "column", value, reason) '
-            "SELECT ?, \"row\", \"column\", value, reason FROM _xb_rej ORDER BY \"row\"",
-            [report.source_id],
-        )
-        con.unregister("_xb_rej")
+        ws.insert("rejects", first.rename(columns={"row": "source_row"}).sort_values("source_row")
+                  .assign(source_id=report.source_id)[["source_id", "source_row", "column", "value", "reason"]])
     if "customer_id" in table.columns:
         report.customers = int(table["customer_id"].nunique())
-    con.register("_xb_side", table)
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [kind]
-    ).fetchone()[0]
-    if exists:
-        con.execute(f"CREATE OR REPLACE TABLE {quote(kind)} AS SELECT * FROM {quote(kind)} "
-                    "UNION ALL BY NAME SELECT * FROM _xb_side")
-    else:
-        con.execute(f"CREATE TABLE {quote(kind)} AS SELECT * FROM _xb_side")
-    con.unregister("_xb_side")
+    ws.append(kind, table)
     report.merged = report.input_rows - report.loaded - report.rejected
 
 
 def _side_header(kind: str) -> Callable[[list[str]], bool]:
     """Header test for a side table: the row names every required column (by its aliases)."""
-    from xuanba.accounts.sidetables import SCHEMAS
     from xuanba.ingest.mapping import normalise_header
 
     schema = SCHEMAS[kind]
@@ -510,10 +469,8 @@ def _expand(source: Any) -> list[Any]:
     return [source]
 
 
-def _write_rejects(con: Any, ids: list[int], path: Path) -> None:
-    from xuanba.accounts.sidetables import write_output
-
-    frame = con.execute(
+def _write_rejects(ws: Workspace, ids: list[int], path: Path) -> None:
+    frame = ws.con.execute(
         'SELECT s.file, r.source_row, r."column", r.value, r.reason FROM rejects r '
         "JOIN sources s USING (source_id) WHERE list_contains(?, r.source_id) "
         "ORDER BY r.source_id, r.source_row",
@@ -593,51 +550,47 @@ def ingest(
         cutoff = as_date(cutoff, "cutoff")
     names = list(columns) if columns is not None else None
     items = _expand(source)
-    own = not isinstance(workspace, Workspace)
-    ws = Workspace(workspace) if own else workspace
-    assert isinstance(ws, Workspace)
-    report = IngestReport(workspace=ws.path, kind=kind)
-    try:
-        with ws.transaction() as con:
-            _ensure_tables(con, kind)
-            for i, item in enumerate(items):
-                label = str(item) if isinstance(item, (str, os.PathLike)) else "<table>"
-                if progress is not None:
-                    progress(i, len(items), label)
-                staged = stage(con, item, "_xb_raw", header=header, columns=names,
-                               find_header=looks_like_header if kind == "transactions" else _side_header(kind))
-                seen = con.execute(
-                    "SELECT source_id FROM sources WHERE sha256 = ? AND kind = ?", [staged.sha256, kind]
-                ).fetchone()
-                rep = SourceReport(staged.name, kind, "loaded", staged.sha256, format=staged.fmt,
-                                   encoding=staged.encoding, delimiter=staged.delimiter,
-                                   lines_above_header=staged.skipped)
-                if seen is not None:
-                    rep.status, rep.source_id = "already loaded", int(seen[0])
-                    report.sources.append(rep)
-                    unstage(con, "_xb_raw")
-                    continue
-                rep.source_id = _next_source_id(con)
-                rep.input_rows = staged.rows
-                if kind == "transactions":
-                    _load_transactions(con, staged, rep, mapping, date_format, cutoff)
-                else:
-                    _load_side(con, staged, rep, kind, mapping)
-                con.execute(
-                    "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_localtimestamp(), ?)",
-                    [rep.source_id, kind, Path(staged.name).name if staged.fmt != "table" else staged.name,
-                     rep.sha256, rep.format, rep.encoding, rep.delimiter, rep.input_rows, rep.loaded,
-                     rep.merged, rep.rejected, json.dumps(rep.mapping, ensure_ascii=False)],
-                )
-                unstage(con, "_xb_raw")
-                report.sources.append(rep)
+    with open_workspace(workspace, create=True) as ws, ws.transaction() as con:
+        report = IngestReport(workspace=ws.path, kind=kind)
+        _ensure_tables(ws, kind)
+        for i, item in enumerate(items):
+            label = str(item) if isinstance(item, (str, os.PathLike)) else "<table>"
             if progress is not None:
-                progress(len(items), len(items), "")
-            if rejects_out is not None:
-                ids = [s.source_id for s in report.sources if s.status == "loaded" and s.source_id]
-                _write_rejects(con, ids, Path(rejects_out))
-                report.rejects_out = str(rejects_out)
-    finally:
-        if own:
-            ws.close()
+                progress(i, len(items), label)
+            staged = stage(con, item, "_xb_raw", header=header, columns=names,
+                           find_header=looks_like_header if kind == "transactions" else _side_header(kind))
+            seen = con.execute(
+                "SELECT source_id FROM sources WHERE sha256 = ? AND kind = ?", [staged.sha256, kind]
+            ).fetchone()
+            rep = SourceReport(staged.name, kind, "loaded", staged.sha256, format=staged.fmt,
+                               encoding=staged.encoding, delimiter=staged.delimiter,
+                               lines_above_header=staged.skipped)
+            if seen is not None:
+                rep.status, rep.source_id = "already loaded", int(seen[0])
+                report.sources.append(rep)
+                unstage(con, "_xb_raw")
+                continue
+            rep.source_id = _next_source_id(con)
+            rep.input_rows = staged.rows
+            if kind == "transactions":
+                _load_transactions(ws, staged, rep, mapping, date_format, cutoff)
+            else:
+                _load_side(ws, staged, rep, kind, mapping)
+            ws.insert(
+                "sources",
+                "SELECT ? AS source_id, ? AS kind, ? AS file, ? AS sha256, ? AS format, ? AS encoding, "
+                "? AS delimiter, ? AS rows, ? AS loaded, ? AS merged, ? AS rejected, "
+                "current_localtimestamp() AS loaded_at, ? AS mapping",
+                [rep.source_id, kind, Path(staged.name).name if staged.fmt != "table" else staged.name,
+                 rep.sha256, rep.format, rep.encoding, rep.delimiter, rep.input_rows, rep.loaded,
+                 rep.merged, rep.rejected, json.dumps(rep.mapping, ensure_ascii=False)],
+            )
+            unstage(con, "_xb_raw")
+            report.sources.append(rep)
+        if progress is not None:
+            progress(len(items), len(items), "")
+        if rejects_out is not None:
+            ids = [s.source_id for s in report.sources if s.status == "loaded" and s.source_id]
+            _write_rejects(ws, ids, Path(rejects_out))
+            report.rejects_out = str(rejects_out)
     return report

@@ -38,6 +38,7 @@ import duckdb
 import pyarrow as pa
 
 from xuanba.errors import InputError, SchemaError
+from xuanba.workspace import create_scratch, drop_scratch
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 SUFFIXES = (*CSV_SUFFIXES, ".xlsx", ".xlsm", ".parquet")
@@ -283,19 +284,17 @@ def _finish(con: duckdb.DuckDBPyConnection, table: str, select: str, columns: li
         return f"CAST({q} AS VARCHAR) AS {q}"
 
     casts = ", ".join(text(c, t) for c, t in zip(columns, types, strict=True))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_t AS SELECT {casts} FROM {select}")
+    create_scratch(con, f"{table}_t", f"SELECT {casts} FROM {select}")
     offset, rows = con.execute(f"SELECT COALESCE(min(rowid), 0), count(*) FROM {table}_t").fetchone()
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT *, "
-        f"CAST(rowid - {int(offset)} + 1 AS BIGINT) AS _row FROM {table}_t"
-    )
+    create_scratch(con, table, f"SELECT *, CAST(rowid - {int(offset)} + 1 AS BIGINT) AS _row FROM {table}_t",
+                   view=True)
     return int(rows)
 
 
 def unstage(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Drop what :func:`stage` created."""
-    con.execute(f"DROP VIEW IF EXISTS {table}")
-    con.execute(f"DROP TABLE IF EXISTS {table}_t")
+    drop_scratch(con, table, view=True)
+    drop_scratch(con, f"{table}_t")
 
 
 def _names(columns: list[str] | None, found: int, where: str) -> list[str]:
@@ -332,9 +331,9 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
         if delim == " ":
             head = lines[0].split()
             names = _names(columns, len(head), where) if not header else [str(h) for h in head]
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {table}_l AS SELECT "
-                f"regexp_split_to_array(trim(line), '\\s+') AS f FROM read_csv('{src}', "
+            create_scratch(
+                con, f"{table}_l",
+                f"SELECT regexp_split_to_array(trim(line), '\\s+') AS f FROM read_csv('{src}', "
                 f"columns={{'line': 'VARCHAR'}}, header=false, delim='{_LINE_DELIM}', quote='', "
                 f"escape='', auto_detect=false, skip={skip}) WHERE trim(line) <> ''"
             )
@@ -342,7 +341,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
                 con.execute(f"DELETE FROM {table}_l WHERE rowid = (SELECT min(rowid) FROM {table}_l)")
             parts = ", ".join(f"f[{i + 1}] AS {quote(n)}" for i, n in enumerate(names))
             rows = _finish(con, table, f"(SELECT {parts} FROM {table}_l ORDER BY rowid)", names)
-            con.execute(f"DROP TABLE {table}_l")
+            drop_scratch(con, f"{table}_l")
         else:
             d = delim.replace("'", "''")
             opts = f"delim='{d}', all_varchar=true, null_padding=true, quote='\"', skip={skip}"

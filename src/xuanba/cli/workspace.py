@@ -1,0 +1,33 @@
+"""``xuanba upgrade``: bring a workspace written by an older xuanba to this version's layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
+from xuanba.workspace import DEFAULT_PATH
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``upgrade`` to the app."""
+
+    @app.command("upgrade")
+    @handle_errors
+    def upgrade(workspace: WorkspaceOpt = Path(DEFAULT_PATH), as_json: JsonOpt = False) -> None:
+        """Upgrade the workspace's layout to this xuanba's schema version (one transaction).
+
+        Any command that writes does this too; the reading commands open the workspace
+        read-only and ask for it once.
+        """
+        from xuanba.workspace import upgrade_workspace
+
+        before, after = upgrade_workspace(workspace)
+        if as_json:
+            emit_json({"workspace": str(workspace), "schema_version_before": before,
+                       "schema_version": after, "upgraded": before != after})
+        elif before == after:
+            console.print(f"{workspace}: already at schema version {after}; nothing to do.")
+        else:
+            console.print(f"{workspace}: upgraded from schema version {before} to {after}.")

@@ -1,0 +1,344 @@
+"""The canonical side tables (customers, interactions, commitments, resources, needs, contacts).
+
+Each table has a schema: required and optional columns, their types and the English and Chinese
+header aliases a user's file may carry (the transactions' fields and aliases are in
+:mod:`xuanba.ingest.mapping`). :func:`read_side_table` reads a DataFrame or a CSV/XLSX/Parquet
+file, maps headers, checks types and accounts for every input row; ``xuanba ingest --kind``
+stores the result, and :mod:`xuanba.accounts` works on it.
+
+Example
+-------
+>>> import pandas as pd
+>>> raw = pd.DataFrame({"客户编号": ["C1", "C2"], "互动时间": ["2026-01-05", "bad"]})
+>>> table, rejects = read_side_table("interactions", raw)
+>>> len(table), len(rejects)
+(1, 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from xuanba.errors import InputError, SchemaError
+
+ColType = Literal["id", "str", "date", "number", "bool"]
+
+
+@dataclass(frozen=True)
+class SideSchema:
+    """Columns of one side table: name -> type, the required names, and header aliases."""
+
+    kind: str
+    columns: dict[str, ColType]
+    required: tuple[str, ...]
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+_COMMON = {
+    "customer_id": ("客户编号", "客户id", "客户ID", "客户", "customer", "cust_id", "customerid"),
+    "rep": ("负责人", "销售", "业务员", "owner", "sales_rep"),
+    "cost": ("费用", "成本"),
+    "name": ("名称", "姓名", "客户名称"),
+    "ts": ("互动时间", "时间", "日期", "date", "timestamp"),
+}
+
+SCHEMAS: dict[str, SideSchema] = {
+    "customers": SideSchema(
+        "customers",
+        {"customer_id": "id", "name": "str", "segment": "str", "region": "str", "owner": "str",
+         "size": "str"},
+        ("customer_id",),
+        {"customer_id": _COMMON["customer_id"], "name": _COMMON["name"],
+         "segment": ("细分", "分群", "客群", "segment_name"), "region": ("地区", "区域"),
+         "owner": ("负责人", "销售", "客户经理", "rep"), "size": ("规模", "客户规模")},
+    ),
+    "interactions": SideSchema(
+        "interactions",
+        {"customer_id": "id", "ts": "date", "kind": "str", "rep": "str", "minutes": "number",
+         "cost": "number"},
+        ("customer_id", "ts"),
+        {"customer_id": _COMMON["customer_id"], "ts": _COMMON["ts"],
+         "kind": ("类型", "互动类型", "type", "activity"), "rep": _COMMON["rep"],
+         "minutes": ("时长(分钟)", "时长（分钟）", "时长", "duration"), "cost": _COMMON["cost"]},
+    ),
+    "commitments": SideSchema(
+        "commitments",
+        {"customer_id": "id", "made_on": "date", "due_on": "date", "rep": "str", "text": "str",
+         "kept_on": "date", "status": "str"},
+        ("customer_id", "made_on", "due_on"),
+        {"customer_id": _COMMON["customer_id"], "made_on": ("承诺日期", "made", "promised_on"),
+         "due_on": ("到期日", "截止日期", "due", "due_date"), "rep": _COMMON["rep"],
+         "text": ("内容", "承诺内容", "description"), "kept_on": ("兑现日期", "kept", "done_on"),
+         "status": ("状态", "state")},
+    ),
+    "resources": SideSchema(
+        "resources",
+        {"resource_id": "id", "name": "str", "channel": "str", "price": "number", "unit": "str",
+         "case_studies": "str", "effect": "str", "tags": "str"},
+        ("resource_id", "name"),
+        {"resource_id": ("资源编号", "资源id", "id"), "name": ("名称", "资源名称", "title"),
+         "channel": ("渠道",), "price": ("价格", "报价"), "unit": ("单位", "计价单位"),
+         "case_studies": ("案例", "cases", "case_study"), "effect": ("效果", "effects", "results"),
+         "tags": ("标签", "tag")},
+    ),
+    "needs": SideSchema(
+        "needs",
+        {"customer_id": "id", "tag": "str", "budget": "number", "period": "str", "channel": "str"},
+        ("customer_id", "tag"),
+        {"customer_id": _COMMON["customer_id"], "tag": ("需求", "标签", "need", "tags"),
+         "budget": ("预算",), "period": ("周期", "期间"), "channel": ("渠道", "偏好渠道")},
+    ),
+    "contacts": SideSchema(
+        "contacts",
+        {"customer_id": "id", "contact_id": "id", "name": "str", "role": "str", "kpi": "str"},
+        ("customer_id", "contact_id"),
+        {"customer_id": _COMMON["customer_id"], "contact_id": ("联系人编号", "联系人id", "联系人ID"),
+         "name": ("联系人", "姓名", "名称"), "role": ("角色", "职位", "title"),
+         "kpi": ("KPI", "考核指标", "考核")},
+    ),
+}
+
+REJECT_COLUMNS = ["row", "column", "value", "reason"]
+
+
+def _norm(text: object) -> str:
+    return str(text).strip().lower().replace(" ", "").replace("\ufeff", "")
+
+
+def _load(source: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, str]:
+    if isinstance(source, pd.DataFrame):
+        return source.copy(), "<table>"
+    path = Path(source)
+    if not path.is_file():
+        raise InputError("file not found", file=str(path), fix="Check the path.")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            return pd.read_excel(path, dtype=object), str(path)
+        if suffix == ".parquet":
+            return pd.read_parquet(path), str(path)
+        if suffix in (".csv", ".txt", ".tsv"):
+            sep = "\t" if suffix == ".tsv" else ","
+            for enc in ("utf-8-sig", "gb18030"):
+                try:
+                    return pd.read_csv(path, dtype=str, encoding=enc, sep=sep,
+                                       keep_default_na=False), str(path)
+                except UnicodeDecodeError:
+                    continue
+            raise InputError("file is neither UTF-8 nor GBK text", file=str(path),
+                             fix="Save the file as UTF-8 CSV.")
+    except (ValueError, OSError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"cannot read file: {exc}", file=str(path),
+                         fix="Check that the file is a valid CSV, XLSX or Parquet file.") from None
+    raise InputError(f"unknown file type {suffix!r}", file=str(path),
+                     fix="Use .csv, .xlsx or .parquet.")
+
+
+def _map_headers(df: pd.DataFrame, schema: SideSchema, mapping: dict[str, str] | None,
+                 where: str) -> dict[str, str]:
+    """Return {source column: canonical column}."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for canon, src in (mapping or {}).items():
+        if canon not in schema.columns:
+            raise SchemaError(f"mapping names unknown {schema.kind} column {canon!r}", file=where,
+                              fix=f"Map to one of: {', '.join(schema.columns)}.")
+        if src not in df.columns:
+            raise SchemaError(f"mapping names column {src!r}, which is not in the file",
+                              file=where, column=src,
+                              fix=f"Columns present: {', '.join(map(str, df.columns))}.")
+        out[src] = canon
+        used.add(canon)
+    lookup: dict[str, str] = {}
+    for canon in schema.columns:
+        for alias in (canon, *schema.aliases.get(canon, ())):
+            lookup.setdefault(_norm(alias), canon)
+    for col in df.columns:
+        if col in out:
+            continue
+        canon = lookup.get(_norm(col))
+        if canon is not None and canon not in used:
+            out[col] = canon
+            used.add(canon)
+    return out
+
+
+def read_side_table(
+    kind: str, source: pd.DataFrame | str | Path, mapping: dict[str, str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read one canonical side table, mapping headers and checking types.
+
+    Parameters
+    ----------
+    kind : str
+        One of ``customers``, ``interactions``, ``commitments``, ``resources``, ``needs``,
+        ``contacts``.
+    source : DataFrame or path
+        A table, or a CSV (UTF-8, UTF-8 BOM or GBK), XLSX or Parquet file.
+    mapping : dict, optional
+        ``{canonical column: column in the source}`` for headers the aliases do not cover.
+        Unknown columns are kept as they are (e.g. customer attributes).
+
+    Returns
+    -------
+    (table, rejects)
+        ``table`` holds the rows that passed, canonical names and types; ``rejects`` has
+        ``row`` (1-based data row), ``column``, ``value`` and ``reason``, one line per rejected
+        row. ``len(input) == len(table) + rejects.row.nunique()``.
+
+    Raises
+    ------
+    SchemaError
+        A required column is missing or the mapping names a column that is absent.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> t, r = read_side_table("needs", pd.DataFrame({"客户编号": ["A"], "需求": ["抖音"]}))
+    >>> list(t.columns)
+    ['customer_id', 'tag']
+    """
+    if kind not in SCHEMAS:
+        raise InputError(f"unknown side table {kind!r}", fix=f"Use one of: {', '.join(SCHEMAS)}.")
+    schema = SCHEMAS[kind]
+    raw, where = _load(source)
+    ren = _map_headers(raw, schema, mapping, where)
+    df = raw.rename(columns=ren)
+    df = df.loc[:, ~df.columns.duplicated()]
+    for req in schema.required:
+        if req not in df.columns:
+            aliases = " / ".join(schema.aliases.get(req, ())[:3])
+            raise SchemaError(
+                f"required {kind} column {req!r} is missing",
+                file=where, column=req,
+                fix=f"Name a column {req!r} (or {aliases}) or pass mapping={{'{req}': '<your header>'}}.",
+            )
+    df = df.reset_index(drop=True)
+    bad = pd.Series(False, index=df.index)
+    rejects: list[dict[str, object]] = []
+    for col, typ in schema.columns.items():
+        if col not in df.columns:
+            continue
+        s = df[col]
+        blank = s.isna() | s.astype(str).str.strip().isin(["", "nan", "None", "NaT"])
+        if typ in ("id", "str"):
+            conv = s.astype(str).str.strip().where(~blank, None)
+            conv = conv.astype("str") if typ == "id" else conv.astype(object)
+            failed = pd.Series(False, index=df.index)
+        elif typ == "date":
+            conv = pd.to_datetime(s.where(~blank, None), errors="coerce", format="mixed")
+            failed = conv.isna() & ~blank
+        elif typ == "number":
+            txt = s.astype(str).str.replace(",", "", regex=False).str.replace("¥", "", regex=False)
+            conv = pd.to_numeric(txt.where(~blank, None), errors="coerce").astype(float)
+            failed = conv.isna() & ~blank
+        else:
+            conv = s.astype(str).str.strip().str.lower().map(
+                {"true": True, "1": True, "yes": True, "是": True,
+                 "false": False, "0": False, "no": False, "否": False})
+            failed = conv.isna() & ~blank
+        if col in schema.required:
+            failed = failed | blank
+        for i in df.index[failed & ~bad]:
+            reason = "missing required value" if bool(blank[i]) else f"not a {typ}"
+            rejects.append({"row": int(i) + 1, "column": col, "value": str(s[i]), "reason": reason})
+        bad |= failed
+        df[col] = conv
+    table = df.loc[~bad].reset_index(drop=True)
+    ordered = [c for c in schema.columns if c in table.columns]
+    table = table[ordered + [c for c in table.columns if c not in ordered]]
+    rej = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
+    if len(rej):
+        rej = rej.astype({"row": "int64"})
+    return table, rej
+
+
+def read_transactions_file(source: pd.DataFrame | str | Path) -> pd.DataFrame:
+    """Read a file of canonical transactions (``customer_id, ts, amount`` and optional
+    ``cost, paid_on, due_on, channel, product ...``) as written by ingest.
+
+    Dates become datetimes, money columns floats; no header mapping (ingest does that).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> t = read_transactions_file(pd.DataFrame({"customer_id": [1], "ts": ["2026-01-01"], "amount": ["5"]}))
+    >>> float(t["amount"].iloc[0])
+    5.0
+    """
+    df, where = _load(source)
+    for col in ("customer_id", "ts", "amount"):
+        if col not in df.columns:
+            raise SchemaError(
+                f"transactions have no column {col!r}", file=where, column=col,
+                fix="Give a canonical transactions file (customer_id, ts, amount), e.g. the "
+                    "output of `xuanba ingest`.")
+    df["customer_id"] = df["customer_id"].astype(str).str.strip()
+    for col in ("ts", "paid_on", "due_on"):
+        if col in df.columns:
+            blank = df[col].isna() | df[col].astype(str).str.strip().isin(["", "nan", "NaT", "None"])
+            conv = pd.to_datetime(df[col].where(~blank, None), errors="coerce", format="mixed")
+            bad = conv.isna() & ~blank
+            if bad.any():
+                i = int(bad.to_numpy().argmax())
+                raise InputError(f"{col} is not a date", file=where, row=i + 1, column=col,
+                                 count=int(bad.sum()), examples=list(df.loc[bad, col].head(5)),
+                                 fix="Write dates as YYYY-MM-DD.")
+            df[col] = conv
+    for col in ("amount", "cost", "quantity"):
+        if col in df.columns:
+            num = pd.to_numeric(df[col], errors="coerce")
+            bad = num.isna() & df[col].notna() & (df[col].astype(str).str.strip() != "")
+            if bad.any():
+                i = int(bad.to_numpy().argmax())
+                raise InputError(f"{col} is not a number", file=where, row=i + 1, column=col,
+                                 count=int(bad.sum()), examples=list(df.loc[bad, col].head(5)),
+                                 fix="Remove currency signs and text from the column.")
+            df[col] = num.astype(float)
+    if df["ts"].isna().any():
+        i = int(df["ts"].isna().to_numpy().argmax())
+        raise InputError("transaction without a date", file=where, row=i + 1, column="ts",
+                         count=int(df["ts"].isna().sum()), fix="Fill in or drop rows without ts.")
+    return df
+
+
+def write_output(table: pd.DataFrame, out: str | Path) -> Path:
+    """Write a result table to .csv (UTF-8 BOM), .xlsx or .parquet.
+
+    Example
+    -------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> p = write_output(pd.DataFrame({"a": [1]}), pathlib.Path(tempfile.mkdtemp()) / "x.csv")
+    >>> p.suffix
+    '.csv'
+    """
+    path = Path(out)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        table.to_csv(path, index=False, encoding="utf-8-sig")
+    elif suffix == ".xlsx":
+        table.to_excel(path, index=False)
+    elif suffix == ".parquet":
+        table.to_parquet(path, index=False)
+    else:
+        raise InputError(f"cannot write {suffix!r} files", file=str(path),
+                         fix="Use --out with .csv, .xlsx or .parquet.")
+    return path
+
+
+def load_table(source: pd.DataFrame | str | Path) -> pd.DataFrame:
+    """A CSV (UTF-8/BOM/GBK), XLSX or Parquet file as read, without mapping or checks.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> len(load_table(pd.DataFrame({"a": [1, 2]})))
+    2
+    """
+    return _load(source)[0]
