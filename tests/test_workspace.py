@@ -382,7 +382,7 @@ def test_transactions_nest_and_roll_back_as_one(tmp_path):
 # -- the gateway, enforced on the source ---------------------------------------------------------------
 # Files allowed to hold table statements, and those that still do until their owners move them.
 TABLE_STATEMENTS_ALLOWED = {"workspace.py", "rounds/store.py"}
-TABLE_STATEMENTS_PENDING = {"rounds/run.py"}  # a doctest; the rounds rewrite moves it to ws.replace
+TABLE_STATEMENTS_PENDING: set[str] = set()
 
 
 def _sources() -> dict[str, str]:

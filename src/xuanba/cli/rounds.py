@@ -98,7 +98,6 @@ def register(app: typer.Typer) -> None:
         from xuanba.facts import write_table
         from xuanba.rounds import replay_rounds, run_round
         from xuanba.rounds.run import read_fields_file
-        from xuanba.workspace import Workspace
 
         extra = read_fields_file(fields_file) if fields_file is not None else None
         replay = every is not None or from_ is not None or to is not None
@@ -107,17 +106,17 @@ def register(app: typer.Typer) -> None:
                              fix="e.g. --every quarter --from 2025-01-01 --to 2026-06-30.")
         if not replay and cutoff is None:
             raise InputError("a round needs --cutoff", fix="Pass --cutoff YYYY-MM-DD (or --every/--from/--to to replay).")
-        with Workspace(workspace, create=False) as ws, console.status("starting…", spinner="dots") as status:
+        with console.status("starting…", spinner="dots") as status:
 
             def progress(step: str) -> None:
                 if not as_json:
                     status.update(f"{step}…")
 
             if replay:
-                rep = replay_rounds(ws, standard, from_, to, every=every, time_unit=period,  # type: ignore[arg-type]
+                rep = replay_rounds(workspace, standard, from_, to, every=every, time_unit=period,  # type: ignore[arg-type]
                                     extra_fields=extra, store=store, progress=progress)
             else:
-                rnd = run_round(ws, standard, cutoff, time_unit=period, extra_fields=extra,  # type: ignore[arg-type]
+                rnd = run_round(workspace, standard, cutoff, time_unit=period, extra_fields=extra,  # type: ignore[arg-type]
                                 name=name, store=store, progress=progress)
         if replay:
             written = str(write_table(rep.rounds[-1].roster, out, sheet="roster")) if out is not None else None
@@ -153,26 +152,24 @@ def register(app: typer.Typer) -> None:
         """List the stored rounds, or re-open one (and export its roster with --out)."""
         from xuanba.facts import write_table
         from xuanba.rounds import list_rounds, load_round
-        from xuanba.workspace import Workspace
 
-        with Workspace(workspace, create=False) as ws:
-            if round_id is None:
-                table = list_rounds(ws)
-                if as_json:
-                    emit_json(table.to_dict("records"))
-                    return
-                if table.empty:
-                    console.print("No rounds yet: run `xuanba round --standard S.toml --cutoff DATE`.")
-                    return
-                grid = Table(title="Rounds")
-                cols = ["round_id", "cutoff", "name", "standard_version", "n_customers", "n_selected"]
-                for c in cols:
-                    grid.add_column(c.replace("_", " "))
-                for row in table[cols].itertuples(index=False):
-                    grid.add_row(*(_fmt(v) for v in row))
-                console.print(grid)
+        if round_id is None:
+            table = list_rounds(workspace)
+            if as_json:
+                emit_json(table.to_dict("records"))
                 return
-            rnd = load_round(ws, round_id)
+            if table.empty:
+                console.print("No rounds yet: run `xuanba round --standard S.toml --cutoff DATE`.")
+                return
+            grid = Table(title="Rounds")
+            cols = ["round_id", "cutoff", "name", "standard_version", "n_customers", "n_selected"]
+            for c in cols:
+                grid.add_column(c.replace("_", " "))
+            for row in table[cols].itertuples(index=False):
+                grid.add_row(*(_fmt(v) for v in row))
+            console.print(grid)
+            return
+        rnd = load_round(workspace, round_id, fields=False)
         written = str(write_table(rnd.roster, out, sheet="roster")) if out is not None else None
         if as_json:
             emit_json(_summary(rnd, written))
@@ -194,10 +191,8 @@ def register(app: typer.Typer) -> None:
         """Who entered and left the selection, who rose and fell, the tier migration matrix."""
         from xuanba.facts import write_table
         from xuanba.rounds import diff_rounds
-        from xuanba.workspace import Workspace
 
-        with Workspace(workspace, create=False) as ws:
-            d = diff_rounds(ws, round_a, round_b)
+        d = diff_rounds(workspace, round_a, round_b)
         written = str(write_table(d.changes, out, sheet="changes")) if out is not None else None
         if as_json:
             migration = {str(k): {str(c): int(v) for c, v in row.items()} for k, row in d.migration.iterrows()}

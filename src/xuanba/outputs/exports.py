@@ -228,13 +228,8 @@ def export_round(
     >>> export_round("xuanba.duckdb", "latest", "round.xlsx", tables=["roster", "diff"])  # doctest: +SKIP
     [PosixPath('round.xlsx')]
     """
-    from xuanba.workspace import Workspace
+    from xuanba.workspace import open_workspace
 
-    own = not isinstance(workspace, Workspace)
-    ws = Workspace(workspace, create=False, read_only=True) if own else workspace
-    try:
+    with open_workspace(workspace, read_only=True) as ws:
         frames = round_tables(ws, round_id, tables, against=against)
-    finally:
-        if own:
-            ws.close()
     return export_tables(frames, out, fmt=fmt)

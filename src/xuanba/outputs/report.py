@@ -366,19 +366,14 @@ def write_report(
     """
     from xuanba.rounds import diff_rounds, load_round, previous_round, resolve_round_id
     from xuanba.rounds.summary import VALUE_FIELDS
-    from xuanba.workspace import Workspace
+    from xuanba.workspace import open_workspace
 
     check_lang(lang)
-    own = not isinstance(workspace, Workspace)
-    ws = Workspace(workspace, create=False, read_only=True) if own else workspace
-    try:
+    with open_workspace(workspace, read_only=True) as ws:
         rid = resolve_round_id(ws, round_id)
         rnd = load_round(ws, rid, fields=VALUE_FIELDS)
         prev = previous_round(ws, rid)
         diff = diff_rounds(ws, prev, rid) if prev is not None else None
-    finally:
-        if own:
-            ws.close()
     html = build_report(rnd, lang=lang, diff=diff, previous_id=prev)
     out = Path(path) if path is not None else Path(f"report-{rid}-{lang}.html")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -291,14 +291,9 @@ def write_statements(
     [PosixPath('statements/statement-C1.html')]
     """
     from xuanba.rounds import load_round
-    from xuanba.workspace import Workspace
+    from xuanba.workspace import open_workspace
 
     check_lang(lang)
-    own = not isinstance(workspace, Workspace)
-    ws = Workspace(workspace, create=False, read_only=True) if own else workspace
-    try:
+    with open_workspace(workspace, read_only=True) as ws:
         rnd = load_round(ws, round_id, fields=False)
-    finally:
-        if own:
-            ws.close()
     return build_statements(rnd, out_dir, customers=customers, lang=lang, pdf=pdf)

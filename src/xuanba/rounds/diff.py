@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from xuanba.workspace import Workspace
+from xuanba.workspace import Workspace, open_workspace
 
 NOT_SELECTED = "(not selected)"
 ABSENT = "(absent)"
@@ -144,12 +144,9 @@ def diff_rounds(workspace: Workspace | str, a: int | str, b: int | str) -> Round
     """
     from xuanba.rounds.store import load_round, resolve_round_id
 
-    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace, create=False)
-    try:
-        ra, rb = load_round(ws, resolve_round_id(ws, a)), load_round(ws, resolve_round_id(ws, b))
-    finally:
-        if ws is not workspace:
-            ws.close()
+    with open_workspace(workspace, read_only=True) as ws:
+        ra = load_round(ws, resolve_round_id(ws, a), fields=False)
+        rb = load_round(ws, resolve_round_id(ws, b), fields=False)
     order = [t.name for t in rb.standard.tiers]
     order += [t.name for t in ra.standard.tiers if t.name not in order]
     d = compare_rosters(ra.roster, rb.roster, order, a=ra.round_id, b=rb.round_id)

@@ -19,7 +19,7 @@ from xuanba.errors import InputError
 from xuanba.rounds.diff import compare_rosters
 from xuanba.rounds.run import Progress, Round, _as_cutoff, as_standard, run_round
 from xuanba.standard.schema import Standard
-from xuanba.workspace import Workspace
+from xuanba.workspace import Workspace, open_workspace
 
 EVERY = {"month": "ME", "quarter": "QE", "year": "YE"}
 
@@ -66,11 +66,9 @@ def replay_rounds(
     """
     cutoffs = replay_cutoffs(start, end, every)
     std = as_standard(standard, [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else [])
-    own = not isinstance(workspace, Workspace)
-    ws = Workspace(workspace, create=False) if own else workspace
     rounds: list[Round] = []
     rows = []
-    try:
+    with open_workspace(workspace) as ws:
         for cut in cutoffs:
             if progress:
                 progress(f"round at {cut}")
@@ -86,9 +84,6 @@ def replay_rounds(
                            rank_correlation=d.rank_correlation)
             rounds.append(rnd)
             rows.append(row)
-    finally:
-        if own:
-            ws.close()
     summary = pd.DataFrame(rows)
     for col in ("entered", "left", "kept"):
         summary[col] = pd.array(summary[col], dtype="Int64")

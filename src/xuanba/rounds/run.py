@@ -9,8 +9,7 @@ Example
 >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c"],
 ...                    "ts": pd.to_datetime(["2026-01-02", "2026-03-01", "2026-02-01", "2026-03-03"]),
 ...                    "amount": [10.0, 30.0, 5.0, 20.0]})
->>> with ws.transaction() as con:
-...     _ = con.execute("CREATE TABLE transactions AS SELECT * FROM tx")
+>>> ws.replace("transactions", tx)
 >>> s = load_standard('[standard]\\nname = "r"\\nversion = "1"\\n[[criteria]]\\nname = "revenue"\\n'
 ...                   'field = "revenue_365d"\\nweight = 1\\n[[tiers]]\\nname = "A"\\nquota = 1\\n')
 >>> r = run_round(ws, s, "2026-03-31")
@@ -40,7 +39,7 @@ from xuanba.standard.schema import (
     load_standard,
 )
 from xuanba.standard.score import score_customers
-from xuanba.workspace import Workspace
+from xuanba.workspace import Workspace, open_workspace
 
 Progress = Callable[[str], None]
 
@@ -321,9 +320,7 @@ def run_round(
         raise InputError(f"time unit {time_unit!r} is not known", fix="Use day, week or month.")
     extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
     std = as_standard(standard, extras)
-    if isinstance(workspace, Workspace):
-        return _run(workspace, std, cut, time_unit, predictions, extra_fields, name, store, progress, check_model)
-    with Workspace(workspace, create=False) as ws:
+    with open_workspace(workspace, read_only=not store) as ws:
         return _run(ws, std, cut, time_unit, predictions, extra_fields, name, store, progress, check_model)
 
 

@@ -46,7 +46,7 @@ import pandas as pd
 from xuanba.errors import WorkspaceError
 from xuanba.standard.schema import load_standard
 from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS
-from xuanba.workspace import Workspace
+from xuanba.workspace import Workspace, open_workspace
 
 if TYPE_CHECKING:
     from xuanba.rounds.run import Round, StoredTable
@@ -197,16 +197,12 @@ def save_round(ws: Workspace, rnd: Round) -> int:
 
 def list_rounds(workspace: Workspace | str) -> pd.DataFrame:
     """Every stored round, oldest first (no standard text; see :func:`load_round`)."""
-    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace, create=False)
-    try:
+    with open_workspace(workspace, read_only=True) as ws:
         if not ws.has_table("rounds"):
             return pd.DataFrame({c: pd.Series(dtype=object) for c in LIST_COLUMNS})
         frame = ws.sql(f"SELECT {', '.join(LIST_COLUMNS)} FROM rounds ORDER BY round_id")
-        frame["cutoff"] = pd.to_datetime(frame["cutoff"]).dt.date
-        return frame
-    finally:
-        if ws is not workspace:
-            ws.close()
+    frame["cutoff"] = pd.to_datetime(frame["cutoff"]).dt.date
+    return frame
 
 
 def _round_ids(ws: Workspace) -> list[int]:
@@ -286,8 +282,7 @@ def load_round(workspace: Workspace | str, round_id: int | str, *,
     """
     from xuanba.rounds.run import Round
 
-    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace, create=False)
-    try:
+    with open_workspace(workspace, read_only=True) as ws:
         rid = resolve_round_id(ws, round_id)
         head = ws.sql("SELECT standard_text, meta_json FROM rounds WHERE round_id = ?", [rid])
         meta = json.loads(head.loc[0, "meta_json"])
@@ -299,9 +294,6 @@ def load_round(workspace: Workspace | str, round_id: int | str, *,
             stored_fields = _load_fields(ws, rid, meta.get("field_columns"),
                                          None if fields is True else list(fields))
         tables = _load_tables(ws, rid)
-    finally:
-        if ws is not workspace:
-            ws.close()
     names = [c.name for c in standard.criteria]
     pos = pd.Series(np.arange(len(roster)), index=roster["customer_id"].to_numpy())
     crit_pos = {n: i for i, n in enumerate(names)}
@@ -327,8 +319,7 @@ def customer_standing(workspace: Workspace | str, round_id: int | str, customer_
     """One customer's row of a stored round: rank, score, tier (and its label), selection, and the
     fields of :data:`STANDING_FIELDS` the round stored for them; ``None`` when the round does not
     hold the customer. Account sheets and pages show these numbers, never recomputed ones."""
-    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace, create=False, read_only=True)
-    try:
+    with open_workspace(workspace, read_only=True) as ws:
         rid = resolve_round_id(ws, round_id)
         row = ws.sql("SELECT rank, score, tier, selected FROM roster WHERE round_id = ? AND customer_id = ?",
                      [rid, str(customer_id)])
@@ -349,9 +340,6 @@ def customer_standing(workspace: Workspace | str, round_id: int | str, customer_
                             [rid, str(customer_id)])
             if len(fields):
                 out.update(fields.iloc[0].to_dict())
-    finally:
-        if ws is not workspace:
-            ws.close()
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in out.items()}
 
 
