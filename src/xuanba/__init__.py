@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from xuanba._version import __version__
 from xuanba.errors import (
     DataError,
     InputError,
@@ -29,8 +30,6 @@ from xuanba.errors import (
 )
 from xuanba.facts import FACT_COLUMNS, calibration_holdout, customer_facts
 from xuanba.workspace import Workspace
-
-__version__ = "0.1.0"
 
 #: name -> module that defines it, imported when the name is first used.
 _LAZY = {

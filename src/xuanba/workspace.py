@@ -122,7 +122,7 @@ def _resolve(step: Migration) -> Callable[[Workspace], None]:
 
 
 def _xuanba_version() -> str:
-    from xuanba import __version__
+    from xuanba._version import __version__
 
     return __version__
 
