@@ -46,10 +46,10 @@ def _stored(kind: str, workspace: Path | None) -> Any:
 
 def _tx(path: Path | None, workspace: Path | None) -> Any:
     """Transactions from --transactions, else from the workspace; a clear error when neither."""
-    from xuanba.accounts.sidetables import read_transactions_file
+    from xuanba.accounts.stored import transactions_from_file
 
     if path is not None:
-        return read_transactions_file(path)
+        return transactions_from_file(path)
     table = _stored("transactions", workspace)
     if table is None:
         from xuanba.errors import InputError
@@ -107,10 +107,10 @@ def _show(df: Any, title: str, limit: int = 20) -> None:
 
 
 def _finish(df: Any, out: Path | None, as_json: bool, title: str, extra: dict[str, Any] | None = None) -> None:
-    from xuanba.accounts.sidetables import write_output
+    from xuanba.tables import write_table
 
     if out is not None:
-        write_output(df, out)
+        write_table(df, out)
     if as_json:
         payload: dict[str, Any] = dict(extra or {})
         payload["rows"] = len(df)
@@ -166,9 +166,9 @@ def register(app: typer.Typer) -> None:
         table = size_bands(prof, b)
         vwp = volume_without_profit(prof, b, min_margin)
         if out is not None:
-            from xuanba.accounts.sidetables import write_output
+            from xuanba.tables import write_table
 
-            write_output(prof, out)
+            write_table(prof, out)
         if as_json:
             emit_json({"whale_peak": peak, "bands": table.to_dict(orient="records"),
                        "volume_without_profit": vwp["customer_id"].tolist(), "customers": len(prof),
@@ -208,9 +208,9 @@ def register(app: typer.Typer) -> None:
         od = overdue_list(led)
         counts = {s: int((led["state"] == s).sum()) for s in ("kept_on_time", "kept_late", "broken", "overdue", "open")}
         if out is not None:
-            from xuanba.accounts.sidetables import write_output
+            from xuanba.tables import write_table
 
-            write_output(led, out)
+            write_table(led, out)
         if as_json:
             emit_json({"as_of": ref.date(), "states": counts, "reliability": rel.to_dict(orient="records"),
                        "overdue": od[["customer_id", "due_on", "days_overdue"]].to_dict(orient="records"),
@@ -241,9 +241,9 @@ def register(app: typer.Typer) -> None:
 
         tx = _tx(transactions, workspace)
         if potential is not None:
-            from xuanba.accounts.sidetables import load_table
+            from xuanba.tables import read_table
 
-            pot = load_table(potential)
+            pot = read_table(potential, what="the --potential file")
         else:  # rank by the models' predicted value, fitted on these transactions
             from xuanba.accounts.keepwarm import predicted_potential
             from xuanba.errors import ModelError
@@ -281,10 +281,10 @@ def register(app: typer.Typer) -> None:
         cu = _side("customers", customers, workspace, required=True)
         value = tx.groupby(tx["customer_id"].astype(str))["amount"].sum()
         if selected is not None:
-            from xuanba.accounts.sidetables import load_table
             from xuanba.errors import SchemaError
+            from xuanba.tables import read_table
 
-            sel = load_table(selected)
+            sel = read_table(selected, what="the --selected file")
             if "customer_id" not in sel:
                 raise SchemaError("the selection has no customer_id column", file=str(selected),
                                   column="customer_id", fix="Give a table with a customer_id column.")
@@ -293,9 +293,9 @@ def register(app: typer.Typer) -> None:
         st = single_threaded(cu, _side("contacts", contacts, workspace), _side("interactions", interactions, workspace), _date(as_of))
         flagged = st.loc[st["single_threaded"]]
         if out is not None:
-            from xuanba.accounts.sidetables import write_output
+            from xuanba.tables import write_table
 
-            write_output(st, out)
+            write_table(st, out)
         if as_json:
             emit_json({"hhi": conc.attrs["hhi"], "owners": conc.to_dict(orient="records"),
                        "single_threaded": flagged["customer_id"].tolist(), "out": str(out) if out else None})
@@ -325,9 +325,9 @@ def register(app: typer.Typer) -> None:
         age = ageing(tx, ref)
         tot = receivables_total(summ)
         if out is not None:
-            from xuanba.accounts.sidetables import write_output
+            from xuanba.tables import write_table
 
-            write_output(summ, out)
+            write_table(summ, out)
         if as_json:
             emit_json({"as_of": ref.date(), "total": tot, "ageing_total": age.iloc[-1].to_dict(),
                        "customers": summ.to_dict(orient="records") if out is None else None,

@@ -77,15 +77,15 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Fit models on a calibration period, predict the holdout and say which fits best."""
-        from xuanba.facts import write_table
         from xuanba.models.evaluate import evaluate
+        from xuanba.tables import write_table
         from xuanba.workspace import Workspace
 
         cal, hold = _date(calibration_end, "--calibration-end"), _date(holdout_end, "--holdout-end")
         names = [m.strip() for m in models.split(",") if m.strip()]
         with Workspace(workspace, create=False, read_only=True) as ws:
             ev = evaluate(ws, cal, hold, models=names, time_unit=period)
-        written = str(write_table(ev.predictions, out)) if out is not None else None
+        written = str(write_table(ev.predictions, out, sheet="predictions")) if out is not None else None
         if as_json:
             emit_json({**ev.to_dict(), "out": written})
             return

@@ -30,7 +30,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Compute one row of facts per customer and store them in the workspace table `facts`."""
         from xuanba.errors import InputError
-        from xuanba.facts import calibration_holdout, customer_facts, write_table
+        from xuanba.facts import calibration_holdout, customer_facts
+        from xuanba.tables import write_table
         from xuanba.workspace import Workspace
 
         if period not in ("day", "week", "month"):
@@ -54,7 +55,7 @@ def register(app: typer.Typer) -> None:
                 con.register("_facts_frame", table)
                 con.execute("CREATE OR REPLACE TABLE facts AS SELECT * FROM _facts_frame")
                 con.unregister("_facts_frame")
-        written = str(write_table(table, out)) if out is not None else None
+        written = str(write_table(table, out, sheet="facts")) if out is not None else None
         summary = {
             "cutoff": as_of,
             "time_unit": period,

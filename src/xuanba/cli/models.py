@@ -121,9 +121,9 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Write per-customer predictions (P(alive), expected purchases, churn score, spend, value)."""
-        from xuanba.facts import write_table
         from xuanba.models import Model
         from xuanba.models.predict import predict_table
+        from xuanba.tables import write_table
 
         fitted = Model.load(model)
         table, source = _facts(facts, workspace)

@@ -89,9 +89,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Rank every customer by the standard at a cutoff; store the roster as a new round."""
         from xuanba.errors import InputError
-        from xuanba.facts import write_table
         from xuanba.rounds import replay_rounds, run_round
         from xuanba.rounds.run import read_fields_file
+        from xuanba.tables import write_table
         from xuanba.workspace import Workspace
 
         extra = read_fields_file(fields_file) if fields_file is not None else None
@@ -145,8 +145,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """List the stored rounds, or re-open one (and export its roster with --out)."""
-        from xuanba.facts import write_table
         from xuanba.rounds import list_rounds, load_round
+        from xuanba.tables import write_table
         from xuanba.workspace import Workspace
 
         with Workspace(workspace, create=False) as ws:
@@ -186,8 +186,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Who entered and left the selection, who rose and fell, the tier migration matrix."""
-        from xuanba.facts import write_table
         from xuanba.rounds import diff_rounds
+        from xuanba.tables import write_table
         from xuanba.workspace import Workspace
 
         with Workspace(workspace, create=False) as ws:

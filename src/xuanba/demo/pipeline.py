@@ -68,17 +68,17 @@ def _ingest(ws: Workspace, result: DemoResult, lang: str) -> None:
 
 
 def _facts(ws: Workspace, result: DemoResult, lang: str) -> None:
-    from xuanba.facts import write_table
+    from xuanba.tables import write_table
 
     facts = _facts_at_cutoff(ws, result)
-    result.paths["facts"] = write_table(facts, result.out_dir / "facts.xlsx")
+    result.paths["facts"] = write_table(facts, result.out_dir / "facts.xlsx", sheet="facts")
     result.summary["facts_rows"] = len(facts)
     result.summary["repeat_buyers"] = int((facts["frequency"] > 0).sum())
 
 
 def _models(ws: Workspace, result: DemoResult, lang: str) -> None:
-    from xuanba.facts import write_table
     from xuanba.models.predict import predict_customers
+    from xuanba.tables import write_table
 
     facts = _facts_at_cutoff(ws, result)
     predictions, models = predict_customers(facts, time_unit="week", return_models=True)
@@ -136,13 +136,13 @@ def _report(ws: Workspace, result: DemoResult, lang: str) -> None:
 
 def _accounts(ws: Workspace, result: DemoResult, lang: str) -> None:
     from xuanba.accounts import customer_profit, size_bands, whale_curve, whale_peak
-    from xuanba.accounts.sidetables import write_output
     from xuanba.accounts.stored import stored_table, stored_transactions
+    from xuanba.tables import write_table
 
     tx = stored_transactions(ws)
     profit = customer_profit(tx, stored_table(ws, "interactions"))
     bands = size_bands(profit)
-    result.paths["profit_bands"] = write_output(bands, result.out_dir / "profit_by_size.xlsx")
+    result.paths["profit_bands"] = write_table(bands, result.out_dir / "profit_by_size.xlsx", sheet="profit_by_size")
     peak = whale_peak(whale_curve(profit))
     result.summary["whale_peak"] = {"customer_pct": round(float(peak["customer_pct"]), 1),
                                     "profit_pct": round(float(peak["profit_pct"]), 1)}

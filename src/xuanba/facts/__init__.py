@@ -10,7 +10,6 @@ from xuanba.facts.compute import (
     calibration_holdout,
     customer_facts,
     transactions_table,
-    write_table,
 )
 from xuanba.facts.expressions import DAYS_PER_UNIT, FACT_COLUMNS, customer_facts_expr, holdout_expr
 
@@ -22,5 +21,4 @@ __all__ = [
     "customer_facts_expr",
     "holdout_expr",
     "transactions_table",
-    "write_table",
 ]

@@ -8,7 +8,6 @@ backend (DuckDB, Spark, ...), or an in-memory table (pandas, polars, Arrow) with
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import ibis
@@ -180,13 +179,3 @@ def calibration_holdout(
     _check_cutoff(tx, cal, source)
     expr = holdout_expr(tx, cal, hold, time_unit=time_unit, merge=merge)
     return _finish(_execute(expr, source))
-
-
-def write_table(frame: pd.DataFrame, path: str | Path, *, sheet: str = "facts") -> Path:
-    """Write a table to ``.parquet``, ``.csv`` (UTF-8 with BOM, so Excel reads Chinese) or ``.xlsx``.
-
-    The writer lives in :func:`xuanba.outputs.exports.export_table`; this name stays for the facts.
-    """
-    from xuanba.outputs.exports import export_table
-
-    return export_table(frame, path, sheet=sheet)

@@ -511,7 +511,7 @@ def _expand(source: Any) -> list[Any]:
 
 
 def _write_rejects(con: Any, ids: list[int], path: Path) -> None:
-    from xuanba.accounts.sidetables import write_output
+    from xuanba.tables import write_table
 
     frame = con.execute(
         'SELECT s.file, r.source_row, r."column", r.value, r.reason FROM rejects r '
@@ -519,7 +519,7 @@ def _write_rejects(con: Any, ids: list[int], path: Path) -> None:
         "ORDER BY r.source_id, r.source_row",
         [ids],
     ).df()
-    write_output(frame, path)
+    write_table(frame, path, sheet="rejects")
 
 
 def ingest(

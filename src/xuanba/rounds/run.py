@@ -334,22 +334,10 @@ def quadrant_counts(roster: pd.DataFrame) -> dict[str, int]:
 
 def read_fields_file(path: str | Path) -> pd.DataFrame:
     """Read a table of extra per-customer fields (.csv UTF-8/GBK, .xlsx, .parquet) with customer_id."""
+    from xuanba.tables import read_table
+
     p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", file=str(p), fix="Check the path of --fields.")
-    suffix = p.suffix.lower()
-    if suffix == ".parquet":
-        frame = pd.read_parquet(p)
-    elif suffix == ".xlsx":
-        frame = pd.read_excel(p, dtype={"customer_id": str})
-    elif suffix == ".csv":
-        try:
-            frame = pd.read_csv(p, dtype={"customer_id": str}, encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            frame = pd.read_csv(p, dtype={"customer_id": str}, encoding="gb18030")
-    else:
-        raise InputError(f"cannot read a {suffix or 'extensionless'} file", file=str(p),
-                         fix="Use .csv, .xlsx or .parquet.")
+    frame = read_table(p, what="the --fields file")
     if "customer_id" not in frame.columns:
         raise InputError("the fields table has no customer_id column", file=str(p),
                          fix=f"Columns found: {list(frame.columns)[:20]}; name the id column customer_id.")
