@@ -15,7 +15,7 @@ from xuanba.workspace import DEFAULT_PATH
 
 TxOpt = Annotated[Path | None, typer.Option("--transactions", "-t", help="Canonical transactions (.csv/.parquet/.xlsx); default: the workspace's.")]
 OutOpt = Annotated[Path | None, typer.Option(help="Write the result table to .csv, .xlsx or .parquet.")]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="As-of date YYYY-MM-DD (default: last transaction or today).")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="As-of date YYYY-MM-DD, all of that day included (default: last transaction or today).")]
 
 
 def _date(value: str | None, flag: str = "--as-of") -> dt.date | None:
@@ -139,8 +139,8 @@ def register(app: typer.Typer) -> None:
         interactions: Annotated[Path | None, typer.Option(help="Interactions table (cost-to-serve).")] = None,
         bands: Annotated[str, typer.Option(help="Revenue size bands, cumulative % of customers.")] = "1,10",
         min_margin: Annotated[float, typer.Option(help="Top-band accounts below this margin are 'volume without profit'.")] = 0.05,
-        start: Annotated[str | None, typer.Option(help="Window start YYYY-MM-DD.")] = None,
-        end: Annotated[str | None, typer.Option(help="Window end YYYY-MM-DD.")] = None,
+        start: Annotated[str | None, typer.Option(help="Window start YYYY-MM-DD (that day included).")] = None,
+        end: Annotated[str | None, typer.Option(help="Window end YYYY-MM-DD (all of that day included).")] = None,
         out: OutOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
@@ -187,7 +187,7 @@ def register(app: typer.Typer) -> None:
         commitments: Annotated[Path | None, typer.Option(help="Commitments table; default: the workspace's.")] = None,
         as_of: AsOfOpt = None,
         by: Annotated[str, typer.Option(help="Reliability per 'rep' or 'customer_id'.")] = "rep",
-        window_days: Annotated[int, typer.Option(help="Reliability over promises due in this many days before --as-of.")] = 365,
+        window_days: Annotated[int, typer.Option(help="Reliability over promises due in this many days up to --as-of, that day included.")] = 365,
         out: OutOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
@@ -195,6 +195,7 @@ def register(app: typer.Typer) -> None:
         """Promise states at a date, reliability per rep/account, and the overdue list."""
         import pandas as pd
 
+        from xuanba._dates import window_start
         from xuanba.accounts.commitments import overdue_list, promise_ledger, reliability
         from xuanba.errors import InputError
 
@@ -204,7 +205,7 @@ def register(app: typer.Typer) -> None:
         led = promise_ledger(_side("commitments", commitments, workspace, required=True), ref)
         if by not in led:
             raise InputError("the commitments have no rep column", column="rep", fix="Use --by customer_id or add 负责人/rep.")
-        rel = reliability(led, by=by, start=ref - pd.Timedelta(days=window_days), end=ref)
+        rel = reliability(led, by=by, start=window_start(ref, window_days), end=ref)
         od = overdue_list(led)
         counts = {s: int((led["state"] == s).sum()) for s in ("kept_on_time", "kept_late", "broken", "overdue", "open")}
         if out is not None:

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from xuanba._dates import on_or_before
 from xuanba.outputs.i18n import money, num, pct
 
 _T: dict[str, tuple[str, str]] = {
@@ -103,7 +104,7 @@ def account_sections(ws: Any, round_: Any, lang: str = "en") -> list[dict[str, A
     start = cutoff - pd.Timedelta(days=364)
     cur = round_.meta.get("currency") or ""
     tx = stored_transactions(ws)
-    tx = tx.loc[tx["ts"] <= cutoff + pd.Timedelta(days=1)]
+    tx = tx.loc[on_or_before(tx["ts"], cutoff)]
     out: list[dict[str, Any]] = []
     if "interactions" in side:
         out.append(_size_section(tx, side["interactions"], start, cutoff, cur, lang))
