@@ -9,7 +9,16 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
+from xuanba.cli._common import (
+    JsonOpt,
+    PeriodOpt,
+    UnitOpt,
+    WorkspaceOpt,
+    console,
+    emit_json,
+    handle_errors,
+    time_unit,
+)
 from xuanba.workspace import DEFAULT_PATH
 
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the roster to .csv, .xlsx or .parquet.")]
@@ -75,7 +84,7 @@ def register(app: typer.Typer) -> None:
     def round_(
         standard: Annotated[Path, typer.Option("--standard", "-s", help="The standard (.toml).")],
         cutoff: Annotated[str | None, typer.Option(help="Facts and predictions as of this date (YYYY-MM-DD).")] = None,
-        period: Annotated[str, typer.Option(help="Time unit of the facts and the model: day, week or month.")] = "week",
+        unit: UnitOpt = "week",
         name: Annotated[str | None, typer.Option(help="A label for the round.")] = None,
         fields_file: Annotated[Path | None, typer.Option("--fields", help="A table (.csv/.xlsx/.parquet) of extra per-customer fields, with customer_id.")] = None,
         store: Annotated[bool, typer.Option("--store/--no-store", help="Append the round to the workspace.")] = True,
@@ -86,6 +95,7 @@ def register(app: typer.Typer) -> None:
         out: OutOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
+        period: PeriodOpt = None,
     ) -> None:
         """Rank every customer by the standard at a cutoff; store the roster as a new round."""
         from xuanba.errors import InputError
@@ -94,6 +104,7 @@ def register(app: typer.Typer) -> None:
         from xuanba.tables import write_table
         from xuanba.workspace import Workspace
 
+        unit = time_unit(unit, period)
         extra = read_fields_file(fields_file) if fields_file is not None else None
         replay = every is not None or from_ is not None or to is not None
         if replay and (every is None or from_ is None or to is None):
@@ -108,10 +119,10 @@ def register(app: typer.Typer) -> None:
                     status.update(f"{step}…")
 
             if replay:
-                rep = replay_rounds(ws, standard, from_, to, every=every, time_unit=period,  # type: ignore[arg-type]
+                rep = replay_rounds(ws, standard, from_, to, every=every, time_unit=unit,  # type: ignore[arg-type]
                                     extra_fields=extra, store=store, progress=progress)
             else:
-                rnd = run_round(ws, standard, cutoff, time_unit=period, extra_fields=extra,  # type: ignore[arg-type]
+                rnd = run_round(ws, standard, cutoff, time_unit=unit, extra_fields=extra,  # type: ignore[arg-type]
                                 name=name, store=store, progress=progress)
         if replay:
             written = str(write_table(rep.rounds[-1].roster, out, sheet="roster")) if out is not None else None

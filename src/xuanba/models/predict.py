@@ -220,6 +220,8 @@ def predict_table(
     frame = as_frame(table, name="the facts")
     t = float(horizon)
     model_unit = getattr(model, "time_unit", None)
+    if unit is not None:
+        unit_length(unit)  # checked even when the model records no unit
     if unit is not None and model_unit is not None:
         t = horizon * unit_length(unit) / unit_length(model_unit)
     calls: list[tuple[str, Any]] = []

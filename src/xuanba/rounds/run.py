@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xuanba._dates import as_date
+from xuanba._dates import as_date, check_unit
 from xuanba.errors import DataError, InputError, ModelError
 from xuanba.standard.schema import (
     ACCOUNT_COLUMNS,
@@ -273,8 +273,7 @@ def run_round(
     Round
     """
     cut = _as_cutoff(cutoff)
-    if time_unit not in ("day", "week", "month"):
-        raise InputError(f"time unit {time_unit!r} is not known", fix="Use day, week or month.")
+    check_unit(time_unit, "time_unit")
     extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
     std = as_standard(standard, extras)
     if isinstance(workspace, Workspace):
