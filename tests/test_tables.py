@@ -78,6 +78,8 @@ def test_text_true_guesses_no_types(tmp_path):
     path.write_text("code,amount,note\n007,1.50,\n", encoding="utf-8")
     assert read_table(path, text=True).iloc[0].tolist() == ["007", "1.50", ""]
     assert read_table(path, text=["code"])["code"].tolist() == ["007"]
+    assert read_table(path, text="code")["code"].tolist() == ["007"]
+    assert read_table(path)["code"].tolist() == [7]  # no customer_id here: types are guessed
 
 
 def test_ids_stored_as_numbers_in_parquet_come_back_as_text(tmp_path):

@@ -91,7 +91,7 @@ def unit_days(unit: object, what: str = "time unit") -> float:
     return DAYS_PER_UNIT[check_unit(unit, what)]
 
 
-def day(value: dt.date | str | pd.Timestamp) -> pd.Timestamp:
+def day(value: object) -> pd.Timestamp:
     """The midnight that opens the calendar day of ``value`` (a date, datetime or ISO text).
 
     Example
@@ -99,10 +99,10 @@ def day(value: dt.date | str | pd.Timestamp) -> pd.Timestamp:
     >>> day("2026-06-30 15:00")
     Timestamp('2026-06-30 00:00:00')
     """
-    return pd.Timestamp(value).normalize()
+    return pd.Timestamp(value).normalize()  # type: ignore[arg-type]
 
 
-def window_start(end: dt.date | str | pd.Timestamp, days: int) -> pd.Timestamp:
+def window_start(end: object, days: int) -> pd.Timestamp:
     """First day of the window of ``days`` calendar days that ends on (and includes) ``end``.
 
     Example
@@ -126,9 +126,9 @@ def in_window(ts: pd.Series, start: object = None, end: object = None) -> pd.Ser
     """
     keep = ts.notna()
     if start is not None:
-        keep &= ts >= day(start)  # type: ignore[arg-type]
+        keep &= ts >= day(start)
     if end is not None:
-        keep &= ts < day(end) + pd.Timedelta(days=1)  # type: ignore[arg-type]
+        keep &= ts < day(end) + pd.Timedelta(days=1)
     return keep
 
 
@@ -165,7 +165,7 @@ def days_between(later: object, earlier: object) -> pd.Series | int:
     def days_of(x: object) -> object:
         if isinstance(x, pd.Series):
             return (x if pd.api.types.is_datetime64_any_dtype(x) else pd.to_datetime(x, format="mixed")).dt.normalize()
-        return day(x)  # type: ignore[arg-type]
+        return day(x)
 
     delta = days_of(later) - days_of(earlier)  # type: ignore[operator]
     if isinstance(delta, pd.Series):

@@ -271,7 +271,7 @@ def read_table(
     if suffix not in READ_SUFFIXES:
         raise InputError(f"cannot read a '{suffix or 'extensionless'}' file as a table", file=str(source),
                          fix="Save it as .csv (UTF-8 or GBK), .xlsx or .parquet.")
-    cols = [] if isinstance(text, bool) else list(text)
+    cols = [] if isinstance(text, bool) else [text] if isinstance(text, str) else list(text)
     try:
         if suffix == ".parquet":
             frame = pd.read_parquet(source)

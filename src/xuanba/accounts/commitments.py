@@ -52,7 +52,7 @@ def promise_ledger(commitments: pd.DataFrame, as_of: object) -> pd.DataFrame:
     [5]
     """
     need(commitments, ["customer_id", "made_on", "due_on"], "commitments")
-    ref = day(as_of)  # type: ignore[arg-type]
+    ref = day(as_of)
     made = dates(commitments["made_on"])
     df = commitments.loc[made.isna() | on_or_before(made, ref)].copy().reset_index(drop=True)
     df["customer_id"] = ids(df["customer_id"])

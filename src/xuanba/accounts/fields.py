@@ -53,7 +53,7 @@ def account_fields(
 
     need(transactions, ["customer_id", "ts", "amount"], "transactions")
     ts = dates(transactions["ts"])
-    ref = day(as_of) if as_of is not None else ts.max().normalize()  # type: ignore[arg-type]
+    ref = day(as_of) if as_of is not None else ts.max().normalize()
     start = window_start(ref, window_days)
     index = pd.Index(sorted(ids(transactions["customer_id"]).unique()), name="customer_id")
     out = pd.DataFrame(index=index)

@@ -53,7 +53,7 @@ def keep_warm(
     """
     need(transactions, ["customer_id", "ts", "amount"], "transactions")
     ts = dates(transactions["ts"])
-    ref = day(as_of) if as_of is not None else ts.max().normalize()  # type: ignore[arg-type]
+    ref = day(as_of) if as_of is not None else ts.max().normalize()
     tx = pd.DataFrame({"customer_id": ids(transactions["customer_id"]), "ts": ts,
                        "amount": pd.to_numeric(transactions["amount"], errors="coerce").fillna(0.0)})
     tx = tx.loc[on_or_before(tx["ts"], ref)]
@@ -114,7 +114,7 @@ def predicted_potential(transactions: pd.DataFrame, as_of: object = None) -> pd.
 
     need(transactions, ["customer_id", "ts", "amount"], "transactions")
     ts = dates(transactions["ts"])
-    ref = day(as_of) if as_of is not None else ts.max().normalize()  # type: ignore[arg-type]
+    ref = day(as_of) if as_of is not None else ts.max().normalize()
     cols = [c for c in ("customer_id", "ts", "amount", "cost") if c in transactions.columns]
     tx = transactions[cols].assign(customer_id=ids(transactions["customer_id"]), ts=ts)
     facts = customer_facts(tx, ref.date(), time_unit="week")

@@ -86,7 +86,7 @@ def single_threaded(
     n_reps = pd.Series(dtype="int64")
     if interactions is not None and len(interactions) and "rep" in interactions:
         ts = dates(interactions["ts"])
-        ref = day(as_of if as_of is not None else ts.max())  # type: ignore[arg-type]
+        ref = day(as_of if as_of is not None else ts.max())
         keep = in_window(ts, window_start(ref, window_days), ref) & interactions["rep"].notna()
         it = interactions.loc[keep]
         n_reps = it.assign(customer_id=ids(it["customer_id"])).groupby("customer_id")["rep"].nunique()

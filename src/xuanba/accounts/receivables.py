@@ -40,7 +40,7 @@ def _invoices(transactions: pd.DataFrame, as_of: object) -> pd.DataFrame:
                           column="paid_on",
                           fix="Load the sales log with its payment date column mapped to paid_on "
                               "(付款日期/回款日期, or `xuanba ingest FILE --map paid_on=<column>`).")
-    ref = day(as_of)  # type: ignore[arg-type]
+    ref = day(as_of)
     ts = dates(transactions["ts"])
     due = dates(transactions["due_on"]) if "due_on" in transactions else ts
     due = due.fillna(ts)
@@ -112,7 +112,7 @@ def receivables_summary(transactions: pd.DataFrame, as_of: object, dso_days: int
     >>> receivables_summary(tx, "2026-02-01")["payment_punctuality"].tolist()
     [0.5]
     """
-    ref = day(as_of)  # type: ignore[arg-type]
+    ref = day(as_of)
     inv = _invoices(transactions, as_of)
     inv["collected"] = np.where(inv["open"], 0.0, inv["amount"])
     inv["open_amount"] = np.where(inv["open"], inv["amount"], 0.0)

@@ -58,7 +58,7 @@ def account_view(
     if not known:
         raise DataError(f"customer {cid!r} is not in the transactions or side tables",
                         examples=[cid], fix="Check the id (ids are compared as text, e.g. '0012').")
-    ref = day(as_of) if as_of is not None else dates(transactions["ts"]).max().normalize()  # type: ignore[arg-type]
+    ref = day(as_of) if as_of is not None else dates(transactions["ts"]).max().normalize()
     summary: dict[str, Any] = {"customer_id": cid, "as_of": ref.date()}
     if customers is not None:
         row = customers.loc[ids(customers["customer_id"]) == cid]
