@@ -3,7 +3,8 @@
 Each transaction is an invoice of ``amount`` dated ``ts``, due ``due_on`` (``ts`` when
 absent) and paid in full on ``paid_on`` (blank = unpaid). At an as-of date an invoice is
 open when invoiced on or before the as-of day and not paid by the end of that day; its days
-past due are the calendar days from ``due_on`` to the as-of date. Returns and credit notes (amount ≤ 0) are not invoices and are left out.
+past due are the calendar days from ``due_on`` to the as-of date. Returns and credit notes
+(amount ≤ 0) are not invoices and are left out.
 
 Example
 -------
@@ -100,8 +101,8 @@ def receivables_summary(transactions: pd.DataFrame, as_of: object, dso_days: int
 
     ``dso`` = open balance / invoiced in the last ``dso_days`` (the as-of day included) ×
     ``dso_days`` (NaN without recent sales). ``payment_punctuality`` = share of invoices that
-    have fallen due (or were paid) that were paid on or before their due day. ``overdue_receivables`` = open amount
-    past due.
+    have fallen due (or were paid) that were paid on or before their due day.
+    ``overdue_receivables`` = open amount past due.
 
     Example
     -------
