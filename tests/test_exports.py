@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.test_report import make_workspace
+from xuanba import tables
 from xuanba.cli import app
 from xuanba.errors import DataError, InputError
-from xuanba.outputs import exports
 from xuanba.outputs.exports import export_round, export_table, export_tables
 
 FRAME = pd.DataFrame({
@@ -70,17 +70,17 @@ def test_bad_format_and_too_many_rows_are_clear_errors(tmp_path, monkeypatch):
         export_table(FRAME, tmp_path / "x.txt")
     with pytest.raises(InputError, match="which format"):
         export_tables({"a": FRAME}, tmp_path / "folder")
-    monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 2)
+    monkeypatch.setattr(tables, "EXCEL_MAX_ROWS", 2)
     with pytest.raises(DataError, match="an Excel sheet holds 1") as err:
         export_tables({"roster": FRAME}, tmp_path / "big.xlsx")
     assert ".parquet or .csv" in err.value.fix
 
 
-def test_facts_write_table_still_writes_the_three_formats(tmp_path):
-    from xuanba.facts import write_table
+def test_the_table_writer_writes_the_three_formats(tmp_path):
+    from xuanba.tables import write_table
 
     for suffix in (".csv", ".xlsx", ".parquet"):
-        p = write_table(FRAME[["客户编号", "score"]], tmp_path / f"f{suffix}")
+        p = write_table(FRAME[["客户编号", "score"]], tmp_path / f"f{suffix}", sheet="facts")
         assert p.exists() and p.stat().st_size > 0
     assert openpyxl.load_workbook(tmp_path / "f.xlsx").sheetnames == ["facts"]
 

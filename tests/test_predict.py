@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from xuanba.errors import InputError, SchemaError
-from xuanba.facts import customer_facts, write_table
+from xuanba.facts import customer_facts
 from xuanba.models import BGNBD, GammaGamma
 from xuanba.models.predict import (
     PREDICTION_COLUMNS,
@@ -18,6 +18,7 @@ from xuanba.models.predict import (
     read_facts,
 )
 from xuanba.models.value import customer_value
+from xuanba.tables import write_table
 
 
 @pytest.fixture(scope="module")

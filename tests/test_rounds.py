@@ -15,7 +15,6 @@ from scipy.stats import spearmanr
 
 from xuanba import Workspace
 from xuanba.errors import DataError
-from xuanba.facts import write_table
 from xuanba.rounds import (
     compare_rosters,
     diff_rounds,
@@ -28,6 +27,7 @@ from xuanba.rounds import (
 )
 from xuanba.rounds.store import PAUSE_ENV
 from xuanba.standard import ROSTER_COLUMNS, load_standard, starter_standard
+from xuanba.tables import write_table
 
 CUTOFF = "2026-06-30"
 

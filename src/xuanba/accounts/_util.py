@@ -1,8 +1,10 @@
-"""Small helpers shared by the account modules (column checks, dates)."""
+"""Small helpers shared by the account modules (column checks, dates).
+
+Windows and "days since" follow :mod:`xuanba._dates`: a date D includes all of day D.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
 import pandas as pd
@@ -18,13 +20,6 @@ def need(df: pd.DataFrame, cols: Iterable[str], table: str) -> None:
                 f"{table} table has no column {col!r}", column=col,
                 fix=f"Add or map a {col!r} column (columns present: {', '.join(map(str, df.columns))}).",
             )
-
-
-def as_ts(value: str | dt.date | pd.Timestamp | None) -> pd.Timestamp | None:
-    """A Timestamp (normalised to midnight) or None."""
-    if value is None:
-        return None
-    return pd.Timestamp(value).normalize()
 
 
 def dates(s: pd.Series) -> pd.Series:

@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from xuanba._dates import as_date
+from xuanba._dates import as_date, on_or_before
 from xuanba.workspace import Workspace
 
 #: Days of the window the analyses cover, the as-of day included.
@@ -79,7 +79,7 @@ def account_book(
     end = pd.Timestamp(as_date(as_of, "as-of date"))
     start = end - pd.Timedelta(days=WINDOW_DAYS - 1)
     tx = stored_transactions(ws)
-    tx = tx.loc[tx["ts"] < end + pd.Timedelta(days=1)]
+    tx = tx.loc[on_or_before(tx["ts"], end)]
     book: dict[str, tuple[dict[str, Any], pd.DataFrame | None]] = {}
     if "interactions" in side:
         book["profit_by_size"] = _profit_by_size(tx, side["interactions"], start, end)

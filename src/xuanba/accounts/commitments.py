@@ -8,8 +8,10 @@ Statuses (each promise has exactly one) at the as-of date:
 * ``overdue`` — past due, not kept, still open;
 * ``open`` — not yet due, not kept.
 
-Promises made after the as-of date are left out. A ``kept_on`` after the as-of date is ignored (not known yet). A ``status`` of kept/done/已兑现
-without a date counts as kept on time.
+Promises made after the as-of date are left out. A ``kept_on`` after the as-of date is ignored
+(not known yet). A ``status`` of kept/done/已兑现 without a date counts as kept on time. Dates
+compare by calendar day: the as-of day is included whole, and a promise kept at 18:00 on its
+due day is kept on time.
 
 Example
 -------
@@ -25,7 +27,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xuanba.accounts._util import as_ts, dates, ids, need
+from xuanba._dates import day, days_between, in_window, on_or_before
+from xuanba.accounts._util import dates, ids, need
 
 STATES = ("kept_on_time", "kept_late", "broken", "overdue", "open")
 _BROKEN = {"broken", "cancelled", "canceled", "failed", "未兑现", "违约", "取消", "失败", "作废"}
@@ -49,12 +52,13 @@ def promise_ledger(commitments: pd.DataFrame, as_of: object) -> pd.DataFrame:
     [5]
     """
     need(commitments, ["customer_id", "made_on", "due_on"], "commitments")
-    ref = as_ts(as_of)
-    df = commitments.loc[~(dates(commitments["made_on"]) > ref)].copy().reset_index(drop=True)
+    ref = day(as_of)
+    made = dates(commitments["made_on"])
+    df = commitments.loc[made.isna() | on_or_before(made, ref)].copy().reset_index(drop=True)
     df["customer_id"] = ids(df["customer_id"])
-    due = dates(df["due_on"])
+    due = dates(df["due_on"]).dt.normalize()
     kept = dates(df["kept_on"]) if "kept_on" in df else pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
-    kept = kept.where(kept <= ref)
+    kept = kept.where(on_or_before(kept, ref)).dt.normalize()
     status = (df["status"].astype(str).str.strip().str.lower() if "status" in df
               else pd.Series("", index=df.index))
     said_broken = status.isin(_BROKEN)
@@ -70,9 +74,8 @@ def promise_ledger(commitments: pd.DataFrame, as_of: object) -> pd.DataFrame:
         default="open",
     )
     df["state"] = pd.Series(state, index=df.index).astype("str")
-    over = (ref - due).dt.days
-    df["days_overdue"] = np.where(df["state"] == "overdue", over, 0).astype("int64")
-    df["days_late"] = np.where(df["state"] == "kept_late", (kept - due).dt.days, 0).astype("int64")
+    df["days_overdue"] = np.where(df["state"] == "overdue", days_between(ref, due), 0).astype("int64")
+    df["days_late"] = np.where(df["state"] == "kept_late", days_between(kept, due), 0).astype("int64")
     return df
 
 
@@ -81,7 +84,8 @@ def reliability(
 ) -> pd.DataFrame:
     """Share of promises due in the window that were kept on time, per ``by`` group.
 
-    Promises count when their due date is in ``[start, end]`` and they are due (not ``open``).
+    Promises count when they are due on a day from ``start`` to ``end`` (both days included)
+    and are due (not ``open``).
     ``reliability = kept_on_time / due``.
 
     Returns
@@ -98,12 +102,9 @@ def reliability(
     [0.5]
     """
     need(ledger, [by, "state", "due_on"], "ledger")
-    due = dates(ledger["due_on"])
     keep = ledger["state"] != "open"
-    if start is not None:
-        keep &= due >= as_ts(start)
-    if end is not None:
-        keep &= due <= as_ts(end)
+    if start is not None or end is not None:
+        keep &= in_window(dates(ledger["due_on"]), start, end)
     df = ledger.loc[keep]
     counts = pd.crosstab(df[by].astype(str), df["state"])
     for s in STATES[:-1]:

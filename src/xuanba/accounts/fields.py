@@ -16,7 +16,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from xuanba.accounts._util import as_ts, dates, ids, need
+from xuanba._dates import day, days_between, on_or_before, window_start
+from xuanba.accounts._util import dates, ids, need
 
 FIELDS = ("cost_to_serve_365d", "profit_365d", "promise_reliability", "days_since_contact",
           "payment_punctuality", "single_threaded", "overdue_receivables")
@@ -35,9 +36,10 @@ def account_fields(
 
     Fields (NaN where the data to compute them are absent):
 
-    * ``cost_to_serve_365d``, ``profit_365d`` — over the ``window_days`` up to ``as_of``;
+    * ``cost_to_serve_365d``, ``profit_365d`` — over the ``window_days`` calendar days ending on
+      ``as_of`` (all of that day included);
     * ``promise_reliability`` — kept on time / due, promises due in the window;
-    * ``days_since_contact`` — days since the last interaction (NaN: never);
+    * ``days_since_contact`` — calendar days since the last interaction (NaN: never);
     * ``payment_punctuality`` — share of invoices paid by due date (needs ``paid_on``);
     * ``single_threaded`` — one contact or one rep in the window;
     * ``overdue_receivables`` — open amount past due at ``as_of`` (needs ``paid_on``).
@@ -51,8 +53,8 @@ def account_fields(
 
     need(transactions, ["customer_id", "ts", "amount"], "transactions")
     ts = dates(transactions["ts"])
-    ref = as_ts(as_of) if as_of is not None else ts.max().normalize()
-    start = ref - pd.Timedelta(days=window_days - 1)
+    ref = day(as_of) if as_of is not None else ts.max().normalize()
+    start = window_start(ref, window_days)
     index = pd.Index(sorted(ids(transactions["customer_id"]).unique()), name="customer_id")
     out = pd.DataFrame(index=index)
     prof = customer_profit(transactions, interactions, rates, start, ref).set_index("customer_id")
@@ -65,8 +67,8 @@ def account_fields(
     out["days_since_contact"] = np.nan
     if interactions is not None and len(interactions):
         it = pd.DataFrame({"customer_id": ids(interactions["customer_id"]), "ts": dates(interactions["ts"])})
-        last = it.loc[it["ts"] <= ref].groupby("customer_id")["ts"].max()
-        out["days_since_contact"] = (ref - last.reindex(index)).dt.days.astype(float)
+        last = it.loc[on_or_before(it["ts"], ref)].groupby("customer_id")["ts"].max()
+        out["days_since_contact"] = days_between(ref, last.reindex(index)).astype(float)
     st = single_threaded(contacts=contacts, interactions=interactions, as_of=ref, window_days=window_days)
     out["single_threaded"] = st.set_index("customer_id")["single_threaded"].reindex(index).fillna(False).astype(bool)
     out["payment_punctuality"] = np.nan

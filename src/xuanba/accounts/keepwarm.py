@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xuanba.accounts._util import as_ts, dates, ids, need
+from xuanba._dates import day, days_between, on_or_before
+from xuanba.accounts._util import dates, ids, need
 
 
 def keep_warm(
@@ -32,7 +33,8 @@ def keep_warm(
 
     An account qualifies when it has no purchase in the last ``no_purchase_days``, no open
     commitment (kept_on blank and not broken) and no interaction in the last
-    ``no_contact_days`` (never contacted counts as no contact).
+    ``no_contact_days`` (never contacted counts as no contact). Days are calendar days up to
+    ``as_of``, whose whole day counts.
 
     Parameters
     ----------
@@ -51,21 +53,21 @@ def keep_warm(
     """
     need(transactions, ["customer_id", "ts", "amount"], "transactions")
     ts = dates(transactions["ts"])
-    ref = as_ts(as_of) if as_of is not None else ts.max().normalize()
+    ref = day(as_of) if as_of is not None else ts.max().normalize()
     tx = pd.DataFrame({"customer_id": ids(transactions["customer_id"]), "ts": ts,
                        "amount": pd.to_numeric(transactions["amount"], errors="coerce").fillna(0.0)})
-    tx = tx.loc[tx["ts"] <= ref]
+    tx = tx.loc[on_or_before(tx["ts"], ref)]
     g = tx.groupby("customer_id")
     out = pd.DataFrame({"last_purchase": g["ts"].max(), "revenue": g["amount"].sum().astype(float)})
     if interactions is not None and len(interactions):
         need(interactions, ["customer_id", "ts"], "interactions")
         it = pd.DataFrame({"customer_id": ids(interactions["customer_id"]), "ts": dates(interactions["ts"])})
-        it = it.loc[it["ts"] <= ref]
+        it = it.loc[on_or_before(it["ts"], ref)]
         out = out.join(it.groupby("customer_id")["ts"].max().rename("last_contact"), how="left")
     else:
         out["last_contact"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
-    out["days_since_purchase"] = (ref - out["last_purchase"]).dt.days.astype("int64")
-    out["days_since_contact"] = (ref - out["last_contact"]).dt.days.astype("float")
+    out["days_since_purchase"] = days_between(ref, out["last_purchase"]).astype("int64")
+    out["days_since_contact"] = days_between(ref, out["last_contact"]).astype("float")
     open_ids: set[str] = set()
     if commitments is not None and len(commitments):
         from xuanba.accounts.commitments import promise_ledger
@@ -112,7 +114,7 @@ def predicted_potential(transactions: pd.DataFrame, as_of: object = None) -> pd.
 
     need(transactions, ["customer_id", "ts", "amount"], "transactions")
     ts = dates(transactions["ts"])
-    ref = as_ts(as_of) if as_of is not None else ts.max().normalize()
+    ref = day(as_of) if as_of is not None else ts.max().normalize()
     cols = [c for c in ("customer_id", "ts", "amount", "cost") if c in transactions.columns]
     tx = transactions[cols].assign(customer_id=ids(transactions["customer_id"]), ts=ts)
     facts = customer_facts(tx, ref.date(), time_unit="week")

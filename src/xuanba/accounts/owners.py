@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from xuanba.accounts._util import as_ts, dates, ids, need
+from xuanba._dates import day, in_window, window_start
+from xuanba.accounts._util import dates, ids, need
 
 
 def owner_concentration(customers: pd.DataFrame, value: pd.Series) -> pd.DataFrame:
@@ -58,7 +59,8 @@ def single_threaded(
     """Accounts whose relationship hangs on one person.
 
     ``contacts`` counts distinct contacts per account; ``reps`` counts distinct reps who
-    touched it in the ``window_days`` before ``as_of`` (interactions). ``single_threaded`` is
+    touched it in the ``window_days`` calendar days ending on ``as_of``, that whole day included
+    (interactions; default the day of the last interaction). ``single_threaded`` is
     true when contacts == 1 or reps == 1 (an account with neither table's data is not flagged).
 
     Returns
@@ -84,8 +86,8 @@ def single_threaded(
     n_reps = pd.Series(dtype="int64")
     if interactions is not None and len(interactions) and "rep" in interactions:
         ts = dates(interactions["ts"])
-        ref = as_ts(as_of) if as_of is not None else ts.max()
-        keep = (ts <= ref) & (ts > ref - pd.Timedelta(days=window_days)) & interactions["rep"].notna()
+        ref = day(as_of if as_of is not None else ts.max())
+        keep = in_window(ts, window_start(ref, window_days), ref) & interactions["rep"].notna()
         it = interactions.loc[keep]
         n_reps = it.assign(customer_id=ids(it["customer_id"])).groupby("customer_id")["rep"].nunique()
         parts.append(n_reps.index)

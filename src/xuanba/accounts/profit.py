@@ -21,7 +21,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from xuanba.accounts._util import as_ts, dates, ids, need
+from xuanba._dates import in_window
+from xuanba.accounts._util import dates, ids, need
 from xuanba.errors import DataError, InputError
 
 #: Default cost per minute of each kind of activity (currency units per minute). A loaded
@@ -38,13 +39,8 @@ DEFAULT_RATES: dict[str, float] = {
 
 
 def _window(df: pd.DataFrame, start: object, end: object) -> pd.DataFrame:
-    ts = dates(df["ts"])
-    keep = ts.notna()
-    if start is not None:
-        keep &= ts >= as_ts(start)
-    if end is not None:
-        keep &= ts <= as_ts(end)
-    return df.loc[keep]
+    """Rows dated on a day from ``start`` to ``end``, all of both days included."""
+    return df.loc[in_window(dates(df["ts"]), start, end)]
 
 
 def cost_to_serve(
@@ -63,7 +59,7 @@ def cost_to_serve(
         Cost per minute by ``kind``; the ``default`` key prices unknown kinds. Merged over
         :data:`DEFAULT_RATES`.
     start, end : date, optional
-        Keep interactions with ``start <= ts <= end``.
+        Keep interactions dated from day ``start`` to day ``end``, all of both days included.
 
     Returns
     -------
@@ -106,7 +102,8 @@ def customer_profit(
 ) -> pd.DataFrame:
     """Revenue, cost of goods, cost-to-serve and profit per customer.
 
-    Customers appear if they bought or were served in the window. Cost of goods is the
+    Customers appear if they bought or were served in the window from day ``start`` to day
+    ``end`` (all of both days included: a sale at 15:00 on ``end`` counts). Cost of goods is the
     transactions' ``cost`` column (0 where absent).
 
     Returns

@@ -2,8 +2,9 @@
 
 Each transaction is an invoice of ``amount`` dated ``ts``, due ``due_on`` (``ts`` when
 absent) and paid in full on ``paid_on`` (blank = unpaid). At an as-of date an invoice is
-open when invoiced (``ts <= as_of``) and not paid by then; its days past due are
-``as_of - due_on``. Returns and credit notes (amount ≤ 0) are not invoices and are left out.
+open when invoiced on or before the as-of day and not paid by the end of that day; its days
+past due are the calendar days from ``due_on`` to the as-of date. Returns and credit notes
+(amount ≤ 0) are not invoices and are left out.
 
 Example
 -------
@@ -20,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xuanba.accounts._util import as_ts, dates, ids, need
+from xuanba._dates import day, days_between, in_window, on_or_before, window_start
+from xuanba.accounts._util import dates, ids, need
 from xuanba.errors import SchemaError
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
@@ -39,7 +41,7 @@ def _invoices(transactions: pd.DataFrame, as_of: object) -> pd.DataFrame:
                           column="paid_on",
                           fix="Load the sales log with its payment date column mapped to paid_on "
                               "(付款日期/回款日期, or `xuanba ingest FILE --map paid_on=<column>`).")
-    ref = as_ts(as_of)
+    ref = day(as_of)
     ts = dates(transactions["ts"])
     due = dates(transactions["due_on"]) if "due_on" in transactions else ts
     due = due.fillna(ts)
@@ -47,12 +49,12 @@ def _invoices(transactions: pd.DataFrame, as_of: object) -> pd.DataFrame:
     df = pd.DataFrame({
         "customer_id": ids(transactions["customer_id"]),
         "ts": ts, "due_on": due,
-        "paid_on": paid.where(paid <= ref),
+        "paid_on": paid.where(on_or_before(paid, ref)),
         "amount": pd.to_numeric(transactions["amount"], errors="coerce").fillna(0.0).astype(float),
     })
-    df = df.loc[(df["ts"] <= ref) & (df["amount"] > 0)].reset_index(drop=True)
+    df = df.loc[on_or_before(df["ts"], ref) & (df["amount"] > 0)].reset_index(drop=True)
     df["open"] = df["paid_on"].isna()
-    df["days_past_due"] = (ref - df["due_on"]).dt.days.astype("int64")
+    df["days_past_due"] = days_between(ref, df["due_on"]).astype("int64")
     return df
 
 
@@ -97,10 +99,10 @@ def ageing(transactions: pd.DataFrame, as_of: object) -> pd.DataFrame:
 def receivables_summary(transactions: pd.DataFrame, as_of: object, dso_days: int = 90) -> pd.DataFrame:
     """Per customer: invoiced, collected, open balance, overdue, DSO and payment punctuality.
 
-    ``dso`` = open balance / invoiced in the last ``dso_days`` × ``dso_days`` (NaN without
-    recent sales). ``payment_punctuality`` = share of invoices that have fallen due (or were
-    paid) that were paid on or before their due date. ``overdue_receivables`` = open amount
-    past due.
+    ``dso`` = open balance / invoiced in the last ``dso_days`` (the as-of day included) ×
+    ``dso_days`` (NaN without recent sales). ``payment_punctuality`` = share of invoices that
+    have fallen due (or were paid) that were paid on or before their due day.
+    ``overdue_receivables`` = open amount past due.
 
     Example
     -------
@@ -111,15 +113,16 @@ def receivables_summary(transactions: pd.DataFrame, as_of: object, dso_days: int
     >>> receivables_summary(tx, "2026-02-01")["payment_punctuality"].tolist()
     [0.5]
     """
-    ref = as_ts(as_of)
+    ref = day(as_of)
     inv = _invoices(transactions, as_of)
     inv["collected"] = np.where(inv["open"], 0.0, inv["amount"])
     inv["open_amount"] = np.where(inv["open"], inv["amount"], 0.0)
     inv["overdue"] = np.where(inv["open"] & (inv["days_past_due"] > 0), inv["amount"], 0.0)
-    inv["recent"] = np.where(inv["ts"] > ref - pd.Timedelta(days=dso_days), inv["amount"], 0.0)
-    fell_due = (inv["due_on"] < ref) | ~inv["open"]
+    inv["recent"] = np.where(in_window(inv["ts"], window_start(ref, dso_days)), inv["amount"], 0.0)
+    due_day = inv["due_on"].dt.normalize()
+    fell_due = (due_day < ref) | ~inv["open"]
     inv["judged"] = fell_due.astype(int)
-    inv["on_time"] = (~inv["open"] & (inv["paid_on"] <= inv["due_on"])).astype(int)
+    inv["on_time"] = (~inv["open"] & (inv["paid_on"].dt.normalize() <= due_day)).astype(int)
     g = inv.groupby("customer_id")
     out = pd.DataFrame({
         "invoiced": g["amount"].sum(), "collected": g["collected"].sum(),

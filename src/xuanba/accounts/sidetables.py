@@ -15,10 +15,7 @@ from xuanba.ingest.sidetables import (
     SCHEMAS,
     ColType,
     SideSchema,
-    load_table,
     read_side_table,
-    read_transactions_file,
-    write_output,
 )
 
 __all__ = [
@@ -26,8 +23,5 @@ __all__ = [
     "SCHEMAS",
     "ColType",
     "SideSchema",
-    "load_table",
     "read_side_table",
-    "read_transactions_file",
-    "write_output",
 ]

@@ -23,12 +23,14 @@ True
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from xuanba.errors import WorkspaceError
+from xuanba.errors import InputError, SchemaError, WorkspaceError
 from xuanba.ingest.sidetables import SCHEMAS
+from xuanba.tables import read_table
 from xuanba.workspace import Workspace, open_workspace
 
 WorkspaceLike = Workspace | str | os.PathLike[str]
@@ -82,6 +84,58 @@ def stored_tables(workspace: WorkspaceLike) -> dict[str, pd.DataFrame]:
     """Every side table the workspace holds, by kind."""
     with open_workspace(workspace, read_only=True) as ws:
         return {kind: t for kind in SCHEMAS if (t := stored_table(ws, kind)) is not None}
+
+
+def transactions_from_file(source: pd.DataFrame | str | Path) -> pd.DataFrame:
+    """Canonical transactions (``customer_id, ts, amount`` and optional ``cost, paid_on,
+    due_on, channel, product ...``) from a file or table, typed as :func:`stored_transactions`
+    types them: dates as datetimes, money as floats, ids as text. No header mapping (that is
+    what ``xuanba ingest`` does); a clear error for a column that is missing or unreadable.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> t = transactions_from_file(pd.DataFrame({"customer_id": [1], "ts": ["2026-01-01"], "amount": ["5"]}))
+    >>> float(t["amount"].iloc[0]), t["ts"].iloc[0]
+    (5.0, Timestamp('2026-01-01 00:00:00'))
+    """
+    if isinstance(source, pd.DataFrame):
+        df, where = source.copy(), "<table>"
+    else:
+        df, where = read_table(source, text=True, what="the transactions file"), str(source)
+    for col in ("customer_id", "ts", "amount"):
+        if col not in df.columns:
+            raise SchemaError(
+                f"transactions have no column {col!r}", file=where, column=col,
+                fix="Give a canonical transactions file (customer_id, ts, amount), e.g. the "
+                    "output of `xuanba ingest`.")
+    df["customer_id"] = df["customer_id"].astype(str).str.strip()
+    for col in ("ts", "paid_on", "due_on"):
+        if col in df.columns:
+            blank = df[col].isna() | df[col].astype(str).str.strip().isin(["", "nan", "NaT", "None"])
+            conv = pd.to_datetime(df[col].where(~blank, None), errors="coerce", format="mixed")
+            bad = conv.isna() & ~blank
+            if bad.any():
+                i = int(bad.to_numpy().argmax())
+                raise InputError(f"{col} is not a date", file=where, row=i + 1, column=col,
+                                 count=int(bad.sum()), examples=list(df.loc[bad, col].head(5)),
+                                 fix="Write dates as YYYY-MM-DD.")
+            df[col] = conv
+    for col in ("amount", "cost", "quantity"):
+        if col in df.columns:
+            num = pd.to_numeric(df[col], errors="coerce")
+            bad = num.isna() & df[col].notna() & (df[col].astype(str).str.strip() != "")
+            if bad.any():
+                i = int(bad.to_numpy().argmax())
+                raise InputError(f"{col} is not a number", file=where, row=i + 1, column=col,
+                                 count=int(bad.sum()), examples=list(df.loc[bad, col].head(5)),
+                                 fix="Remove currency signs and text from the column.")
+            df[col] = num.astype(float)
+    if df["ts"].isna().any():
+        i = int(df["ts"].isna().to_numpy().argmax())
+        raise InputError("transaction without a date", file=where, row=i + 1, column="ts",
+                         count=int(df["ts"].isna().sum()), fix="Fill in or drop rows without ts.")
+    return df
 
 
 def workspace_account_fields(workspace: WorkspaceLike, as_of: Any = None, **options: Any) -> pd.DataFrame:

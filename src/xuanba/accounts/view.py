@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from xuanba.accounts._util import as_ts, dates, ids
+from xuanba._dates import day, on_or_before
+from xuanba.accounts._util import dates, ids
 from xuanba.errors import DataError
 
 
@@ -29,7 +30,8 @@ def account_view(
     commitments: pd.DataFrame | None = None,
     as_of: object = None,
 ) -> dict[str, Any]:
-    """Everything known about one account at ``as_of``.
+    """Everything known about one account at ``as_of`` (all of that day included; default
+    the day of the last transaction): later transactions and interactions are left out.
 
     Returns
     -------
@@ -56,14 +58,14 @@ def account_view(
     if not known:
         raise DataError(f"customer {cid!r} is not in the transactions or side tables",
                         examples=[cid], fix="Check the id (ids are compared as text, e.g. '0012').")
-    ref = as_ts(as_of) if as_of is not None else dates(transactions["ts"]).max().normalize()
+    ref = day(as_of) if as_of is not None else dates(transactions["ts"]).max().normalize()
     summary: dict[str, Any] = {"customer_id": cid, "as_of": ref.date()}
     if customers is not None:
         row = customers.loc[ids(customers["customer_id"]) == cid]
         for col in ("name", "segment", "region", "owner", "size"):
             if col in row and len(row):
                 summary[col] = row[col].iloc[0]
-    mine = transactions.loc[tx_ids == cid]
+    mine = transactions.loc[(tx_ids == cid) & on_or_before(dates(transactions["ts"]), ref)]
     summary["revenue"] = float(pd.to_numeric(mine["amount"], errors="coerce").sum())
     summary["orders"] = len(mine)
     summary["last_purchase"] = dates(mine["ts"]).max().date() if len(mine) else None
@@ -77,6 +79,6 @@ def account_view(
         led = promise_ledger(commitments, ref)
         view["promises"] = led.loc[led["customer_id"] == cid].reset_index(drop=True)
     if interactions is not None:
-        it = interactions.loc[ids(interactions["customer_id"]) == cid]
+        it = interactions.loc[(ids(interactions["customer_id"]) == cid) & on_or_before(dates(interactions["ts"]), ref)]
         view["interactions"] = it.assign(ts=dates(it["ts"])).sort_values("ts", ascending=False).reset_index(drop=True)
     return view

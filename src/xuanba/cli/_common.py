@@ -18,8 +18,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from xuanba._dates import as_date
-from xuanba.errors import XuanbaError
+from xuanba._dates import TimeUnit, as_date, check_unit
+from xuanba.errors import InputError, XuanbaError
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -31,6 +31,28 @@ WorkspaceOpt = Annotated[
     typer.Option("--workspace", "-w", help="The workspace file (one DuckDB file).", envvar="XUANBA_WORKSPACE"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary on stdout.")]
+#: The time unit, spelled ``--unit`` by every command.
+UnitOpt = Annotated[str, typer.Option("--unit", help="Time unit of recency and T: day, week or month.")]
+#: ``--period``, the old spelling of ``--unit`` on some commands: hidden, kept so scripts work.
+PeriodOpt = Annotated[str | None, typer.Option("--period", hidden=True, help="Deprecated spelling of --unit.")]
+
+
+def time_unit(unit: str, period: str | None = None) -> TimeUnit:
+    """The checked time unit of ``--unit`` (or of the deprecated ``--period``, with a note on
+    stderr); :class:`~xuanba.errors.InputError` for an unknown unit or two different ones.
+
+    Example
+    -------
+    >>> time_unit("month")
+    'month'
+    """
+    if period is not None:
+        err_console.print("[yellow]note:[/] --period is deprecated; write --unit.")
+        if unit not in ("week", period):
+            raise InputError(f"--unit {unit!r} and --period {period!r} disagree",
+                             fix="Give the time unit once, as --unit.")
+        return check_unit(period, "--period")
+    return check_unit(unit, "--unit")
 
 
 def parse_date(value: str | None, flag: str) -> dt.date | None:

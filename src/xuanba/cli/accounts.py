@@ -15,7 +15,7 @@ from xuanba.workspace import DEFAULT_PATH
 
 TxOpt = Annotated[Path | None, typer.Option("--transactions", "-t", help="Canonical transactions (.csv/.parquet/.xlsx); default: the workspace's.")]
 OutOpt = Annotated[Path | None, typer.Option(help="Write the result table to .csv, .xlsx or .parquet.")]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="As-of date YYYY-MM-DD (default: last transaction or today).")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="As-of date YYYY-MM-DD, all of that day included (default: last transaction or today).")]
 
 
 def _date(value: str | None, flag: str = "--as-of") -> dt.date | None:
@@ -42,10 +42,10 @@ def _stored(kind: str, workspace: Path | None) -> Any:
 
 def _tx(path: Path | None, workspace: Path | None) -> Any:
     """Transactions from --transactions, else from the workspace; a clear error when neither."""
-    from xuanba.ingest.sidetables import read_transactions_file
+    from xuanba.accounts.stored import transactions_from_file
 
     if path is not None:
-        return read_transactions_file(path)
+        return transactions_from_file(path)
     table = _stored("transactions", workspace)
     if table is None:
         from xuanba.errors import InputError
@@ -132,10 +132,10 @@ def _show(df: Any, title: str, limit: int = 20) -> None:
 
 
 def _finish(df: Any, out: Path | None, as_json: bool, title: str, extra: dict[str, Any] | None = None) -> None:
-    from xuanba.ingest.sidetables import write_output
+    from xuanba.tables import write_table
 
     if out is not None:
-        write_output(df, out)
+        write_table(df, out)
     if as_json:
         payload: dict[str, Any] = dict(extra or {})
         payload["rows"] = len(df)
@@ -164,8 +164,8 @@ def register(app: typer.Typer) -> None:
         interactions: Annotated[Path | None, typer.Option(help="Interactions table (cost-to-serve).")] = None,
         bands: Annotated[str, typer.Option(help="Revenue size bands, cumulative % of customers.")] = "1,10",
         min_margin: Annotated[float, typer.Option(help="Top-band accounts below this margin are 'volume without profit'.")] = 0.05,
-        start: Annotated[str | None, typer.Option(help="Window start YYYY-MM-DD.")] = None,
-        end: Annotated[str | None, typer.Option(help="Window end YYYY-MM-DD.")] = None,
+        start: Annotated[str | None, typer.Option(help="Window start YYYY-MM-DD (that day included).")] = None,
+        end: Annotated[str | None, typer.Option(help="Window end YYYY-MM-DD (all of that day included).")] = None,
         out: OutOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
@@ -191,9 +191,9 @@ def register(app: typer.Typer) -> None:
         table = size_bands(prof, b)
         vwp = volume_without_profit(prof, b, min_margin)
         if out is not None:
-            from xuanba.ingest.sidetables import write_output
+            from xuanba.tables import write_table
 
-            write_output(prof, out)
+            write_table(prof, out)
         if as_json:
             emit_json({"whale_peak": peak, "bands": table.to_dict(orient="records"),
                        "volume_without_profit": vwp["customer_id"].tolist(), "customers": len(prof),
@@ -212,7 +212,7 @@ def register(app: typer.Typer) -> None:
         commitments: Annotated[Path | None, typer.Option(help="Commitments table; default: the workspace's.")] = None,
         as_of: AsOfOpt = None,
         by: Annotated[str, typer.Option(help="Reliability per 'rep' or 'customer_id'.")] = "rep",
-        window_days: Annotated[int, typer.Option(help="Reliability over promises due in this many days before --as-of.")] = 365,
+        window_days: Annotated[int, typer.Option(help="Reliability over promises due in this many days up to --as-of, that day included.")] = 365,
         out: OutOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
@@ -220,6 +220,7 @@ def register(app: typer.Typer) -> None:
         """Promise states at a date, reliability per rep/account, and the overdue list."""
         import pandas as pd
 
+        from xuanba._dates import window_start
         from xuanba.accounts.commitments import overdue_list, promise_ledger, reliability
         from xuanba.errors import InputError
 
@@ -229,13 +230,13 @@ def register(app: typer.Typer) -> None:
         led = promise_ledger(_side("commitments", commitments, workspace, required=True), ref)
         if by not in led:
             raise InputError("the commitments have no rep column", column="rep", fix="Use --by customer_id or add 负责人/rep.")
-        rel = reliability(led, by=by, start=ref - pd.Timedelta(days=window_days), end=ref)
+        rel = reliability(led, by=by, start=window_start(ref, window_days), end=ref)
         od = overdue_list(led)
         counts = {s: int((led["state"] == s).sum()) for s in ("kept_on_time", "kept_late", "broken", "overdue", "open")}
         if out is not None:
-            from xuanba.ingest.sidetables import write_output
+            from xuanba.tables import write_table
 
-            write_output(led, out)
+            write_table(led, out)
         if as_json:
             emit_json({"as_of": ref.date(), "states": counts, "reliability": rel.to_dict(orient="records"),
                        "overdue": od[["customer_id", "due_on", "days_overdue"]].to_dict(orient="records"),
@@ -267,9 +268,9 @@ def register(app: typer.Typer) -> None:
         tx = _tx(transactions, workspace)
         stored = None if potential is not None else _round_potential(workspace, _date(as_of))
         if potential is not None:
-            from xuanba.ingest.sidetables import load_table
+            from xuanba.tables import read_table
 
-            pot = load_table(potential)
+            pot = read_table(potential, what="the --potential file")
         elif stored is not None:  # the potential score of the stored round at this date: its standard, its model
             pot, potential_column = stored
         else:  # no round at this date: rank by the models' predicted value, fitted on these transactions
@@ -312,9 +313,9 @@ def register(app: typer.Typer) -> None:
         value = tx.groupby(tx["customer_id"].astype(str))["amount"].sum()
         if selected is not None:
             from xuanba.errors import SchemaError
-            from xuanba.ingest.sidetables import load_table
+            from xuanba.tables import read_table
 
-            sel = load_table(selected)
+            sel = read_table(selected, what="the --selected file")
             if "customer_id" not in sel:
                 raise SchemaError("the selection has no customer_id column", file=str(selected),
                                   column="customer_id", fix="Give a table with a customer_id column.")
@@ -323,9 +324,9 @@ def register(app: typer.Typer) -> None:
         st = single_threaded(cu, _side("contacts", contacts, workspace), _side("interactions", interactions, workspace), _date(as_of))
         flagged = st.loc[st["single_threaded"]]
         if out is not None:
-            from xuanba.ingest.sidetables import write_output
+            from xuanba.tables import write_table
 
-            write_output(st, out)
+            write_table(st, out)
         if as_json:
             emit_json({"hhi": conc.attrs["hhi"], "owners": conc.to_dict(orient="records"),
                        "single_threaded": flagged["customer_id"].tolist(), "out": str(out) if out else None})
@@ -355,9 +356,9 @@ def register(app: typer.Typer) -> None:
         age = ageing(tx, ref)
         tot = receivables_total(summ)
         if out is not None:
-            from xuanba.ingest.sidetables import write_output
+            from xuanba.tables import write_table
 
-            write_output(summ, out)
+            write_table(summ, out)
         if as_json:
             emit_json({"as_of": ref.date(), "total": tot, "ageing_total": age.iloc[-1].to_dict(),
                        "customers": summ.to_dict(orient="records") if out is None else None,

@@ -8,7 +8,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
+from xuanba.cli._common import (
+    JsonOpt,
+    PeriodOpt,
+    UnitOpt,
+    WorkspaceOpt,
+    console,
+    emit_json,
+    handle_errors,
+    time_unit,
+)
 from xuanba.cli._common import parse_date as _date
 from xuanba.workspace import DEFAULT_PATH
 
@@ -71,21 +80,23 @@ def register(app: typer.Typer) -> None:
         calibration_end: Annotated[str, typer.Option(help="Last day of the calibration period (YYYY-MM-DD).")],
         holdout_end: Annotated[str, typer.Option(help="Last day of the holdout period (YYYY-MM-DD).")],
         models: Annotated[str, typer.Option(help="Comma-separated models: bgnbd, pareto-nbd, mbgnbd.")] = "bgnbd,pareto-nbd,mbgnbd",
-        period: Annotated[str, typer.Option(help="Time unit: day, week or month.")] = "week",
+        unit: UnitOpt = "week",
         out: Annotated[Path | None, typer.Option(help="Write per-customer holdout predictions to .parquet, .csv or .xlsx.")] = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
+        period: PeriodOpt = None,
     ) -> None:
         """Fit models on a calibration period, predict the holdout and say which fits best."""
-        from xuanba.facts import write_table
         from xuanba.models.evaluate import evaluate
+        from xuanba.tables import write_table
         from xuanba.workspace import open_workspace
 
+        unit = time_unit(unit, period)
         cal, hold = _date(calibration_end, "--calibration-end"), _date(holdout_end, "--holdout-end")
         names = [m.strip() for m in models.split(",") if m.strip()]
         with open_workspace(workspace, read_only=True) as ws:
-            ev = evaluate(ws, cal, hold, models=names, time_unit=period)
-        written = str(write_table(ev.predictions, out)) if out is not None else None
+            ev = evaluate(ws, cal, hold, models=names, time_unit=unit)
+        written = str(write_table(ev.predictions, out, sheet="predictions")) if out is not None else None
         if as_json:
             emit_json({**ev.to_dict(), "out": written})
             return

@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
+from xuanba.cli._common import (
+    JsonOpt,
+    PeriodOpt,
+    UnitOpt,
+    WorkspaceOpt,
+    console,
+    emit_json,
+    handle_errors,
+    time_unit,
+)
 from xuanba.cli._common import parse_date as _date
 from xuanba.workspace import DEFAULT_PATH
 
@@ -20,21 +29,22 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def facts(
         cutoff: Annotated[str | None, typer.Option(help="Facts as of this date (YYYY-MM-DD); default the last transaction's date.")] = None,
-        period: Annotated[str, typer.Option(help="Time unit of recency and T: day, week or month.")] = "week",
+        unit: UnitOpt = "week",
         merge: Annotated[str, typer.Option(help="Merge purchases per calendar 'day' (published convention) or per 'period'.")] = "day",
         calibration_end: Annotated[str | None, typer.Option(help="End of the calibration period; with --holdout-end adds holdout actuals.")] = None,
         holdout_end: Annotated[str | None, typer.Option(help="End of the holdout period (YYYY-MM-DD).")] = None,
         out: Annotated[Path | None, typer.Option(help="Write the facts to .parquet, .csv (UTF-8 BOM) or .xlsx.")] = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
+        period: PeriodOpt = None,
     ) -> None:
         """Compute one row of facts per customer and store them in the workspace table `facts`."""
         from xuanba.errors import InputError
-        from xuanba.facts import calibration_holdout, customer_facts, store_facts, write_table
+        from xuanba.facts import calibration_holdout, customer_facts, store_facts
+        from xuanba.tables import write_table
         from xuanba.workspace import open_workspace
 
-        if period not in ("day", "week", "month"):
-            raise InputError(f"--period {period!r} is not a time unit", fix="Use day, week or month.")
+        unit = time_unit(unit, period)
         if merge not in ("day", "period"):
             raise InputError(f"--merge {merge!r} is not known", fix="Use day or period.")
         if (calibration_end is None) != (holdout_end is None):
@@ -45,16 +55,16 @@ def register(app: typer.Typer) -> None:
         with open_workspace(workspace) as ws:
             if calibration_end is not None:
                 cal, hold = _date(calibration_end, "--calibration-end"), _date(holdout_end, "--holdout-end")
-                table = calibration_holdout(ws, cal, hold, time_unit=period, merge=merge)  # type: ignore[arg-type]
+                table = calibration_holdout(ws, cal, hold, time_unit=unit, merge=merge)  # type: ignore[arg-type]
                 as_of = cal
             else:
-                table = customer_facts(ws, _date(cutoff, "--cutoff"), time_unit=period, merge=merge)  # type: ignore[arg-type]
+                table = customer_facts(ws, _date(cutoff, "--cutoff"), time_unit=unit, merge=merge)  # type: ignore[arg-type]
                 as_of = table["last_purchase"].max() if cutoff is None else _date(cutoff, "--cutoff")
             store_facts(ws, table)
-        written = str(write_table(table, out)) if out is not None else None
+        written = str(write_table(table, out, sheet="facts")) if out is not None else None
         summary = {
             "cutoff": as_of,
-            "time_unit": period,
+            "time_unit": unit,
             "customers": len(table),
             "repeat_buyers": int((table["frequency"] > 0).sum()),
             "repeat_purchases": int(table["frequency"].sum()),
@@ -68,7 +78,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(summary)
             return
-        grid = Table(title=f"Customer facts as of {as_of} ({period}s)", show_header=False)
+        grid = Table(title=f"Customer facts as of {as_of} ({unit}s)", show_header=False)
         grid.add_column(style="bold")
         grid.add_column(justify="right")
         for key, value in summary.items():

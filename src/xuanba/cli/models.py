@@ -8,7 +8,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
+from xuanba.cli._common import (
+    JsonOpt,
+    UnitOpt,
+    WorkspaceOpt,
+    console,
+    emit_json,
+    handle_errors,
+    time_unit,
+)
 from xuanba.workspace import DEFAULT_PATH
 
 
@@ -80,7 +88,7 @@ def register(app: typer.Typer) -> None:
         model: Annotated[str, typer.Option("--model", "-m", help="bgnbd, pareto-nbd, mbgnbd, bgbb, sbg or gamma-gamma.")],
         facts: Annotated[Path | None, typer.Option(help="Facts file (.parquet, .csv, .xlsx); default the workspace table 'facts'.")] = None,
         save: Annotated[Path | None, typer.Option(help="Save the fitted model to this JSON file.")] = None,
-        unit: Annotated[str, typer.Option(help="Time unit of recency and T in the facts: day, week or month.")] = "week",
+        unit: UnitOpt = "week",
         penalizer: Annotated[float, typer.Option(help="L2 penalty on the parameters (0 = maximum likelihood).")] = 0.0,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
@@ -88,6 +96,7 @@ def register(app: typer.Typer) -> None:
         """Fit a customer-base model; print parameters with standard errors, LL, AIC and BIC."""
         from xuanba.models.predict import fit_model
 
+        unit = time_unit(unit)
         table, source = _facts(facts, workspace)
         fitted = fit_model(model, table, time_unit=unit, penalizer=penalizer)
         saved = str(fitted.save(save)) if save is not None else None
@@ -104,7 +113,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option(help="Write predictions to .parquet, .csv or .xlsx.")],
         facts: Annotated[Path | None, typer.Option(help="Facts file; default the workspace table 'facts'.")] = None,
         horizon: Annotated[float, typer.Option(help="Forecast horizon, in --unit.")] = 52.0,
-        unit: Annotated[str, typer.Option(help="Unit of --horizon: day, week or month.")] = "week",
+        unit: Annotated[str, typer.Option("--unit", help="Time unit of --horizon: day, week or month.")] = "week",
         interval: Annotated[float | None, typer.Option(help="Also write lower/upper bounds with this coverage, e.g. 0.9.")] = None,
         spend_model: Annotated[Path | None, typer.Option(help="A saved gamma-gamma model: adds the discounted customer value 'clv'.")] = None,
         value_years: Annotated[float, typer.Option(help="Horizon of the customer value, 1 to 5 years.")] = 3.0,
@@ -114,10 +123,11 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Write per-customer predictions (P(alive), expected purchases, churn score, spend, value)."""
-        from xuanba.facts import write_table
         from xuanba.models import Model
         from xuanba.models.predict import predict_table
+        from xuanba.tables import write_table
 
+        unit = time_unit(unit)
         fitted = Model.load(model)
         table, source = _facts(facts, workspace)
         preds = predict_table(fitted, table, horizon=horizon, unit=unit, interval=interval)

@@ -9,7 +9,16 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
+from xuanba.cli._common import (
+    JsonOpt,
+    PeriodOpt,
+    UnitOpt,
+    WorkspaceOpt,
+    console,
+    emit_json,
+    handle_errors,
+    time_unit,
+)
 from xuanba.workspace import DEFAULT_PATH
 
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the roster to .csv, .xlsx or .parquet.")]
@@ -81,7 +90,7 @@ def register(app: typer.Typer) -> None:
     def round_(
         standard: Annotated[Path, typer.Option("--standard", "-s", help="The standard (.toml).")],
         cutoff: Annotated[str | None, typer.Option(help="Facts and predictions as of this date (YYYY-MM-DD).")] = None,
-        period: Annotated[str, typer.Option(help="Time unit of the facts and the model: day, week or month.")] = "week",
+        unit: UnitOpt = "week",
         name: Annotated[str | None, typer.Option(help="A label for the round.")] = None,
         fields_file: Annotated[Path | None, typer.Option("--fields", help="A table (.csv/.xlsx/.parquet) of extra per-customer fields, with customer_id.")] = None,
         store: Annotated[bool, typer.Option("--store/--no-store", help="Append the round to the workspace.")] = True,
@@ -92,13 +101,15 @@ def register(app: typer.Typer) -> None:
         out: OutOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
+        period: PeriodOpt = None,
     ) -> None:
         """Rank every customer by the standard at a cutoff; store the roster as a new round."""
         from xuanba.errors import InputError
-        from xuanba.facts import write_table
         from xuanba.rounds import replay_rounds, run_round
         from xuanba.rounds.run import read_fields_file
+        from xuanba.tables import write_table
 
+        unit = time_unit(unit, period)
         extra = read_fields_file(fields_file) if fields_file is not None else None
         replay = every is not None or from_ is not None or to is not None
         if replay and (every is None or from_ is None or to is None):
@@ -113,10 +124,10 @@ def register(app: typer.Typer) -> None:
                     status.update(f"{step}…")
 
             if replay:
-                rep = replay_rounds(workspace, standard, from_, to, every=every, time_unit=period,  # type: ignore[arg-type]
+                rep = replay_rounds(workspace, standard, from_, to, every=every, time_unit=unit,  # type: ignore[arg-type]
                                     extra_fields=extra, store=store, progress=progress)
             else:
-                rnd = run_round(workspace, standard, cutoff, time_unit=period, extra_fields=extra,  # type: ignore[arg-type]
+                rnd = run_round(workspace, standard, cutoff, time_unit=unit, extra_fields=extra,  # type: ignore[arg-type]
                                 name=name, store=store, progress=progress)
         if replay:
             written = str(write_table(rep.rounds[-1].roster, out, sheet="roster")) if out is not None else None
@@ -150,8 +161,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """List the stored rounds, or re-open one (and export its roster with --out)."""
-        from xuanba.facts import write_table
         from xuanba.rounds import list_rounds, load_round
+        from xuanba.tables import write_table
 
         if round_id is None:
             table = list_rounds(workspace)
@@ -189,8 +200,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Who entered and left the selection, who rose and fell, the tier migration matrix."""
-        from xuanba.facts import write_table
         from xuanba.rounds import diff_rounds
+        from xuanba.tables import write_table
 
         d = diff_rounds(workspace, round_a, round_b)
         written = str(write_table(d.changes, out, sheet="changes")) if out is not None else None

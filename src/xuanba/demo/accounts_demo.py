@@ -146,11 +146,6 @@ def write_side_tables(tables: dict[str, pd.DataFrame], folder: str | Path) -> di
     >>> sorted(p.name for p in paths.values())[0]
     'commitments.csv'
     """
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name, df in tables.items():
-        p = out / f"{name}.csv"
-        df.to_csv(p, index=False, encoding="utf-8-sig")
-        paths[name] = p
-    return paths
+    from xuanba.tables import write_table
+
+    return {name: write_table(df, Path(folder) / f"{name}.csv") for name, df in tables.items()}

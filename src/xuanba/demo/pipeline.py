@@ -107,11 +107,11 @@ def round_figures(rnd: Any) -> dict[str, Any]:
 
 def _facts(ws: Workspace, result: DemoResult, lang: str) -> None:
     from xuanba.facts import FACT_COLUMNS
-    from xuanba.outputs.exports import export_table
+    from xuanba.tables import write_table
 
     fields = _latest(ws, result, fields=True).fields
     facts = fields[["customer_id", *[c for c in FACT_COLUMNS if c in fields.columns and c != "customer_id"]]]
-    result.paths["facts"] = export_table(facts, result.out_dir / "facts.xlsx")
+    result.paths["facts"] = write_table(facts, result.out_dir / "facts.xlsx", sheet="facts")
     result.summary["facts_rows"] = len(facts)
     result.summary["repeat_buyers"] = int((facts["frequency"] > 0).sum())
 
@@ -119,13 +119,13 @@ def _facts(ws: Workspace, result: DemoResult, lang: str) -> None:
 def _models(ws: Workspace, result: DemoResult, lang: str) -> None:
     import json
 
-    from xuanba.outputs.exports import export_table
     from xuanba.standard.schema import PREDICTION_COLUMNS
+    from xuanba.tables import write_table
 
     rnd = _latest(ws, result, fields=True)
     columns = [c for c in PREDICTION_COLUMNS if c in rnd.fields.columns]
     if columns:
-        result.paths["predictions"] = export_table(rnd.fields[["customer_id", *columns]],
+        result.paths["predictions"] = write_table(rnd.fields[["customer_id", *columns]],
                                                   result.out_dir / "predictions.xlsx", sheet="predictions")
     for role, info in rnd.meta.get("models", {}).items():
         doc = rnd.tables[f"model_{role}"].info
@@ -156,14 +156,14 @@ def _report(ws: Workspace, result: DemoResult, lang: str) -> None:
 
 
 def _accounts(ws: Workspace, result: DemoResult, lang: str) -> None:
-    from xuanba.outputs.exports import export_tables
+    from xuanba.tables import write_table
 
     rnd = _latest(ws, result)
     stored = rnd.tables.get("profit_by_size")
     if stored is not None:
         bands = stored.frame.assign(window_start=stored.info["window_start"], as_of=stored.info["as_of"])
-        result.paths["profit_bands"] = export_tables({"profit_by_size_365d": bands},
-                                                     result.out_dir / "profit_by_size.xlsx")[0]
+        result.paths["profit_bands"] = write_table(bands, result.out_dir / "profit_by_size.xlsx",
+                                                   sheet="profit_by_size_365d")
     whale = rnd.meta.get("summary", {}).get("whale")
     if whale:
         result.summary["whale_peak"] = {"customer_pct": round(float(whale["customer_pct"]), 1),

@@ -10,7 +10,6 @@ from xuanba.facts.compute import (
     calibration_holdout,
     customer_facts,
     transactions_table,
-    write_table,
 )
 from xuanba.facts.expressions import DAYS_PER_UNIT, FACT_COLUMNS, customer_facts_expr, holdout_expr
 from xuanba.facts.stored import store_facts, stored_facts
@@ -25,5 +24,4 @@ __all__ = [
     "store_facts",
     "stored_facts",
     "transactions_table",
-    "write_table",
 ]

@@ -8,7 +8,6 @@ backend (DuckDB, Spark, ...), or an in-memory table (pandas, polars, Arrow) with
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import ibis
@@ -16,6 +15,7 @@ import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 
+from xuanba._dates import check_unit
 from xuanba.errors import DataError, InputError, SchemaError
 from xuanba.facts.expressions import (
     Merge,
@@ -110,7 +110,8 @@ def customer_facts(
         A :class:`~xuanba.Workspace`, an Ibis table (DuckDB, Spark, ...) or an in-memory table
         with ``customer_id``, ``ts``, ``amount`` (optional ``cost``, ``is_return``).
     cutoff
-        Facts use transactions on or before this date; default the last transaction's date.
+        Facts use transactions on or before this date (all of that day); default the last
+        transaction's date.
     time_unit
         Unit of ``recency`` and ``T``: ``"day"``, ``"week"`` (7 days) or ``"month"`` (30.4375 days).
     merge
@@ -134,6 +135,7 @@ def customer_facts(
     >>> f[["customer_id", "frequency", "recency", "T", "monetary_value"]].to_dict("records")[0]
     {'customer_id': 'a', 'frequency': 1, 'recency': 2.0, 'T': 4.0, 'monetary_value': 30.0}
     """
+    check_unit(time_unit, "time_unit")
     tx = transactions_table(source)
     if cutoff is None:
         last = _execute(tx.aggregate(last=tx.ts.max()), source)["last"].iloc[0]
@@ -169,6 +171,7 @@ def calibration_holdout(
     >>> int(h.loc[0, "frequency_holdout"]), float(h.loc[0, "revenue_holdout"])
     (1, 5.0)
     """
+    check_unit(time_unit, "time_unit")
     tx = transactions_table(source)
     cal = _as_date(calibration_end)
     hold = _as_date(holdout_end)
@@ -180,13 +183,3 @@ def calibration_holdout(
     _check_cutoff(tx, cal, source)
     expr = holdout_expr(tx, cal, hold, time_unit=time_unit, merge=merge)
     return _finish(_execute(expr, source))
-
-
-def write_table(frame: pd.DataFrame, path: str | Path, *, sheet: str = "facts") -> Path:
-    """Write a table to ``.parquet``, ``.csv`` (UTF-8 with BOM, so Excel reads Chinese) or ``.xlsx``.
-
-    The writer lives in :func:`xuanba.outputs.exports.export_table`; this name stays for the facts.
-    """
-    from xuanba.outputs.exports import export_table
-
-    return export_table(frame, path, sheet=sheet)

@@ -30,13 +30,10 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
+from xuanba._dates import DAYS_PER_UNIT, TimeUnit, check_unit
 from xuanba._dates import as_date as _as_date
 
-TimeUnit = Literal["day", "week", "month"]
 Merge = Literal["day", "period"]
-
-DAYS_PER_UNIT: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 30.4375}
-"""Length of each time unit in days: the one place these constants live."""
 
 
 def purchase_days(tx: ir.Table, cutoff: dt.date | str, *, start: dt.date | str | None = None) -> ir.Table:
@@ -80,10 +77,8 @@ def customer_facts_expr(
     merge: Merge = "day",
 ) -> ir.Table:
     """The facts table at ``cutoff`` as an Ibis expression (see the module docstring)."""
-    if time_unit not in DAYS_PER_UNIT:
-        raise ValueError(f"time_unit must be one of {sorted(DAYS_PER_UNIT)}, not {time_unit!r}")
+    unit = DAYS_PER_UNIT[check_unit(time_unit, "time_unit")]
     cutoff_d = _as_date(cutoff)
-    unit = DAYS_PER_UNIT[time_unit]
     cut = ibis.literal(cutoff_d)
     days = purchase_days(tx, cutoff_d)
     since = {w: days.day > ibis.literal(cutoff_d - dt.timedelta(days=w)) for w in (90, 365)}

@@ -36,7 +36,7 @@ from xuanba._dates import as_date
 from xuanba.errors import InputError
 from xuanba.ingest.mapping import check_required, looks_like_header, map_columns
 from xuanba.ingest.read import Staged, list_sources, quote, stage, unstage
-from xuanba.ingest.sidetables import SCHEMAS, read_side_table, write_output
+from xuanba.ingest.sidetables import SCHEMAS, read_side_table
 from xuanba.workspace import TABLE_COLUMNS, Workspace, open_workspace
 
 KINDS = ("transactions", "customers", "interactions", "commitments", "resources", "needs", "contacts")
@@ -470,13 +470,15 @@ def _expand(source: Any) -> list[Any]:
 
 
 def _write_rejects(ws: Workspace, ids: list[int], path: Path) -> None:
+    from xuanba.tables import write_table
+
     frame = ws.con.execute(
         'SELECT s.file, r.source_row, r."column", r.value, r.reason FROM rejects r '
         "JOIN sources s USING (source_id) WHERE list_contains(?, r.source_id) "
         "ORDER BY r.source_id, r.source_row",
         [ids],
     ).df()
-    write_output(frame, path)
+    write_table(frame, path, sheet="rejects")
 
 
 def ingest(

@@ -24,6 +24,7 @@ from typing import Literal
 import pandas as pd
 
 from xuanba.errors import InputError, SchemaError
+from xuanba.tables import read_table
 
 ColType = Literal["id", "str", "date", "number", "bool"]
 
@@ -112,32 +113,7 @@ def _norm(text: object) -> str:
 def _load(source: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, str]:
     if isinstance(source, pd.DataFrame):
         return source.copy(), "<table>"
-    path = Path(source)
-    if not path.is_file():
-        raise InputError("file not found", file=str(path), fix="Check the path.")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype=object), str(path)
-        if suffix == ".parquet":
-            return pd.read_parquet(path), str(path)
-        if suffix in (".csv", ".txt", ".tsv"):
-            sep = "\t" if suffix == ".tsv" else ","
-            for enc in ("utf-8-sig", "gb18030"):
-                try:
-                    return pd.read_csv(path, dtype=str, encoding=enc, sep=sep,
-                                       keep_default_na=False), str(path)
-                except UnicodeDecodeError:
-                    continue
-            raise InputError("file is neither UTF-8 nor GBK text", file=str(path),
-                             fix="Save the file as UTF-8 CSV.")
-    except (ValueError, OSError) as exc:
-        if isinstance(exc, InputError):
-            raise
-        raise InputError(f"cannot read file: {exc}", file=str(path),
-                         fix="Check that the file is a valid CSV, XLSX or Parquet file.") from None
-    raise InputError(f"unknown file type {suffix!r}", file=str(path),
-                     fix="Use .csv, .xlsx or .parquet.")
+    return read_table(source, text=True, what="the side table file"), str(source)
 
 
 def _map_headers(df: pd.DataFrame, schema: SideSchema, mapping: dict[str, str] | None,
@@ -257,88 +233,3 @@ def read_side_table(
     if len(rej):
         rej = rej.astype({"row": "int64"})
     return table, rej
-
-
-def read_transactions_file(source: pd.DataFrame | str | Path) -> pd.DataFrame:
-    """Read a file of canonical transactions (``customer_id, ts, amount`` and optional
-    ``cost, paid_on, due_on, channel, product ...``) as written by ingest.
-
-    Dates become datetimes, money columns floats; no header mapping (ingest does that).
-
-    Example
-    -------
-    >>> import pandas as pd
-    >>> t = read_transactions_file(pd.DataFrame({"customer_id": [1], "ts": ["2026-01-01"], "amount": ["5"]}))
-    >>> float(t["amount"].iloc[0])
-    5.0
-    """
-    df, where = _load(source)
-    for col in ("customer_id", "ts", "amount"):
-        if col not in df.columns:
-            raise SchemaError(
-                f"transactions have no column {col!r}", file=where, column=col,
-                fix="Give a canonical transactions file (customer_id, ts, amount), e.g. the "
-                    "output of `xuanba ingest`.")
-    df["customer_id"] = df["customer_id"].astype(str).str.strip()
-    for col in ("ts", "paid_on", "due_on"):
-        if col in df.columns:
-            blank = df[col].isna() | df[col].astype(str).str.strip().isin(["", "nan", "NaT", "None"])
-            conv = pd.to_datetime(df[col].where(~blank, None), errors="coerce", format="mixed")
-            bad = conv.isna() & ~blank
-            if bad.any():
-                i = int(bad.to_numpy().argmax())
-                raise InputError(f"{col} is not a date", file=where, row=i + 1, column=col,
-                                 count=int(bad.sum()), examples=list(df.loc[bad, col].head(5)),
-                                 fix="Write dates as YYYY-MM-DD.")
-            df[col] = conv
-    for col in ("amount", "cost", "quantity"):
-        if col in df.columns:
-            num = pd.to_numeric(df[col], errors="coerce")
-            bad = num.isna() & df[col].notna() & (df[col].astype(str).str.strip() != "")
-            if bad.any():
-                i = int(bad.to_numpy().argmax())
-                raise InputError(f"{col} is not a number", file=where, row=i + 1, column=col,
-                                 count=int(bad.sum()), examples=list(df.loc[bad, col].head(5)),
-                                 fix="Remove currency signs and text from the column.")
-            df[col] = num.astype(float)
-    if df["ts"].isna().any():
-        i = int(df["ts"].isna().to_numpy().argmax())
-        raise InputError("transaction without a date", file=where, row=i + 1, column="ts",
-                         count=int(df["ts"].isna().sum()), fix="Fill in or drop rows without ts.")
-    return df
-
-
-def write_output(table: pd.DataFrame, out: str | Path) -> Path:
-    """Write a result table to .csv (UTF-8 BOM), .xlsx or .parquet.
-
-    Example
-    -------
-    >>> import tempfile, pathlib, pandas as pd
-    >>> p = write_output(pd.DataFrame({"a": [1]}), pathlib.Path(tempfile.mkdtemp()) / "x.csv")
-    >>> p.suffix
-    '.csv'
-    """
-    path = Path(out)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        table.to_csv(path, index=False, encoding="utf-8-sig")
-    elif suffix == ".xlsx":
-        table.to_excel(path, index=False)
-    elif suffix == ".parquet":
-        table.to_parquet(path, index=False)
-    else:
-        raise InputError(f"cannot write {suffix!r} files", file=str(path),
-                         fix="Use --out with .csv, .xlsx or .parquet.")
-    return path
-
-
-def load_table(source: pd.DataFrame | str | Path) -> pd.DataFrame:
-    """A CSV (UTF-8/BOM/GBK), XLSX or Parquet file as read, without mapping or checks.
-
-    Example
-    -------
-    >>> import pandas as pd
-    >>> len(load_table(pd.DataFrame({"a": [1, 2]})))
-    2
-    """
-    return _load(source)[0]

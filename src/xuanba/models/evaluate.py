@@ -297,10 +297,10 @@ def evaluate(
     >>> ev.by_frequency.loc["0", "actual"]  # doctest: +SKIP
     0.2367...
     """
+    from xuanba._dates import check_unit
     from xuanba.facts import DAYS_PER_UNIT, calibration_holdout
 
-    if time_unit not in DAYS_PER_UNIT:
-        raise InputError(f"time unit {time_unit!r} is not known", fix="Use day, week or month.")
+    check_unit(time_unit, "time_unit")
     names = list(dict.fromkeys(models))
     if not names:
         raise InputError("no model to evaluate", fix="Name at least one model, e.g. bgnbd.")

@@ -169,25 +169,10 @@ def read_facts(path: str | Path) -> pd.DataFrame:
     >>> read_facts(p)["customer_id"].tolist()
     ['0001']
     """
-    source = Path(path)
-    if not source.is_file():
-        raise InputError("the facts file does not exist", file=str(source),
-                         fix="Write it with `xuanba facts --out FILE`, or leave --facts out to use the workspace.")
-    suffix = source.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            frame = pd.read_parquet(source)
-        elif suffix == ".csv":
-            frame = pd.read_csv(source, encoding="utf-8-sig", dtype={ID: str})
-        elif suffix == ".xlsx":
-            frame = pd.read_excel(source, dtype={ID: str})
-        else:
-            raise InputError(f"cannot read a '{suffix or 'extensionless'}' facts file", file=str(source),
-                             fix="Use .parquet, .csv or .xlsx.")
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read the facts file: {exc}", file=str(source)) from None
-    if ID in frame.columns:
-        frame[ID] = frame[ID].astype(str)
+    from xuanba.tables import read_table
+
+    frame = read_table(path, text=(ID,), what="the facts file",
+                       hint="Write it with `xuanba facts --out FILE`, or leave --facts out to use the workspace.")
     return frame
 
 
@@ -235,6 +220,8 @@ def predict_table(
     frame = as_frame(table, name="the facts")
     t = float(horizon)
     model_unit = getattr(model, "time_unit", None)
+    if unit is not None:
+        unit_length(unit)  # checked even when the model records no unit
     if unit is not None and model_unit is not None:
         t = horizon * unit_length(unit) / unit_length(model_unit)
     calls: list[tuple[str, Any]] = []

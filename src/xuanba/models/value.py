@@ -37,12 +37,9 @@ DAYS_PER_YEAR: float = 12 * DAYS_PER_UNIT["month"]
 
 def unit_length(time_unit: str) -> float:
     """Length of ``time_unit`` in days; :class:`InputError` for an unknown unit."""
-    if time_unit not in DAYS_PER_UNIT:
-        raise InputError(
-            f"time unit {time_unit!r} is not known",
-            fix=f"Use one of {sorted(DAYS_PER_UNIT)}: the unit recency and T are measured in.",
-        )
-    return DAYS_PER_UNIT[time_unit]
+    from xuanba._dates import unit_days
+
+    return unit_days(time_unit, "time_unit")
 
 
 def _check_unit(model: Model, time_unit: str) -> None:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xuanba._dates import as_date
+from xuanba._dates import as_date, check_unit
 from xuanba.errors import DataError, InputError, ModelError
 from xuanba.standard.schema import (
     ACCOUNT_COLUMNS,
@@ -316,8 +316,7 @@ def run_round(
     Round
     """
     cut = _as_cutoff(cutoff)
-    if time_unit not in ("day", "week", "month"):
-        raise InputError(f"time unit {time_unit!r} is not known", fix="Use day, week or month.")
+    check_unit(time_unit, "time_unit")
     extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
     std = as_standard(standard, extras)
     with open_workspace(workspace, read_only=not store) as ws:
@@ -440,22 +439,10 @@ def quadrant_counts(roster: pd.DataFrame) -> dict[str, int]:
 
 def read_fields_file(path: str | Path) -> pd.DataFrame:
     """Read a table of extra per-customer fields (.csv UTF-8/GBK, .xlsx, .parquet) with customer_id."""
+    from xuanba.tables import read_table
+
     p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", file=str(p), fix="Check the path of --fields.")
-    suffix = p.suffix.lower()
-    if suffix == ".parquet":
-        frame = pd.read_parquet(p)
-    elif suffix == ".xlsx":
-        frame = pd.read_excel(p, dtype={"customer_id": str})
-    elif suffix == ".csv":
-        try:
-            frame = pd.read_csv(p, dtype={"customer_id": str}, encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            frame = pd.read_csv(p, dtype={"customer_id": str}, encoding="gb18030")
-    else:
-        raise InputError(f"cannot read a {suffix or 'extensionless'} file", file=str(p),
-                         fix="Use .csv, .xlsx or .parquet.")
+    frame = read_table(p, what="the --fields file")
     if "customer_id" not in frame.columns:
         raise InputError("the fields table has no customer_id column", file=str(p),
                          fix=f"Columns found: {list(frame.columns)[:20]}; name the id column customer_id.")

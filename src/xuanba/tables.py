@@ -1,0 +1,292 @@
+"""Tables in and out of files: the one writer and the one reader every command uses.
+
+:func:`write_table` writes CSV as UTF-8 with a BOM (so Excel shows Chinese), Excel workbooks
+with a sheet per table and a frozen header row, and Parquet. :func:`read_table` reads CSV
+(UTF-8, UTF-8 with BOM, GBK/GB18030), Excel and Parquet, keeping ids such as ``007`` as text.
+This module sits at the bottom of the package: it imports nothing from xuanba but the errors.
+
+Example
+-------
+>>> import pandas as pd, tempfile, pathlib
+>>> path = write_table(pd.DataFrame({"customer_id": ["007"], "客户": ["甲"]}),
+...                    pathlib.Path(tempfile.mkdtemp()) / "roster.csv")
+>>> path.read_bytes()[:3], read_table(path)["customer_id"].tolist()
+(b'\\xef\\xbb\\xbf', ['007'])
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import overload
+
+import pandas as pd
+
+from xuanba.errors import DataError, InputError
+
+#: The formats :func:`write_table` writes, by file suffix.
+FORMATS = (".csv", ".xlsx", ".parquet")
+#: The suffixes :func:`read_table` reads (``.txt`` as CSV, ``.tsv`` tab-separated).
+READ_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet")
+#: Rows one Excel sheet holds, the header included.
+EXCEL_MAX_ROWS = 1_048_576
+#: Encodings tried, in order, for CSV text: UTF-8 (with or without BOM), then GB18030 (GBK's superset).
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def _format_of(path: Path, fmt: str | None) -> str:
+    suffix = ("." + fmt.lower().lstrip(".")) if fmt else path.suffix.lower()
+    if suffix not in FORMATS:
+        raise InputError(
+            f"cannot write a '{suffix or 'extensionless'}' file",
+            file=str(path),
+            fix="Name the output .parquet, .csv or .xlsx (or pass --format csv|xlsx|parquet).",
+        )
+    return suffix
+
+
+def _join(value: object) -> object:
+    if value is None or isinstance(value, str):
+        return value
+    if hasattr(value, "tolist"):
+        value = value.tolist()  # numpy arrays from Parquet/Arrow
+    if isinstance(value, list | tuple | set):
+        return "; ".join(str(v) for v in value)
+    return value
+
+
+def _flat(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells a spreadsheet can hold: list cells joined with '; ', time zones dropped."""
+    out = frame.copy(deep=False)
+    for col in out.columns:
+        s = out[col]
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            out[col] = s.dt.tz_localize(None)
+        elif s.dtype == object:
+            sample = s.dropna().head(50)
+            if sample.map(lambda v: isinstance(v, list | tuple | set)).any() or sample.map(
+                lambda v: hasattr(v, "tolist") and not isinstance(v, str)
+            ).any():
+                out[col] = s.map(_join)
+    return out
+
+
+def _sheet_name(name: str, taken: set[str]) -> str:
+    """A legal, unique Excel sheet name: no ``[]:*?/\\``, at most 31 characters."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", str(name)).strip("'") or "sheet"
+    base = base[:31]
+    cand, i = base, 2
+    while cand.lower() in taken:
+        tail = f"_{i}"
+        cand, i = base[: 31 - len(tail)] + tail, i + 1
+    taken.add(cand.lower())
+    return cand
+
+
+def _check_excel_rows(frame: pd.DataFrame, name: str, path: Path) -> None:
+    if len(frame) + 1 > EXCEL_MAX_ROWS:
+        raise DataError(
+            f"table '{name}' has {len(frame):,} rows; an Excel sheet holds {EXCEL_MAX_ROWS - 1:,}",
+            file=str(path),
+            fix="Export it as .parquet or .csv instead.",
+        )
+
+
+def _write_workbook(tables: Mapping[str, pd.DataFrame], path: Path) -> Path:
+    for name, frame in tables.items():
+        _check_excel_rows(frame, name, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    taken: set[str] = set()
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        for name, frame in tables.items():
+            _flat(frame).to_excel(xw, sheet_name=_sheet_name(name, taken), index=False, freeze_panes=(1, 0))
+    return path
+
+
+def _write_one(frame: pd.DataFrame, path: Path, suffix: str, sheet: str) -> Path:
+    if suffix == ".xlsx":
+        return _write_workbook({sheet: frame}, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        _flat(frame).to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+@overload
+def write_table(
+    tables: pd.DataFrame, path: str | Path, fmt: str | None = None, *, sheet: str = "table"
+) -> Path: ...
+
+
+@overload
+def write_table(
+    tables: Mapping[str, pd.DataFrame], path: str | Path, fmt: str | None = None, *, sheet: str = "table"
+) -> list[Path]: ...
+
+
+def write_table(
+    tables: pd.DataFrame | Mapping[str, pd.DataFrame],
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    sheet: str = "table",
+) -> Path | list[Path]:
+    """Write a table, or several, to ``.csv`` (UTF-8 BOM), ``.xlsx`` or ``.parquet``.
+
+    Parameters
+    ----------
+    tables
+        One DataFrame, or ``name -> DataFrame`` written in this order. Indexes are not written.
+    path
+        One table: the file, its suffix picking the format unless ``fmt`` is given. Several
+        tables: a ``.xlsx`` workbook (a sheet per table), or a folder that receives
+        ``<name>.csv`` / ``<name>.parquet`` (``fmt`` then says which). Folders are created.
+    fmt
+        ``"csv"``, ``"xlsx"`` or ``"parquet"``; default from the suffix of ``path``.
+    sheet
+        Sheet name of a single table written to ``.xlsx``.
+
+    Returns
+    -------
+    Path or list of Path
+        The file written for one table; the files written for several.
+
+    Raises
+    ------
+    InputError
+        An unknown format, or several tables and no way to tell the format.
+    DataError
+        A table has more rows than an Excel sheet holds.
+
+    Notes
+    -----
+    CSV and Excel cells holding lists are joined with ``"; "`` and time zones are dropped;
+    Parquet keeps every value as it is. Excel sheets have their header row frozen.
+
+    Example
+    -------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> write_table(pd.DataFrame({"a": [1]}), d / "t.parquet").name
+    't.parquet'
+    >>> [p.name for p in write_table({"roster": pd.DataFrame({"a": [1]}),
+    ...                               "diff": pd.DataFrame({"b": [2]})}, d / "round.xlsx")]
+    ['round.xlsx']
+    """
+    out = Path(path)
+    if isinstance(tables, pd.DataFrame):
+        return _write_one(tables, out, _format_of(out, fmt), sheet)
+    if fmt is None and out.suffix == "":
+        raise InputError(
+            "cannot tell which format to write",
+            file=str(out),
+            fix="Name a .xlsx workbook, or pass the format (csv, xlsx or parquet) for a folder.",
+        )
+    suffix = _format_of(out, fmt)
+    if suffix == ".xlsx":
+        if out.suffix.lower() != ".xlsx":
+            out = out.with_suffix(".xlsx") if out.suffix else out / "tables.xlsx"
+        return [_write_workbook(tables, out)]
+    folder = out if out.suffix.lower() not in FORMATS else out.parent
+    written = []
+    for name, frame in tables.items():
+        safe = re.sub(r"[^\w.-]+", "_", str(name)) or "table"
+        written.append(_write_one(frame, folder / f"{safe}{suffix}", suffix, sheet))
+    return written
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path, sep: str, dtype: object, keep_na: bool) -> pd.DataFrame:
+    for encoding in CSV_ENCODINGS:
+        try:
+            return pd.read_csv(path, sep=sep, dtype=dtype, encoding=encoding, keep_default_na=keep_na)  # type: ignore[arg-type]
+        except UnicodeDecodeError:
+            continue
+    raise InputError("the file is neither UTF-8 nor GBK text", file=str(path),
+                     fix="Save it as 'CSV UTF-8' (Excel: File > Save As).")
+
+
+def read_table(
+    path: str | Path,
+    *,
+    text: Sequence[str] | bool = ("customer_id",),
+    sheet: str | int = 0,
+    what: str = "the table file",
+    hint: str | None = None,
+) -> pd.DataFrame:
+    """Read a table from ``.csv`` (UTF-8, UTF-8 BOM, GBK/GB18030), ``.xlsx`` or ``.parquet``.
+
+    Parameters
+    ----------
+    path
+        The file. ``.txt`` is read as CSV, ``.tsv`` as tab-separated text, ``.xlsm`` as ``.xlsx``.
+    text
+        Columns read as text, so that ids such as ``007`` keep their zeros (those absent are
+        ignored). ``True``: no type guessing at all — CSV cells stay text (blanks as ``""``)
+        and Excel cells stay as stored; for callers that check and convert types themselves.
+    sheet
+        The sheet of a workbook, by name or position.
+    what
+        What the file is, for the error messages (e.g. ``"the facts file"``).
+    hint
+        How to make the file, added to the fix when it is missing (e.g. "Write it with
+        `xuanba facts --out FILE`.").
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    InputError
+        The file is missing, has an unknown suffix, or cannot be read as its suffix says;
+        the message names the file and the fix.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "gbk.csv"
+    >>> _ = p.write_bytes("customer_id,名称\\n007,王记\\n".encode("gbk"))
+    >>> read_table(p).values.tolist()
+    [['007', '王记']]
+    >>> read_table(p.with_suffix(".doc"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.InputError: ...gbk.doc: the table file does not exist (file not found)
+      fix: Check the path.
+    """
+    source = Path(path)
+    suffix = source.suffix.lower()
+    if not source.is_file():
+        fix = "Check the path." + (f" {hint}" if hint else "")
+        raise InputError(f"{what} does not exist (file not found)", file=str(source), fix=fix)
+    if suffix not in READ_SUFFIXES:
+        raise InputError(f"cannot read a '{suffix or 'extensionless'}' file as a table", file=str(source),
+                         fix="Save it as .csv (UTF-8 or GBK), .xlsx or .parquet.")
+    cols = [] if isinstance(text, bool) else [text] if isinstance(text, str) else list(text)
+    try:
+        if suffix == ".parquet":
+            frame = pd.read_parquet(source)
+        elif suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(source, sheet_name=sheet, dtype=object if text is True else dict.fromkeys(cols, str))
+        else:
+            sep = "\t" if suffix == ".tsv" else ","
+            frame = _read_csv(source, sep, str if text is True else dict.fromkeys(cols, str), keep_na=text is not True)
+    except InputError:
+        raise
+    except (ValueError, OSError, KeyError, ImportError) as exc:
+        raise InputError(f"{what} cannot be read as {suffix}: {exc}", file=str(source),
+                         fix="Check that the file is a valid CSV, XLSX or Parquet file.") from None
+    if suffix == ".parquet":  # typed already: ids stored as numbers become text (missing stays missing)
+        for col in cols:
+            if col in frame.columns:
+                frame[col] = frame[col].astype(str)
+    return frame
