@@ -45,32 +45,23 @@ class _BetaGeometricNBD(PurchaseModel):
         super().__init__(penalizer=penalizer)
         self.time_unit = time_unit
 
-    def _get_options(self) -> dict[str, Any]:
-        return {"penalizer": self.penalizer, "time_unit": self.time_unit}
-
     # -- validation ----------------------------------------------------------------------------
     def _validate(self, frame: pd.DataFrame) -> None:
         validate_history(frame)
 
-    def fit(self, data: Any, *, weights: Any = None) -> _BetaGeometricNBD:
-        """Fit by maximum likelihood on the distinct histories and return ``self``.
-
-        Raises :class:`ModelError` when an estimate runs off to the edge of the parameter space
+    def _check_estimates(self, params: pd.Series, n_customers: float) -> None:
+        """Raise :class:`ModelError` when an estimate runs off to the edge of the parameter space
         (``r``, ``a`` or ``b`` above 1e5 or below 1e-8): the data then cannot tell the processes
         apart (typically too few customers or no visible drop-out) and predictions would be
-        arbitrary.
-        """
-        super().fit(data, weights=weights)
-        shape = self.params_[["r", "a", "b"]]
+        arbitrary."""
+        shape = params[["r", "a", "b"]]
         if ((shape > 1e5) | (shape < 1e-8)).any():
-            found = ", ".join(f"{k}={v:.3g}" for k, v in self.params_.items())
-            del self.params_
+            found = ", ".join(f"{k}={v:.3g}" for k, v in params.items())
             raise ModelError(
                 f"{type(self).__name__} estimates ran off to the edge of the parameter space ({found}): "
-                f"the {self.n_customers_:g} customers cannot identify the purchase and drop-out processes",
+                f"the {n_customers:g} customers cannot identify the purchase and drop-out processes",
                 fix="Fit on more customers or a longer period, or add a small penalizer (e.g. penalizer=0.01).",
             )
-        return self
 
     def _start(self, data: dict[str, np.ndarray], counts: np.ndarray) -> np.ndarray:
         rate = np.dot(counts, data["frequency"]) / max(np.dot(counts, data["T"]), 1e-12)
