@@ -34,6 +34,47 @@ from xuanba.models._special import log_nbd_pmf, nbd_survival, scaled_hyp2f1
 _COLS = ("frequency", "recency", "T")
 
 
+def row_loglik(
+    r: Any, alpha: Any, a: Any, b: Any, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray,
+    *, k: int = 0, grad: bool = False,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Log-likelihood of each history with per-row parameters (arrays broadcast), and with
+    ``grad`` its derivatives by ``(r, alpha, a, b)`` of that row (rows x 4).
+
+    The formula of the module docstring, row by row: what a model whose parameters differ by
+    customer (covariates) evaluates; the plain models use the faster per-distinct-value form of
+    the same formula (:meth:`_BetaGeometricNBD._loglik_sums`).
+
+    Examples
+    --------
+    >>> x, t_x, big_t = np.array([2.0]), np.array([30.43]), np.array([38.86])
+    >>> m = BGNBD(); p = np.array([0.243, 4.414, 0.793, 2.426])
+    >>> bool(np.isclose(row_loglik(*p, x, t_x, big_t)[0][0], m._loglik_terms(p, {"frequency": x,
+    ...     "recency": t_x, "T": big_t})[0]))
+    True
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_at, log_atx = np.log(alpha + big_t), np.log(alpha + t_x)
+        dead = (x + k) > 0
+        d = np.where(dead, np.log(a) - np.log(b + x + k - 1) + (r + x) * (log_at - log_atx), -np.inf)
+    terms = (
+        special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+        + special.betaln(a, b + x + k) - special.betaln(a, b) - (r + x) * log_at + np.logaddexp(0.0, d)
+    )
+    if not grad:
+        return terms, None
+    w = special.expit(d)  # posterior probability of having dropped out
+    psi_ab = special.digamma(a + b) - special.digamma(a + b + x + k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_b = np.where(dead, 1.0 / (b + x + k - 1), 0.0)
+    d_r = special.digamma(r + x) - special.digamma(r) + np.log(alpha) - log_at + w * (log_at - log_atx)
+    d_alpha = r / alpha - (r + x) / (alpha + big_t) + w * (r + x) * (1 / (alpha + big_t) - 1 / (alpha + t_x))
+    d_a = psi_ab + w / a
+    d_b = special.digamma(b + x + k) - special.digamma(b) + psi_ab - w * inv_b
+    grads = np.column_stack([np.broadcast_to(v, terms.shape) for v in (d_r, d_alpha, d_a, d_b)])
+    return terms, grads
+
+
 class _BetaGeometricNBD(PurchaseModel):
     """BG/NBD-type model (``_k`` extra drop-out chances at the first purchase). Not public."""
 
