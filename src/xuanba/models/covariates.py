@@ -41,7 +41,8 @@ _HIST = ("frequency", "recency", "T")
 
 
 class _CovariateModel(Model):
-    """Shared fitting, encoding, reporting and persistence. Not public."""
+    """Covariate encoding, the engine's hooks (rows, parameter scale, per-row parameters),
+    reporting and persistence shared by both models. Not public."""
 
     base_names: ClassVar[tuple[str, ...]] = ()
     plain: ClassVar[type[Model]] = Model
