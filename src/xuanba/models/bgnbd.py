@@ -41,9 +41,10 @@ def row_loglik(
     """Log-likelihood of each history with per-row parameters (arrays broadcast), and with
     ``grad`` its derivatives by ``(r, alpha, a, b)`` of that row (rows x 4).
 
-    The formula of the module docstring, row by row: what a model whose parameters differ by
-    customer (covariates) evaluates; the plain models use the faster per-distinct-value form of
-    the same formula (:meth:`_BetaGeometricNBD._loglik_sums`).
+    The formula of the module docstring, row by row, for BG/NBD (``k = 0``) and MBG/NBD
+    (``k = 1``): the per-row likelihood of the plain models and, with per-customer parameters,
+    of the covariate model. The exact Hessian of the fit sums the same terms by distinct value
+    (:meth:`_BetaGeometricNBD._loglik_sums`, tested against this function).
 
     Examples
     --------
@@ -116,42 +117,6 @@ class _BetaGeometricNBD(PurchaseModel):
         return {**data, **extra}
 
     # -- likelihood ----------------------------------------------------------------------------
-    def _pieces(self, params: np.ndarray, data: dict[str, np.ndarray], grad: bool) -> Any:
-        r, alpha, a, b = (float(v) for v in params)
-        k = self._k
-        if "_u_T" not in data:
-            data = self._prepare(data)
-        ux, xi = data["_u_frequency"], data["_i_frequency"]
-        ut, ti = data["_u_T"], data["_i_T"]
-        utx, txi = data["_u_recency"], data["_i_recency"]
-        rx = r + data["frequency"]
-        log_at = np.log(alpha + ut)[ti]
-        log_atx = np.log(alpha + utx)[txi]
-        # parameter-dependent special functions, once per distinct frequency
-        g = special.gammaln(r + ux) - special.gammaln(r) + special.gammaln(b + ux + k) - special.gammaln(b)
-        g += special.gammaln(a + b) - special.gammaln(a + b + ux + k) + r * np.log(alpha)
-        has_dead = (ux + k) > 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lead = np.where(has_dead, np.log(a) - np.log(b + ux + k - 1), -np.inf)
-            inv_b = np.where(has_dead, 1.0 / (b + ux + k - 1), 0.0)
-        diff = log_at - log_atx
-        d = lead[xi] + rx * diff
-        terms = g[xi] - rx * log_at + np.logaddexp(0.0, d)
-        if not grad:
-            return terms, None
-        w = special.expit(d)  # posterior probability of having dropped out
-        psi_r = special.digamma(r + ux) - special.digamma(r) + np.log(alpha)
-        psi_ab = special.digamma(a + b) - special.digamma(a + b + ux + k)
-        psi_b = special.digamma(b + ux + k) - special.digamma(b) + psi_ab
-        inv_at = (1 / (alpha + ut))[ti]
-        inv_atx = (1 / (alpha + utx))[txi]
-        grads = np.empty((len(rx), 4))
-        grads[:, 0] = psi_r[xi] - log_at + w * diff
-        grads[:, 1] = r / alpha - rx * inv_at + w * rx * (inv_at - inv_atx)
-        grads[:, 2] = psi_ab[xi] + w / a
-        grads[:, 3] = psi_b[xi] - w * inv_b[xi]
-        return terms, grads
-
     def _loglik_sums(
         self, params: np.ndarray, data: dict[str, np.ndarray], counts: np.ndarray
     ) -> tuple[float, np.ndarray, np.ndarray]:
@@ -232,10 +197,14 @@ class _BetaGeometricNBD(PurchaseModel):
         return ll, grad, hess + upper.T
 
     def _loglik_terms(self, params: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
-        return self._pieces(params, data, grad=False)[0]
+        r, alpha, a, b = (float(v) for v in params)
+        return row_loglik(r, alpha, a, b, data["frequency"], data["recency"], data["T"], k=self._k)[0]
 
     def _loglik_grad(self, params: np.ndarray, data: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        return self._pieces(params, data, grad=True)
+        r, alpha, a, b = (float(v) for v in params)
+        terms, grads = row_loglik(r, alpha, a, b, data["frequency"], data["recency"], data["T"], k=self._k, grad=True)
+        assert grads is not None
+        return terms, grads
 
     # -- closed forms at given parameters (arrays over distinct histories) ---------------------
     def _log_dead_odds(self, params: np.ndarray, x: np.ndarray, tx: np.ndarray, big_t: np.ndarray) -> np.ndarray:
