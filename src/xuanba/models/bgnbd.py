@@ -36,7 +36,7 @@ _COLS = ("frequency", "recency", "T")
 
 def row_loglik(
     r: Any, alpha: Any, a: Any, b: Any, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray,
-    *, k: int = 0, grad: bool = False,
+    *, k: int = 0, grad: bool = False, x_index: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Log-likelihood of each history with per-row parameters (arrays broadcast), and with
     ``grad`` its derivatives by ``(r, alpha, a, b)`` of that row (rows x 4).
@@ -44,7 +44,9 @@ def row_loglik(
     The formula of the module docstring, row by row, for BG/NBD (``k = 0``) and MBG/NBD
     (``k = 1``): the per-row likelihood of the plain models and, with per-customer parameters,
     of the covariate model. The exact Hessian of the fit sums the same terms by distinct value
-    (:meth:`_BetaGeometricNBD._loglik_sums`, tested against this function).
+    (:meth:`_BetaGeometricNBD._loglik_sums`, tested against this function). With scalar ``r``,
+    ``a``, ``b``, ``x_index = (distinct x, index of each row's x)`` evaluates the special
+    functions once per distinct ``x``.
 
     Examples
     --------
@@ -54,24 +56,27 @@ def row_loglik(
     ...     "recency": t_x, "T": big_t})[0]))
     True
     """
+    ux, inv = (x, None) if x_index is None else x_index
+
+    def per_row(values: Any) -> Any:  # a function of x (and the shape parameters) for each row
+        return values if inv is None else values[inv]
+
     with np.errstate(divide="ignore", invalid="ignore"):
         log_at, log_atx = np.log(alpha + big_t), np.log(alpha + t_x)
-        dead = (x + k) > 0
-        d = np.where(dead, np.log(a) - np.log(b + x + k - 1) + (r + x) * (log_at - log_atx), -np.inf)
-    terms = (
-        special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-        + special.betaln(a, b + x + k) - special.betaln(a, b) - (r + x) * log_at + np.logaddexp(0.0, d)
-    )
+        dead_u = (ux + k) > 0
+        inv_b = per_row(np.where(dead_u, 1.0 / (b + ux + k - 1), 0.0))
+        d = np.where(per_row(dead_u), np.log(a) + np.log(inv_b) + (r + x) * (log_at - log_atx), -np.inf)
+    shape_u = special.gammaln(r + ux) - special.gammaln(r) + special.betaln(a, b + ux + k) - special.betaln(a, b)
+    terms = per_row(shape_u) + r * np.log(alpha) - (r + x) * log_at + np.logaddexp(0.0, d)
     if not grad:
         return terms, None
     w = special.expit(d)  # posterior probability of having dropped out
-    psi_ab = special.digamma(a + b) - special.digamma(a + b + x + k)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv_b = np.where(dead, 1.0 / (b + x + k - 1), 0.0)
-    d_r = special.digamma(r + x) - special.digamma(r) + np.log(alpha) - log_at + w * (log_at - log_atx)
+    psi_ab_u = special.digamma(a + b) - special.digamma(a + b + ux + k)
+    psi_ab = per_row(psi_ab_u)
+    d_r = per_row(special.digamma(r + ux) - special.digamma(r)) + np.log(alpha) - log_at + w * (log_at - log_atx)
     d_alpha = r / alpha - (r + x) / (alpha + big_t) + w * (r + x) * (1 / (alpha + big_t) - 1 / (alpha + t_x))
     d_a = psi_ab + w / a
-    d_b = special.digamma(b + x + k) - special.digamma(b) + psi_ab - w * inv_b
+    d_b = per_row(special.digamma(b + ux + k) - special.digamma(b) + psi_ab_u) - w * inv_b
     grads = np.column_stack([np.broadcast_to(v, terms.shape) for v in (d_r, d_alpha, d_a, d_b)])
     return terms, grads
 
@@ -197,14 +202,19 @@ class _BetaGeometricNBD(PurchaseModel):
         return ll, grad, hess + upper.T
 
     def _loglik_terms(self, params: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
-        r, alpha, a, b = (float(v) for v in params)
-        return row_loglik(r, alpha, a, b, data["frequency"], data["recency"], data["T"], k=self._k)[0]
+        return self._rows(params, data, grad=False)[0]
 
     def _loglik_grad(self, params: np.ndarray, data: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        r, alpha, a, b = (float(v) for v in params)
-        terms, grads = row_loglik(r, alpha, a, b, data["frequency"], data["recency"], data["T"], k=self._k, grad=True)
+        terms, grads = self._rows(params, data, grad=True)
         assert grads is not None
         return terms, grads
+
+    def _rows(self, params: np.ndarray, data: dict[str, np.ndarray], grad: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        r, alpha, a, b = (float(v) for v in params)
+        if "_u_frequency" not in data:
+            data = self._prepare(data)
+        return row_loglik(r, alpha, a, b, data["frequency"], data["recency"], data["T"], k=self._k, grad=grad,
+                          x_index=(data["_u_frequency"], data["_i_frequency"]))
 
     # -- closed forms at given parameters (arrays over distinct histories) ---------------------
     def _log_dead_odds(self, params: np.ndarray, x: np.ndarray, tx: np.ndarray, big_t: np.ndarray) -> np.ndarray:
