@@ -14,8 +14,9 @@ With no covariates the models are exactly :class:`~xuanba.models.BGNBD` and
 values) by the same engine as every model (:class:`~xuanba.models._base.Model`): a covariate
 model only maps the base parameters and coefficients to each row's parameters and hands them to
 the plain model's likelihood. Base parameters are optimised on the log scale, coefficients as
-they are; standard errors come from the engine's Hessian at the optimum. Text columns are one-hot encoded against
-their first level (sorted), and the same levels are used for predictions.
+they are; standard errors come from the engine's Hessian at the optimum. Text columns are
+one-hot encoded against their first level (sorted), and the same levels are used for
+predictions.
 
 Predictions (``probability_alive``, ``expected_purchases``, ``probability_no_purchase``, and
 DERT for Pareto/NBD) are point estimates: each distinct covariate profile is handed to the plain
