@@ -11,6 +11,10 @@ class                         CLI name                setting
 :class:`ShiftedBetaGeometric` ``sbg``                 contractual (retention by cohort)
 :class:`GammaGamma`           ``gamma-gamma``         spend per transaction
 ============================  ======================  =========================================
+
+:class:`BGNBDCovariates` and :class:`ParetoNBDCovariates` (:mod:`xuanba.models.covariates`) add
+static covariates to BG/NBD and Pareto/NBD. Importing this package defines every model class, so
+:meth:`Model.load` can find any saved one by its class name.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 from xuanba.models._base import Model
 from xuanba.models.bgbb import BGBB
 from xuanba.models.bgnbd import BGNBD
+from xuanba.models.covariates import BGNBDCovariates, ParetoNBDCovariates
 from xuanba.models.gammagamma import GammaGamma
 from xuanba.models.mbgnbd import MBGNBD
 from xuanba.models.paretonbd import ParetoNBD
@@ -32,4 +37,7 @@ MODELS: dict[str, type[Model]] = {
     "gamma-gamma": GammaGamma,
 }
 
-__all__ = ["BGBB", "BGNBD", "MBGNBD", "MODELS", "GammaGamma", "Model", "ParetoNBD", "ShiftedBetaGeometric"]
+__all__ = [
+    "BGBB", "BGNBD", "MBGNBD", "MODELS", "BGNBDCovariates", "GammaGamma", "Model", "ParetoNBD",
+    "ParetoNBDCovariates", "ShiftedBetaGeometric",
+]

@@ -7,14 +7,21 @@
   so its cost grows with the number of distinct histories, not of customers.
 * Tables in, tables out: predictions take a table keyed by ``customer_id`` and return a
   Series / DataFrame keyed the same way; the work is done once per distinct history.
+* Options are the constructor's keywords: ``get_params`` / ``set_params`` / ``clone`` read the
+  signature; a failed ``fit`` leaves the model unfitted (no learned value of it, nor of a
+  previous fit, remains).
+* Every model class registers itself under its class name; :meth:`Model.load` looks the saved
+  name up there, so this module imports none of its subclasses.
 
-A subclass declares ``param_names``, ``history_columns`` and implements ``_loglik_terms``
-(per-row log-likelihood for given natural parameters) and, optionally, ``_check_identifiable``
-and ``_start``.
+One fitting engine (:class:`Model`) serves every model, the covariate ones included: a subclass
+declares ``param_names``, ``history_columns`` and implements ``_loglik_terms`` (per-row
+log-likelihood for given natural parameters) and, optionally, the hooks listed on :class:`Model`.
 """
 
 from __future__ import annotations
 
+import copy
+import inspect
 import json
 import math
 import os
@@ -94,8 +101,42 @@ def validate_history(frame: pd.DataFrame) -> None:
             raise InputError(message, column=col, count=int(bad.sum()), examples=history_ids(frame, bad), fix=fix)
 
 
+#: Every model class by class name (the name :meth:`Model.save` writes); filled by
+#: :meth:`Model.__init_subclass__`, so this module never imports the modules of its subclasses.
+_REGISTRY: dict[str, type[Model]] = {}
+
+_Z95 = 1.959963984540054
+
+
+def registered_models() -> dict[str, type[Model]]:
+    """The model classes defined so far, by class name (a copy).
+
+    Importing :mod:`xuanba.models` defines every model of the package, the covariate ones
+    included.
+
+    Examples
+    --------
+    >>> import xuanba.models
+    >>> {"BGNBD", "GammaGamma", "ParetoNBDCovariates"} <= set(registered_models())
+    True
+    """
+    return dict(_REGISTRY)
+
+
 class Model:
     """Base class: maximum likelihood on compressed histories, Hessian standard errors, save/load.
+
+    Options are the constructor's keyword arguments, each kept under its own name:
+    :meth:`get_params`, :meth:`set_params` and :meth:`clone` read them from the signature (as
+    scikit-learn's ``BaseEstimator`` does), and :meth:`save` writes them. Every concrete subclass
+    registers itself under its class name, which is how :meth:`load` finds it.
+
+    One fitting engine serves every model. A subclass declares ``param_names`` and
+    ``history_columns`` and writes ``_loglik_terms`` (per-row log-likelihood at natural
+    parameters); it may add ``_loglik_grad`` / ``_loglik_sums`` (analytic gradient / exact
+    Hessian), ``_start``, ``_check_identifiable``, ``_prepare``, ``_check_estimates``, and — for
+    a model whose rows carry more than the history (covariates) — ``_fit_data`` and
+    ``_log_scale``. Positive parameters are optimised on the log scale, others as they are.
 
     Parameters
     ----------
@@ -110,6 +151,95 @@ class Model:
 
     def __init__(self, *, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._option_names()  # a constructor taking *args / **kwargs fails here, at definition
+        if cls.__name__.startswith("_"):
+            return  # shared private bases are not models one saves
+        known = _REGISTRY.get(cls.__name__)
+        if known is not None and (known.__module__, known.__qualname__) != (cls.__module__, cls.__qualname__):
+            raise TypeError(
+                f"two model classes are named {cls.__name__!r} ({known.__module__} and {cls.__module__}); "
+                "saved models name their class, so the names must differ"
+            )
+        _REGISTRY[cls.__name__] = cls
+
+    # -- options (scikit-learn's get_params / set_params / clone) -------------------------------
+    @classmethod
+    def _option_names(cls) -> list[str]:
+        """The constructor's keyword names, sorted (its signature is the list of options)."""
+        names = []
+        for param in inspect.signature(cls.__init__).parameters.values():
+            if param.name == "self":
+                continue
+            if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+                raise TypeError(
+                    f"{cls.__name__}.__init__ takes *{param.name}: a model's constructor names each "
+                    "option, so that get_params, clone and save can find them"
+                )
+            names.append(param.name)
+        return sorted(names)
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The options this model was built with, by name (the constructor's keywords).
+
+        ``deep`` is accepted for scikit-learn compatibility; no option is itself a model.
+
+        Examples
+        --------
+        >>> from xuanba.models import BGNBD
+        >>> BGNBD(time_unit="week").get_params()
+        {'penalizer': 0.0, 'time_unit': 'week'}
+        """
+        return {name: getattr(self, name) for name in self._option_names()}
+
+    def set_params(self, **params: Any) -> Model:
+        """Change options by name and return ``self``.
+
+        Changing an option's value discards a previous fit (its values belong to the old options).
+
+        Examples
+        --------
+        >>> from xuanba.models import BGNBD
+        >>> BGNBD().set_params(penalizer=0.01).penalizer
+        0.01
+        """
+        known = self._option_names()
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            raise InputError(
+                f"{type(self).__name__} has no option {unknown[0]!r}",
+                fix=f"Its options are {known}.",
+            )
+        changed = False
+        for name, value in params.items():
+            old = getattr(self, name)
+            changed = changed or type(old) is not type(value) or bool(np.any(old != value))
+            setattr(self, name, value)
+        if changed:
+            self._discard_fit()
+        return self
+
+    def clone(self) -> Model:
+        """A new, unfitted model of the same class with (copies of) the same options.
+
+        Examples
+        --------
+        >>> from xuanba.models import ParetoNBD
+        >>> m = ParetoNBD(penalizer=0.1).clone()
+        >>> m.penalizer, hasattr(m, "params_")
+        (0.1, False)
+        """
+        return type(self)(**copy.deepcopy(self.get_params()))
+
+    def _learned_names(self) -> list[str]:
+        """Names of the learned attributes set on this model (public, ending in ``_``)."""
+        return [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]
+
+    def _discard_fit(self) -> None:
+        for name in self._learned_names():
+            delattr(self, name)
 
     # -- the part a subclass writes ------------------------------------------------------------
     def _loglik_terms(self, params: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
@@ -143,12 +273,29 @@ class Model:
     def _check_identifiable(self, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
         """Raise :class:`ModelError` when the data cannot identify the model."""
 
+    def _check_estimates(self, params: pd.Series, n_customers: float) -> None:
+        """Raise :class:`ModelError` when the estimates are unusable (checked before any is kept)."""
+
     def _start(self, data: dict[str, np.ndarray], counts: np.ndarray) -> np.ndarray:
         """Starting values (natural scale)."""
         return np.ones(len(self.param_names))
 
     def _validate(self, frame: pd.DataFrame) -> None:
         """Check value ranges of the history columns; raise :class:`InputError` with ids."""
+
+    def _log_scale(self, names: Sequence[str]) -> np.ndarray:
+        """Which parameters are positive (optimised, and given intervals, on the log scale)."""
+        return np.ones(len(names), dtype=bool)
+
+    def _fit_data(
+        self, frame: pd.DataFrame, weights: Any
+    ) -> tuple[dict[str, np.ndarray], np.ndarray, list[str]]:
+        """The rows the likelihood runs over: ``(arrays of the distinct rows, their counts,
+        parameter names)``. A model whose rows carry more than the history overrides this."""
+        frame, w = self._history(frame, weights)
+        distinct, counts, _ = compress(frame, self.history_columns, w)
+        arrays = {c: distinct[c].to_numpy(dtype=float) for c in self.history_columns}
+        return arrays, counts, list(self.param_names)
 
     # -- fitting -------------------------------------------------------------------------------
     def _history(self, data: Any, weights: Any = None) -> tuple[pd.DataFrame, np.ndarray | None]:
@@ -185,25 +332,51 @@ class Model:
         """Fit by maximum likelihood and return ``self``.
 
         ``data`` is a table with the model's ``history_columns`` (one row per customer, or per
-        distinct history with a ``weights`` column / ``weights`` argument giving counts).
+        distinct history with a ``weights`` column / ``weights`` argument giving counts). A
+        previous fit is discarded first; if fitting raises, the model is left unfitted.
         """
-        frame, w = self._history(data, weights)
-        distinct, counts, _ = compress(frame, self.history_columns, w)
-        arrays = {c: distinct[c].to_numpy(dtype=float) for c in self.history_columns}
+        self._discard_fit()
+        try:
+            self._fit(as_frame(data, name="the history table"), weights)
+        except BaseException:
+            self._discard_fit()
+            raise
+        return self
+
+    def _fit(self, frame: pd.DataFrame, weights: Any) -> None:
+        """The engine: rows, identifiability, optimum, Hessian; sets the learned values last."""
+        arrays, counts, names = self._fit_data(frame, weights)
         self._check_identifiable(arrays, counts)
         arrays = self._prepare(arrays)
+        space = _Space(np.asarray(self._log_scale(names), dtype=bool))
+        x0 = space.free(np.asarray(self._start(arrays, counts), dtype=float))
+        cls = type(self)
+        if cls._loglik_sums is not Model._loglik_sums:
+            best = self._fit_newton(x0, space, arrays, counts)
+            if best is None:
+                best = self._fit_gradient(x0, space, arrays, counts)
+        elif cls._loglik_grad is not Model._loglik_grad:
+            best = self._fit_gradient(x0, space, arrays, counts)
+        else:
+            best = self._fit_simplex(x0, space, arrays, counts)
+        learned = self._learned(best, space, arrays, counts, names)
+        self._check_estimates(learned["params_"], learned["n_customers_"])
+        for name, value in learned.items():
+            setattr(self, name, value)
 
-        def nll(log_params: np.ndarray) -> float:
-            p = np.exp(log_params)
-            terms = self._loglik_terms(p, arrays)
-            value = -float(np.dot(counts, terms))
-            if self.penalizer:
-                value += self.penalizer * float(np.sum(p**2))
+    def _penalty(self, p: np.ndarray) -> float:
+        return self.penalizer * float(np.sum(p**2)) if self.penalizer else 0.0
+
+    def _fit_simplex(
+        self, x0: np.ndarray, space: _Space, arrays: dict[str, np.ndarray], counts: np.ndarray
+    ) -> Any:
+        """Without derivatives: L-BFGS-B and Nelder-Mead, the better polished by L-BFGS-B."""
+
+        def nll(free: np.ndarray) -> float:
+            p = space.natural(free)
+            value = -float(np.dot(counts, self._loglik_terms(p, arrays))) + self._penalty(p)
             return value if np.isfinite(value) else 1e300
 
-        x0 = np.log(self._start(arrays, counts))
-        if type(self)._loglik_grad is not Model._loglik_grad:
-            return self._fit_gradient(x0, arrays, counts, distinct)
         best = None
         for method in ("L-BFGS-B", "Nelder-Mead"):
             res = optimize.minimize(
@@ -217,36 +390,24 @@ class Model:
         res = optimize.minimize(nll, best.x, method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-9})
         if res.fun <= best.fun:
             best = res
-        if not np.isfinite(best.fun) or best.fun >= 1e299:
-            raise ModelError(
-                f"{type(self).__name__} could not be fitted: the likelihood is not finite",
-                fix="Check the history columns for impossible values (recency > T, negative counts).",
-            )
-        return self._finish_fit(best, arrays, counts, distinct)
+        return best
 
     def _fit_gradient(
-        self, x0: np.ndarray, arrays: dict[str, np.ndarray], counts: np.ndarray, distinct: pd.DataFrame
-    ) -> Model:
-        """L-BFGS-B on the analytic gradient of the mean negative log-likelihood (log parameters).
-
-        With an exact Hessian (:meth:`_loglik_sums`) a trust-region Newton method is tried first:
-        it converges in about ten evaluations; L-BFGS-B remains the fallback.
-        """
+        self, x0: np.ndarray, space: _Space, arrays: dict[str, np.ndarray], counts: np.ndarray
+    ) -> Any:
+        """L-BFGS-B on the analytic gradient of the mean negative log-likelihood (free scale)."""
         total = float(counts.sum())
-        if type(self)._loglik_sums is not Model._loglik_sums:
-            newton = self._fit_newton(x0, arrays, counts)
-            if newton is not None:
-                return self._finish_fit(newton, arrays, counts, distinct)
 
-        def nll_grad(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        def nll_grad(free: np.ndarray) -> tuple[float, np.ndarray]:
             with np.errstate(all="ignore"):
-                p = np.exp(log_params)
+                p = space.natural(free)
+                jac = space.jacobian(p)
                 terms, grads = self._loglik_grad(p, arrays)
                 value = -float(np.dot(counts, terms))
-                grad = -(counts @ grads) * p
+                grad = -(counts @ grads) * jac
             if self.penalizer:
-                value += self.penalizer * float(np.sum(p**2))
-                grad = grad + 2 * self.penalizer * p**2
+                value += self._penalty(p)
+                grad = grad + 2 * self.penalizer * p * jac
             if not (np.isfinite(value) and np.all(np.isfinite(grad))):
                 return 1e300, np.zeros_like(p)
             return value / total, grad / total
@@ -267,27 +428,31 @@ class Model:
             if simplex.fun < best.fun:
                 best = simplex
         best.fun = best.fun * total
-        return self._finish_fit(best, arrays, counts, distinct)
+        return best
 
-    def _fit_newton(self, x0: np.ndarray, arrays: dict[str, np.ndarray], counts: np.ndarray) -> Any:
-        """Trust-region Newton (scipy ``trust-exact``) on the mean negative log-likelihood in log
-        parameters; ``None`` when it does not converge to a finite optimum."""
+    def _fit_newton(
+        self, x0: np.ndarray, space: _Space, arrays: dict[str, np.ndarray], counts: np.ndarray
+    ) -> Any:
+        """Trust-region Newton (scipy ``trust-exact``) on the mean negative log-likelihood (free
+        scale); ``None`` when it does not converge to a finite optimum. It converges in about ten
+        evaluations; L-BFGS-B on the gradient remains the fallback."""
         total = float(counts.sum())
         cache: dict[bytes, tuple[float, np.ndarray, np.ndarray]] = {}
 
-        def sums(log_params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-            key = log_params.tobytes()
+        def sums(free: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+            key = free.tobytes()
             if key not in cache:  # value, gradient and Hessian come from one pass
                 cache.clear()
-                p = np.exp(log_params)
+                p = space.natural(free)
+                jac, curve = space.jacobian(p), space.curvature(p)
                 with np.errstate(all="ignore"):
                     ll, g, h = self._loglik_sums(p, arrays, counts)
-                value, grad = -ll, -g * p
-                hess = -(h * np.outer(p, p)) + np.diag(grad)  # chain rule for log parameters
+                value, grad = -ll, -g * jac
+                hess = -(h * np.outer(jac, jac)) - np.diag(g * curve)  # chain rule
                 if self.penalizer:
-                    value += self.penalizer * float(np.sum(p**2))
-                    grad = grad + 2 * self.penalizer * p**2
-                    hess = hess + np.diag(4 * self.penalizer * p**2)
+                    value += self._penalty(p)
+                    grad = grad + 2 * self.penalizer * p * jac
+                    hess = hess + np.diag(2 * self.penalizer * (jac**2 + p * curve))
                 if not (np.isfinite(value) and np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))):
                     value, grad, hess = np.inf, np.zeros_like(p), np.eye(len(p))
                 cache[key] = (value / total, grad / total, hess / total)
@@ -305,45 +470,56 @@ class Model:
         res.fun = res.fun * total
         return res
 
-    def _finish_fit(
-        self, best: Any, arrays: dict[str, np.ndarray], counts: np.ndarray, distinct: pd.DataFrame
-    ) -> Model:
+    def _learned(
+        self, best: Any, space: _Space, arrays: dict[str, np.ndarray], counts: np.ndarray, names: list[str]
+    ) -> dict[str, Any]:
+        """Every learned value of a fit at the optimum ``best`` (nothing is set on ``self``)."""
         if not np.isfinite(best.fun) or best.fun >= 1e299:
             raise ModelError(
                 f"{type(self).__name__} could not be fitted: the likelihood is not finite",
                 fix="Check the history columns for impossible values (recency > T, negative counts).",
             )
-        params = np.exp(best.x)
-        self.params_ = pd.Series(params, index=list(self.param_names), name="estimate")
-        self.loglik_ = -float(best.fun) if not self.penalizer else float(
+        params = space.natural(np.asarray(best.x, dtype=float))
+        loglik = -float(best.fun) if not self.penalizer else float(
             np.dot(counts, self._loglik_terms(params, arrays))
         )
-        self.n_customers_ = float(counts.sum())
-        self.n_distinct_ = len(distinct)
-        k = len(self.param_names)
-        self.aic_ = 2 * k - 2 * self.loglik_
-        self.bic_ = k * math.log(self.n_customers_) - 2 * self.loglik_
-        self.covariance_ = self._covariance(params, arrays, counts)
-        self.stderr_ = pd.Series(
-            np.sqrt(np.clip(np.diag(self.covariance_), 0, None)), index=list(self.param_names),
-            name="stderr",
-        )
-        self.converged_ = bool(best.success)
-        return self
+        n_customers = float(counts.sum())
+        covariance = self._covariance(params, space, arrays, counts)
+        k = len(names)
+        return {
+            "params_": pd.Series(params, index=names, name="estimate"),
+            "loglik_": loglik,
+            "n_customers_": n_customers,
+            "n_distinct_": len(counts),
+            "aic_": 2 * k - 2 * loglik,
+            "bic_": k * math.log(n_customers) - 2 * loglik,
+            "covariance_": covariance,
+            "stderr_": pd.Series(np.sqrt(np.clip(np.diag(covariance), 0, None)), index=names, name="stderr"),
+            "converged_": bool(best.success),
+        }
 
-    def _covariance(self, params: np.ndarray, arrays: dict[str, np.ndarray], counts: np.ndarray) -> np.ndarray:
-        """Inverse of the observed information (negative Hessian of the log-likelihood)."""
+    def _covariance(
+        self, params: np.ndarray, space: _Space, arrays: dict[str, np.ndarray], counts: np.ndarray
+    ) -> np.ndarray:
+        """Inverse of the observed information (negative Hessian of the log-likelihood), natural scale.
+
+        Exact when the model gives :meth:`_loglik_sums`, else differences of the analytic
+        gradient, else second differences of the log-likelihood; steps are relative to each
+        parameter, with a floor of 0.1 for the parameters that may be 0 (coefficients).
+        """
+        cls = type(self)
+        floor = np.where(space.log, 1e-8, 0.1)
 
         def ll(p: np.ndarray) -> float:
             return float(np.dot(counts, self._loglik_terms(p, arrays)))
 
-        if type(self)._loglik_sums is not Model._loglik_sums:
+        if cls._loglik_sums is not Model._loglik_sums:
             with np.errstate(all="ignore"):
                 hess = self._loglik_sums(params, arrays, counts)[2]
-        elif type(self)._loglik_grad is not Model._loglik_grad:
-            hess = gradient_hessian(lambda p: counts @ self._loglik_grad(p, arrays)[1], params)
+        elif cls._loglik_grad is not Model._loglik_grad:
+            hess = gradient_hessian(lambda p: counts @ self._loglik_grad(p, arrays)[1], params, floor=floor)
         else:
-            hess = numerical_hessian(ll, params)
+            hess = numerical_hessian(ll, params, floor=floor)
         try:
             return np.linalg.inv(-hess)
         except np.linalg.LinAlgError:
@@ -360,16 +536,18 @@ class Model:
     def summary(self) -> pd.DataFrame:
         """Estimates with standard errors and 95% intervals, one row per parameter.
 
-        The parameters are positive and fitted on the log scale, so the interval is the Wald
-        interval of ``log(estimate)`` (standard error ``stderr / estimate`` by the delta method)
-        mapped back: it never crosses zero and is not symmetric.
+        Positive parameters are fitted on the log scale, so their interval is the Wald interval
+        of ``log(estimate)`` (standard error ``stderr / estimate`` by the delta method) mapped
+        back: it never crosses zero and is not symmetric. Other parameters (covariate
+        coefficients) get the plain Wald interval ``estimate ± 1.96 stderr``.
         """
         self._require_fitted()
         est, se = self.params_, self.stderr_
-        spread = np.exp(1.959963984540054 * se / est)
-        return pd.DataFrame(
-            {"estimate": est, "stderr": se, "lower_95": est / spread, "upper_95": est * spread}
-        )
+        lower, upper = est - _Z95 * se, est + _Z95 * se
+        log = np.asarray(self._log_scale(list(est.index)), dtype=bool)
+        spread = np.exp(_Z95 * se[log] / est[log])
+        lower[log], upper[log] = est[log] / spread, est[log] * spread
+        return pd.DataFrame({"estimate": est, "stderr": se, "lower_95": lower, "upper_95": upper})
 
     def fit_stats(self) -> dict[str, float]:
         """Log-likelihood, AIC, BIC and the customer counts."""
@@ -383,15 +561,12 @@ class Model:
         }
 
     # -- persistence ---------------------------------------------------------------------------
-    def _get_options(self) -> dict[str, Any]:
-        return {"penalizer": self.penalizer}
-
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write options and fitted values to a JSON file; :meth:`load` reads it back."""
         self._require_fitted()
         doc = {
             "model": type(self).__name__,
-            "options": self._get_options(),
+            "options": self.get_params(),
             "params": self.params_.to_dict(),
             "covariance": np.asarray(self.covariance_).tolist(),
             "loglik": self.loglik_,
@@ -411,20 +586,23 @@ class Model:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Model:
-        """Read a model written by :meth:`save`. Called on ``Model`` it returns the saved class."""
+        """Read a model written by :meth:`save`, as the class it was saved from.
+
+        Called on ``Model`` it returns whatever model the file holds; called on a model class it
+        raises :class:`InputError` if the file holds a model of another kind.
+        """
         try:
             doc = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot read a saved model: {exc}", file=str(path)) from None
-        target = cls
-        if cls is Model or doc.get("model") != cls.__name__:
-            from xuanba.models import MODELS
-            from xuanba.models.covariates import BGNBDCovariates, ParetoNBDCovariates
-
-            by_class = {m.__name__: m for m in (*MODELS.values(), BGNBDCovariates, ParetoNBDCovariates)}
-            if doc.get("model") not in by_class:
-                raise InputError(f"unknown model type {doc.get('model')!r}", file=str(path))
-            target = by_class[doc["model"]]
+        target = _REGISTRY.get(str(doc.get("model")))
+        if target is None:
+            raise InputError(f"unknown model type {doc.get('model')!r}", file=str(path))
+        if not issubclass(target, cls):
+            raise InputError(
+                f"the file holds a {target.__name__}, not a {cls.__name__}", file=str(path),
+                fix=f"Load it with {target.__name__}.load or Model.load.",
+            )
         model = target(**doc["options"])
         # parameters in the order they were fitted (a covariate model names its own coefficients)
         model.params_ = pd.Series(doc["params"], name="estimate", dtype=float)
@@ -446,15 +624,41 @@ class Model:
     def __repr__(self) -> str:
         if hasattr(self, "params_"):
             inner = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
-            return f"{type(self).__name__}({inner})"
-        return f"{type(self).__name__}(penalizer={self.penalizer})"
+        else:
+            inner = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({inner})"
 
 
-def numerical_hessian(f: Any, x: np.ndarray, rel_step: float = 1e-4) -> np.ndarray:
-    """Central-difference Hessian of a scalar function (steps relative to each coordinate)."""
+class _Space:
+    """The free (optimiser) scale of the parameters: log for positive ones, identity for others."""
+
+    def __init__(self, log: np.ndarray) -> None:
+        self.log = log
+
+    def free(self, natural: np.ndarray) -> np.ndarray:
+        out = np.array(natural, dtype=float)
+        out[self.log] = np.log(out[self.log])
+        return out
+
+    def natural(self, free: np.ndarray) -> np.ndarray:
+        out = np.array(free, dtype=float)
+        out[self.log] = np.exp(out[self.log])
+        return out
+
+    def jacobian(self, natural: np.ndarray) -> np.ndarray:
+        """d natural / d free (diagonal)."""
+        return np.where(self.log, natural, 1.0)
+
+    def curvature(self, natural: np.ndarray) -> np.ndarray:
+        """d² natural / d free² (diagonal)."""
+        return np.where(self.log, natural, 0.0)
+
+
+def numerical_hessian(f: Any, x: np.ndarray, rel_step: float = 1e-4, floor: Any = 1e-8) -> np.ndarray:
+    """Central-difference Hessian of a scalar function (steps ``rel_step · max(|x|, floor)``)."""
     x = np.asarray(x, dtype=float)
     n = len(x)
-    h = rel_step * np.maximum(np.abs(x), 1e-8)
+    h = rel_step * np.maximum(np.abs(x), floor)
     hess = np.empty((n, n))
     f0 = f(x)
     for i in range(n):
@@ -469,11 +673,12 @@ def numerical_hessian(f: Any, x: np.ndarray, rel_step: float = 1e-4) -> np.ndarr
     return hess
 
 
-def gradient_hessian(grad: Any, x: np.ndarray, rel_step: float = 1e-5) -> np.ndarray:
-    """Hessian from central differences of an analytic gradient (symmetrised)."""
+def gradient_hessian(grad: Any, x: np.ndarray, rel_step: float = 1e-5, floor: Any = 1e-8) -> np.ndarray:
+    """Hessian from central differences of an analytic gradient (steps ``rel_step · max(|x|,
+    floor)``, symmetrised)."""
     x = np.asarray(x, dtype=float)
     n = len(x)
-    h = rel_step * np.maximum(np.abs(x), 1e-8)
+    h = rel_step * np.maximum(np.abs(x), floor)
     hess = np.empty((n, n))
     for i in range(n):
         e = np.zeros(n)

@@ -34,6 +34,53 @@ from xuanba.models._special import log_nbd_pmf, nbd_survival, scaled_hyp2f1
 _COLS = ("frequency", "recency", "T")
 
 
+def row_loglik(
+    r: Any, alpha: Any, a: Any, b: Any, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray,
+    *, k: int = 0, grad: bool = False, x_index: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Log-likelihood of each history with per-row parameters (arrays broadcast), and with
+    ``grad`` its derivatives by ``(r, alpha, a, b)`` of that row (rows x 4).
+
+    The formula of the module docstring, row by row, for BG/NBD (``k = 0``) and MBG/NBD
+    (``k = 1``): the per-row likelihood of the plain models and, with per-customer parameters,
+    of the covariate model. The exact Hessian of the fit sums the same terms by distinct value
+    (:meth:`_BetaGeometricNBD._loglik_sums`, tested against this function). With scalar ``r``,
+    ``a``, ``b``, ``x_index = (distinct x, index of each row's x)`` evaluates the special
+    functions once per distinct ``x``.
+
+    Examples
+    --------
+    >>> x, t_x, big_t = np.array([2.0]), np.array([30.43]), np.array([38.86])
+    >>> m = BGNBD(); p = np.array([0.243, 4.414, 0.793, 2.426])
+    >>> bool(np.isclose(row_loglik(*p, x, t_x, big_t)[0][0], m._loglik_terms(p, {"frequency": x,
+    ...     "recency": t_x, "T": big_t})[0]))
+    True
+    """
+    ux, inv = (x, None) if x_index is None else x_index
+
+    def per_row(values: Any) -> Any:  # a function of x (and the shape parameters) for each row
+        return values if inv is None else values[inv]
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_at, log_atx = np.log(alpha + big_t), np.log(alpha + t_x)
+        dead_u = (ux + k) > 0
+        inv_b = per_row(np.where(dead_u, 1.0 / (b + ux + k - 1), 0.0))
+        d = np.where(per_row(dead_u), np.log(a) + np.log(inv_b) + (r + x) * (log_at - log_atx), -np.inf)
+    shape_u = special.gammaln(r + ux) - special.gammaln(r) + special.betaln(a, b + ux + k) - special.betaln(a, b)
+    terms = per_row(shape_u) + r * np.log(alpha) - (r + x) * log_at + np.logaddexp(0.0, d)
+    if not grad:
+        return terms, None
+    w = special.expit(d)  # posterior probability of having dropped out
+    psi_ab_u = special.digamma(a + b) - special.digamma(a + b + ux + k)
+    psi_ab = per_row(psi_ab_u)
+    d_r = per_row(special.digamma(r + ux) - special.digamma(r)) + np.log(alpha) - log_at + w * (log_at - log_atx)
+    d_alpha = r / alpha - (r + x) / (alpha + big_t) + w * (r + x) * (1 / (alpha + big_t) - 1 / (alpha + t_x))
+    d_a = psi_ab + w / a
+    d_b = per_row(special.digamma(b + ux + k) - special.digamma(b) + psi_ab_u) - w * inv_b
+    grads = np.column_stack([np.broadcast_to(v, terms.shape) for v in (d_r, d_alpha, d_a, d_b)])
+    return terms, grads
+
+
 class _BetaGeometricNBD(PurchaseModel):
     """BG/NBD-type model (``_k`` extra drop-out chances at the first purchase). Not public."""
 
@@ -45,32 +92,23 @@ class _BetaGeometricNBD(PurchaseModel):
         super().__init__(penalizer=penalizer)
         self.time_unit = time_unit
 
-    def _get_options(self) -> dict[str, Any]:
-        return {"penalizer": self.penalizer, "time_unit": self.time_unit}
-
     # -- validation ----------------------------------------------------------------------------
     def _validate(self, frame: pd.DataFrame) -> None:
         validate_history(frame)
 
-    def fit(self, data: Any, *, weights: Any = None) -> _BetaGeometricNBD:
-        """Fit by maximum likelihood on the distinct histories and return ``self``.
-
-        Raises :class:`ModelError` when an estimate runs off to the edge of the parameter space
+    def _check_estimates(self, params: pd.Series, n_customers: float) -> None:
+        """Raise :class:`ModelError` when an estimate runs off to the edge of the parameter space
         (``r``, ``a`` or ``b`` above 1e5 or below 1e-8): the data then cannot tell the processes
         apart (typically too few customers or no visible drop-out) and predictions would be
-        arbitrary.
-        """
-        super().fit(data, weights=weights)
-        shape = self.params_[["r", "a", "b"]]
+        arbitrary."""
+        shape = params[["r", "a", "b"]]
         if ((shape > 1e5) | (shape < 1e-8)).any():
-            found = ", ".join(f"{k}={v:.3g}" for k, v in self.params_.items())
-            del self.params_
+            found = ", ".join(f"{k}={v:.3g}" for k, v in params.items())
             raise ModelError(
                 f"{type(self).__name__} estimates ran off to the edge of the parameter space ({found}): "
-                f"the {self.n_customers_:g} customers cannot identify the purchase and drop-out processes",
+                f"the {n_customers:g} customers cannot identify the purchase and drop-out processes",
                 fix="Fit on more customers or a longer period, or add a small penalizer (e.g. penalizer=0.01).",
             )
-        return self
 
     def _start(self, data: dict[str, np.ndarray], counts: np.ndarray) -> np.ndarray:
         rate = np.dot(counts, data["frequency"]) / max(np.dot(counts, data["T"]), 1e-12)
@@ -84,42 +122,6 @@ class _BetaGeometricNBD(PurchaseModel):
         return {**data, **extra}
 
     # -- likelihood ----------------------------------------------------------------------------
-    def _pieces(self, params: np.ndarray, data: dict[str, np.ndarray], grad: bool) -> Any:
-        r, alpha, a, b = (float(v) for v in params)
-        k = self._k
-        if "_u_T" not in data:
-            data = self._prepare(data)
-        ux, xi = data["_u_frequency"], data["_i_frequency"]
-        ut, ti = data["_u_T"], data["_i_T"]
-        utx, txi = data["_u_recency"], data["_i_recency"]
-        rx = r + data["frequency"]
-        log_at = np.log(alpha + ut)[ti]
-        log_atx = np.log(alpha + utx)[txi]
-        # parameter-dependent special functions, once per distinct frequency
-        g = special.gammaln(r + ux) - special.gammaln(r) + special.gammaln(b + ux + k) - special.gammaln(b)
-        g += special.gammaln(a + b) - special.gammaln(a + b + ux + k) + r * np.log(alpha)
-        has_dead = (ux + k) > 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lead = np.where(has_dead, np.log(a) - np.log(b + ux + k - 1), -np.inf)
-            inv_b = np.where(has_dead, 1.0 / (b + ux + k - 1), 0.0)
-        diff = log_at - log_atx
-        d = lead[xi] + rx * diff
-        terms = g[xi] - rx * log_at + np.logaddexp(0.0, d)
-        if not grad:
-            return terms, None
-        w = special.expit(d)  # posterior probability of having dropped out
-        psi_r = special.digamma(r + ux) - special.digamma(r) + np.log(alpha)
-        psi_ab = special.digamma(a + b) - special.digamma(a + b + ux + k)
-        psi_b = special.digamma(b + ux + k) - special.digamma(b) + psi_ab
-        inv_at = (1 / (alpha + ut))[ti]
-        inv_atx = (1 / (alpha + utx))[txi]
-        grads = np.empty((len(rx), 4))
-        grads[:, 0] = psi_r[xi] - log_at + w * diff
-        grads[:, 1] = r / alpha - rx * inv_at + w * rx * (inv_at - inv_atx)
-        grads[:, 2] = psi_ab[xi] + w / a
-        grads[:, 3] = psi_b[xi] - w * inv_b[xi]
-        return terms, grads
-
     def _loglik_sums(
         self, params: np.ndarray, data: dict[str, np.ndarray], counts: np.ndarray
     ) -> tuple[float, np.ndarray, np.ndarray]:
@@ -200,10 +202,19 @@ class _BetaGeometricNBD(PurchaseModel):
         return ll, grad, hess + upper.T
 
     def _loglik_terms(self, params: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
-        return self._pieces(params, data, grad=False)[0]
+        return self._rows(params, data, grad=False)[0]
 
     def _loglik_grad(self, params: np.ndarray, data: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        return self._pieces(params, data, grad=True)
+        terms, grads = self._rows(params, data, grad=True)
+        assert grads is not None
+        return terms, grads
+
+    def _rows(self, params: np.ndarray, data: dict[str, np.ndarray], grad: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        r, alpha, a, b = (float(v) for v in params)
+        if "_u_frequency" not in data:
+            data = self._prepare(data)
+        return row_loglik(r, alpha, a, b, data["frequency"], data["recency"], data["T"], k=self._k, grad=grad,
+                          x_index=(data["_u_frequency"], data["_i_frequency"]))
 
     # -- closed forms at given parameters (arrays over distinct histories) ---------------------
     def _log_dead_odds(self, params: np.ndarray, x: np.ndarray, tx: np.ndarray, big_t: np.ndarray) -> np.ndarray:

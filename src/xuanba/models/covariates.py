@@ -11,9 +11,12 @@ purchase process scales the gamma rate parameter, the drop-out process the drop-
 
 With no covariates the models are exactly :class:`~xuanba.models.BGNBD` and
 :class:`~xuanba.models.ParetoNBD`. Fitting runs on customers compressed by (history, covariate
-values); base parameters are optimised on the log scale, coefficients as they are; standard
-errors come from the numerical Hessian at the optimum. Text columns are one-hot encoded against
-their first level (sorted), and the same levels are used for predictions.
+values) by the same engine as every model (:class:`~xuanba.models._base.Model`): a covariate
+model only maps the base parameters and coefficients to each row's parameters and hands them to
+the plain model's likelihood. Base parameters are optimised on the log scale, coefficients as
+they are; standard errors come from the engine's Hessian at the optimum. Text columns are
+one-hot encoded against their first level (sorted), and the same levels are used for
+predictions.
 
 Predictions (``probability_alive``, ``expected_purchases``, ``probability_no_purchase``, and
 DERT for Pareto/NBD) are point estimates: each distinct covariate profile is handed to the plain
@@ -22,60 +25,25 @@ model with that profile's parameters.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import special
 
 from xuanba.errors import InputError, ModelError, SchemaError
 from xuanba.models._base import ID, Model, as_frame, compress
 from xuanba.models._purchases import check_identifiable
-from xuanba.models.bgnbd import BGNBD
+from xuanba.models.bgnbd import BGNBD, row_loglik
 from xuanba.models.paretonbd import ParetoNBD, loglik_terms, validate_history
 
 _HIST = ("frequency", "recency", "T")
 
 
-def _hessian(f: Any, x: np.ndarray) -> np.ndarray:
-    """Central-difference Hessian with steps ``1e-4 · max(|x|, 0.1)`` (works at x = 0)."""
-    n = len(x)
-    h = 1e-4 * np.maximum(np.abs(x), 0.1)
-    out = np.empty((n, n))
-    f0 = f(x)
-    for i in range(n):
-        ei = np.zeros(n)
-        ei[i] = h[i]
-        out[i, i] = (f(x + ei) - 2 * f0 + f(x - ei)) / h[i] ** 2
-        for j in range(i + 1, n):
-            ej = np.zeros(n)
-            ej[j] = h[j]
-            out[i, j] = out[j, i] = (
-                f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)
-            ) / (4 * h[i] * h[j])
-    return out
-
-
-def bgnbd_loglik_terms(
-    r: float, alpha: Any, a: Any, b: Any, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray
-) -> np.ndarray:
-    """BG/NBD log-likelihood of each history with per-row ``alpha``, ``a``, ``b`` (Fader, Hardie &
-    Lee 2005, eq. 6, in log space)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_at = np.log(alpha + big_t)
-        d = np.where(
-            x > 0, np.log(a) - np.log(b + x - 1) + (r + x) * (log_at - np.log(alpha + t_x)), -np.inf
-        )
-    return (
-        special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-        + special.betaln(a, b + x) - special.betaln(a, b) - (r + x) * log_at + np.logaddexp(0.0, d)
-    )
-
-
 class _CovariateModel(Model):
-    """Shared fitting, encoding, reporting and persistence. Not public."""
+    """Covariate encoding, the engine's hooks (rows, parameter scale, per-row parameters),
+    reporting and persistence shared by both models. Not public."""
 
     base_names: ClassVar[tuple[str, ...]] = ()
     plain: ClassVar[type[Model]] = Model
@@ -93,27 +61,12 @@ class _CovariateModel(Model):
         self.covariates_dropout = list(covariates_dropout)
         self.time_unit = time_unit
 
-    def _get_options(self) -> dict[str, Any]:
-        return {
-            "covariates_purchase": self.covariates_purchase,
-            "covariates_dropout": self.covariates_dropout,
-            "penalizer": self.penalizer,
-            "time_unit": self.time_unit,
-        }
-
     # -- the part a subclass writes ------------------------------------------------------------
     def _row_params(self, base: np.ndarray, zp: np.ndarray, zd: np.ndarray, gp: np.ndarray, gd: np.ndarray) -> list[Any]:
         """Per-row natural parameters in the plain model's order."""
         raise NotImplementedError
 
     def _row_loglik(self, params: list[Any], h: dict[str, np.ndarray]) -> np.ndarray:
-        raise NotImplementedError
-
-    def _row_loglik_grad(
-        self, theta: np.ndarray, zp: np.ndarray, zd: np.ndarray, h: dict[str, np.ndarray]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Optional: per-row log-likelihood and its gradient (rows x len(theta)) with respect to
-        ``theta = (log base parameters, purchase coefficients, drop-out coefficients)``."""
         raise NotImplementedError
 
     # -- covariate encoding --------------------------------------------------------------------
@@ -169,113 +122,43 @@ class _CovariateModel(Model):
         z = np.column_stack(blocks) if blocks else np.zeros((len(frame), 0))
         return z, names
 
-    # -- fitting -------------------------------------------------------------------------------
-    def fit(self, data: Any, *, weights: Any = None) -> _CovariateModel:
-        """Fit by maximum likelihood on distinct (history, covariates) rows and return ``self``."""
-        raw = as_frame(data, name="the history table")
-        self._learn_levels(raw)
-        frame, w = self._history(raw, weights)
+    # -- the engine's hooks: rows, parameter scale, likelihood --------------------------------------
+    def _fit_data(
+        self, frame: pd.DataFrame, weights: Any
+    ) -> tuple[dict[str, np.ndarray], np.ndarray, list[str]]:
+        """Distinct (history, encoded covariates) rows; ``_zp`` / ``_zd`` hold the covariates."""
+        self._learn_levels(frame)
+        frame, w = self._history(frame, weights)
         zp, p_names = self._encode(frame, self.covariates_purchase)
         zd, d_names = self._encode(frame, self.covariates_dropout)
         keys = pd.DataFrame({c: frame[c].to_numpy(dtype=float) for c in self.history_columns})
         zcols = [f"_zp{i}" for i in range(zp.shape[1])] + [f"_zd{i}" for i in range(zd.shape[1])]
-        for i, col in enumerate(zcols):
-            keys[col] = zp[:, i] if i < zp.shape[1] else zd[:, i - zp.shape[1]]
+        for col, values in zip(zcols, np.column_stack([zp, zd]).T, strict=True):
+            keys[col] = values
         distinct, counts, _ = compress(keys, list(keys.columns), w)
-        h = {c: distinct[c].to_numpy(dtype=float) for c in self.history_columns}
-        self._check_identifiable(h, counts)
-        dzp = distinct[zcols[: zp.shape[1]]].to_numpy(dtype=float)
-        dzd = distinct[zcols[zp.shape[1]:]].to_numpy(dtype=float)
-        nb, kp = len(self.base_names), zp.shape[1]
-
-        def split(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            return theta[:nb], theta[nb : nb + kp], theta[nb + kp :]
-
-        def loglik(natural: np.ndarray) -> float:
-            base, gp, gd = split(natural)
-            with np.errstate(all="ignore"):
-                terms = self._row_loglik(self._row_params(base, dzp, dzd, gp, gd), h)
-            return float(np.dot(counts, terms))
-
-        def nll(theta: np.ndarray) -> float:
-            natural = np.r_[np.exp(theta[:nb]), theta[nb:]]
-            value = -loglik(natural)
-            if self.penalizer:
-                value += self.penalizer * float(np.sum(natural**2))
-            return value if np.isfinite(value) else 1e300
-
-        start = self.plain()._start(h, counts)
-        x0 = np.r_[np.log(start), np.zeros(kp + dzd.shape[1])]
-        if type(self)._row_loglik_grad is not _CovariateModel._row_loglik_grad:
-            total = float(counts.sum())
-
-            def nll_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
-                with np.errstate(all="ignore"):
-                    terms, grads = self._row_loglik_grad(theta, dzp, dzd, h)
-                natural = np.r_[np.exp(theta[:nb]), theta[nb:]]
-                value, grad = -float(counts @ terms), -(counts @ grads)
-                if self.penalizer:
-                    value += self.penalizer * float(np.sum(natural**2))
-                    grad = grad + 2 * self.penalizer * natural * np.r_[natural[:nb], np.ones(len(theta) - nb)]
-                if not (np.isfinite(value) and np.all(np.isfinite(grad))):
-                    return 1e300, np.zeros_like(theta)
-                return value / total, grad / total
-
-            best = optimize.minimize(nll_grad, x0, jac=True, method="L-BFGS-B",
-                                     options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
-            best.fun = nll(best.x)
-            analytic = bool(best.success)
-        else:
-            analytic = False
-        if not analytic:
-            best = optimize.minimize(nll, x0, method="L-BFGS-B", options={"maxiter": 5000})
-            if not best.success:
-                simplex = optimize.minimize(nll, best.x, method="Nelder-Mead",
-                                            options={"maxiter": 40000, "xatol": 1e-9, "fatol": 1e-11})
-                if simplex.fun < best.fun:
-                    best = simplex
-            polish = optimize.minimize(nll, best.x, method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-9})
-            if polish.fun <= best.fun:
-                best = polish
-        if not np.isfinite(best.fun) or best.fun >= 1e299:
-            raise ModelError(f"{type(self).__name__} could not be fitted: the likelihood is not finite",
-                             fix="Check the history columns and covariates for impossible values.")
-        natural = np.r_[np.exp(best.x[:nb]), best.x[nb:]]
+        arrays = {c: distinct[c].to_numpy(dtype=float) for c in self.history_columns}
+        arrays["_zp"] = distinct[zcols[: zp.shape[1]]].to_numpy(dtype=float)
+        arrays["_zd"] = distinct[zcols[zp.shape[1]:]].to_numpy(dtype=float)
         names = list(self.base_names) + [f"purchase:{n}" for n in p_names] + [f"dropout:{n}" for n in d_names]
-        self.params_ = pd.Series(natural, index=names, name="estimate")
-        self.loglik_ = loglik(natural)
-        if analytic:
-            # Hessian in theta from differences of the analytic gradient; at the optimum the
-            # natural-scale Hessian is J^-1 H_theta J^-1 with J = d natural / d theta (diagonal).
-            def grad_theta(theta: np.ndarray) -> np.ndarray:
-                with np.errstate(all="ignore"):
-                    return counts @ self._row_loglik_grad(theta, dzp, dzd, h)[1]
+        return arrays, counts, names
 
-            step = 1e-5 * np.maximum(np.abs(best.x), 0.1)
-            h_theta = np.empty((len(best.x), len(best.x)))
-            for i in range(len(best.x)):
-                e = np.zeros(len(best.x))
-                e[i] = step[i]
-                h_theta[i] = (grad_theta(best.x + e) - grad_theta(best.x - e)) / (2 * step[i])
-            jac = np.r_[natural[:nb], np.ones(len(natural) - nb)]
-            hess = (h_theta + h_theta.T) / 2 / np.outer(jac, jac)
-        else:
-            hess = _hessian(loglik, natural)
-        try:
-            self.covariance_ = np.linalg.inv(-hess)
-        except np.linalg.LinAlgError:
-            self.covariance_ = np.full((len(natural), len(natural)), np.nan)
-        self.stderr_ = pd.Series(np.sqrt(np.clip(np.diag(self.covariance_), 0, None)), index=names, name="stderr")
-        self.n_customers_ = float(counts.sum())
-        self.n_distinct_ = len(distinct)
-        self._set_criteria()
-        self.converged_ = bool(best.success)
-        return self
+    def _log_scale(self, names: Sequence[str]) -> np.ndarray:
+        """Base parameters are positive; coefficients (``purchase:…``, ``dropout:…``) are not."""
+        return np.array([":" not in name for name in names], dtype=bool)
 
-    def _set_criteria(self) -> None:
-        k = len(self.params_)
-        self.aic_ = 2 * k - 2 * self.loglik_
-        self.bic_ = k * math.log(self.n_customers_) - 2 * self.loglik_
+    def _start(self, data: dict[str, np.ndarray], counts: np.ndarray) -> np.ndarray:
+        """The plain model's starting values, and no covariate effect."""
+        start = self.plain()._start(data, counts)
+        return np.r_[start, np.zeros(data["_zp"].shape[1] + data["_zd"].shape[1])]
+
+    def _rows(self, params: np.ndarray, data: dict[str, np.ndarray]) -> list[Any]:
+        """Each row's plain-model parameters at (base parameters, coefficients) ``params``."""
+        nb, kp = len(self.base_names), data["_zp"].shape[1]
+        return self._row_params(params[:nb], data["_zp"], data["_zd"], params[nb : nb + kp], params[nb + kp :])
+
+    def _loglik_terms(self, params: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return self._row_loglik(self._rows(params, data), data)
 
     def summary(self) -> pd.DataFrame:
         """Base parameters and covariate coefficients with standard errors, 95% Wald intervals
@@ -350,11 +233,6 @@ class _CovariateModel(Model):
 
     def _load_extra(self, extra: dict[str, Any]) -> None:
         self.levels_ = extra.get("levels", {})
-        self._set_criteria()
-
-    def __repr__(self) -> str:
-        return (f"{type(self).__name__}(covariates_purchase={self.covariates_purchase!r}, "
-                f"covariates_dropout={self.covariates_dropout!r})")
 
 
 class ParetoNBDCovariates(_CovariateModel):
@@ -429,24 +307,18 @@ class BGNBDCovariates(_CovariateModel):
 
     def _row_loglik(self, params: list[Any], h: dict[str, np.ndarray]) -> np.ndarray:
         r, alpha, a, b = params
-        return bgnbd_loglik_terms(r, alpha, a, b, h["frequency"], h["recency"], h["T"])
+        return row_loglik(r, alpha, a, b, h["frequency"], h["recency"], h["T"])[0]
 
-    def _row_loglik_grad(
-        self, theta: np.ndarray, zp: np.ndarray, zd: np.ndarray, h: dict[str, np.ndarray]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        kp = zp.shape[1]
-        r, alpha, a, b = self._row_params(np.exp(theta[:4]), zp, zd, theta[4 : 4 + kp], theta[4 + kp :])
-        x, t_x, big_t = h["frequency"], h["recency"], h["T"]
-        terms = bgnbd_loglik_terms(r, alpha, a, b, x, t_x, big_t)
-        log_at, log_atx = np.log(alpha + big_t), np.log(alpha + t_x)
-        d = np.where(x > 0, np.log(a) - np.log(b + x - 1) + (r + x) * (log_at - log_atx), -np.inf)
-        w = special.expit(d)  # posterior probability of having dropped out
-        psi_ab = special.digamma(a + b) - special.digamma(a + b + x)
-        d_r = special.digamma(r + x) - special.digamma(r) + np.log(alpha) - log_at + w * (log_at - log_atx)
-        d_alpha = r / alpha - (r + x) / (alpha + big_t) + w * (r + x) * (1 / (alpha + big_t) - 1 / (alpha + t_x))
-        d_a = psi_ab + w / a
-        d_b = special.digamma(b + x) - special.digamma(b) + psi_ab - np.where(x > 0, w / (b + x - 1), 0.0)
-        da_log, db_log, dal_log = a * d_a, b * d_b, alpha * d_alpha
-        grads = np.column_stack([r * d_r, dal_log, da_log, db_log, -zp * dal_log[:, None],
-                                 zd * (da_log + db_log)[:, None]])
+    def _loglik_grad(self, params: np.ndarray, data: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Per-row log-likelihood and its gradient by (base parameters, coefficients), by the
+        chain rule through :meth:`_row_params` from the plain model's per-row derivatives."""
+        r, alpha, a, b = rows = self._rows(params, data)
+        with np.errstate(all="ignore"):
+            terms, d = row_loglik(r, alpha, a, b, data["frequency"], data["recency"], data["T"], grad=True)
+        assert d is not None
+        # derivatives by log(alpha_i), log(a_i), log(b_i): what the base and coefficients move
+        dal, da, db = (np.broadcast_to(v, terms.shape) * d[:, i] for i, v in ((1, rows[1]), (2, rows[2]), (3, rows[3])))
+        base = params[:4]
+        grads = np.column_stack([d[:, 0], dal / base[1], da / base[2], db / base[3],
+                                 -data["_zp"] * dal[:, None], data["_zd"] * (da + db)[:, None]])
         return terms, grads

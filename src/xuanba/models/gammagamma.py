@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import special
 
 from xuanba.errors import InputError, ModelError
-from xuanba.models._base import ID, Model, as_frame
+from xuanba.models._base import ID, Model
 from xuanba.models._uncertainty import DEFAULT_DRAWS, per_history
 
 #: |correlation| of frequency and mean spend from which the independence assumption is flagged.
@@ -47,9 +47,11 @@ class GammaGamma(Model):
     param_names: ClassVar[tuple[str, ...]] = ("p", "q", "v")
     history_columns: ClassVar[tuple[str, ...]] = ("frequency", "monetary_value")
 
-    def fit(self, data: Any, *, weights: Any = None) -> GammaGamma:
-        """Fit on the customers with repeat purchases and positive mean spend; return ``self``."""
-        frame = as_frame(data, name="the history table")
+    def _fit_data(
+        self, frame: pd.DataFrame, weights: Any
+    ) -> tuple[dict[str, np.ndarray], np.ndarray, list[str]]:
+        """Only customers with repeat purchases and positive mean spend are fitted; the others
+        are listed in ``excluded_`` with the reason."""
         missing = [c for c in self.history_columns if c not in frame.columns]
         if missing:
             raise InputError(
@@ -85,8 +87,7 @@ class GammaGamma(Model):
                 fix="The spend model needs many repeat buyers; use a longer calibration period.",
             )
         self._set_correlation(kept, w)
-        super().fit(kept[list(self.history_columns)], weights=w)
-        return self
+        return super()._fit_data(kept[list(self.history_columns)], w)
 
     def _set_correlation(self, kept: pd.DataFrame, w: np.ndarray | None) -> None:
         x = kept["frequency"].to_numpy(dtype=float)

@@ -219,9 +219,6 @@ class ParetoNBD(PurchaseModel):
         super().__init__(penalizer=penalizer)
         self.time_unit = time_unit
 
-    def _get_options(self) -> dict[str, Any]:
-        return {"penalizer": self.penalizer, "time_unit": self.time_unit}
-
     # -- fitting -------------------------------------------------------------------------------
     def _validate(self, frame: pd.DataFrame) -> None:
         validate_history(frame)

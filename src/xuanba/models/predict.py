@@ -7,7 +7,6 @@ discounted value over 1 and 3 years, and the churn score P(no purchase in 90 day
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -151,7 +150,7 @@ def predict_customers(
 
 
 def _make_purchase_model(cls: type[Model], time_unit: str) -> Model:
-    if "time_unit" in inspect.signature(cls).parameters:
+    if "time_unit" in cls._option_names():
         return cls(time_unit=time_unit)  # type: ignore[call-arg]
     return cls()
 
@@ -197,7 +196,7 @@ def fit_model(
         raise InputError(f"unknown model {name!r}", fix=f"Use one of: {', '.join(MODELS)}.")
     cls = MODELS[name]
     options: dict[str, Any] = {}
-    params = inspect.signature(cls).parameters
+    params = cls._option_names()
     if "penalizer" in params:
         options["penalizer"] = penalizer
     if time_unit is not None and "time_unit" in params:
