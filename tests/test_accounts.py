@@ -372,3 +372,20 @@ def test_account_view_shows_contact_roles_kpis_and_promises():
     assert v["summary"]["revenue"] == 10.0 and v["summary"]["single_threaded"] is False
     with pytest.raises(DataError, match="'ZZ'"):
         account_view("ZZ", tx)
+
+
+def test_whale_peak_from_values_alone_is_the_curves_peak():
+    """The round's stored peak (whale_peak_of, no ids) equals whale_peak of the full curve, ties,
+    zeros and losses included."""
+    from xuanba.accounts.profit import whale_curve, whale_peak, whale_peak_of
+
+    rng = np.random.default_rng(11)
+    for _ in range(30):
+        n = int(rng.integers(1, 400))
+        v = np.round(rng.normal(5, 20, n)).astype(float)  # many ties, zeros and negatives
+        v[rng.integers(0, n)] = abs(v).sum() + 1.0  # a positive total
+        ids = [f"c{i:04d}" for i in rng.permutation(n)]
+        full = whale_peak(whale_curve(pd.DataFrame({"customer_id": ids, "profit": v})))
+        fast = whale_peak_of(v)
+        assert (fast["customers"], fast["customer_pct"], fast["profit_pct"]) == \
+            (full["customers"], full["customer_pct"], full["profit_pct"])

@@ -274,3 +274,38 @@ def test_docstring_examples_run(module):
     mod = importlib.import_module(f"xuanba.rounds.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_compare_rosters_matches_a_brute_force_outer_join():
+    """On random rosters (customers gone, new, kept; tiers and ranks shuffled), every row of the
+    diff is what a per-customer lookup in both rosters gives."""
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        pool = [f"c{i:03d}" for i in range(int(rng.integers(1, 80)))]
+        a_ids = list(rng.choice(pool, int(rng.integers(0, len(pool) + 1)), replace=False))
+        b_ids = list(rng.choice(pool, int(rng.integers(1, len(pool) + 1)), replace=False))
+
+        def roster(ids):
+            tier = rng.choice(["A", "B", ""], len(ids))
+            return pd.DataFrame({"customer_id": ids, "rank": np.arange(1, len(ids) + 1), "tier": tier,
+                                 "selected": tier != "", "score": rng.uniform(0, 100, len(ids))})
+
+        a, b = roster(a_ids), roster(b_ids)
+        d = compare_rosters(a, b, ["A", "B"])
+        assert sorted(d.changes["customer_id"]) == sorted(set(a_ids) | set(b_ids))
+        ia, ib = a.set_index("customer_id"), b.set_index("customer_id")
+        for row in d.changes.itertuples():
+            ra = ia["rank"].get(row.customer_id)
+            rb = ib["rank"].get(row.customer_id)
+            assert (pd.isna(row.rank_a) and ra is None) or row.rank_a == ra
+            assert (pd.isna(row.rank_b) and rb is None) or row.rank_b == rb
+            sa = bool(ia["selected"].get(row.customer_id, False))
+            sb = bool(ib["selected"].get(row.customer_id, False))
+            if sb and not sa:
+                assert row.status == "entered"
+            elif sa and not sb:
+                assert row.status == "left"
+        ordered = d.changes["rank_b"].to_numpy(dtype=float, na_value=np.nan)
+        present = ~np.isnan(ordered)
+        assert (np.diff(ordered[present]) > 0).all() and not present[present.sum():].any()  # B's order, absent last
+        assert d.summary["kept"] == len(set(a.loc[a["selected"], "customer_id"]) & set(b.loc[b["selected"], "customer_id"]))

@@ -228,14 +228,14 @@ def test_commands_on_a_newer_workspace_exit_5_without_traceback(tmp_path, comman
 
 
 # -- read-only -------------------------------------------------------------------------------------
-def test_a_read_only_open_of_an_old_workspace_writes_nothing_and_says_to_upgrade(tmp_path):
+def test_a_read_only_open_of_an_old_workspace_reads_it_as_it_is_and_writes_nothing(tmp_path):
     path = old_workspace(tmp_path / "old.duckdb")
     before = digest(path)
-    with pytest.raises(WorkspaceError, match=r"schema version 0 .* reads version \d+") as err:
-        Workspace(path, read_only=True)
-    assert "xuanba upgrade" in err.value.fix
-    res = runner.invoke(app, ["accounts", "profit", "-w", str(path)])
-    assert res.exit_code == 5 and "xuanba upgrade" in res.output and "Traceback" not in res.output
+    with Workspace(path, read_only=True) as ws:
+        assert ws.schema_version == 0 and ws.has_table("transactions")
+    res = runner.invoke(app, ["accounts", "profit", "-w", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["customers"] == 3
     assert digest(path) == before and schema_version(path) == 0
 
     res = runner.invoke(app, ["upgrade", "-w", str(path), "--json"])
@@ -246,6 +246,20 @@ def test_a_read_only_open_of_an_old_workspace_writes_nothing_and_says_to_upgrade
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["customers"] == 3
     assert upgrade_workspace(path) == (SCHEMA_VERSION, SCHEMA_VERSION)
+
+
+def test_a_read_only_open_of_a_layout_too_old_to_read_says_to_upgrade(tmp_path, monkeypatch):
+    import xuanba.workspace
+
+    path = old_workspace(tmp_path / "old.duckdb")
+    before = digest(path)
+    monkeypatch.setattr(xuanba.workspace, "READABLE_FROM", 1)  # as if version 1 changed a layout readers need
+    with pytest.raises(WorkspaceError, match=r"schema version 0 .* reads version \d+") as err:
+        Workspace(path, read_only=True)
+    assert "xuanba upgrade" in err.value.fix
+    res = runner.invoke(app, ["accounts", "profit", "-w", str(path)])
+    assert res.exit_code == 5 and "xuanba upgrade" in res.output and "Traceback" not in res.output
+    assert digest(path) == before and schema_version(path) == 0
 
 
 def test_upgrade_of_a_missing_file_is_an_error_not_a_new_workspace(tmp_path):

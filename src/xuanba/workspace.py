@@ -20,15 +20,19 @@ wrote it (``xuanba_version``); :data:`SCHEMA_VERSION` is the version this xuanba
 * of a newer version raises :class:`~xuanba.errors.WorkspaceError` naming both versions and
   changes nothing;
 * read-only (``read_only=True``, what the reading commands do) never writes: an older workspace
-  is then an error that says to run ``xuanba upgrade`` (or any writing command) once; a new,
-  empty file opens as it is.
+  that this xuanba can still read as it is (version :data:`READABLE_FROM` or later) opens
+  unchanged, so a report of a workspace written before an upgrade still works on a file you may
+  not write; an older one is an error that says to run ``xuanba upgrade`` (or any writing
+  command) once; a new, empty file opens as it is.
 
 Adding a migration: write ``def _vN(ws: Workspace) -> None`` that changes the layout from
 version N-1 to N with ``ws.con`` (it runs inside the migration transaction; do not commit), and
 append it to :data:`MIGRATIONS`. :data:`SCHEMA_VERSION` is the length of that list. A migration
 of the round tables may live beside their statements in :mod:`xuanba.rounds.store`; append its
 name as ``"xuanba.rounds.store:_migrate_vN"`` (imported when it runs, so no import cycle).
-Add a test that opens a file in the previous layout.
+Add a test that opens a file in the previous layout. When the readers of the new layout can no
+longer read the previous one as it is (a renamed column, a table split in two), raise
+:data:`READABLE_FROM` to the new version, so read-only opens of older files ask for an upgrade.
 
 Example
 -------
@@ -111,6 +115,11 @@ MIGRATIONS: list[Migration] = [_v1_record_versions]
 
 #: The schema version this xuanba writes and reads.
 SCHEMA_VERSION: int = len(MIGRATIONS)
+
+#: The oldest schema version a read-only open reads as it is, without upgrading: version 1 only
+#: added the version table (and completed hand-made transactions tables), and rounds stored
+#: before their fields were kept are read with what they have.
+READABLE_FROM: int = 0
 
 
 def _resolve(step: Migration) -> Callable[[Workspace], None]:
@@ -248,6 +257,8 @@ class Workspace:
         if self.read_only:
             if found is None and not has_tables:
                 return  # a new, empty file: nothing to read, nothing to upgrade
+            if version >= READABLE_FROM:
+                return  # read as it is; nothing is written
             raise WorkspaceError(
                 f"the workspace has schema version {version} (an older xuanba's layout) and this "
                 f"xuanba reads version {SCHEMA_VERSION}; a read-only open does not upgrade it",

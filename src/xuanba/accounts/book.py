@@ -44,8 +44,7 @@ def account_book(
     ws: Workspace,
     as_of: dt.date | str,
     *,
-    potential: pd.Series | None = None,
-    selected: set[str] | None = None,
+    roster: pd.DataFrame | None = None,
 ) -> dict[str, tuple[dict[str, Any], pd.DataFrame | None]]:
     """The account analyses at ``as_of`` from the workspace's stored tables.
 
@@ -55,11 +54,10 @@ def account_book(
         The workspace holding ``transactions`` and any side tables.
     as_of
         The last day of the window (included whole).
-    potential
-        Each customer's potential score, indexed by customer id: keep-warm ranks by it (by
-        historical revenue without it).
-    selected
-        The selected customers' ids: the owners analysis covers them (everyone without it).
+    roster
+        A round's roster (``customer_id``, ``selected``, ``potential_score``): keep-warm ranks
+        by its potential score and the owners analysis covers its selected customers (without
+        it: historical revenue and everyone).
 
     Returns
     -------
@@ -73,9 +71,16 @@ def account_book(
     from xuanba.accounts.stored import stored_tables, stored_transactions
 
     side = stored_tables(ws)
-    columns = set(ws.sql("SELECT * FROM transactions LIMIT 0").columns)
-    if not side and "paid_on" not in columns:
+    paid = "paid_on" in ws.columns("transactions") and bool(
+        ws.sql("SELECT count(paid_on) AS n FROM transactions")["n"].iloc[0])
+    if not side and not paid:
         return {}  # nothing to analyse: do not read the transactions
+    potential, selected = None, None
+    if roster is not None:
+        ids = roster["customer_id"].astype(str)
+        if "potential_score" in roster.columns:
+            potential = pd.Series(roster["potential_score"].to_numpy(), index=ids.to_numpy(), name="potential_score")
+        selected = set(ids[roster["selected"].astype(bool).to_numpy()])
     end = pd.Timestamp(as_date(as_of, "as-of date"))
     start = end - pd.Timedelta(days=WINDOW_DAYS - 1)
     tx = stored_transactions(ws)

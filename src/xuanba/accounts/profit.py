@@ -214,6 +214,43 @@ def whale_peak(curve: pd.DataFrame) -> dict[str, float | int | str]:
     }
 
 
+def whale_shape(profit: Sequence[float] | np.ndarray) -> pd.DataFrame:
+    """The whale curve from the profits alone (``customer_pct, profit_pct``, most profitable
+    first), as :func:`whale_curve` draws it but without sorting ids: ties move who stands where,
+    not the curve, so it is fast on a million customers.
+
+    Example
+    -------
+    >>> whale_shape([-5.0, 10.0, 5.0])["profit_pct"].round(1).tolist()
+    [100.0, 150.0, 100.0]
+    """
+    v = np.sort(np.asarray(profit, dtype=float))[::-1]
+    total = float(v.sum())
+    if not len(v) or total <= 0:
+        raise DataError(
+            f"total profit is {total:,.2f}; the whale curve needs a positive total",
+            fix="Check costs and the window; widen the window or the customer set.",
+        )
+    pct = 100.0 * np.cumsum(v) / total
+    pct[-1] = 100.0
+    return pd.DataFrame({"customer_pct": 100.0 * np.arange(1, len(v) + 1) / len(v), "profit_pct": pct})
+
+
+def whale_peak_of(profit: Sequence[float] | np.ndarray) -> dict[str, float | int]:
+    """The peak of the whale curve from the profits alone: ``customers``, ``customer_pct`` and
+    ``profit_pct`` as :func:`whale_peak` of :func:`whale_curve` gives them (see :func:`whale_shape`).
+
+    Example
+    -------
+    >>> whale_peak_of([-5.0, 10.0, 5.0])["customers"]
+    2
+    """
+    shape = whale_shape(profit)
+    i = int(shape["profit_pct"].to_numpy().argmax())
+    return {"customers": i + 1, "customer_pct": float(shape["customer_pct"].iloc[i]),
+            "profit_pct": float(shape["profit_pct"].iloc[i])}
+
+
 def _band_labels(bands: Sequence[float]) -> list[str]:
     labels, lo = [], 0.0
     for b in bands:

@@ -183,10 +183,9 @@ def build_report(
              "table": None}
     peak = summary.get("whale")
     if peak and value is not None:
-        from xuanba.accounts.profit import whale_curve
+        from xuanba.accounts.profit import whale_shape
 
-        curve = whale_curve(pd.DataFrame({"customer_id": roster["customer_id"], "profit": value.to_numpy()}))
-        figures.append(("fig-whale", charts.whale_chart(curve, peak, lang=lang)))
+        figures.append(("fig-whale", charts.whale_chart(whale_shape(value.to_numpy()), peak, lang=lang)))
         whale["fig"] = "fig-whale"
         if peak["profit_pct"] > 100.05:
             whale["reading"] = t("whale_reading", lang, cpct=pct(peak["customer_pct"]), ppct=pct(peak["profit_pct"]),
@@ -290,15 +289,25 @@ def _models_section(models: Mapping[str, Any], lang: str) -> dict[str, Any]:
             "table": _table(header, rows, numeric_from=2)}
 
 
+def _biggest_moves(changes: pd.DataFrame, *, up: bool) -> pd.DataFrame:
+    """The :data:`TOP_MOVERS` customers ranked in both rounds who rose (or fell) most, ties by id.
+    Only the rows at or past the cut are sorted, not the whole base."""
+    change = (changes["rank_a"].to_numpy(dtype=float, na_value=np.nan)
+              - changes["rank_b"].to_numpy(dtype=float, na_value=np.nan))
+    gain = change if up else -change
+    moved = np.flatnonzero(gain > 0)
+    if len(moved) > TOP_MOVERS:
+        cut = np.partition(gain[moved], len(moved) - TOP_MOVERS)[len(moved) - TOP_MOVERS]
+        moved = moved[gain[moved] >= cut]
+    part = changes.iloc[moved].assign(rank_change=change[moved].astype("int64"))
+    return part.sort_values(["rank_change", "customer_id"], ascending=[not up, True]).head(TOP_MOVERS)
+
+
 def _diff_sections(diff: Any, prev: str, cur: str, labels: Mapping[str, str], lang: str,
                    figures: list[tuple[str, Any]]) -> list[dict[str, Any]]:
     ch = diff.changes.copy()
     status = ch["status"].value_counts()
-    both = ch.dropna(subset=["rank_a", "rank_b"]).copy()
-    both["rank_change"] = both["rank_a"].astype("int64") - both["rank_b"].astype("int64")
-    up = both[both["rank_change"] > 0].sort_values(["rank_change", "customer_id"], ascending=[False, True]).head(TOP_MOVERS)
-    down = both[both["rank_change"] < 0].sort_values(["rank_change", "customer_id"], ascending=[True, True]).head(TOP_MOVERS)
-    movers = pd.concat([up, down])
+    movers = pd.concat([_biggest_moves(ch, up=True), _biggest_moves(ch, up=False)])
     rho = getattr(diff, "rank_correlation", None)
     out = []
     reading = t("movers_reading", lang, entered=num(status.get("entered", 0)), left=num(status.get("left", 0)),

@@ -54,22 +54,39 @@ def compare_rosters(roster_a: pd.DataFrame, roster_b: pd.DataFrame, tier_order: 
     ``tier_order`` lists tier names best first. ``changes`` is sorted by round B's rank (then
     customers absent from B by A's rank).
     """
-    cols = ["customer_id", "rank", "tier", "selected"] + (["score"] if "score" in roster_a and "score" in roster_b else [])
-    left = roster_a[cols].rename(columns={c: f"{c}_a" for c in cols if c != "customer_id"})
-    right = roster_b[cols].rename(columns={c: f"{c}_b" for c in cols if c != "customer_id"})
-    m = left.merge(right, on="customer_id", how="outer", indicator=True)
-    in_a = m["_merge"].isin(["both", "left_only"]).to_numpy()
-    in_b = m["_merge"].isin(["both", "right_only"]).to_numpy()
-    sel_a = m["selected_a"].fillna(False).astype(bool).to_numpy()
-    sel_b = m["selected_b"].fillna(False).astype(bool).to_numpy()
-    order = {t: i for i, t in enumerate(tier_order)}
+    # an outer join by customer id, done by one hash lookup: A's rows, then B's rows not in A
+    ids_a = roster_a["customer_id"].astype(str).to_numpy(dtype=object)
+    ids_b = roster_b["customer_id"].astype(str).to_numpy(dtype=object)
+    in_b_of_a = pd.Index(ids_b).get_indexer(ids_a)
+    only_b = np.ones(len(ids_b), dtype=bool)
+    only_b[in_b_of_a[in_b_of_a >= 0]] = False
+    extra = np.flatnonzero(only_b)
+    n_a = len(ids_a)
+    pos_a = np.concatenate([np.arange(n_a), np.full(len(extra), -1)])
+    pos_b = np.concatenate([in_b_of_a, extra])
+    in_a, in_b = pos_a >= 0, pos_b >= 0
+    customer_ids = np.concatenate([ids_a, ids_b[extra]])
+
+    def pick(roster: pd.DataFrame, col: str, pos: np.ndarray, fill: object) -> np.ndarray:
+        values = roster[col].to_numpy(dtype=float if fill is np.nan else object, na_value=fill)
+        return np.where(pos >= 0, values[np.maximum(pos, 0)], fill) if len(values) else np.full(len(pos), fill)
+
+    sel_a = pick(roster_a, "selected", pos_a, False).astype(bool)
+    sel_b = pick(roster_b, "selected", pos_b, False).astype(bool)
+    tier_a = pd.Series(pick(roster_a, "tier", pos_a, None))
+    tier_b = pd.Series(pick(roster_b, "tier", pos_b, None))
     big = len(tier_order) + 1
-    ta = m["tier_a"].fillna("").map(lambda t: order.get(t, big)).to_numpy()
-    tb = m["tier_b"].fillna("").map(lambda t: order.get(t, big)).to_numpy()
-    ra = m["rank_a"].to_numpy(dtype="float64", na_value=np.nan)
-    rb = m["rank_b"].to_numpy(dtype="float64", na_value=np.nan)
+
+    def position(tier: pd.Series) -> np.ndarray:  # place in tier_order; not selected or unknown last
+        codes = pd.Index(list(dict.fromkeys(tier_order))).get_indexer(tier.fillna("").astype(object))
+        return np.where(codes < 0, big, codes)
+
+    ta, tb = position(tier_a), position(tier_b)
+    ra = pick(roster_a, "rank", pos_a, np.nan)
+    rb = pick(roster_b, "rank", pos_b, np.nan)
+    scored = "score" in roster_a and "score" in roster_b
     both_ranked = ~np.isnan(ra) & ~np.isnan(rb)
-    status = np.full(len(m), "same", dtype=object)
+    status = np.full(len(customer_ids), "same", dtype=object)
     status = np.where(both_ranked & (rb < ra), "rose", status)
     status = np.where(both_ranked & (rb > ra), "fell", status)
     status = np.where(sel_a & sel_b & (tb < ta), "rose", status)
@@ -82,19 +99,20 @@ def compare_rosters(roster_a: pd.DataFrame, roster_b: pd.DataFrame, tier_order: 
         return np.where(~present, ABSENT, np.where(t == "", NOT_SELECTED, t)).astype(object)
 
     changes = pd.DataFrame({
-        "customer_id": m["customer_id"].astype(object).to_numpy(),
-        "tier_a": label(m["tier_a"], in_a),
-        "tier_b": label(m["tier_b"], in_b),
-        "rank_a": pd.array(m["rank_a"], dtype="Int64"),
-        "rank_b": pd.array(m["rank_b"], dtype="Int64"),
-        "score_a": m["score_a"].to_numpy(dtype="float64") if "score_a" in m else np.nan,
-        "score_b": m["score_b"].to_numpy(dtype="float64") if "score_b" in m else np.nan,
+        "customer_id": customer_ids,
+        "tier_a": label(tier_a, in_a),
+        "tier_b": label(tier_b, in_b),
+        "rank_a": pd.array(ra, dtype="Int64"),
+        "rank_b": pd.array(rb, dtype="Int64"),
+        "score_a": pick(roster_a, "score", pos_a, np.nan) if scored else np.nan,
+        "score_b": pick(roster_b, "score", pos_b, np.nan) if scored else np.nan,
         "rank_change": pd.array(np.where(both_ranked, ra - rb, np.nan), dtype="Int64"),
         "status": status,
     })
     sort_b = np.where(np.isnan(rb), np.inf, rb)
     sort_a = np.where(np.isnan(ra), np.inf, ra)
-    changes = changes.iloc[np.lexsort((m["customer_id"].astype(str).to_numpy(), sort_a, sort_b))].reset_index(drop=True)
+    # ranks are unique within a round, so (B's rank, A's rank) orders every row without ties
+    changes = changes.iloc[np.lexsort((sort_a, sort_b))].reset_index(drop=True)
     levels = [*tier_order, NOT_SELECTED, ABSENT]
     migration = pd.crosstab(
         pd.Categorical(changes["tier_a"], categories=levels),
@@ -111,7 +129,7 @@ def compare_rosters(roster_a: pd.DataFrame, roster_b: pd.DataFrame, tier_order: 
         rho = float(spearmanr(ra[both_ranked], rb[both_ranked]).statistic)
     else:
         rho = float("nan")
-    sa, sb = set(m.loc[sel_a, "customer_id"]), set(m.loc[sel_b, "customer_id"])
+    sa, sb = set(customer_ids[sel_a]), set(customer_ids[sel_b])
     counts = pd.Series(status).value_counts()
     summary = {
         "a": a,
@@ -145,8 +163,8 @@ def diff_rounds(workspace: Workspace | str, a: int | str, b: int | str) -> Round
     from xuanba.rounds.store import load_round, resolve_round_id
 
     with open_workspace(workspace, read_only=True) as ws:
-        ra = load_round(ws, resolve_round_id(ws, a), fields=False)
-        rb = load_round(ws, resolve_round_id(ws, b), fields=False)
+        ra = load_round(ws, resolve_round_id(ws, a), fields=False, contributions=False)
+        rb = load_round(ws, resolve_round_id(ws, b), fields=False, contributions=False)
     order = [t.name for t in rb.standard.tiers]
     order += [t.name for t in ra.standard.tiers if t.name not in order]
     d = compare_rosters(ra.roster, rb.roster, order, a=ra.round_id, b=rb.round_id)

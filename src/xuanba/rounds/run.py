@@ -239,10 +239,10 @@ def _steady(table: pd.DataFrame) -> pd.DataFrame:
     in the last place); rounding to a millionth removes that noise, so the same transactions in
     another order give the same roster, byte for byte.
     """
-    out = table.copy()
+    out = table.copy(deep=False)  # the text columns are shared, not copied
     for col in out.columns:
         if pd.api.types.is_float_dtype(out[col]):
-            out[col] = np.round(out[col].to_numpy(), DECIMALS)
+            out[col] = np.round(out[col].to_numpy(dtype=float, na_value=np.nan), DECIMALS)
     return out
 
 
@@ -411,11 +411,7 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
     say("account work")
     from xuanba.accounts.book import account_book
 
-    roster = scored.roster
-    potential = (roster.set_index(roster["customer_id"].astype(str))["potential_score"].rename("potential_score")
-                 if "potential_score" in roster.columns else None)
-    chosen = set(roster.loc[roster["selected"].astype(bool), "customer_id"].astype(str))
-    for key, (info, frame) in account_book(ws, cut, potential=potential, selected=chosen).items():
+    for key, (info, frame) in account_book(ws, cut, roster=scored.roster).items():
         tables[key] = StoredTable(info, frame)
     rnd = Round(0, meta, std, scored.roster, scored.contributions, fields=fields, tables=tables)
     if store:

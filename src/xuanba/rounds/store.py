@@ -105,6 +105,14 @@ def _ddl(con: Any) -> None:
     con.execute(_TABLES_DDL)
 
 
+def _arrow(frame: pd.DataFrame) -> Any:
+    """The frame as an Arrow table: DuckDB scans Arrow columns without converting text cell by
+    cell, which is most of the cost of registering a 1 M-row frame."""
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
 def _sql_type(series: pd.Series) -> str:
     """The DuckDB type a field column is stored as."""
     kind = series.dtype
@@ -146,7 +154,7 @@ def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame) -> None:
             raise WorkspaceError(
                 f"field {col!r} was stored as {have[col]} by an earlier round and is {want} now",
                 fix=f"Rename the field {col!r} in the extra fields (or the customers table).")
-    con.register("_xb_fields", frame)
+    con.register("_xb_fields", _arrow(frame))
     names = ", ".join(_quote(c) for c in ["customer_id", *cols])
     con.execute(f"INSERT INTO round_fields (round_id, {names}) SELECT {round_id}, {names} FROM _xb_fields")
     con.unregister("_xb_fields")
@@ -176,11 +184,11 @@ def save_round(ws: Workspace, rnd: Round) -> int:
              meta["time_unit"], meta["currency"], json.dumps(meta, ensure_ascii=False, sort_keys=True)],
         )
         _pause("rounds")
-        con.register("_xb_roster", roster)
+        con.register("_xb_roster", _arrow(roster))
         con.execute(f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_roster")
         con.unregister("_xb_roster")
         _pause("roster")
-        con.register("_xb_contrib", contrib)
+        con.register("_xb_contrib", _arrow(contrib))
         con.execute(f"INSERT INTO contributions SELECT {round_id}, {', '.join(CONTRIBUTION_COLUMNS)} FROM _xb_contrib")
         con.unregister("_xb_contrib")
         _pause("contributions")
@@ -273,12 +281,14 @@ def _load_tables(ws: Workspace, rid: int) -> dict[str, StoredTable]:
 
 
 def load_round(workspace: Workspace | str, round_id: int | str, *,
-               fields: bool | Sequence[str] = True) -> Round:
+               fields: bool | Sequence[str] = True, contributions: bool = True) -> Round:
     """Re-open a stored round: its standard (from the stored text), roster, contributions, the
     per-customer fields it gathered and the tables it computed.
 
     ``fields`` picks which stored fields to load: all (``True``), none (``False``) or the named
-    ones (a report needs only a few of a 1 M-customer round's columns).
+    ones (a report needs only a few of a 1 M-customer round's columns). ``contributions=False``
+    leaves out the per-criterion table and the roster's raw-value columns rebuilt from it (a
+    diff and the report need neither; a 1 M-customer round holds millions of those rows).
     """
     from xuanba.rounds.run import Round
 
@@ -288,20 +298,23 @@ def load_round(workspace: Workspace | str, round_id: int | str, *,
         meta = json.loads(head.loc[0, "meta_json"])
         standard = load_standard(str(head.loc[0, "standard_text"]), extra_fields=tuple(meta.get("extra_fields", [])))
         roster = ws.sql(f"SELECT {', '.join(ROSTER_COLUMNS)} FROM roster WHERE round_id = ? ORDER BY rank", [rid])
-        contrib = ws.sql(f"SELECT {', '.join(CONTRIBUTION_COLUMNS)} FROM contributions WHERE round_id = ?", [rid])
+        names = [c.name for c in standard.criteria]
+        # in roster order, criteria in the standard's order: the raw values reshape without a join here
+        cols = ", ".join(f"c.{c}" for c in CONTRIBUTION_COLUMNS)
+        contrib = ws.sql(
+            f"SELECT {cols} FROM contributions c JOIN roster r ON r.round_id = c.round_id "
+            "AND r.customer_id = c.customer_id WHERE c.round_id = ? "
+            f"ORDER BY r.rank, list_position(?::VARCHAR[], c.criterion){'' if contributions else ' LIMIT 0'}",
+            [rid, names])
         stored_fields = None
         if fields is not False:
             stored_fields = _load_fields(ws, rid, meta.get("field_columns"),
                                          None if fields is True else list(fields))
         tables = _load_tables(ws, rid)
-    names = [c.name for c in standard.criteria]
-    pos = pd.Series(np.arange(len(roster)), index=roster["customer_id"].to_numpy())
-    crit_pos = {n: i for i, n in enumerate(names)}
-    key = pos.reindex(contrib["customer_id"].to_numpy()).to_numpy() * len(names) + contrib["criterion"].map(crit_pos).to_numpy()
-    contrib = contrib.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
-    raw = contrib["raw"].to_numpy().reshape(len(roster), len(names)) if len(names) else np.empty((len(roster), 0))
-    for j, n in enumerate(names):
-        roster[n] = raw[:, j]
+    if contributions and names:
+        raw = contrib["raw"].to_numpy(dtype=float, na_value=np.nan).reshape(len(roster), len(names))
+        for j, n in enumerate(names):
+            roster[n] = raw[:, j]
     for col in ("customer_id", "tier", "quadrant", "gates_failed", "next_tier",
                 "cheapest_criterion", "cheapest_public_criterion"):
         roster[col] = roster[col].astype("str")

@@ -107,9 +107,9 @@ def round_summary(roster: pd.DataFrame, fields: pd.DataFrame | None,
         mean_all = total / n
         out["lift"] = (sel_value / n_sel) / mean_all if mean_all > 0 else None
     if measure in ("profit_365d", "margin_365d") and total > 0:
-        from xuanba.accounts.profit import whale_curve, whale_peak
+        from xuanba.accounts.profit import whale_peak_of
 
-        peak = whale_peak(whale_curve(pd.DataFrame({"customer_id": roster["customer_id"], "profit": v})))
+        peak = whale_peak_of(v)
         out["whale"] = {"measure": measure, "customers": int(peak["customers"]),
                         "customer_pct": float(peak["customer_pct"]), "profit_pct": float(peak["profit_pct"])}
     return out
