@@ -228,3 +228,31 @@ def test_keep_warm_command_ranks_by_the_stored_rounds_potential(demo):
         stored = load_round(ws, 3, fields=False).tables["keep_warm"]
     assert doc["rows"] == stored.info["accounts"] == len(stored.frame)
     assert [r["customer_id"] for r in doc["table"]] == stored.frame["customer_id"].head(200).tolist()
+
+
+def test_warnings_of_the_fits_are_stored_with_the_round_and_reported(test_data, tmp_path, monkeypatch):
+    """A warning raised while the round fits its models is kept in the round (not printed and
+    lost) and the report's model section says it."""
+    import warnings
+
+    import xuanba.models.predict
+    from tests._helpers import cdnow_transactions, store
+    from xuanba.outputs.report import write_report
+    from xuanba.rounds import load_round, run_round
+    from xuanba.standard import starter_standard
+
+    real = xuanba.models.predict.predict_customers
+
+    def noisy(*args, **kwargs):
+        warnings.warn("the Hessian is nearly singular", RuntimeWarning, stacklevel=1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(xuanba.models.predict, "predict_customers", noisy)
+    path = tmp_path / "w.duckdb"
+    with Workspace(path) as ws:
+        store(ws, "transactions", cdnow_transactions(test_data))
+        run_round(ws, starter_standard("en"), "1998-06-30", check_model=False)
+        warned = load_round(ws, "latest", fields=False).meta["model_warnings"]
+    assert warned == ["RuntimeWarning: the Hessian is nearly singular"]
+    text = text_of(write_report(path, "latest", tmp_path / "r.html").read_text("utf-8"))
+    assert "The fits warned: RuntimeWarning: the Hessian is nearly singular." in text

@@ -214,6 +214,7 @@ TEXT: dict[str, tuple[str, str]] = {
                         "Gamma-Gamma 未纳入 {k} 位客户（无复购或消费额非正），其消费额取总体均值。"),
     "models_corr": ("Correlation of frequency and spend: {r} (the spend model assumes none).",
                     "购买频次与消费额的相关系数：{r}（消费模型假设二者无关）。"),
+    "models_warnings": ("The fits warned: {text}.", "拟合时的警告：{text}。"),
     "model_col": ("Model", "模型"),
     "param_col": ("Parameter", "参数"),
     "estimate_col": ("Estimate", "估计值"),

@@ -233,7 +233,7 @@ def build_report(
 
     models = meta.get("models")
     if isinstance(models, Mapping) and models:
-        sections.append(_models_section(models, lang))
+        sections.append(_models_section(models, lang, meta.get("model_warnings") or []))
 
     std_lines = describe(std, lang, public=public)
 
@@ -263,7 +263,7 @@ def build_report(
     )
 
 
-def _models_section(models: Mapping[str, Any], lang: str) -> dict[str, Any]:
+def _models_section(models: Mapping[str, Any], lang: str, warned: list[str]) -> dict[str, Any]:
     """The fitted models a round used (stored in its meta): a table of estimates and fit."""
     rows: list[list[str]] = []
     extra: list[str] = []
@@ -283,6 +283,8 @@ def _models_section(models: Mapping[str, Any], lang: str) -> dict[str, Any]:
             extra.append(t("models_excluded", lang, k=num(excluded)))
         if "frequency_spend_correlation" in info:
             extra.append(t("models_corr", lang, r=num(float(info["frequency_spend_correlation"]), 2)))
+    if warned:
+        extra.append(t("models_warnings", lang, text=t("list_sep", lang).join(warned)))
     header = [t(k, lang) for k in ("model_col", "param_col", "estimate_col", "stderr_col", "ci_col", "loglik_col")]
     return {"id": "models", "title": t("models_title", lang), "fig": None,
             "reading": t("models_reading", lang, n=num(n), extra=" ".join(extra)).strip(),
@@ -373,16 +375,18 @@ def write_report(
     >>> write_report("xuanba.duckdb", "latest", "report.html", lang="zh")  # doctest: +SKIP
     PosixPath('report.html')
     """
-    from xuanba.rounds import diff_rounds, load_round, previous_round, resolve_round_id
+    from xuanba.rounds import load_round, previous_round, resolve_round_id
+    from xuanba.rounds.diff import diff_loaded
     from xuanba.rounds.summary import VALUE_FIELDS
     from xuanba.workspace import open_workspace
 
     check_lang(lang)
     with open_workspace(workspace, read_only=True) as ws:
         rid = resolve_round_id(ws, round_id)
-        rnd = load_round(ws, rid, fields=VALUE_FIELDS)
+        rnd = load_round(ws, rid, fields=VALUE_FIELDS, contributions=False)
         prev = previous_round(ws, rid)
-        diff = diff_rounds(ws, prev, rid) if prev is not None else None
+        before = load_round(ws, prev, fields=False, contributions=False) if prev is not None else None
+    diff = diff_loaded(before, rnd) if before is not None else None
     html = build_report(rnd, lang=lang, diff=diff, previous_id=prev)
     out = Path(path) if path is not None else Path(f"report-{rid}-{lang}.html")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -21,13 +21,16 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
 from xuanba.workspace import Workspace, open_workspace
+
+if TYPE_CHECKING:
+    from xuanba.rounds.run import Round
 
 NOT_SELECTED = "(not selected)"
 ABSENT = "(absent)"
@@ -165,6 +168,11 @@ def diff_rounds(workspace: Workspace | str, a: int | str, b: int | str) -> Round
     with open_workspace(workspace, read_only=True) as ws:
         ra = load_round(ws, resolve_round_id(ws, a), fields=False, contributions=False)
         rb = load_round(ws, resolve_round_id(ws, b), fields=False, contributions=False)
+    return diff_loaded(ra, rb)
+
+
+def diff_loaded(ra: Round, rb: Round) -> RoundDiff:
+    """:func:`diff_rounds` of two rounds already loaded (the report has the later one open)."""
     order = [t.name for t in rb.standard.tiers]
     order += [t.name for t in ra.standard.tiers if t.name not in order]
     d = compare_rosters(ra.roster, rb.roster, order, a=ra.round_id, b=rb.round_id)

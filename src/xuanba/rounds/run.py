@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._dates import as_date, check_unit
-from xuanba.errors import DataError, InputError, ModelError
+from xuanba.errors import DataError, InputError
 from xuanba.standard.schema import (
     ACCOUNT_COLUMNS,
     CUSTOMER_COLUMNS,
@@ -105,18 +105,20 @@ def _as_cutoff(cutoff: dt.date | str | None) -> dt.date:
     return as_date(cutoff, "cutoff")
 
 
-def _predict(facts: pd.DataFrame, standard: Standard, time_unit: str) -> tuple[pd.DataFrame, dict[str, Any]]:
-    try:
-        from xuanba.models.predict import predict_customers
-    except ImportError:
-        raise ModelError(
-            "this xuanba has no prediction step yet (xuanba.models.predict)",
-            fix="Pass predictions= (a table with customer_id and the prediction columns) "
-                "or use a standard without predicted fields.",
-        ) from None
+def _predict(facts: pd.DataFrame, standard: Standard,
+             time_unit: str) -> tuple[pd.DataFrame, dict[str, Any], list[str]]:
+    """Predictions of the standard's model, the fitted models, and every warning the fits raised
+    (kept with the round, not printed and lost)."""
+    import warnings
+
+    from xuanba.models.predict import predict_customers
+
     p = standard.predictions
-    return predict_customers(facts, time_unit=time_unit, model=p.model,
-                             discount_rate=p.discount_rate, margin=p.margin, return_models=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table, models = predict_customers(facts, time_unit=time_unit, model=p.model, discount_rate=p.discount_rate,
+                                          margin=p.margin, return_models=True)
+    return table, models, sorted({f"{w.category.__name__}: {w.message}" for w in caught})
 
 
 def model_summary(model: Any) -> dict[str, Any]:
@@ -192,10 +194,11 @@ def gather_fields(
         notes["predictions"] = "given"
     elif (used & set(PREDICTION_COLUMNS)) - given:
         say(f"predictions ({standard.predictions.model})")
-        predicted, models = _predict(table, standard, time_unit)
+        predicted, models, warned = _predict(table, standard, time_unit)
         table = _merge(table, predicted, "predictions", override=True)
         notes["predictions"] = f"model:{standard.predictions.model}"
         notes["models"] = {role: model_summary(m) for role, m in models.items()}
+        notes["model_warnings"] = warned
         notes["fitted"] = models
     has_side = any(workspace.has_table(k) for k in ("interactions", "commitments", "contacts"))
     if (used & set(ACCOUNT_COLUMNS)) - given or has_side:
@@ -361,11 +364,41 @@ def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str) -> S
 def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions: pd.DataFrame | None,
          extra_fields: pd.DataFrame | None, name: str | None, store: bool, progress: Progress | None,
          check_model: bool = True) -> Round:
-    from xuanba.rounds.summary import round_summary, tier_order
-
     say = progress or (lambda _msg: None)
     table, notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
                                  extra_fields=extra_fields, progress=progress)
+    checking = check_model and "models" in notes
+    # The model check reads the workspace in DuckDB (which releases the GIL) while scoring runs
+    # in pandas: nothing else touches the connection until the check is joined below, and the
+    # check is always waited for, even when scoring fails.
+    with _alongside(model_check if checking else None, ws, standard_model(std), cut, time_unit) as check:
+        return _score_and_store(ws, std, cut, time_unit, table, notes, name, store, say, check)
+
+
+def _alongside(fn: Callable[..., Any] | None, *args: Any) -> Any:
+    """A context that runs ``fn(*args)`` in a thread while its body runs (yielding the future, or
+    ``None`` without ``fn``) and waits for it on the way out."""
+    import contextlib
+    from concurrent.futures import ThreadPoolExecutor
+
+    @contextlib.contextmanager
+    def run() -> Iterator[Any]:
+        if fn is None:
+            yield None
+            return
+        pool = ThreadPoolExecutor(max_workers=1)
+        try:
+            yield pool.submit(fn, *args)
+        finally:
+            pool.shutdown(wait=True)
+
+    return run()
+
+
+def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd.DataFrame,
+                     notes: dict[str, Any], name: str | None, store: bool, say: Progress, check: Any) -> Round:
+    from xuanba.rounds.summary import round_summary, tier_order
+
     say("scoring")
     table = _steady(table)
     inputs = table[["customer_id", *sorted(f for f in std.fields_used() if f != "customer_id")]]
@@ -403,11 +436,12 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
     tables: dict[str, StoredTable] = {}
     if "models" in notes:
         meta["models"] = notes["models"]
+        meta["model_warnings"] = notes["model_warnings"]
         for role, model in notes["fitted"].items():
             tables[f"model_{role}"] = StoredTable(_model_document(model))
-        if check_model:
+        if check is not None:
             say("model check")
-            tables["holdout"] = model_check(ws, standard_model(std), cut, time_unit)
+            tables["holdout"] = check.result()
     say("account work")
     from xuanba.accounts.book import account_book
 

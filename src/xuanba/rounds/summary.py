@@ -37,7 +37,7 @@ def tier_order(standard: Any, roster: pd.DataFrame) -> tuple[list[str], dict[str
         tiers = [x for _, x in sorted(zip(scores, tiers, strict=True), key=lambda p: -float(p[0]))]
     order = [str(x.name) for x in tiers]
     labels = {str(x.name): str(getattr(x, "label", None) or x.name) for x in tiers}
-    for extra in sorted(set(roster["tier"].fillna("").astype(str)) - set(order) - {""}):
+    for extra in sorted(set(roster["tier"].fillna("").astype(str).unique()) - set(order) - {""}):
         order.append(extra)
         labels[extra] = extra
     return order + [""], labels
@@ -56,13 +56,29 @@ def value_measure(fields: pd.DataFrame | None) -> str | None:
 def customer_values(roster: pd.DataFrame, fields: pd.DataFrame | None,
                     measure: str | None = None) -> pd.Series | None:
     """Each roster row's money value (0 where unknown), aligned with the roster."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     measure = measure or value_measure(fields)
     if fields is None or measure is None:
         return None
-    pos = pd.Index(fields["customer_id"].astype(str)).get_indexer(roster["customer_id"].astype(str))
-    vals = pd.to_numeric(fields[measure], errors="coerce").astype(float).to_numpy()
-    v = np.where(pos >= 0, vals[np.maximum(pos, 0)], 0.0)
+    # one hash lookup in Arrow (a pandas lookup of a million text ids is ten times slower)
+    pos = pc.index_in(pa.array(roster["customer_id"].astype(str), type=pa.string()),
+                      value_set=pa.array(fields["customer_id"].astype(str), type=pa.string()))
+    pos = pos.to_numpy(zero_copy_only=False)
+    found = ~np.isnan(pos.astype(float))
+    vals = pd.to_numeric(fields[measure], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    v = np.zeros(len(roster))
+    v[found] = vals[pos[found].astype(np.int64)]
     return pd.Series(np.nan_to_num(v), index=roster.index, name=measure)
+
+
+def _sums(groups: pd.Series, values: np.ndarray, keys: Sequence[str]) -> dict[str, float]:
+    """The sum of ``values`` in each group named in ``keys`` (0 for a key with no rows)."""
+    codes, uniques = pd.factorize(groups)
+    totals = np.bincount(codes[codes >= 0], weights=values[codes >= 0], minlength=len(uniques))
+    found = dict(zip(map(str, uniques), totals.tolist(), strict=True))
+    return {str(k): float(found.get(str(k), 0.0)) for k in keys}
 
 
 def round_summary(roster: pd.DataFrame, fields: pd.DataFrame | None,
@@ -74,7 +90,7 @@ def round_summary(roster: pd.DataFrame, fields: pd.DataFrame | None,
     ``tiers`` lists the tier keys from the highest down; other tiers follow, ``""`` last.
     """
     tier = roster["tier"].fillna("").astype(str)
-    order = [*tiers, *sorted(set(tier) - set(tiers) - {""}), ""]
+    order = [*tiers, *sorted(set(tier.unique()) - set(tiers) - {""}), ""]
     selected = roster["selected"].astype(bool).to_numpy()
     n, n_sel = len(roster), int(selected.sum())
     quad = roster["quadrant"].fillna("").astype(str) if "quadrant" in roster else pd.Series("", index=roster.index)
@@ -98,8 +114,8 @@ def round_summary(roster: pd.DataFrame, fields: pd.DataFrame | None,
         "value_total": total,
         "value_selected": sel_value,
         "value_share": sel_value / total if total else None,
-        "tier_values": {k: float(v[(tier == k).to_numpy()].sum()) for k in order},
-        "quadrant_values": {str(k): float(v[(quad == k).to_numpy()].sum()) for k in qcounts.index},
+        "tier_values": _sums(tier, v, order),
+        "quadrant_values": _sums(quad, v, [str(k) for k in qcounts.index]),
     })
     if n_sel:
         top = np.argsort(-v, kind="stable")[:n_sel]  # the n_sel most valuable customers

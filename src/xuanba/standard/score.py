@@ -534,7 +534,10 @@ def _cheapest(standard: Standard, norms: dict[str, _Norm], raws: dict[str, np.nd
 
 
 def _labels(codes: np.ndarray, labels: list[str]) -> pd.Series:
-    """A text column from integer codes into ``labels`` (built once per label, not per row)."""
-    uniq, inverse = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
-    cat = pd.Categorical.from_codes(inverse[np.asarray(codes, dtype=np.int64)], categories=list(uniq))
-    return pd.Series(cat).astype("str")
+    """A text column from integer codes into ``labels``: an Arrow dictionary cast to text, so no
+    Python string is made per row."""
+    import pyarrow as pa
+
+    words = pa.array([str(x) for x in labels], type=pa.string())
+    column = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)), words)
+    return pd.Series(pd.array(column.cast(pa.large_string()), dtype="str"))
