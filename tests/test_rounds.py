@@ -14,7 +14,7 @@ import pytest
 from scipy.stats import spearmanr
 
 from xuanba import Workspace
-from xuanba.errors import DataError
+from xuanba.errors import DataError, WorkspaceError
 from xuanba.rounds import (
     compare_rosters,
     diff_rounds,
@@ -146,7 +146,7 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("stage", ["rounds", "roster", "contributions"])
+@pytest.mark.parametrize("stage", ["rounds", "roster", "contributions", "fields"])
 def test_a_round_killed_half_way_leaves_no_partial_round(tmp_path, ws_path, tx, standard, stage):
     preds = predictions_for(tx.customer_id)
     first = run_round(ws_path, standard, "2026-03-31", predictions=preds)
@@ -171,6 +171,8 @@ def test_a_round_killed_half_way_leaves_no_partial_round(tmp_path, ws_path, tx, 
         assert ws.sql("SELECT round_id FROM rounds")["round_id"].tolist() == [1]
         assert ws.sql("SELECT DISTINCT round_id FROM roster")["round_id"].tolist() == [1]
         assert ws.sql("SELECT DISTINCT round_id FROM contributions")["round_id"].tolist() == [1]
+        assert ws.sql("SELECT DISTINCT round_id FROM round_fields")["round_id"].tolist() == [1]
+        assert ws.sql("SELECT DISTINCT round_id FROM round_tables")["round_id"].tolist() in ([], [1])
         pd.testing.assert_frame_equal(load_round(ws, 1).roster, first.roster)
         # and the workspace still works: the next round gets id 2
         assert run_round(ws, standard, CUTOFF, predictions=preds).round_id == 2
@@ -309,3 +311,24 @@ def test_compare_rosters_matches_a_brute_force_outer_join():
         present = ~np.isnan(ordered)
         assert (np.diff(ordered[present]) > 0).all() and not present[present.sum():].any()  # B's order, absent last
         assert d.summary["kept"] == len(set(a.loc[a["selected"], "customer_id"]) & set(b.loc[b["selected"], "customer_id"]))
+
+
+def test_an_extra_field_that_changes_type_between_rounds(ws_path, tx, standard):
+    """round_fields grows a column per new field; a field stored as text takes later numbers as
+    text, while text where numbers were stored is refused with the fix (and stores nothing)."""
+    ids = sorted(set(tx.customer_id))
+    preds = predictions_for(tx.customer_id)
+    run_round(ws_path, standard, "2026-03-31", predictions=preds,
+              extra_fields=pd.DataFrame({"customer_id": ids, "region_code": [f"R{i % 3}" for i in range(len(ids))],
+                                         "visits": range(len(ids))}))
+    run_round(ws_path, standard, CUTOFF, predictions=preds,
+              extra_fields=pd.DataFrame({"customer_id": ids, "region_code": [i % 3 for i in range(len(ids))]}))
+    with Workspace(ws_path, read_only=True) as ws:
+        second = load_round(ws, 2)
+        assert set(second.fields["region_code"]) == {"0", "1", "2"} and "visits" not in second.fields
+        first = load_round(ws, 1).fields
+        assert first["visits"].tolist() == [ids.index(c) for c in first["customer_id"]]
+    with pytest.raises(WorkspaceError, match="'visits' was stored as BIGINT"):
+        run_round(ws_path, standard, CUTOFF, predictions=preds,
+                  extra_fields=pd.DataFrame({"customer_id": ids, "visits": ["many"] * len(ids)}))
+    assert list_rounds(ws_path)["round_id"].tolist() == [1, 2]
