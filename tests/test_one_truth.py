@@ -221,7 +221,9 @@ def test_keep_warm_command_ranks_by_the_stored_rounds_potential(demo):
     """Without --potential, `accounts keep-warm` at a round's cutoff ranks by that round's stored
     potential score — the list the round stored and the report shows, not a model of its own."""
     doc = run("accounts", "keep-warm", "--as-of", "2026-06-30", "-w", demo["ws"])
-    assert doc["ranked by"] == "the potential score of round 3"
+    assert doc["ranked by"] == "the potential score of round 3 (cutoff 2026-06-30)"
+    # without --as-of: the last transaction's day, which is the round's cutoff in the demo
+    assert run("accounts", "keep-warm", "-w", demo["ws"])["ranked by"] == doc["ranked by"]
     with Workspace(demo["ws"], read_only=True) as ws:
         from xuanba.rounds import load_round
 

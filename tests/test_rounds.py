@@ -332,3 +332,51 @@ def test_an_extra_field_that_changes_type_between_rounds(ws_path, tx, standard):
         run_round(ws_path, standard, CUTOFF, predictions=preds,
                   extra_fields=pd.DataFrame({"customer_id": ids, "visits": ["many"] * len(ids)}))
     assert list_rounds(ws_path)["round_id"].tolist() == [1, 2]
+
+
+def test_stored_fields_are_never_rounded_mixed_or_clashing(ws_path, tx, standard):
+    """A whole-number field that later holds fractions widens its column (never rounded on the
+    way in); a column mixing numbers and text is stored as text; names that clash ignoring case,
+    or round_id, are refused with the fix; a customers column spelled like a fact is left out."""
+    from tests._helpers import store
+
+    ids = sorted(set(tx.customer_id))
+    preds = predictions_for(tx.customer_id)
+
+    def extra(**cols):
+        return pd.DataFrame({"customer_id": ids, **cols})
+
+    run_round(ws_path, standard, CUTOFF, predictions=preds, extra_fields=extra(visits=[1] * len(ids)))
+    second = run_round(ws_path, standard, CUTOFF, predictions=preds, extra_fields=extra(visits=[3.7] * len(ids)))
+    mixed = [1, "A1", 2.5] * (len(ids) // 3) + [None] * (len(ids) % 3)
+    third = run_round(ws_path, standard, CUTOFF, predictions=preds, extra_fields=extra(code=pd.Series(mixed, dtype=object)))
+    with Workspace(ws_path, read_only=True) as ws:
+        assert set(load_round(ws, second.round_id).fields["visits"]) == {3.7}
+        assert load_round(ws, 1).fields["visits"].tolist() == [1.0] * len(load_round(ws, 1).fields)
+        assert load_round(ws, third.round_id).fields["code"].head(3).tolist() == ["1", "A1", "2.5"]
+    for cols, match in (({"Visits": [1] * len(ids)}, "stored as 'visits'"),
+                        ({"round_id": [1] * len(ids)}, "round_id"),
+                        ({"a": [1] * len(ids), "A": [2] * len(ids)}, "differ only in case")):
+        with pytest.raises(DataError, match=match):
+            run_round(ws_path, standard, CUTOFF, predictions=preds, extra_fields=extra(**cols))
+    assert list_rounds(ws_path)["round_id"].tolist() == [1, 2, 3]
+    with Workspace(ws_path) as ws:
+        store(ws, "customers", pd.DataFrame({"customer_id": ids, "t": ["x"] * len(ids), "owner": ["Li"] * len(ids)}))
+        rnd = run_round(ws, standard, CUTOFF, predictions=preds)
+    assert rnd.meta["customer_fields_skipped"] == ["t"] and "owner" in rnd.meta["customer_fields"]
+
+
+def test_a_model_check_that_cannot_run_says_why_and_a_skipped_one_is_not_called_old(test_data, tmp_path):
+    from tests._helpers import cdnow_transactions, store
+    from xuanba.outputs.report import write_report
+
+    path = tmp_path / "w.duckdb"
+    with Workspace(path) as ws:
+        store(ws, "transactions", cdnow_transactions(test_data))
+        run_round(ws, starter_standard("en"), "1997-09-30")  # a year before: nothing to check
+        run_round(ws, starter_standard("en"), "1997-09-30", check_model=False)
+        assert load_round(ws, 2, fields=False).missing == []
+    first = write_report(path, "1", tmp_path / "r1.html").read_text("utf-8")
+    assert "The model could not be checked on the year before the cutoff: " in first
+    second = write_report(path, "2", tmp_path / "r2.html").read_text("utf-8")
+    assert "older xuanba" not in second

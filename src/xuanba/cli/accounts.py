@@ -84,18 +84,17 @@ def _side(kind: str, path: Path | None, workspace: Path | None = None, *, requir
 
 
 def _round_potential(workspace: Path, as_of: Any) -> tuple[Any, str] | None:
-    """The potential scores of the latest stored round at ``as_of`` (the latest round when no
-    date is given), as (table, column); ``None`` when the workspace holds no such round."""
+    """The potential scores of the latest stored round whose cutoff is ``as_of``, as (table,
+    column); ``None`` when the workspace holds no such round."""
     from xuanba.rounds import list_rounds, load_round
 
     if not Path(workspace).exists():
         return None
     rounds = list_rounds(workspace)
-    if as_of is not None:
-        rounds = rounds.loc[rounds["cutoff"].astype(str) == str(as_of)[:10]]
+    rounds = rounds.loc[rounds["cutoff"].astype(str) == str(as_of)[:10]]
     if not len(rounds):
         return None
-    rnd = load_round(workspace, int(rounds["round_id"].iloc[-1]), fields=False)
+    rnd = load_round(workspace, int(rounds["round_id"].iloc[-1]), fields=False, contributions=False)
     if "potential_score" not in rnd.roster.columns:
         return None
     table = rnd.roster[["customer_id", "potential_score"]]
@@ -253,7 +252,7 @@ def register(app: typer.Typer) -> None:
         transactions: TxOpt = None,
         interactions: Annotated[Path | None, typer.Option(help="Interactions table.")] = None,
         commitments: Annotated[Path | None, typer.Option(help="Commitments (open ones mean current business).")] = None,
-        potential: Annotated[Path | None, typer.Option(help="Table with customer_id and a potential column (e.g. clv_3y); default: the potential score of the stored round at --as-of (the latest round without it), else the predicted 3-year value of BG/NBD + Gamma-Gamma fitted on the transactions.")] = None,
+        potential: Annotated[Path | None, typer.Option(help="Table with customer_id and a potential column (e.g. clv_3y); default: the potential score of the latest stored round whose cutoff is the --as-of day (the last transaction's day without it), else the predicted 3-year value of BG/NBD + Gamma-Gamma fitted on the transactions.")] = None,
         potential_column: Annotated[str, typer.Option(help="Column of --potential to rank by.")] = "clv_3y",
         as_of: AsOfOpt = None,
         no_purchase_days: Annotated[int, typer.Option(help="No purchase for more than this many days.")] = 180,
@@ -266,7 +265,8 @@ def register(app: typer.Typer) -> None:
         from xuanba.accounts.keepwarm import keep_warm
 
         tx = _tx(transactions, workspace)
-        stored = None if potential is not None else _round_potential(workspace, _date(as_of))
+        day = _date(as_of) or tx["ts"].max().date()  # keep_warm's own default: the last transaction's day
+        stored = None if potential is not None else _round_potential(workspace, day)
         if potential is not None:
             from xuanba.tables import read_table
 
@@ -287,7 +287,7 @@ def register(app: typer.Typer) -> None:
                         no_contact_days, potential_column)
         source = res.attrs["potential_source"]
         if stored is not None:
-            source = f"the potential score of round {stored[0].attrs['round_id']}"
+            source = f"the potential score of round {stored[0].attrs['round_id']} (cutoff {day})"
         if potential is None and pot is None:
             source += f" (the models could not be fitted: {why})"
         _finish(res, out, as_json, "Keep warm", {"ranked by": source})

@@ -32,7 +32,7 @@ from xuanba.outputs.i18n import (
     pct,
     t,
 )
-from xuanba.rounds.summary import customer_values, round_summary, tier_order
+from xuanba.rounds.summary import round_summary, tier_order, whale_profits
 from xuanba.standard.describe import describe
 
 #: Most points the value × potential scatter draws (stratified sample above that).
@@ -102,7 +102,6 @@ def build_report(
     order, labels = tier_order(std, roster)
     summary = meta.get("summary") or round_summary(roster, fields, order[:-1])
     measure_key = summary.get("measure")
-    value = customer_values(roster, fields, measure_key) if measure_key else None
     measure = t(measure_key, lang) if measure_key else t("value", lang)
     labels[""] = t("not_selected", lang)
     selected = roster["tier"] != ""
@@ -182,10 +181,13 @@ def build_report(
     whale = {"id": "whale", "title": t("whale_title", lang), "fig": None, "reading": t("whale_missing", lang),
              "table": None}
     peak = summary.get("whale")
-    if peak and value is not None:
+    if "fields" in missing:
+        whale["reading"] = t("missing_reading", lang, parts=t("missing_fields", lang))
+    profits = whale_profits(fields, measure_key)
+    if peak and profits is not None:
         from xuanba.accounts.profit import whale_shape
 
-        figures.append(("fig-whale", charts.whale_chart(whale_shape(value.to_numpy()), peak, lang=lang)))
+        figures.append(("fig-whale", charts.whale_chart(whale_shape(profits), peak, lang=lang)))
         whale["fig"] = "fig-whale"
         if peak["profit_pct"] > 100.05:
             whale["reading"] = t("whale_reading", lang, cpct=pct(peak["customer_pct"]), ppct=pct(peak["profit_pct"]),
@@ -218,6 +220,11 @@ def build_report(
     # model fit
     if holdout is None:
         holdout = _stored_holdout(round_)
+    failed = ((getattr(round_, "tables", None) or {}).get("holdout"))
+    reason = getattr(failed, "info", {}).get("error") if failed is not None else None
+    if holdout is None and reason:
+        sections.append({"id": "model", "title": t("model_title", lang), "fig": None, "table": None,
+                         "reading": t("model_check_failed", lang, reason=reason)})
     if isinstance(holdout, pd.DataFrame) and len(holdout):
         figures.append(("fig-model", charts.holdout_chart(holdout, lang=lang)))
         abs_err = (holdout["predicted"] - holdout["actual"]).abs()
@@ -383,7 +390,7 @@ def write_report(
     check_lang(lang)
     with open_workspace(workspace, read_only=True) as ws:
         rid = resolve_round_id(ws, round_id)
-        rnd = load_round(ws, rid, fields=VALUE_FIELDS, contributions=False)
+        rnd = load_round(ws, rid, fields=(*VALUE_FIELDS, "cost_to_serve_365d"), contributions=False)
         prev = previous_round(ws, rid)
         before = load_round(ws, prev, fields=False, contributions=False) if prev is not None else None
     diff = diff_loaded(before, rnd) if before is not None else None

@@ -54,10 +54,6 @@ class StoredTable:
     frame: pd.DataFrame | None = None
 
 
-#: What a round stores besides its roster; :attr:`Round.missing` names those an older round lacks.
-STORED_PARTS = ("fields", "summary", "holdout")
-
-
 @dataclass
 class Round:
     """One round: its id in the workspace (0 when not stored), facts about it, the standard used,
@@ -81,14 +77,18 @@ class Round:
     def missing(self) -> list[str]:
         """The stored parts this round lacks (rounds written by an older xuanba): ``fields``
         (the per-customer table it scored), ``summary`` (its headline figures), ``holdout``
-        (the check of its model, when it used one)."""
+        (the check of its model, when it used one and did not skip it), ``accounts`` (the
+        account analyses at its cutoff)."""
         out = []
         if "field_columns" not in self.meta:
             out.append("fields")
         if "summary" not in self.meta:
             out.append("summary")
-        if str(self.meta.get("predictions", "")).startswith("model:") and "holdout" not in self.tables:
+        if (str(self.meta.get("predictions", "")).startswith("model:") and "holdout" not in self.tables
+                and self.meta.get("model_check") != "skipped"):
             out.append("holdout")
+        if "field_columns" not in self.meta:
+            out.append("accounts")  # rounds of this age stored no account analyses either
         return out
 
 
@@ -184,10 +184,11 @@ def gather_fields(
     say = progress or (lambda _msg: None)
     used = standard.fields_used()
     say("facts")
-    table = customer_facts(workspace, cutoff, time_unit=time_unit)  # type: ignore[arg-type]
+    # rounded before the models see them, so the same data give the same fit (see _steady)
+    table = _steady(customer_facts(workspace, cutoff, time_unit=time_unit))  # type: ignore[arg-type]
     table["customer_id"] = table["customer_id"].astype(str)
     notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
-                             "customer_fields": []}
+                             "customer_fields": [], "customer_fields_skipped": []}
     given = set(extra_fields.columns) if extra_fields is not None else set()
     if predictions is not None:
         table = _merge(table, predictions, "predictions", override=True)
@@ -210,9 +211,14 @@ def gather_fields(
     if workspace.has_table("customers"):
         people = workspace.sql("SELECT * FROM customers")
         people["customer_id"] = people["customer_id"].astype(str)
+        # a customers column whose name a fact already has, in any case (t and T), or round_id,
+        # is left out of the round (and said so), not merged under a second spelling
+        taken = {c.lower() for c in table.columns} | {"round_id"}
+        clash = [c for c in people.columns if c != "customer_id" and str(c).lower() in taken]
         before = set(table.columns)
-        table = _merge(table, people.drop_duplicates("customer_id"), "customers", override=False)
+        table = _merge(table, people.drop(columns=clash).drop_duplicates("customer_id"), "customers", override=False)
         notes["customer_fields"] = [c for c in table.columns if c not in before]
+        notes["customer_fields_skipped"] = [str(c) for c in clash]
     if extra_fields is not None:
         table = _merge(table, extra_fields, "extra fields", override=True)
         notes["extra_fields"] = [c for c in extra_fields.columns if c != "customer_id"]
@@ -351,6 +357,8 @@ def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str) -> S
         ev = evaluate(ws, start, cutoff, models=(model,), time_unit=time_unit, cumulative=False)
     except XuanbaError as exc:
         return StoredTable({**info, "error": exc.message})
+    except Exception as exc:  # noqa: BLE001 - a side check never fails the round; its reason is kept
+        return StoredTable({**info, "error": f"{type(exc).__name__}: {exc}"})
     table = ev.by_frequency
     frame = pd.DataFrame({"bucket": [str(i) for i in table.index], "customers": table["customers"].to_numpy(),
                           "actual": table["actual"].to_numpy(), "predicted": table[model].to_numpy()})
@@ -429,6 +437,7 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
         "predictions": notes["predictions"],
         "extra_fields": notes["extra_fields"],
         "customer_fields": notes["customer_fields"],
+        "customer_fields_skipped": notes.get("customer_fields_skipped", []),
         "account_fields": notes["account_fields"],
         "field_columns": [c for c in fields.columns if c != "customer_id"],
         "summary": round_summary(scored.roster, fields, order[:-1]),
@@ -442,6 +451,8 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
         if check is not None:
             say("model check")
             tables["holdout"] = check.result()
+        else:
+            meta["model_check"] = "skipped"
     say("account work")
     from xuanba.accounts.book import account_book
 

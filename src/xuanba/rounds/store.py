@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from xuanba.errors import WorkspaceError
+from xuanba.errors import DataError, WorkspaceError
 from xuanba.standard.schema import load_standard
 from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS
 from xuanba.workspace import Workspace, open_workspace
@@ -122,6 +122,8 @@ def _sql_type(series: pd.Series) -> str:
         return "BIGINT"
     if pd.api.types.is_float_dtype(kind):
         return "DOUBLE"
+    if isinstance(kind, pd.DatetimeTZDtype):
+        return "TIMESTAMP WITH TIME ZONE"  # an instant, not a wall-clock time shifted to UTC
     if pd.api.types.is_datetime64_any_dtype(kind):
         return "TIMESTAMP"
     sample = series.dropna()
@@ -134,30 +136,64 @@ def _quote(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
+def _check_names(columns: list[str]) -> None:
+    """Field names a round can store: not empty, no control characters, not ``round_id``, and no
+    two that differ only in case (DuckDB's column names ignore case)."""
+    seen: dict[str, str] = {}
+    for col in columns:
+        name = str(col)
+        if not name.strip() or any(ord(ch) < 32 for ch in name):
+            raise DataError(f"a field is named {name!r}, which a round cannot store",
+                            fix="Give every extra field and customers column a plain, non-empty name.")
+        if name.lower() == "round_id":
+            raise DataError("a field is named round_id, a name the stored rounds use themselves",
+                            fix="Rename that column in the extra fields (or the customers table).")
+        if name.lower() in seen:
+            raise DataError(f"fields {seen[name.lower()]!r} and {name!r} differ only in case",
+                            fix="Rename one of them: stored fields are told apart ignoring case.")
+        seen[name.lower()] = name
+
+
 def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame) -> None:
     """Append a round's per-customer fields, adding a column for each field not seen before.
 
-    A field stored earlier with another type is written as text in that column only if the
-    column is text; otherwise the round is refused (rename the field)."""
-    have = dict(con.execute(
+    A field stored earlier with another type: numbers into a whole-number column widen it to
+    DOUBLE (never rounded on the way in); anything into a text column is written as text;
+    otherwise the round is refused (rename the field). Mixed text and numbers are stored as text."""
+    have = {name.lower(): (name, typ) for name, typ in con.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'round_fields'"
-    ).fetchall())
+    ).fetchall()}
     frame = fields
     cols = [c for c in frame.columns if c != "customer_id"]
+    _check_names(["customer_id", *cols])
     for col in cols:
         want = _sql_type(frame[col])
-        if col not in have:
+        if want == "VARCHAR" and frame[col].dtype == object:  # numbers and text mixed, e.g. from Excel
+            frame = frame.assign(**{col: frame[col].map(lambda v: v if v is None or pd.isna(v) else str(v))
+                                   .astype("string")})
+        if col.lower() not in have:
             con.execute(f"ALTER TABLE round_fields ADD COLUMN {_quote(col)} {want}")
-        elif have[col] == "VARCHAR" and want != "VARCHAR":
+            continue
+        stored, typ = have[col.lower()]
+        if stored != col:
+            raise DataError(f"field {col!r} was stored as {stored!r} by an earlier round",
+                            fix=f"Name it {stored!r} as before, or give it a new name.")
+        if typ == want or (typ == "DOUBLE" and want == "BIGINT"):
+            continue
+        if typ == "BIGINT" and want == "DOUBLE":
+            con.execute(f"ALTER TABLE round_fields ALTER {_quote(col)} TYPE DOUBLE")
+        elif typ == "VARCHAR":
             frame = frame.assign(**{col: frame[col].astype("string")})
-        elif have[col] != want and not (have[col] in ("DOUBLE", "BIGINT") and want in ("DOUBLE", "BIGINT")):
+        else:
             raise WorkspaceError(
-                f"field {col!r} was stored as {have[col]} by an earlier round and is {want} now",
+                f"field {col!r} was stored as {typ} by an earlier round and is {want} now",
                 fix=f"Rename the field {col!r} in the extra fields (or the customers table).")
     con.register("_xb_fields", _arrow(frame))
-    names = ", ".join(_quote(c) for c in ["customer_id", *cols])
-    con.execute(f"INSERT INTO round_fields (round_id, {names}) SELECT {round_id}, {names} FROM _xb_fields")
-    con.unregister("_xb_fields")
+    try:
+        names = ", ".join(_quote(c) for c in ["customer_id", *cols])
+        con.execute(f"INSERT INTO round_fields (round_id, {names}) SELECT {round_id}, {names} FROM _xb_fields")
+    finally:
+        con.unregister("_xb_fields")
 
 
 def _pause(stage: str) -> None:

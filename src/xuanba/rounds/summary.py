@@ -73,6 +73,20 @@ def customer_values(roster: pd.DataFrame, fields: pd.DataFrame | None,
     return pd.Series(np.nan_to_num(v), index=roster.index, name=measure)
 
 
+def whale_profits(fields: pd.DataFrame | None, measure: str | None) -> np.ndarray | None:
+    """The profits the whale curve is drawn from: those of the round's customers active in the
+    365 days to the cutoff (revenue, or cost-to-serve, in the window), as the account analyses
+    count customers; ``None`` unless the measure is profit or margin."""
+    if fields is None or measure not in ("profit_365d", "margin_365d"):
+        return None
+    active = np.zeros(len(fields), dtype=bool)
+    for col in ("revenue_365d", "cost_to_serve_365d"):
+        if col in fields.columns:
+            active |= pd.to_numeric(fields[col], errors="coerce").fillna(0.0).to_numpy() != 0
+    values = pd.to_numeric(fields[measure], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    return values[active]
+
+
 def _sums(groups: pd.Series, values: np.ndarray, keys: Sequence[str]) -> dict[str, float]:
     """The sum of ``values`` in each group named in ``keys`` (0 for a key with no rows)."""
     codes, uniques = pd.factorize(groups)
@@ -85,7 +99,8 @@ def round_summary(roster: pd.DataFrame, fields: pd.DataFrame | None,
                   tiers: Sequence[str] = ()) -> dict[str, Any]:
     """The headline figures of a roster: counts by tier and quadrant, and (when the fields give a
     money value) the value of each, the selection's share of it, how many of the most valuable
-    it covers, its lift over the average, and the peak of the whale curve.
+    it covers, its lift over the average, and the peak of the whale curve (over the customers
+    active in the window, :func:`whale_profits`).
 
     ``tiers`` lists the tier keys from the highest down; other tiers follow, ``""`` last.
     """
@@ -122,10 +137,11 @@ def round_summary(roster: pd.DataFrame, fields: pd.DataFrame | None,
         out["coverage"] = float(selected[top].sum()) / n_sel
         mean_all = total / n
         out["lift"] = (sel_value / n_sel) / mean_all if mean_all > 0 else None
-    if measure in ("profit_365d", "margin_365d") and total > 0:
+    profits = whale_profits(fields, measure)
+    if profits is not None and len(profits) and profits.sum() > 0:
         from xuanba.accounts.profit import whale_peak_of
 
-        peak = whale_peak_of(v)
-        out["whale"] = {"measure": measure, "customers": int(peak["customers"]),
+        peak = whale_peak_of(profits)
+        out["whale"] = {"measure": measure, "customers": int(peak["customers"]), "of": int(len(profits)),
                         "customer_pct": float(peak["customer_pct"]), "profit_pct": float(peak["profit_pct"])}
     return out
