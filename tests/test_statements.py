@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -18,6 +19,7 @@ from xuanba.outputs.i18n import rank_band
 from xuanba.outputs.statements import (
     build_statement,
     build_statements,
+    public_advice,
     safe_filename,
 )
 
@@ -37,16 +39,18 @@ def _section(text: str, start: str, end: str | None) -> str:
 def own_numbers(rnd, cid: str) -> set[str]:
     """Every number this customer's statement may show, from its own row and contributions."""
     row = rnd.roster.set_index("customer_id").loc[cid]
-    own = {f"{row['score']:,.1f}", f"{row['gap_to_next']:,.1f}", f"{len(rnd.roster):,}"}
+    own = {f"{len(rnd.roster):,}"}  # no total score, no gap: with "credit" private they would give its points
     own |= set(NUM.findall(rank_band(int(row["rank"]), len(rnd.roster))))
-    change = abs(float(row["cheapest_change"]))
-    own |= {f"{change:,.0f}", f"{change:,.2f}"}
     c = rnd.contributions[rnd.contributions["customer_id"] == cid]
-    for r in c.itertuples():
-        if r.criterion == "credit":  # private: must not be listed
-            continue
+    public = c[c["criterion"] != "credit"]  # private: must not be listed
+    own |= {f"{public['contribution'].sum():,.1f}", "80"}  # the public part of the score, of 50 + 30
+    for r in public.itertuples():
         raw = float(r.raw)
         own |= {f"{abs(raw):,.0f}", f"{abs(raw):,.2f}", f"{r.contribution:,.1f}"}
+        if r.criterion == row["cheapest_public_criterion"]:
+            vals = np.sort(rnd.contributions.loc[rnd.contributions["criterion"] == r.criterion, "raw"].to_numpy(float))
+            advice = public_advice(float(row["cheapest_public_change"]), raw, vals)
+            own |= {advice.text()} if advice else set()
     return own
 
 
@@ -104,8 +108,11 @@ def test_contributions_and_next_step_are_the_rosters(rnd):
     c = rnd.contributions[rnd.contributions["customer_id"] == row["customer_id"]].set_index("criterion")
     assert f"Margin, last 365 days {c.loc['value', 'raw']:,.0f} {c.loc['value', 'contribution']:,.1f} of 50" in text
     assert f"{c.loc['potential', 'contribution']:,.1f} of 30" in text
-    assert f"You are {row['gap_to_next']:,.1f} points short of Gold." in text
-    assert "The smallest step: raise Predicted value, next 3 years by about" in text
+    assert "The next tier up is Gold." in text and "points short" not in text  # "credit" is private
+    assert "Predicted value, next 3 years by" not in text  # a forecast is not something to raise
+    assert row["cheapest_public_criterion"] == "value"
+    assert "The smallest step: raise Margin, last 365 days by about" in text \
+        or "The smallest step: raising Margin, last 365 days by" in text
     assert f"Your rank band {rank_band(int(row['rank']), 400)} among 400 customers" in text
 
 
@@ -142,7 +149,7 @@ def test_build_statements_writes_one_page_each_and_rejects_unknown_ids(rnd, tmp_
     with pytest.raises(InputError, match="not in round") as err:
         build_statements(rnd, tmp_path / "st", customers=["C0000001", "nobody", "C9"])
     assert err.value.examples == ["nobody", "C9"]
-    assert safe_filename("../上海 A/1") == "statement-上海_A_1.html"
+    assert safe_filename("../上海 A/1").startswith("statement-上海_a_1-")
 
 
 @pytest.mark.skipif(not __import__("shutil").which("chromium"), reason="needs the chromium PDF engine")
