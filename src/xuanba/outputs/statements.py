@@ -334,8 +334,19 @@ def build_statements(
     """Write the statements of ``customers`` (default: everyone) of an in-memory round into
     ``out_dir``; with ``pdf`` also a PDF beside each page. Returns the files written.
 
-    ``index.json`` beside the pages maps each customer id to its file (for whoever sends the
-    pages; it names every customer, so it is not for customers)."""
+    ``index.json`` beside the pages maps each customer id to its file name (for whoever sends the
+    pages; it names every customer, so it is not for customers).
+
+    Example
+    -------
+    >>> import json, tempfile
+    >>> from xuanba.outputs._synthetic import synthetic_round
+    >>> out = Path(tempfile.mkdtemp())
+    >>> [p.name for p in build_statements(synthetic_round(30, seed=1), out, customers=["C0000001"])]
+    ['statement-c0000001-08ff16851f.html']
+    >>> json.loads((out / "index.json").read_text("utf-8"))
+    {'C0000001': 'statement-c0000001-08ff16851f.html'}
+    """
     check_lang(lang)
     picked = _pick(round_, customers)
     out = Path(out_dir)
@@ -355,7 +366,12 @@ def build_statements(
         path = out / names[cid]
         _write_page(path, template.render(**_statement_context(round_, row, contrib, n, lang, dist), font=_font()))
         written.append(path)
-    _write_page(out / INDEX_NAME, json.dumps(names, ensure_ascii=False, indent=1))
+    index = out / INDEX_NAME  # earlier runs into the same folder keep their entries (a name is per id)
+    try:
+        known = {str(k): str(v) for k, v in json.loads(index.read_text("utf-8")).items()}
+    except (OSError, ValueError, AttributeError):
+        known = {}
+    _write_page(index, json.dumps({**known, **names}, ensure_ascii=False, indent=1))
     if pdf:
         written += print_pdfs(written)
     return written
