@@ -201,3 +201,17 @@ def test_statements_command(real_ws, tmp_path):
     assert "您的得分" in (tmp_path / "s" / safe_filename(ids[0])).read_text("utf-8")
     res = CliRunner().invoke(app, ["statements", "1", "--out", str(tmp_path / "s"), "-c", "ghost", "-w", str(real_ws)])
     assert res.exit_code == InputError.exit_code and "ghost" in res.output and "Traceback" not in res.output
+
+
+def test_public_advice_rounds_until_five_customers_share_the_figure():
+    dense = np.arange(0.0, 3001.0)  # one customer at each whole number
+    assert public_advice(164.0, 2721.0, dense).text() == "170"  # 2,871-2,891: ten customers
+    assert public_advice(0.0, 2721.0, dense) is None and public_advice(float("nan"), 1.0, dense) is None
+    sparse = np.array([0.0, 100.0, 164.0, 900.0, 950.0, 990.0, 1_000.0, 1_000.0])
+    wide = public_advice(164.0, 0.0, sparse)  # only 164 near the step: widened to an upper bound
+    assert wide.upto and wide.text() == "1,000"
+    assert public_advice(164.0, 0.0, sparse[:4]) is None  # never five customers: no figure
+    lower = public_advice(-0.0123, 0.5, np.linspace(0.0, 1.0, 10_001))
+    assert lower.lower and lower.text() == "0.013" and not lower.upto
+    tiny = public_advice(1e-300, 5.0, dense)  # a step of rounding noise never prints "0.00"
+    assert tiny.change >= 1 and tiny.upto

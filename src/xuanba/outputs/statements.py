@@ -133,7 +133,7 @@ def public_advice(change: float, own: float, values: Any, *, k: int = ADVICE_K) 
         if unit > 10 * max(span, mag):
             return None
         dec = max(0, -m)
-        top = round(math.ceil(mag / unit - 1e-9) * unit, dec)
+        top = round(max(1, math.ceil(mag / unit - 1e-9)) * unit, dec)
         low = round(top - unit, dec)
         if lower:
             count = np.searchsorted(vals, own - low, "left") - np.searchsorted(vals, own - top, "left")
