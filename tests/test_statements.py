@@ -215,3 +215,21 @@ def test_public_advice_rounds_until_five_customers_share_the_figure():
     assert lower.lower and lower.text() == "0.013" and not lower.upto
     tiny = public_advice(1e-300, 5.0, dense)  # a step of rounding noise never prints "0.00"
     assert tiny.change >= 1 and tiny.upto
+
+
+def test_criteria_without_labels_read_in_words_not_column_names(rnd):
+    import dataclasses
+
+    from xuanba.outputs import _synthetic
+    from xuanba.standard.schema import load_standard
+
+    text = re.sub(r'(?m)^label = ".*"\n', "", _synthetic._STANDARD)
+    bare = dataclasses.replace(rnd, standard=load_standard(text, extra_fields=("internal_credit",)))
+    cid = pick(rnd, tier="silver")
+    for lang, words in (("en", "margin in the last 365 days"), ("zh", "近 365 天毛利")):
+        page = visible_text(build_statement(bare, cid, lang=lang))
+        table = _section(page, "What makes up" if lang == "en" else "您的得分构成",
+                         "What would move" if lang == "en" else "如何进入")
+        assert words in table and "margin_365d" not in page and "clv_3y" not in page, table
+    gated = visible_text(build_statement(bare, pick(rnd, gates_failed="positive_margin")))
+    assert "for you they do not yet: margin in the last 365 days > 0." in gated

@@ -34,7 +34,7 @@ import pandas as pd
 
 from xuanba.errors import DataError, InputError
 from xuanba.outputs.i18n import _get, check_lang, rank_band, t
-from xuanba.standard.describe import describe
+from xuanba.standard.describe import describe, rule_in_words
 
 _TIMEOUT_S = 60
 
@@ -52,6 +52,16 @@ def _criteria(standard: Any) -> list[Any]:
 
 def _title(obj: Any) -> str:
     return str(_get(obj, "label") or _get(obj, "title") or _get(obj, "name"))
+
+
+def _crit_title(c: Any, lang: str) -> str:
+    """A criterion as a customer reads it: its label, else its field in words (never a column
+    name such as ``revenue_365d``), else its name with spaces."""
+    label = str(_get(c, "label") or "")
+    if label:
+        return label
+    words = rule_in_words(str(_get(c, "field")), lang)
+    return words if not re.search(r"\w_\w", words) else str(_get(c, "name")).replace("_", " ")
 
 
 def _fmt(x: Any) -> str:
@@ -173,7 +183,7 @@ def _advice_note(std: Any, row: pd.Series, contrib: pd.DataFrame, dist: Mapping[
     if advice is None:
         return ""
     key = "stmt_next_cheapest" + ("_lower" if advice.lower else "") + ("_upto" if advice.upto else "")
-    return t(key, lang, criterion=_title(crit), change=advice.text())
+    return t(key, lang, criterion=_crit_title(crit, lang), change=advice.text())
 
 
 def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: int, lang: str,
@@ -197,7 +207,7 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
         frac = 0.0 if not math.isfinite(pts) or max_pts <= 0 else max(0.0, min(1.0, pts / max_pts))
         public_pts += pts if math.isfinite(pts) else 0.0
         public_max += max_pts
-        rows.append({"label": _title(c), "raw": _fmt(raw), "points": f"{pts:,.1f}" if math.isfinite(pts) else "–",
+        rows.append({"label": _crit_title(c, lang), "raw": _fmt(raw), "points": f"{pts:,.1f}" if math.isfinite(pts) else "–",
                      "max": t("stmt_of_max", lang, max=f"{max_pts:.0f}"), "bar": round(200 * frac, 1)})
     private_share = 100.0 * sum(float(_get(c, "weight", 0) or 0) for c in crits if not std.is_public(c)) / total_w
     # with private criteria the total is not shown: total - public points would give them
@@ -205,7 +215,7 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
     tiers = _tier_titles(std)
     tier = str(row.get("tier") or "")
     notes = []
-    gate_titles = {g.name: g.title for g in std.public_gates}
+    gate_titles = {g.name: g.label or rule_in_words(g.expr, lang) for g in std.public_gates}
     gates = [g for g in _as_list(row.get("gates_failed")) if g in gate_titles]
     if gates:
         notes.append(t("stmt_gates", lang, gates=t("list_sep", lang).join(gate_titles[g] for g in gates)))
