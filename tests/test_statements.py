@@ -205,7 +205,7 @@ def test_statements_command(real_ws, tmp_path):
 
 def test_public_advice_rounds_until_five_customers_share_the_figure():
     dense = np.arange(0.0, 3001.0)  # one customer at each whole number
-    assert public_advice(164.0, 2721.0, dense).text() == "170"  # 2,871-2,891: ten customers
+    assert public_advice(164.0, 2721.0, dense).text() == "170"  # 2,882-2,891: ten customers
     assert public_advice(0.0, 2721.0, dense) is None and public_advice(float("nan"), 1.0, dense) is None
     sparse = np.array([0.0, 100.0, 164.0, 900.0, 950.0, 990.0, 1_000.0, 1_000.0])
     wide = public_advice(164.0, 0.0, sparse)  # only 164 near the step: widened to an upper bound

@@ -125,7 +125,7 @@ def public_advice(change: float, own: float, values: Any, *, k: int = ADVICE_K) 
     Example
     -------
     >>> vals = np.arange(0.0, 3001.0)             # one customer at each whole number
-    >>> public_advice(164.0, 2721.0, vals)         # 2,885 is one customer's value; 2,871-2,891 are 10
+    >>> public_advice(164.0, 2721.0, vals)         # 2,885 is one value; 2,882-2,891 are ten
     Advice(change=170.0, decimals=0, upto=False, lower=False)
     >>> public_advice(164.0, 2721.0, np.array([2721.0, 2885.0])) is None
     True
