@@ -15,6 +15,7 @@ from xuanba import Workspace
 from xuanba.cli import app
 from xuanba.demo import demo_sales_path
 from xuanba.demo.accounts_demo import make_side_tables
+from xuanba.outputs.statements import safe_filename
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -60,8 +61,8 @@ def test_step_by_step_commands_run_in_order(files):
         assert ws.has_table("interactions")
         assert ws.sql("SELECT count(*) AS n FROM rounds")["n"].iloc[0] == 2
     assert (files / "roster.xlsx").exists() and (files / "round.xlsx").exists()
-    assert sorted(p.name for p in (files / "statements").glob("*.html")) == [
-        "statement-C00012.html", "statement-C00345.html"]
+    assert sorted(p.name for p in (files / "statements").glob("*.html")) == sorted(
+        safe_filename(c) for c in ("C00012", "C00345"))
     assert list(files.glob("report-*-zh.html"))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -18,6 +19,7 @@ from xuanba.outputs.i18n import rank_band
 from xuanba.outputs.statements import (
     build_statement,
     build_statements,
+    public_advice,
     safe_filename,
 )
 
@@ -37,16 +39,18 @@ def _section(text: str, start: str, end: str | None) -> str:
 def own_numbers(rnd, cid: str) -> set[str]:
     """Every number this customer's statement may show, from its own row and contributions."""
     row = rnd.roster.set_index("customer_id").loc[cid]
-    own = {f"{row['score']:,.1f}", f"{row['gap_to_next']:,.1f}", f"{len(rnd.roster):,}"}
+    own = {f"{len(rnd.roster):,}"}  # no total score, no gap: with "credit" private they would give its points
     own |= set(NUM.findall(rank_band(int(row["rank"]), len(rnd.roster))))
-    change = abs(float(row["cheapest_change"]))
-    own |= {f"{change:,.0f}", f"{change:,.2f}"}
     c = rnd.contributions[rnd.contributions["customer_id"] == cid]
-    for r in c.itertuples():
-        if r.criterion == "credit":  # private: must not be listed
-            continue
+    public = c[c["criterion"] != "credit"]  # private: must not be listed
+    own |= {f"{public['contribution'].sum():,.1f}", "80"}  # the public part of the score, of 50 + 30
+    for r in public.itertuples():
         raw = float(r.raw)
         own |= {f"{abs(raw):,.0f}", f"{abs(raw):,.2f}", f"{r.contribution:,.1f}"}
+        if r.criterion == row["cheapest_public_criterion"]:
+            vals = np.sort(rnd.contributions.loc[rnd.contributions["criterion"] == r.criterion, "raw"].to_numpy(float))
+            advice = public_advice(float(row["cheapest_public_change"]), raw, vals)
+            own |= {advice.text()} if advice else set()
     return own
 
 
@@ -104,8 +108,11 @@ def test_contributions_and_next_step_are_the_rosters(rnd):
     c = rnd.contributions[rnd.contributions["customer_id"] == row["customer_id"]].set_index("criterion")
     assert f"Margin, last 365 days {c.loc['value', 'raw']:,.0f} {c.loc['value', 'contribution']:,.1f} of 50" in text
     assert f"{c.loc['potential', 'contribution']:,.1f} of 30" in text
-    assert f"You are {row['gap_to_next']:,.1f} points short of Gold." in text
-    assert "The smallest step: raise Predicted value, next 3 years by about" in text
+    assert "The next tier up is Gold." in text and "points short" not in text  # "credit" is private
+    assert "Predicted value, next 3 years by" not in text  # a forecast is not something to raise
+    assert row["cheapest_public_criterion"] == "value"
+    assert "The smallest step: raise Margin, last 365 days by about" in text \
+        or "The smallest step: raising Margin, last 365 days by" in text
     assert f"Your rank band {rank_band(int(row['rank']), 400)} among 400 customers" in text
 
 
@@ -142,7 +149,7 @@ def test_build_statements_writes_one_page_each_and_rejects_unknown_ids(rnd, tmp_
     with pytest.raises(InputError, match="not in round") as err:
         build_statements(rnd, tmp_path / "st", customers=["C0000001", "nobody", "C9"])
     assert err.value.examples == ["nobody", "C9"]
-    assert safe_filename("../上海 A/1") == "statement-上海_A_1.html"
+    assert safe_filename("../上海 A/1").startswith("statement-上海_a_1-")
 
 
 @pytest.mark.skipif(not __import__("shutil").which("chromium"), reason="needs the chromium PDF engine")
@@ -194,3 +201,35 @@ def test_statements_command(real_ws, tmp_path):
     assert "您的得分" in (tmp_path / "s" / safe_filename(ids[0])).read_text("utf-8")
     res = CliRunner().invoke(app, ["statements", "1", "--out", str(tmp_path / "s"), "-c", "ghost", "-w", str(real_ws)])
     assert res.exit_code == InputError.exit_code and "ghost" in res.output and "Traceback" not in res.output
+
+
+def test_public_advice_rounds_until_five_customers_share_the_figure():
+    dense = np.arange(0.0, 3001.0)  # one customer at each whole number
+    assert public_advice(164.0, 2721.0, dense).text() == "170"  # 2,882-2,891: ten customers
+    assert public_advice(0.0, 2721.0, dense) is None and public_advice(float("nan"), 1.0, dense) is None
+    sparse = np.array([0.0, 100.0, 164.0, 900.0, 950.0, 990.0, 1_000.0, 1_000.0])
+    wide = public_advice(164.0, 0.0, sparse)  # only 164 near the step: widened to an upper bound
+    assert wide.upto and wide.text() == "1,000"
+    assert public_advice(164.0, 0.0, sparse[:4]) is None  # never five customers: no figure
+    lower = public_advice(-0.0123, 0.5, np.linspace(0.0, 1.0, 10_001))
+    assert lower.lower and lower.text() == "0.013" and not lower.upto
+    tiny = public_advice(1e-300, 5.0, dense)  # a step of rounding noise never prints "0.00"
+    assert tiny.change >= 1 and tiny.upto
+
+
+def test_criteria_without_labels_read_in_words_not_column_names(rnd):
+    import dataclasses
+
+    from xuanba.outputs import _synthetic
+    from xuanba.standard.schema import load_standard
+
+    text = re.sub(r'(?m)^label = ".*"\n', "", _synthetic._STANDARD)
+    bare = dataclasses.replace(rnd, standard=load_standard(text, extra_fields=("internal_credit",)))
+    cid = pick(rnd, tier="silver")
+    for lang, words in (("en", "margin in the last 365 days"), ("zh", "近 365 天毛利")):
+        page = visible_text(build_statement(bare, cid, lang=lang))
+        table = _section(page, "What makes up" if lang == "en" else "您的得分构成",
+                         "What would move" if lang == "en" else "如何进入")
+        assert words in table and "margin_365d" not in page and "clv_3y" not in page, table
+    gated = visible_text(build_statement(bare, pick(rnd, gates_failed="positive_margin")))
+    assert "for you they do not yet: margin in the last 365 days > 0." in gated

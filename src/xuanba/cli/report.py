@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -54,13 +55,15 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Write each customer's statement: the standard in plain words and where they stand."""
-        from xuanba.outputs.statements import write_statements
+        from xuanba.outputs.statements import INDEX_NAME, write_statements
 
         paths = write_statements(workspace, round_id, out, customers=_split(customers), lang=lang, pdf=pdf)
         pages = [p for p in paths if p.suffix == ".html"]
         if as_json:
+            index = json.loads((out / INDEX_NAME).read_text("utf-8"))
             emit_json({"out": str(out), "pages": len(pages), "pdfs": len(paths) - len(pages),
-                       "files": [str(p) for p in paths]})
+                       "files": [str(p) for p in paths], "index": str(out / INDEX_NAME),
+                       "customers": {cid: str(out / name) for cid, name in index.items()}})
         else:
             extra = f" and {len(paths) - len(pages):,} PDFs" if len(paths) > len(pages) else ""
             console.print(f"{len(pages):,} statements{extra} written to [bold]{out}[/]")

@@ -146,6 +146,9 @@ def synthetic_round(
             "cheapest_criterion": np.where(next_tier == "", "", "potential").astype(object),
             "cheapest_change": np.round(gap / 100 / 0.3 * clv.std(), 2),
             "left_out_by_capacity": left_out,
+            # what a customer may be told: the public criterion that reads no prediction
+            "cheapest_public_criterion": np.where(next_tier == "", "", "value").astype(object),
+            "cheapest_public_change": np.round(gap / 100 / 0.5 * margin.std(), 2),
             "value": margin,
             "potential": clv,
             "credit": punctual,

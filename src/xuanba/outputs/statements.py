@@ -17,22 +17,33 @@ True
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable, Sequence
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from xuanba.errors import DataError, InputError
 from xuanba.outputs.i18n import _get, check_lang, rank_band, t
-from xuanba.standard.describe import describe
+from xuanba.standard.describe import describe, rule_in_words
 
 _TIMEOUT_S = 60
+
+#: The advice a statement prints ("raise revenue by about 170") must fit at least this many other
+#: customers' values, so that it never points at one customer's figure (k-anonymity).
+ADVICE_K = 5
+
+#: The file beside the statements that maps each customer id to its page.
+INDEX_NAME = "index.json"
 
 
 def _criteria(standard: Any) -> list[Any]:
@@ -41,6 +52,16 @@ def _criteria(standard: Any) -> list[Any]:
 
 def _title(obj: Any) -> str:
     return str(_get(obj, "label") or _get(obj, "title") or _get(obj, "name"))
+
+
+def _crit_title(c: Any, lang: str) -> str:
+    """A criterion as a customer reads it: its label, else its field in words (never a column
+    name such as ``revenue_365d``), else its name with spaces."""
+    label = str(_get(c, "label") or "")
+    if label:
+        return label
+    words = rule_in_words(str(_get(c, "field")), lang)
+    return words if not re.search(r"\w_\w", words) else str(_get(c, "name")).replace("_", " ")
 
 
 def _fmt(x: Any) -> str:
@@ -69,7 +90,104 @@ def _as_list(value: Any) -> list[str]:
     return [s.strip() for s in re.split(r"[;,]", str(value)) if s.strip()]
 
 
-def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: int, lang: str) -> dict[str, Any]:
+class Advice(NamedTuple):
+    """A step as a statement prints it: the rounded size, its decimals, and whether it is an upper
+    bound ("would be enough") rather than a rounded figure ("about")."""
+
+    change: float
+    decimals: int
+    upto: bool
+    lower: bool
+
+    def text(self) -> str:
+        """The size as printed, e.g. ``"1,700"``."""
+        return f"{self.change:,.{self.decimals}f}"
+
+
+def public_advice(change: float, own: float, values: Any, *, k: int = ADVICE_K) -> Advice | None:
+    """The one customer-facing form of a "smallest step": rounded so it names no customer's value.
+
+    The size is rounded up to 2 significant figures. Every exact step that prints the same lies in
+    ``(printed - unit, printed]``; at least ``k`` other customers' values must lie within the
+    customer's own value plus that range, else the unit grows tenfold (1 significant figure, then
+    coarser; once the unit passes the step the figure is an upper bound, "would be enough"). No
+    advice (``None``) when the step is zero or unknown, or when no rounding reaches ``k``.
+
+    Parameters
+    ----------
+    change
+        The exact change of the criterion's raw value (negative: lower it).
+    own
+        The customer's own raw value.
+    values
+        Every customer's raw value of that criterion, sorted ascending (missing ones left out).
+
+    Example
+    -------
+    >>> vals = np.arange(0.0, 3001.0)             # one customer at each whole number
+    >>> public_advice(164.0, 2721.0, vals)         # 2,885 is one value; 2,882-2,891 are ten
+    Advice(change=170.0, decimals=0, upto=False, lower=False)
+    >>> public_advice(164.0, 2721.0, np.array([2721.0, 2885.0])) is None
+    True
+    """
+    if change is None or not math.isfinite(float(change)) or float(change) == 0:
+        return None
+    mag, lower = abs(float(change)), float(change) < 0
+    vals = np.asarray(values, dtype=float)
+    if len(vals) == 0:
+        return None
+    span = float(vals[-1] - vals[0])
+    m = max(math.floor(math.log10(mag)) - 1, -9)  # a step below 1e-9 is rounding noise: widen
+    while True:
+        unit = 10.0 ** m
+        if unit > 10 * max(span, mag):
+            return None
+        dec = max(0, -m)
+        top = round(max(1, math.ceil(mag / unit - 1e-9)) * unit, dec)
+        low = round(top - unit, dec)
+        if lower:
+            count = np.searchsorted(vals, own - low, "left") - np.searchsorted(vals, own - top, "left")
+        else:
+            count = np.searchsorted(vals, own + top, "right") - np.searchsorted(vals, own + low, "right")
+        if count >= k and top > 0:
+            return Advice(float(top), dec, low <= 0, lower)
+        m += 1
+
+
+def _distributions(contributions: pd.DataFrame, criteria: Iterable[Any]) -> dict[str, np.ndarray]:
+    """Each criterion's raw values over the round's customers, sorted (for :func:`public_advice`)."""
+    out = {}
+    crit = contributions["criterion"].astype(str) if len(contributions) else None
+    for c in criteria:
+        name = str(_get(c, "name"))
+        raw = contributions.loc[crit == name, "raw"] if crit is not None else pd.Series([], dtype=float)
+        v = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        out[name] = np.sort(v[np.isfinite(v)])
+    return out
+
+
+def _advice_note(std: Any, row: pd.Series, contrib: pd.DataFrame, dist: Mapping[str, np.ndarray],
+                 lang: str) -> str:
+    # the cheapest step among public, non-predicted criteria (older rosters: the cheapest one)
+    public_col = "cheapest_public_criterion" in row.index
+    crit_name = str(row.get("cheapest_public_criterion" if public_col else "cheapest_criterion") or "")
+    change = row.get("cheapest_public_change" if public_col else "cheapest_change")
+    crit = {str(_get(c, "name")): c for c in std.public_criteria}.get(crit_name)
+    if crit is None or crit.predicted or change is None or pd.isna(change):
+        return ""
+    own = contrib.loc[contrib["criterion"].astype(str) == crit_name, "raw"]
+    own_v = pd.to_numeric(own, errors="coerce").to_numpy(dtype=float)
+    if len(own_v) == 0 or not math.isfinite(own_v[0]):
+        return ""
+    advice = public_advice(float(change), float(own_v[0]), dist.get(crit_name, np.array([])))
+    if advice is None:
+        return ""
+    key = "stmt_next_cheapest" + ("_lower" if advice.lower else "") + ("_upto" if advice.upto else "")
+    return t(key, lang, criterion=_crit_title(crit, lang), change=advice.text())
+
+
+def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: int, lang: str,
+                       dist: Mapping[str, np.ndarray]) -> dict[str, Any]:
     std = round_.standard
     meta = dict(round_.meta)
     crits = _criteria(std)
@@ -77,6 +195,7 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
     public = std.public_criteria
     by_name = contrib.set_index(contrib["criterion"].astype(str)) if len(contrib) else contrib
     rows = []
+    public_pts, public_max = 0.0, 0.0
     for c in public:
         name = str(_get(c, "name"))
         max_pts = 100.0 * float(_get(c, "weight", 0) or 0) / total_w
@@ -86,13 +205,17 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
         else:
             raw, pts = row.get(name, float("nan")), float("nan")
         frac = 0.0 if not math.isfinite(pts) or max_pts <= 0 else max(0.0, min(1.0, pts / max_pts))
-        rows.append({"label": _title(c), "raw": _fmt(raw), "points": f"{pts:,.1f}" if math.isfinite(pts) else "–",
+        public_pts += pts if math.isfinite(pts) else 0.0
+        public_max += max_pts
+        rows.append({"label": _crit_title(c, lang), "raw": _fmt(raw), "points": f"{pts:,.1f}" if math.isfinite(pts) else "–",
                      "max": t("stmt_of_max", lang, max=f"{max_pts:.0f}"), "bar": round(200 * frac, 1)})
     private_share = 100.0 * sum(float(_get(c, "weight", 0) or 0) for c in crits if not std.is_public(c)) / total_w
+    # with private criteria the total is not shown: total - public points would give them
+    hide_total = private_share > 0
     tiers = _tier_titles(std)
     tier = str(row.get("tier") or "")
     notes = []
-    gate_titles = {g.name: g.title for g in std.public_gates}
+    gate_titles = {g.name: g.label or rule_in_words(g.expr, lang) for g in std.public_gates}
     gates = [g for g in _as_list(row.get("gates_failed")) if g in gate_titles]
     if gates:
         notes.append(t("stmt_gates", lang, gates=t("list_sep", lang).join(gate_titles[g] for g in gates)))
@@ -101,17 +224,24 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
     nxt = str(row.get("next_tier") or "")
     if nxt:
         gap = float(row.get("gap_to_next", float("nan")))
-        if math.isfinite(gap) and gap > 0:
+        # the gap in points only when the bar is the tier's published minimum (a full tier's bar
+        # is its lowest member's score) and the total is shown (else bar - gap gives the total)
+        bar_min = next((x.min_score for x in std.tiers if x.name == nxt), None)
+        public_bar = bar_min is not None and abs(float(row["score"]) + gap - float(bar_min)) < 1e-6
+        if not hide_total and public_bar and math.isfinite(gap) and gap > 0:
             notes.append(t("stmt_next", lang, gap=f"{gap:,.1f}", tier=tiers.get(nxt, nxt)))
-        # the cheapest step among public criteria (older rosters: the cheapest one, if public)
-        public_col = "cheapest_public_criterion" in row.index
-        crit_name = str(row.get("cheapest_public_criterion" if public_col else "cheapest_criterion") or "")
-        change = row.get("cheapest_public_change" if public_col else "cheapest_change")
-        titles = {str(_get(c, "name")): _title(c) for c in public}
-        if crit_name in titles and change is not None and not pd.isna(change) and float(change) != 0:
-            notes.append(t("stmt_next_cheapest", lang, criterion=titles[crit_name], change=_fmt(abs(float(change)))))
+        else:
+            notes.append(t("stmt_next_tier", lang, tier=tiers.get(nxt, nxt)))
+        step = _advice_note(std, row, contrib, dist, lang)
+        if step:
+            notes.append(step)
     elif tier:
         notes.append(t("stmt_top", lang))
+    if hide_total:
+        score_card = {"label": t("stmt_public_score", lang), "value": f"{public_pts:,.1f}",
+                      "note": t("stmt_of_max", lang, max=f"{public_max:.0f}")}
+    else:
+        score_card = {"label": t("stmt_score", lang), "value": f"{float(row['score']):,.1f}", "note": "0–100"}
     std_name = meta.get("standard_name") or _get(std, "name", "")
     return {
         "lang": lang,
@@ -120,7 +250,7 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
         "customer_label": t("stmt_customer", lang),
         "customer_id": str(row["customer_id"]),
         "cards": [
-            {"label": t("stmt_score", lang), "value": f"{float(row['score']):,.1f}", "note": "0–100"},
+            score_card,
             {"label": t("stmt_tier", lang), "value": tiers.get(tier, tier) if tier else t("not_in_tier", lang), "note": ""},
             {"label": t("stmt_band", lang), "value": rank_band(int(row["rank"]), n, lang),
              "note": t("stmt_band_note", lang, n=f"{n:,}")},
@@ -165,7 +295,8 @@ def build_statement(round_: Any, customer_id: Any, *, lang: str = "en") -> str:
     row = _pick(round_, [customer_id]).iloc[0]
     c = round_.contributions
     contrib = c[c["customer_id"].astype(str) == str(customer_id)]
-    ctx = _statement_context(round_, row, contrib, len(round_.roster), lang)
+    dist = _distributions(c, round_.standard.public_criteria)
+    ctx = _statement_context(round_, row, contrib, len(round_.roster), lang, dist)
     return _env().get_template("statement.html.j2").render(**ctx, font=_font())
 
 
@@ -176,15 +307,30 @@ def _font() -> str:
 
 
 def safe_filename(customer_id: Any) -> str:
-    """A file name for a customer id (letters, digits, CJK, ``-_.`` kept; others become ``_``).
+    """The file name of a customer's statement: unique per exact id on every common file system.
+
+    A lower-case slug of the id (letters, digits, CJK and ``-_.`` kept, others ``_``, at most 40
+    characters) and the first 10 hex digits of the SHA-256 of the exact id, so ids that clean to
+    the same slug (``a/b`` and ``a_b``) or differ only by case (``Abc``, ``abc``) get their own
+    file, and no name passes 140 bytes.
 
     Example
     -------
     >>> safe_filename("上海/A 01")
-    'statement-上海_A_01.html'
+    'statement-上海_a_01-d4a526ade7.html'
+    >>> safe_filename("Abc") != safe_filename("abc")
+    True
     """
-    name = re.sub(r"[^\w.-]+", "_", str(customer_id)).strip("._") or "customer"
-    return f"statement-{name[:100]}.html"
+    cid = str(customer_id)
+    digest = hashlib.sha256(cid.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    slug = re.sub(r"[^\w.-]+", "_", unicodedata.normalize("NFC", cid), flags=re.UNICODE).lower()
+    slug = re.sub(r"_+", "_", slug)[:40].strip("._-")
+    return f"statement-{slug}-{digest}.html" if slug else f"statement-{digest}.html"
+
+
+def _write_page(path: Path, text: str) -> None:
+    """Write one page (every statement file is written here)."""
+    path.write_text(text, "utf-8")
 
 
 def build_statements(
@@ -196,7 +342,21 @@ def build_statements(
     pdf: bool = False,
 ) -> list[Path]:
     """Write the statements of ``customers`` (default: everyone) of an in-memory round into
-    ``out_dir``; with ``pdf`` also a PDF beside each page. Returns the files written."""
+    ``out_dir``; with ``pdf`` also a PDF beside each page. Returns the files written.
+
+    ``index.json`` beside the pages maps each customer id to its file name (for whoever sends the
+    pages; it names every customer, so it is not for customers).
+
+    Example
+    -------
+    >>> import json, tempfile
+    >>> from xuanba.outputs._synthetic import synthetic_round
+    >>> out = Path(tempfile.mkdtemp())
+    >>> [p.name for p in build_statements(synthetic_round(30, seed=1), out, customers=["C0000001"])]
+    ['statement-c0000001-08ff16851f.html']
+    >>> json.loads((out / "index.json").read_text("utf-8"))
+    {'C0000001': 'statement-c0000001-08ff16851f.html'}
+    """
     check_lang(lang)
     picked = _pick(round_, customers)
     out = Path(out_dir)
@@ -204,6 +364,7 @@ def build_statements(
     template = _env().get_template("statement.html.j2")
     c = round_.contributions
     groups = c.groupby(c["customer_id"].astype(str), sort=False).indices
+    dist = _distributions(c, round_.standard.public_criteria)
     n = len(round_.roster)
     names: dict[str, str] = {}
     written = []
@@ -211,13 +372,16 @@ def build_statements(
         cid = str(row["customer_id"])
         idx = groups.get(cid)
         contrib = c.iloc[idx] if idx is not None else c.iloc[0:0]
-        fname = safe_filename(cid)
-        if fname in names.values():  # two ids that clean to the same name
-            fname = fname.replace(".html", f"-{len(names)}.html")
-        names[cid] = fname
-        path = out / fname
-        path.write_text(template.render(**_statement_context(round_, row, contrib, n, lang), font=_font()), "utf-8")
+        names[cid] = safe_filename(cid)
+        path = out / names[cid]
+        _write_page(path, template.render(**_statement_context(round_, row, contrib, n, lang, dist), font=_font()))
         written.append(path)
+    index = out / INDEX_NAME  # earlier runs into the same folder keep their entries (a name is per id)
+    try:
+        known = {str(k): str(v) for k, v in json.loads(index.read_text("utf-8")).items()}
+    except (OSError, ValueError, AttributeError):
+        known = {}
+    _write_page(index, json.dumps({**known, **names}, ensure_ascii=False, indent=1))
     if pdf:
         written += print_pdfs(written)
     return written
@@ -288,7 +452,7 @@ def write_statements(
     Example
     -------
     >>> write_statements("xuanba.duckdb", "latest", "statements", customers=["C1"])  # doctest: +SKIP
-    [PosixPath('statements/statement-C1.html')]
+    [PosixPath('statements/statement-c1-ab861dc170.html')]
     """
     from xuanba.rounds import load_round
     from xuanba.workspace import open_workspace

@@ -178,6 +178,18 @@ class Criterion(_Model):
         """The label, or the name when no label is given."""
         return self.label or self.name
 
+    @property
+    def predicted(self) -> bool:
+        """Whether the criterion reads a model's prediction (``p_alive``, ``clv_*``, …): a customer
+        cannot act on a forecast, so statements never advise changing one.
+
+        Example
+        -------
+        >>> Criterion(name="fv", field="clv_3y * 2", weight=1).predicted
+        True
+        """
+        return bool(fields_read(self.field) & set(PREDICTION_COLUMNS))
+
 
 class Gate(_Model):
     """A rule that must hold for a customer to be selected at all.

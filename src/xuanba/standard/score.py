@@ -19,7 +19,8 @@ Gap to the next tier: the score points a customer lacks to reach the bar of the 
 (its ``min_score``, or the lowest score in it when the tier is full), and for each criterion the
 raw change that alone would close it with the rest of the base as it is (exact for percentile and
 bands); the **cheapest** criterion is the one whose change is smallest in standard deviations of
-that criterion.
+that criterion. The **cheapest public** criterion, the one statements may name, is chosen among
+the public criteria that read no model prediction (a customer cannot raise a forecast).
 
 Example
 -------
@@ -513,7 +514,7 @@ def _cheapest(standard: Standard, norms: dict[str, _Norm], raws: dict[str, np.nd
     best_change = np.full(len(idx), np.nan)
     best_name = np.full(len(idx), none, dtype=np.int64)
     for j, c in enumerate(standard.criteria):
-        if public_only and c.private:
+        if public_only and (c.private or c.predicted):  # what a customer is told: public and actionable
             continue
         norm = norms[c.name]
         raw = raws[c.name][idx]
