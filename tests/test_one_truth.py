@@ -106,6 +106,12 @@ def test_a_customers_figures_agree_across_export_statement_and_sheet(demo):
     folder = demo["out"] / "st3"
     run("statements", "3", "--out", str(folder), "--customers", ",".join(picks), "--lang", "en", "-w", demo["ws"])
     demo_preds = pd.read_excel(demo["out"] / "predictions.xlsx", dtype={"customer_id": str}).set_index("customer_id")
+    with Workspace(demo["ws"], read_only=True) as ws:
+        from xuanba.rounds import load_round
+
+        stored = load_round(ws, 3, fields=False)
+    contributions = stored.contributions
+    public_names = [c.name for c in stored.standard.public_criteria]
     demo_facts = pd.read_excel(demo["out"] / "facts.xlsx", dtype={"customer_id": str}).set_index("customer_id")
     for cid in picks:
         row = roster.set_index("customer_id").loc[cid]
@@ -118,7 +124,12 @@ def test_a_customers_figures_agree_across_export_statement_and_sheet(demo):
         assert demo_preds.loc[cid, "p_alive"] == pytest.approx(sheet["p_alive"], abs=1e-9)
         assert demo_facts.loc[cid, "revenue_365d"] == pytest.approx(sheet["revenue_365d"], abs=1e-9)
         page = text_of((folder / safe_filename(cid)).read_text("utf-8"))
-        assert f"{float(row['score']):,.1f}" in page
+        # the starter standard has a private criterion, so the page shows the public part of the
+        # stored score (the sum of the public criteria's stored points) and not the total
+        points = contributions.loc[contributions["customer_id"] == cid]
+        public = points.loc[points["criterion"].isin(public_names), "contribution"].sum()
+        assert f"Public part of your score {public:,.1f}" in page
+        assert f"{float(row['score']):,.1f}" not in page or f"{float(row['score']):,.1f}" == f"{public:,.1f}"
 
 
 def test_profit_bands_of_the_demo_file_are_the_reports(demo):
