@@ -123,7 +123,8 @@ def _xuanba_imports(path: Path) -> set[str]:
 
 def test_the_table_module_is_at_the_bottom_and_facts_imports_no_outputs():
     src = Path(xuanba.__file__).parent
-    assert _xuanba_imports(src / "tables.py") <= {"xuanba.errors"}
+    assert _xuanba_imports(src / "tables.py") <= {"xuanba.errors", "xuanba._files"}
+    assert _xuanba_imports(src / "_files.py") == set()
     for path in (src / "facts").glob("*.py"):
         assert not {m for m in _xuanba_imports(path) if m.startswith("xuanba.outputs")}, path.name
 

@@ -1,7 +1,9 @@
 """Tables in and out of files: the one writer and the one reader every command uses.
 
 :func:`write_table` writes CSV as UTF-8 with a BOM (so Excel shows Chinese), Excel workbooks
-with a sheet per table and a frozen header row, and Parquet. :func:`read_table` reads CSV
+with a sheet per table and a frozen header row (streamed; text never becomes a formula), and
+Parquet; CSV text that a spreadsheet would run as a formula is neutralised. Files are replaced
+atomically (:mod:`xuanba._files`). :func:`read_table` reads CSV
 (UTF-8, UTF-8 with BOM, GBK/GB18030), Excel and Parquet, keeping ids such as ``007`` as text.
 This module sits at the bottom of the package: it imports nothing from xuanba but the errors.
 
@@ -21,8 +23,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import overload
 
+import numpy as np
 import pandas as pd
 
+from xuanba._files import atomic_path
 from xuanba.errors import DataError, InputError
 
 #: The formats :func:`write_table` writes, by file suffix.
@@ -33,6 +37,10 @@ READ_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet")
 EXCEL_MAX_ROWS = 1_048_576
 #: Encodings tried, in order, for CSV text: UTF-8 (with or without BOM), then GB18030 (GBK's superset).
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+#: First characters that make a spreadsheet run a CSV cell as a formula; such text is written
+#: with a leading ``'`` (see :func:`neutralise`).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_CHUNK_ROWS = 50_000
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -96,25 +104,102 @@ def _check_excel_rows(frame: pd.DataFrame, name: str, path: Path) -> None:
         )
 
 
+def _is_text(s: pd.Series) -> bool:
+    return s.dtype == object or isinstance(s.dtype, pd.StringDtype | pd.CategoricalDtype)
+
+
+def neutralise(value: object) -> object:
+    """A CSV cell that no spreadsheet runs as a formula (the OWASP rule for CSV injection).
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    single quote; everything else, numbers included, is returned unchanged.
+
+    Example
+    -------
+    >>> print(neutralise("=1+2"), neutralise("-12"), neutralise(-12), neutralise("甲"))
+    '=1+2 '-12 -12 甲
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell neutralised (:func:`neutralise`); numeric columns untouched."""
+    out = frame.copy(deep=False)
+    out.columns = [neutralise(c) for c in out.columns]
+    for i in range(out.shape[1]):
+        s = out.iloc[:, i]
+        if not _is_text(s):
+            continue
+        values = s.astype(object).to_numpy()
+        hit = [isinstance(v, str) and v.startswith(FORMULA_STARTS) for v in values]
+        if any(hit):
+            values = values.copy()
+            for j in np.flatnonzero(hit):
+                values[j] = "'" + values[j]
+            out.isetitem(i, pd.Series(values, index=s.index, dtype=object))
+    return out
+
+
+def _column_values(s: pd.Series) -> list[object]:
+    """Python values an Excel cell takes: missing as ``None``, numpy scalars as Python ones."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object)
+    values = s.astype(object).where(s.notna(), None).tolist()
+    if s.dtype.kind == "f":
+        values = [None if v is not None and v != v else v for v in values]
+    return values
+
+
+def _write_sheet(wb: object, name: str, frame: pd.DataFrame) -> None:
+    """Stream ``frame`` into a new write-only sheet: text always as text, header frozen."""
+    from openpyxl.cell import WriteOnlyCell
+
+    ws = wb.create_sheet(title=name)  # type: ignore[attr-defined]
+    ws.freeze_panes = "A2"
+
+    def text_cell(v: str) -> object:
+        cell = WriteOnlyCell(ws, value=v)
+        cell.data_type = "s"  # never a formula, whatever the text starts with
+        return cell
+
+    def safe(values: list[object]) -> list[object]:
+        return [text_cell(v) if isinstance(v, str) and v.startswith("=") else v for v in values]
+
+    ws.append(safe([str(c) for c in frame.columns]))
+    text = [_is_text(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    for start in range(0, len(frame), _CHUNK_ROWS):  # a chunk at a time: memory stays flat
+        part = frame.iloc[start : start + _CHUNK_ROWS]
+        columns = [safe(_column_values(part.iloc[:, i])) if text[i] else _column_values(part.iloc[:, i])
+                   for i in range(part.shape[1])]
+        for row in zip(*columns, strict=True):
+            ws.append(row)
+
+
 def _write_workbook(tables: Mapping[str, pd.DataFrame], path: Path) -> Path:
+    from openpyxl import Workbook
+
     for name, frame in tables.items():
         _check_excel_rows(frame, name, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+    with atomic_path(path) as tmp:
+        wb = Workbook(write_only=True)
         for name, frame in tables.items():
-            _flat(frame).to_excel(xw, sheet_name=_sheet_name(name, taken), index=False, freeze_panes=(1, 0))
+            _write_sheet(wb, _sheet_name(name, taken), _flat(frame))
+        wb.save(tmp)
     return path
 
 
 def _write_one(frame: pd.DataFrame, path: Path, suffix: str, sheet: str) -> Path:
     if suffix == ".xlsx":
         return _write_workbook({sheet: frame}, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    else:
-        _flat(frame).to_csv(path, index=False, encoding="utf-8-sig")
+    with atomic_path(path) as tmp:
+        if suffix == ".parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            # CRLF line ends (RFC 4180): a text cell holding a CR is quoted, not split into rows
+            _csv_safe(_flat(frame)).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return path
 
 
@@ -145,8 +230,10 @@ def write_table(
         One DataFrame, or ``name -> DataFrame`` written in this order. Indexes are not written.
     path
         One table: the file, its suffix picking the format unless ``fmt`` is given. Several
-        tables: a ``.xlsx`` workbook (a sheet per table), or a folder that receives
-        ``<name>.csv`` / ``<name>.parquet`` (``fmt`` then says which). Folders are created.
+        tables: a ``.xlsx`` workbook (a sheet per table); a folder that receives
+        ``<name>.csv`` / ``<name>.parquet`` (``fmt`` then says which); or a file name such as
+        ``round.csv``, honoured for one table and giving ``round-<name>.csv`` for several.
+        Folders are created.
     fmt
         ``"csv"``, ``"xlsx"`` or ``"parquet"``; default from the suffix of ``path``.
     sheet
@@ -167,7 +254,11 @@ def write_table(
     Notes
     -----
     CSV and Excel cells holding lists are joined with ``"; "`` and time zones are dropped;
-    Parquet keeps every value as it is. Excel sheets have their header row frozen.
+    Parquet keeps every value as it is. Excel sheets are streamed (write-only) with their header
+    row frozen, and text cells are always text, never formulas. CSV text starting with ``=``,
+    ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (:func:`neutralise`).
+    Every file is written to a temporary file beside it and renamed into place, so an error or
+    a kill half-way leaves the previous file intact.
 
     Example
     -------
@@ -193,12 +284,18 @@ def write_table(
         if out.suffix.lower() != ".xlsx":
             out = out.with_suffix(".xlsx") if out.suffix else out / "tables.xlsx"
         return [_write_workbook(tables, out)]
-    folder = out if out.suffix.lower() not in FORMATS else out.parent
-    written = []
-    for name, frame in tables.items():
-        safe = re.sub(r"[^\w.-]+", "_", str(name)) or "table"
-        written.append(_write_one(frame, folder / f"{safe}{suffix}", suffix, sheet))
-    return written
+    if out.suffix.lower() in FORMATS:  # a file name: honoured
+        if len(tables) == 1:
+            [(_, frame)] = tables.items()
+            return [_write_one(frame, out, suffix, sheet)]
+        targets = [out.parent / f"{out.stem}-{_safe_name(name)}{suffix}" for name in tables]
+    else:  # a folder: one file per table
+        targets = [out / f"{_safe_name(name)}{suffix}" for name in tables]
+    return [_write_one(frame, t, suffix, sheet) for frame, t in zip(tables.values(), targets, strict=True)]
+
+
+def _safe_name(name: object) -> str:
+    return re.sub(r"[^\w.-]+", "_", str(name)) or "table"
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from xuanba._files import write_text_atomic
 from xuanba.errors import DataError, InputError
 from xuanba.outputs.i18n import _get, check_lang, rank_band, t
 from xuanba.standard.describe import describe
@@ -216,7 +217,7 @@ def build_statements(
             fname = fname.replace(".html", f"-{len(names)}.html")
         names[cid] = fname
         path = out / fname
-        path.write_text(template.render(**_statement_context(round_, row, contrib, n, lang), font=_font()), "utf-8")
+        write_text_atomic(path, template.render(**_statement_context(round_, row, contrib, n, lang), font=_font()))
         written.append(path)
     if pdf:
         written += print_pdfs(written)
