@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._files import atomic_path
+from xuanba._xlsx import write_sheets
 from xuanba.errors import DataError, InputError
 
 #: The formats :func:`write_table` writes, by file suffix.
@@ -40,7 +41,6 @@ CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 #: First characters that make a spreadsheet run a CSV cell as a formula; such text is written
 #: with a leading ``'`` (see :func:`neutralise`).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_CHUNK_ROWS = 50_000
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -142,52 +142,13 @@ def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _column_values(s: pd.Series) -> list[object]:
-    """Python values an Excel cell takes: missing as ``None``, numpy scalars as Python ones."""
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        s = s.astype(object)
-    values = s.astype(object).where(s.notna(), None).tolist()
-    if s.dtype.kind == "f":
-        values = [None if v is not None and v != v else v for v in values]
-    return values
-
-
-def _write_sheet(wb: object, name: str, frame: pd.DataFrame) -> None:
-    """Stream ``frame`` into a new write-only sheet: text always as text, header frozen."""
-    from openpyxl.cell import WriteOnlyCell
-
-    ws = wb.create_sheet(title=name)  # type: ignore[attr-defined]
-    ws.freeze_panes = "A2"
-
-    def text_cell(v: str) -> object:
-        cell = WriteOnlyCell(ws, value=v)
-        cell.data_type = "s"  # never a formula, whatever the text starts with
-        return cell
-
-    def safe(values: list[object]) -> list[object]:
-        return [text_cell(v) if isinstance(v, str) and v.startswith("=") else v for v in values]
-
-    ws.append(safe([str(c) for c in frame.columns]))
-    text = [_is_text(frame.iloc[:, i]) for i in range(frame.shape[1])]
-    for start in range(0, len(frame), _CHUNK_ROWS):  # a chunk at a time: memory stays flat
-        part = frame.iloc[start : start + _CHUNK_ROWS]
-        columns = [safe(_column_values(part.iloc[:, i])) if text[i] else _column_values(part.iloc[:, i])
-                   for i in range(part.shape[1])]
-        for row in zip(*columns, strict=True):
-            ws.append(row)
-
-
 def _write_workbook(tables: Mapping[str, pd.DataFrame], path: Path) -> Path:
-    from openpyxl import Workbook
-
     for name, frame in tables.items():
         _check_excel_rows(frame, name, path)
     taken: set[str] = set()
+    sheets = [(_sheet_name(name, taken), _flat(frame)) for name, frame in tables.items()]
     with atomic_path(path) as tmp:
-        wb = Workbook(write_only=True)
-        for name, frame in tables.items():
-            _write_sheet(wb, _sheet_name(name, taken), _flat(frame))
-        wb.save(tmp)
+        write_sheets(sheets, tmp)  # streamed; text cells are inline strings, never formulas
     return path
 
 
