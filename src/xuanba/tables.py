@@ -217,7 +217,8 @@ def write_table(
     CSV and Excel cells holding lists are joined with ``"; "`` and time zones are dropped;
     Parquet keeps every value as it is. Excel sheets are streamed (write-only) with their header
     row frozen, and text cells are always text, never formulas. CSV text starting with ``=``,
-    ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (:func:`neutralise`).
+    ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (:func:`neutralise`);
+    CSV lines end in CRLF, so a cell holding a carriage return is quoted.
     Every file is written to a temporary file beside it and renamed into place, so an error or
     a kill half-way leaves the previous file intact.
 
