@@ -22,7 +22,7 @@ import datetime as dt
 import math
 import re
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -120,7 +120,7 @@ def _formatter(s: pd.Series) -> Callable[[pd.Series], list[str]]:
     return lambda c: [_any(v) for v in c.astype(object).tolist()]
 
 
-def _sheet_rows(frame: pd.DataFrame) -> Sequence[str]:
+def _sheet_rows(frame: pd.DataFrame) -> Iterator[str]:
     yield _SHEET_HEAD + '<row r="1">' + "".join(_text(str(c)) for c in frame.columns) + "</row>"
     formats = [_formatter(frame.iloc[:, i]) for i in range(frame.shape[1])]
     for start in range(0, len(frame), _CHUNK):
