@@ -123,7 +123,8 @@ def _xuanba_imports(path: Path) -> set[str]:
 
 def test_the_table_module_is_at_the_bottom_and_facts_imports_no_outputs():
     src = Path(xuanba.__file__).parent
-    assert _xuanba_imports(src / "tables.py") <= {"xuanba.errors"}
+    assert _xuanba_imports(src / "tables.py") <= {"xuanba.errors", "xuanba._files", "xuanba._xlsx"}
+    assert _xuanba_imports(src / "_files.py") == _xuanba_imports(src / "_xlsx.py") == set()
     for path in (src / "facts").glob("*.py"):
         assert not {m for m in _xuanba_imports(path) if m.startswith("xuanba.outputs")}, path.name
 
@@ -141,3 +142,23 @@ def test_no_module_but_the_table_module_writes_or_reads_spreadsheets_itself():
                          if not line.lstrip().startswith((">>>", "...", "#")))
         offenders += [f"{rel}: {c}" for c in calls if c in text]
     assert offenders == []
+
+
+def test_xlsx_keeps_dates_numbers_booleans_and_missing_cells_in_their_columns(tmp_path):
+    import datetime as dt
+
+    frame = pd.DataFrame({
+        "day": pd.to_datetime(["2026-06-30", None]),
+        "at": pd.to_datetime(["2026-06-30 12:30:01", "2026-01-01 00:00:00"]).tz_localize("Asia/Shanghai"),
+        "n": pd.array([1, None], dtype="Int64"), "x": [float("inf"), 2.5], "mixed": [1, "a&b<c>"],
+        "ok": [True, False], "cr": ["a\rb", None],
+    })
+    p = write_table(frame, tmp_path / "t.xlsx")
+    back = pd.read_excel(p)
+    assert back["day"].tolist()[0] == pd.Timestamp("2026-06-30") and pd.isna(back["day"][1])
+    assert back["at"].tolist() == [pd.Timestamp("2026-06-30 12:30:01"), pd.Timestamp("2026-01-01")]
+    assert back["n"].tolist()[0] == 1 and pd.isna(back["n"][1])
+    assert pd.isna(back["x"][0]) and back["x"][1] == 2.5  # an infinity is no Excel number: left empty
+    assert back["mixed"].tolist() == [1, "a&b<c>"] and back["ok"].tolist() == [True, False]
+    assert back["cr"][0] == "a\rb"
+    assert openpyxl.load_workbook(p).active["A2"].value == dt.datetime(2026, 6, 30)

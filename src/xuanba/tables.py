@@ -1,7 +1,9 @@
 """Tables in and out of files: the one writer and the one reader every command uses.
 
 :func:`write_table` writes CSV as UTF-8 with a BOM (so Excel shows Chinese), Excel workbooks
-with a sheet per table and a frozen header row, and Parquet. :func:`read_table` reads CSV
+with a sheet per table and a frozen header row (streamed; text never becomes a formula), and
+Parquet; CSV text that a spreadsheet would run as a formula is neutralised. Files are replaced
+atomically (:mod:`xuanba._files`). :func:`read_table` reads CSV
 (UTF-8, UTF-8 with BOM, GBK/GB18030), Excel and Parquet, keeping ids such as ``007`` as text.
 This module sits at the bottom of the package: it imports nothing from xuanba but the errors.
 
@@ -21,8 +23,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import overload
 
+import numpy as np
 import pandas as pd
 
+from xuanba._files import atomic_path
+from xuanba._xlsx import write_sheets
 from xuanba.errors import DataError, InputError
 
 #: The formats :func:`write_table` writes, by file suffix.
@@ -33,6 +38,9 @@ READ_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet")
 EXCEL_MAX_ROWS = 1_048_576
 #: Encodings tried, in order, for CSV text: UTF-8 (with or without BOM), then GB18030 (GBK's superset).
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+#: First characters that make a spreadsheet run a CSV cell as a formula; such text is written
+#: with a leading ``'`` (see :func:`neutralise`).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -96,25 +104,63 @@ def _check_excel_rows(frame: pd.DataFrame, name: str, path: Path) -> None:
         )
 
 
+def _is_text(s: pd.Series) -> bool:
+    return s.dtype == object or isinstance(s.dtype, pd.StringDtype | pd.CategoricalDtype)
+
+
+def neutralise(value: object) -> object:
+    """A CSV cell that no spreadsheet runs as a formula (the OWASP rule for CSV injection).
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    single quote; everything else, numbers included, is returned unchanged.
+
+    Example
+    -------
+    >>> print(neutralise("=1+2"), neutralise("-12"), neutralise(-12), neutralise("甲"))
+    '=1+2 '-12 -12 甲
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell neutralised (:func:`neutralise`); numeric columns untouched."""
+    out = frame.copy(deep=False)
+    out.columns = [neutralise(c) for c in out.columns]
+    for i in range(out.shape[1]):
+        s = out.iloc[:, i]
+        if not _is_text(s):
+            continue
+        values = s.astype(object).to_numpy()
+        hit = [isinstance(v, str) and v.startswith(FORMULA_STARTS) for v in values]
+        if any(hit):
+            values = values.copy()
+            for j in np.flatnonzero(hit):
+                values[j] = "'" + values[j]
+            out.isetitem(i, pd.Series(values, index=s.index, dtype=object))
+    return out
+
+
 def _write_workbook(tables: Mapping[str, pd.DataFrame], path: Path) -> Path:
     for name, frame in tables.items():
         _check_excel_rows(frame, name, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        for name, frame in tables.items():
-            _flat(frame).to_excel(xw, sheet_name=_sheet_name(name, taken), index=False, freeze_panes=(1, 0))
+    sheets = [(_sheet_name(name, taken), _flat(frame)) for name, frame in tables.items()]
+    with atomic_path(path) as tmp:
+        write_sheets(sheets, tmp)  # streamed; text cells are inline strings, never formulas
     return path
 
 
 def _write_one(frame: pd.DataFrame, path: Path, suffix: str, sheet: str) -> Path:
     if suffix == ".xlsx":
         return _write_workbook({sheet: frame}, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    else:
-        _flat(frame).to_csv(path, index=False, encoding="utf-8-sig")
+    with atomic_path(path) as tmp:
+        if suffix == ".parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            # CRLF line ends (RFC 4180): a text cell holding a CR is quoted, not split into rows
+            _csv_safe(_flat(frame)).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return path
 
 
@@ -145,8 +191,10 @@ def write_table(
         One DataFrame, or ``name -> DataFrame`` written in this order. Indexes are not written.
     path
         One table: the file, its suffix picking the format unless ``fmt`` is given. Several
-        tables: a ``.xlsx`` workbook (a sheet per table), or a folder that receives
-        ``<name>.csv`` / ``<name>.parquet`` (``fmt`` then says which). Folders are created.
+        tables: a ``.xlsx`` workbook (a sheet per table); a folder that receives
+        ``<name>.csv`` / ``<name>.parquet`` (``fmt`` then says which); or a file name such as
+        ``round.csv``, honoured for one table and giving ``round-<name>.csv`` for several.
+        Folders are created.
     fmt
         ``"csv"``, ``"xlsx"`` or ``"parquet"``; default from the suffix of ``path``.
     sheet
@@ -167,7 +215,12 @@ def write_table(
     Notes
     -----
     CSV and Excel cells holding lists are joined with ``"; "`` and time zones are dropped;
-    Parquet keeps every value as it is. Excel sheets have their header row frozen.
+    Parquet keeps every value as it is. Excel sheets are streamed (write-only) with their header
+    row frozen, and text cells are always text, never formulas. CSV text starting with ``=``,
+    ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (:func:`neutralise`);
+    CSV lines end in CRLF, so a cell holding a carriage return is quoted.
+    Every file is written to a temporary file beside it and renamed into place, so an error or
+    a kill half-way leaves the previous file intact.
 
     Example
     -------
@@ -193,12 +246,18 @@ def write_table(
         if out.suffix.lower() != ".xlsx":
             out = out.with_suffix(".xlsx") if out.suffix else out / "tables.xlsx"
         return [_write_workbook(tables, out)]
-    folder = out if out.suffix.lower() not in FORMATS else out.parent
-    written = []
-    for name, frame in tables.items():
-        safe = re.sub(r"[^\w.-]+", "_", str(name)) or "table"
-        written.append(_write_one(frame, folder / f"{safe}{suffix}", suffix, sheet))
-    return written
+    if out.suffix.lower() in FORMATS:  # a file name: honoured
+        if len(tables) == 1:
+            [(_, frame)] = tables.items()
+            return [_write_one(frame, out, suffix, sheet)]
+        targets = [out.parent / f"{out.stem}-{_safe_name(name)}{suffix}" for name in tables]
+    else:  # a folder: one file per table
+        targets = [out / f"{_safe_name(name)}{suffix}" for name in tables]
+    return [_write_one(frame, t, suffix, sheet) for frame, t in zip(tables.values(), targets, strict=True)]
+
+
+def _safe_name(name: object) -> str:
+    return re.sub(r"[^\w.-]+", "_", str(name)) or "table"
 
 
 # -- reading ---------------------------------------------------------------------------------

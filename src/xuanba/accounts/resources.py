@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba import i18n
+from xuanba._files import write_text_atomic
 from xuanba.accounts._util import ids, need
 from xuanba.errors import DataError
 
@@ -237,7 +238,7 @@ def write_sheet(markdown: str, out: str | Path) -> Path:
         text = ("<!doctype html><html><head><meta charset='utf-8'><style>body{font-family:sans-serif;"
                 "max-width:60em;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
                 "padding:4px 8px}</style></head><body>" + "\n".join(body) + "</body></html>\n")
-        path.write_text(text, encoding="utf-8")
+        write_text_atomic(path, text)
     else:
-        path.write_text(markdown, encoding="utf-8")
+        write_text_atomic(path, markdown)
     return path

@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def export(
         round_id: RoundArg,
-        out: Annotated[Path, typer.Option("--out", "-o", help="A .xlsx workbook (a sheet per table), or a folder / file for .csv or .parquet.")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="A .xlsx workbook (a sheet per table); a .csv/.parquet file (with several tables, NAME.csv gives NAME-roster.csv, NAME-diff.csv, ...); or a folder that gets one file per table (with --format). Files are replaced whole.")],
         tables: Annotated[str, typer.Option("--tables", "-t", help="Comma-separated: roster, contributions, diff, migration, facts.")] = "roster",
         against: Annotated[str | None, typer.Option("--against", help="Round the diff compares with; default the previous one.")] = None,
         fmt: Annotated[str | None, typer.Option("--format", "-f", help="csv, xlsx or parquet; default from the --out suffix.")] = None,

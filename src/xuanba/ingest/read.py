@@ -189,6 +189,34 @@ def _transcode(path: Path, encoding: str, out: Path) -> None:
                 break
 
 
+_COPY_PREFIX = "xuanba-ingest-"  # + pid: the folder of a run's transcoded UTF-8 copy
+
+
+def _remove_copies_of_killed_runs() -> None:
+    """Remove the transcoded copies left in the temp folder by ingests that were killed (POSIX).
+
+    A copy's folder is named after the process that made it; one whose process is gone is removed.
+    """
+    import shutil
+
+    if os.name != "posix":
+        return
+    try:
+        entries = list(Path(tempfile.gettempdir()).glob(f"{_COPY_PREFIX}*-*"))
+    except OSError:
+        return
+    for folder in entries:
+        pid = folder.name[len(_COPY_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive, owned by another user
+            continue
+
+
 def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, str]:
     """(a UTF-8 file DuckDB can read, the source encoding, sha256 of the original)."""
     if path.stat().st_size == 0:
@@ -513,7 +541,8 @@ def stage(
     path = Path(source)
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        with tempfile.TemporaryDirectory(prefix="xuanba-") as tmp:
+        _remove_copies_of_killed_runs()
+        with tempfile.TemporaryDirectory(prefix=f"{_COPY_PREFIX}{os.getpid()}-") as tmp:  # gone on any error
             staged = _stage_csv(con, path, table, header, columns, Path(tmp), find_header)
     elif suffix in (".xlsx", ".xlsm"):
         staged = _stage_excel(con, path, table, header, columns, find_header)

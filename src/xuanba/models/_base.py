@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from xuanba._files import write_text_atomic
 from xuanba.errors import InputError, ModelError, NotFittedError, SchemaError
 
 ID = "customer_id"
@@ -575,7 +576,7 @@ class Model:
             "extra": self._save_extra(),
         }
         out = Path(path)
-        out.write_text(json.dumps(doc, indent=2, allow_nan=True), encoding="utf-8")
+        write_text_atomic(out, json.dumps(doc, indent=2, allow_nan=True))
         return out
 
     def _save_extra(self) -> dict[str, Any]:

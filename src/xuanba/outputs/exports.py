@@ -60,8 +60,10 @@ def export_tables(
     tables
         ``name -> DataFrame``, written in this order.
     out
-        For ``.xlsx``: the workbook. For CSV or Parquet: a folder that receives
-        ``<name>.csv`` / ``<name>.parquet`` (``fmt`` then says which).
+        For ``.xlsx``: the workbook. For CSV or Parquet: a file name, honoured for one table
+        (``round.csv``) and giving ``round-<name>.csv`` for several; or a folder that receives
+        ``<name>.csv`` / ``<name>.parquet`` (``fmt`` then says which). Each file is replaced
+        only by a complete new one.
     fmt
         ``"csv"``, ``"xlsx"`` or ``"parquet"``; default from the suffix of ``out``.
 
@@ -77,6 +79,9 @@ def export_tables(
     >>> [p.name for p in export_tables({"roster": pd.DataFrame({"a": [1]}),
     ...                                 "diff": pd.DataFrame({"b": [2]})}, d / "round.xlsx")]
     ['round.xlsx']
+    >>> [p.name for p in export_tables({"roster": pd.DataFrame({"a": [1]}),
+    ...                                 "diff": pd.DataFrame({"b": [2]})}, d / "round.csv")]
+    ['round-roster.csv', 'round-diff.csv']
     """
     return write_table(dict(tables), out, fmt)
 

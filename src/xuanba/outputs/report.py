@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xuanba._files import write_text_atomic
 from xuanba.errors import DataError
 from xuanba.outputs import charts
 from xuanba.outputs.i18n import (
@@ -396,6 +397,4 @@ def write_report(
     diff = diff_loaded(before, rnd) if before is not None else None
     html = build_report(rnd, lang=lang, diff=diff, previous_id=prev)
     out = Path(path) if path is not None else Path(f"report-{rid}-{lang}.html")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(html, encoding="utf-8")
-    return out
+    return write_text_atomic(out, html)  # the previous report stays whole if this fails

@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from xuanba._files import write_text_atomic
 from xuanba.errors import DataError, InputError
 from xuanba.outputs.i18n import _get, check_lang, rank_band, t
 from xuanba.standard.describe import describe, rule_in_words
@@ -329,8 +330,8 @@ def safe_filename(customer_id: Any) -> str:
 
 
 def _write_page(path: Path, text: str) -> None:
-    """Write one page (every statement file is written here)."""
-    path.write_text(text, "utf-8")
+    """Write one page (every statement file is written here): whole or not at all."""
+    write_text_atomic(path, text)
 
 
 def build_statements(
