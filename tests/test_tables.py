@@ -162,3 +162,17 @@ def test_xlsx_keeps_dates_numbers_booleans_and_missing_cells_in_their_columns(tm
     assert back["mixed"].tolist() == [1, "a&b<c>"] and back["ok"].tolist() == [True, False]
     assert back["cr"][0] == "a\rb"
     assert openpyxl.load_workbook(p).active["A2"].value == dt.datetime(2026, 6, 30)
+
+
+def test_xlsx_refuses_text_longer_than_an_excel_cell(tmp_path):
+    """Excel "repairs" a file whose cell holds more than 32,767 characters; refuse it instead, with
+    the place and the fix, and leave no file."""
+    from xuanba.errors import DataError
+    from xuanba.tables import write_table
+
+    frame = pd.DataFrame({"customer_id": ["a", "b"], "note": ["ok", "长" * 32_768]})
+    with pytest.raises(DataError, match=r"column 'note', row 2: a text of 32,768 characters") as err:
+        write_table(frame, tmp_path / "t.xlsx")
+    assert ".csv or .parquet" in err.value.fix
+    assert not list(tmp_path.iterdir())
+    write_table(frame, tmp_path / "t.csv")  # CSV has no such limit

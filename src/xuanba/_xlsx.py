@@ -29,6 +29,8 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pandas as pd
 
+from xuanba.errors import DataError
+
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -131,6 +133,27 @@ def _sheet_rows(frame: pd.DataFrame) -> Iterator[str]:
     yield "</sheetData></worksheet>"
 
 
+#: The most characters an Excel cell holds; a longer one makes Excel "repair" the whole file.
+EXCEL_MAX_CELL = 32_767
+
+
+def _check_cells(name: str, frame: pd.DataFrame) -> None:
+    """Refuse text longer than a cell holds, naming the sheet, column and first row."""
+    for col in frame.columns:
+        s = frame[col]
+        if s.dtype.kind in "biufcmM":
+            continue
+        if isinstance(s.dtype, pd.StringDtype):
+            lengths = s.str.len().fillna(0)
+        else:
+            lengths = s.map(lambda v: len(v) if isinstance(v, str) else 0)
+        if len(lengths) and int(lengths.max()) > EXCEL_MAX_CELL:
+            row = int(np.flatnonzero(lengths.to_numpy() > EXCEL_MAX_CELL)[0]) + 1
+            raise DataError(f"sheet {name!r}, column {col!r}, row {row:,}: a text of {int(lengths.max()):,} "
+                            f"characters; an Excel cell holds {EXCEL_MAX_CELL:,}",
+                            column=str(col), row=row, fix="Export this table as .csv or .parquet.")
+
+
 def write_sheets(sheets: Sequence[tuple[str, pd.DataFrame]], path: str | Path) -> None:
     """Write ``(sheet name, table)`` pairs as one ``.xlsx`` workbook at ``path``.
 
@@ -150,6 +173,8 @@ def write_sheets(sheets: Sequence[tuple[str, pd.DataFrame]], path: str | Path) -
     >>> pd.read_excel(p, sheet_name=None)["b"]["y"].tolist()
     ['甲']
     """
+    for name, frame in sheets:
+        _check_cells(name, frame)
     n = len(sheets)
     types = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
                     'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' for i in range(1, n + 1))
