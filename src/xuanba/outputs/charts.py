@@ -32,6 +32,25 @@ WEBGL_ABOVE = 5_000
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
 
 
+
+def plain(text: object) -> str:
+    """Text for a chart label: Plotly draws a subset of HTML in labels (``<a href>``, ``<b>``), so
+    ids and labels from the data are escaped and show as written.
+
+    Example
+    -------
+    >>> plain('<a href="http://x">y</a>')
+    '&lt;a href="http://x"&gt;y&lt;/a&gt;'
+    """
+    import html
+
+    return html.escape(str(text), quote=False)
+
+
+def plain_all(values: pd.Series) -> np.ndarray:
+    """:func:`plain` of every value of a column."""
+    return np.array([plain(v) for v in values.astype(str).tolist()], dtype=object)
+
 def _layout(fig: go.Figure, title: str, x: str, y: str, *, height: int = 420) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left"},
@@ -132,14 +151,14 @@ def quadrant_scatter(
         part = shown[shown["quadrant"] == q]
         fig.add_trace(kind(
             x=part["value_score"].to_numpy(float), y=part["potential_score"].to_numpy(float),
-            mode="markers", name=labels.get(q, q), text=part["customer_id"].astype(str).to_numpy(),
+            mode="markers", name=plain(labels.get(q, q)), text=plain_all(part["customer_id"]),
             marker={"size": 4, "opacity": 0.55, "color": QUADRANT_COLOURS[i % len(QUADRANT_COLOURS)]},
-            hovertemplate="%{text}<br>%{x:.1f} × %{y:.1f}<extra>" + labels.get(q, q) + "</extra>",
+            hovertemplate="%{text}<br>%{x:.1f} × %{y:.1f}<extra>" + plain(labels.get(q, q)) + "</extra>",
         ))
         full = data.loc[data["quadrant"] == q, ["value_score", "potential_score"]]
         fig.add_annotation(
             x=float(full["value_score"].median()), y=float(full["potential_score"].median()),
-            text=f"<b>{labels.get(q, q)}</b>", showarrow=False, bgcolor="rgba(255,255,255,0.8)",
+            text=f"<b>{plain(labels.get(q, q))}</b>", showarrow=False, bgcolor="rgba(255,255,255,0.8)",
             font={"size": 14},
         )
     if not names:
@@ -220,7 +239,7 @@ def movers_chart(movers: pd.DataFrame, *, prev: str, lang: str = "en") -> go.Fig
 
     m = movers.sort_values("rank_change")
     colours = np.where(m["rank_change"].to_numpy() >= 0, "#2e7d32", "#c62828")
-    fig = go.Figure(go.Bar(x=m["rank_change"], y=m["customer_id"].astype(str), orientation="h",
+    fig = go.Figure(go.Bar(x=m["rank_change"], y=plain_all(m["customer_id"]), orientation="h",
                            marker_color=colours, hovertemplate="%{y}: %{x:+,}<extra></extra>"))
     _layout(fig, t("movers_title", lang, prev=prev), t("movers_x", lang), t("customer", lang),
             height=max(320, 22 * len(m) + 120))
