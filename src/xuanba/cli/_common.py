@@ -17,12 +17,15 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from xuanba._dates import TimeUnit, as_date, check_unit
 from xuanba.errors import InputError, XuanbaError
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# Markup is off: ids, names and messages from the data print as written ("[/x]" is a customer
+# id, not a closing tag); the few styled words of xuanba's own say markup=True and escape data.
+console = Console(highlight=False, markup=False)
+err_console = Console(stderr=True, highlight=False, markup=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,7 +50,7 @@ def time_unit(unit: str, period: str | None = None) -> TimeUnit:
     'month'
     """
     if period is not None:
-        err_console.print("[yellow]note:[/] --period is deprecated; write --unit.")
+        err_console.print("[yellow]note:[/] --period is deprecated; write --unit.", markup=True)
         if unit not in ("week", period):
             raise InputError(f"--unit {unit!r} and --period {period!r} disagree",
                              fix="Give the time unit once, as --unit.")
@@ -84,7 +87,7 @@ def handle_errors(func: F) -> F:
             if kwargs.get("as_json"):
                 emit_json(exc.to_dict())
             else:
-                err_console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+                err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]

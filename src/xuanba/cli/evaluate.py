@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from xuanba.cli._common import (
     JsonOpt,
@@ -35,7 +37,7 @@ def _print(ev: Any) -> None:
         comp.add_column(col, justify="right", no_wrap=True)
     for name, row in ev.comparison.iterrows():
         comp.add_row(
-            f"[bold]{name}[/]" if name == ev.best else str(name),
+            Text(str(name), style="bold") if name == ev.best else str(name),
             f"{row['loglik']:.1f}", f"{row['aic']:.0f}", _fmt(row["mae"]),
             _fmt(row["rmse"]), _fmt(row["correlation"]), f"{row['top_decile_capture']:.1%}",
             f"{row['predicted_total']:.0f}",
@@ -67,7 +69,8 @@ def _print(ev: Any) -> None:
     console.print(cum)
     best = ev.comparison.loc[ev.best]
     console.print(
-        f"Best model: [bold]{ev.best}[/] (lowest holdout RMSE {best['rmse']:.3f}; AIC {best['aic']:,.1f})"
+        f"Best model: [bold]{escape(str(ev.best))}[/] (lowest holdout RMSE {best['rmse']:.3f}; AIC {best['aic']:,.1f})",
+        markup=True,
     )
 
 

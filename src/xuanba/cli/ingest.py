@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, err_console, handle_errors
 from xuanba.workspace import DEFAULT_PATH
@@ -78,12 +79,12 @@ def register(app: typer.Typer) -> None:
             grid.add_column(name, justify="left" if name == "source" else "right")
         for s in report.sources:
             if s.status != "loaded":
-                grid.add_row(f"{Path(s.source).name} [dim](already loaded)[/]", "-", "-", "-", "-", "-", "-")
+                grid.add_row(Text.assemble(Path(s.source).name, (" (already loaded)", "dim")), "-", "-", "-", "-", "-", "-")
                 continue
             grid.add_row(Path(s.source).name, f"{s.input_rows:,}", f"{s.loaded:,}", f"{s.merged:,}",
                          f"{s.rejected:,}", f"{s.returns:,}", f"{s.customers:,}")
         if len(report.sources) > 1:
-            grid.add_row("[bold]total", f"{report.input_rows:,}", f"{report.loaded:,}", f"{report.merged:,}",
+            grid.add_row(Text("total", style="bold"), f"{report.input_rows:,}", f"{report.loaded:,}", f"{report.merged:,}",
                          f"{report.rejected:,}", f"{report.returns:,}", "")
         console.print(grid)
         console.print(
@@ -102,6 +103,6 @@ def register(app: typer.Typer) -> None:
         for s in report.sources:
             if s.values_left_empty:
                 left = ", ".join(f"{c}: {n:,}" for c, n in s.values_left_empty.items())
-                console.print(f"[yellow]{Path(s.source).name}: values not understood and left empty ({left})[/]")
+                console.print(Text(f"{Path(s.source).name}: values not understood and left empty ({left})", style="yellow"))
         if report.already_loaded:
             console.print(f"{len(report.already_loaded)} source(s) already loaded before; nothing changed for them.")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from xuanba.cli._common import (
@@ -71,9 +72,9 @@ def _print_fit(payload: dict[str, Any]) -> None:
         stats.add_row("corr(frequency, spend)", f"{payload['frequency_spend_correlation']:.3f}")
     console.print(stats)
     if payload.get("assumption_warning"):
-        console.print(f"[yellow]warning:[/] {payload['assumption_warning']}")
+        console.print(f"[yellow]warning:[/] {escape(str(payload['assumption_warning']))}", markup=True)
     if not payload["converged"]:
-        console.print("[yellow]warning:[/] the optimiser did not report convergence")
+        console.print("[yellow]warning:[/] the optimiser did not report convergence", markup=True)
     if payload.get("saved"):
         console.print(f"Model saved to {payload['saved']}")
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
 from xuanba.workspace import DEFAULT_PATH
@@ -41,7 +42,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json({"report": str(path), "bytes": size, "lang": lang})
         else:
-            console.print(f"report written: [bold]{path}[/] ({size / 1e6:,.1f} MB)")
+            console.print(f"report written: [bold]{escape(str(path))}[/] ({size / 1e6:,.1f} MB)", markup=True)
 
     @app.command("statements")
     @handle_errors
@@ -66,7 +67,7 @@ def register(app: typer.Typer) -> None:
                        "customers": {cid: str(out / name) for cid, name in index.items()}})
         else:
             extra = f" and {len(paths) - len(pages):,} PDFs" if len(paths) > len(pages) else ""
-            console.print(f"{len(pages):,} statements{extra} written to [bold]{out}[/]")
+            console.print(f"{len(pages):,} statements{extra} written to [bold]{escape(str(out))}[/]", markup=True)
 
     @app.command("export")
     @handle_errors
@@ -88,4 +89,4 @@ def register(app: typer.Typer) -> None:
             emit_json({"tables": names, "files": [str(p) for p in paths]})
         else:
             for p in paths:
-                console.print(f"written: [bold]{p}[/]")
+                console.print(f"written: [bold]{escape(str(p))}[/]", markup=True)

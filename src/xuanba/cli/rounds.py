@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from xuanba.cli._common import (
     JsonOpt,
@@ -227,7 +228,7 @@ def register(app: typer.Typer) -> None:
         for status in ("entered", "left"):
             rows = d.changes.loc[d.changes["status"] == status].head(show)
             if len(rows):
-                console.print(f"[bold]{status}[/]: " + ", ".join(
-                    f"{r.customer_id} ({r.tier_a} → {r.tier_b})" for r in rows.itertuples(index=False)))
+                console.print(Text(f"{status}: ", style="bold") + Text(", ".join(
+                    f"{r.customer_id} ({r.tier_a} → {r.tier_b})" for r in rows.itertuples(index=False))))
         if written:
             console.print(f"Changes written to {written}.")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
@@ -37,7 +38,7 @@ def register(app: typer.Typer) -> None:
             emit_json({"written": str(path), "name": std.name, "version": std.version, "lang": lang,
                        "sha256": std.sha256})
             return
-        console.print(f"Wrote the starter standard [bold]{std.name}[/] v{std.version} to {path}.")
+        console.print(f"Wrote the starter standard [bold]{escape(std.name)}[/] v{escape(str(std.version))} to {escape(str(path))}.", markup=True)
         console.print(f"Edit it, then run `xuanba standard check {path}` and "
                       f"`xuanba round --standard {path} --cutoff YYYY-MM-DD`.")
 
@@ -68,7 +69,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(summary)
             return
-        console.print(f"[green]OK[/] {file}: [bold]{std.name}[/] v{std.version} (sha256 {std.sha256[:12]}…)")
+        console.print(f"[green]OK[/] {escape(str(file))}: [bold]{escape(std.name)}[/] v{escape(str(std.version))} (sha256 {std.sha256[:12]}…)", markup=True)
         grid = Table(title="Criteria")
         for col in ("name", "field", "normalise", "share", "group", "private"):
             grid.add_column(col, justify="right" if col == "share" else "left")
