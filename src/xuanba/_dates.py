@@ -34,8 +34,13 @@ DAYS_PER_UNIT: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 30.4375}
 TIME_UNITS: tuple[str, ...] = tuple(DAYS_PER_UNIT)
 
 
+#: The dates xuanba takes: the engines' timestamps (nanoseconds in pandas) end in April 2262.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2261, 12, 31)
+
+
 def as_date(value: dt.date | str, what: str = "date") -> dt.date:
-    """A calendar date from a date, a datetime or ISO text; :class:`InputError` naming ``what``.
+    """A calendar date from a date, a datetime or ISO text, between :data:`FIRST_DATE` and
+    :data:`LAST_DATE`; :class:`InputError` naming ``what`` otherwise.
 
     Example
     -------
@@ -43,14 +48,19 @@ def as_date(value: dt.date | str, what: str = "date") -> dt.date:
     (datetime.date(2026, 6, 30), datetime.date(2026, 6, 30))
     """
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(f"{what} {value!r} is not a date",
-                         fix=f"Write {what} as YYYY-MM-DD, e.g. 2026-06-30.") from None
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise InputError(f"{what} {value!r} is not a date",
+                             fix=f"Write {what} as YYYY-MM-DD, e.g. 2026-06-30.") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise InputError(f"{what} {day.isoformat()} is outside the dates xuanba works with",
+                         fix=f"Give a date from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}.")
+    return day
 
 
 def check_unit(unit: object, what: str = "time unit") -> TimeUnit:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -148,6 +149,10 @@ def check_expression(expr: str, known_fields: Iterable[str]) -> set[str]:
     return used
 
 
+#: The largest whole number a rule may hold: a rule is evaluated on 64-bit columns.
+MAX_INTEGER = 2**63 - 1
+
+
 def _check(node: ast.AST, known: set[str], used: set[str], depth: int) -> None:
     col = getattr(node, "col_offset", None)
     col = None if col is None else col + 1
@@ -158,7 +163,14 @@ def _check(node: ast.AST, known: set[str], used: set[str], depth: int) -> None:
         raise ExpressionError(f"{_SYMBOL[kind]} is not allowed in a rule", col=col,
                               fix="Use field names, numbers, comparisons and the listed functions only.")
     if isinstance(node, ast.Constant):
-        if isinstance(node.value, bool | int | float | str):
+        value = node.value
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+            raise ExpressionError(f"the number {str(value)[:12]}… ({len(str(abs(value)))} digits) is too large",
+                                  col=col, fix="Numbers in a rule fit 64 bits: use at most 18 digits.")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ExpressionError("a number in the rule is too large", col=col,
+                                  fix="Write a finite number, at most about 1e308.")
+        if isinstance(value, bool | int | float | str):
             return
         raise ExpressionError(f"the value {node.value!r} is not allowed", col=col,
                               fix="Use numbers, quoted text, True or False.")
