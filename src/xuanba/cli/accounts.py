@@ -503,5 +503,12 @@ def register(app: typer.Typer) -> None:
         from rich.markdown import Markdown
 
         console.print(Markdown(md))
+        if standing is None and Path(workspace).exists():
+            from xuanba.rounds import list_rounds
+
+            if len(list_rounds(workspace)):
+                from xuanba.cli._common import err_console
+
+                err_console.print(f"note: {customer} is not in round {round_id}; the sheet shows no standing.")
         if out is not None:
             console.print(f"wrote {out}")
