@@ -491,13 +491,17 @@ class Workspace:
             self._depth = 1
             try:
                 yield self.con
-                self.con.execute("COMMIT")
+                self._commit()
             except BaseException:
                 with contextlib.suppress(duckdb.Error):  # after a failed commit too; raise what failed
                     self.con.execute("ROLLBACK")
                 raise
             finally:
                 self._depth = 0
+
+    def _commit(self) -> None:
+        """COMMIT the open transaction (where a full disk shows: DuckDB writes at commit)."""
+        self.con.execute("COMMIT")
 
     def _writable(self, what: str) -> None:
         if self.read_only:
