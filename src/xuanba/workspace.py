@@ -206,7 +206,7 @@ def _faults(path: str, con: duckdb.DuckDBPyConnection | None = None) -> Iterator
     """Turn a known DuckDB or disk failure inside the block into a WorkspaceError."""
     try:
         yield
-    except (duckdb.Error, OSError) as exc:
+    except duckdb.Error as exc:  # an OSError in the block is about another file (see handle_errors)
         mapped = workspace_fault(exc, path, con)
         if mapped is None:
             raise

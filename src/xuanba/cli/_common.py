@@ -104,13 +104,14 @@ def handle_errors(func: F) -> F:
 
 
 def _output_fault(exc: OSError) -> WorkspaceError | None:
-    """A full disk while writing an output file (written atomically, see :mod:`xuanba._files`)."""
+    """A full disk while writing a file other than the workspace (an output, written atomically
+    by :mod:`xuanba._files`, or a temporary copy)."""
     if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
         return None
+    what = f"{exc.filename} was not written" if exc.filename else "a file could not be written"
     where = f" holding {exc.filename}" if exc.filename else ""
     return WorkspaceError(
-        "the disk is full (no space left on device): the output file was not written, "
-        "and a previous one with its name is unchanged",
+        f"the disk is full (no space left on device): {what}; a previous file of that name is unchanged",
         fix=f"Free space on the disk{where} (or write elsewhere with --out), then run the command again.",
     )
 
