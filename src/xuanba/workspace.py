@@ -110,6 +110,9 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 _CORRUPT = ("could not read", "checksum", "corrupt", "not a valid duckdb database",
             "invalid block", "serializ", "failed to read", "unexpected end")
 
+_HEADER = 3 * 4096  # DuckDB's file and database headers, before the first block
+
+
 def _first(exc: BaseException) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
@@ -288,6 +291,25 @@ def _check_file(path: Path) -> None:
             )
 
 
+def _check_length(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A DuckDB file shorter than the blocks its tables are stored in was cut (a copy that
+    stopped, a failing disk): block ``b`` of ``block_size`` bytes ends at byte
+    ``3 * 4096 + (b + 1) * block_size``. DuckDB itself notices only when it reads such a block."""
+    block_size = con.execute("SELECT block_size FROM pragma_database_size() "
+                             "WHERE database_name = current_database()").fetchone()
+    names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                                       "current_database() AND NOT temporary").fetchall()]
+    last = -1
+    for name in names:
+        row = con.execute("SELECT max(block_id) FROM pragma_storage_info(?)", [name]).fetchone()
+        if row and row[0] is not None:
+            last = max(last, int(row[0]))
+    size = path.stat().st_size
+    if block_size and last >= 0 and size < _HEADER + (last + 1) * int(block_size[0]):
+        raise _corrupt_error(str(path), f"the file has {size:,} bytes, but its tables are stored in "
+                             f"blocks up to byte {_HEADER + (last + 1) * int(block_size[0]):,}")
+
+
 class Workspace:
     """A DuckDB file (or ``":memory:"``) holding transactions, rejects, facts and rounds.
 
@@ -353,23 +375,12 @@ class Workspace:
             with _faults(self.path, self.con):
                 if threads is not None:
                     self.con.execute(f"SET threads = {int(threads)}")
-                self._check_size()
+                if self.path != ":memory:":
+                    _check_length(self.con, Path(self.path))
                 self._check_schema()
         except BaseException:
             self.con.close()
             raise
-
-    def _check_size(self) -> None:
-        """A file shorter than the blocks its header lists was cut (a copy or a disk that failed)."""
-        if self.path == ":memory:" or Path(self.path + ".wal").exists():
-            return
-        row = self.con.execute("SELECT block_size, total_blocks FROM pragma_database_size() "
-                               "WHERE database_name = current_database()").fetchone()
-        if row and row[1]:
-            size = Path(self.path).stat().st_size
-            if size < 3 * 4096 + int(row[0]) * int(row[1]):
-                raise _corrupt_error(self.path, f"the file has {size:,} bytes, fewer than its "
-                                     f"{int(row[1])} blocks of {int(row[0]):,} bytes need")
 
     # -- the schema version ------------------------------------------------------------------
     def _check_schema(self) -> None:
