@@ -420,6 +420,9 @@ class Workspace:
                                    ("xuanba_version", _xuanba_version())):
                     self.con.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", [key, value])
         except duckdb.Error as exc:
+            mapped = workspace_fault(exc, self.path)
+            if mapped is not None:  # a full disk or a damaged file, not a bug of the migration
+                raise mapped from None
             raise WorkspaceError(
                 f"upgrading the workspace from schema version {version} to {SCHEMA_VERSION} failed "
                 f"({str(exc).splitlines()[0]}); nothing was changed",
@@ -728,12 +731,14 @@ def schema_version(workspace: Workspace | str | os.PathLike[str]) -> int:
         raise WorkspaceError("workspace file not found", file=path,
                              fix="Pass --workspace with the path of an existing workspace.")
     try:
-        con = duckdb.connect(path, read_only=True)
+        with _faults(path):
+            con = duckdb.connect(path, read_only=True)
     except (duckdb.IOException, duckdb.ConnectionException) as exc:
-        raise WorkspaceError(f"cannot open the workspace to read: {str(exc).splitlines()[0]}", file=path,
-                             fix="Another xuanba process may be writing to it; wait for it.") from None
+        raise WorkspaceError(f"cannot open the workspace to read: {_first(exc)}", file=path,
+                             fix="Check that the file may be read.") from None
     try:
-        return _recorded(con)[0] or 0
+        with _faults(path, con):
+            return _recorded(con)[0] or 0
     finally:
         con.close()
 
