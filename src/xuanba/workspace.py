@@ -47,8 +47,10 @@ Example
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -94,6 +96,124 @@ Migration = Callable[["Workspace"], None] | str
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+#: The columns the readers cannot do without, per table: a table that lacks one was changed by
+#: hand or by another tool (see :func:`layout_problem`).
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "transactions": ("customer_id", "ts", "amount"),
+    "sources": ("source_id", "file"),
+    "rejects": ("source_id", "reason"),
+    META_TABLE: ("key", "value"),
+}
+
+_CORRUPT = ("could not read", "checksum", "corrupt", "not a valid duckdb database",
+            "invalid block", "serializ", "failed to read", "unexpected end")
+
+_HEADER = 3 * 4096  # DuckDB's file and database headers, before the first block
+
+
+def _first(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _is_full_disk(exc: BaseException) -> bool:
+    return (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or \
+        "no space left on device" in str(exc).lower() or "disk quota exceeded" in str(exc).lower()
+
+
+def layout_problem(con: duckdb.DuckDBPyConnection, only: str | None = None) -> tuple[str, list[str]] | None:
+    """The first xuanba table (of :data:`REQUIRED_COLUMNS`, or only ``only``) lacking columns the
+    readers need, as (table, missing columns); ``None`` when every such table is whole.
+
+    Example
+    -------
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE transactions (customer_id VARCHAR, ts TIMESTAMP, amt DOUBLE)")
+    >>> layout_problem(con)
+    ('transactions', ['amount'])
+    """
+    for name, need in REQUIRED_COLUMNS.items():
+        if only is not None and name != only:
+            continue
+        have = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "AND table_schema = 'main'", [name]).fetchall()}
+        if have and (missing := [c for c in need if c not in have]):
+            return name, missing
+    return None
+
+
+def workspace_fault(exc: BaseException, path: str, con: duckdb.DuckDBPyConnection | None = None,
+                    ) -> WorkspaceError | None:
+    """The :class:`~xuanba.errors.WorkspaceError` for a DuckDB (or OS) failure on the workspace
+    file: a full disk, a corrupt or truncated file, a lock held by another process, or a table
+    of an unexpected layout (checked on ``con``); ``None`` when it is none of these (a bug).
+
+    Example
+    -------
+    >>> err = workspace_fault(duckdb.IOException("IO Error: No space left on device"), "w.duckdb")
+    >>> err.exit_code, err.fix.startswith("Free space on the disk holding w.duckdb")
+    (5, True)
+    >>> workspace_fault(ValueError("x"), "w.duckdb") is None
+    True
+    """
+    text = str(exc)
+    low = text.lower()
+    if _is_full_disk(exc):
+        return WorkspaceError(
+            "the disk is full (no space left on device)", file=path,
+            fix=f"Free space on the disk holding {path}, then run the command again; "
+            "the workspace is unchanged.",
+        )
+    if "could not set lock" in low or "conflicting lock" in low:
+        pid = re.search(r"PID (\d+)", text)
+        who = f"another process (PID {pid.group(1)})" if pid else "another process"
+        return WorkspaceError(
+            f"{who} holds the workspace open", file=path,
+            fix="Wait for that process to finish (or close it), or choose another --workspace; "
+            "reading commands can still read a workspace another reader holds.",
+        )
+    if isinstance(exc, duckdb.BinderException | duckdb.CatalogException) and con is not None:
+        with contextlib.suppress(duckdb.Error):
+            found = layout_problem(con)
+            if found:
+                return _layout_error(path, *found)
+        return None
+    kinds = (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException,
+             duckdb.FatalException, duckdb.TransactionException)
+    if isinstance(exc, kinds) and (any(k in low for k in _CORRUPT) or not isinstance(
+            exc, duckdb.IOException | duckdb.TransactionException)):
+        return _corrupt_error(path, _first(exc))
+    return None
+
+
+def _corrupt_error(path: str, detail: str) -> WorkspaceError:
+    return WorkspaceError(
+        f"the workspace file is damaged (corrupt or truncated): {detail}", file=path,
+        fix="Restore it from a backup; xuanba cannot read it. Keep the damaged file for inspection.",
+    )
+
+
+def _layout_error(path: str, table: str, missing: list[str]) -> WorkspaceError:
+    return WorkspaceError(
+        f"the table {table} does not have the columns xuanba expects: {', '.join(missing)} missing",
+        file=path,
+        fix="The file was changed by hand or by another tool: restore the columns (or the file "
+        "from a backup), or ingest the data into a new workspace.",
+    )
+
+
+@contextlib.contextmanager
+def _faults(path: str, con: duckdb.DuckDBPyConnection | None = None) -> Iterator[None]:
+    """Turn a known DuckDB or disk failure inside the block into a WorkspaceError."""
+    try:
+        yield
+    except duckdb.Error as exc:  # an OSError in the block is about another file (see handle_errors)
+        mapped = workspace_fault(exc, path, con)
+        if mapped is None:
+            raise
+        raise mapped from None
 
 
 def _v1_record_versions(ws: Workspace) -> None:
@@ -171,6 +291,25 @@ def _check_file(path: Path) -> None:
             )
 
 
+def _check_length(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A DuckDB file shorter than the blocks its tables are stored in was cut (a copy that
+    stopped, a failing disk): block ``b`` of ``block_size`` bytes ends at byte
+    ``3 * 4096 + (b + 1) * block_size``. DuckDB itself notices only when it reads such a block."""
+    block_size = con.execute("SELECT block_size FROM pragma_database_size() "
+                             "WHERE database_name = current_database()").fetchone()
+    names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                                       "current_database() AND NOT temporary").fetchall()]
+    last = -1
+    for name in names:
+        row = con.execute("SELECT max(block_id) FROM pragma_storage_info(?)", [name]).fetchone()
+        if row and row[0] is not None:
+            last = max(last, int(row[0]))
+    size = path.stat().st_size
+    if block_size and last >= 0 and size < _HEADER + (last + 1) * int(block_size[0]):
+        raise _corrupt_error(str(path), f"the file has {size:,} bytes, but its tables are stored in "
+                             f"blocks up to byte {_HEADER + (last + 1) * int(block_size[0]):,}")
+
+
 class Workspace:
     """A DuckDB file (or ``":memory:"``) holding transactions, rejects, facts and rounds.
 
@@ -222,21 +361,23 @@ class Workspace:
         if self.path != ":memory:":
             _check_file(Path(self.path))
         try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
+            with _faults(self.path):
+                self.con = duckdb.connect(self.path, read_only=read_only)
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
-            first = str(exc).splitlines()[0]
             raise WorkspaceError(
-                f"cannot open the workspace {'to read' if read_only else 'to write'}: {first}",
+                f"cannot open the workspace {'to read' if read_only else 'to write'}: {_first(exc)}",
                 file=self.path,
-                fix="Another xuanba process may be writing to it (or, for a writing command, "
-                "reading it); wait for it or choose another --workspace. A file you may not "
-                "write to can still be read by the reading commands.",
+                fix="Check that the file may be read (and written, for a writing command); the "
+                "reading commands work on a file you may not write to.",
             ) from None
         self._ibis: Any = None
         try:
-            if threads is not None:
-                self.con.execute(f"SET threads = {int(threads)}")
-            self._check_schema()
+            with _faults(self.path, self.con):
+                if threads is not None:
+                    self.con.execute(f"SET threads = {int(threads)}")
+                if self.path != ":memory:":
+                    _check_length(self.con, Path(self.path))
+                self._check_schema()
         except BaseException:
             self.con.close()
             raise
@@ -279,6 +420,9 @@ class Workspace:
                                    ("xuanba_version", _xuanba_version())):
                     self.con.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", [key, value])
         except duckdb.Error as exc:
+            mapped = workspace_fault(exc, self.path)
+            if mapped is not None:  # a full disk or a damaged file, not a bug of the migration
+                raise mapped from None
             raise WorkspaceError(
                 f"upgrading the workspace from schema version {version} to {SCHEMA_VERSION} failed "
                 f"({str(exc).splitlines()[0]}); nothing was changed",
@@ -331,11 +475,16 @@ class Workspace:
                 file=self.path,
                 fix="Run `xuanba ingest FILE` to load transactions into this workspace first.",
             )
-        return self.ibis.table(name)
+        with _faults(self.path, self.con):
+            found = layout_problem(self.con, only=name)
+            if found:
+                raise _layout_error(self.path, *found)
+            return self.ibis.table(name)
 
     def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
         """Run a read query and return a pandas DataFrame."""
-        return self.con.execute(query, params or []).df()
+        with _faults(self.path, self.con):
+            return self.con.execute(query, params or []).df()
 
     # -- writing -----------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -351,17 +500,22 @@ class Workspace:
             finally:
                 self._depth -= 1
             return
-        self.con.execute("BEGIN TRANSACTION")
-        self._depth = 1
-        try:
-            yield self.con
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        else:
-            self.con.execute("COMMIT")
-        finally:
-            self._depth = 0
+        with _faults(self.path, self.con):
+            self.con.execute("BEGIN TRANSACTION")
+            self._depth = 1
+            try:
+                yield self.con
+                self._commit()
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):  # after a failed commit too; raise what failed
+                    self.con.execute("ROLLBACK")
+                raise
+            finally:
+                self._depth = 0
+
+    def _commit(self) -> None:
+        """COMMIT the open transaction (where a full disk shows: DuckDB writes at commit)."""
+        self.con.execute("COMMIT")
 
     def _writable(self, what: str) -> None:
         if self.read_only:
@@ -384,6 +538,8 @@ class Workspace:
         """
         self._writable(f"create table '{name}'")
         layout = TABLE_COLUMNS[name]
+        if name in REQUIRED_COLUMNS and (found := layout_problem(self.con, only=name)):
+            raise _layout_error(self.path, *found)  # adding an empty 'amount' would hide the damage
         with self.transaction() as con:
             cols = ", ".join(f"{_quote(c)} {t}" for c, t in layout.items())
             con.execute(f"CREATE TABLE IF NOT EXISTS {_quote(name)} ({cols})")
@@ -575,12 +731,14 @@ def schema_version(workspace: Workspace | str | os.PathLike[str]) -> int:
         raise WorkspaceError("workspace file not found", file=path,
                              fix="Pass --workspace with the path of an existing workspace.")
     try:
-        con = duckdb.connect(path, read_only=True)
+        with _faults(path):
+            con = duckdb.connect(path, read_only=True)
     except (duckdb.IOException, duckdb.ConnectionException) as exc:
-        raise WorkspaceError(f"cannot open the workspace to read: {str(exc).splitlines()[0]}", file=path,
-                             fix="Another xuanba process may be writing to it; wait for it.") from None
+        raise WorkspaceError(f"cannot open the workspace to read: {_first(exc)}", file=path,
+                             fix="Check that the file may be read.") from None
     try:
-        return _recorded(con)[0] or 0
+        with _faults(path, con):
+            return _recorded(con)[0] or 0
     finally:
         con.close()
 

@@ -8,6 +8,7 @@ is a bug and keeps its traceback.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import json
 import sys
@@ -15,12 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from xuanba._dates import TimeUnit, as_date, check_unit
-from xuanba.errors import InputError, XuanbaError
+from xuanba.errors import InputError, WorkspaceError, XuanbaError
+from xuanba.workspace import DEFAULT_PATH, workspace_fault
 
 # Markup is off: ids, names and messages from the data print as written ("[/x]" is a customer
 # id, not a closing tag); the few styled words of xuanba's own say markup=True and escape data.
@@ -77,17 +80,46 @@ def _plain(value: Any) -> Any:
 
 
 def handle_errors(func: F) -> F:
-    """Turn XuanbaError into a message on stderr (or JSON with --json) and its exit code."""
+    """Turn XuanbaError into a message on stderr (or JSON with --json) and its exit code; a full
+    disk, a damaged workspace or a lock met outside the workspace's methods becomes a WorkspaceError."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except XuanbaError as exc:
-            if kwargs.get("as_json"):
-                emit_json(exc.to_dict())
+            _report(exc, kwargs)
+        except (duckdb.Error, OSError) as exc:
+            # A query run outside the Workspace methods (an Ibis expression) or a file write:
+            # a full disk, a damaged file or a lock is the workspace's fault, anything else a bug.
+            if isinstance(exc, duckdb.Error):
+                mapped = workspace_fault(exc, str(kwargs.get("workspace") or DEFAULT_PATH))
             else:
-                err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
-            raise typer.Exit(exc.exit_code) from None
+                mapped = _output_fault(exc)
+            if mapped is None:
+                raise
+            _report(mapped, kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _output_fault(exc: OSError) -> WorkspaceError | None:
+    """A full disk while writing a file other than the workspace (an output, written atomically
+    by :mod:`xuanba._files`, or a temporary copy)."""
+    if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+        return None
+    what = f"{exc.filename} was not written" if exc.filename else "a file could not be written"
+    where = f" holding {exc.filename}" if exc.filename else ""
+    return WorkspaceError(
+        f"the disk is full (no space left on device): {what}; a previous file of that name is unchanged",
+        fix=f"Free space on the disk{where} (or write elsewhere with --out), then run the command again.",
+    )
+
+
+def _report(exc: XuanbaError, kwargs: dict[str, Any]) -> None:
+    """Print an error (JSON with --json) and exit with its code."""
+    if kwargs.get("as_json"):
+        emit_json(exc.to_dict())
+    else:
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
+    raise typer.Exit(exc.exit_code) from None
