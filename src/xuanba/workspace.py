@@ -292,19 +292,22 @@ def _check_file(path: Path) -> None:
 
 
 def _check_length(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """A DuckDB file shorter than the blocks its header counts was cut (a copy that stopped, a
-    failing disk): the file holds a ``3 * 4096``-byte header and then ``total_blocks`` blocks of
-    ``block_size`` bytes. DuckDB itself notices only when it reads a missing block. One look at
-    the header's counts, so opening stays instant on a large workspace."""
-    row = con.execute("SELECT block_size, total_blocks FROM pragma_database_size() "
-                      "WHERE database_name = current_database()").fetchone()
-    if not row or not row[0] or row[1] is None:
-        return
-    expected = _HEADER + int(row[1]) * int(row[0])
+    """A DuckDB file shorter than the blocks its tables are stored in was cut (a copy that
+    stopped, a failing disk): block ``b`` of ``block_size`` bytes ends at byte
+    ``3 * 4096 + (b + 1) * block_size``. DuckDB itself notices only when it reads such a block."""
+    block_size = con.execute("SELECT block_size FROM pragma_database_size() "
+                             "WHERE database_name = current_database()").fetchone()
+    names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                                       "current_database() AND NOT temporary").fetchall()]
+    last = -1
+    for name in names:
+        row = con.execute("SELECT max(block_id) FROM pragma_storage_info(?)", [name]).fetchone()
+        if row and row[0] is not None:
+            last = max(last, int(row[0]))
     size = path.stat().st_size
-    if size < expected:
-        raise _corrupt_error(str(path), f"the file has {size:,} bytes, but its header counts blocks up to "
-                             f"byte {expected:,}")
+    if block_size and last >= 0 and size < _HEADER + (last + 1) * int(block_size[0]):
+        raise _corrupt_error(str(path), f"the file has {size:,} bytes, but its tables are stored in "
+                             f"blocks up to byte {_HEADER + (last + 1) * int(block_size[0]):,}")
 
 
 class Workspace:
