@@ -21,3 +21,22 @@ def cdnow_transactions(test_data: Path) -> pd.DataFrame:
     """The CDNOW sample as canonical transactions: customer_id, ts, amount."""
     tx = pd.read_parquet(test_data / "cdnow_sample.parquet")[["customer_id", "timestamp", "amount"]]
     return tx.rename(columns={"timestamp": "ts"})
+
+
+def kill_when(proc, ready, what: str, timeout: float = 60.0) -> None:
+    """SIGKILL ``proc`` as soon as ``ready()`` holds (polled), asserting it was still running
+    then; the process is reaped whatever happens."""
+    import signal
+    import time
+
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and proc.poll() is None and not ready():
+            time.sleep(0.005)
+        assert proc.poll() is None, f"the {what} finished before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -375,9 +375,9 @@ def test_account_view_shows_contact_roles_kpis_and_promises():
 
 
 def test_whale_peak_from_values_alone_is_the_curves_peak():
-    """The round's stored peak (whale_peak_of, no ids) equals whale_peak of the full curve, ties,
-    zeros and losses included."""
-    from xuanba.accounts.profit import whale_curve, whale_peak, whale_peak_of
+    """The round's stored peak (of the whale shape, no ids) equals whale_peak of the full curve,
+    ties, zeros and losses included."""
+    from xuanba.accounts.profit import whale_curve, whale_peak, whale_shape
 
     rng = np.random.default_rng(11)
     for _ in range(30):
@@ -386,6 +386,6 @@ def test_whale_peak_from_values_alone_is_the_curves_peak():
         v[rng.integers(0, n)] = abs(v).sum() + 1.0  # a positive total
         ids = [f"c{i:04d}" for i in rng.permutation(n)]
         full = whale_peak(whale_curve(pd.DataFrame({"customer_id": ids, "profit": v})))
-        fast = whale_peak_of(v)
+        fast = whale_peak(whale_shape(v))
         assert (fast["customers"], fast["customer_pct"], fast["profit_pct"]) == \
             (full["customers"], full["customer_pct"], full["profit_pct"])

@@ -6,11 +6,9 @@ from __future__ import annotations
 import errno
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 import openpyxl
@@ -18,6 +16,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tests._helpers import kill_when
 from tests.test_report import make_workspace
 from xuanba import _files, tables
 from xuanba.cli import app
@@ -269,20 +268,12 @@ def test_a_killed_export_leaves_the_previous_file_intact(tmp_path):
     code = ("import sys, numpy as np, pandas as pd; from xuanba.tables import write_table; "
             "n = 3_000_000; write_table(pd.DataFrame({'a': np.arange(n), 'b': ['x' * 20] * n}), sys.argv[1])")
     proc = subprocess.Popen([sys.executable, "-c", code, str(target)])
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            temps = [x for x in tmp_path.iterdir() if x.name.startswith(_files.TEMP_PREFIX)]
-            if temps and temps[0].stat().st_size > 0:
-                break
-            time.sleep(0.01)
-        assert proc.poll() is None, "the export finished before it could be killed"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+
+    def writing() -> bool:
+        temps = [x for x in tmp_path.iterdir() if x.name.startswith(_files.TEMP_PREFIX)]
+        return bool(temps) and temps[0].stat().st_size > 0
+
+    kill_when(proc, writing, "export")
     assert target.read_bytes() == before
 
 
@@ -324,17 +315,7 @@ def test_the_copy_of_a_killed_gbk_ingest_is_removed_by_the_next_ingest(tmp_path,
     big = _gbk_file(tmp_path / "big.csv", rows=400_000)
     code = "import sys; from xuanba import Workspace; from xuanba.ingest import ingest; ingest(sys.argv[1], Workspace(':memory:'))"
     proc = subprocess.Popen([sys.executable, "-c", code, str(big)], env={**os.environ, "TMPDIR": str(tmp)})
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None and not list(tmp.glob("xuanba-ingest-*/*")):
-            time.sleep(0.005)
-        assert proc.poll() is None, "the ingest finished before it could be killed"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    kill_when(proc, lambda: bool(list(tmp.glob("xuanba-ingest-*/*"))), "ingest")
     assert list(tmp.glob("xuanba-ingest-*"))  # the killed run could not clean up after itself
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     with Workspace(":memory:") as ws:

@@ -142,82 +142,15 @@ def customer_profit(
     return out[["customer_id", "revenue", "cogs", "cost_to_serve", "profit", "margin"]]
 
 
-def whale_curve(profit: pd.DataFrame) -> pd.DataFrame:
-    """Cumulative profit by customer rank, most profitable first, as % of total profit.
-
-    Parameters
-    ----------
-    profit : DataFrame
-        ``customer_id, profit`` (e.g. from :func:`customer_profit`).
-
-    Returns
-    -------
-    DataFrame
-        ``rank, customer_id, profit, cum_profit, customer_pct, profit_pct``; the last row's
-        ``profit_pct`` is 100. Ties broken by customer_id.
+def whale_shape(profit: Sequence[float] | np.ndarray) -> pd.DataFrame:
+    """The whale curve from the profits alone: ``rank, cum_profit, customer_pct, profit_pct``,
+    most profitable first; the last row's ``profit_pct`` is 100. Which of two tied customers
+    comes first does not change the curve, so no ids are needed (fast on a million customers).
 
     Raises
     ------
     DataError
         Total profit is zero or negative (a share of it means nothing).
-
-    Example
-    -------
-    >>> import pandas as pd
-    >>> c = whale_curve(pd.DataFrame({"customer_id": list("ABC"), "profit": [-5.0, 10.0, 5.0]}))
-    >>> c["profit_pct"].round(1).tolist()
-    [100.0, 150.0, 100.0]
-    """
-    need(profit, ["customer_id", "profit"], "profit")
-    df = profit[["customer_id", "profit"]].copy()
-    df["customer_id"] = ids(df["customer_id"])
-    df["profit"] = df["profit"].astype(float)
-    total = float(df["profit"].sum())
-    if not len(df) or total <= 0:
-        raise DataError(
-            f"total profit is {total:,.2f}; the whale curve needs a positive total",
-            fix="Check costs and the window; widen the window or the customer set.",
-        )
-    df = df.sort_values(["profit", "customer_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
-    df.insert(0, "rank", np.arange(1, len(df) + 1, dtype="int64"))
-    df["cum_profit"] = df["profit"].cumsum()
-    df["customer_pct"] = 100.0 * df["rank"] / len(df)
-    df["profit_pct"] = 100.0 * df["cum_profit"] / total
-    df.loc[df.index[-1], "profit_pct"] = 100.0
-    return df
-
-
-def whale_peak(curve: pd.DataFrame) -> dict[str, float | int | str]:
-    """Where the whale curve peaks and how high.
-
-    Returns
-    -------
-    dict
-        ``customers`` (count up to the peak), ``customer_pct``, ``profit_pct`` and a
-        ``sentence`` such as "the top 38.0 % of customers earn 142.0 % of profit".
-
-    Example
-    -------
-    >>> import pandas as pd
-    >>> c = whale_curve(pd.DataFrame({"customer_id": list("ABC"), "profit": [-5.0, 10.0, 5.0]}))
-    >>> whale_peak(c)["customers"]
-    2
-    """
-    i = int(curve["profit_pct"].to_numpy().argmax())
-    row = curve.iloc[i]
-    cpct, ppct = float(row["customer_pct"]), float(row["profit_pct"])
-    return {
-        "customers": int(row["rank"]),
-        "customer_pct": cpct,
-        "profit_pct": ppct,
-        "sentence": f"the top {cpct:.1f} % of customers earn {ppct:.1f} % of profit",
-    }
-
-
-def whale_shape(profit: Sequence[float] | np.ndarray) -> pd.DataFrame:
-    """The whale curve from the profits alone (``customer_pct, profit_pct``, most profitable
-    first), as :func:`whale_curve` draws it but without sorting ids: ties move who stands where,
-    not the curve, so it is fast on a million customers.
 
     Example
     -------
@@ -231,24 +164,65 @@ def whale_shape(profit: Sequence[float] | np.ndarray) -> pd.DataFrame:
             f"total profit is {total:,.2f}; the whale curve needs a positive total",
             fix="Check costs and the window; widen the window or the customer set.",
         )
-    pct = 100.0 * np.cumsum(v) / total
+    rank = np.arange(1, len(v) + 1, dtype="int64")
+    cum = np.cumsum(v)
+    pct = 100.0 * cum / total
     pct[-1] = 100.0
-    return pd.DataFrame({"customer_pct": 100.0 * np.arange(1, len(v) + 1) / len(v), "profit_pct": pct})
+    return pd.DataFrame({"rank": rank, "cum_profit": cum, "customer_pct": 100.0 * rank / len(v), "profit_pct": pct})
 
 
-def whale_peak_of(profit: Sequence[float] | np.ndarray) -> dict[str, float | int]:
-    """The peak of the whale curve from the profits alone: ``customers``, ``customer_pct`` and
-    ``profit_pct`` as :func:`whale_peak` of :func:`whale_curve` gives them (see :func:`whale_shape`).
+def whale_curve(profit: pd.DataFrame) -> pd.DataFrame:
+    """Cumulative profit by customer rank, most profitable first, as % of total profit: the
+    :func:`whale_shape` of the profits with each customer in their place (ties by customer_id).
+
+    Parameters
+    ----------
+    profit : DataFrame
+        ``customer_id, profit`` (e.g. from :func:`customer_profit`).
+
+    Returns
+    -------
+    DataFrame
+        ``rank, customer_id, profit, cum_profit, customer_pct, profit_pct``; the last row's
+        ``profit_pct`` is 100.
 
     Example
     -------
-    >>> whale_peak_of([-5.0, 10.0, 5.0])["customers"]
+    >>> import pandas as pd
+    >>> c = whale_curve(pd.DataFrame({"customer_id": list("ABC"), "profit": [-5.0, 10.0, 5.0]}))
+    >>> c["profit_pct"].round(1).tolist()
+    [100.0, 150.0, 100.0]
+    """
+    need(profit, ["customer_id", "profit"], "profit")
+    df = pd.DataFrame({"customer_id": ids(profit["customer_id"]), "profit": profit["profit"].astype(float)})
+    shape = whale_shape(df["profit"].to_numpy())
+    df = df.sort_values(["profit", "customer_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return pd.concat([shape[["rank"]], df, shape[["cum_profit", "customer_pct", "profit_pct"]]], axis=1)
+
+
+def whale_peak(curve: pd.DataFrame) -> dict[str, float | int | str]:
+    """Where the whale curve (of :func:`whale_curve` or :func:`whale_shape`) peaks and how high.
+
+    Returns
+    -------
+    dict
+        ``customers`` (count up to the peak), ``customer_pct``, ``profit_pct`` and a
+        ``sentence`` such as "the top 38.0 % of customers earn 142.0 % of profit".
+
+    Example
+    -------
+    >>> whale_peak(whale_shape([-5.0, 10.0, 5.0]))["customers"]
     2
     """
-    shape = whale_shape(profit)
-    i = int(shape["profit_pct"].to_numpy().argmax())
-    return {"customers": i + 1, "customer_pct": float(shape["customer_pct"].iloc[i]),
-            "profit_pct": float(shape["profit_pct"].iloc[i])}
+    i = int(curve["profit_pct"].to_numpy().argmax())
+    row = curve.iloc[i]
+    cpct, ppct = float(row["customer_pct"]), float(row["profit_pct"])
+    return {
+        "customers": int(row["rank"]),
+        "customer_pct": cpct,
+        "profit_pct": ppct,
+        "sentence": f"the top {cpct:.1f} % of customers earn {ppct:.1f} % of profit",
+    }
 
 
 def _band_labels(bands: Sequence[float]) -> list[str]:

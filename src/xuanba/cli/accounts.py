@@ -102,13 +102,16 @@ def _round_potential(workspace: Path, as_of: Any) -> tuple[Any, str] | None:
     return table, "potential_score"
 
 
-def _standing(workspace: Path, round_id: str, customer: str) -> dict[str, Any] | None:
-    """The customer's row of a stored round, when the workspace holds rounds."""
+def _standing(workspace: Path, round_id: str, customer: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The customer's row of a stored round, when the workspace holds rounds, and a note when it
+    holds rounds but not this customer in that one."""
     from xuanba.rounds import customer_standing, list_rounds
 
     if not Path(workspace).exists() or not len(list_rounds(workspace)):
-        return None
-    return customer_standing(workspace, round_id, customer)
+        return None, None
+    standing = customer_standing(workspace, round_id, customer)
+    note = None if standing else f"note: {customer} is not in round {round_id}; the sheet shows no standing."
+    return standing, note
 
 
 def _show(df: Any, title: str, limit: int = 20) -> None:
@@ -492,7 +495,7 @@ def register(app: typer.Typer) -> None:
             hit = cu.loc[cu["customer_id"] == customer]
             if len(hit) and "name" in cu:
                 name = str(hit["name"].iloc[0])
-        standing = _standing(workspace, round_id, customer)
+        standing, note = _standing(workspace, round_id, customer)
         md = sheet_markdown(m, customer, nd, name, lang, top, standing=standing)
         if out is not None:
             write_sheet(md, out)
@@ -503,12 +506,9 @@ def register(app: typer.Typer) -> None:
         from rich.markdown import Markdown
 
         console.print(Markdown(md))
-        if standing is None and Path(workspace).exists():
-            from xuanba.rounds import list_rounds
+        if note:
+            from xuanba.cli._common import err_console
 
-            if len(list_rounds(workspace)):
-                from xuanba.cli._common import err_console
-
-                err_console.print(f"note: {customer} is not in round {round_id}; the sheet shows no standing.")
+            err_console.print(note)
         if out is not None:
             console.print(f"wrote {out}")

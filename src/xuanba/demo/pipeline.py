@@ -36,18 +36,22 @@ class DemoResult:
     out_dir: Path
     paths: dict[str, Path] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
+    latest: Any = field(default=None, repr=False)  # the latest round as stored, read once
 
 
 Step = Callable[[Workspace, DemoResult, str], None]
 
 
-def _latest(ws: Workspace, result: DemoResult, fields: bool = False) -> Any:
-    """The demo's latest round as stored (the rounds step runs first when it has not)."""
+def _latest(ws: Workspace, result: DemoResult) -> Any:
+    """The demo's latest round as stored, read once for every step that writes from it (the
+    rounds step runs first when it has not)."""
     from xuanba.rounds import load_round
 
     if "round_ids" not in result.summary:
         _rounds(ws, result, "zh")
-    return load_round(ws, result.summary["round_ids"][-1], fields=fields)
+    if result.latest is None:
+        result.latest = load_round(ws, result.summary["round_ids"][-1])
+    return result.latest
 
 
 def _ingest(ws: Workspace, result: DemoResult, lang: str) -> None:
@@ -109,7 +113,7 @@ def _facts(ws: Workspace, result: DemoResult, lang: str) -> None:
     from xuanba.facts import FACT_COLUMNS
     from xuanba.tables import write_table
 
-    fields = _latest(ws, result, fields=True).fields
+    fields = _latest(ws, result).fields
     facts = fields[["customer_id", *[c for c in FACT_COLUMNS if c in fields.columns and c != "customer_id"]]]
     result.paths["facts"] = write_table(facts, result.out_dir / "facts.xlsx", sheet="facts")
     result.summary["facts_rows"] = len(facts)
@@ -122,7 +126,7 @@ def _models(ws: Workspace, result: DemoResult, lang: str) -> None:
     from xuanba.standard.schema import PREDICTION_COLUMNS
     from xuanba.tables import write_table
 
-    rnd = _latest(ws, result, fields=True)
+    rnd = _latest(ws, result)
     columns = [c for c in PREDICTION_COLUMNS if c in rnd.fields.columns]
     if columns:
         result.paths["predictions"] = write_table(rnd.fields[["customer_id", *columns]],

@@ -562,10 +562,11 @@ class Model:
         }
 
     # -- persistence ---------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write options and fitted values to a JSON file; :meth:`load` reads it back."""
+    def to_document(self) -> dict[str, Any]:
+        """Options and fitted values as a JSON-ready dict: what :meth:`save` writes (a round
+        stores it too) and :meth:`load` reads back."""
         self._require_fitted()
-        doc = {
+        return {
             "model": type(self).__name__,
             "options": self.get_params(),
             "params": self.params_.to_dict(),
@@ -575,8 +576,11 @@ class Model:
             "n_distinct": self.n_distinct_,
             "extra": self._save_extra(),
         }
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`to_document` to a JSON file; :meth:`load` reads it back."""
         out = Path(path)
-        write_text_atomic(out, json.dumps(doc, indent=2, allow_nan=True))
+        write_text_atomic(out, json.dumps(self.to_document(), indent=2, allow_nan=True))
         return out
 
     def _save_extra(self) -> dict[str, Any]:

@@ -19,9 +19,11 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,16 +81,12 @@ class Round:
         (the per-customer table it scored), ``summary`` (its headline figures), ``holdout``
         (the check of its model, when it used one and did not skip it), ``accounts`` (the
         account analyses at its cutoff)."""
-        out = []
-        if "field_columns" not in self.meta:
-            out.append("fields")
+        out = [] if "field_columns" in self.meta else ["fields", "accounts"]  # stored together
         if "summary" not in self.meta:
             out.append("summary")
         if (str(self.meta.get("predictions", "")).startswith("model:") and "holdout" not in self.tables
                 and self.meta.get("model_check") != "skipped"):
             out.append("holdout")
-        if "field_columns" not in self.meta:
-            out.append("accounts")  # rounds of this age stored no account analyses either
         return out
 
 
@@ -332,16 +330,6 @@ def run_round(
         return _run(ws, std, cut, time_unit, predictions, extra_fields, name, store, progress, check_model)
 
 
-def _model_document(model: Any) -> dict[str, Any]:
-    """A fitted model as :meth:`~xuanba.models.Model.save` writes it (``Model.load`` reads it)."""
-    import json
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = model.save(Path(tmp) / "model.json")
-        return json.loads(path.read_text(encoding="utf-8"))
-
-
 def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str) -> StoredTable:
     """The check of a round's purchase model on the year before its cutoff: the model fitted on
     the purchases up to cutoff − 365 days, its expected purchases in the following year against
@@ -379,28 +367,19 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
     # The model check reads the workspace in DuckDB (which releases the GIL) while scoring runs
     # in pandas: nothing else touches the connection until the check is joined below, and the
     # check is always waited for, even when scoring fails.
-    with _alongside(model_check if checking else None, ws, standard_model(std), cut, time_unit) as check:
+    with _alongside(model_check if checking else None, ws, std.predictions.model, cut, time_unit) as check:
         return _score_and_store(ws, std, cut, time_unit, table, notes, name, store, say, check)
 
 
-def _alongside(fn: Callable[..., Any] | None, *args: Any) -> Any:
-    """A context that runs ``fn(*args)`` in a thread while its body runs (yielding the future, or
-    ``None`` without ``fn``) and waits for it on the way out."""
-    import contextlib
-    from concurrent.futures import ThreadPoolExecutor
-
-    @contextlib.contextmanager
-    def run() -> Iterator[Any]:
-        if fn is None:
-            yield None
-            return
-        pool = ThreadPoolExecutor(max_workers=1)
-        try:
-            yield pool.submit(fn, *args)
-        finally:
-            pool.shutdown(wait=True)
-
-    return run()
+@contextlib.contextmanager
+def _alongside(fn: Callable[..., Any] | None, *args: Any) -> Iterator[Any]:
+    """Run ``fn(*args)`` in a thread while the body runs (yielding its future, or ``None``
+    without ``fn``); leaving waits for it."""
+    if fn is None:
+        yield None
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:  # exiting the pool waits for the thread
+        yield pool.submit(fn, *args)
 
 
 def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd.DataFrame,
@@ -447,7 +426,7 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
         meta["models"] = notes["models"]
         meta["model_warnings"] = notes["model_warnings"]
         for role, model in notes["fitted"].items():
-            tables[f"model_{role}"] = StoredTable(_model_document(model))
+            tables[f"model_{role}"] = StoredTable(model.to_document())
         if check is not None:
             say("model check")
             tables["holdout"] = check.result()
@@ -465,11 +444,6 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
         say("storing")
         rnd.round_id = save_round(ws, rnd)
     return rnd
-
-
-def standard_model(standard: Standard) -> str:
-    """The purchase model a standard names (``[predictions] model``)."""
-    return str(standard.predictions.model)
 
 
 def quadrant_counts(roster: pd.DataFrame) -> dict[str, int]:

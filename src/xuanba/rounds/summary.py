@@ -139,9 +139,9 @@ def round_summary(roster: pd.DataFrame, fields: pd.DataFrame | None,
         out["lift"] = (sel_value / n_sel) / mean_all if mean_all > 0 else None
     profits = whale_profits(fields, measure)
     if profits is not None and len(profits) and profits.sum() > 0:
-        from xuanba.accounts.profit import whale_peak_of
+        from xuanba.accounts.profit import whale_peak, whale_shape
 
-        peak = whale_peak_of(profits)
+        peak = whale_peak(whale_shape(profits))
         out["whale"] = {"measure": measure, "customers": int(peak["customers"]), "of": int(len(profits)),
                         "customer_pct": float(peak["customer_pct"]), "profit_pct": float(peak["profit_pct"])}
     return out
