@@ -42,13 +42,6 @@ MAX_SCATTER_POINTS = 20_000
 TOP_MOVERS = 10
 
 
-def _stored_holdout(round_: Any) -> pd.DataFrame | None:
-    """The model check the round stored (``bucket, customers, actual, predicted``), if any."""
-    stored = (getattr(round_, "tables", None) or {}).get("holdout")
-    frame = getattr(stored, "frame", None)
-    return frame if isinstance(frame, pd.DataFrame) and len(frame) else None
-
-
 def _table(header: list[str], rows: list[list[str]], *, numeric_from: int = 1) -> dict[str, Any]:
     return {"header": header, "rows": rows, "numeric_from": numeric_from}
 
@@ -218,11 +211,11 @@ def build_report(
         extra_sections = account_sections(round_, lang)
     sections.extend(extra_sections)
 
-    # model fit
-    if holdout is None:
-        holdout = _stored_holdout(round_)
-    failed = ((getattr(round_, "tables", None) or {}).get("holdout"))
-    reason = getattr(failed, "info", {}).get("error") if failed is not None else None
+    # model fit: the check the round stored (a table, or the reason it could not run)
+    stored = (getattr(round_, "tables", None) or {}).get("holdout")
+    if holdout is None and stored is not None:
+        holdout = stored.frame
+    reason = stored.info.get("error") if stored is not None else None
     if holdout is None and reason:
         sections.append({"id": "model", "title": t("model_title", lang), "fig": None, "table": None,
                          "reading": t("model_check_failed", lang, reason=reason)})
