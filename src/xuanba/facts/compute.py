@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from xuanba._dates import check_unit
+from xuanba._frames import same_kind
 from xuanba.errors import DataError, InputError, SchemaError
 from xuanba.facts.expressions import (
     Merge,
@@ -145,7 +146,7 @@ def customer_facts(
     cutoff_d = _as_date(cutoff)
     _check_cutoff(tx, cutoff_d, source)
     expr = customer_facts_expr(tx, cutoff_d, time_unit=time_unit, merge=merge)
-    return _finish(_execute(expr, source))
+    return same_kind(source, _finish(_execute(expr, source)))
 
 
 def calibration_holdout(
@@ -182,4 +183,4 @@ def calibration_holdout(
         )
     _check_cutoff(tx, cal, source)
     expr = holdout_expr(tx, cal, hold, time_unit=time_unit, merge=merge)
-    return _finish(_execute(expr, source))
+    return same_kind(source, _finish(_execute(expr, source)))

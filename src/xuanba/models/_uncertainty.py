@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xuanba._frames import same_kind
 from xuanba.errors import InputError, ModelError
 from xuanba.models._base import ID, Model, compress
 
@@ -105,7 +106,7 @@ def per_history(
             "refit with a small penalizer, e.g. penalizer=0.001.",
         )
     take = (lambda v: None) if lo is None else (lambda v: v[inverse])
-    return keyed_output(customer_index(frame), name, est[inverse], take(lo), take(hi))
+    return same_kind(data, keyed_output(customer_index(frame), name, est[inverse], take(lo), take(hi)))
 
 
 def scalar_or_series(

@@ -13,6 +13,7 @@ from typing import Any, Literal, overload
 import numpy as np
 import pandas as pd
 
+from xuanba._frames import same_kind
 from xuanba.errors import InputError, SchemaError
 from xuanba.models._base import ID, Model, as_frame
 from xuanba.models.gammagamma import NO_REPEAT, GammaGamma
@@ -144,6 +145,7 @@ def predict_customers(
         },
         columns=list(PREDICTION_COLUMNS),
     )
+    out = same_kind(facts, out)
     if return_models:
         return out, {"purchases": purchases, "spend": spend_model}
     return out

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xuanba._frames import same_kind
 from xuanba.errors import InputError, ModelError
 from xuanba.facts import DAYS_PER_UNIT
 from xuanba.models._base import ID, Model, as_frame, compress
@@ -157,7 +158,7 @@ def customer_value(
     estimate = value(purchase_model, spend)
     check_interval(interval)
     if interval is None:
-        return pd.Series(estimate, index=index, name="clv")
+        return same_kind(table, pd.Series(estimate, index=index, name="clv"))
     p_draws = parameter_draws(purchase_model, n_draws, seed)
     s_draws = parameter_draws(spend, n_draws, seed + 1) if isinstance(spend, Model) else None
     samples = np.stack([
@@ -166,7 +167,7 @@ def customer_value(
         for i in range(n_draws)
     ])
     lower, upper = np.nanquantile(samples, [(1 - interval) / 2, (1 + interval) / 2], axis=0)
-    return keyed_output(index, "clv", estimate, lower, upper)
+    return same_kind(table, keyed_output(index, "clv", estimate, lower, upper))
 
 
 def _with_params(model: Model, params: np.ndarray) -> Model:

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._dates import as_date, check_unit
+from xuanba._frames import is_frame
 from xuanba.errors import DataError, InputError
 from xuanba.standard.schema import (
     ACCOUNT_COLUMNS,
@@ -275,7 +276,7 @@ def roster_bytes(roster: pd.DataFrame) -> bytes:
 
 
 def run_round(
-    workspace: Workspace | str | Path,
+    workspace: Workspace | str | Path | Any,
     standard: Standard | str | Path,
     cutoff: dt.date | str,
     *,
@@ -293,6 +294,9 @@ def run_round(
     ----------
     workspace
         A :class:`~xuanba.Workspace` or the path of its file; its ``transactions`` are used.
+        Or a table of transactions itself (pandas, polars or Arrow, with the columns
+        :func:`xuanba.ingest.ingest` recognises): it is ingested into a workspace in memory,
+        and the round is not stored (``round_id`` 0) since that workspace ends with the call.
     standard
         A :class:`~xuanba.standard.Standard`, a ``.toml`` path or TOML text.
     cutoff
@@ -326,6 +330,12 @@ def run_round(
     check_unit(time_unit, "time_unit")
     extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
     std = as_standard(standard, extras)
+    if is_frame(workspace):  # a table of transactions, not a workspace: read it into one in memory
+        from xuanba.ingest import ingest
+
+        with Workspace(":memory:") as mem:
+            ingest(workspace, mem)
+            return _run(mem, std, cut, time_unit, predictions, extra_fields, name, False, progress, check_model)
     with open_workspace(workspace, read_only=not store) as ws:
         return _run(ws, std, cut, time_unit, predictions, extra_fields, name, store, progress, check_model)
 

@@ -1,0 +1,68 @@
+"""Frames in, the same kind out: a polars table in gives polars out, Arrow in gives Arrow out,
+pandas (or anything else) in gives pandas out.
+
+The library computes in pandas; the public functions call :func:`same_kind` on their result
+with the table they were given. polars is optional: it is imported only when a polars table is
+handed in (so the user has it).
+
+Example
+-------
+>>> import pandas as pd, pyarrow as pa
+>>> given = pa.table({"customer_id": ["a"], "x": [1]})
+>>> out = same_kind(given, pd.DataFrame({"customer_id": ["a"], "y": [2.0]}))
+>>> type(out).__name__, out.column_names
+('Table', ['customer_id', 'y'])
+>>> kind_of(given), kind_of(pd.DataFrame()), kind_of("a path")
+('arrow', 'pandas', 'other')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+
+def kind_of(data: Any) -> str:
+    """``"polars"``, ``"arrow"``, ``"pandas"`` or ``"other"`` (a path, a workspace, a dict ...)."""
+    if isinstance(data, pd.DataFrame | pd.Series):
+        return "pandas"
+    module = type(data).__module__ or ""
+    if module.startswith("polars"):
+        return "polars"
+    if module.startswith("pyarrow") and hasattr(data, "schema"):
+        return "arrow"
+    return "other"
+
+
+def is_frame(data: Any) -> bool:
+    """Whether ``data`` is an in-memory table (pandas, polars or Arrow)."""
+    return kind_of(data) != "other"
+
+
+def _flat(result: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    """A plain table: a Series becomes a column, a named index (``customer_id``) a column."""
+    frame = result.to_frame() if isinstance(result, pd.Series) else result
+    named = [n for n in frame.index.names if n is not None]
+    return frame.reset_index() if named else frame.reset_index(drop=True)
+
+
+def same_kind(given: Any, result: Any) -> Any:
+    """``result`` (a pandas DataFrame or Series) in the kind of table ``given`` was.
+
+    pandas in (or a workspace, a path): ``result`` unchanged. polars or Arrow in: a table of that
+    library, a Series becoming a table with its index (``customer_id``) as the first column.
+    Anything that is not a pandas result (a number, a tuple) is returned as it is.
+    """
+    if not isinstance(result, pd.DataFrame | pd.Series):
+        return result
+    kind = kind_of(given)
+    if kind == "polars":
+        import polars as pl
+
+        return pl.from_pandas(_flat(result))
+    if kind == "arrow":
+        import pyarrow as pa
+
+        return pa.Table.from_pandas(_flat(result), preserve_index=False)
+    return result
