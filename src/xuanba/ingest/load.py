@@ -133,6 +133,24 @@ class IngestReport:
         """Sources skipped because the same content was loaded before."""
         return [s.source for s in self.sources if s.status == "already loaded"]
 
+    def _repr_html_(self) -> str:
+        """The report in a notebook: the row accounting, source by source, and the reasons of
+        the rejected rows."""
+        import pandas as pd
+
+        from xuanba import _html
+        from xuanba.i18n import t
+
+        keys = ("input_rows", "loaded", "merged", "rejected", "returns")
+        rows = pd.DataFrame([{"source": s.source, "status": s.status, **{k: getattr(s, k) for k in keys}}
+                             for s in self.sources], columns=["source", "status", *keys])
+        reasons = pd.DataFrame(list(self.rejected_by_reason.items()), columns=["reason", "rows"])
+        parts = [_html.table(rows, max_rows=50, caption=t("nb_sources", "en"))]
+        if len(reasons):
+            parts.append(_html.table(reasons, caption=t("nb_reasons", "en")))
+        return _html.card(t("nb_ingest", "en", ws=self.workspace, kind=self.kind),
+                          [(t(f"nb_{k}", "en"), getattr(self, k)) for k in keys], *parts)
+
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (decimals as floats, times as ISO text)."""
 

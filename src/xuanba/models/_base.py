@@ -550,6 +550,18 @@ class Model:
         lower[log], upper[log] = est[log] / spread, est[log] * spread
         return pd.DataFrame({"estimate": est, "stderr": se, "lower_95": lower, "upper_95": upper})
 
+    def _repr_html_(self) -> str:
+        """The model in a notebook: its options, and once fitted its estimates with standard
+        errors and 95% intervals and its fit statistics."""
+        from xuanba import _html
+        from xuanba.i18n import t
+
+        name = type(self).__name__
+        if not hasattr(self, "params_"):
+            return _html.card(f"{name}: {t('nb_not_fitted', 'en')}", self.get_params().items())
+        return _html.card(name, [*self.get_params().items(), *self.fit_stats().items()],
+                          _html.table(self.summary(), index=True, max_rows=50, caption=t("nb_params", "en")))
+
     def fit_stats(self) -> dict[str, float]:
         """Log-likelihood, AIC, BIC and the customer counts."""
         self._require_fitted()

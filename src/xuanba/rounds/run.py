@@ -76,6 +76,30 @@ class Round:
         """The roster rows of the selected customers."""
         return self.roster.loc[self.roster["selected"]].reset_index(drop=True)
 
+    def _repr_html_(self) -> str:
+        """The round in a notebook, in its standard's language: cutoff, counts, and the first
+        selected customers with their name and owner when the workspace knows them."""
+        from xuanba import _html
+        from xuanba.i18n import t
+
+        lang, m = self.standard.lang, self.meta
+        title = (t("nb_round", lang, id=self.round_id, name=m.get("name", "")) if self.round_id
+                 else t("nb_round_unstored", lang, name=m.get("name", "")))
+        top = self.selected.head(10)
+        cols = ["rank", "customer_id"]
+        if self.fields is not None:
+            people = [c for c in ("name", "owner", "segment", "region") if c in self.fields.columns]
+            if people:
+                top = top.merge(self.fields[["customer_id", *people]], on="customer_id", how="left")
+                cols += people
+        cols += [c for c in ("tier", "score") if c in top.columns]
+        pairs = [(t("nb_cutoff", lang), m.get("cutoff")),
+                 (t("nb_standard", lang), f"{m.get('standard_name', '')} v{m.get('standard_version', '')}"),
+                 (t("nb_customers", lang), m.get("n_customers")), (t("nb_selected", lang), m.get("n_selected")),
+                 (t("nb_tiers", lang), _html.counts(m.get("tier_counts", {}))),
+                 (t("nb_predictions", lang), m.get("predictions"))]
+        return _html.card(title, pairs, _html.table(top[cols], caption=t("nb_top", lang)))
+
     @property
     def missing(self) -> list[str]:
         """The stored parts this round lacks (rounds written by an older xuanba): ``fields``

@@ -377,6 +377,20 @@ class Standard(_Model):
         """The TOML source the standard was read from."""
         return self._text
 
+    def _repr_html_(self) -> str:
+        """The standard in a notebook, in its own language and in plain words (as ``xuanba
+        standard show`` says it), with each criterion's share of the score."""
+        import pandas as pd
+
+        from xuanba import _html
+        from xuanba.i18n import t
+        from xuanba.standard.describe import describe
+
+        shares = pd.DataFrame([{"criterion": c.name, "label": c.label, "field": c.field, "share": f"{share:.0%}"}
+                               for c, share in zip(self.criteria, self.weight_shares.values(), strict=True)])
+        return _html.card(self.name, [(t("nb_version", self.lang), self.version)],
+                          _html.lines(describe(self, self.lang)), _html.table(shares, max_rows=100))
+
     @property
     def sha256(self) -> str:
         """SHA-256 of the TOML source (UTF-8): the identity of the standard a round used."""
