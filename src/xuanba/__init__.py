@@ -11,6 +11,8 @@ Example
 >>> report = xuanba.ingest.ingest(xuanba.demo_sales_path(), ws)  # doctest: +SKIP
 >>> facts = xuanba.customer_facts(ws, "2026-06-30")             # doctest: +SKIP
 >>> rnd = xuanba.run_round(ws, xuanba.starter_standard("zh"), "2026-06-30")  # doctest: +SKIP
+>>> rnd  # in a notebook: a table of the selected, with names and owners  # doctest: +SKIP
+>>> xuanba.plots.value_potential(rnd)                          # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -63,7 +65,10 @@ _LAZY = {
     "write_statements": "xuanba.outputs",
     "export_round": "xuanba.outputs",
     "export_tables": "xuanba.outputs",
+    "plots": "xuanba.outputs.plots",  # a module: xuanba.plots.period_transactions(model, facts)
 }
+#: the lazy names that are modules, not names inside one
+_MODULES = {"accounts", "ingest", "plots"}
 
 
 def __getattr__(name: str) -> Any:
@@ -71,7 +76,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'xuanba' has no attribute {name!r}")
     loaded = importlib.import_module(module)
-    value = loaded if module == f"xuanba.{name}" else getattr(loaded, name)
+    value = loaded if name in _MODULES else getattr(loaded, name)
     globals()[name] = value
     return value
 
@@ -90,7 +95,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the lazy names, eagerly
     from xuanba.models.evaluate import evaluate
     from xuanba.models.predict import predict_customers
     from xuanba.models.value import customer_value
-    from xuanba.outputs import export_round, export_tables, write_report, write_statements
+    from xuanba.outputs import export_round, export_tables, plots, write_report, write_statements
     from xuanba.rounds import (
         Round,
         RoundDiff,
@@ -138,6 +143,7 @@ __all__ = [
     "list_rounds",
     "load_round",
     "load_standard",
+    "plots",
     "predict_customers",
     "replay_rounds",
     "run_demo",
