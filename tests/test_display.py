@@ -109,3 +109,11 @@ def test_model_shows_its_estimates_as_the_summary_gives_them():
         assert f">{name}<" in html
         assert f"{row['estimate']:.4f}".rstrip("0") in html or f"{row['estimate']:.4g}" in html
     assert "loglik" in html and f"{int(m.n_customers_):,}" in html
+
+
+def test_every_model_shows_before_fitting():
+    from xuanba.models._base import registered_models
+
+    for name, cls in registered_models().items():
+        html = cls()._repr_html_()
+        assert f"{cls.__name__}: not fitted yet" in html, name

@@ -560,7 +560,8 @@ class Model:
         if not hasattr(self, "params_"):
             return _html.card(f"{name}: {t('nb_not_fitted', 'en')}", self.get_params().items())
         return _html.card(name, [*self.get_params().items(), *self.fit_stats().items()],
-                          _html.table(self.summary(), index=True, max_rows=50, caption=t("nb_params", "en")))
+                          _html.table(self.summary().rename_axis(t("nb_parameter", "en")), index=True, max_rows=50,
+                                      caption=t("nb_params", "en")))
 
     def fit_stats(self) -> dict[str, float]:
         """Log-likelihood, AIC, BIC and the customer counts."""

@@ -386,8 +386,10 @@ class Standard(_Model):
         from xuanba.i18n import t
         from xuanba.standard.describe import describe
 
-        shares = pd.DataFrame([{"criterion": c.name, "label": c.label, "field": c.field, "share": f"{share:.0%}"}
-                               for c, share in zip(self.criteria, self.weight_shares.values(), strict=True)])
+        heads = [t(k, self.lang) for k in ("nb_criterion", "nb_label", "nb_field", "share")]
+        shares = pd.DataFrame([[c.name, c.label, c.field, f"{share:.0%}"]
+                               for c, share in zip(self.criteria, self.weight_shares.values(), strict=True)],
+                              columns=heads)
         return _html.card(self.name, [(t("nb_version", self.lang), self.version)],
                           _html.lines(describe(self, self.lang)), _html.table(shares, max_rows=100))
 
