@@ -86,3 +86,11 @@ def test_run_round_takes_a_table_of_transactions(tx, kind):
     top = year.groupby("customer_id")["amount"].sum().sort_values(ascending=False)
     assert rnd.roster.loc[0, "customer_id"] == top.index[0]
     assert rnd.meta["n_selected"] == 10 and rnd.meta["n_customers"] == 2357
+
+
+def test_run_round_takes_extra_fields_as_an_arrow_table(tx):
+    ids = sorted(tx["customer_id"].unique())
+    bonus = pa.table({"customer_id": ids, "bonus": [1.0 if c == "0042" else 0.0 for c in ids]})
+    std = STANDARD.replace('field = "revenue_365d"', 'field = "bonus"')
+    rnd = xuanba.run_round(tx, std, "1998-06-30", extra_fields=bonus, check_model=False)
+    assert rnd.roster.loc[0, "customer_id"] == "0042"  # the only customer with the extra field's points

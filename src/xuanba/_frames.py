@@ -47,6 +47,11 @@ def _flat(result: pd.DataFrame | pd.Series) -> pd.DataFrame:
     return frame.reset_index() if named else frame.reset_index(drop=True)
 
 
+def to_pandas(data: Any) -> Any:
+    """A polars or Arrow table as pandas; anything else (pandas, ``None``) unchanged."""
+    return data.to_pandas() if kind_of(data) in ("polars", "arrow") else data
+
+
 def same_kind(given: Any, result: Any) -> Any:
     """``result`` (a pandas DataFrame or Series) in the kind of table ``given`` was.
 

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._dates import as_date, check_unit
-from xuanba._frames import is_frame
+from xuanba._frames import is_frame, to_pandas
 from xuanba.errors import DataError, InputError
 from xuanba.standard.schema import (
     ACCOUNT_COLUMNS,
@@ -352,6 +352,7 @@ def run_round(
     """
     cut = _as_cutoff(cutoff)
     check_unit(time_unit, "time_unit")
+    predictions, extra_fields = to_pandas(predictions), to_pandas(extra_fields)  # polars/Arrow tables too
     extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
     std = as_standard(standard, extras)
     if is_frame(workspace):  # a table of transactions, not a workspace: read it into one in memory
