@@ -121,7 +121,7 @@ def customer_facts(
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame (a polars or Arrow table when ``source`` is one)
         Columns ``FACT_COLUMNS``: ``frequency``, ``recency``, ``T``, ``monetary_value`` (the
         names customer-base models expect), purchase dates, tenure, orders, revenue and margin
         over 90/365 days, growth and RFM scores.

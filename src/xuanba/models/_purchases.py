@@ -84,7 +84,8 @@ class PurchaseModel(Model):
         """Expected purchases in ``(T, T+t]`` given each customer's history (conditional E[Y(t)]).
 
         ``table`` has ``frequency``, ``recency``, ``T`` (and ``customer_id``, which indexes the
-        result). Computed once per distinct history.
+        result). Computed once per distinct history. A polars or Arrow ``table`` gives a table of
+        that kind, ``customer_id`` first.
         """
         check_horizon(t)
         return per_history(

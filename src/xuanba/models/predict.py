@@ -80,7 +80,7 @@ def predict_customers(
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame (a polars or Arrow table when ``facts`` is one)
         :data:`PREDICTION_COLUMNS`, one row per customer in the order of ``facts``:
         ``p_alive``; ``expected_purchases_1y`` (repeat purchases in the next 365.25 days);
         ``expected_spend`` (per purchase, Gamma-Gamma); ``spend_basis`` ("own history", or

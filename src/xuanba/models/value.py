@@ -125,7 +125,8 @@ def customer_value(
 
     Returns
     -------
-    Series ``clv`` by customer, or a DataFrame ``[clv, lower, upper]`` with ``interval``.
+    Series ``clv`` by customer, or a DataFrame ``[clv, lower, upper]`` with ``interval``; for a
+    polars or Arrow ``table``, a table of that kind with ``customer_id`` as its first column.
 
     Examples
     --------
