@@ -117,3 +117,17 @@ def test_every_model_shows_before_fitting():
     for name, cls in registered_models().items():
         html = cls()._repr_html_()
         assert f"{cls.__name__}: not fitted yet" in html, name
+
+
+def test_an_evaluation_shows_the_comparison_and_the_published_holdout_means():
+    tx = pd.read_parquet(DATA / "cdnow_sample.parquet").rename(columns={"timestamp": "ts"})
+    ev = xuanba.evaluate(tx[["customer_id", "ts", "amount"]], "1997-09-30", "1998-06-30", models=["bgnbd"],
+                         cumulative=False)
+    html = ev._repr_html_()
+    assert ">bgnbd<" in html and "1997-09-30" in html and ">2,357<" in html
+    assert ">1,411<" in html and ">0.2367<" in html  # customers with frequency 0, their mean (PUBLISHED.md)
+
+
+def test_a_chinese_standard_shows_in_chinese():
+    html = xuanba.load_standard(xuanba.starter_standard("zh"))._repr_html_()
+    assert "版本" in html and "指标" in html and "占" in html

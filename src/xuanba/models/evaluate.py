@@ -71,6 +71,17 @@ class Evaluation:
     best: str
     models: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    def _repr_html_(self) -> str:
+        """The evaluation in a notebook: the models compared, and holdout purchases by
+        calibration frequency (plots: :mod:`xuanba.outputs.plots`)."""
+        from xuanba import _html
+        from xuanba.i18n import t
+
+        pairs = [(t("nb_calibration_end", "en"), self.calibration_end), (t("nb_holdout_end", "en"), self.holdout_end),
+                 (t("nb_customers", "en"), len(self.predictions)), (t("nb_best", "en"), self.best)]
+        return _html.card(t("nb_evaluation", "en"), pairs, _html.table(self.comparison, index=True),
+                          _html.table(self.by_frequency, index=True, caption=t("model_title", "en")))
+
     def to_dict(self) -> dict[str, Any]:
         """Everything as JSON-ready records (``predictions`` left out: it has a row per customer)."""
 
