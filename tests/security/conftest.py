@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_report import visible_text
+from tests.test_report import make_workspace, visible_text
 
 
 @dataclass
@@ -43,3 +43,9 @@ def demo(tmp_path_factory) -> Demo:
     pages = {str(cid): visible_text(p.read_text("utf-8")) for cid, p in zip(rnd.roster["customer_id"], paths,
                                                                               strict=True)}
     return Demo(rnd, pages, dict(zip(names["customer_id"], names["name"], strict=True)), out, paths)
+
+
+@pytest.fixture(scope="session")
+def real_ws(tmp_path_factory) -> Path:
+    """A workspace with two stored rounds (tests/test_report.py's ``make_workspace``)."""
+    return make_workspace(tmp_path_factory.mktemp("ws") / "ws.duckdb")

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from xuanba._files import write_text_atomic
+from xuanba._files import atomic_path, write_bytes_atomic, write_text_atomic
 from xuanba.errors import DataError, InputError
 from xuanba.outputs.i18n import _get, check_lang, rank_band, t
 from xuanba.standard.describe import describe, public_title, public_words, rule_in_words
@@ -412,18 +412,36 @@ def print_pdfs(pages: Sequence[Path]) -> list[Path]:
                 for html in pages:
                     page.goto(html.resolve().as_uri())
                     pdf = html.with_suffix(".pdf")
-                    page.pdf(path=str(pdf), format="A4", print_background=True)
+                    _write_pdf(pdf, page.pdf(format="A4", print_background=True))
                     out.append(pdf)
             finally:
                 browser.close()
         return out
     for html in pages:
         pdf = html.with_suffix(".pdf")
-        subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                        f"--print-to-pdf={pdf}", html.resolve().as_uri()],
-                       check=True, capture_output=True, timeout=_TIMEOUT_S)
+        with atomic_path(pdf) as tmp:  # Chromium prints into the temporary file, renamed when whole
+            try:
+                subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                                f"--print-to-pdf={tmp}", html.resolve().as_uri()],
+                               check=True, capture_output=True, timeout=_TIMEOUT_S)
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+                raise DataError(f"Chromium could not print the page to PDF ({type(exc).__name__})",
+                                file=str(pdf), fix="Run again; if it persists, leave out --pdf.") from None
+            _check_pdf(pdf, tmp.read_bytes()[:5])
         out.append(pdf)
     return out
+
+
+def _check_pdf(pdf: Path, head: bytes) -> None:
+    if not head.startswith(b"%PDF-"):
+        raise DataError("the PDF engine printed no PDF", file=str(pdf),
+                        fix="Run again; if it persists, leave out --pdf and print the HTML pages.")
+
+
+def _write_pdf(pdf: Path, data: bytes) -> None:
+    """Write one PDF printed by Playwright: checked, then whole or not at all."""
+    _check_pdf(pdf, data[:5])
+    write_bytes_atomic(pdf, data)
 
 
 def write_statements(
