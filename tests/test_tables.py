@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 import xuanba
-from xuanba import tables
 from xuanba.errors import DataError, InputError
 from xuanba.tables import read_table, write_table
 
@@ -53,15 +52,6 @@ def test_several_tables_to_a_folder_give_one_file_each(tmp_path):
     paths = write_table({"roster": FRAME, "名单/差异": FRAME}, tmp_path / "out", "parquet")
     assert [p.name for p in paths] == ["roster.parquet", "名单_差异.parquet"]
     assert read_table(paths[1])["customer_id"].tolist() == ["007", "0420", "9"]
-
-
-def test_more_rows_than_an_excel_sheet_holds_is_refused_with_a_fix(tmp_path, monkeypatch):
-    monkeypatch.setattr(tables, "EXCEL_MAX_ROWS", 3)
-    with pytest.raises(DataError, match="an Excel sheet holds 2") as err:
-        write_table(FRAME, tmp_path / "big.xlsx")
-    assert ".parquet or .csv" in err.value.fix
-    assert not (tmp_path / "big.xlsx").exists()
-    write_table(FRAME, tmp_path / "big.csv")  # other formats have no such limit
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-8-sig"])
@@ -168,7 +158,6 @@ def test_xlsx_keeps_dates_numbers_booleans_and_missing_cells_in_their_columns(tm
 def test_xlsx_refuses_text_longer_than_an_excel_cell(tmp_path):
     """Excel "repairs" a file whose cell holds more than 32,767 characters; refuse it instead, with
     the place and the fix, and leave no file."""
-    from xuanba.errors import DataError
     from xuanba.tables import write_table
 
     frame = pd.DataFrame({"customer_id": ["a", "b"], "note": ["ok", "长" * 32_768]})

@@ -1,9 +1,10 @@
 """Files written whole or not at all: the one atomic-write helper every output uses.
 
 A file is written to a temporary file in its destination folder, flushed to disk and renamed
-over the destination (:func:`os.replace`, atomic on POSIX and Windows). A kill, a full disk or
-an error half-way leaves the previous file as it was and no temporary file behind. This module
-imports nothing from xuanba.
+over the destination (:func:`os.replace`, atomic on POSIX and Windows). A full disk or an error
+half-way leaves the previous file as it was and no temporary file behind. A kill leaves the
+previous file too, and a hidden temporary file that the next write into that folder removes once
+it can prove the writer dead (:func:`remove_stale_temps`). This module imports nothing from xuanba.
 
 Example
 -------
@@ -16,13 +17,102 @@ Example
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import re
+import socket
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
-#: Prefix of the temporary files (hidden, so a folder listing does not show them).
+#: Prefix of the temporary files (hidden, so a folder listing does not show them). The full name
+#: is ``.xuanba-tmp-<host>-<pid>-<random><suffix>``: the writing machine (a short hash of its
+#: name) and process, so a later write can tell whether the writer is gone.
 TEMP_PREFIX = ".xuanba-tmp-"
+
+#: A temporary file untouched for this long is dead whoever wrote it (a writer keeps writing
+#: to its file; a kill on another machine sharing the folder cannot be checked by process id).
+STALE_AFTER_HOURS = 24.0
+
+#: A folder is looked at for stale temporary files at most once in this many seconds per process
+#: (writing 3,000 statements into one folder must not list it 3,000 times).
+SWEEP_EVERY_S = 60.0
+
+_TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"([0-9a-f]{6})-(\d+)-")
+_swept: dict[str, float] = {}
+
+
+def _host() -> str:
+    return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+
+
+def process_gone(pid: int) -> bool:
+    """Whether no process of this id runs on this machine (POSIX; elsewhere always ``False``).
+
+    Example
+    -------
+    >>> process_gone(os.getpid())
+    False
+    """
+    if os.name != "posix" or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, owned by another user
+        return False
+    return False
+
+
+def remove_stale_temps(folder: str | Path, *, now: float | None = None) -> list[Path]:
+    """Remove the temporary files of writes into ``folder`` that were killed; returns them.
+
+    A temporary file is stale when the process named in it ran on this machine and is gone, or
+    when it has not been touched for :data:`STALE_AFTER_HOURS` (whoever wrote it). A file of a
+    live process, of this process, or of another machine that is younger is kept. Errors (a
+    file already gone, no permission) are ignored: the sweep never stops a write.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / f"{TEMP_PREFIX}{_host()}-999999999-x.csv").write_text("half")
+    >>> [p.name.split("-")[3] for p in remove_stale_temps(d)], list(d.iterdir())
+    (['999999999'], [])
+    """
+    removed: list[Path] = []
+    now = time.time() if now is None else now
+    host, me = _host(), os.getpid()
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.startswith(TEMP_PREFIX)]
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            m = _TEMP_NAME.match(entry.name)
+            mine = bool(m) and m.group(1) == host  # type: ignore[union-attr]
+            pid = int(m.group(2)) if m else 0  # type: ignore[union-attr]
+            if mine and pid == me:
+                continue
+            old = now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER_HOURS * 3600
+            if old or (mine and process_gone(pid)):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except (OSError, ValueError):
+            continue
+    return removed
+
+
+def _sweep(folder: Path) -> None:
+    key = os.path.abspath(folder)
+    t = time.monotonic()
+    if t - _swept.get(key, -SWEEP_EVERY_S) >= SWEEP_EVERY_S:
+        _swept[key] = t
+        remove_stale_temps(folder)
 
 
 def _fsync(path: Path) -> None:
@@ -55,7 +145,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=dest.suffix, dir=dest.parent)
+    _sweep(dest.parent)
+    prefix = f"{TEMP_PREFIX}{_host()}-{os.getpid()}-"
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=dest.suffix, dir=dest.parent)
     os.close(fd)
     tmp = Path(name)
     try:

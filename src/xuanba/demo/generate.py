@@ -34,6 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from xuanba._files import atomic_path
+
 HEADERS = ["客户编号", "订单号", "下单日期", "产品", "渠道", "数量", "单价", "金额", "成本", "到期日", "付款日期"]
 # product, list price (yuan), cost share of the price, popularity
 PRODUCTS = [
@@ -276,8 +278,8 @@ def write_sales(
     else:
         table = simulate_sales(n_customers, seed=seed, bad_rows=bad_rows)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, index=False, encoding=encoding, lineterminator="\r\n")
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False, encoding=encoding, lineterminator="\r\n")
     return path
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xuanba._files import write_text_atomic
 from xuanba.workspace import Workspace
 
 CUTOFF = "2026-06-30"
@@ -134,7 +135,7 @@ def _models(ws: Workspace, result: DemoResult, lang: str) -> None:
     for role, info in rnd.meta.get("models", {}).items():
         doc = rnd.tables[f"model_{role}"].info
         path = result.out_dir / f"model_{role}.json"
-        path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+        write_text_atomic(path, json.dumps(doc, indent=2))
         result.paths[f"model_{role}"] = path
         result.summary[f"model_{role}"] = {
             "model": info["model"],

@@ -37,6 +37,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from xuanba._files import process_gone
 from xuanba.errors import InputError, SchemaError
 from xuanba.workspace import create_scratch, drop_scratch
 
@@ -207,14 +208,8 @@ def _remove_copies_of_killed_runs() -> None:
         return
     for folder in entries:
         pid = folder.name[len(_COPY_PREFIX):].split("-", 1)[0]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
+        if pid.isdigit() and int(pid) != os.getpid() and process_gone(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-        except OSError:  # alive, owned by another user
-            continue
 
 
 def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, str]:

@@ -32,10 +32,10 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from xuanba._files import write_text_atomic
+from xuanba._files import atomic_path, write_bytes_atomic, write_text_atomic
 from xuanba.errors import DataError, InputError
 from xuanba.outputs.i18n import _get, check_lang, rank_band, t
-from xuanba.standard.describe import describe, rule_in_words
+from xuanba.standard.describe import describe, public_title, public_words, rule_in_words
 
 _TIMEOUT_S = 60
 
@@ -55,14 +55,9 @@ def _title(obj: Any) -> str:
     return str(_get(obj, "label") or _get(obj, "title") or _get(obj, "name"))
 
 
-def _crit_title(c: Any, lang: str) -> str:
-    """A criterion as a customer reads it: its label, else its field in words (never a column
-    name such as ``revenue_365d``), else its name with spaces."""
-    label = str(_get(c, "label") or "")
-    if label:
-        return label
-    words = rule_in_words(str(_get(c, "field")), lang)
-    return words if not re.search(r"\w_\w", words) else str(_get(c, "name")).replace("_", " ")
+def _crit_title(c: Any, lang: str, words: Mapping[str, str]) -> str:
+    """A criterion as a customer reads it (never a column name such as ``revenue_365d``)."""
+    return public_title(c, lang, words)
 
 
 def _fmt(x: Any) -> str:
@@ -168,7 +163,7 @@ def _distributions(contributions: pd.DataFrame, criteria: Iterable[Any]) -> dict
 
 
 def _advice_note(std: Any, row: pd.Series, contrib: pd.DataFrame, dist: Mapping[str, np.ndarray],
-                 lang: str) -> str:
+                 lang: str, words: Mapping[str, str]) -> str:
     # the cheapest step among public, non-predicted criteria (older rosters: the cheapest one)
     public_col = "cheapest_public_criterion" in row.index
     crit_name = str(row.get("cheapest_public_criterion" if public_col else "cheapest_criterion") or "")
@@ -184,7 +179,7 @@ def _advice_note(std: Any, row: pd.Series, contrib: pd.DataFrame, dist: Mapping[
     if advice is None:
         return ""
     key = "stmt_next_cheapest" + ("_lower" if advice.lower else "") + ("_upto" if advice.upto else "")
-    return t(key, lang, criterion=_crit_title(crit, lang), change=advice.text())
+    return t(key, lang, criterion=_crit_title(crit, lang, words), change=advice.text())
 
 
 def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: int, lang: str,
@@ -194,6 +189,7 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
     crits = _criteria(std)
     total_w = sum(float(_get(c, "weight", 0) or 0) for c in crits) or 1.0
     public = std.public_criteria
+    words = public_words(std, lang)
     by_name = contrib.set_index(contrib["criterion"].astype(str)) if len(contrib) else contrib
     rows = []
     public_pts, public_max = 0.0, 0.0
@@ -208,7 +204,7 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
         frac = 0.0 if not math.isfinite(pts) or max_pts <= 0 else max(0.0, min(1.0, pts / max_pts))
         public_pts += pts if math.isfinite(pts) else 0.0
         public_max += max_pts
-        rows.append({"label": _crit_title(c, lang), "raw": _fmt(raw), "points": f"{pts:,.1f}" if math.isfinite(pts) else "–",
+        rows.append({"label": _crit_title(c, lang, words), "raw": _fmt(raw), "points": f"{pts:,.1f}" if math.isfinite(pts) else "–",
                      "max": t("stmt_of_max", lang, max=f"{max_pts:.0f}"), "bar": round(200 * frac, 1)})
     private_share = 100.0 * sum(float(_get(c, "weight", 0) or 0) for c in crits if not std.is_public(c)) / total_w
     # with private criteria the total is not shown: total - public points would give them
@@ -216,7 +212,7 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
     tiers = _tier_titles(std)
     tier = str(row.get("tier") or "")
     notes = []
-    gate_titles = {g.name: g.label or rule_in_words(g.expr, lang) for g in std.public_gates}
+    gate_titles = {g.name: g.label or rule_in_words(g.expr, lang, words=words) for g in std.public_gates}
     gates = [g for g in _as_list(row.get("gates_failed")) if g in gate_titles]
     if gates:
         notes.append(t("stmt_gates", lang, gates=t("list_sep", lang).join(gate_titles[g] for g in gates)))
@@ -233,7 +229,7 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
             notes.append(t("stmt_next", lang, gap=f"{gap:,.1f}", tier=tiers.get(nxt, nxt)))
         else:
             notes.append(t("stmt_next_tier", lang, tier=tiers.get(nxt, nxt)))
-        step = _advice_note(std, row, contrib, dist, lang)
+        step = _advice_note(std, row, contrib, dist, lang, words)
         if step:
             notes.append(step)
     elif tier:
@@ -416,18 +412,36 @@ def print_pdfs(pages: Sequence[Path]) -> list[Path]:
                 for html in pages:
                     page.goto(html.resolve().as_uri())
                     pdf = html.with_suffix(".pdf")
-                    page.pdf(path=str(pdf), format="A4", print_background=True)
+                    _write_pdf(pdf, page.pdf(format="A4", print_background=True))
                     out.append(pdf)
             finally:
                 browser.close()
         return out
     for html in pages:
         pdf = html.with_suffix(".pdf")
-        subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                        f"--print-to-pdf={pdf}", html.resolve().as_uri()],
-                       check=True, capture_output=True, timeout=_TIMEOUT_S)
+        with atomic_path(pdf) as tmp:  # Chromium prints into the temporary file, renamed when whole
+            try:
+                subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                                f"--print-to-pdf={tmp}", html.resolve().as_uri()],
+                               check=True, capture_output=True, timeout=_TIMEOUT_S)
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+                raise DataError(f"Chromium could not print the page to PDF ({type(exc).__name__})",
+                                file=str(pdf), fix="Run again; if it persists, leave out --pdf.") from None
+            _check_pdf(pdf, tmp.read_bytes()[:5])
         out.append(pdf)
     return out
+
+
+def _check_pdf(pdf: Path, head: bytes) -> None:
+    if not head.startswith(b"%PDF-"):
+        raise DataError("the PDF engine printed no PDF", file=str(pdf),
+                        fix="Run again; if it persists, leave out --pdf and print the HTML pages.")
+
+
+def _write_pdf(pdf: Path, data: bytes) -> None:
+    """Write one PDF printed by Playwright: checked, then whole or not at all."""
+    _check_pdf(pdf, data[:5])
+    write_bytes_atomic(pdf, data)
 
 
 def write_statements(

@@ -5,7 +5,9 @@ used by ``xuanba standard show``, the round report and the customer statements.
 decides are public (:attr:`xuanba.standard.Standard.privacy`), the share of the score the
 private criteria make up, how many private gates apply, and "an internal figure" wherever a
 private field would be named. Rules are said in words (:func:`rule_in_words`), never as the
-formula of the file. The words come from :mod:`xuanba.i18n`.
+formula of the file; in public a field xuanba has no words for is named by the label of the
+criterion that reads it, else by its name said plainly (:func:`public_words`). The words come
+from :mod:`xuanba.i18n`.
 
 Example
 -------
@@ -19,13 +21,15 @@ False
 from __future__ import annotations
 
 import ast
+import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from xuanba.i18n import has, t
 from xuanba.standard.expressions import parse_expression
 
 if TYPE_CHECKING:
-    from xuanba.standard.schema import Criterion, Standard
+    from xuanba.standard.schema import Criterion, Gate, Standard
 
 _SYMBOLS = {ast.Lt: "<", ast.LtE: "≤", ast.Gt: ">", ast.GtE: "≥", ast.Eq: "=", ast.NotEq: "≠"}
 _ARITH = {ast.Add: "+", ast.Sub: "−", ast.Mult: "×", ast.Div: "÷", ast.FloorDiv: "÷", ast.Mod: "mod",
@@ -47,9 +51,77 @@ def field_in_words(name: str, lang: str = "en") -> str:
     return t(f"field_{name}", lang) if has(f"field_{name}") else name
 
 
-def rule_in_words(expr: str, lang: str = "en", *, hidden: frozenset[str] | set[str] = frozenset()) -> str:
+def plain_name(name: str) -> str:
+    """A name said plainly: words split at ``_``, ``.``, ``-`` and lower-to-upper case changes.
+
+    Examples
+    --------
+    >>> plain_name("nps_score"), plain_name("creditLimit"), plain_name("净推荐值")
+    ('nps score', 'credit Limit', '净推荐值')
+    """
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(name))
+    return re.sub(r"[\W_]+", " ", text).strip() or str(name)
+
+
+def public_words(s: Standard, lang: str = "en") -> dict[str, str]:
+    """What public views call each field of ``s`` that xuanba has no words for: the label of a
+    public criterion whose formula is just that field, else its name said plainly
+    (:func:`plain_name`), so a customer never reads a column name such as ``nps_score``.
+
+    Example
+    -------
+    >>> from xuanba.standard import load_standard
+    >>> s = load_standard('''
+    ... [standard]
+    ... name = "n"
+    ... version = "1"
+    ... [[criteria]]
+    ... name = "nps"
+    ... field = "nps_score"
+    ... label = "Net promoter score"
+    ... weight = 1
+    ... [[gates]]
+    ... name = "limit"
+    ... expr = "credit_limit_cny > 0"
+    ... ''', extra_fields=["nps_score", "credit_limit_cny"])
+    >>> public_words(s)
+    {'nps_score': 'Net promoter score', 'credit_limit_cny': 'credit limit cny'}
+    """
+    from xuanba.standard.expressions import fields_read
+
+    exprs = [c.field for c in s.criteria] + [g.expr for g in s.gates] + [f for f, _ in s.tie_break.sort_keys()]
+    exprs += [x for x in (s.capacity.cost_field, s.capacity.objective) if x and x != "score"]
+    labelled = {c.field.strip(): c.label for c in reversed(s.public_criteria) if c.label}
+    out: dict[str, str] = {}
+    for expr in exprs:
+        for f in sorted(fields_read(expr)):
+            if not has(f"field_{f}") and f not in out:
+                out[f] = labelled.get(f) or plain_name(f)
+    return out
+
+
+def public_title(item: Criterion | Gate, lang: str = "en", words: Mapping[str, str] | None = None) -> str:
+    """A criterion or gate as a customer reads it: its label; else a criterion's field in words;
+    else its name said plainly (never a column name).
+
+    Example
+    -------
+    >>> from xuanba.standard.schema import Criterion
+    >>> public_title(Criterion(name="rev_now", field="revenue_365d", weight=1))
+    'revenue in the last 365 days'
+    """
+    if item.label:
+        return item.label
+    field = getattr(item, "field", None)
+    if field is not None:
+        return rule_in_words(field, lang, words=words)
+    return plain_name(item.name)
+
+
+def rule_in_words(expr: str, lang: str = "en", *, hidden: frozenset[str] | set[str] = frozenset(),
+                  words: Mapping[str, str] | None = None) -> str:
     """A rule (a gate, or a criterion's formula) in plain words; fields in ``hidden`` read "an
-    internal figure".
+    internal figure", fields xuanba has no words for read as ``words`` says (else their name).
 
     Examples
     --------
@@ -57,20 +129,25 @@ def rule_in_words(expr: str, lang: str = "en", *, hidden: frozenset[str] | set[s
     'revenue in the last 365 days ≥ 1,000 and segment is one of “retail”, “online”'
     >>> rule_in_words("margin_365d/revenue_365d > 0.1 or isnull(margin_365d)", "zh")
     '近 365 天毛利 ÷ 近 365 天收入 > 0.1，或近 365 天毛利未知'
+    >>> rule_in_words("nps_score >= 7", words={"nps_score": "NPS"})
+    'NPS ≥ 7'
     """
-    return _words(parse_expression(expr), lang, hidden)
+    return _words(parse_expression(expr), lang, hidden, words or {})
 
 
-def _words(node: ast.AST, lang: str, hidden: frozenset[str] | set[str]) -> str:  # noqa: C901, PLR0911, PLR0912
+def _words(node: ast.AST, lang: str, hidden: frozenset[str] | set[str],  # noqa: C901, PLR0911, PLR0912
+           names: Mapping[str, str]) -> str:
     def w(n: ast.AST) -> str:
-        return _words(n, lang, hidden)
+        return _words(n, lang, hidden, names)
 
     def group(n: ast.AST) -> str:
         text = w(n)
         return f"({text})" if isinstance(n, ast.BinOp | ast.BoolOp | ast.Compare | ast.IfExp) else text
 
     if isinstance(node, ast.Name):
-        return t("std_internal_field", lang) if node.id in hidden else field_in_words(node.id, lang)
+        if node.id in hidden:
+            return t("std_internal_field", lang)
+        return names.get(node.id) or field_in_words(node.id, lang)
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool):
             return t("expr_true" if node.value else "expr_false", lang)
@@ -119,16 +196,17 @@ def _share(x: float) -> str:
     return f"{pct:.0f}%" if abs(pct - round(pct)) < 0.05 else f"{pct:.1f}%"
 
 
-def _criterion(c: Criterion, share: float, lang: str) -> str:
+def _criterion(c: Criterion, share: float, lang: str, words: Mapping[str, str] | None = None) -> str:
     if c.normalise == "bands":
         key = "std_band_at_least" if c.direction == "higher" else "std_band_at_most"
         bands = t("list_sep", lang).join(t(key, lang, th=_num(th), pts=_num(pts)) for th, pts in c.bands or [])
         how = t("std_norm_bands", lang, bands=bands)
     else:
         how = t(f"std_norm_{c.normalise}", lang)
-    what = rule_in_words(c.field, lang)
-    key = "std_criterion_same" if what.casefold() == c.title.casefold() else "std_criterion"
-    return t(key, lang, title=c.title, what=what, share=_share(share),
+    what = rule_in_words(c.field, lang, words=words)
+    title = c.title if words is None else public_title(c, lang, words)
+    key = "std_criterion_same" if what.casefold() == title.casefold() else "std_criterion"
+    return t(key, lang, title=title, what=what, share=_share(share),
              better=t("std_higher" if c.direction == "higher" else "std_lower", lang), how=how)
 
 
@@ -161,19 +239,21 @@ def describe(s: Standard, lang: str = "en", *, public: bool = False) -> list[str
     """
     privacy = s.privacy
     hidden = privacy.fields if public else frozenset()
+    words = public_words(s, lang) if public else None
     shares = s.weight_shares
     criteria = [c for c in s.criteria if not public or s.is_public(c)]
     gates = [g for g in s.gates if not public or s.is_public(g)]
     out = [t("std_intro", lang, name=s.name, version=s.version, n=len(s.criteria))]
     if s.description:
         out.append(s.description)
-    out += [_criterion(c, shares[c.name], lang) for c in criteria]
+    out += [_criterion(c, shares[c.name], lang, words) for c in criteria]
     if len(criteria) < len(s.criteria):
         rest = sum(shares[c.name] for c in s.criteria if c not in criteria)
         out.append(t("std_hidden_criteria", lang, n=len(s.criteria) - len(criteria), share=_share(rest)))
     if s.gates:
         out.append(t("std_gates", lang))
-        out += [t("std_gate", lang, title=g.title, rule=rule_in_words(g.expr, lang)) for g in gates]
+        out += [t("std_gate", lang, title=g.title if words is None else public_title(g, lang, words),
+                  rule=rule_in_words(g.expr, lang, words=words)) for g in gates]
         if len(gates) < len(s.gates):
             out.append(t("std_hidden_gates", lang, n=len(s.gates) - len(gates)))
     if not s.tiers:
@@ -192,18 +272,19 @@ def describe(s: Standard, lang: str = "en", *, public: bool = False) -> list[str
         out.append(t("std_max_accounts", lang, n=f"{cap.max_accounts:,}"))
     if cap.budget is not None and cap.cost_field is not None:
         objective = (t("std_total_score", lang) if cap.objective == "score"
-                     else rule_in_words(cap.objective, lang, hidden=hidden))
-        out.append(t("std_budget", lang, cost=rule_in_words(cap.cost_field, lang, hidden=hidden),
+                     else rule_in_words(cap.objective, lang, hidden=hidden, words=words))
+        out.append(t("std_budget", lang, cost=rule_in_words(cap.cost_field, lang, hidden=hidden, words=words),
                      budget=_num(cap.budget), objective=objective))
     if cap.is_set:
         out.append(t("std_capacity_named", lang))
     keys = []
     for f, asc in s.tie_break.sort_keys():
-        name = rule_in_words(f, lang, hidden=hidden)
+        name = rule_in_words(f, lang, hidden=hidden, words=words)
         keys.append(name if f == "customer_id" else t("std_asc" if asc else "std_desc", lang, field=name))
     out.append(t("std_tie_break", lang, keys=t("std_then", lang).join(keys)))
-    value = [c.title for c in criteria if c.group == "value"]
-    potential = [c.title for c in criteria if c.group == "potential"]
+    titles = {c.name: c.title if words is None else public_title(c, lang, words) for c in criteria}
+    value = [titles[c.name] for c in criteria if c.group == "value"]
+    potential = [titles[c.name] for c in criteria if c.group == "potential"]
     if value or potential:
         q = s.quadrants
         names = [q.label(q.names[k]) for k in ("high_value_high_potential", "high_value_low_potential",

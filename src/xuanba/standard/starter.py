@@ -12,6 +12,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from xuanba._files import write_text_atomic
 from xuanba.errors import InputError
 
 LANGS = ("en", "zh")
@@ -45,6 +46,4 @@ def write_starter(path: str | Path, lang: str = "en", *, overwrite: bool = False
     if out.exists() and not overwrite:
         raise InputError("the file already exists", file=str(out),
                          fix="Choose another --out, or pass --force to overwrite it.")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(starter_standard(lang), encoding="utf-8")
-    return out
+    return write_text_atomic(out, starter_standard(lang))

@@ -1,0 +1,51 @@
+"""The demo round every privacy check reads: each statement of it, as its customer would.
+
+The demo round has a private criterion (margin, 25%) and a private gate over margin, two public
+criteria that read predictions (``clv_3y``, ``p_alive``) and one plain public criterion
+(revenue). Built once per test session (about 15 s)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_report import make_workspace, visible_text
+
+
+@dataclass
+class Demo:
+    """The stored round, each customer's page as text, the customers' names, the output folder
+    and the statement files in roster order."""
+
+    rnd: Any
+    pages: dict[str, str]
+    names: dict[str, str]
+    out: Path
+    paths: list[Path]
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory) -> Demo:
+    import xuanba
+    from xuanba.outputs.statements import build_statements
+    from xuanba.rounds import load_round
+    from xuanba.workspace import open_workspace
+
+    out = tmp_path_factory.mktemp("demo")
+    xuanba.run_demo(out, steps=("ingest", "standard", "rounds"))
+    with open_workspace(out / "xuanba.duckdb", read_only=True) as ws:
+        rnd = load_round(ws, "latest", fields=False)
+        names = ws.sql("select customer_id, name from customers")
+    paths = build_statements(rnd, out / "statements")
+    pages = {str(cid): visible_text(p.read_text("utf-8")) for cid, p in zip(rnd.roster["customer_id"], paths,
+                                                                              strict=True)}
+    return Demo(rnd, pages, dict(zip(names["customer_id"], names["name"], strict=True)), out, paths)
+
+
+@pytest.fixture(scope="session")
+def real_ws(tmp_path_factory) -> Path:
+    """A workspace with two stored rounds (tests/test_report.py's ``make_workspace``)."""
+    return make_workspace(tmp_path_factory.mktemp("ws") / "ws.duckdb")
