@@ -11,6 +11,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tests.test_report import make_workspace
@@ -201,3 +203,45 @@ def test_commands_write_workbooks_in_the_language_asked(real_ws, tmp_path):
     assert _sheet(tmp_path / "f.xlsx", "facts")["A1"].value == "客户编号"
     res = run(app, ["export", "latest", "--out", str(tmp_path / "x.xlsx"), "--lang", "fr", "-w", str(real_ws)])
     assert res.exit_code == InputError.exit_code and "Traceback" not in res.output
+
+
+def test_every_column_a_round_or_a_command_writes_has_a_header_in_both_languages():
+    """The catalogue covers the facts, predictions, account fields, roster, contributions and diff,
+    so no workbook shows a raw field name where a person reads it."""
+    from xuanba.facts import FACT_COLUMNS
+    from xuanba.i18n import FIELDS
+    from xuanba.rounds.diff import CHANGE_COLUMNS
+    from xuanba.standard.schema import ACCOUNT_COLUMNS, CUSTOMER_COLUMNS, PREDICTION_COLUMNS
+    from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS
+
+    written = {*FACT_COLUMNS, *PREDICTION_COLUMNS, *ACCOUNT_COLUMNS, *CUSTOMER_COLUMNS, *ROSTER_COLUMNS,
+               *CONTRIBUTION_COLUMNS, *CHANGE_COLUMNS}
+    assert written - set(FIELDS) == set()
+    for field in written:
+        kind, (en, zh), _ = FIELDS[field]
+        assert kind in ("", "text", "money", "percent", "date", "count", "number"), field
+        assert en != field and zh != field, field
+    # windows are told apart in both languages
+    for lang in (0, 1):
+        heads = [FIELDS[f][1][lang] for f in ("revenue_total", "revenue_90d", "revenue_365d", "revenue_prev_365d")]
+        assert len(set(heads)) == 4
+
+
+@settings(max_examples=25, deadline=None)
+@given(cols=st.lists(st.sampled_from(["orders", "revenue_365d", "p_alive", "segment", "score", "rank", "weight",
+                                      "tier", "growth_365d"]), min_size=1, max_size=6, unique=True),
+       n=st.integers(1, 8), lang=st.sampled_from(["en", "zh"]), seed=st.integers(0, 1000))
+def test_any_table_written_for_people_reads_back_the_same(tmp_path_factory, cols, n, lang, seed):
+    rng = np.random.default_rng(seed)
+    text = ["=1+1", "007", "甲", "<x>", "a b"]
+    frame = pd.DataFrame({"customer_id": [f"{i:03d}" for i in range(n)]})
+    for c in cols:
+        if c in ("segment", "tier"):
+            frame[c] = rng.choice(text, n)
+        elif c in ("orders", "rank"):
+            frame[c] = rng.integers(0, 10**6, n)
+        else:
+            frame[c] = rng.normal(0, 1e5, n).round(3)
+    p = write_table(frame, tmp_path_factory.mktemp("wb") / "t.xlsx", lang=lang)
+    back = read_table(p, text=("customer_id", "segment", "tier"))
+    pd.testing.assert_frame_equal(back, frame, check_dtype=False)
