@@ -15,7 +15,6 @@ import json
 import re
 
 import numpy as np
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -106,14 +105,14 @@ def test_a_customers_figures_agree_across_export_statement_and_sheet(demo):
     picks = [roster["customer_id"].iloc[0], roster["customer_id"].iloc[len(roster) // 2]]
     folder = demo["out"] / "st3"
     run("statements", "3", "--out", str(folder), "--customers", ",".join(picks), "--lang", "en", "-w", demo["ws"])
-    demo_preds = pd.read_excel(demo["out"] / "predictions.xlsx", dtype={"customer_id": str}).set_index("customer_id")
+    demo_preds = read_table(demo["out"] / "predictions.xlsx").set_index("customer_id")
     with Workspace(demo["ws"], read_only=True) as ws:
         from xuanba.rounds import load_round
 
         stored = load_round(ws, 3, fields=False)
     contributions = stored.contributions
     public_names = [c.name for c in stored.standard.public_criteria]
-    demo_facts = pd.read_excel(demo["out"] / "facts.xlsx", dtype={"customer_id": str}).set_index("customer_id")
+    demo_facts = read_table(demo["out"] / "facts.xlsx").set_index("customer_id")
     for cid in picks:
         row = roster.set_index("customer_id").loc[cid]
         sheet = run("sheet", cid, "--round", "3", "--lang", "en", "-w", demo["ws"])["standing"]
@@ -134,7 +133,7 @@ def test_a_customers_figures_agree_across_export_statement_and_sheet(demo):
 
 
 def test_profit_bands_of_the_demo_file_are_the_reports(demo):
-    bands = pd.read_excel(demo["out"] / "profit_by_size.xlsx")
+    bands = read_table(demo["out"] / "profit_by_size.xlsx")
     html = (demo["out"] / "report-en.html").read_text("utf-8")
     shown = rows(html, "accounts-size")
     assert [int(number(r[1])) for r in shown] == bands["customers"].tolist()
