@@ -223,7 +223,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "std_criterion_same": ("{title} counts for {share}; {better}; {how}.", "“{title}”占 {share}，{better}，{how}。"),
     "std_higher": ("higher is better", "越高越好"),
     "std_lower": ("lower is better", "越低越好"),
-    "std_norm_percentile": ("ranked among all customers (percentile)", "按全部客户中的百分位排名"),
+    "std_norm_percentile": ("ranked among all customers (percentile: the lowest value earns none of these points, "
+                            "the highest all of them, equal values the same)",
+                            "按全部客户中的百分位排名（最低值不得分，最高值得满分，相同数值得分相同）"),
     "std_norm_minmax": ("scaled from the lowest (0) to the highest (1) customer", "按最低（0）到最高（1）线性换算"),
     "std_norm_zscore": ("compared with the average (z-score, ±3 standard deviations spans 0 to 1)",
                         "与平均值比较（标准分，±3 个标准差对应 0 到 1）"),
