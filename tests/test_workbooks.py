@@ -209,21 +209,21 @@ def test_every_column_a_round_or_a_command_writes_has_a_header_in_both_languages
     """The catalogue covers the facts, predictions, account fields, roster, contributions and diff,
     so no workbook shows a raw field name where a person reads it."""
     from xuanba.facts import FACT_COLUMNS
-    from xuanba.i18n import FIELDS
+    from xuanba.i18n import FIELD_CATALOGUE
     from xuanba.rounds.diff import CHANGE_COLUMNS
     from xuanba.standard.schema import ACCOUNT_COLUMNS, CUSTOMER_COLUMNS, PREDICTION_COLUMNS
     from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS
 
     written = {*FACT_COLUMNS, *PREDICTION_COLUMNS, *ACCOUNT_COLUMNS, *CUSTOMER_COLUMNS, *ROSTER_COLUMNS,
                *CONTRIBUTION_COLUMNS, *CHANGE_COLUMNS}
-    assert written - set(FIELDS) == set()
+    assert written - set(FIELD_CATALOGUE) == set()
     for field in written:
-        kind, (en, zh), _ = FIELDS[field]
+        kind, (en, zh), _ = FIELD_CATALOGUE[field]
         assert kind in ("", "text", "money", "percent", "date", "count", "number"), field
         assert en != field and zh != field, field
     # windows are told apart in both languages
     for lang in (0, 1):
-        heads = [FIELDS[f][1][lang] for f in ("revenue_total", "revenue_90d", "revenue_365d", "revenue_prev_365d")]
+        heads = [FIELD_CATALOGUE[f][1][lang] for f in ("revenue_total", "revenue_90d", "revenue_365d", "revenue_prev_365d")]
         assert len(set(heads)) == 4
 
 

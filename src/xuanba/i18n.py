@@ -5,7 +5,9 @@ Every layer (the standard, the outputs, the command line, account work) takes it
 scans the sources). Keys are grouped by where the words are used: ``field_*`` the fields a
 standard reads, ``std_*`` and ``expr_*`` the standard in plain words, the report and the
 statements, ``acct_*`` the account-work sections, ``sheet_*`` resource sheets, ``demo_*`` the
-demo command.
+demo command, ``xlsx_*`` workbooks. The ``field_*`` phrases come from :data:`FIELD_CATALOGUE`, the one
+catalogue of the fields xuanba writes: for each, the kind of number it holds and its column
+header (with its window) in both languages; :func:`column_words` reads it for workbooks.
 
 Example
 -------
@@ -30,7 +32,7 @@ LANGS = ("en", "zh")
 #: English and Chinese a short column header that names its window ("Revenue (365 days)") and what
 #: it means. The ``field_*`` phrases of :data:`TEXT` are its meanings; workbooks read it through
 #: :func:`column_words`.
-FIELDS: dict[str, tuple[str, tuple[str, str], tuple[str, str]]] = {
+FIELD_CATALOGUE: dict[str, tuple[str, tuple[str, str], tuple[str, str]]] = {
     # facts (xuanba.facts)
     "customer_id": ("text", ("Customer id", "客户编号"), ("customer id", "客户编号")),
     "frequency": ("count", ("Repeat purchases", "复购次数"), ("repeat purchases", "复购次数")),
@@ -188,8 +190,8 @@ FIELDS: dict[str, tuple[str, tuple[str, str], tuple[str, str]]] = {
 }
 
 TEXT: dict[str, tuple[str, str]] = {
-    # -- the fields, in words: the meanings of the field catalogue (FIELDS, above) ----------------
-    **{f"field_{name}": meaning for name, (_, _, meaning) in FIELDS.items()},
+    # -- the fields, in words: the meanings of the field catalogue (FIELD_CATALOGUE, above) ----------------
+    **{f"field_{name}": meaning for name, (_, _, meaning) in FIELD_CATALOGUE.items()},
     # -- workbooks for people (tables.py): the columns sheet --------------------------------------
     "xlsx_sheet": ("Sheet", "工作表"),
     "xlsx_header": ("Header", "表头"),
@@ -572,7 +574,7 @@ def has(key: str) -> bool:
 
 
 def column_words(field: str, lang: str) -> tuple[str, str, str]:
-    """A column's header, meaning and number kind (see :data:`FIELDS`) for a reader of ``lang``;
+    """A column's header, meaning and number kind (see :data:`FIELD_CATALOGUE`) for a reader of ``lang``;
     a field the catalogue does not know keeps its name, with no meaning and no kind.
 
     Examples
@@ -585,11 +587,11 @@ def column_words(field: str, lang: str) -> tuple[str, str, str]:
     ('nps', '', '')
     """
     base, _, end = field.rpartition("_")
-    if field not in FIELDS and end in ("lower", "upper") and base in FIELDS:  # an interval's bounds
+    if field not in FIELD_CATALOGUE and end in ("lower", "upper") and base in FIELD_CATALOGUE:  # an interval's bounds
         header, meaning, kind = column_words(base, lang)
         return t(f"xlsx_{end}", lang, header=header), t("xlsx_bound_meaning", lang, meaning=meaning), kind
-    if field not in FIELDS:
+    if field not in FIELD_CATALOGUE:
         return field, "", ""
-    kind, header, meaning = FIELDS[field]
+    kind, header, meaning = FIELD_CATALOGUE[field]
     i = 1 if lang == "zh" else 0
     return header[i], meaning[i], kind

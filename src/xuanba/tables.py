@@ -245,7 +245,7 @@ def write_table(
         Sheet name of a single table written to ``.xlsx``.
     lang
         ``"en"`` or ``"zh"``: a workbook for people reading that language — headers from the
-        field catalogue (:data:`xuanba.i18n.FIELDS`) naming their window, and a last sheet
+        field catalogue (:data:`xuanba.i18n.FIELD_CATALOGUE`) naming their window, and a last sheet
         ``columns`` giving each header's field name and meaning (which :func:`read_table` uses
         to read the field names back). ``None``: the field names as headers. CSV and Parquet
         always keep the field names. Number formats, widths, autofilter and the frozen header
