@@ -201,6 +201,15 @@ def test_commands_write_workbooks_in_the_language_asked(real_ws, tmp_path):
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["customers"] == 300
     assert _sheet(tmp_path / "f.xlsx", "facts")["A1"].value == "客户编号"
+    # the people's workbook feeds the next command: fit reads the field names back
+    with_ws = ["--facts", str(tmp_path / "f.xlsx"), "-w", str(real_ws), "--json"]
+    res = run(app, ["fit", "--model", "gamma-gamma", *with_ws])
+    assert res.exit_code == 0, res.output
+    from_parquet = run(app, ["facts", "--cutoff", "2026-06-30", "--out", str(tmp_path / "f.parquet"), "-w", str(real_ws)])
+    assert from_parquet.exit_code == 0, from_parquet.output
+    same = run(app, ["fit", "--model", "gamma-gamma", "--facts", str(tmp_path / "f.parquet"),
+                     "-w", str(real_ws), "--json"])
+    assert json.loads(res.stdout)["loglik"] == pytest.approx(json.loads(same.stdout)["loglik"], rel=1e-9)
     res = run(app, ["export", "latest", "--out", str(tmp_path / "x.xlsx"), "--lang", "fr", "-w", str(real_ws)])
     assert res.exit_code == InputError.exit_code and "Traceback" not in res.output
 
