@@ -254,3 +254,11 @@ def test_any_table_written_for_people_reads_back_the_same(tmp_path_factory, cols
     p = write_table(frame, tmp_path_factory.mktemp("wb") / "t.xlsx", lang=lang)
     back = read_table(p, text=("customer_id", "segment", "tier"))
     pd.testing.assert_frame_equal(back, frame, check_dtype=False)
+
+
+def test_widths_count_chinese_characters_double_and_stay_within_bounds(tmp_path):
+    frame = pd.DataFrame({"a": ["客户名称很长的一家公司"], "b": ["abcdefghijk"], "c": ["x" * 500], "d": [1]})
+    ws = _sheet(write_table(frame, tmp_path / "w.xlsx"), "table")
+    w = {k: d.width for k, d in ws.column_dimensions.items()}
+    assert w["A"] == 2 * 11 + 1 and w["B"] == 11 + 1  # eleven characters each, the Chinese twice as wide
+    assert w["C"] == 60 and w["D"] == 6  # a long text is capped; a narrow column keeps room for its filter

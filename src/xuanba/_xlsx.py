@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -117,11 +118,8 @@ def column_letters(i: int) -> str:
 
 
 def _display_width(text: str) -> int:
-    """Characters as a spreadsheet shows them: East Asian wide characters count two."""
-    return len(text) + sum(1 for ch in text if ord(ch) >= 0x1100 and (
-        0x1100 <= ord(ch) <= 0x115F or 0x2E80 <= ord(ch) <= 0xA4CF or 0xAC00 <= ord(ch) <= 0xD7A3
-        or 0xF900 <= ord(ch) <= 0xFAFF or 0xFE30 <= ord(ch) <= 0xFE4F or 0xFF00 <= ord(ch) <= 0xFF60
-        or 0xFFE0 <= ord(ch) <= 0xFFE6))
+    """Characters as a spreadsheet shows them: East Asian wide and full-width characters count two."""
+    return len(text) + sum(1 for ch in text if ord(ch) >= 0x1100 and unicodedata.east_asian_width(ch) in "WF")
 
 
 #: Column widths stay within these many characters.
@@ -148,7 +146,7 @@ def fit_widths(frame: pd.DataFrame, header: Sequence[str], formats: Sequence[str
         elif kind == "datetime" or s.dtype.kind == "M":
             widest = 19
         elif s.dtype.kind in "iuf" and len(s.dropna()):
-            big = float(np.nanmax(np.abs(s.to_numpy(dtype="float64", na_value=np.nan)))) if s.notna().any() else 0.0
+            big = float(np.nanmax(np.abs(s.to_numpy(dtype="float64", na_value=np.nan))))
             digits = len(f"{big:,.0f}") if math.isfinite(big) else 3
             widest = digits + (3 if kind in ("money", "number") or (not kind and s.dtype.kind == "f") else 0) + 1
             widest += 2 if kind == "percent" else 0
