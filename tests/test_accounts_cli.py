@@ -10,6 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from xuanba.cli.accounts import register
+from xuanba.tables import read_table
 
 
 @pytest.fixture()
@@ -111,5 +112,5 @@ def test_owners_keep_warm_personas_fields_commands(app, files):
     r = run(app, ["accounts", "fields", "-t", str(files / "tx.csv"), "--as-of", "2026-03-15",
                   "--out", str(files / "f.xlsx")])
     assert r.exit_code == 0, r.output
-    f = pd.read_excel(files / "f.xlsx", dtype={"customer_id": str}).set_index("customer_id")
+    f = read_table(files / "f.xlsx").set_index("customer_id")
     assert f.loc["A", "payment_punctuality"] == 1.0 and f.loc["B", "overdue_receivables"] == 30.0

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from xuanba import DataError, SchemaError, Workspace
 from xuanba.cli import app
 from xuanba.facts import FACT_COLUMNS, calibration_holdout, customer_facts
+from xuanba.tables import read_table
 
 CAL_END, HOLD_END = "1997-09-30", "1998-06-30"
 
@@ -247,5 +248,5 @@ def test_cli_facts_bad_input_exits_cleanly(tmp_path):
             app, ["facts", "--workspace", str(tmp_path / "w.duckdb"), "--out", str(tmp_path / f"f.{ext}")]
         )
         assert ok.exit_code == 0, ok.output
-    assert pd.read_excel(tmp_path / "f.xlsx")["customer_id"].tolist() == ["a"]
+    assert read_table(tmp_path / "f.xlsx")["customer_id"].tolist() == ["a"]
     assert (tmp_path / "f.csv").read_bytes().startswith(b"\xef\xbb\xbf")

@@ -15,7 +15,6 @@ import json
 import re
 
 import numpy as np
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -23,6 +22,7 @@ from xuanba import Workspace
 from xuanba.cli import app
 from xuanba.outputs.i18n import pct
 from xuanba.outputs.statements import safe_filename
+from xuanba.tables import read_table
 
 pytestmark = pytest.mark.slow
 
@@ -77,7 +77,7 @@ def demo(tmp_path_factory):
 def test_round_json_report_and_export_agree_on_tiers_and_value(demo):
     summary = demo["round"]["summary"]
     html = demo["report"].read_text("utf-8")
-    roster = pd.read_excel(demo["export"], sheet_name="roster", dtype={"customer_id": str}, keep_default_na=False)
+    roster = read_table(demo["export"], sheet="roster").fillna({"tier": ""})
     exported = roster["tier"].value_counts().to_dict()
     tier_rows = rows(html, "tiers")
     assert sum(number(r[1]) for r in tier_rows) == summary["customers"] == len(roster)
@@ -100,19 +100,19 @@ def test_round_json_report_and_export_agree_on_tiers_and_value(demo):
 
 
 def test_a_customers_figures_agree_across_export_statement_and_sheet(demo):
-    roster = pd.read_excel(demo["export"], sheet_name="roster", dtype={"customer_id": str})
-    facts = pd.read_excel(demo["export"], sheet_name="facts", dtype={"customer_id": str}).set_index("customer_id")
+    roster = read_table(demo["export"], sheet="roster")
+    facts = read_table(demo["export"], sheet="facts").set_index("customer_id")
     picks = [roster["customer_id"].iloc[0], roster["customer_id"].iloc[len(roster) // 2]]
     folder = demo["out"] / "st3"
     run("statements", "3", "--out", str(folder), "--customers", ",".join(picks), "--lang", "en", "-w", demo["ws"])
-    demo_preds = pd.read_excel(demo["out"] / "predictions.xlsx", dtype={"customer_id": str}).set_index("customer_id")
+    demo_preds = read_table(demo["out"] / "predictions.xlsx").set_index("customer_id")
     with Workspace(demo["ws"], read_only=True) as ws:
         from xuanba.rounds import load_round
 
         stored = load_round(ws, 3, fields=False)
     contributions = stored.contributions
     public_names = [c.name for c in stored.standard.public_criteria]
-    demo_facts = pd.read_excel(demo["out"] / "facts.xlsx", dtype={"customer_id": str}).set_index("customer_id")
+    demo_facts = read_table(demo["out"] / "facts.xlsx").set_index("customer_id")
     for cid in picks:
         row = roster.set_index("customer_id").loc[cid]
         sheet = run("sheet", cid, "--round", "3", "--lang", "en", "-w", demo["ws"])["standing"]
@@ -133,7 +133,7 @@ def test_a_customers_figures_agree_across_export_statement_and_sheet(demo):
 
 
 def test_profit_bands_of_the_demo_file_are_the_reports(demo):
-    bands = pd.read_excel(demo["out"] / "profit_by_size.xlsx")
+    bands = read_table(demo["out"] / "profit_by_size.xlsx")
     html = (demo["out"] / "report-en.html").read_text("utf-8")
     shown = rows(html, "accounts-size")
     assert [int(number(r[1])) for r in shown] == bands["customers"].tolist()
@@ -170,7 +170,7 @@ def test_outputs_render_without_fitting_or_computing_facts(demo, monkeypatch, tm
         todo.extend(cls.__subclasses__())
         monkeypatch.setattr(cls, "fit", boom)
     ws = demo["ws"]
-    cid = pd.read_excel(demo["export"], sheet_name="roster", dtype={"customer_id": str})["customer_id"].iloc[0]
+    cid = read_table(demo["export"], sheet="roster")["customer_id"].iloc[0]
     for lang in ("en", "zh"):
         run("report", "3", "--out", str(tmp_path / f"r-{lang}.html"), "--lang", lang, "-w", ws)
     run("statements", "3", "--out", str(tmp_path / "st"), "--customers", cid, "-w", ws)

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from tests.test_rounds import make_transactions, predictions_for, store_tx
 from xuanba.cli.rounds import register
 from xuanba.standard import starter_standard
+from xuanba.tables import read_table
 
 
 @pytest.fixture()
@@ -43,7 +44,7 @@ def test_round_prints_a_summary_stores_and_writes_the_roster(app, setup):
                               "-w", str(ws), "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "Round 1" in res.output and "Key accounts" in res.output and "Top 10" in res.output
-    roster = pd.read_excel(out, dtype={"customer_id": str})
+    roster = read_table(out)  # the field names back from a workbook for people
     assert roster["rank"].tolist() == list(range(1, len(roster) + 1)) and roster["selected"].sum() <= 12
     res = runner.invoke(app, ["round", "-s", str(std), "--cutoff", "2026-06-30", "--fields", str(tmp / "p2.csv"),
                               "-w", str(ws), "--json", "--out", str(tmp / "r2.parquet")])

@@ -44,11 +44,84 @@ IDS = ["a", "b", "c", "d", "e"]
 
 # -- normalisations, by hand -----------------------------------------------------------------------
 
-def test_percentile_is_mid_rank_with_shared_ties():
+def test_percentile_ties_share_the_lowest_rank_so_the_ends_earn_0_and_full():
     t = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "revenue_365d": [10.0, 30.0, 20.0, 20.0]})
     s = score_customers(t, std(crit("r", "revenue_365d", 1)))
-    assert norm_of(s, "r") == {"a": 0.0, "b": 1.0, "c": 0.5, "d": 0.5}
-    assert by_id(s.roster)["score"].to_dict() == {"a": 0.0, "b": 100.0, "c": 50.0, "d": 50.0}
+    assert norm_of(s, "r") == {"a": 0.0, "b": 1.0, "c": 1 / 3, "d": 1 / 3}
+    assert by_id(s.roster)["score"].round(4).to_dict() == {"a": 0.0, "b": 100.0, "c": 33.3333, "d": 33.3333}
+
+
+def test_zero_revenue_among_many_earns_no_revenue_points():
+    # issue 13 point 5: 60 customers without revenue used to earn 4.9 of 25 points (their mid-rank)
+    n = 100
+    t = pd.DataFrame({"customer_id": [f"c{i:03d}" for i in range(n)],
+                      "revenue_365d": np.r_[np.zeros(60), np.arange(1, 39), 500.0, 500.0],
+                      "orders": np.arange(n, dtype=float)})
+    s = score_customers(t, std(crit("r", "revenue_365d", 25), crit("o", "orders", 75)))
+    c = s.contributions.loc[s.contributions["criterion"] == "r"].set_index("customer_id")["contribution"].sort_index()
+    assert (c.iloc[:60] == 0.0).all()
+    assert c.loc[["c098", "c099"]].tolist() == [25.0, 25.0]
+
+
+def _brute_percentile(values: list[float]) -> list[float]:
+    """Counted by hand: customers strictly below, out of the customers below the top value."""
+    present = [v for v in values if not np.isnan(v)]
+    out = []
+    for v in values:
+        if np.isnan(v):
+            out.append(0.0)
+            continue
+        top = max(present)
+        below_top = sum(1 for w in present if w < top)
+        out.append(0.5 if below_top == 0 else sum(1 for w in present if w < v) / below_top)
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(xs=st.lists(st.one_of(st.integers(0, 6).map(float), st.just(float("nan"))), min_size=1, max_size=25),
+       direction=st.sampled_from(["higher", "lower"]))
+def test_percentile_matches_a_count_by_hand_with_ties_missing_and_one_value(xs, direction):
+    t = pd.DataFrame({"customer_id": [f"k{i:03d}" for i in range(len(xs))], "revenue_365d": xs})
+    s = score_customers(t, std(crit("r", "revenue_365d", 1, direction=direction)))
+    oriented = [x if direction == "higher" else -x for x in xs]
+    want = dict(zip(t["customer_id"], _brute_percentile(oriented), strict=True))
+    got = norm_of(s, "r")
+    assert got == pytest.approx(want)
+    present = [x for x in oriented if not np.isnan(x)]
+    if len(set(present)) >= 2:  # the lowest earns 0, the highest 1
+        assert {got[k] for k, x in zip(t["customer_id"], oriented, strict=True) if x == min(present)} == {0.0}
+        assert {got[k] for k, x in zip(t["customer_id"], oriented, strict=True) if x == max(present)} == {1.0}
+
+
+def test_percentile_with_one_customer_or_all_equal_gives_everyone_half():
+    one = score_customers(pd.DataFrame({"customer_id": ["a"], "revenue_365d": [0.0]}),
+                          std(crit("r", "revenue_365d", 1)))
+    assert norm_of(one, "r") == {"a": 0.5}
+    same = pd.DataFrame({"customer_id": IDS, "revenue_365d": [7.0] * 5})
+    assert set(norm_of(score_customers(same, std(crit("r", "revenue_365d", 1))), "r").values()) == {0.5}
+    lone = pd.DataFrame({"customer_id": IDS, "revenue_365d": [np.nan, 3.0, np.nan, np.nan, np.nan]})
+    assert norm_of(score_customers(lone, std(crit("r", "revenue_365d", 1))), "r") == {
+        "a": 0.0, "b": 0.5, "c": 0.0, "d": 0.0, "e": 0.0}
+
+
+@settings(max_examples=150, deadline=None)
+@given(others=st.lists(st.integers(0, 6).map(float), min_size=1, max_size=12),
+       own=st.one_of(st.integers(0, 6).map(float), st.just(float("nan"))),
+       need=st.floats(0.01, 1.0))
+def test_the_value_needed_for_percentile_points_is_the_least_that_earns_them(others, own, need):
+    """Against a search over every value that can change the points: the others' values and just above them."""
+    from xuanba.standard.score import _percentile_needed, percentile_points
+
+    present = sorted(others + ([] if np.isnan(own) else [own]))
+    got = _percentile_needed(np.array(present), np.array([own]), np.array([need]))[0]
+
+    def points(y: float) -> float:
+        return float(percentile_points(np.array([*others, y]))[-1])
+
+    candidates = sorted({*others, *(np.nextafter(o, np.inf) for o in others), min(others) - 1.0})
+    enough = [y for y in candidates if points(y) >= need - 1e-12]
+    assert enough, "the top always earns 1"
+    assert got == enough[0]
 
 
 def test_minmax_and_lower_is_better():
@@ -155,8 +228,8 @@ def test_quadrants_from_value_and_potential_subscores():
     s = score_customers(t, std(crit("r", "revenue_365d", 0.5, group="value"),
                                crit("p", "clv_3y", 0.5, group="potential")))
     assert by_id(s.roster)["quadrant"].to_dict() == {"a": "stars", "b": "at_risk", "c": "rising", "d": "others"}
-    # mid-ranks 3.5, 3.5, 1.5, 1.5 of 4 -> (rank - 1) / 3
-    np.testing.assert_allclose(by_id(s.roster)["value_score"], [250 / 3, 250 / 3, 50 / 3, 50 / 3], atol=1e-6)
+    # two values, two customers each: the higher pair earns everything, the lower pair nothing
+    np.testing.assert_allclose(by_id(s.roster)["value_score"], [100.0, 100.0, 0.0, 0.0], atol=1e-6)
 
 
 def test_duplicate_customer_is_a_clean_error():

@@ -5,7 +5,9 @@ Every layer (the standard, the outputs, the command line, account work) takes it
 scans the sources). Keys are grouped by where the words are used: ``field_*`` the fields a
 standard reads, ``std_*`` and ``expr_*`` the standard in plain words, the report and the
 statements, ``acct_*`` the account-work sections, ``sheet_*`` resource sheets, ``demo_*`` the
-demo command.
+demo command, ``xlsx_*`` workbooks. The ``field_*`` phrases come from :data:`FIELD_CATALOGUE`, the one
+catalogue of the fields xuanba writes: for each, the kind of number it holds and its column
+header (with its window) in both languages; :func:`column_words` reads it for workbooks.
 
 Example
 -------
@@ -24,47 +26,180 @@ from xuanba.errors import InputError
 LANGS = ("en", "zh")
 """The languages of :data:`TEXT`, in the order of its pairs."""
 
+#: The field catalogue: every column xuanba writes by name, with the kind of number it holds (how a
+#: workbook shows it: ``money`` with thousands separators, ``percent`` for shares held as 0–1,
+#: ``date``, ``count``, ``number``; ``text``, or ``""`` for what its type implies), then in
+#: English and Chinese a short column header that names its window ("Revenue (365 days)") and what
+#: it means. The ``field_*`` phrases of :data:`TEXT` are its meanings; workbooks read it through
+#: :func:`column_words`.
+FIELD_CATALOGUE: dict[str, tuple[str, tuple[str, str], tuple[str, str]]] = {
+    # facts (xuanba.facts)
+    "customer_id": ("text", ("Customer id", "客户编号"), ("customer id", "客户编号")),
+    "frequency": ("count", ("Repeat purchases", "复购次数"), ("repeat purchases", "复购次数")),
+    "recency": ("number", ("Recency (first to last purchase)", "首末购买间隔"),
+                ("time from first to last purchase", "首次到最近一次购买的间隔")),
+    "T": ("number", ("Age T (since first purchase)", "客龄 T（自首次购买）"),
+          ("time since the first purchase", "首次购买至今的时长")),
+    "monetary_value": ("money", ("Mean repeat spend", "复购平均消费额"),
+                       ("average spend per repeat purchase", "复购的平均消费额")),
+    "first_purchase": ("date", ("First purchase", "首次购买日期"), ("date of the first purchase", "首次购买日期")),
+    "last_purchase": ("date", ("Last purchase", "最近购买日期"), ("date of the last purchase", "最近一次购买日期")),
+    "tenure_days": ("count", ("Tenure (days)", "客龄（天）"), ("days since the first purchase", "首次购买至今的天数")),
+    "days_since_last": ("count", ("Days since last purchase", "距上次购买天数"),
+                        ("days since the last purchase", "距最近一次购买的天数")),
+    "orders": ("count", ("Orders (all time)", "订单数（累计）"), ("number of orders", "订单数")),
+    "revenue_total": ("money", ("Revenue (all time)", "收入（累计）"), ("revenue to date", "累计收入")),
+    "revenue_90d": ("money", ("Revenue (90 days)", "收入（近90天）"), ("revenue in the last 90 days", "近 90 天收入")),
+    "revenue_365d": ("money", ("Revenue (365 days)", "收入（近365天）"),
+                     ("revenue in the last 365 days", "近 365 天收入")),
+    "revenue_prev_365d": ("money", ("Revenue (the 365 days before)", "收入（再往前365天）"),
+                          ("revenue in the 365 days before those", "再往前 365 天的收入")),
+    "growth_365d": ("percent", ("Revenue growth (365 days)", "收入增长（近365天）"),
+                    ("revenue growth over the last 365 days", "近 365 天收入增长")),
+    "margin_total": ("money", ("Margin (all time)", "毛利（累计）"), ("margin to date", "累计毛利")),
+    "margin_90d": ("money", ("Margin (90 days)", "毛利（近90天）"), ("margin in the last 90 days", "近 90 天毛利")),
+    "margin_365d": ("money", ("Margin (365 days)", "毛利（近365天）"),
+                    ("margin in the last 365 days", "近 365 天毛利")),
+    "rfm_r": ("count", ("RFM recency (1–5)", "RFM 最近购买（1–5）"), ("RFM recency score (1–5)", "RFM 最近购买得分（1–5）")),
+    "rfm_f": ("count", ("RFM frequency (1–5)", "RFM 频次（1–5）"), ("RFM frequency score (1–5)", "RFM 购买频次得分（1–5）")),
+    "rfm_m": ("count", ("RFM spend (1–5)", "RFM 金额（1–5）"), ("RFM spend score (1–5)", "RFM 消费金额得分（1–5）")),
+    "rfm_score": ("count", ("RFM score", "RFM 总分"), ("RFM score", "RFM 总分")),
+    "frequency_holdout": ("count", ("Purchases in the holdout", "验证期购买次数"),
+                          ("purchase occasions in the holdout period", "验证期内的购买次数")),
+    "revenue_holdout": ("money", ("Revenue in the holdout", "验证期收入"), ("net spend in the holdout period", "验证期内的净消费额")),
+    "monetary_value_holdout": ("money", ("Mean spend in the holdout", "验证期平均消费额"),
+                               ("mean spend per holdout purchase", "验证期内每次购买的平均消费额")),
+    "duration_holdout": ("number", ("Holdout length", "验证期长度"), ("length of the holdout, in the time unit", "验证期长度（按时间单位）")),
+    # predictions (xuanba.models.predict)
+    "p_alive": ("percent", ("P(alive)", "仍活跃概率"),
+                ("probability the customer is still active", "客户仍活跃的概率")),
+    "expected_purchases_1y": ("number", ("Expected purchases (next year)", "预计购买次数（未来一年）"),
+                              ("expected purchases in the next year", "未来一年的预计购买次数")),
+    "expected_spend": ("money", ("Expected spend per purchase", "预计每次消费额"),
+                       ("expected spend per purchase", "预计每次消费额")),
+    "spend_basis": ("text", ("Spend basis", "消费额依据"),
+                    ("what the expected spend rests on", "预计消费额的依据")),
+    "clv_1y": ("money", ("Value (next year)", "预计价值（未来一年）"),
+               ("predicted value in the next year (discounted)", "未来一年的预计价值（折现）")),
+    "clv_3y": ("money", ("Value (next 3 years)", "预计价值（未来三年）"),
+               ("predicted value in the next 3 years (discounted)", "未来三年的预计价值（折现）")),
+    "expected_purchases": ("number", ("Expected purchases (chosen horizon)", "预计购买次数（所选期限）"),
+                           ("expected purchases over the horizon asked for", "所选期限内的预计购买次数")),
+    "p_no_purchase": ("percent", ("P(no purchase, chosen horizon)", "不再购买的概率（所选期限）"),
+                      ("probability of no purchase over the horizon asked for", "所选期限内不购买的概率")),
+    "clv": ("money", ("Value (chosen horizon)", "预计价值（所选期限）"),
+            ("predicted value over the years asked for (discounted)", "所选年限内的预计价值（折现）")),
+    "churn_90d": ("percent", ("Churn risk (90 days)", "流失概率（90天内）"),
+                  ("probability of leaving within 90 days", "90 天内流失的概率")),
+    # account fields (xuanba.accounts)
+    "cost_to_serve_365d": ("money", ("Cost to serve (365 days)", "服务成本（近365天）"),
+                           ("cost to serve in the last 365 days", "近 365 天服务成本")),
+    "profit_365d": ("money", ("Profit (365 days)", "利润（近365天）"),
+                    ("profit after cost-to-serve in the last 365 days", "近 365 天利润（扣除服务成本）")),
+    "promise_reliability": ("percent", ("Promises kept", "承诺兑现率"),
+                            ("share of promises kept on time", "承诺按时兑现率")),
+    "days_since_contact": ("count", ("Days since contact", "距上次联系天数"),
+                           ("days since the last contact", "距最近一次联系的天数")),
+    "payment_punctuality": ("percent", ("Paid on time", "按时付款率"),
+                            ("share of invoices paid on time", "按时付款率")),
+    "single_threaded": ("", ("Single-threaded", "单线维系"),
+                        ("hangs on one contact or one rep", "只靠一位联系人或一位销售维系")),
+    "overdue_receivables": ("money", ("Overdue receivables", "逾期应收"), ("overdue receivables", "逾期应收账款")),
+    # customers (side table)
+    "segment": ("text", ("Segment", "客群"), ("segment", "客群")),
+    "region": ("text", ("Region", "地区"), ("region", "地区")),
+    "owner": ("text", ("Owner", "负责人"), ("owner", "负责人")),
+    "size": ("text", ("Size", "规模"), ("size", "规模")),
+    # a round's roster, contributions and diff (xuanba.standard, xuanba.rounds)
+    "round_id": ("text", ("Round", "轮次"), ("the round", "所属轮次")),
+    "rank": ("count", ("Rank", "排名"), ("rank by score; 1 is the best", "按得分的排名，1 为最好")),
+    "score": ("number", ("Score", "得分"), ("score from 0 to 100", "得分（0–100）")),
+    "tier": ("text", ("Tier", "层级"), ("the tier given (empty: not selected)", "所得层级（空：未入选）")),
+    "selected": ("", ("Selected", "入选"), ("selected in this round", "本轮是否入选")),
+    "quadrant": ("text", ("Quadrant", "象限"), ("value × potential quadrant", "价值 × 潜力象限")),
+    "value_score": ("number", ("Value score", "价值分"), ("value sub-score, 0–100", "价值分（0–100）")),
+    "potential_score": ("number", ("Potential score", "潜力分"), ("potential sub-score, 0–100", "潜力分（0–100）")),
+    "gates_failed": ("text", ("Gates failed", "未通过的门槛"), ("the gates not met", "未满足的门槛")),
+    "next_tier": ("text", ("Next tier", "更高一级"), ("the tier above", "更高一级的层级")),
+    "gap_to_next": ("number", ("Points to next tier", "距更高一级的分差"),
+                    ("score points missing for the tier above", "进入更高层级还差的分数")),
+    "cheapest_criterion": ("text", ("Easiest criterion", "最易提升的指标"),
+                           ("the criterion whose change alone closes the gap most easily", "单独改变即可最容易补足分差的指标")),
+    "cheapest_change": ("number", ("Change needed", "所需变化"),
+                        ("the change of that criterion's raw value", "该指标原始值所需的变化")),
+    "left_out_by_capacity": ("", ("Left out by capacity", "因容量未入选"),
+                             ("would have a tier but for the team's capacity", "仅因团队容量未入选")),
+    "cheapest_public_criterion": ("text", ("Easiest public criterion", "最易提升的公开指标"),
+                                  ("the same among the public criteria a customer can act on", "在客户可改变的公开指标中最易提升者")),
+    "cheapest_public_change": ("number", ("Public change needed", "公开指标所需变化"),
+                               ("the change of that public criterion's raw value", "该公开指标原始值所需的变化")),
+    "criterion": ("text", ("Criterion", "指标"), ("criterion of the standard", "标准中的指标")),
+    "raw": ("number", ("Raw value", "原始值"), ("the criterion's raw value", "指标的原始值")),
+    "normalised": ("number", ("Normalised (0–1)", "标准化值（0–1）"), ("the raw value normalised to 0–1", "原始值换算到 0–1")),
+    "weight": ("percent", ("Weight share", "权重占比"), ("the criterion's share of the score", "指标占得分的比重")),
+    "contribution": ("number", ("Points", "得分贡献"), ("points the criterion gave", "该指标贡献的得分")),
+    "tier_a": ("text", ("Tier before", "原层级"), ("tier in the earlier round", "前一轮的层级")),
+    "tier_b": ("text", ("Tier now", "现层级"), ("tier in the later round", "后一轮的层级")),
+    "rank_a": ("count", ("Rank before", "原排名"), ("rank in the earlier round", "前一轮的排名")),
+    "rank_b": ("count", ("Rank now", "现排名"), ("rank in the later round", "后一轮的排名")),
+    "score_a": ("number", ("Score before", "原得分"), ("score in the earlier round", "前一轮的得分")),
+    "score_b": ("number", ("Score now", "现得分"), ("score in the later round", "后一轮的得分")),
+    "rank_change": ("count", ("Rank change", "排名变化"), ("places moved up (negative: down)", "上升的名次（负数为下降）")),
+    "status": ("text", ("Change", "变化"), ("entered, left, moved up, moved down or same", "新入选、落选、上升、下降或不变")),
+    "from": ("text", ("From tier", "原层级"), ("tier in the earlier round (rows)", "前一轮的层级（行）")),
+    # account work tables (xuanba.accounts)
+    "revenue": ("money", ("Revenue (chosen period)", "收入（所选期间）"), ("revenue in the chosen period", "所选期间的收入")),
+    "cogs": ("money", ("Cost of goods (chosen period)", "销售成本（所选期间）"),
+             ("cost of the goods sold in the chosen period", "所选期间的销售成本")),
+    "cost_to_serve": ("money", ("Cost to serve (chosen period)", "服务成本（所选期间）"),
+                      ("cost to serve in the chosen period", "所选期间的服务成本")),
+    "profit": ("money", ("Profit (chosen period)", "利润（所选期间）"),
+               ("profit after cost-to-serve in the chosen period", "所选期间扣除服务成本后的利润")),
+    "margin": ("percent", ("Profit margin (chosen period)", "利润率（所选期间）"),
+               ("profit over revenue in the chosen period", "所选期间利润占收入的比例")),
+    "invoiced": ("money", ("Invoiced (all time)", "开票（累计）"), ("amount invoiced to date", "累计开票金额")),
+    "collected": ("money", ("Collected (all time)", "回款（累计）"), ("amount collected to date", "累计回款金额")),
+    "open_balance": ("money", ("Open balance", "未收余额"), ("amount invoiced and not yet paid", "已开票未回款的金额")),
+    "dso": ("number", ("Days sales outstanding", "应收账款天数"),
+            ("open balance over recent sales, in days", "未收余额相当于近期销售的天数")),
+    "made_on": ("date", ("Promised on", "承诺日期"), ("day the promise was made", "做出承诺的日期")),
+    "due_on": ("date", ("Due on", "到期日"), ("day the promise or invoice falls due", "承诺或账款的到期日")),
+    "kept_on": ("date", ("Kept on", "兑现日期"), ("day the promise was kept", "兑现承诺的日期")),
+    "state": ("text", ("State", "状态"), ("kept on time, kept late, broken, overdue or open", "按时兑现、延迟兑现、违约、逾期或未到期")),
+    "days_overdue": ("count", ("Days overdue", "逾期天数"), ("days past due, not kept", "已过期未兑现的天数")),
+    "days_late": ("count", ("Days late", "延迟天数"), ("days the promise was kept late", "延迟兑现的天数")),
+    "rep": ("text", ("Rep", "销售"), ("the sales rep", "负责的销售")),
+    "contacts": ("count", ("Contacts", "联系人数"), ("contacts at the customer", "客户方联系人数")),
+    "reps": ("count", ("Reps", "销售人数"), ("reps in touch in the window", "窗口期内联系过的销售人数")),
+    "reason": ("text", ("Reason", "原因"), ("why the account is flagged", "标记的原因")),
+    "band": ("text", ("Size band", "规模档"), ("revenue size band, largest first", "按收入划分的规模档，从大到小")),
+    "customers": ("count", ("Customers", "客户数"), ("number of customers", "客户数量")),
+    "revenue_share": ("percent", ("Share of revenue", "收入占比"), ("share of all customers' revenue", "占全部客户收入的比例")),
+    "profit_share": ("percent", ("Share of profit", "利润占比"), ("share of all customers' profit", "占全部客户利润的比例")),
+    "mean_value": ("money", ("Revenue per customer", "户均收入"), ("revenue over customers", "收入除以客户数")),
+    "mean_potential": ("number", ("Mean potential", "平均潜力"), ("mean potential of the customers", "客户的平均潜力")),
+    "channel_mix": ("text", ("Channels", "渠道构成"), ("largest channels by revenue", "按收入排列的主要渠道")),
+    "region_mix": ("text", ("Regions", "地区构成"), ("largest regions by customers", "按客户数排列的主要地区")),
+    "top_products": ("text", ("Top products", "主要产品"), ("largest products by revenue", "按收入排列的主要产品")),
+    "potential": ("number", ("Potential", "潜力"), ("what the list is ranked by", "名单的排序依据")),
+    "days_since_purchase": ("count", ("Days since purchase", "距上次购买天数"),
+                            ("days since the last purchase", "距最近一次购买的天数")),
+    "last_contact": ("date", ("Last contact", "最近联系日期"), ("day of the last contact", "最近一次联系的日期")),
+    "window_start": ("date", ("Window start", "窗口起始"), ("first day of the window", "统计窗口的第一天")),
+    "as_of": ("date", ("As of", "截至"), ("last day of the window", "统计窗口的最后一天")),
+}
+
 TEXT: dict[str, tuple[str, str]] = {
-    # -- the fields a standard reads, in words (the standard in plain words, reports) --------------
-    "field_customer_id": ("customer id", "客户编号"),
-    "field_frequency": ("repeat purchases", "复购次数"),
-    "field_recency": ("time from first to last purchase", "首次到最近一次购买的间隔"),
-    "field_T": ("time since the first purchase", "首次购买至今的时长"),
-    "field_monetary_value": ("average spend per repeat purchase", "复购的平均消费额"),
-    "field_first_purchase": ("date of the first purchase", "首次购买日期"),
-    "field_last_purchase": ("date of the last purchase", "最近一次购买日期"),
-    "field_tenure_days": ("days since the first purchase", "首次购买至今的天数"),
-    "field_days_since_last": ("days since the last purchase", "距最近一次购买的天数"),
-    "field_orders": ("number of orders", "订单数"),
-    "field_revenue_total": ("revenue to date", "累计收入"),
-    "field_revenue_90d": ("revenue in the last 90 days", "近 90 天收入"),
-    "field_revenue_365d": ("revenue in the last 365 days", "近 365 天收入"),
-    "field_revenue_prev_365d": ("revenue in the 365 days before those", "再往前 365 天的收入"),
-    "field_growth_365d": ("revenue growth over the last 365 days", "近 365 天收入增长"),
-    "field_margin_total": ("margin to date", "累计毛利"),
-    "field_margin_90d": ("margin in the last 90 days", "近 90 天毛利"),
-    "field_margin_365d": ("margin in the last 365 days", "近 365 天毛利"),
-    "field_rfm_r": ("RFM recency score (1–5)", "RFM 最近购买得分（1–5）"),
-    "field_rfm_f": ("RFM frequency score (1–5)", "RFM 购买频次得分（1–5）"),
-    "field_rfm_m": ("RFM spend score (1–5)", "RFM 消费金额得分（1–5）"),
-    "field_rfm_score": ("RFM score", "RFM 总分"),
-    "field_p_alive": ("probability the customer is still active", "客户仍活跃的概率"),
-    "field_expected_purchases_1y": ("expected purchases in the next year", "未来一年的预计购买次数"),
-    "field_expected_spend": ("expected spend per purchase", "预计每次消费额"),
-    "field_clv_1y": ("predicted value in the next year (discounted)", "未来一年的预计价值（折现）"),
-    "field_clv_3y": ("predicted value in the next 3 years (discounted)", "未来三年的预计价值（折现）"),
-    "field_churn_90d": ("probability of leaving within 90 days", "90 天内流失的概率"),
-    "field_cost_to_serve_365d": ("cost to serve in the last 365 days", "近 365 天服务成本"),
-    "field_profit_365d": ("profit after cost-to-serve in the last 365 days", "近 365 天利润（扣除服务成本）"),
-    "field_promise_reliability": ("share of promises kept on time", "承诺按时兑现率"),
-    "field_days_since_contact": ("days since the last contact", "距最近一次联系的天数"),
-    "field_payment_punctuality": ("share of invoices paid on time", "按时付款率"),
-    "field_single_threaded": ("hangs on one contact or one rep", "只靠一位联系人或一位销售维系"),
-    "field_overdue_receivables": ("overdue receivables", "逾期应收账款"),
-    "field_segment": ("segment", "客群"),
-    "field_region": ("region", "地区"),
-    "field_owner": ("owner", "负责人"),
-    "field_size": ("size", "规模"),
+    # -- the fields, in words: the meanings of the field catalogue (FIELD_CATALOGUE, above) ----------------
+    **{f"field_{name}": meaning for name, (_, _, meaning) in FIELD_CATALOGUE.items()},
+    # -- workbooks for people (tables.py): the columns sheet --------------------------------------
+    "xlsx_sheet": ("Sheet", "工作表"),
+    "xlsx_header": ("Header", "表头"),
+    "xlsx_field": ("Field", "字段名"),
+    "xlsx_meaning": ("Meaning", "含义"),
+    "xlsx_lower": ("{header}, lower bound", "{header}（下限）"),
+    "xlsx_upper": ("{header}, upper bound", "{header}（上限）"),
+    "xlsx_bound_meaning": ("{meaning}: bound of its interval", "{meaning}：区间的边界"),
     # -- rules in words (standard/describe.py) ----------------------------------------------------
     "expr_and": ("{a} and {b}", "{a}，且{b}"),
     "expr_or": ("{a} or {b}", "{a}，或{b}"),
@@ -90,7 +225,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "std_criterion_same": ("{title} counts for {share}; {better}; {how}.", "“{title}”占 {share}，{better}，{how}。"),
     "std_higher": ("higher is better", "越高越好"),
     "std_lower": ("lower is better", "越低越好"),
-    "std_norm_percentile": ("ranked among all customers (percentile)", "按全部客户中的百分位排名"),
+    "std_norm_percentile": ("ranked among all customers (percentile: the lowest value earns none of these points, "
+                            "the highest all of them, equal values the same)",
+                            "按全部客户中的百分位排名（最低值不得分，最高值得满分，相同数值得分相同）"),
     "std_norm_minmax": ("scaled from the lowest (0) to the highest (1) customer", "按最低（0）到最高（1）线性换算"),
     "std_norm_zscore": ("compared with the average (z-score, ±3 standard deviations spans 0 to 1)",
                         "与平均值比较（标准分，±3 个标准差对应 0 到 1）"),
@@ -493,3 +630,27 @@ def has(key: str) -> bool:
     (True, False)
     """
     return key in TEXT
+
+
+def column_words(field: str, lang: str) -> tuple[str, str, str]:
+    """A column's header, meaning and number kind (see :data:`FIELD_CATALOGUE`) for a reader of ``lang``;
+    a field the catalogue does not know keeps its name, with no meaning and no kind.
+
+    Examples
+    --------
+    >>> column_words("revenue_365d", "zh")
+    ('收入（近365天）', '近 365 天收入', 'money')
+    >>> column_words("p_alive_lower", "en")[0]
+    'P(alive), lower bound'
+    >>> column_words("nps", "en")
+    ('nps', '', '')
+    """
+    base, _, end = field.rpartition("_")
+    if field not in FIELD_CATALOGUE and end in ("lower", "upper") and base in FIELD_CATALOGUE:  # an interval's bounds
+        header, meaning, kind = column_words(base, lang)
+        return t(f"xlsx_{end}", lang, header=header), t("xlsx_bound_meaning", lang, meaning=meaning), kind
+    if field not in FIELD_CATALOGUE:
+        return field, "", ""
+    kind, header, meaning = FIELD_CATALOGUE[field]
+    i = 1 if lang == "zh" else 0
+    return header[i], meaning[i], kind

@@ -5,7 +5,11 @@ with a sheet per table and a frozen header row (streamed; text never becomes a f
 Parquet; CSV text that a spreadsheet would run as a formula is neutralised. Files are replaced
 atomically (:mod:`xuanba._files`). :func:`read_table` reads CSV
 (UTF-8, UTF-8 with BOM, GBK/GB18030), Excel and Parquet, keeping ids such as ``007`` as text.
-This module sits at the bottom of the package: it imports nothing from xuanba but the errors.
+Given a reader's language, a workbook speaks to people: headers in that language naming their
+window ("Revenue (365 days)"), money, percentages and dates formatted, widths, autofilter, and a
+last sheet ``columns`` mapping each header to its field and meaning, from which :func:`read_table`
+puts the field names back. This module sits at the bottom of the package: it imports nothing
+from xuanba but the errors and the translations.
 
 Example
 -------
@@ -27,8 +31,9 @@ import numpy as np
 import pandas as pd
 
 from xuanba._files import atomic_path
-from xuanba._xlsx import write_sheets
+from xuanba._xlsx import Look, write_sheets
 from xuanba.errors import DataError, InputError
+from xuanba.i18n import check_lang, column_words, t
 
 #: The formats :func:`write_table` writes, by file suffix.
 FORMATS = (".csv", ".xlsx", ".parquet")
@@ -38,6 +43,8 @@ READ_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet")
 EXCEL_MAX_ROWS = 1_048_576
 #: Encodings tried, in order, for CSV text: UTF-8 (with or without BOM), then GB18030 (GBK's superset).
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+#: The last sheet of a workbook written for people: sheet, header, field and meaning of every column.
+COLUMNS_SHEET = "columns"
 #: First characters that make a spreadsheet run a CSV cell as a formula; such text is written
 #: with a leading ``'`` (see :func:`neutralise`).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -142,19 +149,52 @@ def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _write_workbook(tables: Mapping[str, pd.DataFrame], path: Path) -> Path:
+def _people_look(frame: pd.DataFrame, lang: str | None, columns: Mapping[str, str | None]
+                 ) -> tuple[Look, list[tuple[str, str, str]]]:
+    """The look of one sheet (headers in ``lang``, or the names when ``lang`` is None; number
+    formats from the field catalogue) and its (header, field, meaning) rows."""
+    rows: list[tuple[str, str, str]] = []
+    formats: list[str] = []
+    seen: set[str] = set()
+    for col in frame.columns:
+        name = str(col)
+        field = columns.get(name, name)
+        header, meaning, kind = column_words(field, lang or "en") if field is not None else (name, "", "")
+        if lang is None or not header:
+            header = name
+        if header in seen:  # two columns that read the same: the field name tells them apart
+            header = f"{header} ({name})"
+        seen.add(header)
+        rows.append((header, name, meaning))
+        formats.append("" if kind == "text" else kind)
+    return Look(header=[h for h, _, _ in rows], formats=formats), rows
+
+
+def _write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, lang: str | None = None,
+                    columns: Mapping[str, str | None] | None = None) -> Path:
     for name, frame in tables.items():
         _check_excel_rows(frame, name, path)
     taken: set[str] = set()
-    sheets = [(_sheet_name(name, taken), _flat(frame)) for name, frame in tables.items()]
+    sheets: list[tuple[str, pd.DataFrame, Look | None]] = []
+    legend: list[tuple[str, str, str, str]] = []
+    for name, frame in tables.items():
+        sheet = _sheet_name(name, taken)
+        look, rows = _people_look(frame, lang, columns or {})
+        sheets.append((sheet, _flat(frame), look))
+        legend += [(sheet, *row) for row in rows]
+    if lang is not None:
+        keys = ("xlsx_sheet", "xlsx_header", "xlsx_field", "xlsx_meaning")
+        table = pd.DataFrame(legend, columns=[t(k, lang) for k in keys], dtype=object)
+        sheets.append((_sheet_name(COLUMNS_SHEET, taken), table, Look(formats=[""] * 4)))
     with atomic_path(path) as tmp:
         write_sheets(sheets, tmp)  # streamed; text cells are inline strings, never formulas
     return path
 
 
-def _write_one(frame: pd.DataFrame, path: Path, suffix: str, sheet: str) -> Path:
+def _write_one(frame: pd.DataFrame, path: Path, suffix: str, sheet: str, lang: str | None = None,
+               columns: Mapping[str, str | None] | None = None) -> Path:
     if suffix == ".xlsx":
-        return _write_workbook({sheet: frame}, path)
+        return _write_workbook({sheet: frame}, path, lang, columns)
     with atomic_path(path) as tmp:
         if suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
@@ -166,13 +206,15 @@ def _write_one(frame: pd.DataFrame, path: Path, suffix: str, sheet: str) -> Path
 
 @overload
 def write_table(
-    tables: pd.DataFrame, path: str | Path, fmt: str | None = None, *, sheet: str = "table"
+    tables: pd.DataFrame, path: str | Path, fmt: str | None = None, *, sheet: str = "table",
+    lang: str | None = None, columns: Mapping[str, str | None] | None = None,
 ) -> Path: ...
 
 
 @overload
 def write_table(
-    tables: Mapping[str, pd.DataFrame], path: str | Path, fmt: str | None = None, *, sheet: str = "table"
+    tables: Mapping[str, pd.DataFrame], path: str | Path, fmt: str | None = None, *, sheet: str = "table",
+    lang: str | None = None, columns: Mapping[str, str | None] | None = None,
 ) -> list[Path]: ...
 
 
@@ -182,6 +224,8 @@ def write_table(
     fmt: str | None = None,
     *,
     sheet: str = "table",
+    lang: str | None = None,
+    columns: Mapping[str, str | None] | None = None,
 ) -> Path | list[Path]:
     """Write a table, or several, to ``.csv`` (UTF-8 BOM), ``.xlsx`` or ``.parquet``.
 
@@ -199,6 +243,17 @@ def write_table(
         ``"csv"``, ``"xlsx"`` or ``"parquet"``; default from the suffix of ``path``.
     sheet
         Sheet name of a single table written to ``.xlsx``.
+    lang
+        ``"en"`` or ``"zh"``: a workbook for people reading that language — headers from the
+        field catalogue (:data:`xuanba.i18n.FIELD_CATALOGUE`) naming their window, and a last sheet
+        ``columns`` giving each header's field name and meaning (which :func:`read_table` uses
+        to read the field names back). ``None``: the field names as headers. CSV and Parquet
+        always keep the field names. Number formats, widths, autofilter and the frozen header
+        are there either way.
+    columns
+        Columns holding a catalogue field under another name (a criterion named ``revenue``
+        holding ``revenue_365d``): ``column -> field``, or ``None`` for a column the catalogue
+        must not describe.
 
     Returns
     -------
@@ -233,8 +288,10 @@ def write_table(
     ['round.xlsx']
     """
     out = Path(path)
+    if lang is not None:
+        check_lang(lang)
     if isinstance(tables, pd.DataFrame):
-        return _write_one(tables, out, _format_of(out, fmt), sheet)
+        return _write_one(tables, out, _format_of(out, fmt), sheet, lang, columns)
     if fmt is None and out.suffix == "":
         raise InputError(
             "cannot tell which format to write",
@@ -245,7 +302,7 @@ def write_table(
     if suffix == ".xlsx":
         if out.suffix.lower() != ".xlsx":
             out = out.with_suffix(".xlsx") if out.suffix else out / "tables.xlsx"
-        return [_write_workbook(tables, out)]
+        return [_write_workbook(tables, out, lang, columns)]
     if out.suffix.lower() in FORMATS:  # a file name: honoured
         if len(tables) == 1:
             [(_, frame)] = tables.items()
@@ -253,7 +310,7 @@ def write_table(
         targets = [out.parent / f"{out.stem}-{_safe_name(name)}{suffix}" for name in tables]
     else:  # a folder: one file per table
         targets = [out / f"{_safe_name(name)}{suffix}" for name in tables]
-    return [_write_one(frame, t, suffix, sheet) for frame, t in zip(tables.values(), targets, strict=True)]
+    return [_write_one(frame, target, suffix, sheet) for frame, target in zip(tables.values(), targets, strict=True)]
 
 
 def _safe_name(name: object) -> str:
@@ -271,6 +328,33 @@ def _read_csv(path: Path, sep: str, dtype: object, keep_na: bool) -> pd.DataFram
             continue
     raise InputError("the file is neither UTF-8 nor GBK text", file=str(path),
                      fix="Save it as 'CSV UTF-8' (Excel: File > Save As).")
+
+
+def _field_names(book: pd.ExcelFile, sheet: str) -> dict[str, str]:
+    """``header -> field`` of ``sheet`` from the workbook's ``columns`` sheet (written by
+    :func:`write_table` with a ``lang``); empty when there is none."""
+    legends = [n for n in book.sheet_names if re.fullmatch(rf"{COLUMNS_SHEET}(_\d+)?", str(n)) and n != sheet]
+    if not legends:
+        return {}
+    legend = pd.read_excel(book, sheet_name=legends[-1], dtype=str, keep_default_na=False)
+    if legend.shape[1] < 3:
+        return {}
+    rows = legend.loc[legend.iloc[:, 0] == str(sheet)]
+    return dict(zip(rows.iloc[:, 1], rows.iloc[:, 2], strict=True))
+
+
+def _read_workbook(source: Path, sheet: str | int, cols: list[str], raw: bool) -> pd.DataFrame:
+    """One sheet of a workbook, with the field names back when its ``columns`` sheet maps its
+    headers (every header, in order), and ``cols`` read as text."""
+    with pd.ExcelFile(source) as book:
+        name = book.sheet_names[sheet] if isinstance(sheet, int) else sheet
+        names = _field_names(book, str(name))
+        header_of = {field: header for header, field in names.items()}
+        dtype = object if raw else {header_of.get(c, c): str for c in cols}
+        frame = pd.read_excel(book, sheet_name=name, dtype=dtype)
+    if names and [str(c) for c in frame.columns] == list(names):
+        frame.columns = list(names.values())
+    return frame
 
 
 def read_table(
@@ -292,7 +376,9 @@ def read_table(
         ignored). ``True``: no type guessing at all — CSV cells stay text (blanks as ``""``)
         and Excel cells stay as stored; for callers that check and convert types themselves.
     sheet
-        The sheet of a workbook, by name or position.
+        The sheet of a workbook, by name or position. When the workbook has a ``columns``
+        sheet mapping this sheet's headers to field names (written by :func:`write_table` for
+        people), the columns get the field names back.
     what
         What the file is, for the error messages (e.g. ``"the facts file"``).
     hint
@@ -335,7 +421,7 @@ def read_table(
         if suffix == ".parquet":
             frame = pd.read_parquet(source)
         elif suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(source, sheet_name=sheet, dtype=object if text is True else dict.fromkeys(cols, str))
+            frame = _read_workbook(source, sheet, cols, text is True)
         else:
             sep = "\t" if suffix == ".tsv" else ","
             frame = _read_csv(source, sep, str if text is True else dict.fromkeys(cols, str), keep_na=text is not True)

@@ -50,7 +50,7 @@ def test_a_full_disk_half_way_leaves_the_previous_export_intact(tmp_path, monkey
         real_write = tables.write_sheets
 
         def write_sheets(sheets, path):
-            real_write([(name, frame.head(1)) for name, frame in sheets], path)
+            real_write([(name, frame.head(1), *look) for name, frame, *look in sheets], path)
             raise OSError(errno.ENOSPC, "No space left on device")
         monkeypatch.setattr(tables, "write_sheets", write_sheets)
     with pytest.raises(OSError, match="No space"):

@@ -41,6 +41,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable 
 UnitOpt = Annotated[str, typer.Option("--unit", help="Time unit of recency and T: day, week or month.")]
 #: ``--period``, the old spelling of ``--unit`` on some commands: hidden, kept so scripts work.
 PeriodOpt = Annotated[str | None, typer.Option("--period", hidden=True, help="Deprecated spelling of --unit.")]
+#: ``--lang`` of a command writing a table: the language of an .xlsx output's headers.
+SheetLangOpt = Annotated[str, typer.Option("--lang", help="Language of an .xlsx output's headers and its columns sheet: en or zh (CSV and Parquet keep the field names).")]
 
 
 def time_unit(unit: str, period: str | None = None) -> TimeUnit:

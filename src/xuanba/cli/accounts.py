@@ -10,7 +10,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors, parse_date
+from xuanba.cli._common import (
+    JsonOpt,
+    SheetLangOpt,
+    WorkspaceOpt,
+    console,
+    emit_json,
+    handle_errors,
+    parse_date,
+)
 from xuanba.workspace import DEFAULT_PATH
 
 TxOpt = Annotated[Path | None, typer.Option("--transactions", "-t", help="Canonical transactions (.csv/.parquet/.xlsx); default: the workspace's.")]
@@ -133,11 +141,12 @@ def _show(df: Any, title: str, limit: int = 20) -> None:
         console.print(f"… {len(df) - limit:,} more rows (use --out to get them all)")
 
 
-def _finish(df: Any, out: Path | None, as_json: bool, title: str, extra: dict[str, Any] | None = None) -> None:
+def _finish(df: Any, out: Path | None, as_json: bool, title: str, extra: dict[str, Any] | None = None,
+            lang: str = "en") -> None:
     from xuanba.tables import write_table
 
     if out is not None:
-        write_table(df, out)
+        write_table(df, out, lang=lang)
     if as_json:
         payload: dict[str, Any] = dict(extra or {})
         payload["rows"] = len(df)
@@ -169,6 +178,7 @@ def register(app: typer.Typer) -> None:
         start: Annotated[str | None, typer.Option(help="Window start YYYY-MM-DD (that day included).")] = None,
         end: Annotated[str | None, typer.Option(help="Window end YYYY-MM-DD (all of that day included).")] = None,
         out: OutOpt = None,
+        lang: SheetLangOpt = "en",
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -195,7 +205,7 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             from xuanba.tables import write_table
 
-            write_table(prof, out)
+            write_table(prof, out, lang=lang)
         if as_json:
             emit_json({"whale_peak": peak, "bands": table.to_dict(orient="records"),
                        "volume_without_profit": vwp["customer_id"].tolist(), "customers": len(prof),
@@ -216,6 +226,7 @@ def register(app: typer.Typer) -> None:
         by: Annotated[str, typer.Option(help="Reliability per 'rep' or 'customer_id'.")] = "rep",
         window_days: Annotated[int, typer.Option(help="Reliability over promises due in this many days up to --as-of, that day included.")] = 365,
         out: OutOpt = None,
+        lang: SheetLangOpt = "en",
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -238,7 +249,7 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             from xuanba.tables import write_table
 
-            write_table(led, out)
+            write_table(led, out, lang=lang)
         if as_json:
             emit_json({"as_of": ref.date(), "states": counts, "reliability": rel.to_dict(orient="records"),
                        "overdue": od[["customer_id", "due_on", "days_overdue"]].to_dict(orient="records"),
@@ -261,6 +272,7 @@ def register(app: typer.Typer) -> None:
         no_purchase_days: Annotated[int, typer.Option(help="No purchase for more than this many days.")] = 180,
         no_contact_days: Annotated[int, typer.Option(help="No contact for more than this many days.")] = 90,
         out: OutOpt = None,
+        lang: SheetLangOpt = "en",
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -293,7 +305,7 @@ def register(app: typer.Typer) -> None:
             source = f"the potential score of round {stored[0].attrs['round_id']} (cutoff {day})"
         if potential is None and pot is None:
             source += f" (the models could not be fitted: {why})"
-        _finish(res, out, as_json, "Keep warm", {"ranked by": source})
+        _finish(res, out, as_json, "Keep warm", {"ranked by": source}, lang=lang)
 
     @acc.command("owners")
     @handle_errors
@@ -305,6 +317,7 @@ def register(app: typer.Typer) -> None:
         selected: Annotated[Path | None, typer.Option(help="Only these accounts (a table with customer_id, e.g. a round's selection).")] = None,
         as_of: AsOfOpt = None,
         out: OutOpt = None,
+        lang: SheetLangOpt = "en",
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -329,7 +342,7 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             from xuanba.tables import write_table
 
-            write_table(st, out)
+            write_table(st, out, lang=lang)
         if as_json:
             emit_json({"hhi": conc.attrs["hhi"], "owners": conc.to_dict(orient="records"),
                        "single_threaded": flagged["customer_id"].tolist(), "out": str(out) if out else None})
@@ -345,6 +358,7 @@ def register(app: typer.Typer) -> None:
         as_of: AsOfOpt = None,
         dso_days: Annotated[int, typer.Option(help="Sales period of days sales outstanding.")] = 90,
         out: OutOpt = None,
+        lang: SheetLangOpt = "en",
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -361,7 +375,7 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             from xuanba.tables import write_table
 
-            write_table(summ, out)
+            write_table(summ, out, lang=lang)
         if as_json:
             emit_json({"as_of": ref.date(), "total": tot, "ageing_total": age.iloc[-1].to_dict(),
                        "customers": summ.to_dict(orient="records") if out is None else None,
@@ -379,6 +393,7 @@ def register(app: typer.Typer) -> None:
         interactions: Annotated[Path | None, typer.Option(help="Interactions (adds profit share).")] = None,
         bands: Annotated[str, typer.Option(help="Size bands used when customers have no segment.")] = "1,10",
         out: OutOpt = None,
+        lang: SheetLangOpt = "en",
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -389,7 +404,7 @@ def register(app: typer.Typer) -> None:
         tx = _tx(transactions, workspace)
         prof = customer_profit(tx, _side("interactions", interactions, workspace))
         res = personas(tx, _side("customers", customers, workspace), prof, bands=_bands(bands))
-        _finish(res, out, as_json, "Segments")
+        _finish(res, out, as_json, "Segments", lang=lang)
 
     @acc.command("fields")
     @handle_errors
@@ -400,6 +415,7 @@ def register(app: typer.Typer) -> None:
         contacts: Annotated[Path | None, typer.Option(help="Contacts table.")] = None,
         as_of: AsOfOpt = None,
         out: OutOpt = None,
+        lang: SheetLangOpt = "en",
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -408,7 +424,7 @@ def register(app: typer.Typer) -> None:
 
         res = account_fields(_tx(transactions, workspace), _side("interactions", interactions, workspace),
                              _side("commitments", commitments, workspace), _side("contacts", contacts, workspace), _date(as_of))
-        _finish(res, out, as_json, "Account fields")
+        _finish(res, out, as_json, "Account fields", lang=lang)
 
     @acc.command("view")
     @handle_errors

@@ -13,6 +13,7 @@ from rich.text import Text
 from xuanba.cli._common import (
     JsonOpt,
     PeriodOpt,
+    SheetLangOpt,
     UnitOpt,
     WorkspaceOpt,
     console,
@@ -85,6 +86,7 @@ def register(app: typer.Typer) -> None:
         models: Annotated[str, typer.Option(help="Comma-separated models: bgnbd, pareto-nbd, mbgnbd.")] = "bgnbd,pareto-nbd,mbgnbd",
         unit: UnitOpt = "week",
         out: Annotated[Path | None, typer.Option(help="Write per-customer holdout predictions to .parquet, .csv or .xlsx.")] = None,
+        lang: SheetLangOpt = "en",
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
         period: PeriodOpt = None,
@@ -99,7 +101,7 @@ def register(app: typer.Typer) -> None:
         names = [m.strip() for m in models.split(",") if m.strip()]
         with open_workspace(workspace, read_only=True) as ws:
             ev = evaluate(ws, cal, hold, models=names, time_unit=unit)
-        written = str(write_table(ev.predictions, out, sheet="predictions")) if out is not None else None
+        written = str(write_table(ev.predictions, out, sheet="predictions", lang=lang)) if out is not None else None
         if as_json:
             emit_json({**ev.to_dict(), "out": written})
             return

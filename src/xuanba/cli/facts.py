@@ -11,6 +11,7 @@ from rich.table import Table
 from xuanba.cli._common import (
     JsonOpt,
     PeriodOpt,
+    SheetLangOpt,
     UnitOpt,
     WorkspaceOpt,
     console,
@@ -34,6 +35,7 @@ def register(app: typer.Typer) -> None:
         calibration_end: Annotated[str | None, typer.Option(help="End of the calibration period; with --holdout-end adds holdout actuals.")] = None,
         holdout_end: Annotated[str | None, typer.Option(help="End of the holdout period (YYYY-MM-DD).")] = None,
         out: Annotated[Path | None, typer.Option(help="Write the facts to .parquet, .csv (UTF-8 BOM) or .xlsx.")] = None,
+        lang: SheetLangOpt = "en",
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
         period: PeriodOpt = None,
@@ -61,7 +63,7 @@ def register(app: typer.Typer) -> None:
                 table = customer_facts(ws, _date(cutoff, "--cutoff"), time_unit=unit, merge=merge)  # type: ignore[arg-type]
                 as_of = table["last_purchase"].max() if cutoff is None else _date(cutoff, "--cutoff")
             store_facts(ws, table)
-        written = str(write_table(table, out, sheet="facts")) if out is not None else None
+        written = str(write_table(table, out, sheet="facts", lang=lang)) if out is not None else None
         summary = {
             "cutoff": as_of,
             "time_unit": unit,

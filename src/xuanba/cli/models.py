@@ -11,6 +11,7 @@ from rich.table import Table
 
 from xuanba.cli._common import (
     JsonOpt,
+    SheetLangOpt,
     UnitOpt,
     WorkspaceOpt,
     console,
@@ -120,6 +121,7 @@ def register(app: typer.Typer) -> None:
         value_years: Annotated[float, typer.Option(help="Horizon of the customer value, 1 to 5 years.")] = 3.0,
         discount_rate: Annotated[float, typer.Option(help="Yearly discount rate of the customer value.")] = 0.10,
         margin: Annotated[float, typer.Option(help="Share of spend that is margin, applied after the spend model.")] = 1.0,
+        lang: SheetLangOpt = "en",
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -147,7 +149,7 @@ def register(app: typer.Typer) -> None:
                     value["clv"].to_numpy(), value["lower"].to_numpy(), value["upper"].to_numpy())
             else:
                 preds["clv"] = value.to_numpy()
-        written = str(write_table(preds, out, sheet="predictions"))
+        written = str(write_table(preds, out, sheet="predictions", lang=lang))
         numeric = preds.drop(columns=["customer_id"]).select_dtypes("number")
         payload = {
             "model": type(fitted).__name__,

@@ -9,7 +9,14 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
+from xuanba.cli._common import (
+    JsonOpt,
+    SheetLangOpt,
+    WorkspaceOpt,
+    console,
+    emit_json,
+    handle_errors,
+)
 from xuanba.workspace import DEFAULT_PATH
 
 RoundArg = Annotated[str, typer.Argument(help="The round id, or 'latest'.")]
@@ -77,6 +84,7 @@ def register(app: typer.Typer) -> None:
         tables: Annotated[str, typer.Option("--tables", "-t", help="Comma-separated: roster, contributions, diff, migration, facts.")] = "roster",
         against: Annotated[str | None, typer.Option("--against", help="Round the diff compares with; default the previous one.")] = None,
         fmt: Annotated[str | None, typer.Option("--format", "-f", help="csv, xlsx or parquet; default from the --out suffix.")] = None,
+        lang: SheetLangOpt = "en",
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -84,7 +92,7 @@ def register(app: typer.Typer) -> None:
         from xuanba.outputs.exports import export_round
 
         names = _split([tables]) or ["roster"]
-        paths = export_round(workspace, round_id, out, tables=names, against=against, fmt=fmt)
+        paths = export_round(workspace, round_id, out, tables=names, against=against, fmt=fmt, lang=lang)
         if as_json:
             emit_json({"tables": names, "files": [str(p) for p in paths]})
         else:

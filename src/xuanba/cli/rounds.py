@@ -13,6 +13,7 @@ from rich.text import Text
 from xuanba.cli._common import (
     JsonOpt,
     PeriodOpt,
+    SheetLangOpt,
     UnitOpt,
     WorkspaceOpt,
     console,
@@ -100,12 +101,14 @@ def register(app: typer.Typer) -> None:
         to: Annotated[str | None, typer.Option(help="Replay: last date (YYYY-MM-DD).")] = None,
         top: Annotated[int, typer.Option(help="How many of the best-ranked customers to show.")] = 10,
         out: OutOpt = None,
+        lang: SheetLangOpt = "en",
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
         period: PeriodOpt = None,
     ) -> None:
         """Rank every customer by the standard at a cutoff; store the roster as a new round."""
         from xuanba.errors import InputError
+        from xuanba.outputs.exports import criterion_columns
         from xuanba.rounds import replay_rounds, run_round
         from xuanba.rounds.run import read_fields_file
         from xuanba.tables import write_table
@@ -131,7 +134,8 @@ def register(app: typer.Typer) -> None:
                 rnd = run_round(workspace, standard, cutoff, time_unit=unit, extra_fields=extra,  # type: ignore[arg-type]
                                 name=name, store=store, progress=progress)
         if replay:
-            written = str(write_table(rep.rounds[-1].roster, out, sheet="roster")) if out is not None else None
+            written = str(write_table(rep.rounds[-1].roster, out, sheet="roster", lang=lang,
+                                          columns=criterion_columns(rep.rounds[-1].standard))) if out is not None else None
             if as_json:
                 emit_json({"rounds": rep.summary.to_dict("records"), "out": written})
                 return
@@ -144,7 +148,7 @@ def register(app: typer.Typer) -> None:
             if written:
                 console.print(f"Roster of the last round written to {written}.")
             return
-        written = str(write_table(rnd.roster, out, sheet="roster")) if out is not None else None
+        written = str(write_table(rnd.roster, out, sheet="roster", lang=lang, columns=criterion_columns(rnd.standard))) if out is not None else None
         if as_json:
             emit_json(_summary(rnd, written))
             return
@@ -158,10 +162,12 @@ def register(app: typer.Typer) -> None:
         round_id: Annotated[str | None, typer.Argument(help="Open this round (an id, latest or previous); omit to list.")] = None,
         top: Annotated[int, typer.Option(help="How many of the best-ranked customers to show.")] = 10,
         out: OutOpt = None,
+        lang: SheetLangOpt = "en",
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
         """List the stored rounds, or re-open one (and export its roster with --out)."""
+        from xuanba.outputs.exports import criterion_columns
         from xuanba.rounds import list_rounds, load_round
         from xuanba.tables import write_table
 
@@ -182,7 +188,7 @@ def register(app: typer.Typer) -> None:
             console.print(grid)
             return
         rnd = load_round(workspace, round_id, fields=False)
-        written = str(write_table(rnd.roster, out, sheet="roster")) if out is not None else None
+        written = str(write_table(rnd.roster, out, sheet="roster", lang=lang, columns=criterion_columns(rnd.standard))) if out is not None else None
         if as_json:
             emit_json(_summary(rnd, written))
             return
@@ -197,6 +203,7 @@ def register(app: typer.Typer) -> None:
         round_b: Annotated[str, typer.Argument(help="The later round (id, or latest).")] = "latest",
         show: Annotated[int, typer.Option(help="How many entered / left customers to list.")] = 10,
         out: OutOpt = None,
+        lang: SheetLangOpt = "en",
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -205,7 +212,7 @@ def register(app: typer.Typer) -> None:
         from xuanba.tables import write_table
 
         d = diff_rounds(workspace, round_a, round_b)
-        written = str(write_table(d.changes, out, sheet="changes")) if out is not None else None
+        written = str(write_table(d.changes, out, sheet="changes", lang=lang)) if out is not None else None
         if as_json:
             migration = {str(k): {str(c): int(v) for c, v in row.items()} for k, row in d.migration.iterrows()}
             emit_json({**d.summary, "migration": migration, "out": written})

@@ -93,7 +93,7 @@ def _rounds(ws: Workspace, result: DemoResult, lang: str) -> None:
     result.summary["round"] = round_figures(now)
     result.summary["diff"] = {k: v for k, v in diff.summary.items() if isinstance(v, (int, float, str))}
     result.paths["roster"] = export_round(ws, str(now.round_id), result.out_dir / "round.xlsx",
-                                          tables=("roster", "diff"), against=str(before.round_id))[0]
+                                          tables=("roster", "diff"), against=str(before.round_id), lang=lang)[0]
     result.summary["round_ids"] = [before.round_id, now.round_id]
 
 
@@ -116,7 +116,7 @@ def _facts(ws: Workspace, result: DemoResult, lang: str) -> None:
 
     fields = _latest(ws, result).fields
     facts = fields[["customer_id", *[c for c in FACT_COLUMNS if c in fields.columns and c != "customer_id"]]]
-    result.paths["facts"] = write_table(facts, result.out_dir / "facts.xlsx", sheet="facts")
+    result.paths["facts"] = write_table(facts, result.out_dir / "facts.xlsx", sheet="facts", lang=lang)
     result.summary["facts_rows"] = len(facts)
     result.summary["repeat_buyers"] = int((facts["frequency"] > 0).sum())
 
@@ -131,7 +131,7 @@ def _models(ws: Workspace, result: DemoResult, lang: str) -> None:
     columns = [c for c in PREDICTION_COLUMNS if c in rnd.fields.columns]
     if columns:
         result.paths["predictions"] = write_table(rnd.fields[["customer_id", *columns]],
-                                                  result.out_dir / "predictions.xlsx", sheet="predictions")
+                                                  result.out_dir / "predictions.xlsx", sheet="predictions", lang=lang)
     for role, info in rnd.meta.get("models", {}).items():
         doc = rnd.tables[f"model_{role}"].info
         path = result.out_dir / f"model_{role}.json"
@@ -168,7 +168,7 @@ def _accounts(ws: Workspace, result: DemoResult, lang: str) -> None:
     if stored is not None:
         bands = stored.frame.assign(window_start=stored.info["window_start"], as_of=stored.info["as_of"])
         result.paths["profit_bands"] = write_table(bands, result.out_dir / "profit_by_size.xlsx",
-                                                   sheet="profit_by_size_365d")
+                                                   sheet="profit_by_size_365d", lang=lang)
     whale = rnd.meta.get("summary", {}).get("whale")
     if whale:
         result.summary["whale_peak"] = {"customer_pct": round(float(whale["customer_pct"]), 1),

@@ -1,6 +1,8 @@
 """Tables out: a round's roster, diff, migration and facts exported through
 :func:`xuanba.tables.write_table` — CSV (UTF-8 with BOM, so Excel reads Chinese), Excel (a sheet
-per table, frozen headers) and Parquet.
+per table, frozen headers) and Parquet. Given a reader's language (``lang``), a workbook is
+written for people: headers in that language, money, percentages and dates formatted, and a
+``columns`` sheet with each header's field name and meaning. CSV and Parquet keep field names.
 
 Example
 -------
@@ -12,6 +14,7 @@ b'\\xef\\xbb\\xbf'
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,9 +24,29 @@ import pandas as pd
 from xuanba.errors import DataError, InputError
 from xuanba.tables import write_table
 
+_PLAIN_FIELD = re.compile(r"[A-Za-z_]\w*")
+
+
+def criterion_columns(standard: Any) -> dict[str, str | None]:
+    """``column -> field`` for a roster's raw-value columns, named after the standard's criteria:
+    the field a criterion reads when it reads one field, ``None`` for a formula (so a criterion
+    named ``margin`` holding ``margin_365d`` gets that field's header and money format).
+
+    Example
+    -------
+    >>> from types import SimpleNamespace as C
+    >>> std = C(criteria=[C(name="margin", field="margin_365d"),
+    ...                   C(name="rate", field="margin_365d / revenue_365d")])
+    >>> criterion_columns(std)
+    {'margin': 'margin_365d', 'rate': None}
+    """
+    return {c.name: (c.field.strip() if _PLAIN_FIELD.fullmatch(c.field.strip()) else None)
+            for c in standard.criteria}
+
 
 def export_table(
-    frame: pd.DataFrame, path: str | Path, *, sheet: str = "table", fmt: str | None = None
+    frame: pd.DataFrame, path: str | Path, *, sheet: str = "table", fmt: str | None = None,
+    lang: str | None = None, columns: Mapping[str, str | None] | None = None,
 ) -> Path:
     """Write one table to ``.csv`` (UTF-8 BOM), ``.xlsx`` (frozen header) or ``.parquet``.
 
@@ -37,6 +60,11 @@ def export_table(
         The file; its suffix picks the format unless ``fmt`` is given. Folders are created.
     sheet
         Sheet name for ``.xlsx``.
+    lang
+        ``"en"`` or ``"zh"``: an ``.xlsx`` for people reading that language (headers, a
+        ``columns`` sheet); ``None``: field names as headers.
+    columns
+        ``column -> catalogue field`` for columns named otherwise (:func:`criterion_columns`).
 
     Example
     -------
@@ -45,11 +73,12 @@ def export_table(
     >>> pd.read_parquet(p)["a"].tolist()
     [1]
     """
-    return write_table(frame, path, fmt, sheet=sheet)
+    return write_table(frame, path, fmt, sheet=sheet, lang=lang, columns=columns)
 
 
 def export_tables(
-    tables: Mapping[str, pd.DataFrame], out: str | Path, *, fmt: str | None = None
+    tables: Mapping[str, pd.DataFrame], out: str | Path, *, fmt: str | None = None,
+    lang: str | None = None, columns: Mapping[str, str | None] | None = None,
 ) -> list[Path]:
     """Write several tables: one workbook with a sheet per table, or one file per table.
 
@@ -66,6 +95,8 @@ def export_tables(
         only by a complete new one.
     fmt
         ``"csv"``, ``"xlsx"`` or ``"parquet"``; default from the suffix of ``out``.
+    lang, columns
+        As for :func:`export_table`.
 
     Returns
     -------
@@ -83,7 +114,7 @@ def export_tables(
     ...                                 "diff": pd.DataFrame({"b": [2]})}, d / "round.csv")]
     ['round-roster.csv', 'round-diff.csv']
     """
-    return write_table(dict(tables), out, fmt)
+    return write_table(dict(tables), out, fmt, lang=lang, columns=columns)
 
 
 #: Tables of a round that :func:`export_round` can write.
@@ -96,6 +127,12 @@ def round_tables(
     """The named tables of a stored round: ``roster``, ``contributions``, ``diff`` and
     ``migration`` (against ``against``, default the previous round) and ``facts``: every field
     the round gathered for each customer at its cutoff, as it stored them."""
+    return _round_tables(workspace, round_id, tables, against)[0]
+
+
+def _round_tables(workspace: Any, round_id: str, tables: Sequence[str], against: str | None
+                  ) -> tuple[dict[str, pd.DataFrame], Any]:
+    """:func:`round_tables` and the round's standard."""
     from xuanba.rounds import diff_rounds, load_round, previous_round, resolve_round_id
 
     unknown = [x for x in tables if x not in ROUND_TABLES]
@@ -123,7 +160,7 @@ def round_tables(
                 raise DataError(f"round {rid} was stored by an older xuanba and holds no per-customer fields",
                                 fix="Run the round again (`xuanba round`), or leave out facts.")
             out[name] = rnd.fields
-    return out
+    return out, rnd.standard
 
 
 def export_round(
@@ -134,8 +171,11 @@ def export_round(
     tables: Sequence[str] = ("roster",),
     against: str | None = None,
     fmt: str | None = None,
+    lang: str | None = None,
 ) -> list[Path]:
-    """Export tables of a stored round (see :func:`round_tables`) with :func:`export_tables`.
+    """Export tables of a stored round (see :func:`round_tables`) with :func:`export_tables`;
+    with ``lang``, an ``.xlsx`` speaks to people of that language (its criterion columns get
+    the headers and formats of the fields they read).
 
     Example
     -------
@@ -145,5 +185,5 @@ def export_round(
     from xuanba.workspace import open_workspace
 
     with open_workspace(workspace, read_only=True) as ws:
-        frames = round_tables(ws, round_id, tables, against=against)
-    return export_tables(frames, out, fmt=fmt)
+        frames, standard = _round_tables(ws, round_id, tables, against)
+    return export_tables(frames, out, fmt=fmt, lang=lang, columns=criterion_columns(standard))

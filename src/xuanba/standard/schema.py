@@ -146,7 +146,7 @@ Normalise = Literal["percentile", "minmax", "zscore", "bands"]
 class Criterion(_Model):
     """One criterion: a field (or expression) turned into 0–1 and weighed.
 
-    ``normalise``: ``percentile`` (mid-rank among customers), ``minmax`` (0 at the lowest, 1
+    ``normalise``: ``percentile`` (the share of customers below; the lowest 0, the highest 1), ``minmax`` (0 at the lowest, 1
     at the highest), ``zscore`` (z clipped to ±3, mapped to 0–1), ``bands`` (points 0–100 per
     threshold). ``direction = "lower"`` when less is better. ``group`` puts the criterion in the
     value or the potential axis of the quadrants. ``missing``: ``"zero"`` (no points),

@@ -6,7 +6,8 @@ never depends on the order of the input rows (and is byte-identical run after ru
 How a score is made: each criterion's raw value (a field or a formula) is oriented (``lower``
 is better → negated), normalised to 0–1 —
 
-* ``percentile``: mid-rank among customers with a value, ``(rank - 1) / (m - 1)``, ties share;
+* ``percentile``: among customers with a value, the share strictly below, out of those below the
+  top: ``(rank_min - 1) / (m - count_of_max)`` (the lowest value 0, the highest 1, ties equal);
 * ``minmax``: ``(x - min) / (max - min)``;
 * ``zscore``: ``z = (x - mean) / sd`` (population), clipped to ±3 and mapped to 0–1;
 * ``bands``: the points (0–100) of the band the value falls in, divided by 100;
@@ -102,6 +103,58 @@ class _Norm:
     spread: float                      # a scale for "how big is a change"
 
 
+def percentile_points(values: np.ndarray) -> np.ndarray:
+    """The ``percentile`` normalisation: the share of customers strictly below, out of those below the top.
+
+    ``(rank_min - 1) / (m - count_of_max)``, where ``rank_min`` is the value's lowest rank among the
+    ``m`` values (ties take the lowest rank of their group). The lowest value earns 0 and the highest
+    1 however many share them; equal values earn equal points; a higher value never earns less.
+    When every value is the same (or there is one), each earns 0.5: nobody differs.
+
+    Examples
+    --------
+    >>> percentile_points(np.array([0.0, 0.0, 0.0, 5.0, 7.0, 7.0])).tolist()
+    [0.0, 0.0, 0.0, 0.75, 1.0, 1.0]
+    >>> percentile_points(np.array([3.0, 3.0])).tolist()
+    [0.5, 0.5]
+    """
+    v = np.asarray(values, dtype="float64")
+    m = len(v)
+    if m == 0:
+        return np.zeros(0)
+    top = float(v.max())
+    below_top = m - int((v == top).sum())
+    if below_top == 0:
+        return np.full(m, 0.5)
+    return (rankdata(v, method="min") - 1.0) / below_top
+
+
+def _percentile_needed(sorted_v: np.ndarray, own: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """The least (oriented) value that earns ``need`` under :func:`percentile_points`, the other
+    customers' values staying as they are; ``own`` is each customer's present value (NaN: none)."""
+    m = len(sorted_v)
+    has = ~np.isnan(own)
+    mo = m - has.astype(np.int64)  # how many others have a value
+    out = np.full(len(need), np.nan)
+    if m == 0:
+        return out
+    pos = np.where(has, np.searchsorted(sorted_v, np.where(has, own, 0.0), side="left"), m)
+
+    def kth(j: np.ndarray) -> np.ndarray:  # the j-th smallest other value (0-based)
+        j = np.clip(j, 0, None)
+        return sorted_v[np.clip(np.where(j < pos, j, j + 1), 0, m - 1)]
+
+    top = kth(mo - 1)
+    at_top = (np.searchsorted(sorted_v, top, side="right") - np.searchsorted(sorted_v, top, side="left")
+              - (has & (own == top)).astype(np.int64))
+    below_top = mo + 1 - at_top  # those below the top once this customer sits below it too
+    k = np.maximum(np.ceil(np.clip(need, 0.0, 1.0) * below_top - 1e-9), 1).astype(np.int64)
+    one_value = kth(np.zeros_like(mo)) == top  # the others all equal: joining them earns only 0.5
+    reach_top = np.where(one_value & (need > 0.5 + 1e-12), np.nextafter(top, np.inf), top)
+    y = np.where(k <= mo - at_top, np.nextafter(kth(k - 1), np.inf), reach_top)
+    return np.where(mo >= 1, y, out)
+
+
 def _oriented(raw: np.ndarray, c: Criterion) -> np.ndarray:
     return raw if c.direction == "higher" else -raw
 
@@ -144,24 +197,11 @@ def _normalise(raw: np.ndarray, c: Criterion) -> _Norm:
         return _Norm(out, lambda need, idx: np.full(len(need), np.nan), spread)
     v = s[ok]
     if c.normalise == "percentile":
-        if m == 1:
-            out[ok] = 0.5
-        else:
-            out[ok] = (rankdata(v, method="average") - 1.0) / (m - 1.0)
+        out[ok] = percentile_points(v)
         sorted_v = np.sort(v)
 
         def inv_pct(need: np.ndarray, idx: np.ndarray) -> np.ndarray:
-            if m < 2:
-                return np.full(len(need), np.nan)
-            q = np.clip(need, 0.0, 1.0) * (m - 1.0)
-            k = np.ceil(q - 1e-9).astype(np.int64) - 1
-            k = np.clip(k, 0, m - 2)
-            own = s[idx]
-            pos = np.searchsorted(sorted_v, own, side="left")
-            pos = np.where(np.isnan(own), m, pos)
-            other = np.where(k < pos, sorted_v[k], sorted_v[np.clip(k + 1, 0, m - 1)])
-            y = np.nextafter(other, np.inf)
-            return _raw_back(y, c)
+            return _raw_back(_percentile_needed(sorted_v, s[idx], need), c)
 
         return _Norm(out, inv_pct, spread)
     if c.normalise == "minmax":
