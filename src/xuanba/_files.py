@@ -21,6 +21,10 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+#: The workspace file when none is named (``xuanba.workspace`` and every command use it; it
+#: lives here, in a module that imports nothing heavy, so the command line starts quickly).
+DEFAULT_PATH = "xuanba.duckdb"
+
 #: Prefix of the temporary files (hidden, so a folder listing does not show them).
 TEMP_PREFIX = ".xuanba-tmp-"
 

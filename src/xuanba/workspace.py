@@ -57,13 +57,13 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from xuanba._files import DEFAULT_PATH  # the workspace file when none is named
 from xuanba.errors import WorkspaceError
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pandas as pd
 
-DEFAULT_PATH = "xuanba.duckdb"
 META_TABLE = "xuanba_meta"
 
 #: The tables whose layout xuanba fixes (the ingest tables), column name -> DuckDB type.

@@ -1,10 +1,24 @@
 """The ``xuanba`` command: a thin shell over the library.
 
 Each stage's commands live in a module of their own (``ingest``, ``facts``, ``models`` ...) and
-register themselves on the one Typer app here.
+register themselves on the one Typer app here. Importing this package loads no heavy library
+(DuckDB, pandas, numpy, Plotly): each command imports what it uses, so ``xuanba --help`` and
+``xuanba --version`` start quickly.
+
+The language of messages and help is ``--lang`` (anywhere on the command line), else the
+locale (:func:`xuanba.i18n.default_lang`). Typer's help is fixed when a command is declared, so
+:func:`make_app` reads ``--lang`` from the command line before building the app.
+
+Example
+-------
+>>> from typer.testing import CliRunner
+>>> "选拔" in CliRunner().invoke(make_app("zh"), ["--help"]).output
+True
 """
 
 from __future__ import annotations
+
+import sys
 
 import typer
 
@@ -18,27 +32,62 @@ from xuanba.cli import report as _report
 from xuanba.cli import rounds as _rounds
 from xuanba.cli import standard as _standard
 from xuanba.cli import workspace as _workspace
+from xuanba.cli._common import cmd_help, lang_in_argv, set_help_lang, set_session_lang
+from xuanba.i18n import LANGS, default_lang, t
 
-app = typer.Typer(
-    name="xuanba",
-    help="xuanba (选拔): select customers by one open standard, every round.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
 
-for _module in (_ingest, _facts, _models, _evaluate, _standard, _rounds, _report, _accounts, _demo, _workspace):
-    _module.register(app)
+def _print_version(value: bool) -> None:
+    if value:
+        from xuanba._version import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+def make_app(lang: str | None = None) -> typer.Typer:
+    """The ``xuanba`` Typer app with its help in ``lang`` (default: ``--lang`` on the command
+    line, else the locale).
+
+    Example
+    -------
+    >>> make_app("en").info.name
+    'xuanba'
+    """
+    words = lang or lang_in_argv(sys.argv[1:]) or default_lang()
+    set_help_lang(words)
+    app = typer.Typer(
+        name="xuanba",
+        help=t("help_app", words),
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+
+    @app.callback()
+    def _options(  # the defaults carry the help: an annotation cannot read make_app's locals
+        lang: str | None = typer.Option(None, "--lang", help=t("help_app_lang", words)),
+        version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                     help=t("help_app_version", words)),
+    ) -> None:
+        if lang is not None and lang not in LANGS:
+            raise typer.BadParameter(f"{lang!r} is not a language of xuanba: use zh or en", param_hint="--lang")
+        set_session_lang(lang)
+
+    for module in (_ingest, _facts, _models, _evaluate, _standard, _rounds, _report, _accounts, _demo, _workspace):
+        module.register(app)
+
+    @app.command("version", help=cmd_help("version"))
+    def version() -> None:
+        from xuanba._version import __version__
+
+        typer.echo(__version__)
+
+    return app
+
+
+app = make_app()
 
 
 def main() -> None:
     """Entry point of the console script."""
     app()
-
-
-@app.command("version")
-def version() -> None:
-    """Print the xuanba version."""
-    from xuanba import __version__
-
-    typer.echo(__version__)

@@ -1,8 +1,10 @@
-"""What every command shares: the workspace option, ``--json`` output and error handling.
+"""What every command shares: the workspace option, ``--json`` output, the language and error
+handling.
 
 Commands are thin shells: parse options, call one library function, print. A
 :class:`~xuanba.errors.XuanbaError` becomes a clean message and its exit code; anything else
-is a bug and keeps its traceback.
+is a bug and keeps its traceback. Nothing heavy (DuckDB, pandas, numpy) is imported here: the
+commands import what they use, so ``xuanba --help`` starts quickly.
 """
 
 from __future__ import annotations
@@ -11,19 +13,26 @@ import datetime as dt
 import errno
 import functools
 import json
+import math
+import numbers
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from xuanba._dates import TimeUnit, as_date, check_unit
+from xuanba._files import DEFAULT_PATH
 from xuanba.errors import InputError, WorkspaceError, XuanbaError
-from xuanba.workspace import DEFAULT_PATH, workspace_fault
+from xuanba.i18n import LANGS, check_lang, default_lang, t
+
+if TYPE_CHECKING:
+    from xuanba._dates import TimeUnit
+
+__all__ = ["DEFAULT_PATH"]  # re-exported: the commands' default --workspace
 
 # Markup is off: ids, names and messages from the data print as written ("[/x]" is a customer
 # id, not a closing tag); the few styled words of xuanba's own say markup=True and escape data.
@@ -36,7 +45,9 @@ WorkspaceOpt = Annotated[
     Path,
     typer.Option("--workspace", "-w", help="The workspace file (one DuckDB file).", envvar="XUANBA_WORKSPACE"),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary on stdout.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary on stdout (strict JSON: null, never NaN).")]
+#: ``--lang`` of a command: the language of its messages and of what it writes.
+LangOpt = Annotated[str | None, typer.Option("--lang", help="Language: zh or en (default: xuanba --lang, else the locale).")]
 #: The time unit, spelled ``--unit`` by every command.
 UnitOpt = Annotated[str, typer.Option("--unit", help="Time unit of recency and T: day, week or month.")]
 #: ``--period``, the old spelling of ``--unit`` on some commands: hidden, kept so scripts work.
@@ -52,8 +63,10 @@ def time_unit(unit: str, period: str | None = None) -> TimeUnit:
     >>> time_unit("month")
     'month'
     """
+    from xuanba._dates import check_unit
+
     if period is not None:
-        err_console.print("[yellow]note:[/] --period is deprecated; write --unit.", markup=True)
+        err_console.print(f"[yellow]{t('cli_note', ui_lang())}[/] {t('cli_period_deprecated', ui_lang())}", markup=True)
         if unit not in ("week", period):
             raise InputError(f"--unit {unit!r} and --period {period!r} disagree",
                              fix="Give the time unit once, as --unit.")
@@ -63,44 +76,135 @@ def time_unit(unit: str, period: str | None = None) -> TimeUnit:
 
 def parse_date(value: str | None, flag: str) -> dt.date | None:
     """The date a ``--flag YYYY-MM-DD`` option gives (``None`` stays ``None``), or a clear error."""
+    from xuanba._dates import as_date
+
     return None if value is None else as_date(value, flag)
 
 
 def emit_json(payload: Any) -> None:
-    """Write one JSON document to stdout (dates and numpy numbers made plain)."""
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=_plain, indent=2) + "\n")
+    """Write one strict JSON document to stdout: :func:`json_safe` of ``payload``, then
+    ``json.dumps(..., allow_nan=False)`` (a NaN that slipped through is a bug, not output)."""
+    sys.stdout.write(json.dumps(json_safe(payload), ensure_ascii=False, allow_nan=False, indent=2) + "\n")
 
 
-def _plain(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """``value`` made of JSON types only: missing values (NaN, NaT, pandas NA, None) and
+    infinities become ``None``; dates ISO text; numpy numbers and arrays Python numbers and
+    lists; tables (DataFrame, Series) records and dicts; anything else its text.
+
+    Example
+    -------
+    >>> json_safe({"a": float("nan"), "b": [1.5, float("inf")], "c": dt.date(2026, 6, 30)})
+    {'a': None, 'b': [1.5, None], 'c': '2026-06-30'}
+    """
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(json_safe(k)) if not isinstance(k, str) else k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    pd = sys.modules.get("pandas")  # only when loaded: a pandas value cannot exist otherwise
+    if pd is not None:
+        if isinstance(value, pd.DataFrame):
+            return [json_safe(r) for r in value.to_dict(orient="records")]
+        if isinstance(value, pd.Series | pd.Index):
+            return json_safe(value.tolist())
+        if value is pd.NaT or value is pd.NA:
+            return None
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    np = sys.modules.get("numpy")
+    if np is not None:
+        if isinstance(value, np.ndarray):
+            return json_safe(value.tolist())
+        if isinstance(value, np.datetime64 | np.timedelta64):
+            return None if np.isnat(value) else str(value)
+        if isinstance(value, np.generic):
+            return json_safe(value.item())
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
+    if hasattr(value, "item"):  # a zero-dimensional array-like
+        return json_safe(value.item())
+    if isinstance(value, numbers.Real):  # Decimal and other numbers: a float, or null when not finite
+        return json_safe(float(value))
     return str(value)
 
 
 def handle_errors(func: F) -> F:
     """Turn XuanbaError into a message on stderr (or JSON with --json) and its exit code; a full
-    disk, a damaged workspace or a lock met outside the workspace's methods becomes a WorkspaceError."""
+    disk, a damaged workspace or a lock met outside the workspace's methods becomes a WorkspaceError.
+    A workspace file that the failed command created and left without data is removed."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ws = kwargs.get("workspace")
+        fresh = ws is not None and not _exists(ws)
         try:
             return func(*args, **kwargs)
-        except XuanbaError as exc:
-            _report(exc, kwargs)
-        except (duckdb.Error, OSError) as exc:
-            # A query run outside the Workspace methods (an Ibis expression) or a file write:
-            # a full disk, a damaged file or a lock is the workspace's fault, anything else a bug.
-            if isinstance(exc, duckdb.Error):
-                mapped = workspace_fault(exc, str(kwargs.get("workspace") or DEFAULT_PATH))
-            else:
+        except BaseException as exc:
+            if fresh and not (isinstance(exc, typer.Exit) and exc.exit_code == 0):
+                discard_empty_workspace(ws)
+            if isinstance(exc, XuanbaError):
+                _report(exc, kwargs)
+            duckdb = sys.modules.get("duckdb")  # a DuckDB error needs DuckDB loaded
+            if duckdb is not None and isinstance(exc, duckdb.Error):
+                # A query run outside the Workspace methods (an Ibis expression): a full disk, a
+                # damaged file or a lock is the workspace's fault, anything else a bug.
+                from xuanba.workspace import workspace_fault
+
+                mapped = workspace_fault(exc, str(ws or DEFAULT_PATH))
+            elif isinstance(exc, OSError):
                 mapped = _output_fault(exc)
+            else:
+                raise
             if mapped is None:
                 raise
             _report(mapped, kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _exists(path: Any) -> bool:
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return True  # cannot tell: leave whatever is there alone
+
+
+def discard_empty_workspace(path: str | os.PathLike[str]) -> bool:
+    """Remove the workspace file ``path`` (and its write-ahead log) when it holds no rows in any
+    table: what a command that failed on a new workspace leaves behind. A file that cannot be
+    opened (locked by another process, damaged) or that holds data is left alone.
+
+    Example
+    -------
+    >>> discard_empty_workspace("no-such-file.duckdb")
+    False
+    """
+    file = Path(path)
+    if not file.is_file():
+        return False
+    try:
+        from xuanba.workspace import META_TABLE, open_workspace
+
+        with open_workspace(file, read_only=True) as ws:
+            names = ws.sql("SELECT table_name FROM duckdb_tables() WHERE NOT temporary")["table_name"].tolist()
+            if any(int(ws.sql(f'SELECT count(*) AS n FROM "{n}"')["n"].iloc[0]) for n in names if n != META_TABLE):
+                return False
+    except Exception:  # noqa: BLE001 - cannot look inside: not ours to remove
+        return False
+    for extra in (file, file.with_name(file.name + ".wal")):
+        try:
+            extra.unlink(missing_ok=True)
+        except OSError:
+            return False
+    return True
 
 
 def _output_fault(exc: OSError) -> WorkspaceError | None:
@@ -121,5 +225,78 @@ def _report(exc: XuanbaError, kwargs: dict[str, Any]) -> None:
     if kwargs.get("as_json"):
         emit_json(exc.to_dict())
     else:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
+        err_console.print(f"[bold red]{t('cli_error', ui_lang())}[/] {escape(str(exc))}", markup=True, soft_wrap=True)
     raise typer.Exit(exc.exit_code) from None
+
+
+# -- the language of messages and help -------------------------------------------------------------
+
+#: The language chosen for this run by ``xuanba --lang`` (the app's callback sets it); ``None``:
+#: the locale decides.
+_session: dict[str, str | None] = {"lang": None}
+
+
+def lang_in_argv(argv: Sequence[str]) -> str | None:
+    """The value of ``--lang`` in a command line (``--lang zh`` or ``--lang=zh``), read before the
+    command line is parsed so that the help is built in that language; ``None`` when absent or not
+    a known language (the parser then reports it).
+
+    Example
+    -------
+    >>> lang_in_argv(["report", "latest", "--lang", "zh"]), lang_in_argv(["--help"])
+    ('zh', None)
+    """
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else arg[7:] if arg.startswith("--lang=") else None
+        if value in LANGS:
+            return value
+    return None
+
+
+def set_session_lang(lang: str | None) -> None:
+    """Fix the language of this run's messages (``xuanba --lang``); ``None`` gives it back to the locale."""
+    _session["lang"] = None if lang is None else check_lang(lang)
+
+
+def ui_lang() -> str:
+    """The language of the messages: ``xuanba --lang``, else the locale (:func:`~xuanba.i18n.default_lang`)."""
+    return _session["lang"] or default_lang()
+
+
+def resolve_lang(lang: str | None) -> str:
+    """A command's ``--lang`` checked, or :func:`ui_lang` when it was not given: the one default of
+    every command (report, statements, sheet, demo, standard init alike).
+
+    Example
+    -------
+    >>> resolve_lang("zh")
+    'zh'
+    """
+    return ui_lang() if lang is None else check_lang(lang)
+
+
+#: The language the help texts are built in (set by :func:`xuanba.cli.make_app` before the
+#: commands register: Typer's help is fixed when a command is declared).
+_help: dict[str, str] = {"lang": "en"}
+
+
+def set_help_lang(lang: str) -> None:
+    """Build the commands declared from now on with help in ``lang``."""
+    _help["lang"] = check_lang(lang)
+
+
+def cmd_help(name: str) -> str:
+    """The help of command ``name`` (the ``help_<name>`` phrase of :mod:`xuanba.i18n`) in the
+    language the app is being built in.
+
+    Example
+    -------
+    >>> cmd_help("version")
+    'Print the xuanba version.'
+    """
+    return t(f"help_{name.replace('-', '_')}", _help["lang"])
+
+
+def say(key: str, **kw: Any) -> str:
+    """The message ``key`` of :mod:`xuanba.i18n` in this run's language (:func:`ui_lang`)."""
+    return t(key, ui_lang(), **kw)

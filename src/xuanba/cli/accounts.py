@@ -10,8 +10,18 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors, parse_date
-from xuanba.workspace import DEFAULT_PATH
+from xuanba.cli._common import (
+    DEFAULT_PATH,
+    JsonOpt,
+    LangOpt,
+    WorkspaceOpt,
+    cmd_help,
+    console,
+    emit_json,
+    handle_errors,
+    parse_date,
+    resolve_lang,
+)
 
 TxOpt = Annotated[Path | None, typer.Option("--transactions", "-t", help="Canonical transactions (.csv/.parquet/.xlsx); default: the workspace's.")]
 OutOpt = Annotated[Path | None, typer.Option(help="Write the result table to .csv, .xlsx or .parquet.")]
@@ -155,11 +165,10 @@ def _finish(df: Any, out: Path | None, as_json: bool, title: str, extra: dict[st
 def register(app: typer.Typer) -> None:
     """Add ``accounts`` (profit, promises, keep-warm, owners, receivables, personas, fields,
     demo) and ``sheet`` to the app."""
-    acc = typer.Typer(help="Account work: profit by size, promises, keep-warm, owners, receivables, personas.",
-                      no_args_is_help=True)
+    acc = typer.Typer(help=cmd_help("accounts"), no_args_is_help=True)
     app.add_typer(acc, name="accounts")
 
-    @acc.command("profit")
+    @acc.command("profit", help=cmd_help("accounts_profit"))
     @handle_errors
     def profit(
         transactions: TxOpt = None,
@@ -208,7 +217,7 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             console.print(f"wrote {len(prof):,} customers' profit to {out}")
 
-    @acc.command("promises")
+    @acc.command("promises", help=cmd_help("accounts_promises"))
     @handle_errors
     def promises(
         commitments: Annotated[Path | None, typer.Option(help="Commitments table; default: the workspace's.")] = None,
@@ -249,7 +258,7 @@ def register(app: typer.Typer) -> None:
         cols = [c for c in ("customer_id", "rep", "text", "due_on", "days_overdue") if c in od]
         _show(od[cols], "Overdue promises")
 
-    @acc.command("keep-warm")
+    @acc.command("keep-warm", help=cmd_help("accounts_keep-warm"))
     @handle_errors
     def keep_warm_cmd(
         transactions: TxOpt = None,
@@ -295,7 +304,7 @@ def register(app: typer.Typer) -> None:
             source += f" (the models could not be fitted: {why})"
         _finish(res, out, as_json, "Keep warm", {"ranked by": source})
 
-    @acc.command("owners")
+    @acc.command("owners", help=cmd_help("accounts_owners"))
     @handle_errors
     def owners(
         customers: Annotated[Path | None, typer.Option(help="Customers table with owner (负责人); default: the workspace's.")] = None,
@@ -338,7 +347,7 @@ def register(app: typer.Typer) -> None:
         _show(conc, "Revenue by owner")
         _show(flagged, "Single-threaded accounts")
 
-    @acc.command("receivables")
+    @acc.command("receivables", help=cmd_help("accounts_receivables"))
     @handle_errors
     def receivables(
         transactions: TxOpt = None,
@@ -371,7 +380,7 @@ def register(app: typer.Typer) -> None:
         _show(age.tail(1), f"Ageing at {ref.date()}")
         _show(summ.sort_values("overdue_receivables", ascending=False), "Receivables by customer")
 
-    @acc.command("personas")
+    @acc.command("personas", help=cmd_help("accounts_personas"))
     @handle_errors
     def personas_cmd(
         transactions: TxOpt = None,
@@ -391,7 +400,7 @@ def register(app: typer.Typer) -> None:
         res = personas(tx, _side("customers", customers, workspace), prof, bands=_bands(bands))
         _finish(res, out, as_json, "Segments")
 
-    @acc.command("fields")
+    @acc.command("fields", help=cmd_help("accounts_fields"))
     @handle_errors
     def fields(
         transactions: TxOpt = None,
@@ -410,7 +419,7 @@ def register(app: typer.Typer) -> None:
                              _side("commitments", commitments, workspace), _side("contacts", contacts, workspace), _date(as_of))
         _finish(res, out, as_json, "Account fields")
 
-    @acc.command("view")
+    @acc.command("view", help=cmd_help("accounts_view"))
     @handle_errors
     def view(
         customer: Annotated[str, typer.Argument(help="The customer id.")],
@@ -441,7 +450,7 @@ def register(app: typer.Typer) -> None:
         if "interactions" in v:
             _show(v["interactions"].drop(columns="customer_id"), "Latest interactions", limit=5)
 
-    @acc.command("demo")
+    @acc.command("demo", help=cmd_help("accounts_demo"))
     @handle_errors
     def demo(
         folder: Annotated[Path, typer.Option(help="Folder to write the demo side tables to.")],
@@ -463,14 +472,14 @@ def register(app: typer.Typer) -> None:
         for k, v in paths.items():
             console.print(f"{k}: {v}")
 
-    @app.command("sheet")
+    @app.command("sheet", help=cmd_help("sheet"))
     @handle_errors
     def sheet(
         customer: Annotated[str, typer.Argument(help="The customer id.")],
         resources: Annotated[Path | None, typer.Option(help="Resources catalog; default: the workspace's.")] = None,
         needs: Annotated[Path | None, typer.Option(help="Needs table (customer_id, tag, budget); default: the workspace's.")] = None,
         customers: Annotated[Path | None, typer.Option(help="Customers table (for the name).")] = None,
-        lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+        lang: LangOpt = None,
         top: Annotated[int, typer.Option(help="Show this many resources.")] = 10,
         out: Annotated[Path | None, typer.Option(help="Write the sheet to .md or .html.")] = None,
         round_id: Annotated[str, typer.Option("--round", help="Show the customer's standing in this stored round "
@@ -483,8 +492,7 @@ def register(app: typer.Typer) -> None:
         from xuanba.accounts.resources import match_resources, sheet_markdown, write_sheet
         from xuanba.errors import InputError
 
-        if lang not in ("zh", "en"):
-            raise InputError(f"--lang {lang!r} is not known", fix="Use zh or en.")
+        lang = resolve_lang(lang)
         if out is not None and out.suffix.lower() not in (".md", ".html", ".htm"):
             raise InputError(f"cannot write a sheet as {out.suffix!r}", file=str(out), fix="Use --out sheet.md or sheet.html.")
         nd = _side("needs", needs, workspace, required=True)

@@ -11,17 +11,18 @@ from rich.table import Table
 from rich.text import Text
 
 from xuanba.cli._common import (
+    DEFAULT_PATH,
     JsonOpt,
     PeriodOpt,
     UnitOpt,
     WorkspaceOpt,
+    cmd_help,
     console,
     emit_json,
     handle_errors,
     time_unit,
 )
 from xuanba.cli._common import parse_date as _date
-from xuanba.workspace import DEFAULT_PATH
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -77,7 +78,7 @@ def _print(ev: Any) -> None:
 def register(app: typer.Typer) -> None:
     """Add ``evaluate`` to the app."""
 
-    @app.command("evaluate")
+    @app.command("evaluate", help=cmd_help("evaluate"))
     @handle_errors
     def evaluate_cmd(
         calibration_end: Annotated[str, typer.Option(help="Last day of the calibration period (YYYY-MM-DD).")],

@@ -9,23 +9,24 @@ import typer
 from rich.table import Table
 
 from xuanba.cli._common import (
+    DEFAULT_PATH,
     JsonOpt,
     PeriodOpt,
     UnitOpt,
     WorkspaceOpt,
+    cmd_help,
     console,
     emit_json,
     handle_errors,
     time_unit,
 )
 from xuanba.cli._common import parse_date as _date
-from xuanba.workspace import DEFAULT_PATH
 
 
 def register(app: typer.Typer) -> None:
     """Add ``facts`` to the app."""
 
-    @app.command("facts")
+    @app.command("facts", help=cmd_help("facts"))
     @handle_errors
     def facts(
         cutoff: Annotated[str | None, typer.Option(help="Facts as of this date (YYYY-MM-DD); default the last transaction's date.")] = None,

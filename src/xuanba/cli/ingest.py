@@ -9,8 +9,16 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, err_console, handle_errors
-from xuanba.workspace import DEFAULT_PATH
+from xuanba.cli._common import (
+    DEFAULT_PATH,
+    JsonOpt,
+    WorkspaceOpt,
+    cmd_help,
+    console,
+    emit_json,
+    err_console,
+    handle_errors,
+)
 
 
 def _mapping(pairs: list[str] | None) -> dict[str, str] | None:
@@ -33,7 +41,7 @@ def _mapping(pairs: list[str] | None) -> dict[str, str] | None:
 def register(app: typer.Typer) -> None:
     """Add ``ingest`` to the app."""
 
-    @app.command("ingest")
+    @app.command("ingest", help=cmd_help("ingest"))
     @handle_errors
     def ingest_command(
         paths: Annotated[list[Path], typer.Argument(help="CSV/TXT/TSV (UTF-8, UTF-8 BOM, UTF-16, GBK), .xlsx or .parquet files, or folders of them.")],

@@ -10,15 +10,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from xuanba.cli._common import (
+    DEFAULT_PATH,
     JsonOpt,
     UnitOpt,
     WorkspaceOpt,
+    cmd_help,
     console,
     emit_json,
     handle_errors,
     time_unit,
 )
-from xuanba.workspace import DEFAULT_PATH
 
 
 def _facts(facts: Path | None, workspace: Path) -> tuple[Any, str]:
@@ -83,7 +84,7 @@ def register(app: typer.Typer) -> None:
     """Add ``fit`` and ``predict`` to the app."""
     # ``xuanba evaluate`` lives in xuanba.cli.evaluate and is registered by the CLI package.
 
-    @app.command("fit")
+    @app.command("fit", help=cmd_help("fit"))
     @handle_errors
     def fit(
         model: Annotated[str, typer.Option("--model", "-m", help="bgnbd, pareto-nbd, mbgnbd, bgbb, sbg or gamma-gamma.")],
@@ -107,7 +108,7 @@ def register(app: typer.Typer) -> None:
             return
         _print_fit(payload)
 
-    @app.command("predict")
+    @app.command("predict", help=cmd_help("predict"))
     @handle_errors
     def predict(
         model: Annotated[Path, typer.Option("--model", "-m", help="A model saved by `xuanba fit --save`.")],

@@ -5,22 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from xuanba.cli._common import (
+    DEFAULT_PATH,
     JsonOpt,
     PeriodOpt,
     UnitOpt,
     WorkspaceOpt,
+    cmd_help,
     console,
     emit_json,
     handle_errors,
     time_unit,
 )
-from xuanba.workspace import DEFAULT_PATH
 
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the roster to .csv, .xlsx or .parquet.")]
 
@@ -86,7 +86,7 @@ def _summary(rnd: Any, written: str | None) -> dict[str, Any]:
 def register(app: typer.Typer) -> None:
     """Add ``round``, ``rounds`` and ``diff`` to the app."""
 
-    @app.command("round")
+    @app.command("round", help=cmd_help("round"))
     @handle_errors
     def round_(
         standard: Annotated[Path, typer.Option("--standard", "-s", help="The standard (.toml).")],
@@ -105,6 +105,8 @@ def register(app: typer.Typer) -> None:
         period: PeriodOpt = None,
     ) -> None:
         """Rank every customer by the standard at a cutoff; store the roster as a new round."""
+        import pandas as pd
+
         from xuanba.errors import InputError
         from xuanba.rounds import replay_rounds, run_round
         from xuanba.rounds.run import read_fields_file
@@ -152,7 +154,7 @@ def register(app: typer.Typer) -> None:
         if written:
             console.print(f"Roster written to {written}.")
 
-    @app.command("rounds")
+    @app.command("rounds", help=cmd_help("rounds"))
     @handle_errors
     def rounds(
         round_id: Annotated[str | None, typer.Argument(help="Open this round (an id, latest or previous); omit to list.")] = None,
@@ -190,7 +192,7 @@ def register(app: typer.Typer) -> None:
         if written:
             console.print(f"Roster written to {written}.")
 
-    @app.command("diff")
+    @app.command("diff", help=cmd_help("diff"))
     @handle_errors
     def diff(
         round_a: Annotated[str, typer.Argument(help="The earlier round (id, or previous).")] = "previous",

@@ -9,22 +9,31 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
-from xuanba.workspace import DEFAULT_PATH
+from xuanba.cli._common import (
+    DEFAULT_PATH,
+    JsonOpt,
+    LangOpt,
+    WorkspaceOpt,
+    cmd_help,
+    console,
+    emit_json,
+    handle_errors,
+    resolve_lang,
+)
 
 FileArg = Annotated[Path, typer.Argument(help="The standard (.toml).")]
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``standard`` command group to the app."""
-    group = typer.Typer(help="Write, check and read the selection standard (a TOML file).", no_args_is_help=True)
+    group = typer.Typer(help=cmd_help("standard"), no_args_is_help=True)
     app.add_typer(group, name="standard")
 
-    @group.command("init")
+    @group.command("init", help=cmd_help("standard_init"))
     @handle_errors
     def init(
         out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the starter standard.")] = Path("standard.toml"),
-        lang: Annotated[str, typer.Option(help="Language of the labels and comments: en or zh.")] = "en",
+        lang: LangOpt = None,
         force: Annotated[bool, typer.Option(help="Overwrite the file if it exists.")] = False,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
@@ -32,6 +41,7 @@ def register(app: typer.Typer) -> None:
         """Write a documented starter standard (value × potential) to edit."""
         from xuanba.standard import load_standard, write_starter
 
+        lang = resolve_lang(lang)
         path = write_starter(out, lang, overwrite=force)
         std = load_standard(path)
         if as_json:
@@ -42,7 +52,7 @@ def register(app: typer.Typer) -> None:
         console.print(f"Edit it, then run `xuanba standard check {path}` and "
                       f"`xuanba round --standard {path} --cutoff YYYY-MM-DD`.")
 
-    @group.command("check")
+    @group.command("check", help=cmd_help("standard_check"))
     @handle_errors
     def check(
         file: FileArg,
@@ -95,7 +105,7 @@ def register(app: typer.Typer) -> None:
         if fields:
             console.print("Known fields: " + ", ".join(summary["known_fields"]))
 
-    @group.command("show")
+    @group.command("show", help=cmd_help("standard_show"))
     @handle_errors
     def show(
         file: FileArg,

@@ -6,14 +6,21 @@ from pathlib import Path
 
 import typer
 
-from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
-from xuanba.workspace import DEFAULT_PATH
+from xuanba.cli._common import (
+    DEFAULT_PATH,
+    JsonOpt,
+    WorkspaceOpt,
+    cmd_help,
+    console,
+    emit_json,
+    handle_errors,
+)
 
 
 def register(app: typer.Typer) -> None:
     """Add ``upgrade`` to the app."""
 
-    @app.command("upgrade")
+    @app.command("upgrade", help=cmd_help("upgrade"))
     @handle_errors
     def upgrade(workspace: WorkspaceOpt = Path(DEFAULT_PATH), as_json: JsonOpt = False) -> None:
         """Upgrade the workspace's layout to this xuanba's schema version (one transaction).
