@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from xuanba.cli._common import (
@@ -21,6 +22,7 @@ from xuanba.cli._common import (
     handle_errors,
     parse_date,
     resolve_lang,
+    say,
 )
 
 TxOpt = Annotated[Path | None, typer.Option("--transactions", "-t", help="Canonical transactions (.csv/.parquet/.xlsx); default: the workspace's.")]
@@ -140,7 +142,7 @@ def _show(df: Any, title: str, limit: int = 20) -> None:
         table.add_row(*cells)
     console.print(table)
     if len(df) > limit:
-        console.print(f"… {len(df) - limit:,} more rows (use --out to get them all)")
+        console.print(say("cli_more_rows", n=f"{len(df) - limit:,}"))
 
 
 def _finish(df: Any, out: Path | None, as_json: bool, title: str, extra: dict[str, Any] | None = None) -> None:
@@ -152,14 +154,14 @@ def _finish(df: Any, out: Path | None, as_json: bool, title: str, extra: dict[st
         payload: dict[str, Any] = dict(extra or {})
         payload["rows"] = len(df)
         payload["out"] = str(out) if out else None
-        payload["table"] = df.head(200).to_dict(orient="records") if out is None else None
+        payload["table"] = df.head(200) if out is None else None
         emit_json(payload)
         return
     for k, v in (extra or {}).items():
         console.print(f"{k}: {v}")
     _show(df, title)
     if out is not None:
-        console.print(f"wrote {len(df):,} rows to {out}")
+        console.print(say("cli_rows_written", n=f"{len(df):,}", path=out))
 
 
 def register(app: typer.Typer) -> None:
@@ -183,22 +185,25 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Profit per customer, the whale curve's peak and the size-band table."""
         from xuanba.accounts.profit import (
+            costs_known,
             customer_profit,
             size_bands,
             volume_without_profit,
             whale_curve,
             whale_peak,
         )
+        from xuanba.errors import DataError
 
         b = _bands(bands)
         tx = _tx(transactions, workspace)
         prof = customer_profit(tx, _side("interactions", interactions, workspace), start=_date(start, "--start"), end=_date(end, "--end"))
-        from xuanba.errors import DataError
-
-        try:
-            peak: dict[str, Any] | None = whale_peak(whale_curve(prof))
-        except DataError as exc:
-            peak = {"sentence": f"no whale curve: {exc.message}"}
+        known = costs_known(prof)
+        peak: dict[str, Any] | None = None
+        if known:
+            try:
+                peak = whale_peak(whale_curve(prof))
+            except DataError as exc:
+                peak = {"sentence": say("cli_no_whale", why=exc.message)}
         table = size_bands(prof, b)
         vwp = volume_without_profit(prof, b, min_margin)
         if out is not None:
@@ -206,16 +211,19 @@ def register(app: typer.Typer) -> None:
 
             write_table(prof, out)
         if as_json:
-            emit_json({"whale_peak": peak, "bands": table.to_dict(orient="records"),
-                       "volume_without_profit": vwp["customer_id"].tolist(), "customers": len(prof),
-                       "out": str(out) if out else None})
+            emit_json({"costs_known": known, "whale_peak": peak, "bands": table,
+                       "volume_without_profit": vwp["customer_id"].tolist() if known else None,
+                       "customers": len(prof), "out": str(out) if out else None})
             return
-        console.print(f"Whale curve: {peak['sentence']}")
-        _show(table, "Profit by size band")
+        if known:
+            console.print(say("cli_whale", sentence=peak["sentence"]))  # type: ignore[index]
+        else:
+            console.print(f"[yellow]{escape(say('cli_costs_unknown'))}[/]", markup=True)
+        _show(table, say("cli_profit_by_band"))
         if len(vwp):
-            _show(vwp[["customer_id", "band", "revenue", "profit", "margin"]], "Volume without profit")
+            _show(vwp[["customer_id", "band", "revenue", "profit", "margin"]], say("cli_volume_without_profit"))
         if out is not None:
-            console.print(f"wrote {len(prof):,} customers' profit to {out}")
+            console.print(say("cli_profit_written", n=f"{len(prof):,}", path=out))
 
     @acc.command("promises", help=cmd_help("accounts_promises"))
     @handle_errors
@@ -302,7 +310,7 @@ def register(app: typer.Typer) -> None:
             source = f"the potential score of round {stored[0].attrs['round_id']} (cutoff {day})"
         if potential is None and pot is None:
             source += f" (the models could not be fitted: {why})"
-        _finish(res, out, as_json, "Keep warm", {"ranked by": source})
+        _finish(res, out, as_json, say("cli_keep_warm"), {"ranked by": source})
 
     @acc.command("owners", help=cmd_help("accounts_owners"))
     @handle_errors
@@ -398,7 +406,7 @@ def register(app: typer.Typer) -> None:
         tx = _tx(transactions, workspace)
         prof = customer_profit(tx, _side("interactions", interactions, workspace))
         res = personas(tx, _side("customers", customers, workspace), prof, bands=_bands(bands))
-        _finish(res, out, as_json, "Segments")
+        _finish(res, out, as_json, say("cli_segments"))
 
     @acc.command("fields", help=cmd_help("accounts_fields"))
     @handle_errors
@@ -417,7 +425,7 @@ def register(app: typer.Typer) -> None:
 
         res = account_fields(_tx(transactions, workspace), _side("interactions", interactions, workspace),
                              _side("commitments", commitments, workspace), _side("contacts", contacts, workspace), _date(as_of))
-        _finish(res, out, as_json, "Account fields")
+        _finish(res, out, as_json, say("cli_account_fields"))
 
     @acc.command("view", help=cmd_help("accounts_view"))
     @handle_errors
@@ -519,4 +527,4 @@ def register(app: typer.Typer) -> None:
 
             err_console.print(note)
         if out is not None:
-            console.print(f"wrote {out}")
+            console.print(say("cli_wrote", path=out))
