@@ -18,6 +18,7 @@ from xuanba.cli._common import (
     console,
     emit_json,
     handle_errors,
+    say,
     time_unit,
 )
 from xuanba.cli._common import parse_date as _date
@@ -79,7 +80,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(summary)
             return
-        grid = Table(title=f"Customer facts as of {as_of} ({unit}s)", show_header=False)
+        grid = Table(title=say("cli_facts_title", cutoff=as_of, unit=unit), show_header=False)
         grid.add_column(style="bold")
         grid.add_column(justify="right")
         for key, value in summary.items():

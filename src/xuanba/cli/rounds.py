@@ -19,6 +19,7 @@ from xuanba.cli._common import (
     console,
     emit_json,
     handle_errors,
+    say,
     time_unit,
 )
 
@@ -37,7 +38,7 @@ def _print_round(rnd: Any, top: int) -> None:
     from xuanba.rounds.run import quadrant_counts
 
     m = rnd.meta
-    head = Table(title=f"Round {rnd.round_id or '(not stored)'}: {m['name']}", show_header=False)
+    head = Table(title=say("cli_round_title", round_id=rnd.round_id or say("cli_not_stored"), name=m["name"]), show_header=False)
     head.add_column(style="bold")
     head.add_column(justify="right")
     for key in ("cutoff", "standard_name", "standard_version", "n_customers", "n_selected", "n_gated_out",
@@ -52,7 +53,7 @@ def _print_round(rnd: Any, top: int) -> None:
     head.add_row("standard sha256", m["standard_sha256"][:16] + "…")
     head.add_row("data sha256", m["data_sha256"][:16] + "…")
     console.print(head)
-    tiers = Table(title="Tiers")
+    tiers = Table(title=say("cli_tiers"))
     tiers.add_column("tier")
     tiers.add_column("label")
     tiers.add_column("customers", justify="right")
@@ -61,14 +62,14 @@ def _print_round(rnd: Any, top: int) -> None:
     console.print(tiers)
     q = quadrant_counts(rnd.roster)
     if q:
-        quads = Table(title="Quadrants (value × potential)")
+        quads = Table(title=say("cli_quadrants"))
         quads.add_column("quadrant")
         quads.add_column("customers", justify="right")
         for name, count in q.items():
             quads.add_row(rnd.standard.quadrants.label(name), _fmt(count))
         console.print(quads)
     if top:
-        best = Table(title=f"Top {top}")
+        best = Table(title=say("cli_top", n=top))
         cols = ["rank", "customer_id", "score", "tier", "quadrant", "gates_failed"]
         for c in cols:
             best.add_column(c, justify="right" if c in ("rank", "score") else "left")
@@ -137,14 +138,14 @@ def register(app: typer.Typer) -> None:
             if as_json:
                 emit_json({"rounds": rep.summary.to_dict("records"), "out": written})
                 return
-            grid = Table(title=f"Replay every {every} from {from_} to {to}")
+            grid = Table(title=say("cli_replay_title", every=every, start=from_, end=to))
             for col in rep.summary.columns:
                 grid.add_column(col.replace("_", " "), justify="left" if col == "cutoff" else "right")
             for row in rep.summary.itertuples(index=False):
                 grid.add_row(*("" if v is None or v is pd.NA else _fmt(v) for v in row))
             console.print(grid)
             if written:
-                console.print(f"Roster of the last round written to {written}.")
+                console.print(say("cli_replay_written", path=written))
             return
         written = str(write_table(rnd.roster, out, sheet="roster")) if out is not None else None
         if as_json:
@@ -152,7 +153,7 @@ def register(app: typer.Typer) -> None:
             return
         _print_round(rnd, top)
         if written:
-            console.print(f"Roster written to {written}.")
+            console.print(say("cli_roster_written", path=written))
 
     @app.command("rounds", help=cmd_help("rounds"))
     @handle_errors
@@ -173,9 +174,9 @@ def register(app: typer.Typer) -> None:
                 emit_json(table.to_dict("records"))
                 return
             if table.empty:
-                console.print("No rounds yet: run `xuanba round --standard S.toml --cutoff DATE`.")
+                console.print(say("cli_no_rounds"))
                 return
-            grid = Table(title="Rounds")
+            grid = Table(title=say("cli_rounds"))
             cols = ["round_id", "cutoff", "name", "standard_version", "n_customers", "n_selected"]
             for c in cols:
                 grid.add_column(c.replace("_", " "))
@@ -190,7 +191,7 @@ def register(app: typer.Typer) -> None:
             return
         _print_round(rnd, top)
         if written:
-            console.print(f"Roster written to {written}.")
+            console.print(say("cli_roster_written", path=written))
 
     @app.command("diff", help=cmd_help("diff"))
     @handle_errors
@@ -213,14 +214,14 @@ def register(app: typer.Typer) -> None:
             emit_json({**d.summary, "migration": migration, "out": written})
             return
         s = d.summary
-        head = Table(title=f"Round {d.a} ({s['cutoff_a']}) → round {d.b} ({s['cutoff_b']})", show_header=False)
+        head = Table(title=say("cli_diff_title", a=d.a, ca=s["cutoff_a"], b=d.b, cb=s["cutoff_b"]), show_header=False)
         head.add_column(style="bold")
         head.add_column(justify="right")
         for key in ("selected_a", "selected_b", "kept", "entered", "left", "rose", "fell", "same",
                     "selection_overlap", "rank_correlation", "same_standard"):
             head.add_row(key.replace("_", " "), _fmt(s[key]))
         console.print(head)
-        mig = Table(title="Tier migration (rows: round A, columns: round B)")
+        mig = Table(title=say("cli_migration"))
         mig.add_column("")
         for c in d.migration.columns:
             mig.add_column(str(c), justify="right")
@@ -233,4 +234,4 @@ def register(app: typer.Typer) -> None:
                 console.print(Text(f"{status}: ", style="bold") + Text(", ".join(
                     f"{r.customer_id} ({r.tier_a} → {r.tier_b})" for r in rows.itertuples(index=False))))
         if written:
-            console.print(f"Changes written to {written}.")
+            console.print(say("cli_changes_written", path=written))

@@ -19,6 +19,7 @@ from xuanba.cli._common import (
     emit_json,
     handle_errors,
     resolve_lang,
+    say,
 )
 
 FileArg = Annotated[Path, typer.Argument(help="The standard (.toml).")]
@@ -48,9 +49,9 @@ def register(app: typer.Typer) -> None:
             emit_json({"written": str(path), "name": std.name, "version": std.version, "lang": lang,
                        "sha256": std.sha256})
             return
-        console.print(f"Wrote the starter standard [bold]{escape(std.name)}[/] v{escape(str(std.version))} to {escape(str(path))}.", markup=True)
-        console.print(f"Edit it, then run `xuanba standard check {path}` and "
-                      f"`xuanba round --standard {path} --cutoff YYYY-MM-DD`.")
+        console.print(say("cli_std_written", name=f"[bold]{escape(std.name)}[/]", version=escape(str(std.version)),
+                          path=escape(str(path))), markup=True)
+        console.print(say("cli_std_next", path=path))
 
     @group.command("check", help=cmd_help("standard_check"))
     @handle_errors
@@ -79,23 +80,23 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(summary)
             return
-        console.print(f"[green]OK[/] {escape(str(file))}: [bold]{escape(std.name)}[/] v{escape(str(std.version))} (sha256 {std.sha256[:12]}…)", markup=True)
-        grid = Table(title="Criteria")
+        console.print(f"[green]{say('cli_std_ok')}[/] {escape(str(file))}: [bold]{escape(std.name)}[/] v{escape(str(std.version))} (sha256 {std.sha256[:12]}…)", markup=True)
+        grid = Table(title=say("cli_criteria"))
         for col in ("name", "field", "normalise", "share", "group", "private"):
             grid.add_column(col, justify="right" if col == "share" else "left")
         for c in std.criteria:
-            grid.add_row(c.name, c.field, c.normalise, f"{shares[c.name]:.0%}", c.group, "yes" if c.private else "")
+            grid.add_row(c.name, c.field, c.normalise, f"{shares[c.name]:.0%}", c.group, say("cli_yes") if c.private else "")
         console.print(grid)
         if std.gates:
-            gates = Table(title="Gates")
+            gates = Table(title=say("cli_gates"))
             gates.add_column("name")
             gates.add_column("rule")
             gates.add_column("private")  # marked so, or reading a private criterion
             for g in std.gates:
-                gates.add_row(g.name, g.expr, "" if std.is_public(g) else "yes")
+                gates.add_row(g.name, g.expr, "" if std.is_public(g) else say("cli_yes"))
             console.print(gates)
         if std.tiers:
-            tiers = Table(title="Tiers (best first)")
+            tiers = Table(title=say("cli_tiers_best_first"))
             for col in ("name", "label", "min score", "quota"):
                 tiers.add_column(col)
             for t in std.tiers:
@@ -103,7 +104,7 @@ def register(app: typer.Typer) -> None:
                               "" if t.quota is None else str(t.quota))
             console.print(tiers)
         if fields:
-            console.print("Known fields: " + ", ".join(summary["known_fields"]))
+            console.print(say("cli_known_fields", fields=", ".join(summary["known_fields"])))
 
     @group.command("show", help=cmd_help("standard_show"))
     @handle_errors

@@ -14,6 +14,7 @@ from xuanba.cli._common import (
     console,
     emit_json,
     handle_errors,
+    say,
 )
 
 
@@ -35,6 +36,6 @@ def register(app: typer.Typer) -> None:
             emit_json({"workspace": str(workspace), "schema_version_before": before,
                        "schema_version": after, "upgraded": before != after})
         elif before == after:
-            console.print(f"{workspace}: already at schema version {after}; nothing to do.")
+            console.print(say("cli_upgrade_same", ws=workspace, v=after))
         else:
-            console.print(f"{workspace}: upgraded from schema version {before} to {after}.")
+            console.print(say("cli_upgrade_done", ws=workspace, a=before, b=after))
