@@ -15,7 +15,6 @@ import functools
 import json
 import math
 import numbers
-import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -139,7 +138,8 @@ def json_safe(value: Any) -> Any:
 def handle_errors(func: F) -> F:
     """Turn XuanbaError into a message on stderr (or JSON with --json) and its exit code; a full
     disk, a damaged workspace or a lock met outside the workspace's methods becomes a WorkspaceError.
-    A workspace file that the failed command created and left without data is removed."""
+    A workspace file that the failed command created and left without data is removed
+    (:func:`xuanba.workspace.remove_if_empty`)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -149,7 +149,9 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except BaseException as exc:
             if fresh and not (isinstance(exc, typer.Exit) and exc.exit_code == 0):
-                discard_empty_workspace(ws)
+                from xuanba.workspace import remove_if_empty
+
+                remove_if_empty(ws)
             if isinstance(exc, XuanbaError):
                 _report(exc, kwargs)
             duckdb = sys.modules.get("duckdb")  # a DuckDB error needs DuckDB loaded
@@ -175,36 +177,6 @@ def _exists(path: Any) -> bool:
         return Path(path).exists()
     except (OSError, ValueError):
         return True  # cannot tell: leave whatever is there alone
-
-
-def discard_empty_workspace(path: str | os.PathLike[str]) -> bool:
-    """Remove the workspace file ``path`` (and its write-ahead log) when it holds no rows in any
-    table: what a command that failed on a new workspace leaves behind. A file that cannot be
-    opened (locked by another process, damaged) or that holds data is left alone.
-
-    Example
-    -------
-    >>> discard_empty_workspace("no-such-file.duckdb")
-    False
-    """
-    file = Path(path)
-    if not file.is_file():
-        return False
-    try:
-        from xuanba.workspace import META_TABLE, open_workspace
-
-        with open_workspace(file, read_only=True) as ws:
-            names = ws.sql("SELECT table_name FROM duckdb_tables() WHERE NOT temporary")["table_name"].tolist()
-            if any(int(ws.sql(f'SELECT count(*) AS n FROM "{n}"')["n"].iloc[0]) for n in names if n != META_TABLE):
-                return False
-    except Exception:  # noqa: BLE001 - cannot look inside: not ours to remove
-        return False
-    for extra in (file, file.with_name(file.name + ".wal")):
-        try:
-            extra.unlink(missing_ok=True)
-        except OSError:
-            return False
-    return True
 
 
 def _output_fault(exc: OSError) -> WorkspaceError | None:
