@@ -345,3 +345,9 @@ def test_every_help_phrase_is_used():
     unused = {k for k in TEXT if k.startswith("help_") and k not in ("help_app", "help_app_lang", "help_app_version")
               and k.removeprefix("help_") not in {n.replace("-", "_") for n in built}}
     assert unused == set()
+
+
+def test_a_commands_own_lang_sets_its_messages_too(tmp_path):
+    res = CliRunner().invoke(app, ["--lang", "en", "standard", "init", "--lang", "zh", "--out", str(tmp_path / "s.toml")])
+    assert res.exit_code == 0 and "入门标准" in res.output
+    assert 'lang = "zh"' in (tmp_path / "s.toml").read_text("utf-8")

@@ -236,15 +236,19 @@ def ui_lang() -> str:
 
 
 def resolve_lang(lang: str | None) -> str:
-    """A command's ``--lang`` checked, or :func:`ui_lang` when it was not given: the one default of
-    every command (report, statements, sheet, demo, standard init alike).
+    """A command's ``--lang`` checked (its messages follow it too), or :func:`ui_lang` when it was
+    not given: the one default of every command (report, statements, sheet, demo, standard init).
 
     Example
     -------
-    >>> resolve_lang("zh")
-    'zh'
+    >>> resolve_lang("zh"), ui_lang()
+    ('zh', 'zh')
+    >>> set_session_lang(None)  # back to the locale
     """
-    return ui_lang() if lang is None else check_lang(lang)
+    if lang is None:
+        return ui_lang()
+    set_session_lang(lang)
+    return lang
 
 
 #: The language the help texts are built in (set by :func:`xuanba.cli.make_app` before the
