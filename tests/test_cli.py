@@ -351,3 +351,11 @@ def test_a_commands_own_lang_sets_its_messages_too(tmp_path):
     res = CliRunner().invoke(app, ["--lang", "en", "standard", "init", "--lang", "zh", "--out", str(tmp_path / "s.toml")])
     assert res.exit_code == 0 and "入门标准" in res.output
     assert 'lang = "zh"' in (tmp_path / "s.toml").read_text("utf-8")
+
+
+def test_console_summaries_speak_the_language(thin):
+    ws, _ = thin
+    zh = invoke("facts", "--cutoff", "2026-01-01", "-w", str(ws), lang="zh")
+    assert zh.exit_code == 0 and "复购客户" in zh.output and "repeat buyers" not in zh.output
+    en = invoke("facts", "--cutoff", "2026-01-01", "-w", str(ws), lang="en")
+    assert "repeat buyers" in en.output and "复购客户" not in en.output

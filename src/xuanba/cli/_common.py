@@ -26,7 +26,7 @@ from rich.markup import escape
 
 from xuanba._files import DEFAULT_PATH
 from xuanba.errors import InputError, WorkspaceError, XuanbaError
-from xuanba.i18n import LANGS, check_lang, default_lang, t
+from xuanba.i18n import LANGS, check_lang, default_lang, has, t
 
 if TYPE_CHECKING:
     from xuanba._dates import TimeUnit
@@ -271,6 +271,19 @@ def cmd_help(name: str) -> str:
     'Print the xuanba version.'
     """
     return t(f"help_{name.replace('-', '_')}", _help["lang"])
+
+
+def label(key: str, **kw: Any) -> str:
+    """The words for a summary key (a key of the ``--json`` output, ``cli_key_<key>`` in
+    :mod:`xuanba.i18n`) in this run's language; the key itself, spaced, when it has none.
+
+    Example
+    -------
+    >>> label("rank_correlation"), label("no_such_key")
+    ('rank correlation', 'no such key')
+    """
+    name = f"cli_key_{key}"
+    return t(name, ui_lang(), **kw) if has(name) else key.replace("_", " ")
 
 
 def say(key: str, **kw: Any) -> str:

@@ -18,6 +18,7 @@ from xuanba.cli._common import (
     console,
     emit_json,
     handle_errors,
+    label,
     say,
     time_unit,
 )
@@ -86,5 +87,5 @@ def register(app: typer.Typer) -> None:
         for key, value in summary.items():
             if value is None:
                 continue
-            grid.add_row(key.replace("_", " "), f"{value:,.2f}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value))
+            grid.add_row(label(key), f"{value:,.2f}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value))
         console.print(grid)

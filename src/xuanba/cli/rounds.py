@@ -19,6 +19,7 @@ from xuanba.cli._common import (
     console,
     emit_json,
     handle_errors,
+    label,
     say,
     time_unit,
 )
@@ -34,6 +35,13 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _words(field: str) -> str:
+    """A field's name in words in this run's language (the name itself when it has none)."""
+    from xuanba.i18n import has
+
+    return say(f"field_{field}") if has(f"field_{field}") else field
+
+
 def _print_round(rnd: Any, top: int) -> None:
     from xuanba.rounds.run import quadrant_counts
 
@@ -43,28 +51,29 @@ def _print_round(rnd: Any, top: int) -> None:
     head.add_column(justify="right")
     for key in ("cutoff", "standard_name", "standard_version", "n_customers", "n_selected", "n_gated_out",
                 "n_left_out_by_capacity", "capacity_method", "predictions"):
-        head.add_row(key.replace("_", " "), _fmt(m.get(key)))
+        head.add_row(label(key), _fmt(m.get(key)))
     s = m.get("summary") or {}
     if s.get("value_share") is not None:
-        head.add_row(f"value share ({s['measure']})", f"{100 * s['value_share']:.1f}%")
+        head.add_row(label("value_share", measure=_words(s["measure"])), f"{100 * s['value_share']:.1f}%")
     if s.get("whale"):
         w = s["whale"]
-        head.add_row("whale peak", f"top {w['customer_pct']:.1f}% earn {w['profit_pct']:.1f}% of {w['measure']}")
-    head.add_row("standard sha256", m["standard_sha256"][:16] + "…")
-    head.add_row("data sha256", m["data_sha256"][:16] + "…")
+        head.add_row(label("whale_peak"), label("whale_value", cpct=f"{w['customer_pct']:.1f}", ppct=f"{w['profit_pct']:.1f}",
+                                                measure=_words(w["measure"])))
+    head.add_row(label("standard_sha256"), m["standard_sha256"][:16] + "…")
+    head.add_row(label("data_sha256"), m["data_sha256"][:16] + "…")
     console.print(head)
     tiers = Table(title=say("cli_tiers"))
-    tiers.add_column("tier")
-    tiers.add_column("label")
-    tiers.add_column("customers", justify="right")
+    tiers.add_column(label("tier"))
+    tiers.add_column(label("label"))
+    tiers.add_column(label("customers"), justify="right")
     for t in rnd.standard.tiers:
         tiers.add_row(t.name, t.label, _fmt(m["tier_counts"].get(t.name, 0)))
     console.print(tiers)
     q = quadrant_counts(rnd.roster)
     if q:
         quads = Table(title=say("cli_quadrants"))
-        quads.add_column("quadrant")
-        quads.add_column("customers", justify="right")
+        quads.add_column(label("quadrant"))
+        quads.add_column(label("customers"), justify="right")
         for name, count in q.items():
             quads.add_row(rnd.standard.quadrants.label(name), _fmt(count))
         console.print(quads)
@@ -72,9 +81,10 @@ def _print_round(rnd: Any, top: int) -> None:
         best = Table(title=say("cli_top", n=top))
         cols = ["rank", "customer_id", "score", "tier", "quadrant", "gates_failed"]
         for c in cols:
-            best.add_column(c, justify="right" if c in ("rank", "score") else "left")
+            best.add_column(label(c), justify="right" if c in ("rank", "score") else "left")
         for row in rnd.roster.head(top).itertuples(index=False):
-            best.add_row(*(_fmt(getattr(row, c)) for c in cols))
+            best.add_row(*(rnd.standard.quadrants.label(row.quadrant) if c == "quadrant" and row.quadrant
+                           else _fmt(getattr(row, c)) for c in cols))
         console.print(best)
 
 
@@ -140,7 +150,7 @@ def register(app: typer.Typer) -> None:
                 return
             grid = Table(title=say("cli_replay_title", every=every, start=from_, end=to))
             for col in rep.summary.columns:
-                grid.add_column(col.replace("_", " "), justify="left" if col == "cutoff" else "right")
+                grid.add_column(label(col), justify="left" if col == "cutoff" else "right")
             for row in rep.summary.itertuples(index=False):
                 grid.add_row(*("" if v is None or v is pd.NA else _fmt(v) for v in row))
             console.print(grid)
@@ -179,7 +189,7 @@ def register(app: typer.Typer) -> None:
             grid = Table(title=say("cli_rounds"))
             cols = ["round_id", "cutoff", "name", "standard_version", "n_customers", "n_selected"]
             for c in cols:
-                grid.add_column(c.replace("_", " "))
+                grid.add_column(label(c))
             for row in table[cols].itertuples(index=False):
                 grid.add_row(*(_fmt(v) for v in row))
             console.print(grid)
@@ -219,7 +229,7 @@ def register(app: typer.Typer) -> None:
         head.add_column(justify="right")
         for key in ("selected_a", "selected_b", "kept", "entered", "left", "rose", "fell", "same",
                     "selection_overlap", "rank_correlation", "same_standard"):
-            head.add_row(key.replace("_", " "), _fmt(s[key]))
+            head.add_row(label(key), _fmt(s[key]))
         console.print(head)
         mig = Table(title=say("cli_migration"))
         mig.add_column("")
@@ -231,7 +241,7 @@ def register(app: typer.Typer) -> None:
         for status in ("entered", "left"):
             rows = d.changes.loc[d.changes["status"] == status].head(show)
             if len(rows):
-                console.print(Text(f"{status}: ", style="bold") + Text(", ".join(
+                console.print(Text(f"{label(status)}: ", style="bold") + Text(", ".join(
                     f"{r.customer_id} ({r.tier_a} → {r.tier_b})" for r in rows.itertuples(index=False))))
         if written:
             console.print(say("cli_changes_written", path=written))
