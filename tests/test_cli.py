@@ -359,3 +359,14 @@ def test_console_summaries_speak_the_language(thin):
     assert zh.exit_code == 0 and "复购客户" in zh.output and "repeat buyers" not in zh.output
     en = invoke("facts", "--cutoff", "2026-01-01", "-w", str(ws), lang="en")
     assert "repeat buyers" in en.output and "复购客户" not in en.output
+
+
+def test_every_command_takes_lang(thin):
+    ws, _ = thin
+    res = CliRunner().invoke(app, ["upgrade", "-w", str(ws), "--lang", "zh"])
+    assert res.exit_code == 0 and "无需升级" in res.output
+    res = CliRunner().invoke(app, ["upgrade", "-w", str(ws), "--lang", "fr"])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    for name, item in _commands(make_app("en")):
+        if not hasattr(item, "typer_instance") and name != "version":  # a command, not a group
+            assert "--lang" in CliRunner().invoke(app, [*name.split("_", 1), "--help"]).output, name

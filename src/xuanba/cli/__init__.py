@@ -65,6 +65,7 @@ def make_app(lang: str | None = None) -> typer.Typer:
 
     @app.callback()
     def _options(  # the defaults carry the help: an annotation cannot read make_app's locals
+        ctx: typer.Context,
         lang: str | None = typer.Option(None, "--lang", help=t("help_app_lang", words)),
         version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
                                      help=t("help_app_version", words)),
@@ -72,6 +73,7 @@ def make_app(lang: str | None = None) -> typer.Typer:
         if lang is not None and lang not in LANGS:
             raise typer.BadParameter(f"{lang!r} is not a language of xuanba: use zh or en", param_hint="--lang")
         set_session_lang(lang)
+        ctx.call_on_close(lambda: set_session_lang(None))  # for this run only (tests run many in one process)
 
     for module in (_ingest, _facts, _models, _evaluate, _standard, _rounds, _report, _accounts, _demo, _workspace):
         module.register(app)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import functools
+import inspect
 import json
 import math
 import numbers
@@ -139,13 +140,22 @@ def handle_errors(func: F) -> F:
     """Turn XuanbaError into a message on stderr (or JSON with --json) and its exit code; a full
     disk, a damaged workspace or a lock met outside the workspace's methods becomes a WorkspaceError.
     A workspace file that the failed command created and left without data is removed
-    (:func:`xuanba.workspace.remove_if_empty`)."""
+    (:func:`xuanba.workspace.remove_if_empty`).
+
+    A command without a ``lang`` parameter of its own gets ``--lang`` here, so that every
+    command takes it (``xuanba rounds --lang zh`` as well as ``xuanba --lang zh rounds``); it
+    sets the language of the command's messages."""
+    own_lang = "lang" in inspect.signature(func).parameters
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        lang = None if own_lang else kwargs.pop("lang", None)
         ws = kwargs.get("workspace")
         fresh = ws is not None and not _exists(ws)
+        before = _session["lang"]  # a command's --lang holds for that command only
         try:
+            if lang is not None:
+                set_session_lang(lang)
             return func(*args, **kwargs)
         except BaseException as exc:
             if fresh and not (isinstance(exc, typer.Exit) and exc.exit_code == 0):
@@ -168,7 +178,14 @@ def handle_errors(func: F) -> F:
             if mapped is None:
                 raise
             _report(mapped, kwargs)
+        finally:
+            _session["lang"] = before
 
+    if not own_lang:  # declare the added option to Typer: signature and annotations both
+        sig = inspect.signature(func, eval_str=True)  # as Typer reads it: annotations evaluated
+        extra = inspect.Parameter("lang", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=LangOpt)
+        wrapper.__signature__ = sig.replace(parameters=[*sig.parameters.values(), extra])  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {**func.__annotations__, "lang": LangOpt}
     return wrapper  # type: ignore[return-value]
 
 
