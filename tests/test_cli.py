@@ -370,3 +370,10 @@ def test_every_command_takes_lang(thin):
     for name, item in _commands(make_app("en")):
         if not hasattr(item, "typer_instance") and name != "version":  # a command, not a group
             assert "--lang" in CliRunner().invoke(app, [*name.split("_", 1), "--help"]).output, name
+
+
+def test_the_ingest_summary_speaks_the_language(tmp_path):
+    log = tmp_path / "tx.csv"
+    log.write_text("customer_id,ts,amount\nA,2025-01-01,10\nB,2025-01-02,-3\n", encoding="utf-8")
+    res = invoke("ingest", str(log), "-w", str(tmp_path / "ws.duckdb"), lang="zh")
+    assert res.exit_code == 0 and "输入 = 载入 + 合并 + 拒收：2 = 2 + 0 + 0" in res.output
