@@ -153,8 +153,8 @@ def test_every_json_output_is_strict_json_on_the_demo(demo, tmp_path):
         except ValueError as exc:
             failed.append((args, str(exc)))
     assert failed == []
-    err = strict(CliRunner().invoke(app, [*commands[-1], "--json"]).stdout)
-    assert err["error"] == "InputError" or err["error"].endswith("Error")
+    res = CliRunner().invoke(app, [*commands[-1], "--json"])
+    assert res.exit_code == 2 and strict(res.stdout)["message"] == "unknown model 'no-such-model'"
 
 
 # -- no empty workspace left behind -----------------------------------------------------------------
