@@ -377,3 +377,13 @@ def test_the_ingest_summary_speaks_the_language(tmp_path):
     log.write_text("customer_id,ts,amount\nA,2025-01-01,10\nB,2025-01-02,-3\n", encoding="utf-8")
     res = invoke("ingest", str(log), "-w", str(tmp_path / "ws.duckdb"), lang="zh")
     assert res.exit_code == 0 and "输入 = 载入 + 合并 + 拒收：2 = 2 + 0 + 0" in res.output
+
+
+def test_the_shared_options_help_follows_the_language_at_start(tmp_path):
+    """In a fresh interpreter, `--lang zh` on the command line puts the help of --workspace and
+    --json in Chinese too (Typer fixes option help when the commands are declared)."""
+    code = "import sys; sys.argv = ['xuanba', 'report', '--help', '--lang', 'zh']; from xuanba.cli import main; main()"
+    env = {**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "200"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert t("opt_workspace", "zh") in out.stdout and t("help_report", "zh") in out.stdout

@@ -7,7 +7,8 @@ register themselves on the one Typer app here. Importing this package loads no h
 
 The language of messages and help is ``--lang`` (anywhere on the command line), else the
 locale (:func:`xuanba.i18n.default_lang`). Typer's help is fixed when a command is declared, so
-:func:`make_app` reads ``--lang`` from the command line before building the app.
+:func:`make_app` reads ``--lang`` from the command line before building the app (the shared
+options' help, ``--workspace``, ``--json``, ``--lang``, follows the language of the first import).
 
 Example
 -------
@@ -54,7 +55,15 @@ def make_app(lang: str | None = None) -> typer.Typer:
     'xuanba'
     """
     words = lang or lang_in_argv(sys.argv[1:]) or default_lang()
-    set_help_lang(words)
+    before = set_help_lang(words)
+    try:
+        return _build(words)
+    finally:
+        set_help_lang(before)
+
+
+def _build(words: str) -> typer.Typer:
+    """The app, its commands declared while the help language is ``words``."""
     app = typer.Typer(
         name="xuanba",
         help=t("help_app", words),
@@ -64,7 +73,7 @@ def make_app(lang: str | None = None) -> typer.Typer:
     )
 
     @app.callback()
-    def _options(  # the defaults carry the help: an annotation cannot read make_app's locals
+    def _options(  # the defaults carry the help: an annotation cannot read _build's locals
         ctx: typer.Context,
         lang: str | None = typer.Option(None, "--lang", help=t("help_app_lang", words)),
         version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,

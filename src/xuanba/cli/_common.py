@@ -41,15 +41,36 @@ err_console = Console(stderr=True, highlight=False, markup=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+def lang_in_argv(argv: Sequence[str]) -> str | None:
+    """The value of ``--lang`` in a command line (``--lang zh`` or ``--lang=zh``), read before the
+    command line is parsed so that the help is built in that language; ``None`` when absent or not
+    a known language (the parser then reports it).
+
+    Example
+    -------
+    >>> lang_in_argv(["report", "latest", "--lang", "zh"]), lang_in_argv(["--help"])
+    ('zh', None)
+    """
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else arg[7:] if arg.startswith("--lang=") else None
+        if value in LANGS:
+            return value
+    return None
+
+
+#: The language of the shared options' help, fixed when this module is first imported (from the
+#: command line's ``--lang``, else the locale), as the app built at import is.
+_OPTIONS_LANG = lang_in_argv(sys.argv[1:]) or default_lang()
+
 WorkspaceOpt = Annotated[
     Path,
-    typer.Option("--workspace", "-w", help="The workspace file (one DuckDB file).", envvar="XUANBA_WORKSPACE"),
+    typer.Option("--workspace", "-w", help=t("opt_workspace", _OPTIONS_LANG), envvar="XUANBA_WORKSPACE"),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary on stdout (strict JSON: null, never NaN).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help=t("opt_json", _OPTIONS_LANG))]
 #: ``--lang`` of a command: the language of its messages and of what it writes.
-LangOpt = Annotated[str | None, typer.Option("--lang", help="Language: zh or en (default: xuanba --lang, else the locale).")]
+LangOpt = Annotated[str | None, typer.Option("--lang", help=t("opt_lang", _OPTIONS_LANG))]
 #: The time unit, spelled ``--unit`` by every command.
-UnitOpt = Annotated[str, typer.Option("--unit", help="Time unit of recency and T: day, week or month.")]
+UnitOpt = Annotated[str, typer.Option("--unit", help=t("opt_unit", _OPTIONS_LANG))]
 #: ``--period``, the old spelling of ``--unit`` on some commands: hidden, kept so scripts work.
 PeriodOpt = Annotated[str | None, typer.Option("--period", hidden=True, help="Deprecated spelling of --unit.")]
 
@@ -225,23 +246,6 @@ def _report(exc: XuanbaError, kwargs: dict[str, Any]) -> None:
 _session: dict[str, str | None] = {"lang": None}
 
 
-def lang_in_argv(argv: Sequence[str]) -> str | None:
-    """The value of ``--lang`` in a command line (``--lang zh`` or ``--lang=zh``), read before the
-    command line is parsed so that the help is built in that language; ``None`` when absent or not
-    a known language (the parser then reports it).
-
-    Example
-    -------
-    >>> lang_in_argv(["report", "latest", "--lang", "zh"]), lang_in_argv(["--help"])
-    ('zh', None)
-    """
-    for i, arg in enumerate(argv):
-        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else arg[7:] if arg.startswith("--lang=") else None
-        if value in LANGS:
-            return value
-    return None
-
-
 def set_session_lang(lang: str | None) -> None:
     """Fix the language of this run's messages (``xuanba --lang``); ``None`` gives it back to the locale."""
     _session["lang"] = None if lang is None else check_lang(lang)
@@ -270,12 +274,13 @@ def resolve_lang(lang: str | None) -> str:
 
 #: The language the help texts are built in (set by :func:`xuanba.cli.make_app` before the
 #: commands register: Typer's help is fixed when a command is declared).
-_help: dict[str, str] = {"lang": "en"}
+_help: dict[str, str] = {"lang": _OPTIONS_LANG}
 
 
-def set_help_lang(lang: str) -> None:
-    """Build the commands declared from now on with help in ``lang``."""
-    _help["lang"] = check_lang(lang)
+def set_help_lang(lang: str) -> str:
+    """Build the commands declared from now on with help in ``lang``; returns the language before."""
+    before, _help["lang"] = _help["lang"], check_lang(lang)
+    return before
 
 
 def cmd_help(name: str) -> str:
@@ -284,8 +289,10 @@ def cmd_help(name: str) -> str:
 
     Example
     -------
+    >>> before = set_help_lang("en")
     >>> cmd_help("version")
     'Print the xuanba version.'
+    >>> _ = set_help_lang(before)
     """
     return t(f"help_{name.replace('-', '_')}", _help["lang"])
 
