@@ -283,8 +283,9 @@ def test_the_default_language_comes_from_the_locale():
 
 
 def test_one_default_for_every_command(monkeypatch, tmp_path):
-    """Under a Chinese locale the starter standard, the report, the statements, the demo and the
-    sheet all default to Chinese; `--lang en` before the command or on it overrides."""
+    """Under a Chinese locale a command without --lang (the starter standard here) writes Chinese,
+    `--lang en` before the command overrides, and no command module keeps a default language of its
+    own (report, statements, sheet, demo and standard init all take resolve_lang's)."""
     monkeypatch.delenv("LC_ALL", raising=False)
     monkeypatch.delenv("LC_MESSAGES", raising=False)
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
