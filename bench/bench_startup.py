@@ -2,8 +2,9 @@
 
 Each case is a fresh interpreter (``python -c ...``, wall clock from spawn to exit, output
 discarded), run in rotation so that a noisy neighbour slows every case alike. The floors, in the
-same run: ``python -c pass`` (the interpreter alone) and ``python -c "import typer"`` (the
-command-line library xuanba is built on). The cases call the console script's entry point,
+same run: ``python -c pass`` (the interpreter alone), ``python -c "import typer"`` (the
+command-line library xuanba is built on) and the help of a two-command Typer app (what any Typer
+command line pays: Typer builds its Click commands and, in recent versions, pydantic adapters). The cases call the console script's entry point,
 ``xuanba.cli.main``, so no launcher (a pyenv shim, a virtualenv script) is timed. Reported: the
 median of each case and its ratio to both floors; ``--json`` prints the figures.
 
@@ -29,9 +30,17 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 MAIN = "import sys; from xuanba.cli import main; sys.argv[0] = 'xuanba'; main()"
+#: The smallest Typer app built as xuanba's is (two commands, one option; no completion, no pretty
+#: tracebacks), asked for its help: what any command line on Typer pays to start.
+TINY = ("import typer\n"
+        "app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)\n"
+        "@app.command()\ndef a(x: str = '1') -> None:\n    print(x)\n"
+        "@app.command()\ndef b() -> None:\n    pass\n"
+        "app()\n")
 CASES: dict[str, list[str]] = {
     "python -c pass (floor)": ["-c", "pass"],
     "python -c 'import typer' (floor)": ["-c", "import typer"],
+    "a two-command Typer app --help (floor)": ["-c", TINY, "--help"],
     "xuanba --version": ["-c", MAIN, "--version"],
     "xuanba version": ["-c", MAIN, "version"],
     "xuanba --help": ["-c", MAIN, "--help"],
@@ -76,16 +85,19 @@ def main() -> None:
                 times[name].append(_once(args, envs[name]))
     med = {name: statistics.median(v) for name, v in times.items()}
     bare, typer_floor = med["python -c pass (floor)"], med["python -c 'import typer' (floor)"]
+    tiny = med["a two-command Typer app --help (floor)"]
     rows = [{"case": name, "median_s": round(m, 3), "min_s": round(min(times[name]), 3),
-             "x_python": round(m / bare, 2), "x_typer": round(m / typer_floor, 2)} for name, m in med.items()]
+             "x_python": round(m / bare, 2), "x_typer": round(m / typer_floor, 2), "x_typer_app": round(m / tiny, 2)}
+            for name, m in med.items()]
     if opts.json:
         print(json.dumps({"repeat": opts.repeat, "python": sys.version.split()[0], "rows": rows}, indent=2))
         return
     print(f"{opts.repeat} runs each, Python {sys.version.split()[0]}")
-    print("| case | median s | min s | × python -c pass | × import typer |")
-    print("|---|---:|---:|---:|---:|")
+    print("| case | median s | min s | × python -c pass | × import typer | × Typer app |")
+    print("|---|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['case']} | {r['median_s']:.3f} | {r['min_s']:.3f} | {r['x_python']:.2f} | {r['x_typer']:.2f} |")
+        print(f"| {r['case']} | {r['median_s']:.3f} | {r['min_s']:.3f} | {r['x_python']:.2f} | {r['x_typer']:.2f} "
+              f"| {r['x_typer_app']:.2f} |")
 
 
 if __name__ == "__main__":

@@ -51,6 +51,18 @@ def test_help_and_version_load_no_heavy_library(args):
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.parametrize("arg", ["--version", "version"])
+def test_the_console_script_prints_the_version_without_declaring_the_commands(arg):
+    code = (f"import sys; sys.argv = ['xuanba', {arg!r}]; from xuanba.cli import main; main(); "
+            "print(sorted(m for m in sys.modules if m.startswith('xuanba.cli.') and m != 'xuanba.cli._common'))")
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    from xuanba import __version__
+
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [__version__, "[]"]
+
+
 def test_version_flag_prints_the_package_version():
     from xuanba import __version__
 

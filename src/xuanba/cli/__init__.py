@@ -20,19 +20,10 @@ True
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
-from xuanba.cli import accounts as _accounts
-from xuanba.cli import demo as _demo
-from xuanba.cli import evaluate as _evaluate
-from xuanba.cli import facts as _facts
-from xuanba.cli import ingest as _ingest
-from xuanba.cli import models as _models
-from xuanba.cli import report as _report
-from xuanba.cli import rounds as _rounds
-from xuanba.cli import standard as _standard
-from xuanba.cli import workspace as _workspace
 from xuanba.cli._common import cmd_help, lang_in_argv, set_help_lang, set_session_lang
 from xuanba.i18n import LANGS, default_lang, t
 
@@ -84,7 +75,20 @@ def _build(words: str) -> typer.Typer:
         set_session_lang(lang)
         ctx.call_on_close(lambda: set_session_lang(None))  # for this run only (tests run many in one process)
 
-    for module in (_ingest, _facts, _models, _evaluate, _standard, _rounds, _report, _accounts, _demo, _workspace):
+    from xuanba.cli import (
+        accounts,
+        demo,
+        evaluate,
+        facts,
+        ingest,
+        models,
+        report,
+        rounds,
+        standard,
+        workspace,
+    )
+
+    for module in (ingest, facts, models, evaluate, standard, rounds, report, accounts, demo, workspace):
         module.register(app)
 
     @app.command("version", help=cmd_help("version"))
@@ -96,9 +100,20 @@ def _build(words: str) -> typer.Typer:
     return app
 
 
-app = make_app()
+def __getattr__(name: str) -> Any:
+    """``app``: the app of this process's command line, built on first use (so that
+    ``xuanba --version`` need not declare every command)."""
+    if name != "app":
+        raise AttributeError(f"module 'xuanba.cli' has no attribute {name!r}")
+    built = globals()["app"] = make_app()
+    return built
 
 
 def main() -> None:
     """Entry point of the console script."""
-    app()
+    if sys.argv[1:] in (["--version"], ["version"]):  # the version alone: no commands to declare
+        from xuanba._version import __version__
+
+        typer.echo(__version__)
+        return
+    __getattr__("app")()
