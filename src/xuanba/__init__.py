@@ -1,8 +1,8 @@
 """xuanba (选拔): select customers by one open standard, every round.
 
 The public API is listed in ``__all__`` and documented in the README; everything else is
-private and may change. The stages after the facts (models, standard, rounds, outputs, account
-work) load on first use, so ``import xuanba`` and the command line stay quick.
+private and may change. Every stage (the workspace and the facts too) loads on first use, so
+``import xuanba`` and the command line stay quick.
 
 Example
 -------
@@ -30,11 +30,14 @@ from xuanba.errors import (
     WorkspaceError,
     XuanbaError,
 )
-from xuanba.facts import FACT_COLUMNS, calibration_holdout, customer_facts
-from xuanba.workspace import Workspace
 
-#: name -> module that defines it, imported when the name is first used.
+#: name -> module that defines it, imported when the name is first used (even the workspace and
+#: the facts: ``xuanba --help`` must not pay for DuckDB, pandas and Ibis).
 _LAZY = {
+    "Workspace": "xuanba.workspace",
+    "FACT_COLUMNS": "xuanba.facts",
+    "calibration_holdout": "xuanba.facts",
+    "customer_facts": "xuanba.facts",
     "accounts": "xuanba.accounts",
     "ingest": "xuanba.ingest",  # the stage's package: xuanba.ingest.ingest(source, workspace)
     "IngestReport": "xuanba.ingest",
@@ -89,6 +92,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the lazy names, eagerly
     from xuanba import accounts, ingest
     from xuanba.demo import demo_sales_path
     from xuanba.demo.pipeline import run_demo
+    from xuanba.facts import FACT_COLUMNS, calibration_holdout, customer_facts
     from xuanba.ingest import IngestReport
     from xuanba.models import BGBB, BGNBD, MBGNBD, GammaGamma, ParetoNBD, ShiftedBetaGeometric
     from xuanba.models.covariates import BGNBDCovariates, ParetoNBDCovariates
@@ -106,6 +110,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the lazy names, eagerly
         run_round,
     )
     from xuanba.standard import Standard, load_standard, starter_standard
+    from xuanba.workspace import Workspace
 
 __all__ = [
     "BGBB",

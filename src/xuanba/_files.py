@@ -26,6 +26,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+#: The workspace file when none is named (``xuanba.workspace`` and every command use it; it
+#: lives here, in a module that imports nothing heavy, so the command line starts quickly).
+DEFAULT_PATH = "xuanba.duckdb"
+
 #: Prefix of the temporary files (hidden, so a folder listing does not show them). The full name
 #: is ``.xuanba-tmp-<host>-<pid>-<random><suffix>``: the writing machine (a short hash of its
 #: name) and process, so a later write can tell whether the writer is gone.

@@ -19,6 +19,8 @@ Example
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Any
 
 from xuanba.errors import InputError
@@ -591,7 +593,213 @@ TEXT: dict[str, tuple[str, str]] = {
     "plot_history_x": ("Date", "日期"),
     "plot_p_alive": ("P(alive)", "存活概率"),
     "plot_purchase": ("purchase", "购买"),
+    # -- the command line: help (cli/*.py, chosen when the app is built) and messages ------------
+    "help_app": ("xuanba (\"selection\"): select customers by one open standard, every round. Messages and help "
+                 "follow --lang (zh or en), else the locale (LC_ALL, LC_MESSAGES, LANG).",
+                 "xuanba（选拔）：每一轮都按同一个公开的标准选拔客户。提示与帮助的语言由 --lang（zh 或 en）"
+                 "决定，未指定时取系统语言环境（LC_ALL、LC_MESSAGES、LANG）。"),
+    "help_app_lang": ("Language of messages, help and outputs: zh or en (default: the locale).",
+                      "提示、帮助与输出的语言：zh 或 en（默认取系统语言环境）。"),
+    "help_app_version": ("Print the version and exit.", "显示版本号后退出。"),
+    "help_version": ("Print the xuanba version.", "显示 xuanba 的版本号。"),
+    "help_ingest": ("Load sales logs into the workspace; every input row is loaded, merged or rejected "
+                    "with a reason.\n\nLines of one order (same order number, customer and day) are merged "
+                    "into one transaction; returns and cancellations are kept with a negative amount. "
+                    "Loading the same file twice changes nothing.",
+                    "把销售流水导入工作区；每一行输入都会被载入、合并或附理由拒收。\n\n同一订单（订单号、客户、"
+                    "日期相同）的多行合并为一笔交易；退货与取消以负金额保留。同一文件导入两次不会重复。"),
+    "help_facts": ("Compute one row of facts per customer and store them in the workspace table `facts`.",
+                   "按客户计算事实数据（每位客户一行），并存入工作区的 `facts` 表。"),
+    "help_fit": ("Fit a customer-base model; print parameters with standard errors, LL, AIC and BIC.",
+                 "拟合客户基础模型；显示参数及其标准误、对数似然、AIC 与 BIC。"),
+    "help_predict": ("Write per-customer predictions (P(alive), expected purchases, churn score, spend, value).",
+                     "输出每位客户的预测（仍活跃概率、预计购买次数、流失分、消费额、价值）。"),
+    "help_evaluate": ("Fit models on a calibration period, predict the holdout and say which fits best.",
+                      "在校准期拟合模型，预测验证期，并指出哪个模型最合适。"),
+    "help_standard": ("Write, check and read the selection standard (a TOML file).",
+                      "编写、检查和阅读选拔标准（TOML 文件）。"),
+    "help_standard_init": ("Write a documented starter standard (value × potential) to edit.",
+                           "生成一份带说明的入门标准（价值 × 潜力），供修改。"),
+    "help_standard_check": ("Validate a standard: every problem with its line and a fix; exit code 2 when any.",
+                            "检查标准：列出每个问题、所在行和修改办法；有问题时退出码为 2。"),
+    "help_standard_show": ("Print the standard in plain words, one sentence per line.",
+                           "用通俗的话逐句说明标准。"),
+    "help_round": ("Rank every customer by the standard at a cutoff; store the roster as a new round.",
+                   "在截止日按标准给每位客户排名；把名单保存为新的一轮。"),
+    "help_rounds": ("List the stored rounds, or re-open one (and export its roster with --out).",
+                    "列出已保存的各轮，或重新打开其中一轮（用 --out 导出名单）。"),
+    "help_diff": ("Who entered and left the selection, who rose and fell, the tier migration matrix.",
+                  "谁新入选、谁落选，谁上升、谁下降，以及层级迁移矩阵。"),
+    "help_report": ("Write the round's report: one HTML file that works offline (charts, tables, the standard).",
+                    "生成本轮报告：一个可离线打开的 HTML 文件（图表、表格、标准）。"),
+    "help_statements": ("Write each customer's statement: the standard in plain words and where they stand.",
+                        "为每位客户生成说明：通俗的标准说明及其所处位置。"),
+    "help_export": ("Export a round's tables to CSV (UTF-8 with BOM), Excel or Parquet.",
+                    "把一轮的表格导出为 CSV（带 BOM 的 UTF-8）、Excel 或 Parquet。"),
+    "help_accounts": ("Account work: profit by size, promises, keep-warm, owners, receivables, personas.",
+                      "客户经营：按规模利润、承诺、保温名单、负责人、应收账款、客群画像。"),
+    "help_accounts_profit": ("Profit per customer, the whale curve's peak and the size-band table.",
+                             "每位客户的利润、鲸鱼曲线峰值与按规模分段的表格。"),
+    "help_accounts_promises": ("Promise states at a date, reliability per rep/account, and the overdue list.",
+                               "某日的承诺状态、按负责人或客户的兑现率，以及逾期清单。"),
+    "help_accounts_keep_warm": ("Dormant, uncontacted accounts worth a call now, by potential.",
+                                "值得现在联系的沉睡且久未联系的客户，按潜力排序。"),
+    "help_accounts_owners": ("Share of revenue held by each owner (with Herfindahl index) and single-threaded accounts.",
+                             "各负责人掌握的收入占比（含赫芬达尔指数）及只靠一条线维系的客户。"),
+    "help_accounts_receivables": ("Invoiced vs collected, ageing buckets, DSO and payment punctuality.",
+                                  "开票与回款、账龄分段、应收账款周转天数与按时付款率。"),
+    "help_accounts_personas": ("A persona profile per segment: size, revenue/profit share, channel, region, products.",
+                               "每个客群一份画像：规模、收入与利润占比、渠道、地区、产品。"),
+    "help_accounts_fields": ("The per-customer account fields a selection standard can use.",
+                             "选拔标准可用的每位客户的经营字段。"),
+    "help_accounts_view": ("One account: figures, contacts with roles and KPIs, promises, latest interactions.",
+                           "单个客户：数字、联系人及其角色与考核指标、承诺、最近的互动。"),
+    "help_accounts_demo": ("Write deterministic demo side tables for the customers of a transactions file.",
+                           "为交易文件中的客户生成固定的演示附表。"),
+    "help_sheet": ("A one-page resource sheet to lead a conversation with one customer, opened by the "
+                   "customer's standing in the latest stored round (tier, score, rank, its figures).",
+                   "与一位客户沟通用的一页资源单，开头是该客户在最近一轮中的位置（层级、得分、排名及其数字）。"),
+    "help_demo": ("Run the whole job on the bundled demo data and write the outputs to a folder.",
+                  "用自带的演示数据跑完整个流程，并把输出写入一个文件夹。"),
+    "help_upgrade": ("Upgrade the workspace's layout to this xuanba's schema version (one transaction).\n\n"
+                     "Any command that writes does this too; the reading commands open the workspace "
+                     "read-only and ask for it once.",
+                     "把工作区的结构升级到当前 xuanba 的版本（一个事务内完成）。\n\n任何写入的命令也会这样做；"
+                     "只读的命令以只读方式打开工作区，并提示升级一次。"),
+    # the names of summary rows and columns (keys of the --json output, in words)
+    "cli_key_cutoff": ("cutoff", "截止日"),
+    "cli_key_standard_name": ("standard", "标准"),
+    "cli_key_standard_version": ("standard version", "标准版本"),
+    "cli_key_n_customers": ("customers", "客户数"),
+    "cli_key_n_selected": ("selected", "入选"),
+    "cli_key_n_gated_out": ("stopped by a gate", "未过门槛"),
+    "cli_key_n_left_out_by_capacity": ("left out by capacity", "因容量未入选"),
+    "cli_key_capacity_method": ("capacity method", "容量分配方法"),
+    "cli_key_predictions": ("predictions", "预测"),
+    "cli_key_round_id": ("round", "轮次"),
+    "cli_key_name": ("name", "名称"),
+    "cli_key_selected_a": ("selected in A", "前一轮入选"),
+    "cli_key_selected_b": ("selected in B", "后一轮入选"),
+    "cli_key_kept": ("kept", "保留"),
+    "cli_key_entered": ("entered", "新入选"),
+    "cli_key_left": ("left", "落选"),
+    "cli_key_rose": ("moved up", "上升"),
+    "cli_key_fell": ("moved down", "下降"),
+    "cli_key_same": ("same rank", "排名不变"),
+    "cli_key_selection_overlap": ("selection overlap", "入选重合度"),
+    "cli_key_rank_correlation": ("rank correlation", "排名相关系数"),
+    "cli_key_same_standard": ("same standard", "同一标准"),
+    "cli_key_time_unit": ("time unit", "时间单位"),
+    "cli_key_customers": ("customers", "客户数"),
+    "cli_key_repeat_buyers": ("repeat buyers", "复购客户"),
+    "cli_key_repeat_purchases": ("repeat purchases", "复购次数"),
+    "cli_key_revenue_total": ("revenue to date", "累计收入"),
+    "cli_key_out": ("written to", "写入"),
+    "cli_key_workspace_table": ("workspace table", "工作区表"),
+    "cli_key_holdout_end": ("holdout end", "验证期结束"),
+    "cli_key_holdout_purchases": ("holdout purchases", "验证期购买次数"),
+    "cli_key_value_share": ("value share ({measure})", "价值占比（{measure}）"),
+    "cli_key_whale_peak": ("whale peak", "鲸鱼曲线峰值"),
+    "cli_key_whale_value": ("top {cpct}% earn {ppct}% of {measure}", "前 {cpct}% 的客户贡献 {ppct}% 的{measure}"),
+    "cli_key_standard_sha256": ("standard sha256", "标准 sha256"),
+    "cli_key_data_sha256": ("data sha256", "数据 sha256"),
+    "cli_key_tier": ("tier", "层级"),
+    "cli_key_label": ("label", "名称"),
+    "cli_key_quadrant": ("quadrant", "象限"),
+    "cli_key_rank": ("rank", "排名"),
+    "cli_key_customer_id": ("customer", "客户编号"),
+    "cli_key_score": ("score", "得分"),
+    "cli_key_gates_failed": ("gates failed", "未过门槛"),
+    "cli_key_every": ("every", "周期"),
+    "cli_key_source": ("source", "来源"),
+    "cli_key_input": ("input", "输入行"),
+    "cli_key_loaded": ("loaded", "载入"),
+    "cli_key_merged": ("merged", "合并"),
+    "cli_key_rejected": ("rejected", "拒收"),
+    "cli_key_returns": ("returns", "退货"),
+    "cli_key_total": ("total", "合计"),
+    "cli_key_reason": ("reason", "原因"),
+    "cli_key_rows": ("rows", "行数"),
+    "cli_ingest_title": ("Ingest into {ws} ({kind})", "导入 {ws}（{kind}）"),
+    "cli_ingest_already": (" (already loaded)", "（已导入过）"),
+    "cli_ingest_balance": ("input = loaded + merged + rejected: {input} = {loaded} + {merged} + {rejected}",
+                           "输入 = 载入 + 合并 + 拒收：{input} = {loaded} + {merged} + {rejected}"),
+    "cli_ingest_reasons": ("Rejected rows by reason", "按原因统计的拒收行"),
+    "opt_workspace": ("The workspace file (one DuckDB file).", "工作区文件（一个 DuckDB 文件）。"),
+    "opt_json": ("Print a machine-readable JSON summary on stdout (strict JSON: null, never NaN).",
+                 "在标准输出打印机器可读的 JSON 摘要（严格 JSON：缺失值为 null，绝无 NaN）。"),
+    "opt_lang": ("Language: zh or en (default: xuanba --lang, else the locale).",
+                 "语言：zh 或 en（默认取 xuanba --lang，否则取系统语言环境）。"),
+    "opt_unit": ("Time unit of recency and T: day, week or month.", "recency 与 T 的时间单位：day、week 或 month。"),
+    "cli_error": ("error:", "错误："),
+    "cli_note": ("note:", "提示："),
+    "cli_period_deprecated": ("--period is deprecated; write --unit.", "--period 已弃用，请改用 --unit。"),
+    "cli_report_written": ("report written: {path} ({mb} MB)", "报告已生成：{path}（{mb} MB）"),
+    "cli_statements_written": ("{n} statements{extra} written to {path}", "已生成 {n} 份客户说明{extra}，位于 {path}"),
+    "cli_statements_pdfs": (" and {n} PDFs", "及 {n} 份 PDF"),
+    "cli_written": ("written: {path}", "已写入：{path}"),
+    "cli_upgrade_same": ("{ws}: already at schema version {v}; nothing to do.", "{ws}：已是第 {v} 版结构，无需升级。"),
+    "cli_upgrade_done": ("{ws}: upgraded from schema version {a} to {b}.", "{ws}：已从第 {a} 版结构升级到第 {b} 版。"),
+    "cli_std_written": ("Wrote the starter standard {name} v{version} to {path}.", "入门标准 {name} 第 {version} 版已写入 {path}。"),
+    "cli_std_next": ("Edit it, then run `xuanba standard check {path}` and `xuanba round --standard {path} --cutoff YYYY-MM-DD`.",
+                     "修改后运行 `xuanba standard check {path}` 和 `xuanba round --standard {path} --cutoff YYYY-MM-DD`。"),
+    "cli_std_ok": ("OK", "通过"),
+    "cli_std_problems": ("{file}: {n} problem(s) in the standard", "{file}：标准中有 {n} 个问题"),
+    "cli_criteria": ("Criteria", "指标"),
+    "cli_gates": ("Gates", "门槛"),
+    "cli_tiers_best_first": ("Tiers (best first)", "层级（从高到低）"),
+    "cli_known_fields": ("Known fields: {fields}", "可用字段：{fields}"),
+    "cli_yes": ("yes", "是"),
+    "cli_round_title": ("Round {round_id}: {name}", "第 {round_id} 轮：{name}"),
+    "cli_not_stored": ("(not stored)", "（未保存）"),
+    "cli_tiers": ("Tiers", "层级"),
+    "cli_quadrants": ("Quadrants (value × potential)", "象限（价值 × 潜力）"),
+    "cli_top": ("Top {n}", "前 {n} 名"),
+    "cli_roster_written": ("Roster written to {path}.", "名单已写入 {path}。"),
+    "cli_replay_written": ("Roster of the last round written to {path}.", "最后一轮的名单已写入 {path}。"),
+    "cli_replay_title": ("Replay every {every} from {start} to {end}", "从 {start} 到 {end} 每{every}重放一轮"),
+    "cli_no_rounds": ("No rounds yet: run `xuanba round --standard S.toml --cutoff DATE`.",
+                      "还没有任何一轮：请运行 `xuanba round --standard S.toml --cutoff DATE`。"),
+    "cli_rounds": ("Rounds", "各轮"),
+    "cli_diff_title": ("Round {a} ({ca}) → round {b} ({cb})", "第 {a} 轮（{ca}）→ 第 {b} 轮（{cb}）"),
+    "cli_migration": ("Tier migration (rows: round A, columns: round B)", "层级迁移（行：前一轮，列：后一轮）"),
+    "cli_changes_written": ("Changes written to {path}.", "变化已写入 {path}。"),
+    "cli_facts_title": ("Customer facts as of {cutoff} ({unit}s)", "截至 {cutoff} 的客户事实（单位：{unit}）"),
+    "cli_whale": ("Whale curve: {sentence}", "鲸鱼曲线：{sentence}"),
+    "cli_no_whale": ("no whale curve: {why}", "没有鲸鱼曲线：{why}"),
+    "cli_costs_unknown": ("Costs are unknown: the transactions have no cost column and there are no interactions, "
+                          "so profit equals revenue and margins are left empty.",
+                          "成本未知：交易中没有成本列，也没有互动记录，因此利润等于收入，利润率留空。"),
+    "cli_profit_by_band": ("Profit by size band", "按规模分段的利润"),
+    "cli_volume_without_profit": ("Volume without profit", "量大而利薄的客户"),
+    "cli_profit_written": ("wrote {n} customers' profit to {path}", "已把 {n} 位客户的利润写入 {path}"),
+    "cli_rows_written": ("wrote {n} rows to {path}", "已把 {n} 行写入 {path}"),
+    "cli_more_rows": ("… {n} more rows (use --out to get them all)", "……另有 {n} 行（用 --out 获取全部）"),
+    "cli_ranked_by": ("ranked by", "排序依据"),
+    "cli_keep_warm": ("Keep warm", "保温名单"),
+    "cli_segments": ("Segments", "客群"),
+    "cli_account_fields": ("Account fields", "经营字段"),
+    "cli_wrote": ("wrote {path}", "已写入 {path}"),
 }
+
+
+def default_lang(environ: Mapping[str, str] | None = None) -> str:
+    """The language when none is asked for, from the locale: the first of ``LC_ALL``,
+    ``LC_MESSAGES`` and ``LANG`` that is set (their POSIX order of precedence) gives ``"zh"``
+    when it starts with ``zh`` (``zh_CN.UTF-8``, ``zh_TW``), else ``"en"``. The one default of
+    every command and output.
+
+    Examples
+    --------
+    >>> default_lang({"LANG": "zh_CN.UTF-8"}), default_lang({"LC_ALL": "C", "LANG": "zh_CN"})
+    ('zh', 'en')
+    """
+    env = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = (env.get(var) or "").strip()
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
 
 
 def check_lang(lang: str) -> str:

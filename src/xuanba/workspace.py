@@ -57,13 +57,13 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from xuanba._files import DEFAULT_PATH  # the workspace file when none is named
 from xuanba.errors import WorkspaceError
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pandas as pd
 
-DEFAULT_PATH = "xuanba.duckdb"
 META_TABLE = "xuanba_meta"
 
 #: The tables whose layout xuanba fixes (the ingest tables), column name -> DuckDB type.
@@ -760,3 +760,36 @@ def upgrade_workspace(path: str | os.PathLike[str]) -> tuple[int, int]:
     before = schema_version(path)
     with Workspace(path, create=False) as ws:
         return before, ws.schema_version
+
+
+def remove_if_empty(path: str | os.PathLike[str]) -> bool:
+    """Delete the workspace file ``path`` (and its write-ahead log) when no table in it holds a
+    row: what a command that failed on a workspace it was creating leaves behind. A file that
+    cannot be opened (held by another process, damaged, not a workspace) or that holds data is
+    left alone. Returns whether the file was removed.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "ws.duckdb"
+    >>> Workspace(path).close()
+    >>> remove_if_empty(path), path.exists()
+    (True, False)
+    """
+    file = Path(path)
+    if not file.is_file():
+        return False
+    try:
+        with Workspace(file, read_only=True) as ws:
+            names = ws.con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
+            for (name,) in names:
+                if name != META_TABLE and ws.con.execute(f"SELECT 1 FROM {_quote(name)} LIMIT 1").fetchone():
+                    return False
+    except (duckdb.Error, WorkspaceError, OSError):
+        return False
+    for part in (file, file.with_name(file.name + ".wal")):
+        try:
+            part.unlink(missing_ok=True)
+        except OSError:
+            return False
+    return True

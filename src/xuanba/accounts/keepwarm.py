@@ -34,7 +34,8 @@ def keep_warm(
     An account qualifies when it has no purchase in the last ``no_purchase_days``, no open
     commitment (kept_on blank and not broken) and no interaction in the last
     ``no_contact_days`` (never contacted counts as no contact). Days are calendar days up to
-    ``as_of``, whose whole day counts.
+    ``as_of``, whose whole day counts. A purchase is a positive amount: returns and
+    cancellations never date the last purchase, and accounts with returns only are not listed.
 
     Parameters
     ----------
@@ -57,8 +58,11 @@ def keep_warm(
     tx = pd.DataFrame({"customer_id": ids(transactions["customer_id"]), "ts": ts,
                        "amount": pd.to_numeric(transactions["amount"], errors="coerce").fillna(0.0)})
     tx = tx.loc[on_or_before(tx["ts"], ref)]
-    g = tx.groupby("customer_id")
-    out = pd.DataFrame({"last_purchase": g["ts"].max(), "revenue": g["amount"].sum().astype(float)})
+    # A return or cancellation (amount <= 0) is no purchase: the last purchase is the last sale, and
+    # an account with returns only in the log (its sale predates the data) has none to date from.
+    sales = tx.loc[tx["amount"] > 0]
+    out = pd.DataFrame({"last_purchase": sales.groupby("customer_id")["ts"].max()})
+    out = out.join(tx.groupby("customer_id")["amount"].sum().astype(float).rename("revenue"), how="left")
     if interactions is not None and len(interactions):
         need(interactions, ["customer_id", "ts"], "interactions")
         it = pd.DataFrame({"customer_id": ids(interactions["customer_id"]), "ts": dates(interactions["ts"])})

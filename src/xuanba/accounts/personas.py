@@ -20,7 +20,11 @@ from xuanba.accounts._util import ids, need
 
 
 def _mix(df: pd.DataFrame, col: str, weight: str, top: int) -> pd.Series:
-    """'a 60%, b 40%' per segment, by share of ``weight``."""
+    """'a 60%, b 40%' per segment, by share of ``weight`` (an empty Series when ``df`` has no rows:
+    a log whose channel or product is blank everywhere)."""
+    if df.empty:
+        return pd.Series(dtype=object)
+
     def one(g: pd.DataFrame) -> str:
         s = g.groupby(col)[weight].sum().sort_values(ascending=False)
         tot = s.sum()
@@ -28,6 +32,11 @@ def _mix(df: pd.DataFrame, col: str, weight: str, top: int) -> pd.Series:
             return ""
         return ", ".join(f"{k} {v / tot:.0%}" for k, v in s.head(top).items())
     return df.groupby("segment").apply(one, include_groups=False)
+
+
+def _known(df: pd.DataFrame, col: str) -> bool:
+    """Whether ``df`` has column ``col`` with at least one value."""
+    return col in df and bool(df[col].notna().any())
 
 
 def personas(
@@ -94,12 +103,13 @@ def personas(
         out["mean_potential"] = g["potential"].mean()
     seg = base["segment"]
     txs = tx.assign(segment=tx["customer_id"].map(seg))
-    if "channel" in txs:
+    # a mix only where the data know it: a column that is blank everywhere adds nothing
+    if _known(txs, "channel"):
         out["channel_mix"] = _mix(txs.dropna(subset=["channel"]), "channel", "amount", top)
-    if "region" in base:
+    if _known(base, "region"):
         reg = base.reset_index().assign(n=1.0).dropna(subset=["region"])
         out["region_mix"] = _mix(reg, "region", "n", top)
-    if "product" in txs:
+    if _known(txs, "product"):
         out["top_products"] = _mix(txs.dropna(subset=["product"]), "product", "amount", top)
     out.index.name = "segment"
     out = out.reset_index().sort_values(["revenue", "segment"], ascending=[False, True], kind="stable")

@@ -110,14 +110,19 @@ def customer_profit(
     -------
     DataFrame
         ``customer_id, revenue, cogs, cost_to_serve, profit, margin`` (margin = profit /
-        revenue, NaN without revenue), sorted by customer_id.
+        revenue, NaN without revenue), sorted by customer_id. ``attrs["costs_known"]`` is False
+        when the data hold no cost at all (no ``cost`` value in the window and no
+        interactions): profit is then revenue only and every margin is NaN (unknown, not 100%).
 
     Example
     -------
     >>> import pandas as pd
-    >>> tx = pd.DataFrame({"customer_id": ["A"], "ts": ["2026-01-01"], "amount": [10.0]})
+    >>> tx = pd.DataFrame({"customer_id": ["A"], "ts": ["2026-01-01"], "amount": [10.0], "cost": [4.0]})
     >>> customer_profit(tx)["margin"].tolist()
-    [1.0]
+    [0.6]
+    >>> no_cost = customer_profit(tx.drop(columns="cost"))
+    >>> no_cost.attrs["costs_known"], no_cost["margin"].tolist()
+    (False, [nan])
     """
     need(transactions, ["customer_id", "ts", "amount"], "transactions")
     tx = _window(transactions, start, end)
@@ -137,9 +142,28 @@ def customer_profit(
     out["profit"] = out["revenue"] - out["cogs"] - out["cost_to_serve"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["margin"] = np.where(out["revenue"] > 0, out["profit"] / out["revenue"].where(out["revenue"] > 0), np.nan)
+    known = bool("cost" in tx and pd.to_numeric(tx["cost"], errors="coerce").notna().any()) or (
+        interactions is not None and len(interactions) > 0)
+    if not known:  # no cost anywhere: a margin of 100% would be a claim the data cannot make
+        out["margin"] = np.nan
     out = out.reset_index().sort_values("customer_id", kind="stable").reset_index(drop=True)
     out["customer_id"] = out["customer_id"].astype("str")
-    return out[["customer_id", "revenue", "cogs", "cost_to_serve", "profit", "margin"]]
+    out = out[["customer_id", "revenue", "cogs", "cost_to_serve", "profit", "margin"]]
+    out.attrs["costs_known"] = known
+    return out
+
+
+def costs_known(profit: pd.DataFrame) -> bool:
+    """Whether the table of :func:`customer_profit` rests on some cost data (True for a table
+    made elsewhere, which says nothing about it).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> costs_known(pd.DataFrame({"customer_id": ["A"], "profit": [1.0]}))
+    True
+    """
+    return profit.attrs.get("costs_known", True) is not False
 
 
 def whale_shape(profit: Sequence[float] | np.ndarray) -> pd.DataFrame:
@@ -266,7 +290,8 @@ def assign_bands(profit: pd.DataFrame, bands: Sequence[float] = (1, 10)) -> pd.S
 
 
 def size_bands(profit: pd.DataFrame, bands: Sequence[float] = (1, 10)) -> pd.DataFrame:
-    """Revenue, cost of goods, cost-to-serve, profit and margin by revenue size band.
+    """Revenue, cost of goods, cost-to-serve, profit and margin by revenue size band (margin NaN
+    when the costs are unknown).
 
     Returns
     -------
@@ -288,6 +313,8 @@ def size_bands(profit: pd.DataFrame, bands: Sequence[float] = (1, 10)) -> pd.Dat
     out = g[["revenue", "cogs", "cost_to_serve", "profit"]].sum()
     out.insert(0, "customers", g.size().astype("int64"))
     out["margin"] = out["profit"] / out["revenue"].where(out["revenue"] != 0)
+    if not costs_known(profit):
+        out["margin"] = np.nan
     tr, tp = out["revenue"].sum(), out["profit"].sum()
     out["revenue_share"] = out["revenue"] / tr if tr else np.nan
     out["profit_share"] = out["profit"] / tp if tp else np.nan
@@ -301,7 +328,8 @@ def volume_without_profit(
 ) -> pd.DataFrame:
     """Accounts in the top revenue bands (all but "rest") whose margin is below ``min_margin``.
 
-    Returns the profit rows of those accounts with their ``band``, lowest margin first.
+    Returns the profit rows of those accounts with their ``band``, lowest margin first; none when
+    the costs are unknown (:func:`costs_known`).
 
     Example
     -------
@@ -313,6 +341,8 @@ def volume_without_profit(
     """
     df = profit.copy()
     df["band"] = assign_bands(df, bands)
+    if not costs_known(profit):  # no margin is known, so none is known to be low
+        return df.iloc[:0].assign(band=df["band"].iloc[:0].astype(str))
     rest = df["band"].cat.categories[-1]
     flag = (df["band"] != rest) & (df["margin"].isna() | (df["margin"] < min_margin))
     out = df.loc[flag].sort_values(["margin", "customer_id"], kind="stable").reset_index(drop=True)

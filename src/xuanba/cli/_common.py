@@ -1,8 +1,10 @@
-"""What every command shares: the workspace option, ``--json`` output and error handling.
+"""What every command shares: the workspace option, ``--json`` output, the language and error
+handling.
 
 Commands are thin shells: parse options, call one library function, print. A
 :class:`~xuanba.errors.XuanbaError` becomes a clean message and its exit code; anything else
-is a bug and keeps its traceback.
+is a bug and keeps its traceback. Nothing heavy (DuckDB, pandas, numpy) is imported here: the
+commands import what they use, so ``xuanba --help`` starts quickly.
 """
 
 from __future__ import annotations
@@ -10,20 +12,27 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import functools
+import inspect
 import json
+import math
+import numbers
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from xuanba._dates import TimeUnit, as_date, check_unit
+from xuanba._files import DEFAULT_PATH
 from xuanba.errors import InputError, WorkspaceError, XuanbaError
-from xuanba.workspace import DEFAULT_PATH, workspace_fault
+from xuanba.i18n import LANGS, check_lang, default_lang, has, t
+
+if TYPE_CHECKING:
+    from xuanba._dates import TimeUnit
+
+__all__ = ["DEFAULT_PATH"]  # re-exported: the commands' default --workspace
 
 # Markup is off: ids, names and messages from the data print as written ("[/x]" is a customer
 # id, not a closing tag); the few styled words of xuanba's own say markup=True and escape data.
@@ -32,17 +41,38 @@ err_console = Console(stderr=True, highlight=False, markup=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+def lang_in_argv(argv: Sequence[str]) -> str | None:
+    """The value of ``--lang`` in a command line (``--lang zh`` or ``--lang=zh``), read before the
+    command line is parsed so that the help is built in that language; ``None`` when absent or not
+    a known language (the parser then reports it).
+
+    Example
+    -------
+    >>> lang_in_argv(["report", "latest", "--lang", "zh"]), lang_in_argv(["--help"])
+    ('zh', None)
+    """
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else arg[7:] if arg.startswith("--lang=") else None
+        if value in LANGS:
+            return value
+    return None
+
+
+#: The language of the shared options' help, fixed when this module is first imported (from the
+#: command line's ``--lang``, else the locale), as the app built at import is.
+_OPTIONS_LANG = lang_in_argv(sys.argv[1:]) or default_lang()
+
 WorkspaceOpt = Annotated[
     Path,
-    typer.Option("--workspace", "-w", help="The workspace file (one DuckDB file).", envvar="XUANBA_WORKSPACE"),
+    typer.Option("--workspace", "-w", help=t("opt_workspace", _OPTIONS_LANG), envvar="XUANBA_WORKSPACE"),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary on stdout.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help=t("opt_json", _OPTIONS_LANG))]
+#: ``--lang`` of a command: the language of its messages and of what it writes.
+LangOpt = Annotated[str | None, typer.Option("--lang", help=t("opt_lang", _OPTIONS_LANG))]
 #: The time unit, spelled ``--unit`` by every command.
-UnitOpt = Annotated[str, typer.Option("--unit", help="Time unit of recency and T: day, week or month.")]
+UnitOpt = Annotated[str, typer.Option("--unit", help=t("opt_unit", _OPTIONS_LANG))]
 #: ``--period``, the old spelling of ``--unit`` on some commands: hidden, kept so scripts work.
 PeriodOpt = Annotated[str | None, typer.Option("--period", hidden=True, help="Deprecated spelling of --unit.")]
-#: ``--lang`` of a command writing a table: the language of an .xlsx output's headers.
-SheetLangOpt = Annotated[str, typer.Option("--lang", help="Language of an .xlsx output's headers and its columns sheet: en or zh (CSV and Parquet keep the field names).")]
 
 
 def time_unit(unit: str, period: str | None = None) -> TimeUnit:
@@ -54,8 +84,10 @@ def time_unit(unit: str, period: str | None = None) -> TimeUnit:
     >>> time_unit("month")
     'month'
     """
+    from xuanba._dates import check_unit
+
     if period is not None:
-        err_console.print("[yellow]note:[/] --period is deprecated; write --unit.", markup=True)
+        err_console.print(f"[yellow]{t('cli_note', ui_lang())}[/] {t('cli_period_deprecated', ui_lang())}", markup=True)
         if unit not in ("week", period):
             raise InputError(f"--unit {unit!r} and --period {period!r} disagree",
                              fix="Give the time unit once, as --unit.")
@@ -65,44 +97,127 @@ def time_unit(unit: str, period: str | None = None) -> TimeUnit:
 
 def parse_date(value: str | None, flag: str) -> dt.date | None:
     """The date a ``--flag YYYY-MM-DD`` option gives (``None`` stays ``None``), or a clear error."""
+    from xuanba._dates import as_date
+
     return None if value is None else as_date(value, flag)
 
 
 def emit_json(payload: Any) -> None:
-    """Write one JSON document to stdout (dates and numpy numbers made plain)."""
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=_plain, indent=2) + "\n")
+    """Write one strict JSON document to stdout: :func:`json_safe` of ``payload``, then
+    ``json.dumps(..., allow_nan=False)`` (a NaN that slipped through is a bug, not output)."""
+    sys.stdout.write(json.dumps(json_safe(payload), ensure_ascii=False, allow_nan=False, indent=2) + "\n")
 
 
-def _plain(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """``value`` made of JSON types only: missing values (NaN, NaT, pandas NA, None) and
+    infinities become ``None``; dates ISO text; numpy numbers and arrays Python numbers and
+    lists; tables (DataFrame, Series) records and dicts; anything else its text.
+
+    Example
+    -------
+    >>> json_safe({"a": float("nan"), "b": [1.5, float("inf")], "c": dt.date(2026, 6, 30)})
+    {'a': None, 'b': [1.5, None], 'c': '2026-06-30'}
+    """
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(json_safe(k)) if not isinstance(k, str) else k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    pd = sys.modules.get("pandas")  # only when loaded: a pandas value cannot exist otherwise
+    if pd is not None:
+        if isinstance(value, pd.DataFrame):
+            return [json_safe(r) for r in value.to_dict(orient="records")]
+        if isinstance(value, pd.Series | pd.Index):
+            return json_safe(value.tolist())
+        if value is pd.NaT or value is pd.NA:
+            return None
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    np = sys.modules.get("numpy")
+    if np is not None:
+        if isinstance(value, np.ndarray):
+            return json_safe(value.tolist())
+        if isinstance(value, np.datetime64 | np.timedelta64):
+            return None if np.isnat(value) else str(value)
+        if isinstance(value, np.generic):
+            return json_safe(value.item())
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
+    if hasattr(value, "item"):  # a zero-dimensional array-like
+        return json_safe(value.item())
+    if isinstance(value, numbers.Real):  # Decimal and other numbers: a float, or null when not finite
+        return json_safe(float(value))
     return str(value)
 
 
 def handle_errors(func: F) -> F:
     """Turn XuanbaError into a message on stderr (or JSON with --json) and its exit code; a full
-    disk, a damaged workspace or a lock met outside the workspace's methods becomes a WorkspaceError."""
+    disk, a damaged workspace or a lock met outside the workspace's methods becomes a WorkspaceError.
+    A workspace file that the failed command created and left without data is removed
+    (:func:`xuanba.workspace.remove_if_empty`).
+
+    A command without a ``lang`` parameter of its own gets ``--lang`` here, so that every
+    command takes it (``xuanba rounds --lang zh`` as well as ``xuanba --lang zh rounds``); it
+    sets the language of the command's messages. A command with its own ``lang`` receives it
+    resolved (its ``--lang``, else this run's language), so it never decides a default itself."""
+    own_lang = "lang" in inspect.signature(func).parameters
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        lang = None if own_lang else kwargs.pop("lang", None)
+        ws = kwargs.get("workspace")
+        fresh = ws is not None and not _exists(ws)
+        before = _session["lang"]  # a command's --lang holds for that command only
         try:
+            if own_lang:  # the command's --lang, else this run's language, decided here once
+                kwargs["lang"] = resolve_lang(kwargs.get("lang"))
+            elif lang is not None:
+                set_session_lang(lang)
             return func(*args, **kwargs)
-        except XuanbaError as exc:
-            _report(exc, kwargs)
-        except (duckdb.Error, OSError) as exc:
-            # A query run outside the Workspace methods (an Ibis expression) or a file write:
-            # a full disk, a damaged file or a lock is the workspace's fault, anything else a bug.
-            if isinstance(exc, duckdb.Error):
-                mapped = workspace_fault(exc, str(kwargs.get("workspace") or DEFAULT_PATH))
-            else:
+        except BaseException as exc:
+            if fresh and not (isinstance(exc, typer.Exit) and exc.exit_code == 0):
+                from xuanba.workspace import remove_if_empty
+
+                remove_if_empty(ws)
+            if isinstance(exc, XuanbaError):
+                _report(exc, kwargs)
+            duckdb = sys.modules.get("duckdb")  # a DuckDB error needs DuckDB loaded
+            if duckdb is not None and isinstance(exc, duckdb.Error):
+                # A query run outside the Workspace methods (an Ibis expression): a full disk, a
+                # damaged file or a lock is the workspace's fault, anything else a bug.
+                from xuanba.workspace import workspace_fault
+
+                mapped = workspace_fault(exc, str(ws or DEFAULT_PATH))
+            elif isinstance(exc, OSError):
                 mapped = _output_fault(exc)
+            else:
+                raise
             if mapped is None:
                 raise
             _report(mapped, kwargs)
+        finally:
+            _session["lang"] = before
 
+    if not own_lang:  # declare the added option to Typer: signature and annotations both
+        sig = inspect.signature(func, eval_str=True)  # as Typer reads it: annotations evaluated
+        extra = inspect.Parameter("lang", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=LangOpt)
+        wrapper.__signature__ = sig.replace(parameters=[*sig.parameters.values(), extra])  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {**func.__annotations__, "lang": LangOpt}
     return wrapper  # type: ignore[return-value]
+
+
+def _exists(path: Any) -> bool:
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return True  # cannot tell: leave whatever is there alone
 
 
 def _output_fault(exc: OSError) -> WorkspaceError | None:
@@ -123,5 +238,81 @@ def _report(exc: XuanbaError, kwargs: dict[str, Any]) -> None:
     if kwargs.get("as_json"):
         emit_json(exc.to_dict())
     else:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
+        err_console.print(f"[bold red]{t('cli_error', ui_lang())}[/] {escape(str(exc))}", markup=True, soft_wrap=True)
     raise typer.Exit(exc.exit_code) from None
+
+
+# -- the language of messages and help -------------------------------------------------------------
+
+#: The language chosen for this run by ``xuanba --lang`` (the app's callback sets it); ``None``:
+#: the locale decides.
+_session: dict[str, str | None] = {"lang": None}
+
+
+def set_session_lang(lang: str | None) -> None:
+    """Fix the language of this run's messages (``xuanba --lang``); ``None`` gives it back to the locale."""
+    _session["lang"] = None if lang is None else check_lang(lang)
+
+
+def ui_lang() -> str:
+    """The language of the messages: ``xuanba --lang``, else the locale (:func:`~xuanba.i18n.default_lang`)."""
+    return _session["lang"] or default_lang()
+
+
+def resolve_lang(lang: str | None) -> str:
+    """A command's ``--lang`` checked (its messages follow it too), or :func:`ui_lang` when it was
+    not given: the one default of every command (report, statements, sheet, demo, standard init).
+
+    Example
+    -------
+    >>> resolve_lang("zh"), ui_lang()
+    ('zh', 'zh')
+    >>> set_session_lang(None)  # back to the locale
+    """
+    if lang is None:
+        return ui_lang()
+    set_session_lang(lang)
+    return lang
+
+
+#: The language the help texts are built in (set by :func:`xuanba.cli.make_app` before the
+#: commands register: Typer's help is fixed when a command is declared).
+_help: dict[str, str] = {"lang": _OPTIONS_LANG}
+
+
+def set_help_lang(lang: str) -> str:
+    """Build the commands declared from now on with help in ``lang``; returns the language before."""
+    before, _help["lang"] = _help["lang"], check_lang(lang)
+    return before
+
+
+def cmd_help(name: str) -> str:
+    """The help of command ``name`` (the ``help_<name>`` phrase of :mod:`xuanba.i18n`) in the
+    language the app is being built in.
+
+    Example
+    -------
+    >>> before = set_help_lang("en")
+    >>> cmd_help("version")
+    'Print the xuanba version.'
+    >>> _ = set_help_lang(before)
+    """
+    return t(f"help_{name.replace('-', '_')}", _help["lang"])
+
+
+def label(key: str, **kw: Any) -> str:
+    """The words for a summary key (a key of the ``--json`` output, ``cli_key_<key>`` in
+    :mod:`xuanba.i18n`) in this run's language; the key itself, spaced, when it has none.
+
+    Example
+    -------
+    >>> label("rank_correlation"), label("no_such_key")
+    ('rank correlation', 'no such key')
+    """
+    name = f"cli_key_{key}"
+    return t(name, ui_lang(), **kw) if has(name) else key.replace("_", " ")
+
+
+def say(key: str, **kw: Any) -> str:
+    """The message ``key`` of :mod:`xuanba.i18n` in this run's language (:func:`ui_lang`)."""
+    return t(key, ui_lang(), **kw)

@@ -8,18 +8,22 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from xuanba.cli._common import (
+    DEFAULT_PATH,
     JsonOpt,
-    SheetLangOpt,
+    LangOpt,
     WorkspaceOpt,
+    cmd_help,
     console,
     emit_json,
     handle_errors,
     parse_date,
+    resolve_lang,
+    say,
 )
-from xuanba.workspace import DEFAULT_PATH
 
 TxOpt = Annotated[Path | None, typer.Option("--transactions", "-t", help="Canonical transactions (.csv/.parquet/.xlsx); default: the workspace's.")]
 OutOpt = Annotated[Path | None, typer.Option(help="Write the result table to .csv, .xlsx or .parquet.")]
@@ -138,7 +142,7 @@ def _show(df: Any, title: str, limit: int = 20) -> None:
         table.add_row(*cells)
     console.print(table)
     if len(df) > limit:
-        console.print(f"… {len(df) - limit:,} more rows (use --out to get them all)")
+        console.print(say("cli_more_rows", n=f"{len(df) - limit:,}"))
 
 
 def _finish(df: Any, out: Path | None, as_json: bool, title: str, extra: dict[str, Any] | None = None,
@@ -151,24 +155,23 @@ def _finish(df: Any, out: Path | None, as_json: bool, title: str, extra: dict[st
         payload: dict[str, Any] = dict(extra or {})
         payload["rows"] = len(df)
         payload["out"] = str(out) if out else None
-        payload["table"] = df.head(200).to_dict(orient="records") if out is None else None
+        payload["table"] = df.head(200) if out is None else None
         emit_json(payload)
         return
     for k, v in (extra or {}).items():
         console.print(f"{k}: {v}")
     _show(df, title)
     if out is not None:
-        console.print(f"wrote {len(df):,} rows to {out}")
+        console.print(say("cli_rows_written", n=f"{len(df):,}", path=out))
 
 
 def register(app: typer.Typer) -> None:
     """Add ``accounts`` (profit, promises, keep-warm, owners, receivables, personas, fields,
     demo) and ``sheet`` to the app."""
-    acc = typer.Typer(help="Account work: profit by size, promises, keep-warm, owners, receivables, personas.",
-                      no_args_is_help=True)
+    acc = typer.Typer(help=cmd_help("accounts"), no_args_is_help=True)
     app.add_typer(acc, name="accounts")
 
-    @acc.command("profit")
+    @acc.command("profit", help=cmd_help("accounts_profit"))
     @handle_errors
     def profit(
         transactions: TxOpt = None,
@@ -178,28 +181,31 @@ def register(app: typer.Typer) -> None:
         start: Annotated[str | None, typer.Option(help="Window start YYYY-MM-DD (that day included).")] = None,
         end: Annotated[str | None, typer.Option(help="Window end YYYY-MM-DD (all of that day included).")] = None,
         out: OutOpt = None,
-        lang: SheetLangOpt = "en",
+        lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
         """Profit per customer, the whale curve's peak and the size-band table."""
         from xuanba.accounts.profit import (
+            costs_known,
             customer_profit,
             size_bands,
             volume_without_profit,
             whale_curve,
             whale_peak,
         )
+        from xuanba.errors import DataError
 
         b = _bands(bands)
         tx = _tx(transactions, workspace)
         prof = customer_profit(tx, _side("interactions", interactions, workspace), start=_date(start, "--start"), end=_date(end, "--end"))
-        from xuanba.errors import DataError
-
-        try:
-            peak: dict[str, Any] | None = whale_peak(whale_curve(prof))
-        except DataError as exc:
-            peak = {"sentence": f"no whale curve: {exc.message}"}
+        known = costs_known(prof)
+        peak: dict[str, Any] | None = None
+        if known:
+            try:
+                peak = whale_peak(whale_curve(prof))
+            except DataError as exc:
+                peak = {"sentence": say("cli_no_whale", why=exc.message)}
         table = size_bands(prof, b)
         vwp = volume_without_profit(prof, b, min_margin)
         if out is not None:
@@ -207,18 +213,21 @@ def register(app: typer.Typer) -> None:
 
             write_table(prof, out, lang=lang)
         if as_json:
-            emit_json({"whale_peak": peak, "bands": table.to_dict(orient="records"),
-                       "volume_without_profit": vwp["customer_id"].tolist(), "customers": len(prof),
-                       "out": str(out) if out else None})
+            emit_json({"costs_known": known, "whale_peak": peak, "bands": table,
+                       "volume_without_profit": vwp["customer_id"].tolist() if known else None,
+                       "customers": len(prof), "out": str(out) if out else None})
             return
-        console.print(f"Whale curve: {peak['sentence']}")
-        _show(table, "Profit by size band")
+        if known:
+            console.print(say("cli_whale", sentence=peak["sentence"]))  # type: ignore[index]
+        else:
+            console.print(f"[yellow]{escape(say('cli_costs_unknown'))}[/]", markup=True)
+        _show(table, say("cli_profit_by_band"))
         if len(vwp):
-            _show(vwp[["customer_id", "band", "revenue", "profit", "margin"]], "Volume without profit")
+            _show(vwp[["customer_id", "band", "revenue", "profit", "margin"]], say("cli_volume_without_profit"))
         if out is not None:
-            console.print(f"wrote {len(prof):,} customers' profit to {out}")
+            console.print(say("cli_profit_written", n=f"{len(prof):,}", path=out))
 
-    @acc.command("promises")
+    @acc.command("promises", help=cmd_help("accounts_promises"))
     @handle_errors
     def promises(
         commitments: Annotated[Path | None, typer.Option(help="Commitments table; default: the workspace's.")] = None,
@@ -226,7 +235,7 @@ def register(app: typer.Typer) -> None:
         by: Annotated[str, typer.Option(help="Reliability per 'rep' or 'customer_id'.")] = "rep",
         window_days: Annotated[int, typer.Option(help="Reliability over promises due in this many days up to --as-of, that day included.")] = 365,
         out: OutOpt = None,
-        lang: SheetLangOpt = "en",
+        lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -260,7 +269,7 @@ def register(app: typer.Typer) -> None:
         cols = [c for c in ("customer_id", "rep", "text", "due_on", "days_overdue") if c in od]
         _show(od[cols], "Overdue promises")
 
-    @acc.command("keep-warm")
+    @acc.command("keep-warm", help=cmd_help("accounts_keep-warm"))
     @handle_errors
     def keep_warm_cmd(
         transactions: TxOpt = None,
@@ -272,7 +281,7 @@ def register(app: typer.Typer) -> None:
         no_purchase_days: Annotated[int, typer.Option(help="No purchase for more than this many days.")] = 180,
         no_contact_days: Annotated[int, typer.Option(help="No contact for more than this many days.")] = 90,
         out: OutOpt = None,
-        lang: SheetLangOpt = "en",
+        lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -305,9 +314,9 @@ def register(app: typer.Typer) -> None:
             source = f"the potential score of round {stored[0].attrs['round_id']} (cutoff {day})"
         if potential is None and pot is None:
             source += f" (the models could not be fitted: {why})"
-        _finish(res, out, as_json, "Keep warm", {"ranked by": source}, lang=lang)
+        _finish(res, out, as_json, say("cli_keep_warm"), {"ranked by": source}, lang=lang)
 
-    @acc.command("owners")
+    @acc.command("owners", help=cmd_help("accounts_owners"))
     @handle_errors
     def owners(
         customers: Annotated[Path | None, typer.Option(help="Customers table with owner (负责人); default: the workspace's.")] = None,
@@ -317,7 +326,7 @@ def register(app: typer.Typer) -> None:
         selected: Annotated[Path | None, typer.Option(help="Only these accounts (a table with customer_id, e.g. a round's selection).")] = None,
         as_of: AsOfOpt = None,
         out: OutOpt = None,
-        lang: SheetLangOpt = "en",
+        lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -351,14 +360,14 @@ def register(app: typer.Typer) -> None:
         _show(conc, "Revenue by owner")
         _show(flagged, "Single-threaded accounts")
 
-    @acc.command("receivables")
+    @acc.command("receivables", help=cmd_help("accounts_receivables"))
     @handle_errors
     def receivables(
         transactions: TxOpt = None,
         as_of: AsOfOpt = None,
         dso_days: Annotated[int, typer.Option(help="Sales period of days sales outstanding.")] = 90,
         out: OutOpt = None,
-        lang: SheetLangOpt = "en",
+        lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -385,7 +394,7 @@ def register(app: typer.Typer) -> None:
         _show(age.tail(1), f"Ageing at {ref.date()}")
         _show(summ.sort_values("overdue_receivables", ascending=False), "Receivables by customer")
 
-    @acc.command("personas")
+    @acc.command("personas", help=cmd_help("accounts_personas"))
     @handle_errors
     def personas_cmd(
         transactions: TxOpt = None,
@@ -393,7 +402,7 @@ def register(app: typer.Typer) -> None:
         interactions: Annotated[Path | None, typer.Option(help="Interactions (adds profit share).")] = None,
         bands: Annotated[str, typer.Option(help="Size bands used when customers have no segment.")] = "1,10",
         out: OutOpt = None,
-        lang: SheetLangOpt = "en",
+        lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -404,9 +413,9 @@ def register(app: typer.Typer) -> None:
         tx = _tx(transactions, workspace)
         prof = customer_profit(tx, _side("interactions", interactions, workspace))
         res = personas(tx, _side("customers", customers, workspace), prof, bands=_bands(bands))
-        _finish(res, out, as_json, "Segments", lang=lang)
+        _finish(res, out, as_json, say("cli_segments"), lang=lang)
 
-    @acc.command("fields")
+    @acc.command("fields", help=cmd_help("accounts_fields"))
     @handle_errors
     def fields(
         transactions: TxOpt = None,
@@ -415,7 +424,7 @@ def register(app: typer.Typer) -> None:
         contacts: Annotated[Path | None, typer.Option(help="Contacts table.")] = None,
         as_of: AsOfOpt = None,
         out: OutOpt = None,
-        lang: SheetLangOpt = "en",
+        lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -424,9 +433,9 @@ def register(app: typer.Typer) -> None:
 
         res = account_fields(_tx(transactions, workspace), _side("interactions", interactions, workspace),
                              _side("commitments", commitments, workspace), _side("contacts", contacts, workspace), _date(as_of))
-        _finish(res, out, as_json, "Account fields", lang=lang)
+        _finish(res, out, as_json, say("cli_account_fields"), lang=lang)
 
-    @acc.command("view")
+    @acc.command("view", help=cmd_help("accounts_view"))
     @handle_errors
     def view(
         customer: Annotated[str, typer.Argument(help="The customer id.")],
@@ -457,7 +466,7 @@ def register(app: typer.Typer) -> None:
         if "interactions" in v:
             _show(v["interactions"].drop(columns="customer_id"), "Latest interactions", limit=5)
 
-    @acc.command("demo")
+    @acc.command("demo", help=cmd_help("accounts_demo"))
     @handle_errors
     def demo(
         folder: Annotated[Path, typer.Option(help="Folder to write the demo side tables to.")],
@@ -479,14 +488,14 @@ def register(app: typer.Typer) -> None:
         for k, v in paths.items():
             console.print(f"{k}: {v}")
 
-    @app.command("sheet")
+    @app.command("sheet", help=cmd_help("sheet"))
     @handle_errors
     def sheet(
         customer: Annotated[str, typer.Argument(help="The customer id.")],
         resources: Annotated[Path | None, typer.Option(help="Resources catalog; default: the workspace's.")] = None,
         needs: Annotated[Path | None, typer.Option(help="Needs table (customer_id, tag, budget); default: the workspace's.")] = None,
         customers: Annotated[Path | None, typer.Option(help="Customers table (for the name).")] = None,
-        lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+        lang: LangOpt = None,
         top: Annotated[int, typer.Option(help="Show this many resources.")] = 10,
         out: Annotated[Path | None, typer.Option(help="Write the sheet to .md or .html.")] = None,
         round_id: Annotated[str, typer.Option("--round", help="Show the customer's standing in this stored round "
@@ -499,8 +508,7 @@ def register(app: typer.Typer) -> None:
         from xuanba.accounts.resources import match_resources, sheet_markdown, write_sheet
         from xuanba.errors import InputError
 
-        if lang not in ("zh", "en"):
-            raise InputError(f"--lang {lang!r} is not known", fix="Use zh or en.")
+        lang = resolve_lang(lang)
         if out is not None and out.suffix.lower() not in (".md", ".html", ".htm"):
             raise InputError(f"cannot write a sheet as {out.suffix!r}", file=str(out), fix="Use --out sheet.md or sheet.html.")
         nd = _side("needs", needs, workspace, required=True)
@@ -527,4 +535,4 @@ def register(app: typer.Typer) -> None:
 
             err_console.print(note)
         if out is not None:
-            console.print(f"wrote {out}")
+            console.print(say("cli_wrote", path=out))

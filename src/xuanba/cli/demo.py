@@ -9,8 +9,16 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from xuanba.cli._common import JsonOpt, console, emit_json, handle_errors
-from xuanba.i18n import LANGS, has, t
+from xuanba.cli._common import (
+    JsonOpt,
+    LangOpt,
+    cmd_help,
+    console,
+    emit_json,
+    handle_errors,
+    resolve_lang,
+)
+from xuanba.i18n import has, t
 
 
 def _params(info: dict[str, Any]) -> str:
@@ -43,19 +51,17 @@ def story(summary: dict[str, Any], lang: str) -> list[str]:
 def register(app: typer.Typer) -> None:
     """Add ``demo`` to the app."""
 
-    @app.command("demo")
+    @app.command("demo", help=cmd_help("demo"))
     @handle_errors
     def demo(
         out: Annotated[Path, typer.Option(help="Folder for the demo workspace and outputs.")] = Path("xuanba-demo"),
-        lang: Annotated[str, typer.Option(help="Language of the outputs: zh or en.")] = "zh",
+        lang: LangOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Run the whole job on the bundled demo data and write the outputs to a folder."""
         from xuanba.demo.pipeline import STEPS, run_demo
-        from xuanba.errors import InputError
 
-        if lang not in LANGS:
-            raise InputError(f"--lang {lang!r} is not known", fix="Use zh or en.")
+        lang = resolve_lang(lang)
         with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                       console=console, disable=as_json, transient=False) as bar:
             task = bar.add_task("xuanba demo", total=len(STEPS))

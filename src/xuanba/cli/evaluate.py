@@ -11,18 +11,19 @@ from rich.table import Table
 from rich.text import Text
 
 from xuanba.cli._common import (
+    DEFAULT_PATH,
     JsonOpt,
+    LangOpt,
     PeriodOpt,
-    SheetLangOpt,
     UnitOpt,
     WorkspaceOpt,
+    cmd_help,
     console,
     emit_json,
     handle_errors,
     time_unit,
 )
 from xuanba.cli._common import parse_date as _date
-from xuanba.workspace import DEFAULT_PATH
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -78,7 +79,7 @@ def _print(ev: Any) -> None:
 def register(app: typer.Typer) -> None:
     """Add ``evaluate`` to the app."""
 
-    @app.command("evaluate")
+    @app.command("evaluate", help=cmd_help("evaluate"))
     @handle_errors
     def evaluate_cmd(
         calibration_end: Annotated[str, typer.Option(help="Last day of the calibration period (YYYY-MM-DD).")],
@@ -86,7 +87,7 @@ def register(app: typer.Typer) -> None:
         models: Annotated[str, typer.Option(help="Comma-separated models: bgnbd, pareto-nbd, mbgnbd.")] = "bgnbd,pareto-nbd,mbgnbd",
         unit: UnitOpt = "week",
         out: Annotated[Path | None, typer.Option(help="Write per-customer holdout predictions to .parquet, .csv or .xlsx.")] = None,
-        lang: SheetLangOpt = "en",
+        lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
         period: PeriodOpt = None,

@@ -9,24 +9,27 @@ import typer
 from rich.table import Table
 
 from xuanba.cli._common import (
+    DEFAULT_PATH,
     JsonOpt,
+    LangOpt,
     PeriodOpt,
-    SheetLangOpt,
     UnitOpt,
     WorkspaceOpt,
+    cmd_help,
     console,
     emit_json,
     handle_errors,
+    label,
+    say,
     time_unit,
 )
 from xuanba.cli._common import parse_date as _date
-from xuanba.workspace import DEFAULT_PATH
 
 
 def register(app: typer.Typer) -> None:
     """Add ``facts`` to the app."""
 
-    @app.command("facts")
+    @app.command("facts", help=cmd_help("facts"))
     @handle_errors
     def facts(
         cutoff: Annotated[str | None, typer.Option(help="Facts as of this date (YYYY-MM-DD); default the last transaction's date.")] = None,
@@ -35,7 +38,7 @@ def register(app: typer.Typer) -> None:
         calibration_end: Annotated[str | None, typer.Option(help="End of the calibration period; with --holdout-end adds holdout actuals.")] = None,
         holdout_end: Annotated[str | None, typer.Option(help="End of the holdout period (YYYY-MM-DD).")] = None,
         out: Annotated[Path | None, typer.Option(help="Write the facts to .parquet, .csv (UTF-8 BOM) or .xlsx.")] = None,
-        lang: SheetLangOpt = "en",
+        lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
         period: PeriodOpt = None,
@@ -80,11 +83,11 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(summary)
             return
-        grid = Table(title=f"Customer facts as of {as_of} ({unit}s)", show_header=False)
+        grid = Table(title=say("cli_facts_title", cutoff=as_of, unit=unit), show_header=False)
         grid.add_column(style="bold")
         grid.add_column(justify="right")
         for key, value in summary.items():
             if value is None:
                 continue
-            grid.add_row(key.replace("_", " "), f"{value:,.2f}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value))
+            grid.add_row(label(key), f"{value:,.2f}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value))
         console.print(grid)

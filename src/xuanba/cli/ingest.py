@@ -9,8 +9,18 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, err_console, handle_errors
-from xuanba.workspace import DEFAULT_PATH
+from xuanba.cli._common import (
+    DEFAULT_PATH,
+    JsonOpt,
+    WorkspaceOpt,
+    cmd_help,
+    console,
+    emit_json,
+    err_console,
+    handle_errors,
+    label,
+    say,
+)
 
 
 def _mapping(pairs: list[str] | None) -> dict[str, str] | None:
@@ -33,7 +43,7 @@ def _mapping(pairs: list[str] | None) -> dict[str, str] | None:
 def register(app: typer.Typer) -> None:
     """Add ``ingest`` to the app."""
 
-    @app.command("ingest")
+    @app.command("ingest", help=cmd_help("ingest"))
     @handle_errors
     def ingest_command(
         paths: Annotated[list[Path], typer.Argument(help="CSV/TXT/TSV (UTF-8, UTF-8 BOM, UTF-16, GBK), .xlsx or .parquet files, or folders of them.")],
@@ -74,27 +84,25 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(report.to_dict())
             return
-        grid = Table(title=f"Ingest into {report.workspace} ({report.kind})")
+        grid = Table(title=say("cli_ingest_title", ws=report.workspace, kind=report.kind))
         for name in ("source", "input", "loaded", "merged", "rejected", "returns", "customers"):
-            grid.add_column(name, justify="left" if name == "source" else "right")
+            grid.add_column(label(name), justify="left" if name == "source" else "right")
         for s in report.sources:
             if s.status != "loaded":
-                grid.add_row(Text.assemble(Path(s.source).name, (" (already loaded)", "dim")), "-", "-", "-", "-", "-", "-")
+                grid.add_row(Text.assemble(Path(s.source).name, (say("cli_ingest_already"), "dim")), "-", "-", "-", "-", "-", "-")
                 continue
             grid.add_row(Path(s.source).name, f"{s.input_rows:,}", f"{s.loaded:,}", f"{s.merged:,}",
                          f"{s.rejected:,}", f"{s.returns:,}", f"{s.customers:,}")
         if len(report.sources) > 1:
-            grid.add_row(Text("total", style="bold"), f"{report.input_rows:,}", f"{report.loaded:,}", f"{report.merged:,}",
+            grid.add_row(Text(label("total"), style="bold"), f"{report.input_rows:,}", f"{report.loaded:,}", f"{report.merged:,}",
                          f"{report.rejected:,}", f"{report.returns:,}", "")
         console.print(grid)
-        console.print(
-            f"input = loaded + merged + rejected: {report.input_rows:,} = {report.loaded:,} + "
-            f"{report.merged:,} + {report.rejected:,}"
-        )
+        console.print(say("cli_ingest_balance", input=f"{report.input_rows:,}", loaded=f"{report.loaded:,}",
+                          merged=f"{report.merged:,}", rejected=f"{report.rejected:,}"))
         if report.rejected_by_reason:
-            why = Table(title="Rejected rows by reason", show_header=True)
-            why.add_column("reason")
-            why.add_column("rows", justify="right")
+            why = Table(title=say("cli_ingest_reasons"), show_header=True)
+            why.add_column(label("reason"))
+            why.add_column(label("rows"), justify="right")
             for reason, n in report.rejected_by_reason.items():
                 why.add_row(reason, f"{n:,}")
             console.print(why)

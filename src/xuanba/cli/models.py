@@ -10,16 +10,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from xuanba.cli._common import (
+    DEFAULT_PATH,
     JsonOpt,
-    SheetLangOpt,
+    LangOpt,
     UnitOpt,
     WorkspaceOpt,
+    cmd_help,
     console,
     emit_json,
     handle_errors,
     time_unit,
 )
-from xuanba.workspace import DEFAULT_PATH
 
 
 def _facts(facts: Path | None, workspace: Path) -> tuple[Any, str]:
@@ -84,7 +85,7 @@ def register(app: typer.Typer) -> None:
     """Add ``fit`` and ``predict`` to the app."""
     # ``xuanba evaluate`` lives in xuanba.cli.evaluate and is registered by the CLI package.
 
-    @app.command("fit")
+    @app.command("fit", help=cmd_help("fit"))
     @handle_errors
     def fit(
         model: Annotated[str, typer.Option("--model", "-m", help="bgnbd, pareto-nbd, mbgnbd, bgbb, sbg or gamma-gamma.")],
@@ -108,7 +109,7 @@ def register(app: typer.Typer) -> None:
             return
         _print_fit(payload)
 
-    @app.command("predict")
+    @app.command("predict", help=cmd_help("predict"))
     @handle_errors
     def predict(
         model: Annotated[Path, typer.Option("--model", "-m", help="A model saved by `xuanba fit --save`.")],
@@ -121,7 +122,7 @@ def register(app: typer.Typer) -> None:
         value_years: Annotated[float, typer.Option(help="Horizon of the customer value, 1 to 5 years.")] = 3.0,
         discount_rate: Annotated[float, typer.Option(help="Yearly discount rate of the customer value.")] = 0.10,
         margin: Annotated[float, typer.Option(help="Share of spend that is margin, applied after the spend model.")] = 1.0,
-        lang: SheetLangOpt = "en",
+        lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:

@@ -10,17 +10,19 @@ import typer
 from rich.markup import escape
 
 from xuanba.cli._common import (
+    DEFAULT_PATH,
     JsonOpt,
-    SheetLangOpt,
+    LangOpt,
     WorkspaceOpt,
+    cmd_help,
     console,
     emit_json,
     handle_errors,
+    resolve_lang,
+    say,
 )
-from xuanba.workspace import DEFAULT_PATH
 
 RoundArg = Annotated[str, typer.Argument(help="The round id, or 'latest'.")]
-LangOpt = Annotated[str, typer.Option("--lang", help="Language of the text: en or zh.")]
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -32,32 +34,33 @@ def _split(values: list[str] | None) -> list[str] | None:
 def register(app: typer.Typer) -> None:
     """Add ``report``, ``statements`` and ``export`` to the app."""
 
-    @app.command("report")
+    @app.command("report", help=cmd_help("report"))
     @handle_errors
     def report(
         round_id: RoundArg,
         out: Annotated[Path | None, typer.Option("--out", "-o", help="The HTML file; default report-ROUND-LANG.html.")] = None,
-        lang: LangOpt = "en",
+        lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
         """Write the round's report: one HTML file that works offline (charts, tables, the standard)."""
         from xuanba.outputs.report import write_report
 
+        lang = resolve_lang(lang)
         path = write_report(workspace, round_id, out, lang=lang)
         size = path.stat().st_size
         if as_json:
             emit_json({"report": str(path), "bytes": size, "lang": lang})
         else:
-            console.print(f"report written: [bold]{escape(str(path))}[/] ({size / 1e6:,.1f} MB)", markup=True)
+            console.print(say("cli_report_written", path=f"[bold]{escape(str(path))}[/]", mb=f"{size / 1e6:,.1f}"), markup=True)
 
-    @app.command("statements")
+    @app.command("statements", help=cmd_help("statements"))
     @handle_errors
     def statements(
         round_id: RoundArg,
         out: Annotated[Path, typer.Option("--out", "-o", help="Folder that receives one page per customer.")],
         customers: Annotated[list[str] | None, typer.Option("--customers", "-c", help="Customer ids (comma-separated or repeated); default everyone.")] = None,
-        lang: LangOpt = "en",
+        lang: LangOpt = None,
         pdf: Annotated[bool, typer.Option("--pdf", help="Also print each page to PDF (needs Chromium).")] = False,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
@@ -65,6 +68,7 @@ def register(app: typer.Typer) -> None:
         """Write each customer's statement: the standard in plain words and where they stand."""
         from xuanba.outputs.statements import INDEX_NAME, write_statements
 
+        lang = resolve_lang(lang)
         paths = write_statements(workspace, round_id, out, customers=_split(customers), lang=lang, pdf=pdf)
         pages = [p for p in paths if p.suffix == ".html"]
         if as_json:
@@ -73,10 +77,10 @@ def register(app: typer.Typer) -> None:
                        "files": [str(p) for p in paths], "index": str(out / INDEX_NAME),
                        "customers": {cid: str(out / name) for cid, name in index.items()}})
         else:
-            extra = f" and {len(paths) - len(pages):,} PDFs" if len(paths) > len(pages) else ""
-            console.print(f"{len(pages):,} statements{extra} written to [bold]{escape(str(out))}[/]", markup=True)
+            extra = say("cli_statements_pdfs", n=f"{len(paths) - len(pages):,}") if len(paths) > len(pages) else ""
+            console.print(say("cli_statements_written", n=f"{len(pages):,}", extra=extra, path=f"[bold]{escape(str(out))}[/]"), markup=True)
 
-    @app.command("export")
+    @app.command("export", help=cmd_help("export"))
     @handle_errors
     def export(
         round_id: RoundArg,
@@ -84,7 +88,7 @@ def register(app: typer.Typer) -> None:
         tables: Annotated[str, typer.Option("--tables", "-t", help="Comma-separated: roster, contributions, diff, migration, facts.")] = "roster",
         against: Annotated[str | None, typer.Option("--against", help="Round the diff compares with; default the previous one.")] = None,
         fmt: Annotated[str | None, typer.Option("--format", "-f", help="csv, xlsx or parquet; default from the --out suffix.")] = None,
-        lang: SheetLangOpt = "en",
+        lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -97,4 +101,4 @@ def register(app: typer.Typer) -> None:
             emit_json({"tables": names, "files": [str(p) for p in paths]})
         else:
             for p in paths:
-                console.print(f"written: [bold]{escape(str(p))}[/]", markup=True)
+                console.print(say("cli_written", path=f"[bold]{escape(str(p))}[/]"), markup=True)

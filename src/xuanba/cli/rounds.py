@@ -5,23 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from xuanba.cli._common import (
+    DEFAULT_PATH,
     JsonOpt,
+    LangOpt,
     PeriodOpt,
-    SheetLangOpt,
     UnitOpt,
     WorkspaceOpt,
+    cmd_help,
     console,
     emit_json,
     handle_errors,
+    label,
+    say,
     time_unit,
 )
-from xuanba.workspace import DEFAULT_PATH
 
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the roster to .csv, .xlsx or .parquet.")]
 
@@ -34,47 +36,56 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _words(field: str) -> str:
+    """A field's name in words in this run's language (the name itself when it has none)."""
+    from xuanba.i18n import has
+
+    return say(f"field_{field}") if has(f"field_{field}") else field
+
+
 def _print_round(rnd: Any, top: int) -> None:
     from xuanba.rounds.run import quadrant_counts
 
     m = rnd.meta
-    head = Table(title=f"Round {rnd.round_id or '(not stored)'}: {m['name']}", show_header=False)
+    head = Table(title=say("cli_round_title", round_id=rnd.round_id or say("cli_not_stored"), name=m["name"]), show_header=False)
     head.add_column(style="bold")
     head.add_column(justify="right")
     for key in ("cutoff", "standard_name", "standard_version", "n_customers", "n_selected", "n_gated_out",
                 "n_left_out_by_capacity", "capacity_method", "predictions"):
-        head.add_row(key.replace("_", " "), _fmt(m.get(key)))
+        head.add_row(label(key), _fmt(m.get(key)))
     s = m.get("summary") or {}
     if s.get("value_share") is not None:
-        head.add_row(f"value share ({s['measure']})", f"{100 * s['value_share']:.1f}%")
+        head.add_row(label("value_share", measure=_words(s["measure"])), f"{100 * s['value_share']:.1f}%")
     if s.get("whale"):
         w = s["whale"]
-        head.add_row("whale peak", f"top {w['customer_pct']:.1f}% earn {w['profit_pct']:.1f}% of {w['measure']}")
-    head.add_row("standard sha256", m["standard_sha256"][:16] + "…")
-    head.add_row("data sha256", m["data_sha256"][:16] + "…")
+        head.add_row(label("whale_peak"), label("whale_value", cpct=f"{w['customer_pct']:.1f}", ppct=f"{w['profit_pct']:.1f}",
+                                                measure=_words(w["measure"])))
+    head.add_row(label("standard_sha256"), m["standard_sha256"][:16] + "…")
+    head.add_row(label("data_sha256"), m["data_sha256"][:16] + "…")
     console.print(head)
-    tiers = Table(title="Tiers")
-    tiers.add_column("tier")
-    tiers.add_column("label")
-    tiers.add_column("customers", justify="right")
+    tiers = Table(title=say("cli_tiers"))
+    tiers.add_column(label("tier"))
+    tiers.add_column(label("label"))
+    tiers.add_column(label("customers"), justify="right")
     for t in rnd.standard.tiers:
         tiers.add_row(t.name, t.label, _fmt(m["tier_counts"].get(t.name, 0)))
     console.print(tiers)
     q = quadrant_counts(rnd.roster)
     if q:
-        quads = Table(title="Quadrants (value × potential)")
-        quads.add_column("quadrant")
-        quads.add_column("customers", justify="right")
+        quads = Table(title=say("cli_quadrants"))
+        quads.add_column(label("quadrant"))
+        quads.add_column(label("customers"), justify="right")
         for name, count in q.items():
             quads.add_row(rnd.standard.quadrants.label(name), _fmt(count))
         console.print(quads)
     if top:
-        best = Table(title=f"Top {top}")
+        best = Table(title=say("cli_top", n=top))
         cols = ["rank", "customer_id", "score", "tier", "quadrant", "gates_failed"]
         for c in cols:
-            best.add_column(c, justify="right" if c in ("rank", "score") else "left")
+            best.add_column(label(c), justify="right" if c in ("rank", "score") else "left")
         for row in rnd.roster.head(top).itertuples(index=False):
-            best.add_row(*(_fmt(getattr(row, c)) for c in cols))
+            best.add_row(*(rnd.standard.quadrants.label(row.quadrant) if c == "quadrant" and row.quadrant
+                           else _fmt(getattr(row, c)) for c in cols))
         console.print(best)
 
 
@@ -87,7 +98,7 @@ def _summary(rnd: Any, written: str | None) -> dict[str, Any]:
 def register(app: typer.Typer) -> None:
     """Add ``round``, ``rounds`` and ``diff`` to the app."""
 
-    @app.command("round")
+    @app.command("round", help=cmd_help("round"))
     @handle_errors
     def round_(
         standard: Annotated[Path, typer.Option("--standard", "-s", help="The standard (.toml).")],
@@ -101,12 +112,14 @@ def register(app: typer.Typer) -> None:
         to: Annotated[str | None, typer.Option(help="Replay: last date (YYYY-MM-DD).")] = None,
         top: Annotated[int, typer.Option(help="How many of the best-ranked customers to show.")] = 10,
         out: OutOpt = None,
-        lang: SheetLangOpt = "en",
+        lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
         period: PeriodOpt = None,
     ) -> None:
         """Rank every customer by the standard at a cutoff; store the roster as a new round."""
+        import pandas as pd
+
         from xuanba.errors import InputError
         from xuanba.outputs.exports import criterion_columns
         from xuanba.rounds import replay_rounds, run_round
@@ -139,14 +152,14 @@ def register(app: typer.Typer) -> None:
             if as_json:
                 emit_json({"rounds": rep.summary.to_dict("records"), "out": written})
                 return
-            grid = Table(title=f"Replay every {every} from {from_} to {to}")
+            grid = Table(title=say("cli_replay_title", every=every, start=from_, end=to))
             for col in rep.summary.columns:
-                grid.add_column(col.replace("_", " "), justify="left" if col == "cutoff" else "right")
+                grid.add_column(label(col), justify="left" if col == "cutoff" else "right")
             for row in rep.summary.itertuples(index=False):
                 grid.add_row(*("" if v is None or v is pd.NA else _fmt(v) for v in row))
             console.print(grid)
             if written:
-                console.print(f"Roster of the last round written to {written}.")
+                console.print(say("cli_replay_written", path=written))
             return
         written = str(write_table(rnd.roster, out, sheet="roster", lang=lang, columns=criterion_columns(rnd.standard))) if out is not None else None
         if as_json:
@@ -154,15 +167,15 @@ def register(app: typer.Typer) -> None:
             return
         _print_round(rnd, top)
         if written:
-            console.print(f"Roster written to {written}.")
+            console.print(say("cli_roster_written", path=written))
 
-    @app.command("rounds")
+    @app.command("rounds", help=cmd_help("rounds"))
     @handle_errors
     def rounds(
         round_id: Annotated[str | None, typer.Argument(help="Open this round (an id, latest or previous); omit to list.")] = None,
         top: Annotated[int, typer.Option(help="How many of the best-ranked customers to show.")] = 10,
         out: OutOpt = None,
-        lang: SheetLangOpt = "en",
+        lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -177,12 +190,12 @@ def register(app: typer.Typer) -> None:
                 emit_json(table.to_dict("records"))
                 return
             if table.empty:
-                console.print("No rounds yet: run `xuanba round --standard S.toml --cutoff DATE`.")
+                console.print(say("cli_no_rounds"))
                 return
-            grid = Table(title="Rounds")
+            grid = Table(title=say("cli_rounds"))
             cols = ["round_id", "cutoff", "name", "standard_version", "n_customers", "n_selected"]
             for c in cols:
-                grid.add_column(c.replace("_", " "))
+                grid.add_column(label(c))
             for row in table[cols].itertuples(index=False):
                 grid.add_row(*(_fmt(v) for v in row))
             console.print(grid)
@@ -194,16 +207,16 @@ def register(app: typer.Typer) -> None:
             return
         _print_round(rnd, top)
         if written:
-            console.print(f"Roster written to {written}.")
+            console.print(say("cli_roster_written", path=written))
 
-    @app.command("diff")
+    @app.command("diff", help=cmd_help("diff"))
     @handle_errors
     def diff(
         round_a: Annotated[str, typer.Argument(help="The earlier round (id, or previous).")] = "previous",
         round_b: Annotated[str, typer.Argument(help="The later round (id, or latest).")] = "latest",
         show: Annotated[int, typer.Option(help="How many entered / left customers to list.")] = 10,
         out: OutOpt = None,
-        lang: SheetLangOpt = "en",
+        lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -218,14 +231,14 @@ def register(app: typer.Typer) -> None:
             emit_json({**d.summary, "migration": migration, "out": written})
             return
         s = d.summary
-        head = Table(title=f"Round {d.a} ({s['cutoff_a']}) → round {d.b} ({s['cutoff_b']})", show_header=False)
+        head = Table(title=say("cli_diff_title", a=d.a, ca=s["cutoff_a"], b=d.b, cb=s["cutoff_b"]), show_header=False)
         head.add_column(style="bold")
         head.add_column(justify="right")
         for key in ("selected_a", "selected_b", "kept", "entered", "left", "rose", "fell", "same",
                     "selection_overlap", "rank_correlation", "same_standard"):
-            head.add_row(key.replace("_", " "), _fmt(s[key]))
+            head.add_row(label(key), _fmt(s[key]))
         console.print(head)
-        mig = Table(title="Tier migration (rows: round A, columns: round B)")
+        mig = Table(title=say("cli_migration"))
         mig.add_column("")
         for c in d.migration.columns:
             mig.add_column(str(c), justify="right")
@@ -235,7 +248,7 @@ def register(app: typer.Typer) -> None:
         for status in ("entered", "left"):
             rows = d.changes.loc[d.changes["status"] == status].head(show)
             if len(rows):
-                console.print(Text(f"{status}: ", style="bold") + Text(", ".join(
+                console.print(Text(f"{label(status)}: ", style="bold") + Text(", ".join(
                     f"{r.customer_id} ({r.tier_a} → {r.tier_b})" for r in rows.itertuples(index=False))))
         if written:
-            console.print(f"Changes written to {written}.")
+            console.print(say("cli_changes_written", path=written))

@@ -9,22 +9,32 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
-from xuanba.workspace import DEFAULT_PATH
+from xuanba.cli._common import (
+    DEFAULT_PATH,
+    JsonOpt,
+    LangOpt,
+    WorkspaceOpt,
+    cmd_help,
+    console,
+    emit_json,
+    handle_errors,
+    resolve_lang,
+    say,
+)
 
 FileArg = Annotated[Path, typer.Argument(help="The standard (.toml).")]
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``standard`` command group to the app."""
-    group = typer.Typer(help="Write, check and read the selection standard (a TOML file).", no_args_is_help=True)
+    group = typer.Typer(help=cmd_help("standard"), no_args_is_help=True)
     app.add_typer(group, name="standard")
 
-    @group.command("init")
+    @group.command("init", help=cmd_help("standard_init"))
     @handle_errors
     def init(
         out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the starter standard.")] = Path("standard.toml"),
-        lang: Annotated[str, typer.Option(help="Language of the labels and comments: en or zh.")] = "en",
+        lang: LangOpt = None,
         force: Annotated[bool, typer.Option(help="Overwrite the file if it exists.")] = False,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
@@ -32,17 +42,18 @@ def register(app: typer.Typer) -> None:
         """Write a documented starter standard (value × potential) to edit."""
         from xuanba.standard import load_standard, write_starter
 
+        lang = resolve_lang(lang)
         path = write_starter(out, lang, overwrite=force)
         std = load_standard(path)
         if as_json:
             emit_json({"written": str(path), "name": std.name, "version": std.version, "lang": lang,
                        "sha256": std.sha256})
             return
-        console.print(f"Wrote the starter standard [bold]{escape(std.name)}[/] v{escape(str(std.version))} to {escape(str(path))}.", markup=True)
-        console.print(f"Edit it, then run `xuanba standard check {path}` and "
-                      f"`xuanba round --standard {path} --cutoff YYYY-MM-DD`.")
+        console.print(say("cli_std_written", name=f"[bold]{escape(std.name)}[/]", version=escape(str(std.version)),
+                          path=escape(str(path))), markup=True)
+        console.print(say("cli_std_next", path=path))
 
-    @group.command("check")
+    @group.command("check", help=cmd_help("standard_check"))
     @handle_errors
     def check(
         file: FileArg,
@@ -69,23 +80,23 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(summary)
             return
-        console.print(f"[green]OK[/] {escape(str(file))}: [bold]{escape(std.name)}[/] v{escape(str(std.version))} (sha256 {std.sha256[:12]}…)", markup=True)
-        grid = Table(title="Criteria")
+        console.print(f"[green]{say('cli_std_ok')}[/] {escape(str(file))}: [bold]{escape(std.name)}[/] v{escape(str(std.version))} (sha256 {std.sha256[:12]}…)", markup=True)
+        grid = Table(title=say("cli_criteria"))
         for col in ("name", "field", "normalise", "share", "group", "private"):
             grid.add_column(col, justify="right" if col == "share" else "left")
         for c in std.criteria:
-            grid.add_row(c.name, c.field, c.normalise, f"{shares[c.name]:.0%}", c.group, "yes" if c.private else "")
+            grid.add_row(c.name, c.field, c.normalise, f"{shares[c.name]:.0%}", c.group, say("cli_yes") if c.private else "")
         console.print(grid)
         if std.gates:
-            gates = Table(title="Gates")
+            gates = Table(title=say("cli_gates"))
             gates.add_column("name")
             gates.add_column("rule")
             gates.add_column("private")  # marked so, or reading a private criterion
             for g in std.gates:
-                gates.add_row(g.name, g.expr, "" if std.is_public(g) else "yes")
+                gates.add_row(g.name, g.expr, "" if std.is_public(g) else say("cli_yes"))
             console.print(gates)
         if std.tiers:
-            tiers = Table(title="Tiers (best first)")
+            tiers = Table(title=say("cli_tiers_best_first"))
             for col in ("name", "label", "min score", "quota"):
                 tiers.add_column(col)
             for t in std.tiers:
@@ -93,9 +104,9 @@ def register(app: typer.Typer) -> None:
                               "" if t.quota is None else str(t.quota))
             console.print(tiers)
         if fields:
-            console.print("Known fields: " + ", ".join(summary["known_fields"]))
+            console.print(say("cli_known_fields", fields=", ".join(summary["known_fields"])))
 
-    @group.command("show")
+    @group.command("show", help=cmd_help("standard_show"))
     @handle_errors
     def show(
         file: FileArg,

@@ -6,14 +6,22 @@ from pathlib import Path
 
 import typer
 
-from xuanba.cli._common import JsonOpt, WorkspaceOpt, console, emit_json, handle_errors
-from xuanba.workspace import DEFAULT_PATH
+from xuanba.cli._common import (
+    DEFAULT_PATH,
+    JsonOpt,
+    WorkspaceOpt,
+    cmd_help,
+    console,
+    emit_json,
+    handle_errors,
+    say,
+)
 
 
 def register(app: typer.Typer) -> None:
     """Add ``upgrade`` to the app."""
 
-    @app.command("upgrade")
+    @app.command("upgrade", help=cmd_help("upgrade"))
     @handle_errors
     def upgrade(workspace: WorkspaceOpt = Path(DEFAULT_PATH), as_json: JsonOpt = False) -> None:
         """Upgrade the workspace's layout to this xuanba's schema version (one transaction).
@@ -28,6 +36,6 @@ def register(app: typer.Typer) -> None:
             emit_json({"workspace": str(workspace), "schema_version_before": before,
                        "schema_version": after, "upgraded": before != after})
         elif before == after:
-            console.print(f"{workspace}: already at schema version {after}; nothing to do.")
+            console.print(say("cli_upgrade_same", ws=workspace, v=after))
         else:
-            console.print(f"{workspace}: upgraded from schema version {before} to {after}.")
+            console.print(say("cli_upgrade_done", ws=workspace, a=before, b=after))

@@ -629,12 +629,13 @@ def load_standard(
         problems.append(Problem(None, "the standard has no [[criteria]]",
                                 "Add at least one [[criteria]] block with name, field and weight."))
     standard: Standard | None = None
-    if not problems:
+    if "criteria" in flat:  # validated even after other problems: every problem is reported at once
         try:
             standard = Standard.model_validate(flat)
         except ValidationError as exc:
             for err in exc.errors():
                 problems.append(_pydantic_problem(err, lines))
+            problems += _raw_expression_problems(flat, lines, names)
     if standard is not None:
         problems += _semantic_problems(standard, lines, names)
     if problems:
@@ -682,7 +683,7 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str]) -> list[Prob
             used = check_expression(c.field, names)
         except ExpressionError as exc:
             out.append(Problem(line, f"criterion {c.name!r}: {_expr_msg(exc)}", exc.fix))
-            continue
+            used = set()  # the criterion's other checks still run
         text_fields = used & NUMERIC_TEXT
         if text_fields:
             out.append(Problem(line, f"criterion {c.name!r} uses the text field(s) {', '.join(sorted(text_fields))}",
@@ -735,6 +736,24 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str]) -> list[Prob
         elif parts[0] not in names and parts[0] != "customer_id":
             out.append(Problem(line, f"tie_break field {parts[0]!r} is not known",
                                f"Known fields: {', '.join(sorted(names))}."))
+    return out
+
+
+def _raw_expression_problems(flat: dict[str, Any], lines: _Lines, names: set[str]) -> list[Problem]:
+    """The unknown fields and refused expressions of criteria and gates, read from the raw TOML
+    when the standard as a whole did not validate (so one wrong key hides no unknown field)."""
+    out: list[Problem] = []
+    for section, key, what in (("criteria", "field", "criterion"), ("gates", "expr", "gate")):
+        items = flat.get(section)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            text = item.get(key) if isinstance(item, dict) else None
+            if not isinstance(text, str):
+                continue
+            try:
+                check_expression(text, names)
+            except ExpressionError as exc:
+                out.append(Problem(lines.find(section, i, key), f"{what} {item.get('name', i + 1)!r}: "
+                                   f"{_expr_msg(exc)}", exc.fix))
     return out
 
 
