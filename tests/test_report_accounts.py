@@ -67,11 +67,16 @@ def test_account_sections_match_the_account_functions(ws_path):
     assert f"{int((ledger['state'] == 'overdue').sum()):,} are overdue" in sections["accounts-promises"]["reading"]
     shares = [_num(r[3]) for r in sections["accounts-owners"]["table"]["rows"]]
     assert sum(shares) == pytest.approx(100, abs=0.2)
-    warm = sections["accounts-keep-warm"]["table"]["rows"]
+    table = sections["accounts-keep-warm"]["table"]
+    assert table["header"][:3] == ["Customer", "Name", "Owner"]  # issue 13: people, not ids
+    warm = [r[:1] + r[3:] for r in table["rows"]]
     scores = rnd.roster.set_index("customer_id")["potential_score"]
     assert [_num(r[1]) for r in warm] == sorted((_num(r[1]) for r in warm), reverse=True)
     assert all(abs(_num(r[1]) - scores[r[0]]) < 0.051 for r in warm)
     assert all(_num(r[2]) > 180 for r in warm)
+    people = rnd.fields.set_index("customer_id")
+    assert [(r[1], r[2]) for r in table["rows"]] == [(people.at[r[0], "name"], people.at[r[0], "owner"])
+                                                      for r in table["rows"]]
 
 
 def test_report_carries_the_sections_in_chinese(ws_path, tmp_path):

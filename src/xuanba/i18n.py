@@ -333,15 +333,15 @@ TEXT: dict[str, tuple[str, str]] = {
                       "每位负责人名下的入选客户（按层级）与值得联系的沉睡客户；在名单上方选择负责人即可按名称查看。"),
     "owner_selected": ("Selected", "入选"),
     "owner_warm": ("Keep warm", "保温"),
-    "tiers_empty": ("Nobody is in {tiers} this round, so it is not shown or offered as a next tier.",
-                    "本轮{tiers}无人，不显示，也不作为上一层级提示。"),
+    "tiers_empty": ("Nobody is in {tiers} this round, so it is not drawn or offered as a next tier.",
+                    "本轮{tiers}无人，图中不画出，也不作为上一层级提示。"),
+    "sentence_sep": (" ", ""),
     "whale_no_costs": ("No whale curve for this round: the data have no costs, so profit per customer is "
                        "unknown (add a cost column to the transactions, or interactions for cost-to-serve).",
                        "本轮没有利润鲸鱼曲线：数据中没有成本，无法得出每位客户的利润（可在交易中加入成本列，"
                        "或导入互动记录以计算服务成本）。"),
     "whale_not_positive": ("No whale curve for this round: total profit over the last 365 days is not positive.",
                            "本轮没有利润鲸鱼曲线：近 365 天的利润总额不为正。"),
-    "ageing_current": ("Not yet due", "未到期"),
     "stmt_dear": ("Dear {name},", "尊敬的{name}："),
     "stmt_owner": ("Your account manager: {owner}", "您的客户经理：{owner}"),
     # -- account work sections of the report (outputs/account_sections.py) ------------------------
@@ -378,6 +378,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "acct_ageing_reading": ("{rate} of the amount invoiced is collected; {overdue} is past due.", "已开票金额回款 {rate}；逾期未收 {overdue}。"),
     "acct_bucket": ("Days past due", "逾期天数"),
     "acct_open": ("Open amount", "未收金额"),
+    "acct_current": ("Not yet due", "未到期"),
     "acct_personas_title": ("Segments", "客群画像"),
     "acct_personas_reading": ("One profile per segment: size, revenue and profit share, channels and regions.", "每个客群一份画像：规模、收入与利润占比、渠道与地区。"),
     "acct_segment": ("Segment", "客群"),
@@ -411,6 +412,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "sheet_profit_365d": ("profit after cost-to-serve, last 365 days", "近 365 天利润（扣除服务成本）"),
     "sheet_p_alive": ("P(alive)", "仍活跃概率"),
     "sheet_clv_3y": ("predicted 3-year value", "预测 3 年价值"),
+    "sheet_owner": ("Owner:", "负责人："),
+    "sheet_segment": ("Segment:", "客群："),
+    "sheet_region": ("Region:", "地区："),
     # -- xuanba demo (cli/demo.py) ---------------------------------------------------------------
     "demo_step_ingest": ("ingest the GBK sales log and side tables", "导入 GBK 销售流水与客户资料"),
     "demo_step_facts": ("the customer facts the round stored", "本轮保存的客户事实"),

@@ -143,12 +143,12 @@ def build_report(
                         for x in order]
     tier_values = summary.get("tier_values") or {}
     by["value"] = [float(tier_values.get(x, 0.0)) for x in order]
-    # a tier nobody reached this round is neither drawn as an empty bar nor listed
+    # a tier nobody reached this round is not drawn as an empty bar (its exact row says 0)
     empty = [labels[x] for x in order if x != "" and by.loc[by["tier"] == x, "count"].iloc[0] == 0]
-    by = by[by["count"] > 0].reset_index(drop=True)
-    figures.append(("fig-tiers", charts.tier_bars(by, lang=lang, value_label=measure, currency=unit)))
+    filled = by[by["count"] > 0].reset_index(drop=True)
+    figures.append(("fig-tiers", charts.tier_bars(filled, lang=lang, value_label=measure, currency=unit)))
     vtotal = float(by["value"].sum())
-    first = by.iloc[0]
+    first = filled.iloc[0]
     tier_rows = [[r.label, num(r.count), pct(100 * r.count / n), money(r.value, cur, lang) if measure_key else "–",
                   pct(100 * r.value / vtotal) if measure_key and vtotal else "–", num(r.mean_score, 1)]
                  for r in by.itertuples()]
@@ -156,7 +156,7 @@ def build_report(
                 top_pct=pct(100 * first["count"] / n),
                 top_value_pct=pct(100 * first["value"] / vtotal) if vtotal else "–", sel=num(n_sel))
     if empty:
-        reading += " " + t("tiers_empty", lang, tiers=t("list_sep", lang).join(empty))
+        reading += t("sentence_sep", lang) + t("tiers_empty", lang, tiers=t("list_sep", lang).join(empty))
     sections.append({
         "id": "tiers", "title": t("tiers_title", lang), "fig": "fig-tiers", "reading": reading,
         "table": _table([t("tier", lang), t("count", lang), t("share", lang), with_unit(measure, unit, lang),
