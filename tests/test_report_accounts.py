@@ -85,3 +85,32 @@ def test_report_carries_the_sections_in_chinese(ws_path, tmp_path):
     for title in ("按客户规模的利润", "承诺兑现", "入选客户由谁负责", "保温名单", "客群画像"):
         assert title in text
     assert "top 1%" not in text and "前 1%" in text
+
+
+def test_stored_round_report_and_statements_name_people_from_the_customers_table(ws_path, tmp_path):
+    """Issue 13: the names and owners the round stored from the customers table appear next to
+    the ids in the report's selection list, its per-owner view and the statements."""
+    import json
+    import re
+
+    from xuanba.outputs.statements import write_statements
+
+    html = write_report(ws_path, "latest", tmp_path / "r.html", lang="en").read_text("utf-8")
+    data = json.loads(re.search(r'id="xb-data">(.*?)</script>', html, re.S).group(1))
+    with Workspace(ws_path, read_only=True) as ws:
+        rnd = load_round(ws, "latest")
+        people = ws.sql("SELECT customer_id, name, owner FROM customers").set_index("customer_id")
+    sel = rnd.roster[rnd.roster["selected"]].sort_values("rank")
+    rows = [x for k, v in data["lists"].items() if k.startswith("sel") for x in v["rows"]]
+    assert [x[0] for x in rows] == sel["customer_id"].tolist()
+    assert [(x[1], data["owners"][x[2]]) for x in rows] == [tuple(people.loc[c, ["name", "owner"]])
+                                                           for c in sel["customer_id"]]
+    assert all(x[5] in ("new", "0") or re.fullmatch(r"[+-][\d,]+", x[5]) for x in rows)  # vs round 2
+    warm = rnd.tables["keep_warm"].frame
+    assert [x[0] for x in data["lists"]["warm"]["rows"]] == warm["customer_id"].head(5_000).tolist()
+    assert 'id="owners"' in html
+    cid = sel["customer_id"].iloc[0]
+    [page] = write_statements(ws_path, "latest", tmp_path / "st", customers=[cid], lang="zh")
+    text = visible_text(page.read_text("utf-8"))
+    assert f"尊敬的{people.loc[cid, 'name']}：" in text and f"{people.loc[cid, 'name']} ({cid})" in text
+    assert f"您的客户经理：{people.loc[cid, 'owner']}" in text
