@@ -254,6 +254,8 @@ def test_report_names_people_and_keeps_charts_readable(people_ws, tmp_path, lang
         assert info["hostile"][0][1] == HOSTILE  # shown as written, never run as markup
     boxes = {b["id"]: b for b in info["boxes"]}
     assert not set(empty) & set(boxes["fig-tiers"]["ticks"])  # no empty bar for a tier nobody reached
+    standard = text[text.rindex("选拔标准（通俗说明）" if lang == "zh" else "The standard, in plain words"):]
+    assert not RAW_FIELD.findall(standard), RAW_FIELD.findall(standard)  # words, not expressions
     for b in info["boxes"]:
         for axis in b["axes"]:
             assert not overlaps(axis["box"], b["title"]), (lang, b["id"], axis["text"])

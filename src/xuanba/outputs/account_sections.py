@@ -51,11 +51,12 @@ def _section(sid: str, title: str, reading: str, header: list[str], rows: list[l
             "table": {"header": header, "rows": rows, "numeric_from": numeric_from}}
 
 
-def account_sections(round_: Any, lang: str = "en") -> list[dict[str, Any]]:
-    """The report sections of the account work ``round_`` stored (see the module docstring)."""
+def account_sections(round_: Any, lang: str = "en", *, people: People | None = None) -> list[dict[str, Any]]:
+    """The report sections of the account work ``round_`` stored (see the module docstring);
+    ``people`` (default: from the round's fields) names the customers they list."""
     tables = getattr(round_, "tables", None) or {}
     cur = round_.meta.get("currency") or ""
-    people = People.of(getattr(round_, "fields", None))
+    people = people if people is not None else People.of(getattr(round_, "fields", None))
     out: list[dict[str, Any]] = []
     for key, render in (("profit_by_size", _size_section), ("promises", _promises_section),
                         ("owners", _owners_section), ("keep_warm", _keep_warm_section),

@@ -12,7 +12,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -163,31 +163,34 @@ def quadrant_scatter(
     seed: int = 0,
     quadrant_labels: Mapping[str, str] | None = None,
     thresholds: tuple[float | None, float | None] = (None, None),
+    hover: Callable[[pd.Series], np.ndarray] | None = None,
 ) -> tuple[go.Figure, int]:
     """Value score × potential score, one colour per quadrant, each quadrant named where its
     customers sit. Big rosters are stratified-sampled (quadrant × tier) to ``max_points``.
 
     Above :data:`WEBGL_ABOVE` points the scatter is drawn with WebGL.
     ``thresholds`` (value, potential) draws the quadrant borders of the standard.
+    ``hover`` turns the drawn points' ids into their hover text (e.g. "name (id)"); default the id.
     Returns the figure and the number of points drawn.
     """
     import plotly.graph_objects as go
 
-    cols = ["customer_id", "label", "value_score", "potential_score", "quadrant", "tier"]
+    cols = ["customer_id", "value_score", "potential_score", "quadrant", "tier"]
     data = roster[[c for c in cols if c in roster.columns]]
     strata = [c for c in ("quadrant", "tier") if c in data.columns]
     shown = stratified_sample(data, strata, max_points, seed=seed) if strata else data.head(max_points)
     # SVG draws a few thousand points quickly; beyond that WebGL (a canvas) keeps the page fast
     kind = go.Scattergl if len(shown) > WEBGL_ABOVE else go.Scatter
     fig = go.Figure()
-    hover = shown["label"] if "label" in shown.columns else shown["customer_id"]
+    hover_text = pd.Series(hover(shown["customer_id"]) if hover is not None else shown["customer_id"].to_numpy(),
+                           index=shown.index)
     names = sorted(data["quadrant"].dropna().unique()) if "quadrant" in data.columns else []
     labels = dict(quadrant_labels or {})
     for i, q in enumerate(names):
         part = shown[shown["quadrant"] == q]
         fig.add_trace(kind(
             x=part["value_score"].to_numpy(float), y=part["potential_score"].to_numpy(float),
-            mode="markers", name=plain(labels.get(q, q)), text=plain_all(hover.loc[part.index]),
+            mode="markers", name=plain(labels.get(q, q)), text=plain_all(hover_text.loc[part.index]),
             marker={"size": 4, "opacity": 0.55, "color": QUADRANT_COLOURS[i % len(QUADRANT_COLOURS)]},
             hovertemplate="%{text}<br>%{x:.1f} × %{y:.1f}<extra>" + plain(labels.get(q, q)) + "</extra>",
         ))

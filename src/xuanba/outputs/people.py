@@ -29,12 +29,6 @@ PERSON_FIELDS = ("name", "owner", "segment", "region")
 OWNER_ALIASES = ("owner", "rep")
 
 
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)) or value is pd.NA:
-        return ""
-    return str(value).strip()
-
-
 @dataclasses.dataclass(frozen=True)
 class People:
     """The person columns of a round's customers, keyed by id (``frame``: index ``customer_id``,
@@ -59,7 +53,9 @@ class People:
         frame = frame.set_index(frame["customer_id"].astype(str))[list(cols)]
         frame.index.name = "customer_id"
         for c in frame.columns:
-            frame[c] = frame[c].map(_text).astype(object)
+            col = frame[c]
+            text = col.astype("string") if col.dtype != object else col.where(col.isna(), col.astype(str))
+            frame[c] = text.astype("string").str.strip().fillna("").to_numpy(dtype=object)
         return cls(frame)
 
     @property

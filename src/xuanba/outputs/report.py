@@ -173,8 +173,8 @@ def build_report(
         qlabel = getattr(quads, "label", None)
         qnames = {str(q): (qlabel(str(q)) if callable(qlabel) else str(q)) for q in roster["quadrant"].dropna().unique()} \
             if "quadrant" in roster.columns else {}
-        points = roster.assign(label=people.labels(roster["customer_id"])) if people.columns else roster
-        fig, shown = charts.quadrant_scatter(points, lang=lang, max_points=max_points, quadrant_labels=qnames,
+        fig, shown = charts.quadrant_scatter(roster, lang=lang, max_points=max_points, quadrant_labels=qnames,
+                                             hover=people.labels if "name" in people.columns else None,
                                              thresholds=(_get(quads, "value_threshold"), _get(quads, "potential_threshold")))
         figures.append(("fig-quadrants", fig))
         qc = pd.Series(summary.get("quadrant_counts") or {}, dtype="int64")
@@ -231,7 +231,7 @@ def build_report(
     if extra_sections is None:
         from xuanba.outputs.account_sections import account_sections
 
-        extra_sections = account_sections(round_, lang)
+        extra_sections = account_sections(round_, lang, people=people)
     sections.extend(extra_sections)
 
     # model fit: the check the round stored (a table, or the reason it could not run)
@@ -295,7 +295,7 @@ def _strongest(contributions: pd.DataFrame | None, ids: np.ndarray, index: Mappi
     if contributions is None or not len(contributions) or not len(ids):
         return {}
     c = contributions
-    c = c[c["customer_id"].astype(str).isin(set(ids.tolist())) & c["criterion"].astype(str).isin(set(index))]
+    c = c[c["customer_id"].isin(ids) & c["criterion"].isin(list(index))]  # both stored as text
     pts = pd.to_numeric(c["contribution"], errors="coerce")
     c = c.assign(pts=pts)[pts > 0].sort_values(["customer_id", "pts"], ascending=[True, False], kind="stable")
     top = c.groupby("customer_id", sort=False).head(k)
