@@ -1,7 +1,10 @@
 """The round report: one self-contained HTML file (plotly.js inlined once, no network, CJK font
-stack) with the headline figures, tiers, value × potential, the whale curve, scores, movers and
-migration against the previous round, model fit when the round has it, and the standard in
-plain words.
+stack) with the headline figures, tiers, who is selected (by tier, with name, owner, score, rank,
+change and strongest criteria; searchable and paged, drawn by a small inline script from JSON
+embedded in the page, so tens of thousands of rows cost no DOM until shown), each owner's
+accounts, value × potential, the whale curve, scores, movers and migration against the previous
+round, model fit when the round has it, and the standard in plain words. Customers are named
+wherever they appear (the names and owners the round stored from the customers table).
 
 Example
 -------
@@ -101,7 +104,9 @@ def build_report(
     if n == 0:
         raise DataError(f"round {round_.round_id} has no customers", fix="Run the round on data with customers.")
     fields = facts if facts is not None else getattr(round_, "fields", None)
-    people = People.of(fields if fields is not None else getattr(round_, "fields", None))
+    people = People.of(fields)
+    if not people.columns and facts is not None:  # facts given without the customers' names
+        people = People.of(getattr(round_, "fields", None))
     order, labels = tier_order(std, roster)
     summary = meta.get("summary") or round_summary(roster, fields, order[:-1])
     measure_key = summary.get("measure")
