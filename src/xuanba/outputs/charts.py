@@ -81,7 +81,7 @@ def fit_title(text: str, room: float, size: float = 13) -> str:
     if text[i] == " ":
         return text[:i] + "<br>" + text[i + 1:]
     if text[i] in "，,":
-        return text[:i + 1] + "<br>" + text[i + 1:]
+        return text[:i + 1] + "<br>" + text[i + 1:].lstrip()
     return text[:i] + "<br>" + text[i:]
 
 
