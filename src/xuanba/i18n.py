@@ -333,9 +333,8 @@ TEXT: dict[str, tuple[str, str]] = {
                       "每位负责人名下的入选客户（按层级）与值得联系的沉睡客户；在名单上方选择负责人即可按名称查看。"),
     "owner_selected": ("Selected", "入选"),
     "owner_warm": ("Keep warm", "保温"),
-    "tiers_empty": ("Nobody is in {tiers} this round, so it is not drawn or offered as a next tier.",
-                    "本轮{tiers}无人，图中不画出，也不作为上一层级提示。"),
-    "sentence_sep": (" ", ""),
+    "tiers_empty": ("{reading} Nobody is in {tiers} this round, so it is not drawn or offered as a next tier.",
+                    "{reading}本轮{tiers}无人，图中不画出，也不作为上一层级提示。"),
     "whale_no_costs": ("No whale curve for this round: the data have no costs, so profit per customer is "
                        "unknown (add a cost column to the transactions, or interactions for cost-to-serve).",
                        "本轮没有利润鲸鱼曲线：数据中没有成本，无法得出每位客户的利润（可在交易中加入成本列，"

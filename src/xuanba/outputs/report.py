@@ -161,7 +161,7 @@ def build_report(
                 top_pct=pct(100 * first["count"] / n),
                 top_value_pct=pct(100 * first["value"] / vtotal) if vtotal else "–", sel=num(n_sel))
     if empty:
-        reading += t("sentence_sep", lang) + t("tiers_empty", lang, tiers=t("list_sep", lang).join(empty))
+        reading = t("tiers_empty", lang, reading=reading, tiers=t("list_sep", lang).join(empty))
     sections.append({
         "id": "tiers", "title": t("tiers_title", lang), "fig": "fig-tiers", "reading": reading,
         "table": _table([t("tier", lang), t("count", lang), t("share", lang), with_unit(measure, unit, lang),
