@@ -259,7 +259,7 @@ TEXT: dict[str, tuple[str, str]] = {
                    "everyone in the same way. This page states that standard and where you stand as of {cutoff}.",
                    "我们每一轮都按同一个标准、以同样的方式评估每一位客户，选出重点服务的客户。"
                    "本页公开这一标准，以及截至 {cutoff} 您的位置。"),
-    "stmt_customer": ("Customer", "客户"),
+    "stmt_customer": ("Customer:", "客户："),
     "stmt_score": ("Your score", "您的得分"),
     "stmt_tier": ("Your tier", "您的层级"),
     "stmt_band": ("Your rank band", "您的排名区间"),
