@@ -99,13 +99,16 @@ def test_stored_round_report_and_statements_name_people_from_the_customers_table
     data = json.loads(re.search(r'id="xb-data">(.*?)</script>', html, re.S).group(1))
     with Workspace(ws_path, read_only=True) as ws:
         rnd = load_round(ws, "latest")
-        people = ws.sql("SELECT customer_id, name, owner FROM customers").set_index("customer_id")
+        people = ws.sql("SELECT customer_id, name, owner, segment, region FROM customers").set_index("customer_id")
     sel = rnd.roster[rnd.roster["selected"]].sort_values("rank")
     rows = [x for k, v in data["lists"].items() if k.startswith("sel") for x in v["rows"]]
+    head = data["lists"]["sel-0"]["head"]
+    assert head == ["Id", "Name", "Owner", "Segment", "Region", "Score", "Rank", "Since last round",
+                    "Strongest criteria (points)"]
     assert [x[0] for x in rows] == sel["customer_id"].tolist()
-    assert [(x[1], data["owners"][x[2]]) for x in rows] == [tuple(people.loc[c, ["name", "owner"]])
-                                                           for c in sel["customer_id"]]
-    assert all(x[5] in ("new", "0") or re.fullmatch(r"[+-][\d,]+", x[5]) for x in rows)  # vs round 2
+    assert [(x[1], data["owners"][x[2]], data["groups"]["s"][x[3]], data["groups"]["g"][x[4]]) for x in rows] == \
+        [tuple(people.loc[c, ["name", "owner", "segment", "region"]]) for c in sel["customer_id"]]
+    assert all(x[7] in ("new", "0") or re.fullmatch(r"[+-][\d,]+", x[7]) for x in rows)  # vs round 2
     warm = rnd.tables["keep_warm"].frame
     assert [x[0] for x in data["lists"]["warm"]["rows"]] == warm["customer_id"].head(5_000).tolist()
     assert 'id="owners"' in html

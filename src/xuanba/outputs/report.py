@@ -353,15 +353,28 @@ def _selection(round_: Any, roster: pd.DataFrame, people: People, diff: Any, ord
     names = people.column(ids, "name")
     lid = [str(x) for x in ids]
     owner_ix = [pos.get(o, -1) for o in people.column(ids, "owner")] if has_owner else None
+    # segment and region, when known: few distinct values, so each row holds an index into a list
+    groups: dict[str, list[str]] = {}
+    group_ix: dict[str, list[int]] = {}
+    for col, kind in (("segment", "s"), ("region", "g")):
+        if col in people.columns:
+            vals = people.column(ids, col)
+            counts = pd.Series(vals[vals != ""]).value_counts()
+            groups[kind] = sorted(counts.index, key=lambda v: (-int(counts[v]), v))
+            at = {v: i for i, v in enumerate(groups[kind])}
+            group_ix[kind] = [at.get(v, -1) for v in vals]
     head = [t("people_id", lang), t("people_name", lang)] + ([t("people_owner", lang)] if has_owner else []) + \
+        [t(f"people_{c}", lang) for c, k in (("segment", "s"), ("region", "g")) if k in groups] + \
         [t("sel_score", lang), t("rank", lang)] + ([t("sel_change", lang)] if prev_rank is not None else []) + \
         [t("sel_reason", lang)]
-    kinds = ["t", "t"] + (["o"] if has_owner else []) + ["n", "n"] + (["n"] if prev_rank is not None else []) + ["r"]
+    kinds = ["t", "t"] + (["o"] if has_owner else []) + list(groups) + ["n", "n"] + \
+        (["n"] if prev_rank is not None else []) + ["r"]
     rows = []
     for j, r in enumerate(listed[["score", "rank"]].itertuples(index=False)):
         row: list[Any] = [lid[j], names[j]]
         if owner_ix is not None:
             row.append(owner_ix[j])
+        row += [group_ix[k][j] for k in groups]
         row += [num(float(r.score), 1), num(int(r.rank))]
         if prev_rank is not None:
             before = prev_rank[j]
@@ -426,7 +439,7 @@ def _selection(round_: Any, roster: pd.DataFrame, people: People, diff: Any, ord
     words = {k: t(f"sel_{k}", lang) for k in ("prev", "next", "page", "no_match")}
     words["no_owner"] = t("people_no_owner", lang)
     words["sep"] = t("list_sep", lang)
-    out["json"] = script_json({"lists": lists, "owners": owners,
+    out["json"] = script_json({"lists": lists, "owners": owners, "groups": groups,
                                "criteria": [_crit_title(c, lang) for c in crits],
                                "words": words, "page": PAGE_ROWS})
     out["words"] = {"search": t("sel_search", lang), "all_owners": t("sel_all_owners", lang),
