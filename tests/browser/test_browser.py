@@ -1,6 +1,9 @@
 """The report and a statement as a person sees them: opened from disk in Debian's headless
 Chromium (driven by Playwright with the system browser, never a downloaded one). Charts must
-render, the console stay clean, and nothing be fetched but the file itself.
+render, the console stay clean, and nothing be fetched but the file itself. Issue 13: screenshots
+of the zh and en report, two statements and an account sheet are checked for names and owners, no
+raw field names on customer pages, no empty tier drawn or offered, a working search, owner filter
+and pager, and axis titles whose boxes clear the chart title and legend.
 
 Locally the test is skipped when Chromium or Playwright is missing; in CI (``CI`` set) it fails
 instead, since ``.ci/run`` installs them.
@@ -242,6 +245,9 @@ def test_report_names_people_and_keeps_charts_readable(people_ws, tmp_path, lang
             out["hostile"] = page.evaluate(first_rows)
         page.select_option("#xb-owner", value="")
         page.fill("#xb-q", "")
+        page.click("#owners tbody tr:first-child")  # a row of the per-owner view picks that owner
+        out["clicked"] = page.evaluate("() => [document.querySelector('#owners tbody tr').cells[0].textContent,"
+                                       " document.querySelector('#xb-owner').selectedOptions[0].textContent]")
         return out
 
     info = inspect_page(report, tmp_path / f"report-{lang}.png", look)
@@ -250,6 +256,7 @@ def test_report_names_people_and_keeps_charts_readable(people_ws, tmp_path, lang
     assert people.loc[first, "name"] in text and owner in text  # names and owners, not just ids
     assert info["searched"][0][:2] == [first, people.loc[first, "name"]]
     assert info["by_owner"] and all(row[2] == owner for row in info["by_owner"])
+    assert info["clicked"][0] == info["clicked"][1]
     if hostile_in:
         assert info["hostile"][0][1] == HOSTILE  # shown as written, never run as markup
     boxes = {b["id"]: b for b in info["boxes"]}
@@ -329,10 +336,18 @@ def test_no_axis_title_runs_into_a_title_or_legend(tmp_path, lang):
 
     def look(page):  # noqa: ANN001, ANN202
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 7")
-        return {"boxes": page.evaluate(BOXES)}
+        out = {"boxes": page.evaluate(BOXES)}
+        ranks = "() => [...document.querySelectorAll('#selection details[open] tbody tr')].map(r => r.cells[3].textContent)"
+        out["page1"] = page.evaluate(ranks)
+        page.click("#selection details[open] .xb-pager button:last-child")  # next page
+        out["page2"] = page.evaluate(ranks)
+        return out
 
     info = inspect_page(path, tmp_path / "all.png", look)
     assert info["errors"] == []
+    gold = r.roster[r.roster["tier"] == "gold"].sort_values("rank")["rank"].tolist()
+    assert len(gold) > 50  # so that there is a second page of 25
+    assert info["page1"] == [f"{k:,}" for k in gold[:25]] and info["page2"] == [f"{k:,}" for k in gold[25:50]]
     ids = {b["id"] for b in info["boxes"]}
     assert {"fig-model", "fig-tiers", "fig-movers"} <= ids
     for b in info["boxes"]:
