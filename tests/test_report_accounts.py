@@ -109,6 +109,11 @@ def test_stored_round_report_and_statements_name_people_from_the_customers_table
     assert [(x[1], data["owners"][x[2]], data["groups"]["s"][x[3]], data["groups"]["g"][x[4]]) for x in rows] == \
         [tuple(people.loc[c, ["name", "owner", "segment", "region"]]) for c in sel["customer_id"]]
     assert all(x[7] in ("new", "0") or re.fullmatch(r"[+-][\d,]+", x[7]) for x in rows)  # vs round 2
+    crit = {c.name: i for i, c in enumerate(rnd.standard.criteria)}
+    for x in rows:  # the stored contributions, read for the listed customers only
+        c = rnd.contributions[rnd.contributions["customer_id"] == x[0]]
+        c = c[c["contribution"] > 0].sort_values("contribution", ascending=False, kind="stable").head(2)
+        assert x[8] == [v for n, p in zip(c["criterion"], c["contribution"], strict=True) for v in (crit[n], round(p, 1))]
     warm = rnd.tables["keep_warm"].frame
     assert [x[0] for x in data["lists"]["warm"]["rows"]] == warm["customer_id"].head(5_000).tolist()
     assert 'id="owners"' in html

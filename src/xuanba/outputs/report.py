@@ -302,7 +302,8 @@ def _strongest(contributions: pd.DataFrame | None, ids: np.ndarray, index: Mappi
     c = contributions
     c = c[c["customer_id"].isin(ids) & c["criterion"].isin(list(index))]  # both stored as text
     pts = pd.to_numeric(c["contribution"], errors="coerce")
-    c = c.assign(pts=pts)[pts > 0].sort_values(["customer_id", "pts"], ascending=[True, False], kind="stable")
+    c = c.assign(pts=pts, at=c["criterion"].map(index))[pts > 0]  # ties: the standard's order
+    c = c.sort_values(["customer_id", "pts", "at"], ascending=[True, False, True], kind="stable")
     top = c.groupby("customer_id", sort=False).head(k)
     out: dict[str, list[float]] = {}
     for cid, crit, p in zip(top["customer_id"].astype(str), top["criterion"].astype(str), top["pts"], strict=True):
