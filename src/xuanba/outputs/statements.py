@@ -1,5 +1,7 @@
 """Customer statements (公开): one page per customer that publishes the standard and where that
 customer stands — score, tier, rank band, what each criterion gave, what would move them up.
+A page is addressed to the customer by the name the round stored (尊敬的… / Dear …) and names
+their account manager when known; a tier nobody reached this round is never offered as the next.
 
 A statement holds nothing about any other customer (no id, no figure, not the exact rank of
 anyone else) and nothing the standard keeps private: the standard is said in the words of
