@@ -213,3 +213,11 @@ def test_no_names_no_owner_view_but_still_a_list(lang):
     data = embedded(html)
     assert data["owners"] == [] and 'id="owners"' not in html and 'id="xb-owner"' not in html
     assert all(len(x) == 5 for v in data["lists"].values() for x in v["rows"])  # id, name "", score, rank, why
+
+
+def test_a_round_that_selects_nobody_has_no_list_and_still_builds():
+    r = with_people(synthetic_round(150, seed=43))
+    r.roster["tier"], r.roster["selected"] = "", False
+    html = build_report(r)
+    assert 'id="xb-data"' not in html and 'id="selection"' not in html
+    assert "nobody is selected" in visible_text(html)
