@@ -67,11 +67,16 @@ def test_account_sections_match_the_account_functions(ws_path):
     assert f"{int((ledger['state'] == 'overdue').sum()):,} are overdue" in sections["accounts-promises"]["reading"]
     shares = [_num(r[3]) for r in sections["accounts-owners"]["table"]["rows"]]
     assert sum(shares) == pytest.approx(100, abs=0.2)
-    warm = sections["accounts-keep-warm"]["table"]["rows"]
+    table = sections["accounts-keep-warm"]["table"]
+    assert table["header"][:3] == ["Customer", "Name", "Owner"]  # issue 13: people, not ids
+    warm = [r[:1] + r[3:] for r in table["rows"]]
     scores = rnd.roster.set_index("customer_id")["potential_score"]
     assert [_num(r[1]) for r in warm] == sorted((_num(r[1]) for r in warm), reverse=True)
     assert all(abs(_num(r[1]) - scores[r[0]]) < 0.051 for r in warm)
     assert all(_num(r[2]) > 180 for r in warm)
+    people = rnd.fields.set_index("customer_id")
+    assert [(r[1], r[2]) for r in table["rows"]] == [(people.at[r[0], "name"], people.at[r[0], "owner"])
+                                                      for r in table["rows"]]
 
 
 def test_report_carries_the_sections_in_chinese(ws_path, tmp_path):
@@ -80,3 +85,40 @@ def test_report_carries_the_sections_in_chinese(ws_path, tmp_path):
     for title in ("按客户规模的利润", "承诺兑现", "入选客户由谁负责", "保温名单", "客群画像"):
         assert title in text
     assert "top 1%" not in text and "前 1%" in text
+
+
+def test_stored_round_report_and_statements_name_people_from_the_customers_table(ws_path, tmp_path):
+    """Issue 13: the names and owners the round stored from the customers table appear next to
+    the ids in the report's selection list, its per-owner view and the statements."""
+    import json
+    import re
+
+    from xuanba.outputs.statements import write_statements
+
+    html = write_report(ws_path, "latest", tmp_path / "r.html", lang="en").read_text("utf-8")
+    data = json.loads(re.search(r'id="xb-data">(.*?)</script>', html, re.S).group(1))
+    with Workspace(ws_path, read_only=True) as ws:
+        rnd = load_round(ws, "latest")
+        people = ws.sql("SELECT customer_id, name, owner, segment, region FROM customers").set_index("customer_id")
+    sel = rnd.roster[rnd.roster["selected"]].sort_values("rank")
+    rows = [x for k, v in data["lists"].items() if k.startswith("sel") for x in v["rows"]]
+    head = data["lists"]["sel-0"]["head"]
+    assert head == ["Id", "Name", "Owner", "Segment", "Region", "Score", "Rank", "Since last round",
+                    "Strongest criteria (points)"]
+    assert [x[0] for x in rows] == sel["customer_id"].tolist()
+    assert [(x[1], data["owners"][x[2]], data["groups"]["s"][x[3]], data["groups"]["g"][x[4]]) for x in rows] == \
+        [tuple(people.loc[c, ["name", "owner", "segment", "region"]]) for c in sel["customer_id"]]
+    assert all(x[7] in ("new", "0") or re.fullmatch(r"[+-][\d,]+", x[7]) for x in rows)  # vs round 2
+    crit = {c.name: i for i, c in enumerate(rnd.standard.criteria)}
+    for x in rows:  # the stored contributions, read for the listed customers only
+        c = rnd.contributions[rnd.contributions["customer_id"] == x[0]]
+        c = c[c["contribution"] > 0].sort_values("contribution", ascending=False, kind="stable").head(2)
+        assert x[8] == [v for n, p in zip(c["criterion"], c["contribution"], strict=True) for v in (crit[n], round(p, 1))]
+    warm = rnd.tables["keep_warm"].frame
+    assert [x[0] for x in data["lists"]["warm"]["rows"]] == warm["customer_id"].head(5_000).tolist()
+    assert 'id="owners"' in html
+    cid = sel["customer_id"].iloc[0]
+    [page] = write_statements(ws_path, "latest", tmp_path / "st", customers=[cid], lang="zh")
+    text = visible_text(page.read_text("utf-8"))
+    assert f"尊敬的{people.loc[cid, 'name']}：" in text and f"{people.loc[cid, 'name']} ({cid})" in text
+    assert f"您的客户经理：{people.loc[cid, 'owner']}" in text

@@ -131,7 +131,8 @@ def match_resources(
 
 
 _SHEET_WORDS = ("title", "for", "needs", "budget", "name", "channel", "price", "unit", "cases", "results", "why", "none",
-                "standing", "tier", "none_tier", "score", "rank", "revenue_365d", "profit_365d", "p_alive", "clv_3y")
+                "standing", "tier", "none_tier", "score", "rank", "revenue_365d", "profit_365d", "p_alive", "clv_3y",
+                "owner", "segment", "region")
 
 
 def _cell(v: object) -> str:
@@ -153,7 +154,8 @@ def _standing_lines(standing: Mapping[str, Any], lab: Mapping[str, str]) -> list
         if value is not None and not (isinstance(value, float) and np.isnan(value)):
             parts.append(f"{lab[key]} {fmt.format(float(value))}")
     head = lab["standing"].format(round_id=standing["round_id"], cutoff=standing["cutoff"])
-    return [f"**{head}:** " + "  ·  ".join(parts), ""]
+    who = [f"{lab[k]} {_cell(standing.get(k))}" for k in ("owner", "segment", "region") if _cell(standing.get(k))]
+    return ([("  ·  ".join(who)), ""] if who else []) + [f"**{head}:** " + "  ·  ".join(parts), ""]
 
 
 def sheet_markdown(matches: pd.DataFrame, customer_id: str, needs: pd.DataFrame,

@@ -86,8 +86,10 @@ def synthetic_round(
     currency: str = "CNY",
     cutoff: str = "2026-06-30",
     capacity: int | None = None,
+    people: bool = False,
 ) -> SyntheticRound:
-    """A random round of ``n_customers`` with two public criteria and one private one.
+    """A random round of ``n_customers`` with two public criteria and one private one; with
+    ``people`` its fields also give each customer a name and an owner.
 
     Example
     -------
@@ -177,4 +179,8 @@ def synthetic_round(
         "currency": currency,
     }
     fields = pd.DataFrame({"customer_id": ids, "revenue_365d": revenue, "margin_365d": margin})
+    if people:  # a name and an owner (one of 40 reps) per customer, as a customers table gives them
+        fields["name"] = pd.Series(ids).str.replace("C", "客户 ", regex=False).str.cat(
+            pd.Series(np.arange(1, n + 1).astype(str)), sep=" Customer ").to_numpy()
+        fields["owner"] = np.array([f"Rep {i:02d}" for i in range(40)], dtype=object)[rng.integers(0, 40, n)]
     return SyntheticRound(round_id, meta, standard, roster, contributions, fields)

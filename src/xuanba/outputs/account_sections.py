@@ -23,6 +23,7 @@ import pandas as pd
 
 from xuanba.i18n import t
 from xuanba.outputs.i18n import money, num, pct
+from xuanba.outputs.people import People
 
 #: How many dormant accounts the keep-warm section lists.
 KEEP_WARM_ROWS = 15
@@ -50,18 +51,38 @@ def _section(sid: str, title: str, reading: str, header: list[str], rows: list[l
             "table": {"header": header, "rows": rows, "numeric_from": numeric_from}}
 
 
-def account_sections(round_: Any, lang: str = "en") -> list[dict[str, Any]]:
-    """The report sections of the account work ``round_`` stored (see the module docstring)."""
+def account_sections(round_: Any, lang: str = "en", *, people: People | None = None) -> list[dict[str, Any]]:
+    """The report sections of the account work ``round_`` stored (see the module docstring);
+    ``people`` (default: from the round's fields) names the customers they list."""
     tables = getattr(round_, "tables", None) or {}
     cur = round_.meta.get("currency") or ""
+    people = people if people is not None else People.of(getattr(round_, "fields", None))
     out: list[dict[str, Any]] = []
     for key, render in (("profit_by_size", _size_section), ("promises", _promises_section),
                         ("owners", _owners_section), ("keep_warm", _keep_warm_section),
                         ("receivables", _ageing_section), ("personas", _personas_section)):
         stored = tables.get(key)
         if stored is not None and stored.frame is not None:
-            out.append(render(stored.info, stored.frame, cur, lang))
+            section = render(stored.info, stored.frame, cur, lang)
+            if key == "keep_warm":
+                section = _with_people(section, head_ids=stored.frame["customer_id"].head(KEEP_WARM_ROWS),
+                                       people=people, lang=lang)
+            out.append(section)
     return out
+
+
+def _with_people(section: dict[str, Any], *, head_ids: Any, people: People, lang: str) -> dict[str, Any]:
+    """A customer table whose first column is the id, with the name beside it (and the owner
+    when known)."""
+    cols = [c for c in ("name", "owner") if c in people.columns]
+    if not cols:
+        return section
+    table = section["table"]
+    extra = [people.column(head_ids.astype(str), c) for c in cols]
+    rows = [[row[0], *(e[i] for e in extra), *row[1:]] for i, row in enumerate(table["rows"])]
+    header = [table["header"][0], *(t(f"people_{c}", lang) for c in cols), *table["header"][1:]]
+    return {**section, "table": {**table, "header": header, "rows": rows,
+                                 "numeric_from": table["numeric_from"] + len(cols)}}
 
 
 def _size_section(info: dict[str, Any], bands: pd.DataFrame, cur: str, lang: str) -> dict[str, Any]:
@@ -107,7 +128,7 @@ def _ageing_section(info: dict[str, Any], ageing: pd.DataFrame, cur: str, lang: 
     from xuanba.accounts.receivables import BUCKETS
 
     total = ageing.iloc[-1]
-    rows = [[b, money(float(total[b]), cur, lang)] for b in BUCKETS]
+    rows = [[_t("current", lang) if b == "current" else b, money(float(total[b]), cur, lang)] for b in BUCKETS]
     rows.append([_t("open", lang), money(float(total["open_balance"]), cur, lang)])
     reading = _t("ageing_reading", lang, rate=pct(100 * info["collection_rate"]),
                  overdue=money(info["overdue_receivables"], cur, lang))

@@ -12,13 +12,13 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from xuanba.outputs.i18n import t
+from xuanba.outputs.i18n import t, with_unit
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -51,7 +51,42 @@ def plain_all(values: pd.Series) -> np.ndarray:
     """:func:`plain` of every value of a column."""
     return np.array([plain(v) for v in values.astype(str).tolist()], dtype=object)
 
+def text_width(text: str, size: float = 13) -> float:
+    """A rough width in pixels of ``text`` at font ``size`` (CJK characters are square, others
+    about 0.55 em): enough to tell whether an axis title fits beside its axis."""
+    import unicodedata
+
+    return sum(size if unicodedata.east_asian_width(ch) in "WF" else 0.55 * size for ch in text)
+
+
+def fit_title(text: str, room: float, size: float = 13) -> str:
+    """``text`` broken into two lines (Plotly's ``<br>``) at the space or bracket nearest its middle
+    when it is wider than ``room`` pixels, so a y-axis title stays beside its axis instead of
+    running into the chart's title.
+
+    Example
+    -------
+    >>> fit_title("Profit after cost-to-serve, last 365 days (¥ CNY)", 200)
+    'Profit after cost-to-serve,<br>last 365 days (¥ CNY)'
+    >>> fit_title("Customers", 200)
+    'Customers'
+    """
+    if text_width(text, size) <= room:
+        return text
+    mid = len(text) / 2
+    cuts = [i for i, ch in enumerate(text) if ch in " （(，,"]
+    if not cuts:
+        cuts = [int(mid)]
+    i = min(cuts, key=lambda k: abs(k - mid))
+    if text[i] == " ":
+        return text[:i] + "<br>" + text[i + 1:]
+    if text[i] in "，,":
+        return text[:i + 1] + "<br>" + text[i + 1:].lstrip()
+    return text[:i] + "<br>" + text[i:]
+
+
 def _layout(fig: go.Figure, title: str, x: str, y: str, *, height: int = 420) -> go.Figure:
+    y = fit_title(y, height - 130)  # the plot area's height: the y title is drawn along it
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left"},
         separators=".,",
@@ -93,7 +128,7 @@ def tier_bars(
                          hovertemplate="%{x}: %{y:,.0f}<extra></extra>"), row=1, col=2)
     _layout(fig, t("tiers_title", lang), t("tier_axis", lang), t("tiers_count_axis", lang))
     fig.update_xaxes(title_text=t("tier_axis", lang), tickformat=None)
-    fig.update_yaxes(title_text=t("tiers_value_axis", lang, measure=value_label, cur=currency), row=1, col=2)
+    fig.update_yaxes(title_text=fit_title(with_unit(value_label, currency, lang), 420 - 130), row=1, col=2)
     return fig
 
 
@@ -128,12 +163,14 @@ def quadrant_scatter(
     seed: int = 0,
     quadrant_labels: Mapping[str, str] | None = None,
     thresholds: tuple[float | None, float | None] = (None, None),
+    hover: Callable[[pd.Series], np.ndarray] | None = None,
 ) -> tuple[go.Figure, int]:
     """Value score × potential score, one colour per quadrant, each quadrant named where its
     customers sit. Big rosters are stratified-sampled (quadrant × tier) to ``max_points``.
 
     Above :data:`WEBGL_ABOVE` points the scatter is drawn with WebGL.
     ``thresholds`` (value, potential) draws the quadrant borders of the standard.
+    ``hover`` turns the drawn points' ids into their hover text (e.g. "name (id)"); default the id.
     Returns the figure and the number of points drawn.
     """
     import plotly.graph_objects as go
@@ -145,13 +182,15 @@ def quadrant_scatter(
     # SVG draws a few thousand points quickly; beyond that WebGL (a canvas) keeps the page fast
     kind = go.Scattergl if len(shown) > WEBGL_ABOVE else go.Scatter
     fig = go.Figure()
+    hover_text = pd.Series(hover(shown["customer_id"]) if hover is not None else shown["customer_id"].to_numpy(),
+                           index=shown.index)
     names = sorted(data["quadrant"].dropna().unique()) if "quadrant" in data.columns else []
     labels = dict(quadrant_labels or {})
     for i, q in enumerate(names):
         part = shown[shown["quadrant"] == q]
         fig.add_trace(kind(
             x=part["value_score"].to_numpy(float), y=part["potential_score"].to_numpy(float),
-            mode="markers", name=plain(labels.get(q, q)), text=plain_all(part["customer_id"]),
+            mode="markers", name=plain(labels.get(q, q)), text=plain_all(hover_text.loc[part.index]),
             marker={"size": 4, "opacity": 0.55, "color": QUADRANT_COLOURS[i % len(QUADRANT_COLOURS)]},
             hovertemplate="%{text}<br>%{x:.1f} × %{y:.1f}<extra>" + plain(labels.get(q, q)) + "</extra>",
         ))
@@ -170,6 +209,7 @@ def quadrant_scatter(
     if py is not None:
         fig.add_hline(y=float(py), line_dash="dot", line_color=GREY)
     _layout(fig, t("quadrant_title", lang), t("value_axis", lang), t("potential_axis", lang), height=520)
+    fig.update_layout(legend={"itemsizing": "constant"})  # legend dots readable, not the 4 px of the points
     fig.update_xaxes(range=[-2, 102])
     fig.update_yaxes(range=[-2, 102])
     return fig, len(shown)
@@ -222,6 +262,8 @@ def score_histogram(
     fig = go.Figure()
     for tier in reversed(list(tier_order)):
         s = roster.loc[roster["tier"] == tier, "score"].to_numpy(float)
+        if not len(s):
+            continue  # an empty tier gets no legend entry and no bars
         counts, _ = np.histogram(np.clip(s, 0, 100), bins=edges)
         fig.add_trace(go.Bar(x=mids, y=counts, width=100 / bins, name=tier_labels.get(tier, tier),
                              marker_color=colours.get(tier, GREY),
@@ -233,17 +275,18 @@ def score_histogram(
 def movers_chart(movers: pd.DataFrame, *, prev: str, lang: str = "en") -> go.Figure:
     """Horizontal bars of rank change (positive = rose) of the biggest movers.
 
-    ``movers`` has ``customer_id`` and ``rank_change``.
+    ``movers`` has ``customer_id`` and ``rank_change`` (and ``label``, "name (id)", when known).
     """
     import plotly.graph_objects as go
 
     m = movers.sort_values("rank_change")
     colours = np.where(m["rank_change"].to_numpy() >= 0, "#2e7d32", "#c62828")
-    fig = go.Figure(go.Bar(x=m["rank_change"], y=plain_all(m["customer_id"]), orientation="h",
+    names = m["label"] if "label" in m.columns else m["customer_id"]
+    fig = go.Figure(go.Bar(x=m["rank_change"], y=plain_all(names), orientation="h",
                            marker_color=colours, hovertemplate="%{y}: %{x:+,}<extra></extra>"))
     _layout(fig, t("movers_title", lang, prev=prev), t("movers_x", lang), t("customer", lang),
             height=max(320, 22 * len(m) + 120))
-    fig.update_yaxes(tickformat=None, type="category")
+    fig.update_yaxes(tickformat=None, type="category", automargin=True)  # names are longer than ids
     return fig
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from xuanba.i18n import LANGS, check_lang, t
 
 __all__ = ["BANDS", "CURRENCY_SYMBOLS", "LANGS", "check_lang", "currency_unit", "money", "num", "pct",
-           "rank_band", "t"]
+           "rank_band", "t", "with_unit"]
 
 #: Symbols of the common currencies; any other code is written after the amount.
 CURRENCY_SYMBOLS = {"CNY": "¥", "RMB": "¥", "JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£",
@@ -40,12 +40,26 @@ def pct(x: float | None, digits: int = 1) -> str:
 
 
 def currency_unit(currency: str | None) -> str:
-    """What an axis label says for amounts: the symbol and the code (``¥ CNY``)."""
-    code = (currency or "").upper()
+    """What an axis label says for amounts: the symbol and the code (``¥ CNY``); ``""`` when the
+    currency is unknown (a label then names no unit rather than a made-up one)."""
+    code = (currency or "").strip().upper()
     sym = CURRENCY_SYMBOLS.get(code)
     if sym and code:
         return f"{sym} {code}" if sym != code else code
-    return code or "—"
+    return code
+
+
+def with_unit(label: str, unit: str, lang: str = "en") -> str:
+    """``label (unit)`` (full-width brackets in Chinese), or the label alone without a unit.
+
+    Example
+    -------
+    >>> with_unit("Margin", "¥ CNY"), with_unit("Margin", ""), with_unit("毛利", "€ EUR", "zh")
+    ('Margin (¥ CNY)', 'Margin', '毛利（€ EUR）')
+    """
+    if not unit:
+        return label
+    return t("tiers_value_axis", lang, measure=label, cur=unit)
 
 
 def money(x: float | None, currency: str | None, lang: str = "en", digits: int = 0) -> str:

@@ -1,7 +1,10 @@
 """The round report: one self-contained HTML file (plotly.js inlined once, no network, CJK font
-stack) with the headline figures, tiers, value × potential, the whale curve, scores, movers and
-migration against the previous round, model fit when the round has it, and the standard in
-plain words.
+stack) with the headline figures, tiers, who is selected (by tier, with name, owner, score, rank,
+change and strongest criteria; searchable and paged, drawn by a small inline script from JSON
+embedded in the page, so tens of thousands of rows cost no DOM until shown), each owner's
+accounts, value × potential, the whale curve, scores, movers and migration against the previous
+round, model fit when the round has it, and the standard in plain words. Customers are named
+wherever they appear (the names and owners the round stored from the customers table).
 
 Example
 -------
@@ -32,7 +35,9 @@ from xuanba.outputs.i18n import (
     num,
     pct,
     t,
+    with_unit,
 )
+from xuanba.outputs.people import People, script_json
 from xuanba.rounds.summary import round_summary, tier_order, whale_profits
 from xuanba.standard.describe import describe
 
@@ -40,6 +45,12 @@ from xuanba.standard.describe import describe
 MAX_SCATTER_POINTS = 20_000
 #: Biggest movers shown each way (up and down).
 TOP_MOVERS = 10
+#: Most selected customers the searchable list embeds (the highest-ranked; the export has all).
+MAX_LISTED = 50_000
+#: Most keep-warm accounts the per-owner list embeds (highest potential first).
+MAX_WARM = 5_000
+#: Rows per page of the searchable lists.
+PAGE_ROWS = 25
 
 
 def _table(header: list[str], rows: list[list[str]], *, numeric_from: int = 1) -> dict[str, Any]:
@@ -93,6 +104,9 @@ def build_report(
     if n == 0:
         raise DataError(f"round {round_.round_id} has no customers", fix="Run the round on data with customers.")
     fields = facts if facts is not None else getattr(round_, "fields", None)
+    people = People.of(fields)
+    if not people.columns and facts is not None:  # facts given without the customers' names
+        people = People.of(getattr(round_, "fields", None))
     order, labels = tier_order(std, roster)
     summary = meta.get("summary") or round_summary(roster, fields, order[:-1])
     measure_key = summary.get("measure")
@@ -134,20 +148,29 @@ def build_report(
                         for x in order]
     tier_values = summary.get("tier_values") or {}
     by["value"] = [float(tier_values.get(x, 0.0)) for x in order]
-    figures.append(("fig-tiers", charts.tier_bars(by, lang=lang, value_label=measure, currency=unit)))
+    # a tier nobody reached this round is not drawn as an empty bar (its exact row says 0)
+    empty = [labels[x] for x in order if x != "" and by.loc[by["tier"] == x, "count"].iloc[0] == 0]
+    filled = by[by["count"] > 0].reset_index(drop=True)
+    figures.append(("fig-tiers", charts.tier_bars(filled, lang=lang, value_label=measure, currency=unit)))
     vtotal = float(by["value"].sum())
-    first = by.iloc[0]
+    first = filled.iloc[0]
     tier_rows = [[r.label, num(r.count), pct(100 * r.count / n), money(r.value, cur, lang) if measure_key else "–",
                   pct(100 * r.value / vtotal) if measure_key and vtotal else "–", num(r.mean_score, 1)]
                  for r in by.itertuples()]
+    reading = t("tiers_reading", lang, top_tier=first["label"], top_n=num(first["count"]),
+                top_pct=pct(100 * first["count"] / n),
+                top_value_pct=pct(100 * first["value"] / vtotal) if vtotal else "–", sel=num(n_sel))
+    if empty:
+        reading = t("tiers_empty", lang, reading=reading, tiers=t("list_sep", lang).join(empty))
     sections.append({
-        "id": "tiers", "title": t("tiers_title", lang), "fig": "fig-tiers",
-        "reading": t("tiers_reading", lang, top_tier=first["label"], top_n=num(first["count"]),
-                     top_pct=pct(100 * first["count"] / n),
-                     top_value_pct=pct(100 * first["value"] / vtotal) if vtotal else "–", sel=num(n_sel)),
-        "table": _table([t("tier", lang), t("count", lang), t("share", lang), f"{measure} ({unit})",
+        "id": "tiers", "title": t("tiers_title", lang), "fig": "fig-tiers", "reading": reading,
+        "table": _table([t("tier", lang), t("count", lang), t("share", lang), with_unit(measure, unit, lang),
                          t("share", lang), t("mean_score", lang)], tier_rows),
     })
+
+    # who is selected, by tier, and each owner's accounts: rows drawn by the page from embedded data
+    listing = _selection(round_, roster, people, diff, order, labels, lang, public=public)
+    sections.extend(listing["sections"])
 
     # value x potential
     if {"value_score", "potential_score"} <= set(roster.columns):
@@ -156,6 +179,7 @@ def build_report(
         qnames = {str(q): (qlabel(str(q)) if callable(qlabel) else str(q)) for q in roster["quadrant"].dropna().unique()} \
             if "quadrant" in roster.columns else {}
         fig, shown = charts.quadrant_scatter(roster, lang=lang, max_points=max_points, quadrant_labels=qnames,
+                                             hover=people.labels if "name" in people.columns else None,
                                              thresholds=(_get(quads, "value_threshold"), _get(quads, "potential_threshold")))
         figures.append(("fig-quadrants", fig))
         qc = pd.Series(summary.get("quadrant_counts") or {}, dtype="int64")
@@ -169,7 +193,7 @@ def build_report(
         sections.append({"id": "quadrants", "title": t("quadrant_title", lang), "fig": "fig-quadrants",
                          "reading": reading.strip(),
                          "table": _table([t("quadrant", lang), t("count", lang), t("share", lang),
-                                          f"{measure} ({unit})"], q_rows)})
+                                          with_unit(measure, unit, lang)], q_rows)})
 
     # whale curve: drawn from the stored values, read from the stored peak
     whale = {"id": "whale", "title": t("whale_title", lang), "fig": None, "reading": t("whale_missing", lang),
@@ -177,6 +201,10 @@ def build_report(
     peak = summary.get("whale")
     if "fields" in missing:
         whale["reading"] = t("missing_reading", lang, parts=t("missing_fields", lang))
+    elif measure_key not in ("profit_365d", "margin_365d"):
+        whale["reading"] = t("whale_no_costs", lang)  # revenue alone says nothing of profit
+    elif not peak:
+        whale["reading"] = t("whale_not_positive", lang)
     profits = whale_profits(fields, measure_key)
     if peak and profits is not None:
         from xuanba.accounts.profit import whale_shape
@@ -200,7 +228,7 @@ def build_report(
 
     # movers and migration
     if diff is not None and previous_id is not None:
-        sections.extend(_diff_sections(diff, str(previous_id), str(round_.round_id), labels, lang, figures))
+        sections.extend(_diff_sections(diff, str(previous_id), str(round_.round_id), labels, lang, figures, people))
     else:
         sections.append({"id": "movers", "title": t("movers_none_title", lang),
                          "fig": None, "reading": t("no_previous", lang), "table": None})
@@ -208,7 +236,7 @@ def build_report(
     if extra_sections is None:
         from xuanba.outputs.account_sections import account_sections
 
-        extra_sections = account_sections(round_, lang)
+        extra_sections = account_sections(round_, lang, people=people)
     sections.extend(extra_sections)
 
     # model fit: the check the round stored (a table, or the reason it could not run)
@@ -257,11 +285,168 @@ def build_report(
         standard_title=t("standard_title", lang),
         standard_lines=std_lines,
         figures_title=t("figures_title", lang),
+        listing=listing,
         footer=t("footer", lang, round_id=round_.round_id, std_sha=str(meta.get("standard_sha256", ""))[:12],
                  data_sha=str(meta.get("data_sha256", ""))[:12]),
         plotlyjs=plotly.offline.get_plotlyjs(),
         font=charts.FONT,
     )
+
+
+def _strongest(contributions: pd.DataFrame | None, ids: np.ndarray, index: Mapping[str, int],
+               k: int = 2) -> dict[str, list[float]]:
+    """Each listed customer's ``k`` criteria that gave the most points, from the stored
+    contributions: ``{id: [criterion index, points, criterion index, points]}``."""
+    if contributions is None or not len(contributions) or not len(ids):
+        return {}
+    c = contributions
+    c = c[c["customer_id"].isin(ids) & c["criterion"].isin(list(index))]  # both stored as text
+    pts = pd.to_numeric(c["contribution"], errors="coerce")
+    c = c.assign(pts=pts, at=c["criterion"].map(index))[pts > 0]  # ties: the standard's order
+    c = c.sort_values(["customer_id", "pts", "at"], ascending=[True, False, True], kind="stable")
+    top = c.groupby("customer_id", sort=False).head(k)
+    out: dict[str, list[float]] = {}
+    for cid, crit, p in zip(top["customer_id"].astype(str), top["criterion"].astype(str), top["pts"], strict=True):
+        out.setdefault(cid, []).extend([index[crit], round(float(p), 1)])
+    return out
+
+
+def _selection(round_: Any, roster: pd.DataFrame, people: People, diff: Any, order: list[str],
+               labels: Mapping[str, str], lang: str, *, public: bool = False) -> dict[str, Any]:
+    """The selection list (by tier) and the per-owner view: the sections, and the data the page's
+    script draws their rows from (at most :data:`MAX_LISTED` selected and :data:`MAX_WARM`
+    keep-warm accounts, so a million-customer report stays small)."""
+    from xuanba.outputs.statements import _crit_title
+
+    std = round_.standard
+    sel = roster[roster["tier"] != ""].sort_values("rank", kind="stable")
+    out: dict[str, Any] = {"sections": [], "json": "", "owners": []}
+    if not len(sel):
+        return out
+    listed = sel.head(MAX_LISTED)
+    ids = listed["customer_id"].astype(str).to_numpy(dtype=object)
+    has_owner = "owner" in people.columns
+    crits = [c for c in _get(std, "criteria", []) or [] if not public or std.is_public(c)]
+    index = {str(_get(c, "name")): i for i, c in enumerate(crits)}
+    contributions = getattr(round_, "contributions", None)
+    reasons = _strongest(contributions, ids, index)
+
+    # owners, most selected accounts first; -1 is "no owner"
+    warm_frame = None
+    stored = (getattr(round_, "tables", None) or {}).get("keep_warm")
+    if stored is not None and stored.frame is not None and len(stored.frame):
+        warm_frame = stored.frame
+    sel_owner = people.column(sel["customer_id"].astype(str), "owner") if has_owner else None
+    warm_owner = people.column(warm_frame["customer_id"].astype(str), "owner") \
+        if has_owner and warm_frame is not None else np.array([], dtype=object)
+    owners: list[str] = []
+    if has_owner:
+        counts = pd.Series(np.concatenate([sel_owner, warm_owner])).value_counts()
+        owners = sorted((o for o in counts.index if o), key=lambda o: (-int(counts[o]), o))
+    pos = {o: i for i, o in enumerate(owners)}
+
+    prev_rank = None
+    if diff is not None:
+        ch = diff.changes
+        prev_rank = pd.Series(ch["rank_a"].to_numpy(dtype=float, na_value=np.nan),
+                              index=ch["customer_id"].astype(str)).reindex(ids).to_numpy()
+
+    names = people.column(ids, "name")
+    lid = [str(x) for x in ids]
+    owner_ix = [pos.get(o, -1) for o in people.column(ids, "owner")] if has_owner else None
+    # segment and region, when known: few distinct values, so each row holds an index into a list
+    groups: dict[str, list[str]] = {}
+    group_ix: dict[str, list[int]] = {}
+    for col, kind in (("segment", "s"), ("region", "g")):
+        if col in people.columns:
+            vals = people.column(ids, col)
+            counts = pd.Series(vals[vals != ""]).value_counts()
+            groups[kind] = sorted(counts.index, key=lambda v: (-int(counts[v]), v))
+            at = {v: i for i, v in enumerate(groups[kind])}
+            group_ix[kind] = [at.get(v, -1) for v in vals]
+    head = [t("people_id", lang), t("people_name", lang)] + ([t("people_owner", lang)] if has_owner else []) + \
+        [t(f"people_{c}", lang) for c, k in (("segment", "s"), ("region", "g")) if k in groups] + \
+        [t("sel_score", lang), t("rank", lang)] + ([t("sel_change", lang)] if prev_rank is not None else []) + \
+        [t("sel_reason", lang)]
+    kinds = ["t", "t"] + (["o"] if has_owner else []) + list(groups) + ["n", "n"] + \
+        (["n"] if prev_rank is not None else []) + ["r"]
+    rows = []
+    for j, r in enumerate(listed[["score", "rank"]].itertuples(index=False)):
+        row: list[Any] = [lid[j], names[j]]
+        if owner_ix is not None:
+            row.append(owner_ix[j])
+        row += [group_ix[k][j] for k in groups]
+        row += [num(float(r.score), 1), num(int(r.rank))]
+        if prev_rank is not None:
+            before = prev_rank[j]
+            moved = int(before - r.rank) if np.isfinite(before) else None
+            row.append(t("sel_new", lang) if moved is None else f"{moved:+,}" if moved else "0")
+        row.append(reasons.get(lid[j], []))
+        rows.append(row)
+    tiers = listed["tier"].astype(str).to_numpy()
+    full = sel["tier"].astype(str).value_counts()
+    lists: dict[str, Any] = {}
+    entries = []
+    for i, tier in enumerate(x for x in order if x and full.get(x, 0)):
+        key = f"sel-{i}"
+        part = [rows[j] for j in np.flatnonzero(tiers == tier)]
+        lists[key] = {"head": head, "kinds": kinds, "rows": part}
+        total = int(full[tier])
+        summary = (t("sel_tier_summary", lang, tier=labels.get(tier, tier), n=num(total)) if len(part) == total
+                   else t("sel_tier_shown", lang, tier=labels.get(tier, tier), n=num(total), shown=num(len(part))))
+        entries.append({"key": key, "summary": summary, "open": i == 0})
+    reading = t("sel_reading", lang, n=num(len(sel)))
+    if len(listed) < len(sel):
+        reading += " " + t("sel_capped", lang, shown=num(len(listed)))
+    out["sections"].append({"id": "selection", "title": t("sel_title", lang), "fig": None, "table": None,
+                            "reading": reading, "lists": entries, "controls": True})
+
+    if has_owner:
+        shown = [x for x in order if x and full.get(x, 0)]
+        by_owner = pd.crosstab(pd.Series(sel_owner, name="owner"), pd.Series(sel["tier"].astype(str).to_numpy(), name="tier"))
+        warm_n = pd.Series(warm_owner).value_counts()
+        table_rows = []
+        for o in [*owners, *([""] if (sel_owner == "").any() or (warm_owner == "").any() else [])]:
+            cells = [int(by_owner.loc[o, x]) if o in by_owner.index and x in by_owner.columns else 0 for x in shown]
+            table_rows.append([o or t("people_no_owner", lang)] + [num(v) for v in cells] +
+                              [num(sum(cells)), num(int(warm_n.get(o, 0)))])
+        header = [t("people_owner", lang)] + [labels.get(x, x) for x in shown] + \
+            [t("owner_selected", lang), t("owner_warm", lang)]
+        owner_lists = []
+        if warm_frame is not None:
+            w = warm_frame.head(MAX_WARM)
+            wid = w["customer_id"].astype(str).tolist()
+            wnames = people.column(wid, "name")
+            wown = people.column(wid, "owner")
+            days_c = pd.to_numeric(w["days_since_contact"], errors="coerce").to_numpy(dtype=float)
+            lists["warm"] = {
+                "head": [t("people_id", lang), t("people_name", lang), t("people_owner", lang),
+                         t("acct_potential", lang), t("acct_days_purchase", lang), t("acct_days_contact", lang)],
+                "kinds": ["t", "t", "o", "n", "n", "n"],
+                "rows": [[wid[j], wnames[j], pos.get(wown[j], -1), num(float(p), 1), num(float(d)),
+                          num(float(days_c[j])) if np.isfinite(days_c[j]) else "–"]
+                         for j, (p, d) in enumerate(zip(w["potential"], w["days_since_purchase"], strict=True))],
+            }
+            summary = t("owner_warm", lang) + " · " + (num(len(w)) if len(w) == len(warm_frame)
+                                                      else f"{num(len(w))} / {num(len(warm_frame))}")
+            owner_lists.append({"key": "warm", "summary": summary, "open": False})
+        out["sections"].append({"id": "owners", "title": t("owner_title", lang), "fig": None,
+                                "reading": t("owner_reading", lang), "table": _table(header, table_rows),
+                                "lists": owner_lists, "controls": False})
+
+    out["owners"] = [{"value": i, "label": o} for i, o in enumerate(owners)]
+    if has_owner and ((sel_owner == "").any() or (warm_owner == "").any()):
+        out["owners"].append({"value": -1, "label": t("people_no_owner", lang)})
+    words = {k: t(f"sel_{k}", lang) for k in ("prev", "next", "page", "no_match")}
+    words["no_owner"] = t("people_no_owner", lang)
+    words["sep"] = t("list_sep", lang)
+    out["json"] = script_json({"lists": lists, "owners": owners, "groups": groups,
+                               "criteria": [_crit_title(c, lang) for c in crits],
+                               "words": words, "page": PAGE_ROWS})
+    out["words"] = {"search": t("sel_search", lang), "all_owners": t("sel_all_owners", lang),
+                    "noscript": t("sel_noscript", lang)}
+    out["has_owner"] = has_owner
+    return out
 
 
 def _models_section(models: Mapping[str, Any], lang: str, warned: list[str]) -> dict[str, Any]:
@@ -307,10 +492,13 @@ def _biggest_moves(changes: pd.DataFrame, *, up: bool) -> pd.DataFrame:
 
 
 def _diff_sections(diff: Any, prev: str, cur: str, labels: Mapping[str, str], lang: str,
-                   figures: list[tuple[str, Any]]) -> list[dict[str, Any]]:
-    ch = diff.changes.copy()
+                   figures: list[tuple[str, Any]], people: People | None = None) -> list[dict[str, Any]]:
+    ch = diff.changes
+    people = people or People.of(None)
     status = ch["status"].value_counts()
     movers = pd.concat([_biggest_moves(ch, up=True), _biggest_moves(ch, up=False)])
+    movers = movers.assign(label=people.labels(movers["customer_id"]),
+                           owner=people.column(movers["customer_id"], "owner"))
     rho = getattr(diff, "rank_correlation", None)
     out = []
     reading = t("movers_reading", lang, entered=num(status.get("entered", 0)), left=num(status.get("left", 0)),
@@ -329,16 +517,23 @@ def _diff_sections(diff: Any, prev: str, cur: str, labels: Mapping[str, str], la
             return t("absent", lang)
         return labels.get(x, x)
 
-    rows = [[str(r.customer_id), tier_label(r.tier_a), tier_label(r.tier_b), num(r.rank_a), num(r.rank_b),
+    has_owner = "owner" in people.columns
+    rows = [[str(r.label)] + ([r.owner] if has_owner else []) +
+            [tier_label(r.tier_a), tier_label(r.tier_b), num(r.rank_a), num(r.rank_b),
              f"{int(r.rank_change):+,}", t(str(r.status), lang) if str(r.status) in ("entered", "left", "rose", "fell", "same") else str(r.status)]
             for r in movers.itertuples()]
     out.append({"id": "movers", "title": t("movers_title", lang, prev=prev), "fig": fig_id, "reading": reading,
-                "table": _table([t("customer", lang), f"{t('tier', lang)} {prev}", f"{t('tier', lang)} {cur}",
+                "table": _table([t("customer", lang)] + ([t("people_owner", lang)] if has_owner else []) +
+                                [f"{t('tier', lang)} {prev}", f"{t('tier', lang)} {cur}",
                                  f"{t('rank', lang)} {prev}", f"{t('rank', lang)} {cur}", t("rank_change", lang),
-                                 t("status", lang)], rows, numeric_from=3)})
+                                 t("status", lang)], rows, numeric_from=4 if has_owner else 3)})
     mig = getattr(diff, "migration", None)
     if isinstance(mig, pd.DataFrame) and mig.size:
-        mig = mig.copy()
+        # a tier empty in both rounds is a row and a column of zeros: left out
+        keep = [x for x in mig.index if x in mig.columns and (mig.loc[x].sum() + mig[x].sum()) > 0]
+        keep += [x for x in mig.index if x not in mig.columns]
+        mig = mig.loc[[x for x in mig.index if x in keep],
+                      [x for x in mig.columns if x not in mig.index or x in keep]].copy()
         mig.index = [tier_label(x) for x in mig.index]
         mig.columns = [tier_label(x) for x in mig.columns]
         figures.append(("fig-migration", charts.migration_heatmap(mig, prev=prev, cur=cur, lang=lang)))
@@ -376,15 +571,24 @@ def write_report(
     >>> write_report("xuanba.duckdb", "latest", "report.html", lang="zh")  # doctest: +SKIP
     PosixPath('report.html')
     """
+    import dataclasses
+
+    from xuanba.outputs.people import OWNER_ALIASES, PERSON_FIELDS
     from xuanba.rounds import load_round, previous_round, resolve_round_id
     from xuanba.rounds.diff import diff_loaded
+    from xuanba.rounds.store import load_contributions
     from xuanba.rounds.summary import VALUE_FIELDS
     from xuanba.workspace import open_workspace
 
     check_lang(lang)
     with open_workspace(workspace, read_only=True) as ws:
         rid = resolve_round_id(ws, round_id)
-        rnd = load_round(ws, rid, fields=(*VALUE_FIELDS, "cost_to_serve_365d"), contributions=False)
+        rnd = load_round(ws, rid, fields=(*VALUE_FIELDS, "cost_to_serve_365d", *PERSON_FIELDS, *OWNER_ALIASES),
+                         contributions=False)
+        # the strongest criteria of the customers the report lists, not every customer's rows
+        listed = rnd.roster.loc[rnd.roster["selected"].astype(bool), "rank"].nsmallest(MAX_LISTED)
+        if len(listed):
+            rnd = dataclasses.replace(rnd, contributions=load_contributions(ws, rid, max_rank=int(listed.max())))
         prev = previous_round(ws, rid)
         before = load_round(ws, prev, fields=False, contributions=False) if prev is not None else None
     diff = diff_loaded(before, rnd) if before is not None else None

@@ -1,5 +1,7 @@
 """Customer statements (公开): one page per customer that publishes the standard and where that
 customer stands — score, tier, rank band, what each criterion gave, what would move them up.
+A page is addressed to the customer by the name the round stored (尊敬的… / Dear …) and names
+their account manager when known; a tier nobody reached this round is never offered as the next.
 
 A statement holds nothing about any other customer (no id, no figure, not the exact rank of
 anyone else) and nothing the standard keeps private: the standard is said in the words of
@@ -35,6 +37,7 @@ import pandas as pd
 from xuanba._files import atomic_path, write_bytes_atomic, write_text_atomic
 from xuanba.errors import DataError, InputError
 from xuanba.outputs.i18n import _get, check_lang, rank_band, t
+from xuanba.outputs.people import People
 from xuanba.standard.describe import describe, public_title, public_words, rule_in_words
 
 _TIMEOUT_S = 60
@@ -182,8 +185,19 @@ def _advice_note(std: Any, row: pd.Series, contrib: pd.DataFrame, dist: Mapping[
     return t(key, lang, criterion=_crit_title(crit, lang, words), change=advice.text())
 
 
+def _next_filled(std: Any, tier: str, filled: set[str]) -> str:
+    """The lowest tier above ``tier`` (``""``: not selected) that holds customers this round, or
+    ``""``: a tier nobody reached is never offered as the next step."""
+    ranked = sorted(std.tiers, key=lambda x: -float(x.min_score)) if all(
+        x.min_score is not None for x in std.tiers) else list(std.tiers)
+    names = [str(x.name) for x in ranked]
+    above = names[:names.index(tier)] if tier in names else names
+    return next((x for x in reversed(above) if x in filled), "")
+
+
 def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: int, lang: str,
-                       dist: Mapping[str, np.ndarray]) -> dict[str, Any]:
+                       dist: Mapping[str, np.ndarray], people: People | None = None,
+                       filled: set[str] | None = None) -> dict[str, Any]:
     std = round_.standard
     meta = dict(round_.meta)
     crits = _criteria(std)
@@ -219,7 +233,12 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
     if bool(row.get("left_out_by_capacity", False)):
         notes.append(t("stmt_capacity", lang))
     nxt = str(row.get("next_tier") or "")
-    if nxt:
+    stored_next = nxt
+    if nxt and filled is not None and nxt not in filled:
+        nxt = _next_filled(std, tier, filled)  # the stored next tier is empty this round
+    if nxt and nxt != stored_next:
+        notes.append(t("stmt_next_tier", lang, tier=tiers.get(nxt, nxt)))  # its gap and step were to the empty one
+    elif nxt:
         gap = float(row.get("gap_to_next", float("nan")))
         # the gap in points only when the bar is the tier's published minimum (a full tier's bar
         # is its lowest member's score) and the total is shown (else bar - gap gives the total)
@@ -240,12 +259,18 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
     else:
         score_card = {"label": t("stmt_score", lang), "value": f"{float(row['score']):,.1f}", "note": "0–100"}
     std_name = meta.get("standard_name") or _get(std, "name", "")
+    people = people or People.of(None)
+    cid = str(row["customer_id"])
+    name, owner = people.name(cid), people.owner(cid)
     return {
         "lang": lang,
         "title": t("stmt_title", lang, standard=std_name),
         "intro": t("stmt_intro", lang, cutoff=meta.get("cutoff", "–")),
         "customer_label": t("stmt_customer", lang),
-        "customer_id": str(row["customer_id"]),
+        "customer_id": cid,
+        "customer_who": people.who(cid),
+        "dear": t("stmt_dear", lang, name=name) if name else "",
+        "owner_line": t("stmt_owner", lang, owner=owner) if owner else "",
         "cards": [
             score_card,
             {"label": t("stmt_tier", lang), "value": tiers.get(tier, tier) if tier else t("not_in_tier", lang), "note": ""},
@@ -293,8 +318,15 @@ def build_statement(round_: Any, customer_id: Any, *, lang: str = "en") -> str:
     c = round_.contributions
     contrib = c[c["customer_id"].astype(str) == str(customer_id)]
     dist = _distributions(c, round_.standard.public_criteria)
-    ctx = _statement_context(round_, row, contrib, len(round_.roster), lang, dist)
+    ctx = _statement_context(round_, row, contrib, len(round_.roster), lang, dist,
+                             People.of(getattr(round_, "fields", None)), _filled(round_))
     return _env().get_template("statement.html.j2").render(**ctx, font=_font())
+
+
+def _filled(round_: Any) -> set[str]:
+    """The tiers that hold at least one customer this round."""
+    tiers = round_.roster["tier"].fillna("").astype(str)
+    return set(tiers[tiers != ""].unique())
 
 
 def _font() -> str:
@@ -363,6 +395,7 @@ def build_statements(
     groups = c.groupby(c["customer_id"].astype(str), sort=False).indices
     dist = _distributions(c, round_.standard.public_criteria)
     n = len(round_.roster)
+    people, filled = People.of(getattr(round_, "fields", None)), _filled(round_)
     names: dict[str, str] = {}
     written = []
     for _, row in picked.iterrows():
@@ -371,7 +404,8 @@ def build_statements(
         contrib = c.iloc[idx] if idx is not None else c.iloc[0:0]
         names[cid] = safe_filename(cid)
         path = out / names[cid]
-        _write_page(path, template.render(**_statement_context(round_, row, contrib, n, lang, dist), font=_font()))
+        _write_page(path, template.render(**_statement_context(round_, row, contrib, n, lang, dist, people, filled),
+                                          font=_font()))
         written.append(path)
     index = out / INDEX_NAME  # earlier runs into the same folder keep their entries (a name is per id)
     try:
@@ -469,10 +503,11 @@ def write_statements(
     >>> write_statements("xuanba.duckdb", "latest", "statements", customers=["C1"])  # doctest: +SKIP
     [PosixPath('statements/statement-c1-ab861dc170.html')]
     """
+    from xuanba.outputs.people import OWNER_ALIASES, PERSON_FIELDS
     from xuanba.rounds import load_round
     from xuanba.workspace import open_workspace
 
     check_lang(lang)
     with open_workspace(workspace, read_only=True) as ws:
-        rnd = load_round(ws, round_id, fields=False)
+        rnd = load_round(ws, round_id, fields=(*PERSON_FIELDS, *OWNER_ALIASES))  # who each page is for
     return build_statements(rnd, out_dir, customers=customers, lang=lang, pdf=pdf)

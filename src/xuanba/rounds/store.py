@@ -359,6 +359,35 @@ def load_round(workspace: Workspace | str, round_id: int | str, *,
     return Round(rid, meta, standard, roster, contrib, fields=stored_fields, tables=tables)
 
 
+def load_contributions(workspace: Workspace | str, round_id: int | str, *, selected: bool = True,
+                       max_rank: int | None = None) -> pd.DataFrame:
+    """The stored contributions (long: ``customer_id, criterion, raw, normalised, weight,
+    contribution``) of the round's selected customers (all with ``selected=False``), ranked at
+    most ``max_rank``, in rank order. A report lists the selection's strongest criteria from here
+    without loading every customer's rows.
+
+    Example
+    -------
+    >>> load_contributions("xuanba.duckdb", "latest", max_rank=100)  # doctest: +SKIP
+    """
+    with open_workspace(workspace, read_only=True) as ws:
+        rid = resolve_round_id(ws, round_id)
+        where = ["c.round_id = ?"]
+        params: list[Any] = [rid]
+        if selected:
+            where.append("r.selected")
+        if max_rank is not None:
+            where.append("r.rank <= ?")
+            params.append(int(max_rank))
+        cols = ", ".join(f"c.{c}" for c in CONTRIBUTION_COLUMNS)
+        frame = ws.sql(f"SELECT {cols} FROM contributions c JOIN roster r ON r.round_id = c.round_id "
+                       f"AND r.customer_id = c.customer_id WHERE {' AND '.join(where)} ORDER BY r.rank, c.criterion",
+                       params)
+    frame["customer_id"] = frame["customer_id"].astype("str")
+    frame["criterion"] = frame["criterion"].astype("str")
+    return frame
+
+
 #: The stored fields :func:`customer_standing` returns beside the roster row.
 STANDING_FIELDS = ("name", "owner", "segment", "region", "revenue_365d", "margin_365d", "profit_365d",
                    "p_alive", "clv_3y", "expected_purchases_1y")

@@ -1,0 +1,121 @@
+"""Who a customer is, as the outputs show them: the name, owner (rep), segment and region that the
+round stored from the workspace's ``customers`` table, looked up by id.
+
+Every output that names a customer (report, movers, keep-warm, statements, account sheets) takes
+these words from here, so a customer reads the same everywhere. Nothing is read from the
+workspace: the columns come from :attr:`xuanba.rounds.Round.fields`.
+
+Example
+-------
+>>> import pandas as pd
+>>> p = People.of(pd.DataFrame({"customer_id": ["A", "B"], "name": ["Acme", None], "owner": ["Li", "Wu"]}))
+>>> p.who("A"), p.who("B"), p.who("Z"), p.owner("B")
+('Acme (A)', 'B', 'Z', 'Wu')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: The customers columns that say who a customer is, in the order they are shown.
+PERSON_FIELDS = ("name", "owner", "segment", "region")
+#: Other names of the owner column (the customers table may call it ``rep``).
+OWNER_ALIASES = ("owner", "rep")
+
+
+@dataclasses.dataclass(frozen=True)
+class People:
+    """The person columns of a round's customers, keyed by id (``frame``: index ``customer_id``,
+    columns among :data:`PERSON_FIELDS`, text, ``""`` when unknown)."""
+
+    frame: pd.DataFrame
+
+    @classmethod
+    def of(cls, fields: pd.DataFrame | None) -> People:
+        """The person columns of ``fields`` (a round's stored fields); empty without them."""
+        cols: dict[str, str] = {}
+        if fields is not None and "customer_id" in fields.columns:
+            for name in PERSON_FIELDS:
+                options = OWNER_ALIASES if name == "owner" else (name,)
+                found = next((c for c in options if c in fields.columns), None)
+                if found is not None:
+                    cols[name] = found
+        if not cols:
+            return cls(pd.DataFrame(index=pd.Index([], dtype=object, name="customer_id")))
+        frame = fields[["customer_id", *cols.values()]].drop_duplicates("customer_id")
+        frame = frame.rename(columns={v: k for k, v in cols.items()})
+        frame = frame.set_index(frame["customer_id"].astype(str))[list(cols)]
+        frame.index.name = "customer_id"
+        for c in frame.columns:
+            col = frame[c]
+            text = col.astype("string") if col.dtype != object else col.where(col.isna(), col.astype(str))
+            frame[c] = text.astype("string").str.strip().fillna("").to_numpy(dtype=object)
+        return cls(frame)
+
+    @property
+    def columns(self) -> list[str]:
+        """The person columns known for at least one customer."""
+        return [c for c in self.frame.columns if (self.frame[c] != "").any()]
+
+    def get(self, customer_id: Any, column: str) -> str:
+        """One customer's ``column`` (``""`` when unknown)."""
+        if column not in self.frame.columns:
+            return ""
+        try:
+            return str(self.frame.at[str(customer_id), column])
+        except KeyError:
+            return ""
+
+    def name(self, customer_id: Any) -> str:
+        """The customer's name (``""`` when unknown)."""
+        return self.get(customer_id, "name")
+
+    def owner(self, customer_id: Any) -> str:
+        """The customer's owner or rep (``""`` when unknown)."""
+        return self.get(customer_id, "owner")
+
+    def who(self, customer_id: Any) -> str:
+        """``"Name (id)"``, or the id alone when the name is unknown or is the id."""
+        cid = str(customer_id)
+        name = self.name(cid)
+        return f"{name} ({cid})" if name and name != cid else cid
+
+    def labels(self, ids: Iterable[Any]) -> np.ndarray:
+        """:meth:`who` of each of ``ids``, vectorised (a million ids in well under a second)."""
+        keys = np.array([str(x) for x in ids], dtype=object)
+        names = self.column(keys, "name")
+        out = keys.copy()
+        named = (names != "") & (names != keys)
+        if named.any():
+            out[named] = pd.Series(names[named]).str.cat(pd.Series(keys[named]), sep=" (").add(")").to_numpy()
+        return out
+
+    def column(self, ids: Iterable[Any], column: str) -> np.ndarray:
+        """``column`` for each of ``ids`` (``""`` where unknown), aligned with ``ids``."""
+        keys = pd.Index([str(x) for x in ids])
+        if column not in self.frame.columns:
+            return np.full(len(keys), "", dtype=object)
+        return self.frame[column].reindex(keys).fillna("").to_numpy(dtype=object)
+
+
+def script_json(data: Any) -> str:
+    """``data`` as JSON that is safe inside an HTML ``<script>`` element: ``<``, ``>`` and ``&``
+    (and the line separators JavaScript once refused) written as ``\\u`` escapes, so a name such as
+    ``</script>`` or ``<!--`` cannot end or comment out the element.
+
+    Example
+    -------
+    >>> script_json({"name": "</script><!--&"})
+    '{"name":"\\\\u003c/script\\\\u003e\\\\u003c!--\\\\u0026"}'
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
