@@ -28,8 +28,10 @@ import datetime as dt
 import hashlib
 import io
 import os
+import re
 import tempfile
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,13 +107,15 @@ def list_sources(path: str | os.PathLike[str]) -> list[Path]:
 
 
 # -- encodings ---------------------------------------------------------------------------------
-def _sniff_bytes(path: Path) -> tuple[str | None, str]:
-    """(encoding decided from the first bytes or None, sha256 of the whole file)."""
+def _sniff_bytes(path: Path) -> tuple[str | None, str, int]:
+    """(encoding decided from the first bytes or None, sha256 of the whole file, offset of the
+    first byte that is not UTF-8 or -1)."""
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_ok = True
     multibyte = seen = 0
     encoding: str | None = None
+    bad_at = -1
     with path.open("rb") as fh:
         first = True
         while chunk := fh.read(_CHUNK):
@@ -135,6 +139,7 @@ def _sniff_bytes(path: Path) -> tuple[str | None, str]:
                     multibyte += len(chunk) - len(utf8.decode(chunk))
                 except UnicodeDecodeError as exc:
                     utf8_ok = False
+                    bad_at = seen + max(exc.start, 0)
                     good = chunk[: max(exc.start, 0)]
                     multibyte += len(good) - len(good.decode("utf-8", "ignore"))
                     if multibyte >= 60:  # long valid UTF-8 text, then a bad byte: not GBK
@@ -144,9 +149,11 @@ def _sniff_bytes(path: Path) -> tuple[str | None, str]:
         try:
             utf8.decode(b"", final=True)
         except UnicodeDecodeError:
+            if utf8_ok:
+                bad_at = max(seen - 3, 0)
             utf8_ok = False
         encoding = "utf-8" if utf8_ok else None
-    return encoding, digest.hexdigest()
+    return encoding, digest.hexdigest(), bad_at
 
 
 def _line_at(path: Path, offset: int) -> int:
@@ -164,14 +171,59 @@ def _mostly_utf8(path: Path, offset: int) -> None:
     )
 
 
-def _transcode(path: Path, encoding: str, out: Path) -> None:
-    """Rewrite ``path`` from ``encoding`` to UTF-8 in chunks; error names the first bad line."""
+# A whole line of valid UTF-8 holding at least one three-byte character (CJK text is three bytes
+# a character in UTF-8): such a line in a file that is not all UTF-8 means mixed encodings.
+_UTF8_CJK_LINE = re.compile(
+    rb"^(?:[\x00-\x09\x0b-\x7f]|[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3})*"
+    rb"[\xe0-\xef][\x80-\xbf]{2}"
+    rb"(?:[\x00-\x09\x0b-\x7f]|[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3})*$",
+    re.M,
+)
+
+
+def _mixed(path: Path, utf8_line: int, sample: bytes, bad_at: int) -> InputError:
+    bad_line = _line_at(path, bad_at)
+    with path.open("rb") as fh:
+        for i, raw in enumerate(fh, start=1):
+            if i == bad_line:
+                shown = raw.decode("gb18030", "replace").strip()[:40]
+                break
+        else:
+            shown = ""
+    return InputError(
+        f"the file mixes text encodings: line {utf8_line:,} is UTF-8 "
+        f"({sample.decode('utf-8').strip()[:40]!r}) but line {bad_line:,} is not (read as GBK it says "
+        f"{shown!r}); decoding the whole file as GBK would garble the UTF-8 lines",
+        file=str(path),
+        fix=f"Retype line {bad_line:,} (it may have been pasted from another program) and any other "
+        "line that is not UTF-8, save the file as 'CSV UTF-8', and ingest again.",
+    )
+
+
+def _transcode(path: Path, encoding: str, out: Path, utf8_lines_from: int = -1) -> None:
+    """Rewrite ``path`` from ``encoding`` to UTF-8 in chunks; error names the first bad line.
+
+    With ``utf8_lines_from`` (the offset of the first byte that is not UTF-8) the file is also
+    searched for lines that are valid UTF-8 with Chinese text: such a file is UTF-8 with some
+    lines in another encoding, refused with both line numbers instead of garbled.
+    """
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     done = 0
+    carry = b""
+    lines_before = 0
     with path.open("rb") as src, out.open("wb") as dst:
         while True:
             chunk = src.read(_CHUNK)
             final = not chunk
+            if utf8_lines_from >= 0:
+                block = carry + chunk
+                cut = len(block) if final else block.rfind(b"\n") + 1
+                whole, carry = block[:cut], block[cut:]
+                hit = _UTF8_CJK_LINE.search(whole) if whole and not whole.isascii() else None
+                if hit is not None:
+                    line = lines_before + whole.count(b"\n", 0, hit.start()) + 1
+                    raise _mixed(path, line, hit.group(0), utf8_lines_from)
+                lines_before += whole.count(b"\n")
             try:
                 text = decoder.decode(chunk, final=final)
             except UnicodeDecodeError as exc:
@@ -221,7 +273,7 @@ def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, str]:
     """(a UTF-8 file DuckDB can read, the source encoding, sha256 of the original)."""
     if path.stat().st_size == 0:
         raise InputError("the file is empty", file=str(path), fix="Export the data again; the file has no bytes.")
-    encoding, digest = _sniff_bytes(path)
+    encoding, digest, bad_at = _sniff_bytes(path)
     if encoding == "binary":
         raise InputError(
             "the file is not a text table (it holds binary data)",
@@ -232,7 +284,7 @@ def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, str]:
         return path, encoding, digest
     target = tmpdir / (path.stem + ".utf8.csv")
     if encoding is None:
-        _transcode(path, "gb18030", target)
+        _transcode(path, "gb18030", target, utf8_lines_from=bad_at)
         return target, "gb18030", digest
     _transcode(path, encoding, target)
     return target, encoding, digest
@@ -253,6 +305,36 @@ def _cells(line: str, delim: str) -> list[str]:
     if delim == " ":
         return line.split()
     return next(csv.reader([line], delimiter=delim), [])
+
+
+def duplicate_headers(columns: Sequence[Any], *, file: str | None = None) -> None:
+    """Raise :class:`SchemaError` when two headers are one name written twice: the same text, or
+    text differing only by letter case or full-width forms (``Amount``, ``amount``, ``ＡＭＯＵＮＴ``);
+    which one holds the data would be a guess.
+
+    Example
+    -------
+    >>> duplicate_headers(["客户", "日期", "金额"])
+    >>> duplicate_headers(["Amount", "amount"])
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.SchemaError: column 'Amount': columns 1 and 2 ('Amount', 'amount') are one name written twice
+      fix: Rename or delete one of them in the file, then ingest again.
+    """
+    seen: dict[str, int] = {}
+    for i, col in enumerate(columns):
+        key = unicodedata.normalize("NFKC", str(col if col is not None else "")).casefold().strip()
+        if not key:
+            continue
+        if key in seen:
+            j = seen[key]
+            raise SchemaError(
+                f"columns {j + 1} and {i + 1} ({columns[j]!r}, {col!r}) are one name written twice",
+                file=file,
+                column=str(columns[j]),
+                fix="Rename or delete one of them in the file, then ingest again.",
+            )
+        seen[key] = i
 
 
 def _header_index(rows: list[list[str]], find_header: HeaderTest | None) -> int:
@@ -300,12 +382,20 @@ def sniff_delimiter(lines: list[str]) -> str:
 
 
 # -- staging -----------------------------------------------------------------------------------
-def _finish(con: duckdb.DuckDBPyConnection, table: str, select: str, columns: list[str]) -> int:
-    """Store ``select`` as text columns in ``{table}_t`` and expose it with ``_row`` as view ``table``."""
+def _finish(con: duckdb.DuckDBPyConnection, table: str, select: str, columns: list[str],
+            tz: str | None = None) -> int:
+    """Store ``select`` as text columns in ``{table}_t`` and expose it with ``_row`` as view ``table``.
+
+    A timestamp with a time zone becomes the wall time in ``tz`` (the workspace's zone; UTC when
+    None), never in the zone of the process that runs the ingest.
+    """
     types = [str(t) for t in con.sql(f"SELECT * FROM {select} LIMIT 0").types]
+    zone = (tz or "UTC").replace("'", "''")
 
     def text(col: str, typ: str) -> str:
         q = quote(col)
+        if typ == "TIMESTAMP WITH TIME ZONE":
+            return f"CAST(timezone('{zone}', {q}) AS VARCHAR) AS {q}"
         if typ in ("DOUBLE", "FLOAT"):  # 7.0 -> '7': ids stored as floats (pandas with NaN) stay ids
             return (f"CASE WHEN {q} = trunc({q}) AND abs({q}) < 9e15 THEN CAST(CAST({q} AS BIGINT) AS VARCHAR) "
                     f"ELSE CAST({q} AS VARCHAR) END AS {q}")
@@ -338,7 +428,8 @@ def _names(columns: list[str] | None, found: int, where: str) -> list[str]:
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: bool,
-               columns: list[str] | None, tmpdir: Path, find_header: HeaderTest | None = None) -> Staged:
+               columns: list[str] | None, tmpdir: Path, find_header: HeaderTest | None = None,
+               header_row: int | None = None, tz: str | None = None) -> Staged:
     where = str(path)
     readable, encoding, digest = _utf8_file(path, tmpdir)
     sample = _sample_lines(readable)
@@ -348,12 +439,26 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
     tsv = path.suffix.lower() == ".tsv"
     delim = "\t" if tsv else sniff_delimiter([ln for _, ln in sample])
     first = 0
-    if header:
+    if header_row is not None:
+        first = next((i for i, (n, _) in enumerate(sample) if n >= header_row - 1), -1)
+        if first < 0 or sample[first][0] != header_row - 1:
+            raise InputError(
+                f"--header-row {header_row}: line {header_row} of the file is blank or past the first "
+                f"{len(sample)} lines with data",
+                file=where,
+                fix="Give the number of the line that holds the column names, counting from 1 at the "
+                "top of the file (title lines included).",
+            )
+        if not tsv:
+            delim = sniff_delimiter([ln for _, ln in sample[first:]])
+    elif header:
         first = _header_index([_cells(ln, delim) for _, ln in sample], find_header)
         if first and not tsv:
             delim = sniff_delimiter([ln for _, ln in sample[first:]])
     skip = sample[first][0]  # physical lines above the header (titles, blanks)
     lines = [ln for _, ln in sample[first:]]
+    if header:
+        duplicate_headers(lines[0].split() if delim == " " else _cells(lines[0], delim), file=where)
     src = str(readable).replace("'", "''")
     try:
         if delim == " ":
@@ -383,15 +488,33 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
                 spec = ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names)
                 select = (f"read_csv('{src}', header=false, auto_detect=false, columns={{{spec}}}, "
                           f"delim='{d}', null_padding=true, quote='\"', escape='\"', skip={skip})")
-            rows = _finish(con, table, select, names)
+            rows = _finish(con, table, select, names, tz)
     except duckdb.Error as exc:
-        raise InputError(
-            f"cannot read the file as a table: {str(exc).splitlines()[0]}",
-            file=where,
-            fix="Check that every line has the same number of fields and that quotes are closed.",
-        ) from None
+        raise _csv_error(exc, where) from None
     return Staged(where, digest, "csv", names, rows, encoding, "whitespace" if delim == " " else delim,
                   skipped=skip)
+
+
+def _csv_error(exc: duckdb.Error, where: str) -> InputError:
+    """The reader's error in words: a line too long names its length, not the quotes."""
+    text = str(exc)
+    size = re.search(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:\s*(\d+)", text)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    if size:
+        limit, actual = int(size.group(1)), int(size.group(2))
+        at = f" (data line {int(line.group(1)):,})" if line else ""
+        return InputError(
+            f"a line{at} holds {actual / 1e6:.1f} MB, more than the {limit / 1e6:.0f} MB a line of a "
+            "sales log may hold: a cell that long is a pasted document or picture, or a quote opened "
+            "and never closed that swallows the following lines",
+            file=where,
+            fix="Open the file, shorten or empty that cell (or close its quote), save, and ingest again.",
+        )
+    return InputError(
+        f"cannot read the file as a table: {text.splitlines()[0]}",
+        file=where,
+        fix="Check that every line has the same number of fields and that quotes are closed.",
+    )
 
 
 def _cell(value: Any) -> str | None:
@@ -409,42 +532,137 @@ def _cell(value: Any) -> str | None:
     return text
 
 
+def sheet_names(path: str | os.PathLike[str]) -> list[str]:
+    """The sheets of an .xlsx workbook, in order (for ``sheet="all"``)."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True)
+    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
+        raise _not_workbook(str(path), exc) from None
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def _not_workbook(where: str, exc: BaseException) -> InputError:
+    return InputError(
+        f"not an Excel workbook ({type(exc).__name__})",
+        file=where,
+        fix="Save it from Excel or WPS as .xlsx (not .xls or a renamed file), or export it as CSV.",
+    )
+
+
+def _blank(value: Any) -> bool:
+    return value is None or not str(value).strip()
+
+
+def _is_value(value: Any) -> bool:
+    """A number or a date cell, or text that reads as one: data, not a header label."""
+    if isinstance(value, (int, float, dt.date, dt.datetime)):
+        return True
+    text = str(value).strip()
+    return bool(text) and all(ch.isdigit() or ch in ".,-/:¥￥$ 年月日()（）元" for ch in text)
+
+
+def _header_names(head: Sequence[Any], below: Sequence[Any] | None, width: int) -> tuple[list[str], bool]:
+    """Column names from a header row and, when it continues the header, the row below it.
+
+    A header whose cells were merged (``金额`` spread over two columns, with ``含税`` and ``不含税``
+    under it; ``客户编号`` merged down over two rows) leaves empty cells where the merge was. The
+    row below continues the header when it holds no numbers or dates and is empty where the header
+    row names a column with nothing under it. Names then are ``parent(sub)`` (or the parent alone
+    where nothing stands under it). Returns (names, whether the row below was used).
+    """
+    head = list(head) + [None] * (width - len(head))
+    sub = list(below or []) + [None] * (width - len(below or []))
+    continues = (
+        below is not None
+        and any(not _blank(x) for x in sub)
+        and not any(not _blank(x) and _is_value(x) for x in sub)
+        and any(_blank(x) and not _blank(h) for x, h in zip(sub, head, strict=True))
+    )
+    names: list[str] = []
+    parent: str | None = None
+    for i in range(width):
+        top = None if _blank(head[i]) else str(head[i]).strip()
+        low = None if _blank(sub[i]) else str(sub[i]).strip()
+        if top is not None:
+            parent = top
+        if not continues:
+            names.append(top if top is not None else f"column{i + 1}")
+        elif low is None:
+            names.append(top if top is not None else f"column{i + 1}")
+        else:
+            base = top if top is not None else parent
+            names.append(f"{base}({low})" if base else low)
+    return names, continues
+
+
 def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: bool,
-                 columns: list[str] | None, find_header: HeaderTest | None = None) -> Staged:
+                 columns: list[str] | None, find_header: HeaderTest | None = None,
+                 sheet: str | int | None = None, header_row: int | None = None,
+                 tz: str | None = None) -> Staged:
     import openpyxl
 
     where = str(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = _file_digest(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
-        raise InputError(
-            f"not an Excel workbook ({type(exc).__name__})",
-            file=where,
-            fix="Save it from Excel as .xlsx (not .xls or a renamed file), or export it as CSV.",
-        ) from None
+        raise _not_workbook(where, exc) from None
     try:
-        sheet = book.worksheets[0]
-        rows = [r for r in sheet.iter_rows(values_only=True) if any(v is not None and str(v).strip() for v in r)]
+        if sheet is None:
+            ws = book.worksheets[0]
+        elif isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in book.sheetnames):
+            index = int(sheet) - 1
+            if not 0 <= index < len(book.worksheets):
+                raise InputError(f"the workbook has {len(book.worksheets)} sheets, not {sheet}", file=where,
+                                 fix=f"Give a sheet name ({', '.join(book.sheetnames)}), a number from 1, or all.")
+            ws = book.worksheets[index]
+        elif sheet in book.sheetnames:
+            ws = book[sheet]
+        else:
+            raise InputError(f"the workbook has no sheet {sheet!r}", file=where,
+                             fix=f"Sheets: {', '.join(book.sheetnames)} (or --sheet all).")
+        # (physical 1-based row number, cells) of the rows that hold anything
+        rows = [(n, r) for n, r in enumerate(ws.iter_rows(values_only=True), start=1)
+                if any(not _blank(v) for v in r)]
+        title = ws.title
     finally:
         book.close()
+    label = where if sheet is None else f"{where}#{title}"
     if not rows:
-        raise InputError("the first sheet is empty", file=where, fix="Put the data on the first sheet.")
-    first = _header_index([[_cell(v) or "" for v in r] for r in rows[:_HEADER_SEARCH]], find_header) if header else 0
-    rows = rows[first:]
-    width = max(len(r) for r in rows)
+        raise InputError(f"the sheet {title} is empty", file=where,
+                         fix="Put the data on the first sheet, or name the sheet with --sheet.")
+    if header_row is not None:
+        first = next((i for i, (n, _) in enumerate(rows) if n == header_row), -1)
+        if first < 0:
+            raise InputError(f"--header-row {header_row}: row {header_row} of sheet {title} is empty or "
+                             "past the last row", file=where,
+                             fix="Give the number Excel shows left of the row that holds the column names.")
+    elif header:
+        first = _header_index([[_cell(v) or "" for v in r] for _, r in rows[:_HEADER_SEARCH]], find_header)
+    else:
+        first = 0
+    skipped = rows[first][0] - 1
+    body_rows = [r for _, r in rows[first:]]
+    width = max(len(r) for r in body_rows)
     if header:
-        names = [str(v).strip() if v is not None else f"column{i + 1}" for i, v in enumerate(rows[0])]
-        names += [f"column{i + 1}" for i in range(len(names), width)]
-        body = rows[1:]
+        below = body_rows[1] if len(body_rows) > 1 else None
+        names, two = _header_names(body_rows[0], below, width)
+        duplicate_headers(names, file=label)
+        body = body_rows[2:] if two else body_rows[1:]
     else:
         names = _names(columns, width, where)
-        body = rows
+        body = body_rows
     data = {n: [_cell(r[i]) if i < len(r) else None for r in body] for i, n in enumerate(_dedupe(names))}
     arrow = pa.table({k: pa.array(v, type=pa.string()) for k, v in data.items()})
-    staged = _stage_arrow(con, arrow, table, where, digest, "xlsx")
-    staged.skipped = first
-    staged.notes.append(f"sheet {sheet.title}")
+    staged = _stage_arrow(con, arrow, table, label, digest if sheet is None else
+                          hashlib.sha256(f"{digest}#{title}".encode()).hexdigest(), "xlsx", tz)
+    staged.skipped = skipped
+    staged.notes.append(f"sheet {title}")
     return staged
 
 
@@ -459,11 +677,11 @@ def _dedupe(names: list[str]) -> list[str]:
 
 
 def _stage_arrow(con: duckdb.DuckDBPyConnection, arrow: pa.Table, table: str, where: str,
-                 digest: str, fmt: str) -> Staged:
+                 digest: str, fmt: str, tz: str | None = None) -> Staged:
     view = f"{table}_arrow"
     con.register(view, arrow)
     try:
-        rows = _finish(con, table, view, list(arrow.column_names))
+        rows = _finish(con, table, view, list(arrow.column_names), tz)
     finally:
         con.unregister(view)
     return Staged(where, digest, fmt, list(arrow.column_names), rows)
@@ -507,6 +725,9 @@ def stage(
     header: bool = True,
     columns: list[str] | None = None,
     find_header: HeaderTest | None = None,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
+    tz: str | None = None,
 ) -> Staged:
     """Load one source into the temporary all-text table ``table`` on ``con``.
 
@@ -525,27 +746,39 @@ def stage(
     find_header
         Tells a header row from a title row. When the first row fails it and one of the next
         rows passes, the rows above that one (a title such as 销售明细表, blank lines) are skipped.
+    sheet
+        The sheet of a workbook to read: its name or number from 1 (default the first).
+    header_row
+        The 1-based line of a file (row of a sheet) that holds the column names; overrides
+        ``find_header``.
+    tz
+        The time zone whose wall time a timestamp with a zone becomes (default UTC).
 
     Raises
     ------
     InputError
-        Unreadable encoding, empty file, not a table, unsupported file type.
+        Unreadable encoding, empty file, not a table, unsupported file type, a file that changed
+        while it was read, two headers that are one name written twice.
     """
     if columns is not None:
         header = False
+    if header_row is not None and header_row < 1:
+        raise InputError(f"--header-row {header_row} is not a line number",
+                         fix="Count lines from 1 at the top of the file.")
     if not isinstance(source, (str, os.PathLike)):
         arrow = _to_arrow(source)
         if arrow.num_columns == 0 or arrow.num_rows == 0:
             raise InputError("the table is empty", file="<table>", fix="Pass a table with rows and columns.")
-        return _stage_arrow(con, arrow, table, "<table>", table_digest(arrow), "table")
+        return _stage_arrow(con, arrow, table, "<table>", table_digest(arrow), "table", tz)
     path = Path(source)
     suffix = path.suffix.lower()
+    before = _stamp(path)
     if suffix in CSV_SUFFIXES:
         _remove_copies_of_killed_runs()
         with tempfile.TemporaryDirectory(prefix=f"{_COPY_PREFIX}{os.getpid()}-") as tmp:  # gone on any error
-            staged = _stage_csv(con, path, table, header, columns, Path(tmp), find_header)
+            staged = _stage_csv(con, path, table, header, columns, Path(tmp), find_header, header_row, tz)
     elif suffix in (".xlsx", ".xlsm"):
-        staged = _stage_excel(con, path, table, header, columns, find_header)
+        staged = _stage_excel(con, path, table, header, columns, find_header, sheet, header_row, tz)
     elif suffix == ".parquet":
         if path.stat().st_size == 0:
             raise InputError("the file is empty", file=str(path), fix="Export the data again.")
@@ -553,7 +786,7 @@ def stage(
         src = str(path).replace("'", "''")
         try:
             names = list(con.sql(f"SELECT * FROM read_parquet('{src}') LIMIT 0").columns)
-            rows = _finish(con, table, f"read_parquet('{src}')", names)
+            rows = _finish(con, table, f"read_parquet('{src}')", names, tz)
         except duckdb.Error as exc:
             raise InputError(
                 f"not a Parquet table: {str(exc).splitlines()[0]}",
@@ -561,17 +794,27 @@ def stage(
                 fix="Write the file again with pandas/pyarrow/polars, or export it as CSV.",
             ) from None
         staged = Staged(str(path), digest, "parquet", names, rows)
-    elif suffix == ".xls":
+    elif suffix in (".xls", ".et"):
         raise InputError(
-            "old Excel .xls files are not read",
+            "old Excel .xls (and WPS .et) workbooks are not read: no maintained reader for that format is "
+            "installed with xuanba",
             file=str(path),
-            fix="Open it in Excel and save it as .xlsx (or as CSV UTF-8).",
+            fix="Open it in Excel or WPS and use Save As > Excel Workbook (.xlsx) or CSV UTF-8; without "
+            "either program, LibreOffice converts it: soffice --headless --convert-to xlsx FILE.xls",
         )
     else:
         raise InputError(
             f"unknown file type {suffix or '(no extension)'!r}",
             file=str(path),
             fix=f"Give a file ending in {', '.join(SUFFIXES)}.",
+        )
+    if _stamp(path) != before:
+        unstage(con, table)
+        raise InputError(
+            "the file changed while it was read (its size or modification time moved): it is still "
+            "being written or copied, and what was read is neither the old nor the new content",
+            file=str(path),
+            fix="Wait until the export or copy has finished, then ingest again.",
         )
     if staged.rows == 0:
         unstage(con, table)
@@ -595,6 +838,12 @@ def headerless(names: list[str]) -> bool:
         return bool(text) and all(ch.isdigit() or ch in ".-/: " for ch in text)
 
     return bool(names) and 2 * sum(value(n) for n in names) >= len(names)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """(size, modification time in ns): compared before and after a read to catch a growing file."""
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
 
 
 def _file_digest(path: Path) -> str:
