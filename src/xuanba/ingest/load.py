@@ -190,7 +190,9 @@ def _timestamp(text: str, date_format: str | None, extra: Sequence[str] = (), tz
     parts = [
         # a written zone: the same instant as wall time in the workspace's zone
         f"CASE WHEN regexp_matches({text}, '{_ZONED}') THEN timezone('{zone}', "
-        f"TRY_CAST(regexp_replace({text}, '\\s*(UTC|GMT)$', '+00') AS TIMESTAMPTZ)) END",
+        f"TRY_CAST(regexp_replace(regexp_replace({text}, '\\s*(UTC|GMT)$', '+00'), "
+        f"'([T ])([0-9]{{1,2}}:[0-9]{{2}})\\s*(Z|z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$', '\\1\\2:00\\3') "
+        f"AS TIMESTAMPTZ)) END",
     ]
     if date_format:
         parts.append(f"TRY_STRPTIME({text}, '{date_format.replace(chr(39), chr(39) * 2)}')")
@@ -547,9 +549,11 @@ def _reject_repeats(ws: Workspace, sid: int | None, order_col: str | None) -> No
     """Mark the lines of ``_xb_lines`` whose transaction is already in the workspace (from another
     source) with the reason ``already loaded from <file>``.
 
-    A transaction with an order number is known by order number, customer, day and amount; one
-    without by all its fields, counted: a file that holds a line twice after a file that held it
-    once adds one.
+    A transaction with an order number is known by order number, customer, day and amount; an
+    order already loaded with another amount (a partial export cut inside the order, then the
+    full one) is rejected too, as ``order already loaded from <file> with another amount``, so
+    nothing is counted twice. A transaction without an order number is known by all its fields,
+    counted: a file that holds a line twice after a file that held it once adds one.
     """
     con = ws.con
     if not con.execute("SELECT count(*) FROM (SELECT 1 FROM transactions LIMIT 1)").fetchone()[0]:
@@ -559,9 +563,10 @@ def _reject_repeats(ws: Workspace, sid: int | None, order_col: str | None) -> No
     ws.scratch("_xb_new", f"SELECT * FROM ({_MERGE_SQL})", [sid, sid])
     ws.scratch("_xb_seen", f"""
         WITH keyed AS (
-            SELECT n.customer_id, n.order_id, CAST(n.ts AS DATE) AS day, any_value(s.file) AS file
+            SELECT n.customer_id, n.order_id, CAST(n.ts AS DATE) AS day,
+                arg_max(s.file, t.amount = n.amount) AS file, bool_or(t.amount = n.amount) AS same_amount
             FROM _xb_new n JOIN transactions t ON t.order_id = n.order_id AND t.customer_id = n.customer_id
-                AND CAST(t.ts AS DATE) = CAST(n.ts AS DATE) AND t.amount = n.amount
+                AND CAST(t.ts AS DATE) = CAST(n.ts AS DATE)
             JOIN sources s ON s.source_id = t.source_id
             WHERE n.order_id IS NOT NULL
             GROUP BY ALL
@@ -572,7 +577,8 @@ def _reject_repeats(ws: Workspace, sid: int | None, order_col: str | None) -> No
             SELECT {', '.join(fields)}, count(*) AS c, min(source_id) AS source_id
             FROM transactions WHERE order_id IS NULL GROUP BY ALL
         )
-        SELECT l._row, 'already loaded from ' || k.file AS why
+        SELECT l._row, CASE WHEN k.same_amount THEN 'already loaded from ' || k.file
+            ELSE 'order already loaded from ' || k.file || ' with another amount' END AS why
         FROM _xb_lines l JOIN keyed k ON l.reason IS NULL AND l.order_id = k.order_id
             AND l.customer_id = k.customer_id AND CAST(l.ts AS DATE) = k.day
         UNION ALL
@@ -806,9 +812,14 @@ def ingest(
             label = str(item) if isinstance(item, (str, os.PathLike)) else "<table>"
             if progress is not None:
                 progress(i, len(items), label)
-            staged = stage(con, item, "_xb_raw", header=header, columns=names,
-                           find_header=looks_like_header if kind == "transactions" else _side_header(kind),
-                           sheet=item_sheet, header_row=header_row, tz=zone)
+            try:
+                staged = stage(con, item, "_xb_raw", header=header, columns=names,
+                               find_header=looks_like_header if kind == "transactions" else _side_header(kind),
+                               sheet=item_sheet, header_row=header_row, tz=zone)
+            except InputError as exc:
+                if sheet == "all" and exc.message.startswith("the sheet ") and exc.message.endswith(" is empty"):
+                    continue  # --sheet all: a blank sheet of the workbook holds no rows to account for
+                raise
             seen = con.execute(
                 "SELECT source_id FROM sources WHERE sha256 = ? AND kind = ?", [staged.sha256, kind]
             ).fetchone()

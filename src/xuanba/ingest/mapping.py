@@ -99,42 +99,24 @@ def without_unit(name: object) -> str:
     return stripped if stripped else text
 
 
+def field_of(name: object) -> str | None:
+    """The transaction field a header names, if any (units ignored).
+
+    Example
+    -------
+    >>> field_of("金额（元）"), field_of("客户编号"), field_of("备注")
+    ('amount', 'customer_id', None)
+    """
+    hit = _lookup(name)
+    return None if hit is None else hit[0]
+
+
 def _lookup(name: object) -> tuple[str, int] | None:
     """(field, strength) of a header, by its name or by its name without a unit."""
     hit = _LOOKUP.get(normalise_header(name))
     if hit is None:
         hit = _LOOKUP.get(normalise_header(without_unit(name)))
     return hit
-
-
-def duplicate_headers(columns: Sequence[str], *, file: str | None = None) -> None:
-    """Raise :class:`SchemaError` when two headers are one name written twice: the same text,
-    or text that differs only by letter case or full-width forms (``Amount`` / ``amount`` /
-    ``ＡＭＯＵＮＴ``). Which one holds the data would be a guess.
-
-    Example
-    -------
-    >>> duplicate_headers(["客户", "日期", "金额"])
-    >>> duplicate_headers(["Amount", "amount"])
-    Traceback (most recent call last):
-    ...
-    xuanba.errors.SchemaError: column 'Amount': columns 1 and 2 ('Amount', 'amount') are the same name written twice
-      fix: Rename or delete one of them in the file, then ingest again.
-    """
-    seen: dict[str, int] = {}
-    for i, col in enumerate(columns):
-        key = unicodedata.normalize("NFKC", str(col)).casefold().strip()
-        if not key:
-            continue
-        if key in seen:
-            j = seen[key]
-            raise SchemaError(
-                f"columns {j + 1} and {i + 1} ({columns[j]!r}, {col!r}) are the same name written twice",
-                file=file,
-                column=str(columns[j]),
-                fix="Rename or delete one of them in the file, then ingest again.",
-            )
-        seen[key] = i
 
 
 def _strengths() -> dict[str, tuple[str, int]]:

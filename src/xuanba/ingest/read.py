@@ -337,7 +337,7 @@ def duplicate_headers(columns: Sequence[Any], *, file: str | None = None) -> Non
         seen[key] = i
 
 
-def _header_index(rows: list[list[str]], find_header: HeaderTest | None) -> int:
+def _header_index(rows: list[list[str]], find_header: HeaderTest | None, pairs: bool = False) -> int:
     """Index of the header among the first rows: 0 unless row 0 fails ``find_header`` and a
     later one (under a title such as 销售明细表) passes."""
     if find_header is None or not rows or find_header(rows[0]):
@@ -345,6 +345,10 @@ def _header_index(rows: list[list[str]], find_header: HeaderTest | None) -> int:
     for i, row in enumerate(rows[1:_HEADER_SEARCH], start=1):
         if find_header(row):
             return i
+    if pairs:  # a header in two rows under merged cells (客户 over 编号 and 名称)
+        for i, row in enumerate(rows[:min(_HEADER_SEARCH, len(rows)) - 1]):
+            if sum(bool(str(c).strip()) for c in row) >= 2 and find_header([*row, *rows[i + 1]]):
+                return i
     return 0
 
 
@@ -583,6 +587,8 @@ def _header_names(head: Sequence[Any], below: Sequence[Any] | None, width: int) 
         and not any(not _blank(x) and _is_value(x) for x in sub)
         and any(_blank(x) and not _blank(h) for x, h in zip(sub, head, strict=True))
     )
+    from xuanba.ingest.mapping import field_of  # mapping reads this module: imported when used
+
     names: list[str] = []
     parent: str | None = None
     for i in range(width):
@@ -590,13 +596,18 @@ def _header_names(head: Sequence[Any], below: Sequence[Any] | None, width: int) 
         low = None if _blank(sub[i]) else str(sub[i]).strip()
         if top is not None:
             parent = top
-        if not continues:
+        if not continues or low is None:
             names.append(top if top is not None else f"column{i + 1}")
-        elif low is None:
-            names.append(top if top is not None else f"column{i + 1}")
-        else:
-            base = top if top is not None else parent
-            names.append(f"{base}({low})" if base else low)
+            continue
+        base = top if top is not None else parent
+        if not base:
+            names.append(low)
+        elif field_of(base + low):  # 客户 over 编号: 客户编号
+            names.append(base + low)
+        elif field_of(low) and not field_of(base):  # 销售信息 over 数量(件): 数量(件)
+            names.append(low)
+        else:  # 金额 over 含税 and 不含税: 金额(含税), 金额(不含税)
+            names.append(f"{base}({low})")
     return names, continues
 
 
@@ -643,7 +654,8 @@ def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, header:
                              "past the last row", file=where,
                              fix="Give the number Excel shows left of the row that holds the column names.")
     elif header:
-        first = _header_index([[_cell(v) or "" for v in r] for _, r in rows[:_HEADER_SEARCH]], find_header)
+        first = _header_index([[_cell(v) or "" for v in r] for _, r in rows[:_HEADER_SEARCH]], find_header,
+                              pairs=True)
     else:
         first = 0
     skipped = rows[first][0] - 1
