@@ -168,6 +168,9 @@ def test_a_column_mixing_decimal_marks_is_refused_with_its_rows():
             ingest(both, ws)
         ingest(both, ws, decimal=",")
         assert [float(x) for x in _tx(ws)["amount"]] == [1234.0, 1.234]
+    # a forced mark that rows contradict is refused, not read as 125 or 1.2345
+    with Workspace(":memory:") as ws, pytest.raises(InputError, match=r"--decimal , but 1 rows .*rows 2\)"):
+        ingest(frame.assign(金额=["12,5", "12.5", "7"]), ws, decimal=",")
 
 
 # -- 9. mixed encodings --------------------------------------------------------------------------

@@ -220,9 +220,10 @@ def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str 
     point. A column holding both kinds, or only ``1.234`` beside ``1,234`` (each readable either
     way), is refused with the rows that make it ambiguous. ``forced`` (``--decimal``) decides.
     """
-    if forced is not None:
-        return forced
-    c = f"regexp_replace({quote(column)}, '[^0-9.,]', '', 'g')"
+    q = quote(column)
+    if not _maybe_comma(con, [column])[0]:
+        return forced or "."  # no comma, at most one dot: a decimal point (or forced)
+    c = f"regexp_replace({q}, '[^0-9.,]', '', 'g')"
 
     def either(patterns: Sequence[str], but: str) -> str:
         return ("(" + " OR ".join(f"regexp_full_match(c, '{p}')" for p in patterns)
@@ -237,6 +238,16 @@ def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str 
         f"FROM (SELECT _row, {c} AS c FROM _xb_raw WHERE {quote(column)} IS NOT NULL)"
     ).fetchone()
     n_dot, dot_rows, n_comma, comma_rows, dot3, comma3 = row
+    if forced is not None:
+        against, rows = (n_comma, comma_rows) if forced == "." else (n_dot, dot_rows)
+        if against:
+            example = "1.234,50 or 12,5" if forced == "." else "1,234.50 or 12.5"
+            raise InputError(
+                f"--decimal {forced} but {against:,} rows are written like {example} (rows {_rows(rows)})",
+                file=file, column=column, row=int(rows[0]),
+                fix="Correct those rows, or leave out --decimal to have the column's mark decided from its values.",
+            )
+        return forced
     if n_dot and n_comma:
         raise InputError(
             f"the column mixes decimal points and decimal commas: {n_dot:,} rows are written like "
@@ -257,6 +268,15 @@ def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str 
     )
 
 
+def _maybe_comma(con: Any, columns: Sequence[str]) -> list[bool]:
+    """Per column of ``_xb_raw``, in one scan: whether any value holds a comma or two dots (only
+    then can its decimal mark be anything but a point)."""
+    if not columns:
+        return []
+    tests = ", ".join(f"bool_or(contains({quote(c)}, ',') OR {quote(c)} LIKE '%.%.%')" for c in columns)
+    return [bool(x) for x in con.execute(f"SELECT {tests} FROM _xb_raw").fetchone()]
+
+
 def _rows(rows: Sequence[int]) -> str:
     return ", ".join(f"{int(r):,}" for r in rows)
 
@@ -271,21 +291,21 @@ def line_number_columns(con: Any, columns: Sequence[str], mapped: Sequence[str])
     ``row``, ``line_no``, or holding an integer that increases with every line."""
     from xuanba.ingest.mapping import normalise_header
 
-    out = []
-    for col in columns:
-        if col in mapped:
-            continue
-        if normalise_header(col) in _LINE_NUMBER_NAMES or str(col).strip() == "#":
-            out.append(col)
-            continue
-        v = f"TRY_CAST(trim({quote(col)}) AS BIGINT)"
-        counting = con.execute(
-            f"SELECT count(*) >= 3 AND count(*) = count(v) AND bool_and(v > prev OR prev IS NULL) "
-            f"FROM (SELECT {v} AS v, lag({v}) OVER (ORDER BY _row) AS prev FROM _xb_raw)"
-        ).fetchone()[0]
-        if counting:
-            out.append(col)
-    return out
+    named = [c for c in columns if c not in mapped
+             and (normalise_header(c) in _LINE_NUMBER_NAMES or str(c).strip() == "#")]
+    others = [c for c in columns if c not in mapped and c not in named]
+    if not others:
+        return named
+    values = ", ".join(f"TRY_CAST(trim({quote(c)}) AS BIGINT) AS v{i}" for i, c in enumerate(others))
+    tests = ", ".join(
+        f"count(*) >= 3 AND count(*) = count(v{i}) AND bool_and(v{i} > p{i} OR p{i} IS NULL)"
+        for i in range(len(others))
+    )
+    lags = ", ".join(f"lag(v{i}) OVER (ORDER BY _row) AS p{i}" for i in range(len(others)))
+    counting = con.execute(
+        f"SELECT {tests} FROM (SELECT *, {lags} FROM (SELECT _row, {values} FROM _xb_raw))"
+    ).fetchone()
+    return named + [c for c, yes in zip(others, counting, strict=True) if yes]
 
 
 def slash_order(con: Any, column: str) -> list[str]:
@@ -506,8 +526,10 @@ def _load_transactions(ws: Workspace, staged: Staged, report: SourceReport, mapp
     check_required(m, staged.columns, file=staged.name)
     report.mapping = dict(m)
     extra = [] if date_format else slash_order(con, m["ts"])
-    decimals = {f: decimal_mark(con, m[f], decimal, file=staged.name)
-                for f in ("amount", "cost", "quantity", "unit_price") if f in m}
+    numbers = [f for f in ("amount", "cost", "quantity", "unit_price") if f in m]
+    marks = _maybe_comma(con, [m[f] for f in numbers])
+    decimals = {f: decimal_mark(con, m[f], decimal, file=staged.name) if maybe else (decimal or ".")
+                for f, maybe in zip(numbers, marks, strict=True)}
     counters = line_number_columns(con, staged.columns, list(m.values())) if "order_id" in m else []
     ws.scratch("_xb_lines", _lines_sql(m, staged.columns, date_format, extra, tz=tz, decimals=decimals,
                                        not_in_key=counters))
@@ -681,6 +703,10 @@ def workspace_time_zone(ws: Workspace, tz: str | None = None) -> str:
     ('Asia/Shanghai', 'Asia/Shanghai')
     """
     have = ws.setting("time_zone")
+    if have is not None and ws.con.execute(
+            "SELECT count(*) FROM pg_timezone_names() WHERE name = ?", [have]).fetchone()[0] == 0:
+        raise InputError(f"the workspace's time zone {have!r} is not a time zone name", file=ws.path,
+                         fix="The workspace file was altered; start a new workspace (xuanba ingest --tz ZONE).")
     if tz is not None:
         known = ws.con.execute("SELECT name FROM pg_timezone_names() WHERE lower(name) = lower(?)", [tz]).fetchone()
         if known is None:

@@ -107,15 +107,13 @@ def list_sources(path: str | os.PathLike[str]) -> list[Path]:
 
 
 # -- encodings ---------------------------------------------------------------------------------
-def _sniff_bytes(path: Path) -> tuple[str | None, str, int]:
-    """(encoding decided from the first bytes or None, sha256 of the whole file, offset of the
-    first byte that is not UTF-8 or -1)."""
+def _sniff_bytes(path: Path) -> tuple[str | None, str]:
+    """(encoding decided from the first bytes or None, sha256 of the whole file)."""
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_ok = True
     multibyte = seen = 0
     encoding: str | None = None
-    bad_at = -1
     with path.open("rb") as fh:
         first = True
         while chunk := fh.read(_CHUNK):
@@ -139,7 +137,6 @@ def _sniff_bytes(path: Path) -> tuple[str | None, str, int]:
                     multibyte += len(chunk) - len(utf8.decode(chunk))
                 except UnicodeDecodeError as exc:
                     utf8_ok = False
-                    bad_at = seen + max(exc.start, 0)
                     good = chunk[: max(exc.start, 0)]
                     multibyte += len(good) - len(good.decode("utf-8", "ignore"))
                     if multibyte >= 60:  # long valid UTF-8 text, then a bad byte: not GBK
@@ -149,11 +146,9 @@ def _sniff_bytes(path: Path) -> tuple[str | None, str, int]:
         try:
             utf8.decode(b"", final=True)
         except UnicodeDecodeError:
-            if utf8_ok:
-                bad_at = max(seen - 3, 0)
             utf8_ok = False
         encoding = "utf-8" if utf8_ok else None
-    return encoding, digest.hexdigest(), bad_at
+    return encoding, digest.hexdigest()
 
 
 def _line_at(path: Path, offset: int) -> int:
@@ -171,59 +166,65 @@ def _mostly_utf8(path: Path, offset: int) -> None:
     )
 
 
-# A whole line of valid UTF-8 holding at least one three-byte character (CJK text is three bytes
-# a character in UTF-8): such a line in a file that is not all UTF-8 means mixed encodings.
-_UTF8_CJK_LINE = re.compile(
-    rb"^(?:[\x00-\x09\x0b-\x7f]|[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3})*"
-    rb"[\xe0-\xef][\x80-\xbf]{2}"
-    rb"(?:[\x00-\x09\x0b-\x7f]|[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3})*$",
-    re.M,
-)
+_GBK_LINES_TO_BE_SURE = 200  # non-UTF-8 lines with no UTF-8 Chinese line among them: a GBK file
 
 
-def _mixed(path: Path, utf8_line: int, sample: bytes, bad_at: int) -> InputError:
-    bad_line = _line_at(path, bad_at)
+def _refuse_mixed(path: Path) -> None:
+    """Raise when a file that is not all UTF-8 holds a line of UTF-8 Chinese text: it is a UTF-8
+    file with some lines in another encoding (pasted from elsewhere), and decoding it whole as
+    GBK would garble every UTF-8 line. Reads lines until such a line, or until enough lines fail
+    UTF-8 to take the file for GBK (a GBK file stops after a few hundred lines)."""
+    first_bad = 0
+    bad = 0
     with path.open("rb") as fh:
-        for i, raw in enumerate(fh, start=1):
-            if i == bad_line:
-                shown = raw.decode("gb18030", "replace").strip()[:40]
+        for number, raw in enumerate(fh, start=1):
+            if raw.isascii():
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                first_bad = first_bad or number
+                bad += 1
+                if bad >= _GBK_LINES_TO_BE_SURE:
+                    return
+                continue
+            if max(text) >= "\u0800":  # Chinese (or other three-byte) text, valid UTF-8
+                if first_bad:
+                    raise _mixed(path, number, text, first_bad)
+                utf8_line, utf8_text = number, text
                 break
         else:
-            shown = ""
+            return
+        for number, raw in enumerate(fh, start=utf8_line + 1):  # a UTF-8 line came first: find the other
+            if raw.isascii():
+                continue
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise _mixed(path, utf8_line, utf8_text, number) from None
+
+
+def _mixed(path: Path, utf8_line: int, utf8_text: str, bad_line: int) -> InputError:
+    with path.open("rb") as fh:
+        shown = next((raw for i, raw in enumerate(fh, start=1) if i == bad_line), b"")
     return InputError(
-        f"the file mixes text encodings: line {utf8_line:,} is UTF-8 "
-        f"({sample.decode('utf-8').strip()[:40]!r}) but line {bad_line:,} is not (read as GBK it says "
-        f"{shown!r}); decoding the whole file as GBK would garble the UTF-8 lines",
+        f"the file mixes text encodings: line {utf8_line:,} is UTF-8 ({utf8_text.strip()[:40]!r}) but "
+        f"line {bad_line:,} is not (read as GBK it says {shown.decode('gb18030', 'replace').strip()[:40]!r}); "
+        "decoding the whole file as GBK would garble the UTF-8 lines",
         file=str(path),
         fix=f"Retype line {bad_line:,} (it may have been pasted from another program) and any other "
         "line that is not UTF-8, save the file as 'CSV UTF-8', and ingest again.",
     )
 
 
-def _transcode(path: Path, encoding: str, out: Path, utf8_lines_from: int = -1) -> None:
-    """Rewrite ``path`` from ``encoding`` to UTF-8 in chunks; error names the first bad line.
-
-    With ``utf8_lines_from`` (the offset of the first byte that is not UTF-8) the file is also
-    searched for lines that are valid UTF-8 with Chinese text: such a file is UTF-8 with some
-    lines in another encoding, refused with both line numbers instead of garbled.
-    """
+def _transcode(path: Path, encoding: str, out: Path) -> None:
+    """Rewrite ``path`` from ``encoding`` to UTF-8 in chunks; error names the first bad line."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     done = 0
-    carry = b""
-    lines_before = 0
     with path.open("rb") as src, out.open("wb") as dst:
         while True:
             chunk = src.read(_CHUNK)
             final = not chunk
-            if utf8_lines_from >= 0:
-                block = carry + chunk
-                cut = len(block) if final else block.rfind(b"\n") + 1
-                whole, carry = block[:cut], block[cut:]
-                hit = _UTF8_CJK_LINE.search(whole) if whole and not whole.isascii() else None
-                if hit is not None:
-                    line = lines_before + whole.count(b"\n", 0, hit.start()) + 1
-                    raise _mixed(path, line, hit.group(0), utf8_lines_from)
-                lines_before += whole.count(b"\n")
             try:
                 text = decoder.decode(chunk, final=final)
             except UnicodeDecodeError as exc:
@@ -273,7 +274,7 @@ def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, str]:
     """(a UTF-8 file DuckDB can read, the source encoding, sha256 of the original)."""
     if path.stat().st_size == 0:
         raise InputError("the file is empty", file=str(path), fix="Export the data again; the file has no bytes.")
-    encoding, digest, bad_at = _sniff_bytes(path)
+    encoding, digest = _sniff_bytes(path)
     if encoding == "binary":
         raise InputError(
             "the file is not a text table (it holds binary data)",
@@ -284,7 +285,8 @@ def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, str]:
         return path, encoding, digest
     target = tmpdir / (path.stem + ".utf8.csv")
     if encoding is None:
-        _transcode(path, "gb18030", target, utf8_lines_from=bad_at)
+        _refuse_mixed(path)
+        _transcode(path, "gb18030", target)
         return target, "gb18030", digest
     _transcode(path, encoding, target)
     return target, encoding, digest
