@@ -13,6 +13,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from xuanba import InputError, SchemaError, Workspace
@@ -376,3 +378,18 @@ def test_cli_takes_the_new_options(tmp_path):
         assert w.setting("time_zone") == "Asia/Shanghai" and len(_tx(w)) == len(ERP_ROWS)
     bad = CliRunner().invoke(app, ["ingest", str(path), "--decimal", ";", "--workspace", str(ws)])
     assert bad.exit_code == 2 and "decimal mark" in bad.output
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(st.decimals(min_value=Decimal("-99999.99"), max_value=Decimal("99999.99"), places=2),
+                min_size=1, max_size=6))
+def test_a_column_reads_the_same_in_either_decimal_convention(amounts):
+    point = [f"{a:,.2f}" for a in amounts]  # 1,234.50
+    comma = [p.replace(",", " ").replace(".", ",") for p in point]  # 1 234,50
+    got = []
+    for written in (point, comma):
+        frame = pd.DataFrame({"客户": [f"C{i}" for i in range(len(written))], "日期": "2026-06-01", "金额": written})
+        with Workspace(":memory:") as ws:
+            ingest(frame, ws)
+            got.append([Decimal(str(x)).quantize(Decimal("0.01")) for x in _tx(ws)["amount"]])
+    assert got[0] == got[1] == [abs(a) if a == 0 else a for a in amounts]
