@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from tests.conftest import TEST_DATA
 from xuanba import InputError, SchemaError, Workspace
 from xuanba.cli import app
 from xuanba.ingest import ingest, map_columns
@@ -109,7 +110,7 @@ def test_sheet_by_name_number_or_all(tmp_path):
         again = ingest(path, ws, sheet="all")  # 7月 again (same content: skipped), 6月 new, 说明 blank
         assert float(ws.sql("SELECT sum(amount) s FROM transactions")["s"][0]) == 7
     assert first.sources[0].source.endswith("#7月")
-    assert [s.status for s in again.sources] == ["loaded", "already loaded"]
+    assert [s.status for s in again.sources] == ["no table", "loaded", "already loaded"]
     with Workspace(":memory:") as ws:
         assert ingest(path, ws, sheet=2).loaded == 2
         with pytest.raises(InputError, match="no sheet '8月'"):
@@ -139,12 +140,33 @@ def test_numbers_written_as_text():
     assert report.rejected == 0 and got == meant
 
 
-def test_old_xls_gets_a_message_saying_how_to_convert(tmp_path):
+def test_old_xls_export_reads_like_the_xlsx_one():
+    # tests/data/erp_export.xls: a made-up BIFF8 export (title rows, units, text numbers, 合计 row)
+    with Workspace(":memory:") as ws:
+        report = ingest(TEST_DATA / "erp_export.xls", ws)
+        rows = _tx(ws)
+    assert report.sources[0].format == "xls" and report.sources[0].lines_above_header == 3
+    assert report.rejected_by_reason == {"totals row": 1} and _accounted(report)
+    assert list(rows["order_id"]) == ["XS-0001", "XS-0002", "XS-0003"]
+    assert [str(t.date()) for t in rows["ts"]] == ["2026-06-01", "2026-06-02", "2026-06-03"]
+    assert [float(a) for a in rows["amount"]] == [1234.5, 88.0, -12.0]
+    with Workspace(":memory:") as ws:  # the second sheet holds a one-line note, not a table
+        every = ingest(TEST_DATA / "erp_export.xls", ws, sheet="all")
+    assert [s.status for s in every.sources] == ["loaded", "no table"] and every.loaded == 3
+
+
+def test_xls_without_its_reader_says_how_to_convert(monkeypatch):
+    monkeypatch.setitem(sys.modules, "xlrd", None)  # a trimmed install without xlrd
+    with Workspace(":memory:") as ws, pytest.raises(InputError, match=r"\.xls") as err:
+        ingest(TEST_DATA / "erp_export.xls", ws)
+    assert ".xlsx" in err.value.fix and "convert-to" in err.value.fix
+
+
+def test_a_file_named_xls_that_is_not_a_workbook(tmp_path):
     path = tmp_path / "old.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
-    with Workspace(":memory:") as ws, pytest.raises(InputError, match=r"\.xls") as err:
+    with Workspace(":memory:") as ws, pytest.raises(InputError, match="not an Excel workbook"):
         ingest(path, ws)
-    assert ".xlsx" in err.value.fix and "convert-to" in err.value.fix
 
 
 # -- 8. decimal commas ---------------------------------------------------------------------------

@@ -85,7 +85,7 @@ def register(app: typer.Typer) -> None:
             grid.add_column(name, justify="left" if name == "source" else "right")
         for s in report.sources:
             if s.status != "loaded":
-                grid.add_row(Text.assemble(Path(s.source).name, (" (already loaded)", "dim")), "-", "-", "-", "-", "-", "-")
+                grid.add_row(Text.assemble(Path(s.source).name, (f" ({s.status})", "dim")), "-", "-", "-", "-", "-", "-")
                 continue
             grid.add_row(Path(s.source).name, f"{s.input_rows:,}", f"{s.loaded:,}", f"{s.merged:,}",
                          f"{s.rejected:,}", f"{s.returns:,}", f"{s.customers:,}")

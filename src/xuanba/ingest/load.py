@@ -61,7 +61,7 @@ class SourceReport:
 
     source: str
     kind: str
-    status: str  # "loaded" or "already loaded"
+    status: str  # "loaded", "already loaded", or "no table" (a blank sheet under sheet="all")
     sha256: str
     source_id: int | None = None
     format: str | None = None
@@ -681,7 +681,7 @@ def _sheets(items: list[Any], sheet: str | int | None) -> list[tuple[Any, str | 
 
     out: list[tuple[Any, str | int | None]] = []
     for item in items:
-        book = isinstance(item, (str, os.PathLike)) and Path(item).suffix.lower() in (".xlsx", ".xlsm")
+        book = isinstance(item, (str, os.PathLike)) and Path(item).suffix.lower() in (".xlsx", ".xlsm", ".xls")
         if not book:
             out.append((item, None))
         elif sheet == "all":
@@ -843,8 +843,12 @@ def ingest(
                                find_header=looks_like_header if kind == "transactions" else _side_header(kind),
                                sheet=item_sheet, header_row=header_row, tz=zone)
             except InputError as exc:
-                if sheet == "all" and exc.message.startswith("the sheet ") and exc.message.endswith(" is empty"):
-                    continue  # --sheet all: a blank sheet of the workbook holds no rows to account for
+                blank = (exc.message.startswith("the sheet ") and exc.message.endswith(" is empty")
+                         or exc.message == "the file has no data rows")
+                if sheet == "all" and item_sheet is not None and blank:
+                    # --sheet all: a blank sheet, or one holding a single line of notes, has no rows
+                    report.sources.append(SourceReport(f"{label}#{item_sheet}", kind, "no table", ""))
+                    continue
                 raise
             seen = con.execute(
                 "SELECT source_id FROM sources WHERE sha256 = ? AND kind = ?", [staged.sha256, kind]

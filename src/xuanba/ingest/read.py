@@ -43,7 +43,7 @@ from xuanba.errors import InputError, SchemaError
 from xuanba.workspace import create_scratch, drop_scratch
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
-SUFFIXES = (*CSV_SUFFIXES, ".xlsx", ".xlsm", ".parquet")
+SUFFIXES = (*CSV_SUFFIXES, ".xlsx", ".xlsm", ".xls", ".parquet")
 _CHUNK = 8 << 20
 _DELIMS = (",", "\t", ";", "|")
 _LINE_DELIM = "\x1f"  # a byte no table uses: reads each line of a whitespace file whole
@@ -539,8 +539,15 @@ def _cell(value: Any) -> str | None:
 
 
 def sheet_names(path: str | os.PathLike[str]) -> list[str]:
-    """The sheets of an .xlsx workbook, in order (for ``sheet="all"``)."""
+    """The sheets of an .xlsx or .xls workbook, in order (for ``sheet="all"``)."""
     import openpyxl
+
+    if Path(path).suffix.lower() == ".xls":
+        book = _xls_book(Path(path))
+        try:
+            return list(book.sheet_names())
+        finally:
+            book.release_resources()
 
     try:
         book = openpyxl.load_workbook(path, read_only=True)
@@ -613,38 +620,87 @@ def _header_names(head: Sequence[Any], below: Sequence[Any] | None, width: int) 
     return names, continues
 
 
+def _pick_sheet(names: list[str], sheet: str | int | None, where: str) -> int:
+    """Index of the sheet asked for: a name, a number from 1, or None for the first."""
+    if sheet is None:
+        return 0
+    if isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in names):
+        index = int(sheet) - 1
+        if not 0 <= index < len(names):
+            raise InputError(f"the workbook has {len(names)} sheets, not {sheet}", file=where,
+                             fix=f"Give a sheet name ({', '.join(names)}), a number from 1, or all.")
+        return index
+    if sheet in names:
+        return names.index(sheet)
+    raise InputError(f"the workbook has no sheet {sheet!r}", file=where,
+                     fix=f"Sheets: {', '.join(names)} (or --sheet all).")
+
+
+def _xlsx_rows(path: Path, sheet: str | int | None) -> tuple[str, list[tuple[Any, ...]]]:
+    """(sheet title, its rows of cell values) of an .xlsx/.xlsm workbook."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
+        raise _not_workbook(str(path), exc) from None
+    try:
+        ws = book.worksheets[_pick_sheet(list(book.sheetnames), sheet, str(path))]
+        return ws.title, list(ws.iter_rows(values_only=True))
+    finally:
+        book.close()
+
+
+def _xls_book(path: Path) -> Any:
+    """An old .xls workbook opened with xlrd, or the message saying how to convert it."""
+    try:
+        import xlrd
+    except ImportError:  # xlrd is a dependency; a trimmed install may lack it
+        raise InputError(
+            "old Excel .xls workbooks need the xlrd package, which is not installed",
+            file=str(path),
+            fix="pip install xlrd, or open the file in Excel or WPS and use Save As > Excel Workbook "
+            "(.xlsx) or CSV UTF-8 (without either: soffice --headless --convert-to xlsx FILE.xls).",
+        ) from None
+    try:
+        return xlrd.open_workbook(str(path), on_demand=True)
+    except Exception as exc:  # xlrd raises several types for a file that is not a BIFF workbook
+        raise _not_workbook(str(path), exc) from None
+
+
+def _xls_rows(path: Path, sheet: str | int | None) -> tuple[str, list[tuple[Any, ...]]]:
+    """(sheet title, its rows of cell values) of an old .xls workbook; date cells as datetimes."""
+    book = _xls_book(path)  # first: says how to convert when xlrd is missing
+    import xlrd
+
+    try:
+        ws = book.sheet_by_index(_pick_sheet(book.sheet_names(), sheet, str(path)))
+        rows = []
+        for r in range(ws.nrows):
+            cells = []
+            for c in ws.row(r):
+                if c.ctype == xlrd.XL_CELL_DATE:
+                    cells.append(xlrd.xldate_as_datetime(c.value, book.datemode))
+                elif c.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) or c.ctype == xlrd.XL_CELL_ERROR:
+                    cells.append(None)
+                else:
+                    cells.append(c.value)
+            rows.append(tuple(cells))
+        return ws.name, rows
+    finally:
+        book.release_resources()
+
+
 def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: bool,
                  columns: list[str] | None, find_header: HeaderTest | None = None,
                  sheet: str | int | None = None, header_row: int | None = None,
                  tz: str | None = None) -> Staged:
-    import openpyxl
-
     where = str(path)
     digest = _file_digest(path)
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
-        raise _not_workbook(where, exc) from None
-    try:
-        if sheet is None:
-            ws = book.worksheets[0]
-        elif isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in book.sheetnames):
-            index = int(sheet) - 1
-            if not 0 <= index < len(book.worksheets):
-                raise InputError(f"the workbook has {len(book.worksheets)} sheets, not {sheet}", file=where,
-                                 fix=f"Give a sheet name ({', '.join(book.sheetnames)}), a number from 1, or all.")
-            ws = book.worksheets[index]
-        elif sheet in book.sheetnames:
-            ws = book[sheet]
-        else:
-            raise InputError(f"the workbook has no sheet {sheet!r}", file=where,
-                             fix=f"Sheets: {', '.join(book.sheetnames)} (or --sheet all).")
-        # (physical 1-based row number, cells) of the rows that hold anything
-        rows = [(n, r) for n, r in enumerate(ws.iter_rows(values_only=True), start=1)
-                if any(not _blank(v) for v in r)]
-        title = ws.title
-    finally:
-        book.close()
+    old = path.suffix.lower() == ".xls"
+    title, all_rows = (_xls_rows if old else _xlsx_rows)(path, sheet)
+    # (physical 1-based row number, cells) of the rows that hold anything
+    rows = [(n, r) for n, r in enumerate(all_rows, start=1) if any(not _blank(v) for v in r)]
     label = where if sheet is None else f"{where}#{title}"
     if not rows:
         raise InputError(f"the sheet {title} is empty", file=where,
@@ -674,7 +730,7 @@ def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, header:
     data = {n: [_cell(r[i]) if i < len(r) else None for r in body] for i, n in enumerate(_dedupe(names))}
     arrow = pa.table({k: pa.array(v, type=pa.string()) for k, v in data.items()})
     staged = _stage_arrow(con, arrow, table, label, digest if sheet is None else
-                          hashlib.sha256(f"{digest}#{title}".encode()).hexdigest(), "xlsx", tz)
+                          hashlib.sha256(f"{digest}#{title}".encode()).hexdigest(), "xls" if old else "xlsx", tz)
     staged.skipped = skipped
     staged.notes.append(f"sheet {title}")
     return staged
@@ -791,7 +847,7 @@ def stage(
         _remove_copies_of_killed_runs()
         with tempfile.TemporaryDirectory(prefix=f"{_COPY_PREFIX}{os.getpid()}-") as tmp:  # gone on any error
             staged = _stage_csv(con, path, table, header, columns, Path(tmp), find_header, header_row, tz)
-    elif suffix in (".xlsx", ".xlsm"):
+    elif suffix in (".xlsx", ".xlsm", ".xls"):
         staged = _stage_excel(con, path, table, header, columns, find_header, sheet, header_row, tz)
     elif suffix == ".parquet":
         if path.stat().st_size == 0:
@@ -808,13 +864,11 @@ def stage(
                 fix="Write the file again with pandas/pyarrow/polars, or export it as CSV.",
             ) from None
         staged = Staged(str(path), digest, "parquet", names, rows)
-    elif suffix in (".xls", ".et"):
+    elif suffix == ".et":
         raise InputError(
-            "old Excel .xls (and WPS .et) workbooks are not read: no maintained reader for that format is "
-            "installed with xuanba",
+            "WPS .et workbooks are not read",
             file=str(path),
-            fix="Open it in Excel or WPS and use Save As > Excel Workbook (.xlsx) or CSV UTF-8; without "
-            "either program, LibreOffice converts it: soffice --headless --convert-to xlsx FILE.xls",
+            fix="Open it in WPS and use Save As > Excel Workbook (.xlsx) or CSV UTF-8, then ingest that.",
         )
     else:
         raise InputError(
