@@ -317,17 +317,24 @@ def test_zoned_parquet_gives_the_same_revenue_under_any_tz(tmp_path):
 
 
 def test_written_offsets_become_the_workspace_zone_and_the_zone_is_fixed(tmp_path):
-    frame = pd.DataFrame({"customer": ["A", "B"], "date": ["2026-06-30T23:30:00+08:00", "2026-06-30 15:30Z"],
-                          "amount": [1, 2]})
+    written = ["2026-06-30T23:30:00+08:00", "2026-06-30 15:30Z", "2026-06-30 23:30:00 +0800", "2026-06-30 15:30 UTC"]
+    frame = pd.DataFrame({"customer": list("ABCD"), "date": written, "amount": [1, 2, 3, 4]})
     with Workspace(":memory:") as ws:
         ingest(frame, ws, tz="UTC")
-        assert [str(t) for t in _tx(ws)["ts"]] == ["2026-06-30 15:30:00"] * 2
+        assert [str(t) for t in _tx(ws)["ts"]] == ["2026-06-30 15:30:00"] * 4
+        # a zoned text that does not read is rejected, never read again without its zone
+        bad = ingest(pd.DataFrame({"customer": ["E", "F"], "amount": [5, 6],
+                                   "date": ["2026-07-01T10:00:00+08:00", "2026-06-31 23:30:00+08:00"]}), ws)
+        assert bad.loaded == 1 and bad.rejected_by_reason == {"unparseable date": 1}
         with pytest.raises(InputError, match="time zone is UTC"):
             ingest(frame, ws, tz="Asia/Shanghai")
     with Workspace(":memory:") as ws:
         ingest(frame, ws, tz="Asia/Shanghai")
         assert ws.setting("time_zone") == "Asia/Shanghai"
-        assert [str(t) for t in _tx(ws)["ts"]] == ["2026-06-30 23:30:00"] * 2
+        assert [str(t) for t in _tx(ws)["ts"]] == ["2026-06-30 23:30:00"] * 4
+    with Workspace(":memory:") as ws:  # a format of the user's with %z reads the zone too
+        ingest(frame.assign(date="30.06.2026 23:30 +0800"), ws, tz="UTC", date_format="%d.%m.%Y %H:%M %z")
+        assert [str(t) for t in _tx(ws)["ts"]] == ["2026-06-30 15:30:00"] * 4
     with Workspace(":memory:") as ws, pytest.raises(InputError, match="not a time zone"):
         ingest(frame, ws, tz="Mars/Olympus")
 

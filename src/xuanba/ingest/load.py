@@ -187,13 +187,18 @@ _ZONED = r"[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\s*(Z|z|UTC|GMT|[+-][0-9]{2
 def _timestamp(text: str, date_format: str | None, extra: Sequence[str] = (), tz: str = "UTC") -> str:
     formats = ", ".join("'" + f.replace("'", "''") + "'" for f in [*_FORMATS, *extra])
     zone = tz.replace("'", "''")
-    parts = [
-        # a written zone: the same instant as wall time in the workspace's zone
-        f"CASE WHEN regexp_matches({text}, '{_ZONED}') THEN timezone('{zone}', "
-        f"TRY_CAST(regexp_replace(regexp_replace({text}, '\\s*(UTC|GMT)$', '+00'), "
+    # a written zone: the same instant as wall time in the workspace's zone; a zoned text that
+    # does not read is unparseable, never read again without its zone
+    zoned = (
+        f"timezone('{zone}', "
+        f"TRY_CAST(regexp_replace(regexp_replace(regexp_replace({text}, '\\s*(UTC|GMT)$', '+00'), "
+        f"'\\s+([+-][0-9]{{2}}(:?[0-9]{{2}})?|Z|z)$', '\\1'), "
         f"'([T ])([0-9]{{1,2}}:[0-9]{{2}})\\s*(Z|z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$', '\\1\\2:00\\3') "
-        f"AS TIMESTAMPTZ)) END",
-    ]
+        f"AS TIMESTAMPTZ))"
+    )
+    if date_format and "%z" in date_format:  # the user's format reads the zone
+        zoned = f"COALESCE({zoned}, timezone('{zone}', TRY_STRPTIME({text}, '{date_format.replace(chr(39), chr(39) * 2)}')))"
+    parts = []
     if date_format:
         parts.append(f"TRY_STRPTIME({text}, '{date_format.replace(chr(39), chr(39) * 2)}')")
     parts += [
@@ -203,7 +208,7 @@ def _timestamp(text: str, date_format: str | None, extra: Sequence[str] = (), tz
         f"CASE WHEN regexp_full_match({text}, '[0-9]{{5}}(\\.[0-9]+)?') THEN TIMESTAMP '1899-12-30' "
         f"+ to_microseconds(CAST(round(CAST({text} AS DOUBLE) * 86400000000) AS BIGINT)) END",
     ]
-    return f"COALESCE({', '.join(parts)})"
+    return f"CASE WHEN regexp_matches({text}, '{_ZONED}') THEN {zoned} ELSE COALESCE({', '.join(parts)}) END"
 
 
 # The digits and separators of a number, e.g. ¥ 1.234,50 -> 1.234,50
