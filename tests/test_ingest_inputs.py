@@ -261,6 +261,10 @@ def test_a_line_number_column_does_not_hide_an_exact_duplicate():
     with Workspace(":memory:") as ws:
         report = ingest(frame, ws)
     assert report.rejected_by_reason == {"exact duplicate line": 1}
+    # a column that increases but does not count lines (a running balance) still tells lines apart
+    with Workspace(":memory:") as ws:
+        report = ingest(frame.drop(columns="行号").assign(n=["10", "15", "40"]), ws)
+    assert report.rejected == 0 and report.merged == 1
 
 
 def test_a_file_that_changes_while_read_is_refused(tmp_path, monkeypatch):

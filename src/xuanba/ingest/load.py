@@ -293,7 +293,8 @@ _LINE_NUMBER_NAMES = {"序号", "行号", "编号序号", "row", "rowno", "rownu
 
 def line_number_columns(con: Any, columns: Sequence[str], mapped: Sequence[str]) -> list[str]:
     """The unmapped columns of ``_xb_raw`` that merely number its lines: named like 序号, 行号,
-    ``row``, ``line_no``, or holding an integer that increases with every line."""
+    ``row``, ``line_no``, or holding an integer that goes up by one from line to line (a column
+    that merely increases, such as points or a running total, may tell two lines apart)."""
     from xuanba.ingest.mapping import normalise_header
 
     named = [c for c in columns if c not in mapped
@@ -303,7 +304,7 @@ def line_number_columns(con: Any, columns: Sequence[str], mapped: Sequence[str])
         return named
     values = ", ".join(f"TRY_CAST(trim({quote(c)}) AS BIGINT) AS v{i}" for i, c in enumerate(others))
     tests = ", ".join(
-        f"count(*) >= 3 AND count(*) = count(v{i}) AND bool_and(v{i} > p{i} OR p{i} IS NULL)"
+        f"count(*) >= 3 AND count(*) = count(v{i}) AND bool_and(v{i} = p{i} + 1 OR p{i} IS NULL)"
         for i in range(len(others))
     )
     lags = ", ".join(f"lag(v{i}) OVER (ORDER BY _row) AS p{i}" for i in range(len(others)))
