@@ -34,8 +34,8 @@ from typing import Any
 
 from xuanba._dates import as_date
 from xuanba.errors import InputError
-from xuanba.ingest.mapping import check_required, looks_like_header, map_columns
-from xuanba.ingest.read import Staged, list_sources, quote, stage, unstage
+from xuanba.ingest.mapping import check_required, field_of, looks_like_header, map_columns
+from xuanba.ingest.read import Staged, duplicate_headers, list_sources, quote, stage, unstage
 from xuanba.ingest.sidetables import SCHEMAS, read_side_table
 from xuanba.workspace import TABLE_COLUMNS, Workspace, open_workspace
 
@@ -528,6 +528,8 @@ def _load_transactions(ws: Workspace, staged: Staged, report: SourceReport, mapp
                        date_format: str | None, cutoff: dt.date | None, *, tz: str = "UTC",
                        decimal: str | None = None) -> None:
     con = ws.con
+    named = set((mapping or {}).values())
+    duplicate_headers(staged.header, file=staged.name, matters=lambda c: c in named or field_of(c) is not None)
     m = map_columns(staged.columns, mapping, file=staged.name)
     check_required(m, staged.columns, file=staged.name)
     report.mapping = dict(m)
@@ -630,6 +632,7 @@ def _reject_repeats(ws: Workspace, sid: int | None, order_col: str | None) -> No
 
 def _load_side(ws: Workspace, staged: Staged, report: SourceReport, kind: str,
                mapping: Mapping[str, str] | None) -> None:
+    duplicate_headers(staged.header, file=staged.name)  # every column of a side table is kept
     raw = ws.con.execute("SELECT * EXCLUDE (_row) FROM _xb_raw ORDER BY _row").df()
     try:
         table, rejects = read_side_table(kind, raw, dict(mapping) if mapping else None)

@@ -66,6 +66,7 @@ class Staged:
     delimiter: str | None = None
     skipped: int = 0  # title lines above the header
     notes: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)  # the names as the file writes them
 
 
 def quote(name: str) -> str:
@@ -309,10 +310,12 @@ def _cells(line: str, delim: str) -> list[str]:
     return next(csv.reader([line], delimiter=delim), [])
 
 
-def duplicate_headers(columns: Sequence[Any], *, file: str | None = None) -> None:
+def duplicate_headers(columns: Sequence[Any], *, file: str | None = None,
+                      matters: Callable[[str], bool] | None = None) -> None:
     """Raise :class:`SchemaError` when two headers are one name written twice: the same text, or
     text differing only by letter case or full-width forms (``Amount``, ``amount``, ``ＡＭＯＵＮＴ``);
-    which one holds the data would be a guess.
+    which one holds the data would be a guess. With ``matters``, only twins of a name it accepts
+    count (two 备注 columns of a sales log are read by nobody).
 
     Example
     -------
@@ -330,6 +333,8 @@ def duplicate_headers(columns: Sequence[Any], *, file: str | None = None) -> Non
             continue
         if key in seen:
             j = seen[key]
+            if matters is not None and not matters(str(col)):
+                continue
             raise SchemaError(
                 f"columns {j + 1} and {i + 1} ({columns[j]!r}, {col!r}) are one name written twice",
                 file=file,
@@ -463,8 +468,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
             delim = sniff_delimiter([ln for _, ln in sample[first:]])
     skip = sample[first][0]  # physical lines above the header (titles, blanks)
     lines = [ln for _, ln in sample[first:]]
-    if header:
-        duplicate_headers(lines[0].split() if delim == " " else _cells(lines[0], delim), file=where)
+    written = (lines[0].split() if delim == " " else _cells(lines[0], delim)) if header else []
     src = str(readable).replace("'", "''")
     try:
         if delim == " ":
@@ -498,7 +502,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
     except duckdb.Error as exc:
         raise _csv_error(exc, where) from None
     return Staged(where, digest, "csv", names, rows, encoding, "whitespace" if delim == " " else delim,
-                  skipped=skip)
+                  skipped=skip, header=written or list(names))
 
 
 def _csv_error(exc: duckdb.Error, where: str) -> InputError:
@@ -722,7 +726,6 @@ def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, header:
     if header:
         below = body_rows[1] if len(body_rows) > 1 else None
         names, two = _header_names(body_rows[0], below, width)
-        duplicate_headers(names, file=label)
         body = body_rows[2:] if two else body_rows[1:]
     else:
         names = _names(columns, width, where)
@@ -732,6 +735,7 @@ def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, header:
     staged = _stage_arrow(con, arrow, table, label, digest if sheet is None else
                           hashlib.sha256(f"{digest}#{title}".encode()).hexdigest(), "xls" if old else "xlsx", tz)
     staged.skipped = skipped
+    staged.header = list(names)
     staged.notes.append(f"sheet {title}")
     return staged
 
@@ -754,7 +758,7 @@ def _stage_arrow(con: duckdb.DuckDBPyConnection, arrow: pa.Table, table: str, wh
         rows = _finish(con, table, view, list(arrow.column_names), tz)
     finally:
         con.unregister(view)
-    return Staged(where, digest, fmt, list(arrow.column_names), rows)
+    return Staged(where, digest, fmt, list(arrow.column_names), rows, header=list(arrow.column_names))
 
 
 def _to_arrow(source: Any) -> pa.Table:
@@ -863,7 +867,7 @@ def stage(
                 file=str(path),
                 fix="Write the file again with pandas/pyarrow/polars, or export it as CSV.",
             ) from None
-        staged = Staged(str(path), digest, "parquet", names, rows)
+        staged = Staged(str(path), digest, "parquet", names, rows, header=list(names))
     elif suffix == ".et":
         raise InputError(
             "WPS .et workbooks are not read",
