@@ -3,11 +3,13 @@
 Row accounting, for every source: ``input = loaded + merged + rejected``.
 
 - **rejected**: a row that cannot be a transaction goes to the ``rejects`` table with its row,
-  column, value and reason, checked in this order: *missing customer id*, *missing date*,
-  *unparseable date*, *missing amount*, *non-numeric amount*, then *exact duplicate line* (a line
-  identical in every column to an earlier one; only when the file has an order number, because
-  without one two identical lines are two purchases — the CDNOW sample has 21 such lines and the
-  published figures count both).
+  column, value and reason, checked in this order: *totals row* (合计, 总计, Total at the foot of
+  an export), *missing customer id*, *missing date*, *unparseable date*, *date before 1900*,
+  *date after 2100*, *missing amount*, *non-numeric amount*, then *exact duplicate line* (a line
+  identical in every column but one that numbers the lines to an earlier one; only when the file
+  has an order number, because without one two identical lines are two purchases — the CDNOW
+  sample has 21 such lines and the published figures count both), and last *already loaded from
+  <file>* (the transaction is in the workspace from another source; see :func:`_reject_repeats`).
 - **merged**: several lines of one order (same order number, customer and day) become one
   transaction: amounts, costs and quantities summed, the earliest time kept, products joined
   with ``"; "`` when they differ. Each line folded into another counts as merged.
@@ -16,6 +18,10 @@ Row accounting, for every source: ``input = loaded + merged + rejected``.
 Returns and cancellations (negative amount or quantity, an order number like ``C536379`` as in
 the Online Retail data, or a status such as 退货/取消/return/cancel) are loaded with a negative
 amount and ``is_return`` true, so sums net them; they are counted in the report.
+
+Numbers may be written as text (``¥1,234.50``, ``1,234.50元``, ``(12.00)``) and with a decimal
+comma (decided per column, :func:`decimal_mark`); timestamps written with a zone become wall time
+in the workspace's zone (:func:`workspace_time_zone`).
 
 Loading a file whose sha256 is already in the ``sources`` table changes nothing and is reported
 as "already loaded". All writes of one call happen in one workspace transaction.
