@@ -6,8 +6,8 @@ Row accounting, for every source: ``input = loaded + merged + rejected``.
   column, value and reason, checked in this order: *totals row* (合计, 总计, Total at the foot of
   an export), *missing customer id*, *missing date*, *unparseable date*, *date before 1900*,
   *date after 2100*, *missing amount*, *non-numeric amount*, then *exact duplicate line* (a line
-  identical in every column but one that numbers the lines to an earlier one; only when the file
-  has an order number, because without one two identical lines are two purchases — the CDNOW
+  identical to an earlier one in every column, a column that only numbers the lines aside; only
+  when the file has an order number, because without one two identical lines are two purchases — the CDNOW
   sample has 21 such lines and the published figures count both), and last *already loaded from
   <file>* (the transaction is in the workspace from another source; see :func:`_reject_repeats`).
 - **merged**: several lines of one order (same order number, customer and day) become one
