@@ -415,7 +415,7 @@ def test_cli_takes_the_new_options(tmp_path):
     out = CliRunner().invoke(app, ["ingest", str(path), "--sheet", "销售明细", "--header-row", "4",
                                    "--decimal", ".", "--tz", "Asia/Shanghai", "--workspace", str(ws)])
     assert out.exit_code == 0, out.output
-    assert "totals row" in out.output
+    assert "totals row" in out.output and "time zone, Asia/Shanghai" in out.output
     with Workspace(ws) as w:
         assert w.setting("time_zone") == "Asia/Shanghai" and len(_tx(w)) == len(ERP_ROWS)
     bad = CliRunner().invoke(app, ["ingest", str(path), "--decimal", ";", "--workspace", str(ws)])

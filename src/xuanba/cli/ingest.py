@@ -110,5 +110,7 @@ def register(app: typer.Typer) -> None:
             if s.values_left_empty:
                 left = ", ".join(f"{c}: {n:,}" for c, n in s.values_left_empty.items())
                 console.print(Text(f"{Path(s.source).name}: values not understood and left empty ({left})", style="yellow"))
+        console.print(Text(f"Times written with a zone are read in the workspace's time zone, {report.time_zone}.",
+                           style="dim"))
         if report.already_loaded:
             console.print(f"{len(report.already_loaded)} source(s) already loaded before; nothing changed for them.")

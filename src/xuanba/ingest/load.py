@@ -96,6 +96,7 @@ class IngestReport:
     kind: str
     sources: list[SourceReport] = field(default_factory=list)
     rejects_out: str | None = None
+    time_zone: str | None = None  # the workspace's, in which zoned timestamps were read
 
     def _sum(self, name: str) -> int:
         return sum(getattr(s, name) for s in self.sources)
@@ -162,6 +163,7 @@ class IngestReport:
             "returns": self.returns,
             "already_loaded": self.already_loaded,
             "rejects_out": self.rejects_out,
+            "time_zone": self.time_zone,
             "sources": [plain(asdict(s)) for s in self.sources],
         }
 
@@ -847,7 +849,7 @@ def ingest(
     items = _sheets(_expand(source), sheet)
     with open_workspace(workspace, create=True) as ws, ws.transaction() as con:
         zone = workspace_time_zone(ws, tz)
-        report = IngestReport(workspace=ws.path, kind=kind)
+        report = IngestReport(workspace=ws.path, kind=kind, time_zone=zone)
         _ensure_tables(ws, kind)
         for i, (item, item_sheet) in enumerate(items):
             label = str(item) if isinstance(item, (str, os.PathLike)) else "<table>"
