@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from xuanba import Workspace
 from xuanba.ingest import ingest
 
-CUSTOMERS = ["A", "007", " B ", "", "  "]
-DATES = ["2026-01-01", "2026-01-01 09:30", "2026/1/2", "2026年1月3日", "20260104", "2026-02-30", "soon", ""]
-AMOUNTS = ["10", "2.50", "-5", "1,000", "¥3", "x", "", "0"]
+CUSTOMERS = ["A", "007", " B ", "", "  ", "合计"]
+DATES = ["2026-01-01", "2026-01-01 09:30", "2026/1/2", "2026年1月3日", "20260104", "2026-02-30", "soon", "",
+         "1899-12-31", "2101-01-01"]
+AMOUNTS = ["10", "2.50", "-5", "1,000", "¥3", "x", "", "0", "1,234.50元", "(12.00)"]
 ORDERS = ["O1", "O2", "C9", "", None]
 
 row = st.tuples(st.sampled_from(CUSTOMERS), st.sampled_from(DATES), st.sampled_from(AMOUNTS),
@@ -31,7 +32,9 @@ def _date(text: str) -> dt.date | None:
 
 
 def _amount(text: str) -> Decimal | None:
-    cleaned = text.replace(",", "").replace("¥", "")
+    cleaned = text.replace(",", "").replace("¥", "").replace("元", "")
+    if cleaned.startswith("(") and cleaned.endswith(")"):
+        cleaned = "-" + cleaned[1:-1]
     try:
         return Decimal(cleaned) if cleaned else None
     except ArithmeticError:
@@ -48,12 +51,18 @@ def brute_force(rows: list[tuple], with_orders: bool) -> tuple[dict[str, int], i
         line = (cust, date, amount, order) if with_orders else None
         order = (order or "").strip() or None if with_orders else None
         day, value = _date(date), _amount(amount)
-        if not cust.strip():
+        if cust == "合计":
+            reason = "totals row"
+        elif not cust.strip():
             reason = "missing customer id"
         elif not date:
             reason = "missing date"
         elif day is None:
             reason = "unparseable date"
+        elif day.year < 1900:
+            reason = "date before 1900"
+        elif day.year > 2100:
+            reason = "date after 2100"
         elif not amount:
             reason = "missing amount"
         elif value is None:
@@ -85,7 +94,7 @@ def test_input_is_loaded_plus_merged_plus_rejected_for_any_messy_rows(rows, with
     frame = pd.DataFrame(rows, columns=["客户编号", "日期", "金额", "订单号"])
     if not with_orders:
         frame = frame.drop(columns="订单号")
-    if all(not d or _date(d) is None for d in frame["日期"]):
+    if all(not d or _date(d) is None or not 1900 <= _date(d).year <= 2100 for d in frame["日期"]):
         frame.loc[len(frame)] = ["Z", "2026-01-05", "1"] + ([None] if with_orders else [])
         rows = [*rows, ("Z", "2026-01-05", "1", None)]
     reasons, loaded, net, returns = brute_force(rows, with_orders)
@@ -94,6 +103,12 @@ def test_input_is_loaded_plus_merged_plus_rejected_for_any_messy_rows(rows, with
         n_tx, total, n_rej = ws.con.execute(
             "SELECT (SELECT count(*) FROM transactions), (SELECT sum(amount) FROM transactions), "
             "(SELECT count(*) FROM rejects)").fetchone()
+        # the same rows again (another file, so another sha256): every sale is already there
+        again = ingest(frame.assign(extra="copy"), ws)
+        total_again = ws.con.execute("SELECT sum(amount) FROM transactions").fetchone()[0]
+    assert again.loaded == again.merged == 0 and total_again == total
+    repeats = {"already loaded from <table>": report.loaded + report.merged} if report.loaded else {}
+    assert again.rejected_by_reason == dict(sorted({**reasons, **repeats}.items(), key=lambda kv: (-kv[1], kv[0])))
     assert report.input_rows == len(frame) == report.loaded + report.merged + report.rejected
     assert report.rejected_by_reason == dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
     assert report.loaded == loaded == n_tx and n_rej == report.rejected

@@ -486,6 +486,32 @@ class Workspace:
         with _faults(self.path, self.con):
             return self.con.execute(query, params or []).df()
 
+    # -- settings ----------------------------------------------------------------------------
+    def setting(self, key: str) -> str | None:
+        """A workspace setting kept in ``xuanba_meta`` (e.g. ``time_zone``), or None when unset.
+
+        Example
+        -------
+        >>> with Workspace(":memory:") as ws:
+        ...     before = ws.setting("time_zone")
+        ...     ws.set_setting("time_zone", "Asia/Shanghai")
+        ...     before, ws.setting("time_zone")
+        (None, 'Asia/Shanghai')
+        """
+        if META_TABLE not in {r[0] for r in self.con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+                "AND table_catalog = current_database()").fetchall()}:
+            return None
+        row = self.con.execute(f"SELECT value FROM {META_TABLE} WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Record a workspace setting in ``xuanba_meta`` (inside the open transaction, if any)."""
+        self._writable(f"set '{key}'")
+        with self.transaction() as con:
+            con.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
+            con.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", [key, value])
+
     # -- writing -----------------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

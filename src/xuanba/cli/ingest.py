@@ -53,6 +53,10 @@ def register(app: typer.Typer) -> None:
         date_format: Annotated[str | None, typer.Option(help="strptime format tried first, e.g. '%d.%m.%Y' (ISO, 2026/6/30, 20260630, 2026年6月30日 are read anyway).")] = None,
         cutoff: Annotated[str | None, typer.Option(help="Refuse rows dated after this day (YYYY-MM-DD).")] = None,
         rejects_out: Annotated[Path | None, typer.Option(help="Also write the rejected rows to this .csv/.xlsx/.parquet file.")] = None,
+        sheet: Annotated[str | None, typer.Option(help="Sheet of an .xlsx to read: its name, its number from 1, or all (each sheet a source). Default: the first.")] = None,
+        header_row: Annotated[int | None, typer.Option(help="Line (sheet row) from 1 that holds the column names, when the title rows above it fool the detection.")] = None,
+        decimal: Annotated[str | None, typer.Option(help="Decimal mark of the numbers: . or , (1.234,50). Default: decided per column; an ambiguous column is refused.")] = None,
+        tz: Annotated[str | None, typer.Option(help="The workspace's time zone, e.g. Asia/Shanghai: set at the first ingest (default the machine's), fixed after. Times written with a zone are converted to it.")] = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -77,10 +81,12 @@ def register(app: typer.Typer) -> None:
                     bar.update(task, completed=done, total=total, description=f"ingest {Path(name).name}" if name else "ingest")
 
                 report = ingest(paths, workspace, mapping=_mapping(map_), kind=kind, columns=names,
-                                date_format=date_format, cutoff=cutoff, rejects_out=rejects_out, progress=step)
+                                date_format=date_format, cutoff=cutoff, rejects_out=rejects_out, progress=step,
+                                sheet=sheet, header_row=header_row, decimal=decimal, tz=tz)
         else:
             report = ingest(paths, workspace, mapping=_mapping(map_), kind=kind, columns=names,
-                            date_format=date_format, cutoff=cutoff, rejects_out=rejects_out)
+                            date_format=date_format, cutoff=cutoff, rejects_out=rejects_out,
+                            sheet=sheet, header_row=header_row, decimal=decimal, tz=tz)
         if as_json:
             emit_json(report.to_dict())
             return
@@ -89,7 +95,7 @@ def register(app: typer.Typer) -> None:
             grid.add_column(label(name), justify="left" if name == "source" else "right")
         for s in report.sources:
             if s.status != "loaded":
-                grid.add_row(Text.assemble(Path(s.source).name, (say("cli_ingest_already"), "dim")), "-", "-", "-", "-", "-", "-")
+                grid.add_row(Text.assemble(Path(s.source).name, (say(f"cli_ingest_{s.status.replace(' ', '_')}"), "dim")), "-", "-", "-", "-", "-", "-")
                 continue
             grid.add_row(Path(s.source).name, f"{s.input_rows:,}", f"{s.loaded:,}", f"{s.merged:,}",
                          f"{s.rejected:,}", f"{s.returns:,}", f"{s.customers:,}")
@@ -112,5 +118,7 @@ def register(app: typer.Typer) -> None:
             if s.values_left_empty:
                 left = ", ".join(f"{c}: {n:,}" for c, n in s.values_left_empty.items())
                 console.print(Text(f"{Path(s.source).name}: values not understood and left empty ({left})", style="yellow"))
+        console.print(Text(f"Times written with a zone are read in the workspace's time zone, {report.time_zone}.",
+                           style="dim"))
         if report.already_loaded:
             console.print(f"{len(report.already_loaded)} source(s) already loaded before; nothing changed for them.")

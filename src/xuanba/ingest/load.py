@@ -3,11 +3,13 @@
 Row accounting, for every source: ``input = loaded + merged + rejected``.
 
 - **rejected**: a row that cannot be a transaction goes to the ``rejects`` table with its row,
-  column, value and reason, checked in this order: *missing customer id*, *missing date*,
-  *unparseable date*, *missing amount*, *non-numeric amount*, then *exact duplicate line* (a line
-  identical in every column to an earlier one; only when the file has an order number, because
-  without one two identical lines are two purchases — the CDNOW sample has 21 such lines and the
-  published figures count both).
+  column, value and reason, checked in this order: *totals row* (合计, 总计, Total at the foot of
+  an export), *missing customer id*, *missing date*, *unparseable date*, *date before 1900*,
+  *date after 2100*, *missing amount*, *non-numeric amount*, then *exact duplicate line* (a line
+  identical to an earlier one in every column, a column that only numbers the lines aside; only
+  when the file has an order number, because without one two identical lines are two purchases — the CDNOW
+  sample has 21 such lines and the published figures count both), and last *already loaded from
+  <file>* (the transaction is in the workspace from another source; see :func:`_reject_repeats`).
 - **merged**: several lines of one order (same order number, customer and day) become one
   transaction: amounts, costs and quantities summed, the earliest time kept, products joined
   with ``"; "`` when they differ. Each line folded into another counts as merged.
@@ -16,6 +18,10 @@ Row accounting, for every source: ``input = loaded + merged + rejected``.
 Returns and cancellations (negative amount or quantity, an order number like ``C536379`` as in
 the Online Retail data, or a status such as 退货/取消/return/cancel) are loaded with a negative
 amount and ``is_return`` true, so sums net them; they are counted in the report.
+
+Numbers may be written as text (``¥1,234.50``, ``1,234.50元``, ``(12.00)``) and with a decimal
+comma (decided per column, :func:`decimal_mark`); timestamps written with a zone become wall time
+in the workspace's zone (:func:`workspace_time_zone`).
 
 Loading a file whose sha256 is already in the ``sources`` table changes nothing and is reported
 as "already loaded". All writes of one call happen in one workspace transaction.
@@ -34,8 +40,8 @@ from typing import Any
 
 from xuanba._dates import as_date
 from xuanba.errors import InputError
-from xuanba.ingest.mapping import check_required, looks_like_header, map_columns
-from xuanba.ingest.read import Staged, list_sources, quote, stage, unstage
+from xuanba.ingest.mapping import check_required, field_of, looks_like_header, map_columns
+from xuanba.ingest.read import Staged, duplicate_headers, list_sources, quote, stage, unstage
 from xuanba.ingest.sidetables import SCHEMAS, read_side_table
 from xuanba.workspace import TABLE_COLUMNS, Workspace, open_workspace
 
@@ -61,7 +67,7 @@ class SourceReport:
 
     source: str
     kind: str
-    status: str  # "loaded" or "already loaded"
+    status: str  # "loaded", "already loaded", or "no table" (a blank sheet under sheet="all")
     sha256: str
     source_id: int | None = None
     format: str | None = None
@@ -90,6 +96,7 @@ class IngestReport:
     kind: str
     sources: list[SourceReport] = field(default_factory=list)
     rejects_out: str | None = None
+    time_zone: str | None = None  # the workspace's, in which zoned timestamps were read
 
     def _sum(self, name: str) -> int:
         return sum(getattr(s, name) for s in self.sources)
@@ -174,6 +181,7 @@ class IngestReport:
             "returns": self.returns,
             "already_loaded": self.already_loaded,
             "rejects_out": self.rejects_out,
+            "time_zone": self.time_zone,
             "sources": [plain(asdict(s)) for s in self.sources],
         }
 
@@ -183,15 +191,39 @@ def _text(col: str | None) -> str:
     return f"NULLIF(trim({quote(col)}), '')" if col else "CAST(NULL AS VARCHAR)"
 
 
-def _number(text: str, typ: str) -> str:
-    cleaned = (
-        rf"regexp_replace(regexp_replace({text}, '[,\s¥￥$€£]', '', 'g'), '^\((.*)\)$', '-\1')"
-    )
+# Currency signs, units and spaces written into a number: ¥1,234.50, 1,234.50元, 1 234,50 RMB
+_NOISE = r"[\s\x{00A0}\x{202F}\x{3000}¥￥$€£元]|RMB|rmb|CNY|cny"
+
+
+def _number(text: str, typ: str, decimal: str = ".") -> str:
+    """SQL reading ``text`` as a number: ``¥1,234.50``, ``1,234.50元``, ``(12.00)`` = -12; with
+    ``decimal=","`` the comma is the decimal mark (``1.234,50``, ``12,5``, ``1 234,50``)."""
+    if decimal == ",":
+        cleaned = (rf"replace(regexp_replace(regexp_replace({text}, '{_NOISE}|\.', '', 'g'), "
+                   rf"'^\((.*)\)$', '-\1'), ',', '.')")
+        return f"TRY_CAST({cleaned} AS {typ})"
+    cleaned = rf"regexp_replace(regexp_replace({text}, '{_NOISE}|,', '', 'g'), '^\((.*)\)$', '-\1')"
     return f"COALESCE(TRY_CAST({text} AS {typ}), TRY_CAST({cleaned} AS {typ}))"
 
 
-def _timestamp(text: str, date_format: str | None, extra: Sequence[str] = ()) -> str:
+# A time of day followed by a zone: 2026-06-30T23:30:00+08:00, 2026-06-30 15:30Z, ... +0800, ... UTC
+_ZONED = r"[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\s*(Z|z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)$"
+
+
+def _timestamp(text: str, date_format: str | None, extra: Sequence[str] = (), tz: str = "UTC") -> str:
     formats = ", ".join("'" + f.replace("'", "''") + "'" for f in [*_FORMATS, *extra])
+    zone = tz.replace("'", "''")
+    # a written zone: the same instant as wall time in the workspace's zone; a zoned text that
+    # does not read is unparseable, never read again without its zone
+    zoned = (
+        f"timezone('{zone}', "
+        f"TRY_CAST(regexp_replace(regexp_replace(regexp_replace({text}, '\\s*(UTC|GMT)$', '+00'), "
+        f"'\\s+([+-][0-9]{{2}}(:?[0-9]{{2}})?|Z|z)$', '\\1'), "
+        f"'([T ])([0-9]{{1,2}}:[0-9]{{2}})\\s*(Z|z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$', '\\1\\2:00\\3') "
+        f"AS TIMESTAMPTZ))"
+    )
+    if date_format and "%z" in date_format:  # the user's format reads the zone
+        zoned = f"COALESCE({zoned}, timezone('{zone}', TRY_STRPTIME({text}, '{date_format.replace(chr(39), chr(39) * 2)}')))"
     parts = []
     if date_format:
         parts.append(f"TRY_STRPTIME({text}, '{date_format.replace(chr(39), chr(39) * 2)}')")
@@ -202,7 +234,110 @@ def _timestamp(text: str, date_format: str | None, extra: Sequence[str] = ()) ->
         f"CASE WHEN regexp_full_match({text}, '[0-9]{{5}}(\\.[0-9]+)?') THEN TIMESTAMP '1899-12-30' "
         f"+ to_microseconds(CAST(round(CAST({text} AS DOUBLE) * 86400000000) AS BIGINT)) END",
     ]
-    return f"COALESCE({', '.join(parts)})"
+    return f"CASE WHEN regexp_matches({text}, '{_ZONED}') THEN {zoned} ELSE COALESCE({', '.join(parts)}) END"
+
+
+# The digits and separators of a number, e.g. ¥ 1.234,50 -> 1.234,50
+_DOT_SURE = (r"[0-9]*(,[0-9]{3})*\.[0-9]+", r"[0-9]{1,3}(,[0-9]{3}){2,}")
+_COMMA_SURE = (r"[0-9]*(\.[0-9]{3})*,[0-9]+", r"[0-9]{1,3}(\.[0-9]{3}){2,}")
+_DOT_OR_THOUSANDS = r"[0-9]{1,3}\.[0-9]{3}"  # 1.234: 1.234 or 1234
+_COMMA_OR_THOUSANDS = r"[0-9]{1,3},[0-9]{3}"  # 1,234: 1234 or 1.234
+
+
+def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str | None = None) -> str:
+    """The decimal mark of a number column of ``_xb_raw``: ``"."`` or ``","``.
+
+    ``1.234,50``, ``12,5`` or ``1 234,50`` mean a decimal comma; ``1,234.50``, ``12.5`` a decimal
+    point. A column holding both kinds, or only ``1.234`` beside ``1,234`` (each readable either
+    way), is refused with the rows that make it ambiguous. ``forced`` (``--decimal``) decides.
+    """
+    q = quote(column)
+    if not _maybe_comma(con, [column])[0]:
+        return forced or "."  # no comma, at most one dot: a decimal point (or forced)
+    c = f"regexp_replace({q}, '[^0-9.,]', '', 'g')"
+
+    def either(patterns: Sequence[str], but: str) -> str:
+        return ("(" + " OR ".join(f"regexp_full_match(c, '{p}')" for p in patterns)
+                + f") AND NOT regexp_full_match(c, '{but}')")
+
+    dot, comma = either(_DOT_SURE, _DOT_OR_THOUSANDS), either(_COMMA_SURE, _COMMA_OR_THOUSANDS)
+    row = con.execute(
+        f"SELECT count(*) FILTER (WHERE {dot}), list(_row ORDER BY _row) FILTER (WHERE {dot})[1:5], "
+        f"count(*) FILTER (WHERE {comma}), list(_row ORDER BY _row) FILTER (WHERE {comma})[1:5], "
+        f"list(_row ORDER BY _row) FILTER (WHERE regexp_full_match(c, '{_DOT_OR_THOUSANDS}'))[1:5], "
+        f"list(_row ORDER BY _row) FILTER (WHERE regexp_full_match(c, '{_COMMA_OR_THOUSANDS}'))[1:5] "
+        f"FROM (SELECT _row, {c} AS c FROM _xb_raw WHERE {quote(column)} IS NOT NULL)"
+    ).fetchone()
+    n_dot, dot_rows, n_comma, comma_rows, dot3, comma3 = row
+    if forced is not None:
+        against, rows = (n_comma, comma_rows) if forced == "." else (n_dot, dot_rows)
+        if against:
+            example = "1.234,50 or 12,5" if forced == "." else "1,234.50 or 12.5"
+            raise InputError(
+                f"--decimal {forced} but {against:,} rows are written like {example} (rows {_rows(rows)})",
+                file=file, column=column, row=int(rows[0]),
+                fix="Correct those rows, or leave out --decimal to have the column's mark decided from its values.",
+            )
+        return forced
+    if n_dot and n_comma:
+        raise InputError(
+            f"the column mixes decimal points and decimal commas: {n_dot:,} rows are written like "
+            f"1,234.50 or 12.5 (rows {_rows(dot_rows)}) and {n_comma:,} like 1.234,50 or 12,5 "
+            f"(rows {_rows(comma_rows)})",
+            file=file, column=column, row=int((dot_rows if n_dot <= n_comma else comma_rows)[0]),
+            fix="Correct the rows of the smaller group, or say which mark is meant: --decimal . or --decimal ,",
+        )
+    if n_comma:
+        return ","
+    if n_dot or not (dot3 and comma3):
+        return "."
+    raise InputError(
+        f"the column's decimal mark is ambiguous: 1.234 (rows {_rows(dot3)}) and 1,234 (rows "
+        f"{_rows(comma3)}) each read as a thousand or as a little over one",
+        file=file, column=column, row=int(dot3[0]),
+        fix="Say which mark is the decimal one: --decimal . (1,234 = 1234) or --decimal , (1,234 = 1.234).",
+    )
+
+
+def _maybe_comma(con: Any, columns: Sequence[str]) -> list[bool]:
+    """Per column of ``_xb_raw``, in one scan: whether any value holds a comma or two dots (only
+    then can its decimal mark be anything but a point)."""
+    if not columns:
+        return []
+    tests = ", ".join(f"bool_or(contains({quote(c)}, ',') OR {quote(c)} LIKE '%.%.%')" for c in columns)
+    return [bool(x) for x in con.execute(f"SELECT {tests} FROM _xb_raw").fetchone()]
+
+
+def _rows(rows: Sequence[int]) -> str:
+    return ", ".join(f"{int(r):,}" for r in rows)
+
+
+#: Headers of a column that only numbers the lines (never part of a duplicate key).
+_LINE_NUMBER_NAMES = {"序号", "行号", "编号序号", "row", "rowno", "rownumber", "line", "lineno", "linenumber",
+                      "no", "#", "index", "idx", "sn", "seq", "seqno"}
+
+
+def line_number_columns(con: Any, columns: Sequence[str], mapped: Sequence[str]) -> list[str]:
+    """The unmapped columns of ``_xb_raw`` that merely number its lines: named like 序号, 行号,
+    ``row``, ``line_no``, or holding an integer that goes up by one from line to line (a column
+    that merely increases, such as points or a running total, may tell two lines apart)."""
+    from xuanba.ingest.mapping import normalise_header
+
+    named = [c for c in columns if c not in mapped
+             and (normalise_header(c) in _LINE_NUMBER_NAMES or str(c).strip() == "#")]
+    others = [c for c in columns if c not in mapped and c not in named]
+    if not others:
+        return named
+    values = ", ".join(f"TRY_CAST(trim({quote(c)}) AS BIGINT) AS v{i}" for i, c in enumerate(others))
+    tests = ", ".join(
+        f"count(*) >= 3 AND count(*) = count(v{i}) AND bool_and(v{i} = p{i} + 1 OR p{i} IS NULL)"
+        for i in range(len(others))
+    )
+    lags = ", ".join(f"lag(v{i}) OVER (ORDER BY _row) AS p{i}" for i in range(len(others)))
+    counting = con.execute(
+        f"SELECT {tests} FROM (SELECT *, {lags} FROM (SELECT _row, {values} FROM _xb_raw))"
+    ).fetchone()
+    return named + [c for c, yes in zip(others, counting, strict=True) if yes]
 
 
 def slash_order(con: Any, column: str) -> list[str]:
@@ -224,16 +359,27 @@ def slash_order(con: Any, column: str) -> list[str]:
     return [lead, f"{lead} %H:%M", f"{lead} %H:%M:%S"]
 
 
+_TOTALS = r"(合计|总计|小计|共计|总合计|合計|總計|小計|grand\s*total|sub\s*total|totals?|sum)\s*[:：]?"
+
+
 def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: str | None,
-               extra: Sequence[str] = ()) -> str:
+               extra: Sequence[str] = (), *, tz: str = "UTC", decimals: Mapping[str, str] | None = None,
+               not_in_key: Sequence[str] = ()) -> str:
     """One typed row per input line with its reject reason (NULL when it is good)."""
     t = {f: _text(m.get(f)) for f in ("customer_id", "ts", "amount", "order_id", "cost", "quantity",
                                       "unit_price", "product", "channel", "paid_on", "due_on", "status")}
-    amount_num = _number(t["amount"], "DECIMAL(18,4)") if "amount" in m else "CAST(NULL AS DECIMAL(18,4))"
+    dec = dict(decimals or {})
+
+    def num(f: str, typ: str = "DECIMAL(18,4)") -> str:
+        return _number(t[f], typ, dec.get(f, "."))
+
+    amount_num = num("amount") if "amount" in m else "CAST(NULL AS DECIMAL(18,4))"
     derived = (
-        f"TRY_CAST({_number(t['quantity'], 'DECIMAL(18,4)')} * {_number(t['unit_price'], 'DECIMAL(18,4)')} AS DECIMAL(18,4))"
+        f"TRY_CAST({num('quantity')} * {num('unit_price')} AS DECIMAL(18,4))"
         if {"quantity", "unit_price"} <= set(m) else "CAST(NULL AS DECIMAL(18,4))"
     )
+    # a totals row (合计, 总计, Total) at the bottom of an export: never summed in
+    totals_in = " OR ".join(f"regexp_full_match(lower(trim({quote(c)})), '{_TOTALS}')" for c in raw_columns)
     if "amount" in m:
         amount_col, amount_raw = m["amount"], t["amount"]
     else:
@@ -243,11 +389,12 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
     if "order_id" in m:
         # Exact duplicate lines: hash every line, then compare the lines whose hash repeats
         # column by column (a hash collision cannot reject a line).
-        cols = ", ".join(quote(c) for c in raw_columns)
+        keyed = [c for c in raw_columns if c not in not_in_key]
+        cols = ", ".join(quote(c) for c in keyed)
         dup_cte = f"""
     hashed AS (SELECT _row, hash({cols}) AS _h FROM _xb_raw),
     repeated AS (
-        SELECT r._row, row_number() OVER (PARTITION BY {', '.join('r.' + quote(c) for c in raw_columns)} ORDER BY r._row) AS _dup
+        SELECT r._row, row_number() OVER (PARTITION BY {', '.join('r.' + quote(c) for c in keyed)} ORDER BY r._row) AS _dup
         FROM _xb_raw r SEMI JOIN (
             SELECT _row FROM hashed WHERE _h IN (SELECT _h FROM hashed GROUP BY _h HAVING count(*) > 1)
         ) s ON r._row = s._row
@@ -268,23 +415,29 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
         SELECT _row,
             {t['customer_id']} AS customer_id,
             {t['ts']} AS ts_raw,
-            {_timestamp(t['ts'], date_format, extra)} AS ts,
+            {_timestamp(t['ts'], date_format, extra, tz)} AS ts,
             {amount_raw} AS amount_raw,
             COALESCE({amount_num}, CASE WHEN {t['amount']} IS NULL THEN {derived} END) AS amount,
             {t['order_id']} AS order_id,
-            {t['cost']} AS cost_raw, {_number(t['cost'], 'DECIMAL(18,4)')} AS cost,
-            {t['quantity']} AS quantity_raw, {_number(t['quantity'], 'DOUBLE')} AS quantity,
+            {t['cost']} AS cost_raw, {num('cost')} AS cost,
+            {t['quantity']} AS quantity_raw, {num('quantity', 'DOUBLE')} AS quantity,
             {t['product']} AS product, {t['channel']} AS channel, {t['status']} AS status,
-            {t['paid_on']} AS paid_on_raw, CAST({_timestamp(t['paid_on'], date_format, extra)} AS DATE) AS paid_on,
-            {t['due_on']} AS due_on_raw, CAST({_timestamp(t['due_on'], date_format, extra)} AS DATE) AS due_on,
-            {dup} AS _dup
+            {t['paid_on']} AS paid_on_raw, CAST({_timestamp(t['paid_on'], date_format, extra, tz)} AS DATE) AS paid_on,
+            {t['due_on']} AS due_on_raw, CAST({_timestamp(t['due_on'], date_format, extra, tz)} AS DATE) AS due_on,
+            {dup} AS _dup,
+            CASE WHEN {t['customer_id']} IS NULL OR {t['amount']} IS NULL OR {t['ts']} IS NULL
+                OR regexp_full_match(lower({t['customer_id']}), '{_TOTALS}')
+                THEN {totals_in} ELSE false END AS _totals
         FROM _xb_raw {dup_join}
     ), judged AS (
         SELECT *,
             CASE
+                WHEN _totals THEN 'totals row'
                 WHEN customer_id IS NULL THEN 'missing customer id'
                 WHEN ts_raw IS NULL THEN 'missing date'
                 WHEN ts IS NULL THEN 'unparseable date'
+                WHEN ts < TIMESTAMP '1900-01-01' THEN 'date before 1900'
+                WHEN ts >= TIMESTAMP '2101-01-01' THEN 'date after 2100'
                 WHEN amount IS NULL AND amount_raw IS NULL THEN 'missing amount'
                 WHEN amount IS NULL THEN 'non-numeric amount'
                 WHEN _dup > 1 THEN 'exact duplicate line'
@@ -300,14 +453,18 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
         paid_on IS NULL AND paid_on_raw IS NOT NULL AS paid_on_bad,
         due_on IS NULL AND due_on_raw IS NOT NULL AS due_on_bad,
         CASE reason
+            WHEN 'totals row' THEN {col['customer_id']}
             WHEN 'missing customer id' THEN {col['customer_id']}
             WHEN 'missing date' THEN {col['ts']} WHEN 'unparseable date' THEN {col['ts']}
+            WHEN 'date before 1900' THEN {col['ts']} WHEN 'date after 2100' THEN {col['ts']}
             WHEN 'missing amount' THEN {amount_col_sql} WHEN 'non-numeric amount' THEN {amount_col_sql}
             WHEN 'exact duplicate line' THEN {col['order_id']}
         END AS reject_column,
         CASE reason
+            WHEN 'totals row' THEN COALESCE(customer_id, amount_raw)
             WHEN 'missing customer id' THEN customer_id
             WHEN 'missing date' THEN ts_raw WHEN 'unparseable date' THEN ts_raw
+            WHEN 'date before 1900' THEN ts_raw WHEN 'date after 2100' THEN ts_raw
             WHEN 'missing amount' THEN amount_raw WHEN 'non-numeric amount' THEN amount_raw
             WHEN 'exact duplicate line' THEN order_id
         END AS reject_value
@@ -394,15 +551,25 @@ def _check_dates(con: Any, staged: Staged, m: Mapping[str, str], cutoff: dt.date
 
 
 def _load_transactions(ws: Workspace, staged: Staged, report: SourceReport, mapping: Mapping[str, str] | None,
-                       date_format: str | None, cutoff: dt.date | None) -> None:
+                       date_format: str | None, cutoff: dt.date | None, *, tz: str = "UTC",
+                       decimal: str | None = None) -> None:
     con = ws.con
+    named = set((mapping or {}).values())
+    duplicate_headers(staged.header, file=staged.name, matters=lambda c: c in named or field_of(c) is not None)
     m = map_columns(staged.columns, mapping, file=staged.name)
     check_required(m, staged.columns, file=staged.name)
     report.mapping = dict(m)
     extra = [] if date_format else slash_order(con, m["ts"])
-    ws.scratch("_xb_lines", _lines_sql(m, staged.columns, date_format, extra))
+    numbers = [f for f in ("amount", "cost", "quantity", "unit_price") if f in m]
+    marks = _maybe_comma(con, [m[f] for f in numbers])
+    decimals = {f: decimal_mark(con, m[f], decimal, file=staged.name) if maybe else (decimal or ".")
+                for f, maybe in zip(numbers, marks, strict=True)}
+    counters = line_number_columns(con, staged.columns, list(m.values())) if "order_id" in m else []
+    ws.scratch("_xb_lines", _lines_sql(m, staged.columns, date_format, extra, tz=tz, decimals=decimals,
+                                       not_in_key=counters))
     _check_dates(con, staged, m, cutoff)
     sid = report.source_id
+    _reject_repeats(ws, sid, m.get("order_id"))
     ws.insert(
         "rejects",
         'SELECT ? AS source_id, _row AS source_row, reject_column AS "column", reject_value AS value, reason '
@@ -434,8 +601,64 @@ def _load_transactions(ws: Workspace, staged: Staged, report: SourceReport, mapp
     ws.drop_scratch("_xb_lines")
 
 
+def _reject_repeats(ws: Workspace, sid: int | None, order_col: str | None) -> None:
+    """Mark the lines of ``_xb_lines`` whose transaction is already in the workspace (from another
+    source) with the reason ``already loaded from <file>``.
+
+    A transaction with an order number is known by order number, customer, day and amount; an
+    order already loaded with another amount (a partial export cut inside the order, then the
+    full one) is rejected too, as ``order already loaded from <file> with another amount``, so
+    nothing is counted twice. A transaction without an order number is known by all its fields,
+    counted: a file that holds a line twice after a file that held it once adds one.
+    """
+    con = ws.con
+    if not con.execute("SELECT count(*) FROM (SELECT 1 FROM transactions LIMIT 1)").fetchone()[0]:
+        return
+    fields = ("customer_id", "ts", "amount", "cost", "quantity", "product", "channel", "paid_on", "due_on")
+    same = " AND ".join(f"n.{f} IS NOT DISTINCT FROM e.{f}" for f in fields)
+    ws.scratch("_xb_new", f"SELECT * FROM ({_MERGE_SQL})", [sid, sid])
+    ws.scratch("_xb_seen", f"""
+        WITH keyed AS (
+            SELECT n.customer_id, n.order_id, CAST(n.ts AS DATE) AS day,
+                arg_max(s.file, t.amount = n.amount) AS file, bool_or(t.amount = n.amount) AS same_amount
+            FROM _xb_new n JOIN transactions t ON t.order_id = n.order_id AND t.customer_id = n.customer_id
+                AND CAST(t.ts AS DATE) = CAST(n.ts AS DATE)
+            JOIN sources s ON s.source_id = t.source_id
+            WHERE n.order_id IS NOT NULL
+            GROUP BY ALL
+        ), n AS (
+            SELECT *, row_number() OVER (PARTITION BY {', '.join(fields)} ORDER BY source_row) AS k
+            FROM _xb_new WHERE order_id IS NULL
+        ), e AS (
+            SELECT {', '.join(fields)}, count(*) AS c, min(source_id) AS source_id
+            FROM transactions WHERE order_id IS NULL GROUP BY ALL
+        )
+        SELECT l._row, CASE WHEN k.same_amount THEN 'already loaded from ' || k.file
+            ELSE 'order already loaded from ' || k.file || ' with another amount' END AS why
+        FROM _xb_lines l JOIN keyed k ON l.reason IS NULL AND l.order_id = k.order_id
+            AND l.customer_id = k.customer_id AND CAST(l.ts AS DATE) = k.day
+        UNION ALL
+        SELECT n.source_row, 'already loaded from ' || s.file
+        FROM n JOIN e ON {same} AND n.k <= e.c JOIN sources s ON s.source_id = e.source_id
+    """)
+    if con.execute("SELECT count(*) FROM _xb_seen").fetchone()[0]:
+        order = "'" + order_col.replace("'", "''") + "'" if order_col else "CAST(NULL AS VARCHAR)"
+        ws.scratch("_xb_marked", f"""
+            SELECT l.* REPLACE (
+                COALESCE(l.reason, r.why) AS reason,
+                CASE WHEN r.why IS NOT NULL THEN {order} ELSE l.reject_column END AS reject_column,
+                CASE WHEN r.why IS NOT NULL THEN l.order_id ELSE l.reject_value END AS reject_value)
+            FROM _xb_lines l LEFT JOIN _xb_seen r USING (_row)
+        """)
+        ws.scratch("_xb_lines", "SELECT * FROM _xb_marked")
+        ws.drop_scratch("_xb_marked")
+    ws.drop_scratch("_xb_new")
+    ws.drop_scratch("_xb_seen")
+
+
 def _load_side(ws: Workspace, staged: Staged, report: SourceReport, kind: str,
                mapping: Mapping[str, str] | None) -> None:
+    duplicate_headers(staged.header, file=staged.name)  # every column of a side table is kept
     raw = ws.con.execute("SELECT * EXCLUDE (_row) FROM _xb_raw ORDER BY _row").df()
     try:
         table, rejects = read_side_table(kind, raw, dict(mapping) if mapping else None)
@@ -487,6 +710,58 @@ def _expand(source: Any) -> list[Any]:
     return [source]
 
 
+def _sheets(items: list[Any], sheet: str | int | None) -> list[tuple[Any, str | int | None]]:
+    """(source, sheet) pairs: with ``sheet="all"`` every sheet of each workbook is a source."""
+    from xuanba.ingest.read import sheet_names
+
+    out: list[tuple[Any, str | int | None]] = []
+    for item in items:
+        book = isinstance(item, (str, os.PathLike)) and Path(item).suffix.lower() in (".xlsx", ".xlsm", ".xls")
+        if not book:
+            out.append((item, None))
+        elif sheet == "all":
+            out += [(item, name) for name in sheet_names(item)]
+        else:
+            out.append((item, sheet))
+    return out
+
+
+def workspace_time_zone(ws: Workspace, tz: str | None = None) -> str:
+    """The workspace's time zone: recorded at its first ingest (``tz``, else the machine's zone
+    then) and the same ever after, whatever ``TZ`` says to the process that runs later commands.
+
+    Example
+    -------
+    >>> from xuanba import Workspace
+    >>> with Workspace(":memory:") as ws:
+    ...     workspace_time_zone(ws, "Asia/Shanghai"), workspace_time_zone(ws)
+    ('Asia/Shanghai', 'Asia/Shanghai')
+    """
+    have = ws.setting("time_zone")
+    if have is not None and ws.con.execute(
+            "SELECT count(*) FROM pg_timezone_names() WHERE name = ?", [have]).fetchone()[0] == 0:
+        raise InputError(f"the workspace's time zone {have!r} is not a time zone name", file=ws.path,
+                         fix="The workspace file was altered; start a new workspace (xuanba ingest --tz ZONE).")
+    if tz is not None:
+        known = ws.con.execute("SELECT name FROM pg_timezone_names() WHERE lower(name) = lower(?)", [tz]).fetchone()
+        if known is None:
+            raise InputError(f"--tz {tz!r} is not a time zone name",
+                             fix="Give an IANA name such as Asia/Shanghai, Europe/Berlin or UTC.")
+        tz = str(known[0])
+        if have is not None and have != tz:
+            raise InputError(
+                f"the workspace's time zone is {have}; --tz {tz} would read new files in another zone "
+                "than the ones already loaded",
+                file=ws.path,
+                fix=f"Leave out --tz (or give --tz {have}); start a new workspace for another zone.",
+            )
+    if have is not None:
+        return have
+    zone = tz or str(ws.con.execute("SELECT current_setting('TimeZone')").fetchone()[0])
+    ws.set_setting("time_zone", zone)
+    return zone
+
+
 def _write_rejects(ws: Workspace, ids: list[int], path: Path) -> None:
     from xuanba.tables import write_table
 
@@ -511,6 +786,10 @@ def ingest(
     cutoff: dt.date | str | None = None,
     rejects_out: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
+    decimal: str | None = None,
+    tz: str | None = None,
 ) -> IngestReport:
     """Read sources, map and type their columns, and load them into the workspace.
 
@@ -540,6 +819,20 @@ def ingest(
         Also write this call's rejected rows to a .csv/.xlsx/.parquet file.
     progress
         Called as ``progress(done, total, name)`` before each source and once at the end.
+    sheet
+        The sheet of an .xlsx to read: a name, a number from 1, or ``"all"`` (each sheet a source);
+        default the first.
+    header_row
+        The line of the file (row of the sheet), from 1, that holds the column names; default
+        found: the first row naming a customer, a date and an amount (title rows above it are
+        skipped). A second header row under merged cells is read with it.
+    decimal
+        ``"."`` or ``","``: the decimal mark of the number columns. Default decided per column
+        (``1.234,50`` and ``12,5`` mean a comma); a column that could be either is refused.
+    tz
+        The workspace's time zone (an IANA name such as ``Asia/Shanghai``), recorded at the first
+        ingest (default the machine's zone then) and fixed after: timestamps written with a
+        zone become wall time in it, whatever the ``TZ`` of the process.
 
     Returns
     -------
@@ -568,17 +861,30 @@ def ingest(
         raise InputError(f"unknown kind {kind!r}", fix=f"Use one of: {', '.join(KINDS)}.")
     if cutoff is not None:
         cutoff = as_date(cutoff, "cutoff")
+    if decimal not in (None, ".", ","):
+        raise InputError(f"--decimal {decimal!r} is not a decimal mark", fix="Give --decimal . or --decimal ,")
     names = list(columns) if columns is not None else None
-    items = _expand(source)
+    items = _sheets(_expand(source), sheet)
     with open_workspace(workspace, create=True) as ws, ws.transaction() as con:
-        report = IngestReport(workspace=ws.path, kind=kind)
+        zone = workspace_time_zone(ws, tz)
+        report = IngestReport(workspace=ws.path, kind=kind, time_zone=zone)
         _ensure_tables(ws, kind)
-        for i, item in enumerate(items):
+        for i, (item, item_sheet) in enumerate(items):
             label = str(item) if isinstance(item, (str, os.PathLike)) else "<table>"
             if progress is not None:
                 progress(i, len(items), label)
-            staged = stage(con, item, "_xb_raw", header=header, columns=names,
-                           find_header=looks_like_header if kind == "transactions" else _side_header(kind))
+            try:
+                staged = stage(con, item, "_xb_raw", header=header, columns=names,
+                               find_header=looks_like_header if kind == "transactions" else _side_header(kind),
+                               sheet=item_sheet, header_row=header_row, tz=zone)
+            except InputError as exc:
+                blank = (exc.message.startswith("the sheet ") and exc.message.endswith(" is empty")
+                         or exc.message == "the file has no data rows")
+                if sheet == "all" and item_sheet is not None and blank:
+                    # --sheet all: a blank sheet, or one holding a single line of notes, has no rows
+                    report.sources.append(SourceReport(f"{label}#{item_sheet}", kind, "no table", ""))
+                    continue
+                raise
             seen = con.execute(
                 "SELECT source_id FROM sources WHERE sha256 = ? AND kind = ?", [staged.sha256, kind]
             ).fetchone()
@@ -593,7 +899,7 @@ def ingest(
             rep.source_id = _next_source_id(con)
             rep.input_rows = staged.rows
             if kind == "transactions":
-                _load_transactions(ws, staged, rep, mapping, date_format, cutoff)
+                _load_transactions(ws, staged, rep, mapping, date_format, cutoff, tz=zone, decimal=decimal)
             else:
                 _load_side(ws, staged, rep, kind, mapping)
             ws.insert(

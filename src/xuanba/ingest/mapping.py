@@ -20,6 +20,7 @@ Example
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
@@ -57,7 +58,8 @@ ALIASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "order_id": (
         ("order id", "order no", "order number", "invoice no", "invoice id", "invoice number",
          "transaction id", "订单号", "单号", "订单编号", "单据编号", "单据号", "发票号", "销售单号",
-         "流水号"),
+         "流水号", "basket id", "basket no", "basket", "ticket id", "ticket no", "ticket number",
+         "receipt id", "receipt no", "receipt number", "小票号", "小票编号", "收银小票号", "票号"),
         ("order", "invoice", "订单"),
     ),
     "cost": (("cogs", "cost amount", "成本", "成本金额", "销售成本"), ("费用",)),
@@ -75,11 +77,46 @@ ALIASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 _DROP = str.maketrans("", "", " _-./()[]:#\t\ufeff")
+# A unit written into a header: 金额（元）, 数量(件), 单价/元, Amount [CNY], 金额 单位:元
+_UNIT = re.compile(r"\s*(?:[(\[【][^()\[\]【】]{0,12}[)\]】]|/\s*[^/\s]{1,4}|单位[:：]\s*\S{1,4})\s*$")
 
 
 def normalise_header(name: object) -> str:
     """The comparable form of a header: NFKC, case folded, separators and brackets removed."""
     return unicodedata.normalize("NFKC", str(name)).casefold().translate(_DROP)
+
+
+def without_unit(name: object) -> str:
+    """A header with the unit it ends in removed (``金额（元）`` -> ``金额``, ``单价/元`` -> ``单价``).
+
+    Example
+    -------
+    >>> without_unit("金额（元）"), without_unit("数量(件)"), without_unit("单价/元"), without_unit("客户")
+    ('金额', '数量', '单价', '客户')
+    """
+    text = unicodedata.normalize("NFKC", str(name)).strip()
+    stripped = _UNIT.sub("", text)
+    return stripped if stripped else text
+
+
+def field_of(name: object) -> str | None:
+    """The transaction field a header names, if any (units ignored).
+
+    Example
+    -------
+    >>> field_of("金额（元）"), field_of("客户编号"), field_of("备注")
+    ('amount', 'customer_id', None)
+    """
+    hit = _lookup(name)
+    return None if hit is None else hit[0]
+
+
+def _lookup(name: object) -> tuple[str, int] | None:
+    """(field, strength) of a header, by its name or by its name without a unit."""
+    hit = _LOOKUP.get(normalise_header(name))
+    if hit is None:
+        hit = _LOOKUP.get(normalise_header(without_unit(name)))
+    return hit
 
 
 def _strengths() -> dict[str, tuple[str, int]]:
@@ -161,7 +198,7 @@ def map_columns(
     for col in columns:
         if col in taken:
             continue
-        hit = _LOOKUP.get(normalise_header(col))
+        hit = _lookup(col)
         if hit is None or hit[0] not in fields or hit[0] in chosen:
             continue
         field, strength = hit
@@ -193,7 +230,7 @@ def looks_like_header(cells: Sequence[str]) -> bool:
     >>> looks_like_header(["销售明细表", "", ""]), looks_like_header(["客户编号", "日期", "金额"])
     (False, True)
     """
-    found = {_LOOKUP[k][0] for c in cells if (k := normalise_header(c)) in _LOOKUP}
+    found = {hit[0] for c in cells if c and (hit := _lookup(c)) is not None}
     return {"customer_id", "ts"} <= found and ("amount" in found or {"quantity", "unit_price"} <= found)
 
 
@@ -209,18 +246,37 @@ def check_required(found: Mapping[str, str], columns: Sequence[str], *, file: st
         missing.remove("amount")
     if not missing:
         return
-    field = missing[0]
-    names = ", ".join(accepted_names(field)[:12])
-    extra = " (or both a quantity and a unit price column)" if field == "amount" else ""
-    fix = f"Name a column one of: {names} ... or map it: --map {field}=<your column>."
+    taken = set(found.values())
+    free = [str(c) for c in columns if c not in taken]
+    lines = []
+    for field in missing:
+        names = ", ".join(accepted_names(field)[:8])
+        extra = " (or a quantity and a unit price column)" if field == "amount" else ""
+        maybe = _candidates(field, free)
+        hint = f"; candidates in the file: {', '.join(maybe)}" if maybe else ""
+        lines.append(f"{field}{extra}: none of {names} ...{hint}")
+    example = " ".join(f"--map {f}=<column>" for f in missing)
+    fix = f"Map each one, e.g. {example}."
     if headerless(list(columns)):
         fix += (" The first line looks like data, not names: if the file has no header, name its "
                 "columns in order, e.g. --columns " + ",".join(f"col{i + 1}" for i in range(len(columns))) + ".")
     raise SchemaError(
-        f"no column for the required field {field!r}{extra}; columns found: "
-        f"{', '.join(str(c) for c in columns)}",
+        f"no column for the required field{'s' if len(missing) > 1 else ''} "
+        f"{', '.join(repr(f) for f in missing)}; columns found: {', '.join(str(c) for c in columns)}\n  "
+        + "\n  ".join(lines),
         file=file,
-        column=field,
+        column=missing[0],
         fix=fix,
     )
 
+
+def _candidates(field: str, columns: Sequence[str]) -> list[str]:
+    """Columns that may hold ``field``: a header sharing a word with one of its aliases, else any
+    unmapped column (at most five)."""
+    keys = {normalise_header(a) for a in accepted_names(field)}
+    near = []
+    for col in columns:
+        n = normalise_header(without_unit(col))
+        if len(n) >= 2 and any(n in k or k in n for k in keys if len(k) >= 2):
+            near.append(col)
+    return (near or list(columns))[:5]

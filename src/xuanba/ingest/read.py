@@ -28,8 +28,10 @@ import datetime as dt
 import hashlib
 import io
 import os
+import re
 import tempfile
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +44,7 @@ from xuanba.errors import InputError, SchemaError
 from xuanba.workspace import create_scratch, drop_scratch
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
-SUFFIXES = (*CSV_SUFFIXES, ".xlsx", ".xlsm", ".parquet")
+SUFFIXES = (*CSV_SUFFIXES, ".xlsx", ".xlsm", ".xls", ".parquet")
 _CHUNK = 8 << 20
 _DELIMS = (",", "\t", ";", "|")
 _LINE_DELIM = "\x1f"  # a byte no table uses: reads each line of a whitespace file whole
@@ -65,6 +67,7 @@ class Staged:
     delimiter: str | None = None
     skipped: int = 0  # title lines above the header
     notes: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)  # the names as the file writes them
 
 
 def quote(name: str) -> str:
@@ -165,6 +168,57 @@ def _mostly_utf8(path: Path, offset: int) -> None:
     )
 
 
+_GBK_LINES_TO_BE_SURE = 200  # non-UTF-8 lines with no UTF-8 Chinese line among them: a GBK file
+
+
+def _refuse_mixed(path: Path) -> None:
+    """Raise when a file that is not all UTF-8 holds a line of UTF-8 Chinese text: it is a UTF-8
+    file with some lines in another encoding (pasted from elsewhere), and decoding it whole as
+    GBK would garble every UTF-8 line. Reads lines until such a line, or until enough lines fail
+    UTF-8 to take the file for GBK (a GBK file stops after a few hundred lines)."""
+    first_bad = 0
+    bad = 0
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if raw.isascii():
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                first_bad = first_bad or number
+                bad += 1
+                if bad >= _GBK_LINES_TO_BE_SURE:
+                    return
+                continue
+            if max(text) >= "\u0800":  # Chinese (or other three-byte) text, valid UTF-8
+                if first_bad:
+                    raise _mixed(path, number, text, first_bad)
+                utf8_line, utf8_text = number, text
+                break
+        else:
+            return
+        for number, raw in enumerate(fh, start=utf8_line + 1):  # a UTF-8 line came first: find the other
+            if raw.isascii():
+                continue
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise _mixed(path, utf8_line, utf8_text, number) from None
+
+
+def _mixed(path: Path, utf8_line: int, utf8_text: str, bad_line: int) -> InputError:
+    with path.open("rb") as fh:
+        shown = next((raw for i, raw in enumerate(fh, start=1) if i == bad_line), b"")
+    return InputError(
+        f"the file mixes text encodings: line {utf8_line:,} is UTF-8 ({utf8_text.strip()[:40]!r}) but "
+        f"line {bad_line:,} is not (read as GBK it says {shown.decode('gb18030', 'replace').strip()[:40]!r}); "
+        "decoding the whole file as GBK would garble the UTF-8 lines",
+        file=str(path),
+        fix=f"Retype line {bad_line:,} (it may have been pasted from another program) and any other "
+        "line that is not UTF-8, save the file as 'CSV UTF-8', and ingest again.",
+    )
+
+
 def _transcode(path: Path, encoding: str, out: Path) -> None:
     """Rewrite ``path`` from ``encoding`` to UTF-8 in chunks; error names the first bad line."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
@@ -227,6 +281,7 @@ def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, str]:
         return path, encoding, digest
     target = tmpdir / (path.stem + ".utf8.csv")
     if encoding is None:
+        _refuse_mixed(path)
         _transcode(path, "gb18030", target)
         return target, "gb18030", digest
     _transcode(path, encoding, target)
@@ -250,7 +305,41 @@ def _cells(line: str, delim: str) -> list[str]:
     return next(csv.reader([line], delimiter=delim), [])
 
 
-def _header_index(rows: list[list[str]], find_header: HeaderTest | None) -> int:
+def duplicate_headers(columns: Sequence[Any], *, file: str | None = None,
+                      matters: Callable[[str], bool] | None = None) -> None:
+    """Raise :class:`SchemaError` when two headers are one name written twice: the same text, or
+    text differing only by letter case or full-width forms (``Amount``, ``amount``, ``ＡＭＯＵＮＴ``);
+    which one holds the data would be a guess. With ``matters``, only twins of a name it accepts
+    count (two 备注 columns of a sales log are read by nobody).
+
+    Example
+    -------
+    >>> duplicate_headers(["客户", "日期", "金额"])
+    >>> duplicate_headers(["Amount", "amount"])
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.SchemaError: column 'Amount': columns 1 and 2 ('Amount', 'amount') are one name written twice
+      fix: Rename or delete one of them in the file, then ingest again.
+    """
+    seen: dict[str, int] = {}
+    for i, col in enumerate(columns):
+        key = unicodedata.normalize("NFKC", str(col if col is not None else "")).casefold().strip()
+        if not key:
+            continue
+        if key in seen:
+            j = seen[key]
+            if matters is not None and not matters(str(col)):
+                continue
+            raise SchemaError(
+                f"columns {j + 1} and {i + 1} ({columns[j]!r}, {col!r}) are one name written twice",
+                file=file,
+                column=str(columns[j]),
+                fix="Rename or delete one of them in the file, then ingest again.",
+            )
+        seen[key] = i
+
+
+def _header_index(rows: list[list[str]], find_header: HeaderTest | None, pairs: bool = False) -> int:
     """Index of the header among the first rows: 0 unless row 0 fails ``find_header`` and a
     later one (under a title such as 销售明细表) passes."""
     if find_header is None or not rows or find_header(rows[0]):
@@ -258,6 +347,10 @@ def _header_index(rows: list[list[str]], find_header: HeaderTest | None) -> int:
     for i, row in enumerate(rows[1:_HEADER_SEARCH], start=1):
         if find_header(row):
             return i
+    if pairs:  # a header in two rows under merged cells (客户 over 编号 and 名称)
+        for i, row in enumerate(rows[:min(_HEADER_SEARCH, len(rows)) - 1]):
+            if sum(bool(str(c).strip()) for c in row) >= 2 and find_header([*row, *rows[i + 1]]):
+                return i
     return 0
 
 
@@ -295,12 +388,20 @@ def sniff_delimiter(lines: list[str]) -> str:
 
 
 # -- staging -----------------------------------------------------------------------------------
-def _finish(con: duckdb.DuckDBPyConnection, table: str, select: str, columns: list[str]) -> int:
-    """Store ``select`` as text columns in ``{table}_t`` and expose it with ``_row`` as view ``table``."""
+def _finish(con: duckdb.DuckDBPyConnection, table: str, select: str, columns: list[str],
+            tz: str | None = None) -> int:
+    """Store ``select`` as text columns in ``{table}_t`` and expose it with ``_row`` as view ``table``.
+
+    A timestamp with a time zone becomes the wall time in ``tz`` (the workspace's zone; UTC when
+    None), never in the zone of the process that runs the ingest.
+    """
     types = [str(t) for t in con.sql(f"SELECT * FROM {select} LIMIT 0").types]
+    zone = (tz or "UTC").replace("'", "''")
 
     def text(col: str, typ: str) -> str:
         q = quote(col)
+        if typ == "TIMESTAMP WITH TIME ZONE":
+            return f"CAST(timezone('{zone}', {q}) AS VARCHAR) AS {q}"
         if typ in ("DOUBLE", "FLOAT"):  # 7.0 -> '7': ids stored as floats (pandas with NaN) stay ids
             return (f"CASE WHEN {q} = trunc({q}) AND abs({q}) < 9e15 THEN CAST(CAST({q} AS BIGINT) AS VARCHAR) "
                     f"ELSE CAST({q} AS VARCHAR) END AS {q}")
@@ -333,7 +434,8 @@ def _names(columns: list[str] | None, found: int, where: str) -> list[str]:
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: bool,
-               columns: list[str] | None, tmpdir: Path, find_header: HeaderTest | None = None) -> Staged:
+               columns: list[str] | None, tmpdir: Path, find_header: HeaderTest | None = None,
+               header_row: int | None = None, tz: str | None = None) -> Staged:
     where = str(path)
     readable, encoding, digest = _utf8_file(path, tmpdir)
     sample = _sample_lines(readable)
@@ -343,12 +445,25 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
     tsv = path.suffix.lower() == ".tsv"
     delim = "\t" if tsv else sniff_delimiter([ln for _, ln in sample])
     first = 0
-    if header:
+    if header_row is not None:
+        first = next((i for i, (n, _) in enumerate(sample) if n >= header_row - 1), -1)
+        if first < 0 or sample[first][0] != header_row - 1:
+            raise InputError(
+                f"--header-row {header_row}: line {header_row} of the file is blank or past the first "
+                f"{len(sample)} lines with data",
+                file=where,
+                fix="Give the number of the line that holds the column names, counting from 1 at the "
+                "top of the file (title lines included).",
+            )
+        if not tsv:
+            delim = sniff_delimiter([ln for _, ln in sample[first:]])
+    elif header:
         first = _header_index([_cells(ln, delim) for _, ln in sample], find_header)
         if first and not tsv:
             delim = sniff_delimiter([ln for _, ln in sample[first:]])
     skip = sample[first][0]  # physical lines above the header (titles, blanks)
     lines = [ln for _, ln in sample[first:]]
+    written = (lines[0].split() if delim == " " else _cells(lines[0], delim)) if header else []
     src = str(readable).replace("'", "''")
     try:
         if delim == " ":
@@ -378,15 +493,33 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
                 spec = ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names)
                 select = (f"read_csv('{src}', header=false, auto_detect=false, columns={{{spec}}}, "
                           f"delim='{d}', null_padding=true, quote='\"', escape='\"', skip={skip})")
-            rows = _finish(con, table, select, names)
+            rows = _finish(con, table, select, names, tz)
     except duckdb.Error as exc:
-        raise InputError(
-            f"cannot read the file as a table: {str(exc).splitlines()[0]}",
-            file=where,
-            fix="Check that every line has the same number of fields and that quotes are closed.",
-        ) from None
+        raise _csv_error(exc, where) from None
     return Staged(where, digest, "csv", names, rows, encoding, "whitespace" if delim == " " else delim,
-                  skipped=skip)
+                  skipped=skip, header=written or list(names))
+
+
+def _csv_error(exc: duckdb.Error, where: str) -> InputError:
+    """The reader's error in words: a line too long names its length, not the quotes."""
+    text = str(exc)
+    size = re.search(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:\s*(\d+)", text)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    if size:
+        limit, actual = int(size.group(1)), int(size.group(2))
+        at = f" (data line {int(line.group(1)):,})" if line else ""
+        return InputError(
+            f"a line{at} holds {actual / 1e6:.1f} MB, more than the {limit / 1e6:.0f} MB a line of a "
+            "sales log may hold: a cell that long is a pasted document or picture, or a quote opened "
+            "and never closed that swallows the following lines",
+            file=where,
+            fix="Open the file, shorten or empty that cell (or close its quote), save, and ingest again.",
+        )
+    return InputError(
+        f"cannot read the file as a table: {text.splitlines()[0]}",
+        file=where,
+        fix="Check that every line has the same number of fields and that quotes are closed.",
+    )
 
 
 def _cell(value: Any) -> str | None:
@@ -404,42 +537,201 @@ def _cell(value: Any) -> str | None:
     return text
 
 
-def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: bool,
-                 columns: list[str] | None, find_header: HeaderTest | None = None) -> Staged:
+def sheet_names(path: str | os.PathLike[str]) -> list[str]:
+    """The sheets of an .xlsx or .xls workbook, in order (for ``sheet="all"``)."""
     import openpyxl
 
-    where = str(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if Path(path).suffix.lower() == ".xls":
+        book = _xls_book(Path(path))
+        try:
+            return list(book.sheet_names())
+        finally:
+            book.release_resources()
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True)
+    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
+        raise _not_workbook(str(path), exc) from None
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def _not_workbook(where: str, exc: BaseException) -> InputError:
+    return InputError(
+        f"not an Excel workbook ({type(exc).__name__})",
+        file=where,
+        fix="Save it from Excel or WPS as .xlsx (not .xls or a renamed file), or export it as CSV.",
+    )
+
+
+def _blank(value: Any) -> bool:
+    return value is None or not str(value).strip()
+
+
+def _is_value(value: Any) -> bool:
+    """A number or a date cell, or text that reads as one: data, not a header label."""
+    if isinstance(value, (int, float, dt.date, dt.datetime)):
+        return True
+    text = str(value).strip()
+    return bool(text) and all(ch.isdigit() or ch in ".,-/:¥￥$ 年月日()（）元" for ch in text)
+
+
+def _header_names(head: Sequence[Any], below: Sequence[Any] | None, width: int) -> tuple[list[str], bool]:
+    """Column names from a header row and, when it continues the header, the row below it.
+
+    A header whose cells were merged (``金额`` spread over two columns, with ``含税`` and ``不含税``
+    under it; ``客户编号`` merged down over two rows) leaves empty cells where the merge was. The
+    row below continues the header when it holds no numbers or dates and is empty where the header
+    row names a column with nothing under it. Names then are ``parent(sub)`` (or the parent alone
+    where nothing stands under it). Returns (names, whether the row below was used).
+    """
+    head = list(head) + [None] * (width - len(head))
+    sub = list(below or []) + [None] * (width - len(below or []))
+    continues = (
+        below is not None
+        and any(not _blank(x) for x in sub)
+        and not any(not _blank(x) and _is_value(x) for x in sub)
+        and any(_blank(x) and not _blank(h) for x, h in zip(sub, head, strict=True))
+    )
+    from xuanba.ingest.mapping import field_of  # mapping reads this module: imported when used
+
+    names: list[str] = []
+    parent: str | None = None
+    for i in range(width):
+        top = None if _blank(head[i]) else str(head[i]).strip()
+        low = None if _blank(sub[i]) else str(sub[i]).strip()
+        if top is not None:
+            parent = top
+        if not continues or low is None:
+            names.append(top if top is not None else f"column{i + 1}")
+            continue
+        base = top if top is not None else parent
+        if not base:
+            names.append(low)
+        elif field_of(base + low):  # 客户 over 编号: 客户编号
+            names.append(base + low)
+        elif field_of(low) and not field_of(base):  # 销售信息 over 数量(件): 数量(件)
+            names.append(low)
+        else:  # 金额 over 含税 and 不含税: 金额(含税), 金额(不含税)
+            names.append(f"{base}({low})")
+    return names, continues
+
+
+def _pick_sheet(names: list[str], sheet: str | int | None, where: str) -> int:
+    """Index of the sheet asked for: a name, a number from 1, or None for the first."""
+    if sheet is None:
+        return 0
+    if isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in names):
+        index = int(sheet) - 1
+        if not 0 <= index < len(names):
+            raise InputError(f"the workbook has {len(names)} sheets, not {sheet}", file=where,
+                             fix=f"Give a sheet name ({', '.join(names)}), a number from 1, or all.")
+        return index
+    if sheet in names:
+        return names.index(sheet)
+    raise InputError(f"the workbook has no sheet {sheet!r}", file=where,
+                     fix=f"Sheets: {', '.join(names)} (or --sheet all).")
+
+
+def _xlsx_rows(path: Path, sheet: str | int | None) -> tuple[str, list[tuple[Any, ...]]]:
+    """(sheet title, its rows of cell values) of an .xlsx/.xlsm workbook."""
+    import openpyxl
+
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
-        raise InputError(
-            f"not an Excel workbook ({type(exc).__name__})",
-            file=where,
-            fix="Save it from Excel as .xlsx (not .xls or a renamed file), or export it as CSV.",
-        ) from None
+        raise _not_workbook(str(path), exc) from None
     try:
-        sheet = book.worksheets[0]
-        rows = [r for r in sheet.iter_rows(values_only=True) if any(v is not None and str(v).strip() for v in r)]
+        ws = book.worksheets[_pick_sheet(list(book.sheetnames), sheet, str(path))]
+        return ws.title, list(ws.iter_rows(values_only=True))
     finally:
         book.close()
+
+
+def _xls_book(path: Path) -> Any:
+    """An old .xls workbook opened with xlrd, or the message saying how to convert it."""
+    try:
+        import xlrd
+    except ImportError:  # xlrd is a dependency; a trimmed install may lack it
+        raise InputError(
+            "old Excel .xls workbooks need the xlrd package, which is not installed",
+            file=str(path),
+            fix="pip install xlrd, or open the file in Excel or WPS and use Save As > Excel Workbook "
+            "(.xlsx) or CSV UTF-8 (without either: soffice --headless --convert-to xlsx FILE.xls).",
+        ) from None
+    try:
+        return xlrd.open_workbook(str(path), on_demand=True)
+    except Exception as exc:  # xlrd raises several types for a file that is not a BIFF workbook
+        raise _not_workbook(str(path), exc) from None
+
+
+def _xls_rows(path: Path, sheet: str | int | None) -> tuple[str, list[tuple[Any, ...]]]:
+    """(sheet title, its rows of cell values) of an old .xls workbook; date cells as datetimes."""
+    book = _xls_book(path)  # first: says how to convert when xlrd is missing
+    import xlrd
+
+    try:
+        ws = book.sheet_by_index(_pick_sheet(book.sheet_names(), sheet, str(path)))
+        rows = []
+        for r in range(ws.nrows):
+            cells = []
+            for c in ws.row(r):
+                if c.ctype == xlrd.XL_CELL_DATE:
+                    cells.append(xlrd.xldate_as_datetime(c.value, book.datemode))
+                elif c.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) or c.ctype == xlrd.XL_CELL_ERROR:
+                    cells.append(None)
+                else:
+                    cells.append(c.value)
+            rows.append(tuple(cells))
+        return ws.name, rows
+    finally:
+        book.release_resources()
+
+
+def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: bool,
+                 columns: list[str] | None, find_header: HeaderTest | None = None,
+                 sheet: str | int | None = None, header_row: int | None = None,
+                 tz: str | None = None) -> Staged:
+    where = str(path)
+    digest = _file_digest(path)
+    old = path.suffix.lower() == ".xls"
+    title, all_rows = (_xls_rows if old else _xlsx_rows)(path, sheet)
+    # (physical 1-based row number, cells) of the rows that hold anything
+    rows = [(n, r) for n, r in enumerate(all_rows, start=1) if any(not _blank(v) for v in r)]
+    label = where if sheet is None else f"{where}#{title}"
     if not rows:
-        raise InputError("the first sheet is empty", file=where, fix="Put the data on the first sheet.")
-    first = _header_index([[_cell(v) or "" for v in r] for r in rows[:_HEADER_SEARCH]], find_header) if header else 0
-    rows = rows[first:]
-    width = max(len(r) for r in rows)
+        raise InputError(f"the sheet {title} is empty", file=where,
+                         fix="Put the data on the first sheet, or name the sheet with --sheet.")
+    if header_row is not None:
+        first = next((i for i, (n, _) in enumerate(rows) if n == header_row), -1)
+        if first < 0:
+            raise InputError(f"--header-row {header_row}: row {header_row} of sheet {title} is empty or "
+                             "past the last row", file=where,
+                             fix="Give the number Excel shows left of the row that holds the column names.")
+    elif header:
+        first = _header_index([[_cell(v) or "" for v in r] for _, r in rows[:_HEADER_SEARCH]], find_header,
+                              pairs=True)
+    else:
+        first = 0
+    skipped = rows[first][0] - 1
+    body_rows = [r for _, r in rows[first:]]
+    width = max(len(r) for r in body_rows)
     if header:
-        names = [str(v).strip() if v is not None else f"column{i + 1}" for i, v in enumerate(rows[0])]
-        names += [f"column{i + 1}" for i in range(len(names), width)]
-        body = rows[1:]
+        below = body_rows[1] if len(body_rows) > 1 else None
+        names, two = _header_names(body_rows[0], below, width)
+        body = body_rows[2:] if two else body_rows[1:]
     else:
         names = _names(columns, width, where)
-        body = rows
+        body = body_rows
     data = {n: [_cell(r[i]) if i < len(r) else None for r in body] for i, n in enumerate(_dedupe(names))}
     arrow = pa.table({k: pa.array(v, type=pa.string()) for k, v in data.items()})
-    staged = _stage_arrow(con, arrow, table, where, digest, "xlsx")
-    staged.skipped = first
-    staged.notes.append(f"sheet {sheet.title}")
+    staged = _stage_arrow(con, arrow, table, label, digest if sheet is None else
+                          hashlib.sha256(f"{digest}#{title}".encode()).hexdigest(), "xls" if old else "xlsx", tz)
+    staged.skipped = skipped
+    staged.header = list(names)
+    staged.notes.append(f"sheet {title}")
     return staged
 
 
@@ -454,14 +746,14 @@ def _dedupe(names: list[str]) -> list[str]:
 
 
 def _stage_arrow(con: duckdb.DuckDBPyConnection, arrow: pa.Table, table: str, where: str,
-                 digest: str, fmt: str) -> Staged:
+                 digest: str, fmt: str, tz: str | None = None) -> Staged:
     view = f"{table}_arrow"
     con.register(view, arrow)
     try:
-        rows = _finish(con, table, view, list(arrow.column_names))
+        rows = _finish(con, table, view, list(arrow.column_names), tz)
     finally:
         con.unregister(view)
-    return Staged(where, digest, fmt, list(arrow.column_names), rows)
+    return Staged(where, digest, fmt, list(arrow.column_names), rows, header=list(arrow.column_names))
 
 
 def _to_arrow(source: Any) -> pa.Table:
@@ -502,6 +794,9 @@ def stage(
     header: bool = True,
     columns: list[str] | None = None,
     find_header: HeaderTest | None = None,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
+    tz: str | None = None,
 ) -> Staged:
     """Load one source into the temporary all-text table ``table`` on ``con``.
 
@@ -520,27 +815,39 @@ def stage(
     find_header
         Tells a header row from a title row. When the first row fails it and one of the next
         rows passes, the rows above that one (a title such as 销售明细表, blank lines) are skipped.
+    sheet
+        The sheet of a workbook to read: its name or number from 1 (default the first).
+    header_row
+        The 1-based line of a file (row of a sheet) that holds the column names; overrides
+        ``find_header``.
+    tz
+        The time zone whose wall time a timestamp with a zone becomes (default UTC).
 
     Raises
     ------
     InputError
-        Unreadable encoding, empty file, not a table, unsupported file type.
+        Unreadable encoding, empty file, not a table, unsupported file type, a file that changed
+        while it was read, two headers that are one name written twice.
     """
     if columns is not None:
         header = False
+    if header_row is not None and header_row < 1:
+        raise InputError(f"--header-row {header_row} is not a line number",
+                         fix="Count lines from 1 at the top of the file.")
     if not isinstance(source, (str, os.PathLike)):
         arrow = _to_arrow(source)
         if arrow.num_columns == 0 or arrow.num_rows == 0:
             raise InputError("the table is empty", file="<table>", fix="Pass a table with rows and columns.")
-        return _stage_arrow(con, arrow, table, "<table>", table_digest(arrow), "table")
+        return _stage_arrow(con, arrow, table, "<table>", table_digest(arrow), "table", tz)
     path = Path(source)
     suffix = path.suffix.lower()
+    before = _stamp(path)
     if suffix in CSV_SUFFIXES:
         _remove_copies_of_killed_runs()
         with tempfile.TemporaryDirectory(prefix=f"{_COPY_PREFIX}{os.getpid()}-") as tmp:  # gone on any error
-            staged = _stage_csv(con, path, table, header, columns, Path(tmp), find_header)
-    elif suffix in (".xlsx", ".xlsm"):
-        staged = _stage_excel(con, path, table, header, columns, find_header)
+            staged = _stage_csv(con, path, table, header, columns, Path(tmp), find_header, header_row, tz)
+    elif suffix in (".xlsx", ".xlsm", ".xls"):
+        staged = _stage_excel(con, path, table, header, columns, find_header, sheet, header_row, tz)
     elif suffix == ".parquet":
         if path.stat().st_size == 0:
             raise InputError("the file is empty", file=str(path), fix="Export the data again.")
@@ -548,25 +855,33 @@ def stage(
         src = str(path).replace("'", "''")
         try:
             names = list(con.sql(f"SELECT * FROM read_parquet('{src}') LIMIT 0").columns)
-            rows = _finish(con, table, f"read_parquet('{src}')", names)
+            rows = _finish(con, table, f"read_parquet('{src}')", names, tz)
         except duckdb.Error as exc:
             raise InputError(
                 f"not a Parquet table: {str(exc).splitlines()[0]}",
                 file=str(path),
                 fix="Write the file again with pandas/pyarrow/polars, or export it as CSV.",
             ) from None
-        staged = Staged(str(path), digest, "parquet", names, rows)
-    elif suffix == ".xls":
+        staged = Staged(str(path), digest, "parquet", names, rows, header=list(names))
+    elif suffix == ".et":
         raise InputError(
-            "old Excel .xls files are not read",
+            "WPS .et workbooks are not read",
             file=str(path),
-            fix="Open it in Excel and save it as .xlsx (or as CSV UTF-8).",
+            fix="Open it in WPS and use Save As > Excel Workbook (.xlsx) or CSV UTF-8, then ingest that.",
         )
     else:
         raise InputError(
             f"unknown file type {suffix or '(no extension)'!r}",
             file=str(path),
             fix=f"Give a file ending in {', '.join(SUFFIXES)}.",
+        )
+    if _stamp(path) != before:
+        unstage(con, table)
+        raise InputError(
+            "the file changed while it was read (its size or modification time moved): it is still "
+            "being written or copied, and what was read is neither the old nor the new content",
+            file=str(path),
+            fix="Wait until the export or copy has finished, then ingest again.",
         )
     if staged.rows == 0:
         unstage(con, table)
@@ -590,6 +905,12 @@ def headerless(names: list[str]) -> bool:
         return bool(text) and all(ch.isdigit() or ch in ".-/: " for ch in text)
 
     return bool(names) and 2 * sum(value(n) for n in names) >= len(names)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """(size, modification time in ns): compared before and after a read to catch a growing file."""
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
 
 
 def _file_digest(path: Path) -> str:
