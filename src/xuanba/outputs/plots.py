@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from xuanba._dates import DAYS_PER_UNIT, as_date
+from xuanba._dates import as_date, check_unit, unit_days
 from xuanba.errors import DataError, InputError
 from xuanba.outputs import charts
 from xuanba.outputs.i18n import t
@@ -47,10 +47,7 @@ FREQUENCY_CAP = 7
 
 
 def _unit(model: Any, time_unit: str | None) -> str:
-    unit = time_unit or getattr(model, "time_unit", None) or "week"
-    if unit not in DAYS_PER_UNIT:
-        raise InputError(f"time_unit={unit!r} is not a unit", fix="Use day, week or month.")
-    return unit
+    return check_unit(time_unit or getattr(model, "time_unit", None) or "week", "time_unit")
 
 
 def _model_label(model: Any, lang: str) -> str:
@@ -218,7 +215,7 @@ def history_table(purchase_days: Sequence[dt.date], end: dt.date, time_unit: str
     first = days[0]
     grid = np.arange(first, np.datetime64(end, "D") + 1)
     bought = np.searchsorted(days, grid, side="right")  # purchase days on or before each day
-    unit = DAYS_PER_UNIT[time_unit]
+    unit = unit_days(time_unit)
     last = days[bought - 1]
     return pd.DataFrame({
         "day": grid.astype("datetime64[ns]"),

@@ -316,7 +316,7 @@ def _selection(round_: Any, roster: pd.DataFrame, people: People, diff: Any, ord
     """The selection list (by tier) and the per-owner view: the sections, and the data the page's
     script draws their rows from (at most :data:`MAX_LISTED` selected and :data:`MAX_WARM`
     keep-warm accounts, so a million-customer report stays small)."""
-    from xuanba.outputs.statements import _crit_title
+    from xuanba.standard.describe import public_title, public_words
 
     std = round_.standard
     sel = roster[roster["tier"] != ""].sort_values("rank", kind="stable")
@@ -437,11 +437,12 @@ def _selection(round_: Any, roster: pd.DataFrame, people: People, diff: Any, ord
     out["owners"] = [{"value": i, "label": o} for i, o in enumerate(owners)]
     if has_owner and ((sel_owner == "").any() or (warm_owner == "").any()):
         out["owners"].append({"value": -1, "label": t("people_no_owner", lang)})
+    field_words = public_words(std, lang)
     words = {k: t(f"sel_{k}", lang) for k in ("prev", "next", "page", "no_match")}
     words["no_owner"] = t("people_no_owner", lang)
     words["sep"] = t("list_sep", lang)
     out["json"] = script_json({"lists": lists, "owners": owners, "groups": groups,
-                               "criteria": [_crit_title(c, lang) for c in crits],
+                               "criteria": [public_title(c, lang, field_words) for c in crits],
                                "words": words, "page": PAGE_ROWS})
     out["words"] = {"search": t("sel_search", lang), "all_owners": t("sel_all_owners", lang),
                     "noscript": t("sel_noscript", lang)}
