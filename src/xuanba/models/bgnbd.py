@@ -85,6 +85,7 @@ class _BetaGeometricNBD(PurchaseModel):
     """BG/NBD-type model (``_k`` extra drop-out chances at the first purchase). Not public."""
 
     param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
+    shape_params: ClassVar[tuple[str, ...]] = ("r", "a", "b")
     history_columns: ClassVar[tuple[str, ...]] = _COLS
     _k: ClassVar[int] = 0
 
