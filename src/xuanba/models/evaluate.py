@@ -392,8 +392,9 @@ def evaluate(
     for name, cls in classes.items():
         row: dict[str, Any] = {"model": name, "n_params": np.nan, "error": "", "problems": ""}
         try:  # one model failing never loses the others' results
-            model = cls(time_unit=time_unit, penalizer=penalizer).fit(frame)  # knows the unit of its facts
-            pred = _as_array(model.expected_purchases(frame, duration), ids)
+            with np.errstate(all="ignore"):  # a fit gone astray shows as non-finite predictions, below
+                model = cls(time_unit=time_unit, penalizer=penalizer).fit(frame)  # knows its facts' unit
+                pred = _as_array(model.expected_purchases(frame, duration), ids)
             if not np.all(np.isfinite(pred)):
                 raise ModelError(f"{name} gave {int((~np.isfinite(pred)).sum())} predictions that are not numbers")
         except XuanbaError as exc:

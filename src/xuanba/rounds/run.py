@@ -151,7 +151,9 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
     if info["model"] is not None and "spend" not in models:
         info["unavailable"] = list(SPEND_COLUMNS)
         info["reason"] = str(table["spend_basis"].iloc[0]).removeprefix("unavailable: ") if len(table) else ""
-    warned = {f"{w.category.__name__}: {w.message}" for w in caught}
+    # a library's notice of its own deprecations says nothing about the fit
+    warned = {f"{w.category.__name__}: {w.message}" for w in caught
+              if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning | FutureWarning)}
     for role, model in models.items():
         for problem in getattr(model, "problems_", []):
             warned.add(f"{type(model).__name__} cannot be trusted: {problem}")
@@ -171,8 +173,8 @@ def fallback_standard(standard: Standard, unavailable: set[str]) -> tuple[Standa
     Example
     -------
     >>> s = load_standard('[standard]\\nname = "f"\\nversion = "1"\\n[[criteria]]\\nname = "rev"\\n'
-    ...     'field = "revenue_365d"\\nweight = 1\\n[[criteria]]\\nname = "alive"\\nfield = "p_alive"\\n'
-    ...     'weight = 1\\n[[gates]]\\nname = "g"\\nexpr = "p_alive > 0.2"\\n')
+    ...     'field = "revenue_365d"\\nweight = 0.5\\n[[criteria]]\\nname = "alive"\\nfield = "p_alive"\\n'
+    ...     'weight = 0.5\\n[[gates]]\\nname = "g"\\nexpr = "p_alive > 0.2"\\n')
     >>> f, left = fallback_standard(s, {"p_alive"})
     >>> [c.name for c in f.criteria], left["criteria"], left["gates"]
     (['rev'], ['alive'], ['g'])
