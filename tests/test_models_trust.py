@@ -220,6 +220,16 @@ def test_round_without_a_usable_model_drops_the_predicted_criteria_and_says_so(t
 
     html = write_report(ws, str(rnd.round_id), tmp_path / "r.html").read_text(encoding="utf-8")
     assert "No customer-base model could be trusted" in html
+    from xuanba.outputs.statements import build_statement
+    from xuanba.rounds.store import load_round
+
+    stored = load_round(ws, "latest")
+    top = stored.roster.iloc[0]
+    page = build_statement(stored, top["customer_id"], lang="en")
+    assert "no forecast could be trusted" in page
+    # the remaining public criterion (revenue) now carries all the public points it can:
+    # revenue and margin (private) are the two left, equal weights: revenue counts up to 50
+    assert "of 50" in page and "of 25" not in page
     with pytest.raises(ModelError, match="on_no_model"):
         run_round(ws, _standard(on_no_model='"stop"'), "2025-12-31", store=False)
     ws.close()

@@ -209,6 +209,9 @@ TEXT: dict[str, tuple[str, str]] = {
                     "这是第一轮选拔，暂无可比较的上一轮。"),
     "model_title": ("Model fit: calibration and holdout", "模型拟合：校准期与验证期"),
     "models_title": ("The models behind the predictions", "预测所用的模型"),
+    "stmt_fallback": ("In this round no forecast could be trusted, so these criteria did not count and the "
+                      "others weigh more: {criteria}.",
+                      "本轮没有可信的预测，以下指标未计分，其余指标的权重相应提高：{criteria}。"),
     "trust_fallback": ("No customer-base model could be trusted on these data at this cutoff, so this round "
                        "did not use predictions: the criteria that need them ({criteria}) were left out and the "
                        "other criteria's weights scaled up. Reason: {reason}",

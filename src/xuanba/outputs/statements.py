@@ -191,9 +191,11 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
                        dist: Mapping[str, np.ndarray]) -> dict[str, Any]:
     std = round_.standard
     meta = dict(round_.meta)
-    crits = _criteria(std)
+    # a round without a usable model scored without the criteria that need predictions
+    dropped = set((meta.get("fallback") or {}).get("criteria") or [])
+    crits = [c for c in _criteria(std) if str(_get(c, "name")) not in dropped]
     total_w = sum(float(_get(c, "weight", 0) or 0) for c in crits) or 1.0
-    public = std.public_criteria
+    public = [c for c in std.public_criteria if str(_get(c, "name")) not in dropped]
     by_name = contrib.set_index(contrib["criterion"].astype(str)) if len(contrib) else contrib
     rows = []
     public_pts, public_max = 0.0, 0.0
@@ -216,6 +218,9 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
     tiers = _tier_titles(std)
     tier = str(row.get("tier") or "")
     notes = []
+    if dropped:
+        notes.append(t("stmt_fallback", lang, criteria=t("list_sep", lang).join(
+            _crit_title(c, lang) for c in std.public_criteria if str(_get(c, "name")) in dropped) or "–"))
     gate_titles = {g.name: g.label or rule_in_words(g.expr, lang) for g in std.public_gates}
     gates = [g for g in _as_list(row.get("gates_failed")) if g in gate_titles]
     if gates:
