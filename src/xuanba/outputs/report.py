@@ -24,7 +24,6 @@ import pandas as pd
 from xuanba._files import write_text_atomic
 from xuanba.errors import DataError
 from xuanba.outputs import charts
-from xuanba.outputs.model_words import model_trust_lines
 from xuanba.outputs.i18n import (
     _get,
     check_lang,
@@ -34,6 +33,7 @@ from xuanba.outputs.i18n import (
     pct,
     t,
 )
+from xuanba.outputs.model_words import model_trust_lines
 from xuanba.rounds.summary import round_summary, tier_order, whale_profits
 from xuanba.standard.describe import describe
 

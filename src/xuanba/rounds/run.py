@@ -154,7 +154,7 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
     # a library's notice of its own deprecations says nothing about the fit
     warned = {f"{w.category.__name__}: {w.message}" for w in caught
               if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning | FutureWarning)}
-    for role, model in models.items():
+    for model in models.values():
         for problem in getattr(model, "problems_", []):
             warned.add(f"{type(model).__name__} cannot be trusted: {problem}")
     info["warnings"] = sorted(warned)
