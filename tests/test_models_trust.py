@@ -269,3 +269,14 @@ def test_one_time_buyers_under_bgnbd_are_counted_surely_active(tmp_path):
 
     assert any("counts" in line and str(once["customers"]) in line for line in model_trust_lines(rnd.meta, "en"))
     ws.close()
+
+
+def test_round_model_check_on_a_few_days_is_refused_with_the_reason():
+    """The report's model check once calibrated on 8 days and drew a chart; now it says why not."""
+    from xuanba.rounds.run import model_check
+
+    ws = Workspace(":memory:")
+    ws.replace("transactions", simulate_transactions("bgnbd", 300, "2024-12-23", "2025-12-31", seed=7))
+    check = model_check(ws, "bgnbd", pd.Timestamp("2025-12-31").date(), "week")
+    assert check.frame is None and "too short" in check.info["error"]
+    ws.close()

@@ -182,14 +182,14 @@ def group_error(frequency: np.ndarray, predicted: np.ndarray, actual: np.ndarray
 
 def split_warnings(frame: pd.DataFrame, duration: float, unit_days: float) -> list[str]:
     """Why a calibration/holdout split is doubtful: a calibration period (first purchase to the
-    calibration end) shorter than :data:`MIN_CALIBRATION_DAYS` or than half the holdout."""
+    calibration end) shorter than :data:`MIN_CALIBRATION_DAYS` or than a quarter of the holdout."""
     span_days = float(frame["T"].max()) * unit_days
     hold_days = duration * unit_days
-    if span_days < MIN_CALIBRATION_DAYS or span_days < hold_days / 2:
+    if span_days < MIN_CALIBRATION_DAYS or span_days < hold_days / 4:
         return [
             f"the calibration period is too short to fit: {span_days:.0f} days of purchases before "
             f"the calibration end against a holdout of {hold_days:.0f} days (needs at least "
-            f"{MIN_CALIBRATION_DAYS} days and half the holdout)"
+            f"{MIN_CALIBRATION_DAYS} days and a quarter of the holdout)"
         ]
     return []
 
