@@ -435,10 +435,10 @@ def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str) -> S
         return StoredTable({**info, "error": exc.message})
     except Exception as exc:  # noqa: BLE001 - a side check never fails the round; its reason is kept
         return StoredTable({**info, "error": f"{type(exc).__name__}: {exc}"})
-    if ev.comparison.loc[model, "error"]:
-        return StoredTable({**info, "error": str(ev.comparison.loc[model, "error"])})
     if ev.warnings:  # a check calibrated on a few days is no check: the report says why instead
         return StoredTable({**info, "error": ev.warnings[0]})
+    if ev.comparison.loc[model, "error"]:
+        return StoredTable({**info, "error": str(ev.comparison.loc[model, "error"])})
     table = ev.by_frequency
     frame = pd.DataFrame({"bucket": [str(i) for i in table.index], "customers": table["customers"].to_numpy(),
                           "actual": table["actual"].to_numpy(), "predicted": table[model].to_numpy()})
