@@ -36,6 +36,7 @@ import pandas as pd
 
 from xuanba._dates import as_date
 from xuanba.errors import XuanbaError
+from xuanba.models.evaluate import MIN_CALIBRATION_DAYS
 
 #: The candidates of ``auto``, in the order a tie is broken.
 CANDIDATES: tuple[str, ...] = ("pareto-nbd", "mbgnbd", "bgnbd")
@@ -77,12 +78,10 @@ class Choice:
 def holdout_days(span_days: float) -> int:
     """Days held out at the end of a calibration window of ``span_days`` (0: too short).
 
-    >>> holdout_days(1000), holdout_days(300), holdout_days(100)
+    >>> holdout_days(1200), holdout_days(300), holdout_days(100)
     (365, 100, 0)
     """
     days = int(min(MAX_HOLDOUT_DAYS, span_days // 3))
-    from xuanba.models.evaluate import MIN_CALIBRATION_DAYS
-
     if days < MIN_HOLDOUT_DAYS or span_days - days < MIN_CALIBRATION_DAYS:
         return 0
     return days
