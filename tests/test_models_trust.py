@@ -152,7 +152,7 @@ def test_cli_evaluate_with_a_penalizer(pareto_tx, tmp_path):
     assert {r["model"] for r in payload["comparison"]} == {"bgnbd", "mbgnbd", "pareto-nbd"}
     res = runner.invoke(app, ["evaluate", "--calibration-end", "2025-06-30", "--holdout-end", "2025-12-31",
                               "--workspace", str(path)])
-    assert res.exit_code == 0 and "group err" in res.output
+    assert res.exit_code == 0 and "grp err" in res.output
 
 
 @pytest.mark.parametrize(("kind", "seed"), [("pareto-nbd", 1), ("bgnbd", 2)])
@@ -280,3 +280,35 @@ def test_round_model_check_on_a_few_days_is_refused_with_the_reason():
     check = model_check(ws, "bgnbd", pd.Timestamp("2025-12-31").date(), "week")
     assert check.frame is None and "too short" in check.info["error"]
     ws.close()
+
+
+def test_cli_evaluate_shows_the_others_when_one_model_fails(pareto_tx, tmp_path, monkeypatch):
+    """It used to end with exit 4 and nothing shown; now the failure is one row among the results."""
+    def broken(self, *a, **k):
+        raise ModelError("MBGNBD broke on purpose")
+
+    monkeypatch.setattr(MBGNBD, "fit", broken)
+    path = tmp_path / "ws.duckdb"
+    with Workspace(path) as ws:
+        ws.replace("transactions", pareto_tx)
+    res = runner.invoke(app, ["evaluate", "--calibration-end", "2025-06-30", "--holdout-end", "2025-12-31",
+                              "--workspace", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "mbgnbd (failed)" in res.output and "MBGNBD broke on purpose" in res.output
+    assert "Best model:" in res.output
+
+
+def test_named_model_that_cannot_be_trusted_is_used_flagged_and_reported(tmp_path):
+    """A standard that names its model keeps it (auto changes nothing there), but the round stores
+    why the fit cannot be trusted and the report warns in plain words."""
+    from xuanba.outputs.report import write_report
+
+    path = tmp_path / "ws.duckdb"
+    with Workspace(path) as ws:
+        ws.replace("transactions", simulate_transactions("poisson", 500, "2023-01-01", "2025-12-31", seed=4))
+    text = starter_standard("en").replace('model = "auto"', 'model = "mbgnbd"')
+    rnd = run_round(path, text, "2025-12-31", check_model=False)
+    assert rnd.meta["predictions"] == "model:mbgnbd" and "fallback" not in rnd.meta
+    assert any(w.startswith("MBGNBD cannot be trusted: a = ") for w in rnd.meta["model_warnings"])
+    html = write_report(path, "latest", tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "should not be relied on" in html

@@ -30,30 +30,38 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-_COLUMNS = (("LL", "loglik", 1), ("AIC", "aic", 0), ("BIC", "bic", 0), ("MAE", "mae", 3), ("RMSE", "rmse", 3),
-            ("corr", "correlation", 3), ("top 10%", "top_decile_capture", 3), ("group err", "group_mae", 3))
+_COLUMNS = (("LL", "loglik", 0), ("AIC", "aic", 0), ("BIC", "bic", 0), ("MAE", "mae", 3), ("RMSE", "rmse", 3),
+            ("corr", "correlation", 3), ("top10%", "top_decile_capture", 3), ("grp err", "group_mae", 3))
+
+
+def _cell(value: Any, col: str, digits: int) -> str:
+    v = float(value)
+    if v != v:
+        return "–"
+    if col == "top_decile_capture":
+        return f"{v:.1%}"
+    return f"{v:.0f}" if digits == 0 else f"{v:.{digits}f}"
 
 
 def _print(ev: Any) -> None:
-    comp = Table(title=f"Models fitted to {ev.calibration_end}, holdout to {ev.holdout_end} ({ev.time_unit}s)")
+    comp = Table(title=f"Models fitted to {ev.calibration_end}, holdout to {ev.holdout_end} ({ev.time_unit}s)",
+                 box=None, padding=(0, 0, 0, 1), pad_edge=False, header_style="bold")
     comp.add_column("model", no_wrap=True)
     for head, _, _ in _COLUMNS:
         comp.add_column(head, justify="right", no_wrap=True)
-    comp.add_column("predicted", justify="right", no_wrap=True)
+    comp.add_column("pred.", justify="right", no_wrap=True)
     for name, row in ev.comparison.iterrows():
         if row["error"]:
             comp.add_row(Text(f"{name} (failed)", style="red"), *["–"] * (len(_COLUMNS) + 1))
             continue
-        cells = []
-        for _, col, digits in _COLUMNS:
-            v = float(row[col])
-            text = "–" if v != v else (f"{v:.1%}" if col == "top_decile_capture" else _fmt(v, digits))
-            cells.append(Text(text, style="bold green") if ev.best_by.get(col) == name else text)
-        label = str(name) + (" (untrusted)" if row["problems"] else "")
+        cells = [Text(_cell(row[col], col, digits), style="bold green") if ev.best_by.get(col) == name
+                 else _cell(row[col], col, digits) for _, col, digits in _COLUMNS]
+        label = str(name) + ("*" if row["problems"] else "")
         comp.add_row(Text(label, style="bold") if name == ev.best else label, *cells, f"{row['predicted_total']:.0f}")
     comp.caption = (
-        f"{ev.comparison['actual_total'].iloc[0]:,.0f} holdout purchases; green: best in the column; top 10%: "
-        "share made by the predicted top decile; group err: error by calibration frequency, weighted by customers"
+        f"{ev.comparison['actual_total'].iloc[0]:,.0f} holdout purchases (pred.: predicted); green: best in "
+        "the column; top10%: share made by the predicted top decile; grp err: error by calibration "
+        "frequency, weighted by customers; *: the fit cannot be trusted"
     )
     console.print(comp)
     for name, row in ev.comparison.iterrows():
