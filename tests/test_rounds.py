@@ -253,13 +253,18 @@ def test_account_fields_come_from_the_workspace_side_tables(ws_path, tx):
 
 
 def test_real_predictions_on_cdnow_with_the_starter_standard(tmp_path, test_data):
-    """CDNOW sample (Fader, Hardie & Lee 2005): 2,357 customers; BG/NBD predictions fitted at the cutoff."""
+    """CDNOW sample (Fader, Hardie & Lee 2005): 2,357 customers; the starter's model = "auto"
+    chooses among the purchase models at the cutoff, and the round uses the one it chose."""
     path = tmp_path / "cdnow.duckdb"
     with Workspace(path) as ws:
         ws.con.execute("CREATE TABLE transactions AS SELECT customer_id, timestamp AS ts, amount "
                        "FROM read_parquet(?)", [str(test_data / "cdnow_sample.parquet")])
     rnd = run_round(path, starter_standard("en"), "1997-09-30")
-    assert rnd.meta["n_customers"] == 2357 and rnd.meta["predictions"] == "model:bgnbd"
+    choice = rnd.meta["model_choice"]
+    assert rnd.meta["n_customers"] == 2357 and rnd.meta["predictions"] == f"model:{choice['model']}"
+    assert choice["criterion"] == "group_mae" and all(c["usable"] for c in choice["candidates"])
+    assert rnd.meta["models"]["purchases"]["model"] == {"bgnbd": "BGNBD", "mbgnbd": "MBGNBD",
+                                                        "pareto-nbd": "ParetoNBD"}[choice["model"]]
     c = rnd.contributions.pivot(index="customer_id", columns="criterion", values="raw")
     assert c["still_active"].between(0, 1).all() and (c["future_value"] >= 0).all()
     assert rnd.meta["n_selected"] == 500 and rnd.meta["n_left_out_by_capacity"] > 0

@@ -348,6 +348,22 @@ TEXT: dict[str, tuple[str, str]] = {
                     "这是第一轮选拔，暂无可比较的上一轮。"),
     "model_title": ("Model fit: calibration and holdout", "模型拟合：校准期与验证期"),
     "models_title": ("The models behind the predictions", "预测所用的模型"),
+    "stmt_fallback": ("In this round no forecast could be trusted, so these criteria did not count and the "
+                      "others weigh more: {criteria}.",
+                      "本轮没有可信的预测，以下指标未计分，其余指标的权重相应提高：{criteria}。"),
+    "trust_fallback": ("No customer-base model could be trusted on these data at this cutoff, so this round "
+                       "did not use predictions: the criteria that need them ({criteria}) were left out and the "
+                       "other criteria's weights scaled up. Reason: {reason}",
+                       "截止日的数据上没有可信的客户模型，本轮未使用预测：需要预测的指标（{criteria}）被略去，"
+                       "其余指标按比例加权。原因：{reason}"),
+    "trust_chosen": ("The model was chosen on the data: {model}. {reason}.",
+                     "模型按数据自动选择：{model}。{reason}。"),
+    "trust_untrusted": ("Caution: the {model} fit ran to a limit of what the model can describe, so its "
+                        "predictions (such as the probability of still being active) should not be relied on.",
+                        "注意：{model} 的拟合到了模型所能描述的极限，其预测（如仍活跃的概率）不可依赖。"),
+    "trust_one_time": ("{n} customers bought only once; on average the model gives them a {mean} probability "
+                       "of still being active, and counts {sure} of them as surely active.",
+                       "{n} 位客户只购买过一次；模型给他们的平均仍活跃概率为 {mean}，其中 {sure} 位被视为一定仍活跃。"),
     "models_reading": ("Fitted on the {n} customers' histories at the cutoff; estimates with standard "
                        "errors and 95% intervals. {extra}",
                        "在截止日基于 {n} 位客户的购买历史拟合；估计值、标准误与 95% 区间。{extra}"),

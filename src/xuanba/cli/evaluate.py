@@ -32,25 +32,52 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+_COLUMNS = (("LL", "loglik", 0), ("AIC", "aic", 0), ("BIC", "bic", 0), ("MAE", "mae", 3), ("RMSE", "rmse", 3),
+            ("corr", "correlation", 3), ("top10%", "top_decile_capture", 3), ("grp err", "group_mae", 3))
+
+
+def _cell(value: Any, col: str, digits: int) -> str:
+    v = float(value)
+    if v != v:
+        return "–"
+    if col == "top_decile_capture":
+        return f"{v:.1%}"
+    return f"{v:.0f}" if digits == 0 else f"{v:.{digits}f}"
+
+
 def _print(ev: Any) -> None:
-    comp = Table(title=f"Models fitted to {ev.calibration_end}, holdout to {ev.holdout_end} ({ev.time_unit}s)")
+    comp = Table(title=f"Models fitted to {ev.calibration_end}, holdout to {ev.holdout_end} ({ev.time_unit}s)",
+                 box=None, padding=(0, 0, 0, 1), pad_edge=False, header_style="bold")
     comp.add_column("model", no_wrap=True)
-    for col in ("LL", "AIC", "MAE", "RMSE", "corr", "top 10%", "predicted"):
-        comp.add_column(col, justify="right", no_wrap=True)
+    for head, _, _ in _COLUMNS:
+        comp.add_column(head, justify="right", no_wrap=True)
+    comp.add_column("pred.", justify="right", no_wrap=True)
     for name, row in ev.comparison.iterrows():
-        comp.add_row(
-            Text(str(name), style="bold") if name == ev.best else str(name),
-            f"{row['loglik']:.1f}", f"{row['aic']:.0f}", _fmt(row["mae"]),
-            _fmt(row["rmse"]), _fmt(row["correlation"]), f"{row['top_decile_capture']:.1%}",
-            f"{row['predicted_total']:.0f}",
-        )
+        if row["error"]:
+            comp.add_row(Text(f"{name} (failed)", style="red"), *["–"] * (len(_COLUMNS) + 1))
+            continue
+        cells = [Text(_cell(row[col], col, digits), style="bold green") if ev.best_by.get(col) == name
+                 else _cell(row[col], col, digits) for _, col, digits in _COLUMNS]
+        label = str(name) + ("*" if row["problems"] else "")
+        comp.add_row(Text(label, style="bold") if name == ev.best else label, *cells, f"{row['predicted_total']:.0f}")
     comp.caption = (
-        f"{ev.comparison['actual_total'].iloc[0]:,.0f} holdout purchases; top 10%: their share made "
-        "by the predicted top decile; BIC in --json"
+        f"{ev.comparison['actual_total'].iloc[0]:,.0f} holdout purchases (pred.: predicted); green: best in "
+        "the column; top10%: share made by the predicted top decile; grp err: error by calibration "
+        "frequency, weighted by customers; *: the fit cannot be trusted"
     )
     console.print(comp)
+    for name, row in ev.comparison.iterrows():
+        if row["error"]:
+            console.print(f"[red]{escape(str(name))} could not be fitted:[/] {escape(str(row['error']))}", markup=True)
+        elif row["problems"]:
+            console.print(f"[yellow]{escape(str(name))} cannot be trusted:[/] {escape(str(row['problems']))}", markup=True)
+    for warning in ev.warnings:
+        console.print(f"[yellow]warning:[/] {escape(warning)}", markup=True)
+    if not ev.best:
+        console.print("[red]No model could be fitted on this calibration period.[/]", markup=True)
+        return
 
-    models = list(ev.comparison.index)
+    models = [m for m in ev.comparison.index if m in ev.models]
     freq = Table(title="Mean holdout purchases by calibration frequency")
     for col in ["frequency", "customers", "actual", *models]:
         freq.add_column(col, justify="right")
@@ -62,6 +89,8 @@ def _print(ev: Any) -> None:
     for col in ["period", "ends", "actual", *models]:
         cum.add_column(col, justify="right")
     frame = ev.cumulative
+    if frame is None:
+        return
     step = max(1, len(frame) // 12)
     shown = sorted({*range(step - 1, len(frame), step), len(frame) - 1, int((~frame["holdout"]).sum()) - 1} - {-1})
     for i in shown:
@@ -70,8 +99,9 @@ def _print(ev: Any) -> None:
                     *[_fmt(row[f"{m}_cumulative"], 1) for m in models])
     console.print(cum)
     best = ev.comparison.loc[ev.best]
+    kind = "lowest holdout RMSE" if best["usable"] else "lowest holdout RMSE, but no model can be trusted"
     console.print(
-        f"Best model: [bold]{escape(str(ev.best))}[/] (lowest holdout RMSE {best['rmse']:.3f}; AIC {best['aic']:,.1f})",
+        f"Best model: [bold]{escape(str(ev.best))}[/] ({kind} {best['rmse']:.3f}; AIC {best['aic']:,.1f})",
         markup=True,
     )
 
@@ -88,6 +118,7 @@ def register(app: typer.Typer) -> None:
         unit: UnitOpt = "week",
         out: Annotated[Path | None, typer.Option(help="Write per-customer holdout predictions to .parquet, .csv or .xlsx.")] = None,
         lang: LangOpt = None,
+        penalizer: Annotated[float, typer.Option(help="L2 penalty on every model's parameters (0 = maximum likelihood).")] = 0.0,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
         period: PeriodOpt = None,
@@ -101,7 +132,7 @@ def register(app: typer.Typer) -> None:
         cal, hold = _date(calibration_end, "--calibration-end"), _date(holdout_end, "--holdout-end")
         names = [m.strip() for m in models.split(",") if m.strip()]
         with open_workspace(workspace, read_only=True) as ws:
-            ev = evaluate(ws, cal, hold, models=names, time_unit=unit)
+            ev = evaluate(ws, cal, hold, models=names, time_unit=unit, penalizer=penalizer)
         written = str(write_table(ev.predictions, out, sheet="predictions", lang=lang)) if out is not None else None
         if as_json:
             emit_json({**ev.to_dict(), "out": written})

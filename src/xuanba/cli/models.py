@@ -43,6 +43,8 @@ def _fit_payload(name: str, model: Any, source: str, saved: str | None) -> dict[
         "params": {k: {c: float(v) for c, v in row.items()} for k, row in summary.iterrows()},
         **model.fit_stats(),
         "converged": bool(getattr(model, "converged_", True)),
+        "problems": list(getattr(model, "problems_", [])),
+        "trustworthy": not getattr(model, "problems_", []),
         "saved": saved,
     }
     if hasattr(model, "excluded_counts_"):
@@ -75,8 +77,12 @@ def _print_fit(payload: dict[str, Any]) -> None:
     console.print(stats)
     if payload.get("assumption_warning"):
         console.print(f"[yellow]warning:[/] {escape(str(payload['assumption_warning']))}", markup=True)
-    if not payload["converged"]:
-        console.print("[yellow]warning:[/] the optimiser did not report convergence", markup=True)
+    if payload["problems"]:
+        console.print("[bold red]This fit cannot be trusted[/] (its predictions would be arbitrary):", markup=True)
+        for problem in payload["problems"]:
+            console.print(f"  - {escape(problem)}")
+        console.print("Fit on more customers or a longer period, try --penalizer 0.01, or another model "
+                      "(`xuanba evaluate` compares them).")
     if payload.get("saved"):
         console.print(f"Model saved to {payload['saved']}")
 

@@ -36,7 +36,7 @@ from scipy import special
 
 _Z_SERIES_MAX = 0.9
 _CHUNK_ROWS = 2048
-_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(24)
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(12)
 
 
 def _log_j_quadrature(m: np.ndarray, e_lo: np.ndarray, z: np.ndarray) -> np.ndarray:

@@ -110,6 +110,7 @@ class BGBB(Model):
     """
 
     param_names: ClassVar[tuple[str, ...]] = ("alpha", "beta", "gamma", "delta")
+    shape_params: ClassVar[tuple[str, ...]] = ("alpha", "beta", "gamma", "delta")
     history_columns: ClassVar[tuple[str, ...]] = _COLS
 
     # -- fitting -------------------------------------------------------------------------------

@@ -85,6 +85,7 @@ class _BetaGeometricNBD(PurchaseModel):
     """BG/NBD-type model (``_k`` extra drop-out chances at the first purchase). Not public."""
 
     param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
+    shape_params: ClassVar[tuple[str, ...]] = ("r", "a", "b")
     history_columns: ClassVar[tuple[str, ...]] = _COLS
     _k: ClassVar[int] = 0
 
@@ -107,7 +108,8 @@ class _BetaGeometricNBD(PurchaseModel):
             raise ModelError(
                 f"{type(self).__name__} estimates ran off to the edge of the parameter space ({found}): "
                 f"the {n_customers:g} customers cannot identify the purchase and drop-out processes",
-                fix="Fit on more customers or a longer period, or add a small penalizer (e.g. penalizer=0.01).",
+                fix="Fit on more customers or a longer period, or add a small penalizer: penalizer = 0.01 "
+                    "under [predictions] in the standard, --penalizer 0.01 on the command line.",
             )
 
     def _start(self, data: dict[str, np.ndarray], counts: np.ndarray) -> np.ndarray:

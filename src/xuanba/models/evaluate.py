@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._dates import as_date as _as_date
-from xuanba.errors import DataError, InputError, ModelError
+from xuanba.errors import DataError, InputError, ModelError, XuanbaError
 
 ID = "customer_id"
 DEFAULT_MODELS: tuple[str, ...] = ("bgnbd", "pareto-nbd", "mbgnbd")
@@ -58,7 +58,18 @@ class Evaluation:
         One row per customer: the calibration history, ``frequency_holdout`` and one column per
         model with its conditional expectation for the holdout.
     best
-        The model with the lowest holdout RMSE.
+        The model with the lowest holdout RMSE among the usable ones (fitted, no problem in
+        ``problems``); else among the fitted ones; ``""`` when no model could be fitted.
+    best_by
+        The best model per metric column (highest log-likelihood and correlation and capture,
+        lowest AIC, BIC and errors).
+    warnings
+        What makes the split itself doubtful (a calibration period too short to fit).
+
+    ``comparison`` also has ``error`` (why a model could not be fitted, else ``""``),
+    ``problems`` (why its fit cannot be trusted, see :func:`xuanba.models._base.fit_problems`),
+    ``usable`` and ``group_mae`` (the error of the mean holdout purchases by calibration
+    frequency, weighted by customers).
     """
 
     calibration_end: dt.date
@@ -70,6 +81,8 @@ class Evaluation:
     predictions: pd.DataFrame
     best: str
     models: dict[str, Any] = field(default_factory=dict, repr=False)
+    best_by: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def _repr_html_(self) -> str:
         """The evaluation in a notebook: the models compared, and holdout purchases by
@@ -102,6 +115,8 @@ class Evaluation:
             "time_unit": self.time_unit,
             "customers": len(self.predictions),
             "best": self.best,
+            "best_by": self.best_by,
+            "warnings": self.warnings,
             "comparison": records(self.comparison, "model"),
             "by_frequency": records(self.by_frequency, "frequency"),
             "cumulative": records(self.cumulative) if self.cumulative is not None else None,
@@ -139,6 +154,55 @@ def holdout_metrics(predicted: np.ndarray, actual: np.ndarray) -> dict[str, floa
         "correlation": corr,
         "top_decile_capture": capture,
     }
+
+
+#: The metric columns of the comparison, and whether more is better.
+METRIC_COLUMNS: dict[str, bool] = {
+    "loglik": True, "aic": False, "bic": False, "mae": False, "rmse": False,
+    "correlation": True, "top_decile_capture": True, "group_mae": False,
+}
+#: A calibration period shorter than this many days cannot show drop-out: the split is flagged.
+MIN_CALIBRATION_DAYS = 90
+
+
+def _best_of(values: pd.Series, col: str) -> str:
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    if v.empty:
+        return ""
+    return str(v.idxmax() if METRIC_COLUMNS[col] else v.idxmin())
+
+
+def group_error(frequency: np.ndarray, predicted: np.ndarray, actual: np.ndarray) -> float:
+    """Mean absolute error of the mean holdout purchases by calibration frequency (0..6, 7+),
+    each group weighted by its customers (a group of one customer counts once, not as much as a
+    group of 500).
+
+    Examples
+    --------
+    >>> round(group_error(np.array([0, 0, 0, 9]), np.array([1.0, 1.0, 1.0, 9.0]),
+    ...                   np.array([1, 1, 1, 40])), 2)
+    7.75
+    """
+    group = np.minimum(np.asarray(frequency, dtype=np.int64), FREQUENCY_CAP)
+    n = np.bincount(group, minlength=FREQUENCY_CAP + 1).astype(float)
+    keep = n > 0
+    mean_p = np.bincount(group, weights=predicted, minlength=FREQUENCY_CAP + 1)[keep] / n[keep]
+    mean_a = np.bincount(group, weights=actual, minlength=FREQUENCY_CAP + 1)[keep] / n[keep]
+    return float(np.sum(n[keep] * np.abs(mean_p - mean_a)) / n[keep].sum())
+
+
+def split_warnings(frame: pd.DataFrame, duration: float, unit_days: float) -> list[str]:
+    """Why a calibration/holdout split is doubtful: a calibration period (first purchase to the
+    calibration end) shorter than :data:`MIN_CALIBRATION_DAYS` or than a quarter of the holdout."""
+    span_days = float(frame["T"].max()) * unit_days
+    hold_days = duration * unit_days
+    if span_days < MIN_CALIBRATION_DAYS or span_days < hold_days / 4:
+        return [
+            f"the calibration period is too short to fit: {span_days:.0f} days of purchases before "
+            f"the calibration end against a holdout of {hold_days:.0f} days (needs at least "
+            f"{MIN_CALIBRATION_DAYS} days and a quarter of the holdout)"
+        ]
+    return []
 
 
 # -- model plumbing -----------------------------------------------------------------------------
@@ -276,6 +340,7 @@ def evaluate(
     models: Sequence[str] = DEFAULT_MODELS,
     time_unit: str = "week",
     cumulative: bool = True,
+    penalizer: float = 0.0,
 ) -> Evaluation:
     """Fit each model on the calibration period and score its holdout predictions.
 
@@ -291,6 +356,8 @@ def evaluate(
     time_unit
         ``"day"``, ``"week"`` or ``"month"``: the unit of ``recency``/``T`` and of the periods of
         the cumulative view.
+    penalizer
+        L2 penalty on every model's parameters (0 = maximum likelihood).
     cumulative
         Compute the cumulative view (repeat purchases period by period); ``False`` leaves it
         ``None`` and skips reading every repeat purchase (a round's model check needs only the
@@ -300,7 +367,8 @@ def evaluate(
     -------
     Evaluation
         Comparison, holdout by calibration frequency, cumulative repeat purchases, per-customer
-        predictions and the name of the best model (lowest holdout RMSE).
+        predictions, the best model (lowest holdout RMSE among those fitted without a problem,
+        else among those fitted), the best model per column and warnings about the split.
 
     Examples
     --------
@@ -323,6 +391,9 @@ def evaluate(
         raise DataError(f"no customer made a first purchase by {cal}", fix="Choose a later calibration end.")
     frame = frame.sort_values(ID, kind="stable").reset_index(drop=True)
     duration = float(frame["duration_holdout"].iloc[0])
+    warnings = split_warnings(frame, duration, DAYS_PER_UNIT[time_unit])
+    if not np.isfinite(penalizer) or penalizer < 0:
+        raise InputError(f"penalizer={penalizer!r} is not a penalty", fix="Give 0 or a small positive number, e.g. 0.01.")
     actual = frame["frequency_holdout"].to_numpy(dtype=float)
     ids = frame[ID]
 
@@ -330,30 +401,54 @@ def evaluate(
     predicted: dict[str, np.ndarray] = {}
     rows = []
     for name, cls in classes.items():
-        model = cls(time_unit=time_unit).fit(frame)  # the fitted model knows the unit of its facts
-        pred = _as_array(model.expected_purchases(frame, duration), ids)
+        row: dict[str, Any] = {"model": name, "n_params": np.nan, "error": "", "problems": ""}
+        try:  # one model failing never loses the others' results
+            with np.errstate(all="ignore"):  # a fit gone astray shows as non-finite predictions, below
+                model = cls(time_unit=time_unit, penalizer=penalizer).fit(frame)  # knows its facts' unit
+                pred = _as_array(model.expected_purchases(frame, duration), ids)
+            if not np.all(np.isfinite(pred)):
+                raise ModelError(f"{name} gave {int((~np.isfinite(pred)).sum())} predictions that are not numbers")
+        except XuanbaError as exc:
+            row["error"] = exc.message
+            rows.append(row)
+            continue
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+            row["error"] = f"{type(exc).__name__}: {exc}"
+            rows.append(row)
+            continue
         fitted[name], predicted[name] = model, pred
         stats = model.fit_stats()
-        rows.append(
+        row.update(
             {
-                "model": name,
                 "n_params": len(model.params_),
                 "loglik": stats["loglik"],
                 "aic": stats["aic"],
                 "bic": stats["bic"],
                 **holdout_metrics(pred, actual),
+                "group_mae": group_error(frame["frequency"].to_numpy(), pred, actual),
                 "predicted_total": float(pred.sum()),
                 "actual_total": float(actual.sum()),
+                "problems": "; ".join(model.problems_),
             }
         )
-    comparison = pd.DataFrame(rows).set_index("model").sort_values(["rmse", "aic"], kind="stable")
-    best = str(comparison.index[0])
+        rows.append(row)
+    comparison = pd.DataFrame(rows).set_index("model")
+    for col in [*METRIC_COLUMNS, "predicted_total"]:
+        if col not in comparison.columns:
+            comparison[col] = np.nan
+    comparison["actual_total"] = float(actual.sum())
+    comparison["usable"] = (comparison["error"] == "") & (comparison["problems"] == "")
+    comparison = comparison.sort_values(["usable", "rmse", "aic"], ascending=[False, True, True],
+                                        kind="stable", na_position="last")
+    ok = comparison.loc[comparison["error"] == ""]
+    best = str(ok.index[0]) if len(ok) else ""
+    best_by = {col: _best_of(ok[col], col) for col in METRIC_COLUMNS if len(ok)}
 
     predictions = frame[[ID, "frequency", "recency", "T", "frequency_holdout"]].copy()
     for name, pred in predicted.items():
         predictions[name] = pred
     curve = None
-    if cumulative:
+    if cumulative and fitted:
         offsets = _repeat_offsets(transactions_or_workspace, cal, hold)
         curve = _cumulative(frame, offsets, fitted, cal, duration, DAYS_PER_UNIT[time_unit])
     return Evaluation(
@@ -366,4 +461,6 @@ def evaluate(
         predictions=predictions,
         best=best,
         models=fitted,
+        best_by=best_by,
+        warnings=warnings,
     )

@@ -213,6 +213,7 @@ class ParetoNBD(PurchaseModel):
     """
 
     param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
+    shape_params: ClassVar[tuple[str, ...]] = ("r", "s")
     history_columns: ClassVar[tuple[str, ...]] = _COLS
 
     def __init__(self, *, penalizer: float = 0.0, time_unit: str | None = None) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._frames import same_kind
-from xuanba.errors import InputError, SchemaError
+from xuanba.errors import InputError, ModelError, SchemaError
 from xuanba.models._base import ID, Model, as_frame
 from xuanba.models.gammagamma import NO_REPEAT, GammaGamma
 from xuanba.models.value import DAYS_PER_YEAR, discounted_purchases, unit_length
@@ -40,14 +40,16 @@ NEEDED = ("customer_id", "frequency", "recency", "T", "monetary_value")
 @overload
 def predict_customers(
     facts: Any, *, time_unit: str = ..., model: str = ..., discount_rate: float = ...,
-    margin: float = ..., return_models: Literal[False] = ...,
+    margin: float = ..., return_models: Literal[False] = ..., penalizer: float = ...,
+    purchase_model: Model | None = ..., spend_optional: bool = ...,
 ) -> pd.DataFrame: ...
 
 
 @overload
 def predict_customers(
     facts: Any, *, time_unit: str = ..., model: str = ..., discount_rate: float = ...,
-    margin: float = ..., return_models: Literal[True],
+    margin: float = ..., return_models: Literal[True], penalizer: float = ...,
+    purchase_model: Model | None = ..., spend_optional: bool = ...,
 ) -> tuple[pd.DataFrame, dict[str, Model]]: ...
 
 
@@ -59,6 +61,9 @@ def predict_customers(
     discount_rate: float = 0.10,
     margin: float = 1.0,
     return_models: bool = False,
+    penalizer: float = 0.0,
+    purchase_model: Model | None = None,
+    spend_optional: bool = False,
 ) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, Model]]:
     """Fit a purchase model and Gamma-Gamma on ``facts`` and predict for every customer.
 
@@ -77,6 +82,14 @@ def predict_customers(
         Share of revenue kept; multiplies the values (the spend model is fitted on revenue).
     return_models
         Also return the fitted models as ``{"purchases": ..., "spend": ...}``.
+    penalizer
+        L2 penalty on the parameters of both models (0 = maximum likelihood).
+    purchase_model
+        A purchase model already fitted on ``facts`` (e.g. chosen by
+        :func:`xuanba.models.choose.choose_model`); ``model`` is then not fitted.
+    spend_optional
+        When Gamma-Gamma cannot be fitted (too few repeat buyers), leave ``expected_spend``,
+        ``clv_1y`` and ``clv_3y`` empty (``spend_basis`` says why) instead of raising.
 
     Returns
     -------
@@ -114,13 +127,24 @@ def predict_customers(
     if model not in PURCHASE_MODELS:
         raise InputError(f"model={model!r} is not a purchase model", fix=f"Use one of {list(PURCHASE_MODELS)}.")
     unit_days = unit_length(time_unit)
-    purchases = _make_purchase_model(MODELS[model], time_unit).fit(frame)
-    spend_model = GammaGamma().fit(frame)
+    purchases = purchase_model if purchase_model is not None else _make_purchase_model(
+        MODELS[model], time_unit, penalizer).fit(frame)
+    spend_model: GammaGamma | None = None
+    try:
+        spend_model = GammaGamma(penalizer=penalizer).fit(frame)
+    except ModelError as exc:
+        if not spend_optional:
+            raise
+        spend_error = exc.message
 
     year = DAYS_PER_YEAR / unit_days
-    spend = spend_model.expected_spend(frame)
-    basis = np.full(len(frame), "own history", dtype=object)
-    if len(spend_model.excluded_):
+    if spend_model is None:
+        spend = pd.Series(np.full(len(frame), np.nan))
+        basis = np.full(len(frame), f"unavailable: {spend_error}", dtype=object)
+    else:
+        spend = spend_model.expected_spend(frame)
+        basis = np.full(len(frame), "own history", dtype=object)
+    if spend_model is not None and len(spend_model.excluded_):
         excluded = spend_model.excluded_
         pos = pd.Index(excluded[ID]).get_indexer(frame[ID])  # one hash join, not isin + map
         hit = pos >= 0
@@ -147,14 +171,15 @@ def predict_customers(
     )
     out = same_kind(facts, out)
     if return_models:
-        return out, {"purchases": purchases, "spend": spend_model}
+        models = {"purchases": purchases, "spend": spend_model}
+        return out, {k: v for k, v in models.items() if v is not None}
     return out
 
 
-def _make_purchase_model(cls: type[Model], time_unit: str) -> Model:
+def _make_purchase_model(cls: type[Model], time_unit: str, penalizer: float = 0.0) -> Model:
     if "time_unit" in cls._option_names():
-        return cls(time_unit=time_unit)  # type: ignore[call-arg]
-    return cls()
+        return cls(time_unit=time_unit, penalizer=penalizer)  # type: ignore[call-arg]
+    return cls(penalizer=penalizer)
 
 
 def read_facts(path: str | Path) -> pd.DataFrame:

@@ -130,6 +130,7 @@ class ShiftedBetaGeometric(Model):
     """
 
     param_names: ClassVar[tuple[str, ...]] = ("gamma", "delta")
+    shape_params: ClassVar[tuple[str, ...]] = ("gamma", "delta")
     history_columns: ClassVar[tuple[str, ...]] = _COLS
 
     def _validate(self, frame: pd.DataFrame) -> None:

@@ -37,6 +37,7 @@ from xuanba.outputs.i18n import (
     t,
     with_unit,
 )
+from xuanba.outputs.model_words import model_trust_lines
 from xuanba.outputs.people import People, script_json
 from xuanba.rounds.summary import round_summary, tier_order, whale_profits
 from xuanba.standard.describe import describe
@@ -261,8 +262,13 @@ def build_report(
                          "reading": t("model_reading", lang, err=num(err, 2)), "table": table})
 
     models = meta.get("models")
+    trust = model_trust_lines(meta, lang)  # fallback, auto's choice, untrusted fits, one-time buyers
     if isinstance(models, Mapping) and models:
         sections.append(_models_section(models, lang, meta.get("model_warnings") or []))
+        sections[-1]["reading"] = " ".join([*trust, sections[-1]["reading"]])
+    elif trust:
+        sections.append({"id": "models", "title": t("models_title", lang), "fig": None,
+                         "reading": " ".join(trust), "table": None})
 
     std_lines = describe(std, lang, public=public)
 

@@ -200,9 +200,11 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
                        filled: set[str] | None = None) -> dict[str, Any]:
     std = round_.standard
     meta = dict(round_.meta)
-    crits = _criteria(std)
+    # a round without a usable model scored without the criteria that need predictions
+    dropped = set((meta.get("fallback") or {}).get("criteria") or [])
+    crits = [c for c in _criteria(std) if str(_get(c, "name")) not in dropped]
     total_w = sum(float(_get(c, "weight", 0) or 0) for c in crits) or 1.0
-    public = std.public_criteria
+    public = [c for c in std.public_criteria if str(_get(c, "name")) not in dropped]
     words = public_words(std, lang)
     by_name = contrib.set_index(contrib["criterion"].astype(str)) if len(contrib) else contrib
     rows = []
@@ -226,7 +228,10 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
     tiers = _tier_titles(std)
     tier = str(row.get("tier") or "")
     notes = []
-    gate_titles = {g.name: g.label or rule_in_words(g.expr, lang, words=words) for g in std.public_gates}
+    if dropped:
+        notes.append(t("stmt_fallback", lang, criteria=t("list_sep", lang).join(
+            _crit_title(c, lang, words) for c in std.public_criteria if str(_get(c, "name")) in dropped) or "–"))
+    gate_titles = {g.name: g.label or rule_in_words(g.expr, lang) for g in std.public_gates}
     gates = [g for g in _as_list(row.get("gates_failed")) if g in gate_titles]
     if gates:
         notes.append(t("stmt_gates", lang, gates=t("list_sep", lang).join(gate_titles[g] for g in gates)))

@@ -128,20 +128,102 @@ def _as_cutoff(cutoff: dt.date | str | None) -> dt.date:
     return as_date(cutoff, "cutoff")
 
 
-def _predict(facts: pd.DataFrame, standard: Standard,
-             time_unit: str) -> tuple[pd.DataFrame, dict[str, Any], list[str]]:
-    """Predictions of the standard's model, the fitted models, and every warning the fits raised
-    (kept with the round, not printed and lost)."""
+#: Prediction columns that need the spend model (Gamma-Gamma) besides the purchase model.
+SPEND_COLUMNS = ("expected_spend", "clv_1y", "clv_3y")
+
+
+def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.date,
+             time_unit: str) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
+    """Predictions of the standard's model (or of the one ``auto`` chose), the fitted models,
+    and what the round keeps about them: ``model`` (the name used, or ``None``), ``warnings``
+    (every warning the fits raised, and why a fit cannot be trusted), ``choice`` (``auto``'s
+    candidates and reason), ``unavailable`` (prediction columns no model could give) and
+    ``reason``."""
     import warnings
 
+    from xuanba.errors import XuanbaError
+    from xuanba.models.predict import PREDICTION_COLUMNS as PREDICTED
     from xuanba.models.predict import predict_customers
 
     p = standard.predictions
+    info: dict[str, Any] = {"model": None, "choice": None, "unavailable": [], "reason": ""}
+    table = pd.DataFrame({"customer_id": facts["customer_id"]})
+    models: dict[str, Any] = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        table, models = predict_customers(facts, time_unit=time_unit, model=p.model, discount_rate=p.discount_rate,
-                                          margin=p.margin, return_models=True)
-    return table, models, sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+        chosen = None
+        try:
+            if p.model == "auto":
+                from xuanba.models.choose import choose_model
+
+                choice = choose_model(ws, cutoff, facts=facts, time_unit=time_unit, penalizer=p.penalizer)
+                info["choice"] = choice.to_dict()
+                if choice.model is None:
+                    raise _NoModel(choice.reason)
+                info["model"], chosen = choice.model, choice.fitted[choice.model]
+            else:
+                info["model"] = p.model
+            table, models = predict_customers(
+                facts, time_unit=time_unit, model=info["model"], discount_rate=p.discount_rate,
+                margin=p.margin, return_models=True, penalizer=p.penalizer, purchase_model=chosen,
+                spend_optional=True)
+        except (_NoModel, XuanbaError) as exc:
+            info["model"] = None
+            info["reason"] = str(exc) if isinstance(exc, _NoModel) else exc.message
+            info["unavailable"] = [c for c in PREDICTED if c != "customer_id"]
+            for col in info["unavailable"]:
+                table[col] = np.nan
+    if info["model"] is not None and "spend" not in models:
+        info["unavailable"] = list(SPEND_COLUMNS)
+        info["reason"] = str(table["spend_basis"].iloc[0]).removeprefix("unavailable: ") if len(table) else ""
+    # a library's notice of its own deprecations says nothing about the fit
+    warned = {f"{w.category.__name__}: {w.message}" for w in caught
+              if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning | FutureWarning)}
+    for model in models.values():
+        for problem in getattr(model, "problems_", []):
+            warned.add(f"{type(model).__name__} cannot be trusted: {problem}")
+    info["warnings"] = sorted(warned)
+    return table, models, info
+
+
+class _NoModel(Exception):
+    """No purchase model can be used at this cutoff (the message says why)."""
+
+
+def fallback_standard(standard: Standard, unavailable: set[str]) -> tuple[Standard, dict[str, Any]]:
+    """The standard a round scores with when the predictions in ``unavailable`` are missing
+    (``on_no_model = "drop"``): criteria, gates and tie-breaks that read one are left out, the
+    other criteria keep their weights (so their shares grow). Returns it and what was left out.
+
+    Example
+    -------
+    >>> s = load_standard('[standard]\\nname = "f"\\nversion = "1"\\n[[criteria]]\\nname = "rev"\\n'
+    ...     'field = "revenue_365d"\\nweight = 0.5\\n[[criteria]]\\nname = "alive"\\nfield = "p_alive"\\n'
+    ...     'weight = 0.5\\n[[gates]]\\nname = "g"\\nexpr = "p_alive > 0.2"\\n')
+    >>> f, left = fallback_standard(s, {"p_alive"})
+    >>> [c.name for c in f.criteria], left["criteria"], left["gates"]
+    (['rev'], ['alive'], ['g'])
+    """
+    from xuanba.errors import ModelError
+    from xuanba.standard.expressions import fields_read
+
+    crits = [c for c in standard.criteria if not fields_read(c.field) & unavailable]
+    gates = [g for g in standard.gates if not fields_read(g.expr) & unavailable]
+    order = [o for o in standard.tie_break.order if o.split()[0] not in unavailable]
+    left = {"criteria": [c.name for c in standard.criteria if c not in crits],
+            "gates": [g.name for g in standard.gates if g not in gates],
+            "tie_break": [o for o in standard.tie_break.order if o not in order]}
+    if not crits:
+        raise ModelError("no model could give the predictions and every criterion of the standard needs one",
+                         fix="Add a criterion on facts (e.g. revenue_365d), or set [predictions] model to a "
+                             "named model with a penalizer.")
+    if standard.capacity.cost_field and fields_read(standard.capacity.cost_field) & unavailable:
+        raise ModelError(f"the capacity's cost field {standard.capacity.cost_field!r} needs a prediction "
+                         "no model could give", fix="Use a cost field from the facts or account fields.")
+    out = standard.model_copy(update={"criteria": crits, "gates": gates,
+                                      "tie_break": standard.tie_break.model_copy(update={"order": order})})
+    out._privacy = None
+    return out, left
 
 
 def model_summary(model: Any) -> dict[str, Any]:
@@ -218,12 +300,18 @@ def gather_fields(
         notes["predictions"] = "given"
     elif (used & set(PREDICTION_COLUMNS)) - given:
         say(f"predictions ({standard.predictions.model})")
-        predicted, models, warned = _predict(table, standard, time_unit)
+        predicted, models, info = _predict(workspace, table, standard, cutoff, time_unit)
         table = _merge(table, predicted, "predictions", override=True)
-        notes["predictions"] = f"model:{standard.predictions.model}"
+        notes["predictions"] = f"model:{info['model']}" if info["model"] else "unavailable"
         notes["models"] = {role: model_summary(m) for role, m in models.items()}
-        notes["model_warnings"] = warned
+        notes["model_warnings"] = info["warnings"]
         notes["fitted"] = models
+        notes["model_name"] = info["model"]
+        if info["choice"] is not None:
+            notes["model_choice"] = info["choice"]
+        if info["unavailable"]:
+            notes["unavailable"] = {"fields": info["unavailable"], "reason": info["reason"],
+                                    "on_no_model": standard.predictions.on_no_model}
     has_side = any(workspace.has_table(k) for k in ("interactions", "commitments", "contacts"))
     if (used & set(ACCOUNT_COLUMNS)) - given or has_side:
         say("account fields")
@@ -382,13 +470,18 @@ def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str) -> S
         return StoredTable({**info, "error": exc.message})
     except Exception as exc:  # noqa: BLE001 - a side check never fails the round; its reason is kept
         return StoredTable({**info, "error": f"{type(exc).__name__}: {exc}"})
+    if ev.warnings:  # a check calibrated on a few days is no check: the report says why instead
+        return StoredTable({**info, "error": ev.warnings[0]})
+    if ev.comparison.loc[model, "error"]:
+        return StoredTable({**info, "error": str(ev.comparison.loc[model, "error"])})
     table = ev.by_frequency
     frame = pd.DataFrame({"bucket": [str(i) for i in table.index], "customers": table["customers"].to_numpy(),
                           "actual": table["actual"].to_numpy(), "predicted": table[model].to_numpy()})
     weights = frame["customers"].to_numpy(dtype=float)
     err = np.abs(frame["predicted"] - frame["actual"]).to_numpy()
     info["mean_abs_error"] = float((err * weights).sum() / weights.sum()) if weights.sum() else None
-    info["comparison"] = {k: float(v) for k, v in ev.comparison.loc[model].items()}
+    info["comparison"] = {k: float(v) for k, v in ev.comparison.loc[model].items()
+                          if isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_)}
     return StoredTable(info, frame)
 
 
@@ -398,11 +491,11 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
     say = progress or (lambda _msg: None)
     table, notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
                                  extra_fields=extra_fields, progress=progress)
-    checking = check_model and "models" in notes
+    checking = check_model and bool(notes.get("model_name"))
     # The model check reads the workspace in DuckDB (which releases the GIL) while scoring runs
     # in pandas: nothing else touches the connection until the check is joined below, and the
     # check is always waited for, even when scoring fails.
-    with _alongside(model_check if checking else None, ws, std.predictions.model, cut, time_unit) as check:
+    with _alongside(model_check if checking else None, ws, notes.get("model_name"), cut, time_unit) as check:
         return _score_and_store(ws, std, cut, time_unit, table, notes, name, store, say, check)
 
 
@@ -423,11 +516,24 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
 
     say("scoring")
     table = _steady(table)
+    scoring, fallback = std, None
+    if "unavailable" in notes:
+        from xuanba.errors import ModelError
+
+        gone = notes["unavailable"]
+        needed = sorted(set(gone["fields"]) & std.fields_used())
+        if needed and std.predictions.on_no_model == "stop":
+            raise ModelError(f"no usable model for {', '.join(needed)} at {cut}: {gone['reason']}",
+                             fix='The standard says on_no_model = "stop". Set it to "drop" to score on the '
+                                 "other criteria, add a penalizer, or use a longer history.")
+        if needed:
+            scoring, left = fallback_standard(std, set(gone["fields"]))
+            fallback = {"on_no_model": "drop", "unavailable": gone["fields"], "reason": gone["reason"], **left}
     inputs = table[["customer_id", *sorted(f for f in std.fields_used() if f != "customer_id")]]
     if not inputs["customer_id"].is_monotonic_increasing:
         inputs = inputs.sort_values("customer_id", kind="stable")
     inputs = inputs.reset_index(drop=True)
-    scored = score_customers(table, std)
+    scored = score_customers(table, scoring)
     fields = table if table["customer_id"].is_monotonic_increasing else table.sort_values("customer_id", kind="stable")
     fields = fields.reset_index(drop=True)
     order, _ = tier_order(std, scored.roster)
@@ -456,7 +562,14 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
         "field_columns": [c for c in fields.columns if c != "customer_id"],
         "summary": round_summary(scored.roster, fields, order[:-1]),
     }
+    once = one_time_buyers(fields)
+    if once is not None:
+        meta["summary"]["one_time_buyers"] = once
     tables: dict[str, StoredTable] = {}
+    if fallback is not None:
+        meta["fallback"] = fallback
+    if "model_choice" in notes:
+        meta["model_choice"] = notes["model_choice"]
     if "models" in notes:
         meta["models"] = notes["models"]
         meta["model_warnings"] = notes["model_warnings"]
@@ -465,7 +578,7 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
         if check is not None:
             say("model check")
             tables["holdout"] = check.result()
-        else:
+        elif notes.get("model_name"):
             meta["model_check"] = "skipped"
     say("account work")
     from xuanba.accounts.book import account_book
@@ -479,6 +592,29 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
         say("storing")
         rnd.round_id = save_round(ws, rnd)
     return rnd
+
+
+def one_time_buyers(fields: pd.DataFrame) -> dict[str, Any] | None:
+    """P(alive) of the customers who bought once (no repeat purchase): how many, its mean and
+    range, and how many the model counts as surely active (P(alive) >= 0.999, which BG/NBD gives
+    every one of them however long ago they bought). ``None`` without P(alive).
+
+    Example
+    -------
+    >>> f = pd.DataFrame({"frequency": [0, 0, 3], "p_alive": [1.0, 0.5, 0.9], "T": [70.0, 2.0, 9.0]})
+    >>> one_time_buyers(f)["surely_active"], one_time_buyers(f)["mean_p_alive"]
+    (1, 0.75)
+    """
+    if "p_alive" not in fields.columns or "frequency" not in fields.columns:
+        return None
+    once = fields.loc[fields["frequency"] == 0]
+    p = pd.to_numeric(once["p_alive"], errors="coerce").dropna()
+    if p.empty:
+        return {"customers": len(once), "mean_p_alive": None, "min_p_alive": None, "max_p_alive": None,
+                "surely_active": 0}
+    return {"customers": len(once), "mean_p_alive": round(float(p.mean()), 6),
+            "min_p_alive": round(float(p.min()), 6), "max_p_alive": round(float(p.max()), 6),
+            "surely_active": int((p >= 0.999).sum())}
 
 
 def quadrant_counts(roster: pd.DataFrame) -> dict[str, int]:

@@ -334,7 +334,9 @@ def load_round(workspace: Workspace | str, round_id: int | str, *,
         meta = json.loads(head.loc[0, "meta_json"])
         standard = load_standard(str(head.loc[0, "standard_text"]), extra_fields=tuple(meta.get("extra_fields", [])))
         roster = ws.sql(f"SELECT {', '.join(ROSTER_COLUMNS)} FROM roster WHERE round_id = ? ORDER BY rank", [rid])
-        names = [c.name for c in standard.criteria]
+        # a round with no usable model scored without the criteria that need predictions
+        dropped = set((meta.get("fallback") or {}).get("criteria") or [])
+        names = [c.name for c in standard.criteria if c.name not in dropped]
         # in roster order, criteria in the standard's order: the raw values reshape without a join here
         cols = ", ".join(f"c.{c}" for c in CONTRIBUTION_COLUMNS)
         contrib = ws.sql(

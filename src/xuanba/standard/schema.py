@@ -312,11 +312,22 @@ class Quadrants(_Model):
 
 
 class Predictions(_Model):
-    """Which customer-base model gives the predictions, and its money settings."""
+    """Which customer-base model gives the predictions, its money settings, and what a round
+    does when no model can be trusted.
 
-    model: Literal["bgnbd", "mbgnbd", "pareto-nbd"] = "bgnbd"
+    ``model``: ``"auto"`` chooses among BG/NBD, MBG/NBD and Pareto/NBD at each cutoff (see
+    ``docs/models.md``), or one of them by name. ``penalizer``: L2 penalty on the model
+    parameters (0 = maximum likelihood; a small value such as 0.01 steadies fits on few
+    customers). ``on_no_model``: when no model can be fitted or trusted, ``"drop"`` scores on
+    the other criteria (their weights re-scaled, gates and tie-breaks that read a prediction
+    left out) and the round says so; ``"stop"`` refuses the round with the reason.
+    """
+
+    model: Literal["auto", "bgnbd", "mbgnbd", "pareto-nbd"] = "bgnbd"
     discount_rate: float = Field(default=0.10, ge=0, lt=1)
     margin: float = Field(default=1.0, gt=0, le=1)
+    penalizer: float = Field(default=0.0, ge=0, le=10)
+    on_no_model: Literal["drop", "stop"] = "drop"
 
 
 @dataclass(frozen=True)

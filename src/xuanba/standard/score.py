@@ -531,7 +531,17 @@ def _gaps(standard: Standard, score: np.ndarray, tier_idx: np.ndarray, left_out:
         if (full or capacity_binds) and len(members):
             bar = max(bar, float(members.min()))
         bars.append(bar)
+    # The next tier up is the nearest one that somebody reached this round: an empty tier (e.g. under
+    # a full capacity) is skipped, its bar says nothing about getting in; when every tier above is
+    # empty, the nearest one and its bar stand.
+    filled_at_or_above = np.full(len(tiers), -1)
+    last = -1
+    for k in range(len(tiers)):
+        if (tier_idx == k).any():
+            last = k
+        filled_at_or_above[k] = last if last >= 0 else k
     target_idx = np.where(tier_idx >= 0, tier_idx - 1, len(tiers) - 1)
+    target_idx = np.where(target_idx >= 0, filled_at_or_above[np.clip(target_idx, 0, None)], target_idx)
     top = target_idx < 0
     next_tier = _labels(np.where(top, len(tiers), target_idx), [t.name for t in tiers] + [""])
     bar = np.array(bars)[np.clip(target_idx, 0, None)]

@@ -1,0 +1,182 @@
+"""``model = "auto"``: choose the purchase model on the data, at a cutoff.
+
+1. Every candidate (BG/NBD, MBG/NBD, Pareto/NBD) is fitted on the facts at the cutoff; a fit that
+   fails, or whose ``problems_`` say it cannot be trusted (an estimate at an edge, a singular or
+   ill-conditioned Hessian, a zero or non-finite standard error, no convergence), is dropped.
+2. Inside the calibration window, the last :func:`holdout_days` before the cutoff are held out:
+   every candidate is fitted on the purchases before them and predicts what each customer bought
+   in them (:func:`xuanba.models.evaluate.evaluate`).
+3. **Criterion**: the customer-weighted mean absolute error of the mean holdout purchases by
+   calibration frequency (``group_mae``, Fader, Hardie & Lee's classic check); lowest wins.
+   When the window is too short for a holdout, or no candidate could be checked on it, the
+   lowest BIC of the fits at the cutoff decides instead.
+4. **One-time buyers**: BG/NBD gives P(alive) = 1 to every customer who never bought again,
+   however long ago. When BG/NBD wins, a usable model without that property (MBG/NBD,
+   Pareto/NBD) is taken instead if it predicts **as well**: its criterion within
+   :data:`AS_WELL` (5%) of BG/NBD's, or within :data:`AS_WELL_ABS` purchases.
+
+Example
+-------
+>>> from xuanba.models.simulate import simulate_transactions
+>>> tx = simulate_transactions("pareto-nbd", 300, "2023-01-01", "2025-12-31", seed=2)
+>>> c = choose_model(tx, "2025-12-31")
+>>> c.model in ("bgnbd", "mbgnbd", "pareto-nbd"), c.criterion
+(True, 'group_mae')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from xuanba._dates import as_date
+from xuanba.errors import XuanbaError
+from xuanba.models.evaluate import MIN_CALIBRATION_DAYS
+
+#: The candidates of ``auto``, in the order a tie is broken.
+CANDIDATES: tuple[str, ...] = ("pareto-nbd", "mbgnbd", "bgnbd")
+#: Models under which a customer with no repeat purchase is alive for sure (P(alive) = 1).
+ONE_TIME_ALIVE: frozenset[str] = frozenset({"bgnbd"})
+#: "Predicts as well": a criterion within this share of the best one ...
+AS_WELL = 0.05
+#: ... or within this many purchases of it.
+AS_WELL_ABS = 0.005
+#: The holdout inside the calibration window: a third of it, at most a year ...
+MAX_HOLDOUT_DAYS = 365
+#: ... at least four weeks, and leaving at least 90 days to fit on (else BIC decides).
+MIN_HOLDOUT_DAYS = 28
+
+
+@dataclass
+class Choice:
+    """What ``auto`` chose and why.
+
+    ``model`` is the chosen CLI name (``None`` when no candidate is usable); ``fitted`` holds the
+    fits at the cutoff by name (usable or not); ``candidates`` one record per candidate (``name``,
+    ``usable``, ``error``, ``problems``, ``group_mae``, ``rmse``, ``bic``); ``reason`` says in one
+    sentence why the winner won (or why there is none).
+    """
+
+    model: str | None
+    criterion: str
+    reason: str
+    candidates: list[dict[str, Any]]
+    holdout: dict[str, Any] | None = None
+    fitted: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready record (what a round stores under ``model_choice``)."""
+        return {"model": self.model, "criterion": self.criterion, "reason": self.reason,
+                "candidates": self.candidates, "holdout": self.holdout}
+
+
+def holdout_days(span_days: float) -> int:
+    """Days held out at the end of a calibration window of ``span_days`` (0: too short).
+
+    >>> holdout_days(1200), holdout_days(300), holdout_days(100)
+    (365, 100, 0)
+    """
+    days = int(min(MAX_HOLDOUT_DAYS, span_days // 3))
+    if days < MIN_HOLDOUT_DAYS or span_days - days < MIN_CALIBRATION_DAYS:
+        return 0
+    return days
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, float | np.floating):
+        return float(v) if math.isfinite(v) else None
+    return v
+
+
+def choose_model(
+    source: Any,
+    cutoff: dt.date | str,
+    *,
+    facts: pd.DataFrame | None = None,
+    time_unit: str = "week",
+    penalizer: float = 0.0,
+    candidates: tuple[str, ...] = CANDIDATES,
+) -> Choice:
+    """Fit the candidates at ``cutoff``, drop the untrustworthy ones, pick the best predictor.
+
+    ``source`` is a workspace or a transactions table; ``facts`` the customer facts at the cutoff
+    in ``time_unit`` (computed when not given). See the module docstring for the criterion.
+    """
+    from xuanba.facts import DAYS_PER_UNIT, customer_facts
+    from xuanba.models.evaluate import evaluate
+    from xuanba.models.predict import fit_model
+
+    cut = as_date(cutoff, "cutoff")
+    if facts is None:
+        facts = customer_facts(source, cut, time_unit=time_unit)
+    records: dict[str, dict[str, Any]] = {}
+    fitted: dict[str, Any] = {}
+    for name in candidates:
+        rec: dict[str, Any] = {"name": name, "usable": False, "error": "", "problems": [],
+                               "group_mae": None, "rmse": None, "bic": None}
+        try:
+            model = fit_model(name, facts, time_unit=time_unit, penalizer=penalizer)
+        except XuanbaError as exc:
+            rec["error"] = exc.message
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+            rec["error"] = f"{type(exc).__name__}: {exc}"
+        else:
+            fitted[name] = model
+            rec["problems"] = list(model.problems_)
+            rec["bic"] = _plain(model.bic_)
+            rec["usable"] = not model.problems_
+        records[name] = rec
+    span = float(facts["T"].max()) * DAYS_PER_UNIT[time_unit] if len(facts) else 0.0
+    hold = holdout_days(span)
+    holdout: dict[str, Any] | None = None
+    criterion = "bic"
+    if hold and any(r["usable"] for r in records.values()):
+        start = cut - dt.timedelta(days=hold)
+        holdout = {"calibration_end": start.isoformat(), "holdout_end": cut.isoformat(), "days": hold}
+        try:
+            ev = evaluate(source, start, cut, models=[n for n in candidates if records[n]["usable"]],
+                          time_unit=time_unit, cumulative=False, penalizer=penalizer)
+        except XuanbaError as exc:
+            holdout["error"] = exc.message
+        else:
+            holdout["warnings"] = ev.warnings
+            for name, row in ev.comparison.iterrows():
+                rec = records[str(name)]
+                rec["group_mae"], rec["rmse"] = _plain(row["group_mae"]), _plain(row["rmse"])
+                if row["error"] or row["problems"]:
+                    rec["holdout_problem"] = str(row["error"] or row["problems"])
+            if any(records[n]["group_mae"] is not None for n in records):
+                criterion = "group_mae"
+    usable = [n for n in candidates if records[n]["usable"]]
+    if not usable:
+        why = "; ".join(f"{n}: {r['error'] or '; '.join(r['problems'])}" for n, r in records.items())
+        return Choice(None, criterion, f"no candidate can be trusted on these data ({why})",
+                      list(records.values()), holdout, fitted)
+
+    def score(name: str) -> float:
+        v = records[name][criterion]
+        return float(v) if v is not None else math.inf
+
+    ranked = sorted(usable, key=lambda n: (score(n), candidates.index(n)))
+    best = ranked[0]
+    if criterion == "bic":
+        reason = f"{best} has the lowest BIC ({score(best):,.1f}); the window was too short for a holdout"
+    else:
+        reason = (f"{best} predicted the last {hold} days best: customer-weighted error "
+                  f"{score(best):.4f} purchases by calibration frequency")
+    if best in ONE_TIME_ALIVE and criterion == "group_mae":
+        for other in ranked[1:]:
+            if other in ONE_TIME_ALIVE:
+                continue
+            if score(other) <= score(best) * (1 + AS_WELL) or score(other) - score(best) <= AS_WELL_ABS:
+                reason = (f"{other} predicted as well as {best} ({score(other):.4f} against "
+                          f"{score(best):.4f}, within {AS_WELL:.0%}) and, unlike it, does not count "
+                          "every one-time buyer as surely active")
+                best = other
+                break
+    return Choice(best, criterion, reason, list(records.values()), holdout, fitted)

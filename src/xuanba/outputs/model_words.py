@@ -1,0 +1,37 @@
+"""What a round stored about its models, in sentences a manager reads (report and statements).
+
+Example
+-------
+>>> meta = {"fallback": {"criteria": ["still_active"], "reason": "no candidate can be trusted"}}
+>>> model_trust_lines(meta, "en")[0].startswith("No customer-base model could be trusted")
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from xuanba.outputs.i18n import num, t
+
+
+def model_trust_lines(meta: Mapping[str, Any], lang: str) -> list[str]:
+    """Sentences on the fallback the round applied, the model ``auto`` chose, fits that cannot
+    be trusted, and the P(alive) of one-time buyers; empty when there is nothing to say."""
+    out: list[str] = []
+    fallback = meta.get("fallback")
+    if isinstance(fallback, Mapping):
+        out.append(t("trust_fallback", lang, criteria=t("list_sep", lang).join(fallback.get("criteria") or []),
+                     reason=str(fallback.get("reason", ""))))
+    choice = meta.get("model_choice")
+    if isinstance(choice, Mapping) and choice.get("model"):
+        out.append(t("trust_chosen", lang, model=str(choice["model"]), reason=str(choice.get("reason", ""))))
+    untrusted = sorted({w.split(" cannot be trusted")[0] for w in meta.get("model_warnings") or []
+                        if " cannot be trusted" in w})
+    for model in untrusted:
+        out.append(t("trust_untrusted", lang, model=model))
+    once = (meta.get("summary") or {}).get("one_time_buyers")
+    if isinstance(once, Mapping) and once.get("customers") and once.get("mean_p_alive") is not None:
+        out.append(t("trust_one_time", lang, n=num(once["customers"]), mean=num(float(once["mean_p_alive"]), 2),
+                     sure=num(once.get("surely_active", 0))))
+    return out
