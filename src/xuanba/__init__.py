@@ -61,6 +61,8 @@ _LAZY = {
     "list_rounds": "xuanba.rounds",
     "diff_rounds": "xuanba.rounds",
     "replay_rounds": "xuanba.rounds",
+    "backtest": "xuanba.rounds.backtest",
+    "Backtest": "xuanba.rounds.backtest",
     "write_report": "xuanba.outputs",
     "write_statements": "xuanba.outputs",
     "export_round": "xuanba.outputs",
@@ -105,12 +107,14 @@ if TYPE_CHECKING:  # for type checkers and editors: the lazy names, eagerly
         replay_rounds,
         run_round,
     )
+    from xuanba.rounds.backtest import Backtest, backtest
     from xuanba.standard import Standard, load_standard, starter_standard
 
 __all__ = [
     "BGBB",
     "BGNBD",
     "BGNBDCovariates",
+    "Backtest",
     "DataError",
     "FACT_COLUMNS",
     "GammaGamma",
@@ -131,6 +135,7 @@ __all__ = [
     "XuanbaError",
     "__version__",
     "accounts",
+    "backtest",
     "calibration_holdout",
     "customer_facts",
     "customer_value",

@@ -395,6 +395,33 @@ TEXT: dict[str, tuple[str, str]] = {
     "demo_story_whale": ("Whale curve: the top {cpct}% of customers earn {ppct}% of profit after cost-to-serve "
                          "over the last 365 days",
                          "利润鲸鱼曲线：前 {cpct}% 的客户贡献 {ppct}% 的利润（近 365 天，扣除服务成本）"),
+    # -- the standard's report card: backtest and what-if (rounds/backtest.py, rounds/whatif.py) ------
+    "bt_method_standard": ("the standard", "本标准"),
+    "bt_method_revenue": ("last-year revenue top-N", "近一年收入前 N 名"),
+    "bt_method_rfm": ("RFM score top-N", "RFM 得分前 N 名"),
+    "bt_method_clv": ("predicted value (CLV) top-N", "预测价值（CLV）前 N 名"),
+    "bt_method_random": ("random selection", "随机选取"),
+    "bt_worse": ("WORSE than {method}: the standard's selection brought {own:.1f}% of next-horizon revenue, "
+                 "{method} {theirs:.1f}% (behind at {behind} of {n} cutoffs).",
+                 "不如{method}：本标准入选客户带来下一期收入的 {own:.1f}%，{method}为 {theirs:.1f}%"
+                 "（{n} 个截止日中有 {behind} 个落后）。"),
+    "bt_better": ("Better than {method}: {own:.1f}% of next-horizon revenue against {theirs:.1f}% "
+                  "(behind at {behind} of {n} cutoffs).",
+                  "优于{method}：下一期收入的 {own:.1f}%，对方为 {theirs:.1f}%（{n} 个截止日中有 {behind} 个落后）。"),
+    "bt_like_random": ("No better than {method}: {own:.1f}% of next-horizon revenue lies inside the 90% band "
+                       "of random draws ({lo:.1f}%–{hi:.1f}%, mean {theirs:.1f}%).",
+                       "与{method}无异：下一期收入的 {own:.1f}% 落在随机选取的 90% 区间内"
+                       "（{lo:.1f}%–{hi:.1f}%，均值 {theirs:.1f}%）。"),
+    "bt_title_overall": ("Backtest of {name} v{version}: {cutoffs} cutoffs, horizon {days} days",
+                         "{name} v{version} 回测：{cutoffs} 个截止日，观察期 {days} 天"),
+    "bt_title_cutoffs": ("Revenue captured in the next horizon, by cutoff and method",
+                         "各截止日、各方法在下一期捕获的收入占比"),
+    "bt_partial": ("* horizon runs past the data: measured on {days} days, left out of the overall figures",
+                   "* 观察期超出数据范围：按 {days} 天计量，不计入总体数字"),
+    "wi_title": ("What if {name} v{version} had been applied in round {round_id} ({cutoff})",
+                 "若在第 {round_id} 轮（{cutoff}）采用 {name} v{version}"),
+    "wi_movers": ("Customers whose tier moves most, and the criteria that moved them",
+                  "层级变动最大的客户及推动变动的指标"),
     # -- the notebook: display of a round, a diff, a model, an ingest report (xuanba._html) ------------
     "nb_round": ("Round {id}: {name}", "第 {id} 轮：{name}"),
     "nb_round_unstored": ("Round (not stored): {name}", "未保存的一轮：{name}"),
