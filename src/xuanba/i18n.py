@@ -408,6 +408,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "bt_better": ("Better than {method}: {own:.1f}% of next-horizon revenue against {theirs:.1f}% "
                   "(behind at {behind} of {n} cutoffs).",
                   "优于{method}：下一期收入的 {own:.1f}%，对方为 {theirs:.1f}%（{n} 个截止日中有 {behind} 个落后）。"),
+    "bt_level": ("Level with {method}: {own:.1f}% of next-horizon revenue against {theirs:.1f}%, less than one "
+                 "percentage point ahead (behind at {behind} of {n} cutoffs).",
+                 "与{method}持平：下一期收入的 {own:.1f}%，对方为 {theirs:.1f}%，领先不足一个百分点"
+                 "（{n} 个截止日中有 {behind} 个落后）。"),
     "bt_like_random": ("No better than {method}: {own:.1f}% of next-horizon revenue lies inside the 90% band "
                        "of random draws ({lo:.1f}%–{hi:.1f}%, mean {theirs:.1f}%).",
                        "与{method}无异：下一期收入的 {own:.1f}% 落在随机选取的 90% 区间内"
@@ -416,8 +420,9 @@ TEXT: dict[str, tuple[str, str]] = {
                          "{name} v{version} 回测：{cutoffs} 个截止日，观察期 {days} 天"),
     "bt_title_cutoffs": ("Revenue captured in the next horizon, by cutoff and method",
                          "各截止日、各方法在下一期捕获的收入占比"),
-    "bt_partial": ("* horizon runs past the data: measured on {days} days, left out of the overall figures",
-                   "* 观察期超出数据范围：按 {days} 天计量，不计入总体数字"),
+    "bt_partial": ("* the {days}-day horizon runs past the data: measured on the days there are, "
+                   "left out of the overall figures",
+                   "* {days} 天的观察期超出数据范围：按已有天数计量，不计入总体数字"),
     "wi_title": ("What if {name} v{version} had been applied in round {round_id} ({cutoff})",
                  "若在第 {round_id} 轮（{cutoff}）采用 {name} v{version}"),
     "wi_movers": ("Customers whose tier moves most, and the criteria that moved them",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from xuanba.cli import accounts as _accounts
+from xuanba.cli import card as _card
 from xuanba.cli import demo as _demo
 from xuanba.cli import evaluate as _evaluate
 from xuanba.cli import facts as _facts
@@ -27,7 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (_ingest, _facts, _models, _evaluate, _standard, _rounds, _report, _accounts, _demo, _workspace):
+for _module in (_ingest, _facts, _models, _evaluate, _standard, _rounds, _report, _accounts, _demo, _workspace, _card):
     _module.register(app)
 
 

@@ -70,6 +70,10 @@ COLUMNS: tuple[str, ...] = ("cutoff", "method", "horizon_days", "complete", "cus
 
 DECIMALS = 6
 
+LEVEL = 0.01
+"""A standard ahead of a baseline by less than this share of the horizon's revenue (one percentage
+point) is called level with it, not better."""
+
 
 def parse_horizon(value: str | int) -> int:
     """The number of days of a horizon written ``365d``, ``13w``, ``2y`` (365 days a year) or a number of days.
@@ -395,7 +399,8 @@ def _overall(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _verdicts(table: pd.DataFrame, overall: pd.DataFrame, lang: str) -> list[str]:
-    """One sentence per baseline: better or worse than the standard on revenue captured."""
+    """One sentence per baseline on mean revenue captured: the standard worse (any shortfall),
+    level (ahead by less than :data:`LEVEL`), better, or inside the band of random draws."""
     from xuanba.i18n import t
 
     if "standard" not in overall.index:
@@ -420,6 +425,8 @@ def _verdicts(table: pd.DataFrame, overall: pd.DataFrame, lang: str) -> list[str
                          hi=100 * float(overall.loc["random", "revenue_captured_hi"])))
         elif mine < theirs - 1e-12:
             out.append(t("bt_worse", lang, **kw))
+        elif mine < theirs + LEVEL:
+            out.append(t("bt_level", lang, **kw))
         else:
             out.append(t("bt_better", lang, **kw))
     return out

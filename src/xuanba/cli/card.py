@@ -1,0 +1,127 @@
+"""``xuanba backtest`` and ``xuanba whatif``: the standard's report card, as thin shells over
+:func:`xuanba.rounds.backtest.backtest` and :func:`xuanba.rounds.whatif.whatif`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from xuanba.cli._common import (
+    JsonOpt,
+    UnitOpt,
+    WorkspaceOpt,
+    console,
+    emit_json,
+    handle_errors,
+    time_unit,
+)
+from xuanba.workspace import DEFAULT_PATH
+
+StandardArg = Annotated[Path, typer.Argument(help="The standard (.toml).")]
+
+
+def _pct(value: Any) -> str:
+    return "" if value is None or value != value else f"{100 * float(value):.1f}%"
+
+
+def _num(value: Any) -> str:
+    return "" if value is None or value != value else f"{float(value):.2f}"
+
+
+def _print_backtest(bt: Any) -> None:
+    from rich.table import Table
+
+    from xuanba.i18n import t
+
+    lang = bt.standard.lang
+    o = bt.overall
+    n_cut = int(bt.cutoffs["cutoff"].nunique())
+    grid = Table(title=t("bt_title_overall", lang, name=bt.standard.name, version=bt.standard.version,
+                         cutoffs=n_cut, days=bt.horizon_days))
+    grid.add_column("method")
+    short = {"revenue_captured": "revenue", "profit_captured": "profit", "lift": "lift", "precision": "precision",
+             "top_tier_hit": "top tier", "retention_selected": "kept (sel.)", "retention_rest": "kept (rest)",
+             "stability": "stable"}
+    cols = [c for c in short if o[c].notna().any()]
+    for c in cols:
+        grid.add_column(short[c], justify="right")
+    for method, row in o.iterrows():
+        cells = [_num(row[c]) if c == "lift" else _pct(row[c]) for c in cols]
+        grid.add_row(str(method), *cells)
+    console.print(grid)
+    if "random" in o.index and o.loc["random", "revenue_captured_lo"] == o.loc["random", "revenue_captured_lo"]:
+        console.print(f"random: 90% band of revenue captured {_pct(o.loc['random', 'revenue_captured_lo'])}"
+                      f"–{_pct(o.loc['random', 'revenue_captured_hi'])}")
+    wide = bt.cutoffs.pivot(index="cutoff", columns="method", values="revenue_captured")
+    wide = wide[[m for m in o.index if m in wide.columns]]
+    per = Table(title=t("bt_title_cutoffs", lang))
+    per.add_column("cutoff")
+    per.add_column("selected", justify="right")
+    for m in wide.columns:
+        per.add_column(str(m), justify="right")
+    firsts = bt.cutoffs.groupby("cutoff").first()
+    partial = False
+    for cut, row in wide.iterrows():
+        info = firsts.loc[cut]
+        mark = "" if info["complete"] else " *"
+        partial |= not bool(info["complete"])
+        per.add_row(f"{cut}{mark}", f"{int(info['selected']):,}", *(_pct(v) for v in row))
+    console.print(per)
+    if partial:
+        console.print(t("bt_partial", lang, days=bt.horizon_days))
+    for v in bt.verdicts:
+        console.print(v, style="bold red" if v.startswith(("WORSE", "不如")) else None)
+    for note in bt.notes:
+        console.print(f"note: {note}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``backtest`` and ``whatif`` to the app."""
+
+    @app.command("backtest")
+    @handle_errors
+    def backtest_(
+        standard: StandardArg,
+        from_: Annotated[str, typer.Option("--from", help="First date of the cutoffs (YYYY-MM-DD).")],
+        to: Annotated[str, typer.Option("--to", help="Last date of the cutoffs (YYYY-MM-DD).")],
+        every: Annotated[str, typer.Option(help="A cutoff every month, quarter or year end.")] = "quarter",
+        horizon: Annotated[str, typer.Option(help="What happened how long after each cutoff: 365d, 26w, 1y.")] = "365d",
+        baseline: Annotated[list[str] | None, typer.Option("--baseline", help="Baselines to compare (revenue, rfm, clv, random); repeat the option. Default: all.")] = None,
+        draws: Annotated[int, typer.Option(help="Random selections per cutoff for the random baseline.")] = 200,
+        seed: Annotated[int, typer.Option(help="Seed of the random selections.")] = 0,
+        fields_file: Annotated[Path | None, typer.Option("--fields", help="A table of extra per-customer fields, with customer_id (only what was known at the cutoffs).")] = None,
+        unit: UnitOpt = "week",
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the per-cutoff table to .csv, .xlsx or .parquet.")] = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """How the standard would have done at past cutoffs: value captured next, beside baselines."""
+        from xuanba.rounds.backtest import BASELINES, backtest
+        from xuanba.rounds.run import read_fields_file
+        from xuanba.tables import write_table
+
+        unit = time_unit(unit)
+        extra = read_fields_file(fields_file) if fields_file is not None else None
+        with console.status("starting…", spinner="dots") as status:
+
+            def progress(step: str) -> None:
+                if not as_json:
+                    status.update(f"{step}…")
+
+            bt = backtest(workspace, standard, from_, to, every=every, horizon=horizon, time_unit=unit,
+                          extra_fields=extra, baselines=tuple(baseline or BASELINES), draws=draws, seed=seed,
+                          progress=progress)
+        written = None
+        if out is not None:
+            written = str(write_table({"cutoffs": bt.cutoffs, "overall": bt.overall.reset_index()}, out)
+                          if str(out).endswith(".xlsx") else write_table(bt.cutoffs, out, sheet="cutoffs"))
+        if as_json:
+            emit_json({"horizon_days": bt.horizon_days, "overall": bt.overall.reset_index().to_dict("records"),
+                       "cutoffs": bt.cutoffs.to_dict("records"), "verdicts": bt.verdicts,
+                       "worse_than": bt.worse_than(), "notes": bt.notes, "out": written})
+            return
+        _print_backtest(bt)
+        if written:
+            console.print(f"Per-cutoff table written to {written}.")
