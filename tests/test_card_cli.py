@@ -73,3 +73,32 @@ def test_backtest_rejects_a_bad_horizon_cleanly(app, cdnow):
     res = runner.invoke(app, ["backtest", str(std), "--from", "1997-03-01", "--to", "1997-06-30",
                               "--horizon", "soon", "-w", str(ws)])
     assert res.exit_code != 0 and "--horizon" in res.output and "Traceback" not in res.output
+
+
+def test_whatif_prints_the_counts_and_the_movers_of_a_changed_standard(app, cdnow):
+    from xuanba.rounds import run_round
+    from xuanba.rounds.whatif import whatif
+
+    tmp, ws, std = cdnow
+    run_round(ws, REVENUE_ONLY, "1997-09-30", check_model=False)
+    orders = tmp / "orders.toml"
+    orders.write_text(REVENUE_ONLY.replace('field = "revenue_365d"', 'field = "orders"').replace(
+        'name = "revenue"', 'name = "orders"').replace('version = "1"', 'version = "2"'), encoding="utf-8")
+    res = runner.invoke(app, ["whatif", str(orders), "--against", "latest", "--show", "3", "-w", str(ws), "--json"])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.output)
+    lib = whatif(ws, orders, movers=3)
+    assert {k: payload[k] for k in ("entered", "left", "rose", "fell")} == \
+        {k: lib.summary[k] for k in ("entered", "left", "rose", "fell")}
+    assert payload["entered"] > 0 and len(payload["movers"]) == 3
+    out = tmp / "would-be.csv"
+    res = runner.invoke(app, ["whatif", str(orders), "-w", str(ws), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "entered" in res.output and "orders +" in res.output and "revenue -" in res.output
+    assert len(pd.read_csv(out, encoding="utf-8-sig")) == payload["customers"]
+
+
+def test_whatif_without_a_round_says_so(app, cdnow):
+    _tmp, ws, std = cdnow
+    res = runner.invoke(app, ["whatif", str(std), "-w", str(ws)])
+    assert res.exit_code != 0 and "no rounds" in res.output and "Traceback" not in res.output

@@ -63,6 +63,8 @@ _LAZY = {
     "replay_rounds": "xuanba.rounds",
     "backtest": "xuanba.rounds.backtest",
     "Backtest": "xuanba.rounds.backtest",
+    "whatif": "xuanba.rounds.whatif",
+    "WhatIf": "xuanba.rounds.whatif",
     "write_report": "xuanba.outputs",
     "write_statements": "xuanba.outputs",
     "export_round": "xuanba.outputs",
@@ -108,6 +110,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the lazy names, eagerly
         run_round,
     )
     from xuanba.rounds.backtest import Backtest, backtest
+    from xuanba.rounds.whatif import WhatIf, whatif
     from xuanba.standard import Standard, load_standard, starter_standard
 
 __all__ = [
@@ -130,6 +133,7 @@ __all__ = [
     "SchemaError",
     "ShiftedBetaGeometric",
     "Standard",
+    "WhatIf",
     "Workspace",
     "WorkspaceError",
     "XuanbaError",
@@ -154,6 +158,7 @@ __all__ = [
     "run_demo",
     "run_round",
     "starter_standard",
+    "whatif",
     "write_report",
     "write_statements",
 ]

@@ -125,3 +125,55 @@ def register(app: typer.Typer) -> None:
         _print_backtest(bt)
         if written:
             console.print(f"Per-cutoff table written to {written}.")
+
+    @app.command("whatif")
+    @handle_errors
+    def whatif_(
+        standard: StandardArg,
+        against: Annotated[str, typer.Option(help="The stored round to compare with: an id, latest or previous.")] = "latest",
+        show: Annotated[int, typer.Option(help="How many of the customers whose tier moves most to list.")] = 10,
+        fields_file: Annotated[Path | None, typer.Option("--fields", help="A table of extra per-customer fields, with customer_id, for criteria the round did not store.")] = None,
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the would-be roster to .csv, .xlsx or .parquet.")] = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """The roster a changed standard would give at a stored round's cutoff (no refit, nothing stored)."""
+        from rich.table import Table
+
+        from xuanba.i18n import t
+        from xuanba.rounds.run import read_fields_file
+        from xuanba.rounds.whatif import whatif
+        from xuanba.tables import write_table
+
+        extra = read_fields_file(fields_file) if fields_file is not None else None
+        w = whatif(workspace, standard, against, extra_fields=extra, movers=show)
+        written = str(write_table(w.roster, out, sheet="roster")) if out is not None else None
+        if as_json:
+            emit_json({**w.summary, "tiers": w.tiers.to_dict("records"), "movers": w.movers.to_dict("records"),
+                       "out": written})
+            return
+        lang = w.standard.lang
+        s = w.summary
+        head = Table(title=t("wi_title", lang, name=w.standard.name, version=w.standard.version,
+                             round_id=w.round_id, cutoff=w.cutoff), show_header=False)
+        head.add_column(style="bold")
+        head.add_column(justify="right")
+        for key in ("customers", "selected_round", "selected_new", "kept", "entered", "left", "rose", "fell", "same"):
+            head.add_row(key.replace("_", " "), f"{s[key]:,}")
+        console.print(head)
+        tiers = Table(title="Tiers")
+        for c in ("tier", "round", "new"):
+            tiers.add_column(c, justify="left" if c == "tier" else "right")
+        for r in w.tiers.itertuples(index=False):
+            tiers.add_row(str(r.tier), f"{r.round:,}", f"{r.new:,}")
+        console.print(tiers)
+        if len(w.movers):
+            moved = Table(title=t("wi_movers", lang))
+            for c in ("customer", "tier", "rank", "score", "moved by (points)"):
+                moved.add_column(c, justify="right" if c in ("rank", "score") else "left")
+            for r in w.movers.itertuples(index=False):
+                moved.add_row(str(r.customer_id), f"{r.tier_round or '-'} → {r.tier_new or '-'}",
+                              f"{r.rank_round} → {r.rank_new}", f"{r.score_round:.1f} → {r.score_new:.1f}", r.moved_by)
+            console.print(moved)
+        if written:
+            console.print(f"Would-be roster written to {written}.")
