@@ -215,30 +215,22 @@ def _clv(fields: pd.DataFrame, std: Standard, time_unit: str) -> tuple[np.ndarra
     return clv.to_numpy(dtype=float, na_value=np.nan), None
 
 
-def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last: dt.date, horizon: int,
-                 time_unit: str, predictions: pd.DataFrame | None, extra_fields: pd.DataFrame | None,
-                 baselines: Sequence[str], draws: int, seed: int,
-                 prev: dict[str, Any], notes: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
-    """The rows of one cutoff, and the standard's selection (ids in rank order)."""
+def cutoff_data(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, *, time_unit: str = "week",
+                predictions: pd.DataFrame | None = None,
+                extra_fields: pd.DataFrame | None = None) -> tuple[pd.DataFrame, _Truth]:
+    """The fields a round would score at ``cut`` (sorted by customer id) and what each of those
+    customers did in (cut, end]."""
     fields, _notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
                                    extra_fields=extra_fields)
     fields = _steady(fields)
     if not fields["customer_id"].is_monotonic_increasing:
         fields = fields.sort_values("customer_id", kind="stable")
     fields = fields.reset_index(drop=True)
-    scored = score_customers(fields, std)
-    roster = scored.roster
-    ids = fields["customer_id"].to_numpy(dtype=object)
-    index = pd.Index(ids)
-    chosen = roster.loc[roster["selected"]]
-    sel_std = index.get_indexer(chosen["customer_id"].to_numpy(dtype=object))
-    top_name = std.tiers[0].name if std.tiers else None
-    k_top = int((chosen["tier"] == top_name).sum()) if top_name is not None else 0
-
+    index = pd.Index(fields["customer_id"].to_numpy(dtype=object))
     out = _outcomes(ws, cut, end)
     pos = index.get_indexer(out["customer_id"].to_numpy(dtype=object))
     keep = pos >= 0  # customers first seen after the cutoff are not in the base
-    n = len(ids)
+    n = len(index)
     revenue = np.zeros(n)
     revenue[pos[keep]] = out["revenue"].to_numpy(dtype=float, na_value=0.0)[keep]
     has_cost = bool(out["has_cost"].fillna(False).any())
@@ -251,7 +243,31 @@ def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last:
     order = np.lexsort((np.arange(n), -revenue))
     future_rank = np.empty(n, dtype=np.int64)
     future_rank[order] = np.arange(n)
-    truth = _Truth(revenue, profit, bought, future_rank)
+    return fields, _Truth(revenue, profit, bought, future_rank)
+
+
+def selection(fields: pd.DataFrame, std: Standard) -> tuple[np.ndarray, int, pd.DataFrame]:
+    """The standard's selection on ``fields`` (sorted by customer id): positions in rank order,
+    the size of the top tier, and the selected roster rows."""
+    roster = score_customers(fields, std).roster
+    chosen = roster.loc[roster["selected"]]
+    index = pd.Index(fields["customer_id"].to_numpy(dtype=object))
+    sel = index.get_indexer(chosen["customer_id"].to_numpy(dtype=object))
+    top_name = std.tiers[0].name if std.tiers else None
+    k_top = int((chosen["tier"] == top_name).sum()) if top_name is not None else 0
+    return sel, k_top, chosen
+
+
+def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last: dt.date, horizon: int,
+                 time_unit: str, predictions: pd.DataFrame | None, extra_fields: pd.DataFrame | None,
+                 baselines: Sequence[str], draws: int, seed: int,
+                 prev: dict[str, Any], notes: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The rows of one cutoff, and the standard's selection (ids in rank order)."""
+    fields, truth = cutoff_data(ws, std, cut, end, time_unit=time_unit, predictions=predictions,
+                                extra_fields=extra_fields)
+    ids = fields["customer_id"].to_numpy(dtype=object)
+    n = len(ids)
+    sel_std, k_top, chosen = selection(fields, std)
 
     days = (min(end, last) - cut).days
     base = {"cutoff": cut, "horizon_days": days, "complete": end <= last, "customers": n}
