@@ -64,6 +64,7 @@ _LAZY = {
     "backtest": "xuanba.rounds.backtest",
     "Backtest": "xuanba.rounds.backtest",
     "whatif": "xuanba.rounds.whatif",
+    "tune": "xuanba.rounds.tune",
     "WhatIf": "xuanba.rounds.whatif",
     "write_report": "xuanba.outputs",
     "write_statements": "xuanba.outputs",
@@ -110,6 +111,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the lazy names, eagerly
         run_round,
     )
     from xuanba.rounds.backtest import Backtest, backtest
+    from xuanba.rounds.tune import tune
     from xuanba.rounds.whatif import WhatIf, whatif
     from xuanba.standard import Standard, load_standard, starter_standard
 
@@ -158,6 +160,7 @@ __all__ = [
     "run_demo",
     "run_round",
     "starter_standard",
+    "tune",
     "whatif",
     "write_report",
     "write_statements",
