@@ -102,3 +102,28 @@ def test_whatif_without_a_round_says_so(app, cdnow):
     _tmp, ws, std = cdnow
     res = runner.invoke(app, ["whatif", str(std), "-w", str(ws)])
     assert res.exit_code != 0 and "no rounds" in res.output and "Traceback" not in res.output
+
+
+def test_standard_tune_writes_a_valid_standard_that_says_what_changed(cdnow):
+    from xuanba.cli import app as full_app
+    from xuanba.standard import load_standard
+
+    tmp, ws, _std = cdnow
+    std = tmp / "two.toml"
+    std.write_text(REVENUE_ONLY.replace("weight = 1", "weight = 0.5") + '[[criteria]]\nname = "orders"\n'
+                   'field = "orders"\nweight = 0.5\n', encoding="utf-8")
+    out = tmp / "tuned.toml"
+    res = runner.invoke(full_app, ["standard", "tune", str(std), "--from", "1997-01-01", "--to", "1998-03-31",
+                                   "--horizon", "90d", "--max-change", "0.2", "--out", str(out), "-w", str(ws),
+                                   "--json"])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.output)
+    assert [r["role"] for r in payload["cutoffs"]] == ["training"] * 4 + ["held out"]
+    tuned = load_standard(out)
+    assert tuned.version == "2" and out.read_text("utf-8").startswith("# Tuned from rev v1")
+    assert [c.name for c in tuned.criteria] == ["revenue", "orders"]
+    for w in payload["weights"]:  # within the limit, and what was written
+        assert abs(w["after"] - w["before"]) <= 0.2 + 1e-9
+        assert tuned.weight_shares[w["criterion"]] == pytest.approx(w["after"], abs=0.005)
+    train = [r for r in payload["cutoffs"] if r["role"] == "training"]
+    assert sum(r["after"] for r in train) >= sum(r["before"] for r in train) - 1e-12

@@ -423,6 +423,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "bt_partial": ("* the {days}-day horizon runs past the data: measured on the days there are, "
                    "left out of the overall figures",
                    "* {days} 天的观察期超出数据范围：按已有天数计量，不计入总体数字"),
+    "tune_better": ("Held-out cutoff {cutoff}: {before} captured before, {after} with the tuned weights.",
+                    "保留验证的截止日 {cutoff}：调整前捕获 {before}，调整后 {after}。"),
+    "tune_worse": ("WORSE on the held-out cutoff {cutoff}: {before} before, {after} with the tuned weights; "
+                   "keep the current standard.",
+                   "在保留验证的截止日 {cutoff} 上更差：调整前 {before}，调整后 {after}；请保留现行标准。"),
     "wi_title": ("What if {name} v{version} had been applied in round {round_id} ({cutoff})",
                  "若在第 {round_id} 轮（{cutoff}）采用 {name} v{version}"),
     "wi_movers": ("Customers whose tier moves most, and the criteria that moved them",

@@ -77,8 +77,18 @@ def _print_backtest(bt: Any) -> None:
         console.print(f"note: {note}")
 
 
+def _standard_group(app: typer.Typer) -> typer.Typer:
+    """The ``standard`` command group (made by :mod:`xuanba.cli.standard`), or a new one."""
+    for info in app.registered_groups:
+        if info.name == "standard" and info.typer_instance is not None:
+            return info.typer_instance
+    group = typer.Typer(help="Write, check and read the selection standard (a TOML file).", no_args_is_help=True)
+    app.add_typer(group, name="standard")
+    return group
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``backtest`` and ``whatif`` to the app."""
+    """Add ``backtest``, ``whatif`` and ``standard tune`` to the app (after ``standard``'s own commands)."""
 
     @app.command("backtest")
     @handle_errors
@@ -177,3 +187,63 @@ def register(app: typer.Typer) -> None:
             console.print(moved)
         if written:
             console.print(f"Would-be roster written to {written}.")
+
+    @_standard_group(app).command("tune")
+    @handle_errors
+    def tune_(
+        standard: StandardArg,
+        from_: Annotated[str, typer.Option("--from", help="First date of the cutoffs (YYYY-MM-DD).")],
+        to: Annotated[str, typer.Option("--to", help="Last date of the cutoffs (YYYY-MM-DD).")],
+        every: Annotated[str, typer.Option(help="A cutoff every month, quarter or year end.")] = "quarter",
+        horizon: Annotated[str, typer.Option(help="Value captured over how long after each cutoff: 365d, 26w, 1y.")] = "365d",
+        objective: Annotated[str, typer.Option(help="What to capture: revenue or profit.")] = "revenue",
+        max_change: Annotated[float, typer.Option("--max-change", help="How far each criterion's share of the score may move (0-1).")] = 0.3,
+        fields_file: Annotated[Path | None, typer.Option("--fields", help="A table of extra per-customer fields, with customer_id.")] = None,
+        unit: UnitOpt = "week",
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the tuned standard here (.toml).")] = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Learn the weights that captured the most value at past cutoffs; check them on the latest, held out."""
+        from rich.table import Table
+
+        from xuanba._files import write_text_atomic
+        from xuanba.i18n import t
+        from xuanba.rounds.run import read_fields_file
+        from xuanba.rounds.tune import tune
+
+        unit = time_unit(unit)
+        extra = read_fields_file(fields_file) if fields_file is not None else None
+        with console.status("starting…", spinner="dots") as status:
+
+            def progress(step: str) -> None:
+                if not as_json:
+                    status.update(f"{step}…")
+
+            tuned = tune(workspace, standard, from_, to, every=every, horizon=horizon, objective=objective,
+                         max_change=max_change, time_unit=unit, extra_fields=extra, progress=progress)
+        written = None
+        if out is not None:
+            write_text_atomic(out, tuned.text)
+            written = str(out)
+        if as_json:
+            emit_json({"weights": tuned.weights.to_dict("records"), "cutoffs": tuned.cutoffs.to_dict("records"),
+                       "training": tuned.training, "held_out": tuned.held_out, "out": written})
+            return
+        grid = Table(title=f"Weights of {tuned.standard.name} (shares of the score)")
+        for c in ("criterion", "before", "after"):
+            grid.add_column(c, justify="left" if c == "criterion" else "right")
+        for r in tuned.weights.itertuples(index=False):
+            grid.add_row(r.criterion, f"{r.before:.2f}", f"{r.after:.2f}")
+        console.print(grid)
+        per = Table(title=f"{objective} captured in the {tuned.cutoffs.shape[0]} cutoffs' next horizon")
+        for c in ("cutoff", "role", "before", "after"):
+            per.add_column(c, justify="right" if c in ("before", "after") else "left")
+        for r in tuned.cutoffs.itertuples(index=False):
+            per.add_row(str(r.cutoff), r.role, _pct(r.before), _pct(r.after))
+        console.print(per)
+        h = tuned.held_out
+        key = "tune_better" if h["after"] > h["before"] else "tune_worse"
+        console.print(t(key, tuned.standard.lang, cutoff=h["cutoff"], before=_pct(h["before"]), after=_pct(h["after"])))
+        if written:
+            console.print(f"Tuned standard written to {written}.")
