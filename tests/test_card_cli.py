@@ -127,3 +127,21 @@ def test_standard_tune_writes_a_valid_standard_that_says_what_changed(cdnow):
         assert tuned.weight_shares[w["criterion"]] == pytest.approx(w["after"], abs=0.005)
     train = [r for r in payload["cutoffs"] if r["role"] == "training"]
     assert sum(r["after"] for r in train) >= sum(r["before"] for r in train) - 1e-12
+
+
+def test_fairness_prints_selection_by_region(app, cdnow):
+    from xuanba.rounds import run_round
+
+    _tmp, ws, _std = cdnow
+    with Workspace(ws) as w:
+        ids = w.sql("SELECT DISTINCT customer_id FROM transactions ORDER BY 1")["customer_id"].astype(str)
+        store(w, "customers", pd.DataFrame({"customer_id": ids, "region": ["east", "west"] * (len(ids) // 2)
+                                            + ["east"] * (len(ids) % 2)}))
+    run_round(ws, REVENUE_ONLY, "1997-09-30", check_model=False)
+    res = runner.invoke(app, ["fairness", "latest", "--by", "region", "-w", str(ws), "--json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["group"]: r for r in json.loads(res.output)["rows"]}
+    assert set(rows) == {"east", "west"}
+    assert rows["east"]["selected"] + rows["west"]["selected"] == 200
+    res = runner.invoke(app, ["fairness", "--by", "owner", "-w", str(ws)])
+    assert res.exit_code != 0 and "owner" in res.output and "Traceback" not in res.output

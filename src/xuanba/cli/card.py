@@ -125,7 +125,10 @@ def register(app: typer.Typer) -> None:
                           progress=progress)
         written = None
         if out is not None:
-            written = str(write_table({"cutoffs": bt.cutoffs, "overall": bt.overall.reset_index()}, out)
+            sheets = {"cutoffs": bt.cutoffs, "overall": bt.overall.reset_index()}
+            if not bt.fairness.empty:
+                sheets["fairness"] = bt.fairness
+            written = str(write_table(sheets, out)
                           if str(out).endswith(".xlsx") else write_table(bt.cutoffs, out, sheet="cutoffs"))
         if as_json:
             emit_json({"horizon_days": bt.horizon_days, "overall": bt.overall.reset_index().to_dict("records"),
@@ -247,3 +250,37 @@ def register(app: typer.Typer) -> None:
         console.print(t(key, tuned.standard.lang, cutoff=h["cutoff"], before=_pct(h["before"]), after=_pct(h["after"])))
         if written:
             console.print(f"Tuned standard written to {written}.")
+
+    @app.command("fairness")
+    @handle_errors
+    def fairness_(
+        round_id: Annotated[str, typer.Argument(help="The round: an id, latest or previous.")] = "latest",
+        by: Annotated[list[str] | None, typer.Option("--by", help="Attribute to compare (owner, region, segment …); repeat the option. Default: those the round has.")] = None,
+        value: Annotated[str, typer.Option(help="The stored field that measures value.")] = "revenue_365d",
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the table to .csv, .xlsx or .parquet.")] = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Selection rate and value by owner, region and segment, beside their share of the base and of the value."""
+        from rich.table import Table
+
+        from xuanba.rounds.fairness import round_fairness
+        from xuanba.tables import write_table
+
+        table = round_fairness(workspace, round_id, by=by, value=value)
+        written = str(write_table(table, out, sheet="fairness")) if out is not None else None
+        if as_json:
+            emit_json({"rows": table.to_dict("records"), "out": written})
+            return
+        for attr, part in table.groupby("attribute", sort=False):
+            grid = Table(title=f"Selection by {attr} (value: {value})")
+            cols = ["group", "customers", "share_of_base", "selection_rate", "share_of_selected", "share_of_value",
+                    "value_captured", "selection_vs_value"]
+            for c in cols:
+                grid.add_column(c.replace("_", " "), justify="left" if c == "group" else "right")
+            for r in part.itertuples(index=False):
+                grid.add_row(str(r.group), f"{r.customers:,}", *(_pct(getattr(r, c)) for c in cols[2:-1]),
+                             _num(r.selection_vs_value))
+            console.print(grid)
+        if written:
+            console.print(f"Table written to {written}.")

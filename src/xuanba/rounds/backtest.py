@@ -104,7 +104,9 @@ class Backtest:
     method (the mean over the cutoffs whose horizon is complete, or over all when none is),
     indexed by method; ``verdicts``: plain sentences comparing the standard with each baseline;
     ``selections``: the customer ids the standard selected at each cutoff, in rank order;
-    ``notes``: what was left out and why.
+    ``notes``: what was left out and why; ``fairness``: per cutoff, the standard's selection by
+    owner, region and segment (when the data have them) beside each group's share of the base and
+    of the horizon's revenue (:func:`~xuanba.rounds.fairness.fairness_table`).
     """
 
     standard: Standard
@@ -114,6 +116,7 @@ class Backtest:
     verdicts: list[str] = field(default_factory=list)
     selections: dict[dt.date, list[str]] = field(default_factory=dict, repr=False)
     notes: list[str] = field(default_factory=list)
+    fairness: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def worse_than(self) -> list[str]:
         """The baselines whose mean revenue captured beat the standard's (``random``: its mean)."""
@@ -261,7 +264,7 @@ def selection(fields: pd.DataFrame, std: Standard) -> tuple[np.ndarray, int, pd.
 def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last: dt.date, horizon: int,
                  time_unit: str, predictions: pd.DataFrame | None, extra_fields: pd.DataFrame | None,
                  baselines: Sequence[str], draws: int, seed: int,
-                 prev: dict[str, Any], notes: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+                 prev: dict[str, Any], notes: list[str]) -> tuple[list[dict[str, Any]], list[str], pd.DataFrame | None]:
     """The rows of one cutoff, and the standard's selection (ids in rank order)."""
     fields, truth = cutoff_data(ws, std, cut, end, time_unit=time_unit, predictions=predictions,
                                 extra_fields=extra_fields)
@@ -282,7 +285,7 @@ def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last:
     row("standard", sel_std, k_top)
     if n_sel == 0:
         notes.append(f"{cut}: the standard selected nobody; no baseline is drawn")
-        return rows, []
+        return rows, [], None
     tie = pd.to_numeric(fields.get("revenue_365d"), errors="coerce")
     tie_v = tie.to_numpy(dtype=float, na_value=np.nan) if tie is not None else np.zeros(n)
     for b in baselines:
@@ -313,7 +316,8 @@ def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last:
                      **{k: float(frame[k].mean()) for k in MEASURES},
                      "revenue_captured_lo": float(np.nanquantile(rev, 0.05)) if not np.isnan(rev).all() else np.nan,
                      "revenue_captured_hi": float(np.nanquantile(rev, 0.95)) if not np.isnan(rev).all() else np.nan})
-    return rows, [str(i) for i in chosen["customer_id"]]
+    fair = _fairness(fields, sel_std, truth, cut)
+    return rows, [str(i) for i in chosen["customer_id"]], fair
 
 
 def backtest(
@@ -380,6 +384,7 @@ def backtest(
     selections: dict[dt.date, list[str]] = {}
     notes: list[str] = []
     prev: dict[str, Any] = {}
+    fairness: list[pd.DataFrame] = []
     with open_workspace(workspace, read_only=True) as ws:
         last = _last_day(ws)
         for cut in cutoffs:
@@ -388,10 +393,12 @@ def backtest(
                 continue
             say(f"backtest at {cut}")
             preds = predictions(cut) if predictions is not None else None
-            got, chosen = _cutoff_rows(ws, std, cut, cut + dt.timedelta(days=days), last, days, time_unit,
+            got, chosen, fair = _cutoff_rows(ws, std, cut, cut + dt.timedelta(days=days), last, days, time_unit,
                                        preds, extra_fields, baselines, draws, seed, prev, notes)
             rows.extend(got)
             selections[cut] = chosen
+            if fair is not None:
+                fairness.append(fair)
     if not rows:
         raise DataError(f"no cutoff between {start} and {end} has data after it to measure",
                         fix="Choose cutoffs before the last transaction (or load later data).")
@@ -403,7 +410,22 @@ def backtest(
     floats = [*MEASURES, "revenue_captured_lo", "revenue_captured_hi"]
     table[floats] = table[floats].astype(float).round(DECIMALS)
     overall = _overall(table)
-    return Backtest(std, days, table, overall, _verdicts(table, overall, std.lang), selections, notes)
+    fair = pd.concat(fairness, ignore_index=True) if fairness else pd.DataFrame()
+    return Backtest(std, days, table, overall, _verdicts(table, overall, std.lang), selections, notes, fair)
+
+
+def _fairness(fields: pd.DataFrame, sel: np.ndarray, truth: _Truth, cut: dt.date) -> pd.DataFrame | None:
+    from xuanba.rounds.fairness import ATTRIBUTES, fairness_table
+
+    attrs = [a for a in ATTRIBUTES if a in fields.columns]
+    if not attrs:
+        return None
+    mask = np.zeros(len(fields), dtype=bool)
+    mask[sel] = True
+    parts = [fairness_table(fields[a], mask, truth.revenue, attribute=a) for a in attrs]
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(0, "cutoff", cut)
+    return out
 
 
 def _overall(table: pd.DataFrame) -> pd.DataFrame:
