@@ -62,10 +62,14 @@ def test_backtest_of_a_revenue_only_standard_ties_with_the_revenue_baseline(app,
 
 def test_backtest_prints_tables_and_verdicts(app, cdnow):
     _tmp, ws, std = cdnow
-    res = runner.invoke(app, ["backtest", str(std), "--from", "1997-03-01", "--to", "1997-03-31",
-                              "--baseline", "random", "--draws", "20", "-w", str(ws)])
+    chart = _tmp / "chart.html"
+    res = runner.invoke(app, ["backtest", str(std), "--from", "1997-03-01", "--to", "1997-06-30",
+                              "--baseline", "random", "--draws", "20", "--chart", str(chart), "-w", str(ws)])
     assert res.exit_code == 0, res.output
     assert "Backtest of rev v1" in res.output and "Better than random selection" in res.output
+    html = chart.read_text("utf-8")
+    assert "<script" in html and "<script src=" not in html  # the plotting code inside: works offline
+    assert html.count('"name":"the standard"') == 1 and '"name":"random: 90% band"' in html
 
 
 def test_backtest_rejects_a_bad_horizon_cleanly(app, cdnow):

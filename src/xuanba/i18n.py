@@ -428,6 +428,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "tune_worse": ("WORSE on the held-out cutoff {cutoff}: {before} before, {after} with the tuned weights; "
                    "keep the current standard.",
                    "在保留验证的截止日 {cutoff} 上更差：调整前 {before}，调整后 {after}；请保留现行标准。"),
+    "bt_band": ("random: 90% band", "随机选取：90% 区间"),
+    "bt_captured": ("share of next-horizon revenue", "占下一期收入的比例"),
     "wi_title": ("What if {name} v{version} had been applied in round {round_id} ({cutoff})",
                  "若在第 {round_id} 轮（{cutoff}）采用 {name} v{version}"),
     "wi_movers": ("Customers whose tier moves most, and the criteria that moved them",

@@ -104,6 +104,7 @@ def register(app: typer.Typer) -> None:
         fields_file: Annotated[Path | None, typer.Option("--fields", help="A table of extra per-customer fields, with customer_id (only what was known at the cutoffs).")] = None,
         unit: UnitOpt = "week",
         out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the per-cutoff table to .csv, .xlsx or .parquet.")] = None,
+        chart: Annotated[Path | None, typer.Option("--chart", help="Write the chart of value captured over time, by method, to a self-contained .html file.")] = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -130,8 +131,13 @@ def register(app: typer.Typer) -> None:
                 sheets["fairness"] = bt.fairness
             written = str(write_table(sheets, out)
                           if str(out).endswith(".xlsx") else write_table(bt.cutoffs, out, sheet="cutoffs"))
+        if chart is not None:
+            from xuanba._files import write_text_atomic
+            from xuanba.outputs.plots import value_captured
+
+            write_text_atomic(chart, value_captured(bt).to_html(include_plotlyjs=True, full_html=True))
         if as_json:
-            emit_json({"horizon_days": bt.horizon_days, "overall": bt.overall.reset_index().to_dict("records"),
+            emit_json({"horizon_days": bt.horizon_days, "chart": str(chart) if chart else None, "overall": bt.overall.reset_index().to_dict("records"),
                        "cutoffs": bt.cutoffs.to_dict("records"), "verdicts": bt.verdicts,
                        "worse_than": bt.worse_than(), "notes": bt.notes, "out": written})
             return
