@@ -49,3 +49,22 @@ def test_a_standard_gated_on_region_shows_the_favour(sim):
     f = round_fairness(ws, "latest", by=["region"]).set_index("group")
     assert f.loc["north", "share_of_selected"] == 1.0 and f.loc["south", "selected"] == 0
     assert f.loc["north", "selection_vs_value"] > 1.6 and f.loc["south", "selection_vs_value"] == 0
+
+
+def test_a_stored_round_is_verified_and_a_tampered_one_is_not(tmp_path):
+    from tests.test_rounds import make_transactions, predictions_for, store_tx
+    from xuanba.rounds.fairness import verify_round
+    from xuanba.standard import starter_standard
+
+    path = tmp_path / "w.duckdb"
+    tx = make_transactions(n=80)
+    store_tx(path, tx)
+    run_round(path, starter_standard("en"), "2026-03-31", predictions=predictions_for(tx.customer_id),
+              check_model=False)
+    proof = verify_round(path)
+    assert proof["verified"] and proof["data"] and proof["roster"] and proof["standard"]
+    with Workspace(path) as ws, ws.transaction() as con:  # someone edits one stored figure afterwards
+        con.execute("UPDATE round_fields SET revenue_365d = revenue_365d * 100 "
+                    "WHERE customer_id = (SELECT min(customer_id) FROM round_fields)")
+    proof = verify_round(path)
+    assert not proof["verified"] and not proof["data"] and proof["standard"]

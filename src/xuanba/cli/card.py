@@ -270,13 +270,14 @@ def register(app: typer.Typer) -> None:
         """Selection rate and value by owner, region and segment, beside their share of the base and of the value."""
         from rich.table import Table
 
-        from xuanba.rounds.fairness import round_fairness
+        from xuanba.rounds.fairness import round_fairness, verify_round
         from xuanba.tables import write_table
 
         table = round_fairness(workspace, round_id, by=by, value=value)
+        proof = verify_round(workspace, round_id)
         written = str(write_table(table, out, sheet="fairness")) if out is not None else None
         if as_json:
-            emit_json({"rows": table.to_dict("records"), "out": written})
+            emit_json({"rows": table.to_dict("records"), "proof": proof, "out": written})
             return
         for attr, part in table.groupby("attribute", sort=False):
             grid = Table(title=f"Selection by {attr} (value: {value})")
@@ -288,5 +289,12 @@ def register(app: typer.Typer) -> None:
                 grid.add_row(str(r.group), f"{r.customers:,}", *(_pct(getattr(r, c)) for c in cols[2:-1]),
                              _num(r.selection_vs_value))
             console.print(grid)
+        failed = [k for k in ("standard", "data", "roster") if not proof[k]]
+        if failed:
+            console.print(f"NOT VERIFIED: round {proof['round_id']}'s stored {', '.join(failed)} hash(es) do not match "
+                          "what it stores now.", style="bold red")
+        else:
+            console.print(f"Verified: round {proof['round_id']}'s roster is reproduced from its stored standard and "
+                          f"fields alone (roster sha256 {str(proof['roster_sha256'])[:16]}…).")
         if written:
             console.print(f"Table written to {written}.")

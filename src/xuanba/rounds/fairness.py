@@ -95,3 +95,36 @@ def round_fairness(workspace: Workspace | str | Path, round_id: int | str = "lat
     chosen = sel["selected"].fillna(False).to_numpy(dtype=bool)
     vals = pd.to_numeric(fields[value], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     return pd.concat([fairness_table(fields[a], chosen, vals, attribute=a) for a in wanted], ignore_index=True)
+
+
+def verify_round(workspace: Workspace | str | Path, round_id: int | str = "latest") -> dict[str, object]:
+    """Proof that a stored roster follows from its standard and data alone: the stored standard's
+    text hashes to the round's ``standard_sha256``, the stored fields it read to ``data_sha256``,
+    and scoring them again by that standard gives a roster whose hash is ``roster_sha256``.
+
+    Returns each check (``standard``, ``data``, ``roster``: true or false), ``verified`` (all
+    three), the round id and the three stored hashes.
+
+    Examples
+    --------
+    >>> verify_round("shop.duckdb", "latest")["verified"]  # doctest: +SKIP
+    True
+    """
+    from xuanba.rounds.run import table_sha256
+    from xuanba.rounds.store import load_round
+    from xuanba.standard.score import score_customers
+
+    rnd = load_round(workspace, round_id, fields=True, contributions=False)
+    if rnd.fields is None:
+        raise DataError(f"round {rnd.round_id} was stored without its fields (by an older xuanba)",
+                        fix="Run the round again with this version.")
+    std, meta = rnd.standard, rnd.meta
+    used = sorted(f for f in std.fields_used() if f != "customer_id")
+    inputs = rnd.fields[["customer_id", *used]]
+    checks = {
+        "standard": std.sha256 == meta["standard_sha256"],
+        "data": table_sha256(inputs) == meta["data_sha256"],
+        "roster": table_sha256(score_customers(rnd.fields, std).roster) == meta["roster_sha256"],
+    }
+    return {"round_id": rnd.round_id, **checks, "verified": all(checks.values()),
+            **{k: meta[k] for k in ("standard_sha256", "data_sha256", "roster_sha256")}}
