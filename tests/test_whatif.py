@@ -97,3 +97,19 @@ def test_no_refit_and_a_missing_field_is_named(stored, monkeypatch):
     got = w.roster.set_index("customer_id")["future_value"]  # the criterion's raw value: the given nps
     want = nps.set_index("customer_id")["nps"].astype(float).reindex(got.index)
     assert got.tolist() == want.tolist()
+
+
+def test_value_captured_of_both_selections_matches_a_backtest_at_that_cutoff(tmp_path):
+    from xuanba.rounds.backtest import backtest
+
+    tx = make_transactions(n=120)
+    path = tmp_path / "w.duckdb"
+    store_tx(path, tx)
+    preds = predictions_for(tx.customer_id)
+    run_round(path, STARTER, "2025-09-30", predictions=preds, check_model=False)
+    w = whatif(path, changed(), horizon="180d")
+    assert w.summary["horizon_days"] == 180
+    for text, key in ((STARTER, "value_captured_round"), (changed(), "value_captured_new")):
+        bt = backtest(path, text, "2025-09-01", "2025-09-30", horizon="180d", predictions=lambda _c: preds,
+                      baselines=())
+        assert w.summary[key] == pytest.approx(bt.overall.loc["standard", "revenue_captured"], abs=1e-6)

@@ -151,6 +151,7 @@ def register(app: typer.Typer) -> None:
         standard: StandardArg,
         against: Annotated[str, typer.Option(help="The stored round to compare with: an id, latest or previous.")] = "latest",
         show: Annotated[int, typer.Option(help="How many of the customers whose tier moves most to list.")] = 10,
+        horizon: Annotated[str | None, typer.Option(help="Also the share of the revenue after the round's cutoff (e.g. 365d) each selection brought, when the data go on.")] = None,
         fields_file: Annotated[Path | None, typer.Option("--fields", help="A table of extra per-customer fields, with customer_id, for criteria the round did not store.")] = None,
         out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the would-be roster to .csv, .xlsx or .parquet.")] = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
@@ -165,7 +166,7 @@ def register(app: typer.Typer) -> None:
         from xuanba.tables import write_table
 
         extra = read_fields_file(fields_file) if fields_file is not None else None
-        w = whatif(workspace, standard, against, extra_fields=extra, movers=show)
+        w = whatif(workspace, standard, against, extra_fields=extra, movers=show, horizon=horizon)
         written = str(write_table(w.roster, out, sheet="roster")) if out is not None else None
         if as_json:
             emit_json({**w.summary, "tiers": w.tiers.to_dict("records"), "movers": w.movers.to_dict("records"),
@@ -179,6 +180,9 @@ def register(app: typer.Typer) -> None:
         head.add_column(justify="right")
         for key in ("customers", "selected_round", "selected_new", "kept", "entered", "left", "rose", "fell", "same"):
             head.add_row(key.replace("_", " "), f"{s[key]:,}")
+        if s.get("value_captured_round") is not None:
+            head.add_row(f"value captured, next {s['horizon_days']} days (round)", _pct(s["value_captured_round"]))
+            head.add_row(f"value captured, next {s['horizon_days']} days (new)", _pct(s["value_captured_new"]))
         console.print(head)
         tiers = Table(title="Tiers")
         for c in ("tier", "round", "new"):

@@ -92,6 +92,7 @@ def whatif(
     *,
     extra_fields: pd.DataFrame | None = None,
     movers: int = 20,
+    horizon: str | int | None = None,
 ) -> WhatIf:
     """Score ``standard`` on the fields stored with round ``against`` and compare with that round.
 
@@ -108,6 +109,11 @@ def whatif(
         store; they win over stored fields of the same name.
     movers
         How many of the customers whose tier changes most to explain.
+    horizon
+        When given (``"365d"``, ``"26w"`` …) and the workspace holds transactions after the
+        round's cutoff, ``summary`` also has the share of that horizon's revenue the round's
+        selection and the new one brought (``value_captured_round``, ``value_captured_new``,
+        over ``horizon_days`` observed): the backtest of both at this one cutoff.
 
     Returns
     -------
@@ -144,13 +150,14 @@ def whatif(
         order = new_names + [n for n in old_names if n not in new_names]
         placed = _placings(roster, scored.roster, old_names, new_names)
         moved = _movers(ws, rid, placed, scored, movers)
+        captured = _captured(ws, meta["cutoff"], horizon, placed) if horizon is not None else {}
     counts_old = meta.get("tier_counts", {})
     counts_new = scored.info["tier_counts"]
     tiers = pd.DataFrame({"tier": order, "round": [int(counts_old.get(n, 0)) for n in order],
                           "new": [int(counts_new.get(n, 0)) for n in order]})
     summary = {"round_id": rid, "cutoff": meta["cutoff"],
                "standard_round": f"{meta['standard_name']} v{meta['standard_version']}",
-               "standard_new": f"{std.name} v{std.version}", **_counts(placed, order)}
+               "standard_new": f"{std.name} v{std.version}", **_counts(placed, order), **captured}
     return WhatIf(rid, meta["cutoff"], std, scored, tiers, moved, summary, roster, order)
 
 
@@ -198,6 +205,24 @@ def _counts(p: pd.DataFrame, order: list[str]) -> dict[str, Any]:
     return {"customers": len(p), "selected_round": int(sa.sum()), "selected_new": int(sb.sum()), "kept": kept,
             "entered": int(n[3]), "left": int(n[4]), "rose": int(n[1]), "fell": int(n[2]), "same": int(n[0]),
             "selection_overlap": kept / union if union else float("nan")}
+
+
+def _captured(ws: Workspace, cutoff: str, horizon: str | int, p: pd.DataFrame) -> dict[str, Any]:
+    """The next horizon's revenue share of the round's selection and of the new one."""
+    import datetime as dt
+
+    from xuanba.rounds.backtest import _last_day, _outcomes, _share, parse_horizon
+
+    cut = dt.date.fromisoformat(cutoff)
+    end = cut + dt.timedelta(days=parse_horizon(horizon))
+    last = _last_day(ws)
+    if last <= cut:
+        return {"horizon_days": 0, "value_captured_round": None, "value_captured_new": None}
+    out = _outcomes(ws, cut, end).set_index("customer_id")["revenue"]
+    revenue = out.reindex(p["customer_id"].astype(str)).fillna(0.0).to_numpy(dtype=float)
+    return {"horizon_days": (min(end, last) - cut).days,
+            "value_captured_round": _share(revenue, np.flatnonzero(p["selected_a"].to_numpy())),
+            "value_captured_new": _share(revenue, np.flatnonzero(p["selected_b"].to_numpy()))}
 
 
 def _movers(ws: Workspace, rid: int, p: pd.DataFrame, new: Scored, limit: int) -> pd.DataFrame:
