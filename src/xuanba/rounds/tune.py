@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -204,7 +204,7 @@ def _next_version(version: str) -> str:
     return str(int(version) + 1) if version.isdigit() else f"{version}-tuned"
 
 
-def tuned_text(std: Standard, shares: np.ndarray, comment: list[str] = ()) -> str:  # type: ignore[assignment]
+def tuned_text(std: Standard, shares: np.ndarray, comment: Sequence[str] = ()) -> str:
     """The standard's TOML with each criterion's ``weight`` set to its new share (two decimals,
     summing to 1), the version raised and ``comment`` on top; everything else as written."""
     weights = np.round(np.asarray(shares, dtype=float), 2)
@@ -226,7 +226,7 @@ def tuned_text(std: Standard, shares: np.ndarray, comment: list[str] = ()) -> st
     return "\n".join(out) + "\n"
 
 
-def _wrap(paragraphs: list[str], width: int = 96) -> list[str]:
+def _wrap(paragraphs: Sequence[str], width: int = 96) -> list[str]:
     import textwrap
 
     out: list[str] = []
