@@ -52,8 +52,8 @@ def _print_backtest(bt: Any) -> None:
         grid.add_row(str(method), *cells)
     console.print(grid)
     if "random" in o.index and o.loc["random", "revenue_captured_lo"] == o.loc["random", "revenue_captured_lo"]:
-        console.print(f"random: 90% band of revenue captured {_pct(o.loc['random', 'revenue_captured_lo'])}"
-                      f"–{_pct(o.loc['random', 'revenue_captured_hi'])}")
+        console.print(t("bt_band_line", lang, lo=_pct(o.loc["random", "revenue_captured_lo"]),
+                        hi=_pct(o.loc["random", "revenue_captured_hi"])))
     wide = bt.cutoffs.pivot(index="cutoff", columns="method", values="revenue_captured")
     wide = wide[[m for m in o.index if m in wide.columns]]
     per = Table(title=t("bt_title_cutoffs", lang))
@@ -74,7 +74,7 @@ def _print_backtest(bt: Any) -> None:
     for v in bt.verdicts:
         console.print(v, style="bold red" if v.startswith(("WORSE", "不如")) else None)
     for note in bt.notes:
-        console.print(f"note: {note}")
+        console.print(t("card_note", lang, text=note))
 
 
 def _standard_group(app: typer.Typer) -> typer.Typer:
@@ -109,6 +109,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """How the standard would have done at past cutoffs: value captured next, beside baselines."""
+        from xuanba.i18n import t
         from xuanba.rounds.backtest import BASELINES, backtest
         from xuanba.rounds.run import read_fields_file
         from xuanba.tables import write_table
@@ -143,7 +144,8 @@ def register(app: typer.Typer) -> None:
             return
         _print_backtest(bt)
         if written:
-            console.print(f"Per-cutoff table written to {written}.")
+            lang = bt.standard.lang
+            console.print(t("card_written", lang, what=t("card_what_cutoffs", lang), path=written))
 
     @app.command("whatif")
     @handle_errors
@@ -184,7 +186,7 @@ def register(app: typer.Typer) -> None:
             head.add_row(f"value captured, next {s['horizon_days']} days (round)", _pct(s["value_captured_round"]))
             head.add_row(f"value captured, next {s['horizon_days']} days (new)", _pct(s["value_captured_new"]))
         console.print(head)
-        tiers = Table(title="Tiers")
+        tiers = Table(title=t("card_tiers", lang))
         for c in ("tier", "round", "new"):
             tiers.add_column(c, justify="left" if c == "tier" else "right")
         for r in w.tiers.itertuples(index=False):
@@ -199,7 +201,7 @@ def register(app: typer.Typer) -> None:
                               f"{r.rank_round} → {r.rank_new}", f"{r.score_round:.1f} → {r.score_new:.1f}", r.moved_by)
             console.print(moved)
         if written:
-            console.print(f"Would-be roster written to {written}.")
+            console.print(t("card_written", lang, what=t("card_what_roster", lang), path=written))
 
     @_standard_group(app).command("tune")
     @handle_errors
@@ -243,13 +245,14 @@ def register(app: typer.Typer) -> None:
             emit_json({"weights": tuned.weights.to_dict("records"), "cutoffs": tuned.cutoffs.to_dict("records"),
                        "training": tuned.training, "held_out": tuned.held_out, "out": written})
             return
-        grid = Table(title=f"Weights of {tuned.standard.name} (shares of the score)")
+        lang = tuned.standard.lang
+        grid = Table(title=t("tune_weights_title", lang, name=tuned.standard.name))
         for c in ("criterion", "before", "after"):
             grid.add_column(c, justify="left" if c == "criterion" else "right")
         for r in tuned.weights.itertuples(index=False):
             grid.add_row(r.criterion, f"{r.before:.2f}", f"{r.after:.2f}")
         console.print(grid)
-        per = Table(title=f"{objective} captured in the {tuned.cutoffs.shape[0]} cutoffs' next horizon")
+        per = Table(title=t("tune_cutoffs_title", lang, objective=objective))
         for c in ("cutoff", "role", "before", "after"):
             per.add_column(c, justify="right" if c in ("before", "after") else "left")
         for r in tuned.cutoffs.itertuples(index=False):
@@ -259,7 +262,7 @@ def register(app: typer.Typer) -> None:
         key = "tune_better" if h["after"] > h["before"] else "tune_worse"
         console.print(t(key, tuned.standard.lang, cutoff=h["cutoff"], before=_pct(h["before"]), after=_pct(h["after"])))
         if written:
-            console.print(f"Tuned standard written to {written}.")
+            console.print(t("card_written", lang, what=t("card_what_standard", lang), path=written))
 
     @app.command("fairness")
     @handle_errors
@@ -274,17 +277,19 @@ def register(app: typer.Typer) -> None:
         """Selection rate and value by owner, region and segment, beside their share of the base and of the value."""
         from rich.table import Table
 
+        from xuanba.i18n import t
         from xuanba.rounds.fairness import round_fairness, verify_round
         from xuanba.tables import write_table
 
         table = round_fairness(workspace, round_id, by=by, value=value)
         proof = verify_round(workspace, round_id)
+        lang = str(proof["lang"])
         written = str(write_table(table, out, sheet="fairness")) if out is not None else None
         if as_json:
             emit_json({"rows": table.to_dict("records"), "proof": proof, "out": written})
             return
         for attr, part in table.groupby("attribute", sort=False):
-            grid = Table(title=f"Selection by {attr} (value: {value})")
+            grid = Table(title=t("fair_title", lang, attribute=attr, value=value))
             cols = ["group", "customers", "share_of_base", "selection_rate", "share_of_selected", "share_of_value",
                     "value_captured", "selection_vs_value"]
             for c in cols:
@@ -295,10 +300,8 @@ def register(app: typer.Typer) -> None:
             console.print(grid)
         failed = [k for k in ("standard", "data", "roster") if not proof[k]]
         if failed:
-            console.print(f"NOT VERIFIED: round {proof['round_id']}'s stored {', '.join(failed)} hash(es) do not match "
-                          "what it stores now.", style="bold red")
+            console.print(t("fair_not_verified", lang, id=proof["round_id"], what=", ".join(failed)), style="bold red")
         else:
-            console.print(f"Verified: round {proof['round_id']}'s roster is reproduced from its stored standard and "
-                          f"fields alone (roster sha256 {str(proof['roster_sha256'])[:16]}…).")
+            console.print(t("fair_verified", lang, id=proof["round_id"], sha=str(proof["roster_sha256"])[:16]))
         if written:
-            console.print(f"Table written to {written}.")
+            console.print(t("card_written", lang, what=t("card_what_table", lang), path=written))

@@ -103,7 +103,7 @@ def verify_round(workspace: Workspace | str | Path, round_id: int | str = "lates
     and scoring them again by that standard gives a roster whose hash is ``roster_sha256``.
 
     Returns each check (``standard``, ``data``, ``roster``: true or false), ``verified`` (all
-    three), the round id and the three stored hashes.
+    three), the round id, its standard's language and the three stored hashes.
 
     Examples
     --------
@@ -126,5 +126,5 @@ def verify_round(workspace: Workspace | str | Path, round_id: int | str = "lates
         "data": table_sha256(inputs) == meta["data_sha256"],
         "roster": table_sha256(score_customers(rnd.fields, std).roster) == meta["roster_sha256"],
     }
-    return {"round_id": rnd.round_id, **checks, "verified": all(checks.values()),
+    return {"round_id": rnd.round_id, "lang": std.lang, **checks, "verified": all(checks.values()),
             **{k: meta[k] for k in ("standard_sha256", "data_sha256", "roster_sha256")}}
