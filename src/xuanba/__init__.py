@@ -64,6 +64,11 @@ _LAZY = {
     "list_rounds": "xuanba.rounds",
     "diff_rounds": "xuanba.rounds",
     "replay_rounds": "xuanba.rounds",
+    "backtest": "xuanba.rounds.backtest",
+    "Backtest": "xuanba.rounds.backtest",
+    "whatif": "xuanba.rounds.whatif",
+    "tune": "xuanba.rounds.tune",
+    "WhatIf": "xuanba.rounds.whatif",
     "write_report": "xuanba.outputs",
     "write_statements": "xuanba.outputs",
     "export_round": "xuanba.outputs",
@@ -109,6 +114,9 @@ if TYPE_CHECKING:  # for type checkers and editors: the lazy names, eagerly
         replay_rounds,
         run_round,
     )
+    from xuanba.rounds.backtest import Backtest, backtest
+    from xuanba.rounds.tune import tune
+    from xuanba.rounds.whatif import WhatIf, whatif
     from xuanba.standard import Standard, load_standard, starter_standard
     from xuanba.workspace import Workspace
 
@@ -116,6 +124,7 @@ __all__ = [
     "BGBB",
     "BGNBD",
     "BGNBDCovariates",
+    "Backtest",
     "DataError",
     "FACT_COLUMNS",
     "GammaGamma",
@@ -131,11 +140,13 @@ __all__ = [
     "SchemaError",
     "ShiftedBetaGeometric",
     "Standard",
+    "WhatIf",
     "Workspace",
     "WorkspaceError",
     "XuanbaError",
     "__version__",
     "accounts",
+    "backtest",
     "calibration_holdout",
     "customer_facts",
     "customer_value",
@@ -154,6 +165,8 @@ __all__ = [
     "run_demo",
     "run_round",
     "starter_standard",
+    "tune",
+    "whatif",
     "write_report",
     "write_statements",
 ]

@@ -600,6 +600,61 @@ TEXT: dict[str, tuple[str, str]] = {
     "demo_story_whale": ("Whale curve: the top {cpct}% of customers earn {ppct}% of profit after cost-to-serve "
                          "over the last 365 days",
                          "利润鲸鱼曲线：前 {cpct}% 的客户贡献 {ppct}% 的利润（近 365 天，扣除服务成本）"),
+    # -- the standard's report card: backtest and what-if (rounds/backtest.py, rounds/whatif.py) ------
+    "bt_method_standard": ("the standard", "本标准"),
+    "bt_method_revenue": ("last-year revenue top-N", "近一年收入前 N 名"),
+    "bt_method_rfm": ("RFM score top-N", "RFM 得分前 N 名"),
+    "bt_method_clv": ("predicted value (CLV) top-N", "预测价值（CLV）前 N 名"),
+    "bt_method_random": ("random selection", "随机选取"),
+    "bt_worse": ("WORSE than {method}: the standard's selection brought {own:.1f}% of next-horizon revenue, "
+                 "{method} {theirs:.1f}% (behind at {behind} of {n} cutoffs).",
+                 "不如{method}：本标准入选客户带来下一期收入的 {own:.1f}%，{method}为 {theirs:.1f}%"
+                 "（{n} 个截止日中有 {behind} 个落后）。"),
+    "bt_better": ("Better than {method}: {own:.1f}% of next-horizon revenue against {theirs:.1f}% "
+                  "(behind at {behind} of {n} cutoffs).",
+                  "优于{method}：下一期收入的 {own:.1f}%，对方为 {theirs:.1f}%（{n} 个截止日中有 {behind} 个落后）。"),
+    "bt_level": ("Level with {method}: {own:.1f}% of next-horizon revenue against {theirs:.1f}%, less than one "
+                 "percentage point ahead (behind at {behind} of {n} cutoffs).",
+                 "与{method}持平：下一期收入的 {own:.1f}%，对方为 {theirs:.1f}%，领先不足一个百分点"
+                 "（{n} 个截止日中有 {behind} 个落后）。"),
+    "bt_like_random": ("No better than {method}: {own:.1f}% of next-horizon revenue lies inside the 90% band "
+                       "of random draws ({lo:.1f}%–{hi:.1f}%, mean {theirs:.1f}%).",
+                       "与{method}无异：下一期收入的 {own:.1f}% 落在随机选取的 90% 区间内"
+                       "（{lo:.1f}%–{hi:.1f}%，均值 {theirs:.1f}%）。"),
+    "bt_title_overall": ("Backtest of {name} v{version}: {cutoffs} cutoffs, horizon {days} days",
+                         "{name} v{version} 回测：{cutoffs} 个截止日，观察期 {days} 天"),
+    "bt_title_cutoffs": ("Revenue captured in the next horizon, by cutoff and method",
+                         "各截止日、各方法在下一期捕获的收入占比"),
+    "bt_partial": ("* the {days}-day horizon runs past the data: measured on the days there are, "
+                   "left out of the overall figures",
+                   "* {days} 天的观察期超出数据范围：按已有天数计量，不计入总体数字"),
+    "tune_better": ("Held-out cutoff {cutoff}: {before} captured before, {after} with the tuned weights.",
+                    "保留验证的截止日 {cutoff}：调整前捕获 {before}，调整后 {after}。"),
+    "tune_worse": ("WORSE on the held-out cutoff {cutoff}: {before} before, {after} with the tuned weights; "
+                   "keep the current standard.",
+                   "在保留验证的截止日 {cutoff} 上更差：调整前 {before}，调整后 {after}；请保留现行标准。"),
+    "bt_band": ("random: 90% band", "随机选取：90% 区间"),
+    "bt_captured": ("share of next-horizon revenue", "占下一期收入的比例"),
+    "bt_band_line": ("random: 90% band of revenue captured {lo}–{hi}", "随机选取：捕获收入的 90% 区间 {lo}–{hi}"),
+    "card_note": ("note: {text}", "注：{text}"),
+    "card_written": ("{what} written to {path}.", "{what}已写入 {path}。"),
+    "card_what_cutoffs": ("Per-cutoff table", "各截止日明细表"),
+    "card_what_roster": ("Would-be roster", "假设名单"),
+    "card_what_standard": ("Tuned standard", "调整后的标准"),
+    "card_what_table": ("Table", "表格"),
+    "card_tiers": ("Tiers", "层级"),
+    "tune_weights_title": ("Weights of {name} (shares of the score)", "{name} 的权重（占得分的比例）"),
+    "tune_cutoffs_title": ("{objective} captured in the horizon after each cutoff", "各截止日之后观察期内捕获的{objective}"),
+    "fair_title": ("Selection by {attribute} (value: {value})", "按 {attribute} 的入选情况（价值：{value}）"),
+    "fair_verified": ("Verified: round {id}'s roster is reproduced from its stored standard and fields alone "
+                      "(roster sha256 {sha}…).",
+                      "已验证：第 {id} 轮的名单仅凭其保存的标准与字段即可重现（名单 sha256 {sha}…）。"),
+    "fair_not_verified": ("NOT VERIFIED: round {id}'s stored {what} no longer match(es) its hash.",
+                          "未通过验证：第 {id} 轮保存的 {what} 与其哈希不再一致。"),
+    "wi_title": ("What if {name} v{version} had been applied in round {round_id} ({cutoff})",
+                 "若在第 {round_id} 轮（{cutoff}）采用 {name} v{version}"),
+    "wi_movers": ("Customers whose tier moves most, and the criteria that moved them",
+                  "层级变动最大的客户及推动变动的指标"),
     # -- the notebook: display of a round, a diff, a model, an ingest report (xuanba._html) ------------
     "nb_round": ("Round {id}: {name}", "第 {id} 轮：{name}"),
     "nb_round_unstored": ("Round (not stored): {name}", "未保存的一轮：{name}"),
@@ -690,6 +745,21 @@ TEXT: dict[str, tuple[str, str]] = {
                             "检查标准：列出每个问题、所在行和修改办法；有问题时退出码为 2。"),
     "help_standard_show": ("Print the standard in plain words, one sentence per line.",
                            "用通俗的话逐句说明标准。"),
+    "help_backtest": ("Apply a standard at past cutoffs and measure what the selected brought afterwards, "
+                      "against revenue, RFM, predicted-value and random selections of the same size.",
+                      "在过去的各个截止日应用标准，衡量入选客户此后带来的价值，并与同样人数的按收入、RFM、"
+                      "预测价值和随机选拔比较。"),
+    "help_whatif": ("Show the roster a changed standard would give at a stored round's cutoff: who enters, "
+                    "leaves, rises and falls (nothing refitted, nothing stored).",
+                    "在已保存一轮的截止日，看改动后的标准会给出怎样的名单：谁新入选、落选、上升、下降"
+                    "（不重新拟合，不保存）。"),
+    "help_standard_tune": ("Learn the weights of a standard's criteria from past cutoffs, within a limit; "
+                           "write a new version with what changed and the backtest before and after.",
+                           "从过去的截止日学习标准各项指标的权重（限幅内）；写出新版本，说明改动及改动前后的回测。"),
+    "help_fairness": ("Selection rate and value captured by owner, region or segment beside their share of "
+                      "customers and value; the proof that the roster follows from the standard.",
+                      "按负责人、地区或细分市场列出入选率和所占价值，并与其客户数和价值占比对照；"
+                      "附名单确由标准得出的核验。"),
     "help_round": ("Rank every customer by the standard at a cutoff; store the roster as a new round.",
                    "在截止日按标准给每位客户排名；把名单保存为新的一轮。"),
     "help_rounds": ("List the stored rounds, or re-open one (and export its roster with --out).",

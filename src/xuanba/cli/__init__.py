@@ -77,6 +77,7 @@ def _build(words: str) -> typer.Typer:
 
     from xuanba.cli import (
         accounts,
+        card,
         demo,
         evaluate,
         facts,
@@ -88,7 +89,7 @@ def _build(words: str) -> typer.Typer:
         workspace,
     )
 
-    for module in (ingest, facts, models, evaluate, standard, rounds, report, accounts, demo, workspace):
+    for module in (ingest, facts, models, evaluate, standard, rounds, report, accounts, demo, workspace, card):
         module.register(app)
 
     @app.command("version", help=cmd_help("version"))

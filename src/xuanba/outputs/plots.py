@@ -7,7 +7,8 @@ against actual), :func:`calibration_holdout_plot` (holdout purchases by calibrat
 marked). A model's predictions: :func:`probability_alive_grid` and
 :func:`expected_purchases_grid` over frequency × recency, :func:`customer_history` (one
 customer's purchases and P(alive) day by day). A round: :func:`value_potential` and
-:func:`migration` (the report's own charts, from :mod:`xuanba.outputs.charts`).
+:func:`migration` (the report's own charts, from :mod:`xuanba.outputs.charts`). A backtest:
+:func:`value_captured` (each method's share of the next horizon's revenue, cutoff by cutoff).
 
 Example
 -------
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
     from xuanba.models.evaluate import Evaluation
+    from xuanba.rounds.backtest import Backtest
     from xuanba.rounds.diff import RoundDiff
     from xuanba.rounds.run import Round
 
@@ -299,3 +301,40 @@ def migration(diff: RoundDiff, *, lang: str = "en") -> go.Figure:
     """The tier migration of a diff as a heatmap with counts (rows: round A, columns: round B):
     the report's chart (:func:`xuanba.outputs.charts.migration_heatmap`)."""
     return charts.migration_heatmap(diff.migration, prev=str(diff.a), cur=str(diff.b), lang=lang)
+
+
+# -- a backtest ----------------------------------------------------------------------------------
+def value_captured(bt: Backtest, *, lang: str | None = None) -> go.Figure:
+    """Share of the next horizon's revenue each method's selection brought, cutoff by cutoff: the
+    standard, the ranked baselines, and random selection's mean with its 90% band shaded.
+
+    Example
+    -------
+    >>> fig = value_captured(xuanba.backtest(ws, "standard.toml", "2024-01-01", "2025-12-31"))  # doctest: +SKIP
+    """
+    import plotly.graph_objects as go
+
+    lang = lang or bt.standard.lang
+    table = bt.cutoffs
+    fig = go.Figure()
+    if "random" in set(table["method"]):
+        r = table.loc[table["method"] == "random"]
+        x = pd.to_datetime(r["cutoff"])
+        fig.add_trace(go.Scatter(x=x, y=r["revenue_captured_hi"], mode="lines", line={"width": 0},
+                                 showlegend=False, hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=x, y=r["revenue_captured_lo"], mode="lines", line={"width": 0}, fill="tonexty",
+                                 fillcolor="rgba(120,120,120,0.2)", name=t("bt_band", lang), hoverinfo="skip"))
+    for i, method in enumerate(dict.fromkeys(table["method"])):
+        part = table.loc[table["method"] == method]
+        own = method == "standard"
+        colour = MODEL if own else (charts.GREY if method == "random" else
+                                    charts.QUADRANT_COLOURS[i % len(charts.QUADRANT_COLOURS)])
+        fig.add_trace(go.Scatter(x=pd.to_datetime(part["cutoff"]), y=part["revenue_captured"], mode="lines+markers",
+                                 name=t(f"bt_method_{method}", lang),
+                                 line={"color": colour, "width": 3 if own else 1.5, "dash": None if own else "dash"},
+                                 hovertemplate="%{x|%Y-%m-%d}: %{y:.1%}<extra></extra>"))
+    charts._layout(fig, t("bt_title_cutoffs", lang), t("nb_cutoff", lang), t("bt_captured", lang))
+    fig.update_xaxes(tickformat=None)
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return fig
+

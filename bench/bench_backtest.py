@@ -1,0 +1,87 @@
+"""Benchmark: a backtest over 8 quarterly cutoffs, beside the 8 unstored rounds it stands on.
+
+A workspace holds made-up transactions (customers first buy over two years, then buy again at
+their own Poisson rate over an exponential lifetime, the data ending a year after the last
+cutoff; seeded). Each repeat times, in this process:
+
+* ``backtest``: ``backtest(workspace, starter, 8 quarter ends, horizon 365d)`` — at each cutoff
+  the facts, the BG/NBD + Gamma-Gamma fit and predictions, the scoring, the outcome of the
+  following year, the revenue, RFM and predicted-value baselines and 200 random draws;
+* ``rounds``: ``run_round(..., store=False, check_model=False)`` at the same 8 cutoffs — the
+  floor: a backtest cannot be cheaper than making its selections.
+
+    python bench/bench_backtest.py                          # 100 k customers
+    python bench/bench_backtest.py --customers 1e6 --repeat 1
+
+Target (issue 15): 8 quarterly cutoffs over 1 M customers in ≤ 3 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+CUTOFFS = ("2024-01-01", "2025-12-31")  # 8 quarter ends
+
+
+def build(path: Path, n: int, seed: int = 9) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from xuanba import Workspace
+
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2023-01-01")
+    days = (pd.Timestamp("2026-12-31") - start).days + 1
+    first = rng.integers(0, 730, n)
+    rate = rng.gamma(0.8, 3.0, n) / 365.0  # purchases a day while alive
+    life = np.minimum(rng.exponential(rng.gamma(2.0, 300.0, n)), days - first).astype(np.int64) + 1
+    k = rng.poisson(rate * life)
+    cust = np.concatenate([np.arange(n), np.repeat(np.arange(n), k)])
+    day = np.concatenate([first, np.repeat(first, k) + rng.integers(0, np.repeat(life, k))])
+    ids = np.char.add("c", np.char.zfill(np.arange(n).astype(str), 7))
+    tx = pd.DataFrame({"customer_id": ids[cust], "ts": start + pd.to_timedelta(day, unit="D"),
+                       "amount": np.round(rng.gamma(2.0, 40.0, cust.size), 2)})
+    with Workspace(path) as ws:
+        ws.replace("transactions", tx)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=float, default=1e5)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    from xuanba.rounds import replay_cutoffs, run_round
+    from xuanba.rounds.backtest import backtest
+    from xuanba.standard import starter_standard
+
+    n = int(args.customers)
+    std = starter_standard("en")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "w.duckdb"
+        t0 = time.perf_counter()
+        build(path, n)
+        print(f"built {n:,} customers in {time.perf_counter() - t0:.1f} s (not timed)")
+        b_times, r_times = [], []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            bt = backtest(path, std, *CUTOFFS, horizon="365d")
+            b_times.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for cut in replay_cutoffs(*CUTOFFS, "quarter"):
+                run_round(path, std, cut, store=False, check_model=False)
+            r_times.append(time.perf_counter() - t0)
+    bm, rm = statistics.median(b_times), statistics.median(r_times)
+    cuts = bt.cutoffs["cutoff"].nunique()
+    print(f"standard captured {100 * bt.overall.loc['standard', 'revenue_captured']:.1f}% of next-year revenue "
+          f"over {cuts} cutoffs")
+    print("| customers | cutoffs | backtest (median) | 8 unstored rounds (median) | ratio | repeats |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(f"| {n:,} | {cuts} | {bm:.1f} s | {rm:.1f} s | {bm / rm:.2f}× | {args.repeat} |")
+
+
+if __name__ == "__main__":
+    main()

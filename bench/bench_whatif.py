@@ -1,0 +1,101 @@
+"""Benchmark: what-if of a changed standard against a stored round, beside the scoring floor.
+
+A workspace with N customers (about three purchases each over two years, made up with a fixed
+seed) holds one round of the starter standard, run with given predictions (no model fit: that is
+not what is measured). The changed standard moves weight from past revenue to predicted value,
+raises the bar of tier A and widens the capacity. Each repeat times, in this process:
+
+* ``whatif``: ``whatif(workspace, changed)`` — read the stored fields the changed standard needs
+  and the round's roster, score, compare, explain the movers;
+* ``floor``: ``score_customers(fields, changed)`` alone, on fields already in memory — the
+  scoring every what-if must do, so the ratio shows what reading and comparing add.
+
+The table gives the median of each and their ratio.
+
+    python bench/bench_whatif.py                       # 100 k customers
+    python bench/bench_whatif.py --customers 1e6 --repeat 3
+
+Targets (issue 15): ≤ 1 s for 100 k customers, ≤ 5 s for 1 M.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+
+def changed(starter: str) -> str:
+    """The starter with its weights moved towards the forecast, tier A stricter, capacity wider."""
+    out = starter.replace("weight = 0.25\ngroup = \"value\"\n\n[[criteria]]\nname = \"margin\"",
+                          "weight = 0.15\ngroup = \"value\"\n\n[[criteria]]\nname = \"margin\"", 1)
+    out = out.replace("weight = 0.35", "weight = 0.45", 1)
+    out = out.replace("min_score = 80", "min_score = 85", 1)
+    out = out.replace("max_accounts = 500", "max_accounts = 2000", 1)
+    out = out.replace('version = "1"', 'version = "2"', 1)
+    assert out.count("weight = 0.15") >= 2 and "min_score = 85" in out, "the starter changed: update the edit"
+    return out
+
+
+def build(path: Path, n: int, seed: int = 5) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from xuanba import Workspace
+    from xuanba.rounds import run_round
+    from xuanba.standard import starter_standard
+
+    rng = np.random.default_rng(seed)
+    k = 1 + rng.poisson(2.0, n)
+    cust = np.repeat(np.arange(n), k)
+    day = rng.integers(0, 730, cust.size)
+    ids = np.char.add("c", np.char.zfill(np.arange(n).astype(str), 7))
+    tx = pd.DataFrame({"customer_id": ids[cust], "ts": pd.Timestamp("2024-07-01") + pd.to_timedelta(day, unit="D"),
+                       "amount": np.round(rng.gamma(2.0, 40.0, cust.size), 2),
+                       "cost": np.round(rng.gamma(2.0, 25.0, cust.size), 2)})
+    preds = pd.DataFrame({"customer_id": ids, "p_alive": rng.beta(2, 2, n), "expected_purchases_1y": rng.gamma(1, 2, n),
+                          "expected_spend": rng.gamma(2, 40, n), "clv_1y": rng.gamma(1, 200, n),
+                          "clv_3y": rng.gamma(1, 500, n), "churn_90d": rng.beta(2, 5, n)})
+    with Workspace(path) as ws:
+        ws.replace("transactions", tx)
+        run_round(ws, starter_standard("en"), "2026-06-30", predictions=preds, check_model=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=float, default=1e5)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    from xuanba.rounds import load_round
+    from xuanba.rounds.whatif import whatif
+    from xuanba.standard import load_standard, starter_standard
+    from xuanba.standard.score import score_customers
+
+    n = int(args.customers)
+    std = load_standard(changed(starter_standard("en")))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "w.duckdb"
+        t0 = time.perf_counter()
+        build(path, n)
+        print(f"built a stored round of {n:,} customers in {time.perf_counter() - t0:.1f} s (not timed)")
+        fields = load_round(path, "latest", fields=sorted(std.fields_used()), contributions=False).fields
+        w_times, f_times = [], []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            w = whatif(path, std)
+            w_times.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            score_customers(fields, std)
+            f_times.append(time.perf_counter() - t0)
+    wm, fm = statistics.median(w_times), statistics.median(f_times)
+    print(f"what-if: entered {w.summary['entered']:,}, left {w.summary['left']:,}, "
+          f"rose {w.summary['rose']:,}, fell {w.summary['fell']:,}")
+    print("| customers | whatif (median) | scoring floor (median) | ratio | repeats |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    print(f"| {n:,} | {wm:.3f} s | {fm:.3f} s | {wm / fm:.2f}× | {args.repeat} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,308 @@
+"""``xuanba backtest`` and ``xuanba whatif``: the standard's report card, as thin shells over
+:func:`xuanba.rounds.backtest.backtest` and :func:`xuanba.rounds.whatif.whatif`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from xuanba.cli._common import (
+    DEFAULT_PATH,
+    JsonOpt,
+    UnitOpt,
+    WorkspaceOpt,
+    cmd_help,
+    console,
+    emit_json,
+    handle_errors,
+    time_unit,
+)
+
+StandardArg = Annotated[Path, typer.Argument(help="The standard (.toml).")]
+
+
+def _pct(value: Any) -> str:
+    return "" if value is None or value != value else f"{100 * float(value):.1f}%"
+
+
+def _num(value: Any) -> str:
+    return "" if value is None or value != value else f"{float(value):.2f}"
+
+
+def _print_backtest(bt: Any) -> None:
+    from rich.table import Table
+
+    from xuanba.i18n import t
+
+    lang = bt.standard.lang
+    o = bt.overall
+    n_cut = int(bt.cutoffs["cutoff"].nunique())
+    grid = Table(title=t("bt_title_overall", lang, name=bt.standard.name, version=bt.standard.version,
+                         cutoffs=n_cut, days=bt.horizon_days))
+    grid.add_column("method")
+    short = {"revenue_captured": "revenue", "profit_captured": "profit", "lift": "lift", "precision": "precision",
+             "top_tier_hit": "top tier", "retention_selected": "kept (sel.)", "retention_rest": "kept (rest)",
+             "stability": "stable"}
+    cols = [c for c in short if o[c].notna().any()]
+    for c in cols:
+        grid.add_column(short[c], justify="right")
+    for method, row in o.iterrows():
+        cells = [_num(row[c]) if c == "lift" else _pct(row[c]) for c in cols]
+        grid.add_row(str(method), *cells)
+    console.print(grid)
+    if "random" in o.index and o.loc["random", "revenue_captured_lo"] == o.loc["random", "revenue_captured_lo"]:
+        console.print(t("bt_band_line", lang, lo=_pct(o.loc["random", "revenue_captured_lo"]),
+                        hi=_pct(o.loc["random", "revenue_captured_hi"])))
+    wide = bt.cutoffs.pivot(index="cutoff", columns="method", values="revenue_captured")
+    wide = wide[[m for m in o.index if m in wide.columns]]
+    per = Table(title=t("bt_title_cutoffs", lang))
+    per.add_column("cutoff")
+    per.add_column("selected", justify="right")
+    for m in wide.columns:
+        per.add_column(str(m), justify="right")
+    firsts = bt.cutoffs.groupby("cutoff").first()
+    partial = False
+    for cut, row in wide.iterrows():
+        info = firsts.loc[cut]
+        mark = "" if info["complete"] else " *"
+        partial |= not bool(info["complete"])
+        per.add_row(f"{cut}{mark}", f"{int(info['selected']):,}", *(_pct(v) for v in row))
+    console.print(per)
+    if partial:
+        console.print(t("bt_partial", lang, days=bt.horizon_days))
+    for v in bt.verdicts:
+        console.print(v, style="bold red" if v.startswith(("WORSE", "不如")) else None)
+    for note in bt.notes:
+        console.print(t("card_note", lang, text=note))
+
+
+def _standard_group(app: typer.Typer) -> typer.Typer:
+    """The ``standard`` command group (made by :mod:`xuanba.cli.standard`), or a new one."""
+    for info in app.registered_groups:
+        if info.name == "standard" and info.typer_instance is not None:
+            return info.typer_instance
+    group = typer.Typer(help="Write, check and read the selection standard (a TOML file).", no_args_is_help=True)
+    app.add_typer(group, name="standard")
+    return group
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``backtest``, ``whatif`` and ``standard tune`` to the app (after ``standard``'s own commands)."""
+
+    @app.command("backtest", help=cmd_help("backtest"))
+    @handle_errors
+    def backtest_(
+        standard: StandardArg,
+        from_: Annotated[str, typer.Option("--from", help="First date of the cutoffs (YYYY-MM-DD).")],
+        to: Annotated[str, typer.Option("--to", help="Last date of the cutoffs (YYYY-MM-DD).")],
+        every: Annotated[str, typer.Option(help="A cutoff every month, quarter or year end.")] = "quarter",
+        horizon: Annotated[str, typer.Option(help="What happened how long after each cutoff: 365d, 26w, 1y.")] = "365d",
+        baseline: Annotated[list[str] | None, typer.Option("--baseline", help="Baselines to compare (revenue, rfm, clv, random); repeat the option. Default: all.")] = None,
+        draws: Annotated[int, typer.Option(help="Random selections per cutoff for the random baseline.")] = 200,
+        seed: Annotated[int, typer.Option(help="Seed of the random selections.")] = 0,
+        fields_file: Annotated[Path | None, typer.Option("--fields", help="A table of extra per-customer fields, with customer_id (only what was known at the cutoffs).")] = None,
+        unit: UnitOpt = "week",
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the per-cutoff table to .csv, .xlsx or .parquet.")] = None,
+        chart: Annotated[Path | None, typer.Option("--chart", help="Write the chart of value captured over time, by method, to a self-contained .html file.")] = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """How the standard would have done at past cutoffs: value captured next, beside baselines."""
+        from xuanba.i18n import t
+        from xuanba.rounds.backtest import BASELINES, backtest
+        from xuanba.rounds.run import read_fields_file
+        from xuanba.tables import write_table
+
+        unit = time_unit(unit)
+        extra = read_fields_file(fields_file) if fields_file is not None else None
+        with console.status("starting…", spinner="dots") as status:
+
+            def progress(step: str) -> None:
+                if not as_json:
+                    status.update(f"{step}…")
+
+            bt = backtest(workspace, standard, from_, to, every=every, horizon=horizon, time_unit=unit,
+                          extra_fields=extra, baselines=tuple(baseline or BASELINES), draws=draws, seed=seed,
+                          progress=progress)
+        written = None
+        if out is not None:
+            sheets = {"cutoffs": bt.cutoffs, "overall": bt.overall.reset_index()}
+            if not bt.fairness.empty:
+                sheets["fairness"] = bt.fairness
+            written = str(write_table(sheets, out)
+                          if str(out).endswith(".xlsx") else write_table(bt.cutoffs, out, sheet="cutoffs"))
+        if chart is not None:
+            from xuanba._files import write_text_atomic
+            from xuanba.outputs.plots import value_captured
+
+            write_text_atomic(chart, value_captured(bt).to_html(include_plotlyjs=True, full_html=True))
+        if as_json:
+            emit_json({"horizon_days": bt.horizon_days, "chart": str(chart) if chart else None, "overall": bt.overall.reset_index().to_dict("records"),
+                       "cutoffs": bt.cutoffs.to_dict("records"), "verdicts": bt.verdicts,
+                       "worse_than": bt.worse_than(), "notes": bt.notes, "out": written})
+            return
+        _print_backtest(bt)
+        if written:
+            lang = bt.standard.lang
+            console.print(t("card_written", lang, what=t("card_what_cutoffs", lang), path=written))
+
+    @app.command("whatif", help=cmd_help("whatif"))
+    @handle_errors
+    def whatif_(
+        standard: StandardArg,
+        against: Annotated[str, typer.Option(help="The stored round to compare with: an id, latest or previous.")] = "latest",
+        show: Annotated[int, typer.Option(help="How many of the customers whose tier moves most to list.")] = 10,
+        horizon: Annotated[str | None, typer.Option(help="Also the share of the revenue after the round's cutoff (e.g. 365d) each selection brought, when the data go on.")] = None,
+        fields_file: Annotated[Path | None, typer.Option("--fields", help="A table of extra per-customer fields, with customer_id, for criteria the round did not store.")] = None,
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the would-be roster to .csv, .xlsx or .parquet.")] = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """The roster a changed standard would give at a stored round's cutoff (no refit, nothing stored)."""
+        from rich.table import Table
+
+        from xuanba.i18n import t
+        from xuanba.rounds.run import read_fields_file
+        from xuanba.rounds.whatif import whatif
+        from xuanba.tables import write_table
+
+        extra = read_fields_file(fields_file) if fields_file is not None else None
+        w = whatif(workspace, standard, against, extra_fields=extra, movers=show, horizon=horizon)
+        written = str(write_table(w.roster, out, sheet="roster")) if out is not None else None
+        if as_json:
+            emit_json({**w.summary, "tiers": w.tiers.to_dict("records"), "movers": w.movers.to_dict("records"),
+                       "out": written})
+            return
+        lang = w.standard.lang
+        s = w.summary
+        head = Table(title=t("wi_title", lang, name=w.standard.name, version=w.standard.version,
+                             round_id=w.round_id, cutoff=w.cutoff), show_header=False)
+        head.add_column(style="bold")
+        head.add_column(justify="right")
+        for key in ("customers", "selected_round", "selected_new", "kept", "entered", "left", "rose", "fell", "same"):
+            head.add_row(key.replace("_", " "), f"{s[key]:,}")
+        if s.get("value_captured_round") is not None:
+            head.add_row(f"value captured, next {s['horizon_days']} days (round)", _pct(s["value_captured_round"]))
+            head.add_row(f"value captured, next {s['horizon_days']} days (new)", _pct(s["value_captured_new"]))
+        console.print(head)
+        tiers = Table(title=t("card_tiers", lang))
+        for c in ("tier", "round", "new"):
+            tiers.add_column(c, justify="left" if c == "tier" else "right")
+        for r in w.tiers.itertuples(index=False):
+            tiers.add_row(str(r.tier), f"{r.round:,}", f"{r.new:,}")
+        console.print(tiers)
+        if len(w.movers):
+            moved = Table(title=t("wi_movers", lang))
+            for c in ("customer", "tier", "rank", "score", "moved by (points)"):
+                moved.add_column(c, justify="right" if c in ("rank", "score") else "left")
+            for r in w.movers.itertuples(index=False):
+                moved.add_row(str(r.customer_id), f"{r.tier_round or '-'} → {r.tier_new or '-'}",
+                              f"{r.rank_round} → {r.rank_new}", f"{r.score_round:.1f} → {r.score_new:.1f}", r.moved_by)
+            console.print(moved)
+        if written:
+            console.print(t("card_written", lang, what=t("card_what_roster", lang), path=written))
+
+    @_standard_group(app).command("tune", help=cmd_help("standard_tune"))
+    @handle_errors
+    def tune_(
+        standard: StandardArg,
+        from_: Annotated[str, typer.Option("--from", help="First date of the cutoffs (YYYY-MM-DD).")],
+        to: Annotated[str, typer.Option("--to", help="Last date of the cutoffs (YYYY-MM-DD).")],
+        every: Annotated[str, typer.Option(help="A cutoff every month, quarter or year end.")] = "quarter",
+        horizon: Annotated[str, typer.Option(help="Value captured over how long after each cutoff: 365d, 26w, 1y.")] = "365d",
+        objective: Annotated[str, typer.Option(help="What to capture: revenue or profit.")] = "revenue",
+        max_change: Annotated[float, typer.Option("--max-change", help="How far each criterion's share of the score may move (0-1).")] = 0.3,
+        fields_file: Annotated[Path | None, typer.Option("--fields", help="A table of extra per-customer fields, with customer_id.")] = None,
+        unit: UnitOpt = "week",
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the tuned standard here (.toml).")] = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Learn the weights that captured the most value at past cutoffs; check them on the latest, held out."""
+        from rich.table import Table
+
+        from xuanba._files import write_text_atomic
+        from xuanba.i18n import t
+        from xuanba.rounds.run import read_fields_file
+        from xuanba.rounds.tune import tune
+
+        unit = time_unit(unit)
+        extra = read_fields_file(fields_file) if fields_file is not None else None
+        with console.status("starting…", spinner="dots") as status:
+
+            def progress(step: str) -> None:
+                if not as_json:
+                    status.update(f"{step}…")
+
+            tuned = tune(workspace, standard, from_, to, every=every, horizon=horizon, objective=objective,
+                         max_change=max_change, time_unit=unit, extra_fields=extra, progress=progress)
+        written = None
+        if out is not None:
+            write_text_atomic(out, tuned.text)
+            written = str(out)
+        if as_json:
+            emit_json({"weights": tuned.weights.to_dict("records"), "cutoffs": tuned.cutoffs.to_dict("records"),
+                       "training": tuned.training, "held_out": tuned.held_out, "out": written})
+            return
+        lang = tuned.standard.lang
+        grid = Table(title=t("tune_weights_title", lang, name=tuned.standard.name))
+        for c in ("criterion", "before", "after"):
+            grid.add_column(c, justify="left" if c == "criterion" else "right")
+        for r in tuned.weights.itertuples(index=False):
+            grid.add_row(r.criterion, f"{r.before:.2f}", f"{r.after:.2f}")
+        console.print(grid)
+        per = Table(title=t("tune_cutoffs_title", lang, objective=objective))
+        for c in ("cutoff", "role", "before", "after"):
+            per.add_column(c, justify="right" if c in ("before", "after") else "left")
+        for r in tuned.cutoffs.itertuples(index=False):
+            per.add_row(str(r.cutoff), r.role, _pct(r.before), _pct(r.after))
+        console.print(per)
+        h = tuned.held_out
+        key = "tune_better" if h["after"] > h["before"] else "tune_worse"
+        console.print(t(key, tuned.standard.lang, cutoff=h["cutoff"], before=_pct(h["before"]), after=_pct(h["after"])))
+        if written:
+            console.print(t("card_written", lang, what=t("card_what_standard", lang), path=written))
+
+    @app.command("fairness", help=cmd_help("fairness"))
+    @handle_errors
+    def fairness_(
+        round_id: Annotated[str, typer.Argument(help="The round: an id, latest or previous.")] = "latest",
+        by: Annotated[list[str] | None, typer.Option("--by", help="Attribute to compare (owner, region, segment …); repeat the option. Default: those the round has.")] = None,
+        value: Annotated[str, typer.Option(help="The stored field that measures value.")] = "revenue_365d",
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the table to .csv, .xlsx or .parquet.")] = None,
+        workspace: WorkspaceOpt = Path(DEFAULT_PATH),
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Selection rate and value by owner, region and segment, beside their share of the base and of the value."""
+        from rich.table import Table
+
+        from xuanba.i18n import t
+        from xuanba.rounds.fairness import round_fairness, verify_round
+        from xuanba.tables import write_table
+
+        table = round_fairness(workspace, round_id, by=by, value=value)
+        proof = verify_round(workspace, round_id)
+        lang = str(proof["lang"])
+        written = str(write_table(table, out, sheet="fairness")) if out is not None else None
+        if as_json:
+            emit_json({"rows": table.to_dict("records"), "proof": proof, "out": written})
+            return
+        for attr, part in table.groupby("attribute", sort=False):
+            grid = Table(title=t("fair_title", lang, attribute=attr, value=value))
+            cols = ["group", "customers", "share_of_base", "selection_rate", "share_of_selected", "share_of_value",
+                    "value_captured", "selection_vs_value"]
+            for c in cols:
+                grid.add_column(c.replace("_", " "), justify="left" if c == "group" else "right")
+            for r in part.itertuples(index=False):
+                grid.add_row(str(r.group), f"{r.customers:,}", *(_pct(getattr(r, c)) for c in cols[2:-1]),
+                             _num(r.selection_vs_value))
+            console.print(grid)
+        failed = [k for k in ("standard", "data", "roster") if not proof[k]]
+        if failed:
+            console.print(t("fair_not_verified", lang, id=proof["round_id"], what=", ".join(failed)), style="bold red")
+        else:
+            console.print(t("fair_verified", lang, id=proof["round_id"], sha=str(proof["roster_sha256"])[:16]))
+        if written:
+            console.print(t("card_written", lang, what=t("card_what_table", lang), path=written))

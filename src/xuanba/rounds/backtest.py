@@ -1,0 +1,476 @@
+"""Backtest a standard: at past cutoffs, did the customers it selected turn out to be the valuable ones?
+
+At each cutoff the standard is applied exactly as a round would apply it (the same fields,
+gathered from the data up to the cutoff, and the same scoring), nothing is stored, and the
+selection is measured against what customers did in the horizon after the cutoff. The same
+measures are taken, under the same capacity (as many customers as the standard selected), for
+simple baselines: last-year revenue top-N, RFM score top-N, predicted value (``clv_1y``) top-N and
+random draws (mean and 90% band).
+
+Measures (per cutoff and method; the base is every customer with a purchase by the cutoff):
+
+* ``revenue_captured`` / ``profit_captured``: the selected customers' share of the base's revenue
+  (profit: revenue less known cost) in the horizon; ``lift``: revenue captured over the
+  selection's share of customers (1 = no better than its size);
+* ``precision``: the share of the selected who are among the horizon's top-N customers by
+  revenue (N = the number selected; a customer who bought nothing is never a hit);
+  ``top_tier_hit``: the same for the top tier (the first K of a baseline's list, K = the top
+  tier's size);
+* ``retention_selected`` / ``retention_rest``: the share who bought again in the horizon;
+* ``stability``: the share of the previous cutoff's list still selected.
+
+Example
+-------
+>>> import pandas as pd
+>>> from xuanba import Workspace
+>>> ws = Workspace(":memory:")
+>>> ws.replace("transactions", pd.DataFrame({
+...     "customer_id": ["a", "a", "b", "c", "a", "c"],
+...     "ts": pd.to_datetime(["2025-01-05", "2025-02-01", "2025-02-10", "2025-03-01", "2025-05-01", "2025-05-02"]),
+...     "amount": [50.0, 50.0, 5.0, 20.0, 80.0, 10.0]}))
+>>> s = ('[standard]\\nname = "r"\\nversion = "1"\\n[[criteria]]\\nname = "revenue"\\n'
+...      'field = "revenue_365d"\\nweight = 1\\n[[tiers]]\\nname = "A"\\nquota = 1\\n')
+>>> bt = backtest(ws, s, "2025-03-01", "2025-03-31", horizon="90d", baselines=("revenue", "random"))
+>>> bt.selections[dt.date(2025, 3, 31)], float(bt.overall.loc["standard", "revenue_captured"])
+(['a'], 0.888889)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from xuanba.errors import DataError, InputError, XuanbaError
+from xuanba.rounds.replay import replay_cutoffs
+from xuanba.rounds.run import Progress, _predict, _steady, as_standard, gather_fields
+from xuanba.standard.schema import Standard
+from xuanba.standard.score import score_customers
+from xuanba.workspace import Workspace, open_workspace
+
+BASELINES: tuple[str, ...] = ("revenue", "rfm", "clv", "random")
+"""The baselines a backtest can compare with, under the standard's capacity."""
+
+BASELINE_FIELDS = {"revenue": "revenue_365d", "rfm": "rfm_score", "clv": "clv_1y"}
+"""The field each ranked baseline takes its top-N by (ties: the revenue of the last year, then id)."""
+
+MEASURES: tuple[str, ...] = ("revenue_captured", "profit_captured", "customer_share", "lift", "precision",
+                             "top_tier_hit", "retention_selected", "retention_rest", "stability")
+"""The measures of a selection, in the order the tables show them."""
+
+COLUMNS: tuple[str, ...] = ("cutoff", "method", "horizon_days", "complete", "customers", "selected",
+                            "top_tier", *MEASURES, "revenue_captured_lo", "revenue_captured_hi")
+"""Columns of :attr:`Backtest.cutoffs` (the band columns are filled for ``random`` only)."""
+
+DECIMALS = 6
+
+LEVEL = 0.01
+"""A standard ahead of a baseline by less than this share of the horizon's revenue (one percentage
+point) is called level with it, not better."""
+
+
+def parse_horizon(value: str | int) -> int:
+    """The number of days of a horizon written ``365d``, ``13w``, ``2y`` (365 days a year) or a number of days.
+
+    Examples
+    --------
+    >>> parse_horizon("365d"), parse_horizon("13w"), parse_horizon("2y"), parse_horizon(30)
+    (365, 91, 730, 30)
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        days = value
+    else:
+        m = re.fullmatch(r"\s*(\d+)\s*([dwy]?)\s*", str(value).lower())
+        if not m:
+            raise InputError(f"--horizon {value!r} is not a length of time",
+                             fix="Write it as days, weeks or years: 365d, 26w, 1y.")
+        days = int(m.group(1)) * {"": 1, "d": 1, "w": 7, "y": 365}[m.group(2)]
+    if days < 1:
+        raise InputError(f"--horizon {value!r} is empty", fix="Give a horizon of at least one day.")
+    return days
+
+
+@dataclass
+class Backtest:
+    """What :func:`backtest` measured.
+
+    ``cutoffs``: one row per cutoff and method (:data:`COLUMNS`); ``overall``: one row per
+    method (the mean over the cutoffs whose horizon is complete, or over all when none is),
+    indexed by method; ``verdicts``: plain sentences comparing the standard with each baseline;
+    ``selections``: the customer ids the standard selected at each cutoff, in rank order;
+    ``notes``: what was left out and why; ``fairness``: per cutoff, the standard's selection by
+    owner, region and segment (when the data have them) beside each group's share of the base and
+    of the horizon's revenue (:func:`~xuanba.rounds.fairness.fairness_table`).
+    """
+
+    standard: Standard
+    horizon_days: int
+    cutoffs: pd.DataFrame
+    overall: pd.DataFrame
+    verdicts: list[str] = field(default_factory=list)
+    selections: dict[dt.date, list[str]] = field(default_factory=dict, repr=False)
+    notes: list[str] = field(default_factory=list)
+    fairness: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def worse_than(self) -> list[str]:
+        """The baselines whose mean revenue captured beat the standard's (``random``: its mean)."""
+        o = self.overall
+        if "standard" not in o.index:
+            return []
+        own = o.loc["standard", "revenue_captured"]
+        return [m for m in o.index if m != "standard" and o.loc[m, "revenue_captured"] > own + 1e-12]
+
+
+def _outcomes(ws: Workspace, cutoff: dt.date, end: dt.date) -> pd.DataFrame:
+    """Revenue, profit (revenue less known cost; NaN when no line had a cost) and purchase days of
+    every customer in (cutoff, end]."""
+    from xuanba.facts.expressions import purchase_days
+
+    days = purchase_days(ws.table("transactions"), end, start=cutoff)
+    agg = days.group_by("customer_id").aggregate(
+        revenue=days.spend.sum(),
+        profit=(days.costed_spend - days.cost).sum(),
+        has_cost=days.has_cost.any(),
+        purchases=days.is_purchase.cast("int64").sum(),
+    )
+    out = ws.ibis.to_pyarrow(agg).to_pandas()
+    out["customer_id"] = out["customer_id"].astype(str)
+    return out
+
+
+def _last_day(ws: Workspace) -> dt.date:
+    last = ws.sql("SELECT max(ts) AS last FROM transactions")["last"].iloc[0]
+    if pd.isna(last):
+        raise DataError("there are no transactions", fix="Load a transaction log with `xuanba ingest`.")
+    return pd.Timestamp(last).date()
+
+
+def _top(values: np.ndarray, tie: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the ``n`` largest ``values`` (missing last), ties by ``tie`` (larger first),
+    then by position (the table is sorted by customer id)."""
+    v = np.where(np.isnan(values), -np.inf, values)
+    t = np.where(np.isnan(tie), -np.inf, tie)
+    return np.lexsort((np.arange(len(v)), -t, -v))[:n]
+
+
+@dataclass
+class _Truth:
+    """What happened in the horizon, per customer of the base (in the base's order)."""
+
+    revenue: np.ndarray
+    profit: np.ndarray
+    bought: np.ndarray
+    future_rank: np.ndarray  # 0 = the best customer of the horizon by revenue
+
+    def hits(self, sel: np.ndarray, n: int) -> float:
+        if len(sel) == 0:
+            return float("nan")
+        return float(np.mean((self.future_rank[sel] < n) & (self.revenue[sel] > 0)))
+
+
+def _share(values: np.ndarray, sel: np.ndarray) -> float:
+    total = float(np.nansum(values))
+    if np.isnan(values).all() or total == 0:
+        return float("nan")
+    return float(np.nansum(values[sel]) / total)
+
+
+def _measure(sel: np.ndarray, k_top: int, truth: _Truth, prev: set[int] | None) -> dict[str, float]:
+    """The measures of one selection (positions in rank order)."""
+    n_all = len(truth.revenue)
+    mask = np.zeros(n_all, dtype=bool)
+    mask[sel] = True
+    share = len(sel) / n_all
+    rev = _share(truth.revenue, sel)
+    rest = ~mask
+    return {
+        "revenue_captured": rev,
+        "profit_captured": _share(truth.profit, sel),
+        "customer_share": share,
+        "lift": rev / share if share > 0 else float("nan"),
+        "precision": truth.hits(sel, len(sel)),
+        "top_tier_hit": truth.hits(sel[:k_top], k_top) if k_top else float("nan"),
+        "retention_selected": float(truth.bought[sel].mean()) if len(sel) else float("nan"),
+        "retention_rest": float(truth.bought[rest].mean()) if rest.any() else float("nan"),
+        "stability": (len(prev & set(sel.tolist())) / len(prev)) if prev else float("nan"),
+    }
+
+
+def _clv(fields: pd.DataFrame, std: Standard, time_unit: str) -> tuple[np.ndarray | None, str | None]:
+    """``clv_1y`` of every customer: the round's own prediction when it has one, else the
+    standard's model fitted on the facts at the cutoff (the reason when it cannot be)."""
+    if "clv_1y" in fields.columns:
+        return pd.to_numeric(fields["clv_1y"], errors="coerce").to_numpy(dtype=float, na_value=np.nan), None
+    try:
+        table, _models, _warned = _predict(fields, std, time_unit)
+    except XuanbaError as exc:
+        return None, exc.message
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+    table["customer_id"] = table["customer_id"].astype(str)
+    clv = table.set_index("customer_id")["clv_1y"].reindex(fields["customer_id"])
+    return clv.to_numpy(dtype=float, na_value=np.nan), None
+
+
+def cutoff_data(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, *, time_unit: str = "week",
+                predictions: pd.DataFrame | None = None,
+                extra_fields: pd.DataFrame | None = None) -> tuple[pd.DataFrame, _Truth]:
+    """The fields a round would score at ``cut`` (sorted by customer id) and what each of those
+    customers did in (cut, end]."""
+    fields, _notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
+                                   extra_fields=extra_fields)
+    fields = _steady(fields)
+    if not fields["customer_id"].is_monotonic_increasing:
+        fields = fields.sort_values("customer_id", kind="stable")
+    fields = fields.reset_index(drop=True)
+    index = pd.Index(fields["customer_id"].to_numpy(dtype=object))
+    out = _outcomes(ws, cut, end)
+    pos = index.get_indexer(out["customer_id"].to_numpy(dtype=object))
+    keep = pos >= 0  # customers first seen after the cutoff are not in the base
+    n = len(index)
+    revenue = np.zeros(n)
+    revenue[pos[keep]] = out["revenue"].to_numpy(dtype=float, na_value=0.0)[keep]
+    has_cost = bool(out["has_cost"].fillna(False).any())
+    profit = np.full(n, np.nan)
+    if has_cost:
+        profit = np.zeros(n)
+        profit[pos[keep]] = out["profit"].to_numpy(dtype=float, na_value=0.0)[keep]
+    bought = np.zeros(n, dtype=bool)
+    bought[pos[keep]] = out["purchases"].to_numpy(dtype=float, na_value=0.0)[keep] > 0
+    order = np.lexsort((np.arange(n), -revenue))
+    future_rank = np.empty(n, dtype=np.int64)
+    future_rank[order] = np.arange(n)
+    return fields, _Truth(revenue, profit, bought, future_rank)
+
+
+def selection(fields: pd.DataFrame, std: Standard) -> tuple[np.ndarray, int, pd.DataFrame]:
+    """The standard's selection on ``fields`` (sorted by customer id): positions in rank order,
+    the size of the top tier, and the selected roster rows."""
+    roster = score_customers(fields, std).roster
+    chosen = roster.loc[roster["selected"]]
+    index = pd.Index(fields["customer_id"].to_numpy(dtype=object))
+    sel = index.get_indexer(chosen["customer_id"].to_numpy(dtype=object))
+    top_name = std.tiers[0].name if std.tiers else None
+    k_top = int((chosen["tier"] == top_name).sum()) if top_name is not None else 0
+    return sel, k_top, chosen
+
+
+def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last: dt.date, horizon: int,
+                 time_unit: str, predictions: pd.DataFrame | None, extra_fields: pd.DataFrame | None,
+                 baselines: Sequence[str], draws: int, seed: int,
+                 prev: dict[str, Any], notes: list[str]) -> tuple[list[dict[str, Any]], list[str], pd.DataFrame | None]:
+    """The rows of one cutoff, and the standard's selection (ids in rank order)."""
+    fields, truth = cutoff_data(ws, std, cut, end, time_unit=time_unit, predictions=predictions,
+                                extra_fields=extra_fields)
+    ids = fields["customer_id"].to_numpy(dtype=object)
+    n = len(ids)
+    sel_std, k_top, chosen = selection(fields, std)
+
+    days = (min(end, last) - cut).days
+    base = {"cutoff": cut, "horizon_days": days, "complete": end <= last, "customers": n}
+    n_sel = len(sel_std)
+    rows = []
+
+    def row(method: str, sel: np.ndarray, k: int, **more: Any) -> None:
+        measures = _measure(sel, k, truth, prev.get(method))
+        prev[method] = set(sel.tolist())
+        rows.append({**base, "method": method, "selected": len(sel), "top_tier": k, **measures, **more})
+
+    row("standard", sel_std, k_top)
+    if n_sel == 0:
+        notes.append(f"{cut}: the standard selected nobody; no baseline is drawn")
+        return rows, [], None
+    tie = pd.to_numeric(fields.get("revenue_365d"), errors="coerce")
+    tie_v = tie.to_numpy(dtype=float, na_value=np.nan) if tie is not None else np.zeros(n)
+    for b in baselines:
+        if b == "random":
+            continue
+        if b == "clv":
+            values, why = _clv(fields, std, time_unit)
+            if values is None:
+                notes.append(f"{cut}: no predicted-value baseline ({why})")
+                continue
+        else:
+            col = BASELINE_FIELDS[b]
+            values = pd.to_numeric(fields[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        row(b, _top(values, tie_v, n_sel), k_top)
+    if "random" in baselines and draws > 0:
+        rng = np.random.default_rng([seed, cut.toordinal()])
+        got = []
+        last_draws = prev.get("_random_draws") or [None] * draws
+        mine = []
+        for j in range(draws):
+            sel = rng.choice(n, size=n_sel, replace=False)
+            got.append(_measure(sel, k_top, truth, last_draws[j]))
+            mine.append(set(sel.tolist()))
+        prev["_random_draws"] = mine
+        frame = pd.DataFrame(got)
+        rev = frame["revenue_captured"].to_numpy(dtype=float)
+        rows.append({**base, "method": "random", "selected": n_sel, "top_tier": k_top,
+                     **{k: float(frame[k].mean()) for k in MEASURES},
+                     "revenue_captured_lo": float(np.nanquantile(rev, 0.05)) if not np.isnan(rev).all() else np.nan,
+                     "revenue_captured_hi": float(np.nanquantile(rev, 0.95)) if not np.isnan(rev).all() else np.nan})
+    fair = _fairness(fields, sel_std, truth, cut)
+    return rows, [str(i) for i in chosen["customer_id"]], fair
+
+
+def backtest(
+    workspace: Workspace | str | Path,
+    standard: Standard | str | Path,
+    start: dt.date | str,
+    end: dt.date | str,
+    *,
+    every: str = "quarter",
+    horizon: str | int = "365d",
+    time_unit: str = "week",
+    predictions: Callable[[dt.date], pd.DataFrame] | None = None,
+    extra_fields: pd.DataFrame | None = None,
+    baselines: Sequence[str] = BASELINES,
+    draws: int = 200,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> Backtest:
+    """Apply ``standard`` at every period end from ``start`` to ``end`` and measure its selection
+    against the horizon that followed, beside the baselines under the same capacity.
+
+    Nothing after a cutoff is read to select at that cutoff (facts, predictions and account
+    fields are as of the cutoff; ``extra_fields`` are taken as given, so pass only what was
+    known then). Nothing is stored. A cutoff whose horizon runs past the data is measured on the
+    days there are (``complete`` false, ``horizon_days`` shorter) and left out of ``overall``
+    unless no cutoff is complete.
+
+    Parameters
+    ----------
+    workspace
+        A workspace (or its path) holding the transactions.
+    standard
+        A :class:`~xuanba.standard.Standard`, a ``.toml`` path or TOML text.
+    start, end, every
+        The cutoffs: every month, quarter or year end between ``start`` and ``end``.
+    horizon
+        How long after each cutoff to measure: ``"365d"``, ``"26w"``, ``"1y"`` or days.
+    predictions
+        A function of the cutoff returning a predictions table (else the standard's model is
+        fitted at each cutoff when the standard or the ``clv`` baseline needs it).
+    baselines
+        Any of :data:`BASELINES`.
+    draws, seed
+        Random selections per cutoff for the ``random`` baseline, and their seed.
+
+    Returns
+    -------
+    Backtest
+
+    Examples
+    --------
+    >>> bt = backtest("shop.duckdb", "standard.toml", "2024-01-01", "2025-06-30")  # doctest: +SKIP
+    >>> bt.overall[["revenue_captured", "lift", "precision"]]                     # doctest: +SKIP
+    """
+    unknown = [b for b in baselines if b not in BASELINES]
+    if unknown:
+        raise InputError(f"unknown baseline(s): {', '.join(unknown)}", fix=f"Use any of: {', '.join(BASELINES)}.")
+    days = parse_horizon(horizon)
+    cutoffs = replay_cutoffs(start, end, every)
+    extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
+    std = as_standard(standard, extras)
+    say = progress or (lambda _msg: None)
+    rows: list[dict[str, Any]] = []
+    selections: dict[dt.date, list[str]] = {}
+    notes: list[str] = []
+    prev: dict[str, Any] = {}
+    fairness: list[pd.DataFrame] = []
+    with open_workspace(workspace, read_only=True) as ws:
+        last = _last_day(ws)
+        for cut in cutoffs:
+            if cut >= last:
+                notes.append(f"{cut}: no data after this cutoff; left out")
+                continue
+            say(f"backtest at {cut}")
+            preds = predictions(cut) if predictions is not None else None
+            got, chosen, fair = _cutoff_rows(ws, std, cut, cut + dt.timedelta(days=days), last, days, time_unit,
+                                       preds, extra_fields, baselines, draws, seed, prev, notes)
+            rows.extend(got)
+            selections[cut] = chosen
+            if fair is not None:
+                fairness.append(fair)
+    if not rows:
+        raise DataError(f"no cutoff between {start} and {end} has data after it to measure",
+                        fix="Choose cutoffs before the last transaction (or load later data).")
+    table = pd.DataFrame(rows)
+    for col in COLUMNS:
+        if col not in table.columns:
+            table[col] = np.nan
+    table = table[list(COLUMNS)]
+    floats = [*MEASURES, "revenue_captured_lo", "revenue_captured_hi"]
+    table[floats] = table[floats].astype(float).round(DECIMALS)
+    overall = _overall(table)
+    fair = pd.concat(fairness, ignore_index=True) if fairness else pd.DataFrame()
+    return Backtest(std, days, table, overall, _verdicts(table, overall, std.lang), selections, notes, fair)
+
+
+def _fairness(fields: pd.DataFrame, sel: np.ndarray, truth: _Truth, cut: dt.date) -> pd.DataFrame | None:
+    from xuanba.rounds.fairness import ATTRIBUTES, fairness_table
+
+    attrs = [a for a in ATTRIBUTES if a in fields.columns]
+    if not attrs:
+        return None
+    mask = np.zeros(len(fields), dtype=bool)
+    mask[sel] = True
+    parts = [fairness_table(fields[a], mask, truth.revenue, attribute=a) for a in attrs]
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(0, "cutoff", cut)
+    return out
+
+
+def _overall(table: pd.DataFrame) -> pd.DataFrame:
+    used = table.loc[table["complete"]] if table["complete"].any() else table
+    methods = list(dict.fromkeys(used["method"]))
+    agg = used.groupby("method", sort=False)[[*MEASURES, "revenue_captured_lo", "revenue_captured_hi"]].mean()
+    agg.insert(0, "cutoffs", used.groupby("method", sort=False).size())
+    return agg.loc[methods].round(DECIMALS)
+
+
+def _verdicts(table: pd.DataFrame, overall: pd.DataFrame, lang: str) -> list[str]:
+    """One sentence per baseline on mean revenue captured: the standard worse (any shortfall),
+    level (ahead by less than :data:`LEVEL`), better, or inside the band of random draws."""
+    from xuanba.i18n import t
+
+    if "standard" not in overall.index:
+        return []
+    used = table.loc[table["complete"]] if table["complete"].any() else table
+    own = used.loc[used["method"] == "standard"].set_index("cutoff")["revenue_captured"]
+    mine = float(overall.loc["standard", "revenue_captured"])
+    out = []
+    for method in overall.index:
+        if method == "standard":
+            continue
+        theirs = float(overall.loc[method, "revenue_captured"])
+        other = used.loc[used["method"] == method].set_index("cutoff")["revenue_captured"]
+        both = own.index.intersection(other.index)
+        behind = int((own[both] < other[both] - 1e-12).sum())
+        kw = {"method": t(f"bt_method_{method}", lang), "own": 100 * mine, "theirs": 100 * theirs,
+              "behind": behind, "n": len(both)}
+        if np.isnan(mine) or np.isnan(theirs):
+            continue
+        if method == "random" and _inside(mine, overall.loc["random"]):
+            out.append(t("bt_like_random", lang, **kw, lo=100 * float(overall.loc["random", "revenue_captured_lo"]),
+                         hi=100 * float(overall.loc["random", "revenue_captured_hi"])))
+        elif mine < theirs - 1e-12:
+            out.append(t("bt_worse", lang, **kw))
+        elif mine < theirs + LEVEL:
+            out.append(t("bt_level", lang, **kw))
+        else:
+            out.append(t("bt_better", lang, **kw))
+    return out
+
+
+def _inside(value: float, random: pd.Series) -> bool:
+    """Whether ``value`` lies within the 90% band of the random draws."""
+    lo, hi = float(random["revenue_captured_lo"]), float(random["revenue_captured_hi"])
+    return lo - 1e-12 <= value <= hi + 1e-12

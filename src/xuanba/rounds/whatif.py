@@ -1,0 +1,268 @@
+"""What if: the roster a changed standard would give at a stored round's cutoff, and what moved.
+
+The new standard is scored on the fields the round stored (``round_fields``): no fact is
+recomputed, no model refitted, nothing stored, so the answer comes while one edits. The result
+is compared with the round: who entered, left, rose, fell, the tier counts before and after, and
+the customers whose tier moves most with the criteria that moved them (the change of each
+criterion's contribution to the score, new minus stored).
+
+Example
+-------
+>>> import pandas as pd
+>>> from xuanba import Workspace
+>>> from xuanba.rounds import run_round
+>>> ws = Workspace(":memory:")
+>>> ws.replace("transactions", pd.DataFrame({
+...     "customer_id": ["a", "a", "b", "b", "b", "c"],
+...     "ts": pd.to_datetime(["2026-01-02", "2026-03-01", "2026-01-05", "2026-02-01", "2026-03-01", "2026-03-03"]),
+...     "amount": [300.0, 300.0, 5.0, 5.0, 5.0, 20.0]}))
+>>> head = '[standard]\\nname = "s"\\nversion = "{v}"\\n[[criteria]]\\nname = "c"\\nfield = "{f}"\\nweight = 1\\n'
+>>> tiers = '[[tiers]]\\nname = "A"\\nquota = 1\\n'
+>>> _ = run_round(ws, head.format(v=1, f="revenue_365d") + tiers, "2026-03-31")
+>>> w = whatif(ws, head.format(v=2, f="orders") + tiers)
+>>> w.summary["entered"], w.summary["left"], w.movers[["customer_id", "tier_round", "tier_new"]].values.tolist()
+(1, 1, [['b', '', 'A'], ['a', 'A', '']])
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from xuanba.errors import DataError
+from xuanba.rounds.diff import RoundDiff, compare_rosters
+from xuanba.rounds.run import _merge, as_standard
+from xuanba.rounds.store import _load_fields, resolve_round_id
+from xuanba.standard.schema import Standard, load_standard
+from xuanba.standard.score import Scored, score_customers
+from xuanba.workspace import Workspace, open_workspace
+
+MOVER_COLUMNS: tuple[str, ...] = ("customer_id", "tier_round", "tier_new", "tier_change", "rank_round", "rank_new",
+                                  "score_round", "score_new", "moved_by")
+"""Columns of :attr:`WhatIf.movers`; ``tier_change`` counts tier steps up (negative: down, not
+selected being the step below the last tier); ``moved_by`` names the criteria whose
+contribution changed most, with the change in score points."""
+
+
+@dataclass
+class WhatIf:
+    """What :func:`whatif` found: the new scoring (``scored.roster`` is the would-be roster), the
+    counts against the round (``summary``: entered, left, rose, fell, kept, as
+    :func:`~xuanba.rounds.compare_rosters` counts them), the tier counts of both (``tiers``:
+    tier, round, new), and the customers whose tier moves most (``movers``). ``diff`` is the full
+    comparison (every customer, the migration matrix), made when first asked for."""
+
+    round_id: int
+    cutoff: str
+    standard: Standard
+    scored: Scored = field(repr=False)
+    tiers: pd.DataFrame
+    movers: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+    round_roster: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    tier_order: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def roster(self) -> pd.DataFrame:
+        """The roster the new standard would give."""
+        return self.scored.roster
+
+    @functools.cached_property
+    def diff(self) -> RoundDiff:
+        """The round compared with the new roster, customer by customer."""
+        return compare_rosters(self.round_roster, self.roster, self.tier_order, a=self.round_id, b=0)
+
+
+def _levels(tier: pd.Series, names: list[str]) -> np.ndarray:
+    """A tier's step, 0 the best; not selected (or absent) one below the last tier."""
+    codes = pd.Index(names).get_indexer(tier.fillna("").astype(object))
+    return np.where(codes < 0, len(names), codes)
+
+
+def whatif(
+    workspace: Workspace | str | Path,
+    standard: Standard | str | Path,
+    against: int | str = "latest",
+    *,
+    extra_fields: pd.DataFrame | None = None,
+    movers: int = 20,
+    horizon: str | int | None = None,
+) -> WhatIf:
+    """Score ``standard`` on the fields stored with round ``against`` and compare with that round.
+
+    Parameters
+    ----------
+    workspace
+        The workspace (or its path) holding the round.
+    standard
+        The changed standard: a :class:`~xuanba.standard.Standard`, a ``.toml`` path or TOML text.
+    against
+        The round: an id, ``"latest"`` or ``"previous"``.
+    extra_fields
+        More per-customer fields (``customer_id`` and columns) for criteria the round did not
+        store; they win over stored fields of the same name.
+    movers
+        How many of the customers whose tier changes most to explain.
+    horizon
+        When given (``"365d"``, ``"26w"`` …) and the workspace holds transactions after the
+        round's cutoff, ``summary`` also has the share of that horizon's revenue the round's
+        selection and the new one brought (``value_captured_round``, ``value_captured_new``,
+        over ``horizon_days`` observed): the backtest of both at this one cutoff.
+
+    Returns
+    -------
+    WhatIf
+    """
+    extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
+    with open_workspace(workspace, read_only=True) as ws:
+        rid = resolve_round_id(ws, against)
+        head = ws.sql("SELECT standard_text, meta_json FROM rounds WHERE round_id = ?", [rid])
+        meta = json.loads(head.loc[0, "meta_json"])
+        stored = list(meta.get("field_columns") or [])
+        std = as_standard(standard, [*extras, *meta.get("extra_fields", [])])
+        if "field_columns" not in meta:
+            raise DataError(f"round {rid} was stored without its fields (by an older xuanba)",
+                            fix="Run the round again with this version, then ask what-if of it.")
+        wanted = sorted(f for f in std.fields_used() if f != "customer_id")
+        missing = [f for f in wanted if f not in stored and f not in extras]
+        if missing:
+            raise DataError(f"round {rid} did not store the field(s) {', '.join(missing)} that the new standard reads",
+                            fix="Pass them as extra fields (--fields), or run a new round with the new standard.")
+        # only what the comparison needs: the roster's placing columns and the fields the new standard reads
+        roster = ws.sql("SELECT customer_id, rank, score, tier, selected FROM roster WHERE round_id = ? ORDER BY rank",
+                        [rid])
+        roster["customer_id"] = roster["customer_id"].astype("str")
+        roster["tier"] = roster["tier"].astype("str")
+        fields = _load_fields(ws, rid, stored, [f for f in wanted if f in stored])
+        assert fields is not None
+        if extra_fields is not None:
+            fields = _merge(fields, extra_fields, "extra fields", override=True)
+        scored = score_customers(fields, std)
+        old_names = [t.name for t in load_standard(str(head.loc[0, "standard_text"]),
+                                                   extra_fields=tuple(meta.get("extra_fields", []))).tiers]
+        new_names = [t.name for t in std.tiers]
+        order = new_names + [n for n in old_names if n not in new_names]
+        placed = _placings(roster, scored.roster, old_names, new_names)
+        moved = _movers(ws, rid, placed, scored, movers)
+        captured = _captured(ws, meta["cutoff"], horizon, placed) if horizon is not None else {}
+    counts_old = meta.get("tier_counts", {})
+    counts_new = scored.info["tier_counts"]
+    tiers = pd.DataFrame({"tier": order, "round": [int(counts_old.get(n, 0)) for n in order],
+                          "new": [int(counts_new.get(n, 0)) for n in order]})
+    summary = {"round_id": rid, "cutoff": meta["cutoff"],
+               "standard_round": f"{meta['standard_name']} v{meta['standard_version']}",
+               "standard_new": f"{std.name} v{std.version}", **_counts(placed, order), **captured}
+    return WhatIf(rid, meta["cutoff"], std, scored, tiers, moved, summary, roster, order)
+
+
+def _placings(old: pd.DataFrame, new: pd.DataFrame, old_names: list[str], new_names: list[str]) -> pd.DataFrame:
+    """Each customer's placing in the round and under the new standard, side by side (the same
+    customers: the new roster is scored on the round's stored fields)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = old["customer_id"].to_numpy(dtype=object)
+    found = pc.index_in(pa.array(old["customer_id"]), value_set=pa.array(new["customer_id"]))  # an Arrow hash: fast
+    pos = found.to_numpy(zero_copy_only=False)
+    if found.null_count or len(ids) != len(new):  # cannot happen with the round's own fields
+        raise DataError("the new roster does not hold the round's customers", fix="Report this as a bug.")
+
+    def col(frame: pd.DataFrame, name: str, at: np.ndarray | None = None) -> np.ndarray:
+        values = frame[name].to_numpy(dtype=object if name == "tier" else None)
+        return values if at is None else values[at]
+
+    return pd.DataFrame({
+        "customer_id": ids,
+        "tier_a": col(old, "tier"), "tier_b": col(new, "tier", pos),
+        "level_a": _levels(old["tier"], old_names), "level_b": _levels(new["tier"], new_names)[pos],
+        "selected_a": col(old, "selected").astype(bool), "selected_b": col(new, "selected", pos).astype(bool),
+        "rank_a": col(old, "rank"), "rank_b": col(new, "rank", pos),
+        "score_a": col(old, "score"), "score_b": col(new, "score", pos),
+    })
+
+
+def _counts(p: pd.DataFrame, order: list[str]) -> dict[str, Any]:
+    """Entered, left, rose, fell, same and kept, by the rules of :func:`~xuanba.rounds.compare_rosters`
+    (tiers compared in one order: the new standard's, then the round's other tiers)."""
+    code = pd.Index(order)
+    ta = code.get_indexer(p["tier_a"].to_numpy(dtype=object))
+    tb = code.get_indexer(p["tier_b"].to_numpy(dtype=object))
+    sa, sb = p["selected_a"].to_numpy(), p["selected_b"].to_numpy()
+    ra, rb = p["rank_a"].to_numpy(), p["rank_b"].to_numpy()
+    status = np.full(len(p), 0)  # same
+    status = np.where(rb < ra, 1, np.where(rb > ra, 2, status))  # rose, fell
+    status = np.where(sa & sb & (tb < ta), 1, np.where(sa & sb & (tb > ta), 2, status))
+    status = np.where(~sa & sb, 3, np.where(sa & ~sb, 4, status))  # entered, left
+    n = np.bincount(status, minlength=5)
+    kept = int((sa & sb).sum())
+    union = int((sa | sb).sum())
+    return {"customers": len(p), "selected_round": int(sa.sum()), "selected_new": int(sb.sum()), "kept": kept,
+            "entered": int(n[3]), "left": int(n[4]), "rose": int(n[1]), "fell": int(n[2]), "same": int(n[0]),
+            "selection_overlap": kept / union if union else float("nan")}
+
+
+def _captured(ws: Workspace, cutoff: str, horizon: str | int, p: pd.DataFrame) -> dict[str, Any]:
+    """The next horizon's revenue share of the round's selection and of the new one."""
+    import datetime as dt
+
+    from xuanba.rounds.backtest import _last_day, _outcomes, _share, parse_horizon
+
+    cut = dt.date.fromisoformat(cutoff)
+    end = cut + dt.timedelta(days=parse_horizon(horizon))
+    last = _last_day(ws)
+    if last <= cut:
+        return {"horizon_days": 0, "value_captured_round": None, "value_captured_new": None}
+    out = _outcomes(ws, cut, end).set_index("customer_id")["revenue"]
+    revenue = out.reindex(p["customer_id"].astype(str)).fillna(0.0).to_numpy(dtype=float)
+    return {"horizon_days": (min(end, last) - cut).days,
+            "value_captured_round": _share(revenue, np.flatnonzero(p["selected_a"].to_numpy())),
+            "value_captured_new": _share(revenue, np.flatnonzero(p["selected_b"].to_numpy()))}
+
+
+def _movers(ws: Workspace, rid: int, p: pd.DataFrame, new: Scored, limit: int) -> pd.DataFrame:
+    """The ``limit`` customers whose tier moves most (then whose rank moves most), and why."""
+    step = p["level_a"].to_numpy() - p["level_b"].to_numpy()
+    ra, rb = p["rank_a"].to_numpy(dtype=float), p["rank_b"].to_numpy(dtype=float)
+    idx = np.flatnonzero(step != 0)
+    idx = idx[np.lexsort((ra[idx], -np.abs(ra - rb)[idx], -np.abs(step[idx])))][:limit]
+    pick = p.iloc[idx]
+    frame = pd.DataFrame({
+        "customer_id": pick["customer_id"].astype(str).to_numpy(),
+        "tier_round": pick["tier_a"].to_numpy(dtype=object),
+        "tier_new": pick["tier_b"].to_numpy(dtype=object),
+        "tier_change": step[idx].astype(np.int64),
+        "rank_round": pick["rank_a"].to_numpy(),
+        "rank_new": pick["rank_b"].to_numpy(),
+        "score_round": pick["score_a"].to_numpy(dtype=float),
+        "score_new": pick["score_b"].to_numpy(dtype=float),
+    })
+    frame["moved_by"] = (_why(ws, rid, new, list(frame["customer_id"]), frame["rank_new"].to_numpy())
+                         if len(frame) else [])
+    return frame[list(MOVER_COLUMNS)]
+
+
+def _why(ws: Workspace, rid: int, new: Scored, ids: list[str], new_ranks: np.ndarray, top: int = 3) -> list[str]:
+    """For each customer, the criteria whose contribution changed most: ``name +x.x`` (points)."""
+    before = ws.sql("SELECT customer_id, criterion, contribution FROM contributions "
+                    "WHERE round_id = ? AND list_contains(?::VARCHAR[], customer_id)", [rid, ids])
+    k = len(new.contributions) // max(len(new.roster), 1)  # rows per customer, in roster (rank) order
+    rows = (np.asarray(new_ranks, dtype=np.int64)[:, None] - 1) * k + np.arange(k)[None, :]
+    after = new.contributions.iloc[rows.ravel()]
+    delta: dict[str, dict[str, float]] = {cid: {} for cid in ids}
+    for cid, crit, value in zip(after["customer_id"].astype(str), after["criterion"].astype(str),
+                                after["contribution"].to_numpy(dtype=float), strict=True):
+        delta[cid][crit] = delta[cid].get(crit, 0.0) + value
+    for cid, crit, value in zip(before["customer_id"].astype(str), before["criterion"].astype(str),
+                                before["contribution"].to_numpy(dtype=float), strict=True):
+        delta[cid][crit] = delta[cid].get(crit, 0.0) - value
+    out = []
+    for cid in ids:
+        moves = sorted(((abs(v), c, v) for c, v in delta[cid].items() if abs(v) >= 0.05), reverse=True)[:top]
+        out.append(", ".join(f"{c} {v:+.1f}" for _a, c, v in moves))
+    return out
