@@ -419,3 +419,34 @@ def test_capacity_objective_can_be_a_field():
     r = by_id(s.roster)
     assert set(r.index[r["selected"]]) == {"c", "d"}  # the two highest clv_3y, not the two best scores
     assert set(r.index[r["left_out_by_capacity"]]) == {"a", "b", "e"}
+
+
+def test_the_next_tier_up_skips_a_tier_that_capacity_left_empty():
+    """Tier C's bar (20) says nothing about getting in when the capacity is spent on A and B: the
+    next tier up is B, and the gap is to B's lowest member (issue 13, point 3)."""
+    ids = [f"c{i}" for i in range(10)]
+    t = pd.DataFrame({"customer_id": ids, "revenue_365d": np.arange(10, 0, -1, dtype=float)})
+    tiers = ('[[tiers]]\nname = "A"\nmin_score = 80\n[[tiers]]\nname = "B"\nmin_score = 50\n'
+             '[[tiers]]\nname = "C"\nmin_score = 20\n')
+    s = score_customers(t, std(crit("r", "revenue_365d", 1), rest=tiers + "[capacity]\nmax_accounts = 4\n"))
+    r = by_id(s.roster)
+    assert not (r["tier"] == "C").any() and (r["tier"] == "B").any()  # C is empty
+    out = r[r["tier"] == ""]
+    assert (out["next_tier"] == "B").all()
+    lowest_b = r.loc[r["tier"] == "B", "score"].min()
+    assert np.allclose(out["gap_to_next"], lowest_b - out["score"])
+    # without the capacity nobody is left out of C: its bar stands for those below it
+    s2 = score_customers(t, std(crit("r", "revenue_365d", 1), rest=tiers))
+    r2 = by_id(s2.roster)
+    below = r2[r2["tier"] == ""]
+    assert (below["next_tier"] == "C").all() and np.allclose(below["gap_to_next"], 20 - below["score"])
+
+
+def test_when_every_tier_above_is_empty_the_nearest_bar_stands():
+    t = pd.DataFrame({"customer_id": ["a", "b", "c"], "revenue_365d": [3.0, 2.0, 1.0]})
+    s = score_customers(t, std(crit("r", "revenue_365d", 1),
+                               rest='[[gates]]\nname = "g"\nexpr = "revenue_365d > 10"\n'  # nobody passes
+                                    '[[tiers]]\nname = "A"\nmin_score = 90\n'))
+    r = by_id(s.roster)
+    assert (r["tier"] == "").all()
+    assert (r["next_tier"] == "A").all() and np.allclose(r["gap_to_next"], (90 - r["score"]).clip(lower=0))

@@ -293,7 +293,9 @@ def test_statements_and_sheet_speak_to_the_customer_by_name(people_ws, tmp_path,
     roster = rnd.roster
     empty = {t.name: t.label for t in rnd.standard.tiers if not (roster["tier"] == t.name).any()}
     chosen = roster.loc[roster["selected"], "customer_id"].iloc[0]
-    left = roster.loc[~roster["selected"] & roster["next_tier"].isin(empty), "customer_id"].iloc[0]
+    # the round itself never names a tier nobody reached as the next one up (its bar leads nowhere)
+    assert empty and not roster["next_tier"].isin(empty).any()
+    left = roster.loc[~roster["selected"], "customer_id"].iloc[0]
     pages = write_statements(people_ws, "latest", tmp_path / "st", customers=[chosen, left], lang=lang)
     for cid, page in zip((chosen, left), pages, strict=True):
         info = inspect_page(page, tmp_path / f"{page.stem}.png", lambda p: {"text": p.inner_text("body")})

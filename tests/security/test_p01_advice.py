@@ -47,7 +47,7 @@ def test_advice_names_no_single_customers_value(demo):
         lo, hi = sorted((own + sign * low, own + sign * step))
         inside = (others > lo) & (others <= hi) if sign > 0 else (others >= lo) & (others < hi)
         assert inside.sum() >= ADVICE_K, (cid, text[text.index("The smallest"):][:120])
-    assert advised > 500  # revenue still gets advice
+    assert advised > 200  # revenue still gets advice (a step to the real bar of the nearest tier somebody reached)
     # the old exact step was another customer's exact value 97% of the time; rounded, by chance only
     assert exact / advised < 0.2, (exact, advised)
 

@@ -231,7 +231,7 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
     if dropped:
         notes.append(t("stmt_fallback", lang, criteria=t("list_sep", lang).join(
             _crit_title(c, lang, words) for c in std.public_criteria if str(_get(c, "name")) in dropped) or "–"))
-    gate_titles = {g.name: g.label or rule_in_words(g.expr, lang) for g in std.public_gates}
+    gate_titles = {g.name: g.label or rule_in_words(g.expr, lang, words=words) for g in std.public_gates}
     gates = [g for g in _as_list(row.get("gates_failed")) if g in gate_titles]
     if gates:
         notes.append(t("stmt_gates", lang, gates=t("list_sep", lang).join(gate_titles[g] for g in gates)))
