@@ -122,3 +122,32 @@ def test_stored_round_report_and_statements_name_people_from_the_customers_table
     text = visible_text(page.read_text("utf-8"))
     assert f"尊敬的{people.loc[cid, 'name']}：" in text and f"{people.loc[cid, 'name']} ({cid})" in text
     assert f"您的客户经理：{people.loc[cid, 'owner']}" in text
+
+
+def test_exports_of_the_roster_and_diff_say_who_each_customer_is(ws_path, tmp_path):
+    """Issue 13 point 1: the roster and diff a person opens carry name, owner, segment and region
+    right after the id, as the customers table holds them; the xlsx headers are in words."""
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+    from xuanba.outputs.exports import export_round
+    from xuanba.tables import read_table
+
+    with Workspace(ws_path, read_only=True) as ws:
+        people = ws.sql("SELECT customer_id, name, owner, segment, region FROM customers").set_index("customer_id")
+    paths = export_round(ws_path, "latest", tmp_path / "e.csv", tables=["roster", "diff"])
+    for p in paths:
+        t = pd.read_csv(p, encoding="utf-8-sig", dtype={"customer_id": str})
+        assert t.columns[:5].tolist() == ["customer_id", "name", "owner", "segment", "region"], p.name
+        want = people.reindex(t["customer_id"])
+        for c in ("name", "owner", "segment", "region"):
+            assert t[c].fillna("").tolist() == want[c].fillna("").tolist(), (p.name, c)
+    out = tmp_path / "r.xlsx"
+    res = CliRunner().invoke(app, ["rounds", "latest", "--out", str(out), "-w", str(ws_path), "--lang", "zh"])
+    assert res.exit_code == 0, res.output
+    back = read_table(out)  # field names back from the columns sheet
+    assert back.columns[:3].tolist() == ["customer_id", "name", "owner"]
+    assert back["name"].tolist() == people.reindex(back["customer_id"].astype(str))["name"].tolist()
+    import openpyxl
+    head = [c.value for c in next(openpyxl.load_workbook(out, read_only=True).worksheets[0].iter_rows(max_row=1))]
+    assert head[:3] == ["客户编号", "名称", "负责人"]

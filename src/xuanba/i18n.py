@@ -108,6 +108,7 @@ FIELD_CATALOGUE: dict[str, tuple[str, tuple[str, str], tuple[str, str]]] = {
                         ("hangs on one contact or one rep", "只靠一位联系人或一位销售维系")),
     "overdue_receivables": ("money", ("Overdue receivables", "逾期应收"), ("overdue receivables", "逾期应收账款")),
     # customers (side table)
+    "name": ("text", ("Name", "名称"), ("the customer's name", "客户名称")),
     "segment": ("text", ("Segment", "客群"), ("segment", "客群")),
     "region": ("text", ("Region", "地区"), ("region", "地区")),
     "owner": ("text", ("Owner", "负责人"), ("owner", "负责人")),

@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
         import pandas as pd
 
         from xuanba.errors import InputError
-        from xuanba.outputs.exports import criterion_columns
+        from xuanba.outputs.exports import criterion_columns, roster_for_people
         from xuanba.rounds import replay_rounds, run_round
         from xuanba.rounds.run import read_fields_file
         from xuanba.tables import write_table
@@ -147,7 +147,7 @@ def register(app: typer.Typer) -> None:
                 rnd = run_round(workspace, standard, cutoff, time_unit=unit, extra_fields=extra,  # type: ignore[arg-type]
                                 name=name, store=store, progress=progress)
         if replay:
-            written = str(write_table(rep.rounds[-1].roster, out, sheet="roster", lang=lang,
+            written = str(write_table(roster_for_people(rep.rounds[-1]), out, sheet="roster", lang=lang,
                                           columns=criterion_columns(rep.rounds[-1].standard))) if out is not None else None
             if as_json:
                 emit_json({"rounds": rep.summary.to_dict("records"), "out": written})
@@ -161,7 +161,7 @@ def register(app: typer.Typer) -> None:
             if written:
                 console.print(say("cli_replay_written", path=written))
             return
-        written = str(write_table(rnd.roster, out, sheet="roster", lang=lang, columns=criterion_columns(rnd.standard))) if out is not None else None
+        written = str(write_table(roster_for_people(rnd), out, sheet="roster", lang=lang, columns=criterion_columns(rnd.standard))) if out is not None else None
         if as_json:
             emit_json(_summary(rnd, written))
             return
@@ -180,7 +180,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """List the stored rounds, or re-open one (and export its roster with --out)."""
-        from xuanba.outputs.exports import criterion_columns
+        from xuanba.outputs.exports import criterion_columns, roster_for_people
+        from xuanba.outputs.people import OWNER_ALIASES, PERSON_FIELDS
         from xuanba.rounds import list_rounds, load_round
         from xuanba.tables import write_table
 
@@ -200,8 +201,8 @@ def register(app: typer.Typer) -> None:
                 grid.add_row(*(_fmt(v) for v in row))
             console.print(grid)
             return
-        rnd = load_round(workspace, round_id, fields=False)
-        written = str(write_table(rnd.roster, out, sheet="roster", lang=lang, columns=criterion_columns(rnd.standard))) if out is not None else None
+        rnd = load_round(workspace, round_id, fields=(*PERSON_FIELDS, *OWNER_ALIASES) if out is not None else False)
+        written = str(write_table(roster_for_people(rnd), out, sheet="roster", lang=lang, columns=criterion_columns(rnd.standard))) if out is not None else None
         if as_json:
             emit_json(_summary(rnd, written))
             return

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from xuanba.errors import DataError, InputError
+from xuanba.outputs.people import OWNER_ALIASES, PERSON_FIELDS, People, with_people
 from xuanba.tables import write_table
 
 _PLAIN_FIELD = re.compile(r"[A-Za-z_]\w*")
@@ -130,6 +131,12 @@ def round_tables(
     return _round_tables(workspace, round_id, tables, against)[0]
 
 
+def roster_for_people(rnd: Any) -> pd.DataFrame:
+    """A round's roster with who each customer is (name, owner, segment, region, as the round
+    stored them) after the id: the roster a person reads in an export."""
+    return with_people(rnd.roster, People.of(getattr(rnd, "fields", None)))
+
+
 def _round_tables(workspace: Any, round_id: str, tables: Sequence[str], against: str | None
                   ) -> tuple[dict[str, pd.DataFrame], Any]:
     """:func:`round_tables` and the round's standard."""
@@ -139,12 +146,13 @@ def _round_tables(workspace: Any, round_id: str, tables: Sequence[str], against:
     if unknown:
         raise InputError(f"unknown table(s) {unknown}", fix=f"Choose among {', '.join(ROUND_TABLES)}.")
     rid = resolve_round_id(workspace, round_id)
-    rnd = load_round(workspace, rid, fields="facts" in tables)
+    rnd = load_round(workspace, rid, fields=True if "facts" in tables else (*PERSON_FIELDS, *OWNER_ALIASES))
+    people = People.of(rnd.fields)
     out: dict[str, pd.DataFrame] = {}
     diff = None
     for name in tables:
         if name == "roster":
-            out[name] = rnd.roster
+            out[name] = with_people(rnd.roster, people)
         elif name == "contributions":
             out[name] = rnd.contributions
         elif name in ("diff", "migration"):
@@ -154,7 +162,8 @@ def _round_tables(workspace: Any, round_id: str, tables: Sequence[str], against:
                     raise DataError(f"round {rid} is the first one: there is no diff to export",
                                     fix="Pass --against ROUND, or leave out diff and migration.")
                 diff = diff_rounds(workspace, base, rid)
-            out[name] = diff.changes if name == "diff" else diff.migration.rename_axis("from").reset_index()
+            out[name] = (with_people(diff.changes, people) if name == "diff"
+                         else diff.migration.rename_axis("from").reset_index())
         else:
             if rnd.fields is None:
                 raise DataError(f"round {rid} was stored by an older xuanba and holds no per-customer fields",

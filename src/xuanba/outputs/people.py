@@ -104,6 +104,28 @@ class People:
         return self.frame[column].reindex(keys).fillna("").to_numpy(dtype=object)
 
 
+def with_people(frame: pd.DataFrame, people: People) -> pd.DataFrame:
+    """``frame`` with the person columns known for its customers (name, owner, segment, region)
+    placed right after ``customer_id``, so a table read by people says who each row is; unchanged
+    when nothing is known or ``frame`` has no ``customer_id``.
+
+    Example
+    -------
+    >>> p = People.of(pd.DataFrame({"customer_id": ["A"], "name": ["Acme"]}))
+    >>> with_people(pd.DataFrame({"customer_id": ["A", "B"], "score": [2.0, 1.0]}), p).columns.tolist()
+    ['customer_id', 'name', 'score']
+    """
+    known = [c for c in people.columns if c not in frame.columns]
+    if not known or "customer_id" not in frame.columns:
+        return frame
+    ids = frame["customer_id"].to_numpy()
+    at = frame.columns.get_loc("customer_id") + 1
+    out = frame.copy()
+    for k, c in enumerate(known):
+        out.insert(at + k, c, people.column(ids, c))
+    return out
+
+
 def script_json(data: Any) -> str:
     """``data`` as JSON that is safe inside an HTML ``<script>`` element: ``<``, ``>`` and ``&``
     (and the line separators JavaScript once refused) written as ``\\u`` escapes, so a name such as
