@@ -405,3 +405,19 @@ def test_the_shared_options_help_follows_the_language_at_start(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr
     assert t("opt_workspace", "zh") in out.stdout and t("help_report", "zh") in out.stdout
+
+
+def test_fit_and_evaluate_speak_the_language_asked(demo):
+    """Issue 13 point 6: the console output of fit and evaluate follows --lang, not English only."""
+    out, _ = demo
+    ws = ["-w", str(out / "xuanba.duckdb")]
+    assert CliRunner().invoke(app, ["facts", "--cutoff", "2026-06-30", *ws]).exit_code == 0
+    zh = CliRunner().invoke(app, ["--lang", "zh", "fit", "-m", "bgnbd", *ws])
+    en = CliRunner().invoke(app, ["fit", "-m", "bgnbd", "--lang", "en", *ws])
+    assert zh.exit_code == 0 and en.exit_code == 0, zh.output + en.output
+    assert all(w in zh.stdout for w in ("参数", "标准误", "对数似然", "单位：周")) and "log-likelihood" not in zh.stdout
+    assert all(w in en.stdout for w in ("parameter", "std. error", "log-likelihood", "weeks"))
+    ev = ["evaluate", "--calibration-end", "2025-06-30", "--holdout-end", "2026-06-30", "--models", "bgnbd", *ws]
+    zh = CliRunner().invoke(app, [*ev, "--lang", "zh"])
+    assert zh.exit_code == 0, zh.output
+    assert all(w in zh.stdout for w in ("模型拟合至", "按校准期频次", "最佳模型")) and "Best model" not in zh.stdout

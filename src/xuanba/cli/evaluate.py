@@ -21,6 +21,7 @@ from xuanba.cli._common import (
     console,
     emit_json,
     handle_errors,
+    say,
     time_unit,
 )
 from xuanba.cli._common import parse_date as _date
@@ -46,47 +47,43 @@ def _cell(value: Any, col: str, digits: int) -> str:
 
 
 def _print(ev: Any) -> None:
-    comp = Table(title=f"Models fitted to {ev.calibration_end}, holdout to {ev.holdout_end} ({ev.time_unit}s)",
+    comp = Table(title=say("cli_eval_title", cal=ev.calibration_end, hold=ev.holdout_end, unit=say(f"unit_{ev.time_unit}")),
                  box=None, padding=(0, 0, 0, 1), pad_edge=False, header_style="bold")
-    comp.add_column("model", no_wrap=True)
+    comp.add_column(say("cli_eval_model"), no_wrap=True)
     for head, _, _ in _COLUMNS:
         comp.add_column(head, justify="right", no_wrap=True)
-    comp.add_column("pred.", justify="right", no_wrap=True)
+    comp.add_column(say("cli_eval_pred"), justify="right", no_wrap=True)
     for name, row in ev.comparison.iterrows():
         if row["error"]:
-            comp.add_row(Text(f"{name} (failed)", style="red"), *["–"] * (len(_COLUMNS) + 1))
+            comp.add_row(Text(say("cli_eval_failed", model=name), style="red"), *["–"] * (len(_COLUMNS) + 1))
             continue
         cells = [Text(_cell(row[col], col, digits), style="bold green") if ev.best_by.get(col) == name
                  else _cell(row[col], col, digits) for _, col, digits in _COLUMNS]
         label = str(name) + ("*" if row["problems"] else "")
         comp.add_row(Text(label, style="bold") if name == ev.best else label, *cells, f"{row['predicted_total']:.0f}")
-    comp.caption = (
-        f"{ev.comparison['actual_total'].iloc[0]:,.0f} holdout purchases (pred.: predicted); green: best in "
-        "the column; top10%: share made by the predicted top decile; grp err: error by calibration "
-        "frequency, weighted by customers; *: the fit cannot be trusted"
-    )
+    comp.caption = say("cli_eval_caption", n=f"{ev.comparison['actual_total'].iloc[0]:,.0f}")
     console.print(comp)
     for name, row in ev.comparison.iterrows():
         if row["error"]:
-            console.print(f"[red]{escape(str(name))} could not be fitted:[/] {escape(str(row['error']))}", markup=True)
+            console.print(f"[red]{escape(say('cli_eval_not_fitted', model=name))}[/] {escape(str(row['error']))}", markup=True)
         elif row["problems"]:
-            console.print(f"[yellow]{escape(str(name))} cannot be trusted:[/] {escape(str(row['problems']))}", markup=True)
+            console.print(f"[yellow]{escape(say('cli_eval_untrusted', model=name))}[/] {escape(str(row['problems']))}", markup=True)
     for warning in ev.warnings:
-        console.print(f"[yellow]warning:[/] {escape(warning)}", markup=True)
+        console.print(f"[yellow]{say('cli_warning')}[/] {escape(warning)}", markup=True)
     if not ev.best:
-        console.print("[red]No model could be fitted on this calibration period.[/]", markup=True)
+        console.print(f"[red]{say('cli_eval_none')}[/]", markup=True)
         return
 
     models = [m for m in ev.comparison.index if m in ev.models]
-    freq = Table(title="Mean holdout purchases by calibration frequency")
-    for col in ["frequency", "customers", "actual", *models]:
+    freq = Table(title=say("cli_eval_by_frequency"))
+    for col in [say("cli_eval_frequency"), say("cli_eval_customers"), say("cli_eval_actual"), *models]:
         freq.add_column(col, justify="right")
     for label, row in ev.by_frequency.iterrows():
         freq.add_row(str(label), _fmt(int(row["customers"])), _fmt(row["actual"]), *[_fmt(row[m]) for m in models])
     console.print(freq)
 
-    cum = Table(title=f"Cumulative repeat purchases by {ev.time_unit}")
-    for col in ["period", "ends", "actual", *models]:
+    cum = Table(title=say("cli_eval_cumulative", unit=say(f"unit_{ev.time_unit}")))
+    for col in [say("cli_eval_period"), say("cli_eval_ends"), say("cli_eval_actual"), *models]:
         cum.add_column(col, justify="right")
     frame = ev.cumulative
     if frame is None:
@@ -99,11 +96,9 @@ def _print(ev: Any) -> None:
                     *[_fmt(row[f"{m}_cumulative"], 1) for m in models])
     console.print(cum)
     best = ev.comparison.loc[ev.best]
-    kind = "lowest holdout RMSE" if best["usable"] else "lowest holdout RMSE, but no model can be trusted"
-    console.print(
-        f"Best model: [bold]{escape(str(ev.best))}[/] ({kind} {best['rmse']:.3f}; AIC {best['aic']:,.1f})",
-        markup=True,
-    )
+    kind = say("cli_eval_best_kind" if best["usable"] else "cli_eval_best_kind_untrusted")
+    console.print(say("cli_eval_best", model=escape(str(ev.best)), kind=kind, rmse=f"{best['rmse']:.3f}",
+                      aic=f"{best['aic']:,.1f}"), markup=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -139,4 +134,4 @@ def register(app: typer.Typer) -> None:
             return
         _print(ev)
         if written:
-            console.print(f"Per-customer predictions written to {written}")
+            console.print(say("cli_eval_written", path=written))

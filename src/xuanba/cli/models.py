@@ -19,6 +19,7 @@ from xuanba.cli._common import (
     console,
     emit_json,
     handle_errors,
+    say,
     time_unit,
 )
 
@@ -55,36 +56,35 @@ def _fit_payload(name: str, model: Any, source: str, saved: str | None) -> dict[
 
 
 def _print_fit(payload: dict[str, Any]) -> None:
-    unit = f", {payload['time_unit']}s" if payload.get("time_unit") else ""
-    table = Table(title=f"{payload['model']} fitted on {payload['facts']}{unit}")
-    for col in ("parameter", "estimate", "std. error", "95% low", "95% high"):
-        table.add_column(col, justify="left" if col == "parameter" else "right")
+    unit = say("cli_fit_unit", unit=say(f"unit_{payload['time_unit']}")) if payload.get("time_unit") else ""
+    table = Table(title=say("cli_fit_title", model=payload["model"], facts=payload["facts"], unit=unit))
+    for i, col in enumerate(("parameter", "estimate", "stderr", "low", "high")):
+        table.add_column(say(f"cli_fit_{col}"), justify="left" if i == 0 else "right")
     for name, row in payload["params"].items():
         table.add_row(name, *(f"{row[c]:.4g}" for c in ("estimate", "stderr", "lower_95", "upper_95")))
     console.print(table)
     stats = Table(show_header=False)
     stats.add_column(style="bold")
     stats.add_column(justify="right")
-    stats.add_row("log-likelihood", f"{payload['loglik']:,.3f}")
+    stats.add_row(say("cli_fit_loglik"), f"{payload['loglik']:,.3f}")
     stats.add_row("AIC", f"{payload['aic']:,.2f}")
     stats.add_row("BIC", f"{payload['bic']:,.2f}")
-    stats.add_row("customers", f"{payload['n_customers']:,.0f}")
-    stats.add_row("distinct histories", f"{payload['n_distinct']:,.0f}")
+    stats.add_row(say("cli_fit_customers"), f"{payload['n_customers']:,.0f}")
+    stats.add_row(say("cli_fit_distinct"), f"{payload['n_distinct']:,.0f}")
     for reason, count in payload.get("excluded", {}).items():
-        stats.add_row(f"left out: {reason}", f"{count:,}")
+        stats.add_row(say("cli_fit_left_out", reason=reason), f"{count:,}")
     if "frequency_spend_correlation" in payload:
-        stats.add_row("corr(frequency, spend)", f"{payload['frequency_spend_correlation']:.3f}")
+        stats.add_row(say("cli_fit_corr"), f"{payload['frequency_spend_correlation']:.3f}")
     console.print(stats)
     if payload.get("assumption_warning"):
-        console.print(f"[yellow]warning:[/] {escape(str(payload['assumption_warning']))}", markup=True)
+        console.print(f"[yellow]{say('cli_warning')}[/] {escape(str(payload['assumption_warning']))}", markup=True)
     if payload["problems"]:
-        console.print("[bold red]This fit cannot be trusted[/] (its predictions would be arbitrary):", markup=True)
+        console.print(f"[bold red]{say('cli_fit_untrusted')}[/]{say('cli_fit_untrusted_why')}", markup=True)
         for problem in payload["problems"]:
             console.print(f"  - {escape(problem)}")
-        console.print("Fit on more customers or a longer period, try --penalizer 0.01, or another model "
-                      "(`xuanba evaluate` compares them).")
+        console.print(say("cli_fit_untrusted_fix"))
     if payload.get("saved"):
-        console.print(f"Model saved to {payload['saved']}")
+        console.print(say("cli_fit_saved", path=payload["saved"]))
 
 
 def register(app: typer.Typer) -> None:
@@ -171,10 +171,11 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(payload)
             return
-        grid = Table(title=f"{payload['model']} predictions over {horizon:g} {unit}s for {len(preds):,} customers")
-        grid.add_column("column")
-        grid.add_column("mean", justify="right")
+        grid = Table(title=say("cli_pred_title", model=payload["model"], horizon=f"{horizon:g}", unit=say(f"unit_{unit}"),
+                               n=f"{len(preds):,}"))
+        grid.add_column(say("cli_pred_column"))
+        grid.add_column(say("cli_pred_mean"), justify="right")
         for col, mean in payload["means"].items():
             grid.add_row(col, f"{mean:,.4f}")
         console.print(grid)
-        console.print(f"Written to {written}")
+        console.print(say("cli_written_to", path=written))
