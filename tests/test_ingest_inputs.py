@@ -435,3 +435,16 @@ def test_a_column_reads_the_same_in_either_decimal_convention(amounts):
             ingest(frame, ws)
             got.append([Decimal(str(x)).quantize(Decimal("0.01")) for x in _tx(ws)["amount"]])
     assert got[0] == got[1] == [abs(a) if a == 0 else a for a in amounts]
+
+
+def test_a_customer_named_like_a_total_with_a_dated_sale_is_a_sale(tmp_path):
+    """A real customer whose id reads "SUM" or "Total" bought something on a readable day: loaded,
+    while a "合计" line without a date is still a totals row."""
+    p = tmp_path / "s.csv"
+    p.write_text("customer_id,ts,amount\nSUM,2026-06-01,10\nTotal,2026-06-02,5\nK1,2026-06-03,7\n合计,,22\n",
+                 encoding="utf-8")
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        rep = ingest(p, ws)
+        loaded = _tx(ws)
+    assert sorted(loaded["customer_id"]) == ["K1", "SUM", "Total"]
+    assert _accounted(rep) and rep.sources[0].rejected == 1

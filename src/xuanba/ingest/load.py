@@ -425,9 +425,12 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
             {t['paid_on']} AS paid_on_raw, CAST({_timestamp(t['paid_on'], date_format, extra, tz)} AS DATE) AS paid_on,
             {t['due_on']} AS due_on_raw, CAST({_timestamp(t['due_on'], date_format, extra, tz)} AS DATE) AS due_on,
             {dup} AS _dup,
-            CASE WHEN {t['customer_id']} IS NULL OR {t['amount']} IS NULL OR {t['ts']} IS NULL
-                OR regexp_full_match(lower({t['customer_id']}), '{_TOTALS}')
-                THEN {totals_in} ELSE false END AS _totals
+            -- a totals line lacks a field of a sale, or carries its word in place of a customer and
+            -- no readable date (a real customer named "Total" with a dated sale is a sale)
+            CASE WHEN {t['customer_id']} IS NULL OR {t['amount']} IS NULL OR {t['ts']} IS NULL THEN {totals_in}
+                WHEN regexp_full_match(lower({t['customer_id']}), '{_TOTALS}')
+                    THEN {_timestamp(t['ts'], date_format, extra, tz)} IS NULL
+                ELSE false END AS _totals
         FROM _xb_raw {dup_join}
     ), judged AS (
         SELECT *,
