@@ -112,13 +112,12 @@ def register(app: typer.Typer) -> None:
             for reason, n in report.rejected_by_reason.items():
                 why.add_row(reason, f"{n:,}")
             console.print(why)
-            where = report.rejects_out or "the workspace table 'rejects' (export with --rejects-out FILE)"
-            console.print(f"Rejected rows are in {where}.")
+            where = report.rejects_out or say("cli_ingest_rejects_table")
+            console.print(say("cli_ingest_rejects_in", where=where))
         for s in report.sources:
             if s.values_left_empty:
                 left = ", ".join(f"{c}: {n:,}" for c, n in s.values_left_empty.items())
-                console.print(Text(f"{Path(s.source).name}: values not understood and left empty ({left})", style="yellow"))
-        console.print(Text(f"Times written with a zone are read in the workspace's time zone, {report.time_zone}.",
-                           style="dim"))
+                console.print(Text(say("cli_ingest_left_empty", source=Path(s.source).name, left=left), style="yellow"))
+        console.print(Text(say("cli_ingest_time_zone", tz=report.time_zone), style="dim"))
         if report.already_loaded:
-            console.print(f"{len(report.already_loaded)} source(s) already loaded before; nothing changed for them.")
+            console.print(say("cli_ingest_already_before", n=len(report.already_loaded)))
