@@ -47,6 +47,12 @@ _COMMON = {
     "ts": ("互动时间", "时间", "日期", "date", "timestamp"),
 }
 
+#: The columns of the customers table that say who a customer is, in the order outputs show them
+#: (a report, a statement, an export and a notebook all name customers by these).
+PERSON_FIELDS = ("name", "owner", "segment", "region")
+#: Other names of the owner column in a round's fields (a customers table may call it ``rep``).
+OWNER_ALIASES = ("owner", "rep")
+
 SCHEMAS: dict[str, SideSchema] = {
     "customers": SideSchema(
         "customers",

@@ -23,10 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: The customers columns that say who a customer is, in the order they are shown.
-PERSON_FIELDS = ("name", "owner", "segment", "region")
-#: Other names of the owner column (the customers table may call it ``rep``).
-OWNER_ALIASES = ("owner", "rep")
+from xuanba.ingest.sidetables import OWNER_ALIASES, PERSON_FIELDS
+
+__all__ = ["OWNER_ALIASES", "PERSON_FIELDS", "People", "script_json", "with_people"]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -88,7 +88,9 @@ class Round:
         top = self.selected.head(10)
         cols = ["rank", "customer_id"]
         if self.fields is not None:
-            people = [c for c in ("name", "owner", "segment", "region") if c in self.fields.columns]
+            from xuanba.ingest.sidetables import OWNER_ALIASES, PERSON_FIELDS
+
+            people = [c for c in dict.fromkeys((*PERSON_FIELDS, *OWNER_ALIASES)) if c in self.fields.columns]
             if people:
                 top = top.merge(self.fields[["customer_id", *people]], on="customer_id", how="left")
                 cols += people
