@@ -233,6 +233,10 @@ def test_round_without_a_usable_model_drops_the_predicted_criteria_and_says_so(t
     with pytest.raises(ModelError, match="on_no_model"):
         run_round(ws, _standard(on_no_model='"stop"'), "2025-12-31", store=False)
     ws.close()
+    # the console says it too, not only the report and the statements
+    res = runner.invoke(app, ["rounds", "latest", "--workspace", str(tmp_path / "ws.duckdb"), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert "No customer-base model could be trusted" in " ".join(res.stdout.split())
 
 
 @pytest.mark.parametrize("n", [30, 60, 200])

@@ -63,6 +63,11 @@ def _print_round(rnd: Any, top: int) -> None:
     head.add_row(label("standard_sha256"), m["standard_sha256"][:16] + "…")
     head.add_row(label("data_sha256"), m["data_sha256"][:16] + "…")
     console.print(head)
+    from xuanba.cli._common import ui_lang
+    from xuanba.outputs.model_words import model_trust_lines
+
+    for line in model_trust_lines(m, ui_lang()):  # the model chosen, a fallback, a fit not to trust
+        console.print(line, style="yellow")
     tiers = Table(title=say("cli_tiers"))
     tiers.add_column(label("tier"))
     tiers.add_column(label("label"))
