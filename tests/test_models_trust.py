@@ -230,6 +230,12 @@ def test_round_without_a_usable_model_drops_the_predicted_criteria_and_says_so(t
     # the remaining public criterion (revenue) now carries all the public points it can:
     # revenue and margin (private) are the two left, equal weights: revenue counts up to 50
     assert "of 50" in page and "of 25" not in page
+    # and the standard it states is the one applied: no dropped criterion or gate, one private share
+    from tests.test_report import visible_text
+
+    text = visible_text(page)
+    assert text.count("Internal criteria") >= 1 and "make up 25%" not in text
+    assert "still active" not in text.split("The standard, in plain words")[-1].lower()
     with pytest.raises(ModelError, match="on_no_model"):
         run_round(ws, _standard(on_no_model='"stop"'), "2025-12-31", store=False)
     ws.close()

@@ -270,7 +270,8 @@ def build_report(
         sections.append({"id": "models", "title": t("models_title", lang), "fig": None,
                          "reading": " ".join(trust), "table": None})
 
-    std_lines = describe(std, lang, public=public)
+    # the standard as the round applied it (a missing model's criteria and gates left out)
+    std_lines = describe(getattr(round_, "scored_standard", std), lang, public=public)
 
     rendered = {
         fid: fig.to_html(full_html=False, include_plotlyjs=False, div_id=fid,

@@ -289,7 +289,7 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
         "next_title": t("stmt_next_title", lang),
         "notes": notes,
         "standard_title": t("stmt_standard_title", lang),
-        "standard_lines": describe(std, lang, public=True),
+        "standard_lines": describe(getattr(round_, "scored_standard", std), lang, public=True),
         "footer": t("stmt_footer", lang, standard=std_name, version=meta.get("standard_version", "–"),
                     round_id=round_.round_id, cutoff=meta.get("cutoff", "–")),
     }

@@ -76,6 +76,15 @@ class Round:
         """The roster rows of the selected customers."""
         return self.roster.loc[self.roster["selected"]].reset_index(drop=True)
 
+    @property
+    def scored_standard(self) -> Standard:
+        """The standard as this round applied it: without the criteria and gates that a missing
+        model made it drop (``meta["fallback"]``, see :func:`fallback_standard`); else the standard."""
+        fallback = self.meta.get("fallback")
+        if not fallback:
+            return self.standard
+        return fallback_standard(self.standard, set(fallback.get("unavailable") or []))[0]
+
     def _repr_html_(self) -> str:
         """The round in a notebook, in its standard's language: cutoff, counts, and the first
         selected customers with their name and owner when the workspace knows them."""
