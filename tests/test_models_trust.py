@@ -322,3 +322,19 @@ def test_named_model_that_cannot_be_trusted_is_used_flagged_and_reported(tmp_pat
     assert any(w.startswith("MBGNBD cannot be trusted: a = ") for w in rnd.meta["model_warnings"])
     html = write_report(path, "latest", tmp_path / "r.html").read_text(encoding="utf-8")
     assert "should not be relied on" in html
+
+
+def test_the_rounds_model_check_uses_the_rounds_penalty(tmp_path):
+    """The holdout check in the report checks the model as the round fitted it: with
+    `[predictions] penalizer`, the same penalty (an unpenalised check could flag a model the round
+    fitted fine, or pass one it did not)."""
+    ws = Workspace(tmp_path / "ws.duckdb")
+    ws.replace("transactions", simulate_transactions("bgnbd", 400, "2023-01-01", "2025-12-31", seed=3))
+    rnd = run_round(ws, _standard(model='"bgnbd"', penalizer="2.0"), "2025-12-31", store=False)
+    check = rnd.tables["holdout"]
+    assert check.info["penalizer"] == 2.0 and check.frame is not None
+    ev = evaluate(ws, "2024-12-31", "2025-12-31", models=("bgnbd",), cumulative=False, penalizer=2.0)
+    plain = evaluate(ws, "2024-12-31", "2025-12-31", models=("bgnbd",), cumulative=False)
+    assert np.allclose(check.frame["predicted"], ev.by_frequency["bgnbd"])
+    assert not np.allclose(check.frame["predicted"], plain.by_frequency["bgnbd"])
+    ws.close()

@@ -464,19 +464,20 @@ def run_round(
         return _run(ws, std, cut, time_unit, predictions, extra_fields, name, store, progress, check_model)
 
 
-def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str) -> StoredTable:
+def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str, penalizer: float = 0.0) -> StoredTable:
     """The check of a round's purchase model on the year before its cutoff: the model fitted on
     the purchases up to cutoff − 365 days, its expected purchases in the following year against
-    what customers bought, by calibration frequency (``bucket, customers, actual, predicted``).
+    what customers bought, by calibration frequency (``bucket, customers, actual, predicted``),
+    with the penalty the round's own fit used.
     When the data cannot support the check, ``info["error"]`` says why and there is no table."""
     from xuanba.errors import XuanbaError
     from xuanba.models.evaluate import evaluate
 
     start = cutoff - dt.timedelta(days=365)
     info: dict[str, Any] = {"model": model, "calibration_end": start.isoformat(), "holdout_end": cutoff.isoformat(),
-                            "time_unit": time_unit}
+                            "time_unit": time_unit, "penalizer": penalizer}
     try:
-        ev = evaluate(ws, start, cutoff, models=(model,), time_unit=time_unit, cumulative=False)
+        ev = evaluate(ws, start, cutoff, models=(model,), time_unit=time_unit, cumulative=False, penalizer=penalizer)
     except XuanbaError as exc:
         return StoredTable({**info, "error": exc.message})
     except Exception as exc:  # noqa: BLE001 - a side check never fails the round; its reason is kept
@@ -506,7 +507,8 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
     # The model check reads the workspace in DuckDB (which releases the GIL) while scoring runs
     # in pandas: nothing else touches the connection until the check is joined below, and the
     # check is always waited for, even when scoring fails.
-    with _alongside(model_check if checking else None, ws, notes.get("model_name"), cut, time_unit) as check:
+    with _alongside(model_check if checking else None, ws, notes.get("model_name"), cut, time_unit,
+                    std.predictions.penalizer) as check:
         return _score_and_store(ws, std, cut, time_unit, table, notes, name, store, say, check)
 
 
