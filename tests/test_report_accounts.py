@@ -151,3 +151,8 @@ def test_exports_of_the_roster_and_diff_say_who_each_customer_is(ws_path, tmp_pa
     import openpyxl
     head = [c.value for c in next(openpyxl.load_workbook(out, read_only=True).worksheets[0].iter_rows(max_row=1))]
     assert head[:3] == ["客户编号", "名称", "负责人"]
+    res = CliRunner().invoke(app, ["diff", "--out", str(tmp_path / "d.csv"), "-w", str(ws_path)])
+    assert res.exit_code == 0, res.output
+    d = pd.read_csv(tmp_path / "d.csv", encoding="utf-8-sig", dtype={"customer_id": str})
+    assert d.columns[:3].tolist() == ["customer_id", "name", "owner"]
+    assert d["name"].fillna("").tolist() == people.reindex(d["customer_id"])["name"].fillna("").tolist()

@@ -231,7 +231,13 @@ def register(app: typer.Typer) -> None:
         from xuanba.tables import write_table
 
         d = diff_rounds(workspace, round_a, round_b)
-        written = str(write_table(d.changes, out, sheet="changes", lang=lang)) if out is not None else None
+        written = None
+        if out is not None:  # a table people open: who each customer is, as the later round stored it
+            from xuanba.outputs.people import OWNER_ALIASES, PERSON_FIELDS, People, with_people
+            from xuanba.rounds import load_round
+
+            later = load_round(workspace, d.b, fields=(*PERSON_FIELDS, *OWNER_ALIASES), contributions=False)
+            written = str(write_table(with_people(d.changes, People.of(later.fields)), out, sheet="changes", lang=lang))
         if as_json:
             migration = {str(k): {str(c): int(v) for c, v in row.items()} for k, row in d.migration.iterrows()}
             emit_json({**d.summary, "migration": migration, "out": written})
