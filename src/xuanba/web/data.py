@@ -1,0 +1,205 @@
+"""What the web pages show, read from stored rounds and scoped to who is asking.
+
+Each function takes an open (read-only) :class:`~xuanba.workspace.Workspace` and ``owner``: ``None``
+for a manager or an admin (every customer), else a rep's owner name (only customers whose stored
+``owner`` field is exactly that; a round that stored no owner shows a rep nothing). The numbers
+are the round's stored ones (roster, contributions, fields, the summary in its meta); nothing is
+refitted or recomputed, and filtering, sorting and paging run in DuckDB.
+
+Example
+-------
+>>> from xuanba.workspace import Workspace
+>>> with Workspace(":memory:") as ws:
+...     roster_page(ws, "latest")["total"]
+0
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from xuanba.workspace import Workspace
+
+#: The roster columns a page may sort by, each with its SQL.
+SORTS = {
+    "rank": "r.rank", "score": "r.score", "tier": "r.tier", "customer_id": "r.customer_id",
+    "name": "f_name", "owner": "f_owner", "value_score": "r.value_score", "potential_score": "r.potential_score",
+}
+PER_PAGE = (25, 50, 100, 200)
+
+
+def _plain(v: Any) -> Any:
+    v = v.item() if hasattr(v, "item") else v
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return v
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    return [{k: _plain(v) for k, v in r.items()} for r in frame.astype(object).where(frame.notna(), None)
+            .to_dict("records")]
+
+
+def round_ids(ws: Workspace) -> list[int]:
+    """The stored rounds' ids, oldest first."""
+    if not ws.has_table("rounds"):
+        return []
+    return [int(r[0]) for r in ws.con.execute("SELECT round_id FROM rounds ORDER BY round_id").fetchall()]
+
+
+def resolve(ws: Workspace, ref: str | int | None) -> int | None:
+    """The id of round ``ref`` (a number, or ``latest``/``None``); ``None`` when there is no such round."""
+    ids = round_ids(ws)
+    if not ids:
+        return None
+    if ref in (None, "", "latest"):
+        return ids[-1]
+    try:
+        rid = int(str(ref))
+    except ValueError:
+        return None
+    return rid if rid in ids else None
+
+
+def meta(ws: Workspace, rid: int) -> dict[str, Any]:
+    """The stored meta of round ``rid`` (its summary, models, warnings, field columns)."""
+    row = ws.con.execute("SELECT meta_json FROM rounds WHERE round_id = ?", [rid]).fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def _fields(ws: Workspace, rid: int) -> set[str]:
+    return set(meta(ws, rid).get("field_columns") or []) if ws.has_table("round_fields") else set()
+
+
+def _from(ws: Workspace, rid: int, owner: str | None) -> tuple[str, list[Any]]:
+    """The FROM and WHERE of a round's roster joined to its names and owners, scoped to ``owner``."""
+    have = _fields(ws, rid)
+    name = "f.name" if "name" in have else "NULL"
+    own = "f.owner" if "owner" in have else "NULL"
+    join = ("LEFT JOIN round_fields f ON f.round_id = r.round_id AND f.customer_id = r.customer_id"
+            if have & {"name", "owner"} else "")
+    sql = (f"FROM (SELECT r.*, CAST({name} AS VARCHAR) AS f_name, CAST({own} AS VARCHAR) AS f_owner "
+           f"FROM roster r {join} WHERE r.round_id = ?) r WHERE TRUE")
+    params: list[Any] = [rid]
+    if owner is not None:
+        sql += " AND r.f_owner = ?"
+        params.append(owner)
+    return sql, params
+
+
+def list_of_rounds(ws: Workspace, owner: str | None = None) -> list[dict[str, Any]]:
+    """Every stored round, newest first: id, cutoff, standard, and the counts (a rep's own counts)."""
+    out = []
+    for rid in reversed(round_ids(ws)):
+        head = ws.con.execute("SELECT name, cutoff, created_at, standard_name, standard_version, n_customers, "
+                              "n_selected FROM rounds WHERE round_id = ?", [rid]).fetchone()
+        row = dict(zip(("name", "cutoff", "created_at", "standard_name", "standard_version", "customers", "selected"),
+                       (_plain(v) for v in head), strict=True))
+        if owner is not None:
+            frm, params = _from(ws, rid, owner)
+            n, sel = ws.con.execute(f"SELECT count(*), count(*) FILTER (WHERE r.selected) {frm}", params).fetchone()
+            row.update(customers=int(n), selected=int(sel))
+        out.append({"round_id": rid, **row})
+    return out
+
+
+def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
+    """The latest round's headline figures (the stored summary; a rep's own counts), tiers and
+    warnings; ``None`` when no round is stored."""
+    rid = resolve(ws, "latest")
+    if rid is None:
+        return None
+    m = meta(ws, rid)
+    summary = dict(m.get("summary") or {})
+    frm, params = _from(ws, rid, owner)
+    tiers = ws.con.execute(f"SELECT coalesce(r.tier, '') AS tier, count(*) {frm} GROUP BY 1 ORDER BY 1",
+                           params).fetchall()
+    counts = {str(t): int(n) for t, n in tiers}
+    if owner is not None or not summary:  # a rep sees their own customers only
+        summary = {"customers": sum(counts.values()),
+                   "selected": sum(n for t, n in counts.items() if t), "tier_counts": counts}
+    order = [t for t in (summary.get("tier_counts") or counts)]
+    warnings = list(m.get("model_warnings") or [])
+    if m.get("fallback"):
+        warnings.append("fallback: " + json.dumps(m["fallback"], ensure_ascii=False, default=str))
+    return {
+        "round_id": rid, "cutoff": m.get("cutoff"), "standard_name": m.get("standard_name"),
+        "standard_version": m.get("standard_version"), "currency": m.get("currency"),
+        "model": m.get("model_choice") if isinstance(m.get("model_choice"), str) else
+        (m.get("model_choice") or {}).get("model") if isinstance(m.get("model_choice"), dict) else None,
+        "model_check": m.get("model_check"),
+        "customers": summary.get("customers"), "selected": summary.get("selected"),
+        "tier_counts": {t: (summary.get("tier_counts") or counts).get(t, 0) for t in order},
+        "value_share": None if owner is not None else summary.get("value_share"),
+        "lift": None if owner is not None else summary.get("lift"),
+        "warnings": [str(w) for w in warnings],
+        "scoped": owner is not None,
+    }
+
+
+def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner: str | None = None,
+                tier: str | None = None, search: str | None = None, sort: str = "rank", desc: bool = False,
+                page: int = 1, per_page: int = 50) -> dict[str, Any]:
+    """One page of a round's roster, filtered (``tier``: a tier key, ``"-"`` for not selected;
+    ``search``: part of an id or a name) and sorted in DuckDB; ``total`` counts the filtered rows."""
+    rid = resolve(ws, round_ref)
+    per_page = per_page if per_page in PER_PAGE else 50
+    empty = {"round_id": rid, "rows": [], "total": 0, "page": 1, "pages": 1, "per_page": per_page,
+             "sort": "rank", "desc": False, "tiers": []}
+    if rid is None:
+        return empty
+    frm, params = _from(ws, rid, owner)
+    tiers = [str(t[0]) for t in ws.con.execute(
+        "SELECT DISTINCT tier FROM roster WHERE round_id = ? AND tier <> '' ORDER BY 1", [rid]).fetchall()]
+    where, wp = "", []
+    if tier:
+        where += " AND coalesce(r.tier, '') = ?"
+        wp.append("" if tier == "-" else tier)
+    if search and search.strip():
+        where += " AND (contains(lower(r.customer_id), ?) OR contains(lower(coalesce(r.f_name, '')), ?))"
+        s = search.strip().lower()[:100]
+        wp += [s, s]
+    total = int(ws.con.execute(f"SELECT count(*) {frm}{where}", params + wp).fetchone()[0])
+    sort = sort if sort in SORTS else "rank"
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, int(page)), pages)
+    order = f"{SORTS[sort]} {'DESC' if desc else 'ASC'} NULLS LAST, r.rank"
+    frame = ws.con.execute(
+        f"SELECT r.rank, r.customer_id, r.f_name AS name, r.f_owner AS owner, r.tier, r.score, r.selected, "
+        f"r.quadrant, r.next_tier, r.gap_to_next {frm}{where} ORDER BY {order} LIMIT ? OFFSET ?",
+        params + wp + [per_page, (page - 1) * per_page]).df()
+    return {**empty, "rows": _records(frame), "total": total, "page": page, "pages": pages,
+            "sort": sort, "desc": bool(desc), "tiers": tiers}
+
+
+def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner: str | None = None,
+             ) -> dict[str, Any] | None:
+    """One customer of a round, as its page shows them: standing (the stored fields of
+    :func:`xuanba.rounds.customer_standing`), each criterion's stored value and points, and rank
+    and tier across every stored round; ``None`` when the round does not hold them **or** they
+    are not ``owner``'s (a rep cannot tell another rep's customer from no customer)."""
+    from xuanba.rounds import customer_standing
+
+    rid = resolve(ws, round_ref)
+    if rid is None:
+        return None
+    frm, params = _from(ws, rid, owner)
+    found = ws.con.execute(f"SELECT r.f_owner {frm} AND r.customer_id = ?", [*params, str(customer_id)]).fetchall()
+    if not found:
+        return None
+    standing = customer_standing(ws, rid, str(customer_id))
+    if standing is None:
+        return None
+    contrib = ws.sql("SELECT criterion, raw, normalised, weight, contribution FROM contributions "
+                     "WHERE round_id = ? AND customer_id = ? ORDER BY contribution DESC", [rid, str(customer_id)])
+    extra = ws.sql("SELECT gates_failed, next_tier, gap_to_next, cheapest_criterion, cheapest_change, quadrant, "
+                   "left_out_by_capacity FROM roster WHERE round_id = ? AND customer_id = ?", [rid, str(customer_id)])
+    history = ws.sql("SELECT r.round_id, k.cutoff, r.rank, r.tier, r.score FROM roster r JOIN rounds k "
+                     "ON k.round_id = r.round_id WHERE r.customer_id = ? ORDER BY r.round_id", [str(customer_id)])
+    return {"round_id": rid, "standing": {k: _plain(v) for k, v in standing.items()},
+            "detail": _records(extra)[0] if len(extra) else {},
+            "contributions": _records(contrib), "history": _records(history)}
