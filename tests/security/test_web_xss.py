@@ -1,0 +1,71 @@
+"""Names, ids and search words from the data or the address bar are text on every page: a
+customer named ``<script>…`` and one whose id is an ``<img onerror>`` show escaped, and every
+page carries a Content-Security-Policy that runs only the app's own scripts."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.web.helpers import EVIL_ID, EVIL_NAME, log_in, make_web_workspace
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    from xuanba.web import create_app
+
+    path = make_web_workspace(tmp_path_factory.mktemp("web") / "ws.duckdb", n=40)
+    with TestClient(create_app(path)) as c:
+        log_in(c, "boss")
+        yield c
+
+
+def _clean(html: str) -> None:
+    assert EVIL_ID not in html and EVIL_NAME not in html and "<script>alert" not in html
+    assert "onerror=alert" not in html.replace("onerror=alert(1)&gt;", "")
+
+
+def test_names_and_ids_are_escaped_in_the_roster(client):
+    page = client.get("/roster", params={"q": "script"})
+    assert "&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;" in page.text
+    _clean(page.text)
+    page = client.get("/roster", params={"per_page": 200})
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page.text
+    _clean(page.text)
+    assert quote(EVIL_ID, safe="") in page.text  # the link to its page quotes it
+
+
+def test_the_evil_customers_page_and_statement_escape_them(client):
+    cid = quote(EVIL_ID, safe="")
+    page = client.get(f"/customers/{cid}")
+    assert page.status_code == 200 and "&lt;img src=x" in page.text
+    _clean(page.text)
+    st = client.get(f"/customers/{cid}/statement")
+    assert st.status_code == 200
+    _clean(st.text)
+    assert client.get(f"/api/customers/{cid}").json()["standing"]["name"] == EVIL_NAME  # JSON keeps the text
+
+
+def test_search_words_and_wild_parameters_come_back_escaped(client):
+    words = '"><script>alert(9)</script>'
+    for path in ("/roster", "/login"):
+        page = client.get(path, params={"q": words, "tier": words, "next": words, "round": words})
+        assert "<script>alert(9)" not in page.text
+
+
+def test_every_page_has_a_strict_content_security_policy(client):
+    for path in ("/", "/roster", "/rounds", "/customers/C0000002", "/customers/C0000002/statement", "/login"):
+        r = client.get(path)
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        assert r.headers["x-content-type-options"] == "nosniff" and r.headers["referrer-policy"] == "no-referrer"
+
+
+def test_the_pages_load_no_asset_from_another_host(client):
+    import re
+
+    for path in ("/", "/roster", "/customers/C0000002", "/login"):
+        html = client.get(path).text
+        assert not re.search(r'(src|href)="(https?:)?//', html), path
