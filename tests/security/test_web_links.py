@@ -51,8 +51,8 @@ def test_tampered_and_forged_links_are_404(client, ws):
     token = _link(ws)["token"]
     bad = [token[:-1] + ("A" if token[-1] != "A" else "B"), token + "x", token[::-1], "x",
            sign("not the workspace's secret", token.split(".")[0]), "." * 300]
-    for t in bad:
-        r = client.get(f"/s/{t}")
+    for forged in bad:
+        r = client.get(f"/s/{forged}")
         assert r.status_code == 404 and "C0000002" not in r.text
 
 
