@@ -146,3 +146,59 @@ def test_serve_refuses_to_listen_beyond_localhost_without_a_user(tmp_path):
     res = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--workspace", str(path)])
     assert res.exit_code == 2 and "0.0.0.0" in res.output
 
+
+
+def _hold(path, read_only: bool):
+    """A second process that holds the workspace open (read-only or to write) until killed."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, time; from xuanba.workspace import Workspace; "
+            f"ws = Workspace({str(path)!r}, read_only={read_only}); print('READY', flush=True); time.sleep(60)")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert proc.stdout.readline().strip() == "READY"
+    return proc
+
+
+def test_the_server_and_the_cli_share_the_workspace_without_hanging(tmp_path):
+    """Between requests the server holds nothing, so a CLI write works; a CLI write while another
+    process reads ends at once with exit 5; a page asked while another process writes says busy (503)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from xuanba.cli import app
+    from xuanba.web import create_app
+
+    path = make_web_workspace(tmp_path / "ws.duckdb", n=20)
+    with TestClient(create_app(path)) as c:
+        log_in(c, "boss")
+        assert c.get("/api/overview").status_code == 200
+        argv = ["xuanba", "users", "add", "fay", "--role", "manager", "--password-stdin", "--workspace", str(path)]
+        out = subprocess.run([sys.executable, "-c", f"import sys; sys.argv = {argv!r}; from xuanba.cli import main; main()"],
+                             input=PASSWORD + "\n", capture_output=True, text=True, timeout=60,
+                             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+        assert out.returncode == 0, out.stderr
+        reader = _hold(path, read_only=True)  # a server (or a report) reading
+        try:
+            t0 = time.monotonic()
+            res = CliRunner().invoke(app, ["users", "add", "gus", "--role", "manager", "--password-stdin",
+                                           "--workspace", str(path)], input=PASSWORD + "\n")
+            assert res.exit_code == 5 and "holds the workspace open" in res.output
+            assert time.monotonic() - t0 < 10
+            assert c.get("/api/overview").status_code == 200  # readers side by side
+        finally:
+            reader.kill()
+            reader.communicate()
+        writer = _hold(path, read_only=False)  # a command writing
+        try:
+            t0 = time.monotonic()
+            r = c.get("/api/overview")
+            assert r.status_code == 503 and "busy" in r.json()["message"] and time.monotonic() - t0 < 10
+        finally:
+            writer.kill()
+            writer.communicate()
+        assert c.get("/api/overview").status_code == 200
