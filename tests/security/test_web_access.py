@@ -171,7 +171,7 @@ def test_an_unknown_user_and_a_wrong_password_get_the_same_answer(app):
         assert a.status_code == b.status_code == 401 and a.text == b.text
 
 
-@pytest.mark.parametrize("nxt", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize("nxt", ["//attacker.invalid/x", "https://attacker.invalid/", "/\\attacker.invalid", "javascript:alert(1)"])
 def test_after_log_in_the_app_goes_only_to_a_local_path(app, nxt):
     with TestClient(app) as c:
         page = c.get("/login")
