@@ -25,7 +25,7 @@ from xuanba.workspace import Workspace
 #: The roster columns a page may sort by, each with its SQL.
 SORTS = {
     "rank": "r.rank", "score": "r.score", "tier": "r.tier", "customer_id": "r.customer_id",
-    "name": "f_name", "owner": "f_owner", "value_score": "r.value_score", "potential_score": "r.potential_score",
+    "name": "f.name", "owner": "f.owner", "value_score": "r.value_score", "potential_score": "r.potential_score",
 }
 PER_PAGE = (25, 50, 100, 200)
 
@@ -76,19 +76,29 @@ def _fields(ws: Workspace, rid: int) -> set[str]:
 
 
 def _from(ws: Workspace, rid: int, owner: str | None) -> tuple[str, list[Any]]:
-    """The FROM and WHERE of a round's roster joined to its names and owners, scoped to ``owner``."""
-    have = _fields(ws, rid)
-    name = "f.name" if "name" in have else "NULL"
-    own = "f.owner" if "owner" in have else "NULL"
-    join = ("LEFT JOIN round_fields f ON f.round_id = r.round_id AND f.customer_id = r.customer_id"
-            if have & {"name", "owner"} else "")
-    sql = (f"FROM (SELECT r.*, CAST({name} AS VARCHAR) AS f_name, CAST({own} AS VARCHAR) AS f_owner "
-           f"FROM roster r {join} WHERE r.round_id = ?) r WHERE TRUE")
+    """The FROM and WHERE of round ``rid``'s roster (alias ``r``), scoped to ``owner``: a semi-join
+    on the stored owners, so the 1 M rows of names are never joined whole."""
+    sql = "FROM roster r WHERE r.round_id = ?"
     params: list[Any] = [rid]
     if owner is not None:
-        sql += " AND r.f_owner = ?"
-        params.append(owner)
+        if "owner" in _fields(ws, rid):
+            sql += " AND r.customer_id IN (SELECT customer_id FROM round_fields WHERE round_id = ? AND owner = ?)"
+            params += [rid, owner]
+        else:
+            sql += " AND FALSE"  # a round that stored no owner shows a rep nothing
     return sql, params
+
+
+def _people(ws: Workspace, rid: int, ids: list[str]) -> dict[str, tuple[Any, Any]]:
+    """The stored name and owner of each of ``ids`` in round ``rid``."""
+    have = _fields(ws, rid)
+    if not ids or not have & {"name", "owner"}:
+        return {}
+    name = "CAST(name AS VARCHAR)" if "name" in have else "NULL"
+    own = "CAST(owner AS VARCHAR)" if "owner" in have else "NULL"
+    rows = ws.con.execute(f"SELECT customer_id, {name}, {own} FROM round_fields WHERE round_id = ? "
+                          "AND customer_id IN (SELECT unnest(?::VARCHAR[]))", [rid, ids]).fetchall()
+    return {str(c): (n, o) for c, n, o in rows}
 
 
 def list_of_rounds(ws: Workspace, owner: str | None = None) -> list[dict[str, Any]]:
@@ -153,26 +163,42 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
     if rid is None:
         return empty
     frm, params = _from(ws, rid, owner)
-    tiers = [str(t[0]) for t in ws.con.execute(
+    stored = (meta(ws, rid).get("summary") or {}).get("tier_counts")
+    tiers = [str(k) for k in stored if k] if stored else [str(t[0]) for t in ws.con.execute(
         "SELECT DISTINCT tier FROM roster WHERE round_id = ? AND tier <> '' ORDER BY 1", [rid]).fetchall()]
     where, wp = "", []
     if tier:
         where += " AND coalesce(r.tier, '') = ?"
         wp.append("" if tier == "-" else tier)
     if search and search.strip():
-        where += " AND (contains(lower(r.customer_id), ?) OR contains(lower(coalesce(r.f_name, '')), ?))"
         s = search.strip().lower()[:100]
-        wp += [s, s]
+        by_name = ("r.customer_id IN (SELECT customer_id FROM round_fields WHERE round_id = ? "
+                   "AND contains(lower(CAST(name AS VARCHAR)), ?))") if "name" in _fields(ws, rid) else "FALSE"
+        where += f" AND (contains(lower(r.customer_id), ?) OR {by_name})"
+        wp += [s, rid, s] if by_name != "FALSE" else [s]
     total = int(ws.con.execute(f"SELECT count(*) {frm}{where}", params + wp).fetchone()[0])
     sort = sort if sort in SORTS else "rank"
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, int(page)), pages)
+    cols = "r.rank, r.customer_id, r.tier, r.score, r.selected, r.quadrant, r.next_tier, r.gap_to_next"
     order = f"{SORTS[sort]} {'DESC' if desc else 'ASC'} NULLS LAST, r.rank"
-    frame = ws.con.execute(
-        f"SELECT r.rank, r.customer_id, r.f_name AS name, r.f_owner AS owner, r.tier, r.score, r.selected, "
-        f"r.quadrant, r.next_tier, r.gap_to_next {frm}{where} ORDER BY {order} LIMIT ? OFFSET ?",
-        params + wp + [per_page, (page - 1) * per_page]).df()
-    return {**empty, "rows": _records(frame), "total": total, "page": page, "pages": pages,
+    if sort in ("name", "owner"):  # sorting by a stored field joins them (the slower path)
+        have = _fields(ws, rid)
+        key = f"CAST(f.{sort} AS VARCHAR)" if sort in have else "NULL"
+        frm_sorted = frm.replace("FROM roster r", "FROM roster r LEFT JOIN round_fields f ON f.round_id = r.round_id "
+                                 "AND f.customer_id = r.customer_id", 1) if sort in have else frm
+        order = f"{key} {'DESC' if desc else 'ASC'} NULLS LAST, r.rank"
+        frame = ws.con.execute(f"SELECT {cols} {frm_sorted}{where} ORDER BY {order} LIMIT ? OFFSET ?",
+                               params + wp + [per_page, (page - 1) * per_page]).df()
+    else:
+        frame = ws.con.execute(f"SELECT {cols} {frm}{where} ORDER BY {order} LIMIT ? OFFSET ?",
+                               params + wp + [per_page, (page - 1) * per_page]).df()
+    rows = _records(frame)
+    people = _people(ws, rid, [str(r["customer_id"]) for r in rows])
+    for r in rows:
+        r["customer_id"] = str(r["customer_id"])
+        r["name"], r["owner"] = people.get(r["customer_id"], (None, None))
+    return {**empty, "rows": rows, "total": total, "page": page, "pages": pages,
             "sort": sort, "desc": bool(desc), "tiers": tiers}
 
 
@@ -188,7 +214,7 @@ def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner
     if rid is None:
         return None
     frm, params = _from(ws, rid, owner)
-    found = ws.con.execute(f"SELECT r.f_owner {frm} AND r.customer_id = ?", [*params, str(customer_id)]).fetchall()
+    found = ws.con.execute(f"SELECT 1 {frm} AND r.customer_id = ?", [*params, str(customer_id)]).fetchall()
     if not found:
         return None
     standing = customer_standing(ws, rid, str(customer_id))
