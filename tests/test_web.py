@@ -93,6 +93,11 @@ def test_pages_follow_the_browser_language_then_the_users_choice(client):
     assert "Overview" in client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9,zh;q=0.1"}).text
     client.get("/lang/zh")
     assert "名单" in client.get("/roster", headers={"Accept-Language": "en"}).text
+    client.cookies.clear()
+    log_in(client, "boss")  # the choice is the user's, kept for the next log-in
+    assert "名单" in client.get("/roster", headers={"Accept-Language": "en"}).text
+    client.get("/lang/en")
+    assert "Roster" in client.get("/roster", headers={"Accept-Language": "zh"}).text
 
 
 def test_a_rep_sees_only_their_own_customers_in_counts(client, ws):

@@ -388,7 +388,8 @@ async def login(request: Request) -> Response:
             if old and _signer(st.key).sign(sid).decode() == old or time.monotonic() - s.last > st.idle_s:
                 del st.sessions[sid]
         sid = secrets.token_urlsafe(32)
-        st.sessions[sid] = Session(user["name"], user["stamp"], secrets.token_urlsafe(32), time.monotonic())
+        st.sessions[sid] = Session(user["name"], user["stamp"], secrets.token_urlsafe(32), time.monotonic(),
+                                   user.get("lang") if user.get("lang") in LANGS else None)
         st.failures.pop(keys[0], None)
     resp = _headers(RedirectResponse(nxt, status_code=303))
     _set_cookie(st, resp, COOKIE, _signer(st.key).sign(sid).decode())
@@ -408,11 +409,15 @@ def logout(request: Request, ws: Workspace, user: dict[str, Any], owner: str | N
     return resp
 
 
-@guarded()
-def set_lang(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
+@guarded(hold=False)
+def set_lang(request: Request, ws: None, user: dict[str, Any], owner: str | None) -> Response:
+    """Switch the pages' language for this session and remember it for the user's next log-in."""
     lang = request.path_params["lang"]
     if lang in LANGS:
         request.state.session.lang = lang
+        with contextlib.suppress(WorkspaceError):  # busy: the choice holds for this session anyway
+            with request.app.state.xb.gate.write() as w:
+                store.set_lang(w, user["name"], lang)
     return _headers(RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303))
 
 

@@ -159,15 +159,24 @@ def set_password(ws: Workspace, name: str, password: str, *, by: str | None = No
 
 
 def get_user(ws: Workspace, name: str) -> dict[str, Any] | None:
-    """An active user's name, role, owner and stamp, or ``None``."""
+    """An active user's name, role, owner, stamp and chosen language, or ``None``."""
     if not has_tables(ws):
         return None
-    rows = ws.con.execute("SELECT name, role, owner, stamp FROM web_users WHERE name = ? AND active",
+    rows = ws.con.execute("SELECT name, role, owner, stamp, lang FROM web_users WHERE name = ? AND active",
                           [name]).fetchall()
     if not rows:
         return None
-    n, role, owner, stamp = rows[0]
-    return {"name": n, "role": role, "owner": owner, "stamp": stamp}
+    n, role, owner, stamp, lang = rows[0]
+    return {"name": n, "role": role, "owner": owner, "stamp": stamp, "lang": lang}
+
+
+def set_lang(ws: Workspace, name: str, lang: str) -> None:
+    """Remember the language ``name`` chose for the pages (``zh`` or ``en``)."""
+    from xuanba.i18n import check_lang
+
+    _existing(ws, name)
+    with ws.transaction() as con:
+        con.execute("UPDATE web_users SET lang = ? WHERE name = ?", [check_lang(lang), name])
 
 
 # a fixed hash to verify against when the user does not exist: the answer takes as long either way
