@@ -415,9 +415,9 @@ def set_lang(request: Request, ws: None, user: dict[str, Any], owner: str | None
     lang = request.path_params["lang"]
     if lang in LANGS:
         request.state.session.lang = lang
-        with contextlib.suppress(WorkspaceError):  # busy: the choice holds for this session anyway
-            with request.app.state.xb.gate.write() as w:
-                store.set_lang(w, user["name"], lang)
+        # busy: the choice holds for this session anyway
+        with contextlib.suppress(WorkspaceError), request.app.state.xb.gate.write() as w:
+            store.set_lang(w, user["name"], lang)
     return _headers(RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303))
 
 
