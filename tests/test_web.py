@@ -207,3 +207,20 @@ def test_the_server_and_the_cli_share_the_workspace_without_hanging(tmp_path):
             writer.kill()
             writer.communicate()
         assert c.get("/api/overview").status_code == 200
+
+
+def test_the_filtered_roster_exports_to_csv_and_excel(client, ws):
+    import io
+
+    import pandas as pd
+
+    log_in(client, "boss")
+    total = client.get("/api/roster?tier=gold").json()["total"]
+    r = client.get("/roster/export.csv?tier=gold")
+    assert r.status_code == 200 and r.content[:3] == b"\xef\xbb\xbf"
+    assert r.headers["content-disposition"] == 'attachment; filename="roster-round-2.csv"'
+    frame = pd.read_csv(io.BytesIO(r.content), encoding="utf-8-sig", dtype={"customer_id": str})
+    assert len(frame) == total and set(frame["tier"]) == {"gold"} and frame["rank"].is_monotonic_increasing
+    x = client.get("/roster/export.xlsx?q=C000001&round=1")
+    assert x.status_code == 200 and x.content[:2] == b"PK"
+    assert client.get("/roster/export.parquet").status_code == 404

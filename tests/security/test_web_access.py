@@ -42,7 +42,7 @@ def _plant(client, value: str) -> None:
 
 
 def _url(path: str) -> str:
-    return path.replace("{cid}", "C0000002").replace("{lang}", "zh").replace("{token}", "x")
+    return path.replace("{cid}", "C0000002").replace("{lang}", "zh").replace("{token}", "x").replace("{fmt}", "csv")
 
 
 def test_no_route_answers_without_a_session_but_login_health_static_and_links(app):
@@ -196,3 +196,12 @@ def test_static_files_do_not_leave_their_folder(app, path):
     with TestClient(app) as c:
         r = c.get(path)
         assert r.status_code == 404 and "Starlette" not in r.text and "import" not in r.text
+
+
+@pytest.mark.parametrize("path", ["/roster/export.../../app.py", "/roster/export.%2e%2e%2fapp.py",
+                                  "/roster/export.csv%00.py", "/roster/export.CSV", "/roster/export."])
+def test_the_download_route_names_its_own_files(app, path):
+    with TestClient(app) as c:
+        log_in(c, "boss")
+        r = c.get(path)
+        assert r.status_code == 404 and "import" not in r.text

@@ -94,3 +94,17 @@ def test_a_manager_sees_every_customer(ws):
         theirs = _customers(ws, "Rep 02")[0]
         assert c.get(f"/api/customers/{theirs}").status_code == 200
         assert c.get("/api/roster").json()["total"] == 60
+
+
+def test_a_reps_export_holds_only_their_customers(ann, ws):
+    import io
+
+    import pandas as pd
+
+    r = ann.get("/roster/export.csv")
+    frame = pd.read_csv(io.BytesIO(r.content), encoding="utf-8-sig", dtype={"customer_id": str})
+    assert sorted(frame["customer_id"]) == _customers(ws, "Rep 01") and set(frame["owner"]) == {"Rep 01"}
+    theirs = _customers(ws, "Rep 02")[0]
+    frame = pd.read_csv(io.BytesIO(ann.get("/roster/export.csv", params={"q": theirs}).content),
+                        encoding="utf-8-sig")
+    assert len(frame) == 0

@@ -469,6 +469,37 @@ def roster_api(request: Request, ws: Workspace, user: dict[str, Any], owner: str
     return _json(data.roster_page(ws, owner=owner, **_roster_args(request)))
 
 
+#: The most rows an export writes (an Excel sheet holds 1,048,576 with its header).
+EXPORT_ROWS = 1_048_575
+
+
+@guarded()
+def roster_export(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
+    """The filtered rows of the roster as CSV or Excel; the file name is made here, never taken
+    from the request."""
+    import tempfile
+
+    from xuanba.outputs.exports import export_table
+
+    fmt = request.path_params["fmt"]
+    if fmt not in ("csv", "xlsx"):
+        return _error(request, 404, "web_not_found", False)
+    args = _roster_args(request)
+    frame = data.roster_rows(ws, args["round_ref"], owner=owner, tier=args["tier"], search=args["search"],
+                             limit=EXPORT_ROWS)
+    if frame is None:
+        return _error(request, 404, "web_not_found", False)
+    rid = data.resolve(ws, args["round_ref"])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = export_table(frame, Path(tmp) / f"roster.{fmt}", lang=request.state.lang if fmt == "xlsx" else None)
+        body = path.read_bytes()
+    kind = "text/csv; charset=utf-8" if fmt == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    resp = Response(body, media_type=kind,
+                    headers={"Content-Disposition": f'attachment; filename="roster-round-{rid}.{fmt}"'})
+    return _headers(resp)
+
+
 @guarded()
 def customer_view(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
     cid = request.path_params["cid"]
@@ -606,6 +637,7 @@ def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minu
         Route("/", overview_page),
         Route("/rounds", rounds_page),
         Route("/roster", roster_view),
+        Route("/roster/export.{fmt}", roster_export),
         Route("/customers/{cid}", customer_view),
         Route("/customers/{cid}/statement", statement_view),
         Route("/customers/{cid}/share", share_view, methods=["POST"]),

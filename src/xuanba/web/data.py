@@ -151,6 +151,43 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
     }
 
 
+def _where(ws: Workspace, rid: int, tier: str | None, search: str | None) -> tuple[str, list[Any]]:
+    """The roster filters: a tier (``"-"``: not selected) and part of an id or a stored name."""
+    where, wp = "", []
+    if tier:
+        where += " AND coalesce(r.tier, '') = ?"
+        wp.append("" if tier == "-" else tier)
+    if search and search.strip():
+        s = search.strip().lower()[:100]
+        by_name = ("r.customer_id IN (SELECT customer_id FROM round_fields WHERE round_id = ? "
+                   "AND contains(lower(CAST(name AS VARCHAR)), ?))") if "name" in _fields(ws, rid) else "FALSE"
+        where += f" AND (contains(lower(r.customer_id), ?) OR {by_name})"
+        wp += [s, rid, s] if by_name != "FALSE" else [s]
+    return where, wp
+
+
+def roster_rows(ws: Workspace, round_ref: str | int | None = "latest", *, owner: str | None = None,
+                tier: str | None = None, search: str | None = None, limit: int | None = None) -> Any:
+    """Every row of a round's roster that the filters of :func:`roster_page` keep, in rank order,
+    with stored names and owners: the table an export writes (``None`` when there is no round)."""
+    rid = resolve(ws, round_ref)
+    if rid is None:
+        return None
+    frm, params = _from(ws, rid, owner)
+    where, wp = _where(ws, rid, tier, search)
+    have = _fields(ws, rid)
+    name = "CAST(f.name AS VARCHAR)" if "name" in have else "NULL"
+    own = "CAST(f.owner AS VARCHAR)" if "owner" in have else "NULL"
+    join = ("LEFT JOIN round_fields f ON f.round_id = r.round_id AND f.customer_id = r.customer_id"
+            if have & {"name", "owner"} else "")
+    frm = frm.replace("FROM roster r", f"FROM roster r {join}", 1)
+    lim = f" LIMIT {int(limit)}" if limit is not None else ""
+    return ws.con.execute(
+        f"SELECT r.rank, r.customer_id, {name} AS name, {own} AS owner, r.tier, r.score, r.selected, r.quadrant, "
+        f"r.value_score, r.potential_score, r.gates_failed, r.next_tier, r.gap_to_next, r.left_out_by_capacity "
+        f"{frm}{where} ORDER BY r.rank{lim}", params + wp).df()
+
+
 def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner: str | None = None,
                 tier: str | None = None, search: str | None = None, sort: str = "rank", desc: bool = False,
                 page: int = 1, per_page: int = 50) -> dict[str, Any]:
@@ -166,16 +203,7 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
     stored = (meta(ws, rid).get("summary") or {}).get("tier_counts")
     tiers = [str(k) for k in stored if k] if stored else [str(t[0]) for t in ws.con.execute(
         "SELECT DISTINCT tier FROM roster WHERE round_id = ? AND tier <> '' ORDER BY 1", [rid]).fetchall()]
-    where, wp = "", []
-    if tier:
-        where += " AND coalesce(r.tier, '') = ?"
-        wp.append("" if tier == "-" else tier)
-    if search and search.strip():
-        s = search.strip().lower()[:100]
-        by_name = ("r.customer_id IN (SELECT customer_id FROM round_fields WHERE round_id = ? "
-                   "AND contains(lower(CAST(name AS VARCHAR)), ?))") if "name" in _fields(ws, rid) else "FALSE"
-        where += f" AND (contains(lower(r.customer_id), ?) OR {by_name})"
-        wp += [s, rid, s] if by_name != "FALSE" else [s]
+    where, wp = _where(ws, rid, tier, search)
     total = int(ws.con.execute(f"SELECT count(*) {frm}{where}", params + wp).fetchone()[0])
     sort = sort if sort in SORTS else "rank"
     pages = max(1, math.ceil(total / per_page))
