@@ -224,3 +224,18 @@ def test_the_filtered_roster_exports_to_csv_and_excel(client, ws):
     x = client.get("/roster/export.xlsx?q=C000001&round=1")
     assert x.status_code == 200 and x.content[:2] == b"PK"
     assert client.get("/roster/export.parquet").status_code == 404
+
+
+def test_two_rounds_compare_as_the_stored_diff_says(client, ws):
+    from xuanba.rounds import diff_rounds
+
+    log_in(client, "boss")
+    d = client.get("/api/rounds/compare?a=1&b=2").json()
+    stored = diff_rounds(ws, 1, 2)
+    for k in ("entered", "left", "rose", "fell"):
+        assert d["summary"][k] == stored.summary[k]
+        assert len(d["movers"][k]) == min(50, stored.summary[k])
+    assert sum(map(sum, d["migration"]["values"])) == int(stored.migration.to_numpy().sum())
+    page = client.get("/rounds/compare")  # the latest two by default
+    assert page.status_code == 200 and f'id="n-entered">{stored.summary["entered"]}<' in page.text
+    assert client.get("/api/rounds/compare?a=1&b=99").status_code == 404

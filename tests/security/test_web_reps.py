@@ -108,3 +108,8 @@ def test_a_reps_export_holds_only_their_customers(ann, ws):
     frame = pd.read_csv(io.BytesIO(ann.get("/roster/export.csv", params={"q": theirs}).content),
                         encoding="utf-8-sig")
     assert len(frame) == 0
+
+
+def test_the_company_wide_comparison_is_not_a_reps(ann):
+    assert ann.get("/rounds/compare").status_code == 404
+    assert ann.get("/api/rounds/compare?a=1&b=2").status_code == 404

@@ -161,6 +161,10 @@ def _locked(st: State, keys: list[str]) -> float:
 
 def _fail(st: State, keys: list[str]) -> None:
     with st.lock:
+        if len(st.failures) > 10_000:  # guesses at many names: forget those with no recent failure
+            now = time.monotonic()
+            for k in [k for k, v in st.failures.items() if not v or now - v[-1] > LOCK_S]:
+                del st.failures[k]
         for k in keys:
             st.failures.setdefault(k, []).append(time.monotonic())
 
@@ -436,6 +440,27 @@ def rounds_page(request: Request, ws: Workspace, user: dict[str, Any], owner: st
     return render(request, "rounds.html.j2", rounds=data.list_of_rounds(ws, owner), owner=owner)
 
 
+def _pair(request: Request, ws: Workspace) -> tuple[Any, Any]:
+    ids = data.round_ids(ws)
+    q = request.query_params
+    return q.get("a") or (ids[-2] if len(ids) > 1 else None), q.get("b") or (ids[-1] if ids else None)
+
+
+@guarded(("admin", "manager"))
+def compare_page(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
+    a, b = _pair(request, ws)
+    d = data.compare(ws, a, b)
+    if d is None:
+        return _error(request, 404, "web_not_found", False)
+    return render(request, "compare.html.j2", d=d, rounds=data.round_ids(ws))
+
+
+@guarded(("admin", "manager"), api=True)
+def compare_api(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
+    d = data.compare(ws, *_pair(request, ws))
+    return _error(request, 404, "web_not_found", True) if d is None else _json(d)
+
+
 @guarded(api=True)
 def rounds_api(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
     return _json(data.list_of_rounds(ws, owner))
@@ -636,6 +661,8 @@ def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minu
         Route("/lang/{lang}", set_lang, methods=["GET"]),
         Route("/", overview_page),
         Route("/rounds", rounds_page),
+        Route("/rounds/compare", compare_page),
+        Route("/api/rounds/compare", compare_api),
         Route("/roster", roster_view),
         Route("/roster/export.{fmt}", roster_export),
         Route("/customers/{cid}", customer_view),

@@ -257,3 +257,25 @@ def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner
     return {"round_id": rid, "standing": {k: _plain(v) for k, v in standing.items()},
             "detail": _records(extra)[0] if len(extra) else {},
             "contributions": _records(contrib), "history": _records(history)}
+
+
+def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: int = 50) -> dict[str, Any] | None:
+    """Rounds ``a`` and ``b`` compared by :func:`xuanba.rounds.diff_rounds`: the counts (entered,
+    left, rose, fell), the tier migration and the first ``movers`` customers of each change;
+    ``None`` when either round is not stored."""
+    from xuanba.rounds import diff_rounds
+
+    ra, rb = resolve(ws, a), resolve(ws, b)
+    if ra is None or rb is None:
+        return None
+    d = diff_rounds(ws, ra, rb)
+    changes = d.changes
+    out: dict[str, Any] = {"a": ra, "b": rb, "summary": {k: _plain(v) for k, v in d.summary.items()},
+                           "migration": {"rows": [str(i) for i in d.migration.index],
+                                         "columns": [str(c) for c in d.migration.columns],
+                                         "values": [[int(v) for v in row] for row in d.migration.to_numpy()]},
+                           "movers": {}}
+    for status in ("entered", "left", "rose", "fell"):
+        part = changes.loc[changes["status"] == status].head(movers)
+        out["movers"][status] = _records(part)
+    return out
