@@ -92,3 +92,16 @@ def test_links_last_one_to_366_days(ws):
     for days in (0, 367, -5):
         with pytest.raises(InputError):
             _link(ws, days=days)
+
+
+def test_a_forged_host_header_does_not_make_the_link_when_the_address_is_set(ws):
+    from starlette.testclient import TestClient
+
+    from tests.web.helpers import csrf_of, log_in
+    from xuanba.web import create_app
+
+    with TestClient(create_app(ws, base_url="https://links.invalid")) as c:
+        log_in(c, "boss")
+        token = csrf_of(c.get("/").text)
+        link = c.post("/api/customers/C0000002/share", headers={"X-CSRF-Token": token, "Host": "attacker.invalid"})
+        assert link.status_code == 200 and link.json()["url"].startswith("https://links.invalid/s/")

@@ -45,6 +45,7 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
         behind_tls: Annotated[bool, typer.Option("--behind-tls", help="Mark cookies Secure (a TLS proxy in front).")] = False,
         idle_minutes: Annotated[float, typer.Option(help="Minutes of inactivity that end a session.")] = 30,
+        base_url: Annotated[str | None, typer.Option(help="The public address, for customer links.")] = None,
     ) -> None:
         import uvicorn
 
@@ -61,7 +62,8 @@ def register(app: typer.Typer) -> None:
             console.print(t("web_users_none", ui_lang()))
         url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
         console.print(t("web_serving", ui_lang(), workspace=str(workspace), url=url))
-        uvicorn.run(create_app(workspace, secure_cookies=behind_tls, idle_minutes=idle_minutes),
+        uvicorn.run(create_app(workspace, secure_cookies=behind_tls, idle_minutes=idle_minutes,
+                               base_url=base_url),
                     host=host, port=port, log_level="warning", proxy_headers=behind_tls)
 
     users = typer.Typer(help=cmd_help("users"), no_args_is_help=True)

@@ -138,6 +138,7 @@ class State:
     failures: dict[str, list[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     rounds: dict[tuple[int, str], Any] = field(default_factory=dict)
+    base_url: str | None = None
 
 
 def _signer(key: str) -> Any:
@@ -581,7 +582,8 @@ def _share(request: Request, owner: str | None, user: dict[str, Any]) -> dict[st
             return None
     with st.gate.write() as ws:
         link = store.create_link(ws, cid, days=30, by=user["name"])
-    link["url"] = str(request.base_url).rstrip("/") + "/s/" + link["token"]
+    # the address users reach the app at; the request's Host header only when none was given
+    link["url"] = (st.base_url or str(request.base_url)).rstrip("/") + "/s/" + link["token"]
     return link
 
 
@@ -647,11 +649,12 @@ async def xuanba_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minutes: float = 30,
-               secret: str | None = None) -> Starlette:
+               secret: str | None = None, base_url: str | None = None) -> Starlette:
     """The web app over ``workspace`` (a DuckDB file, or ``":memory:"`` in tests).
 
     ``secure_cookies`` marks cookies Secure (behind TLS); ``idle_minutes`` ends a session left
-    idle; ``secret`` signs the session cookies (random per process when not given).
+    idle; ``secret`` signs the session cookies (random per process when not given); ``base_url``
+    is the address customer links are made with (else the request's own address).
     """
     routes = [
         Route("/health", health),
@@ -679,5 +682,6 @@ def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minu
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, XuanbaError: xuanba_error})
-    app.state.xb = State(Gate(str(workspace)), secret or secrets.token_urlsafe(32), float(idle_minutes) * 60, secure_cookies)
+    app.state.xb = State(Gate(str(workspace)), secret or secrets.token_urlsafe(32), float(idle_minutes) * 60, secure_cookies,
+                         base_url=base_url)
     return app
