@@ -82,6 +82,7 @@ def test_the_customer_page_shows_the_stored_standing_breakdown_history_and_state
     assert [h["round_id"] for h in c["history"]] == [1, 2]
     page = client.get("/customers/C0000002")
     assert page.status_code == 200 and "/customers/C0000002/statement" in page.text
+    assert "Revenue (365 days)" in page.text and f"{stored['revenue_365d']:,.2f}" in page.text
     st = client.get("/customers/C0000002/statement")
     assert st.status_code == 200 and "C0000002" in st.text and "C0000003" not in st.text
     assert client.get("/api/customers/C0000002?round=1").json()["round_id"] == 1

@@ -995,6 +995,7 @@ TEXT: dict[str, tuple[str, str]] = {
                       "此链接无效（已过期、已撤销或有误）：请向您的客户经理索取新链接。"),
     "web_lang_name": ("English", "中文"),
     "web_compare": ("Compare rounds", "比较两轮"),
+    "web_fields": ("What the round stored", "本轮保存的字段"),
     "web_entered": ("Entered", "新入选"),
     "web_left": ("Left", "落选"),
     "web_rose": ("Rose", "上升"),

@@ -532,7 +532,11 @@ def customer_view(request: Request, ws: Workspace, user: dict[str, Any], owner: 
     c = data.customer(ws, request.query_params.get("round"), cid, owner)
     if c is None:
         return _error(request, 404, "web_not_found", False)
-    return render(request, "customer.html.j2", c=c, cid=cid, share=None)
+    from xuanba.i18n import column_words
+
+    lang = request.state.lang
+    return render(request, "customer.html.j2", c=c, cid=cid, share=None,
+                  field_words=lambda f: column_words(f, lang)[0])
 
 
 @guarded(api=True)
