@@ -240,3 +240,18 @@ def test_two_rounds_compare_as_the_stored_diff_says(client, ws):
     page = client.get("/rounds/compare")  # the latest two by default
     assert page.status_code == 200 and f'id="n-entered">{stored.summary["entered"]}<' in page.text
     assert client.get("/api/rounds/compare?a=1&b=99").status_code == 404
+
+
+def test_an_id_with_slashes_has_its_page_statement_and_link(client):
+    from urllib.parse import quote
+
+    from tests.web.helpers import SLASH_ID, csrf_of
+
+    log_in(client, "boss")
+    cid = quote(SLASH_ID, safe="")
+    assert client.get(f"/api/customers/{cid}").json()["standing"]["customer_id"] == SLASH_ID
+    page = client.get(f"/customers/{cid}")
+    assert page.status_code == 200 and f"/customers/{cid}/statement" in page.text
+    assert SLASH_ID in client.get(f"/customers/{cid}/statement").text
+    link = client.post(f"/api/customers/{cid}/share", headers={"X-CSRF-Token": csrf_of(page.text)}).json()
+    assert link["customer_id"] == SLASH_ID

@@ -42,7 +42,7 @@ def _plant(client, value: str) -> None:
 
 
 def _url(path: str) -> str:
-    return path.replace("{cid}", "C0000002").replace("{lang}", "zh").replace("{token}", "x").replace("{fmt}", "csv")
+    return path.replace("{cid:path}", "C0000002").replace("{lang}", "zh").replace("{token}", "x").replace("{fmt}", "csv")
 
 
 def test_no_route_answers_without_a_session_but_login_health_static_and_links(app):
@@ -68,7 +68,7 @@ def test_every_post_needs_the_sessions_csrf_token(app, ws):
     from xuanba.workspace import Workspace
 
     posts = [p for p, m in _routes(app) if m == "POST" and p != "/login"]
-    assert {"/logout", "/customers/{cid}/share", "/api/customers/{cid}/share"} <= set(posts)
+    assert {"/logout", "/customers/{cid:path}/share", "/api/customers/{cid:path}/share"} <= set(posts)
     with TestClient(app) as c:
         log_in(c, "boss")
         token = csrf_of(c.get("/").text)

@@ -11,6 +11,7 @@ import numpy as np
 PASSWORD = "correct horse battery"
 EVIL_ID = "<img src=x onerror=alert(1)>"
 EVIL_NAME = "<script>alert('name')</script>"
+SLASH_ID = "ACME/../01"  # an id with slashes (and dots), as some ERPs write them
 
 
 def make_web_workspace(path: Path, n: int = 120) -> Path:
@@ -25,9 +26,8 @@ def make_web_workspace(path: Path, n: int = 120) -> Path:
             r = synthetic_round(n, seed=seed, cutoff=cutoff, people=True)
             owners = np.array([f"Rep {i % 3:02d}" for i in range(n)], dtype=object)  # Rep 00, 01, 02 in turn
             r.fields["owner"] = owners[np.argsort(r.fields["customer_id"].to_numpy())]
-            first = "C0000001"
             for frame in (r.roster, r.contributions, r.fields):
-                frame["customer_id"] = frame["customer_id"].replace(first, EVIL_ID)
+                frame["customer_id"] = frame["customer_id"].replace({"C0000001": EVIL_ID, "C0000004": SLASH_ID})
             r.fields.loc[r.fields["customer_id"] == EVIL_ID, "name"] = EVIL_NAME
             r.meta.update(name=f"r{seed}", roster_sha256=f"{seed:064d}", extra_fields=["internal_credit"], field_columns=[
                 c for c in r.fields.columns if c != "customer_id"])
