@@ -205,3 +205,27 @@ def test_the_download_route_names_its_own_files(app, path):
         log_in(c, "boss")
         r = c.get(path)
         assert r.status_code == 404 and "import" not in r.text
+
+
+def test_a_session_ends_after_twelve_hours_even_in_use(app, monkeypatch):
+    from xuanba.web import app as web
+
+    with TestClient(app) as c:
+        log_in(c, "boss")
+        assert c.get("/api/overview").status_code == 200
+        later = time.monotonic() + web.MAX_SESSION_S + 1
+        monkeypatch.setattr(web.time, "monotonic", lambda: later)
+        assert c.get("/api/overview").status_code == 401
+
+
+def test_guessing_at_a_workspace_without_users_writes_nothing(tmp_path):
+    from tests.web.helpers import log_in as login
+    from xuanba.web import create_app
+    from xuanba.workspace import Workspace
+
+    path = tmp_path / "bare.duckdb"
+    Workspace(path).close()
+    with TestClient(create_app(path)) as c:
+        assert login(c, "admin", "anything at all").status_code == 401
+    with Workspace(path, read_only=True) as ws:
+        assert not ws.has_table("web_users") and not ws.has_table("web_audit")

@@ -51,6 +51,8 @@ PRE_COOKIE = "xb_pre"
 #: Log-in attempts: this many failures within the window lock the name and the address for it.
 MAX_FAILURES = 5
 LOCK_S = 15 * 60
+#: A session ends after this long even when in use: log in again each working day.
+MAX_SESSION_S = 12 * 3600
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self' data:; frame-ancestors 'self'; form-action 'self'; base-uri 'none'")
@@ -126,6 +128,7 @@ class Session:
     csrf: str
     last: float
     lang: str | None = None
+    born: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -253,7 +256,7 @@ def _session(st: State, request: Request) -> tuple[str, Session] | None:
         sess = st.sessions.get(sid)
         if sess is None:
             return None
-        if time.monotonic() - sess.last > st.idle_s:
+        if time.monotonic() - sess.last > st.idle_s or time.monotonic() - sess.born > MAX_SESSION_S:
             del st.sessions[sid]
             return None
         sess.last = time.monotonic()
@@ -376,8 +379,9 @@ async def login(request: Request) -> Response:
     def check() -> dict[str, Any] | None:
         with st.gate.write() as ws:
             user = store.check_password(ws, name, password)
-            store.audit(ws, user["name"] if user else None, "login" if user else "login_failed",
-                        {"name": name, "ip": ip})
+            if store.has_tables(ws):  # a workspace with no user gets no web tables from a guess
+                store.audit(ws, user["name"] if user else None, "login" if user else "login_failed",
+                            {"name": name, "ip": ip})
         return user
 
     try:
