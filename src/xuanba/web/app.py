@@ -377,9 +377,11 @@ async def login(request: Request) -> Response:
     from starlette.concurrency import run_in_threadpool
 
     def check() -> dict[str, Any] | None:
-        with st.gate.write() as ws:
+        with st.gate.read() as ws:  # the slow hash is checked beside other readers
             user = store.check_password(ws, name, password)
-            if store.has_tables(ws):  # a workspace with no user gets no web tables from a guess
+            known = store.has_tables(ws)
+        if known:  # a workspace with no user gets no web tables from a guess
+            with st.gate.write() as ws:
                 store.audit(ws, user["name"] if user else None, "login" if user else "login_failed",
                             {"name": name, "ip": ip})
         return user
