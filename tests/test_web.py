@@ -255,3 +255,17 @@ def test_an_id_with_slashes_has_its_page_statement_and_link(client):
     assert SLASH_ID in client.get(f"/customers/{cid}/statement").text
     link = client.post(f"/api/customers/{cid}/share", headers={"X-CSRF-Token": csrf_of(page.text)}).json()
     assert link["customer_id"] == SLASH_ID
+
+
+def test_pages_by_rank_read_a_range_and_match_the_sorted_query(client, ws):
+    """The fast path (a range of ranks) gives the rows the general query gives, both ways."""
+    from xuanba.web import data
+    from xuanba.workspace import Workspace
+
+    with Workspace(ws, read_only=True) as ro:
+        for desc in (False, True):
+            for page in (1, 2, 5):
+                fast = data.roster_page(ro, 2, page=page, per_page=25, desc=desc)["rows"]
+                slow = ro.sql(f"SELECT customer_id FROM roster WHERE round_id = 2 ORDER BY rank {'DESC' if desc else ''} "
+                              "LIMIT 25 OFFSET ?", [(page - 1) * 25])["customer_id"].astype(str).tolist()
+                assert [r["customer_id"] for r in fast] == slow

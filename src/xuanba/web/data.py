@@ -151,6 +151,24 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
     }
 
 
+_DENSE: dict[tuple[str, int, str], bool] = {}
+
+
+def _dense(ws: Workspace, rid: int, total: int) -> bool:
+    """Whether round ``rid``'s ranks are exactly 1..``total``, each once (a round ranks every
+    customer with ties broken, so it is; a stored round never changes, so this is asked once)."""
+    sha = ws.con.execute("SELECT roster_sha256 FROM rounds WHERE round_id = ?", [rid]).fetchone()
+    key = (ws.path, rid, str(sha[0] if sha else ""))
+    if key not in _DENSE:
+        if len(_DENSE) > 100:
+            _DENSE.clear()
+        lo, hi, distinct = ws.con.execute("SELECT min(rank), max(rank), count(DISTINCT rank) FROM roster "
+                                          "WHERE round_id = ?", [rid]).fetchone()
+        _DENSE[key] = lo == 1 and hi == distinct
+    return _DENSE[key] and int(ws.con.execute("SELECT max(rank) FROM roster WHERE round_id = ?",
+                                              [rid]).fetchone()[0]) == total
+
+
 def _where(ws: Workspace, rid: int, tier: str | None, search: str | None) -> tuple[str, list[Any]]:
     """The roster filters: a tier (``"-"``: not selected) and part of an id or a stored name."""
     where, wp = "", []
@@ -218,6 +236,13 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
         order = f"{key} {'DESC' if desc else 'ASC'} NULLS LAST, r.rank"
         frame = ws.con.execute(f"SELECT {cols} {frm_sorted}{where} ORDER BY {order} LIMIT ? OFFSET ?",
                                params + wp + [per_page, (page - 1) * per_page]).df()
+    elif sort == "rank" and owner is None and not where and _dense(ws, rid, total):
+        # every customer, by rank, and the ranks are 1..total: the page is a range of ranks, read
+        # through the zone maps instead of sorting a million rows to skip most of them
+        skip = (page - 1) * per_page
+        lo, hi = (total - skip - per_page + 1, total - skip) if desc else (skip + 1, skip + per_page)
+        frame = ws.con.execute(f"SELECT {cols} {frm} AND r.rank BETWEEN ? AND ? ORDER BY {order}",
+                               params + [lo, hi]).df()
     else:
         frame = ws.con.execute(f"SELECT {cols} {frm}{where} ORDER BY {order} LIMIT ? OFFSET ?",
                                params + wp + [per_page, (page - 1) * per_page]).df()
