@@ -19,7 +19,7 @@ def ws(tmp_path_factory):
 def client(ws):
     from xuanba.web import create_app
 
-    with TestClient(create_app(ws)) as c:
+    with TestClient(create_app(ws, linger_s=0)) as c:
         yield c
 
 
@@ -169,7 +169,7 @@ def _hold(path, read_only: bool):
 
 
 def test_the_server_and_the_cli_share_the_workspace_without_hanging(tmp_path):
-    """Between requests the server holds nothing, so a CLI write works; a CLI write while another
+    """A moment after its last request the server holds nothing, so a CLI write works; a CLI write while another
     process reads ends at once with exit 5; a page asked while another process writes says busy (503)."""
     import os
     import subprocess
@@ -180,9 +180,10 @@ def test_the_server_and_the_cli_share_the_workspace_without_hanging(tmp_path):
     from xuanba.web import create_app
 
     path = make_web_workspace(tmp_path / "ws.duckdb", n=20)
-    with TestClient(create_app(path)) as c:
+    with TestClient(create_app(path, linger_s=0.2)) as c:
         log_in(c, "boss")
         assert c.get("/api/overview").status_code == 200
+        time.sleep(0.6)  # the server let go of the file after its linger
         argv = ["xuanba", "users", "add", "fay", "--role", "manager", "--password-stdin", "--workspace", str(path)]
         out = subprocess.run([sys.executable, "-c", f"import sys; sys.argv = {argv!r}; from xuanba.cli import main; main()"],
                              input=PASSWORD + "\n", capture_output=True, text=True, timeout=60,
@@ -199,6 +200,7 @@ def test_the_server_and_the_cli_share_the_workspace_without_hanging(tmp_path):
         finally:
             reader.kill()
             reader.communicate()
+        time.sleep(0.6)  # the server lets go of the file
         writer = _hold(path, read_only=False)  # a command writing
         try:
             t0 = time.monotonic()

@@ -25,7 +25,7 @@ def ws(tmp_path_factory):
 def app(ws):
     from xuanba.web import create_app
 
-    return create_app(ws)
+    return create_app(ws, linger_s=0)
 
 
 def _routes(app):
@@ -93,7 +93,7 @@ def test_session_cookies_are_httponly_strict_and_secure_behind_tls(ws):
     from xuanba.web import create_app
 
     for secure in (False, True):
-        with TestClient(create_app(ws, secure_cookies=secure), base_url="https://testserver") as c:
+        with TestClient(create_app(ws, linger_s=0, secure_cookies=secure), base_url="https://testserver") as c:
             r = log_in(c, "boss")
             cookie = r.headers["set-cookie"].lower()
             assert "httponly" in cookie and "samesite=strict" in cookie and ("secure" in cookie) == secure
@@ -133,7 +133,7 @@ def test_a_tampered_cookie_is_no_session(app):
 def test_an_idle_session_ends(ws):
     from xuanba.web import create_app
 
-    with TestClient(create_app(ws, idle_minutes=0.002)) as c:  # 0.12 s
+    with TestClient(create_app(ws, linger_s=0, idle_minutes=0.002)) as c:  # 0.12 s
         log_in(c, "boss")
         assert c.get("/api/overview").status_code == 200
         time.sleep(0.3)
@@ -145,7 +145,7 @@ def test_disabling_a_user_or_changing_the_password_ends_their_sessions(tmp_path)
     from xuanba.workspace import Workspace
 
     path = make_web_workspace(tmp_path / "ws.duckdb", n=20)
-    with TestClient(create_app(path)) as c, TestClient(create_app(path)) as d:
+    with TestClient(create_app(path, linger_s=0)) as c, TestClient(create_app(path, linger_s=0)) as d:
         log_in(c, "ann")
         log_in(d, "bob")
         with Workspace(path) as w:
@@ -225,7 +225,7 @@ def test_guessing_at_a_workspace_without_users_writes_nothing(tmp_path):
 
     path = tmp_path / "bare.duckdb"
     Workspace(path).close()
-    with TestClient(create_app(path)) as c:
+    with TestClient(create_app(path, linger_s=0)) as c:
         assert login(c, "admin", "anything at all").status_code == 401
     with Workspace(path, read_only=True) as ws:
         assert not ws.has_table("web_users") and not ws.has_table("web_audit")

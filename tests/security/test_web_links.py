@@ -19,7 +19,7 @@ def ws(tmp_path_factory):
 def client(ws):
     from xuanba.web import create_app
 
-    with TestClient(create_app(ws)) as c:
+    with TestClient(create_app(ws, linger_s=0)) as c:
         yield c
 
 
@@ -100,7 +100,7 @@ def test_a_forged_host_header_does_not_make_the_link_when_the_address_is_set(ws)
     from tests.web.helpers import csrf_of, log_in
     from xuanba.web import create_app
 
-    with TestClient(create_app(ws, base_url="https://links.invalid")) as c:
+    with TestClient(create_app(ws, linger_s=0, base_url="https://links.invalid")) as c:
         log_in(c, "boss")
         token = csrf_of(c.get("/").text)
         link = c.post("/api/customers/C0000002/share", headers={"X-CSRF-Token": token, "Host": "attacker.invalid"})

@@ -19,7 +19,7 @@ def ws(tmp_path_factory):
 def ann(ws):
     from xuanba.web import create_app
 
-    with TestClient(create_app(ws)) as c:
+    with TestClient(create_app(ws, linger_s=0)) as c:
         log_in(c, "ann")  # Rep 01
         yield c
 
@@ -80,7 +80,7 @@ def test_a_rep_without_an_owner_name_sees_nothing(tmp_path):
 
     with Workspace(path) as w:  # a rep row whose owner was emptied by hand
         w.con.execute("UPDATE web_users SET owner = NULL WHERE name = 'ann'")
-    with TestClient(create_app(path)) as c:
+    with TestClient(create_app(path, linger_s=0)) as c:
         log_in(c, "ann")
         assert c.get("/api/roster").json()["total"] == 0
         assert c.get("/api/overview").json()["customers"] == 0
@@ -89,7 +89,7 @@ def test_a_rep_without_an_owner_name_sees_nothing(tmp_path):
 def test_a_manager_sees_every_customer(ws):
     from xuanba.web import create_app
 
-    with TestClient(create_app(ws)) as c:
+    with TestClient(create_app(ws, linger_s=0)) as c:
         log_in(c, "boss")
         theirs = _customers(ws, "Rep 02")[0]
         assert c.get(f"/api/customers/{theirs}").status_code == 200

@@ -17,7 +17,7 @@ def client(tmp_path_factory):
     from xuanba.web import create_app
 
     path = make_web_workspace(tmp_path_factory.mktemp("web") / "ws.duckdb", n=40)
-    with TestClient(create_app(path)) as c:
+    with TestClient(create_app(path, linger_s=0)) as c:
         log_in(c, "boss")
         yield c
 

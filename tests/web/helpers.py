@@ -1,4 +1,7 @@
-"""A small workspace for the web tests: two stored rounds of 120 customers with names and owners
+"""The web tests build apps with ``linger_s=0``: they write to the workspace beside the app, and
+DuckDB refuses a writing connection beside a reading one in one process.
+
+A small workspace for the web tests: two stored rounds of 120 customers with names and owners
 (``Rep 00`` ... ``Rep 39``), one customer named and numbered like an attack, and four users."""
 
 from __future__ import annotations

@@ -67,14 +67,35 @@ class Gate:
     once, and another process writing holds the file's lock: here reads share, a write waits for
     the reads of this process to end, and a lock held by another process is a
     :class:`~xuanba.errors.WorkspaceError` at once (the page says "busy"), never a wait.
+
+    While requests come, one read-only connection stays open beside them (``linger_s`` after
+    the last one), so each request's own open is quick; after that the file is free for a
+    command to write.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, linger_s: float = 2.0) -> None:
         self.path = path
+        self.linger_s = linger_s
         self._cond = threading.Condition()
         self._readers = 0
         self._writing = False
+        self._anchor: Workspace | None = None
+        self._last = 0.0
+        self._closer: threading.Thread | None = None
         self._memory: Workspace | None = Workspace(":memory:") if path == ":memory:" else None
+
+    def _close_when_idle(self) -> None:
+        while True:
+            time.sleep(self.linger_s / 2)
+            with self._cond:
+                if self._anchor is None:
+                    self._closer = None
+                    return
+                if not self._readers and time.monotonic() - self._last >= self.linger_s:
+                    self._anchor.close()
+                    self._anchor = None
+                    self._closer = None
+                    return
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Workspace]:
@@ -86,6 +107,12 @@ class Gate:
             while self._writing:
                 self._cond.wait()
             self._readers += 1
+            if self._anchor is None and self.linger_s > 0:
+                with contextlib.suppress(WorkspaceError):  # the request's own open reports it
+                    self._anchor = Workspace(self.path, read_only=True)
+                if self._anchor is not None and self._closer is None:
+                    self._closer = threading.Thread(target=self._close_when_idle, daemon=True)
+                    self._closer.start()
         try:
             ws = Workspace(self.path, read_only=True)
             try:
@@ -95,6 +122,7 @@ class Gate:
         finally:
             with self._cond:
                 self._readers -= 1
+                self._last = time.monotonic()
                 self._cond.notify_all()
 
     @contextlib.contextmanager
@@ -107,6 +135,9 @@ class Gate:
             while self._writing or self._readers:
                 self._cond.wait()
             self._writing = True
+            if self._anchor is not None:  # a writing connection cannot sit beside a reading one
+                self._anchor.close()
+                self._anchor = None
         try:
             ws = Workspace(self.path, create=False)
             try:
@@ -659,12 +690,13 @@ async def xuanba_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minutes: float = 30,
-               secret: str | None = None, base_url: str | None = None) -> Starlette:
+               secret: str | None = None, base_url: str | None = None, linger_s: float = 2.0) -> Starlette:
     """The web app over ``workspace`` (a DuckDB file, or ``":memory:"`` in tests).
 
     ``secure_cookies`` marks cookies Secure (behind TLS); ``idle_minutes`` ends a session left
     idle; ``secret`` signs the session cookies (random per process when not given); ``base_url``
-    is the address customer links are made with (else the request's own address).
+    is the address customer links are made with (else the request's own address); ``linger_s``
+    keeps a reading connection open that long after the last request (0: none; see :class:`Gate`).
     """
     routes = [
         Route("/health", health),
@@ -693,6 +725,6 @@ def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minu
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, XuanbaError: xuanba_error})
-    app.state.xb = State(Gate(str(workspace)), secret or secrets.token_urlsafe(32), float(idle_minutes) * 60, secure_cookies,
+    app.state.xb = State(Gate(str(workspace), linger_s), secret or secrets.token_urlsafe(32), float(idle_minutes) * 60, secure_cookies,
                          base_url=base_url)
     return app
