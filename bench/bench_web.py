@@ -58,8 +58,9 @@ def main() -> None:
         build(path, n)
         print(f"{n:,} customers stored in {time.perf_counter() - t0:.1f} s\n")
         print("| user | page | median ms | slowest ms |\n| --- | --- | ---: | ---: |")
+        app = create_app(path)  # one app per process and workspace, as the server runs it
         for user in ("boss", "rep"):
-            with TestClient(create_app(path)) as c:
+            with TestClient(app) as c:
                 token = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
                 c.post("/login", data={"username": user, "password": PASSWORD, "csrf": token})
                 mine = c.get("/api/roster?per_page=25").json()["rows"][12]["customer_id"]
