@@ -271,3 +271,22 @@ def test_pages_by_rank_read_a_range_and_match_the_sorted_query(client, ws):
                 slow = ro.sql(f"SELECT customer_id FROM roster WHERE round_id = 2 ORDER BY rank {'DESC' if desc else ''} "
                               "LIMIT 25 OFFSET ?", [(page - 1) * 25])["customer_id"].astype(str).tolist()
                 assert [r["customer_id"] for r in fast] == slow
+
+
+def test_the_command_line_loads_no_web_library_until_serve_runs():
+    """``xuanba --help`` and ``xuanba users --help`` leave Starlette, uvicorn, Argon2 and
+    itsdangerous unloaded (the commands import them when they run)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "src"
+    web = ["starlette", "uvicorn", "argon2", "itsdangerous", "multipart", "xuanba.web"]
+    code = ("import sys; from typer.testing import CliRunner; from xuanba.cli import app; "
+            "[CliRunner().invoke(app, a) for a in (['--help'], ['users', '--help'], ['share', '--help'])]; "
+            f"print([m for m in {web!r} if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(src)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
