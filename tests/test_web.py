@@ -290,3 +290,16 @@ def test_the_command_line_loads_no_web_library_until_serve_runs():
                          env={**os.environ, "PYTHONPATH": str(src)})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_the_openapi_document_lists_every_api_route(client):
+    from starlette.routing import Route
+
+    from xuanba.web import create_app
+
+    api = {r.path.replace(":path", "") for r in create_app(":memory:").routes
+           if isinstance(r, Route) and r.path.startswith("/api/")}
+    assert client.get("/api/openapi.json").status_code == 401  # behind the log-in like the rest
+    log_in(client, "boss")
+    doc = client.get("/api/openapi.json").json()
+    assert doc["openapi"].startswith("3.") and set(doc["paths"]) == api

@@ -642,6 +642,13 @@ def share_api(request: Request, ws: None, user: dict[str, Any], owner: str | Non
     return _error(request, 404, "web_not_found", True) if link is None else _json(link)
 
 
+@guarded(api=True)
+def openapi_api(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
+    from xuanba.web.openapi import document
+
+    return _json(document())
+
+
 @guarded(("admin",))
 def audit_page(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
     return render(request, "audit.html.j2", rows=store.audit_log(ws))
@@ -721,6 +728,7 @@ def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minu
         Route("/api/customers/{cid:path}/share", share_api, methods=["POST"]),
         Route("/api/customers/{cid:path}", customer_api),
         Route("/api/audit", audit_api),
+        Route("/api/openapi.json", openapi_api),
         Route("/s/{token}", link_view),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
