@@ -69,3 +69,27 @@ def test_the_pages_load_no_asset_from_another_host(client):
     for path in ("/", "/roster", "/customers/C0000002", "/login"):
         html = client.get(path).text
         assert not re.search(r'(src|href)="(https?:)?//', html), path
+
+
+def test_labels_from_the_standard_are_escaped_on_pages_and_statements(tmp_path):
+    """A standard whose tier and criterion labels hold markup (a standard is text anyone with the
+    file may have written) shows it as text on the customer page, the statement and a link."""
+    from xuanba.web import create_app, store
+    from xuanba.workspace import Workspace
+
+    evil = "<img src=x onerror=alert(7)>"
+    path = make_web_workspace(tmp_path / "ws.duckdb", n=30)
+    with Workspace(path) as w:
+        w.con.execute("UPDATE rounds SET standard_text = replace(replace(standard_text, 'label = \"Gold\"', "
+                      "?), 'label = \"Margin, last 365 days\"', ?)",
+                      [f"label = '{evil}'", f"label = '{evil} margin'"])
+        link = store.create_link(w, "C0000002", days=1)
+        gold = w.sql("SELECT customer_id FROM roster WHERE round_id = 2 AND tier = 'gold' LIMIT 1").iloc[0, 0]
+    with TestClient(create_app(path, linger_s=0)) as c:
+        log_in(c, "boss")
+        pages = [c.get(f"/customers/{quote(gold, safe='')}"), c.get(f"/customers/{quote(gold, safe='')}/statement"),
+                 c.get("/customers/C0000002/statement"), c.get(f"/s/{link['token']}")]
+        assert all(p.status_code == 200 for p in pages)
+        assert any("&lt;img src=x onerror=alert(7)&gt;" in p.text for p in pages)
+        for p in pages:
+            assert evil not in p.text
