@@ -86,10 +86,11 @@ def _build(words: str) -> typer.Typer:
         report,
         rounds,
         standard,
+        web,
         workspace,
     )
 
-    for module in (ingest, facts, models, evaluate, standard, rounds, report, accounts, demo, workspace, card):
+    for module in (ingest, facts, models, evaluate, standard, rounds, report, accounts, demo, workspace, card, web):
         module.register(app)
 
     @app.command("version", help=cmd_help("version"))

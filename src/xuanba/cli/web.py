@@ -1,0 +1,170 @@
+"""``xuanba serve``, ``xuanba users ...`` and ``xuanba share``: the web app and what it keeps.
+
+Thin shells over :mod:`xuanba.web`: the app, its users and its customer links. Starlette,
+uvicorn and Argon2 are imported inside the commands, so ``xuanba --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from xuanba.cli._common import (
+    DEFAULT_PATH,
+    JsonOpt,
+    WorkspaceOpt,
+    cmd_help,
+    console,
+    emit_json,
+    handle_errors,
+    ui_lang,
+)
+from xuanba.errors import InputError
+from xuanba.i18n import t
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _password(stdin: bool) -> str:
+    if stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve``, the ``users`` group and ``share`` to the app."""
+
+    @app.command("serve", help=cmd_help("serve"))
+    @handle_errors
+    def serve(
+        workspace: WorkspaceOpt = DEFAULT_PATH,
+        host: Annotated[str, typer.Option(help="Address to listen on; beyond localhost a user must exist.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+        behind_tls: Annotated[bool, typer.Option("--behind-tls", help="Mark cookies Secure (a TLS proxy in front).")] = False,
+        idle_minutes: Annotated[float, typer.Option(help="Minutes of inactivity that end a session.")] = 30,
+        base_url: Annotated[str | None, typer.Option(help="The public address, for customer links.")] = None,
+    ) -> None:
+        import uvicorn
+
+        from xuanba.web import create_app
+        from xuanba.web.store import user_count
+        from xuanba.workspace import Workspace
+
+        with Workspace(workspace, read_only=True) as ws:
+            users = user_count(ws)
+        if host not in LOCAL_HOSTS and users == 0:
+            raise InputError(t("web_needs_user", ui_lang(), host=host),
+                             fix="Add one first: xuanba users add NAME --role admin")
+        if users == 0:
+            console.print(t("web_users_none", ui_lang()))
+        url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+        console.print(t("web_serving", ui_lang(), workspace=str(workspace), url=url))
+        uvicorn.run(create_app(workspace, secure_cookies=behind_tls, idle_minutes=idle_minutes,
+                               base_url=base_url),
+                    host=host, port=port, log_level="warning", proxy_headers=behind_tls)
+
+    users = typer.Typer(help=cmd_help("users"), no_args_is_help=True)
+    app.add_typer(users, name="users")
+
+    @users.command("add", help=cmd_help("users_add"))
+    @handle_errors
+    def users_add(
+        name: Annotated[str, typer.Argument(help="The user's log-in name.")],
+        role: Annotated[str, typer.Option(help="admin, manager or rep.")] = "rep",
+        owner: Annotated[str | None, typer.Option(help="A rep's name as the data's owner column writes it.")] = None,
+        password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+        workspace: WorkspaceOpt = DEFAULT_PATH,
+    ) -> None:
+        from xuanba.web import store
+        from xuanba.workspace import Workspace
+
+        if not Path(workspace).exists():
+            raise InputError(f"{workspace} does not exist", fix="Pass --workspace with the workspace to serve.")
+        password = _password(password_stdin)
+        with Workspace(workspace) as ws:
+            store.add_user(ws, name, password, role=role, owner=owner, by="cli")
+        console.print(f"{name}: {role}" + (f" ({owner})" if owner else ""))
+
+    @users.command("list", help=cmd_help("users_list"))
+    @handle_errors
+    def users_list(workspace: WorkspaceOpt = DEFAULT_PATH, as_json: JsonOpt = False) -> None:
+        from xuanba.web import store
+        from xuanba.workspace import Workspace
+
+        with Workspace(workspace, read_only=True) as ws:
+            rows = store.list_users(ws)
+        if as_json:
+            emit_json(rows)
+            return
+        for r in rows:
+            console.print(f"{r['name']}\t{r['role']}\t{r['owner'] or ''}\t{'active' if r['active'] else 'disabled'}")
+
+    @users.command("disable", help=cmd_help("users_disable"))
+    @handle_errors
+    def users_disable(name: Annotated[str, typer.Argument(help="The user.")],
+                      workspace: WorkspaceOpt = DEFAULT_PATH) -> None:
+        from xuanba.web import store
+        from xuanba.workspace import Workspace
+
+        with Workspace(workspace, create=False) as ws:
+            store.set_active(ws, name, False, by="cli")
+        console.print(f"{name}: disabled")
+
+    @users.command("password", help=cmd_help("users_password"))
+    @handle_errors
+    def users_password(
+        name: Annotated[str, typer.Argument(help="The user.")],
+        password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+        workspace: WorkspaceOpt = DEFAULT_PATH,
+    ) -> None:
+        from xuanba.web import store
+        from xuanba.workspace import Workspace
+
+        password = _password(password_stdin)
+        with Workspace(workspace, create=False) as ws:
+            store.set_password(ws, name, password, by="cli")
+        console.print(f"{name}: password changed")
+
+    @app.command("share", help=cmd_help("share"))
+    @handle_errors
+    def share(
+        customer: Annotated[str | None, typer.Argument(help="The customer id.")] = None,
+        days: Annotated[int, typer.Option(help="Days the link stays valid (1 to 366).")] = 30,
+        base_url: Annotated[str, typer.Option(help="The address the app is reached at.")] = "http://127.0.0.1:8000",
+        revoke: Annotated[str | None, typer.Option(help="Revoke the link with this id.")] = None,
+        list_: Annotated[bool, typer.Option("--list", help="List the links.")] = False,
+        workspace: WorkspaceOpt = DEFAULT_PATH,
+        as_json: JsonOpt = False,
+    ) -> None:
+        from xuanba.web import data, store
+        from xuanba.workspace import Workspace
+
+        with Workspace(workspace, create=False) as ws:
+            if list_:
+                rows = store.list_links(ws)
+                if as_json:
+                    emit_json(rows)
+                    return
+                for r in rows:
+                    state = "revoked" if r["revoked_at"] else f"until {r['expires_at']}"
+                    console.print(f"{r['link_id']}\t{r['customer_id']}\t{state}")
+                return
+            if revoke:
+                store.revoke_link(ws, revoke, by="cli")
+                console.print(f"{revoke}: revoked")
+                return
+            if customer is None:
+                raise InputError("name a customer (or --list, --revoke LINK)", fix="xuanba share CUSTOMER_ID --days 30")
+            if data.customer(ws, "latest", customer) is None:
+                raise InputError(f"the latest round holds no customer {customer!r}",
+                                 fix="Check the id against the roster (`xuanba export`).")
+            link = store.create_link(ws, customer, days=days, by="cli")
+        link["url"] = base_url.rstrip("/") + "/s/" + link["token"]
+        if as_json:
+            emit_json(link)
+            return
+        console.print(link["url"])
+        console.print(f"link {link['link_id']}, valid until {link['expires_at']} UTC")

@@ -1,0 +1,67 @@
+"""The OpenAPI document of the JSON twins (``/api/openapi.json``), for scripts and BI tools.
+
+Written here by hand, one entry per route, and checked by a test against the app's routes so
+that it cannot drift from them.
+
+Example
+-------
+>>> sorted(document()["paths"])[:2]
+['/api/audit', '/api/customers/{cid}']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ROUND = {"name": "round", "in": "query", "schema": {"type": "string"}, "description": "a round id, or latest"}
+
+
+def _q(name: str, kind: str, text: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": {"type": kind}, "description": text}
+
+
+_CID = {"name": "cid", "in": "path", "required": True, "schema": {"type": "string"},
+        "description": "the customer id (a '/' in it sent as %2F)"}
+
+#: path -> (method, summary, parameters)
+ROUTES: dict[str, tuple[str, str, list[dict[str, Any]]]] = {
+    "/api/overview": ("get", "The latest round's headline figures, tiers and warnings (a rep's own counts).", []),
+    "/api/rounds": ("get", "Every stored round, newest first.", []),
+    "/api/rounds/compare": ("get", "Two rounds compared: entered, left, rose, fell, migration (managers, admins).",
+                            [_q("a", "string", "round A (default: the one before the latest)"),
+                             _q("b", "string", "round B (default: the latest)")]),
+    "/api/roster": ("get", "One page of a round's roster, filtered and sorted (a rep's customers only).",
+                    [_ROUND, _q("tier", "string", "a tier, or - for not selected"),
+                     _q("q", "string", "part of an id or a name"),
+                     _q("sort", "string", "rank, score, customer_id, name, owner, tier, value_score, potential_score"),
+                     _q("desc", "string", "1 for descending"), _q("page", "integer", "from 1"),
+                     _q("per_page", "integer", "25, 50, 100 or 200")]),
+    "/api/customers/{cid}": ("get", "A customer's standing, score breakdown and rank across rounds (404 if not yours).",
+                             [_CID, _ROUND]),
+    "/api/customers/{cid}/share": ("post", "Make a 30-day link to the customer's statement (header X-CSRF-Token).",
+                                   [_CID]),
+    "/api/audit": ("get", "The latest lines of the audit log (admins).", []),
+    "/api/openapi.json": ("get", "This document.", []),
+}
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of :data:`ROUTES`."""
+    paths: dict[str, Any] = {}
+    for path, (method, summary, params) in ROUTES.items():
+        paths[path] = {method: {
+            "summary": summary, "parameters": params,
+            "responses": {"200": {"description": "JSON"}, "401": {"description": "no session: log in at /login"},
+                          "404": {"description": "not found, or not yours"}},
+        }}
+    return {"openapi": "3.1.0",
+            "info": {"title": "xuanba", "version": _version(),
+                     "description": "The JSON twins of the web pages, with the same permissions. Log in at "
+                                    "/login (form) and keep the session cookie."},
+            "paths": paths}
+
+
+def _version() -> str:
+    from xuanba._version import __version__
+
+    return __version__

@@ -1,0 +1,98 @@
+"""The web app in Debian's headless Chromium (Playwright, the system browser): log in, filter
+the roster (an htmx swap), open a customer and their statement, in English and in Chinese; a rep
+sees only their own customers. Nothing is fetched from another host and the console stays clean
+(a Content-Security-Policy violation would show there)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.browser.test_browser import CHROMIUM, FLAGS, _need_browser
+from tests.web.helpers import PASSWORD, make_web_workspace
+
+WORDS = {"en": {"login": "Log in", "roster": "Roster", "filter": "Filter", "history": "Rank and tier across rounds"},
+         "zh": {"login": "登录", "roster": "名单", "filter": "筛选", "history": "历轮排名与层级"}}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    _need_browser()
+    import uvicorn
+
+    from xuanba.web import create_app
+
+    path = make_web_workspace(tmp_path_factory.mktemp("web") / "ws.duckdb", n=80)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(path), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+def _browse(base: str, lang: str, user: str) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    w = WORDS[lang]
+    errors: list[str] = []
+    hosts: set[str] = set()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            ctx = browser.new_context(locale="zh-CN" if lang == "zh" else "en-US")
+            page = ctx.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("request", lambda r: hosts.add(urlsplit(r.url).netloc))
+            page.goto(base + "/roster")
+            assert page.locator("h1").inner_text() == w["login"]
+            page.fill("input[name=username]", user)
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/roster")
+            assert w["roster"] in page.locator("h1").inner_text()
+            page.select_option("select[name=tier]", "gold")
+            with page.expect_response(lambda r: "/roster?" in r.url and r.request.headers.get("hx-request") == "true"):
+                page.click(f"form.filters button:has-text('{w['filter']}')")
+            page.wait_for_function("[...document.querySelectorAll('table.roster tbody tr')].length > 0")
+            tiers = page.locator("table.roster tbody tr td:nth-child(5)").all_inner_texts()
+            owners = page.locator("table.roster tbody tr td:nth-child(4)").all_inner_texts()
+            assert "tier=gold" in page.url  # htmx pushed the filtered address
+            first = page.locator("table.roster tbody tr td:nth-child(2) a").first
+            cid = first.inner_text()
+            first.click()
+            page.wait_for_url(f"**/customers/{cid}*")
+            history = page.get_by_text(w["history"]).count()
+            frame = page.frame_locator("iframe.statement")
+            statement = frame.locator("body").inner_text(timeout=15_000)
+            return {"tiers": set(tiers), "owners": set(owners), "cid": cid, "history": history,
+                    "statement": statement, "errors": errors, "hosts": hosts}
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_log_in_filter_the_roster_and_open_a_customer(server, lang):
+    seen = _browse(server, lang, "boss")
+    assert seen["tiers"] == {"gold"} and len(seen["owners"]) > 1
+    assert seen["history"] == 1 and seen["cid"] in seen["statement"]
+    assert seen["errors"] == [] and seen["hosts"] == {urlsplit(server).netloc}
+
+
+@pytest.mark.slow
+def test_a_rep_browses_only_their_customers(server):
+    seen = _browse(server, "en", "ann")
+    assert seen["owners"] == {"Rep 01"} and seen["errors"] == []
