@@ -40,7 +40,7 @@ def test_fit_and_predict_in_the_engine_equal_the_pandas_path(weekly, table, mode
     # the engine returns the distinct histories in another order, so the sums differ in the last
     # bits; the Newton fits land on the same estimates to 1e-6, Pareto/NBD's derivative-free fit
     # (flat in its direction of weakest curvature) to its own precision, on the same maximum
-    rtol = 1e-5 if model_class is ParetoNBD else 1e-6
+    rtol = 5e-5 if model_class is ParetoNBD else 1e-6
     np.testing.assert_allclose(in_engine.params_, oracle.params_, rtol=rtol)
     assert in_engine.loglik_ == pytest.approx(oracle.loglik_, rel=1e-9)
     out = predict_in_engine(table, in_engine, {

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import special
 
 from xuanba.errors import InputError, ModelError
-from xuanba.models._base import ID, Model
+from xuanba.models._base import ID, Model, wdot
 from xuanba.models._uncertainty import DEFAULT_DRAWS, per_history
 
 #: |correlation| of frequency and mean spend from which the independence assumption is flagged.
@@ -175,11 +175,11 @@ class GammaGamma(Model):
         hess = np.empty((3, 3))
         hess[0, 0] = float(np.dot(w_u, xu**2 * (tri_pq - tri_p)))
         hess[0, 1] = hess[1, 0] = float(np.dot(w_u, xu * tri_pq))
-        hess[0, 2] = hess[2, 0] = -float(np.dot(counts, x / u))
+        hess[0, 2] = hess[2, 0] = -wdot(counts, x / u)
         hess[1, 1] = float(np.dot(w_u, tri_pq)) - counts.sum() * float(special.polygamma(1, q))
-        hess[1, 2] = hess[2, 1] = counts.sum() / v - float(np.dot(counts, 1.0 / u))
-        hess[2, 2] = -counts.sum() * q / v**2 + float(np.dot(counts, (p * x + q) / u**2))
-        return float(np.dot(counts, terms)), counts @ grads, hess
+        hess[1, 2] = hess[2, 1] = counts.sum() / v - wdot(counts, 1.0 / u)
+        hess[2, 2] = -counts.sum() * q / v**2 + wdot(counts, (p * x + q) / u**2)
+        return wdot(counts, terms), np.einsum("i,ij->j", counts, grads), hess
 
     # -- persistence ---------------------------------------------------------------------------
     def _save_extra(self) -> dict[str, Any]:
