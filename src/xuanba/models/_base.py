@@ -134,6 +134,9 @@ MAX_CONDITION = 1e8
 _RUN_OFF: tuple[float, float] = EDGE
 #: Iterations over which a shape parameter must move one way before the jump to the edge is tried.
 _RUN_STEPS = 4
+#: A Newton fit that stops because no step improves any more is accepted at an optimum when the
+#: gradient of the mean negative log-likelihood (free scale) is below this.
+NEWTON_ROUNDOFF_GTOL = 1e-8
 
 
 def fit_problems(
@@ -590,8 +593,15 @@ class Model:
             )
         except (ValueError, np.linalg.LinAlgError):
             return None
-        if not (res.success and np.isfinite(res.fun)):
+        if not np.isfinite(res.fun):
             return None
+        if not res.success:
+            # Status 2: no step improves on the point any more. Over hundreds of thousands of
+            # histories the sums' round-off stops it a hair above gtol, at a gradient already far
+            # below the one L-BFGS-B stops at (1e-10 against 1e-8 on Gamma-Gamma, 1 M customers).
+            if not (res.status == 2 and np.max(np.abs(res.jac)) <= NEWTON_ROUNDOFF_GTOL):
+                return None
+            res.success = True
         res.fun = res.fun * total
         return res
 
