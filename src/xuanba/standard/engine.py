@@ -22,7 +22,8 @@ from typing import Any
 
 import ibis
 
-from xuanba.standard.schema import Criterion
+from xuanba.errors import InputError
+from xuanba.standard.schema import Criterion, Standard
 
 
 def normalise(table: Any, column: str, criterion: Criterion, name: str) -> Any:
@@ -67,3 +68,53 @@ def _bands(raw: Any, criterion: Criterion) -> Any:
         for threshold, points in reversed(bands):  # the first threshold not passed wins
             out = ibis.ifelse(raw <= threshold, points / 100.0, out)
     return ibis.ifelse(raw.notnull(), out, 0.0)
+
+
+def score_and_rank(table: Any, standard: Standard, *, id_column: str = "customer_id") -> Any:
+    """``table`` with ``score`` (0–100, six decimals, as :func:`xuanba.standard.score.score_customers`)
+    and ``rank`` (1 = best: score descending, then the standard's tie-break fields with missing
+    values last, then ``customer_id``), computed by the engine. Gates, tiers and capacity are not
+    compiled yet; criteria must name a field (a rule expression is not compiled yet either).
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> from xuanba.standard import load_standard
+    >>> s = load_standard('[standard]\\nname = "s"\\nversion = "1"\\n[[criteria]]\\nname = "rev"\\n'
+    ...                   'field = "revenue_365d"\\nweight = 1\\n')
+    >>> t = ibis.memtable(pa.table({"customer_id": ["a", "b", "c"], "revenue_365d": [5.0, 9.0, 5.0]}))
+    >>> out = score_and_rank(t, s).order_by("rank").to_pyarrow()
+    >>> out["customer_id"].to_pylist(), out["score"].to_pylist()
+    (['b', 'a', 'c'], [100.0, 0.0, 0.0])
+    """
+    shares = standard.weight_shares
+    t = table
+    points = []
+    for c in standard.criteria:
+        if c.field not in table.columns:
+            raise InputError(f"criterion {c.name!r} reads {c.field!r}, which is not a column: rule "
+                             "expressions are not compiled to the engine yet",
+                             fix="Compute the expression as a field first, or score with score_customers.")
+        raw = t[c.field].cast("float64")
+        raw = ibis.ifelse(raw.isinf() | raw.isnan(), ibis.null("float64"), raw)  # e.g. x / 0: missing
+        if c.missing == "median":
+            t = t.mutate(**{f"_raw_{c.name}": raw})
+            col = t[f"_raw_{c.name}"]
+            raw = col.fill_null(ibis.coalesce(col.median().over(), 0.0))
+        elif c.missing != "zero":
+            raw = raw.fill_null(float(c.missing))
+        t = t.mutate(**{f"_raw_{c.name}": raw})
+        t = normalise(t, f"_raw_{c.name}", c, f"_pts_{c.name}")
+        points.append(100.0 * shares[c.name] * t[f"_pts_{c.name}"])
+    total: Any = points[0]
+    for term in points[1:]:
+        total = total + term
+    t = t.mutate(score=total.round(6))
+    keys = [t.score.desc()]
+    for name, asc in standard.tie_break.sort_keys()[:-1]:
+        col = t[name].cast("float64")
+        keys.append(col.asc(nulls_first=False) if asc else col.desc(nulls_first=False))
+    keys.append(t[id_column].asc())
+    t = t.mutate(rank=ibis.row_number().over(ibis.window(order_by=keys)) + 1)
+    helpers = [c for c in t.columns if c.startswith(("_raw_", "_pts_"))]
+    return t.drop(*helpers)
