@@ -132,11 +132,18 @@ def choose_model(
     with ThreadPoolExecutor(max_workers=1) as pool:  # leaving the block waits for the check
         checked = pool.submit(check) if hold else None
         # the candidates at the cutoff share one compressed table: the distinct histories
-        hist, _ = purchase_histories(facts) if len(facts) else (facts, None)
+        try:
+            hist, _ = purchase_histories(facts) if len(facts) else (facts, None)
+            bad = ""
+        except XuanbaError as exc:  # impossible histories: every candidate says why
+            hist, bad = facts, exc.message
         weights = hist[COUNT].to_numpy() if COUNT in hist.columns else None
         for name in candidates:
-            rec: dict[str, Any] = {"name": name, "usable": False, "error": "", "problems": [],
+            rec: dict[str, Any] = {"name": name, "usable": False, "error": bad, "problems": [],
                                    "group_mae": None, "rmse": None, "bic": None}
+            if bad:
+                records[name] = rec
+                continue
             try:
                 model = fit_model(name, hist, time_unit=time_unit, penalizer=penalizer, weights=weights)
             except XuanbaError as exc:
