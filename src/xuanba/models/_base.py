@@ -76,6 +76,19 @@ def compress(
     return distinct, counts, codes
 
 
+def wdot(weights: np.ndarray, values: np.ndarray) -> float:
+    """``sum(weights * values)`` as a plain loop (``einsum``), never a BLAS call.
+
+    The sums of a fit run hundreds of times over every distinct history. OpenBLAS threads a
+    vector dot product and, on a machine whose cores are busy with other work, its threads wait
+    for each other: a dot over 100,000 histories measured 4 ms threaded against 0.1 ms here.
+
+    >>> wdot(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    11.0
+    """
+    return float(np.einsum("i,i->", weights, values))
+
+
 def history_ids(frame: pd.DataFrame, mask: Any) -> list[Any]:
     """The ``customer_id`` (else the index) of the rows ``mask`` selects: a message's examples."""
     return (frame.loc[mask, ID] if ID in frame.columns else frame.index[mask]).tolist()
@@ -121,6 +134,9 @@ MAX_CONDITION = 1e8
 _RUN_OFF: tuple[float, float] = EDGE
 #: Iterations over which a shape parameter must move one way before the jump to the edge is tried.
 _RUN_STEPS = 4
+#: A Newton fit that stops because no step improves any more is accepted at an optimum when the
+#: gradient of the mean negative log-likelihood (free scale) is below this.
+NEWTON_ROUNDOFF_GTOL = 1e-8
 
 
 def fit_problems(
@@ -434,7 +450,7 @@ class Model:
 
         def nll(free: np.ndarray) -> float:
             p = space.natural(free)
-            value = -float(np.dot(counts, self._loglik_terms(p, arrays))) + self._penalty(p)
+            value = -wdot(counts, self._loglik_terms(p, arrays)) + self._penalty(p)
             return value if np.isfinite(value) else 1e300
 
         shapes = np.isin(np.asarray(self.param_names if len(self.param_names) == len(x0) else ()),
@@ -515,8 +531,8 @@ class Model:
                 p = space.natural(free)
                 jac = space.jacobian(p)
                 terms, grads = self._loglik_grad(p, arrays)
-                value = -float(np.dot(counts, terms))
-                grad = -(counts @ grads) * jac
+                value = -wdot(counts, terms)
+                grad = -np.einsum("i,ij->j", counts, grads) * jac
             if self.penalizer:
                 value += self._penalty(p)
                 grad = grad + 2 * self.penalizer * p * jac
@@ -577,8 +593,15 @@ class Model:
             )
         except (ValueError, np.linalg.LinAlgError):
             return None
-        if not (res.success and np.isfinite(res.fun)):
+        if not np.isfinite(res.fun):
             return None
+        if not res.success:
+            # Status 2: no step improves on the point any more. Over hundreds of thousands of
+            # histories the sums' round-off stops it a hair above gtol, at a gradient already far
+            # below the one L-BFGS-B stops at (1e-10 against 1e-8 on Gamma-Gamma, 1 M customers).
+            if not (res.status == 2 and np.max(np.abs(res.jac)) <= NEWTON_ROUNDOFF_GTOL):
+                return None
+            res.success = True
         res.fun = res.fun * total
         return res
 
@@ -593,7 +616,7 @@ class Model:
             )
         params = space.natural(np.asarray(best.x, dtype=float))
         loglik = -float(best.fun) if not self.penalizer else float(
-            np.dot(counts, self._loglik_terms(params, arrays))
+            wdot(counts, self._loglik_terms(params, arrays))
         )
         n_customers = float(counts.sum())
         edge = [n for n, v in zip(names, params, strict=True)
@@ -634,7 +657,7 @@ class Model:
         floor = np.where(space.log, 1e-8, 0.1)
 
         def ll(p: np.ndarray) -> float:
-            return float(np.dot(counts, self._loglik_terms(p, arrays)))
+            return wdot(counts, self._loglik_terms(p, arrays))
 
         if cls._loglik_sums is not Model._loglik_sums:
             with np.errstate(all="ignore"):

@@ -27,7 +27,7 @@ import pandas as pd
 from scipy import special
 
 from xuanba.errors import ModelError
-from xuanba.models._base import validate_history
+from xuanba.models._base import validate_history, wdot
 from xuanba.models._purchases import PurchaseModel
 from xuanba.models._special import log_nbd_pmf, nbd_survival, scaled_hyp2f1
 
@@ -180,21 +180,21 @@ class _BetaGeometricNBD(PurchaseModel):
         it_v, itx_v = it_u[ti], (1.0 / (alpha + utx))[txi]
         diff = lt_u[ti] - np.log(alpha + utx)[txi]
         d = lead[xi] + rx * diff
-        ll += float(c @ np.logaddexp(0.0, d))
+        ll += wdot(c, np.logaddexp(0.0, d))
         w = special.expit(d)
         u = c * w  # weight of the first derivatives of D
         v = u * (1.0 - w)  # weight of their products
         e = it_v - itx_v
         d_alpha = rx * e
         u_x = np.bincount(xi, u, nx)
-        grad += [float(u @ diff), float(u @ d_alpha), u_x.sum() / a, -float(u_x @ inv_b)]
+        grad += [wdot(u, diff), wdot(u, d_alpha), u_x.sum() / a, -float(u_x @ inv_b)]
         v_diff, v_dalpha = v * diff, v * d_alpha
         vr_x, va_x, v_x = np.bincount(xi, v_diff, nx), np.bincount(xi, v_dalpha, nx), np.bincount(xi, v, nx)
-        hess[0, 0] += float(v_diff @ diff)
-        hess[0, 1] += float(v_diff @ d_alpha) + float(u @ e)
+        hess[0, 0] += wdot(v_diff, diff)
+        hess[0, 1] += wdot(v_diff, d_alpha) + wdot(u, e)
         hess[0, 2] += vr_x.sum() / a
         hess[0, 3] -= float(vr_x @ inv_b)
-        hess[1, 1] += float(v_dalpha @ d_alpha) + float(u @ (rx * (itx_v**2 - it_v**2)))
+        hess[1, 1] += wdot(v_dalpha, d_alpha) + wdot(u, rx * (itx_v**2 - it_v**2))
         hess[1, 2] += va_x.sum() / a
         hess[1, 3] -= float(va_x @ inv_b)
         hess[2, 2] += (v_x.sum() - u_x.sum()) / a**2

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,44 +110,65 @@ def choose_model(
     """
     from xuanba.facts import DAYS_PER_UNIT, customer_facts
     from xuanba.models.evaluate import evaluate
-    from xuanba.models.predict import fit_model
+    from xuanba.models.predict import COUNT, fit_model, purchase_histories
 
     cut = as_date(cutoff, "cutoff")
     if facts is None:
         facts = customer_facts(source, cut, time_unit=time_unit)
-    records: dict[str, dict[str, Any]] = {}
-    fitted: dict[str, Any] = {}
-    for name in candidates:
-        rec: dict[str, Any] = {"name": name, "usable": False, "error": "", "problems": [],
-                               "group_mae": None, "rmse": None, "bic": None}
-        try:
-            model = fit_model(name, facts, time_unit=time_unit, penalizer=penalizer)
-        except XuanbaError as exc:
-            rec["error"] = exc.message
-        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
-            rec["error"] = f"{type(exc).__name__}: {exc}"
-        else:
-            fitted[name] = model
-            rec["problems"] = list(model.problems_)
-            rec["bic"] = _plain(model.bic_)
-            rec["usable"] = not model.problems_
-        records[name] = rec
     span = float(facts["T"].max()) * DAYS_PER_UNIT[time_unit] if len(facts) else 0.0
     hold = holdout_days(span)
+    start = cut - dt.timedelta(days=hold)
+
+    def check() -> Any:
+        """Every candidate on the holdout (in a thread: DuckDB and the fits release the GIL)."""
+        try:
+            return evaluate(source, start, cut, models=list(candidates), time_unit=time_unit,
+                            cumulative=False, penalizer=penalizer)
+        except XuanbaError as exc:
+            return exc
+
+    records: dict[str, dict[str, Any]] = {}
+    fitted: dict[str, Any] = {}
+    with ThreadPoolExecutor(max_workers=1) as pool:  # leaving the block waits for the check
+        checked = pool.submit(check) if hold else None
+        # the candidates at the cutoff share one compressed table: the distinct histories
+        try:
+            hist, _ = purchase_histories(facts) if len(facts) else (facts, None)
+            bad = ""
+        except XuanbaError as exc:  # impossible histories: every candidate says why
+            hist, bad = facts, exc.message
+        weights = hist[COUNT].to_numpy() if COUNT in hist.columns else None
+        for name in candidates:
+            rec: dict[str, Any] = {"name": name, "usable": False, "error": bad, "problems": [],
+                                   "group_mae": None, "rmse": None, "bic": None}
+            if bad:
+                records[name] = rec
+                continue
+            try:
+                model = fit_model(name, hist, time_unit=time_unit, penalizer=penalizer, weights=weights)
+            except XuanbaError as exc:
+                rec["error"] = exc.message
+            except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+                rec["error"] = f"{type(exc).__name__}: {exc}"
+            else:
+                fitted[name] = model
+                rec["problems"] = list(model.problems_)
+                rec["bic"] = _plain(model.bic_)
+                rec["usable"] = not model.problems_
+            records[name] = rec
+        ev = checked.result() if checked is not None else None
     holdout: dict[str, Any] | None = None
     criterion = "bic"
     if hold and any(r["usable"] for r in records.values()):
-        start = cut - dt.timedelta(days=hold)
         holdout = {"calibration_end": start.isoformat(), "holdout_end": cut.isoformat(), "days": hold}
-        try:
-            ev = evaluate(source, start, cut, models=[n for n in candidates if records[n]["usable"]],
-                          time_unit=time_unit, cumulative=False, penalizer=penalizer)
-        except XuanbaError as exc:
-            holdout["error"] = exc.message
-        else:
+        if isinstance(ev, XuanbaError):
+            holdout["error"] = ev.message
+        elif ev is not None:
             holdout["warnings"] = ev.warnings
             for name, row in ev.comparison.iterrows():
                 rec = records[str(name)]
+                if not rec["usable"]:  # checked alongside, but only the usable ones compete
+                    continue
                 rec["group_mae"], rec["rmse"] = _plain(row["group_mae"]), _plain(row["rmse"])
                 if row["error"] or row["problems"]:
                     rec["holdout_problem"] = str(row["error"] or row["problems"])

@@ -218,19 +218,6 @@ def _model_class(name: str) -> type:
     return MODELS[name]
 
 
-def _as_array(result: Any, ids: pd.Series) -> np.ndarray:
-    """A prediction (Series keyed by customer_id, DataFrame column, or array) in ``ids`` order."""
-    if isinstance(result, pd.DataFrame):
-        cols = [c for c in result.columns if c != ID]
-        result = result.set_index(ID)[cols[0]] if ID in result.columns else result[cols[0]]
-    if isinstance(result, pd.Series) and result.index.name == ID:
-        return result.reindex(ids.to_numpy()).to_numpy(dtype=float)
-    values = np.asarray(result, dtype=float).reshape(-1)
-    if len(values) != len(ids):
-        raise ModelError(f"a model returned {len(values)} predictions for {len(ids)} customers")
-    return values
-
-
 def _expected_new(model: Any, t: np.ndarray) -> np.ndarray:
     """Unconditional expected repeat purchases in (0, t] for each t (vectorised when possible)."""
     t = np.asarray(t, dtype=float)
@@ -395,7 +382,11 @@ def evaluate(
     if not np.isfinite(penalizer) or penalizer < 0:
         raise InputError(f"penalizer={penalizer!r} is not a penalty", fix="Give 0 or a small positive number, e.g. 0.01.")
     actual = frame["frequency_holdout"].to_numpy(dtype=float)
-    ids = frame[ID]
+    # every model is fitted on the same distinct histories (counts as weights) and predicts once
+    # per distinct history; one gather gives each customer's prediction
+    from xuanba.models.predict import COUNT, purchase_histories
+
+    hist, inverse = purchase_histories(frame)
 
     fitted: dict[str, Any] = {}
     predicted: dict[str, np.ndarray] = {}
@@ -404,8 +395,9 @@ def evaluate(
         row: dict[str, Any] = {"model": name, "n_params": np.nan, "error": "", "problems": ""}
         try:  # one model failing never loses the others' results
             with np.errstate(all="ignore"):  # a fit gone astray shows as non-finite predictions, below
-                model = cls(time_unit=time_unit, penalizer=penalizer).fit(frame)  # knows its facts' unit
-                pred = _as_array(model.expected_purchases(frame, duration), ids)
+                model = cls(time_unit=time_unit, penalizer=penalizer).fit(  # knows its facts' unit
+                    hist, weights=hist[COUNT].to_numpy())
+                pred = np.asarray(model.expected_purchases(hist, duration), dtype=float)[inverse]
             if not np.all(np.isfinite(pred)):
                 raise ModelError(f"{name} gave {int((~np.isfinite(pred)).sum())} predictions that are not numbers")
         except XuanbaError as exc:

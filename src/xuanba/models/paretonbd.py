@@ -184,6 +184,26 @@ def sample_customers(
     return pd.DataFrame({ID: np.arange(n), "frequency": x, "recency": last, "T": big_t})
 
 
+def _loglik_by_pairs(r: float, alpha: float, s: float, beta: float, idx: dict[str, np.ndarray]) -> np.ndarray:
+    """The log-likelihood of :func:`loglik_terms`, with every part evaluated once per distinct value
+    it depends on: the constant per frequency ``x``, the "alive" part and ``I(T)`` per ``(x, T)``,
+    ``I(t_x)`` per ``(x, t_x)``; only the final combination runs per history (``idx`` from
+    :meth:`ParetoNBD._prepare`)."""
+    x2, y2 = idx["x2"], idx["y2"]
+    xu = idx["xu"]
+    const_x = special.gammaln(r + xu) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    rx2 = r + x2
+    head2 = const_x[idx["xinv"]] - rx2 * np.log(alpha + y2) - s * np.log(beta + y2)  # const + log A
+    log_i2 = log_tail_integral(alpha, rx2, beta, s + 1.0, y2)
+    log_i1 = log_tail_integral(alpha, r + idx["x1"], beta, s + 1.0, idx["y1"])[idx["inv1"]]
+    inv2 = idx["inv2"]
+    const = (const_x[idx["xinv"]])[inv2]
+    diff = np.minimum(log_i2[inv2] - log_i1, 0.0)
+    log_b = np.log(s) + log_i1 + np.log(-np.expm1(diff))
+    log_b = np.where(idx["dead"], -np.inf, log_b)
+    return np.logaddexp(head2[inv2], const + log_b)
+
+
 class ParetoNBD(PurchaseModel):
     """Pareto/NBD model of repeat purchasing in continuous time.
 
@@ -232,14 +252,17 @@ class ParetoNBD(PurchaseModel):
     def _prepare(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         x1, y1, inv1 = distinct_pairs(data["frequency"], data["recency"])
         x2, y2, inv2 = distinct_pairs(data["frequency"], data["T"])
-        return {**data, "_pairs": {"x1": x1, "y1": y1, "inv1": inv1, "x2": x2, "y2": y2, "inv2": inv2}}  # type: ignore[dict-item]
+        xu, xinv = np.unique(x2, return_inverse=True)
+        return {**data, "_pairs": {"x1": x1, "y1": y1, "inv1": inv1, "x2": x2, "y2": y2, "inv2": inv2,  # type: ignore[dict-item]
+                                   "xu": xu, "xinv": np.ravel(xinv),
+                                   "dead": np.asarray(data["recency"] >= data["T"])}}
 
     def _loglik_terms(self, params: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
         r, alpha, s, beta = (float(v) for v in params)
         with np.errstate(all="ignore"):
-            const, log_a, log_b = log_parts(
-                r, alpha, s, beta, data["frequency"], data["recency"], data["T"], index=data.get("_pairs")
-            )
+            if "_pairs" in data:
+                return _loglik_by_pairs(r, alpha, s, beta, data["_pairs"])  # type: ignore[arg-type]
+            const, log_a, log_b = log_parts(r, alpha, s, beta, data["frequency"], data["recency"], data["T"])
             return const + np.logaddexp(log_a, log_b)
 
     # -- predictions at given parameters -------------------------------------------------------

@@ -127,8 +127,9 @@ def predict_customers(
     if model not in PURCHASE_MODELS:
         raise InputError(f"model={model!r} is not a purchase model", fix=f"Use one of {list(PURCHASE_MODELS)}.")
     unit_days = unit_length(time_unit)
+    histories = purchase_histories(frame)
     purchases = purchase_model if purchase_model is not None else _make_purchase_model(
-        MODELS[model], time_unit, penalizer).fit(frame)
+        MODELS[model], time_unit, penalizer).fit(histories[0], weights=histories[0][COUNT])
     spend_model: GammaGamma | None = None
     try:
         spend_model = GammaGamma(penalizer=penalizer).fit(frame)
@@ -153,19 +154,20 @@ def predict_customers(
     basis[(frame["frequency"].to_numpy() <= 0) & (basis == "own history")] = f"population mean: {NO_REPEAT}"
     if not 0 <= discount_rate < 10:
         raise InputError(f"discount_rate={discount_rate!r} is not an annual rate", fix="Give e.g. 0.10 for 10% a year.")
-    disc_1y, disc_3y = discounted_purchases(
-        purchases, frame.drop(columns=[ID]), [1, 3], discount_rate=discount_rate, time_unit=time_unit
-    )
+    # every purchase prediction once per distinct history, joined back by one gather
+    hist, inverse = histories
+    disc_1y, disc_3y = (v[inverse] for v in discounted_purchases(
+        purchases, hist, [1, 3], discount_rate=discount_rate, time_unit=time_unit))
     out = pd.DataFrame(
         {
             ID: frame[ID].to_numpy(),
-            "p_alive": purchases.probability_alive(frame).to_numpy(),  # type: ignore[attr-defined]
-            "expected_purchases_1y": purchases.expected_purchases(frame, year).to_numpy(),  # type: ignore[attr-defined]
+            "p_alive": purchases.probability_alive(hist).to_numpy()[inverse],  # type: ignore[attr-defined]
+            "expected_purchases_1y": purchases.expected_purchases(hist, year).to_numpy()[inverse],  # type: ignore[attr-defined]
             "expected_spend": spend.to_numpy(),
             "spend_basis": basis,
             "clv_1y": margin * spend.to_numpy() * disc_1y,
             "clv_3y": margin * spend.to_numpy() * disc_3y,
-            "churn_90d": purchases.probability_no_purchase(frame, 90 / unit_days).to_numpy(),  # type: ignore[attr-defined]
+            "churn_90d": purchases.probability_no_purchase(hist, 90 / unit_days).to_numpy()[inverse],  # type: ignore[attr-defined]
         },
         columns=list(PREDICTION_COLUMNS),
     )
@@ -174,6 +176,38 @@ def predict_customers(
         models = {"purchases": purchases, "spend": spend_model}
         return out, {k: v for k, v in models.items() if v is not None}
     return out
+
+
+#: The column of :func:`purchase_histories` that counts the customers of each distinct history.
+COUNT = "customers"
+HISTORY = ("frequency", "recency", "T")
+
+
+def purchase_histories(facts: Any) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct ``(frequency, recency, T)`` histories of ``facts`` with a ``customers`` count,
+    and the row of each customer in them: fit on the first with ``weights=customers``, predict
+    once per distinct history and gather by the second.
+
+    The histories are checked as a model's ``fit`` checks them, with the ids of the customers
+    at fault in the message.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"customer_id": list("abc"), "frequency": [0, 2, 0],
+    ...                   "recency": [0.0, 5.0, 0.0], "T": [9.0, 9.0, 9.0]})
+    >>> h, inverse = purchase_histories(f)
+    >>> h["customers"].tolist(), inverse.tolist()
+    ([2.0, 1.0], [0, 1, 0])
+    """
+    from xuanba.models._base import compress
+    from xuanba.models.bgnbd import BGNBD
+
+    frame = as_frame(facts, name="the facts")
+    BGNBD()._history(frame)  # the checks every purchase model makes, once, with customer ids
+    distinct, counts, inverse = compress(frame, HISTORY)
+    distinct = distinct.astype(float)
+    distinct[COUNT] = counts
+    return distinct, inverse
 
 
 def _make_purchase_model(cls: type[Model], time_unit: str, penalizer: float = 0.0) -> Model:
@@ -203,11 +237,13 @@ def read_facts(path: str | Path) -> pd.DataFrame:
 
 
 def fit_model(
-    name: str, table: Any, *, time_unit: str | None = "week", penalizer: float = 0.0
+    name: str, table: Any, *, time_unit: str | None = "week", penalizer: float = 0.0, weights: Any = None
 ) -> Model:
     """Fit the model called ``name`` in :data:`xuanba.models.MODELS` on ``table``; return it.
 
     ``time_unit`` is recorded with models that take it (the unit of ``recency`` and ``T``).
+    ``weights`` counts the customers of each row when ``table`` holds distinct histories
+    (:func:`xuanba.models._base.compress`), so several fits can share one compressed table.
 
     Examples
     --------
@@ -229,7 +265,7 @@ def fit_model(
     if time_unit is not None and "time_unit" in params:
         unit_length(time_unit)
         options["time_unit"] = time_unit
-    return cls(**options).fit(table)
+    return cls(**options).fit(table, weights=weights)
 
 
 def predict_table(
