@@ -51,7 +51,7 @@ def brute_force(rows: list[tuple], with_orders: bool) -> tuple[dict[str, int], i
         line = (cust, date, amount, order) if with_orders else None
         order = (order or "").strip() or None if with_orders else None
         day, value = _date(date), _amount(amount)
-        if cust == "合计":
+        if cust == "合计" and (not date or day is None or not amount):  # a total lacks a sale's day or amount
             reason = "totals row"
         elif not cust.strip():
             reason = "missing customer id"
