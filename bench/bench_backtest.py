@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -68,12 +69,19 @@ def main(argv: list[str] | None = None) -> None:
         b_times, r_times = [], []
         for _ in range(args.repeat):
             t0 = time.perf_counter()
-            bt = backtest(path, std, *CUTOFFS, horizon="365d")
+
+            def say(step: str, t0: float = t0) -> None:  # a long run shows where it is (stderr)
+                print(f"  {time.perf_counter() - t0:7.1f} s  {step}", file=sys.stderr, flush=True)
+
+            bt = backtest(path, std, *CUTOFFS, horizon="365d", progress=say)
             b_times.append(time.perf_counter() - t0)
+            print(f"backtest: {b_times[-1]:.1f} s", flush=True)
             t0 = time.perf_counter()
             for cut in replay_cutoffs(*CUTOFFS, "quarter"):
                 run_round(path, std, cut, store=False, check_model=False)
+                say(f"round at {cut}")
             r_times.append(time.perf_counter() - t0)
+            print(f"8 unstored rounds: {r_times[-1]:.1f} s", flush=True)
     bm, rm = statistics.median(b_times), statistics.median(r_times)
     cuts = bt.cutoffs["cutoff"].nunique()
     print(f"standard captured {100 * bt.overall.loc['standard', 'revenue_captured']:.1f}% of next-year revenue "

@@ -168,12 +168,18 @@ def _top(values: np.ndarray, tie: np.ndarray, n: int) -> np.ndarray:
 
 @dataclass
 class _Truth:
-    """What happened in the horizon, per customer of the base (in the base's order)."""
+    """What happened in the horizon, per customer of the base (in the base's order), with the
+    totals every selection is measured against (summed once, not once per random draw)."""
 
     revenue: np.ndarray
     profit: np.ndarray
     bought: np.ndarray
     future_rank: np.ndarray  # 0 = the best customer of the horizon by revenue
+
+    def __post_init__(self) -> None:
+        self.revenue_total = _total(self.revenue)
+        self.profit_total = _total(self.profit)
+        self.bought_total = int(self.bought.sum())
 
     def hits(self, sel: np.ndarray, n: int) -> float:
         if len(sel) == 0:
@@ -181,9 +187,15 @@ class _Truth:
         return float(np.mean((self.future_rank[sel] < n) & (self.revenue[sel] > 0)))
 
 
-def _share(values: np.ndarray, sel: np.ndarray) -> float:
+def _total(values: np.ndarray) -> float:
+    """The sum a share is taken of; NaN when no value is known or they sum to nothing."""
     total = float(np.nansum(values))
-    if np.isnan(values).all() or total == 0:
+    return float("nan") if np.isnan(values).all() or total == 0 else total
+
+
+def _share(values: np.ndarray, sel: np.ndarray, total: float | None = None) -> float:
+    total = _total(values) if total is None else total
+    if np.isnan(total):
         return float("nan")
     return float(np.nansum(values[sel]) / total)
 
@@ -191,20 +203,18 @@ def _share(values: np.ndarray, sel: np.ndarray) -> float:
 def _measure(sel: np.ndarray, k_top: int, truth: _Truth, prev: set[int] | None) -> dict[str, float]:
     """The measures of one selection (positions in rank order)."""
     n_all = len(truth.revenue)
-    mask = np.zeros(n_all, dtype=bool)
-    mask[sel] = True
     share = len(sel) / n_all
-    rev = _share(truth.revenue, sel)
-    rest = ~mask
+    rev = _share(truth.revenue, sel, truth.revenue_total)
+    kept = int(truth.bought[sel].sum())
     return {
         "revenue_captured": rev,
-        "profit_captured": _share(truth.profit, sel),
+        "profit_captured": _share(truth.profit, sel, truth.profit_total),
         "customer_share": share,
         "lift": rev / share if share > 0 else float("nan"),
         "precision": truth.hits(sel, len(sel)),
         "top_tier_hit": truth.hits(sel[:k_top], k_top) if k_top else float("nan"),
-        "retention_selected": float(truth.bought[sel].mean()) if len(sel) else float("nan"),
-        "retention_rest": float(truth.bought[rest].mean()) if rest.any() else float("nan"),
+        "retention_selected": kept / len(sel) if len(sel) else float("nan"),
+        "retention_rest": (truth.bought_total - kept) / (n_all - len(sel)) if n_all > len(sel) else float("nan"),
         "stability": (len(prev & set(sel.tolist())) / len(prev)) if prev else float("nan"),
     }
 
