@@ -450,3 +450,38 @@ def test_when_every_tier_above_is_empty_the_nearest_bar_stands():
     r = by_id(s.roster)
     assert (r["tier"] == "").all()
     assert (r["next_tier"] == "A").all() and np.allclose(r["gap_to_next"], (90 - r["score"]).clip(lower=0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.one_of(st.integers(0, 5).map(float), st.just(float("nan"))), min_size=2, max_size=30),
+       need=st.floats(0.01, 1.0))
+def test_the_needed_value_is_the_same_whether_the_ranks_are_given_or_searched(values, need):
+    """The scoring passes each customer's count of values below (its rank) instead of searching for it."""
+    from xuanba.standard.score import _percentile_needed
+
+    own = np.array(values)
+    present = np.sort(own[~np.isnan(own)])
+    if not len(present):
+        return
+    below = np.searchsorted(present, np.nan_to_num(own), side="left")
+    need_v = np.full(len(own), need)
+    got = _percentile_needed(present, own, need_v, below)
+    want = _percentile_needed(present, own, need_v)
+    assert np.array_equal(got, want, equal_nan=True)
+
+
+def test_scoring_without_the_long_contributions_gives_the_same_roster_and_matrix():
+    """What-if asks for no long table: the roster is the same and ``matrix`` holds the contributions."""
+    rng = np.random.default_rng(3)
+    n = 200
+    t = pd.DataFrame({"customer_id": [f"c{i:03d}" for i in range(n)],
+                      "revenue_365d": np.where(rng.uniform(size=n) < 0.1, np.nan, rng.integers(0, 30, n).astype(float)),
+                      "orders": rng.integers(1, 9, n).astype(float)})
+    s = std(crit("r", "revenue_365d", 0.6), crit("o", "orders", 0.4, private=True),
+            rest='[[tiers]]\nname = "A"\nmin_score = 70\n[[tiers]]\nname = "B"\nquota = 40\n')
+    full, lean = score_customers(t, s), score_customers(t, s, contributions=False)
+    pd.testing.assert_frame_equal(full.roster, lean.roster)
+    assert lean.contributions.empty and list(lean.contributions.columns) == list(full.contributions.columns)
+    wide = full.contributions.pivot(index="customer_id", columns="criterion", values="contribution")
+    expected = wide.loc[full.roster["customer_id"], ["r", "o"]].to_numpy()
+    assert np.array_equal(lean.matrix, expected) and np.array_equal(full.matrix, expected)

@@ -637,6 +637,25 @@ TEXT: dict[str, tuple[str, str]] = {
     "bt_band": ("random: 90% band", "随机选取：90% 区间"),
     "bt_captured": ("share of next-horizon revenue", "占下一期收入的比例"),
     "bt_band_line": ("random: 90% band of revenue captured {lo}–{hi}", "随机选取：捕获收入的 90% 区间 {lo}–{hi}"),
+    "bt_stored": ("Stored as backtest {id}: the report of a round of this standard shows it.",
+                  "已保存为第 {id} 次回测：本标准各轮的报告会显示它。"),
+    "bt_report_title": ("How this standard has performed", "本标准的历史表现"),
+    "bt_report_reading": ("Backtest {id} ({created}) of this very standard: at {cutoffs} past cutoffs from {first} "
+                          "to {last}, the customers it would have selected, measured against the next {days} days, "
+                          "beside simple ways of choosing as many.",
+                          "本标准（同一版本）的第 {id} 次回测（{created}）：在 {first} 至 {last} 的 {cutoffs} 个历史截止日，"
+                          "按本标准会入选的客户在随后 {days} 天的表现，并与选取同样人数的简单方法对比。"),
+    "bt_report_none": ("No backtest of this standard is stored. To show here how it would have done at past cutoffs, "
+                       "run: xuanba backtest STANDARD.toml --from YYYY-MM-DD --to YYYY-MM-DD --store",
+                       "尚未保存本标准的回测。若要在此显示它在历史截止日的表现，请运行："
+                       "xuanba backtest 标准.toml --from YYYY-MM-DD --to YYYY-MM-DD --store"),
+    "bt_col_method": ("method", "方法"),
+    "bt_col_revenue": ("revenue captured", "捕获收入"),
+    "bt_col_profit": ("profit captured", "捕获利润"),
+    "bt_col_lift": ("lift", "提升倍数"),
+    "bt_col_precision": ("precision at capacity", "容量内命中率"),
+    "bt_col_top_tier": ("top-tier hit rate", "最高层级命中率"),
+    "bt_col_stability": ("stability", "稳定性"),
     "card_note": ("note: {text}", "注：{text}"),
     "card_written": ("{what} written to {path}.", "{what}已写入 {path}。"),
     "card_what_cutoffs": ("Per-cutoff table", "各截止日明细表"),

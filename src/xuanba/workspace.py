@@ -231,7 +231,10 @@ def _v1_record_versions(ws: Workspace) -> None:
 
 
 #: The migrations, in order: ``MIGRATIONS[i]`` changes version ``i`` into ``i + 1``.
-MIGRATIONS: list[Migration] = [_v1_record_versions]
+MIGRATIONS: list[Migration] = [
+    _v1_record_versions,
+    "xuanba.rounds.store:_migrate_v2",  # stored backtests (backtests, backtest_cutoffs, backtest_overall)
+]
 
 #: The schema version this xuanba writes and reads.
 SCHEMA_VERSION: int = len(MIGRATIONS)

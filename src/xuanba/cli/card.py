@@ -106,6 +106,7 @@ def register(app: typer.Typer) -> None:
         unit: UnitOpt = "week",
         out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the per-cutoff table to .csv, .xlsx or .parquet.")] = None,
         chart: Annotated[Path | None, typer.Option("--chart", help="Write the chart of value captured over time, by method, to a self-contained .html file.")] = None,
+        store: Annotated[bool, typer.Option("--store", help="Keep the result in the workspace: the report of a round of this standard then shows how it has performed.")] = False,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -125,7 +126,7 @@ def register(app: typer.Typer) -> None:
 
             bt = backtest(workspace, standard, from_, to, every=every, horizon=horizon, time_unit=unit,
                           extra_fields=extra, baselines=tuple(baseline or BASELINES), draws=draws, seed=seed,
-                          progress=progress)
+                          progress=progress, store=store)
         written = None
         if out is not None:
             sheets = {"cutoffs": bt.cutoffs, "overall": bt.overall.reset_index()}
@@ -141,12 +142,15 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json({"horizon_days": bt.horizon_days, "chart": str(chart) if chart else None, "overall": bt.overall.reset_index().to_dict("records"),
                        "cutoffs": bt.cutoffs.to_dict("records"), "verdicts": bt.verdicts,
-                       "worse_than": bt.worse_than(), "notes": bt.notes, "out": written})
+                       "worse_than": bt.worse_than(), "notes": bt.notes, "out": written,
+                       "stored": bt.backtest_id})
             return
         _print_backtest(bt)
+        lang = bt.standard.lang
         if written:
-            lang = bt.standard.lang
             console.print(t("card_written", lang, what=t("card_what_cutoffs", lang), path=written))
+        if bt.backtest_id is not None:
+            console.print(t("bt_stored", lang, id=bt.backtest_id))
 
     @app.command("whatif", help=cmd_help("whatif"))
     @handle_errors

@@ -3,7 +3,8 @@ stack) with the headline figures, tiers, who is selected (by tier, with name, ow
 change and strongest criteria; searchable and paged, drawn by a small inline script from JSON
 embedded in the page, so tens of thousands of rows cost no DOM until shown), each owner's
 accounts, value × potential, the whale curve, scores, movers and migration against the previous
-round, model fit when the round has it, and the standard in plain words. Customers are named
+round, how the round's standard has performed (its latest stored backtest, or how to make one),
+model fit when the round has it, and the standard in plain words. Customers are named
 wherever they appear (the names and owners the round stored from the customers table).
 
 Example
@@ -70,6 +71,8 @@ def build_report(
     max_points: int = MAX_SCATTER_POINTS,
     extra_sections: list[dict[str, Any]] | None = None,
     public: bool = False,
+    backtest: Any = None,
+    backtest_hint: bool = False,
 ) -> str:
     """The report of a round as one HTML string (see the module docstring for its sections).
 
@@ -90,6 +93,10 @@ def build_report(
         the account work the round stored (:func:`xuanba.outputs.account_sections.account_sections`).
     public
         Say the standard as customers see it (no private criteria or gates), as the statements do.
+    backtest, backtest_hint
+        A stored backtest of the round's standard (:func:`xuanba.rounds.backtest.load_backtest`)
+        for the section "how this standard has performed"; without one, ``backtest_hint`` puts
+        there the one line that says how to produce it (:func:`write_report` does both).
     """
     import plotly.offline
     from jinja2 import Environment, PackageLoader, select_autoescape
@@ -233,6 +240,12 @@ def build_report(
     else:
         sections.append({"id": "movers", "title": t("movers_none_title", lang),
                          "fig": None, "reading": t("no_previous", lang), "table": None})
+
+    if backtest is not None:
+        sections.append(_backtest_section(backtest, lang, figures))
+    elif backtest_hint:
+        sections.append({"id": "backtest", "title": t("bt_report_title", lang), "fig": None, "table": None,
+                         "reading": t("bt_report_none", lang)})
 
     if extra_sections is None:
         from xuanba.outputs.account_sections import account_sections
@@ -457,6 +470,30 @@ def _selection(round_: Any, roster: pd.DataFrame, people: People, diff: Any, ord
     return out
 
 
+def _backtest_section(bt: Any, lang: str, figures: list[tuple[str, Any]]) -> dict[str, Any]:
+    """How the round's standard has performed: value captured by method over the cutoffs (the
+    stored per-cutoff figures), the overall figures and the verdicts, a shortfall said first."""
+    from xuanba.outputs.plots import value_captured
+    from xuanba.rounds.backtest import verdict_lines
+
+    figures.append(("fig-backtest", value_captured(bt, lang=lang)))
+    o = bt.overall
+    cols = [("revenue_captured", "bt_col_revenue"), ("profit_captured", "bt_col_profit"), ("lift", "bt_col_lift"),
+            ("precision", "bt_col_precision"), ("top_tier_hit", "bt_col_top_tier"), ("stability", "bt_col_stability")]
+    cols = [(c, k) for c, k in cols if o[c].notna().any()]
+    rows = [[t(f"bt_method_{m}", lang), *(num(r[c], 2) if c == "lift" else pct(100 * r[c]) for c, _k in cols)]
+            for m, r in o.iterrows()]
+    cut = pd.to_datetime(bt.cutoffs["cutoff"])
+    reading = t("bt_report_reading", lang, id=bt.backtest_id, created=str(bt.created_at or "")[:10],
+                cutoffs=num(int(bt.cutoffs["cutoff"].nunique())), first=cut.min().date(), last=cut.max().date(),
+                days=num(bt.horizon_days))
+    words = verdict_lines(o, bt.judgements, lang)
+    worse = [w for w, v in zip(words, bt.judgements["verdict"], strict=True) if v == "worse"]
+    lines = [{"text": w, "warn": True} for w in worse] + [{"text": w, "warn": False} for w in words if w not in worse]
+    return {"id": "backtest", "title": t("bt_report_title", lang), "fig": "fig-backtest", "reading": reading,
+            "lines": lines, "table": _table([t("bt_col_method", lang), *(t(k, lang) for _c, k in cols)], rows)}
+
+
 def _models_section(models: Mapping[str, Any], lang: str, warned: list[str]) -> dict[str, Any]:
     """The fitted models a round used (stored in its meta): a table of estimates and fit."""
     rows: list[list[str]] = []
@@ -584,7 +621,7 @@ def write_report(
     from xuanba.outputs.people import OWNER_ALIASES, PERSON_FIELDS
     from xuanba.rounds import load_round, previous_round, resolve_round_id
     from xuanba.rounds.diff import diff_loaded
-    from xuanba.rounds.store import load_contributions
+    from xuanba.rounds.store import load_backtest, load_contributions
     from xuanba.rounds.summary import VALUE_FIELDS
     from xuanba.workspace import open_workspace
 
@@ -599,7 +636,9 @@ def write_report(
             rnd = dataclasses.replace(rnd, contributions=load_contributions(ws, rid, max_rank=int(listed.max())))
         prev = previous_round(ws, rid)
         before = load_round(ws, prev, fields=False, contributions=False) if prev is not None else None
+        sha = rnd.meta.get("standard_sha256")
+        bt = load_backtest(ws, standard_sha256=str(sha)) if sha else None
     diff = diff_loaded(before, rnd) if before is not None else None
-    html = build_report(rnd, lang=lang, diff=diff, previous_id=prev)
+    html = build_report(rnd, lang=lang, diff=diff, previous_id=prev, backtest=bt, backtest_hint=True)
     out = Path(path) if path is not None else Path(f"report-{rid}-{lang}.html")
     return write_text_atomic(out, html)  # the previous report stays whole if this fails

@@ -106,7 +106,11 @@ class Backtest:
     ``selections``: the customer ids the standard selected at each cutoff, in rank order;
     ``notes``: what was left out and why; ``fairness``: per cutoff, the standard's selection by
     owner, region and segment (when the data have them) beside each group's share of the base and
-    of the horizon's revenue (:func:`~xuanba.rounds.fairness.fairness_table`).
+    of the horizon's revenue (:func:`~xuanba.rounds.fairness.fairness_table`); ``judgements``: per
+    baseline, the verdict (``worse``, ``level``, ``better``, ``like_random``) and at how many of
+    the compared cutoffs the standard was behind, what ``verdicts`` say in words
+    (:func:`verdict_lines` says them in either language). ``backtest_id`` and ``created_at`` are
+    set once it is stored (:func:`~xuanba.rounds.store.save_backtest`).
     """
 
     standard: Standard
@@ -117,6 +121,9 @@ class Backtest:
     selections: dict[dt.date, list[str]] = field(default_factory=dict, repr=False)
     notes: list[str] = field(default_factory=list)
     fairness: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    judgements: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    backtest_id: int | None = None
+    created_at: str | None = None
 
     def worse_than(self) -> list[str]:
         """The baselines whose mean revenue captured beat the standard's (``random``: its mean)."""
@@ -161,12 +168,18 @@ def _top(values: np.ndarray, tie: np.ndarray, n: int) -> np.ndarray:
 
 @dataclass
 class _Truth:
-    """What happened in the horizon, per customer of the base (in the base's order)."""
+    """What happened in the horizon, per customer of the base (in the base's order), with the
+    totals every selection is measured against (summed once, not once per random draw)."""
 
     revenue: np.ndarray
     profit: np.ndarray
     bought: np.ndarray
     future_rank: np.ndarray  # 0 = the best customer of the horizon by revenue
+
+    def __post_init__(self) -> None:
+        self.revenue_total = _total(self.revenue)
+        self.profit_total = _total(self.profit)
+        self.bought_total = int(self.bought.sum())
 
     def hits(self, sel: np.ndarray, n: int) -> float:
         if len(sel) == 0:
@@ -174,9 +187,15 @@ class _Truth:
         return float(np.mean((self.future_rank[sel] < n) & (self.revenue[sel] > 0)))
 
 
-def _share(values: np.ndarray, sel: np.ndarray) -> float:
+def _total(values: np.ndarray) -> float:
+    """The sum a share is taken of; NaN when no value is known or they sum to nothing."""
     total = float(np.nansum(values))
-    if np.isnan(values).all() or total == 0:
+    return float("nan") if np.isnan(values).all() or total == 0 else total
+
+
+def _share(values: np.ndarray, sel: np.ndarray, total: float | None = None) -> float:
+    total = _total(values) if total is None else total
+    if np.isnan(total):
         return float("nan")
     return float(np.nansum(values[sel]) / total)
 
@@ -184,20 +203,18 @@ def _share(values: np.ndarray, sel: np.ndarray) -> float:
 def _measure(sel: np.ndarray, k_top: int, truth: _Truth, prev: set[int] | None) -> dict[str, float]:
     """The measures of one selection (positions in rank order)."""
     n_all = len(truth.revenue)
-    mask = np.zeros(n_all, dtype=bool)
-    mask[sel] = True
     share = len(sel) / n_all
-    rev = _share(truth.revenue, sel)
-    rest = ~mask
+    rev = _share(truth.revenue, sel, truth.revenue_total)
+    kept = int(truth.bought[sel].sum())
     return {
         "revenue_captured": rev,
-        "profit_captured": _share(truth.profit, sel),
+        "profit_captured": _share(truth.profit, sel, truth.profit_total),
         "customer_share": share,
         "lift": rev / share if share > 0 else float("nan"),
         "precision": truth.hits(sel, len(sel)),
         "top_tier_hit": truth.hits(sel[:k_top], k_top) if k_top else float("nan"),
-        "retention_selected": float(truth.bought[sel].mean()) if len(sel) else float("nan"),
-        "retention_rest": float(truth.bought[rest].mean()) if rest.any() else float("nan"),
+        "retention_selected": kept / len(sel) if len(sel) else float("nan"),
+        "retention_rest": (truth.bought_total - kept) / (n_all - len(sel)) if n_all > len(sel) else float("nan"),
         "stability": (len(prev & set(sel.tolist())) / len(prev)) if prev else float("nan"),
     }
 
@@ -335,13 +352,14 @@ def backtest(
     draws: int = 200,
     seed: int = 0,
     progress: Progress | None = None,
+    store: bool = False,
 ) -> Backtest:
     """Apply ``standard`` at every period end from ``start`` to ``end`` and measure its selection
     against the horizon that followed, beside the baselines under the same capacity.
 
     Nothing after a cutoff is read to select at that cutoff (facts, predictions and account
     fields are as of the cutoff; ``extra_fields`` are taken as given, so pass only what was
-    known then). Nothing is stored. A cutoff whose horizon runs past the data is measured on the
+    known then). Nothing is stored unless ``store`` is true. A cutoff whose horizon runs past the data is measured on the
     days there are (``complete`` false, ``horizon_days`` shorter) and left out of ``overall``
     unless no cutoff is complete.
 
@@ -362,6 +380,9 @@ def backtest(
         Any of :data:`BASELINES`.
     draws, seed
         Random selections per cutoff for the ``random`` baseline, and their seed.
+    store
+        Also keep the result in the workspace (:func:`~xuanba.rounds.store.save_backtest`), where the report of a
+        round of the same standard shows it.
 
     Returns
     -------
@@ -411,7 +432,15 @@ def backtest(
     table[floats] = table[floats].astype(float).round(DECIMALS)
     overall = _overall(table)
     fair = pd.concat(fairness, ignore_index=True) if fairness else pd.DataFrame()
-    return Backtest(std, days, table, overall, _verdicts(table, overall, std.lang), selections, notes, fair)
+    judged = _judge(table, overall)
+    bt = Backtest(std, days, table, overall, verdict_lines(overall, judged, std.lang), selections, notes, fair,
+                  judged)
+    if store:
+        from xuanba.rounds.store import save_backtest
+
+        with open_workspace(workspace) as ws:
+            save_backtest(ws, bt, every=every, extra_fields=extras)
+    return bt
 
 
 def _fairness(fields: pd.DataFrame, sel: np.ndarray, truth: _Truth, cut: dt.date) -> pd.DataFrame | None:
@@ -436,37 +465,63 @@ def _overall(table: pd.DataFrame) -> pd.DataFrame:
     return agg.loc[methods].round(DECIMALS)
 
 
-def _verdicts(table: pd.DataFrame, overall: pd.DataFrame, lang: str) -> list[str]:
-    """One sentence per baseline on mean revenue captured: the standard worse (any shortfall),
-    level (ahead by less than :data:`LEVEL`), better, or inside the band of random draws."""
+JUDGEMENT_COLUMNS: tuple[str, ...] = ("verdict", "behind", "compared")
+"""Columns of :attr:`Backtest.judgements` (indexed by baseline)."""
+
+
+def _judge(table: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFrame:
+    """Per baseline, on mean revenue captured: the standard ``worse`` (any shortfall), ``level``
+    (ahead by less than :data:`LEVEL`), ``better``, or ``like_random`` (inside the band of random
+    draws); with the cutoffs it was behind at out of those compared."""
+    rows: list[dict[str, Any]] = []
+    if "standard" in overall.index:
+        used = table.loc[table["complete"]] if table["complete"].any() else table
+        own = used.loc[used["method"] == "standard"].set_index("cutoff")["revenue_captured"]
+        mine = float(overall.loc["standard", "revenue_captured"])
+        for method in overall.index:
+            theirs = float(overall.loc[method, "revenue_captured"])
+            if method == "standard" or np.isnan(mine) or np.isnan(theirs):
+                continue
+            other = used.loc[used["method"] == method].set_index("cutoff")["revenue_captured"]
+            both = own.index.intersection(other.index)
+            behind = int((own[both] < other[both] - 1e-12).sum())
+            if method == "random" and _inside(mine, overall.loc["random"]):
+                kind = "like_random"
+            elif mine < theirs - 1e-12:
+                kind = "worse"
+            elif mine < theirs + LEVEL:
+                kind = "level"
+            else:
+                kind = "better"
+            rows.append({"method": method, "verdict": kind, "behind": behind, "compared": len(both)})
+    return pd.DataFrame(rows, columns=["method", *JUDGEMENT_COLUMNS]).set_index("method")
+
+
+def verdict_lines(overall: pd.DataFrame, judgements: pd.DataFrame, lang: str) -> list[str]:
+    """The verdicts in words (one sentence per baseline), from the overall figures and the
+    judgements, in ``lang``; a shortfall starts with WORSE (不如).
+
+    Example
+    -------
+    >>> o = pd.DataFrame({"revenue_captured": [0.4, 0.5]}, index=["standard", "revenue"])
+    >>> j = pd.DataFrame({"verdict": ["worse"], "behind": [3], "compared": [4]}, index=["revenue"])
+    >>> verdict_lines(o, j, "en")[0][:34]
+    'WORSE than last-year revenue top-N'
+    """
     from xuanba.i18n import t
 
     if "standard" not in overall.index:
         return []
-    used = table.loc[table["complete"]] if table["complete"].any() else table
-    own = used.loc[used["method"] == "standard"].set_index("cutoff")["revenue_captured"]
     mine = float(overall.loc["standard", "revenue_captured"])
     out = []
-    for method in overall.index:
-        if method == "standard":
-            continue
-        theirs = float(overall.loc[method, "revenue_captured"])
-        other = used.loc[used["method"] == method].set_index("cutoff")["revenue_captured"]
-        both = own.index.intersection(other.index)
-        behind = int((own[both] < other[both] - 1e-12).sum())
-        kw = {"method": t(f"bt_method_{method}", lang), "own": 100 * mine, "theirs": 100 * theirs,
-              "behind": behind, "n": len(both)}
-        if np.isnan(mine) or np.isnan(theirs):
-            continue
-        if method == "random" and _inside(mine, overall.loc["random"]):
-            out.append(t("bt_like_random", lang, **kw, lo=100 * float(overall.loc["random", "revenue_captured_lo"]),
-                         hi=100 * float(overall.loc["random", "revenue_captured_hi"])))
-        elif mine < theirs - 1e-12:
-            out.append(t("bt_worse", lang, **kw))
-        elif mine < theirs + LEVEL:
-            out.append(t("bt_level", lang, **kw))
-        else:
-            out.append(t("bt_better", lang, **kw))
+    for method, j in judgements.iterrows():
+        kw = {"method": t(f"bt_method_{method}", lang), "own": 100 * mine,
+              "theirs": 100 * float(overall.loc[method, "revenue_captured"]),
+              "behind": int(j["behind"]), "n": int(j["compared"])}
+        if j["verdict"] == "like_random":
+            kw.update(lo=100 * float(overall.loc[method, "revenue_captured_lo"]),
+                      hi=100 * float(overall.loc[method, "revenue_captured_hi"]))
+        out.append(t(f"bt_{j['verdict']}", lang, **kw))
     return out
 
 

@@ -18,6 +18,10 @@ refit a model or recompute a fact. Five tables hold rounds:
   analyses at its cutoff, the holdout check of its model, the saved models), each with its
   window and as-of date in ``info_json``.
 
+Three more tables keep backtests (:func:`save_backtest`, since schema version 2), so that the
+report of a round says how its standard has performed without recomputing: ``backtests``,
+``backtest_cutoffs`` and ``backtest_overall``.
+
 A round is written inside a single transaction: a process killed half-way leaves no trace of
 it, and earlier rounds are never touched (nothing here updates or deletes). Rounds stored
 before ``round_fields`` and ``round_tables`` existed load with ``fields=None`` and no tables;
@@ -49,6 +53,7 @@ from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS
 from xuanba.workspace import Workspace, open_workspace
 
 if TYPE_CHECKING:
+    from xuanba.rounds.backtest import Backtest
     from xuanba.rounds.run import Round, StoredTable
 
 PAUSE_ENV = "XUANBA_TEST_PAUSE_ROUND_AFTER"
@@ -426,3 +431,141 @@ def customer_standing(workspace: Workspace | str, round_id: int | str, customer_
 def round_cutoff(meta: dict[str, Any]) -> dt.date:
     """The cutoff of a round as a date."""
     return dt.date.fromisoformat(str(meta["cutoff"]))
+
+
+# -- stored backtests ------------------------------------------------------------------------------
+# A backtest is kept so that the report of a round can say how its standard has performed without
+# recomputing anything: ``backtests`` (one row each: the standard's name, version, SHA-256 and text,
+# the horizon, the cutoffs, notes), ``backtest_cutoffs`` (:data:`~xuanba.rounds.backtest.COLUMNS`) and ``backtest_overall``
+# (one row per method: the overall figures and the verdict against each baseline). Append-only.
+
+_MEASURES = ("revenue_captured", "profit_captured", "customer_share", "lift", "precision", "top_tier_hit",
+             "retention_selected", "retention_rest", "stability")  # xuanba.rounds.backtest.MEASURES
+_OVERALL_FLOATS = (*_MEASURES, "revenue_captured_lo", "revenue_captured_hi")
+_JUDGEMENT = ("verdict", "behind", "compared")  # xuanba.rounds.backtest._JUDGEMENT
+_STORED_DDL = (
+    """CREATE TABLE IF NOT EXISTS backtests (
+    backtest_id BIGINT PRIMARY KEY, created_at TIMESTAMP, standard_name VARCHAR, standard_version VARCHAR,
+    standard_sha256 VARCHAR, standard_text VARCHAR, horizon_days BIGINT, first_cutoff DATE,
+    last_cutoff DATE, info_json VARCHAR)""",
+    "CREATE TABLE IF NOT EXISTS backtest_cutoffs (backtest_id BIGINT, cutoff DATE, method VARCHAR, "
+    "horizon_days BIGINT, complete BOOLEAN, customers BIGINT, selected BIGINT, top_tier BIGINT, "
+    + ", ".join(f"{m} DOUBLE" for m in _OVERALL_FLOATS) + ")",
+    "CREATE TABLE IF NOT EXISTS backtest_overall (backtest_id BIGINT, position BIGINT, method VARCHAR, "
+    "cutoffs BIGINT, " + ", ".join(f"{m} DOUBLE" for m in _OVERALL_FLOATS)
+    + ", verdict VARCHAR, behind BIGINT, compared BIGINT)",
+)
+
+
+def _migrate_v2(ws: Workspace) -> None:
+    """Schema version 1 -> 2: the tables of stored backtests (empty)."""
+    for ddl in _STORED_DDL:
+        ws.con.execute(ddl)
+
+
+def save_backtest(ws: Workspace, bt: Any, *, every: str = "quarter",
+                   extra_fields: Sequence[str] = ()) -> int:
+    """Keep ``bt`` (a :class:`~xuanba.rounds.backtest.Backtest`) in the workspace, in one transaction, and return its id (also set on ``bt``).
+
+    ``every`` and ``extra_fields`` (the names of extra fields the standard may read) are kept
+    with it, so that :func:`load_backtest` reads the standard back.
+
+    Example
+    -------
+    >>> save_backtest(ws, backtest(ws, "standard.toml", "2024-01-01", "2025-12-31"))  # doctest: +SKIP
+    1
+    """
+    info = {"every": every, "notes": list(bt.notes), "extra_fields": list(extra_fields),
+            "lang": bt.standard.lang}
+    cut = bt.cutoffs.copy()
+    cut["cutoff"] = pd.to_datetime(cut["cutoff"]).dt.date
+    overall = bt.overall.join(bt.judgements, how="left") if len(bt.judgements) else bt.overall.copy()
+    for col in _JUDGEMENT:
+        if col not in overall.columns:
+            overall[col] = None
+    overall = overall.rename_axis("method").reset_index()
+    overall.insert(0, "position", np.arange(len(overall)))
+    created = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
+    with ws.transaction() as con:
+        for ddl in _STORED_DDL:  # a workspace given open before version 2 (the migration makes them too)
+            con.execute(ddl)
+        bid = int(con.execute("SELECT coalesce(max(backtest_id), 0) + 1 FROM backtests").fetchone()[0])
+        con.execute("INSERT INTO backtests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [bid, created.to_pydatetime(), bt.standard.name, str(bt.standard.version), bt.standard.sha256,
+                     bt.standard.text, bt.horizon_days, min(cut["cutoff"]), max(cut["cutoff"]),
+                     json.dumps(info, ensure_ascii=False)])
+        cols = ["cutoff", "method", "horizon_days", "complete", "customers", "selected", "top_tier", *_OVERALL_FLOATS]
+        con.register("_xb_bt_cutoffs", cut[cols])
+        try:
+            con.execute(f"INSERT INTO backtest_cutoffs SELECT {bid}, {', '.join(cols)} FROM _xb_bt_cutoffs")
+        finally:
+            con.unregister("_xb_bt_cutoffs")
+        cols = ["position", "method", "cutoffs", *_OVERALL_FLOATS, *_JUDGEMENT]
+        frame = overall[cols].astype({"verdict": object, "behind": "Int64", "compared": "Int64"})
+        con.register("_xb_bt_overall", frame)
+        try:
+            con.execute(f"INSERT INTO backtest_overall SELECT {bid}, {', '.join(cols)} FROM _xb_bt_overall")
+        finally:
+            con.unregister("_xb_bt_overall")
+    bt.backtest_id, bt.created_at = bid, str(created)
+    return bid
+
+
+def list_backtests(workspace: Workspace | str) -> pd.DataFrame:
+    """The stored backtests, newest last: id, creation time, standard name, version and SHA-256,
+    horizon and the first and last cutoff (empty when none is stored).
+
+    Example
+    -------
+    >>> list_backtests(Workspace(":memory:")).columns.tolist()[:3]
+    ['backtest_id', 'created_at', 'standard_name']
+    """
+    cols = ["backtest_id", "created_at", "standard_name", "standard_version", "standard_sha256", "horizon_days",
+            "first_cutoff", "last_cutoff"]
+    with open_workspace(workspace, read_only=True) as ws:
+        if not ws.has_table("backtests"):
+            return pd.DataFrame(columns=cols)
+        return ws.sql(f"SELECT {', '.join(cols)} FROM backtests ORDER BY backtest_id")
+
+
+def load_backtest(workspace: Workspace | str, *, standard_sha256: str | None = None,
+                  backtest_id: int | None = None) -> Backtest | None:
+    """A stored backtest: the given id, else the latest one of the standard with SHA-256
+    ``standard_sha256`` (the latest of any standard when neither is given); ``None`` when there
+    is none. Its tables are exactly what was stored (``selections`` and ``fairness`` are not kept).
+
+    Example
+    -------
+    >>> load_backtest(Workspace(":memory:"), standard_sha256="0" * 64) is None
+    True
+    """
+    from xuanba.rounds.backtest import COLUMNS, JUDGEMENT_COLUMNS, Backtest, verdict_lines
+
+    with open_workspace(workspace, read_only=True) as ws:
+        if not ws.has_table("backtests"):
+            return None
+        where, params = ("backtest_id = ?", [int(backtest_id)]) if backtest_id is not None else (
+            ("standard_sha256 = ?", [standard_sha256]) if standard_sha256 is not None else ("TRUE", []))
+        head = ws.sql(f"SELECT * FROM backtests WHERE {where} ORDER BY backtest_id DESC LIMIT 1", params)
+        if head.empty:
+            return None
+        row = head.iloc[0]
+        bid = int(row["backtest_id"])
+        cut = ws.sql("SELECT * EXCLUDE (backtest_id) FROM backtest_cutoffs WHERE backtest_id = ? "
+                     "ORDER BY rowid", [bid])
+        overall = ws.sql("SELECT * EXCLUDE (backtest_id) FROM backtest_overall WHERE backtest_id = ? "
+                         "ORDER BY position", [bid])
+    info = json.loads(row["info_json"] or "{}")
+    std = load_standard(str(row["standard_text"]), extra_fields=tuple(info.get("extra_fields", [])))
+    cut["cutoff"] = pd.to_datetime(cut["cutoff"]).dt.date
+    cut["complete"] = cut["complete"].astype(bool)
+    for col in COLUMNS:
+        if col not in cut.columns:
+            cut[col] = np.nan
+    overall = overall.set_index("method")
+    judged = overall.loc[overall["verdict"].notna(), list(JUDGEMENT_COLUMNS)].astype(
+        {"behind": "int64", "compared": "int64"})
+    overall = overall[["cutoffs", *_OVERALL_FLOATS]]
+    return Backtest(std, int(row["horizon_days"]), cut[list(COLUMNS)], overall,
+                    verdict_lines(overall, judged, std.lang), {}, list(info.get("notes", [])), pd.DataFrame(),
+                    judged, bid, str(row["created_at"]))

@@ -79,9 +79,20 @@ class WhatIf:
         return compare_rosters(self.round_roster, self.roster, self.tier_order, a=self.round_id, b=0)
 
 
+def _codes(tier: pd.Series, names: list[str]) -> np.ndarray:
+    """Each customer's tier as its position in ``names`` (an Arrow hash lookup, no Python string
+    per row); -1 when not selected or not among ``names``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.index_in(pa.array(tier, type=pa.large_string(), from_pandas=True),
+                        value_set=pa.array(names, type=pa.large_string()))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def _levels(tier: pd.Series, names: list[str]) -> np.ndarray:
     """A tier's step, 0 the best; not selected (or absent) one below the last tier."""
-    codes = pd.Index(names).get_indexer(tier.fillna("").astype(object))
+    codes = _codes(tier, names)
     return np.where(codes < 0, len(names), codes)
 
 
@@ -143,13 +154,13 @@ def whatif(
         assert fields is not None
         if extra_fields is not None:
             fields = _merge(fields, extra_fields, "extra fields", override=True)
-        scored = score_customers(fields, std)
+        scored = score_customers(fields, std, contributions=False)  # the movers' come from scored.matrix
         old_names = [t.name for t in load_standard(str(head.loc[0, "standard_text"]),
                                                    extra_fields=tuple(meta.get("extra_fields", []))).tiers]
         new_names = [t.name for t in std.tiers]
         order = new_names + [n for n in old_names if n not in new_names]
-        placed = _placings(roster, scored.roster, old_names, new_names)
-        moved = _movers(ws, rid, placed, scored, movers)
+        placed = _placings(roster, scored.roster, old_names, new_names, order)
+        moved = _movers(ws, rid, placed, scored, [c.name for c in std.criteria], movers)
         captured = _captured(ws, meta["cutoff"], horizon, placed) if horizon is not None else {}
     counts_old = meta.get("tier_counts", {})
     counts_new = scored.info["tier_counts"]
@@ -157,29 +168,35 @@ def whatif(
                           "new": [int(counts_new.get(n, 0)) for n in order]})
     summary = {"round_id": rid, "cutoff": meta["cutoff"],
                "standard_round": f"{meta['standard_name']} v{meta['standard_version']}",
-               "standard_new": f"{std.name} v{std.version}", **_counts(placed, order), **captured}
+               "standard_new": f"{std.name} v{std.version}", **_counts(placed), **captured}
     return WhatIf(rid, meta["cutoff"], std, scored, tiers, moved, summary, roster, order)
 
 
-def _placings(old: pd.DataFrame, new: pd.DataFrame, old_names: list[str], new_names: list[str]) -> pd.DataFrame:
+def _placings(old: pd.DataFrame, new: pd.DataFrame, old_names: list[str], new_names: list[str],
+              order: list[str]) -> pd.DataFrame:
     """Each customer's placing in the round and under the new standard, side by side (the same
-    customers: the new roster is scored on the round's stored fields)."""
+    customers: the new roster is scored on the round's stored fields), in the round's rank order.
+    ``code_*`` is the tier's position in ``order`` (-1: not selected); ``level_*`` its step in
+    its own standard. Ids and tiers stay Arrow-backed text: no Python string per customer."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    ids = old["customer_id"].to_numpy(dtype=object)
-    found = pc.index_in(pa.array(old["customer_id"]), value_set=pa.array(new["customer_id"]))  # an Arrow hash: fast
+    found = pc.index_in(pa.array(old["customer_id"], type=pa.large_string(), from_pandas=True),
+                        value_set=pa.array(new["customer_id"], type=pa.large_string(), from_pandas=True))
     pos = found.to_numpy(zero_copy_only=False)
-    if found.null_count or len(ids) != len(new):  # cannot happen with the round's own fields
+    if found.null_count or len(old) != len(new):  # cannot happen with the round's own fields
         raise DataError("the new roster does not hold the round's customers", fix="Report this as a bug.")
+    pos = pos.astype(np.int64)
+    tier_b = new["tier"].take(pos).reset_index(drop=True)
 
     def col(frame: pd.DataFrame, name: str, at: np.ndarray | None = None) -> np.ndarray:
-        values = frame[name].to_numpy(dtype=object if name == "tier" else None)
+        values = frame[name].to_numpy()
         return values if at is None else values[at]
 
     return pd.DataFrame({
-        "customer_id": ids,
-        "tier_a": col(old, "tier"), "tier_b": col(new, "tier", pos),
+        "customer_id": old["customer_id"].reset_index(drop=True),
+        "tier_a": old["tier"].reset_index(drop=True), "tier_b": tier_b,
+        "code_a": _codes(old["tier"], order), "code_b": _codes(new["tier"], order)[pos],
         "level_a": _levels(old["tier"], old_names), "level_b": _levels(new["tier"], new_names)[pos],
         "selected_a": col(old, "selected").astype(bool), "selected_b": col(new, "selected", pos).astype(bool),
         "rank_a": col(old, "rank"), "rank_b": col(new, "rank", pos),
@@ -187,12 +204,10 @@ def _placings(old: pd.DataFrame, new: pd.DataFrame, old_names: list[str], new_na
     })
 
 
-def _counts(p: pd.DataFrame, order: list[str]) -> dict[str, Any]:
+def _counts(p: pd.DataFrame) -> dict[str, Any]:
     """Entered, left, rose, fell, same and kept, by the rules of :func:`~xuanba.rounds.compare_rosters`
     (tiers compared in one order: the new standard's, then the round's other tiers)."""
-    code = pd.Index(order)
-    ta = code.get_indexer(p["tier_a"].to_numpy(dtype=object))
-    tb = code.get_indexer(p["tier_b"].to_numpy(dtype=object))
+    ta, tb = p["code_a"].to_numpy(), p["code_b"].to_numpy()
     sa, sb = p["selected_a"].to_numpy(), p["selected_b"].to_numpy()
     ra, rb = p["rank_a"].to_numpy(), p["rank_b"].to_numpy()
     status = np.full(len(p), 0)  # same
@@ -225,7 +240,7 @@ def _captured(ws: Workspace, cutoff: str, horizon: str | int, p: pd.DataFrame) -
             "value_captured_new": _share(revenue, np.flatnonzero(p["selected_b"].to_numpy()))}
 
 
-def _movers(ws: Workspace, rid: int, p: pd.DataFrame, new: Scored, limit: int) -> pd.DataFrame:
+def _movers(ws: Workspace, rid: int, p: pd.DataFrame, new: Scored, criteria: list[str], limit: int) -> pd.DataFrame:
     """The ``limit`` customers whose tier moves most (then whose rank moves most), and why."""
     step = p["level_a"].to_numpy() - p["level_b"].to_numpy()
     ra, rb = p["rank_a"].to_numpy(dtype=float), p["rank_b"].to_numpy(dtype=float)
@@ -242,22 +257,22 @@ def _movers(ws: Workspace, rid: int, p: pd.DataFrame, new: Scored, limit: int) -
         "score_round": pick["score_a"].to_numpy(dtype=float),
         "score_new": pick["score_b"].to_numpy(dtype=float),
     })
-    frame["moved_by"] = (_why(ws, rid, new, list(frame["customer_id"]), frame["rank_new"].to_numpy())
+    frame["moved_by"] = (_why(ws, rid, new, criteria, list(frame["customer_id"]), frame["rank_new"].to_numpy())
                          if len(frame) else [])
     return frame[list(MOVER_COLUMNS)]
 
 
-def _why(ws: Workspace, rid: int, new: Scored, ids: list[str], new_ranks: np.ndarray, top: int = 3) -> list[str]:
+def _why(ws: Workspace, rid: int, new: Scored, criteria: list[str], ids: list[str], new_ranks: np.ndarray,
+         top: int = 3) -> list[str]:
     """For each customer, the criteria whose contribution changed most: ``name +x.x`` (points)."""
     before = ws.sql("SELECT customer_id, criterion, contribution FROM contributions "
                     "WHERE round_id = ? AND list_contains(?::VARCHAR[], customer_id)", [rid, ids])
-    k = len(new.contributions) // max(len(new.roster), 1)  # rows per customer, in roster (rank) order
-    rows = (np.asarray(new_ranks, dtype=np.int64)[:, None] - 1) * k + np.arange(k)[None, :]
-    after = new.contributions.iloc[rows.ravel()]
+    assert new.matrix is not None
+    after = new.matrix[np.asarray(new_ranks, dtype=np.int64) - 1]  # the roster is in rank order
     delta: dict[str, dict[str, float]] = {cid: {} for cid in ids}
-    for cid, crit, value in zip(after["customer_id"].astype(str), after["criterion"].astype(str),
-                                after["contribution"].to_numpy(dtype=float), strict=True):
-        delta[cid][crit] = delta[cid].get(crit, 0.0) + value
+    for cid, row in zip(ids, after, strict=True):
+        for crit, value in zip(criteria, row, strict=True):
+            delta[cid][crit] = delta[cid].get(crit, 0.0) + float(value)
     for cid, crit, value in zip(before["customer_id"].astype(str), before["criterion"].astype(str),
                                 before["contribution"].to_numpy(dtype=float), strict=True):
         delta[cid][crit] = delta[cid].get(crit, 0.0) - value

@@ -87,11 +87,16 @@ EXACT_KNAPSACK_MAX = 20_000
 
 @dataclass
 class Scored:
-    """What :func:`score_customers` returns: the roster, the contributions and notes."""
+    """What :func:`score_customers` returns: the roster, the contributions and notes.
+
+    ``matrix`` holds the same contributions as a customers × criteria array (rows in roster
+    order, columns in the standard's order of criteria), kept even when the long
+    ``contributions`` table was not asked for."""
 
     roster: pd.DataFrame
     contributions: pd.DataFrame
     info: dict[str, Any] = field(default_factory=dict)
+    matrix: np.ndarray | None = field(default=None, repr=False)
 
 
 # -- normalisation -----------------------------------------------------------------------------
@@ -129,24 +134,29 @@ def percentile_points(values: np.ndarray) -> np.ndarray:
     return (rankdata(v, method="min") - 1.0) / below_top
 
 
-def _percentile_needed(sorted_v: np.ndarray, own: np.ndarray, need: np.ndarray) -> np.ndarray:
+def _percentile_needed(sorted_v: np.ndarray, own: np.ndarray, need: np.ndarray,
+                       below: np.ndarray | None = None) -> np.ndarray:
     """The least (oriented) value that earns ``need`` under :func:`percentile_points`, the other
-    customers' values staying as they are; ``own`` is each customer's present value (NaN: none)."""
+    customers' values staying as they are; ``own`` is each customer's present value (NaN: none);
+    ``below``, when known, how many values lie strictly below each ``own`` (spares a search)."""
     m = len(sorted_v)
     has = ~np.isnan(own)
     mo = m - has.astype(np.int64)  # how many others have a value
     out = np.full(len(need), np.nan)
     if m == 0:
         return out
-    pos = np.where(has, np.searchsorted(sorted_v, np.where(has, own, 0.0), side="left"), m)
+    if below is None:
+        below = np.searchsorted(sorted_v, np.where(has, own, 0.0), side="left")
+    pos = np.where(has, below, m)
 
     def kth(j: np.ndarray) -> np.ndarray:  # the j-th smallest other value (0-based)
         j = np.clip(j, 0, None)
         return sorted_v[np.clip(np.where(j < pos, j, j + 1), 0, m - 1)]
 
-    top = kth(mo - 1)
-    at_top = (np.searchsorted(sorted_v, top, side="right") - np.searchsorted(sorted_v, top, side="left")
-              - (has & (own == top)).astype(np.int64))
+    top = kth(mo - 1)  # always the largest or the second largest value: count those two only
+    cand = sorted_v[[max(m - 2, 0), m - 1]]
+    counts = np.searchsorted(sorted_v, cand, side="right") - np.searchsorted(sorted_v, cand, side="left")
+    at_top = np.where(top == cand[1], counts[1], counts[0]) - (has & (own == top)).astype(np.int64)
     below_top = mo + 1 - at_top  # those below the top once this customer sits below it too
     k = np.maximum(np.ceil(np.clip(need, 0.0, 1.0) * below_top - 1e-9), 1).astype(np.int64)
     one_value = kth(np.zeros_like(mo)) == top  # the others all equal: joining them earns only 0.5
@@ -197,11 +207,14 @@ def _normalise(raw: np.ndarray, c: Criterion) -> _Norm:
         return _Norm(out, lambda need, idx: np.full(len(need), np.nan), spread)
     v = s[ok]
     if c.normalise == "percentile":
-        out[ok] = percentile_points(v)
+        below = np.full(n, m, dtype=np.int64)  # how many values lie strictly below each customer's
+        below[ok] = rankdata(v, method="min").astype(np.int64) - 1
+        top_n = m - int((v == v.max()).sum())
+        out[ok] = (below[ok] / top_n) if top_n else 0.5  # percentile_points(v), its ranks kept
         sorted_v = np.sort(v)
 
         def inv_pct(need: np.ndarray, idx: np.ndarray) -> np.ndarray:
-            return _raw_back(_percentile_needed(sorted_v, s[idx], need), c)
+            return _raw_back(_percentile_needed(sorted_v, s[idx], need, below[idx]), c)
 
         return _Norm(out, inv_pct, spread)
     if c.normalise == "minmax":
@@ -275,7 +288,7 @@ def _fill_missing(raw: np.ndarray, c: Criterion) -> np.ndarray:
     return np.where(np.isnan(raw), value, raw)
 
 
-def score_customers(fields: pd.DataFrame, standard: Standard) -> Scored:
+def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: bool = True) -> Scored:
     """Score, gate, rank and tier every customer of ``fields`` by ``standard``.
 
     Parameters
@@ -285,13 +298,16 @@ def score_customers(fields: pd.DataFrame, standard: Standard) -> Scored:
         account fields, attributes, extra columns).
     standard
         A validated :class:`~xuanba.standard.Standard`.
+    contributions
+        Build the long contributions table (one row per customer and criterion); without it
+        ``contributions`` is empty and only ``matrix`` holds them (what a what-if needs).
 
     Returns
     -------
     Scored
         ``roster`` (columns :data:`ROSTER_COLUMNS` then each criterion's raw value, sorted by
-        rank), ``contributions`` (long, :data:`CONTRIBUTION_COLUMNS`, same customer order) and
-        ``info`` (capacity method and counts).
+        rank), ``contributions`` (long, :data:`CONTRIBUTION_COLUMNS`, same customer order),
+        ``info`` (capacity method and counts) and ``matrix`` (customers × criteria).
     """
     table = _prepare(fields)
     n = len(table)
@@ -388,14 +404,19 @@ def score_customers(fields: pd.DataFrame, standard: Standard) -> Scored:
     roster = roster.take(order).reset_index(drop=True)
 
     k = len(crits)
-    contributions = pd.DataFrame({
-        "customer_id": roster["customer_id"].repeat(k).reset_index(drop=True),
-        "criterion": _labels(np.tile(np.arange(k), n), [c.name for c in crits]),
-        "raw": np.column_stack([raws[c.name] for c in crits])[order].ravel(),
-        "normalised": np.column_stack([norms[c.name].values for c in crits])[order].ravel(),
-        "weight": np.tile(np.array([shares[c.name] for c in crits]), n),
-        "contribution": contrib[order].ravel(),
-    })
+    matrix = contrib[order]
+    if contributions:
+        long = pd.DataFrame({
+            "customer_id": roster["customer_id"].repeat(k).reset_index(drop=True),
+            "criterion": _labels(np.tile(np.arange(k), n), [c.name for c in crits]),
+            "raw": np.column_stack([raws[c.name] for c in crits])[order].ravel(),
+            "normalised": np.column_stack([norms[c.name].values for c in crits])[order].ravel(),
+            "weight": np.tile(np.array([shares[c.name] for c in crits]), n),
+            "contribution": matrix.ravel(),
+        })
+    else:
+        long = pd.DataFrame({c: pd.Series(dtype="str" if c in ("customer_id", "criterion") else "float64")
+                             for c in CONTRIBUTION_COLUMNS})
     info.update({
         "n_customers": int(n),
         "n_selected": int(selected.sum()),
@@ -403,7 +424,7 @@ def score_customers(fields: pd.DataFrame, standard: Standard) -> Scored:
         "n_left_out_by_capacity": int(left_out.sum()),
         "tier_counts": {t.name: int((tier_idx == k_).sum()) for k_, t in enumerate(standard.tiers)},
     })
-    return Scored(roster, contributions, info)
+    return Scored(roster, long, info, matrix)
 
 
 # -- capacity ----------------------------------------------------------------------------------
