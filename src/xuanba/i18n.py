@@ -669,6 +669,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "fair_verified": ("Verified: round {id}'s roster is reproduced from its stored standard and fields alone "
                       "(roster sha256 {sha}…).",
                       "已验证：第 {id} 轮的名单仅凭其保存的标准与字段即可重现（名单 sha256 {sha}…）。"),
+    "fair_older_rules": ("Round {id}'s standard and fields match their hashes; its roster was scored by older "
+                         "rules of xuanba and cannot be re-checked by this version (run the round again to check it).",
+                         "第 {id} 轮的标准与字段和其哈希一致；其名单按 xuanba 较早的规则计分，本版本无法复核"
+                         "（重新运行这一轮即可复核）。"),
     "fair_not_verified": ("NOT VERIFIED: round {id}'s stored {what} no longer match(es) its hash.",
                           "未通过验证：第 {id} 轮保存的 {what} 与其哈希不再一致。"),
     "wi_title": ("What if {name} v{version} had been applied in round {round_id} ({cutoff})",

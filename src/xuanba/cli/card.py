@@ -18,6 +18,7 @@ from xuanba.cli._common import (
     emit_json,
     handle_errors,
     time_unit,
+    ui_lang,
 )
 
 StandardArg = Annotated[Path, typer.Argument(help="The standard (.toml).")]
@@ -35,8 +36,9 @@ def _print_backtest(bt: Any) -> None:
     from rich.table import Table
 
     from xuanba.i18n import t
+    from xuanba.rounds.backtest import verdict_lines
 
-    lang = bt.standard.lang
+    lang = ui_lang()  # the run's language (--lang, else the locale), as every command
     o = bt.overall
     n_cut = int(bt.cutoffs["cutoff"].nunique())
     grid = Table(title=t("bt_title_overall", lang, name=bt.standard.name, version=bt.standard.version,
@@ -72,7 +74,7 @@ def _print_backtest(bt: Any) -> None:
     console.print(per)
     if partial:
         console.print(t("bt_partial", lang, days=bt.horizon_days))
-    for v in bt.verdicts:
+    for v in verdict_lines(bt.overall, bt.judgements, lang):  # the stored judgements, in the run's language
         console.print(v, style="bold red" if v.startswith(("WORSE", "不如")) else None)
     for note in bt.notes:
         console.print(t("card_note", lang, text=note))
@@ -132,13 +134,13 @@ def register(app: typer.Typer) -> None:
             sheets = {"cutoffs": bt.cutoffs, "overall": bt.overall.reset_index()}
             if not bt.fairness.empty:
                 sheets["fairness"] = bt.fairness
-            written = str(write_table(sheets, out)
+            written = str(write_table(sheets, out, lang=ui_lang())[0]
                           if str(out).endswith(".xlsx") else write_table(bt.cutoffs, out, sheet="cutoffs"))
         if chart is not None:
             from xuanba._files import write_text_atomic
             from xuanba.outputs.plots import value_captured
 
-            write_text_atomic(chart, value_captured(bt).to_html(include_plotlyjs=True, full_html=True))
+            write_text_atomic(chart, value_captured(bt, lang=ui_lang()).to_html(include_plotlyjs=True, full_html=True))
         if as_json:
             emit_json({"horizon_days": bt.horizon_days, "chart": str(chart) if chart else None, "overall": bt.overall.reset_index().to_dict("records"),
                        "cutoffs": bt.cutoffs.to_dict("records"), "verdicts": bt.verdicts,
@@ -146,7 +148,7 @@ def register(app: typer.Typer) -> None:
                        "stored": bt.backtest_id})
             return
         _print_backtest(bt)
-        lang = bt.standard.lang
+        lang = ui_lang()  # the run's language (--lang, else the locale), as every command
         if written:
             console.print(t("card_written", lang, what=t("card_what_cutoffs", lang), path=written))
         if bt.backtest_id is not None:
@@ -179,7 +181,7 @@ def register(app: typer.Typer) -> None:
             emit_json({**w.summary, "tiers": w.tiers.to_dict("records"), "movers": w.movers.to_dict("records"),
                        "out": written})
             return
-        lang = w.standard.lang
+        lang = ui_lang()  # the run's language (--lang, else the locale), as every command
         s = w.summary
         head = Table(title=t("wi_title", lang, name=w.standard.name, version=w.standard.version,
                              round_id=w.round_id, cutoff=w.cutoff), show_header=False)
@@ -250,7 +252,7 @@ def register(app: typer.Typer) -> None:
             emit_json({"weights": tuned.weights.to_dict("records"), "cutoffs": tuned.cutoffs.to_dict("records"),
                        "training": tuned.training, "held_out": tuned.held_out, "out": written})
             return
-        lang = tuned.standard.lang
+        lang = ui_lang()  # the run's language (--lang, else the locale), as every command
         grid = Table(title=t("tune_weights_title", lang, name=tuned.standard.name))
         for c in ("criterion", "before", "after"):
             grid.add_column(c, justify="left" if c == "criterion" else "right")
@@ -265,7 +267,7 @@ def register(app: typer.Typer) -> None:
         console.print(per)
         h = tuned.held_out
         key = "tune_better" if h["after"] > h["before"] else "tune_worse"
-        console.print(t(key, tuned.standard.lang, cutoff=h["cutoff"], before=_pct(h["before"]), after=_pct(h["after"])))
+        console.print(t(key, lang, cutoff=h["cutoff"], before=_pct(h["before"]), after=_pct(h["after"])))
         if written:
             console.print(t("card_written", lang, what=t("card_what_standard", lang), path=written))
 
@@ -288,7 +290,7 @@ def register(app: typer.Typer) -> None:
 
         table = round_fairness(workspace, round_id, by=by, value=value)
         proof = verify_round(workspace, round_id)
-        lang = str(proof["lang"])
+        lang = ui_lang()  # the run's language (--lang, else the locale), as every command
         written = str(write_table(table, out, sheet="fairness")) if out is not None else None
         if as_json:
             emit_json({"rows": table.to_dict("records"), "proof": proof, "out": written})
@@ -303,8 +305,10 @@ def register(app: typer.Typer) -> None:
                 grid.add_row(str(r.group), f"{r.customers:,}", *(_pct(getattr(r, c)) for c in cols[2:-1]),
                              _num(r.selection_vs_value))
             console.print(grid)
-        failed = [k for k in ("standard", "data", "roster") if not proof[k]]
-        if failed:
+        failed = [k for k in ("standard", "data", "roster") if proof[k] is False]
+        if proof["roster"] is None and not failed:
+            console.print(t("fair_older_rules", lang, id=proof["round_id"]), style="yellow")
+        elif failed:
             console.print(t("fair_not_verified", lang, id=proof["round_id"], what=", ".join(failed)), style="bold red")
         else:
             console.print(t("fair_verified", lang, id=proof["round_id"], sha=str(proof["roster_sha256"])[:16]))

@@ -49,7 +49,15 @@ import pandas as pd
 
 from xuanba.errors import DataError, InputError, XuanbaError
 from xuanba.rounds.replay import replay_cutoffs
-from xuanba.rounds.run import Progress, _predict, _steady, as_standard, gather_fields
+from xuanba.rounds.run import (
+    Progress,
+    _predict,
+    _steady,
+    applied_standard,
+    as_standard,
+    fallback_standard,
+    gather_fields,
+)
 from xuanba.standard.schema import Standard
 from xuanba.standard.score import score_customers
 from xuanba.workspace import Workspace, open_workspace
@@ -219,13 +227,17 @@ def _measure(sel: np.ndarray, k_top: int, truth: _Truth, prev: set[int] | None) 
     }
 
 
-def _clv(fields: pd.DataFrame, std: Standard, time_unit: str) -> tuple[np.ndarray | None, str | None]:
+def _clv(ws: Workspace, fields: pd.DataFrame, std: Standard, cut: dt.date,
+         time_unit: str) -> tuple[np.ndarray | None, str | None]:
     """``clv_1y`` of every customer: the round's own prediction when it has one, else the
-    standard's model fitted on the facts at the cutoff (the reason when it cannot be)."""
-    if "clv_1y" in fields.columns:
+    standard's model (or ``auto``'s choice) fitted on the facts at the cutoff (the reason when
+    none can be)."""
+    if "clv_1y" in fields.columns and pd.to_numeric(fields["clv_1y"], errors="coerce").notna().any():
         return pd.to_numeric(fields["clv_1y"], errors="coerce").to_numpy(dtype=float, na_value=np.nan), None
     try:
-        table, _models, _warned = _predict(fields, std, time_unit)
+        table, _models, info = _predict(ws, fields, std, cut, time_unit)
+        if info["model"] is None or "clv_1y" in info["unavailable"]:
+            return None, info["reason"] or "no model could give a predicted value"
     except XuanbaError as exc:
         return None, exc.message
     except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
@@ -237,11 +249,13 @@ def _clv(fields: pd.DataFrame, std: Standard, time_unit: str) -> tuple[np.ndarra
 
 def cutoff_data(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, *, time_unit: str = "week",
                 predictions: pd.DataFrame | None = None,
-                extra_fields: pd.DataFrame | None = None) -> tuple[pd.DataFrame, _Truth]:
-    """The fields a round would score at ``cut`` (sorted by customer id) and what each of those
-    customers did in (cut, end]."""
-    fields, _notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
-                                   extra_fields=extra_fields)
+                extra_fields: pd.DataFrame | None = None) -> tuple[pd.DataFrame, _Truth, dict[str, Any] | None]:
+    """The fields a round would score at ``cut`` (sorted by customer id), what each of those
+    customers did in (cut, end], and the fallback a round would apply there (``None``: none; see
+    :func:`xuanba.rounds.run.applied_standard` and :func:`scored_by`)."""
+    fields, notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
+                                  extra_fields=extra_fields)
+    _scoring, fallback = applied_standard(std, notes, cut)
     fields = _steady(fields)
     if not fields["customer_id"].is_monotonic_increasing:
         fields = fields.sort_values("customer_id", kind="stable")
@@ -263,7 +277,13 @@ def cutoff_data(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, *, tim
     order = np.lexsort((np.arange(n), -revenue))
     future_rank = np.empty(n, dtype=np.int64)
     future_rank[order] = np.arange(n)
-    return fields, _Truth(revenue, profit, bought, future_rank)
+    return fields, _Truth(revenue, profit, bought, future_rank), fallback
+
+
+def scored_by(std: Standard, fallback: dict[str, Any] | None) -> Standard:
+    """``std`` (or a variant of it, e.g. re-weighted by a tune) as a round applies it at a cutoff
+    whose ``fallback`` dropped the criteria and gates needing predictions no model could give."""
+    return std if not fallback else fallback_standard(std, set(fallback["unavailable"]))[0]
 
 
 def selection(fields: pd.DataFrame, std: Standard) -> tuple[np.ndarray, int, pd.DataFrame]:
@@ -283,11 +303,14 @@ def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last:
                  baselines: Sequence[str], draws: int, seed: int,
                  prev: dict[str, Any], notes: list[str]) -> tuple[list[dict[str, Any]], list[str], pd.DataFrame | None]:
     """The rows of one cutoff, and the standard's selection (ids in rank order)."""
-    fields, truth = cutoff_data(ws, std, cut, end, time_unit=time_unit, predictions=predictions,
-                                extra_fields=extra_fields)
+    fields, truth, fallback = cutoff_data(ws, std, cut, end, time_unit=time_unit, predictions=predictions,
+                                          extra_fields=extra_fields)
     ids = fields["customer_id"].to_numpy(dtype=object)
     n = len(ids)
-    sel_std, k_top, chosen = selection(fields, std)
+    if fallback:
+        notes.append(f"{cut}: no usable model ({fallback['reason']}); scored without "
+                     f"{', '.join([*fallback.get('criteria', []), *fallback.get('gates', [])])}, as a round would")
+    sel_std, k_top, chosen = selection(fields, scored_by(std, fallback))
 
     days = (min(end, last) - cut).days
     base = {"cutoff": cut, "horizon_days": days, "complete": end <= last, "customers": n}
@@ -309,7 +332,7 @@ def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last:
         if b == "random":
             continue
         if b == "clv":
-            values, why = _clv(fields, std, time_unit)
+            values, why = _clv(ws, fields, std, cut, time_unit)
             if values is None:
                 notes.append(f"{cut}: no predicted-value baseline ({why})")
                 continue

@@ -94,6 +94,9 @@ def round_fairness(workspace: Workspace | str | Path, round_id: int | str = "lat
     sel = fields[["customer_id"]].merge(rnd.roster[["customer_id", "selected"]], on="customer_id", how="left")
     chosen = sel["selected"].fillna(False).to_numpy(dtype=bool)
     vals = pd.to_numeric(fields[value], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if fields[value].notna().any() and np.isnan(vals).all():
+        raise DataError(f"--value {value!r} is not a number for any customer of round {rnd.round_id}",
+                        fix="Measure value by a money field such as revenue_365d or profit_365d.")
     return pd.concat([fairness_table(fields[a], chosen, vals, attribute=a) for a in wanted], ignore_index=True)
 
 
@@ -112,7 +115,7 @@ def verify_round(workspace: Workspace | str | Path, round_id: int | str = "lates
     """
     from xuanba.rounds.run import table_sha256
     from xuanba.rounds.store import load_round
-    from xuanba.standard.score import score_customers
+    from xuanba.standard.score import SCORING_RULES, score_customers
 
     rnd = load_round(workspace, round_id, fields=True, contributions=False)
     if rnd.fields is None:
@@ -121,10 +124,15 @@ def verify_round(workspace: Workspace | str | Path, round_id: int | str = "lates
     std, meta = rnd.standard, rnd.meta
     used = sorted(f for f in std.fields_used() if f != "customer_id")
     inputs = rnd.fields[["customer_id", *used]]
+    # the standard as the round applied it (a missing model's criteria and gates dropped); a roster
+    # scored by older rules cannot be re-checked by these (None), which is not a changed figure
+    same_rules = meta.get("scoring_rules") == SCORING_RULES
+    rescored = table_sha256(score_customers(rnd.fields, rnd.scored_standard).roster) if same_rules else None
     checks = {
         "standard": std.sha256 == meta["standard_sha256"],
         "data": table_sha256(inputs) == meta["data_sha256"],
-        "roster": table_sha256(score_customers(rnd.fields, std).roster) == meta["roster_sha256"],
+        "roster": None if rescored is None else rescored == meta["roster_sha256"],
     }
-    return {"round_id": rnd.round_id, "lang": std.lang, **checks, "verified": all(checks.values()),
+    return {"round_id": rnd.round_id, "lang": std.lang, **checks,
+            "verified": all(v is True for v in checks.values()),
             **{k: meta[k] for k in ("standard_sha256", "data_sha256", "roster_sha256")}}

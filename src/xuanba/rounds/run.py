@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +41,7 @@ from xuanba.standard.schema import (
     Standard,
     load_standard,
 )
-from xuanba.standard.score import score_customers
+from xuanba.standard.score import SCORING_RULES, score_customers
 from xuanba.workspace import Workspace, open_workspace
 
 Progress = Callable[[str], None]
@@ -523,25 +523,34 @@ def _alongside(fn: Callable[..., Any] | None, *args: Any) -> Iterator[Any]:
         yield pool.submit(fn, *args)
 
 
+def applied_standard(std: Standard, notes: Mapping[str, Any], cut: dt.date) -> tuple[Standard, dict[str, Any] | None]:
+    """The standard as it applies at ``cut`` given what :func:`gather_fields` found (``notes``):
+    itself, or — when no model could give predictions it reads — without the criteria and gates
+    that need them (``on_no_model = "drop"``, and what was dropped), or a :class:`ModelError`
+    (``"stop"``). A round, a backtest, a tune and a what-if all score by this one rule."""
+    if "unavailable" not in notes:
+        return std, None
+    from xuanba.errors import ModelError
+
+    gone = notes["unavailable"]
+    needed = sorted(set(gone["fields"]) & std.fields_used())
+    if not needed:
+        return std, None
+    if std.predictions.on_no_model == "stop":
+        raise ModelError(f"no usable model for {', '.join(needed)} at {cut}: {gone['reason']}",
+                         fix='The standard says on_no_model = "stop". Set it to "drop" to score on the '
+                             "other criteria, add a penalizer, or use a longer history.")
+    scoring, left = fallback_standard(std, set(gone["fields"]))
+    return scoring, {"on_no_model": "drop", "unavailable": gone["fields"], "reason": gone["reason"], **left}
+
+
 def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd.DataFrame,
                      notes: dict[str, Any], name: str | None, store: bool, say: Progress, check: Any) -> Round:
     from xuanba.rounds.summary import round_summary, tier_order
 
     say("scoring")
     table = _steady(table)
-    scoring, fallback = std, None
-    if "unavailable" in notes:
-        from xuanba.errors import ModelError
-
-        gone = notes["unavailable"]
-        needed = sorted(set(gone["fields"]) & std.fields_used())
-        if needed and std.predictions.on_no_model == "stop":
-            raise ModelError(f"no usable model for {', '.join(needed)} at {cut}: {gone['reason']}",
-                             fix='The standard says on_no_model = "stop". Set it to "drop" to score on the '
-                                 "other criteria, add a penalizer, or use a longer history.")
-        if needed:
-            scoring, left = fallback_standard(std, set(gone["fields"]))
-            fallback = {"on_no_model": "drop", "unavailable": gone["fields"], "reason": gone["reason"], **left}
+    scoring, fallback = applied_standard(std, notes, cut)
     inputs = table[["customer_id", *sorted(f for f in std.fields_used() if f != "customer_id")]]
     if not inputs["customer_id"].is_monotonic_increasing:
         inputs = inputs.sort_values("customer_id", kind="stable")
@@ -559,6 +568,7 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
         "standard_sha256": std.sha256,
         "data_sha256": table_sha256(inputs),
         "roster_sha256": table_sha256(scored.roster),
+        "scoring_rules": SCORING_RULES,
         "n_customers": scored.info["n_customers"],
         "n_selected": scored.info["n_selected"],
         "time_unit": time_unit,

@@ -27,7 +27,14 @@ import numpy as np
 import pandas as pd
 
 from xuanba.errors import DataError, InputError
-from xuanba.rounds.backtest import _last_day, _share, cutoff_data, parse_horizon, selection
+from xuanba.rounds.backtest import (
+    _last_day,
+    _share,
+    cutoff_data,
+    parse_horizon,
+    scored_by,
+    selection,
+)
 from xuanba.rounds.replay import replay_cutoffs
 from xuanba.rounds.run import Progress, as_standard
 from xuanba.standard.schema import Standard, load_standard
@@ -106,7 +113,7 @@ def tune(
     extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
     std = as_standard(standard, extras)
     say = progress or (lambda _msg: None)
-    data: list[tuple[dt.date, pd.DataFrame, np.ndarray]] = []
+    data: list[tuple[dt.date, pd.DataFrame, np.ndarray, dict[str, Any] | None]] = []
     with open_workspace(workspace, read_only=True) as ws:
         last = _last_day(ws)
         for cut in replay_cutoffs(start, end, every):
@@ -114,14 +121,14 @@ def tune(
             if stop > last:  # only cutoffs whose whole horizon is known teach or test anything
                 continue
             say(f"fields at {cut}")
-            fields, truth = cutoff_data(ws, std, cut, stop, time_unit=time_unit,
+            fields, truth, fallback = cutoff_data(ws, std, cut, stop, time_unit=time_unit,
                                         predictions=predictions(cut) if predictions else None,
                                         extra_fields=extra_fields)
             value = truth.revenue if objective == "revenue" else truth.profit
             if objective == "profit" and np.isnan(value).all():
                 raise DataError("the transactions carry no cost, so profit is unknown",
                                 fix="Tune on --objective revenue, or load costs.")
-            data.append((cut, fields, value))
+            data.append((cut, fields, value, fallback))
     if len(data) < 2:
         raise DataError(f"tuning needs at least two cutoffs with a whole {days}-day horizon after them; "
                         f"found {len(data)}",
@@ -130,8 +137,8 @@ def tune(
     start_shares = np.array(list(std.weight_shares.values()))
     cache: dict[tuple[float, ...], float] = {}
 
-    def captured(shares: np.ndarray, cut: tuple[dt.date, pd.DataFrame, np.ndarray]) -> float:
-        sel, _k, _rows = selection(cut[1], _with_shares(std, shares))
+    def captured(shares: np.ndarray, cut: tuple[dt.date, pd.DataFrame, np.ndarray, dict[str, Any] | None]) -> float:
+        sel, _k, _rows = selection(cut[1], scored_by(_with_shares(std, shares), cut[3]))
         return _share(cut[2], sel)
 
     def fit(shares: np.ndarray) -> float:

@@ -37,7 +37,7 @@ import pandas as pd
 
 from xuanba.errors import DataError
 from xuanba.rounds.diff import RoundDiff, compare_rosters
-from xuanba.rounds.run import _merge, as_standard
+from xuanba.rounds.run import _merge, as_standard, fallback_standard
 from xuanba.rounds.store import _load_fields, resolve_round_id
 from xuanba.standard.schema import Standard, load_standard
 from xuanba.standard.score import Scored, score_customers
@@ -154,13 +154,16 @@ def whatif(
         assert fields is not None
         if extra_fields is not None:
             fields = _merge(fields, extra_fields, "extra fields", override=True)
-        scored = score_customers(fields, std, contributions=False)  # the movers' come from scored.matrix
+        # as the round applied its standard: a round without a usable model dropped what needs one
+        fallback = meta.get("fallback")
+        scoring = fallback_standard(std, set(fallback["unavailable"]))[0] if fallback else std
+        scored = score_customers(fields, scoring, contributions=False)  # the movers' come from scored.matrix
         old_names = [t.name for t in load_standard(str(head.loc[0, "standard_text"]),
                                                    extra_fields=tuple(meta.get("extra_fields", []))).tiers]
         new_names = [t.name for t in std.tiers]
         order = new_names + [n for n in old_names if n not in new_names]
         placed = _placings(roster, scored.roster, old_names, new_names, order)
-        moved = _movers(ws, rid, placed, scored, [c.name for c in std.criteria], movers)
+        moved = _movers(ws, rid, placed, scored, [c.name for c in scoring.criteria], movers)
         captured = _captured(ws, meta["cutoff"], horizon, placed) if horizon is not None else {}
     counts_old = meta.get("tier_counts", {})
     counts_new = scored.info["tier_counts"]

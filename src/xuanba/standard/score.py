@@ -82,6 +82,10 @@ CONTRIBUTION_COLUMNS: tuple[str, ...] = ("customer_id", "criterion", "raw", "nor
 """Columns of the long contributions table (``weight`` is the criterion's share of the score)."""
 
 EXACT_KNAPSACK_MAX = 20_000
+#: The version of the scoring rules (ties, the next tier up): a round stores it, so a later check
+#: can tell a roster scored by older rules (2: the lowest value earns 0, the next tier skips a
+#: tier nobody reached) from one whose figures were changed.
+SCORING_RULES = 2
 """Up to this many candidates a capacity budget is solved exactly (MILP); beyond, greedily."""
 
 
