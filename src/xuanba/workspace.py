@@ -41,7 +41,7 @@ Example
 ...     with ws.transaction():
 ...         ws.append("t", pd.DataFrame({"x": [1, 2]}))
 ...     int(ws.sql("SELECT sum(x) AS s FROM t")["s"].iloc[0]), ws.has_table("t"), ws.schema_version
-(3, True, 1)
+(3, True, 2)
 """
 
 from __future__ import annotations
