@@ -20,6 +20,7 @@ Example
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal, overload
 
 import pandas as pd
@@ -181,3 +182,25 @@ def days_between(later: object, earlier: object) -> pd.Series | int:
     if isinstance(delta, pd.Series):
         return delta.dt.days
     return int(delta.days)
+
+
+def parse_horizon(value: str | int) -> int:
+    """The number of days of a horizon written ``365d``, ``13w``, ``2y`` or a number of days: a
+    window of whole calendar days after a cutoff, so a year is 365 days, as in ``revenue_365d``.
+
+    Examples
+    --------
+    >>> parse_horizon("365d"), parse_horizon("13w"), parse_horizon("2y"), parse_horizon(30)
+    (365, 91, 730, 30)
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        days = value
+    else:
+        m = re.fullmatch(r"\s*(\d+)\s*([dwy]?)\s*", str(value).lower())
+        if not m:
+            raise InputError(f"--horizon {value!r} is not a length of time",
+                             fix="Write it as days, weeks or years: 365d, 26w, 1y.")
+        days = int(m.group(1)) * {"": 1, "d": 1, "w": 7, "y": 365}[m.group(2)]
+    if days < 1:
+        raise InputError(f"--horizon {value!r} is empty", fix="Give a horizon of at least one day.")
+    return days

@@ -38,7 +38,6 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xuanba._dates import parse_horizon
 from xuanba.errors import DataError, InputError, XuanbaError
 from xuanba.rounds.replay import replay_cutoffs
 from xuanba.rounds.run import (
@@ -81,27 +81,6 @@ DECIMALS = 6
 LEVEL = 0.01
 """A standard ahead of a baseline by less than this share of the horizon's revenue (one percentage
 point) is called level with it, not better."""
-
-
-def parse_horizon(value: str | int) -> int:
-    """The number of days of a horizon written ``365d``, ``13w``, ``2y`` (365 days a year) or a number of days.
-
-    Examples
-    --------
-    >>> parse_horizon("365d"), parse_horizon("13w"), parse_horizon("2y"), parse_horizon(30)
-    (365, 91, 730, 30)
-    """
-    if isinstance(value, int) and not isinstance(value, bool):
-        days = value
-    else:
-        m = re.fullmatch(r"\s*(\d+)\s*([dwy]?)\s*", str(value).lower())
-        if not m:
-            raise InputError(f"--horizon {value!r} is not a length of time",
-                             fix="Write it as days, weeks or years: 365d, 26w, 1y.")
-        days = int(m.group(1)) * {"": 1, "d": 1, "w": 7, "y": 365}[m.group(2)]
-    if days < 1:
-        raise InputError(f"--horizon {value!r} is empty", fix="Give a horizon of at least one day.")
-    return days
 
 
 @dataclass
