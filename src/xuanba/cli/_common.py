@@ -17,7 +17,8 @@ import json
 import math
 import numbers
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -316,3 +317,22 @@ def label(key: str, **kw: Any) -> str:
 def say(key: str, **kw: Any) -> str:
     """The message ``key`` of :mod:`xuanba.i18n` in this run's language (:func:`ui_lang`)."""
     return t(key, ui_lang(), **kw)
+
+
+@contextmanager
+def progress_status(quiet: bool = False) -> Iterator[Callable[[str], None]]:
+    """A spinner on the console for a long command, and the callback that names its current
+    step (silent with ``quiet``, e.g. under ``--json``).
+
+    Example
+    -------
+    >>> with progress_status(quiet=True) as progress:
+    ...     progress("facts")
+    """
+    with console.status("starting…", spinner="dots") as status:
+
+        def progress(step: str) -> None:
+            if not quiet:
+                status.update(f"{step}…")
+
+        yield progress

@@ -17,6 +17,7 @@ from xuanba.cli._common import (
     console,
     emit_json,
     handle_errors,
+    progress_status,
     time_unit,
     ui_lang,
 )
@@ -120,12 +121,7 @@ def register(app: typer.Typer) -> None:
 
         unit = time_unit(unit)
         extra = read_fields_file(fields_file) if fields_file is not None else None
-        with console.status("starting…", spinner="dots") as status:
-
-            def progress(step: str) -> None:
-                if not as_json:
-                    status.update(f"{step}…")
-
+        with progress_status(quiet=as_json) as progress:
             bt = backtest(workspace, standard, from_, to, every=every, horizon=horizon, time_unit=unit,
                           extra_fields=extra, baselines=tuple(baseline or BASELINES), draws=draws, seed=seed,
                           progress=progress, store=store)
@@ -236,12 +232,7 @@ def register(app: typer.Typer) -> None:
 
         unit = time_unit(unit)
         extra = read_fields_file(fields_file) if fields_file is not None else None
-        with console.status("starting…", spinner="dots") as status:
-
-            def progress(step: str) -> None:
-                if not as_json:
-                    status.update(f"{step}…")
-
+        with progress_status(quiet=as_json) as progress:
             tuned = tune(workspace, standard, from_, to, every=every, horizon=horizon, objective=objective,
                          max_change=max_change, time_unit=unit, extra_fields=extra, progress=progress)
         written = None

@@ -21,6 +21,7 @@ from xuanba.cli._common import (
     emit_json,
     handle_errors,
     label,
+    progress_status,
     say,
     time_unit,
 )
@@ -139,12 +140,7 @@ def register(app: typer.Typer) -> None:
                              fix="e.g. --every quarter --from 2025-01-01 --to 2026-06-30.")
         if not replay and cutoff is None:
             raise InputError("a round needs --cutoff", fix="Pass --cutoff YYYY-MM-DD (or --every/--from/--to to replay).")
-        with console.status("starting…", spinner="dots") as status:
-
-            def progress(step: str) -> None:
-                if not as_json:
-                    status.update(f"{step}…")
-
+        with progress_status(quiet=as_json) as progress:
             if replay:
                 rep = replay_rounds(workspace, standard, from_, to, every=every, time_unit=unit,  # type: ignore[arg-type]
                                     extra_fields=extra, store=store, progress=progress)

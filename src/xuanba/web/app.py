@@ -114,11 +114,8 @@ class Gate:
                     self._closer = threading.Thread(target=self._close_when_idle, daemon=True)
                     self._closer.start()
         try:
-            ws = Workspace(self.path, read_only=True)
-            try:
+            with Workspace(self.path, read_only=True) as ws:
                 yield ws
-            finally:
-                ws.close()
         finally:
             with self._cond:
                 self._readers -= 1
@@ -139,11 +136,8 @@ class Gate:
                 self._anchor.close()
                 self._anchor = None
         try:
-            ws = Workspace(self.path, create=False)
-            try:
+            with Workspace(self.path, create=False) as ws:
                 yield ws
-            finally:
-                ws.close()
         finally:
             with self._cond:
                 self._writing = False
