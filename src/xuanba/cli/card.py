@@ -277,10 +277,12 @@ def register(app: typer.Typer) -> None:
 
         from xuanba.i18n import t
         from xuanba.rounds.fairness import round_fairness, verify_round
+        from xuanba.rounds.store import load_round
         from xuanba.tables import write_table
 
-        table = round_fairness(workspace, round_id, by=by, value=value)
-        proof = verify_round(workspace, round_id)
+        rnd = load_round(workspace, round_id, fields=True, contributions=False)  # read once, for both
+        table = round_fairness(rnd, by=by, value=value)
+        proof = verify_round(rnd)
         lang = ui_lang()  # the run's language (--lang, else the locale), as every command
         written = str(write_table(table, out, sheet="fairness")) if out is not None else None
         if as_json:

@@ -19,12 +19,16 @@ Example
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from xuanba.errors import DataError
 from xuanba.workspace import Workspace
+
+if TYPE_CHECKING:
+    from xuanba.rounds.run import Round
 
 ATTRIBUTES: tuple[str, ...] = ("owner", "region", "segment")
 """The attributes looked at by default, when the data have them."""
@@ -66,22 +70,32 @@ def fairness_table(groups: pd.Series, selected: np.ndarray, value: np.ndarray, *
     return out[list(COLUMNS)].round(6)
 
 
-def round_fairness(workspace: Workspace | str | Path, round_id: int | str = "latest", *,
+def _with_fields(workspace: Any, round_id: int | str) -> Round:
+    """The stored round with all its fields: ``workspace`` itself when it is such a round already
+    (a command asking for the table and the proof reads the round once)."""
+    from xuanba.rounds.run import Round
+    from xuanba.rounds.store import load_round
+
+    rnd = workspace if isinstance(workspace, Round) else load_round(workspace, round_id, fields=True,
+                                                                    contributions=False)
+    if rnd.fields is None:
+        raise DataError(f"round {rnd.round_id} was stored without its fields (by an older xuanba)",
+                        fix="Run the round again with this version.")
+    return rnd
+
+
+def round_fairness(workspace: Workspace | str | Path | Round, round_id: int | str = "latest", *,
                    by: tuple[str, ...] | list[str] | None = None, value: str = "revenue_365d") -> pd.DataFrame:
     """The fairness table of a stored round, from what it stored: its selection, and ``value`` and
     the attributes from its fields (``by``: default every one of :data:`ATTRIBUTES` it has).
+    ``workspace`` may be the round itself, loaded with its fields.
 
     Examples
     --------
     >>> round_fairness("shop.duckdb", "latest", by=["owner"])  # doctest: +SKIP
     """
-    from xuanba.rounds.store import load_round
-
-    rnd = load_round(workspace, round_id, fields=True, contributions=False)
+    rnd = _with_fields(workspace, round_id)
     fields = rnd.fields
-    if fields is None:
-        raise DataError(f"round {rnd.round_id} was stored without its fields (by an older xuanba)",
-                        fix="Run the round again with this version.")
     wanted = list(by) if by else [a for a in ATTRIBUTES if a in fields.columns]
     missing = [a for a in [*wanted, value] if a not in fields.columns]
     if missing:
@@ -100,10 +114,11 @@ def round_fairness(workspace: Workspace | str | Path, round_id: int | str = "lat
     return pd.concat([fairness_table(fields[a], chosen, vals, attribute=a) for a in wanted], ignore_index=True)
 
 
-def verify_round(workspace: Workspace | str | Path, round_id: int | str = "latest") -> dict[str, object]:
+def verify_round(workspace: Workspace | str | Path | Round, round_id: int | str = "latest") -> dict[str, object]:
     """Proof that a stored roster follows from its standard and data alone: the stored standard's
     text hashes to the round's ``standard_sha256``, the stored fields it read to ``data_sha256``,
     and scoring them again by that standard gives a roster whose hash is ``roster_sha256``.
+    ``workspace`` may be the round itself, loaded with its fields.
 
     Returns each check (``standard``, ``data``, ``roster``: true or false), ``verified`` (all
     three), the round id, its standard's language and the three stored hashes.
@@ -114,13 +129,9 @@ def verify_round(workspace: Workspace | str | Path, round_id: int | str = "lates
     True
     """
     from xuanba.rounds.run import table_sha256
-    from xuanba.rounds.store import load_round
     from xuanba.standard.score import SCORING_RULES, score_customers
 
-    rnd = load_round(workspace, round_id, fields=True, contributions=False)
-    if rnd.fields is None:
-        raise DataError(f"round {rnd.round_id} was stored without its fields (by an older xuanba)",
-                        fix="Run the round again with this version.")
+    rnd = _with_fields(workspace, round_id)
     std, meta = rnd.standard, rnd.meta
     used = sorted(f for f in std.fields_used() if f != "customer_id")
     inputs = rnd.fields[["customer_id", *used]]
