@@ -233,3 +233,32 @@ def test_criteria_without_labels_read_in_words_not_column_names(rnd):
         assert words in table and "margin_365d" not in page and "clv_3y" not in page, table
     gated = visible_text(build_statement(bare, pick(rnd, gates_failed="positive_margin")))
     assert "for you they do not yet: margin in the last 365 days > 0." in gated
+
+
+def test_a_tier_above_that_nobody_reached_is_offered_by_its_bar_not_called_the_top(tmp_path):
+    """With every tier above empty, the round (current scoring rules) keeps that tier and its
+    published bar as the next step; the page offers it and never says "the highest tier"."""
+    import pandas as pd
+
+    from tests.security.test_p05_statement_words import SyntheticRound
+    from xuanba.outputs.statements import build_statement
+    from xuanba.standard import load_standard, score_customers
+    from xuanba.standard.score import SCORING_RULES
+
+    std = load_standard('[standard]\nname = "t"\nversion = "1"\n'
+                        '[[criteria]]\nname = "a"\nfield = "revenue_365d"\nweight = 0.5\n'
+                        '[[criteria]]\nname = "b"\nfield = "orders"\nweight = 0.5\ndirection = "lower"\n'
+                        '[[tiers]]\nname = "A"\nlabel = "Gold"\nmin_score = 90\n'
+                        '[[tiers]]\nname = "B"\nlabel = "Silver"\nmin_score = 40\n')
+    n = 20  # revenue and orders rise together, the second scored lower-is-better: nobody reaches 90
+    frame = pd.DataFrame({"customer_id": [f"K{i:02d}" for i in range(n)],
+                          "revenue_365d": np.arange(n, dtype=float), "orders": np.arange(n, dtype=float)})
+    s = score_customers(frame, std)
+    r = s.roster
+    assert not (r["tier"] == "A").any() and (r["tier"] == "B").any()
+    meta = {"cutoff": "2026-06-30", "standard_name": "t", "standard_version": "1", "n_customers": n,
+            "currency": "", "scoring_rules": SCORING_RULES}
+    rnd = SyntheticRound("1", meta, std, r, s.contributions, frame)
+    cid = r.loc[r["tier"] == "B", "customer_id"].iloc[0]
+    text = visible_text(build_statement(rnd, cid, lang="en"))
+    assert "Gold" in text.split("What would move you up")[1] and "highest tier" not in text

@@ -39,6 +39,7 @@ from xuanba.errors import DataError, InputError
 from xuanba.outputs.i18n import _get, check_lang, rank_band, t
 from xuanba.outputs.people import People
 from xuanba.standard.describe import describe, public_title, public_words, rule_in_words
+from xuanba.standard.score import SCORING_RULES
 
 _TIMEOUT_S = 60
 
@@ -256,7 +257,7 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
         step = _advice_note(std, row, contrib, dist, lang, words)
         if step:
             notes.append(step)
-    elif tier:
+    elif tier and not stored_next:  # only the top tier has no next one (not a tier above left empty)
         notes.append(t("stmt_top", lang))
     if hide_total:
         score_card = {"label": t("stmt_public_score", lang), "value": f"{public_pts:,.1f}",
@@ -328,8 +329,11 @@ def build_statement(round_: Any, customer_id: Any, *, lang: str = "en") -> str:
     return _env().get_template("statement.html.j2").render(**ctx, font=_font())
 
 
-def _filled(round_: Any) -> set[str]:
-    """The tiers that hold at least one customer this round."""
+def _filled(round_: Any) -> set[str] | None:
+    """The tiers that hold at least one customer this round, for a round scored before the next
+    tier up skipped empty tiers; ``None`` when the round's own ``next_tier`` already does."""
+    if (getattr(round_, "meta", None) or {}).get("scoring_rules") == SCORING_RULES:
+        return None
     tiers = round_.roster["tier"].fillna("").astype(str)
     return set(tiers[tiers != ""].unique())
 
