@@ -25,6 +25,8 @@ import inspect
 import json
 import math
 import os
+import threading
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -59,21 +61,84 @@ def compress(
     """Distinct rows of ``columns`` with summed weights, and the map from each row to its group.
 
     Returns ``(distinct, counts, inverse)`` where ``distinct.iloc[inverse]`` gives back every row.
+    The grouping of a table is kept (weakly: it goes when the table does) and reused when the
+    same table is compressed on the same columns again, as a fit and then each prediction do;
+    a reused grouping is first checked to give back every row exactly, so a table changed in
+    place is grouped anew.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"x": [1, 2, 1, 1], "T": [5.0, 5.0, 5.0, 6.0]})
+    >>> distinct, counts, inverse = compress(t, ["x", "T"])
+    >>> distinct.to_dict("list"), counts.tolist(), inverse.tolist()
+    ({'x': [1, 2, 1], 'T': [5.0, 5.0, 6.0]}, [2.0, 1.0, 1.0], [0, 1, 0, 2])
     """
     keys = frame[list(columns)]
-    # Hash-factorize column by column and fold the codes into one key (re-factorized at each
-    # step so it stays small): much faster than factorizing a MultiIndex of tuples.
-    codes = np.zeros(len(frame), dtype=np.int64)
-    for col in columns:
-        col_codes, col_uniques = pd.factorize(keys[col], use_na_sentinel=False)
-        codes, _ = pd.factorize(codes * len(col_uniques) + col_codes)
-    n_distinct = int(codes.max()) + 1 if len(codes) else 0
-    first = np.empty(n_distinct, dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first row of each distinct history
+    codes, first = _grouping(frame, keys)
     w = np.ones(len(frame)) if weights is None else np.asarray(weights, dtype=float)
-    counts = np.bincount(codes, weights=w, minlength=n_distinct)
+    counts = np.bincount(codes, weights=w, minlength=len(first))
     distinct = keys.iloc[first].reset_index(drop=True)
     return distinct, counts, codes
+
+
+#: Groupings of the tables compressed last: (weak reference to the table, columns, codes, first
+#: row of each group). A few, so that a purchase and a spend model's tables both stay.
+_GROUPINGS: list[tuple[weakref.ref[pd.DataFrame], tuple[str, ...], np.ndarray, np.ndarray]] = []
+_GROUPINGS_KEPT = 4
+_GROUPINGS_LOCK = threading.Lock()
+
+
+def _grouping(frame: pd.DataFrame, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, first)``: each row's group (groups numbered by first appearance) and the first
+    row of each group; reused from :data:`_GROUPINGS` when it still gives back every row."""
+    columns = tuple(keys.columns)
+    with _GROUPINGS_LOCK:
+        known = [(c, f) for ref, cols, c, f in _GROUPINGS
+                 if ref() is frame and cols == columns and len(c) == len(frame)]
+    for codes, first in known:
+        if all(_gives_back(keys[col].to_numpy(), codes, first) for col in columns):
+            return codes, first
+    codes = _group_codes(keys)
+    n_groups = int(codes.max()) + 1 if len(codes) else 0
+    first = np.empty(n_groups, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first row of each distinct history
+    try:
+        ref = weakref.ref(frame)
+    except TypeError:  # pragma: no cover - pandas frames take weak references
+        return codes, first
+    with _GROUPINGS_LOCK:
+        alive = [g for g in _GROUPINGS if g[0]() is not None and not (g[0]() is frame and g[1] == columns)]
+        _GROUPINGS[:] = alive[-(_GROUPINGS_KEPT - 1):]
+        _GROUPINGS.append((ref, columns, codes, first))
+    return codes, first
+
+
+def _gives_back(values: np.ndarray, codes: np.ndarray, first: np.ndarray) -> bool:
+    """Whether every row equals the first row of its group (NaN never does: grouped anew)."""
+    try:
+        return bool(np.array_equal(values[first][codes], values))
+    except (TypeError, ValueError):  # pragma: no cover - unorderable objects: group anew
+        return False
+
+
+def _group_codes(keys: pd.DataFrame) -> np.ndarray:
+    """Group codes of the rows of ``keys`` (numbered by first appearance).
+
+    Each column is hash-factorized and the codes are folded into one integer key, which is
+    factorized once at the end (and in between only when the key would overflow)."""
+    codes = np.zeros(len(keys), dtype=np.int64)
+    size = 1
+    for col in keys.columns:
+        col_codes, col_uniques = pd.factorize(keys[col], use_na_sentinel=False)
+        n = max(len(col_uniques), 1)
+        if size * n >= 2**62:
+            codes, uniques = pd.factorize(codes)
+            size = max(len(uniques), 1)
+        codes = codes * n + col_codes
+        size *= n
+    if len(keys.columns) > 1:
+        codes, _ = pd.factorize(codes)
+    return np.asarray(codes, dtype=np.int64)
 
 
 def wdot(weights: np.ndarray, values: np.ndarray) -> float:
