@@ -159,27 +159,48 @@ class GammaGamma(Model):
 
         With ``u = xm + v`` the second derivatives are ``x²(ψ'(px+q) − ψ'(px))``,
         ``x ψ'(px+q)``, ``−x/u`` (p with p, q, v), ``ψ'(px+q) − ψ'(q)``, ``1/v − 1/u`` (q with
-        q, v) and ``−q/v² + (px+q)/u²`` (v with v); the trigamma terms depend on the row only
-        through ``x``, so they are summed per distinct ``x``.
+        q, v) and ``−q/v² + (px+q)/u²`` (v with v). The Gamma functions depend on the row only
+        through ``x`` and are summed per distinct ``x``; the terms in ``m`` alone are sums fixed
+        for the fit; per row there remain ``log u``, ``1/u`` and ``1/u²``, summed with the
+        weights ``c`` and ``c x`` (:meth:`_loglik_grad` is the same likelihood row by row).
         """
         p, q, v = (float(t) for t in params)
         if "_x_unique" not in data:
             data = self._prepare(data)
-        terms, grads = self._loglik_grad(params, data)
-        x, m = data["frequency"], data["monetary_value"]
-        xu, inv = data["_x_unique"], data["_x_inverse"]
-        w_u = np.bincount(inv, weights=counts, minlength=len(xu))  # customers per distinct x
-        tri_pq = special.polygamma(1, p * xu + q)
-        tri_p = special.polygamma(1, p * xu)
-        u = x * m + v
+        if data.get("_sums_for") is not counts:  # parameter-free aggregates, once per fit
+            x = data["frequency"]
+            cx = counts * x
+            data.update({
+                "_sums_for": counts, "_cx": cx, "_xm": x * data["monetary_value"],
+                "_w_u": np.bincount(data["_x_inverse"], weights=counts, minlength=len(data["_x_unique"])),
+                "_a_p": wdot(cx, data["_log_m"] + data["_log_x"]), "_a_0": wdot(counts, data["_log_m"]),
+            })
+        xu, w_u, cx, total = data["_x_unique"], data["_w_u"], data["_cx"], float(counts.sum())
+        inv_u = 1.0 / (data["_xm"] + v)
+        log_u = -np.log(inv_u)
+        inv_u2 = inv_u * inv_u
+        s_l, s_xl = wdot(counts, log_u), wdot(cx, log_u)
+        s_i, s_xi = wdot(counts, inv_u), wdot(cx, inv_u)
+        s_i2, s_xi2 = wdot(counts, inv_u2), wdot(cx, inv_u2)
+        pxu = p * xu
+        const_u = special.gammaln(pxu + q) - special.gammaln(pxu) - special.gammaln(q) + q * np.log(v)
+        psi_u = special.digamma(pxu + q)
+        tri_pq = special.polygamma(1, pxu + q)
+        tri_p = special.polygamma(1, pxu)
+        ll = float(w_u @ const_u) + p * data["_a_p"] - data["_a_0"] - p * s_xl - q * s_l
+        grad = np.array([
+            float(w_u @ (xu * (psi_u - special.digamma(pxu)))) + data["_a_p"] - s_xl,
+            float(w_u @ psi_u) - total * float(special.digamma(q)) + total * np.log(v) - s_l,
+            total * q / v - p * s_xi - q * s_i,
+        ])
         hess = np.empty((3, 3))
-        hess[0, 0] = float(np.dot(w_u, xu**2 * (tri_pq - tri_p)))
-        hess[0, 1] = hess[1, 0] = float(np.dot(w_u, xu * tri_pq))
-        hess[0, 2] = hess[2, 0] = -wdot(counts, x / u)
-        hess[1, 1] = float(np.dot(w_u, tri_pq)) - counts.sum() * float(special.polygamma(1, q))
-        hess[1, 2] = hess[2, 1] = counts.sum() / v - wdot(counts, 1.0 / u)
-        hess[2, 2] = -counts.sum() * q / v**2 + wdot(counts, (p * x + q) / u**2)
-        return wdot(counts, terms), np.einsum("i,ij->j", counts, grads), hess
+        hess[0, 0] = float(w_u @ (xu**2 * (tri_pq - tri_p)))
+        hess[0, 1] = hess[1, 0] = float(w_u @ (xu * tri_pq))
+        hess[0, 2] = hess[2, 0] = -s_xi
+        hess[1, 1] = float(w_u @ tri_pq) - total * float(special.polygamma(1, q))
+        hess[1, 2] = hess[2, 1] = total / v - s_i
+        hess[2, 2] = -total * q / v**2 + p * s_xi2 + q * s_i2
+        return ll, grad, hess
 
     # -- persistence ---------------------------------------------------------------------------
     def _save_extra(self) -> dict[str, Any]:
