@@ -135,29 +135,43 @@ def test_gammagamma_weighted_fit_equals_the_fit_on_every_customer(summary):
 
 def test_a_newton_fit_stopped_by_round_off_at_the_optimum_is_kept(summary, monkeypatch):
     """trust-exact may end with status 2 ("no step improves") a hair above its gtol when the sums
-    run over many histories (Gamma-Gamma on 1 M customers: gradient 1.6e-10); that point is kept,
-    not thrown away for a slower L-BFGS-B fit, while a status 2 far from an optimum still is."""
+    run over many histories (Gamma-Gamma on 1 M customers: gradient 1e-8 at its last accepted
+    point, 1e-14 at a trial it rejected for the round-off of the value); the flattest point it
+    evaluated is kept when its gradient is below 1e-8, not thrown away for a slower L-BFGS-B
+    fit, while a status 2 that saw no such point still falls back."""
+    from scipy import optimize
+
     from xuanba.models import _base
 
     real = _base.optimize.minimize
+    fitted = GammaGamma().fit(summary)
+    theta = fitted.params_.to_numpy()
+    optimum = np.log(theta)
+    # the free-scale Hessian of the mean at the optimum, and a point whose gradient is ~3e-9
+    hess = np.diag(theta) @ np.linalg.inv(fitted.covariance_) @ np.diag(theta) / fitted.n_customers_
+    near = optimum + np.linalg.solve(hess, np.array([3e-9, 0.0, 0.0]))
+    seen: list[float] = []
 
-    def stopped(*args, **kwargs):
-        res = real(*args, **kwargs)
-        if kwargs.get("method") == "trust-exact":
-            res.success, res.status = False, 2
-            res.jac = res.jac + jitter
-        return res
+    def stopped(fun, x0, jac=None, hess=None, method=None, options=None, **kwargs):
+        if method != "trust-exact":
+            return real(fun, x0, jac=jac, hess=hess, method=method, options=options, **kwargs)
+        for x in [x0, *visit]:
+            seen.append(float(np.max(np.abs(jac(x)))))
+        return optimize.OptimizeResult(x=x0, fun=fun(x0), jac=jac(x0), success=False, status=2)
 
     def no_fallback(*args, **kwargs):
         raise AssertionError("fell back to L-BFGS-B")
 
     monkeypatch.setattr(_base.optimize, "minimize", stopped)
-    jitter = 1e-10
+    visit = [near]
     with monkeypatch.context() as m:
         m.setattr(GammaGamma, "_fit_gradient", no_fallback)
         kept = GammaGamma().fit(summary)
+    assert 1e-10 < seen[-1] < 1e-8  # between trust-exact's gtol and the round-off bound
     assert kept.converged_ and kept.loglik_ == pytest.approx(-4055.92, abs=0.01)
-    jitter = 1e-3  # a gradient this large is no optimum: the L-BFGS-B fit decides
+    np.testing.assert_allclose(kept.params_, theta, rtol=1e-6)
+    np.testing.assert_allclose(kept.stderr_, fitted.stderr_, rtol=1e-6)
+    visit = []  # only the start was seen: no optimum, the L-BFGS-B fit decides
     with pytest.raises(AssertionError, match="fell back"), monkeypatch.context() as m:
         m.setattr(GammaGamma, "_fit_gradient", no_fallback)
         GammaGamma().fit(summary)
