@@ -161,13 +161,15 @@ def history_ids(frame: pd.DataFrame, mask: Any) -> list[Any]:
 
 def validate_history(frame: pd.DataFrame) -> None:
     """Check ``frequency``/``recency``/``T`` for impossible values; raise InputError with ids."""
-    x = pd.to_numeric(frame["frequency"]).to_numpy(dtype=float)
+    x_col = pd.to_numeric(frame["frequency"])
+    x = x_col.to_numpy(dtype=float)
     tx = pd.to_numeric(frame["recency"]).to_numpy(dtype=float)
     big_t = pd.to_numeric(frame["T"]).to_numpy(dtype=float)
+    whole = x_col.dtype.kind in "iub"  # an integer column needs no rounding check
     checks = [
         (x < 0, "frequency", "frequency is negative", "Count repeat purchases: 0 or more."),
-        (x != np.round(x), "frequency", "frequency is not a whole number",
-         "frequency counts repeat purchases; it must be 0, 1, 2, ..."),
+        (np.zeros(1, dtype=bool) if whole else np.modf(x)[0] != 0, "frequency",
+         "frequency is not a whole number", "frequency counts repeat purchases; it must be 0, 1, 2, ..."),
         (tx < 0, "recency", "recency is negative", "recency is the time from first to last purchase."),
         (big_t < 0, "T", "T is negative", "T is the time from first purchase to the cutoff."),
         (tx > big_t * (1 + 1e-9) + 1e-9, "recency", "recency is larger than T",

@@ -92,12 +92,23 @@ def per_history(
     interval: float | None,
     n_draws: int,
     seed: int,
+    *,
+    group: bool = True,
 ) -> pd.Series | pd.DataFrame:
-    """Evaluate ``compute(params, arrays)`` once per distinct history and join back per customer."""
+    """Evaluate ``compute(params, arrays)`` once per distinct history and join back per customer.
+
+    ``group=False`` evaluates it row by row instead: for a closed form of a few arithmetic
+    operations on a continuous column (Gamma-Gamma's mean spend), where nearly every row is a
+    history of its own, grouping costs more than it saves.
+    """
     model._require_fitted()
     frame, _ = model._history(data)
-    distinct, _, inverse = compress(frame, columns)
-    arrays = {c: distinct[c].to_numpy(dtype=float) for c in columns}
+    if group:
+        distinct, _, inverse = compress(frame, columns)
+        arrays = {c: distinct[c].to_numpy(dtype=float) for c in columns}
+    else:
+        arrays = {c: frame[c].to_numpy(dtype=float) for c in columns}
+        inverse = slice(None)
     est, lo, hi = with_interval(model, lambda p: compute(p, arrays), interval, n_draws, seed)
     if not np.all(np.isfinite(est)):
         raise ModelError(

@@ -113,7 +113,7 @@ class _BetaGeometricNBD(PurchaseModel):
             )
 
     def _start(self, data: dict[str, np.ndarray], counts: np.ndarray) -> np.ndarray:
-        rate = np.dot(counts, data["frequency"]) / max(np.dot(counts, data["T"]), 1e-12)
+        rate = wdot(counts, data["frequency"]) / max(wdot(counts, data["T"]), 1e-12)
         return np.array([1.0, 1.0 / max(rate, 1e-9), 1.0, 3.0])
 
     def _prepare(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -280,7 +280,7 @@ class _BetaGeometricNBD(PurchaseModel):
         pair, first = self._pairs(h)
         x, big_t = h["frequency"][first], h["T"][first]
         alive_parts = np.column_stack([self._expected_alive(params, x, big_t, float(t)) for t in ts])
-        return (alive_parts @ weights)[pair] * self._alive(params, h)[:, None]
+        return np.einsum("ij,jk->ik", alive_parts, weights)[pair] * self._alive(params, h)[:, None]
 
     def _no_purchase(self, params: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
         r, alpha, _, _ = params
