@@ -610,11 +610,26 @@ class Model:
                 return 1e300, np.zeros_like(p)
             return value / total, grad / total
 
+        shapes = np.isin(np.asarray(self.param_names if len(self.param_names) == len(x0) else ()),
+                         self.shape_params)
+        edge = np.log(_RUN_OFF)
+
+        def at_edge(free: np.ndarray) -> bool:
+            return bool(np.any((free[shapes] < edge[0]) | (free[shapes] > edge[1])))
+
+        def watch(intermediate_result: Any) -> None:
+            """Stop once a shape parameter has run past an edge: the likelihood is flat out there
+            (the fit is flagged in ``problems_``), and walking after it is slow."""
+            if at_edge(np.asarray(intermediate_result.x, dtype=float)):
+                raise StopIteration
+
         best = optimize.minimize(
             nll_grad, x0, jac=True, method="L-BFGS-B",
-            options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10},
+            options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10}, callback=watch if shapes.any() else None,
         )
-        if not best.success or best.fun >= 1e299:
+        if shapes.any() and best.fun < 1e299 and at_edge(np.asarray(best.x, dtype=float)):
+            best.success = True  # it converged to an edge: problems_ says so; no polish helps
+        elif not best.success or best.fun >= 1e299:
             # A bounded polish only: where L-BFGS-B stops short because the likelihood keeps
             # rising towards an edge of the parameter space (no heterogeneity to estimate), an
             # unbounded simplex would walk after it for minutes over every distinct history.
@@ -653,13 +668,16 @@ class Model:
                 p = space.natural(free)
                 jac, curve = space.jacobian(p), space.curvature(p)
                 with np.errstate(all="ignore"):
-                    ll, g, h = self._loglik_sums(p, arrays, counts)
-                value, grad = -ll, -g * jac
-                hess = -(h * np.outer(jac, jac)) - np.diag(g * curve)  # chain rule
-                if self.penalizer:
-                    value += self._penalty(p)
-                    grad = grad + 2 * self.penalizer * p * jac
-                    hess = hess + np.diag(2 * self.penalizer * (jac**2 + p * curve))
+                    try:
+                        ll, g, h = self._loglik_sums(p, arrays, counts)
+                    except OverflowError:  # a Python float ran out of range (far off at an edge)
+                        ll, g, h = -np.inf, np.zeros_like(p), np.eye(len(p))
+                    value, grad = -ll, -g * jac
+                    hess = -(h * np.outer(jac, jac)) - np.diag(g * curve)  # chain rule
+                    if self.penalizer:
+                        value += self._penalty(p)
+                        grad = grad + 2 * self.penalizer * p * jac
+                        hess = hess + np.diag(2 * self.penalizer * (jac**2 + p * curve))
                 if not (np.isfinite(value) and np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))):
                     value, grad, hess = np.inf, np.zeros_like(p), np.eye(len(p))
                 cache[key] = (value / total, grad / total, hess / total, h)
@@ -721,9 +739,12 @@ class Model:
                 p = space.natural(free)
                 jac, curve = space.jacobian(p), space.curvature(p)
                 with np.errstate(all="ignore"):
-                    ll, g, h = self._loglik_sums(p, sub, sub_counts)
-                hess = -(h * np.outer(jac, jac)) - np.diag(g * curve)
-                value = -ll + (self._penalty(p) * total / float(counts.sum()) if self.penalizer else 0.0)
+                    try:
+                        ll, g, h = self._loglik_sums(p, sub, sub_counts)
+                    except OverflowError:
+                        ll, g, h = -np.inf, np.zeros_like(p), np.eye(len(p))
+                    hess = -(h * np.outer(jac, jac)) - np.diag(g * curve)
+                    value = -ll + (self._penalty(p) * total / float(counts.sum()) if self.penalizer else 0.0)
                 if not (np.isfinite(value) and np.all(np.isfinite(g)) and np.all(np.isfinite(hess))):
                     cache[key] = (np.inf, np.zeros_like(p), np.eye(len(p)))
                 else:
@@ -759,9 +780,9 @@ class Model:
         edge = [n for n, v in zip(names, params, strict=True)
                 if n in self.shape_params and not EDGE[0] <= v <= EDGE[1]]
         cls = type(self)
-        if edge and cls._loglik_sums is Model._loglik_sums and cls._loglik_grad is Model._loglik_grad:
-            # no standard errors at an edge (the fit is flagged): a numerical Hessian there
-            # costs dozens of slow evaluations and would be meaningless
+        if edge and cls._loglik_sums is Model._loglik_sums:
+            # no standard errors at an edge (the fit is flagged): a Hessian from differences
+            # there costs many slow evaluations and would be meaningless
             covariance = np.full((len(params), len(params)), np.nan)
         else:
             covariance = self._covariance(params, space, arrays, counts,
