@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xuanba.models import BGNBD
-from xuanba.models import _base
+from xuanba.models import BGNBD, _base
 from xuanba.models._base import compress
 
 

@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xuanba.models import BGNBD, GammaGamma
-from xuanba.models import _base
+from xuanba.models import BGNBD, GammaGamma, _base
 
 
 def bgnbd_base(n: int, seed: int) -> pd.DataFrame:

@@ -28,7 +28,11 @@ from scipy import integrate, special
 
 from xuanba.errors import InputError
 from xuanba.models._base import ID, validate_history, wdot
-from xuanba.models._paretonbd_math import log_tail_integral, log_tail_integral_grad, one_minus_pow_over
+from xuanba.models._paretonbd_math import (
+    log_tail_integral,
+    log_tail_integral_grad,
+    one_minus_pow_over,
+)
 from xuanba.models._purchases import PurchaseModel, check_horizon
 from xuanba.models._uncertainty import DEFAULT_DRAWS, per_history
 
