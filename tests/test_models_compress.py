@@ -83,7 +83,8 @@ def test_a_reused_grouping_gives_the_same_predictions_and_goes_with_its_table():
     ref = weakref.ref(frame)
     del frame, kept
     gc.collect()
-    assert ref() is None  # the kept grouping does not keep its table alive
+    assert ref() is None  # the kept grouping does not keep its table alive ...
+    assert all(g[0]() is not None for g in _base._GROUPINGS)  # ... and goes with it
 
 
 @pytest.mark.parametrize("weights", [None, np.arange(1.0, 101.0)])

@@ -103,7 +103,7 @@ def _grouping(frame: pd.DataFrame, keys: pd.DataFrame) -> tuple[np.ndarray, np.n
     first = np.empty(n_groups, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first row of each distinct history
     try:
-        ref = weakref.ref(frame)
+        ref = weakref.ref(frame, _forget_grouping)
     except TypeError:  # pragma: no cover - pandas frames take weak references
         return codes, first
     with _GROUPINGS_LOCK:
@@ -111,6 +111,12 @@ def _grouping(frame: pd.DataFrame, keys: pd.DataFrame) -> tuple[np.ndarray, np.n
         _GROUPINGS[:] = alive[-(_GROUPINGS_KEPT - 1):]
         _GROUPINGS.append((ref, columns, codes, first))
     return codes, first
+
+
+def _forget_grouping(ref: weakref.ref[pd.DataFrame]) -> None:
+    """Drop the grouping of a table that is gone (a weak reference's callback: no lock, which
+    the garbage collector may run while it is held; a list assignment is atomic)."""
+    _GROUPINGS[:] = [g for g in _GROUPINGS if g[0] is not ref]
 
 
 def _gives_back(values: np.ndarray, codes: np.ndarray, first: np.ndarray) -> bool:
