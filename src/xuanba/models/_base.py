@@ -767,6 +767,10 @@ class Model:
         start = np.asarray(res.x, dtype=float)
         if not (np.isfinite(res.fun) and np.all(np.isfinite(start))):
             return x0
+        natural = space.natural(start)
+        if any(not EDGE[0] <= v <= EDGE[1] for n, v in zip(self.param_names, natural, strict=False)
+               if n in self.shape_params):
+            return x0  # the subsample ran to an edge: let the full data decide from the crude start
         return start
 
     def _learned(
