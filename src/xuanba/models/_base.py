@@ -102,6 +102,7 @@ def _grouping(frame: pd.DataFrame, keys: pd.DataFrame) -> tuple[np.ndarray, np.n
     n_groups = int(codes.max()) + 1 if len(codes) else 0
     first = np.empty(n_groups, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first row of each distinct history
+    codes.flags.writeable = first.flags.writeable = False  # shared by every caller from now on
     try:
         ref = weakref.ref(frame, _forget_grouping)
     except TypeError:  # pragma: no cover - pandas frames take weak references
@@ -123,7 +124,7 @@ def _gives_back(values: np.ndarray, codes: np.ndarray, first: np.ndarray) -> boo
     """Whether every row equals the first row of its group (NaN never does: grouped anew)."""
     try:
         return bool(np.array_equal(values[first][codes], values))
-    except (TypeError, ValueError):  # pragma: no cover - unorderable objects: group anew
+    except (TypeError, ValueError, IndexError):  # pragma: no cover - NA objects: group anew
         return False
 
 
