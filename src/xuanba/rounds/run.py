@@ -144,12 +144,15 @@ SPEND_COLUMNS = ("expected_spend", "clv_1y", "clv_3y")
 
 
 def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.date,
-             time_unit: str) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
+             time_unit: str, warm: dict[str, Any] | None = None) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
     """Predictions of the standard's model (or of the one ``auto`` chose), the fitted models,
     and what the round keeps about them: ``model`` (the name used, or ``None``), ``warnings``
     (every warning the fits raised, and why a fit cannot be trusted), ``choice`` (``auto``'s
     candidates and reason), ``unavailable`` (prediction columns no model could give) and
-    ``reason``."""
+    ``reason``.
+
+    ``warm`` (a backtest's, across its cutoffs): the fits start from the estimates it holds and
+    leave theirs in it for the next cutoff (same optima, fewer steps; see ``Model.fit``)."""
     import warnings
 
     from xuanba.errors import XuanbaError
@@ -167,7 +170,11 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
             if p.model == "auto":
                 from xuanba.models.choose import choose_model
 
-                choice = choose_model(ws, cutoff, facts=facts, time_unit=time_unit, penalizer=p.penalizer)
+                choice = choose_model(ws, cutoff, facts=facts, time_unit=time_unit, penalizer=p.penalizer,
+                                      start=(warm or {}).get("auto"), check_start=(warm or {}).get("auto_check"))
+                if warm is not None:
+                    warm["auto"] = {n: m.params_.to_numpy() for n, m in choice.fitted.items()}
+                    warm["auto_check"] = {n: m.params_.to_numpy() for n, m in choice.checked.items()}
                 info["choice"] = choice.to_dict()
                 if choice.model is None:
                     raise _NoModel(choice.reason)
@@ -177,7 +184,9 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
             table, models = predict_customers(
                 facts, time_unit=time_unit, model=info["model"], discount_rate=p.discount_rate,
                 margin=p.margin, return_models=True, penalizer=p.penalizer, purchase_model=chosen,
-                spend_optional=True)
+                spend_optional=True, start=(warm or {}).get(info["model"]))
+            if warm is not None:
+                warm[info["model"]] = {role: m.params_.to_numpy() for role, m in models.items()}
         except (_NoModel, XuanbaError) as exc:
             info["model"] = None
             info["reason"] = str(exc) if isinstance(exc, _NoModel) else exc.message
@@ -284,6 +293,7 @@ def gather_fields(
     predictions: pd.DataFrame | None = None,
     extra_fields: pd.DataFrame | None = None,
     progress: Progress | None = None,
+    warm: dict[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Every field of every customer with a purchase by ``cutoff``: what the round scores and
     stores.
@@ -293,7 +303,7 @@ def gather_fields(
     workspace holds account side tables (so a round stores profit after cost-to-serve); every
     column of the ``customers`` table (name, owner, segment …); ``extra_fields`` last (its
     columns win). ``notes`` says where each part came from; ``notes["fitted"]`` holds the
-    fitted models.
+    fitted models; ``warm``: see :func:`_predict`.
     """
     from xuanba.facts import customer_facts
 
@@ -311,7 +321,7 @@ def gather_fields(
         notes["predictions"] = "given"
     elif (used & set(PREDICTION_COLUMNS)) - given:
         say(f"predictions ({standard.predictions.model})")
-        predicted, models, info = _predict(workspace, table, standard, cutoff, time_unit)
+        predicted, models, info = _predict(workspace, table, standard, cutoff, time_unit, warm)
         table = _merge(table, predicted, "predictions", override=True)
         notes["predictions"] = f"model:{info['model']}" if info["model"] else "unavailable"
         notes["models"] = {role: model_summary(m) for role, m in models.items()}

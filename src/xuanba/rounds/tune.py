@@ -138,7 +138,7 @@ def tune(
     cache: dict[tuple[float, ...], float] = {}
 
     def captured(shares: np.ndarray, cut: tuple[dt.date, pd.DataFrame, np.ndarray, dict[str, Any] | None]) -> float:
-        sel, _k, _rows = selection(cut[1], scored_by(_with_shares(std, shares), cut[3]))
+        sel, _k = selection(cut[1], scored_by(_with_shares(std, shares), cut[3]))
         return _share(cut[2], sel)
 
     def fit(shares: np.ndarray) -> float:
