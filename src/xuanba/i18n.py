@@ -664,6 +664,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "card_what_table": ("Table", "表格"),
     "card_tiers": ("Tiers", "层级"),
     "tune_weights_title": ("Weights of {name} (shares of the score)", "{name} 的权重（占得分的比例）"),
+    "tune_bars_title": ("Tier bars of {name} (min_score)", "{name} 的层级门槛（min_score）"),
+    "tune_bars_better": ("Held-out cutoff {cutoff}: beyond its share of customers ({share_before} -> {share_after} "
+                         "selected) the selection captured {before} before, {after} with the tuned standard.",
+                         "保留验证的截止日 {cutoff}：扣除所选客户占比（{share_before} -> {share_after}）后，"
+                         "调整前多捕获 {before}，调整后 {after}。"),
+    "tune_bars_worse": ("WORSE on the held-out cutoff {cutoff}: beyond its share of customers ({share_before} -> "
+                        "{share_after} selected) the selection captured {before} before, {after} with the tuned "
+                        "standard; keep the current standard.",
+                        "在保留验证的截止日 {cutoff} 上更差：扣除所选客户占比（{share_before} -> {share_after}）后，"
+                        "调整前多捕获 {before}，调整后 {after}；请保留现行标准。"),
     "tune_cutoffs_title": ("{objective} captured in the horizon after each cutoff", "各截止日之后观察期内捕获的{objective}"),
     "fair_title": ("Selection by {attribute} (value: {value})", "按 {attribute} 的入选情况（价值：{value}）"),
     "fair_verified": ("Verified: round {id}'s roster is reproduced from its stored standard and fields alone "
