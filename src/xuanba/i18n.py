@@ -787,9 +787,11 @@ TEXT: dict[str, tuple[str, str]] = {
                     "leaves, rises and falls (nothing refitted, nothing stored).",
                     "在已保存一轮的截止日，看改动后的标准会给出怎样的名单：谁新入选、落选、上升、下降"
                     "（不重新拟合，不保存）。"),
-    "help_standard_tune": ("Learn the weights of a standard's criteria from past cutoffs, within a limit; "
-                           "write a new version with what changed and the backtest before and after.",
-                           "从过去的截止日学习标准各项指标的权重（限幅内）；写出新版本，说明改动及改动前后的回测。"),
+    "help_standard_tune": ("Learn the weights of a standard's criteria (with --bars also its tier bars) from past "
+                           "cutoffs, within a limit; write a new version with what changed and the backtest before "
+                           "and after.",
+                           "从过去的截止日学习标准各项指标的权重（加 --bars 时也学习层级门槛，限幅内）；"
+                           "写出新版本，说明改动及改动前后的回测。"),
     "help_fairness": ("Selection rate and value captured by owner, region or segment beside their share of "
                       "customers and value; the proof that the roster follows from the standard.",
                       "按负责人、地区或细分市场列出入选率和所占价值，并与其客户数和价值占比对照；"
