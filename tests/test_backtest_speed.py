@@ -15,7 +15,7 @@ from xuanba.facts import customer_facts
 from xuanba.models import BGNBD, ParetoNBD
 from xuanba.models.predict import COUNT, purchase_histories
 from xuanba.models.simulate import simulate_transactions
-from xuanba.rounds.backtest import backtest, selection
+from xuanba.rounds.backtest import backtest, outcomes_by_cutoff, selection
 from xuanba.standard import load_standard, starter_standard
 from xuanba.standard.score import score_customers
 
@@ -110,3 +110,21 @@ def test_random_draws_overlap_as_independent_draws_must():
     assert np.isnan(rand.loc[dt.date(2025, 3, 31), "stability"])
     assert rand.loc[dt.date(2025, 6, 30), "stability"] == pytest.approx(0.2, abs=0.01)
     assert rand.loc[dt.date(2025, 6, 30), "lift"] == pytest.approx(1.0, abs=0.05)
+
+
+def test_what_followed_every_cutoff_in_one_pass_is_a_direct_count(pareto_tx):
+    ws = Workspace(":memory:")
+    tx = pareto_tx.copy()
+    tx.loc[tx.index[::7], "amount"] *= -1  # returns net the day's spend
+    ws.replace("transactions", tx)
+    windows = [(dt.date(2024, 3, 31), dt.date(2025, 3, 31)), (dt.date(2024, 6, 30), dt.date(2025, 6, 30)),
+               (dt.date(2025, 12, 31), dt.date(2026, 12, 31))]  # overlapping, and one with nothing after it
+    got = outcomes_by_cutoff(ws, windows)
+    day = tx["ts"].dt.date
+    for cut, end in windows:
+        part = tx.loc[(day > cut) & (day <= end)]
+        direct = part.groupby("customer_id")["amount"].sum().sort_index()
+        mine = got[cut].set_index("customer_id")["revenue"].sort_index()
+        assert mine.index.tolist() == direct.index.tolist()
+        np.testing.assert_allclose(mine.to_numpy(), direct.to_numpy(), rtol=1e-12)
+    assert got[dt.date(2025, 12, 31)].empty

@@ -124,18 +124,36 @@ class Backtest:
 def _outcomes(ws: Workspace, cutoff: dt.date, end: dt.date) -> pd.DataFrame:
     """Revenue, profit (revenue less known cost; NaN when no line had a cost) and purchase days of
     every customer in (cutoff, end]."""
+    return outcomes_by_cutoff(ws, [(cutoff, end)])[cutoff]
+
+
+def outcomes_by_cutoff(ws: Workspace, windows: Sequence[tuple[dt.date, dt.date]]) -> dict[dt.date, pd.DataFrame]:
+    """What :func:`_outcomes` gives for every window ``(cutoff, end]`` at once: one pass of the
+    engine over the transactions (the windows of quarterly cutoffs and a year's horizon overlap
+    four times over), split by cutoff afterwards."""
+    import ibis
+    import pyarrow as pa
+
     from xuanba.facts.expressions import purchase_days
 
-    days = purchase_days(ws.table("transactions"), end, start=cutoff)
-    agg = days.group_by("customer_id").aggregate(
-        revenue=days.spend.sum(),
-        profit=(days.costed_spend - days.cost).sum(),
-        has_cost=days.has_cost.any(),
-        purchases=days.is_purchase.cast("int64").sum(),
+    if not windows:
+        return {}
+    days = purchase_days(ws.table("transactions"), max(e for _, e in windows), start=min(c for c, _ in windows))
+    spans = ibis.memtable(pa.table({"window_cut": pa.array([c for c, _ in windows], pa.date32()),
+                                    "window_end": pa.array([e for _, e in windows], pa.date32())}))
+    j = days.join(spans, (days.day > spans.window_cut) & (days.day <= spans.window_end))
+    agg = j.group_by(["window_cut", "customer_id"]).aggregate(
+        revenue=j.spend.sum(),
+        profit=(j.costed_spend - j.cost).sum(),
+        has_cost=j.has_cost.any(),
+        purchases=j.is_purchase.cast("int64").sum(),
     )
     out = ws.ibis.to_pyarrow(agg).to_pandas()
     out["customer_id"] = out["customer_id"].astype(str)
-    return out
+    cuts = pd.to_datetime(out.pop("window_cut")).dt.date
+    parts = {c: g.reset_index(drop=True) for c, g in out.groupby(cuts.to_numpy(), sort=False)}
+    empty = out.iloc[:0].reset_index(drop=True)
+    return {c: parts.get(c, empty) for c, _ in windows}
 
 
 def _last_day(ws: Workspace) -> dt.date:
@@ -257,11 +275,13 @@ def _clv(ws: Workspace, fields: pd.DataFrame, std: Standard, cut: dt.date,
 
 def cutoff_data(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, *, time_unit: str = "week",
                 predictions: pd.DataFrame | None = None, extra_fields: pd.DataFrame | None = None,
-                warm: dict[str, Any] | None = None) -> tuple[pd.DataFrame, _Truth, dict[str, Any] | None]:
+                warm: dict[str, Any] | None = None,
+                outcomes: pd.DataFrame | None = None) -> tuple[pd.DataFrame, _Truth, dict[str, Any] | None]:
     """The fields a round would score at ``cut`` (sorted by customer id), what each of those
     customers did in (cut, end], and the fallback a round would apply there (``None``: none; see
     :func:`xuanba.rounds.run.applied_standard` and :func:`scored_by`). ``warm`` carries the
-    models' estimates from one cutoff to the next (see :func:`xuanba.rounds.run.gather_fields`)."""
+    models' estimates from one cutoff to the next (see :func:`xuanba.rounds.run.gather_fields`);
+    ``outcomes``: the window's row of :func:`outcomes_by_cutoff`, when read already."""
     fields, notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
                                   extra_fields=extra_fields, warm=warm)
     _scoring, fallback = applied_standard(std, notes, cut)
@@ -270,7 +290,7 @@ def cutoff_data(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, *, tim
         fields = fields.sort_values("customer_id", kind="stable")
     fields = fields.reset_index(drop=True)
     index = pd.Index(fields["customer_id"].to_numpy(dtype=object))
-    out = _outcomes(ws, cut, end)
+    out = _outcomes(ws, cut, end) if outcomes is None else outcomes
     pos = index.get_indexer(out["customer_id"].to_numpy(dtype=object))
     keep = pos >= 0  # customers first seen after the cutoff are not in the base
     n = len(index)
@@ -320,10 +340,11 @@ def selection(fields: pd.DataFrame, std: Standard) -> tuple[np.ndarray, int]:
 def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last: dt.date, horizon: int,
                  time_unit: str, predictions: pd.DataFrame | None, extra_fields: pd.DataFrame | None,
                  baselines: Sequence[str], draws: int, seed: int, prev: dict[str, Any], notes: list[str],
-                 warm: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], list[str], pd.DataFrame | None]:
+                 warm: dict[str, Any] | None = None, outcomes: pd.DataFrame | None = None,
+                 ) -> tuple[list[dict[str, Any]], list[str], pd.DataFrame | None]:
     """The rows of one cutoff, and the standard's selection (ids in rank order)."""
     fields, truth, fallback = cutoff_data(ws, std, cut, end, time_unit=time_unit, predictions=predictions,
-                                          extra_fields=extra_fields, warm=warm)
+                                          extra_fields=extra_fields, warm=warm, outcomes=outcomes)
     ids = fields["customer_id"].to_numpy(dtype=object)
     n = len(ids)
     if fallback:
@@ -450,18 +471,20 @@ def backtest(
     warm: dict[str, Any] | None = {} if warm_start else None
     with open_workspace(workspace, read_only=True) as ws:
         last = _last_day(ws)
-        for cut in cutoffs:
-            if cut >= last:
-                notes.append(f"{cut}: no data after this cutoff; left out")
-                continue
+        measured = [c for c in cutoffs if c < last]
+        say("what followed each cutoff")
+        after = outcomes_by_cutoff(ws, [(c, c + dt.timedelta(days=days)) for c in measured])
+        for cut in measured:
             say(f"backtest at {cut}")
             preds = predictions(cut) if predictions is not None else None
             got, chosen, fair = _cutoff_rows(ws, std, cut, cut + dt.timedelta(days=days), last, days, time_unit,
-                                             preds, extra_fields, baselines, draws, seed, prev, notes, warm)
+                                             preds, extra_fields, baselines, draws, seed, prev, notes, warm,
+                                             after[cut])
             rows.extend(got)
             selections[cut] = chosen
             if fair is not None:
                 fairness.append(fair)
+        notes.extend(f"{cut}: no data after this cutoff; left out" for cut in cutoffs if cut >= last)
     if not rows:
         raise DataError(f"no cutoff between {start} and {end} has data after it to measure",
                         fix="Choose cutoffs before the last transaction (or load later data).")

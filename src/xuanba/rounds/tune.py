@@ -40,6 +40,7 @@ from xuanba.rounds.backtest import (
     _last_day,
     _share,
     cutoff_data,
+    outcomes_by_cutoff,
     parse_horizon,
     scored_by,
     selection,
@@ -165,14 +166,15 @@ def tune(
     warm: dict[str, Any] = {}
     with open_workspace(workspace, read_only=True) as ws:
         last = _last_day(ws)
-        for cut in replay_cutoffs(start, end, every):
-            stop = cut + dt.timedelta(days=days)
-            if stop > last:  # only cutoffs whose whole horizon is known teach or test anything
-                continue
+        # only cutoffs whose whole horizon is known teach or test anything
+        windows = [(c, c + dt.timedelta(days=days)) for c in replay_cutoffs(start, end, every)
+                   if c + dt.timedelta(days=days) <= last]
+        after = outcomes_by_cutoff(ws, windows)
+        for cut, stop in windows:
             say(f"fields at {cut}")
             fields, truth, fallback = cutoff_data(ws, std, cut, stop, time_unit=time_unit,
                                                   predictions=predictions(cut) if predictions else None,
-                                                  extra_fields=extra_fields, warm=warm)
+                                                  extra_fields=extra_fields, warm=warm, outcomes=after[cut])
             value = truth.revenue if objective == "revenue" else truth.profit
             if objective == "profit" and np.isnan(value).all():
                 raise DataError("the transactions carry no cost, so profit is unknown",
