@@ -52,7 +52,6 @@ from xuanba.rounds.replay import replay_cutoffs
 from xuanba.rounds.run import (
     Progress,
     _predict,
-    _steady,
     applied_standard,
     as_standard,
     fallback_standard,
@@ -284,8 +283,7 @@ def cutoff_data(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, *, tim
     ``outcomes``: the window's row of :func:`outcomes_by_cutoff`, when read already."""
     fields, notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
                                   extra_fields=extra_fields, warm=warm)
-    _scoring, fallback = applied_standard(std, notes, cut)
-    fields = _steady(fields)
+    _scoring, fallback = applied_standard(std, notes, cut)  # the fields are steady already (gather_fields)
     if not fields["customer_id"].is_monotonic_increasing:
         fields = fields.sort_values("customer_id", kind="stable")
     fields = fields.reset_index(drop=True)
