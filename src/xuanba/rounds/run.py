@@ -173,8 +173,7 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
                 choice = choose_model(ws, cutoff, facts=facts, time_unit=time_unit, penalizer=p.penalizer,
                                       start=(warm or {}).get("auto"), check_start=(warm or {}).get("auto_check"))
                 if warm is not None:
-                    warm["auto"] = {n: m.params_.to_numpy() for n, m in choice.fitted.items()}
-                    warm["auto_check"] = {n: m.params_.to_numpy() for n, m in choice.checked.items()}
+                    warm["auto"], warm["auto_check"] = _trusted(choice.fitted), _trusted(choice.checked)
                 info["choice"] = choice.to_dict()
                 if choice.model is None:
                     raise _NoModel(choice.reason)
@@ -186,7 +185,7 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
                 margin=p.margin, return_models=True, penalizer=p.penalizer, purchase_model=chosen,
                 spend_optional=True, start=(warm or {}).get(info["model"]))
             if warm is not None:
-                warm[info["model"]] = {role: m.params_.to_numpy() for role, m in models.items()}
+                warm[info["model"]] = _trusted(models)
         except (_NoModel, XuanbaError) as exc:
             info["model"] = None
             info["reason"] = str(exc) if isinstance(exc, _NoModel) else exc.message
@@ -204,6 +203,12 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
             warned.add(f"{type(model).__name__} cannot be trusted: {problem}")
     info["warnings"] = sorted(warned)
     return table, models, info
+
+
+def _trusted(models: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """The estimates of the fits that can be trusted, by name: where the next cutoff's fits start.
+    A fit run to an edge of its space is no place to start from (the search would stop there)."""
+    return {name: m.params_.to_numpy() for name, m in models.items() if not getattr(m, "problems_", [])}
 
 
 class _NoModel(Exception):
