@@ -149,3 +149,28 @@ def test_fairness_prints_selection_by_region(app, cdnow):
     assert rows["east"]["selected"] + rows["west"]["selected"] == 200
     res = runner.invoke(app, ["fairness", "--by", "owner", "-w", str(ws)])
     assert res.exit_code != 0 and "owner" in res.output and "Traceback" not in res.output
+
+
+def test_standard_tune_bars_prints_and_writes_the_moved_bars(cdnow):
+    from xuanba.cli import app as full_app
+    from xuanba.standard import load_standard
+
+    tmp, ws, _std = cdnow
+    std = tmp / "barred.toml"
+    std.write_text(REVENUE_ONLY.replace('quota = 50\n', 'min_score = 90\n').replace('quota = 150\n', 'min_score = 5\n')
+                   .replace('weight = 1\n', 'weight = 0.5\n')
+                   + '[[criteria]]\nname = "orders"\nfield = "orders"\nweight = 0.5\n', encoding="utf-8")
+    out = tmp / "tuned.toml"
+    args = ["standard", "tune", str(std), "--from", "1997-01-01", "--to", "1998-03-31", "--horizon", "90d",
+            "--bars", "--max-bar-change", "30", "-w", str(ws)]
+    res = runner.invoke(full_app, [*args, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "Tier bars of rev" in res.output and "beyond its share of customers" in res.output
+    tuned = load_standard(out)
+    payload = json.loads(runner.invoke(full_app, [*args, "--json"]).output)
+    assert [t.min_score for t in tuned.tiers] == [b["after"] for b in payload["bars"]]
+    # an entry bar of 5 lets in nearly all of CDNOW's one-off buyers: it rises, and fewer are selected
+    assert payload["bars"][1]["after"] > 5
+    assert payload["held_out"]["share_after"] < payload["held_out"]["share_before"]
+    bad = runner.invoke(full_app, [*args[:-2], "--max-bar-change", "0", "-w", str(ws)])
+    assert bad.exit_code != 0 and "max-bar-change" in bad.output and "Traceback" not in bad.output

@@ -6,7 +6,7 @@ import pytest
 
 from tests.test_backtest import simulated_base, standard
 from xuanba import Workspace
-from xuanba.errors import DataError
+from xuanba.errors import DataError, InputError
 from xuanba.rounds.backtest import backtest
 from xuanba.rounds.tune import tune
 from xuanba.standard import load_standard
@@ -47,3 +47,48 @@ def test_tune_needs_two_complete_cutoffs(sim):
     ws, extra = sim
     with pytest.raises(DataError, match="at least two cutoffs"):
         tune(ws, standard({"true_value": 0.5, "noise_a": 0.5}), "2024-10-01", "2025-06-30", extra_fields=extra)
+
+
+def _barred(a: float, b: float) -> str:
+    return ('[standard]\nname = "sim"\nversion = "1"\n'
+            '[[criteria]]\nname = "true_value"\nfield = "true_value"\nweight = 0.8\n'
+            '[[criteria]]\nname = "noise_a"\nfield = "noise_a"\nweight = 0.2\n'
+            f'[[tiers]]\nname = "A"\nmin_score = {a}\n[[tiers]]\nname = "B"\nmin_score = {b}   # entry bar\n')
+
+
+@pytest.mark.parametrize(("bars", "way"), [((60, 30), "up"), ((99, 95), "down")])
+def test_tuned_bars_find_the_edge_where_customers_stop_paying_their_way(sim, bars, way):
+    # the true driver ranks the customers; a bar that lets in ~75% (or ~1%) is far from where the
+    # marginal customer stops bringing more than an average one (near a score of 65-70, ~30% of
+    # the base): the search moves it there, whichever way, and stops short of its limit; the
+    # held-out gain it reports is what a fresh backtest measures
+    ws, extra = sim
+    std = _barred(*bars)
+    tuned = tune(ws, std, "2024-01-01", "2024-12-31", extra_fields=extra, max_change=0.05, bars=True,
+                 max_bar_change=40)
+    b = tuned.bars.set_index("tier")
+    moved = b.loc["B", "after"] - b.loc["B", "before"]
+    assert (moved > 0) if way == "up" else (moved < 0)
+    assert 60 <= b.loc["B", "after"] <= 75 and abs(moved) < 40
+    assert b.loc["A", "after"] - b.loc["A", "before"] == moved  # moved together, spacing kept
+    h = tuned.held_out
+    assert 0.05 < h["share_after"] < 0.7  # neither everyone nor a handful
+    assert h["excess_after"] > h["excess_before"] + 0.02
+    if way == "up":  # fewer customers, so less revenue in all: the gain is per customer, not in size
+        assert h["share_after"] < h["share_before"] and h["after"] < h["before"]
+    written = load_standard(tuned.text, extra_fields=("true_value", "noise_a", "noise_b"))
+    assert [t.min_score for t in written.tiers] == [b.loc["A", "after"], b.loc["B", "after"]]
+    assert "# entry bar" in tuned.text and "Tier bars (min_score)" in tuned.text
+    fresh = backtest(ws, written, "2024-12-01", "2024-12-31", extra_fields=extra, baselines=())
+    o = fresh.overall.loc["standard"]
+    assert o["revenue_captured"] == pytest.approx(h["after"], abs=1e-6)
+    assert o["revenue_captured"] - o["customer_share"] == pytest.approx(h["excess_after"], abs=1e-6)
+    before = backtest(ws, std, "2024-12-01", "2024-12-31", extra_fields=extra, baselines=()).overall.loc["standard"]
+    assert before["revenue_captured"] - before["customer_share"] == pytest.approx(h["excess_before"], abs=1e-6)
+
+
+def test_bars_need_a_tier_with_a_bar(sim):
+    ws, extra = sim
+    with pytest.raises(InputError, match="min_score"):
+        tune(ws, standard({"true_value": 0.5, "noise_a": 0.5}), "2024-01-01", "2024-12-31", extra_fields=extra,
+             bars=True)

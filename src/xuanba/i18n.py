@@ -664,6 +664,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "card_what_table": ("Table", "表格"),
     "card_tiers": ("Tiers", "层级"),
     "tune_weights_title": ("Weights of {name} (shares of the score)", "{name} 的权重（占得分的比例）"),
+    "tune_bars_title": ("Tier bars of {name} (min_score)", "{name} 的层级门槛（min_score）"),
+    "tune_bars_better": ("Held-out cutoff {cutoff}: beyond its share of customers ({share_before} -> {share_after} "
+                         "selected) the selection captured {before} before, {after} with the tuned standard.",
+                         "保留验证的截止日 {cutoff}：扣除所选客户占比（{share_before} -> {share_after}）后，"
+                         "调整前多捕获 {before}，调整后 {after}。"),
+    "tune_bars_worse": ("WORSE on the held-out cutoff {cutoff}: beyond its share of customers ({share_before} -> "
+                        "{share_after} selected) the selection captured {before} before, {after} with the tuned "
+                        "standard; keep the current standard.",
+                        "在保留验证的截止日 {cutoff} 上更差：扣除所选客户占比（{share_before} -> {share_after}）后，"
+                        "调整前多捕获 {before}，调整后 {after}；请保留现行标准。"),
     "tune_cutoffs_title": ("{objective} captured in the horizon after each cutoff", "各截止日之后观察期内捕获的{objective}"),
     "fair_title": ("Selection by {attribute} (value: {value})", "按 {attribute} 的入选情况（价值：{value}）"),
     "fair_verified": ("Verified: round {id}'s roster is reproduced from its stored standard and fields alone "
@@ -777,9 +787,11 @@ TEXT: dict[str, tuple[str, str]] = {
                     "leaves, rises and falls (nothing refitted, nothing stored).",
                     "在已保存一轮的截止日，看改动后的标准会给出怎样的名单：谁新入选、落选、上升、下降"
                     "（不重新拟合，不保存）。"),
-    "help_standard_tune": ("Learn the weights of a standard's criteria from past cutoffs, within a limit; "
-                           "write a new version with what changed and the backtest before and after.",
-                           "从过去的截止日学习标准各项指标的权重（限幅内）；写出新版本，说明改动及改动前后的回测。"),
+    "help_standard_tune": ("Learn the weights of a standard's criteria (with --bars also its tier bars) from past "
+                           "cutoffs, within a limit; write a new version with what changed and the backtest before "
+                           "and after.",
+                           "从过去的截止日学习标准各项指标的权重（加 --bars 时也学习层级门槛，限幅内）；"
+                           "写出新版本，说明改动及改动前后的回测。"),
     "help_fairness": ("Selection rate and value captured by owner, region or segment beside their share of "
                       "customers and value; the proof that the roster follows from the standard.",
                       "按负责人、地区或细分市场列出入选率和所占价值，并与其客户数和价值占比对照；"

@@ -23,20 +23,33 @@ from xuanba.cli._common import (
 )
 
 StandardArg = Annotated[Path, typer.Argument(help="The standard (.toml).")]
+FromOpt = Annotated[str, typer.Option("--from", help="First date of the cutoffs (YYYY-MM-DD).")]
+ToOpt = Annotated[str, typer.Option("--to", help="Last date of the cutoffs (YYYY-MM-DD).")]
+EveryOpt = Annotated[str, typer.Option(help="A cutoff every month, quarter or year end.")]
 
 
-def _pct(value: Any) -> str:
-    return "" if value is None or value != value else f"{100 * float(value):.1f}%"
+def _pct(share: float) -> str:
+    """A share (0.123) as the report writes percentages (``12.3%``; a dash when missing)."""
+    from xuanba.outputs.i18n import pct
+
+    return pct(100 * float(share))
 
 
-def _num(value: Any) -> str:
-    return "" if value is None or value != value else f"{float(value):.2f}"
+def _past_cutoffs(fn: Any, fields_file: Path | None, unit: str, as_json: bool, *args: Any, **kw: Any) -> Any:
+    """``fn(*args, **kw)`` over past cutoffs (a backtest or a tune): the --fields table read, the
+    --unit checked, and the steps shown under one spinner (none with --json)."""
+    from xuanba.rounds.run import read_fields_file
+
+    extra = read_fields_file(fields_file) if fields_file is not None else None
+    with progress_status(quiet=as_json) as progress:
+        return fn(*args, time_unit=time_unit(unit), extra_fields=extra, progress=progress, **kw)
 
 
 def _print_backtest(bt: Any) -> None:
     from rich.table import Table
 
     from xuanba.i18n import t
+    from xuanba.outputs.i18n import num
     from xuanba.rounds.backtest import verdict_lines
 
     lang = ui_lang()  # the run's language (--lang, else the locale), as every command
@@ -52,7 +65,7 @@ def _print_backtest(bt: Any) -> None:
     for c in cols:
         grid.add_column(short[c], justify="right")
     for method, row in o.iterrows():
-        cells = [_num(row[c]) if c == "lift" else _pct(row[c]) for c in cols]
+        cells = [num(row[c], 2) if c == "lift" else _pct(row[c]) for c in cols]
         grid.add_row(str(method), *cells)
     console.print(grid)
     if "random" in o.index and o.loc["random", "revenue_captured_lo"] == o.loc["random", "revenue_captured_lo"]:
@@ -98,9 +111,9 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def backtest_(
         standard: StandardArg,
-        from_: Annotated[str, typer.Option("--from", help="First date of the cutoffs (YYYY-MM-DD).")],
-        to: Annotated[str, typer.Option("--to", help="Last date of the cutoffs (YYYY-MM-DD).")],
-        every: Annotated[str, typer.Option(help="A cutoff every month, quarter or year end.")] = "quarter",
+        from_: FromOpt,
+        to: ToOpt,
+        every: EveryOpt = "quarter",
         horizon: Annotated[str, typer.Option(help="What happened how long after each cutoff: 365d, 26w, 1y.")] = "365d",
         baseline: Annotated[list[str] | None, typer.Option("--baseline", help="Baselines to compare (revenue, rfm, clv, random); repeat the option. Default: all.")] = None,
         draws: Annotated[int, typer.Option(help="Random selections per cutoff for the random baseline.")] = 200,
@@ -116,15 +129,11 @@ def register(app: typer.Typer) -> None:
         """How the standard would have done at past cutoffs: value captured next, beside baselines."""
         from xuanba.i18n import t
         from xuanba.rounds.backtest import BASELINES, backtest
-        from xuanba.rounds.run import read_fields_file
         from xuanba.tables import write_table
 
-        unit = time_unit(unit)
-        extra = read_fields_file(fields_file) if fields_file is not None else None
-        with progress_status(quiet=as_json) as progress:
-            bt = backtest(workspace, standard, from_, to, every=every, horizon=horizon, time_unit=unit,
-                          extra_fields=extra, baselines=tuple(baseline or BASELINES), draws=draws, seed=seed,
-                          progress=progress, store=store)
+        bt = _past_cutoffs(backtest, fields_file, unit, as_json, workspace, standard, from_, to, every=every,
+                           horizon=horizon, baselines=tuple(baseline or BASELINES), draws=draws, seed=seed,
+                           store=store)
         written = None
         if out is not None:
             sheets = {"cutoffs": bt.cutoffs, "overall": bt.overall.reset_index()}
@@ -210,12 +219,14 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def tune_(
         standard: StandardArg,
-        from_: Annotated[str, typer.Option("--from", help="First date of the cutoffs (YYYY-MM-DD).")],
-        to: Annotated[str, typer.Option("--to", help="Last date of the cutoffs (YYYY-MM-DD).")],
-        every: Annotated[str, typer.Option(help="A cutoff every month, quarter or year end.")] = "quarter",
+        from_: FromOpt,
+        to: ToOpt,
+        every: EveryOpt = "quarter",
         horizon: Annotated[str, typer.Option(help="Value captured over how long after each cutoff: 365d, 26w, 1y.")] = "365d",
         objective: Annotated[str, typer.Option(help="What to capture: revenue or profit.")] = "revenue",
         max_change: Annotated[float, typer.Option("--max-change", help="How far each criterion's share of the score may move (0-1).")] = 0.3,
+        bars: Annotated[bool, typer.Option("--bars", help="Also learn the tiers' min_score bars (moved together), where the selection captured the most value beyond its share of customers.")] = False,
+        max_bar_change: Annotated[float, typer.Option("--max-bar-change", help="How far the bars may move, in score points.")] = 20.0,
         fields_file: Annotated[Path | None, typer.Option("--fields", help="A table of extra per-customer fields, with customer_id.")] = None,
         unit: UnitOpt = "week",
         out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the tuned standard here (.toml).")] = None,
@@ -227,21 +238,19 @@ def register(app: typer.Typer) -> None:
 
         from xuanba._files import write_text_atomic
         from xuanba.i18n import t
-        from xuanba.rounds.run import read_fields_file
         from xuanba.rounds.tune import tune
 
-        unit = time_unit(unit)
-        extra = read_fields_file(fields_file) if fields_file is not None else None
-        with progress_status(quiet=as_json) as progress:
-            tuned = tune(workspace, standard, from_, to, every=every, horizon=horizon, objective=objective,
-                         max_change=max_change, time_unit=unit, extra_fields=extra, progress=progress)
+        tuned = _past_cutoffs(tune, fields_file, unit, as_json, workspace, standard, from_, to, every=every,
+                              horizon=horizon, objective=objective, max_change=max_change, bars=bars,
+                              max_bar_change=max_bar_change)
         written = None
         if out is not None:
             write_text_atomic(out, tuned.text)
             written = str(out)
         if as_json:
-            emit_json({"weights": tuned.weights.to_dict("records"), "cutoffs": tuned.cutoffs.to_dict("records"),
-                       "training": tuned.training, "held_out": tuned.held_out, "out": written})
+            emit_json({"weights": tuned.weights.to_dict("records"), "bars": tuned.bars.to_dict("records"),
+                       "cutoffs": tuned.cutoffs.to_dict("records"), "training": tuned.training,
+                       "held_out": tuned.held_out, "out": written})
             return
         lang = ui_lang()  # the run's language (--lang, else the locale), as every command
         grid = Table(title=t("tune_weights_title", lang, name=tuned.standard.name))
@@ -250,15 +259,28 @@ def register(app: typer.Typer) -> None:
         for r in tuned.weights.itertuples(index=False):
             grid.add_row(r.criterion, f"{r.before:.2f}", f"{r.after:.2f}")
         console.print(grid)
+        if len(tuned.bars):
+            bar_grid = Table(title=t("tune_bars_title", lang, name=tuned.standard.name))
+            for c in ("tier", "before", "after"):
+                bar_grid.add_column(c, justify="left" if c == "tier" else "right")
+            for r in tuned.bars.itertuples(index=False):
+                bar_grid.add_row(str(r.tier), f"{r.before:g}", f"{r.after:g}")
+            console.print(bar_grid)
         per = Table(title=t("tune_cutoffs_title", lang, objective=objective))
-        for c in ("cutoff", "role", "before", "after"):
-            per.add_column(c, justify="right" if c in ("before", "after") else "left")
+        for c in ("cutoff", "role", "before", "after", "selected before", "selected after"):
+            per.add_column(c, justify="left" if c in ("cutoff", "role") else "right")
         for r in tuned.cutoffs.itertuples(index=False):
-            per.add_row(str(r.cutoff), r.role, _pct(r.before), _pct(r.after))
+            per.add_row(str(r.cutoff), r.role, _pct(r.before), _pct(r.after), _pct(r.share_before), _pct(r.share_after))
         console.print(per)
         h = tuned.held_out
-        key = "tune_better" if h["after"] > h["before"] else "tune_worse"
-        console.print(t(key, lang, cutoff=h["cutoff"], before=_pct(h["before"]), after=_pct(h["after"])))
+        if len(tuned.bars):  # bars are judged by what the selection brought beyond its size
+            key = "tune_bars_better" if h["excess_after"] > h["excess_before"] else "tune_bars_worse"
+            console.print(t(key, lang, cutoff=h["cutoff"], before=_pct(h["excess_before"]),
+                            after=_pct(h["excess_after"]), share_before=_pct(h["share_before"]),
+                            share_after=_pct(h["share_after"])))
+        else:
+            key = "tune_better" if h["after"] > h["before"] else "tune_worse"
+            console.print(t(key, lang, cutoff=h["cutoff"], before=_pct(h["before"]), after=_pct(h["after"])))
         if written:
             console.print(t("card_written", lang, what=t("card_what_standard", lang), path=written))
 
@@ -276,6 +298,7 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from xuanba.i18n import t
+        from xuanba.outputs.i18n import num
         from xuanba.rounds.fairness import round_fairness, verify_round
         from xuanba.rounds.store import load_round
         from xuanba.tables import write_table
@@ -296,7 +319,7 @@ def register(app: typer.Typer) -> None:
                 grid.add_column(c.replace("_", " "), justify="left" if c == "group" else "right")
             for r in part.itertuples(index=False):
                 grid.add_row(str(r.group), f"{r.customers:,}", *(_pct(getattr(r, c)) for c in cols[2:-1]),
-                             _num(r.selection_vs_value))
+                             num(r.selection_vs_value, 2))
             console.print(grid)
         failed = [k for k in ("standard", "data", "roster") if proof[k] is False]
         if proof["roster"] is None and not failed:

@@ -481,28 +481,36 @@ class Model:
             w = None
         return frame, w
 
-    def fit(self, data: Any, *, weights: Any = None) -> Model:
+    def fit(self, data: Any, *, weights: Any = None, start: Any = None) -> Model:
         """Fit by maximum likelihood and return ``self``.
 
         ``data`` is a table with the model's ``history_columns`` (one row per customer, or per
         distinct history with a ``weights`` column / ``weights`` argument giving counts). A
         previous fit is discarded first; if fitting raises, the model is left unfitted.
+        ``start`` (natural-scale parameters in ``param_names`` order, e.g. the ``params_`` of a fit
+        at the previous cutoff) is where the search begins instead of the model's own guess: the
+        same optimum in fewer steps. A start of the wrong length, not finite or outside the
+        parameters' range is ignored.
         """
         self._discard_fit()
         try:
-            self._fit(as_frame(data, name="the history table"), weights)
+            self._fit(as_frame(data, name="the history table"), weights, start)
         except BaseException:
             self._discard_fit()
             raise
         return self
 
-    def _fit(self, frame: pd.DataFrame, weights: Any) -> None:
+    def _fit(self, frame: pd.DataFrame, weights: Any, start: Any = None) -> None:
         """The engine: rows, identifiability, optimum, Hessian; sets the learned values last."""
         arrays, counts, names = self._fit_data(frame, weights)
         self._check_identifiable(arrays, counts)
         arrays = self._prepare(arrays)
         space = _Space(np.asarray(self._log_scale(names), dtype=bool))
-        x0 = space.free(np.asarray(self._start(arrays, counts), dtype=float))
+        guess = None if start is None else np.asarray(start, dtype=float).reshape(-1)
+        if guess is None or len(guess) != len(names) or not np.all(np.isfinite(guess)) \
+                or np.any(guess[space.log] <= 0):
+            guess = np.asarray(self._start(arrays, counts), dtype=float)
+        x0 = space.free(guess)
         cls = type(self)
         if cls._loglik_sums is not Model._loglik_sums:
             best = self._fit_newton(x0, space, arrays, counts)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,7 +61,8 @@ class Choice:
     ``model`` is the chosen CLI name (``None`` when no candidate is usable); ``fitted`` holds the
     fits at the cutoff by name (usable or not); ``candidates`` one record per candidate (``name``,
     ``usable``, ``error``, ``problems``, ``group_mae``, ``rmse``, ``bic``); ``reason`` says in one
-    sentence why the winner won (or why there is none).
+    sentence why the winner won (or why there is none); ``checked`` the fits of the holdout check
+    by name.
     """
 
     model: str | None
@@ -69,6 +71,7 @@ class Choice:
     candidates: list[dict[str, Any]]
     holdout: dict[str, Any] | None = None
     fitted: dict[str, Any] = field(default_factory=dict, repr=False)
+    checked: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready record (what a round stores under ``model_choice``)."""
@@ -102,11 +105,16 @@ def choose_model(
     time_unit: str = "week",
     penalizer: float = 0.0,
     candidates: tuple[str, ...] = CANDIDATES,
+    start: Mapping[str, Any] | None = None,
+    check_start: Mapping[str, Any] | None = None,
 ) -> Choice:
     """Fit the candidates at ``cutoff``, drop the untrustworthy ones, pick the best predictor.
 
     ``source`` is a workspace or a transactions table; ``facts`` the customer facts at the cutoff
     in ``time_unit`` (computed when not given). See the module docstring for the criterion.
+    ``start`` and ``check_start``: where the fits at the cutoff and those of the holdout check
+    begin, by candidate (e.g. ``fitted`` and ``checked`` of the choice at an earlier cutoff); the
+    choice is the same, reached in fewer steps.
     """
     from xuanba.facts import DAYS_PER_UNIT, customer_facts
     from xuanba.models.evaluate import evaluate
@@ -117,20 +125,20 @@ def choose_model(
         facts = customer_facts(source, cut, time_unit=time_unit)
     span = float(facts["T"].max()) * DAYS_PER_UNIT[time_unit] if len(facts) else 0.0
     hold = holdout_days(span)
-    start = cut - dt.timedelta(days=hold)
+    first_held = cut - dt.timedelta(days=hold)
 
     def check() -> Any:
         """Every candidate on the holdout (in a thread: DuckDB and the fits release the GIL)."""
         try:
-            return evaluate(source, start, cut, models=list(candidates), time_unit=time_unit,
-                            cumulative=False, penalizer=penalizer)
+            return evaluate(source, first_held, cut, models=list(candidates), time_unit=time_unit,
+                            cumulative=False, penalizer=penalizer, start=check_start)
         except XuanbaError as exc:
             return exc
 
     records: dict[str, dict[str, Any]] = {}
     fitted: dict[str, Any] = {}
     with ThreadPoolExecutor(max_workers=1) as pool:  # leaving the block waits for the check
-        checked = pool.submit(check) if hold else None
+        check_run = pool.submit(check) if hold else None
         # the candidates at the cutoff share one compressed table: the distinct histories
         try:
             hist, _ = purchase_histories(facts) if len(facts) else (facts, None)
@@ -145,7 +153,8 @@ def choose_model(
                 records[name] = rec
                 continue
             try:
-                model = fit_model(name, hist, time_unit=time_unit, penalizer=penalizer, weights=weights)
+                model = fit_model(name, hist, time_unit=time_unit, penalizer=penalizer, weights=weights,
+                                  start=(start or {}).get(name))
             except XuanbaError as exc:
                 rec["error"] = exc.message
             except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
@@ -156,11 +165,12 @@ def choose_model(
                 rec["bic"] = _plain(model.bic_)
                 rec["usable"] = not model.problems_
             records[name] = rec
-        ev = checked.result() if checked is not None else None
+        ev = check_run.result() if check_run is not None else None
+    checked = dict(ev.models) if ev is not None and not isinstance(ev, XuanbaError) else {}
     holdout: dict[str, Any] | None = None
     criterion = "bic"
     if hold and any(r["usable"] for r in records.values()):
-        holdout = {"calibration_end": start.isoformat(), "holdout_end": cut.isoformat(), "days": hold}
+        holdout = {"calibration_end": first_held.isoformat(), "holdout_end": cut.isoformat(), "days": hold}
         if isinstance(ev, XuanbaError):
             holdout["error"] = ev.message
         elif ev is not None:
@@ -178,7 +188,7 @@ def choose_model(
     if not usable:
         why = "; ".join(f"{n}: {r['error'] or '; '.join(r['problems'])}" for n, r in records.items())
         return Choice(None, criterion, f"no candidate can be trusted on these data ({why})",
-                      list(records.values()), holdout, fitted)
+                      list(records.values()), holdout, fitted, checked)
 
     def score(name: str) -> float:
         v = records[name][criterion]
@@ -201,4 +211,4 @@ def choose_model(
                           "every one-time buyer as surely active")
                 best = other
                 break
-    return Choice(best, criterion, reason, list(records.values()), holdout, fitted)
+    return Choice(best, criterion, reason, list(records.values()), holdout, fitted, checked)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -328,6 +328,7 @@ def evaluate(
     time_unit: str = "week",
     cumulative: bool = True,
     penalizer: float = 0.0,
+    start: Mapping[str, Any] | None = None,
 ) -> Evaluation:
     """Fit each model on the calibration period and score its holdout predictions.
 
@@ -349,6 +350,9 @@ def evaluate(
         Compute the cumulative view (repeat purchases period by period); ``False`` leaves it
         ``None`` and skips reading every repeat purchase (a round's model check needs only the
         comparison and the table by frequency).
+    start
+        Where each model's fit begins, by name (e.g. its estimates in an earlier evaluation; see
+        :meth:`xuanba.models._base.Model.fit`).
 
     Returns
     -------
@@ -396,7 +400,7 @@ def evaluate(
         try:  # one model failing never loses the others' results
             with np.errstate(all="ignore"):  # a fit gone astray shows as non-finite predictions, below
                 model = cls(time_unit=time_unit, penalizer=penalizer).fit(  # knows its facts' unit
-                    hist, weights=hist[COUNT].to_numpy())
+                    hist, weights=hist[COUNT].to_numpy(), start=(start or {}).get(name))
                 pred = np.asarray(model.expected_purchases(hist, duration), dtype=float)[inverse]
             if not np.all(np.isfinite(pred)):
                 raise ModelError(f"{name} gave {int((~np.isfinite(pred)).sum())} predictions that are not numbers")

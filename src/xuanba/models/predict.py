@@ -7,6 +7,7 @@ discounted value over 1 and 3 years, and the churn score P(no purchase in 90 day
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -41,7 +42,7 @@ NEEDED = ("customer_id", "frequency", "recency", "T", "monetary_value")
 def predict_customers(
     facts: Any, *, time_unit: str = ..., model: str = ..., discount_rate: float = ...,
     margin: float = ..., return_models: Literal[False] = ..., penalizer: float = ...,
-    purchase_model: Model | None = ..., spend_optional: bool = ...,
+    purchase_model: Model | None = ..., spend_optional: bool = ..., start: Mapping[str, Any] | None = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -49,7 +50,7 @@ def predict_customers(
 def predict_customers(
     facts: Any, *, time_unit: str = ..., model: str = ..., discount_rate: float = ...,
     margin: float = ..., return_models: Literal[True], penalizer: float = ...,
-    purchase_model: Model | None = ..., spend_optional: bool = ...,
+    purchase_model: Model | None = ..., spend_optional: bool = ..., start: Mapping[str, Any] | None = ...,
 ) -> tuple[pd.DataFrame, dict[str, Model]]: ...
 
 
@@ -64,6 +65,7 @@ def predict_customers(
     penalizer: float = 0.0,
     purchase_model: Model | None = None,
     spend_optional: bool = False,
+    start: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, Model]]:
     """Fit a purchase model and Gamma-Gamma on ``facts`` and predict for every customer.
 
@@ -90,6 +92,9 @@ def predict_customers(
     spend_optional
         When Gamma-Gamma cannot be fitted (too few repeat buyers), leave ``expected_spend``,
         ``clv_1y`` and ``clv_3y`` empty (``spend_basis`` says why) instead of raising.
+    start
+        Where the fits begin, by role (``"purchases"``, ``"spend"``): e.g. the estimates at the
+        previous cutoff of a backtest (see :meth:`xuanba.models._base.Model.fit`).
 
     Returns
     -------
@@ -129,10 +134,11 @@ def predict_customers(
     unit_days = unit_length(time_unit)
     histories = purchase_histories(frame)
     purchases = purchase_model if purchase_model is not None else _make_purchase_model(
-        MODELS[model], time_unit, penalizer).fit(histories[0], weights=histories[0][COUNT])
+        MODELS[model], time_unit, penalizer).fit(histories[0], weights=histories[0][COUNT],
+                                                  start=(start or {}).get("purchases"))
     spend_model: GammaGamma | None = None
     try:
-        spend_model = GammaGamma(penalizer=penalizer).fit(frame)
+        spend_model = GammaGamma(penalizer=penalizer).fit(frame, start=(start or {}).get("spend"))
     except ModelError as exc:
         if not spend_optional:
             raise
@@ -237,13 +243,15 @@ def read_facts(path: str | Path) -> pd.DataFrame:
 
 
 def fit_model(
-    name: str, table: Any, *, time_unit: str | None = "week", penalizer: float = 0.0, weights: Any = None
+    name: str, table: Any, *, time_unit: str | None = "week", penalizer: float = 0.0, weights: Any = None,
+    start: Any = None,
 ) -> Model:
     """Fit the model called ``name`` in :data:`xuanba.models.MODELS` on ``table``; return it.
 
     ``time_unit`` is recorded with models that take it (the unit of ``recency`` and ``T``).
     ``weights`` counts the customers of each row when ``table`` holds distinct histories
     (:func:`xuanba.models._base.compress`), so several fits can share one compressed table.
+    ``start``: where the search begins (see :meth:`xuanba.models._base.Model.fit`).
 
     Examples
     --------
@@ -265,7 +273,7 @@ def fit_model(
     if time_unit is not None and "time_unit" in params:
         unit_length(time_unit)
         options["time_unit"] = time_unit
-    return cls(**options).fit(table, weights=weights)
+    return cls(**options).fit(table, weights=weights, start=start)
 
 
 def predict_table(

@@ -52,14 +52,13 @@ from xuanba.rounds.replay import replay_cutoffs
 from xuanba.rounds.run import (
     Progress,
     _predict,
-    _steady,
     applied_standard,
     as_standard,
     fallback_standard,
     gather_fields,
 )
 from xuanba.standard.schema import Standard
-from xuanba.standard.score import score_customers
+from xuanba.standard.score import rank_customers
 from xuanba.workspace import Workspace, open_workspace
 
 BASELINES: tuple[str, ...] = ("revenue", "rfm", "clv", "random")
@@ -124,18 +123,36 @@ class Backtest:
 def _outcomes(ws: Workspace, cutoff: dt.date, end: dt.date) -> pd.DataFrame:
     """Revenue, profit (revenue less known cost; NaN when no line had a cost) and purchase days of
     every customer in (cutoff, end]."""
+    return outcomes_by_cutoff(ws, [(cutoff, end)])[cutoff]
+
+
+def outcomes_by_cutoff(ws: Workspace, windows: Sequence[tuple[dt.date, dt.date]]) -> dict[dt.date, pd.DataFrame]:
+    """What :func:`_outcomes` gives for every window ``(cutoff, end]`` at once: one pass of the
+    engine over the transactions (the windows of quarterly cutoffs and a year's horizon overlap
+    four times over), split by cutoff afterwards."""
+    import ibis
+    import pyarrow as pa
+
     from xuanba.facts.expressions import purchase_days
 
-    days = purchase_days(ws.table("transactions"), end, start=cutoff)
-    agg = days.group_by("customer_id").aggregate(
-        revenue=days.spend.sum(),
-        profit=(days.costed_spend - days.cost).sum(),
-        has_cost=days.has_cost.any(),
-        purchases=days.is_purchase.cast("int64").sum(),
+    if not windows:
+        return {}
+    days = purchase_days(ws.table("transactions"), max(e for _, e in windows), start=min(c for c, _ in windows))
+    spans = ibis.memtable(pa.table({"window_cut": pa.array([c for c, _ in windows], pa.date32()),
+                                    "window_end": pa.array([e for _, e in windows], pa.date32())}))
+    j = days.join(spans, (days.day > spans.window_cut) & (days.day <= spans.window_end))
+    agg = j.group_by(["window_cut", "customer_id"]).aggregate(
+        revenue=j.spend.sum(),
+        profit=(j.costed_spend - j.cost).sum(),
+        has_cost=j.has_cost.any(),
+        purchases=j.is_purchase.cast("int64").sum(),
     )
     out = ws.ibis.to_pyarrow(agg).to_pandas()
     out["customer_id"] = out["customer_id"].astype(str)
-    return out
+    cuts = pd.to_datetime(out.pop("window_cut")).dt.date
+    parts = {c: g.reset_index(drop=True) for c, g in out.groupby(cuts.to_numpy(), sort=False)}
+    empty = out.iloc[:0].reset_index(drop=True)
+    return {c: parts.get(c, empty) for c, _ in windows}
 
 
 def _last_day(ws: Workspace) -> dt.date:
@@ -187,23 +204,52 @@ def _share(values: np.ndarray, sel: np.ndarray, total: float | None = None) -> f
     return float(np.nansum(values[sel]) / total)
 
 
-def _measure(sel: np.ndarray, k_top: int, truth: _Truth, prev: set[int] | None) -> dict[str, float]:
-    """The measures of one selection (positions in rank order)."""
+def _measure(sel: np.ndarray, k_top: int, truth: _Truth, kept_before: float) -> dict[str, float]:
+    """The measures of one selection (positions in rank order); ``kept_before``: how many of the
+    previous cutoff's list it holds, over that list's size (NaN at the first cutoff)."""
+    return {k: float(v[0]) for k, v in _measure_many(sel[None, :], k_top, truth, np.array([kept_before])).items()}
+
+
+def _measure_many(sel: np.ndarray, k_top: int, truth: _Truth, stability: np.ndarray) -> dict[str, np.ndarray]:
+    """The measures of many selections of one size at once (one row of positions each, in rank
+    order): what 200 random draws need without a loop over them."""
+    draws, size = sel.shape
     n_all = len(truth.revenue)
-    share = len(sel) / n_all
-    rev = _share(truth.revenue, sel, truth.revenue_total)
-    kept = int(truth.bought[sel].sum())
-    return {
-        "revenue_captured": rev,
-        "profit_captured": _share(truth.profit, sel, truth.profit_total),
-        "customer_share": share,
-        "lift": rev / share if share > 0 else float("nan"),
-        "precision": truth.hits(sel, len(sel)),
-        "top_tier_hit": truth.hits(sel[:k_top], k_top) if k_top else float("nan"),
-        "retention_selected": kept / len(sel) if len(sel) else float("nan"),
-        "retention_rest": (truth.bought_total - kept) / (n_all - len(sel)) if n_all > len(sel) else float("nan"),
-        "stability": (len(prev & set(sel.tolist())) / len(prev)) if prev else float("nan"),
-    }
+    share = size / n_all
+    nan = np.full(draws, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rev = np.nansum(truth.revenue[sel], axis=1) / truth.revenue_total
+        profit = np.nansum(truth.profit[sel], axis=1) / truth.profit_total
+        kept = truth.bought[sel].sum(axis=1)
+        hits = (truth.future_rank[sel] < size) & (truth.revenue[sel] > 0)
+        top = sel[:, :k_top]
+        top_hits = (truth.future_rank[top] < k_top) & (truth.revenue[top] > 0)
+        return {
+            "revenue_captured": rev,
+            "profit_captured": profit,
+            "customer_share": np.full(draws, share),
+            "lift": rev / share if share > 0 else nan,
+            "precision": hits.mean(axis=1) if size else nan,
+            "top_tier_hit": top_hits.mean(axis=1) if k_top else nan,
+            "retention_selected": kept / size if size else nan,
+            "retention_rest": (truth.bought_total - kept) / (n_all - size) if n_all > size else nan,
+            "stability": np.asarray(stability, dtype=float),
+        }
+
+
+def _stability(ids: np.ndarray, sel: np.ndarray, before: np.ndarray | None) -> np.ndarray:
+    """Per row of ``sel`` (positions into ``ids``), the share of the same row of ``before`` (the
+    previous cutoff's lists, as customer ids) selected again; NaN without one. Compared by id:
+    customers first seen later move the positions of the base."""
+    if before is None or before.shape[1] == 0:
+        return np.full(sel.shape[0], np.nan)
+    index = pd.Index(ids)
+    prev = index.get_indexer(before.ravel()).reshape(before.shape)  # -1: not in this base (never)
+    n = len(ids) + 1
+    rows_prev = np.arange(before.shape[0])[:, None] * n + (prev + 1)
+    rows_now = np.arange(sel.shape[0])[:, None] * n + (sel + 1)
+    again = np.isin(rows_prev.ravel(), rows_now.ravel()).reshape(before.shape)
+    return again.sum(axis=1) / before.shape[1]
 
 
 def _clv(ws: Workspace, fields: pd.DataFrame, std: Standard, cut: dt.date,
@@ -227,20 +273,22 @@ def _clv(ws: Workspace, fields: pd.DataFrame, std: Standard, cut: dt.date,
 
 
 def cutoff_data(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, *, time_unit: str = "week",
-                predictions: pd.DataFrame | None = None,
-                extra_fields: pd.DataFrame | None = None) -> tuple[pd.DataFrame, _Truth, dict[str, Any] | None]:
+                predictions: pd.DataFrame | None = None, extra_fields: pd.DataFrame | None = None,
+                warm: dict[str, Any] | None = None,
+                outcomes: pd.DataFrame | None = None) -> tuple[pd.DataFrame, _Truth, dict[str, Any] | None]:
     """The fields a round would score at ``cut`` (sorted by customer id), what each of those
     customers did in (cut, end], and the fallback a round would apply there (``None``: none; see
-    :func:`xuanba.rounds.run.applied_standard` and :func:`scored_by`)."""
+    :func:`xuanba.rounds.run.applied_standard` and :func:`scored_by`). ``warm`` carries the
+    models' estimates from one cutoff to the next (see :func:`xuanba.rounds.run.gather_fields`);
+    ``outcomes``: the window's row of :func:`outcomes_by_cutoff`, when read already."""
     fields, notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
-                                  extra_fields=extra_fields)
-    _scoring, fallback = applied_standard(std, notes, cut)
-    fields = _steady(fields)
+                                  extra_fields=extra_fields, warm=warm)
+    _scoring, fallback = applied_standard(std, notes, cut)  # the fields are steady already (gather_fields)
     if not fields["customer_id"].is_monotonic_increasing:
         fields = fields.sort_values("customer_id", kind="stable")
     fields = fields.reset_index(drop=True)
     index = pd.Index(fields["customer_id"].to_numpy(dtype=object))
-    out = _outcomes(ws, cut, end)
+    out = _outcomes(ws, cut, end) if outcomes is None else outcomes
     pos = index.get_indexer(out["customer_id"].to_numpy(dtype=object))
     keep = pos >= 0  # customers first seen after the cutoff are not in the base
     n = len(index)
@@ -265,31 +313,42 @@ def scored_by(std: Standard, fallback: dict[str, Any] | None) -> Standard:
     return std if not fallback else fallback_standard(std, set(fallback["unavailable"]))[0]
 
 
-def selection(fields: pd.DataFrame, std: Standard) -> tuple[np.ndarray, int, pd.DataFrame]:
-    """The standard's selection on ``fields`` (sorted by customer id): positions in rank order,
-    the size of the top tier, and the selected roster rows."""
-    roster = score_customers(fields, std).roster
-    chosen = roster.loc[roster["selected"]]
-    index = pd.Index(fields["customer_id"].to_numpy(dtype=object))
-    sel = index.get_indexer(chosen["customer_id"].to_numpy(dtype=object))
-    top_name = std.tiers[0].name if std.tiers else None
-    k_top = int((chosen["tier"] == top_name).sum()) if top_name is not None else 0
-    return sel, k_top, chosen
+def read_by(std: Standard) -> list[str]:
+    """The fields scoring by ``std`` reads (criteria, gates, tie-break, capacity), sorted."""
+    from xuanba.standard.expressions import fields_read
+
+    names: set[str] = {f for f, _ in std.tie_break.sort_keys()}
+    for expr in [*(c.field for c in std.criteria), *(g.expr for g in std.gates)]:
+        names |= fields_read(expr)
+    names |= {f for f in (std.capacity.cost_field, std.capacity.objective) if f and f != "score"}
+    return sorted(names - {"customer_id"})
+
+
+def selection(fields: pd.DataFrame, std: Standard) -> tuple[np.ndarray, int]:
+    """The standard's selection on ``fields`` (sorted by customer id): positions in rank order
+    and the size of the top tier. Only the selection is computed, not the roster's
+    explanations (:func:`xuanba.standard.score.rank_customers`)."""
+    cols = ["customer_id", *(c for c in read_by(std) if c in fields.columns)]
+    ranked = rank_customers(fields[cols], std)
+    sel = ranked.selected
+    k_top = int((ranked.tier[sel] == 0).sum()) if std.tiers else 0
+    return sel, k_top
 
 
 def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last: dt.date, horizon: int,
                  time_unit: str, predictions: pd.DataFrame | None, extra_fields: pd.DataFrame | None,
-                 baselines: Sequence[str], draws: int, seed: int,
-                 prev: dict[str, Any], notes: list[str]) -> tuple[list[dict[str, Any]], list[str], pd.DataFrame | None]:
+                 baselines: Sequence[str], draws: int, seed: int, prev: dict[str, Any], notes: list[str],
+                 warm: dict[str, Any] | None = None, outcomes: pd.DataFrame | None = None,
+                 ) -> tuple[list[dict[str, Any]], list[str], pd.DataFrame | None]:
     """The rows of one cutoff, and the standard's selection (ids in rank order)."""
     fields, truth, fallback = cutoff_data(ws, std, cut, end, time_unit=time_unit, predictions=predictions,
-                                          extra_fields=extra_fields)
+                                          extra_fields=extra_fields, warm=warm, outcomes=outcomes)
     ids = fields["customer_id"].to_numpy(dtype=object)
     n = len(ids)
     if fallback:
         notes.append(f"{cut}: no usable model ({fallback['reason']}); scored without "
                      f"{', '.join([*fallback.get('criteria', []), *fallback.get('gates', [])])}, as a round would")
-    sel_std, k_top, chosen = selection(fields, scored_by(std, fallback))
+    sel_std, k_top = selection(fields, scored_by(std, fallback))
 
     days = (min(end, last) - cut).days
     base = {"cutoff": cut, "horizon_days": days, "complete": end <= last, "customers": n}
@@ -297,8 +356,8 @@ def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last:
     rows = []
 
     def row(method: str, sel: np.ndarray, k: int, **more: Any) -> None:
-        measures = _measure(sel, k, truth, prev.get(method))
-        prev[method] = set(sel.tolist())
+        measures = _measure(sel, k, truth, float(_stability(ids, sel[None, :], prev.get(method))[0]))
+        prev[method] = ids[sel][None, :]
         rows.append({**base, "method": method, "selected": len(sel), "top_tier": k, **measures, **more})
 
     row("standard", sel_std, k_top)
@@ -321,22 +380,16 @@ def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last:
         row(b, _top(values, tie_v, n_sel), k_top)
     if "random" in baselines and draws > 0:
         rng = np.random.default_rng([seed, cut.toordinal()])
-        got = []
-        last_draws = prev.get("_random_draws") or [None] * draws
-        mine = []
-        for j in range(draws):
-            sel = rng.choice(n, size=n_sel, replace=False)
-            got.append(_measure(sel, k_top, truth, last_draws[j]))
-            mine.append(set(sel.tolist()))
-        prev["_random_draws"] = mine
-        frame = pd.DataFrame(got)
-        rev = frame["revenue_captured"].to_numpy(dtype=float)
+        drawn = np.stack([rng.choice(n, size=n_sel, replace=False) for _ in range(draws)])
+        got = _measure_many(drawn, k_top, truth, _stability(ids, drawn, prev.get("random")))
+        prev["random"] = ids[drawn]
+        rev = got["revenue_captured"]
         rows.append({**base, "method": "random", "selected": n_sel, "top_tier": k_top,
-                     **{k: float(frame[k].mean()) for k in MEASURES},
+                     **{k: float(np.mean(got[k])) for k in MEASURES},
                      "revenue_captured_lo": float(np.nanquantile(rev, 0.05)) if not np.isnan(rev).all() else np.nan,
                      "revenue_captured_hi": float(np.nanquantile(rev, 0.95)) if not np.isnan(rev).all() else np.nan})
     fair = _fairness(fields, sel_std, truth, cut)
-    return rows, [str(i) for i in chosen["customer_id"]], fair
+    return rows, [str(i) for i in ids[sel_std]], fair
 
 
 def backtest(
@@ -355,6 +408,7 @@ def backtest(
     seed: int = 0,
     progress: Progress | None = None,
     store: bool = False,
+    warm_start: bool = True,
 ) -> Backtest:
     """Apply ``standard`` at every period end from ``start`` to ``end`` and measure its selection
     against the horizon that followed, beside the baselines under the same capacity.
@@ -385,6 +439,10 @@ def backtest(
     store
         Also keep the result in the workspace (:func:`~xuanba.rounds.store.save_backtest`), where the report of a
         round of the same standard shows it.
+    warm_start
+        Start each cutoff's model fits from the estimates at the previous cutoff (the same optima
+        to the optimiser's tolerance, in fewer steps; nothing after a cutoff is used); ``False``
+        fits every cutoff from the models' own starting guesses, as a round does.
 
     Returns
     -------
@@ -408,20 +466,23 @@ def backtest(
     notes: list[str] = []
     prev: dict[str, Any] = {}
     fairness: list[pd.DataFrame] = []
+    warm: dict[str, Any] | None = {} if warm_start else None
     with open_workspace(workspace, read_only=True) as ws:
         last = _last_day(ws)
-        for cut in cutoffs:
-            if cut >= last:
-                notes.append(f"{cut}: no data after this cutoff; left out")
-                continue
+        measured = [c for c in cutoffs if c < last]
+        say("what followed each cutoff")
+        after = outcomes_by_cutoff(ws, [(c, c + dt.timedelta(days=days)) for c in measured])
+        for cut in measured:
             say(f"backtest at {cut}")
             preds = predictions(cut) if predictions is not None else None
             got, chosen, fair = _cutoff_rows(ws, std, cut, cut + dt.timedelta(days=days), last, days, time_unit,
-                                       preds, extra_fields, baselines, draws, seed, prev, notes)
+                                             preds, extra_fields, baselines, draws, seed, prev, notes, warm,
+                                             after[cut])
             rows.extend(got)
             selections[cut] = chosen
             if fair is not None:
                 fairness.append(fair)
+        notes.extend(f"{cut}: no data after this cutoff; left out" for cut in cutoffs if cut >= last)
     if not rows:
         raise DataError(f"no cutoff between {start} and {end} has data after it to measure",
                         fix="Choose cutoffs before the last transaction (or load later data).")

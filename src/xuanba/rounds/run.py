@@ -144,12 +144,15 @@ SPEND_COLUMNS = ("expected_spend", "clv_1y", "clv_3y")
 
 
 def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.date,
-             time_unit: str) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
+             time_unit: str, warm: dict[str, Any] | None = None) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
     """Predictions of the standard's model (or of the one ``auto`` chose), the fitted models,
     and what the round keeps about them: ``model`` (the name used, or ``None``), ``warnings``
     (every warning the fits raised, and why a fit cannot be trusted), ``choice`` (``auto``'s
     candidates and reason), ``unavailable`` (prediction columns no model could give) and
-    ``reason``."""
+    ``reason``.
+
+    ``warm`` (a backtest's, across its cutoffs): the fits start from the estimates it holds and
+    leave theirs in it for the next cutoff (same optima, fewer steps; see ``Model.fit``)."""
     import warnings
 
     from xuanba.errors import XuanbaError
@@ -167,7 +170,10 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
             if p.model == "auto":
                 from xuanba.models.choose import choose_model
 
-                choice = choose_model(ws, cutoff, facts=facts, time_unit=time_unit, penalizer=p.penalizer)
+                choice = choose_model(ws, cutoff, facts=facts, time_unit=time_unit, penalizer=p.penalizer,
+                                      start=(warm or {}).get("auto"), check_start=(warm or {}).get("auto_check"))
+                if warm is not None:
+                    warm["auto"], warm["auto_check"] = _trusted(choice.fitted), _trusted(choice.checked)
                 info["choice"] = choice.to_dict()
                 if choice.model is None:
                     raise _NoModel(choice.reason)
@@ -177,7 +183,9 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
             table, models = predict_customers(
                 facts, time_unit=time_unit, model=info["model"], discount_rate=p.discount_rate,
                 margin=p.margin, return_models=True, penalizer=p.penalizer, purchase_model=chosen,
-                spend_optional=True)
+                spend_optional=True, start=(warm or {}).get(info["model"]))
+            if warm is not None:
+                warm[info["model"]] = _trusted(models)
         except (_NoModel, XuanbaError) as exc:
             info["model"] = None
             info["reason"] = str(exc) if isinstance(exc, _NoModel) else exc.message
@@ -195,6 +203,12 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
             warned.add(f"{type(model).__name__} cannot be trusted: {problem}")
     info["warnings"] = sorted(warned)
     return table, models, info
+
+
+def _trusted(models: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """The estimates of the fits that can be trusted, by name: where the next cutoff's fits start.
+    A fit run to an edge of its space is no place to start from (the search would stop there)."""
+    return {name: m.params_.to_numpy() for name, m in models.items() if not getattr(m, "problems_", [])}
 
 
 class _NoModel(Exception):
@@ -258,21 +272,31 @@ def model_summary(model: Any) -> dict[str, Any]:
 
 
 def _merge(base: pd.DataFrame, other: pd.DataFrame, what: str, override: bool) -> pd.DataFrame:
+    """``base`` with the columns of ``other`` joined by customer (a left join; ``override``: its
+    columns replace those of the same name), its floats rounded as :func:`_steady` rounds them."""
     if "customer_id" not in other.columns:
         raise DataError(f"the {what} table has no customer_id column",
                         fix=f"Columns found: {list(other.columns)[:20]}.")
+    ids = other["customer_id"].astype(str)
+    cols = [c for c in other.columns if c != "customer_id"]
+    if not override:
+        cols = [c for c in cols if c not in base.columns]
+    if len(ids) == len(base) and np.array_equal(ids.to_numpy(), base["customer_id"].to_numpy()):
+        # the same customers in the same order (a model's predictions of the facts): the join is
+        # a placing of columns, without hashing a million ids twice
+        out = base.drop(columns=[c for c in cols if c in base.columns]).copy(deep=False)
+        for c in cols:
+            out[c] = other[c].to_numpy()
+        return _steady(out, cols)
     other = other.copy()
-    other["customer_id"] = other["customer_id"].astype(str)
+    other["customer_id"] = ids
     if other["customer_id"].duplicated().any():
         dups = other.loc[other["customer_id"].duplicated(), "customer_id"].unique()
         raise DataError(f"the {what} table has more than one row per customer", examples=dups[:5],
                         count=len(dups), fix="Give one row per customer_id.")
-    cols = [c for c in other.columns if c != "customer_id"]
     if override:
         base = base.drop(columns=[c for c in cols if c in base.columns])
-    else:
-        cols = [c for c in cols if c not in base.columns]
-    return base.merge(other[["customer_id", *cols]], on="customer_id", how="left")
+    return _steady(base.merge(other[["customer_id", *cols]], on="customer_id", how="left"), cols)
 
 
 def gather_fields(
@@ -284,16 +308,17 @@ def gather_fields(
     predictions: pd.DataFrame | None = None,
     extra_fields: pd.DataFrame | None = None,
     progress: Progress | None = None,
+    warm: dict[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Every field of every customer with a purchase by ``cutoff``: what the round scores and
     stores.
 
-    Facts always; predictions when the standard uses one (``predictions`` given, else the
-    model named in the standard); the account fields when the standard uses one or the
+    Facts always (every float field rounded, see :func:`_steady`); predictions when the standard
+    uses one (``predictions`` given, else the model named in the standard); the account fields when the standard uses one or the
     workspace holds account side tables (so a round stores profit after cost-to-serve); every
     column of the ``customers`` table (name, owner, segment …); ``extra_fields`` last (its
     columns win). ``notes`` says where each part came from; ``notes["fitted"]`` holds the
-    fitted models.
+    fitted models; ``warm``: see :func:`_predict`.
     """
     from xuanba.facts import customer_facts
 
@@ -311,7 +336,7 @@ def gather_fields(
         notes["predictions"] = "given"
     elif (used & set(PREDICTION_COLUMNS)) - given:
         say(f"predictions ({standard.predictions.model})")
-        predicted, models, info = _predict(workspace, table, standard, cutoff, time_unit)
+        predicted, models, info = _predict(workspace, table, standard, cutoff, time_unit, warm)
         table = _merge(table, predicted, "predictions", override=True)
         notes["predictions"] = f"model:{info['model']}" if info["model"] else "unavailable"
         notes["models"] = {role: model_summary(m) for role, m in models.items()}
@@ -363,15 +388,15 @@ DECIMALS = 6
 """Numeric fields are rounded to this many decimals before scoring (see :func:`_steady`)."""
 
 
-def _steady(table: pd.DataFrame) -> pd.DataFrame:
-    """Round float fields to :data:`DECIMALS` places.
+def _steady(table: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """Round float fields (of ``columns``, default all) to :data:`DECIMALS` places.
 
     Sums of floating-point money depend on the order in which the engine adds them (by a unit
     in the last place); rounding to a millionth removes that noise, so the same transactions in
     another order give the same roster, byte for byte.
     """
     out = table.copy(deep=False)  # the text columns are shared, not copied
-    for col in out.columns:
+    for col in out.columns if columns is None else columns:
         if pd.api.types.is_float_dtype(out[col]):
             out[col] = np.round(out[col].to_numpy(dtype=float, na_value=np.nan), DECIMALS)
     return out

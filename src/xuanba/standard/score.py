@@ -292,26 +292,45 @@ def _fill_missing(raw: np.ndarray, c: Criterion) -> np.ndarray:
     return np.where(np.isnan(raw), value, raw)
 
 
-def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: bool = True) -> Scored:
-    """Score, gate, rank and tier every customer of ``fields`` by ``standard``.
+@dataclass
+class Ranked:
+    """What :func:`rank_customers` returns: per row of ``table`` (the fields sorted by
+    ``customer_id``), the ``score``, the gates ``failed``, the ``tier`` index (-1: not selected),
+    whether capacity ``left_out`` a customer, the ``rank`` (1 = best), and ``order`` (the rows
+    best first); with the raw and normalised values and contributions the roster is built from."""
 
-    Parameters
-    ----------
-    fields
-        One row per ``customer_id`` with every field the standard uses (facts, predictions,
-        account fields, attributes, extra columns).
-    standard
-        A validated :class:`~xuanba.standard.Standard`.
-    contributions
-        Build the long contributions table (one row per customer and criterion); without it
-        ``contributions`` is empty and only ``matrix`` holds them (what a what-if needs).
+    table: pd.DataFrame
+    score: np.ndarray
+    order: np.ndarray
+    rank: np.ndarray
+    tier: np.ndarray
+    failed: np.ndarray
+    left_out: np.ndarray
+    info: dict[str, Any]
+    gate_bits: np.ndarray = field(repr=False)
+    raws: dict[str, np.ndarray] = field(repr=False)
+    norms: dict[str, _Norm] = field(repr=False)
+    contrib: np.ndarray = field(repr=False)
 
-    Returns
+    @property
+    def selected(self) -> np.ndarray:
+        """Rows of ``table`` selected, best first."""
+        return self.order[self.tier[self.order] >= 0]
+
+
+def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
+    """Score, gate, rank, tier and cap every customer of ``fields`` by ``standard``: the selection
+    alone, without the roster's explanations (gaps, cheapest criteria, quadrants), which is what a
+    backtest or a tune needs at every cutoff. :func:`score_customers` builds the roster on it.
+
+    Example
     -------
-    Scored
-        ``roster`` (columns :data:`ROSTER_COLUMNS` then each criterion's raw value, sorted by
-        rank), ``contributions`` (long, :data:`CONTRIBUTION_COLUMNS`, same customer order),
-        ``info`` (capacity method and counts) and ``matrix`` (customers × criteria).
+    >>> from xuanba.standard import load_standard
+    >>> s = load_standard('[standard]\\nname = "d"\\nversion = "1"\\n[[criteria]]\\nname = "r"\\n'
+    ...                   'field = "revenue_365d"\\nweight = 1\\n[[tiers]]\\nname = "A"\\nquota = 1\\n')
+    >>> r = rank_customers(pd.DataFrame({"customer_id": ["a", "b"], "revenue_365d": [1.0, 3.0]}), s)
+    >>> r.table["customer_id"][r.selected].tolist(), r.rank.tolist()
+    (['b'], [2, 1])
     """
     table = _prepare(fields)
     n = len(table)
@@ -342,9 +361,6 @@ def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: 
         fail = ~ok
         failed |= fail
         gate_bits |= fail.astype(np.int64) << bit
-    combos, combo_codes = np.unique(gate_bits, return_inverse=True)
-    gates_failed = _labels(combo_codes, ["; ".join(g.name for b, g in enumerate(standard.gates) if int(c) >> b & 1)
-                                         for c in combos])
 
     # rank: score desc, tie-break fields, customer id (the table's order)
     keys: list[np.ndarray] = [np.arange(n)]
@@ -361,8 +377,21 @@ def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: 
     rank[order] = np.arange(1, n + 1)
 
     # tiers before capacity, in rank order
+    tier_idx = tier_rows(standard, score, order, ~failed)
+
+    # capacity
+    pre = tier_idx >= 0
+    kept, info = _apply_capacity(standard, table, score, rank, pre)
+    left_out = pre & ~kept
+    tier_idx = np.where(kept, tier_idx, -1)
+    return Ranked(table, score, order, rank, tier_idx, failed, left_out, info, gate_bits, raws, norms, contrib)
+
+
+def tier_rows(standard: Standard, score: np.ndarray, order: np.ndarray, passing: np.ndarray) -> np.ndarray:
+    """The tier index of every row before capacity (-1: none): in rank ``order``, each tier takes
+    the passing customers not yet in a tier whose score reaches its ``min_score``, up to its quota."""
+    n = len(score)
     tier_idx = np.full(n, -1, dtype=np.int64)
-    passing = ~failed
     for k, t in enumerate(standard.tiers):
         elig = passing[order] & (tier_idx[order] < 0)
         if t.min_score is not None:
@@ -371,12 +400,39 @@ def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: 
         if quota is not None:
             elig &= np.cumsum(elig) <= quota
         tier_idx[order[elig]] = k
+    return tier_idx
 
-    # capacity
-    pre = tier_idx >= 0
-    kept, info = _apply_capacity(standard, table, score, rank, pre)
-    left_out = pre & ~kept
-    tier_idx = np.where(kept, tier_idx, -1)
+
+def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: bool = True) -> Scored:
+    """Score, gate, rank and tier every customer of ``fields`` by ``standard``.
+
+    Parameters
+    ----------
+    fields
+        One row per ``customer_id`` with every field the standard uses (facts, predictions,
+        account fields, attributes, extra columns).
+    standard
+        A validated :class:`~xuanba.standard.Standard`.
+    contributions
+        Build the long contributions table (one row per customer and criterion); without it
+        ``contributions`` is empty and only ``matrix`` holds them (what a what-if needs).
+
+    Returns
+    -------
+    Scored
+        ``roster`` (columns :data:`ROSTER_COLUMNS` then each criterion's raw value, sorted by
+        rank), ``contributions`` (long, :data:`CONTRIBUTION_COLUMNS`, same customer order),
+        ``info`` (capacity method and counts) and ``matrix`` (customers × criteria).
+    """
+    r = rank_customers(fields, standard)
+    table, score, order, rank, tier_idx = r.table, r.score, r.order, r.rank, r.tier
+    failed, left_out, info, raws, norms, contrib = r.failed, r.left_out, r.info, r.raws, r.norms, r.contrib
+    n = len(table)
+    shares = standard.weight_shares
+    crits = standard.criteria
+    combos, combo_codes = np.unique(r.gate_bits, return_inverse=True)
+    gates_failed = _labels(combo_codes, ["; ".join(g.name for b, g in enumerate(standard.gates) if int(c) >> b & 1)
+                                         for c in combos])
     selected = tier_idx >= 0
     tier = _labels(np.where(tier_idx < 0, len(standard.tiers), tier_idx), [t.name for t in standard.tiers] + [""])
 
