@@ -22,7 +22,7 @@ from xuanba.cli._common import (
     say,
 )
 
-FileArg = Annotated[Path, typer.Argument(help="The standard (.toml).")]
+FileArg = Annotated[Path, typer.Argument(help="opt_standard_file")]
 
 
 def register(app: typer.Typer) -> None:
@@ -33,9 +33,9 @@ def register(app: typer.Typer) -> None:
     @group.command("init", help=cmd_help("standard_init"))
     @handle_errors
     def init(
-        out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the starter standard.")] = Path("standard.toml"),
+        out: Annotated[Path, typer.Option("--out", "-o", help="opt_standard_init_out")] = Path("standard.toml"),
         lang: LangOpt = None,
-        force: Annotated[bool, typer.Option(help="Overwrite the file if it exists.")] = False,
+        force: Annotated[bool, typer.Option(help="opt_standard_init_force")] = False,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -57,8 +57,8 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def check(
         file: FileArg,
-        field: Annotated[list[str] | None, typer.Option("--field", help="Another field name to accept (repeatable).")] = None,
-        fields: Annotated[bool, typer.Option("--fields", help="Also list every field a standard can use.")] = False,
+        field: Annotated[list[str] | None, typer.Option("--field", help="opt_standard_check_field")] = None,
+        fields: Annotated[bool, typer.Option("--fields", help="opt_standard_check_fields")] = False,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -110,8 +110,8 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def show(
         file: FileArg,
-        lang: Annotated[str | None, typer.Option(help="en or zh (default: the standard's own).")] = None,
-        public: Annotated[bool, typer.Option(help="Leave out private criteria and gates (what customers see).")] = False,
+        lang: Annotated[str | None, typer.Option(help="opt_standard_show_lang")] = None,
+        public: Annotated[bool, typer.Option(help="opt_standard_show_public")] = False,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:

@@ -41,11 +41,11 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def serve(
         workspace: WorkspaceOpt = DEFAULT_PATH,
-        host: Annotated[str, typer.Option(help="Address to listen on; beyond localhost a user must exist.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-        behind_tls: Annotated[bool, typer.Option("--behind-tls", help="Mark cookies Secure (a TLS proxy in front).")] = False,
-        idle_minutes: Annotated[float, typer.Option(help="Minutes of inactivity that end a session.")] = 30,
-        base_url: Annotated[str | None, typer.Option(help="The public address, for customer links.")] = None,
+        host: Annotated[str, typer.Option(help="opt_serve_host")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="opt_serve_port")] = 8000,
+        behind_tls: Annotated[bool, typer.Option("--behind-tls", help="opt_serve_behind_tls")] = False,
+        idle_minutes: Annotated[float, typer.Option(help="opt_serve_idle_minutes")] = 30,
+        base_url: Annotated[str | None, typer.Option(help="opt_serve_base_url")] = None,
     ) -> None:
         import uvicorn
 
@@ -72,10 +72,10 @@ def register(app: typer.Typer) -> None:
     @users.command("add", help=cmd_help("users_add"))
     @handle_errors
     def users_add(
-        name: Annotated[str, typer.Argument(help="The user's log-in name.")],
-        role: Annotated[str, typer.Option(help="admin, manager or rep.")] = "rep",
-        owner: Annotated[str | None, typer.Option(help="A rep's name as the data's owner column writes it.")] = None,
-        password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+        name: Annotated[str, typer.Argument(help="opt_users_add_name")],
+        role: Annotated[str, typer.Option(help="opt_users_add_role")] = "rep",
+        owner: Annotated[str | None, typer.Option(help="opt_users_add_owner")] = None,
+        password_stdin: Annotated[bool, typer.Option("--password-stdin", help="opt_password_stdin")] = False,
         workspace: WorkspaceOpt = DEFAULT_PATH,
     ) -> None:
         from xuanba.web import store
@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
 
     @users.command("disable", help=cmd_help("users_disable"))
     @handle_errors
-    def users_disable(name: Annotated[str, typer.Argument(help="The user.")],
+    def users_disable(name: Annotated[str, typer.Argument(help="opt_users_name")],
                       workspace: WorkspaceOpt = DEFAULT_PATH) -> None:
         from xuanba.web import store
         from xuanba.workspace import Workspace
@@ -116,8 +116,8 @@ def register(app: typer.Typer) -> None:
     @users.command("password", help=cmd_help("users_password"))
     @handle_errors
     def users_password(
-        name: Annotated[str, typer.Argument(help="The user.")],
-        password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+        name: Annotated[str, typer.Argument(help="opt_users_name")],
+        password_stdin: Annotated[bool, typer.Option("--password-stdin", help="opt_password_stdin")] = False,
         workspace: WorkspaceOpt = DEFAULT_PATH,
     ) -> None:
         from xuanba.web import store
@@ -131,11 +131,11 @@ def register(app: typer.Typer) -> None:
     @app.command("share", help=cmd_help("share"))
     @handle_errors
     def share(
-        customer: Annotated[str | None, typer.Argument(help="The customer id.")] = None,
-        days: Annotated[int, typer.Option(help="Days the link stays valid (1 to 366).")] = 30,
-        base_url: Annotated[str, typer.Option(help="The address the app is reached at.")] = "http://127.0.0.1:8000",
-        revoke: Annotated[str | None, typer.Option(help="Revoke the link with this id.")] = None,
-        list_: Annotated[bool, typer.Option("--list", help="List the links.")] = False,
+        customer: Annotated[str | None, typer.Argument(help="opt_customer")] = None,
+        days: Annotated[int, typer.Option(help="opt_share_days")] = 30,
+        base_url: Annotated[str, typer.Option(help="opt_share_base_url")] = "http://127.0.0.1:8000",
+        revoke: Annotated[str | None, typer.Option(help="opt_share_revoke")] = None,
+        list_: Annotated[bool, typer.Option("--list", help="opt_share_list")] = False,
         workspace: WorkspaceOpt = DEFAULT_PATH,
         as_json: JsonOpt = False,
     ) -> None:
