@@ -262,7 +262,8 @@ def _report(exc: XuanbaError, kwargs: dict[str, Any]) -> None:
     if kwargs.get("as_json"):
         emit_json(exc.to_dict())
     else:
-        err_console.print(f"[bold red]{t('cli_error', ui_lang())}[/] {escape(str(exc))}", markup=True, soft_wrap=True)
+        err_console.print(f"[bold red]{t('cli_error', ui_lang())}[/] {escape(exc.render(ui_lang()))}", markup=True,
+                          soft_wrap=True)
     raise typer.Exit(exc.exit_code) from None
 
 

@@ -666,8 +666,8 @@ def _load_side(ws: Workspace, staged: Staged, report: SourceReport, kind: str,
     try:
         table, rejects = read_side_table(kind, raw, dict(mapping) if mapping else None)
     except InputError as exc:
-        raise type(exc)(exc.message, file=staged.name, row=exc.row, column=exc.column,
-                        fix=exc.fix, examples=exc.examples, count=exc.count) from None
+        raise type(exc)(exc.phrase or exc.message, file=staged.name, row=exc.row, column=exc.column,
+                        fix=exc.fix_phrase or exc.fix, examples=exc.examples, count=exc.count) from None
     report.mapping = {c: c for c in table.columns}
     report.loaded = len(table)
     report.rejected = int(rejects["row"].nunique()) if len(rejects) else 0
