@@ -203,6 +203,27 @@ TEXT: dict[str, tuple[str, str]] = {
     "xlsx_lower": ("{header}, lower bound", "{header}（下限）"),
     "xlsx_upper": ("{header}, upper bound", "{header}（上限）"),
     "xlsx_bound_meaning": ("{meaning}: bound of its interval", "{meaning}：区间的边界"),
+    # -- workbooks for people: sheet names (sheet_words) and the values xuanba writes (cell_words) -
+    "xlsx_sheet_roster": ("roster", "名单"),
+    "xlsx_sheet_contributions": ("contributions", "各项得分"),
+    "xlsx_sheet_diff": ("diff", "变动"),
+    "xlsx_sheet_changes": ("changes", "变动"),
+    "xlsx_sheet_migration": ("migration", "层级迁移"),
+    "xlsx_sheet_facts": ("facts", "客户数据"),
+    "xlsx_sheet_predictions": ("predictions", "预测"),
+    "xlsx_sheet_columns": ("columns", "列说明"),
+    "xlsx_sheet_table": ("table", "数据"),
+    "xlsx_sheet_rejects": ("rejects", "拒收行"),
+    "xlsx_sheet_cutoffs": ("cutoffs", "各截止日"),
+    "xlsx_sheet_overall": ("overall", "总体"),
+    "xlsx_sheet_fairness": ("fairness", "公平性"),
+    "xlsx_value_not_selected": ("(not selected)", "（未入选）"),
+    "xlsx_value_absent": ("(absent)", "（不在该轮）"),
+    "xlsx_status_entered": ("entered", "新入选"),
+    "xlsx_status_left": ("left", "落选"),
+    "xlsx_status_rose": ("rose", "上升"),
+    "xlsx_status_fell": ("fell", "下降"),
+    "xlsx_status_same": ("same", "不变"),
     # -- rules in words (standard/describe.py) ----------------------------------------------------
     "expr_and": ("{a} and {b}", "{a}，且{b}"),
     "expr_or": ("{a} or {b}", "{a}，或{b}"),
@@ -1453,6 +1474,42 @@ def has(key: str) -> bool:
     (True, False)
     """
     return key in TEXT
+
+
+def sheet_words(name: str, lang: str) -> str:
+    """The name of a sheet xuanba writes (``roster``, ``facts``, ``columns`` ...) for a reader of
+    ``lang``; any other name as it is.
+
+    Examples
+    --------
+    >>> sheet_words("roster", "zh"), sheet_words("roster", "en"), sheet_words("Q3", "zh")
+    ('名单', 'roster', 'Q3')
+    """
+    key = f"xlsx_sheet_{name}"
+    return t(key, lang) if key in TEXT else name
+
+
+#: The values xuanba writes itself that a workbook shows in words: by column, the phrase of each
+#: (a diff's ``status``; the places of a customer outside a round's tiers, which a migration table
+#: also uses as headers).
+_PLACES = {"(not selected)": "xlsx_value_not_selected", "(absent)": "xlsx_value_absent"}
+CELL_PHRASES: dict[str, dict[str, str]] = {
+    "status": {s: f"xlsx_status_{s}" for s in ("entered", "left", "rose", "fell", "same")},
+    "tier_a": _PLACES, "tier_b": _PLACES, "from": _PLACES, "": _PLACES,
+}
+
+
+def cell_words(column: str, value: Any, lang: str) -> Any:
+    """A value of column ``column`` as a reader of ``lang`` sees it in a workbook: the words for a
+    value xuanba writes itself (:data:`CELL_PHRASES`; column ``""``: a header), anything else as it is.
+
+    Examples
+    --------
+    >>> cell_words("status", "rose", "zh"), cell_words("tier_b", "(not selected)", "zh"), cell_words("name", "rose", "zh")
+    ('上升', '（未入选）', 'rose')
+    """
+    key = CELL_PHRASES.get(column, {}).get(value) if isinstance(value, str) else None
+    return value if key is None else t(key, lang)
 
 
 def column_words(field: str, lang: str) -> tuple[str, str, str]:
