@@ -701,6 +701,53 @@ TEXT: dict[str, tuple[str, str]] = {
     "wi_movers": ("Customers whose tier moves most, and the criteria that moved them",
                   "层级变动最大的客户及推动变动的指标"),
     # -- the notebook: display of a round, a diff, a model, an ingest report (xuanba._html) ------------
+    # -- notebook display: column headers of its tables (see _html.table) and ingest's reasons ---
+    "nb_more": ("… {n} more", "……另有 {n} 行"),
+    "nb_col_estimate": ("estimate", "估计值"),
+    "nb_col_stderr": ("std. error", "标准误"),
+    "nb_col_lower_95": ("95% lower", "95% 下限"),
+    "nb_col_upper_95": ("95% upper", "95% 上限"),
+    "nb_col_source": ("source", "数据源"),
+    "nb_col_source_status": ("status", "状态"),
+    "nb_col_input_rows": ("rows read", "读取行数"),
+    "nb_col_loaded": ("loaded", "已载入"),
+    "nb_col_merged": ("merged", "已合并"),
+    "nb_col_rejected": ("rejected", "拒收"),
+    "nb_col_returns": ("returns", "退货"),
+    "nb_col_reason": ("reason", "原因"),
+    "nb_col_rows": ("rows", "行数"),
+    "nb_col_loglik": ("log-likelihood", "对数似然"),
+    "nb_col_aic": ("AIC", "AIC 信息准则"),
+    "nb_col_bic": ("BIC", "BIC 信息准则"),
+    "nb_col_n_customers": ("customers", "客户数"),
+    "nb_col_n_distinct": ("distinct histories", "不同购买记录数"),
+    "nb_col_rmse": ("holdout RMSE", "验证期 RMSE"),
+    "nb_col_error": ("error", "错误"),
+    "nb_col_model": ("model", "模型"),
+    "nb_col_customers": ("customers", "客户数"),
+    "nb_col_actual": ("actual", "实际"),
+    "nb_col_n_params": ("parameters", "参数个数"),
+    "nb_col_problems": ("problems", "问题"),
+    "nb_col_mae": ("holdout MAE", "验证期 MAE"),
+    "nb_col_correlation": ("correlation", "相关系数"),
+    "nb_col_top_decile_capture": ("top-decile capture", "预测前 10% 客户的实际购买占比"),
+    "nb_col_group_mae": ("MAE by frequency group", "按频次分组的 MAE"),
+    "nb_col_predicted_total": ("predicted total", "预测总数"),
+    "nb_col_actual_total": ("actual total", "实际总数"),
+    "nb_col_usable": ("usable", "可用"),
+    "nb_status_loaded": ("loaded", "已载入"),
+    "nb_status_already_loaded": ("already loaded", "此前已导入"),
+    "nb_status_no_table": ("no table", "没有表格"),
+    "reject_totals_row": ("totals row", "合计行"),
+    "reject_missing_customer_id": ("missing customer id", "缺少客户编号"),
+    "reject_missing_date": ("missing date", "缺少日期"),
+    "reject_unparseable_date": ("unparseable date", "日期无法识别"),
+    "reject_date_before_1900": ("date before 1900", "日期早于 1900 年"),
+    "reject_date_after_2100": ("date after 2100", "日期晚于 2100 年"),
+    "reject_missing_amount": ("missing amount", "缺少金额"),
+    "reject_non_numeric_amount": ("non-numeric amount", "金额不是数字"),
+    "reject_exact_duplicate_line": ("exact duplicate line", "完全重复的行"),
+    "reject_missing_required_value": ("missing required value", "缺少必填值"),
     "nb_round": ("Round {id}: {name}", "第 {id} 轮：{name}"),
     "nb_round_unstored": ("Round (not stored): {name}", "未保存的一轮：{name}"),
     "nb_cutoff": ("cutoff", "截止日"),
@@ -1436,6 +1483,42 @@ def default_lang(environ: Mapping[str, str] | None = None) -> str:
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
     return "en"
+
+
+#: The language of the notebook display chosen by :func:`set_lang`; ``None``: the locale decides.
+_display: dict[str, str | None] = {"lang": None}
+
+
+def set_lang(lang: str | None) -> None:
+    """Choose the language of what xuanba shows in a notebook (the ``_repr_html_`` of a diff, a
+    model, an ingest report, an evaluation): ``"zh"`` or ``"en"``; ``None`` gives it back to the
+    locale (:func:`default_lang`), the rule every command follows.
+
+    Example
+    -------
+    >>> set_lang("zh"); display_lang()
+    'zh'
+    >>> set_lang(None)
+    """
+    _display["lang"] = None if lang is None else check_lang(lang)
+
+
+def display_lang() -> str:
+    """The language of the notebook display: :func:`set_lang`'s, else the locale's."""
+    return _display["lang"] or default_lang()
+
+
+def reason_words(reason: str, lang: str) -> str:
+    """Why ingest rejected a row (the ``reason`` of the rejects table, kept raw there) in words of
+    ``lang``; a reason without a phrase (one naming a file) as it is.
+
+    Example
+    -------
+    >>> reason_words("unparseable date", "zh"), reason_words("order already loaded from a.csv", "zh")
+    ('日期无法识别', 'order already loaded from a.csv')
+    """
+    key = "reject_" + reason.replace(" ", "_").replace("-", "_")
+    return t(key, lang) if key in TEXT else reason
 
 
 def check_lang(lang: str) -> str:

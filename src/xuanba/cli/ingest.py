@@ -20,7 +20,9 @@ from xuanba.cli._common import (
     handle_errors,
     label,
     say,
+    ui_lang,
 )
+from xuanba.i18n import reason_words
 
 
 def _mapping(pairs: list[str] | None) -> dict[str, str] | None:
@@ -110,7 +112,7 @@ def register(app: typer.Typer) -> None:
             why.add_column(label("reason"))
             why.add_column(label("rows"), justify="right")
             for reason, n in report.rejected_by_reason.items():
-                why.add_row(reason, f"{n:,}")
+                why.add_row(reason_words(reason, ui_lang()), f"{n:,}")
             console.print(why)
             where = report.rejects_out or say("cli_ingest_rejects_table")
             console.print(say("cli_ingest_rejects_in", where=where))

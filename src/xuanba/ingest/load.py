@@ -146,17 +146,26 @@ class IngestReport:
         import pandas as pd
 
         from xuanba import _html
-        from xuanba.i18n import t
+        from xuanba.i18n import display_lang, has, reason_words, t
 
+        lang = display_lang()
         keys = ("input_rows", "loaded", "merged", "rejected", "returns")
-        rows = pd.DataFrame([{"source": s.source, "status": s.status, **{k: getattr(s, k) for k in keys}}
+
+        def status(s: str) -> str:
+            key = "nb_status_" + s.replace(" ", "_")
+            return t(key, lang) if lang != "en" and has(key) else s
+
+        rows = pd.DataFrame([{"source": s.source, "status": status(s.status), **{k: getattr(s, k) for k in keys}}
                              for s in self.sources], columns=["source", "status", *keys])
-        reasons = pd.DataFrame(list(self.rejected_by_reason.items()), columns=["reason", "rows"])
-        parts = [_html.table(rows, max_rows=50, caption=t("nb_sources", "en"))]
+        if lang != "en":
+            rows = rows.rename(columns={"status": "source_status"})
+        reasons = pd.DataFrame([(reason_words(r, lang), n) for r, n in self.rejected_by_reason.items()],
+                               columns=["reason", "rows"])
+        parts = [_html.table(rows, max_rows=50, caption=t("nb_sources", lang), lang=lang)]
         if len(reasons):
-            parts.append(_html.table(reasons, caption=t("nb_reasons", "en")))
-        return _html.card(t("nb_ingest", "en", ws=self.workspace, kind=self.kind),
-                          [(t(f"nb_{k}", "en"), getattr(self, k)) for k in keys], *parts)
+            parts.append(_html.table(reasons, caption=t("nb_reasons", lang), lang=lang))
+        return _html.card(t("nb_ingest", lang, ws=self.workspace, kind=self.kind),
+                          [(t(f"nb_{k}", lang), getattr(self, k)) for k in keys], *parts)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (decimals as floats, times as ISO text)."""
