@@ -77,3 +77,12 @@ def test_the_same_process_builds_both_languages():
     en = CliRunner().invoke(make_app("en"), ["ingest", "--help"], env={"COLUMNS": "200"}).output
     assert "拒收日期晚于这一天的行" in zh and "Refuse rows dated after this day" not in zh
     assert "Refuse rows dated after this day" in en and "拒收" not in en
+
+
+def test_standard_check_heads_its_tables_in_chinese(tmp_path):
+    out = tmp_path / "s.toml"
+    assert CliRunner().invoke(make_app("en"), ["standard", "init", "--out", str(out), "--lang", "en"]).exit_code == 0
+    res = CliRunner().invoke(make_app("zh"), ["--lang", "zh", "standard", "check", str(out)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert all(w in res.output for w in ("字段", "归一化方式", "权重占比", "规则", "最低得分"))
+    assert "normalise" not in res.output and "min score" not in res.output

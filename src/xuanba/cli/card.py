@@ -17,6 +17,7 @@ from xuanba.cli._common import (
     console,
     emit_json,
     handle_errors,
+    label,
     progress_status,
     time_unit,
     ui_lang,
@@ -44,13 +45,12 @@ def _print_backtest(bt: Any) -> None:
     n_cut = int(bt.cutoffs["cutoff"].nunique())
     grid = Table(title=t("bt_title_overall", lang, name=bt.standard.name, version=bt.standard.version,
                          cutoffs=n_cut, days=bt.horizon_days))
-    grid.add_column("method")
-    short = {"revenue_captured": "revenue", "profit_captured": "profit", "lift": "lift", "precision": "precision",
-             "top_tier_hit": "top tier", "retention_selected": "kept (sel.)", "retention_rest": "kept (rest)",
-             "stability": "stable"}
-    cols = [c for c in short if o[c].notna().any()]
+    grid.add_column(label("method"))
+    shown = ("revenue_captured", "profit_captured", "lift", "precision", "top_tier_hit", "retention_selected",
+             "retention_rest", "stability")
+    cols = [c for c in shown if o[c].notna().any()]
     for c in cols:
-        grid.add_column(short[c], justify="right")
+        grid.add_column(label(c), justify="right")
     for method, row in o.iterrows():
         cells = [_num(row[c]) if c == "lift" else _pct(row[c]) for c in cols]
         grid.add_row(str(method), *cells)
@@ -61,8 +61,8 @@ def _print_backtest(bt: Any) -> None:
     wide = bt.cutoffs.pivot(index="cutoff", columns="method", values="revenue_captured")
     wide = wide[[m for m in o.index if m in wide.columns]]
     per = Table(title=t("bt_title_cutoffs", lang))
-    per.add_column("cutoff")
-    per.add_column("selected", justify="right")
+    per.add_column(label("cutoff"))
+    per.add_column(label("selected"), justify="right")
     for m in wide.columns:
         per.add_column(str(m), justify="right")
     firsts = bt.cutoffs.groupby("cutoff").first()

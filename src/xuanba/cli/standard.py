@@ -18,6 +18,7 @@ from xuanba.cli._common import (
     console,
     emit_json,
     handle_errors,
+    label,
     resolve_lang,
     say,
 )
@@ -83,22 +84,22 @@ def register(app: typer.Typer) -> None:
         console.print(f"[green]{say('cli_std_ok')}[/] {escape(str(file))}: [bold]{escape(std.name)}[/] v{escape(str(std.version))} (sha256 {std.sha256[:12]}…)", markup=True)
         grid = Table(title=say("cli_criteria"))
         for col in ("name", "field", "normalise", "share", "group", "private"):
-            grid.add_column(col, justify="right" if col == "share" else "left")
+            grid.add_column(label(col), justify="right" if col == "share" else "left")
         for c in std.criteria:
             grid.add_row(c.name, c.field, c.normalise, f"{shares[c.name]:.0%}", c.group, say("cli_yes") if c.private else "")
         console.print(grid)
         if std.gates:
             gates = Table(title=say("cli_gates"))
-            gates.add_column("name")
-            gates.add_column("rule")
-            gates.add_column("private")  # marked so, or reading a private criterion
+            gates.add_column(label("name"))
+            gates.add_column(label("rule"))
+            gates.add_column(label("private"))  # marked so, or reading a private criterion
             for g in std.gates:
                 gates.add_row(g.name, g.expr, "" if std.is_public(g) else say("cli_yes"))
             console.print(gates)
         if std.tiers:
             tiers = Table(title=say("cli_tiers_best_first"))
-            for col in ("name", "label", "min score", "quota"):
-                tiers.add_column(col)
+            for col in ("name", "label", "min_score", "quota"):
+                tiers.add_column(label(col))
             for t in std.tiers:
                 tiers.add_row(t.name, t.label, "" if t.min_score is None else f"{t.min_score:g}",
                               "" if t.quota is None else str(t.quota))
