@@ -23,7 +23,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from xuanba.errors import InputError
+from xuanba.errors import InputError, Phrase
 
 LANGS = ("en", "zh")
 """The languages of :data:`TEXT`, in the order of its pairs."""
@@ -1258,6 +1258,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_not_a_unit": ("{what} {unit} is not a time unit", "{what} {unit} 不是时间单位"),
     "err_not_a_unit_fix": ("Use day, week or month: the unit recency and T are measured in.",
                            "请用 day、week 或 month：即衡量 recency 与 T 的时间单位。"),
+    "err_lang": ("language {lang} is not available", "没有 {lang} 这种语言"),
+    "err_lang_fix": ("Use --lang en or --lang zh.", "请用 --lang en 或 --lang zh。"),
+    "err_unit_period": ("--unit {unit} and --period {period} disagree", "--unit {unit} 与 --period {period} 不一致"),
+    "err_unit_period_fix": ("Give the time unit once, as --unit.", "时间单位只需给一次，写作 --unit。"),
+    "err_replay_needs": ("a replay needs --every, --from and --to together", "回放需要同时给出 --every、--from 和 --to"),
+    "err_replay_needs_fix": ("e.g. --every quarter --from 2025-01-01 --to 2026-06-30.",
+                             "例如 --every quarter --from 2025-01-01 --to 2026-06-30。"),
+    "err_round_needs_cutoff": ("a round needs --cutoff", "运行一轮需要 --cutoff"),
+    "err_round_needs_cutoff_fix": ("Pass --cutoff YYYY-MM-DD (or --every/--from/--to to replay).",
+                                   "请给出 --cutoff YYYY-MM-DD（或用 --every/--from/--to 回放）。"),
+    "err_merge": ("--merge {merge} is not known", "--merge {merge} 不是可用的选项"),
+    "err_merge_fix": ("Use day or period.", "请用 day 或 period。"),
     "err_missing_required": ("no column for the required field {fields}; columns found: {columns}{details}",
                              "找不到必需字段 {fields} 对应的列；文件中的列有：{columns}{details}"),
     "err_missing_required_many": ("no column for the required fields {fields}; columns found: {columns}{details}",
@@ -1590,7 +1602,7 @@ def check_lang(lang: str) -> str:
     'zh'
     """
     if lang not in LANGS:
-        raise InputError(f"language {lang!r} is not available", fix="Use --lang en or --lang zh.")
+        raise InputError(Phrase("err_lang", lang=repr(lang)), fix=Phrase("err_lang_fix"))
     return lang
 
 

@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from xuanba._files import DEFAULT_PATH
-from xuanba.errors import InputError, WorkspaceError, XuanbaError
+from xuanba.errors import InputError, Phrase, WorkspaceError, XuanbaError
 from xuanba.i18n import LANGS, check_lang, default_lang, has, t
 
 if TYPE_CHECKING:
@@ -89,8 +89,8 @@ def time_unit(unit: str, period: str | None = None) -> TimeUnit:
     if period is not None:
         err_console.print(f"[yellow]{t('cli_note', ui_lang())}[/] {t('cli_period_deprecated', ui_lang())}", markup=True)
         if unit not in ("week", period):
-            raise InputError(f"--unit {unit!r} and --period {period!r} disagree",
-                             fix="Give the time unit once, as --unit.")
+            raise InputError(Phrase("err_unit_period", unit=repr(unit), period=repr(period)),
+                             fix=Phrase("err_unit_period_fix"))
         return check_unit(period, "--period")
     return check_unit(unit, "--unit")
 

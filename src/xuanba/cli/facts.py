@@ -44,14 +44,14 @@ def register(app: typer.Typer) -> None:
         period: PeriodOpt = None,
     ) -> None:
         """Compute one row of facts per customer and store them in the workspace table `facts`."""
-        from xuanba.errors import InputError
+        from xuanba.errors import InputError, Phrase
         from xuanba.facts import calibration_holdout, customer_facts, store_facts
         from xuanba.tables import write_table
         from xuanba.workspace import open_workspace
 
         unit = time_unit(unit, period)
         if merge not in ("day", "period"):
-            raise InputError(f"--merge {merge!r} is not known", fix="Use day or period.")
+            raise InputError(Phrase("err_merge", merge=repr(merge)), fix=Phrase("err_merge_fix"))
         if (calibration_end is None) != (holdout_end is None):
             raise InputError(
                 "--calibration-end and --holdout-end go together",

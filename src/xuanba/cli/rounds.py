@@ -126,7 +126,7 @@ def register(app: typer.Typer) -> None:
         """Rank every customer by the standard at a cutoff; store the roster as a new round."""
         import pandas as pd
 
-        from xuanba.errors import InputError
+        from xuanba.errors import InputError, Phrase
         from xuanba.outputs.exports import criterion_columns, roster_for_people
         from xuanba.rounds import replay_rounds, run_round
         from xuanba.rounds.run import read_fields_file
@@ -136,10 +136,9 @@ def register(app: typer.Typer) -> None:
         extra = read_fields_file(fields_file) if fields_file is not None else None
         replay = every is not None or from_ is not None or to is not None
         if replay and (every is None or from_ is None or to is None):
-            raise InputError("a replay needs --every, --from and --to together",
-                             fix="e.g. --every quarter --from 2025-01-01 --to 2026-06-30.")
+            raise InputError(Phrase("err_replay_needs"), fix=Phrase("err_replay_needs_fix"))
         if not replay and cutoff is None:
-            raise InputError("a round needs --cutoff", fix="Pass --cutoff YYYY-MM-DD (or --every/--from/--to to replay).")
+            raise InputError(Phrase("err_round_needs_cutoff"), fix=Phrase("err_round_needs_cutoff_fix"))
         with progress_status(quiet=as_json) as progress:
             if replay:
                 rep = replay_rounds(workspace, standard, from_, to, every=every, time_unit=unit,  # type: ignore[arg-type]
