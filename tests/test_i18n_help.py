@@ -70,6 +70,8 @@ def test_round_help_reads_chinese_under_a_chinese_locale_in_a_fresh_interpreter(
     for phrase in ("选拔标准文件（.toml）", "把本轮追加保存到工作区", "显示排名最前的多少位客户", "工作区文件"):
         assert phrase in out.stdout
     assert "Append the round to the workspace" not in out.stdout
+    assert "选项" in out.stdout and "[必填]" in out.stdout and "[默认：10]" in out.stdout  # Typer's own words too
+    assert "Options" not in out.stdout and "[required]" not in out.stdout
 
 
 def test_the_same_process_builds_both_languages():
