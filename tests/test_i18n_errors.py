@@ -120,3 +120,17 @@ def test_every_error_phrase_reads_in_both_languages():
         values = {n: "<b>{x}</b>" for n in names}
         assert Phrase(key, **values).words("zh") == zh.format(**values)
         assert isinstance(XuanbaError(Phrase(key, **values)).render("zh"), str)
+
+
+def test_rows_after_the_cutoff_name_row_column_and_examples_in_chinese(tmp_path):
+    path = tmp_path / "late.csv"
+    path.write_bytes(b"customer,date,amount\nA,2026-06-30,1\nB,2026-07-02,2\n")
+    zh = run("ingest", str(path), "-w", str(tmp_path / "w.duckdb"), "--cutoff", "2026-06-30", lang="zh")
+    assert zh.exit_code == 2
+    assert "late.csv，第 2 行，“date”列：有 1 行的日期晚于截止日 2026-06-30" in zh.output
+    assert "前几项：'2026-07-02'" in zh.output and "请检查日期列及其格式" in zh.output
+    path = tmp_path / "dates.csv"
+    path.write_bytes(b"customer,date,amount\nA,30.06.2026,1\n")
+    zh = run("ingest", str(path), "-w", str(tmp_path / "v.duckdb"), lang="zh")
+    assert "dates.csv，“date”列：日期列中没有一个值能读成日期（例如 '30.06.2026'）" in zh.output
+    assert "--date-format '%d.%m.%Y'" in zh.output

@@ -1270,6 +1270,19 @@ TEXT: dict[str, tuple[str, str]] = {
                                    "请给出 --cutoff YYYY-MM-DD（或用 --every/--from/--to 回放）。"),
     "err_merge": ("--merge {merge} is not known", "--merge {merge} 不是可用的选项"),
     "err_merge_fix": ("Use day or period.", "请用 day 或 period。"),
+    "err_dates_empty": ("the date column is empty", "日期列是空的"),
+    "err_dates_empty_fix": ("Map the column that holds the dates: --map ts=<column>.",
+                            "请指明存放日期的列：--map ts=<列名>。"),
+    "err_dates_unread": ("no value of the date column could be read as a date (e.g. {example})",
+                         "日期列中没有一个值能读成日期（例如 {example}）"),
+    "err_dates_unread_fix": ("Write dates like 2026-06-30, 2026/6/30, 20260630 or as year/month/day in Chinese, "
+                             "pass the format (--date-format '%d.%m.%Y', '%m/%d/%Y' ...), or map another column: "
+                             "--map ts=<column>.",
+                             "请把日期写成 2026-06-30、2026/6/30、20260630 或 2026年6月30日 这样，或给出日期格式"
+                             "（--date-format '%d.%m.%Y'、'%m/%d/%Y' 等），或改用其他列：--map ts=<列名>。"),
+    "err_dates_late": ("{n} rows are dated after the cutoff {cutoff}", "有 {n} 行的日期晚于截止日 {cutoff}"),
+    "err_dates_late_fix": ("Check the date column and its format, remove the future rows, or give a later --cutoff.",
+                           "请检查日期列及其格式，删掉日期在未来的行，或给出更晚的 --cutoff。"),
     "err_missing_required": ("no column for the required field {fields}; columns found: {columns}{details}",
                              "找不到必需字段 {fields} 对应的列；文件中的列有：{columns}{details}"),
     "err_missing_required_many": ("no column for the required fields {fields}; columns found: {columns}{details}",

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from xuanba._dates import as_date
-from xuanba.errors import InputError
+from xuanba.errors import InputError, Phrase
 from xuanba.ingest.mapping import check_required, field_of, looks_like_header, map_columns
 from xuanba.ingest.read import Staged, duplicate_headers, list_sources, quote, stage, unstage
 from xuanba.ingest.sidetables import SCHEMAS, read_side_table
@@ -530,20 +530,10 @@ def _check_dates(con: Any, staged: Staged, m: Mapping[str, str], cutoff: dt.date
     ).fetchone()
     parsed, present, example = row
     if not present:
-        raise InputError(
-            "the date column is empty",
-            file=staged.name,
-            column=m["ts"],
-            fix="Map the column that holds the dates: --map ts=<column>.",
-        )
+        raise InputError(Phrase("err_dates_empty"), file=staged.name, column=m["ts"], fix=Phrase("err_dates_empty_fix"))
     if not parsed:
-        raise InputError(
-            f"no value of the date column could be read as a date (e.g. {example!r})",
-            file=staged.name,
-            column=m["ts"],
-            fix="Write dates like 2026-06-30, 2026/6/30, 20260630 or 2026年6月30日, pass the format "
-            "(--date-format '%d.%m.%Y', '%m/%d/%Y' ...), or map another column: --map ts=<column>.",
-        )
+        raise InputError(Phrase("err_dates_unread", example=repr(example)), file=staged.name, column=m["ts"],
+                         fix=Phrase("err_dates_unread_fix"))
     if cutoff is None:
         return
     late = con.execute(
@@ -553,12 +543,12 @@ def _check_dates(con: Any, staged: Staged, m: Mapping[str, str], cutoff: dt.date
     ).fetchone()
     if late[0]:
         raise InputError(
-            f"{late[0]:,} rows are dated after the cutoff {cutoff.isoformat()}",
+            Phrase("err_dates_late", n=f"{late[0]:,}", cutoff=cutoff.isoformat()),
             file=staged.name,
             row=int(late[1]),
             column=m["ts"],
             examples=late[2],
-            fix="Check the date column and its format, remove the future rows, or give a later --cutoff.",
+            fix=Phrase("err_dates_late_fix"),
         )
 
 
