@@ -98,7 +98,8 @@ def test_every_function_refuses_an_unknown_unit_with_input_error(tmp_path):
 def test_the_unit_list_and_its_check_are_written_once():
     src = Path(xuanba.__file__).parent
     checks = ('in ("day", "week", "month")', "in DAYS_PER_UNIT:", "is not a time unit")
-    spelled = [f"{p.relative_to(src).as_posix()}: {c}" for p in src.rglob("*.py") if p.name != "_dates.py"
+    # the words of the check's message live in the one translation table (i18n.py), the check in _dates.py
+    spelled = [f"{p.relative_to(src).as_posix()}: {c}" for p in src.rglob("*.py") if p.name not in ("_dates.py", "i18n.py")
                for c in checks if c in p.read_text(encoding="utf-8")]
     assert spelled == []
     from xuanba._dates import DAYS_PER_UNIT, TIME_UNITS

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from tests.test_report import make_workspace
 from xuanba.cli import app
 from xuanba.errors import InputError
+from xuanba.i18n import sheet_words
 from xuanba.outputs.exports import criterion_columns, export_round
 from xuanba.tables import read_table, write_table
 
@@ -44,15 +45,17 @@ FORMATS = {"first_purchase": DATE, "orders": COUNT, "revenue_total": MONEY, "rev
 
 
 def _sheet(path, name):
-    return openpyxl.load_workbook(path)[name]
+    """Sheet ``name`` of a workbook, or the sheet xuanba names so for a Chinese reader."""
+    book = openpyxl.load_workbook(path)
+    return book[name] if name in book.sheetnames else book[sheet_words(name, "zh")]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_workbook_for_people_has_headers_formats_filter_frozen_header_and_widths(tmp_path, lang):
     p = write_table(FACTS, tmp_path / "facts.xlsx", sheet="facts", lang=lang)
     wb = openpyxl.load_workbook(p)
-    assert wb.sheetnames == ["facts", "columns"]
-    ws = wb["facts"]
+    assert wb.sheetnames == [sheet_words("facts", lang), sheet_words("columns", lang)]
+    ws = wb[sheet_words("facts", lang)]
     assert [c.value for c in ws[1]] == HEADERS[lang]
     for j, field in enumerate(FACTS.columns, 1):
         for i in range(2, 5):
@@ -79,7 +82,8 @@ def test_the_columns_sheet_maps_every_header_to_its_field_and_meaning(tmp_path, 
     ws = _sheet(p, "columns")
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0] == (("Sheet", "Header", "Field", "Meaning") if lang == "en" else ("工作表", "表头", "字段名", "含义"))
-    assert [r[:3] for r in rows[1:]] == [("facts", h, f) for h, f in zip(HEADERS[lang], FACTS.columns, strict=True)]
+    assert [r[:3] for r in rows[1:]] == [(sheet_words("facts", lang), h, f)
+                                         for h, f in zip(HEADERS[lang], FACTS.columns, strict=True)]
     meaning = {r[2]: r[3] for r in rows[1:]}
     assert meaning["revenue_365d"] == ("revenue in the last 365 days" if lang == "en" else "近 365 天收入")
     assert not meaning["nps"]  # unknown: no meaning invented
@@ -165,19 +169,19 @@ def test_export_round_for_people_labels_every_sheet_and_reads_back(real_ws, tmp_
     [p] = export_round(real_ws, "latest", tmp_path / "r.xlsx", tables=["roster", "contributions", "diff", "facts"],
                        lang="zh")
     wb = openpyxl.load_workbook(p)
-    assert wb.sheetnames == ["roster", "contributions", "diff", "facts", "columns"]
-    roster = wb["roster"]
+    assert wb.sheetnames == ["名单", "各项得分", "变动", "客户数据", "列说明"]  # sheets named for the reader
+    roster = wb["名单"]
     head = [c.value for c in roster[1]]
     assert head[:4] == ["客户编号", "排名", "得分", "层级"]
     col = {h: i for i, h in enumerate(head, 1)}
     assert "收入（近365天）" in col and "毛利（近365天）" in col  # the criteria revenue and margin
     assert roster.cell(2, col["毛利（近365天）"]).number_format == MONEY
     assert roster.cell(2, col["排名"]).number_format == COUNT
-    facts = wb["facts"]
+    facts = wb["客户数据"]
     fh = {c.value: i for i, c in enumerate(facts[1], 1)}
     assert {"收入（累计）", "收入（近365天）", "收入（近90天）"} <= set(fh)  # windows told apart
     assert facts.cell(2, fh["仍活跃概率"]).number_format == PERCENT
-    contrib = wb["contributions"]
+    contrib = wb["各项得分"]
     assert contrib.cell(2, [c.value for c in contrib[1]].index("权重占比") + 1).number_format == PERCENT
     expected = load_round(real_ws, "latest").roster
     back = read_table(p, sheet="roster")

@@ -74,6 +74,7 @@ _LAZY = {
     "export_round": "xuanba.outputs",
     "export_tables": "xuanba.outputs",
     "plots": "xuanba.outputs.plots",  # a module: xuanba.plots.period_transactions(model, facts)
+    "set_lang": "xuanba.i18n",  # the language of the notebook display
 }
 #: the lazy names that are modules, not names inside one
 _MODULES = {"accounts", "ingest", "plots"}
@@ -98,6 +99,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the lazy names, eagerly
     from xuanba.demo import demo_sales_path
     from xuanba.demo.pipeline import run_demo
     from xuanba.facts import FACT_COLUMNS, calibration_holdout, customer_facts
+    from xuanba.i18n import set_lang
     from xuanba.ingest import IngestReport
     from xuanba.models import BGBB, BGNBD, MBGNBD, GammaGamma, ParetoNBD, ShiftedBetaGeometric
     from xuanba.models.covariates import BGNBDCovariates, ParetoNBDCovariates
@@ -164,6 +166,7 @@ __all__ = [
     "replay_rounds",
     "run_demo",
     "run_round",
+    "set_lang",
     "starter_standard",
     "tune",
     "whatif",

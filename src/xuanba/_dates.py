@@ -25,7 +25,7 @@ from typing import Literal, overload
 
 import pandas as pd
 
-from xuanba.errors import InputError
+from xuanba.errors import InputError, Phrase
 
 TimeUnit = Literal["day", "week", "month"]
 
@@ -56,11 +56,11 @@ def as_date(value: dt.date | str, what: str = "date") -> dt.date:
         try:
             day = dt.date.fromisoformat(str(value))
         except ValueError:
-            raise InputError(f"{what} {value!r} is not a date",
-                             fix=f"Write {what} as YYYY-MM-DD, e.g. 2026-06-30.") from None
+            raise InputError(Phrase("err_not_a_date", what=what, value=repr(value)),
+                             fix=Phrase("err_not_a_date_fix", what=what)) from None
     if not FIRST_DATE <= day <= LAST_DATE:
-        raise InputError(f"{what} {day.isoformat()} is outside the dates xuanba works with",
-                         fix=f"Give a date from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}.")
+        raise InputError(Phrase("err_date_range", what=what, day=day.isoformat()),
+                         fix=Phrase("err_date_range_fix", first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat()))
     return day
 
 
@@ -85,9 +85,8 @@ def check_unit(unit: object, what: str = "time unit") -> TimeUnit:
       fix: Use day, week or month: the unit recency and T are measured in.
     """
     if unit not in DAYS_PER_UNIT:
-        raise InputError(f"{what} {unit!r} is not a time unit",
-                         fix=f"Use {', '.join(TIME_UNITS[:-1])} or {TIME_UNITS[-1]}: "
-                             "the unit recency and T are measured in.")
+        raise InputError(Phrase("err_not_a_unit", what=what, unit=repr(unit)),
+                         fix=Phrase("err_not_a_unit_fix"))
     return unit  # type: ignore[return-value]
 
 

@@ -3,7 +3,9 @@ model, an ingest report and a standard.
 
 Every value from the data (ids, names, file names, labels of a standard) is escaped, so a
 customer called ``<script>`` shows as that text and runs nothing. The words come from
-:mod:`xuanba.i18n`.
+:mod:`xuanba.i18n`, in the language of :func:`xuanba.i18n.display_lang` (``xuanba.set_lang``, else
+the locale); in English the tables keep the column names of the DataFrames an analyst works with,
+in Chinese their headers and xuanba's own values (a diff's status) read in words.
 
 Example
 -------
@@ -56,15 +58,40 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def table(frame: pd.DataFrame, *, max_rows: int = 10, caption: str = "", index: bool = False) -> str:
-    """An HTML table of at most ``max_rows`` rows (a note says how many more there are)."""
+def header(column: Any, lang: str) -> str:
+    """A column's header for a reader of ``lang``: in English its name; in Chinese the notebook's
+    word for it (``nb_col_*``), else the field catalogue's header, else the name.
+
+    Example
+    -------
+    >>> header("stderr", "zh"), header("revenue_365d", "zh"), header("revenue_365d", "en"), header("nps", "zh")
+    ('标准误', '收入（近365天）', 'revenue_365d', 'nps')
+    """
+    from xuanba.i18n import cell_words, column_words, has, t
+
+    name = str(column)
+    if lang == "en":
+        return name
+    if has(f"nb_col_{name}"):
+        return t(f"nb_col_{name}", lang)
+    return str(cell_words("", column_words(name, lang)[0], lang))
+
+
+def table(frame: pd.DataFrame, *, max_rows: int = 10, caption: str = "", index: bool = False,
+          lang: str = "en") -> str:
+    """An HTML table of at most ``max_rows`` rows (a note says how many more there are), its
+    headers and xuanba's own values in ``lang`` (:func:`header`)."""
+    from xuanba.i18n import cell_words, t
+
     shown = frame.reset_index() if index else frame
-    head = "".join(f'<th style="{_CELL}">{esc(c)}</th>' for c in shown.columns)
+    head = "".join(f'<th style="{_CELL}">{esc(header(c, lang))}</th>' for c in shown.columns)
+    names = [str(c) for c in shown.columns]
     rows = []
     for rec in shown.head(max_rows).itertuples(index=False):
-        rows.append("<tr>" + "".join(f'<td style="{_CELL}">{esc(v)}</td>' for v in rec) + "</tr>")
+        cells = rec if lang == "en" else (cell_words(n, v, lang) for n, v in zip(names, rec, strict=True))
+        rows.append("<tr>" + "".join(f'<td style="{_CELL}">{esc(v)}</td>' for v in cells) + "</tr>")
     more = len(shown) - max_rows
-    note = f'<div style="color:#777">… {more:,} more</div>' if more > 0 else ""
+    note = f'<div style="color:#777">{esc(t("nb_more", lang, n=f"{more:,}"))}</div>' if more > 0 else ""
     cap = f'<div style="font-weight:600;margin-top:6px">{esc(caption)}</div>' if caption else ""
     return f'{cap}<table style="border-collapse:collapse"><tr>{head}</tr>{"".join(rows)}</table>{note}'
 

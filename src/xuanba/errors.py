@@ -12,6 +12,19 @@ Example
 >>> print(err)
 sales.csv, row 12, column '金额': amount is not a number
   fix: Remove the currency sign or map another column.
+
+An error whose words are phrases of :mod:`xuanba.i18n` (a :class:`Phrase`: key and fields) reads
+in English as ``str(err)`` and in another language through :meth:`XuanbaError.render`, which the
+command line calls with its ``--lang``; file, row and column stay as they are:
+
+>>> err = InputError(Phrase("err_not_a_date", what="the date", value="'31/13/2026'"), file="sales.csv",
+...                  row=3, column="日期", fix=Phrase("err_not_a_date_fix", what="the date"))
+>>> print(err)
+sales.csv, row 3, column '日期': the date '31/13/2026' is not a date
+  fix: Write the date as YYYY-MM-DD, e.g. 2026-06-30.
+>>> print(err.render("zh"))
+sales.csv，第 3 行，“日期”列：the date '31/13/2026' 不是有效的日期
+  解决办法：请把 the date 写成 YYYY-MM-DD，例如 2026-06-30。
 """
 
 from __future__ import annotations
@@ -20,53 +33,113 @@ from collections.abc import Sequence
 from typing import Any
 
 
+class Phrase:
+    """Words of an error that a reader gets in their language: the key of a phrase of
+    :mod:`xuanba.i18n` and the values of its fields. A field's value may itself be a phrase, or a
+    list of phrases (one per line).
+
+    Example
+    -------
+    >>> Phrase("err_no_round", round_id="7").words("en")
+    'there is no round 7'
+    """
+
+    __slots__ = ("key", "fields")
+
+    def __init__(self, key: str, /, **fields: Any) -> None:
+        self.key = key
+        self.fields = fields
+
+    def words(self, lang: str) -> str:
+        """The phrase in ``lang`` (``"en"`` or ``"zh"``), its fields filled in."""
+        from xuanba.i18n import t
+
+        return t(self.key, lang, **{k: in_words(v, lang) for k, v in self.fields.items()})
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.key!r}, **{self.fields!r})"
+
+
+def in_words(value: Any, lang: str) -> Any:
+    """``value`` for a reader of ``lang``: a :class:`Phrase` in words, a list of them one per line
+    (indented as the lines of an error), anything else as it is."""
+    if isinstance(value, Phrase):
+        return value.words(lang)
+    if isinstance(value, list):
+        return "".join("\n  " + str(in_words(v, lang)) for v in value)
+    return value
+
+
 class XuanbaError(Exception):
-    """Base class of every error a user can cause. ``exit_code`` is what the CLI returns."""
+    """Base class of every error a user can cause. ``exit_code`` is what the CLI returns.
+
+    ``message`` and ``fix`` are text, or a :class:`Phrase` for words the command line shows in the
+    reader's language (:meth:`render`); ``str(err)`` and ``err.message`` are always English."""
 
     exit_code: int = 1
     http_status: int = 400
 
     def __init__(
         self,
-        message: str,
+        message: str | Phrase,
         *,
         file: str | None = None,
         row: int | None = None,
         column: str | None = None,
-        fix: str | None = None,
+        fix: str | Phrase | None = None,
         examples: Sequence[Any] | None = None,
         count: int | None = None,
     ) -> None:
-        self.message = message
+        self.phrase = message if isinstance(message, Phrase) else None
+        self.fix_phrase = fix if isinstance(fix, Phrase) else None
+        self.message = in_words(message, "en")
         self.file = file
         self.row = row
         self.column = column
-        self.fix = fix
+        self.fix = in_words(fix, "en")
         self.examples = list(examples) if examples is not None else []
         self.count = count
         super().__init__(self._render())
 
-    def _where(self) -> str:
+    def _where(self, lang: str = "en") -> str:
         parts = []
         if self.file:
             parts.append(str(self.file))
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(_frame("err_row", lang, row=self.row))
         if self.column:
-            parts.append(f"column '{self.column}'")
-        return ", ".join(parts)
+            parts.append(_frame("err_column", lang, column=self.column))
+        return _frame("err_sep", lang).join(parts)
 
-    def _render(self) -> str:
-        where = self._where()
-        text = f"{where}: {self.message}" if where else self.message
+    def _message_fix(self, lang: str) -> tuple[str, str | None]:
+        """The message and the fix in ``lang`` (English text given as text stays English)."""
+        message = self.message if lang == "en" or self.phrase is None else self.phrase.words(lang)
+        fix = self.fix if lang == "en" or self.fix_phrase is None else self.fix_phrase.words(lang)
+        return message, fix
+
+    def _render(self, lang: str = "en") -> str:
+        where = self._where(lang)
+        message, fix = self._message_fix(lang)
+        text = _frame("err_at", lang, where=where, message=message) if where else message
         if self.count is not None:
-            text += f" ({self.count:,} in all)"
+            text += _frame("err_count", lang, count=f"{self.count:,}")
         if self.examples:
             shown = ", ".join(repr(e) for e in self.examples[:5])
-            text += f"\n  first: {shown}"
-        if self.fix:
-            text += f"\n  fix: {self.fix}"
+            text += "\n  " + _frame("err_first", lang, shown=shown)
+        if fix:
+            text += "\n  " + _frame("err_fix", lang, fix=fix)
         return text
+
+    def render(self, lang: str = "en") -> str:
+        """The error for a reader of ``lang``: its phrases and the words around file, row and column
+        in that language (text given as plain English stays English); ``render("en") == str(err)``.
+
+        Example
+        -------
+        >>> print(DataError("no rows", file="a.csv", row=2).render("zh"))
+        a.csv，第 2 行：no rows
+        """
+        return self._render(lang)
 
     def to_dict(self) -> dict[str, Any]:
         """The error as a JSON-ready dict (used by ``--json`` and the web app)."""
@@ -77,9 +150,17 @@ class XuanbaError(Exception):
             "row": self.row,
             "column": self.column,
             "fix": self.fix,
+            "key": self.phrase.key if self.phrase is not None else None,
             "examples": [str(e) for e in self.examples[:5]],
             "count": self.count,
         }
+
+
+def _frame(key: str, lang: str, **fields: Any) -> str:
+    """The words around an error's facts ("row 3", "fix: ...") in ``lang``."""
+    from xuanba.i18n import t
+
+    return t(key, lang, **fields)
 
 
 class InputError(XuanbaError):

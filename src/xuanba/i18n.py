@@ -23,7 +23,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from xuanba.errors import InputError
+from xuanba.errors import InputError, Phrase
 
 LANGS = ("en", "zh")
 """The languages of :data:`TEXT`, in the order of its pairs."""
@@ -203,6 +203,27 @@ TEXT: dict[str, tuple[str, str]] = {
     "xlsx_lower": ("{header}, lower bound", "{header}（下限）"),
     "xlsx_upper": ("{header}, upper bound", "{header}（上限）"),
     "xlsx_bound_meaning": ("{meaning}: bound of its interval", "{meaning}：区间的边界"),
+    # -- workbooks for people: sheet names (sheet_words) and the values xuanba writes (cell_words) -
+    "xlsx_sheet_roster": ("roster", "名单"),
+    "xlsx_sheet_contributions": ("contributions", "各项得分"),
+    "xlsx_sheet_diff": ("diff", "变动"),
+    "xlsx_sheet_changes": ("changes", "变动"),
+    "xlsx_sheet_migration": ("migration", "层级迁移"),
+    "xlsx_sheet_facts": ("facts", "客户数据"),
+    "xlsx_sheet_predictions": ("predictions", "预测"),
+    "xlsx_sheet_columns": ("columns", "列说明"),
+    "xlsx_sheet_table": ("table", "数据"),
+    "xlsx_sheet_rejects": ("rejects", "拒收行"),
+    "xlsx_sheet_cutoffs": ("cutoffs", "各截止日"),
+    "xlsx_sheet_overall": ("overall", "总体"),
+    "xlsx_sheet_fairness": ("fairness", "公平性"),
+    "xlsx_value_not_selected": ("(not selected)", "（未入选）"),
+    "xlsx_value_absent": ("(absent)", "（不在该轮）"),
+    "xlsx_status_entered": ("entered", "新入选"),
+    "xlsx_status_left": ("left", "落选"),
+    "xlsx_status_rose": ("rose", "上升"),
+    "xlsx_status_fell": ("fell", "下降"),
+    "xlsx_status_same": ("same", "不变"),
     # -- rules in words (standard/describe.py) ----------------------------------------------------
     "expr_and": ("{a} and {b}", "{a}，且{b}"),
     "expr_or": ("{a} or {b}", "{a}，或{b}"),
@@ -690,6 +711,53 @@ TEXT: dict[str, tuple[str, str]] = {
     "wi_movers": ("Customers whose tier moves most, and the criteria that moved them",
                   "层级变动最大的客户及推动变动的指标"),
     # -- the notebook: display of a round, a diff, a model, an ingest report (xuanba._html) ------------
+    # -- notebook display: column headers of its tables (see _html.table) and ingest's reasons ---
+    "nb_more": ("… {n} more", "……另有 {n} 行"),
+    "nb_col_estimate": ("estimate", "估计值"),
+    "nb_col_stderr": ("std. error", "标准误"),
+    "nb_col_lower_95": ("95% lower", "95% 下限"),
+    "nb_col_upper_95": ("95% upper", "95% 上限"),
+    "nb_col_source": ("source", "数据源"),
+    "nb_col_source_status": ("status", "状态"),
+    "nb_col_input_rows": ("rows read", "读取行数"),
+    "nb_col_loaded": ("loaded", "已载入"),
+    "nb_col_merged": ("merged", "已合并"),
+    "nb_col_rejected": ("rejected", "拒收"),
+    "nb_col_returns": ("returns", "退货"),
+    "nb_col_reason": ("reason", "原因"),
+    "nb_col_rows": ("rows", "行数"),
+    "nb_col_loglik": ("log-likelihood", "对数似然"),
+    "nb_col_aic": ("AIC", "AIC 信息准则"),
+    "nb_col_bic": ("BIC", "BIC 信息准则"),
+    "nb_col_n_customers": ("customers", "客户数"),
+    "nb_col_n_distinct": ("distinct histories", "不同购买记录数"),
+    "nb_col_rmse": ("holdout RMSE", "验证期 RMSE"),
+    "nb_col_error": ("error", "错误"),
+    "nb_col_model": ("model", "模型"),
+    "nb_col_customers": ("customers", "客户数"),
+    "nb_col_actual": ("actual", "实际"),
+    "nb_col_n_params": ("parameters", "参数个数"),
+    "nb_col_problems": ("problems", "问题"),
+    "nb_col_mae": ("holdout MAE", "验证期 MAE"),
+    "nb_col_correlation": ("correlation", "相关系数"),
+    "nb_col_top_decile_capture": ("top-decile capture", "预测前 10% 客户的实际购买占比"),
+    "nb_col_group_mae": ("MAE by frequency group", "按频次分组的 MAE"),
+    "nb_col_predicted_total": ("predicted total", "预测总数"),
+    "nb_col_actual_total": ("actual total", "实际总数"),
+    "nb_col_usable": ("usable", "可用"),
+    "nb_status_loaded": ("loaded", "已载入"),
+    "nb_status_already_loaded": ("already loaded", "此前已导入"),
+    "nb_status_no_table": ("no table", "没有表格"),
+    "reject_totals_row": ("totals row", "合计行"),
+    "reject_missing_customer_id": ("missing customer id", "缺少客户编号"),
+    "reject_missing_date": ("missing date", "缺少日期"),
+    "reject_unparseable_date": ("unparseable date", "日期无法识别"),
+    "reject_date_before_1900": ("date before 1900", "日期早于 1900 年"),
+    "reject_date_after_2100": ("date after 2100", "日期晚于 2100 年"),
+    "reject_missing_amount": ("missing amount", "缺少金额"),
+    "reject_non_numeric_amount": ("non-numeric amount", "金额不是数字"),
+    "reject_exact_duplicate_line": ("exact duplicate line", "完全重复的行"),
+    "reject_missing_required_value": ("missing required value", "缺少必填值"),
     "nb_round": ("Round {id}: {name}", "第 {id} 轮：{name}"),
     "nb_round_unstored": ("Round (not stored): {name}", "未保存的一轮：{name}"),
     "nb_cutoff": ("cutoff", "截止日"),
@@ -840,6 +908,25 @@ TEXT: dict[str, tuple[str, str]] = {
                      "只读的命令以只读方式打开工作区，并提示升级一次。"),
     # the names of summary rows and columns (keys of the --json output, in words)
     "cli_key_cutoff": ("cutoff", "截止日"),
+    # (the column heads of `standard check` and `backtest`)
+    "cli_key_field": ("field", "字段"),
+    "cli_key_normalise": ("normalise", "归一化方式"),
+    "cli_key_share": ("share", "权重占比"),
+    "cli_key_group": ("group", "所属维度"),
+    "cli_key_private": ("private", "内部"),
+    "cli_key_rule": ("rule", "规则"),
+    "cli_key_min_score": ("min score", "最低得分"),
+    "cli_key_quota": ("quota", "名额"),
+    "cli_key_method": ("method", "方法"),
+    "cli_key_selected": ("selected", "入选数"),
+    "cli_key_revenue_captured": ("revenue", "收入捕获"),
+    "cli_key_profit_captured": ("profit", "利润捕获"),
+    "cli_key_lift": ("lift", "提升倍数"),
+    "cli_key_precision": ("precision", "命中率"),
+    "cli_key_top_tier_hit": ("top tier", "最高层命中"),
+    "cli_key_retention_selected": ("kept (sel.)", "留存（入选）"),
+    "cli_key_retention_rest": ("kept (rest)", "留存（其余）"),
+    "cli_key_stability": ("stable", "稳定性"),
     "cli_key_standard_name": ("standard", "标准"),
     "cli_key_standard_version": ("standard version", "标准版本"),
     "cli_key_n_customers": ("customers", "客户数"),
@@ -965,6 +1052,344 @@ TEXT: dict[str, tuple[str, str]] = {
     "opt_lang": ("Language: zh or en (default: xuanba --lang, else the locale).",
                  "语言：zh 或 en（默认取 xuanba --lang，否则取系统语言环境）。"),
     "opt_unit": ("Time unit of recency and T: day, week or month.", "recency 与 T 的时间单位：day、week 或 month。"),
+    # -- the command line: help of each command's options (cli/*.py; put in the app's language
+    #    when a command is declared, see cli._common.handle_errors) ----------------------------------
+    "opt_period": ("Deprecated spelling of --unit.", "--unit 的旧写法，已弃用。"),
+    "opt_acct_transactions": ("Canonical transactions (.csv/.parquet/.xlsx); default: the workspace's.",
+                              "标准格式的交易表（.csv/.parquet/.xlsx）；默认用工作区里的。"),
+    "opt_acct_out": ("Write the result table to .csv, .xlsx or .parquet.", "把结果表写入 .csv、.xlsx 或 .parquet 文件。"),
+    "opt_acct_as_of": ("As-of date YYYY-MM-DD, all of that day included (default: last transaction or today).",
+                       "统计截至日期 YYYY-MM-DD，含当天全天（默认：最后一笔交易的日期，没有交易则为今天）。"),
+    "opt_profit_interactions": ("Interactions table (cost-to-serve).", "互动记录表（用于计算服务成本）。"),
+    "opt_profit_bands": ("Revenue size bands, cumulative % of customers.", "按收入划分的规模档，以客户累计百分比表示。"),
+    "opt_profit_min_margin": ("Top-band accounts below this margin are 'volume without profit'.",
+                              "最高档中毛利率低于此值的客户，记为“有量无利”。"),
+    "opt_profit_start": ("Window start YYYY-MM-DD (that day included).", "统计区间起始日 YYYY-MM-DD（含当天）。"),
+    "opt_profit_end": ("Window end YYYY-MM-DD (all of that day included).", "统计区间截止日 YYYY-MM-DD（含当天全天）。"),
+    "opt_promises_commitments": ("Commitments table; default: the workspace's.", "承诺记录表；默认用工作区里的。"),
+    "opt_promises_by": ("Reliability per 'rep' or 'customer_id'.", "按销售（rep）或按客户（customer_id）统计兑现率。"),
+    "opt_promises_window_days": ("Reliability over promises due in this many days up to --as-of, that day included.",
+                                 "只统计截至 --as-of（含当天）这么多天内到期的承诺。"),
+    "opt_interactions": ("Interactions table.", "互动记录表。"),
+    "opt_keep_warm_commitments": ("Commitments (open ones mean current business).", "承诺记录表（有未结承诺即视为仍有业务往来）。"),
+    "opt_keep_warm_potential": ("Table with customer_id and a potential column (e.g. clv_3y); default: the potential "
+                                "score of the latest stored round whose cutoff is the --as-of day (the last "
+                                "transaction's day without it), else the predicted 3-year value of BG/NBD + "
+                                "Gamma-Gamma fitted on the transactions.",
+                                "含 customer_id 和潜力列（如 clv_3y）的表；默认取截止日为 --as-of 当天（未指定时为最后一笔"
+                                "交易的日期）的最近一轮的潜力分，没有这样的轮次则用交易数据拟合 BG/NBD + Gamma-Gamma，"
+                                "取预测的三年价值。"),
+    "opt_keep_warm_potential_column": ("Column of --potential to rank by.", "按 --potential 表中的哪一列排序。"),
+    "opt_keep_warm_no_purchase_days": ("No purchase for more than this many days.", "超过这么多天没有购买。"),
+    "opt_keep_warm_no_contact_days": ("No contact for more than this many days.", "超过这么多天没有联系。"),
+    "opt_owners_customers": ("Customers table with owner; default: the workspace's.",
+                             "含负责人（owner）列的客户表；默认用工作区里的。"),
+    "opt_contacts": ("Contacts table.", "联系人表。"),
+    "opt_owners_interactions": ("Interactions (reps touching each account).", "互动记录表（看哪些销售接触过每个客户）。"),
+    "opt_owners_selected": ("Only these accounts (a table with customer_id, e.g. a round's selection).",
+                            "只看这些客户（含 customer_id 的表，例如某一轮的入选名单）。"),
+    "opt_receivables_dso_days": ("Sales period of days sales outstanding.", "计算应收账款周转天数（DSO）所用的销售期（天）。"),
+    "opt_personas_customers": ("Customers table with segment/region.", "含客群（segment）/地区（region）列的客户表。"),
+    "opt_personas_interactions": ("Interactions (adds profit share).", "互动记录表（加上利润占比）。"),
+    "opt_personas_bands": ("Size bands used when customers have no segment.", "客户没有客群信息时使用的规模档。"),
+    "opt_commitments": ("Commitments table.", "承诺记录表。"),
+    "opt_customer": ("The customer id.", "客户编号。"),
+    "opt_view_customers": ("Customers table.", "客户表。"),
+    "opt_view_contacts": ("Contacts table (roles and KPIs).", "联系人表（角色与考核指标）。"),
+    "opt_demo_folder": ("Folder to write the demo side tables to.", "写入示例附表的文件夹。"),
+    "opt_demo_seed": ("Random seed.", "随机数种子。"),
+    "opt_sheet_resources": ("Resources catalog; default: the workspace's.", "资源目录；默认用工作区里的。"),
+    "opt_sheet_needs": ("Needs table (customer_id, tag, budget); default: the workspace's.",
+                        "需求表（customer_id、tag、budget）；默认用工作区里的。"),
+    "opt_sheet_customers": ("Customers table (for the name).", "客户表（用于显示客户名称）。"),
+    "opt_sheet_top": ("Show this many resources.", "显示多少项资源。"),
+    "opt_sheet_out": ("Write the sheet to .md or .html.", "把客户资料页写入 .md 或 .html 文件。"),
+    "opt_sheet_round_id": ("Show the customer's standing in this stored round (an id, latest or previous).",
+                           "显示该客户在这一已保存轮次中的位置（轮次编号、latest 或 previous）。"),
+    "opt_standard_file": ("The standard (.toml).", "选拔标准文件（.toml）。"),
+    "opt_from": ("First date of the cutoffs (YYYY-MM-DD).", "第一个截止日（YYYY-MM-DD）。"),
+    "opt_to": ("Last date of the cutoffs (YYYY-MM-DD).", "最后一个截止日（YYYY-MM-DD）。"),
+    "opt_every": ("A cutoff every month, quarter or year end.", "截止日的间隔：每月末（month）、每季末（quarter）或每年末（year）。"),
+    "opt_backtest_horizon": ("What happened how long after each cutoff: 365d, 26w, 1y.",
+                             "考察每个截止日之后多长时间内的结果：365d、26w、1y。"),
+    "opt_backtest_baseline": ("Baselines to compare (revenue, rfm, clv, random); repeat the option. Default: all.",
+                              "用作对照的基准方法（revenue、rfm、clv、random）；可重复此选项。默认：全部。"),
+    "opt_backtest_draws": ("Random selections per cutoff for the random baseline.", "随机基准在每个截止日随机抽选的次数。"),
+    "opt_backtest_seed": ("Seed of the random selections.", "随机抽选的种子。"),
+    "opt_backtest_fields_file": ("A table of extra per-customer fields, with customer_id (only what was known at the "
+                                 "cutoffs).", "每位客户的附加字段表，含 customer_id（只能包含截止日时已知的信息）。"),
+    "opt_backtest_out": ("Write the per-cutoff table to .csv, .xlsx or .parquet.", "把各截止日的结果表写入 .csv、.xlsx 或 .parquet 文件。"),
+    "opt_backtest_chart": ("Write the chart of value captured over time, by method, to a self-contained .html file.",
+                           "把各方法随时间捕获价值的图表写入一个独立的 .html 文件。"),
+    "opt_backtest_store": ("Keep the result in the workspace: the report of a round of this standard then shows how "
+                           "it has performed.", "把结果保存在工作区：之后按此标准生成的轮次报告会展示它过去的表现。"),
+    "opt_whatif_against": ("The stored round to compare with: an id, latest or previous.",
+                           "用来对比的已保存轮次：轮次编号、latest 或 previous。"),
+    "opt_whatif_show": ("How many of the customers whose tier moves most to list.", "列出层级变动最大的客户多少位。"),
+    "opt_whatif_horizon": ("Also the share of the revenue after the round's cutoff (e.g. 365d) each selection brought, "
+                           "when the data go on.", "若数据延续到截止日之后，同时给出每种选法在截止日后一段时间（如 365d）"
+                           "内带来的收入占比。"),
+    "opt_whatif_fields_file": ("A table of extra per-customer fields, with customer_id, for criteria the round did not "
+                               "store.", "每位客户的附加字段表，含 customer_id，供该轮未保存的指标使用。"),
+    "opt_whatif_out": ("Write the would-be roster to .csv, .xlsx or .parquet.", "把假设情形下的名单写入 .csv、.xlsx 或 .parquet 文件。"),
+    "opt_tune_horizon": ("Value captured over how long after each cutoff: 365d, 26w, 1y.",
+                         "统计每个截止日之后多长时间内捕获的价值：365d、26w、1y。"),
+    "opt_tune_objective": ("What to capture: revenue or profit.", "优化目标：收入（revenue）或利润（profit）。"),
+    "opt_tune_max_change": ("How far each criterion's share of the score may move (0-1).", "每项指标在总分中的占比最多可调整多少（0–1）。"),
+    "opt_tune_bars": ("Also learn the tiers' min_score bars (moved together), where the selection captured the most value beyond its share of customers.",
+                      "同时学习各层级的 min_score 门槛（一起平移）：取入选客户带来的价值超出其客户占比最多之处。"),
+    "opt_tune_max_bar_change": ("How far the bars may move, in score points.", "门槛最多可移动多少分。"),
+    "opt_tune_fields_file": ("A table of extra per-customer fields, with customer_id.", "每位客户的附加字段表，含 customer_id。"),
+    "opt_tune_out": ("Write the tuned standard here (.toml).", "调整后的标准写到这里（.toml）。"),
+    "opt_fairness_round_id": ("The round: an id, latest or previous.", "轮次：轮次编号、latest 或 previous。"),
+    "opt_fairness_by": ("Attribute to compare (owner, region, segment …); repeat the option. Default: those the round "
+                        "has.", "用来比较的属性（owner、region、segment 等）；可重复此选项。默认：该轮有的全部属性。"),
+    "opt_fairness_value": ("The stored field that measures value.", "衡量价值所用的已保存字段。"),
+    "opt_fairness_out": ("Write the table to .csv, .xlsx or .parquet.", "把结果表写入 .csv、.xlsx 或 .parquet 文件。"),
+    "opt_demo_out": ("Folder for the demo workspace and outputs.", "存放示例工作区及其输出的文件夹。"),
+    "opt_evaluate_calibration_end": ("Last day of the calibration period (YYYY-MM-DD).", "校准期的最后一天（YYYY-MM-DD）。"),
+    "opt_evaluate_holdout_end": ("Last day of the holdout period (YYYY-MM-DD).", "验证期的最后一天（YYYY-MM-DD）。"),
+    "opt_evaluate_models": ("Comma-separated models: bgnbd, pareto-nbd, mbgnbd.", "要比较的模型，以逗号分隔：bgnbd、pareto-nbd、mbgnbd。"),
+    "opt_evaluate_out": ("Write per-customer holdout predictions to .parquet, .csv or .xlsx.",
+                         "把每位客户在验证期的预测写入 .parquet、.csv 或 .xlsx 文件。"),
+    "opt_evaluate_penalizer": ("L2 penalty on every model's parameters (0 = maximum likelihood).",
+                               "对各模型参数施加的 L2 惩罚（0 即最大似然估计）。"),
+    "opt_facts_cutoff": ("Facts as of this date (YYYY-MM-DD); default the last transaction's date.",
+                         "按此日期计算事实数据（YYYY-MM-DD）；默认为最后一笔交易的日期。"),
+    "opt_facts_merge": ("Merge purchases per calendar 'day' (published convention) or per 'period'.",
+                        "同一天（day，文献通行做法）或同一时间单位（period）内的购买合并为一次。"),
+    "opt_facts_calibration_end": ("End of the calibration period; with --holdout-end adds holdout actuals.",
+                                  "校准期的结束日；与 --holdout-end 同用时，加上验证期的实际数据。"),
+    "opt_facts_holdout_end": ("End of the holdout period (YYYY-MM-DD).", "验证期的结束日（YYYY-MM-DD）。"),
+    "opt_facts_out": ("Write the facts to .parquet, .csv (UTF-8 BOM) or .xlsx.", "把事实数据写入 .parquet、.csv（UTF-8 BOM）或 .xlsx 文件。"),
+    "opt_ingest_paths": ("CSV/TXT/TSV (UTF-8, UTF-8 BOM, UTF-16, GBK), .xlsx or .parquet files, or folders of them.",
+                         "CSV/TXT/TSV 文件（UTF-8、UTF-8 BOM、UTF-16、GBK 编码）、.xlsx 或 .parquet 文件，或存放这些文件的文件夹。"),
+    "opt_ingest_map": ("field=column for a header the aliases miss, e.g. customer_id=CustNo; repeatable.",
+                       "字段=列名，用于自动识别不了的表头，例如 customer_id=客户编号；可重复。"),
+    "opt_ingest_kind": ("transactions, or a side table: customers, interactions, commitments, resources, needs, contacts.",
+                        "表的种类：transactions（交易），或附表 customers、interactions、commitments、resources、needs、contacts。"),
+    "opt_ingest_columns": ("The file has no header: its column names in order, comma separated, e.g. "
+                           "master_id,customer_id,ts,quantity,amount.",
+                           "文件没有表头时，按顺序给出列名，以逗号分隔，例如 master_id,customer_id,ts,quantity,amount。"),
+    "opt_ingest_date_format": ("strptime format tried first, e.g. '%d.%m.%Y' (ISO, 2026/6/30, 20260630 and Chinese "
+                               "dates are read anyway).", "优先尝试的 strptime 日期格式，例如 '%d.%m.%Y'（ISO、2026/6/30、20260630、"
+                               "2026年6月30日 等写法无需指定也能识别）。"),
+    "opt_ingest_cutoff": ("Refuse rows dated after this day (YYYY-MM-DD).", "拒收日期晚于这一天的行（YYYY-MM-DD）。"),
+    "opt_ingest_rejects_out": ("Also write the rejected rows to this .csv/.xlsx/.parquet file.",
+                               "同时把拒收的行写入这个 .csv/.xlsx/.parquet 文件。"),
+    "opt_ingest_sheet": ("Sheet of an .xlsx to read: its name, its number from 1, or all (each sheet a source). "
+                         "Default: the first.", "要读取的 .xlsx 工作表：表名、从 1 起的序号，或 all（每张表作为一个数据源）。"
+                         "默认：第一张。"),
+    "opt_ingest_header_row": ("Line (sheet row) from 1 that holds the column names, when the title rows above it fool "
+                              "the detection.", "表头所在的行号（从 1 起）；表头上方的标题行干扰了自动识别时使用。"),
+    "opt_ingest_decimal": ("Decimal mark of the numbers: . or , (1.234,50). Default: decided per column; an ambiguous "
+                           "column is refused.", "数字的小数点符号：. 或 ,（如 1.234,50）。默认逐列判断；无法判断的列会被拒收。"),
+    "opt_ingest_tz": ("The workspace's time zone, e.g. Asia/Shanghai: set at the first ingest (default the machine's), "
+                      "fixed after. Times written with a zone are converted to it.",
+                      "工作区的时区，例如 Asia/Shanghai：首次导入时设定（默认取本机时区），之后不再改变。带时区的时间会换算到该时区。"),
+    "opt_fit_model": ("bgnbd, pareto-nbd, mbgnbd, bgbb, sbg or gamma-gamma.", "模型：bgnbd、pareto-nbd、mbgnbd、bgbb、sbg 或 gamma-gamma。"),
+    "opt_fit_facts": ("Facts file (.parquet, .csv, .xlsx); default the workspace table 'facts'.",
+                      "事实数据文件（.parquet、.csv、.xlsx）；默认用工作区的 facts 表。"),
+    "opt_fit_save": ("Save the fitted model to this JSON file.", "把拟合好的模型保存到这个 JSON 文件。"),
+    "opt_fit_penalizer": ("L2 penalty on the parameters (0 = maximum likelihood).", "对参数施加的 L2 惩罚（0 即最大似然估计）。"),
+    "opt_predict_model": ("A model saved by `xuanba fit --save`.", "由 `xuanba fit --save` 保存的模型。"),
+    "opt_predict_out": ("Write predictions to .parquet, .csv or .xlsx.", "把预测结果写入 .parquet、.csv 或 .xlsx 文件。"),
+    "opt_predict_facts": ("Facts file; default the workspace table 'facts'.", "事实数据文件；默认用工作区的 facts 表。"),
+    "opt_predict_horizon": ("Forecast horizon, in --unit.", "预测期长度，单位由 --unit 指定。"),
+    "opt_predict_unit": ("Time unit of --horizon: day, week or month.", "--horizon 的时间单位：day、week 或 month。"),
+    "opt_predict_interval": ("Also write lower/upper bounds with this coverage, e.g. 0.9.", "同时写出此覆盖率的上下限，例如 0.9。"),
+    "opt_predict_spend_model": ("A saved gamma-gamma model: adds the discounted customer value 'clv'.",
+                                "已保存的 gamma-gamma 模型：加上折现后的客户价值 clv。"),
+    "opt_predict_value_years": ("Horizon of the customer value, 1 to 5 years.", "客户价值的计算年限，1 到 5 年。"),
+    "opt_predict_discount_rate": ("Yearly discount rate of the customer value.", "计算客户价值所用的年折现率。"),
+    "opt_predict_margin": ("Share of spend that is margin, applied after the spend model.", "消费额中毛利所占比例，在消费额模型之后应用。"),
+    "opt_report_round": ("The round id, or 'latest'.", "轮次编号，或 latest（最近一轮）。"),
+    "opt_report_out": ("The HTML file; default report-ROUND-LANG.html.", "HTML 文件；默认为 report-轮次-语言.html。"),
+    "opt_statements_out": ("Folder that receives one page per customer.", "存放客户说明的文件夹，每位客户一页。"),
+    "opt_statements_customers": ("Customer ids (comma-separated or repeated); default everyone.",
+                                 "客户编号（以逗号分隔，或重复此选项）；默认为全部客户。"),
+    "opt_statements_pdf": ("Also print each page to PDF (needs Chromium).", "同时把每一页打印成 PDF（需要 Chromium）。"),
+    "opt_export_out": ("A .xlsx workbook (a sheet per table); a .csv/.parquet file (with several tables, NAME.csv "
+                       "gives NAME-roster.csv, NAME-diff.csv, ...); or a folder that gets one file per table (with "
+                       "--format). Files are replaced whole.",
+                       "一个 .xlsx 工作簿（每张表一个工作表）；一个 .csv/.parquet 文件（有多张表时，NAME.csv 会生成 "
+                       "NAME-roster.csv、NAME-diff.csv 等）；或一个文件夹，每张表一个文件（配合 --format）。文件整体替换。"),
+    "opt_export_tables": ("Comma-separated: roster, contributions, diff, migration, facts.",
+                          "要导出的表，以逗号分隔：roster、contributions、diff、migration、facts。"),
+    "opt_export_against": ("Round the diff compares with; default the previous one.", "diff 所对比的轮次；默认为上一轮。"),
+    "opt_export_fmt": ("csv, xlsx or parquet; default from the --out suffix.", "文件格式：csv、xlsx 或 parquet；默认取自 --out 的扩展名。"),
+    "opt_round_out": ("Write the roster to .csv, .xlsx or .parquet.", "把名单写入 .csv、.xlsx 或 .parquet 文件。"),
+    "opt_round_cutoff": ("Facts and predictions as of this date (YYYY-MM-DD).", "按此日期计算事实数据与预测（YYYY-MM-DD）。"),
+    "opt_round_name": ("A label for the round.", "本轮的名称。"),
+    "opt_round_fields_file": ("A table (.csv/.xlsx/.parquet) of extra per-customer fields, with customer_id.",
+                              "每位客户的附加字段表（.csv/.xlsx/.parquet），含 customer_id。"),
+    "opt_round_store": ("Append the round to the workspace.", "把本轮追加保存到工作区。"),
+    "opt_round_every": ("Replay: one round per month, quarter or year end between --from and --to.",
+                        "回放：在 --from 与 --to 之间，每月末、每季末或每年末各跑一轮。"),
+    "opt_round_from": ("Replay: first date (YYYY-MM-DD).", "回放：起始日期（YYYY-MM-DD）。"),
+    "opt_round_to": ("Replay: last date (YYYY-MM-DD).", "回放：结束日期（YYYY-MM-DD）。"),
+    "opt_top": ("How many of the best-ranked customers to show.", "显示排名最前的多少位客户。"),
+    "opt_rounds_round_id": ("Open this round (an id, latest or previous); omit to list.",
+                            "打开这一轮（轮次编号、latest 或 previous）；不填则列出所有轮次。"),
+    "opt_diff_round_a": ("The earlier round (id, or previous).", "较早的一轮（轮次编号，或 previous）。"),
+    "opt_diff_round_b": ("The later round (id, or latest).", "较晚的一轮（轮次编号，或 latest）。"),
+    "opt_diff_show": ("How many entered / left customers to list.", "新入选与落选的客户各列出多少位。"),
+    "opt_standard_init_out": ("Where to write the starter standard.", "入门标准写到哪里。"),
+    "opt_standard_init_force": ("Overwrite the file if it exists.", "文件已存在时覆盖。"),
+    "opt_standard_check_field": ("Another field name to accept (repeatable).", "另外允许使用的字段名（可重复）。"),
+    "opt_standard_check_fields": ("Also list every field a standard can use.", "同时列出标准可以使用的全部字段。"),
+    "opt_standard_show_lang": ("en or zh (default: the standard's own).", "en 或 zh（默认取标准自身的语言）。"),
+    "opt_standard_show_public": ("Leave out private criteria and gates (what customers see).",
+                                 "不显示内部指标与门槛（即客户看到的内容）。"),
+    "opt_serve_host": ("Address to listen on; beyond localhost a user must exist.", "监听地址；监听本机以外的地址时，必须已有用户。"),
+    "opt_serve_port": ("Port to listen on.", "监听端口。"),
+    "opt_serve_behind_tls": ("Mark cookies Secure (a TLS proxy in front).", "把 Cookie 标为 Secure（前面有 TLS 代理时使用）。"),
+    "opt_serve_idle_minutes": ("Minutes of inactivity that end a session.", "闲置多少分钟后会话结束。"),
+    "opt_serve_base_url": ("The public address, for customer links.", "对外公开的地址，用于生成客户链接。"),
+    "opt_users_add_name": ("The user's log-in name.", "用户的登录名。"),
+    "opt_users_add_role": ("admin, manager or rep.", "角色：admin（管理员）、manager（经理）或 rep（销售）。"),
+    "opt_users_add_owner": ("A rep's name as the data's owner column writes it.", "销售的名字，须与数据中负责人（owner）列的写法一致。"),
+    "opt_password_stdin": ("Read the password from stdin.", "从标准输入读取密码。"),
+    "opt_users_name": ("The user.", "用户名。"),
+    "opt_share_days": ("Days the link stays valid (1 to 366).", "链接的有效天数（1 到 366）。"),
+    "opt_share_base_url": ("The address the app is reached at.", "访问本应用所用的地址。"),
+    "opt_share_revoke": ("Revoke the link with this id.", "撤销此编号的链接。"),
+    "opt_share_list": ("List the links.", "列出所有链接。"),
+    # -- errors a user meets (xuanba.errors and where they are raised; the CLI shows them in its
+    #    language, str(err) stays English) ---------------------------------------------------------
+    "err_at": ("{where}: {message}", "{where}：{message}"),
+    "err_sep": (", ", "，"),
+    "err_row": ("row {row}", "第 {row} 行"),
+    "err_line": ("line {line}", "第 {line} 行"),
+    "err_column": ("column '{column}'", "“{column}”列"),
+    "err_count": (" ({count} in all)", "（共 {count} 处）"),
+    "err_first": ("first: {shown}", "前几项：{shown}"),
+    "err_fix": ("fix: {fix}", "解决办法：{fix}"),
+    "err_at_char": ("{message} (at character {col})", "{message}（第 {col} 个字符处）"),
+    "err_not_a_date": ("{what} {value} is not a date", "{what} {value} 不是有效的日期"),
+    "err_not_a_date_fix": ("Write {what} as YYYY-MM-DD, e.g. 2026-06-30.", "请把 {what} 写成 YYYY-MM-DD，例如 2026-06-30。"),
+    "err_date_range": ("{what} {day} is outside the dates xuanba works with", "{what} {day} 超出了 xuanba 能处理的日期范围"),
+    "err_date_range_fix": ("Give a date from {first} to {last}.", "请给出 {first} 至 {last} 之间的日期。"),
+    "err_not_a_unit": ("{what} {unit} is not a time unit", "{what} {unit} 不是时间单位"),
+    "err_not_a_unit_fix": ("Use day, week or month: the unit recency and T are measured in.",
+                           "请用 day、week 或 month：即衡量 recency 与 T 的时间单位。"),
+    "err_lang": ("language {lang} is not available", "没有 {lang} 这种语言"),
+    "err_lang_fix": ("Use --lang en or --lang zh.", "请用 --lang en 或 --lang zh。"),
+    "err_unit_period": ("--unit {unit} and --period {period} disagree", "--unit {unit} 与 --period {period} 不一致"),
+    "err_unit_period_fix": ("Give the time unit once, as --unit.", "时间单位只需给一次，写作 --unit。"),
+    "err_replay_needs": ("a replay needs --every, --from and --to together", "回放需要同时给出 --every、--from 和 --to"),
+    "err_replay_needs_fix": ("e.g. --every quarter --from 2025-01-01 --to 2026-06-30.",
+                             "例如 --every quarter --from 2025-01-01 --to 2026-06-30。"),
+    "err_round_needs_cutoff": ("a round needs --cutoff", "运行一轮需要 --cutoff"),
+    "err_round_needs_cutoff_fix": ("Pass --cutoff YYYY-MM-DD (or --every/--from/--to to replay).",
+                                   "请给出 --cutoff YYYY-MM-DD（或用 --every/--from/--to 回放）。"),
+    "err_merge": ("--merge {merge} is not known", "--merge {merge} 不是可用的选项"),
+    "err_merge_fix": ("Use day or period.", "请用 day 或 period。"),
+    "err_dates_empty": ("the date column is empty", "日期列是空的"),
+    "err_dates_empty_fix": ("Map the column that holds the dates: --map ts=<column>.",
+                            "请指明存放日期的列：--map ts=<列名>。"),
+    "err_dates_unread": ("no value of the date column could be read as a date (e.g. {example})",
+                         "日期列中没有一个值能读成日期（例如 {example}）"),
+    "err_dates_unread_fix": ("Write dates like 2026-06-30, 2026/6/30, 20260630 or as year/month/day in Chinese, "
+                             "pass the format (--date-format '%d.%m.%Y', '%m/%d/%Y' ...), or map another column: "
+                             "--map ts=<column>.",
+                             "请把日期写成 2026-06-30、2026/6/30、20260630 或 2026年6月30日 这样，或给出日期格式"
+                             "（--date-format '%d.%m.%Y'、'%m/%d/%Y' 等），或改用其他列：--map ts=<列名>。"),
+    "err_dates_late": ("{n} rows are dated after the cutoff {cutoff}", "有 {n} 行的日期晚于截止日 {cutoff}"),
+    "err_dates_late_fix": ("Check the date column and its format, remove the future rows, or give a later --cutoff.",
+                           "请检查日期列及其格式，删掉日期在未来的行，或给出更晚的 --cutoff。"),
+    "err_missing_required": ("no column for the required field {fields}; columns found: {columns}{details}",
+                             "找不到必需字段 {fields} 对应的列；文件中的列有：{columns}{details}"),
+    "err_missing_required_many": ("no column for the required fields {fields}; columns found: {columns}{details}",
+                                  "找不到必需字段 {fields} 对应的列；文件中的列有：{columns}{details}"),
+    "err_missing_line": ("{field}{extra}: none of {names} ...{hint}", "{field}{extra}：没有名为 {names} 等的列{hint}"),
+    "err_missing_amount_extra": (" (or a quantity and a unit price column)", "（或者数量列加单价列）"),
+    "err_missing_hint": ("; candidates in the file: {columns}", "；文件中可能对应的列：{columns}"),
+    "err_missing_required_fix": ("Map each one, e.g. {example}.{more}", "请逐一指明对应的列，例如 {example}。{more}"),
+    "err_missing_headerless": (" The first line looks like data, not names: if the file has no header, name its "
+                               "columns in order, e.g. --columns {columns}.",
+                               "第一行看起来是数据而不是列名：如果文件没有表头，请按顺序给出列名，例如 --columns {columns}。"),
+    "err_map_unknown_field": ("the mapping names an unknown field {field}", "映射中指定的字段 {field} 不存在"),
+    "err_map_unknown_field_fix": ("Map one of: {fields} (as field=column).", "请映射以下字段之一：{fields}（写作 字段=列名）。"),
+    "err_map_missing_column": ("the mapping {field}={header} names a column that is not in the file",
+                               "映射 {field}={header} 指定的列不在文件中"),
+    "err_columns_found": ("Columns found: {columns}.", "文件中的列有：{columns}。"),
+    "err_encoding": ("the file is neither UTF-8, UTF-16 nor GBK/GB18030 text (line {line} of the file, byte {byte}, "
+                     "cannot be read as {encoding})",
+                     "文件既不是 UTF-8、UTF-16 也不是 GBK/GB18030 编码的文本（文件第 {line} 行、第 {byte} 字节无法按 "
+                     "{encoding} 读取）"),
+    "err_encoding_fix": ("Open it in Excel or a text editor and save it as 'CSV UTF-8', then ingest again.",
+                         "请用 Excel 或文本编辑器打开它，另存为“CSV UTF-8”格式，再重新导入。"),
+    "err_mixed_encoding": ("the file mixes text encodings: line {utf8_line} is UTF-8 ({utf8_text}) but line {bad_line} "
+                           "is not (read as GBK it says {shown}); decoding the whole file as GBK would garble the "
+                           "UTF-8 lines",
+                           "文件混用了不同的文本编码：第 {utf8_line} 行是 UTF-8（{utf8_text}），第 {bad_line} 行却不是"
+                           "（按 GBK 读出来是 {shown}）；把整个文件按 GBK 解码会让 UTF-8 的行变成乱码"),
+    "err_mixed_encoding_fix": ("Retype line {bad_line} (it may have been pasted from another program) and any other "
+                               "line that is not UTF-8, save the file as 'CSV UTF-8', and ingest again.",
+                               "请重新输入第 {bad_line} 行（可能是从别的程序粘贴来的）以及其他非 UTF-8 的行，把文件"
+                               "另存为“CSV UTF-8”格式，再重新导入。"),
+    "err_not_workbook": ("not an Excel workbook ({kind})", "不是 Excel 工作簿（{kind}）"),
+    "err_not_workbook_fix": ("Save it from Excel or WPS as .xlsx (not .xls or a renamed file), or export it as CSV.",
+                             "请在 Excel 或 WPS 中另存为 .xlsx（不要用 .xls 或只改了扩展名的文件），或导出为 CSV。"),
+    "err_binary": ("the file is not a text table (it holds binary data)", "这个文件不是文本表格（里面是二进制数据）"),
+    "err_binary_fix": ("Give a CSV, tab-separated text, .xlsx or .parquet file; check the file extension.",
+                       "请提供 CSV、制表符分隔的文本、.xlsx 或 .parquet 文件；并检查文件扩展名是否正确。"),
+    "err_file_empty": ("the file is empty", "文件是空的"),
+    "err_file_empty_fix": ("Export the data again; the file has no bytes.", "文件里什么都没有，请重新导出数据。"),
+    "err_export_again": ("Export the data again.", "请重新导出数据。"),
+    "err_std_more": ("and {n} more problem(s):", "另有 {n} 个问题："),
+    "err_std_toml": ("not valid TOML: {detail}", "不是有效的 TOML：{detail}"),
+    "err_std_toml_fix": ("Check quotes, brackets and `key = value` on that line.", "请检查这一行的引号、括号和 `键 = 值` 的写法。"),
+    "err_std_unknown_section": ("unknown section [{name}]", "未知的节 [{name}]"),
+    "err_std_sections": ("Sections: {names}.", "可用的节：{names}。"),
+    "err_std_unknown_key": ("unknown key {key} in [{section}]", "[{section}] 中有未知的键 {key}"),
+    "err_std_keys_of": ("Keys of [{section}]: {keys}.", "[{section}] 可用的键：{keys}。"),
+    "err_std_keys_allowed": ("Keys allowed there: {keys}.", "这里可用的键：{keys}。"),
+    "err_std_missing": ("{where} is missing", "缺少 {where}"),
+    "err_std_missing_fix": ("Add `{key} = ...` there.", "请在那里加上 `{key} = ...`。"),
+    "err_std_no_criteria": ("the standard has no [[criteria]]", "标准中没有任何 [[criteria]]"),
+    "err_std_no_criteria_fix": ("Add at least one [[criteria]] block with name, field and weight.",
+                                "请至少加一个 [[criteria]] 块，写明 name、field 和 weight。"),
+    "err_std_criterion": ("criterion {name}: {problem}", "指标 {name}：{problem}"),
+    "err_std_gate": ("gate {name}: {problem}", "门槛 {name}：{problem}"),
+    "err_expr_unknown_field": ("unknown field {name}", "未知字段 {name}"),
+    "err_expr_unknown_field_fix": ("{hint}Known fields: {fields}.", "{hint}已知字段：{fields}。"),
+    "err_did_you_mean": ("Did you mean {names}? ", "您是不是想写 {names}？"),
+    "err_expr_unreadable": ("cannot read the expression: {detail}", "无法读懂这条规则：{detail}"),
+    "err_expr_unreadable_fix": ("Use field names, numbers, comparisons and and/or/not, e.g. "
+                                "`margin_365d > 0 and p_alive >= 0.3`.",
+                                "规则里只能用字段名、数字、比较符号和 and/or/not，例如 `margin_365d > 0 and p_alive >= 0.3`。"),
+    "err_no_rounds": ("the workspace has no rounds yet", "工作区里还没有任何轮次"),
+    "err_no_rounds_fix": ("Run `xuanba round --standard S.toml --cutoff DATE` first.",
+                          "请先运行 `xuanba round --standard S.toml --cutoff 日期`。"),
+    "err_only_one_round": ("there is only one round", "目前只有一轮"),
+    "err_only_one_round_fix": ("Run another round, or name two rounds.", "请再运行一轮，或指定两个轮次。"),
+    "err_not_round_id": ("{ref} is not a round id", "{ref} 不是轮次编号"),
+    "err_not_round_id_fix": ("Give a number from `xuanba rounds`, or latest / previous.",
+                             "请给出 `xuanba rounds` 列出的编号，或 latest / previous。"),
+    "err_no_round": ("there is no round {round_id}", "没有第 {round_id} 轮"),
+    "err_no_round_fix": ("Pick a round id listed by `xuanba rounds`.", "请从 `xuanba rounds` 列出的轮次中选一个编号。"),
+    "err_ws_locked": ("{who} holds the workspace open", "{who}正占用着工作区"),
+    "err_ws_other_pid": ("another process (PID {pid})", "另一个进程（PID {pid}）"),
+    "err_ws_other": ("another process", "另一个进程"),
+    "err_ws_locked_fix": ("Wait for that process to finish (or close it), or choose another --workspace; reading "
+                          "commands can still read a workspace another reader holds.",
+                          "请等那个进程结束（或将其关闭），或改用别的 --workspace；只读的命令仍可读取被其他读取者打开的工作区。"),
+    "err_ws_not_found": ("workspace file not found", "找不到工作区文件"),
+    "err_ws_not_found_fix": ("Run `xuanba ingest FILE` first, or pass --workspace with the right path.",
+                             "请先运行 `xuanba ingest 文件`，或用 --workspace 给出正确的路径。"),
+    "err_ws_not_found_existing": ("Pass --workspace with the path of an existing workspace.",
+                                  "请用 --workspace 给出一个已有工作区的路径。"),
+    "err_ws_no_table": ("the workspace has no table '{name}'", "工作区里没有 {name} 表"),
+    "err_ws_no_table_fix": ("Run `xuanba ingest FILE` to load transactions into this workspace first.",
+                            "请先运行 `xuanba ingest 文件`，把交易数据导入这个工作区。"),
+    "cli_help_arguments": ("Arguments", "参数"),
+    "cli_help_options": ("Options", "选项"),
+    "cli_help_commands": ("Commands", "命令"),
+    "cli_help_default": ("[default: {}]", "[默认：{}]"),
+    "cli_help_envvar": ("[env var: {}]", "[环境变量：{}]"),
+    "cli_help_required": ("[required]", "[必填]"),
     "cli_error": ("error:", "错误："),
     "cli_note": ("note:", "提示："),
     "cli_period_deprecated": ("--period is deprecated; write --unit.", "--period 已弃用，请改用 --unit。"),
@@ -1101,6 +1526,47 @@ TEXT: dict[str, tuple[str, str]] = {
     "web_users_none": ("No users yet: add one with `xuanba users add NAME --role admin`.",
                        "还没有用户：用 `xuanba users add NAME --role admin` 添加。"),
     "web_serving": ("Serving {workspace} at {url} (Ctrl+C stops it)", "正在 {url} 提供 {workspace}（按 Ctrl+C 停止）"),
+    # -- the web app's commands (cli/web.py) ---------------------------------------------------------
+    "web_cli_password": ("Password", "密码"),
+    "web_cli_password_again": ("Repeat for confirmation", "请再输入一次以确认"),
+    "web_cli_add_user_first": ("Add one first: xuanba users add NAME --role admin",
+                               "请先添加一位：xuanba users add 用户名 --role admin"),
+    "web_cli_no_workspace": ("{workspace} does not exist", "{workspace} 不存在"),
+    "web_cli_no_workspace_fix": ("Pass --workspace with the workspace to serve.", "请用 --workspace 给出要提供服务的工作区。"),
+    "web_cli_active": ("active", "启用"),
+    "web_cli_disabled": ("disabled", "已停用"),
+    "web_cli_user_disabled": ("{name}: disabled", "{name}：已停用"),
+    "web_cli_password_changed": ("{name}: password changed", "{name}：密码已修改"),
+    "web_cli_link_revoked": ("revoked", "已撤销"),
+    "web_cli_link_until": ("until {until}", "有效期至 {until}"),
+    "web_cli_revoked": ("{link}: revoked", "{link}：已撤销"),
+    "web_cli_name_customer": ("name a customer (or --list, --revoke LINK)", "请指定一位客户（或使用 --list、--revoke 链接编号）"),
+    "web_cli_name_customer_fix": ("xuanba share CUSTOMER_ID --days 30", "xuanba share 客户编号 --days 30"),
+    "web_cli_no_customer": ("the latest round holds no customer {customer}", "最近一轮中没有客户 {customer}"),
+    "web_cli_no_customer_fix": ("Check the id against the roster (`xuanba export`).",
+                                "请对照名单核对客户编号（`xuanba export`）。"),
+    "web_cli_link_valid": ("link {link}, valid until {until} UTC", "链接 {link}，有效期至 {until}（UTC）"),
+    "web_err_name": ("{name} is not a user name xuanba accepts", "{name} 不是可用的用户名"),
+    "web_err_name_fix": ("Use 1 to 64 letters, digits, '.', '_', '-' or '@'.",
+                         "请用 1 到 64 个字母、数字或 '.'、'_'、'-'、'@'。"),
+    "web_err_password": ("the password has {n} characters; at least {min} are needed",
+                         "密码只有 {n} 个字符，至少需要 {min} 个"),
+    "web_err_password_fix": ("Choose a longer password (a few words work well).", "请设一个更长的密码（几个词连在一起就很好）。"),
+    "web_err_role": ("{role} is not a role", "{role} 不是可用的角色"),
+    "web_err_role_fix": ("Use one of {roles}.", "请使用以下角色之一：{roles}。"),
+    "web_err_owner": ("a rep needs --owner, the rep's name as the data's owner column writes it",
+                      "销售（rep）需要 --owner，即数据中负责人列里这位销售的名字"),
+    "web_err_owner_fix": ("Add --owner 'NAME' (see the owner column of the customers table).",
+                          "请加上 --owner '名字'（见客户表的负责人列）。"),
+    "web_err_exists": ("the user {name} exists already", "用户 {name} 已经存在"),
+    "web_err_exists_fix": ("Pick another name, or change the password with `xuanba users password`.",
+                           "请换一个名字，或用 `xuanba users password` 修改密码。"),
+    "web_err_no_user": ("there is no user {name}", "没有用户 {name}"),
+    "web_err_no_user_fix": ("See `xuanba users list`.", "请查看 `xuanba users list`。"),
+    "web_err_days": ("--days {days} is out of range", "--days {days} 超出范围"),
+    "web_err_days_fix": ("Give a number of days from 1 to 366.", "请给出 1 到 366 之间的天数。"),
+    "web_err_no_link": ("there is no link {link}", "没有链接 {link}"),
+    "web_err_no_link_fix": ("See `xuanba share --list`.", "请查看 `xuanba share --list`。"),
     "web_needs_user": ("binding to {host} makes the app reachable from other machines, and the workspace has no user",
                        "监听 {host} 会让其他机器访问到本应用，而工作区还没有用户"),
 }
@@ -1125,6 +1591,42 @@ def default_lang(environ: Mapping[str, str] | None = None) -> str:
     return "en"
 
 
+#: The language of the notebook display chosen by :func:`set_lang`; ``None``: the locale decides.
+_display: dict[str, str | None] = {"lang": None}
+
+
+def set_lang(lang: str | None) -> None:
+    """Choose the language of what xuanba shows in a notebook (the ``_repr_html_`` of a diff, a
+    model, an ingest report, an evaluation): ``"zh"`` or ``"en"``; ``None`` gives it back to the
+    locale (:func:`default_lang`), the rule every command follows.
+
+    Example
+    -------
+    >>> set_lang("zh"); display_lang()
+    'zh'
+    >>> set_lang(None)
+    """
+    _display["lang"] = None if lang is None else check_lang(lang)
+
+
+def display_lang() -> str:
+    """The language of the notebook display: :func:`set_lang`'s, else the locale's."""
+    return _display["lang"] or default_lang()
+
+
+def reason_words(reason: str, lang: str) -> str:
+    """Why ingest rejected a row (the ``reason`` of the rejects table, kept raw there) in words of
+    ``lang``; a reason without a phrase (one naming a file) as it is.
+
+    Example
+    -------
+    >>> reason_words("unparseable date", "zh"), reason_words("order already loaded from a.csv", "zh")
+    ('日期无法识别', 'order already loaded from a.csv')
+    """
+    key = "reject_" + reason.replace(" ", "_").replace("-", "_")
+    return t(key, lang) if key in TEXT else reason
+
+
 def check_lang(lang: str) -> str:
     """``lang`` if it is one of :data:`LANGS`; a clear error otherwise.
 
@@ -1134,11 +1636,11 @@ def check_lang(lang: str) -> str:
     'zh'
     """
     if lang not in LANGS:
-        raise InputError(f"language {lang!r} is not available", fix="Use --lang en or --lang zh.")
+        raise InputError(Phrase("err_lang", lang=repr(lang)), fix=Phrase("err_lang_fix"))
     return lang
 
 
-def t(key: str, lang: str, **kw: Any) -> str:
+def t(key: str, lang: str, /, **kw: Any) -> str:
     """The phrase ``key`` of :data:`TEXT` in ``lang`` (Chinese for ``"zh"``, else English), with
     ``{fields}`` filled in.
 
@@ -1161,6 +1663,42 @@ def has(key: str) -> bool:
     (True, False)
     """
     return key in TEXT
+
+
+def sheet_words(name: str, lang: str) -> str:
+    """The name of a sheet xuanba writes (``roster``, ``facts``, ``columns`` ...) for a reader of
+    ``lang``; any other name as it is.
+
+    Examples
+    --------
+    >>> sheet_words("roster", "zh"), sheet_words("roster", "en"), sheet_words("Q3", "zh")
+    ('名单', 'roster', 'Q3')
+    """
+    key = f"xlsx_sheet_{name}"
+    return t(key, lang) if key in TEXT else name
+
+
+#: The values xuanba writes itself that a workbook shows in words: by column, the phrase of each
+#: (a diff's ``status``; the places of a customer outside a round's tiers, which a migration table
+#: also uses as headers).
+_PLACES = {"(not selected)": "xlsx_value_not_selected", "(absent)": "xlsx_value_absent"}
+CELL_PHRASES: dict[str, dict[str, str]] = {
+    "status": {s: f"xlsx_status_{s}" for s in ("entered", "left", "rose", "fell", "same")},
+    "tier_a": _PLACES, "tier_b": _PLACES, "from": _PLACES, "": _PLACES,
+}
+
+
+def cell_words(column: str, value: Any, lang: str) -> Any:
+    """A value of column ``column`` as a reader of ``lang`` sees it in a workbook: the words for a
+    value xuanba writes itself (:data:`CELL_PHRASES`; column ``""``: a header), anything else as it is.
+
+    Examples
+    --------
+    >>> cell_words("status", "rose", "zh"), cell_words("tier_b", "(not selected)", "zh"), cell_words("name", "rose", "zh")
+    ('上升', '（未入选）', 'rose')
+    """
+    key = CELL_PHRASES.get(column, {}).get(value) if isinstance(value, str) else None
+    return value if key is None else t(key, lang)
 
 
 def column_words(field: str, lang: str) -> tuple[str, str, str]:

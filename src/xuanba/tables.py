@@ -33,7 +33,7 @@ import pandas as pd
 from xuanba._files import atomic_path
 from xuanba._xlsx import Look, write_sheets
 from xuanba.errors import DataError, InputError
-from xuanba.i18n import check_lang, column_words, t
+from xuanba.i18n import CELL_PHRASES, LANGS, cell_words, check_lang, column_words, sheet_words, t
 
 #: The formats :func:`write_table` writes, by file suffix.
 FORMATS = (".csv", ".xlsx", ".parquet")
@@ -162,12 +162,27 @@ def _people_look(frame: pd.DataFrame, lang: str | None, columns: Mapping[str, st
         header, meaning, kind = column_words(field, lang or "en") if field is not None else (name, "", "")
         if lang is None or not header:
             header = name
+        elif header == name:  # a header xuanba writes itself, e.g. "(not selected)" of a migration table
+            header = str(cell_words("", name, lang))
         if header in seen:  # two columns that read the same: the field name tells them apart
             header = f"{header} ({name})"
         seen.add(header)
         rows.append((header, name, meaning))
         formats.append("" if kind == "text" else kind)
     return Look(header=[h for h, _, _ in rows], formats=formats), rows
+
+
+def _cells_in_words(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``frame`` with the values xuanba writes itself (a diff's status, "(not selected)") in the
+    words of ``lang`` (:func:`xuanba.i18n.cell_words`); other columns, and ``frame``, untouched."""
+    todo = [i for i, c in enumerate(frame.columns) if str(c) in CELL_PHRASES and _is_text(frame.iloc[:, i])]
+    if not todo:
+        return frame
+    out = frame.copy(deep=False)
+    for i in todo:
+        name = str(frame.columns[i])
+        out.isetitem(i, frame.iloc[:, i].map(lambda v, name=name: cell_words(name, v, lang)))
+    return out
 
 
 def _write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, lang: str | None = None,
@@ -178,14 +193,14 @@ def _write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, lang: str | 
     sheets: list[tuple[str, pd.DataFrame, Look | None]] = []
     legend: list[tuple[str, str, str, str]] = []
     for name, frame in tables.items():
-        sheet = _sheet_name(name, taken)
+        sheet = _sheet_name(name if lang is None else sheet_words(name, lang), taken)
         look, rows = _people_look(frame, lang, columns or {})
-        sheets.append((sheet, _flat(frame), look))
+        sheets.append((sheet, _flat(frame if lang is None else _cells_in_words(frame, lang)), look))
         legend += [(sheet, *row) for row in rows]
     if lang is not None:
         keys = ("xlsx_sheet", "xlsx_header", "xlsx_field", "xlsx_meaning")
         table = pd.DataFrame(legend, columns=[t(k, lang) for k in keys], dtype=object)
-        sheets.append((_sheet_name(COLUMNS_SHEET, taken), table, Look(formats=[""] * 4)))
+        sheets.append((_sheet_name(sheet_words(COLUMNS_SHEET, lang), taken), table, Look(formats=[""] * 4)))
     with atomic_path(path) as tmp:
         write_sheets(sheets, tmp)  # streamed; text cells are inline strings, never formulas
     return path
@@ -333,7 +348,8 @@ def _read_csv(path: Path, sep: str, dtype: object, keep_na: bool) -> pd.DataFram
 def _field_names(book: pd.ExcelFile, sheet: str) -> dict[str, str]:
     """``header -> field`` of ``sheet`` from the workbook's ``columns`` sheet (written by
     :func:`write_table` with a ``lang``); empty when there is none."""
-    legends = [n for n in book.sheet_names if re.fullmatch(rf"{COLUMNS_SHEET}(_\d+)?", str(n)) and n != sheet]
+    names = "|".join(re.escape(sheet_words(COLUMNS_SHEET, lang)) for lang in LANGS)
+    legends = [n for n in book.sheet_names if re.fullmatch(rf"(?:{names})(_\d+)?", str(n)) and n != sheet]
     if not legends:
         return {}
     legend = pd.read_excel(book, sheet_name=legends[-1], dtype=str, keep_default_na=False)
@@ -348,6 +364,8 @@ def _read_workbook(source: Path, sheet: str | int, cols: list[str], raw: bool) -
     headers (every header, in order), and ``cols`` read as text."""
     with pd.ExcelFile(source) as book:
         name = book.sheet_names[sheet] if isinstance(sheet, int) else sheet
+        if name not in book.sheet_names:  # a sheet xuanba named in the reader's language: asked by its own name
+            name = next((w for lang in LANGS if (w := sheet_words(str(name), lang)) in book.sheet_names), name)
         names = _field_names(book, str(name))
         header_of = {field: header for header, field in names.items()}
         dtype = object if raw else {header_of.get(c, c): str for c in cols}

@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from xuanba._files import DEFAULT_PATH  # the workspace file when none is named
-from xuanba.errors import WorkspaceError
+from xuanba.errors import Phrase, WorkspaceError
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -168,12 +168,8 @@ def workspace_fault(exc: BaseException, path: str, con: duckdb.DuckDBPyConnectio
         )
     if "could not set lock" in low or "conflicting lock" in low:
         pid = re.search(r"PID (\d+)", text)
-        who = f"another process (PID {pid.group(1)})" if pid else "another process"
-        return WorkspaceError(
-            f"{who} holds the workspace open", file=path,
-            fix="Wait for that process to finish (or close it), or choose another --workspace; "
-            "reading commands can still read a workspace another reader holds.",
-        )
+        who = Phrase("err_ws_other_pid", pid=pid.group(1)) if pid else Phrase("err_ws_other")
+        return WorkspaceError(Phrase("err_ws_locked", who=who), file=path, fix=Phrase("err_ws_locked_fix"))
     if isinstance(exc, duckdb.BinderException | duckdb.CatalogException) and con is not None:
         with contextlib.suppress(duckdb.Error):
             found = layout_problem(con)
@@ -356,11 +352,7 @@ class Workspace:
         self.read_only = bool(read_only)
         self._depth = 0
         if self.path != ":memory:" and (not create or read_only) and not Path(self.path).exists():
-            raise WorkspaceError(
-                "workspace file not found",
-                file=self.path,
-                fix="Run `xuanba ingest FILE` first, or pass --workspace with the right path.",
-            )
+            raise WorkspaceError(Phrase("err_ws_not_found"), file=self.path, fix=Phrase("err_ws_not_found_fix"))
         if self.path != ":memory:":
             _check_file(Path(self.path))
         try:
@@ -473,11 +465,7 @@ class Workspace:
     def table(self, name: str) -> ir.Table:
         """An Ibis table expression over a stored table; a clear error when it is missing."""
         if not self.has_table(name):
-            raise WorkspaceError(
-                f"the workspace has no table '{name}'",
-                file=self.path,
-                fix="Run `xuanba ingest FILE` to load transactions into this workspace first.",
-            )
+            raise WorkspaceError(Phrase("err_ws_no_table", name=name), file=self.path, fix=Phrase("err_ws_no_table_fix"))
         with _faults(self.path, self.con):
             found = layout_problem(self.con, only=name)
             if found:
@@ -757,8 +745,7 @@ def schema_version(workspace: Workspace | str | os.PathLike[str]) -> int:
         return workspace.schema_version
     path = str(workspace)
     if not Path(path).exists():
-        raise WorkspaceError("workspace file not found", file=path,
-                             fix="Pass --workspace with the path of an existing workspace.")
+        raise WorkspaceError(Phrase("err_ws_not_found"), file=path, fix=Phrase("err_ws_not_found_existing"))
     try:
         with _faults(path):
             con = duckdb.connect(path, read_only=True)

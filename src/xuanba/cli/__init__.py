@@ -111,6 +111,24 @@ def __getattr__(name: str) -> Any:
     return built
 
 
+#: Typer's own words around a help text, and the phrases that say them in another language.
+_CHROME = {"ARGUMENTS_PANEL_TITLE": "cli_help_arguments", "OPTIONS_PANEL_TITLE": "cli_help_options",
+           "COMMANDS_PANEL_TITLE": "cli_help_commands", "DEFAULT_STRING": "cli_help_default",
+           "ENVVAR_STRING": "cli_help_envvar", "REQUIRED_LONG_STRING": "cli_help_required"}
+
+
+def _help_chrome(lang: str) -> None:
+    """Put Typer's words around the help (panel titles, ``[default: …]``, ``[required]``) in
+    ``lang``. Typer keeps them as settings of its module, so only the console script sets them,
+    once for its process; an app built in a test keeps Typer's English."""
+    if lang == "en":
+        return
+    from typer import rich_utils
+
+    for name, key in _CHROME.items():
+        setattr(rich_utils, name, t(key, lang))
+
+
 def main() -> None:
     """Entry point of the console script."""
     if sys.argv[1:] in (["--version"], ["version"]):  # the version alone: no commands to declare
@@ -118,4 +136,5 @@ def main() -> None:
 
         typer.echo(__version__)
         return
+    _help_chrome(lang_in_argv(sys.argv[1:]) or default_lang())
     __getattr__("app")()

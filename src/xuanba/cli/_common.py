@@ -20,14 +20,14 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_origin
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from xuanba._files import DEFAULT_PATH
-from xuanba.errors import InputError, WorkspaceError, XuanbaError
+from xuanba.errors import InputError, Phrase, WorkspaceError, XuanbaError
 from xuanba.i18n import LANGS, check_lang, default_lang, has, t
 
 if TYPE_CHECKING:
@@ -59,21 +59,20 @@ def lang_in_argv(argv: Sequence[str]) -> str | None:
     return None
 
 
-#: The language of the shared options' help, fixed when this module is first imported (from the
-#: command line's ``--lang``, else the locale), as the app built at import is.
-_OPTIONS_LANG = lang_in_argv(sys.argv[1:]) or default_lang()
-
+# An option's help is the key of its phrase in :mod:`xuanba.i18n` (``opt_*``), put in the language of
+# the app when the command is declared (:func:`handle_errors`), so one process can build the app in
+# both languages.
 WorkspaceOpt = Annotated[
     Path,
-    typer.Option("--workspace", "-w", help=t("opt_workspace", _OPTIONS_LANG), envvar="XUANBA_WORKSPACE"),
+    typer.Option("--workspace", "-w", help="opt_workspace", envvar="XUANBA_WORKSPACE"),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help=t("opt_json", _OPTIONS_LANG))]
+JsonOpt = Annotated[bool, typer.Option("--json", help="opt_json")]
 #: ``--lang`` of a command: the language of its messages and of what it writes.
-LangOpt = Annotated[str | None, typer.Option("--lang", help=t("opt_lang", _OPTIONS_LANG))]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="opt_lang")]
 #: The time unit, spelled ``--unit`` by every command.
-UnitOpt = Annotated[str, typer.Option("--unit", help=t("opt_unit", _OPTIONS_LANG))]
+UnitOpt = Annotated[str, typer.Option("--unit", help="opt_unit")]
 #: ``--period``, the old spelling of ``--unit`` on some commands: hidden, kept so scripts work.
-PeriodOpt = Annotated[str | None, typer.Option("--period", hidden=True, help="Deprecated spelling of --unit.")]
+PeriodOpt = Annotated[str | None, typer.Option("--period", hidden=True, help="opt_period")]
 
 
 def time_unit(unit: str, period: str | None = None) -> TimeUnit:
@@ -90,8 +89,8 @@ def time_unit(unit: str, period: str | None = None) -> TimeUnit:
     if period is not None:
         err_console.print(f"[yellow]{t('cli_note', ui_lang())}[/] {t('cli_period_deprecated', ui_lang())}", markup=True)
         if unit not in ("week", period):
-            raise InputError(f"--unit {unit!r} and --period {period!r} disagree",
-                             fix="Give the time unit once, as --unit.")
+            raise InputError(Phrase("err_unit_period", unit=repr(unit), period=repr(period)),
+                             fix=Phrase("err_unit_period_fix"))
         return check_unit(period, "--period")
     return check_unit(unit, "--unit")
 
@@ -206,12 +205,36 @@ def handle_errors(func: F) -> F:
         finally:
             _session["lang"] = before
 
-    if not own_lang:  # declare the added option to Typer: signature and annotations both
-        sig = inspect.signature(func, eval_str=True)  # as Typer reads it: annotations evaluated
-        extra = inspect.Parameter("lang", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=LangOpt)
-        wrapper.__signature__ = sig.replace(parameters=[*sig.parameters.values(), extra])  # type: ignore[attr-defined]
+    # Declare the options to Typer now, as Typer reads them (annotations evaluated), with their help
+    # in the language the app is being built in; a command without its own --lang gets the shared one.
+    sig = inspect.signature(func, eval_str=True)
+    params = list(sig.parameters.values())
+    if not own_lang:
+        params.append(inspect.Parameter("lang", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=LangOpt))
         wrapper.__annotations__ = {**func.__annotations__, "lang": LangOpt}
+    wrapper.__signature__ = sig.replace(parameters=[_in_words(p) for p in params])  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
+
+
+def _help_words(info: Any) -> Any:
+    """A copy of a Typer option or argument whose help is a phrase key (``opt_*``), with the phrase in
+    the language of the app being built; anything else as it is."""
+    from copy import copy
+
+    from typer.models import ParameterInfo
+
+    if isinstance(info, ParameterInfo) and isinstance(info.help, str) and info.help.startswith("opt_") and has(info.help):
+        info = copy(info)
+        info.help = t(info.help, _help["lang"])
+    return info
+
+
+def _in_words(param: inspect.Parameter) -> inspect.Parameter:
+    """``param`` with the help of its Typer option (in ``Annotated`` or as the default) in words."""
+    ann = param.annotation
+    if get_origin(ann) is Annotated:
+        ann = Annotated[(ann.__origin__, *(_help_words(m) for m in ann.__metadata__))]  # type: ignore[valid-type]
+    return param.replace(annotation=ann, default=_help_words(param.default))
 
 
 def _exists(path: Any) -> bool:
@@ -239,7 +262,8 @@ def _report(exc: XuanbaError, kwargs: dict[str, Any]) -> None:
     if kwargs.get("as_json"):
         emit_json(exc.to_dict())
     else:
-        err_console.print(f"[bold red]{t('cli_error', ui_lang())}[/] {escape(str(exc))}", markup=True, soft_wrap=True)
+        err_console.print(f"[bold red]{t('cli_error', ui_lang())}[/] {escape(exc.render(ui_lang()))}", markup=True,
+                          soft_wrap=True)
     raise typer.Exit(exc.exit_code) from None
 
 
@@ -278,7 +302,7 @@ def resolve_lang(lang: str | None) -> str:
 
 #: The language the help texts are built in (set by :func:`xuanba.cli.make_app` before the
 #: commands register: Typer's help is fixed when a command is declared).
-_help: dict[str, str] = {"lang": _OPTIONS_LANG}
+_help: dict[str, str] = {"lang": lang_in_argv(sys.argv[1:]) or default_lang()}
 
 
 def set_help_lang(lang: str) -> str:

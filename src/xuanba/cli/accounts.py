@@ -25,9 +25,9 @@ from xuanba.cli._common import (
     say,
 )
 
-TxOpt = Annotated[Path | None, typer.Option("--transactions", "-t", help="Canonical transactions (.csv/.parquet/.xlsx); default: the workspace's.")]
-OutOpt = Annotated[Path | None, typer.Option(help="Write the result table to .csv, .xlsx or .parquet.")]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="As-of date YYYY-MM-DD, all of that day included (default: last transaction or today).")]
+TxOpt = Annotated[Path | None, typer.Option("--transactions", "-t", help="opt_acct_transactions")]
+OutOpt = Annotated[Path | None, typer.Option(help="opt_acct_out")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="opt_acct_as_of")]
 
 
 def _date(value: str | None, flag: str = "--as-of") -> dt.date | None:
@@ -175,11 +175,11 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def profit(
         transactions: TxOpt = None,
-        interactions: Annotated[Path | None, typer.Option(help="Interactions table (cost-to-serve).")] = None,
-        bands: Annotated[str, typer.Option(help="Revenue size bands, cumulative % of customers.")] = "1,10",
-        min_margin: Annotated[float, typer.Option(help="Top-band accounts below this margin are 'volume without profit'.")] = 0.05,
-        start: Annotated[str | None, typer.Option(help="Window start YYYY-MM-DD (that day included).")] = None,
-        end: Annotated[str | None, typer.Option(help="Window end YYYY-MM-DD (all of that day included).")] = None,
+        interactions: Annotated[Path | None, typer.Option(help="opt_profit_interactions")] = None,
+        bands: Annotated[str, typer.Option(help="opt_profit_bands")] = "1,10",
+        min_margin: Annotated[float, typer.Option(help="opt_profit_min_margin")] = 0.05,
+        start: Annotated[str | None, typer.Option(help="opt_profit_start")] = None,
+        end: Annotated[str | None, typer.Option(help="opt_profit_end")] = None,
         out: OutOpt = None,
         lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
@@ -230,10 +230,10 @@ def register(app: typer.Typer) -> None:
     @acc.command("promises", help=cmd_help("accounts_promises"))
     @handle_errors
     def promises(
-        commitments: Annotated[Path | None, typer.Option(help="Commitments table; default: the workspace's.")] = None,
+        commitments: Annotated[Path | None, typer.Option(help="opt_promises_commitments")] = None,
         as_of: AsOfOpt = None,
-        by: Annotated[str, typer.Option(help="Reliability per 'rep' or 'customer_id'.")] = "rep",
-        window_days: Annotated[int, typer.Option(help="Reliability over promises due in this many days up to --as-of, that day included.")] = 365,
+        by: Annotated[str, typer.Option(help="opt_promises_by")] = "rep",
+        window_days: Annotated[int, typer.Option(help="opt_promises_window_days")] = 365,
         out: OutOpt = None,
         lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
@@ -273,13 +273,13 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def keep_warm_cmd(
         transactions: TxOpt = None,
-        interactions: Annotated[Path | None, typer.Option(help="Interactions table.")] = None,
-        commitments: Annotated[Path | None, typer.Option(help="Commitments (open ones mean current business).")] = None,
-        potential: Annotated[Path | None, typer.Option(help="Table with customer_id and a potential column (e.g. clv_3y); default: the potential score of the latest stored round whose cutoff is the --as-of day (the last transaction's day without it), else the predicted 3-year value of BG/NBD + Gamma-Gamma fitted on the transactions.")] = None,
-        potential_column: Annotated[str, typer.Option(help="Column of --potential to rank by.")] = "clv_3y",
+        interactions: Annotated[Path | None, typer.Option(help="opt_interactions")] = None,
+        commitments: Annotated[Path | None, typer.Option(help="opt_keep_warm_commitments")] = None,
+        potential: Annotated[Path | None, typer.Option(help="opt_keep_warm_potential")] = None,
+        potential_column: Annotated[str, typer.Option(help="opt_keep_warm_potential_column")] = "clv_3y",
         as_of: AsOfOpt = None,
-        no_purchase_days: Annotated[int, typer.Option(help="No purchase for more than this many days.")] = 180,
-        no_contact_days: Annotated[int, typer.Option(help="No contact for more than this many days.")] = 90,
+        no_purchase_days: Annotated[int, typer.Option(help="opt_keep_warm_no_purchase_days")] = 180,
+        no_contact_days: Annotated[int, typer.Option(help="opt_keep_warm_no_contact_days")] = 90,
         out: OutOpt = None,
         lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
@@ -319,11 +319,11 @@ def register(app: typer.Typer) -> None:
     @acc.command("owners", help=cmd_help("accounts_owners"))
     @handle_errors
     def owners(
-        customers: Annotated[Path | None, typer.Option(help="Customers table with owner (负责人); default: the workspace's.")] = None,
+        customers: Annotated[Path | None, typer.Option(help="opt_owners_customers")] = None,
         transactions: TxOpt = None,
-        contacts: Annotated[Path | None, typer.Option(help="Contacts table.")] = None,
-        interactions: Annotated[Path | None, typer.Option(help="Interactions (reps touching each account).")] = None,
-        selected: Annotated[Path | None, typer.Option(help="Only these accounts (a table with customer_id, e.g. a round's selection).")] = None,
+        contacts: Annotated[Path | None, typer.Option(help="opt_contacts")] = None,
+        interactions: Annotated[Path | None, typer.Option(help="opt_owners_interactions")] = None,
+        selected: Annotated[Path | None, typer.Option(help="opt_owners_selected")] = None,
         as_of: AsOfOpt = None,
         out: OutOpt = None,
         lang: LangOpt = None,
@@ -365,7 +365,7 @@ def register(app: typer.Typer) -> None:
     def receivables(
         transactions: TxOpt = None,
         as_of: AsOfOpt = None,
-        dso_days: Annotated[int, typer.Option(help="Sales period of days sales outstanding.")] = 90,
+        dso_days: Annotated[int, typer.Option(help="opt_receivables_dso_days")] = 90,
         out: OutOpt = None,
         lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
@@ -398,9 +398,9 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def personas_cmd(
         transactions: TxOpt = None,
-        customers: Annotated[Path | None, typer.Option(help="Customers table with segment/region.")] = None,
-        interactions: Annotated[Path | None, typer.Option(help="Interactions (adds profit share).")] = None,
-        bands: Annotated[str, typer.Option(help="Size bands used when customers have no segment.")] = "1,10",
+        customers: Annotated[Path | None, typer.Option(help="opt_personas_customers")] = None,
+        interactions: Annotated[Path | None, typer.Option(help="opt_personas_interactions")] = None,
+        bands: Annotated[str, typer.Option(help="opt_personas_bands")] = "1,10",
         out: OutOpt = None,
         lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
@@ -419,9 +419,9 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def fields(
         transactions: TxOpt = None,
-        interactions: Annotated[Path | None, typer.Option(help="Interactions table.")] = None,
-        commitments: Annotated[Path | None, typer.Option(help="Commitments table.")] = None,
-        contacts: Annotated[Path | None, typer.Option(help="Contacts table.")] = None,
+        interactions: Annotated[Path | None, typer.Option(help="opt_interactions")] = None,
+        commitments: Annotated[Path | None, typer.Option(help="opt_commitments")] = None,
+        contacts: Annotated[Path | None, typer.Option(help="opt_contacts")] = None,
         as_of: AsOfOpt = None,
         out: OutOpt = None,
         lang: LangOpt = None,
@@ -438,12 +438,12 @@ def register(app: typer.Typer) -> None:
     @acc.command("view", help=cmd_help("accounts_view"))
     @handle_errors
     def view(
-        customer: Annotated[str, typer.Argument(help="The customer id.")],
+        customer: Annotated[str, typer.Argument(help="opt_customer")],
         transactions: TxOpt = None,
-        customers: Annotated[Path | None, typer.Option(help="Customers table.")] = None,
-        contacts: Annotated[Path | None, typer.Option(help="Contacts table (roles and KPIs).")] = None,
-        interactions: Annotated[Path | None, typer.Option(help="Interactions table.")] = None,
-        commitments: Annotated[Path | None, typer.Option(help="Commitments table.")] = None,
+        customers: Annotated[Path | None, typer.Option(help="opt_view_customers")] = None,
+        contacts: Annotated[Path | None, typer.Option(help="opt_view_contacts")] = None,
+        interactions: Annotated[Path | None, typer.Option(help="opt_interactions")] = None,
+        commitments: Annotated[Path | None, typer.Option(help="opt_commitments")] = None,
         as_of: AsOfOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
@@ -469,9 +469,9 @@ def register(app: typer.Typer) -> None:
     @acc.command("demo", help=cmd_help("accounts_demo"))
     @handle_errors
     def demo(
-        folder: Annotated[Path, typer.Option(help="Folder to write the demo side tables to.")],
+        folder: Annotated[Path, typer.Option(help="opt_demo_folder")],
         transactions: TxOpt = None,
-        seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+        seed: Annotated[int, typer.Option(help="opt_demo_seed")] = 7,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -491,15 +491,14 @@ def register(app: typer.Typer) -> None:
     @app.command("sheet", help=cmd_help("sheet"))
     @handle_errors
     def sheet(
-        customer: Annotated[str, typer.Argument(help="The customer id.")],
-        resources: Annotated[Path | None, typer.Option(help="Resources catalog; default: the workspace's.")] = None,
-        needs: Annotated[Path | None, typer.Option(help="Needs table (customer_id, tag, budget); default: the workspace's.")] = None,
-        customers: Annotated[Path | None, typer.Option(help="Customers table (for the name).")] = None,
+        customer: Annotated[str, typer.Argument(help="opt_customer")],
+        resources: Annotated[Path | None, typer.Option(help="opt_sheet_resources")] = None,
+        needs: Annotated[Path | None, typer.Option(help="opt_sheet_needs")] = None,
+        customers: Annotated[Path | None, typer.Option(help="opt_sheet_customers")] = None,
         lang: LangOpt = None,
-        top: Annotated[int, typer.Option(help="Show this many resources.")] = 10,
-        out: Annotated[Path | None, typer.Option(help="Write the sheet to .md or .html.")] = None,
-        round_id: Annotated[str, typer.Option("--round", help="Show the customer's standing in this stored round "
-                                                               "(an id, latest or previous).")] = "latest",
+        top: Annotated[int, typer.Option(help="opt_sheet_top")] = 10,
+        out: Annotated[Path | None, typer.Option(help="opt_sheet_out")] = None,
+        round_id: Annotated[str, typer.Option("--round", help="opt_sheet_round_id")] = "latest",
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:

@@ -17,15 +17,16 @@ from xuanba.cli._common import (
     console,
     emit_json,
     handle_errors,
+    label,
     progress_status,
     time_unit,
     ui_lang,
 )
 
-StandardArg = Annotated[Path, typer.Argument(help="The standard (.toml).")]
-FromOpt = Annotated[str, typer.Option("--from", help="First date of the cutoffs (YYYY-MM-DD).")]
-ToOpt = Annotated[str, typer.Option("--to", help="Last date of the cutoffs (YYYY-MM-DD).")]
-EveryOpt = Annotated[str, typer.Option(help="A cutoff every month, quarter or year end.")]
+StandardArg = Annotated[Path, typer.Argument(help="opt_standard_file")]
+FromOpt = Annotated[str, typer.Option("--from", help="opt_from")]
+ToOpt = Annotated[str, typer.Option("--to", help="opt_to")]
+EveryOpt = Annotated[str, typer.Option(help="opt_every")]
 
 
 def _pct(share: float) -> str:
@@ -57,13 +58,12 @@ def _print_backtest(bt: Any) -> None:
     n_cut = int(bt.cutoffs["cutoff"].nunique())
     grid = Table(title=t("bt_title_overall", lang, name=bt.standard.name, version=bt.standard.version,
                          cutoffs=n_cut, days=bt.horizon_days))
-    grid.add_column("method")
-    short = {"revenue_captured": "revenue", "profit_captured": "profit", "lift": "lift", "precision": "precision",
-             "top_tier_hit": "top tier", "retention_selected": "kept (sel.)", "retention_rest": "kept (rest)",
-             "stability": "stable"}
-    cols = [c for c in short if o[c].notna().any()]
+    grid.add_column(label("method"))
+    shown = ("revenue_captured", "profit_captured", "lift", "precision", "top_tier_hit", "retention_selected",
+             "retention_rest", "stability")
+    cols = [c for c in shown if o[c].notna().any()]
     for c in cols:
-        grid.add_column(short[c], justify="right")
+        grid.add_column(label(c), justify="right")
     for method, row in o.iterrows():
         cells = [num(row[c], 2) if c == "lift" else _pct(row[c]) for c in cols]
         grid.add_row(str(method), *cells)
@@ -74,8 +74,8 @@ def _print_backtest(bt: Any) -> None:
     wide = bt.cutoffs.pivot(index="cutoff", columns="method", values="revenue_captured")
     wide = wide[[m for m in o.index if m in wide.columns]]
     per = Table(title=t("bt_title_cutoffs", lang))
-    per.add_column("cutoff")
-    per.add_column("selected", justify="right")
+    per.add_column(label("cutoff"))
+    per.add_column(label("selected"), justify="right")
     for m in wide.columns:
         per.add_column(str(m), justify="right")
     firsts = bt.cutoffs.groupby("cutoff").first()
@@ -99,7 +99,7 @@ def _standard_group(app: typer.Typer) -> typer.Typer:
     for info in app.registered_groups:
         if info.name == "standard" and info.typer_instance is not None:
             return info.typer_instance
-    group = typer.Typer(help="Write, check and read the selection standard (a TOML file).", no_args_is_help=True)
+    group = typer.Typer(help=cmd_help("standard"), no_args_is_help=True)
     app.add_typer(group, name="standard")
     return group
 
@@ -114,15 +114,15 @@ def register(app: typer.Typer) -> None:
         from_: FromOpt,
         to: ToOpt,
         every: EveryOpt = "quarter",
-        horizon: Annotated[str, typer.Option(help="What happened how long after each cutoff: 365d, 26w, 1y.")] = "365d",
-        baseline: Annotated[list[str] | None, typer.Option("--baseline", help="Baselines to compare (revenue, rfm, clv, random); repeat the option. Default: all.")] = None,
-        draws: Annotated[int, typer.Option(help="Random selections per cutoff for the random baseline.")] = 200,
-        seed: Annotated[int, typer.Option(help="Seed of the random selections.")] = 0,
-        fields_file: Annotated[Path | None, typer.Option("--fields", help="A table of extra per-customer fields, with customer_id (only what was known at the cutoffs).")] = None,
+        horizon: Annotated[str, typer.Option(help="opt_backtest_horizon")] = "365d",
+        baseline: Annotated[list[str] | None, typer.Option("--baseline", help="opt_backtest_baseline")] = None,
+        draws: Annotated[int, typer.Option(help="opt_backtest_draws")] = 200,
+        seed: Annotated[int, typer.Option(help="opt_backtest_seed")] = 0,
+        fields_file: Annotated[Path | None, typer.Option("--fields", help="opt_backtest_fields_file")] = None,
         unit: UnitOpt = "week",
-        out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the per-cutoff table to .csv, .xlsx or .parquet.")] = None,
-        chart: Annotated[Path | None, typer.Option("--chart", help="Write the chart of value captured over time, by method, to a self-contained .html file.")] = None,
-        store: Annotated[bool, typer.Option("--store", help="Keep the result in the workspace: the report of a round of this standard then shows how it has performed.")] = False,
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="opt_backtest_out")] = None,
+        chart: Annotated[Path | None, typer.Option("--chart", help="opt_backtest_chart")] = None,
+        store: Annotated[bool, typer.Option("--store", help="opt_backtest_store")] = False,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -163,11 +163,11 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def whatif_(
         standard: StandardArg,
-        against: Annotated[str, typer.Option(help="The stored round to compare with: an id, latest or previous.")] = "latest",
-        show: Annotated[int, typer.Option(help="How many of the customers whose tier moves most to list.")] = 10,
-        horizon: Annotated[str | None, typer.Option(help="Also the share of the revenue after the round's cutoff (e.g. 365d) each selection brought, when the data go on.")] = None,
-        fields_file: Annotated[Path | None, typer.Option("--fields", help="A table of extra per-customer fields, with customer_id, for criteria the round did not store.")] = None,
-        out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the would-be roster to .csv, .xlsx or .parquet.")] = None,
+        against: Annotated[str, typer.Option(help="opt_whatif_against")] = "latest",
+        show: Annotated[int, typer.Option(help="opt_whatif_show")] = 10,
+        horizon: Annotated[str | None, typer.Option(help="opt_whatif_horizon")] = None,
+        fields_file: Annotated[Path | None, typer.Option("--fields", help="opt_whatif_fields_file")] = None,
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="opt_whatif_out")] = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -222,14 +222,14 @@ def register(app: typer.Typer) -> None:
         from_: FromOpt,
         to: ToOpt,
         every: EveryOpt = "quarter",
-        horizon: Annotated[str, typer.Option(help="Value captured over how long after each cutoff: 365d, 26w, 1y.")] = "365d",
-        objective: Annotated[str, typer.Option(help="What to capture: revenue or profit.")] = "revenue",
-        max_change: Annotated[float, typer.Option("--max-change", help="How far each criterion's share of the score may move (0-1).")] = 0.3,
-        bars: Annotated[bool, typer.Option("--bars", help="Also learn the tiers' min_score bars (moved together), where the selection captured the most value beyond its share of customers.")] = False,
-        max_bar_change: Annotated[float, typer.Option("--max-bar-change", help="How far the bars may move, in score points.")] = 20.0,
-        fields_file: Annotated[Path | None, typer.Option("--fields", help="A table of extra per-customer fields, with customer_id.")] = None,
+        horizon: Annotated[str, typer.Option(help="opt_tune_horizon")] = "365d",
+        objective: Annotated[str, typer.Option(help="opt_tune_objective")] = "revenue",
+        max_change: Annotated[float, typer.Option("--max-change", help="opt_tune_max_change")] = 0.3,
+        bars: Annotated[bool, typer.Option("--bars", help="opt_tune_bars")] = False,
+        max_bar_change: Annotated[float, typer.Option("--max-bar-change", help="opt_tune_max_bar_change")] = 20.0,
+        fields_file: Annotated[Path | None, typer.Option("--fields", help="opt_tune_fields_file")] = None,
         unit: UnitOpt = "week",
-        out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the tuned standard here (.toml).")] = None,
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="opt_tune_out")] = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -287,10 +287,10 @@ def register(app: typer.Typer) -> None:
     @app.command("fairness", help=cmd_help("fairness"))
     @handle_errors
     def fairness_(
-        round_id: Annotated[str, typer.Argument(help="The round: an id, latest or previous.")] = "latest",
-        by: Annotated[list[str] | None, typer.Option("--by", help="Attribute to compare (owner, region, segment …); repeat the option. Default: those the round has.")] = None,
-        value: Annotated[str, typer.Option(help="The stored field that measures value.")] = "revenue_365d",
-        out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the table to .csv, .xlsx or .parquet.")] = None,
+        round_id: Annotated[str, typer.Argument(help="opt_fairness_round_id")] = "latest",
+        by: Annotated[list[str] | None, typer.Option("--by", help="opt_fairness_by")] = None,
+        value: Annotated[str, typer.Option(help="opt_fairness_value")] = "revenue_365d",
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="opt_fairness_out")] = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:

@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
     @app.command("demo", help=cmd_help("demo"))
     @handle_errors
     def demo(
-        out: Annotated[Path, typer.Option(help="Folder for the demo workspace and outputs.")] = Path("xuanba-demo"),
+        out: Annotated[Path, typer.Option(help="opt_demo_out")] = Path("xuanba-demo"),
         lang: LangOpt = None,
         as_json: JsonOpt = False,
     ) -> None:

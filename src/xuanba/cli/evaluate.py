@@ -107,13 +107,13 @@ def register(app: typer.Typer) -> None:
     @app.command("evaluate", help=cmd_help("evaluate"))
     @handle_errors
     def evaluate_cmd(
-        calibration_end: Annotated[str, typer.Option(help="Last day of the calibration period (YYYY-MM-DD).")],
-        holdout_end: Annotated[str, typer.Option(help="Last day of the holdout period (YYYY-MM-DD).")],
-        models: Annotated[str, typer.Option(help="Comma-separated models: bgnbd, pareto-nbd, mbgnbd.")] = "bgnbd,pareto-nbd,mbgnbd",
+        calibration_end: Annotated[str, typer.Option(help="opt_evaluate_calibration_end")],
+        holdout_end: Annotated[str, typer.Option(help="opt_evaluate_holdout_end")],
+        models: Annotated[str, typer.Option(help="opt_evaluate_models")] = "bgnbd,pareto-nbd,mbgnbd",
         unit: UnitOpt = "week",
-        out: Annotated[Path | None, typer.Option(help="Write per-customer holdout predictions to .parquet, .csv or .xlsx.")] = None,
+        out: Annotated[Path | None, typer.Option(help="opt_evaluate_out")] = None,
         lang: LangOpt = None,
-        penalizer: Annotated[float, typer.Option(help="L2 penalty on every model's parameters (0 = maximum likelihood).")] = 0.0,
+        penalizer: Annotated[float, typer.Option(help="opt_evaluate_penalizer")] = 0.0,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
         period: PeriodOpt = None,

@@ -32,26 +32,26 @@ def register(app: typer.Typer) -> None:
     @app.command("facts", help=cmd_help("facts"))
     @handle_errors
     def facts(
-        cutoff: Annotated[str | None, typer.Option(help="Facts as of this date (YYYY-MM-DD); default the last transaction's date.")] = None,
+        cutoff: Annotated[str | None, typer.Option(help="opt_facts_cutoff")] = None,
         unit: UnitOpt = "week",
-        merge: Annotated[str, typer.Option(help="Merge purchases per calendar 'day' (published convention) or per 'period'.")] = "day",
-        calibration_end: Annotated[str | None, typer.Option(help="End of the calibration period; with --holdout-end adds holdout actuals.")] = None,
-        holdout_end: Annotated[str | None, typer.Option(help="End of the holdout period (YYYY-MM-DD).")] = None,
-        out: Annotated[Path | None, typer.Option(help="Write the facts to .parquet, .csv (UTF-8 BOM) or .xlsx.")] = None,
+        merge: Annotated[str, typer.Option(help="opt_facts_merge")] = "day",
+        calibration_end: Annotated[str | None, typer.Option(help="opt_facts_calibration_end")] = None,
+        holdout_end: Annotated[str | None, typer.Option(help="opt_facts_holdout_end")] = None,
+        out: Annotated[Path | None, typer.Option(help="opt_facts_out")] = None,
         lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
         period: PeriodOpt = None,
     ) -> None:
         """Compute one row of facts per customer and store them in the workspace table `facts`."""
-        from xuanba.errors import InputError
+        from xuanba.errors import InputError, Phrase
         from xuanba.facts import calibration_holdout, customer_facts, store_facts
         from xuanba.tables import write_table
         from xuanba.workspace import open_workspace
 
         unit = time_unit(unit, period)
         if merge not in ("day", "period"):
-            raise InputError(f"--merge {merge!r} is not known", fix="Use day or period.")
+            raise InputError(Phrase("err_merge", merge=repr(merge)), fix=Phrase("err_merge_fix"))
         if (calibration_end is None) != (holdout_end is None):
             raise InputError(
                 "--calibration-end and --holdout-end go together",

@@ -20,7 +20,9 @@ from xuanba.cli._common import (
     handle_errors,
     label,
     say,
+    ui_lang,
 )
+from xuanba.i18n import reason_words
 
 
 def _mapping(pairs: list[str] | None) -> dict[str, str] | None:
@@ -46,17 +48,17 @@ def register(app: typer.Typer) -> None:
     @app.command("ingest", help=cmd_help("ingest"))
     @handle_errors
     def ingest_command(
-        paths: Annotated[list[Path], typer.Argument(help="CSV/TXT/TSV (UTF-8, UTF-8 BOM, UTF-16, GBK), .xlsx or .parquet files, or folders of them.")],
-        map_: Annotated[list[str] | None, typer.Option("--map", help="field=column for a header the aliases miss, e.g. customer_id=客户编号; repeatable.")] = None,
-        kind: Annotated[str, typer.Option(help="transactions, or a side table: customers, interactions, commitments, resources, needs, contacts.")] = "transactions",
-        columns: Annotated[str | None, typer.Option(help="The file has no header: its column names in order, comma separated, e.g. master_id,customer_id,ts,quantity,amount.")] = None,
-        date_format: Annotated[str | None, typer.Option(help="strptime format tried first, e.g. '%d.%m.%Y' (ISO, 2026/6/30, 20260630, 2026年6月30日 are read anyway).")] = None,
-        cutoff: Annotated[str | None, typer.Option(help="Refuse rows dated after this day (YYYY-MM-DD).")] = None,
-        rejects_out: Annotated[Path | None, typer.Option(help="Also write the rejected rows to this .csv/.xlsx/.parquet file.")] = None,
-        sheet: Annotated[str | None, typer.Option(help="Sheet of an .xlsx to read: its name, its number from 1, or all (each sheet a source). Default: the first.")] = None,
-        header_row: Annotated[int | None, typer.Option(help="Line (sheet row) from 1 that holds the column names, when the title rows above it fool the detection.")] = None,
-        decimal: Annotated[str | None, typer.Option(help="Decimal mark of the numbers: . or , (1.234,50). Default: decided per column; an ambiguous column is refused.")] = None,
-        tz: Annotated[str | None, typer.Option(help="The workspace's time zone, e.g. Asia/Shanghai: set at the first ingest (default the machine's), fixed after. Times written with a zone are converted to it.")] = None,
+        paths: Annotated[list[Path], typer.Argument(help="opt_ingest_paths")],
+        map_: Annotated[list[str] | None, typer.Option("--map", help="opt_ingest_map")] = None,
+        kind: Annotated[str, typer.Option(help="opt_ingest_kind")] = "transactions",
+        columns: Annotated[str | None, typer.Option(help="opt_ingest_columns")] = None,
+        date_format: Annotated[str | None, typer.Option(help="opt_ingest_date_format")] = None,
+        cutoff: Annotated[str | None, typer.Option(help="opt_ingest_cutoff")] = None,
+        rejects_out: Annotated[Path | None, typer.Option(help="opt_ingest_rejects_out")] = None,
+        sheet: Annotated[str | None, typer.Option(help="opt_ingest_sheet")] = None,
+        header_row: Annotated[int | None, typer.Option(help="opt_ingest_header_row")] = None,
+        decimal: Annotated[str | None, typer.Option(help="opt_ingest_decimal")] = None,
+        tz: Annotated[str | None, typer.Option(help="opt_ingest_tz")] = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -110,7 +112,7 @@ def register(app: typer.Typer) -> None:
             why.add_column(label("reason"))
             why.add_column(label("rows"), justify="right")
             for reason, n in report.rejected_by_reason.items():
-                why.add_row(reason, f"{n:,}")
+                why.add_row(reason_words(reason, ui_lang()), f"{n:,}")
             console.print(why)
             where = report.rejects_out or say("cli_ingest_rejects_table")
             console.print(say("cli_ingest_rejects_in", where=where))

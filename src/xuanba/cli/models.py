@@ -94,11 +94,11 @@ def register(app: typer.Typer) -> None:
     @app.command("fit", help=cmd_help("fit"))
     @handle_errors
     def fit(
-        model: Annotated[str, typer.Option("--model", "-m", help="bgnbd, pareto-nbd, mbgnbd, bgbb, sbg or gamma-gamma.")],
-        facts: Annotated[Path | None, typer.Option(help="Facts file (.parquet, .csv, .xlsx); default the workspace table 'facts'.")] = None,
-        save: Annotated[Path | None, typer.Option(help="Save the fitted model to this JSON file.")] = None,
+        model: Annotated[str, typer.Option("--model", "-m", help="opt_fit_model")],
+        facts: Annotated[Path | None, typer.Option(help="opt_fit_facts")] = None,
+        save: Annotated[Path | None, typer.Option(help="opt_fit_save")] = None,
         unit: UnitOpt = "week",
-        penalizer: Annotated[float, typer.Option(help="L2 penalty on the parameters (0 = maximum likelihood).")] = 0.0,
+        penalizer: Annotated[float, typer.Option(help="opt_fit_penalizer")] = 0.0,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -118,16 +118,16 @@ def register(app: typer.Typer) -> None:
     @app.command("predict", help=cmd_help("predict"))
     @handle_errors
     def predict(
-        model: Annotated[Path, typer.Option("--model", "-m", help="A model saved by `xuanba fit --save`.")],
-        out: Annotated[Path, typer.Option(help="Write predictions to .parquet, .csv or .xlsx.")],
-        facts: Annotated[Path | None, typer.Option(help="Facts file; default the workspace table 'facts'.")] = None,
-        horizon: Annotated[float, typer.Option(help="Forecast horizon, in --unit.")] = 52.0,
-        unit: Annotated[str, typer.Option("--unit", help="Time unit of --horizon: day, week or month.")] = "week",
-        interval: Annotated[float | None, typer.Option(help="Also write lower/upper bounds with this coverage, e.g. 0.9.")] = None,
-        spend_model: Annotated[Path | None, typer.Option(help="A saved gamma-gamma model: adds the discounted customer value 'clv'.")] = None,
-        value_years: Annotated[float, typer.Option(help="Horizon of the customer value, 1 to 5 years.")] = 3.0,
-        discount_rate: Annotated[float, typer.Option(help="Yearly discount rate of the customer value.")] = 0.10,
-        margin: Annotated[float, typer.Option(help="Share of spend that is margin, applied after the spend model.")] = 1.0,
+        model: Annotated[Path, typer.Option("--model", "-m", help="opt_predict_model")],
+        out: Annotated[Path, typer.Option(help="opt_predict_out")],
+        facts: Annotated[Path | None, typer.Option(help="opt_predict_facts")] = None,
+        horizon: Annotated[float, typer.Option(help="opt_predict_horizon")] = 52.0,
+        unit: Annotated[str, typer.Option("--unit", help="opt_predict_unit")] = "week",
+        interval: Annotated[float | None, typer.Option(help="opt_predict_interval")] = None,
+        spend_model: Annotated[Path | None, typer.Option(help="opt_predict_spend_model")] = None,
+        value_years: Annotated[float, typer.Option(help="opt_predict_value_years")] = 3.0,
+        discount_rate: Annotated[float, typer.Option(help="opt_predict_discount_rate")] = 0.10,
+        margin: Annotated[float, typer.Option(help="opt_predict_margin")] = 1.0,
         lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,

@@ -82,12 +82,12 @@ def _params(cmd: Any) -> list[str]:
 
 
 def reference() -> str:
-    """``docs/cli.md`` as it should read now."""
+    """``docs/cli.md`` as it should read now (in English, whatever the locale)."""
     import typer
 
-    from xuanba.cli import app
+    from xuanba.cli import make_app
 
-    root = typer.main.get_command(app)
+    root = typer.main.get_command(make_app("en"))
     out = [_HEADER]
     for cmd, ctx in _commands(root, root.context_class(root, info_name="xuanba")):
         path = ctx.command_path

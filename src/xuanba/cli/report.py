@@ -22,7 +22,7 @@ from xuanba.cli._common import (
     say,
 )
 
-RoundArg = Annotated[str, typer.Argument(help="The round id, or 'latest'.")]
+RoundArg = Annotated[str, typer.Argument(help="opt_report_round")]
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def report(
         round_id: RoundArg,
-        out: Annotated[Path | None, typer.Option("--out", "-o", help="The HTML file; default report-ROUND-LANG.html.")] = None,
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="opt_report_out")] = None,
         lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
@@ -58,10 +58,10 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def statements(
         round_id: RoundArg,
-        out: Annotated[Path, typer.Option("--out", "-o", help="Folder that receives one page per customer.")],
-        customers: Annotated[list[str] | None, typer.Option("--customers", "-c", help="Customer ids (comma-separated or repeated); default everyone.")] = None,
+        out: Annotated[Path, typer.Option("--out", "-o", help="opt_statements_out")],
+        customers: Annotated[list[str] | None, typer.Option("--customers", "-c", help="opt_statements_customers")] = None,
         lang: LangOpt = None,
-        pdf: Annotated[bool, typer.Option("--pdf", help="Also print each page to PDF (needs Chromium).")] = False,
+        pdf: Annotated[bool, typer.Option("--pdf", help="opt_statements_pdf")] = False,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -84,10 +84,10 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def export(
         round_id: RoundArg,
-        out: Annotated[Path, typer.Option("--out", "-o", help="A .xlsx workbook (a sheet per table); a .csv/.parquet file (with several tables, NAME.csv gives NAME-roster.csv, NAME-diff.csv, ...); or a folder that gets one file per table (with --format). Files are replaced whole.")],
-        tables: Annotated[str, typer.Option("--tables", "-t", help="Comma-separated: roster, contributions, diff, migration, facts.")] = "roster",
-        against: Annotated[str | None, typer.Option("--against", help="Round the diff compares with; default the previous one.")] = None,
-        fmt: Annotated[str | None, typer.Option("--format", "-f", help="csv, xlsx or parquet; default from the --out suffix.")] = None,
+        out: Annotated[Path, typer.Option("--out", "-o", help="opt_export_out")],
+        tables: Annotated[str, typer.Option("--tables", "-t", help="opt_export_tables")] = "roster",
+        against: Annotated[str | None, typer.Option("--against", help="opt_export_against")] = None,
+        fmt: Annotated[str | None, typer.Option("--format", "-f", help="opt_export_fmt")] = None,
         lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,

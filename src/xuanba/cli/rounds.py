@@ -26,7 +26,7 @@ from xuanba.cli._common import (
     time_unit,
 )
 
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the roster to .csv, .xlsx or .parquet.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="opt_round_out")]
 
 
 def _fmt(value: Any) -> str:
@@ -107,16 +107,16 @@ def register(app: typer.Typer) -> None:
     @app.command("round", help=cmd_help("round"))
     @handle_errors
     def round_(
-        standard: Annotated[Path, typer.Option("--standard", "-s", help="The standard (.toml).")],
-        cutoff: Annotated[str | None, typer.Option(help="Facts and predictions as of this date (YYYY-MM-DD).")] = None,
+        standard: Annotated[Path, typer.Option("--standard", "-s", help="opt_standard_file")],
+        cutoff: Annotated[str | None, typer.Option(help="opt_round_cutoff")] = None,
         unit: UnitOpt = "week",
-        name: Annotated[str | None, typer.Option(help="A label for the round.")] = None,
-        fields_file: Annotated[Path | None, typer.Option("--fields", help="A table (.csv/.xlsx/.parquet) of extra per-customer fields, with customer_id.")] = None,
-        store: Annotated[bool, typer.Option("--store/--no-store", help="Append the round to the workspace.")] = True,
-        every: Annotated[str | None, typer.Option(help="Replay: one round per month, quarter or year end between --from and --to.")] = None,
-        from_: Annotated[str | None, typer.Option("--from", help="Replay: first date (YYYY-MM-DD).")] = None,
-        to: Annotated[str | None, typer.Option(help="Replay: last date (YYYY-MM-DD).")] = None,
-        top: Annotated[int, typer.Option(help="How many of the best-ranked customers to show.")] = 10,
+        name: Annotated[str | None, typer.Option(help="opt_round_name")] = None,
+        fields_file: Annotated[Path | None, typer.Option("--fields", help="opt_round_fields_file")] = None,
+        store: Annotated[bool, typer.Option("--store/--no-store", help="opt_round_store")] = True,
+        every: Annotated[str | None, typer.Option(help="opt_round_every")] = None,
+        from_: Annotated[str | None, typer.Option("--from", help="opt_round_from")] = None,
+        to: Annotated[str | None, typer.Option(help="opt_round_to")] = None,
+        top: Annotated[int, typer.Option(help="opt_top")] = 10,
         out: OutOpt = None,
         lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
@@ -126,7 +126,7 @@ def register(app: typer.Typer) -> None:
         """Rank every customer by the standard at a cutoff; store the roster as a new round."""
         import pandas as pd
 
-        from xuanba.errors import InputError
+        from xuanba.errors import InputError, Phrase
         from xuanba.outputs.exports import criterion_columns, roster_for_people
         from xuanba.rounds import replay_rounds, run_round
         from xuanba.rounds.run import read_fields_file
@@ -136,10 +136,9 @@ def register(app: typer.Typer) -> None:
         extra = read_fields_file(fields_file) if fields_file is not None else None
         replay = every is not None or from_ is not None or to is not None
         if replay and (every is None or from_ is None or to is None):
-            raise InputError("a replay needs --every, --from and --to together",
-                             fix="e.g. --every quarter --from 2025-01-01 --to 2026-06-30.")
+            raise InputError(Phrase("err_replay_needs"), fix=Phrase("err_replay_needs_fix"))
         if not replay and cutoff is None:
-            raise InputError("a round needs --cutoff", fix="Pass --cutoff YYYY-MM-DD (or --every/--from/--to to replay).")
+            raise InputError(Phrase("err_round_needs_cutoff"), fix=Phrase("err_round_needs_cutoff_fix"))
         with progress_status(quiet=as_json) as progress:
             if replay:
                 rep = replay_rounds(workspace, standard, from_, to, every=every, time_unit=unit,  # type: ignore[arg-type]
@@ -173,8 +172,8 @@ def register(app: typer.Typer) -> None:
     @app.command("rounds", help=cmd_help("rounds"))
     @handle_errors
     def rounds(
-        round_id: Annotated[str | None, typer.Argument(help="Open this round (an id, latest or previous); omit to list.")] = None,
-        top: Annotated[int, typer.Option(help="How many of the best-ranked customers to show.")] = 10,
+        round_id: Annotated[str | None, typer.Argument(help="opt_rounds_round_id")] = None,
+        top: Annotated[int, typer.Option(help="opt_top")] = 10,
         out: OutOpt = None,
         lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
@@ -214,9 +213,9 @@ def register(app: typer.Typer) -> None:
     @app.command("diff", help=cmd_help("diff"))
     @handle_errors
     def diff(
-        round_a: Annotated[str, typer.Argument(help="The earlier round (id, or previous).")] = "previous",
-        round_b: Annotated[str, typer.Argument(help="The later round (id, or latest).")] = "latest",
-        show: Annotated[int, typer.Option(help="How many entered / left customers to list.")] = 10,
+        round_a: Annotated[str, typer.Argument(help="opt_diff_round_a")] = "previous",
+        round_b: Annotated[str, typer.Argument(help="opt_diff_round_b")] = "latest",
+        show: Annotated[int, typer.Option(help="opt_diff_show")] = 10,
         out: OutOpt = None,
         lang: LangOpt = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),

@@ -18,11 +18,12 @@ from xuanba.cli._common import (
     console,
     emit_json,
     handle_errors,
+    label,
     resolve_lang,
     say,
 )
 
-FileArg = Annotated[Path, typer.Argument(help="The standard (.toml).")]
+FileArg = Annotated[Path, typer.Argument(help="opt_standard_file")]
 
 
 def register(app: typer.Typer) -> None:
@@ -33,9 +34,9 @@ def register(app: typer.Typer) -> None:
     @group.command("init", help=cmd_help("standard_init"))
     @handle_errors
     def init(
-        out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the starter standard.")] = Path("standard.toml"),
+        out: Annotated[Path, typer.Option("--out", "-o", help="opt_standard_init_out")] = Path("standard.toml"),
         lang: LangOpt = None,
-        force: Annotated[bool, typer.Option(help="Overwrite the file if it exists.")] = False,
+        force: Annotated[bool, typer.Option(help="opt_standard_init_force")] = False,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -57,8 +58,8 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def check(
         file: FileArg,
-        field: Annotated[list[str] | None, typer.Option("--field", help="Another field name to accept (repeatable).")] = None,
-        fields: Annotated[bool, typer.Option("--fields", help="Also list every field a standard can use.")] = False,
+        field: Annotated[list[str] | None, typer.Option("--field", help="opt_standard_check_field")] = None,
+        fields: Annotated[bool, typer.Option("--fields", help="opt_standard_check_fields")] = False,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -83,22 +84,22 @@ def register(app: typer.Typer) -> None:
         console.print(f"[green]{say('cli_std_ok')}[/] {escape(str(file))}: [bold]{escape(std.name)}[/] v{escape(str(std.version))} (sha256 {std.sha256[:12]}…)", markup=True)
         grid = Table(title=say("cli_criteria"))
         for col in ("name", "field", "normalise", "share", "group", "private"):
-            grid.add_column(col, justify="right" if col == "share" else "left")
+            grid.add_column(label(col), justify="right" if col == "share" else "left")
         for c in std.criteria:
             grid.add_row(c.name, c.field, c.normalise, f"{shares[c.name]:.0%}", c.group, say("cli_yes") if c.private else "")
         console.print(grid)
         if std.gates:
             gates = Table(title=say("cli_gates"))
-            gates.add_column("name")
-            gates.add_column("rule")
-            gates.add_column("private")  # marked so, or reading a private criterion
+            gates.add_column(label("name"))
+            gates.add_column(label("rule"))
+            gates.add_column(label("private"))  # marked so, or reading a private criterion
             for g in std.gates:
                 gates.add_row(g.name, g.expr, "" if std.is_public(g) else say("cli_yes"))
             console.print(gates)
         if std.tiers:
             tiers = Table(title=say("cli_tiers_best_first"))
-            for col in ("name", "label", "min score", "quota"):
-                tiers.add_column(col)
+            for col in ("name", "label", "min_score", "quota"):
+                tiers.add_column(label(col))
             for t in std.tiers:
                 tiers.add_row(t.name, t.label, "" if t.min_score is None else f"{t.min_score:g}",
                               "" if t.quota is None else str(t.quota))
@@ -110,8 +111,8 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def show(
         file: FileArg,
-        lang: Annotated[str | None, typer.Option(help="en or zh (default: the standard's own).")] = None,
-        public: Annotated[bool, typer.Option(help="Leave out private criteria and gates (what customers see).")] = False,
+        lang: Annotated[str | None, typer.Option(help="opt_standard_show_lang")] = None,
+        public: Annotated[bool, typer.Option(help="opt_standard_show_public")] = False,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:

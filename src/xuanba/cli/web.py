@@ -22,7 +22,7 @@ from xuanba.cli._common import (
     handle_errors,
     ui_lang,
 )
-from xuanba.errors import InputError
+from xuanba.errors import InputError, Phrase
 from xuanba.i18n import t
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -31,7 +31,8 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 def _password(stdin: bool) -> str:
     if stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return typer.prompt(t("web_cli_password", ui_lang()), hide_input=True,
+                        confirmation_prompt=t("web_cli_password_again", ui_lang()))
 
 
 def register(app: typer.Typer) -> None:
@@ -41,11 +42,11 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def serve(
         workspace: WorkspaceOpt = DEFAULT_PATH,
-        host: Annotated[str, typer.Option(help="Address to listen on; beyond localhost a user must exist.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-        behind_tls: Annotated[bool, typer.Option("--behind-tls", help="Mark cookies Secure (a TLS proxy in front).")] = False,
-        idle_minutes: Annotated[float, typer.Option(help="Minutes of inactivity that end a session.")] = 30,
-        base_url: Annotated[str | None, typer.Option(help="The public address, for customer links.")] = None,
+        host: Annotated[str, typer.Option(help="opt_serve_host")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="opt_serve_port")] = 8000,
+        behind_tls: Annotated[bool, typer.Option("--behind-tls", help="opt_serve_behind_tls")] = False,
+        idle_minutes: Annotated[float, typer.Option(help="opt_serve_idle_minutes")] = 30,
+        base_url: Annotated[str | None, typer.Option(help="opt_serve_base_url")] = None,
     ) -> None:
         import uvicorn
 
@@ -56,8 +57,7 @@ def register(app: typer.Typer) -> None:
         with Workspace(workspace, read_only=True) as ws:
             users = user_count(ws)
         if host not in LOCAL_HOSTS and users == 0:
-            raise InputError(t("web_needs_user", ui_lang(), host=host),
-                             fix="Add one first: xuanba users add NAME --role admin")
+            raise InputError(Phrase("web_needs_user", host=host), fix=Phrase("web_cli_add_user_first"))
         if users == 0:
             console.print(t("web_users_none", ui_lang()))
         url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
@@ -72,17 +72,18 @@ def register(app: typer.Typer) -> None:
     @users.command("add", help=cmd_help("users_add"))
     @handle_errors
     def users_add(
-        name: Annotated[str, typer.Argument(help="The user's log-in name.")],
-        role: Annotated[str, typer.Option(help="admin, manager or rep.")] = "rep",
-        owner: Annotated[str | None, typer.Option(help="A rep's name as the data's owner column writes it.")] = None,
-        password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+        name: Annotated[str, typer.Argument(help="opt_users_add_name")],
+        role: Annotated[str, typer.Option(help="opt_users_add_role")] = "rep",
+        owner: Annotated[str | None, typer.Option(help="opt_users_add_owner")] = None,
+        password_stdin: Annotated[bool, typer.Option("--password-stdin", help="opt_password_stdin")] = False,
         workspace: WorkspaceOpt = DEFAULT_PATH,
     ) -> None:
         from xuanba.web import store
         from xuanba.workspace import Workspace
 
         if not Path(workspace).exists():
-            raise InputError(f"{workspace} does not exist", fix="Pass --workspace with the workspace to serve.")
+            raise InputError(Phrase("web_cli_no_workspace", workspace=str(workspace)),
+                             fix=Phrase("web_cli_no_workspace_fix"))
         password = _password(password_stdin)
         with Workspace(workspace) as ws:
             store.add_user(ws, name, password, role=role, owner=owner, by="cli")
@@ -100,24 +101,25 @@ def register(app: typer.Typer) -> None:
             emit_json(rows)
             return
         for r in rows:
-            console.print(f"{r['name']}\t{r['role']}\t{r['owner'] or ''}\t{'active' if r['active'] else 'disabled'}")
+            state = t("web_cli_active" if r["active"] else "web_cli_disabled", ui_lang())
+            console.print(f"{r['name']}\t{r['role']}\t{r['owner'] or ''}\t{state}")
 
     @users.command("disable", help=cmd_help("users_disable"))
     @handle_errors
-    def users_disable(name: Annotated[str, typer.Argument(help="The user.")],
+    def users_disable(name: Annotated[str, typer.Argument(help="opt_users_name")],
                       workspace: WorkspaceOpt = DEFAULT_PATH) -> None:
         from xuanba.web import store
         from xuanba.workspace import Workspace
 
         with Workspace(workspace, create=False) as ws:
             store.set_active(ws, name, False, by="cli")
-        console.print(f"{name}: disabled")
+        console.print(t("web_cli_user_disabled", ui_lang(), name=name))
 
     @users.command("password", help=cmd_help("users_password"))
     @handle_errors
     def users_password(
-        name: Annotated[str, typer.Argument(help="The user.")],
-        password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+        name: Annotated[str, typer.Argument(help="opt_users_name")],
+        password_stdin: Annotated[bool, typer.Option("--password-stdin", help="opt_password_stdin")] = False,
         workspace: WorkspaceOpt = DEFAULT_PATH,
     ) -> None:
         from xuanba.web import store
@@ -126,16 +128,16 @@ def register(app: typer.Typer) -> None:
         password = _password(password_stdin)
         with Workspace(workspace, create=False) as ws:
             store.set_password(ws, name, password, by="cli")
-        console.print(f"{name}: password changed")
+        console.print(t("web_cli_password_changed", ui_lang(), name=name))
 
     @app.command("share", help=cmd_help("share"))
     @handle_errors
     def share(
-        customer: Annotated[str | None, typer.Argument(help="The customer id.")] = None,
-        days: Annotated[int, typer.Option(help="Days the link stays valid (1 to 366).")] = 30,
-        base_url: Annotated[str, typer.Option(help="The address the app is reached at.")] = "http://127.0.0.1:8000",
-        revoke: Annotated[str | None, typer.Option(help="Revoke the link with this id.")] = None,
-        list_: Annotated[bool, typer.Option("--list", help="List the links.")] = False,
+        customer: Annotated[str | None, typer.Argument(help="opt_customer")] = None,
+        days: Annotated[int, typer.Option(help="opt_share_days")] = 30,
+        base_url: Annotated[str, typer.Option(help="opt_share_base_url")] = "http://127.0.0.1:8000",
+        revoke: Annotated[str | None, typer.Option(help="opt_share_revoke")] = None,
+        list_: Annotated[bool, typer.Option("--list", help="opt_share_list")] = False,
         workspace: WorkspaceOpt = DEFAULT_PATH,
         as_json: JsonOpt = False,
     ) -> None:
@@ -149,22 +151,23 @@ def register(app: typer.Typer) -> None:
                     emit_json(rows)
                     return
                 for r in rows:
-                    state = "revoked" if r["revoked_at"] else f"until {r['expires_at']}"
+                    state = (t("web_cli_link_revoked", ui_lang()) if r["revoked_at"]
+                             else t("web_cli_link_until", ui_lang(), until=r["expires_at"]))
                     console.print(f"{r['link_id']}\t{r['customer_id']}\t{state}")
                 return
             if revoke:
                 store.revoke_link(ws, revoke, by="cli")
-                console.print(f"{revoke}: revoked")
+                console.print(t("web_cli_revoked", ui_lang(), link=revoke))
                 return
             if customer is None:
-                raise InputError("name a customer (or --list, --revoke LINK)", fix="xuanba share CUSTOMER_ID --days 30")
+                raise InputError(Phrase("web_cli_name_customer"), fix=Phrase("web_cli_name_customer_fix"))
             if data.customer(ws, "latest", customer) is None:
-                raise InputError(f"the latest round holds no customer {customer!r}",
-                                 fix="Check the id against the roster (`xuanba export`).")
+                raise InputError(Phrase("web_cli_no_customer", customer=repr(customer)),
+                                 fix=Phrase("web_cli_no_customer_fix"))
             link = store.create_link(ws, customer, days=days, by="cli")
         link["url"] = base_url.rstrip("/") + "/s/" + link["token"]
         if as_json:
             emit_json(link)
             return
         console.print(link["url"])
-        console.print(f"link {link['link_id']}, valid until {link['expires_at']} UTC")
+        console.print(t("web_cli_link_valid", ui_lang(), link=link["link_id"], until=link["expires_at"]))

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from xuanba._dates import as_date
-from xuanba.errors import InputError
+from xuanba.errors import InputError, Phrase
 from xuanba.ingest.mapping import check_required, field_of, looks_like_header, map_columns
 from xuanba.ingest.read import Staged, duplicate_headers, list_sources, quote, stage, unstage
 from xuanba.ingest.sidetables import SCHEMAS, read_side_table
@@ -146,17 +146,26 @@ class IngestReport:
         import pandas as pd
 
         from xuanba import _html
-        from xuanba.i18n import t
+        from xuanba.i18n import display_lang, has, reason_words, t
 
+        lang = display_lang()
         keys = ("input_rows", "loaded", "merged", "rejected", "returns")
-        rows = pd.DataFrame([{"source": s.source, "status": s.status, **{k: getattr(s, k) for k in keys}}
+
+        def status(s: str) -> str:
+            key = "nb_status_" + s.replace(" ", "_")
+            return t(key, lang) if lang != "en" and has(key) else s
+
+        rows = pd.DataFrame([{"source": s.source, "status": status(s.status), **{k: getattr(s, k) for k in keys}}
                              for s in self.sources], columns=["source", "status", *keys])
-        reasons = pd.DataFrame(list(self.rejected_by_reason.items()), columns=["reason", "rows"])
-        parts = [_html.table(rows, max_rows=50, caption=t("nb_sources", "en"))]
+        if lang != "en":
+            rows = rows.rename(columns={"status": "source_status"})
+        reasons = pd.DataFrame([(reason_words(r, lang), n) for r, n in self.rejected_by_reason.items()],
+                               columns=["reason", "rows"])
+        parts = [_html.table(rows, max_rows=50, caption=t("nb_sources", lang), lang=lang)]
         if len(reasons):
-            parts.append(_html.table(reasons, caption=t("nb_reasons", "en")))
-        return _html.card(t("nb_ingest", "en", ws=self.workspace, kind=self.kind),
-                          [(t(f"nb_{k}", "en"), getattr(self, k)) for k in keys], *parts)
+            parts.append(_html.table(reasons, caption=t("nb_reasons", lang), lang=lang))
+        return _html.card(t("nb_ingest", lang, ws=self.workspace, kind=self.kind),
+                          [(t(f"nb_{k}", lang), getattr(self, k)) for k in keys], *parts)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (decimals as floats, times as ISO text)."""
@@ -521,20 +530,10 @@ def _check_dates(con: Any, staged: Staged, m: Mapping[str, str], cutoff: dt.date
     ).fetchone()
     parsed, present, example = row
     if not present:
-        raise InputError(
-            "the date column is empty",
-            file=staged.name,
-            column=m["ts"],
-            fix="Map the column that holds the dates: --map ts=<column>.",
-        )
+        raise InputError(Phrase("err_dates_empty"), file=staged.name, column=m["ts"], fix=Phrase("err_dates_empty_fix"))
     if not parsed:
-        raise InputError(
-            f"no value of the date column could be read as a date (e.g. {example!r})",
-            file=staged.name,
-            column=m["ts"],
-            fix="Write dates like 2026-06-30, 2026/6/30, 20260630 or 2026年6月30日, pass the format "
-            "(--date-format '%d.%m.%Y', '%m/%d/%Y' ...), or map another column: --map ts=<column>.",
-        )
+        raise InputError(Phrase("err_dates_unread", example=repr(example)), file=staged.name, column=m["ts"],
+                         fix=Phrase("err_dates_unread_fix"))
     if cutoff is None:
         return
     late = con.execute(
@@ -544,12 +543,12 @@ def _check_dates(con: Any, staged: Staged, m: Mapping[str, str], cutoff: dt.date
     ).fetchone()
     if late[0]:
         raise InputError(
-            f"{late[0]:,} rows are dated after the cutoff {cutoff.isoformat()}",
+            Phrase("err_dates_late", n=f"{late[0]:,}", cutoff=cutoff.isoformat()),
             file=staged.name,
             row=int(late[1]),
             column=m["ts"],
             examples=late[2],
-            fix="Check the date column and its format, remove the future rows, or give a later --cutoff.",
+            fix=Phrase("err_dates_late_fix"),
         )
 
 
@@ -666,8 +665,8 @@ def _load_side(ws: Workspace, staged: Staged, report: SourceReport, kind: str,
     try:
         table, rejects = read_side_table(kind, raw, dict(mapping) if mapping else None)
     except InputError as exc:
-        raise type(exc)(exc.message, file=staged.name, row=exc.row, column=exc.column,
-                        fix=exc.fix, examples=exc.examples, count=exc.count) from None
+        raise type(exc)(exc.phrase or exc.message, file=staged.name, row=exc.row, column=exc.column,
+                        fix=exc.fix_phrase or exc.fix, examples=exc.examples, count=exc.count) from None
     report.mapping = {c: c for c in table.columns}
     report.loaded = len(table)
     report.rejected = int(rejects["row"].nunique()) if len(rejects) else 0

@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-from xuanba.errors import SchemaError
+from xuanba.errors import Phrase, SchemaError
 from xuanba.ingest.read import headerless
 
 #: Canonical transaction fields in table order; ``unit_price`` and ``status`` are read but not
@@ -177,9 +177,9 @@ def map_columns(
     for field, header in (mapping or {}).items():
         if field not in fields:
             raise SchemaError(
-                f"the mapping names an unknown field {field!r}",
+                Phrase("err_map_unknown_field", field=repr(field)),
                 file=file,
-                fix=f"Map one of: {', '.join(fields)} (as field=column).",
+                fix=Phrase("err_map_unknown_field_fix", fields=", ".join(fields)),
             )
         if header in columns:
             chosen[field] = header
@@ -187,10 +187,10 @@ def map_columns(
         matches = [c for c in columns if normalise_header(c) == normalise_header(header)]
         if len(matches) != 1:
             raise SchemaError(
-                f"the mapping {field}={header} names a column that is not in the file",
+                Phrase("err_map_missing_column", field=field, header=header),
                 file=file,
                 column=header,
-                fix=f"Columns found: {', '.join(columns)}.",
+                fix=Phrase("err_columns_found", columns=", ".join(columns)),
             )
         chosen[field] = matches[0]
     taken = set(chosen.values())
@@ -250,23 +250,19 @@ def check_required(found: Mapping[str, str], columns: Sequence[str], *, file: st
     free = [str(c) for c in columns if c not in taken]
     lines = []
     for field in missing:
-        names = ", ".join(accepted_names(field)[:8])
-        extra = " (or a quantity and a unit price column)" if field == "amount" else ""
         maybe = _candidates(field, free)
-        hint = f"; candidates in the file: {', '.join(maybe)}" if maybe else ""
-        lines.append(f"{field}{extra}: none of {names} ...{hint}")
-    example = " ".join(f"--map {f}=<column>" for f in missing)
-    fix = f"Map each one, e.g. {example}."
+        lines.append(Phrase("err_missing_line", field=field, names=", ".join(accepted_names(field)[:8]),
+                            extra=Phrase("err_missing_amount_extra") if field == "amount" else "",
+                            hint=Phrase("err_missing_hint", columns=", ".join(maybe)) if maybe else ""))
+    more = ""
     if headerless(list(columns)):
-        fix += (" The first line looks like data, not names: if the file has no header, name its "
-                "columns in order, e.g. --columns " + ",".join(f"col{i + 1}" for i in range(len(columns))) + ".")
+        more = Phrase("err_missing_headerless", columns=",".join(f"col{i + 1}" for i in range(len(columns))))
     raise SchemaError(
-        f"no column for the required field{'s' if len(missing) > 1 else ''} "
-        f"{', '.join(repr(f) for f in missing)}; columns found: {', '.join(str(c) for c in columns)}\n  "
-        + "\n  ".join(lines),
+        Phrase("err_missing_required_many" if len(missing) > 1 else "err_missing_required",
+               fields=", ".join(repr(f) for f in missing), columns=", ".join(str(c) for c in columns), details=lines),
         file=file,
         column=missing[0],
-        fix=fix,
+        fix=Phrase("err_missing_required_fix", example=" ".join(f"--map {f}=<column>" for f in missing), more=more),
     )
 
 

@@ -40,7 +40,7 @@ import duckdb
 import pyarrow as pa
 
 from xuanba._files import process_gone
-from xuanba.errors import InputError, SchemaError
+from xuanba.errors import InputError, Phrase, SchemaError
 from xuanba.workspace import create_scratch, drop_scratch
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -210,12 +210,10 @@ def _mixed(path: Path, utf8_line: int, utf8_text: str, bad_line: int) -> InputEr
     with path.open("rb") as fh:
         shown = next((raw for i, raw in enumerate(fh, start=1) if i == bad_line), b"")
     return InputError(
-        f"the file mixes text encodings: line {utf8_line:,} is UTF-8 ({utf8_text.strip()[:40]!r}) but "
-        f"line {bad_line:,} is not (read as GBK it says {shown.decode('gb18030', 'replace').strip()[:40]!r}); "
-        "decoding the whole file as GBK would garble the UTF-8 lines",
+        Phrase("err_mixed_encoding", utf8_line=f"{utf8_line:,}", utf8_text=repr(utf8_text.strip()[:40]),
+               bad_line=f"{bad_line:,}", shown=repr(shown.decode("gb18030", "replace").strip()[:40])),
         file=str(path),
-        fix=f"Retype line {bad_line:,} (it may have been pasted from another program) and any other "
-        "line that is not UTF-8, save the file as 'CSV UTF-8', and ingest again.",
+        fix=Phrase("err_mixed_encoding_fix", bad_line=f"{bad_line:,}"),
     )
 
 
@@ -233,10 +231,9 @@ def _transcode(path: Path, encoding: str, out: Path) -> None:
                 bad = done + exc.start
                 line = _line_at(path, bad)
                 raise InputError(
-                    f"the file is neither UTF-8, UTF-16 nor GBK/GB18030 text (line {line:,} of the "
-                    f"file, byte {bad:,}, cannot be read as {encoding})",
+                    Phrase("err_encoding", line=f"{line:,}", byte=f"{bad:,}", encoding=encoding),
                     file=str(path),
-                    fix="Open it in Excel or a text editor and save it as 'CSV UTF-8', then ingest again.",
+                    fix=Phrase("err_encoding_fix"),
                 ) from None
             dst.write(text.encode("utf-8"))
             done += len(chunk)
@@ -269,14 +266,10 @@ def _remove_copies_of_killed_runs() -> None:
 def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, str]:
     """(a UTF-8 file DuckDB can read, the source encoding, sha256 of the original)."""
     if path.stat().st_size == 0:
-        raise InputError("the file is empty", file=str(path), fix="Export the data again; the file has no bytes.")
+        raise InputError(Phrase("err_file_empty"), file=str(path), fix=Phrase("err_file_empty_fix"))
     encoding, digest = _sniff_bytes(path)
     if encoding == "binary":
-        raise InputError(
-            "the file is not a text table (it holds binary data)",
-            file=str(path),
-            fix="Give a CSV, tab-separated text, .xlsx or .parquet file; check the file extension.",
-        )
+        raise InputError(Phrase("err_binary"), file=str(path), fix=Phrase("err_binary_fix"))
     if encoding in ("utf-8", "utf-8-sig"):
         return path, encoding, digest
     target = tmpdir / (path.stem + ".utf8.csv")
@@ -560,9 +553,9 @@ def sheet_names(path: str | os.PathLike[str]) -> list[str]:
 
 def _not_workbook(where: str, exc: BaseException) -> InputError:
     return InputError(
-        f"not an Excel workbook ({type(exc).__name__})",
+        Phrase("err_not_workbook", kind=type(exc).__name__),
         file=where,
-        fix="Save it from Excel or WPS as .xlsx (not .xls or a renamed file), or export it as CSV.",
+        fix=Phrase("err_not_workbook_fix"),
     )
 
 
@@ -850,7 +843,7 @@ def stage(
         staged = _stage_excel(con, path, table, header, columns, find_header, sheet, header_row, tz)
     elif suffix == ".parquet":
         if path.stat().st_size == 0:
-            raise InputError("the file is empty", file=str(path), fix="Export the data again.")
+            raise InputError(Phrase("err_file_empty"), file=str(path), fix=Phrase("err_export_again"))
         digest = _file_digest(path)
         src = str(path).replace("'", "''")
         try:

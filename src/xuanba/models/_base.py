@@ -880,14 +880,15 @@ class Model:
         """The model in a notebook: its options, and once fitted its estimates with standard
         errors and 95% intervals and its fit statistics."""
         from xuanba import _html
-        from xuanba.i18n import t
+        from xuanba.i18n import display_lang, t
 
-        name = type(self).__name__
+        name, lang = type(self).__name__, display_lang()
         if not hasattr(self, "params_"):
-            return _html.card(f"{name}: {t('nb_not_fitted', 'en')}", self.get_params().items())
-        return _html.card(name, [*self.get_params().items(), *self.fit_stats().items()],
-                          _html.table(self.summary().rename_axis(t("nb_parameter", "en")), index=True, max_rows=50,
-                                      caption=t("nb_params", "en")))
+            return _html.card(f"{name}: {t('nb_not_fitted', lang)}", self.get_params().items())
+        stats = [(_html.header(k, lang), v) for k, v in self.fit_stats().items()]
+        return _html.card(name, [*self.get_params().items(), *stats],
+                          _html.table(self.summary().rename_axis(t("nb_parameter", lang)), index=True, max_rows=50,
+                                      caption=t("nb_params", lang), lang=lang))
 
     def fit_stats(self) -> dict[str, float]:
         """Log-likelihood, AIC, BIC and the customer counts."""

@@ -88,12 +88,13 @@ class Evaluation:
         """The evaluation in a notebook: the models compared, and holdout purchases by
         calibration frequency (plots: :mod:`xuanba.outputs.plots`)."""
         from xuanba import _html
-        from xuanba.i18n import t
+        from xuanba.i18n import display_lang, t
 
-        pairs = [(t("nb_calibration_end", "en"), self.calibration_end), (t("nb_holdout_end", "en"), self.holdout_end),
-                 (t("nb_customers", "en"), len(self.predictions)), (t("nb_best", "en"), self.best)]
-        return _html.card(t("nb_evaluation", "en"), pairs, _html.table(self.comparison, index=True),
-                          _html.table(self.by_frequency, index=True, caption=t("model_title", "en")))
+        lang = display_lang()
+        pairs = [(t("nb_calibration_end", lang), self.calibration_end), (t("nb_holdout_end", lang), self.holdout_end),
+                 (t("nb_customers", lang), len(self.predictions)), (t("nb_best", lang), self.best)]
+        return _html.card(t("nb_evaluation", lang), pairs, _html.table(self.comparison, index=True, lang=lang),
+                          _html.table(self.by_frequency, index=True, caption=t("model_title", lang), lang=lang))
 
     def to_dict(self) -> dict[str, Any]:
         """Everything as JSON-ready records (``predictions`` left out: it has a row per customer)."""

@@ -52,17 +52,18 @@ class RoundDiff:
     def _repr_html_(self) -> str:
         """The diff in a notebook: the counts, the customers who moved, the tier migration."""
         from xuanba import _html
-        from xuanba.i18n import t
+        from xuanba.i18n import display_lang, t
 
-        s = self.summary
-        pairs = [(t("nb_cutoff", "en"), f"{s.get('cutoff_a', '')} → {s.get('cutoff_b', '')}" if "cutoff_a" in s else ""),
-                 (t("nb_selected", "en"), f"{s.get('selected_a', '')} → {s.get('selected_b', '')}"),
-                 *[(t(k, "en"), s.get(k)) for k in ("entered", "left", "rose", "fell")],
-                 (t("nb_rank_correlation", "en"), self.rank_correlation)]
+        s, lang = self.summary, display_lang()
+        pairs = [(t("nb_cutoff", lang), f"{s.get('cutoff_a', '')} → {s.get('cutoff_b', '')}" if "cutoff_a" in s else ""),
+                 (t("nb_selected", lang), f"{s.get('selected_a', '')} → {s.get('selected_b', '')}"),
+                 *[(t(k, lang), s.get(k)) for k in ("entered", "left", "rose", "fell")],
+                 (t("nb_rank_correlation", lang), self.rank_correlation)]
         moved = self.changes.loc[self.changes["status"] != "same"]
-        return _html.card(t("nb_diff", "en", a=self.a, b=self.b), pairs,
-                          _html.table(moved, caption=t("nb_changes", "en")),
-                          _html.table(self.migration, index=True, caption=t("nb_migration", "en", a=self.a, b=self.b)))
+        return _html.card(t("nb_diff", lang, a=self.a, b=self.b), pairs,
+                          _html.table(moved, caption=t("nb_changes", lang), lang=lang),
+                          _html.table(self.migration, index=True, caption=t("nb_migration", lang, a=self.a, b=self.b),
+                                      lang=lang))
 
 
 def compare_rosters(roster_a: pd.DataFrame, roster_b: pd.DataFrame, tier_order: list[str],

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from xuanba.errors import DataError, WorkspaceError
+from xuanba.errors import DataError, Phrase, WorkspaceError
 from xuanba.standard.schema import load_standard
 from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS
 from xuanba.workspace import Workspace, open_workspace
@@ -264,24 +264,22 @@ def resolve_round_id(ws: Workspace, ref: int | str) -> int:
     """A round id from ``3``, ``"3"``, ``"latest"`` or ``"previous"`` (the one before latest)."""
     ids = _round_ids(ws)
     if not ids:
-        raise WorkspaceError("the workspace has no rounds yet", file=ws.path,
-                             fix="Run `xuanba round --standard S.toml --cutoff DATE` first.")
+        raise WorkspaceError(Phrase("err_no_rounds"), file=ws.path, fix=Phrase("err_no_rounds_fix"))
     text = str(ref).strip().lower()
     if text in ("latest", "last"):
         return ids[-1]
     if text in ("previous", "prev"):
         if len(ids) < 2:
-            raise WorkspaceError("there is only one round", file=ws.path,
-                                 fix="Run another round, or name two rounds.")
+            raise WorkspaceError(Phrase("err_only_one_round"), file=ws.path, fix=Phrase("err_only_one_round_fix"))
         return ids[-2]
     try:
         rid = int(text)
     except ValueError:
-        raise WorkspaceError(f"{ref!r} is not a round id", file=ws.path,
-                             fix="Give a number from `xuanba rounds`, or latest / previous.") from None
+        raise WorkspaceError(Phrase("err_not_round_id", ref=repr(ref)), file=ws.path,
+                             fix=Phrase("err_not_round_id_fix")) from None
     if rid not in ids:
-        raise WorkspaceError(f"there is no round {rid}", file=ws.path, examples=ids[-5:],
-                             fix="Pick a round id listed by `xuanba rounds`.")
+        raise WorkspaceError(Phrase("err_no_round", round_id=rid), file=ws.path, examples=ids[-5:],
+                             fix=Phrase("err_no_round_fix"))
     return rid
 
 

@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xuanba.errors import Phrase, in_words
+
 MAX_LENGTH = 500
 """Longest expression accepted (characters)."""
 MAX_DEPTH = 30
@@ -103,13 +105,17 @@ _SYMBOL = {
 
 
 class ExpressionError(ValueError):
-    """An expression that is not allowed; ``col`` is the 1-based character of the problem."""
+    """An expression that is not allowed; ``col`` is the 1-based character of the problem.
+    ``message`` and ``fix`` are English; ``phrase`` and ``fix_phrase`` the same words for a reader
+    of another language when the raise gave them as :class:`~xuanba.errors.Phrase`."""
 
-    def __init__(self, message: str, *, col: int | None = None, fix: str | None = None) -> None:
-        self.message = message
+    def __init__(self, message: str | Phrase, *, col: int | None = None, fix: str | Phrase | None = None) -> None:
+        self.phrase = message if isinstance(message, Phrase) else None
+        self.fix_phrase = fix if isinstance(fix, Phrase) else None
+        self.message = in_words(message, "en")
         self.col = col
-        self.fix = fix
-        super().__init__(message if col is None else f"{message} (at character {col})")
+        self.fix = in_words(fix, "en")
+        super().__init__(self.message if col is None else f"{self.message} (at character {col})")
 
 
 def _parse(expr: str) -> ast.Expression:
@@ -123,9 +129,8 @@ def _parse(expr: str) -> ast.Expression:
     try:
         return ast.parse(expr.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"cannot read the expression: {exc.msg}", col=exc.offset,
-                              fix="Use field names, numbers, comparisons and and/or/not, e.g. "
-                                  "`margin_365d > 0 and p_alive >= 0.3`.") from None
+        raise ExpressionError(Phrase("err_expr_unreadable", detail=exc.msg), col=exc.offset,
+                              fix=Phrase("err_expr_unreadable_fix")) from None
 
 
 def check_expression(expr: str, known_fields: Iterable[str]) -> set[str]:
@@ -180,9 +185,9 @@ def _check(node: ast.AST, known: set[str], used: set[str], depth: int) -> None:
                                   fix="Field names do not start with an underscore.")
         if node.id not in known:
             close = difflib.get_close_matches(node.id, sorted(known), n=3)
-            hint = f"Did you mean {', '.join(close)}? " if close else ""
-            raise ExpressionError(f"unknown field {node.id!r}", col=col,
-                                  fix=f"{hint}Known fields: {', '.join(sorted(known))}.")
+            hint = Phrase("err_did_you_mean", names=", ".join(close)) if close else ""
+            raise ExpressionError(Phrase("err_expr_unknown_field", name=repr(node.id)), col=col,
+                                  fix=Phrase("err_expr_unknown_field_fix", hint=hint, fields=", ".join(sorted(known))))
         used.add(node.id)
         return
     if isinstance(node, ast.BoolOp):

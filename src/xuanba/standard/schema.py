@@ -31,13 +31,13 @@ import hashlib
 import math
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from xuanba.errors import InputError
+from xuanba.errors import InputError, Phrase
 from xuanba.standard.expressions import (
     ExpressionError,
     check_expression,
@@ -98,15 +98,39 @@ NUMERIC_TEXT = set(CUSTOMER_COLUMNS) | {"customer_id", "first_purchase", "last_p
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a standard: where (line), what, and the fix."""
+    """One thing wrong with a standard: where (line), what, and the fix. ``message`` and ``fix``
+    are English; given as :class:`~xuanba.errors.Phrase`, they read in another language too
+    (:meth:`words`)."""
 
     line: int | None
     message: str
     fix: str | None = None
+    phrase: Phrase | None = field(default=None, repr=False, compare=False)
+    fix_phrase: Phrase | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name, words in (("message", "phrase"), ("fix", "fix_phrase")):
+            value = getattr(self, name)
+            if isinstance(value, Phrase):
+                object.__setattr__(self, words, value)
+                object.__setattr__(self, name, value.words("en"))
+
+    def words(self, lang: str = "en") -> tuple[str, str | None]:
+        """The message and the fix for a reader of ``lang``."""
+        message = self.phrase.words(lang) if self.phrase is not None and lang != "en" else self.message
+        fix = self.fix_phrase.words(lang) if self.fix_phrase is not None and lang != "en" else self.fix
+        return message, fix
+
+    def text(self, lang: str = "en") -> str:
+        """The problem in one or two lines: where, what, and the fix."""
+        from xuanba.i18n import t
+
+        message, fix = self.words(lang)
+        head = t("err_at", lang, where=t("err_line", lang, line=self.line), message=message) if self.line else message
+        return head + ("\n    " + t("err_fix", lang, fix=fix) if fix else "")
 
     def __str__(self) -> str:
-        where = f"line {self.line}: " if self.line else ""
-        return f"{where}{self.message}" + (f"\n    fix: {self.fix}" if self.fix else "")
+        return self.text("en")
 
 
 class StandardError(InputError):
@@ -115,18 +139,25 @@ class StandardError(InputError):
     def __init__(self, problems: list[Problem], *, file: str | None = None) -> None:
         self.problems = problems
         first = problems[0]
-        message = first.message
-        if len(problems) > 1:
-            message += f"\n  and {len(problems) - 1} more problem(s):\n" + "\n".join(
-                "  - " + str(p).replace("\n", "\n    ") for p in problems[1:]
-            )
-        super().__init__(message, file=file, row=first.line, fix=first.fix)
+        super().__init__(self._message_fix("en")[0], file=file, row=first.line, fix=first.fix)
 
-    def _where(self) -> str:
+    def _message_fix(self, lang: str) -> tuple[str, str | None]:
+        from xuanba.i18n import t
+
+        message, fix = self.problems[0].words(lang)
+        if len(self.problems) > 1:
+            message += "\n  " + t("err_std_more", lang, n=len(self.problems) - 1) + "\n" + "\n".join(
+                "  - " + p.text(lang).replace("\n", "\n    ") for p in self.problems[1:]
+            )
+        return message, fix
+
+    def _where(self, lang: str = "en") -> str:
+        from xuanba.i18n import t
+
         parts = [str(self.file)] if self.file else []
         if self.row is not None:
-            parts.append(f"line {self.row}")
-        return ", ".join(parts)
+            parts.append(t("err_line", lang, line=self.row))
+        return t("err_sep", lang).join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
@@ -617,28 +648,28 @@ def load_standard(
         msg = str(exc)
         m = re.search(r"at line (\d+)", msg)
         short = re.sub(r" \(at line.*", "", msg)
-        raise StandardError([Problem(int(m.group(1)) if m else None, f"not valid TOML: {short}",
-                                     "Check quotes, brackets and `key = value` on that line.")],
+        raise StandardError([Problem(int(m.group(1)) if m else None, Phrase("err_std_toml", detail=short),
+                                     Phrase("err_std_toml_fix"))],
                             file=file) from None
     lines = _Lines(text)
     problems: list[Problem] = []
     unknown = [k for k in data if k not in _SECTIONS]
     for k in unknown:
-        problems.append(Problem(lines.find(k) or lines.find("", None, k), f"unknown section [{k}]",
-                                f"Sections: {', '.join(sorted(_SECTIONS))}."))
+        problems.append(Problem(lines.find(k) or lines.find("", None, k), Phrase("err_std_unknown_section", name=k),
+                                Phrase("err_std_sections", names=", ".join(sorted(_SECTIONS)))))
     meta = data.get("standard", {})
     if not isinstance(meta, dict):
         meta = {}
     flat: dict[str, Any] = {k: v for k, v in data.items() if k in _SECTIONS and k != "standard"}
     for k, v in meta.items():
         if k not in _META:
-            problems.append(Problem(lines.find("standard", None, k), f"unknown key {k!r} in [standard]",
-                                    f"Keys of [standard]: {', '.join(_META)}."))
+            problems.append(Problem(lines.find("standard", None, k),
+                                    Phrase("err_std_unknown_key", key=repr(k), section="standard"),
+                                    Phrase("err_std_keys_of", section="standard", keys=", ".join(_META))))
         else:
             flat[k] = v
     if "criteria" not in flat:
-        problems.append(Problem(None, "the standard has no [[criteria]]",
-                                "Add at least one [[criteria]] block with name, field and weight."))
+        problems.append(Problem(None, Phrase("err_std_no_criteria"), Phrase("err_std_no_criteria_fix")))
     standard: Standard | None = None
     if "criteria" in flat:  # validated even after other problems: every problem is reported at once
         try:
@@ -666,11 +697,12 @@ def _pydantic_problem(err: Any, lines: _Lines) -> Problem:
         model = {"criteria": Criterion, "gates": Gate, "tiers": Tier, "capacity": Capacity,
                  "tie_break": TieBreak, "quadrants": Quadrants, "predictions": Predictions}.get(section)
         allowed = ", ".join(model.model_fields) if model else ""
-        return Problem(line, f"unknown key {loc[-1]!r} in [{section}]", f"Keys allowed there: {allowed}.")
+        return Problem(line, Phrase("err_std_unknown_key", key=repr(loc[-1]), section=section),
+                       Phrase("err_std_keys_allowed", keys=allowed))
     if kind == "missing":
         parent = loc[:-1]
         line = _locate(lines, parent) if parent else None
-        return Problem(line, f"{where} is missing", f"Add `{loc[-1]} = ...` there.")
+        return Problem(line, Phrase("err_std_missing", where=where), Phrase("err_std_missing_fix", key=loc[-1]))
     msg = err["msg"].removeprefix("Value error, ")
     if kind == "literal_error":
         return Problem(line, f"{where}: {err.get('input')!r} is not allowed", msg.replace("Input should be", "Use"))
@@ -693,7 +725,8 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str]) -> list[Prob
         try:
             used = check_expression(c.field, names)
         except ExpressionError as exc:
-            out.append(Problem(line, f"criterion {c.name!r}: {_expr_msg(exc)}", exc.fix))
+            out.append(Problem(line, Phrase("err_std_criterion", name=repr(c.name), problem=_expr_msg(exc)),
+                               exc.fix_phrase or exc.fix))
             used = set()  # the criterion's other checks still run
         text_fields = used & NUMERIC_TEXT
         if text_fields:
@@ -727,7 +760,9 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str]) -> list[Prob
         try:
             check_expression(g.expr, names)
         except ExpressionError as exc:
-            out.append(Problem(lines.find("gates", i, "expr"), f"gate {g.name!r}: {_expr_msg(exc)}", exc.fix))
+            out.append(Problem(lines.find("gates", i, "expr"), Phrase("err_std_gate", name=repr(g.name),
+                                                                      problem=_expr_msg(exc)),
+                               exc.fix_phrase or exc.fix))
     out += _tier_problems(s, lines)
     cap = s.capacity
     for key in ("cost_field",) + (("objective",) if cap.objective != "score" else ()):
@@ -763,13 +798,17 @@ def _raw_expression_problems(flat: dict[str, Any], lines: _Lines, names: set[str
             try:
                 check_expression(text, names)
             except ExpressionError as exc:
-                out.append(Problem(lines.find(section, i, key), f"{what} {item.get('name', i + 1)!r}: "
-                                   f"{_expr_msg(exc)}", exc.fix))
+                phrase = "err_std_criterion" if what == "criterion" else "err_std_gate"
+                out.append(Problem(lines.find(section, i, key), Phrase(phrase, name=repr(item.get("name", i + 1)),
+                                                                       problem=_expr_msg(exc)),
+                                   exc.fix_phrase or exc.fix))
     return out
 
 
-def _expr_msg(exc: ExpressionError) -> str:
-    return exc.message + (f" (at character {exc.col})" if exc.col and exc.col > 1 else "")
+def _expr_msg(exc: ExpressionError) -> str | Phrase:
+    """The expression's problem, with the character it is at (past the first)."""
+    message = exc.phrase or exc.message
+    return Phrase("err_at_char", message=message, col=exc.col) if exc.col and exc.col > 1 else message
 
 
 def _band_problems(c: Criterion, line: int | None) -> list[Problem]:

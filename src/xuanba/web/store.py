@@ -31,7 +31,7 @@ import re
 import secrets
 from typing import Any
 
-from xuanba.errors import InputError
+from xuanba.errors import InputError, Phrase
 from xuanba.workspace import Workspace
 
 ROLES = ("admin", "manager", "rep")
@@ -87,15 +87,14 @@ def link_secret(ws: Workspace) -> str | None:
 
 def _check_name(name: str) -> str:
     if not _NAME.match(name or ""):
-        raise InputError(f"{name!r} is not a user name xuanba accepts",
-                         fix="Use 1 to 64 letters, digits, '.', '_', '-' or '@'.")
+        raise InputError(Phrase("web_err_name", name=repr(name)), fix=Phrase("web_err_name_fix"))
     return name
 
 
 def _check_password(password: str) -> str:
     if len(password or "") < MIN_PASSWORD:
-        raise InputError(f"the password has {len(password or '')} characters; at least {MIN_PASSWORD} are needed",
-                         fix="Choose a longer password (a few words work well).")
+        raise InputError(Phrase("web_err_password", n=len(password or ""), min=MIN_PASSWORD),
+                         fix=Phrase("web_err_password_fix"))
     return password
 
 
@@ -113,14 +112,12 @@ def add_user(ws: Workspace, name: str, password: str, *, role: str, owner: str |
     _check_name(name)
     _check_password(password)
     if role not in ROLES:
-        raise InputError(f"{role!r} is not a role", fix=f"Use one of {', '.join(ROLES)}.")
+        raise InputError(Phrase("web_err_role", role=repr(role)), fix=Phrase("web_err_role_fix", roles=", ".join(ROLES)))
     if role == "rep" and not (owner or "").strip():
-        raise InputError("a rep needs --owner, the rep's name as the data's owner column writes it",
-                         fix="Add --owner 'NAME' (see the owner column of the customers table).")
+        raise InputError(Phrase("web_err_owner"), fix=Phrase("web_err_owner_fix"))
     ensure_tables(ws)
     if ws.sql("SELECT 1 FROM web_users WHERE name = ?", [name]).shape[0]:
-        raise InputError(f"the user {name!r} exists already", fix="Pick another name, or change the password "
-                         "with `xuanba users password`.")
+        raise InputError(Phrase("web_err_exists", name=repr(name)), fix=Phrase("web_err_exists_fix"))
     with ws.transaction() as con:
         con.execute("INSERT INTO web_users VALUES (?, ?, ?, ?, TRUE, ?, ?, NULL)",
                     [name, role, (owner or "").strip() or None, _hasher().hash(password), secrets.token_hex(8), _now()])
@@ -137,7 +134,7 @@ def list_users(ws: Workspace) -> list[dict[str, Any]]:
 
 def _existing(ws: Workspace, name: str) -> None:
     if not has_tables(ws) or not ws.sql("SELECT 1 FROM web_users WHERE name = ?", [name]).shape[0]:
-        raise InputError(f"there is no user {name!r}", fix="See `xuanba users list`.")
+        raise InputError(Phrase("web_err_no_user", name=repr(name)), fix=Phrase("web_err_no_user_fix"))
 
 
 def set_active(ws: Workspace, name: str, active: bool, *, by: str | None = None) -> None:
@@ -229,7 +226,7 @@ def create_link(ws: Workspace, customer_id: str, *, days: int = 30, by: str | No
     from xuanba.web.links import sign
 
     if not 1 <= int(days) <= 366:
-        raise InputError(f"--days {days} is out of range", fix="Give a number of days from 1 to 366.")
+        raise InputError(Phrase("web_err_days", days=days), fix=Phrase("web_err_days_fix"))
     ensure_tables(ws)
     link_id = secrets.token_urlsafe(12)
     expires = _now() + dt.timedelta(days=int(days))
@@ -243,7 +240,7 @@ def create_link(ws: Workspace, customer_id: str, *, days: int = 30, by: str | No
 def revoke_link(ws: Workspace, link_id: str, *, by: str | None = None) -> None:
     """Revoke a link: it stops working at once."""
     if not has_tables(ws) or not ws.sql("SELECT 1 FROM web_links WHERE link_id = ?", [link_id]).shape[0]:
-        raise InputError(f"there is no link {link_id!r}", fix="See `xuanba share --list`.")
+        raise InputError(Phrase("web_err_no_link", link=repr(link_id)), fix=Phrase("web_err_no_link_fix"))
     with ws.transaction() as con:
         con.execute("UPDATE web_links SET revoked_at = ? WHERE link_id = ? AND revoked_at IS NULL", [_now(), link_id])
         audit(ws, by, "link_revoke", {"link": link_id})

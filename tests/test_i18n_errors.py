@@ -1,0 +1,136 @@
+"""Issue 13 point 6: the errors a user of ingest, standard and round commonly meets read in the
+language of the command line (``--lang zh``), with the file, row (or line) and column still named;
+``str(err)`` and ``--json`` stay English for programs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from xuanba.cli import app
+from xuanba.errors import InputError, Phrase, WorkspaceError, XuanbaError
+from xuanba.i18n import TEXT
+
+
+def run(*args: str, lang: str):
+    return CliRunner().invoke(app, ["--lang", lang, *args])
+
+
+def test_a_missing_column_reads_chinese_with_file_and_column(tmp_path):
+    path = tmp_path / "销售.csv"
+    path.write_bytes("客户编号,金额\r\nA,1\r\n".encode("gbk"))
+    zh = run("ingest", str(path), "-w", str(tmp_path / "zh.duckdb"), lang="zh")
+    en = run("ingest", str(path), "-w", str(tmp_path / "en.duckdb"), lang="en")
+    assert zh.exit_code == en.exit_code == 2
+    assert zh.output.startswith("错误：") and "销售.csv，“ts”列：找不到必需字段 'ts' 对应的列" in zh.output
+    assert "文件中的列有：客户编号, 金额" in zh.output and "解决办法：请逐一指明对应的列，例如 --map ts=<column>" in zh.output
+    assert "no column for" not in zh.output and "fix:" not in zh.output
+    assert "销售.csv, column 'ts': no column for the required field 'ts'" in en.output and "解决办法" not in en.output
+
+
+def test_an_unreadable_encoding_names_the_line_in_chinese(tmp_path):
+    path = tmp_path / "enc.csv"
+    path.write_bytes(b"customer,date,amount\nA,2026-01-01,\x81\x20\n")
+    zh = run("ingest", str(path), "-w", str(tmp_path / "w.duckdb"), lang="zh")
+    assert zh.exit_code == 2
+    assert "enc.csv：文件既不是 UTF-8、UTF-16 也不是 GBK/GB18030 编码的文本（文件第 2 行" in zh.output
+    assert "“CSV UTF-8”" in zh.output
+
+
+def test_a_bad_date_reads_chinese(tmp_path):
+    log = tmp_path / "tx.csv"
+    log.write_text("customer_id,ts,amount\nA,2025-01-01,10\n", encoding="utf-8")
+    assert run("ingest", str(log), "-w", str(tmp_path / "ws.duckdb"), lang="en").exit_code == 0
+    zh = run("facts", "--cutoff", "2026-13-01", "-w", str(tmp_path / "ws.duckdb"), lang="zh")
+    assert zh.exit_code == 2 and "--cutoff '2026-13-01' 不是有效的日期" in zh.output
+    assert "请把 --cutoff 写成 YYYY-MM-DD" in zh.output
+
+
+STANDARD = ('[standard]\nname = "b"\nversion = "1"\n[[criteria]]\nname = "r"\nfield = "revenu_365d"\n'
+            'weight = 1\n[[gates]]\nname = "g"\nexpr = "margin_365d >"\n')
+
+
+def test_a_standards_problems_read_chinese_with_their_lines(tmp_path):
+    bad = tmp_path / "标准.toml"
+    bad.write_text(STANDARD, encoding="utf-8")
+    zh = run("standard", "check", str(bad), lang="zh")
+    assert zh.exit_code == 2
+    assert "标准.toml，第 6 行：指标 'r'：未知字段 'revenu_365d'" in zh.output
+    assert "您是不是想写 revenue_365d" in zh.output  # the fix, in words a manager can act on
+    assert "另有 1 个问题" in zh.output and "第 10 行：门槛 'g'：无法读懂这条规则" in zh.output
+    en = run("standard", "check", str(bad), lang="en")
+    assert "line 6: criterion 'r': unknown field 'revenu_365d'" in en.output and "门槛" not in en.output
+    js = run("standard", "check", str(bad), "--json", lang="zh")
+    payload = json.loads(js.stdout)  # machines read English
+    assert payload["problems"][0]["message"] == "criterion 'r': unknown field 'revenu_365d'"
+
+
+def test_bad_toml_names_its_line_in_chinese(tmp_path):
+    bad = tmp_path / "s.toml"
+    bad.write_text('[standard]\nname = "b\n', encoding="utf-8")
+    zh = run("standard", "check", str(bad), lang="zh")
+    assert zh.exit_code == 2 and "s.toml，第 2 行：不是有效的 TOML" in zh.output and "请检查这一行的引号" in zh.output
+
+
+def test_no_round_and_a_missing_workspace_read_chinese(tmp_path):
+    log = tmp_path / "tx.csv"
+    log.write_text("customer_id,ts,amount\nA,2025-01-01,10\n", encoding="utf-8")
+    ws = tmp_path / "ws.duckdb"
+    assert run("ingest", str(log), "-w", str(ws), lang="en").exit_code == 0
+    zh = run("report", "latest", "-w", str(ws), lang="zh")
+    assert zh.exit_code == 5 and "ws.duckdb：工作区里还没有任何轮次" in zh.output and "xuanba round" in zh.output
+    zh = run("facts", "-w", str(tmp_path / "none.duckdb"), lang="zh")
+    assert zh.exit_code == 5 and "none.duckdb：找不到工作区文件" in zh.output
+
+
+def test_a_locked_workspace_reads_chinese():
+    duckdb = pytest.importorskip("duckdb")
+    from xuanba.workspace import workspace_fault
+
+    err = workspace_fault(duckdb.IOException('IO Error: Could not set lock on file "w.duckdb": Conflicting lock '
+                                             "is held in python (PID 4242)"), "w.duckdb")
+    assert str(err).startswith("w.duckdb: another process (PID 4242) holds the workspace open")
+    assert err.render("zh").startswith("w.duckdb：另一个进程（PID 4242）正占用着工作区")
+    assert "请等那个进程结束" in err.render("zh")
+
+
+def test_str_stays_english_and_row_column_count_examples_are_framed():
+    err = InputError(Phrase("err_not_a_date", what="ts", value="'x'"), file="a.csv", row=7, column="日期",
+                     fix=Phrase("err_not_a_date_fix", what="ts"), examples=["x", "y"], count=1200)
+    assert str(err) == ("a.csv, row 7, column '日期': ts 'x' is not a date (1,200 in all)\n  first: 'x', 'y'\n"
+                        "  fix: Write ts as YYYY-MM-DD, e.g. 2026-06-30.")
+    assert err.render("en") == str(err) and err.message == "ts 'x' is not a date"
+    assert err.render("zh") == ("a.csv，第 7 行，“日期”列：ts 'x' 不是有效的日期（共 1,200 处）\n  前几项：'x', 'y'\n"
+                                "  解决办法：请把 ts 写成 YYYY-MM-DD，例如 2026-06-30。")
+    assert err.to_dict()["key"] == "err_not_a_date" and err.to_dict()["message"] == err.message
+    plain = WorkspaceError("something in English", file="w.duckdb", fix="Do this.")
+    assert plain.render("zh") == "w.duckdb：something in English\n  解决办法：Do this."  # text given as text stays
+
+
+def test_every_error_phrase_reads_in_both_languages():
+    """Every err_* phrase formats in both languages with the same fields (a hostile value included)."""
+    import string
+
+    for key, (en, zh) in TEXT.items():
+        if not key.startswith("err_"):
+            continue
+        names = {f for _, f, _, _ in string.Formatter().parse(en) if f}
+        values = {n: "<b>{x}</b>" for n in names}
+        assert Phrase(key, **values).words("zh") == zh.format(**values)
+        assert isinstance(XuanbaError(Phrase(key, **values)).render("zh"), str)
+
+
+def test_rows_after_the_cutoff_name_row_column_and_examples_in_chinese(tmp_path):
+    path = tmp_path / "late.csv"
+    path.write_bytes(b"customer,date,amount\nA,2026-06-30,1\nB,2026-07-02,2\n")
+    zh = run("ingest", str(path), "-w", str(tmp_path / "w.duckdb"), "--cutoff", "2026-06-30", lang="zh")
+    assert zh.exit_code == 2
+    assert "late.csv，第 2 行，“date”列：有 1 行的日期晚于截止日 2026-06-30" in zh.output
+    assert "前几项：'2026-07-02'" in zh.output and "请检查日期列及其格式" in zh.output
+    path = tmp_path / "dates.csv"
+    path.write_bytes(b"customer,date,amount\nA,30.06.2026,1\n")
+    zh = run("ingest", str(path), "-w", str(tmp_path / "v.duckdb"), lang="zh")
+    assert "dates.csv，“date”列：日期列中没有一个值能读成日期（例如 '30.06.2026'）" in zh.output
+    assert "--date-format '%d.%m.%Y'" in zh.output
