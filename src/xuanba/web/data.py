@@ -48,11 +48,28 @@ def _records(frame: Any) -> list[dict[str, Any]]:
             .to_dict("records")]
 
 
+def _fetched(ws: Workspace, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """The rows of a query as :func:`_records` gives a frame's, without the frame (a page asks
+    several small queries; pandas would cost more than DuckDB does)."""
+    import datetime as dt
+
+    cur = ws.con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    out = []
+    for row in cur.fetchall():
+        out.append({k: _plain(dt.datetime.combine(v, dt.time()) if type(v) is dt.date else v)  # as pandas does
+                    for k, v in zip(names, row, strict=True)})
+    return out
+
+
 def round_ids(ws: Workspace) -> list[int]:
     """The stored rounds' ids, oldest first."""
-    if not ws.has_table("rounds"):
+    import duckdb
+
+    try:  # one query: asking the catalogue first costs more than the answer
+        return [int(r[0]) for r in ws.con.execute("SELECT round_id FROM rounds ORDER BY round_id").fetchall()]
+    except duckdb.CatalogException:
         return []
-    return [int(r[0]) for r in ws.con.execute("SELECT round_id FROM rounds ORDER BY round_id").fetchall()]
 
 
 def resolve(ws: Workspace, ref: str | int | None) -> int | None:
@@ -188,9 +205,13 @@ _CUSTOMERS = Kept(CUSTOMERS_KEPT)
 _NOT_DENSE = object()
 
 
+#: Keep rounds in memory (the tests turn it off to compare with the pages read in SQL alone).
+KEEP = True
+
+
 def _key(ws: Workspace, rid: int) -> tuple[Any, ...] | None:
     """What identifies round ``rid`` of this workspace for the caches; ``None``: keep nothing."""
-    if ws.path == ":memory:":
+    if ws.path == ":memory:" or not KEEP:
         return None
     row = ws.con.execute("SELECT created_at, roster_sha256, n_customers FROM rounds WHERE round_id = ?",
                          [rid]).fetchone()
@@ -512,51 +533,41 @@ def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner
     if standing is None:
         return None
     by_rank = "" if rank is None else " AND rank = ?"  # the roster is stored in rank order
-    contrib = ws.sql("SELECT criterion, raw, normalised, weight, contribution FROM contributions "
-                     "WHERE round_id = ? AND customer_id = ? ORDER BY contribution DESC", [rid, cid])
-    extra = ws.sql("SELECT gates_failed, next_tier, gap_to_next, cheapest_criterion, cheapest_change, quadrant, "
-                   f"left_out_by_capacity FROM roster WHERE round_id = ? AND customer_id = ?{by_rank}",
-                   [rid, cid, *([] if rank is None else [rank])])
-    history = _history(ws, cid)
+    contrib = _fetched(ws, "SELECT criterion, raw, normalised, weight, contribution FROM contributions "
+                       "WHERE round_id = ? AND customer_id = ? ORDER BY contribution DESC", [rid, cid])
+    extra = _fetched(ws, "SELECT gates_failed, next_tier, gap_to_next, cheapest_criterion, cheapest_change, quadrant, "
+                     f"left_out_by_capacity FROM roster WHERE round_id = ? AND customer_id = ?{by_rank}",
+                     [rid, cid, *([] if rank is None else [rank])])
     out = {"round_id": rid, "standing": {k: _plain(v) for k, v in standing.items()},
-           "detail": _records(extra)[0] if len(extra) else {},
-           "contributions": _records(contrib), "history": _records(history)}
+           "detail": extra[0] if extra else {}, "contributions": contrib, "history": _history(ws, cid)}
     if key is not None:
         _CUSTOMERS.put(key, copy.deepcopy(out))
     return out
 
 
-def _history(ws: Workspace, cid: str) -> Any:
-    """Rank, tier and score of ``cid`` in every stored round (a frame): read from the rounds kept
-    in memory, and in SQL (a scan of their rosters) from the others."""
-    import pandas as pd
-
-    rounds = ws.sql("SELECT round_id, cutoff FROM rounds ORDER BY round_id")
-    found, others = [], []
-    for rid in rounds["round_id"].tolist():
-        key = _key(ws, int(rid))
+def _history(ws: Workspace, cid: str) -> list[dict[str, Any]]:
+    """Rank, tier and score of ``cid`` in every stored round: read from the rounds kept in memory,
+    and in SQL (a scan of their rosters) from the others."""
+    rounds = _fetched(ws, "SELECT round_id, cutoff FROM rounds ORDER BY round_id", [])
+    found, others = {}, []
+    for head in rounds:
+        rid = int(head["round_id"])
+        key = _key(ws, rid) if KEEP else None
         kept = _ROSTERS.get(key) if key is not None else None  # never loaded for this
         if not isinstance(kept, KeptRoster):
-            others.append(int(rid))
+            others.append(rid)
             continue
         pos = kept.position(cid)
         if pos is not None:
             row = kept.table.slice(pos, 1).to_pylist()[0]
-            found.append({"round_id": int(rid), "rank": row["rank"], "tier": row["tier"], "score": row["score"]})
-    parts = []
+            found[rid] = {"round_id": rid, "cutoff": head["cutoff"],
+                          **{k: _plain(row[k]) for k in ("rank", "tier", "score")}}
     if others:
-        parts.append(ws.sql("SELECT r.round_id, k.cutoff, r.rank, r.tier, r.score FROM roster r JOIN rounds k "
+        for row in _fetched(ws, "SELECT r.round_id, k.cutoff, r.rank, r.tier, r.score FROM roster r JOIN rounds k "
                             "ON k.round_id = r.round_id WHERE r.customer_id = ? AND r.round_id IN "
-                            "(SELECT unnest(?::BIGINT[])) ORDER BY r.round_id", [cid, others]))
-    if found:
-        kept_rows = pd.DataFrame(found).merge(rounds, on="round_id")
-        parts.append(kept_rows[["round_id", "cutoff", "rank", "tier", "score"]])
-    if len(parts) == 1:
-        return parts[0]
-    if not parts:
-        return ws.sql("SELECT r.round_id, k.cutoff, r.rank, r.tier, r.score FROM roster r JOIN rounds k "
-                      "ON k.round_id = r.round_id WHERE FALSE")
-    return pd.concat(parts).sort_values("round_id", kind="stable").reset_index(drop=True)
+                            "(SELECT unnest(?::BIGINT[]))", [cid, others]):
+            found[int(row["round_id"])] = row
+    return [found[rid] for rid in sorted(found)]
 
 
 def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: int = 50) -> dict[str, Any] | None:
