@@ -19,14 +19,14 @@ def ws(tmp_path_factory):
     return make_web_workspace(tmp_path_factory.mktemp("web") / "ws.duckdb", n=90)
 
 
-def _both(monkeypatch, call):
-    """``call()`` with the rounds kept in memory, and again read in SQL alone."""
+def _both(monkeypatch, func, *args, **kwargs):
+    """``func(*args, **kwargs)`` with the rounds kept in memory, and again read in SQL alone."""
     from xuanba.web import data
 
-    kept = call()
+    kept = func(*args, **kwargs)
     monkeypatch.setattr(data, "KEEP", False)
     try:
-        return kept, call()
+        return kept, func(*args, **kwargs)
     finally:
         monkeypatch.setattr(data, "KEEP", True)
 
@@ -48,8 +48,8 @@ def test_pages_of_a_kept_round_equal_the_pages_read_in_sql(ws, monkeypatch):
                     i += 1
         checked = 0
         for owner, tier, search, sort, desc, page in cases:
-            kept, sql = _both(monkeypatch, lambda: data.roster_page(
-                ro, 2, owner=owner, tier=tier, search=search, sort=sort, desc=desc, page=page, per_page=25))
+            kept, sql = _both(monkeypatch, data.roster_page, ro, 2, owner=owner, tier=tier, search=search, sort=sort,
+                              desc=desc, page=page, per_page=25)
             assert kept == sql, (owner, tier, search, sort, desc, page)
             checked += bool(sql["rows"])
         assert checked > 60
@@ -58,11 +58,12 @@ def test_pages_of_a_kept_round_equal_the_pages_read_in_sql(ws, monkeypatch):
         for j, cid in enumerate([*ids[::6], EVIL_ID, SLASH_ID, "C9999999", "", "C0000002 ", "c0000002"]):
             for owner in (None, "Rep 01", "Rep 02"):
                 rid = 1 + j % 2
-                kept, sql = _both(monkeypatch, lambda: data.customer(ro, rid, cid, owner))
+                kept, sql = _both(monkeypatch, data.customer, ro, rid, cid, owner)
                 assert kept == sql, (cid, owner, rid)
         for owner in (None, "Rep 01"):
-            assert _both(monkeypatch, lambda: data.overview(ro, owner))[0] == data.overview(ro, owner)
-            kept, sql = _both(monkeypatch, lambda: data.list_of_rounds(ro, owner))
+            kept, sql = _both(monkeypatch, data.overview, ro, owner)
+            assert kept == sql
+            kept, sql = _both(monkeypatch, data.list_of_rounds, ro, owner)
             assert kept == sql
 
 

@@ -74,7 +74,10 @@ def round_ids(ws: Workspace) -> list[int]:
 
 def resolve(ws: Workspace, ref: str | int | None) -> int | None:
     """The id of round ``ref`` (a number, or ``latest``/``None``); ``None`` when there is no such round."""
-    ids = round_ids(ws)
+    return _resolve(round_ids(ws), ref)
+
+
+def _resolve(ids: list[int], ref: str | int | None) -> int | None:
     if not ids:
         return None
     if ref in (None, "", "latest"):
@@ -218,6 +221,29 @@ def _key(ws: Workspace, rid: int) -> tuple[Any, ...] | None:
     return None if row is None else (ws.path, rid, *(str(v) for v in row))
 
 
+def _heads(ws: Workspace) -> dict[int, tuple[Any, Any]]:
+    """Every stored round's id -> (its :func:`_key`, its cutoff as pages show it), in one query."""
+    keep = ws.path != ":memory:" and KEEP
+    return {int(h["round_id"]): ((ws.path, int(h["round_id"]), str(h["created_at"]), str(h["roster_sha256"]),
+                                  str(h["n_customers"])) if keep else None, h["cutoff"])
+            for h in _fetched(ws, "SELECT round_id, created_at, roster_sha256, n_customers, cutoff FROM rounds "
+                              "ORDER BY round_id", [])} if _has_rounds(ws) else {}
+
+
+def _has_rounds(ws: Workspace) -> bool:
+    """Whether the workspace has a table of rounds."""
+    import duckdb
+
+    try:
+        ws.con.execute("SELECT 1 FROM rounds LIMIT 0")
+    except duckdb.CatalogException:
+        return False
+    return True
+
+
+_ASK = object()  # a key not given: asked of the workspace
+
+
 class KeptRoster:
     """A round's roster in rank order with stored names and owners (``table``, an Arrow table
     whose row ``i`` holds rank ``i + 1``), and its ids in sorted order for :meth:`position`."""
@@ -293,16 +319,16 @@ def _load_roster(ws: Workspace, rid: int) -> Any:
     return KeptRoster(table, have)
 
 
-def _kept_roster(ws: Workspace, rid: int) -> KeptRoster | None:
+def _kept_roster(ws: Workspace, rid: int, key: Any = _ASK) -> KeptRoster | None:
     """Round ``rid``'s roster in memory (loaded at its first use); ``None`` when not kept."""
-    key = _key(ws, rid)
+    key = _key(ws, rid) if key is _ASK else key
     if key is None:
         return None
     kept = _ROSTERS.get_or_make(key, lambda: _load_roster(ws, rid))
     return kept if isinstance(kept, KeptRoster) else None
 
 
-def _kept_ranks(ws: Workspace, rid: int, sql: str, params: list[Any]) -> Any:
+def _kept_ranks(ws: Workspace, rid: int, sql: str, params: list[Any], key: Any = _ASK) -> Any:
     """The rows (rank - 1) that ``SELECT r.rank ... ORDER BY ...`` gives over round ``rid``, kept."""
     import numpy as np
 
@@ -310,14 +336,14 @@ def _kept_ranks(ws: Workspace, rid: int, sql: str, params: list[Any]) -> Any:
         got = ws.con.execute(sql, params).fetchnumpy()
         return (np.asarray(got["rank"], dtype=np.int64) - 1).astype(np.int32)
 
-    key = _key(ws, rid)
+    key = _key(ws, rid) if key is _ASK else key
     return make() if key is None else _RANKS.get_or_make((key, sql, repr(params)), make, len)
 
 
-def _kept_rows(ws: Workspace, rid: int, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+def _kept_rows(ws: Workspace, rid: int, sql: str, params: list[Any], key: Any = _ASK) -> list[tuple[Any, ...]]:
     """``fetchall()`` of a small query over round ``rid``'s stored rows, kept (an in-memory
     workspace asks each time)."""
-    key = _key(ws, rid)
+    key = _key(ws, rid) if key is _ASK else key
     if key is None:
         return ws.con.execute(sql, params).fetchall()
     return _SMALL.get_or_make((key, sql, repr(params)), lambda: ws.con.execute(sql, params).fetchall())
@@ -439,9 +465,10 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
     if rid is None:
         return empty
     frm, params = _from(ws, rid, owner)
+    rkey = _key(ws, rid)  # asked once for the page
     stored = (meta(ws, rid).get("summary") or {}).get("tier_counts")
     tiers = [str(k) for k in stored if k] if stored else [str(t[0]) for t in _kept_rows(
-        ws, rid, "SELECT DISTINCT tier FROM roster WHERE round_id = ? AND tier <> '' ORDER BY 1", [rid])]
+        ws, rid, "SELECT DISTINCT tier FROM roster WHERE round_id = ? AND tier <> '' ORDER BY 1", [rid], rkey)]
     where, wp = _where(ws, rid, tier, search)
     sort = sort if sort in SORTS else "rank"
     order = f"{SORTS[sort]} {'DESC' if desc else 'ASC'} NULLS LAST, r.rank"
@@ -452,14 +479,14 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
         frm_sorted = frm.replace("FROM roster r", "FROM roster r LEFT JOIN round_fields f ON f.round_id = r.round_id "
                                  "AND f.customer_id = r.customer_id", 1) if sort in have else frm
         order = f"{key} {'DESC' if desc else 'ASC'} NULLS LAST, r.rank"
-    kept = _kept_roster(ws, rid)
+    kept = _kept_roster(ws, rid, rkey)
     if kept is not None:
         # the round's roster is in memory: a view's rank order is asked once and kept, a page is
         # a slice of it (every customer by rank needs no query at all)
         if sort == "rank" and owner is None and not where:
             total, ranks = kept.n, None
         else:
-            ranks = _kept_ranks(ws, rid, f"SELECT r.rank {frm_sorted}{where} ORDER BY {order}", params + wp)
+            ranks = _kept_ranks(ws, rid, f"SELECT r.rank {frm_sorted}{where} ORDER BY {order}", params + wp, rkey)
             total = len(ranks)
         pages = max(1, math.ceil(total / per_page))
         page = min(max(1, int(page)), pages)
@@ -508,11 +535,12 @@ def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner
     are not ``owner``'s (a rep cannot tell another rep's customer from no customer)."""
     from xuanba.rounds import customer_standing
 
-    rid = resolve(ws, round_ref)
+    heads = _heads(ws)  # one query: which round, what identifies each, their cutoffs
+    rid = _resolve(list(heads), round_ref)
     if rid is None:
         return None
     cid = str(customer_id)
-    kept = _kept_roster(ws, rid)
+    kept = _kept_roster(ws, rid, heads[rid][0])
     rank = None
     if kept is not None:  # the round is in memory: its ids are looked up there, its scope too
         pos = kept.position(cid)
@@ -525,8 +553,7 @@ def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner
             return None
     # what follows is stored and never changes, but the history grows with each new round: the
     # key holds every round's identity, and the scope (a rep's page is never another's)
-    key = None if kept is None else (_key(ws, rid), tuple(ws.con.execute(
-        "SELECT round_id, created_at, roster_sha256 FROM rounds ORDER BY round_id").fetchall()), cid, owner)
+    key = None if kept is None else (heads[rid][0], tuple(h[0] for h in heads.values()), cid, owner)
     if key is not None and (hit := _CUSTOMERS.get(key)) is not None:
         return copy.deepcopy(hit)
     standing = customer_standing(ws, rid, cid, rank=rank)
@@ -539,20 +566,17 @@ def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner
                      f"left_out_by_capacity FROM roster WHERE round_id = ? AND customer_id = ?{by_rank}",
                      [rid, cid, *([] if rank is None else [rank])])
     out = {"round_id": rid, "standing": {k: _plain(v) for k, v in standing.items()},
-           "detail": extra[0] if extra else {}, "contributions": contrib, "history": _history(ws, cid)}
+           "detail": extra[0] if extra else {}, "contributions": contrib, "history": _history(ws, cid, heads)}
     if key is not None:
         _CUSTOMERS.put(key, copy.deepcopy(out))
     return out
 
 
-def _history(ws: Workspace, cid: str) -> list[dict[str, Any]]:
-    """Rank, tier and score of ``cid`` in every stored round: read from the rounds kept in memory,
-    and in SQL (a scan of their rosters) from the others."""
-    rounds = _fetched(ws, "SELECT round_id, cutoff FROM rounds ORDER BY round_id", [])
+def _history(ws: Workspace, cid: str, heads: dict[int, tuple[Any, Any]]) -> list[dict[str, Any]]:
+    """Rank, tier and score of ``cid`` in every stored round (``heads``: :func:`_heads`): read from
+    the rounds kept in memory, and in SQL (a scan of their rosters) from the others."""
     found, others = {}, []
-    for head in rounds:
-        rid = int(head["round_id"])
-        key = _key(ws, rid) if KEEP else None
+    for rid, (key, cutoff) in heads.items():
         kept = _ROSTERS.get(key) if key is not None else None  # never loaded for this
         if not isinstance(kept, KeptRoster):
             others.append(rid)
@@ -560,7 +584,7 @@ def _history(ws: Workspace, cid: str) -> list[dict[str, Any]]:
         pos = kept.position(cid)
         if pos is not None:
             row = kept.table.slice(pos, 1).to_pylist()[0]
-            found[rid] = {"round_id": rid, "cutoff": head["cutoff"],
+            found[rid] = {"round_id": rid, "cutoff": cutoff,
                           **{k: _plain(row[k]) for k in ("rank", "tier", "score")}}
     if others:
         for row in _fetched(ws, "SELECT r.round_id, k.cutoff, r.rank, r.tier, r.score FROM roster r JOIN rounds k "
