@@ -128,7 +128,8 @@ def run(path: Path, src: Path | None, args: argparse.Namespace, sample: list[str
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     code = ("import uvicorn; from xuanba.web import create_app; "
-            f"uvicorn.run(create_app({str(path)!r}), host='127.0.0.1', port={port}, log_level='warning')")
+            f"uvicorn.run(create_app({str(path)!r}{args.app_args if src is None else ''}), host='127.0.0.1', "
+            f"port={port}, log_level='warning')")
     env = dict(os.environ)
     here = str(src or BENCH.parent / "src")
     env["PYTHONPATH"] = here + os.pathsep + env.get("PYTHONPATH", "")
@@ -213,6 +214,7 @@ def main() -> None:
     ap.add_argument("--against", help="also run the server of this git revision, alternating")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each server")
     ap.add_argument("--max-seconds", type=float, default=600)
+    ap.add_argument("--app-args", default="", help="more arguments of this tree's create_app, e.g. ', threads=1'")
     args = ap.parse_args()
     n = int(args.customers)
     cached = workspace(n)

@@ -79,9 +79,10 @@ class Gate:
     (a user's row, say) until the connection is closed or something is written.
     """
 
-    def __init__(self, path: str, linger_s: float = 2.0) -> None:
+    def __init__(self, path: str, linger_s: float = 2.0, threads: int | None = None) -> None:
         self.path = path
         self.linger_s = linger_s
+        self.threads = threads
         self._cond = threading.Condition()
         self._readers = 0
         self._writing = False
@@ -124,7 +125,7 @@ class Gate:
             self._readers += 1
             if self._anchor is None and self.linger_s > 0:
                 with contextlib.suppress(WorkspaceError):  # the request's own open reports it
-                    self._anchor = Workspace(self.path, read_only=True)
+                    self._anchor = Workspace(self.path, read_only=True, threads=self.threads)
                     self._generation += 1
                 if self._anchor is not None and self._closer is None:
                     self._closer = threading.Thread(target=self._close_when_idle, daemon=True)
@@ -736,13 +737,15 @@ async def xuanba_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minutes: float = 30,
-               secret: str | None = None, base_url: str | None = None, linger_s: float = 2.0) -> Starlette:
+               secret: str | None = None, base_url: str | None = None, linger_s: float = 2.0,
+               threads: int | None = None) -> Starlette:
     """The web app over ``workspace`` (a DuckDB file, or ``":memory:"`` in tests).
 
     ``secure_cookies`` marks cookies Secure (behind TLS); ``idle_minutes`` ends a session left
     idle; ``secret`` signs the session cookies (random per process when not given); ``base_url``
     is the address customer links are made with (else the request's own address); ``linger_s``
-    keeps a reading connection open that long after the last request (0: none; see :class:`Gate`).
+    keeps a reading connection open that long after the last request (0: none; see :class:`Gate`);
+    ``threads`` caps DuckDB's threads for the shared reading connection (``None``: every core).
     """
     routes = [
         Route("/health", health),
@@ -772,6 +775,6 @@ def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minu
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, XuanbaError: xuanba_error})
-    app.state.xb = State(Gate(str(workspace), linger_s), secret or secrets.token_urlsafe(32), float(idle_minutes) * 60, secure_cookies,
+    app.state.xb = State(Gate(str(workspace), linger_s, threads), secret or secrets.token_urlsafe(32), float(idle_minutes) * 60, secure_cookies,
                          base_url=base_url)
     return app
