@@ -122,8 +122,19 @@ def sample_ids(path: Path) -> list[str]:
         con.close()
 
 
-def run(path: Path, src: Path | None, args: argparse.Namespace, sample: list[str]) -> tuple[dict[str, list[float]], dict[str, int], float]:
-    """One server (this tree's xuanba, or the one in ``src``) under the clients: times, errors, wall seconds."""
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds a process has used so far (Linux), else 0."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run(path: Path, src: Path | None, args: argparse.Namespace,
+        sample: list[str]) -> tuple[dict[str, list[float]], dict[str, int], float, float]:
+    """One server (this tree's xuanba, or the one in ``src``) under the clients: times, errors,
+    wall seconds and the server's CPU seconds while timed."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -189,14 +200,14 @@ def run(path: Path, src: Path | None, args: argparse.Namespace, sample: list[str
         for t in threads:
             t.start()
         ready.wait()
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), cpu_seconds(server.pid)
         for t in threads:
             t.join()
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, cpu_seconds(server.pid) - cpu0
     finally:
         server.terminate()
         server.wait(10)
-    return times, errors, wall
+    return times, errors, wall, cpu
 
 
 def p95(v: list[float]) -> float:
@@ -225,17 +236,19 @@ def main() -> None:
     results: dict[str, dict[str, list[float]]] = {name: {k: [] for k in KINDS} for name, _ in servers}
     errs: dict[str, dict[str, int]] = {name: dict.fromkeys(KINDS, 0) for name, _ in servers}
     walls: dict[str, float] = dict.fromkeys(results, 0.0)
+    cpus: dict[str, float] = dict.fromkeys(results, 0.0)
     load0 = os.getloadavg()
     for _ in range(args.repeat):
         for name, src in servers:
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / "bench.duckdb"
                 shutil.copyfile(cached, path)
-                times, errors, wall = run(path, src, args, sample)
+                times, errors, wall, cpu = run(path, src, args, sample)
             for k in KINDS:
                 results[name][k] += times[k]
                 errs[name][k] += errors[k]
             walls[name] += wall
+            cpus[name] += cpu
     load1 = os.getloadavg()
     print(f"{n:,} customers, {args.clients} clients ({args.user}), {args.requests} requests of each kind each, "
           f"customers picked: {args.pick}; load average {load0[0]:.2f} before, {load1[0]:.2f} after\n")
@@ -249,7 +262,8 @@ def main() -> None:
         print(f"| {k} | {len(results['this tree'][k])} | {cells} |{ratio}")
     for name, _ in servers:
         total = sum(len(v) for v in results[name].values())
-        print(f"\n{name}: {total} requests in {walls[name]:.1f} s ({total / walls[name]:.0f} per second)", end="")
+        print(f"\n{name}: {total} requests in {walls[name]:.1f} s ({total / walls[name]:.0f} per second); "
+              f"server CPU {1000 * cpus[name] / total:.1f} ms a request", end="")
     print()
 
 

@@ -186,13 +186,15 @@ class Kept:
             return found
         with self._lock:
             gate = self._making.setdefault(key, threading.Lock())
-        with gate:
-            found = self.get(key)
-            if found is None:
-                found = make()
-                self.put(key, found, cost(found))
-        with self._lock:
-            self._making.pop(key, None)
+        try:
+            with gate:
+                found = self.get(key)
+                if found is None:
+                    found = make()
+                    self.put(key, found, cost(found))
+        finally:
+            with self._lock:
+                self._making.pop(key, None)
         return found
 
     def clear(self) -> None:
