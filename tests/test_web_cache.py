@@ -211,3 +211,25 @@ def test_a_waiting_write_is_not_starved_by_a_stream_of_reads(tmp_path):
     for t in readers:
         t.join()
     assert reads and waited < 5
+
+
+def test_a_standing_read_by_rank_is_the_standing_and_a_wrong_rank_finds_nobody(ws):
+    from xuanba.rounds import customer_standing
+    from xuanba.workspace import Workspace
+
+    with Workspace(ws, read_only=True) as ro:
+        ranks = dict(ro.con.execute("SELECT customer_id, rank FROM roster WHERE round_id = 2").fetchall())
+        for cid in list(ranks)[::9]:
+            assert customer_standing(ro, 2, cid, rank=ranks[cid]) == customer_standing(ro, 2, cid)
+            assert customer_standing(ro, 2, cid, rank=ranks[cid] % len(ranks) + 1) is None
+
+
+def test_a_cursor_reads_beside_its_workspace_and_closes_alone(ws):
+    from xuanba.workspace import Workspace
+
+    with Workspace(ws, read_only=True) as ro:
+        cur = ro.cursor()
+        assert cur.read_only and cur.path == ro.path
+        assert cur.sql("SELECT count(*) AS n FROM roster")["n"][0] == ro.sql("SELECT count(*) AS n FROM roster")["n"][0]
+        cur.close()
+        assert ro.con.execute("SELECT 1").fetchone() == (1,)  # still open
