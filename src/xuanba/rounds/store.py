@@ -256,9 +256,12 @@ def list_rounds(workspace: Workspace | str) -> pd.DataFrame:
 
 
 def _round_ids(ws: Workspace) -> list[int]:
-    if not ws.has_table("rounds"):
+    import duckdb
+
+    try:  # one query (asking the catalogue first costs more than the answer; pages ask this per customer)
+        return [int(x) for x in ws.sql("SELECT round_id FROM rounds ORDER BY round_id")["round_id"]]
+    except duckdb.CatalogException:
         return []
-    return [int(x) for x in ws.sql("SELECT round_id FROM rounds ORDER BY round_id")["round_id"]]
 
 
 def resolve_round_id(ws: Workspace, ref: int | str) -> int:
