@@ -233,3 +233,33 @@ def test_a_cursor_reads_beside_its_workspace_and_closes_alone(ws):
         assert cur.sql("SELECT count(*) AS n FROM roster")["n"][0] == ro.sql("SELECT count(*) AS n FROM roster")["n"][0]
         cur.close()
         assert ro.con.execute("SELECT 1").fetchone() == (1,)  # still open
+
+
+def test_a_read_inside_a_read_goes_on_while_a_write_waits(tmp_path):
+    from xuanba.web.app import Gate
+
+    path = make_web_workspace(tmp_path / "ws.duckdb", n=10)
+    gate = Gate(str(path), linger_s=5)
+    wrote, inner_read, outer_in = threading.Event(), threading.Event(), threading.Event()
+
+    def write() -> None:
+        with gate.write() as w:
+            w.con.execute("SELECT 1")
+        wrote.set()
+
+    def reads() -> None:  # in a thread, so that a deadlock fails the test instead of hanging it
+        with gate.read():
+            outer_in.set()
+            time.sleep(0.3)  # the write is waiting for this read now
+            with gate.read() as inner:  # would wait for the write, which waits for the outer read
+                inner.con.execute("SELECT count(*) FROM roster").fetchone()
+                inner_read.set()
+
+    reader = threading.Thread(target=reads, daemon=True)
+    reader.start()
+    outer_in.wait(10)
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    reader.join(10)
+    writer.join(10)
+    assert inner_read.is_set() and wrote.is_set()

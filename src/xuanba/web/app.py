@@ -119,10 +119,13 @@ class Gate:
                 self._here.generation = self._generation
                 yield self._memory
             return
+        depth = getattr(self._here, "depth", 0)
         with self._cond:
-            while self._writing or self._writers_waiting:
+            # a read inside a read of this thread goes on: waiting for the write would wait for itself
+            while not depth and (self._writing or self._writers_waiting):
                 self._cond.wait()
             self._readers += 1
+            self._here.depth = depth + 1
             if self._anchor is None and self.linger_s > 0:
                 with contextlib.suppress(WorkspaceError):  # the request's own open reports it
                     self._anchor = Workspace(self.path, read_only=True, threads=self.threads)
@@ -139,6 +142,7 @@ class Gate:
                 yield ws
         finally:
             with self._cond:
+                self._here.depth = depth
                 self._readers -= 1
                 self._last = time.monotonic()
                 self._cond.notify_all()
