@@ -3,13 +3,14 @@
 A workspace with N customers (a made-up round with names and 40 owners, fixed seed) is served by
 the app through Starlette's TestClient (no network). For a manager and for a rep, each page is
 asked ``--repeat`` times after one warm-up; the table gives the median and the slowest time.
-Every request opens the workspace read-only and closes it, as the server does.
+The app is one per process, as the server runs it: requests share its reading connection and
+the rounds it keeps in memory.
 
     python bench/bench_web.py                          # 100 k customers
     python bench/bench_web.py --customers 1e6 --repeat 10
 
-The load benchmark of issue 14 (20 concurrent clients over HTTP, p95 targets) is still to come;
-this one shows where a single request's time goes.
+The load benchmark of issue 14 (20 concurrent clients over HTTP, p95 targets) is
+``bench_web_load.py``; this one shows a single request's time.
 """
 
 from __future__ import annotations

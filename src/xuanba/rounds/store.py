@@ -37,6 +37,7 @@ Example
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import sys
@@ -255,9 +256,12 @@ def list_rounds(workspace: Workspace | str) -> pd.DataFrame:
 
 
 def _round_ids(ws: Workspace) -> list[int]:
-    if not ws.has_table("rounds"):
+    import duckdb
+
+    try:  # one query (asking the catalogue first costs more than the answer; pages ask this per customer)
+        return [int(x) for x in ws.sql("SELECT round_id FROM rounds ORDER BY round_id")["round_id"]]
+    except duckdb.CatalogException:
         return []
-    return [int(x) for x in ws.sql("SELECT round_id FROM rounds ORDER BY round_id")["round_id"]]
 
 
 def resolve_round_id(ws: Workspace, ref: int | str) -> int:
@@ -398,14 +402,20 @@ STANDING_FIELDS = ("name", "owner", "segment", "region", "revenue_365d", "margin
                    "p_alive", "clv_3y", "expected_purchases_1y")
 
 
-def customer_standing(workspace: Workspace | str, round_id: int | str, customer_id: str) -> dict[str, Any] | None:
+def customer_standing(workspace: Workspace | str, round_id: int | str, customer_id: str, *,
+                      rank: int | None = None) -> dict[str, Any] | None:
     """One customer's row of a stored round: rank, score, tier (and its label), selection, and the
     fields of :data:`STANDING_FIELDS` the round stored for them; ``None`` when the round does not
-    hold the customer. Account sheets and pages show these numbers, never recomputed ones."""
+    hold the customer. Account sheets and pages show these numbers, never recomputed ones.
+
+    ``rank``: the customer's rank in that round when the caller knows it (the web app keeps the
+    roster in memory); the roster, stored in rank order, is then read through its zone maps
+    instead of scanned. A wrong rank finds no row (``None``), never another customer."""
     with open_workspace(workspace, read_only=True) as ws:
         rid = resolve_round_id(ws, round_id)
-        row = ws.sql("SELECT rank, score, tier, selected FROM roster WHERE round_id = ? AND customer_id = ?",
-                     [rid, str(customer_id)])
+        by_rank = "" if rank is None else " AND rank = ?"
+        row = ws.sql(f"SELECT rank, score, tier, selected FROM roster WHERE round_id = ? AND customer_id = ?{by_rank}",
+                     [rid, str(customer_id), *([] if rank is None else [int(rank)])])
         if not len(row):
             return None
         head = ws.sql("SELECT cutoff, n_customers, standard_text, meta_json FROM rounds WHERE round_id = ?", [rid])
@@ -413,8 +423,7 @@ def customer_standing(workspace: Workspace | str, round_id: int | str, customer_
         out: dict[str, Any] = {"round_id": rid, "cutoff": str(meta["cutoff"]), "customer_id": str(customer_id),
                                "n_customers": int(head.loc[0, "n_customers"]),
                                **{k: row.loc[0, k] for k in ("rank", "score", "tier", "selected")}}
-        standard = load_standard(str(head.loc[0, "standard_text"]), extra_fields=tuple(meta.get("extra_fields", [])))
-        labels = {t.name: t.label or t.name for t in standard.tiers}
+        labels = _tier_labels(str(head.loc[0, "standard_text"]), tuple(meta.get("extra_fields", [])))
         out["tier_label"] = labels.get(str(out["tier"]), str(out["tier"])) if out["tier"] else ""
         stored = [c for c in STANDING_FIELDS if c in (meta.get("field_columns") or [])]
         if stored:
@@ -424,6 +433,13 @@ def customer_standing(workspace: Workspace | str, round_id: int | str, customer_
             if len(fields):
                 out.update(fields.iloc[0].to_dict())
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in out.items()}
+
+
+@functools.lru_cache(maxsize=16)
+def _tier_labels(standard_text: str, extra_fields: tuple[str, ...]) -> dict[str, str]:
+    """Each tier's label in a stored standard (parsed once per text: a page asks per customer)."""
+    standard = load_standard(standard_text, extra_fields=extra_fields)
+    return {t.name: t.label or t.name for t in standard.tiers}
 
 
 def round_cutoff(meta: dict[str, Any]) -> dt.date:

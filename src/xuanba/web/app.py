@@ -61,28 +61,41 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 # -- the workspace, shared with the command line ---------------------------------------------------
 
 class Gate:
-    """Opens the workspace for one request: read-only opens side by side, a write alone.
+    """Hands each request the workspace: reads share one open file, a write goes alone.
 
     DuckDB refuses, in one process, a read-only and a writing connection to the same file at
     once, and another process writing holds the file's lock: here reads share, a write waits for
-    the reads of this process to end, and a lock held by another process is a
+    the reads of this process to end (and new reads wait behind a waiting write, so a steady
+    stream of pages cannot starve it), and a lock held by another process is a
     :class:`~xuanba.errors.WorkspaceError` at once (the page says "busy"), never a wait.
 
-    While requests come, one read-only connection stays open beside them (``linger_s`` after
-    the last one), so each request's own open is quick; after that the file is free for a
-    command to write.
+    While requests come, one read-only connection stays open (``linger_s`` after the last
+    one) and each request reads through its own cursor of it: no open, no file checks per
+    request. After that the file is free for a command to write. With ``linger_s=0`` every
+    request opens the file itself.
+
+    While that connection is open nothing can change the file (other processes cannot write
+    beside it; a write here closes it first), so :meth:`cached` keeps what a request read
+    (a user's row, say) until the connection is closed or something is written.
     """
 
-    def __init__(self, path: str, linger_s: float = 2.0) -> None:
+    def __init__(self, path: str, linger_s: float = 2.0, threads: int | None = None) -> None:
         self.path = path
         self.linger_s = linger_s
+        self.threads = threads
         self._cond = threading.Condition()
         self._readers = 0
         self._writing = False
+        self._writers_waiting = 0
         self._anchor: Workspace | None = None
         self._last = 0.0
         self._closer: threading.Thread | None = None
         self._memory: Workspace | None = Workspace(":memory:") if path == ":memory:" else None
+        # the file is unchanged while the generation is: a new one at every open and every write
+        self._generation = 0
+        self._here = threading.local()
+        self._cache: dict[Any, Any] = {}
+        self._cache_generation = -1
 
     def _close_when_idle(self) -> None:
         while True:
@@ -94,6 +107,7 @@ class Gate:
                 if not self._readers and time.monotonic() - self._last >= self.linger_s:
                     self._anchor.close()
                     self._anchor = None
+                    self._generation += 1
                     self._closer = None
                     return
 
@@ -101,37 +115,72 @@ class Gate:
     def read(self) -> Iterator[Workspace]:
         if self._memory is not None:
             with self._cond:
+                self._generation += 1  # tests write to it directly: never cache
+                self._here.generation = self._generation
                 yield self._memory
             return
+        depth = getattr(self._here, "depth", 0)
         with self._cond:
-            while self._writing:
+            # a read inside a read of this thread goes on: waiting for the write would wait for itself
+            while not depth and (self._writing or self._writers_waiting):
                 self._cond.wait()
             self._readers += 1
+            self._here.depth = depth + 1
             if self._anchor is None and self.linger_s > 0:
                 with contextlib.suppress(WorkspaceError):  # the request's own open reports it
-                    self._anchor = Workspace(self.path, read_only=True)
+                    self._anchor = Workspace(self.path, read_only=True, threads=self.threads)
+                    self._generation += 1
                 if self._anchor is not None and self._closer is None:
                     self._closer = threading.Thread(target=self._close_when_idle, daemon=True)
                     self._closer.start()
+            anchor = self._anchor
+            if anchor is None:
+                self._generation += 1  # its own open: what it reads holds for it alone
+            self._here.generation = self._generation
         try:
-            with Workspace(self.path, read_only=True) as ws:
+            with anchor.cursor() if anchor is not None else Workspace(self.path, read_only=True) as ws:
                 yield ws
         finally:
             with self._cond:
+                self._here.depth = depth
                 self._readers -= 1
                 self._last = time.monotonic()
                 self._cond.notify_all()
+
+    def cached(self, key: Any, compute: Callable[[], Any], bound: int = 1000) -> Any:
+        """``compute()`` for the read this thread is in, kept while the file cannot change.
+
+        Example: ``gate.cached(("user", name), lambda: store.get_user(ws, name))``.
+        """
+        generation = getattr(self._here, "generation", None)
+        with self._cond:
+            if generation == self._cache_generation and key in self._cache:
+                return self._cache[key]
+        value = compute()
+        with self._cond:
+            if generation == self._generation:  # nothing was opened or written meanwhile
+                if self._cache_generation != generation or len(self._cache) >= bound:
+                    self._cache.clear()
+                    self._cache_generation = generation
+                self._cache[key] = value
+        return value
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Workspace]:
         if self._memory is not None:
             with self._cond:
+                self._generation += 1
                 yield self._memory
             return
         with self._cond:
-            while self._writing or self._readers:
-                self._cond.wait()
+            self._writers_waiting += 1
+            try:
+                while self._writing or self._readers:
+                    self._cond.wait()
+            finally:
+                self._writers_waiting -= 1
             self._writing = True
+            self._generation += 1
             if self._anchor is not None:  # a writing connection cannot sit beside a reading one
                 self._anchor.close()
                 self._anchor = None
@@ -141,6 +190,7 @@ class Gate:
         finally:
             with self._cond:
                 self._writing = False
+                self._generation += 1
                 self._cond.notify_all()
 
 
@@ -331,7 +381,7 @@ def _run(func: Callable[..., Response], request: Request, st: State, sid: str, s
          roles: tuple[str, ...], api: bool, hold: bool) -> Response:
     try:
         with st.gate.read() as ws:
-            user = store.get_user(ws, sess.user)
+            user = st.gate.cached(("user", sess.user), lambda: store.get_user(ws, sess.user))
             if user is None or user["stamp"] != sess.stamp:  # disabled, or a new password
                 with st.lock:
                     st.sessions.pop(sid, None)
@@ -691,13 +741,15 @@ async def xuanba_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minutes: float = 30,
-               secret: str | None = None, base_url: str | None = None, linger_s: float = 2.0) -> Starlette:
+               secret: str | None = None, base_url: str | None = None, linger_s: float = 2.0,
+               threads: int | None = None) -> Starlette:
     """The web app over ``workspace`` (a DuckDB file, or ``":memory:"`` in tests).
 
     ``secure_cookies`` marks cookies Secure (behind TLS); ``idle_minutes`` ends a session left
     idle; ``secret`` signs the session cookies (random per process when not given); ``base_url``
     is the address customer links are made with (else the request's own address); ``linger_s``
-    keeps a reading connection open that long after the last request (0: none; see :class:`Gate`).
+    keeps a reading connection open that long after the last request (0: none; see :class:`Gate`);
+    ``threads`` caps DuckDB's threads for the shared reading connection (``None``: every core).
     """
     routes = [
         Route("/health", health),
@@ -727,6 +779,6 @@ def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minu
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, XuanbaError: xuanba_error})
-    app.state.xb = State(Gate(str(workspace), linger_s), secret or secrets.token_urlsafe(32), float(idle_minutes) * 60, secure_cookies,
+    app.state.xb = State(Gate(str(workspace), linger_s, threads), secret or secrets.token_urlsafe(32), float(idle_minutes) * 60, secure_cookies,
                          base_url=base_url)
     return app

@@ -16,8 +16,12 @@ Example
 
 from __future__ import annotations
 
+import copy
 import json
 import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from xuanba.workspace import Workspace
@@ -44,16 +48,36 @@ def _records(frame: Any) -> list[dict[str, Any]]:
             .to_dict("records")]
 
 
+def _fetched(ws: Workspace, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """The rows of a query as :func:`_records` gives a frame's, without the frame (a page asks
+    several small queries; pandas would cost more than DuckDB does)."""
+    import datetime as dt
+
+    cur = ws.con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    out = []
+    for row in cur.fetchall():
+        out.append({k: _plain(dt.datetime.combine(v, dt.time()) if type(v) is dt.date else v)  # as pandas does
+                    for k, v in zip(names, row, strict=True)})
+    return out
+
+
 def round_ids(ws: Workspace) -> list[int]:
     """The stored rounds' ids, oldest first."""
-    if not ws.has_table("rounds"):
+    import duckdb
+
+    try:  # one query: asking the catalogue first costs more than the answer
+        return [int(r[0]) for r in ws.con.execute("SELECT round_id FROM rounds ORDER BY round_id").fetchall()]
+    except duckdb.CatalogException:
         return []
-    return [int(r[0]) for r in ws.con.execute("SELECT round_id FROM rounds ORDER BY round_id").fetchall()]
 
 
 def resolve(ws: Workspace, ref: str | int | None) -> int | None:
     """The id of round ``ref`` (a number, or ``latest``/``None``); ``None`` when there is no such round."""
-    ids = round_ids(ws)
+    return _resolve(round_ids(ws), ref)
+
+
+def _resolve(ids: list[int], ref: str | int | None) -> int | None:
     if not ids:
         return None
     if ref in (None, "", "latest"):
@@ -101,6 +125,232 @@ def _people(ws: Workspace, rid: int, ids: list[str]) -> dict[str, tuple[Any, Any
     return {str(c): (n, o) for c, n, o in rows}
 
 
+# -- stored rounds kept in memory ---------------------------------------------------------------------
+# A stored round never changes, so what pages need of it is read once per process and kept, with
+# a bound: its roster in rank order with names and owners (about 90 bytes a customer, dictionary
+# encoded), the order of its ids for look-ups, the rank order of each filtered or sorted view
+# (keyed by the view's SQL and parameters, so a rep's scope is part of the key) and small
+# aggregates. Everything is keyed by the round's identity (workspace file, round id, when it was
+# stored, roster hash): every request reads the list of rounds, so a new round is seen at once
+# and is a new key. An in-memory workspace keeps nothing (tests write to it directly).
+
+#: Rounds whose roster a process keeps in memory (the latest and the one compared with it).
+ROUNDS_KEPT = 2
+#: Ranks kept over all cached views (filtered, sorted or scoped): 4 bytes each.
+RANKS_KEPT = 16_000_000
+#: Customer pages kept (each a few kB).
+CUSTOMERS_KEPT = 4000
+
+
+class Kept:
+    """A thread-safe least-recently-used store whose entries' costs add up to at most ``budget``.
+
+    Example
+    -------
+    >>> k = Kept(2)
+    >>> k.put("a", 1); k.put("b", 2); k.put("c", 3)
+    >>> k.get("a"), k.get("c")
+    (None, 3)
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self._spent = 0
+        self._lock = threading.Lock()
+        self._making: dict[Any, threading.Lock] = {}
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            self._items.move_to_end(key)
+            return found[0]
+
+    def put(self, key: Any, value: Any, cost: int = 1) -> None:
+        if cost > self.budget:
+            return
+        with self._lock:
+            if key in self._items:
+                self._spent -= self._items.pop(key)[1]
+            while self._items and self._spent + cost > self.budget:
+                self._spent -= self._items.popitem(last=False)[1][1]
+            self._items[key] = (value, cost)
+            self._spent += cost
+
+    def get_or_make(self, key: Any, make: Callable[[], Any], cost: Callable[[Any], int] = lambda v: 1) -> Any:
+        """The kept value of ``key``, else ``make()`` kept: one thread makes it, the others wait for it."""
+        found = self.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            gate = self._making.setdefault(key, threading.Lock())
+        try:
+            with gate:
+                found = self.get(key)
+                if found is None:
+                    found = make()
+                    self.put(key, found, cost(found))
+        finally:
+            with self._lock:
+                self._making.pop(key, None)
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._spent = 0
+
+
+_ROSTERS = Kept(ROUNDS_KEPT)
+_RANKS = Kept(RANKS_KEPT)
+_SMALL = Kept(2000)
+_CUSTOMERS = Kept(CUSTOMERS_KEPT)
+_NOT_DENSE = object()
+
+
+#: Keep rounds in memory (the tests turn it off to compare with the pages read in SQL alone).
+KEEP = True
+
+
+def _key(ws: Workspace, rid: int) -> tuple[Any, ...] | None:
+    """What identifies round ``rid`` of this workspace for the caches; ``None``: keep nothing."""
+    if ws.path == ":memory:" or not KEEP:
+        return None
+    row = ws.con.execute("SELECT created_at, roster_sha256, n_customers FROM rounds WHERE round_id = ?",
+                         [rid]).fetchone()
+    return None if row is None else (ws.path, rid, *(str(v) for v in row))
+
+
+def _heads(ws: Workspace) -> dict[int, tuple[Any, Any]]:
+    """Every stored round's id -> (its :func:`_key`, its cutoff as pages show it), in one query."""
+    keep = ws.path != ":memory:" and KEEP
+    return {int(h["round_id"]): ((ws.path, int(h["round_id"]), str(h["created_at"]), str(h["roster_sha256"]),
+                                  str(h["n_customers"])) if keep else None, h["cutoff"])
+            for h in _fetched(ws, "SELECT round_id, created_at, roster_sha256, n_customers, cutoff FROM rounds "
+                              "ORDER BY round_id", [])} if _has_rounds(ws) else {}
+
+
+def _has_rounds(ws: Workspace) -> bool:
+    """Whether the workspace has a table of rounds."""
+    import duckdb
+
+    try:
+        ws.con.execute("SELECT 1 FROM rounds LIMIT 0")
+    except duckdb.CatalogException:
+        return False
+    return True
+
+
+_ASK = object()  # a key not given: asked of the workspace
+
+
+class KeptRoster:
+    """A round's roster in rank order with stored names and owners (``table``, an Arrow table
+    whose row ``i`` holds rank ``i + 1``), and its ids in sorted order for :meth:`position`."""
+
+    COLUMNS = ("rank", "customer_id", "tier", "score", "selected", "quadrant", "next_tier", "gap_to_next",
+               "name", "owner")
+
+    def __init__(self, table: Any, fields: set[str]) -> None:
+        self.table = table
+        self.n = table.num_rows
+        self.fields = frozenset(fields)
+        self._ids = table.column("customer_id").combine_chunks()
+        self._owners = table.column("owner").combine_chunks()
+        self._order: Any = None
+        self._lock = threading.Lock()
+
+    def position(self, customer_id: str) -> int | None:
+        """The row (rank - 1) of ``customer_id``; ``None`` when the round does not hold them."""
+        import pyarrow.compute as pc
+
+        with self._lock:
+            if self._order is None:
+                self._order = pc.sort_indices(self._ids).to_numpy()
+        order, ids = self._order, self._ids
+        lo, hi = 0, len(order) - ids.null_count  # no id is missing in a stored round; nulls sort last
+        end = hi
+        while lo < hi:  # ids in UTF-8 byte order, which is Python's order of str
+            mid = (lo + hi) // 2
+            if ids[int(order[mid])].as_py() < customer_id:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < end and ids[int(order[lo])].as_py() == customer_id:
+            return int(order[lo])
+        return None
+
+    def in_scope(self, pos: int, owner: str | None) -> bool:
+        """Whether row ``pos`` is ``owner``'s (every row for ``None``), as :func:`_from` scopes."""
+        return owner is None or ("owner" in self.fields and self._owners[pos].as_py() == owner)
+
+    def rows(self, positions: Any) -> list[dict[str, Any]]:
+        """The page rows at ``positions``, as :func:`roster_page` gives them."""
+        import pyarrow as pa
+
+        out = []
+        for r in self.table.take(pa.array(positions, type=pa.int64())).to_pylist():
+            row = {k: _plain(r[k]) for k in self.COLUMNS[:8]}
+            row["customer_id"] = str(row["customer_id"])
+            row["name"], row["owner"] = r["name"], r["owner"]
+            out.append(row)
+        return out
+
+
+def _load_roster(ws: Workspace, rid: int) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    have = _fields(ws, rid)
+    name = "CAST(f.name AS VARCHAR)" if "name" in have else "CAST(NULL AS VARCHAR)"
+    own = "CAST(f.owner AS VARCHAR)" if "owner" in have else "CAST(NULL AS VARCHAR)"
+    join = ("LEFT JOIN round_fields f ON f.round_id = r.round_id AND f.customer_id = r.customer_id"
+            if have & {"name", "owner"} else "")
+    got = ws.con.execute(f"SELECT r.rank, CAST(r.customer_id AS VARCHAR) AS customer_id, r.tier, r.score, r.selected, "
+                         f"r.quadrant, r.next_tier, r.gap_to_next, {name} AS name, {own} AS owner FROM roster r {join} "
+                         "WHERE r.round_id = ? ORDER BY r.rank", [rid]).arrow()
+    table = got.read_all() if hasattr(got, "read_all") else got
+    ranks = table.column("rank").to_numpy()
+    if len(ranks) and not (ranks[0] == 1 and (ranks[1:] - ranks[:-1] == 1).all()):
+        return _NOT_DENSE  # ranks are not 1..n: pages are read in SQL
+    small = ("tier", "quadrant", "next_tier", "owner")  # few distinct values: kept as dictionaries
+    table = pa.table({c: pc.dictionary_encode(table[c]) if c in small else table[c]
+                      for c in table.column_names}).combine_chunks()
+    return KeptRoster(table, have)
+
+
+def _kept_roster(ws: Workspace, rid: int, key: Any = _ASK) -> KeptRoster | None:
+    """Round ``rid``'s roster in memory (loaded at its first use); ``None`` when not kept."""
+    key = _key(ws, rid) if key is _ASK else key
+    if key is None:
+        return None
+    kept = _ROSTERS.get_or_make(key, lambda: _load_roster(ws, rid))
+    return kept if isinstance(kept, KeptRoster) else None
+
+
+def _kept_ranks(ws: Workspace, rid: int, sql: str, params: list[Any], key: Any = _ASK) -> Any:
+    """The rows (rank - 1) that ``SELECT r.rank ... ORDER BY ...`` gives over round ``rid``, kept."""
+    import numpy as np
+
+    def make() -> Any:
+        got = ws.con.execute(sql, params).fetchnumpy()
+        return (np.asarray(got["rank"], dtype=np.int64) - 1).astype(np.int32)
+
+    key = _key(ws, rid) if key is _ASK else key
+    return make() if key is None else _RANKS.get_or_make((key, sql, repr(params)), make, len)
+
+
+def _kept_rows(ws: Workspace, rid: int, sql: str, params: list[Any], key: Any = _ASK) -> list[tuple[Any, ...]]:
+    """``fetchall()`` of a small query over round ``rid``'s stored rows, kept (an in-memory
+    workspace asks each time)."""
+    key = _key(ws, rid) if key is _ASK else key
+    if key is None:
+        return ws.con.execute(sql, params).fetchall()
+    return _SMALL.get_or_make((key, sql, repr(params)), lambda: ws.con.execute(sql, params).fetchall())
+
+
 def list_of_rounds(ws: Workspace, owner: str | None = None) -> list[dict[str, Any]]:
     """Every stored round, newest first: id, cutoff, standard, and the counts (a rep's own counts)."""
     out = []
@@ -111,7 +361,7 @@ def list_of_rounds(ws: Workspace, owner: str | None = None) -> list[dict[str, An
                        (_plain(v) for v in head), strict=True))
         if owner is not None:
             frm, params = _from(ws, rid, owner)
-            n, sel = ws.con.execute(f"SELECT count(*), count(*) FILTER (WHERE r.selected) {frm}", params).fetchone()
+            n, sel = _kept_rows(ws, rid, f"SELECT count(*), count(*) FILTER (WHERE r.selected) {frm}", params)[0]
             row.update(customers=int(n), selected=int(sel))
         out.append({"round_id": rid, **row})
     return out
@@ -126,8 +376,7 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
     m = meta(ws, rid)
     summary = dict(m.get("summary") or {})
     frm, params = _from(ws, rid, owner)
-    tiers = ws.con.execute(f"SELECT coalesce(r.tier, '') AS tier, count(*) {frm} GROUP BY 1 ORDER BY 1",
-                           params).fetchall()
+    tiers = _kept_rows(ws, rid, f"SELECT coalesce(r.tier, '') AS tier, count(*) {frm} GROUP BY 1 ORDER BY 1", params)
     counts = {str(t): int(n) for t, n in tiers}
     if owner is not None or not summary:  # a rep sees their own customers only
         summary = {"customers": sum(counts.values()),
@@ -218,25 +467,51 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
     if rid is None:
         return empty
     frm, params = _from(ws, rid, owner)
+    rkey = _key(ws, rid)  # asked once for the page
     stored = (meta(ws, rid).get("summary") or {}).get("tier_counts")
-    tiers = [str(k) for k in stored if k] if stored else [str(t[0]) for t in ws.con.execute(
-        "SELECT DISTINCT tier FROM roster WHERE round_id = ? AND tier <> '' ORDER BY 1", [rid]).fetchall()]
+    tiers = [str(k) for k in stored if k] if stored else [str(t[0]) for t in _kept_rows(
+        ws, rid, "SELECT DISTINCT tier FROM roster WHERE round_id = ? AND tier <> '' ORDER BY 1", [rid], rkey)]
     where, wp = _where(ws, rid, tier, search)
-    total = int(ws.con.execute(f"SELECT count(*) {frm}{where}", params + wp).fetchone()[0])
     sort = sort if sort in SORTS else "rank"
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, int(page)), pages)
-    cols = "r.rank, r.customer_id, r.tier, r.score, r.selected, r.quadrant, r.next_tier, r.gap_to_next"
     order = f"{SORTS[sort]} {'DESC' if desc else 'ASC'} NULLS LAST, r.rank"
+    frm_sorted = frm
     if sort in ("name", "owner"):  # sorting by a stored field joins them (the slower path)
         have = _fields(ws, rid)
         key = f"CAST(f.{sort} AS VARCHAR)" if sort in have else "NULL"
         frm_sorted = frm.replace("FROM roster r", "FROM roster r LEFT JOIN round_fields f ON f.round_id = r.round_id "
                                  "AND f.customer_id = r.customer_id", 1) if sort in have else frm
         order = f"{key} {'DESC' if desc else 'ASC'} NULLS LAST, r.rank"
-        frame = ws.con.execute(f"SELECT {cols} {frm_sorted}{where} ORDER BY {order} LIMIT ? OFFSET ?",
-                               params + wp + [per_page, (page - 1) * per_page]).df()
-    elif sort == "rank" and owner is None and not where and _dense(ws, rid, total):
+    kept = _kept_roster(ws, rid, rkey)
+    if kept is not None:
+        # the round's roster is in memory: a view's rank order is asked once and kept, a page is
+        # a slice of it (every customer by rank needs no query at all)
+        if sort == "rank" and owner is None and not where:
+            total, ranks = kept.n, None
+        else:
+            ranks = _kept_ranks(ws, rid, f"SELECT r.rank {frm_sorted}{where} ORDER BY {order}", params + wp, rkey)
+            total = len(ranks)
+        pages = max(1, math.ceil(total / per_page))
+        page = min(max(1, int(page)), pages)
+        skip = (page - 1) * per_page
+        if ranks is None:
+            chosen: Any = range(total - 1 - skip, max(total - skip - per_page, 0) - 1, -1) if desc else \
+                range(skip, min(skip + per_page, total))
+        else:
+            chosen = ranks[skip:skip + per_page]
+        return {**empty, "rows": kept.rows(list(chosen)), "total": total, "page": page, "pages": pages,
+                "sort": sort, "desc": bool(desc), "tiers": tiers}
+    return {**empty, **_page_in_sql(ws, rid, frm, params, frm_sorted, where, wp, order, sort, desc, page, per_page,
+                                    scoped=owner is not None), "tiers": tiers}
+
+
+def _page_in_sql(ws: Workspace, rid: int, frm: str, params: list[Any], frm_sorted: str, where: str, wp: list[Any],
+                 order: str, sort: str, desc: bool, page: int, per_page: int, *, scoped: bool) -> dict[str, Any]:
+    """One page of a roster whose round is not kept in memory, read in SQL."""
+    total = int(ws.con.execute(f"SELECT count(*) {frm}{where}", params + wp).fetchone()[0])
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, int(page)), pages)
+    cols = "r.rank, r.customer_id, r.tier, r.score, r.selected, r.quadrant, r.next_tier, r.gap_to_next"
+    if sort == "rank" and not scoped and not where and _dense(ws, rid, total):
         # every customer, by rank, and the ranks are 1..total: the page is a range of ranks, read
         # through the zone maps instead of sorting a million rows to skip most of them
         skip = (page - 1) * per_page
@@ -244,15 +519,14 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
         frame = ws.con.execute(f"SELECT {cols} {frm} AND r.rank BETWEEN ? AND ? ORDER BY {order}",
                                params + [lo, hi]).df()
     else:
-        frame = ws.con.execute(f"SELECT {cols} {frm}{where} ORDER BY {order} LIMIT ? OFFSET ?",
+        frame = ws.con.execute(f"SELECT {cols} {frm_sorted}{where} ORDER BY {order} LIMIT ? OFFSET ?",
                                params + wp + [per_page, (page - 1) * per_page]).df()
     rows = _records(frame)
     people = _people(ws, rid, [str(r["customer_id"]) for r in rows])
     for r in rows:
         r["customer_id"] = str(r["customer_id"])
         r["name"], r["owner"] = people.get(r["customer_id"], (None, None))
-    return {**empty, "rows": rows, "total": total, "page": page, "pages": pages,
-            "sort": sort, "desc": bool(desc), "tiers": tiers}
+    return {"rows": rows, "total": total, "page": page, "pages": pages, "sort": sort, "desc": bool(desc)}
 
 
 def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner: str | None = None,
@@ -263,25 +537,63 @@ def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner
     are not ``owner``'s (a rep cannot tell another rep's customer from no customer)."""
     from xuanba.rounds import customer_standing
 
-    rid = resolve(ws, round_ref)
+    heads = _heads(ws)  # one query: which round, what identifies each, their cutoffs
+    rid = _resolve(list(heads), round_ref)
     if rid is None:
         return None
-    frm, params = _from(ws, rid, owner)
-    found = ws.con.execute(f"SELECT 1 {frm} AND r.customer_id = ?", [*params, str(customer_id)]).fetchall()
-    if not found:
-        return None
-    standing = customer_standing(ws, rid, str(customer_id))
+    cid = str(customer_id)
+    kept = _kept_roster(ws, rid, heads[rid][0])
+    rank = None
+    if kept is not None:  # the round is in memory: its ids are looked up there, its scope too
+        pos = kept.position(cid)
+        if pos is None or not kept.in_scope(pos, owner):
+            return None
+        rank = pos + 1
+    else:
+        frm, params = _from(ws, rid, owner)
+        if not ws.con.execute(f"SELECT 1 {frm} AND r.customer_id = ?", [*params, cid]).fetchall():
+            return None
+    # what follows is stored and never changes, but the history grows with each new round: the
+    # key holds every round's identity, and the scope (a rep's page is never another's)
+    key = None if kept is None else (heads[rid][0], tuple(h[0] for h in heads.values()), cid, owner)
+    if key is not None and (hit := _CUSTOMERS.get(key)) is not None:
+        return copy.deepcopy(hit)
+    standing = customer_standing(ws, rid, cid, rank=rank)
     if standing is None:
         return None
-    contrib = ws.sql("SELECT criterion, raw, normalised, weight, contribution FROM contributions "
-                     "WHERE round_id = ? AND customer_id = ? ORDER BY contribution DESC", [rid, str(customer_id)])
-    extra = ws.sql("SELECT gates_failed, next_tier, gap_to_next, cheapest_criterion, cheapest_change, quadrant, "
-                   "left_out_by_capacity FROM roster WHERE round_id = ? AND customer_id = ?", [rid, str(customer_id)])
-    history = ws.sql("SELECT r.round_id, k.cutoff, r.rank, r.tier, r.score FROM roster r JOIN rounds k "
-                     "ON k.round_id = r.round_id WHERE r.customer_id = ? ORDER BY r.round_id", [str(customer_id)])
-    return {"round_id": rid, "standing": {k: _plain(v) for k, v in standing.items()},
-            "detail": _records(extra)[0] if len(extra) else {},
-            "contributions": _records(contrib), "history": _records(history)}
+    by_rank = "" if rank is None else " AND rank = ?"  # the roster is stored in rank order
+    contrib = _fetched(ws, "SELECT criterion, raw, normalised, weight, contribution FROM contributions "
+                       "WHERE round_id = ? AND customer_id = ? ORDER BY contribution DESC", [rid, cid])
+    extra = _fetched(ws, "SELECT gates_failed, next_tier, gap_to_next, cheapest_criterion, cheapest_change, quadrant, "
+                     f"left_out_by_capacity FROM roster WHERE round_id = ? AND customer_id = ?{by_rank}",
+                     [rid, cid, *([] if rank is None else [rank])])
+    out = {"round_id": rid, "standing": {k: _plain(v) for k, v in standing.items()},
+           "detail": extra[0] if extra else {}, "contributions": contrib, "history": _history(ws, cid, heads)}
+    if key is not None:
+        _CUSTOMERS.put(key, copy.deepcopy(out))
+    return out
+
+
+def _history(ws: Workspace, cid: str, heads: dict[int, tuple[Any, Any]]) -> list[dict[str, Any]]:
+    """Rank, tier and score of ``cid`` in every stored round (``heads``: :func:`_heads`): read from
+    the rounds kept in memory, and in SQL (a scan of their rosters) from the others."""
+    found, others = {}, []
+    for rid, (key, cutoff) in heads.items():
+        kept = _ROSTERS.get(key) if key is not None else None  # never loaded for this
+        if not isinstance(kept, KeptRoster):
+            others.append(rid)
+            continue
+        pos = kept.position(cid)
+        if pos is not None:
+            row = kept.table.slice(pos, 1).to_pylist()[0]
+            found[rid] = {"round_id": rid, "cutoff": cutoff,
+                          **{k: _plain(row[k]) for k in ("rank", "tier", "score")}}
+    if others:
+        for row in _fetched(ws, "SELECT r.round_id, k.cutoff, r.rank, r.tier, r.score FROM roster r JOIN rounds k "
+                            "ON k.round_id = r.round_id WHERE r.customer_id = ? AND r.round_id IN "
+                            "(SELECT unnest(?::BIGINT[]))", [cid, others]):
+            found[int(row["round_id"])] = row
+    return [found[rid] for rid in sorted(found)]
 
 
 def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: int = 50) -> dict[str, Any] | None:

@@ -1,0 +1,265 @@
+"""What the web app keeps in memory (issue 14, load): the pages built from a kept round equal the
+pages read in SQL alone; a new round is seen at the next request; a rep never gets another rep's
+kept page; a user disabled meanwhile is out at once; the caches keep to their bounds; a waiting
+write is not starved by a stream of reads."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.web.helpers import EVIL_ID, SLASH_ID, log_in, make_web_workspace, owner_of
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    return make_web_workspace(tmp_path_factory.mktemp("web") / "ws.duckdb", n=90)
+
+
+def _both(monkeypatch, func, *args, **kwargs):
+    """``func(*args, **kwargs)`` with the rounds kept in memory, and again read in SQL alone."""
+    from xuanba.web import data
+
+    kept = func(*args, **kwargs)
+    monkeypatch.setattr(data, "KEEP", False)
+    try:
+        return kept, func(*args, **kwargs)
+    finally:
+        monkeypatch.setattr(data, "KEEP", True)
+
+
+def test_pages_of_a_kept_round_equal_the_pages_read_in_sql(ws, monkeypatch):
+    from xuanba.web import data
+    from xuanba.workspace import Workspace
+
+    with Workspace(ws, read_only=True) as ro:
+        assert data._kept_roster(ro, 2) is not None  # the fast path is the one compared
+        sorts = list(data.SORTS)
+        cases = [(None, None, None, sort, desc, page) for sort in sorts for desc in (False, True) for page in (1, 4)]
+        i = 0
+        for owner in (None, "Rep 01", "nobody"):
+            for tier, search in ((None, None), ("gold", None), ("-", None), (None, "c00000"), (None, "customer 7"),
+                                 ("gold", "1"), (None, "<img")):
+                for _ in range(3):  # each view with three of the sorts, in turn
+                    cases.append((owner, tier, search, sorts[i % len(sorts)], i % 2 == 1, 1 + i % 3))
+                    i += 1
+        checked = 0
+        for owner, tier, search, sort, desc, page in cases:
+            kept, sql = _both(monkeypatch, data.roster_page, ro, 2, owner=owner, tier=tier, search=search, sort=sort,
+                              desc=desc, page=page, per_page=25)
+            assert kept == sql, (owner, tier, search, sort, desc, page)
+            checked += bool(sql["rows"])
+        assert checked > 60
+        ids = [r[0] for r in ro.con.execute("SELECT customer_id FROM roster WHERE round_id = 2 ORDER BY rank").fetchall()]
+        assert EVIL_ID in ids and SLASH_ID in ids
+        for j, cid in enumerate([*ids[::6], EVIL_ID, SLASH_ID, "C9999999", "", "C0000002 ", "c0000002"]):
+            for owner in (None, "Rep 01", "Rep 02"):
+                rid = 1 + j % 2
+                kept, sql = _both(monkeypatch, data.customer, ro, rid, cid, owner)
+                assert kept == sql, (cid, owner, rid)
+        for owner in (None, "Rep 01"):
+            kept, sql = _both(monkeypatch, data.overview, ro, owner)
+            assert kept == sql
+            kept, sql = _both(monkeypatch, data.list_of_rounds, ro, owner)
+            assert kept == sql
+
+
+def test_a_customer_is_found_by_id_in_memory_like_the_stored_roster(ws):
+    from xuanba.web import data
+    from xuanba.workspace import Workspace
+
+    with Workspace(ws, read_only=True) as ro:
+        kept = data._kept_roster(ro, 2)
+        stored = dict(ro.con.execute("SELECT customer_id, rank FROM roster WHERE round_id = 2").fetchall())
+        for cid, rank in stored.items():
+            assert kept.position(cid) == rank - 1
+        for absent in ("", "C", "C00000021", "ZZZ", "\x00", "Ω", "C0000002\x00"):
+            assert kept.position(absent) is None
+
+
+def _store_round(path, seed: int, n: int, gate=None) -> None:
+    """Store another round (its roster differs), through the app's gate or as another process would."""
+    from xuanba.outputs._synthetic import synthetic_round
+    from xuanba.rounds.store import save_round
+    from xuanba.workspace import Workspace
+
+    r = synthetic_round(n, seed=seed, cutoff="2026-09-30", people=True)
+    r.fields["owner"] = "Rep 01"
+    r.meta.update(name=f"r{seed}", roster_sha256=f"{seed:064d}", extra_fields=["internal_credit"],
+                  field_columns=[c for c in r.fields.columns if c != "customer_id"])
+    if gate is not None:
+        with gate.write() as w:
+            save_round(w, r)
+    else:
+        with Workspace(path) as w:
+            save_round(w, r)
+
+
+def test_a_new_round_is_seen_at_the_next_request(tmp_path):
+    from xuanba.web import create_app
+
+    path = make_web_workspace(tmp_path / "ws.duckdb", n=60)
+    app = create_app(path, linger_s=0.3)
+    with TestClient(app) as c:
+        log_in(c, "boss")
+        assert c.get("/api/roster").json()["total"] == 60
+        before = c.get("/api/customers/C0000002").json()
+        assert [h["round_id"] for h in before["history"]] == [1, 2]
+        time.sleep(1.0)  # the server let go of the file: a command stores a round
+        _store_round(path, 3, 70)
+        r = c.get("/api/roster").json()
+        assert r["round_id"] == 3 and r["total"] == 70
+        assert [h["round_id"] for h in c.get("/api/customers/C0000002?round=2").json()["history"]] == [1, 2, 3]
+        assert c.get("/api/roster?round=2").json()["total"] == 60  # the older round is still there
+        # while the server holds the file, a round stored through its gate (as a page that runs one does)
+        assert c.get("/api/overview").json()["round_id"] == 3
+        _store_round(path, 4, 75, gate=app.state.xb.gate)
+        assert c.get("/api/overview").json()["round_id"] == 4 and c.get("/api/roster").json()["total"] == 75
+        assert c.get("/roster").text.count("/customers/") >= 50
+
+
+def test_a_rep_never_gets_another_reps_kept_page(tmp_path):
+    from xuanba.web import create_app
+
+    path = make_web_workspace(tmp_path / "ws.duckdb", n=60)
+    app = create_app(path, linger_s=5)
+    clients = {name: TestClient(app) for name in ("ann", "bob", "boss")}
+    for name, c in clients.items():
+        log_in(c, name)
+    urls = ["/api/roster?per_page=25", "/api/roster?sort=name&per_page=25", "/api/roster?tier=gold",
+            "/api/roster?q=customer", "/api/overview", "/api/rounds", "/roster"]
+    for order in (("ann", "bob", "boss"), ("boss", "bob", "ann")):  # kept first by one, then asked by another
+        seen = {name: [clients[name].get(u) for u in urls] for name in order}
+        for name, owner in (("ann", "Rep 01"), ("bob", "Rep 02")):
+            rows = seen[name][0].json()["rows"] + seen[name][1].json()["rows"] + seen[name][3].json()["rows"]
+            assert rows and {r["owner"] for r in rows} == {owner}
+            assert seen[name][0].json()["total"] == 20
+            assert seen[name][4].json()["customers"] == 20
+            assert {r["customers"] for r in seen[name][5].json()} == {20}
+            other = "Rep 02" if owner == "Rep 01" else "Rep 01"
+            assert other not in seen[name][6].text
+        assert seen["boss"][0].json()["total"] == 60
+    mine = [r["customer_id"] for r in clients["ann"].get("/api/roster?per_page=200").json()["rows"]]
+    for cid in mine[:10]:
+        assert clients["ann"].get(f"/api/customers/{cid}").status_code == 200  # now kept
+        assert clients["bob"].get(f"/api/customers/{cid}").status_code == 404
+        assert clients["bob"].get(f"/customers/{cid}").status_code == 404
+        assert clients["boss"].get(f"/api/customers/{cid}").status_code == 200
+        assert owner_of(path, cid) == "Rep 01"
+    for c in clients.values():
+        c.close()
+
+
+def test_a_user_disabled_while_the_server_holds_the_file_is_out_at_once(tmp_path):
+    from xuanba.web import create_app, store
+
+    path = make_web_workspace(tmp_path / "ws.duckdb", n=20)
+    app = create_app(path, linger_s=30)
+    with TestClient(app) as c:
+        log_in(c, "boss")
+        assert c.get("/api/overview").status_code == 200  # the user's row is kept now
+        with app.state.xb.gate.write() as w:
+            store.set_active(w, "boss", False)
+        assert c.get("/api/overview").status_code == 401
+
+
+def test_kept_values_keep_to_their_budget():
+    from xuanba.web.data import Kept
+
+    k = Kept(10)
+    for i in range(8):
+        k.put(i, str(i), cost=3)
+    assert [i for i in range(8) if k.get(i) is not None] == [5, 6, 7]
+    k.get(5)  # used: the least recently used goes first
+    k.put("x", "x", cost=3)
+    assert k.get(6) is None and k.get(5) == "5"
+    k.put("huge", "h", cost=11)  # more than the whole budget: not kept, nothing evicted for it
+    assert k.get("huge") is None and k.get("x") == "x"
+    made = []
+    assert k.get_or_make("m", lambda: made.append(1) or "made") == "made"
+    assert k.get_or_make("m", lambda: made.append(1) or "again") == "made" and made == [1]
+
+
+def test_a_waiting_write_is_not_starved_by_a_stream_of_reads(tmp_path):
+    from xuanba.web.app import Gate
+
+    path = make_web_workspace(tmp_path / "ws.duckdb", n=10)
+    gate = Gate(str(path), linger_s=5)
+    stop = time.monotonic() + 20
+    reads = []
+
+    def reader() -> None:
+        while time.monotonic() < stop and not wrote.is_set():
+            with gate.read() as w:
+                w.con.execute("SELECT count(*) FROM roster").fetchall()
+                time.sleep(0.01)
+            reads.append(1)
+
+    wrote = threading.Event()
+    readers = [threading.Thread(target=reader) for _ in range(4)]
+    for t in readers:
+        t.start()
+    time.sleep(0.2)  # reads overlap all the time from here on
+    t0 = time.monotonic()
+    with gate.write() as w:
+        w.con.execute("CREATE TABLE IF NOT EXISTS probe (x INTEGER)")
+    waited = time.monotonic() - t0
+    wrote.set()
+    for t in readers:
+        t.join()
+    assert reads and waited < 5
+
+
+def test_a_standing_read_by_rank_is_the_standing_and_a_wrong_rank_finds_nobody(ws):
+    from xuanba.rounds import customer_standing
+    from xuanba.workspace import Workspace
+
+    with Workspace(ws, read_only=True) as ro:
+        ranks = dict(ro.con.execute("SELECT customer_id, rank FROM roster WHERE round_id = 2").fetchall())
+        for cid in list(ranks)[::9]:
+            assert customer_standing(ro, 2, cid, rank=ranks[cid]) == customer_standing(ro, 2, cid)
+            assert customer_standing(ro, 2, cid, rank=ranks[cid] % len(ranks) + 1) is None
+
+
+def test_a_cursor_reads_beside_its_workspace_and_closes_alone(ws):
+    from xuanba.workspace import Workspace
+
+    with Workspace(ws, read_only=True) as ro:
+        cur = ro.cursor()
+        assert cur.read_only and cur.path == ro.path
+        assert cur.sql("SELECT count(*) AS n FROM roster")["n"][0] == ro.sql("SELECT count(*) AS n FROM roster")["n"][0]
+        cur.close()
+        assert ro.con.execute("SELECT 1").fetchone() == (1,)  # still open
+
+
+def test_a_read_inside_a_read_goes_on_while_a_write_waits(tmp_path):
+    from xuanba.web.app import Gate
+
+    path = make_web_workspace(tmp_path / "ws.duckdb", n=10)
+    gate = Gate(str(path), linger_s=5)
+    wrote, inner_read, outer_in = threading.Event(), threading.Event(), threading.Event()
+
+    def write() -> None:
+        with gate.write() as w:
+            w.con.execute("SELECT 1")
+        wrote.set()
+
+    def reads() -> None:  # in a thread, so that a deadlock fails the test instead of hanging it
+        with gate.read():
+            outer_in.set()
+            time.sleep(0.3)  # the write is waiting for this read now
+            with gate.read() as inner:  # would wait for the write, which waits for the outer read
+                inner.con.execute("SELECT count(*) FROM roster").fetchone()
+                inner_read.set()
+
+    reader = threading.Thread(target=reads, daemon=True)
+    reader.start()
+    outer_in.wait(10)
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    reader.join(10)
+    writer.join(10)
+    assert inner_read.is_set() and wrote.is_set()
