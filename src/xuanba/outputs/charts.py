@@ -324,3 +324,27 @@ def holdout_chart(holdout: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     _layout(fig, t("model_title", lang), t("model_x", lang), t("model_y", lang))
     fig.update_xaxes(tickformat=None, type="category")
     return fig
+
+
+def rank_history_chart(history: pd.DataFrame, *, lang: str = "en") -> go.Figure:
+    """One customer's rank in each stored round (``round_id, cutoff, rank, tier``), best at the
+    top, each point labelled with its tier.
+
+    Example
+    -------
+    >>> h = pd.DataFrame({"round_id": [1, 2], "cutoff": ["2026-03-31", "2026-06-30"], "rank": [9, 4],
+    ...                   "tier": ["", "gold"]})
+    >>> rank_history_chart(h).layout.yaxis.autorange
+    'reversed'
+    """
+    import plotly.graph_objects as go
+
+    x = [f"{int(r)} · {str(c)[:10]}" for r, c in zip(history["round_id"], history["cutoff"], strict=True)]
+    tiers = [plain(v) if str(v) not in ("", "None", "nan") else "–" for v in history["tier"]]
+    fig = go.Figure(go.Scatter(x=x, y=history["rank"].astype(float), mode="lines+markers+text", text=tiers,
+                               textposition="top center", line={"color": "#1565c0"}, showlegend=False,
+                               hovertemplate="%{x}: %{y:,}<extra></extra>"))
+    _layout(fig, t("history_title", lang), t("history_x", lang), t("history_y", lang), height=320)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(type="category", tickformat=None)
+    return fig

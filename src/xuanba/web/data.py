@@ -169,8 +169,25 @@ def _dense(ws: Workspace, rid: int, total: int) -> bool:
                                               [rid]).fetchone()[0]) == total
 
 
-def _where(ws: Workspace, rid: int, tier: str | None, search: str | None) -> tuple[str, list[Any]]:
-    """The roster filters: a tier (``"-"``: not selected) and part of an id or a stored name."""
+#: The roster filters beside ``tier`` and ``search`` (:func:`roster_page`), by their names in a
+#: page's address: a quadrant, a stored owner or segment, a score range, selected or not, left
+#: out by capacity or not. Each narrows the rows a user may see; none can widen them.
+FILTERS = ("quadrant", "owner", "segment", "score_min", "score_max", "selected", "left_out")
+_YES, _NO = ("1", "yes", "true"), ("0", "no", "false")
+
+
+def _score(value: Any) -> float | None:
+    try:
+        x = float(str(value))
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _where(ws: Workspace, rid: int, tier: str | None, search: str | None,
+           filters: dict[str, Any] | None = None) -> tuple[str, list[Any]]:
+    """The roster filters: a tier (``"-"``: not selected), part of an id or a stored name, and
+    those of :data:`FILTERS` (unknown or unreadable values are ignored, never an error)."""
     where, wp = "", []
     if tier:
         where += " AND coalesce(r.tier, '') = ?"
@@ -181,18 +198,67 @@ def _where(ws: Workspace, rid: int, tier: str | None, search: str | None) -> tup
                    "AND contains(lower(CAST(name AS VARCHAR)), ?))") if "name" in _fields(ws, rid) else "FALSE"
         where += f" AND (contains(lower(r.customer_id), ?) OR {by_name})"
         wp += [s, rid, s] if by_name != "FALSE" else [s]
+    f = {k: v for k, v in (filters or {}).items() if k in FILTERS and v not in (None, "")}
+    if f.get("quadrant"):
+        where += " AND coalesce(r.quadrant, '') = ?"
+        wp.append(str(f["quadrant"])[:200])
+    for col in ("owner", "segment"):  # a stored field: the round that stored none keeps no row
+        if f.get(col):
+            if col in _fields(ws, rid):
+                where += (f" AND r.customer_id IN (SELECT customer_id FROM round_fields WHERE round_id = ? "
+                          f"AND CAST({col} AS VARCHAR) = ?)")
+                wp += [rid, str(f[col])[:200]]
+            else:
+                where += " AND FALSE"
+    for key, op in (("score_min", ">="), ("score_max", "<=")):
+        x = _score(f.get(key)) if key in f else None
+        if x is not None:
+            where += f" AND r.score {op} ?"
+            wp.append(x)
+    for key, col in (("selected", "r.selected"), ("left_out", "r.left_out_by_capacity")):
+        v = str(f.get(key, "")).lower()
+        if v in _YES:
+            where += f" AND coalesce({col}, FALSE)"
+        elif v in _NO:
+            where += f" AND NOT coalesce({col}, FALSE)"
     return where, wp
 
 
+_CHOICES: dict[tuple[str, int, str, str | None], dict[str, list[str]]] = {}
+
+
+def choices(ws: Workspace, rid: int, owner: str | None = None) -> dict[str, list[str]]:
+    """The values a page offers for the quadrant, owner and segment filters of round ``rid``
+    (a rep's: only their own customers'), asked once per stored round."""
+    sha = ws.con.execute("SELECT roster_sha256 FROM rounds WHERE round_id = ?", [rid]).fetchone()
+    key = (ws.path, rid, str(sha[0] if sha else ""), owner)
+    if key in _CHOICES:
+        return _CHOICES[key]
+    frm, params = _from(ws, rid, owner)
+    out = {"quadrants": [str(q[0]) for q in ws.con.execute(
+        f"SELECT DISTINCT r.quadrant {frm} AND coalesce(r.quadrant, '') <> '' ORDER BY 1", params).fetchall()]}
+    have = _fields(ws, rid)
+    for col, name in (("owner", "owners"), ("segment", "segments")):
+        out[name] = [str(v[0]) for v in ws.con.execute(
+            f"SELECT DISTINCT CAST(f.{col} AS VARCHAR) FROM round_fields f WHERE f.round_id = ? AND f.{col} IS NOT NULL "
+            f"AND f.customer_id IN (SELECT r.customer_id {frm}) ORDER BY 1 LIMIT 1000", [rid, *params]).fetchall()
+                     ] if col in have else []
+    if len(_CHOICES) > 100:
+        _CHOICES.clear()
+    _CHOICES[key] = out
+    return out
+
+
 def roster_rows(ws: Workspace, round_ref: str | int | None = "latest", *, owner: str | None = None,
-                tier: str | None = None, search: str | None = None, limit: int | None = None) -> Any:
+                tier: str | None = None, search: str | None = None, limit: int | None = None,
+                **filters: Any) -> Any:
     """Every row of a round's roster that the filters of :func:`roster_page` keep, in rank order,
     with stored names and owners: the table an export writes (``None`` when there is no round)."""
     rid = resolve(ws, round_ref)
     if rid is None:
         return None
     frm, params = _from(ws, rid, owner)
-    where, wp = _where(ws, rid, tier, search)
+    where, wp = _where(ws, rid, tier, search, filters)
     have = _fields(ws, rid)
     name = "CAST(f.name AS VARCHAR)" if "name" in have else "NULL"
     own = "CAST(f.owner AS VARCHAR)" if "owner" in have else "NULL"
@@ -208,25 +274,28 @@ def roster_rows(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
 
 def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner: str | None = None,
                 tier: str | None = None, search: str | None = None, sort: str = "rank", desc: bool = False,
-                page: int = 1, per_page: int = 50) -> dict[str, Any]:
+                page: int = 1, per_page: int = 50, **filters: Any) -> dict[str, Any]:
     """One page of a round's roster, filtered (``tier``: a tier key, ``"-"`` for not selected;
-    ``search``: part of an id or a name) and sorted in DuckDB; ``total`` counts the filtered rows."""
+    ``search``: part of an id or a name; ``filters``: those of :data:`FILTERS`, e.g.
+    ``owner="Rep 01", score_min=50, selected="yes"``) and sorted in DuckDB; ``total`` counts the
+    filtered rows. A rep's ``owner`` scope holds whatever the filters say."""
     rid = resolve(ws, round_ref)
     per_page = per_page if per_page in PER_PAGE else 50
     empty = {"round_id": rid, "rows": [], "total": 0, "page": 1, "pages": 1, "per_page": per_page,
-             "sort": "rank", "desc": False, "tiers": []}
+             "sort": "rank", "desc": False, "tiers": [], "choices": {"quadrants": [], "owners": [], "segments": []}}
     if rid is None:
         return empty
     frm, params = _from(ws, rid, owner)
     stored = (meta(ws, rid).get("summary") or {}).get("tier_counts")
     tiers = [str(k) for k in stored if k] if stored else [str(t[0]) for t in ws.con.execute(
         "SELECT DISTINCT tier FROM roster WHERE round_id = ? AND tier <> '' ORDER BY 1", [rid]).fetchall()]
-    where, wp = _where(ws, rid, tier, search)
+    where, wp = _where(ws, rid, tier, search, filters)
     total = int(ws.con.execute(f"SELECT count(*) {frm}{where}", params + wp).fetchone()[0])
     sort = sort if sort in SORTS else "rank"
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, int(page)), pages)
-    cols = "r.rank, r.customer_id, r.tier, r.score, r.selected, r.quadrant, r.next_tier, r.gap_to_next"
+    cols = ("r.rank, r.customer_id, r.tier, r.score, r.selected, r.quadrant, r.next_tier, r.gap_to_next, "
+            "r.left_out_by_capacity")
     order = f"{SORTS[sort]} {'DESC' if desc else 'ASC'} NULLS LAST, r.rank"
     if sort in ("name", "owner"):  # sorting by a stored field joins them (the slower path)
         have = _fields(ws, rid)
@@ -252,7 +321,7 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
         r["customer_id"] = str(r["customer_id"])
         r["name"], r["owner"] = people.get(r["customer_id"], (None, None))
     return {**empty, "rows": rows, "total": total, "page": page, "pages": pages,
-            "sort": sort, "desc": bool(desc), "tiers": tiers}
+            "sort": sort, "desc": bool(desc), "tiers": tiers, "choices": choices(ws, rid, owner)}
 
 
 def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner: str | None = None,
