@@ -514,7 +514,7 @@ def _roster_args(request: Request) -> dict[str, Any]:
     return {"round_ref": q.get("round") or "latest", "tier": q.get("tier") or None, "search": q.get("q") or None,
             "sort": q.get("sort") or "rank", "desc": q.get("desc") in ("1", "true"),
             "page": _int(q.get("page"), 1), "per_page": _int(q.get("per_page"), 50),
-            **{k: q.get(k) for k in data.FILTERS if q.get(k)}}
+            "filters": {k: q.get(k) for k in data.FILTERS if q.get(k)}}
 
 
 @guarded()
@@ -548,7 +548,7 @@ def roster_export(request: Request, ws: Workspace, user: dict[str, Any], owner: 
         return _error(request, 404, "web_not_found", False)
     args = _roster_args(request)
     frame = data.roster_rows(ws, args["round_ref"], owner=owner, tier=args["tier"], search=args["search"],
-                             limit=EXPORT_ROWS, **{k: args[k] for k in data.FILTERS if k in args})
+                             limit=EXPORT_ROWS, filters=args["filters"])
     if frame is None:
         return _error(request, 404, "web_not_found", False)
     rid = data.resolve(ws, args["round_ref"])

@@ -251,7 +251,7 @@ def choices(ws: Workspace, rid: int, owner: str | None = None) -> dict[str, list
 
 def roster_rows(ws: Workspace, round_ref: str | int | None = "latest", *, owner: str | None = None,
                 tier: str | None = None, search: str | None = None, limit: int | None = None,
-                **filters: Any) -> Any:
+                filters: dict[str, Any] | None = None) -> Any:
     """Every row of a round's roster that the filters of :func:`roster_page` keep, in rank order,
     with stored names and owners: the table an export writes (``None`` when there is no round)."""
     rid = resolve(ws, round_ref)
@@ -274,10 +274,10 @@ def roster_rows(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
 
 def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner: str | None = None,
                 tier: str | None = None, search: str | None = None, sort: str = "rank", desc: bool = False,
-                page: int = 1, per_page: int = 50, **filters: Any) -> dict[str, Any]:
+                page: int = 1, per_page: int = 50, filters: dict[str, Any] | None = None) -> dict[str, Any]:
     """One page of a round's roster, filtered (``tier``: a tier key, ``"-"`` for not selected;
     ``search``: part of an id or a name; ``filters``: those of :data:`FILTERS`, e.g.
-    ``owner="Rep 01", score_min=50, selected="yes"``) and sorted in DuckDB; ``total`` counts the
+    ``{"owner": "Rep 01", "score_min": 50, "selected": "yes"}``) and sorted in DuckDB; ``total`` counts the
     filtered rows. A rep's ``owner`` scope holds whatever the filters say."""
     rid = resolve(ws, round_ref)
     per_page = per_page if per_page in PER_PAGE else 50
