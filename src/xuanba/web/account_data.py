@@ -58,22 +58,35 @@ def _mine(ws: Workspace, rid: int, owner: str | None) -> set[str] | None:
     return {str(r[0]) for r in ws.con.execute(f"SELECT r.customer_id {frm}", params).fetchall()}
 
 
+_TABLES: dict[tuple[str, int, str], dict[str, Any]] = {}
+_ANALYSES = ("profit_by_size", "promises", "owners", "keep_warm", "receivables", "personas")
+
+
 def _stored_tables(ws: Workspace, rid: int) -> dict[str, Any]:
+    """Round ``rid``'s stored account analyses (name -> ``StoredTable``), parsed once per stored
+    round (rounds are append-only; the roster's hash tells a replaced file's round apart)."""
     from io import StringIO
 
     from xuanba.rounds.run import StoredTable
 
     if not ws.has_table("round_tables"):
         return {}
+    sha = ws.con.execute("SELECT roster_sha256 FROM rounds WHERE round_id = ?", [rid]).fetchone()
+    key = (ws.path, rid, str(sha[0] if sha else ""))
+    if key in _TABLES:
+        return dict(_TABLES[key])
     out = {}
     for name, info, table in ws.con.execute("SELECT name, info_json, table_json FROM round_tables WHERE round_id = ? "
-                                            "AND name IN ('profit_by_size', 'promises', 'owners', 'keep_warm', "
-                                            "'receivables', 'personas') ORDER BY name", [rid]).fetchall():
+                                            "AND list_contains(?::VARCHAR[], name) ORDER BY name",
+                                            [rid, list(_ANALYSES)]).fetchall():
         frame = None if table is None else pd.read_json(StringIO(str(table)), orient="table")
         if frame is not None and "customer_id" in frame.columns:
             frame["customer_id"] = frame["customer_id"].astype(str)
         out[str(name)] = StoredTable(json.loads(str(info)), frame)
-    return out
+    if len(_TABLES) >= 4:
+        _TABLES.pop(next(iter(_TABLES)))
+    _TABLES[key] = out
+    return dict(out)
 
 
 def _scoped_tables(tables: dict[str, Any], mine: set[str], owner: str) -> dict[str, Any]:
@@ -106,9 +119,23 @@ def _scoped_tables(tables: dict[str, Any], mine: set[str], owner: str) -> dict[s
     return out
 
 
-def _whale(ws: Workspace, rid: int, m: dict[str, Any], mine: set[str] | None, lang: str) -> dict[str, Any] | None:
+_WHALES: dict[tuple[Any, ...], dict[str, Any] | None] = {}
+
+
+def _whale(ws: Workspace, rid: int, m: dict[str, Any], mine: set[str] | None, lang: str,
+           owner: str | None = None) -> dict[str, Any] | None:
     """The whale curve of the round's stored profits (a rep's: of their own accounts) as a
-    Plotly figure (JSON) and its peak; ``None`` when the round stored no profit measure."""
+    Plotly figure (JSON) and its peak; ``None`` when the round stored no profit measure. Drawn
+    once per stored round, owner and language (a million profits take a moment to sort)."""
+    key = (ws.path, rid, str(m.get("roster_sha256")), owner, lang)
+    if key not in _WHALES:
+        if len(_WHALES) >= 32:
+            _WHALES.pop(next(iter(_WHALES)))
+        _WHALES[key] = _draw_whale(ws, rid, m, mine, lang)
+    return _WHALES[key]
+
+
+def _draw_whale(ws: Workspace, rid: int, m: dict[str, Any], mine: set[str] | None, lang: str) -> dict[str, Any] | None:
     from xuanba.accounts.profit import whale_peak, whale_shape
     from xuanba.errors import DataError
     from xuanba.outputs import charts
@@ -185,24 +212,37 @@ def account_work(ws: Workspace, round_ref: str | int | None = "latest", owner: s
             if s["id"] == "accounts-ageing":
                 s["reading"] = ""
     return {"round_id": rid, "cutoff": m.get("cutoff"), "currency": m.get("currency"), "scoped": owner is not None,
-            "whale": _whale(ws, rid, m, mine, lang), "sections": sections,
+            "whale": _whale(ws, rid, m, mine, lang, owner), "sections": sections,
             "keep_warm_by_owner": _keep_warm_by_owner(ws, rid, warm.frame if warm is not None else None),
             "stored": sorted(tables)}
 
 
-def _side(ws: Workspace, kind: str, cid: str) -> pd.DataFrame | None:
-    """One customer's rows of a stored side table (money as float), or ``None`` without the table."""
-    if not ws.has_table(kind):
+def _side(ws: Workspace, kind: str, cid: str, columns: dict[str, dict[str, str]]) -> pd.DataFrame | None:
+    """One customer's rows of a stored side table (money as float; a table without a customer
+    column whole), or ``None`` without the table; ``columns``: each table's column types."""
+    types = columns.get(kind)
+    if not types:
         return None
     cols = []
-    for col, typ in ws.columns(kind).items():
+    for col, typ in types.items():
         q = _quote(col)
         cols.append(f"CAST({q} AS DOUBLE) AS {q}" if typ.startswith("DECIMAL") else q)
-    where = " WHERE CAST(customer_id AS VARCHAR) = ?" if "customer_id" in ws.columns(kind) else ""
+    where = " WHERE CAST(customer_id AS VARCHAR) = ?" if "customer_id" in types else ""
     frame = ws.sql(f"SELECT {', '.join(cols)} FROM {_quote(kind)}{where}", [cid] if where else None)
     if "customer_id" in frame.columns:
         frame["customer_id"] = frame["customer_id"].astype(str)
     return frame
+
+
+def _side_columns(ws: Workspace) -> dict[str, dict[str, str]]:
+    """The column types of the stored side tables an account view reads, in one catalogue query."""
+    out: dict[str, dict[str, str]] = {}
+    for table, col, typ in ws.con.execute(
+            "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND "
+            "list_contains(['contacts', 'commitments', 'interactions', 'needs', 'resources'], table_name) "
+            "ORDER BY table_name, column_index").fetchall():
+        out.setdefault(str(table), {})[str(col)] = str(typ)
+    return out
 
 
 def predictions(ws: Workspace, rid: int, cid: str) -> list[dict[str, Any]]:
@@ -243,40 +283,28 @@ def account_view(ws: Workspace, rid: int, cid: str) -> dict[str, Any]:
                      "AND customer_id = ?", [rid, cid])
         if len(row):
             out["fields"] = {k: v for k, v in _records(row)[0].items() if v is not None}
-    contacts = _side(ws, "contacts", cid)
+    side = _side_columns(ws)
+    contacts = _side(ws, "contacts", cid, side)
     if contacts is not None:
         out["contacts"] = _records(contacts[[c for c in ("contact_id", "name", "role", "kpi") if c in contacts]])
-    commitments = _side(ws, "commitments", cid)
+    commitments = _side(ws, "commitments", cid, side)
     if commitments is not None and len(commitments):
         led = promise_ledger(commitments, cutoff).sort_values("due_on", ascending=False)
         out["promises"] = _records(led[[c for c in ("made_on", "due_on", "rep", "text", "kept_on", "state",
                                                     "days_overdue") if c in led]])
-    interactions = _side(ws, "interactions", cid)
+    interactions = _side(ws, "interactions", cid, side)
     if interactions is not None and len(interactions):
         ts = pd.to_datetime(interactions["ts"])
         it = interactions.loc[on_or_before(ts, cutoff)].assign(ts=ts).sort_values("ts", ascending=False).head(LATEST)
         out["interactions"] = _records(it.drop(columns="customer_id"))
-    rec = _stored_tables_one(ws, rid, "receivables")
-    if rec is not None:
-        hit = rec.loc[rec["customer_id"].astype(str) == cid]
+    rec = _stored_tables(ws, rid).get("receivables")
+    if rec is not None and rec.frame is not None:
+        hit = rec.frame.loc[rec.frame["customer_id"] == cid]
         out["receivables"] = _records(hit.drop(columns="customer_id"))[0] if len(hit) else None
-    needs = _side(ws, "needs", cid)
-    resources = _side(ws, "resources", cid)  # the catalogue has no customer column: all of it
+    needs = _side(ws, "needs", cid, side)
+    resources = _side(ws, "resources", cid, side)  # the catalogue has no customer column: all of it
     if needs is not None and len(needs) and resources is not None and len(resources):
         matched = match_resources(resources, needs, customer_id=cid).head(LATEST)
         out["resources"] = _records(matched[[c for c in ("rank", "resource_id", "name", "channel", "price", "unit",
                                                          "score", "reasons") if c in matched]])
     return out
-
-
-def _stored_tables_one(ws: Workspace, rid: int, name: str) -> pd.DataFrame | None:
-    from io import StringIO
-
-    if not ws.has_table("round_tables"):
-        return None
-    row = ws.con.execute("SELECT table_json FROM round_tables WHERE round_id = ? AND name = ?", [rid, name]).fetchone()
-    if row is None or row[0] is None:
-        return None
-    frame = pd.read_json(StringIO(str(row[0])), orient="table")
-    frame["customer_id"] = frame["customer_id"].astype(str)
-    return frame
