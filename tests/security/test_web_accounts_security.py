@@ -12,7 +12,14 @@ import pandas as pd
 import pytest
 from starlette.testclient import TestClient
 
-from tests.web.account_helpers import EVIL_CUSTOMER, EVIL_NAME, EVIL_OWNER, EVIL_SEGMENT, account_workspace, stored
+from tests.web.account_helpers import (
+    EVIL_CUSTOMER,
+    EVIL_NAME,
+    EVIL_OWNER,
+    EVIL_SEGMENT,
+    account_workspace,
+    stored,
+)
 from tests.web.helpers import log_in
 
 
