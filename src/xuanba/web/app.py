@@ -586,15 +586,11 @@ def customer_view(request: Request, ws: Workspace, user: dict[str, Any], owner: 
 
     from xuanba.accounts.commitments import STATES
     from xuanba.i18n import column_words
-    from xuanba.outputs.charts import rank_history_chart
+    from xuanba.outputs.charts import rank_history_figure
 
     lang = request.state.lang
     more = _customer_more(ws, c)
-    chart = None
-    if len(c["history"]) > 1:
-        import json
-
-        chart = json.loads(rank_history_chart(pd.DataFrame(c["history"]), lang=lang).to_json())
+    chart = rank_history_figure(pd.DataFrame(c["history"]), lang=lang) if len(c["history"]) > 1 else None
     return render(request, "customer.html.j2", c=c, cid=cid, share=None, pred=more["predictions"],
                   model=more["model"], acct=more["account"], states=STATES, history_chart=chart,
                   field_words=lambda f: column_words(f, lang)[0])
