@@ -1136,6 +1136,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "web_whale_none": ("No whale curve: the round stored no profit per customer with a positive total.",
                        "没有鲸鱼曲线：本轮没有保存合计为正的客户利润。"),
     "web_keep_warm_by_owner": ("Keep-warm accounts by owner", "各负责人的保温客户数"),
+    "web_overdue_promises": ("Overdue promises at the cutoff: {n} (the {shown} longest overdue)",
+                             "截止日逾期的承诺：{n} 项（逾期最久的 {shown} 项）"),
     "web_api_docs": ("API", "接口"),
     "web_api_param": ("Parameter", "参数"),
     "web_api_in": ("In", "位置"),

@@ -103,6 +103,7 @@ def test_the_account_work_page_holds_only_the_reps_accounts(li, boss, rnd):
     active = rnd.fields.loc[rnd.fields["customer_id"].isin(mine)]
     active = active.loc[(active["revenue_365d"].fillna(0) != 0) | (active["cost_to_serve_365d"].fillna(0) != 0)]
     assert a["whale"]["customers"] == len(active)  # the curve of their own accounts
+    assert a["overdue"]["count"] > 0 and {r["customer_id"] for r in a["overdue"]["rows"]} <= mine
     page = li.get("/accounts").text
     for other in ("王芳", "Zhang Wei"):
         assert other not in page

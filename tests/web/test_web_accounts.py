@@ -206,7 +206,12 @@ def test_the_account_work_page_renders_the_stored_analyses(boss, rnd):
     assert a["whale"]["profit_pct"] == pytest.approx(peak["profit_pct"])
     ys = _values(a["whale"]["figure"]["data"][0]["y"])
     assert max(ys) == pytest.approx(peak["profit_pct"], rel=1e-6)
+    # the ledger's overdue promises at the cutoff: as many as the round's stored analysis counted
+    assert a["overdue"]["count"] == rnd.tables["promises"].info["overdue"] > 0
+    days = [r["days_overdue"] for r in a["overdue"]["rows"]]
+    assert days == sorted(days, reverse=True) and len(days) == min(50, a["overdue"]["count"])
     page = boss.get("/accounts").text
+    assert 'id="overdue-promises"' in page
     assert '<div class="chart" data-figure="fig-whale">' in page
     assert '<script type="application/json" id="fig-whale">' in page
     scripts = re.findall(r"<script([^>]*)>", page)

@@ -42,6 +42,8 @@ ACCOUNT_FIELDS = ("cost_to_serve_365d", "profit_365d", "promise_reliability", "d
                   "payment_punctuality", "single_threaded", "overdue_receivables")
 #: How many interactions and resources an account view lists.
 LATEST = 10
+#: How many overdue promises the account-work page lists (the longest overdue first).
+OVERDUE_ROWS = 50
 #: The analyses a rep sees, filtered to their accounts; the rest are company-wide.
 REP_TABLES = ("keep_warm", "promises", "receivables")
 
@@ -173,6 +175,31 @@ def _keep_warm_by_owner(ws: Workspace, rid: int, warm: pd.DataFrame | None) -> l
     return [{"owner": str(o), "accounts": int(n)} for o, n in rows]
 
 
+def overdue_promises(ws: Workspace, rid: int, mine: set[str] | None, limit: int = OVERDUE_ROWS,
+                     ) -> tuple[int, list[dict[str, Any]]]:
+    """The promises overdue at round ``rid``'s cutoff (the stored commitments through
+    :func:`xuanba.accounts.promise_ledger`, as the round's own promises analysis reads them), of
+    the round's customers (``mine``: a rep's), longest overdue first: their count and the first
+    ``limit`` (customer, rep, promise, due, days overdue)."""
+    from xuanba.accounts.commitments import promise_ledger
+
+    side = _side_columns(ws)
+    if "commitments" not in side:
+        return 0, []
+    commitments = _side(ws, "commitments", "", side, whole=True)
+    if commitments is None or not len(commitments):
+        return 0, []
+    led = promise_ledger(commitments, str(meta(ws, rid).get("cutoff")))
+    led = led.loc[led["state"] == "overdue"]
+    frm, params = _from(ws, rid, None)
+    held = mine if mine is not None else {str(r[0]) for r in ws.con.execute(
+        f"SELECT r.customer_id {frm} AND list_contains(?::VARCHAR[], r.customer_id)",
+        [*params, sorted(set(led["customer_id"]))]).fetchall()}
+    led = led.loc[led["customer_id"].isin(held)].sort_values(["days_overdue", "customer_id"], ascending=[False, True])
+    cols = [c for c in ("customer_id", "rep", "text", "due_on", "days_overdue") if c in led.columns]
+    return int(len(led)), _records(led[cols].head(limit))
+
+
 def account_work(ws: Workspace, round_ref: str | int | None = "latest", owner: str | None = None,
                  lang: str = "en") -> dict[str, Any] | None:
     """The account-work page of a round: the whale curve, then each stored analysis as the
@@ -214,12 +241,15 @@ def account_work(ws: Workspace, round_ref: str | int | None = "latest", owner: s
     return {"round_id": rid, "cutoff": m.get("cutoff"), "currency": m.get("currency"), "scoped": owner is not None,
             "whale": _whale(ws, rid, m, mine, lang, owner), "sections": sections,
             "keep_warm_by_owner": _keep_warm_by_owner(ws, rid, warm.frame if warm is not None else None),
+            "overdue": dict(zip(("count", "rows"), overdue_promises(ws, rid, mine), strict=True)),
             "stored": sorted(tables)}
 
 
-def _side(ws: Workspace, kind: str, cid: str, columns: dict[str, dict[str, str]]) -> pd.DataFrame | None:
+def _side(ws: Workspace, kind: str, cid: str, columns: dict[str, dict[str, str]], *,
+          whole: bool = False) -> pd.DataFrame | None:
     """One customer's rows of a stored side table (money as float; a table without a customer
-    column whole), or ``None`` without the table; ``columns``: each table's column types."""
+    column, or ``whole``: every row), or ``None`` without the table; ``columns``: each table's
+    column types."""
     types = columns.get(kind)
     if not types:
         return None
@@ -227,7 +257,7 @@ def _side(ws: Workspace, kind: str, cid: str, columns: dict[str, dict[str, str]]
     for col, typ in types.items():
         q = _quote(col)
         cols.append(f"CAST({q} AS DOUBLE) AS {q}" if typ.startswith("DECIMAL") else q)
-    where = " WHERE CAST(customer_id AS VARCHAR) = ?" if "customer_id" in types else ""
+    where = " WHERE CAST(customer_id AS VARCHAR) = ?" if "customer_id" in types and not whole else ""
     frame = ws.sql(f"SELECT {', '.join(cols)} FROM {_quote(kind)}{where}", [cid] if where else None)
     if "customer_id" in frame.columns:
         frame["customer_id"] = frame["customer_id"].astype(str)
