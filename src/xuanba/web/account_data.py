@@ -275,10 +275,14 @@ def _side_columns(ws: Workspace) -> dict[str, dict[str, str]]:
     return out
 
 
-def predictions(ws: Workspace, rid: int, cid: str) -> list[dict[str, Any]]:
+def _stored_fields(m: dict[str, Any]) -> set[str]:
+    return set(m.get("field_columns") or [])
+
+
+def predictions(ws: Workspace, rid: int, cid: str, m: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The predictions round ``rid`` stored for ``cid``: ``name, value, lower, upper`` (the bounds
-    ``None`` when the round stored none)."""
-    have = _fields(ws, rid)
+    ``None`` when the round stored none); ``m``: the round's meta when already read."""
+    have = _stored_fields(meta(ws, rid) if m is None else m)
     names = [p for p in PREDICTIONS if p in have]
     if not names:
         return []
@@ -293,18 +297,18 @@ def predictions(ws: Workspace, rid: int, cid: str) -> list[dict[str, Any]]:
             for p in names]
 
 
-def account_view(ws: Workspace, rid: int, cid: str) -> dict[str, Any]:
+def account_view(ws: Workspace, rid: int, cid: str, m: dict[str, Any] | None = None) -> dict[str, Any]:
     """One customer's account at round ``rid``'s cutoff: the stored account fields, contacts with
     their role and KPI, promises with their state at the cutoff, the stored receivables row, the
     latest interactions and the matching resources. The caller has checked the customer is the
-    user's to see."""
+    user's to see (``m``: the round's meta when already read)."""
     from xuanba._dates import on_or_before
     from xuanba.accounts.commitments import promise_ledger
     from xuanba.accounts.resources import match_resources
 
-    m = meta(ws, rid)
+    m = meta(ws, rid) if m is None else m
     cutoff = str(m.get("cutoff"))
-    have = _fields(ws, rid)
+    have = _stored_fields(m)
     out: dict[str, Any] = {"cutoff": cutoff, "fields": {}, "contacts": [], "promises": [], "interactions": [],
                            "receivables": None, "resources": []}
     stored = [c for c in ACCOUNT_FIELDS if c in have]

@@ -571,9 +571,9 @@ def _customer_more(ws: Workspace, c: dict[str, Any]) -> dict[str, Any]:
     m = data.meta(ws, c["round_id"])
     model = m.get("model_choice")
     model = model.get("model") if isinstance(model, dict) else model
-    return {"predictions": account_data.predictions(ws, c["round_id"], cid),
+    return {"predictions": account_data.predictions(ws, c["round_id"], cid, m),
             "model": str(model) if model else None,
-            "account": account_data.account_view(ws, c["round_id"], cid)}
+            "account": account_data.account_view(ws, c["round_id"], cid, m)}
 
 
 @guarded()
