@@ -161,3 +161,13 @@ def test_owners_segments_and_names_like_markup_are_text_on_the_new_pages(boss, w
         _clean(a.text)
         assert eve.get(f"/api/customers/{EVIL_CUSTOMER}").status_code == 200
         _clean(eve.get(f"/customers/{EVIL_CUSTOMER}").text)
+
+
+def test_the_new_pages_run_only_the_apps_own_scripts(boss):
+    for path in ("/accounts", "/api-docs", f"/customers/{EVIL_CUSTOMER}", "/roster?owner=x&score_min=1"):
+        r = boss.get(path)
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe" not in csp.split("script-src")[1].split(";")[0], path
+        for attrs in re.findall(r"<script([^>]*)>", r.text):  # a file of the app, or data that never runs
+            assert re.search(r'src="/(static|assets)/', attrs) or 'type="application/json"' in attrs, (path, attrs)
+        assert not re.search(r"\son[a-z]+=", re.sub(r"&lt;.*?&gt;", "", r.text)), path  # no event handler attribute
