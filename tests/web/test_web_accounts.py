@@ -95,6 +95,10 @@ def test_the_filters_stay_in_the_address_the_pager_and_the_export_links(boss, rn
         if "export" in link or "page=" in link:
             assert "selected=no" in link and "score_min=10" in link and "owner=" in link, link
     assert 'value="no" selected' in html and 'value="10"' in html
+    want = t.loc[(t["owner"] == owner) & ~t["selected"] & (t["score"] >= 10), "customer_id"].tolist()
+    x = boss.get("/roster/export.xlsx", params={"owner": owner, "selected": "no", "score_min": "10"})
+    sheet = pd.read_excel(io.BytesIO(x.content), dtype=str)
+    assert len(sheet) == len(want) and sheet.iloc[:, 1].tolist() == want  # the Excel file: the filtered rows only
     choices = boss.get("/api/roster").json()["choices"]
     assert choices["owners"] == sorted(t["owner"].dropna().unique().tolist())
     assert choices["segments"] == sorted(t["segment"].dropna().unique().tolist())
