@@ -22,7 +22,11 @@ import time
 from pathlib import Path
 
 PAGES = ["/api/roster", "/roster", "/api/roster?tier=gold&page=100", "/api/roster?q=customer 12345",
-         "/api/roster?sort=name&desc=1", "/api/overview", "/customers/{cid}", "/api/customers/{cid}"]
+         "/api/roster?sort=name&desc=1", "/api/overview", "/customers/{cid}", "/api/customers/{cid}",
+         # the roster's filters (issue 14 page 3), alone and combined, and the account-work page
+         "/api/roster?owner=Rep 01", "/api/roster?score_min=40&score_max=60", "/api/roster?selected=no&left_out=yes",
+         "/api/roster?quadrant=stars&owner=Rep 01&score_min=50&page=3", "/roster?owner=Rep 01&selected=yes",
+         "/api/accounts", "/accounts"]
 PASSWORD = "correct horse battery"
 
 

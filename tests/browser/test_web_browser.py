@@ -96,3 +96,85 @@ def test_log_in_filter_the_roster_and_open_a_customer(server, lang):
 def test_a_rep_browses_only_their_customers(server):
     seen = _browse(server, "en", "ann")
     assert seen["owners"] == {"Rep 01"} and seen["errors"] == []
+
+
+ACCT_WORDS = {"en": {"filter": "Filter", "predictions": "Predictions the round stored", "accounts": "Account work"},
+              "zh": {"filter": "筛选", "predictions": "本轮保存的预测", "accounts": "客户经营"}}
+
+
+@pytest.fixture(scope="module")
+def acct_server(tmp_path_factory):
+    """The app over a workspace with account work (the demo's data, two rounds)."""
+    _need_browser()
+    import uvicorn
+
+    from tests.web.account_helpers import account_workspace
+    from xuanba.web import create_app
+
+    path = account_workspace(tmp_path_factory)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(path), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+def _filter_open_and_chart(base: str, lang: str) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    w = ACCT_WORDS[lang]
+    errors: list[str] = []
+    hosts: set[str] = set()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_context(locale="zh-CN" if lang == "zh" else "en-US").new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("request", lambda r: hosts.add(urlsplit(r.url).netloc))
+            page.goto(base + "/roster")
+            page.fill("input[name=username]", "boss")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/roster")
+            page.select_option("select[name=owner]", "李强")
+            page.select_option("select[name=selected]", "no")
+            page.fill("input[name=score_min]", "20")
+            with page.expect_response(lambda r: "/roster?" in r.url and r.request.headers.get("hx-request") == "true"):
+                page.click(f"form.filters button:has-text('{w['filter']}')")
+            page.wait_for_function("[...document.querySelectorAll('table.roster tbody tr')].length > 0")
+            owners = set(page.locator("table.roster tbody tr td:nth-child(4)").all_inner_texts())
+            tiers = set(page.locator("table.roster tbody tr td:nth-child(5)").all_inner_texts())
+            scores = [float(s.replace(",", "")) for s in page.locator("table.roster tbody tr td:nth-child(6)").all_inner_texts()]
+            url = page.url
+            first = page.locator("table.roster tbody tr td:nth-child(2) a").first
+            cid = first.inner_text()
+            first.click()
+            page.wait_for_url(f"**/customers/{cid}*")
+            predictions = page.get_by_text(w["predictions"]).count()
+            page.wait_for_selector("div.chart[data-figure=fig-history] svg.main-svg", timeout=20_000)
+            page.goto(base + "/accounts")
+            page.wait_for_selector("div.chart[data-figure=fig-whale] svg.main-svg", timeout=20_000)
+            title = page.locator("h1").inner_text()
+            return {"owners": owners, "tiers": tiers, "scores": scores, "url": url, "predictions": predictions,
+                    "title": title, "errors": errors, "hosts": hosts}
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_filter_the_roster_open_a_customer_and_see_the_charts(acct_server, lang):
+    seen = _filter_open_and_chart(acct_server, lang)
+    assert seen["owners"] == {"李强"} and seen["tiers"] == {"–"} and min(seen["scores"]) >= 20
+    assert "owner=" in seen["url"] and "selected=no" in seen["url"] and "score_min=20" in seen["url"]
+    assert seen["predictions"] == 1 and ACCT_WORDS[lang]["accounts"] in seen["title"]
+    assert seen["errors"] == [] and seen["hosts"] == {urlsplit(acct_server).netloc}

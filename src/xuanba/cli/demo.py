@@ -57,6 +57,11 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option(help="opt_demo_out")] = Path("xuanba-demo"),
         lang: LangOpt = None,
         as_json: JsonOpt = False,
+        serve: Annotated[bool, typer.Option("--serve", help="Then serve the demo workspace on 127.0.0.1 and open it "
+                                                            "in the browser (Ctrl+C stops it).")] = False,
+        port: Annotated[int, typer.Option(help="Port for --serve.")] = 8000,
+        browser: Annotated[bool, typer.Option("--browser/--no-browser", help="With --serve, open the browser "
+                                                                            "(never without a display).")] = True,
     ) -> None:
         """Run the whole job on the bundled demo data and write the outputs to a folder."""
         from xuanba.demo.pipeline import STEPS, run_demo
@@ -74,6 +79,10 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json({"out": str(result.out_dir), "paths": {k: str(v) for k, v in result.paths.items()},
                        "summary": result.summary})
+            if serve:  # stdout holds the JSON: say the rest on stderr
+                from xuanba.cli._common import err_console
+
+                _serve(result.paths["workspace"], port, browser, lang, err_console)
             return
         for line in story(result.summary, lang):
             console.print(line)
@@ -82,3 +91,17 @@ def register(app: typer.Typer) -> None:
             files.add_row(t(f"demo_file_{key}", lang) if has(f"demo_file_{key}") else key, str(path))
         console.print()
         console.print(files)
+        if serve:
+            _serve(result.paths["workspace"], port, browser, lang, console)
+
+
+def _serve(workspace: Path, port: int, browser: bool, lang: str, say: Any) -> None:
+    """Serve the demo workspace with a demo admin whose fresh password is printed."""
+    from xuanba.web import create_app, serving
+    from xuanba.workspace import Workspace
+
+    with Workspace(workspace) as ws:
+        user, password = serving.demo_user(ws)
+    say.print(t("web_demo_serving", lang, user=user, password=password), markup=False, soft_wrap=True)
+    say.print(t("web_serving", lang, workspace=str(workspace), url=f"http://127.0.0.1:{port}/"), markup=False, soft_wrap=True)
+    serving.serve(create_app(workspace), "127.0.0.1", port, open_browser=browser and serving.wants_browser())

@@ -555,18 +555,23 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
+#: The roster's parameters a page keeps in its address (its links, its exports).
+ROSTER_QUERY = ("round", "tier", "q", "sort", "desc", "per_page", *data.FILTERS)
+
+
 def _roster_args(request: Request) -> dict[str, Any]:
     q = request.query_params
     return {"round_ref": q.get("round") or "latest", "tier": q.get("tier") or None, "search": q.get("q") or None,
             "sort": q.get("sort") or "rank", "desc": q.get("desc") in ("1", "true"),
-            "page": _int(q.get("page"), 1), "per_page": _int(q.get("per_page"), 50)}
+            "page": _int(q.get("page"), 1), "per_page": _int(q.get("per_page"), 50),
+            "filters": {k: q.get(k) for k in data.FILTERS if q.get(k)}}
 
 
 @guarded()
 def roster_view(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
     args = _roster_args(request)
     page = data.roster_page(ws, owner=owner, **args)
-    q = {k: v for k, v in request.query_params.items() if k in ("round", "tier", "q", "sort", "desc", "per_page")}
+    q = {k: v for k, v in request.query_params.items() if k in ROSTER_QUERY and v}
     name = "_roster_table.html.j2" if request.headers.get("hx-request") else "roster.html.j2"
     return render(request, name, r=page, query=q, owner=owner, rounds=data.round_ids(ws))
 
@@ -593,7 +598,7 @@ def roster_export(request: Request, ws: Workspace, user: dict[str, Any], owner: 
         return _error(request, 404, "web_not_found", False)
     args = _roster_args(request)
     frame = data.roster_rows(ws, args["round_ref"], owner=owner, tier=args["tier"], search=args["search"],
-                             limit=EXPORT_ROWS)
+                             limit=EXPORT_ROWS, filters=args["filters"])
     if frame is None:
         return _error(request, 404, "web_not_found", False)
     rid = data.resolve(ws, args["round_ref"])
@@ -607,23 +612,44 @@ def roster_export(request: Request, ws: Workspace, user: dict[str, Any], owner: 
     return _headers(resp)
 
 
+def _customer_more(ws: Workspace, c: dict[str, Any]) -> dict[str, Any]:
+    """The customer's stored predictions (with intervals when stored) and account view, beside
+    :func:`data.customer` (whose check that the user may see them came first)."""
+    from xuanba.web import account_data
+
+    cid = str(c["standing"]["customer_id"])
+    m = data.meta(ws, c["round_id"])
+    model = m.get("model_choice")
+    model = model.get("model") if isinstance(model, dict) else model
+    return {"predictions": account_data.predictions(ws, c["round_id"], cid, m),
+            "model": str(model) if model else None,
+            "account": account_data.account_view(ws, c["round_id"], cid, m)}
+
+
 @guarded()
 def customer_view(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
     cid = request.path_params["cid"]
     c = data.customer(ws, request.query_params.get("round"), cid, owner)
     if c is None:
         return _error(request, 404, "web_not_found", False)
+    import pandas as pd
+
+    from xuanba.accounts.commitments import STATES
     from xuanba.i18n import column_words
+    from xuanba.outputs.charts import rank_history_figure
 
     lang = request.state.lang
-    return render(request, "customer.html.j2", c=c, cid=cid, share=None,
+    more = _customer_more(ws, c)
+    chart = rank_history_figure(pd.DataFrame(c["history"]), lang=lang) if len(c["history"]) > 1 else None
+    return render(request, "customer.html.j2", c=c, cid=cid, share=None, pred=more["predictions"],
+                  model=more["model"], acct=more["account"], states=STATES, history_chart=chart,
                   field_words=lambda f: column_words(f, lang)[0])
 
 
 @guarded(api=True)
 def customer_api(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
     c = data.customer(ws, request.query_params.get("round"), request.path_params["cid"], owner)
-    return _error(request, 404, "web_not_found", True) if c is None else _json(c)
+    return _error(request, 404, "web_not_found", True) if c is None else _json({**c, **_customer_more(ws, c)})
 
 
 def _round(st: State, ws: Workspace, rid: int) -> Any:
@@ -751,6 +777,8 @@ def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minu
     keeps a reading connection open that long after the last request (0: none; see :class:`Gate`);
     ``threads`` caps DuckDB's threads for the shared reading connection (``None``: every core).
     """
+    from xuanba.web.account_pages import routes as account_routes
+
     routes = [
         Route("/health", health),
         Route("/login", login_page, methods=["GET"]),
@@ -776,6 +804,7 @@ def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minu
         Route("/api/audit", audit_api),
         Route("/api/openapi.json", openapi_api),
         Route("/s/{token}", link_view),
+        *account_routes(),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, XuanbaError: xuanba_error})

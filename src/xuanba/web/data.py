@@ -251,7 +251,7 @@ class KeptRoster:
     whose row ``i`` holds rank ``i + 1``), and its ids in sorted order for :meth:`position`."""
 
     COLUMNS = ("rank", "customer_id", "tier", "score", "selected", "quadrant", "next_tier", "gap_to_next",
-               "name", "owner")
+               "left_out_by_capacity", "name", "owner")
 
     def __init__(self, table: Any, fields: set[str]) -> None:
         self.table = table
@@ -292,7 +292,7 @@ class KeptRoster:
 
         out = []
         for r in self.table.take(pa.array(positions, type=pa.int64())).to_pylist():
-            row = {k: _plain(r[k]) for k in self.COLUMNS[:8]}
+            row = {k: _plain(r[k]) for k in self.COLUMNS[:9]}
             row["customer_id"] = str(row["customer_id"])
             row["name"], row["owner"] = r["name"], r["owner"]
             out.append(row)
@@ -309,7 +309,8 @@ def _load_roster(ws: Workspace, rid: int) -> Any:
     join = ("LEFT JOIN round_fields f ON f.round_id = r.round_id AND f.customer_id = r.customer_id"
             if have & {"name", "owner"} else "")
     got = ws.con.execute(f"SELECT r.rank, CAST(r.customer_id AS VARCHAR) AS customer_id, r.tier, r.score, r.selected, "
-                         f"r.quadrant, r.next_tier, r.gap_to_next, {name} AS name, {own} AS owner FROM roster r {join} "
+                         f"r.quadrant, r.next_tier, r.gap_to_next, r.left_out_by_capacity, {name} AS name, {own} AS owner "
+                         f"FROM roster r {join} "
                          "WHERE r.round_id = ? ORDER BY r.rank", [rid]).arrow()
     table = got.read_all() if hasattr(got, "read_all") else got
     ranks = table.column("rank").to_numpy()
@@ -418,8 +419,25 @@ def _dense(ws: Workspace, rid: int, total: int) -> bool:
                                               [rid]).fetchone()[0]) == total
 
 
-def _where(ws: Workspace, rid: int, tier: str | None, search: str | None) -> tuple[str, list[Any]]:
-    """The roster filters: a tier (``"-"``: not selected) and part of an id or a stored name."""
+#: The roster filters beside ``tier`` and ``search`` (:func:`roster_page`), by their names in a
+#: page's address: a quadrant, a stored owner or segment, a score range, selected or not, left
+#: out by capacity or not. Each narrows the rows a user may see; none can widen them.
+FILTERS = ("quadrant", "owner", "segment", "score_min", "score_max", "selected", "left_out")
+_YES, _NO = ("1", "yes", "true"), ("0", "no", "false")
+
+
+def _score(value: Any) -> float | None:
+    try:
+        x = float(str(value))
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _where(ws: Workspace, rid: int, tier: str | None, search: str | None,
+           filters: dict[str, Any] | None = None) -> tuple[str, list[Any]]:
+    """The roster filters: a tier (``"-"``: not selected), part of an id or a stored name, and
+    those of :data:`FILTERS` (unknown or unreadable values are ignored, never an error)."""
     where, wp = "", []
     if tier:
         where += " AND coalesce(r.tier, '') = ?"
@@ -430,18 +448,67 @@ def _where(ws: Workspace, rid: int, tier: str | None, search: str | None) -> tup
                    "AND contains(lower(CAST(name AS VARCHAR)), ?))") if "name" in _fields(ws, rid) else "FALSE"
         where += f" AND (contains(lower(r.customer_id), ?) OR {by_name})"
         wp += [s, rid, s] if by_name != "FALSE" else [s]
+    f = {k: v for k, v in (filters or {}).items() if k in FILTERS and v not in (None, "")}
+    if f.get("quadrant"):
+        where += " AND coalesce(r.quadrant, '') = ?"
+        wp.append(str(f["quadrant"])[:200])
+    for col in ("owner", "segment"):  # a stored field: the round that stored none keeps no row
+        if f.get(col):
+            if col in _fields(ws, rid):
+                where += (f" AND r.customer_id IN (SELECT customer_id FROM round_fields WHERE round_id = ? "
+                          f"AND CAST({col} AS VARCHAR) = ?)")
+                wp += [rid, str(f[col])[:200]]
+            else:
+                where += " AND FALSE"
+    for key, op in (("score_min", ">="), ("score_max", "<=")):
+        x = _score(f.get(key)) if key in f else None
+        if x is not None:
+            where += f" AND r.score {op} ?"
+            wp.append(x)
+    for key, col in (("selected", "r.selected"), ("left_out", "r.left_out_by_capacity")):
+        v = str(f.get(key, "")).lower()
+        if v in _YES:
+            where += f" AND coalesce({col}, FALSE)"
+        elif v in _NO:
+            where += f" AND NOT coalesce({col}, FALSE)"
     return where, wp
 
 
+_CHOICES: dict[tuple[str, int, str, str | None], dict[str, list[str]]] = {}
+
+
+def choices(ws: Workspace, rid: int, owner: str | None = None) -> dict[str, list[str]]:
+    """The values a page offers for the quadrant, owner and segment filters of round ``rid``
+    (a rep's: only their own customers'), asked once per stored round."""
+    sha = ws.con.execute("SELECT roster_sha256 FROM rounds WHERE round_id = ?", [rid]).fetchone()
+    key = (ws.path, rid, str(sha[0] if sha else ""), owner)
+    if key in _CHOICES:
+        return _CHOICES[key]
+    frm, params = _from(ws, rid, owner)
+    out = {"quadrants": [str(q[0]) for q in ws.con.execute(
+        f"SELECT DISTINCT r.quadrant {frm} AND coalesce(r.quadrant, '') <> '' ORDER BY 1", params).fetchall()]}
+    have = _fields(ws, rid)
+    for col, name in (("owner", "owners"), ("segment", "segments")):
+        out[name] = [str(v[0]) for v in ws.con.execute(
+            f"SELECT DISTINCT CAST(f.{col} AS VARCHAR) FROM round_fields f WHERE f.round_id = ? AND f.{col} IS NOT NULL "
+            f"AND f.customer_id IN (SELECT r.customer_id {frm}) ORDER BY 1 LIMIT 1000", [rid, *params]).fetchall()
+                     ] if col in have else []
+    if len(_CHOICES) > 100:
+        _CHOICES.clear()
+    _CHOICES[key] = out
+    return out
+
+
 def roster_rows(ws: Workspace, round_ref: str | int | None = "latest", *, owner: str | None = None,
-                tier: str | None = None, search: str | None = None, limit: int | None = None) -> Any:
+                tier: str | None = None, search: str | None = None, limit: int | None = None,
+                filters: dict[str, Any] | None = None) -> Any:
     """Every row of a round's roster that the filters of :func:`roster_page` keep, in rank order,
     with stored names and owners: the table an export writes (``None`` when there is no round)."""
     rid = resolve(ws, round_ref)
     if rid is None:
         return None
     frm, params = _from(ws, rid, owner)
-    where, wp = _where(ws, rid, tier, search)
+    where, wp = _where(ws, rid, tier, search, filters)
     have = _fields(ws, rid)
     name = "CAST(f.name AS VARCHAR)" if "name" in have else "NULL"
     own = "CAST(f.owner AS VARCHAR)" if "owner" in have else "NULL"
@@ -457,13 +524,15 @@ def roster_rows(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
 
 def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner: str | None = None,
                 tier: str | None = None, search: str | None = None, sort: str = "rank", desc: bool = False,
-                page: int = 1, per_page: int = 50) -> dict[str, Any]:
+                page: int = 1, per_page: int = 50, filters: dict[str, Any] | None = None) -> dict[str, Any]:
     """One page of a round's roster, filtered (``tier``: a tier key, ``"-"`` for not selected;
-    ``search``: part of an id or a name) and sorted in DuckDB; ``total`` counts the filtered rows."""
+    ``search``: part of an id or a name; ``filters``: those of :data:`FILTERS`, e.g.
+    ``{"owner": "Rep 01", "score_min": 50, "selected": "yes"}``) and sorted in DuckDB; ``total`` counts the
+    filtered rows. A rep's ``owner`` scope holds whatever the filters say."""
     rid = resolve(ws, round_ref)
     per_page = per_page if per_page in PER_PAGE else 50
     empty = {"round_id": rid, "rows": [], "total": 0, "page": 1, "pages": 1, "per_page": per_page,
-             "sort": "rank", "desc": False, "tiers": []}
+             "sort": "rank", "desc": False, "tiers": [], "choices": {"quadrants": [], "owners": [], "segments": []}}
     if rid is None:
         return empty
     frm, params = _from(ws, rid, owner)
@@ -471,7 +540,7 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
     stored = (meta(ws, rid).get("summary") or {}).get("tier_counts")
     tiers = [str(k) for k in stored if k] if stored else [str(t[0]) for t in _kept_rows(
         ws, rid, "SELECT DISTINCT tier FROM roster WHERE round_id = ? AND tier <> '' ORDER BY 1", [rid], rkey)]
-    where, wp = _where(ws, rid, tier, search)
+    where, wp = _where(ws, rid, tier, search, filters)
     sort = sort if sort in SORTS else "rank"
     order = f"{SORTS[sort]} {'DESC' if desc else 'ASC'} NULLS LAST, r.rank"
     frm_sorted = frm
@@ -499,9 +568,9 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
         else:
             chosen = ranks[skip:skip + per_page]
         return {**empty, "rows": kept.rows(list(chosen)), "total": total, "page": page, "pages": pages,
-                "sort": sort, "desc": bool(desc), "tiers": tiers}
+                "sort": sort, "desc": bool(desc), "tiers": tiers, "choices": choices(ws, rid, owner)}
     return {**empty, **_page_in_sql(ws, rid, frm, params, frm_sorted, where, wp, order, sort, desc, page, per_page,
-                                    scoped=owner is not None), "tiers": tiers}
+                                    scoped=owner is not None), "tiers": tiers, "choices": choices(ws, rid, owner)}
 
 
 def _page_in_sql(ws: Workspace, rid: int, frm: str, params: list[Any], frm_sorted: str, where: str, wp: list[Any],
@@ -510,7 +579,8 @@ def _page_in_sql(ws: Workspace, rid: int, frm: str, params: list[Any], frm_sorte
     total = int(ws.con.execute(f"SELECT count(*) {frm}{where}", params + wp).fetchone()[0])
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, int(page)), pages)
-    cols = "r.rank, r.customer_id, r.tier, r.score, r.selected, r.quadrant, r.next_tier, r.gap_to_next"
+    cols = ("r.rank, r.customer_id, r.tier, r.score, r.selected, r.quadrant, r.next_tier, r.gap_to_next, "
+            "r.left_out_by_capacity")
     if sort == "rank" and not scoped and not where and _dense(ws, rid, total):
         # every customer, by rank, and the ranks are 1..total: the page is a range of ranks, read
         # through the zone maps instead of sorting a million rows to skip most of them

@@ -5,8 +5,8 @@ that it cannot drift from them.
 
 Example
 -------
->>> sorted(document()["paths"])[:2]
-['/api/audit', '/api/customers/{cid}']
+>>> "/api/roster" in document()["paths"]
+True
 """
 
 from __future__ import annotations
@@ -34,10 +34,22 @@ ROUTES: dict[str, tuple[str, str, list[dict[str, Any]]]] = {
                     [_ROUND, _q("tier", "string", "a tier, or - for not selected"),
                      _q("q", "string", "part of an id or a name"),
                      _q("sort", "string", "rank, score, customer_id, name, owner, tier, value_score, potential_score"),
+                     _q("quadrant", "string", "a quadrant (as the round stored it)"),
+                     _q("owner", "string", "a stored owner, exactly (a rep's own customers stay their only ones)"),
+                     _q("segment", "string", "a stored segment, exactly"),
+                     _q("score_min", "number", "the lowest score kept (0-100)"),
+                     _q("score_max", "number", "the highest score kept (0-100)"),
+                     _q("selected", "string", "yes or no"),
+                     _q("left_out", "string", "yes or no: left out by the capacity"),
                      _q("desc", "string", "1 for descending"), _q("page", "integer", "from 1"),
                      _q("per_page", "integer", "25, 50, 100 or 200")]),
-    "/api/customers/{cid}": ("get", "A customer's standing, score breakdown and rank across rounds (404 if not yours).",
+    "/api/customers/{cid}": ("get", "A customer's standing, score breakdown, rank across rounds, the predictions "
+                             "the round stored (with intervals when stored) and the account: owner, contacts, "
+                             "promises, receivables, interactions, matching resources (404 if not yours).",
                              [_CID, _ROUND]),
+    "/api/accounts": ("get", "Account work of a round: the whale curve, profit by size, promises by rep, owners, "
+                      "keep-warm (by owner), receivables ageing, segments (a rep: their own accounts only).",
+                      [_ROUND]),
     "/api/customers/{cid}/share": ("post", "Make a 30-day link to the customer's statement (header X-CSRF-Token).",
                                    [_CID]),
     "/api/audit": ("get", "The latest lines of the audit log (admins).", []),

@@ -1,0 +1,344 @@
+"""What the account-work pages and a customer's account view show, read from the workspace and
+scoped to who is asking (``owner``: ``None`` for managers and admins, else a rep's owner name).
+
+The account-work page renders the analyses a round stored at its cutoff (``round_tables``: profit
+by size, promises by rep, owners, keep-warm, receivables ageing, personas) through the report's
+own section builders (:func:`xuanba.outputs.account_sections.account_sections`) and the whale
+curve through :func:`xuanba.outputs.charts.whale_chart`, from the round's stored per-customer
+profits. A rep sees only the rows of their own accounts (their keep-warm list, their promises,
+their receivables, the whale curve of their own accounts); the company-wide analyses (size bands,
+owner concentration, segments) are a manager's.
+
+A customer's account view reads the stored side tables (contacts, commitments, interactions,
+resources, needs, as ``xuanba ingest`` stored them) for that one customer at the round's cutoff,
+the receivables row the round stored, and the predictions the round stored (with their
+``_lower``/``_upper`` bounds when it stored them): nothing is refitted.
+
+Example
+-------
+>>> from xuanba.workspace import Workspace
+>>> with Workspace(":memory:") as ws:
+...     account_work(ws, "latest") is None
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+
+from xuanba.web.data import _fields, _from, _plain, _records, meta, resolve
+from xuanba.workspace import Workspace
+
+#: The predictions a round stores per customer (:data:`xuanba.models.predict.PREDICTION_COLUMNS`),
+#: shown on the customer page with their interval when the round stored ``<name>_lower/_upper``.
+PREDICTIONS = ("p_alive", "expected_purchases_1y", "expected_spend", "clv_1y", "clv_3y", "churn_90d")
+#: The account fields a round stores per customer (:data:`xuanba.accounts.FIELDS`).
+ACCOUNT_FIELDS = ("cost_to_serve_365d", "profit_365d", "promise_reliability", "days_since_contact",
+                  "payment_punctuality", "single_threaded", "overdue_receivables")
+#: How many interactions and resources an account view lists.
+LATEST = 10
+#: How many overdue promises the account-work page lists (the longest overdue first).
+OVERDUE_ROWS = 50
+#: The analyses a rep sees, filtered to their accounts; the rest are company-wide.
+REP_TABLES = ("keep_warm", "promises", "receivables")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _mine(ws: Workspace, rid: int, owner: str | None) -> set[str] | None:
+    """The ids of ``owner``'s customers in round ``rid`` (``None``: everyone's)."""
+    if owner is None:
+        return None
+    frm, params = _from(ws, rid, owner)
+    return {str(r[0]) for r in ws.con.execute(f"SELECT r.customer_id {frm}", params).fetchall()}
+
+
+_TABLES: dict[tuple[str, int, str], dict[str, Any]] = {}
+_ANALYSES = ("profit_by_size", "promises", "owners", "keep_warm", "receivables", "personas")
+
+
+def _stored_tables(ws: Workspace, rid: int) -> dict[str, Any]:
+    """Round ``rid``'s stored account analyses (name -> ``StoredTable``), parsed once per stored
+    round (rounds are append-only; the roster's hash tells a replaced file's round apart)."""
+    from io import StringIO
+
+    from xuanba.rounds.run import StoredTable
+
+    if not ws.has_table("round_tables"):
+        return {}
+    sha = ws.con.execute("SELECT roster_sha256 FROM rounds WHERE round_id = ?", [rid]).fetchone()
+    key = (ws.path, rid, str(sha[0] if sha else ""))
+    if key in _TABLES:
+        return dict(_TABLES[key])
+    out = {}
+    for name, info, table in ws.con.execute("SELECT name, info_json, table_json FROM round_tables WHERE round_id = ? "
+                                            "AND list_contains(?::VARCHAR[], name) ORDER BY name",
+                                            [rid, list(_ANALYSES)]).fetchall():
+        frame = None if table is None else pd.read_json(StringIO(str(table)), orient="table")
+        if frame is not None and "customer_id" in frame.columns:
+            frame["customer_id"] = frame["customer_id"].astype(str)
+        out[str(name)] = StoredTable(json.loads(str(info)), frame)
+    if len(_TABLES) >= 4:
+        _TABLES.pop(next(iter(_TABLES)))
+    _TABLES[key] = out
+    return dict(out)
+
+
+def _scoped_tables(tables: dict[str, Any], mine: set[str], owner: str) -> dict[str, Any]:
+    """The stored analyses cut to a rep's accounts: their keep-warm rows, their row of promises,
+    their receivables (with their own total); the company-wide analyses are left out."""
+    from xuanba.rounds.run import StoredTable
+
+    out: dict[str, Any] = {}
+    warm = tables.get("keep_warm")
+    if warm is not None and warm.frame is not None:
+        frame = warm.frame.loc[warm.frame["customer_id"].isin(mine)].reset_index(drop=True)
+        out["keep_warm"] = StoredTable({**warm.info, "accounts": len(frame)}, frame)
+    prom = tables.get("promises")
+    if prom is not None and prom.frame is not None:
+        by = str(prom.info.get("by", "rep"))
+        rel = prom.frame
+        rel = rel.loc[rel[by].astype(str) == owner] if by == "rep" else rel.loc[rel[by].astype(str).isin(mine)]
+        out["promises"] = StoredTable({**prom.info, "kept_on_time": int(rel["kept_on_time"].sum()),
+                                       "due": int(rel["due"].sum()), "overdue": int(rel["overdue"].sum())},
+                                      rel.reset_index(drop=True))
+    rec = tables.get("receivables")
+    if rec is not None and rec.frame is not None:
+        rows = rec.frame.loc[rec.frame["customer_id"].isin(mine) & (rec.frame["customer_id"] != "TOTAL")]
+        total = rows.drop(columns="customer_id").sum().to_frame().T
+        total.insert(0, "customer_id", "TOTAL")
+        frame = pd.concat([rows, total], ignore_index=True)
+        overdue = float(total.drop(columns=["customer_id", "open_balance", "current"], errors="ignore").sum(axis=1).iloc[0])
+        out["receivables"] = StoredTable({**rec.info, "overdue_receivables": overdue, "collection_rate": math.nan},
+                                         frame)
+    return out
+
+
+_WHALES: dict[tuple[Any, ...], dict[str, Any] | None] = {}
+
+
+def _whale(ws: Workspace, rid: int, m: dict[str, Any], mine: set[str] | None, lang: str,
+           owner: str | None = None) -> dict[str, Any] | None:
+    """The whale curve of the round's stored profits (a rep's: of their own accounts) as a
+    Plotly figure (JSON) and its peak; ``None`` when the round stored no profit measure. Drawn
+    once per stored round, owner and language (a million profits take a moment to sort)."""
+    key = (ws.path, rid, str(m.get("roster_sha256")), owner, lang)
+    if key not in _WHALES:
+        if len(_WHALES) >= 32:
+            _WHALES.pop(next(iter(_WHALES)))
+        _WHALES[key] = _draw_whale(ws, rid, m, mine, lang)
+    return _WHALES[key]
+
+
+def _draw_whale(ws: Workspace, rid: int, m: dict[str, Any], mine: set[str] | None, lang: str) -> dict[str, Any] | None:
+    from xuanba.accounts.profit import whale_peak, whale_shape
+    from xuanba.errors import DataError
+    from xuanba.outputs import charts
+    from xuanba.rounds.summary import whale_profits
+
+    summary = m.get("summary") or {}
+    measure = summary.get("measure")
+    have = _fields(ws, rid)
+    if measure not in ("profit_365d", "margin_365d") or measure not in have:
+        return None
+    cols = [c for c in ("customer_id", measure, "revenue_365d", "cost_to_serve_365d") if c == "customer_id" or c in have]
+    fields = ws.sql(f"SELECT {', '.join(_quote(c) for c in cols)} FROM round_fields WHERE round_id = ?", [rid])
+    if mine is not None:
+        fields = fields.loc[fields["customer_id"].astype(str).isin(mine)]
+    profits = whale_profits(fields, measure)
+    if profits is None or not len(profits):
+        return None
+    try:
+        shape = whale_shape(profits)
+    except DataError:  # no positive total: a share of it means nothing
+        return None
+    peak = summary.get("whale") if mine is None and summary.get("whale") else whale_peak(shape)
+    fig = charts.whale_chart(shape, peak, lang=lang)
+    return {"figure": json.loads(fig.to_json()), "customers": int(len(profits)),
+            "customer_pct": float(peak["customer_pct"]), "profit_pct": float(peak["profit_pct"])}
+
+
+def _keep_warm_by_owner(ws: Workspace, rid: int, warm: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """How many of the stored keep-warm accounts each owner holds (the round's stored owners)."""
+    if warm is None or not len(warm) or "owner" not in _fields(ws, rid):
+        return []
+    rows = ws.con.execute("SELECT coalesce(CAST(owner AS VARCHAR), '') AS owner, count(*) AS accounts FROM round_fields "
+                          "WHERE round_id = ? AND customer_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1 "
+                          "ORDER BY 2 DESC, 1", [rid, warm["customer_id"].astype(str).tolist()]).fetchall()
+    return [{"owner": str(o), "accounts": int(n)} for o, n in rows]
+
+
+def overdue_promises(ws: Workspace, rid: int, mine: set[str] | None, limit: int = OVERDUE_ROWS,
+                     ) -> tuple[int, list[dict[str, Any]]]:
+    """The promises overdue at round ``rid``'s cutoff (the stored commitments through
+    :func:`xuanba.accounts.promise_ledger`, as the round's own promises analysis reads them), of
+    the round's customers (``mine``: a rep's), longest overdue first: their count and the first
+    ``limit`` (customer, rep, promise, due, days overdue)."""
+    from xuanba.accounts.commitments import promise_ledger
+
+    side = _side_columns(ws)
+    if "commitments" not in side:
+        return 0, []
+    commitments = _side(ws, "commitments", "", side, whole=True)
+    if commitments is None or not len(commitments):
+        return 0, []
+    led = promise_ledger(commitments, str(meta(ws, rid).get("cutoff")))
+    led = led.loc[led["state"] == "overdue"]
+    frm, params = _from(ws, rid, None)
+    held = mine if mine is not None else {str(r[0]) for r in ws.con.execute(
+        f"SELECT r.customer_id {frm} AND list_contains(?::VARCHAR[], r.customer_id)",
+        [*params, sorted(set(led["customer_id"]))]).fetchall()}
+    led = led.loc[led["customer_id"].isin(held)].sort_values(["days_overdue", "customer_id"], ascending=[False, True])
+    cols = [c for c in ("customer_id", "rep", "text", "due_on", "days_overdue") if c in led.columns]
+    return int(len(led)), _records(led[cols].head(limit))
+
+
+def account_work(ws: Workspace, round_ref: str | int | None = "latest", owner: str | None = None,
+                 lang: str = "en") -> dict[str, Any] | None:
+    """The account-work page of a round: the whale curve, then each stored analysis as the
+    report's section (``id, title, reading, table``); keep-warm accounts counted by owner.
+    ``None`` when there is no such round.
+
+    Example
+    -------
+    >>> account_work(Workspace(":memory:"), 1) is None
+    True
+    """
+    from xuanba.outputs.account_sections import account_sections
+    from xuanba.outputs.people import People
+
+    rid = resolve(ws, round_ref)
+    if rid is None:
+        return None
+    m = meta(ws, rid)
+    mine = _mine(ws, rid, owner)
+    tables = _stored_tables(ws, rid)
+    if mine is not None:
+        tables = _scoped_tables(tables, mine, str(owner))
+    people_cols = [c for c in ("name", "owner") if c in _fields(ws, rid)]
+    warm = tables.get("keep_warm")
+    people = None
+    if warm is not None and warm.frame is not None and people_cols:
+        from xuanba.outputs.account_sections import KEEP_WARM_ROWS
+
+        head = warm.frame["customer_id"].head(KEEP_WARM_ROWS).astype(str).tolist()
+        people = People.of(ws.sql(f"SELECT customer_id, {', '.join(f'CAST({c} AS VARCHAR) AS {c}' for c in people_cols)} "
+                                  "FROM round_fields WHERE round_id = ? AND customer_id IN (SELECT unnest(?::VARCHAR[]))",
+                                  [rid, head]))
+    rnd = SimpleNamespace(tables=tables, meta=m, fields=None)
+    sections = account_sections(rnd, lang, people=people or People.of(None))
+    if mine is not None:
+        for s in sections:  # the company-wide rates are not a rep's
+            if s["id"] == "accounts-ageing":
+                s["reading"] = ""
+    return {"round_id": rid, "cutoff": m.get("cutoff"), "currency": m.get("currency"), "scoped": owner is not None,
+            "whale": _whale(ws, rid, m, mine, lang, owner), "sections": sections,
+            "keep_warm_by_owner": _keep_warm_by_owner(ws, rid, warm.frame if warm is not None else None),
+            "overdue": dict(zip(("count", "rows"), overdue_promises(ws, rid, mine), strict=True)),
+            "stored": sorted(tables)}
+
+
+def _side(ws: Workspace, kind: str, cid: str, columns: dict[str, dict[str, str]], *,
+          whole: bool = False) -> pd.DataFrame | None:
+    """One customer's rows of a stored side table (money as float; a table without a customer
+    column, or ``whole``: every row), or ``None`` without the table; ``columns``: each table's
+    column types."""
+    types = columns.get(kind)
+    if not types:
+        return None
+    cols = []
+    for col, typ in types.items():
+        q = _quote(col)
+        cols.append(f"CAST({q} AS DOUBLE) AS {q}" if typ.startswith("DECIMAL") else q)
+    where = " WHERE CAST(customer_id AS VARCHAR) = ?" if "customer_id" in types and not whole else ""
+    frame = ws.sql(f"SELECT {', '.join(cols)} FROM {_quote(kind)}{where}", [cid] if where else None)
+    if "customer_id" in frame.columns:
+        frame["customer_id"] = frame["customer_id"].astype(str)
+    return frame
+
+
+def _side_columns(ws: Workspace) -> dict[str, dict[str, str]]:
+    """The column types of the stored side tables an account view reads, in one catalogue query."""
+    out: dict[str, dict[str, str]] = {}
+    for table, col, typ in ws.con.execute(
+            "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND "
+            "list_contains(['contacts', 'commitments', 'interactions', 'needs', 'resources'], table_name) "
+            "ORDER BY table_name, column_index").fetchall():
+        out.setdefault(str(table), {})[str(col)] = str(typ)
+    return out
+
+
+def _stored_fields(m: dict[str, Any]) -> set[str]:
+    return set(m.get("field_columns") or [])
+
+
+def predictions(ws: Workspace, rid: int, cid: str, m: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The predictions round ``rid`` stored for ``cid``: ``name, value, lower, upper`` (the bounds
+    ``None`` when the round stored none); ``m``: the round's meta when already read."""
+    have = _stored_fields(meta(ws, rid) if m is None else m)
+    names = [p for p in PREDICTIONS if p in have]
+    if not names:
+        return []
+    cols = [c for p in names for c in (p, f"{p}_lower", f"{p}_upper") if c in have]
+    row = ws.sql(f"SELECT {', '.join(_quote(c) for c in cols)} FROM round_fields WHERE round_id = ? AND customer_id = ?",
+                 [rid, cid])
+    if not len(row):
+        return []
+    got = {k: _plain(v) for k, v in row.iloc[0].items()}
+    got = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in got.items()}
+    return [{"name": p, "value": got.get(p), "lower": got.get(f"{p}_lower"), "upper": got.get(f"{p}_upper")}
+            for p in names]
+
+
+def account_view(ws: Workspace, rid: int, cid: str, m: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One customer's account at round ``rid``'s cutoff: the stored account fields, contacts with
+    their role and KPI, promises with their state at the cutoff, the stored receivables row, the
+    latest interactions and the matching resources. The caller has checked the customer is the
+    user's to see (``m``: the round's meta when already read)."""
+    from xuanba._dates import on_or_before
+    from xuanba.accounts.commitments import promise_ledger
+    from xuanba.accounts.resources import match_resources
+
+    m = meta(ws, rid) if m is None else m
+    cutoff = str(m.get("cutoff"))
+    have = _stored_fields(m)
+    out: dict[str, Any] = {"cutoff": cutoff, "fields": {}, "contacts": [], "promises": [], "interactions": [],
+                           "receivables": None, "resources": []}
+    stored = [c for c in ACCOUNT_FIELDS if c in have]
+    if stored:
+        row = ws.sql(f"SELECT {', '.join(_quote(c) for c in stored)} FROM round_fields WHERE round_id = ? "
+                     "AND customer_id = ?", [rid, cid])
+        if len(row):
+            out["fields"] = {k: v for k, v in _records(row)[0].items() if v is not None}
+    side = _side_columns(ws)
+    contacts = _side(ws, "contacts", cid, side)
+    if contacts is not None:
+        out["contacts"] = _records(contacts[[c for c in ("contact_id", "name", "role", "kpi") if c in contacts]])
+    commitments = _side(ws, "commitments", cid, side)
+    if commitments is not None and len(commitments):
+        led = promise_ledger(commitments, cutoff).sort_values("due_on", ascending=False)
+        out["promises"] = _records(led[[c for c in ("made_on", "due_on", "rep", "text", "kept_on", "state",
+                                                    "days_overdue") if c in led]])
+    interactions = _side(ws, "interactions", cid, side)
+    if interactions is not None and len(interactions):
+        ts = pd.to_datetime(interactions["ts"])
+        it = interactions.loc[on_or_before(ts, cutoff)].assign(ts=ts).sort_values("ts", ascending=False).head(LATEST)
+        out["interactions"] = _records(it.drop(columns="customer_id"))
+    rec = _stored_tables(ws, rid).get("receivables")
+    if rec is not None and rec.frame is not None:
+        hit = rec.frame.loc[rec.frame["customer_id"] == cid]
+        out["receivables"] = _records(hit.drop(columns="customer_id"))[0] if len(hit) else None
+    needs = _side(ws, "needs", cid, side)
+    resources = _side(ws, "resources", cid, side)  # the catalogue has no customer column: all of it
+    if needs is not None and len(needs) and resources is not None and len(resources):
+        matched = match_resources(resources, needs, customer_id=cid).head(LATEST)
+        out["resources"] = _records(matched[[c for c in ("rank", "resource_id", "name", "channel", "price", "unit",
+                                                         "score", "reasons") if c in matched]])
+    return out

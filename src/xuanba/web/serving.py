@@ -1,0 +1,79 @@
+"""Running the app: on uvicorn, in the foreground (``xuanba serve``) or in a thread (tests,
+notebooks), opening the browser when there is one to open (``xuanba demo --serve``).
+
+Example
+-------
+>>> wants_browser({"XUANBA_NO_BROWSER": "1"})
+False
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from xuanba.workspace import Workspace
+
+#: The user ``xuanba demo --serve`` makes (an admin: the demo shows every page).
+DEMO_USER = "demo"
+
+
+def wants_browser(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether to open a browser: not when ``XUANBA_NO_BROWSER`` is set, not under pytest or CI,
+    and on Linux only with a display (``DISPLAY`` or ``WAYLAND_DISPLAY``)."""
+    env = os.environ if environ is None else environ
+    if env.get("XUANBA_NO_BROWSER") or env.get("CI") or env.get("PYTEST_CURRENT_TEST"):
+        return False
+    if sys.platform.startswith("linux"):
+        return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def demo_user(ws: Workspace) -> tuple[str, str]:
+    """A fresh random password for the demo's admin user (made when missing): ``(name, password)``."""
+    from xuanba.web import store
+
+    password = secrets.token_urlsafe(12)
+    if not (store.has_tables(ws) and any(u["name"] == DEMO_USER for u in store.list_users(ws))):
+        store.add_user(ws, DEMO_USER, password, role="admin", by="demo")
+    else:
+        store.set_password(ws, DEMO_USER, password, by="demo")
+    return DEMO_USER, password
+
+
+def start(app: Any, host: str = "127.0.0.1", port: int = 8000, *, timeout_s: float = 20.0) -> tuple[Any, threading.Thread]:
+    """Serve ``app`` from a thread; returns ``(server, thread)`` once it listens (stop it with
+    ``server.should_exit = True; thread.join()``)."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    end = time.monotonic() + timeout_s
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > end:
+            from xuanba.errors import InputError
+
+            raise InputError(f"the app could not listen on {host}:{port}", fix="Pick another --port.")
+        time.sleep(0.05)
+    return server, thread
+
+
+def serve(app: Any, host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = False) -> None:
+    """Serve ``app`` until Ctrl+C, opening the default browser at its address when asked."""
+    import webbrowser
+
+    server, thread = start(app, host, port)
+    if open_browser:
+        webbrowser.open(f"http://{host}:{port}/")
+    try:
+        while thread.is_alive():
+            thread.join(0.5)
+    except KeyboardInterrupt:
+        server.should_exit = True
+        thread.join(10)
