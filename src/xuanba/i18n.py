@@ -1037,7 +1037,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "web_std_valid": ("Valid: {name}, version {version}.", "有效：{name}，第 {version} 版。"),
     "web_std_line": ("line {line}", "第 {line} 行"),
     "web_std_fix": ("Fix", "修改建议"),
-    "web_std_published": ("Published as v{n}.", "已发布为 v{n}。"),
+    "web_std_published": ("Published as p{n}.", "已发布为 p{n}。"),
     "web_std_whatif": ("What if this text had scored round {round}", "假如用此文本为第 {round} 轮评分"),
     "web_std_kept": ("Kept", "保留"),
     "web_std_in_round": ("Round {round}", "第 {round} 轮"),
