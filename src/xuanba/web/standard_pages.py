@@ -206,7 +206,7 @@ def _lang(request: Request) -> str:
 
 
 def _form(request: Request) -> dict[str, str]:
-    """The request's form, read in the event loop by :func:`~xuanba.web.app.guarded` (CSRF)."""
+    """The POST's form, as :func:`_reading` kept it."""
     form = getattr(request.state, "form", None)
     return {k: str(v) for k, v in (form or {}).items()}
 
@@ -224,24 +224,22 @@ MAX_BODY = 4 * store.MAX_STANDARD_CHARS
 
 def _reading(endpoint: Any) -> Any:
     """``endpoint`` with the POST's form (or JSON object) read first, in the event loop, and kept
-    in ``request.state`` for the route (which runs in a worker thread). A body above
-    :data:`MAX_BODY` is not read: the route sees an empty form."""
+    in ``request.state`` for the route (which runs in a worker thread). Only a request of a live
+    session with a declared length of at most :data:`MAX_BODY` is read; for any other the route
+    sees an empty form (and :func:`~xuanba.web.app.guarded` answers a missing session first)."""
 
     async def inner(request: Request) -> Response:
         request.state.form, request.state.json = None, None
-        if request.method == "POST":
-            try:
-                size = int(request.headers.get("content-length") or 0)
-            except ValueError:
-                size = MAX_BODY + 1
-            if size <= MAX_BODY:
-                if "json" in request.headers.get("content-type", ""):
-                    try:
-                        request.state.json = json.loads(await request.body() or b"{}")
-                    except ValueError:
-                        request.state.json = None
-                else:
-                    request.state.form = await request.form()
+        length = request.headers.get("content-length") or ""
+        if (request.method == "POST" and length.isdigit() and int(length) <= MAX_BODY
+                and _app()._session(request.app.state.xb, request) is not None):
+            if "json" in request.headers.get("content-type", ""):
+                try:
+                    request.state.json = json.loads(await request.body() or b"{}")
+                except ValueError:
+                    request.state.json = None
+            else:
+                request.state.form = await request.form()
         return await endpoint(request)
 
     return inner
