@@ -51,11 +51,11 @@ def _api(client, path: str, **body):
     return client.post(path, json=body, headers={"X-CSRF-Token": client.token})
 
 
-def _audit(ws) -> list[str]:
+def _audit(client) -> list[tuple[str, str]]:
+    """(user, action) of the audit log, read through the app's own gate (a round job may write)."""
     from xuanba.web import store
-    from xuanba.workspace import Workspace
 
-    with Workspace(ws, read_only=True) as ro:
+    with client.app.state.xb.gate.read() as ro:
         return [(a["user"], a["action"]) for a in store.audit_log(ro)]
 
 
@@ -178,7 +178,7 @@ def test_publishing_stores_a_new_version_with_who_and_when(client, ws):
     assert clash.status_code == 400 and "Raise `version`" in clash.json()["fix"]
     assert _api(client, "/api/standard/publish", text=standard(3, gold=12)).status_code == 201
     assert [v["ref"] for v in client.get("/api/standard").json()["versions"]] == ["p2", "p1", "r1"]
-    assert [u for u, a in _audit(ws) if a == "standard_publish"] == ["boss", "boss"]
+    assert [u for u, a in _audit(client) if a == "standard_publish"] == ["boss", "boss"]
 
 
 def test_an_invalid_text_is_not_published(client, ws):
@@ -219,7 +219,7 @@ def test_a_round_run_from_the_page_is_the_round_the_library_makes(client, ws, tm
     page = client.get(f"/standard/jobs/{job['job_id']}").text
     assert 'href="/roster?round=2"' in page and "hx-trigger" not in page  # done: polling stops
     assert client.get("/api/standard").json()["current"]["rounds"] == [2]
-    assert {("boss", "round_start"), ("boss", "round_run")} <= set(_audit(ws))
+    assert {("boss", "round_start"), ("boss", "round_run")} <= set(_audit(client))
 
 
 def test_one_round_at_a_time_and_the_pages_answer_while_it_computes(client, ws, monkeypatch):
@@ -268,4 +268,74 @@ def test_a_failed_round_is_said_in_words_and_stores_nothing(client, ws):
     for body, words in (({"version": "nope"}, "no such version"), ({"version": "r1", "cutoff": "soon"}, "not a date")):
         bad = _api(client, "/api/standard/run", **body)
         assert bad.status_code == 400 and words in bad.json()["error"]
-    assert ("boss", "round_failed") in _audit(ws)
+    assert ("boss", "round_failed") in _audit(client)
+
+
+HOLD = """
+import sys, time
+from xuanba.workspace import Workspace
+with Workspace(sys.argv[1]) as ws:  # another process writing: DuckDB locks the file
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def _hold(ws, seconds: float):
+    """Another process that holds the workspace open to write for ``seconds``, once it says so."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import xuanba
+
+    env = {**os.environ, "PYTHONPATH": str(Path(xuanba.__file__).parents[1])}
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(ws), str(seconds)], stdout=subprocess.PIPE, text=True,
+                            env=env)
+    assert proc.stdout.readline().strip() == "holding"
+    return proc
+
+
+def test_a_round_waits_for_another_writer_to_store_and_gives_up_in_words(client, ws, monkeypatch):
+    import xuanba.rounds
+    from xuanba.web import jobs
+
+    gate, copied, real = threading.Event(), threading.Event(), xuanba.rounds.run_round
+
+    def later(*args, **kwargs):  # the copy is made and its read ended: wait for the other writer
+        copied.set()
+        assert gate.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(xuanba.rounds, "run_round", later)
+    _login(client, "boss")
+    # a command writes for 2 s while the round is about to store: the round waits, then stores
+    first = _api(client, "/api/standard/run", version="r1", cutoff="2026-06-30").json()
+    assert copied.wait(30)
+    proc = _hold(ws, 2)
+    gate.set()
+    assert proc.wait(30) == 0
+    proc.stdout.close()
+    assert _wait(client, first["job_id"])["round_id"] == 2
+    # a command that holds the file longer than the round waits: it fails in words, nothing stored
+    monkeypatch.setattr(jobs, "STORE_WAIT_S", 0.5)
+    gate.clear()
+    copied.clear()
+    second = _api(client, "/api/standard/run", version="r1", cutoff="2026-05-31").json()
+    assert copied.wait(30)
+    proc = _hold(ws, 4)
+    gate.set()
+    try:
+        end = time.monotonic() + 30
+        while time.monotonic() < end and client.app.state.xb.jobs.get(second["job_id"]).state == "running":
+            time.sleep(0.1)
+        job = client.app.state.xb.jobs.get(second["job_id"]).as_dict()  # the pages answer 503 meanwhile
+        assert job["state"] == "failed" and "another process" in job["error"], job
+    finally:
+        assert proc.wait(30) == 0
+        proc.stdout.close()
+    assert [r["round_id"] for r in client.get("/api/rounds").json()] == [2, 1]
+    end = time.monotonic() + 30
+    while ("boss", "round_failed") not in _audit(client):  # written once the file is free again
+        assert time.monotonic() < end
+        time.sleep(0.2)

@@ -39,6 +39,8 @@ NOT_COPIED = frozenset({"roster", "contributions", "round_fields", "round_tables
                         "backtest_overall", META_TABLE})
 #: How long a finished round waits for another process to let go of the file before failing.
 STORE_WAIT_S = 30.0
+#: How long the audit line of a failed round waits for the file.
+AUDIT_WAIT_S = 300.0
 #: How many finished jobs are remembered (their pages keep answering).
 KEEP = 20
 
@@ -178,17 +180,18 @@ class Jobs:
             log.exception("round job %s failed", job.job_id)
             job.state, job.error, job.round_id = "failed", f"{type(exc).__name__}: {exc}", None
         job.seconds = round(time.monotonic() - job._t0, 1)
-        if job.state == "failed":
-            try:
-                self._write(lambda ws: record(ws, job))
-            except Exception:  # the failure is on the page; only its audit line is lost
-                log.exception("round job %s: the audit line of its failure was not written", job.job_id)
         with self._lock:
             self._running = None
+        if job.state == "failed":
+            try:  # the failure may be another writer holding the file: its line waits longer
+                self._write(lambda ws: record(ws, job), AUDIT_WAIT_S)
+            except Exception:  # the failure is on the page; only its audit line is lost
+                log.exception("round job %s: the audit line of its failure was not written", job.job_id)
 
-    def _write(self, save: Callable[[Workspace], None]) -> None:
-        """Run ``save`` in one write, waiting while another process holds the file."""
-        deadline = time.monotonic() + STORE_WAIT_S
+    def _write(self, save: Callable[[Workspace], None], wait_s: float | None = None) -> None:
+        """Run ``save`` in one write, waiting while another process holds the file (up to
+        ``wait_s``, default :data:`STORE_WAIT_S`)."""
+        deadline = time.monotonic() + (STORE_WAIT_S if wait_s is None else wait_s)
         while True:
             try:
                 with self.gate.write() as ws:
