@@ -13,7 +13,7 @@ import pytest
 from markupsafe import escape
 from starlette.testclient import TestClient
 
-from tests.web.helpers import csrf_of, log_in
+from tests.web.helpers import PASSWORD, csrf_of, log_in
 from tests.web.standard_ws import STANDARD, make_standard_workspace, standard
 
 
@@ -171,6 +171,10 @@ def test_publishing_stores_a_new_version_with_who_and_when(client, ws):
     assert {"kind": "del", "text": "-quota = 10"} in d["lines"] and {"kind": "add", "text": "+quota = 15"} in d["lines"]
     assert any("top 10 customers" in s for s in d["removed"]) and any("top 15 customers" in s for s in d["added"])
     assert 'id="published">Published as p1.<' in client.get("/standard?published=1").text
+    back = client.get("/standard?a=p1&b=r1").text  # any two, either way round
+    assert "What changed from p1 to r1" in back and "+quota = 10" in back and "<nav>" in back
+    part = client.get("/standard?a=p1&b=r1&part=diff", headers={"HX-Request": "true"}).text
+    assert "+quota = 10" in part and "<nav>" not in part  # htmx swaps in the diff alone
     # the same text again, and another text under a version number already published: refused
     again = _api(client, "/api/standard/publish", text=text)
     assert again.status_code == 400 and "nothing changed" in again.json()["message"]
@@ -339,3 +343,22 @@ def test_a_round_waits_for_another_writer_to_store_and_gives_up_in_words(client,
     while ("boss", "round_failed") not in _audit(client):  # written once the file is free again
         assert time.monotonic() < end
         time.sleep(0.2)
+
+
+def test_an_empty_workspace_offers_the_starter_standard(tmp_path):
+    from xuanba.standard import starter_standard
+    from xuanba.web import create_app, store
+    from xuanba.workspace import Workspace
+
+    path = tmp_path / "empty.duckdb"
+    with Workspace(path) as w:
+        store.add_user(w, "boss", PASSWORD, role="manager")
+    with TestClient(create_app(path, linger_s=0)) as client:
+        _login(client, "boss")
+        page = client.get("/standard").text
+        assert "No standard yet" in page and str(escape(starter_standard("en").splitlines()[0])) in page
+        assert 'id="run"' not in page  # nothing to run yet
+        got = _api(client, "/api/standard/preview", text=starter_standard("en")).json()
+        assert got["ok"] is True and got["error"] == "no round is stored yet"
+        assert _api(client, "/api/standard/run", cutoff="2026-06-30").json()["error"] == "no such version of the standard"
+        assert client.get("/api/standard").json() == {"current": None, "versions": [], "diff": None}
