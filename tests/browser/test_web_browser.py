@@ -1,10 +1,12 @@
 """The web app in Debian's headless Chromium (Playwright, the system browser): log in, filter
 the roster (an htmx swap), open a customer and their statement, in English and in Chinese; a rep
-sees only their own customers. Nothing is fetched from another host and the console stays clean
+sees only their own customers; edit the standard with a mistake, see the line's error as one
+types, fix it, see the preview, publish it, run a round with its progress and open the new round. Nothing is fetched from another host and the console stays clean
 (a Content-Security-Policy violation would show there)."""
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -14,19 +16,17 @@ import pytest
 
 from tests.browser.test_browser import CHROMIUM, FLAGS, _need_browser
 from tests.web.helpers import PASSWORD, make_web_workspace
+from tests.web.standard_ws import STANDARD, make_standard_workspace, standard
 
 WORDS = {"en": {"login": "Log in", "roster": "Roster", "filter": "Filter", "history": "Rank and tier across rounds"},
          "zh": {"login": "登录", "roster": "名单", "filter": "筛选", "history": "历轮排名与层级"}}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    _need_browser()
+def _serve(path):
     import uvicorn
 
     from xuanba.web import create_app
 
-    path = make_web_workspace(tmp_path_factory.mktemp("web") / "ws.duckdb", n=80)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -37,7 +37,23 @@ def server(tmp_path_factory):
         if srv.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    return srv, thread, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    _need_browser()
+    srv, thread, url = _serve(make_web_workspace(tmp_path_factory.mktemp("web") / "ws.duckdb", n=80))
+    yield url
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def std_server(tmp_path_factory):
+    _need_browser()
+    srv, thread, url = _serve(make_standard_workspace(tmp_path_factory.mktemp("std") / "ws.duckdb", n=40))
+    yield url
     srv.should_exit = True
     thread.join(10)
 
@@ -178,3 +194,65 @@ def test_filter_the_roster_open_a_customer_and_see_the_charts(acct_server, lang)
     assert "owner=" in seen["url"] and "selected=no" in seen["url"] and "score_min=20" in seen["url"]
     assert seen["predictions"] == 1 and ACCT_WORDS[lang]["accounts"] in seen["title"]
     assert seen["errors"] == [] and seen["hosts"] == {urlsplit(acct_server).netloc}
+
+
+STD_WORDS = {"en": {"line": "line {n}", "valid": "Valid: core, version {v}.", "whatif": "What if this text had scored",
+                    "done": "round {r} is stored", "roster": "Roster"},
+             "zh": {"line": "第 {n} 行", "valid": "有效：core，第 {v} 版。", "whatif": "假如用此文本为第",
+                    "done": "第 {r} 轮已保存", "roster": "名单"}}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang, version", [("en", 2), ("zh", 3)])
+def test_edit_the_standard_publish_it_and_run_a_round(std_server, lang, version):
+    from playwright.sync_api import expect, sync_playwright
+
+    w = STD_WORDS[lang]
+    fixed = standard(version, gold=12)
+    typo = fixed.replace('field = "frequency"', 'field = "frequncy"')
+    line = next(i for i, text in enumerate(typo.splitlines(), 1) if "frequncy" in text)
+    errors: list[str] = []
+    hosts: set[str] = set()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_context(locale="zh-CN" if lang == "zh" else "en-US").new_page()
+            page.set_default_timeout(30_000)
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("request", lambda r: hosts.add(urlsplit(r.url).netloc))
+            page.goto(std_server + "/standard")
+            page.fill("input[name=username]", "boss")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/standard")
+            assert page.locator("textarea[name=text]").input_value().strip() == STANDARD.strip() or version > 2
+            page.fill("textarea[name=text]", typo)  # as one types: checked after a pause, no button
+            expect(page.locator("#problems")).to_contain_text(w["line"].format(n=line))
+            expect(page.locator("#problems")).to_contain_text("frequncy")
+            page.fill("textarea[name=text]", fixed)
+            expect(page.locator("#check-ok")).to_have_text(w["valid"].format(v=version))
+            expect(page.locator("#whatif")).to_contain_text(w["whatif"])  # the preview follows a valid text
+            assert page.locator("#w-entered").inner_text().isdigit()
+            page.click("#publish-button")
+            page.wait_for_url("**/standard?published=*")
+            published = page.url.rsplit("=", 1)[1]
+            expect(page.locator("#published")).to_contain_text(f"p{published}")
+            assert page.locator("select[name=version]").input_value() == f"p{published}"  # the new current
+            with page.expect_response(lambda r: r.url.endswith("/standard/run")) as started:
+                page.click("#run-button")
+            job = re.search(r'data-job="([^"]+)"', started.value.text()).group(1)  # not the last job, shown before
+            expect(page.locator(f'#job .job[data-job="{job}"]')).to_have_attribute("data-state", "done",
+                                                                                    timeout=60_000)
+            link = page.locator("#new-round")
+            new_round = int(link.get_attribute("href").rsplit("=", 1)[1])
+            expect(page.locator("#job")).to_contain_text(w["done"].format(r=new_round))
+            assert page.locator("#job ol.steps li").count() >= 3  # the steps, as they came
+            link.click()
+            page.wait_for_url(f"**/roster?round={new_round}")
+            assert w["roster"] in page.locator("h1").inner_text()
+            rows = page.locator("table.roster tbody tr").count()
+        finally:
+            browser.close()
+    assert rows > 0
+    assert errors == [] and hosts == {urlsplit(std_server).netloc}

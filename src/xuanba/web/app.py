@@ -807,6 +807,9 @@ def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minu
         *account_routes(),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
+    from xuanba.web.standard_pages import routes as standard_routes
+
+    routes[-1:-1] = standard_routes()  # the standard page, its editor and round runs
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, XuanbaError: xuanba_error})
     app.state.xb = State(Gate(str(workspace), linger_s, threads), secret or secrets.token_urlsafe(32), float(idle_minutes) * 60, secure_cookies,
                          base_url=base_url)

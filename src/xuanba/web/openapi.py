@@ -52,6 +52,20 @@ ROUTES: dict[str, tuple[str, str, list[dict[str, Any]]]] = {
                       [_ROUND]),
     "/api/customers/{cid}/share": ("post", "Make a 30-day link to the customer's statement (header X-CSRF-Token).",
                                    [_CID]),
+    # the standard page, its editor and round runs (xuanba.web.standard_pages)
+    "/api/standard": ("get", "The current standard in plain words, every version, and the diff of two.",
+                      [_q("a", "string", "a version ref (p1, r3 ...; default: the one before the current)"),
+                       _q("b", "string", "a version ref (default: the current)")]),
+    "/api/standard/check": ("post", "Validate a standard's text (JSON {text}): problems with line, message, fix "
+                                    "(managers, admins; header X-CSRF-Token).", []),
+    "/api/standard/preview": ("post", "What the text (JSON {text}) would change against the latest round: entered, "
+                                      "left, rose, fell, tier counts, value captured (managers, admins).", []),
+    "/api/standard/publish": ("post", "Publish the text (JSON {text}) as a new version (managers, admins).", []),
+    "/api/standard/run": ("post", "Start a round (JSON {version, cutoff}) in the background; 409 while one runs "
+                                  "(managers, admins).", []),
+    "/api/standard/jobs/{job}": ("get", "A round job's state, steps and new round (managers, admins).",
+                                 [{"name": "job", "in": "path", "required": True, "schema": {"type": "string"},
+                                   "description": "the job id /api/standard/run answered"}]),
     "/api/audit": ("get", "The latest lines of the audit log (admins).", []),
     "/api/openapi.json": ("get", "This document.", []),
 }

@@ -7,7 +7,9 @@ so a workspace that never served the web has none of them and no schema change i
   carry in the data, the Argon2 hash of the password, whether the user is active, and a stamp
   that changes with the password (a session made before a change is refused);
 * ``web_audit`` — who did what when (log-ins, failed log-ins, users and links changed);
-* ``web_links`` — customer links: id, customer, who made it, when it expires, when revoked.
+* ``web_links`` — customer links: id, customer, who made it, when it expires, when revoked;
+* ``web_standards`` — the standards published from the web page: a number, the standard's name,
+  version, SHA-256 and text, who published it and when (the audit log has the same line).
 
 The secret that signs customer links lives in ``xuanba_meta`` (``web_link_secret``): whoever can
 read the workspace can read every customer anyway. Writing needs the workspace writable; the
@@ -50,6 +52,9 @@ _DDL = (
     "detail VARCHAR)",
     "CREATE TABLE IF NOT EXISTS web_links (link_id VARCHAR PRIMARY KEY, customer_id VARCHAR NOT NULL, "
     "created_by VARCHAR, created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL, revoked_at TIMESTAMP)",
+    "CREATE TABLE IF NOT EXISTS web_standards (version_id BIGINT PRIMARY KEY, name VARCHAR NOT NULL, "
+    "version VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, text VARCHAR NOT NULL, published_by VARCHAR, "
+    "published_at TIMESTAMP NOT NULL)",
 )
 
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
@@ -264,3 +269,74 @@ def live_link(ws: Workspace, link_id: str) -> str | None:
     rows = ws.con.execute("SELECT customer_id FROM web_links WHERE link_id = ? AND revoked_at IS NULL "
                           "AND expires_at > ?", [link_id, _now()]).fetchall()
     return str(rows[0][0]) if rows else None
+
+
+# -- published standards ------------------------------------------------------------------------
+
+def publish_standard(ws: Workspace, text: str, *, by: str | None = None,
+                     extra_fields: tuple[str, ...] | list[str] = ()) -> dict[str, Any]:
+    """Store the standard ``text`` as a new published version (validated first) and log it.
+
+    Refused (:class:`~xuanba.errors.InputError`) when it is the version published last, or when
+    its name and version number are already published with another text: a version number
+    names one text. Returns the stored version (as :func:`published_standards` lists it).
+
+    Example
+    -------
+    >>> from xuanba.standard import starter_standard
+    >>> with Workspace(":memory:") as ws:
+    ...     publish_standard(ws, starter_standard("en"), by="boss")["version_id"]
+    1
+    """
+    from xuanba.standard import load_standard
+
+    std = load_standard(as_text(text), extra_fields=tuple(extra_fields))
+    ensure_tables(ws)
+    done = published_standards(ws)
+    if done and done[-1]["sha256"] == std.sha256:
+        raise InputError(f"this text is version {done[-1]['version']} as published last: nothing changed",
+                         fix="Edit the standard before publishing it.")
+    clash = [v for v in done if v["name"] == std.name and v["version"] == str(std.version) and v["sha256"] != std.sha256]
+    if clash:
+        raise InputError(f"{std.name} version {std.version} is published already with another text",
+                         fix="Raise `version` in [standard] (say to the next number) and publish again.")
+    with ws.transaction() as con:
+        row = con.execute("SELECT COALESCE(MAX(version_id), 0) + 1 FROM web_standards").fetchone()
+        vid = int(row[0]) if row else 1
+        con.execute("INSERT INTO web_standards VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [vid, std.name, str(std.version), std.sha256, std.text, by, _now()])
+        audit(ws, by, "standard_publish", {"version_id": vid, "name": std.name, "version": str(std.version),
+                                           "sha256": std.sha256})
+    return published_standards(ws)[-1]
+
+
+def published_standards(ws: Workspace) -> list[dict[str, Any]]:
+    """Every standard published from the web, oldest first: ``version_id``, ``name``, ``version``,
+    ``sha256``, ``text``, ``published_by``, ``published_at`` (ISO)."""
+    if not ws.has_table("web_standards"):
+        return []
+    keys = ("version_id", "name", "version", "sha256", "text", "published_by", "published_at")
+    rows = ws.con.execute(f"SELECT {', '.join(keys)} FROM web_standards ORDER BY version_id").fetchall()
+    return [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in zip(keys, r, strict=True)}
+            for r in rows]
+
+
+#: The longest standard text the web takes (characters); a real one is a few thousand.
+MAX_STANDARD_CHARS = 100_000
+
+
+def as_text(text: str) -> str:
+    """``text`` as the standard's TOML text, never a path: the parser reads a one-line string
+    ending in ``.toml`` as a file name, so a text without a line break gets one. Too long a text
+    is an :class:`~xuanba.errors.InputError`.
+
+    Example
+    -------
+    >>> as_text("/etc/secret.toml")
+    '/etc/secret.toml\\n'
+    """
+    text = str(text or "").replace("\r\n", "\n")
+    if len(text) > MAX_STANDARD_CHARS:
+        raise InputError(f"the standard has {len(text):,} characters; at most {MAX_STANDARD_CHARS:,} are taken",
+                         fix="A standard is a few criteria, gates and tiers: shorten it.")
+    return text if "\n" in text else text + "\n"
