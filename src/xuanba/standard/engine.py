@@ -263,7 +263,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         if quota is not None:
             t = t.mutate(_e=t._e & (t._e.cast("int64").sum().over(by_rank) <= quota))
         t = t.mutate(_tier=ibis.ifelse(t._e, k, t._tier))
-    t = t.drop("_e").cache()
+    t = (t.drop("_e") if "_e" in t.columns else t).cache()
 
     t, info = _capacity(t, standard, id_column)
     t = t.mutate(left_out_by_capacity=t._tier.notnull() & ~t._kept)
@@ -284,10 +284,12 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                  "tier_counts": {name: counts[k] for k, name in enumerate(tier_names)}})
     t = _gaps_expression(t, standard, n, counts, [per.get(f"_m{k}") for k in range(len(tier_names))],
                          capacity_binds=info["n_left_out_by_capacity"] > 0)
-    t = _quadrants_expression(t, standard)
-    t = _cheapest_expression(t, standard, public_only=False, name="cheapest_criterion", change="cheapest_change")
+    t = _quadrants_expression(t, standard).cache()
+    t, targets, spreads = _inverses(t, standard)
+    t = _cheapest_expression(t, standard, public_only=False, name="cheapest_criterion",
+                             change="cheapest_change", targets=targets, spreads=spreads)
     t = _cheapest_expression(t, standard, public_only=True, name="cheapest_public_criterion",
-                             change="cheapest_public_change")
+                             change="cheapest_public_change", targets=targets, spreads=spreads)
     from xuanba.standard.score import ROSTER_COLUMNS
 
     out = t.select(*[t[col] for col in ROSTER_COLUMNS if col != "customer_id"], t[id_column],
@@ -446,108 +448,167 @@ def _quadrants_expression(t: Any, standard: Standard) -> Any:
     return t.mutate(quadrant=ibis.ifelse(hv & hp, names[0], ibis.ifelse(hv, names[1], ibis.ifelse(hp, names[2], names[3]))))
 
 
-def _cheapest_expression(t: Any, standard: Standard, *, public_only: bool, name: str, change: str) -> Any:
-    """For every customer below the next tier's bar, the criterion whose change alone closes the
-    gap most cheaply (in standard deviations of that criterion; the first in the standard's order
-    on a tie) and that change in the criterion's raw units, as :func:`xuanba.standard.score._cheapest`."""
+def _cheapest_expression(t: Any, standard: Standard, *, public_only: bool, name: str, change: str,
+                         targets: dict[int, Any], spreads: dict[int, float]) -> Any:
+    """``t`` with, for every customer below the next tier's bar, the criterion whose change alone
+    closes the gap most cheaply (in standard deviations of that criterion; the first in the
+    standard's order on a tie) and that change in the criterion's raw units (``name``, ``change``),
+    as :func:`xuanba.standard.score._cheapest`. ``targets[j](t, need)`` gives the raw value that
+    earns ``need`` points of criterion ``j``. Each criterion's cost is a column first, then the
+    least of them is picked: flat expressions, whatever the number of criteria."""
     shares = standard.weight_shares
-    t = t.mutate(_bn=ibis.literal(""), _bd=ibis.null("float64"), _bc=ibis.null("float64"))
-    for j, c in enumerate(standard.criteria):
-        if public_only and (c.private or c.predicted):
-            continue
-        t, target, spread = _inverse(t, j, c, t[f"_p{j}"] + t.gap_to_next / (100.0 * shares[c.name]) + 1e-9)
-        t = t.mutate(_tg=target)
-        gap = t.gap_to_next
+    gap = t.gap_to_next
+    inf = float("inf")
+    cols: dict[str, Any] = {}
+    chosen = [(j, c) for j, c in enumerate(standard.criteria) if not (public_only and (c.private or c.predicted))]
+    for j, c in chosen:
         need = t[f"_p{j}"] + gap / (100.0 * shares[c.name]) + 1e-9
-        delta = t._tg - t[f"_r{j}"]
-        cost = delta.abs() / spread
-        cost = ibis.ifelse(cost.isnan(), ibis.null("float64"), cost)
-        feasible = (gap > 0) & (need <= 1.0 + 1e-9) & t[f"_r{j}"].notnull() & cost.notnull()
-        better = ibis.coalesce(feasible & (t._bc.isnull() | (cost < t._bc)), False)
-        t = t.mutate(_bn=ibis.ifelse(better, c.name, t._bn), _bd=ibis.ifelse(better, delta, t._bd),
-                     _bc=ibis.ifelse(better, cost, t._bc)).drop("_tg")
-    return t.mutate(**{name: t._bn, change: t._bd}).drop("_bn", "_bd", "_bc")
+        delta = targets[j](t, need) - t[f"_r{j}"]
+        cost = delta.abs() / spreads[j]
+        feasible = (gap > 0) & (need <= 1.0 + 1e-9) & t[f"_r{j}"].notnull() & cost.notnull() & ~cost.isnan()
+        cols[f"_cc{j}"] = ibis.ifelse(ibis.coalesce(feasible, False), cost, inf)
+        cols[f"_cd{j}"] = delta
+    if not chosen:
+        return t.mutate(**{name: ibis.literal(""), change: ibis.null("float64")})
+    t = t.mutate(**cols)
+    best: Any = t[f"_cc{chosen[0][0]}"]
+    for j, _ in chosen[1:]:
+        best = ibis.least(best, t[f"_cc{j}"])
+    t = t.mutate(_best=best)
+    label: Any = ibis.literal("")
+    moved: Any = ibis.null("float64")
+    for j, c in reversed(chosen):  # the first criterion at the least cost wins
+        hit = (t._best < inf) & (t[f"_cc{j}"] == t._best)
+        label = ibis.ifelse(hit, c.name, label)
+        moved = ibis.ifelse(hit, t[f"_cd{j}"], moved)
+    t = t.mutate(**{name: label, change: moved})
+    return t.drop("_best", *cols)
 
 
-def _inverse(t: Any, j: int, c: Criterion, need_raw: Any) -> tuple[Any, Any, float]:
-    """(t, the raw value that alone earns ``need`` points of criterion ``j``, its spread): the
-    inverse of each normalisation as :mod:`xuanba.standard.score` computes it, the other customers'
-    values staying as they are. The spread and a few figures of the base come to the driver."""
-    filled, s_name = t[f"_f{j}"], f"_s{j}"
-    s = filled if c.direction == "higher" else -filled
-    st = _scalars(t.aggregate(_m=filled.count(), _sd=filled.std(how="pop"), _absmean=filled.abs().mean(),
-                              _lo=s.min(), _hi=s.max(), _mean=s.mean()))
-    m = int(st["_m"] or 0)
-    sd_raw = float(st["_sd"]) if m and st["_sd"] is not None else 0.0
-    spread = sd_raw if sd_raw > 0 else max(float(st["_absmean"]) if m else 1.0, 1.0)
-    need = ibis.least(need_raw, 1.0)
-    back = (lambda y: y) if c.direction == "higher" else (lambda y: -y)
+def _inverses(t: Any, standard: Standard) -> tuple[Any, dict[int, Any], dict[int, float]]:
+    """What the cheapest criterion needs of each criterion: (``t`` with the percentile criteria's
+    order statistics joined, ``{j: target(t, need)}``, ``{j: spread}``) — the inverse of each
+    normalisation as :mod:`xuanba.standard.score` computes it, the other customers' values staying
+    as they are. A few figures of the base per criterion come to the driver in two queries."""
+    crits = standard.criteria
     nan = ibis.null("float64")
-    if c.normalise == "bands":
-        th = [float(b[0]) for b in c.bands or []]
-        pts = [float(b[1]) / 100.0 for b in c.bands or []]
-        res: Any = nan
-        order = range(len(th) - 1, -1, -1) if c.direction == "higher" else range(len(th))
-        for k in order:
+    aggs: dict[str, Any] = {}
+    for j, c in enumerate(crits):
+        f = t[f"_f{j}"]
+        s = f if c.direction == "higher" else -f
+        aggs.update({f"m{j}": f.count(), f"sd{j}": f.std(how="pop"), f"am{j}": f.abs().mean(),
+                     f"lo{j}": s.min(), f"hi{j}": s.max(), f"mean{j}": s.mean()})
+    st = _scalars(t.aggregate(**aggs)) if aggs else {}
+    pct = [j for j, c in enumerate(crits) if c.normalise == "percentile" and (st[f"m{j}"] or 0) > 0]
+    second: dict[str, Any] = {}
+    for j in pct:
+        f = t[f"_f{j}"]
+        s = f if crits[j].direction == "higher" else -f
+        vmax, vmin = float(st[f"hi{j}"]), float(st[f"lo{j}"])
+        second.update({f"cmax{j}": (s == vmax).cast("int64").sum(), f"cmin{j}": (s == vmin).cast("int64").sum(),
+                       f"bmax{j}": s.max(where=s < vmax), f"amin{j}": s.min(where=s > vmin)})
+    st2 = _scalars(t.aggregate(**second)) if second else {}
+    third = {}
+    for j in pct:  # how many share the second largest value, when it is below the largest
+        if int(st2[f"cmax{j}"]) < 2 and int(st[f"m{j}"]) >= 2:
+            f = t[f"_f{j}"]
+            s = f if crits[j].direction == "higher" else -f
+            third[f"csec{j}"] = (s == float(st2[f"bmax{j}"])).cast("int64").sum()
+    st2.update(_scalars(t.aggregate(**third)) if third else {})
+    spreads: dict[int, float] = {}
+    targets: dict[int, Any] = {}
+    positions: dict[str, Any] = {}
+    for j, c in enumerate(crits):
+        m = int(st[f"m{j}"] or 0)
+        sd_raw = float(st[f"sd{j}"]) if m and st[f"sd{j}"] is not None else 0.0
+        spreads[j] = sd_raw if sd_raw > 0 else max(float(st[f"am{j}"]) if m else 1.0, 1.0)
+        sign = 1.0 if c.direction == "higher" else -1.0
+        if c.normalise == "bands":
+            targets[j] = _bands_target(c)
+        elif m == 0:
+            targets[j] = lambda t, need: nan
+        elif c.normalise == "minmax":
+            lo, hi = float(st[f"lo{j}"]), float(st[f"hi{j}"])
+            targets[j] = (lambda t, need: nan) if hi == lo else (
+                lambda t, need, lo=lo, hi=hi, sign=sign: sign * (lo + _clip01(need) * (hi - lo)))
+        elif c.normalise == "zscore":
+            mean = float(st[f"mean{j}"])
+            targets[j] = (lambda t, need: nan) if sd_raw == 0 else (  # the spread of -x is that of x
+                lambda t, need, mean=mean, sd=sd_raw, sign=sign: sign * (mean + sd * (_clip01(need) * 6.0 - 3.0)))
+        else:
+            f = t[f"_f{j}"]
+            positions[f"_pos{j}"] = ibis.ifelse(f.notnull(), _count_below(f if sign > 0 else -f), m)
+            targets[j] = _percentile_target(j, m, sign, st, st2)
+    if positions:
+        t = t.mutate(**positions)
+        for j in pct:  # the sorted values of the base, by position (0-based)
+            f = t[f"_f{j}"]
+            v = (f if crits[j].direction == "higher" else -f).name(f"_v{j}")
+            ordered = t.filter(f.notnull()).select(v)
+            ordered = ordered.mutate(**{f"_q{j}": ibis.row_number().over(ibis.window(order_by=ordered[f"_v{j}"]))})
+            sign = 1.0 if crits[j].direction == "higher" else -1.0
+            parts = _pct_parts(t, j, int(st[f"m{j}"]), sign, st, st2,
+                               _need_for(t, j, crits[j], t.gap_to_next, standard.weight_shares))
+            jk = parts["k"] - 1  # the k-th smallest of the others: skip the customer's own place
+            idx = ibis.ifelse(jk < parts["pos"], jk, jk + 1)
+            t = t.mutate(**{f"_idx{j}": ibis.greatest(ibis.least(idx, int(st[f"m{j}"]) - 1), 0)})
+            t = t.left_join(ordered, t[f"_idx{j}"] == ordered[f"_q{j}"]).drop(f"_q{j}")
+    return t, targets, spreads
+
+
+def _clip01(x: Any) -> Any:
+    return ibis.greatest(ibis.least(x, 1.0), 0.0)
+
+
+def _bands_target(c: Criterion) -> Any:
+    th = [float(b[0]) for b in c.bands or []]
+    pts = [float(b[1]) / 100.0 for b in c.bands or []]
+    order = list(range(len(th) - 1, -1, -1)) if c.direction == "higher" else list(range(len(th)))
+
+    def target(t: Any, need: Any) -> Any:
+        need = ibis.least(need, 1.0)
+        res: Any = ibis.null("float64")
+        for k in order:  # higher: the least threshold with enough points; lower: the greatest
             res = ibis.ifelse(pts[k] >= need - 1e-12, th[k], res)
-        return t, res, spread
-    if m == 0:
-        return t, nan, spread
-    clipped = ibis.greatest(ibis.least(need, 1.0), 0.0)
-    if c.normalise == "minmax":
-        lo, hi = float(st["_lo"]), float(st["_hi"])
-        return t, (nan if hi == lo else back(lo + clipped * (hi - lo))), spread
-    if c.normalise == "zscore":
-        mean, sd = float(st["_mean"]), sd_raw  # the spread of -x is that of x
-        return t, (nan if sd == 0 else back(mean + sd * (clipped * 6.0 - 3.0))), spread
-    return _percentile_inverse(t, j, s, m, need, back, spread, s_name)
+        return res
+
+    return target
 
 
-def _percentile_inverse(t: Any, j: int, s: Any, m: int, need: Any, back: Any, spread: float, s_name: str
-                        ) -> tuple[Any, Any, float]:
-    """The least oriented value that earns ``need`` under the percentile rule, with the k-th
-    smallest of the other customers' values found by a join on its position in the sorted base."""
-    import pyarrow as pa  # noqa: F401 - the backend's own tables only
+def _need_for(t: Any, j: int, c: Criterion, gap: Any, shares: dict[str, float]) -> Any:
+    return ibis.least(t[f"_p{j}"] + gap / (100.0 * shares[c.name]) + 1e-9, 1.0)
 
-    t = t.mutate(**{s_name: s})
-    s = t[s_name]
-    top1 = _scalars(t.aggregate(_vmax=s.max(), _vmin=s.min()))
-    vmax, vmin = top1["_vmax"], top1["_vmin"]
-    top2 = _scalars(t.aggregate(_cmax=(s == vmax).cast("int64").sum(), _cmin=(s == vmin).cast("int64").sum(),
-                                _below_max=s.max(where=s < vmax), _above_min=s.min(where=s > vmin)))
-    cmax, cmin = int(top2["_cmax"]), int(top2["_cmin"])
-    v_last = vmax
-    v_second = vmax if cmax >= 2 or m < 2 else top2["_below_max"]   # sorted[m - 2]
-    v_first = vmin
-    v_one = vmin if cmin >= 2 or m < 2 else top2["_above_min"]        # sorted[1]
-    c_second = cmax if v_second == vmax else int(_scalars(t.aggregate(_c=(s == v_second).cast("int64").sum()))["_c"])
-    has = s.notnull()
-    below = ibis.ifelse(has, _count_below(s), m)  # values strictly below (Ibis's rank() is 0-based)
-    t = t.mutate(**{f"_pos{j}": below})
+
+def _pct_parts(t: Any, j: int, m: int, sign: float, st: dict[str, Any], st2: dict[str, Any], need: Any
+               ) -> dict[str, Any]:
+    """The pieces of :func:`xuanba.standard.score._percentile_needed` for criterion ``j``."""
+    f = t[f"_f{j}"]
+    s = f if sign > 0 else -f
+    has = f.notnull()
     pos = t[f"_pos{j}"]
+    vmax, vmin = float(st[f"hi{j}"]), float(st[f"lo{j}"])
+    cmax, cmin = int(st2[f"cmax{j}"]), int(st2[f"cmin{j}"])
+    v_second = vmax if cmax >= 2 or m < 2 else float(st2[f"bmax{j}"])   # sorted[m - 2]
+    v_one = vmin if cmin >= 2 or m < 2 else float(st2[f"amin{j}"])      # sorted[1]
+    c_second = cmax if v_second == vmax else int(st2.get(f"csec{j}", 1))
     mo = m - has.cast("int64")
-    top = ibis.ifelse(has & (pos > m - 2), float(v_second), float(v_last))
-    at_top = ibis.ifelse(top == float(v_last), cmax, c_second) - (has & (s == top)).cast("int64")
+    top = ibis.ifelse(has & (pos > m - 2), v_second, vmax)
+    at_top = ibis.ifelse(top == vmax, cmax, c_second) - (has & (s == top)).cast("int64")
     below_top = mo + 1 - at_top
-    clipped = ibis.greatest(ibis.least(need, 1.0), 0.0)
-    k = ibis.greatest((clipped * below_top.cast("float64") - 1e-9).ceil().cast("int64"), 1)
-    kth0 = ibis.ifelse(pos > 0, float(v_first), float(v_one if m > 1 else v_first))
-    one_value = kth0 == top
-    reach_top = ibis.ifelse(one_value & (need > 0.5 + 1e-12), _next_up(top), top)
-    jk = k - 1
-    idx = ibis.greatest(ibis.least(ibis.ifelse(jk < pos, jk, jk + 1), m - 1), 0)
-    t = t.mutate(**{f"_k{j}": k, f"_idx{j}": idx, f"_top{j}": top, f"_reach{j}": reach_top, f"_mo{j}": mo,
-                    f"_at{j}": at_top})
-    sorted_v = t.filter(t[s_name].notnull()).select(**{f"_v{j}": t[s_name]})
-    sorted_v = sorted_v.mutate(**{f"_q{j}": ibis.row_number().over(ibis.window(order_by=sorted_v[f"_v{j}"]))})
-    joined = t.left_join(sorted_v, t[f"_idx{j}"] == sorted_v[f"_q{j}"])
-    y = ibis.ifelse(joined[f"_k{j}"] <= joined[f"_mo{j}"] - joined[f"_at{j}"], _next_up(joined[f"_v{j}"]),
-                    joined[f"_reach{j}"])
-    target = ibis.ifelse(joined[f"_mo{j}"] >= 1, back(y), ibis.null("float64"))
-    joined = joined.mutate(**{f"_tg{j}": target})
-    joined = joined.drop(f"_k{j}", f"_idx{j}", f"_top{j}", f"_reach{j}", f"_mo{j}", f"_at{j}", f"_v{j}", f"_q{j}",
-                         f"_pos{j}", s_name)
-    return joined, joined[f"_tg{j}"], spread
+    k = ibis.greatest((_clip01(need) * below_top.cast("float64") - 1e-9).ceil().cast("int64"), 1)
+    kth0 = ibis.ifelse(pos > 0, vmin, v_one)
+    return {"has": has, "pos": pos, "mo": mo, "top": top, "at_top": at_top, "k": k, "kth0": kth0}
+
+
+def _percentile_target(j: int, m: int, sign: float, st: dict[str, Any], st2: dict[str, Any]) -> Any:
+    def target(t: Any, need: Any) -> Any:
+        p = _pct_parts(t, j, m, sign, st, st2, need)
+        one_value = p["kth0"] == p["top"]
+        reach_top = ibis.ifelse(one_value & (need > 0.5 + 1e-12), _next_up(p["top"]), p["top"])
+        y = ibis.ifelse(p["k"] <= p["mo"] - p["at_top"], _next_up(t[f"_v{j}"]), reach_top)
+        return ibis.ifelse(p["mo"] >= 1, sign * y, ibis.null("float64"))
+
+    return target
 
 
 def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = True,
@@ -576,6 +637,9 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     table = fields
     if not hasattr(fields, "op"):  # not an Ibis expression: a frame, run in memory
         arrow = fields if isinstance(fields, pa.Table) else pa.Table.from_pandas(fields, preserve_index=False)
+        for i, f in enumerate(arrow.schema):  # a column with no value at all: text with nothing in it
+            if pa.types.is_null(f.type):
+                arrow = arrow.set_column(i, f.name, arrow.column(i).cast(pa.string()))
         table = ibis.duckdb.connect().create_table("fields", arrow)  # type: ignore[attr-defined]
     expr, info = roster_expression(table, standard, id_column=id_column)
     out = expr.order_by("rank").to_pyarrow()

@@ -177,10 +177,10 @@ def _compare(op: ast.cmpop, left: Any, right: Any) -> Any:
             return ibis.literal(True) if not isinstance(right.expr, ibis.expr.types.Column) else right.expr.notnull()
         return ibis.literal(False)
     if ltext:
-        a, b = left.expr, right.expr
-    else:
-        a, b = as_number(left), as_number(right)
-    return ibis.coalesce(getattr(a, _CMP[type(op)])(b), False)
+        return ibis.coalesce(getattr(left.expr, _CMP[type(op)])(right.expr), False)
+    a, b = as_number(left), as_number(right)
+    # numpy: NaN != x is true, every other comparison with NaN false
+    return ibis.coalesce(getattr(a, _CMP[type(op)])(b), isinstance(op, ast.NotEq))
 
 
 def _isin(left: Any, values: list[Any]) -> Any:
