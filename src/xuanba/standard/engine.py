@@ -208,23 +208,24 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                         count=int(dups.count().to_pyarrow().as_py()),
                         fix="Give one row per customer_id (aggregate the extra fields first).")
 
-    # raw values (as read, missing kept for the roster) and filled ones (what is normalised)
+    # raw values (as read, missing kept for the roster) and filled ones (what is normalised), each
+    # step one projection for every criterion at once: few layers keep compiling cheap
+    t = t.mutate(**{f"_r{j}": _raw_expression(t, c) for j, c in enumerate(crits)})
+    filled = {}
     for j, c in enumerate(crits):
-        t = t.mutate(**{f"_r{j}": _raw_expression(t, c)})
         col = t[f"_r{j}"]
         if c.missing == "median":
-            filled = col.fill_null(ibis.coalesce(col.median().over(), 0.0))
+            filled[f"_f{j}"] = col.fill_null(ibis.coalesce(col.median().over(), 0.0))
         elif c.missing != "zero":
-            filled = col.fill_null(float(c.missing))
+            filled[f"_f{j}"] = col.fill_null(float(c.missing))
         else:
-            filled = col
-        t = t.mutate(**{f"_f{j}": filled})
-        t = normalise(t, f"_f{j}", c, f"_p{j}")
+            filled[f"_f{j}"] = col
+    t = t.mutate(**filled)
+    t = _points(t, crits)
     total: Any = None
     for j, c in enumerate(crits):
         term = 100.0 * shares[c.name] * t[f"_p{j}"]
         total = term if total is None else total + term
-    t = t.mutate(score=total.round(6))
 
     # gates: which failed, named in the standard's order
     failed: Any = ibis.literal(False)
@@ -237,7 +238,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                             fix=exc.fix or "Check the field names against the data.") from None
         failed = failed | ~ok
         label = label + ibis.ifelse(ok, "", "; " + g.name)
-    t = t.mutate(_failed=failed, gates_failed=ibis.ifelse(label.length() > 0, label.substr(2), ""))
+    t = t.mutate(score=total.round(6), _failed=failed, gates_failed=ibis.ifelse(label.length() > 0, label.substr(2), ""))
 
     # rank: score descending, the tie-break fields (missing last), customer id
     keys = [t.score.desc()]
@@ -286,16 +287,50 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                          capacity_binds=info["n_left_out_by_capacity"] > 0)
     t = _quadrants_expression(t, standard).cache()
     t, targets, spreads = _inverses(t, standard)
-    t = _cheapest_expression(t, standard, public_only=False, name="cheapest_criterion",
-                             change="cheapest_change", targets=targets, spreads=spreads)
+    t = _costs(t, standard, targets, spreads)
+    t = _cheapest_expression(t, standard, public_only=False, name="cheapest_criterion", change="cheapest_change")
     t = _cheapest_expression(t, standard, public_only=True, name="cheapest_public_criterion",
-                             change="cheapest_public_change", targets=targets, spreads=spreads)
+                             change="cheapest_public_change")
     from xuanba.standard.score import ROSTER_COLUMNS
 
     out = t.select(*[t[col] for col in ROSTER_COLUMNS if col != "customer_id"], t[id_column],
                    **{c.name: t[f"_r{j}"] for j, c in enumerate(crits)},
                    **{f"_pts_{c.name}": t[f"_p{j}"] for j, c in enumerate(crits)})
     return out, info
+
+
+def _points(t: Any, crits: list[Criterion]) -> Any:
+    """``t`` with ``_p<j>``, the 0–1 points of every criterion from its filled values ``_f<j>``
+    (as :func:`normalise`, all criteria in the same three projections), and for the percentile
+    ones ``_b<j>``, how many values lie strictly below (kept for the cheapest criterion)."""
+    first: dict[str, Any] = {}
+    for j, c in enumerate(crits):
+        raw = t[f"_f{j}"]
+        s = raw if c.direction == "higher" else -raw
+        if c.normalise == "percentile":
+            first.update({f"_s{j}": s, f"_top{j}": s.max().over(), f"_m{j}": raw.notnull().sum().over(),
+                          f"_b{j}": _count_below(s)})
+        elif c.normalise == "bands":
+            first[f"_p{j}"] = _bands(raw, c)
+        elif c.normalise == "minmax":
+            lo, hi = s.min().over(), s.max().over()
+            first[f"_p{j}"] = ibis.ifelse(raw.notnull(), ibis.ifelse(hi == lo, 0.5, (s - lo) / (hi - lo)), 0.0)
+        else:
+            mean, sd = s.mean().over(), s.std(how="pop").over()
+            clipped = ibis.greatest(ibis.least(((s - mean) / sd + 3.0) / 6.0, 1.0), 0.0)
+            first[f"_p{j}"] = ibis.ifelse(raw.notnull(), ibis.ifelse(sd == 0, 0.5, clipped), 0.0)
+    t = t.mutate(**first)
+    pct = [j for j, c in enumerate(crits) if c.normalise == "percentile"]
+    if not pct:
+        return t
+    t = t.mutate(**{f"_at{j}": (t[f"_s{j}"] == t[f"_top{j}"]).sum().over() for j in pct})
+    points = {}
+    for j in pct:
+        below_top = (t[f"_m{j}"] - t[f"_at{j}"]).cast("float64")
+        p = ibis.ifelse(below_top == 0, 0.5, t[f"_b{j}"].cast("float64") / below_top)
+        points[f"_p{j}"] = ibis.ifelse(t[f"_s{j}"].notnull(), p, 0.0)
+    t = t.mutate(**points)
+    return t.drop(*[f"{k}{j}" for j in pct for k in ("_s", "_top", "_m", "_at")])
 
 
 def _label_of(code: Any, names: list[str]) -> Any:
@@ -448,29 +483,31 @@ def _quadrants_expression(t: Any, standard: Standard) -> Any:
     return t.mutate(quadrant=ibis.ifelse(hv & hp, names[0], ibis.ifelse(hv, names[1], ibis.ifelse(hp, names[2], names[3]))))
 
 
-def _cheapest_expression(t: Any, standard: Standard, *, public_only: bool, name: str, change: str,
-                         targets: dict[int, Any], spreads: dict[int, float]) -> Any:
-    """``t`` with, for every customer below the next tier's bar, the criterion whose change alone
-    closes the gap most cheaply (in standard deviations of that criterion; the first in the
-    standard's order on a tie) and that change in the criterion's raw units (``name``, ``change``),
-    as :func:`xuanba.standard.score._cheapest`. ``targets[j](t, need)`` gives the raw value that
-    earns ``need`` points of criterion ``j``. Each criterion's cost is a column first, then the
-    least of them is picked: flat expressions, whatever the number of criteria."""
-    shares = standard.weight_shares
-    gap = t.gap_to_next
+def _costs(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict[int, float]) -> Any:
+    """``t`` with, per criterion ``j``, ``_cd<j>`` (the raw change that alone closes the gap to the
+    next tier) and ``_cc<j>`` (its cost in spreads of the criterion; +inf when it cannot close it),
+    as :func:`xuanba.standard.score._cheapest` weighs them; one projection, then materialised."""
     inf = float("inf")
     cols: dict[str, Any] = {}
-    chosen = [(j, c) for j, c in enumerate(standard.criteria) if not (public_only and (c.private or c.predicted))]
-    for j, c in chosen:
-        need = t[f"_p{j}"] + gap / (100.0 * shares[c.name]) + 1e-9
-        delta = targets[j](t, need) - t[f"_r{j}"]
+    for j, _c in enumerate(standard.criteria):
+        need = t[f"_need{j}"]
+        delta = targets[j](t, ibis.least(need, 1.0)) - t[f"_r{j}"]
         cost = delta.abs() / spreads[j]
-        feasible = (gap > 0) & (need <= 1.0 + 1e-9) & t[f"_r{j}"].notnull() & cost.notnull() & ~cost.isnan()
+        feasible = (t.gap_to_next > 0) & (need <= 1.0 + 1e-9) & t[f"_r{j}"].notnull() & cost.notnull() & ~cost.isnan()
         cols[f"_cc{j}"] = ibis.ifelse(ibis.coalesce(feasible, False), cost, inf)
         cols[f"_cd{j}"] = delta
+    return t.mutate(**cols).cache() if cols else t
+
+
+def _cheapest_expression(t: Any, standard: Standard, *, public_only: bool, name: str, change: str) -> Any:
+    """``t`` with, for every customer below the next tier's bar, the criterion whose change alone
+    closes the gap most cheaply (the first in the standard's order on a tie; with ``public_only``
+    among the public criteria that read no prediction) and that change (``name``, ``change``),
+    from the costs of :func:`_costs`: the least of the cost columns, then the first that equals it."""
+    inf = float("inf")
+    chosen = [(j, c) for j, c in enumerate(standard.criteria) if not (public_only and (c.private or c.predicted))]
     if not chosen:
         return t.mutate(**{name: ibis.literal(""), change: ibis.null("float64")})
-    t = t.mutate(**cols)
     best: Any = t[f"_cc{chosen[0][0]}"]
     for j, _ in chosen[1:]:
         best = ibis.least(best, t[f"_cc{j}"])
@@ -481,8 +518,7 @@ def _cheapest_expression(t: Any, standard: Standard, *, public_only: bool, name:
         hit = (t._best < inf) & (t[f"_cc{j}"] == t._best)
         label = ibis.ifelse(hit, c.name, label)
         moved = ibis.ifelse(hit, t[f"_cd{j}"], moved)
-    t = t.mutate(**{name: label, change: moved})
-    return t.drop("_best", *cols)
+    return t.mutate(**{name: label, change: moved}).drop("_best")
 
 
 def _inverses(t: Any, standard: Standard) -> tuple[Any, dict[int, Any], dict[int, float]]:
@@ -492,6 +528,9 @@ def _inverses(t: Any, standard: Standard) -> tuple[Any, dict[int, Any], dict[int
     as they are. A few figures of the base per criterion come to the driver in two queries."""
     crits = standard.criteria
     nan = ibis.null("float64")
+    shares = standard.weight_shares
+    t = t.mutate(**{f"_need{j}": t[f"_p{j}"] + t.gap_to_next / (100.0 * shares[c.name]) + 1e-9
+                    for j, c in enumerate(crits)})
     aggs: dict[str, Any] = {}
     for j, c in enumerate(crits):
         f = t[f"_f{j}"]
@@ -537,21 +576,26 @@ def _inverses(t: Any, standard: Standard) -> tuple[Any, dict[int, Any], dict[int
                 lambda t, need, mean=mean, sd=sd_raw, sign=sign: sign * (mean + sd * (_clip01(need) * 6.0 - 3.0)))
         else:
             f = t[f"_f{j}"]
-            positions[f"_pos{j}"] = ibis.ifelse(f.notnull(), _count_below(f if sign > 0 else -f), m)
+            positions[f"_pos{j}"] = ibis.ifelse(f.notnull(), t[f"_b{j}"], m)
             targets[j] = _percentile_target(j, m, sign, st, st2)
     if positions:
         t = t.mutate(**positions)
+        pieces: dict[str, Any] = {}
+        for j in pct:
+            sign = 1.0 if crits[j].direction == "higher" else -1.0
+            m = int(st[f"m{j}"])
+            parts = _pct_parts(t, j, m, sign, st, st2, ibis.least(t[f"_need{j}"], 1.0))
+            jk = parts["k"] - 1  # the k-th smallest of the others: skip the customer's own place
+            idx = ibis.ifelse(jk < parts["pos"], jk, jk + 1)
+            pieces.update({f"_idx{j}": ibis.greatest(ibis.least(idx, m - 1), 0), f"_k{j}": parts["k"],
+                           f"_top{j}": parts["top"], f"_mo{j}": parts["mo"], f"_att{j}": parts["at_top"],
+                           f"_kz{j}": parts["kth0"]})
+        t = t.mutate(**pieces).cache()
         for j in pct:  # the sorted values of the base, by position (0-based)
             f = t[f"_f{j}"]
             v = (f if crits[j].direction == "higher" else -f).name(f"_v{j}")
             ordered = t.filter(f.notnull()).select(v)
             ordered = ordered.mutate(**{f"_q{j}": ibis.row_number().over(ibis.window(order_by=ordered[f"_v{j}"]))})
-            sign = 1.0 if crits[j].direction == "higher" else -1.0
-            parts = _pct_parts(t, j, int(st[f"m{j}"]), sign, st, st2,
-                               _need_for(t, j, crits[j], t.gap_to_next, standard.weight_shares))
-            jk = parts["k"] - 1  # the k-th smallest of the others: skip the customer's own place
-            idx = ibis.ifelse(jk < parts["pos"], jk, jk + 1)
-            t = t.mutate(**{f"_idx{j}": ibis.greatest(ibis.least(idx, int(st[f"m{j}"]) - 1), 0)})
             t = t.left_join(ordered, t[f"_idx{j}"] == ordered[f"_q{j}"]).drop(f"_q{j}")
     return t, targets, spreads
 
@@ -601,12 +645,13 @@ def _pct_parts(t: Any, j: int, m: int, sign: float, st: dict[str, Any], st2: dic
 
 
 def _percentile_target(j: int, m: int, sign: float, st: dict[str, Any], st2: dict[str, Any]) -> Any:
+    """The raw value that earns ``need`` under the percentile rule, from the pieces :func:`_inverses`
+    put in columns (``_k``, ``_top``, ``_mo``, ``_att``, ``_kz``) and the k-th value joined (``_v``)."""
     def target(t: Any, need: Any) -> Any:
-        p = _pct_parts(t, j, m, sign, st, st2, need)
-        one_value = p["kth0"] == p["top"]
-        reach_top = ibis.ifelse(one_value & (need > 0.5 + 1e-12), _next_up(p["top"]), p["top"])
-        y = ibis.ifelse(p["k"] <= p["mo"] - p["at_top"], _next_up(t[f"_v{j}"]), reach_top)
-        return ibis.ifelse(p["mo"] >= 1, sign * y, ibis.null("float64"))
+        top = t[f"_top{j}"]
+        reach_top = ibis.ifelse((t[f"_kz{j}"] == top) & (need > 0.5 + 1e-12), _next_up(top), top)
+        y = ibis.ifelse(t[f"_k{j}"] <= t[f"_mo{j}"] - t[f"_att{j}"], _next_up(t[f"_v{j}"]), reach_top)
+        return ibis.ifelse(t[f"_mo{j}"] >= 1, sign * y, ibis.null("float64"))
 
     return target
 
