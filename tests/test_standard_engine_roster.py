@@ -240,3 +240,32 @@ def test_a_hostile_field_name_or_text_stays_data():
     for bad in ("__import__('os')", "seg.upper()", "nosuch > 1"):
         with pytest.raises(ExpressionError):
             compile_rule(bad, table)
+
+
+def test_a_round_scored_on_the_engine_stores_the_pandas_roster_and_verifies(tmp_path):
+    """run_round(scoring_engine="duckdb") stores the roster the pandas path gives (ranks, tiers,
+    texts equal; numbers within 1e-9), records the engine, and its check rescores the same way:
+    the stored roster replays byte for byte; an edited figure is caught."""
+    from tests.test_rounds import make_transactions, predictions_for, store_tx
+    from xuanba import Workspace
+    from xuanba.rounds import run_round
+    from xuanba.rounds.fairness import verify_round
+    from xuanba.standard import starter_standard
+
+    tx = make_transactions(n=80)
+    rounds = {}
+    for how in ("pandas", "duckdb"):
+        path = tmp_path / f"{how}.duckdb"
+        store_tx(path, tx)
+        rounds[how] = run_round(path, starter_standard("en"), "2026-03-31", predictions=predictions_for(tx.customer_id),
+                                check_model=False, scoring_engine=how)
+        proof = verify_round(path)
+        assert proof["verified"] and proof["roster"], how
+    assert rounds["duckdb"].meta["scoring_engine"] == "duckdb" and "scoring_engine" not in rounds["pandas"].meta
+    _same(rounds["pandas"].roster, rounds["duckdb"].roster)
+    assert rounds["pandas"].meta["n_selected"] == rounds["duckdb"].meta["n_selected"]
+    with Workspace(tmp_path / "duckdb.duckdb") as ws, ws.transaction() as con:
+        con.execute("UPDATE round_fields SET revenue_365d = revenue_365d * 100 "
+                    "WHERE customer_id = (SELECT min(customer_id) FROM round_fields)")
+    proof = verify_round(tmp_path / "duckdb.duckdb")
+    assert not proof["verified"] and not proof["data"]
