@@ -197,7 +197,9 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
 
     crits = standard.criteria
     shares = standard.weight_shares
-    t = table.mutate(**{id_column: table[id_column].cast("string")})
+    used = _fields_read(standard)  # only what the standard reads travels through the steps
+    keep = [c for c in table.columns if c in used and c != id_column]
+    t = table.select(table[id_column].cast("string").name(id_column), *keep)
     n = int(t.count().to_pyarrow().as_py())
     if n == 0:
         raise DataError("there are no customers to score", fix="Check the cutoff and the transactions.")
@@ -331,6 +333,20 @@ def _points(t: Any, crits: list[Criterion]) -> Any:
         points[f"_p{j}"] = ibis.ifelse(t[f"_s{j}"].notnull(), p, 0.0)
     t = t.mutate(**points)
     return t.drop(*[f"{k}{j}" for j in pct for k in ("_s", "_top", "_m", "_at")])
+
+
+def _fields_read(standard: Standard) -> set[str]:
+    """Every column the standard reads: criteria, gates, tie-break, capacity."""
+    from xuanba.standard.expressions import fields_read
+
+    used: set[str] = set()
+    for c in standard.criteria:
+        used |= fields_read(c.field)
+    for g in standard.gates:
+        used |= fields_read(g.expr)
+    used |= {name for name, _ in standard.tie_break.sort_keys()}
+    used |= {standard.capacity.cost_field or "", standard.capacity.objective}
+    return used
 
 
 def _label_of(code: Any, names: list[str]) -> Any:
@@ -681,7 +697,11 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
 
     table = fields
     if not hasattr(fields, "op"):  # not an Ibis expression: a frame, run in memory
-        arrow = fields if isinstance(fields, pa.Table) else pa.Table.from_pandas(fields, preserve_index=False)
+        used = _fields_read(standard) | {id_column}
+        cols = [c for c in fields.column_names if c in used] if isinstance(fields, pa.Table) else [
+            c for c in fields.columns if c in used]
+        arrow = fields.select(cols) if isinstance(fields, pa.Table) else pa.Table.from_pandas(
+            fields[cols], preserve_index=False)  # only what the standard reads goes to the engine
         for i, f in enumerate(arrow.schema):  # a column with no value at all: text with nothing in it
             if pa.types.is_null(f.type):
                 arrow = arrow.set_column(i, f.name, arrow.column(i).cast(pa.string()))
