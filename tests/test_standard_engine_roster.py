@@ -189,12 +189,12 @@ def formulas(draw: st.DrawFn, depth: int = 0) -> str:
     if kind == "fn2":
         return f"{draw(st.sampled_from(['min', 'max', 'coalesce']))}({x}, {y})"
     if kind == "if":
-        return f"({x}) if ({draw(tests(depth + 1))}) else ({y})"
+        return f"({x}) if ({draw(rule_tests(depth + 1))}) else ({y})"
     return f"({x}) {draw(st.sampled_from(['+', '-', '*', '/', '//', '%']))} ({y})"
 
 
 @st.composite
-def tests(draw: st.DrawFn, depth: int = 0) -> str:
+def rule_tests(draw: st.DrawFn, depth: int = 0) -> str:
     kind = draw(st.sampled_from(["cmp", "cmp", "in", "text", "and", "not", "null"]))
     if kind == "cmp" or depth > 2:
         op = draw(st.sampled_from(["<", "<=", ">", ">=", "==", "!="]))
@@ -205,14 +205,14 @@ def tests(draw: st.DrawFn, depth: int = 0) -> str:
         return draw(st.sampled_from(["seg == 'x'", "seg != 'x'", "seg in ['y', '']", "seg > 1", "not seg",
                                      "seg not in ['x']", "isnull(seg)"]))
     if kind == "not":
-        return f"not ({draw(tests(depth + 1))})"
+        return f"not ({draw(rule_tests(depth + 1))})"
     if kind == "null":
         return f"{draw(st.sampled_from(['isnull', 'notnull']))}({draw(formulas(depth + 1))})"
-    return f"({draw(tests(depth + 1))}) {draw(st.sampled_from(['and', 'or']))} ({draw(tests(depth + 1))})"
+    return f"({draw(rule_tests(depth + 1))}) {draw(st.sampled_from(['and', 'or']))} ({draw(rule_tests(depth + 1))})"
 
 
 @settings(max_examples=150, deadline=None)
-@given(rows=st.lists(ROW, min_size=1, max_size=12), expr=st.one_of(formulas(), tests()))
+@given(rows=st.lists(ROW, min_size=1, max_size=12), expr=st.one_of(formulas(), rule_tests()))
 def test_a_rule_compiled_to_ibis_gives_what_numpy_gives(rows, expr):
     """Missing values, division by zero, Python's % and //, halves rounded to even, text
     against numbers: the compiled rule and the numpy evaluation agree row by row."""
