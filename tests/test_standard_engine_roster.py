@@ -269,3 +269,14 @@ def test_a_round_scored_on_the_engine_stores_the_pandas_roster_and_verifies(tmp_
                     "WHERE customer_id = (SELECT min(customer_id) FROM round_fields)")
     proof = verify_round(tmp_path / "duckdb.duckdb")
     assert not proof["verified"] and not proof["data"]
+
+
+def test_the_next_double_above_is_numpys_nextafter():
+    """The cheapest change under the percentile rule is 'just above' a value: the engine's
+    arithmetic next double equals numpy's nextafter bit for bit (powers of two, negatives, zero)."""
+    from xuanba.standard.engine import _next_up
+
+    x = np.array([1.0, 1.5, -1.0, -2.0, 0.1, -0.1, 1e300, -3.0, 4.0, 0.0, 123.456, -1e-300, 2.0**-1000, 7e15])
+    table = ibis.memtable(pa.table({"x": x}))
+    got = table.select(y=_next_up(table.x)).to_pyarrow()["y"].to_numpy()
+    assert got.tobytes() == np.nextafter(x, np.inf).tobytes()

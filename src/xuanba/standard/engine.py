@@ -132,16 +132,22 @@ def score_and_rank(table: Any, standard: Standard, *, id_column: str = "customer
 _TINY = 5e-324  # the least positive double
 
 
-def _next_up(x: Any) -> Any:
-    """numpy's ``nextafter(x, inf)`` as plain arithmetic (exact for normal doubles): x plus the
-    gap to the next double above, found from the binary exponent of |x|."""
+def _exponent(x: Any) -> Any:
+    """The binary exponent of |x| (floor of log2, corrected where log2 rounds; at least -1022)."""
     a = x.abs()
     guess = ibis.ifelse(a > 0, a, 1.0).log2().floor().cast("float64")
     two = ibis.literal(2.0)
     e = ibis.ifelse(two.pow(guess) > a, guess - 1.0, ibis.ifelse(two.pow(guess + 1.0) <= a, guess + 1.0, guess))
-    e = ibis.greatest(e, -1022.0)
-    step = two.pow(e - 52.0)
-    down = ibis.ifelse((x < 0) & (a == two.pow(e)) & (e > -1022.0), two.pow(e - 53.0), step)  # below a power of 2
+    return ibis.greatest(e, -1022.0)
+
+
+def _next_up(x: Any, e: Any = None) -> Any:
+    """numpy's ``nextafter(x, inf)`` as plain arithmetic (exact for normal doubles): x plus the
+    gap to the next double above, from the binary exponent ``e`` of |x| (:func:`_exponent`; pass
+    it as a column so that the expression stays small)."""
+    e = _exponent(x) if e is None else e
+    two = ibis.literal(2.0)
+    down = ibis.ifelse((x < 0) & (x.abs() == two.pow(e)) & (e > -1022.0), two.pow(e - 53.0), two.pow(e - 52.0))
     return ibis.ifelse(x == 0, _TINY, ibis.ifelse(x.isinf(), x, x + down))
 
 
@@ -504,15 +510,22 @@ def _costs(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict[in
     next tier) and ``_cc<j>`` (its cost in spreads of the criterion; +inf when it cannot close it),
     as :func:`xuanba.standard.score._cheapest` weighs them; one projection, then materialised."""
     inf = float("inf")
+    crits = standard.criteria
+    if not crits:
+        return t
+    pct = [j for j, c in enumerate(crits) if f"_v{j}" in t.columns]
+    if pct:  # the exponents first, as columns: each next double above is then a small expression
+        t = t.mutate(**{f"_ev{j}": _exponent(t[f"_v{j}"]) for j in pct},
+                     **{f"_et{j}": _exponent(t[f"_top{j}"]) for j in pct})
+    t = t.mutate(**{f"_tg{j}": targets[j](t, ibis.least(t[f"_need{j}"], 1.0)) for j in range(len(crits))})
+    t = t.mutate(**{f"_cd{j}": t[f"_tg{j}"] - t[f"_r{j}"] for j in range(len(crits))})
     cols: dict[str, Any] = {}
-    for j, _c in enumerate(standard.criteria):
+    for j in range(len(crits)):
         need = t[f"_need{j}"]
-        delta = targets[j](t, ibis.least(need, 1.0)) - t[f"_r{j}"]
-        cost = delta.abs() / spreads[j]
+        cost = t[f"_cd{j}"].abs() / spreads[j]
         feasible = (t.gap_to_next > 0) & (need <= 1.0 + 1e-9) & t[f"_r{j}"].notnull() & cost.notnull() & ~cost.isnan()
         cols[f"_cc{j}"] = ibis.ifelse(ibis.coalesce(feasible, False), cost, inf)
-        cols[f"_cd{j}"] = delta
-    return t.mutate(**cols).cache() if cols else t
+    return t.mutate(**cols).cache()
 
 
 def _cheapest_expression(t: Any, standard: Standard, *, public_only: bool, name: str, change: str) -> Any:
@@ -665,8 +678,8 @@ def _percentile_target(j: int, m: int, sign: float, st: dict[str, Any], st2: dic
     put in columns (``_k``, ``_top``, ``_mo``, ``_att``, ``_kz``) and the k-th value joined (``_v``)."""
     def target(t: Any, need: Any) -> Any:
         top = t[f"_top{j}"]
-        reach_top = ibis.ifelse((t[f"_kz{j}"] == top) & (need > 0.5 + 1e-12), _next_up(top), top)
-        y = ibis.ifelse(t[f"_k{j}"] <= t[f"_mo{j}"] - t[f"_att{j}"], _next_up(t[f"_v{j}"]), reach_top)
+        reach_top = ibis.ifelse((t[f"_kz{j}"] == top) & (need > 0.5 + 1e-12), _next_up(top, t[f"_et{j}"]), top)
+        y = ibis.ifelse(t[f"_k{j}"] <= t[f"_mo{j}"] - t[f"_att{j}"], _next_up(t[f"_v{j}"], t[f"_ev{j}"]), reach_top)
         return ibis.ifelse(t[f"_mo{j}"] >= 1, sign * y, ibis.null("float64"))
 
     return target
