@@ -128,8 +128,7 @@ def verify_round(workspace: Workspace | str | Path | Round, round_id: int | str 
     >>> verify_round("shop.duckdb", "latest")["verified"]  # doctest: +SKIP
     True
     """
-    from xuanba.rounds.run import table_sha256
-    from xuanba.rounds.run import score_with
+    from xuanba.rounds.run import score_with, table_sha256
     from xuanba.standard.score import SCORING_RULES
 
     rnd = _with_fields(workspace, round_id)

@@ -1,4 +1,9 @@
-"""The standard's normalisations as Ibis expressions: run by the engine that holds the customers.
+"""The standard as Ibis expressions: run by the engine that holds the customers.
+
+:func:`roster_expression` compiles a whole standard (criteria, gates, rank, tiers, capacity, gaps,
+cheapest criteria, quadrants) over any Ibis table; :func:`score_in_engine` returns what
+:func:`xuanba.standard.score.score_customers` returns, computed that way (the pandas path is its
+test oracle); rules compile through :func:`xuanba.standard.engine_rules.compile_rule`.
 
 A first part of compiling the standard to the engine (issue 16): each criterion's normalisation
 becomes a column expression over the whole base — ``percentile`` a rank window, ``minmax`` and
@@ -73,8 +78,8 @@ def _bands(raw: Any, criterion: Criterion) -> Any:
 def score_and_rank(table: Any, standard: Standard, *, id_column: str = "customer_id") -> Any:
     """``table`` with ``score`` (0–100, six decimals, as :func:`xuanba.standard.score.score_customers`)
     and ``rank`` (1 = best: score descending, then the standard's tie-break fields with missing
-    values last, then ``customer_id``), computed by the engine. Gates, tiers and capacity are not
-    compiled yet; criteria must name a field (a rule expression is not compiled yet either).
+    values last, then ``customer_id``), computed by the engine: the score and rank alone, for
+    criteria that name a field (:func:`roster_expression` does the whole standard).
 
     Example
     -------
@@ -646,10 +651,6 @@ def _bands_target(c: Criterion) -> Any:
         return res
 
     return target
-
-
-def _need_for(t: Any, j: int, c: Criterion, gap: Any, shares: dict[str, float]) -> Any:
-    return ibis.least(t[f"_p{j}"] + gap / (100.0 * shares[c.name]) + 1e-9, 1.0)
 
 
 def _pct_parts(t: Any, j: int, m: int, sign: float, st: dict[str, Any], st2: dict[str, Any], need: Any
