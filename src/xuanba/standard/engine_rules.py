@@ -5,8 +5,9 @@ parsed and checked against the whitelist of :mod:`xuanba.standard.expressions`; 
 is then turned node by node into an Ibis column expression — never into SQL text, so no part of a
 rule reaches the engine as code. The expression means what :func:`~xuanba.standard.expressions.evaluate`
 computes with numpy: arithmetic in float64, a missing value (null; a NaN counts as one) makes a
-comparison false, ``x / 0`` is ±inf (0 / 0 missing), ``%`` and ``//`` round towards −inf,
-``round`` rounds halves to even.
+comparison false (but ``!=`` true), ``x / 0`` is ±inf (0 / 0 missing; a negative zero from the
+data flips the sign as in numpy, one written as constants such as ``0 * -1`` may be folded to +0
+by the engine), ``%`` and ``//`` round towards −inf, ``round`` rounds halves to even.
 
 Example
 -------
@@ -142,8 +143,10 @@ def _number(v: Any) -> Any:
 
 
 def _divide(a: Any, b: Any) -> Any:
-    """a / b as numpy: ±inf over zero, 0 / 0 (and any NaN) missing."""
+    """a / b as numpy: ±inf over zero (a negative zero, e.g. ``0 * -1``, flips the sign: found by
+    ``atan2(b, -1)``, −π for −0 and π for +0), 0 / 0 (and any NaN) missing."""
     signed = ibis.ifelse(a > 0, _INF, ibis.ifelse(a < 0, -_INF, ibis.null("float64")))
+    signed = ibis.ifelse(b.atan2(-1.0) < 0, -signed, signed)
     return ibis.ifelse(b == 0, signed, _null_nan(a / ibis.ifelse(b == 0, 1.0, b)))
 
 
