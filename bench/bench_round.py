@@ -15,6 +15,7 @@ gives the median wall time and each step's share.
     python bench/bench_round.py --transactions 1e6 --customers 1e5 --repeat 1   # quick
     python bench/bench_round.py --predictions given     # the round without the model step
     python bench/bench_round.py --against a0333c6 --report   # this tree and an older commit, side by side
+    python bench/bench_round.py --scoring both          # the standard applied in pandas and on DuckDB
 
 With ``--against REV`` every repeat runs the same round with this tree's xuanba and with the
 one of commit REV (its ``src/`` extracted into bench/out), alternating, so the two are measured
@@ -120,7 +121,7 @@ def _child_report(workspace: str) -> None:
     print(json.dumps({"seconds": t1 - t0, "bytes": path.stat().st_size, "peak_gib": peak}))
 
 
-def _child(workspace: str, mode: str, cutoff: str = CUTOFF) -> None:
+def _child(workspace: str, mode: str, cutoff: str = CUTOFF, scoring: str = "pandas") -> None:
     """One timed round in this process; prints JSON."""
     import resource
 
@@ -136,7 +137,7 @@ def _child(workspace: str, mode: str, cutoff: str = CUTOFF) -> None:
     preds = _given_predictions(ws) if mode == "given" else None
     marks: list[tuple[str, float]] = []
     t0 = time.perf_counter()
-    rnd = run_round(ws, std, cutoff, predictions=preds,
+    rnd = run_round(ws, std, cutoff, predictions=preds, **({"scoring_engine": scoring} if scoring != "pandas" else {}),
                     progress=lambda step: marks.append((step, time.perf_counter())))
     t1 = time.perf_counter()
     ws.close()
@@ -193,6 +194,9 @@ def _table(runs: list[dict], title: str) -> None:
     for s in runs[0]["steps"]:
         print(f"| {s} | {statistics.median(r['steps'].get(s, 0.0) for r in runs):.2f} |")
     print(f"| **whole round** | **{med:.2f}** |")
+    facts = statistics.median(r["steps"].get("facts", 0.0) for r in runs)
+    if facts:
+        print(f"\nwhole round / facts step: {med / facts:.1f} (issue 16's target: <= 3)")
     every = ", ".join(f"{r['seconds']:.2f}" for r in runs)
     print(f"\nall runs: {every} s; peak memory {max(r['peak_gib'] for r in runs):.2f} GiB")
 
@@ -211,6 +215,9 @@ def main() -> None:
     parser.add_argument("--against", metavar="REV", help="also time the round with the xuanba of commit REV")
     parser.add_argument("--report", action="store_true",
                         help="also time write_report of the stored round (after a round half a year earlier)")
+    parser.add_argument("--scoring", choices=["pandas", "duckdb", "both"], default="pandas",
+                        help="where this tree's round applies the standard (run_round's scoring_engine); "
+                             "both: each repeat runs the two, alternating")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -230,8 +237,13 @@ def main() -> None:
             make_bgnbd_data(data, n_c)
         print(f"generated {data.name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     versions: dict[str, Path | None] = {"this tree": None}
+    scorings = {"this tree": "pandas" if args.scoring == "both" else args.scoring}
+    if args.scoring == "both":
+        versions["this tree, scoring on duckdb"] = None
+        scorings["this tree, scoring on duckdb"] = "duckdb"
     if args.against:
         versions[f"commit {args.against}"] = _source_of(args.against)
+        scorings[f"commit {args.against}"] = "pandas"
     runs: dict[str, list[dict]] = {v: [] for v in versions}
     reports: dict[str, list[dict]] = {v: [] for v in versions}
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
@@ -243,7 +255,7 @@ def main() -> None:
                 shutil.copy(base, ws)
                 if args.report:
                     _call(["--child", str(ws), args.predictions, PREVIOUS_CUTOFF], src)
-                runs[version].append(_call(["--child", str(ws), args.predictions, CUTOFF], src))
+                runs[version].append(_call(["--child", str(ws), args.predictions, CUTOFF, scorings[version]], src))
                 line = f"run {i + 1}, {version}: round {runs[version][-1]['seconds']:.1f} s"
                 if args.report:
                     reports[version].append(_call(["--child", "report", str(ws)], src))

@@ -133,6 +133,26 @@ def as_standard(standard: Standard | str | Path, extra: list[str] | tuple[str, .
     return load_standard(standard, extra_fields=tuple(extra))
 
 
+#: Where a round may apply its standard (see :func:`run_round`).
+SCORING_ENGINES: tuple[str, ...] = ("pandas", "duckdb")
+
+
+def score_with(scoring_engine: str | None) -> Callable[..., Any]:
+    """The function that applies a standard the way a round's ``scoring_engine`` did (a round
+    without the field scored in pandas): the round's check rescores with the same one.
+
+    Example
+    -------
+    >>> score_with(None).__name__, score_with("duckdb").__name__
+    ('score_customers', 'score_in_engine')
+    """
+    if scoring_engine == "duckdb":
+        from xuanba.standard.engine import score_in_engine
+
+        return score_in_engine
+    return score_customers
+
+
 def _as_cutoff(cutoff: dt.date | str | None) -> dt.date:
     if cutoff is None:
         raise InputError("a round needs a cutoff date", fix="Pass --cutoff YYYY-MM-DD.")
@@ -435,6 +455,7 @@ def run_round(
     store: bool = True,
     check_model: bool = True,
     progress: Progress | None = None,
+    scoring_engine: str = "pandas",
 ) -> Round:
     """Apply ``standard`` to every customer at ``cutoff`` and (by default) store the round.
 
@@ -469,11 +490,17 @@ def run_round(
         check for the report.
     progress
         Called with the name of each step (the CLI shows it).
+    scoring_engine
+        Where the standard is applied: ``"pandas"`` (numpy on the driver) or ``"duckdb"`` (the
+        standard compiled to Ibis, :func:`xuanba.standard.engine.score_in_engine`, run by an
+        in-memory DuckDB; the round records it so that its check rescores the same way).
 
     Returns
     -------
     Round
     """
+    if scoring_engine not in SCORING_ENGINES:
+        raise InputError(f"scoring_engine={scoring_engine!r} is not known", fix=f"Use one of {list(SCORING_ENGINES)}.")
     cut = _as_cutoff(cutoff)
     check_unit(time_unit, "time_unit")
     predictions, extra_fields = to_pandas(predictions), to_pandas(extra_fields)  # polars/Arrow tables too
@@ -484,9 +511,11 @@ def run_round(
 
         with Workspace(":memory:") as mem:
             ingest(workspace, mem)
-            return _run(mem, std, cut, time_unit, predictions, extra_fields, name, False, progress, check_model)
+            return _run(mem, std, cut, time_unit, predictions, extra_fields, name, False, progress, check_model,
+                        scoring_engine)
     with open_workspace(workspace, read_only=not store) as ws:
-        return _run(ws, std, cut, time_unit, predictions, extra_fields, name, store, progress, check_model)
+        return _run(ws, std, cut, time_unit, predictions, extra_fields, name, store, progress, check_model,
+                    scoring_engine)
 
 
 def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str, penalizer: float = 0.0) -> StoredTable:
@@ -524,7 +553,7 @@ def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str, pena
 
 def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions: pd.DataFrame | None,
          extra_fields: pd.DataFrame | None, name: str | None, store: bool, progress: Progress | None,
-         check_model: bool = True) -> Round:
+         check_model: bool = True, scoring_engine: str = "pandas") -> Round:
     say = progress or (lambda _msg: None)
     table, notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
                                  extra_fields=extra_fields, progress=progress)
@@ -534,7 +563,7 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
     # check is always waited for, even when scoring fails.
     with _alongside(model_check if checking else None, ws, notes.get("model_name"), cut, time_unit,
                     std.predictions.penalizer) as check:
-        return _score_and_store(ws, std, cut, time_unit, table, notes, name, store, say, check)
+        return _score_and_store(ws, std, cut, time_unit, table, notes, name, store, say, check, scoring_engine)
 
 
 @contextlib.contextmanager
@@ -570,7 +599,8 @@ def applied_standard(std: Standard, notes: Mapping[str, Any], cut: dt.date) -> t
 
 
 def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd.DataFrame,
-                     notes: dict[str, Any], name: str | None, store: bool, say: Progress, check: Any) -> Round:
+                     notes: dict[str, Any], name: str | None, store: bool, say: Progress, check: Any,
+                     scoring_engine: str = "pandas") -> Round:
     from xuanba.rounds.summary import round_summary, tier_order
 
     say("scoring")
@@ -580,7 +610,7 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
     if not inputs["customer_id"].is_monotonic_increasing:
         inputs = inputs.sort_values("customer_id", kind="stable")
     inputs = inputs.reset_index(drop=True)
-    scored = score_customers(table, scoring)
+    scored = score_with(scoring_engine)(table, scoring)
     fields = table if table["customer_id"].is_monotonic_increasing else table.sort_values("customer_id", kind="stable")
     fields = fields.reset_index(drop=True)
     order, _ = tier_order(std, scored.roster)
@@ -614,6 +644,8 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
     if once is not None:
         meta["summary"]["one_time_buyers"] = once
     tables: dict[str, StoredTable] = {}
+    if scoring_engine != "pandas":
+        meta["scoring_engine"] = scoring_engine
     if fallback is not None:
         meta["fallback"] = fallback
     if "model_choice" in notes:

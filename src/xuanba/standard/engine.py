@@ -1,4 +1,9 @@
-"""The standard's normalisations as Ibis expressions: run by the engine that holds the customers.
+"""The standard as Ibis expressions: run by the engine that holds the customers.
+
+:func:`roster_expression` compiles a whole standard (criteria, gates, rank, tiers, capacity, gaps,
+cheapest criteria, quadrants) over any Ibis table; :func:`score_in_engine` returns what
+:func:`xuanba.standard.score.score_customers` returns, computed that way (the pandas path is its
+test oracle); rules compile through :func:`xuanba.standard.engine_rules.compile_rule`.
 
 A first part of compiling the standard to the engine (issue 16): each criterion's normalisation
 becomes a column expression over the whole base — ``percentile`` a rank window, ``minmax`` and
@@ -73,8 +78,8 @@ def _bands(raw: Any, criterion: Criterion) -> Any:
 def score_and_rank(table: Any, standard: Standard, *, id_column: str = "customer_id") -> Any:
     """``table`` with ``score`` (0–100, six decimals, as :func:`xuanba.standard.score.score_customers`)
     and ``rank`` (1 = best: score descending, then the standard's tie-break fields with missing
-    values last, then ``customer_id``), computed by the engine. Gates, tiers and capacity are not
-    compiled yet; criteria must name a field (a rule expression is not compiled yet either).
+    values last, then ``customer_id``), computed by the engine: the score and rank alone, for
+    criteria that name a field (:func:`roster_expression` does the whole standard).
 
     Example
     -------
@@ -118,3 +123,637 @@ def score_and_rank(table: Any, standard: Standard, *, id_column: str = "customer
     t = t.mutate(rank=ibis.row_number().over(ibis.window(order_by=keys)) + 1)
     helpers = [c for c in t.columns if c.startswith(("_raw_", "_pts_"))]
     return t.drop(*helpers)
+
+
+# -- the whole roster on the engine ------------------------------------------------------------
+#
+# What follows compiles the rest of the standard — gates, tiers with quotas and bars, capacity,
+# the gap to the next tier and the cheapest criterion, the quadrants — to Ibis, so that the
+# roster is computed by the engine that holds the customers. Only small results come to the
+# driver: a few figures per criterion and per tier, and the capacity's candidates when a budget
+# binds (the exact knapsack up to EXACT_KNAPSACK_MAX candidates; beyond, the greedy rule, whose
+# leading run is a cumulative-sum window in the engine).
+
+_TINY = 5e-324  # the least positive double
+
+
+def _exponent(x: Any) -> Any:
+    """The binary exponent of |x| (floor of log2, corrected where log2 rounds; at least -1022)."""
+    a = x.abs()
+    guess = ibis.ifelse(a > 0, a, 1.0).log2().floor().cast("float64")
+    two = ibis.literal(2.0)
+    e = ibis.ifelse(two.pow(guess) > a, guess - 1.0, ibis.ifelse(two.pow(guess + 1.0) <= a, guess + 1.0, guess))
+    return ibis.greatest(e, -1022.0)
+
+
+def _next_up(x: Any, e: Any = None) -> Any:
+    """numpy's ``nextafter(x, inf)`` as plain arithmetic (exact for normal doubles): x plus the
+    gap to the next double above, from the binary exponent ``e`` of |x| (:func:`_exponent`; pass
+    it as a column so that the expression stays small)."""
+    e = _exponent(x) if e is None else e
+    two = ibis.literal(2.0)
+    down = ibis.ifelse((x < 0) & (x.abs() == two.pow(e)) & (e > -1022.0), two.pow(e - 53.0), two.pow(e - 52.0))
+    return ibis.ifelse(x == 0, _TINY, ibis.ifelse(x.isinf(), x, x + down))
+
+
+def _raw_expression(t: Any, c: Criterion) -> Any:
+    """A criterion's raw value: its field or formula as float64; ±inf (e.g. x / 0) missing."""
+    from xuanba.standard.engine_rules import as_number, compile_rule
+    from xuanba.standard.expressions import ExpressionError
+
+    try:
+        raw = as_number(compile_rule(c.field, t))
+    except ExpressionError as exc:
+        from xuanba.errors import DataError
+
+        raise DataError(f"criterion {c.name!r} cannot be computed: {exc.message}",
+                        fix=exc.fix or "Check the field names against the data.") from None
+    return ibis.ifelse(raw.isinf() | raw.isnan(), ibis.null("float64"), raw)
+
+
+def _scalars(expr: Any) -> dict[str, Any]:
+    """Run an aggregate expression (one row) and return it as a dict."""
+    row = expr.to_pyarrow().to_pylist()
+    return row[0] if row else {}
+
+
+def roster_expression(table: Any, standard: Standard, *, id_column: str = "customer_id"
+                      ) -> tuple[Any, dict[str, Any]]:
+    """The roster of ``standard`` over the Ibis ``table`` (one row per customer), computed by the
+    table's own backend, and the round's counts (``info`` as :func:`~xuanba.standard.score.score_customers`).
+
+    The result has the columns of :data:`~xuanba.standard.score.ROSTER_COLUMNS`, each criterion's
+    raw value under its name and its 0–1 points as ``_pts_<name>``; it is not ordered (order by
+    ``rank``). A few small queries run on the way (figures per criterion and per tier, capacity's
+    candidates when a budget binds); the result itself is an unexecuted expression.
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> from xuanba.standard import load_standard
+    >>> s = load_standard('[standard]\\nname = "s"\\nversion = "1"\\n[[criteria]]\\nname = "rev"\\n'
+    ...     'field = "revenue_365d"\\nweight = 1\\n[[gates]]\\nname = "g"\\nexpr = "revenue_365d > 1"\\n'
+    ...     '[[tiers]]\\nname = "A"\\nquota = 1\\n')
+    >>> t = ibis.memtable(pa.table({"customer_id": ["a", "b", "c"], "revenue_365d": [5.0, 9.0, 1.0]}))
+    >>> r, info = roster_expression(t, s)
+    >>> out = r.order_by("rank").to_pyarrow()
+    >>> out["customer_id"].to_pylist(), out["tier"].to_pylist(), out["gates_failed"].to_pylist()
+    (['b', 'a', 'c'], ['A', '', ''], ['', '', 'g'])
+    >>> out["next_tier"].to_pylist(), out["gap_to_next"].to_pylist(), info["n_selected"]
+    (['', 'A', 'A'], [None, 50.0, 100.0], 1)
+    """
+    from xuanba.errors import DataError
+    from xuanba.standard.engine_rules import compile_rule, truth
+    from xuanba.standard.expressions import ExpressionError
+
+    crits = standard.criteria
+    shares = standard.weight_shares
+    used = _fields_read(standard)  # only what the standard reads travels through the steps
+    keep = [c for c in table.columns if c in used and c != id_column]
+    t = table.select(table[id_column].cast("string").name(id_column), *keep)
+    n = int(t.count().to_pyarrow().as_py())
+    if n == 0:
+        raise DataError("there are no customers to score", fix="Check the cutoff and the transactions.")
+    dups = t.group_by(id_column).aggregate(_k=t.count()).filter(lambda x: x._k > 1)
+    some = dups.limit(5).to_pyarrow()
+    if some.num_rows:
+        raise DataError("a customer appears more than once in the fields", examples=some[id_column].to_pylist(),
+                        count=int(dups.count().to_pyarrow().as_py()),
+                        fix="Give one row per customer_id (aggregate the extra fields first).")
+
+    # raw values (as read, missing kept for the roster) and filled ones (what is normalised), each
+    # step one projection for every criterion at once: few layers keep compiling cheap
+    t = t.mutate(**{f"_r{j}": _raw_expression(t, c) for j, c in enumerate(crits)})
+    filled = {}
+    for j, c in enumerate(crits):
+        col = t[f"_r{j}"]
+        if c.missing == "median":
+            filled[f"_f{j}"] = col.fill_null(ibis.coalesce(col.median().over(), 0.0))
+        elif c.missing != "zero":
+            filled[f"_f{j}"] = col.fill_null(float(c.missing))
+        else:
+            filled[f"_f{j}"] = col
+    t = t.mutate(**filled)
+    t = _points(t, crits)
+    total: Any = None
+    for j, c in enumerate(crits):
+        term = 100.0 * shares[c.name] * t[f"_p{j}"]
+        total = term if total is None else total + term
+
+    # gates: which failed, named in the standard's order
+    failed: Any = ibis.literal(False)
+    label: Any = ibis.literal("")
+    for g in standard.gates:
+        try:
+            ok = truth(compile_rule(g.expr, t))
+        except ExpressionError as exc:
+            raise DataError(f"gate {g.name!r} cannot be checked: {exc.message}",
+                            fix=exc.fix or "Check the field names against the data.") from None
+        failed = failed | ~ok
+        label = label + ibis.ifelse(ok, "", "; " + g.name)
+    t = t.mutate(score=total.round(6), _failed=failed, gates_failed=ibis.ifelse(label.length() > 0, label.substr(2), ""))
+
+    # rank: score descending, the tie-break fields (missing last), customer id
+    keys = [t.score.desc()]
+    for name, asc in standard.tie_break.sort_keys()[:-1]:
+        if name not in t.columns:
+            raise DataError(f"tie-break field {name!r} is not in the data",
+                            fix="Remove it from [tie_break] or provide the field.")
+        col = t[name].cast("float64")
+        col = ibis.ifelse(col.isnan(), ibis.null("float64"), col)
+        keys.append(col.asc(nulls_first=False) if asc else col.desc(nulls_first=False))
+    keys.append(t[id_column].asc())
+    t = t.mutate(rank=ibis.row_number().over(ibis.window(order_by=keys)) + 1)
+
+    # tiers before capacity, in rank order: each takes the eligible customers left, up to its quota
+    by_rank = ibis.window(order_by=t.rank, rows=(None, 0))
+    t = t.mutate(_tier=ibis.null("int64"))
+    for k, tier in enumerate(standard.tiers):
+        elig = ~t._failed & t._tier.isnull()
+        if tier.min_score is not None:
+            elig = elig & (t.score >= tier.min_score - 1e-9)
+        t = t.mutate(_e=elig)
+        quota = tier.quota_count(n)
+        if quota is not None:
+            t = t.mutate(_e=t._e & (t._e.cast("int64").sum().over(by_rank) <= quota))
+        t = t.mutate(_tier=ibis.ifelse(t._e, k, t._tier))
+    t = (t.drop("_e") if "_e" in t.columns else t).cache()
+
+    t, info = _capacity(t, standard, id_column)
+    t = t.mutate(left_out_by_capacity=t._tier.notnull() & ~t._kept)
+    t = t.mutate(_tier=ibis.ifelse(t._kept, t._tier, ibis.null("int64"))).drop("_kept")
+    t = t.mutate(selected=t._tier.notnull())
+    tier_names = [tier.name for tier in standard.tiers]
+    t = t.mutate(tier=_label_of(t._tier, tier_names))
+
+    # per tier: members and their lowest score (small: one row per tier)
+    per = _scalars(t.aggregate(
+        _sel=t.selected.cast("int64").sum(), _gated=t._failed.cast("int64").sum(),
+        _left=t.left_out_by_capacity.cast("int64").sum(),
+        **{f"_n{k}": (t._tier == k).cast("int64").sum() for k in range(len(tier_names))},
+        **{f"_m{k}": t.score.min(where=t._tier == k) for k in range(len(tier_names))}))
+    counts = [int(per.get(f"_n{k}") or 0) for k in range(len(tier_names))]
+    info.update({"n_customers": n, "n_selected": int(per["_sel"] or 0), "n_gated_out": int(per["_gated"] or 0),
+                 "n_left_out_by_capacity": int(per["_left"] or 0),
+                 "tier_counts": {name: counts[k] for k, name in enumerate(tier_names)}})
+    t = _gaps_expression(t, standard, n, counts, [per.get(f"_m{k}") for k in range(len(tier_names))],
+                         capacity_binds=info["n_left_out_by_capacity"] > 0)
+    t = _quadrants_expression(t, standard).cache()
+    t, targets, spreads = _inverses(t, standard)
+    t = _costs(t, standard, targets, spreads)
+    t = _cheapest_expression(t, standard, public_only=False, name="cheapest_criterion", change="cheapest_change")
+    t = _cheapest_expression(t, standard, public_only=True, name="cheapest_public_criterion",
+                             change="cheapest_public_change")
+    from xuanba.standard.score import ROSTER_COLUMNS
+
+    out = t.select(*[t[col] for col in ROSTER_COLUMNS if col != "customer_id"], t[id_column],
+                   **{c.name: t[f"_r{j}"] for j, c in enumerate(crits)},
+                   **{f"_pts_{c.name}": t[f"_p{j}"] for j, c in enumerate(crits)})
+    return out, info
+
+
+def _points(t: Any, crits: list[Criterion]) -> Any:
+    """``t`` with ``_p<j>``, the 0–1 points of every criterion from its filled values ``_f<j>``
+    (as :func:`normalise`, all criteria in the same three projections), and for the percentile
+    ones ``_b<j>``, how many values lie strictly below (kept for the cheapest criterion)."""
+    first: dict[str, Any] = {}
+    for j, c in enumerate(crits):
+        raw = t[f"_f{j}"]
+        s = raw if c.direction == "higher" else -raw
+        if c.normalise == "percentile":
+            first.update({f"_s{j}": s, f"_top{j}": s.max().over(), f"_m{j}": raw.notnull().sum().over(),
+                          f"_b{j}": _count_below(s)})
+        elif c.normalise == "bands":
+            first[f"_p{j}"] = _bands(raw, c)
+        elif c.normalise == "minmax":
+            lo, hi = s.min().over(), s.max().over()
+            first[f"_p{j}"] = ibis.ifelse(raw.notnull(), ibis.ifelse(hi == lo, 0.5, (s - lo) / (hi - lo)), 0.0)
+        else:
+            mean, sd = s.mean().over(), s.std(how="pop").over()
+            clipped = ibis.greatest(ibis.least(((s - mean) / sd + 3.0) / 6.0, 1.0), 0.0)
+            first[f"_p{j}"] = ibis.ifelse(raw.notnull(), ibis.ifelse(sd == 0, 0.5, clipped), 0.0)
+    t = t.mutate(**first)
+    pct = [j for j, c in enumerate(crits) if c.normalise == "percentile"]
+    if not pct:
+        return t
+    t = t.mutate(**{f"_at{j}": (t[f"_s{j}"] == t[f"_top{j}"]).sum().over() for j in pct})
+    points = {}
+    for j in pct:
+        below_top = (t[f"_m{j}"] - t[f"_at{j}"]).cast("float64")
+        p = ibis.ifelse(below_top == 0, 0.5, t[f"_b{j}"].cast("float64") / below_top)
+        points[f"_p{j}"] = ibis.ifelse(t[f"_s{j}"].notnull(), p, 0.0)
+    t = t.mutate(**points)
+    return t.drop(*[f"{k}{j}" for j in pct for k in ("_s", "_top", "_m", "_at")])
+
+
+def _fields_read(standard: Standard) -> set[str]:
+    """Every column the standard reads: criteria, gates, tie-break, capacity."""
+    from xuanba.standard.expressions import fields_read
+
+    used: set[str] = set()
+    for c in standard.criteria:
+        used |= fields_read(c.field)
+    for g in standard.gates:
+        used |= fields_read(g.expr)
+    used |= {name for name, _ in standard.tie_break.sort_keys()}
+    used |= {standard.capacity.cost_field or "", standard.capacity.objective}
+    return used
+
+
+def _label_of(code: Any, names: list[str]) -> Any:
+    """The text of a small integer code (null: ``""``)."""
+    out: Any = ibis.literal("")
+    for k, name in enumerate(names):
+        out = ibis.ifelse(code == k, name, out)
+    return ibis.coalesce(out, "")
+
+
+def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, dict[str, Any]]:
+    """``t`` with ``_kept`` (a customer keeps its tier under the capacity) and the method used."""
+    import numpy as np
+
+    from xuanba.errors import DataError
+    from xuanba.standard import score as oracle
+
+    cap = standard.capacity
+    pre = t._tier.notnull()
+    n_cand = int(t.aggregate(_c=pre.cast("int64").sum()).to_pyarrow()["_c"][0].as_py() or 0)
+    if not cap.is_set or n_cand == 0:
+        return t.mutate(_kept=pre), {"capacity_method": "none"}
+    obj = t.score if cap.objective == "score" else ibis.coalesce(_as_float(t[cap.objective]), 0.0)
+    if cap.budget is None:
+        limit = int(cap.max_accounts or n_cand)
+        if n_cand <= limit:
+            return t.mutate(_kept=pre), {"capacity_method": "not binding"}
+        order = ibis.window(order_by=[ibis.ifelse(pre, 0, 1), obj.desc(), t.rank])  # ties keep rank order
+        return t.mutate(_kept=pre & (ibis.row_number().over(order) < limit)), {"capacity_method": "top-n"}
+    cost = _as_float(t[cap.cost_field])
+    stats = _scalars(t.filter(pre).aggregate(_has=cost.count(), _med=cost.median()))
+    if not stats["_has"]:
+        raise DataError(f"capacity cost_field {cap.cost_field!r} has no values",
+                        fix="Load the side tables it needs, or remove the budget from [capacity].")
+    t = t.mutate(_cost=ibis.greatest(ibis.coalesce(cost, float(stats["_med"])), 0.0),
+                 _obj=ibis.greatest(obj.cast("float64"), 0.0))
+    limit = int(cap.max_accounts) if cap.max_accounts is not None else None
+    spent = float(t.filter(pre).aggregate(_s=t._cost.sum()).to_pyarrow()["_s"][0].as_py() or 0.0)
+    if spent <= cap.budget and (limit is None or n_cand <= limit):
+        return t.mutate(_kept=pre).drop("_cost", "_obj"), {"capacity_method": "not binding"}
+    if n_cand <= oracle.EXACT_KNAPSACK_MAX:  # the candidates come to the driver: the exact knapsack
+        cand = t.filter(pre).order_by("rank").select(id_column, "_obj", "_cost").to_pyarrow()
+        chosen, method = oracle.knapsack(cand["_obj"].to_numpy(), cand["_cost"].to_numpy(), float(cap.budget), limit)
+        ids = cand[id_column].take(np.asarray(chosen, dtype=np.int64))
+    else:
+        ids, method = _greedy(t.filter(pre), id_column, float(cap.budget), limit), "greedy"
+    return _keep_ids(t, ids, id_column).drop("_cost", "_obj"), {"capacity_method": method}
+
+
+def _as_float(col: Any) -> Any:
+    """A column as float64 (text that does not read as a number: missing; NaN: missing)."""
+    out = col.cast("float64") if not col.type().is_string() else col.try_cast("float64")
+    return ibis.ifelse(out.isnan(), ibis.null("float64"), out)
+
+
+def _keep_ids(t: Any, ids: Any, id_column: str) -> Any:
+    import pyarrow as pa
+
+    small = ibis.memtable(pa.table({"_kid": pa.array(ids, type=pa.string())}))
+    joined = t.left_join(small, t[id_column] == small._kid)
+    return joined.mutate(_kept=joined._kid.notnull()).drop("_kid")
+
+
+def _greedy(cand: Any, id_column: str, budget: float, limit: int | None) -> list[str]:
+    """The greedy rule of :func:`xuanba.standard.score.knapsack` (best value per cost first, ties in
+    rank order; an item is taken when it still fits; none of value 0; at most ``limit``): the leading
+    run that fits is a cumulative-sum window in the engine; only the candidates that could still fit
+    in what is left of the budget come to the driver."""
+    c = cand.filter(cand._obj > 0)
+    ratio = ibis.ifelse(c._cost > 0, c._obj / ibis.ifelse(c._cost > 0, c._cost, 1.0), float("inf"))
+    c = c.mutate(_ratio=ratio)
+    w = ibis.window(order_by=[c._ratio.desc(), c.rank], rows=(None, 0))
+    c = c.mutate(_cum=c._cost.sum().over(w), _i=ibis.row_number().over(ibis.window(order_by=[c._ratio.desc(), c.rank])))
+    c = c.mutate(_over=(c._cum > budget + 1e-9).cast("int64").sum().over(w)).cache()
+    run = c.filter(c._over == 0)  # the leading run: every item fits in turn
+    if limit is not None:
+        run = run.filter(run._i < limit)
+    head = run.select(id_column, "_cost", "_i").order_by("_i").to_pyarrow()
+    chosen = head[id_column].to_pylist()
+    spent = float(sum(head["_cost"].to_pylist()))
+    if limit is not None and len(chosen) >= limit:
+        return chosen
+    first_over = c.filter(c._over > 0)
+    rest = first_over.filter(first_over._cost <= budget - spent + 1e-9).order_by("_i")
+    rest = rest.select(id_column, "_cost").to_pyarrow()
+    for cid, cost in zip(rest[id_column].to_pylist(), rest["_cost"].to_pylist(), strict=True):
+        if limit is not None and len(chosen) >= limit:
+            break
+        if spent + cost <= budget + 1e-9:
+            chosen.append(cid)
+            spent += cost
+    return chosen
+
+
+def _gaps_expression(t: Any, standard: Standard, n: int, counts: list[int], lowest: list[Any],
+                     *, capacity_binds: bool) -> Any:
+    """``next_tier`` and ``gap_to_next`` as :func:`xuanba.standard.score._gaps` gives them, from the
+    per-tier counts and lowest scores (the bars are literals)."""
+    tiers = standard.tiers
+    if not tiers:
+        return t.mutate(next_tier=ibis.literal(""), gap_to_next=ibis.null("float64"))
+    bars = []
+    for k, tier in enumerate(tiers):
+        bar = tier.min_score if tier.min_score is not None else 0.0
+        quota = tier.quota_count(n)
+        full = quota is not None and counts[k] >= quota
+        if (full or capacity_binds) and counts[k]:
+            bar = max(bar, float(lowest[k]))
+        bars.append(bar)
+    filled, last = [], -1
+    for k in range(len(tiers)):
+        if counts[k]:
+            last = k
+        filled.append(last if last >= 0 else k)
+    target: Any = ibis.ifelse(t._tier.notnull(), t._tier - 1, len(tiers) - 1)
+    mapped: Any = ibis.literal(-1)
+    for k in range(len(tiers)):
+        mapped = ibis.ifelse(target == k, filled[k], mapped)
+    t = t.mutate(_target=mapped)
+    bar: Any = ibis.literal(0.0)
+    for k in range(len(tiers)):
+        bar = ibis.ifelse(t._target == k, float(bars[k]), bar)
+    top = t._target < 0
+    gap = ibis.ifelse(top, ibis.null("float64"), ibis.greatest(bar - t.score, 0.0).round(6))
+    return t.mutate(next_tier=_label_of(ibis.ifelse(top, ibis.null("int64"), t._target), [x.name for x in tiers]),
+                    gap_to_next=gap).drop("_target")
+
+
+def _quadrants_expression(t: Any, standard: Standard) -> Any:
+    def sub(group: str) -> Any:
+        cs = [(j, c) for j, c in enumerate(standard.criteria) if c.group == group]
+        if not cs:
+            return None
+        total_w = sum(c.weight for _, c in cs)
+        out: Any = None
+        for j, c in cs:
+            term = 100.0 * c.weight / total_w * t[f"_p{j}"]
+            out = term if out is None else out + term
+        return out.round(6)
+
+    value, pot = sub("value"), sub("potential")
+    q = standard.quadrants
+    if value is None or pot is None:
+        return t.mutate(value_score=value if value is not None else ibis.null("float64"),
+                        potential_score=pot if pot is not None else ibis.null("float64"), quadrant=ibis.literal(""))
+    t = t.mutate(value_score=value, potential_score=pot)
+    hv, hp = t.value_score >= q.value_threshold, t.potential_score >= q.potential_threshold
+    names = [q.names[k] for k in ("high_value_high_potential", "high_value_low_potential",
+                                  "low_value_high_potential", "low_value_low_potential")]
+    return t.mutate(quadrant=ibis.ifelse(hv & hp, names[0], ibis.ifelse(hv, names[1], ibis.ifelse(hp, names[2], names[3]))))
+
+
+def _costs(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict[int, float]) -> Any:
+    """``t`` with, per criterion ``j``, ``_cd<j>`` (the raw change that alone closes the gap to the
+    next tier) and ``_cc<j>`` (its cost in spreads of the criterion; +inf when it cannot close it),
+    as :func:`xuanba.standard.score._cheapest` weighs them; one projection, then materialised."""
+    inf = float("inf")
+    crits = standard.criteria
+    if not crits:
+        return t
+    pct = [j for j, c in enumerate(crits) if f"_v{j}" in t.columns]
+    if pct:  # the exponents first, as columns: each next double above is then a small expression
+        t = t.mutate(**{f"_ev{j}": _exponent(t[f"_v{j}"]) for j in pct},
+                     **{f"_et{j}": _exponent(t[f"_top{j}"]) for j in pct})
+    t = t.mutate(**{f"_tg{j}": targets[j](t, ibis.least(t[f"_need{j}"], 1.0)) for j in range(len(crits))})
+    t = t.mutate(**{f"_cd{j}": t[f"_tg{j}"] - t[f"_r{j}"] for j in range(len(crits))})
+    cols: dict[str, Any] = {}
+    for j in range(len(crits)):
+        need = t[f"_need{j}"]
+        cost = t[f"_cd{j}"].abs() / spreads[j]
+        feasible = (t.gap_to_next > 0) & (need <= 1.0 + 1e-9) & t[f"_r{j}"].notnull() & cost.notnull() & ~cost.isnan()
+        cols[f"_cc{j}"] = ibis.ifelse(ibis.coalesce(feasible, False), cost, inf)
+    return t.mutate(**cols).cache()
+
+
+def _cheapest_expression(t: Any, standard: Standard, *, public_only: bool, name: str, change: str) -> Any:
+    """``t`` with, for every customer below the next tier's bar, the criterion whose change alone
+    closes the gap most cheaply (the first in the standard's order on a tie; with ``public_only``
+    among the public criteria that read no prediction) and that change (``name``, ``change``),
+    from the costs of :func:`_costs`: the least of the cost columns, then the first that equals it."""
+    inf = float("inf")
+    chosen = [(j, c) for j, c in enumerate(standard.criteria) if not (public_only and (c.private or c.predicted))]
+    if not chosen:
+        return t.mutate(**{name: ibis.literal(""), change: ibis.null("float64")})
+    best: Any = t[f"_cc{chosen[0][0]}"]
+    for j, _ in chosen[1:]:
+        best = ibis.least(best, t[f"_cc{j}"])
+    t = t.mutate(_best=best)
+    label: Any = ibis.literal("")
+    moved: Any = ibis.null("float64")
+    for j, c in reversed(chosen):  # the first criterion at the least cost wins
+        hit = (t._best < inf) & (t[f"_cc{j}"] == t._best)
+        label = ibis.ifelse(hit, c.name, label)
+        moved = ibis.ifelse(hit, t[f"_cd{j}"], moved)
+    return t.mutate(**{name: label, change: moved}).drop("_best")
+
+
+def _inverses(t: Any, standard: Standard) -> tuple[Any, dict[int, Any], dict[int, float]]:
+    """What the cheapest criterion needs of each criterion: (``t`` with the percentile criteria's
+    order statistics joined, ``{j: target(t, need)}``, ``{j: spread}``) — the inverse of each
+    normalisation as :mod:`xuanba.standard.score` computes it, the other customers' values staying
+    as they are. A few figures of the base per criterion come to the driver in two queries."""
+    crits = standard.criteria
+    nan = ibis.null("float64")
+    shares = standard.weight_shares
+    t = t.mutate(**{f"_need{j}": t[f"_p{j}"] + t.gap_to_next / (100.0 * shares[c.name]) + 1e-9
+                    for j, c in enumerate(crits)})
+    aggs: dict[str, Any] = {}
+    for j, c in enumerate(crits):
+        f = t[f"_f{j}"]
+        s = f if c.direction == "higher" else -f
+        aggs.update({f"m{j}": f.count(), f"sd{j}": f.std(how="pop"), f"am{j}": f.abs().mean(),
+                     f"lo{j}": s.min(), f"hi{j}": s.max(), f"mean{j}": s.mean()})
+    st = _scalars(t.aggregate(**aggs)) if aggs else {}
+    pct = [j for j, c in enumerate(crits) if c.normalise == "percentile" and (st[f"m{j}"] or 0) > 0]
+    second: dict[str, Any] = {}
+    for j in pct:
+        f = t[f"_f{j}"]
+        s = f if crits[j].direction == "higher" else -f
+        vmax, vmin = float(st[f"hi{j}"]), float(st[f"lo{j}"])
+        second.update({f"cmax{j}": (s == vmax).cast("int64").sum(), f"cmin{j}": (s == vmin).cast("int64").sum(),
+                       f"bmax{j}": s.max(where=s < vmax), f"amin{j}": s.min(where=s > vmin)})
+    st2 = _scalars(t.aggregate(**second)) if second else {}
+    third = {}
+    for j in pct:  # how many share the second largest value, when it is below the largest
+        if int(st2[f"cmax{j}"]) < 2 and int(st[f"m{j}"]) >= 2:
+            f = t[f"_f{j}"]
+            s = f if crits[j].direction == "higher" else -f
+            third[f"csec{j}"] = (s == float(st2[f"bmax{j}"])).cast("int64").sum()
+    st2.update(_scalars(t.aggregate(**third)) if third else {})
+    spreads: dict[int, float] = {}
+    targets: dict[int, Any] = {}
+    positions: dict[str, Any] = {}
+    for j, c in enumerate(crits):
+        m = int(st[f"m{j}"] or 0)
+        sd_raw = float(st[f"sd{j}"]) if m and st[f"sd{j}"] is not None else 0.0
+        spreads[j] = sd_raw if sd_raw > 0 else max(float(st[f"am{j}"]) if m else 1.0, 1.0)
+        sign = 1.0 if c.direction == "higher" else -1.0
+        if c.normalise == "bands":
+            targets[j] = _bands_target(c)
+        elif m == 0:
+            targets[j] = lambda t, need: nan
+        elif c.normalise == "minmax":
+            lo, hi = float(st[f"lo{j}"]), float(st[f"hi{j}"])
+            targets[j] = (lambda t, need: nan) if hi == lo else (
+                lambda t, need, lo=lo, hi=hi, sign=sign: sign * (lo + _clip01(need) * (hi - lo)))
+        elif c.normalise == "zscore":
+            mean = float(st[f"mean{j}"])
+            targets[j] = (lambda t, need: nan) if sd_raw == 0 else (  # the spread of -x is that of x
+                lambda t, need, mean=mean, sd=sd_raw, sign=sign: sign * (mean + sd * (_clip01(need) * 6.0 - 3.0)))
+        else:
+            f = t[f"_f{j}"]
+            positions[f"_pos{j}"] = ibis.ifelse(f.notnull(), t[f"_b{j}"], m)
+            targets[j] = _percentile_target(j, m, sign, st, st2)
+    if positions:
+        t = t.mutate(**positions)
+        pieces: dict[str, Any] = {}
+        for j in pct:
+            sign = 1.0 if crits[j].direction == "higher" else -1.0
+            m = int(st[f"m{j}"])
+            parts = _pct_parts(t, j, m, sign, st, st2, ibis.least(t[f"_need{j}"], 1.0))
+            jk = parts["k"] - 1  # the k-th smallest of the others: skip the customer's own place
+            idx = ibis.ifelse(jk < parts["pos"], jk, jk + 1)
+            pieces.update({f"_idx{j}": ibis.greatest(ibis.least(idx, m - 1), 0), f"_k{j}": parts["k"],
+                           f"_top{j}": parts["top"], f"_mo{j}": parts["mo"], f"_att{j}": parts["at_top"],
+                           f"_kz{j}": parts["kth0"]})
+        t = t.mutate(**pieces).cache()
+        for j in pct:  # the sorted values of the base, by position (0-based)
+            f = t[f"_f{j}"]
+            v = (f if crits[j].direction == "higher" else -f).name(f"_v{j}")
+            ordered = t.filter(f.notnull()).select(v)
+            ordered = ordered.mutate(**{f"_q{j}": ibis.row_number().over(ibis.window(order_by=ordered[f"_v{j}"]))})
+            t = t.left_join(ordered, t[f"_idx{j}"] == ordered[f"_q{j}"]).drop(f"_q{j}")
+    return t, targets, spreads
+
+
+def _clip01(x: Any) -> Any:
+    return ibis.greatest(ibis.least(x, 1.0), 0.0)
+
+
+def _bands_target(c: Criterion) -> Any:
+    th = [float(b[0]) for b in c.bands or []]
+    pts = [float(b[1]) / 100.0 for b in c.bands or []]
+    order = list(range(len(th) - 1, -1, -1)) if c.direction == "higher" else list(range(len(th)))
+
+    def target(t: Any, need: Any) -> Any:
+        need = ibis.least(need, 1.0)
+        res: Any = ibis.null("float64")
+        for k in order:  # higher: the least threshold with enough points; lower: the greatest
+            res = ibis.ifelse(pts[k] >= need - 1e-12, th[k], res)
+        return res
+
+    return target
+
+
+def _pct_parts(t: Any, j: int, m: int, sign: float, st: dict[str, Any], st2: dict[str, Any], need: Any
+               ) -> dict[str, Any]:
+    """The pieces of :func:`xuanba.standard.score._percentile_needed` for criterion ``j``."""
+    f = t[f"_f{j}"]
+    s = f if sign > 0 else -f
+    has = f.notnull()
+    pos = t[f"_pos{j}"]
+    vmax, vmin = float(st[f"hi{j}"]), float(st[f"lo{j}"])
+    cmax, cmin = int(st2[f"cmax{j}"]), int(st2[f"cmin{j}"])
+    v_second = vmax if cmax >= 2 or m < 2 else float(st2[f"bmax{j}"])   # sorted[m - 2]
+    v_one = vmin if cmin >= 2 or m < 2 else float(st2[f"amin{j}"])      # sorted[1]
+    c_second = cmax if v_second == vmax else int(st2.get(f"csec{j}", 1))
+    mo = m - has.cast("int64")
+    top = ibis.ifelse(has & (pos > m - 2), v_second, vmax)
+    at_top = ibis.ifelse(top == vmax, cmax, c_second) - (has & (s == top)).cast("int64")
+    below_top = mo + 1 - at_top
+    k = ibis.greatest((_clip01(need) * below_top.cast("float64") - 1e-9).ceil().cast("int64"), 1)
+    kth0 = ibis.ifelse(pos > 0, vmin, v_one)
+    return {"has": has, "pos": pos, "mo": mo, "top": top, "at_top": at_top, "k": k, "kth0": kth0}
+
+
+def _percentile_target(j: int, m: int, sign: float, st: dict[str, Any], st2: dict[str, Any]) -> Any:
+    """The raw value that earns ``need`` under the percentile rule, from the pieces :func:`_inverses`
+    put in columns (``_k``, ``_top``, ``_mo``, ``_att``, ``_kz``) and the k-th value joined (``_v``)."""
+    def target(t: Any, need: Any) -> Any:
+        top = t[f"_top{j}"]
+        reach_top = ibis.ifelse((t[f"_kz{j}"] == top) & (need > 0.5 + 1e-12), _next_up(top, t[f"_et{j}"]), top)
+        y = ibis.ifelse(t[f"_k{j}"] <= t[f"_mo{j}"] - t[f"_att{j}"], _next_up(t[f"_v{j}"], t[f"_ev{j}"]), reach_top)
+        return ibis.ifelse(t[f"_mo{j}"] >= 1, sign * y, ibis.null("float64"))
+
+    return target
+
+
+def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = True,
+                    id_column: str = "customer_id") -> Any:
+    """:func:`xuanba.standard.score.score_customers` computed by the engine: ``fields`` is an Ibis
+    table (any backend) or a pandas/Arrow table (run in an in-memory DuckDB). Returns the same
+    :class:`~xuanba.standard.score.Scored`: the roster sorted by rank with the same columns and
+    types, the long contributions, ``info`` and ``matrix``.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from xuanba.standard import load_standard
+    >>> s = load_standard('[standard]\\nname = "s"\\nversion = "1"\\n[[criteria]]\\nname = "rev"\\n'
+    ...                   'field = "revenue_365d"\\nweight = 1\\n')
+    >>> r = score_in_engine(pd.DataFrame({"customer_id": ["a", "b"], "revenue_365d": [1.0, 2.0]}), s).roster
+    >>> r[["customer_id", "rank", "score"]].values.tolist()
+    [['b', 1, 100.0], ['a', 2, 0.0]]
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS, Scored, _labels
+
+    table = fields
+    if not hasattr(fields, "op"):  # not an Ibis expression: a frame, run in memory
+        used = _fields_read(standard) | {id_column}
+        cols = [c for c in fields.column_names if c in used] if isinstance(fields, pa.Table) else [
+            c for c in fields.columns if c in used]
+        arrow = fields.select(cols) if isinstance(fields, pa.Table) else pa.Table.from_pandas(
+            fields[cols], preserve_index=False)  # only what the standard reads goes to the engine
+        for i, f in enumerate(arrow.schema):  # a column with no value at all: text with nothing in it
+            if pa.types.is_null(f.type):
+                arrow = arrow.set_column(i, f.name, arrow.column(i).cast(pa.string()))
+        table = ibis.duckdb.connect().create_table("fields", arrow)  # type: ignore[attr-defined]
+    expr, info = roster_expression(table, standard, id_column=id_column)
+    out = expr.order_by("rank").to_pyarrow()
+    crits = standard.criteria
+    text = ("tier", "quadrant", "gates_failed", "next_tier", "cheapest_criterion", "cheapest_public_criterion")
+    data: dict[str, Any] = {}
+    for col in ROSTER_COLUMNS:
+        arr = out[col if col != "customer_id" else id_column]
+        if col in text or col == "customer_id":
+            data[col] = pd.Series(pd.array(arr.cast(pa.large_string()), dtype="str"))
+        elif col in ("selected", "left_out_by_capacity"):
+            data[col] = arr.to_numpy(zero_copy_only=False).astype(bool)
+        elif col == "rank":
+            data[col] = arr.to_numpy(zero_copy_only=False).astype(np.int64)
+        else:
+            data[col] = arr.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    roster = pd.DataFrame(data)
+    roster["value_score"] = roster["value_score"].astype("float64")
+    for c in crits:
+        roster[c.name] = out[c.name].cast(pa.float64()).to_numpy(zero_copy_only=False)
+    shares = standard.weight_shares
+    n, k = len(roster), len(crits)
+    points = np.column_stack([out[f"_pts_{c.name}"].cast(pa.float64()).to_numpy(zero_copy_only=False)
+                              for c in crits]) if k else np.zeros((n, 0))
+    matrix = np.column_stack([100.0 * shares[c.name] * points[:, j] for j, c in enumerate(crits)]) if k else points
+    if contributions:
+        long = pd.DataFrame({
+            "customer_id": roster["customer_id"].repeat(k).reset_index(drop=True),
+            "criterion": _labels(np.tile(np.arange(k), n), [c.name for c in crits]),
+            "raw": np.column_stack([roster[c.name].to_numpy() for c in crits]).ravel(),
+            "normalised": points.ravel(),
+            "weight": np.tile(np.array([shares[c.name] for c in crits]), n),
+            "contribution": matrix.ravel(),
+        })
+    else:
+        long = pd.DataFrame({c: pd.Series(dtype="str" if c in ("customer_id", "criterion") else "float64")
+                             for c in CONTRIBUTION_COLUMNS})
+    return Scored(roster, long, info, matrix)
