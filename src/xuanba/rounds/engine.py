@@ -148,7 +148,9 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str) -> tuple[Any, 
     p = std.predictions
     info: dict[str, Any] = {"model": p.model, "choice": None, "unavailable": [], "reason": ""}
     models: dict[str, Any] = {}
-    names = [c for c in PREDICTION_COLUMNS]
+    from xuanba.models.predict import PREDICTION_COLUMNS as PREDICTED
+
+    names = [c for c in PREDICTED if c != "customer_id"]  # spend_basis too, as the workspace round says
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -188,8 +190,8 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str) -> tuple[Any, 
             warned.add(f"{type(model).__name__} cannot be trusted: {problem}")
     info["warnings"] = sorted(warned)
     if info["model"] is None:
-        out = facts.mutate(**{c: ibis.null("float64") for c in names}, spend_basis=ibis.null("string"))
-        return out.select(*facts.columns, *_ordered(names)), models, info
+        out = facts.mutate(**{c: ibis.null("string" if c == "spend_basis" else "float64") for c in names})
+        return out.select(*facts.columns, *names), models, info
     small = ibis.memtable(pa.Table.from_pandas(per, preserve_index=False))
     joined = facts.join(small, [facts[c] == small[c] for c in HISTORY])
     joined = joined.select(*facts.columns, *[c for c in small.columns if c not in HISTORY])
@@ -200,13 +202,7 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str) -> tuple[Any, 
     else:
         joined = joined.mutate(expected_spend=ibis.null("float64"), clv_1y=ibis.null("float64"),
                                clv_3y=ibis.null("float64"), spend_basis=ibis.literal(f"unavailable: {info['reason']}"))
-    return joined.select(*facts.columns, *_ordered(names)), models, info
-
-
-def _ordered(names: list[str]) -> list[str]:
-    from xuanba.models.predict import PREDICTION_COLUMNS as PREDICTED
-
-    return [c for c in PREDICTED if c != "customer_id" and (c in names or c == "spend_basis")]
+    return joined.select(*facts.columns, *names), models, info
 
 
 def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, time_unit: str = "week",
