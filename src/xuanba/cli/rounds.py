@@ -153,7 +153,7 @@ def register(app: typer.Typer) -> None:
         period: PeriodOpt = None,
         engine: Annotated[str, typer.Option(help="Where the round runs: duckdb (the workspace, or --source) or spark (--source).")] = "duckdb",
         source: Annotated[str | None, typer.Option(help="The transactions to rank from, instead of the workspace's: a Parquet file or folder (any path or URL the engine reads), or a Spark catalog table.")] = None,
-        spark_conf: Annotated[list[str] | None, typer.Option("--spark-conf", help="A Spark setting key=value (as spark-submit --conf); repeat the option.")] = None,
+        spark_conf: Annotated[list[str] | None, typer.Option("--spark-conf", help="A Spark setting key=value (the settings spark-submit takes); repeat the option.")] = None,
         roster_out: Annotated[Path | None, typer.Option(help="With --source: a folder for roster.parquet (every customer) and fields.parquet.")] = None,
     ) -> None:
         """Rank every customer by the standard at a cutoff; store the roster as a new round."""

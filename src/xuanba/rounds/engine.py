@@ -392,7 +392,7 @@ def run_round_on_engine(
             from xuanba.tables import write_table
 
             write_table(roster, out / "roster.parquet")
-            _write_parquet_dir(backend, table.order_by("customer_id"), out / "fields.parquet")
+            _write_parquet_dir(backend, table, out / "fields.parquet")  # in the engine's order: no sort
         sel_rows = np.flatnonzero(roster["selected"].to_numpy(dtype=bool))
         sel_fields = _selected_fields(table, roster["customer_id"].to_numpy()[sel_rows])
     inputs = narrow[["customer_id", *used]]
