@@ -10,7 +10,7 @@ subprocess,
 (facts, compress-fit-expand BG/NBD and Gamma-Gamma, score and rank in the engine, gates, tiers
 and capacity on the driver for now, the roster and the fields written as Parquet). The table gives
 the wall time of the round (the Spark session's start is timed apart), the driver's peak memory
-(the Python process; on Spark the JVM's peak is given beside it), and whether the two rosters are
+(the Python process; on Spark the driver JVM's peak resident memory beside it, from /proc on Linux), and whether the two rosters are
 equal (the SHA-256 of the roster).
 
     python bench/bench_spark.py --customers 1e5                 # quick
@@ -75,11 +75,16 @@ def _child(engine: str, parquet: str, driver_memory: str, partitions: int) -> No
     out["customers"] = rnd.meta["n_customers"]
     out["selected"] = rnd.meta["n_selected"]
     out["roster_sha256"] = rnd.meta["roster_sha256"]
+    out["jvm_peak_mb"] = 0.0
     if backend is not None:
+        try:  # the driver JVM (spark-submit execs java): its peak resident memory
+            proc = backend._session.sparkContext._gateway.proc
+            with open(f"/proc/{proc.pid}/status", encoding="ascii") as fh:
+                out["jvm_peak_mb"] = next(int(x.split()[1]) for x in fh if x.startswith("VmHWM")) / 1024
+        except (OSError, AttributeError, StopIteration):
+            out["jvm_peak_mb"] = float("nan")
         backend._session.stop()
-        time.sleep(1.0)
     out["python_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out["children_peak_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the JVM
     print(json.dumps(out))
 
 
@@ -118,7 +123,7 @@ def main() -> None:
     for r in runs:
         s = r["steps"]
         pred = sum(v for k, v in s.items() if k.startswith("predictions"))
-        jvm = f"{r['children_peak_mb']:,.0f} MB" if r["engine"] == "spark" else ""
+        jvm = f"{r['jvm_peak_mb']:,.0f} MB" if r["engine"] == "spark" else ""
         print(f"| {r['engine']} | {r['session_s']:.1f} s | {r['round_s']:.1f} s | {s.get('facts', 0):.1f} s | "
               f"{pred:.1f} s | {s.get('scoring', 0):.1f} s | {s.get('writing Parquet', 0):.1f} s | "
               f"{r['customers']:,} | {r['selected']:,} | {r['python_peak_mb']:,.0f} MB | {jvm} | "

@@ -289,6 +289,8 @@ def test_standards_the_engine_cannot_run_yet_are_refused_with_the_fix():
     with pytest.raises(InputError, match="days_since_contact") as err:
         run_round_on_engine(tx, load_standard(side), "2025-12-31")
     assert "without --engine" in (err.value.fix or "")
+    with pytest.raises(InputError, match="is a URL"):
+        run_round_on_engine(tx, load_standard(BUSY_STANDARD), "2025-12-31", roster_out="s3a://lake/out")
     with pytest.raises(InputError, match="auto"):
         run_round_on_engine(tx, load_standard(BUSY_STANDARD.replace('model = "bgnbd"', 'model = "auto"')),
                             "2025-12-31")

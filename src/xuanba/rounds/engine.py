@@ -365,6 +365,9 @@ def run_round_on_engine(
     say = progress or (lambda _msg: None)
     cut = _as_cutoff(cutoff)
     check_unit(time_unit, "time_unit")
+    if roster_out is not None and "://" in str(roster_out):
+        raise InputError(f"--roster-out {str(roster_out)!r} is a URL; the roster is written to a folder",
+                         fix="Give a folder the driver and the executors can write (a shared mount).")
     std = as_standard(standard)
     with contextlib.ExitStack() as stack:
 
