@@ -213,9 +213,6 @@ def test_roster_out_writes_the_whole_roster_and_every_field_and_the_workspace_ke
     assert len(contrib) == len(stored.contributions) == len(stored.roster) * len(std.criteria)
     for col in ("raw", "normalised", "weight", "contribution"):
         assert np.allclose(contrib[col], contrib[f"{col}_ws"], rtol=1e-12, atol=1e-12, equal_nan=True), col
-    # written again: replaced whole
-    run_round_on_engine(tx, std, "2025-12-31", roster_out=out)
-    assert sorted(p.name for p in out.iterdir()) == ["fields.parquet", "roster.parquet"]
 
 
 def test_the_report_reads_a_round_the_engine_stored(tmp_path):

@@ -263,8 +263,10 @@ def _roster_on_driver(scored: Any, scoring: Standard, wanted: list[str]) -> tupl
 
     cols = list(dict.fromkeys(["customer_id", *wanted]))
     engine_cols = [c for c in ("score", "rank") if c in scored.columns]
-    narrow = run(scored.select(*cols, *[scored[c].name(f"_engine_{c}") for c in engine_cols]).order_by("customer_id"))
+    narrow = run(scored.select(*cols, *[scored[c].name(f"_engine_{c}") for c in engine_cols]))
     narrow["customer_id"] = narrow["customer_id"].astype("str")
+    # sorted here as the workspace round sorts (an engine's global sort would cost a shuffle)
+    narrow = narrow.sort_values("customer_id", kind="stable").reset_index(drop=True)
     fields = narrow[cols]
     result = score_customers(fields, scoring, contributions=False)
     if engine_cols:
