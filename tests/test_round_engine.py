@@ -92,11 +92,8 @@ def simulated_transactions(n: int = 600, seed: int = 3) -> pd.DataFrame:
     ids = np.array(_hostile(n), dtype=object)
     tx["customer_id"] = ids[tx["customer_id"].str[1:].astype(int).to_numpy()]  # ids c00000, c00001, ...
     rng = np.random.default_rng(seed)
-    # Whole amounts: their sums are exact in any order. With cents, a mean spend that falls on a
-    # tie at the 7th decimal is rounded by the order the engine adds in, and the workspace's own
-    # round differs from itself by 1e-6 from run to run (see the report of issue 16).
-    tx["amount"] = np.round(tx["amount"].to_numpy(dtype=float))
-    tx["cost"] = np.where(rng.random(len(tx)) < 0.7, np.round(tx["amount"] * 0.55), np.nan)
+    tx["amount"] = np.round(tx["amount"].to_numpy(dtype=float), 2)  # cents: sums inexact in binary
+    tx["cost"] = np.where(rng.random(len(tx)) < 0.7, np.round(tx["amount"] * 0.55, 2), np.nan)
     tx["is_return"] = rng.random(len(tx)) < 0.03
     tx.loc[tx["is_return"], "amount"] *= -1
     return tx[["customer_id", "ts", "amount", "cost", "is_return"]].reset_index(drop=True)
@@ -315,3 +312,25 @@ def test_no_model_drops_its_criteria_as_the_workspace_round_does(tmp_path):
     assert want.meta["predictions"] == got.meta["predictions"] == "unavailable"
     assert got.meta["fallback"] == want.meta["fallback"]
     pd.testing.assert_frame_equal(got.roster, want.roster)
+
+
+def test_a_mean_spend_on_a_tie_is_the_same_whatever_order_the_engine_adds_in():
+    """32 repeat purchases whose spends sum to an odd number of cents: the mean falls exactly on
+    a tie at the seventh decimal, and a sum whose last bit depends on the order of the rows used
+    to give four different means over thirty shuffles of the same transactions (so a round, on
+    DuckDB or Spark, rounded it either way). The money sums are rounded before the division."""
+    from xuanba.facts import customer_facts
+
+    rng = np.random.default_rng(0)
+    amounts = np.round(rng.uniform(1, 50, 33), 2)
+    if round(amounts[1:].sum() * 100) % 2 == 0:
+        amounts[-1] = np.round(amounts[-1] + 0.01, 2)
+    assert round(amounts[1:].sum() * 100) % 2 == 1  # k/3200 with k odd: a tie at the 7th decimal
+    ts = pd.date_range("2025-01-01", periods=33, freq="3D")
+    means = set()
+    for _ in range(30):
+        order = rng.permutation(33)
+        facts = customer_facts(pd.DataFrame({"customer_id": "a", "ts": ts[order], "amount": amounts[order]}),
+                               "2025-12-31")
+        means.add(float(facts["monetary_value"].iloc[0]).hex())
+    assert len(means) == 1

@@ -34,6 +34,10 @@ from xuanba._dates import DAYS_PER_UNIT, TimeUnit, check_unit
 from xuanba._dates import as_date as _as_date
 
 Merge = Literal["day", "period"]
+#: Decimals sums of money are rounded to before they are divided (see customer_facts_expr).
+MONEY_DECIMALS = 6
+_MONEY_SUMS = ("occasion_spend", "first_spend", "revenue_total", "revenue_90d", "revenue_365d", "revenue_prev_365d",
+               "margin_total", "margin_90d", "margin_365d")
 
 
 def purchase_days(tx: ir.Table, cutoff: dt.date | str, *, start: dt.date | str | None = None) -> ir.Table:
@@ -119,6 +123,11 @@ def customer_facts_expr(
             first_spend=occ.spend.argmin(occ.occasion),
         )
         f = btyd.join(days.group_by("customer_id").aggregate(**money), "customer_id")
+    # A sum of money depends on the order the engine adds in (by a unit in the last place), and a
+    # mean spend or a growth ratio on a tie at the seventh decimal then rounds either way from run
+    # to run and from engine to engine. Rounded before anything divides them, the same data give
+    # the same bits everywhere (exact for money with up to MONEY_DECIMALS decimals).
+    f = f.mutate(**{c: round_half_even(f[c], MONEY_DECIMALS) for c in _MONEY_SUMS})
     frequency = (f.n_occasions - 1).cast("int64")
     repeat_spend = f.occasion_spend - f.first_spend
     f = f.mutate(
