@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 
 from tests._helpers import cdnow_transactions, store
-from tests.test_round_engine import BUSY_STANDARD, CDNOW_CUTOFF, assert_same_round, cdnow_standard, simulated_transactions
+from tests.test_round_engine import (
+    BUSY_STANDARD,
+    CDNOW_CUTOFF,
+    assert_same_round,
+    cdnow_standard,
+    simulated_transactions,
+)
 from xuanba import Workspace
 from xuanba.errors import InputError, SchemaError
 from xuanba.rounds import load_round, run_round
