@@ -212,7 +212,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     reads one), and ``notes`` as :func:`xuanba.rounds.run.gather_fields` gives them.
 
     ``keep(table)`` is applied to the facts and to the fields before they are read more than
-    once (a round on Spark caches them there); default: nothing."""
+    once (a round caches them in the engine); default: nothing."""
     keep = keep or (lambda t: t)
     from xuanba.facts.compute import _check_cutoff, transactions_table
     from xuanba.facts.expressions import customer_facts_expr
@@ -373,11 +373,10 @@ def run_round_on_engine(
     std = as_standard(standard)
     with contextlib.ExitStack() as stack:
 
-        def keep(t: Any) -> Any:  # on Spark, what is read many times is computed once and kept
+        def keep(t: Any) -> Any:  # what is read many times is computed once and kept by the engine
             backend = t._find_backend(use_default=True)
-            if backend.name != "pyspark":
-                return t
-            backend._run_pre_execute_hooks(t)  # ibis 12 caches without registering in-memory tables
+            if backend.name == "pyspark":
+                backend._run_pre_execute_hooks(t)  # ibis 12 caches without registering in-memory tables
             return stack.enter_context(t.cache())
 
         table, notes = engine_fields(transactions, std, cut, time_unit=time_unit, progress=progress, keep=keep)
