@@ -57,11 +57,9 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option(help="opt_demo_out")] = Path("xuanba-demo"),
         lang: LangOpt = None,
         as_json: JsonOpt = False,
-        serve: Annotated[bool, typer.Option("--serve", help="Then serve the demo workspace on 127.0.0.1 and open it "
-                                                            "in the browser (Ctrl+C stops it).")] = False,
-        port: Annotated[int, typer.Option(help="Port for --serve.")] = 8000,
-        browser: Annotated[bool, typer.Option("--browser/--no-browser", help="With --serve, open the browser "
-                                                                            "(never without a display).")] = True,
+        serve: Annotated[bool, typer.Option("--serve", help="opt_demo_serve")] = False,
+        port: Annotated[int, typer.Option(help="opt_demo_port")] = 8000,
+        browser: Annotated[bool, typer.Option("--browser/--no-browser", help="opt_demo_browser")] = True,
     ) -> None:
         """Run the whole job on the bundled demo data and write the outputs to a folder."""
         from xuanba.demo.pipeline import STEPS, run_demo

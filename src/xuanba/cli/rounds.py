@@ -101,6 +101,35 @@ def _summary(rnd: Any, written: str | None) -> dict[str, Any]:
     return {"round_id": rnd.round_id, **rnd.meta, "quadrants": quadrant_counts(rnd.roster), "out": written}
 
 
+def _engine_round(engine: str, source: str | None, conf: list[str], standard: Path, cutoff: str, unit: str,
+                  name: str | None, workspace: Path | None, roster_out: Path | None, progress: Any) -> Any:
+    """``xuanba round --engine … --source …``: the round run by the engine that reads the source."""
+    from xuanba.errors import InputError
+    from xuanba.rounds.engine import run_round_on_engine
+    from xuanba.rounds.spark import parse_spark_conf, spark_backend, spark_source
+
+    if engine not in ("duckdb", "spark"):
+        raise InputError(f"--engine {engine!r} is not an engine xuanba runs on", fix="Use --engine duckdb or spark.")
+    settings = parse_spark_conf(conf)
+    if settings and engine != "spark":
+        raise InputError("--spark-conf is for --engine spark", fix="Add --engine spark, or leave --spark-conf out.")
+    if source is None:
+        raise InputError(f"--engine {engine} needs --source: the transactions it reads",
+                         fix="Give --source PATH (Parquet file or folder) or a table name; or leave --engine out "
+                             "to rank the workspace's transactions.")
+    if engine == "duckdb":
+        from xuanba.rounds.engine import duckdb_source
+
+        return run_round_on_engine(duckdb_source(source), standard, cutoff, workspace=workspace,
+                                   roster_out=roster_out, time_unit=unit, name=name, progress=progress)
+    backend = spark_backend(settings)
+    try:
+        return run_round_on_engine(spark_source(backend, source), standard, cutoff, workspace=workspace,
+                                   roster_out=roster_out, time_unit=unit, name=name, progress=progress)
+    finally:
+        backend._session.stop()
+
+
 def register(app: typer.Typer) -> None:
     """Add ``round``, ``rounds`` and ``diff`` to the app."""
 
@@ -122,6 +151,10 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
         period: PeriodOpt = None,
+        engine: Annotated[str, typer.Option(help="opt_round_engine")] = "duckdb",
+        source: Annotated[str | None, typer.Option(help="opt_round_source")] = None,
+        spark_conf: Annotated[list[str] | None, typer.Option("--spark-conf", help="opt_round_spark_conf")] = None,
+        roster_out: Annotated[Path | None, typer.Option(help="opt_round_roster_out")] = None,
     ) -> None:
         """Rank every customer by the standard at a cutoff; store the roster as a new round."""
         import pandas as pd
@@ -139,8 +172,14 @@ def register(app: typer.Typer) -> None:
             raise InputError(Phrase("err_replay_needs"), fix=Phrase("err_replay_needs_fix"))
         if not replay and cutoff is None:
             raise InputError(Phrase("err_round_needs_cutoff"), fix=Phrase("err_round_needs_cutoff_fix"))
+        on_engine = engine != "duckdb" or source is not None or bool(spark_conf) or roster_out is not None
+        if on_engine and (replay or extra is not None):
+            raise InputError(Phrase("err_engine_no_replay"), fix=Phrase("err_engine_no_replay_fix"))
         with progress_status(quiet=as_json) as progress:
-            if replay:
+            if on_engine:
+                rnd = _engine_round(engine, source, spark_conf or [], standard, cutoff, unit, name,  # type: ignore[arg-type]
+                                    workspace if store else None, roster_out, progress)
+            elif replay:
                 rep = replay_rounds(workspace, standard, from_, to, every=every, time_unit=unit,  # type: ignore[arg-type]
                                     extra_fields=extra, store=store, progress=progress)
             else:

@@ -73,6 +73,7 @@ def _execute(expr: ir.Table, source: Any) -> pd.DataFrame:
     if backend.name == "pyspark":  # let Spark hand over Arrow itself (pyspark >= 4)
         session = backend._session
         if hasattr(session.sql("SELECT 1"), "toArrow"):
+            backend._run_pre_execute_hooks(expr)  # registers the in-memory tables the query joins
             return session.sql(backend.compile(expr)).toArrow().to_pandas(date_as_object=False)
     return backend.to_pyarrow(expr).to_pandas(date_as_object=False)
 

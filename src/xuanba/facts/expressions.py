@@ -34,6 +34,10 @@ from xuanba._dates import DAYS_PER_UNIT, TimeUnit, check_unit
 from xuanba._dates import as_date as _as_date
 
 Merge = Literal["day", "period"]
+#: Decimals sums of money are rounded to before they are divided (see customer_facts_expr).
+MONEY_DECIMALS = 6
+_MONEY_SUMS = ("occasion_spend", "first_spend", "revenue_total", "revenue_90d", "revenue_365d", "revenue_prev_365d",
+               "margin_total", "margin_90d", "margin_365d")
 
 
 def purchase_days(tx: ir.Table, cutoff: dt.date | str, *, start: dt.date | str | None = None) -> ir.Table:
@@ -119,6 +123,11 @@ def customer_facts_expr(
             first_spend=occ.spend.argmin(occ.occasion),
         )
         f = btyd.join(days.group_by("customer_id").aggregate(**money), "customer_id")
+    # A sum of money depends on the order the engine adds in (by a unit in the last place), and a
+    # mean spend or a growth ratio on a tie at the seventh decimal then rounds either way from run
+    # to run and from engine to engine. Rounded before anything divides them, the same data give
+    # the same bits everywhere (exact for money with up to MONEY_DECIMALS decimals).
+    f = f.mutate(**{c: round_half_even(f[c], MONEY_DECIMALS) for c in _MONEY_SUMS})
     frequency = (f.n_occasions - 1).cast("int64")
     repeat_spend = f.occasion_spend - f.first_spend
     f = f.mutate(
@@ -231,3 +240,27 @@ def holdout_expr(
     return out.select(
         *FACT_COLUMNS, "frequency_holdout", "revenue_holdout", "monetary_value_holdout", "duration_holdout"
     ).order_by("customer_id")
+
+
+def round_half_even(value: ir.NumericValue, decimals: int) -> ir.FloatingValue:
+    """``value`` rounded to ``decimals`` places exactly as ``numpy.round`` does it, on any engine.
+
+    numpy scales by ``10**decimals``, rounds to the nearest integer (half to even) and scales
+    back; SQL's ``round`` rounds half away from zero on the decimal expansion (Spark) or
+    otherwise, so a value on a tie would land a unit apart on another engine. Here the steps are
+    IEEE operations every engine does alike: adding and taking away 2**52 leaves a double of
+    magnitude below 2**52 rounded to an integer, half to even (beyond it, doubles are integers).
+
+    Example
+    -------
+    >>> import ibis, pyarrow as pa
+    >>> t = ibis.memtable(pa.table({"x": [0.5, 1.5, 2.5, -0.5, 0.125]}))
+    >>> t.select(r=round_half_even(t.x, 0)).to_pyarrow()["r"].to_pylist()
+    [0.0, 2.0, 2.0, -0.0, 0.0]
+    """
+    big = ibis.literal(float(2**52))
+    y = value.cast("float64") * float(10**decimals)
+    whole = ibis.ifelse(y >= 0.0, (y + big) - big, (y - big) + big)
+    # numpy keeps the sign of a zero result (-0.4 gives -0.0): y * 0.0 is that zero
+    whole = ibis.ifelse(whole == 0.0, y * 0.0, whole)
+    return ibis.ifelse(y.abs() < big, whole, y) / float(10**decimals)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from xuanba.rounds.diff import RoundDiff, compare_rosters, diff_rounds
+from xuanba.rounds.engine import run_round_on_engine
 from xuanba.rounds.replay import Replay, replay_cutoffs, replay_rounds
 from xuanba.rounds.run import (
     Round,
@@ -39,6 +40,7 @@ __all__ = [
     "roster_bytes",
     "round_summary",
     "run_round",
+    "run_round_on_engine",
     "table_sha256",
     "tier_order",
 ]

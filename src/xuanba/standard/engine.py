@@ -28,6 +28,7 @@ from typing import Any
 import ibis
 
 from xuanba.errors import InputError
+from xuanba.facts.expressions import round_half_even
 from xuanba.standard.schema import Criterion, Standard
 
 
@@ -114,7 +115,7 @@ def score_and_rank(table: Any, standard: Standard, *, id_column: str = "customer
     total: Any = points[0]
     for term in points[1:]:
         total = total + term
-    t = t.mutate(score=total.round(6))
+    t = t.mutate(score=round_half_even(total, 6))  # numpy's rounding: the same bits on every engine
     keys = [t.score.desc()]
     for name, asc in standard.tie_break.sort_keys()[:-1]:
         col = t[name].cast("float64")

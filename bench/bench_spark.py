@@ -1,0 +1,137 @@
+"""Benchmark: the same round on Spark local[2] and on DuckDB, over a simulated base.
+
+The transactions are bench_round.py's simulated CDNOW-like customers (BG/NBD purchases,
+Gamma-Gamma spend in cents, costs), cached as Parquet in bench/out. Each engine runs, in a fresh
+subprocess,
+
+    run_round_on_engine(<the Parquet on that engine>, <the starter standard, model bgnbd>,
+                        "2026-06-30", roster_out=<a temporary folder>)
+
+(facts, compress-fit-expand BG/NBD and Gamma-Gamma, score and rank in the engine, gates, tiers
+and capacity on the driver for now, the roster and the fields written as Parquet). The table gives
+the wall time of the round (the Spark session's start is timed apart), the driver's peak memory
+(the Python process; on Spark the driver JVM's peak resident memory beside it, from /proc on Linux), and whether the two rosters are
+equal (the SHA-256 of the roster).
+
+    python bench/bench_spark.py --customers 1e5                 # quick
+    python bench/bench_spark.py --customers 1e6 --driver-memory 2g
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+OUT = BENCH / "out"
+sys.path.insert(0, str(BENCH))
+
+from bench_facts import CUTOFF  # noqa: E402
+from bench_round import make_bgnbd_data  # noqa: E402
+
+
+def _standard() -> object:
+    from xuanba.standard import load_standard, starter_standard
+
+    return load_standard(starter_standard("en").replace('model = "auto"', 'model = "bgnbd"'))
+
+
+def _child(engine: str, parquet: str, driver_memory: str, partitions: int) -> None:
+    from xuanba.rounds.engine import duckdb_source, run_round_on_engine
+
+    start = time.perf_counter()
+    out: dict = {"engine": engine}
+    backend = None
+    if engine == "spark":
+        from xuanba.rounds.spark import spark_backend, spark_source
+
+        backend = spark_backend({"spark.master": "local[2]", "spark.driver.memory": driver_memory,
+                                 "spark.sql.shuffle.partitions": str(partitions), "spark.ui.enabled": "false"})
+        backend._session.sparkContext.setLogLevel("ERROR")
+        source = spark_source(backend, parquet)
+    else:
+        source = duckdb_source(parquet)
+    out["session_s"] = time.perf_counter() - start
+    steps: dict[str, float] = {}
+    last = [time.perf_counter(), "start"]
+
+    def step(name: str) -> None:
+        now = time.perf_counter()
+        steps[last[1]] = steps.get(last[1], 0.0) + now - last[0]
+        last[0], last[1] = now, name
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        rnd = run_round_on_engine(source, _standard(), CUTOFF, roster_out=Path(tmp) / "out", progress=step)
+        step("end")
+        out["round_s"] = time.perf_counter() - t0
+    out["steps"] = steps
+    out["customers"] = rnd.meta["n_customers"]
+    out["selected"] = rnd.meta["n_selected"]
+    out["roster_sha256"] = rnd.meta["roster_sha256"]
+    out["jvm_peak_mb"] = 0.0
+    if backend is not None:
+        try:  # the driver JVM (spark-submit execs java): its peak resident memory
+            proc = backend._session.sparkContext._gateway.proc
+            with open(f"/proc/{proc.pid}/status", encoding="ascii") as fh:
+                out["jvm_peak_mb"] = next(int(x.split()[1]) for x in fh if x.startswith("VmHWM")) / 1024
+        except (OSError, AttributeError, StopIteration):
+            out["jvm_peak_mb"] = float("nan")
+        backend._session.stop()
+    out["python_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--customers", type=float, default=1e5)
+    ap.add_argument("--driver-memory", default="2g")
+    ap.add_argument("--partitions", type=int, default=8, help="spark.sql.shuffle.partitions")
+    ap.add_argument("--engines", default="duckdb,spark")
+    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        _child(args.child[0], args.child[1], args.child[2], int(args.child[3]))
+        return
+    n = int(args.customers)
+    OUT.mkdir(exist_ok=True)
+    parquet = OUT / f"spark_bgnbd_{n}.parquet"
+    if not parquet.exists():
+        make_bgnbd_data(parquet, n)
+    import pyarrow.parquet as pq
+
+    rows = pq.ParquetFile(parquet).metadata.num_rows
+    runs = []
+    for engine in args.engines.split(","):
+        res = subprocess.run([sys.executable, __file__, "--child", engine, str(parquet), args.driver_memory,
+                              str(args.partitions)], capture_output=True, text=True, check=False)
+        lines = [x for x in res.stdout.splitlines() if x.startswith("{")]
+        if res.returncode or not lines:
+            sys.exit(f"{engine} failed:\n{res.stderr[-3000:]}")
+        runs.append(json.loads(lines[-1]))
+    print(f"{n:,} customers, {rows:,} transactions, cutoff {CUTOFF}; spark local[2], driver memory "
+          f"{args.driver_memory}, {args.partitions} shuffle partitions\n")
+    print("| engine | session start | round | facts | predictions | scoring (driver step incl.) | writing | "
+          "customers | selected | Python peak | JVM peak | roster SHA-256 |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for r in runs:
+        s = r["steps"]
+        pred = sum(v for k, v in s.items() if k.startswith("predictions"))
+        jvm = f"{r['jvm_peak_mb']:,.0f} MB" if r["engine"] == "spark" else ""
+        print(f"| {r['engine']} | {r['session_s']:.1f} s | {r['round_s']:.1f} s | {s.get('facts', 0):.1f} s | "
+              f"{pred:.1f} s | {s.get('scoring', 0):.1f} s | {s.get('writing Parquet', 0):.1f} s | "
+              f"{r['customers']:,} | {r['selected']:,} | {r['python_peak_mb']:,.0f} MB | {jvm} | "
+              f"{r['roster_sha256'][:12]}… |")
+    if len(runs) == 2:
+        same = runs[0]["roster_sha256"] == runs[1]["roster_sha256"]
+        print(f"\nrosters equal: {same}; spark / duckdb: {runs[1]['round_s'] / runs[0]['round_s']:.2f}×")
+
+
+if __name__ == "__main__":
+    main()

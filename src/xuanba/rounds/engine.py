@@ -1,0 +1,495 @@
+"""The round run by the engine that holds the transactions: DuckDB, Spark, any Ibis backend.
+
+:func:`run_round_on_engine` takes an Ibis table of canonical transactions and gives the same
+roster as :func:`xuanba.rounds.run_round` gives on a workspace holding them:
+
+1. **facts** — :func:`xuanba.facts.customer_facts_expr`, rounded to :data:`DECIMALS` places in
+   the engine with numpy's rounding (:func:`xuanba.facts.expressions.round_half_even`);
+2. **models: compress, fit, expand** — the engine groups the customers into distinct histories
+   ``(frequency, recency, T)`` and, for Gamma-Gamma, ``(frequency, monetary_value)``; only those
+   come to Python (in the order of their first customer, so the fit is bit-for-bit the
+   workspace's); the purchase model's closed forms are evaluated once per distinct history and
+   joined back in the engine; the expected spend and the customer values are engine expressions;
+3. **the standard** — score and rank by :func:`xuanba.standard.engine.score_and_rank`;
+4. *(temporary)* gates, tiers, capacity and the gap to the next tier on the driver
+   (:func:`_roster_on_driver`, see its TODO) over a narrow table;
+5. **where it lands** — with ``roster_out``: ``roster.parquet`` (every customer, the roster
+   columns) and ``fields.parquet`` (every field of every customer, written by the engine: a
+   folder of parts on Spark). With a workspace: the round's meta, headline figures and models,
+   and the roster rows, contributions and fields of the **selected** customers, so that
+   ``xuanba report``, statements and the web pages read it as any round.
+
+What the driver holds: the distinct histories (bounded by them, not by the customers), and until
+the engine compiles gates and tiers a narrow per-customer table (id, the fields the standard
+reads, the money fields of the headline figures, score and rank) and the roster made from it;
+the full per-customer fields stay in the engine except those of the selected customers.
+
+Example
+-------
+>>> import ibis, pandas as pd, pyarrow as pa
+>>> from xuanba.standard import load_standard
+>>> tx = ibis.memtable(pa.table({"customer_id": ["a", "a", "b", "c"],
+...     "ts": pd.to_datetime(["2026-01-02", "2026-03-01", "2026-02-01", "2026-03-03"]),
+...     "amount": [10.0, 30.0, 5.0, 20.0]}))
+>>> s = load_standard('[standard]\\nname = "r"\\nversion = "1"\\n[[criteria]]\\nname = "revenue"\\n'
+...                   'field = "revenue_365d"\\nweight = 1\\n[[tiers]]\\nname = "A"\\nquota = 1\\n')
+>>> r = run_round_on_engine(tx, s, "2026-03-31")
+>>> r.roster.loc[0, "customer_id"], r.meta["n_selected"], r.meta["engine"]
+('a', 1, 'duckdb')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from xuanba._dates import check_unit
+from xuanba.errors import InputError, XuanbaError
+from xuanba.rounds.run import (
+    DECIMALS,
+    Progress,
+    Round,
+    StoredTable,
+    _as_cutoff,
+    applied_standard,
+    as_standard,
+    model_summary,
+    one_time_buyers,
+    table_sha256,
+)
+from xuanba.standard.schema import ACCOUNT_COLUMNS, CUSTOMER_COLUMNS, PREDICTION_COLUMNS, Standard
+from xuanba.workspace import Workspace, open_workspace
+
+HISTORY = ("frequency", "recency", "T")
+SPEND_HISTORY = ("frequency", "monetary_value")
+#: Fields the headline figures read besides the standard's (money value, one-time buyers).
+SUMMARY_FIELDS = ("frequency", "p_alive", "revenue_365d", "margin_365d", "profit_365d", "cost_to_serve_365d")
+#: The largest gap between the engine's score and the reference scoring accepted as equal.
+SCORE_TOLERANCE = 1e-9
+
+
+def steady_expr(table: Any, columns: Any = None) -> Any:
+    """``table`` with its floating columns (those of ``columns``; default all) rounded to
+    :data:`DECIMALS` places in the engine, as :func:`xuanba.rounds.run._steady` does in pandas
+    (the same bits)."""
+    from xuanba.facts.expressions import round_half_even
+
+    floats = {c: round_half_even(table[c], DECIMALS) for c, t in table.schema().items()
+              if t.is_floating() and (columns is None or c in columns)}
+    return table.mutate(**floats) if floats else table
+
+
+def _check_supported(std: Standard) -> None:
+    used = std.fields_used()
+    side = sorted(used & (set(ACCOUNT_COLUMNS) | set(CUSTOMER_COLUMNS)))
+    if side:
+        raise InputError(f"the standard reads {', '.join(side)}, which a round on an engine does not gather yet "
+                         "(account fields and customer attributes come from the workspace's side tables)",
+                         fix="Run this standard on the workspace (without --engine/--source), or leave those "
+                             "fields out of it.")
+    if used & set(PREDICTION_COLUMNS) and std.predictions.model == "auto":
+        raise InputError('[predictions] model = "auto" is not run on an engine yet (it checks every candidate '
+                         "on a holdout)", fix='Name the model in the standard, e.g. model = "bgnbd".')
+
+
+def _histories(table: Any, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The distinct ``columns`` of ``table`` with their number of ``customers``, in the order of
+    their first customer (by id): the order in which the workspace's round meets them, so a fit
+    on these is the same sum in the same order, bit for bit."""
+    from xuanba.models.engine import run
+
+    groups = table.group_by(list(columns)).aggregate(customers=table.count(), _first=table.customer_id.min())
+    hist = run(groups).sort_values("_first", kind="stable").drop(columns="_first").reset_index(drop=True)
+    for col in columns:
+        hist[col] = hist[col].astype(float)
+    hist["customers"] = hist["customers"].astype(float)
+    return hist
+
+
+def _spend_columns(facts: Any, spend: Any, margin: float) -> dict[str, Any]:
+    """Gamma-Gamma's expected spend per purchase as an engine expression (the population mean for
+    customers it left out), the basis of it, and ``margin × spend`` for the values."""
+    import ibis
+
+    from xuanba.models.gammagamma import NO_REPEAT, NON_POSITIVE
+
+    p, q, v = (ibis.literal(float(x)) for x in spend.params_.to_numpy(dtype=float))
+    x = facts.frequency.cast("float64")
+    m = facts.monetary_value
+    usable = (x > 0) & (m > 0)
+    x = ibis.ifelse(usable, x, 0.0)
+    m = ibis.ifelse(usable, m, 0.0)
+    expected = p * (v + x * m) / (p * x + q - 1.0)  # GammaGamma._conditional, term by term
+    basis = ibis.ifelse(facts.frequency <= 0, f"population mean: {NO_REPEAT}",
+                        ibis.ifelse(facts.monetary_value <= 0, f"population mean: {NON_POSITIVE}", "own history"))
+    return {"expected_spend": expected, "spend_basis": basis, "_value": ibis.literal(float(margin)) * expected}
+
+
+def _predict_on_engine(facts: Any, std: Standard, time_unit: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """The predictions of the standard's model for every customer of the Ibis ``facts``
+    (compress, fit, expand), the fitted models and what the round keeps about them (as
+    :func:`xuanba.rounds.run._predict`)."""
+    import ibis
+    import pyarrow as pa
+
+    from xuanba.models import MODELS
+    from xuanba.models.gammagamma import NO_REPEAT, NON_POSITIVE, GammaGamma
+    from xuanba.models.predict import _make_purchase_model
+    from xuanba.models.value import DAYS_PER_YEAR, discounted_purchases, unit_length
+
+    p = std.predictions
+    info: dict[str, Any] = {"model": p.model, "choice": None, "unavailable": [], "reason": ""}
+    models: dict[str, Any] = {}
+    from xuanba.models.predict import PREDICTION_COLUMNS as PREDICTED
+
+    names = [c for c in PREDICTED if c != "customer_id"]  # spend_basis too, as the workspace round says
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            hist = _histories(facts, HISTORY)
+            purchases = _make_purchase_model(MODELS[p.model], time_unit, p.penalizer).fit(
+                hist, weights=hist["customers"])
+            models["purchases"] = purchases
+            unit_days = unit_length(time_unit)
+            per = hist[list(HISTORY)].copy()
+            per["p_alive"] = purchases.probability_alive(hist).to_numpy()
+            per["expected_purchases_1y"] = purchases.expected_purchases(hist, DAYS_PER_YEAR / unit_days).to_numpy()
+            per["churn_90d"] = purchases.probability_no_purchase(hist, 90 / unit_days).to_numpy()
+            per["_d1"], per["_d3"] = discounted_purchases(purchases, hist, [1, 3], discount_rate=p.discount_rate,
+                                                          time_unit=time_unit)
+            spend = None
+            try:
+                sh = _histories(facts, SPEND_HISTORY)
+                spend = GammaGamma(penalizer=p.penalizer).fit(sh, weights=sh["customers"])
+                spend.mean_spend()  # q <= 1: no finite mean, no spend model
+                w = sh["customers"].to_numpy()
+                no_repeat = sh["frequency"].to_numpy() <= 0
+                # the fit counted distinct histories; a round reports customers
+                spend.excluded_counts_ = {NO_REPEAT: int(w[no_repeat].sum()),
+                                          NON_POSITIVE: int(w[~no_repeat & (sh["monetary_value"].to_numpy() <= 0)].sum())}
+                models["spend"] = spend
+            except XuanbaError as exc:
+                info["unavailable"] = ["expected_spend", "clv_1y", "clv_3y"]
+                info["reason"] = exc.message
+                spend = None
+        except XuanbaError as exc:
+            info["model"], info["reason"], models = None, exc.message, {}
+            info["unavailable"] = names
+    warned = {f"{w.category.__name__}: {w.message}" for w in caught
+              if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning | FutureWarning)}
+    for model in models.values():
+        for problem in getattr(model, "problems_", []):
+            warned.add(f"{type(model).__name__} cannot be trusted: {problem}")
+    info["warnings"] = sorted(warned)
+    if info["model"] is None:
+        out = facts.mutate(**{c: ibis.null("string" if c == "spend_basis" else "float64") for c in names})
+        return out.select(*facts.columns, *names), models, info
+    small = ibis.memtable(pa.Table.from_pandas(per, preserve_index=False))
+    joined = facts.join(small, [facts[c] == small[c] for c in HISTORY])
+    joined = joined.select(*facts.columns, *[c for c in small.columns if c not in HISTORY])
+    if spend is not None:
+        cols = _spend_columns(joined, spend, p.margin)
+        joined = joined.mutate(expected_spend=cols["expected_spend"], spend_basis=cols["spend_basis"])
+        joined = joined.mutate(clv_1y=cols["_value"] * joined._d1, clv_3y=cols["_value"] * joined._d3)
+    else:
+        joined = joined.mutate(expected_spend=ibis.null("float64"), clv_1y=ibis.null("float64"),
+                               clv_3y=ibis.null("float64"), spend_basis=ibis.literal(f"unavailable: {info['reason']}"))
+    return joined.select(*facts.columns, *names), models, info
+
+
+def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, time_unit: str = "week",
+                  progress: Progress | None = None, keep: Any = None) -> tuple[Any, dict[str, Any]]:
+    """Every field the round scores, for every customer with a purchase by ``cutoff``, as an Ibis
+    expression on the transactions' own backend (facts, and the predictions when the standard
+    reads one), and ``notes`` as :func:`xuanba.rounds.run.gather_fields` gives them.
+
+    ``keep(table)`` is applied to the facts and to the fields before they are read more than
+    once (a round caches them in the engine); default: nothing."""
+    keep = keep or (lambda t: t)
+    from xuanba.facts.compute import _check_cutoff, transactions_table
+    from xuanba.facts.expressions import customer_facts_expr
+
+    say = progress or (lambda _msg: None)
+    _check_supported(standard)
+    tx = transactions_table(transactions)
+    tx = tx.mutate(customer_id=tx.customer_id.cast("string"))
+    _check_cutoff(tx, cutoff, tx)
+    say("facts")
+    table = keep(steady_expr(customer_facts_expr(tx, cutoff, time_unit=time_unit)))  # type: ignore[arg-type]
+    notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
+                             "customer_fields": [], "customer_fields_skipped": []}
+    used = standard.fields_used()
+    unknown = sorted(used - set(table.columns) - set(PREDICTION_COLUMNS))
+    if unknown:
+        raise InputError(f"the standard uses fields the facts do not have: {', '.join(unknown)}",
+                         fix="A round on an engine scores facts and predictions; leave extra fields out.")
+    if used & set(PREDICTION_COLUMNS):
+        say(f"predictions ({standard.predictions.model})")
+        table, models, info = _predict_on_engine(table, standard, time_unit)
+        table = keep(steady_expr(table, PREDICTION_COLUMNS))  # the facts are steady already
+        notes["predictions"] = f"model:{info['model']}" if info["model"] else "unavailable"
+        notes["models"] = {role: model_summary(m) for role, m in models.items()}
+        notes["model_warnings"] = info["warnings"]
+        notes["fitted"] = models
+        notes["model_name"] = info["model"]
+        if info["unavailable"]:
+            notes["unavailable"] = {"fields": info["unavailable"], "reason": info["reason"],
+                                    "on_no_model": standard.predictions.on_no_model}
+    return table, notes
+
+
+def _roster_on_driver(scored: Any, scoring: Standard, wanted: list[str]) -> tuple[Any, pd.DataFrame]:
+    """The roster from the engine's score and rank: gates, tiers, capacity, the gap to the next
+    tier and the cheapest criterion, computed on the driver.
+
+    TODO(issue 16): temporary. When :mod:`xuanba.standard.engine` compiles gates, tiers (quotas
+    and bars), capacity and the gaps (the expected ``roster`` expression after
+    :func:`~xuanba.standard.engine.score_and_rank`), call it here, write the roster from the
+    engine and collect only the selected customers. Until then the driver collects a narrow
+    table (``wanted``: id, the fields the standard and the headline figures read, and the
+    engine's score and rank) and scores it with the reference (:func:`score_customers`), whose
+    score and rank must equal the engine's.
+    """
+    from xuanba.models.engine import run
+    from xuanba.standard.score import score_customers
+
+    cols = list(dict.fromkeys(["customer_id", *wanted]))
+    engine_cols = [c for c in ("score", "rank") if c in scored.columns]
+    narrow = run(scored.select(*cols, *[scored[c].name(f"_engine_{c}") for c in engine_cols]))
+    narrow["customer_id"] = narrow["customer_id"].astype("str")
+    # sorted here as the workspace round sorts (an engine's global sort would cost a shuffle)
+    narrow = narrow.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    fields = narrow[cols]
+    result = score_customers(fields, scoring, contributions=False)
+    if engine_cols:
+        roster = result.roster
+        pos = pd.Index(narrow["customer_id"]).get_indexer(roster["customer_id"])
+        eng_rank = narrow["_engine_rank"].to_numpy()[pos]
+        eng_score = narrow["_engine_score"].to_numpy(dtype=float)[pos]
+        off = (eng_rank != roster["rank"].to_numpy()) | ~(np.abs(eng_score - roster["score"].to_numpy()) <= SCORE_TOLERANCE)
+        if off.any():
+            ids = roster.loc[off, "customer_id"].head(5).tolist()
+            raise RuntimeError(f"the engine's score or rank differs from the reference for {int(off.sum())} "
+                               f"customers (e.g. {ids}): a bug in xuanba, please report it")
+    return result, fields
+
+
+def _write_parquet_dir(con: Any, expr: Any, dest: Path) -> None:
+    """Have the engine write ``expr`` as Parquet at ``dest`` (a file on DuckDB, a folder of
+    parts on Spark), whole or not at all: into a temporary sibling first, then renamed."""
+    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+    with contextlib.suppress(FileNotFoundError):
+        shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
+    try:
+        con.to_parquet(expr, str(tmp))
+        old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+        if dest.exists():
+            dest.rename(old)
+        tmp.rename(dest)
+        if old.exists():
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
+        raise
+
+
+def _contributions_of(result: Any, scoring: Standard, rows: np.ndarray) -> pd.DataFrame:
+    """The long contributions of the roster rows ``rows`` (positions in roster order)."""
+    from xuanba.standard.score import CONTRIBUTION_COLUMNS
+
+    crits = scoring.criteria
+    shares = scoring.weight_shares
+    k, n = len(crits), len(rows)
+    matrix = result.matrix[rows] if len(crits) else np.zeros((n, 0))
+    share = np.array([shares[c.name] for c in crits])
+    raw = np.column_stack([result.roster[c.name].to_numpy(dtype=float)[rows] for c in crits]) if k else np.zeros((n, 0))
+    return pd.DataFrame({
+        "customer_id": result.roster["customer_id"].to_numpy()[rows].repeat(k),
+        "criterion": np.tile(np.array([c.name for c in crits], dtype=object), n),
+        "raw": raw.ravel(),
+        "normalised": (matrix / (100.0 * share)).ravel() if k else np.zeros(0),
+        "weight": np.tile(share, n),
+        "contribution": matrix.ravel(),
+    }, columns=list(CONTRIBUTION_COLUMNS))
+
+
+def run_round_on_engine(
+    transactions: Any,
+    standard: Standard | str | Path,
+    cutoff: dt.date | str,
+    *,
+    workspace: Workspace | str | Path | None = None,
+    roster_out: str | Path | None = None,
+    time_unit: str = "week",
+    name: str | None = None,
+    progress: Progress | None = None,
+) -> Round:
+    """Apply ``standard`` at ``cutoff`` to the customers of an Ibis table of transactions, in
+    the engine that holds it (see the module docstring).
+
+    Parameters
+    ----------
+    transactions
+        An Ibis table (Spark, DuckDB, ...) of canonical transactions: ``customer_id``, ``ts``,
+        ``amount``, optional ``cost`` and ``is_return`` (as ``xuanba ingest`` writes them), or an
+        in-memory table (run on a private DuckDB).
+    standard
+        A :class:`~xuanba.standard.Standard`, a ``.toml`` path or TOML text. It may read facts
+        and predictions (a named model); account fields, customer attributes and ``auto`` are
+        refused with the fix.
+    cutoff
+        Facts and predictions as of this date (inclusive).
+    workspace
+        Where the round is stored (meta, headline figures, models, and the selected customers'
+        roster rows, contributions and fields); ``None``: not stored (``round_id`` 0).
+    roster_out
+        A folder: ``roster.parquet`` (every customer) and ``fields.parquet`` are written there.
+    time_unit, name, progress
+        As for :func:`xuanba.rounds.run_round`.
+
+    Returns
+    -------
+    Round
+        ``roster`` holds every customer; ``fields`` and ``contributions`` the selected ones.
+    """
+    from xuanba.rounds.summary import round_summary, tier_order
+    from xuanba.standard.engine import score_and_rank
+
+    say = progress or (lambda _msg: None)
+    cut = _as_cutoff(cutoff)
+    check_unit(time_unit, "time_unit")
+    if roster_out is not None and "://" in str(roster_out):
+        raise InputError(f"--roster-out {str(roster_out)!r} is a URL; the roster is written to a folder",
+                         fix="Give a folder the driver and the executors can write (a shared mount).")
+    std = as_standard(standard)
+    with contextlib.ExitStack() as stack:
+
+        def keep(t: Any) -> Any:  # what is read many times is computed once and kept by the engine
+            backend = t._find_backend(use_default=True)
+            if backend.name == "pyspark":
+                backend._run_pre_execute_hooks(t)  # ibis 12 caches without registering in-memory tables
+            return stack.enter_context(t.cache())
+
+        table, notes = engine_fields(transactions, std, cut, time_unit=time_unit, progress=progress, keep=keep)
+        backend = table._find_backend(use_default=True)
+        scoring, fallback = applied_standard(std, notes, cut)
+        say("scoring")
+        plain = all(c.field in table.columns for c in scoring.criteria)
+        scored = score_and_rank(table, scoring) if plain else table
+        summary_cols = [c for c in SUMMARY_FIELDS if c in table.columns]
+        used = sorted(f for f in std.fields_used() if f != "customer_id")
+        result, narrow = _roster_on_driver(scored, scoring, [*used, *summary_cols])
+        roster = result.roster
+        if roster_out is not None:
+            say("writing Parquet")
+            out = Path(roster_out)
+            out.mkdir(parents=True, exist_ok=True)
+            from xuanba.tables import write_table
+
+            write_table(roster, out / "roster.parquet")
+            _write_parquet_dir(backend, table, out / "fields.parquet")  # in the engine's order: no sort
+        sel_rows = np.flatnonzero(roster["selected"].to_numpy(dtype=bool))
+        sel_fields = _selected_fields(table, roster["customer_id"].to_numpy()[sel_rows])
+    inputs = narrow[["customer_id", *used]]
+    order, _ = tier_order(std, roster)
+    info = result.info
+    meta: dict[str, Any] = {
+        "name": name or f"{std.name} v{std.version} @ {cut.isoformat()}",
+        "cutoff": cut.isoformat(),
+        "created_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "standard_name": std.name, "standard_version": std.version, "standard_sha256": std.sha256,
+        "data_sha256": table_sha256(inputs), "roster_sha256": table_sha256(roster),
+        "scoring_rules": _scoring_rules(),
+        "n_customers": info["n_customers"], "n_selected": info["n_selected"], "time_unit": time_unit,
+        "currency": std.currency, "n_gated_out": info["n_gated_out"],
+        "n_left_out_by_capacity": info["n_left_out_by_capacity"], "capacity_method": info["capacity_method"],
+        "tier_counts": info["tier_counts"], "predictions": notes["predictions"],
+        "extra_fields": [], "customer_fields": [], "customer_fields_skipped": [], "account_fields": False,
+        "field_columns": [c for c in sel_fields.columns if c != "customer_id"],
+        "summary": round_summary(roster, narrow, order[:-1]),
+        "engine": backend.name, "stored_customers": "selected",
+        "roster_out": str(roster_out) if roster_out is not None else None,
+    }
+    once = one_time_buyers(narrow)
+    if once is not None:
+        meta["summary"]["one_time_buyers"] = once
+    if fallback is not None:
+        meta["fallback"] = fallback
+    tables: dict[str, StoredTable] = {}
+    if "models" in notes:
+        meta["models"] = notes["models"]
+        meta["model_warnings"] = notes["model_warnings"]
+        for role, model in notes["fitted"].items():
+            tables[f"model_{role}"] = StoredTable(model.to_document())
+        if notes.get("model_name"):
+            meta["model_check"] = "skipped"  # the check refits on the year before: a workspace round does it
+    selected = roster.iloc[sel_rows].reset_index(drop=True)
+    rnd = Round(0, meta, std, roster, _contributions_of(result, scoring, sel_rows), fields=sel_fields, tables=tables)
+    if workspace is not None:
+        from xuanba.rounds.store import save_round
+
+        say("storing")
+        stored = Round(0, meta, std, selected, rnd.contributions, fields=sel_fields, tables=tables)
+        with open_workspace(workspace, create=True) as ws:
+            rnd.round_id = save_round(ws, stored)
+    return rnd
+
+
+def _scoring_rules() -> int:
+    from xuanba.standard.score import SCORING_RULES
+
+    return SCORING_RULES
+
+
+def _selected_fields(table: Any, ids: np.ndarray) -> pd.DataFrame:
+    """Every field of the customers ``ids``, fetched from the engine (sorted by id)."""
+    import ibis
+    import pyarrow as pa
+
+    from xuanba.models.engine import run
+
+    keys = ibis.memtable(pa.table({"_id": pa.array([str(i) for i in ids], type=pa.string())}))
+    picked = table.join(keys, table.customer_id == keys._id).select(*table.columns)
+    frame = run(picked.order_by("customer_id")).reset_index(drop=True)
+    frame["customer_id"] = frame["customer_id"].astype("str")
+    return frame
+
+
+def duckdb_source(source: str | Path) -> Any:
+    """The transactions at ``source`` (a Parquet file, a folder of parts, a glob, or ``.csv``)
+    as an Ibis table on a private DuckDB; a path that cannot be read is an :class:`InputError`.
+
+    Example
+    -------
+    >>> duckdb_source("no/such/file.parquet")
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.InputError: no/such/file.parquet: --source 'no/such/file.parquet' does not exist
+      fix: Give the path of the transactions (Parquet file or folder, or .csv).
+    """
+    import ibis
+
+    text = str(source)
+    path = Path(text)
+    if not any(ch in text for ch in "*?[") and not path.exists():
+        raise InputError(f"--source {text!r} does not exist", file=text,
+                         fix="Give the path of the transactions (Parquet file or folder, or .csv).")
+    con = ibis.duckdb.connect()
+    pattern = str(path / "**" / "*.parquet") if path.is_dir() else text
+    try:
+        if path.suffix.lower() == ".csv":
+            return con.read_csv(pattern)
+        return con.read_parquet(pattern)
+    except Exception as exc:  # noqa: BLE001 - DuckDB's IOException and friends: the user's file
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"cannot read --source {text!r}: {first[:300]}", file=text,
+                         fix="Give Parquet (a file or a folder of parts) or a .csv with a header row.") from None

@@ -1,0 +1,336 @@
+"""The round run by the engine that holds the transactions (here DuckDB: the Spark run of the same
+code is in test_round_spark.py) equals the workspace's round, customer for customer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from tests._helpers import cdnow_transactions, store
+from xuanba import Workspace
+from xuanba.errors import InputError
+from xuanba.rounds import load_round, run_round
+from xuanba.rounds.engine import duckdb_source, run_round_on_engine
+from xuanba.rounds.spark import parse_spark_conf
+from xuanba.standard import load_standard, starter_standard
+
+CDNOW_CUTOFF = "1997-09-30"
+
+#: Every kind of normalisation, a missing value by the median, a tie-break, gates, a quota and a
+#: bar, and a capacity that binds: the parts of a roster a round on an engine must reproduce.
+BUSY_STANDARD = """
+[standard]
+name = "busy"
+version = "3"
+[predictions]
+model = "bgnbd"
+penalizer = 0.001
+[[criteria]]
+name = "revenue"
+field = "revenue_365d"
+weight = 30
+group = "value"
+[[criteria]]
+name = "margin"
+field = "margin_365d"
+normalise = "zscore"
+missing = "median"
+weight = 20
+group = "value"
+[[criteria]]
+name = "future"
+field = "clv_3y"
+normalise = "minmax"
+weight = 20
+group = "potential"
+[[criteria]]
+name = "alive"
+field = "p_alive"
+normalise = "bands"
+bands = [[0.0, 0], [0.3, 40], [0.6, 80], [0.8, 100]]
+weight = 15
+group = "potential"
+[[criteria]]
+name = "quiet"
+field = "days_since_last"
+direction = "lower"
+weight = 15
+[[gates]]
+name = "active"
+expr = "p_alive >= 0.05"
+[[gates]]
+name = "bought"
+expr = "orders >= 1"
+[[tiers]]
+name = "A"
+quota = "5%"
+[[tiers]]
+name = "B"
+min_score = 35
+quota = 60
+[capacity]
+max_accounts = 50
+[tie_break]
+order = ["clv_3y desc", "revenue_365d desc"]
+"""
+
+
+def _hostile(n: int) -> list[str]:
+    """Customer ids an attacker or an export would give: markup, formulas, quotes, Chinese,
+    ids that look like numbers with leading zeros, spaces."""
+    kinds = ["<b>{i}</b>", "=1+{i}", "0{i:05d}", "客户{i}", "a'b\"{i}", " {i} ", "{i}", "@SUM({i})"]
+    return [kinds[i % len(kinds)].format(i=i) for i in range(n)]
+
+
+def simulated_transactions(n: int = 600, seed: int = 3) -> pd.DataFrame:
+    """A BG/NBD base over two years with hostile ids, costs on part of the rows and returns."""
+    from xuanba.models.simulate import simulate_transactions
+
+    tx = simulate_transactions("bgnbd", n, "2024-01-01", "2025-12-31", seed=seed)
+    ids = np.array(_hostile(n), dtype=object)
+    tx["customer_id"] = ids[tx["customer_id"].str[1:].astype(int).to_numpy()]  # ids c00000, c00001, ...
+    rng = np.random.default_rng(seed)
+    tx["amount"] = np.round(tx["amount"].to_numpy(dtype=float), 2)  # cents: sums inexact in binary
+    tx["cost"] = np.where(rng.random(len(tx)) < 0.7, np.round(tx["amount"] * 0.55, 2), np.nan)
+    tx["is_return"] = rng.random(len(tx)) < 0.03
+    tx.loc[tx["is_return"], "amount"] *= -1
+    return tx[["customer_id", "ts", "amount", "cost", "is_return"]].reset_index(drop=True)
+
+
+def cdnow_standard():
+    return load_standard(starter_standard("en").replace('model = "auto"', 'model = "bgnbd"'))
+
+
+def _workspace(tmp_path, tx: pd.DataFrame, name: str = "ws.duckdb"):
+    path = tmp_path / name
+    with Workspace(path) as ws:
+        store(ws, "transactions", tx)
+    return path
+
+
+def assert_same_round(engine_round, ws_round) -> None:
+    """Rosters identical (scores within 1e-9, everything else equal), the same data and roster
+    hashes, the same headline figures and the same model estimates."""
+    a, b = engine_round.roster, ws_round.roster
+    pd.testing.assert_frame_equal(a.drop(columns="score"), b.drop(columns="score"))
+    assert np.abs(a["score"].to_numpy() - b["score"].to_numpy()).max() <= 1e-9
+    for key in ("data_sha256", "roster_sha256", "n_customers", "n_selected", "tier_counts", "n_gated_out",
+                "n_left_out_by_capacity", "capacity_method", "predictions"):
+        assert engine_round.meta[key] == ws_round.meta[key], key
+    sa, sb = engine_round.meta["summary"], ws_round.meta["summary"]
+    assert sa.keys() == sb.keys()
+    for key in sa:
+        if isinstance(sa[key], float):
+            assert sa[key] == pytest.approx(sb[key], rel=1e-12), key
+        else:
+            assert sa[key] == sb[key], key
+    for role, model in ws_round.meta.get("models", {}).items():
+        assert engine_round.meta["models"][role]["params"] == model["params"], role
+        assert engine_round.meta["models"][role].get("excluded") == model.get("excluded"), role
+
+
+def test_round_half_even_is_numpys_rounding_on_the_engine():
+    """Ties, negatives (numpy keeps -0.0), huge and non-finite values, and random values at the
+    six decimals a round keeps: the engine's bits are numpy's."""
+    import ibis
+    import pyarrow as pa
+
+    from xuanba.facts.expressions import round_half_even
+
+    rng = np.random.default_rng(11)
+    x = np.concatenate([
+        [0.5, 1.5, 2.5, -0.5, -1.5, -0.4, 0.0, -0.0, 1e300, -1e300, np.inf, -np.inf, 2.0**52 + 1, 0.0000005,
+         0.0000015, 1.2345675, -7.0000005],
+        rng.normal(0, 1e4, 20_000),
+        rng.integers(-10**8, 10**8, 20_000) / 2**7,  # exact binary fractions: many ties at the 7th place
+    ])
+    t = ibis.memtable(pa.table({"x": x}))
+    for decimals in (0, 2, 6):
+        got = t.select(r=round_half_even(t.x, decimals)).to_pyarrow()["r"].to_numpy()
+        want = np.round(x, decimals)
+        assert np.array_equal(got, want, equal_nan=True), decimals
+        assert np.array_equal(np.signbit(got), np.signbit(want)), decimals
+    assert t.select(r=round_half_even(ibis.null("float64"), 6)).to_pyarrow()["r"].null_count == len(x)
+
+
+def test_engine_round_equals_the_workspace_round_on_cdnow(tmp_path, test_data):
+    """CDNOW sample (2,357 customers): BG/NBD and Gamma-Gamma fitted on the distinct histories the
+    engine hands over give the workspace round's estimates to the last bit, and the same roster."""
+    path = _workspace(tmp_path, cdnow_transactions(test_data))
+    std = cdnow_standard()
+    want = run_round(path, std, CDNOW_CUTOFF, store=False, check_model=False)
+    with Workspace(path, read_only=True) as ws:
+        got = run_round_on_engine(ws.table("transactions"), std, CDNOW_CUTOFF)
+    assert got.meta["n_customers"] == 2357 and got.meta["predictions"] == "model:bgnbd"
+    assert_same_round(got, want)
+    assert got.meta["engine"] == "duckdb" and got.meta["model_check"] == "skipped"
+    # the stored fields are those of the selected customers, equal to the workspace round's
+    sel = want.fields[want.fields["customer_id"].isin(want.selected["customer_id"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got.fields, sel, check_dtype=False)
+
+
+def test_engine_round_equals_the_workspace_round_on_a_hostile_simulated_base(tmp_path):
+    """600 simulated customers with markup, formula and Chinese ids, costs on part of the rows,
+    returns: every normalisation, gates, quota, bar, tie-break and a binding capacity agree."""
+    tx = simulated_transactions()
+    path = _workspace(tmp_path, tx)
+    std = load_standard(BUSY_STANDARD)
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    assert want.meta["n_left_out_by_capacity"] > 0 and want.meta["n_gated_out"] > 0  # the parts are exercised
+    assert want.roster["gates_failed"].ne("").any() and want.roster["cheapest_criterion"].ne("").any()
+    got = run_round_on_engine(tx, std, "2025-12-31")  # an in-memory table: a private DuckDB
+    assert_same_round(got, want)
+    assert set(got.roster["customer_id"]) == set(tx["customer_id"][~tx["is_return"]])
+
+
+def test_roster_out_writes_the_whole_roster_and_every_field_and_the_workspace_keeps_the_selection(tmp_path):
+    tx = simulated_transactions(300, seed=8)
+    path = _workspace(tmp_path, tx)
+    std = load_standard(BUSY_STANDARD)
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    out = tmp_path / "out"
+    with Workspace(path, read_only=True) as ws:
+        got = run_round_on_engine(ws.table("transactions"), std, "2025-12-31", roster_out=out,
+                                  workspace=tmp_path / "spark_rounds.duckdb")
+    roster = pd.read_parquet(out / "roster.parquet")
+    pd.testing.assert_frame_equal(roster, want.roster, check_dtype=False)
+    fields = pd.read_parquet(out / "fields.parquet")
+    for col in ("first_purchase", "last_purchase"):
+        fields[col] = pd.to_datetime(fields[col])
+    pd.testing.assert_frame_equal(fields, want.fields, check_dtype=False)
+    assert sorted(p.name for p in out.iterdir()) == ["fields.parquet", "roster.parquet"]  # no temporary left
+    stored = load_round(tmp_path / "spark_rounds.duckdb", "latest")
+    assert stored.round_id == got.round_id == 1 and stored.meta["stored_customers"] == "selected"
+    assert stored.meta["n_customers"] == len(roster) > len(stored.roster) == want.meta["n_selected"]
+    pd.testing.assert_frame_equal(stored.roster, want.selected, check_dtype=False)
+    assert stored.missing == []
+    contrib = stored.contributions.merge(want.contributions, on=["customer_id", "criterion"], suffixes=("", "_ws"))
+    assert len(contrib) == len(stored.contributions) == len(stored.roster) * len(std.criteria)
+    for col in ("raw", "normalised", "weight", "contribution"):
+        assert np.allclose(contrib[col], contrib[f"{col}_ws"], rtol=1e-12, atol=1e-12, equal_nan=True), col
+
+
+def test_the_report_reads_a_round_the_engine_stored(tmp_path):
+    from xuanba.cli import app
+
+    tx = simulated_transactions(200, seed=4)
+    source = tmp_path / "tx.parquet"
+    tx.to_parquet(source, index=False)
+    (tmp_path / "s.toml").write_text(BUSY_STANDARD, "utf-8")
+    ws = tmp_path / "rounds.duckdb"
+    res = CliRunner().invoke(app, ["round", "--standard", str(tmp_path / "s.toml"), "--cutoff", "2025-12-31",
+                                   "--engine", "duckdb", "--source", str(source), "--roster-out",
+                                   str(tmp_path / "out"), "--workspace", str(ws), "--json"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "out" / "roster.parquet").exists()
+    res = CliRunner().invoke(app, ["report", "latest", "--workspace", str(ws), "--out", str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "r.html").read_text("utf-8")
+    rnd = load_round(ws, "latest")
+    top = rnd.roster.sort_values("rank")["customer_id"].head(10).tolist()
+    assert any(i in html for i in top if i.isdigit())  # the selection is listed from the stored rows
+    marked = [i for i in rnd.roster["customer_id"] if i.startswith("<b>")]
+    assert marked and not any(i in html for i in marked)  # markup ids never reach the page as markup
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--engine", "duckdb", "--source", "no/such.parquet"], "does not exist"),
+    (["--engine", "spark"], "needs --source"),
+    (["--engine", "flink", "--source", "x.parquet"], "not an engine"),
+    (["--engine", "spark", "--source", "x.parquet", "--spark-conf", "spark.master"], "is not key=value"),
+    (["--engine", "spark", "--source", "x.parquet", "--spark-conf", "=2g"], "is not a setting name"),
+    (["--engine", "spark", "--source", "x.parquet", "--spark-conf", "spark.driver.memory="], "has no value"),
+    (["--engine", "duckdb", "--source", "x.parquet", "--spark-conf", "a.b=1"], "is for --engine spark"),
+    (["--engine", "duckdb", "--source", "x.parquet", "--every", "quarter", "--from", "2025-01-01",
+      "--to", "2025-06-30"], "not run with --engine"),
+])
+def test_bad_engine_options_give_a_clear_message_and_exit_code_2(tmp_path, args, needle):
+    """Mistakes are caught before any engine starts: a message with the fix, exit code 2 (InputError)."""
+    from xuanba.cli import app
+
+    (tmp_path / "s.toml").write_text(BUSY_STANDARD, "utf-8")
+    res = CliRunner().invoke(app, ["round", "--standard", str(tmp_path / "s.toml"), "--cutoff", "2025-12-31",
+                                   "--workspace", str(tmp_path / "w.duckdb"), *args])
+    assert res.exit_code == InputError.exit_code == 2, res.output
+    assert needle in res.output and "Traceback" not in res.output
+
+
+def test_a_source_that_is_not_parquet_is_an_input_error(tmp_path):
+    bad = tmp_path / "tx.parquet"
+    bad.write_text("customer_id,ts,amount\n<script>,2025-01-01,1\n", "utf-8")
+    with pytest.raises(InputError, match="cannot read --source"):
+        duckdb_source(bad)
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    with pytest.raises(InputError, match="cannot read --source"):
+        duckdb_source(folder)
+
+
+def test_a_source_without_the_transaction_columns_names_them(tmp_path):
+    from xuanba.errors import SchemaError
+
+    path = tmp_path / "t.parquet"
+    pd.DataFrame({"client": ["a"], "when": pd.to_datetime(["2025-01-01"]), "amount": [1.0]}).to_parquet(path)
+    with pytest.raises(SchemaError, match=r"lacks \['customer_id', 'ts'\]"):
+        run_round_on_engine(duckdb_source(path), load_standard(BUSY_STANDARD), "2025-12-31")
+
+
+def test_standards_the_engine_cannot_run_yet_are_refused_with_the_fix():
+    tx = simulated_transactions(50, seed=1)
+    side = BUSY_STANDARD.replace('expr = "orders >= 1"', 'expr = "days_since_contact < 90"')
+    with pytest.raises(InputError, match="days_since_contact") as err:
+        run_round_on_engine(tx, load_standard(side), "2025-12-31")
+    assert "without --engine" in (err.value.fix or "")
+    with pytest.raises(InputError, match="is a URL"):
+        run_round_on_engine(tx, load_standard(BUSY_STANDARD), "2025-12-31", roster_out="s3a://lake/out")
+    with pytest.raises(InputError, match="auto"):
+        run_round_on_engine(tx, load_standard(BUSY_STANDARD.replace('model = "bgnbd"', 'model = "auto"')),
+                            "2025-12-31")
+
+
+def test_parse_spark_conf():
+    assert parse_spark_conf([" spark.sql.shuffle.partitions = 8", "spark.driver.memory=2g",
+                             "spark.sql.shuffle.partitions=16", "spark.executor.extraJavaOptions=-Da=b=c"]) == {
+        "spark.sql.shuffle.partitions": "16", "spark.driver.memory": "2g",
+        "spark.executor.extraJavaOptions": "-Da=b=c"}
+    for bad in ("spark.master", "=x", "1abc=2", "a b=1", "k="):
+        with pytest.raises(InputError):
+            parse_spark_conf([bad])
+
+
+def test_no_model_drops_its_criteria_as_the_workspace_round_does(tmp_path):
+    """Three customers cannot carry a model: with on_no_model = "drop" both rounds score on the
+    facts alone and say so the same way."""
+    tx = pd.DataFrame({"customer_id": ["a", "b", "c"], "ts": pd.to_datetime(["2025-01-02", "2025-02-01", "2025-03-03"]),
+                       "amount": [10.0, 5.0, 20.0]})
+    path = _workspace(tmp_path, tx)
+    std = load_standard(BUSY_STANDARD)
+    want = run_round(path, std, "2025-03-31", store=False, check_model=False)
+    got = run_round_on_engine(tx, std, "2025-03-31")
+    assert want.meta["predictions"] == got.meta["predictions"] == "unavailable"
+    assert got.meta["fallback"] == want.meta["fallback"]
+    pd.testing.assert_frame_equal(got.roster, want.roster)
+
+
+def test_a_mean_spend_on_a_tie_is_the_same_whatever_order_the_engine_adds_in():
+    """32 repeat purchases whose spends sum to an odd number of cents: the mean falls exactly on
+    a tie at the seventh decimal, and a sum whose last bit depends on the order of the rows used
+    to give four different means over thirty shuffles of the same transactions (so a round, on
+    DuckDB or Spark, rounded it either way). The money sums are rounded before the division."""
+    from xuanba.facts import customer_facts
+
+    rng = np.random.default_rng(0)
+    amounts = np.round(rng.uniform(1, 50, 33), 2)
+    if round(amounts[1:].sum() * 100) % 2 == 0:
+        amounts[-1] = np.round(amounts[-1] + 0.01, 2)
+    assert round(amounts[1:].sum() * 100) % 2 == 1  # k/3200 with k odd: a tie at the 7th decimal
+    ts = pd.date_range("2025-01-01", periods=33, freq="3D")
+    means = set()
+    for _ in range(30):
+        order = rng.permutation(33)
+        facts = customer_facts(pd.DataFrame({"customer_id": "a", "ts": ts[order], "amount": amounts[order]}),
+                               "2025-12-31")
+        means.add(float(facts["monetary_value"].iloc[0]).hex())
+    assert len(means) == 1
