@@ -173,10 +173,10 @@ def test_auto_finds_no_model_where_nobody_drops_out():
 
 
 def _fake_holdout(errors):
-    def fake(source, start, cut, models, **kw):
+    def fake(source, calibration_end, cut, models, **kw):
         comp = pd.DataFrame({"group_mae": [errors[m] for m in models], "rmse": 1.0, "error": "", "problems": ""},
                             index=pd.Index(list(models), name="model"))
-        return type("E", (), {"comparison": comp, "warnings": []})()
+        return type("E", (), {"comparison": comp, "warnings": [], "models": {}})()
 
     return fake
 

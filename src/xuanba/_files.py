@@ -20,9 +20,11 @@ import contextlib
 import hashlib
 import os
 import re
+import shutil
 import socket
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -170,6 +172,51 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             tmp.unlink()
         if isinstance(exc, OSError) and exc.filename is None:
             exc.filename = str(dest)  # so a message (a full disk) can name the file not written
+        raise
+
+
+@contextlib.contextmanager
+def atomic_tree(path: str | Path) -> Iterator[Path]:
+    """A temporary name beside ``path`` for a writer that makes a file **or a folder** there (an
+    engine writing Parquet as a folder of parts); on success it replaces ``path`` whole, on error
+    it is removed and whatever ``path`` held is left as it was.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "parts"
+    >>> with atomic_tree(p) as tmp:
+    ...     tmp.mkdir(); _ = (tmp / "part-0").write_text("rows")
+    >>> [x.name for x in p.iterdir()], sorted(x.name for x in p.parent.iterdir())
+    (['part-0'], ['parts'])
+    """
+    dest = Path(path)
+    if dest.is_symlink():
+        raise IsADirectoryError(f"{dest} is a link; refusing to replace it")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    _sweep(dest.parent)
+    tag = f"{TEMP_PREFIX}{_host()}-{os.getpid()}-{uuid.uuid4().hex[:8]}-"
+    tmp, old = dest.with_name(tag + dest.name), dest.with_name(tag + "old-" + dest.name)
+
+    def remove(p: Path) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
+
+    try:
+        yield tmp
+        if not tmp.exists():
+            raise FileNotFoundError(f"the writer made nothing at {tmp}")
+        if dest.exists():
+            dest.rename(old)
+        try:
+            tmp.rename(dest)
+        except BaseException:
+            if old.exists() and not dest.exists():
+                old.rename(dest)  # the previous files come back whole
+            raise
+        remove(old)
+    except BaseException:
+        remove(tmp)
         raise
 
 

@@ -377,11 +377,11 @@ WRITING_METHODS = {"write_text", "write_bytes", "to_csv", "to_parquet", "to_exce
 
 def file_writes(source: str) -> list[tuple[str, int]]:
     """The calls in ``source`` that write a file other than a temporary path of
-    ``with atomic_path(...) as tmp`` (by name, method and mode): ``(what, line)``."""
+    ``with atomic_path(...) as tmp`` or ``atomic_tree`` (by name, method and mode): ``(what, line)``."""
     tree = ast.parse(source)
     temps = {item.optional_vars.id for node in ast.walk(tree) if isinstance(node, ast.With | ast.AsyncWith)
              for item in node.items
-             if isinstance(item.context_expr, ast.Call) and getattr(item.context_expr.func, "id", "") == "atomic_path"
+             if isinstance(item.context_expr, ast.Call) and getattr(item.context_expr.func, "id", "") in ("atomic_path", "atomic_tree")
              and isinstance(item.optional_vars, ast.Name)}
 
     def is_temp(node: ast.AST | None) -> bool:
@@ -449,3 +449,37 @@ def test_the_scan_finds_the_writes_it_forbids():
             'with atomic_path(p) as tmp:\n    run([exe, f"--print-to-pdf={tmp}"])']
     for code in fine:
         assert file_writes(code) == [], code
+
+
+def test_a_folder_written_by_an_engine_is_replaced_whole_or_left_as_it_was(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    dest = tmp_path / "fields.parquet"
+    dest.mkdir()
+    (dest / "part-0").write_text("previous")
+
+    def write(tmp: Path, text: str, fail: bool = False) -> None:
+        tmp.mkdir()
+        (tmp / "part-0").write_text(text)
+        if fail:
+            raise OSError("No space left on device")
+
+    with pytest.raises(OSError, match="No space"), _files.atomic_tree(dest) as tmp:
+        write(tmp, "half", fail=True)
+    assert (dest / "part-0").read_text() == "previous" and sorted(p.name for p in tmp_path.iterdir()) == [dest.name]
+
+    real = Path.rename
+
+    def rename_fails_into_place(self: Path, target: Path) -> Path:  # the swap dies after the old moved aside
+        if Path(target) == dest and self.name.startswith(_files.TEMP_PREFIX) and "old-" not in self.name:
+            raise OSError("disk gone")
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename_fails_into_place)
+    with pytest.raises(OSError, match="disk gone"), _files.atomic_tree(dest) as tmp:
+        write(tmp, "new")
+    assert (dest / "part-0").read_text() == "previous" and sorted(p.name for p in tmp_path.iterdir()) == [dest.name]
+    monkeypatch.setattr(Path, "rename", real)
+    with _files.atomic_tree(dest) as tmp:
+        write(tmp, "new")
+    assert (dest / "part-0").read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == [dest.name]

@@ -42,8 +42,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-import shutil
 import warnings
 from pathlib import Path
 from typing import Any
@@ -52,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._dates import check_unit
+from xuanba._files import atomic_tree
 from xuanba.errors import InputError, XuanbaError
 from xuanba.rounds.run import (
     DECIMALS,
@@ -282,24 +281,11 @@ def _roster_on_driver(scored: Any, scoring: Standard, wanted: list[str]) -> tupl
     return result, fields
 
 
-def _write_parquet_dir(con: Any, expr: Any, dest: Path) -> None:
+def _write_parquet_dir(expr: Any, dest: Path) -> None:
     """Have the engine write ``expr`` as Parquet at ``dest`` (a file on DuckDB, a folder of
-    parts on Spark), whole or not at all: into a temporary sibling first, then renamed."""
-    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
-    with contextlib.suppress(FileNotFoundError):
-        shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
-    try:
-        con.to_parquet(expr, str(tmp))
-        old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
-        if dest.exists():
-            dest.rename(old)
-        tmp.rename(dest)
-        if old.exists():
-            shutil.rmtree(old) if old.is_dir() else old.unlink()
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
-        raise
+    parts on Spark), whole or not at all (:func:`xuanba._files.atomic_tree`)."""
+    with atomic_tree(dest) as tmp:
+        expr.to_parquet(tmp)
 
 
 def _contributions_of(result: Any, scoring: Standard, rows: np.ndarray) -> pd.DataFrame:
@@ -396,7 +382,7 @@ def run_round_on_engine(
             from xuanba.tables import write_table
 
             write_table(roster, out / "roster.parquet")
-            _write_parquet_dir(backend, table, out / "fields.parquet")  # in the engine's order: no sort
+            _write_parquet_dir(table, out / "fields.parquet")  # in the engine's order: no sort
         sel_rows = np.flatnonzero(roster["selected"].to_numpy(dtype=bool))
         sel_fields = _selected_fields(table, roster["customer_id"].to_numpy()[sel_rows])
     inputs = narrow[["customer_id", *used]]
