@@ -92,3 +92,20 @@ def test_bars_need_a_tier_with_a_bar(sim):
     with pytest.raises(InputError, match="min_score"):
         tune(ws, standard({"true_value": 0.5, "noise_a": 0.5}), "2024-01-01", "2024-12-31", extra_fields=extra,
              bars=True)
+
+
+def test_bars_near_an_end_move_together_and_keep_their_spacing(monkeypatch):
+    import numpy as np
+
+    from xuanba.rounds import tune as tune_module
+
+    std = load_standard(_barred(95, 90), extra_fields=("true_value", "noise_a"))
+    # a gain that grows with the lower bar: the search wants the highest shift it is allowed
+    monkeypatch.setattr(tune_module, "scored_by", lambda variant, fb: variant)
+    monkeypatch.setattr(tune_module, "selection", lambda fields, variant: (np.array([variant.tiers[1].min_score]),))
+    monkeypatch.setattr(tune_module, "excess", lambda value, sel: float(sel[0]))
+    shift = tune_module._best_shift(std, [(None, None, None)], 20.0)
+    moved = [t.min_score for t in tune_module._with_bars(std, shift).tiers if t.min_score is not None]
+    before = [t.min_score for t in std.tiers if t.min_score is not None]
+    assert shift == 5.0 and max(moved) == 100.0
+    assert np.allclose(np.diff(moved), np.diff(before))  # not squeezed against the top

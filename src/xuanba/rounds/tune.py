@@ -264,7 +264,10 @@ def _best_shift(std: Standard, cutoffs: Sequence[tuple[pd.DataFrame, np.ndarray,
     """The whole-point shift of the tier bars (within ``limit``) whose selections captured the most
     value beyond their size over ``cutoffs`` (fields, value, fallback); ties go to the smallest move."""
     best, best_gain = 0.0, -np.inf
-    for shift in sorted(range(-int(limit), int(limit) + 1), key=lambda d: (abs(d), -d)):
+    bars = [t.min_score for t in std.tiers if t.min_score is not None]
+    lo, hi = (max(-int(limit), -int(min(bars))), min(int(limit), int(100 - max(bars)))) if bars else (0, 0)
+    # the bars move together and keep their spacing: no shift pushes one past 0 or 100
+    for shift in sorted(range(lo, hi + 1), key=lambda d: (abs(d), -d)):
         variant = _with_bars(std, float(shift))
         gain = float(np.mean([excess(v, selection(f, scored_by(variant, fb))[0]) for f, v, fb in cutoffs]))
         if gain > best_gain + 1e-9:

@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from xuanba.web.data import _fields, _from, _plain, _records, meta, resolve
+from xuanba.web.data import _fields, _from, _key, _plain, _records, meta, resolve
 from xuanba.workspace import Workspace
 
 #: The predictions a round stores per customer (:data:`xuanba.models.predict.PREDICTION_COLUMNS`),
@@ -60,7 +60,7 @@ def _mine(ws: Workspace, rid: int, owner: str | None) -> set[str] | None:
     return {str(r[0]) for r in ws.con.execute(f"SELECT r.customer_id {frm}", params).fetchall()}
 
 
-_TABLES: dict[tuple[str, int, str], dict[str, Any]] = {}
+_TABLES: dict[tuple[Any, ...], dict[str, Any]] = {}
 _ANALYSES = ("profit_by_size", "promises", "owners", "keep_warm", "receivables", "personas")
 
 
@@ -73,9 +73,8 @@ def _stored_tables(ws: Workspace, rid: int) -> dict[str, Any]:
 
     if not ws.has_table("round_tables"):
         return {}
-    sha = ws.con.execute("SELECT roster_sha256 FROM rounds WHERE round_id = ?", [rid]).fetchone()
-    key = (ws.path, rid, str(sha[0] if sha else ""))
-    if key in _TABLES:
+    key = _key(ws, rid)  # None: kept nowhere
+    if key is not None and key in _TABLES:
         return dict(_TABLES[key])
     out = {}
     for name, info, table in ws.con.execute("SELECT name, info_json, table_json FROM round_tables WHERE round_id = ? "
@@ -85,9 +84,10 @@ def _stored_tables(ws: Workspace, rid: int) -> dict[str, Any]:
         if frame is not None and "customer_id" in frame.columns:
             frame["customer_id"] = frame["customer_id"].astype(str)
         out[str(name)] = StoredTable(json.loads(str(info)), frame)
-    if len(_TABLES) >= 4:
-        _TABLES.pop(next(iter(_TABLES)))
-    _TABLES[key] = out
+    if key is not None:
+        if len(_TABLES) >= 4:
+            _TABLES.pop(next(iter(_TABLES)))
+        _TABLES[key] = out
     return dict(out)
 
 
@@ -129,7 +129,10 @@ def _whale(ws: Workspace, rid: int, m: dict[str, Any], mine: set[str] | None, la
     """The whale curve of the round's stored profits (a rep's: of their own accounts) as a
     Plotly figure (JSON) and its peak; ``None`` when the round stored no profit measure. Drawn
     once per stored round, owner and language (a million profits take a moment to sort)."""
-    key = (ws.path, rid, str(m.get("roster_sha256")), owner, lang)
+    rkey = _key(ws, rid)
+    if rkey is None:  # kept nowhere
+        return _draw_whale(ws, rid, m, mine, lang)
+    key = (*rkey, owner, lang)
     if key not in _WHALES:
         if len(_WHALES) >= 32:
             _WHALES.pop(next(iter(_WHALES)))

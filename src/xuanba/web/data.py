@@ -185,16 +185,21 @@ class Kept:
         if found is not None:
             return found
         with self._lock:
-            gate = self._making.setdefault(key, threading.Lock())
+            gate = self._making.get(key)
+            mine = gate is None  # the thread that made the lock removes it, not a waiter
+            if mine:
+                gate = self._making[key] = threading.Lock()
         try:
-            with gate:
+            with gate:  # type: ignore[union-attr]
                 found = self.get(key)
                 if found is None:
                     found = make()
                     self.put(key, found, cost(found))
         finally:
-            with self._lock:
-                self._making.pop(key, None)
+            if mine:
+                with self._lock:
+                    if self._making.get(key) is gate:
+                        del self._making[key]
         return found
 
     def clear(self) -> None:
@@ -401,21 +406,23 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
     }
 
 
-_DENSE: dict[tuple[str, int, str], bool] = {}
+_DENSE: dict[tuple[Any, ...], bool] = {}
 
 
 def _dense(ws: Workspace, rid: int, total: int) -> bool:
     """Whether round ``rid``'s ranks are exactly 1..``total``, each once (a round ranks every
     customer with ties broken, so it is; a stored round never changes, so this is asked once)."""
-    sha = ws.con.execute("SELECT roster_sha256 FROM rounds WHERE round_id = ?", [rid]).fetchone()
-    key = (ws.path, rid, str(sha[0] if sha else ""))
-    if key not in _DENSE:
-        if len(_DENSE) > 100:
-            _DENSE.clear()
+    key = _key(ws, rid)  # None: kept nowhere (an in-memory workspace), asked each time
+    dense = _DENSE.get(key) if key is not None else None
+    if dense is None:
         lo, hi, distinct = ws.con.execute("SELECT min(rank), max(rank), count(DISTINCT rank) FROM roster "
                                           "WHERE round_id = ?", [rid]).fetchone()
-        _DENSE[key] = lo == 1 and hi == distinct
-    return _DENSE[key] and int(ws.con.execute("SELECT max(rank) FROM roster WHERE round_id = ?",
+        dense = lo == 1 and hi == distinct
+        if key is not None:
+            if len(_DENSE) > 100:
+                _DENSE.clear()
+            _DENSE[key] = dense
+    return dense and int(ws.con.execute("SELECT max(rank) FROM roster WHERE round_id = ?",
                                               [rid]).fetchone()[0]) == total
 
 
@@ -474,15 +481,15 @@ def _where(ws: Workspace, rid: int, tier: str | None, search: str | None,
     return where, wp
 
 
-_CHOICES: dict[tuple[str, int, str, str | None], dict[str, list[str]]] = {}
+_CHOICES: dict[tuple[Any, ...], dict[str, list[str]]] = {}
 
 
 def choices(ws: Workspace, rid: int, owner: str | None = None) -> dict[str, list[str]]:
     """The values a page offers for the quadrant, owner and segment filters of round ``rid``
     (a rep's: only their own customers'), asked once per stored round."""
-    sha = ws.con.execute("SELECT roster_sha256 FROM rounds WHERE round_id = ?", [rid]).fetchone()
-    key = (ws.path, rid, str(sha[0] if sha else ""), owner)
-    if key in _CHOICES:
+    rkey = _key(ws, rid)
+    key = None if rkey is None else (*rkey, owner)
+    if key is not None and key in _CHOICES:
         return _CHOICES[key]
     frm, params = _from(ws, rid, owner)
     out = {"quadrants": [str(q[0]) for q in ws.con.execute(
@@ -493,9 +500,10 @@ def choices(ws: Workspace, rid: int, owner: str | None = None) -> dict[str, list
             f"SELECT DISTINCT CAST(f.{col} AS VARCHAR) FROM round_fields f WHERE f.round_id = ? AND f.{col} IS NOT NULL "
             f"AND f.customer_id IN (SELECT r.customer_id {frm}) ORDER BY 1 LIMIT 1000", [rid, *params]).fetchall()
                      ] if col in have else []
-    if len(_CHOICES) > 100:
-        _CHOICES.clear()
-    _CHOICES[key] = out
+    if key is not None:
+        if len(_CHOICES) > 100:
+            _CHOICES.clear()
+        _CHOICES[key] = out
     return out
 
 

@@ -380,13 +380,14 @@ def _routes() -> list[Route]:
                         {"job": job.job_id, "version": ref, "standard": job.standard, "cutoff": job.cutoff,
                          "round_id": job.round_id, "error": job.error})
 
-        with st.gate.write() as w:
-            store.audit(w, user["name"], "round_start", {"version": ref, "standard": f"{std.name} v{std.version}",
-                                                         "cutoff": cutoff.isoformat()})
         try:
             job = jobs.start(std, cutoff, user["name"], record)
         except XuanbaError as exc:
             return {"error": exc.message, "fix": exc.fix, "busy": True}
+        with st.gate.write() as w:  # logged once it started: a start refused by a race is no start
+            store.audit(w, user["name"], "round_start", {"job": job.job_id, "version": ref,
+                                                         "standard": f"{std.name} v{std.version}",
+                                                         "cutoff": cutoff.isoformat()})
         return job.as_dict()
 
     @guarded(MANAGERS, hold=False)
