@@ -122,23 +122,10 @@ ACCT_WORDS = {"en": {"filter": "Filter", "predictions": "Predictions the round s
 def acct_server(tmp_path_factory):
     """The app over a workspace with account work (the demo's data, two rounds)."""
     _need_browser()
-    import uvicorn
-
     from tests.web.account_helpers import account_workspace
-    from xuanba.web import create_app
 
-    path = account_workspace(tmp_path_factory)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(path), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    srv, thread, url = _serve(account_workspace(tmp_path_factory))
+    yield url
     srv.should_exit = True
     thread.join(10)
 
