@@ -252,7 +252,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                             fix=exc.fix or "Check the field names against the data.") from None
         failed = failed | ~ok
         label = label + ibis.ifelse(ok, "", "; " + g.name)
-    t = t.mutate(score=total.round(6), _failed=failed, gates_failed=ibis.ifelse(label.length() > 0, label.substr(2), ""))
+    t = t.mutate(score=round_half_even(total, 6), _failed=failed, gates_failed=ibis.ifelse(label.length() > 0, label.substr(2), ""))
 
     # rank: score descending, the tie-break fields (missing last), customer id
     keys = [t.score.desc()]
@@ -482,7 +482,7 @@ def _gaps_expression(t: Any, standard: Standard, n: int, counts: list[int], lowe
     for k in range(len(tiers)):
         bar = ibis.ifelse(t._target == k, float(bars[k]), bar)
     top = t._target < 0
-    gap = ibis.ifelse(top, ibis.null("float64"), ibis.greatest(bar - t.score, 0.0).round(6))
+    gap = ibis.ifelse(top, ibis.null("float64"), round_half_even(ibis.greatest(bar - t.score, 0.0), 6))
     return t.mutate(next_tier=_label_of(ibis.ifelse(top, ibis.null("int64"), t._target), [x.name for x in tiers]),
                     gap_to_next=gap).drop("_target")
 
@@ -497,7 +497,7 @@ def _quadrants_expression(t: Any, standard: Standard) -> Any:
         for j, c in cs:
             term = 100.0 * c.weight / total_w * t[f"_p{j}"]
             out = term if out is None else out + term
-        return out.round(6)
+        return round_half_even(out, 6)
 
     value, pot = sub("value"), sub("potential")
     q = standard.quadrants
