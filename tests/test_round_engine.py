@@ -14,8 +14,8 @@ from tests._helpers import cdnow_transactions, store
 from xuanba import Workspace
 from xuanba.errors import InputError
 from xuanba.rounds import load_round, run_round
-from xuanba.rounds.run import table_sha256
 from xuanba.rounds.engine import duckdb_source, run_round_on_engine
+from xuanba.rounds.run import table_sha256
 from xuanba.rounds.spark import parse_spark_conf
 from xuanba.standard import load_standard, starter_standard
 

@@ -10,19 +10,20 @@ roster as :func:`xuanba.rounds.run_round` gives on a workspace holding them:
    come to Python (in the order of their first customer, so the fit is bit-for-bit the
    workspace's); the purchase model's closed forms are evaluated once per distinct history and
    joined back in the engine; the expected spend and the customer values are engine expressions;
-3. **the standard** — score and rank by :func:`xuanba.standard.engine.score_and_rank`;
-4. *(temporary)* gates, tiers, capacity and the gap to the next tier on the driver
-   (:func:`_roster_on_driver`, see its TODO) over a narrow table;
-5. **where it lands** — with ``roster_out``: ``roster.parquet`` (every customer, the roster
-   columns) and ``fields.parquet`` (every field of every customer, written by the engine: a
-   folder of parts on Spark). With a workspace: the round's meta, headline figures and models,
-   and the roster rows, contributions and fields of the **selected** customers, so that
+3. **the standard** — the whole roster (gates, score, rank, tiers with quotas and bars, capacity,
+   the gap to the next tier and the cheapest criterion) by
+   :func:`xuanba.standard.engine.roster_expression`, in the engine;
+4. **where it lands** — with ``roster_out``: ``roster.parquet`` (every customer, the roster
+   columns, by rank) and ``fields.parquet`` (every field of every customer), both written by the
+   engine (a folder of parts on Spark). With a workspace: the round's meta, headline figures and
+   models, and the roster rows, contributions and fields of the **selected** customers, so that
    ``xuanba report``, statements and the web pages read it as any round.
 
-What the driver holds: the distinct histories (bounded by them, not by the customers), and until
-the engine compiles gates and tiers a narrow per-customer table (id, the fields the standard
-reads, the money fields of the headline figures, score and rank) and the roster made from it;
-the full per-customer fields stay in the engine except those of the selected customers.
+What the driver holds: the distinct histories (bounded by them, not by the customers), the
+selected customers (roster rows, contributions, fields), a few figures per criterion, per tier
+and per quadrant, and — when a budget binds the capacity — up to 20,000 candidates for the exact
+knapsack. The headline figures are engine aggregates; the data and roster hashes are read in
+order, :data:`HASH_CHUNK` rows at a time, and never held whole.
 
 Example
 -------
@@ -70,8 +71,6 @@ HISTORY = ("frequency", "recency", "T")
 SPEND_HISTORY = ("frequency", "monetary_value")
 #: Fields the headline figures read besides the standard's (money value, one-time buyers).
 SUMMARY_FIELDS = ("frequency", "p_alive", "revenue_365d", "margin_365d", "profit_365d", "cost_to_serve_365d")
-#: The largest gap between the engine's score and the reference scoring accepted as equal.
-SCORE_TOLERANCE = 1e-9
 
 
 def steady_expr(table: Any, columns: Any = None) -> Any:
@@ -462,14 +461,16 @@ def run_round_on_engine(
         Where the round is stored (meta, headline figures, models, and the selected customers'
         roster rows, contributions and fields); ``None``: not stored (``round_id`` 0).
     roster_out
-        A folder: ``roster.parquet`` (every customer) and ``fields.parquet`` are written there.
+        A folder: ``roster.parquet`` (every customer) and ``fields.parquet`` are written there by
+        the engine; without it the whole roster is computed but not kept.
     time_unit, name, progress
         As for :func:`xuanba.rounds.run_round`.
 
     Returns
     -------
     Round
-        ``roster`` holds every customer; ``fields`` and ``contributions`` the selected ones.
+        As stored: ``roster``, ``fields`` and ``contributions`` of the selected customers (every
+        customer's roster row is in ``roster_out``); ``meta`` counts and sums over every customer.
     """
     import ibis
 
