@@ -64,6 +64,7 @@ from xuanba.rounds.run import (
     as_standard,
     model_summary,
 )
+from xuanba.standard.engine import to_arrow
 from xuanba.standard.schema import ACCOUNT_COLUMNS, CUSTOMER_COLUMNS, PREDICTION_COLUMNS, Standard
 from xuanba.workspace import Workspace, open_workspace
 
@@ -279,7 +280,7 @@ def _chunked_sha256(table: Any, position: str, n: int, frame: Any, columns: list
     h.update("\x1f".join(map(str, columns)).encode("utf-8"))
     for lo in range(0, n, HASH_CHUNK):
         part = table.filter((table[position] > lo) & (table[position] <= lo + HASH_CHUNK))
-        rows = frame(part.order_by(position).to_pyarrow())
+        rows = frame(to_arrow(part.order_by(position)))
         h.update(pd.util.hash_pandas_object(rows[columns], index=False).to_numpy().tobytes())
     return h.hexdigest()
 
@@ -297,7 +298,7 @@ def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols:
     import ibis
 
     def grouped(key: str, **aggs: Any) -> dict[str, dict[str, Any]]:
-        rows = t.group_by(key).aggregate(**aggs).to_pyarrow().to_pylist()
+        rows = to_arrow(t.group_by(key).aggregate(**aggs)).to_pylist()
         return {str(r.pop(key) or ""): r for r in rows}
 
     tiers = grouped("tier", _n=t.count())
@@ -340,7 +341,7 @@ def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols:
 
 
 def _grouped_sum(t: Any, key: str) -> dict[str, dict[str, Any]]:
-    rows = t.group_by(key).aggregate(_s=t._v.sum()).to_pyarrow().to_pylist()
+    rows = to_arrow(t.group_by(key).aggregate(_s=t._v.sum())).to_pylist()
     return {str(r.pop(key) or ""): r for r in rows}
 
 
@@ -387,7 +388,7 @@ def _one_time_buyers_on_engine(t: Any) -> dict[str, Any] | None:
 
 
 def _scalars(expr: Any) -> dict[str, Any]:
-    row = expr.to_pyarrow().to_pylist()
+    row = to_arrow(expr).to_pylist()
     return row[0] if row else {}
 
 
@@ -516,7 +517,7 @@ def run_round_on_engine(
             _write_parquet_dir(backend, full.select(*roster_cols).order_by("rank"), out / "roster.parquet")
             _write_parquet_dir(backend, table, out / "fields.parquet")  # in the engine's order: no sort
         say("headline figures")
-        picked = full.filter(full.selected).order_by("rank").to_pyarrow()
+        picked = to_arrow(full.filter(full.selected).order_by("rank"))
         selected = _roster_frame(picked, crit_names)
         points = (np.column_stack([picked[f"_pts_{c}"].to_numpy(zero_copy_only=False).astype(float)
                                    for c in crit_names]) if crit_names else np.zeros((len(selected), 0)))
