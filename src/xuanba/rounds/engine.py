@@ -509,6 +509,7 @@ def run_round_on_engine(
         full = expr.join(side, expr.customer_id == side.customer_id).select(
             *expr.columns, *[side[f"_s_{c}"].name(c) for c in extra])
         full = keep(full)
+        full = full.mutate(**{c: full[c].cast("float64") for c, ty in full.schema().items() if ty.is_decimal()})
         n = int(info["n_customers"])
         if roster_out is not None:
             say("writing Parquet")

@@ -298,7 +298,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         if quota is not None:
             t = t.mutate(_e=t._e & (t._e.cast("int64").sum().over(by_rank) <= quota))
         t = t.mutate(_tier=ibis.ifelse(t._e, k, t._tier))
-    t = (t.drop("_e") if "_e" in t.columns else t).cache()
+    t = _kept(t.drop("_e") if "_e" in t.columns else t)
 
     t, info = _capacity(t, standard, id_column)
     t = t.mutate(left_out_by_capacity=t._tier.notnull() & ~t._kept)
@@ -319,7 +319,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                  "tier_counts": {name: counts[k] for k, name in enumerate(tier_names)}})
     t = _gaps_expression(t, standard, n, counts, [per.get(f"_m{k}") for k in range(len(tier_names))],
                          capacity_binds=info["n_left_out_by_capacity"] > 0)
-    t = _quadrants_expression(t, standard).cache()
+    t = _kept(_quadrants_expression(t, standard))
     t, targets, spreads = _inverses(t, standard)
     t = _costs(t, standard, targets, spreads)
     t = _cheapest_expression(t, standard, public_only=False, name="cheapest_criterion", change="cheapest_change")
@@ -365,6 +365,15 @@ def _points(t: Any, crits: list[Criterion]) -> Any:
         points[f"_p{j}"] = ibis.ifelse(t[f"_s{j}"].notnull(), p, 0.0)
     t = t.mutate(**points)
     return t.drop(*[f"{k}{j}" for j in pct for k in ("_s", "_top", "_m", "_at")])
+
+
+def _kept(t: Any) -> Any:
+    """``t`` computed once and kept by the engine, its decimal columns read back as doubles: Spark
+    types a column of literal numbers (``CASE … THEN 0.5 ELSE 7.0``) as a decimal, and the kept
+    table's schema is Spark's (a literal's text gives the same double back)."""
+    t = t.cache()
+    dec = {c: t[c].cast("float64") for c, ty in t.schema().items() if ty.is_decimal()}
+    return t.mutate(**dec) if dec else t
 
 
 def _fields_read(standard: Standard) -> set[str]:
@@ -452,7 +461,7 @@ def _greedy(cand: Any, id_column: str, budget: float, limit: int | None) -> list
     c = c.mutate(_ratio=ratio)
     w = ibis.window(order_by=[c._ratio.desc(), c.rank], rows=(None, 0))
     c = c.mutate(_cum=c._cost.sum().over(w), _i=ibis.row_number().over(ibis.window(order_by=[c._ratio.desc(), c.rank])))
-    c = c.mutate(_over=(c._cum > budget + 1e-9).cast("int64").sum().over(w)).cache()
+    c = _kept(c.mutate(_over=(c._cum > budget + 1e-9).cast("int64").sum().over(w)))
     run = c.filter(c._over == 0)  # the leading run: every item fits in turn
     if limit is not None:
         run = run.filter(run._i < limit)
@@ -551,7 +560,7 @@ def _costs(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict[in
         cost = t[f"_cd{j}"].abs() / spreads[j]
         feasible = (t.gap_to_next > 0) & (need <= 1.0 + 1e-9) & t[f"_r{j}"].notnull() & cost.notnull() & ~cost.isnan()
         cols[f"_cc{j}"] = ibis.ifelse(ibis.coalesce(feasible, False), cost, inf)
-    return t.mutate(**cols).cache()
+    return _kept(t.mutate(**cols))
 
 
 def _cheapest_expression(t: Any, standard: Standard, *, public_only: bool, name: str, change: str) -> Any:
@@ -645,7 +654,7 @@ def _inverses(t: Any, standard: Standard) -> tuple[Any, dict[int, Any], dict[int
             pieces.update({f"_idx{j}": ibis.greatest(ibis.least(idx, m - 1), 0), f"_k{j}": parts["k"],
                            f"_top{j}": parts["top"], f"_mo{j}": parts["mo"], f"_att{j}": parts["at_top"],
                            f"_kz{j}": parts["kth0"]})
-        t = t.mutate(**pieces).cache()
+        t = _kept(t.mutate(**pieces))
         for j in pct:  # the sorted values of the base, by position (0-based)
             f = t[f"_f{j}"]
             v = (f if crits[j].direction == "higher" else -f).name(f"_v{j}")
