@@ -253,6 +253,10 @@ def test_the_report_reads_a_round_the_engine_stored(tmp_path):
                                    str(tmp_path / "out"), "--workspace", str(ws), "--json"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "out" / "roster.parquet").exists()
+    import json
+
+    quadrants = json.loads(res.output[res.output.index("{"):])["quadrants"]  # over every customer
+    assert sum(quadrants.values()) == len(read_roster(tmp_path / "out"))
     res = CliRunner().invoke(app, ["report", "latest", "--workspace", str(ws), "--out", str(tmp_path / "r.html")])
     assert res.exit_code == 0, res.output
     html = (tmp_path / "r.html").read_text("utf-8")
