@@ -3,6 +3,8 @@ code is in test_round_spark.py) equals the workspace's round, customer for custo
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +15,7 @@ from xuanba import Workspace
 from xuanba.errors import InputError
 from xuanba.rounds import load_round, run_round
 from xuanba.rounds.engine import duckdb_source, run_round_on_engine
+from xuanba.rounds.run import table_sha256
 from xuanba.rounds.spark import parse_spark_conf
 from xuanba.standard import load_standard, starter_standard
 
@@ -110,25 +113,50 @@ def _workspace(tmp_path, tx: pd.DataFrame, name: str = "ws.duckdb"):
     return path
 
 
-def assert_same_round(engine_round, ws_round) -> None:
-    """Rosters identical (scores within 1e-9, everything else equal), the same data and roster
-    hashes, the same headline figures and the same model estimates."""
-    a, b = engine_round.roster, ws_round.roster
+def assert_same_round(engine_round, ws_round, roster_out=None) -> None:
+    """Rosters identical (scores within 1e-9, everything else equal): the selected rows the engine
+    round holds, and every customer in the ``roster.parquet`` the engine wrote to ``roster_out``;
+    the same data and roster hashes, the same headline figures and the same model estimates."""
+    a, b = engine_round.roster, ws_round.selected
     pd.testing.assert_frame_equal(a.drop(columns="score"), b.drop(columns="score"))
-    assert np.abs(a["score"].to_numpy() - b["score"].to_numpy()).max() <= 1e-9
-    for key in ("data_sha256", "roster_sha256", "n_customers", "n_selected", "tier_counts", "n_gated_out",
+    assert len(a) == 0 or np.abs(a["score"].to_numpy() - b["score"].to_numpy()).max() <= 1e-9
+    if roster_out is not None:
+        full = read_roster(roster_out)
+        # the cheapest change inverts a normalisation from sums over the base, added in the engine's
+        # order: equal to the last few bits, so the engine's roster hash is that of what it wrote
+        pd.testing.assert_frame_equal(full, ws_round.roster, check_dtype=False, check_exact=False,
+                                      rtol=1e-12, atol=1e-9)
+        assert engine_round.meta["roster_sha256"] == table_sha256(roster_typed(full, ws_round.roster))
+    for key in ("data_sha256", "n_customers", "n_selected", "tier_counts", "n_gated_out",
                 "n_left_out_by_capacity", "capacity_method", "predictions"):
         assert engine_round.meta[key] == ws_round.meta[key], key
     sa, sb = engine_round.meta["summary"], ws_round.meta["summary"]
     assert sa.keys() == sb.keys()
-    for key in sa:
-        if isinstance(sa[key], float):
-            assert sa[key] == pytest.approx(sb[key], rel=1e-12), key
-        else:
-            assert sa[key] == sb[key], key
+    for key in sa:  # sums in the engine's order: equal to a few units in the last place
+        assert _close(sa[key], sb[key]), (key, sa[key], sb[key])
     for role, model in ws_round.meta.get("models", {}).items():
         assert engine_round.meta["models"][role]["params"] == model["params"], role
         assert engine_round.meta["models"][role].get("excluded") == model.get("excluded"), role
+
+
+def _close(a, b) -> bool:
+    """Equal, floats (also inside dicts) within a relative 1e-12."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-12, abs=1e-9)
+    return a == b
+
+
+def roster_typed(frame: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the column types of ``like`` (Parquet gives text back as object)."""
+    return frame.astype(like.dtypes.to_dict())
+
+
+def read_roster(folder) -> pd.DataFrame:
+    """The ``roster.parquet`` an engine wrote (a file, or a folder of parts on Spark), by rank."""
+    frame = pd.read_parquet(Path(folder) / "roster.parquet")
+    return frame.sort_values("rank", kind="stable").reset_index(drop=True)
 
 
 def test_round_half_even_is_numpys_rounding_on_the_engine():
@@ -162,9 +190,9 @@ def test_engine_round_equals_the_workspace_round_on_cdnow(tmp_path, test_data):
     std = cdnow_standard()
     want = run_round(path, std, CDNOW_CUTOFF, store=False, check_model=False)
     with Workspace(path, read_only=True) as ws:
-        got = run_round_on_engine(ws.table("transactions"), std, CDNOW_CUTOFF)
+        got = run_round_on_engine(ws.table("transactions"), std, CDNOW_CUTOFF, roster_out=tmp_path / "out")
     assert got.meta["n_customers"] == 2357 and got.meta["predictions"] == "model:bgnbd"
-    assert_same_round(got, want)
+    assert_same_round(got, want, tmp_path / "out")
     assert got.meta["engine"] == "duckdb" and got.meta["model_check"] == "skipped"
     # the stored fields are those of the selected customers, equal to the workspace round's
     sel = want.fields[want.fields["customer_id"].isin(want.selected["customer_id"])].reset_index(drop=True)
@@ -180,9 +208,9 @@ def test_engine_round_equals_the_workspace_round_on_a_hostile_simulated_base(tmp
     want = run_round(path, std, "2025-12-31", store=False, check_model=False)
     assert want.meta["n_left_out_by_capacity"] > 0 and want.meta["n_gated_out"] > 0  # the parts are exercised
     assert want.roster["gates_failed"].ne("").any() and want.roster["cheapest_criterion"].ne("").any()
-    got = run_round_on_engine(tx, std, "2025-12-31")  # an in-memory table: a private DuckDB
-    assert_same_round(got, want)
-    assert set(got.roster["customer_id"]) == set(tx["customer_id"][~tx["is_return"]])
+    got = run_round_on_engine(tx, std, "2025-12-31", roster_out=tmp_path / "out")  # in memory: a private DuckDB
+    assert_same_round(got, want, tmp_path / "out")
+    assert set(read_roster(tmp_path / "out")["customer_id"]) == set(tx["customer_id"][~tx["is_return"]])
 
 
 def test_roster_out_writes_the_whole_roster_and_every_field_and_the_workspace_keeps_the_selection(tmp_path):
@@ -194,7 +222,7 @@ def test_roster_out_writes_the_whole_roster_and_every_field_and_the_workspace_ke
     with Workspace(path, read_only=True) as ws:
         got = run_round_on_engine(ws.table("transactions"), std, "2025-12-31", roster_out=out,
                                   workspace=tmp_path / "spark_rounds.duckdb")
-    roster = pd.read_parquet(out / "roster.parquet")
+    roster = read_roster(out)
     pd.testing.assert_frame_equal(roster, want.roster, check_dtype=False)
     fields = pd.read_parquet(out / "fields.parquet")
     for col in ("first_purchase", "last_purchase"):
@@ -225,6 +253,10 @@ def test_the_report_reads_a_round_the_engine_stored(tmp_path):
                                    str(tmp_path / "out"), "--workspace", str(ws), "--json"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "out" / "roster.parquet").exists()
+    import json
+
+    quadrants = json.loads(res.output[res.output.index("{"):])["quadrants"]  # over every customer
+    assert sum(quadrants.values()) == len(read_roster(tmp_path / "out"))
     res = CliRunner().invoke(app, ["report", "latest", "--workspace", str(ws), "--out", str(tmp_path / "r.html")])
     assert res.exit_code == 0, res.output
     html = (tmp_path / "r.html").read_text("utf-8")
@@ -308,10 +340,10 @@ def test_no_model_drops_its_criteria_as_the_workspace_round_does(tmp_path):
     path = _workspace(tmp_path, tx)
     std = load_standard(BUSY_STANDARD)
     want = run_round(path, std, "2025-03-31", store=False, check_model=False)
-    got = run_round_on_engine(tx, std, "2025-03-31")
+    got = run_round_on_engine(tx, std, "2025-03-31", roster_out=tmp_path / "out")
     assert want.meta["predictions"] == got.meta["predictions"] == "unavailable"
     assert got.meta["fallback"] == want.meta["fallback"]
-    pd.testing.assert_frame_equal(got.roster, want.roster)
+    assert_same_round(got, want, tmp_path / "out")
 
 
 def test_a_mean_spend_on_a_tie_is_the_same_whatever_order_the_engine_adds_in():
@@ -334,3 +366,40 @@ def test_a_mean_spend_on_a_tie_is_the_same_whatever_order_the_engine_adds_in():
                                "2025-12-31")
         means.add(float(facts["monetary_value"].iloc[0]).hex())
     assert len(means) == 1
+
+
+def test_the_driver_reads_the_roster_in_chunks_and_holds_only_the_selection(tmp_path, monkeypatch):
+    """With chunks of 7 rows (so hashing crosses many chunk edges) the hashes are still those of
+    the whole tables, and the round in memory holds the selected customers only."""
+    import xuanba.rounds.engine as engine
+
+    tx = simulated_transactions(150, seed=2)
+    path = _workspace(tmp_path, tx)
+    std = load_standard(BUSY_STANDARD)
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    monkeypatch.setattr(engine, "HASH_CHUNK", 7)
+    got = run_round_on_engine(tx, std, "2025-12-31", roster_out=tmp_path / "out")
+    assert got.meta["data_sha256"] == want.meta["data_sha256"]
+    full = read_roster(tmp_path / "out")
+    assert got.meta["roster_sha256"] == table_sha256(roster_typed(full, want.roster))
+    assert len(got.roster) == got.meta["n_selected"] == want.meta["n_selected"] < len(full) == len(want.roster)
+    assert got.roster["selected"].all() and len(got.contributions) == len(got.roster) * len(std.criteria)
+
+
+def test_a_roster_out_that_is_a_file_is_refused_before_the_round_runs(tmp_path, monkeypatch):
+    from xuanba.cli import app
+    from xuanba.rounds import engine as engine_module
+
+    tx = simulated_transactions(50, seed=5)
+    source = tmp_path / "tx.parquet"
+    tx.to_parquet(source, index=False)
+    (tmp_path / "s.toml").write_text(BUSY_STANDARD, "utf-8")
+    taken = tmp_path / "taken"
+    taken.write_text("a file the user keeps", "utf-8")
+    ran = []
+    monkeypatch.setattr(engine_module, "engine_fields", lambda *a, **k: ran.append(1))  # the round must not start
+    res = CliRunner().invoke(app, ["round", "--standard", str(tmp_path / "s.toml"), "--cutoff", "2025-12-31",
+                                   "--engine", "duckdb", "--source", str(source), "--roster-out", str(taken),
+                                   "--workspace", str(tmp_path / "w.duckdb")])
+    assert res.exit_code == 2 and "is a file" in res.output and "Traceback" not in res.output, res.output
+    assert ran == [] and taken.read_text("utf-8") == "a file the user keeps"

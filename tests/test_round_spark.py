@@ -13,6 +13,7 @@ from tests.test_round_engine import (
     CDNOW_CUTOFF,
     assert_same_round,
     cdnow_standard,
+    read_roster,
     simulated_transactions,
 )
 from xuanba import Workspace
@@ -67,8 +68,9 @@ def test_spark_round_equals_the_duckdb_round_on_cdnow(spark, tmp_path, test_data
     got = run_round_on_engine(source, cdnow_standard(), CDNOW_CUTOFF, roster_out=tmp_path / "out",
                               workspace=tmp_path / "rounds.duckdb")
     assert got.meta["engine"] == "pyspark" and got.meta["n_customers"] == 2357
-    assert_same_round(got, want)
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "roster.parquet"), want.roster, check_dtype=False)
+    assert_same_round(got, want, tmp_path / "out")
+    assert (tmp_path / "out" / "roster.parquet").is_dir()  # written by the executors, not the driver
+    pd.testing.assert_frame_equal(read_roster(tmp_path / "out"), want.roster, check_dtype=False)
     fields = pd.read_parquet(tmp_path / "out" / "fields.parquet")  # a folder of parts, read as one table
     assert (tmp_path / "out" / "fields.parquet").is_dir()
     for col in ("first_purchase", "last_purchase"):
@@ -92,8 +94,9 @@ def test_spark_round_equals_the_duckdb_round_on_a_hostile_simulated_base(spark, 
     std = load_standard(BUSY_STANDARD)
     want = run_round(path, std, "2025-12-31", store=False, check_model=False)
     assert want.meta["n_left_out_by_capacity"] > 0 and want.meta["n_gated_out"] > 0
-    got = run_round_on_engine(spark_source(spark, _parquet(tx, tmp_path / "tx.parquet")), std, "2025-12-31")
-    assert_same_round(got, want)
+    got = run_round_on_engine(spark_source(spark, _parquet(tx, tmp_path / "tx.parquet")), std, "2025-12-31",
+                              roster_out=tmp_path / "out")
+    assert_same_round(got, want, tmp_path / "out")
 
 
 def test_bad_sources_on_spark_are_input_errors(spark, tmp_path):

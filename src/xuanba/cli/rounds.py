@@ -98,7 +98,11 @@ def _print_round(rnd: Any, top: int) -> None:
 def _summary(rnd: Any, written: str | None) -> dict[str, Any]:
     from xuanba.rounds.run import quadrant_counts
 
-    return {"round_id": rnd.round_id, **rnd.meta, "quadrants": quadrant_counts(rnd.roster), "out": written}
+    if rnd.meta.get("stored_customers") == "selected":  # an engine round holds the selection: every customer's counts
+        quadrants = rnd.meta.get("summary", {}).get("quadrant_counts", {})
+    else:
+        quadrants = quadrant_counts(rnd.roster)
+    return {"round_id": rnd.round_id, **rnd.meta, "quadrants": quadrants, "out": written}
 
 
 def _engine_round(engine: str, source: str | None, conf: list[str], standard: Path, cutoff: str, unit: str,

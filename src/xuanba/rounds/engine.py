@@ -10,19 +10,20 @@ roster as :func:`xuanba.rounds.run_round` gives on a workspace holding them:
    come to Python (in the order of their first customer, so the fit is bit-for-bit the
    workspace's); the purchase model's closed forms are evaluated once per distinct history and
    joined back in the engine; the expected spend and the customer values are engine expressions;
-3. **the standard** — score and rank by :func:`xuanba.standard.engine.score_and_rank`;
-4. *(temporary)* gates, tiers, capacity and the gap to the next tier on the driver
-   (:func:`_roster_on_driver`, see its TODO) over a narrow table;
-5. **where it lands** — with ``roster_out``: ``roster.parquet`` (every customer, the roster
-   columns) and ``fields.parquet`` (every field of every customer, written by the engine: a
-   folder of parts on Spark). With a workspace: the round's meta, headline figures and models,
-   and the roster rows, contributions and fields of the **selected** customers, so that
+3. **the standard** — the whole roster (gates, score, rank, tiers with quotas and bars, capacity,
+   the gap to the next tier and the cheapest criterion) by
+   :func:`xuanba.standard.engine.roster_expression`, in the engine;
+4. **where it lands** — with ``roster_out``: ``roster.parquet`` (every customer, the roster
+   columns, by rank) and ``fields.parquet`` (every field of every customer), both written by the
+   engine (a folder of parts on Spark). With a workspace: the round's meta, headline figures and
+   models, and the roster rows, contributions and fields of the **selected** customers, so that
    ``xuanba report``, statements and the web pages read it as any round.
 
-What the driver holds: the distinct histories (bounded by them, not by the customers), and until
-the engine compiles gates and tiers a narrow per-customer table (id, the fields the standard
-reads, the money fields of the headline figures, score and rank) and the roster made from it;
-the full per-customer fields stay in the engine except those of the selected customers.
+What the driver holds: the distinct histories (bounded by them, not by the customers), the
+selected customers (roster rows, contributions, fields), a few figures per criterion, per tier
+and per quadrant, and — when a budget binds the capacity — up to 20,000 candidates for the exact
+knapsack. The headline figures are engine aggregates; the data and roster hashes are read in
+order, :data:`HASH_CHUNK` rows at a time, and never held whole.
 
 Example
 -------
@@ -61,9 +62,8 @@ from xuanba.rounds.run import (
     applied_standard,
     as_standard,
     model_summary,
-    one_time_buyers,
-    table_sha256,
 )
+from xuanba.standard.engine import to_arrow
 from xuanba.standard.schema import ACCOUNT_COLUMNS, CUSTOMER_COLUMNS, PREDICTION_COLUMNS, Standard
 from xuanba.workspace import Workspace, open_workspace
 
@@ -71,8 +71,6 @@ HISTORY = ("frequency", "recency", "T")
 SPEND_HISTORY = ("frequency", "monetary_value")
 #: Fields the headline figures read besides the standard's (money value, one-time buyers).
 SUMMARY_FIELDS = ("frequency", "p_alive", "revenue_365d", "margin_365d", "profit_365d", "cost_to_serve_365d")
-#: The largest gap between the engine's score and the reference scoring accepted as equal.
-SCORE_TOLERANCE = 1e-9
 
 
 def steady_expr(table: Any, columns: Any = None) -> Any:
@@ -245,40 +243,152 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     return table, notes
 
 
-def _roster_on_driver(scored: Any, scoring: Standard, wanted: list[str]) -> tuple[Any, pd.DataFrame]:
-    """The roster from the engine's score and rank: gates, tiers, capacity, the gap to the next
-    tier and the cheapest criterion, computed on the driver.
+#: Rows per query when the driver reads a whole table in order to hash it (bounds its memory).
+HASH_CHUNK = 250_000
+_TEXT = ("customer_id", "tier", "quadrant", "gates_failed", "next_tier", "cheapest_criterion",
+         "cheapest_public_criterion")
 
-    TODO(issue 16): temporary. When :mod:`xuanba.standard.engine` compiles gates, tiers (quotas
-    and bars), capacity and the gaps (the expected ``roster`` expression after
-    :func:`~xuanba.standard.engine.score_and_rank`), call it here, write the roster from the
-    engine and collect only the selected customers. Until then the driver collects a narrow
-    table (``wanted``: id, the fields the standard and the headline figures read, and the
-    engine's score and rank) and scores it with the reference (:func:`score_customers`), whose
-    score and rank must equal the engine's.
-    """
-    from xuanba.models.engine import run
-    from xuanba.standard.score import score_customers
 
-    cols = list(dict.fromkeys(["customer_id", *wanted]))
-    engine_cols = [c for c in ("score", "rank") if c in scored.columns]
-    narrow = run(scored.select(*cols, *[scored[c].name(f"_engine_{c}") for c in engine_cols]))
-    narrow["customer_id"] = narrow["customer_id"].astype("str")
-    # sorted here as the workspace round sorts (an engine's global sort would cost a shuffle)
-    narrow = narrow.sort_values("customer_id", kind="stable").reset_index(drop=True)
-    fields = narrow[cols]
-    result = score_customers(fields, scoring, contributions=False)
-    if engine_cols:
-        roster = result.roster
-        pos = pd.Index(narrow["customer_id"]).get_indexer(roster["customer_id"])
-        eng_rank = narrow["_engine_rank"].to_numpy()[pos]
-        eng_score = narrow["_engine_score"].to_numpy(dtype=float)[pos]
-        off = (eng_rank != roster["rank"].to_numpy()) | ~(np.abs(eng_score - roster["score"].to_numpy()) <= SCORE_TOLERANCE)
-        if off.any():
-            ids = roster.loc[off, "customer_id"].head(5).tolist()
-            raise RuntimeError(f"the engine's score or rank differs from the reference for {int(off.sum())} "
-                               f"customers (e.g. {ids}): a bug in xuanba, please report it")
-    return result, fields
+def _roster_frame(arrow: Any, criteria: list[str]) -> pd.DataFrame:
+    """Roster rows from the engine's Arrow result, with the workspace roster's columns and types."""
+    import pyarrow as pa
+
+    from xuanba.standard.score import ROSTER_COLUMNS
+
+    data: dict[str, Any] = {}
+    for col in [*ROSTER_COLUMNS, *criteria]:
+        arr = arrow[col]
+        if col in _TEXT:
+            data[col] = pd.Series(pd.array(arr.cast(pa.large_string()), dtype="str"))
+        elif col in ("selected", "left_out_by_capacity"):
+            data[col] = arr.to_numpy(zero_copy_only=False).astype(bool)
+        elif col == "rank":
+            data[col] = arr.to_numpy(zero_copy_only=False).astype(np.int64)
+        else:
+            data[col] = arr.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    return pd.DataFrame(data)
+
+
+def _chunked_sha256(table: Any, position: str, n: int, frame: Any, columns: list[str]) -> str:
+    """:func:`table_sha256` of the ``n`` rows of the Ibis ``table`` in the order of its 1-based
+    ``position`` column, read :data:`HASH_CHUNK` rows at a time (``frame(arrow)`` turns each into
+    the pandas rows the workspace round hashes): the driver never holds the whole table."""
+    import hashlib
+
+    h = hashlib.sha256()
+    h.update("\x1f".join(map(str, columns)).encode("utf-8"))
+    for lo in range(0, n, HASH_CHUNK):
+        part = table.filter((table[position] > lo) & (table[position] <= lo + HASH_CHUNK))
+        rows = frame(to_arrow(part.order_by(position)))
+        h.update(pd.util.hash_pandas_object(rows[columns], index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def _inputs_frame(arrow: Any) -> pd.DataFrame:
+    frame = arrow.to_pandas(date_as_object=False)
+    frame["customer_id"] = frame["customer_id"].astype("str")
+    return frame
+
+
+def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols: list[str]) -> dict[str, Any]:
+    """:func:`xuanba.rounds.summary.round_summary` over every customer, as engine aggregates:
+    ``t`` is the roster joined with the money fields (``value_cols``); only per-tier and
+    per-quadrant figures and a few scalars reach the driver."""
+    import ibis
+
+    def grouped(key: str, **aggs: Any) -> dict[str, dict[str, Any]]:
+        rows = to_arrow(t.group_by(key).aggregate(**aggs)).to_pylist()
+        return {str(r.pop(key) or ""): r for r in rows}
+
+    tiers = grouped("tier", _n=t.count())
+    extra = sorted(set(tiers) - set(order))
+    keys = [*order[:-1], *[k for k in extra if k], ""]
+    quads = {k: v for k, v in grouped("quadrant", _n=t.count()).items() if k}
+    out: dict[str, Any] = {
+        "customers": n, "selected": n_sel,
+        "tier_counts": {k: int(tiers.get(k, {}).get("_n", 0)) for k in keys},
+        "quadrant_counts": {k: int(quads[k]["_n"]) for k in sorted(quads)},
+        "measure": None,
+    }
+    have = _scalars(t.aggregate(**{c: t[c].count() for c in value_cols})) if value_cols else {}
+    measure = next((c for c in ("profit_365d", "margin_365d", "revenue_365d") if have.get(c)), None)
+    if measure is None:
+        return out
+    v = t[measure].cast("float64")
+    t = t.mutate(_v=ibis.ifelse(v.isnan() | v.isinf(), 0.0, ibis.coalesce(v, 0.0)))
+    by_tier = {k: r["_s"] for k, r in _grouped_sum(t, "tier").items()}
+    by_quad = {k: r["_s"] for k, r in _grouped_sum(t, "quadrant").items()}
+    top = ibis.row_number().over(ibis.window(order_by=[t._v.desc(), t["rank"]]))  # np.argsort(-v, stable)
+    figures = _scalars(t.mutate(_top=top).aggregate(
+        _total=lambda x: x._v.sum(), _sel=lambda x: x._v.sum(where=x.selected),
+        _covered=lambda x: (x.selected & (x._top < n_sel)).cast("int64").sum()))
+    total, sel_value = float(figures["_total"] or 0.0), float(figures["_sel"] or 0.0)
+    out.update({
+        "measure": measure, "value_total": total, "value_selected": sel_value,
+        "value_share": sel_value / total if total else None,
+        "tier_values": {k: float(by_tier.get(k) or 0.0) for k in keys},
+        "quadrant_values": {k: float(by_quad.get(k) or 0.0) for k in sorted(quads)},
+    })
+    if n_sel:
+        out["coverage"] = float(figures["_covered"] or 0) / n_sel
+        mean_all = total / n
+        out["lift"] = (sel_value / n_sel) / mean_all if mean_all > 0 else None
+    whale = _whale_on_engine(t, measure, value_cols)
+    if whale is not None:
+        out["whale"] = whale
+    return out
+
+
+def _grouped_sum(t: Any, key: str) -> dict[str, dict[str, Any]]:
+    rows = to_arrow(t.group_by(key).aggregate(_s=t._v.sum())).to_pylist()
+    return {str(r.pop(key) or ""): r for r in rows}
+
+
+def _whale_on_engine(t: Any, measure: str, value_cols: list[str]) -> dict[str, Any] | None:
+    """The peak of the whale curve (:func:`xuanba.accounts.profit.whale_peak` of
+    :func:`~xuanba.accounts.profit.whale_shape`) over the customers active in the window, with
+    a cumulative-sum window in the engine: one row reaches the driver."""
+    import ibis
+
+    if measure not in ("profit_365d", "margin_365d"):
+        return None
+    active: Any = ibis.literal(False)
+    for col in ("revenue_365d", "cost_to_serve_365d"):
+        if col in value_cols:
+            active = active | (ibis.coalesce(t[col].cast("float64"), 0.0) != 0)
+    w = t.filter(active).select(_p=ibis.coalesce(t[measure].cast("float64"), 0.0))
+    tot = _scalars(w.aggregate(_m=w.count(), _t=w._p.sum()))
+    m, total = int(tot["_m"] or 0), float(tot["_t"] or 0.0)
+    if not m or total <= 0:
+        return None
+    order = ibis.window(order_by=w._p.desc(), rows=(None, 0))
+    w = w.mutate(_rank=ibis.row_number().over(ibis.window(order_by=w._p.desc())) + 1, _cum=w._p.sum().over(order))
+    w = w.mutate(_pct=ibis.ifelse(w._rank == m, 100.0, 100.0 * w._cum / total))
+    peak = _scalars(w.order_by([w._pct.desc(), w._rank]).limit(1).select("_rank", "_pct"))  # argmax: the first
+    rank = int(peak["_rank"])
+    return {"measure": measure, "customers": rank, "of": m, "customer_pct": 100.0 * rank / m,
+            "profit_pct": float(peak["_pct"])}
+
+
+def _one_time_buyers_on_engine(t: Any) -> dict[str, Any] | None:
+    """:func:`xuanba.rounds.run.one_time_buyers` as one engine aggregate."""
+    if "p_alive" not in t.columns or "frequency" not in t.columns:
+        return None
+    once = t.filter(t.frequency == 0)
+    p = once.p_alive.cast("float64")
+    got = _scalars(once.aggregate(_n=once.count(), _k=p.count(), _mean=p.mean(), _min=p.min(), _max=p.max(),
+                                  _sure=(p >= 0.999).cast("int64").sum()))
+    if not got["_k"]:
+        return {"customers": int(got["_n"] or 0), "mean_p_alive": None, "min_p_alive": None, "max_p_alive": None,
+                "surely_active": 0}
+    return {"customers": int(got["_n"]), "mean_p_alive": round(float(got["_mean"]), 6),
+            "min_p_alive": round(float(got["_min"]), 6), "max_p_alive": round(float(got["_max"]), 6),
+            "surely_active": int(got["_sure"] or 0)}
+
+
+def _scalars(expr: Any) -> dict[str, Any]:
+    row = to_arrow(expr).to_pylist()
+    return row[0] if row else {}
 
 
 def _write_parquet_dir(expr: Any, dest: Path) -> None:
@@ -288,21 +398,21 @@ def _write_parquet_dir(expr: Any, dest: Path) -> None:
         expr.to_parquet(tmp)
 
 
-def _contributions_of(result: Any, scoring: Standard, rows: np.ndarray) -> pd.DataFrame:
-    """The long contributions of the roster rows ``rows`` (positions in roster order)."""
+def _contributions_of(rows: pd.DataFrame, points: np.ndarray, scoring: Standard) -> pd.DataFrame:
+    """The long contributions of the roster ``rows`` from their 0–1 ``points`` (one column per criterion)."""
     from xuanba.standard.score import CONTRIBUTION_COLUMNS
 
     crits = scoring.criteria
     shares = scoring.weight_shares
     k, n = len(crits), len(rows)
-    matrix = result.matrix[rows] if len(crits) else np.zeros((n, 0))
     share = np.array([shares[c.name] for c in crits])
-    raw = np.column_stack([result.roster[c.name].to_numpy(dtype=float)[rows] for c in crits]) if k else np.zeros((n, 0))
+    raw = np.column_stack([rows[c.name].to_numpy(dtype=float) for c in crits]) if k else np.zeros((n, 0))
+    matrix = 100.0 * share * points if k else np.zeros((n, 0))
     return pd.DataFrame({
-        "customer_id": result.roster["customer_id"].to_numpy()[rows].repeat(k),
+        "customer_id": rows["customer_id"].to_numpy().repeat(k),
         "criterion": np.tile(np.array([c.name for c in crits], dtype=object), n),
         "raw": raw.ravel(),
-        "normalised": (matrix / (100.0 * share)).ravel() if k else np.zeros(0),
+        "normalised": points.ravel() if k else np.zeros(0),
         "weight": np.tile(share, n),
         "contribution": matrix.ravel(),
     }, columns=list(CONTRIBUTION_COLUMNS))
@@ -338,17 +448,22 @@ def run_round_on_engine(
         Where the round is stored (meta, headline figures, models, and the selected customers'
         roster rows, contributions and fields); ``None``: not stored (``round_id`` 0).
     roster_out
-        A folder: ``roster.parquet`` (every customer) and ``fields.parquet`` are written there.
+        A folder: ``roster.parquet`` (every customer) and ``fields.parquet`` are written there by
+        the engine; without it the whole roster is computed but not kept.
     time_unit, name, progress
         As for :func:`xuanba.rounds.run_round`.
 
     Returns
     -------
     Round
-        ``roster`` holds every customer; ``fields`` and ``contributions`` the selected ones.
+        As stored: ``roster``, ``fields`` and ``contributions`` of the selected customers (every
+        customer's roster row is in ``roster_out``); ``meta`` counts and sums over every customer.
     """
-    from xuanba.rounds.summary import round_summary, tier_order
-    from xuanba.standard.engine import score_and_rank
+    import ibis
+
+    from xuanba.rounds.summary import tier_order
+    from xuanba.standard.engine import roster_expression
+    from xuanba.standard.score import ROSTER_COLUMNS
 
     say = progress or (lambda _msg: None)
     cut = _as_cutoff(cutoff)
@@ -356,6 +471,16 @@ def run_round_on_engine(
     if roster_out is not None and "://" in str(roster_out):
         raise InputError(f"--roster-out {str(roster_out)!r} is a URL; the roster is written to a folder",
                          fix="Give a folder the driver and the executors can write (a shared mount).")
+    if roster_out is not None:  # said before the round runs, not after
+        out_dir = Path(roster_out)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise InputError(f"--roster-out {str(roster_out)!r} is a file; the roster is written to a folder",
+                             file=str(roster_out), fix="Give a folder (new or existing) for roster.parquet and fields.parquet.")
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"--roster-out {str(roster_out)!r} cannot be made: {exc.strerror or exc}",
+                             file=str(roster_out), fix="Give a folder you can write.") from None
     std = as_standard(standard)
     with contextlib.ExitStack() as stack:
 
@@ -369,31 +494,44 @@ def run_round_on_engine(
         backend = table._find_backend(use_default=True)
         scoring, fallback = applied_standard(std, notes, cut)
         say("scoring")
-        plain = all(c.field in table.columns for c in scoring.criteria)
-        scored = score_and_rank(table, scoring) if plain else table
+        crit_names = [c.name for c in scoring.criteria]
         summary_cols = [c for c in SUMMARY_FIELDS if c in table.columns]
         used = sorted(f for f in std.fields_used() if f != "customer_id")
-        result, narrow = _roster_on_driver(scored, scoring, [*used, *summary_cols])
-        roster = result.roster
+        expr, info = roster_expression(table, scoring)
+        roster_cols = [*ROSTER_COLUMNS, *crit_names]
+        # the roster and the fields the headline figures read, kept by the engine: read many times
+        extra = [c for c in summary_cols if c not in expr.columns]
+        side = table.select("customer_id", *[table[c].name(f"_s_{c}") for c in extra])
+        full = expr.join(side, expr.customer_id == side.customer_id).select(
+            *expr.columns, *[side[f"_s_{c}"].name(c) for c in extra])
+        full = keep(full)
+        full = full.mutate(**{c: full[c].cast("float64") for c, ty in full.schema().items() if ty.is_decimal()})
+        n = int(info["n_customers"])
         if roster_out is not None:
             say("writing Parquet")
             out = Path(roster_out)
             out.mkdir(parents=True, exist_ok=True)
-            from xuanba.tables import write_table
-
-            write_table(roster, out / "roster.parquet")
+            _write_parquet_dir(full.select(*roster_cols).order_by("rank"), out / "roster.parquet")
             _write_parquet_dir(table, out / "fields.parquet")  # in the engine's order: no sort
-        sel_rows = np.flatnonzero(roster["selected"].to_numpy(dtype=bool))
-        sel_fields = _selected_fields(table, roster["customer_id"].to_numpy()[sel_rows])
-    inputs = narrow[["customer_id", *used]]
-    order, _ = tier_order(std, roster)
-    info = result.info
+        say("headline figures")
+        picked = to_arrow(full.filter(full.selected).order_by("rank"))
+        selected = _roster_frame(picked, crit_names)
+        points = (np.column_stack([picked[f"_pts_{c}"].to_numpy(zero_copy_only=False).astype(float)
+                                   for c in crit_names]) if crit_names else np.zeros((len(selected), 0)))
+        sel_fields = _selected_fields(table, selected["customer_id"].to_numpy())
+        roster_sha = _chunked_sha256(full, "rank", n, lambda a: _roster_frame(a, crit_names), roster_cols)
+        by_id = keep(table.select("customer_id", *used).mutate(
+            _pos=ibis.row_number().over(ibis.window(order_by="customer_id")) + 1))
+        data_sha = _chunked_sha256(by_id, "_pos", n, _inputs_frame, ["customer_id", *used])
+        order, _ = tier_order(std, pd.DataFrame({"tier": list(info["tier_counts"])}))
+        summary = _summary_on_engine(full, n, int(info["n_selected"]), order, summary_cols)
+        once = _one_time_buyers_on_engine(full)
     meta: dict[str, Any] = {
         "name": name or f"{std.name} v{std.version} @ {cut.isoformat()}",
         "cutoff": cut.isoformat(),
         "created_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "standard_name": std.name, "standard_version": std.version, "standard_sha256": std.sha256,
-        "data_sha256": table_sha256(inputs), "roster_sha256": table_sha256(roster),
+        "data_sha256": data_sha, "roster_sha256": roster_sha,
         "scoring_rules": _scoring_rules(),
         "n_customers": info["n_customers"], "n_selected": info["n_selected"], "time_unit": time_unit,
         "currency": std.currency, "n_gated_out": info["n_gated_out"],
@@ -401,11 +539,10 @@ def run_round_on_engine(
         "tier_counts": info["tier_counts"], "predictions": notes["predictions"],
         "extra_fields": [], "customer_fields": [], "customer_fields_skipped": [], "account_fields": False,
         "field_columns": [c for c in sel_fields.columns if c != "customer_id"],
-        "summary": round_summary(roster, narrow, order[:-1]),
+        "summary": summary,
         "engine": backend.name, "stored_customers": "selected",
         "roster_out": str(roster_out) if roster_out is not None else None,
     }
-    once = one_time_buyers(narrow)
     if once is not None:
         meta["summary"]["one_time_buyers"] = once
     if fallback is not None:
@@ -418,15 +555,14 @@ def run_round_on_engine(
             tables[f"model_{role}"] = StoredTable(model.to_document())
         if notes.get("model_name"):
             meta["model_check"] = "skipped"  # the check refits on the year before: a workspace round does it
-    selected = roster.iloc[sel_rows].reset_index(drop=True)
-    rnd = Round(0, meta, std, roster, _contributions_of(result, scoring, sel_rows), fields=sel_fields, tables=tables)
+    rnd = Round(0, meta, std, selected, _contributions_of(selected, points, scoring), fields=sel_fields,
+                tables=tables)
     if workspace is not None:
         from xuanba.rounds.store import save_round
 
         say("storing")
-        stored = Round(0, meta, std, selected, rnd.contributions, fields=sel_fields, tables=tables)
         with open_workspace(workspace, create=True) as ws:
-            rnd.round_id = save_round(ws, stored)
+            rnd.round_id = save_round(ws, rnd)
     return rnd
 
 

@@ -32,6 +32,26 @@ from xuanba.facts.expressions import round_half_even
 from xuanba.standard.schema import Criterion, Standard
 
 
+def to_arrow(expr: Any) -> Any:
+    """Run an Ibis table expression (an Arrow table back) or scalar one (an Arrow scalar) on its
+    backend; Spark hands Arrow over itself (ibis's own path goes through pandas).
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> to_arrow(ibis.memtable(pa.table({"x": [1, 2]})).x.sum()).as_py()
+    3
+    """
+    table = expr if isinstance(expr, ibis.expr.types.Table) else expr.as_table()
+    backend = table._find_backend(use_default=True)
+    if backend.name == "pyspark" and hasattr(backend._session.sql("SELECT 1"), "toArrow"):
+        backend._run_pre_execute_hooks(table)  # registers the in-memory tables the query reads
+        out = backend._session.sql(backend.compile(table)).toArrow()
+    else:
+        out = table.to_pyarrow()
+    return out if table is expr else out.column(0)[0]
+
+
 def normalise(table: Any, column: str, criterion: Criterion, name: str) -> Any:
     """``table`` with a column ``name``: the 0–1 points of ``criterion`` for every row, from the
     numeric column ``column`` (null: missing, 0 points). Window and aggregate expressions over
@@ -115,7 +135,7 @@ def score_and_rank(table: Any, standard: Standard, *, id_column: str = "customer
     total: Any = points[0]
     for term in points[1:]:
         total = total + term
-    t = t.mutate(score=round_half_even(total, 6))  # numpy's rounding: the same bits on every engine
+    t = t.mutate(score=round_half_even(total.cast("float64"), 6))  # numpy's rounding: the same bits on every engine
     keys = [t.score.desc()]
     for name, asc in standard.tie_break.sort_keys()[:-1]:
         col = t[name].cast("float64")
@@ -174,7 +194,7 @@ def _raw_expression(t: Any, c: Criterion) -> Any:
 
 def _scalars(expr: Any) -> dict[str, Any]:
     """Run an aggregate expression (one row) and return it as a dict."""
-    row = expr.to_pyarrow().to_pylist()
+    row = to_arrow(expr).to_pylist()
     return row[0] if row else {}
 
 
@@ -212,14 +232,14 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     used = _fields_read(standard)  # only what the standard reads travels through the steps
     keep = [c for c in table.columns if c in used and c != id_column]
     t = table.select(table[id_column].cast("string").name(id_column), *keep)
-    n = int(t.count().to_pyarrow().as_py())
+    n = int(to_arrow(t.count()).as_py())
     if n == 0:
         raise DataError("there are no customers to score", fix="Check the cutoff and the transactions.")
     dups = t.group_by(id_column).aggregate(_k=t.count()).filter(lambda x: x._k > 1)
-    some = dups.limit(5).to_pyarrow()
+    some = to_arrow(dups.limit(5))
     if some.num_rows:
         raise DataError("a customer appears more than once in the fields", examples=some[id_column].to_pylist(),
-                        count=int(dups.count().to_pyarrow().as_py()),
+                        count=int(to_arrow(dups.count()).as_py()),
                         fix="Give one row per customer_id (aggregate the extra fields first).")
 
     # raw values (as read, missing kept for the roster) and filled ones (what is normalised), each
@@ -252,7 +272,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                             fix=exc.fix or "Check the field names against the data.") from None
         failed = failed | ~ok
         label = label + ibis.ifelse(ok, "", "; " + g.name)
-    t = t.mutate(score=total.round(6), _failed=failed, gates_failed=ibis.ifelse(label.length() > 0, label.substr(2), ""))
+    t = t.mutate(score=round_half_even(total.cast("float64"), 6), _failed=failed, gates_failed=ibis.ifelse(label.length() > 0, label.substr(2), ""))
 
     # rank: score descending, the tie-break fields (missing last), customer id
     keys = [t.score.desc()]
@@ -278,7 +298,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         if quota is not None:
             t = t.mutate(_e=t._e & (t._e.cast("int64").sum().over(by_rank) <= quota))
         t = t.mutate(_tier=ibis.ifelse(t._e, k, t._tier))
-    t = (t.drop("_e") if "_e" in t.columns else t).cache()
+    t = _kept(t.drop("_e") if "_e" in t.columns else t)
 
     t, info = _capacity(t, standard, id_column)
     t = t.mutate(left_out_by_capacity=t._tier.notnull() & ~t._kept)
@@ -299,7 +319,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                  "tier_counts": {name: counts[k] for k, name in enumerate(tier_names)}})
     t = _gaps_expression(t, standard, n, counts, [per.get(f"_m{k}") for k in range(len(tier_names))],
                          capacity_binds=info["n_left_out_by_capacity"] > 0)
-    t = _quadrants_expression(t, standard).cache()
+    t = _kept(_quadrants_expression(t, standard))
     t, targets, spreads = _inverses(t, standard)
     t = _costs(t, standard, targets, spreads)
     t = _cheapest_expression(t, standard, public_only=False, name="cheapest_criterion", change="cheapest_change")
@@ -324,8 +344,8 @@ def _points(t: Any, crits: list[Criterion]) -> Any:
         if c.normalise == "percentile":
             first.update({f"_s{j}": s, f"_top{j}": s.max().over(), f"_m{j}": raw.notnull().sum().over(),
                           f"_b{j}": _count_below(s)})
-        elif c.normalise == "bands":
-            first[f"_p{j}"] = _bands(raw, c)
+        elif c.normalise == "bands":  # + (raw - raw): a double, not SQL's decimal of the literal points
+            first[f"_p{j}"] = ibis.ifelse(raw.notnull(), _bands(raw, c) + (raw - raw), 0.0)
         elif c.normalise == "minmax":
             lo, hi = s.min().over(), s.max().over()
             first[f"_p{j}"] = ibis.ifelse(raw.notnull(), ibis.ifelse(hi == lo, 0.5, (s - lo) / (hi - lo)), 0.0)
@@ -345,6 +365,15 @@ def _points(t: Any, crits: list[Criterion]) -> Any:
         points[f"_p{j}"] = ibis.ifelse(t[f"_s{j}"].notnull(), p, 0.0)
     t = t.mutate(**points)
     return t.drop(*[f"{k}{j}" for j in pct for k in ("_s", "_top", "_m", "_at")])
+
+
+def _kept(t: Any) -> Any:
+    """``t`` computed once and kept by the engine, its decimal columns read back as doubles: Spark
+    types a column of literal numbers (``CASE … THEN 0.5 ELSE 7.0``) as a decimal, and the kept
+    table's schema is Spark's (a literal's text gives the same double back)."""
+    t = t.cache()
+    dec = {c: t[c].cast("float64") for c, ty in t.schema().items() if ty.is_decimal()}
+    return t.mutate(**dec) if dec else t
 
 
 def _fields_read(standard: Standard) -> set[str]:
@@ -378,7 +407,7 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, dict[str
 
     cap = standard.capacity
     pre = t._tier.notnull()
-    n_cand = int(t.aggregate(_c=pre.cast("int64").sum()).to_pyarrow()["_c"][0].as_py() or 0)
+    n_cand = int(to_arrow(t.aggregate(_c=pre.cast("int64").sum()))["_c"][0].as_py() or 0)
     if not cap.is_set or n_cand == 0:
         return t.mutate(_kept=pre), {"capacity_method": "none"}
     obj = t.score if cap.objective == "score" else ibis.coalesce(_as_float(t[cap.objective]), 0.0)
@@ -396,11 +425,11 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, dict[str
     t = t.mutate(_cost=ibis.greatest(ibis.coalesce(cost, float(stats["_med"])), 0.0),
                  _obj=ibis.greatest(obj.cast("float64"), 0.0))
     limit = int(cap.max_accounts) if cap.max_accounts is not None else None
-    spent = float(t.filter(pre).aggregate(_s=t._cost.sum()).to_pyarrow()["_s"][0].as_py() or 0.0)
+    spent = float(to_arrow(t.filter(pre).aggregate(_s=t._cost.sum()))["_s"][0].as_py() or 0.0)
     if spent <= cap.budget and (limit is None or n_cand <= limit):
         return t.mutate(_kept=pre).drop("_cost", "_obj"), {"capacity_method": "not binding"}
     if n_cand <= oracle.EXACT_KNAPSACK_MAX:  # the candidates come to the driver: the exact knapsack
-        cand = t.filter(pre).order_by("rank").select(id_column, "_obj", "_cost").to_pyarrow()
+        cand = to_arrow(t.filter(pre).order_by("rank").select(id_column, "_obj", "_cost"))
         chosen, method = oracle.knapsack(cand["_obj"].to_numpy(), cand["_cost"].to_numpy(), float(cap.budget), limit)
         ids = cand[id_column].take(np.asarray(chosen, dtype=np.int64))
     else:
@@ -432,18 +461,18 @@ def _greedy(cand: Any, id_column: str, budget: float, limit: int | None) -> list
     c = c.mutate(_ratio=ratio)
     w = ibis.window(order_by=[c._ratio.desc(), c.rank], rows=(None, 0))
     c = c.mutate(_cum=c._cost.sum().over(w), _i=ibis.row_number().over(ibis.window(order_by=[c._ratio.desc(), c.rank])))
-    c = c.mutate(_over=(c._cum > budget + 1e-9).cast("int64").sum().over(w)).cache()
+    c = _kept(c.mutate(_over=(c._cum > budget + 1e-9).cast("int64").sum().over(w)))
     run = c.filter(c._over == 0)  # the leading run: every item fits in turn
     if limit is not None:
         run = run.filter(run._i < limit)
-    head = run.select(id_column, "_cost", "_i").order_by("_i").to_pyarrow()
+    head = to_arrow(run.select(id_column, "_cost", "_i").order_by("_i"))
     chosen = head[id_column].to_pylist()
     spent = float(sum(head["_cost"].to_pylist()))
     if limit is not None and len(chosen) >= limit:
         return chosen
     first_over = c.filter(c._over > 0)
     rest = first_over.filter(first_over._cost <= budget - spent + 1e-9).order_by("_i")
-    rest = rest.select(id_column, "_cost").to_pyarrow()
+    rest = to_arrow(rest.select(id_column, "_cost"))
     for cid, cost in zip(rest[id_column].to_pylist(), rest["_cost"].to_pylist(), strict=True):
         if limit is not None and len(chosen) >= limit:
             break
@@ -482,7 +511,7 @@ def _gaps_expression(t: Any, standard: Standard, n: int, counts: list[int], lowe
     for k in range(len(tiers)):
         bar = ibis.ifelse(t._target == k, float(bars[k]), bar)
     top = t._target < 0
-    gap = ibis.ifelse(top, ibis.null("float64"), ibis.greatest(bar - t.score, 0.0).round(6))
+    gap = ibis.ifelse(top, ibis.null("float64"), round_half_even(ibis.greatest(bar - t.score, 0.0).cast("float64"), 6))
     return t.mutate(next_tier=_label_of(ibis.ifelse(top, ibis.null("int64"), t._target), [x.name for x in tiers]),
                     gap_to_next=gap).drop("_target")
 
@@ -497,7 +526,7 @@ def _quadrants_expression(t: Any, standard: Standard) -> Any:
         for j, c in cs:
             term = 100.0 * c.weight / total_w * t[f"_p{j}"]
             out = term if out is None else out + term
-        return out.round(6)
+        return round_half_even(out.cast("float64"), 6)
 
     value, pot = sub("value"), sub("potential")
     q = standard.quadrants
@@ -531,7 +560,7 @@ def _costs(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict[in
         cost = t[f"_cd{j}"].abs() / spreads[j]
         feasible = (t.gap_to_next > 0) & (need <= 1.0 + 1e-9) & t[f"_r{j}"].notnull() & cost.notnull() & ~cost.isnan()
         cols[f"_cc{j}"] = ibis.ifelse(ibis.coalesce(feasible, False), cost, inf)
-    return t.mutate(**cols).cache()
+    return _kept(t.mutate(**cols))
 
 
 def _cheapest_expression(t: Any, standard: Standard, *, public_only: bool, name: str, change: str) -> Any:
@@ -625,7 +654,7 @@ def _inverses(t: Any, standard: Standard) -> tuple[Any, dict[int, Any], dict[int
             pieces.update({f"_idx{j}": ibis.greatest(ibis.least(idx, m - 1), 0), f"_k{j}": parts["k"],
                            f"_top{j}": parts["top"], f"_mo{j}": parts["mo"], f"_att{j}": parts["at_top"],
                            f"_kz{j}": parts["kth0"]})
-        t = t.mutate(**pieces).cache()
+        t = _kept(t.mutate(**pieces))
         for j in pct:  # the sorted values of the base, by position (0-based)
             f = t[f"_f{j}"]
             v = (f if crits[j].direction == "higher" else -f).name(f"_v{j}")
@@ -722,7 +751,7 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
                 arrow = arrow.set_column(i, f.name, arrow.column(i).cast(pa.string()))
         table = ibis.duckdb.connect().create_table("fields", arrow)  # type: ignore[attr-defined]
     expr, info = roster_expression(table, standard, id_column=id_column)
-    out = expr.order_by("rank").to_pyarrow()
+    out = to_arrow(expr.order_by("rank"))
     crits = standard.criteria
     text = ("tier", "quadrant", "gates_failed", "next_tier", "cheapest_criterion", "cheapest_public_criterion")
     data: dict[str, Any] = {}
