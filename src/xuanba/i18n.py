@@ -1717,7 +1717,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "web_err_busy": ("a round is running already (started by {user} at {started}, {standard} at {cutoff})",
                      "已有一轮正在运行（由 {user} 于 {started} 启动，{standard}，截止日 {cutoff}）"),
     "web_err_busy_fix": ("Wait for it to end, then start yours.", "请等它结束后再启动。"),
-    "web_err_no_version": ("no such version of the standard", "标准没有这个版本"),
+    "web_err_no_version": ("no such version of the standard", "没有这个版本的标准"),
     "web_err_no_version_fix": ("Pick one of the versions listed.", "请从列出的版本中选一个。"),
     "web_err_no_round_yet": ("no round is stored yet", "还没有保存任何轮次"),
     "web_err_no_round_yet_fix": ("Run a round first, then preview against it.", "请先运行一轮，再据此预览。"),

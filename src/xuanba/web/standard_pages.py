@@ -140,7 +140,7 @@ def _said(exc: XuanbaError, lang: str) -> dict[str, Any]:
     Example
     -------
     >>> _said(InputError(Phrase("web_err_no_version"), fix="Ask."), "zh")
-    {'error': '标准没有这个版本', 'fix': 'Ask.'}
+    {'error': '没有这个版本的标准', 'fix': 'Ask.'}
     """
     return {"error": exc.phrase.words(lang) if exc.phrase is not None else exc.message,
             "fix": exc.fix_phrase.words(lang) if exc.fix_phrase is not None else exc.fix}
