@@ -134,3 +134,27 @@ def test_rows_after_the_cutoff_name_row_column_and_examples_in_chinese(tmp_path)
     zh = run("ingest", str(path), "-w", str(tmp_path / "v.duckdb"), lang="zh")
     assert "dates.csv，“date”列：日期列中没有一个值能读成日期（例如 '30.06.2026'）" in zh.output
     assert "--date-format '%d.%m.%Y'" in zh.output
+
+
+def test_engine_tune_and_spark_conf_refusals_read_chinese_with_their_values(tmp_path):
+    from xuanba.rounds.spark import parse_spark_conf
+    from xuanba.standard import starter_standard
+
+    std = tmp_path / "s.toml"
+    std.write_text(starter_standard("en"), encoding="utf-8")
+    args = ("round", "--standard", str(std), "--cutoff", "2026-06-30", "--engine", "foo", "--source", "t.parquet",
+            "-w", str(tmp_path / "w.duckdb"))
+    zh, en = run(*args, lang="zh"), run(*args, lang="en")
+    assert zh.exit_code == en.exit_code == 2
+    assert "--engine 'foo' 不是 xuanba 支持的引擎" in zh.output and "请用 --engine duckdb 或 spark。" in zh.output
+    assert "not an engine" not in zh.output and "--engine 'foo' is not an engine xuanba runs on" in en.output
+    zh = run("standard", "tune", str(std), "--from", "2025-01-01", "--to", "2026-01-01", "--bars",
+             "--max-bar-change", "500", "-w", str(tmp_path / "w.duckdb"), lang="zh")
+    assert zh.exit_code == 2 and "--max-bar-change 500.0 不在 (0, 100] 范围内" in zh.output
+    assert "请给出以分计的幅度，例如 20。" in zh.output
+    with pytest.raises(InputError) as caught:
+        parse_spark_conf(["spark.executor.memory="])
+    err = caught.value
+    assert str(err).startswith("--spark-conf 'spark.executor.memory=' has no value")  # programs read English
+    assert err.render("zh") == ("--spark-conf 'spark.executor.memory=' 没有给出值\n"
+                                "  解决办法：请给出值：spark.executor.memory=VALUE。")

@@ -108,19 +108,17 @@ def _summary(rnd: Any, written: str | None) -> dict[str, Any]:
 def _engine_round(engine: str, source: str | None, conf: list[str], standard: Path, cutoff: str, unit: str,
                   name: str | None, workspace: Path | None, roster_out: Path | None, progress: Any) -> Any:
     """``xuanba round --engine … --source …``: the round run by the engine that reads the source."""
-    from xuanba.errors import InputError
+    from xuanba.errors import InputError, Phrase
     from xuanba.rounds.engine import run_round_on_engine
     from xuanba.rounds.spark import parse_spark_conf, spark_backend, spark_source
 
     if engine not in ("duckdb", "spark"):
-        raise InputError(f"--engine {engine!r} is not an engine xuanba runs on", fix="Use --engine duckdb or spark.")
+        raise InputError(Phrase("err_engine_unknown", engine=repr(engine)), fix=Phrase("err_engine_unknown_fix"))
     settings = parse_spark_conf(conf)
     if settings and engine != "spark":
-        raise InputError("--spark-conf is for --engine spark", fix="Add --engine spark, or leave --spark-conf out.")
+        raise InputError(Phrase("err_spark_conf_engine"), fix=Phrase("err_spark_conf_engine_fix"))
     if source is None:
-        raise InputError(f"--engine {engine} needs --source: the transactions it reads",
-                         fix="Give --source PATH (Parquet file or folder) or a table name; or leave --engine out "
-                             "to rank the workspace's transactions.")
+        raise InputError(Phrase("err_engine_needs_source", engine=engine), fix=Phrase("err_engine_needs_source_fix"))
     if engine == "duckdb":
         from xuanba.rounds.engine import duckdb_source
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from xuanba.errors import InputError
+from xuanba.errors import InputError, Phrase
 
 #: Settings a round on Spark starts with unless ``--spark-conf`` says otherwise: time in UTC (as
 #: the workspace; a cutoff is a calendar day) and no web UI.
@@ -45,13 +45,12 @@ def parse_spark_conf(items: Iterable[str]) -> dict[str, str]:
         key, sep, value = str(item).partition("=")
         key, value = key.strip(), value.strip()
         if not sep:
-            raise InputError(f"--spark-conf {item!r} is not key=value",
-                             fix="Write each setting as key=value, e.g. --spark-conf spark.sql.shuffle.partitions=200.")
+            raise InputError(Phrase("err_spark_conf_kv", item=repr(item)), fix=Phrase("err_spark_conf_kv_fix"))
         if not _KEY.match(key):
-            raise InputError(f"--spark-conf {item!r}: {key!r} is not a setting name",
-                             fix="Setting names are dotted words, e.g. spark.driver.memory=2g.")
+            raise InputError(Phrase("err_spark_conf_key", item=repr(item), key=repr(key)),
+                             fix=Phrase("err_spark_conf_key_fix"))
         if not value:
-            raise InputError(f"--spark-conf {item!r} has no value", fix=f"Give a value: {key}=VALUE.")
+            raise InputError(Phrase("err_spark_conf_value", item=repr(item)), fix=Phrase("err_spark_conf_value_fix", key=key))
         out[key] = value
     return out
 
@@ -65,7 +64,7 @@ def spark_backend(conf: Mapping[str, str] | None = None, *, app_name: str = "xua
         from pyspark import SparkConf
         from pyspark.sql import SparkSession
     except ImportError:
-        raise InputError("--engine spark needs pyspark (and Java 17 or later)",
+        raise InputError(Phrase("err_spark_missing"),
                          fix="pip install 'xuanba[spark]'") from None
     settings = {**DEFAULT_CONF, **dict(conf or {})}
     builder = SparkSession.builder.appName(app_name)
@@ -77,8 +76,7 @@ def spark_backend(conf: Mapping[str, str] | None = None, *, app_name: str = "xua
         session = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 - no Java, a bad master URL, a bad memory size: the user's setup
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"Spark did not start: {first}",
-                         fix="Check Java (17+) and the --spark-conf settings (spark.master, memory sizes).") from None
+        raise InputError(Phrase("err_spark_start", detail=first), fix=Phrase("err_spark_start_fix")) from None
     for key, value in settings.items():  # a session already running takes the SQL settings it can
         if key.startswith("spark.sql."):
             session.conf.set(key, value)
@@ -92,14 +90,14 @@ def spark_source(backend: Any, source: str | Path) -> Any:
     :class:`InputError` naming it, never a Spark traceback."""
     text = str(source).strip()
     if not text:
-        raise InputError("--source is empty", fix="Give a Parquet path or a table name.")
+        raise InputError(Phrase("err_source_empty"), fix=Phrase("err_source_empty_fix"))
     session = backend._session
     is_url = "://" in text
     path = Path(text)
     if is_url or path.exists() or path.suffix.lower() in FORMATS or "/" in text or "\\" in text:
         if not is_url and not path.exists():
-            raise InputError(f"--source {text!r} does not exist", file=text,
-                             fix="Give the path of the transactions (Parquet file or folder), or a table name.")
+            raise InputError(Phrase("err_source_missing", source=repr(text)), file=text,
+                             fix=Phrase("err_source_missing_fix"))
         fmt = FORMATS.get(path.suffix.lower(), "parquet")
         try:
             reader = session.read.format(fmt)
@@ -108,22 +106,20 @@ def spark_source(backend: Any, source: str | Path) -> Any:
             frame = reader.load(text)
             frame.schema  # noqa: B018 - resolves the files now, so a bad one fails here
         except Exception as exc:  # noqa: BLE001 - Spark's AnalysisException and friends
-            raise InputError(f"Spark cannot read --source {text!r} as {fmt}: {_first_line(exc)}", file=text,
-                             fix="Give Parquet written by `xuanba export` or your pipeline (a file or a folder "
-                                 "of parts), or a .csv with a header row.") from None
+            raise InputError(Phrase("err_source_unreadable", source=repr(text), fmt=fmt, detail=_first_line(exc)),
+                             file=text, fix=Phrase("err_source_unreadable_fix")) from None
         view = "xuanba_source"
         frame.createOrReplaceTempView(view)
         return backend.table(view)
     if not _TABLE.match(text):
-        raise InputError(f"--source {text!r} is neither an existing path nor a table name",
-                         fix="Give a Parquet path or a catalog table such as sales.transactions.")
+        raise InputError(Phrase("err_source_neither", source=repr(text)), fix=Phrase("err_source_neither_fix"))
     try:
         *where, name = text.split(".")
         database = (where[0] if len(where) == 1 else tuple(where)) if where else None
         return backend.table(name, database=database)
     except Exception as exc:  # noqa: BLE001
-        raise InputError(f"Spark has no table {text!r}: {_first_line(exc)}",
-                         fix="Check the name with SHOW TABLES, or give a Parquet path.") from None
+        raise InputError(Phrase("err_spark_no_table", source=repr(text), detail=_first_line(exc)),
+                         fix=Phrase("err_spark_no_table_fix")) from None
 
 
 def _first_line(exc: BaseException) -> str:

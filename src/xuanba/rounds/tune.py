@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xuanba.errors import DataError, InputError
+from xuanba.errors import DataError, InputError, Phrase
 from xuanba.rounds.backtest import (
     _last_day,
     _share,
@@ -149,18 +149,17 @@ def tune(
     Tuned
     """
     if objective not in ("revenue", "profit"):
-        raise InputError(f"--objective {objective!r} is not known", fix="Use revenue or profit.")
+        raise InputError(Phrase("err_tune_objective", objective=repr(objective)), fix=Phrase("err_tune_objective_fix"))
     if not 0 < max_change <= 1:
-        raise InputError(f"--max-change {max_change} is outside (0, 1]", fix="Give a share such as 0.3.")
+        raise InputError(Phrase("err_tune_max_change", value=max_change), fix=Phrase("err_tune_max_change_fix"))
     if bars and not 0 < max_bar_change <= 100:
-        raise InputError(f"--max-bar-change {max_bar_change} is outside (0, 100]",
-                         fix="Give score points such as 20.")
+        raise InputError(Phrase("err_tune_max_bar_change", value=max_bar_change),
+                         fix=Phrase("err_tune_max_bar_change_fix"))
     days = parse_horizon(horizon)
     extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
     std = as_standard(standard, extras)
     if bars and not any(t.min_score is not None for t in std.tiers):
-        raise InputError("--bars: no tier of the standard has a min_score bar to learn",
-                         fix="Give the tiers a min_score, or tune the weights alone.")
+        raise InputError(Phrase("err_tune_no_bars"), fix=Phrase("err_tune_no_bars_fix"))
     say = progress or (lambda _msg: None)
     data: list[tuple[dt.date, pd.DataFrame, np.ndarray, dict[str, Any] | None]] = []
     warm: dict[str, Any] = {}
@@ -177,13 +176,10 @@ def tune(
                                                   extra_fields=extra_fields, warm=warm, outcomes=after[cut])
             value = truth.revenue if objective == "revenue" else truth.profit
             if objective == "profit" and np.isnan(value).all():
-                raise DataError("the transactions carry no cost, so profit is unknown",
-                                fix="Tune on --objective revenue, or load costs.")
+                raise DataError(Phrase("err_tune_no_cost"), fix=Phrase("err_tune_no_cost_fix"))
             data.append((cut, fields, value, fallback))
     if len(data) < 2:
-        raise DataError(f"tuning needs at least two cutoffs with a whole {days}-day horizon after them; "
-                        f"found {len(data)}",
-                        fix="Widen --from/--to, use a shorter --every or a shorter --horizon.")
+        raise DataError(Phrase("err_tune_few_cutoffs", days=days, found=len(data)), fix=Phrase("err_tune_few_cutoffs_fix"))
     train, test = data[:-1], data[-1]
     start_shares = np.array(list(std.weight_shares.values()))
     cache: dict[tuple[float, ...], float] = {}

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from xuanba.errors import InputError, WorkspaceError, XuanbaError
+from xuanba.errors import InputError, Phrase, WorkspaceError, XuanbaError
 from xuanba.standard import Standard
 from xuanba.workspace import META_TABLE, Workspace
 
@@ -136,8 +136,8 @@ class Jobs:
         with self._lock:
             if self._running is not None:
                 r = self._running
-                raise JobBusy(f"a round is running already (started by {r.user} at {r.started_at}, "
-                              f"{r.standard} at {r.cutoff})", fix="Wait for it to end, then start yours.")
+                raise JobBusy(Phrase("web_err_busy", user=r.user, started=r.started_at, standard=r.standard,
+                                     cutoff=r.cutoff), fix=Phrase("web_err_busy_fix"))
             job = Job(secrets.token_urlsafe(9), user, f"{standard.name} v{standard.version}", cutoff.isoformat(),
                       dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None).isoformat())
             self._running = job

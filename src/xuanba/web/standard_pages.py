@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from xuanba.errors import InputError, XuanbaError
+from xuanba.errors import InputError, Phrase, XuanbaError
 from xuanba.standard import Standard, StandardError, load_standard
 from xuanba.web import data, store
 from xuanba.workspace import Workspace
@@ -133,6 +133,24 @@ def standard_page(ws: Workspace, lang: str, a: str | None = None, b: str | None 
     return out
 
 
+def _said(exc: XuanbaError, lang: str) -> dict[str, Any]:
+    """The ``error`` and ``fix`` of ``exc`` in ``lang`` for the page (text given as plain English
+    stays English).
+
+    Example
+    -------
+    >>> _said(InputError(Phrase("web_err_no_version"), fix="Ask."), "zh")
+    {'error': '没有这个版本的标准', 'fix': 'Ask.'}
+    """
+    return {"error": exc.phrase.words(lang) if exc.phrase is not None else exc.message,
+            "fix": exc.fix_phrase.words(lang) if exc.fix_phrase is not None else exc.fix}
+
+
+def _phrase(key: str, lang: str, **fields: Any) -> dict[str, Any]:
+    """The ``error`` ``key`` and its fix ``key_fix`` in ``lang``."""
+    return {"error": Phrase(key, **fields).words(lang), "fix": Phrase(key + "_fix").words(lang)}
+
+
 def check(ws: Workspace, text: str, lang: str) -> dict[str, Any]:
     """Validate ``text``: ``ok``, and ``problems`` (``line``, ``message``, ``fix``) or the
     standard's ``name``, ``version``, ``sha256`` and ``sentences``."""
@@ -141,7 +159,8 @@ def check(ws: Workspace, text: str, lang: str) -> dict[str, Any]:
     except StandardError as exc:
         return {"ok": False, "problems": [{"line": p.line, "message": p.message, "fix": p.fix} for p in exc.problems]}
     except InputError as exc:
-        return {"ok": False, "problems": [{"line": None, "message": exc.message, "fix": exc.fix}]}
+        words = _said(exc, lang)
+        return {"ok": False, "problems": [{"line": None, "message": words["error"], "fix": words["fix"]}]}
     return {"ok": True, "problems": [], "name": std.name, "version": str(std.version), "sha256": std.sha256,
             "sentences": std.describe(lang)}
 
@@ -171,12 +190,12 @@ def preview(ws: Workspace, text: str, lang: str, movers: int = 20) -> dict[str, 
         return checked
     rid = data.resolve(ws, "latest")
     if rid is None:
-        return {**checked, "error": "no round is stored yet", "fix": "Run a round first, then preview against it."}
+        return {**checked, **_phrase("web_err_no_round_yet", lang)}
     std = load(ws, text)
     try:
         w = whatif(ws, std, rid, movers=movers, horizon="365d" if ws.has_table("transactions") else None)
     except XuanbaError as exc:
-        return {**checked, "error": exc.message, "fix": exc.fix}
+        return {**checked, **_said(exc, lang)}
     sha = data.meta(ws, rid).get("standard_sha256")
     return {**checked, "round_id": rid, "summary": w.summary, "tiers": w.tiers.to_dict("records"),
             "movers": w.movers.to_dict("records"),
@@ -337,7 +356,8 @@ def _routes() -> list[Route]:
             with st.gate.read() as r:
                 c = check(r, text, _lang(request))
                 if c["ok"]:  # valid, but refused (nothing changed, a version number taken)
-                    c = {"ok": False, "problems": [{"line": None, "message": exc.message, "fix": exc.fix}]}
+                    words = _said(exc, _lang(request))
+                    c = {"ok": False, "problems": [{"line": None, "message": words["error"], "fix": words["fix"]}]}
                 return _page(request, r, user, text=text, checked=c, status=400)
         return a._headers(RedirectResponse(f"/standard?published={v['version_id']}", status_code=303))
 
@@ -362,18 +382,17 @@ def _routes() -> list[Route]:
             found = {v["ref"]: v for v in versions(ws)}
             ref = body.get("version") or (current(ws) or {}).get("ref")
             if ref not in found:
-                return {"error": "no such version of the standard", "fix": "Pick one of the versions listed."}
+                return _phrase("web_err_no_version", _lang(request))
             try:
                 std = load(ws, found[ref]["text"])
                 cutoff = as_date(body.get("cutoff") or last_day(ws))
             except XuanbaError as exc:
-                return {"error": exc.message, "fix": exc.fix}
+                return _said(exc, _lang(request))
         jobs = _jobs(request)
         running = jobs.current()
         if running is not None:  # said before anything is logged; start() checks again under its lock
-            return {"error": f"a round is running already (started by {running.user} at {running.started_at}, "
-                             f"{running.standard} at {running.cutoff})", "fix": "Wait for it to end, then start yours.",
-                    "busy": True}
+            return {**_phrase("web_err_busy", _lang(request), user=running.user, started=running.started_at,
+                              standard=running.standard, cutoff=running.cutoff), "busy": True}
 
         def record(w: Workspace, job: Any) -> None:
             store.audit(w, job.user, "round_run" if job.state == "done" else "round_failed",
@@ -383,7 +402,7 @@ def _routes() -> list[Route]:
         try:
             job = jobs.start(std, cutoff, user["name"], record)
         except XuanbaError as exc:
-            return {"error": exc.message, "fix": exc.fix, "busy": True}
+            return {**_said(exc, _lang(request)), "busy": True}
         with st.gate.write() as w:  # logged once it started: a start refused by a race is no start
             store.audit(w, user["name"], "round_start", {"job": job.job_id, "version": ref,
                                                          "standard": f"{std.name} v{std.version}",

@@ -294,12 +294,11 @@ def publish_standard(ws: Workspace, text: str, *, by: str | None = None,
     ensure_tables(ws)
     done = published_standards(ws)
     if done and done[-1]["sha256"] == std.sha256:
-        raise InputError(f"this text is version {done[-1]['version']} as published last: nothing changed",
-                         fix="Edit the standard before publishing it.")
+        raise InputError(Phrase("web_err_unchanged", version=done[-1]["version"]), fix=Phrase("web_err_unchanged_fix"))
     clash = [v for v in done if v["name"] == std.name and v["version"] == str(std.version) and v["sha256"] != std.sha256]
     if clash:
-        raise InputError(f"{std.name} version {std.version} is published already with another text",
-                         fix="Raise `version` in [standard] (say to the next number) and publish again.")
+        raise InputError(Phrase("web_err_version_taken", name=std.name, version=std.version),
+                         fix=Phrase("web_err_version_taken_fix"))
     with ws.transaction() as con:
         row = con.execute("SELECT COALESCE(MAX(version_id), 0) + 1 FROM web_standards").fetchone()
         vid = int(row[0]) if row else 1
@@ -337,6 +336,6 @@ def as_text(text: str) -> str:
     """
     text = str(text or "").replace("\r\n", "\n")
     if len(text) > MAX_STANDARD_CHARS:
-        raise InputError(f"the standard has {len(text):,} characters; at most {MAX_STANDARD_CHARS:,} are taken",
-                         fix="A standard is a few criteria, gates and tiers: shorten it.")
+        raise InputError(Phrase("web_err_too_long", n=f"{len(text):,}", most=f"{MAX_STANDARD_CHARS:,}"),
+                         fix=Phrase("web_err_too_long_fix"))
     return text if "\n" in text else text + "\n"
