@@ -329,6 +329,20 @@ class ParetoNBD(PurchaseModel):
     def _expected(cls, p: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
         return expected_alive(*p, h["frequency"], h["T"], t) * cls._alive(p, h)
 
+    def _expected_combination(
+        self, p: np.ndarray, h: dict[str, np.ndarray], ts: np.ndarray, weights: np.ndarray
+    ) -> np.ndarray:
+        """``[E[Y(t) | history] for t in ts] @ weights`` (histories x columns of ``weights``).
+
+        P(alive) — two tail integrals per history, the costly part — is computed once for every
+        horizon, and ``E[Y(t) | alive]`` once per distinct (x, T) pair for all of ``ts`` at once
+        (a pairs x horizons array); equal to summing :meth:`_expected` horizon by horizon.
+        """
+        pair, first = self._pairs(h)
+        x, big_t = h["frequency"][first][:, None], h["T"][first][:, None]
+        per_edge = expected_alive(*p, x, big_t, np.asarray(ts, dtype=float)[None, :])
+        return (per_edge @ weights)[pair] * self._alive(p, h)[:, None]
+
     @classmethod
     def _no_purchase(cls, p: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
         alive = cls._alive(p, h)
