@@ -89,3 +89,24 @@ def test_paretonbd_value_computes_p_alive_once_for_all_36_edges(monkeypatch, tes
     discounted_purchases(model, h, [1.0, 3.0], discount_rate=0.1, time_unit="week")
     assert len(calls) == 1  # the per-edge path called it 36 times
     assert calls[0] == len(h.drop_duplicates(["frequency", "recency", "T"]))
+
+
+def test_paretonbd_summed_gradient_equals_the_per_row_one_summed(test_data):
+    """The fit's gradient summed per pair before expanding (``_loglik_grad_sum``) is the per-row
+    gradient summed with the counts, on CDNOW and on extreme histories, at parameters far apart."""
+    from xuanba.models import Model
+    from xuanba.models._base import compress
+
+    cdnow = pd.read_csv(test_data / "cdnow_customers_summary.csv").rename(columns={"ID": "customer_id"})
+    for h in (cdnow, _extreme(3000, seed=5)):
+        distinct, counts, _ = compress(h, ["frequency", "recency", "T"])
+        model = ParetoNBD()
+        data = model._prepare({c: distinct[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T")})
+        counts = np.asarray(counts, dtype=float) * np.linspace(0.5, 2.0, len(counts))  # uneven weights
+        for p in ([0.553, 10.578, 0.606, 11.669], [2.0, 5.0, 0.1, 50.0], [0.1, 500.0, 3.0, 10.0]):
+            p = np.asarray(p)
+            value, grad = model._loglik_grad_sum(p, data, counts)
+            want_value, want_grad = Model._loglik_grad_sum(model, p, data, counts)
+            assert np.isfinite(value) and np.all(np.isfinite(grad))
+            np.testing.assert_allclose(value, want_value, rtol=1e-12)
+            np.testing.assert_allclose(grad, want_grad, rtol=1e-9, atol=1e-9 * np.abs(want_grad).max())

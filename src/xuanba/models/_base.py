@@ -409,6 +409,13 @@ class Model:
         """
         raise NotImplementedError
 
+    def _loglik_grad_sum(
+        self, params: np.ndarray, data: dict[str, np.ndarray], counts: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        """The ``counts``-weighted sum of :meth:`_loglik_grad` (a model may sum before expanding)."""
+        terms, grads = self._loglik_grad(params, data)
+        return wdot(counts, terms), np.einsum("i,ij->j", counts, grads)
+
     def _loglik_sums(
         self, params: np.ndarray, data: dict[str, np.ndarray], counts: np.ndarray
     ) -> tuple[float, np.ndarray, np.ndarray]:
@@ -615,9 +622,8 @@ class Model:
             with np.errstate(all="ignore"):
                 p = space.natural(free)
                 jac = space.jacobian(p)
-                terms, grads = self._loglik_grad(p, arrays)
-                value = -wdot(counts, terms)
-                grad = -np.einsum("i,ij->j", counts, grads) * jac
+                value, grad = self._loglik_grad_sum(p, arrays, counts)
+                value, grad = -value, -grad * jac
             if self.penalizer:
                 value += self._penalty(p)
                 grad = grad + 2 * self.penalizer * p * jac
