@@ -850,7 +850,7 @@ class Model:
             with np.errstate(all="ignore"):
                 hess = self._loglik_sums(params, arrays, counts)[2]
         elif cls._loglik_grad is not Model._loglik_grad:
-            hess = gradient_hessian(lambda p: counts @ self._loglik_grad(p, arrays)[1], params, floor=floor)
+            hess = gradient_hessian(lambda p: self._loglik_grad_sum(p, arrays, counts)[1], params, floor=floor)
         else:
             hess = numerical_hessian(ll, params, floor=floor)
         try:
