@@ -409,6 +409,13 @@ class Model:
         """
         raise NotImplementedError
 
+    def _loglik_grad_sum(
+        self, params: np.ndarray, data: dict[str, np.ndarray], counts: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        """The ``counts``-weighted sum of :meth:`_loglik_grad` (a model may sum before expanding)."""
+        terms, grads = self._loglik_grad(params, data)
+        return wdot(counts, terms), np.einsum("i,ij->j", counts, grads)
+
     def _loglik_sums(
         self, params: np.ndarray, data: dict[str, np.ndarray], counts: np.ndarray
     ) -> tuple[float, np.ndarray, np.ndarray]:
@@ -615,9 +622,8 @@ class Model:
             with np.errstate(all="ignore"):
                 p = space.natural(free)
                 jac = space.jacobian(p)
-                terms, grads = self._loglik_grad(p, arrays)
-                value = -wdot(counts, terms)
-                grad = -np.einsum("i,ij->j", counts, grads) * jac
+                value, grad = self._loglik_grad_sum(p, arrays, counts)
+                value, grad = -value, -grad * jac
             if self.penalizer:
                 value += self._penalty(p)
                 grad = grad + 2 * self.penalizer * p * jac
@@ -844,7 +850,7 @@ class Model:
             with np.errstate(all="ignore"):
                 hess = self._loglik_sums(params, arrays, counts)[2]
         elif cls._loglik_grad is not Model._loglik_grad:
-            hess = gradient_hessian(lambda p: counts @ self._loglik_grad(p, arrays)[1], params, floor=floor)
+            hess = gradient_hessian(lambda p: self._loglik_grad_sum(p, arrays, counts)[1], params, floor=floor)
         else:
             hess = numerical_hessian(ll, params, floor=floor)
         try:

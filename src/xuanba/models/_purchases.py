@@ -66,6 +66,24 @@ class PurchaseModel(Model):
     def _pmf(self, p: np.ndarray, n: np.ndarray, t: float) -> np.ndarray:
         raise NotImplementedError
 
+    @staticmethod
+    def _pairs(h: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Codes of the distinct (x, T) pairs of the histories and the first row of each.
+
+        E[Y(t) | alive] depends on the history only through (x, T) in BG/NBD, MBG/NBD and
+        Pareto/NBD: it is evaluated once per distinct pair (a few thousand) rather than once per
+        distinct (x, t_x, T) history. The codes are parameter-free and kept in ``h`` for further
+        horizons and parameter draws.
+        """
+        if "_xT_pair" not in h:
+            x_codes, _ = pd.factorize(h["frequency"])
+            t_codes, t_unique = pd.factorize(h["T"])
+            pair, pairs = pd.factorize(x_codes.astype(np.int64) * len(t_unique) + t_codes)
+            first = np.empty(len(pairs), dtype=np.int64)
+            first[pair[::-1]] = np.arange(len(pair) - 1, -1, -1)  # first row of each (x, T) pair
+            h["_xT_pair"], h["_xT_first"] = pair, first
+        return h["_xT_pair"], h["_xT_first"]
+
     # -- public predictions --------------------------------------------------------------------
     def expected_purchases_new(
         self, t: Any, *, interval: float | None = None, n_draws: int = DEFAULT_DRAWS, seed: int = 0

@@ -248,23 +248,6 @@ class _BetaGeometricNBD(PurchaseModel):
         alive0 = 1.0 if self._k == 0 else b / (a + b)
         return alive0 * self._expected_alive(params, zero, zero, t)
 
-    @staticmethod
-    def _pairs(h: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Codes of the distinct (x, T) pairs of the histories and the first row of each.
-
-        E[Y(t) | alive] depends on the history only through (x, T): its 2F1 is evaluated once per
-        distinct pair (a few thousand) rather than once per distinct (x, t_x, T) history. The codes
-        are parameter-free and kept in ``h`` for further horizons and parameter draws.
-        """
-        if "_xT_pair" not in h:
-            x_codes, _ = pd.factorize(h["frequency"])
-            t_codes, t_unique = pd.factorize(h["T"])
-            pair, pairs = pd.factorize(x_codes.astype(np.int64) * len(t_unique) + t_codes)
-            first = np.empty(len(pairs), dtype=np.int64)
-            first[pair[::-1]] = np.arange(len(pair) - 1, -1, -1)  # first row of each (x, T) pair
-            h["_xT_pair"], h["_xT_first"] = pair, first
-        return h["_xT_pair"], h["_xT_first"]
-
     def _expected(self, params: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
         pair, first = self._pairs(h)
         alive_part = self._expected_alive(params, h["frequency"][first], h["T"][first], t)

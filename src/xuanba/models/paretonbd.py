@@ -41,9 +41,22 @@ _COLS = ("frequency", "recency", "T")
 
 # -- closed forms at given parameters (arrays broadcast) -----------------------------------------
 def distinct_pairs(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct ``(x, y)`` pairs and the index of each row's pair (``ux[inv], uy[inv]``)."""
-    pairs, inv = np.unique(np.column_stack([x, y]), axis=0, return_inverse=True)
-    return pairs[:, 0], pairs[:, 1], np.ravel(inv)
+    """Distinct ``(x, y)`` pairs and the index of each row's pair (``ux[inv], uy[inv]``).
+
+    Sorted by ``x`` then ``y``, as ``np.unique(..., axis=0)`` gives them, but by hashing each
+    column and then the pair of codes: a tenth of the time of sorting rows at a million histories.
+
+    Examples
+    --------
+    >>> ux, uy, inv = distinct_pairs(np.array([2.0, 0.0, 2.0]), np.array([5.0, 0.0, 5.0]))
+    >>> ux.tolist(), uy.tolist(), inv.tolist()
+    ([0.0, 2.0], [0.0, 5.0], [1, 0, 1])
+    """
+    x_codes, x_unique = pd.factorize(np.asarray(x, dtype=float), sort=True)
+    y_codes, y_unique = pd.factorize(np.asarray(y, dtype=float), sort=True)
+    width = max(len(y_unique), 1)
+    inv, codes = pd.factorize(x_codes.astype(np.int64) * width + y_codes, sort=True)
+    return x_unique[codes // width], y_unique[codes % width], np.asarray(inv, dtype=np.int64)
 
 
 def log_parts(
@@ -251,6 +264,46 @@ def _loglik_grad_by_pairs(
     return const_x[cx] + both, grads
 
 
+def _loglik_grad_sum_by_pairs(
+    r: float, alpha: float, s: float, beta: float, idx: dict[str, np.ndarray], counts: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """The ``counts``-weighted sums of :func:`_loglik_grad_by_pairs` (log-likelihood, gradient),
+    without a rows x 4 array: each gradient part is a per-pair vector, so the rows' weights are
+    summed per pair first (``bincount``) and multiplied by the pairs' gradients once."""
+    x2, y2, inv2, inv1, xinv = idx["x2"], idx["y2"], idx["inv2"], idx["inv1"], idx["xinv"]
+    xu = idx["xu"]
+    const_x = special.gammaln(r + xu) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    d_const_r = special.digamma(r + xu) - special.digamma(r) + np.log(alpha)
+    rx2 = r + x2
+    la2, lb2 = np.log(alpha + y2), np.log(beta + y2)
+    log_a = -rx2 * la2 - s * lb2
+    grad_a = np.column_stack([-la2, -rx2 / (alpha + y2), -lb2, -s / (beta + y2)])
+    log_i2, g_i2 = log_tail_integral_grad(alpha, rx2, beta, s + 1.0, y2)
+    log_i1, g_i1 = log_tail_integral_grad(alpha, r + idx["x1"], beta, s + 1.0, idx["y1"])
+    g_i1, g_i2 = g_i1[:, [1, 0, 3, 2]], g_i2[:, [1, 0, 3, 2]]
+    row_i1 = log_i1[inv1]
+    diff = np.minimum(log_i2[inv2] - row_i1, 0.0)
+    one_minus_rho = -np.expm1(diff)
+    dead = idx["dead"] | (one_minus_rho <= 0)
+    log_b = np.where(dead, -np.inf, np.log(s) + row_i1 + np.log(np.where(dead, 1.0, one_minus_rho)))
+    head = log_a[inv2]
+    both = np.logaddexp(head, log_b)
+    alive = np.exp(head - both)
+    ratio = np.where(dead, 0.0, np.exp(diff) / np.where(dead, 1.0, one_minus_rho))
+    died = counts * np.where(dead, 0.0, 1.0 - alive)  # weight of the "died in (t_x, T]" gradient
+    n1, n2 = len(log_i1), len(log_i2)
+    grad = (np.bincount(inv2, counts * alive, n2) @ grad_a
+            + np.bincount(inv1, died * (1.0 + ratio), n1) @ g_i1
+            - np.bincount(inv2, died * ratio, n2) @ g_i2)
+    cx = xinv[inv2]
+    total = float(counts.sum())
+    grad[0] += np.bincount(cx, counts, len(xu)) @ d_const_r
+    grad[1] += total * r / alpha
+    grad[2] += float(died.sum()) / s + total * np.log(beta)
+    grad[3] += total * s / beta
+    return wdot(counts, const_x[cx] + both), grad
+
+
 class ParetoNBD(PurchaseModel):
     """Pareto/NBD model of repeat purchasing in continuous time.
 
@@ -312,6 +365,15 @@ class ParetoNBD(PurchaseModel):
         with np.errstate(all="ignore"):
             return _loglik_grad_by_pairs(r, alpha, s, beta, data["_pairs"])  # type: ignore[arg-type]
 
+    def _loglik_grad_sum(
+        self, params: np.ndarray, data: dict[str, np.ndarray], counts: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        r, alpha, s, beta = (float(v) for v in params)
+        if "_pairs" not in data:
+            data = self._prepare(data)
+        with np.errstate(all="ignore"):
+            return _loglik_grad_sum_by_pairs(r, alpha, s, beta, data["_pairs"], np.asarray(counts, dtype=float))  # type: ignore[arg-type]
+
     def _loglik_terms(self, params: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
         r, alpha, s, beta = (float(v) for v in params)
         with np.errstate(all="ignore"):
@@ -328,6 +390,20 @@ class ParetoNBD(PurchaseModel):
     @classmethod
     def _expected(cls, p: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
         return expected_alive(*p, h["frequency"], h["T"], t) * cls._alive(p, h)
+
+    def _expected_combination(
+        self, p: np.ndarray, h: dict[str, np.ndarray], ts: np.ndarray, weights: np.ndarray
+    ) -> np.ndarray:
+        """``[E[Y(t) | history] for t in ts] @ weights`` (histories x columns of ``weights``).
+
+        P(alive) — two tail integrals per history, the costly part — is computed once for every
+        horizon, and ``E[Y(t) | alive]`` once per distinct (x, T) pair for all of ``ts`` at once
+        (a pairs x horizons array); equal to summing :meth:`_expected` horizon by horizon.
+        """
+        pair, first = self._pairs(h)
+        x, big_t = h["frequency"][first][:, None], h["T"][first][:, None]
+        per_edge = expected_alive(*p, x, big_t, np.asarray(ts, dtype=float)[None, :])
+        return (per_edge @ weights)[pair] * self._alive(p, h)[:, None]
 
     @classmethod
     def _no_purchase(cls, p: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:

@@ -215,7 +215,7 @@ def _weighted_expectations(
     model: Model, frame: pd.DataFrame, ts: np.ndarray, weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """``E[Y(ts)] @ weights`` per distinct history of ``frame``, and the inverse to its rows."""
-    combine = getattr(model, "_expected_combination", None)  # BG/NBD, MBG/NBD: per (x, T) pair
+    combine = getattr(model, "_expected_combination", None)  # BG/NBD, MBG/NBD, Pareto/NBD
     if combine is None:
         values, inverse = expected_purchases_by_period(model, frame, ts)
         return values.to_numpy() @ weights, inverse
