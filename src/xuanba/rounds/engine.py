@@ -61,9 +61,10 @@ from xuanba.rounds.run import (
     _as_cutoff,
     applied_standard,
     as_standard,
+    fit_warnings,
     model_summary,
 )
-from xuanba.standard.engine import to_arrow
+from xuanba.standard.engine import roster_frame, to_arrow
 from xuanba.standard.schema import ACCOUNT_COLUMNS, CUSTOMER_COLUMNS, PREDICTION_COLUMNS, Standard
 from xuanba.workspace import Workspace, open_workspace
 
@@ -180,12 +181,7 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str) -> tuple[Any, 
         except XuanbaError as exc:
             info["model"], info["reason"], models = None, exc.message, {}
             info["unavailable"] = names
-    warned = {f"{w.category.__name__}: {w.message}" for w in caught
-              if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning | FutureWarning)}
-    for model in models.values():
-        for problem in getattr(model, "problems_", []):
-            warned.add(f"{type(model).__name__} cannot be trusted: {problem}")
-    info["warnings"] = sorted(warned)
+    info["warnings"] = fit_warnings(caught, models)
     if info["model"] is None:
         out = facts.mutate(**{c: ibis.null("string" if c == "spend_basis" else "float64") for c in names})
         return out.select(*facts.columns, *names), models, info
@@ -245,28 +241,11 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
 
 #: Rows per query when the driver reads a whole table in order to hash it (bounds its memory).
 HASH_CHUNK = 250_000
-_TEXT = ("customer_id", "tier", "quadrant", "gates_failed", "next_tier", "cheapest_criterion",
-         "cheapest_public_criterion")
-
-
 def _roster_frame(arrow: Any, criteria: list[str]) -> pd.DataFrame:
     """Roster rows from the engine's Arrow result, with the workspace roster's columns and types."""
-    import pyarrow as pa
-
     from xuanba.standard.score import ROSTER_COLUMNS
 
-    data: dict[str, Any] = {}
-    for col in [*ROSTER_COLUMNS, *criteria]:
-        arr = arrow[col]
-        if col in _TEXT:
-            data[col] = pd.Series(pd.array(arr.cast(pa.large_string()), dtype="str"))
-        elif col in ("selected", "left_out_by_capacity"):
-            data[col] = arr.to_numpy(zero_copy_only=False).astype(bool)
-        elif col == "rank":
-            data[col] = arr.to_numpy(zero_copy_only=False).astype(np.int64)
-        else:
-            data[col] = arr.cast(pa.float64()).to_numpy(zero_copy_only=False)
-    return pd.DataFrame(data)
+    return roster_frame(arrow, [*ROSTER_COLUMNS, *criteria])
 
 
 def _chunked_sha256(table: Any, position: str, n: int, frame: Any, columns: list[str]) -> str:

@@ -215,14 +215,19 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
     if info["model"] is not None and "spend" not in models:
         info["unavailable"] = list(SPEND_COLUMNS)
         info["reason"] = str(table["spend_basis"].iloc[0]).removeprefix("unavailable: ") if len(table) else ""
-    # a library's notice of its own deprecations says nothing about the fit
+    info["warnings"] = fit_warnings(caught, models)
+    return table, models, info
+
+
+def fit_warnings(caught: list[Any], models: dict[str, Any]) -> list[str]:
+    """The warnings a round says of its fits: what the fits warned (a library's notice of its own
+    deprecations says nothing about the fit) and each fitted model's reasons not to trust it."""
     warned = {f"{w.category.__name__}: {w.message}" for w in caught
               if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning | FutureWarning)}
     for model in models.values():
         for problem in getattr(model, "problems_", []):
             warned.add(f"{type(model).__name__} cannot be trusted: {problem}")
-    info["warnings"] = sorted(warned)
-    return table, models, info
+    return sorted(warned)
 
 
 def _trusted(models: Mapping[str, Any]) -> dict[str, np.ndarray]:

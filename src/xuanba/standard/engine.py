@@ -23,6 +23,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import ibis
@@ -716,6 +717,32 @@ def _percentile_target(j: int, m: int, sign: float, st: dict[str, Any], st2: dic
     return target
 
 
+ROSTER_TEXT = ("customer_id", "tier", "quadrant", "gates_failed", "next_tier", "cheapest_criterion",
+               "cheapest_public_criterion")
+
+
+def roster_frame(arrow: Any, columns: Sequence[str], id_column: str = "customer_id") -> Any:
+    """Roster rows from an engine's Arrow result as the pandas roster types them (text as ``str``,
+    flags as ``bool``, rank as ``int64``, every other column as ``float64``); the id is read from
+    ``id_column``."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    data: dict[str, Any] = {}
+    for col in columns:
+        arr = arrow[id_column if col == "customer_id" else col]
+        if col in ROSTER_TEXT:
+            data[col] = pd.Series(pd.array(arr.cast(pa.large_string()), dtype="str"))
+        elif col in ("selected", "left_out_by_capacity"):
+            data[col] = arr.to_numpy(zero_copy_only=False).astype(bool)
+        elif col == "rank":
+            data[col] = arr.to_numpy(zero_copy_only=False).astype(np.int64)
+        else:
+            data[col] = arr.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    return pd.DataFrame(data)
+
+
 def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = True,
                     id_column: str = "customer_id") -> Any:
     """:func:`xuanba.standard.score.score_customers` computed by the engine: ``fields`` is an Ibis
@@ -753,19 +780,7 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     expr, info = roster_expression(table, standard, id_column=id_column)
     out = to_arrow(expr.order_by("rank"))
     crits = standard.criteria
-    text = ("tier", "quadrant", "gates_failed", "next_tier", "cheapest_criterion", "cheapest_public_criterion")
-    data: dict[str, Any] = {}
-    for col in ROSTER_COLUMNS:
-        arr = out[col if col != "customer_id" else id_column]
-        if col in text or col == "customer_id":
-            data[col] = pd.Series(pd.array(arr.cast(pa.large_string()), dtype="str"))
-        elif col in ("selected", "left_out_by_capacity"):
-            data[col] = arr.to_numpy(zero_copy_only=False).astype(bool)
-        elif col == "rank":
-            data[col] = arr.to_numpy(zero_copy_only=False).astype(np.int64)
-        else:
-            data[col] = arr.cast(pa.float64()).to_numpy(zero_copy_only=False)
-    roster = pd.DataFrame(data)
+    roster = roster_frame(out, ROSTER_COLUMNS, id_column=id_column)
     roster["value_score"] = roster["value_score"].astype("float64")
     for c in crits:
         roster[c.name] = out[c.name].cast(pa.float64()).to_numpy(zero_copy_only=False)
