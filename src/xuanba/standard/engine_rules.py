@@ -7,7 +7,8 @@ rule reaches the engine as code. The expression means what :func:`~xuanba.standa
 computes with numpy: arithmetic in float64, a missing value (null; a NaN counts as one) makes a
 comparison false (but ``!=`` true), ``x / 0`` is ±inf (0 / 0 missing; a negative zero from the
 data flips the sign as in numpy, one written as constants such as ``0 * -1`` may be folded to +0
-by the engine), ``%`` and ``//`` round towards −inf, ``round`` rounds halves to even.
+by the engine), ``%`` and ``//`` are numpy's (rounding towards −inf, NaN for an infinite
+dividend, zeros signed as numpy signs them), ``round`` rounds halves to even.
 
 Example
 -------
@@ -160,12 +161,39 @@ def _binop(op: ast.operator, a: Any, b: Any) -> Any:
     if isinstance(op, ast.Div):
         return _divide(a, b)
     if isinstance(op, ast.FloorDiv):
-        q = _divide(a, b)
-        return ibis.ifelse(q.isinf(), q, q.floor().cast("float64"))
-    if isinstance(op, ast.Mod):  # Python's sign rule: the divisor's
-        q = ibis.ifelse(b == 0, ibis.null("float64"), a / ibis.ifelse(b == 0, 1.0, b))
-        return _null_nan(a - b * q.floor().cast("float64"))
+        return ibis.ifelse(b == 0, _divide(a, b), _null_nan(_divmod(a, b)[0]))
+    if isinstance(op, ast.Mod):
+        return _null_nan(_divmod(a, b)[1])
     return _null_nan(a.pow(b))
+
+
+_WHOLE = 2.0**52
+"""Every double at least this large in magnitude is a whole number (its own floor)."""
+
+
+def _floor(x: Any) -> Any:
+    """floor(x) as a float64. Ibis's floor casts to a 64-bit integer, which ±inf (and anything
+    beyond 2**63) cannot be cast to: those are whole already and are kept as they are."""
+    return ibis.ifelse(x.abs() < _WHOLE, x.floor().cast("float64"), x)
+
+
+def _divmod(a: Any, b: Any) -> tuple[Any, Any]:
+    """numpy's ``floor_divide`` and ``mod`` of floats (its ``npy_divmod``) for ``b != 0``: C's
+    remainder (the engine's ``%``, exact) moved to the divisor's sign, a zero remainder signed as
+    the divisor, a zero quotient as ``a / b``. ``a`` infinite gives NaN for both (as numpy), a
+    finite ``a`` over an infinite ``b`` the remainder ``a`` (or ``b`` when their signs differ)."""
+    a_inf = a.isinf()
+    bb = ibis.ifelse(b == 0, 1.0, b)
+    aa = ibis.ifelse(a_inf, 0.0, a)
+    rem = ibis.ifelse(bb.isinf(), aa, aa % ibis.ifelse(bb.isinf(), 1.0, bb))  # C's fmod
+    flip = (rem != 0) & ((bb < 0) != (rem < 0))
+    mod = ibis.ifelse(rem == 0, 0.0 / bb, ibis.ifelse(flip, rem + bb, rem))  # 0.0 / bb: a zero signed as b
+    div = (aa - rem) / bb - ibis.ifelse(flip, 1.0, 0.0)
+    whole = _floor(div)
+    whole = ibis.ifelse(div - whole > 0.5, whole + 1.0, whole)
+    quot = ibis.ifelse(div == 0, (aa / bb) * 0.0, whole)  # a zero signed as a / b
+    nan = ibis.null("float64")
+    return (ibis.ifelse(a_inf | (b == 0), nan, quot), ibis.ifelse(a_inf | (b == 0), nan, mod))
 
 
 _CMP = {ast.Lt: "__lt__", ast.LtE: "__le__", ast.Gt: "__gt__", ast.GtE: "__ge__", ast.Eq: "__eq__", ast.NotEq: "__ne__"}
@@ -195,9 +223,9 @@ def _isin(left: Any, values: list[Any]) -> Any:
 
 
 def _round_half_even(x: Any) -> Any:
-    low = x.floor().cast("float64")
+    low = _floor(x)
     rest = x - low
-    even = (low - 2.0 * (low / 2.0).floor().cast("float64")) == 0
+    even = (low - 2.0 * _floor(low / 2.0)) == 0
     up = ibis.ifelse(rest > 0.5, low + 1.0, ibis.ifelse(rest < 0.5, low, ibis.ifelse(even, low, low + 1.0)))
     return ibis.ifelse(x.isinf(), x, up)
 
