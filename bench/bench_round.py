@@ -140,6 +140,7 @@ def _child(workspace: str, mode: str, cutoff: str = CUTOFF, scoring: str = "pand
     rnd = run_round(ws, std, cutoff, predictions=preds, **({"scoring_engine": scoring} if scoring != "pandas" else {}),
                     progress=lambda step: marks.append((step, time.perf_counter())))
     t1 = time.perf_counter()
+    stored = _stored_digest(ws, rnd.round_id)
     ws.close()
     steps: dict[str, float] = {}
     bounds = [*marks, ("end", t1)]
@@ -147,7 +148,26 @@ def _child(workspace: str, mode: str, cutoff: str = CUTOFF, scoring: str = "pand
         steps[name.split(" (")[0]] = stop - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(json.dumps({"seconds": t1 - t0, "steps": steps, "customers": rnd.meta["n_customers"],
-                      "selected": rnd.meta["n_selected"], "peak_gib": peak, "round_id": rnd.round_id}))
+                      "selected": rnd.meta["n_selected"], "peak_gib": peak, "round_id": rnd.round_id,
+                      "stored": stored}))
+
+
+def _stored_digest(ws, round_id: int) -> dict[str, str]:  # noqa: ANN001
+    """Digests of what the round stored (not timed): its meta without the creation time, and a
+    hash of every row of its roster, contributions and fields, so that two versions of xuanba
+    can be shown to store the same round."""
+    import hashlib
+
+    meta = json.loads(ws.sql("SELECT meta_json FROM rounds WHERE round_id = ?", [round_id])["meta_json"][0])
+    meta.pop("created_at", None)
+    out = {"meta": hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:16]}
+    for table in ("roster", "contributions", "round_fields"):
+        row = ws.con.execute(f"SELECT count(*), bit_xor(hash(t)), sum(hash(t) % 1000003) FROM "
+                             f"(SELECT * EXCLUDE (round_id) FROM {table} WHERE round_id = ?) t", [round_id]).fetchone()
+        out[table] = f"{row[0]}:{row[1]:x}:{row[2]}"
+    tables = ws.sql("SELECT name, info_json, table_json FROM round_tables WHERE round_id = ? ORDER BY name", [round_id])
+    out["round_tables"] = hashlib.sha256(tables.to_json().encode()).hexdigest()[:16]
+    return out
 
 
 def _workspace(parquet: Path, path: Path) -> None:
@@ -278,6 +298,14 @@ def main() -> None:
             r = reports[version]
             print(f"| {version} | {statistics.median(x['seconds'] for x in r):.2f} | "
                   f"{max(x['peak_gib'] for x in r):.2f} | {r[0]['bytes'] / 1e6:.1f} |")
+    if len(versions) > 1:
+        digests = {v: {json.dumps(r.get("stored"), sort_keys=True) for r in runs[v]} for v in versions}
+        same = len(set().union(*digests.values())) == 1
+        print(f"\nstored round (meta without its time, roster, contributions, fields, tables) identical in every "
+              f"version and run: {'yes' if same else 'NO'}")
+        if not same:
+            for v, d in digests.items():
+                print(f"  {v}: {sorted(d)}")
     if args.against:
         old = f"commit {args.against}"
         ratio = statistics.median(r["seconds"] for r in runs["this tree"]) / statistics.median(

@@ -385,3 +385,26 @@ def test_a_model_check_that_cannot_run_says_why_and_a_skipped_one_is_not_called_
     assert "The model could not be checked on the year before the cutoff: " in first
     second = write_report(path, "2", tmp_path / "r2.html").read_text("utf-8")
     assert "older xuanba" not in second
+
+
+def test_auto_s_holdout_year_is_the_round_s_model_check_without_refitting(tmp_path, monkeypatch):
+    """With four years of data, ``auto`` checks its candidates on the year before the cutoff, the
+    window of the round's own model check: the round stores that check (the same table and figures
+    a fresh model_check gives) instead of computing the calibration facts and refitting again."""
+    import xuanba.rounds.run as run
+    from xuanba.models.simulate import simulate_transactions
+
+    tx = simulate_transactions("pareto-nbd", 1500, "2022-01-01", "2025-12-31", seed=3)
+    path = tmp_path / "w.duckdb"
+    with Workspace(path) as ws:
+        ws.replace("transactions", tx)
+    calls = []
+    real = run.model_check
+    monkeypatch.setattr(run, "model_check", lambda *a, **k: calls.append(a))
+    rnd = run_round(path, starter_standard("en"), "2025-12-31", store=False)
+    assert calls == [] and rnd.meta["model_choice"]["holdout"]["days"] == 365
+    held = rnd.tables["holdout"]
+    with Workspace(path, read_only=True) as ws:
+        fresh = real(ws, rnd.meta["model_choice"]["model"], pd.Timestamp("2025-12-31").date(), "week")
+    assert held.info == fresh.info and "error" not in held.info
+    pd.testing.assert_frame_equal(held.frame, fresh.frame)

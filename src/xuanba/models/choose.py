@@ -62,7 +62,9 @@ class Choice:
     fits at the cutoff by name (usable or not); ``candidates`` one record per candidate (``name``,
     ``usable``, ``error``, ``problems``, ``group_mae``, ``rmse``, ``bic``); ``reason`` says in one
     sentence why the winner won (or why there is none); ``checked`` the fits of the holdout check
-    by name.
+    by name; ``evaluation`` the holdout check itself (an :class:`~xuanba.models.evaluate.Evaluation`
+    of every candidate, ``None`` without one), which a round's own model check reuses when it
+    covers the same window.
     """
 
     model: str | None
@@ -72,6 +74,7 @@ class Choice:
     holdout: dict[str, Any] | None = None
     fitted: dict[str, Any] = field(default_factory=dict, repr=False)
     checked: dict[str, Any] = field(default_factory=dict, repr=False)
+    evaluation: Any = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready record (what a round stores under ``model_choice``)."""
@@ -167,6 +170,7 @@ def choose_model(
             records[name] = rec
         ev = check_run.result() if check_run is not None else None
     checked = dict(ev.models) if ev is not None and not isinstance(ev, XuanbaError) else {}
+    evaluation = ev if checked else None
     holdout: dict[str, Any] | None = None
     criterion = "bic"
     if hold and any(r["usable"] for r in records.values()):
@@ -188,7 +192,7 @@ def choose_model(
     if not usable:
         why = "; ".join(f"{n}: {r['error'] or '; '.join(r['problems'])}" for n, r in records.items())
         return Choice(None, criterion, f"no candidate can be trusted on these data ({why})",
-                      list(records.values()), holdout, fitted, checked)
+                      list(records.values()), holdout, fitted, checked, evaluation)
 
     def score(name: str) -> float:
         v = records[name][criterion]
@@ -211,4 +215,4 @@ def choose_model(
                           "every one-time buyer as surely active")
                 best = other
                 break
-    return Choice(best, criterion, reason, list(records.values()), holdout, fitted, checked)
+    return Choice(best, criterion, reason, list(records.values()), holdout, fitted, checked, evaluation)

@@ -23,7 +23,7 @@ import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,6 +197,9 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
                 info["choice"] = choice.to_dict()
                 if choice.model is None:
                     raise _NoModel(choice.reason)
+                if warm is None:  # the choice's holdout year is the round's model check (fits started alike)
+                    info["check"] = model_check_of(choice.evaluation, choice.model, cutoff, time_unit, p.penalizer)
+                choice.evaluation = None  # its per-customer tables: not kept past here
                 info["model"], chosen = choice.model, choice.fitted[choice.model]
             else:
                 info["model"] = p.model
@@ -370,6 +373,8 @@ def gather_fields(
         notes["model_name"] = info["model"]
         if info["choice"] is not None:
             notes["model_choice"] = info["choice"]
+        if info.get("check") is not None:
+            notes["model_check"] = info["check"]
         if info["unavailable"]:
             notes["unavailable"] = {"fields": info["unavailable"], "reason": info["reason"],
                                     "on_no_model": standard.predictions.on_no_model}
@@ -533,14 +538,31 @@ def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str, pena
     from xuanba.models.evaluate import evaluate
 
     start = cutoff - dt.timedelta(days=365)
-    info: dict[str, Any] = {"model": model, "calibration_end": start.isoformat(), "holdout_end": cutoff.isoformat(),
-                            "time_unit": time_unit, "penalizer": penalizer}
     try:
         ev = evaluate(ws, start, cutoff, models=(model,), time_unit=time_unit, cumulative=False, penalizer=penalizer)
     except XuanbaError as exc:
-        return StoredTable({**info, "error": exc.message})
+        return StoredTable({**_check_info(model, cutoff, time_unit, penalizer), "error": exc.message})
     except Exception as exc:  # noqa: BLE001 - a side check never fails the round; its reason is kept
-        return StoredTable({**info, "error": f"{type(exc).__name__}: {exc}"})
+        return StoredTable({**_check_info(model, cutoff, time_unit, penalizer), "error": f"{type(exc).__name__}: {exc}"})
+    return model_check_of(ev, model, cutoff, time_unit, penalizer)
+
+
+def _check_info(model: str, cutoff: dt.date, time_unit: str, penalizer: float) -> dict[str, Any]:
+    start = cutoff - dt.timedelta(days=365)
+    return {"model": model, "calibration_end": start.isoformat(), "holdout_end": cutoff.isoformat(),
+            "time_unit": time_unit, "penalizer": penalizer}
+
+
+def model_check_of(ev: Any, model: str, cutoff: dt.date, time_unit: str, penalizer: float = 0.0) -> StoredTable | None:
+    """The :func:`model_check` read from an evaluation already made (``auto``'s holdout check,
+    which fits every candidate on the same year): ``None`` when ``ev`` is not that check (another
+    window or unit, or without ``model``), so the round runs its own. Each model's fit and figures
+    in an evaluation are its own, whichever others were fitted beside it."""
+    info = _check_info(model, cutoff, time_unit, penalizer)
+    if (ev is None or ev.calibration_end.isoformat() != info["calibration_end"]
+            or ev.holdout_end.isoformat() != info["holdout_end"] or ev.time_unit != time_unit
+            or model not in ev.comparison.index or model not in ev.by_frequency.columns):
+        return None
     if ev.warnings:  # a check calibrated on a few days is no check: the report says why instead
         return StoredTable({**info, "error": ev.warnings[0]})
     if ev.comparison.loc[model, "error"]:
@@ -563,6 +585,11 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
     table, notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
                                  extra_fields=extra_fields, progress=progress)
     checking = check_model and bool(notes.get("model_name"))
+    done = notes.pop("model_check", None)
+    if checking and done is not None:  # auto's holdout check was this check: nothing to refit
+        check: Any = Future()
+        check.set_result(done)
+        return _score_and_store(ws, std, cut, time_unit, table, notes, name, store, say, check, scoring_engine)
     # The model check reads the workspace in DuckDB (which releases the GIL) while scoring runs
     # in pandas: nothing else touches the connection until the check is joined below, and the
     # check is always waited for, even when scoring fails.

@@ -245,13 +245,15 @@ def _normalise(raw: np.ndarray, c: Criterion) -> _Norm:
 # -- the main entry ----------------------------------------------------------------------------
 
 def _prepare(fields: pd.DataFrame) -> pd.DataFrame:
-    """A copy sorted by customer_id (text), checked for duplicates."""
+    """A copy sorted by customer_id (text), checked for duplicates. The copy is shallow: under
+    pandas' copy-on-write nothing done to it reaches ``fields``, and a deep copy of a round's
+    40 fields (which first merges their blocks) cost seconds and a second copy in memory."""
     if "customer_id" not in fields.columns:
         raise DataError("the fields table has no customer_id column",
                         fix=f"Columns found: {list(fields.columns)[:20]}.")
     if len(fields) == 0:
         raise DataError("there are no customers to score", fix="Check the cutoff and the transactions.")
-    table = fields.copy()
+    table = fields.copy(deep=False)
     table["customer_id"] = table["customer_id"].astype("str")
     if not table["customer_id"].is_monotonic_increasing:
         table = table.sort_values("customer_id", kind="stable")
@@ -438,8 +440,9 @@ def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: 
 
     value_score, potential_score, quadrant = _quadrants(standard, norms, n)
     next_tier, gap = _gaps(standard, score, tier_idx, left_out, n)
-    cheap, change = _cheapest(standard, norms, raws, shares, gap, public_only=False)
-    cheap_pub, change_pub = _cheapest(standard, norms, raws, shares, gap, public_only=True)
+    costs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # each criterion's, for both
+    cheap, change = _cheapest(standard, norms, raws, shares, gap, public_only=False, costs=costs)
+    cheap_pub, change_pub = _cheapest(standard, norms, raws, shares, gap, public_only=True, costs=costs)
 
     roster = pd.DataFrame({
         "customer_id": table["customer_id"],
@@ -631,7 +634,13 @@ def _gaps(standard: Standard, score: np.ndarray, tier_idx: np.ndarray, left_out:
 
 
 def _cheapest(standard: Standard, norms: dict[str, _Norm], raws: dict[str, np.ndarray],
-              shares: dict[str, float], gap: np.ndarray, *, public_only: bool) -> tuple[np.ndarray, np.ndarray]:
+              shares: dict[str, float], gap: np.ndarray, *, public_only: bool,
+              costs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The criterion whose change alone closes each customer's gap most cheaply, and that change.
+    ``costs`` (filled here, read on a second call over the same gaps) keeps each criterion's
+    feasibility, change and cost, so the public pick does not invert the same criteria again."""
+    costs = {} if costs is None else costs
     n = len(gap)
     names = [c.name for c in standard.criteria]
     none = len(names)
@@ -647,15 +656,19 @@ def _cheapest(standard: Standard, norms: dict[str, _Norm], raws: dict[str, np.nd
     for j, c in enumerate(standard.criteria):
         if public_only and (c.private or c.predicted):  # what a customer is told: public and actionable
             continue
-        norm = norms[c.name]
-        raw = raws[c.name][idx]
-        need = norm.values[idx] + gap[idx] / (100.0 * shares[c.name]) + 1e-9
-        feasible = (need <= 1.0 + 1e-9) & ~np.isnan(raw)
+        if c.name not in costs:
+            norm = norms[c.name]
+            raw = raws[c.name][idx]
+            need = norm.values[idx] + gap[idx] / (100.0 * shares[c.name]) + 1e-9
+            feasible = (need <= 1.0 + 1e-9) & ~np.isnan(raw)
+            if feasible.any():
+                delta = norm.inverse(np.minimum(need, 1.0), idx) - raw
+                costs[c.name] = (feasible, delta, np.abs(delta) / norm.spread)
+            else:
+                costs[c.name] = (feasible, raw, raw)
+        feasible, delta, cost = costs[c.name]
         if not feasible.any():
             continue
-        target = norm.inverse(np.minimum(need, 1.0), idx)
-        delta = target - raw
-        cost = np.abs(delta) / norm.spread
         better = feasible & ~np.isnan(cost) & (cost < best_cost)
         best_cost = np.where(better, cost, best_cost)
         best_change = np.where(better, delta, best_change)

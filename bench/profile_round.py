@@ -1,0 +1,116 @@
+"""Profile one round step by step: wall and CPU time, peak memory of each step, and where the
+time goes (cProfile), on the data of bench_round.py.
+
+    python bench/profile_round.py                       # 1 M customers, the starter standard
+    python bench/profile_round.py --customers 1e5 --top 25
+    python bench/profile_round.py --no-profile           # times and memory alone (cProfile adds ~20 %)
+
+Each step's peak is the resident set's high-water mark while it ran: Linux resets the mark when
+``5`` is written to /proc/self/clear_refs, which the progress callback does at each step. The
+table is printed in Markdown; with cProfile, the functions with the most cumulative time follow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+OUT = BENCH / "out"
+sys.path.insert(0, str(BENCH))
+
+from bench_facts import CUTOFF  # noqa: E402
+from bench_round import _workspace, make_bgnbd_data  # noqa: E402
+
+
+def _rss() -> tuple[float, float]:
+    """(current, peak) resident set in GiB, from /proc/self/status."""
+    now = peak = 0.0
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                now = int(line.split()[1]) / 1024**2
+            elif line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024**2
+    return now, peak
+
+
+def _reset_peak() -> None:
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:  # not Linux: the peaks are then the process's so far
+        pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=float, default=1e6)
+    parser.add_argument("--cutoff", default=CUTOFF)
+    parser.add_argument("--scoring", choices=["pandas", "duckdb"], default="pandas")
+    parser.add_argument("--top", type=int, default=40, help="functions listed by cumulative time")
+    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--dump", metavar="FILE", help="also write the cProfile statistics there (pstats)")
+    args = parser.parse_args()
+    n = int(args.customers)
+    OUT.mkdir(parents=True, exist_ok=True)
+    data = OUT / f"round_bgnbd_{n}.parquet"
+    if not data.exists():
+        make_bgnbd_data(data, n)
+
+    from xuanba import Workspace
+    from xuanba.rounds import run_round
+    from xuanba.standard import load_standard, starter_standard
+
+    std = load_standard(starter_standard("en"))
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        path = Path(tmp) / "ws.duckdb"
+        _workspace(data, path)
+        shutil.copy(path, Path(tmp) / "copy.duckdb")
+        ws = Workspace(path, create=False)
+        _ = ws.ibis
+        import xuanba.models.predict  # noqa: F401
+
+        marks: list[tuple[str, float, float, float, float]] = []  # step, wall, cpu, rss at start, peak of the one before
+
+        def mark(step: str) -> None:
+            now, peak = _rss()
+            marks.append((step.split(" (")[0], time.perf_counter(), time.process_time(), now, peak))
+            _reset_peak()
+
+        prof = None if args.no_profile else cProfile.Profile()
+        _reset_peak()
+        start_rss = _rss()[0]
+        t0, c0 = time.perf_counter(), time.process_time()
+        if prof:
+            prof.enable()
+        run_round(ws, std, args.cutoff, progress=mark,
+                  **({"scoring_engine": args.scoring} if args.scoring != "pandas" else {}))
+        if prof:
+            prof.disable()
+        t1, c1 = time.perf_counter(), time.process_time()
+        now, peak = _rss()
+        ws.close()
+    print(f"\n{n:,} customers, scoring {args.scoring}, cProfile {'off' if args.no_profile else 'on'}; "
+          f"RSS before the round {start_rss:.2f} GiB\n")
+    print("| step | wall s | CPU s | RSS at start GiB | peak during GiB |")
+    print("|---|---:|---:|---:|---:|")
+    ends = [*marks[1:], ("end", t1, c1, now, peak)]
+    for (name, w, c, rss, _), (_, w2, c2, _, pk) in zip(marks, ends, strict=True):
+        print(f"| {name} | {w2 - w:.2f} | {c2 - c:.2f} | {rss:.2f} | {pk:.2f} |")
+    print(f"| **whole round** | **{t1 - t0:.2f}** | **{c1 - c0:.2f}** | | **{max(m[4] for m in ends):.2f}** |")
+    if prof:
+        print()
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(args.top)
+        if args.dump:
+            prof.dump_stats(args.dump)
+
+
+if __name__ == "__main__":
+    main()
