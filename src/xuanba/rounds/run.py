@@ -544,7 +544,7 @@ def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str, pena
         return StoredTable({**_check_info(model, cutoff, time_unit, penalizer), "error": exc.message})
     except Exception as exc:  # noqa: BLE001 - a side check never fails the round; its reason is kept
         return StoredTable({**_check_info(model, cutoff, time_unit, penalizer), "error": f"{type(exc).__name__}: {exc}"})
-    return model_check_of(ev, model, cutoff, time_unit, penalizer)
+    return _check_table(ev, model, _check_info(model, cutoff, time_unit, penalizer))
 
 
 def _check_info(model: str, cutoff: dt.date, time_unit: str, penalizer: float) -> dict[str, Any]:
@@ -563,6 +563,11 @@ def model_check_of(ev: Any, model: str, cutoff: dt.date, time_unit: str, penaliz
             or ev.holdout_end.isoformat() != info["holdout_end"] or ev.time_unit != time_unit
             or model not in ev.comparison.index or model not in ev.by_frequency.columns):
         return None
+    return _check_table(ev, model, info)
+
+
+def _check_table(ev: Any, model: str, info: dict[str, Any]) -> StoredTable:
+    """What a round stores of its model's check, from the evaluation of the check's year."""
     if ev.warnings:  # a check calibrated on a few days is no check: the report says why instead
         return StoredTable({**info, "error": ev.warnings[0]})
     if ev.comparison.loc[model, "error"]:
