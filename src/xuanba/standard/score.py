@@ -444,39 +444,43 @@ def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: 
     cheap, change = _cheapest(standard, norms, raws, shares, gap, public_only=False, costs=costs)
     cheap_pub, change_pub = _cheapest(standard, norms, raws, shares, gap, public_only=True, costs=costs)
 
-    roster = pd.DataFrame({
-        "customer_id": table["customer_id"],
-        "rank": rank,
-        "score": score,
-        "tier": tier,
-        "selected": selected,
-        "quadrant": quadrant,
-        "value_score": value_score,
-        "potential_score": potential_score,
-        "gates_failed": gates_failed,
-        "next_tier": next_tier,
-        "gap_to_next": gap,
-        "cheapest_criterion": cheap,
-        "cheapest_change": change,
-        "left_out_by_capacity": left_out,
-        "cheapest_public_criterion": cheap_pub,
+    # each column is put in rank order as the roster is built (the columns in row order are let
+    # go one by one): a frame built in row order and then taken whole held both at once
+    columns: dict[str, Any] = {
+        "customer_id": table["customer_id"], "rank": rank, "score": score, "tier": tier, "selected": selected,
+        "quadrant": quadrant, "value_score": value_score, "potential_score": potential_score,
+        "gates_failed": gates_failed, "next_tier": next_tier, "gap_to_next": gap, "cheapest_criterion": cheap,
+        "cheapest_change": change, "left_out_by_capacity": left_out, "cheapest_public_criterion": cheap_pub,
         "cheapest_public_change": change_pub,
-    })
+    }
+    del tier, quadrant, value_score, potential_score, gates_failed, next_tier, cheap, change, cheap_pub, change_pub
     for c in crits:
-        roster[c.name] = raws[c.name]
-    roster = roster.take(order).reset_index(drop=True)
+        columns[c.name] = raws[c.name]
+    ordered: dict[str, Any] = {}
+    for name in list(columns):
+        col = columns.pop(name)
+        ordered[name] = (col.take(order).reset_index(drop=True) if isinstance(col, pd.Series)
+                         else np.asarray(col)[order])
+    roster = pd.DataFrame(ordered, copy=False)
+    del ordered
 
     k = len(crits)
     matrix = contrib[order]
     if contributions:
+        raw_m = np.empty((n, k))
+        norm_m = np.empty((n, k))
+        for j, c in enumerate(crits):
+            raw_m[:, j] = raws[c.name][order]
+            norm_m[:, j] = norms[c.name].values[order]
         long = pd.DataFrame({
             "customer_id": roster["customer_id"].repeat(k).reset_index(drop=True),
             "criterion": _labels(np.tile(np.arange(k), n), [c.name for c in crits]),
-            "raw": np.column_stack([raws[c.name] for c in crits])[order].ravel(),
-            "normalised": np.column_stack([norms[c.name].values for c in crits])[order].ravel(),
+            "raw": raw_m.ravel(),
+            "normalised": norm_m.ravel(),
             "weight": np.tile(np.array([shares[c.name] for c in crits]), n),
             "contribution": matrix.ravel(),
-        })
+        }, copy=False)
+        del raw_m, norm_m
     else:
         long = pd.DataFrame({c: pd.Series(dtype="str" if c in ("customer_id", "criterion") else "float64")
                              for c in CONTRIBUTION_COLUMNS})
