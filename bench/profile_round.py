@@ -62,7 +62,9 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     data = OUT / f"round_bgnbd_{n}.parquet"
     if not data.exists():
+        t0 = time.perf_counter()
         make_bgnbd_data(data, n)
+        print(f"generated {data.name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
 
     from xuanba import Workspace
     from xuanba.rounds import run_round
@@ -82,6 +84,8 @@ def main() -> None:
         def mark(step: str) -> None:
             now, peak = _rss()
             marks.append((step.split(" (")[0], time.perf_counter(), time.process_time(), now, peak))
+            print(f"{time.strftime('%H:%M:%S')} {step}: RSS {now:.2f} GiB, peak of the step before {peak:.2f} GiB",
+                  file=sys.stderr, flush=True)
             _reset_peak()
 
         prof = None if args.no_profile else cProfile.Profile()
