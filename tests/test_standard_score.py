@@ -485,3 +485,17 @@ def test_scoring_without_the_long_contributions_gives_the_same_roster_and_matrix
     wide = full.contributions.pivot(index="customer_id", columns="criterion", values="contribution")
     expected = wide.loc[full.roster["customer_id"], ["r", "o"]].to_numpy()
     assert np.array_equal(lean.matrix, expected) and np.array_equal(full.matrix, expected)
+
+
+def test_scoring_leaves_the_callers_table_as_it_was():
+    """The scorer works on a shallow copy (sorted, ids made text): the table it was given keeps its
+    order, its integer ids and its values, and scoring it twice gives the same roster."""
+    std = load_standard('[standard]\nname = "c"\nversion = "1"\n[[criteria]]\nname = "r"\nfield = "revenue_365d"\n'
+                        'weight = 1\n[[tiers]]\nname = "A"\nquota = 2\n')
+    given = pd.DataFrame({"customer_id": [30, 10, 20, 40], "revenue_365d": [5.0, np.nan, 7.0, 1.0],
+                          "segment": ["x", "y", None, "x"]})
+    before = given.copy(deep=True)
+    first = score_customers(given, std).roster
+    pd.testing.assert_frame_equal(given, before)
+    assert first["customer_id"].tolist() == ["20", "30", "10", "40"]  # 10 (missing) ties 40 (lowest) at 0
+    pd.testing.assert_frame_equal(score_customers(given, std).roster, first)
