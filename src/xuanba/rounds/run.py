@@ -557,7 +557,13 @@ def model_check_of(ev: Any, model: str, cutoff: dt.date, time_unit: str, penaliz
     """The :func:`model_check` read from an evaluation already made (``auto``'s holdout check,
     which fits every candidate on the same year): ``None`` when ``ev`` is not that check (another
     window or unit, or without ``model``), so the round runs its own. Each model's fit and figures
-    in an evaluation are its own, whichever others were fitted beside it."""
+    in an evaluation are its own, whichever others were fitted beside it.
+
+    Example
+    -------
+    >>> model_check_of(None, "bgnbd", dt.date(2026, 6, 30), "week") is None  # no check to read
+    True
+    """
     info = _check_info(model, cutoff, time_unit, penalizer)
     if (ev is None or ev.calibration_end.isoformat() != info["calibration_end"]
             or ev.holdout_end.isoformat() != info["holdout_end"] or ev.time_unit != time_unit
