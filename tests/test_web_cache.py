@@ -263,3 +263,74 @@ def test_a_read_inside_a_read_goes_on_while_a_write_waits(tmp_path):
     reader.join(10)
     writer.join(10)
     assert inner_read.is_set() and wrote.is_set()
+
+
+def test_a_customers_rows_are_read_where_the_kept_roster_says_and_a_wrong_hint_finds_them_anyway(ws, monkeypatch):
+    """A kept roster knows where each customer's stored fields and contributions lie (DuckDB row
+    ids): fresh, every hint points at that customer's own rows of that round; a stale hint (rows
+    moved) still gives the customer's own fields and points, never another customer's."""
+    import pyarrow as pa
+
+    from xuanba.web import account_data, data
+    from xuanba.workspace import Workspace
+
+    with Workspace(ws, read_only=True) as ro:
+        kept = data._kept_roster(ro, 2)
+        at = {r[0]: r[1:] for r in ro.con.execute("SELECT customer_id, round_id, rowid FROM round_fields").fetchall()}
+        spans = {}
+        for cid, rid, rowid in ro.con.execute("SELECT customer_id, round_id, rowid FROM contributions").fetchall():
+            if rid == 2:
+                lo, hi = spans.get(cid, (rowid, rowid))
+                spans[cid] = (min(lo, rowid), max(hi, rowid))
+        ids = kept.table.column("customer_id").to_pylist()
+        for pos, cid in enumerate(ids):
+            fields_at, lo, hi = kept.where(pos)
+            assert ro.con.execute("SELECT round_id, customer_id FROM round_fields WHERE rowid = ?",
+                                  [fields_at]).fetchall() == [(2, cid)]
+            assert (lo, hi) == spans[cid]
+
+        def pages() -> list:
+            data._ROWS.clear()
+            data._CUSTOMERS.clear()
+            return [(data.customer(ro, 2, cid), account_data.predictions(ro, 2, cid),
+                     account_data.account_view(ro, 2, cid)) for cid in ids[::7]]
+
+        right = pages()
+        kept_sql = _both(monkeypatch, pages)[1]
+        assert right == kept_sql
+        # every hint now points at the next customer's rows (or round 1's): the pages do not change
+        table = kept.table
+        for col in ("fields_at", "contrib_lo", "contrib_hi"):
+            shifted = pa.array(table.column(col).to_numpy()[::-1].copy())
+            table = table.set_column(table.column_names.index(col), col, shifted)
+        monkeypatch.setattr(kept, "table", table)
+        assert pages() == right
+        assert all(page[0]["contributions"] and page[0]["standing"]["customer_id"] == cid
+                   for page, cid in zip(right, ids[::7], strict=True))
+
+
+def test_the_catalogue_is_kept_only_while_the_file_cannot_change(tmp_path):
+    """Requests read the list of rounds and the tables once while the server's reading connection
+    is open (nothing can write the file then); a write of the server, or letting the file go,
+    ends what was kept; a request that opens the file itself keeps nothing."""
+    from xuanba.web import create_app, data
+
+    path = make_web_workspace(tmp_path / "ws.duckdb", n=30)
+    gate = create_app(path, linger_s=0.3).state.xb.gate
+    with gate.read() as a:
+        first = a.stable
+        assert first is not None and data.round_ids(a) == [1, 2]
+    with gate.read() as b:
+        assert b.stable == first
+        assert data.memo(b, "rounds", lambda: "asked again") is data._heads(b)  # kept: not asked again
+    _store_round(path, 3, 40, gate=gate)
+    with gate.read() as c:
+        assert c.stable not in (None, first) and data.round_ids(c) == [1, 2, 3]
+        third = c.stable
+    time.sleep(1.0)  # the file is let go: another process may write it now
+    with gate.read() as d:
+        assert d.stable not in (None, first, third)
+    alone = create_app(path, linger_s=0).state.xb.gate
+    with alone.read() as e:
+        assert e.stable is None
+        assert data.memo(e, "rounds", lambda: "asked") == "asked"

@@ -96,6 +96,7 @@ class Gate:
         self._here = threading.local()
         self._cache: dict[Any, Any] = {}
         self._cache_generation = -1
+        self._epoch = secrets.token_hex(8)  # two gates (two apps) never share a token
 
     def _close_when_idle(self) -> None:
         while True:
@@ -137,8 +138,11 @@ class Gate:
             if anchor is None:
                 self._generation += 1  # its own open: what it reads holds for it alone
             self._here.generation = self._generation
+            # the file cannot change while the anchor is open and nothing here writes: what is
+            # read through it may be kept under this token (the data layer's catalogue does)
+            stable = (self._epoch, self._generation) if anchor is not None else None
         try:
-            with anchor.cursor() if anchor is not None else Workspace(self.path, read_only=True) as ws:
+            with anchor.cursor(stable) if anchor is not None else Workspace(self.path, read_only=True) as ws:
                 yield ws
         finally:
             with self._cond:
