@@ -772,14 +772,17 @@ async def xuanba_error(request: Request, exc: Exception) -> Response:
 
 def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minutes: float = 30,
                secret: str | None = None, base_url: str | None = None, linger_s: float = 2.0,
-               threads: int | None = None) -> Starlette:
+               threads: int | None = 1) -> Starlette:
     """The web app over ``workspace`` (a DuckDB file, or ``":memory:"`` in tests).
 
     ``secure_cookies`` marks cookies Secure (behind TLS); ``idle_minutes`` ends a session left
     idle; ``secret`` signs the session cookies (random per process when not given); ``base_url``
     is the address customer links are made with (else the request's own address); ``linger_s``
     keeps a reading connection open that long after the last request (0: none; see :class:`Gate`);
-    ``threads`` caps DuckDB's threads for the shared reading connection (``None``: every core).
+    ``threads`` caps DuckDB's threads for the shared reading connection (``None``: every core): one
+    by default, since requests run side by side (one thread each) and a page's reads are small, so
+    a query's own threads only add their hand-overs (a customer's page took 4.4 ms of CPU with one,
+    6 ms with two, on 2 cores; docs/benchmarks_web.md).
     """
     from xuanba.web.account_pages import routes as account_routes
 
