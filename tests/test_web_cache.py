@@ -276,7 +276,6 @@ def test_a_customers_rows_are_read_where_the_kept_roster_says_and_a_wrong_hint_f
 
     with Workspace(ws, read_only=True) as ro:
         kept = data._kept_roster(ro, 2)
-        at = {r[0]: r[1:] for r in ro.con.execute("SELECT customer_id, round_id, rowid FROM round_fields").fetchall()}
         spans = {}
         for cid, rid, rowid in ro.con.execute("SELECT customer_id, round_id, rowid FROM contributions").fetchall():
             if rid == 2:

@@ -532,18 +532,18 @@ def _pair(request: Request, ws: Workspace) -> tuple[Any, Any]:
     return q.get("a") or (ids[-2] if len(ids) > 1 else None), q.get("b") or (ids[-1] if ids else None)
 
 
-@guarded(("admin", "manager"))
+@guarded()
 def compare_page(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
     a, b = _pair(request, ws)
-    d = data.compare(ws, a, b)
+    d = data.compare(ws, a, b, owner=owner)
     if d is None:
         return _error(request, 404, "web_not_found", False)
-    return render(request, "compare.html.j2", d=d, rounds=data.round_ids(ws))
+    return render(request, "compare.html.j2", d=d, rounds=data.round_ids(ws), owner=owner)
 
 
-@guarded(("admin", "manager"), api=True)
+@guarded(api=True)
 def compare_api(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
-    d = data.compare(ws, *_pair(request, ws))
+    d = data.compare(ws, *_pair(request, ws), owner=owner)
     return _error(request, 404, "web_not_found", True) if d is None else _json(d)
 
 

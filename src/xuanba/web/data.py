@@ -767,16 +767,24 @@ def _history(ws: Workspace, cid: str, heads: dict[int, tuple[Any, Any]]) -> list
     return [found[rid] for rid in sorted(found)]
 
 
-def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: int = 50) -> dict[str, Any] | None:
+def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: int = 50,
+            owner: str | None = None) -> dict[str, Any] | None:
     """Rounds ``a`` and ``b`` compared by :func:`xuanba.rounds.diff_rounds`: the counts (entered,
     left, rose, fell), the tier migration and the first ``movers`` customers of each change;
-    ``None`` when either round is not stored."""
+    ``None`` when either round is not stored. A rep (``owner``) gets the same comparison of their
+    own customers only (:func:`_compared_customers`), with their ranks in the whole rounds."""
     from xuanba.rounds import diff_rounds
+    from xuanba.rounds.diff import diff_loaded
+    from xuanba.rounds.store import load_round
 
     ra, rb = resolve(ws, a), resolve(ws, b)
     if ra is None or rb is None:
         return None
-    d = diff_rounds(ws, ra, rb)
+    if owner is None:
+        d = diff_rounds(ws, ra, rb)
+    else:
+        d = diff_loaded(load_round(ws, ra, fields=False, contributions=False),
+                        load_round(ws, rb, fields=False, contributions=False), _compared_customers(ws, ra, rb, owner))
     changes = d.changes
     out: dict[str, Any] = {"a": ra, "b": rb, "summary": {k: _plain(v) for k, v in d.summary.items()},
                            "migration": {"rows": [str(i) for i in d.migration.index],
@@ -786,4 +794,19 @@ def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: 
     for status in ("entered", "left", "rose", "fell"):
         part = changes.loc[changes["status"] == status].head(movers)
         out["movers"][status] = _records(part)
+    out["scoped"] = owner is not None
     return out
+
+
+def _compared_customers(ws: Workspace, ra: int, rb: int, owner: str) -> set[str]:
+    """The customers of rounds ``ra`` and ``rb`` that are ``owner``'s in a comparison: those whose
+    stored owner in the later round ``rb`` is theirs, and those absent from ``rb`` whose owner in
+    ``ra`` was. A customer handed to another rep is theirs no longer; when either round stored no
+    owner, nobody (as :func:`_from` scopes a rep)."""
+    if "owner" not in _fields(ws, ra) or "owner" not in _fields(ws, rb):
+        return set()
+    rows = ws.con.execute(
+        "SELECT customer_id FROM round_fields WHERE round_id = ? AND owner = ? "
+        "UNION SELECT customer_id FROM round_fields WHERE round_id = ? AND owner = ? "
+        "AND customer_id NOT IN (SELECT customer_id FROM roster WHERE round_id = ?)", [rb, owner, ra, owner, rb]).fetchall()
+    return {str(r[0]) for r in rows}
