@@ -333,3 +333,16 @@ def test_the_catalogue_is_kept_only_while_the_file_cannot_change(tmp_path):
     with alone.read() as e:
         assert e.stable is None
         assert data.memo(e, "rounds", lambda: "asked") == "asked"
+
+
+def test_a_round_is_kept_once_whichever_page_asks_for_it_first(ws):
+    """The customer page and the roster page name a round by the same key: one copy in memory."""
+    from xuanba.web import data
+    from xuanba.workspace import Workspace
+
+    data._ROSTERS.clear()
+    with Workspace(ws, read_only=True) as ro:
+        cid = ro.con.execute("SELECT customer_id FROM roster WHERE round_id = 2 AND rank = 3").fetchone()[0]
+        assert data.customer(ro, 2, cid)["standing"]["rank"] == 3
+        assert data.roster_page(ro, 2)["total"] > 0 and data.overview(ro) is not None
+        assert len(data._ROSTERS._items) == 1

@@ -139,12 +139,13 @@ def _people(ws: Workspace, rid: int, ids: list[str]) -> dict[str, tuple[Any, Any
 
 # -- stored rounds kept in memory ---------------------------------------------------------------------
 # A stored round never changes, so what pages need of it is read once per process and kept, with
-# a bound: its roster in rank order with names and owners (about 90 bytes a customer, dictionary
-# encoded), the order of its ids for look-ups, the rank order of each filtered or sorted view
-# (keyed by the view's SQL and parameters, so a rep's scope is part of the key) and small
-# aggregates. Everything is keyed by the round's identity (workspace file, round id, when it was
-# stored, roster hash): every request reads the list of rounds, so a new round is seen at once
-# and is a new key. An in-memory workspace keeps nothing (tests write to it directly).
+# a bound: its roster in rank order with names, owners and where each customer's stored rows lie
+# (about 130 bytes a customer, dictionary encoded), the order of its ids for look-ups, the rank
+# order of each filtered or sorted view (keyed by the view's SQL and parameters, so a rep's scope
+# is part of the key) and small aggregates. Everything is keyed by the round's identity (workspace
+# file, round id, when it was stored, roster hash), taken from the list of rounds, which is read
+# again whenever the file may have changed (:func:`memo`): a new round is a new key. An in-memory
+# workspace keeps nothing (tests write to it directly).
 
 #: Rounds whose roster a process keeps in memory (the latest and the one compared with it).
 ROUNDS_KEPT = 2
