@@ -346,3 +346,18 @@ def test_a_round_is_kept_once_whichever_page_asks_for_it_first(ws):
         assert data.customer(ro, 2, cid)["standing"]["rank"] == 3
         assert data.roster_page(ro, 2)["total"] > 0 and data.overview(ro) is not None
         assert len(data._ROSTERS._items) == 1
+
+
+def test_a_settled_server_process_leaves_the_libraries_out_of_the_collectors_passes():
+    """``serving.settle`` (run by ``xuanba serve``) freezes what is alive once the libraries are
+    loaded: a full collection then walks a few objects, not every library's (run in a child
+    process: it changes the collector of the whole process)."""
+    import subprocess
+    import sys
+
+    code = ("import gc, xuanba.web.data, pandas, pyarrow; before = len(gc.get_objects()); "
+            "from xuanba.web.serving import settle; frozen = settle(); "
+            "print(before, frozen, len(gc.get_objects()))")
+    before, frozen, after = map(int, subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                                     check=True).stdout.split())
+    assert frozen >= before > 20_000 and after < before / 10

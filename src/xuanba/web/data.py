@@ -16,9 +16,9 @@ Example
 
 from __future__ import annotations
 
-import copy
 import json
 import math
+import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -683,7 +683,7 @@ def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner
     # key holds every round's identity, and the scope (a rep's page is never another's)
     key = None if kept is None else (heads[rid][0], tuple(h[0] for h in heads.values()), cid, owner)
     if key is not None and (hit := _CUSTOMERS.get(key)) is not None:
-        return copy.deepcopy(hit)
+        return pickle.loads(hit)  # kept as bytes: a copy for the caller, nothing for the collector to walk
     if kept is not None:  # the roster's row is in memory, the round's head too: one read of the fields
         from xuanba.rounds.store import standing_of
 
@@ -702,7 +702,7 @@ def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner
     out = {"round_id": rid, "standing": {k: _plain(v) for k, v in standing.items()},
            "detail": extra[0] if extra else {}, "contributions": contrib, "history": _history(ws, cid, heads)}
     if key is not None:
-        _CUSTOMERS.put(key, copy.deepcopy(out))
+        _CUSTOMERS.put(key, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
     return out
 
 
