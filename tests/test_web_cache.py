@@ -276,17 +276,16 @@ def test_a_customers_rows_are_read_where_the_kept_roster_says_and_a_wrong_hint_f
 
     with Workspace(ws, read_only=True) as ro:
         kept = data._kept_roster(ro, 2)
-        spans = {}
+        spans: dict[str, list[int]] = {}
         for cid, rid, rowid in ro.con.execute("SELECT customer_id, round_id, rowid FROM contributions").fetchall():
             if rid == 2:
-                lo, hi = spans.get(cid, (rowid, rowid))
-                spans[cid] = (min(lo, rowid), max(hi, rowid))
+                spans.setdefault(cid, []).append(rowid)
         ids = kept.table.column("customer_id").to_pylist()
         for pos, cid in enumerate(ids):
-            fields_at, lo, hi = kept.where(pos)
+            fields_at, first, n = kept.where(pos)
             assert ro.con.execute("SELECT round_id, customer_id FROM round_fields WHERE rowid = ?",
                                   [fields_at]).fetchall() == [(2, cid)]
-            assert (lo, hi) == spans[cid]
+            assert list(range(first, first + n)) == sorted(spans[cid])
 
         def pages() -> list:
             data._ROWS.clear()
@@ -297,12 +296,17 @@ def test_a_customers_rows_are_read_where_the_kept_roster_says_and_a_wrong_hint_f
         right = pages()
         kept_sql = _both(monkeypatch, pages)[1]
         assert right == kept_sql
-        # every hint now points at the next customer's rows (or round 1's): the pages do not change
-        table = kept.table
-        for col in ("fields_at", "contrib_lo", "contrib_hi"):
+        # every hint now points at another customer's rows (or round 1's), then the contributions'
+        # hints cover only part of each customer's: the pages do not change
+        fresh = table = kept.table
+        for col in ("fields_at", "contrib_at"):
             shifted = pa.array(table.column(col).to_numpy()[::-1].copy())
             table = table.set_column(table.column_names.index(col), col, shifted)
         monkeypatch.setattr(kept, "table", table)
+        assert pages() == right
+        partial = pa.array(fresh.column("contrib_at").to_numpy() + 1)  # all but the first of each
+        monkeypatch.setattr(kept, "table", fresh.set_column(fresh.column_names.index("contrib_at"), "contrib_at",
+                                                            partial))
         assert pages() == right
         assert all(page[0]["contributions"] and page[0]["standing"]["customer_id"] == cid
                    for page, cid in zip(right, ids[::7], strict=True))

@@ -285,7 +285,7 @@ class KeptRoster:
 
     COLUMNS = ("rank", "customer_id", "tier", "score", "selected", "quadrant", "next_tier", "gap_to_next",
                "left_out_by_capacity", "name", "owner", "gates_failed", "cheapest_criterion", "cheapest_change",
-               "fields_at", "contrib_lo", "contrib_hi")
+               "fields_at", "contrib_at", "contrib_n")
     #: The columns of a page's row (:func:`roster_page`) beside name and owner.
     PAGE = COLUMNS[:9]
 
@@ -323,10 +323,11 @@ class KeptRoster:
         return owner is None or ("owner" in self.fields and self._owners[pos].as_py() == owner)
 
     def where(self, pos: int) -> tuple[int | None, int | None, int | None]:
-        """Where row ``pos``'s customer lies in the stored tables: the row id of their fields and
-        the first and last row ids of their contributions (``None`` when not stored). A hint only:
-        a read by them also checks round and customer, and falls back to a search."""
-        return tuple(self.table.column(c)[pos].as_py() for c in ("fields_at", "contrib_lo", "contrib_hi"))  # type: ignore[return-value]
+        """Where row ``pos``'s customer lies in the stored tables: the row id of their fields, the
+        first row id of their contributions when these lie together, and how many they are
+        (``None`` when not known). A hint only: a read by them also checks round, customer and
+        count, and falls back to a search."""
+        return tuple(self.table.column(c)[pos].as_py() for c in ("fields_at", "contrib_at", "contrib_n"))  # type: ignore[return-value]
 
     def row(self, pos: int) -> dict[str, Any]:
         """Every kept column of row ``pos``, as Arrow gives them (``None`` for a missing value)."""
@@ -361,9 +362,10 @@ def _load_roster(ws: Workspace, rid: int) -> Any:
     at = "f.rowid" if have else "CAST(NULL AS BIGINT)"
     got = ws.con.execute(f"SELECT r.rank, CAST(r.customer_id AS VARCHAR) AS customer_id, r.tier, r.score, r.selected, "
                          f"r.quadrant, r.next_tier, r.gap_to_next, r.left_out_by_capacity, {name} AS name, {own} AS owner, "
-                         f"r.gates_failed, r.cheapest_criterion, r.cheapest_change, {at} AS fields_at, c.lo AS contrib_lo, "
-                         f"c.hi AS contrib_hi FROM roster r {join} "
-                         "LEFT JOIN (SELECT customer_id, min(rowid) AS lo, max(rowid) AS hi FROM contributions "
+                         f"r.gates_failed, r.cheapest_criterion, r.cheapest_change, {at} AS fields_at, c.at AS contrib_at, "
+                         f"c.n AS contrib_n FROM roster r {join} "
+                         "LEFT JOIN (SELECT customer_id, CASE WHEN max(rowid) - min(rowid) + 1 = count(*) "
+                         "THEN min(rowid) END AS at, count(*) AS n FROM contributions "
                          "WHERE round_id = ? GROUP BY customer_id) c ON c.customer_id = r.customer_id "
                          "WHERE r.round_id = ? ORDER BY r.rank", [rid, rid]).arrow()
     table = got.read_all() if hasattr(got, "read_all") else got
@@ -713,13 +715,14 @@ DETAIL = ("gates_failed", "next_tier", "gap_to_next", "cheapest_criterion", "che
 
 def contributions(ws: Workspace, rid: int, cid: str, at: tuple[Any, Any] | None = None) -> list[dict[str, Any]]:
     """Each criterion's stored value and points for customer ``cid`` in round ``rid``, most points
-    first; ``at``: the first and last row ids of their contributions when known (read there, and
-    searched for when nothing is found there)."""
+    first; ``at``: the first row id of their contributions and how many they are, when known
+    (read there, and searched for unless all of them are found there)."""
     sql = ("SELECT criterion, raw, normalised, weight, contribution FROM contributions "
            "WHERE round_id = ? AND customer_id = ?{} ORDER BY contribution DESC")
     if at is not None and None not in at:
-        found = _fetched(ws, sql.format(" AND rowid BETWEEN ? AND ?"), [rid, cid, *at])
-        if found:
+        first, n = at
+        found = _fetched(ws, sql.format(" AND rowid BETWEEN ? AND ?"), [rid, cid, first, first + n - 1])
+        if len(found) == n:
             return found
     return _fetched(ws, sql.format(""), [rid, cid])
 
