@@ -249,7 +249,7 @@ def prediction_intervals(
             se[name] = errors[name][inverse]
         disc = (est["discounted"][inverse], errors["discounted"][inverse])
     else:
-        said.append(f"no {level:.0%} interval for p_alive, expected_purchases_1y, churn_90d, clv_1y and clv_3y: "
+        said.append(f"no {level * 100:g}% interval for p_alive, expected_purchases_1y, churn_90d, clv_1y and clv_3y: "
                     f"{type(purchases).__name__}'s fit cannot give one ({problem})")
     if spend is not None:
         spend_problem = interval_problem(spend)
@@ -261,7 +261,7 @@ def prediction_intervals(
                 for col, j in (("clv_1y", 0), ("clv_3y", 1)):
                     se[col] = margin * product_se(s_est["spend"], s_se["spend"], disc[0][:, j], disc[1][:, j])
         else:
-            said.append(f"no {level:.0%} interval for expected_spend, clv_1y and clv_3y: "
+            said.append(f"no {level * 100:g}% interval for expected_spend, clv_1y and clv_3y: "
                         f"{type(spend).__name__}'s fit cannot give one ({spend_problem})")
     out: dict[str, np.ndarray] = {}
     for name in _SCALES:
