@@ -188,12 +188,12 @@ def predict_customers(
         columns=list(PREDICTION_COLUMNS),
     )
     if interval is not None:
-        bounds, said = prediction_intervals(
+        limits, said = prediction_intervals(
             out, purchases, spend_model, hist, inverse, frame, interval, time_unit=time_unit,
             discount_rate=discount_rate, margin=margin)
         for message in said:
             warnings.warn(message, UserWarning, stacklevel=2)
-        out = pd.concat([out, pd.DataFrame(bounds)], axis=1)
+        out = pd.concat([out, pd.DataFrame(limits)], axis=1)
     out = same_kind(facts, out)
     if return_models:
         models = {"purchases": purchases, "spend": spend_model}
