@@ -7,7 +7,7 @@ repeat times, alternating in one process,
     predict_customers(facts, purchase_model=fitted)                  # the point predictions
     predict_customers(facts, purchase_model=fitted, interval=0.9)    # and their intervals
 
-so the difference is the intervals' own cost: the delta method's ``2k + 1`` evaluations per
+so the difference is the intervals' own cost: the delta method's ``k + 1`` evaluations per
 distinct history of every purchase prediction, the spend's per customer, and the bounds. With
 ``--draws N`` it also times the same interval of ``clv_3y`` alone by N parameter draws (the
 other definition, :func:`xuanba.models.value.customer_value`), to compare the two ways.
