@@ -239,7 +239,7 @@ def prediction_intervals(
         ts, weights = discount_weights([1, 3], discount_rate=discount_rate, time_unit=time_unit)
 
         def purchase_quantities(p: np.ndarray) -> dict[str, np.ndarray]:
-            return {"p_alive": purchases._alive(p, arrays),  # type: ignore[attr-defined]
+            return {"p_alive": purchases._alive_at(p, arrays),  # type: ignore[attr-defined]
                     "expected_purchases_1y": purchases._expected(p, arrays, year),  # type: ignore[attr-defined]
                     "churn_90d": purchases._no_purchase(p, arrays, 90 / unit_days),  # type: ignore[attr-defined]
                     "discounted": weighted_expectations_at(purchases, p, arrays, ts, weights)}
