@@ -141,17 +141,20 @@ def _child(workspace: str, mode: str, cutoff: str = CUTOFF, scoring: str = "pand
 
     preds = _given_predictions(ws) if mode == "given" else None
     marks: list[tuple[str, float]] = []
+    use0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     rnd = run_round(ws, std, cutoff, predictions=preds, **({"scoring_engine": scoring} if scoring != "pandas" else {}),
                     progress=lambda step: marks.append((step, time.perf_counter())))
     t1 = time.perf_counter()
+    use1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (use1.ru_utime - use0.ru_utime) + (use1.ru_stime - use0.ru_stime)  # every thread's CPU: less load-bound
     ws.close()
     steps: dict[str, float] = {}
     bounds = [*marks, ("end", t1)]
     for (name, start), (_, stop) in zip(bounds[:-1], bounds[1:], strict=True):
         steps[name.split(" (")[0]] = stop - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    print(json.dumps({"seconds": t1 - t0, "steps": steps, "customers": rnd.meta["n_customers"],
+    print(json.dumps({"seconds": t1 - t0, "cpu": cpu, "steps": steps, "customers": rnd.meta["n_customers"],
                       "selected": rnd.meta["n_selected"], "peak_gib": peak, "round_id": rnd.round_id}))
 
 
@@ -203,6 +206,8 @@ def _table(runs: list[dict], title: str) -> None:
     if facts:
         print(f"\nwhole round / facts step: {med / facts:.1f} (issue 16's target: <= 3)")
     every = ", ".join(f"{r['seconds']:.2f}" for r in runs)
+    if all("cpu" in r for r in runs):
+        every += f" s wall; CPU median {statistics.median(r['cpu'] for r in runs):.2f}"
     print(f"\nall runs: {every} s; peak memory {max(r['peak_gib'] for r in runs):.2f} GiB")
 
 
@@ -299,7 +304,9 @@ def main() -> None:
             r["seconds"] for r in runs["this tree"])
         pred = statistics.median(r["steps"].get("predictions", 0.0) for r in runs[with_interval]) / statistics.median(
             r["steps"].get("predictions", 0.0) for r in runs["this tree"])
-        print(f"\nround with intervals / without = {ratio:.2f}; predictions step: {pred:.2f}")
+        cpu = statistics.median(r["cpu"] for r in runs[with_interval]) / statistics.median(
+            r["cpu"] for r in runs["this tree"])
+        print(f"\nround with intervals / without = {ratio:.2f} (wall), {cpu:.2f} (CPU); predictions step: {pred:.2f}")
     if args.against:
         old = f"commit {args.against}"
         ratio = statistics.median(r["seconds"] for r in runs["this tree"]) / statistics.median(
