@@ -154,8 +154,10 @@ def test_the_workbook_customer_data_sheet_carries_the_bounds(tmp_path, path, rnd
     np.testing.assert_allclose(merged["clv_3y_upper"], merged["clv_3y_upper_stored"], rtol=1e-12)
 
 
-def _visible(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+def _visible(page: str) -> str:
+    import html
+
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
 def test_the_statement_adds_the_interval_only_beside_a_prediction_it_shows(tmp_path, path):
@@ -193,3 +195,11 @@ def test_a_round_on_an_engine_says_it_stores_no_interval(test_data):
     r = run_round_on_engine(tx, _standard(), CUTOFF)
     assert any("not computed on an engine" in w for w in r.meta["model_warnings"])
     assert "intervals" not in r.meta
+
+
+def test_the_report_says_which_intervals_the_round_stored_and_what_they_mean(tmp_path, path):
+    from xuanba.outputs.report import write_report
+
+    html = _visible(write_report(path, "latest", tmp_path / "r.html", lang="en").read_text("utf-8"))
+    assert "The round stored each customer's 90% interval of P(alive)" in html
+    assert "given how precisely the parameters are estimated" in html

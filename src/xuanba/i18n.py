@@ -399,6 +399,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "models_corr": ("Correlation of frequency and spend: {r} (the spend model assumes none).",
                     "购买频次与消费额的相关系数：{r}（消费模型假设二者无关）。"),
     "models_warnings": ("The fits warned: {text}.", "拟合时的警告：{text}。"),
+    "models_intervals": ("The round stored each customer's {level} interval of {fields}: where the customer's "
+                         "expected value lies given how precisely the parameters are estimated (shown on the "
+                         "customer page and in the exported customer data).",
+                         "本轮为每位客户保存了 {fields} 的 {level} 区间：在参数估计精度下客户期望值所在的范围"
+                         "（见客户页面和导出的客户数据）。"),
     "model_col": ("Model", "模型"),
     "param_col": ("Parameter", "参数"),
     "estimate_col": ("Estimate", "估计值"),
