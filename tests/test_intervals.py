@@ -91,10 +91,15 @@ def _simulate(n: int, rng: np.random.Generator) -> pd.DataFrame:
 def test_intervals_cover_the_true_expected_values_at_their_level():
     """300 data sets of 2,000 customers from known parameters, each fitted: the 90% intervals of
     P(alive), E[purchases in a year] and P(no purchase in 13 weeks) for four fixed histories,
-    and of the expected spend for four (frequency, mean spend), must contain the value at the
-    true parameters about 90% of the time (a standard error wrong by a factor 1.5 gives 73% or
+    of the expected spend for four (frequency, mean spend) and of the discounted 3-year value
+    (the two fits combined), must contain the value at the true parameters about 90% of the time (a standard error wrong by a factor 1.5 gives 73% or
     99%; 300 fits measure a coverage to about ±0.02)."""
-    hits, spend_hits = [], []
+    from xuanba.models.intervals import product_se
+    from xuanba.models.value import discount_weights, weighted_expectations_at
+
+    ts, weights = discount_weights([3.0], discount_rate=0.1, time_unit="week")
+    ref_spend = {"frequency": REFERENCE["frequency"], "monetary_value": np.array([20.0, 35, 50, 25])}
+    hits, spend_hits, value_hits = [], [], []
     for seed in range(300):
         facts = _simulate(2000, np.random.default_rng(1000 + seed))
         hist, _ = purchase_histories(facts)
@@ -117,7 +122,17 @@ def test_intervals_cover_the_true_expected_values_at_their_level():
         lo, hi = bounds(s_est["spend"], s_se["spend"], LEVEL, "log")
         true_spend = GammaGamma._conditional(TRUE_SPEND, REFERENCE_SPEND)
         spend_hits.append((lo <= true_spend) & (true_spend <= hi))
+        # a 3-year value: spend x discounted purchases, two independent fits combined
+        d_est, d_se = delta_se(m, lambda p, m=m: {"d": weighted_expectations_at(m, p, dict(REFERENCE), ts, weights)[:, 0]})
+        v_est, v_se = delta_se(g, lambda p, g=g: {"s": g._conditional(p, ref_spend)})
+        value = v_est["s"] * d_est["d"]
+        lo, hi = bounds(value, product_se(v_est["s"], v_se["s"], d_est["d"], d_se["d"]), LEVEL, "log")
+        true_value = (GammaGamma._conditional(TRUE_SPEND, ref_spend)
+                      * weighted_expectations_at(m, TRUE_BGNBD, dict(REFERENCE), ts, weights)[:, 0])
+        value_hits.append((lo <= true_value) & (true_value <= hi))
     coverage, spend_coverage = np.mean(hits, axis=0), np.mean(spend_hits, axis=0)
+    value_coverage = np.mean(value_hits, axis=0)
+    assert 0.85 <= value_coverage.mean() <= 0.95 and value_coverage.min() >= 0.8, value_coverage
     assert 0.86 <= coverage.mean() <= 0.94, coverage
     assert 0.85 <= spend_coverage.mean() <= 0.95, spend_coverage
     assert coverage.min() >= 0.8 and spend_coverage.min() >= 0.8
