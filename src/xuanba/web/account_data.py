@@ -303,9 +303,13 @@ def _stored_fields(m: dict[str, Any]) -> set[str]:
 
 
 def predictions(ws: Workspace, rid: int, cid: str, m: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The predictions round ``rid`` stored for ``cid``: ``name, value, lower, upper`` (the bounds
-    ``None`` when the round stored none); ``m``: the round's meta when already read."""
-    have = _stored_fields(meta(ws, rid) if m is None else m)
+    """The predictions round ``rid`` stored for ``cid``: ``name, value, lower, upper, level`` (the
+    bounds ``None`` when the round stored none; ``level``, e.g. 0.9, when the round computed
+    them by its standard's ``[predictions] interval``, else ``None``); ``m``: the round's meta
+    when already read."""
+    m = meta(ws, rid) if m is None else m
+    have = _stored_fields(m)
+    level = (m.get("intervals") or {}).get("level")
     names = [p for p in PREDICTIONS if p in have]
     if not names:
         return []
@@ -315,8 +319,8 @@ def predictions(ws: Workspace, rid: int, cid: str, m: dict[str, Any] | None = No
         return []
     got = {k: _plain(row[k]) for k in cols if k in row}
     got = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in got.items()}
-    return [{"name": p, "value": got.get(p), "lower": got.get(f"{p}_lower"), "upper": got.get(f"{p}_upper")}
-            for p in names]
+    return [{"name": p, "value": got.get(p), "lower": got.get(f"{p}_lower"), "upper": got.get(f"{p}_upper"),
+             "level": level if got.get(f"{p}_lower") is not None else None} for p in names]
 
 
 def account_view(ws: Workspace, rid: int, cid: str, m: dict[str, Any] | None = None) -> dict[str, Any]:
