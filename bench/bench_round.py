@@ -16,6 +16,7 @@ gives the median wall time and each step's share.
     python bench/bench_round.py --predictions given     # the round without the model step
     python bench/bench_round.py --against a0333c6 --report   # this tree and an older commit, side by side
     python bench/bench_round.py --scoring both          # the standard applied in pandas and on DuckDB
+    python bench/bench_round.py --interval 0.9          # the same round with and without intervals
 
 With ``--against REV`` every repeat runs the same round with this tree's xuanba and with the
 one of commit REV (its ``src/`` extracted into bench/out), alternating, so the two are measured
@@ -121,25 +122,32 @@ def _child_report(workspace: str) -> None:
     print(json.dumps({"seconds": t1 - t0, "bytes": path.stat().st_size, "peak_gib": peak}))
 
 
-def _child(workspace: str, mode: str, cutoff: str = CUTOFF, scoring: str = "pandas") -> None:
-    """One timed round in this process; prints JSON."""
+def _child(workspace: str, mode: str, cutoff: str = CUTOFF, scoring: str = "pandas", interval: str = "none") -> None:
+    """One timed round in this process (``interval``: the starter with ``[predictions] interval``
+    set to it, or ``none``); prints JSON."""
     import resource
 
     from xuanba import Workspace
     from xuanba.rounds import run_round
     from xuanba.standard import load_standard, starter_standard
 
-    std = load_standard(starter_standard("en"))
+    text = starter_standard("en")
+    if interval != "none":
+        text = text.replace("[predictions]\n", f"[predictions]\ninterval = {float(interval)}\n")
+    std = load_standard(text)
     ws = Workspace(workspace, create=False)
     _ = ws.ibis  # imports done before the clock starts
     import xuanba.models.predict  # noqa: F401
 
     preds = _given_predictions(ws) if mode == "given" else None
     marks: list[tuple[str, float]] = []
+    use0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     rnd = run_round(ws, std, cutoff, predictions=preds, **({"scoring_engine": scoring} if scoring != "pandas" else {}),
                     progress=lambda step: marks.append((step, time.perf_counter())))
     t1 = time.perf_counter()
+    use1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (use1.ru_utime - use0.ru_utime) + (use1.ru_stime - use0.ru_stime)  # every thread's CPU: less load-bound
     stored = _stored_digest(ws, rnd.round_id)
     ws.close()
     steps: dict[str, float] = {}
@@ -147,7 +155,7 @@ def _child(workspace: str, mode: str, cutoff: str = CUTOFF, scoring: str = "pand
     for (name, start), (_, stop) in zip(bounds[:-1], bounds[1:], strict=True):
         steps[name.split(" (")[0]] = stop - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    print(json.dumps({"seconds": t1 - t0, "steps": steps, "customers": rnd.meta["n_customers"],
+    print(json.dumps({"seconds": t1 - t0, "cpu": cpu, "steps": steps, "customers": rnd.meta["n_customers"],
                       "selected": rnd.meta["n_selected"], "peak_gib": peak, "round_id": rnd.round_id,
                       "stored": stored}))
 
@@ -218,6 +226,8 @@ def _table(runs: list[dict], title: str) -> None:
     if facts:
         print(f"\nwhole round / facts step: {med / facts:.1f} (issue 16's target: <= 3)")
     every = ", ".join(f"{r['seconds']:.2f}" for r in runs)
+    if all("cpu" in r for r in runs):
+        every += f" s wall; CPU median {statistics.median(r['cpu'] for r in runs):.2f}"
     print(f"\nall runs: {every} s; peak memory {max(r['peak_gib'] for r in runs):.2f} GiB")
 
 
@@ -238,6 +248,9 @@ def main() -> None:
     parser.add_argument("--scoring", choices=["pandas", "duckdb", "both"], default="pandas",
                         help="where this tree's round applies the standard (run_round's scoring_engine); "
                              "both: each repeat runs the two, alternating")
+    parser.add_argument("--interval", type=float, metavar="LEVEL",
+                        help="each repeat also runs the round with [predictions] interval = LEVEL, "
+                             "alternating, and prints its ratio to the round without")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -261,9 +274,14 @@ def main() -> None:
     if args.scoring == "both":
         versions["this tree, scoring on duckdb"] = None
         scorings["this tree, scoring on duckdb"] = "duckdb"
+    intervals = {v: "none" for v in versions}
+    with_interval = f"this tree, interval {args.interval:g}" if args.interval else None
+    if with_interval:
+        versions[with_interval], scorings[with_interval], intervals[with_interval] = None, "pandas", str(args.interval)
     if args.against:
         versions[f"commit {args.against}"] = _source_of(args.against)
         scorings[f"commit {args.against}"] = "pandas"
+        intervals[f"commit {args.against}"] = "none"
     runs: dict[str, list[dict]] = {v: [] for v in versions}
     reports: dict[str, list[dict]] = {v: [] for v in versions}
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
@@ -275,7 +293,10 @@ def main() -> None:
                 shutil.copy(base, ws)
                 if args.report:
                     _call(["--child", str(ws), args.predictions, PREVIOUS_CUTOFF], src)
-                runs[version].append(_call(["--child", str(ws), args.predictions, CUTOFF, scorings[version]], src))
+                child = ["--child", str(ws), args.predictions, CUTOFF, scorings[version]]
+                if intervals[version] != "none":
+                    child.append(intervals[version])
+                runs[version].append(_call(child, src))
                 line = f"run {i + 1}, {version}: round {runs[version][-1]['seconds']:.1f} s"
                 if args.report:
                     reports[version].append(_call(["--child", "report", str(ws)], src))
@@ -298,14 +319,23 @@ def main() -> None:
             r = reports[version]
             print(f"| {version} | {statistics.median(x['seconds'] for x in r):.2f} | "
                   f"{max(x['peak_gib'] for x in r):.2f} | {r[0]['bytes'] / 1e6:.1f} |")
-    if len(versions) > 1:
-        digests = {v: {json.dumps(r.get("stored"), sort_keys=True) for r in runs[v]} for v in versions}
+    same_standard = [v for v in versions if v != with_interval]  # intervals store more: not compared
+    if len(same_standard) > 1:
+        digests = {v: {json.dumps(r.get("stored"), sort_keys=True) for r in runs[v]} for v in same_standard}
         same = len(set().union(*digests.values())) == 1
         print(f"\nstored round (meta without its time, roster, contributions, fields, tables) identical in every "
               f"version and run: {'yes' if same else 'NO'}")
         if not same:
             for v, d in digests.items():
                 print(f"  {v}: {sorted(d)}")
+    if with_interval:
+        ratio = statistics.median(r["seconds"] for r in runs[with_interval]) / statistics.median(
+            r["seconds"] for r in runs["this tree"])
+        pred = statistics.median(r["steps"].get("predictions", 0.0) for r in runs[with_interval]) / statistics.median(
+            r["steps"].get("predictions", 0.0) for r in runs["this tree"])
+        cpu = statistics.median(r["cpu"] for r in runs[with_interval]) / statistics.median(
+            r["cpu"] for r in runs["this tree"])
+        print(f"\nround with intervals / without = {ratio:.2f} (wall), {cpu:.2f} (CPU); predictions step: {pred:.2f}")
     if args.against:
         old = f"commit {args.against}"
         ratio = statistics.median(r["seconds"] for r in runs["this tree"]) / statistics.median(

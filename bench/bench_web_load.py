@@ -138,8 +138,10 @@ def run(path: Path, src: Path | None, args: argparse.Namespace,
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    # as `xuanba serve` runs it: this tree's settles the process first (serving.settle)
     code = ("import uvicorn; from xuanba.web import create_app; "
-            f"uvicorn.run(create_app({str(path)!r}{args.app_args if src is None else ''}), host='127.0.0.1', "
+            + ("from xuanba.web.serving import settle; settle(); " if src is None else "")
+            + f"uvicorn.run(create_app({str(path)!r}{args.app_args if src is None else ''}), host='127.0.0.1', "
             f"port={port}, log_level='warning')")
     env = dict(os.environ)
     here = str(src or BENCH.parent / "src")

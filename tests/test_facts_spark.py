@@ -18,23 +18,10 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def spark_ibis():
-    pytest.importorskip("pyspark", reason="pyspark is in the test extra: pip install -e '.[test]'")
-    import ibis
-    from pyspark.sql import SparkSession
-
-    spark = (
-        SparkSession.builder.master("local[2]")
-        .appName("xuanba-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
-    yield spark, ibis.pyspark.connect(spark)
-    spark.stop()
+@pytest.fixture()
+def spark_ibis(spark):
+    """The tests' one Spark session (tests/conftest.py) and its Ibis backend."""
+    return spark._session, spark
 
 
 def _on_spark(spark_ibis, frame: pd.DataFrame, name: str, folder):

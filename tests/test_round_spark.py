@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 
@@ -31,21 +29,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
 ]
-
-
-@pytest.fixture(scope="module")
-def spark():
-    """One local[2] session for the module, through the same helper the CLI uses."""
-    pytest.importorskip("pyspark", reason="pyspark is in the test extra: pip install -e '.[test]'")
-    if shutil.which("java") is None:
-        pytest.skip("Spark needs Java (17+)")
-    from xuanba.rounds.spark import spark_backend
-
-    con = spark_backend({"spark.master": "local[2]", "spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false"},
-                        app_name="xuanba-tests")
-    con._session.sparkContext.setLogLevel("ERROR")
-    yield con
-    con._session.stop()
 
 
 def _parquet(frame: pd.DataFrame, path) -> str:

@@ -263,3 +263,105 @@ def test_a_read_inside_a_read_goes_on_while_a_write_waits(tmp_path):
     reader.join(10)
     writer.join(10)
     assert inner_read.is_set() and wrote.is_set()
+
+
+def test_a_customers_rows_are_read_where_the_kept_roster_says_and_a_wrong_hint_finds_them_anyway(ws, monkeypatch):
+    """A kept roster knows where each customer's stored fields and contributions lie (DuckDB row
+    ids): fresh, every hint points at that customer's own rows of that round; a stale hint (rows
+    moved) still gives the customer's own fields and points, never another customer's."""
+    import pyarrow as pa
+
+    from xuanba.web import account_data, data
+    from xuanba.workspace import Workspace
+
+    with Workspace(ws, read_only=True) as ro:
+        kept = data._kept_roster(ro, 2)
+        spans: dict[str, list[int]] = {}
+        for cid, rid, rowid in ro.con.execute("SELECT customer_id, round_id, rowid FROM contributions").fetchall():
+            if rid == 2:
+                spans.setdefault(cid, []).append(rowid)
+        ids = kept.table.column("customer_id").to_pylist()
+        for pos, cid in enumerate(ids):
+            fields_at, first, n = kept.where(pos)
+            assert ro.con.execute("SELECT round_id, customer_id FROM round_fields WHERE rowid = ?",
+                                  [fields_at]).fetchall() == [(2, cid)]
+            assert list(range(first, first + n)) == sorted(spans[cid])
+
+        def pages() -> list:
+            data._ROWS.clear()
+            data._CUSTOMERS.clear()
+            return [(data.customer(ro, 2, cid), account_data.predictions(ro, 2, cid),
+                     account_data.account_view(ro, 2, cid)) for cid in ids[::7]]
+
+        right = pages()
+        kept_sql = _both(monkeypatch, pages)[1]
+        assert right == kept_sql
+        # every hint now points at another customer's rows (or round 1's), then the contributions'
+        # hints cover only part of each customer's: the pages do not change
+        fresh = table = kept.table
+        for col in ("fields_at", "contrib_at"):
+            shifted = pa.array(table.column(col).to_numpy()[::-1].copy())
+            table = table.set_column(table.column_names.index(col), col, shifted)
+        monkeypatch.setattr(kept, "table", table)
+        assert pages() == right
+        partial = pa.array(fresh.column("contrib_at").to_numpy() + 1)  # all but the first of each
+        monkeypatch.setattr(kept, "table", fresh.set_column(fresh.column_names.index("contrib_at"), "contrib_at",
+                                                            partial))
+        assert pages() == right
+        assert all(page[0]["contributions"] and page[0]["standing"]["customer_id"] == cid
+                   for page, cid in zip(right, ids[::7], strict=True))
+
+
+def test_the_catalogue_is_kept_only_while_the_file_cannot_change(tmp_path):
+    """Requests read the list of rounds and the tables once while the server's reading connection
+    is open (nothing can write the file then); a write of the server, or letting the file go,
+    ends what was kept; a request that opens the file itself keeps nothing."""
+    from xuanba.web import create_app, data
+
+    path = make_web_workspace(tmp_path / "ws.duckdb", n=30)
+    gate = create_app(path, linger_s=0.3).state.xb.gate
+    with gate.read() as a:
+        first = a.stable
+        assert first is not None and data.round_ids(a) == [1, 2]
+    with gate.read() as b:
+        assert b.stable == first
+        assert data.memo(b, "rounds", lambda: "asked again") is data._heads(b)  # kept: not asked again
+    _store_round(path, 3, 40, gate=gate)
+    with gate.read() as c:
+        assert c.stable not in (None, first) and data.round_ids(c) == [1, 2, 3]
+        third = c.stable
+    time.sleep(1.0)  # the file is let go: another process may write it now
+    with gate.read() as d:
+        assert d.stable not in (None, first, third)
+    alone = create_app(path, linger_s=0).state.xb.gate
+    with alone.read() as e:
+        assert e.stable is None
+        assert data.memo(e, "rounds", lambda: "asked") == "asked"
+
+
+def test_a_round_is_kept_once_whichever_page_asks_for_it_first(ws):
+    """The customer page and the roster page name a round by the same key: one copy in memory."""
+    from xuanba.web import data
+    from xuanba.workspace import Workspace
+
+    data._ROSTERS.clear()
+    with Workspace(ws, read_only=True) as ro:
+        cid = ro.con.execute("SELECT customer_id FROM roster WHERE round_id = 2 AND rank = 3").fetchone()[0]
+        assert data.customer(ro, 2, cid)["standing"]["rank"] == 3
+        assert data.roster_page(ro, 2)["total"] > 0 and data.overview(ro) is not None
+        assert len(data._ROSTERS._items) == 1
+
+
+def test_a_settled_server_process_leaves_the_libraries_out_of_the_collectors_passes():
+    """``serving.settle`` (run by ``xuanba serve``) freezes what is alive once the libraries are
+    loaded: a full collection then walks a few objects, not every library's (run in a child
+    process: it changes the collector of the whole process)."""
+    import subprocess
+    import sys
+
+    code = ("import gc, xuanba.web.data, pandas, pyarrow; before = len(gc.get_objects()); "
+            "from xuanba.web.serving import settle; frozen = settle(); "
+            "print(before, frozen, len(gc.get_objects()))")
+    before, frozen, after = map(int, subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                                     check=True).stdout.split())
+    assert frozen >= before > 20_000 and after < before / 10

@@ -202,7 +202,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "xlsx_meaning": ("Meaning", "含义"),
     "xlsx_lower": ("{header}, lower bound", "{header}（下限）"),
     "xlsx_upper": ("{header}, upper bound", "{header}（上限）"),
-    "xlsx_bound_meaning": ("{meaning}: bound of its interval", "{meaning}：区间的边界"),
+    "xlsx_bound_meaning": ("{meaning}: a bound of its interval (where the expected value lies given the "
+                           "uncertainty of the model's parameters, at the level of the standard's "
+                           "[predictions] interval)",
+                           "{meaning}：其区间的边界（在模型参数的不确定性下期望值所在的范围，"
+                           "水平见标准的 [predictions] interval）"),
     # -- workbooks for people: sheet names (sheet_words) and the values xuanba writes (cell_words) -
     "xlsx_sheet_roster": ("roster", "名单"),
     "xlsx_sheet_contributions": ("contributions", "各项得分"),
@@ -395,6 +399,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "models_corr": ("Correlation of frequency and spend: {r} (the spend model assumes none).",
                     "购买频次与消费额的相关系数：{r}（消费模型假设二者无关）。"),
     "models_warnings": ("The fits warned: {text}.", "拟合时的警告：{text}。"),
+    "models_intervals": ("The round stored each customer's {level} interval of {fields}: where the customer's "
+                         "expected value lies given how precisely the parameters are estimated (shown on the "
+                         "customer page and in the exported customer data).",
+                         "本轮为每位客户保存了 {fields} 的 {level} 区间：在参数估计精度下客户期望值所在的范围"
+                         "（见客户页面和导出的客户数据）。"),
     "model_col": ("Model", "模型"),
     "param_col": ("Parameter", "参数"),
     "estimate_col": ("Estimate", "估计值"),
@@ -444,6 +453,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "stmt_contrib_title": ("What makes up your score", "您的得分构成"),
     "stmt_criterion": ("Criterion", "指标"),
     "stmt_your_value": ("Your figure", "您的数值"),
+    "stmt_interval": ("In brackets beside a forecast: the range in which your expected figure lies with {level} "
+                      "probability, given how precisely the model is estimated; what actually happens can vary more.",
+                      "预测值旁括号内为区间：考虑到模型估计的精度，您的期望数值以 {level} 的概率落在此范围内；"
+                      "实际情况的波动可能更大。"),
     "stmt_points": ("Points", "得分"),
     "stmt_of_max": ("of {max}", "满分 {max}"),
     "stmt_private_points": ("Internal criteria (not published)", "内部指标（不公开）"),
@@ -1733,8 +1746,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "web_predictions": ("Predictions the round stored", "本轮保存的预测"),
     "web_prediction": ("Prediction", "预测"),
     "web_estimate": ("Estimate", "估计值"),
-    "web_interval": ("Interval", "区间"),
-    "web_no_interval": ("not stored by the round", "本轮未保存"),
+    "web_no_interval": ("Intervals: not stored by the round (its standard sets no [predictions] interval).",
+                        "区间：本轮未保存（其标准未设 [predictions] interval）。"),
+    "web_interval_means": (
+        "In brackets: the range in which this customer's expected value lies with {level} probability, "
+        "given how precisely the model's parameters are known from the whole customer base (parameter "
+        "uncertainty). It is not the range of what the customer will actually buy, which varies more.",
+        "括号内为区间：由全体客户估计模型参数时存在不确定性，该客户的期望值以 {level} 的概率落在此范围内。"
+        "它不是该客户实际购买量的范围，实际购买的波动更大。"),
+    "web_interval_stated": ("the stated", "所给"),
     "web_predictions_from": ("From the model the round fitted: {model}.", "来自本轮拟合的模型：{model}。"),
     "web_account": ("Account", "客户经营"),
     "web_contacts": ("Contacts and their KPI", "联系人及其考核指标"),

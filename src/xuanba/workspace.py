@@ -340,6 +340,10 @@ class Workspace:
     >>> ws.close()
     """
 
+    #: A token that stays the same only while the file cannot change (the web app's reading
+    #: connection sets it on its cursors); ``None``: no such promise, so ask the file each time.
+    stable: Any = None
+
     def __init__(
         self,
         path: str | os.PathLike[str] = DEFAULT_PATH,
@@ -649,9 +653,10 @@ class Workspace:
         drop_scratch(self.con, name, view=view)
 
     # -- lifetime ----------------------------------------------------------------------------
-    def cursor(self) -> Workspace:
+    def cursor(self, stable: Any = None) -> Workspace:
         """Another handle on this open workspace for another thread (a DuckDB cursor): no new
         open and no checks, so it costs microseconds; closing it leaves this one open.
+        ``stable``: its :attr:`stable` token (given by a caller that knows the file cannot change).
 
         Example
         -------
@@ -661,6 +666,7 @@ class Workspace:
         """
         other = object.__new__(Workspace)
         other.path, other.read_only, other._depth, other._ibis = self.path, self.read_only, 0, None
+        other.stable = stable
         other.con = self.con.cursor()
         return other
 

@@ -4,6 +4,8 @@ customer pages, statements, share links and the JSON API. Another rep's customer
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -110,6 +112,57 @@ def test_a_reps_export_holds_only_their_customers(ann, ws):
     assert len(frame) == 0
 
 
-def test_the_company_wide_comparison_is_not_a_reps(ann):
-    assert ann.get("/rounds/compare").status_code == 404
-    assert ann.get("/api/rounds/compare?a=1&b=2").status_code == 404
+def _owners(ws, rid: int) -> dict[str, str]:
+    from xuanba.workspace import Workspace
+
+    with Workspace(ws, read_only=True) as ro:
+        return dict(ro.con.execute("SELECT customer_id, owner FROM round_fields WHERE round_id = ?", [rid]).fetchall())
+
+
+def test_a_reps_comparison_holds_only_their_customers(ann, ws, tmp_path):
+    """IDOR: a rep's comparison of two rounds (page and API) counts and lists only the customers
+    whose owner is theirs in the later round (or, for those gone from it, in the earlier one),
+    equal to the library's comparison of exactly those customers; another rep's never appear; a
+    round that does not exist is a 404 as elsewhere."""
+    from xuanba.rounds.diff import diff_loaded
+    from xuanba.rounds.store import load_round
+    from xuanba.workspace import Workspace
+
+    # customers move between reps from round 1 to round 2, and some leave the roster
+    path = tmp_path / "moved.duckdb"
+    shutil.copyfile(ws, path)
+    with Workspace(path) as w:
+        ids = [r[0] for r in w.con.execute("SELECT customer_id FROM roster WHERE round_id = 2 ORDER BY rank").fetchall()]
+        w.con.execute("UPDATE round_fields SET owner = 'Rep 02' WHERE round_id = 1 AND customer_id IN "
+                      "(SELECT unnest(?::VARCHAR[]))", [ids[:10]])
+        w.con.execute("UPDATE round_fields SET owner = 'Rep 01' WHERE round_id = 1 AND customer_id IN "
+                      "(SELECT unnest(?::VARCHAR[]))", [ids[10:20]])
+        w.con.execute("DELETE FROM roster WHERE round_id = 2 AND customer_id IN (SELECT unnest(?::VARCHAR[]))",
+                      [ids[20:30]])
+    owners_a, owners_b = _owners(path, 1), _owners(path, 2)
+    in_b = set(ids) - set(ids[20:30])
+    mine = {c for c in set(owners_a) | set(owners_b)
+            if (owners_b.get(c) if c in in_b else owners_a.get(c)) == "Rep 01"}
+    assert mine & set(ids[:10]) and mine & set(ids[20:30])  # a moved customer, one gone from round 2
+    with Workspace(path, read_only=True) as ro:
+        truth = diff_loaded(load_round(ro, 1, fields=False, contributions=False),
+                            load_round(ro, 2, fields=False, contributions=False), mine)
+
+    from xuanba.web import create_app
+
+    with TestClient(create_app(path)) as c:
+        log_in(c, "ann")
+        d = c.get("/api/rounds/compare?a=1&b=2").json()
+        assert d["scoped"] is True
+        for k in ("entered", "left", "rose", "fell"):
+            assert d["summary"][k] == truth.summary[k]
+            listed = {m["customer_id"] for m in d["movers"][k]}
+            assert listed <= mine and len(listed) == min(50, truth.summary[k])
+        assert sum(map(sum, d["migration"]["values"])) == len(mine)  # each of theirs once, nobody else
+        assert d["summary"]["entered"] + d["summary"]["left"] + d["summary"]["rose"] + d["summary"]["fell"] > 0
+        page = c.get("/rounds/compare?a=1&b=2")
+        assert page.status_code == 200 and "Rep 01" in page.text
+        for cid in set(owners_b) - mine:  # another rep's customers are named nowhere
+            assert f">{cid}<" not in page.text
+        assert c.get("/api/rounds/compare?a=1&b=99").status_code == 404
+        assert c.get("/rounds/compare?a=7&b=2").status_code == 404

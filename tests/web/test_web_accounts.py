@@ -139,7 +139,7 @@ def test_stored_intervals_show_beside_their_prediction(tmp_path):
         log_in(c, "boss")
         p = {x["name"]: x for x in c.get(f"/api/customers/{cid}").json()["predictions"]}
         assert p["clv_3y"]["value"] == 104.0 and p["clv_3y"]["lower"] == 96.75 and p["clv_3y"]["upper"] == 113.5
-        assert "96.750 – 113.500" in c.get(f"/customers/{cid}").text
+        assert "104.000 (96.750–113.500)" in c.get(f"/customers/{cid}").text
 
 
 def test_the_account_view_matches_the_accounts_library_on_the_whole_tables(boss, ws, rnd):

@@ -25,7 +25,7 @@ def test_a_browser_opens_only_with_a_display_and_outside_tests(monkeypatch):
 
 @pytest.mark.slow
 def test_demo_serve_builds_the_workspace_and_serves_it(tmp_path, monkeypatch):
-    import httpx
+    import httpx2 as httpx
 
     from tests.web.helpers import csrf_of
     from xuanba.cli import app

@@ -321,7 +321,7 @@ def register(app: typer.Typer) -> None:
                 grid.add_row(str(r.group), f"{r.customers:,}", *(_pct(getattr(r, c)) for c in cols[2:-1]),
                              num(r.selection_vs_value, 2))
             console.print(grid)
-        failed = [k for k in ("standard", "data", "roster") if proof[k] is False]
+        failed = [k for k in ("standard", "data", "roster", "intervals") if proof[k] is False]
         if proof["roster"] is None and not failed:
             console.print(t("fair_older_rules", lang, id=proof["round_id"]), style="yellow")
         elif failed:

@@ -62,6 +62,9 @@ def register(app: typer.Typer) -> None:
             console.print(t("web_users_none", ui_lang()))
         url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
         console.print(t("web_serving", ui_lang(), workspace=str(workspace), url=url))
+        from xuanba.web.serving import settle
+
+        settle()
         uvicorn.run(create_app(workspace, secure_cookies=behind_tls, idle_minutes=idle_minutes,
                                base_url=base_url),
                     host=host, port=port, log_level="warning", proxy_headers=behind_tls)

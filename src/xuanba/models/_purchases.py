@@ -66,6 +66,17 @@ class PurchaseModel(Model):
     def _pmf(self, p: np.ndarray, n: np.ndarray, t: float) -> np.ndarray:
         raise NotImplementedError
 
+    def _alive_at(self, p: np.ndarray, h: dict[str, np.ndarray]) -> np.ndarray:
+        """:meth:`_alive` at ``p``, computed once per parameter vector for the histories ``h``
+        (kept in ``h``): the expectations and the churn score each multiply by it, and an
+        interval evaluates all of them at each of a few parameter vectors."""
+        key = np.asarray(p, dtype=float).tobytes()
+        kept = h.get("_alive_at")
+        if kept is None or kept[0] != key:
+            kept = (key, self._alive(p, h))
+            h["_alive_at"] = kept  # type: ignore[assignment]
+        return kept[1]  # type: ignore[return-value]
+
     @staticmethod
     def _pairs(h: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Codes of the distinct (x, T) pairs of the histories and the first row of each.

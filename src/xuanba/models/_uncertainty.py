@@ -1,6 +1,9 @@
 """Predictions per distinct history, joined back by customer, with intervals from parameter draws.
 
-Intervals reflect **parameter uncertainty only**: parameter sets are drawn from the asymptotic
+Intervals mean what :mod:`xuanba.models.intervals` says (where the customer's expected value
+lies given the parameters' uncertainty); the rounds compute them there by the delta method, and
+the model methods' ``interval=`` here by draws (the two agree: tests/test_intervals.py).
+They reflect **parameter uncertainty only**: parameter sets are drawn from the asymptotic
 normal distribution of the *log*-parameters (mean the estimate, covariance the inverse observed
 information carried to log scale by the delta method, ``cov / (theta theta')``), the prediction is
 recomputed for every draw, and the interval is the central quantile range of those values. Draws

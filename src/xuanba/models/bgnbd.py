@@ -251,7 +251,7 @@ class _BetaGeometricNBD(PurchaseModel):
     def _expected(self, params: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
         pair, first = self._pairs(h)
         alive_part = self._expected_alive(params, h["frequency"][first], h["T"][first], t)
-        return alive_part[pair] * self._alive(params, h)
+        return alive_part[pair] * self._alive_at(params, h)
 
     def _expected_combination(
         self, params: np.ndarray, h: dict[str, np.ndarray], ts: np.ndarray, weights: np.ndarray
@@ -263,12 +263,12 @@ class _BetaGeometricNBD(PurchaseModel):
         pair, first = self._pairs(h)
         x, big_t = h["frequency"][first], h["T"][first]
         alive_parts = np.column_stack([self._expected_alive(params, x, big_t, float(t)) for t in ts])
-        return np.einsum("ij,jk->ik", alive_parts, weights)[pair] * self._alive(params, h)[:, None]
+        return np.einsum("ij,jk->ik", alive_parts, weights)[pair] * self._alive_at(params, h)[:, None]
 
     def _no_purchase(self, params: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
         r, alpha, _, _ = params
         x, big_t = h["frequency"], h["T"]
-        alive = self._alive(params, h)
+        alive = self._alive_at(params, h)
         quiet = np.exp((r + x) * (np.log(alpha + big_t) - np.log(alpha + big_t + t)))
         return 1 - alive * (1 - quiet)
 

@@ -387,9 +387,8 @@ class ParetoNBD(PurchaseModel):
     def _alive(p: np.ndarray, h: dict[str, np.ndarray]) -> np.ndarray:
         return probability_alive(*p, h["frequency"], h["recency"], h["T"])
 
-    @classmethod
-    def _expected(cls, p: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
-        return expected_alive(*p, h["frequency"], h["T"], t) * cls._alive(p, h)
+    def _expected(self, p: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
+        return expected_alive(*p, h["frequency"], h["T"], t) * self._alive_at(p, h)
 
     def _expected_combination(
         self, p: np.ndarray, h: dict[str, np.ndarray], ts: np.ndarray, weights: np.ndarray
@@ -403,11 +402,10 @@ class ParetoNBD(PurchaseModel):
         pair, first = self._pairs(h)
         x, big_t = h["frequency"][first][:, None], h["T"][first][:, None]
         per_edge = expected_alive(*p, x, big_t, np.asarray(ts, dtype=float)[None, :])
-        return (per_edge @ weights)[pair] * self._alive(p, h)[:, None]
+        return (per_edge @ weights)[pair] * self._alive_at(p, h)[:, None]
 
-    @classmethod
-    def _no_purchase(cls, p: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
-        alive = cls._alive(p, h)
+    def _no_purchase(self, p: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
+        alive = self._alive_at(p, h)
         quiet = no_purchase_alive(*p, h["frequency"], h["T"], t)
         return 1.0 - alive * (1.0 - quiet)
 

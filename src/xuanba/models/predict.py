@@ -7,6 +7,7 @@ discounted value over 1 and 3 years, and the churn score P(no purchase in 90 day
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -18,6 +19,7 @@ from xuanba._frames import same_kind
 from xuanba.errors import InputError, ModelError, SchemaError
 from xuanba.models._base import ID, Model, as_frame
 from xuanba.models.gammagamma import NO_REPEAT, GammaGamma
+from xuanba.models.intervals import Scale, bounds, delta_se, interval_problem, product_se
 from xuanba.models.value import DAYS_PER_YEAR, discounted_purchases, unit_length
 
 #: Columns of :func:`predict_customers`, in order.
@@ -43,6 +45,7 @@ def predict_customers(
     facts: Any, *, time_unit: str = ..., model: str = ..., discount_rate: float = ...,
     margin: float = ..., return_models: Literal[False] = ..., penalizer: float = ...,
     purchase_model: Model | None = ..., spend_optional: bool = ..., start: Mapping[str, Any] | None = ...,
+    interval: float | None = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -51,6 +54,7 @@ def predict_customers(
     facts: Any, *, time_unit: str = ..., model: str = ..., discount_rate: float = ...,
     margin: float = ..., return_models: Literal[True], penalizer: float = ...,
     purchase_model: Model | None = ..., spend_optional: bool = ..., start: Mapping[str, Any] | None = ...,
+    interval: float | None = ...,
 ) -> tuple[pd.DataFrame, dict[str, Model]]: ...
 
 
@@ -66,6 +70,7 @@ def predict_customers(
     purchase_model: Model | None = None,
     spend_optional: bool = False,
     start: Mapping[str, Any] | None = None,
+    interval: float | None = None,
 ) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, Model]]:
     """Fit a purchase model and Gamma-Gamma on ``facts`` and predict for every customer.
 
@@ -95,6 +100,11 @@ def predict_customers(
     start
         Where the fits begin, by role (``"purchases"``, ``"spend"``): e.g. the estimates at the
         previous cutoff of a backtest (see :meth:`xuanba.models._base.Model.fit`).
+    interval
+        Also give ``<prediction>_lower`` / ``<prediction>_upper`` with this coverage (e.g. 0.9)
+        for every prediction: parameter uncertainty by the delta method, per distinct history
+        (:mod:`xuanba.models.intervals`). A model whose fit cannot be trusted gives none for the
+        predictions that need it: those columns are left out and a ``UserWarning`` says why.
 
     Returns
     -------
@@ -177,11 +187,88 @@ def predict_customers(
         },
         columns=list(PREDICTION_COLUMNS),
     )
+    if interval is not None:
+        limits, said = prediction_intervals(
+            out, purchases, spend_model, hist, inverse, frame, interval, time_unit=time_unit,
+            discount_rate=discount_rate, margin=margin)
+        for message in said:
+            warnings.warn(message, UserWarning, stacklevel=2)
+        out = pd.concat([out, pd.DataFrame(limits)], axis=1)
     out = same_kind(facts, out)
     if return_models:
         models = {"purchases": purchases, "spend": spend_model}
         return out, {k: v for k, v in models.items() if v is not None}
     return out
+
+
+#: The interval columns of :func:`predict_customers` with ``interval``, in order (those the
+#: fits can give are present).
+INTERVAL_COLUMNS: tuple[str, ...] = tuple(
+    f"{c}_{side}" for c in PREDICTION_COLUMNS if c not in ("customer_id", "spend_basis") for side in ("lower", "upper"))
+
+#: The scale each prediction's interval is symmetric on (:func:`xuanba.models.intervals.bounds`).
+_SCALES: dict[str, Scale] = {"p_alive": "logit", "expected_purchases_1y": "log", "expected_spend": "log",
+                             "clv_1y": "log", "clv_3y": "log", "churn_90d": "logit"}
+
+
+def prediction_intervals(
+    point: pd.DataFrame, purchases: Model, spend: Model | None, hist: pd.DataFrame, inverse: np.ndarray,
+    facts: pd.DataFrame, level: float, *, time_unit: str, discount_rate: float, margin: float,
+) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The ``<prediction>_lower/_upper`` columns around the predictions ``point`` (one row per
+    customer of ``facts``) and what to say about those left out.
+
+    The standard errors come from :func:`xuanba.models.intervals.delta_se`, once per distinct
+    purchase history ``hist`` (gathered back by ``inverse``) for the purchase predictions and
+    once per customer for the spend (a closed form on a continuous mean spend); a value's error
+    combines the two (independent fits). A model with an :func:`interval_problem` gives no
+    interval for the predictions that need it.
+    """
+    from xuanba.models._uncertainty import check_interval
+    from xuanba.models.value import discount_weights, weighted_expectations_at
+
+    check_interval(level)
+    unit_days = unit_length(time_unit)
+    year = DAYS_PER_YEAR / unit_days
+    se: dict[str, np.ndarray] = {}
+    said: list[str] = []
+    disc: tuple[np.ndarray, np.ndarray] | None = None
+    problem = interval_problem(purchases)
+    if problem is None:
+        arrays = {c: hist[c].to_numpy(dtype=float) for c in purchases.history_columns}
+        ts, weights = discount_weights([1, 3], discount_rate=discount_rate, time_unit=time_unit)
+
+        def purchase_quantities(p: np.ndarray) -> dict[str, np.ndarray]:
+            return {"p_alive": purchases._alive_at(p, arrays),  # type: ignore[attr-defined]
+                    "expected_purchases_1y": purchases._expected(p, arrays, year),  # type: ignore[attr-defined]
+                    "churn_90d": purchases._no_purchase(p, arrays, 90 / unit_days),  # type: ignore[attr-defined]
+                    "discounted": weighted_expectations_at(purchases, p, arrays, ts, weights)}
+
+        est, errors = delta_se(purchases, purchase_quantities)
+        for name in ("p_alive", "expected_purchases_1y", "churn_90d"):
+            se[name] = errors[name][inverse]
+        disc = (est["discounted"][inverse], errors["discounted"][inverse])
+    else:
+        said.append(f"no {level * 100:g}% interval for p_alive, expected_purchases_1y, churn_90d, clv_1y and clv_3y: "
+                    f"{type(purchases).__name__}'s fit cannot give one ({problem})")
+    if spend is not None:
+        spend_problem = interval_problem(spend)
+        if spend_problem is None:
+            rows = {c: facts[c].to_numpy(dtype=float) for c in spend.history_columns}
+            s_est, s_se = delta_se(spend, lambda p: {"spend": spend._conditional(p, rows)})  # type: ignore[attr-defined]
+            se["expected_spend"] = s_se["spend"]
+            if disc is not None:
+                for col, j in (("clv_1y", 0), ("clv_3y", 1)):
+                    se[col] = margin * product_se(s_est["spend"], s_se["spend"], disc[0][:, j], disc[1][:, j])
+        else:
+            said.append(f"no {level * 100:g}% interval for expected_spend, clv_1y and clv_3y: "
+                        f"{type(spend).__name__}'s fit cannot give one ({spend_problem})")
+    out: dict[str, np.ndarray] = {}
+    for name in _SCALES:
+        if name in se:
+            lower, upper = bounds(point[name].to_numpy(dtype=float), se[name], level, _SCALES[name])
+            out[f"{name}_lower"], out[f"{name}_upper"] = lower, upper
+    return {c: out[c] for c in INTERVAL_COLUMNS if c in out}, said
 
 
 #: The column of :func:`purchase_histories` that counts the customers of each distinct history.

@@ -194,21 +194,49 @@ def discounted_purchases(
     purchase_model._require_fitted()
     _check_unit(purchase_model, time_unit)
     frame = as_frame(table)
+    ts, weights = discount_weights(horizons_years, discount_rate=discount_rate, time_unit=time_unit,
+                                   periods_per_year=periods_per_year)
+    sums, inverse = _weighted_expectations(purchase_model, frame, ts, weights)
+    return [sums[:, col][inverse] for col in range(len(horizons_years))]
+
+
+def discount_weights(
+    horizons_years: list[float], *, discount_rate: float, time_unit: str, periods_per_year: int = 12
+) -> tuple[np.ndarray, np.ndarray]:
+    """The period edges (in ``time_unit``) and one column of weights per horizon such that
+    ``E[Y(edges)] @ weights`` is the discounted expected purchases over each horizon.
+
+    ``value = sum_k (E[Y(e_k)] - E[Y(e_(k-1))]) d_k = sum_k E[Y(e_k)] (d_k - d_(k+1))``.
+
+    Examples
+    --------
+    >>> ts, w = discount_weights([1.0], discount_rate=0.0, time_unit="week", periods_per_year=12)
+    >>> len(ts), float(w.sum())  # undiscounted: only the last edge counts
+    (12, 1.0)
+    """
     per_year = DAYS_PER_YEAR / unit_length(time_unit)
     longest = max(horizons_years)
     n_periods = int(np.ceil(longest * periods_per_year - 1e-9))
     ends_years = np.arange(1, n_periods + 1) / periods_per_year
     edges = sorted({*np.minimum(ends_years, longest), *horizons_years})
     index = {e: j for j, e in enumerate(edges)}
-    # value = sum_k (E[Y(e_k)] - E[Y(e_(k-1))]) d_k = sum_k E[Y(e_k)] (d_k - d_(k+1)): one
-    # column of weights over the edges per horizon, applied per distinct history before the join
     weights = np.zeros((len(edges), len(horizons_years)))
     for col, horizon in enumerate(horizons_years):
         ends = np.minimum(ends_years[ends_years - 1 / periods_per_year < horizon - 1e-12], horizon)
         discount = (1.0 + discount_rate) ** -ends
         weights[[index[e] for e in ends], col] = discount - np.append(discount[1:], 0.0)
-    sums, inverse = _weighted_expectations(purchase_model, frame, np.asarray(edges) * per_year, weights)
-    return [sums[:, col][inverse] for col in range(len(horizons_years))]
+    return np.asarray(edges) * per_year, weights
+
+
+def weighted_expectations_at(
+    model: Model, params: np.ndarray, arrays: dict[str, np.ndarray], ts: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    """``E[Y(ts)] @ weights`` at ``params`` for the distinct histories ``arrays`` (histories x
+    columns of ``weights``): the model's one-pass combination when it has one."""
+    combine = getattr(model, "_expected_combination", None)  # BG/NBD, MBG/NBD, Pareto/NBD
+    if combine is not None:
+        return combine(params, arrays, ts, weights)
+    return np.column_stack([model._expected(params, arrays, float(t)) for t in ts]) @ weights  # type: ignore[attr-defined]
 
 
 def _weighted_expectations(

@@ -278,6 +278,13 @@ def build_report(
     trust = model_trust_lines(meta, lang)  # fallback, auto's choice, untrusted fits, one-time buyers
     if isinstance(models, Mapping) and models:
         sections.append(_models_section(models, lang, meta.get("model_warnings") or []))
+        stored = meta.get("intervals") or {}
+        if stored.get("columns"):  # what the round's per-customer intervals are, where they are read
+            from xuanba.i18n import column_words
+
+            trust.append(t("models_intervals", lang, level=f"{float(stored['level']) * 100:g}%",
+                           fields=t("list_sep", lang).join(column_words(f, lang)[0] for f in dict.fromkeys(
+                               c.rsplit("_", 1)[0] for c in stored["columns"]))))
         sections[-1]["reading"] = " ".join([*trust, sections[-1]["reading"]])
     elif trust:
         sections.append({"id": "models", "title": t("models_title", lang), "fig": None,

@@ -196,9 +196,37 @@ def _next_filled(std: Any, tier: str, filled: set[str]) -> str:
     return next((x for x in reversed(above) if x in filled), "")
 
 
+def _bands(round_: Any) -> tuple[float, pd.DataFrame] | None:
+    """The level and, by customer, the interval bounds the round stored for the predictions its
+    public criteria show as they are (``field = "clv_3y"``): a statement adds a customer's own
+    interval beside a prediction it already shows, and nothing else. ``None`` when there are none."""
+    info = (getattr(round_, "meta", None) or {}).get("intervals") or {}
+    fields = getattr(round_, "fields", None)
+    if not info.get("level") or fields is None:
+        return None
+    stored = set(info.get("columns") or [])
+    shown = sorted({str(_get(c, "field", "")).strip() for c in round_.standard.public_criteria})
+    cols = [f"{f}_{end}" for f in shown for end in ("lower", "upper")
+            if {f"{f}_lower", f"{f}_upper"} <= stored and {f"{f}_lower", f"{f}_upper"} <= set(fields.columns)]
+    if not cols:
+        return None
+    return float(info["level"]), fields.set_index(fields["customer_id"].astype(str))[cols]
+
+
+def _with_band(text: str, field: str, cid: str, bands: tuple[float, pd.DataFrame] | None) -> tuple[str, bool]:
+    """``text`` (a shown value) with the customer's own interval of ``field`` when stored."""
+    if bands is None or f"{field}_lower" not in bands[1].columns or cid not in bands[1].index:
+        return text, False
+    lo, hi = (float(bands[1].at[cid, f"{field}_{end}"]) for end in ("lower", "upper"))
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return text, False
+    return f"{text} ({bands[0] * 100:g}%: {_fmt(lo)}–{_fmt(hi)})", True
+
+
 def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: int, lang: str,
                        dist: Mapping[str, np.ndarray], people: People | None = None,
-                       filled: set[str] | None = None) -> dict[str, Any]:
+                       filled: set[str] | None = None,
+                       bands: tuple[float, pd.DataFrame] | None = None) -> dict[str, Any]:
     std = round_.standard
     meta = dict(round_.meta)
     # a round without a usable model scored without the criteria that need predictions
@@ -210,6 +238,8 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
     by_name = contrib.set_index(contrib["criterion"].astype(str)) if len(contrib) else contrib
     rows = []
     public_pts, public_max = 0.0, 0.0
+    banded = False
+    cid = str(row["customer_id"])
     for c in public:
         name = str(_get(c, "name"))
         max_pts = 100.0 * float(_get(c, "weight", 0) or 0) / total_w
@@ -221,7 +251,9 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
         frac = 0.0 if not math.isfinite(pts) or max_pts <= 0 else max(0.0, min(1.0, pts / max_pts))
         public_pts += pts if math.isfinite(pts) else 0.0
         public_max += max_pts
-        rows.append({"label": _crit_title(c, lang, words), "raw": _fmt(raw), "points": f"{pts:,.1f}" if math.isfinite(pts) else "–",
+        shown, band = _with_band(_fmt(raw), str(_get(c, "field", "")).strip(), cid, bands)
+        banded = banded or band
+        rows.append({"label": _crit_title(c, lang, words), "raw": shown, "points": f"{pts:,.1f}" if math.isfinite(pts) else "–",
                      "max": t("stmt_of_max", lang, max=f"{max_pts:.0f}"), "bar": round(200 * frac, 1)})
     private_share = 100.0 * sum(float(_get(c, "weight", 0) or 0) for c in crits if not std.is_public(c)) / total_w
     # with private criteria the total is not shown: total - public points would give them
@@ -266,7 +298,6 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
         score_card = {"label": t("stmt_score", lang), "value": f"{float(row['score']):,.1f}", "note": "0–100"}
     std_name = meta.get("standard_name") or _get(std, "name", "")
     people = people or People.of(None)
-    cid = str(row["customer_id"])
     name, owner = people.name(cid), people.owner(cid)
     return {
         "lang": lang,
@@ -287,6 +318,7 @@ def _statement_context(round_: Any, row: pd.Series, contrib: pd.DataFrame, n: in
         "head": [t("stmt_criterion", lang), t("stmt_your_value", lang), t("stmt_points", lang), ""],
         "rows": rows,
         "private_note": t("private_line", lang, weight=f"{private_share:.0f}%") if private_share > 0 else "",
+        "interval_note": t("stmt_interval", lang, level=f"{bands[0] * 100:g}%") if banded and bands else "",
         "next_title": t("stmt_next_title", lang),
         "notes": notes,
         "standard_title": t("stmt_standard_title", lang),
@@ -325,7 +357,7 @@ def build_statement(round_: Any, customer_id: Any, *, lang: str = "en") -> str:
     contrib = c[c["customer_id"].astype(str) == str(customer_id)]
     dist = _distributions(c, round_.standard.public_criteria)
     ctx = _statement_context(round_, row, contrib, len(round_.roster), lang, dist,
-                             People.of(getattr(round_, "fields", None)), _filled(round_))
+                             People.of(getattr(round_, "fields", None)), _filled(round_), _bands(round_))
     return _env().get_template("statement.html.j2").render(**ctx, font=_font())
 
 
@@ -405,6 +437,7 @@ def build_statements(
     dist = _distributions(c, round_.standard.public_criteria)
     n = len(round_.roster)
     people, filled = People.of(getattr(round_, "fields", None)), _filled(round_)
+    bands = _bands(round_)
     names: dict[str, str] = {}
     written = []
     for _, row in picked.iterrows():
@@ -413,7 +446,8 @@ def build_statements(
         contrib = c.iloc[idx] if idx is not None else c.iloc[0:0]
         names[cid] = safe_filename(cid)
         path = out / names[cid]
-        _write_page(path, template.render(**_statement_context(round_, row, contrib, n, lang, dist, people, filled),
+        _write_page(path, template.render(**_statement_context(round_, row, contrib, n, lang, dist, people, filled,
+                                                                              bands),
                                           font=_font()))
         written.append(path)
     index = out / INDEX_NAME  # earlier runs into the same folder keep their entries (a name is per id)
@@ -512,11 +546,13 @@ def write_statements(
     >>> write_statements("xuanba.duckdb", "latest", "statements", customers=["C1"])  # doctest: +SKIP
     [PosixPath('statements/statement-c1-ab861dc170.html')]
     """
+    from xuanba.models.predict import INTERVAL_COLUMNS
     from xuanba.outputs.people import OWNER_ALIASES, PERSON_FIELDS
     from xuanba.rounds import load_round
     from xuanba.workspace import open_workspace
 
     check_lang(lang)
     with open_workspace(workspace, read_only=True) as ws:
-        rnd = load_round(ws, round_id, fields=(*PERSON_FIELDS, *OWNER_ALIASES))  # who each page is for
+        # who each page is for, and the intervals of the predictions it shows
+        rnd = load_round(ws, round_id, fields=(*PERSON_FIELDS, *OWNER_ALIASES, *INTERVAL_COLUMNS))
     return build_statements(rnd, out_dir, customers=customers, lang=lang, pdf=pdf)

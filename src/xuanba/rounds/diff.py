@@ -20,6 +20,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -187,11 +188,18 @@ def diff_rounds(workspace: Workspace | str, a: int | str, b: int | str) -> Round
     return diff_loaded(ra, rb)
 
 
-def diff_loaded(ra: Round, rb: Round) -> RoundDiff:
-    """:func:`diff_rounds` of two rounds already loaded (the report has the later one open)."""
+def diff_loaded(ra: Round, rb: Round, customers: Collection[str] | None = None) -> RoundDiff:
+    """:func:`diff_rounds` of two rounds already loaded (the report has the later one open);
+    ``customers``: only these customers' rows of both rosters are compared (a rep's accounts),
+    with their ranks in the whole rounds."""
     order = [t.name for t in rb.standard.tiers]
     order += [t.name for t in ra.standard.tiers if t.name not in order]
-    d = compare_rosters(ra.roster, rb.roster, order, a=ra.round_id, b=rb.round_id)
+    roster_a, roster_b = ra.roster, rb.roster
+    if customers is not None:
+        keep = set(map(str, customers))
+        roster_a = roster_a.loc[roster_a["customer_id"].astype(str).isin(keep)]
+        roster_b = roster_b.loc[roster_b["customer_id"].astype(str).isin(keep)]
+    d = compare_rosters(roster_a, roster_b, order, a=ra.round_id, b=rb.round_id)
     d.summary["cutoff_a"] = ra.meta["cutoff"]
     d.summary["cutoff_b"] = rb.meta["cutoff"]
     d.summary["same_standard"] = ra.meta["standard_sha256"] == rb.meta["standard_sha256"]

@@ -231,6 +231,9 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
         notes["predictions"] = f"model:{info['model']}" if info["model"] else "unavailable"
         notes["models"] = {role: model_summary(m) for role, m in models.items()}
         notes["model_warnings"] = info["warnings"]
+        if standard.predictions.interval is not None:  # said, not silently dropped
+            notes["model_warnings"] = sorted([*info["warnings"], "the predictions' intervals are not computed on an "
+                                              "engine yet: this round stores none (run it on the workspace for them)"])
         notes["fitted"] = models
         notes["model_name"] = info["model"]
         if info["unavailable"]:

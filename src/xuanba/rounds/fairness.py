@@ -117,11 +117,13 @@ def round_fairness(workspace: Workspace | str | Path | Round, round_id: int | st
 def verify_round(workspace: Workspace | str | Path | Round, round_id: int | str = "latest") -> dict[str, object]:
     """Proof that a stored roster follows from its standard and data alone: the stored standard's
     text hashes to the round's ``standard_sha256``, the stored fields it read to ``data_sha256``,
-    and scoring them again by that standard gives a roster whose hash is ``roster_sha256``.
+    and scoring them again by that standard gives a roster whose hash is ``roster_sha256``; when
+    the round stored its predictions' intervals, their columns hash to ``intervals.sha256``.
     ``workspace`` may be the round itself, loaded with its fields.
 
-    Returns each check (``standard``, ``data``, ``roster``: true or false), ``verified`` (all
-    three), the round id, its standard's language and the three stored hashes.
+    Returns each check (``standard``, ``data``, ``roster``: true or false; ``intervals``: true,
+    false, or ``None`` for a round without intervals), ``verified`` (the three, and the
+    intervals when stored), the round id, its standard's language and the three stored hashes.
 
     Examples
     --------
@@ -145,6 +147,11 @@ def verify_round(workspace: Workspace | str | Path | Round, round_id: int | str 
         "data": table_sha256(inputs) == meta["data_sha256"],
         "roster": None if rescored is None else rescored == meta["roster_sha256"],
     }
-    return {"round_id": rnd.round_id, "lang": std.lang, **checks,
-            "verified": all(v is True for v in checks.values()),
+    stored = meta.get("intervals")
+    intervals = None
+    if stored:
+        cols = ["customer_id", *stored["columns"]]
+        intervals = set(cols) <= set(rnd.fields.columns) and table_sha256(rnd.fields[cols]) == stored["sha256"]
+    return {"round_id": rnd.round_id, "lang": std.lang, **checks, "intervals": intervals,
+            "verified": all(v is True for v in checks.values()) and intervals is not False,
             **{k: meta[k] for k in ("standard_sha256", "data_sha256", "roster_sha256")}}

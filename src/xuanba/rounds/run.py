@@ -164,7 +164,8 @@ SPEND_COLUMNS = ("expected_spend", "clv_1y", "clv_3y")
 
 
 def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.date,
-             time_unit: str, warm: dict[str, Any] | None = None) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
+             time_unit: str, warm: dict[str, Any] | None = None,
+             intervals: bool = False) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
     """Predictions of the standard's model (or of the one ``auto`` chose), the fitted models,
     and what the round keeps about them: ``model`` (the name used, or ``None``), ``warnings``
     (every warning the fits raised, and why a fit cannot be trusted), ``choice`` (``auto``'s
@@ -172,7 +173,9 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
     ``reason``.
 
     ``warm`` (a backtest's, across its cutoffs): the fits start from the estimates it holds and
-    leave theirs in it for the next cutoff (same optima, fewer steps; see ``Model.fit``)."""
+    leave theirs in it for the next cutoff (same optima, fewer steps; see ``Model.fit``).
+    ``intervals``: also the ``<prediction>_lower/_upper`` of the standard's ``[predictions]
+    interval`` (when it sets one); the fits' reasons to give none are among the warnings."""
     import warnings
 
     from xuanba.errors import XuanbaError
@@ -206,7 +209,8 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
             table, models = predict_customers(
                 facts, time_unit=time_unit, model=info["model"], discount_rate=p.discount_rate,
                 margin=p.margin, return_models=True, penalizer=p.penalizer, purchase_model=chosen,
-                spend_optional=True, start=(warm or {}).get(info["model"]))
+                spend_optional=True, start=(warm or {}).get(info["model"]),
+                interval=p.interval if intervals else None)
             if warm is not None:
                 warm[info["model"]] = _trusted(models)
         except (_NoModel, XuanbaError) as exc:
@@ -337,6 +341,7 @@ def gather_fields(
     extra_fields: pd.DataFrame | None = None,
     progress: Progress | None = None,
     warm: dict[str, Any] | None = None,
+    intervals: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Every field of every customer with a purchase by ``cutoff``: what the round scores and
     stores.
@@ -346,7 +351,9 @@ def gather_fields(
     workspace holds account side tables (so a round stores profit after cost-to-serve); every
     column of the ``customers`` table (name, owner, segment …); ``extra_fields`` last (its
     columns win). ``notes`` says where each part came from; ``notes["fitted"]`` holds the
-    fitted models; ``warm``: see :func:`_predict`.
+    fitted models; ``warm``: see :func:`_predict`. ``intervals`` (a round's): the predictions'
+    intervals when the standard asks for them (``[predictions] interval``), and
+    ``notes["intervals"]`` their level and columns.
     """
     from xuanba.facts import customer_facts
 
@@ -364,8 +371,14 @@ def gather_fields(
         notes["predictions"] = "given"
     elif (used & set(PREDICTION_COLUMNS)) - given:
         say(f"predictions ({standard.predictions.model})")
-        predicted, models, info = _predict(workspace, table, standard, cutoff, time_unit, warm)
+        predicted, models, info = _predict(workspace, table, standard, cutoff, time_unit, warm, intervals)
         table = _merge(table, predicted, "predictions", override=True)
+        if intervals and standard.predictions.interval is not None:
+            from xuanba.models.predict import INTERVAL_COLUMNS
+
+            notes["intervals"] = {"level": standard.predictions.interval, "method": "delta",
+                                  "columns": [c for c in INTERVAL_COLUMNS if c in predicted.columns],
+                                  "warnings": [w.split(": ", 1)[-1] for w in info["warnings"] if " interval for " in w]}
         notes["predictions"] = f"model:{info['model']}" if info["model"] else "unavailable"
         notes["models"] = {role: model_summary(m) for role, m in models.items()}
         notes["model_warnings"] = info["warnings"]
@@ -594,7 +607,7 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
          check_model: bool = True, scoring_engine: str = "pandas") -> Round:
     say = progress or (lambda _msg: None)
     table, notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
-                                 extra_fields=extra_fields, progress=progress)
+                                 extra_fields=extra_fields, progress=progress, intervals=True)
     checking = check_model and bool(notes.get("model_name"))
     done = notes.pop("model_check", None)
     if checking and done is not None:  # auto's holdout check was this check: nothing to refit
@@ -693,6 +706,9 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
         meta["fallback"] = fallback
     if "model_choice" in notes:
         meta["model_choice"] = notes["model_choice"]
+    if "intervals" in notes:
+        cols = notes["intervals"]["columns"]
+        meta["intervals"] = {**notes["intervals"], "sha256": table_sha256(fields[["customer_id", *cols]])}
     if "models" in notes:
         meta["models"] = notes["models"]
         meta["model_warnings"] = notes["model_warnings"]

@@ -420,18 +420,42 @@ def customer_standing(workspace: Workspace | str, round_id: int | str, customer_
             return None
         head = ws.sql("SELECT cutoff, n_customers, standard_text, meta_json FROM rounds WHERE round_id = ?", [rid])
         meta = json.loads(head.loc[0, "meta_json"])
-        out: dict[str, Any] = {"round_id": rid, "cutoff": str(meta["cutoff"]), "customer_id": str(customer_id),
-                               "n_customers": int(head.loc[0, "n_customers"]),
-                               **{k: row.loc[0, k] for k in ("rank", "score", "tier", "selected")}}
-        labels = _tier_labels(str(head.loc[0, "standard_text"]), tuple(meta.get("extra_fields", [])))
-        out["tier_label"] = labels.get(str(out["tier"]), str(out["tier"])) if out["tier"] else ""
         stored = [c for c in STANDING_FIELDS if c in (meta.get("field_columns") or [])]
+        fields: dict[str, Any] = {}
         if stored:
             names = ", ".join(_quote(c) for c in stored)
-            fields = ws.sql(f"SELECT {names} FROM round_fields WHERE round_id = ? AND customer_id = ?",
-                            [rid, str(customer_id)])
-            if len(fields):
-                out.update(fields.iloc[0].to_dict())
+            got = ws.sql(f"SELECT {names} FROM round_fields WHERE round_id = ? AND customer_id = ?",
+                         [rid, str(customer_id)])
+            if len(got):
+                fields = got.iloc[0].to_dict()
+        return standing_of(rid, meta, int(head.loc[0, "n_customers"]), str(head.loc[0, "standard_text"]),
+                           str(customer_id), {k: row.loc[0, k] for k in ("rank", "score", "tier", "selected")},
+                           fields)
+
+
+def standing_of(round_id: int, meta: dict[str, Any], n_customers: int, standard_text: str, customer_id: str,
+                row: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """A customer's standing (as :func:`customer_standing` gives it) from what their round stored:
+    its ``meta``, size and standard's text, the customer's roster ``row`` (rank, score, tier,
+    selected) and their stored ``fields`` (any of the round's field columns; those of
+    :data:`STANDING_FIELDS` are kept). For a caller that holds these already (the web app).
+
+    Example
+    -------
+    >>> s = standing_of(1, {"cutoff": "2026-06-30", "field_columns": ["name", "x"]}, 10, "", "C1",
+    ...                 {"rank": 3, "score": 71.5, "tier": "", "selected": False}, {"name": "Acme", "x": 1})
+    >>> s["name"], s["rank"], "x" in s
+    ('Acme', 3, False)
+    """
+    out: dict[str, Any] = {"round_id": round_id, "cutoff": str(meta["cutoff"]), "customer_id": str(customer_id),
+                           "n_customers": int(n_customers), **{k: row[k] for k in ("rank", "score", "tier", "selected")}}
+    if out["tier"]:
+        labels = _tier_labels(standard_text, tuple(meta.get("extra_fields", [])))
+        out["tier_label"] = labels.get(str(out["tier"]), str(out["tier"]))
+    else:
+        out["tier_label"] = ""
+    stored = [c for c in STANDING_FIELDS if c in (meta.get("field_columns") or [])]
+    out.update({c: fields[c] for c in stored if c in fields})
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in out.items()}
 
 

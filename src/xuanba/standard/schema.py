@@ -352,6 +352,9 @@ class Predictions(_Model):
     customers). ``on_no_model``: when no model can be fitted or trusted, ``"drop"`` scores on
     the other criteria (their weights re-scaled, gates and tie-breaks that read a prediction
     left out) and the round says so; ``"stop"`` refuses the round with the reason.
+    ``interval``: when set (e.g. 0.9), a round also stores ``<prediction>_lower`` /
+    ``<prediction>_upper`` for every prediction: the range of the customer's expected value at
+    that level given the parameters' uncertainty (:mod:`xuanba.models.intervals`).
     """
 
     model: Literal["auto", "bgnbd", "mbgnbd", "pareto-nbd"] = "bgnbd"
@@ -359,6 +362,7 @@ class Predictions(_Model):
     margin: float = Field(default=1.0, gt=0, le=1)
     penalizer: float = Field(default=0.0, ge=0, le=10)
     on_no_model: Literal["drop", "stop"] = "drop"
+    interval: float | None = Field(default=None, gt=0, lt=1)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,18 @@ from typing import Any
 
 import pandas as pd
 
-from xuanba.web.data import _fields, _from, _key, _plain, _records, meta, resolve
+from xuanba.web.data import (
+    _fields,
+    _from,
+    _key,
+    _plain,
+    _records,
+    field_row,
+    has_table,
+    memo,
+    meta,
+    resolve,
+)
 from xuanba.workspace import Workspace
 
 #: The predictions a round stores per customer (:data:`xuanba.models.predict.PREDICTION_COLUMNS`),
@@ -71,7 +82,7 @@ def _stored_tables(ws: Workspace, rid: int) -> dict[str, Any]:
 
     from xuanba.rounds.run import StoredTable
 
-    if not ws.has_table("round_tables"):
+    if not has_table(ws, "round_tables"):
         return {}
     key = _key(ws, rid)  # None: kept nowhere
     if key is not None and key in _TABLES:
@@ -268,14 +279,23 @@ def _side(ws: Workspace, kind: str, cid: str, columns: dict[str, dict[str, str]]
 
 
 def _side_columns(ws: Workspace) -> dict[str, dict[str, str]]:
-    """The column types of the stored side tables an account view reads, in one catalogue query."""
-    out: dict[str, dict[str, str]] = {}
-    for table, col, typ in ws.con.execute(
-            "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND "
-            "list_contains(['contacts', 'commitments', 'interactions', 'needs', 'resources'], table_name) "
-            "ORDER BY table_name, column_index").fetchall():
-        out.setdefault(str(table), {})[str(col)] = str(typ)
-    return out
+    """The column types of the stored side tables an account view reads, in one catalogue query
+    (kept while the file cannot change)."""
+    def ask() -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        for table, col, typ in ws.con.execute(
+                "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND "
+                "list_contains(['contacts', 'commitments', 'interactions', 'needs', 'resources'], table_name) "
+                "ORDER BY table_name, column_index").fetchall():
+            out.setdefault(str(table), {})[str(col)] = str(typ)
+        return out
+
+    return memo(ws, "side columns", ask)
+
+
+def _present(v: Any) -> Any:
+    """A stored value as :func:`_records` gives it: ``None`` when missing, else plain Python."""
+    return None if v is None or (not isinstance(v, str) and pd.isna(v)) else _plain(v)
 
 
 def _stored_fields(m: dict[str, Any]) -> set[str]:
@@ -283,21 +303,24 @@ def _stored_fields(m: dict[str, Any]) -> set[str]:
 
 
 def predictions(ws: Workspace, rid: int, cid: str, m: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The predictions round ``rid`` stored for ``cid``: ``name, value, lower, upper`` (the bounds
-    ``None`` when the round stored none); ``m``: the round's meta when already read."""
-    have = _stored_fields(meta(ws, rid) if m is None else m)
+    """The predictions round ``rid`` stored for ``cid``: ``name, value, lower, upper, level`` (the
+    bounds ``None`` when the round stored none; ``level``, e.g. 0.9, when the round computed
+    them by its standard's ``[predictions] interval``, else ``None``); ``m``: the round's meta
+    when already read."""
+    m = meta(ws, rid) if m is None else m
+    have = _stored_fields(m)
+    level = (m.get("intervals") or {}).get("level")
     names = [p for p in PREDICTIONS if p in have]
     if not names:
         return []
     cols = [c for p in names for c in (p, f"{p}_lower", f"{p}_upper") if c in have]
-    row = ws.sql(f"SELECT {', '.join(_quote(c) for c in cols)} FROM round_fields WHERE round_id = ? AND customer_id = ?",
-                 [rid, cid])
-    if not len(row):
+    row = field_row(ws, rid, cid)
+    if not row:
         return []
-    got = {k: _plain(v) for k, v in row.iloc[0].items()}
+    got = {k: _plain(row[k]) for k in cols if k in row}
     got = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in got.items()}
-    return [{"name": p, "value": got.get(p), "lower": got.get(f"{p}_lower"), "upper": got.get(f"{p}_upper")}
-            for p in names]
+    return [{"name": p, "value": got.get(p), "lower": got.get(f"{p}_lower"), "upper": got.get(f"{p}_upper"),
+             "level": level if got.get(f"{p}_lower") is not None else None} for p in names]
 
 
 def account_view(ws: Workspace, rid: int, cid: str, m: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -316,10 +339,9 @@ def account_view(ws: Workspace, rid: int, cid: str, m: dict[str, Any] | None = N
                            "receivables": None, "resources": []}
     stored = [c for c in ACCOUNT_FIELDS if c in have]
     if stored:
-        row = ws.sql(f"SELECT {', '.join(_quote(c) for c in stored)} FROM round_fields WHERE round_id = ? "
-                     "AND customer_id = ?", [rid, cid])
-        if len(row):
-            out["fields"] = {k: v for k, v in _records(row)[0].items() if v is not None}
+        row = field_row(ws, rid, cid)
+        if row:
+            out["fields"] = {k: v for k in stored if k in row and (v := _present(row[k])) is not None}
     side = _side_columns(ws)
     contacts = _side(ws, "contacts", cid, side)
     if contacts is not None:

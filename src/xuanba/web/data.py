@@ -16,9 +16,9 @@ Example
 
 from __future__ import annotations
 
-import copy
 import json
 import math
+import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -64,12 +64,7 @@ def _fetched(ws: Workspace, sql: str, params: list[Any]) -> list[dict[str, Any]]
 
 def round_ids(ws: Workspace) -> list[int]:
     """The stored rounds' ids, oldest first."""
-    import duckdb
-
-    try:  # one query: asking the catalogue first costs more than the answer
-        return [int(r[0]) for r in ws.con.execute("SELECT round_id FROM rounds ORDER BY round_id").fetchall()]
-    except duckdb.CatalogException:
-        return []
+    return list(_heads(ws))
 
 
 def resolve(ws: Workspace, ref: str | int | None) -> int | None:
@@ -90,13 +85,30 @@ def _resolve(ids: list[int], ref: str | int | None) -> int | None:
 
 
 def meta(ws: Workspace, rid: int) -> dict[str, Any]:
-    """The stored meta of round ``rid`` (its summary, models, warnings, field columns)."""
-    row = ws.con.execute("SELECT meta_json FROM rounds WHERE round_id = ?", [rid]).fetchone()
-    return json.loads(row[0]) if row else {}
+    """The stored meta of round ``rid`` (its summary, models, warnings, field columns); read once
+    per stored round and shared: do not change it."""
+    return _round_head(ws, rid)["meta"]
+
+
+def _round_head(ws: Workspace, rid: int) -> dict[str, Any]:
+    """Round ``rid``'s ``meta`` (parsed), ``n_customers`` and ``standard_text``, read once per stored round."""
+    def ask() -> dict[str, Any]:
+        row = ws.con.execute("SELECT meta_json, n_customers, standard_text FROM rounds WHERE round_id = ?",
+                             [rid]).fetchone()
+        return {"meta": json.loads(row[0]) if row else {}, "n_customers": int(row[1]) if row else 0,
+                "standard_text": str(row[2]) if row else ""}
+
+    key = _key(ws, rid)
+    return ask() if key is None else _HEADS.get_or_make(key, ask)
+
+
+def has_table(ws: Workspace, name: str) -> bool:
+    """:meth:`Workspace.has_table`, kept while the file cannot change (:func:`memo`)."""
+    return memo(ws, ("table", name), lambda: ws.has_table(name))
 
 
 def _fields(ws: Workspace, rid: int) -> set[str]:
-    return set(meta(ws, rid).get("field_columns") or []) if ws.has_table("round_fields") else set()
+    return set(meta(ws, rid).get("field_columns") or []) if has_table(ws, "round_fields") else set()
 
 
 def _from(ws: Workspace, rid: int, owner: str | None) -> tuple[str, list[Any]]:
@@ -127,12 +139,13 @@ def _people(ws: Workspace, rid: int, ids: list[str]) -> dict[str, tuple[Any, Any
 
 # -- stored rounds kept in memory ---------------------------------------------------------------------
 # A stored round never changes, so what pages need of it is read once per process and kept, with
-# a bound: its roster in rank order with names and owners (about 90 bytes a customer, dictionary
-# encoded), the order of its ids for look-ups, the rank order of each filtered or sorted view
-# (keyed by the view's SQL and parameters, so a rep's scope is part of the key) and small
-# aggregates. Everything is keyed by the round's identity (workspace file, round id, when it was
-# stored, roster hash): every request reads the list of rounds, so a new round is seen at once
-# and is a new key. An in-memory workspace keeps nothing (tests write to it directly).
+# a bound: its roster in rank order with names, owners and where each customer's stored rows lie
+# (about 130 bytes a customer, dictionary encoded), the order of its ids for look-ups, the rank
+# order of each filtered or sorted view (keyed by the view's SQL and parameters, so a rep's scope
+# is part of the key) and small aggregates. Everything is keyed by the round's identity (workspace
+# file, round id, when it was stored, roster hash), taken from the list of rounds, which is read
+# again whenever the file may have changed (:func:`memo`): a new round is a new key. An in-memory
+# workspace keeps nothing (tests write to it directly).
 
 #: Rounds whose roster a process keeps in memory (the latest and the one compared with it).
 ROUNDS_KEPT = 2
@@ -212,7 +225,27 @@ _ROSTERS = Kept(ROUNDS_KEPT)
 _RANKS = Kept(RANKS_KEPT)
 _SMALL = Kept(2000)
 _CUSTOMERS = Kept(CUSTOMERS_KEPT)
+_HEADS = Kept(16)  # a stored round's meta, size and standard text
+_ROWS = Kept(1000)  # a customer's stored fields, for the page that asks for them twice
+_CATALOGUE = Kept(256)
 _NOT_DENSE = object()
+
+
+def memo(ws: Workspace, what: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``, kept while ``ws`` promises that the file cannot change (its
+    :attr:`~xuanba.workspace.Workspace.stable` token, set by the web app's reading connection:
+    nothing writes the file while it is open). Without the token it is asked each time.
+
+    Example
+    -------
+    >>> with Workspace(":memory:") as ws:
+    ...     memo(ws, "answer", lambda: 42)
+    42
+    """
+    token = ws.stable
+    if token is None:
+        return compute()
+    return _CATALOGUE.get_or_make((token, what), lambda: (compute(),))[0]
 
 
 #: Keep rounds in memory (the tests turn it off to compare with the pages read in SQL alone).
@@ -221,31 +254,26 @@ KEEP = True
 
 def _key(ws: Workspace, rid: int) -> tuple[Any, ...] | None:
     """What identifies round ``rid`` of this workspace for the caches; ``None``: keep nothing."""
-    if ws.path == ":memory:" or not KEEP:
-        return None
-    row = ws.con.execute("SELECT created_at, roster_sha256, n_customers FROM rounds WHERE round_id = ?",
-                         [rid]).fetchone()
-    return None if row is None else (ws.path, rid, *(str(v) for v in row))
+    found = _heads(ws).get(rid)
+    return None if found is None else found[0]
 
 
 def _heads(ws: Workspace) -> dict[int, tuple[Any, Any]]:
-    """Every stored round's id -> (its :func:`_key`, its cutoff as pages show it), in one query."""
-    keep = ws.path != ":memory:" and KEEP
-    return {int(h["round_id"]): ((ws.path, int(h["round_id"]), str(h["created_at"]), str(h["roster_sha256"]),
-                                  str(h["n_customers"])) if keep else None, h["cutoff"])
-            for h in _fetched(ws, "SELECT round_id, created_at, roster_sha256, n_customers, cutoff FROM rounds "
-                              "ORDER BY round_id", [])} if _has_rounds(ws) else {}
-
-
-def _has_rounds(ws: Workspace) -> bool:
-    """Whether the workspace has a table of rounds."""
+    """Every stored round's id -> (its :func:`_key`, its cutoff as pages show it), oldest first:
+    one query, kept while the file cannot change (:func:`memo`)."""
     import duckdb
 
-    try:
-        ws.con.execute("SELECT 1 FROM rounds LIMIT 0")
-    except duckdb.CatalogException:
-        return False
-    return True
+    def ask() -> dict[int, tuple[Any, Any]]:
+        keep = ws.path != ":memory:" and KEEP
+        try:  # one query: asking the catalogue first costs more than the answer
+            heads = _fetched(ws, "SELECT round_id, created_at, roster_sha256, n_customers, cutoff FROM rounds "
+                             "ORDER BY round_id", [])
+        except duckdb.CatalogException:
+            return {}
+        return {int(h["round_id"]): ((ws.path, int(h["round_id"]), str(h["created_at"]), str(h["roster_sha256"]),
+                                      str(h["n_customers"])) if keep else None, h["cutoff"]) for h in heads}
+
+    return memo(ws, "rounds", ask)
 
 
 _ASK = object()  # a key not given: asked of the workspace
@@ -256,7 +284,10 @@ class KeptRoster:
     whose row ``i`` holds rank ``i + 1``), and its ids in sorted order for :meth:`position`."""
 
     COLUMNS = ("rank", "customer_id", "tier", "score", "selected", "quadrant", "next_tier", "gap_to_next",
-               "left_out_by_capacity", "name", "owner")
+               "left_out_by_capacity", "name", "owner", "gates_failed", "cheapest_criterion", "cheapest_change",
+               "fields_at", "contrib_at", "contrib_n")
+    #: The columns of a page's row (:func:`roster_page`) beside name and owner.
+    PAGE = COLUMNS[:9]
 
     def __init__(self, table: Any, fields: set[str]) -> None:
         self.table = table
@@ -291,17 +322,31 @@ class KeptRoster:
         """Whether row ``pos`` is ``owner``'s (every row for ``None``), as :func:`_from` scopes."""
         return owner is None or ("owner" in self.fields and self._owners[pos].as_py() == owner)
 
+    def where(self, pos: int) -> tuple[int | None, int | None, int | None]:
+        """Where row ``pos``'s customer lies in the stored tables: the row id of their fields, the
+        first row id of their contributions when these lie together, and how many they are
+        (``None`` when not known). A hint only: a read by them also checks round, customer and
+        count, and falls back to a search."""
+        return tuple(self.table.column(c)[pos].as_py() for c in ("fields_at", "contrib_at", "contrib_n"))  # type: ignore[return-value]
+
+    def row(self, pos: int) -> dict[str, Any]:
+        """Every kept column of row ``pos``, as Arrow gives them (``None`` for a missing value)."""
+        return self.table.slice(pos, 1).to_pylist()[0]
+
     def rows(self, positions: Any) -> list[dict[str, Any]]:
         """The page rows at ``positions``, as :func:`roster_page` gives them."""
         import pyarrow as pa
 
-        out = []
-        for r in self.table.take(pa.array(positions, type=pa.int64())).to_pylist():
-            row = {k: _plain(r[k]) for k in self.COLUMNS[:9]}
-            row["customer_id"] = str(row["customer_id"])
-            row["name"], row["owner"] = r["name"], r["owner"]
-            out.append(row)
-        return out
+        part = self.table.select(self._page).take(pa.array(positions, type=pa.int64()))
+        cols = [[_finite(v) for v in part.column(c).to_pylist()] if c in ("score", "gap_to_next") else
+                part.column(c).to_pylist() for c in self._page]
+        return [dict(zip(self._page, values, strict=True)) for values in zip(*cols, strict=True)]
+
+    _page = (*PAGE, "name", "owner")
+
+
+def _finite(x: float | None) -> float | None:
+    return x if x is None or math.isfinite(x) else None
 
 
 def _load_roster(ws: Workspace, rid: int) -> Any:
@@ -311,17 +356,23 @@ def _load_roster(ws: Workspace, rid: int) -> Any:
     have = _fields(ws, rid)
     name = "CAST(f.name AS VARCHAR)" if "name" in have else "CAST(NULL AS VARCHAR)"
     own = "CAST(f.owner AS VARCHAR)" if "owner" in have else "CAST(NULL AS VARCHAR)"
-    join = ("LEFT JOIN round_fields f ON f.round_id = r.round_id AND f.customer_id = r.customer_id"
-            if have & {"name", "owner"} else "")
+    # where each customer's stored fields and contributions lie in their tables (DuckDB's row ids):
+    # a customer's page then reads a few rows there instead of searching a million ids
+    join = "LEFT JOIN round_fields f ON f.round_id = r.round_id AND f.customer_id = r.customer_id" if have else ""
+    at = "f.rowid" if have else "CAST(NULL AS BIGINT)"
     got = ws.con.execute(f"SELECT r.rank, CAST(r.customer_id AS VARCHAR) AS customer_id, r.tier, r.score, r.selected, "
-                         f"r.quadrant, r.next_tier, r.gap_to_next, r.left_out_by_capacity, {name} AS name, {own} AS owner "
-                         f"FROM roster r {join} "
-                         "WHERE r.round_id = ? ORDER BY r.rank", [rid]).arrow()
+                         f"r.quadrant, r.next_tier, r.gap_to_next, r.left_out_by_capacity, {name} AS name, {own} AS owner, "
+                         f"r.gates_failed, r.cheapest_criterion, r.cheapest_change, {at} AS fields_at, c.at AS contrib_at, "
+                         f"c.n AS contrib_n FROM roster r {join} "
+                         "LEFT JOIN (SELECT customer_id, CASE WHEN max(rowid) - min(rowid) + 1 = count(*) "
+                         "THEN min(rowid) END AS at, count(*) AS n FROM contributions "
+                         "WHERE round_id = ? GROUP BY customer_id) c ON c.customer_id = r.customer_id "
+                         "WHERE r.round_id = ? ORDER BY r.rank", [rid, rid]).arrow()
     table = got.read_all() if hasattr(got, "read_all") else got
     ranks = table.column("rank").to_numpy()
     if len(ranks) and not (ranks[0] == 1 and (ranks[1:] - ranks[:-1] == 1).all()):
         return _NOT_DENSE  # ranks are not 1..n: pages are read in SQL
-    small = ("tier", "quadrant", "next_tier", "owner")  # few distinct values: kept as dictionaries
+    small = ("tier", "quadrant", "next_tier", "owner", "gates_failed", "cheapest_criterion")  # few values: dictionaries
     table = pa.table({c: pc.dictionary_encode(table[c]) if c in small else table[c]
                       for c in table.column_names}).combine_chunks()
     return KeptRoster(table, have)
@@ -615,18 +666,17 @@ def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner
     are not ``owner``'s (a rep cannot tell another rep's customer from no customer)."""
     from xuanba.rounds import customer_standing
 
-    heads = _heads(ws)  # one query: which round, what identifies each, their cutoffs
+    heads = _heads(ws)  # which round, what identifies each, their cutoffs (kept while the file cannot change)
     rid = _resolve(list(heads), round_ref)
     if rid is None:
         return None
     cid = str(customer_id)
     kept = _kept_roster(ws, rid, heads[rid][0])
-    rank = None
+    pos = None
     if kept is not None:  # the round is in memory: its ids are looked up there, its scope too
         pos = kept.position(cid)
         if pos is None or not kept.in_scope(pos, owner):
             return None
-        rank = pos + 1
     else:
         frm, params = _from(ws, rid, owner)
         if not ws.con.execute(f"SELECT 1 {frm} AND r.customer_id = ?", [*params, cid]).fetchall():
@@ -635,21 +685,68 @@ def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner
     # key holds every round's identity, and the scope (a rep's page is never another's)
     key = None if kept is None else (heads[rid][0], tuple(h[0] for h in heads.values()), cid, owner)
     if key is not None and (hit := _CUSTOMERS.get(key)) is not None:
-        return copy.deepcopy(hit)
-    standing = customer_standing(ws, rid, cid, rank=rank)
-    if standing is None:
-        return None
-    by_rank = "" if rank is None else " AND rank = ?"  # the roster is stored in rank order
-    contrib = _fetched(ws, "SELECT criterion, raw, normalised, weight, contribution FROM contributions "
-                       "WHERE round_id = ? AND customer_id = ? ORDER BY contribution DESC", [rid, cid])
-    extra = _fetched(ws, "SELECT gates_failed, next_tier, gap_to_next, cheapest_criterion, cheapest_change, quadrant, "
-                     f"left_out_by_capacity FROM roster WHERE round_id = ? AND customer_id = ?{by_rank}",
-                     [rid, cid, *([] if rank is None else [rank])])
+        return pickle.loads(hit)  # kept as bytes: a copy for the caller, nothing for the collector to walk
+    if kept is not None:  # the roster's row is in memory, the round's head too: one read of the fields
+        from xuanba.rounds.store import standing_of
+
+        row = kept.row(pos)
+        head = _round_head(ws, rid)
+        standing = standing_of(rid, head["meta"], head["n_customers"], head["standard_text"], cid, row,
+                               field_row(ws, rid, cid))
+        extra = [{k: _plain(row[k]) for k in DETAIL}]
+    else:
+        standing = customer_standing(ws, rid, cid)
+        if standing is None:
+            return None
+        extra = _fetched(ws, f"SELECT {', '.join(DETAIL)} FROM roster WHERE round_id = ? AND customer_id = ?",
+                         [rid, cid])
+    contrib = contributions(ws, rid, cid, kept.where(pos)[1:] if kept is not None and pos is not None else None)
     out = {"round_id": rid, "standing": {k: _plain(v) for k, v in standing.items()},
            "detail": extra[0] if extra else {}, "contributions": contrib, "history": _history(ws, cid, heads)}
     if key is not None:
-        _CUSTOMERS.put(key, copy.deepcopy(out))
+        _CUSTOMERS.put(key, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
     return out
+
+
+#: The roster's columns a customer page shows beside the standing.
+DETAIL = ("gates_failed", "next_tier", "gap_to_next", "cheapest_criterion", "cheapest_change", "quadrant",
+          "left_out_by_capacity")
+
+
+def contributions(ws: Workspace, rid: int, cid: str, at: tuple[Any, Any] | None = None) -> list[dict[str, Any]]:
+    """Each criterion's stored value and points for customer ``cid`` in round ``rid``, most points
+    first; ``at``: the first row id of their contributions and how many they are, when known
+    (read there, and searched for unless all of them are found there)."""
+    sql = ("SELECT criterion, raw, normalised, weight, contribution FROM contributions "
+           "WHERE round_id = ? AND customer_id = ?{} ORDER BY contribution DESC")
+    if at is not None and None not in at:
+        first, n = at
+        found = _fetched(ws, sql.format(" AND rowid BETWEEN ? AND ?"), [rid, cid, first, first + n - 1])
+        if len(found) == n:
+            return found
+    return _fetched(ws, sql.format(""), [rid, cid])
+
+
+def field_row(ws: Workspace, rid: int, cid: str) -> dict[str, Any]:
+    """Every field round ``rid`` stored for customer ``cid`` (empty when none), each as its
+    column's type reads it (a frame's values: NaN for a missing number); one read serves the
+    standing, the predictions and the account fields of a customer's page. The caller has
+    checked that the user may see them."""
+    key = _key(ws, rid)
+
+    def ask() -> dict[str, Any]:
+        if not _fields(ws, rid):
+            return {}
+        sql = "SELECT * EXCLUDE (round_id) FROM round_fields WHERE round_id = ? AND customer_id = ?"
+        kept = _ROSTERS.get(key) if key is not None else None
+        pos = kept.position(cid) if isinstance(kept, KeptRoster) else None
+        at = kept.where(pos)[0] if pos is not None else None
+        got = ws.sql(sql + " AND rowid = ?", [rid, cid, at]) if at is not None else None
+        if got is None or not len(got):  # not known, or not there
+            got = ws.sql(sql, [rid, cid])
+        return {c: got[c].iloc[0] for c in got.columns} if len(got) else {}
+
+    return ask() if key is None else _ROWS.get_or_make((key, cid), ask)
 
 
 def _history(ws: Workspace, cid: str, heads: dict[int, tuple[Any, Any]]) -> list[dict[str, Any]]:
@@ -674,16 +771,24 @@ def _history(ws: Workspace, cid: str, heads: dict[int, tuple[Any, Any]]) -> list
     return [found[rid] for rid in sorted(found)]
 
 
-def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: int = 50) -> dict[str, Any] | None:
+def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: int = 50,
+            owner: str | None = None) -> dict[str, Any] | None:
     """Rounds ``a`` and ``b`` compared by :func:`xuanba.rounds.diff_rounds`: the counts (entered,
     left, rose, fell), the tier migration and the first ``movers`` customers of each change;
-    ``None`` when either round is not stored."""
+    ``None`` when either round is not stored. A rep (``owner``) gets the same comparison of their
+    own customers only (:func:`_compared_customers`), with their ranks in the whole rounds."""
     from xuanba.rounds import diff_rounds
+    from xuanba.rounds.diff import diff_loaded
+    from xuanba.rounds.store import load_round
 
     ra, rb = resolve(ws, a), resolve(ws, b)
     if ra is None or rb is None:
         return None
-    d = diff_rounds(ws, ra, rb)
+    if owner is None:
+        d = diff_rounds(ws, ra, rb)
+    else:
+        d = diff_loaded(load_round(ws, ra, fields=False, contributions=False),
+                        load_round(ws, rb, fields=False, contributions=False), _compared_customers(ws, ra, rb, owner))
     changes = d.changes
     out: dict[str, Any] = {"a": ra, "b": rb, "summary": {k: _plain(v) for k, v in d.summary.items()},
                            "migration": {"rows": [str(i) for i in d.migration.index],
@@ -693,4 +798,19 @@ def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: 
     for status in ("entered", "left", "rose", "fell"):
         part = changes.loc[changes["status"] == status].head(movers)
         out["movers"][status] = _records(part)
+    out["scoped"] = owner is not None
     return out
+
+
+def _compared_customers(ws: Workspace, ra: int, rb: int, owner: str) -> set[str]:
+    """The customers of rounds ``ra`` and ``rb`` that are ``owner``'s in a comparison: those whose
+    stored owner in the later round ``rb`` is theirs, and those absent from ``rb`` whose owner in
+    ``ra`` was. A customer handed to another rep is theirs no longer; when either round stored no
+    owner, nobody (as :func:`_from` scopes a rep)."""
+    if "owner" not in _fields(ws, ra) or "owner" not in _fields(ws, rb):
+        return set()
+    rows = ws.con.execute(
+        "SELECT customer_id FROM round_fields WHERE round_id = ? AND owner = ? "
+        "UNION SELECT customer_id FROM round_fields WHERE round_id = ? AND owner = ? "
+        "AND customer_id NOT IN (SELECT customer_id FROM roster WHERE round_id = ?)", [rb, owner, ra, owner, rb]).fetchall()
+    return {str(r[0]) for r in rows}

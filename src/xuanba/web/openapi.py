@@ -27,7 +27,7 @@ _CID = {"name": "cid", "in": "path", "required": True, "schema": {"type": "strin
 ROUTES: dict[str, tuple[str, str, list[dict[str, Any]]]] = {
     "/api/overview": ("get", "The latest round's headline figures, tiers and warnings (a rep's own counts).", []),
     "/api/rounds": ("get", "Every stored round, newest first.", []),
-    "/api/rounds/compare": ("get", "Two rounds compared: entered, left, rose, fell, migration (managers, admins).",
+    "/api/rounds/compare": ("get", "Two rounds compared: entered, left, rose, fell, migration (a rep: their customers).",
                             [_q("a", "string", "round A (default: the one before the latest)"),
                              _q("b", "string", "round B (default: the latest)")]),
     "/api/roster": ("get", "One page of a round's roster, filtered and sorted (a rep's customers only).",
