@@ -164,5 +164,14 @@ def test_a_reps_comparison_holds_only_their_customers(ann, ws, tmp_path):
         assert page.status_code == 200 and "Rep 01" in page.text
         for cid in set(owners_b) - mine:  # another rep's customers are named nowhere
             assert f">{cid}<" not in page.text
+        # asked the other way round, the later round still decides whose they are
+        back = c.get("/api/rounds/compare?a=2&b=1").json()
+        named = {m["customer_id"] for k in ("entered", "left", "rose", "fell") for m in back["movers"][k]}
+        assert named <= mine and sum(map(sum, back["migration"]["values"])) == len(mine)
+        assert f">{ids[0]}<" not in c.get("/rounds/compare?a=2&b=1").text  # handed to Rep 02 in round 2
+        # a customer handed to them shows no standing from a round when another rep held them
+        gained = next(cid for cid in ids[:20] if owners_b.get(cid) == "Rep 01" and owners_a.get(cid) == "Rep 02")
+        history = c.get(f"/api/customers/{gained}").json()["history"]
+        assert [h["round_id"] for h in history] == [2]
         assert c.get("/api/rounds/compare?a=1&b=99").status_code == 404
         assert c.get("/rounds/compare?a=7&b=2").status_code == 404

@@ -228,6 +228,7 @@ _CUSTOMERS = Kept(CUSTOMERS_KEPT)
 _HEADS = Kept(16)  # a stored round's meta, size and standard text
 _ROWS = Kept(1000)  # a customer's stored fields, for the page that asks for them twice
 _CATALOGUE = Kept(256)
+_COMPARED = Kept(8)  # a rep's comparison of two rounds (both loaded whole to make it)
 _NOT_DENSE = object()
 
 
@@ -702,7 +703,7 @@ def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner
                          [rid, cid])
     contrib = contributions(ws, rid, cid, kept.where(pos)[1:] if kept is not None and pos is not None else None)
     out = {"round_id": rid, "standing": {k: _plain(v) for k, v in standing.items()},
-           "detail": extra[0] if extra else {}, "contributions": contrib, "history": _history(ws, cid, heads)}
+           "detail": extra[0] if extra else {}, "contributions": contrib, "history": _history(ws, cid, heads, owner)}
     if key is not None:
         _CUSTOMERS.put(key, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
     return out
@@ -749,24 +750,33 @@ def field_row(ws: Workspace, rid: int, cid: str) -> dict[str, Any]:
     return ask() if key is None else _ROWS.get_or_make((key, cid), ask)
 
 
-def _history(ws: Workspace, cid: str, heads: dict[int, tuple[Any, Any]]) -> list[dict[str, Any]]:
-    """Rank, tier and score of ``cid`` in every stored round (``heads``: :func:`_heads`): read from
-    the rounds kept in memory, and in SQL (a scan of their rosters) from the others."""
+def _history(ws: Workspace, cid: str, heads: dict[int, tuple[Any, Any]],
+             owner: str | None = None) -> list[dict[str, Any]]:
+    """Rank, tier and score of ``cid`` in every stored round (``heads``: :func:`_heads`) where
+    they are ``owner``'s (every round for ``None``: a rep never sees the standing of a customer
+    while another rep held them): read from the rounds kept in memory, and in SQL (a scan of
+    their rosters) from the others."""
     found, others = {}, []
     for rid, (key, cutoff) in heads.items():
         kept = _ROSTERS.get(key) if key is not None else None  # never loaded for this
         if not isinstance(kept, KeptRoster):
-            others.append(rid)
+            if owner is None or "owner" in _fields(ws, rid):
+                others.append(rid)
             continue
         pos = kept.position(cid)
-        if pos is not None:
+        if pos is not None and kept.in_scope(pos, owner):
             row = kept.table.slice(pos, 1).to_pylist()[0]
             found[rid] = {"round_id": rid, "cutoff": cutoff,
                           **{k: _plain(row[k]) for k in ("rank", "tier", "score")}}
     if others:
+        scope, scoped = "", []
+        if owner is not None:
+            scope = (" AND r.customer_id IN (SELECT customer_id FROM round_fields f WHERE f.round_id = r.round_id "
+                     "AND f.customer_id = ? AND f.owner = ?)")
+            scoped = [cid, owner]
         for row in _fetched(ws, "SELECT r.round_id, k.cutoff, r.rank, r.tier, r.score FROM roster r JOIN rounds k "
                             "ON k.round_id = r.round_id WHERE r.customer_id = ? AND r.round_id IN "
-                            "(SELECT unnest(?::BIGINT[]))", [cid, others]):
+                            "(SELECT unnest(?::BIGINT[]))" + scope, [cid, others, *scoped]):
             found[int(row["round_id"])] = row
     return [found[rid] for rid in sorted(found)]
 
@@ -781,14 +791,21 @@ def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: 
     from xuanba.rounds.diff import diff_loaded
     from xuanba.rounds.store import load_round
 
-    ra, rb = resolve(ws, a), resolve(ws, b)
+    heads = _heads(ws)
+    ra, rb = _resolve(list(heads), a), _resolve(list(heads), b)
     if ra is None or rb is None:
         return None
     if owner is None:
         d = diff_rounds(ws, ra, rb)
     else:
-        d = diff_loaded(load_round(ws, ra, fields=False, contributions=False),
-                        load_round(ws, rb, fields=False, contributions=False), _compared_customers(ws, ra, rb, owner))
+        def scoped() -> Any:
+            return diff_loaded(load_round(ws, ra, fields=False, contributions=False),
+                               load_round(ws, rb, fields=False, contributions=False),
+                               _compared_customers(ws, ra, rb, owner, heads))
+
+        # two whole rounds loaded and compared: kept per pair of stored rounds and rep
+        keys = (heads[ra][0], heads[rb][0])
+        d = scoped() if None in keys else _COMPARED.get_or_make((*keys, owner), scoped)
     changes = d.changes
     out: dict[str, Any] = {"a": ra, "b": rb, "summary": {k: _plain(v) for k, v in d.summary.items()},
                            "migration": {"rows": [str(i) for i in d.migration.index],
@@ -802,13 +819,16 @@ def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: 
     return out
 
 
-def _compared_customers(ws: Workspace, ra: int, rb: int, owner: str) -> set[str]:
+def _compared_customers(ws: Workspace, ra: int, rb: int, owner: str,
+                        heads: dict[int, tuple[Any, Any]]) -> set[str]:
     """The customers of rounds ``ra`` and ``rb`` that are ``owner``'s in a comparison: those whose
-    stored owner in the later round ``rb`` is theirs, and those absent from ``rb`` whose owner in
-    ``ra`` was. A customer handed to another rep is theirs no longer; when either round stored no
-    owner, nobody (as :func:`_from` scopes a rep)."""
+    stored owner in the later round (later cutoff, then later stored, whichever order the two
+    are asked in) is theirs, and those absent from it whose owner in the earlier round was. A
+    customer handed to another rep is theirs no longer; when either round stored no owner,
+    nobody (as :func:`_from` scopes a rep)."""
     if "owner" not in _fields(ws, ra) or "owner" not in _fields(ws, rb):
         return set()
+    ra, rb = sorted((ra, rb), key=lambda rid: (str(heads[rid][1]), rid))
     rows = ws.con.execute(
         "SELECT customer_id FROM round_fields WHERE round_id = ? AND owner = ? "
         "UNION SELECT customer_id FROM round_fields WHERE round_id = ? AND owner = ? "
