@@ -8,6 +8,7 @@ backend (DuckDB, Spark, ...), or an in-memory table (pandas, polars, Arrow) with
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import ibis
@@ -92,7 +93,7 @@ def _check_cutoff(tx: ir.Table, cutoff: dt.date, source: Any) -> None:
 
 def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     for col in ("first_purchase", "last_purchase"):
-        if frame[col].dtype == object:
+        if col in frame.columns and frame[col].dtype == object:
             frame[col] = pd.to_datetime(frame[col])
     return frame
 
@@ -157,11 +158,14 @@ def calibration_holdout(
     *,
     time_unit: TimeUnit = "week",
     merge: Merge = "day",
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Calibration facts at ``calibration_end`` plus actual holdout purchases and spend.
 
     Adds ``frequency_holdout``, ``revenue_holdout``, ``monetary_value_holdout`` and
     ``duration_holdout`` to the facts of every customer first seen in the calibration period.
+    ``columns``: only these (and ``customer_id``), in this order; the engine then skips the facts
+    nobody reads (a model check needs the history and the holdout count, not the RFM scores).
 
     Examples
     --------
@@ -184,4 +188,11 @@ def calibration_holdout(
         )
     _check_cutoff(tx, cal, source)
     expr = holdout_expr(tx, cal, hold, time_unit=time_unit, merge=merge)
+    if columns is not None:
+        unknown = [c for c in columns if c not in expr.columns]
+        if unknown:
+            raise InputError(f"no calibration column named {', '.join(map(repr, unknown))}",
+                             fix=f"Choose among: {', '.join(expr.columns)}.")
+        expr = expr.select("customer_id", *(c for c in dict.fromkeys(columns) if c != "customer_id"))
+        expr = expr.order_by("customer_id")
     return same_kind(source, _finish(_execute(expr, source)))
