@@ -134,3 +134,22 @@ def test_what_followed_every_cutoff_in_one_pass_is_a_direct_count(pareto_tx):
         assert mine.index.tolist() == direct.index.tolist()
         np.testing.assert_allclose(mine.to_numpy(), direct.to_numpy(), rtol=1e-12)
     assert got[dt.date(2025, 12, 31)].empty
+
+
+def test_the_top_n_by_partition_is_the_full_sorts():
+    # revenue-like values with many ties, missing values, ties broken by a second field (also
+    # tied and missing) and then by position: the rows above the n-th value and those equal to
+    # it, sorted alone, give what sorting every row gives, for every n
+    from xuanba.rounds.backtest import _top
+
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        m = int(rng.integers(1, 400))
+        values = np.round(rng.gamma(1.0, 3.0, m))
+        values[rng.random(m) < 0.1] = np.nan
+        tie = np.round(rng.gamma(1.0, 2.0, m))
+        tie[rng.random(m) < 0.2] = np.nan
+        v, t = np.nan_to_num(values, nan=-np.inf), np.nan_to_num(tie, nan=-np.inf)
+        full = np.lexsort((np.arange(m), -t, -v))
+        for n in {0, 1, m // 3, m - 1, m}:
+            assert _top(values, tie, n).tolist() == full[:n].tolist()

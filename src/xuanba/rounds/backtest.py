@@ -164,10 +164,22 @@ def _last_day(ws: Workspace) -> dt.date:
 
 def _top(values: np.ndarray, tie: np.ndarray, n: int) -> np.ndarray:
     """Positions of the ``n`` largest ``values`` (missing last), ties by ``tie`` (larger first),
-    then by position (the table is sorted by customer id)."""
+    then by position (the table is sorted by customer id).
+
+    Only the rows that can be among them are sorted: those above the ``n``-th largest value and
+    every row equal to it (the same order as sorting all rows, at a small ``n``'s cost).
+
+    >>> _top(np.array([1.0, 3.0, np.nan, 3.0, 2.0]), np.array([0.0, 1.0, 9.0, 2.0, 0.0]), 3).tolist()
+    [3, 1, 4]
+    """
     v = np.where(np.isnan(values), -np.inf, values)
     t = np.where(np.isnan(tie), -np.inf, tie)
-    return np.lexsort((np.arange(len(v)), -t, -v))[:n]
+    if 0 < n < len(v):
+        bar = np.partition(v, len(v) - n)[len(v) - n]  # the n-th largest value
+        rows = np.flatnonzero(v >= bar)
+    else:
+        rows = np.arange(len(v))
+    return rows[np.lexsort((rows, -t[rows], -v[rows]))][:n]
 
 
 @dataclass
@@ -237,15 +249,14 @@ def _measure_many(sel: np.ndarray, k_top: int, truth: _Truth, stability: np.ndar
         }
 
 
-def _stability(ids: np.ndarray, sel: np.ndarray, before: np.ndarray | None) -> np.ndarray:
-    """Per row of ``sel`` (positions into ``ids``), the share of the same row of ``before`` (the
-    previous cutoff's lists, as customer ids) selected again; NaN without one. Compared by id:
-    customers first seen later move the positions of the base."""
+def _stability(index: pd.Index, sel: np.ndarray, before: np.ndarray | None) -> np.ndarray:
+    """Per row of ``sel`` (positions into ``index``, the base's customer ids), the share of the
+    same row of ``before`` (the previous cutoff's lists, as customer ids) selected again; NaN
+    without one. Compared by id: customers first seen later move the positions of the base."""
     if before is None or before.shape[1] == 0:
         return np.full(sel.shape[0], np.nan)
-    index = pd.Index(ids)
     prev = index.get_indexer(before.ravel()).reshape(before.shape)  # -1: not in this base (never)
-    n = len(ids) + 1
+    n = len(index) + 1
     rows_prev = np.arange(before.shape[0])[:, None] * n + (prev + 1)
     rows_now = np.arange(sel.shape[0])[:, None] * n + (sel + 1)
     again = np.isin(rows_prev.ravel(), rows_now.ravel()).reshape(before.shape)
@@ -344,6 +355,7 @@ def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last:
     fields, truth, fallback = cutoff_data(ws, std, cut, end, time_unit=time_unit, predictions=predictions,
                                           extra_fields=extra_fields, warm=warm, outcomes=outcomes)
     ids = fields["customer_id"].to_numpy(dtype=object)
+    index = pd.Index(ids)  # hashed once for every method's stability
     n = len(ids)
     if fallback:
         notes.append(f"{cut}: no usable model ({fallback['reason']}); scored without "
@@ -356,7 +368,7 @@ def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last:
     rows = []
 
     def row(method: str, sel: np.ndarray, k: int, **more: Any) -> None:
-        measures = _measure(sel, k, truth, float(_stability(ids, sel[None, :], prev.get(method))[0]))
+        measures = _measure(sel, k, truth, float(_stability(index, sel[None, :], prev.get(method))[0]))
         prev[method] = ids[sel][None, :]
         rows.append({**base, "method": method, "selected": len(sel), "top_tier": k, **measures, **more})
 
@@ -381,7 +393,7 @@ def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last:
     if "random" in baselines and draws > 0:
         rng = np.random.default_rng([seed, cut.toordinal()])
         drawn = np.stack([rng.choice(n, size=n_sel, replace=False) for _ in range(draws)])
-        got = _measure_many(drawn, k_top, truth, _stability(ids, drawn, prev.get("random")))
+        got = _measure_many(drawn, k_top, truth, _stability(index, drawn, prev.get("random")))
         prev["random"] = ids[drawn]
         rev = got["revenue_captured"]
         rows.append({**base, "method": "random", "selected": n_sel, "top_tier": k_top,
