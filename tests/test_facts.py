@@ -58,6 +58,16 @@ def test_calibration_holdout_narrowed_to_columns_is_the_same_frame(cdnow_tx, cdn
         calibration_holdout(cdnow_tx, CAL_END, HOLD_END, columns=["frequency", "rfm"])
 
 
+def test_facts_narrowed_to_columns_are_the_same_facts(cdnow_tx):
+    """``columns=`` computes only those facts, equal to the same columns of all of them."""
+    full = customer_facts(cdnow_tx, "1998-03-31")
+    cols = ["rfm_score", "frequency", "recency", "T", "revenue_365d", "last_purchase"]
+    narrow = customer_facts(cdnow_tx, "1998-03-31", columns=cols)
+    pd.testing.assert_frame_equal(narrow, full[["customer_id", *cols]])
+    with pytest.raises(InputError, match="no fact named 'clv_1y'"):
+        customer_facts(cdnow_tx, "1998-03-31", columns=["clv_1y"])
+
+
 def test_holdout_counts_match_published_totals(cdnow_cal):
     """Same paper: 1,882 repeat transactions in weeks 40-78; 4,339 cumulative by week 78."""
     assert cdnow_cal["frequency_holdout"].sum() == 1882

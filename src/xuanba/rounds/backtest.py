@@ -38,7 +38,7 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -283,17 +283,39 @@ def _clv(ws: Workspace, fields: pd.DataFrame, std: Standard, cut: dt.date,
     return clv.to_numpy(dtype=float, na_value=np.nan), None
 
 
+def facts_read(std: Standard) -> list[str]:
+    """The facts a backtest of ``std`` reads at a cutoff, in :data:`~xuanba.facts.FACT_COLUMNS`
+    order: the histories the models fit on, the fields the standard uses and those the baselines
+    rank by. Only these are computed (the same values as a round's, which computes them all)."""
+    from xuanba.facts import FACT_COLUMNS
+    from xuanba.models.predict import NEEDED
+
+    wanted = {*NEEDED, *std.fields_used(), *read_by(std), *BASELINE_FIELDS.values()}
+    return [c for c in FACT_COLUMNS if c in wanted and c != "customer_id"]
+
+
+def read_facts(source: Any, std: Standard, cut: dt.date, time_unit: str) -> pd.DataFrame:
+    """The facts a backtest of ``std`` reads at ``cut`` (:func:`facts_read`), from ``source`` (a
+    workspace, or its transactions on a connection of their own, see :func:`_facts_ahead`)."""
+    from xuanba.facts import customer_facts
+
+    return customer_facts(source, cut, time_unit=time_unit, columns=facts_read(std))  # type: ignore[arg-type]
+
+
 def cutoff_data(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, *, time_unit: str = "week",
                 predictions: pd.DataFrame | None = None, extra_fields: pd.DataFrame | None = None,
-                warm: dict[str, Any] | None = None,
-                outcomes: pd.DataFrame | None = None) -> tuple[pd.DataFrame, _Truth, dict[str, Any] | None]:
+                warm: dict[str, Any] | None = None, outcomes: pd.DataFrame | None = None,
+                facts: pd.DataFrame | None = None) -> tuple[pd.DataFrame, _Truth, dict[str, Any] | None]:
     """The fields a round would score at ``cut`` (sorted by customer id), what each of those
     customers did in (cut, end], and the fallback a round would apply there (``None``: none; see
     :func:`xuanba.rounds.run.applied_standard` and :func:`scored_by`). ``warm`` carries the
     models' estimates from one cutoff to the next (see :func:`xuanba.rounds.run.gather_fields`);
-    ``outcomes``: the window's row of :func:`outcomes_by_cutoff`, when read already."""
+    ``outcomes``: the window's row of :func:`outcomes_by_cutoff`, when read already; ``facts``:
+    :func:`read_facts` at ``cut``, when read already (else read here)."""
+    if facts is None:
+        facts = read_facts(ws, std, cut, time_unit)
     fields, notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
-                                  extra_fields=extra_fields, warm=warm)
+                                  extra_fields=extra_fields, warm=warm, facts=facts)
     _scoring, fallback = applied_standard(std, notes, cut)  # the fields are steady already (gather_fields)
     if not fields["customer_id"].is_monotonic_increasing:
         fields = fields.sort_values("customer_id", kind="stable")
@@ -350,10 +372,11 @@ def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last:
                  time_unit: str, predictions: pd.DataFrame | None, extra_fields: pd.DataFrame | None,
                  baselines: Sequence[str], draws: int, seed: int, prev: dict[str, Any], notes: list[str],
                  warm: dict[str, Any] | None = None, outcomes: pd.DataFrame | None = None,
+                 facts: pd.DataFrame | None = None,
                  ) -> tuple[list[dict[str, Any]], list[str], pd.DataFrame | None]:
     """The rows of one cutoff, and the standard's selection (ids in rank order)."""
     fields, truth, fallback = cutoff_data(ws, std, cut, end, time_unit=time_unit, predictions=predictions,
-                                          extra_fields=extra_fields, warm=warm, outcomes=outcomes)
+                                          extra_fields=extra_fields, warm=warm, outcomes=outcomes, facts=facts)
     ids = fields["customer_id"].to_numpy(dtype=object)
     index = pd.Index(ids)  # hashed once for every method's stability
     n = len(ids)
@@ -484,16 +507,20 @@ def backtest(
         measured = [c for c in cutoffs if c < last]
         say("what followed each cutoff")
         after = outcomes_by_cutoff(ws, [(c, c + dt.timedelta(days=days)) for c in measured])
-        for cut in measured:
-            say(f"backtest at {cut}")
-            preds = predictions(cut) if predictions is not None else None
-            got, chosen, fair = _cutoff_rows(ws, std, cut, cut + dt.timedelta(days=days), last, days, time_unit,
-                                             preds, extra_fields, baselines, draws, seed, prev, notes, warm,
-                                             after[cut])
-            rows.extend(got)
-            selections[cut] = chosen
-            if fair is not None:
-                fairness.append(fair)
+        stream = _facts_ahead(ws, std, measured, time_unit)
+        try:
+            for cut, facts in stream:
+                say(f"backtest at {cut}")
+                preds = predictions(cut) if predictions is not None else None
+                got, chosen, fair = _cutoff_rows(ws, std, cut, cut + dt.timedelta(days=days), last, days,
+                                                 time_unit, preds, extra_fields, baselines, draws, seed, prev,
+                                                 notes, warm, after[cut], facts())
+                rows.extend(got)
+                selections[cut] = chosen
+                if fair is not None:
+                    fairness.append(fair)
+        finally:
+            stream.close()  # the thread reading ahead ends before the workspace closes
         notes.extend(f"{cut}: no data after this cutoff; left out" for cut in cutoffs if cut >= last)
     if not rows:
         raise DataError(f"no cutoff between {start} and {end} has data after it to measure",
@@ -516,6 +543,28 @@ def backtest(
         with open_workspace(workspace) as ws:
             save_backtest(ws, bt, every=every, extra_fields=extras)
     return bt
+
+
+def _facts_ahead(ws: Workspace, std: Standard, cutoffs: Sequence[dt.date],
+                 time_unit: str) -> Iterator[tuple[dt.date, Callable[[], pd.DataFrame]]]:
+    """Each cutoff with a call that gives its facts (:func:`read_facts`); the next cutoff's are read
+    in a thread, on a connection of its own, while the caller works on this one (the engine's
+    work beside the models' fits: the two cores). Nothing after a cutoff is read for it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if len(cutoffs) < 2:
+        for cut in cutoffs:
+            yield cut, lambda cut=cut: read_facts(ws, std, cut, time_unit)  # type: ignore[misc]
+        return
+    ws.table("transactions")  # the workspace's own check of the table, in this thread
+    with ws.reader() as other, ThreadPoolExecutor(max_workers=1) as pool:  # leaving waits for the thread
+        tx = other.table("transactions")
+        ahead = pool.submit(read_facts, tx, std, cutoffs[0], time_unit)
+        for i, cut in enumerate(cutoffs):
+            now = ahead
+            if i + 1 < len(cutoffs):
+                ahead = pool.submit(read_facts, tx, std, cutoffs[i + 1], time_unit)
+            yield cut, now.result
 
 
 def _fairness(fields: pd.DataFrame, sel: np.ndarray, truth: _Truth, cut: dt.date) -> pd.DataFrame | None:

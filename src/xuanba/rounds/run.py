@@ -334,6 +334,7 @@ def gather_fields(
     extra_fields: pd.DataFrame | None = None,
     progress: Progress | None = None,
     warm: dict[str, Any] | None = None,
+    facts: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Every field of every customer with a purchase by ``cutoff``: what the round scores and
     stores.
@@ -343,7 +344,8 @@ def gather_fields(
     workspace holds account side tables (so a round stores profit after cost-to-serve); every
     column of the ``customers`` table (name, owner, segment …); ``extra_fields`` last (its
     columns win). ``notes`` says where each part came from; ``notes["fitted"]`` holds the
-    fitted models; ``warm``: see :func:`_predict`.
+    fitted models; ``warm``: see :func:`_predict`; ``facts``: :func:`~xuanba.facts.customer_facts`
+    at ``cutoff`` when read already (a backtest reads the next cutoff's while this one fits).
     """
     from xuanba.facts import customer_facts
 
@@ -351,7 +353,9 @@ def gather_fields(
     used = standard.fields_used()
     say("facts")
     # rounded before the models see them, so the same data give the same fit (see _steady)
-    table = _steady(customer_facts(workspace, cutoff, time_unit=time_unit))  # type: ignore[arg-type]
+    if facts is None:
+        facts = customer_facts(workspace, cutoff, time_unit=time_unit)  # type: ignore[arg-type]
+    table = _steady(facts)
     table["customer_id"] = table["customer_id"].astype(str)
     notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
                              "customer_fields": [], "customer_fields_skipped": []}
