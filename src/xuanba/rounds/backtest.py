@@ -294,7 +294,7 @@ def facts_read(std: Standard) -> list[str]:
     return [c for c in FACT_COLUMNS if c in wanted and c != "customer_id"]
 
 
-def read_facts(source: Any, std: Standard, cut: dt.date, time_unit: str) -> pd.DataFrame:
+def facts_at(source: Any, std: Standard, cut: dt.date, time_unit: str) -> pd.DataFrame:
     """The facts a backtest of ``std`` reads at ``cut`` (:func:`facts_read`), from ``source`` (a
     workspace, or its transactions on a connection of their own, see :func:`_facts_ahead`)."""
     from xuanba.facts import customer_facts
@@ -311,9 +311,9 @@ def cutoff_data(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, *, tim
     :func:`xuanba.rounds.run.applied_standard` and :func:`scored_by`). ``warm`` carries the
     models' estimates from one cutoff to the next (see :func:`xuanba.rounds.run.gather_fields`);
     ``outcomes``: the window's row of :func:`outcomes_by_cutoff`, when read already; ``facts``:
-    :func:`read_facts` at ``cut``, when read already (else read here)."""
+    :func:`facts_at` at ``cut``, when read already (else read here)."""
     if facts is None:
-        facts = read_facts(ws, std, cut, time_unit)
+        facts = facts_at(ws, std, cut, time_unit)
     fields, notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
                                   extra_fields=extra_fields, warm=warm, facts=facts)
     _scoring, fallback = applied_standard(std, notes, cut)  # the fields are steady already (gather_fields)
@@ -547,23 +547,23 @@ def backtest(
 
 def _facts_ahead(ws: Workspace, std: Standard, cutoffs: Sequence[dt.date],
                  time_unit: str) -> Iterator[tuple[dt.date, Callable[[], pd.DataFrame]]]:
-    """Each cutoff with a call that gives its facts (:func:`read_facts`); the next cutoff's are read
+    """Each cutoff with a call that gives its facts (:func:`facts_at`); the next cutoff's are read
     in a thread, on a connection of its own, while the caller works on this one (the engine's
     work beside the models' fits: the two cores). Nothing after a cutoff is read for it."""
     from concurrent.futures import ThreadPoolExecutor
 
     if len(cutoffs) < 2:
         for cut in cutoffs:
-            yield cut, lambda cut=cut: read_facts(ws, std, cut, time_unit)  # type: ignore[misc]
+            yield cut, lambda cut=cut: facts_at(ws, std, cut, time_unit)  # type: ignore[misc]
         return
     ws.table("transactions")  # the workspace's own check of the table, in this thread
     with ws.reader() as other, ThreadPoolExecutor(max_workers=1) as pool:  # leaving waits for the thread
         tx = other.table("transactions")
-        ahead = pool.submit(read_facts, tx, std, cutoffs[0], time_unit)
+        ahead = pool.submit(facts_at, tx, std, cutoffs[0], time_unit)
         for i, cut in enumerate(cutoffs):
             now = ahead
             if i + 1 < len(cutoffs):
-                ahead = pool.submit(read_facts, tx, std, cutoffs[i + 1], time_unit)
+                ahead = pool.submit(facts_at, tx, std, cutoffs[i + 1], time_unit)
             yield cut, now.result
 
 
