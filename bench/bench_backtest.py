@@ -5,13 +5,15 @@ their own Poisson rate over an exponential lifetime, the data ending a year afte
 cutoff; seeded). Each repeat times, in this process:
 
 * ``backtest``: ``backtest(workspace, starter, 8 quarter ends, horizon 365d)`` — at each cutoff
-  the facts, the BG/NBD + Gamma-Gamma fit and predictions, the scoring, the outcome of the
-  following year, the revenue, RFM and predicted-value baselines and 200 random draws;
+  the facts, ``auto``'s three candidate fits and its holdout check, the chosen model's and
+  Gamma-Gamma's predictions, the scoring, the outcome of the following year, the revenue, RFM
+  and predicted-value baselines and 200 random draws;
 * ``rounds``: ``run_round(..., store=False, check_model=False)`` at the same 8 cutoffs — the
   floor: a backtest cannot be cheaper than making its selections.
 
-The table gives the wall clock of each, their ratio, and the CPU seconds of this process (all
-its threads), steadier than the wall clock on a shared machine. Progress goes to stderr.
+The table gives the wall clock of each, their ratio, the CPU seconds of this process (all its
+threads), steadier than the wall clock on a shared machine, and the load average (1 minute) at
+the start and end of each part. Progress goes to stderr.
 
     python bench/bench_backtest.py                          # 100 k customers
     python bench/bench_backtest.py --customers 1e6 --repeat 1
@@ -22,6 +24,7 @@ Target (issue 15): 8 quarterly cutoffs over 1 M customers in ≤ 3 minutes.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -69,8 +72,9 @@ def main(argv: list[str] | None = None) -> None:
         t0 = time.perf_counter()
         build(path, n)
         print(f"built {n:,} customers in {time.perf_counter() - t0:.1f} s (not timed)")
-        b_times, r_times, b_cpu, r_cpu = [], [], [], []
+        b_times, r_times, b_cpu, r_cpu, loads = [], [], [], [], []
         for _ in range(args.repeat):
+            load0 = os.getloadavg()[0]
             t0, c0 = time.perf_counter(), time.process_time()
 
             def say(step: str, since: float = t0) -> None:  # a long run shows where it is (stderr)
@@ -79,23 +83,28 @@ def main(argv: list[str] | None = None) -> None:
             bt = backtest(path, std, *CUTOFFS, horizon="365d", progress=say)
             b_times.append(time.perf_counter() - t0)
             b_cpu.append(time.process_time() - c0)
-            print(f"backtest: {b_times[-1]:.1f} s ({b_cpu[-1]:.1f} s CPU)", flush=True)
+            load1 = os.getloadavg()[0]
+            print(f"backtest: {b_times[-1]:.1f} s ({b_cpu[-1]:.1f} s CPU), load {load0:.1f} -> {load1:.1f}", flush=True)
             t0, c0 = time.perf_counter(), time.process_time()
             for cut in replay_cutoffs(*CUTOFFS, "quarter"):
                 run_round(path, std, cut, store=False, check_model=False)
                 say(f"round at {cut}", t0)
             r_times.append(time.perf_counter() - t0)
             r_cpu.append(time.process_time() - c0)
-            print(f"8 unstored rounds: {r_times[-1]:.1f} s ({r_cpu[-1]:.1f} s CPU)", flush=True)
+            load2 = os.getloadavg()[0]
+            print(f"8 unstored rounds: {r_times[-1]:.1f} s ({r_cpu[-1]:.1f} s CPU), load {load1:.1f} -> {load2:.1f}",
+                  flush=True)
+            loads.append(f"{load0:.1f}–{load1:.1f} / {load1:.1f}–{load2:.1f}")
     bm, rm = statistics.median(b_times), statistics.median(r_times)
     bc, rc = statistics.median(b_cpu), statistics.median(r_cpu)
     cuts = bt.cutoffs["cutoff"].nunique()
     print(f"standard captured {100 * bt.overall.loc['standard', 'revenue_captured']:.1f}% of next-year revenue "
           f"over {cuts} cutoffs")
-    print("| customers | cutoffs | backtest (median) | 8 unstored rounds (median) | ratio | CPU: backtest / rounds | repeats |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| customers | cutoffs | backtest (median) | 8 unstored rounds (median) | ratio | CPU: backtest / rounds "
+          "| load: backtest / rounds | repeats |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     print(f"| {n:,} | {cuts} | {bm:.1f} s | {rm:.1f} s | {bm / rm:.2f}× | {bc:.0f} s / {rc:.0f} s ({bc / rc:.2f}×) "
-          f"| {args.repeat} |")
+          f"| {'; '.join(loads)} | {args.repeat} |")
 
 
 if __name__ == "__main__":

@@ -134,3 +134,39 @@ def test_what_followed_every_cutoff_in_one_pass_is_a_direct_count(pareto_tx):
         assert mine.index.tolist() == direct.index.tolist()
         np.testing.assert_allclose(mine.to_numpy(), direct.to_numpy(), rtol=1e-12)
     assert got[dt.date(2025, 12, 31)].empty
+
+
+def test_the_top_n_by_partition_is_the_full_sorts():
+    # revenue-like values with many ties, missing values, ties broken by a second field (also
+    # tied and missing) and then by position: the rows above the n-th value and those equal to
+    # it, sorted alone, give what sorting every row gives, for every n
+    from xuanba.rounds.backtest import _top
+
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        m = int(rng.integers(1, 400))
+        values = np.round(rng.gamma(1.0, 3.0, m))
+        values[rng.random(m) < 0.1] = np.nan
+        tie = np.round(rng.gamma(1.0, 2.0, m))
+        tie[rng.random(m) < 0.2] = np.nan
+        v, t = np.nan_to_num(values, nan=-np.inf), np.nan_to_num(tie, nan=-np.inf)
+        full = np.lexsort((np.arange(m), -t, -v))
+        for n in {0, 1, m // 3, m - 1, m}:
+            assert _top(values, tie, n).tolist() == full[:n].tolist()
+
+
+def test_facts_read_ahead_in_a_thread_fail_as_facts_read_in_place():
+    # the next cutoff's facts are read in a thread; a cutoff before the first purchase must still
+    # stop the backtest with the facts' own clear error, and the workspace stays usable after it
+    from xuanba import DataError
+
+    ws = Workspace(":memory:")
+    ws.replace("transactions", pd.DataFrame({"customer_id": ["a", "b", "a"],
+                                             "ts": pd.to_datetime(["2025-05-02", "2025-05-03", "2025-08-01"]),
+                                             "amount": [5.0, 7.0, 9.0]}))
+    std = ('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "revenue"\nfield = "revenue_365d"\n'
+           'weight = 1\n[[tiers]]\nname = "A"\nquota = 1\n')
+    with pytest.raises(DataError, match="no transaction on or before the cutoff 2025-03-31"):
+        backtest(ws, std, "2025-03-01", "2025-06-30", horizon="90d", baselines=())
+    bt = backtest(ws, std, "2025-05-01", "2025-06-30", every="month", horizon="90d", baselines=())
+    assert bt.selections[dt.date(2025, 5, 31)] == ["b"]

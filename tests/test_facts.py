@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from xuanba import DataError, SchemaError, Workspace
+from xuanba import DataError, InputError, SchemaError, Workspace
 from xuanba.cli import app
 from xuanba.facts import FACT_COLUMNS, calibration_holdout, customer_facts
 from xuanba.tables import read_table
@@ -45,6 +45,27 @@ def test_facts_reproduce_published_cdnow_summary(cdnow_cal, test_data):
     assert (got["monetary_value"] - got["zbar"]).abs().max() <= 0.005 + 1e-9
     assert (cdnow_cal["frequency"] == 0).sum() == 1411
     assert cdnow_cal["frequency"].sum() == 2457
+
+
+def test_calibration_holdout_narrowed_to_columns_is_the_same_frame(cdnow_tx, cdnow_cal):
+    """``columns=`` (what a model check reads) gives those columns of the full frame, row for row,
+    and an unknown name is a clear error, not a silent drop."""
+    cols = ["frequency_holdout", "frequency", "recency", "T", "duration_holdout"]
+    narrow = calibration_holdout(cdnow_tx, CAL_END, HOLD_END, time_unit="week", columns=cols)
+    assert list(narrow.columns) == ["customer_id", *cols]
+    pd.testing.assert_frame_equal(narrow, cdnow_cal[["customer_id", *cols]])
+    with pytest.raises(InputError, match="no calibration column named 'rfm'"):
+        calibration_holdout(cdnow_tx, CAL_END, HOLD_END, columns=["frequency", "rfm"])
+
+
+def test_facts_narrowed_to_columns_are_the_same_facts(cdnow_tx):
+    """``columns=`` computes only those facts, equal to the same columns of all of them."""
+    full = customer_facts(cdnow_tx, "1998-03-31")
+    cols = ["rfm_score", "frequency", "recency", "T", "revenue_365d", "last_purchase"]
+    narrow = customer_facts(cdnow_tx, "1998-03-31", columns=cols)
+    pd.testing.assert_frame_equal(narrow, full[["customer_id", *cols]])
+    with pytest.raises(InputError, match="no fact named 'clv_1y'"):
+        customer_facts(cdnow_tx, "1998-03-31", columns=["clv_1y"])
 
 
 def test_holdout_counts_match_published_totals(cdnow_cal):

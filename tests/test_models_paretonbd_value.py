@@ -110,3 +110,24 @@ def test_paretonbd_summed_gradient_equals_the_per_row_one_summed(test_data):
             assert np.isfinite(value) and np.all(np.isfinite(grad))
             np.testing.assert_allclose(value, want_value, rtol=1e-12)
             np.testing.assert_allclose(grad, want_grad, rtol=1e-9, atol=1e-9 * np.abs(want_grad).max())
+
+
+def test_p_alive_kept_once_answers_only_the_same_parameters_and_histories():
+    # P(alive) is kept for the same parameters and histories asked again (a round asks four
+    # times); other parameters or other histories must get their own answer, never the kept one
+    h = sample_customers(*FHL.values(), np.linspace(5.0, 78.0, 3000), seed=4)
+    cols = [h[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T")]
+    model = _model(FHL, "week")
+    first = model.probability_alive(h).to_numpy()
+    np.testing.assert_array_equal(first, probability_alive(*FHL.values(), *cols))
+    np.testing.assert_array_equal(model.probability_alive(h).to_numpy(), first)
+    moved = {**FHL, "s": FHL["s"] * 1.01}
+    np.testing.assert_array_equal(_model(moved, "week").probability_alive(h).to_numpy(),
+                                  probability_alive(*moved.values(), *cols))
+    later = h.assign(T=h["T"] + 1.0)
+    np.testing.assert_array_equal(model.probability_alive(later).to_numpy(),
+                                  probability_alive(*FHL.values(), cols[0], cols[1], cols[2] + 1.0))
+    # every prediction built on it is what the closed forms give
+    expected = model.expected_purchases(h, 52.0).to_numpy()
+    np.testing.assert_allclose(expected, probability_alive(*FHL.values(), *cols)
+                               * expected_alive(*FHL.values(), cols[0], cols[2], 52.0), rtol=1e-15)

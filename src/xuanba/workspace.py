@@ -476,6 +476,26 @@ class Workspace:
                 raise _layout_error(self.path, *found)
             return self.ibis.table(name)
 
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[Any]:
+        """An Ibis backend over a cursor of this workspace's connection, for reading in another
+        thread while this one works (a DuckDB connection serves one thread at a time); closed on
+        leaving.
+
+        Example
+        -------
+        >>> with Workspace(":memory:") as ws, ws.reader() as other:
+        ...     other.raw_sql("SELECT 1 AS one").fetchall()
+        [(1,)]
+        """
+        import ibis
+
+        cursor = self.con.cursor()
+        try:
+            yield ibis.duckdb.from_connection(cursor)
+        finally:
+            cursor.close()
+
     def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
         """Run a read query and return a pandas DataFrame."""
         with _faults(self.path, self.con):

@@ -8,6 +8,7 @@ backend (DuckDB, Spark, ...), or an in-memory table (pandas, polars, Arrow) with
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import ibis
@@ -90,9 +91,22 @@ def _check_cutoff(tx: ir.Table, cutoff: dt.date, source: Any) -> None:
         )
 
 
+def _only(expr: ir.Table, columns: Sequence[str] | None, what: str) -> ir.Table:
+    """``expr`` with only ``columns`` (and ``customer_id``), sorted by id; ``None``: all of them.
+    The engine then skips the facts nobody reads."""
+    if columns is None:
+        return expr
+    unknown = [c for c in columns if c not in expr.columns]
+    if unknown:
+        raise InputError(f"no {what} named {', '.join(map(repr, unknown))}",
+                         fix=f"Choose among: {', '.join(expr.columns)}.")
+    keep = [c for c in dict.fromkeys(columns) if c != "customer_id"]
+    return expr.select("customer_id", *keep).order_by("customer_id")
+
+
 def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     for col in ("first_purchase", "last_purchase"):
-        if frame[col].dtype == object:
+        if col in frame.columns and frame[col].dtype == object:
             frame[col] = pd.to_datetime(frame[col])
     return frame
 
@@ -103,6 +117,7 @@ def customer_facts(
     *,
     time_unit: TimeUnit = "week",
     merge: Merge = "day",
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """One row of facts per customer at ``cutoff`` (inclusive), sorted by ``customer_id``.
 
@@ -119,6 +134,9 @@ def customer_facts(
     merge
         ``"day"``: purchases of one calendar day are one occasion (the published convention);
         ``"period"``: one occasion per time unit.
+    columns
+        Only these facts (and ``customer_id``), in this order; the engine skips the others
+        (e.g. a backtest, which scores on a few of them). ``None``: all of them.
 
     Returns
     -------
@@ -146,7 +164,7 @@ def customer_facts(
         cutoff = pd.Timestamp(last).date()
     cutoff_d = _as_date(cutoff)
     _check_cutoff(tx, cutoff_d, source)
-    expr = customer_facts_expr(tx, cutoff_d, time_unit=time_unit, merge=merge)
+    expr = _only(customer_facts_expr(tx, cutoff_d, time_unit=time_unit, merge=merge), columns, "fact")
     return same_kind(source, _finish(_execute(expr, source)))
 
 
@@ -157,11 +175,14 @@ def calibration_holdout(
     *,
     time_unit: TimeUnit = "week",
     merge: Merge = "day",
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Calibration facts at ``calibration_end`` plus actual holdout purchases and spend.
 
     Adds ``frequency_holdout``, ``revenue_holdout``, ``monetary_value_holdout`` and
     ``duration_holdout`` to the facts of every customer first seen in the calibration period.
+    ``columns``: only these (and ``customer_id``), in this order; the engine then skips the facts
+    nobody reads (a model check needs the history and the holdout count, not the RFM scores).
 
     Examples
     --------
@@ -184,4 +205,5 @@ def calibration_holdout(
         )
     _check_cutoff(tx, cal, source)
     expr = holdout_expr(tx, cal, hold, time_unit=time_unit, merge=merge)
+    expr = _only(expr, columns, "calibration column")
     return same_kind(source, _finish(_execute(expr, source)))

@@ -33,6 +33,8 @@ from xuanba.errors import DataError, InputError, ModelError, XuanbaError
 ID = "customer_id"
 DEFAULT_MODELS: tuple[str, ...] = ("bgnbd", "pareto-nbd", "mbgnbd")
 FREQUENCY_CAP = 7
+CALIBRATION_COLUMNS: tuple[str, ...] = ("frequency", "recency", "T", "frequency_holdout", "duration_holdout")
+"""What an evaluation reads of the calibration facts (the engine computes no other fact)."""
 """Calibration frequencies at or above this are pooled into one row ("7+")."""
 
 
@@ -378,7 +380,8 @@ def evaluate(
     classes = {name: _model_class(name) for name in names}
     cal = _as_date(calibration_end, "calibration end")
     hold = _as_date(holdout_end, "holdout end")
-    frame = calibration_holdout(transactions_or_workspace, cal, hold, time_unit=time_unit)  # type: ignore[arg-type]
+    frame = calibration_holdout(transactions_or_workspace, cal, hold, time_unit=time_unit,  # type: ignore[arg-type]
+                                columns=CALIBRATION_COLUMNS)
     if frame.empty:
         raise DataError(f"no customer made a first purchase by {cal}", fix="Choose a later calibration end.")
     frame = frame.sort_values(ID, kind="stable").reset_index(drop=True)

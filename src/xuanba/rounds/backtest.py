@@ -38,7 +38,7 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -164,10 +164,22 @@ def _last_day(ws: Workspace) -> dt.date:
 
 def _top(values: np.ndarray, tie: np.ndarray, n: int) -> np.ndarray:
     """Positions of the ``n`` largest ``values`` (missing last), ties by ``tie`` (larger first),
-    then by position (the table is sorted by customer id)."""
+    then by position (the table is sorted by customer id).
+
+    Only the rows that can be among them are sorted: those above the ``n``-th largest value and
+    every row equal to it (the same order as sorting all rows, at a small ``n``'s cost).
+
+    >>> _top(np.array([1.0, 3.0, np.nan, 3.0, 2.0]), np.array([0.0, 1.0, 9.0, 2.0, 0.0]), 3).tolist()
+    [3, 1, 4]
+    """
     v = np.where(np.isnan(values), -np.inf, values)
     t = np.where(np.isnan(tie), -np.inf, tie)
-    return np.lexsort((np.arange(len(v)), -t, -v))[:n]
+    if 0 < n < len(v):
+        bar = np.partition(v, len(v) - n)[len(v) - n]  # the n-th largest value
+        rows = np.flatnonzero(v >= bar)
+    else:
+        rows = np.arange(len(v))
+    return rows[np.lexsort((rows, -t[rows], -v[rows]))][:n]
 
 
 @dataclass
@@ -237,15 +249,14 @@ def _measure_many(sel: np.ndarray, k_top: int, truth: _Truth, stability: np.ndar
         }
 
 
-def _stability(ids: np.ndarray, sel: np.ndarray, before: np.ndarray | None) -> np.ndarray:
-    """Per row of ``sel`` (positions into ``ids``), the share of the same row of ``before`` (the
-    previous cutoff's lists, as customer ids) selected again; NaN without one. Compared by id:
-    customers first seen later move the positions of the base."""
+def _stability(index: pd.Index, sel: np.ndarray, before: np.ndarray | None) -> np.ndarray:
+    """Per row of ``sel`` (positions into ``index``, the base's customer ids), the share of the
+    same row of ``before`` (the previous cutoff's lists, as customer ids) selected again; NaN
+    without one. Compared by id: customers first seen later move the positions of the base."""
     if before is None or before.shape[1] == 0:
         return np.full(sel.shape[0], np.nan)
-    index = pd.Index(ids)
     prev = index.get_indexer(before.ravel()).reshape(before.shape)  # -1: not in this base (never)
-    n = len(ids) + 1
+    n = len(index) + 1
     rows_prev = np.arange(before.shape[0])[:, None] * n + (prev + 1)
     rows_now = np.arange(sel.shape[0])[:, None] * n + (sel + 1)
     again = np.isin(rows_prev.ravel(), rows_now.ravel()).reshape(before.shape)
@@ -272,17 +283,39 @@ def _clv(ws: Workspace, fields: pd.DataFrame, std: Standard, cut: dt.date,
     return clv.to_numpy(dtype=float, na_value=np.nan), None
 
 
+def facts_read(std: Standard) -> list[str]:
+    """The facts a backtest of ``std`` reads at a cutoff, in :data:`~xuanba.facts.FACT_COLUMNS`
+    order: the histories the models fit on, the fields the standard uses and those the baselines
+    rank by. Only these are computed (the same values as a round's, which computes them all)."""
+    from xuanba.facts import FACT_COLUMNS
+    from xuanba.models.predict import NEEDED
+
+    wanted = {*NEEDED, *std.fields_used(), *read_by(std), *BASELINE_FIELDS.values()}
+    return [c for c in FACT_COLUMNS if c in wanted and c != "customer_id"]
+
+
+def facts_at(source: Any, std: Standard, cut: dt.date, time_unit: str) -> pd.DataFrame:
+    """The facts a backtest of ``std`` reads at ``cut`` (:func:`facts_read`), from ``source`` (a
+    workspace, or its transactions on a connection of their own, see :func:`_facts_ahead`)."""
+    from xuanba.facts import customer_facts
+
+    return customer_facts(source, cut, time_unit=time_unit, columns=facts_read(std))  # type: ignore[arg-type]
+
+
 def cutoff_data(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, *, time_unit: str = "week",
                 predictions: pd.DataFrame | None = None, extra_fields: pd.DataFrame | None = None,
-                warm: dict[str, Any] | None = None,
-                outcomes: pd.DataFrame | None = None) -> tuple[pd.DataFrame, _Truth, dict[str, Any] | None]:
+                warm: dict[str, Any] | None = None, outcomes: pd.DataFrame | None = None,
+                facts: pd.DataFrame | None = None) -> tuple[pd.DataFrame, _Truth, dict[str, Any] | None]:
     """The fields a round would score at ``cut`` (sorted by customer id), what each of those
     customers did in (cut, end], and the fallback a round would apply there (``None``: none; see
     :func:`xuanba.rounds.run.applied_standard` and :func:`scored_by`). ``warm`` carries the
     models' estimates from one cutoff to the next (see :func:`xuanba.rounds.run.gather_fields`);
-    ``outcomes``: the window's row of :func:`outcomes_by_cutoff`, when read already."""
+    ``outcomes``: the window's row of :func:`outcomes_by_cutoff`, when read already; ``facts``:
+    :func:`facts_at` at ``cut``, when read already (else read here)."""
+    if facts is None:
+        facts = facts_at(ws, std, cut, time_unit)
     fields, notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
-                                  extra_fields=extra_fields, warm=warm)
+                                  extra_fields=extra_fields, warm=warm, facts=facts)
     _scoring, fallback = applied_standard(std, notes, cut)  # the fields are steady already (gather_fields)
     if not fields["customer_id"].is_monotonic_increasing:
         fields = fields.sort_values("customer_id", kind="stable")
@@ -339,11 +372,13 @@ def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last:
                  time_unit: str, predictions: pd.DataFrame | None, extra_fields: pd.DataFrame | None,
                  baselines: Sequence[str], draws: int, seed: int, prev: dict[str, Any], notes: list[str],
                  warm: dict[str, Any] | None = None, outcomes: pd.DataFrame | None = None,
+                 facts: pd.DataFrame | None = None,
                  ) -> tuple[list[dict[str, Any]], list[str], pd.DataFrame | None]:
     """The rows of one cutoff, and the standard's selection (ids in rank order)."""
     fields, truth, fallback = cutoff_data(ws, std, cut, end, time_unit=time_unit, predictions=predictions,
-                                          extra_fields=extra_fields, warm=warm, outcomes=outcomes)
+                                          extra_fields=extra_fields, warm=warm, outcomes=outcomes, facts=facts)
     ids = fields["customer_id"].to_numpy(dtype=object)
+    index = pd.Index(ids)  # hashed once for every method's stability
     n = len(ids)
     if fallback:
         notes.append(f"{cut}: no usable model ({fallback['reason']}); scored without "
@@ -356,7 +391,7 @@ def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last:
     rows = []
 
     def row(method: str, sel: np.ndarray, k: int, **more: Any) -> None:
-        measures = _measure(sel, k, truth, float(_stability(ids, sel[None, :], prev.get(method))[0]))
+        measures = _measure(sel, k, truth, float(_stability(index, sel[None, :], prev.get(method))[0]))
         prev[method] = ids[sel][None, :]
         rows.append({**base, "method": method, "selected": len(sel), "top_tier": k, **measures, **more})
 
@@ -381,7 +416,7 @@ def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last:
     if "random" in baselines and draws > 0:
         rng = np.random.default_rng([seed, cut.toordinal()])
         drawn = np.stack([rng.choice(n, size=n_sel, replace=False) for _ in range(draws)])
-        got = _measure_many(drawn, k_top, truth, _stability(ids, drawn, prev.get("random")))
+        got = _measure_many(drawn, k_top, truth, _stability(index, drawn, prev.get("random")))
         prev["random"] = ids[drawn]
         rev = got["revenue_captured"]
         rows.append({**base, "method": "random", "selected": n_sel, "top_tier": k_top,
@@ -472,16 +507,20 @@ def backtest(
         measured = [c for c in cutoffs if c < last]
         say("what followed each cutoff")
         after = outcomes_by_cutoff(ws, [(c, c + dt.timedelta(days=days)) for c in measured])
-        for cut in measured:
-            say(f"backtest at {cut}")
-            preds = predictions(cut) if predictions is not None else None
-            got, chosen, fair = _cutoff_rows(ws, std, cut, cut + dt.timedelta(days=days), last, days, time_unit,
-                                             preds, extra_fields, baselines, draws, seed, prev, notes, warm,
-                                             after[cut])
-            rows.extend(got)
-            selections[cut] = chosen
-            if fair is not None:
-                fairness.append(fair)
+        stream = _facts_ahead(ws, std, measured, time_unit)
+        try:
+            for cut, facts in stream:
+                say(f"backtest at {cut}")
+                preds = predictions(cut) if predictions is not None else None
+                got, chosen, fair = _cutoff_rows(ws, std, cut, cut + dt.timedelta(days=days), last, days,
+                                                 time_unit, preds, extra_fields, baselines, draws, seed, prev,
+                                                 notes, warm, after[cut], facts())
+                rows.extend(got)
+                selections[cut] = chosen
+                if fair is not None:
+                    fairness.append(fair)
+        finally:
+            stream.close()  # the thread reading ahead ends before the workspace closes
         notes.extend(f"{cut}: no data after this cutoff; left out" for cut in cutoffs if cut >= last)
     if not rows:
         raise DataError(f"no cutoff between {start} and {end} has data after it to measure",
@@ -504,6 +543,28 @@ def backtest(
         with open_workspace(workspace) as ws:
             save_backtest(ws, bt, every=every, extra_fields=extras)
     return bt
+
+
+def _facts_ahead(ws: Workspace, std: Standard, cutoffs: Sequence[dt.date],
+                 time_unit: str) -> Iterator[tuple[dt.date, Callable[[], pd.DataFrame]]]:
+    """Each cutoff with a call that gives its facts (:func:`facts_at`); the next cutoff's are read
+    in a thread, on a connection of its own, while the caller works on this one (the engine's
+    work beside the models' fits: the two cores). Nothing after a cutoff is read for it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if len(cutoffs) < 2:
+        for cut in cutoffs:
+            yield cut, lambda cut=cut: facts_at(ws, std, cut, time_unit)  # type: ignore[misc]
+        return
+    ws.table("transactions")  # the workspace's own check of the table, in this thread
+    with ws.reader() as other, ThreadPoolExecutor(max_workers=1) as pool:  # leaving waits for the thread
+        tx = other.table("transactions")
+        ahead = pool.submit(facts_at, tx, std, cutoffs[0], time_unit)
+        for i, cut in enumerate(cutoffs):
+            now = ahead
+            if i + 1 < len(cutoffs):
+                ahead = pool.submit(facts_at, tx, std, cutoffs[i + 1], time_unit)
+            yield cut, now.result
 
 
 def _fairness(fields: pd.DataFrame, sel: np.ndarray, truth: _Truth, cut: dt.date) -> pd.DataFrame | None:

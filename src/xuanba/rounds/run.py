@@ -342,6 +342,7 @@ def gather_fields(
     progress: Progress | None = None,
     warm: dict[str, Any] | None = None,
     intervals: bool = False,
+    facts: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Every field of every customer with a purchase by ``cutoff``: what the round scores and
     stores.
@@ -353,7 +354,9 @@ def gather_fields(
     columns win). ``notes`` says where each part came from; ``notes["fitted"]`` holds the
     fitted models; ``warm``: see :func:`_predict`. ``intervals`` (a round's): the predictions'
     intervals when the standard asks for them (``[predictions] interval``), and
-    ``notes["intervals"]`` their level and columns.
+    ``notes["intervals"]`` their level and columns. ``facts``:
+    :func:`~xuanba.facts.customer_facts` at ``cutoff`` when read already (a backtest reads the
+    next cutoff's while this one fits).
     """
     from xuanba.facts import customer_facts
 
@@ -361,7 +364,9 @@ def gather_fields(
     used = standard.fields_used()
     say("facts")
     # rounded before the models see them, so the same data give the same fit (see _steady)
-    table = _steady(customer_facts(workspace, cutoff, time_unit=time_unit))  # type: ignore[arg-type]
+    if facts is None:
+        facts = customer_facts(workspace, cutoff, time_unit=time_unit)  # type: ignore[arg-type]
+    table = _steady(facts)
     table["customer_id"] = table["customer_id"].astype(str)
     notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
                              "customer_fields": [], "customer_fields_skipped": []}
