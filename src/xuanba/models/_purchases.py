@@ -70,12 +70,15 @@ class PurchaseModel(Model):
         """:meth:`_alive` at ``p``, computed once per parameter vector for the histories ``h``
         (kept in ``h``): the expectations and the churn score each multiply by it, and an
         interval evaluates all of them at each of a few parameter vectors."""
-        key = np.asarray(p, dtype=float).tobytes()
+        # keyed by the model's kind, the parameters and the very arrays of the histories: a dict
+        # shared by two models of four parameters, or copied with another ``T``, recomputes
+        key = (type(self), np.asarray(p, dtype=float).tobytes())
+        arrays = tuple(h.get(c) for c in ("frequency", "recency", "T"))
         kept = h.get("_alive_at")
-        if kept is None or kept[0] != key:
-            kept = (key, self._alive(p, h))
+        if kept is None or kept[0] != key or any(a is not b for a, b in zip(kept[1], arrays, strict=True)):
+            kept = (key, arrays, self._alive(p, h))
             h["_alive_at"] = kept  # type: ignore[assignment]
-        return kept[1]  # type: ignore[return-value]
+        return kept[2]  # type: ignore[return-value]
 
     @staticmethod
     def _pairs(h: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
