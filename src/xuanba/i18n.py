@@ -1746,15 +1746,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "web_predictions": ("Predictions the round stored", "本轮保存的预测"),
     "web_prediction": ("Prediction", "预测"),
     "web_estimate": ("Estimate", "估计值"),
-    "web_no_interval": ("Intervals: not stored by the round (its standard sets no [predictions] interval).",
-                        "区间：本轮未保存（其标准未设 [predictions] interval）。"),
+    "web_no_interval": ("Intervals: not stored by the round (its standard sets no [predictions] interval, "
+                        "or the fit could not give one: the round's model warnings say why).",
+                        "区间：本轮未保存（其标准未设 [predictions] interval，或模型拟合无法给出区间，"
+                        "原因见本轮的模型警告）。"),
+    "web_interval_given": ("In brackets: the bounds given with the round's fields (not computed by xuanba).",
+                           "括号内为随本轮字段一并提供的上下限（非 xuanba 计算）。"),
     "web_interval_means": (
         "In brackets: the range in which this customer's expected value lies with {level} probability, "
         "given how precisely the model's parameters are known from the whole customer base (parameter "
         "uncertainty). It is not the range of what the customer will actually buy, which varies more.",
         "括号内为区间：由全体客户估计模型参数时存在不确定性，该客户的期望值以 {level} 的概率落在此范围内。"
         "它不是该客户实际购买量的范围，实际购买的波动更大。"),
-    "web_interval_stated": ("the stated", "所给"),
     "web_predictions_from": ("From the model the round fitted: {model}.", "来自本轮拟合的模型：{model}。"),
     "web_account": ("Account", "客户经营"),
     "web_contacts": ("Contacts and their KPI", "联系人及其考核指标"),
