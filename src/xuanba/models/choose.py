@@ -120,13 +120,13 @@ def choose_model(
     choice is the same, reached in fewer steps.
     """
     from xuanba.facts import DAYS_PER_UNIT, customer_facts
-    from xuanba.models.evaluate import evaluate
+    from xuanba.models.evaluate import evaluate, span_days
     from xuanba.models.predict import COUNT, fit_model, purchase_histories
 
     cut = as_date(cutoff, "cutoff")
     if facts is None:
         facts = customer_facts(source, cut, time_unit=time_unit)
-    span = float(facts["T"].max()) * DAYS_PER_UNIT[time_unit] if len(facts) else 0.0
+    span = span_days(float(facts["T"].max()), DAYS_PER_UNIT[time_unit]) if len(facts) else 0.0
     hold = holdout_days(span)
     first_held = cut - dt.timedelta(days=hold)
 

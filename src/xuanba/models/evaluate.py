@@ -194,14 +194,25 @@ def group_error(frequency: np.ndarray, predicted: np.ndarray, actual: np.ndarray
     return float(np.sum(n[keep] * np.abs(mean_p - mean_a)) / n[keep].sum())
 
 
+def span_days(longest_t: float, days_per_unit: float) -> float:
+    """The history's span in days from its longest ``T`` in another unit, to the thousandth of a
+    day: ``T`` is stored rounded (weeks to six decimals), and a span of 1,095 days read back as
+    1,094.999997 would hold out 364 days instead of a year.
+
+    >>> round(1095 / 7, 6) * 7 < 1095, span_days(round(1095 / 7, 6), 7.0)
+    (True, 1095.0)
+    """
+    return round(longest_t * days_per_unit, 3)
+
+
 def split_warnings(frame: pd.DataFrame, duration: float, unit_days: float) -> list[str]:
     """Why a calibration/holdout split is doubtful: a calibration period (first purchase to the
     calibration end) shorter than :data:`MIN_CALIBRATION_DAYS` or than a quarter of the holdout."""
-    span_days = float(frame["T"].max()) * unit_days
+    span = span_days(float(frame["T"].max()), unit_days)
     hold_days = duration * unit_days
-    if span_days < MIN_CALIBRATION_DAYS or span_days < hold_days / 4:
+    if span < MIN_CALIBRATION_DAYS or span < hold_days / 4:
         return [
-            f"the calibration period is too short to fit: {span_days:.0f} days of purchases before "
+            f"the calibration period is too short to fit: {span:.0f} days of purchases before "
             f"the calibration end against a holdout of {hold_days:.0f} days (needs at least "
             f"{MIN_CALIBRATION_DAYS} days and a quarter of the holdout)"
         ]
