@@ -208,8 +208,9 @@ MAX_CONDITION = 1e8
 _RUN_OFF: tuple[float, float] = EDGE
 #: Iterations over which a shape parameter must move one way before the jump to the edge is tried.
 _RUN_STEPS = 4
-#: A Newton fit that stops because no step improves any more is accepted at an optimum when the
-#: gradient of the mean negative log-likelihood (free scale) is below this.
+#: A Newton or L-BFGS-B fit that stops because no step improves any more (round-off near the
+#: optimum) is accepted at an optimum when the gradient of the mean negative log-likelihood
+#: (free scale) is below this.
 NEWTON_ROUNDOFF_GTOL = 1e-8
 #: A Newton fit over at least this many distinct histories starts from the fit of a systematic
 #: subsample of about this many (:meth:`Model._subsample_start`).
@@ -650,6 +651,12 @@ class Model:
         )
         if shapes.any() and best.fun < 1e299 and at_edge(np.asarray(best.x, dtype=float)):
             best.success = True  # it converged to an edge: problems_ says so; no polish helps
+        elif (not best.success and best.status == 2 and best.fun < 1e299
+              and np.max(np.abs(best.jac)) <= NEWTON_ROUNDOFF_GTOL):
+            # the line search found no lower point because none is left to find: the gradient is
+            # round-off. Flagging it "did not converge" made `auto` drop a good fit (and a polish
+            # spent seconds confirming the optimum), as the Newton fits already know
+            best.success = True
         elif not best.success or best.fun >= 1e299:
             # A bounded polish only: where L-BFGS-B stops short because the likelihood keeps
             # rising towards an edge of the parameter space (no heterogeneity to estimate), an
