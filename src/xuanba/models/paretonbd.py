@@ -223,6 +223,35 @@ def _loglik_by_pairs(r: float, alpha: float, s: float, beta: float, idx: dict[st
     return np.logaddexp(head2[inv2], const + log_b)
 
 
+def _grad_terms(r: float, alpha: float, s: float, beta: float, idx: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The parts the per-row and the summed gradient share: per distinct ``x`` the constant and
+    its ``r``-derivative; per ``(x, T)`` pair ``∇log A``; per pair of each tail integral its
+    gradient by ``(r, alpha, s, beta)``; per row ``log A``, ``logaddexp(log A, log B)``, P(alive),
+    ``ρ/(1 − ρ)`` and whether ``B`` vanishes (see :func:`_loglik_grad_by_pairs`)."""
+    x2, y2, inv2 = idx["x2"], idx["y2"], idx["inv2"]
+    xu = idx["xu"]
+    rx2 = r + x2
+    la2, lb2 = np.log(alpha + y2), np.log(beta + y2)
+    log_i2, g_i2 = log_tail_integral_grad(alpha, rx2, beta, s + 1.0, y2)
+    log_i1, g_i1 = log_tail_integral_grad(alpha, r + idx["x1"], beta, s + 1.0, idx["y1"])
+    row_i1 = log_i1[idx["inv1"]]
+    diff = np.minimum(log_i2[inv2] - row_i1, 0.0)
+    one_minus_rho = -np.expm1(diff)
+    dead = idx["dead"] | (one_minus_rho <= 0)
+    log_b = np.where(dead, -np.inf, np.log(s) + row_i1 + np.log(np.where(dead, 1.0, one_minus_rho)))
+    head = (-rx2 * la2 - s * lb2)[inv2]  # log A, per (x, T) pair, on the rows
+    both = np.logaddexp(head, log_b)
+    return {
+        "const_x": special.gammaln(r + xu) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta),
+        "d_const_r": special.digamma(r + xu) - special.digamma(r) + np.log(alpha),
+        "grad_a": np.column_stack([-la2, -rx2 / (alpha + y2), -lb2, -s / (beta + y2)]),
+        # (alpha, p, beta, q) -> (r, alpha, s, beta): p = r + x, q = s + 1
+        "g_i1": g_i1[:, [1, 0, 3, 2]], "g_i2": g_i2[:, [1, 0, 3, 2]],
+        "dead": dead, "both": both, "alive": np.exp(head - both),
+        "ratio": np.where(dead, 0.0, np.exp(diff) / np.where(dead, 1.0, one_minus_rho)),
+    }
+
+
 def _loglik_grad_by_pairs(
     r: float, alpha: float, s: float, beta: float, idx: dict[str, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -234,36 +263,18 @@ def _loglik_grad_by_pairs(
     ``ρ = I2/I1`` gives ``∇log B = e_s/s + ∇log I1 + ρ (∇log I1 − ∇log I2)/(1 − ρ)``, and the
     derivatives of ``log I`` come from :func:`log_tail_integral_grad`.
     """
-    x2, y2, inv2, xinv = idx["x2"], idx["y2"], idx["inv2"], idx["xinv"]
-    xu = idx["xu"]
-    const_x = special.gammaln(r + xu) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    d_const_r = special.digamma(r + xu) - special.digamma(r) + np.log(alpha)
-    rx2 = r + x2
-    la2, lb2 = np.log(alpha + y2), np.log(beta + y2)
-    log_a = -rx2 * la2 - s * lb2  # per (x, T) pair
-    grad_a = np.column_stack([-la2, -rx2 / (alpha + y2), -lb2, -s / (beta + y2)])
-    log_i2, g_i2 = log_tail_integral_grad(alpha, rx2, beta, s + 1.0, y2)
-    log_i1, g_i1 = log_tail_integral_grad(alpha, r + idx["x1"], beta, s + 1.0, idx["y1"])
-    # (alpha, p, beta, q) -> (r, alpha, s, beta): p = r + x, q = s + 1
-    g_i1, g_i2 = g_i1[:, [1, 0, 3, 2]][idx["inv1"]], g_i2[:, [1, 0, 3, 2]][inv2]
-    log_i1 = log_i1[idx["inv1"]]
-    diff = np.minimum(log_i2[inv2] - log_i1, 0.0)
-    one_minus_rho = -np.expm1(diff)
-    dead = idx["dead"] | (one_minus_rho <= 0)
-    log_b = np.where(dead, -np.inf, np.log(s) + log_i1 + np.log(np.where(dead, 1.0, one_minus_rho)))
-    head = log_a[inv2]
-    both = np.logaddexp(head, log_b)
-    alive = np.exp(head - both)  # P(alive)
-    ratio = np.where(dead, 0.0, np.exp(diff) / np.where(dead, 1.0, one_minus_rho))
-    grad_b = g_i1 + ratio[:, None] * (g_i1 - g_i2)
+    t = _grad_terms(r, alpha, s, beta, idx)
+    inv2, alive, dead = idx["inv2"], t["alive"], t["dead"]
+    g_i1, g_i2 = t["g_i1"][idx["inv1"]], t["g_i2"][inv2]
+    grad_b = g_i1 + t["ratio"][:, None] * (g_i1 - g_i2)
     grad_b[:, 2] += 1.0 / s
-    grads = alive[:, None] * grad_a[inv2] + np.where(dead, 0.0, 1.0 - alive)[:, None] * grad_b
-    cx = xinv[inv2]
-    grads[:, 0] += d_const_r[cx]
+    grads = alive[:, None] * t["grad_a"][inv2] + np.where(dead, 0.0, 1.0 - alive)[:, None] * grad_b
+    cx = idx["xinv"][inv2]
+    grads[:, 0] += t["d_const_r"][cx]
     grads[:, 1] += r / alpha
     grads[:, 2] += np.log(beta)
     grads[:, 3] += s / beta
-    return const_x[cx] + both, grads
+    return t["const_x"][cx] + t["both"], grads
 
 
 def _loglik_grad_sum_by_pairs(
@@ -272,38 +283,20 @@ def _loglik_grad_sum_by_pairs(
     """The ``counts``-weighted sums of :func:`_loglik_grad_by_pairs` (log-likelihood, gradient),
     without a rows x 4 array: each gradient part is a per-pair vector, so the rows' weights are
     summed per pair first (``bincount``) and multiplied by the pairs' gradients once."""
-    x2, y2, inv2, inv1, xinv = idx["x2"], idx["y2"], idx["inv2"], idx["inv1"], idx["xinv"]
-    xu = idx["xu"]
-    const_x = special.gammaln(r + xu) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    d_const_r = special.digamma(r + xu) - special.digamma(r) + np.log(alpha)
-    rx2 = r + x2
-    la2, lb2 = np.log(alpha + y2), np.log(beta + y2)
-    log_a = -rx2 * la2 - s * lb2
-    grad_a = np.column_stack([-la2, -rx2 / (alpha + y2), -lb2, -s / (beta + y2)])
-    log_i2, g_i2 = log_tail_integral_grad(alpha, rx2, beta, s + 1.0, y2)
-    log_i1, g_i1 = log_tail_integral_grad(alpha, r + idx["x1"], beta, s + 1.0, idx["y1"])
-    g_i1, g_i2 = g_i1[:, [1, 0, 3, 2]], g_i2[:, [1, 0, 3, 2]]
-    row_i1 = log_i1[inv1]
-    diff = np.minimum(log_i2[inv2] - row_i1, 0.0)
-    one_minus_rho = -np.expm1(diff)
-    dead = idx["dead"] | (one_minus_rho <= 0)
-    log_b = np.where(dead, -np.inf, np.log(s) + row_i1 + np.log(np.where(dead, 1.0, one_minus_rho)))
-    head = log_a[inv2]
-    both = np.logaddexp(head, log_b)
-    alive = np.exp(head - both)
-    ratio = np.where(dead, 0.0, np.exp(diff) / np.where(dead, 1.0, one_minus_rho))
-    died = counts * np.where(dead, 0.0, 1.0 - alive)  # weight of the "died in (t_x, T]" gradient
-    n1, n2 = len(log_i1), len(log_i2)
-    grad = (np.bincount(inv2, counts * alive, n2) @ grad_a
-            + np.bincount(inv1, died * (1.0 + ratio), n1) @ g_i1
-            - np.bincount(inv2, died * ratio, n2) @ g_i2)
-    cx = xinv[inv2]
+    t = _grad_terms(r, alpha, s, beta, idx)
+    inv2, inv1, alive, ratio = idx["inv2"], idx["inv1"], t["alive"], t["ratio"]
+    died = counts * np.where(t["dead"], 0.0, 1.0 - alive)  # weight of the "died in (t_x, T]" gradient
+    n1, n2 = len(t["g_i1"]), len(t["g_i2"])
+    grad = (np.bincount(inv2, counts * alive, n2) @ t["grad_a"]
+            + np.bincount(inv1, died * (1.0 + ratio), n1) @ t["g_i1"]
+            - np.bincount(inv2, died * ratio, n2) @ t["g_i2"])
+    cx = idx["xinv"][inv2]
     total = float(counts.sum())
-    grad[0] += np.bincount(cx, counts, len(xu)) @ d_const_r
+    grad[0] += np.bincount(cx, counts, len(idx["xu"])) @ t["d_const_r"]
     grad[1] += total * r / alpha
     grad[2] += float(died.sum()) / s + total * np.log(beta)
     grad[3] += total * s / beta
-    return wdot(counts, const_x[cx] + both), grad
+    return wdot(counts, t["const_x"][cx] + t["both"]), grad
 
 
 _ALIVE_LAST: list[tuple[tuple[float, ...], bytes, np.ndarray]] = []
