@@ -219,6 +219,57 @@ def test_facts_match_brute_force_and_ignore_row_order(rows, seed):
     pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-9)
 
 
+check_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["a", "b", "007", "客户1"]),
+        st.integers(0, 80),  # days after 2026-01-01: before, on and after the calibration end (day 40)
+        st.integers(0, 23),
+        st.integers(-5_000, 10_000).map(lambda c: c / 100),
+        st.booleans(),  # a return line: a day of returns only is no purchase occasion
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=check_rows, unit=st.sampled_from(["day", "week", "month"]))
+def test_model_check_columns_come_from_one_narrow_query_equal_to_the_full_facts(rows, unit):
+    """What a model check reads (the history at the calibration end and the holdout count) comes
+    from ``history_holdout_expr``, one aggregate over the purchase days; it must equal those
+    columns of the full calibration facts row for row, with returns, several lines a day, days of
+    returns only, customers first seen in the holdout and spend of any sign."""
+    from xuanba.facts.expressions import HISTORY_HOLDOUT_COLUMNS
+
+    base = dt.datetime(2026, 1, 1)
+    tx = pd.DataFrame({
+        "customer_id": [r[0] for r in rows],
+        "ts": [base + dt.timedelta(days=r[1], hours=r[2]) for r in rows],
+        "amount": [r[3] for r in rows],
+        "is_return": [r[4] for r in rows],
+    })
+    cal, hold = dt.date(2026, 2, 10), dt.date(2026, 3, 15)
+    if tx["ts"].dt.date.min() > cal:
+        with pytest.raises(DataError):
+            calibration_holdout(tx, cal, hold, columns=HISTORY_HOLDOUT_COLUMNS)
+        return
+    cols = list(HISTORY_HOLDOUT_COLUMNS)
+    narrow = calibration_holdout(tx, cal, hold, time_unit=unit, columns=cols)
+    full = calibration_holdout(tx, cal, hold, time_unit=unit)
+    pd.testing.assert_frame_equal(narrow, full[["customer_id", *cols]])
+    # and by hand: a purchase day is a day with a line that is not a return
+    buys = tx.loc[~tx["is_return"]].assign(day=lambda d: d["ts"].dt.date)
+    for cid, g in buys.groupby("customer_id"):
+        days = sorted(set(g["day"]))
+        cal_days = [d for d in days if d <= cal]
+        row = narrow.loc[narrow["customer_id"] == cid]
+        if not cal_days:
+            assert row.empty
+            continue
+        assert int(row["frequency"].iloc[0]) == len(cal_days) - 1
+        assert int(row["frequency_holdout"].iloc[0]) == sum(cal < d <= hold for d in days)
+
+
 def test_missing_column_and_early_cutoff_are_clear_errors():
     with pytest.raises(SchemaError, match="lacks \\['amount'\\]"):
         customer_facts(pd.DataFrame({"customer_id": ["a"], "ts": ["2026-01-01"]}), "2026-02-01")

@@ -23,7 +23,9 @@ from xuanba.facts.expressions import (
     Merge,
     TimeUnit,
     _as_date,
+    HISTORY_HOLDOUT_COLUMNS,
     customer_facts_expr,
+    history_holdout_expr,
     holdout_expr,
 )
 from xuanba.workspace import Workspace
@@ -182,7 +184,9 @@ def calibration_holdout(
     Adds ``frequency_holdout``, ``revenue_holdout``, ``monetary_value_holdout`` and
     ``duration_holdout`` to the facts of every customer first seen in the calibration period.
     ``columns``: only these (and ``customer_id``), in this order; the engine then skips the facts
-    nobody reads (a model check needs the history and the holdout count, not the RFM scores).
+    nobody reads (a model check needs the history and the holdout count, not the RFM scores:
+    with ``merge="day"`` those come from one narrow aggregate,
+    :func:`~xuanba.facts.expressions.history_holdout_expr`).
 
     Examples
     --------
@@ -204,6 +208,10 @@ def calibration_holdout(
             fix="Give --holdout-end a date later than --calibration-end.",
         )
     _check_cutoff(tx, cal, source)
-    expr = holdout_expr(tx, cal, hold, time_unit=time_unit, merge=merge)
+    if merge == "day" and columns is not None and set(columns) <= {"customer_id", *HISTORY_HOLDOUT_COLUMNS}:
+        # the history and the holdout count alone (a model check): one narrow aggregate
+        expr = history_holdout_expr(tx, cal, hold, time_unit=time_unit)
+    else:
+        expr = holdout_expr(tx, cal, hold, time_unit=time_unit, merge=merge)
     expr = _only(expr, columns, "calibration column")
     return same_kind(source, _finish(_execute(expr, source)))

@@ -242,6 +242,52 @@ def holdout_expr(
     ).order_by("customer_id")
 
 
+#: What :func:`history_holdout_expr` gives (with ``customer_id``): the purchase history at the
+#: calibration end and the holdout purchases, all a model check reads.
+HISTORY_HOLDOUT_COLUMNS: tuple[str, ...] = (
+    "frequency", "recency", "T", "first_purchase", "last_purchase", "frequency_holdout", "duration_holdout")
+
+
+def history_holdout_expr(
+    tx: ir.Table,
+    calibration_end: dt.date | str,
+    holdout_end: dt.date | str,
+    *,
+    time_unit: TimeUnit = "week",
+) -> ir.Table:
+    """The columns :data:`HISTORY_HOLDOUT_COLUMNS` of :func:`holdout_expr` (``merge="day"``), in
+    one pass over the purchase days up to the holdout end and one aggregate per customer.
+
+    The same values as :func:`holdout_expr`'s, row for row: a calibration occasion is a purchase
+    day up to ``calibration_end``, a holdout occasion one after it; customers without a
+    calibration occasion are left out. No money, window or join: a model check needs the
+    history and the holdout count, and the full calibration facts cost three times as much.
+    """
+    unit = DAYS_PER_UNIT[check_unit(time_unit, "time_unit")]
+    cal = _as_date(calibration_end)
+    hold = _as_date(holdout_end)
+    if hold <= cal:
+        raise ValueError("holdout_end must be after calibration_end")
+    days = purchase_days(tx, hold)
+    before = days.day <= ibis.literal(cal)
+    buy_before = days.is_purchase & before
+    f = days.group_by("customer_id").aggregate(
+        first_purchase=days.day.min(where=buy_before),
+        last_purchase=days.day.max(where=buy_before),
+        n_occasions=buy_before.cast("int64").sum(),
+        frequency_holdout=(days.is_purchase & ~before).cast("int64").sum(),
+    )
+    f = f.filter(f.n_occasions > 0)
+    f = f.mutate(
+        frequency=(f.n_occasions - 1).cast("int64"),
+        recency=_days_between(f.last_purchase, f.first_purchase) / unit,
+        T=_days_between(ibis.literal(cal), f.first_purchase) / unit,
+        frequency_holdout=f.frequency_holdout.cast("int64"),
+        duration_holdout=ibis.literal((hold - cal).days / unit),
+    )
+    return f.select("customer_id", *HISTORY_HOLDOUT_COLUMNS).order_by("customer_id")
+
+
 def round_half_even(value: ir.NumericValue, decimals: int) -> ir.FloatingValue:
     """``value`` rounded to ``decimals`` places exactly as ``numpy.round`` does it, on any engine.
 
