@@ -20,10 +20,10 @@ from xuanba._dates import check_unit
 from xuanba._frames import same_kind
 from xuanba.errors import DataError, InputError, SchemaError
 from xuanba.facts.expressions import (
+    HISTORY_HOLDOUT_COLUMNS,
     Merge,
     TimeUnit,
     _as_date,
-    HISTORY_HOLDOUT_COLUMNS,
     customer_facts_expr,
     history_holdout_expr,
     holdout_expr,
