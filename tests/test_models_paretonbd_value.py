@@ -112,9 +112,9 @@ def test_paretonbd_summed_gradient_equals_the_per_row_one_summed(test_data):
             np.testing.assert_allclose(grad, want_grad, rtol=1e-9, atol=1e-9 * np.abs(want_grad).max())
 
 
-def test_p_alive_kept_once_answers_only_the_same_parameters_and_histories():
-    # P(alive) is kept for the same parameters and histories asked again (a round asks four
-    # times); other parameters or other histories must get their own answer, never the kept one
+def test_p_alive_answers_only_its_own_parameters_and_histories():
+    # asked again, or at other parameters, or for other histories: each answer is the closed form's
+    # for those (P(alive) is kept only inside one set of arrays, see PurchaseModel._alive_at)
     h = sample_customers(*FHL.values(), np.linspace(5.0, 78.0, 3000), seed=4)
     cols = [h[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T")]
     model = _model(FHL, "week")

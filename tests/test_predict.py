@@ -159,3 +159,65 @@ def test_fit_on_distinct_histories_equals_fit_on_every_customer(weekly, name):
     assert weighted.loglik_ == pytest.approx(brute, rel=1e-9)
     gathered = weighted.probability_alive(hist).to_numpy()[inverse]
     np.testing.assert_allclose(gathered, every.probability_alive(weekly).to_numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["bgnbd", "mbgnbd", "pareto-nbd"])
+def test_history_predictions_equal_the_public_methods_bit_for_bit(weekly, name):
+    """The predictions of the distinct histories, computed on one set of arrays, are the public
+    methods' answers on the same histories, value for value (not approximately): a round stores
+    what predict_customers gives, so taking the shorter road must not move a bit."""
+    from xuanba.models.predict import COUNT, history_predictions, purchase_histories
+    from xuanba.models.value import discounted_purchases
+
+    hist, _ = purchase_histories(weekly)
+    model = fit_model(name, hist, weights=hist[COUNT].to_numpy())
+    per = history_predictions(model, hist, time_unit="week", discount_rate=0.1)
+    np.testing.assert_array_equal(per["p_alive"], model.probability_alive(hist).to_numpy())
+    np.testing.assert_array_equal(per["expected_purchases_1y"], model.expected_purchases(hist, 365.25 / 7).to_numpy())
+    np.testing.assert_array_equal(per["churn_90d"], model.probability_no_purchase(hist, 90 / 7).to_numpy())
+    one, three = discounted_purchases(model, hist, [1, 3], discount_rate=0.1, time_unit="week")
+    np.testing.assert_array_equal(per["discounted_1y"], one)
+    np.testing.assert_array_equal(per["discounted_3y"], three)
+
+
+def test_predict_customers_computes_pareto_p_alive_once(weekly, monkeypatch):
+    """P(alive), two tail integrals per history and the costly part of every Pareto/NBD
+    prediction, is computed once for the four predictions that multiply by it."""
+    from xuanba.models import ParetoNBD
+
+    calls: list[int] = []
+    alive = ParetoNBD._alive
+
+    def counted(p, h):
+        calls.append(len(h["frequency"]))
+        return alive(p, h)
+
+    monkeypatch.setattr(ParetoNBD, "_alive", staticmethod(counted))
+    out = predict_customers(weekly, time_unit="week", model="pareto-nbd")
+    assert len(calls) == 1 and calls[0] == len(weekly.drop_duplicates(["frequency", "recency", "T"]))
+    assert out["p_alive"].between(0, 1).all()
+
+
+def test_spend_basis_is_the_reason_the_spend_model_left_each_customer_out(weekly):
+    """spend_basis, built from the two exclusion masks, says for every customer what the fitted
+    Gamma-Gamma's own list of left-out customers says (joined by id here, as it was before),
+    on facts with refunds (zero and negative mean spend) and ids in any order."""
+    facts = weekly.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    repeat = facts.index[facts["frequency"] > 0]
+    facts.loc[repeat[:7], "monetary_value"] = 0.0
+    facts.loc[repeat[7:12], "monetary_value"] = -12.5
+    out, models = predict_customers(facts, time_unit="week", return_models=True)
+    excluded = models["spend"].excluded_.set_index("customer_id")["reason"].astype(str)
+    want = ("population mean: " + facts["customer_id"].map(excluded)).fillna("own history")
+    assert out["spend_basis"].tolist() == want.tolist()
+    assert out["spend_basis"].dtype == pd.Series(["x"]).dtype  # pandas' own text column
+    assert (out["spend_basis"] == "population mean: zero or negative spend").sum() == 12
+    assert out["customer_id"].tolist() == facts["customer_id"].tolist()
+
+
+def test_predict_customers_without_a_spend_model_says_why_for_everyone(weekly):
+    few = weekly.assign(monetary_value=0.0)  # refunds netted everything away: nothing to fit spend on
+    few.loc[few.index[few["frequency"] > 0][0], "monetary_value"] = 10.0
+    out = predict_customers(few, time_unit="week", spend_optional=True)
+    assert out["spend_basis"].nunique() == 1 and out["spend_basis"].iloc[0].startswith("unavailable: ")
+    assert out["expected_spend"].isna().all() and out["clv_1y"].isna().all()

@@ -29,6 +29,28 @@ NO_REPEAT = "no repeat purchase"
 NON_POSITIVE = "zero or negative spend"
 
 
+def spend_exclusions(frequency: Any, monetary_value: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The customers Gamma-Gamma leaves out, by reason: ``(no repeat purchase, zero or negative
+    spend)`` as two disjoint masks (what the fit lists in ``excluded_``, and whose expected spend
+    is the population mean).
+
+    >>> a, b = spend_exclusions([0, 2, 3], [0.0, 10.0, -4.0])
+    >>> a.tolist(), b.tolist()
+    ([True, False, False], [False, False, True])
+    """
+    x, m = _floats(frequency), _floats(monetary_value)
+    no_repeat = x <= 0
+    return no_repeat, ~no_repeat & (m <= 0)
+
+
+def _floats(values: Any) -> np.ndarray:
+    """``values`` as floats, anything that is not a number as NaN (a numeric column as it is)."""
+    series = pd.Series(values)
+    if not pd.api.types.is_numeric_dtype(series.dtype):
+        series = pd.to_numeric(series, errors="coerce")
+    return series.to_numpy(dtype=float, na_value=np.nan)
+
+
 class GammaGamma(Model):
     """Gamma-Gamma spend model with parameters ``p``, ``q``, ``v`` (γ in the paper).
 
@@ -58,21 +80,21 @@ class GammaGamma(Model):
                 f"GammaGamma needs columns {list(self.history_columns)}; missing {missing}",
                 fix=f"Columns found: {list(frame.columns)}. Compute them with xuanba.facts or rename.",
             )
-        x = pd.to_numeric(frame["frequency"], errors="coerce")
-        m = pd.to_numeric(frame["monetary_value"], errors="coerce")
-        no_repeat = (x <= 0).to_numpy()
-        non_positive = (~no_repeat) & (m <= 0).to_numpy()
+        no_repeat, non_positive = spend_exclusions(frame["frequency"], frame["monetary_value"])
         keep = ~(no_repeat | non_positive)
         ids = frame[ID] if ID in frame.columns else pd.Series(frame.index, index=frame.index)
-        # reasons as a categorical built for the excluded rows only (a string per customer of a
-        # 10 M base costs seconds and hundreds of MB)
+        # reasons as a categorical built for the excluded rows only, and the ids taken in their own
+        # kind (a Python string per customer of a 10 M base costs seconds and hundreds of MB)
         reason = pd.Categorical.from_codes(non_positive[~keep].astype(np.int8), categories=[NO_REPEAT, NON_POSITIVE])
-        self.excluded_ = pd.DataFrame({ID: ids.to_numpy()[~keep], "reason": reason})
+        self.excluded_ = pd.DataFrame({ID: ids.array[~keep], "reason": reason})
         self.excluded_counts_ = {
             NO_REPEAT: int(no_repeat.sum()),
             NON_POSITIVE: int(non_positive.sum()),
         }
-        kept = frame.loc[keep]
+        cols = list(self.history_columns)
+        if weights is None and self.weight_column and self.weight_column in frame.columns:
+            cols.append(self.weight_column)
+        kept = frame.loc[keep, cols]  # the columns the fit reads, not a copy of the whole table
         w = None
         if weights is not None:
             w = np.asarray(weights, dtype=float)[keep]

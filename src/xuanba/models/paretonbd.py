@@ -20,8 +20,6 @@ Time is in the unit of ``recency`` and ``T``; ``alpha`` and ``beta`` carry that 
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from typing import Any, ClassVar
 
 import numpy as np
@@ -299,39 +297,6 @@ def _loglik_grad_sum_by_pairs(
     return wdot(counts, t["const_x"][cx] + t["both"]), grad
 
 
-_ALIVE_LAST: list[tuple[tuple[float, ...], bytes, np.ndarray]] = []
-_ALIVE_LOCK = threading.Lock()
-
-
-def _alive_once(p: np.ndarray, h: dict[str, np.ndarray]) -> np.ndarray:
-    """:func:`probability_alive` of the histories ``h`` at parameters ``p``, computed once for
-    the same parameters and histories asked again (a round asks for P(alive), E[Y(t)], the value
-    over 36 edges and P(no purchase) of the same histories: four times the same integrals).
-
-    The last answer is kept, keyed by the parameters and a digest of the histories' bytes, and
-    handed out read-only.
-
-    >>> h = {"frequency": np.array([0.0, 2.0]), "recency": np.array([0.0, 30.43]), "T": np.array([38.86, 38.86])}
-    >>> p = np.array([0.553, 10.578, 0.606, 11.669])
-    >>> a, b = _alive_once(p, h), _alive_once(p, {k: v.copy() for k, v in h.items()})
-    >>> a is b, bool(np.array_equal(a, probability_alive(*p, h["frequency"], h["recency"], h["T"])))
-    (True, True)
-    """
-    x, t_x, big_t = (np.ascontiguousarray(h[c], dtype=float) for c in _COLS)
-    digest = hashlib.blake2b(digest_size=16)
-    for arr in (x, t_x, big_t):
-        digest.update(arr.tobytes())
-    key = (tuple(float(v) for v in p), digest.digest())
-    with _ALIVE_LOCK:
-        if _ALIVE_LAST and _ALIVE_LAST[0][:2] == key:
-            return _ALIVE_LAST[0][2]
-    value = probability_alive(*p, x, t_x, big_t)
-    value.flags.writeable = False
-    with _ALIVE_LOCK:
-        _ALIVE_LAST[:] = [(*key, value)]
-    return value
-
-
 class ParetoNBD(PurchaseModel):
     """Pareto/NBD model of repeat purchasing in continuous time.
 
@@ -414,8 +379,8 @@ class ParetoNBD(PurchaseModel):
     @staticmethod
     def _alive(p: np.ndarray, h: dict[str, np.ndarray]) -> np.ndarray:
         """P(alive) of the histories ``h`` at ``p``: two tail integrals per history, the costly
-        part of every prediction, so the last answer is kept (:func:`_alive_once`)."""
-        return _alive_once(p, h)
+        part of every prediction, which :meth:`_alive_at` keeps for the other predictions."""
+        return probability_alive(*p, *(np.ascontiguousarray(h[c], dtype=float) for c in _COLS))
 
     def _expected(self, p: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
         return expected_alive(*p, h["frequency"], h["T"], t) * self._alive_at(p, h)
@@ -439,11 +404,10 @@ class ParetoNBD(PurchaseModel):
         quiet = no_purchase_alive(*p, h["frequency"], h["T"], t)
         return 1.0 - alive * (1.0 - quiet)
 
-    @classmethod
-    def _dert(cls, p: np.ndarray, h: dict[str, np.ndarray], delta: float, horizon: float | None) -> np.ndarray:
+    def _dert(self, p: np.ndarray, h: dict[str, np.ndarray], delta: float, horizon: float | None) -> np.ndarray:
         r, alpha, s, beta = p
         rate = (r + h["frequency"]) / (alpha + h["T"])
-        return cls._alive(p, h) * rate * discounted_alive(s, beta, h["T"], delta, horizon)
+        return self._alive_at(p, h) * rate * discounted_alive(s, beta, h["T"], delta, horizon)
 
     # -- public predictions --------------------------------------------------------------------
     def _expected_new(self, p: np.ndarray, t: np.ndarray) -> np.ndarray:

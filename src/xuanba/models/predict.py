@@ -15,12 +15,12 @@ from typing import Any, Literal, overload
 import numpy as np
 import pandas as pd
 
-from xuanba._frames import same_kind
+from xuanba._frames import TEXT, column_values, same_kind
 from xuanba.errors import InputError, ModelError, SchemaError
 from xuanba.models._base import ID, Model, as_frame
-from xuanba.models.gammagamma import NO_REPEAT, GammaGamma
+from xuanba.models.gammagamma import NO_REPEAT, NON_POSITIVE, GammaGamma, spend_exclusions
 from xuanba.models.intervals import Scale, bounds, delta_se, interval_problem, product_se
-from xuanba.models.value import DAYS_PER_YEAR, discounted_purchases, unit_length
+from xuanba.models.value import DAYS_PER_YEAR, unit_length
 
 #: Columns of :func:`predict_customers`, in order.
 PREDICTION_COLUMNS: tuple[str, ...] = (
@@ -141,7 +141,7 @@ def predict_customers(
         )
     if model not in PURCHASE_MODELS:
         raise InputError(f"model={model!r} is not a purchase model", fix=f"Use one of {list(PURCHASE_MODELS)}.")
-    unit_days = unit_length(time_unit)
+    unit_length(time_unit)  # a known unit, checked before any fit
     histories = purchase_histories(frame)
     purchases = purchase_model if purchase_model is not None else _make_purchase_model(
         MODELS[model], time_unit, penalizer).fit(histories[0], weights=histories[0][COUNT],
@@ -154,36 +154,31 @@ def predict_customers(
             raise
         spend_error = exc.message
 
-    year = DAYS_PER_YEAR / unit_days
-    if spend_model is None:
-        spend = pd.Series(np.full(len(frame), np.nan))
-        basis = np.full(len(frame), f"unavailable: {spend_error}", dtype=object)
-    else:
-        spend = spend_model.expected_spend(frame)
-        basis = np.full(len(frame), "own history", dtype=object)
-    if spend_model is not None and len(spend_model.excluded_):
-        excluded = spend_model.excluded_
-        pos = pd.Index(excluded[ID]).get_indexer(frame[ID])  # one hash join, not isin + map
-        hit = pos >= 0
-        basis[hit] = "population mean: " + excluded["reason"].astype(str).to_numpy(dtype=object)[pos[hit]]
-    # customers with frequency 0 but a positive monetary_value cannot exist in facts; guard anyway
-    basis[(frame["frequency"].to_numpy() <= 0) & (basis == "own history")] = f"population mean: {NO_REPEAT}"
     if not 0 <= discount_rate < 10:
         raise InputError(f"discount_rate={discount_rate!r} is not an annual rate", fix="Give e.g. 0.10 for 10% a year.")
+    if spend_model is None:
+        spend = np.full(len(frame), np.nan)
+        basis = _labels(np.zeros(len(frame), dtype=np.int8), [f"unavailable: {spend_error}"])
+    else:
+        # the spend of every customer by its closed form, on the two columns it reads (keyed by
+        # position: the ids are the table's own); those the fit left out get the population mean
+        spend = spend_model.expected_spend(frame[list(GammaGamma.history_columns)]).to_numpy()
+        no_repeat, non_positive = spend_exclusions(frame["frequency"], frame["monetary_value"])
+        basis = _labels(np.where(no_repeat, 1, np.where(non_positive, 2, 0)).astype(np.int8), [
+            "own history", f"population mean: {NO_REPEAT}", f"population mean: {NON_POSITIVE}"])
     # every purchase prediction once per distinct history, joined back by one gather
     hist, inverse = histories
-    disc_1y, disc_3y = (v[inverse] for v in discounted_purchases(
-        purchases, hist, [1, 3], discount_rate=discount_rate, time_unit=time_unit))
+    per = history_predictions(purchases, hist, time_unit=time_unit, discount_rate=discount_rate)
     out = pd.DataFrame(
         {
-            ID: frame[ID].to_numpy(),
-            "p_alive": purchases.probability_alive(hist).to_numpy()[inverse],  # type: ignore[attr-defined]
-            "expected_purchases_1y": purchases.expected_purchases(hist, year).to_numpy()[inverse],  # type: ignore[attr-defined]
-            "expected_spend": spend.to_numpy(),
+            ID: column_values(frame[ID]),
+            "p_alive": per["p_alive"][inverse],
+            "expected_purchases_1y": per["expected_purchases_1y"][inverse],
+            "expected_spend": spend,
             "spend_basis": basis,
-            "clv_1y": margin * spend.to_numpy() * disc_1y,
-            "clv_3y": margin * spend.to_numpy() * disc_3y,
-            "churn_90d": purchases.probability_no_purchase(hist, 90 / unit_days).to_numpy()[inverse],  # type: ignore[attr-defined]
+            "clv_1y": margin * spend * per["discounted_1y"][inverse],
+            "clv_3y": margin * spend * per["discounted_3y"][inverse],
+            "churn_90d": per["churn_90d"][inverse],
         },
         columns=list(PREDICTION_COLUMNS),
     )
@@ -199,6 +194,67 @@ def predict_customers(
         models = {"purchases": purchases, "spend": spend_model}
         return out, {k: v for k, v in models.items() if v is not None}
     return out
+
+
+def history_predictions(
+    purchases: Model, hist: pd.DataFrame, *, time_unit: str, discount_rate: float
+) -> dict[str, np.ndarray]:
+    """The purchase predictions of each distinct history of ``hist`` (:func:`purchase_histories`):
+    ``p_alive``, ``expected_purchases_1y``, ``churn_90d`` (no purchase in 90 days) and
+    ``discounted_1y`` / ``discounted_3y`` (discounted expected purchases, monthly periods, as
+    :func:`xuanba.models.value.discounted_purchases` gives them).
+
+    All are computed on one set of arrays, so the model's P(alive), which each of them
+    multiplies by, is computed once (:meth:`PurchaseModel._alive_at`); each equals the model's
+    public method of the same name on ``hist``, value for value.
+
+    Examples
+    --------
+    >>> from xuanba.models import BGNBD
+    >>> m = BGNBD(time_unit="week")
+    >>> m.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    >>> h = pd.DataFrame({"frequency": [0.0, 2.0], "recency": [0.0, 30.43], "T": [38.86, 38.86]})
+    >>> per = history_predictions(m, h, time_unit="week", discount_rate=0.1)
+    >>> bool(np.array_equal(per["p_alive"], m.probability_alive(h).to_numpy()))
+    True
+    """
+    from xuanba.models.value import _check_unit, discount_weights, weighted_expectations_at
+
+    purchases._require_fitted()
+    _check_unit(purchases, time_unit)
+    unit_days = unit_length(time_unit)
+    params = purchases.params_.to_numpy(dtype=float)
+    arrays = {c: np.ascontiguousarray(hist[c].to_numpy(dtype=float)) for c in purchases.history_columns}
+    ts, weights = discount_weights([1, 3], discount_rate=discount_rate, time_unit=time_unit)
+    m: Any = purchases
+    out: dict[str, np.ndarray] = {}
+    # in the order, and with the words, of the public methods' checks
+    for name, said, compute in (
+        ("discounted", "expected_purchases", lambda: weighted_expectations_at(m, params, arrays, ts, weights)),
+        ("p_alive", "p_alive", lambda: m._alive_at(params, arrays)),
+        ("expected_purchases_1y", "expected_purchases", lambda: m._expected(params, arrays, DAYS_PER_YEAR / unit_days)),
+        ("churn_90d", "p_no_purchase", lambda: m._no_purchase(params, arrays, 90 / unit_days)),
+    ):
+        value = np.asarray(compute(), dtype=float)
+        if not np.all(np.isfinite(value)):
+            raise ModelError(
+                f"{type(purchases).__name__} gave a non-finite {said} for some histories",
+                fix="The fitted parameters are outside the range the closed forms are accurate in; "
+                "refit with a small penalizer, e.g. penalizer=0.001.",
+            )
+        out[name] = value
+    discounted = out.pop("discounted")
+    out["discounted_1y"], out["discounted_3y"] = discounted[:, 0], discounted[:, 1]
+    return out
+
+
+def _labels(codes: np.ndarray, labels: list[str]) -> pd.api.extensions.ExtensionArray:
+    """``labels[codes]`` as a text column, built in Arrow (a Python string per customer of a
+    million costs a second to make and another to turn into a text column)."""
+    import pyarrow as pa
+
+    taken = pa.array(labels, pa.large_string()).take(pa.array(codes))
+    return pd.array(taken, dtype=TEXT)
 
 
 #: The interval columns of :func:`predict_customers` with ``interval``, in order (those the

@@ -140,8 +140,7 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str) -> tuple[Any, 
 
     from xuanba.models import MODELS
     from xuanba.models.gammagamma import NO_REPEAT, NON_POSITIVE, GammaGamma
-    from xuanba.models.predict import _make_purchase_model
-    from xuanba.models.value import DAYS_PER_YEAR, discounted_purchases, unit_length
+    from xuanba.models.predict import _make_purchase_model, history_predictions
 
     p = std.predictions
     info: dict[str, Any] = {"model": p.model, "choice": None, "unavailable": [], "reason": ""}
@@ -156,13 +155,11 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str) -> tuple[Any, 
             purchases = _make_purchase_model(MODELS[p.model], time_unit, p.penalizer).fit(
                 hist, weights=hist["customers"])
             models["purchases"] = purchases
-            unit_days = unit_length(time_unit)
             per = hist[list(HISTORY)].copy()
-            per["p_alive"] = purchases.probability_alive(hist).to_numpy()
-            per["expected_purchases_1y"] = purchases.expected_purchases(hist, DAYS_PER_YEAR / unit_days).to_numpy()
-            per["churn_90d"] = purchases.probability_no_purchase(hist, 90 / unit_days).to_numpy()
-            per["_d1"], per["_d3"] = discounted_purchases(purchases, hist, [1, 3], discount_rate=p.discount_rate,
-                                                          time_unit=time_unit)
+            values = history_predictions(purchases, hist, time_unit=time_unit, discount_rate=p.discount_rate)
+            for col in ("p_alive", "expected_purchases_1y", "churn_90d"):
+                per[col] = values[col]
+            per["_d1"], per["_d3"] = values["discounted_1y"], values["discounted_3y"]
             spend = None
             try:
                 sh = _histories(facts, SPEND_HISTORY)

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._dates import as_date, check_unit
-from xuanba._frames import is_frame, to_pandas
+from xuanba._frames import column_values, is_frame, to_pandas
 from xuanba.errors import DataError, InputError
 from xuanba.standard.schema import (
     ACCOUNT_COLUMNS,
@@ -318,7 +318,7 @@ def _merge(base: pd.DataFrame, other: pd.DataFrame, what: str, override: bool) -
         # a placing of columns, without hashing a million ids twice
         out = base.drop(columns=[c for c in cols if c in base.columns]).copy(deep=False)
         for c in cols:
-            out[c] = other[c].to_numpy()
+            out[c] = column_values(other[c])
         return _steady(out, cols)
     other = other.copy()
     other["customer_id"] = ids
