@@ -198,3 +198,20 @@ def test_cli_evaluate_user_mistakes_exit_cleanly(app, cdnow_workspace, tmp_path)
     res = runner.invoke(app, ["evaluate", "--calibration-end", CAL, "--holdout-end", HOLD,
                               "-w", str(tmp_path / "missing.duckdb")])
     assert res.exit_code == 5 and "not found" in res.output
+
+
+def test_top_positions_are_the_stable_sort_s_first_k():
+    """The top decile of a model check is the stable sort's first k (ties by position), found
+    without sorting every prediction: on values with many ties, zeros of both signs, k at every
+    size, and NaN."""
+    from xuanba.models.evaluate import top_positions
+
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 10, 257, 5000):
+        for values in (rng.normal(size=n), rng.integers(0, 4, n).astype(float),
+                       np.round(rng.gamma(0.5, 1.0, n), 1), np.where(rng.random(n) < 0.5, -0.0, 0.0)):
+            for k in sorted({1, 2, n // 10 + 1, n // 2, max(n - 1, 1), n}):
+                want = np.argsort(-values, kind="stable")[:k]
+                np.testing.assert_array_equal(top_positions(values, k), want)
+    with_nan = np.array([1.0, np.nan, 3.0, 3.0, 0.0])
+    np.testing.assert_array_equal(top_positions(with_nan, 3), np.argsort(-with_nan, kind="stable")[:3])

@@ -131,3 +131,21 @@ def test_p_alive_answers_only_its_own_parameters_and_histories():
     expected = model.expected_purchases(h, 52.0).to_numpy()
     np.testing.assert_allclose(expected, probability_alive(*FHL.values(), *cols)
                                * expected_alive(*FHL.values(), cols[0], cols[2], 52.0), rtol=1e-15)
+
+
+def test_paretonbd_weights_per_frequency_kept_only_for_their_own_counts(test_data):
+    """The counts summed per frequency are kept between the steps of one fit; other counts on the
+    same prepared histories (a refit with other weights) must not get them."""
+    from xuanba.models import Model
+    from xuanba.models._base import compress
+
+    cdnow = pd.read_csv(test_data / "cdnow_customers_summary.csv").rename(columns={"ID": "customer_id"})
+    distinct, counts, _ = compress(cdnow, ["frequency", "recency", "T"])
+    model = ParetoNBD()
+    data = model._prepare({c: distinct[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T")})
+    p = np.array([0.553, 10.578, 0.606, 11.669])
+    for w in (np.asarray(counts, dtype=float), np.linspace(0.5, 2.0, len(counts)), np.asarray(counts, dtype=float)):
+        value, grad = model._loglik_grad_sum(p, data, w)
+        want_value, want_grad = Model._loglik_grad_sum(model, p, data, w)
+        np.testing.assert_allclose(value, want_value, rtol=1e-12)
+        np.testing.assert_allclose(grad, want_grad, rtol=1e-9, atol=1e-9 * np.abs(want_grad).max())

@@ -148,7 +148,7 @@ def holdout_metrics(predicted: np.ndarray, actual: np.ndarray) -> dict[str, floa
         raise DataError("no customers to evaluate", fix="Choose a calibration end after the first purchase.")
     corr = float(np.corrcoef(p, a)[0, 1]) if n > 1 and p.std() > 0 and a.std() > 0 else float("nan")
     k = max(1, math.ceil(0.1 * n))
-    top = np.argsort(-p, kind="stable")[:k]
+    top = top_positions(p, k)
     total = a.sum()
     capture = float(a[top].sum() / total) if total > 0 else float("nan")
     return {
@@ -157,6 +157,33 @@ def holdout_metrics(predicted: np.ndarray, actual: np.ndarray) -> dict[str, floa
         "correlation": corr,
         "top_decile_capture": capture,
     }
+
+
+def top_positions(values: np.ndarray, k: int) -> np.ndarray:
+    """The positions of the ``k`` largest ``values``, largest first, a tie by position: what
+    ``np.argsort(-values, kind="stable")[:k]`` gives, without sorting every value (a model check
+    sorted 666,000 predictions three times to keep a tenth of them).
+
+    The ``k``-th largest value is found by a partition; every value above it is in, and of those
+    equal to it the first by position; only those ``k`` are sorted.
+
+    >>> top_positions(np.array([1.0, 3.0, 2.0, 3.0, 0.5]), 3).tolist()
+    [1, 3, 2]
+    """
+    v = np.asarray(values, dtype=float)
+    n = len(v)
+    if k >= n:
+        return np.argsort(-v, kind="stable")
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    neg = -v
+    if np.isnan(neg).any():  # NaN sorts last in argsort; keep its exact order the plain way
+        return np.argsort(neg, kind="stable")[:k]
+    kth = np.partition(neg, k - 1)[k - 1]  # the k-th smallest of -v
+    above = np.flatnonzero(neg < kth)
+    tied = np.flatnonzero(neg == kth)[: k - len(above)]
+    chosen = np.sort(np.concatenate([above, tied]))  # by position: the stable sort's tie order
+    return chosen[np.argsort(neg[chosen], kind="stable")]
 
 
 #: The metric columns of the comparison, and whether more is better.

@@ -267,12 +267,22 @@ def _loglik_grad_by_pairs(
     grad_b = g_i1 + t["ratio"][:, None] * (g_i1 - g_i2)
     grad_b[:, 2] += 1.0 / s
     grads = alive[:, None] * t["grad_a"][inv2] + np.where(dead, 0.0, 1.0 - alive)[:, None] * grad_b
-    cx = idx["xinv"][inv2]
+    cx = idx["xrow"]
     grads[:, 0] += t["d_const_r"][cx]
     grads[:, 1] += r / alpha
     grads[:, 2] += np.log(beta)
     grads[:, 3] += s / beta
     return t["const_x"][cx] + t["both"], grads
+
+
+def _per_frequency(idx: dict[str, Any], counts: np.ndarray) -> np.ndarray:
+    """The rows' weights summed per distinct frequency: parameter-free, so computed once per fit
+    (kept in ``idx`` for the very ``counts`` array the fit passes at every step)."""
+    kept = idx.get("_per_x")
+    if kept is None or kept[0] is not counts:
+        kept = (counts, np.bincount(idx["xrow"], counts, len(idx["xu"])))
+        idx["_per_x"] = kept
+    return kept[1]
 
 
 def _loglik_grad_sum_by_pairs(
@@ -288,9 +298,9 @@ def _loglik_grad_sum_by_pairs(
     grad = (np.bincount(inv2, counts * alive, n2) @ t["grad_a"]
             + np.bincount(inv1, died * (1.0 + ratio), n1) @ t["g_i1"]
             - np.bincount(inv2, died * ratio, n2) @ t["g_i2"])
-    cx = idx["xinv"][inv2]
+    cx = idx["xrow"]
     total = float(counts.sum())
-    grad[0] += np.bincount(cx, counts, len(idx["xu"])) @ t["d_const_r"]
+    grad[0] += _per_frequency(idx, counts) @ t["d_const_r"]
     grad[1] += total * r / alpha
     grad[2] += float(died.sum()) / s + total * np.log(beta)
     grad[3] += total * s / beta
@@ -348,7 +358,7 @@ class ParetoNBD(PurchaseModel):
         x2, y2, inv2 = distinct_pairs(data["frequency"], data["T"])
         xu, xinv = np.unique(x2, return_inverse=True)
         return {**data, "_pairs": {"x1": x1, "y1": y1, "inv1": inv1, "x2": x2, "y2": y2, "inv2": inv2,  # type: ignore[dict-item]
-                                   "xu": xu, "xinv": np.ravel(xinv),
+                                   "xu": xu, "xinv": np.ravel(xinv), "xrow": np.ravel(xinv)[inv2],
                                    "dead": np.asarray(data["recency"] >= data["T"])}}
 
     def _loglik_grad(self, params: np.ndarray, data: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
