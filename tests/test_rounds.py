@@ -408,3 +408,21 @@ def test_auto_s_holdout_year_is_the_round_s_model_check_without_refitting(tmp_pa
         fresh = real(ws, rnd.meta["model_choice"]["model"], pd.Timestamp("2025-12-31").date(), "week")
     assert held.info == fresh.info and "error" not in held.info
     pd.testing.assert_frame_equal(held.frame, fresh.frame)
+
+
+def test_merge_places_columns_by_position_only_for_the_same_ids_in_the_same_order():
+    """A table of the base's very ids in its order is placed column by column (text kept as
+    text); any other order, a changed id or a missing customer goes through the join, and both
+    give what the join gives."""
+    from xuanba.rounds.run import _merge
+
+    base = pd.DataFrame({"customer_id": pd.Series([f"c{i:03d}" for i in range(50)]), "x": np.arange(50.0)})
+    other = pd.DataFrame({"customer_id": base["customer_id"].copy(), "p": np.linspace(0, 1, 50),
+                          "basis": pd.Series(["own"] * 25 + ["mean"] * 25)})
+    want = base.merge(other, on="customer_id", how="left")
+    for given in (other, other.sample(frac=1.0, random_state=1), other.iloc[:-1],
+                  other.assign(customer_id=other["customer_id"].where(other.index != 7, "zzz"))):
+        got = _merge(base, given, "predictions", override=True)
+        expect = base.merge(given, on="customer_id", how="left")
+        pd.testing.assert_frame_equal(got, expect, check_dtype=False)
+        assert str(got["basis"].dtype) == str(want["basis"].dtype)
