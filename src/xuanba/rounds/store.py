@@ -50,7 +50,12 @@ import pandas as pd
 
 from xuanba.errors import DataError, Phrase, WorkspaceError
 from xuanba.standard.schema import load_standard
-from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS
+from xuanba.standard.score import (
+    CONTRIBUTION_COLUMNS,
+    ROSTER_COLUMNS,
+    ContributionParts,
+    contribution_parts,
+)
 from xuanba.workspace import Workspace, open_workspace
 
 if TYPE_CHECKING:
@@ -202,6 +207,31 @@ def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame) -> None:
         con.unregister("_xb_fields")
 
 
+def _insert_parts(con: Any, round_id: int, parts: ContributionParts) -> None:
+    """Append a round's contributions from their parts: one row per customer (its id and each
+    criterion's raw value, normalised value and contribution) goes to DuckDB, which unnests it
+    into a row per criterion, in the order the long table has (rank-major, criteria in the
+    standard's order); the criteria and weights are bound as lists (exact doubles)."""
+    import pyarrow as pa
+
+    k = len(parts.criteria)
+    if k == 0 or not len(parts.customer_id):
+        return
+    cols: dict[str, Any] = {"customer_id": pa.array(parts.customer_id.array, type=pa.large_string())}
+    for name, matrix in (("r", parts.raw), ("n", parts.normalised), ("c", parts.contribution)):
+        for j in range(k):  # NaN is stored as NULL, as from a table
+            cols[f"{name}{j}"] = pa.array(np.ascontiguousarray(matrix[:, j]), type=pa.float64(), from_pandas=True)
+    con.register("_xb_contrib", pa.table(cols))
+    try:
+        lists = {name: "[" + ", ".join(f"{name}{j}" for j in range(k)) + "]" for name in ("r", "n", "c")}
+        con.execute(f"INSERT INTO contributions SELECT {round_id}, customer_id, unnest($names::VARCHAR[]), "
+                    f"unnest({lists['r']}), unnest({lists['n']}), unnest($weights::DOUBLE[]), unnest({lists['c']}) "
+                    "FROM _xb_contrib",
+                    {"names": list(parts.criteria), "weights": [float(w) for w in parts.weights]})
+    finally:
+        con.unregister("_xb_contrib")
+
+
 def _pause(stage: str) -> None:
     if os.environ.get(PAUSE_ENV) == stage:
         sys.stdout.write("PAUSED\n")
@@ -213,7 +243,7 @@ def save_round(ws: Workspace, rnd: Round) -> int:
     """Append ``rnd`` to the workspace in one transaction and return its new ``round_id``."""
     meta = dict(rnd.meta)
     roster = rnd.roster[list(ROSTER_COLUMNS)]
-    contrib = rnd.contributions[list(CONTRIBUTION_COLUMNS)]
+    parts = contribution_parts(rnd)
     with ws.transaction() as con:
         _ddl(con)
         row = con.execute("SELECT COALESCE(MAX(round_id), 0) + 1 FROM rounds").fetchone()
@@ -230,9 +260,12 @@ def save_round(ws: Workspace, rnd: Round) -> int:
         con.execute(f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_roster")
         con.unregister("_xb_roster")
         _pause("roster")
-        con.register("_xb_contrib", _arrow(contrib))
-        con.execute(f"INSERT INTO contributions SELECT {round_id}, {', '.join(CONTRIBUTION_COLUMNS)} FROM _xb_contrib")
-        con.unregister("_xb_contrib")
+        if parts is not None:
+            _insert_parts(con, round_id, parts)
+        else:
+            con.register("_xb_contrib", _arrow(rnd.contributions[list(CONTRIBUTION_COLUMNS)]))
+            con.execute(f"INSERT INTO contributions SELECT {round_id}, {', '.join(CONTRIBUTION_COLUMNS)} FROM _xb_contrib")
+            con.unregister("_xb_contrib")
         _pause("contributions")
         if rnd.fields is not None:
             _insert_fields(con, round_id, rnd.fields)
