@@ -722,19 +722,44 @@ def applied_standard(std: Standard, notes: Mapping[str, Any], cut: dt.date) -> t
 def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd.DataFrame,
                      notes: dict[str, Any], name: str | None, store: bool, say: Progress, check: Any,
                      scoring_engine: str = "pandas") -> Round:
-    from xuanba.rounds.summary import round_summary, tier_order
-
     say("scoring")
     release_memory()
     table = _steady(table)
+    fields = table if table["customer_id"].is_monotonic_increasing else table.sort_values("customer_id", kind="stable")
+    fields = fields.reset_index(drop=True)
+    # The fields are stored while the round is scored (DuckDB releases the GIL), in the round's
+    # transaction; not while the model check still reads the workspace in its thread.
+    alone = check is None or check.done()
+    if store and alone:
+        from xuanba.rounds.store import saving_round
+
+        with saving_round(ws, fields) as saver:
+            rnd = _score(ws, std, cut, time_unit, table, fields, notes, name, say, check, scoring_engine, saver.wait)
+            say("storing")
+            rnd.round_id = saver.save(rnd)
+        return rnd
+    rnd = _score(ws, std, cut, time_unit, table, fields, notes, name, say, check, scoring_engine, lambda: None)
+    if store:
+        from xuanba.rounds.store import save_round
+
+        say("storing")
+        rnd.round_id = save_round(ws, rnd)
+    return rnd
+
+
+def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd.DataFrame, fields: pd.DataFrame,
+           notes: dict[str, Any], name: str | None, say: Progress, check: Any, scoring_engine: str,
+           wait: Callable[[], None]) -> Round:
+    """The round (not stored) of the fields ``table`` (``fields``: sorted by customer); ``wait()``
+    returns when the workspace's connection is free again (its fields being stored)."""
+    from xuanba.rounds.summary import round_summary, tier_order
+
     scoring, fallback = applied_standard(std, notes, cut)
     inputs = table[["customer_id", *sorted(f for f in std.fields_used() if f != "customer_id")]]
     if not inputs["customer_id"].is_monotonic_increasing:
         inputs = inputs.sort_values("customer_id", kind="stable")
     inputs = inputs.reset_index(drop=True)
     scored = score_with(scoring_engine)(table, scoring)
-    fields = table if table["customer_id"].is_monotonic_increasing else table.sort_values("customer_id", kind="stable")
-    fields = fields.reset_index(drop=True)
     order, _ = tier_order(std, scored.roster)
     # the customer ids hashed once, in id order (the inputs' and the fields'), then in rank order
     ids = column_hashes(inputs["customer_id"])
@@ -763,7 +788,7 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
         "customer_fields_skipped": notes.get("customer_fields_skipped", []),
         "account_fields": notes["account_fields"],
         "field_columns": [c for c in fields.columns if c != "customer_id"],
-        "summary": round_summary(scored.roster, fields, order[:-1]),
+        "summary": round_summary(scored.roster, fields, order[:-1], scored.order),
     }
     once = one_time_buyers(fields)
     if once is not None:
@@ -792,16 +817,11 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
     say("account work")
     from xuanba.accounts.book import account_book
 
+    wait()
     for key, (info, frame) in account_book(ws, cut, roster=scored.roster).items():
         tables[key] = StoredTable(info, frame)
     long = contribution_parts(scored) or scored.contributions  # the parts: the table is made when read
-    rnd = Round(0, meta, std, scored.roster, long, fields=fields, tables=tables)
-    if store:
-        from xuanba.rounds.store import save_round
-
-        say("storing")
-        rnd.round_id = save_round(ws, rnd)
-    return rnd
+    return Round(0, meta, std, scored.roster, long, fields=fields, tables=tables)
 
 
 def release_memory() -> None:
