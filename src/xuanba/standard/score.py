@@ -330,13 +330,31 @@ def _prepare(fields: pd.DataFrame) -> pd.DataFrame:
         table = table.sort_values("customer_id", kind="stable")
     table = table.reset_index(drop=True)
     ids = table["customer_id"]
-    dup = ids.to_numpy()[1:] == ids.to_numpy()[:-1] if len(ids) > 1 else np.zeros(0, dtype=bool)
+    dup = _next_equal(ids)
     dup = pd.Series(np.concatenate([[False], dup]) | np.concatenate([dup, [False]]))
     if dup.any():
         ids = table.loc[dup, "customer_id"].unique()
         raise DataError("a customer appears more than once in the fields", examples=ids[:5], count=len(ids),
                         fix="Give one row per customer_id (aggregate the extra fields first).")
     return table
+
+
+def _next_equal(ids: pd.Series) -> np.ndarray:
+    """Whether each id but the last equals the next one (compared in Arrow when the ids are
+    Arrow text: no Python string per row)."""
+    if len(ids) < 2:
+        return np.zeros(0, dtype=bool)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(ids.array)
+    except (pa.ArrowException, TypeError, ValueError):
+        arr = None
+    if isinstance(arr, pa.Array) and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return pc.equal(arr[1:], arr[:-1]).to_numpy(zero_copy_only=False)
+    values = ids.to_numpy()
+    return values[1:] == values[:-1]
 
 
 def _raw_values(table: pd.DataFrame, c: Criterion) -> np.ndarray:
@@ -436,7 +454,7 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
         gate_bits |= fail.astype(np.int64) << bit
 
     # rank: score desc, tie-break fields, customer id (the table's order)
-    keys: list[np.ndarray] = [np.arange(n)]
+    keys: list[np.ndarray] = []
     for name, asc in reversed(standard.tie_break.sort_keys()[:-1]):
         col = table[name] if name in table.columns else None
         if col is None:
@@ -444,8 +462,7 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
                             fix="Remove it from [tie_break] or provide the field.")
         vals = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         keys.append(np.where(np.isnan(vals), np.inf, vals if asc else -vals))
-    keys.append(-score)
-    order = np.lexsort(keys)
+    order = rank_order(score, keys)
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(1, n + 1)
 
@@ -458,6 +475,31 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
     left_out = pre & ~kept
     tier_idx = np.where(kept, tier_idx, -1)
     return Ranked(table, score, order, rank, tier_idx, failed, left_out, info, gate_bits, raws, norms, contrib)
+
+
+def rank_order(score: np.ndarray, ties: list[np.ndarray]) -> np.ndarray:
+    """Rows best first: by ``score`` descending, then by the tie-break keys (``ties``, the last
+    one first, each ascending), then by row — ``np.lexsort([rows, *ties, -score])``, with the
+    tie-break keys sorted only among the rows that share a score (a stable sort of the scores
+    alone is a quarter of the cost of the full sort of a million rows).
+
+    Example
+    -------
+    >>> rank_order(np.array([1.0, 3.0, 1.0, 2.0]), [np.array([0.0, 0.0, -5.0, 0.0])]).tolist()
+    [1, 3, 2, 0]
+    """
+    n = len(score)
+    if not ties or np.isnan(score).any():  # NaN never equals itself: the full sort groups them
+        return np.lexsort([np.arange(n), *ties, -score]) if ties else np.argsort(-score, kind="stable")
+    order = np.argsort(-score, kind="stable")  # equal scores keep the rows' order
+    s = score[order]
+    same = s[1:] == s[:-1]
+    tied = np.flatnonzero(np.concatenate([same, [False]]) | np.concatenate([[False], same]))
+    if len(tied):
+        rows = order[tied]
+        group = np.cumsum(np.concatenate([[True], ~same]))[tied]  # which run of equal scores
+        order[tied] = rows[np.lexsort([rows, *(k[rows] for k in ties), group])]
+    return order
 
 
 def tier_rows(standard: Standard, score: np.ndarray, order: np.ndarray, passing: np.ndarray) -> np.ndarray:
