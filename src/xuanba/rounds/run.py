@@ -723,7 +723,6 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
                      notes: dict[str, Any], name: str | None, store: bool, say: Progress, check: Any,
                      scoring_engine: str = "pandas") -> Round:
     say("scoring")
-    release_memory()
     table = _steady(table)
     fields = table if table["customer_id"].is_monotonic_increasing else table.sort_values("customer_id", kind="stable")
     fields = fields.reset_index(drop=True)
@@ -822,27 +821,6 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
         tables[key] = StoredTable(info, frame)
     long = contribution_parts(scored) or scored.contributions  # the parts: the table is made when read
     return Round(0, meta, std, scored.roster, long, fields=fields, tables=tables)
-
-
-def release_memory() -> None:
-    """Give the memory the steps before freed back to the system: Arrow's pool and the C library's
-    allocator keep freed blocks for reuse, and a round's later steps (scoring, storing) would
-    add their peak on top of them (0.2 GiB of freed blocks after the facts and the fits at a
-    million customers). Nothing held is touched; elsewhere than Linux, only Arrow's pool.
-
-    Example
-    -------
-    >>> release_memory()
-    """
-    import ctypes
-    import sys
-
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):  # another C library (musl): nothing to trim
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def one_time_buyers(fields: pd.DataFrame) -> dict[str, Any] | None:

@@ -138,6 +138,8 @@ def _sql_type(series: pd.Series) -> str:
         return "TIMESTAMP WITH TIME ZONE"  # an instant, not a wall-clock time shifted to UTC
     if pd.api.types.is_datetime64_any_dtype(kind):
         return "TIMESTAMP"
+    if isinstance(kind, pd.StringDtype):  # text, without copying a million values to look at one
+        return "VARCHAR"
     sample = series.dropna()
     if len(sample) and isinstance(sample.iloc[0], dt.date) and not isinstance(sample.iloc[0], dt.datetime):
         return "DATE"
