@@ -517,3 +517,22 @@ def test_rank_order_sorts_ties_alone_as_the_full_lexsort_does():
         ties = [np.where(rng.uniform(size=n) < 0.2, np.inf, rng.integers(0, 3, n).astype(float))
                 for _ in range(int(rng.integers(0, 3)))]
         assert np.array_equal(rank_order(score, ties), np.lexsort([np.arange(n), *ties, -score])), t
+
+
+def test_ids_sorted_and_duplicate_ids_agree_with_pandas_on_awkward_text():
+    """The Arrow checks of the ids (sorted? equal to the next?) say what pandas says, on empty
+    strings, unicode, a NUL character, missing ids and object columns."""
+    from xuanba.standard.score import _next_equal, ids_sorted
+
+    rng = np.random.default_rng(4)
+    for t in range(800):
+        vals = [str(rng.choice(["", "a", "b", "ab", "é", "Z", "客", "a\x00"])) for _ in range(int(rng.integers(0, 9)))]
+        if t % 2:
+            vals.sort()
+        for ids in (pd.Series(vals, dtype="str"), pd.Series(vals, dtype=object)):
+            if t % 11 == 0 and len(ids):
+                ids[0] = None
+            assert ids_sorted(ids) == ids.is_monotonic_increasing, (t, vals)
+            if ids.notna().all():
+                plain = ids.to_numpy()
+                assert np.array_equal(_next_equal(ids), plain[1:] == plain[:-1]), (t, vals)

@@ -41,7 +41,13 @@ from xuanba.standard.schema import (
     Standard,
     load_standard,
 )
-from xuanba.standard.score import SCORING_RULES, LongTable, contribution_parts, score_customers
+from xuanba.standard.score import (
+    SCORING_RULES,
+    LongTable,
+    contribution_parts,
+    ids_sorted,
+    score_customers,
+)
 from xuanba.workspace import Workspace, open_workspace
 
 Progress = Callable[[str], None]
@@ -724,7 +730,7 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
                      scoring_engine: str = "pandas") -> Round:
     say("scoring")
     table = _steady(table)
-    fields = table if table["customer_id"].is_monotonic_increasing else table.sort_values("customer_id", kind="stable")
+    fields = table if ids_sorted(table["customer_id"]) else table.sort_values("customer_id", kind="stable")
     fields = fields.reset_index(drop=True)
     # The fields are stored while the round is scored (DuckDB releases the GIL), in the round's
     # transaction; not while the model check still reads the workspace in its thread.
@@ -755,7 +761,7 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
 
     scoring, fallback = applied_standard(std, notes, cut)
     inputs = table[["customer_id", *sorted(f for f in std.fields_used() if f != "customer_id")]]
-    if not inputs["customer_id"].is_monotonic_increasing:
+    if not ids_sorted(inputs["customer_id"]):
         inputs = inputs.sort_values("customer_id", kind="stable")
     inputs = inputs.reset_index(drop=True)
     scored = score_with(scoring_engine)(table, scoring)
