@@ -499,3 +499,40 @@ def test_scoring_leaves_the_callers_table_as_it_was():
     pd.testing.assert_frame_equal(given, before)
     assert first["customer_id"].tolist() == ["20", "30", "10", "40"]  # 10 (missing) ties 40 (lowest) at 0
     pd.testing.assert_frame_equal(score_customers(given, std).roster, first)
+
+
+def test_rank_order_sorts_ties_alone_as_the_full_lexsort_does():
+    """rank_order sorts the tie-break keys only among equal scores: the same order as one lexsort
+    of every key, on random scores with many ties, -0.0, missing tie keys (inf) and no tie keys."""
+    from xuanba.standard.score import rank_order
+
+    rng = np.random.default_rng(11)
+    for t in range(600):
+        n = int(rng.integers(0, 80))
+        score = rng.integers(0, 5, n).astype(float) if t % 2 else np.round(rng.normal(size=n), 1)
+        if n and t % 5 == 0:
+            score[rng.integers(0, n)] = -0.0
+        if n and t % 17 == 0:
+            score[rng.integers(0, n)] = np.nan
+        ties = [np.where(rng.uniform(size=n) < 0.2, np.inf, rng.integers(0, 3, n).astype(float))
+                for _ in range(int(rng.integers(0, 3)))]
+        assert np.array_equal(rank_order(score, ties), np.lexsort([np.arange(n), *ties, -score])), t
+
+
+def test_ids_sorted_and_duplicate_ids_agree_with_pandas_on_awkward_text():
+    """The Arrow checks of the ids (sorted? equal to the next?) say what pandas says, on empty
+    strings, unicode, a NUL character, missing ids and object columns."""
+    from xuanba.standard.score import _next_equal, ids_sorted
+
+    rng = np.random.default_rng(4)
+    for t in range(800):
+        vals = [str(rng.choice(["", "a", "b", "ab", "é", "Z", "客", "a\x00"])) for _ in range(int(rng.integers(0, 9)))]
+        if t % 2:
+            vals.sort()
+        for ids in (pd.Series(vals, dtype="str"), pd.Series(vals, dtype=object)):
+            if t % 11 == 0 and len(ids):
+                ids[0] = None
+            assert ids_sorted(ids) == ids.is_monotonic_increasing, (t, vals)
+            if ids.notna().all():
+                plain = ids.to_numpy()
+                assert np.array_equal(_next_equal(ids), plain[1:] == plain[:-1]), (t, vals)

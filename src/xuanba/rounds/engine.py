@@ -63,6 +63,7 @@ from xuanba.rounds.run import (
     as_standard,
     fit_warnings,
     model_summary,
+    row_hashes,
 )
 from xuanba.standard.engine import roster_frame, to_arrow
 from xuanba.standard.schema import ACCOUNT_COLUMNS, CUSTOMER_COLUMNS, PREDICTION_COLUMNS, Standard
@@ -259,7 +260,7 @@ def _chunked_sha256(table: Any, position: str, n: int, frame: Any, columns: list
     for lo in range(0, n, HASH_CHUNK):
         part = table.filter((table[position] > lo) & (table[position] <= lo + HASH_CHUNK))
         rows = frame(to_arrow(part.order_by(position)))
-        h.update(pd.util.hash_pandas_object(rows[columns], index=False).to_numpy().tobytes())
+        h.update(row_hashes(rows[columns]).tobytes())
     return h.hexdigest()
 
 

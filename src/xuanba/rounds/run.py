@@ -41,7 +41,13 @@ from xuanba.standard.schema import (
     Standard,
     load_standard,
 )
-from xuanba.standard.score import SCORING_RULES, score_customers
+from xuanba.standard.score import (
+    SCORING_RULES,
+    LongTable,
+    contribution_parts,
+    ids_sorted,
+    score_customers,
+)
 from xuanba.workspace import Workspace, open_workspace
 
 Progress = Callable[[str], None]
@@ -57,19 +63,24 @@ class StoredTable:
     frame: pd.DataFrame | None = None
 
 
-@dataclass
+@dataclass(repr=False)
 class Round:
     """One round: its id in the workspace (0 when not stored), facts about it, the standard used,
-    the roster (one row per customer, by rank), the contributions (long), the per-customer
-    fields it scored (``fields``) and the tables it computed at its cutoff (``tables``)."""
+    the roster (one row per customer, by rank), the contributions (long; a round just run holds
+    their parts and makes the table when it is first read, see
+    :class:`~xuanba.standard.score.LongTable`), the per-customer fields it scored (``fields``)
+    and the tables it computed at its cutoff (``tables``)."""
 
     round_id: int
     meta: dict[str, Any]
     standard: Standard
     roster: pd.DataFrame
-    contributions: pd.DataFrame = field(repr=False)
-    fields: pd.DataFrame | None = field(default=None, repr=False)
-    tables: dict[str, StoredTable] = field(default_factory=dict, repr=False)
+    contributions: pd.DataFrame = LongTable()  # type: ignore[assignment]
+    fields: pd.DataFrame | None = None
+    tables: dict[str, StoredTable] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"Round(round_id={self.round_id!r}, meta={self.meta!r}, standard={self.standard!r}, roster={self.roster!r})"
 
     @property
     def selected(self) -> pd.DataFrame:
@@ -459,12 +470,18 @@ def _steady(table: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
     out = table.copy(deep=False)  # the text columns are shared, not copied
     for col in out.columns if columns is None else columns:
         if pd.api.types.is_float_dtype(out[col]):
-            out[col] = np.round(out[col].to_numpy(dtype=float, na_value=np.nan), DECIMALS)
+            values = out[col].to_numpy(dtype=float, na_value=np.nan)
+            rounded = np.round(values, DECIMALS)
+            # a column rounded already (a round's fields, gathered rounded) is kept, not held twice
+            if not (out[col].dtype == np.float64 and np.array_equal(rounded, values, equal_nan=True)):
+                out[col] = rounded
     return out
 
 
-def table_sha256(frame: pd.DataFrame) -> str:
-    """SHA-256 of a table's content (column names, then a stable 64-bit hash of every row).
+def table_sha256(frame: pd.DataFrame, hashed: Mapping[str, np.ndarray] | None = None) -> str:
+    """SHA-256 of a table's content (column names, then a stable 64-bit hash of every row,
+    :func:`row_hashes`). ``hashed``: the :func:`column_hashes` of some of its columns, known
+    already (a round hashes its customer ids once for the inputs and the roster).
 
     Examples
     --------
@@ -475,8 +492,57 @@ def table_sha256(frame: pd.DataFrame) -> str:
     """
     h = hashlib.sha256()
     h.update("\x1f".join(map(str, frame.columns)).encode("utf-8"))
-    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    h.update(row_hashes(frame, hashed).tobytes())
     return h.hexdigest()
+
+
+def row_hashes(frame: pd.DataFrame, hashed: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+    """The 64-bit hash of every row that :func:`table_sha256` digests: pandas'
+    ``hash_pandas_object(frame, index=False)``, each column's :func:`column_hashes` folded
+    together the way it folds them (CPython's tuple hash), so the values are the same.
+
+    Example
+    -------
+    >>> f = pd.DataFrame({"id": ["a", "b"], "x": [1.5, None]})
+    >>> bool((row_hashes(f) == pd.util.hash_pandas_object(f, index=False).to_numpy()).all())
+    True
+    """
+    hashed = hashed or {}
+    k = len(frame.columns)
+    out = np.full(len(frame), 0x345678, dtype=np.uint64)
+    mult = np.uint64(1000003)
+    for i, (name, col) in enumerate(frame.items()):
+        out ^= hashed[name] if name in hashed else column_hashes(col)
+        out *= mult
+        mult += np.uint64(82520 + 2 * (k - i))
+    if k == 0:  # every row an empty tuple
+        return np.full(len(frame), 0x345678 + 97531, dtype=np.uint64)
+    out += np.uint64(97531)
+    return out
+
+
+def column_hashes(column: pd.Series) -> np.ndarray:
+    """Each value's 64-bit hash, as ``pandas.util.hash_pandas_object(column, index=False)``
+    gives it. For text, pandas first makes a dictionary of the distinct values and hashes those:
+    for a column of distinct ids (a million customers) that dictionary costs four times the
+    hashing itself, so a column whose first values are mostly distinct is hashed value by value
+    (the same hashes; a missing value is pandas' ``2**64 - 1`` either way).
+
+    Example
+    -------
+    >>> ids = pd.Series(["c1", "c2", None], dtype="str")
+    >>> bool((column_hashes(ids) == pd.util.hash_pandas_object(ids, index=False).to_numpy()).all())
+    True
+    """
+    values = column.array
+    if (isinstance(column.dtype, pd.StringDtype) and len(values) >= 1024 and hasattr(values, "_pa_array")
+            and len(set(values[:1024].tolist())) > 512):  # mostly distinct: no dictionary
+        text = values.to_numpy(dtype=object, na_value=None)
+        missing = column.isna().to_numpy()
+        out = pd.util.hash_array(np.where(missing, "", text), categorize=False)
+        out[missing] = np.iinfo(np.uint64).max
+        return out
+    return pd.util.hash_pandas_object(column, index=False).to_numpy()
 
 
 def roster_bytes(roster: pd.DataFrame) -> bytes:
@@ -675,19 +741,47 @@ def applied_standard(std: Standard, notes: Mapping[str, Any], cut: dt.date) -> t
 def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd.DataFrame,
                      notes: dict[str, Any], name: str | None, store: bool, say: Progress, check: Any,
                      scoring_engine: str = "pandas") -> Round:
-    from xuanba.rounds.summary import round_summary, tier_order
-
     say("scoring")
     table = _steady(table)
+    fields = table if ids_sorted(table["customer_id"]) else table.sort_values("customer_id", kind="stable")
+    fields = fields.reset_index(drop=True)
+    # The fields are stored while the round is scored (DuckDB releases the GIL), in the round's
+    # transaction; not while the model check still reads the workspace in its thread.
+    alone = check is None or check.done()
+    if store and alone:
+        from xuanba.rounds.store import saving_round
+
+        with saving_round(ws, fields) as saver:
+            rnd = _score(ws, std, cut, time_unit, table, fields, notes, name, say, check, scoring_engine, saver.wait)
+            say("storing")
+            rnd.round_id = saver.save(rnd)
+        return rnd
+    rnd = _score(ws, std, cut, time_unit, table, fields, notes, name, say, check, scoring_engine, lambda: None)
+    if store:
+        from xuanba.rounds.store import save_round
+
+        say("storing")
+        rnd.round_id = save_round(ws, rnd)
+    return rnd
+
+
+def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd.DataFrame, fields: pd.DataFrame,
+           notes: dict[str, Any], name: str | None, say: Progress, check: Any, scoring_engine: str,
+           wait: Callable[[], None]) -> Round:
+    """The round (not stored) of the fields ``table`` (``fields``: sorted by customer); ``wait()``
+    returns when the workspace's connection is free again (its fields being stored)."""
+    from xuanba.rounds.summary import round_summary, tier_order
+
     scoring, fallback = applied_standard(std, notes, cut)
     inputs = table[["customer_id", *sorted(f for f in std.fields_used() if f != "customer_id")]]
-    if not inputs["customer_id"].is_monotonic_increasing:
+    if not ids_sorted(inputs["customer_id"]):
         inputs = inputs.sort_values("customer_id", kind="stable")
     inputs = inputs.reset_index(drop=True)
     scored = score_with(scoring_engine)(table, scoring)
-    fields = table if table["customer_id"].is_monotonic_increasing else table.sort_values("customer_id", kind="stable")
-    fields = fields.reset_index(drop=True)
     order, _ = tier_order(std, scored.roster)
+    # the customer ids hashed once, in id order (the inputs' and the fields'), then in rank order
+    ids = column_hashes(inputs["customer_id"])
+    roster_ids = {"customer_id": ids[scored.order]} if scored.order is not None else None
     meta: dict[str, Any] = {
         "name": name or f"{std.name} v{std.version} @ {cut.isoformat()}",
         "cutoff": cut.isoformat(),
@@ -695,8 +789,8 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
         "standard_name": std.name,
         "standard_version": std.version,
         "standard_sha256": std.sha256,
-        "data_sha256": table_sha256(inputs),
-        "roster_sha256": table_sha256(scored.roster),
+        "data_sha256": table_sha256(inputs, {"customer_id": ids}),
+        "roster_sha256": table_sha256(scored.roster, roster_ids),
         "scoring_rules": SCORING_RULES,
         "n_customers": scored.info["n_customers"],
         "n_selected": scored.info["n_selected"],
@@ -712,7 +806,7 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
         "customer_fields_skipped": notes.get("customer_fields_skipped", []),
         "account_fields": notes["account_fields"],
         "field_columns": [c for c in fields.columns if c != "customer_id"],
-        "summary": round_summary(scored.roster, fields, order[:-1]),
+        "summary": round_summary(scored.roster, fields, order[:-1], scored.order),
     }
     once = one_time_buyers(fields)
     if once is not None:
@@ -726,7 +820,8 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
         meta["model_choice"] = notes["model_choice"]
     if "intervals" in notes:
         cols = notes["intervals"]["columns"]
-        meta["intervals"] = {**notes["intervals"], "sha256": table_sha256(fields[["customer_id", *cols]])}
+        meta["intervals"] = {**notes["intervals"], "sha256": table_sha256(fields[["customer_id", *cols]],
+                                                                          {"customer_id": ids})}
     if "models" in notes:
         meta["models"] = notes["models"]
         meta["model_warnings"] = notes["model_warnings"]
@@ -740,15 +835,11 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
     say("account work")
     from xuanba.accounts.book import account_book
 
+    wait()
     for key, (info, frame) in account_book(ws, cut, roster=scored.roster).items():
         tables[key] = StoredTable(info, frame)
-    rnd = Round(0, meta, std, scored.roster, scored.contributions, fields=fields, tables=tables)
-    if store:
-        from xuanba.rounds.store import save_round
-
-        say("storing")
-        rnd.round_id = save_round(ws, rnd)
-    return rnd
+    long = contribution_parts(scored) or scored.contributions  # the parts: the table is made when read
+    return Round(0, meta, std, scored.roster, long, fields=fields, tables=tables)
 
 
 def one_time_buyers(fields: pd.DataFrame) -> dict[str, Any] | None:

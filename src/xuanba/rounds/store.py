@@ -36,13 +36,14 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -50,7 +51,12 @@ import pandas as pd
 
 from xuanba.errors import DataError, Phrase, WorkspaceError
 from xuanba.standard.schema import load_standard
-from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS
+from xuanba.standard.score import (
+    CONTRIBUTION_COLUMNS,
+    ROSTER_COLUMNS,
+    ContributionParts,
+    contribution_parts,
+)
 from xuanba.workspace import Workspace, open_workspace
 
 if TYPE_CHECKING:
@@ -132,6 +138,8 @@ def _sql_type(series: pd.Series) -> str:
         return "TIMESTAMP WITH TIME ZONE"  # an instant, not a wall-clock time shifted to UTC
     if pd.api.types.is_datetime64_any_dtype(kind):
         return "TIMESTAMP"
+    if isinstance(kind, pd.StringDtype):  # text, without copying a million values to look at one
+        return "VARCHAR"
     sample = series.dropna()
     if len(sample) and isinstance(sample.iloc[0], dt.date) and not isinstance(sample.iloc[0], dt.datetime):
         return "DATE"
@@ -202,6 +210,31 @@ def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame) -> None:
         con.unregister("_xb_fields")
 
 
+def _insert_parts(con: Any, round_id: int, parts: ContributionParts) -> None:
+    """Append a round's contributions from their parts: one row per customer (its id and each
+    criterion's raw value, normalised value and contribution) goes to DuckDB, which unnests it
+    into a row per criterion, in the order the long table has (rank-major, criteria in the
+    standard's order); the criteria and weights are bound as lists (exact doubles)."""
+    import pyarrow as pa
+
+    k = len(parts.criteria)
+    if k == 0 or not len(parts.customer_id):
+        return
+    cols: dict[str, Any] = {"customer_id": pa.array(parts.customer_id.array, type=pa.large_string())}
+    for name, matrix in (("r", parts.raw), ("n", parts.normalised), ("c", parts.contribution)):
+        for j in range(k):  # NaN is stored as NULL, as from a table
+            cols[f"{name}{j}"] = pa.array(np.ascontiguousarray(matrix[:, j]), type=pa.float64(), from_pandas=True)
+    con.register("_xb_contrib", pa.table(cols))
+    try:
+        lists = {name: "[" + ", ".join(f"{name}{j}" for j in range(k)) + "]" for name in ("r", "n", "c")}
+        con.execute(f"INSERT INTO contributions SELECT {round_id}, customer_id, unnest($names::VARCHAR[]), "
+                    f"unnest({lists['r']}), unnest({lists['n']}), unnest($weights::DOUBLE[]), unnest({lists['c']}) "
+                    "FROM _xb_contrib",
+                    {"names": list(parts.criteria), "weights": [float(w) for w in parts.weights]})
+    finally:
+        con.unregister("_xb_contrib")
+
+
 def _pause(stage: str) -> None:
     if os.environ.get(PAUSE_ENV) == stage:
         sys.stdout.write("PAUSED\n")
@@ -211,38 +244,107 @@ def _pause(stage: str) -> None:
 
 def save_round(ws: Workspace, rnd: Round) -> int:
     """Append ``rnd`` to the workspace in one transaction and return its new ``round_id``."""
-    meta = dict(rnd.meta)
-    roster = rnd.roster[list(ROSTER_COLUMNS)]
-    contrib = rnd.contributions[list(CONTRIBUTION_COLUMNS)]
     with ws.transaction() as con:
-        _ddl(con)
-        row = con.execute("SELECT COALESCE(MAX(round_id), 0) + 1 FROM rounds").fetchone()
-        round_id = int(row[0]) if row else 1
-        con.execute(
-            "INSERT INTO rounds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [round_id, meta["name"], meta["cutoff"], meta["created_at"].replace("+00:00", ""),
-             meta["standard_name"], meta["standard_version"], meta["standard_sha256"], rnd.standard.text,
-             meta["data_sha256"], meta["roster_sha256"], meta["n_customers"], meta["n_selected"],
-             meta["time_unit"], meta["currency"], json.dumps(meta, ensure_ascii=False, sort_keys=True)],
-        )
-        _pause("rounds")
-        con.register("_xb_roster", _arrow(roster))
-        con.execute(f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_roster")
-        con.unregister("_xb_roster")
-        _pause("roster")
-        con.register("_xb_contrib", _arrow(contrib))
-        con.execute(f"INSERT INTO contributions SELECT {round_id}, {', '.join(CONTRIBUTION_COLUMNS)} FROM _xb_contrib")
-        con.unregister("_xb_contrib")
-        _pause("contributions")
+        round_id = _next_round_id(con)
+        _insert_round(con, round_id, rnd)
         if rnd.fields is not None:
             _insert_fields(con, round_id, rnd.fields)
         _pause("fields")
-        for name, stored in rnd.tables.items():
-            con.execute("INSERT INTO round_tables VALUES (?, ?, ?, ?)",
-                        [round_id, name, json.dumps(stored.info, ensure_ascii=False, sort_keys=True, default=str),
-                         None if stored.frame is None else stored.frame.to_json(orient="table", index=False,
-                                                                                 date_format="iso")])
+        _insert_tables(con, round_id, rnd)
     return round_id
+
+
+class RoundSaver:
+    """The transaction that appends a round whose fields are known before it is scored: the
+    fields (a million rows × 30 columns, DuckDB compressing them into the file) are appended in a
+    thread while the caller scores (DuckDB releases the GIL); :meth:`wait` before using the
+    workspace again, :meth:`save` appends the rest. See :func:`saving_round`."""
+
+    def __init__(self, con: Any, round_id: int, pending: Any) -> None:
+        self._con, self.round_id, self._pending, self.saved = con, round_id, pending, False
+
+    def wait(self) -> None:
+        """Wait for the fields to be appended (raising what appending them raised)."""
+        if self._pending is not None:
+            self._pending.result()
+
+    def save(self, rnd: Round) -> int:
+        """Append the rest of ``rnd`` (its row, roster, contributions, tables); returns its id."""
+        self.wait()
+        _insert_round(self._con, self.round_id, rnd)
+        _insert_tables(self._con, self.round_id, rnd)
+        self.saved = True
+        return self.round_id
+
+
+@contextlib.contextmanager
+def saving_round(ws: Workspace, fields: pd.DataFrame | None) -> Iterator[RoundSaver]:
+    """Open the transaction that appends a round, start appending its ``fields`` in a thread and
+    yield a :class:`RoundSaver`. Leaving commits once :meth:`RoundSaver.save` has run; an error
+    (or leaving without saving) rolls everything back, the fields included. Nothing else may use
+    the workspace's connection before :meth:`RoundSaver.wait` (or ``save``) returns.
+
+    Example
+    -------
+    >>> with saving_round(ws, rnd.fields) as saver:  # doctest: +SKIP
+    ...     rnd = score_it()                 # the fields are being stored meanwhile
+    ...     rnd.round_id = saver.save(rnd)
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ws.transaction() as con:
+        round_id = _next_round_id(con)
+        with ThreadPoolExecutor(max_workers=1) as pool:  # leaving waits for the thread
+            pending = None if fields is None else pool.submit(_insert_fields_then_pause, con, round_id, fields)
+            saver = RoundSaver(con, round_id, pending)
+            yield saver
+        if not saver.saved:
+            raise RuntimeError("a round's transaction was left without saving the round")
+
+
+def _insert_fields_then_pause(con: Any, round_id: int, fields: pd.DataFrame) -> None:
+    _insert_fields(con, round_id, fields)
+    _pause("fields")
+
+
+def _next_round_id(con: Any) -> int:
+    _ddl(con)
+    row = con.execute("SELECT COALESCE(MAX(round_id), 0) + 1 FROM rounds").fetchone()
+    return int(row[0]) if row else 1
+
+
+def _insert_round(con: Any, round_id: int, rnd: Round) -> None:
+    """The round's row, roster and contributions."""
+    meta = dict(rnd.meta)
+    roster = rnd.roster[list(ROSTER_COLUMNS)]
+    parts = contribution_parts(rnd)
+    con.execute(
+        "INSERT INTO rounds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [round_id, meta["name"], meta["cutoff"], meta["created_at"].replace("+00:00", ""),
+         meta["standard_name"], meta["standard_version"], meta["standard_sha256"], rnd.standard.text,
+         meta["data_sha256"], meta["roster_sha256"], meta["n_customers"], meta["n_selected"],
+         meta["time_unit"], meta["currency"], json.dumps(meta, ensure_ascii=False, sort_keys=True)],
+    )
+    _pause("rounds")
+    con.register("_xb_roster", _arrow(roster))
+    con.execute(f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_roster")
+    con.unregister("_xb_roster")
+    _pause("roster")
+    if parts is not None:
+        _insert_parts(con, round_id, parts)
+    else:
+        con.register("_xb_contrib", _arrow(rnd.contributions[list(CONTRIBUTION_COLUMNS)]))
+        con.execute(f"INSERT INTO contributions SELECT {round_id}, {', '.join(CONTRIBUTION_COLUMNS)} FROM _xb_contrib")
+        con.unregister("_xb_contrib")
+    _pause("contributions")
+
+
+def _insert_tables(con: Any, round_id: int, rnd: Round) -> None:
+    for name, stored in rnd.tables.items():
+        con.execute("INSERT INTO round_tables VALUES (?, ?, ?, ?)",
+                    [round_id, name, json.dumps(stored.info, ensure_ascii=False, sort_keys=True, default=str),
+                     None if stored.frame is None else stored.frame.to_json(orient="table", index=False,
+                                                                             date_format="iso")])
 
 
 def list_rounds(workspace: Workspace | str) -> pd.DataFrame:

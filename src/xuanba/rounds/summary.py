@@ -54,20 +54,32 @@ def value_measure(fields: pd.DataFrame | None) -> str | None:
 
 
 def customer_values(roster: pd.DataFrame, fields: pd.DataFrame | None,
-                    measure: str | None = None) -> pd.Series | None:
-    """Each roster row's money value (0 where unknown), aligned with the roster."""
+                    measure: str | None = None, positions: np.ndarray | None = None) -> pd.Series | None:
+    """Each roster row's money value (0 where unknown), aligned with the roster. ``positions``:
+    the row of ``fields`` of each roster row, when the caller knows them (a round just scored),
+    instead of looking the ids up.
+
+    Example
+    -------
+    >>> r = pd.DataFrame({"customer_id": ["b", "a"]})
+    >>> f = pd.DataFrame({"customer_id": ["a", "b"], "revenue_365d": [1.0, None]})
+    >>> customer_values(r, f).tolist(), customer_values(r, f, positions=np.array([1, 0])).tolist()
+    ([0.0, 1.0], [0.0, 1.0])
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     measure = measure or value_measure(fields)
     if fields is None or measure is None:
         return None
+    vals = pd.to_numeric(fields[measure], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if positions is not None:
+        return pd.Series(np.nan_to_num(vals[positions]), index=roster.index, name=measure)
     # one hash lookup in Arrow (a pandas lookup of a million text ids is ten times slower)
     pos = pc.index_in(pa.array(roster["customer_id"].astype(str), type=pa.string()),
                       value_set=pa.array(fields["customer_id"].astype(str), type=pa.string()))
     pos = pos.to_numpy(zero_copy_only=False)
     found = ~np.isnan(pos.astype(float))
-    vals = pd.to_numeric(fields[measure], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     v = np.zeros(len(roster))
     v[found] = vals[pos[found].astype(np.int64)]
     return pd.Series(np.nan_to_num(v), index=roster.index, name=measure)
@@ -96,13 +108,14 @@ def _sums(groups: pd.Series, values: np.ndarray, keys: Sequence[str]) -> dict[st
 
 
 def round_summary(roster: pd.DataFrame, fields: pd.DataFrame | None,
-                  tiers: Sequence[str] = ()) -> dict[str, Any]:
+                  tiers: Sequence[str] = (), positions: np.ndarray | None = None) -> dict[str, Any]:
     """The headline figures of a roster: counts by tier and quadrant, and (when the fields give a
     money value) the value of each, the selection's share of it, how many of the most valuable
     it covers, its lift over the average, and the peak of the whale curve (over the customers
     active in the window, :func:`whale_profits`).
 
     ``tiers`` lists the tier keys from the highest down; other tiers follow, ``""`` last.
+    ``positions``: see :func:`customer_values`.
     """
     tier = roster["tier"].fillna("").astype(str)
     order = [*tiers, *sorted(set(tier.unique()) - set(tiers) - {""}), ""]
@@ -118,7 +131,7 @@ def round_summary(roster: pd.DataFrame, fields: pd.DataFrame | None,
         "measure": None,
     }
     measure = value_measure(fields)
-    value = customer_values(roster, fields, measure)
+    value = customer_values(roster, fields, measure, positions)
     if value is None:
         return out
     v = value.to_numpy()

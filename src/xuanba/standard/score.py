@@ -90,17 +90,87 @@ SCORING_RULES = 2
 
 
 @dataclass
+class ContributionParts:
+    """The long contributions table held as its parts: the customer ids in roster order, the
+    criteria (names and weight shares) and three customers × criteria arrays. :meth:`frame`
+    makes the table (one row per customer and criterion, rank-major); a round stores the parts
+    without making it (4 M rows of repeated ids at a million customers)."""
+
+    customer_id: pd.Series
+    criteria: list[str]
+    weights: np.ndarray
+    raw: np.ndarray
+    normalised: np.ndarray
+    contribution: np.ndarray
+
+    def frame(self) -> pd.DataFrame:
+        """The long table, :data:`CONTRIBUTION_COLUMNS`."""
+        n, k = self.raw.shape
+        return pd.DataFrame({
+            "customer_id": self.customer_id.repeat(k).reset_index(drop=True),
+            "criterion": _labels(np.tile(np.arange(k), n), self.criteria),
+            "raw": self.raw.ravel(),
+            "normalised": self.normalised.ravel(),
+            "weight": np.tile(self.weights, n),
+            "contribution": self.contribution.ravel(),
+        }, copy=False)
+
+
+class LongTable:
+    """A dataclass field that holds the long contributions table or its :class:`ContributionParts`,
+    and makes the table when it is first read (:func:`contribution_parts` gives the parts while
+    it is not made). Example: ``Scored.contributions``."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._key = f"_{name}"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> pd.DataFrame:
+        if obj is None:  # read on the class: no default value for the dataclass
+            raise AttributeError(self._key[1:])
+        value = obj.__dict__[self._key]
+        if isinstance(value, ContributionParts):
+            value = obj.__dict__[self._key] = value.frame()
+        return value
+
+    def __set__(self, obj: Any, value: pd.DataFrame | ContributionParts) -> None:
+        obj.__dict__[self._key] = value
+
+
+def contribution_parts(obj: Any) -> ContributionParts | None:
+    """The parts of ``obj.contributions`` (a :class:`Scored` or a round) while its long table is
+    not made, else ``None``.
+
+    Example
+    -------
+    >>> from xuanba.standard import load_standard
+    >>> s = load_standard('[standard]\\nname = "d"\\nversion = "1"\\n[[criteria]]\\nname = "r"\\n'
+    ...                   'field = "revenue_365d"\\nweight = 1\\n')
+    >>> sc = score_customers(pd.DataFrame({"customer_id": ["a", "b"], "revenue_365d": [1.0, 3.0]}), s)
+    >>> contribution_parts(sc).raw.tolist(), len(sc.contributions), contribution_parts(sc)
+    ([[3.0], [1.0]], 2, None)
+    """
+    value = getattr(obj, "__dict__", {}).get("_contributions")
+    return value if isinstance(value, ContributionParts) else None
+
+
+@dataclass(repr=False)
 class Scored:
     """What :func:`score_customers` returns: the roster, the contributions and notes.
 
     ``matrix`` holds the same contributions as a customers × criteria array (rows in roster
     order, columns in the standard's order of criteria), kept even when the long
-    ``contributions`` table was not asked for."""
+    ``contributions`` table was not asked for; ``order`` the roster's rows as positions in the
+    fields sorted by ``customer_id``. The long table is made when first read
+    (:class:`LongTable`)."""
 
     roster: pd.DataFrame
-    contributions: pd.DataFrame
+    contributions: pd.DataFrame = LongTable()  # type: ignore[assignment]
     info: dict[str, Any] = field(default_factory=dict)
-    matrix: np.ndarray | None = field(default=None, repr=False)
+    matrix: np.ndarray | None = None
+    order: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        return f"Scored(customers={len(self.roster)}, info={self.info!r})"
 
 
 # -- normalisation -----------------------------------------------------------------------------
@@ -256,17 +326,61 @@ def _prepare(fields: pd.DataFrame) -> pd.DataFrame:
         raise DataError("there are no customers to score", fix="Check the cutoff and the transactions.")
     table = fields.copy(deep=False)
     table["customer_id"] = table["customer_id"].astype("str")
-    if not table["customer_id"].is_monotonic_increasing:
+    if not ids_sorted(table["customer_id"]):
         table = table.sort_values("customer_id", kind="stable")
     table = table.reset_index(drop=True)
     ids = table["customer_id"]
-    dup = ids.to_numpy()[1:] == ids.to_numpy()[:-1] if len(ids) > 1 else np.zeros(0, dtype=bool)
+    dup = _next_equal(ids)
     dup = pd.Series(np.concatenate([[False], dup]) | np.concatenate([dup, [False]]))
     if dup.any():
         ids = table.loc[dup, "customer_id"].unique()
         raise DataError("a customer appears more than once in the fields", examples=ids[:5], count=len(ids),
                         fix="Give one row per customer_id (aggregate the extra fields first).")
     return table
+
+
+def ids_sorted(ids: pd.Series) -> bool:
+    """``ids.is_monotonic_increasing``, compared in Arrow when the ids are Arrow text without a
+    missing value (pandas' check of a million text ids costs 0.1–0.2 s; a round asks it thrice).
+
+    Example
+    -------
+    >>> ids_sorted(pd.Series(["a", "b", "b"], dtype="str")), ids_sorted(pd.Series(["b", "a"], dtype="str"))
+    (True, False)
+    """
+    import pyarrow.compute as pc
+
+    arr = _arrow_text(ids)
+    if arr is None or arr.null_count or len(arr) < 2:
+        return bool(ids.is_monotonic_increasing)
+    return bool(pc.all(pc.less_equal(arr[:-1], arr[1:])).as_py())
+
+
+def _arrow_text(ids: pd.Series) -> Any:
+    """The ids as one Arrow text array, or ``None`` when they are not text."""
+    import pyarrow as pa
+
+    try:
+        arr = pa.array(ids.array)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if isinstance(arr, pa.Array) and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return arr
+    return None
+
+
+def _next_equal(ids: pd.Series) -> np.ndarray:
+    """Whether each id but the last equals the next one (compared in Arrow when the ids are
+    Arrow text: no Python string per row)."""
+    if len(ids) < 2:
+        return np.zeros(0, dtype=bool)
+    import pyarrow.compute as pc
+
+    arr = _arrow_text(ids)
+    if arr is not None:
+        return pc.equal(arr[1:], arr[:-1]).to_numpy(zero_copy_only=False)
+    values = ids.to_numpy()
+    return values[1:] == values[:-1]
 
 
 def _raw_values(table: pd.DataFrame, c: Criterion) -> np.ndarray:
@@ -366,7 +480,7 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
         gate_bits |= fail.astype(np.int64) << bit
 
     # rank: score desc, tie-break fields, customer id (the table's order)
-    keys: list[np.ndarray] = [np.arange(n)]
+    keys: list[np.ndarray] = []
     for name, asc in reversed(standard.tie_break.sort_keys()[:-1]):
         col = table[name] if name in table.columns else None
         if col is None:
@@ -374,8 +488,7 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
                             fix="Remove it from [tie_break] or provide the field.")
         vals = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         keys.append(np.where(np.isnan(vals), np.inf, vals if asc else -vals))
-    keys.append(-score)
-    order = np.lexsort(keys)
+    order = rank_order(score, keys)
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(1, n + 1)
 
@@ -388,6 +501,31 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
     left_out = pre & ~kept
     tier_idx = np.where(kept, tier_idx, -1)
     return Ranked(table, score, order, rank, tier_idx, failed, left_out, info, gate_bits, raws, norms, contrib)
+
+
+def rank_order(score: np.ndarray, ties: list[np.ndarray]) -> np.ndarray:
+    """Rows best first: by ``score`` descending, then by the tie-break keys (``ties``, the last
+    one first, each ascending), then by row — ``np.lexsort([rows, *ties, -score])``, with the
+    tie-break keys sorted only among the rows that share a score (a stable sort of the scores
+    alone is a quarter of the cost of the full sort of a million rows).
+
+    Example
+    -------
+    >>> rank_order(np.array([1.0, 3.0, 1.0, 2.0]), [np.array([0.0, 0.0, -5.0, 0.0])]).tolist()
+    [1, 3, 2, 0]
+    """
+    n = len(score)
+    if not ties or np.isnan(score).any():  # NaN never equals itself: the full sort groups them
+        return np.lexsort([np.arange(n), *ties, -score]) if ties else np.argsort(-score, kind="stable")
+    order = np.argsort(-score, kind="stable")  # equal scores keep the rows' order
+    s = score[order]
+    same = s[1:] == s[:-1]
+    tied = np.flatnonzero(np.concatenate([same, [False]]) | np.concatenate([[False], same]))
+    if len(tied):
+        rows = order[tied]
+        group = np.cumsum(np.concatenate([[True], ~same]))[tied]  # which run of equal scores
+        order[tied] = rows[np.lexsort([rows, *(k[rows] for k in ties), group])]
+    return order
 
 
 def tier_rows(standard: Standard, score: np.ndarray, order: np.ndarray, passing: np.ndarray) -> np.ndarray:
@@ -434,10 +572,10 @@ def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: 
     shares = standard.weight_shares
     crits = standard.criteria
     combos, combo_codes = np.unique(r.gate_bits, return_inverse=True)
-    gates_failed = _labels(combo_codes, ["; ".join(g.name for b, g in enumerate(standard.gates) if int(c) >> b & 1)
-                                         for c in combos])
+    gates_failed = _Coded(combo_codes, ["; ".join(g.name for b, g in enumerate(standard.gates) if int(c) >> b & 1)
+                                        for c in combos])
     selected = tier_idx >= 0
-    tier = _labels(np.where(tier_idx < 0, len(standard.tiers), tier_idx), [t.name for t in standard.tiers] + [""])
+    tier = _Coded(np.where(tier_idx < 0, len(standard.tiers), tier_idx), [t.name for t in standard.tiers] + [""])
 
     value_score, potential_score, quadrant = _quadrants(standard, norms, n)
     next_tier, gap = _gaps(standard, score, tier_idx, left_out, n)
@@ -446,7 +584,8 @@ def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: 
     cheap_pub, change_pub = _cheapest(standard, norms, raws, shares, gap, public_only=True, costs=costs)
 
     # each column is put in rank order as the roster is built (the columns in row order are let
-    # go one by one): a frame built in row order and then taken whole held both at once
+    # go one by one): a frame built in row order and then taken whole held both at once; a text
+    # column of a few labels is ordered as its integer codes, then made text
     columns: dict[str, Any] = {
         "customer_id": table["customer_id"], "rank": rank, "score": score, "tier": tier, "selected": selected,
         "quadrant": quadrant, "value_score": value_score, "potential_score": potential_score,
@@ -460,28 +599,26 @@ def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: 
     ordered: dict[str, Any] = {}
     for name in list(columns):
         col = columns.pop(name)
-        ordered[name] = (col.take(order).reset_index(drop=True) if isinstance(col, pd.Series)
-                         else np.asarray(col)[order])
+        if isinstance(col, _Coded):
+            ordered[name] = _labels(col.codes[order], col.labels)
+        elif isinstance(col, pd.Series):
+            ordered[name] = col.take(order).reset_index(drop=True)
+        else:
+            ordered[name] = np.asarray(col)[order]
     roster = pd.DataFrame(ordered, copy=False)
     del ordered
 
     k = len(crits)
     matrix = contrib[order]
+    long: pd.DataFrame | ContributionParts
     if contributions:
         raw_m = np.empty((n, k))
         norm_m = np.empty((n, k))
         for j, c in enumerate(crits):
             raw_m[:, j] = raws[c.name][order]
             norm_m[:, j] = norms[c.name].values[order]
-        long = pd.DataFrame({
-            "customer_id": roster["customer_id"].repeat(k).reset_index(drop=True),
-            "criterion": _labels(np.tile(np.arange(k), n), [c.name for c in crits]),
-            "raw": raw_m.ravel(),
-            "normalised": norm_m.ravel(),
-            "weight": np.tile(np.array([shares[c.name] for c in crits]), n),
-            "contribution": matrix.ravel(),
-        }, copy=False)
-        del raw_m, norm_m
+        long = ContributionParts(roster["customer_id"], [c.name for c in crits],
+                                 np.array([shares[c.name] for c in crits], dtype=float), raw_m, norm_m, matrix)
     else:
         long = pd.DataFrame({c: pd.Series(dtype="str" if c in ("customer_id", "criterion") else "float64")
                              for c in CONTRIBUTION_COLUMNS})
@@ -492,7 +629,7 @@ def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: 
         "n_left_out_by_capacity": int(left_out.sum()),
         "tier_counts": {t.name: int((tier_idx == k_).sum()) for k_, t in enumerate(standard.tiers)},
     })
-    return Scored(roster, long, info, matrix)
+    return Scored(roster, long, info, matrix, order)
 
 
 # -- capacity ----------------------------------------------------------------------------------
@@ -585,7 +722,7 @@ def knapsack(values: np.ndarray, costs: np.ndarray, budget: float, max_items: in
 
 # -- quadrants, gaps and the cheapest criterion ------------------------------------------------
 
-def _quadrants(standard: Standard, norms: dict[str, _Norm], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _quadrants(standard: Standard, norms: dict[str, _Norm], n: int) -> tuple[np.ndarray, np.ndarray, _Coded]:
     def sub(group: str) -> np.ndarray:
         cs = [c for c in standard.criteria if c.group == group]
         if not cs:
@@ -596,20 +733,20 @@ def _quadrants(standard: Standard, norms: dict[str, _Norm], n: int) -> tuple[np.
     value, pot = sub("value"), sub("potential")
     q = standard.quadrants
     if np.isnan(value).all() or np.isnan(pot).all():
-        return value, pot, _labels(np.zeros(n, dtype=np.int64), [""])
+        return value, pot, _Coded(np.zeros(n, dtype=np.int64), [""])
     hv = value >= q.value_threshold
     hp = pot >= q.potential_threshold
     names = [q.names[k] for k in ("high_value_high_potential", "high_value_low_potential",
                                   "low_value_high_potential", "low_value_low_potential")]
     codes = np.where(hv & hp, 0, np.where(hv, 1, np.where(hp, 2, 3)))
-    return value, pot, _labels(codes, names)
+    return value, pot, _Coded(codes, names)
 
 
 def _gaps(standard: Standard, score: np.ndarray, tier_idx: np.ndarray, left_out: np.ndarray,
-          n: int) -> tuple[np.ndarray, np.ndarray]:
+          n: int) -> tuple[_Coded, np.ndarray]:
     tiers = standard.tiers
     if not tiers:
-        return _labels(np.zeros(n, dtype=np.int64), [""]), np.full(n, np.nan)
+        return _Coded(np.zeros(n, dtype=np.int64), [""]), np.full(n, np.nan)
     capacity_binds = bool(left_out.any())
     bars = []
     for k, t in enumerate(tiers):
@@ -632,7 +769,7 @@ def _gaps(standard: Standard, score: np.ndarray, tier_idx: np.ndarray, left_out:
     target_idx = np.where(tier_idx >= 0, tier_idx - 1, len(tiers) - 1)
     target_idx = np.where(target_idx >= 0, filled_at_or_above[np.clip(target_idx, 0, None)], target_idx)
     top = target_idx < 0
-    next_tier = _labels(np.where(top, len(tiers), target_idx), [t.name for t in tiers] + [""])
+    next_tier = _Coded(np.where(top, len(tiers), target_idx), [t.name for t in tiers] + [""])
     bar = np.array(bars)[np.clip(target_idx, 0, None)]
     gap = np.where(top, np.nan, np.round(np.clip(bar - score, 0.0, None), 6))
     return next_tier, gap
@@ -641,7 +778,7 @@ def _gaps(standard: Standard, score: np.ndarray, tier_idx: np.ndarray, left_out:
 def _cheapest(standard: Standard, norms: dict[str, _Norm], raws: dict[str, np.ndarray],
               shares: dict[str, float], gap: np.ndarray, *, public_only: bool,
               costs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
-              ) -> tuple[np.ndarray, np.ndarray]:
+              ) -> tuple[_Coded, np.ndarray]:
     """The criterion whose change alone closes each customer's gap most cheaply, and that change.
     ``costs`` (filled here, read on a second call over the same gaps) keeps each criterion's
     feasibility, change and cost, so the public pick does not invert the same criteria again."""
@@ -654,7 +791,7 @@ def _cheapest(standard: Standard, norms: dict[str, _Norm], raws: dict[str, np.nd
     need_mask = np.nan_to_num(gap, nan=0.0) > 0
     idx = np.flatnonzero(need_mask)
     if len(idx) == 0:
-        return _labels(best, [*names, ""]), change
+        return _Coded(best, [*names, ""]), change
     best_cost = np.full(len(idx), np.inf)
     best_change = np.full(len(idx), np.nan)
     best_name = np.full(len(idx), none, dtype=np.int64)
@@ -680,14 +817,30 @@ def _cheapest(standard: Standard, norms: dict[str, _Norm], raws: dict[str, np.nd
         best_name = np.where(better, j, best_name)
     best[idx] = best_name
     change[idx] = best_change
-    return _labels(best, [*names, ""]), change
+    return _Coded(best, [*names, ""]), change
+
+
+@dataclass
+class _Coded:
+    """A text column held as integer ``codes`` into a few ``labels`` until the roster is built
+    (ordered as integers, made text once: see :func:`_labels`)."""
+
+    codes: np.ndarray
+    labels: list[str]
 
 
 def _labels(codes: np.ndarray, labels: list[str]) -> pd.Series:
-    """A text column from integer codes into ``labels``: an Arrow dictionary cast to text, so no
-    Python string is made per row."""
-    import pyarrow as pa
+    """A text column from integer codes into ``labels``: the labels taken by code in Arrow, so no
+    Python string is made per row (a take of a few words is ten times faster than casting the
+    same dictionary array to text).
 
-    words = pa.array([str(x) for x in labels], type=pa.string())
-    column = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)), words)
-    return pd.Series(pd.array(column.cast(pa.large_string()), dtype="str"))
+    Example
+    -------
+    >>> _labels(np.array([1, 0, 1]), ["A", "B"]).tolist()
+    ['B', 'A', 'B']
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    words = pa.array([str(x) for x in labels], type=pa.large_string())
+    return pd.Series(pd.array(pc.take(words, pa.array(np.asarray(codes, dtype=np.int32))), dtype="str"))
