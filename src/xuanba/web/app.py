@@ -22,6 +22,7 @@ Example
 from __future__ import annotations
 
 import contextlib
+import functools
 import hmac
 import secrets
 import threading
@@ -223,7 +224,9 @@ class State:
     base_url: str | None = None
 
 
+@functools.lru_cache(maxsize=16)
 def _signer(key: str) -> Any:
+    """The signer of session cookies with ``key`` (one per key: it is asked at every request)."""
     from itsdangerous import Signer
 
     return Signer(key, salt="xuanba-session")
