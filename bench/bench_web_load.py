@@ -251,6 +251,9 @@ def run(path: Path, variant: dict[str, Any], args: argparse.Namespace, sample: l
     user = "rep" if args.user == "rep" else "boss"
     try:
         for _ in range(300):
+            if server.poll() is not None:
+                raise SystemExit(f"the server stopped before it answered (exit code {server.returncode}; "
+                                 f"--http httptools and --loop uvloop need those packages installed)")
             try:
                 urllib.request.urlopen(base + "/health", timeout=1).close()
                 break
