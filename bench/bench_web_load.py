@@ -2,22 +2,33 @@
 
 A workspace with N customers (the made-up round of ``bench_web.py``, built once into
 bench/out and copied for each run) is served by ``uvicorn`` in a child process on 127.0.0.1.
-``--clients`` threads each log in (as the manager, or ``--user rep``) and then ask,
+``--clients`` clients each log in (as the manager, or ``--user rep``) and then ask,
 ``--requests`` times each and in turn, the roster page (one of its first 200 pages), a 50-row
 API page of the roster (any page) and the page of a customer drawn from 1,000 sampled across
 the round (``--pick first``: from the first page's 50 only, as the first version of this
 benchmark did). One request of each kind warms the server up first. Bounded: every request has
-a 30 s time-out and the run stops after ``--max-seconds``. The table gives p50, p95 and the
-error count per kind of page, with the load average of the machine before and after.
+a 30 s time-out and the run stops after ``--max-seconds``.
+
+The clients (``--client``): ``lean`` (the default) are asyncio connections in a process of
+their own (bench/web_clients.py), one keep-alive HTTP/1.1 connection each, as a browser keeps
+its connections to a site; ``threads`` are threads of this process opening a connection a
+request with urllib (the first version of this benchmark); ``lean,threads`` runs both in turn.
+Beside the clients' times the table gives the server's own time of the same requests (a timer
+around the app in the server's process: from the moment uvicorn hands a request to the app to
+its last byte, so the wait for a worker thread and for the GIL is in it, the HTTP parsing and
+the socket are not), with p50, p95 and the error count per kind of page, the load average of the
+machine before and after, and per request the CPU of the server and of the clients.
 
     python bench/bench_web_load.py                                   # 100 k customers, 20 clients
     python bench/bench_web_load.py --customers 1e6 --clients 20 --requests 10
-    python bench/bench_web_load.py --customers 1e6 --against HEAD~3 --repeat 2
+    python bench/bench_web_load.py --customers 1e6 --against HEAD~3 --repeat 2 --client lean,threads
+    python bench/bench_web_load.py --customers 1e6 --http h11,httptools --loop asyncio,uvloop
 
 With ``--against REV`` the server runs, in turn (``--repeat`` times each, alternating), with
 this tree's xuanba and with the one of commit REV (its ``src/`` extracted into bench/out), on
-copies of the same workspace, so both are measured on the same machine state; the table gives
-both and the ratio of their p95.
+copies of the same workspace, so both are measured on the same machine state; the ratio of
+their p95 follows the table. ``--http`` and ``--loop`` choose uvicorn's HTTP parser and event
+loop (``auto``: the compiled ones when installed), ``--prelude`` runs code in the server first.
 
 Targets (issue 14): p95 ≤ 300 ms per page and ≤ 100 ms for a 50-row API page of a
 1 M-customer round under 20 clients, no error.
