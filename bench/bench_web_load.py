@@ -2,22 +2,33 @@
 
 A workspace with N customers (the made-up round of ``bench_web.py``, built once into
 bench/out and copied for each run) is served by ``uvicorn`` in a child process on 127.0.0.1.
-``--clients`` threads each log in (as the manager, or ``--user rep``) and then ask,
+``--clients`` clients each log in (as the manager, or ``--user rep``) and then ask,
 ``--requests`` times each and in turn, the roster page (one of its first 200 pages), a 50-row
 API page of the roster (any page) and the page of a customer drawn from 1,000 sampled across
 the round (``--pick first``: from the first page's 50 only, as the first version of this
 benchmark did). One request of each kind warms the server up first. Bounded: every request has
-a 30 s time-out and the run stops after ``--max-seconds``. The table gives p50, p95 and the
-error count per kind of page, with the load average of the machine before and after.
+a 30 s time-out and the run stops after ``--max-seconds``.
+
+The clients (``--client``): ``lean`` (the default) are asyncio connections in a process of
+their own (bench/web_clients.py), one keep-alive HTTP/1.1 connection each, as a browser keeps
+its connections to a site; ``threads`` are threads of this process opening a connection a
+request with urllib (the first version of this benchmark); ``lean,threads`` runs both in turn.
+Beside the clients' times the table gives the server's own time of the same requests (a timer
+around the app in the server's process: from the moment uvicorn hands a request to the app to
+its last byte, so the wait for a worker thread and for the GIL is in it, the HTTP parsing and
+the socket are not), with p50, p95 and the error count per kind of page, the load average of the
+machine before and after, and per request the CPU of the server and of the clients.
 
     python bench/bench_web_load.py                                   # 100 k customers, 20 clients
     python bench/bench_web_load.py --customers 1e6 --clients 20 --requests 10
-    python bench/bench_web_load.py --customers 1e6 --against HEAD~3 --repeat 2
+    python bench/bench_web_load.py --customers 1e6 --against HEAD~3 --repeat 2 --client lean,threads
+    python bench/bench_web_load.py --customers 1e6 --http h11,httptools --loop asyncio,uvloop
 
 With ``--against REV`` the server runs, in turn (``--repeat`` times each, alternating), with
 this tree's xuanba and with the one of commit REV (its ``src/`` extracted into bench/out), on
-copies of the same workspace, so both are measured on the same machine state; the table gives
-both and the ratio of their p95.
+copies of the same workspace, so both are measured on the same machine state; the ratio of
+their p95 follows the table. ``--http`` and ``--loop`` choose uvicorn's HTTP parser and event
+loop (``auto``: the compiled ones when installed), ``--prelude`` runs code in the server first.
 
 Targets (issue 14): p95 ≤ 300 ms per page and ≤ 100 ms for a 50-row API page of a
 1 M-customer round under 20 clients, no error.
@@ -44,6 +55,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -131,18 +143,117 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(path: Path, src: Path | None, args: argparse.Namespace,
-        sample: list[str]) -> tuple[dict[str, list[float]], dict[str, int], float, float]:
-    """One server (this tree's xuanba, or the one in ``src``) under the clients: times, errors,
-    wall seconds and the server's CPU seconds while timed."""
+#: Wraps the app in the server's process: the time of each request inside the server, from the
+#: moment uvicorn hands it to the app to the last byte of the answer handed back (queueing for a
+#: worker thread and the GIL included; the HTTP parsing and the socket not), kept in memory and
+#: answered as JSON at ``/__times`` (asked once, after the clients are done). The same wrapper for
+#: every server measured.
+TIMER = """
+import json, time
+_T = []
+def _timed(app):
+    async def timed(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        if scope["path"] == "/__times":
+            body = json.dumps(_T).encode()
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-length", str(len(body)).encode())]})
+            return await send({"type": "http.response.body", "body": body})
+        t0, w0 = time.perf_counter(), time.time()
+        async def sent(message):
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                _T.append((w0, scope["path"], 1000 * (time.perf_counter() - t0)))
+        await app(scope, receive, sent)
+    return timed
+"""
+
+
+def kind_of(path: str) -> str | None:
+    """The kind of page a request path is (``None``: a log-in, the health check)."""
+    if path == "/roster":
+        return KINDS[0]
+    if path == "/api/roster":
+        return KINDS[1]
+    if path.startswith("/customers/"):
+        return KINDS[2]
+    return None
+
+
+def plans(args: argparse.Namespace, pages: int, ids: list[str]) -> list[list[tuple[str, str]]]:
+    """What each client asks, in turn: a roster page, a 50-row API page, a customer's page, ``--requests`` times
+    (a fixed seed per client, the same for every server and client measured)."""
+    out = []
+    for seed in range(args.clients):
+        rng = random.Random(seed)
+        plan = []
+        for _ in range(args.requests):
+            plan += [("roster page", f"/roster?page={rng.randint(1, min(200, pages))}"),
+                     ("50-row API page", f"/api/roster?per_page=50&page={rng.randint(1, pages)}"),
+                     ("customer page", f"/customers/{urllib.parse.quote(rng.choice(ids), safe='')}")]
+        out.append(plan)
+    return out
+
+
+def threaded_clients(base: str, cookies: list[str], todo: list[list[tuple[str, str]]], max_seconds: float) -> dict:
+    """The clients as threads of this process, each request on a new connection (urllib): the
+    first version of this benchmark."""
+    times: dict[str, list[float]] = {k: [] for k in KINDS}
+    errors: dict[str, int] = dict.fromkeys(KINDS, 0)
+    lock = threading.Lock()
+    stop = time.monotonic() + max_seconds
+    ready = threading.Barrier(len(cookies) + 1)
+
+    def client(cookie: str, plan: list[tuple[str, str]]) -> None:
+        ready.wait()
+        for kind, url in plan:
+            if time.monotonic() > stop:
+                return
+            t0 = time.perf_counter()
+            try:
+                with urllib.request.urlopen(urllib.request.Request(base + url, headers={"Cookie": cookie}),
+                                            timeout=30) as r:
+                    r.read()
+                ok = True
+            except OSError:
+                ok = False
+            with lock:
+                times[kind].append(1000 * (time.perf_counter() - t0))
+                errors[kind] += not ok
+
+    threads = [threading.Thread(target=client, args=(c, p)) for c, p in zip(cookies, todo, strict=True)]
+    for t in threads:
+        t.start()
+    ready.wait()
+    start, cpu0, t0 = time.time(), time.process_time(), time.perf_counter()
+    for t in threads:
+        t.join()
+    return {"times": times, "errors": errors, "start": start, "end": time.time(), "wall": time.perf_counter() - t0,
+            "cpu": time.process_time() - cpu0}
+
+
+def lean_clients(port: int, cookies: list[str], todo: list[list[tuple[str, str]]], max_seconds: float) -> dict:
+    """The clients in a process of their own (bench/web_clients.py: asyncio, one keep-alive connection each)."""
+    spec = {"host": "127.0.0.1", "port": port, "cookies": cookies, "plans": todo, "max_seconds": max_seconds}
+    out = subprocess.run([sys.executable, str(BENCH / "web_clients.py")], input=json.dumps(spec), capture_output=True,
+                         text=True, check=True, timeout=max_seconds + 60)
+    return json.loads(out.stdout)
+
+
+def run(path: Path, variant: dict[str, Any], args: argparse.Namespace, sample: list[str]) -> dict[str, Any]:
+    """One server (this tree's xuanba, or the one in ``variant["src"]``) under the clients: the
+    clients' times and errors, the server's own times of the same requests, wall seconds, the
+    server's and the clients' CPU seconds while timed."""
+    src = variant["src"]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     # as `xuanba serve` runs it: this tree's settles the process first (serving.settle)
-    code = ("import uvicorn; from xuanba.web import create_app; "
-            + ("from xuanba.web.serving import settle; settle(); " if src is None else "")
-            + f"uvicorn.run(create_app({str(path)!r}{args.app_args if src is None else ''}), host='127.0.0.1', "
-            f"port={port}, log_level='warning')")
+    code = (TIMER + (variant.get("prelude") or "") + "\nimport uvicorn; from xuanba.web import create_app\n"
+            + ("from xuanba.web.serving import settle; settle()\n" if src is None else "")
+            + f"uvicorn.run(_timed(create_app({str(path)!r}{args.app_args if src is None else ''})), host='127.0.0.1', "
+            f"port={port}, log_level='warning', http={variant['http']!r}, loop={variant['loop']!r})\n")
     env = dict(os.environ)
     here = str(src or BENCH.parent / "src")
     env["PYTHONPATH"] = here + os.pathsep + env.get("PYTHONPATH", "")
@@ -151,6 +262,9 @@ def run(path: Path, src: Path | None, args: argparse.Namespace,
     user = "rep" if args.user == "rep" else "boss"
     try:
         for _ in range(300):
+            if server.poll() is not None:
+                raise SystemExit(f"the server stopped before it answered (exit code {server.returncode}; "
+                                 f"--http httptools and --loop uvloop need those packages installed)")
             try:
                 urllib.request.urlopen(base + "/health", timeout=1).close()
                 break
@@ -172,48 +286,33 @@ def run(path: Path, src: Path | None, args: argparse.Namespace,
                 for row in json.loads(get(f"/api/roster?per_page=50&page={p}"))["rows"]]
         for url in ("/roster", "/api/roster?per_page=50&page=2", f"/customers/{urllib.parse.quote(ids[0], safe='')}"):
             get(url)  # warm-up: the first request of a round may load what later ones share
-        times: dict[str, list[float]] = {k: [] for k in KINDS}
-        errors: dict[str, int] = dict.fromkeys(KINDS, 0)
-        lock = threading.Lock()
-        stop = time.monotonic() + args.max_seconds
-        ready = threading.Barrier(args.clients + 1)
-
-        def client(seed: int) -> None:
-            rng = random.Random(seed)
-            mine = log_in(base, user)
-            ready.wait()  # every client logged in: the pages are timed, not the log-ins
-            for _ in range(args.requests):
-                for kind, url in (("roster page", f"/roster?page={rng.randint(1, min(200, pages))}"),
-                                  ("50-row API page", f"/api/roster?per_page=50&page={rng.randint(1, pages)}"),
-                                  ("customer page", f"/customers/{urllib.parse.quote(rng.choice(ids), safe='')}")):
-                    if time.monotonic() > stop:
-                        return
-                    t0 = time.perf_counter()
-                    try:
-                        get(url, mine)
-                        ok = True
-                    except OSError:
-                        ok = False
-                    with lock:
-                        times[kind].append(1000 * (time.perf_counter() - t0))
-                        errors[kind] += not ok
-
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
-        for t in threads:
-            t.start()
-        ready.wait()
-        t0, cpu0 = time.perf_counter(), cpu_seconds(server.pid)
-        for t in threads:
-            t.join()
-        wall, cpu = time.perf_counter() - t0, cpu_seconds(server.pid) - cpu0
+        cookies = [log_in(base, user) for _ in range(args.clients)]  # every client logged in: pages are timed
+        todo = plans(args, pages, ids)
+        cpu0 = cpu_seconds(server.pid)
+        if variant["client"] == "lean":
+            got = lean_clients(port, cookies, todo, args.max_seconds)
+        else:
+            got = threaded_clients(base, cookies, todo, args.max_seconds)
+        got["server_cpu"] = cpu_seconds(server.pid) - cpu0
+        logged = json.loads(get("/__times"))
     finally:
         server.terminate()
-        server.wait(10)
-    return times, errors, wall, cpu
+        server.wait(30)
+    inside: dict[str, list[float]] = {k: [] for k in KINDS}
+    for w0, p, ms in logged:
+        k = kind_of(p)
+        if k and got["start"] <= w0 <= got["end"]:
+            inside[k].append(ms)
+    got["inside"] = inside
+    return got
 
 
 def p95(v: list[float]) -> float:
     return statistics.quantiles(v, n=20)[18] if len(v) > 1 else (v[0] if v else float("nan"))
+
+
+def p50(v: list[float]) -> float:
+    return statistics.median(v) if v else float("nan")
 
 
 def main() -> None:
@@ -225,6 +324,14 @@ def main() -> None:
     ap.add_argument("--pick", choices=("random", "first"), default="random",
                     help="customers asked for: 1,000 sampled across the round, or the first page's 50")
     ap.add_argument("--against", help="also run the server of this git revision, alternating")
+    ap.add_argument("--client", default="lean",
+                    help="lean (asyncio, keep-alive, a process of their own), threads (urllib threads of this "
+                         "process, a connection a request), or both: lean,threads")
+    ap.add_argument("--http", default="auto", help="uvicorn's HTTP parser: auto, h11, httptools (or a list: h11,httptools)")
+    ap.add_argument("--loop", default="auto", help="uvicorn's event loop: auto, asyncio, uvloop (or a list)")
+    ap.add_argument("--prelude", default="",
+                    help="Python run in the server before it starts, e.g. 'import sys; sys.setswitchinterval(0.001)'; "
+                         "several, to compare, separated by ' || ' (an empty one: none)")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each server")
     ap.add_argument("--max-seconds", type=float, default=600)
     ap.add_argument("--app-args", default="", help="more arguments of this tree's create_app, e.g. ', threads=1'")
@@ -235,38 +342,58 @@ def main() -> None:
     servers: list[tuple[str, Path | None]] = [("this tree", None)]
     if args.against:
         servers.append((args.against, source_of(args.against)))
-    results: dict[str, dict[str, list[float]]] = {name: {k: [] for k in KINDS} for name, _ in servers}
-    errs: dict[str, dict[str, int]] = {name: dict.fromkeys(KINDS, 0) for name, _ in servers}
-    walls: dict[str, float] = dict.fromkeys(results, 0.0)
-    cpus: dict[str, float] = dict.fromkeys(results, 0.0)
+    variants = [{"server": name, "src": src, "client": c, "http": h, "loop": lp, "prelude": pre.strip()}
+                for name, src in servers for c in args.client.split(",") for h in args.http.split(",")
+                for lp in args.loop.split(",") for pre in args.prelude.split("||")]
+
+    def label(v: dict[str, Any]) -> str:
+        return " · ".join([v["server"], f"{v['client']} clients"]
+                          + ([f"http {v['http']}"] if "," in args.http or v["http"] != "auto" else [])
+                          + ([f"loop {v['loop']}"] if "," in args.loop or v["loop"] != "auto" else [])
+                          + ([f"`{v['prelude'] or 'no prelude'}`"] if "||" in args.prelude or v["prelude"] else []))
+
+    results = {label(v): {"times": {k: [] for k in KINDS}, "inside": {k: [] for k in KINDS},
+                          "errors": dict.fromkeys(KINDS, 0), "wall": 0.0, "cpu": 0.0, "server_cpu": 0.0}
+               for v in variants}
     load0 = os.getloadavg()
     for _ in range(args.repeat):
-        for name, src in servers:
+        for v in variants:
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / "bench.duckdb"
                 shutil.copyfile(cached, path)
-                times, errors, wall, cpu = run(path, src, args, sample)
+                got = run(path, v, args, sample)
+            acc = results[label(v)]
             for k in KINDS:
-                results[name][k] += times[k]
-                errs[name][k] += errors[k]
-            walls[name] += wall
-            cpus[name] += cpu
+                acc["times"][k] += got["times"].get(k, [])
+                acc["inside"][k] += got["inside"][k]
+                acc["errors"][k] += got["errors"].get(k, 0)
+            for key in ("wall", "cpu", "server_cpu"):
+                acc[key] += got[key]
     load1 = os.getloadavg()
     print(f"{n:,} customers, {args.clients} clients ({args.user}), {args.requests} requests of each kind each, "
           f"customers picked: {args.pick}; load average {load0[0]:.2f} before, {load1[0]:.2f} after\n")
-    cols = " | ".join(f"{name} p50 ms | {name} p95 ms | errors" for name, _ in servers)
-    print(f"| page | requests | {cols} |" + (" p95 ratio |" if args.against else ""))
-    print("| --- | ---: |" + " ---: | ---: | ---: |" * len(servers) + (" ---: |" if args.against else ""))
-    for k in KINDS:
-        cells = " | ".join(f"{statistics.median(results[name][k]):.0f} | {p95(results[name][k]):.0f} | "
-                           f"{errs[name][k]}" for name, _ in servers)
-        ratio = f" {p95(results[servers[1][0]][k]) / p95(results['this tree'][k]):.1f}× |" if args.against else ""
-        print(f"| {k} | {len(results['this tree'][k])} | {cells} |{ratio}")
-    for name, _ in servers:
-        total = sum(len(v) for v in results[name].values())
-        print(f"\n{name}: {total} requests in {walls[name]:.1f} s ({total / walls[name]:.0f} per second); "
-              f"server CPU {1000 * cpus[name] / total:.1f} ms a request", end="")
+    print("| server · clients | page | requests | client p50 ms | client p95 ms | in-server p50 ms | "
+          "in-server p95 ms | errors |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, acc in results.items():
+        for k in KINDS:
+            t, i = acc["times"][k], acc["inside"][k]
+            print(f"| {name} | {k} | {len(t)} | {p50(t):.0f} | {p95(t):.0f} | {p50(i):.1f} | {p95(i):.1f} | "
+                  f"{acc['errors'][k]} |")
     print()
+    for name, acc in results.items():
+        total = sum(len(v) for v in acc["times"].values())
+        print(f"{name}: {total} requests in {acc['wall']:.1f} s ({total / acc['wall']:.0f} per second); "
+              f"server CPU {1000 * acc['server_cpu'] / total:.2f} ms a request, clients' CPU "
+              f"{1000 * acc['cpu'] / total:.2f} ms a request")
+    if args.against:
+        for v in variants:
+            if v["server"] != "this tree":
+                continue
+            other = results[label({**v, "server": args.against})]
+            mine = results[label(v)]
+            ratios = ", ".join(f"{k} {p95(other['times'][k]) / p95(mine['times'][k]):.1f}×" for k in KINDS)
+            print(f"p95 of {args.against} over this tree ({v['client']} clients): {ratios}")
 
 
 if __name__ == "__main__":

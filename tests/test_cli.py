@@ -89,6 +89,22 @@ def test_json_safe_turns_every_missing_or_infinite_value_into_null():
                    "dt64": None, "path": str(Path("a/b")), "4": "int key"}
 
 
+def test_json_safe_reaches_values_nested_in_plain_lists_and_dicts():
+    # the shape of an API page: plain containers skip the slow checks, their members must not
+    import numpy as np
+
+    class Name(str):
+        pass
+
+    payload = {"rows": [{"rank": np.int64(1), "score": float("nan"), "gap": np.float64("-inf"), "ok": True,
+                         "name": Name("甲"), "none": None, (1, 2): [np.float32(0.5), [float("inf")]]}],
+               Name("total"): 3, None: {"tiers": ("gold", np.str_("silver"))}, 2.5: [set()]}
+    got = strict(json.dumps(json_safe(payload), allow_nan=False))
+    assert got == {"rows": [{"rank": 1, "score": None, "gap": None, "ok": True, "name": "甲", "none": None,
+                             "[1, 2]": [0.5, [None]]}],
+                   "total": 3, "None": {"tiers": ["gold", "silver"]}, "2.5": [[]]}
+
+
 def test_the_strict_parser_of_these_tests_refuses_nan():
     with pytest.raises(ValueError, match="NaN"):
         strict('{"a": NaN}')

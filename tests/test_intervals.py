@@ -158,6 +158,11 @@ def test_no_covariance_is_a_reason_not_a_nan():
     m.problems_ = []
     m.covariance_ = np.full((4, 4), np.nan)
     assert "no covariance" in interval_problem(m)
+    # said in the reader's language where a round's warning shows it
+    from xuanba.i18n import warning_words
+
+    said = f"UserWarning: no 90% interval for expected_spend: GammaGamma's fit cannot give one ({interval_problem(m)})"
+    assert warning_words(said, "zh").endswith("（参数没有协方差：Hessian 矩阵奇异，或拟合落在了参数空间的边界上）")
     m.covariance_ = -np.eye(4)
     assert "not positive semi-definite" in interval_problem(m)
     m.covariance_ = np.eye(4) * 1e-4

@@ -118,6 +118,15 @@ def test_a_fit_that_cannot_be_trusted_stores_no_interval_and_says_why_in_the_rou
     assert "no 90% interval for p_alive" in info["warnings"][0]
     assert any("no 90% interval" in w for w in r.meta["model_warnings"])
     assert "p_alive_lower" not in r.fields.columns and r.fields["expected_spend_lower"].notna().all()
+    # said in Chinese where a reader sees it (the overview's warnings, the report), from the stored English
+    from xuanba.i18n import column_words, warning_words
+
+    said = [w for w in r.meta["model_warnings"] if "no 90% interval" in w]
+    for w in [*said, *info["warnings"]]:
+        zh = warning_words(w, "zh")
+        assert zh.startswith(column_words("p_alive", "zh")[0] + "、") and "没有 90% 区间" in zh and "BGNBD 模型" in zh
+        assert "interval for" not in zh and "cannot give one" not in zh and "UserWarning" not in zh
+        assert warning_words(w, "en").startswith("no 90% interval for " + column_words("p_alive", "en")[0])
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -195,6 +204,10 @@ def test_a_round_on_an_engine_says_it_stores_no_interval(test_data):
     r = run_round_on_engine(tx, _standard(), CUTOFF)
     assert any("not computed on an engine" in w for w in r.meta["model_warnings"])
     assert "intervals" not in r.meta
+    from xuanba.i18n import warning_words
+
+    zh = [warning_words(w, "zh") for w in r.meta["model_warnings"] if "not computed on an engine" in w]
+    assert zh and all("引擎" in w and "区间" in w and "engine" not in w for w in zh)
 
 
 def test_the_report_says_which_intervals_the_round_stored_and_what_they_mean(tmp_path, path):

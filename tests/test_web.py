@@ -303,3 +303,30 @@ def test_the_openapi_document_lists_every_api_route(client):
     log_in(client, "boss")
     doc = client.get("/api/openapi.json").json()
     assert doc["openapi"].startswith("3.") and set(doc["paths"]) == api
+
+
+def test_the_overview_says_the_stored_interval_warnings_in_the_pages_language(tmp_path):
+    # a round stores its warnings as they were raised (English); the page says them in its language
+    import json
+
+    from tests.web.helpers import make_web_workspace
+    from xuanba.i18n import t
+    from xuanba.web import create_app
+    from xuanba.workspace import Workspace
+
+    path = make_web_workspace(tmp_path / "ws.duckdb", n=30)
+    raised = ("UserWarning: no 90% interval for expected_spend, clv_1y and clv_3y: GammaGamma's fit cannot give one ("
+              + t("interval_not_psd", "en") + ")")
+    with Workspace(path) as ws:
+        meta = json.loads(ws.con.execute("SELECT meta_json FROM rounds WHERE round_id = 2").fetchone()[0])
+        meta["model_warnings"] = [raised, "BGNBD cannot be trusted: a at its bound"]
+        ws.con.execute("UPDATE rounds SET meta_json = ? WHERE round_id = 2", [json.dumps(meta)])
+    with TestClient(create_app(path)) as c:
+        log_in(c, "boss")
+        zh = c.get("/", headers={"Accept-Language": "zh-CN"}).text
+        assert "预计每次消费额、预计价值（未来一年）、预计价值（未来三年）没有 90% 区间" in zh
+        assert "GammaGamma 模型的拟合给不出区间（协方差矩阵不是半正定的" in zh and "cannot give one" not in zh
+        assert "BGNBD cannot be trusted: a at its bound" in zh  # a warning without a phrase stays as it is
+        en = c.get("/", headers={"Accept-Language": "en"}).text
+        assert "no 90% interval for Expected spend per purchase, Value (next year)" in en
+        assert c.get("/api/overview").json()["warnings"][0] == raised  # the JSON gives what the round stored

@@ -80,6 +80,44 @@ def test_a_customer_is_found_by_id_in_memory_like_the_stored_roster(ws):
             assert kept.position(absent) is None
 
 
+def test_a_pages_rows_equal_the_kept_rows_one_by_one_in_any_order_and_chunking():
+    # rows() reads a run of ranks as a slice and a dictionary column through its values: the same
+    # rows as reading each row whole, for runs, reversed runs, scattered rows, missing values and a
+    # table in several chunks
+    import math
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from xuanba.web import data
+
+    n = 40
+    cols = {"rank": list(range(1, n + 1)), "customer_id": [f"C{i:03d}" for i in range(n)],
+            "tier": [None if i % 7 == 0 else ("gold", "silver", "")[i % 3] for i in range(n)],
+            "score": [float("nan") if i == 5 else float("inf") if i == 6 else 100 - i / 3 for i in range(n)],
+            "selected": [i % 2 == 0 for i in range(n)], "quadrant": [("stars", None, "cows")[i % 3] for i in range(n)],
+            "next_tier": [("gold", "")[i % 2] for i in range(n)], "gap_to_next": [None if i % 5 else 1.5 for i in range(n)],
+            "left_out_by_capacity": [i == 3 for i in range(n)], "name": [None if i == 9 else f"名 {i}" for i in range(n)],
+            "owner": [None if i % 11 == 0 else f"Rep {i % 4}" for i in range(n)]}
+    whole = pa.table({c: pc.dictionary_encode(pa.array(v)) if c in ("tier", "quadrant", "next_tier", "owner")
+                      else pa.array(v) for c, v in cols.items()})
+    chunked = pa.concat_tables([whole.slice(0, 17), whole.slice(17)])
+    assert chunked.column("tier").num_chunks == 2
+    for table in (whole.combine_chunks(), chunked):
+        kept = data.KeptRoster(table, {"name", "owner"})
+
+        def one_by_one(positions, kept=kept):
+            out = []
+            for p in positions:
+                row = {c: kept.row(p)[c] for c in kept._page}
+                out.append({c: None if c in ("score", "gap_to_next") and v is not None and not math.isfinite(v) else v
+                            for c, v in row.items()})
+            return out
+
+        for positions in (range(0, 25), range(15, 40), range(39, 14, -1), [0, 7, 11, 22, 39], [5], [6, 5], []):
+            assert kept.rows(positions) == one_by_one(positions), positions
+
+
 def _store_round(path, seed: int, n: int, gate=None) -> None:
     """Store another round (its roster differs), through the app's gate or as another process would."""
     from xuanba.outputs._synthetic import synthetic_round

@@ -399,6 +399,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "models_corr": ("Correlation of frequency and spend: {r} (the spend model assumes none).",
                     "购买频次与消费额的相关系数：{r}（消费模型假设二者无关）。"),
     "models_warnings": ("The fits warned: {text}.", "拟合时的警告：{text}。"),
+    # the prediction intervals' warnings a round stores (raised in English; read by warning_words)
+    "interval_none": ("no {level} interval for {fields}: {model}'s fit cannot give one ({reason})",
+                      "{fields}没有 {level} 区间：{model} 模型的拟合给不出区间（{reason}）"),
+    "interval_no_covariance": ("its parameters have no covariance (the Hessian is singular, or the fit ran to an edge)",
+                               "参数没有协方差：Hessian 矩阵奇异，或拟合落在了参数空间的边界上"),
+    "interval_not_psd": ("its covariance is not positive semi-definite (the estimate is not a maximum)",
+                         "协方差矩阵不是半正定的：估计值不是似然的极大值点"),
+    "interval_on_engine": ("the predictions' intervals are not computed on an engine yet: this round stores none "
+                           "(run it on the workspace for them)",
+                           "在计算引擎上运行的轮次暂不计算预测区间，本轮未保存区间（需要区间时请在工作区上运行本轮）"),
     "models_intervals": ("The round stored each customer's {level} interval of {fields}: where the customer's "
                          "expected value lies given how precisely the parameters are estimated (shown on the "
                          "customer page and in the exported customer data).",
@@ -1859,6 +1869,37 @@ def reason_words(reason: str, lang: str) -> str:
     """
     key = "reject_" + reason.replace(" ", "_").replace("-", "_")
     return t(key, lang) if key in TEXT else reason
+
+
+def warning_words(text: str, lang: str) -> str:
+    """A warning a round stored (raised in English, kept as it was raised) in words of ``lang``:
+    the prediction intervals' warnings (``interval_*``: no interval for some predictions and why,
+    none on an engine) with the fields by their headers; any other warning as it is.
+
+    Example
+    -------
+    >>> w = ("UserWarning: no 90% interval for expected_spend, clv_1y and clv_3y: GammaGamma's fit cannot "
+    ...      "give one (" + t("interval_no_covariance", "en") + ")")
+    >>> warning_words(w, "zh")
+    '预计每次消费额、预计价值（未来一年）、预计价值（未来三年）没有 90% 区间：GammaGamma 模型的拟合给不出区间（参数没有协方差：Hessian 矩阵奇异，或拟合落在了参数空间的边界上）'
+    >>> warning_words("BGNBD cannot be trusted: r at its bound", "zh")
+    'BGNBD cannot be trusted: r at its bound'
+    """
+    import re
+
+    body = text.removeprefix("UserWarning: ")
+    if body == t("interval_on_engine", "en"):
+        return t("interval_on_engine", lang)
+    pattern = re.escape(t("interval_none", "en")).replace(r"\{level\}", r"(?P<level>\S+)").replace(
+        r"\{fields\}", r"(?P<fields>[\w, ]+?)").replace(r"\{model\}", r"(?P<model>\w+)").replace(r"\{reason\}", "(?P<reason>.*)")
+    found = re.fullmatch(pattern, body, flags=re.S)
+    if found is None:
+        return text
+    fields = [f for f in re.split(r", | and ", found["fields"]) if f]
+    reason = found["reason"]
+    reason = next((t(k, lang) for k in ("interval_no_covariance", "interval_not_psd") if reason == t(k, "en")), reason)
+    return t("interval_none", lang, level=found["level"], model=found["model"], reason=reason,
+             fields=t("list_comma", lang).join(column_words(f, lang)[0] for f in fields))
 
 
 def check_lang(lang: str) -> str:

@@ -108,6 +108,10 @@ def emit_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(json_safe(payload), ensure_ascii=False, allow_nan=False, indent=2) + "\n")
 
 
+#: The types :func:`json_safe` gives back as they are.
+_AS_IS = frozenset({str, bool, int, type(None)})
+
+
 def json_safe(value: Any) -> Any:
     """``value`` made of JSON types only: missing values (NaN, NaT, pandas NA, None) and
     infinities become ``None``; dates ISO text; numpy numbers and arrays Python numbers and
@@ -118,6 +122,16 @@ def json_safe(value: Any) -> Any:
     >>> json_safe({"a": float("nan"), "b": [1.5, float("inf")], "c": dt.date(2026, 6, 30)})
     {'a': None, 'b': [1.5, None], 'c': '2026-06-30'}
     """
+    kind = type(value)
+    if kind in _AS_IS:  # the plain values first: an API page is hundreds of them
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is dict:
+        return {k if type(k) is str else str(json_safe(k)): v if type(v) in _AS_IS else json_safe(v)
+                for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _AS_IS else json_safe(v) for v in value]
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, int):

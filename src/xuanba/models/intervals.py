@@ -44,6 +44,8 @@ from typing import Any, Literal
 import numpy as np
 from scipy import special
 
+from xuanba.i18n import t
+
 #: Step of the forward differences, on the log-parameters (a relative step of 0.001 %): the
 #: gradient's error is of that relative order, far below what an interval needs.
 STEP = 1e-5
@@ -70,10 +72,10 @@ def interval_problem(model: Any) -> str | None:
     theta = model.params_.to_numpy(dtype=float)
     cov = np.asarray(getattr(model, "covariance_", np.nan), dtype=float)
     if cov.shape != (len(theta), len(theta)) or not np.all(np.isfinite(cov)) or np.any(theta <= 0):
-        return "its parameters have no covariance (the Hessian is singular, or the fit ran to an edge)"
+        return t("interval_no_covariance", "en")
     eig = np.linalg.eigvalsh(log_covariance(model))
     if eig.min() < -1e-12 * max(eig.max(), 1e-300):
-        return "its covariance is not positive semi-definite (the estimate is not a maximum)"
+        return t("interval_not_psd", "en")
     return None
 
 

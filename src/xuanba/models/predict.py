@@ -280,6 +280,7 @@ def prediction_intervals(
     combines the two (independent fits). A model with an :func:`interval_problem` gives no
     interval for the predictions that need it.
     """
+    from xuanba.i18n import t  # raised in English; warning_words says them in the reader's language
     from xuanba.models._uncertainty import check_interval
     from xuanba.models.value import discount_weights, weighted_expectations_at
 
@@ -305,8 +306,8 @@ def prediction_intervals(
             se[name] = errors[name][inverse]
         disc = (est["discounted"][inverse], errors["discounted"][inverse])
     else:
-        said.append(f"no {level * 100:g}% interval for p_alive, expected_purchases_1y, churn_90d, clv_1y and clv_3y: "
-                    f"{type(purchases).__name__}'s fit cannot give one ({problem})")
+        said.append(t("interval_none", "en", level=f"{level * 100:g}%", model=type(purchases).__name__, reason=problem,
+                      fields="p_alive, expected_purchases_1y, churn_90d, clv_1y and clv_3y"))
     if spend is not None:
         spend_problem = interval_problem(spend)
         if spend_problem is None:
@@ -317,8 +318,8 @@ def prediction_intervals(
                 for col, j in (("clv_1y", 0), ("clv_3y", 1)):
                     se[col] = margin * product_se(s_est["spend"], s_se["spend"], disc[0][:, j], disc[1][:, j])
         else:
-            said.append(f"no {level * 100:g}% interval for expected_spend, clv_1y and clv_3y: "
-                        f"{type(spend).__name__}'s fit cannot give one ({spend_problem})")
+            said.append(t("interval_none", "en", level=f"{level * 100:g}%", model=type(spend).__name__,
+                          reason=spend_problem, fields="expected_spend, clv_1y and clv_3y"))
     out: dict[str, np.ndarray] = {}
     for name in _SCALES:
         if name in se:

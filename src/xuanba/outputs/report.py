@@ -27,6 +27,7 @@ import pandas as pd
 
 from xuanba._files import write_text_atomic
 from xuanba.errors import DataError
+from xuanba.i18n import warning_words
 from xuanba.outputs import charts
 from xuanba.outputs.i18n import (
     _get,
@@ -522,7 +523,7 @@ def _models_section(models: Mapping[str, Any], lang: str, warned: list[str]) -> 
         if "frequency_spend_correlation" in info:
             extra.append(t("models_corr", lang, r=num(float(info["frequency_spend_correlation"]), 2)))
     if warned:
-        extra.append(t("models_warnings", lang, text=t("list_sep", lang).join(warned)))
+        extra.append(t("models_warnings", lang, text=t("list_sep", lang).join(warning_words(w, lang) for w in warned)))
     header = [t(k, lang) for k in ("model_col", "param_col", "estimate_col", "stderr_col", "ci_col", "loglik_col")]
     return {"id": "models", "title": t("models_title", lang), "fig": None,
             "reading": t("models_reading", lang, n=num(n), extra=" ".join(extra)).strip(),

@@ -53,6 +53,7 @@ import pandas as pd
 from xuanba._dates import check_unit
 from xuanba._files import atomic_tree
 from xuanba.errors import InputError, XuanbaError
+from xuanba.i18n import t as phrase
 from xuanba.rounds.run import (
     DECIMALS,
     Progress,
@@ -230,8 +231,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
         notes["models"] = {role: model_summary(m) for role, m in models.items()}
         notes["model_warnings"] = info["warnings"]
         if standard.predictions.interval is not None:  # said, not silently dropped
-            notes["model_warnings"] = sorted([*info["warnings"], "the predictions' intervals are not computed on an "
-                                              "engine yet: this round stores none (run it on the workspace for them)"])
+            notes["model_warnings"] = sorted([*info["warnings"], phrase("interval_on_engine", "en")])
         notes["fitted"] = models
         notes["model_name"] = info["model"]
         if info["unavailable"]:

@@ -22,6 +22,7 @@ Example
 from __future__ import annotations
 
 import contextlib
+import functools
 import hmac
 import secrets
 import threading
@@ -39,7 +40,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from xuanba.errors import WorkspaceError, XuanbaError
-from xuanba.i18n import LANGS, t
+from xuanba.i18n import LANGS, t, warning_words
 from xuanba.web import data, store
 from xuanba.web.links import unsign
 from xuanba.workspace import Workspace
@@ -223,7 +224,9 @@ class State:
     base_url: str | None = None
 
 
+@functools.lru_cache(maxsize=16)
 def _signer(key: str) -> Any:
+    """The signer of session cookies with ``key`` (one per key: it is asked at every request)."""
     from itsdangerous import Signer
 
     return Signer(key, salt="xuanba-session")
@@ -513,7 +516,10 @@ def set_lang(request: Request, ws: None, user: dict[str, Any], owner: str | None
 
 @guarded()
 def overview_page(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
-    return render(request, "overview.html.j2", o=data.overview(ws, owner), owner=owner)
+    o = data.overview(ws, owner)
+    if o is not None:  # the warnings as the round stored them (English), said in the page's language
+        o = {**o, "warnings": [warning_words(w, request.state.lang) for w in o["warnings"]]}
+    return render(request, "overview.html.j2", o=o, owner=owner)
 
 
 @guarded(api=True)

@@ -294,9 +294,10 @@ class KeptRoster:
         self.table = table
         self.n = table.num_rows
         self.fields = frozenset(fields)
-        self._ids = table.column("customer_id").combine_chunks()
-        self._owners = table.column("owner").combine_chunks()
+        self._ids = _one_array(table.column("customer_id"))
+        self._owners = _one_array(table.column("owner"))
         self._order: Any = None
+        self._by_column: dict[str, tuple[Any, list[Any] | None]] | None = None
         self._lock = threading.Lock()
 
     def position(self, customer_id: str) -> int | None:
@@ -334,16 +335,55 @@ class KeptRoster:
         """Every kept column of row ``pos``, as Arrow gives them (``None`` for a missing value)."""
         return self.table.slice(pos, 1).to_pylist()[0]
 
+    _page = (*PAGE, "name", "owner")
+
     def rows(self, positions: Any) -> list[dict[str, Any]]:
-        """The page rows at ``positions``, as :func:`roster_page` gives them."""
+        """The page rows at ``positions``, as :func:`roster_page` gives them.
+
+        A run of consecutive rows (a page in rank order) is a slice, no copy; a dictionary
+        column (tier, quadrant, owner …) is read as its indices and looked up in its values,
+        turned into Python once per round: Arrow makes a Python object per row of a dictionary
+        column otherwise, which cost four fifths of a page's 0.6 ms.
+        """
         import pyarrow as pa
 
-        part = self.table.select(self._page).take(pa.array(positions, type=pa.int64()))
-        cols = [[_finite(v) for v in part.column(c).to_pylist()] if c in ("score", "gap_to_next") else
-                part.column(c).to_pylist() for c in self._page]
+        positions = [int(p) for p in positions]
+        if not positions:
+            return []
+        first, n = positions[0], len(positions)
+        run = positions[-1] - first == n - 1 and positions == list(range(first, first + n))
+        taken = None if run else pa.array(positions, type=pa.int64())
+        cols = []
+        for c in self._page:
+            array, values = self._columns()[c]
+            got = (array.slice(first, n) if taken is None else array.take(taken)).to_pylist()
+            if values is not None:
+                got = [None if i is None else values[i] for i in got]
+            elif c in ("score", "gap_to_next"):
+                got = [_finite(v) for v in got]
+            cols.append(got)
         return [dict(zip(self._page, values, strict=True)) for values in zip(*cols, strict=True)]
 
-    _page = (*PAGE, "name", "owner")
+    def _columns(self) -> dict[str, tuple[Any, list[Any] | None]]:
+        """The page's columns as one Arrow array each; a dictionary column as ``(its indices,
+        its values as Python objects)``, else ``(the array, None)``. Made at the first page."""
+        import pyarrow as pa
+
+        with self._lock:
+            if self._by_column is None:
+                out = {}
+                for c in self._page:
+                    array = _one_array(self.table.column(c))
+                    out[c] = (array.indices, array.dictionary.to_pylist()) if pa.types.is_dictionary(array.type) \
+                        else (array, None)
+                self._by_column = out
+        return self._by_column
+
+
+def _one_array(column: Any) -> Any:
+    """A chunked Arrow column as one array: its chunk when it has one (no copy; a copy of a
+    million ids took 165 ms), else its chunks combined."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def _finite(x: float | None) -> float | None:
