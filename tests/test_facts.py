@@ -344,3 +344,22 @@ def test_facts_in_two_steps_equal_the_one_query(cdnow_tx, monkeypatch):
     narrow = customer_facts(cdnow_tx, "1998-03-31", columns=["rfm_m", "orders", "rfm_r"])
     pd.testing.assert_frame_equal(narrow, one[["customer_id", "rfm_m", "orders", "rfm_r"]])
     assert len(second_steps) == 3
+
+
+def test_facts_without_their_rfm_scores_do_not_compute_the_cuts(cdnow_tx, monkeypatch):
+    """A narrow read without the scores (a model check, a backtest) runs the facts alone: the
+    cuts' cross join is not in its query (an engine does not drop it by itself, and it would
+    compute the facts three more times)."""
+    import ibis
+
+    from xuanba.facts import compute
+
+    seen: list[str] = []
+    run = compute._execute
+    monkeypatch.setattr(compute, "_execute", lambda e, s: seen.append(ibis.to_sql(e, dialect="duckdb")) or run(e, s))
+    calibration_holdout(cdnow_tx, CAL_END, HOLD_END, columns=["frequency", "T"])
+    customer_facts(cdnow_tx, "1998-03-31", columns=["orders"])
+    assert len(seen) == 4 and not any("CROSS JOIN" in q.upper() for q in seen)  # two cutoff checks, two facts
+    seen.clear()
+    compute._execute(compute.customer_facts_expr(compute.transactions_table(cdnow_tx), "1998-03-31"), cdnow_tx)
+    assert "CROSS JOIN" in seen[0].upper()  # the one query with the scores has it

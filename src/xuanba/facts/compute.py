@@ -101,10 +101,12 @@ def _facts(build: Callable[[bool], ir.Table], columns: Sequence[str] | None, wha
     full = build(True)
     expr = _only(full, columns, what)
     scores = [c for c in expr.columns if c in RFM_COLUMNS]
-    backend = _backend(full, source)
-    if not scores or backend.name != "duckdb":
-        return _execute(expr, source)
     base = build(False)
+    if not scores:  # without the scores' cuts, which an engine would compute even when unread
+        return _execute(_only(base, columns, what), source)
+    backend = _backend(full, source)
+    if backend.name != "duckdb":
+        return _execute(expr, source)
     wanted = [c for c in expr.columns if c not in RFM_COLUMNS]
     facts = _arrow(base.select(*wanted, *(c for c in RFM_INPUTS if c not in wanted)).order_by("customer_id"),
                    source, backend)
