@@ -363,3 +363,16 @@ def test_facts_without_their_rfm_scores_do_not_compute_the_cuts(cdnow_tx, monkey
     seen.clear()
     compute._execute(compute.customer_facts_expr(compute.transactions_table(cdnow_tx), "1998-03-31"), cdnow_tx)
     assert "CROSS JOIN" in seen[0].upper()  # the one query with the scores has it
+
+
+def test_the_two_step_facts_leave_nothing_registered_on_the_workspace(cdnow_tx):
+    """The facts' Arrow result that the second step reads is unregistered after it (an ibis
+    memtable stays registered, holding the facts' buffers, until Python exits)."""
+    from xuanba.ingest import ingest
+
+    with Workspace(":memory:") as ws:
+        ingest(cdnow_tx, ws)
+        views = "SELECT count(*) FROM duckdb_views() WHERE NOT internal"
+        before = ws.con.execute(views).fetchone()[0]
+        assert customer_facts(ws, "1998-03-31")["rfm_score"].notna().all()
+        assert ws.con.execute(views).fetchone()[0] == before
