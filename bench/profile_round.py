@@ -4,6 +4,7 @@ time goes (cProfile), on the data of bench_round.py.
     python bench/profile_round.py                       # 1 M customers, the starter standard
     python bench/profile_round.py --customers 1e5 --top 25
     python bench/profile_round.py --no-profile           # times and memory alone (cProfile adds ~20 %)
+    python bench/profile_round.py --customers 1e7 --no-profile --stop-at 10   # stopped past 10 GiB
 
 Each step's peak is the resident set's high-water mark while it ran: Linux resets the mark when
 ``5`` is written to /proc/self/clear_refs, which the progress callback does at each step. The
@@ -49,6 +50,24 @@ def _reset_peak() -> None:
         pass
 
 
+def _watchdog(limit_gib: float) -> None:
+    """Stop this process (SIGKILL, after a line on stderr) when its resident set passes
+    ``limit_gib``: on a shared machine a run that outgrows its share ends instead of the others."""
+    import os
+    import signal
+    import threading
+
+    def watch() -> None:
+        while True:
+            now = _rss()[0]
+            if now > limit_gib:
+                print(f"\nwatchdog: resident set {now:.2f} GiB > {limit_gib} GiB, stopping", file=sys.stderr, flush=True)
+                os.kill(os.getpid(), signal.SIGKILL)
+            time.sleep(0.05)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=float, default=1e6)
@@ -57,7 +76,10 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40, help="functions listed by cumulative time")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--dump", metavar="FILE", help="also write the cProfile statistics there (pstats)")
+    parser.add_argument("--stop-at", type=float, metavar="GIB", help="stop the round when it holds more than GIB")
     args = parser.parse_args()
+    if args.stop_at:
+        _watchdog(args.stop_at)
     n = int(args.customers)
     OUT.mkdir(parents=True, exist_ok=True)
     data = OUT / f"round_bgnbd_{n}.parquet"
@@ -73,8 +95,8 @@ def main() -> None:
     std = load_standard(starter_standard("en"))
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         path = Path(tmp) / "ws.duckdb"
-        # loaded by another process, as bench_round.py does, so that this process's memory is
-        # the round's (at 10 M customers it still holds 2.0 GiB when the round starts: not the load)
+        # loaded (and brought to the current layout) by another process, as bench_round.py does,
+        # so that this process's memory is the round's
         subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); from bench_round import "
                         "_workspace; from pathlib import Path; _workspace(Path(sys.argv[2]), Path(sys.argv[3]))",
                         str(BENCH), str(data), str(path)], check=True)

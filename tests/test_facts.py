@@ -322,3 +322,108 @@ def test_cli_facts_bad_input_exits_cleanly(tmp_path):
         assert ok.exit_code == 0, ok.output
     assert read_table(tmp_path / "f.xlsx")["customer_id"].tolist() == ["a"]
     assert (tmp_path / "f.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+from xuanba.facts.expressions import with_rfm as customer_rfm  # noqa: E402
+
+
+def _rfm_oracle(values: pd.Series) -> pd.Series:
+    """The quintile as SQL's ``percent_rank`` gives it, by pandas' rank: (rank of the lowest tie
+    - 1) / (n - 1), missing values ranked last and tied, then ``min(5, 1 + floor(5 * rank))``."""
+    n = len(values)
+    rank = values.rank(method="min", na_option="keep")
+    rank[values.isna()] = values.notna().sum() + 1
+    pr = (rank - 1.0) / float(n - 1) if n > 1 else rank * 0.0
+    return np.minimum(np.floor(pr * 5.0).astype("int64") + 1, 5)
+
+
+rfm_rows = st.lists(
+    st.tuples(st.integers(0, 12), st.integers(0, 6),
+              st.one_of(st.sampled_from([0.0, -0.0, 1.5, 2.0, 1e-7]), st.none(),
+                        st.floats(-50, 50, allow_nan=False, allow_subnormal=False))),
+    min_size=1, max_size=60,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=rfm_rows)
+def test_rfm_from_cuts_equals_the_percent_rank_quintile(rows):
+    """with_rfm (counts per distinct value, no window over the customers) scores every row as
+    SQL's percent_rank quintile does: by pandas' rank, and by DuckDB's own percent_rank window
+    (the way the facts computed them before), ties, missing values and -0.0 included."""
+    import ibis
+    import pyarrow as pa
+
+    from xuanba.facts.expressions import with_rfm
+
+    frame = pd.DataFrame({"customer_id": [f"c{i:03d}" for i in range(len(rows))],
+                          "days_since_last": [r[0] for r in rows], "orders": [r[1] for r in rows],
+                          "revenue_total": pd.array([r[2] for r in rows], dtype="Float64").astype("float64")})
+    con = ibis.duckdb.connect()
+    table = con.create_table("t", pa.Table.from_pandas(frame, preserve_index=False))
+    got = con.to_pyarrow(with_rfm(table).order_by("customer_id")).to_pandas()
+    assert got["rfm_r"].tolist() == _rfm_oracle(-frame["days_since_last"]).tolist()
+    assert got["rfm_f"].tolist() == _rfm_oracle(frame["orders"]).tolist()
+    assert got["rfm_m"].tolist() == _rfm_oracle(frame["revenue_total"]).tolist()
+    window = con.raw_sql(
+        "SELECT customer_id, "
+        + ", ".join(f"least(CAST(floor(percent_rank() OVER (ORDER BY {v}) * 5) AS BIGINT) + 1, 5) AS {name}"
+                    for name, v in (("r", "-days_since_last"), ("f", "orders"), ("m", "revenue_total")))
+        + " FROM t ORDER BY customer_id").df()
+    assert got["rfm_r"].tolist() == window["r"].tolist()
+    assert got["rfm_f"].tolist() == window["f"].tolist()
+    assert got["rfm_m"].tolist() == window["m"].tolist()
+    assert (got["rfm_score"] == got["rfm_r"].astype(str) + got["rfm_f"].astype(str) + got["rfm_m"].astype(str)).all()
+
+
+def test_facts_in_two_steps_equal_the_one_query(cdnow_tx, monkeypatch):
+    """On DuckDB the facts run in two steps (the facts, then their RFM scores from them); the one
+    query that Spark runs gives the same frame, for the facts and for the calibration table."""
+    from xuanba.facts import compute
+    from xuanba.facts.compute import _execute, transactions_table
+    from xuanba.facts.expressions import customer_facts_expr, holdout_expr
+
+    tx = transactions_table(cdnow_tx)
+    one = _execute(customer_facts_expr(tx, dt.date(1998, 3, 31)), cdnow_tx)
+    second_steps: list[list[str]] = []  # the tables the scores were computed from, apart
+    monkeypatch.setattr(compute, "with_rfm", lambda t: second_steps.append(t.columns) or customer_rfm(t))
+    pd.testing.assert_frame_equal(customer_facts(cdnow_tx, "1998-03-31"), one)
+    assert second_steps == [("customer_id", "days_since_last", "orders", "revenue_total")]
+    assert one["rfm_score"].nunique() > 20
+    cal = _execute(holdout_expr(tx, dt.date(1997, 9, 30), dt.date(1998, 6, 30)), cdnow_tx)
+    pd.testing.assert_frame_equal(calibration_holdout(cdnow_tx, CAL_END, HOLD_END), cal)
+    narrow = customer_facts(cdnow_tx, "1998-03-31", columns=["rfm_m", "orders", "rfm_r"])
+    pd.testing.assert_frame_equal(narrow, one[["customer_id", "rfm_m", "orders", "rfm_r"]])
+    assert len(second_steps) == 3
+
+
+def test_facts_without_their_rfm_scores_do_not_compute_the_cuts(cdnow_tx, monkeypatch):
+    """A narrow read without the scores (a model check, a backtest) runs the facts alone: the
+    cuts' cross join is not in its query (an engine does not drop it by itself, and it would
+    compute the facts three more times)."""
+    import ibis
+
+    from xuanba.facts import compute
+
+    seen: list[str] = []
+    run = compute._execute
+    monkeypatch.setattr(compute, "_execute", lambda e, s: seen.append(ibis.to_sql(e, dialect="duckdb")) or run(e, s))
+    calibration_holdout(cdnow_tx, CAL_END, HOLD_END, columns=["frequency", "T"])
+    customer_facts(cdnow_tx, "1998-03-31", columns=["orders"])
+    assert len(seen) == 4 and not any("CROSS JOIN" in q.upper() for q in seen)  # two cutoff checks, two facts
+    seen.clear()
+    compute._execute(compute.customer_facts_expr(compute.transactions_table(cdnow_tx), "1998-03-31"), cdnow_tx)
+    assert "CROSS JOIN" in seen[0].upper()  # the one query with the scores has it
+
+
+def test_the_two_step_facts_leave_nothing_registered_on_the_workspace(cdnow_tx):
+    """The facts' Arrow result that the second step reads is unregistered after it (an ibis
+    memtable stays registered, holding the facts' buffers, until Python exits)."""
+    from xuanba.ingest import ingest
+
+    with Workspace(":memory:") as ws:
+        ingest(cdnow_tx, ws)
+        views = "SELECT count(*) FROM duckdb_views() WHERE NOT internal"
+        before = ws.con.execute(views).fetchone()[0]
+        assert customer_facts(ws, "1998-03-31")["rfm_score"].notna().all()
+        assert ws.con.execute(views).fetchone()[0] == before

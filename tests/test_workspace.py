@@ -427,3 +427,58 @@ def test_ingest_does_not_import_the_account_modules():
     from xuanba.ingest.sidetables import read_side_table as ingest_read
 
     assert SCHEMAS is INGEST_SCHEMAS and read_side_table is ingest_read
+
+
+def _settings(ws: Workspace) -> dict[str, str]:
+    names = ("memory_limit", "temp_directory", "allocator_background_threads")
+    row = ws.con.execute("SELECT " + ", ".join(f"current_setting('{n}')" for n in names)).fetchone()
+    return dict(zip(names, map(str, row), strict=True))
+
+
+def test_duckdb_gets_a_quarter_of_the_machine_memory_unless_told(tmp_path, monkeypatch):
+    """A workspace's DuckDB may hold a quarter of the machine's memory (DuckDB's own default is
+    80 %, which leaves the round's Python side and the machine's other work too little); the
+    argument, then $XUANBA_MEMORY_LIMIT, say otherwise, and a bad value is a clear error."""
+    monkeypatch.delenv(wsmod.MEMORY_ENV, raising=False)
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    with Workspace(tmp_path / "a.duckdb") as ws:
+        got = ws.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        ws.con.execute("SET memory_limit = ?", [f"{max(1024, int(total * 0.25 / 2**20))}MiB"])
+        assert ws.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == got
+        assert _settings(ws)["allocator_background_threads"] == "True"
+        # beside a file it may write, DuckDB spills into <file>.tmp, in the workspace's folder
+        assert Path(_settings(ws)["temp_directory"]) == tmp_path / "a.duckdb.tmp"
+    monkeypatch.setenv(wsmod.MEMORY_ENV, "700MB")
+    with Workspace(":memory:") as ws:
+        assert _settings(ws)["memory_limit"] == "667.5 MiB"  # 700 * 1000**2 bytes
+    with Workspace(":memory:", memory_limit="1GiB") as ws:
+        assert _settings(ws)["memory_limit"] == "1.0 GiB"
+    monkeypatch.setenv(wsmod.MEMORY_ENV, "lots")
+    with pytest.raises(WorkspaceError, match="memory_limit") as err:
+        Workspace(":memory:")
+    assert "XUANBA_MEMORY_LIMIT" in str(err.value)
+
+
+def test_an_in_memory_or_read_only_workspace_spills_to_a_folder_of_its_own_in_the_system_temp(tmp_path, monkeypatch):
+    """Not DuckDB's choice for ``:memory:`` (``.tmp`` in the current folder), nor beside a file
+    that may not be written; a query larger than the memory limit spills there and completes, and
+    the folder is gone when the workspace closes."""
+    import tempfile
+
+    monkeypatch.delenv(wsmod.TEMP_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    Workspace(tmp_path / "r.duckdb").close()
+    with Workspace(":memory:", memory_limit="64MB") as ws, Workspace(tmp_path / "r.duckdb", read_only=True) as ro:
+        temp = Path(_settings(ws)["temp_directory"])
+        assert temp.parent == Path(tempfile.gettempdir()) and temp.name.startswith("xuanba-duckdb-")
+        assert Path(_settings(ro)["temp_directory"]).parent == Path(tempfile.gettempdir())
+        assert Path(_settings(ro)["temp_directory"]) != temp
+        n, ordered = ws.con.execute(
+            "SELECT count(*), bool_and(s >= prev) FROM (SELECT s, lag(s, 1, '') OVER (ORDER BY s) AS prev FROM "
+            "(SELECT md5(range::VARCHAR) AS s FROM range(1500000)))").fetchone()
+        assert n == 1_500_000 and ordered
+    assert not temp.exists()
+    assert not (tmp_path / ".tmp").exists()
+    monkeypatch.setenv(wsmod.TEMP_ENV, str(tmp_path / "spill"))
+    with Workspace(":memory:") as ws:
+        assert Path(_settings(ws)["temp_directory"]) == tmp_path / "spill"

@@ -1480,6 +1480,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_ws_locked_fix": ("Wait for that process to finish (or close it), or choose another --workspace; reading "
                           "commands can still read a workspace another reader holds.",
                           "请等那个进程结束（或将其关闭），或改用别的 --workspace；只读的命令仍可读取被其他读取者打开的工作区。"),
+    "err_ws_setting": ("DuckDB does not accept {key} = {value}: {detail}", "DuckDB 不接受 {key} = {value}：{detail}"),
+    "err_ws_setting_fix": ("Correct {source}: a size such as 4GB or 800MB for the memory limit, a folder you may "
+                           "write for the temporary directory.",
+                           "请改正 {source}：内存上限写成 4GB 或 800MB 这样的大小，临时目录写成一个可写的文件夹。"),
     "err_ws_not_found": ("workspace file not found", "找不到工作区文件"),
     "err_ws_not_found_fix": ("Run `xuanba ingest FILE` first, or pass --workspace with the right path.",
                              "请先运行 `xuanba ingest 文件`，或用 --workspace 给出正确的路径。"),

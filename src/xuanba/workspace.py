@@ -94,6 +94,82 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
 Migration = Callable[["Workspace"], None] | str
 
 
+#: The environment variable that sets DuckDB's memory limit (``"6GB"``, ``"40%"`` is not read).
+MEMORY_ENV = "XUANBA_MEMORY_LIMIT"
+#: The environment variable that names the folder DuckDB spills to.
+TEMP_ENV = "XUANBA_TEMP_DIRECTORY"
+#: The share of the machine's memory DuckDB may use when nothing else is said (DuckDB's own
+#: default is 80 %, which leaves too little for the Python side of a round and for other work).
+MEMORY_SHARE = 0.25
+
+
+def _machine_memory() -> int | None:
+    """Bytes of memory this process may use: the physical memory, or the cgroup's limit when
+    lower (a container); ``None`` where neither can be read."""
+    try:
+        total = int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        total = None
+    for name in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(name).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and (total is None or int(text) < total):
+            total = int(text)
+    return total
+
+
+def duckdb_settings(path: str = ":memory:", *, read_only: bool = False,
+                    memory_limit: str | None = None) -> dict[str, str]:
+    """The settings xuanba gives every DuckDB it opens (the workspace's, and the private ones it
+    runs in-memory tables on).
+
+    * ``memory_limit``: the argument, else ``$XUANBA_MEMORY_LIMIT``, else :data:`MEMORY_SHARE`
+      of the machine's memory (at least 1 GiB); beyond it DuckDB spills to disk;
+    * ``temp_directory`` (where it spills): ``$XUANBA_TEMP_DIRECTORY``, else DuckDB's own choice
+      beside a workspace file it may write (``<file>.tmp``), else a folder of its own in the
+      system's temporary folder (never the current folder, DuckDB's choice for ``:memory:``);
+    * ``allocator_background_threads``: memory a query freed goes back to the system within a
+      second (without it, a 10 M-customer query kept GBs after it had finished).
+
+    None of them changes a result. ``preserve_insertion_order`` stays on: rows come back in the
+    order they went in.
+
+    Example
+    -------
+    >>> duckdb_settings(":memory:", memory_limit="2GB")["memory_limit"]
+    '2GB'
+    """
+    import tempfile
+    import uuid
+
+    limit = memory_limit or os.environ.get(MEMORY_ENV, "").strip()
+    if not limit:
+        total = _machine_memory()
+        limit = f"{max(1024, int(total * MEMORY_SHARE / 2**20))}MiB" if total else ""
+    out = {"allocator_background_threads": "true"}
+    if limit:
+        out["memory_limit"] = limit
+    temp = os.environ.get(TEMP_ENV, "").strip()
+    if not temp and (path == ":memory:" or read_only):
+        temp = str(Path(tempfile.gettempdir()) / f"xuanba-duckdb-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    if temp:
+        out["temp_directory"] = temp
+    return out
+
+
+def _apply_settings(con: duckdb.DuckDBPyConnection, path: str, settings: dict[str, str]) -> None:
+    for key, value in settings.items():
+        try:
+            con.execute(f"SET {key} = ?", [value])
+        except duckdb.Error as exc:
+            source = {"memory_limit": f"memory_limit (or ${MEMORY_ENV})",
+                      "temp_directory": f"${TEMP_ENV}"}.get(key, key)
+            raise WorkspaceError(Phrase("err_ws_setting", key=key, value=repr(value), detail=_first(exc)),
+                                 file=path, fix=Phrase("err_ws_setting_fix", source=source)) from None
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -325,6 +401,10 @@ class Workspace:
         so a workspace of an older schema version is an error (run ``xuanba upgrade`` once).
     threads
         DuckDB worker threads; ``None`` lets DuckDB use every core.
+    memory_limit
+        How much memory DuckDB may use before it spills to disk (``"6GB"``); default
+        ``$XUANBA_MEMORY_LIMIT``, else a quarter of the machine's memory (see
+        :func:`duckdb_settings`, and docs/scale.md).
 
     Raises
     ------
@@ -351,6 +431,7 @@ class Workspace:
         create: bool = True,
         read_only: bool = False,
         threads: int | None = None,
+        memory_limit: str | None = None,
     ) -> None:
         self.path = str(path)
         self.read_only = bool(read_only)
@@ -372,6 +453,8 @@ class Workspace:
         self._ibis: Any = None
         try:
             with _faults(self.path, self.con):
+                _apply_settings(self.con, self.path, duckdb_settings(
+                    self.path, read_only=self.read_only, memory_limit=memory_limit))
                 if threads is not None:
                     self.con.execute(f"SET threads = {int(threads)}")
                 if self.path != ":memory:":

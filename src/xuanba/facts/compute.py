@@ -8,7 +8,8 @@ backend (DuckDB, Spark, ...), or an in-memory table (pandas, polars, Arrow) with
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ibis
@@ -21,14 +22,17 @@ from xuanba._frames import same_kind
 from xuanba.errors import DataError, InputError, SchemaError
 from xuanba.facts.expressions import (
     HISTORY_HOLDOUT_COLUMNS,
+    RFM_COLUMNS,
+    RFM_INPUTS,
     Merge,
     TimeUnit,
     _as_date,
     customer_facts_expr,
     history_holdout_expr,
     holdout_expr,
+    with_rfm,
 )
-from xuanba.workspace import Workspace
+from xuanba.workspace import Workspace, duckdb_settings
 
 REQUIRED = ("customer_id", "ts", "amount")
 
@@ -62,23 +66,67 @@ def transactions_table(source: Any) -> ir.Table:
     return table
 
 
-def _execute(expr: ir.Table, source: Any) -> pd.DataFrame:
-    # Through Arrow rather than ibis's own pandas conversion, which trips a pandas 3.1
-    # deprecation warning (ibis 12) and is slower.
+def _backend(expr: ir.Table, source: Any) -> Any:
+    """The Ibis backend that runs ``expr``: the workspace's, the table's own, or a private DuckDB
+    for an in-memory table."""
     if isinstance(source, Workspace):
-        return source.ibis.to_pyarrow(expr).to_pandas(date_as_object=False)
+        return source.ibis
     try:
         backend = expr._find_backend(use_default=False)
     except Exception:  # an in-memory table: run it on a private DuckDB
         backend = None
-    if backend is None:
-        backend = ibis.duckdb.connect()
+    return ibis.duckdb.connect(**duckdb_settings()) if backend is None else backend
+
+
+def _arrow(expr: ir.Table, source: Any, backend: Any = None) -> pa.Table:
+    backend = backend or _backend(expr, source)
     if backend.name == "pyspark":  # let Spark hand over Arrow itself (pyspark >= 4)
         session = backend._session
         if hasattr(session.sql("SELECT 1"), "toArrow"):
             backend._run_pre_execute_hooks(expr)  # registers the in-memory tables the query joins
-            return session.sql(backend.compile(expr)).toArrow().to_pandas(date_as_object=False)
-    return backend.to_pyarrow(expr).to_pandas(date_as_object=False)
+            return session.sql(backend.compile(expr)).toArrow()
+    return backend.to_pyarrow(expr)
+
+
+def _execute(expr: ir.Table, source: Any) -> pd.DataFrame:
+    # Through Arrow rather than ibis's own pandas conversion, which trips a pandas 3.1
+    # deprecation warning (ibis 12) and is slower.
+    return _arrow(expr, source).to_pandas(date_as_object=False)
+
+
+def _facts(build: Callable[[bool], ir.Table], columns: Sequence[str] | None, what: str, source: Any) -> pd.DataFrame:
+    """Run the facts ``build(rfm)`` makes, with only ``columns`` (see :func:`_only`).
+
+    On DuckDB in two steps: the facts without the RFM scores (one pass over the transactions),
+    then the scores from those facts, handed back as Arrow (a view of them, not a copy); as one
+    query, the facts would be computed once for the table and once for each score's cuts.
+    Spark runs the one query (it reuses the shared part itself)."""
+    full = build(True)
+    expr = _only(full, columns, what)
+    scores = [c for c in expr.columns if c in RFM_COLUMNS]
+    base = build(False)
+    if not scores:  # without the scores' cuts, which an engine would compute even when unread
+        return _execute(_only(base, columns, what), source)
+    backend = _backend(full, source)
+    if backend.name != "duckdb":
+        return _execute(expr, source)
+    wanted = [c for c in expr.columns if c not in RFM_COLUMNS]
+    facts = _arrow(base.select(*wanted, *(c for c in RFM_INPUTS if c not in wanted)).order_by("customer_id"),
+                   source, backend)
+    # registered by hand, not as an ibis memtable: ibis unregisters those only when Python exits,
+    # so the connection would keep the facts' Arrow buffers (1.8 GB at 10 M customers) for good
+    name = f"_xuanba_facts_{uuid.uuid4().hex}"
+    backend.con.register(name, facts.select(["customer_id", *RFM_INPUTS]))
+    try:
+        rfm = _arrow(with_rfm(backend.table(name)).select("customer_id", *scores).order_by("customer_id"),
+                     source, backend)
+    finally:
+        backend.con.unregister(name)
+    if not rfm["customer_id"].equals(facts["customer_id"]):  # both sorted by the unique ids
+        raise AssertionError("the RFM scores and the facts are not in the same order")
+    out = pa.table({c: (rfm[c] if c in RFM_COLUMNS else facts[c]) for c in expr.columns})
+    del facts, rfm
+    return out.to_pandas(date_as_object=False)
 
 
 def _check_cutoff(tx: ir.Table, cutoff: dt.date, source: Any) -> None:
@@ -166,8 +214,10 @@ def customer_facts(
         cutoff = pd.Timestamp(last).date()
     cutoff_d = _as_date(cutoff)
     _check_cutoff(tx, cutoff_d, source)
-    expr = _only(customer_facts_expr(tx, cutoff_d, time_unit=time_unit, merge=merge), columns, "fact")
-    return same_kind(source, _finish(_execute(expr, source)))
+    def build(rfm: bool) -> ir.Table:
+        return customer_facts_expr(tx, cutoff_d, time_unit=time_unit, merge=merge, rfm=rfm)
+
+    return same_kind(source, _finish(_facts(build, columns, "fact", source)))
 
 
 def calibration_holdout(
@@ -210,8 +260,10 @@ def calibration_holdout(
     _check_cutoff(tx, cal, source)
     if merge == "day" and columns is not None and set(columns) <= {"customer_id", *HISTORY_HOLDOUT_COLUMNS}:
         # the history and the holdout count alone (a model check): one narrow aggregate
-        expr = history_holdout_expr(tx, cal, hold, time_unit=time_unit)
-    else:
-        expr = holdout_expr(tx, cal, hold, time_unit=time_unit, merge=merge)
-    expr = _only(expr, columns, "calibration column")
-    return same_kind(source, _finish(_execute(expr, source)))
+        expr = _only(history_holdout_expr(tx, cal, hold, time_unit=time_unit), columns, "calibration column")
+        return same_kind(source, _finish(_execute(expr, source)))
+
+    def build(rfm: bool) -> ir.Table:
+        return holdout_expr(tx, cal, hold, time_unit=time_unit, merge=merge, rfm=rfm)
+
+    return same_kind(source, _finish(_facts(build, columns, "calibration column", source)))

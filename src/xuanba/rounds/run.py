@@ -391,6 +391,7 @@ def gather_fields(
     if facts is None:
         facts = customer_facts(workspace, cutoff, time_unit=time_unit)  # type: ignore[arg-type]
     table = _steady(facts)
+    del facts  # its float columns, rounded into table: not held twice while the model fits (0.9 GB at 10 M)
     table["customer_id"] = table["customer_id"].astype(str)
     notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
                              "customer_fields": [], "customer_fields_skipped": []}
