@@ -403,3 +403,45 @@ def test_a_settled_server_process_leaves_the_libraries_out_of_the_collectors_pas
     before, frozen, after = map(int, subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                                      check=True).stdout.split())
     assert frozen >= before > 20_000 and after < before / 10
+
+
+def test_a_kept_rounds_contributions_are_read_in_memory_as_sql_orders_them(ws, monkeypatch):
+    """A customer's page of a kept round reads their contributions from the round's contributions
+    kept in memory, with no query: the same rows in the same order as DuckDB gives them (most
+    points first, ties in stored order), for every customer of the round, and a customer with
+    tied, missing and NaN points too."""
+    import math
+
+    import pyarrow as pa
+
+    from xuanba.web import data
+    from xuanba.workspace import Workspace
+
+    with Workspace(ws, read_only=True) as ro:
+        kept = data._kept_roster(ro, 2)
+        ids = kept.table.column("customer_id").to_pylist()
+        asked: list[str] = []
+        real = data._fetched
+        monkeypatch.setattr(data, "_fetched", lambda w, sql, p: (asked.append(sql), real(w, sql, p))[1])
+        memory = [data.contributions(ro, 2, cid, kept.where(pos)[1:], pos + 1) for pos, cid in enumerate(ids)]
+        assert not [q for q in asked if "FROM contributions" in q]  # none read in SQL
+        monkeypatch.setattr(data, "_fetched", real)
+        sql = [data.contributions(ro, 2, cid) for cid in ids]
+        assert memory == sql and all(memory)
+
+        # points that tie, are missing or are NaN: sorted as DuckDB sorts them
+        kc = data._CONTRIBUTIONS.get(data._key(ro, 2))
+        assert isinstance(kc, data.KeptContributions)
+    points = [1.0, None, float("nan"), 1.0, 2.0]
+    table = pa.table({"criterion": list("abcde"), "raw": [1.0] * 5, "normalised": [0.5] * 5, "weight": [1.0] * 5,
+                      "contribution": points, "rank": [1] * 5})
+    got = data.KeptContributions(0, table).rows(0, 5, rank=1)
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("arrow_t", table)
+    con.execute("CREATE TABLE t AS SELECT * FROM arrow_t")  # a stored table: its rows have row ids
+    want = [r[0] for r in con.execute("SELECT criterion FROM t ORDER BY contribution DESC, rowid").fetchall()]
+    assert [r["criterion"] for r in got] == want == ["c", "e", "a", "d", "b"]
+    assert got[0]["contribution"] is None and not any(isinstance(r["contribution"], float) and math.isnan(r["contribution"])
+                                                       for r in got)

@@ -229,6 +229,7 @@ _HEADS = Kept(16)  # a stored round's meta, size and standard text
 _ROWS = Kept(1000)  # a customer's stored fields, for the page that asks for them twice
 _CATALOGUE = Kept(256)
 _COMPARED = Kept(8)  # a rep's comparison of two rounds (both loaded whole to make it)
+_CONTRIBUTIONS = Kept(ROUNDS_KEPT)  # a kept round's contributions, for its customers' pages
 _NOT_DENSE = object()
 
 
@@ -741,7 +742,8 @@ def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner
             return None
         extra = _fetched(ws, f"SELECT {', '.join(DETAIL)} FROM roster WHERE round_id = ? AND customer_id = ?",
                          [rid, cid])
-    contrib = contributions(ws, rid, cid, kept.where(pos)[1:] if kept is not None and pos is not None else None)
+    contrib = contributions(ws, rid, cid, kept.where(pos)[1:] if kept is not None and pos is not None else None,
+                            None if pos is None else pos + 1)
     out = {"round_id": rid, "standing": {k: _plain(v) for k, v in standing.items()},
            "detail": extra[0] if extra else {}, "contributions": contrib, "history": _history(ws, cid, heads, owner)}
     if key is not None:
@@ -754,18 +756,87 @@ DETAIL = ("gates_failed", "next_tier", "gap_to_next", "cheapest_criterion", "che
           "left_out_by_capacity")
 
 
-def contributions(ws: Workspace, rid: int, cid: str, at: tuple[Any, Any] | None = None) -> list[dict[str, Any]]:
+def contributions(ws: Workspace, rid: int, cid: str, at: tuple[Any, Any] | None = None,
+                  rank: int | None = None) -> list[dict[str, Any]]:
     """Each criterion's stored value and points for customer ``cid`` in round ``rid``, most points
-    first; ``at``: the first row id of their contributions and how many they are, when known
-    (read there, and searched for unless all of them are found there)."""
+    first (ties in stored order); ``at``: the first row id of their contributions and how many
+    they are, when known (read there, and searched for unless all of them are found there);
+    ``rank``: the customer's, when known (their rows are then read from the round's contributions
+    kept in memory, if every one of them is that rank's)."""
     sql = ("SELECT criterion, raw, normalised, weight, contribution FROM contributions "
-           "WHERE round_id = ? AND customer_id = ?{} ORDER BY contribution DESC")
+           "WHERE round_id = ? AND customer_id = ?{} ORDER BY contribution DESC, rowid")
     if at is not None and None not in at:
         first, n = at
+        key = _key(ws, rid)
+        kept = None if key is None else _CONTRIBUTIONS.get_or_make(key, lambda: _load_contributions(ws, rid))
+        if isinstance(kept, KeptContributions) and rank is not None:
+            found = kept.rows(first, n, rank)
+            if found is not None:
+                return found
         found = _fetched(ws, sql.format(" AND rowid BETWEEN ? AND ?"), [rid, cid, first, first + n - 1])
         if len(found) == n:
             return found
     return _fetched(ws, sql.format(""), [rid, cid])
+
+
+class KeptContributions:
+    """A round's stored contributions in row-id order (``table``: criterion, raw, normalised,
+    weight, contribution, and the rank of the customer each row is of), the first of them at row id
+    ``first``: a customer's page reads its few rows here (a slice) instead of DuckDB scanning the
+    round's millions for them.
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> kc = KeptContributions(10, pa.table({"criterion": ["a", "b", "a", "b"], "raw": [1.0, 2.0, 3.0, None],
+    ...     "normalised": [0.1, 0.2, 0.3, None], "weight": [1.0, 2.0, 1.0, 2.0],
+    ...     "contribution": [0.1, 0.4, 0.3, 0.0], "rank": [2, 2, 1, 1]}))
+    >>> [r["criterion"] for r in kc.rows(12, 2, rank=1)], kc.rows(11, 2, rank=1), kc.rows(13, 2, rank=1)
+    (['a', 'b'], None, None)
+    """
+
+    NAMES = ("criterion", "raw", "normalised", "weight", "contribution")
+
+    def __init__(self, first: int, table: Any) -> None:
+        self.first, self.table = first, table
+
+    def rows(self, at: int, n: int, rank: int) -> list[dict[str, Any]] | None:
+        """The ``n`` rows from row id ``at``, most points first as the SQL orders them (NaN
+        first, a missing value last, ties in stored order); ``None`` when they are not all here
+        and all of the customer at ``rank`` (a hint gone stale never reads another's)."""
+        start = at - self.first
+        if n < 1 or start < 0 or start + n > self.table.num_rows:
+            return None
+        part = self.table.slice(start, n).to_pydict()
+        if any(r != rank for r in part["rank"]):
+            return None
+        rows = [{k: _plain(part[k][i]) for k in self.NAMES} for i in range(n)]
+
+        def order(i: int) -> tuple[int, float]:
+            v = part["contribution"][i]
+            return (2, 0.0) if v is None else (0, 0.0) if v != v else (1, -v)
+
+        return [rows[i] for i in sorted(range(n), key=order)]
+
+
+def _load_contributions(ws: Workspace, rid: int) -> Any:
+    """Round ``rid``'s contributions for :class:`KeptContributions`, or ``_NOT_DENSE`` when their
+    row ids are not one run (a customer's rows are then found in SQL)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lo, hi, n = ws.con.execute("SELECT min(rowid), max(rowid), count(*) FROM contributions WHERE round_id = ?",
+                               [rid]).fetchone()
+    if not n or hi - lo + 1 != n:
+        return _NOT_DENSE
+    names = ", ".join(f"c.{c}" for c in KeptContributions.NAMES)
+    got = ws.con.execute(f"SELECT {names}, CAST(r.rank AS INTEGER) AS rank FROM contributions c "
+                         "LEFT JOIN roster r ON r.round_id = c.round_id AND r.customer_id = c.customer_id "
+                         "WHERE c.round_id = ? ORDER BY c.rowid", [rid]).arrow()
+    table = got.read_all() if hasattr(got, "read_all") else got
+    table = pa.table({c: pc.dictionary_encode(table[c]) if c == "criterion" else table[c]
+                      for c in table.column_names}).combine_chunks()
+    return KeptContributions(int(lo), table)
 
 
 def field_row(ws: Workspace, rid: int, cid: str) -> dict[str, Any]:
