@@ -178,6 +178,56 @@ def test_a_round_killed_half_way_leaves_no_partial_round(tmp_path, ws_path, tx, 
         assert run_round(ws, standard, CUTOFF, predictions=preds).round_id == 2
 
 
+def test_a_round_whose_scoring_fails_while_its_fields_are_stored_leaves_nothing(ws_path, tx, standard, monkeypatch):
+    """The fields are appended in a thread while the round is scored, inside the round's
+    transaction: when scoring fails meanwhile, the error reaches the caller once the thread is
+    done, and nothing of the round is left (its fields included); the next round gets the next id."""
+    import threading
+
+    from xuanba.rounds import run as run_mod
+
+    preds = predictions_for(tx.customer_id)
+    first = run_round(ws_path, standard, "2026-03-31", predictions=preds)
+    inserting = threading.Event()
+    from xuanba.rounds import store as store_mod
+
+    real = store_mod._insert_fields
+
+    def slow_insert(con, round_id, fields):
+        inserting.set()
+        real(con, round_id, fields)
+
+    def failing(engine):
+        def score(table, std):
+            assert inserting.wait(10)  # the fields are being appended while this fails
+            raise ArithmeticError("scoring failed half-way")
+        return score
+
+    monkeypatch.setattr(store_mod, "_insert_fields", slow_insert)
+    monkeypatch.setattr(run_mod, "score_with", failing)
+    with pytest.raises(ArithmeticError, match="half-way"):
+        run_round(ws_path, standard, CUTOFF, predictions=preds)
+    monkeypatch.undo()
+    with Workspace(ws_path, create=False) as ws:
+        for table in ("rounds", "roster", "contributions", "round_fields"):
+            assert ws.sql(f"SELECT DISTINCT round_id FROM {table}")["round_id"].tolist() == [1], table
+        pd.testing.assert_frame_equal(load_round(ws, 1).roster, first.roster)
+        assert run_round(ws, standard, CUTOFF, predictions=preds).round_id == 2
+
+
+def test_a_round_transaction_left_without_saving_stores_nothing(ws_path, tx, standard):
+    """:func:`saving_round` refuses to commit fields without their round."""
+    from xuanba.rounds.store import saving_round
+
+    preds = predictions_for(tx.customer_id)
+    fields = run_round(ws_path, standard, CUTOFF, predictions=preds).fields  # round 1, stored
+    with Workspace(ws_path) as ws:
+        with pytest.raises(RuntimeError, match="without saving"), saving_round(ws, fields) as saver:
+            saver.wait()  # round 2's fields appended, then left
+        assert ws.sql("SELECT DISTINCT round_id FROM round_fields")["round_id"].tolist() == [1]
+        assert ws.sql("SELECT round_id FROM rounds")["round_id"].tolist() == [1]
+
+
 def test_diff_counts_agree_with_the_two_rosters(ws_path, tx, standard):
     run_round(ws_path, standard, "2026-03-31", predictions=predictions_for(tx.customer_id, seed=1))
     run_round(ws_path, standard, CUTOFF, predictions=predictions_for(tx.customer_id, seed=2))
