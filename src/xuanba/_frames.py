@@ -18,6 +18,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -75,6 +76,22 @@ def same_kind(given: Any, result: Any) -> Any:
 
 #: pandas' own text column (Arrow-backed, NaN for missing): what a column of Python strings becomes.
 TEXT = pd.StringDtype("pyarrow", na_value=float("nan"))
+
+
+def text_from_codes(codes: Any, labels: Sequence[Any]) -> Any:
+    """``labels[codes]`` as pandas' own text column (:data:`TEXT`), taken in Arrow: no Python
+    string is made per row (a million of them cost a second to make and another to turn into a
+    text column; a take of a few words is ten times faster than casting a dictionary to text).
+
+    >>> import numpy as np
+    >>> list(text_from_codes(np.array([1, 0, 1]), ["A", "B"]))
+    ['B', 'A', 'B']
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    words = pa.array([str(x) for x in labels], type=pa.large_string())
+    return pd.array(words.take(pa.array(np.asarray(codes, dtype=np.int32))), dtype=TEXT)
 
 
 def column_values(values: pd.Series) -> Any:

@@ -15,7 +15,7 @@ from typing import Any, Literal, overload
 import numpy as np
 import pandas as pd
 
-from xuanba._frames import TEXT, column_values, same_kind
+from xuanba._frames import column_values, same_kind, text_from_codes
 from xuanba.errors import InputError, ModelError, SchemaError
 from xuanba.models._base import ID, Model, as_frame
 from xuanba.models.gammagamma import NO_REPEAT, NON_POSITIVE, GammaGamma, spend_exclusions
@@ -158,13 +158,13 @@ def predict_customers(
         raise InputError(f"discount_rate={discount_rate!r} is not an annual rate", fix="Give e.g. 0.10 for 10% a year.")
     if spend_model is None:
         spend = np.full(len(frame), np.nan)
-        basis = _labels(np.zeros(len(frame), dtype=np.int8), [f"unavailable: {spend_error}"])
+        basis = text_from_codes(np.zeros(len(frame), dtype=np.int8), [f"unavailable: {spend_error}"])
     else:
         # the spend of every customer by its closed form, on the two columns it reads (keyed by
         # position: the ids are the table's own); those the fit left out get the population mean
         spend = spend_model.expected_spend(frame[list(GammaGamma.history_columns)]).to_numpy()
         no_repeat, non_positive = spend_exclusions(frame["frequency"], frame["monetary_value"])
-        basis = _labels(np.where(no_repeat, 1, np.where(non_positive, 2, 0)).astype(np.int8), [
+        basis = text_from_codes(np.where(no_repeat, 1, np.where(non_positive, 2, 0)).astype(np.int8), [
             "own history", f"population mean: {NO_REPEAT}", f"population mean: {NON_POSITIVE}"])
     # every purchase prediction once per distinct history, joined back by one gather
     hist, inverse = histories
@@ -246,15 +246,6 @@ def history_predictions(
     discounted = out.pop("discounted")
     out["discounted_1y"], out["discounted_3y"] = discounted[:, 0], discounted[:, 1]
     return out
-
-
-def _labels(codes: np.ndarray, labels: list[str]) -> pd.api.extensions.ExtensionArray:
-    """``labels[codes]`` as a text column, built in Arrow (a Python string per customer of a
-    million costs a second to make and another to turn into a text column)."""
-    import pyarrow as pa
-
-    taken = pa.array(labels, pa.large_string()).take(pa.array(codes))
-    return pd.array(taken, dtype=TEXT)
 
 
 #: The interval columns of :func:`predict_customers` with ``interval``, in order (those the

@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from xuanba._frames import text_from_codes
 from xuanba.errors import DataError
 from xuanba.standard.expressions import ExpressionError, evaluate
 from xuanba.standard.schema import Criterion, Standard
@@ -108,7 +109,7 @@ class ContributionParts:
         n, k = self.raw.shape
         return pd.DataFrame({
             "customer_id": self.customer_id.repeat(k).reset_index(drop=True),
-            "criterion": _labels(np.tile(np.arange(k), n), self.criteria),
+            "criterion": pd.Series(text_from_codes(np.tile(np.arange(k), n), self.criteria)),
             "raw": self.raw.ravel(),
             "normalised": self.normalised.ravel(),
             "weight": np.tile(self.weights, n),
@@ -600,7 +601,7 @@ def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: 
     for name in list(columns):
         col = columns.pop(name)
         if isinstance(col, _Coded):
-            ordered[name] = _labels(col.codes[order], col.labels)
+            ordered[name] = pd.Series(text_from_codes(col.codes[order], col.labels))
         elif isinstance(col, pd.Series):
             ordered[name] = col.take(order).reset_index(drop=True)
         else:
@@ -823,24 +824,9 @@ def _cheapest(standard: Standard, norms: dict[str, _Norm], raws: dict[str, np.nd
 @dataclass
 class _Coded:
     """A text column held as integer ``codes`` into a few ``labels`` until the roster is built
-    (ordered as integers, made text once: see :func:`_labels`)."""
+    (ordered as integers, made text once: see :func:`xuanba._frames.text_from_codes`)."""
 
     codes: np.ndarray
     labels: list[str]
 
 
-def _labels(codes: np.ndarray, labels: list[str]) -> pd.Series:
-    """A text column from integer codes into ``labels``: the labels taken by code in Arrow, so no
-    Python string is made per row (a take of a few words is ten times faster than casting the
-    same dictionary array to text).
-
-    Example
-    -------
-    >>> _labels(np.array([1, 0, 1]), ["A", "B"]).tolist()
-    ['B', 'A', 'B']
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    words = pa.array([str(x) for x in labels], type=pa.large_string())
-    return pd.Series(pd.array(pc.take(words, pa.array(np.asarray(codes, dtype=np.int32))), dtype="str"))
