@@ -28,6 +28,7 @@ from typing import Any
 
 import ibis
 
+from xuanba._frames import text_from_codes
 from xuanba.errors import InputError
 from xuanba.facts.expressions import round_half_even
 from xuanba.standard.schema import Criterion, Standard
@@ -764,7 +765,7 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     import pandas as pd
     import pyarrow as pa
 
-    from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS, Scored, _labels
+    from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS, Scored
 
     table = fields
     if not hasattr(fields, "op"):  # not an Ibis expression: a frame, run in memory
@@ -792,7 +793,7 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     if contributions:
         long = pd.DataFrame({
             "customer_id": roster["customer_id"].repeat(k).reset_index(drop=True),
-            "criterion": _labels(np.tile(np.arange(k), n), [c.name for c in crits]),
+            "criterion": pd.Series(text_from_codes(np.tile(np.arange(k), n), [c.name for c in crits])),
             "raw": np.column_stack([roster[c.name].to_numpy() for c in crits]).ravel(),
             "normalised": points.ravel(),
             "weight": np.tile(np.array([shares[c.name] for c in crits]), n),
