@@ -97,6 +97,8 @@ def test_cli_fit_flags_a_degenerate_fit_in_text_and_json(immortal, tmp_path):
     assert payload["trustworthy"] is False and any("edge" in p for p in payload["problems"])
     res = runner.invoke(app, ["fit", "--model", "bgnbd", "--facts", str(facts)])
     assert res.exit_code == 0 and "cannot be trusted" in res.output
+    zh = runner.invoke(app, ["--lang", "zh", "fit", "--model", "bgnbd", "--facts", str(facts)])
+    assert zh.exit_code == 0 and "落在了取值范围的边界上" in zh.output and "edge of its range" not in zh.output
 
 
 def test_group_error_weights_groups_by_customers():
