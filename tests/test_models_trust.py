@@ -97,6 +97,8 @@ def test_cli_fit_flags_a_degenerate_fit_in_text_and_json(immortal, tmp_path):
     assert payload["trustworthy"] is False and any("edge" in p for p in payload["problems"])
     res = runner.invoke(app, ["fit", "--model", "bgnbd", "--facts", str(facts)])
     assert res.exit_code == 0 and "cannot be trusted" in res.output
+    zh = runner.invoke(app, ["--lang", "zh", "fit", "--model", "bgnbd", "--facts", str(facts)])
+    assert zh.exit_code == 0 and "落在了取值范围的边界上" in zh.output and "edge of its range" not in zh.output
 
 
 def test_group_error_weights_groups_by_customers():
@@ -322,6 +324,9 @@ def test_named_model_that_cannot_be_trusted_is_used_flagged_and_reported(tmp_pat
     assert any(w.startswith("MBGNBD cannot be trusted: a = ") for w in rnd.meta["model_warnings"])
     html = write_report(path, "latest", tmp_path / "r.html").read_text(encoding="utf-8")
     assert "should not be relied on" in html
+    # the same stored warnings read Chinese in a zh report (issue 14): each one the fit raised has its phrase
+    zh = write_report(path, "latest", tmp_path / "r_zh.html", lang="zh").read_text(encoding="utf-8")
+    assert "MBGNBD 模型的拟合不可信：参数 a = " in zh and "cannot be trusted" not in zh
 
 
 def test_the_rounds_model_check_uses_the_rounds_penalty(tmp_path):

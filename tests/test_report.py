@@ -374,3 +374,29 @@ def test_report_checks_the_model_on_the_year_before_the_cutoff(test_data, tmp_pa
     w = holdout["customers"].to_numpy(dtype=float)
     err = float(((holdout["predicted"] - holdout["actual"]).abs() * w).sum() / w.sum())
     assert f"they differ by {err:,.2f} purchases" in text
+
+
+def test_untrusted_fits_read_in_the_reports_language_and_stay_escaped():
+    """Issue 14: the reasons a fit cannot be trusted, stored in English as a round raised them,
+    read Chinese in a zh report and English in an en one; names and values inside stay as they
+    are, a hostile one is escaped, and a warning without a phrase is shown as stored."""
+    hostile = "<img src=x onerror=alert(1)>"
+    r = synthetic_round(300, seed=21)
+    r.meta["models"] = {"purchases": {"model": "BGNBD", "param_names": ["r", "alpha", "a", "b"],
+                                      "params": {"r": 0.24, "alpha": 4.4, "a": 1e-7, "b": 2.4},
+                                      "stderr": {"r": 0.01, "alpha": 0.2, "a": 0.0, "b": 0.1},
+                                      "loglik": -100.0, "n_customers": 300}}
+    r.meta["model_warnings"] = ["BGNBD cannot be trusted: a = 1e-07 is at the edge of its range",
+                                f"BGNBD cannot be trusted: the standard error of {hostile} is zero",
+                                "RuntimeWarning: overflow encountered in exp"]
+    zh_html, en_html = build_report(r, lang="zh"), build_report(r, lang="en")
+    for page in (zh_html, en_html):
+        assert hostile not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    zh, en = visible_text(zh_html), visible_text(en_html)
+    assert ("拟合时的警告：BGNBD 模型的拟合不可信：参数 a = 1e-07 落在了取值范围的边界上；"
+            f"BGNBD 模型的拟合不可信：参数 {hostile} 的标准误为零；RuntimeWarning: overflow encountered in exp。") in zh
+    assert "cannot be trusted" not in zh and "注意：BGNBD 的拟合到了模型所能描述的极限" in zh
+    assert ("The fits warned: BGNBD cannot be trusted: a = 1e-07 is at the edge of its range; "
+            f"BGNBD cannot be trusted: the standard error of {hostile} is zero; "
+            "RuntimeWarning: overflow encountered in exp.") in en
+    assert "Caution: the BGNBD fit ran to a limit" in en

@@ -319,14 +319,65 @@ def test_the_overview_says_the_stored_interval_warnings_in_the_pages_language(tm
               + t("interval_not_psd", "en") + ")")
     with Workspace(path) as ws:
         meta = json.loads(ws.con.execute("SELECT meta_json FROM rounds WHERE round_id = 2").fetchone()[0])
-        meta["model_warnings"] = [raised, "BGNBD cannot be trusted: a at its bound"]
+        meta["model_warnings"] = [raised, "RuntimeWarning: overflow encountered in exp"]
         ws.con.execute("UPDATE rounds SET meta_json = ? WHERE round_id = 2", [json.dumps(meta)])
     with TestClient(create_app(path)) as c:
         log_in(c, "boss")
         zh = c.get("/", headers={"Accept-Language": "zh-CN"}).text
         assert "预计每次消费额、预计价值（未来一年）、预计价值（未来三年）没有 90% 区间" in zh
         assert "GammaGamma 模型的拟合给不出区间（协方差矩阵不是半正定的" in zh and "cannot give one" not in zh
-        assert "BGNBD cannot be trusted: a at its bound" in zh  # a warning without a phrase stays as it is
+        assert "RuntimeWarning: overflow encountered in exp" in zh  # a warning without a phrase stays as it is
         en = c.get("/", headers={"Accept-Language": "en"}).text
         assert "no 90% interval for Expected spend per purchase, Value (next year)" in en
         assert c.get("/api/overview").json()["warnings"][0] == raised  # the JSON gives what the round stored
+
+
+def _overview_warnings(html: str) -> list[str]:
+    """The items of the overview's list of warnings as a reader sees them (tags stripped, unescaped)."""
+    import html as html_module
+    import re
+
+    box = re.search(r'<ul class="warnings">(.*?)</ul>', html, re.S)
+    assert box, "no list of warnings on the page"
+    return [html_module.unescape(re.sub(r"<[^>]+>", "", li)).strip() for li in re.findall(r"<li>(.*?)</li>", box[1], re.S)]
+
+
+def test_the_overview_says_untrusted_fits_and_the_fallback_in_the_pages_language(tmp_path):
+    """Issue 14: why a fit cannot be trusted (as a round stores it, English) and the fallback the
+    round applied read Chinese on a zh page and English on an en page; names, values and reasons
+    inside stay as they are, a hostile one is escaped, an unknown warning is shown as stored."""
+    import json
+
+    from xuanba.web import create_app
+    from xuanba.workspace import Workspace
+
+    path = make_web_workspace(tmp_path / "ws.duckdb", n=30)
+    hostile = "<img src=x onerror=alert(1)>"
+    stored = ["BGNBD cannot be trusted: a = 1e-07 is at the edge of its range; the optimiser did not converge",
+              f"GammaGamma cannot be trusted: the standard error of {hostile} is zero",
+              "BGNBD cannot be trusted: a at its bound",  # a problem without a phrase: the model's part still reads
+              "Some library said <b>this</b>"]
+    fallback = {"on_no_model": "drop", "unavailable": ["p_alive", "churn_90d"], "reason": f"no candidate fits {hostile}",
+                "criteria": ["still_active", "at risk"], "gates": ["alive_enough"], "tie_break": []}
+    with Workspace(path) as ws:
+        meta = json.loads(ws.con.execute("SELECT meta_json FROM rounds WHERE round_id = 2").fetchone()[0])
+        meta["model_warnings"], meta["fallback"] = stored, fallback
+        ws.con.execute("UPDATE rounds SET meta_json = ? WHERE round_id = 2", [json.dumps(meta)])
+    with TestClient(create_app(path)) as c:
+        log_in(c, "boss")
+        zh_html = c.get("/", headers={"Accept-Language": "zh-CN"}).text
+        en_html = c.get("/", headers={"Accept-Language": "en"}).text
+        api = c.get("/api/overview").json()
+    for page in (zh_html, en_html):  # escaped wherever it came from
+        assert hostile not in page and "<b>this</b>" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    zh, en = _overview_warnings(zh_html), _overview_warnings(en_html)
+    assert zh == ["BGNBD 模型的拟合不可信：参数 a = 1e-07 落在了取值范围的边界上；优化算法没有收敛",
+                  f"GammaGamma 模型的拟合不可信：参数 {hostile} 的标准误为零",
+                  "BGNBD 模型的拟合不可信：a at its bound",
+                  "Some library said <b>this</b>",
+                  f"没有模型能给出仍活跃概率、流失概率（90天内）（no candidate fits {hostile}），"
+                  "本轮计分时略去了：still_active、at risk、alive_enough"]
+    assert en == [*stored, f"no model could give P(alive), Churn risk (90 days) (no candidate fits {hostile}), "
+                           "so the round scored without still_active, at risk, alive_enough"]
+    # the JSON gives what the round stored, and the fallback as it was stored
+    assert api["warnings"][:4] == stored and api["fallback"] == fallback

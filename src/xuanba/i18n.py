@@ -19,8 +19,10 @@ Example
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from xuanba.errors import InputError, Phrase
@@ -409,6 +411,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "interval_on_engine": ("the predictions' intervals are not computed on an engine yet: this round stores none "
                            "(run it on the workspace for them)",
                            "在计算引擎上运行的轮次暂不计算预测区间，本轮未保存区间（需要区间时请在工作区上运行本轮）"),
+    # why a fit cannot be trusted (a model's problems_) and the round's fallback, as the round's
+    # warnings say them (raised in English from here; read back by warning_words)
+    "trust_problem": ("{model} cannot be trusted: {problem}", "{model} 模型的拟合不可信：{problem}"),
+    "problem_edge": ("{name} = {value} is at the edge of its range", "参数 {name} = {value} 落在了取值范围的边界上"),
+    "problem_no_stderr": ("no standard errors (the Hessian is singular, or the fit ran to an edge)",
+                          "没有标准误（Hessian 矩阵奇异，或拟合落在了参数空间的边界上）"),
+    "problem_zero_stderr": ("the standard error of {name} is zero", "参数 {name} 的标准误为零"),
+    "problem_not_maximum": ("the Hessian is not that of a maximum", "Hessian 矩阵表明估计值不是似然的极大值点"),
+    "problem_ill_conditioned": ("the Hessian is ill-conditioned (condition number {number})",
+                                "Hessian 矩阵病态（条件数 {number}）"),
+    "problem_not_converged": ("the optimiser did not converge", "优化算法没有收敛"),
+    "round_fallback": ("no model could give {fields} ({reason}), so the round scored without {left}",
+                       "没有模型能给出{fields}（{reason}），本轮计分时略去了：{left}"),
     "models_intervals": ("The round stored each customer's {level} interval of {fields}: where the customer's "
                          "expected value lies given how precisely the parameters are estimated (shown on the "
                          "customer page and in the exported customer data).",
@@ -1875,10 +1890,63 @@ def reason_words(reason: str, lang: str) -> str:
     return t(key, lang) if key in TEXT else reason
 
 
+#: The phrases of the warnings a round stores (raised in English, read back by :func:`warning_words`).
+WARNING_KEYS = ("interval_none", "interval_on_engine", "trust_problem", "round_fallback")
+#: The phrases of why a fit cannot be trusted or gives no interval (``"; "`` between several).
+PROBLEM_KEYS = ("problem_edge", "problem_no_stderr", "problem_zero_stderr", "problem_not_maximum",
+                "problem_ill_conditioned", "problem_not_converged", "interval_no_covariance", "interval_not_psd")
+
+
+@functools.cache
+def _english_pattern(key: str) -> re.Pattern[str]:
+    """The English phrase ``key`` as a pattern: each ``{field}`` a named group of any text."""
+    parts = re.split(r"\{(\w+)\}", t(key, "en"))
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.*?)" for i, p in enumerate(parts)), re.S)
+
+
+def read_phrase(text: str, keys: Sequence[str]) -> tuple[str, dict[str, str]] | None:
+    """Which English phrase of ``keys`` ``text`` is, and its fields; ``None`` when it is none.
+
+    Example
+    -------
+    >>> read_phrase("BGNBD cannot be trusted: the optimiser did not converge", WARNING_KEYS)
+    ('trust_problem', {'model': 'BGNBD', 'problem': 'the optimiser did not converge'})
+    """
+    for key in keys:
+        found = _english_pattern(key).fullmatch(text)
+        if found is not None:
+            return key, found.groupdict()
+    return None
+
+
+def problem_words(text: str, lang: str) -> str:
+    """Why a fit cannot be trusted (its problems, ``"; "`` between them, raised in English) in
+    words of ``lang``: the fields (parameter names, values) as they are; a problem without a
+    phrase as it is.
+
+    Example
+    -------
+    >>> problem_words("a = 1e-07 is at the edge of its range; the optimiser did not converge", "zh")
+    '参数 a = 1e-07 落在了取值范围的边界上；优化算法没有收敛'
+    """
+    said = []
+    for part in text.split("; "):
+        found = read_phrase(part, PROBLEM_KEYS)
+        said.append(part if found is None else t(found[0], lang, **found[1]))
+    return t("list_sep", lang).join(said)
+
+
+def _columns_words(text: str, lang: str) -> str:
+    """A list of fields as the English phrases give it (``a, b and c``) by their headers."""
+    fields = [f for f in re.split(r", | and ", text) if f]
+    return t("list_comma", lang).join(column_words(f, lang)[0] for f in fields)
+
+
 def warning_words(text: str, lang: str) -> str:
-    """A warning a round stored (raised in English, kept as it was raised) in words of ``lang``:
-    the prediction intervals' warnings (``interval_*``: no interval for some predictions and why,
-    none on an engine) with the fields by their headers; any other warning as it is.
+    """A warning a round stored (raised in English from a phrase of :data:`WARNING_KEYS`, kept as
+    it was raised) in words of ``lang``: prediction fields by their headers, the reasons a fit
+    cannot be trusted or gives no interval by :func:`problem_words`, other fields (model, parameter
+    and criteria names, a reason from elsewhere) as they are; any other warning as it is.
 
     Example
     -------
@@ -1886,24 +1954,24 @@ def warning_words(text: str, lang: str) -> str:
     ...      "give one (" + t("interval_no_covariance", "en") + ")")
     >>> warning_words(w, "zh")
     '预计每次消费额、预计价值（未来一年）、预计价值（未来三年）没有 90% 区间：GammaGamma 模型的拟合给不出区间（参数没有协方差：Hessian 矩阵奇异，或拟合落在了参数空间的边界上）'
-    >>> warning_words("BGNBD cannot be trusted: r at its bound", "zh")
-    'BGNBD cannot be trusted: r at its bound'
+    >>> warning_words("BGNBD cannot be trusted: the standard error of a is zero", "zh")
+    'BGNBD 模型的拟合不可信：参数 a 的标准误为零'
+    >>> warning_words("RuntimeWarning: overflow in exp", "zh")
+    'RuntimeWarning: overflow in exp'
     """
-    import re
-
-    body = text.removeprefix("UserWarning: ")
-    if body == t("interval_on_engine", "en"):
-        return t("interval_on_engine", lang)
-    pattern = re.escape(t("interval_none", "en")).replace(r"\{level\}", r"(?P<level>\S+)").replace(
-        r"\{fields\}", r"(?P<fields>[\w, ]+?)").replace(r"\{model\}", r"(?P<model>\w+)").replace(r"\{reason\}", "(?P<reason>.*)")
-    found = re.fullmatch(pattern, body, flags=re.S)
+    found = read_phrase(text.removeprefix("UserWarning: "), WARNING_KEYS)
     if found is None:
         return text
-    fields = [f for f in re.split(r", | and ", found["fields"]) if f]
-    reason = found["reason"]
-    reason = next((t(k, lang) for k in ("interval_no_covariance", "interval_not_psd") if reason == t(k, "en")), reason)
-    return t("interval_none", lang, level=found["level"], model=found["model"], reason=reason,
-             fields=t("list_comma", lang).join(column_words(f, lang)[0] for f in fields))
+    key, fields = found
+    if "fields" in fields:
+        fields["fields"] = _columns_words(fields["fields"], lang)
+    if key == "interval_none":
+        fields["reason"] = problem_words(fields["reason"], lang)
+    if key == "round_fallback":  # the standard's names as they are, listed the reader's way
+        fields["left"] = t("list_comma", lang).join(fields["left"].split(", "))
+    if "problem" in fields:
+        fields["problem"] = problem_words(fields["problem"], lang)
+    return t(key, lang, **fields)
 
 
 def check_lang(lang: str) -> str:

@@ -23,8 +23,10 @@ from xuanba.cli._common import (
     handle_errors,
     say,
     time_unit,
+    ui_lang,
 )
 from xuanba.cli._common import parse_date as _date
+from xuanba.i18n import problem_words
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -67,7 +69,7 @@ def _print(ev: Any) -> None:
         if row["error"]:
             console.print(f"[red]{escape(say('cli_eval_not_fitted', model=name))}[/] {escape(str(row['error']))}", markup=True)
         elif row["problems"]:
-            console.print(f"[yellow]{escape(say('cli_eval_untrusted', model=name))}[/] {escape(str(row['problems']))}", markup=True)
+            console.print(f"[yellow]{escape(say('cli_eval_untrusted', model=name))}[/] {escape(problem_words(str(row['problems']), ui_lang()))}", markup=True)
     for warning in ev.warnings:
         console.print(f"[yellow]{say('cli_warning')}[/] {escape(warning)}", markup=True)
     if not ev.best:

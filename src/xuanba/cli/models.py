@@ -21,7 +21,9 @@ from xuanba.cli._common import (
     handle_errors,
     say,
     time_unit,
+    ui_lang,
 )
+from xuanba.i18n import problem_words
 
 
 def _facts(facts: Path | None, workspace: Path) -> tuple[Any, str]:
@@ -80,8 +82,8 @@ def _print_fit(payload: dict[str, Any]) -> None:
         console.print(f"[yellow]{say('cli_warning')}[/] {escape(str(payload['assumption_warning']))}", markup=True)
     if payload["problems"]:
         console.print(f"[bold red]{say('cli_fit_untrusted')}[/]{say('cli_fit_untrusted_why')}", markup=True)
-        for problem in payload["problems"]:
-            console.print(f"  - {escape(problem)}")
+        for problem in payload["problems"]:  # raised in English (the JSON keeps it), said in the reader's
+            console.print(f"  - {escape(problem_words(problem, ui_lang()))}")
         console.print(say("cli_fit_untrusted_fix"))
     if payload.get("saved"):
         console.print(say("cli_fit_saved", path=payload["saved"]))

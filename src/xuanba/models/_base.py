@@ -37,6 +37,7 @@ from scipy import optimize
 
 from xuanba._files import write_text_atomic
 from xuanba.errors import InputError, ModelError, NotFittedError, SchemaError
+from xuanba.i18n import t
 
 ID = "customer_id"
 
@@ -237,26 +238,26 @@ def fit_problems(
         if name in params.index:
             v = float(params[name])
             if not (EDGE[0] <= v <= EDGE[1]):
-                out.append(f"{name} = {v:.3g} is at the edge of its range")
+                out.append(t("problem_edge", "en", name=name, value=f"{v:.3g}"))
     cov = np.asarray(covariance, dtype=float)
     if cov.shape != (len(values), len(values)) or not np.all(np.isfinite(cov)):
-        out.append("no standard errors (the Hessian is singular, or the fit ran to an edge)")
+        out.append(t("problem_no_stderr", "en"))
     else:
         diag = np.diag(cov)
         for name, d in zip(params.index, diag, strict=True):
             if d <= 0:
-                out.append(f"the standard error of {name} is zero")
+                out.append(t("problem_zero_stderr", "en", name=name))
         scale = np.where(np.asarray(log_scale, dtype=bool), np.abs(values), 1.0)
         if np.all(scale > 0) and np.all(diag > 0):
             rel = cov / np.outer(scale, scale)
             with np.errstate(all="ignore"):
                 eig = np.linalg.eigvalsh((rel + rel.T) / 2)
             if eig.min() <= 0:
-                out.append("the Hessian is not that of a maximum")
+                out.append(t("problem_not_maximum", "en"))
             elif eig.max() / eig.min() > MAX_CONDITION:
-                out.append(f"the Hessian is ill-conditioned (condition number {eig.max() / eig.min():.1g})")
+                out.append(t("problem_ill_conditioned", "en", number=f"{eig.max() / eig.min():.1g}"))
     if not converged:
-        out.append("the optimiser did not converge")
+        out.append(t("problem_not_converged", "en"))
     return out
 
 
@@ -893,7 +894,7 @@ class Model:
         """The model in a notebook: its options, and once fitted its estimates with standard
         errors and 95% intervals and its fit statistics."""
         from xuanba import _html
-        from xuanba.i18n import display_lang, t
+        from xuanba.i18n import display_lang
 
         name, lang = type(self).__name__, display_lang()
         if not hasattr(self, "params_"):

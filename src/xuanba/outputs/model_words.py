@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from xuanba.i18n import WARNING_KEYS, read_phrase
 from xuanba.outputs.i18n import num, t
 
 
@@ -26,8 +27,8 @@ def model_trust_lines(meta: Mapping[str, Any], lang: str) -> list[str]:
     choice = meta.get("model_choice")
     if isinstance(choice, Mapping) and choice.get("model"):
         out.append(t("trust_chosen", lang, model=str(choice["model"]), reason=str(choice.get("reason", ""))))
-    untrusted = sorted({w.split(" cannot be trusted")[0] for w in meta.get("model_warnings") or []
-                        if " cannot be trusted" in w})
+    said = (read_phrase(str(w), WARNING_KEYS) for w in meta.get("model_warnings") or [])
+    untrusted = sorted({s[1]["model"] for s in said if s is not None and s[0] == "trust_problem"})
     for model in untrusted:
         out.append(t("trust_untrusted", lang, model=model))
     once = (meta.get("summary") or {}).get("one_time_buyers")

@@ -240,11 +240,13 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
 def fit_warnings(caught: list[Any], models: dict[str, Any]) -> list[str]:
     """The warnings a round says of its fits: what the fits warned (a library's notice of its own
     deprecations says nothing about the fit) and each fitted model's reasons not to trust it."""
+    from xuanba.i18n import t  # raised in English; warning_words says them in the reader's language
+
     warned = {f"{w.category.__name__}: {w.message}" for w in caught
               if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning | FutureWarning)}
     for model in models.values():
         for problem in getattr(model, "problems_", []):
-            warned.add(f"{type(model).__name__} cannot be trusted: {problem}")
+            warned.add(t("trust_problem", "en", model=type(model).__name__, problem=problem))
     return sorted(warned)
 
 

@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from xuanba import i18n
 from xuanba.workspace import Workspace
 
 #: The roster columns a page may sort by, each with its SQL.
@@ -482,8 +483,12 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
                    "selected": sum(n for t, n in counts.items() if t), "tier_counts": counts}
     order = [t for t in (summary.get("tier_counts") or counts)]
     warnings = list(m.get("model_warnings") or [])
-    if m.get("fallback"):
-        warnings.append("fallback: " + json.dumps(m["fallback"], ensure_ascii=False, default=str))
+    fallback = m.get("fallback")
+    if isinstance(fallback, dict):  # in English from the one table; the page says it in its language
+        left = [str(x) for k in ("criteria", "gates", "tie_break") for x in fallback.get(k) or []]
+        fields = ", ".join(str(f) for f in fallback.get("unavailable") or [])
+        warnings.append(i18n.t("round_fallback", "en", fields=fields, reason=str(fallback.get("reason", "")),
+                               left=", ".join(left) or "–"))
     return {
         "round_id": rid, "cutoff": m.get("cutoff"), "standard_name": m.get("standard_name"),
         "standard_version": m.get("standard_version"), "currency": m.get("currency"),
@@ -495,6 +500,7 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
         "value_share": None if owner is not None else summary.get("value_share"),
         "lift": None if owner is not None else summary.get("lift"),
         "warnings": [str(w) for w in warnings],
+        "fallback": fallback if isinstance(fallback, dict) else None,  # what the round left out, as stored
         "scoped": owner is not None,
     }
 
