@@ -215,6 +215,29 @@ def test_a_round_whose_scoring_fails_while_its_fields_are_stored_leaves_nothing(
         assert run_round(ws, standard, CUTOFF, predictions=preds).round_id == 2
 
 
+def test_the_workspace_refuses_a_read_while_the_rounds_fields_are_being_stored(ws_path, tx, standard, monkeypatch):
+    """While the fields thread writes with the workspace's connection, the scoring thread may not
+    use it: a read there is refused at once (not run beside the thread's writes), the round fails
+    and leaves nothing, and the workspace is free again afterwards."""
+    from xuanba.rounds import run as run_mod
+
+    preds = predictions_for(tx.customer_id)
+    run_round(ws_path, standard, "2026-03-31", predictions=preds)
+    with Workspace(ws_path) as ws:
+        def reading(engine):
+            def score(table, std):
+                ws.sql("SELECT count(*) FROM rounds")  # what a careless edit of the scoring might do
+            return score
+
+        monkeypatch.setattr(run_mod, "score_with", reading)
+        with pytest.raises(RuntimeError, match="in use by the round's fields"):
+            run_round(ws, standard, CUTOFF, predictions=preds)
+        monkeypatch.undo()
+        assert ws.sql("SELECT round_id FROM rounds")["round_id"].tolist() == [1]
+        assert ws.sql("SELECT DISTINCT round_id FROM round_fields")["round_id"].tolist() == [1]
+        assert run_round(ws, standard, CUTOFF, predictions=preds).round_id == 2
+
+
 def test_a_round_transaction_left_without_saving_stores_nothing(ws_path, tx, standard):
     """:func:`saving_round` refuses to commit fields without their round."""
     from xuanba.rounds.store import saving_round

@@ -436,6 +436,7 @@ class Workspace:
         self.path = str(path)
         self.read_only = bool(read_only)
         self._depth = 0
+        self._lent: str | None = None
         if self.path != ":memory:" and (not create or read_only) and not Path(self.path).exists():
             raise WorkspaceError(Phrase("err_ws_not_found"), file=self.path, fix=Phrase("err_ws_not_found_fix"))
         if self.path != ":memory:":
@@ -581,6 +582,7 @@ class Workspace:
 
     def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
         """Run a read query and return a pandas DataFrame."""
+        self._check_free()
         with _faults(self.path, self.con):
             return self.con.execute(query, params or []).df()
 
@@ -611,12 +613,37 @@ class Workspace:
             con.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", [key, value])
 
     # -- writing -----------------------------------------------------------------------------
+    def lend(self, to: str | None) -> None:
+        """Say that the connection is in use by another thread (``to``: what for), or free again
+        (``None``): meanwhile :meth:`sql` and :meth:`transaction` refuse, instead of running on a
+        connection another thread is writing with.
+
+        Example
+        -------
+        >>> with Workspace(":memory:") as ws:
+        ...     ws.lend("a test")
+        ...     try:
+        ...         ws.sql("SELECT 1")
+        ...     except RuntimeError as exc:
+        ...         print(exc)
+        ...     ws.lend(None)
+        ...     int(ws.sql("SELECT 1 AS one")["one"].iloc[0])
+        the workspace's connection is in use by a test: wait for it first
+        1
+        """
+        self._lent = to
+
+    def _check_free(self) -> None:
+        if self._lent is not None:  # a programming error, not a user's: said plainly
+            raise RuntimeError(f"the workspace's connection is in use by {self._lent}: wait for it first")
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """The single write path: everything inside commits together or not at all.
 
         Nested uses join the outer transaction (which then commits or rolls back everything).
         """
+        self._check_free()
         if self._depth:
             self._depth += 1
             try:
@@ -769,6 +796,7 @@ class Workspace:
         """
         other = object.__new__(Workspace)
         other.path, other.read_only, other._depth, other._ibis = self.path, self.read_only, 0, None
+        other._lent = None
         other.stable = stable
         other.con = self.con.cursor()
         return other

@@ -260,13 +260,16 @@ class RoundSaver:
     thread while the caller scores (DuckDB releases the GIL); :meth:`wait` before using the
     workspace again, :meth:`save` appends the rest. See :func:`saving_round`."""
 
-    def __init__(self, con: Any, round_id: int, pending: Any) -> None:
-        self._con, self.round_id, self._pending, self.saved = con, round_id, pending, False
+    def __init__(self, ws: Workspace, con: Any, round_id: int, pending: Any) -> None:
+        self._ws, self._con, self.round_id, self._pending, self.saved = ws, con, round_id, pending, False
 
     def wait(self) -> None:
         """Wait for the fields to be appended (raising what appending them raised)."""
         if self._pending is not None:
-            self._pending.result()
+            try:
+                self._pending.result()
+            finally:
+                self._ws.lend(None)
 
     def save(self, rnd: Round) -> int:
         """Append the rest of ``rnd`` (its row, roster, contributions, tables); returns its id."""
@@ -294,10 +297,15 @@ def saving_round(ws: Workspace, fields: pd.DataFrame | None) -> Iterator[RoundSa
 
     with ws.transaction() as con:
         round_id = _next_round_id(con)
-        with ThreadPoolExecutor(max_workers=1) as pool:  # leaving waits for the thread
-            pending = None if fields is None else pool.submit(_insert_fields_then_pause, con, round_id, fields)
-            saver = RoundSaver(con, round_id, pending)
-            yield saver
+        try:
+            with ThreadPoolExecutor(max_workers=1) as pool:  # leaving waits for the thread
+                if fields is not None:  # the workspace refuses other uses of the connection meanwhile
+                    ws.lend("the round's fields being stored")
+                pending = None if fields is None else pool.submit(_insert_fields_then_pause, con, round_id, fields)
+                saver = RoundSaver(ws, con, round_id, pending)
+                yield saver
+        finally:
+            ws.lend(None)
         if not saver.saved:
             raise RuntimeError("a round's transaction was left without saving the round")
 
