@@ -29,7 +29,7 @@ OUT = BENCH / "out"
 sys.path.insert(0, str(BENCH))
 
 from bench_facts import CUTOFF  # noqa: E402
-from bench_round import make_bgnbd_data  # noqa: E402
+from bench_round import bgnbd_data  # noqa: E402
 
 
 def main() -> None:
@@ -48,10 +48,7 @@ def main() -> None:
     from xuanba.models.value import customer_value
 
     n = int(args.customers)
-    OUT.mkdir(parents=True, exist_ok=True)
-    data = OUT / f"round_bgnbd_{n}.parquet"
-    if not data.exists():
-        make_bgnbd_data(data, n)
+    data = bgnbd_data(n)
     con = duckdb.connect()
     con.execute("CREATE TABLE transactions AS SELECT * FROM read_parquet(?)", [str(data)])
     ws = Workspace(":memory:")

@@ -178,6 +178,18 @@ def _stored_digest(ws, round_id: int) -> dict[str, str]:  # noqa: ANN001
     return out
 
 
+def bgnbd_data(n_customers: int) -> Path:
+    """The BG/NBD-shaped transactions of ``n_customers`` in bench/out, generated at first use
+    (the round's benchmarks and profiles share them)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    data = OUT / f"round_bgnbd_{n_customers}.parquet"
+    if not data.exists():
+        t0 = time.perf_counter()
+        make_bgnbd_data(data, n_customers)
+        print(f"generated {data.name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    return data
+
+
 def _workspace(parquet: Path, path: Path) -> None:
     import duckdb
 

@@ -29,7 +29,7 @@ OUT = BENCH / "out"
 sys.path.insert(0, str(BENCH))
 
 from bench_facts import CUTOFF  # noqa: E402
-from bench_round import _workspace, make_bgnbd_data  # noqa: E402
+from bench_round import _workspace, bgnbd_data  # noqa: E402
 
 
 def main() -> None:
@@ -37,10 +37,7 @@ def main() -> None:
     parser.add_argument("--customers", type=float, default=1e6)
     args = parser.parse_args()
     n = int(args.customers)
-    OUT.mkdir(parents=True, exist_ok=True)
-    data = OUT / f"round_bgnbd_{n}.parquet"
-    if not data.exists():
-        make_bgnbd_data(data, n)
+    data = bgnbd_data(n)
 
 
     import xuanba

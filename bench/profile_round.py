@@ -27,7 +27,7 @@ OUT = BENCH / "out"
 sys.path.insert(0, str(BENCH))
 
 from bench_facts import CUTOFF  # noqa: E402
-from bench_round import make_bgnbd_data  # noqa: E402
+from bench_round import bgnbd_data  # noqa: E402
 
 
 def _rss() -> tuple[float, float]:
@@ -81,12 +81,7 @@ def main() -> None:
     if args.stop_at:
         _watchdog(args.stop_at)
     n = int(args.customers)
-    OUT.mkdir(parents=True, exist_ok=True)
-    data = OUT / f"round_bgnbd_{n}.parquet"
-    if not data.exists():
-        t0 = time.perf_counter()
-        make_bgnbd_data(data, n)
-        print(f"generated {data.name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    data = bgnbd_data(n)
 
     from xuanba import Workspace
     from xuanba.rounds import run_round
