@@ -519,7 +519,10 @@ def overview_page(request: Request, ws: Workspace, user: dict[str, Any], owner: 
     o = data.overview(ws, owner)
     if o is not None:  # the warnings as the round stored them (English), said in the page's language
         o = {**o, "warnings": [warning_words(w, request.state.lang) for w in o["warnings"]]}
-    return render(request, "overview.html.j2", o=o, owner=owner)
+    from xuanba.i18n import column_words
+
+    lang = request.state.lang
+    return render(request, "overview.html.j2", o=o, owner=owner, field_words=lambda f: column_words(f, lang)[0])
 
 
 @guarded(api=True)
@@ -583,7 +586,8 @@ def roster_view(request: Request, ws: Workspace, user: dict[str, Any], owner: st
     page = data.roster_page(ws, owner=owner, **args)
     q = {k: v for k, v in request.query_params.items() if k in ROSTER_QUERY and v}
     name = "_roster_table.html.j2" if request.headers.get("hx-request") else "roster.html.j2"
-    return render(request, name, r=page, query=q, owner=owner, rounds=data.round_ids(ws))
+    labels = data.quadrant_labels(ws, page["round_id"]) if page.get("round_id") is not None else {}
+    return render(request, name, r=page, query=q, owner=owner, rounds=data.round_ids(ws), quadrant_labels=labels)
 
 
 @guarded(api=True)
