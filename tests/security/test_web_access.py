@@ -185,9 +185,15 @@ def test_admin_pages_are_not_there_for_managers_and_reps(app):
         with TestClient(app) as c:
             log_in(c, name)
             assert c.get("/audit").status_code == 404 and c.get("/api/audit").status_code == 404
+            assert c.get("/api/users").status_code == 404
     with TestClient(app) as c:
         log_in(c, "admin")
         assert c.get("/audit").status_code == 200 and any(r["action"] == "login" for r in c.get("/api/audit").json())
+        users = c.get("/api/users").json()  # the admin sees who may log in, never a hash
+        assert {(u["name"], u["role"], u["owner"]) for u in users} >= {("ann", "rep", "Rep 01"), ("boss", "manager", None)}
+        assert not any("argon2" in str(v) or "hash" in k for u in users for k, v in u.items())
+        page = c.get("/audit").text
+        assert '<table id="users">' in page and "<td>Rep 01</td>" in page
 
 
 @pytest.mark.parametrize("path", ["/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py",

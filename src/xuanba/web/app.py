@@ -735,7 +735,12 @@ def openapi_api(request: Request, ws: Workspace, user: dict[str, Any], owner: st
 
 @guarded(("admin",))
 def audit_page(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
-    return render(request, "audit.html.j2", rows=store.audit_log(ws))
+    return render(request, "audit.html.j2", rows=store.audit_log(ws), users=store.list_users(ws))
+
+
+@guarded(("admin",), api=True)
+def users_api(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
+    return _json(store.list_users(ws))
 
 
 @guarded(("admin",), api=True)
@@ -819,6 +824,7 @@ def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minu
         Route("/api/customers/{cid:path}/share", share_api, methods=["POST"]),
         Route("/api/customers/{cid:path}", customer_api),
         Route("/api/audit", audit_api),
+        Route("/api/users", users_api),
         Route("/api/openapi.json", openapi_api),
         Route("/s/{token}", link_view),
         *account_routes(),
