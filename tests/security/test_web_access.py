@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from tests.web.helpers import PASSWORD, csrf_of, log_in, make_web_workspace
 
-OPEN = {"/login", "/health", "/s/{token}"}
+OPEN = {"/login", "/health", "/s/{token}", "/favicon.ico"}
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +59,8 @@ def test_no_route_answers_without_a_session_but_login_health_static_and_links(ap
                 assert r.status_code == 303 and r.headers["location"].startswith("/login"), (method, path)
         assert c.get("/health").status_code == 200 and c.get("/login").status_code == 200
         assert c.get("/static/htmx.min.js").status_code == 200
+        icon = c.get("/favicon.ico")  # an empty answer, so that a statement from a link logs no 404
+        assert icon.status_code == 204 and icon.content == b""
     assert seen >= 14
     assert {type(r) for r in app.routes} == {Route, Mount}  # no other kind of route slipped in
 

@@ -420,6 +420,14 @@ async def health(request: Request) -> Response:
     return _headers(JSONResponse({"ok": True}))
 
 
+async def favicon(request: Request) -> Response:
+    """No icon (204), rather than a 404 that a browser reports for every page without its own
+    icon link: a statement opened from a customer link."""
+    resp = _headers(Response(status_code=204), private=False)
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp
+
+
 def _safe_next(value: str | None) -> str:
     """A local path to go to after log-in; anything else (another host, ``//x``, ``/\\x``) is ``/``."""
     if not value or not value.startswith("/") or value.startswith(("//", "/\\")) or any(c in value for c in "\r\n\\"):
@@ -803,6 +811,7 @@ def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minu
 
     routes = [
         Route("/health", health),
+        Route("/favicon.ico", favicon),
         Route("/login", login_page, methods=["GET"]),
         Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
