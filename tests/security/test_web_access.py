@@ -237,3 +237,36 @@ def test_guessing_at_a_workspace_without_users_writes_nothing(tmp_path):
         assert login(c, "admin", "anything at all").status_code == 401
     with Workspace(path, read_only=True) as ws:
         assert not ws.has_table("web_users") and not ws.has_table("web_audit")
+
+
+#: Routes whose answers hold nothing private: shared caches may keep them.
+CACHEABLE = {"/favicon.ico", "/assets/plotly.min.js"}
+
+
+def test_no_private_answer_may_be_kept_by_a_cache(app, ws):
+    """Every page, JSON twin, export, statement and error a logged-in user gets says ``no-store``
+    (a shared computer's browser or a proxy keeps none of them); Plotly's script is ``private``."""
+    from xuanba.web import store
+    from xuanba.workspace import Workspace
+
+    with Workspace(ws) as w:
+        link = store.create_link(w, "C0000002", days=3)
+    with TestClient(app) as c:
+        log_in(c, "admin")
+        token = csrf_of(c.get("/").text)
+        checked = 0
+        for path, method in _routes(app):
+            if path in ("/logout", "/login") and method == "POST":
+                continue  # the session must last the whole walk
+            url = _url(path).replace("/s/x", "/s/" + link["token"]).replace("{job}", "nope")
+            r = c.request(method, url, headers={"X-CSRF-Token": token}, follow_redirects=False,
+                          **({"json": {"text": "x"}} if path.startswith("/api/") and method == "POST" else {}))
+            if path in CACHEABLE:
+                assert "no-store" not in r.headers.get("cache-control", ""), path
+                continue
+            assert r.headers.get("cache-control") == "no-store", (method, path, r.status_code)
+            assert not r.headers.get("location", "").startswith("/login"), (method, path)  # still logged in
+            checked += 1
+        assert checked >= 30
+        assert c.get("/assets/plotly.min.js").headers["cache-control"].startswith("private")
+        assert c.get("/no/such/page").headers["cache-control"] == "no-store"
