@@ -270,3 +270,24 @@ def test_no_private_answer_may_be_kept_by_a_cache(app, ws):
         assert checked >= 30
         assert c.get("/assets/plotly.min.js").headers["cache-control"].startswith("private")
         assert c.get("/no/such/page").headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("nxt", ["/\t/attacker.invalid", "/\n/attacker.invalid", "/%09/attacker.invalid",
+                                 "/%2F/attacker.invalid", "/.//attacker.invalid", "/ /attacker.invalid", "\\\\attacker.invalid",
+                                 "/@attacker.invalid", "//attacker.invalid@x"])
+def test_no_next_address_leaves_the_host_after_log_in_or_a_language_switch(app, nxt):
+    """Where a browser goes with each ``Location``: it drops tabs and new lines from an address
+    (the WHATWG URL rules) and resolves it against the app's; it must stay on the app's host."""
+    from urllib.parse import urljoin, urlsplit
+
+    def lands(location: str) -> str:
+        cleaned = "".join(ch for ch in location if ch not in "\t\n\r")
+        return urlsplit(urljoin("http://app.test/roster", cleaned)).netloc
+
+    with TestClient(app, base_url="http://app.test") as c:
+        page = c.get("/login", params={"next": nxt})
+        r = c.post("/login", data={"username": "boss", "password": PASSWORD, "csrf": csrf_of(page.text), "next": nxt},
+                   follow_redirects=False)
+        assert r.status_code == 303 and lands(r.headers["location"]) == "app.test", r.headers["location"]
+        r = c.get("/lang/zh", params={"next": nxt}, follow_redirects=False)
+        assert r.status_code == 303 and lands(r.headers["location"]) == "app.test", r.headers["location"]
