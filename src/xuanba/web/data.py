@@ -1026,8 +1026,8 @@ def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: 
                                          "columns": [str(c) for c in d.migration.columns],
                                          "values": [[int(v) for v in row] for row in d.migration.to_numpy()]},
                            "movers": {}}
-    for status in ("entered", "left", "rose", "fell"):
-        part = changes.loc[changes["status"] == status].head(movers)
+    for status in ("entered", "left", "rose", "fell"):  # none asked (the overview): no pass over every customer
+        part = changes.loc[changes["status"] == status].head(movers) if movers > 0 else changes.head(0)
         out["movers"][status] = _records(part)
     out["scoped"] = owner is not None
     return out
