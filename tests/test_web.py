@@ -120,6 +120,12 @@ def test_cli_adds_lists_disables_users_and_shares_links(tmp_path):
     res = run.invoke(app, ["users", "add", "cara", "--role", "rep", "--owner", "Rep 00", *w],
                      input=f"{PASSWORD}\n{PASSWORD}\n")
     assert res.exit_code == 0, res.output
+    assert "no customer of the latest round" not in res.output  # Rep 00 owns customers there
+    res = run.invoke(app, ["users", "add", "cy", "--role", "rep", "--owner", "Rep 0", "--password-stdin", *w],
+                     input=f"{PASSWORD}\n")  # a typo: the rep would see nothing, and is told
+    said = " ".join(res.output.split())  # the console wraps long lines
+    assert res.exit_code == 0 and "no customer of the latest round (round 2) has the owner 'Rep 0'" in said
+    assert "'Rep 00', 'Rep 01', 'Rep 02'" in said
     res = run.invoke(app, ["users", "add", "dan", "--role", "rep", "--password-stdin", *w], input=f"{PASSWORD}\n")
     assert res.exit_code == 2 and "--owner" in res.output  # a rep needs an owner name
     res = run.invoke(app, ["users", "add", "eve", "--role", "admin", "--password-stdin", *w], input="short\n")

@@ -1638,6 +1638,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "web_roster": ("Roster", "名单"),
     "web_audit": ("Audit log", "审计日志"),
     "web_users": ("Users", "用户"),
+    "web_cli_owner_unknown": ("warning: no customer of the latest round (round {round}) has the owner {owner}, so this "
+                              "rep sees no customer until a round gives them some. The owners there: {owners}. For a "
+                              "typo: xuanba users disable this user and add the rep under a new user name with the "
+                              "exact owner.",
+                              "提醒：最新一轮（第 {round} 轮）中没有负责人为 {owner} 的客户，在某一轮分配给该业务员客户之前，"
+                              "他看不到任何客户。该轮的负责人有：{owners}。如是笔误：用 xuanba users disable "
+                              "停用此用户，再以新的用户名、准确的负责人名重新添加。"),
     "web_users_note": ("Users are added, disabled and given new passwords with xuanba users (see docs/web.md).",
                        "用户的添加、停用与改密码用 xuanba users 命令（见 docs/web.md）。"),
     "web_user_role": ("Role", "角色"),

@@ -680,6 +680,17 @@ def _where(ws: Workspace, rid: int, tier: str | None, search: str | None,
 _CHOICES: dict[tuple[Any, ...], dict[str, list[str]]] = {}
 
 
+def owners_of_latest(ws: Workspace) -> tuple[int, list[str]] | None:
+    """The latest round's id and the distinct owners it stored (sorted); ``None`` when no round is
+    stored or it stored no owner. ``xuanba users add`` checks a rep's ``--owner`` against them."""
+    rid = resolve(ws, "latest")
+    if rid is None or "owner" not in _fields(ws, rid):
+        return None
+    rows = ws.con.execute("SELECT DISTINCT CAST(owner AS VARCHAR) FROM round_fields WHERE round_id = ? "
+                          "AND owner IS NOT NULL ORDER BY 1", [rid]).fetchall()
+    return rid, [str(r[0]) for r in rows]
+
+
 def choices(ws: Workspace, rid: int, owner: str | None = None) -> dict[str, list[str]]:
     """The values a page offers for the quadrant, owner and segment filters of round ``rid``
     (a rep's: only their own customers'), asked once per stored round."""
