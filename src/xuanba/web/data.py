@@ -553,8 +553,8 @@ def data_freshness(ws: Workspace, rid: int) -> dict[str, Any] | None:
     last, newest = memo(ws, ("data_end", rid), ask)
     if newest is None:
         return None
-    last_day = last.date() if last is not None else None
-    newest_day = newest.date()
+    last_day = dt.date(last.year, last.month, last.day) if last is not None else None  # a timestamp or a date
+    newest_day = dt.date(newest.year, newest.month, newest.day)
     behind = (day - last_day).days if last_day else None
     after = (newest_day - day).days
     return {"cutoff": str(day), "last": str(last_day) if last_day else None, "newest": str(newest_day),
