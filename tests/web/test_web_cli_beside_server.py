@@ -113,6 +113,11 @@ def test_a_command_beside_a_busy_server_ends_with_exit_5_and_after_it_idles_work
     assert code == 5, out
     assert "another process" in out and "holds the workspace open" in out and "Traceback" not in out
     assert set(busy.codes) == {200}  # the pages answered throughout
-    time.sleep(3)  # past the server's 2-second linger
-    code, out, took = _xuanba(*args, stdin=stdin)
+    # the server lets go of the file 2 to 3 s after its last request (it looks once a second); a
+    # busy machine may delay that look, so a second try comes 2 s later
+    for wait in (3.5, 2.0, 2.0):
+        time.sleep(wait)
+        code, out, took = _xuanba(*args, stdin=stdin)
+        if code != 5:
+            break
     assert code == 0, out
