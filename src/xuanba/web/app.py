@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hmac
+import re
 import secrets
 import threading
 import time
@@ -31,7 +32,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -414,6 +415,44 @@ def _json(payload: Any, status: int = 200) -> Response:
     return _headers(JSONResponse(json_safe(payload), status_code=status))
 
 
+# -- customer ids in paths ------------------------------------------------------------------------------
+
+#: The routes whose path holds a customer id, which may itself hold "/" (sent as %2F).
+_CUSTOMER_PATHS = ("/customers/", "/api/customers/")
+_ESCAPE = re.compile(rb"%(?!2[Ff]|25)([0-9A-Fa-f]{2})")
+
+
+class CustomerPaths:
+    """Route a customer's path by what the browser sent, not by its decoded form: ``%2F`` and
+    ``%25`` stay escaped for the routes (so the id ``A/statement`` has its page at
+    ``/customers/A%2Fstatement`` instead of the statement of ``A``), and :func:`_cid` decodes them
+    once. Everything else is decoded as the server does it.
+
+    Example
+    -------
+    >>> CustomerPaths.path(b"/customers/A%2Fstatement%20%E4%B8%9C%25?round=1")
+    '/customers/A%2Fstatement 东%25'
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    @staticmethod
+    def path(raw: bytes) -> str:
+        return _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw.split(b"?", 1)[0]).decode("utf-8", "replace")
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        raw = scope.get("raw_path") if scope["type"] == "http" else None
+        if raw and scope["path"].startswith(_CUSTOMER_PATHS):
+            scope = {**scope, "path": self.path(raw)}
+        await self.app(scope, receive, send)
+
+
+def _cid(request: Request) -> str:
+    """The customer id of the request's path (see :class:`CustomerPaths`)."""
+    return unquote(request.path_params["cid"])
+
+
 # -- pages ---------------------------------------------------------------------------------------------
 
 async def health(request: Request) -> Response:
@@ -650,7 +689,7 @@ def _customer_more(ws: Workspace, c: dict[str, Any]) -> dict[str, Any]:
 
 @guarded()
 def customer_view(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
-    cid = request.path_params["cid"]
+    cid = _cid(request)
     c = data.customer(ws, request.query_params.get("round"), cid, owner)
     if c is None:
         return _error(request, 404, "web_not_found", False)
@@ -670,7 +709,7 @@ def customer_view(request: Request, ws: Workspace, user: dict[str, Any], owner: 
 
 @guarded(api=True)
 def customer_api(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
-    c = data.customer(ws, request.query_params.get("round"), request.path_params["cid"], owner)
+    c = data.customer(ws, request.query_params.get("round"), _cid(request), owner)
     return _error(request, 404, "web_not_found", True) if c is None else _json({**c, **_customer_more(ws, c)})
 
 
@@ -700,7 +739,7 @@ def _statement(st: State, ws: Workspace, rid: int, cid: str, lang: str) -> Respo
 
 @guarded()
 def statement_view(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
-    cid = request.path_params["cid"]
+    cid = _cid(request)
     c = data.customer(ws, request.query_params.get("round"), cid, owner)
     if c is None:
         return _error(request, 404, "web_not_found", False)
@@ -709,7 +748,7 @@ def statement_view(request: Request, ws: Workspace, user: dict[str, Any], owner:
 
 def _share(request: Request, owner: str | None, user: dict[str, Any]) -> dict[str, Any] | None:
     st: State = request.app.state.xb
-    cid = request.path_params["cid"]
+    cid = _cid(request)
     with st.gate.read() as ws:
         if data.customer(ws, "latest", cid, owner) is None:
             return None
@@ -842,7 +881,10 @@ def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minu
     from xuanba.web.standard_pages import routes as standard_routes
 
     routes[-1:-1] = standard_routes()  # the standard page, its editor and round runs
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, XuanbaError: xuanba_error})
+    from starlette.middleware import Middleware
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, XuanbaError: xuanba_error},
+                    middleware=[Middleware(CustomerPaths)])
     app.state.xb = State(Gate(str(workspace), linger_s, threads), secret or secrets.token_urlsafe(32), float(idle_minutes) * 60, secure_cookies,
                          base_url=base_url)
     return app
