@@ -120,6 +120,12 @@ def test_cli_adds_lists_disables_users_and_shares_links(tmp_path):
     res = run.invoke(app, ["users", "add", "cara", "--role", "rep", "--owner", "Rep 00", *w],
                      input=f"{PASSWORD}\n{PASSWORD}\n")
     assert res.exit_code == 0, res.output
+    assert "no customer of the latest round" not in res.output  # Rep 00 owns customers there
+    res = run.invoke(app, ["users", "add", "cy", "--role", "rep", "--owner", "Rep 0", "--password-stdin", *w],
+                     input=f"{PASSWORD}\n")  # a typo: the rep would see nothing, and is told
+    said = " ".join(res.output.split())  # the console wraps long lines
+    assert res.exit_code == 0 and "no customer of the latest round (round 2) has the owner 'Rep 0'" in said
+    assert "'Rep 00', 'Rep 01', 'Rep 02'" in said
     res = run.invoke(app, ["users", "add", "dan", "--role", "rep", "--password-stdin", *w], input=f"{PASSWORD}\n")
     assert res.exit_code == 2 and "--owner" in res.output  # a rep needs an owner name
     res = run.invoke(app, ["users", "add", "eve", "--role", "admin", "--password-stdin", *w], input="short\n")
@@ -381,3 +387,40 @@ def test_the_overview_says_untrusted_fits_and_the_fallback_in_the_pages_language
                            "so the round scored without still_active, at risk, alive_enough"]
     # the JSON gives what the round stored, and the fallback as it was stored
     assert api["warnings"][:4] == stored and api["fallback"] == fallback
+
+
+def test_ids_that_end_like_a_route_or_hold_escapes_have_their_own_pages(tmp_path):
+    """``K1/statement`` is a customer, not the statement of ``K1``: paths are routed as sent (with
+    ``%2F``), and ids holding ``%``, ``%2F`` as text or CJK come back exactly."""
+    from urllib.parse import quote
+
+    from tests.web.helpers import csrf_of
+    from xuanba.outputs._synthetic import synthetic_round
+    from xuanba.rounds.store import save_round
+    from xuanba.web import create_app, store
+    from xuanba.workspace import Workspace
+
+    ids = {"C0000002": "K1", "C0000003": "K1/statement", "C0000005": "K1/share", "C0000006": "50%2F off",
+           "C0000007": "东/西 %", "C0000008": "a%2Fb/statement"}
+    path = tmp_path / "ws.duckdb"
+    with Workspace(path) as w:
+        r = synthetic_round(12, seed=5, people=True)
+        for frame in (r.roster, r.contributions, r.fields):
+            frame["customer_id"] = frame["customer_id"].replace(ids)
+        r.meta.update(name="r1", roster_sha256="5" * 64, extra_fields=["internal_credit"],
+                      field_columns=[c for c in r.fields.columns if c != "customer_id"])
+        save_round(w, r)
+        store.add_user(w, "boss", PASSWORD, role="manager")
+    with TestClient(create_app(path, linger_s=0)) as c:
+        log_in(c, "boss")
+        for cid in ids.values():
+            q = quote(cid, safe="")
+            assert c.get(f"/api/customers/{q}").json()["standing"]["customer_id"] == cid, cid
+            page = c.get(f"/customers/{q}")
+            assert page.status_code == 200 and f"/customers/{q}/statement" in page.text, cid
+            statement = c.get(f"/customers/{q}/statement")
+            assert statement.status_code == 200 and f"({cid})" in statement.text.replace("&amp;", "&"), cid
+            link = c.post(f"/api/customers/{q}/share", headers={"X-CSRF-Token": csrf_of(page.text)})
+            assert link.status_code == 200 and link.json()["customer_id"] == cid, cid
+        assert c.get("/customers/K1/statement").status_code == 200  # K1's statement, as before
+        assert "(K1)" in c.get("/customers/K1/statement").text

@@ -1637,6 +1637,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "web_rounds": ("Rounds", "各轮"),
     "web_roster": ("Roster", "名单"),
     "web_audit": ("Audit log", "审计日志"),
+    "web_users": ("Users", "用户"),
+    "web_cli_owner_unknown": ("warning: no customer of the latest round (round {round}) has the owner {owner}, so this "
+                              "rep sees no customer until a round gives them some. The owners there: {owners}. For a "
+                              "typo: xuanba users disable this user and add the rep under a new user name with the "
+                              "exact owner.",
+                              "提醒：最新一轮（第 {round} 轮）中没有负责人为 {owner} 的客户，在某一轮分配给该业务员客户之前，"
+                              "他看不到任何客户。该轮的负责人有：{owners}。如是笔误：用 xuanba users disable "
+                              "停用此用户，再以新的用户名、准确的负责人名重新添加。"),
+    "web_users_note": ("Users are added, disabled and given new passwords with xuanba users (see docs/web.md).",
+                       "用户的添加、停用与改密码用 xuanba users 命令（见 docs/web.md）。"),
+    "web_user_role": ("Role", "角色"),
+    "web_active": ("Active", "启用"),
     "web_no_rounds": ("No round is stored yet: run `xuanba round` first.", "还没有保存任何一轮：请先运行 `xuanba round`。"),
     "web_round": ("Round", "轮次"),
     "web_cutoff": ("Cutoff", "截止日"),
@@ -1650,6 +1662,32 @@ TEXT: dict[str, tuple[str, str]] = {
     "web_none": ("None", "无"),
     "web_value_share": ("Share of value selected", "入选客户的价值占比"),
     "web_lift": ("Lift over the average", "相对平均的提升"),
+    "web_quadrants": ("Value × potential", "价值 × 潜力"),
+    "web_quadrant_value": ("{measure} (the whole round)", "{measure}（全轮合计）"),
+    "web_mobility": ("Since round {a}", "与第 {a} 轮相比"),
+    "web_mobility_none": ("This is the first round: nothing to compare with yet.",
+                          "这是第一轮，尚无可比较的上一轮。"),
+    "web_kept": ("Stayed selected", "保持入选"),
+    "web_rank_correlation": ("Rank correlation", "排名相关系数"),
+    "web_model_check_window": ("Fitted on the data up to {calibration}, checked on the {days} days to {holdout}: "
+                               "the error is the customer-weighted mean gap between predicted and actual "
+                               "purchases.",
+                               "用截至 {calibration} 的数据拟合，再用到 {holdout} 为止的 {days} 天检验："
+                               "误差为按客户加权的预测购买次数与实际次数之差的平均。"),
+    "web_model_check_none": ("The round stored no model check.", "本轮未存模型检验。"),
+    "web_check_error": ("Error", "误差"),
+    "web_check_usable": ("Can be trusted", "可信"),
+    "web_check_chosen": ("chosen", "选用"),
+    "web_data_stale": ("Stale data: the last transaction before the cutoff {cutoff} is from {last}, {days} days "
+                       "earlier. Load the latest transactions (xuanba ingest) and run a new round.",
+                       "数据陈旧：截止日 {cutoff} 之前的最后一笔交易在 {last}，早了 {days} 天。"
+                       "请导入最新的交易（xuanba ingest）并运行新的一轮。"),
+    "web_data_none": ("Stale data: no transaction on or before the cutoff {cutoff}.",
+                      "数据陈旧：截止日 {cutoff} 当天及之前没有交易。"),
+    "web_data_newer": ("Newer data: transactions up to {newest} are loaded, {days} days after this round's cutoff "
+                       "{cutoff}. A round at a later cutoff would read them.",
+                       "有更新的数据：已导入截至 {newest} 的交易，比本轮截止日 {cutoff} 晚 {days} 天。"
+                       "以更晚的截止日运行新的一轮即可用上它们。"),
     "web_model": ("Model", "模型"),
     "web_model_check": ("Model check", "模型检验"),
     "web_rank": ("Rank", "排名"),

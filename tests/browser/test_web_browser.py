@@ -243,3 +243,57 @@ def test_edit_the_standard_publish_it_and_run_a_round(std_server, lang, version)
             browser.close()
     assert rows > 0
     assert errors == [] and hosts == {urlsplit(std_server).netloc}
+
+
+def _share_and_open(base: str, lang: str) -> dict:
+    """A manager makes a link on a customer's page (the button, an htmx POST); a browser with no
+    session opens it, then tries the app's pages and API with it."""
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    hosts: set[str] = set()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_context(locale="zh-CN" if lang == "zh" else "en-US").new_page()
+            page.goto(base + "/customers/C0000002")
+            page.fill("input[name=username]", "boss")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/customers/C0000002")
+            page.click("form[action$='/share'] button")
+            page.wait_for_selector("#share input.link")
+            url = page.locator("#share input.link").input_value()
+            # the customer: another browser, no cookie of the app
+            ctx = browser.new_context(locale="zh-CN" if lang == "zh" else "en-US")
+            them = ctx.new_page()
+            them.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            them.on("request", lambda r: hosts.add(urlsplit(r.url).netloc))
+            them.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+            shown = them.goto(url)
+            text = them.locator("body").inner_text()
+            links = them.eval_on_selector_all("a[href], form[action]", "els => els.map(e => e.href || e.action)")
+            cookies = ctx.cookies()
+            reached = {}
+            for path in ("/", "/roster", "/customers/C0000003", "/customers/C0000002", "/standard"):
+                them.goto(base + path)
+                reached[path] = them.url
+            api = them.request.get(base + "/api/customers/C0000002")
+            return {"url": url, "status": shown.status, "text": text, "links": links, "cookies": cookies,
+                    "reached": reached, "api": api.status, "errors": errors, "hosts": hosts}
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_customer_link_made_by_the_button_shows_only_its_statement(server, lang):
+    seen = _share_and_open(server, lang)
+    assert seen["url"].startswith(server + "/s/") and seen["status"] == 200
+    assert "C0000002" in seen["text"] and "C0000003" not in seen["text"]
+    assert ("尊敬的" if lang == "zh" else "Dear") in seen["text"]  # the statement, in the browser's language
+    assert not any(urlsplit(link).netloc == urlsplit(server).netloc for link in seen["links"])  # no way into the app
+    assert [c["name"] for c in seen["cookies"]] == []  # the link opens no session
+    assert all(urlsplit(u).path == "/login" for u in seen["reached"].values())
+    assert seen["api"] == 401
+    assert seen["errors"] == [] and seen["hosts"] == {urlsplit(server).netloc}

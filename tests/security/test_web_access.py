@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from tests.web.helpers import PASSWORD, csrf_of, log_in, make_web_workspace
 
-OPEN = {"/login", "/health", "/s/{token}"}
+OPEN = {"/login", "/health", "/s/{token}", "/favicon.ico"}
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +59,8 @@ def test_no_route_answers_without_a_session_but_login_health_static_and_links(ap
                 assert r.status_code == 303 and r.headers["location"].startswith("/login"), (method, path)
         assert c.get("/health").status_code == 200 and c.get("/login").status_code == 200
         assert c.get("/static/htmx.min.js").status_code == 200
+        icon = c.get("/favicon.ico")  # an empty answer, so that a statement from a link logs no 404
+        assert icon.status_code == 204 and icon.content == b""
     assert seen >= 14
     assert {type(r) for r in app.routes} == {Route, Mount}  # no other kind of route slipped in
 
@@ -185,9 +187,15 @@ def test_admin_pages_are_not_there_for_managers_and_reps(app):
         with TestClient(app) as c:
             log_in(c, name)
             assert c.get("/audit").status_code == 404 and c.get("/api/audit").status_code == 404
+            assert c.get("/api/users").status_code == 404
     with TestClient(app) as c:
         log_in(c, "admin")
         assert c.get("/audit").status_code == 200 and any(r["action"] == "login" for r in c.get("/api/audit").json())
+        users = c.get("/api/users").json()  # the admin sees who may log in, never a hash
+        assert {(u["name"], u["role"], u["owner"]) for u in users} >= {("ann", "rep", "Rep 01"), ("boss", "manager", None)}
+        assert not any("argon2" in str(v) or "hash" in k for u in users for k, v in u.items())
+        page = c.get("/audit").text
+        assert '<table id="users">' in page and "<td>Rep 01</td>" in page
 
 
 @pytest.mark.parametrize("path", ["/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py",
@@ -229,3 +237,57 @@ def test_guessing_at_a_workspace_without_users_writes_nothing(tmp_path):
         assert login(c, "admin", "anything at all").status_code == 401
     with Workspace(path, read_only=True) as ws:
         assert not ws.has_table("web_users") and not ws.has_table("web_audit")
+
+
+#: Routes whose answers hold nothing private: shared caches may keep them.
+CACHEABLE = {"/favicon.ico", "/assets/plotly.min.js"}
+
+
+def test_no_private_answer_may_be_kept_by_a_cache(app, ws):
+    """Every page, JSON twin, export, statement and error a logged-in user gets says ``no-store``
+    (a shared computer's browser or a proxy keeps none of them); Plotly's script is ``private``."""
+    from xuanba.web import store
+    from xuanba.workspace import Workspace
+
+    with Workspace(ws) as w:
+        link = store.create_link(w, "C0000002", days=3)
+    with TestClient(app) as c:
+        log_in(c, "admin")
+        token = csrf_of(c.get("/").text)
+        checked = 0
+        for path, method in _routes(app):
+            if path in ("/logout", "/login") and method == "POST":
+                continue  # the session must last the whole walk
+            url = _url(path).replace("/s/x", "/s/" + link["token"]).replace("{job}", "nope")
+            r = c.request(method, url, headers={"X-CSRF-Token": token}, follow_redirects=False,
+                          **({"json": {"text": "x"}} if path.startswith("/api/") and method == "POST" else {}))
+            if path in CACHEABLE:
+                assert "no-store" not in r.headers.get("cache-control", ""), path
+                continue
+            assert r.headers.get("cache-control") == "no-store", (method, path, r.status_code)
+            assert not r.headers.get("location", "").startswith("/login"), (method, path)  # still logged in
+            checked += 1
+        assert checked >= 30
+        assert c.get("/assets/plotly.min.js").headers["cache-control"].startswith("private")
+        assert c.get("/no/such/page").headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("nxt", ["/\t/attacker.invalid", "/\n/attacker.invalid", "/%09/attacker.invalid",
+                                 "/%2F/attacker.invalid", "/.//attacker.invalid", "/ /attacker.invalid", "\\\\attacker.invalid",
+                                 "/@attacker.invalid", "//attacker.invalid@x"])
+def test_no_next_address_leaves_the_host_after_log_in_or_a_language_switch(app, nxt):
+    """Where a browser goes with each ``Location``: it drops tabs and new lines from an address
+    (the WHATWG URL rules) and resolves it against the app's; it must stay on the app's host."""
+    from urllib.parse import urljoin, urlsplit
+
+    def lands(location: str) -> str:
+        cleaned = "".join(ch for ch in location if ch not in "\t\n\r")
+        return urlsplit(urljoin("http://app.test/roster", cleaned)).netloc
+
+    with TestClient(app, base_url="http://app.test") as c:
+        page = c.get("/login", params={"next": nxt})
+        r = c.post("/login", data={"username": "boss", "password": PASSWORD, "csrf": csrf_of(page.text), "next": nxt},
+                   follow_redirects=False)
+        assert r.status_code == 303 and lands(r.headers["location"]) == "app.test", r.headers["location"]
+        r = c.get("/lang/zh", params={"next": nxt}, follow_redirects=False)
+        assert r.status_code == 303 and lands(r.headers["location"]) == "app.test", r.headers["location"]

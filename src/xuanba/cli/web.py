@@ -19,6 +19,7 @@ from xuanba.cli._common import (
     cmd_help,
     console,
     emit_json,
+    err_console,
     handle_errors,
     ui_lang,
 )
@@ -87,10 +88,18 @@ def register(app: typer.Typer) -> None:
         if not Path(workspace).exists():
             raise InputError(Phrase("web_cli_no_workspace", workspace=str(workspace)),
                              fix=Phrase("web_cli_no_workspace_fix"))
+        from xuanba.web.data import owners_of_latest
+
         password = _password(password_stdin)
         with Workspace(workspace) as ws:
             store.add_user(ws, name, password, role=role, owner=owner, by="cli")
+            known = owners_of_latest(ws) if role == "rep" else None
         console.print(f"{name}: {role}" + (f" ({owner})" if owner else ""))
+        if known is not None and (owner or "").strip() not in known[1]:  # a typo would show the rep nothing
+            rid, owners = known
+            shown = ", ".join(repr(o) for o in owners[:8]) + (f" … ({len(owners)})" if len(owners) > 8 else "")
+            err_console.print(t("web_cli_owner_unknown", ui_lang(), owner=repr((owner or "").strip()), round=rid,
+                                owners=shown or "–"))
 
     @users.command("list", help=cmd_help("users_list"))
     @handle_errors

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hmac
+import re
 import secrets
 import threading
 import time
@@ -31,7 +32,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -414,10 +415,56 @@ def _json(payload: Any, status: int = 200) -> Response:
     return _headers(JSONResponse(json_safe(payload), status_code=status))
 
 
+# -- customer ids in paths ------------------------------------------------------------------------------
+
+#: The routes whose path holds a customer id, which may itself hold "/" (sent as %2F).
+_CUSTOMER_PATHS = ("/customers/", "/api/customers/")
+_ESCAPE = re.compile(rb"%(?!2[Ff]|25)([0-9A-Fa-f]{2})")
+
+
+class CustomerPaths:
+    """Route a customer's path by what the browser sent, not by its decoded form: ``%2F`` and
+    ``%25`` stay escaped for the routes (so the id ``A/statement`` has its page at
+    ``/customers/A%2Fstatement`` instead of the statement of ``A``), and :func:`_cid` decodes them
+    once. Everything else is decoded as the server does it.
+
+    Example
+    -------
+    >>> CustomerPaths.path(b"/customers/A%2Fstatement%20%E4%B8%9C%25?round=1")
+    '/customers/A%2Fstatement 东%25'
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    @staticmethod
+    def path(raw: bytes) -> str:
+        return _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw.split(b"?", 1)[0]).decode("utf-8", "replace")
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        raw = scope.get("raw_path") if scope["type"] == "http" else None
+        if raw and scope["path"].startswith(_CUSTOMER_PATHS):
+            scope = {**scope, "path": self.path(raw)}
+        await self.app(scope, receive, send)
+
+
+def _cid(request: Request) -> str:
+    """The customer id of the request's path (see :class:`CustomerPaths`)."""
+    return unquote(request.path_params["cid"])
+
+
 # -- pages ---------------------------------------------------------------------------------------------
 
 async def health(request: Request) -> Response:
     return _headers(JSONResponse({"ok": True}))
+
+
+async def favicon(request: Request) -> Response:
+    """No icon (204), rather than a 404 that a browser reports for every page without its own
+    icon link: a statement opened from a customer link."""
+    resp = _headers(Response(status_code=204), private=False)
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp
 
 
 def _safe_next(value: str | None) -> str:
@@ -519,7 +566,10 @@ def overview_page(request: Request, ws: Workspace, user: dict[str, Any], owner: 
     o = data.overview(ws, owner)
     if o is not None:  # the warnings as the round stored them (English), said in the page's language
         o = {**o, "warnings": [warning_words(w, request.state.lang) for w in o["warnings"]]}
-    return render(request, "overview.html.j2", o=o, owner=owner)
+    from xuanba.i18n import column_words
+
+    lang = request.state.lang
+    return render(request, "overview.html.j2", o=o, owner=owner, field_words=lambda f: column_words(f, lang)[0])
 
 
 @guarded(api=True)
@@ -583,7 +633,8 @@ def roster_view(request: Request, ws: Workspace, user: dict[str, Any], owner: st
     page = data.roster_page(ws, owner=owner, **args)
     q = {k: v for k, v in request.query_params.items() if k in ROSTER_QUERY and v}
     name = "_roster_table.html.j2" if request.headers.get("hx-request") else "roster.html.j2"
-    return render(request, name, r=page, query=q, owner=owner, rounds=data.round_ids(ws))
+    labels = data.quadrant_labels(ws, page["round_id"]) if page.get("round_id") is not None else {}
+    return render(request, name, r=page, query=q, owner=owner, rounds=data.round_ids(ws), quadrant_labels=labels)
 
 
 @guarded(api=True)
@@ -638,7 +689,7 @@ def _customer_more(ws: Workspace, c: dict[str, Any]) -> dict[str, Any]:
 
 @guarded()
 def customer_view(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
-    cid = request.path_params["cid"]
+    cid = _cid(request)
     c = data.customer(ws, request.query_params.get("round"), cid, owner)
     if c is None:
         return _error(request, 404, "web_not_found", False)
@@ -658,7 +709,7 @@ def customer_view(request: Request, ws: Workspace, user: dict[str, Any], owner: 
 
 @guarded(api=True)
 def customer_api(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
-    c = data.customer(ws, request.query_params.get("round"), request.path_params["cid"], owner)
+    c = data.customer(ws, request.query_params.get("round"), _cid(request), owner)
     return _error(request, 404, "web_not_found", True) if c is None else _json({**c, **_customer_more(ws, c)})
 
 
@@ -688,7 +739,7 @@ def _statement(st: State, ws: Workspace, rid: int, cid: str, lang: str) -> Respo
 
 @guarded()
 def statement_view(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
-    cid = request.path_params["cid"]
+    cid = _cid(request)
     c = data.customer(ws, request.query_params.get("round"), cid, owner)
     if c is None:
         return _error(request, 404, "web_not_found", False)
@@ -697,7 +748,7 @@ def statement_view(request: Request, ws: Workspace, user: dict[str, Any], owner:
 
 def _share(request: Request, owner: str | None, user: dict[str, Any]) -> dict[str, Any] | None:
     st: State = request.app.state.xb
-    cid = request.path_params["cid"]
+    cid = _cid(request)
     with st.gate.read() as ws:
         if data.customer(ws, "latest", cid, owner) is None:
             return None
@@ -731,7 +782,12 @@ def openapi_api(request: Request, ws: Workspace, user: dict[str, Any], owner: st
 
 @guarded(("admin",))
 def audit_page(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
-    return render(request, "audit.html.j2", rows=store.audit_log(ws))
+    return render(request, "audit.html.j2", rows=store.audit_log(ws), users=store.list_users(ws))
+
+
+@guarded(("admin",), api=True)
+def users_api(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
+    return _json(store.list_users(ws))
 
 
 @guarded(("admin",), api=True)
@@ -794,6 +850,7 @@ def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minu
 
     routes = [
         Route("/health", health),
+        Route("/favicon.ico", favicon),
         Route("/login", login_page, methods=["GET"]),
         Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
@@ -815,6 +872,7 @@ def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minu
         Route("/api/customers/{cid:path}/share", share_api, methods=["POST"]),
         Route("/api/customers/{cid:path}", customer_api),
         Route("/api/audit", audit_api),
+        Route("/api/users", users_api),
         Route("/api/openapi.json", openapi_api),
         Route("/s/{token}", link_view),
         *account_routes(),
@@ -823,7 +881,10 @@ def create_app(workspace: str | Path, *, secure_cookies: bool = False, idle_minu
     from xuanba.web.standard_pages import routes as standard_routes
 
     routes[-1:-1] = standard_routes()  # the standard page, its editor and round runs
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, XuanbaError: xuanba_error})
+    from starlette.middleware import Middleware
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, XuanbaError: xuanba_error},
+                    middleware=[Middleware(CustomerPaths)])
     app.state.xb = State(Gate(str(workspace), linger_s, threads), secret or secrets.token_urlsafe(32), float(idle_minutes) * 60, secure_cookies,
                          base_url=base_url)
     return app

@@ -229,7 +229,7 @@ _CUSTOMERS = Kept(CUSTOMERS_KEPT)
 _HEADS = Kept(16)  # a stored round's meta, size and standard text
 _ROWS = Kept(1000)  # a customer's stored fields, for the page that asks for them twice
 _CATALOGUE = Kept(256)
-_COMPARED = Kept(8)  # a rep's comparison of two rounds (both loaded whole to make it)
+_COMPARED = Kept(8)  # a comparison of two rounds, whole or a rep's (both loaded whole to make it)
 _CONTRIBUTIONS = Kept(ROUNDS_KEPT)  # a kept round's contributions, for its customers' pages
 _NOT_DENSE = object()
 
@@ -392,6 +392,11 @@ def _finite(x: float | None) -> float | None:
     return x if x is None or math.isfinite(x) else None
 
 
+def _number(x: Any) -> float | None:
+    """``x`` as a finite float, else ``None`` (a stored meta value of any kind)."""
+    return float(x) if isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) else None
+
+
 def _load_roster(ws: Workspace, rid: int) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -489,6 +494,18 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
         fields = ", ".join(str(f) for f in fallback.get("unavailable") or [])
         warnings.append(i18n.t("round_fallback", "en", fields=fields, reason=str(fallback.get("reason", "")),
                                left=", ".join(left) or "–"))
+    frm_q = f"SELECT coalesce(r.quadrant, '') AS quadrant, count(*) {frm} GROUP BY 1 ORDER BY 1"
+    labels = quadrant_labels(ws, rid)
+    values = (m.get("summary") or {}).get("quadrant_values") or {} if owner is None else {}  # the whole round's
+    quadrants = [{"quadrant": str(q), "label": labels.get(str(q), str(q)), "customers": int(n),
+                  "value": _number(values.get(str(q)))} for q, n in _kept_rows(ws, rid, frm_q, params) if str(q)]
+    ids = round_ids(ws)
+    mobility = None
+    if len(ids) > 1:
+        d = compare(ws, ids[-2], rid, movers=0, owner=owner)
+        if d is not None:
+            mobility = {"a": d["a"], "b": d["b"], **{k: d["summary"].get(k) for k in
+                                                   ("entered", "left", "rose", "fell", "kept", "rank_correlation")}}
     return {
         "round_id": rid, "cutoff": m.get("cutoff"), "standard_name": m.get("standard_name"),
         "standard_version": m.get("standard_version"), "currency": m.get("currency"),
@@ -502,7 +519,87 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
         "warnings": [str(w) for w in warnings],
         "fallback": fallback if isinstance(fallback, dict) else None,  # what the round left out, as stored
         "scoped": owner is not None,
+        "quadrants": quadrants,
+        "measure": str((m.get("summary") or {}).get("measure") or "") or None,
+        "mobility": mobility,
+        "holdout_check": model_check(m),
+        "data": data_freshness(ws, rid),
     }
+
+
+#: Days between a round's cutoff and the last transaction before it past which the overview
+#: warns that the data stop short of the cutoff (not refreshed).
+STALE_DAYS = 30
+
+
+def data_freshness(ws: Workspace, rid: int) -> dict[str, Any] | None:
+    """When the workspace's transactions end, beside round ``rid``'s cutoff: ``last`` (the last
+    transaction on or before the cutoff's day), ``newest`` (the last one loaded at all), the days
+    from ``last`` to the cutoff (``stale`` when more than :data:`STALE_DAYS`) and from the cutoff
+    to ``newest`` (``newer``: data loaded after the round, a later round would read them);
+    ``None`` without a transactions table. Kept while the file cannot change."""
+    import datetime as dt
+
+    cutoff = meta(ws, rid).get("cutoff")
+    if not cutoff or not has_table(ws, "transactions"):
+        return None
+    day = dt.date.fromisoformat(str(cutoff)[:10])
+
+    def ask() -> tuple[Any, Any]:
+        row = ws.con.execute("SELECT max(ts) FILTER (WHERE ts < ?), max(ts) FROM transactions",
+                             [dt.datetime.combine(day + dt.timedelta(days=1), dt.time())]).fetchone()
+        return row[0], row[1]
+
+    last, newest = memo(ws, ("data_end", rid), ask)
+    if newest is None:
+        return None
+    last_day = dt.date(last.year, last.month, last.day) if last is not None else None  # a timestamp or a date
+    newest_day = dt.date(newest.year, newest.month, newest.day)
+    behind = (day - last_day).days if last_day else None
+    after = (newest_day - day).days
+    return {"cutoff": str(day), "last": str(last_day) if last_day else None, "newest": str(newest_day),
+            "days_short": behind, "stale": behind is None or behind > STALE_DAYS,
+            "days_after": max(after, 0), "newer": after > 0}
+
+
+def model_check(m: dict[str, Any]) -> dict[str, Any] | None:
+    """How the round's purchase model did on its holdout, as the round stored it (its meta's
+    ``model_choice``): the model, the holdout window, each candidate's error and whether it could
+    be trusted, and the reason for the choice; ``None`` when the round stored no check."""
+    choice = m.get("model_choice")
+    if not isinstance(choice, dict):
+        return None
+    hold = choice.get("holdout") if isinstance(choice.get("holdout"), dict) else {}
+    rows = [{"model": str(c.get("name", "")), "error": _number(c.get("group_mae")), "rmse": _number(c.get("rmse")),
+             "usable": bool(c.get("usable")), "problems": [str(p) for p in c.get("problems") or []]}
+            for c in choice.get("candidates") or [] if isinstance(c, dict)]
+    return {"model": str(choice.get("model") or ""), "criterion": str(choice.get("criterion") or ""),
+            "reason": str(choice.get("reason") or ""), "calibration_end": hold.get("calibration_end"),
+            "holdout_end": hold.get("holdout_end"), "days": hold.get("days"), "candidates": rows}
+
+
+_QUADRANT_LABELS: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
+
+
+def quadrant_labels(ws: Workspace, rid: int) -> dict[str, str]:
+    """Each quadrant's label in round ``rid``'s stored standard (its name when it has none, or when
+    the stored text no longer parses); parsed once per text."""
+    head = _round_head(ws, rid)
+    extra = tuple(str(f) for f in head["meta"].get("extra_fields") or [])
+    key = (head["standard_text"], extra)
+    if key not in _QUADRANT_LABELS:
+        from xuanba.errors import XuanbaError
+        from xuanba.standard import load_standard
+
+        try:
+            quads = load_standard(head["standard_text"], extra_fields=extra).quadrants
+            labels = {str(k): str(v) for k, v in (quads.labels if quads else {}).items()}
+        except XuanbaError:
+            labels = {}
+        if len(_QUADRANT_LABELS) > 64:
+            _QUADRANT_LABELS.clear()
+        _QUADRANT_LABELS[key] = labels
+    return _QUADRANT_LABELS[key]
 
 
 _DENSE: dict[tuple[Any, ...], bool] = {}
@@ -581,6 +678,17 @@ def _where(ws: Workspace, rid: int, tier: str | None, search: str | None,
 
 
 _CHOICES: dict[tuple[Any, ...], dict[str, list[str]]] = {}
+
+
+def owners_of_latest(ws: Workspace) -> tuple[int, list[str]] | None:
+    """The latest round's id and the distinct owners it stored (sorted); ``None`` when no round is
+    stored or it stored no owner. ``xuanba users add`` checks a rep's ``--owner`` against them."""
+    rid = resolve(ws, "latest")
+    if rid is None or "owner" not in _fields(ws, rid):
+        return None
+    rows = ws.con.execute("SELECT DISTINCT CAST(owner AS VARCHAR) FROM round_fields WHERE round_id = ? "
+                          "AND owner IS NOT NULL ORDER BY 1", [rid]).fetchall()
+    return rid, [str(r[0]) for r in rows]
 
 
 def choices(ws: Workspace, rid: int, owner: str | None = None) -> dict[str, list[str]]:
@@ -912,8 +1020,9 @@ def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: 
     ra, rb = _resolve(list(heads), a), _resolve(list(heads), b)
     if ra is None or rb is None:
         return None
-    if owner is None:
-        d = diff_rounds(ws, ra, rb)
+    keys = (heads[ra][0], heads[rb][0])
+    if owner is None:  # kept per pair of stored rounds: the overview asks for it at every visit
+        d = diff_rounds(ws, ra, rb) if None in keys else _COMPARED.get_or_make((*keys, None), lambda: diff_rounds(ws, ra, rb))
     else:
         def scoped() -> Any:
             return diff_loaded(load_round(ws, ra, fields=False, contributions=False),
@@ -921,7 +1030,6 @@ def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: 
                                _compared_customers(ws, ra, rb, owner, heads))
 
         # two whole rounds loaded and compared: kept per pair of stored rounds and rep
-        keys = (heads[ra][0], heads[rb][0])
         d = scoped() if None in keys else _COMPARED.get_or_make((*keys, owner), scoped)
     changes = d.changes
     out: dict[str, Any] = {"a": ra, "b": rb, "summary": {k: _plain(v) for k, v in d.summary.items()},
@@ -929,8 +1037,8 @@ def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: 
                                          "columns": [str(c) for c in d.migration.columns],
                                          "values": [[int(v) for v in row] for row in d.migration.to_numpy()]},
                            "movers": {}}
-    for status in ("entered", "left", "rose", "fell"):
-        part = changes.loc[changes["status"] == status].head(movers)
+    for status in ("entered", "left", "rose", "fell"):  # none asked (the overview): no pass over every customer
+        part = changes.loc[changes["status"] == status].head(movers) if movers > 0 else changes.head(0)
         out["movers"][status] = _records(part)
     out["scoped"] = owner is not None
     return out

@@ -25,7 +25,8 @@ _CID = {"name": "cid", "in": "path", "required": True, "schema": {"type": "strin
 
 #: path -> (method, summary, parameters)
 ROUTES: dict[str, tuple[str, str, list[dict[str, Any]]]] = {
-    "/api/overview": ("get", "The latest round's headline figures, tiers and warnings (a rep's own counts).", []),
+    "/api/overview": ("get", "The latest round's headline figures, tiers, quadrants, mobility since the previous round, "
+                      "the stored model check, data freshness and warnings (a rep's own counts).", []),
     "/api/rounds": ("get", "Every stored round, newest first.", []),
     "/api/rounds/compare": ("get", "Two rounds compared: entered, left, rose, fell, migration (a rep: their customers).",
                             [_q("a", "string", "round A (default: the one before the latest)"),
@@ -67,6 +68,7 @@ ROUTES: dict[str, tuple[str, str, list[dict[str, Any]]]] = {
                                  [{"name": "job", "in": "path", "required": True, "schema": {"type": "string"},
                                    "description": "the job id /api/standard/run answered"}]),
     "/api/audit": ("get", "The latest lines of the audit log (admins).", []),
+    "/api/users": ("get", "Every user: name, role, owner, whether active (admins; no password hashes).", []),
     "/api/openapi.json": ("get", "This document.", []),
 }
 
