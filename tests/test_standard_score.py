@@ -522,7 +522,8 @@ def test_rank_order_sorts_ties_alone_as_the_full_lexsort_does():
 def test_ids_sorted_and_duplicate_ids_agree_with_pandas_on_awkward_text():
     """The Arrow checks of the ids (sorted? equal to the next?) say what pandas says, on empty
     strings, unicode, a NUL character, missing ids and object columns."""
-    from xuanba.standard.score import _next_equal, ids_sorted
+    from xuanba._frames import ids_sorted
+    from xuanba.standard.score import _next_equal
 
     rng = np.random.default_rng(4)
     for t in range(800):

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._dates import as_date, check_unit
-from xuanba._frames import TEXT, column_values, is_frame, to_pandas
+from xuanba._frames import column_values, ids_sorted, is_frame, same_values, to_pandas
 from xuanba.errors import DataError, InputError
 from xuanba.standard.schema import (
     ACCOUNT_COLUMNS,
@@ -45,7 +45,6 @@ from xuanba.standard.score import (
     SCORING_RULES,
     LongTable,
     contribution_parts,
-    ids_sorted,
     score_customers,
 )
 from xuanba.workspace import Workspace, open_workspace
@@ -316,19 +315,6 @@ def model_summary(model: Any) -> dict[str, Any]:
     return out
 
 
-def _same_values(a: pd.Series, b: pd.Series) -> bool:
-    """Whether two columns hold the same values in the same order: two text columns compared as
-    their Arrow arrays (a millisecond for a million ids, against a third of a second as Python
-    strings), anything else element by element.
-
-    >>> _same_values(pd.Series(["a", "b"]), pd.Series(["a", "b"])), _same_values(pd.Series(["a"]), pd.Series(["b"]))
-    (True, False)
-    """
-    if a.dtype == TEXT and b.dtype == TEXT:
-        return bool(a.array.equals(b.array))
-    return bool(np.array_equal(a.to_numpy(), b.to_numpy()))
-
-
 def _merge(base: pd.DataFrame, other: pd.DataFrame, what: str, override: bool) -> pd.DataFrame:
     """``base`` with the columns of ``other`` joined by customer (a left join; ``override``: its
     columns replace those of the same name), its floats rounded as :func:`_steady` rounds them."""
@@ -339,7 +325,7 @@ def _merge(base: pd.DataFrame, other: pd.DataFrame, what: str, override: bool) -
     cols = [c for c in other.columns if c != "customer_id"]
     if not override:
         cols = [c for c in cols if c not in base.columns]
-    if len(ids) == len(base) and _same_values(ids, base["customer_id"]):
+    if len(ids) == len(base) and same_values(ids, base["customer_id"]):
         # the same customers in the same order (a model's predictions of the facts): the join is
         # a placing of columns, without hashing a million ids twice
         out = base.drop(columns=[c for c in cols if c in base.columns]).copy(deep=False)

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from xuanba._frames import text_from_codes
+from xuanba._frames import arrow_text, ids_sorted, text_from_codes
 from xuanba.errors import DataError
 from xuanba.standard.expressions import ExpressionError, evaluate
 from xuanba.standard.schema import Criterion, Standard
@@ -340,36 +340,6 @@ def _prepare(fields: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def ids_sorted(ids: pd.Series) -> bool:
-    """``ids.is_monotonic_increasing``, compared in Arrow when the ids are Arrow text without a
-    missing value (pandas' check of a million text ids costs 0.1–0.2 s; a round asks it thrice).
-
-    Example
-    -------
-    >>> ids_sorted(pd.Series(["a", "b", "b"], dtype="str")), ids_sorted(pd.Series(["b", "a"], dtype="str"))
-    (True, False)
-    """
-    import pyarrow.compute as pc
-
-    arr = _arrow_text(ids)
-    if arr is None or arr.null_count or len(arr) < 2:
-        return bool(ids.is_monotonic_increasing)
-    return bool(pc.all(pc.less_equal(arr[:-1], arr[1:])).as_py())
-
-
-def _arrow_text(ids: pd.Series) -> Any:
-    """The ids as one Arrow text array, or ``None`` when they are not text."""
-    import pyarrow as pa
-
-    try:
-        arr = pa.array(ids.array)
-    except (pa.ArrowException, TypeError, ValueError):
-        return None
-    if isinstance(arr, pa.Array) and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        return arr
-    return None
-
-
 def _next_equal(ids: pd.Series) -> np.ndarray:
     """Whether each id but the last equals the next one (compared in Arrow when the ids are
     Arrow text: no Python string per row)."""
@@ -377,7 +347,7 @@ def _next_equal(ids: pd.Series) -> np.ndarray:
         return np.zeros(0, dtype=bool)
     import pyarrow.compute as pc
 
-    arr = _arrow_text(ids)
+    arr = arrow_text(ids)
     if arr is not None:
         return pc.equal(arr[1:], arr[:-1]).to_numpy(zero_copy_only=False)
     values = ids.to_numpy()
