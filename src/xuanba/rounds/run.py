@@ -526,12 +526,18 @@ def column_hashes(column: pd.Series) -> np.ndarray:
     values = column.array
     if (isinstance(column.dtype, pd.StringDtype) and len(values) >= 1024 and hasattr(values, "_pa_array")
             and len(set(values[:1024].tolist())) > 512):  # mostly distinct: no dictionary
-        text = values.to_numpy(dtype=object, na_value=None)
-        missing = column.isna().to_numpy()
-        out = pd.util.hash_array(np.where(missing, "", text), categorize=False)
-        out[missing] = np.iinfo(np.uint64).max
+        out = np.empty(len(values), dtype=np.uint64)
+        for start in range(0, len(values), HASH_CHUNK):  # a Python string per value, a chunk at a time
+            text = values[start:start + HASH_CHUNK].to_numpy(dtype=object, na_value="")
+            out[start:start + len(text)] = pd.util.hash_array(text, categorize=False)
+        out[column.isna().to_numpy()] = np.iinfo(np.uint64).max
         return out
     return pd.util.hash_pandas_object(column, index=False).to_numpy()
+
+
+#: Text values hashed at a time by :func:`column_hashes` (each is made a Python string to be
+#: hashed: ten million of them at once held 0.6 GiB).
+HASH_CHUNK = 1 << 20
 
 
 def roster_bytes(roster: pd.DataFrame) -> bytes:
@@ -730,8 +736,7 @@ def applied_standard(std: Standard, notes: Mapping[str, Any], cut: dt.date) -> t
 def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd.DataFrame,
                      notes: dict[str, Any], name: str | None, store: bool, say: Progress, check: Any,
                      scoring_engine: str = "pandas") -> Round:
-    say("scoring")
-    table = _steady(table)
+    say("scoring")  # the table is gathered rounded (every part of it through _steady): not rounded again
     fields = table if ids_sorted(table["customer_id"]) else table.sort_values("customer_id", kind="stable")
     fields = fields.reset_index(drop=True)
     # The fields are stored while the round is scored (DuckDB releases the GIL), in the round's
@@ -844,12 +849,13 @@ def one_time_buyers(fields: pd.DataFrame) -> dict[str, Any] | None:
     """
     if "p_alive" not in fields.columns or "frequency" not in fields.columns:
         return None
-    once = fields.loc[fields["frequency"] == 0]
-    p = pd.to_numeric(once["p_alive"], errors="coerce").dropna()
+    once = (fields["frequency"] == 0).to_numpy(dtype=bool, na_value=False)  # a mask: no copy of the fields' rows
+    p = pd.to_numeric(fields["p_alive"], errors="coerce")[once].dropna()
+    count = int(once.sum())
     if p.empty:
-        return {"customers": len(once), "mean_p_alive": None, "min_p_alive": None, "max_p_alive": None,
+        return {"customers": count, "mean_p_alive": None, "min_p_alive": None, "max_p_alive": None,
                 "surely_active": 0}
-    return {"customers": len(once), "mean_p_alive": round(float(p.mean()), 6),
+    return {"customers": count, "mean_p_alive": round(float(p.mean()), 6),
             "min_p_alive": round(float(p.min()), 6), "max_p_alive": round(float(p.max()), 6),
             "surely_active": int((p >= 0.999).sum())}
 
