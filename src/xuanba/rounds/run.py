@@ -537,7 +537,7 @@ def column_hashes(column: pd.Series) -> np.ndarray:
 
 #: Text values hashed at a time by :func:`column_hashes` (each is made a Python string to be
 #: hashed: ten million of them at once held 0.6 GiB).
-HASH_CHUNK = 1 << 20
+HASH_CHUNK = 1 << 18
 
 
 def roster_bytes(roster: pd.DataFrame) -> bytes:

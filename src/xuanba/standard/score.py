@@ -89,6 +89,11 @@ EXACT_KNAPSACK_MAX = 20_000
 SCORING_RULES = 2
 """Up to this many candidates a capacity budget is solved exactly (MILP); beyond, greedily."""
 
+#: Rows scored or explained at a time (:func:`_score_of`, :func:`_cheapest`): their temporaries
+#: (a customers × criteria block, a dozen arrays per criterion) are held for this many customers,
+#: not for every one of ten million.
+CHUNK = 1 << 17
+
 
 @dataclass
 class ContributionParts:
@@ -308,7 +313,8 @@ def _normalise(raw: np.ndarray, c: Criterion) -> _Norm:
         return _Norm(out, lambda need, idx: np.full(len(need), np.nan), spread)
     v = s[ok]
     if c.normalise == "percentile":
-        below = np.full(n, m, dtype=np.int64)  # how many values lie strictly below each customer's
+        # how many values lie strictly below each customer's (held for the inverse: 4 bytes will do)
+        below = np.full(n, m, dtype=np.int32 if n < 2**31 else np.int64)
         below[ok] = values_below(v)
         top_n = m - int((v == v.max()).sum())
         out[ok] = (below[ok] / top_n) if top_n else 0.5  # percentile_points(v), its ranks kept
@@ -411,7 +417,8 @@ class Ranked:
     """What :func:`rank_customers` returns: per row of ``table`` (the fields sorted by
     ``customer_id``), the ``score``, the gates ``failed``, the ``tier`` index (-1: not selected),
     whether capacity ``left_out`` a customer, the ``rank`` (1 = best), and ``order`` (the rows
-    best first); with the raw and normalised values and contributions the roster is built from."""
+    best first); with the raw and normalised values the roster is built from (a contribution is
+    ``100 × share × normalised``, made again in rank order rather than held in row order)."""
 
     table: pd.DataFrame
     score: np.ndarray
@@ -424,7 +431,6 @@ class Ranked:
     gate_bits: np.ndarray = field(repr=False)
     raws: dict[str, np.ndarray] = field(repr=False)
     norms: dict[str, _Norm] = field(repr=False)
-    contrib: np.ndarray = field(repr=False)
 
     @property
     def selected(self) -> np.ndarray:
@@ -452,20 +458,19 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
     crits = standard.criteria
     raws: dict[str, np.ndarray] = {}
     norms: dict[str, _Norm] = {}
-    contrib = np.zeros((n, len(crits)))
-    for j, c in enumerate(crits):
+    for c in crits:
         raw = _raw_values(table, c)
         if np.isinf(raw).any():
             raw = np.where(np.isinf(raw), np.nan, raw)  # e.g. a ratio over zero: treated as missing
         raws[c.name] = raw
         filled = _fill_missing(raw, c)
         norms[c.name] = _normalise(filled, c)
-        contrib[:, j] = 100.0 * shares[c.name] * norms[c.name].values
-    score = np.round(contrib.sum(axis=1), 6)
+    score = _score_of(crits, shares, norms, n)
 
     # gates
     failed = np.zeros(n, dtype=bool)
-    gate_bits = np.zeros(n, dtype=np.int64)
+    bits_type = np.uint8 if len(standard.gates) <= 8 else np.uint16 if len(standard.gates) <= 16 else np.int64
+    gate_bits = np.zeros(n, dtype=bits_type)
     for bit, g in enumerate(standard.gates):
         try:
             ok = np.asarray(evaluate(g.expr, table), dtype=bool)
@@ -474,7 +479,7 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
                             fix=exc.fix or "Check the field names against the data.") from None
         fail = ~ok
         failed |= fail
-        gate_bits |= fail.astype(np.int64) << bit
+        gate_bits |= fail.astype(bits_type) << bits_type(bit)
 
     # rank: score desc, tie-break fields, customer id (the table's order)
     keys: list[np.ndarray] = []
@@ -497,7 +502,21 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
     kept, info = _apply_capacity(standard, table, score, order, pre)
     left_out = pre & ~kept
     tier_idx = np.where(kept, tier_idx, -1)
-    return Ranked(table, score, order, rank, tier_idx, failed, left_out, info, gate_bits, raws, norms, contrib)
+    return Ranked(table, score, order, rank, tier_idx, failed, left_out, info, gate_bits, raws, norms)
+
+
+def _score_of(crits: list[Criterion], shares: dict[str, float], norms: dict[str, _Norm], n: int) -> np.ndarray:
+    """Each row's score, the sum of its contributions rounded to 6 places, made :data:`CHUNK`
+    rows at a time (each row's sum is the same whatever the rows beside it: not a customers ×
+    criteria array held whole)."""
+    score = np.empty(n)
+    for start in range(0, n, CHUNK):
+        stop = min(start + CHUNK, n)
+        block = np.empty((stop - start, len(crits)))
+        for j, c in enumerate(crits):
+            block[:, j] = 100.0 * shares[c.name] * norms[c.name].values[start:stop]
+        score[start:stop] = block.sum(axis=1)
+    return np.round(score, 6)
 
 
 def rank_order(score: np.ndarray, ties: list[np.ndarray]) -> np.ndarray:
@@ -619,8 +638,9 @@ def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: 
     # roster; each array in row order is let go once it is taken in rank order, so that the
     # two orders are never held whole at once (see docs/benchmarks_round.md, scoring step).
     k = len(crits)
-    matrix = r.contrib[order]
-    r.contrib = np.empty((0, k))
+    matrix = np.empty((n, k))
+    for j, c in enumerate(crits):
+        matrix[:, j] = 100.0 * shares[c.name] * r.norms[c.name].values[order]
     long: pd.DataFrame | ContributionParts
     if contributions:
         raw_m = np.empty((n, k), order="F")
@@ -783,7 +803,10 @@ def _quadrants(standard: Standard, norms: dict[str, _Norm], n: int) -> tuple[np.
     hp = pot >= q.potential_threshold
     names = [q.names[k] for k in ("high_value_high_potential", "high_value_low_potential",
                                   "low_value_high_potential", "low_value_low_potential")]
-    codes = np.where(hv & hp, 0, np.where(hv, 1, np.where(hp, 2, 3)))
+    codes = np.full(n, 3, dtype=np.int8)
+    codes[hp] = 2
+    codes[hv] = 1
+    codes[hv & hp] = 0
     return value, pot, _Coded(codes, names)
 
 
@@ -805,24 +828,24 @@ def _gaps(standard: Standard, score: np.ndarray, tier_idx: np.ndarray, left_out:
     # The next tier up is the nearest one that somebody reached this round: an empty tier (e.g. under
     # a full capacity) is skipped, its bar says nothing about getting in; when every tier above is
     # empty, the nearest one and its bar stand.
-    filled_at_or_above = np.full(len(tiers), -1)
+    small = np.int16 if len(tiers) < 2**15 else np.int64
+    filled_at_or_above = np.full(len(tiers), -1, dtype=small)
     last = -1
     for k in range(len(tiers)):
         if (tier_idx == k).any():
             last = k
         filled_at_or_above[k] = last if last >= 0 else k
-    target_idx = np.where(tier_idx >= 0, tier_idx - 1, len(tiers) - 1)
-    target_idx = np.where(target_idx >= 0, filled_at_or_above[np.clip(target_idx, 0, None)], target_idx)
-    top = target_idx < 0
-    next_tier = _Coded(np.where(top, len(tiers), target_idx), [t.name for t in tiers] + [""])
-    bar = np.array(bars)[np.clip(target_idx, 0, None)]
-    gap = np.where(top, np.nan, np.round(np.clip(bar - score, 0.0, None), 6))
-    return next_tier, gap
-
-
-#: Customers explained at a time by :func:`_cheapest`: its temporaries (a dozen arrays per
-#: criterion) are held for this many customers, not for every one of ten million.
-CHUNK = 1 << 18
+    target = np.where(tier_idx >= 0, tier_idx - 1, len(tiers) - 1).astype(small)
+    top = target < 0  # the top tier's members: no tier above
+    np.clip(target, 0, None, out=target)
+    target = filled_at_or_above[target]
+    gap = np.asarray(bars, dtype=float)[target]
+    gap -= score
+    np.clip(gap, 0.0, None, out=gap)
+    np.round(gap, 6, out=gap)
+    gap[top] = np.nan
+    target[top] = len(tiers)
+    return _Coded(target, [t.name for t in tiers] + [""]), gap
 
 
 def _cheapest(standard: Standard, norms: dict[str, _Norm], raws: dict[str, np.ndarray],
