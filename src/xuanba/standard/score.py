@@ -646,8 +646,8 @@ def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: 
         raw_m = np.empty((n, k), order="F")
         norm_m = np.empty((n, k), order="F")
         for j, c in enumerate(crits):
-            np.take(r.raws[c.name], order, out=raw_m[:, j])
-            np.take(r.norms[c.name].values, order, out=norm_m[:, j])
+            np.take(r.raws[c.name], order, out=raw_m[:, j], mode="clip")  # "raise" would buffer `out`
+            np.take(r.norms[c.name].values, order, out=norm_m[:, j], mode="clip")
     r.norms = {}  # with them the inverses' sorted values and ranks
     columns: dict[str, Any] = {
         "customer_id": r.table["customer_id"], "rank": r.rank, "score": r.score,
