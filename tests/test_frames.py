@@ -94,3 +94,19 @@ def test_run_round_takes_extra_fields_as_an_arrow_table(tx):
     std = STANDARD.replace('field = "revenue_365d"', 'field = "bonus"')
     rnd = xuanba.run_round(tx, std, "1998-06-30", extra_fields=bonus, check_model=False)
     assert rnd.roster.loc[0, "customer_id"] == "0042"  # the only customer with the extra field's points
+
+
+def test_same_values_says_what_a_comparison_of_the_values_says():
+    """Text columns compared as Arrow arrays, others element by element: the same answer as a
+    plain comparison of their values, on unicode, empty strings, different lengths and numbers."""
+    from xuanba._frames import same_values
+
+    rng = np.random.default_rng(8)
+    words = ["", "a", "b", "客", "a\x00", "Z"]
+    for t in range(300):
+        a = [str(rng.choice(words)) for _ in range(int(rng.integers(0, 6)))]
+        b = list(a) if t % 2 else [str(rng.choice(words)) for _ in range(int(rng.integers(0, 6)))]
+        for kind in ("str", object):
+            assert same_values(pd.Series(a, dtype=kind), pd.Series(b, dtype=kind)) == (a == b), (t, a, b)
+    assert same_values(pd.Series([1.0, 2.0]), pd.Series([1.0, 2.0]))
+    assert not same_values(pd.Series([1.0, 2.0]), pd.Series([2.0, 1.0]))

@@ -119,3 +119,28 @@ def test_contributions_stored_from_their_parts_are_the_long_table_row_for_row(tm
     assert len(a) == 80 and a["raw"].isna().sum() == 7 and set(a["criterion"]) == {"revenue", "alive"}
     assert contribution_parts(scored) is parts  # not made yet
     assert len(scored.contributions) == 80 and contribution_parts(scored) is None  # made once read
+
+
+def test_text_ids_hashed_a_chunk_at_a_time_are_pandas_hashes(monkeypatch):
+    """Mostly distinct text ids are hashed HASH_CHUNK at a time (no ten million Python strings at
+    once): the hashes are pandas' on chunk edges, missing ids and unicode too."""
+    import xuanba.rounds.run as run
+
+    monkeypatch.setattr(run, "HASH_CHUNK", 1000)
+    rng = np.random.default_rng(5)
+    ids = [None if rng.uniform() < 0.01 else f"c{rng.integers(0, 10**9)}客" for _ in range(4321)]
+    col = pd.Series(ids, dtype="str")
+    assert np.array_equal(column_hashes(col), pd.util.hash_pandas_object(col, index=False).to_numpy())
+
+
+def test_one_time_buyers_counts_and_p_alive_as_the_rows_of_frequency_zero_give_them():
+    from xuanba.rounds.run import one_time_buyers
+
+    rng = np.random.default_rng(6)
+    f = pd.DataFrame({"frequency": rng.integers(0, 3, 500), "p_alive": rng.uniform(0, 1, 500)})
+    f.loc[rng.integers(0, 500, 40), "p_alive"] = np.nan
+    once = f.loc[f["frequency"] == 0, "p_alive"].dropna()
+    got = one_time_buyers(f)
+    assert got["customers"] == int((f["frequency"] == 0).sum())
+    assert got["mean_p_alive"] == round(float(once.mean()), 6) and got["surely_active"] == int((once >= 0.999).sum())
+    assert got["min_p_alive"] == round(float(once.min()), 6) and got["max_p_alive"] == round(float(once.max()), 6)

@@ -522,7 +522,8 @@ def test_rank_order_sorts_ties_alone_as_the_full_lexsort_does():
 def test_ids_sorted_and_duplicate_ids_agree_with_pandas_on_awkward_text():
     """The Arrow checks of the ids (sorted? equal to the next?) say what pandas says, on empty
     strings, unicode, a NUL character, missing ids and object columns."""
-    from xuanba.standard.score import _next_equal, ids_sorted
+    from xuanba._frames import ids_sorted
+    from xuanba.standard.score import _next_equal
 
     rng = np.random.default_rng(4)
     for t in range(800):
@@ -536,3 +537,33 @@ def test_ids_sorted_and_duplicate_ids_agree_with_pandas_on_awkward_text():
             if ids.notna().all():
                 plain = ids.to_numpy()
                 assert np.array_equal(_next_equal(ids), plain[1:] == plain[:-1]), (t, vals)
+
+
+def test_values_below_and_the_score_order_are_the_stable_sorts_they_replace():
+    """values_below (one unstable sort) is rankdata's 'min' rank - 1, and score_order (one sort of
+    whole-number keys) the stable sort of the scores descending, on ties, -0.0, scores off the
+    millionth grid and large ones (which take the plain sort)."""
+    from scipy.stats import rankdata
+
+    from xuanba.standard.score import score_order, values_below
+
+    rng = np.random.default_rng(12)
+    for t in range(800):
+        n = int(rng.integers(1, 70))
+        v = rng.integers(0, 6, n).astype(float) * rng.choice([1.0, 0.1, 1e-6, 1e9, 33.3333337])
+        if t % 4 == 0:
+            v[rng.integers(0, n)] = -0.0
+        assert np.array_equal(values_below(v), rankdata(v, method="min").astype(np.int64) - 1), t
+        s = np.round(v, 6) if t % 3 else v
+        assert np.array_equal(score_order(s), np.argsort(-s, kind="stable")), t
+
+
+def test_the_summary_takes_the_most_valuable_rows_as_the_stable_sort_would():
+    from xuanba.rounds.summary import top_rows
+
+    rng = np.random.default_rng(13)
+    for _ in range(800):
+        n = int(rng.integers(1, 50))
+        v = rng.integers(0, 4, n).astype(float)
+        k = int(rng.integers(1, n + 1))
+        assert sorted(top_rows(v, k).tolist()) == sorted(np.argsort(-v, kind="stable")[:k].tolist())

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -87,7 +88,6 @@ def text_from_codes(codes: Any, labels: Sequence[Any]) -> Any:
     >>> list(text_from_codes(np.array([1, 0, 1]), ["A", "B"]))
     ['B', 'A', 'B']
     """
-    import numpy as np
     import pyarrow as pa
 
     words = pa.array([str(x) for x in labels], type=pa.large_string())
@@ -104,3 +104,48 @@ def column_values(values: pd.Series) -> Any:
     ('ArrowStringArray', 'ndarray')
     """
     return values.array if values.dtype == TEXT else values.to_numpy()
+
+
+def arrow_text(values: pd.Series) -> Any:
+    """The column as one Arrow text array (no Python string per row), or ``None`` when it is not text.
+
+    >>> arrow_text(pd.Series(["a", "b"], dtype="str")).to_pylist(), arrow_text(pd.Series([1, 2]))
+    (['a', 'b'], None)
+    """
+    import pyarrow as pa
+
+    try:
+        arr = pa.array(values.array)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if isinstance(arr, pa.Array) and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return arr
+    return None
+
+
+def ids_sorted(ids: pd.Series) -> bool:
+    """``ids.is_monotonic_increasing``, compared in Arrow when the ids are Arrow text without a
+    missing value (pandas' check of a million text ids costs 0.1–0.2 s; a round asks it thrice).
+
+    >>> ids_sorted(pd.Series(["a", "b", "b"], dtype="str")), ids_sorted(pd.Series(["b", "a"], dtype="str"))
+    (True, False)
+    """
+    import pyarrow.compute as pc
+
+    arr = arrow_text(ids)
+    if arr is None or arr.null_count or len(arr) < 2:
+        return bool(ids.is_monotonic_increasing)
+    return bool(pc.all(pc.less_equal(arr[:-1], arr[1:])).as_py())
+
+
+def same_values(a: pd.Series, b: pd.Series) -> bool:
+    """Whether two columns hold the same values in the same order: two text columns compared as
+    their Arrow arrays (a millisecond for a million ids, against a third of a second as Python
+    strings), anything else element by element.
+
+    >>> same_values(pd.Series(["a", "b"]), pd.Series(["a", "b"])), same_values(pd.Series(["a"]), pd.Series(["b"]))
+    (True, False)
+    """
+    if a.dtype == TEXT and b.dtype == TEXT:
+        return bool(a.array.equals(b.array))
+    return bool(np.array_equal(a.to_numpy(), b.to_numpy()))

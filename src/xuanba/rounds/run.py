@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._dates import as_date, check_unit
-from xuanba._frames import TEXT, column_values, is_frame, to_pandas
+from xuanba._frames import column_values, ids_sorted, is_frame, same_values, to_pandas
 from xuanba.errors import DataError, InputError
 from xuanba.standard.schema import (
     ACCOUNT_COLUMNS,
@@ -45,7 +45,6 @@ from xuanba.standard.score import (
     SCORING_RULES,
     LongTable,
     contribution_parts,
-    ids_sorted,
     score_customers,
 )
 from xuanba.workspace import Workspace, open_workspace
@@ -316,19 +315,6 @@ def model_summary(model: Any) -> dict[str, Any]:
     return out
 
 
-def _same_values(a: pd.Series, b: pd.Series) -> bool:
-    """Whether two columns hold the same values in the same order: two text columns compared as
-    their Arrow arrays (a millisecond for a million ids, against a third of a second as Python
-    strings), anything else element by element.
-
-    >>> _same_values(pd.Series(["a", "b"]), pd.Series(["a", "b"])), _same_values(pd.Series(["a"]), pd.Series(["b"]))
-    (True, False)
-    """
-    if a.dtype == TEXT and b.dtype == TEXT:
-        return bool(a.array.equals(b.array))
-    return bool(np.array_equal(a.to_numpy(), b.to_numpy()))
-
-
 def _merge(base: pd.DataFrame, other: pd.DataFrame, what: str, override: bool) -> pd.DataFrame:
     """``base`` with the columns of ``other`` joined by customer (a left join; ``override``: its
     columns replace those of the same name), its floats rounded as :func:`_steady` rounds them."""
@@ -339,7 +325,7 @@ def _merge(base: pd.DataFrame, other: pd.DataFrame, what: str, override: bool) -
     cols = [c for c in other.columns if c != "customer_id"]
     if not override:
         cols = [c for c in cols if c not in base.columns]
-    if len(ids) == len(base) and _same_values(ids, base["customer_id"]):
+    if len(ids) == len(base) and same_values(ids, base["customer_id"]):
         # the same customers in the same order (a model's predictions of the facts): the join is
         # a placing of columns, without hashing a million ids twice
         out = base.drop(columns=[c for c in cols if c in base.columns]).copy(deep=False)
@@ -540,12 +526,18 @@ def column_hashes(column: pd.Series) -> np.ndarray:
     values = column.array
     if (isinstance(column.dtype, pd.StringDtype) and len(values) >= 1024 and hasattr(values, "_pa_array")
             and len(set(values[:1024].tolist())) > 512):  # mostly distinct: no dictionary
-        text = values.to_numpy(dtype=object, na_value=None)
-        missing = column.isna().to_numpy()
-        out = pd.util.hash_array(np.where(missing, "", text), categorize=False)
-        out[missing] = np.iinfo(np.uint64).max
+        out = np.empty(len(values), dtype=np.uint64)
+        for start in range(0, len(values), HASH_CHUNK):  # a Python string per value, a chunk at a time
+            text = values[start:start + HASH_CHUNK].to_numpy(dtype=object, na_value="")
+            out[start:start + len(text)] = pd.util.hash_array(text, categorize=False)
+        out[column.isna().to_numpy()] = np.iinfo(np.uint64).max
         return out
     return pd.util.hash_pandas_object(column, index=False).to_numpy()
+
+
+#: Text values hashed at a time by :func:`column_hashes` (each is made a Python string to be
+#: hashed: ten million of them at once held 0.6 GiB).
+HASH_CHUNK = 1 << 18
 
 
 def roster_bytes(roster: pd.DataFrame) -> bytes:
@@ -744,8 +736,7 @@ def applied_standard(std: Standard, notes: Mapping[str, Any], cut: dt.date) -> t
 def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd.DataFrame,
                      notes: dict[str, Any], name: str | None, store: bool, say: Progress, check: Any,
                      scoring_engine: str = "pandas") -> Round:
-    say("scoring")
-    table = _steady(table)
+    say("scoring")  # the table is gathered rounded (every part of it through _steady): not rounded again
     fields = table if ids_sorted(table["customer_id"]) else table.sort_values("customer_id", kind="stable")
     fields = fields.reset_index(drop=True)
     # The fields are stored while the round is scored (DuckDB releases the GIL), in the round's
@@ -858,12 +849,13 @@ def one_time_buyers(fields: pd.DataFrame) -> dict[str, Any] | None:
     """
     if "p_alive" not in fields.columns or "frequency" not in fields.columns:
         return None
-    once = fields.loc[fields["frequency"] == 0]
-    p = pd.to_numeric(once["p_alive"], errors="coerce").dropna()
+    once = (fields["frequency"] == 0).to_numpy(dtype=bool, na_value=False)  # a mask: no copy of the fields' rows
+    p = pd.to_numeric(fields["p_alive"], errors="coerce")[once].dropna()
+    count = int(once.sum())
     if p.empty:
-        return {"customers": len(once), "mean_p_alive": None, "min_p_alive": None, "max_p_alive": None,
+        return {"customers": count, "mean_p_alive": None, "min_p_alive": None, "max_p_alive": None,
                 "surely_active": 0}
-    return {"customers": len(once), "mean_p_alive": round(float(p.mean()), 6),
+    return {"customers": count, "mean_p_alive": round(float(p.mean()), 6),
             "min_p_alive": round(float(p.min()), 6), "max_p_alive": round(float(p.max()), 6),
             "surely_active": int((p >= 0.999).sum())}
 

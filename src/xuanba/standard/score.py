@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from xuanba._frames import text_from_codes
+from xuanba._frames import arrow_text, ids_sorted, text_from_codes
 from xuanba.errors import DataError
 from xuanba.standard.expressions import ExpressionError, evaluate
 from xuanba.standard.schema import Criterion, Standard
@@ -88,6 +88,11 @@ EXACT_KNAPSACK_MAX = 20_000
 #: tier nobody reached) from one whose figures were changed.
 SCORING_RULES = 2
 """Up to this many candidates a capacity budget is solved exactly (MILP); beyond, greedily."""
+
+#: Rows scored or explained at a time (:func:`_score_of`, :func:`_cheapest`): their temporaries
+#: (a customers × criteria block, a dozen arrays per criterion) are held for this many customers,
+#: not for every one of ten million.
+CHUNK = 1 << 17
 
 
 @dataclass
@@ -206,7 +211,33 @@ def percentile_points(values: np.ndarray) -> np.ndarray:
     below_top = m - int((v == top).sum())
     if below_top == 0:
         return np.full(m, 0.5)
-    return (rankdata(v, method="min") - 1.0) / below_top
+    if np.isnan(v).any():  # scipy's ranks of NaN (the rule is for values only)
+        return (rankdata(v, method="min") - 1.0) / below_top
+    return values_below(v) / below_top
+
+
+def values_below(values: np.ndarray) -> np.ndarray:
+    """How many of ``values`` (no NaN) lie strictly below each one: ``rankdata(values, "min") - 1``,
+    from one sort that may order equal values any way (each takes the position of the first of
+    its run), a fifth of the cost of the stable sort that ranks need.
+
+    Example
+    -------
+    >>> values_below(np.array([5.0, 1.0, 5.0, 3.0, 1.0])).tolist()
+    [3, 0, 3, 2, 0]
+    """
+    v = np.asarray(values, dtype="float64")
+    m = len(v)
+    perm = np.argsort(v)
+    first = np.arange(m, dtype=np.int64)
+    if m > 1:
+        sv = v[perm]
+        first[1:][sv[1:] == sv[:-1]] = 0
+        del sv
+        np.maximum.accumulate(first, out=first)
+    below = np.empty(m, dtype=np.int64)
+    below[perm] = first
+    return below
 
 
 def _percentile_needed(sorted_v: np.ndarray, own: np.ndarray, need: np.ndarray,
@@ -282,8 +313,9 @@ def _normalise(raw: np.ndarray, c: Criterion) -> _Norm:
         return _Norm(out, lambda need, idx: np.full(len(need), np.nan), spread)
     v = s[ok]
     if c.normalise == "percentile":
-        below = np.full(n, m, dtype=np.int64)  # how many values lie strictly below each customer's
-        below[ok] = rankdata(v, method="min").astype(np.int64) - 1
+        # how many values lie strictly below each customer's (held for the inverse: 4 bytes will do)
+        below = np.full(n, m, dtype=np.int32 if n < 2**31 else np.int64)
+        below[ok] = values_below(v)
         top_n = m - int((v == v.max()).sum())
         out[ok] = (below[ok] / top_n) if top_n else 0.5  # percentile_points(v), its ranks kept
         sorted_v = np.sort(v)
@@ -340,36 +372,6 @@ def _prepare(fields: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def ids_sorted(ids: pd.Series) -> bool:
-    """``ids.is_monotonic_increasing``, compared in Arrow when the ids are Arrow text without a
-    missing value (pandas' check of a million text ids costs 0.1–0.2 s; a round asks it thrice).
-
-    Example
-    -------
-    >>> ids_sorted(pd.Series(["a", "b", "b"], dtype="str")), ids_sorted(pd.Series(["b", "a"], dtype="str"))
-    (True, False)
-    """
-    import pyarrow.compute as pc
-
-    arr = _arrow_text(ids)
-    if arr is None or arr.null_count or len(arr) < 2:
-        return bool(ids.is_monotonic_increasing)
-    return bool(pc.all(pc.less_equal(arr[:-1], arr[1:])).as_py())
-
-
-def _arrow_text(ids: pd.Series) -> Any:
-    """The ids as one Arrow text array, or ``None`` when they are not text."""
-    import pyarrow as pa
-
-    try:
-        arr = pa.array(ids.array)
-    except (pa.ArrowException, TypeError, ValueError):
-        return None
-    if isinstance(arr, pa.Array) and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        return arr
-    return None
-
-
 def _next_equal(ids: pd.Series) -> np.ndarray:
     """Whether each id but the last equals the next one (compared in Arrow when the ids are
     Arrow text: no Python string per row)."""
@@ -377,7 +379,7 @@ def _next_equal(ids: pd.Series) -> np.ndarray:
         return np.zeros(0, dtype=bool)
     import pyarrow.compute as pc
 
-    arr = _arrow_text(ids)
+    arr = arrow_text(ids)
     if arr is not None:
         return pc.equal(arr[1:], arr[:-1]).to_numpy(zero_copy_only=False)
     values = ids.to_numpy()
@@ -415,7 +417,8 @@ class Ranked:
     """What :func:`rank_customers` returns: per row of ``table`` (the fields sorted by
     ``customer_id``), the ``score``, the gates ``failed``, the ``tier`` index (-1: not selected),
     whether capacity ``left_out`` a customer, the ``rank`` (1 = best), and ``order`` (the rows
-    best first); with the raw and normalised values and contributions the roster is built from."""
+    best first); with the raw and normalised values the roster is built from (a contribution is
+    ``100 × share × normalised``, made again in rank order rather than held in row order)."""
 
     table: pd.DataFrame
     score: np.ndarray
@@ -428,7 +431,6 @@ class Ranked:
     gate_bits: np.ndarray = field(repr=False)
     raws: dict[str, np.ndarray] = field(repr=False)
     norms: dict[str, _Norm] = field(repr=False)
-    contrib: np.ndarray = field(repr=False)
 
     @property
     def selected(self) -> np.ndarray:
@@ -456,20 +458,19 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
     crits = standard.criteria
     raws: dict[str, np.ndarray] = {}
     norms: dict[str, _Norm] = {}
-    contrib = np.zeros((n, len(crits)))
-    for j, c in enumerate(crits):
+    for c in crits:
         raw = _raw_values(table, c)
         if np.isinf(raw).any():
             raw = np.where(np.isinf(raw), np.nan, raw)  # e.g. a ratio over zero: treated as missing
         raws[c.name] = raw
         filled = _fill_missing(raw, c)
         norms[c.name] = _normalise(filled, c)
-        contrib[:, j] = 100.0 * shares[c.name] * norms[c.name].values
-    score = np.round(contrib.sum(axis=1), 6)
+    score = _score_of(crits, shares, norms, n)
 
     # gates
     failed = np.zeros(n, dtype=bool)
-    gate_bits = np.zeros(n, dtype=np.int64)
+    bits_type = np.uint8 if len(standard.gates) <= 8 else np.uint16 if len(standard.gates) <= 16 else np.int64
+    gate_bits = np.zeros(n, dtype=bits_type)
     for bit, g in enumerate(standard.gates):
         try:
             ok = np.asarray(evaluate(g.expr, table), dtype=bool)
@@ -478,7 +479,7 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
                             fix=exc.fix or "Check the field names against the data.") from None
         fail = ~ok
         failed |= fail
-        gate_bits |= fail.astype(np.int64) << bit
+        gate_bits |= fail.astype(bits_type) << bits_type(bit)
 
     # rank: score desc, tie-break fields, customer id (the table's order)
     keys: list[np.ndarray] = []
@@ -498,17 +499,33 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
 
     # capacity
     pre = tier_idx >= 0
-    kept, info = _apply_capacity(standard, table, score, rank, pre)
+    kept, info = _apply_capacity(standard, table, score, order, pre)
     left_out = pre & ~kept
     tier_idx = np.where(kept, tier_idx, -1)
-    return Ranked(table, score, order, rank, tier_idx, failed, left_out, info, gate_bits, raws, norms, contrib)
+    return Ranked(table, score, order, rank, tier_idx, failed, left_out, info, gate_bits, raws, norms)
+
+
+def _score_of(crits: list[Criterion], shares: dict[str, float], norms: dict[str, _Norm], n: int) -> np.ndarray:
+    """Each row's score, the sum of its contributions rounded to 6 places, made :data:`CHUNK`
+    rows at a time (each row's sum is the same whatever the rows beside it: not a customers ×
+    criteria array held whole)."""
+    score = np.empty(n)
+    for start in range(0, n, CHUNK):
+        stop = min(start + CHUNK, n)
+        block = np.empty((stop - start, len(crits)))
+        for j, c in enumerate(crits):
+            block[:, j] = 100.0 * shares[c.name] * norms[c.name].values[start:stop]
+        score[start:stop] = block.sum(axis=1)
+    return np.round(score, 6)
 
 
 def rank_order(score: np.ndarray, ties: list[np.ndarray]) -> np.ndarray:
     """Rows best first: by ``score`` descending, then by the tie-break keys (``ties``, the last
     one first, each ascending), then by row — ``np.lexsort([rows, *ties, -score])``, with the
     tie-break keys sorted only among the rows that share a score (a stable sort of the scores
-    alone is a quarter of the cost of the full sort of a million rows).
+    alone is a quarter of the cost of the full sort of a million rows), and the scores sorted as
+    one array of whole numbers when they are multiples of a millionth (a round's are, see
+    :func:`score_order`).
 
     Example
     -------
@@ -516,32 +533,68 @@ def rank_order(score: np.ndarray, ties: list[np.ndarray]) -> np.ndarray:
     [1, 3, 2, 0]
     """
     n = len(score)
-    if not ties or np.isnan(score).any():  # NaN never equals itself: the full sort groups them
+    if np.isnan(score).any():  # NaN never equals itself: the full sort groups them
         return np.lexsort([np.arange(n), *ties, -score]) if ties else np.argsort(-score, kind="stable")
-    order = np.argsort(-score, kind="stable")  # equal scores keep the rows' order
+    order = score_order(score)
+    if not ties:
+        return order
     s = score[order]
     same = s[1:] == s[:-1]
+    del s
     tied = np.flatnonzero(np.concatenate([same, [False]]) | np.concatenate([[False], same]))
     if len(tied):
-        rows = order[tied]
+        rows = order[tied]  # in row order within each run of equal scores: lexsort is stable
         group = np.cumsum(np.concatenate([[True], ~same]))[tied]  # which run of equal scores
-        order[tied] = rows[np.lexsort([rows, *(k[rows] for k in ties), group])]
+        order[tied] = rows[np.lexsort([*(k[rows] for k in ties), group])]
     return order
+
+
+def score_order(score: np.ndarray) -> np.ndarray:
+    """Rows by ``score`` descending, equal scores in row order: ``np.argsort(-score, kind="stable")``.
+
+    Scores that are multiples of a millionth (a round's, rounded to 6 places) within a range of
+    2**52 millionths are made whole numbers ``k`` and sorted as one 64-bit key per row,
+    ``(max - k) << bits | row``: an unstable sort of whole numbers, which gives the stable order
+    at a tenth of the cost of the stable sort of the scores. Any other scores are sorted as such.
+
+    Example
+    -------
+    >>> score_order(np.array([0.5, 2.25, 0.5, -0.0, 0.0, 2.250001])).tolist()
+    [5, 1, 0, 2, 3, 4]
+    """
+    n = len(score)
+    bits = max(int(n - 1).bit_length(), 1)
+    if n:
+        with np.errstate(invalid="ignore", over="ignore"):
+            k = np.rint(score * 1e6)
+        lo, hi = (float(k.min()), float(k.max())) if np.isfinite(k).all() else (np.inf, -np.inf)
+        if -(2.0**52) <= lo <= hi <= 2.0**52 and hi - lo < 2.0 ** min(52, 62 - bits) and np.array_equal(k / 1e6, score):
+            key = (hi - k).astype(np.int64)  # exact: whole numbers below 2**52
+            del k
+            key <<= bits
+            key |= np.arange(n, dtype=np.int64)
+            key.sort()
+            key &= (1 << bits) - 1
+            return key
+    return np.argsort(-score, kind="stable")
 
 
 def tier_rows(standard: Standard, score: np.ndarray, order: np.ndarray, passing: np.ndarray) -> np.ndarray:
     """The tier index of every row before capacity (-1: none): in rank ``order``, each tier takes
     the passing customers not yet in a tier whose score reaches its ``min_score``, up to its quota."""
     n = len(score)
-    tier_idx = np.full(n, -1, dtype=np.int64)
+    ranked_score, ranked_ok = score[order], passing[order]  # taken in rank order once, not per tier
+    ranked_tier = np.full(n, -1, dtype=np.int64)
     for k, t in enumerate(standard.tiers):
-        elig = passing[order] & (tier_idx[order] < 0)
+        elig = ranked_ok & (ranked_tier < 0)
         if t.min_score is not None:
-            elig &= score[order] >= t.min_score - 1e-9
+            elig &= ranked_score >= t.min_score - 1e-9
         quota = t.quota_count(n)
         if quota is not None:
-            elig &= np.cumsum(elig) <= quota
-        tier_idx[order[elig]] = k
+            elig[np.flatnonzero(elig)[quota:]] = False  # the first `quota` of them, best first
+        ranked_tier[elig] = k
+    tier_idx = np.empty(n, dtype=np.int64)
+    tier_idx[order] = ranked_tier
     return tier_idx
 
 
@@ -567,36 +620,46 @@ def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: 
         ``info`` (capacity method and counts) and ``matrix`` (customers × criteria).
     """
     r = rank_customers(fields, standard)
-    table, score, order, rank, tier_idx = r.table, r.score, r.order, r.rank, r.tier
-    failed, left_out, info, raws, norms, contrib = r.failed, r.left_out, r.info, r.raws, r.norms, r.contrib
-    n = len(table)
-    shares = standard.weight_shares
-    crits = standard.criteria
-    combos, combo_codes = np.unique(r.gate_bits, return_inverse=True)
-    gates_failed = _Coded(combo_codes, ["; ".join(g.name for b, g in enumerate(standard.gates) if int(c) >> b & 1)
-                                        for c in combos])
-    selected = tier_idx >= 0
-    tier = _Coded(np.where(tier_idx < 0, len(standard.tiers), tier_idx), [t.name for t in standard.tiers] + [""])
+    n, order, crits, shares = len(r.table), r.order, standard.criteria, standard.weight_shares
+    info = r.info
+    info.update({
+        "n_customers": int(n),
+        "n_selected": int((r.tier >= 0).sum()),
+        "n_gated_out": int(r.failed.sum()),
+        "n_left_out_by_capacity": int(r.left_out.sum()),
+        "tier_counts": dict(zip([t.name for t in standard.tiers],
+                                np.bincount(r.tier[r.tier >= 0], minlength=len(standard.tiers)).tolist(), strict=True)),
+    })
+    value_score, potential_score, quadrant = _quadrants(standard, r.norms, n)
+    next_tier, gap = _gaps(standard, r.score, r.tier, r.left_out, n)
+    cheap, change, cheap_pub, change_pub = _cheapest(standard, r.norms, r.raws, shares, gap)
 
-    value_score, potential_score, quadrant = _quadrants(standard, norms, n)
-    next_tier, gap = _gaps(standard, score, tier_idx, left_out, n)
-    costs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # each criterion's, for both
-    cheap, change = _cheapest(standard, norms, raws, shares, gap, public_only=False, costs=costs)
-    cheap_pub, change_pub = _cheapest(standard, norms, raws, shares, gap, public_only=True, costs=costs)
-
-    # each column is put in rank order as the roster is built (the columns in row order are let
-    # go one by one): a frame built in row order and then taken whole held both at once; a text
-    # column of a few labels is ordered as its integer codes, then made text
+    # The contributions' parts in rank order (a column per criterion: Fortran order), then the
+    # roster; each array in row order is let go once it is taken in rank order, so that the
+    # two orders are never held whole at once (see docs/benchmarks_round.md, scoring step).
+    k = len(crits)
+    matrix = np.empty((n, k))
+    for j, c in enumerate(crits):
+        matrix[:, j] = 100.0 * shares[c.name] * r.norms[c.name].values[order]
+    long: pd.DataFrame | ContributionParts
+    if contributions:
+        raw_m = np.empty((n, k), order="F")
+        norm_m = np.empty((n, k), order="F")
+        for j, c in enumerate(crits):
+            np.take(r.raws[c.name], order, out=raw_m[:, j], mode="clip")  # "raise" would buffer `out`
+            np.take(r.norms[c.name].values, order, out=norm_m[:, j], mode="clip")
+    r.norms = {}  # with them the inverses' sorted values and ranks
     columns: dict[str, Any] = {
-        "customer_id": table["customer_id"], "rank": rank, "score": score, "tier": tier, "selected": selected,
-        "quadrant": quadrant, "value_score": value_score, "potential_score": potential_score,
-        "gates_failed": gates_failed, "next_tier": next_tier, "gap_to_next": gap, "cheapest_criterion": cheap,
-        "cheapest_change": change, "left_out_by_capacity": left_out, "cheapest_public_criterion": cheap_pub,
+        "customer_id": r.table["customer_id"], "rank": r.rank, "score": r.score,
+        "tier": _Coded(np.where(r.tier < 0, len(standard.tiers), r.tier), [t.name for t in standard.tiers] + [""]),
+        "selected": r.tier >= 0, "quadrant": quadrant, "value_score": value_score,
+        "potential_score": potential_score, "gates_failed": _gate_labels(standard, r.gate_bits),
+        "next_tier": next_tier, "gap_to_next": gap, "cheapest_criterion": cheap, "cheapest_change": change,
+        "left_out_by_capacity": r.left_out, "cheapest_public_criterion": cheap_pub,
         "cheapest_public_change": change_pub,
+        **{c.name: r.raws[c.name] for c in crits},
     }
-    del tier, quadrant, value_score, potential_score, gates_failed, next_tier, cheap, change, cheap_pub, change_pub
-    for c in crits:
-        columns[c.name] = raws[c.name]
+    del r, quadrant, value_score, potential_score, next_tier, gap, cheap, change, cheap_pub, change_pub
     ordered: dict[str, Any] = {}
     for name in list(columns):
         col = columns.pop(name)
@@ -606,43 +669,41 @@ def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: 
             ordered[name] = col.take(order).reset_index(drop=True)
         else:
             ordered[name] = np.asarray(col)[order]
+        del col
     roster = pd.DataFrame(ordered, copy=False)
     del ordered
-
-    k = len(crits)
-    matrix = contrib[order]
-    long: pd.DataFrame | ContributionParts
     if contributions:
-        raw_m = np.empty((n, k))
-        norm_m = np.empty((n, k))
-        for j, c in enumerate(crits):
-            raw_m[:, j] = raws[c.name][order]
-            norm_m[:, j] = norms[c.name].values[order]
         long = ContributionParts(roster["customer_id"], [c.name for c in crits],
                                  np.array([shares[c.name] for c in crits], dtype=float), raw_m, norm_m, matrix)
     else:
         long = pd.DataFrame({c: pd.Series(dtype="str" if c in ("customer_id", "criterion") else "float64")
                              for c in CONTRIBUTION_COLUMNS})
-    info.update({
-        "n_customers": int(n),
-        "n_selected": int(selected.sum()),
-        "n_gated_out": int(failed.sum()),
-        "n_left_out_by_capacity": int(left_out.sum()),
-        "tier_counts": {t.name: int((tier_idx == k_).sum()) for k_, t in enumerate(standard.tiers)},
-    })
     return Scored(roster, long, info, matrix, order)
+
+
+def _gate_labels(standard: Standard, gate_bits: np.ndarray) -> _Coded:
+    """The gates each customer failed (``"; "``-joined names) as codes into the combinations
+    that occur, in the order of their bits (a table of 2**gates entries when that is small)."""
+    names = [g.name for g in standard.gates]
+    if len(names) <= 16:
+        present = np.flatnonzero(np.bincount(gate_bits, minlength=1 << len(names)))
+        lut = np.zeros(1 << len(names), dtype=np.int32)
+        lut[present] = np.arange(len(present), dtype=np.int32)
+        combos, codes = present, lut[gate_bits]
+    else:
+        combos, codes = np.unique(gate_bits, return_inverse=True)
+    return _Coded(codes, ["; ".join(g for b, g in enumerate(names) if int(c) >> b & 1) for c in combos])
 
 
 # -- capacity ----------------------------------------------------------------------------------
 
-def _apply_capacity(standard: Standard, table: pd.DataFrame, score: np.ndarray, rank: np.ndarray,
+def _apply_capacity(standard: Standard, table: pd.DataFrame, score: np.ndarray, order: np.ndarray,
                     pre: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
     cap = standard.capacity
     info: dict[str, Any] = {"capacity_method": "none"}
     if not cap.is_set or not pre.any():
         return pre.copy(), info
-    cand = np.flatnonzero(pre)
-    cand = cand[np.argsort(rank[cand], kind="stable")]  # best rank first
+    cand = order[pre[order]]  # best rank first
     if cap.objective == "score":
         obj = score[cand]
     else:
@@ -653,7 +714,10 @@ def _apply_capacity(standard: Standard, table: pd.DataFrame, score: np.ndarray, 
         limit = int(cap.max_accounts or len(cand))
         if len(cand) <= limit:
             return pre.copy(), {"capacity_method": "not binding"}
-        pick = np.argsort(-obj, kind="stable")[:limit]  # ties keep rank order
+        if (obj[1:] <= obj[:-1]).all():  # best first already (the score, in rank order): the first ones
+            pick = np.arange(limit)
+        else:
+            pick = np.argsort(-obj, kind="stable")[:limit]  # ties keep rank order
         kept[cand[pick]] = True
         return kept, {"capacity_method": "top-n"}
     costs = pd.to_numeric(table[cap.cost_field], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)[cand]
@@ -739,7 +803,10 @@ def _quadrants(standard: Standard, norms: dict[str, _Norm], n: int) -> tuple[np.
     hp = pot >= q.potential_threshold
     names = [q.names[k] for k in ("high_value_high_potential", "high_value_low_potential",
                                   "low_value_high_potential", "low_value_low_potential")]
-    codes = np.where(hv & hp, 0, np.where(hv, 1, np.where(hp, 2, 3)))
+    codes = np.full(n, 3, dtype=np.int8)
+    codes[hp] = 2
+    codes[hv] = 1
+    codes[hv & hp] = 0
     return value, pot, _Coded(codes, names)
 
 
@@ -761,64 +828,66 @@ def _gaps(standard: Standard, score: np.ndarray, tier_idx: np.ndarray, left_out:
     # The next tier up is the nearest one that somebody reached this round: an empty tier (e.g. under
     # a full capacity) is skipped, its bar says nothing about getting in; when every tier above is
     # empty, the nearest one and its bar stand.
-    filled_at_or_above = np.full(len(tiers), -1)
+    small = np.int16 if len(tiers) < 2**15 else np.int64
+    filled_at_or_above = np.full(len(tiers), -1, dtype=small)
     last = -1
     for k in range(len(tiers)):
         if (tier_idx == k).any():
             last = k
         filled_at_or_above[k] = last if last >= 0 else k
-    target_idx = np.where(tier_idx >= 0, tier_idx - 1, len(tiers) - 1)
-    target_idx = np.where(target_idx >= 0, filled_at_or_above[np.clip(target_idx, 0, None)], target_idx)
-    top = target_idx < 0
-    next_tier = _Coded(np.where(top, len(tiers), target_idx), [t.name for t in tiers] + [""])
-    bar = np.array(bars)[np.clip(target_idx, 0, None)]
-    gap = np.where(top, np.nan, np.round(np.clip(bar - score, 0.0, None), 6))
-    return next_tier, gap
+    target = np.where(tier_idx >= 0, tier_idx - 1, len(tiers) - 1).astype(small)
+    top = target < 0  # the top tier's members: no tier above
+    np.clip(target, 0, None, out=target)
+    target = filled_at_or_above[target]
+    gap = np.asarray(bars, dtype=float)[target]
+    gap -= score
+    np.clip(gap, 0.0, None, out=gap)
+    np.round(gap, 6, out=gap)
+    gap[top] = np.nan
+    target[top] = len(tiers)
+    return _Coded(target, [t.name for t in tiers] + [""]), gap
 
 
 def _cheapest(standard: Standard, norms: dict[str, _Norm], raws: dict[str, np.ndarray],
-              shares: dict[str, float], gap: np.ndarray, *, public_only: bool,
-              costs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
-              ) -> tuple[_Coded, np.ndarray]:
-    """The criterion whose change alone closes each customer's gap most cheaply, and that change.
-    ``costs`` (filled here, read on a second call over the same gaps) keeps each criterion's
-    feasibility, change and cost, so the public pick does not invert the same criteria again."""
-    costs = {} if costs is None else costs
+              shares: dict[str, float], gap: np.ndarray) -> tuple[_Coded, np.ndarray, _Coded, np.ndarray]:
+    """The criterion whose change alone closes each customer's gap most cheaply and that change,
+    then the same among the public criteria that read no prediction (what a customer is told).
+    Each criterion is inverted once for both, over :data:`CHUNK` customers at a time; the first
+    criterion in the standard's order wins a tie."""
     n = len(gap)
     names = [c.name for c in standard.criteria]
     none = len(names)
-    best = np.full(n, none, dtype=np.int64)
-    change = np.full(n, np.nan)
-    need_mask = np.nan_to_num(gap, nan=0.0) > 0
-    idx = np.flatnonzero(need_mask)
-    if len(idx) == 0:
-        return _Coded(best, [*names, ""]), change
-    best_cost = np.full(len(idx), np.inf)
-    best_change = np.full(len(idx), np.nan)
-    best_name = np.full(len(idx), none, dtype=np.int64)
-    for j, c in enumerate(standard.criteria):
-        if public_only and (c.private or c.predicted):  # what a customer is told: public and actionable
-            continue
-        if c.name not in costs:
+    dtype = np.int16 if none < 2**15 else np.int64
+    best = [np.full(n, none, dtype=dtype), np.full(n, none, dtype=dtype)]  # all criteria, public ones
+    change = [np.full(n, np.nan), np.full(n, np.nan)]
+    public = [not (c.private or c.predicted) for c in standard.criteria]
+    todo = np.flatnonzero(np.nan_to_num(gap, nan=0.0) > 0)
+    for start in range(0, len(todo), CHUNK):
+        idx = todo[start:start + CHUNK]
+        short = gap[idx]
+        best_cost = [np.full(len(idx), np.inf), np.full(len(idx), np.inf)]
+        best_change = [np.full(len(idx), np.nan), np.full(len(idx), np.nan)]
+        best_name = [np.full(len(idx), none, dtype=dtype), np.full(len(idx), none, dtype=dtype)]
+        for j, c in enumerate(standard.criteria):
             norm = norms[c.name]
             raw = raws[c.name][idx]
-            need = norm.values[idx] + gap[idx] / (100.0 * shares[c.name]) + 1e-9
+            need = norm.values[idx] + short / (100.0 * shares[c.name]) + 1e-9
             feasible = (need <= 1.0 + 1e-9) & ~np.isnan(raw)
-            if feasible.any():
-                delta = norm.inverse(np.minimum(need, 1.0), idx) - raw
-                costs[c.name] = (feasible, delta, np.abs(delta) / norm.spread)
-            else:
-                costs[c.name] = (feasible, raw, raw)
-        feasible, delta, cost = costs[c.name]
-        if not feasible.any():
-            continue
-        better = feasible & ~np.isnan(cost) & (cost < best_cost)
-        best_cost = np.where(better, cost, best_cost)
-        best_change = np.where(better, delta, best_change)
-        best_name = np.where(better, j, best_name)
-    best[idx] = best_name
-    change[idx] = best_change
-    return _Coded(best, [*names, ""]), change
+            if not feasible.any():
+                continue
+            delta = norm.inverse(np.minimum(need, 1.0), idx) - raw
+            cost = np.abs(delta) / norm.spread
+            feasible &= ~np.isnan(cost)
+            for w in (0, 1) if public[j] else (0,):
+                better = feasible & (cost < best_cost[w])
+                best_cost[w][better] = cost[better]
+                best_change[w][better] = delta[better]
+                best_name[w][better] = j
+        for w in (0, 1):
+            best[w][idx] = best_name[w]
+            change[w][idx] = best_change[w]
+    labels = [*names, ""]
+    return _Coded(best[0], labels), change[0], _Coded(best[1], labels), change[1]
 
 
 @dataclass
