@@ -319,6 +319,10 @@ def _loglik_grad_sum_by_pairs(
 
 
 
+#: Rows per block of the Hessian's outer products (:func:`_loglik_sums_by_pairs`).
+_OUTER_ROWS = 1 << 16
+
+
 def _weighted_outer(weights: np.ndarray, columns: np.ndarray) -> np.ndarray:
     """``Σ_n weights[n] · v_n v_nᵀ`` (4 x 4) for the vectors ``v_n = columns[:, n]``: ten sums
     over contiguous rows, plain loops (``einsum``), never a BLAS call (see
@@ -374,16 +378,22 @@ def _loglik_sums_by_pairs(
     hess[2, 3] += total / beta
     hess[3, 3] -= total * s / beta**2
     hess[2, 2] -= died_total / s**2
-    # the outer products, per row (parameters x rows: each parameter's values contiguous)
-    g1 = np.take(np.ascontiguousarray(t["g_i1"].T), inv1, axis=1)
-    delta = np.take(np.ascontiguousarray(t["g_i2"].T), inv2, axis=1)
-    delta -= g1  # ∇log I2 − ∇log I1
-    spread = np.take(np.ascontiguousarray(t["grad_a"].T), inv2, axis=1)  # ∇log A − ∇log B
-    spread -= g1
-    spread += ratio * delta
-    spread[2] -= 1.0 / s
-    hess += _weighted_outer(died * alive, spread)  # c π (1 − π), zero where B vanishes
-    hess -= _weighted_outer(died * ratio * (1.0 + ratio), delta)
+    # the outer products, per row, a block of rows at a time (parameters x rows: each
+    # parameter's values contiguous; a block bounds what the rows add to the fit's memory)
+    gt1, gt2 = np.ascontiguousarray(t["g_i1"].T), np.ascontiguousarray(t["g_i2"].T)
+    gta = np.ascontiguousarray(t["grad_a"].T)
+    w_spread, w_delta = died * alive, died * ratio * (1.0 + ratio)  # c π (1 − π): zero where B vanishes
+    for lo in range(0, len(counts), _OUTER_ROWS):
+        rows = slice(lo, lo + _OUTER_ROWS)
+        g1 = np.take(gt1, inv1[rows], axis=1)
+        delta = np.take(gt2, inv2[rows], axis=1)
+        delta -= g1  # ∇log I2 − ∇log I1
+        spread = np.take(gta, inv2[rows], axis=1)  # ∇log A − ∇log B
+        spread -= g1
+        spread += ratio[rows] * delta
+        spread[2] -= 1.0 / s
+        hess += _weighted_outer(w_spread[rows], spread)
+        hess -= _weighted_outer(w_delta[rows], delta)
     hess = np.triu(hess) + np.triu(hess, 1).T  # each pair (i < j) was summed in the upper half
     return wdot(counts, t["const_x"][cx] + t["both"]), grad, hess
 
