@@ -90,15 +90,25 @@ def main() -> None:
     if args.paretonbd:
         _paretonbd_paths(hist, hist_cal, timed)
     timed("fit gamma-gamma", lambda: GammaGamma().fit(facts))
+    import tracemalloc
+
+    traced = []
     for name in ("bgnbd", "pareto-nbd"):
+        tracemalloc.start()
         timed(f"predict_customers, {name} given", lambda name=name: predict_customers(
             facts, model=name, purchase_model=fitted[name], spend_optional=True))
+        traced.append(f"predict_customers, {name} given: peak {tracemalloc.get_traced_memory()[1] / 2**20:.0f} MiB "
+                      "traced (NumPy and pandas buffers; Arrow's are not traced)")
+        tracemalloc.stop()
     load1 = os.getloadavg()
     print(f"\n{len(facts):,} customers; load average {load0[0]:.1f} before, {load1[0]:.1f} after\n")
     print("| piece | wall s | CPU s |")
     print("|---|---:|---:|")
     for label, wall, cpu in rows:
         print(f"| {label} | {wall:.2f} | {cpu:.2f} |")
+    print()
+    for line in traced:
+        print(line)
 
 
 def _paretonbd_paths(hist, hist_cal, timed) -> None:  # noqa: ANN001
