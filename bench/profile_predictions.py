@@ -12,6 +12,9 @@ and ``predict_customers`` with the chosen purchase model given. In a round the c
 thread beside the fits at the cutoff; here each piece runs alone, so the figures add up to CPU
 work, not to the step's wall time. Wall and CPU seconds (this process, all threads), the load
 average before and after.
+
+    python bench/profile_predictions.py --paretonbd      # also Pareto/NBD's Newton fit against its
+                                                         # L-BFGS-B path, side by side
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from bench_round import _workspace, bgnbd_data  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=float, default=1e6)
+    parser.add_argument("--paretonbd", action="store_true",
+                        help="also fit Pareto/NBD by its L-BFGS-B path (no exact Hessian) beside the Newton fit")
     args = parser.parse_args()
     n = int(args.customers)
     data = bgnbd_data(n)
@@ -82,16 +87,53 @@ def main() -> None:
                              lambda name=name: fit_model(name, hist, weights=hist[COUNT].to_numpy()))
         timed(f"fit {name} on the calibration year ({len(hist_cal):,} histories)",
               lambda name=name: fit_model(name, hist_cal, weights=hist_cal[COUNT].to_numpy()))
+    if args.paretonbd:
+        _paretonbd_paths(hist, hist_cal, timed)
     timed("fit gamma-gamma", lambda: GammaGamma().fit(facts))
+    import tracemalloc
+
+    traced = []
     for name in ("bgnbd", "pareto-nbd"):
+        tracemalloc.start()
         timed(f"predict_customers, {name} given", lambda name=name: predict_customers(
             facts, model=name, purchase_model=fitted[name], spend_optional=True))
+        traced.append(f"predict_customers, {name} given: peak {tracemalloc.get_traced_memory()[1] / 2**20:.0f} MiB "
+                      "traced (NumPy and pandas buffers; Arrow's are not traced)")
+        tracemalloc.stop()
     load1 = os.getloadavg()
     print(f"\n{len(facts):,} customers; load average {load0[0]:.1f} before, {load1[0]:.1f} after\n")
     print("| piece | wall s | CPU s |")
     print("|---|---:|---:|")
     for label, wall, cpu in rows:
         print(f"| {label} | {wall:.2f} | {cpu:.2f} |")
+    print()
+    for line in traced:
+        print(line)
+
+
+def _paretonbd_paths(hist, hist_cal, timed) -> None:  # noqa: ANN001
+    """Pareto/NBD by Newton (its exact Hessian) and by L-BFGS-B on the gradient (the fit it had
+    before), alternating, with the largest relative difference of the estimates and standard
+    errors printed to stderr."""
+    from xuanba.models import Model, ParetoNBD
+    from xuanba.models.predict import COUNT
+
+    for label, h in (("at the cutoff", hist), ("on the calibration year", hist_cal)):
+        fits = {}
+        for path in ("Newton", "L-BFGS-B"):
+            saved = ParetoNBD._loglik_sums
+            if path == "L-BFGS-B":
+                ParetoNBD._loglik_sums = Model._loglik_sums  # type: ignore[method-assign]
+            try:
+                fits[path] = timed(f"pareto-nbd {label} by {path}",
+                                   lambda h=h: ParetoNBD().fit(h, weights=h[COUNT].to_numpy()))
+            finally:
+                ParetoNBD._loglik_sums = saved  # type: ignore[method-assign]
+        a, b = fits["Newton"], fits["L-BFGS-B"]
+        rel = float(((a.params_ - b.params_).abs() / b.params_.abs()).max())
+        rel_se = float(((a.stderr_ - b.stderr_).abs() / b.stderr_.abs()).max())
+        print(f"pareto-nbd {label}: estimates within {rel:.1e}, standard errors within {rel_se:.1e}, "
+              f"log-likelihood {a.loglik_ - b.loglik_:+.1e} (Newton - L-BFGS-B)", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ def _histories(tx: pd.DataFrame, cut: str) -> pd.DataFrame:
     return purchase_histories(customer_facts(tx, cut, time_unit="week"))[0]
 
 
-@pytest.mark.parametrize("cls", [BGNBD, ParetoNBD], ids=["bgnbd-newton", "pareto-nbd-simplex"])
+@pytest.mark.parametrize("cls", [BGNBD, ParetoNBD], ids=["bgnbd-newton", "pareto-nbd-newton"])
 def test_a_fit_started_from_the_previous_cutoff_equals_a_cold_fit(pareto_tx, cls):
     earlier, later = _histories(pareto_tx, "2025-06-30"), _histories(pareto_tx, "2025-09-30")
     prev = cls(time_unit="week").fit(earlier, weights=earlier[COUNT])

@@ -1,5 +1,6 @@
 """An L-BFGS-B fit that stops in its line search at the optimum (round-off) is converged; one
-that stops there far from it is not, and gets its polish."""
+that stops there far from it is not, and gets its polish. Pareto/NBD on its gradient path: the
+fallback of its Newton fit (which takes that path when Newton fails)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,18 @@ import pandas as pd
 import pytest
 from scipy import optimize
 
-from xuanba.models import ParetoNBD
+from xuanba.models import Model, ParetoNBD
 
 
 @pytest.fixture(scope="module")
 def cdnow(test_data) -> pd.DataFrame:
     return pd.read_csv(test_data / "cdnow_customers_summary.csv")
+
+
+@pytest.fixture(autouse=True)
+def gradient_path(monkeypatch) -> None:
+    """Pareto/NBD without its exact Hessian: fitted by L-BFGS-B on the analytic gradient."""
+    monkeypatch.setattr(ParetoNBD, "_loglik_sums", Model._loglik_sums)
 
 
 def _line_search_stops(monkeypatch, *, at_start: bool) -> list[str]:

@@ -221,3 +221,24 @@ def test_predict_customers_without_a_spend_model_says_why_for_everyone(weekly):
     out = predict_customers(few, time_unit="week", spend_optional=True)
     assert out["spend_basis"].nunique() == 1 and out["spend_basis"].iloc[0].startswith("unavailable: ")
     assert out["expected_spend"].isna().all() and out["clv_1y"].isna().all()
+
+
+def test_prediction_table_owns_its_columns():
+    """predict_customers builds its table from its columns as they are (no copy into one block):
+    each is its own and writable, so writing into the table changes neither the facts (integer
+    ids included) nor a second prediction."""
+    rng = np.random.default_rng(2)
+    n = 2000
+    lam, life, big_t = rng.gamma(0.5, 0.2, n), rng.exponential(30, n), rng.uniform(20, 52, n)
+    x = rng.poisson(lam * np.minimum(life, big_t))
+    facts = pd.DataFrame({"customer_id": np.arange(n), "frequency": x, "T": big_t,
+                          "recency": np.where(x > 0, np.minimum(life, big_t) * rng.beta(x + 1e-9, 1), 0.0),
+                          "monetary_value": np.where(x > 0, rng.gamma(6, 5, n), 0.0)})
+    kept = facts.copy()
+    out = predict_customers(facts, time_unit="week")
+    again = predict_customers(facts, time_unit="week")
+    for col in out.columns.drop("spend_basis"):
+        out.loc[out.index[:5], col] = -1
+    pd.testing.assert_frame_equal(facts, kept)
+    pd.testing.assert_frame_equal(out.iloc[5:], again.iloc[5:])
+    assert (out.iloc[:5, 1] == -1).all()

@@ -303,6 +303,11 @@ class Model:
     shape_params: ClassVar[tuple[str, ...]] = ()
     history_columns: ClassVar[tuple[str, ...]] = ()
     weight_column: ClassVar[str | None] = "weights"
+    #: Whether the Newton fit gives way to the gradient fit (:meth:`_fit_gradient`, which stops
+    #: at an edge) as soon as a shape parameter passes :data:`EDGE`: for a model whose
+    #: likelihood grows costly out there (Pareto/NBD's tail integrals as ``beta / alpha`` grows),
+    #: where Newton would keep walking after a maximum at infinity.
+    newton_stops_at_edge: ClassVar[bool] = False
 
     def __init__(self, *, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
@@ -689,17 +694,20 @@ class Model:
         gtol = 1e-10
         cache: dict[bytes, tuple[float, np.ndarray, np.ndarray, np.ndarray]] = {}
         flattest: list[Any] = [np.inf, None]  # the smallest gradient seen, and its point
+        off_edge = self._edge_check(len(x0))
 
         def sums(free: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
             key = free.tobytes()
             if key not in cache:  # value, gradient and Hessian come from one pass
                 cache.clear()
+                if off_edge(free):
+                    raise _OffEdge
                 p = space.natural(free)
                 jac, curve = space.jacobian(p), space.curvature(p)
                 with np.errstate(all="ignore"):
                     try:
                         ll, g, h = self._loglik_sums(p, arrays, counts)
-                    except OverflowError:  # a Python float ran out of range (far off at an edge)
+                    except ArithmeticError:  # a Python float ran out of range (far off at an edge)
                         ll, g, h = -np.inf, np.zeros_like(p), np.eye(len(p))
                     value, grad = -ll, -g * jac
                     hess = -(h * np.outer(jac, jac)) - np.diag(g * curve)  # chain rule
@@ -726,7 +734,7 @@ class Model:
             )
         except _AtOptimum:
             res = optimize.OptimizeResult(success=True, status=0, message="gradient below gtol")
-        except (ValueError, np.linalg.LinAlgError):
+        except (ValueError, np.linalg.LinAlgError, _OffEdge):
             return None
         if flattest[1] is not None and (not res.success or flattest[0] <= gtol):
             # Status 2 ("no step improves"): over hundreds of thousands of histories the sums'
@@ -744,6 +752,18 @@ class Model:
         res.fun = res.fun * total
         return res
 
+    def _edge_check(self, n_free: int) -> Any:
+        """``off_edge(free)``: whether a shape parameter has passed :data:`_RUN_OFF` (always
+        ``False`` unless :attr:`newton_stops_at_edge`)."""
+        names = np.asarray(self.param_names if len(self.param_names) == n_free else ())
+        shapes = np.flatnonzero(np.isin(names, self.shape_params)) if self.newton_stops_at_edge else []
+        edge = np.log(_RUN_OFF)
+
+        def off_edge(free: np.ndarray) -> bool:
+            return bool(len(shapes)) and bool(np.any((free[shapes] < edge[0]) | (free[shapes] > edge[1])))
+
+        return off_edge
+
     def _subsample_start(
         self, x0: np.ndarray, space: _Space, arrays: dict[str, np.ndarray], counts: np.ndarray
     ) -> np.ndarray:
@@ -760,17 +780,20 @@ class Model:
         sub_counts = np.ascontiguousarray(counts[::step])
         total = float(sub_counts.sum())
         cache: dict[bytes, tuple[float, np.ndarray, np.ndarray]] = {}
+        off_edge = self._edge_check(len(x0))
 
         def sums(free: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
             key = free.tobytes()
             if key not in cache:
                 cache.clear()
+                if off_edge(free):
+                    raise _OffEdge
                 p = space.natural(free)
                 jac, curve = space.jacobian(p), space.curvature(p)
                 with np.errstate(all="ignore"):
                     try:
                         ll, g, h = self._loglik_sums(p, sub, sub_counts)
-                    except OverflowError:
+                    except ArithmeticError:
                         ll, g, h = -np.inf, np.zeros_like(p), np.eye(len(p))
                     hess = -(h * np.outer(jac, jac)) - np.diag(g * curve)
                     value = -ll + (self._penalty(p) * total / float(counts.sum()) if self.penalizer else 0.0)
@@ -785,7 +808,7 @@ class Model:
                 lambda v: sums(v)[0], x0, jac=lambda v: sums(v)[1], hess=lambda v: sums(v)[2],
                 method="trust-exact", options={"gtol": 1e-6, "maxiter": 50},
             )
-        except (ValueError, np.linalg.LinAlgError):
+        except (ValueError, np.linalg.LinAlgError, _OffEdge):
             return x0
         start = np.asarray(res.x, dtype=float)
         if not (np.isfinite(res.fun) and np.all(np.isfinite(start))):
@@ -813,9 +836,10 @@ class Model:
         edge = [n for n, v in zip(names, params, strict=True)
                 if n in self.shape_params and not EDGE[0] <= v <= EDGE[1]]
         cls = type(self)
-        if edge and cls._loglik_sums is Model._loglik_sums:
+        if edge and (cls._loglik_sums is Model._loglik_sums or cls.newton_stops_at_edge):
             # no standard errors at an edge (the fit is flagged): a Hessian from differences
-            # there costs many slow evaluations and would be meaningless
+            # there costs many slow evaluations and would be meaningless (and a model whose
+            # Newton fit gives way at the edge has no Hessian of its own there either)
             covariance = np.full((len(params), len(params)), np.nan)
         else:
             covariance = self._covariance(params, space, arrays, counts,
@@ -996,6 +1020,11 @@ class Model:
 
 class _AtOptimum(Exception):
     """Raised inside a Newton fit when an evaluated point's gradient is below the tolerance."""
+
+
+class _OffEdge(Exception):
+    """Raised inside a Newton fit of a model that :attr:`Model.newton_stops_at_edge` when a
+    shape parameter passes the edge: the gradient fit takes over."""
 
 
 class _Space:

@@ -253,3 +253,208 @@ def log_tail_integral_grad(
     grad[:, 2] = np.where(swap, d_hi, d_lo)  # beta
     grad[:, 3] = np.where(swap, d_ehi, d_elo)  # q
     return log_j - m * log_hy, grad
+
+
+# -- second derivatives --------------------------------------------------------------------------
+def _phi_from_series(m: np.ndarray, e_lo: np.ndarray, z: np.ndarray, s: dict[str, np.ndarray]
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """log J, its gradient and Hessian by ``(m, e_lo, z)`` from the sums ``s`` of the series of
+    ``F`` and of its derivatives by ``(b, c, z)`` (:func:`_log_j_hess_series`)."""
+    f = s["f"]
+    # F by (m, e, z): b = m + 1 − e and c = m + 1 both move with m, b against e
+    d1 = np.stack([s["b"] + s["c"], -s["b"], s["z"]], axis=1) / f[:, None]
+    d2 = np.empty((len(f), 3, 3))
+    d2[:, 0, 0] = s["bb"] + 2.0 * s["bc"] + s["cc"]
+    d2[:, 0, 1] = d2[:, 1, 0] = -(s["bb"] + s["bc"])
+    d2[:, 1, 1] = s["bb"]
+    d2[:, 0, 2] = d2[:, 2, 0] = s["bz"] + s["cz"]
+    d2[:, 1, 2] = d2[:, 2, 1] = -s["bz"]
+    d2[:, 2, 2] = s["zz"]
+    log1mz = np.log1p(-z)
+    grad = d1.copy()
+    grad[:, 0] -= 1.0 / m
+    grad[:, 1] -= log1mz
+    grad[:, 2] -= (1.0 - e_lo) / (1.0 - z)
+    hess = d2 / f[:, None, None] - d1[:, :, None] * d1[:, None, :]
+    hess[:, 0, 0] += 1.0 / m**2
+    hess[:, 1, 2] += 1.0 / (1.0 - z)
+    hess[:, 2, 1] += 1.0 / (1.0 - z)
+    hess[:, 2, 2] -= (1.0 - e_lo) / (1.0 - z) ** 2
+    return -np.log(m) + (1.0 - e_lo) * log1mz + np.log(f), grad, hess
+
+
+def _log_j_hess_series(m: np.ndarray, e_lo: np.ndarray, z: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """log J with its gradient and Hessian by ``(m, e_lo, z)`` for ``z <= 0.9``: the series
+    ``F = Σ a_n z^n`` of :func:`_log_j_grad_series` (``a_n = Π_(k<n) (b+k)/(c+k)``, at most 1)
+    with ``∂a_n/∂b = a_n S_b``, ``∂²a_n/∂b² = a_n (S_b² − Q_b)``, ``∂a_n/∂c = −a_n S_c``,
+    ``∂²a_n/∂c² = a_n (S_c² + Q_c)``, ``∂²a_n/∂b∂c = −a_n S_b S_c`` (``S``, ``Q``: sums of
+    ``1/(·+k)`` and ``1/(·+k)²`` over ``k < n``) and the powers of ``z`` differentiated term by
+    term, so ``z = 0`` (``alpha = beta``) needs no limit. Rows in order of falling ``z``, every
+    row for the first three terms (those that carry the derivatives at ``z = 0``)."""
+    order = np.argsort(-z, kind="stable")
+    mo, eo, zo = m[order], e_lo[order], z[order]
+    b, c = mo + 1.0 - eo, mo + 1.0
+    n_rows = len(zo)
+    keys = ("f", "b", "c", "bb", "bc", "cc", "z", "bz", "cz", "zz")
+    s = {k: np.zeros(n_rows) for k in keys}
+    s["f"][:] = 1.0
+    a = np.ones(n_rows)
+    sb, sc, qb, qc = (np.zeros(n_rows) for _ in range(4))
+    zp1, zp2 = np.ones(n_rows), np.zeros(n_rows)  # z^(n−1) and z^(n−2) at term n
+    neg_z = -zo
+    n = 0
+    while True:
+        bound = _SERIES_EPS * (1.0 - 0.9) / (n + 2.0) ** 4 / 100.0
+        if n < 3:
+            k = n_rows
+        elif n < 5000:
+            k = int(np.searchsorted(neg_z, -(bound ** (1.0 / (n + 1.0))), side="left"))
+        else:  # pragma: no cover - z <= 0.9 ends the sum long before
+            k = 0
+        if k == 0:
+            break
+        sl = slice(0, k)
+        bn, cn = 1.0 / (b[sl] + n), 1.0 / (c[sl] + n)
+        sb[sl] += bn
+        sc[sl] += cn
+        qb[sl] += bn * bn
+        qc[sl] += cn * cn
+        a[sl] *= (b[sl] + n) * cn
+        n += 1
+        an = a[sl]
+        t = an * zp1[sl] * zo[sl]  # a_n z^n
+        s_b, s_c = sb[sl], sc[sl]
+        s["f"][sl] += t
+        s["b"][sl] += t * s_b
+        s["c"][sl] -= t * s_c
+        s["bb"][sl] += t * (s_b * s_b - qb[sl])
+        s["bc"][sl] -= t * s_b * s_c
+        s["cc"][sl] += t * (s_c * s_c + qc[sl])
+        dz = n * an * zp1[sl]  # d(a_n z^n)/dz
+        s["z"][sl] += dz
+        s["bz"][sl] += dz * s_b
+        s["cz"][sl] -= dz * s_c
+        s["zz"][sl] += (n * (n - 1.0)) * an * zp2[sl]
+        zp2[sl] = zp1[sl]
+        zp1[sl] *= zo[sl]
+    log_j, grad, hess = _phi_from_series(mo, eo, zo, s)
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return log_j[back], grad[back], hess[back]
+
+
+def _log_j_hess_quadrature(m: np.ndarray, e_lo: np.ndarray, z: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """log J with its gradient and Hessian by ``(m, e_lo, z)`` for z close to 1, on the panels
+    of :func:`_log_j_quadrature`. With ``ℓ = log h = −m v − e_lo log(1 − z e^(−v))`` the
+    derivatives of ``log J`` are means of ``∇ℓ`` and the second ones ``E[∇²ℓ] + Cov(∇ℓ)``
+    under the normalised weights; ``ℓ`` is linear in ``m`` and ``e_lo``, and with
+    ``g = e^(−v)/(1 − z e^(−v))``: ``ℓ_ez = g``, ``ℓ_zz = e_lo g²``."""
+    log1mz = np.log1p(-z)
+    fine = m * np.minimum(1.0 - z, (1.0 - z) / np.maximum(e_lo, 1e-300))
+    lo_scale = float(min(np.min(fine), 1.0)) / 8.0
+    n_geo = int(np.ceil(np.log2(64.0 / lo_scale)))
+    edges = np.concatenate([[0.0], lo_scale * 2.0 ** np.arange(n_geo + 1)])
+    a, b = edges[:-1], edges[1:]
+    half = (b - a) / 2.0
+    u = (((a + b) / 2.0)[:, None] + half[:, None] * _GL_NODES[None, :]).ravel()
+    w = (half[:, None] * _GL_WEIGHTS[None, :]).ravel()
+    v = u[None, :] / m[:, None]
+    ev = np.exp(-v)
+    log_in = np.log1p(-z[:, None] * ev)  # log(1 − z e^(−v))
+    log_f = -u[None, :] + e_lo[:, None] * (log1mz[:, None] - log_in)
+    top_log = np.max(log_f, axis=1, keepdims=True)
+    weights = np.exp(log_f - top_log) * w[None, :]
+    total = weights.sum(axis=1)
+    weights /= total[:, None]
+    g = ev / (1.0 - z[:, None] * ev)
+    parts = [-v, -log_in, e_lo[:, None] * g]  # ∇ℓ by (m, e_lo, z)
+    means = [(weights * p).sum(axis=1) for p in parts]
+    centred = [p - mu[:, None] for p, mu in zip(parts, means, strict=True)]
+    hess = np.empty((len(m), 3, 3))
+    for i in range(3):
+        for j in range(i, 3):
+            hess[:, i, j] = hess[:, j, i] = (weights * centred[i] * centred[j]).sum(axis=1)
+    mean_g = (weights * g).sum(axis=1)
+    hess[:, 1, 2] += mean_g
+    hess[:, 2, 1] += mean_g
+    hess[:, 2, 2] += e_lo * (weights * g * g).sum(axis=1)
+    log_j = -e_lo * log1mz + top_log[:, 0] + np.log(total) - np.log(m)
+    return log_j, np.stack(means, axis=1), hess
+
+
+def log_tail_integral_hess(
+    alpha: np.ndarray | float,
+    p: np.ndarray | float,
+    beta: np.ndarray | float,
+    q: np.ndarray | float,
+    y: np.ndarray | float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`log_tail_integral` with its gradient (rows x 4) and Hessian (rows x 4 x 4) by
+    ``(alpha, p, beta, q)``.
+
+    ``log I = log J(m, e_lo, z) − m log(hi+y)`` with ``m = e_hi + e_lo − 1`` and
+    ``z = (hi − lo)/(hi + y)`` (module docstring): ``m`` is linear in the exponents and ``z``
+    depends on the rates alone, so the Hessian by ``(hi, lo, e_hi, e_lo)`` is the chain rule on
+    the gradient and Hessian of ``log J`` (series for ``z <= 0.9``, quadrature beyond) plus the
+    terms of ``−m log(hi+y)``; rows with ``alpha < beta`` swap the roles back.
+
+    Examples
+    --------
+    >>> v, g, h = log_tail_integral_hess(2.0, 1.5, 3.0, 1.2, 4.0)
+    >>> eps = 1e-6
+    >>> _, g_up, _ = log_tail_integral_hess(2.0, 1.5 + eps, 3.0, 1.2, 4.0)
+    >>> bool(np.allclose(h[0, 1], (g_up[0] - g[0]) / eps, rtol=1e-4))
+    True
+    """
+    alpha, p, beta, q, y = (np.ravel(v) for v in np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (alpha, p, beta, q, y))))
+    swap = alpha < beta
+    hi = np.where(swap, beta, alpha)
+    lo = np.where(swap, alpha, beta)
+    e_hi = np.where(swap, q, p)
+    e_lo = np.where(swap, p, q)
+    m = e_hi + e_lo - 1.0
+    hy = hi + y
+    z = (hi - lo) / hy
+    n = len(z)
+    log_j, dj, hj = np.empty(n), np.empty((n, 3)), np.empty((n, 3, 3))
+    near = z > _Z_SERIES_MAX
+    far = ~near
+    if far.any():
+        log_j[far], dj[far], hj[far] = _log_j_hess_series(m[far], e_lo[far], z[far])
+    if near.any():
+        idx = np.flatnonzero(near)
+        for lo_i in range(0, len(idx), _CHUNK_ROWS):
+            rows = idx[lo_i:lo_i + _CHUNK_ROWS]
+            log_j[rows], dj[rows], hj[rows] = _log_j_hess_quadrature(m[rows], e_lo[rows], z[rows])
+    log_hy = np.log(hy)
+    z_hi, z_lo = (lo + y) / hy**2, -1.0 / hy  # dz/dhi, dz/dlo
+    # gradient and Hessian by (hi, lo, e_hi, e_lo)
+    g = np.empty((n, 4))
+    g[:, 0] = -m / hy + dj[:, 2] * z_hi
+    g[:, 1] = dj[:, 2] * z_lo
+    g[:, 2] = -log_hy + dj[:, 0]
+    g[:, 3] = g[:, 2] + dj[:, 1]
+    j_mm, j_me, j_ee = hj[:, 0, 0], hj[:, 0, 1], hj[:, 1, 1]
+    j_mz, j_ez, j_zz = hj[:, 0, 2], hj[:, 1, 2], hj[:, 2, 2]
+    h = np.empty((n, 4, 4))
+    h[:, 0, 0] = j_zz * z_hi**2 - 2.0 * dj[:, 2] * (lo + y) / hy**3 + m / hy**2
+    h[:, 0, 1] = j_zz * z_hi * z_lo + dj[:, 2] / hy**2
+    h[:, 1, 1] = j_zz * z_lo**2
+    h[:, 0, 2] = j_mz * z_hi - 1.0 / hy
+    h[:, 0, 3] = (j_mz + j_ez) * z_hi - 1.0 / hy
+    h[:, 1, 2] = j_mz * z_lo
+    h[:, 1, 3] = (j_mz + j_ez) * z_lo
+    h[:, 2, 2] = j_mm
+    h[:, 2, 3] = j_mm + j_me
+    h[:, 3, 3] = j_mm + 2.0 * j_me + j_ee
+    for i, j in ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)):
+        h[:, j, i] = h[:, i, j]
+    # to (alpha, p, beta, q): alpha = hi, p = e_hi, beta = lo, q = e_lo unless swapped
+    perm = np.where(swap[:, None], np.array([1, 3, 0, 2]), np.array([0, 2, 1, 3]))
+    rows = np.arange(n)[:, None]
+    grad = g[rows, perm]
+    hess = h[rows[:, :, None], perm[:, :, None], perm[:, None, :]]
+    return log_j - m * log_hy, grad, hess
