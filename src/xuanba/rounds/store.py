@@ -143,9 +143,9 @@ def _slices(n: int) -> Iterator[tuple[int, int]]:
 
 
 #: DuckDB threads while a round's rows are appended. Appending in parallel while keeping their
-#: order compresses part of them twice (1.9-2.5 s of CPU instead of 1.0 s for a 1 M-row roster,
-#: measured in docs/benchmarks_round.md); one thread writes each row group once, and leaves the
-#: other core to the scoring that runs beside the fields being stored.
+#: order took 0.9-2.5 s of CPU for a 1 M-row roster from run to run, one thread 0.9-1.0 s every
+#: time (docs/benchmarks_round.md); one thread also leaves the other core to the scoring that runs
+#: beside the fields being stored.
 APPEND_THREADS = 1
 
 
