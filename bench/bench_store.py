@@ -184,6 +184,7 @@ def _child(n: int, how: str, stop_at: float | None) -> None:
             ws = Workspace(path)
             con = ws.con
         before = _rss()[0]
+        print(f"round made: resident set {before:.2f} GiB, peak so far {_rss()[1]:.2f} GiB", file=sys.stderr, flush=True)
         with open("/proc/self/clear_refs", "w") as fh:
             fh.write("5")
         use0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -234,8 +235,9 @@ def main() -> None:
                 env["PYTHONPATH"] = str(src) + os.pathsep + env.get("PYTHONPATH", "")
             out = subprocess.run([sys.executable, __file__, "--child", str(n), how, str(args.stop_at or 0)],
                                  capture_output=True, text=True, env=env)
+            print(out.stderr.strip()[-500:], file=sys.stderr, flush=True)
             if out.returncode:
-                sys.exit(f"{version}: {out.stderr.strip()[-2000:]}")
+                sys.exit(f"{version}: failed")
             runs[version].append(json.loads(out.stdout.strip().splitlines()[-1]))
             r = runs[version][-1]
             print(f"run {i + 1}, {version}: {r['seconds']:.2f} s, CPU {r['cpu']:.2f} s, peak {r['peak']:.2f} GiB",
