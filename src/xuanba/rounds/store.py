@@ -125,6 +125,55 @@ def _arrow(frame: pd.DataFrame) -> Any:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
+#: Rows appended per statement: eight of DuckDB's row groups (122,880 rows each), so that every
+#: slice but the last fills whole row groups, and what a slice needs besides the round's own
+#: frames (its Arrow columns, DuckDB's uncompressed row groups) stays the same at any size.
+SLICE_ROWS = 8 * 122_880
+
+
+def _slices(n: int) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` of the slices of ``n`` rows that are appended one at a time.
+
+    Example
+    -------
+    >>> list(_slices(2_000_000))
+    [(0, 983040), (983040, 1966080), (1966080, 2000000)]
+    """
+    return ((i, min(i + SLICE_ROWS, n)) for i in range(0, n, SLICE_ROWS))
+
+
+#: DuckDB threads while a round's rows are appended. Appending in parallel while keeping their
+#: order took 0.9-2.5 s of CPU for a 1 M-row roster from run to run, one thread 0.9-1.0 s every
+#: time (docs/benchmarks_round.md); one thread also leaves the other core to the scoring that runs
+#: beside the fields being stored.
+APPEND_THREADS = 1
+
+
+@contextlib.contextmanager
+def _appending(con: Any) -> Iterator[None]:
+    """DuckDB's threads set to :data:`APPEND_THREADS` while the body appends, then set back."""
+    was = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    if APPEND_THREADS is None or int(was) <= APPEND_THREADS:
+        yield
+        return
+    con.execute(f"SET threads = {int(APPEND_THREADS)}")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {int(was)}")
+
+
+def _append(con: Any, frame: pd.DataFrame, insert: str) -> None:
+    """Run ``insert`` (an ``INSERT ... SELECT ... FROM _xb_rows``) over ``frame``, a slice of
+    :data:`SLICE_ROWS` rows at a time, in order: the rows go in as one statement would put them."""
+    for start, stop in _slices(len(frame)):
+        con.register("_xb_rows", _arrow(frame.iloc[start:stop]))
+        try:
+            con.execute(insert)
+        finally:
+            con.unregister("_xb_rows")
+
+
 def _sql_type(series: pd.Series) -> str:
     """The DuckDB type a field column is stored as."""
     kind = series.dtype
@@ -202,12 +251,9 @@ def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame) -> None:
             raise WorkspaceError(
                 f"field {col!r} was stored as {typ} by an earlier round and is {want} now",
                 fix=f"Rename the field {col!r} in the extra fields (or the customers table).")
-    con.register("_xb_fields", _arrow(frame))
-    try:
-        names = ", ".join(_quote(c) for c in ["customer_id", *cols])
-        con.execute(f"INSERT INTO round_fields (round_id, {names}) SELECT {round_id}, {names} FROM _xb_fields")
-    finally:
-        con.unregister("_xb_fields")
+    names = ", ".join(_quote(c) for c in ["customer_id", *cols])
+    with _appending(con):
+        _append(con, frame, f"INSERT INTO round_fields (round_id, {names}) SELECT {round_id}, {names} FROM _xb_rows")
 
 
 def _insert_parts(con: Any, round_id: int, parts: ContributionParts) -> None:
@@ -220,19 +266,23 @@ def _insert_parts(con: Any, round_id: int, parts: ContributionParts) -> None:
     k = len(parts.criteria)
     if k == 0 or not len(parts.customer_id):
         return
-    cols: dict[str, Any] = {"customer_id": pa.array(parts.customer_id.array, type=pa.large_string())}
-    for name, matrix in (("r", parts.raw), ("n", parts.normalised), ("c", parts.contribution)):
-        for j in range(k):  # NaN is stored as NULL, as from a table
-            cols[f"{name}{j}"] = pa.array(np.ascontiguousarray(matrix[:, j]), type=pa.float64(), from_pandas=True)
-    con.register("_xb_contrib", pa.table(cols))
-    try:
-        lists = {name: "[" + ", ".join(f"{name}{j}" for j in range(k)) + "]" for name in ("r", "n", "c")}
-        con.execute(f"INSERT INTO contributions SELECT {round_id}, customer_id, unnest($names::VARCHAR[]), "
-                    f"unnest({lists['r']}), unnest({lists['n']}), unnest($weights::DOUBLE[]), unnest({lists['c']}) "
-                    "FROM _xb_contrib",
-                    {"names": list(parts.criteria), "weights": [float(w) for w in parts.weights]})
-    finally:
-        con.unregister("_xb_contrib")
+    lists = {name: "[" + ", ".join(f"{name}{j}" for j in range(k)) + "]" for name in ("r", "n", "c")}
+    insert = (f"INSERT INTO contributions SELECT {round_id}, customer_id, unnest($names::VARCHAR[]), "
+              f"unnest({lists['r']}), unnest({lists['n']}), unnest($weights::DOUBLE[]), unnest({lists['c']}) "
+              "FROM _xb_contrib")
+    bound = {"names": list(parts.criteria), "weights": [float(w) for w in parts.weights]}
+    ids = parts.customer_id.array
+    for start, stop in _slices(len(parts.customer_id)):  # a slice's columns made, appended, dropped
+        cols: dict[str, Any] = {"customer_id": pa.array(ids[start:stop], type=pa.large_string())}
+        for name, matrix in (("r", parts.raw), ("n", parts.normalised), ("c", parts.contribution)):
+            for j in range(k):  # NaN is stored as NULL, as from a table
+                cols[f"{name}{j}"] = pa.array(np.ascontiguousarray(matrix[start:stop, j]), type=pa.float64(),
+                                              from_pandas=True)
+        con.register("_xb_contrib", pa.table(cols))
+        try:
+            con.execute(insert, bound)
+        finally:
+            con.unregister("_xb_contrib")
 
 
 def _pause(stage: str) -> None:
@@ -334,16 +384,14 @@ def _insert_round(con: Any, round_id: int, rnd: Round) -> None:
          meta["time_unit"], meta["currency"], json.dumps(meta, ensure_ascii=False, sort_keys=True)],
     )
     _pause("rounds")
-    con.register("_xb_roster", _arrow(roster))
-    con.execute(f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_roster")
-    con.unregister("_xb_roster")
-    _pause("roster")
-    if parts is not None:
-        _insert_parts(con, round_id, parts)
-    else:
-        con.register("_xb_contrib", _arrow(rnd.contributions[list(CONTRIBUTION_COLUMNS)]))
-        con.execute(f"INSERT INTO contributions SELECT {round_id}, {', '.join(CONTRIBUTION_COLUMNS)} FROM _xb_contrib")
-        con.unregister("_xb_contrib")
+    with _appending(con):
+        _append(con, roster, f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_rows")
+        _pause("roster")
+        if parts is not None:
+            _insert_parts(con, round_id, parts)
+        else:
+            _append(con, rnd.contributions[list(CONTRIBUTION_COLUMNS)],
+                    f"INSERT INTO contributions SELECT {round_id}, {', '.join(CONTRIBUTION_COLUMNS)} FROM _xb_rows")
     _pause("contributions")
 
 
