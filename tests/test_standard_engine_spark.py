@@ -31,12 +31,10 @@ _N = iter(range(10**9))
 
 def _on_spark(spark, frame):
     """The frame as a Spark table (missing values as nulls, not NaN), through Ibis."""
-    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    arrow = pa.Table.from_pandas(frame, preserve_index=False)  # NaN becomes null
     arrow = arrow.set_column(arrow.schema.get_field_index("seg"), "seg", arrow["seg"].cast(pa.string()))
     name = f"roster_case_{next(_N)}"
-    spark._session.createDataFrame(arrow.to_pandas().astype(object).where(frame.notna(), None),
-                                   schema="customer_id string, a double, b double, t double, cost double, seg string"
-                                   ).createOrReplaceTempView(name)
+    spark._session.createDataFrame(arrow).createOrReplaceTempView(name)
     return spark.table(name)
 
 
@@ -65,3 +63,50 @@ def test_spark_roster_equals_duckdb_roster(spark, rows, text):
     _same(want.roster, got.roster)
     assert got.info == want.info
     np.testing.assert_allclose(got.matrix, want.matrix, atol=1e-9)
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=NO_SHRINK)
+@given(rows=st.lists(ROW, min_size=4, max_size=40), text=standards())
+def test_greedy_capacity_on_spark_equals_duckdb(spark, rows, text):
+    """With the exact knapsack's limit at 2 candidates a binding budget takes the greedy rule,
+    whose running sum of costs Spark computes from a range-partitioned sort."""
+    import xuanba.standard.score as score
+    from xuanba.errors import DataError
+
+    std = load_standard(text, extra_fields=FIELDS)
+    frame = _frame(rows)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(score, "EXACT_KNAPSACK_MAX", 2)
+        try:
+            want = score_in_engine(frame, std)
+        except DataError:
+            return
+        got = score_in_engine(_on_spark(spark, frame), std)
+    _same(want.roster, got.roster)
+    assert got.info == want.info
+
+
+def test_sorted_index_numbers_rows_across_partitions_as_a_window_does(spark):
+    """20,000 rows with many ties in the first key: the position and running sum equal numpy's
+    lexsort and cumsum, and the sort really spread over several partitions."""
+    import pandas as pd
+
+    from xuanba.standard.engine_spark import release, sorted_index
+
+    rng = np.random.default_rng(7)
+    n = 20_000
+    frame = pd.DataFrame({"k": rng.integers(0, 50, n).astype(float), "id": [f"x{i:05d}" for i in range(n)],
+                          "v": rng.normal(size=n).round(3)})
+    spark._session.createDataFrame(pa.Table.from_pandas(frame, preserve_index=False)).createOrReplaceTempView(
+        "sorted_case")
+    t = spark.table("sorted_case")
+    out = sorted_index(t, [t.k.desc(), t.id.asc()], "_i", running_sum="v", sum_name="_cum")
+    got = out.to_pandas().sort_values("_i").reset_index(drop=True)
+    order = np.lexsort((frame["id"].to_numpy(), -frame["k"].to_numpy()))
+    assert got["_i"].tolist() == list(range(n))
+    assert got["id"].tolist() == frame["id"].to_numpy()[order].tolist()
+    np.testing.assert_allclose(got["_cum"].to_numpy(), np.cumsum(frame["v"].to_numpy()[order]), rtol=0, atol=1e-9)
+    kept = spark._xuanba_sorted
+    assert kept and kept[-1].rdd.getNumPartitions() > 1
+    release(spark)
+    assert not spark._xuanba_sorted

@@ -67,6 +67,7 @@ from xuanba.rounds.run import (
     row_hashes,
 )
 from xuanba.standard.engine import roster_frame, to_arrow
+from xuanba.standard.engine_rules import is_inf
 from xuanba.standard.engine_spark import is_spark, release, sorted_index
 from xuanba.standard.schema import ACCOUNT_COLUMNS, CUSTOMER_COLUMNS, PREDICTION_COLUMNS, Standard
 from xuanba.workspace import Workspace, open_workspace
@@ -298,7 +299,7 @@ def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols:
     if measure is None:
         return out
     v = t[measure].cast("float64")
-    t = t.mutate(_v=ibis.ifelse(v.isnan() | v.isinf(), 0.0, ibis.coalesce(v, 0.0)))
+    t = t.mutate(_v=ibis.ifelse(v.isnan() | is_inf(v), 0.0, ibis.coalesce(v, 0.0)))
     by_tier = {k: r["_s"] for k, r in _grouped_sum(t, "tier").items()}
     by_quad = {k: r["_s"] for k, r in _grouped_sum(t, "quadrant").items()}
     if is_spark(t):  # in the top n_sel by value (then rank): at or before the n_sel-th, found by a top-n

@@ -31,6 +31,7 @@ import ibis
 from xuanba._frames import text_from_codes
 from xuanba.errors import InputError
 from xuanba.facts.expressions import round_half_even
+from xuanba.standard.engine_rules import is_inf
 from xuanba.standard.engine_spark import is_spark, release, sorted_index
 from xuanba.standard.schema import Criterion, Standard
 
@@ -125,7 +126,7 @@ def score_and_rank(table: Any, standard: Standard, *, id_column: str = "customer
                              "expressions are not compiled to the engine yet",
                              fix="Compute the expression as a field first, or score with score_customers.")
         raw = t[c.field].cast("float64")
-        raw = ibis.ifelse(raw.isinf() | raw.isnan(), ibis.null("float64"), raw)  # e.g. x / 0: missing
+        raw = ibis.ifelse(is_inf(raw) | raw.isnan(), ibis.null("float64"), raw)  # e.g. x / 0: missing
         if c.missing == "median":
             t = t.mutate(**{f"_raw_{c.name}": raw})
             col = t[f"_raw_{c.name}"]
@@ -177,7 +178,7 @@ def _next_up(x: Any, e: Any = None) -> Any:
     e = _exponent(x) if e is None else e
     two = ibis.literal(2.0)
     down = ibis.ifelse((x < 0) & (x.abs() == two.pow(e)) & (e > -1022.0), two.pow(e - 53.0), two.pow(e - 52.0))
-    return ibis.ifelse(x == 0, _TINY, ibis.ifelse(x.isinf(), x, x + down))
+    return ibis.ifelse(x == 0, _TINY, ibis.ifelse(is_inf(x), x, x + down))
 
 
 def _raw_expression(t: Any, c: Criterion) -> Any:
@@ -192,7 +193,7 @@ def _raw_expression(t: Any, c: Criterion) -> Any:
 
         raise DataError(f"criterion {c.name!r} cannot be computed: {exc.message}",
                         fix=exc.fix or "Check the field names against the data.") from None
-    return ibis.ifelse(raw.isinf() | raw.isnan(), ibis.null("float64"), raw)
+    return ibis.ifelse(is_inf(raw) | raw.isnan(), ibis.null("float64"), raw)
 
 
 def _scalars(expr: Any) -> dict[str, Any]:
