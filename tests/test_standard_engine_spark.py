@@ -101,7 +101,9 @@ def test_sorted_index_numbers_rows_across_partitions_as_a_window_does(spark):
         "sorted_case")
     t = spark.table("sorted_case")
     out = sorted_index(t, [t.k.desc(), t.id.asc()], "_i", running_sum="v", sum_name="_cum")
-    got = out.to_pandas().sort_values("_i").reset_index(drop=True)
+    from xuanba.standard.engine import to_arrow
+
+    got = to_arrow(out).to_pandas().sort_values("_i").reset_index(drop=True)
     order = np.lexsort((frame["id"].to_numpy(), -frame["k"].to_numpy()))
     assert got["_i"].tolist() == list(range(n))
     assert got["id"].tolist() == frame["id"].to_numpy()[order].tolist()
