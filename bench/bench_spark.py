@@ -109,7 +109,9 @@ def main() -> None:
     ap.add_argument("--customers", type=float, default=1e5)
     ap.add_argument("--driver-memory", default="2g")
     ap.add_argument("--partitions", type=int, default=8, help="spark.sql.shuffle.partitions")
-    ap.add_argument("--engines", default="duckdb,spark")
+    ap.add_argument("--engines", default="duckdb,spark",
+                    help="engines to run now; a run's figures are saved, so each engine can run under its own lock")
+    ap.add_argument("--timeout", type=float, default=25 * 60, help="stop an engine's run after this many seconds")
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -121,14 +123,24 @@ def main() -> None:
     import pyarrow.parquet as pq
 
     rows = pq.ParquetFile(parquet).metadata.num_rows
-    runs = []
     for engine in args.engines.split(","):
-        res = subprocess.run([sys.executable, __file__, "--child", engine, str(parquet), args.driver_memory,
-                              str(args.partitions)], capture_output=True, text=True, check=False)
+        saved = OUT / f"spark_run_{engine}_{n}.json"
+        saved.unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        try:
+            res = subprocess.run([sys.executable, __file__, "--child", engine, str(parquet), args.driver_memory,
+                                  str(args.partitions)], capture_output=True, text=True, check=False,
+                                 timeout=args.timeout)
+        except subprocess.TimeoutExpired as exc:
+            tail = (exc.stderr or b"")[-3000:]
+            sys.exit(f"{engine} stopped after {time.perf_counter() - t0:.0f} s (--timeout):\n"
+                     f"{tail.decode(errors='replace') if isinstance(tail, bytes) else tail}")
         lines = [x for x in res.stdout.splitlines() if x.startswith("{")]
         if res.returncode or not lines:
-            sys.exit(f"{engine} failed:\n{res.stderr[-3000:]}")
-        runs.append(json.loads(lines[-1]))
+            sys.exit(f"{engine} failed after {time.perf_counter() - t0:.0f} s:\n{res.stderr[-3000:]}")
+        saved.write_text(lines[-1], encoding="utf-8")
+    runs = [json.loads((OUT / f"spark_run_{e}_{n}.json").read_text(encoding="utf-8")) for e in ("duckdb", "spark")
+            if (OUT / f"spark_run_{e}_{n}.json").exists()]
     print(f"{n:,} customers, {rows:,} transactions, cutoff {CUTOFF}; spark local[2], driver memory "
           f"{args.driver_memory}, {args.partitions} shuffle partitions\n")
     print("| engine | session start | round | facts | predictions | roster | writing | figures, hashes | "
