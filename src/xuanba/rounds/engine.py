@@ -68,7 +68,7 @@ from xuanba.rounds.run import (
 )
 from xuanba.standard.engine import roster_frame, to_arrow
 from xuanba.standard.engine_rules import is_inf
-from xuanba.standard.engine_spark import is_spark, release, sorted_index
+from xuanba.standard.engine_spark import checkpoint, is_spark, release, sorted_index
 from xuanba.standard.schema import ACCOUNT_COLUMNS, CUSTOMER_COLUMNS, PREDICTION_COLUMNS, Standard
 from xuanba.workspace import Workspace, open_workspace
 
@@ -485,15 +485,14 @@ def run_round_on_engine(
 
         def keep(t: Any) -> Any:  # what is read many times is computed once and kept by the engine
             backend = t._find_backend(use_default=True)
-            if backend.name == "pyspark":
-                backend._run_pre_execute_hooks(t)  # ibis 12 caches without registering in-memory tables
+            if backend.name == "pyspark":  # a plan that starts at the kept rows (engine_spark.checkpoint)
+                stack.callback(release, backend)
+                return checkpoint(t)
             return stack.enter_context(t.cache())
 
         table, notes = engine_fields(transactions, std, cut, time_unit=time_unit, progress=progress, keep=keep)
         backend = table._find_backend(use_default=True)
         spread = is_spark(table)
-        if spread:  # what the sorts kept, dropped when the round is done
-            stack.callback(release, backend)
         scoring, fallback = applied_standard(std, notes, cut)
         say("scoring")
         crit_names = [c.name for c in scoring.criteria]
@@ -521,6 +520,7 @@ def run_round_on_engine(
         points = (np.column_stack([picked[f"_pts_{c}"].to_numpy(zero_copy_only=False).astype(float)
                                    for c in crit_names]) if crit_names else np.zeros((len(selected), 0)))
         sel_fields = _selected_fields(table, selected["customer_id"].to_numpy())
+        say("hashes")
         roster_sha = _chunked_sha256(full, "rank", n, lambda a: _roster_frame(a, crit_names), roster_cols)
         if spread:  # a range-partitioned sort numbered per range, not one task holding every row
             by_id = sorted_index(table.select("customer_id", *used), [ibis._.customer_id.asc()], "_ix")
@@ -529,6 +529,7 @@ def run_round_on_engine(
             by_id = keep(table.select("customer_id", *used).mutate(
                 _pos=ibis.row_number().over(ibis.window(order_by="customer_id")) + 1))
         data_sha = _chunked_sha256(by_id, "_pos", n, _inputs_frame, ["customer_id", *used])
+        say("summary")
         order, _ = tier_order(std, pd.DataFrame({"tier": list(info["tier_counts"])}))
         summary = _summary_on_engine(full, n, int(info["n_selected"]), order, summary_cols)
         once = _one_time_buyers_on_engine(full)

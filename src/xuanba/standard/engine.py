@@ -32,7 +32,7 @@ from xuanba._frames import text_from_codes
 from xuanba.errors import InputError
 from xuanba.facts.expressions import round_half_even
 from xuanba.standard.engine_rules import is_inf
-from xuanba.standard.engine_spark import is_spark, release, sorted_index
+from xuanba.standard.engine_spark import checkpoint, is_spark, release, sorted_index
 from xuanba.standard.schema import Criterion, Standard
 
 
@@ -478,7 +478,7 @@ def _kept(t: Any) -> Any:
     """``t`` computed once and kept by the engine, its decimal columns read back as doubles: Spark
     types a column of literal numbers (``CASE … THEN 0.5 ELSE 7.0``) as a decimal, and the kept
     table's schema is Spark's (a literal's text gives the same double back)."""
-    t = t.cache()
+    t = checkpoint(t) if is_spark(t) else t.cache()
     dec = {c: t[c].cast("float64") for c, ty in t.schema().items() if ty.is_decimal()}
     return t.mutate(**dec) if dec else t
 

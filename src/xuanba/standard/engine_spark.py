@@ -66,7 +66,7 @@ def sorted_index(table: Any, keys: list[Any], name: str, *, running_sum: str | N
     if running_sum is not None:  # the sum inside the range: a window per range, spread over the ranges
         within = Window.partitionBy("_xpart").orderBy("_xmid").rowsBetween(Window.unboundedPreceding, 0)
         frame = frame.withColumn("_xsum", F.sum(F.col(running_sum)).over(within))
-    frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
+    frame = frame.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
     _kept_frames(backend).append(frame)
     aggs = [F.count(F.lit(1)).alias("n")]
     if running_sum is not None:
@@ -94,9 +94,26 @@ def sorted_index(table: Any, keys: list[Any], name: str, *, running_sum: str | N
     return backend.table(view)
 
 
+def checkpoint(table: Any) -> Any:
+    """``table`` (an Ibis table on Spark) computed once and kept by Spark (memory, then disk) until
+    :func:`release`, as a table whose plan starts there: Spark prints a kept table's whole plan
+    into every plan that reads it, and a round that joins a table with what it derived from it
+    doubles that text at each step (out of heap at 2 GB with a dozen steps)."""
+    from pyspark import StorageLevel
+
+    backend = table._find_backend(use_default=True)
+    backend._run_pre_execute_hooks(table)
+    frame = backend._session.sql(backend.compile(table)).localCheckpoint(
+        eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
+    _kept_frames(backend).append(frame)
+    view = f"_xuanba_kept_{next(_COUNTER)}"
+    frame.createOrReplaceTempView(view)
+    return backend.table(view)
+
+
 def release(backend: Any) -> None:
-    """Drop what :func:`sorted_index` kept on ``backend`` (call when every expression reading
-    it has run)."""
+    """Drop what :func:`sorted_index` and :func:`checkpoint` kept on ``backend`` (call when every
+    expression reading it has run)."""
     frames = getattr(backend, "_xuanba_sorted", None) or []
     while frames:
         frames.pop().unpersist()
