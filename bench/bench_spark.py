@@ -136,17 +136,24 @@ def main() -> None:
         saved = OUT / f"spark_run_{engine}_{n}.json"
         saved.unlink(missing_ok=True)
         t0 = time.perf_counter()
-        try:
-            res = subprocess.run([sys.executable, __file__, "--child", engine, str(parquet), args.driver_memory,
-                                  str(args.partitions)], capture_output=True, text=True, check=False,
-                                 timeout=args.timeout)
-        except subprocess.TimeoutExpired as exc:
-            tail = (exc.stderr or b"")[-3000:]
-            sys.exit(f"{engine} stopped after {time.perf_counter() - t0:.0f} s (--timeout):\n"
-                     f"{tail.decode(errors='replace') if isinstance(tail, bytes) else tail}")
+        log = OUT / f"spark_run_{engine}_{n}.log"  # the child's whole stderr: its steps, Spark's errors
+        with log.open("w", encoding="utf-8") as err:
+            try:
+                res = subprocess.run([sys.executable, __file__, "--child", engine, str(parquet), args.driver_memory,
+                                      str(args.partitions)], stdout=subprocess.PIPE, stderr=err, text=True,
+                                     check=False, timeout=args.timeout)
+            except subprocess.TimeoutExpired:
+                res = None
+        said = log.read_text(encoding="utf-8", errors="replace").splitlines()
+        steps = [x for x in said if x.startswith("[")]
+        errors = [x for x in said if "Error" in x or "Exception" in x][:8]
+        if res is None:
+            sys.exit(f"{engine} stopped after {time.perf_counter() - t0:.0f} s (--timeout); steps:\n"
+                     + "\n".join(steps) + f"\n(log: {log})")
         lines = [x for x in res.stdout.splitlines() if x.startswith("{")]
         if res.returncode or not lines:
-            sys.exit(f"{engine} failed after {time.perf_counter() - t0:.0f} s:\n{res.stderr[-3000:]}")
+            sys.exit(f"{engine} failed after {time.perf_counter() - t0:.0f} s; steps:\n" + "\n".join(steps)
+                     + "\nfirst errors:\n" + "\n".join(errors) + f"\n(log: {log})")
         saved.write_text(lines[-1], encoding="utf-8")
     runs = [json.loads((OUT / f"spark_run_{e}_{n}.json").read_text(encoding="utf-8")) for e in ("duckdb", "spark")
             if (OUT / f"spark_run_{e}_{n}.json").exists()]
