@@ -33,7 +33,7 @@ OUT = BENCH / "out"
 sys.path.insert(0, str(BENCH))
 
 from bench_facts import CUTOFF  # noqa: E402
-from bench_round import make_bgnbd_data  # noqa: E402
+from bench_round import bgnbd_data  # noqa: E402
 
 
 def _standard() -> object:
@@ -56,6 +56,18 @@ def _rosters_equal(parquet: Path) -> bool:
     except AssertionError:
         return False
     return True
+
+
+def _jvm_peak_mb(backend: object) -> float:
+    """The driver JVM's peak resident memory (spark-submit execs java), from /proc; 0 on DuckDB."""
+    if backend is None:
+        return 0.0
+    try:
+        proc = backend._session.sparkContext._gateway.proc  # type: ignore[attr-defined]
+        with open(f"/proc/{proc.pid}/status", encoding="ascii") as fh:
+            return next(int(x.split()[1]) for x in fh if x.startswith("VmHWM")) / 1024
+    except (OSError, AttributeError, StopIteration):
+        return float("nan")
 
 
 def _child(engine: str, parquet: str, driver_memory: str, partitions: int) -> None:
@@ -81,6 +93,9 @@ def _child(engine: str, parquet: str, driver_memory: str, partitions: int) -> No
         now = time.perf_counter()
         steps[last[1]] = steps.get(last[1], 0.0) + now - last[0]
         last[0], last[1] = now, name
+        # said as it happens, so that a run stopped by --timeout shows how far it got and its memory
+        print(f"[{now - start:7.1f} s] {name}; Python peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB, "
+              f"driver JVM peak {_jvm_peak_mb(backend):,.0f} MB", file=sys.stderr, flush=True)
 
     t0 = time.perf_counter()
     rnd = run_round_on_engine(source, _standard(), CUTOFF, roster_out=roster_folder(engine, parquet),
@@ -91,14 +106,8 @@ def _child(engine: str, parquet: str, driver_memory: str, partitions: int) -> No
     out["customers"] = rnd.meta["n_customers"]
     out["selected"] = rnd.meta["n_selected"]
     out["roster_sha256"] = rnd.meta["roster_sha256"]
-    out["jvm_peak_mb"] = 0.0
+    out["jvm_peak_mb"] = _jvm_peak_mb(backend)
     if backend is not None:
-        try:  # the driver JVM (spark-submit execs java): its peak resident memory
-            proc = backend._session.sparkContext._gateway.proc
-            with open(f"/proc/{proc.pid}/status", encoding="ascii") as fh:
-                out["jvm_peak_mb"] = next(int(x.split()[1]) for x in fh if x.startswith("VmHWM")) / 1024
-        except (OSError, AttributeError, StopIteration):
-            out["jvm_peak_mb"] = float("nan")
         backend._session.stop()
     out["python_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(out))
@@ -109,7 +118,9 @@ def main() -> None:
     ap.add_argument("--customers", type=float, default=1e5)
     ap.add_argument("--driver-memory", default="2g")
     ap.add_argument("--partitions", type=int, default=8, help="spark.sql.shuffle.partitions")
-    ap.add_argument("--engines", default="duckdb,spark")
+    ap.add_argument("--engines", default="duckdb,spark",
+                    help="engines to run now; a run's figures are saved, so each engine can run under its own lock")
+    ap.add_argument("--timeout", type=float, default=25 * 60, help="stop an engine's run after this many seconds")
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -117,32 +128,47 @@ def main() -> None:
         return
     n = int(args.customers)
     OUT.mkdir(exist_ok=True)
-    parquet = OUT / f"spark_bgnbd_{n}.parquet"
-    if not parquet.exists():
-        make_bgnbd_data(parquet, n)
+    parquet = bgnbd_data(n)  # the round benchmarks' data (made once, shared)
     import pyarrow.parquet as pq
 
     rows = pq.ParquetFile(parquet).metadata.num_rows
-    runs = []
-    for engine in args.engines.split(","):
-        res = subprocess.run([sys.executable, __file__, "--child", engine, str(parquet), args.driver_memory,
-                              str(args.partitions)], capture_output=True, text=True, check=False)
+    for engine in filter(None, args.engines.split(",")):  # --engines "": the table of the saved runs
+        saved = OUT / f"spark_run_{engine}_{n}.json"
+        saved.unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        log = OUT / f"spark_run_{engine}_{n}.log"  # the child's whole stderr: its steps, Spark's errors
+        with log.open("w", encoding="utf-8") as err:
+            try:
+                res = subprocess.run([sys.executable, __file__, "--child", engine, str(parquet), args.driver_memory,
+                                      str(args.partitions)], stdout=subprocess.PIPE, stderr=err, text=True,
+                                     check=False, timeout=args.timeout)
+            except subprocess.TimeoutExpired:
+                res = None
+        said = log.read_text(encoding="utf-8", errors="replace").splitlines()
+        steps = [x for x in said if x.startswith("[")]
+        errors = [x for x in said if "Error" in x or "Exception" in x][:8]
+        if res is None:
+            sys.exit(f"{engine} stopped after {time.perf_counter() - t0:.0f} s (--timeout); steps:\n"
+                     + "\n".join(steps) + f"\n(log: {log})")
         lines = [x for x in res.stdout.splitlines() if x.startswith("{")]
         if res.returncode or not lines:
-            sys.exit(f"{engine} failed:\n{res.stderr[-3000:]}")
-        runs.append(json.loads(lines[-1]))
+            sys.exit(f"{engine} failed after {time.perf_counter() - t0:.0f} s; steps:\n" + "\n".join(steps)
+                     + "\nfirst errors:\n" + "\n".join(errors) + f"\n(log: {log})")
+        saved.write_text(lines[-1], encoding="utf-8")
+    runs = [json.loads((OUT / f"spark_run_{e}_{n}.json").read_text(encoding="utf-8")) for e in ("duckdb", "spark")
+            if (OUT / f"spark_run_{e}_{n}.json").exists()]
     print(f"{n:,} customers, {rows:,} transactions, cutoff {CUTOFF}; spark local[2], driver memory "
           f"{args.driver_memory}, {args.partitions} shuffle partitions\n")
-    print("| engine | session start | round | facts | predictions | roster | writing | figures, hashes | "
+    print("| engine | session start | round | facts | predictions | roster | writing | selection | hashes | summary | "
           "customers | selected | Python peak | JVM peak | roster SHA-256 |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for r in runs:
         s = r["steps"]
         pred = sum(v for k, v in s.items() if k.startswith("predictions"))
         jvm = f"{r['jvm_peak_mb']:,.0f} MB" if r["engine"] == "spark" else ""
         print(f"| {r['engine']} | {r['session_s']:.1f} s | {r['round_s']:.1f} s | {s.get('facts', 0):.1f} s | "
               f"{pred:.1f} s | {s.get('scoring', 0):.1f} s | {s.get('writing Parquet', 0):.1f} s | "
-              f"{s.get('headline figures', 0):.1f} s | "
+              f"{s.get('headline figures', 0):.1f} s | {s.get('hashes', 0):.1f} s | {s.get('summary', 0):.1f} s | "
               f"{r['customers']:,} | {r['selected']:,} | {r['python_peak_mb']:,.0f} MB | {jvm} | "
               f"{r['roster_sha256'][:12]}… |")
     if len(runs) == 2:

@@ -67,6 +67,8 @@ from xuanba.rounds.run import (
     row_hashes,
 )
 from xuanba.standard.engine import roster_frame, to_arrow
+from xuanba.standard.engine_rules import is_inf
+from xuanba.standard.engine_spark import checkpoint, is_spark, release, sorted_index
 from xuanba.standard.schema import ACCOUNT_COLUMNS, CUSTOMER_COLUMNS, PREDICTION_COLUMNS, Standard
 from xuanba.workspace import Workspace, open_workspace
 
@@ -297,13 +299,24 @@ def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols:
     if measure is None:
         return out
     v = t[measure].cast("float64")
-    t = t.mutate(_v=ibis.ifelse(v.isnan() | v.isinf(), 0.0, ibis.coalesce(v, 0.0)))
+    t = t.mutate(_v=ibis.ifelse(v.isnan() | is_inf(v), 0.0, ibis.coalesce(v, 0.0)))
     by_tier = {k: r["_s"] for k, r in _grouped_sum(t, "tier").items()}
     by_quad = {k: r["_s"] for k, r in _grouped_sum(t, "quadrant").items()}
-    top = ibis.row_number().over(ibis.window(order_by=[t._v.desc(), t["rank"]]))  # np.argsort(-v, stable)
-    figures = _scalars(t.mutate(_top=top).aggregate(
-        _total=lambda x: x._v.sum(), _sel=lambda x: x._v.sum(where=x.selected),
-        _covered=lambda x: (x.selected & (x._top < n_sel)).cast("int64").sum()))
+    if is_spark(t):  # in the top n_sel by value (then rank): at or before the n_sel-th, found by a top-n
+        last = _scalars(t.order_by([t._v.desc(), t["rank"]]).select("_v", "rank").limit(1, offset=n_sel - 1)
+                        ) if n_sel else {}
+        if last:
+            v, r = ibis.literal(float(last["_v"]), type="float64"), int(last["rank"])
+            top_n = (t._v > v) | ((t._v == v) & (t["rank"] <= r))
+        else:
+            top_n = ibis.literal(n_sel > 0)
+        figures = _scalars(t.aggregate(
+            _total=t._v.sum(), _sel=t._v.sum(where=t.selected), _covered=(t.selected & top_n).cast("int64").sum()))
+    else:
+        top = ibis.row_number().over(ibis.window(order_by=[t._v.desc(), t["rank"]]))  # np.argsort(-v, stable)
+        figures = _scalars(t.mutate(_top=top).aggregate(
+            _total=lambda x: x._v.sum(), _sel=lambda x: x._v.sum(where=x.selected),
+            _covered=lambda x: (x.selected & (x._top < n_sel)).cast("int64").sum()))
     total, sel_value = float(figures["_total"] or 0.0), float(figures["_sel"] or 0.0)
     out.update({
         "measure": measure, "value_total": total, "value_selected": sel_value,
@@ -338,13 +351,17 @@ def _whale_on_engine(t: Any, measure: str, value_cols: list[str]) -> dict[str, A
     for col in ("revenue_365d", "cost_to_serve_365d"):
         if col in value_cols:
             active = active | (ibis.coalesce(t[col].cast("float64"), 0.0) != 0)
-    w = t.filter(active).select(_p=ibis.coalesce(t[measure].cast("float64"), 0.0))
+    w = t.filter(active).select(_p=ibis.coalesce(t[measure].cast("float64"), 0.0), _id=t.customer_id)
     tot = _scalars(w.aggregate(_m=w.count(), _t=w._p.sum()))
     m, total = int(tot["_m"] or 0), float(tot["_t"] or 0.0)
     if not m or total <= 0:
         return None
-    order = ibis.window(order_by=w._p.desc(), rows=(None, 0))
-    w = w.mutate(_rank=ibis.row_number().over(ibis.window(order_by=w._p.desc())) + 1, _cum=w._p.sum().over(order))
+    if is_spark(w):  # running sum from a range-partitioned sort: no task holds every customer
+        w = sorted_index(w, [w._p.desc(), w._id.asc()], "_ix", running_sum="_p", sum_name="_cum")
+        w = w.mutate(_rank=w._ix + 1)
+    else:
+        order = ibis.window(order_by=w._p.desc(), rows=(None, 0))
+        w = w.mutate(_rank=ibis.row_number().over(ibis.window(order_by=w._p.desc())) + 1, _cum=w._p.sum().over(order))
     w = w.mutate(_pct=ibis.ifelse(w._rank == m, 100.0, 100.0 * w._cum / total))
     peak = _scalars(w.order_by([w._pct.desc(), w._rank]).limit(1).select("_rank", "_pct"))  # argmax: the first
     rank = int(peak["_rank"])
@@ -468,12 +485,14 @@ def run_round_on_engine(
 
         def keep(t: Any) -> Any:  # what is read many times is computed once and kept by the engine
             backend = t._find_backend(use_default=True)
-            if backend.name == "pyspark":
-                backend._run_pre_execute_hooks(t)  # ibis 12 caches without registering in-memory tables
+            if backend.name == "pyspark":  # a plan that starts at the kept rows (engine_spark.checkpoint)
+                stack.callback(release, backend)
+                return checkpoint(t)
             return stack.enter_context(t.cache())
 
         table, notes = engine_fields(transactions, std, cut, time_unit=time_unit, progress=progress, keep=keep)
         backend = table._find_backend(use_default=True)
+        spread = is_spark(table)
         scoring, fallback = applied_standard(std, notes, cut)
         say("scoring")
         crit_names = [c.name for c in scoring.criteria]
@@ -501,10 +520,16 @@ def run_round_on_engine(
         points = (np.column_stack([picked[f"_pts_{c}"].to_numpy(zero_copy_only=False).astype(float)
                                    for c in crit_names]) if crit_names else np.zeros((len(selected), 0)))
         sel_fields = _selected_fields(table, selected["customer_id"].to_numpy())
+        say("hashes")
         roster_sha = _chunked_sha256(full, "rank", n, lambda a: _roster_frame(a, crit_names), roster_cols)
-        by_id = keep(table.select("customer_id", *used).mutate(
-            _pos=ibis.row_number().over(ibis.window(order_by="customer_id")) + 1))
+        if spread:  # a range-partitioned sort numbered per range, not one task holding every row
+            by_id = sorted_index(table.select("customer_id", *used), [ibis._.customer_id.asc()], "_ix")
+            by_id = by_id.mutate(_pos=by_id._ix + 1).drop("_ix")
+        else:
+            by_id = keep(table.select("customer_id", *used).mutate(
+                _pos=ibis.row_number().over(ibis.window(order_by="customer_id")) + 1))
         data_sha = _chunked_sha256(by_id, "_pos", n, _inputs_frame, ["customer_id", *used])
+        say("summary")
         order, _ = tier_order(std, pd.DataFrame({"tier": list(info["tier_counts"])}))
         summary = _summary_on_engine(full, n, int(info["n_selected"]), order, summary_cols)
         once = _one_time_buyers_on_engine(full)

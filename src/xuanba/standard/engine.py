@@ -31,6 +31,8 @@ import ibis
 from xuanba._frames import text_from_codes
 from xuanba.errors import InputError
 from xuanba.facts.expressions import round_half_even
+from xuanba.standard.engine_rules import is_inf
+from xuanba.standard.engine_spark import checkpoint, is_spark, release, sorted_index
 from xuanba.standard.schema import Criterion, Standard
 
 
@@ -124,7 +126,7 @@ def score_and_rank(table: Any, standard: Standard, *, id_column: str = "customer
                              "expressions are not compiled to the engine yet",
                              fix="Compute the expression as a field first, or score with score_customers.")
         raw = t[c.field].cast("float64")
-        raw = ibis.ifelse(raw.isinf() | raw.isnan(), ibis.null("float64"), raw)  # e.g. x / 0: missing
+        raw = ibis.ifelse(is_inf(raw) | raw.isnan(), ibis.null("float64"), raw)  # e.g. x / 0: missing
         if c.missing == "median":
             t = t.mutate(**{f"_raw_{c.name}": raw})
             col = t[f"_raw_{c.name}"]
@@ -176,7 +178,7 @@ def _next_up(x: Any, e: Any = None) -> Any:
     e = _exponent(x) if e is None else e
     two = ibis.literal(2.0)
     down = ibis.ifelse((x < 0) & (x.abs() == two.pow(e)) & (e > -1022.0), two.pow(e - 53.0), two.pow(e - 52.0))
-    return ibis.ifelse(x == 0, _TINY, ibis.ifelse(x.isinf(), x, x + down))
+    return ibis.ifelse(x == 0, _TINY, ibis.ifelse(is_inf(x), x, x + down))
 
 
 def _raw_expression(t: Any, c: Criterion) -> Any:
@@ -191,7 +193,7 @@ def _raw_expression(t: Any, c: Criterion) -> Any:
 
         raise DataError(f"criterion {c.name!r} cannot be computed: {exc.message}",
                         fix=exc.fix or "Check the field names against the data.") from None
-    return ibis.ifelse(raw.isinf() | raw.isnan(), ibis.null("float64"), raw)
+    return ibis.ifelse(is_inf(raw) | raw.isnan(), ibis.null("float64"), raw)
 
 
 def _scalars(expr: Any) -> dict[str, Any]:
@@ -234,12 +236,13 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     used = _fields_read(standard)  # only what the standard reads travels through the steps
     keep = [c for c in table.columns if c in used and c != id_column]
     t = table.select(table[id_column].cast("string").name(id_column), *keep)
-    n = int(to_arrow(t.count()).as_py())
+    counts = _scalars(t.aggregate(_n=t.count(), _ids=t[id_column].nunique()))  # one query for both
+    n = int(counts["_n"] or 0)
     if n == 0:
         raise DataError("there are no customers to score", fix="Check the cutoff and the transactions.")
     dups = t.group_by(id_column).aggregate(_k=t.count()).filter(lambda x: x._k > 1)
-    some = to_arrow(dups.limit(5))
-    if some.num_rows:
+    if int(counts["_ids"] or 0) != n:
+        some = to_arrow(dups.limit(5))
         raise DataError("a customer appears more than once in the fields", examples=some[id_column].to_pylist(),
                         count=int(to_arrow(dups.count()).as_py()),
                         fix="Give one row per customer_id (aggregate the extra fields first).")
@@ -247,17 +250,28 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     # raw values (as read, missing kept for the roster) and filled ones (what is normalised), each
     # step one projection for every criterion at once: few layers keep compiling cheap
     t = t.mutate(**{f"_r{j}": _raw_expression(t, c) for j, c in enumerate(crits)})
+    spread = is_spark(t)  # Spark: no window over the whole base (one task), figures and sorts instead
+    medians: dict[str, Any] = {}
+    if spread:
+        t = _kept(t)
+        medians = _scalars(t.aggregate(**{f"med{j}": t[f"_r{j}"].median() for j, c in enumerate(crits)
+                                          if c.missing == "median"})) if any(
+            c.missing == "median" for c in crits) else {}
     filled = {}
     for j, c in enumerate(crits):
         col = t[f"_r{j}"]
-        if c.missing == "median":
+        if c.missing == "median" and spread:
+            med = medians.get(f"med{j}")
+            filled[f"_f{j}"] = col.fill_null(ibis.literal(float(med) if med is not None else 0.0, type="float64"))
+        elif c.missing == "median":
             filled[f"_f{j}"] = col.fill_null(ibis.coalesce(col.median().over(), 0.0))
         elif c.missing != "zero":
             filled[f"_f{j}"] = col.fill_null(float(c.missing))
         else:
             filled[f"_f{j}"] = col
     t = t.mutate(**filled)
-    t = _points(t, crits)
+    ordered: dict[int, Any] = {}  # Spark: each percentile criterion's values in order, by position
+    t = _points_spread(t, crits, ordered) if spread else _points(t, crits)
     total: Any = None
     for j, c in enumerate(crits):
         term = 100.0 * shares[c.name] * t[f"_p{j}"]
@@ -286,7 +300,11 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         col = ibis.ifelse(col.isnan(), ibis.null("float64"), col)
         keys.append(col.asc(nulls_first=False) if asc else col.desc(nulls_first=False))
     keys.append(t[id_column].asc())
-    t = t.mutate(rank=ibis.row_number().over(ibis.window(order_by=keys)) + 1)
+    if spread:  # a range-partitioned sort, numbered per range plus each range's offset
+        t = sorted_index(t, keys, "_ix")
+        t = t.mutate(rank=t._ix + 1).drop("_ix")
+    else:
+        t = t.mutate(rank=ibis.row_number().over(ibis.window(order_by=keys)) + 1)
 
     # tiers before capacity, in rank order: each takes the eligible customers left, up to its quota
     by_rank = ibis.window(order_by=t.rank, rows=(None, 0))
@@ -295,8 +313,13 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         elig = ~t._failed & t._tier.isnull()
         if tier.min_score is not None:
             elig = elig & (t.score >= tier.min_score - 1e-9)
-        t = t.mutate(_e=elig)
         quota = tier.quota_count(n)
+        if quota is not None and spread:  # the quota-th eligible customer's rank, from counts per block of ranks
+            last = _kth_rank(t, elig, quota, n)
+            elig = elig & (t.rank <= last) if last is not None else elig
+            t = t.mutate(_tier=ibis.ifelse(elig, k, t._tier))
+            continue
+        t = t.mutate(_e=elig)
         if quota is not None:
             t = t.mutate(_e=t._e & (t._e.cast("int64").sum().over(by_rank) <= quota))
         t = t.mutate(_tier=ibis.ifelse(t._e, k, t._tier))
@@ -322,7 +345,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     t = _gaps_expression(t, standard, n, counts, [per.get(f"_m{k}") for k in range(len(tier_names))],
                          capacity_binds=info["n_left_out_by_capacity"] > 0)
     t = _kept(_quadrants_expression(t, standard))
-    t, targets, spreads = _inverses(t, standard)
+    t, targets, spreads = _inverses(t, standard, ordered if spread else None)
     t = _costs(t, standard, targets, spreads)
     t = _cheapest_expression(t, standard, public_only=False, name="cheapest_criterion", change="cheapest_change")
     t = _cheapest_expression(t, standard, public_only=True, name="cheapest_public_criterion",
@@ -369,11 +392,93 @@ def _points(t: Any, crits: list[Criterion]) -> Any:
     return t.drop(*[f"{k}{j}" for j in pct for k in ("_s", "_top", "_m", "_at")])
 
 
+def _points_spread(t: Any, crits: list[Criterion], ordered: dict[int, Any]) -> Any:
+    """:func:`_points` without a window over the whole base, for Spark: the figures of the base
+    (count, top, least, mean, spread, how many share the top) come to the driver in two queries;
+    each percentile criterion's count of values below is the first position of its value in a
+    range-partitioned sort (:func:`~xuanba.standard.engine_spark.sorted_index`), whose
+    ``(position, value)`` rows are left in ``ordered[j]`` for the cheapest criterion."""
+    sv = {j: (t[f"_f{j}"] if c.direction == "higher" else -t[f"_f{j}"]) for j, c in enumerate(crits)}
+    aggs: dict[str, Any] = {}
+    for j, c in enumerate(crits):
+        if c.normalise == "percentile":
+            aggs.update({f"top{j}": sv[j].max(), f"m{j}": t[f"_f{j}"].count()})
+        elif c.normalise == "minmax":
+            aggs.update({f"lo{j}": sv[j].min(), f"hi{j}": sv[j].max()})
+        elif c.normalise == "zscore":
+            aggs.update({f"mean{j}": sv[j].mean(), f"sd{j}": sv[j].std(how="pop")})
+    st = _scalars(t.aggregate(**aggs)) if aggs else {}
+    pct = [j for j, c in enumerate(crits) if c.normalise == "percentile" and int(st[f"m{j}"] or 0) > 0]
+    if pct:
+        st.update(_scalars(t.aggregate(**{f"at{j}": (sv[j] == _lit(st[f"top{j}"])).cast("int64").sum()
+                                          for j in pct})))
+    cols: dict[str, Any] = {}
+    for j, c in enumerate(crits):
+        raw, s = t[f"_f{j}"], sv[j]
+        if c.normalise == "bands":  # + (raw - raw): a double, not SQL's decimal of the literal points
+            cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), _bands(raw, c) + (raw - raw), 0.0)
+        elif c.normalise == "minmax":
+            lo, hi = st[f"lo{j}"], st[f"hi{j}"]
+            if lo is None:
+                cols[f"_p{j}"] = ibis.literal(0.0, type="float64")
+            else:
+                p = 0.5 if hi == lo else (s - _lit(lo)) / (_lit(hi) - _lit(lo))
+                cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), p, 0.0)
+        elif c.normalise == "zscore":
+            mean, sd = st[f"mean{j}"], st[f"sd{j}"]
+            if mean is None:
+                cols[f"_p{j}"] = ibis.literal(0.0, type="float64")
+            elif sd == 0:
+                cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), 0.5, 0.0)
+            else:
+                clipped = ibis.greatest(ibis.least(((s - _lit(mean)) / _lit(sd) + 3.0) / 6.0, 1.0), 0.0)
+                cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), clipped, 0.0)
+        elif j not in pct:  # no value at all: every customer missing, 0 points
+            cols[f"_p{j}"] = ibis.literal(0.0, type="float64")
+            cols[f"_b{j}"] = ibis.literal(0, type="int64")
+    t = t.mutate(**cols)
+    for j in pct:
+        f = t[f"_f{j}"]
+        s = f if crits[j].direction == "higher" else -f
+        values = t.filter(f.notnull()).select(s.name(f"_sv{j}"))
+        pos = sorted_index(values, [ibis._[f"_sv{j}"].asc()], f"_g{j}")
+        ordered[j] = pos
+        first = pos.group_by(f"_sv{j}").aggregate(**{f"_b{j}": pos[f"_g{j}"].min()})
+        t = t.left_join(first, s == first[f"_sv{j}"]).drop(f"_sv{j}")
+        below_top = int(st[f"m{j}"]) - int(st[f"at{j}"] or 0)
+        p = 0.5 if below_top == 0 else t[f"_b{j}"].cast("float64") / float(below_top)
+        t = t.mutate(**{f"_p{j}": ibis.ifelse(t[f"_f{j}"].notnull(), p, 0.0)})
+    return _kept(t)
+
+
+def _lit(x: Any) -> Any:
+    return ibis.literal(float(x), type="float64")
+
+
+def _kth_rank(t: Any, cond: Any, k: int, n: int) -> int | None:
+    """The rank of the ``k``-th customer (1-based, in rank order) for whom ``cond`` holds, or None
+    when fewer do: counts per block of ranks (a few thousand figures), then the one block that
+    holds it, sorted — no running count over the whole base."""
+    if k <= 0:
+        return 0
+    size = max(int(n ** 0.5), 1024)
+    block = ((t.rank - 1) // size).cast("int64")
+    per = to_arrow(t.filter(cond).group_by(_blk=block).aggregate(_c=lambda x: x.count())).to_pylist()
+    before = 0
+    for row in sorted(per, key=lambda r: r["_blk"]):
+        if before + int(row["_c"]) >= k:
+            inside = t.filter(cond & (block == int(row["_blk"]))).select("rank").order_by("rank")
+            got = to_arrow(inside.limit(1, offset=k - before - 1))
+            return int(got["rank"][0].as_py())
+        before += int(row["_c"])
+    return None
+
+
 def _kept(t: Any) -> Any:
     """``t`` computed once and kept by the engine, its decimal columns read back as doubles: Spark
     types a column of literal numbers (``CASE … THEN 0.5 ELSE 7.0``) as a decimal, and the kept
     table's schema is Spark's (a literal's text gives the same double back)."""
-    t = t.cache()
+    t = checkpoint(t) if is_spark(t) else t.cache()
     dec = {c: t[c].cast("float64") for c, ty in t.schema().items() if ty.is_decimal()}
     return t.mutate(**dec) if dec else t
 
@@ -417,6 +522,11 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, dict[str
         limit = int(cap.max_accounts or n_cand)
         if n_cand <= limit:
             return t.mutate(_kept=pre), {"capacity_method": "not binding"}
+        if is_spark(t):  # the limit-th candidate (by objective, then rank) is the last one kept
+            last = _scalars(t.filter(pre).select(_o=obj, _k=t.rank).order_by([ibis._._o.desc(), ibis._._k])
+                            .limit(1, offset=limit - 1))
+            o, r = _lit(last["_o"]), int(last["_k"])
+            return t.mutate(_kept=pre & ((obj > o) | ((obj == o) & (t.rank <= r)))), {"capacity_method": "top-n"}
         order = ibis.window(order_by=[ibis.ifelse(pre, 0, 1), obj.desc(), t.rank])  # ties keep rank order
         return t.mutate(_kept=pre & (ibis.row_number().over(order) < limit)), {"capacity_method": "top-n"}
     cost = _as_float(t[cap.cost_field])
@@ -461,9 +571,13 @@ def _greedy(cand: Any, id_column: str, budget: float, limit: int | None) -> list
     c = cand.filter(cand._obj > 0)
     ratio = ibis.ifelse(c._cost > 0, c._obj / ibis.ifelse(c._cost > 0, c._cost, 1.0), float("inf"))
     c = c.mutate(_ratio=ratio)
-    w = ibis.window(order_by=[c._ratio.desc(), c.rank], rows=(None, 0))
-    c = c.mutate(_cum=c._cost.sum().over(w), _i=ibis.row_number().over(ibis.window(order_by=[c._ratio.desc(), c.rank])))
-    c = _kept(c.mutate(_over=(c._cum > budget + 1e-9).cast("int64").sum().over(w)))
+    if is_spark(c):  # the running sum from a range-partitioned sort; costs are >= 0, so it only grows
+        c = sorted_index(c, [c._ratio.desc(), c.rank.asc()], "_i", running_sum="_cost", sum_name="_cum")
+        c = c.mutate(_over=(c._cum > budget + 1e-9).cast("int64"))
+    else:
+        w = ibis.window(order_by=[c._ratio.desc(), c.rank], rows=(None, 0))
+        c = c.mutate(_cum=c._cost.sum().over(w), _i=ibis.row_number().over(ibis.window(order_by=[c._ratio.desc(), c.rank])))
+        c = _kept(c.mutate(_over=(c._cum > budget + 1e-9).cast("int64").sum().over(w)))
     run = c.filter(c._over == 0)  # the leading run: every item fits in turn
     if limit is not None:
         run = run.filter(run._i < limit)
@@ -587,7 +701,8 @@ def _cheapest_expression(t: Any, standard: Standard, *, public_only: bool, name:
     return t.mutate(**{name: label, change: moved}).drop("_best")
 
 
-def _inverses(t: Any, standard: Standard) -> tuple[Any, dict[int, Any], dict[int, float]]:
+def _inverses(t: Any, standard: Standard, ordered: dict[int, Any] | None = None
+              ) -> tuple[Any, dict[int, Any], dict[int, float]]:
     """What the cheapest criterion needs of each criterion: (``t`` with the percentile criteria's
     order statistics joined, ``{j: target(t, need)}``, ``{j: spread}``) — the inverse of each
     normalisation as :mod:`xuanba.standard.score` computes it, the other customers' values staying
@@ -660,9 +775,13 @@ def _inverses(t: Any, standard: Standard) -> tuple[Any, dict[int, Any], dict[int
         for j in pct:  # the sorted values of the base, by position (0-based)
             f = t[f"_f{j}"]
             v = (f if crits[j].direction == "higher" else -f).name(f"_v{j}")
-            ordered = t.filter(f.notnull()).select(v)
-            ordered = ordered.mutate(**{f"_q{j}": ibis.row_number().over(ibis.window(order_by=ordered[f"_v{j}"]))})
-            t = t.left_join(ordered, t[f"_idx{j}"] == ordered[f"_q{j}"]).drop(f"_q{j}")
+            if ordered is not None and j in ordered:  # Spark: the positions of a range-partitioned sort
+                pos = ordered[j]
+                by_pos = pos.select(pos[f"_sv{j}"].name(f"_v{j}"), pos[f"_g{j}"].name(f"_q{j}"))
+            else:
+                by_pos = t.filter(f.notnull()).select(v)
+                by_pos = by_pos.mutate(**{f"_q{j}": ibis.row_number().over(ibis.window(order_by=by_pos[f"_v{j}"]))})
+            t = t.left_join(by_pos, t[f"_idx{j}"] == by_pos[f"_q{j}"]).drop(f"_q{j}")
     return t, targets, spreads
 
 
@@ -780,6 +899,8 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
         table = ibis.duckdb.connect().create_table("fields", arrow)  # type: ignore[attr-defined]
     expr, info = roster_expression(table, standard, id_column=id_column)
     out = to_arrow(expr.order_by("rank"))
+    if is_spark(table):
+        release(table._find_backend(use_default=True))
     crits = standard.criteria
     roster = roster_frame(out, ROSTER_COLUMNS, id_column=id_column)
     roster["value_score"] = roster["value_score"].astype("float64")

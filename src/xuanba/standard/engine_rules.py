@@ -64,6 +64,20 @@ def as_number(value: Any) -> Any:
     return value.cast("float64")
 
 
+def is_inf(x: Any) -> Any:
+    """Whether ``x`` is +inf or -inf, as a comparison with both: Ibis's own ``isinf`` is compiled
+    to ``FALSE`` on Spark (its pyspark compiler with this sqlglot), so x / 0 would stay infinite.
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> t = ibis.memtable(pa.table({"x": [1.0, float("inf"), -float("inf")]}))
+    >>> t.select(i=is_inf(t.x)).to_pyarrow()["i"].to_pylist()
+    [False, True, True]
+    """
+    return (x == ibis.literal(float("inf"), type="float64")) | (x == ibis.literal(float("-inf"), type="float64"))
+
+
 def _null_nan(x: Any) -> Any:
     """NaN as null: the engine orders NaN above every number and equal to itself, numpy does not."""
     return ibis.ifelse(x.isnan(), ibis.null("float64"), x)
@@ -182,10 +196,10 @@ def _divmod(a: Any, b: Any) -> tuple[Any, Any]:
     remainder (the engine's ``%``, exact) moved to the divisor's sign, a zero remainder signed as
     the divisor, a zero quotient as ``a / b``. ``a`` infinite gives NaN for both (as numpy), a
     finite ``a`` over an infinite ``b`` the remainder ``a`` (or ``b`` when their signs differ)."""
-    a_inf = a.isinf()
+    a_inf = is_inf(a)
     bb = ibis.ifelse(b == 0, 1.0, b)
     aa = ibis.ifelse(a_inf, 0.0, a)
-    rem = ibis.ifelse(bb.isinf(), aa, aa % ibis.ifelse(bb.isinf(), 1.0, bb))  # C's fmod
+    rem = ibis.ifelse(is_inf(bb), aa, aa % ibis.ifelse(is_inf(bb), 1.0, bb))  # C's fmod
     flip = (rem != 0) & ((bb < 0) != (rem < 0))
     mod = ibis.ifelse(rem == 0, 0.0 / bb, ibis.ifelse(flip, rem + bb, rem))  # 0.0 / bb: a zero signed as b
     div = (aa - rem) / bb - ibis.ifelse(flip, 1.0, 0.0)
@@ -227,7 +241,7 @@ def _round_half_even(x: Any) -> Any:
     rest = x - low
     even = (low - 2.0 * _floor(low / 2.0)) == 0
     up = ibis.ifelse(rest > 0.5, low + 1.0, ibis.ifelse(rest < 0.5, low, ibis.ifelse(even, low, low + 1.0)))
-    return ibis.ifelse(x.isinf(), x, up)
+    return ibis.ifelse(is_inf(x), x, up)
 
 
 def _call(name: str, args: list[Any]) -> Any:

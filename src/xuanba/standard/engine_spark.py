@@ -1,0 +1,119 @@
+"""Orders over the whole base that Spark spreads over its partitions.
+
+A window with no ``PARTITION BY`` (``row_number() over (order by …)``, a running sum) runs on
+Spark as one task holding every row. :func:`sorted_index` gives the same numbers from a
+range-partitioned sort instead: Spark sorts the rows into contiguous ranges (one task each),
+numbers the rows inside each range, counts (or sums) each range, and the driver turns those few
+figures into each range's offset. Every step runs on all the partitions; only one number per
+partition reaches the driver.
+
+The sorted rows are kept by Spark (memory, then disk) until :func:`release` is called: the
+numbering depends on how the sort cut the ranges, which a second computation could cut
+differently, so it is computed once.
+
+Example (on a Spark backend ``con``)::
+
+    t = con.table("customers")
+    t = sorted_index(t, [t.score.desc(), t.customer_id], "_i")   # 0, 1, 2, … in that order
+    ...
+    release(con)
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+#: Low bits of Spark's ``monotonically_increasing_id``: the row's number inside its partition.
+_LOW_BITS = 33
+_COUNTER = itertools.count()
+
+
+def is_spark(table: Any) -> bool:
+    """Whether the Ibis ``table`` runs on Spark (whose whole-base windows are one task)."""
+    return table._find_backend(use_default=True).name == "pyspark"
+
+
+def _kept_frames(backend: Any) -> list[Any]:
+    frames = getattr(backend, "_xuanba_sorted", None)
+    if frames is None:
+        frames = []
+        backend._xuanba_sorted = frames
+    return frames
+
+
+def sorted_index(table: Any, keys: list[Any], name: str, *, running_sum: str | None = None,
+                 sum_name: str | None = None) -> Any:
+    """``table`` (an Ibis table on Spark) with ``name``: each row's 0-based position in the order
+    of ``keys`` (Ibis sort keys that leave no ties, e.g. ending with the customer id), i.e.
+    ``row_number() over (order by keys)``; with ``running_sum``, also ``sum_name``: the sum of
+    that column over the rows up to and including this one in that order.
+
+    Computed from a range-partitioned sort: positions inside each range plus the range's offset
+    (the rows, or the sum, of the ranges before it). The result is kept by Spark until
+    :func:`release`; reading it many times gives the same numbers."""
+    from pyspark import StorageLevel
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    backend = table._find_backend(use_default=True)
+    ordered = table.order_by(keys)
+    backend._run_pre_execute_hooks(ordered)  # the in-memory tables the query reads
+    frame = backend._session.sql(backend.compile(ordered))
+    cols = list(frame.columns)
+    frame = frame.withColumn("_xmid", F.monotonically_increasing_id())
+    frame = frame.withColumn("_xpart", F.shiftright("_xmid", _LOW_BITS))
+    if running_sum is not None:  # the sum inside the range: a window per range, spread over the ranges
+        within = Window.partitionBy("_xpart").orderBy("_xmid").rowsBetween(Window.unboundedPreceding, 0)
+        frame = frame.withColumn("_xsum", F.sum(F.col(running_sum)).over(within))
+    frame = frame.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
+    _kept_frames(backend).append(frame)
+    aggs = [F.count(F.lit(1)).alias("n")]
+    if running_sum is not None:
+        aggs.append(F.sum(F.col(running_sum)).alias("s"))
+    per = {r["_xpart"]: r for r in frame.groupBy("_xpart").agg(*aggs).collect()}
+    parts = range(max(per, default=-1) + 1)
+    offsets, sums, n_before, s_before = [], [], 0, 0.0
+    for p in parts:
+        offsets.append(n_before)
+        sums.append(s_before)
+        if p in per:
+            n_before += int(per[p]["n"])
+            if running_sum is not None:
+                s_before = s_before + (per[p]["s"] or 0)
+    slot = (F.col("_xpart") + 1).cast("int")
+    out = [F.col(c) for c in cols]
+    local = F.col("_xmid").bitwiseAND((1 << _LOW_BITS) - 1)
+    out.append((F.element_at(F.array(*[F.lit(int(o)) for o in offsets]), slot) + local).alias(name)
+               if offsets else local.alias(name))
+    if running_sum is not None:
+        before = F.element_at(F.array(*[F.lit(s) for s in sums]), slot) if sums else F.lit(0)
+        out.append((before + F.col("_xsum")).alias(sum_name or f"{running_sum}_sum"))
+    view = f"_xuanba_sorted_{next(_COUNTER)}"
+    frame.select(*out).createOrReplaceTempView(view)
+    return backend.table(view)
+
+
+def checkpoint(table: Any) -> Any:
+    """``table`` (an Ibis table on Spark) computed once and kept by Spark (memory, then disk) until
+    :func:`release`, as a table whose plan starts there: Spark prints a kept table's whole plan
+    into every plan that reads it, and a round that joins a table with what it derived from it
+    doubles that text at each step (out of heap at 2 GB with a dozen steps)."""
+    from pyspark import StorageLevel
+
+    backend = table._find_backend(use_default=True)
+    backend._run_pre_execute_hooks(table)
+    frame = backend._session.sql(backend.compile(table)).localCheckpoint(
+        eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
+    _kept_frames(backend).append(frame)
+    view = f"_xuanba_kept_{next(_COUNTER)}"
+    frame.createOrReplaceTempView(view)
+    return backend.table(view)
+
+
+def release(backend: Any) -> None:
+    """Drop what :func:`sorted_index` and :func:`checkpoint` kept on ``backend`` (call when every
+    expression reading it has run)."""
+    frames = getattr(backend, "_xuanba_sorted", None) or []
+    while frames:
+        frames.pop().unpersist()
