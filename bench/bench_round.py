@@ -204,6 +204,28 @@ def _workspace(parquet: Path, path: Path) -> None:
     Workspace(path, create=False).close()
 
 
+def rss() -> tuple[float, float]:
+    """(current, peak) resident set of this process in GiB, from /proc/self/status."""
+    now = peak = 0.0
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                now = int(line.split()[1]) / 1024**2
+            elif line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024**2
+    return now, peak
+
+
+def workspace_apart(parquet: Path, path: Path) -> None:
+    """:func:`_workspace` run in another process, so that loading the data (and bringing the
+    workspace to the current layout) leaves nothing in this process's memory."""
+    import subprocess
+
+    subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); from bench_round import "
+                    "_workspace; from pathlib import Path; _workspace(Path(sys.argv[2]), Path(sys.argv[3]))",
+                    str(BENCH), str(parquet), str(path)], check=True)
+
+
 def _source_of(rev: str) -> Path:
     """The ``src/`` of commit ``rev``, extracted once into bench/out."""
     import io

@@ -35,6 +35,8 @@ BENCH = Path(__file__).resolve().parent
 OUT = BENCH / "out"
 sys.path.insert(0, str(BENCH))
 
+from bench_round import rss  # noqa: E402
+
 CRITERIA = ("revenue", "margin", "future_value", "still_active")
 
 
@@ -100,24 +102,13 @@ def synthetic_round(n: int, seed: int = 7):  # noqa: ANN201
     return Round(0, meta, std, roster, parts, fields=fields)
 
 
-def _rss() -> tuple[float, float]:
-    now = peak = 0.0
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                now = int(line.split()[1]) / 1024**2
-            elif line.startswith("VmHWM:"):
-                peak = int(line.split()[1]) / 1024**2
-    return now, peak
-
-
 def _watchdog(limit_gib: float) -> None:
     import signal
     import threading
 
     def watch() -> None:
         while True:
-            if _rss()[0] > limit_gib:
+            if rss()[0] > limit_gib:
                 print(f"watchdog: resident set > {limit_gib} GiB, stopping", file=sys.stderr, flush=True)
                 os.kill(os.getpid(), signal.SIGKILL)
             time.sleep(0.05)
@@ -183,8 +174,8 @@ def _child(n: int, how: str, stop_at: float | None) -> None:
         else:
             ws = Workspace(path)
             con = ws.con
-        before = _rss()[0]
-        print(f"round made: resident set {before:.2f} GiB, peak so far {_rss()[1]:.2f} GiB", file=sys.stderr, flush=True)
+        before = rss()[0]
+        print(f"round made: resident set {before:.2f} GiB, peak so far {rss()[1]:.2f} GiB", file=sys.stderr, flush=True)
         with open("/proc/self/clear_refs", "w") as fh:
             fh.write("5")
         use0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -196,7 +187,7 @@ def _child(n: int, how: str, stop_at: float | None) -> None:
             rid = save_round(ws, rnd)
         seconds = time.perf_counter() - t0
         use1 = resource.getrusage(resource.RUSAGE_SELF)
-        now, peak = _rss()
+        now, peak = rss()
         digest = _digest(con, rid)
         con.close()
         size = path.stat().st_size

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,20 +23,12 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from bench_round import OUT, bgnbd_data  # noqa: E402
+from bench_round import OUT, bgnbd_data, rss, workspace_apart  # noqa: E402
 
 
 class _MallInfo2(ctypes.Structure):
     _fields_ = [(f, ctypes.c_size_t) for f in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
                                                  "fsmblks", "uordblks", "fordblks", "keepcost")]
-
-
-def _rss() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024**2
-    return 0.0
 
 
 def main() -> None:
@@ -56,16 +47,14 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         path = Path(tmp) / "ws.duckdb"
-        subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); from bench_round import "
-                        "_workspace; from pathlib import Path; _workspace(Path(sys.argv[2]), Path(sys.argv[3]))",
-                        str(BENCH), str(data), str(path)], check=True)
+        workspace_apart(data, path)
         ws = Workspace(path, create=False)
         _ = ws.ibis
 
         def show(moment: str) -> None:
             duck = ws.con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0] / 2**30
             info = libc.mallinfo2()
-            print(f"| {moment} | {_rss():.2f} | {pa.total_allocated_bytes() / 2**30:.2f} | {duck:.2f} | "
+            print(f"| {moment} | {rss()[0]:.2f} | {pa.total_allocated_bytes() / 2**30:.2f} | {duck:.2f} | "
                   f"{(info.uordblks + info.hblkhd) / 2**30:.2f} |", flush=True)
 
         show("workspace open")

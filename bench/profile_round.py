@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,19 +26,7 @@ OUT = BENCH / "out"
 sys.path.insert(0, str(BENCH))
 
 from bench_facts import CUTOFF  # noqa: E402
-from bench_round import bgnbd_data  # noqa: E402
-
-
-def _rss() -> tuple[float, float]:
-    """(current, peak) resident set in GiB, from /proc/self/status."""
-    now = peak = 0.0
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                now = int(line.split()[1]) / 1024**2
-            elif line.startswith("VmHWM:"):
-                peak = int(line.split()[1]) / 1024**2
-    return now, peak
+from bench_round import bgnbd_data, rss, workspace_apart  # noqa: E402
 
 
 def _reset_peak() -> None:
@@ -59,7 +46,7 @@ def _watchdog(limit_gib: float) -> None:
 
     def watch() -> None:
         while True:
-            now = _rss()[0]
+            now = rss()[0]
             if now > limit_gib:
                 print(f"\nwatchdog: resident set {now:.2f} GiB > {limit_gib} GiB, stopping", file=sys.stderr, flush=True)
                 os.kill(os.getpid(), signal.SIGKILL)
@@ -92,9 +79,7 @@ def main() -> None:
         path = Path(tmp) / "ws.duckdb"
         # loaded (and brought to the current layout) by another process, as bench_round.py does,
         # so that this process's memory is the round's
-        subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); from bench_round import "
-                        "_workspace; from pathlib import Path; _workspace(Path(sys.argv[2]), Path(sys.argv[3]))",
-                        str(BENCH), str(data), str(path)], check=True)
+        workspace_apart(data, path)
         ws = Workspace(path, create=False)
         _ = ws.ibis
         import xuanba.models.predict  # noqa: F401
@@ -102,7 +87,7 @@ def main() -> None:
         marks: list[tuple[str, float, float, float, float]] = []  # step, wall, cpu, rss at start, peak of the one before
 
         def mark(step: str) -> None:
-            now, peak = _rss()
+            now, peak = rss()
             marks.append((step.split(" (")[0], time.perf_counter(), time.process_time(), now, peak))
             print(f"{time.strftime('%H:%M:%S')} {step}: RSS {now:.2f} GiB, peak of the step before {peak:.2f} GiB",
                   file=sys.stderr, flush=True)
@@ -110,7 +95,7 @@ def main() -> None:
 
         prof = None if args.no_profile else cProfile.Profile()
         _reset_peak()
-        start_rss = _rss()[0]
+        start_rss = rss()[0]
         t0, c0 = time.perf_counter(), time.process_time()
         if prof:
             prof.enable()
@@ -119,15 +104,15 @@ def main() -> None:
         if prof:
             prof.disable()
         t1, c1 = time.perf_counter(), time.process_time()
-        now, peak = _rss()
+        now, peak = rss()
         ws.close()
     print(f"\n{n:,} customers, scoring {args.scoring}, cProfile {'off' if args.no_profile else 'on'}; "
           f"RSS before the round {start_rss:.2f} GiB\n")
     print("| step | wall s | CPU s | RSS at start GiB | peak during GiB |")
     print("|---|---:|---:|---:|---:|")
     ends = [*marks[1:], ("end", t1, c1, now, peak)]
-    for (name, w, c, rss, _), (_, w2, c2, _, pk) in zip(marks, ends, strict=True):
-        print(f"| {name} | {w2 - w:.2f} | {c2 - c:.2f} | {rss:.2f} | {pk:.2f} |")
+    for (name, w, c, at_start, _), (_, w2, c2, _, pk) in zip(marks, ends, strict=True):
+        print(f"| {name} | {w2 - w:.2f} | {c2 - c:.2f} | {at_start:.2f} | {pk:.2f} |")
     print(f"| **whole round** | **{t1 - t0:.2f}** | **{c1 - c0:.2f}** | | **{max(m[4] for m in ends):.2f}** |")
     if prof:
         print()

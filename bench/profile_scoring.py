@@ -32,7 +32,7 @@ OUT = BENCH / "out"
 sys.path.insert(0, str(BENCH))
 
 from bench_facts import CUTOFF  # noqa: E402
-from bench_round import _source_of, _workspace, bgnbd_data  # noqa: E402
+from bench_round import _source_of, _workspace, bgnbd_data, rss  # noqa: E402
 
 
 def _fields(n: int) -> Path:
@@ -55,14 +55,6 @@ def _fields(n: int) -> Path:
     with open(path, "wb") as fh:
         pickle.dump((table, notes), fh)
     return path
-
-
-def _rss() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024**2
-    return 0.0
 
 
 def _child(path: str, roster_out: str) -> None:
@@ -94,12 +86,12 @@ def _child(path: str, roster_out: str) -> None:
     del scored
     gc.collect()
     with Workspace(":memory:") as ws:  # the account work reads the workspace: an empty one
-        r0 = _rss()
+        r0 = rss()[0]
         c0 = time.process_time()
         rnd = run._score_and_store(ws, std, as_date(CUTOFF, "cutoff"), "week", table, notes, None, False,
                                    lambda _m: None, None)
         cpu_step = time.process_time() - c0
-        rise = _rss() - r0
+        rise = rss()[0] - r0
     del rnd
     print(json.dumps({"cpu_score": cpu_score, "cpu_step": cpu_step, "arrays_peak_mib": peak / 2**20,
                       "arrays_held_mib": held / 2**20, "rss_rise_gib": rise}))

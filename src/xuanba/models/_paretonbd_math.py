@@ -39,14 +39,9 @@ _CHUNK_ROWS = 2048
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(12)
 
 
-def _log_j_quadrature(m: np.ndarray, e_lo: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """log J by graded Gauss–Legendre panels (for z close to 1), J as in the module docstring.
-
-    In ``u = m·v`` the integrand is ``e^(−u)·((1 − z)/(1 − z e^(−u/m)))^e_lo / m``: the second
-    factor lies in (0, 1] and falls off on the scale ``m(1 − z)/e_lo``; the panels double in
-    width from an eighth of the smallest such scale up to u = 64 (e^(−64) is below round-off).
-    """
-    log1mz = np.log1p(-z)
+def _panels(m: np.ndarray, e_lo: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes ``u`` and weights ``w`` of the graded Gauss–Legendre panels of
+    :func:`_log_j_quadrature`, shared by every row."""
     fine = m * np.minimum(1.0 - z, (1.0 - z) / np.maximum(e_lo, 1e-300))
     lo_scale = float(min(np.min(fine), 1.0)) / 8.0
     n_geo = int(np.ceil(np.log2(64.0 / lo_scale)))
@@ -55,6 +50,36 @@ def _log_j_quadrature(m: np.ndarray, e_lo: np.ndarray, z: np.ndarray) -> np.ndar
     half = (b - a) / 2.0
     u = (((a + b) / 2.0)[:, None] + half[:, None] * _GL_NODES[None, :]).ravel()
     w = (half[:, None] * _GL_WEIGHTS[None, :]).ravel()
+    return u, w
+
+
+def _weighted_nodes(m: np.ndarray, e_lo: np.ndarray, z: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``v``, ``e^(−v)``, ``log(1 − z e^(−v))`` at the panels' nodes, the normalised weights
+    of the integrand there, and ``log J``: what the derivatives of ``log J`` average over."""
+    log1mz = np.log1p(-z)
+    u, w = _panels(m, e_lo, z)
+    v = u[None, :] / m[:, None]
+    ev = np.exp(-v)
+    log_in = np.log1p(-z[:, None] * ev)  # log(1 − z e^(−v))
+    log_f = -u[None, :] + e_lo[:, None] * (log1mz[:, None] - log_in)
+    top_log = np.max(log_f, axis=1, keepdims=True)
+    weights = np.exp(log_f - top_log) * w[None, :]
+    total = weights.sum(axis=1)
+    weights /= total[:, None]
+    log_j = -e_lo * log1mz + top_log[:, 0] + np.log(total) - np.log(m)
+    return v, ev, log_in, weights, log_j
+
+
+def _log_j_quadrature(m: np.ndarray, e_lo: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """log J by graded Gauss–Legendre panels (for z close to 1), J as in the module docstring.
+
+    In ``u = m·v`` the integrand is ``e^(−u)·((1 − z)/(1 − z e^(−u/m)))^e_lo / m``: the second
+    factor lies in (0, 1] and falls off on the scale ``m(1 − z)/e_lo``; the panels double in
+    width from an eighth of the smallest such scale up to u = 64 (e^(−64) is below round-off).
+    """
+    log1mz = np.log1p(-z)
+    u, w = _panels(m, e_lo, z)
     log_f = -u[None, :] + e_lo[:, None] * (
         log1mz[:, None] - np.log1p(-z[:, None] * np.exp(-u[None, :] / m[:, None]))
     )
@@ -173,28 +198,11 @@ def _log_j_grad_quadrature(m: np.ndarray, e_lo: np.ndarray, z: np.ndarray) -> tu
     :func:`_log_j_quadrature`: with ``h(v) = e^(−mv) (1 − z e^(−v))^(−e_lo)``,
     ``∂h/∂m = −v h``, ``∂h/∂e_lo = −log(1 − z e^(−v)) h`` and ``∂h/∂z = e_lo e^(−v)/(1 − z e^(−v)) h``,
     so each derivative of ``log J`` is a mean under the same normalised weights."""
-    log1mz = np.log1p(-z)
-    fine = m * np.minimum(1.0 - z, (1.0 - z) / np.maximum(e_lo, 1e-300))
-    lo_scale = float(min(np.min(fine), 1.0)) / 8.0
-    n_geo = int(np.ceil(np.log2(64.0 / lo_scale)))
-    edges = np.concatenate([[0.0], lo_scale * 2.0 ** np.arange(n_geo + 1)])
-    a, b = edges[:-1], edges[1:]
-    half = (b - a) / 2.0
-    u = (((a + b) / 2.0)[:, None] + half[:, None] * _GL_NODES[None, :]).ravel()
-    w = (half[:, None] * _GL_WEIGHTS[None, :]).ravel()
-    v = u[None, :] / m[:, None]
-    ev = np.exp(-v)
-    log_in = np.log1p(-z[:, None] * ev)  # log(1 − z e^(−v))
-    log_f = -u[None, :] + e_lo[:, None] * (log1mz[:, None] - log_in)
-    top_log = np.max(log_f, axis=1, keepdims=True)
-    weights = np.exp(log_f - top_log) * w[None, :]
-    total = weights.sum(axis=1)
-    weights /= total[:, None]
+    v, ev, log_in, weights, log_j = _weighted_nodes(m, e_lo, z)
     out = np.empty((len(m), 3))
     out[:, 0] = -(weights * v).sum(axis=1)
     out[:, 1] = -(weights * log_in).sum(axis=1)
     out[:, 2] = e_lo * (weights * (ev / (1.0 - z[:, None] * ev))).sum(axis=1)
-    log_j = -e_lo * log1mz + top_log[:, 0] + np.log(total) - np.log(m)
     return log_j, out
 
 
@@ -351,23 +359,7 @@ def _log_j_hess_quadrature(m: np.ndarray, e_lo: np.ndarray, z: np.ndarray
     derivatives of ``log J`` are means of ``∇ℓ`` and the second ones ``E[∇²ℓ] + Cov(∇ℓ)``
     under the normalised weights; ``ℓ`` is linear in ``m`` and ``e_lo``, and with
     ``g = e^(−v)/(1 − z e^(−v))``: ``ℓ_ez = g``, ``ℓ_zz = e_lo g²``."""
-    log1mz = np.log1p(-z)
-    fine = m * np.minimum(1.0 - z, (1.0 - z) / np.maximum(e_lo, 1e-300))
-    lo_scale = float(min(np.min(fine), 1.0)) / 8.0
-    n_geo = int(np.ceil(np.log2(64.0 / lo_scale)))
-    edges = np.concatenate([[0.0], lo_scale * 2.0 ** np.arange(n_geo + 1)])
-    a, b = edges[:-1], edges[1:]
-    half = (b - a) / 2.0
-    u = (((a + b) / 2.0)[:, None] + half[:, None] * _GL_NODES[None, :]).ravel()
-    w = (half[:, None] * _GL_WEIGHTS[None, :]).ravel()
-    v = u[None, :] / m[:, None]
-    ev = np.exp(-v)
-    log_in = np.log1p(-z[:, None] * ev)  # log(1 − z e^(−v))
-    log_f = -u[None, :] + e_lo[:, None] * (log1mz[:, None] - log_in)
-    top_log = np.max(log_f, axis=1, keepdims=True)
-    weights = np.exp(log_f - top_log) * w[None, :]
-    total = weights.sum(axis=1)
-    weights /= total[:, None]
+    v, ev, log_in, weights, log_j = _weighted_nodes(m, e_lo, z)
     g = ev / (1.0 - z[:, None] * ev)
     parts = [-v, -log_in, e_lo[:, None] * g]  # ∇ℓ by (m, e_lo, z)
     means = [(weights * p).sum(axis=1) for p in parts]
@@ -380,7 +372,6 @@ def _log_j_hess_quadrature(m: np.ndarray, e_lo: np.ndarray, z: np.ndarray
     hess[:, 1, 2] += mean_g
     hess[:, 2, 1] += mean_g
     hess[:, 2, 2] += e_lo * (weights * g * g).sum(axis=1)
-    log_j = -e_lo * log1mz + top_log[:, 0] + np.log(total) - np.log(m)
     return log_j, np.stack(means, axis=1), hess
 
 
