@@ -99,24 +99,6 @@ def whale_profits(fields: pd.DataFrame | None, measure: str | None) -> np.ndarra
     return values[active]
 
 
-def top_rows(values: np.ndarray, k: int) -> np.ndarray:
-    """The rows of the ``k`` largest ``values`` (no NaN), equal values taken in row order:
-    ``np.argsort(-values, kind="stable")[:k]`` as a set, from a partition instead of a sort.
-
-    Example
-    -------
-    >>> top_rows(np.array([1.0, 5.0, 3.0, 5.0, 3.0]), 3).tolist()
-    [1, 3, 2]
-    """
-    k = min(int(k), len(values))
-    if k <= 0:
-        return np.zeros(0, dtype=np.int64)
-    neg = -np.asarray(values, dtype=float)
-    bar = np.partition(neg, k - 1)[k - 1]  # the k-th largest value
-    above = np.flatnonzero(neg < bar)
-    return np.concatenate([above, np.flatnonzero(neg == bar)[:k - len(above)]])
-
-
 def _sums(groups: pd.Series, values: np.ndarray, keys: Sequence[str]) -> dict[str, float]:
     """The sum of ``values`` in each group named in ``keys`` (0 for a key with no rows)."""
     codes, uniques = pd.factorize(groups)
@@ -164,7 +146,9 @@ def round_summary(roster: pd.DataFrame, fields: pd.DataFrame | None,
         "quadrant_values": _sums(quad, v, [str(k) for k in qcounts.index]),
     })
     if n_sel:
-        out["coverage"] = float(selected[top_rows(v, n_sel)].sum()) / n_sel
+        from xuanba.models.evaluate import top_positions
+
+        out["coverage"] = float(selected[top_positions(v, n_sel)].sum()) / n_sel
         mean_all = total / n
         out["lift"] = (sel_value / n_sel) / mean_all if mean_all > 0 else None
     profits = whale_profits(fields, measure)
