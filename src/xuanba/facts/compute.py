@@ -334,7 +334,8 @@ def facts_and_holdout(
     both = _facts_arrow(build, None, "fact", source)
     names = list(HOLDOUT_FROM_COLUMNS)
     facts = _finish(_to_pandas(both.drop_columns(names)))
-    seen = both.filter(both[names[0]].is_valid())
-    check = seen.select(["customer_id", *names]).rename_columns(["customer_id", *HOLDOUT_FROM_COLUMNS.values()])
-    del both, seen
+    check = both.select(["customer_id", *names])
+    del both
+    check = check.filter(check[names[0]].is_valid())  # the customers seen by the calibration end
+    check = check.rename_columns(["customer_id", *HOLDOUT_FROM_COLUMNS.values()])
     return same_kind(source, facts), same_kind(source, _to_pandas(check))
