@@ -123,7 +123,7 @@ def main() -> None:
         print(f"| {name} | {w2 - w:.2f} | {c2 - c:.2f} | {at_start:.2f} | {pk:.2f} |")
     print(f"| **whole round** | **{t1 - t0:.2f}** | **{c1 - c0:.2f}** | | **{max(m[4] for m in ends):.2f}** |")
     if args.timeline:
-        print(f"\nWhen each piece ran (seconds from the round's start; pieces under 5 ms left out):\n")
+        print("\nWhen each piece ran (seconds from the round's start; pieces under 5 ms left out):\n")
         print(timeline.report(t0))
     if prof:
         print()
