@@ -423,6 +423,7 @@ def gather_fields(
             notes["model_check"] = info["check"]
         elif checked and calibration is not None:
             notes["calibration"] = calibration
+        calibration = None  # used, or left to the check: not held here past the predictions
         if info["unavailable"]:
             notes["unavailable"] = {"fields": info["unavailable"], "reason": info["reason"],
                                     "on_no_model": standard.predictions.on_no_model}
