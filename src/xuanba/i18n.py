@@ -408,6 +408,8 @@ TEXT: dict[str, tuple[str, str]] = {
                                "参数没有协方差：Hessian 矩阵奇异，或拟合落在了参数空间的边界上"),
     "interval_not_psd": ("its covariance is not positive semi-definite (the estimate is not a maximum)",
                          "协方差矩阵不是半正定的：估计值不是似然的极大值点"),
+    # said by the rounds an engine ran before it computed intervals (no longer raised): kept so that
+    # what those stored rounds say reads in either language
     "interval_on_engine": ("the predictions' intervals are not computed on an engine yet: this round stores none "
                            "(run it on the workspace for them)",
                            "在计算引擎上运行的轮次暂不计算预测区间，本轮未保存区间（需要区间时请在工作区上运行本轮）"),

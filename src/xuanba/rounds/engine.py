@@ -53,7 +53,6 @@ import pandas as pd
 from xuanba._dates import check_unit
 from xuanba._files import atomic_tree
 from xuanba.errors import InputError, XuanbaError
-from xuanba.i18n import t as phrase
 from xuanba.rounds.run import (
     DECIMALS,
     Progress,
@@ -149,7 +148,9 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str) -> tuple[Any, 
     p = std.predictions
     info: dict[str, Any] = {"model": p.model, "choice": None, "unavailable": [], "reason": ""}
     models: dict[str, Any] = {}
+    from xuanba.models.predict import INTERVAL_COLUMNS
     from xuanba.models.predict import PREDICTION_COLUMNS as PREDICTED
+    from xuanba.rounds.engine_extras import history_intervals, spend_interval_said, spend_intervals
 
     names = [c for c in PREDICTED if c != "customer_id"]  # spend_basis too, as the workspace round says
     with warnings.catch_warnings(record=True) as caught:
@@ -164,6 +165,12 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str) -> tuple[Any, 
             for col in ("p_alive", "expected_purchases_1y", "churn_90d"):
                 per[col] = values[col]
             per["_d1"], per["_d3"] = values["discounted_1y"], values["discounted_3y"]
+            if p.interval is not None:  # the purchase predictions' bounds, once per distinct history
+                limits, said = history_intervals(purchases, hist, p.interval, time_unit=time_unit,
+                                                 discount_rate=p.discount_rate)
+                per = per.assign(**limits)
+                for message in said:
+                    warnings.warn(message, UserWarning, stacklevel=2)
             spend = None
             try:
                 sh = _histories(facts, SPEND_HISTORY)
@@ -175,6 +182,8 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str) -> tuple[Any, 
                 spend.excluded_counts_ = {NO_REPEAT: int(w[no_repeat].sum()),
                                           NON_POSITIVE: int(w[~no_repeat & (sh["monetary_value"].to_numpy() <= 0)].sum())}
                 models["spend"] = spend
+                for message in spend_interval_said(spend, p.interval) if p.interval is not None else []:
+                    warnings.warn(message, UserWarning, stacklevel=2)
             except XuanbaError as exc:
                 info["unavailable"] = ["expected_spend", "clv_1y", "clv_3y"]
                 info["reason"] = exc.message
@@ -193,10 +202,12 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str) -> tuple[Any, 
         cols = _spend_columns(joined, spend, p.margin)
         joined = joined.mutate(expected_spend=cols["expected_spend"], spend_basis=cols["spend_basis"])
         joined = joined.mutate(clv_1y=cols["_value"] * joined._d1, clv_3y=cols["_value"] * joined._d3)
+        if p.interval is not None and not spend_interval_said(spend, p.interval):
+            joined = joined.mutate(**spend_intervals(joined, spend, p.interval, p.margin))
     else:
         joined = joined.mutate(expected_spend=ibis.null("float64"), clv_1y=ibis.null("float64"),
                                clv_3y=ibis.null("float64"), spend_basis=ibis.literal(f"unavailable: {info['reason']}"))
-    return joined.select(*facts.columns, *names), models, info
+    return joined.select(*facts.columns, *names, *[c for c in INTERVAL_COLUMNS if c in joined.columns]), models, info
 
 
 def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, time_unit: str = "week",
@@ -210,6 +221,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     keep = keep or (lambda t: t)
     from xuanba.facts.compute import _check_cutoff, transactions_table
     from xuanba.facts.expressions import FACT_COLUMNS, customer_facts_expr, with_rfm
+    from xuanba.models.predict import INTERVAL_COLUMNS
 
     say = progress or (lambda _msg: None)
     _check_supported(standard)
@@ -230,12 +242,14 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     if used & set(PREDICTION_COLUMNS):
         say(f"predictions ({standard.predictions.model})")
         table, models, info = _predict_on_engine(table, standard, time_unit)
-        table = keep(steady_expr(table, PREDICTION_COLUMNS))  # the facts are steady already
+        table = keep(steady_expr(table, (*PREDICTION_COLUMNS, *INTERVAL_COLUMNS)))  # the facts are steady already
         notes["predictions"] = f"model:{info['model']}" if info["model"] else "unavailable"
         notes["models"] = {role: model_summary(m) for role, m in models.items()}
         notes["model_warnings"] = info["warnings"]
-        if standard.predictions.interval is not None:  # said, not silently dropped
-            notes["model_warnings"] = sorted([*info["warnings"], phrase("interval_on_engine", "en")])
+        if standard.predictions.interval is not None:  # as gather_fields says them
+            notes["intervals"] = {"level": standard.predictions.interval, "method": "delta",
+                                  "columns": [c for c in INTERVAL_COLUMNS if c in table.columns],
+                                  "warnings": [w.split(": ", 1)[-1] for w in info["warnings"] if " interval for " in w]}
         notes["fitted"] = models
         notes["model_name"] = info["model"]
         if info["unavailable"]:
@@ -522,13 +536,17 @@ def run_round_on_engine(
         sel_fields = _selected_fields(table, selected["customer_id"].to_numpy())
         say("hashes")
         roster_sha = _chunked_sha256(full, "rank", n, lambda a: _roster_frame(a, crit_names), roster_cols)
+        bounds = notes["intervals"]["columns"] if "intervals" in notes else []
+        hashed = [*used, *[c for c in bounds if c not in used]]
         if spread:  # a range-partitioned sort numbered per range, not one task holding every row
-            by_id = sorted_index(table.select("customer_id", *used), [ibis._.customer_id.asc()], "_ix")
+            by_id = sorted_index(table.select("customer_id", *hashed), [ibis._.customer_id.asc()], "_ix")
             by_id = by_id.mutate(_pos=by_id._ix + 1).drop("_ix")
         else:
-            by_id = keep(table.select("customer_id", *used).mutate(
+            by_id = keep(table.select("customer_id", *hashed).mutate(
                 _pos=ibis.row_number().over(ibis.window(order_by="customer_id")) + 1))
         data_sha = _chunked_sha256(by_id, "_pos", n, _inputs_frame, ["customer_id", *used])
+        if "intervals" in notes:  # as the workspace round proves them: every customer's bounds, by id
+            notes["intervals"]["sha256"] = _chunked_sha256(by_id, "_pos", n, _inputs_frame, ["customer_id", *bounds])
         say("summary")
         order, _ = tier_order(std, pd.DataFrame({"tier": list(info["tier_counts"])}))
         summary = _summary_on_engine(full, n, int(info["n_selected"]), order, summary_cols)
@@ -555,6 +573,8 @@ def run_round_on_engine(
     if fallback is not None:
         meta["fallback"] = fallback
     tables: dict[str, StoredTable] = {}
+    if "intervals" in notes:
+        meta["intervals"] = notes["intervals"]
     if "models" in notes:
         meta["models"] = notes["models"]
         meta["model_warnings"] = notes["model_warnings"]
