@@ -317,9 +317,6 @@ def test_standards_the_engine_cannot_run_yet_are_refused_with_the_fix():
     assert "without --engine" in (err.value.fix or "")
     with pytest.raises(InputError, match="is a URL"):
         run_round_on_engine(tx, load_standard(BUSY_STANDARD), "2025-12-31", roster_out="s3a://lake/out")
-    with pytest.raises(InputError, match="auto"):
-        run_round_on_engine(tx, load_standard(BUSY_STANDARD.replace('model = "bgnbd"', 'model = "auto"')),
-                            "2025-12-31")
 
 
 def test_parse_spark_conf():

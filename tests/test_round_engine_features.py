@@ -18,7 +18,7 @@ from tests.test_round_engine import (
 )
 from xuanba import Workspace
 from xuanba.models.predict import INTERVAL_COLUMNS
-from xuanba.rounds import run_round
+from xuanba.rounds import load_round, run_round
 from xuanba.rounds.engine import run_round_on_engine
 from xuanba.rounds.run import table_sha256
 from xuanba.standard import load_standard
@@ -98,3 +98,103 @@ def test_interval_bounds_hold_the_prediction_and_an_untrusted_fit_gives_none_as_
     assert "a problem made up by the test" in got.meta["intervals"]["warnings"][0]
     assert got.meta["model_warnings"] == want.meta["model_warnings"]
     assert_same_bounds(got.fields, want.fields, cols)
+
+
+def _same_numbers(a, b, rel: float = 1e-9) -> bool:
+    """Equal, numbers (also inside dicts and lists) within ``rel``: a weighted sum over distinct
+    histories against a sum over customers differs in the last bits."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_numbers(a[k], b[k], rel) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_numbers(x, y, rel) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=rel, abs=1e-12, nan_ok=True)
+    return a == b
+
+
+@pytest.mark.parametrize("calibration_end", ["1997-06-30", "1997-09-30"])
+def test_the_engine_evaluation_from_distinct_histories_equals_the_per_customer_one(test_data, calibration_end):
+    """CDNOW: every model's fit, errors, correlation, top-decile capture (ties at the decile's
+    edge among one-time buyers, taken by id as the per-customer evaluation takes them) and the
+    table by frequency, from the engine's distinct histories and holdout counts."""
+    import ibis
+    import pyarrow as pa
+
+    from xuanba.facts.compute import transactions_table
+    from xuanba.models.evaluate import evaluate
+    from xuanba.rounds.engine_extras import evaluate_on_engine
+
+    tx = cdnow_transactions(test_data)
+    want = evaluate(tx, calibration_end, "1998-06-30", cumulative=False)
+    table = transactions_table(ibis.memtable(pa.Table.from_pandas(tx, preserve_index=False)))
+    got = evaluate_on_engine(table, calibration_end, "1998-06-30", models=("bgnbd", "pareto-nbd", "mbgnbd"))
+    assert len(got.predictions) < len(want.predictions) / 2  # compressed: distinct histories reached Python
+    assert list(got.comparison.index) == list(want.comparison.index) and got.best == want.best
+    for model in want.comparison.index:
+        assert got.models[model].params_.tolist() == want.models[model].params_.tolist(), model  # same fit, bit for bit
+        a, b = got.comparison.loc[model].to_dict(), want.comparison.loc[model].to_dict()
+        assert _same_numbers(a, b), (model, a, b)
+    pd.testing.assert_frame_equal(got.by_frequency, want.by_frequency, rtol=1e-12)
+    assert got.warnings == want.warnings
+
+
+AUTO = BUSY_STANDARD.replace('model = "bgnbd"', 'model = "auto"')
+
+
+def assert_same_choice(got, want) -> None:
+    assert got.meta["predictions"] == want.meta["predictions"]
+    assert _same_numbers(got.meta["model_choice"], want.meta["model_choice"])
+    a, b = got.tables["holdout"], want.tables["holdout"]
+    assert _same_numbers(a.info, b.info), (a.info, b.info)
+    if b.frame is None:
+        assert a.frame is None
+    else:
+        pd.testing.assert_frame_equal(a.frame, b.frame, rtol=1e-12)
+    assert "model_check" not in got.meta and "model_check" not in want.meta
+
+
+def test_auto_on_an_engine_chooses_as_the_workspace_round_and_stores_the_same_check(tmp_path):
+    """Three years of a simulated Pareto/NBD base: a year held out; the candidates' fits at the
+    cutoff and on the holdout, the winner and its reason, the stored check (the choice's holdout
+    year) and the roster are the workspace round's."""
+    from xuanba.models.simulate import simulate_transactions
+
+    tx = simulate_transactions("pareto-nbd", 1500, "2023-01-01", "2025-12-31", seed=4)
+    path = _workspace(tmp_path, tx)
+    std = load_standard(AUTO)
+    want = run_round(path, std, "2025-12-31", store=False)
+    got = run_round_on_engine(tx, std, "2025-12-31", roster_out=tmp_path / "out",
+                              workspace=tmp_path / "rounds.duckdb")
+    assert want.meta["model_choice"]["criterion"] == "group_mae" and want.meta["model_choice"]["holdout"]["days"] == 365
+    assert want.tables["holdout"].frame is not None  # a real check, read from the choice's evaluation
+    assert_same_choice(got, want)
+    assert_same_round(got, want, tmp_path / "out")
+    stored = load_round(tmp_path / "rounds.duckdb", "latest")
+    assert stored.missing == [] and "holdout" in stored.tables
+    pd.testing.assert_frame_equal(stored.tables["holdout"].frame, want.tables["holdout"].frame, rtol=1e-12,
+                                  check_dtype=False)
+
+
+def test_auto_on_an_engine_with_a_short_history_checks_the_year_before_as_the_workspace_does(tmp_path, test_data):
+    """CDNOW at 1997-09-30: nine months of purchases, so auto holds out 90 days and the model check
+    of the year before cannot be made (no purchase then): both rounds say why, the same words."""
+    path = _workspace(tmp_path, cdnow_transactions(test_data))
+    std = load_standard(AUTO)
+    want = run_round(path, std, CDNOW_CUTOFF, store=False)
+    with Workspace(path, read_only=True) as ws:
+        got = run_round_on_engine(ws.table("transactions"), std, CDNOW_CUTOFF)
+    assert want.meta["model_choice"]["holdout"]["days"] < 365 and "error" in want.tables["holdout"].info
+    assert_same_choice(got, want)
+    assert_same_round(got, want)
+
+
+def test_auto_with_no_candidate_drops_the_predictions_as_the_workspace_round_does(tmp_path):
+    tx = pd.DataFrame({"customer_id": ["a", "b", "c"], "ts": pd.to_datetime(["2025-01-02", "2025-02-01", "2025-03-03"]),
+                       "amount": [10.0, 5.0, 20.0]})
+    path = _workspace(tmp_path, tx)
+    std = load_standard(AUTO)
+    want = run_round(path, std, "2025-03-31", store=False)
+    got = run_round_on_engine(tx, std, "2025-03-31")
+    assert want.meta["predictions"] == got.meta["predictions"] == "unavailable"
+    assert got.meta["model_choice"] == want.meta["model_choice"] and got.meta["fallback"] == want.meta["fallback"]
+    assert_same_round(got, want)

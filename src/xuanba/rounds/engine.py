@@ -52,7 +52,7 @@ import pandas as pd
 
 from xuanba._dates import check_unit
 from xuanba._files import atomic_tree
-from xuanba.errors import InputError, XuanbaError
+from xuanba.errors import InputError, ModelError, XuanbaError
 from xuanba.rounds.run import (
     DECIMALS,
     Progress,
@@ -96,9 +96,6 @@ def _check_supported(std: Standard) -> None:
                          "(account fields and customer attributes come from the workspace's side tables)",
                          fix="Run this standard on the workspace (without --engine/--source), or leave those "
                              "fields out of it.")
-    if used & set(PREDICTION_COLUMNS) and std.predictions.model == "auto":
-        raise InputError('[predictions] model = "auto" is not run on an engine yet (it checks every candidate '
-                         "on a holdout)", fix='Name the model in the standard, e.g. model = "bgnbd".')
 
 
 def _histories(table: Any, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -134,10 +131,11 @@ def _spend_columns(facts: Any, spend: Any, margin: float) -> dict[str, Any]:
     return {"expected_spend": expected, "spend_basis": basis, "_value": ibis.literal(float(margin)) * expected}
 
 
-def _predict_on_engine(facts: Any, std: Standard, time_unit: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-    """The predictions of the standard's model for every customer of the Ibis ``facts``
-    (compress, fit, expand), the fitted models and what the round keeps about them (as
-    :func:`xuanba.rounds.run._predict`)."""
+def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None,
+                       cutoff: dt.date | None = None) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """The predictions of the standard's model (or of the one ``auto`` chose on the transactions
+    ``tx`` at ``cutoff``) for every customer of the Ibis ``facts`` (compress, fit, expand), the
+    fitted models and what the round keeps about them (as :func:`xuanba.rounds.run._predict`)."""
     import ibis
     import pyarrow as pa
 
@@ -150,15 +148,27 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str) -> tuple[Any, 
     models: dict[str, Any] = {}
     from xuanba.models.predict import INTERVAL_COLUMNS
     from xuanba.models.predict import PREDICTION_COLUMNS as PREDICTED
-    from xuanba.rounds.engine_extras import history_intervals, spend_interval_said, spend_intervals
+    from xuanba.rounds.engine_extras import (
+        choose_on_engine,
+        history_intervals,
+        spend_interval_said,
+        spend_intervals,
+    )
 
     names = [c for c in PREDICTED if c != "customer_id"]  # spend_basis too, as the workspace round says
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             hist = _histories(facts, HISTORY)
-            purchases = _make_purchase_model(MODELS[p.model], time_unit, p.penalizer).fit(
-                hist, weights=hist["customers"])
+            if p.model == "auto":  # the candidates fitted on these histories, checked on the holdout year
+                choice, info["check"] = choose_on_engine(tx, hist, cutoff, time_unit=time_unit, penalizer=p.penalizer)
+                info["choice"] = choice.to_dict()
+                if choice.model is None:
+                    raise ModelError(choice.reason)
+                info["model"], purchases = choice.model, choice.fitted[choice.model]
+            else:
+                purchases = _make_purchase_model(MODELS[p.model], time_unit, p.penalizer).fit(
+                    hist, weights=hist["customers"])
             models["purchases"] = purchases
             per = hist[list(HISTORY)].copy()
             values = history_predictions(purchases, hist, time_unit=time_unit, discount_rate=p.discount_rate)
@@ -222,6 +232,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     from xuanba.facts.compute import _check_cutoff, transactions_table
     from xuanba.facts.expressions import FACT_COLUMNS, customer_facts_expr, with_rfm
     from xuanba.models.predict import INTERVAL_COLUMNS
+    from xuanba.rounds.engine_extras import model_check_on_engine
 
     say = progress or (lambda _msg: None)
     _check_supported(standard)
@@ -241,7 +252,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
                          fix="A round on an engine scores facts and predictions; leave extra fields out.")
     if used & set(PREDICTION_COLUMNS):
         say(f"predictions ({standard.predictions.model})")
-        table, models, info = _predict_on_engine(table, standard, time_unit)
+        table, models, info = _predict_on_engine(table, standard, time_unit, tx, cutoff)
         table = keep(steady_expr(table, (*PREDICTION_COLUMNS, *INTERVAL_COLUMNS)))  # the facts are steady already
         notes["predictions"] = f"model:{info['model']}" if info["model"] else "unavailable"
         notes["models"] = {role: model_summary(m) for role, m in models.items()}
@@ -252,6 +263,11 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
                                   "warnings": [w.split(": ", 1)[-1] for w in info["warnings"] if " interval for " in w]}
         notes["fitted"] = models
         notes["model_name"] = info["model"]
+        if info["choice"] is not None:
+            notes["model_choice"] = info["choice"]
+        if info["model"] is not None and standard.predictions.model == "auto":  # auto's holdout year, or its own
+            notes["model_check"] = info.get("check") or model_check_on_engine(
+                tx, info["model"], cutoff, time_unit=time_unit, penalizer=standard.predictions.penalizer)
         if info["unavailable"]:
             notes["unavailable"] = {"fields": info["unavailable"], "reason": info["reason"],
                                     "on_no_model": standard.predictions.on_no_model}
@@ -575,12 +591,16 @@ def run_round_on_engine(
     tables: dict[str, StoredTable] = {}
     if "intervals" in notes:
         meta["intervals"] = notes["intervals"]
+    if "model_choice" in notes:
+        meta["model_choice"] = notes["model_choice"]
     if "models" in notes:
         meta["models"] = notes["models"]
         meta["model_warnings"] = notes["model_warnings"]
         for role, model in notes["fitted"].items():
             tables[f"model_{role}"] = StoredTable(model.to_document())
-        if notes.get("model_name"):
+        if notes.get("model_check") is not None:  # auto's: the year before the cutoff, as a workspace round's
+            tables["holdout"] = notes["model_check"]
+        elif notes.get("model_name"):
             meta["model_check"] = "skipped"  # the check refits on the year before: a workspace round does it
     rnd = Round(0, meta, std, selected, _contributions_of(selected, points, scoring), fields=sel_fields,
                 tables=tables)

@@ -149,3 +149,84 @@ def spend_intervals(t: Any, spend: Any, level: float, margin: float) -> dict[str
             se = ibis.literal(float(margin)) * ((at * d).abs() * (ra * ra + rb * rb).sqrt())
             out[f"{col}_lower"], out[f"{col}_upper"] = _log_bounds(t[col], se, z)
     return out
+
+
+# -- model = "auto" and the model check, on the engine ---------------------------------------------
+def evaluate_on_engine(tx: Any, calibration_end: Any, holdout_end: Any, *, models: Any, time_unit: str = "week",
+                       penalizer: float = 0.0, start: Any = None) -> Any:
+    """:func:`xuanba.models.evaluate.evaluate` (no cumulative view) of the Ibis transactions
+    ``tx``: the engine computes every customer's calibration history and holdout purchases
+    (:func:`xuanba.facts.expressions.history_holdout_expr`, the workspace's expression) and groups
+    them; only the distinct ``(frequency, recency, T, frequency_holdout)`` with their customers
+    reach the driver, for :func:`xuanba.models.evaluate.evaluate_groups`."""
+    import ibis
+    import pyarrow as pa
+
+    from xuanba._dates import as_date
+    from xuanba.errors import DataError
+    from xuanba.facts.compute import _check_cutoff
+    from xuanba.facts.expressions import history_holdout_expr
+    from xuanba.models.engine import run
+    from xuanba.models.evaluate import evaluate_groups
+
+    cal, hold = as_date(calibration_end, "calibration end"), as_date(holdout_end, "holdout end")
+    if hold <= cal:
+        raise DataError(f"the holdout end {hold} is not after the calibration end {cal}",
+                        fix="Give --holdout-end a date later than --calibration-end.")
+    _check_cutoff(tx, cal, tx)
+    per = history_holdout_expr(tx, cal, hold, time_unit=time_unit)  # type: ignore[arg-type]
+    keys = ["frequency", "recency", "T", "frequency_holdout"]
+    grouped = per.group_by(keys).aggregate(customers=per.count(), _first=per.customer_id.min())
+    groups = run(grouped).sort_values("_first", kind="stable").drop(columns="_first").reset_index(drop=True)
+    groups["customers"] = groups["customers"].astype(float)
+
+    def tied_actual(histories: pd.DataFrame, m: int) -> float:
+        """The holdout purchases of the first ``m`` customers by id whose history is one of these."""
+        if m <= 0:
+            return 0.0
+        small = ibis.memtable(pa.Table.from_pandas(histories.rename(columns=lambda c: f"_{c}"), preserve_index=False))
+        cond = [per[c] == small[f"_{c}"] for c in ("frequency", "recency", "T")]
+        first = per.join(small, cond).select("customer_id", "frequency_holdout").order_by("customer_id").limit(m)
+        got = run(first.aggregate(s=first.frequency_holdout.sum()))["s"].iloc[0]
+        return 0.0 if pd.isna(got) else float(got)
+
+    return evaluate_groups(groups, cal, hold, models=models, time_unit=time_unit, penalizer=penalizer,
+                           start=start, tied_actual=tied_actual)
+
+
+def choose_on_engine(tx: Any, hist: pd.DataFrame, cutoff: Any, *, time_unit: str, penalizer: float) -> tuple[Any, Any]:
+    """``model = "auto"`` on the engine: :func:`xuanba.models.choose.choose_model` on the distinct
+    histories at the cutoff ``hist`` (with ``customers``), its holdout check run by
+    :func:`evaluate_on_engine`. Returns the choice and the round's model check read from it
+    (``None`` when the holdout is not the year before the cutoff: then :func:`model_check_on_engine`)."""
+    from xuanba.models.choose import choose_model
+    from xuanba.rounds.run import model_check_of
+
+    def holdout(cal: Any, hold: Any, **options: Any) -> Any:
+        return evaluate_on_engine(tx, cal, hold, **options)
+
+    choice = choose_model(None, cutoff, histories=hist, holdout=holdout, time_unit=time_unit, penalizer=penalizer)
+    check = None
+    if choice.model is not None:
+        check = model_check_of(choice.evaluation, choice.model, cutoff, time_unit, penalizer)
+    choice.evaluation = None  # its tables: not kept past here
+    return choice, check
+
+
+def model_check_on_engine(tx: Any, model: str, cutoff: Any, *, time_unit: str, penalizer: float = 0.0) -> Any:
+    """:func:`xuanba.rounds.run.model_check` on the engine: the model fitted on the purchases up to
+    the cutoff − 365 days and its expected purchases in the following year against what customers
+    bought, by calibration frequency; when the data cannot support it, why."""
+    import datetime as dt
+
+    from xuanba.errors import XuanbaError
+    from xuanba.rounds.run import StoredTable, _check_info, _check_table
+
+    start = cutoff - dt.timedelta(days=365)
+    try:
+        ev = evaluate_on_engine(tx, start, cutoff, models=(model,), time_unit=time_unit, penalizer=penalizer)
+    except XuanbaError as exc:
+        return StoredTable({**_check_info(model, cutoff, time_unit, penalizer), "error": exc.message})
+    except Exception as exc:  # noqa: BLE001 - a side check never fails the round; its reason is kept
+        return StoredTable({**_check_info(model, cutoff, time_unit, penalizer), "error": f"{type(exc).__name__}: {exc}"})
+    return _check_table(ev, model, _check_info(model, cutoff, time_unit, penalizer))
