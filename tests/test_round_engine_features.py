@@ -198,3 +198,94 @@ def test_auto_with_no_candidate_drops_the_predictions_as_the_workspace_round_doe
     assert want.meta["predictions"] == got.meta["predictions"] == "unavailable"
     assert got.meta["model_choice"] == want.meta["model_choice"] and got.meta["fallback"] == want.meta["fallback"]
     assert_same_round(got, want)
+
+
+SIDE_STANDARD = BUSY_STANDARD.replace('expr = "orders >= 1"', 'expr = "days_since_contact < 400 or single_threaded"') \
+    .replace('field = "revenue_365d"\nweight = 30', 'field = "revenue_365d"\nweight = 10').replace("""[[criteria]]
+name = "quiet\"""", """[[criteria]]
+name = "profit"
+field = "profit_365d"
+weight = 10
+[[criteria]]
+name = "cost"
+field = "cost_to_serve_365d"
+direction = "lower"
+missing = "median"
+weight = 5
+[[criteria]]
+name = "promises"
+field = "promise_reliability"
+missing = "median"
+weight = 5
+[[gates]]
+name = "not_education"
+expr = "segment != '教育 Education'"
+[[criteria]]
+name = "quiet\"""")
+
+
+def _with_side_tables(tmp_path, tx: pd.DataFrame, end: str):
+    """A workspace with the transactions and every account side table and a customers table
+    (the demo's generator: interactions, commitments, contacts, customers with segment and size)."""
+    from xuanba.demo.accounts_demo import make_side_tables
+    from xuanba.ingest import ingest
+
+    path = _workspace(tmp_path, tx)
+    ids = sorted(tx["customer_id"].unique())
+    orders = tx.groupby("customer_id").size().to_dict()
+    side = make_side_tables(ids[: len(ids) * 3 // 4], seed=3, start="2024-06-01", end=end, orders=orders)
+    with Workspace(path) as ws:
+        for kind in ("customers", "interactions", "commitments", "contacts"):
+            ingest(side[kind], ws, kind=kind)
+    return path, side
+
+
+def test_account_fields_and_customer_attributes_on_an_engine_are_the_workspace_rounds(tmp_path):
+    """Hostile ids, costs on part of the rows, returns; interactions, promises, contacts and a
+    customers table for three quarters of the customers: a standard that reads profit after
+    cost-to-serve, cost-to-serve, promise reliability, days since contact, single-threaded and a
+    customer's size gives the same roster, and the round stores the same fields."""
+    tx = simulated_transactions(500, seed=9)
+    path, side = _with_side_tables(tmp_path, tx, "2025-12-31")
+    std = load_standard(SIDE_STANDARD)
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    assert want.meta["account_fields"] and want.meta["customer_fields"]
+    assert want.meta["n_gated_out"] > 0 and want.fields["days_since_contact"].isna().any()
+    got = run_round_on_engine(tx, std, "2025-12-31", roster_out=tmp_path / "out", side_tables=path)
+    for key in ("account_fields", "customer_fields", "customer_fields_skipped", "field_columns"):
+        assert got.meta[key] == want.meta[key], key
+    assert_same_round(got, want, tmp_path / "out")
+    fields = pd.read_parquet(tmp_path / "out" / "fields.parquet")
+    for col in ("first_purchase", "last_purchase"):
+        fields[col] = pd.to_datetime(fields[col])
+    assert list(fields.columns) == list(want.fields.columns)
+    money = ["profit_365d", "cost_to_serve_365d"]  # sums in the engine's order, rounded to six decimals
+    pd.testing.assert_frame_equal(fields.drop(columns=money), want.fields.drop(columns=money), check_dtype=False)
+    assert_same_bounds(fields, want.fields, money)
+
+
+def test_side_tables_in_the_stored_workspace_are_joined_even_when_the_standard_reads_none(tmp_path):
+    """As a workspace round does: with account side tables the round stores profit after
+    cost-to-serve and the customers' attributes (name, owner) though the standard reads neither."""
+    tx = simulated_transactions(300, seed=10)
+    path, _ = _with_side_tables(tmp_path, tx, "2025-12-31")
+    std = load_standard(BUSY_STANDARD)
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    got = run_round_on_engine(tx, std, "2025-12-31", workspace=path)  # stored beside the side tables
+    assert got.meta["account_fields"] and "owner" in got.meta["customer_fields"]
+    stored = load_round(path, got.round_id)
+    sel = want.fields[want.fields["customer_id"].isin(stored.roster["customer_id"])].reset_index(drop=True)
+    assert list(stored.fields.columns) == list(sel.columns)
+    assert stored.fields["owner"].tolist() == sel["owner"].tolist()
+
+
+def test_a_field_no_table_gives_is_named_with_where_it_comes_from_before_the_round_runs(tmp_path):
+    from xuanba.errors import DataError
+
+    tx = simulated_transactions(50, seed=1)
+    ran = []
+    with pytest.raises(DataError, match="segment") as err:  # account fields need no side table (empty, as on a workspace)
+        run_round_on_engine(tx, load_standard(SIDE_STANDARD), "2025-12-31", side_tables=tmp_path / "none.duckdb",
+                            progress=ran.append)
+    assert "segment (customer attribute" in str(err.value) and "--workspace" in (err.value.fix or "")
+    assert ran == [] and not (tmp_path / "none.duckdb").exists()  # nothing ran, nothing was made

@@ -106,8 +106,11 @@ def _summary(rnd: Any, written: str | None) -> dict[str, Any]:
 
 
 def _engine_round(engine: str, source: str | None, conf: list[str], standard: Path, cutoff: str, unit: str,
-                  name: str | None, workspace: Path | None, roster_out: Path | None, progress: Any) -> Any:
-    """``xuanba round --engine … --source …``: the round run by the engine that reads the source."""
+                  name: str | None, workspace: Path | None, roster_out: Path | None, progress: Any,
+                  side_tables: Path | None = None) -> Any:
+    """``xuanba round --engine … --source …``: the round run by the engine that reads the source;
+    the side tables of ``side_tables`` (the --workspace, stored in or not) give the account
+    fields and customer attributes."""
     from xuanba.errors import InputError, Phrase
     from xuanba.rounds.engine import run_round_on_engine
     from xuanba.rounds.spark import parse_spark_conf, spark_backend, spark_source
@@ -123,11 +126,13 @@ def _engine_round(engine: str, source: str | None, conf: list[str], standard: Pa
         from xuanba.rounds.engine import duckdb_source
 
         return run_round_on_engine(duckdb_source(source), standard, cutoff, workspace=workspace,
-                                   roster_out=roster_out, time_unit=unit, name=name, progress=progress)
+                                   roster_out=roster_out, time_unit=unit, name=name, progress=progress,
+                                   side_tables=side_tables)
     backend = spark_backend(settings)
     try:
         return run_round_on_engine(spark_source(backend, source), standard, cutoff, workspace=workspace,
-                                   roster_out=roster_out, time_unit=unit, name=name, progress=progress)
+                                   roster_out=roster_out, time_unit=unit, name=name, progress=progress,
+                                   side_tables=side_tables)
     finally:
         backend._session.stop()
 
@@ -180,7 +185,7 @@ def register(app: typer.Typer) -> None:
         with progress_status(quiet=as_json) as progress:
             if on_engine:
                 rnd = _engine_round(engine, source, spark_conf or [], standard, cutoff, unit, name,  # type: ignore[arg-type]
-                                    workspace if store else None, roster_out, progress)
+                                    workspace if store else None, roster_out, progress, side_tables=workspace)
             elif replay:
                 rep = replay_rounds(workspace, standard, from_, to, every=every, time_unit=unit,  # type: ignore[arg-type]
                                     extra_fields=extra, store=store, progress=progress)

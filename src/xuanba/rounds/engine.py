@@ -88,14 +88,20 @@ def steady_expr(table: Any, columns: Any = None) -> Any:
     return table.mutate(**floats) if floats else table
 
 
-def _check_supported(std: Standard) -> None:
-    used = std.fields_used()
-    side = sorted(used & (set(ACCOUNT_COLUMNS) | set(CUSTOMER_COLUMNS)))
-    if side:
-        raise InputError(f"the standard reads {', '.join(side)}, which a round on an engine does not gather yet "
-                         "(account fields and customer attributes come from the workspace's side tables)",
-                         fix="Run this standard on the workspace (without --engine/--source), or leave those "
-                             "fields out of it.")
+def _check_supported(std: Standard, columns: set[str]) -> None:
+    """The fields the standard reads that neither the facts, the predictions nor the side tables
+    (``columns``) give: said before anything runs, as :func:`xuanba.rounds.run.gather_fields` says it."""
+    from xuanba.errors import DataError
+    from xuanba.facts.expressions import FACT_COLUMNS
+
+    missing = sorted(std.fields_used() - {"customer_id", *FACT_COLUMNS, *PREDICTION_COLUMNS, *columns})
+    if missing:
+        where = [f"{f} (account field: load interactions/commitments into the --workspace with `xuanba ingest --kind`)"
+                 if f in ACCOUNT_COLUMNS else f"{f} (customer attribute: load a customers table into the --workspace)"
+                 if f in CUSTOMER_COLUMNS else f for f in missing]
+        raise DataError(f"the standard uses fields the data do not have: {', '.join(where)}",
+                        fix="A round on an engine reads the side tables of its --workspace; provide them there, "
+                            "or change the standard.")
 
 
 def _histories(table: Any, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -221,10 +227,13 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None
 
 
 def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, time_unit: str = "week",
-                  progress: Progress | None = None, keep: Any = None) -> tuple[Any, dict[str, Any]]:
+                  progress: Progress | None = None, keep: Any = None,
+                  side_tables: Workspace | str | Path | None = None) -> tuple[Any, dict[str, Any]]:
     """Every field the round scores, for every customer with a purchase by ``cutoff``, as an Ibis
-    expression on the transactions' own backend (facts, and the predictions when the standard
-    reads one), and ``notes`` as :func:`xuanba.rounds.run.gather_fields` gives them.
+    expression on the transactions' own backend (facts; the predictions when the standard reads
+    one; the account fields and customer attributes of the side tables in the workspace
+    ``side_tables``, :func:`xuanba.rounds.engine_extras.side_fields`), and ``notes`` as
+    :func:`xuanba.rounds.run.gather_fields` gives them.
 
     ``keep(table)`` is applied to the facts and to the fields before they are read more than
     once (a round caches them in the engine); default: nothing."""
@@ -232,10 +241,11 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     from xuanba.facts.compute import _check_cutoff, transactions_table
     from xuanba.facts.expressions import FACT_COLUMNS, customer_facts_expr, with_rfm
     from xuanba.models.predict import INTERVAL_COLUMNS
-    from xuanba.rounds.engine_extras import model_check_on_engine
+    from xuanba.rounds.engine_extras import SideTables, model_check_on_engine, side_fields
 
     say = progress or (lambda _msg: None)
-    _check_supported(standard)
+    tables = SideTables.read(side_tables)
+    _check_supported(standard, tables.columns(standard))
     tx = transactions_table(transactions)
     tx = tx.mutate(customer_id=tx.customer_id.cast("string"))
     _check_cutoff(tx, cutoff, tx)
@@ -246,10 +256,6 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
                              "customer_fields": [], "customer_fields_skipped": []}
     used = standard.fields_used()
-    unknown = sorted(used - set(table.columns) - set(PREDICTION_COLUMNS))
-    if unknown:
-        raise InputError(f"the standard uses fields the facts do not have: {', '.join(unknown)}",
-                         fix="A round on an engine scores facts and predictions; leave extra fields out.")
     if used & set(PREDICTION_COLUMNS):
         say(f"predictions ({standard.predictions.model})")
         table, models, info = _predict_on_engine(table, standard, time_unit, tx, cutoff)
@@ -271,6 +277,11 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
         if info["unavailable"]:
             notes["unavailable"] = {"fields": info["unavailable"], "reason": info["reason"],
                                     "on_no_model": standard.predictions.on_no_model}
+    if tables.accounts(standard) or tables.people is not None:
+        say("account fields")
+        table, side = side_fields(table, tx, standard, cutoff, tables)
+        table = keep(table)
+        notes.update(side)
     return table, notes
 
 
@@ -457,6 +468,7 @@ def run_round_on_engine(
     time_unit: str = "week",
     name: str | None = None,
     progress: Progress | None = None,
+    side_tables: Workspace | str | Path | None = None,
 ) -> Round:
     """Apply ``standard`` at ``cutoff`` to the customers of an Ibis table of transactions, in
     the engine that holds it (see the module docstring).
@@ -468,9 +480,9 @@ def run_round_on_engine(
         ``amount``, optional ``cost`` and ``is_return`` (as ``xuanba ingest`` writes them), or an
         in-memory table (run on a private DuckDB).
     standard
-        A :class:`~xuanba.standard.Standard`, a ``.toml`` path or TOML text. It may read facts
-        and predictions (a named model); account fields, customer attributes and ``auto`` are
-        refused with the fix.
+        A :class:`~xuanba.standard.Standard`, a ``.toml`` path or TOML text: facts, predictions
+        (a named model or ``auto``), account fields and customer attributes (from
+        ``side_tables``).
     cutoff
         Facts and predictions as of this date (inclusive).
     workspace
@@ -481,6 +493,10 @@ def run_round_on_engine(
         the engine; without it the whole roster is computed but not kept.
     time_unit, name, progress
         As for :func:`xuanba.rounds.run_round`.
+    side_tables
+        The workspace whose side tables (``interactions``, ``commitments``, ``contacts``,
+        ``customers``) give the account fields and customer attributes, as a workspace round
+        gathers them; default ``workspace`` (when its file exists).
 
     Returns
     -------
@@ -520,7 +536,8 @@ def run_round_on_engine(
                 return checkpoint(t)
             return stack.enter_context(t.cache())
 
-        table, notes = engine_fields(transactions, std, cut, time_unit=time_unit, progress=progress, keep=keep)
+        table, notes = engine_fields(transactions, std, cut, time_unit=time_unit, progress=progress, keep=keep,
+                                     side_tables=workspace if side_tables is None else side_tables)
         backend = table._find_backend(use_default=True)
         spread = is_spark(table)
         scoring, fallback = applied_standard(std, notes, cut)
@@ -578,7 +595,8 @@ def run_round_on_engine(
         "currency": std.currency, "n_gated_out": info["n_gated_out"],
         "n_left_out_by_capacity": info["n_left_out_by_capacity"], "capacity_method": info["capacity_method"],
         "tier_counts": info["tier_counts"], "predictions": notes["predictions"],
-        "extra_fields": [], "customer_fields": [], "customer_fields_skipped": [], "account_fields": False,
+        "extra_fields": [], "customer_fields": notes["customer_fields"],
+        "customer_fields_skipped": notes["customer_fields_skipped"], "account_fields": notes["account_fields"],
         "field_columns": [c for c in sel_fields.columns if c != "customer_id"],
         "summary": summary,
         "engine": backend.name, "stored_customers": "selected",

@@ -26,6 +26,8 @@ Example
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -230,3 +232,179 @@ def model_check_on_engine(tx: Any, model: str, cutoff: Any, *, time_unit: str, p
     except Exception as exc:  # noqa: BLE001 - a side check never fails the round; its reason is kept
         return StoredTable({**_check_info(model, cutoff, time_unit, penalizer), "error": f"{type(exc).__name__}: {exc}"})
     return _check_table(ev, model, _check_info(model, cutoff, time_unit, penalizer))
+
+
+# -- account fields and customer attributes ---------------------------------------------------------
+#: Account fields the driver computes from the side tables alone (interactions, commitments,
+#: contacts), with their value for a customer the side tables do not name.
+SIDE_DEFAULTS: dict[str, Any] = {"cost_to_serve_365d": 0.0, "promise_reliability": None,
+                                 "days_since_contact": None, "single_threaded": False}
+#: Account fields that need the transactions' payment dates (receivables).
+PAYMENT_FIELDS = ("payment_punctuality", "overdue_receivables")
+
+
+def side_account_fields(side: Mapping[str, pd.DataFrame], cutoff: Any) -> pd.DataFrame:
+    """The account fields that read only the side tables (:data:`SIDE_DEFAULTS`), for every
+    customer those tables name: :func:`xuanba.accounts.account_fields` itself, given those
+    customers with no purchase (their money comes from the engine).
+
+    Example
+    -------
+    >>> it = pd.DataFrame({"customer_id": ["a", "a"], "ts": pd.to_datetime(["2026-01-02", "2026-03-01"]),
+    ...                    "kind": ["call", "visit"]})
+    >>> side_account_fields({"interactions": it}, "2026-03-31")[["customer_id", "days_since_contact"]].values.tolist()
+    [['a', 30.0]]
+    """
+    from xuanba.accounts.fields import account_fields
+
+    named = [t["customer_id"].astype(str) for t in side.values() if t is not None and len(t)]
+    ids = sorted(set(pd.concat(named).tolist())) if named else []
+    stub = pd.DataFrame({"customer_id": pd.Series(ids, dtype=object), "ts": pd.Timestamp(cutoff),
+                         "amount": 0.0})
+    if stub.empty:
+        return pd.DataFrame({"customer_id": pd.Series([], dtype=object),
+                             **{c: pd.Series([], dtype=bool if c == "single_threaded" else float)
+                                for c in SIDE_DEFAULTS}})
+    fields = account_fields(stub, side.get("interactions"), side.get("commitments"), side.get("contacts"),
+                            as_of=cutoff)
+    return fields[["customer_id", *SIDE_DEFAULTS]]
+
+
+def _memtable(frame: pd.DataFrame) -> Any:
+    import ibis
+    import pyarrow as pa
+
+    return ibis.memtable(pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def _left_join(table: Any, frame: pd.DataFrame) -> Any:
+    """``table`` with the columns of the driver's ``frame`` (one row per ``customer_id``) joined
+    on the customer (a left join: every customer of ``table`` kept, in its order)."""
+    small = _memtable(frame.rename(columns={"customer_id": "_side_id"}))
+    joined = table.left_join(small, table.customer_id == small._side_id)
+    return joined.select(*table.columns, *[c for c in small.columns if c != "_side_id"]).order_by("customer_id")
+
+
+def account_columns(table: Any, tx: Any, side: Mapping[str, pd.DataFrame], cutoff: Any) -> Any:
+    """``table`` (the fields by customer) with the account fields of
+    :func:`xuanba.accounts.account_fields` joined: cost-to-serve, promise reliability, days since
+    contact and single-threaded computed on the driver from the side tables (one row per customer
+    they name) and sent to the engine; ``profit_365d`` — revenue less the cost of goods over the
+    365 days to the cutoff, less cost-to-serve — an engine aggregate of the transactions; the
+    payment fields empty (the engine's transactions carry no payment dates: see
+    :func:`payment_dates_in`)."""
+    import ibis
+
+    from xuanba.accounts.fields import FIELDS
+
+    cut = ibis.literal(cutoff)
+    day = tx.ts.date()
+    window = tx.filter((day <= cut) & (day > ibis.literal(cutoff - dt.timedelta(days=365))))
+    cost = ibis.coalesce(window.cost.cast("float64"), 0.0) if "cost" in window.columns else ibis.literal(0.0)
+    money = window.group_by(window.customer_id.name("_money_id")).aggregate(
+        _revenue=window.amount.cast("float64").sum(), _cogs=cost.sum())
+    t = table.left_join(money, table.customer_id == money._money_id).select(*table.columns, "_revenue", "_cogs")
+    t = _left_join(t, side_account_fields(side, cutoff))
+    cts = ibis.coalesce(t.cost_to_serve_365d.cast("float64"), 0.0)
+    profit = ibis.coalesce(t._revenue, 0.0) - ibis.coalesce(t._cogs, 0.0) - cts  # customer_profit's order
+    values = {
+        "cost_to_serve_365d": cts, "profit_365d": profit,
+        "promise_reliability": t.promise_reliability.cast("float64"),
+        "days_since_contact": t.days_since_contact.cast("float64"),
+        "payment_punctuality": ibis.null("float64"),
+        "single_threaded": ibis.coalesce(t.single_threaded.cast("boolean"), False),
+        "overdue_receivables": ibis.null("float64"),
+    }
+    return t.mutate(**values).select(*table.columns, *FIELDS).order_by("customer_id")
+
+
+def payment_dates_in(tx: Any) -> bool:
+    """Whether the engine's transactions carry payment dates (a ``paid_on`` with a value)."""
+    if "paid_on" not in tx.columns:
+        return False
+    from xuanba.models.engine import run
+
+    return bool(run(tx.aggregate(n=tx.paid_on.count()))["n"].iloc[0])
+
+
+def customer_columns(table: Any, people: pd.DataFrame) -> tuple[Any, list[str], list[str]]:
+    """``table`` with every column of the ``customers`` side table joined (as
+    :func:`xuanba.rounds.run.gather_fields` joins it: a column whose name a field already has, in
+    any case, or ``round_id``, left out; the first row of a customer kept), the columns added and
+    those left out."""
+    people = people.copy()
+    people["customer_id"] = people["customer_id"].astype(str)
+    taken = {c.lower() for c in table.columns} | {"round_id"}
+    clash = [c for c in people.columns if c != "customer_id" and str(c).lower() in taken]
+    people = people.drop(columns=clash).drop_duplicates("customer_id")
+    added = [c for c in people.columns if c != "customer_id"]
+    return _left_join(table, people), added, [str(c) for c in clash]
+
+
+class SideTables:
+    """What a workspace holds besides transactions that a round joins to its fields: the account
+    side tables (``interactions``, ``commitments``, ``contacts``) and the ``customers`` table,
+    read once (:meth:`read`)."""
+
+    def __init__(self, side: dict[str, pd.DataFrame] | None = None, people: pd.DataFrame | None = None) -> None:
+        self.side = side or {}
+        self.people = people
+
+    @classmethod
+    def read(cls, workspace: Any) -> SideTables:
+        """The side tables of ``workspace`` (a :class:`~xuanba.Workspace` or a file; ``None`` or
+        a file that does not exist yet: none)."""
+        from pathlib import Path
+
+        from xuanba.accounts.stored import stored_table
+        from xuanba.workspace import Workspace, open_workspace
+
+        if workspace is None or (not isinstance(workspace, Workspace) and not Path(workspace).exists()):
+            return cls()
+        with open_workspace(workspace, read_only=True) as ws:
+            side = {k: t for k in ("interactions", "commitments", "contacts")
+                    if ws.has_table(k) and (t := stored_table(ws, k)) is not None}
+            people = ws.sql("SELECT * FROM customers") if ws.has_table("customers") else None
+        return cls(side, people)
+
+    def accounts(self, standard: Any) -> bool:
+        """Whether a round gathers the account fields: the standard reads one, or there are
+        account side tables (so a round stores profit after cost-to-serve)."""
+        from xuanba.standard.schema import ACCOUNT_COLUMNS
+
+        return bool(standard.fields_used() & set(ACCOUNT_COLUMNS)) or bool(self.side)
+
+    def columns(self, standard: Any) -> set[str]:
+        """The fields the side tables give a round of ``standard``."""
+        from xuanba.accounts.fields import FIELDS
+
+        out = set(FIELDS) if self.accounts(standard) else set()
+        return out | (set(map(str, self.people.columns)) if self.people is not None else set())
+
+
+def side_fields(table: Any, tx: Any, standard: Any, cutoff: Any, tables: SideTables) -> tuple[Any, dict[str, Any]]:
+    """The account fields and customer attributes a workspace round gathers
+    (:func:`xuanba.rounds.run.gather_fields`), joined in the engine: the account fields when the
+    standard reads one or there are account side tables, the ``customers`` table's columns when
+    there is one. Returns the table and what ``notes`` says of them."""
+    from xuanba.errors import InputError
+    from xuanba.rounds.engine import steady_expr
+    from xuanba.rounds.run import _steady
+    from xuanba.standard.schema import ACCOUNT_COLUMNS
+
+    notes: dict[str, Any] = {"account_fields": False, "customer_fields": [], "customer_fields_skipped": []}
+    if tables.accounts(standard):
+        wanted = sorted(standard.fields_used() & set(PAYMENT_FIELDS))
+        if wanted and payment_dates_in(tx):
+            raise InputError(f"the standard reads {', '.join(wanted)}, which need the payment dates (paid_on) of "
+                             "every transaction; a round on an engine does not compute receivables yet",
+                             fix="Run this standard on the workspace (without --engine/--source), or leave those "
+                                 "fields out of it.")
+        table = account_columns(table, tx, tables.side, cutoff)
+        table = steady_expr(table, [c for c in ACCOUNT_COLUMNS if c != "single_threaded"])
+        notes["account_fields"] = True
+    if tables.people is not None:
+        people = _steady(tables.people, [c for c in tables.people.columns
+                                         if pd.api.types.is_float_dtype(tables.people[c])])
+        table, notes["customer_fields"], notes["customer_fields_skipped"] = customer_columns(table, people)
+    return table, notes
