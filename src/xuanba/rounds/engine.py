@@ -397,13 +397,21 @@ def _whale_on_engine(t: Any, measure: str, value_cols: list[str]) -> dict[str, A
     m, total = int(tot["_m"] or 0), float(tot["_t"] or 0.0)
     if not m or total <= 0:
         return None
+    # The running sum in whole millionths (the fields are rounded to six decimals): exact in any order
+    # the engine adds in, so customers of no profit after the peak leave it exactly flat, as the
+    # workspace's running sum does, and the peak's first customer is the workspace's. (A float sum
+    # the engine groups its own way moved in its last bits there, and the peak by a customer.)
+    w = w.mutate(_u=(w._p * 1e6).round().cast("int64"))
     if is_spark(w):  # running sum from a range-partitioned sort: no task holds every customer
-        w = sorted_index(w, [w._p.desc(), w._id.asc()], "_ix", running_sum="_p", sum_name="_cum")
+        w = sorted_index(w, [w._p.desc(), w._id.asc()], "_ix", running_sum="_u", sum_name="_cum")
         w = w.mutate(_rank=w._ix + 1)
     else:
-        order = ibis.window(order_by=w._p.desc(), rows=(None, 0))
-        w = w.mutate(_rank=ibis.row_number().over(ibis.window(order_by=w._p.desc())) + 1, _cum=w._p.sum().over(order))
-    w = w.mutate(_pct=ibis.ifelse(w._rank == m, 100.0, 100.0 * w._cum / total))
+        # ties by id, as the workspace's stable sort of customers in id order: the rank and the running
+        # sum must walk the tied customers in one order (each window alone may take any)
+        by = [w._p.desc(), w._id.asc()]
+        order = ibis.window(order_by=by, rows=(None, 0))
+        w = w.mutate(_rank=ibis.row_number().over(ibis.window(order_by=by)) + 1, _cum=w._u.sum().over(order))
+    w = w.mutate(_pct=ibis.ifelse(w._rank == m, 100.0, 100.0 * (w._cum.cast("float64") / 1e6) / total))
     peak = _scalars(w.order_by([w._pct.desc(), w._rank]).limit(1).select("_rank", "_pct"))  # argmax: the first
     rank = int(peak["_rank"])
     return {"measure": measure, "customers": rank, "of": m, "customer_pct": 100.0 * rank / m,
