@@ -275,8 +275,6 @@ def test_the_report_reads_a_round_the_engine_stored(tmp_path):
     (["--engine", "spark", "--source", "x.parquet", "--spark-conf", "=2g"], "is not a setting name"),
     (["--engine", "spark", "--source", "x.parquet", "--spark-conf", "spark.driver.memory="], "has no value"),
     (["--engine", "duckdb", "--source", "x.parquet", "--spark-conf", "a.b=1"], "is for --engine spark"),
-    (["--engine", "duckdb", "--source", "x.parquet", "--every", "quarter", "--from", "2025-01-01",
-      "--to", "2025-06-30"], "not run with --engine"),
 ])
 def test_bad_engine_options_give_a_clear_message_and_exit_code_2(tmp_path, args, needle):
     """Mistakes are caught before any engine starts: a message with the fix, exit code 2 (InputError)."""

@@ -289,3 +289,53 @@ def test_a_field_no_table_gives_is_named_with_where_it_comes_from_before_the_rou
                             progress=ran.append)
     assert "segment (customer attribute" in str(err.value) and "--workspace" in (err.value.fix or "")
     assert ran == [] and not (tmp_path / "none.duckdb").exists()  # nothing ran, nothing was made
+
+
+def test_a_replay_on_an_engine_gives_the_workspace_replays_summary_and_stores_each_round(tmp_path):
+    """Quarter ends over 2025 of a simulated base: the same customers, selections, who entered,
+    left and stayed, and the rank correlation over every customer ranked in both rounds (from the
+    rosters the engine wrote); each round stored as an engine round."""
+    from xuanba.rounds.replay import replay_rounds, replay_rounds_on_engine
+
+    tx = simulated_transactions(400, seed=12)
+    path = _workspace(tmp_path, tx)
+    std = load_standard(BUSY_STANDARD)
+    want = replay_rounds(path, std, "2025-01-01", "2025-12-31", every="quarter", store=False)
+    got = replay_rounds_on_engine(tx, std, "2025-01-01", "2025-12-31", every="quarter",
+                                  workspace=tmp_path / "rounds.duckdb", roster_out=tmp_path / "out")
+    assert len(got.rounds) == 4 and sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31"]
+    a, b = got.summary, want.summary
+    pd.testing.assert_frame_equal(a.drop(columns=["round_id", "rank_correlation"]),
+                                  b.drop(columns=["round_id", "rank_correlation"]))
+    assert a["entered"].iloc[1:].sum() > 0 and a["left"].iloc[1:].sum() > 0  # the selection moves
+    np.testing.assert_allclose(a["rank_correlation"], b["rank_correlation"], rtol=1e-12)
+    assert a["rank_correlation"].iloc[1:].notna().all()
+    assert a["round_id"].tolist() == [1, 2, 3, 4]
+    for rnd, ws_rnd in zip(got.rounds, want.rounds, strict=True):
+        assert_same_round(rnd, ws_rnd)
+
+
+def test_the_cli_replays_on_an_engine(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    tx = simulated_transactions(200, seed=13)
+    source = tmp_path / "tx.parquet"
+    tx.to_parquet(source, index=False)
+    (tmp_path / "s.toml").write_text(BUSY_STANDARD, "utf-8")
+    res = CliRunner().invoke(app, ["round", "--standard", str(tmp_path / "s.toml"), "--engine", "duckdb",
+                                   "--source", str(source), "--every", "quarter", "--from", "2025-04-01",
+                                   "--to", "2025-12-31", "--workspace", str(tmp_path / "w.duckdb"), "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output[res.output.index("{"):])["rounds"]
+    assert [r["cutoff"] for r in rows] == ["2025-06-30", "2025-09-30", "2025-12-31"]
+    assert [r["round_id"] for r in rows] == [1, 2, 3] and rows[0]["entered"] is None
+    assert rows[2]["kept"] is not None and rows[2]["rank_correlation"] is not None
+    res = CliRunner().invoke(app, ["round", "--standard", str(tmp_path / "s.toml"), "--engine", "duckdb",
+                                   "--source", str(source), "--cutoff", "2025-12-31", "--fields", str(source),
+                                   "--workspace", str(tmp_path / "w.duckdb")])
+    assert res.exit_code == 2 and "--fields" in res.output and "Traceback" not in res.output, res.output
