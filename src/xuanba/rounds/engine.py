@@ -10,6 +10,8 @@ roster as :func:`xuanba.rounds.run_round` gives on a workspace holding them:
    come to Python (in the order of their first customer, so the fit is bit-for-bit the
    workspace's); the purchase model's closed forms are evaluated once per distinct history and
    joined back in the engine; the expected spend and the customer values are engine expressions;
+   so are the predictions' intervals, ``auto``'s choice and its holdout check, the account fields
+   and the customer attributes of the side tables (:mod:`xuanba.rounds.engine_extras`);
 3. **the standard** — the whole roster (gates, score, rank, tiers with quotas and bars, capacity,
    the gap to the next tier and the cheapest criterion) by
    :func:`xuanba.standard.engine.roster_expression`, in the engine;
