@@ -339,3 +339,27 @@ def test_the_cli_replays_on_an_engine(tmp_path):
                                    "--source", str(source), "--cutoff", "2025-12-31", "--fields", str(source),
                                    "--workspace", str(tmp_path / "w.duckdb")])
     assert res.exit_code == 2 and "--fields" in res.output and "Traceback" not in res.output, res.output
+
+
+def test_the_rank_correlation_of_two_written_rosters_is_compare_rosters_one(tmp_path):
+    """Random rosters with customers in one round only, the second written as a folder of parts
+    (as Spark writes it): Spearman's correlation over the customers ranked in both, as
+    compare_rosters computes it from the rosters in memory; fewer than two in common: NaN."""
+    from xuanba.rounds.diff import compare_rosters
+    from xuanba.rounds.replay import roster_rank_correlation
+
+    rng = np.random.default_rng(2)
+    ids = np.array([f"c{i:04d}" for i in range(500)], dtype=object)
+    a = pd.DataFrame({"customer_id": rng.permutation(ids)[:450], "rank": np.arange(1, 451)})
+    b = pd.DataFrame({"customer_id": rng.permutation(ids)[:420], "rank": np.arange(1, 421)})
+    for r in (a, b):
+        r["tier"], r["selected"] = "", False
+    a.to_parquet(tmp_path / "a.parquet")
+    (tmp_path / "b").mkdir()
+    b.iloc[:200].to_parquet(tmp_path / "b" / "part-0.parquet")
+    b.iloc[200:].to_parquet(tmp_path / "b" / "part-1.parquet")
+    want = compare_rosters(a, b, ["A"]).rank_correlation
+    got = roster_rank_correlation(tmp_path / "a.parquet", tmp_path / "b")
+    assert abs(want) > 0 and got == pytest.approx(want, rel=1e-12)
+    a.iloc[:1].to_parquet(tmp_path / "one.parquet")
+    assert np.isnan(roster_rank_correlation(tmp_path / "one.parquet", tmp_path / "b"))
