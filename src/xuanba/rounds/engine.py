@@ -186,7 +186,8 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None
             if p.interval is not None:  # the purchase predictions' bounds, once per distinct history
                 limits, said = history_intervals(purchases, hist, p.interval, time_unit=time_unit,
                                                  discount_rate=p.discount_rate)
-                per = per.assign(**limits)
+                for col, value in limits.items():
+                    per[col] = value
                 for message in said:
                     warnings.warn(message, UserWarning, stacklevel=2)
             spend = None

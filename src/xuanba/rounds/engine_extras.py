@@ -170,6 +170,7 @@ def evaluate_on_engine(tx: Any, calibration_end: Any, holdout_end: Any, *, model
     from xuanba.facts.expressions import history_holdout_expr
     from xuanba.models.engine import run
     from xuanba.models.evaluate import evaluate_groups
+    from xuanba.rounds.engine import _histories
 
     cal, hold = as_date(calibration_end, "calibration end"), as_date(holdout_end, "holdout end")
     if hold <= cal:
@@ -177,10 +178,8 @@ def evaluate_on_engine(tx: Any, calibration_end: Any, holdout_end: Any, *, model
                         fix="Give --holdout-end a date later than --calibration-end.")
     _check_cutoff(tx, cal, tx)
     per = history_holdout_expr(tx, cal, hold, time_unit=time_unit)  # type: ignore[arg-type]
-    keys = ["frequency", "recency", "T", "frequency_holdout"]
-    grouped = per.group_by(keys).aggregate(customers=per.count(), _first=per.customer_id.min())
-    groups = run(grouped).sort_values("_first", kind="stable").drop(columns="_first").reset_index(drop=True)
-    groups["customers"] = groups["customers"].astype(float)
+    # grouped as the round's histories are, read in the order of their first customer by id
+    groups = _histories(per, ("frequency", "recency", "T", "frequency_holdout"))
 
     def tied_actual(histories: pd.DataFrame, m: int) -> float:
         """The holdout purchases of the first ``m`` customers by id whose history is one of these."""
