@@ -160,7 +160,7 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None
         choose_on_engine,
         history_intervals,
         spend_interval_said,
-        spend_intervals,
+        with_spend_intervals,
     )
 
     names = [c for c in PREDICTED if c != "customer_id"]  # spend_basis too, as the workspace round says
@@ -222,7 +222,7 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None
         joined = joined.mutate(expected_spend=cols["expected_spend"], spend_basis=cols["spend_basis"])
         joined = joined.mutate(clv_1y=cols["_value"] * joined._d1, clv_3y=cols["_value"] * joined._d3)
         if p.interval is not None and not spend_interval_said(spend, p.interval):
-            joined = joined.mutate(**spend_intervals(joined, spend, p.interval, p.margin))
+            joined = with_spend_intervals(joined, spend, sh, p.interval, p.margin)
     else:
         joined = joined.mutate(expected_spend=ibis.null("float64"), clv_1y=ibis.null("float64"),
                                clv_3y=ibis.null("float64"), spend_basis=ibis.literal(f"unavailable: {info['reason']}"))

@@ -1,16 +1,17 @@
 """What a round on an engine adds to its facts and predictions so that it gives what a workspace
-round gives (:mod:`xuanba.rounds.engine`): the predictions' intervals.
+round gives (:mod:`xuanba.rounds.engine`): the predictions' intervals, ``model = "auto"`` and
+its holdout check, the account fields and customer attributes of the side tables.
 
 **Intervals** (:mod:`xuanba.models.intervals`, the delta method): the interval of a purchase
 prediction depends only on the customer's history and the fitted model, so it is computed on the
 driver once per distinct ``(frequency, recency, T)`` history and joined back with the point
-predictions. The spend model's standard error is a closed form of a continuous mean spend: it is
-an engine expression (the forward differences of Gamma-Gamma's conditional mean, written term by
-term as :meth:`xuanba.models.gammagamma.GammaGamma._conditional`), and so are the values' bounds,
-which combine it with the per-history error of the discounted purchases. The arithmetic is the
-workspace's, in the same order; only ``exp`` and ``sqrt`` are the engine's, so a bound can differ
-from the workspace's in its last bits, which the round's rounding to six decimals removes (but at
-a tie).
+predictions. The spend model's standard error depends only on the customer's ``(frequency,
+monetary_value)``: it is computed on the driver once per distinct pair (the pairs the spend model
+was fitted on) and joined back the same way. The values' bounds, which combine it with the
+per-history error of the discounted purchases, are engine expressions over those columns, in
+the workspace's order of operations; only ``exp`` and ``sqrt`` are the engine's, so a bound can
+differ from the workspace's in its last bits, which the round's rounding to six decimals removes
+(but at a tie).
 
 Example
 -------
@@ -92,15 +93,6 @@ def spend_interval_said(spend: Any, level: float) -> list[str]:
     return [] if problem is None else [_interval_none(level, spend, problem, "expected_spend, clv_1y and clv_3y")]
 
 
-def _conditional(p: float, q: float, v: float, x: Any, m: Any) -> Any:
-    """Gamma-Gamma's expected spend of ``x`` repeat purchases of mean ``m`` at ``(p, q, v)``, as an
-    engine expression in :meth:`~xuanba.models.gammagamma.GammaGamma._conditional`'s order."""
-    import ibis
-
-    p_, q_, v_ = ibis.literal(float(p)), ibis.literal(float(q)), ibis.literal(float(v))
-    return p_ * (v_ + x * m) / (p_ * x + q_ - 1.0)
-
-
 def _log_bounds(value: Any, se: Any, z: float) -> tuple[Any, Any]:
     """:func:`xuanba.models.intervals.bounds` on the log scale, as engine expressions: a value
     that is not positive has no spread (its bounds are itself), a missing one missing bounds."""
@@ -112,44 +104,37 @@ def _log_bounds(value: Any, se: Any, z: float) -> tuple[Any, Any]:
             ibis.ifelse(inside, value * spread.exp(), value))
 
 
-def spend_intervals(t: Any, spend: Any, level: float, margin: float) -> dict[str, Any]:
+def spend_history_errors(spend: Any, sh: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Gamma-Gamma's expected spend (``_s``) and its standard error (``_se_s``, the delta method)
+    for each distinct ``(frequency, monetary_value)`` of ``sh``, on the driver: what
+    :func:`xuanba.models.predict.prediction_intervals` computes per customer."""
+    from xuanba.models.intervals import delta_se
+
+    rows = {c: sh[c].to_numpy(dtype=float) for c in spend.history_columns}
+    est, se = delta_se(spend, lambda p: {"spend": spend._conditional(p, rows)})
+    return {"_s": est["spend"], "_se_s": se["spend"]}
+
+
+def spend_intervals(t: Any, level: float, margin: float) -> dict[str, Any]:
     """The bounds of ``expected_spend`` and, when ``t`` has the per-history errors of the
     discounted purchases (``_d1_se``, ``_d3_se``), of ``clv_1y`` and ``clv_3y``: engine expressions
-    over ``t`` (the facts with the point predictions and ``_d1``, ``_d3`` joined). The spend's
-    standard error is :func:`xuanba.models.intervals.delta_se` of the conditional mean, per
-    customer; a value's error combines the two independent fits
-    (:func:`xuanba.models.intervals.product_se`)."""
+    over ``t``, which has the spend and its error per spend history joined (``_s``, ``_se_s``:
+    :func:`spend_history_errors`) and the discounted purchases ``_d1``, ``_d3``. A value's error
+    combines the two independent fits (:func:`xuanba.models.intervals.product_se`), in its order
+    of operations. Every term is a column, so the expressions stay small once rounded."""
     import ibis
 
-    from xuanba.models.intervals import STEP, log_covariance, z_value
+    from xuanba.models.intervals import z_value
 
-    theta = spend.params_.to_numpy(dtype=float)
-    cov = log_covariance(spend)
-    x = t.frequency.cast("float64")
-    m = t.monetary_value.cast("float64")
-    usable = (x > 0) & (m > 0)
-    x = ibis.ifelse(usable, x, 0.0)
-    m = ibis.ifelse(usable, m, 0.0)
-    at = _conditional(*theta, x, m)
-    grads = []
-    for j in range(len(theta)):
-        up = theta.copy()
-        up[j] *= np.exp(STEP)
-        grads.append((_conditional(*up, x, m) - at) / STEP)
-    var: Any = None
-    for i in range(len(theta)):
-        for j in range(len(theta)):
-            term = grads[i] * ibis.literal(float(cov[i, j])) * grads[j]
-            var = term if var is None else var + term
-    se_spend = ibis.greatest(var, 0.0).sqrt()
     z = z_value(level)
     out: dict[str, Any] = {}
-    out["expected_spend_lower"], out["expected_spend_upper"] = _log_bounds(t.expected_spend, se_spend, z)
+    out["expected_spend_lower"], out["expected_spend_upper"] = _log_bounds(t._s, t._se_s, z)
     if "_d1_se" in t.columns:
+        m = ibis.literal(float(margin))
         for col, d, d_se in (("clv_1y", t._d1, t._d1_se), ("clv_3y", t._d3, t._d3_se)):
-            ra, rb = se_spend / at, d_se / d
-            se = ibis.literal(float(margin)) * ((at * d).abs() * (ra * ra + rb * rb).sqrt())
-            out[f"{col}_lower"], out[f"{col}_upper"] = _log_bounds(t[col], se, z)
+            ra, rb = t._se_s / t._s, d_se / d
+            se = m * ((t._s * d).abs() * (ra * ra + rb * rb).sqrt())
+            out[f"{col}_lower"], out[f"{col}_upper"] = _log_bounds(m * t._s * d, se, z)
     return out
 
 
@@ -407,3 +392,17 @@ def side_fields(table: Any, tx: Any, standard: Any, cutoff: Any, tables: SideTab
                                          if pd.api.types.is_float_dtype(tables.people[c])])
         table, notes["customer_fields"], notes["customer_fields_skipped"] = customer_columns(table, people)
     return table, notes
+
+
+def with_spend_intervals(t: Any, spend: Any, sh: pd.DataFrame, level: float, margin: float) -> Any:
+    """``t`` (the facts with the point predictions) with the bounds of the spend and the values:
+    the spend's error computed on the driver once per distinct ``(frequency, monetary_value)`` of
+    ``sh`` (:func:`spend_history_errors`), joined back like the point predictions, then
+    :func:`spend_intervals`."""
+    errors = spend_history_errors(spend, sh)
+    small = _memtable(pd.DataFrame({"_sf": sh["frequency"].to_numpy(dtype=float),
+                                    "_sm": sh["monetary_value"].to_numpy(dtype=float), **errors}))
+    joined = t.left_join(small, (t.frequency.cast("float64") == small._sf)
+                         & (t.monetary_value.cast("float64") == small._sm))
+    joined = joined.select(*t.columns, "_s", "_se_s")
+    return joined.mutate(**spend_intervals(joined, level, margin))
