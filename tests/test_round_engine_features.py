@@ -277,6 +277,15 @@ def test_side_tables_in_the_stored_workspace_are_joined_even_when_the_standard_r
     sel = want.fields[want.fields["customer_id"].isin(stored.roster["customer_id"])].reset_index(drop=True)
     assert list(stored.fields.columns) == list(sel.columns)
     assert stored.fields["owner"].tolist() == sel["owner"].tolist()
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    res = CliRunner().invoke(app, ["report", str(got.round_id), "--workspace", str(path), "--out",
+                                   str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "r.html").read_text("utf-8")
+    assert stored.fields["owner"].dropna().iloc[0] in html  # the owners the engine round joined, listed
 
 
 def test_a_field_no_table_gives_is_named_with_where_it_comes_from_before_the_round_runs(tmp_path):
