@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,6 +110,8 @@ def choose_model(
     candidates: tuple[str, ...] = CANDIDATES,
     start: Mapping[str, Any] | None = None,
     check_start: Mapping[str, Any] | None = None,
+    histories: pd.DataFrame | None = None,
+    holdout: Callable[..., Any] | None = None,
 ) -> Choice:
     """Fit the candidates at ``cutoff``, drop the untrustworthy ones, pick the best predictor.
 
@@ -118,21 +120,32 @@ def choose_model(
     ``start`` and ``check_start``: where the fits at the cutoff and those of the holdout check
     begin, by candidate (e.g. ``fitted`` and ``checked`` of the choice at an earlier cutoff); the
     choice is the same, reached in fewer steps.
+
+    An engine that holds the transactions gives what is read of them instead (then ``source`` and
+    ``facts`` are not read): ``histories``, the distinct ``(frequency, recency, T)`` of the facts at
+    the cutoff with their ``customers`` (in the order of their first customer, as
+    :func:`~xuanba.models.predict.purchase_histories` gives them), and ``holdout(calibration_end,
+    holdout_end, models=..., time_unit=..., penalizer=..., start=...)``, the
+    :class:`~xuanba.models.evaluate.Evaluation` of the candidates on the holdout.
     """
     from xuanba.facts import DAYS_PER_UNIT, customer_facts
     from xuanba.models.evaluate import evaluate, span_days
     from xuanba.models.predict import COUNT, fit_model, purchase_histories
 
     cut = as_date(cutoff, "cutoff")
-    if facts is None:
+    if facts is None and histories is None:
         facts = customer_facts(source, cut, time_unit=time_unit)
-    span = span_days(float(facts["T"].max()), DAYS_PER_UNIT[time_unit]) if len(facts) else 0.0
+    longest = histories if histories is not None else facts
+    span = span_days(float(longest["T"].max()), DAYS_PER_UNIT[time_unit]) if len(longest) else 0.0
     hold = holdout_days(span)
     first_held = cut - dt.timedelta(days=hold)
 
     def check() -> Any:
         """Every candidate on the holdout (in a thread: DuckDB and the fits release the GIL)."""
         try:
+            if holdout is not None:
+                return holdout(first_held, cut, models=list(candidates), time_unit=time_unit,
+                               penalizer=penalizer, start=check_start)
             return evaluate(source, first_held, cut, models=list(candidates), time_unit=time_unit,
                             cumulative=False, penalizer=penalizer, start=check_start)
         except XuanbaError as exc:
@@ -144,7 +157,10 @@ def choose_model(
         check_run = pool.submit(check) if hold else None
         # the candidates at the cutoff share one compressed table: the distinct histories
         try:
-            hist, _ = purchase_histories(facts) if len(facts) else (facts, None)
+            if histories is not None:
+                hist = histories
+            else:
+                hist, _ = purchase_histories(facts) if len(facts) else (facts, None)
             bad = ""
         except XuanbaError as exc:  # impossible histories: every candidate says why
             hist, bad = facts, exc.message
