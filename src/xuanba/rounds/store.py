@@ -149,6 +149,13 @@ def _slices(n: int) -> Iterator[tuple[int, int]]:
 APPEND_THREADS = 1
 
 
+#: DuckDB's memory limit while a round is stored (1 GiB; set back after): DuckDB keeps the blocks it
+#: has just written in its buffer pool up to its limit, which at 10 M customers made storing hold
+#: 2.9 GiB more than the round it stored (docs/benchmarks_round.md). The blocks are in the file:
+#: reading them back later costs a read, not a result.
+STORE_MEMORY = 2**30
+
+
 @contextlib.contextmanager
 def _appending(con: Any) -> Iterator[None]:
     """DuckDB's threads set to :data:`APPEND_THREADS` while the body appends, then set back."""
@@ -294,7 +301,7 @@ def _pause(stage: str) -> None:
 
 def save_round(ws: Workspace, rnd: Round) -> int:
     """Append ``rnd`` to the workspace in one transaction and return its new ``round_id``."""
-    with ws.transaction() as con:
+    with ws.memory_lowered(STORE_MEMORY), ws.transaction() as con:
         round_id = _next_round_id(con)
         _insert_round(con, round_id, rnd)
         if rnd.fields is not None:
@@ -345,7 +352,7 @@ def saving_round(ws: Workspace, fields: pd.DataFrame | None) -> Iterator[RoundSa
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    with ws.transaction() as con:
+    with ws.memory_lowered(STORE_MEMORY), ws.transaction() as con:
         round_id = _next_round_id(con)
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:  # leaving waits for the thread
