@@ -13,6 +13,7 @@ from xuanba.rounds import run_round
 from xuanba.rounds import store as store_mod
 from xuanba.rounds.store import save_round
 from xuanba.standard import load_standard, starter_standard
+from xuanba.workspace import shown_bytes
 
 TABLES = ("rounds", "roster", "contributions", "round_fields", "round_tables")
 
@@ -149,7 +150,7 @@ def test_storing_lowers_duckdbs_memory_limit_and_puts_the_users_limit_back_exact
         rec = _Recording(ws.con)
         ws.con = rec
         assert save_round(ws, scored) == 1
-        assert during and set(during) == {"1.0 GiB"}
+        assert during and {shown_bytes(d) for d in during} == {store_mod.STORE_MEMORY}
         assert _limit(ws) == before
         assert _limit_sets(rec)[-1] == ("SET memory_limit = ?", ["3001MB"])  # exactly the user's
 
@@ -238,8 +239,9 @@ def test_a_limit_set_since_the_workspace_opened_is_left_alone_and_the_default_is
         ws.con = rec
         save_round(ws, scored)
         assert _limit_sets(rec)[-1] == ("RESET memory_limit", []) and _limit(ws) == default
-    with Workspace(tmp_path / "c.duckdb", memory_limit="512MiB") as ws:  # already under STORE_MEMORY
+    under = f"{store_mod.STORE_MEMORY // 2**20 // 2}MiB"
+    with Workspace(tmp_path / "c.duckdb", memory_limit=under) as ws:  # already under STORE_MEMORY
         rec = _Recording(ws.con)
         ws.con = rec
         save_round(ws, scored)
-        assert _limit_sets(rec) == [] and _limit(ws) == "512.0 MiB"
+        assert _limit_sets(rec) == [] and shown_bytes(_limit(ws)) == store_mod.STORE_MEMORY // 2

@@ -149,11 +149,12 @@ def _slices(n: int) -> Iterator[tuple[int, int]]:
 APPEND_THREADS = 1
 
 
-#: DuckDB's memory limit while a round is stored (1 GiB; set back after): DuckDB keeps the blocks it
-#: has just written in its buffer pool up to its limit, which at 10 M customers made storing hold
-#: 2.9 GiB more than the round it stored (docs/benchmarks_round.md). The blocks are in the file:
-#: reading them back later costs a read, not a result.
-STORE_MEMORY = 2**30
+#: DuckDB's memory limit while a round is stored (256 MiB; the workspace's own limit is set back
+#: after): DuckDB keeps the blocks it has just written in its buffer pool up to its limit, which at
+#: 10 M customers made storing hold 2.9 GiB more than the round it stored, 1.9 GiB with 1 GiB here
+#: and 1.1 GiB with 256 MiB (docs/benchmarks_round.md). The blocks are in the file already: the same
+#: rows are stored, and later reads take them from there.
+STORE_MEMORY = 256 * 2**20
 
 
 @contextlib.contextmanager
