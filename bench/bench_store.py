@@ -252,6 +252,8 @@ def main() -> None:
             r["seconds"] for r in runs[floor])
         print(f"\nthis tree / floor: {ratio:.2f} (wall)")
     digests = {v: {json.dumps(r["stored"], sort_keys=True) for r in rs} for v, rs in runs.items()}
+    for version, seen in digests.items():  # to compare with another run's
+        print(f"stored ({version}): {' | '.join(sorted(seen))}")
     print(f"stored rows identical in every version and run: {'yes' if len(set().union(*digests.values())) == 1 else 'NO'}")
 
 
