@@ -149,6 +149,14 @@ def _slices(n: int) -> Iterator[tuple[int, int]]:
 APPEND_THREADS = 1
 
 
+#: DuckDB's memory limit while a round is stored (256 MiB; the workspace's own limit is set back
+#: after): DuckDB keeps the blocks it has just written in its buffer pool up to its limit, which at
+#: 10 M customers made storing hold 2.9 GiB more than the round it stored, 1.9 GiB with 1 GiB here
+#: and 1.1 GiB with 256 MiB (docs/benchmarks_round.md). The blocks are in the file already: the same
+#: rows are stored, and later reads take them from there.
+STORE_MEMORY = 256 * 2**20
+
+
 @contextlib.contextmanager
 def _appending(con: Any) -> Iterator[None]:
     """DuckDB's threads set to :data:`APPEND_THREADS` while the body appends, then set back."""
@@ -294,7 +302,7 @@ def _pause(stage: str) -> None:
 
 def save_round(ws: Workspace, rnd: Round) -> int:
     """Append ``rnd`` to the workspace in one transaction and return its new ``round_id``."""
-    with ws.transaction() as con:
+    with ws.memory_lowered(STORE_MEMORY), ws.transaction() as con:
         round_id = _next_round_id(con)
         _insert_round(con, round_id, rnd)
         if rnd.fields is not None:
@@ -345,7 +353,7 @@ def saving_round(ws: Workspace, fields: pd.DataFrame | None) -> Iterator[RoundSa
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    with ws.transaction() as con:
+    with ws.memory_lowered(STORE_MEMORY), ws.transaction() as con:
         round_id = _next_round_id(con)
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:  # leaving waits for the thread
