@@ -98,6 +98,32 @@ def test_storing_sets_duckdbs_threads_back_after_a_round_and_after_a_failure(tmp
             save_round(ws, scored)
         assert int(ws.con.execute("SELECT current_setting('threads')").fetchone()[0]) == 2
         assert ws.sql("SELECT round_id FROM rounds")["round_id"].tolist() == [1]
+
+
+@pytest.mark.parametrize("table", ["roster", "round_fields"])
+def test_a_failure_inside_duckdb_while_storing_keeps_its_own_words_and_the_settings(tmp_path, scored, monkeypatch, table):
+    """A statement that fails inside DuckDB (as a full disk does) aborts the transaction, which
+    then refuses even a ``SET``: the user must still read that the disk is full, not "transaction
+    is aborted", and DuckDB must get its threads and memory limit back."""
+    from xuanba.errors import WorkspaceError
+
+    real_append = store_mod._append
+
+    def append(con, frame, insert):
+        if f"INSERT INTO {table} " in insert:
+            con.execute("SELECT error('IO Error: No space left on device')")
+        real_append(con, frame, insert)
+
+    with Workspace(tmp_path / "w.duckdb", threads=2, memory_limit="3001MB") as ws:
+        limit = ws.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        monkeypatch.setattr(store_mod, "_append", append)
+        with pytest.raises(WorkspaceError, match="disk is full"):
+            save_round(ws, scored)
+        assert int(ws.con.execute("SELECT current_setting('threads')").fetchone()[0]) == 2
+        assert ws.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == limit
+        monkeypatch.setattr(store_mod, "_append", real_append)
+        assert save_round(ws, scored) == 1  # nothing half-stored, the workspace usable
+        assert ws.sql("SELECT count(*) AS n FROM roster")["n"].iloc[0] == len(scored.roster)
         assert ws.sql("SELECT DISTINCT round_id FROM round_fields")["round_id"].tolist() == [1]
 
 
