@@ -227,7 +227,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     >>> out["next_tier"].to_pylist(), out["gap_to_next"].to_pylist(), info["n_selected"]
     (['', 'A', 'A'], [None, 50.0, 100.0], 1)
     """
-    from xuanba.errors import DataError
+    from xuanba.errors import DataError, Phrase
     from xuanba.standard.engine_rules import compile_rule, truth
     from xuanba.standard.expressions import ExpressionError
 
@@ -236,10 +236,14 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     used = _fields_read(standard)  # only what the standard reads travels through the steps
     keep = [c for c in table.columns if c in used and c != id_column]
     t = table.select(table[id_column].cast("string").name(id_column), *keep)
-    counts = _scalars(t.aggregate(_n=t.count(), _ids=t[id_column].nunique()))  # one query for both
+    counts = _scalars(t.aggregate(_n=t.count(), _ids=t[id_column].nunique(),  # one query for all three
+                                  _missing=t[id_column].isnull().sum()))
     n = int(counts["_n"] or 0)
     if n == 0:
         raise DataError("there are no customers to score", fix="Check the cutoff and the transactions.")
+    if int(counts["_missing"] or 0):  # nunique leaves them out: not a duplicate, a row with no id
+        raise DataError(Phrase("err_id_missing", n=f"{int(counts['_missing']):,}"), column=id_column,
+                        fix=Phrase("err_id_missing_fix"))
     dups = t.group_by(id_column).aggregate(_k=t.count()).filter(lambda x: x._k > 1)
     if int(counts["_ids"] or 0) != n:
         some = to_arrow(dups.limit(5))

@@ -55,7 +55,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from xuanba._frames import arrow_text, ids_sorted, text_from_codes
-from xuanba.errors import DataError
+from xuanba.errors import DataError, Phrase
 from xuanba.standard.expressions import ExpressionError, evaluate
 from xuanba.standard.schema import Criterion, Standard
 
@@ -357,6 +357,10 @@ def _prepare(fields: pd.DataFrame) -> pd.DataFrame:
                         fix=f"Columns found: {list(fields.columns)[:20]}.")
     if len(fields) == 0:
         raise DataError("there are no customers to score", fix="Check the cutoff and the transactions.")
+    missing = int(fields["customer_id"].isna().sum())
+    if missing:  # not a text "None" or "nan" to rank: a row that names no customer
+        raise DataError(Phrase("err_id_missing", n=f"{missing:,}"), column="customer_id",
+                        fix=Phrase("err_id_missing_fix"))
     table = fields.copy(deep=False)
     table["customer_id"] = table["customer_id"].astype("str")
     if not ids_sorted(table["customer_id"]):
