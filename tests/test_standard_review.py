@@ -33,3 +33,26 @@ def test_a_real_duplicate_is_still_named_with_its_id(score):
         score(frame, load_standard(HEAD))
     assert err.value.examples == ["b"] and err.value.count == 1
 
+
+@pytest.mark.parametrize("n_gates", [3, 17, 70])
+def test_every_failed_gate_is_named_whatever_the_number_of_gates(n_gates):
+    """Gate g<i> holds when column v<i> is positive; each customer's failed gates, written out by
+    hand, are what the roster names (17: past the table of 2**16 combinations; 70: past 64 bits)."""
+    rng = np.random.default_rng(n_gates)
+    n = 40
+    values = rng.choice([-1.0, 1.0], size=(n, n_gates), p=[0.15, 0.85])
+    values[0] = 1.0  # one customer passes every gate, one fails them all, one fails only the last
+    values[1] = -1.0
+    values[2] = 1.0
+    values[2, -1] = -1.0
+    frame = pd.DataFrame({"customer_id": [f"c{i:02d}" for i in range(n)], "revenue_365d": rng.random(n),
+                          **{f"v{i}": values[:, i] for i in range(n_gates)}})
+    text = HEAD + "".join(f'[[gates]]\nname = "g{i}"\nexpr = "v{i} > 0"\n' for i in range(n_gates))
+    standard = load_standard(text, extra_fields=[f"v{i}" for i in range(n_gates)])
+    roster = score_customers(frame, standard).roster.set_index("customer_id")
+    want = {f"c{i:02d}": "; ".join(f"g{j}" for j in range(n_gates) if values[i, j] < 0) for i in range(n)}
+    assert roster["gates_failed"].to_dict() == want
+    assert want["c00"] == "" and want["c02"] == f"g{n_gates - 1}" and want["c01"].count(";") == n_gates - 1
+    assert (roster["gates_failed"] != "").sum() == int((values < 0).any(axis=1).sum())
+    engine = score_in_engine(frame, standard).roster.set_index("customer_id")
+    assert engine["gates_failed"].to_dict() == want

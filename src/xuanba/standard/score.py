@@ -473,8 +473,7 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
 
     # gates
     failed = np.zeros(n, dtype=bool)
-    bits_type = np.uint8 if len(standard.gates) <= 8 else np.uint16 if len(standard.gates) <= 16 else np.int64
-    gate_bits = np.zeros(n, dtype=bits_type)
+    gate_bits = _no_gate_failed(n, len(standard.gates))
     for bit, g in enumerate(standard.gates):
         try:
             ok = np.asarray(evaluate(g.expr, table), dtype=bool)
@@ -483,7 +482,10 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
                             fix=exc.fix or "Check the field names against the data.") from None
         fail = ~ok
         failed |= fail
-        gate_bits |= fail.astype(bits_type) << bits_type(bit)
+        if gate_bits.ndim == 1:
+            gate_bits |= fail.astype(gate_bits.dtype) << gate_bits.dtype.type(bit)
+        else:  # more gates than a word: byte bit // 8 of the row, bit bit % 8 of it
+            gate_bits[:, bit // 8] |= fail.astype(np.uint8) << np.uint8(bit % 8)
 
     # rank: score desc, tie-break fields, customer id (the table's order)
     keys: list[np.ndarray] = []
@@ -685,18 +687,37 @@ def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: 
     return Scored(roster, long, info, matrix, order)
 
 
+def _no_gate_failed(n: int, gates: int) -> np.ndarray:
+    """The gates each of ``n`` rows failed, none yet, bit ``b`` for gate ``b``: one word per row up
+    to 16 gates, else a row of ``ceil(gates / 8)`` bytes (gate ``b`` in byte ``b // 8``, bit
+    ``b % 8``), so that any number of gates has a bit.
+
+    Example
+    -------
+    >>> _no_gate_failed(2, 9).dtype, _no_gate_failed(2, 70).shape
+    (dtype('uint16'), (2, 9))
+    """
+    if gates <= 8:
+        return np.zeros(n, dtype=np.uint8)
+    if gates <= 16:
+        return np.zeros(n, dtype=np.uint16)
+    return np.zeros((n, (gates + 7) // 8), dtype=np.uint8)
+
+
 def _gate_labels(standard: Standard, gate_bits: np.ndarray) -> _Coded:
     """The gates each customer failed (``"; "``-joined names) as codes into the combinations
-    that occur, in the order of their bits (a table of 2**gates entries when that is small)."""
+    that occur, in the order of their bits (a table of 2**gates entries up to 16 gates; beyond, the
+    distinct rows of bytes of :func:`_no_gate_failed`)."""
     names = [g.name for g in standard.gates]
-    if len(names) <= 16:
+    if gate_bits.ndim == 1:
         present = np.flatnonzero(np.bincount(gate_bits, minlength=1 << len(names)))
         lut = np.zeros(1 << len(names), dtype=np.int32)
         lut[present] = np.arange(len(present), dtype=np.int32)
-        combos, codes = present, lut[gate_bits]
-    else:
-        combos, codes = np.unique(gate_bits, return_inverse=True)
-    return _Coded(codes, ["; ".join(g for b, g in enumerate(names) if int(c) >> b & 1) for c in combos])
+        codes = lut[gate_bits]
+        return _Coded(codes, ["; ".join(g for b, g in enumerate(names) if int(c) >> b & 1) for c in present])
+    combos, codes = np.unique(gate_bits, axis=0, return_inverse=True)
+    return _Coded(codes.reshape(-1), ["; ".join(g for b, g in enumerate(names) if int(c[b // 8]) >> (b % 8) & 1)
+                                      for c in combos])
 
 
 # -- capacity ----------------------------------------------------------------------------------
