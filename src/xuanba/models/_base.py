@@ -707,7 +707,7 @@ class Model:
                 with np.errstate(all="ignore"):
                     try:
                         ll, g, h = self._loglik_sums(p, arrays, counts)
-                    except ArithmeticError:  # a Python float ran out of range (far off at an edge)
+                    except OverflowError:  # a Python float ran out of range (far off at an edge); a bug raises
                         ll, g, h = -np.inf, np.zeros_like(p), np.eye(len(p))
                     value, grad = -ll, -g * jac
                     hess = -(h * np.outer(jac, jac)) - np.diag(g * curve)  # chain rule
@@ -793,7 +793,7 @@ class Model:
                 with np.errstate(all="ignore"):
                     try:
                         ll, g, h = self._loglik_sums(p, sub, sub_counts)
-                    except ArithmeticError:
+                    except OverflowError:  # as in _fit_newton: only a float out of range is -inf
                         ll, g, h = -np.inf, np.zeros_like(p), np.eye(len(p))
                     hess = -(h * np.outer(jac, jac)) - np.diag(g * curve)
                     value = -ll + (self._penalty(p) * total / float(counts.sum()) if self.penalizer else 0.0)
