@@ -56,3 +56,57 @@ def test_every_failed_gate_is_named_whatever_the_number_of_gates(n_gates):
     assert (roster["gates_failed"] != "").sum() == int((values < 0).any(axis=1).sum())
     engine = score_in_engine(frame, standard).roster.set_index("customer_id")
     assert engine["gates_failed"].to_dict() == want
+
+
+# seven costs in cents whose exact total is the budget; added in this order as doubles they pass
+# it by 3.7e-9 (two steps of a double near 1.3e7), more than an absolute 1e-9 allows
+COSTS = [1478738.88, 2583377.72, 2752968.46, 1158599.42, 1117136.06, 2342526.63, 1672234.12]
+BUDGET = 13105581.29
+
+
+def test_the_round_off_of_the_budgets_running_sum_is_relative_to_the_budget():
+    from xuanba.standard.score import budget_limit, knapsack
+
+    running = 0.0
+    for c in COSTS:
+        running += c
+    assert running - BUDGET > 1e-9  # what made the last item "not fit" by an absolute tolerance
+    values = np.array(COSTS) * np.arange(len(COSTS), 0, -1)  # value per cost falls: taken in this order
+    chosen, how = knapsack(values, np.array(COSTS), BUDGET)  # the exact knapsack (HiGHS) agrees
+    assert how == "exact" and chosen.tolist() == list(range(len(COSTS)))
+    import xuanba.standard.score as score
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(score, "EXACT_KNAPSACK_MAX", 1)
+        chosen, how = knapsack(values, np.array(COSTS), BUDGET)
+    assert how == "greedy" and chosen.tolist() == list(range(len(COSTS)))
+    # the tolerance stays far below a cent, and at 1e-9 for a small budget
+    assert 3.7e-9 < budget_limit(BUDGET) - BUDGET < 1e-4 and budget_limit(10.0) - 10.0 == pytest.approx(1e-9)
+    with pytest.MonkeyPatch.context() as mp:  # one more cent than the budget does not fit
+        mp.setattr(score, "EXACT_KNAPSACK_MAX", 1)
+        chosen, _ = knapsack(values, np.array([*COSTS[:-1], COSTS[-1] + 0.01]), BUDGET)
+    assert chosen.tolist() == list(range(len(COSTS) - 1))
+
+
+@pytest.mark.parametrize("budget", [BUDGET, BUDGET - 0.01], ids=["exactly the costs", "a cent short"])
+def test_the_engines_greedy_budget_takes_what_the_pandas_greedy_takes(budget, monkeypatch):
+    """One more customer (cost 1, worth least) makes the budget bind; the engine's running sum
+    (a window in DuckDB) and the pandas loop take the same customers."""
+    import xuanba.standard.score as score
+
+    monkeypatch.setattr(score, "EXACT_KNAPSACK_MAX", 1)
+    costs = [*COSTS, 1.0]
+    frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(len(costs))],
+                          "a": np.arange(len(costs), 0, -1, dtype=float), "cost": costs,
+                          "worth": np.array(costs) * np.arange(len(costs), 0, -1)})
+    frame.loc[len(costs) - 1, "worth"] = 0.5  # value per cost 0.5: last in the greedy order
+    text = (HEAD.replace('field = "revenue_365d"', 'field = "a"') + '[[tiers]]\nname = "A"\nmin_score = 0\n'
+            f'[capacity]\ncost_field = "cost"\nbudget = {budget}\nobjective = "worth"\n')
+    standard = load_standard(text, extra_fields=["a", "cost", "worth"])
+    want = score_customers(frame, standard)
+    got = score_in_engine(frame, standard)
+    assert want.info["capacity_method"] == got.info["capacity_method"] == "greedy"
+    taken = want.roster.set_index("customer_id")["selected"].sort_index()
+    assert taken.tolist() == ([True] * 7 + [False] if budget == BUDGET else [True] * 6 + [False, True])
+    assert got.roster.set_index("customer_id")["selected"].sort_index().equals(taken)
+

@@ -542,14 +542,14 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, dict[str
                  _obj=ibis.greatest(obj.cast("float64"), 0.0))
     limit = int(cap.max_accounts) if cap.max_accounts is not None else None
     spent = float(to_arrow(t.filter(pre).aggregate(_s=t._cost.sum()))["_s"][0].as_py() or 0.0)
-    if spent <= cap.budget and (limit is None or n_cand <= limit):
+    if spent <= oracle.budget_limit(float(cap.budget)) and (limit is None or n_cand <= limit):
         return t.mutate(_kept=pre).drop("_cost", "_obj"), {"capacity_method": "not binding"}
     if n_cand <= oracle.EXACT_KNAPSACK_MAX:  # the candidates come to the driver: the exact knapsack
         cand = to_arrow(t.filter(pre).order_by("rank").select(id_column, "_obj", "_cost"))
         chosen, method = oracle.knapsack(cand["_obj"].to_numpy(), cand["_cost"].to_numpy(), float(cap.budget), limit)
         ids = cand[id_column].take(np.asarray(chosen, dtype=np.int64))
     else:
-        ids, method = _greedy(t.filter(pre), id_column, float(cap.budget), limit), "greedy"
+        ids, method = _greedy(t.filter(pre), id_column, oracle.budget_limit(float(cap.budget)), limit), "greedy"
     return _keep_ids(t, ids, id_column).drop("_cost", "_obj"), {"capacity_method": method}
 
 
@@ -567,9 +567,10 @@ def _keep_ids(t: Any, ids: Any, id_column: str) -> Any:
     return joined.mutate(_kept=joined._kid.notnull()).drop("_kid")
 
 
-def _greedy(cand: Any, id_column: str, budget: float, limit: int | None) -> list[str]:
+def _greedy(cand: Any, id_column: str, fits: float, limit: int | None) -> list[str]:
     """The greedy rule of :func:`xuanba.standard.score.knapsack` (best value per cost first, ties in
-    rank order; an item is taken when it still fits; none of value 0; at most ``limit``): the leading
+    rank order; an item is taken while the costs taken stay within ``fits``, the budget with its
+    round-off, :func:`~xuanba.standard.score.budget_limit`; none of value 0; at most ``limit``): the leading
     run that fits is a cumulative-sum window in the engine; only the candidates that could still fit
     in what is left of the budget come to the driver."""
     c = cand.filter(cand._obj > 0)
@@ -577,11 +578,11 @@ def _greedy(cand: Any, id_column: str, budget: float, limit: int | None) -> list
     c = c.mutate(_ratio=ratio)
     if is_spark(c):  # the running sum from a range-partitioned sort; costs are >= 0, so it only grows
         c = sorted_index(c, [c._ratio.desc(), c.rank.asc()], "_i", running_sum="_cost", sum_name="_cum")
-        c = c.mutate(_over=(c._cum > budget + 1e-9).cast("int64"))
+        c = c.mutate(_over=(c._cum > fits).cast("int64"))
     else:
         w = ibis.window(order_by=[c._ratio.desc(), c.rank], rows=(None, 0))
         c = c.mutate(_cum=c._cost.sum().over(w), _i=ibis.row_number().over(ibis.window(order_by=[c._ratio.desc(), c.rank])))
-        c = _kept(c.mutate(_over=(c._cum > budget + 1e-9).cast("int64").sum().over(w)))
+        c = _kept(c.mutate(_over=(c._cum > fits).cast("int64").sum().over(w)))
     run = c.filter(c._over == 0)  # the leading run: every item fits in turn
     if limit is not None:
         run = run.filter(run._i < limit)
@@ -591,12 +592,12 @@ def _greedy(cand: Any, id_column: str, budget: float, limit: int | None) -> list
     if limit is not None and len(chosen) >= limit:
         return chosen
     first_over = c.filter(c._over > 0)
-    rest = first_over.filter(first_over._cost <= budget - spent + 1e-9).order_by("_i")
+    rest = first_over.filter(first_over._cost <= fits - spent).order_by("_i")
     rest = to_arrow(rest.select(id_column, "_cost"))
     for cid, cost in zip(rest[id_column].to_pylist(), rest["_cost"].to_pylist(), strict=True):
         if limit is not None and len(chosen) >= limit:
             break
-        if spent + cost <= budget + 1e-9:
+        if spent + cost <= fits:
             chosen.append(cid)
             spent += cost
     return chosen

@@ -752,11 +752,31 @@ def _apply_capacity(standard: Standard, table: pd.DataFrame, score: np.ndarray, 
     costs = np.where(np.isnan(costs), np.nanmedian(costs), costs)
     costs = np.clip(costs, 0.0, None)
     limit = int(cap.max_accounts) if cap.max_accounts is not None else None
-    if costs.sum() <= cap.budget and (limit is None or len(cand) <= limit):
+    if costs.sum() <= budget_limit(float(cap.budget)) and (limit is None or len(cand) <= limit):
         return pre.copy(), {"capacity_method": "not binding"}
     chosen, method = knapsack(obj, costs, float(cap.budget), limit)
     kept[cand[chosen]] = True
     return kept, {"capacity_method": method}
+
+
+#: How far a sum of costs may pass the budget and still fit, as a share of the budget: the
+#: round-off of a running sum grows with the sum (near 1e7 one step of a double is 2e-9, and
+#: engines adding the same costs in another order differ by a few steps), so that every engine
+#: takes the same items; at least 1e-9 for small budgets, far below a cent up to 1e9.
+BUDGET_ROUNDOFF = 1e-12
+
+
+def budget_limit(budget: float) -> float:
+    """The largest total cost that fits in ``budget`` in the greedy rule of :func:`knapsack`, the
+    engine's (:func:`xuanba.standard.engine._greedy`) and in both paths' test of whether a budget
+    binds: ``budget`` plus :data:`BUDGET_ROUNDOFF` of it, or plus 1e-9 if that is more.
+
+    Example
+    -------
+    >>> [float(f"{budget_limit(b) - b:.3g}") for b in (1e7, 0.5)]
+    [1e-05, 1e-09]
+    """
+    return budget + max(1e-9, BUDGET_ROUNDOFF * abs(budget))
 
 
 def knapsack(values: np.ndarray, costs: np.ndarray, budget: float, max_items: int | None = None
@@ -800,11 +820,11 @@ def knapsack(values: np.ndarray, costs: np.ndarray, budget: float, max_items: in
     ratio = np.where(costs > 0, values / np.where(costs > 0, costs, 1.0), np.inf)
     order = np.argsort(-ratio, kind="stable")
     chosen = []
-    spent = 0.0
+    spent, fits = 0.0, budget_limit(budget)
     for i in order:
         if max_items is not None and len(chosen) >= max_items:
             break
-        if spent + costs[i] <= budget + 1e-9 and values[i] > 0:
+        if spent + costs[i] <= fits and values[i] > 0:
             chosen.append(i)
             spent += costs[i]
     return np.sort(np.array(chosen, dtype=np.int64)), "greedy"
