@@ -558,10 +558,12 @@ def rank_order(score: np.ndarray, ties: list[np.ndarray]) -> np.ndarray:
 def score_order(score: np.ndarray) -> np.ndarray:
     """Rows by ``score`` descending, equal scores in row order: ``np.argsort(-score, kind="stable")``.
 
-    Scores that are multiples of a millionth (a round's, rounded to 6 places) within a range of
-    2**52 millionths are made whole numbers ``k`` and sorted as one 64-bit key per row,
-    ``(max - k) << bits | row``: an unstable sort of whole numbers, which gives the stable order
-    at a tenth of the cost of the stable sort of the scores. Any other scores are sorted as such.
+    Scores that are multiples of a millionth (a round's, rounded to 6 places), each within
+    ±2**52 millionths and spanning fewer than ``2**min(52, 62 - bits)`` of them (``bits`` the
+    bits of a row number, so that the key below fits in 63 bits), are made whole numbers ``k``
+    and sorted as one 64-bit key per row, ``(max - k) << bits | row``: an unstable sort of whole
+    numbers, which gives the stable order at a tenth of the cost of the stable sort of the
+    scores. Any other scores are sorted as such.
 
     Example
     -------
