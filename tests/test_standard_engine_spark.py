@@ -112,3 +112,49 @@ def test_sorted_index_numbers_rows_across_partitions_as_a_window_does(spark):
     assert kept and kept[-1].rdd.getNumPartitions() > 1
     release(spark)
     assert not spark._xuanba_sorted
+
+
+def _persisted(spark) -> int:
+    """How many RDDs the Spark context holds persisted (a kept table is one)."""
+    return int(spark._session.sparkContext._jsc.getPersistentRDDs().size())
+
+
+_KEPT_TEXT = ('[standard]\nname = "k"\nversion = "1"\n[[criteria]]\nname = "c0"\nfield = "a"\nweight = 1\n'
+              'missing = "median"\n[[tiers]]\nname = "A"\nmin_score = 0\n')
+
+
+def test_a_failing_score_on_spark_keeps_nothing(spark):
+    """A budget over a cost field with no value fails after the scoring has kept tables on Spark;
+    they are dropped all the same (they were dropped only on success)."""
+    from xuanba.errors import DataError
+
+    std = load_standard(_KEPT_TEXT + '[capacity]\ncost_field = "cost"\nbudget = 3\n', extra_fields=FIELDS)
+    frame = _frame([(i % 4, 1, 0, None, "x") for i in range(12)])
+    before = _persisted(spark)
+    with pytest.raises(DataError, match="has no values"):
+        score_in_engine(_on_spark(spark, frame), std)
+    assert _persisted(spark) == before and not getattr(spark, "_xuanba_sorted", [])
+
+
+def test_a_scoring_between_does_not_release_a_rosters_kept_tables(spark):
+    """A round builds its roster expression (its tables kept on the backend until it is read, as
+    xuanba.rounds.engine does); another scoring on the same session in between released every kept
+    table of the session, and reading the roster then failed."""
+    from xuanba.standard.engine import roster_expression, to_arrow
+    from xuanba.standard.engine_spark import release
+
+    std = load_standard(_KEPT_TEXT, extra_fields=FIELDS)
+    frame = _frame([(i % 5, i % 3, 0, 1, "x") for i in range(15)] + [(None, 0, 0, 1, "y")])
+    before = _persisted(spark)
+    expr, _ = roster_expression(_on_spark(spark, frame), std)
+    kept = len(spark._xuanba_sorted)
+    assert kept  # the roster's tables, kept until it is read
+    score_in_engine(_on_spark(spark, frame), std)  # another scoring, finished before the roster is read
+    assert len(spark._xuanba_sorted) == kept
+    got = to_arrow(expr.order_by("rank"))
+    assert _persisted(spark) > before
+    release(spark)
+    assert _persisted(spark) == before  # a frame's unpersist() left a checkpoint's RDD persisted
+    want = score_in_engine(frame, std).roster
+    assert got["customer_id"].to_pylist() == want["customer_id"].tolist()
+    np.testing.assert_allclose(got["score"].to_numpy(), want["score"].to_numpy(), atol=1e-9)

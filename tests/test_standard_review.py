@@ -110,3 +110,44 @@ def test_the_engines_greedy_budget_takes_what_the_pandas_greedy_takes(budget, mo
     assert taken.tolist() == ([True] * 7 + [False] if budget == BUDGET else [True] * 6 + [False, True])
     assert got.roster.set_index("customer_id")["selected"].sort_index().equals(taken)
 
+
+class _Frame:
+    """A kept Spark frame as far as keeping goes: it can be unpersisted."""
+
+    def __init__(self) -> None:
+        self.unpersisted = False
+
+    def unpersist(self) -> None:
+        self.unpersisted = True
+
+
+def test_a_calls_kept_tables_are_its_own_whoever_releases(monkeypatch):
+    """What a block keeps is dropped when it ends, returning or failing, and by nobody else:
+    not by an inner block, not by release(backend) for what was kept outside any block, and not
+    from another thread (on Spark itself: tests/test_standard_engine_spark.py)."""
+    import threading
+    from types import SimpleNamespace
+
+    from xuanba.standard import engine_spark
+    from xuanba.standard.engine_spark import _kept_frames, kept_for_call, release
+
+    monkeypatch.setattr(engine_spark, "drop", lambda frame: frame.unpersist())
+    backend = SimpleNamespace()
+    outside = _Frame()
+    _kept_frames(backend).append(outside)
+    with kept_for_call() as mine:
+        a = _Frame()
+        _kept_frames(backend).append(a)
+        with pytest.raises(RuntimeError), kept_for_call():
+            b = _Frame()
+            _kept_frames(backend).append(b)
+            raise RuntimeError("scoring failed")
+        assert b.unpersisted and not a.unpersisted and mine == [a]
+        release(backend)  # another scoring's release on the same backend
+        assert outside.unpersisted and not a.unpersisted
+        seen = []
+        worker = threading.Thread(target=lambda: seen.append(_kept_frames(backend)))
+        worker.start()
+        worker.join()
+        assert seen[0] is not mine  # another thread keeps on the backend's list, not in this block
+    assert a.unpersisted and mine == []

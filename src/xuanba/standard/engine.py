@@ -32,7 +32,7 @@ from xuanba._frames import text_from_codes
 from xuanba.errors import InputError
 from xuanba.facts.expressions import round_half_even
 from xuanba.standard.engine_rules import is_inf
-from xuanba.standard.engine_spark import checkpoint, is_spark, release, sorted_index
+from xuanba.standard.engine_spark import checkpoint, is_spark, kept_for_call, sorted_index
 from xuanba.standard.schema import Criterion, Standard
 
 
@@ -902,10 +902,9 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
             if pa.types.is_null(f.type):
                 arrow = arrow.set_column(i, f.name, arrow.column(i).cast(pa.string()))
         table = ibis.duckdb.connect().create_table("fields", arrow)  # type: ignore[attr-defined]
-    expr, info = roster_expression(table, standard, id_column=id_column)
-    out = to_arrow(expr.order_by("rank"))
-    if is_spark(table):
-        release(table._find_backend(use_default=True))
+    with kept_for_call():  # Spark's kept tables: this call's own, dropped even when scoring fails
+        expr, info = roster_expression(table, standard, id_column=id_column)
+        out = to_arrow(expr.order_by("rank"))
     crits = standard.criteria
     roster = roster_frame(out, ROSTER_COLUMNS, id_column=id_column)
     roster["value_score"] = roster["value_score"].astype("float64")

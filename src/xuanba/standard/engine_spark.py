@@ -9,7 +9,9 @@ partition reaches the driver.
 
 The sorted rows are kept by Spark (memory, then disk) until :func:`release` is called: the
 numbering depends on how the sort cut the ranges, which a second computation could cut
-differently, so it is computed once.
+differently, so it is computed once. Inside a :func:`kept_for_call` block what is kept belongs
+to the block instead, and is dropped when it ends (returning or failing), whatever else runs on
+the same backend.
 
 Example (on a Spark backend ``con``)::
 
@@ -21,12 +23,17 @@ Example (on a Spark backend ``con``)::
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 #: Low bits of Spark's ``monotonically_increasing_id``: the row's number inside its partition.
 _LOW_BITS = 33
 _COUNTER = itertools.count()
+#: The frames the innermost :func:`kept_for_call` block (of this thread or task) owns, if any.
+_OWNED: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("xuanba_kept_for_call", default=None)
 
 
 def is_spark(table: Any) -> bool:
@@ -35,6 +42,11 @@ def is_spark(table: Any) -> bool:
 
 
 def _kept_frames(backend: Any) -> list[Any]:
+    """Where a frame kept now is listed: the open :func:`kept_for_call` block's list, else the
+    ``backend``'s (dropped by :func:`release`)."""
+    owned = _OWNED.get()
+    if owned is not None:
+        return owned
     frames = getattr(backend, "_xuanba_sorted", None)
     if frames is None:
         frames = []
@@ -111,9 +123,43 @@ def checkpoint(table: Any) -> Any:
     return backend.table(view)
 
 
+def drop(frame: Any) -> None:
+    """Let Spark free what keeps ``frame`` (a frame :func:`sorted_index` or :func:`checkpoint`
+    kept). A checkpointed frame reads an RDD that Spark persisted for it, which the frame's own
+    ``unpersist()`` does not reach (it drops only a cache of the frame): that RDD is unpersisted
+    here, then the frame."""
+    plan = frame._jdf.queryExecution().analyzed()
+    if plan.getClass().getSimpleName() == "LogicalRDD":  # what a checkpoint returns: its RDD persisted
+        plan.rdd().unpersist(False)
+    frame.unpersist()
+
+
+@contextlib.contextmanager
+def kept_for_call() -> Iterator[list[Any]]:
+    """A block whose :func:`sorted_index` and :func:`checkpoint` tables belong to it: dropped when
+    the block ends, returned from or failed, and left alone by :func:`release` and by any other
+    block (blocks nest; each thread has its own). Yields the list of the frames kept so far.
+
+    Example
+    -------
+    >>> with kept_for_call() as frames:   # nothing on Spark inside: nothing kept
+    ...     pass
+    >>> frames
+    []
+    """
+    frames: list[Any] = []
+    token = _OWNED.set(frames)
+    try:
+        yield frames
+    finally:
+        _OWNED.reset(token)
+        while frames:
+            drop(frames.pop())
+
+
 def release(backend: Any) -> None:
-    """Drop what :func:`sorted_index` and :func:`checkpoint` kept on ``backend`` (call when every
-    expression reading it has run)."""
+    """Drop what :func:`sorted_index` and :func:`checkpoint` kept on ``backend`` outside any
+    :func:`kept_for_call` block (call when every expression reading it has run)."""
     frames = getattr(backend, "_xuanba_sorted", None) or []
     while frames:
-        frames.pop().unpersist()
+        drop(frames.pop())
