@@ -158,3 +158,33 @@ def test_a_scoring_between_does_not_release_a_rosters_kept_tables(spark):
     want = score_in_engine(frame, std).roster
     assert got["customer_id"].to_pylist() == want["customer_id"].tolist()
     np.testing.assert_allclose(got["score"].to_numpy(), want["score"].to_numpy(), atol=1e-9)
+
+
+def test_with_a_checkpoint_directory_the_kept_tables_are_written_there_then_removed(spark, tmp_path):
+    """A context with a checkpoint directory keeps the scoring's tables as files there (an executor
+    lost on a cluster then costs a read, not the round), removed when the scoring ends; the roster
+    is DuckDB's."""
+    from xuanba.standard import engine_spark
+
+    std = load_standard(_KEPT_TEXT.replace("weight = 1", "weight = 0.5") + '[[criteria]]\nname = "c1"\nfield = "b"\nweight = 0.5\n', extra_fields=FIELDS)
+    frame = _frame([(i % 5, i % 3, 0, 1, "x") for i in range(15)] + [(None, 0, 0, 1, "y")])
+    context = spark._session.sparkContext
+    real, written = engine_spark.drop, []
+
+    def dropping(frame):  # what the checkpoint directory holds as each kept table is dropped
+        written.append(len(list(tmp_path.rglob("rdd-*"))))
+        real(frame)
+
+    context.setCheckpointDir(str(tmp_path))
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(engine_spark, "drop", dropping)
+            got = score_in_engine(_on_spark(spark, frame), std)
+    finally:  # the session is the whole run's: back to local checkpoints
+        getattr(context._jsc.sc(), "checkpointDir_$eq")(context._jvm.scala.Option.empty())
+    assert context.getCheckpointDir() is None
+    assert len(written) > 1 and written[0] == len(written)  # one folder per kept table, dropped one by one
+    assert not list(tmp_path.rglob("rdd-*"))
+    want = score_in_engine(frame, std)
+    _same(want.roster, got.roster)
+
