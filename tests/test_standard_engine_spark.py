@@ -188,3 +188,34 @@ def test_with_a_checkpoint_directory_the_kept_tables_are_written_there_then_remo
     want = score_in_engine(frame, std)
     _same(want.roster, got.roster)
 
+
+def test_the_median_that_fills_missing_values_on_spark_is_numpys(spark):
+    """missing = "median" on Spark from the middle rows of a sort (not the exact percentile's one
+    task): with an odd and an even count of values, ties among them, the customers without a
+    value get NumPy's median, and the roster is DuckDB's and the pandas path's; so do the
+    customers without a cost under a budget (the median cost)."""
+    from xuanba.standard.score import score_customers
+
+    std = load_standard(_KEPT_TEXT.replace('missing = "median"\n', 'missing = "median"\nnormalise = "minmax"\n')
+                        + '[capacity]\ncost_field = "cost"\nbudget = 12\n', extra_fields=FIELDS)
+    compiled: list[str] = []
+    compile_sql = type(spark).compile
+
+    def compiling(self, expr, *args, **kwargs):  # every query the scoring sends to Spark
+        sql = compile_sql(self, expr, *args, **kwargs)
+        compiled.append(str(sql).lower())
+        return sql
+
+    for values in ([3, 1, 3, 3, 0, 6, 2], [3, 1, 3, 3, 0, 6, 2, 1]):  # medians 3 and 2.5
+        frame = _frame([(v, 0, 0, v % 4, "x") for v in values] + [(None, 0, 0, None, "y")] * 3)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(type(spark), "compile", compiling)
+            got = score_in_engine(_on_spark(spark, frame), std)
+        assert compiled and not [q for q in compiled if "percentile" in q or "median(" in q]
+        want = score_in_engine(frame, std)
+        _same(want.roster, got.roster)
+        _same(score_customers(frame, std).roster, got.roster)
+        lo, hi, med = min(values), max(values), float(np.median(values))
+        points = got.contributions.set_index("customer_id")["normalised"]
+        missing = frame.loc[frame["a"].isna(), "customer_id"]
+        np.testing.assert_allclose(points[missing], (med - lo) / (hi - lo), rtol=1e-15)

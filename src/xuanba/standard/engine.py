@@ -258,9 +258,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     medians: dict[str, Any] = {}
     if spread:
         t = _kept(t)
-        medians = _scalars(t.aggregate(**{f"med{j}": t[f"_r{j}"].median() for j, c in enumerate(crits)
-                                          if c.missing == "median"})) if any(
-            c.missing == "median" for c in crits) else {}
+        medians = _medians_spread(t, {f"med{j}": f"_r{j}" for j, c in enumerate(crits) if c.missing == "median"})
     filled = {}
     for j, c in enumerate(crits):
         col = t[f"_r{j}"]
@@ -459,6 +457,29 @@ def _lit(x: Any) -> Any:
     return ibis.literal(float(x), type="float64")
 
 
+def _medians_spread(t: Any, columns: dict[str, str]) -> dict[str, float | None]:
+    """The median of each of ``columns`` (name wanted: column) of ``t`` on Spark, NumPy's (the
+    middle value, or the mean of the two middle ones; ``None`` without a value), from the count of
+    values and the middle rows of a range-partitioned sort
+    (:func:`~xuanba.standard.engine_spark.sorted_index`): Ibis's ``median()`` compiles on Spark to
+    the exact ``percentile``, which gathers every value in one task."""
+    if not columns:
+        return {}
+    counts = _scalars(t.aggregate(**{name: t[col].count() for name, col in columns.items()}))
+    out: dict[str, float | None] = {}
+    for name, col in columns.items():
+        m = int(counts[name] or 0)
+        if m == 0:
+            out[name] = None
+            continue
+        pos = sorted_index(t.filter(t[col].notnull()).select(t[col].name("_mv")), [ibis._._mv.asc()], "_mi")
+        middle = sorted({(m - 1) // 2, m // 2})  # ties: any order of equal values has these values there
+        rows = to_arrow(pos.filter(pos._mi.isin(middle)).select("_mi", "_mv"))
+        at = dict(zip(rows["_mi"].to_pylist(), rows["_mv"].to_pylist(), strict=True))
+        out[name] = (at[(m - 1) // 2] + at[m // 2]) / 2
+    return out
+
+
 def _kth_rank(t: Any, cond: Any, k: int, n: int) -> int | None:
     """The rank of the ``k``-th customer (1-based, in rank order) for whom ``cond`` holds, or None
     when fewer do: counts per block of ranks (a few thousand figures), then the one block that
@@ -534,7 +555,11 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, dict[str
         order = ibis.window(order_by=[ibis.ifelse(pre, 0, 1), obj.desc(), t.rank])  # ties keep rank order
         return t.mutate(_kept=pre & (ibis.row_number().over(order) < limit)), {"capacity_method": "top-n"}
     cost = _as_float(t[cap.cost_field])
-    stats = _scalars(t.filter(pre).aggregate(_has=cost.count(), _med=cost.median()))
+    if is_spark(t):  # not the exact percentile's one task
+        stats = _medians_spread(t.filter(pre).mutate(_cv=cost), {"_med": "_cv"})
+        stats["_has"] = stats["_med"] is not None
+    else:
+        stats = _scalars(t.filter(pre).aggregate(_has=cost.count(), _med=cost.median()))
     if not stats["_has"]:
         raise DataError(f"capacity cost_field {cap.cost_field!r} has no values",
                         fix="Load the side tables it needs, or remove the budget from [capacity].")
