@@ -1387,6 +1387,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_spark_no_table": ("Spark has no table {source}: {detail}", "Spark 中没有表 {source}：{detail}"),
     "err_spark_no_table_fix": ("Check the name with SHOW TABLES, or give a Parquet path.",
                                "请用 SHOW TABLES 核对表名，或给出 Parquet 路径。"),
+    # scoring (xuanba.standard)
+    "err_id_missing": ("customer_id is missing in {n} row(s) of the fields", "字段表中有 {n} 行缺少 customer_id"),
+    "err_id_missing_fix": ("Give every row a customer_id, or drop the rows without one before scoring.",
+                           "请给每一行填上 customer_id，或在评分前删掉没有 customer_id 的行。"),
     # tuning a standard (xuanba.rounds.tune)
     "err_tune_objective": ("--objective {objective} is not known", "--objective {objective} 不是可用的目标"),
     "err_tune_objective_fix": ("Use revenue or profit.", "请用 revenue 或 profit。"),
