@@ -21,6 +21,7 @@ versions can be shown to store the same round.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -141,6 +142,8 @@ def _floor(con, rnd) -> None:  # noqa: ANN001
                 {"names": list(parts.criteria), "w": [float(w) for w in parts.weights]})
     con.execute("CREATE TABLE round_fields AS SELECT 1 AS round_id, * FROM field_rows")
     con.execute("COMMIT")
+    for name in ("wide", "roster_rows", "field_rows"):
+        con.unregister(name)
 
 
 def _digest(con, round_id: int) -> dict[str, str]:  # noqa: ANN001
@@ -188,6 +191,9 @@ def _child(n: int, how: str, stop_at: float | None) -> None:
         seconds = time.perf_counter() - t0
         use1 = resource.getrusage(resource.RUSAGE_SELF)
         now, peak = rss()
+        print(f"stored: {seconds:.2f} s, peak {peak:.2f} GiB", file=sys.stderr, flush=True)
+        del rnd  # the check of what was stored is not timed: it runs without the round beside it
+        gc.collect()
         digest = _digest(con, rid)
         con.close()
         size = path.stat().st_size
@@ -246,6 +252,8 @@ def main() -> None:
             r["seconds"] for r in runs[floor])
         print(f"\nthis tree / floor: {ratio:.2f} (wall)")
     digests = {v: {json.dumps(r["stored"], sort_keys=True) for r in rs} for v, rs in runs.items()}
+    for version, seen in digests.items():  # to compare with another run's
+        print(f"stored ({version}): {' | '.join(sorted(seen))}")
     print(f"stored rows identical in every version and run: {'yes' if len(set().union(*digests.values())) == 1 else 'NO'}")
 
 

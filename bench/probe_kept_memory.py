@@ -64,6 +64,9 @@ def main() -> None:
         gc.collect()
         time.sleep(1.5)  # DuckDB's allocator returns what it freed within a second
         show("frame deleted (+1.5 s)")
+        with ws.memory_lowered(64 * 2**20):  # DuckDB evicts what it caches (the file's blocks) down to 64 MiB
+            time.sleep(1.5)
+        show("DuckDB's limit lowered to 64 MiB and set back (+1.5 s)")
         pa.default_memory_pool().release_unused()
         show(f"Arrow pool ({pa.default_memory_pool().backend_name}) released")
         libc.malloc_trim(0)

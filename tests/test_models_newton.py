@@ -73,3 +73,36 @@ def test_the_standard_errors_come_from_the_hessian_at_the_optimum(base, model_cl
     truth = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426, "p": 6.25, "q": 3.74, "v": 15.44}
     for name, value in model.params_.items():
         assert abs(value - truth[name]) < 4 * model.stderr_[name], name
+
+
+@pytest.mark.parametrize("rows", [2_000, 30_000], ids=["newton", "subsample start"])
+def test_only_a_float_out_of_range_reads_as_an_impossible_point(rows, monkeypatch):
+    """An OverflowError in the exact sums (a Python float past 1e308, far off at an edge) is a
+    point of likelihood zero, and the fit goes on; a ZeroDivisionError or FloatingPointError is a
+    bug and is raised, not turned silently into -inf (``except ArithmeticError`` caught all three)."""
+    data = bgnbd_base(rows, seed=5)
+    real = BGNBD._loglik_sums
+    for error in (ZeroDivisionError, FloatingPointError):
+        raised: list[int] = []
+
+        def broken(self, p, arrays, counts, _error=error, _raised=raised):
+            _raised.append(1)
+            raise _error("a bug in the sums")
+
+        monkeypatch.setattr(BGNBD, "_loglik_sums", broken)
+        with pytest.raises(error, match="a bug in the sums") as err:
+            BGNBD().fit(data)
+        # raised by the first evaluation, inside the Newton fit: no other fit ran on past it
+        assert len(raised) == 1 and any(entry.name == "_fit_newton" for entry in err.traceback)
+    calls = []
+
+    def overflows_once(self, p, arrays, counts):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OverflowError("math range error")
+        return real(self, p, arrays, counts)
+
+    monkeypatch.setattr(BGNBD, "_loglik_sums", overflows_once)
+    fitted = BGNBD().fit(data)
+    monkeypatch.setattr(BGNBD, "_loglik_sums", real)
+    np.testing.assert_allclose(fitted.params_, BGNBD().fit(data).params_, rtol=1e-5)

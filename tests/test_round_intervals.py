@@ -197,17 +197,24 @@ def test_the_statement_adds_the_interval_only_beside_a_prediction_it_shows(tmp_p
     assert "(90%:" not in plain and "In brackets" not in plain
 
 
-def test_a_round_on_an_engine_says_it_stores_no_interval(test_data):
+def test_a_round_on_an_engine_stores_the_intervals_and_an_older_ones_warning_still_reads(tmp_path, test_data):
+    """The engine round stores the bounds of its selected customers with the round's proof hash
+    (every customer's bounds: tests/test_round_engine_features.py compares them with these); a
+    round an engine stored before it computed intervals said so, and that still reads in Chinese."""
+    from xuanba.i18n import t, warning_words
     from xuanba.rounds.engine import run_round_on_engine
 
     tx = cdnow_transactions(test_data)
-    r = run_round_on_engine(tx, _standard(), CUTOFF)
-    assert any("not computed on an engine" in w for w in r.meta["model_warnings"])
-    assert "intervals" not in r.meta
-    from xuanba.i18n import warning_words
-
-    zh = [warning_words(w, "zh") for w in r.meta["model_warnings"] if "not computed on an engine" in w]
-    assert zh and all("引擎" in w and "区间" in w and "engine" not in w for w in zh)
+    r = run_round_on_engine(tx, _standard(), CUTOFF, workspace=tmp_path / "w.duckdb")
+    stored = load_round(tmp_path / "w.duckdb", "latest")
+    assert stored.meta["intervals"]["columns"] == list(INTERVAL_COLUMNS) == r.meta["intervals"]["columns"]
+    f = stored.fields
+    assert len(f) == r.meta["n_selected"] and set(INTERVAL_COLUMNS) <= set(f.columns)
+    for p in PREDICTED:
+        assert (f[f"{p}_lower"] <= f[p]).all() and (f[p] <= f[f"{p}_upper"]).all(), p
+    old = t("interval_on_engine", "en")
+    zh = warning_words(old, "zh")
+    assert "引擎" in zh and "区间" in zh and "engine" not in zh
 
 
 def test_the_report_says_which_intervals_the_round_stored_and_what_they_mean(tmp_path, path):

@@ -13,6 +13,7 @@ from xuanba.rounds import run_round
 from xuanba.rounds import store as store_mod
 from xuanba.rounds.store import save_round
 from xuanba.standard import load_standard, starter_standard
+from xuanba.workspace import shown_bytes
 
 TABLES = ("rounds", "roster", "contributions", "round_fields", "round_tables")
 
@@ -97,6 +98,32 @@ def test_storing_sets_duckdbs_threads_back_after_a_round_and_after_a_failure(tmp
             save_round(ws, scored)
         assert int(ws.con.execute("SELECT current_setting('threads')").fetchone()[0]) == 2
         assert ws.sql("SELECT round_id FROM rounds")["round_id"].tolist() == [1]
+
+
+@pytest.mark.parametrize("table", ["roster", "round_fields"])
+def test_a_failure_inside_duckdb_while_storing_keeps_its_own_words_and_the_settings(tmp_path, scored, monkeypatch, table):
+    """A statement that fails inside DuckDB (as a full disk does) aborts the transaction, which
+    then refuses even a ``SET``: the user must still read that the disk is full, not "transaction
+    is aborted", and DuckDB must get its threads and memory limit back."""
+    from xuanba.errors import WorkspaceError
+
+    real_append = store_mod._append
+
+    def append(con, frame, insert):
+        if f"INSERT INTO {table} " in insert:
+            con.execute("SELECT error('IO Error: No space left on device')")
+        real_append(con, frame, insert)
+
+    with Workspace(tmp_path / "w.duckdb", threads=2, memory_limit="3001MB") as ws:
+        limit = ws.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        monkeypatch.setattr(store_mod, "_append", append)
+        with pytest.raises(WorkspaceError, match="disk is full"):
+            save_round(ws, scored)
+        assert int(ws.con.execute("SELECT current_setting('threads')").fetchone()[0]) == 2
+        assert ws.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == limit
+        monkeypatch.setattr(store_mod, "_append", real_append)
+        assert save_round(ws, scored) == 1  # nothing half-stored, the workspace usable
+        assert ws.sql("SELECT count(*) AS n FROM roster")["n"].iloc[0] == len(scored.roster)
         assert ws.sql("SELECT DISTINCT round_id FROM round_fields")["round_id"].tolist() == [1]
 
 
@@ -106,3 +133,141 @@ def test_slices_cover_every_row_once_in_order():
         assert [a for a, _ in bounds] == list(range(0, n, store_mod.SLICE_ROWS))
         assert all(b - a <= store_mod.SLICE_ROWS for a, b in bounds)
         assert sum(b - a for a, b in bounds) == n and (not bounds or bounds[-1][1] == n)
+
+
+class _Recording:
+    """The workspace's connection, recording every statement run on it (DuckDB shows its memory
+    limit rounded to a tenth of a unit, so putting it back exactly is seen in the statement)."""
+
+    def __init__(self, con):
+        self._con, self.statements = con, []
+
+    def execute(self, query, *args):
+        self.statements.append((query, list(args[0]) if args and isinstance(args[0], list | tuple) else []))
+        return self._con.execute(query, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+def _limit(ws) -> str:
+    return ws.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+
+def _limit_sets(rec: _Recording) -> list[tuple[str, object]]:
+    return [(q, a) for q, a in rec.statements if "memory_limit" in q and not q.lstrip().upper().startswith("SELECT")]
+
+
+def test_storing_lowers_duckdbs_memory_limit_and_puts_the_users_limit_back_exactly(tmp_path, scored, monkeypatch):
+    """While a round is stored DuckDB may hold STORE_MEMORY; afterwards (after a failure too) the
+    limit the user gave, as given: not DuckDB's rounded display of it, which drifted round after
+    round when it was set back."""
+    during: list[str] = []
+    real_append = store_mod._append
+
+    def append(con, frame, insert):
+        during.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        real_append(con, frame, insert)
+
+    monkeypatch.setattr(store_mod, "_append", append)
+    with Workspace(tmp_path / "w.duckdb", memory_limit="3001MB") as ws:
+        before = _limit(ws)
+        assert before == "2.7 GiB"  # 3001 * 1000**2 bytes, shown cut to a tenth
+        rec = _Recording(ws.con)
+        ws.con = rec
+        assert save_round(ws, scored) == 1
+        assert during and {shown_bytes(d) for d in during} == {store_mod.STORE_MEMORY}
+        assert _limit(ws) == before
+        assert _limit_sets(rec)[-1] == ("SET memory_limit = ?", ["3001MB"])  # exactly the user's
+
+        def failing(con, frame, insert):
+            append(con, frame, insert)
+            raise OSError("disk gone half-way")
+
+        monkeypatch.setattr(store_mod, "_append", failing)
+        rec.statements.clear()
+        with pytest.raises(OSError, match="disk gone"):
+            save_round(ws, scored)
+        assert _limit(ws) == before and _limit_sets(rec)[-1] == ("SET memory_limit = ?", ["3001MB"])
+        assert ws.sql("SELECT round_id FROM rounds")["round_id"].tolist() == [1]
+
+
+def _many_transactions(n: int, seed: int = 3) -> pd.DataFrame:
+    """About 5 transactions each for ``n`` customers, made at once (a round bigger than 16 MiB)."""
+    rng = np.random.default_rng(seed)
+    per = rng.integers(1, 10, n)
+    who = np.repeat(np.arange(n), per)
+    return pd.DataFrame({"customer_id": pd.Series(np.char.add("C", np.char.zfill(who.astype(str), 6)), dtype=object),
+                         "ts": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 540, len(who)), unit="D"),
+                         "amount": rng.gamma(2, 40, len(who)).round(2), "cost": rng.uniform(0, 50, len(who)).round(2)})
+
+
+@pytest.mark.slow
+def test_a_round_run_and_stored_puts_the_limit_back_and_stores_the_same_under_a_tiny_limit(tmp_path, monkeypatch):
+    """The round's own path (its fields stored in a thread while it is scored): the limit is low
+    while the fields go in and the workspace's afterwards; and a round stored under a limit far
+    under its size (16 MiB for 60,000 customers; 4 MiB ran out) stores what it stores without
+    one, and verifies."""
+    from xuanba.rounds.fairness import verify_round
+
+    tx = _many_transactions(60_000)
+    preds = predictions_for(tx.customer_id)
+    std = load_standard(starter_standard("en"))
+    seen: list[str] = []
+    real_fields = store_mod._insert_fields
+
+    def fields(con, round_id, frame):
+        seen.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        real_fields(con, round_id, frame)
+
+    monkeypatch.setattr(store_mod, "_insert_fields", fields)
+    stored = {}
+    for name, low in (("big", 2**40), ("tiny", 16 * 2**20)):
+        monkeypatch.setattr(store_mod, "STORE_MEMORY", low)
+        path = tmp_path / f"{name}.duckdb"
+        store_tx(path, tx)
+        with Workspace(path, memory_limit="2000MB") as ws:
+            rec = _Recording(ws.con)
+            ws.con = rec
+            rnd = run_round(ws, std, CUTOFF, predictions=preds)
+            ws.con = rec._con
+            assert _limit(ws) == "1.8 GiB"
+            lowered = [(f"SET memory_limit = '{low}B'", []), ("SET memory_limit = ?", ["2000MB"])]
+            assert _limit_sets(rec) == ([] if name == "big" else lowered)
+        assert rnd.round_id == 1 and verify_round(path)["verified"]
+        stored[name] = _stored(path)
+    assert seen == ["1.8 GiB", "16.0 MiB"]  # the fields were stored under the lowered limit
+    for table in TABLES:
+        a, b = stored["big"][table], stored["tiny"][table]
+        if table == "rounds":  # meta_json holds the round's creation time
+            a, b = a.drop(columns=["meta_json"]), b.drop(columns=["meta_json"])
+        pd.testing.assert_frame_equal(a, b, obj=table)
+    assert len(stored["tiny"]["contributions"]) == 4 * len(stored["tiny"]["roster"]) == 240_000
+
+
+def test_a_limit_set_since_the_workspace_opened_is_left_alone_and_the_default_is_reset(tmp_path, scored, monkeypatch):
+    """A caller's own ``SET memory_limit`` (whose exact value DuckDB does not say) is not lowered,
+    so nothing has to guess it back; with no limit of xuanba's (the machine's memory unknown),
+    DuckDB's default is put back by RESET."""
+    from xuanba import workspace as wsmod
+
+    with Workspace(tmp_path / "a.duckdb") as ws:
+        ws.con.execute("SET memory_limit = '2GB'")
+        rec = _Recording(ws.con)
+        ws.con = rec
+        save_round(ws, scored)
+        assert _limit_sets(rec) == [] and _limit(ws) == "1.8 GiB"
+    monkeypatch.delenv(wsmod.MEMORY_ENV, raising=False)
+    monkeypatch.setattr(wsmod, "_machine_memory", lambda: None)
+    with Workspace(tmp_path / "b.duckdb") as ws:
+        default = _limit(ws)
+        rec = _Recording(ws.con)
+        ws.con = rec
+        save_round(ws, scored)
+        assert _limit_sets(rec)[-1] == ("RESET memory_limit", []) and _limit(ws) == default
+    under = f"{store_mod.STORE_MEMORY // 2**20 // 2}MiB"
+    with Workspace(tmp_path / "c.duckdb", memory_limit=under) as ws:  # already under STORE_MEMORY
+        rec = _Recording(ws.con)
+        ws.con = rec
+        save_round(ws, scored)
+        assert _limit_sets(rec) == [] and shown_bytes(_limit(ws)) == store_mod.STORE_MEMORY // 2

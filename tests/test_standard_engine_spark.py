@@ -112,3 +112,110 @@ def test_sorted_index_numbers_rows_across_partitions_as_a_window_does(spark):
     assert kept and kept[-1].rdd.getNumPartitions() > 1
     release(spark)
     assert not spark._xuanba_sorted
+
+
+def _persisted(spark) -> int:
+    """How many RDDs the Spark context holds persisted (a kept table is one)."""
+    return int(spark._session.sparkContext._jsc.getPersistentRDDs().size())
+
+
+_KEPT_TEXT = ('[standard]\nname = "k"\nversion = "1"\n[[criteria]]\nname = "c0"\nfield = "a"\nweight = 1\n'
+              'missing = "median"\n[[tiers]]\nname = "A"\nmin_score = 0\n')
+
+
+def test_a_failing_score_on_spark_keeps_nothing(spark):
+    """A budget over a cost field with no value fails after the scoring has kept tables on Spark;
+    they are dropped all the same (they were dropped only on success)."""
+    from xuanba.errors import DataError
+
+    std = load_standard(_KEPT_TEXT + '[capacity]\ncost_field = "cost"\nbudget = 3\n', extra_fields=FIELDS)
+    frame = _frame([(i % 4, 1, 0, None, "x") for i in range(12)])
+    before = _persisted(spark)
+    with pytest.raises(DataError, match="has no values"):
+        score_in_engine(_on_spark(spark, frame), std)
+    assert _persisted(spark) == before and not getattr(spark, "_xuanba_sorted", [])
+
+
+def test_a_scoring_between_does_not_release_a_rosters_kept_tables(spark):
+    """A round builds its roster expression (its tables kept on the backend until it is read, as
+    xuanba.rounds.engine does); another scoring on the same session in between released every kept
+    table of the session, and reading the roster then failed."""
+    from xuanba.standard.engine import roster_expression, to_arrow
+    from xuanba.standard.engine_spark import release
+
+    std = load_standard(_KEPT_TEXT, extra_fields=FIELDS)
+    frame = _frame([(i % 5, i % 3, 0, 1, "x") for i in range(15)] + [(None, 0, 0, 1, "y")])
+    before = _persisted(spark)
+    expr, _ = roster_expression(_on_spark(spark, frame), std)
+    kept = len(spark._xuanba_sorted)
+    assert kept  # the roster's tables, kept until it is read
+    score_in_engine(_on_spark(spark, frame), std)  # another scoring, finished before the roster is read
+    assert len(spark._xuanba_sorted) == kept
+    got = to_arrow(expr.order_by("rank"))
+    assert _persisted(spark) > before
+    release(spark)
+    assert _persisted(spark) == before  # a frame's unpersist() left a checkpoint's RDD persisted
+    want = score_in_engine(frame, std).roster
+    assert got["customer_id"].to_pylist() == want["customer_id"].tolist()
+    np.testing.assert_allclose(got["score"].to_numpy(), want["score"].to_numpy(), atol=1e-9)
+
+
+def test_with_a_checkpoint_directory_the_kept_tables_are_written_there_then_removed(spark, tmp_path):
+    """A context with a checkpoint directory keeps the scoring's tables as files there (an executor
+    lost on a cluster then costs a read, not the round), removed when the scoring ends; the roster
+    is DuckDB's."""
+    from xuanba.standard import engine_spark
+
+    std = load_standard(_KEPT_TEXT.replace("weight = 1", "weight = 0.5") + '[[criteria]]\nname = "c1"\nfield = "b"\nweight = 0.5\n', extra_fields=FIELDS)
+    frame = _frame([(i % 5, i % 3, 0, 1, "x") for i in range(15)] + [(None, 0, 0, 1, "y")])
+    context = spark._session.sparkContext
+    real, written = engine_spark.drop, []
+
+    def dropping(frame):  # what the checkpoint directory holds as each kept table is dropped
+        written.append(len(list(tmp_path.rglob("rdd-*"))))
+        real(frame)
+
+    context.setCheckpointDir(str(tmp_path))
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(engine_spark, "drop", dropping)
+            got = score_in_engine(_on_spark(spark, frame), std)
+    finally:  # the session is the whole run's: back to local checkpoints
+        getattr(context._jsc.sc(), "checkpointDir_$eq")(context._jvm.scala.Option.empty())
+    assert context.getCheckpointDir() is None
+    assert len(written) > 1 and written[0] == len(written)  # one folder per kept table, dropped one by one
+    assert not list(tmp_path.rglob("rdd-*"))
+    want = score_in_engine(frame, std)
+    _same(want.roster, got.roster)
+
+
+def test_the_median_that_fills_missing_values_on_spark_is_numpys(spark):
+    """missing = "median" on Spark from the middle rows of a sort (not the exact percentile's one
+    task): with an odd and an even count of values, ties among them, the customers without a
+    value get NumPy's median, and the roster is DuckDB's and the pandas path's; so do the
+    customers without a cost under a budget (the median cost)."""
+    from xuanba.standard.score import score_customers
+
+    std = load_standard(_KEPT_TEXT.replace('missing = "median"\n', 'missing = "median"\nnormalise = "minmax"\n')
+                        + '[capacity]\ncost_field = "cost"\nbudget = 12\n', extra_fields=FIELDS)
+    compiled: list[str] = []
+    compile_sql = type(spark).compile
+
+    def compiling(self, expr, *args, **kwargs):  # every query the scoring sends to Spark
+        sql = compile_sql(self, expr, *args, **kwargs)
+        compiled.append(str(sql).lower())
+        return sql
+
+    for values in ([3, 1, 3, 3, 0, 6, 2], [3, 1, 3, 3, 0, 6, 2, 1]):  # medians 3 and 2.5
+        frame = _frame([(v, 0, 0, v % 4, "x") for v in values] + [(None, 0, 0, None, "y")] * 3)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(type(spark), "compile", compiling)
+            got = score_in_engine(_on_spark(spark, frame), std)
+        assert compiled and not [q for q in compiled if "percentile" in q or "median(" in q]
+        want = score_in_engine(frame, std)
+        _same(want.roster, got.roster)
+        _same(score_customers(frame, std).roster, got.roster)
+        lo, hi, med = min(values), max(values), float(np.median(values))
+        points = got.contributions.set_index("customer_id")["normalised"]
+        missing = frame.loc[frame["a"].isna(), "customer_id"]
+        np.testing.assert_allclose(points[missing], (med - lo) / (hi - lo), rtol=1e-15)

@@ -560,11 +560,11 @@ def test_values_below_and_the_score_order_are_the_stable_sorts_they_replace():
 
 def test_the_summary_takes_the_most_valuable_rows_as_the_stable_sort_would():
     # what the summary's coverage takes
-    from xuanba.models.evaluate import top_positions as top_rows
+    from xuanba.models.evaluate import top_positions
 
     rng = np.random.default_rng(13)
     for _ in range(800):
         n = int(rng.integers(1, 50))
         v = rng.integers(0, 4, n).astype(float)
         k = int(rng.integers(1, n + 1))
-        assert sorted(top_rows(v, k).tolist()) == sorted(np.argsort(-v, kind="stable")[:k].tolist())
+        assert sorted(top_positions(v, k).tolist()) == sorted(np.argsort(-v, kind="stable")[:k].tolist())

@@ -408,6 +408,8 @@ TEXT: dict[str, tuple[str, str]] = {
                                "参数没有协方差：Hessian 矩阵奇异，或拟合落在了参数空间的边界上"),
     "interval_not_psd": ("its covariance is not positive semi-definite (the estimate is not a maximum)",
                          "协方差矩阵不是半正定的：估计值不是似然的极大值点"),
+    # said by the rounds an engine ran before it computed intervals (no longer raised): kept so that
+    # what those stored rounds say reads in either language
     "interval_on_engine": ("the predictions' intervals are not computed on an engine yet: this round stores none "
                            "(run it on the workspace for them)",
                            "在计算引擎上运行的轮次暂不计算预测区间，本轮未保存区间（需要区间时请在工作区上运行本轮）"),
@@ -1188,8 +1190,9 @@ TEXT: dict[str, tuple[str, str]] = {
                          "用于排名的交易数据（代替工作区中的）：Parquet 文件或文件夹（引擎能读的任何路径或网址），或 Spark 目录中的表。"),
     "opt_round_spark_conf": ("A Spark setting key=value (the settings spark-submit takes); repeat the option.",
                              "一项 Spark 设置 key=value（与 spark-submit 的设置相同）；可重复此选项。"),
-    "opt_round_roster_out": ("With --source: a folder for roster.parquet (every customer) and fields.parquet.",
-                             "配合 --source：写入 roster.parquet（全部客户）和 fields.parquet 的文件夹。"),
+    "opt_round_roster_out": ("With --source: a folder for roster.parquet (every customer) and fields.parquet "
+                             "(a replay: a sub-folder per cutoff).",
+                             "配合 --source：写入 roster.parquet（全部客户）和 fields.parquet 的文件夹（回放时每个截止日一个子文件夹）。"),
     "opt_tune_fields_file": ("A table of extra per-customer fields, with customer_id.", "每位客户的附加字段表，含 customer_id。"),
     "opt_tune_out": ("Write the tuned standard here (.toml).", "调整后的标准写到这里（.toml）。"),
     "opt_fairness_round_id": ("The round: an id, latest or previous.", "轮次：轮次编号、latest 或 previous。"),
@@ -1328,10 +1331,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_lang_fix": ("Use --lang en or --lang zh.", "请用 --lang en 或 --lang zh。"),
     "err_unit_period": ("--unit {unit} and --period {period} disagree", "--unit {unit} 与 --period {period} 不一致"),
     "err_unit_period_fix": ("Give the time unit once, as --unit.", "时间单位只需给一次，写作 --unit。"),
-    "err_engine_no_replay": ("--every/--from/--to and --fields are not run with --engine/--source",
-                             "--every/--from/--to 和 --fields 不能与 --engine/--source 一起使用"),
-    "err_engine_no_replay_fix": ("Run a replay or extra fields on the workspace (without --engine and --source).",
-                                 "回放或附加字段请在工作区上运行（不带 --engine 和 --source）。"),
+    "err_engine_no_fields": ("--fields is not run with --engine/--source",
+                             "--fields 不能与 --engine/--source 一起使用"),
+    "err_engine_no_fields_fix": ("Run a round with extra fields on the workspace (without --engine and --source).",
+                                 "带附加字段的轮次请在工作区上运行（不带 --engine 和 --source）。"),
     "err_replay_needs": ("a replay needs --every, --from and --to together", "回放需要同时给出 --every、--from 和 --to"),
     "err_replay_needs_fix": ("e.g. --every quarter --from 2025-01-01 --to 2026-06-30.",
                              "例如 --every quarter --from 2025-01-01 --to 2026-06-30。"),
@@ -1384,6 +1387,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_spark_no_table": ("Spark has no table {source}: {detail}", "Spark 中没有表 {source}：{detail}"),
     "err_spark_no_table_fix": ("Check the name with SHOW TABLES, or give a Parquet path.",
                                "请用 SHOW TABLES 核对表名，或给出 Parquet 路径。"),
+    # scoring (xuanba.standard)
+    "err_id_missing": ("customer_id is missing in {n} row(s) of the fields", "字段表中有 {n} 行缺少 customer_id"),
+    "err_id_missing_fix": ("Give every row a customer_id, or drop the rows without one before scoring.",
+                           "请给每一行填上 customer_id，或在评分前删掉没有 customer_id 的行。"),
     # tuning a standard (xuanba.rounds.tune)
     "err_tune_objective": ("--objective {objective} is not known", "--objective {objective} 不是可用的目标"),
     "err_tune_objective_fix": ("Use revenue or profit.", "请用 revenue 或 profit。"),

@@ -159,6 +159,29 @@ def duckdb_settings(path: str = ":memory:", *, read_only: bool = False,
     return out
 
 
+_UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
+          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def shown_bytes(text: str) -> int | None:
+    """Bytes of a memory size as DuckDB shows it (``current_setting('memory_limit')``, rounded to
+    a tenth of its unit), or ``None`` when it is not such a size.
+
+    Example
+    -------
+    >>> shown_bytes("1.0 GiB"), shown_bytes("953.6 MiB"), shown_bytes("no limit")
+    (1073741824, 999922073, None)
+    """
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)\s*", str(text))
+    if not match or match.group(2).upper() not in _UNITS:
+        return None
+    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+
+
+def _shown_limit(con: duckdb.DuckDBPyConnection) -> str:
+    return str(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+
+
 def _apply_settings(con: duckdb.DuckDBPyConnection, path: str, settings: dict[str, str]) -> None:
     for key, value in settings.items():
         try:
@@ -454,8 +477,10 @@ class Workspace:
         self._ibis: Any = None
         try:
             with _faults(self.path, self.con):
-                _apply_settings(self.con, self.path, duckdb_settings(
-                    self.path, read_only=self.read_only, memory_limit=memory_limit))
+                settings = duckdb_settings(self.path, read_only=self.read_only, memory_limit=memory_limit)
+                _apply_settings(self.con, self.path, settings)
+                # the limit exactly as set (DuckDB shows it rounded), to put it back after lowering it
+                self._limit = (settings.get("memory_limit"), _shown_limit(self.con))
                 if threads is not None:
                     self.con.execute(f"SET threads = {int(threads)}")
                 if self.path != ":memory:":
@@ -611,6 +636,44 @@ class Workspace:
         with self.transaction() as con:
             con.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
             con.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", [key, value])
+
+    @contextlib.contextmanager
+    def memory_lowered(self, limit_bytes: int) -> Iterator[bool]:
+        """DuckDB's memory limit lowered to ``limit_bytes`` while the body runs, then put back
+        exactly as the workspace set it (``memory_limit``, ``$XUANBA_MEMORY_LIMIT`` or the
+        default), after a failure too. Yields whether it was lowered: not when the limit is
+        already that low, nor when it was changed since the workspace was opened (a
+        ``SET memory_limit`` of the caller's, whose exact value DuckDB does not say), nor when
+        DuckDB cannot free enough at once. DuckDB keeps the blocks it writes in its buffer pool up
+        to its limit: a round's storing holds less with a low one (docs/scale.md).
+
+        Example
+        -------
+        >>> with Workspace(":memory:", memory_limit="3GB") as ws:
+        ...     with ws.memory_lowered(2**30) as lowered:
+        ...         during = ws.sql("SELECT current_setting('memory_limit') AS m")["m"].iloc[0]
+        ...     after = ws.sql("SELECT current_setting('memory_limit') AS m")["m"].iloc[0]
+        ...     lowered, during, after
+        (True, '1.0 GiB', '2.7 GiB')
+        """
+        exact, shown = self._limit
+        now = _shown_limit(self.con)
+        held = shown_bytes(now)
+        lowered = False
+        if now == shown and held is not None and held > limit_bytes:
+            try:
+                self.con.execute(f"SET memory_limit = '{int(limit_bytes)}B'")
+                lowered = True
+            except duckdb.Error:  # DuckDB could not evict enough to go under it now: leave it as it was
+                pass
+        try:
+            yield lowered
+        finally:
+            if lowered:
+                if exact is None:  # the workspace kept DuckDB's own default
+                    self.con.execute("RESET memory_limit")
+                else:
+                    self.con.execute("SET memory_limit = ?", [exact])
 
     # -- writing -----------------------------------------------------------------------------
     def lend(self, to: str | None) -> None:
@@ -797,6 +860,7 @@ class Workspace:
         other = object.__new__(Workspace)
         other.path, other.read_only, other._depth, other._ibis = self.path, self.read_only, 0, None
         other._lent = None
+        other._limit = self._limit  # the same database: the same memory limit
         other.stable = stable
         other.con = self.con.cursor()
         return other

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -105,11 +107,11 @@ def _summary(rnd: Any, written: str | None) -> dict[str, Any]:
     return {"round_id": rnd.round_id, **rnd.meta, "quadrants": quadrants, "out": written}
 
 
-def _engine_round(engine: str, source: str | None, conf: list[str], standard: Path, cutoff: str, unit: str,
-                  name: str | None, workspace: Path | None, roster_out: Path | None, progress: Any) -> Any:
-    """``xuanba round --engine … --source …``: the round run by the engine that reads the source."""
+@contextlib.contextmanager
+def _engine_source(engine: str, source: str | None, conf: list[str]) -> Iterator[Any]:
+    """The transactions at ``source`` as an Ibis table on ``engine`` (a Spark session is stopped
+    when the block ends); the options' mistakes are said before any engine starts."""
     from xuanba.errors import InputError, Phrase
-    from xuanba.rounds.engine import run_round_on_engine
     from xuanba.rounds.spark import parse_spark_conf, spark_backend, spark_source
 
     if engine not in ("duckdb", "spark"):
@@ -122,14 +124,26 @@ def _engine_round(engine: str, source: str | None, conf: list[str], standard: Pa
     if engine == "duckdb":
         from xuanba.rounds.engine import duckdb_source
 
-        return run_round_on_engine(duckdb_source(source), standard, cutoff, workspace=workspace,
-                                   roster_out=roster_out, time_unit=unit, name=name, progress=progress)
+        yield duckdb_source(source)
+        return
     backend = spark_backend(settings)
     try:
-        return run_round_on_engine(spark_source(backend, source), standard, cutoff, workspace=workspace,
-                                   roster_out=roster_out, time_unit=unit, name=name, progress=progress)
+        yield spark_source(backend, source)
     finally:
         backend._session.stop()
+
+
+def _engine_round(engine: str, source: str | None, conf: list[str], standard: Path, cutoff: str, unit: str,
+                  name: str | None, workspace: Path | None, roster_out: Path | None, progress: Any,
+                  side_tables: Path | None = None) -> Any:
+    """``xuanba round --engine … --source …``: the round run by the engine that reads the source;
+    the side tables of ``side_tables`` (the --workspace, stored in or not) give the account
+    fields and customer attributes."""
+    from xuanba.rounds.engine import run_round_on_engine
+
+    with _engine_source(engine, source, conf) as tx:
+        return run_round_on_engine(tx, standard, cutoff, workspace=workspace, roster_out=roster_out,
+                                   time_unit=unit, name=name, progress=progress, side_tables=side_tables)
 
 
 def register(app: typer.Typer) -> None:
@@ -175,12 +189,19 @@ def register(app: typer.Typer) -> None:
         if not replay and cutoff is None:
             raise InputError(Phrase("err_round_needs_cutoff"), fix=Phrase("err_round_needs_cutoff_fix"))
         on_engine = engine != "duckdb" or source is not None or bool(spark_conf) or roster_out is not None
-        if on_engine and (replay or extra is not None):
-            raise InputError(Phrase("err_engine_no_replay"), fix=Phrase("err_engine_no_replay_fix"))
+        if on_engine and extra is not None:
+            raise InputError(Phrase("err_engine_no_fields"), fix=Phrase("err_engine_no_fields_fix"))
         with progress_status(quiet=as_json) as progress:
-            if on_engine:
+            if on_engine and replay:
+                from xuanba.rounds.replay import replay_rounds_on_engine
+
+                with _engine_source(engine, source, spark_conf or []) as tx:
+                    rep = replay_rounds_on_engine(tx, standard, from_, to, every=every, time_unit=unit,  # type: ignore[arg-type]
+                                                  workspace=workspace if store else None, roster_out=roster_out,
+                                                  side_tables=workspace, progress=progress)
+            elif on_engine:
                 rnd = _engine_round(engine, source, spark_conf or [], standard, cutoff, unit, name,  # type: ignore[arg-type]
-                                    workspace if store else None, roster_out, progress)
+                                    workspace if store else None, roster_out, progress, side_tables=workspace)
             elif replay:
                 rep = replay_rounds(workspace, standard, from_, to, every=every, time_unit=unit,  # type: ignore[arg-type]
                                     extra_fields=extra, store=store, progress=progress)

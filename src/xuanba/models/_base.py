@@ -197,16 +197,16 @@ _REGISTRY: dict[str, type[Model]] = {}
 _Z95 = 1.959963984540054
 
 #: A shape parameter (declared in :attr:`Model.shape_params`) below ``EDGE[0]`` or above
-#: ``EDGE[1]`` has run to an edge of its space: the data cannot pin it down.
+#: ``EDGE[1]`` has run to an edge of its space: the data cannot pin it down. A fit stops as soon as
+#: one passes these bounds (the gradient and simplex fits; Newton where
+#: :attr:`Model.newton_stops_at_edge`): the likelihood is flat out there (the fit is flagged in
+#: ``problems_`` anyway), and walking after it towards 0 or infinity took half a minute on a few
+#: thousand customers.
 EDGE: tuple[float, float] = (1e-4, 1e4)
 #: Condition number of the covariance on the relative (log) scale above which the Hessian is
 #: called ill-conditioned. Healthy fits of the published data sets are near 1e2-1e3; fits that
 #: ran to an edge are near 1e10 and beyond.
 MAX_CONDITION = 1e8
-#: A derivative-free fit stops as soon as a shape parameter passes these bounds: the likelihood
-#: is flat out there (the fit is flagged in ``problems_`` anyway), and walking after it towards
-#: 0 or infinity took half a minute on a few thousand customers.
-_RUN_OFF: tuple[float, float] = EDGE
 #: Iterations over which a shape parameter must move one way before the jump to the edge is tried.
 _RUN_STEPS = 4
 #: A Newton or L-BFGS-B fit that stops because no step improves any more (round-off near the
@@ -554,7 +554,7 @@ class Model:
 
         shapes = np.isin(np.asarray(self.param_names if len(self.param_names) == len(x0) else ()),
                          self.shape_params)
-        edge = np.log(_RUN_OFF)
+        edge = np.log(EDGE)
         seen: list[np.ndarray] = []
         jumped: list[np.ndarray] = []
 
@@ -640,7 +640,7 @@ class Model:
 
         shapes = np.isin(np.asarray(self.param_names if len(self.param_names) == len(x0) else ()),
                          self.shape_params)
-        edge = np.log(_RUN_OFF)
+        edge = np.log(EDGE)
 
         def at_edge(free: np.ndarray) -> bool:
             return bool(np.any((free[shapes] < edge[0]) | (free[shapes] > edge[1])))
@@ -707,7 +707,7 @@ class Model:
                 with np.errstate(all="ignore"):
                     try:
                         ll, g, h = self._loglik_sums(p, arrays, counts)
-                    except ArithmeticError:  # a Python float ran out of range (far off at an edge)
+                    except OverflowError:  # a Python float ran out of range (far off at an edge); a bug raises
                         ll, g, h = -np.inf, np.zeros_like(p), np.eye(len(p))
                     value, grad = -ll, -g * jac
                     hess = -(h * np.outer(jac, jac)) - np.diag(g * curve)  # chain rule
@@ -753,11 +753,11 @@ class Model:
         return res
 
     def _edge_check(self, n_free: int) -> Any:
-        """``off_edge(free)``: whether a shape parameter has passed :data:`_RUN_OFF` (always
+        """``off_edge(free)``: whether a shape parameter has passed :data:`EDGE` (always
         ``False`` unless :attr:`newton_stops_at_edge`)."""
         names = np.asarray(self.param_names if len(self.param_names) == n_free else ())
         shapes = np.flatnonzero(np.isin(names, self.shape_params)) if self.newton_stops_at_edge else []
-        edge = np.log(_RUN_OFF)
+        edge = np.log(EDGE)
 
         def off_edge(free: np.ndarray) -> bool:
             return bool(len(shapes)) and bool(np.any((free[shapes] < edge[0]) | (free[shapes] > edge[1])))
@@ -793,7 +793,7 @@ class Model:
                 with np.errstate(all="ignore"):
                     try:
                         ll, g, h = self._loglik_sums(p, sub, sub_counts)
-                    except ArithmeticError:
+                    except OverflowError:  # as in _fit_newton: only a float out of range is -inf
                         ll, g, h = -np.inf, np.zeros_like(p), np.eye(len(p))
                     hess = -(h * np.outer(jac, jac)) - np.diag(g * curve)
                     value = -ll + (self._penalty(p) * total / float(counts.sum()) if self.penalizer else 0.0)

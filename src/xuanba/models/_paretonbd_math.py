@@ -31,6 +31,8 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import special
 
@@ -88,6 +90,30 @@ def _log_j_quadrature(m: np.ndarray, e_lo: np.ndarray, z: np.ndarray) -> np.ndar
     return -e_lo * log1mz + top_log[:, 0] + np.log(total) - np.log(m)
 
 
+def _roles(alpha: Any, p: Any, beta: Any, q: Any, y: Any, *, flat: bool = False) -> tuple[np.ndarray, ...]:
+    """The arguments broadcast (flattened with ``flat``) and put in the roles of the module
+    docstring: the larger rate ``hi`` with its exponent ``e_hi``, the smaller ``lo`` with
+    ``e_lo`` (``swap``: the rows where ``alpha < beta``, so ``hi = beta``), ``m = e_hi + e_lo − 1``,
+    ``hy = hi + y`` and ``z = (hi − lo)/(hi + y)``; returns ``(swap, hi, lo, e_hi, e_lo, m, y, hy, z)``.
+
+    Example
+    -------
+    >>> swap, hi, lo, e_hi, e_lo, m, y, hy, z = _roles(1.0, 2.0, 3.0, 4.0, 1.0)
+    >>> bool(swap), float(hi), float(e_hi), float(lo), float(e_lo), float(m), float(z)
+    (True, 3.0, 4.0, 1.0, 2.0, 5.0, 0.5)
+    """
+    alpha, p, beta, q, y = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (alpha, p, beta, q, y)))
+    if flat:
+        alpha, p, beta, q, y = (np.ravel(v) for v in (alpha, p, beta, q, y))
+    swap = alpha < beta
+    hi = np.where(swap, beta, alpha)
+    lo = np.where(swap, alpha, beta)
+    e_hi = np.where(swap, q, p)
+    e_lo = np.where(swap, p, q)
+    hy = hi + y
+    return swap, hi, lo, e_hi, e_lo, e_hi + e_lo - 1.0, y, hy, (hi - lo) / hy
+
+
 def log_tail_integral(
     alpha: np.ndarray | float,
     p: np.ndarray | float,
@@ -99,16 +125,7 @@ def log_tail_integral(
 
     Requires ``alpha, beta > 0``, ``y >= 0`` and ``p + q > 1``; stable for large ``p`` or ``q``.
     """
-    alpha, p, beta, q, y = np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (alpha, p, beta, q, y))
-    )
-    swap = alpha < beta
-    hi = np.where(swap, beta, alpha)
-    lo = np.where(swap, alpha, beta)
-    e_hi = np.where(swap, q, p)
-    e_lo = np.where(swap, p, q)
-    m = e_hi + e_lo - 1.0
-    z = (hi - lo) / (hi + y)
+    _, hi, _, e_hi, e_lo, m, y, hy, z = _roles(alpha, p, beta, q, y)
     out = np.empty(hi.shape, dtype=float)
     near = z > _Z_SERIES_MAX
     far = ~near
@@ -127,7 +144,7 @@ def log_tail_integral(
             sl = slice(lo_i, lo_i + _CHUNK_ROWS)
             vals[sl] = _log_j_quadrature(mn[sl], en[sl], zn[sl])
         out[near] = vals
-    return out - m * np.log(hi + y)
+    return out - m * np.log(hy)
 
 
 def log_survival_gamma(rate: np.ndarray | float, shape: np.ndarray | float, t: np.ndarray | float) -> np.ndarray:
@@ -229,16 +246,7 @@ def log_tail_integral_grad(
     >>> bool(np.isclose(g[0, 0], (up[0] - v[0]) / h, rtol=1e-4))
     True
     """
-    alpha, p, beta, q, y = (np.ravel(v) for v in np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (alpha, p, beta, q, y))))
-    swap = alpha < beta
-    hi = np.where(swap, beta, alpha)
-    lo = np.where(swap, alpha, beta)
-    e_hi = np.where(swap, q, p)
-    e_lo = np.where(swap, p, q)
-    m = e_hi + e_lo - 1.0
-    hy = hi + y
-    z = (hi - lo) / hy
+    swap, hi, lo, e_hi, e_lo, m, y, hy, z = _roles(alpha, p, beta, q, y, flat=True)
     log_j = np.empty(len(z))
     dj = np.empty((len(z), 3))
     near = z > _Z_SERIES_MAX
@@ -399,16 +407,7 @@ def log_tail_integral_hess(
     >>> bool(np.allclose(h[0, 1], (g_up[0] - g[0]) / eps, rtol=1e-4))
     True
     """
-    alpha, p, beta, q, y = (np.ravel(v) for v in np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (alpha, p, beta, q, y))))
-    swap = alpha < beta
-    hi = np.where(swap, beta, alpha)
-    lo = np.where(swap, alpha, beta)
-    e_hi = np.where(swap, q, p)
-    e_lo = np.where(swap, p, q)
-    m = e_hi + e_lo - 1.0
-    hy = hi + y
-    z = (hi - lo) / hy
+    swap, hi, lo, e_hi, e_lo, m, y, hy, z = _roles(alpha, p, beta, q, y, flat=True)
     n = len(z)
     log_j, dj, hj = np.empty(n), np.empty((n, 3)), np.empty((n, 3, 3))
     near = z > _Z_SERIES_MAX

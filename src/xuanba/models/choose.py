@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,6 +119,8 @@ def choose_model(
     candidates: tuple[str, ...] = CANDIDATES,
     start: Mapping[str, Any] | None = None,
     check_start: Mapping[str, Any] | None = None,
+    histories: pd.DataFrame | None = None,
+    holdout: Callable[..., Any] | None = None,
     calibration: tuple[dt.date, pd.DataFrame] | None = None,
 ) -> Choice:
     """Fit the candidates at ``cutoff``, drop the untrustworthy ones, pick the best predictor.
@@ -130,15 +132,23 @@ def choose_model(
     choice is the same, reached in fewer steps. ``calibration``: a calibration end and its table
     with the holdout ending at the cutoff, read already (:func:`xuanba.facts.facts_and_holdout`),
     which the holdout check uses when its window begins there instead of reading its own.
+
+    An engine that holds the transactions gives what is read of them instead (then ``source`` and
+    ``facts`` are not read): ``histories``, the distinct ``(frequency, recency, T)`` of the facts at
+    the cutoff with their ``customers`` (in the order of their first customer, as
+    :func:`~xuanba.models.predict.purchase_histories` gives them), and ``holdout(calibration_end,
+    holdout_end, models=..., time_unit=..., penalizer=..., start=...)``, the
+    :class:`~xuanba.models.evaluate.Evaluation` of the candidates on the holdout.
     """
     from xuanba.facts import DAYS_PER_UNIT, customer_facts
     from xuanba.models.evaluate import evaluate, span_days
     from xuanba.models.predict import COUNT, fit_model, purchase_histories
 
     cut = as_date(cutoff, "cutoff")
-    if facts is None:
+    if facts is None and histories is None:
         facts = customer_facts(source, cut, time_unit=time_unit)
-    span = span_days(float(facts["T"].max()), DAYS_PER_UNIT[time_unit]) if len(facts) else 0.0
+    longest = histories if histories is not None else facts
+    span = span_days(float(longest["T"].max()), DAYS_PER_UNIT[time_unit]) if len(longest) else 0.0
     hold = holdout_days(span)
     first_held = cut - dt.timedelta(days=hold)
     read = calibration[1] if calibration is not None and calibration[0] == first_held else None
@@ -146,6 +156,9 @@ def choose_model(
     def check() -> Any:
         """Every candidate on the holdout (in a thread: DuckDB and the fits release the GIL)."""
         try:
+            if holdout is not None:
+                return holdout(first_held, cut, models=list(candidates), time_unit=time_unit,
+                               penalizer=penalizer, start=check_start)
             return evaluate(source, first_held, cut, models=list(candidates), time_unit=time_unit,
                             cumulative=False, penalizer=penalizer, start=check_start, calibration=read)
         except XuanbaError as exc:
@@ -177,10 +190,13 @@ def choose_model(
     with ThreadPoolExecutor(max_workers=2) as pool:
         check_run = pool.submit(check) if hold else None
         # the candidates at the cutoff share one compressed table: the distinct histories
-        histories = None
+        grouped = None  # the histories and each customer's row in them: for the chosen model's predictions
         try:
-            histories = purchase_histories(facts) if len(facts) else None
-            hist = histories[0] if histories is not None else facts
+            if histories is not None:
+                hist = histories
+            else:
+                grouped = purchase_histories(facts) if len(facts) else None
+                hist = grouped[0] if grouped is not None else facts
             bad = ""
         except XuanbaError as exc:  # impossible histories: every candidate says why
             hist, bad = facts, exc.message
@@ -217,7 +233,7 @@ def choose_model(
     if not usable:
         why = "; ".join(f"{n}: {r['error'] or '; '.join(r['problems'])}" for n, r in records.items())
         return Choice(None, criterion, f"no candidate can be trusted on these data ({why})",
-                      list(records.values()), holdout, fitted, checked, evaluation, histories)
+                      list(records.values()), holdout, fitted, checked, evaluation, grouped)
 
     def score(name: str) -> float:
         v = records[name][criterion]
@@ -240,4 +256,4 @@ def choose_model(
                           "every one-time buyer as surely active")
                 best = other
                 break
-    return Choice(best, criterion, reason, list(records.values()), holdout, fitted, checked, evaluation, histories)
+    return Choice(best, criterion, reason, list(records.values()), holdout, fitted, checked, evaluation, grouped)

@@ -514,3 +514,164 @@ def evaluate(
         best_by=best_by,
         warnings=warnings,
     )
+
+
+#: The columns of the distinct calibration histories :func:`evaluate_groups` takes.
+GROUP_COLUMNS: tuple[str, ...] = ("frequency", "recency", "T", "frequency_holdout", "customers")
+
+
+def evaluate_groups(
+    groups: pd.DataFrame,
+    calibration_end: dt.date | str,
+    holdout_end: dt.date | str,
+    models: Sequence[str] = DEFAULT_MODELS,
+    time_unit: str = "week",
+    penalizer: float = 0.0,
+    start: Mapping[str, Any] | None = None,
+    tied_actual: Any = None,
+) -> Evaluation:
+    """:func:`evaluate` (without the cumulative view) from the customers compressed by an engine:
+    one row per distinct calibration history and holdout count, :data:`GROUP_COLUMNS`, in the
+    order of each row's first customer by id. The fits are those of :func:`evaluate` (the same
+    distinct histories in the same order, with their counts as weights); the per-customer metrics
+    are their weighted sums, equal to :func:`evaluate`'s to the last bits of the sums' order.
+
+    ``tied_actual(histories, m)``: the holdout purchases of the first ``m`` customers by id among
+    those whose ``(frequency, recency, T)`` is a row of ``histories`` (the top decile's customers
+    tied at its edge, whom :func:`evaluate` takes by position); ``None``: those of the histories
+    in their order, a customer's own order not being known.
+
+    ``predictions`` holds the rows of ``groups`` with each model's expectation (a row per
+    distinct history, its ``customers`` counting them), not a row per customer.
+
+    Example
+    -------
+    >>> g = pd.DataFrame({"frequency": [0.0, 1.0], "recency": [0.0, 2.0], "T": [5.0, 5.0],
+    ...                   "frequency_holdout": [0, 1], "customers": [3.0, 1.0]})
+    >>> ev = evaluate_groups(g, "2026-01-31", "2026-03-31", models=["bgnbd"])
+    >>> float(ev.comparison.loc["bgnbd", "actual_total"]), ev.by_frequency["customers"].tolist()[:2]
+    (1.0, [3, 1])
+    """
+    from xuanba._dates import check_unit
+    from xuanba.facts import DAYS_PER_UNIT
+    from xuanba.models.predict import COUNT, HISTORY
+
+    check_unit(time_unit, "time_unit")
+    names = list(dict.fromkeys(models))
+    if not names:
+        raise InputError("no model to evaluate", fix="Name at least one model, e.g. bgnbd.")
+    classes = {name: _model_class(name) for name in names}
+    cal = _as_date(calibration_end, "calibration end")
+    hold = _as_date(holdout_end, "holdout end")
+    if groups.empty:
+        raise DataError(f"no customer made a first purchase by {cal}", fix="Choose a later calibration end.")
+    if not np.isfinite(penalizer) or penalizer < 0:
+        raise InputError(f"penalizer={penalizer!r} is not a penalty", fix="Give 0 or a small positive number, e.g. 0.01.")
+    unit_days = DAYS_PER_UNIT[time_unit]
+    duration = (hold - cal).days / unit_days
+    warnings = split_warnings(groups, duration, unit_days)
+    w = groups[COUNT].to_numpy(dtype=float)
+    n = w.sum()
+    actual = groups["frequency_holdout"].to_numpy(dtype=float)
+    freq = groups["frequency"].to_numpy(dtype=float).astype(np.int64)
+    # the distinct histories in the order of their first customer (the rows are in that order)
+    keys = groups[list(HISTORY)].astype(float)
+    codes, first = pd.factorize(pd.MultiIndex.from_frame(keys))
+    hist = pd.DataFrame(list(first), columns=list(HISTORY)).astype(float)
+    hist[COUNT] = np.bincount(codes, weights=w, minlength=len(hist))
+
+    def top_capture(pred: np.ndarray) -> float:
+        total = float((w * actual).sum())
+        if total <= 0:
+            return float("nan")
+        k = max(1, math.ceil(0.1 * n))
+        if k >= n:  # every customer
+            return float((w * actual).sum()) / total
+        order = np.argsort(-pred, kind="stable")
+        cum = np.cumsum(w[order])
+        edge = int(np.searchsorted(cum, k))  # the row holding the k-th customer
+        kth = pred[order[edge]]
+        above = pred > kth
+        got = float((w[above] * actual[above]).sum())
+        left = int(k - w[above].sum())
+        tied = np.flatnonzero(pred == kth)
+        if tied_actual is not None:
+            got += float(tied_actual(hist[list(HISTORY)].iloc[np.unique(codes[tied])].reset_index(drop=True), left))
+        else:
+            for i in tied:
+                take = min(left, int(w[i]))
+                got += take * actual[i]
+                left -= take
+        return got / total
+
+    def metrics(pred: np.ndarray) -> dict[str, float]:
+        err = pred - actual
+        mp, ma = (w * pred).sum() / n, (w * actual).sum() / n
+        sp, sa = (w * (pred - mp) ** 2).sum(), (w * (actual - ma) ** 2).sum()
+        corr = float((w * (pred - mp) * (actual - ma)).sum() / np.sqrt(sp * sa)) if n > 1 and sp > 0 and sa > 0 \
+            else float("nan")
+        return {"mae": float((w * np.abs(err)).sum() / n), "rmse": float(np.sqrt((w * err**2).sum() / n)),
+                "correlation": corr, "top_decile_capture": top_capture(pred)}
+
+    group = np.minimum(freq, FREQUENCY_CAP)
+    counts = np.bincount(group, weights=w, minlength=FREQUENCY_CAP + 1)
+
+    def by_group(values: np.ndarray) -> np.ndarray:
+        return np.bincount(group, weights=w * values, minlength=FREQUENCY_CAP + 1)
+
+    fitted: dict[str, Any] = {}
+    predicted: dict[str, np.ndarray] = {}
+    rows = []
+    for name, cls in classes.items():
+        row: dict[str, Any] = {"model": name, "n_params": np.nan, "error": "", "problems": ""}
+        try:  # one model failing never loses the others' results
+            with np.errstate(all="ignore"):
+                model = cls(time_unit=time_unit, penalizer=penalizer).fit(
+                    hist, weights=hist[COUNT].to_numpy(), start=(start or {}).get(name))
+                pred = np.asarray(model.expected_purchases(hist, duration), dtype=float)[codes]
+            if not np.all(np.isfinite(pred)):
+                bad = int(w[~np.isfinite(pred)].sum())
+                raise ModelError(f"{name} gave {bad} predictions that are not numbers")
+        except XuanbaError as exc:
+            row["error"] = exc.message
+            rows.append(row)
+            continue
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+            row["error"] = f"{type(exc).__name__}: {exc}"
+            rows.append(row)
+            continue
+        fitted[name], predicted[name] = model, pred
+        stats = model.fit_stats()
+        keep = counts > 0
+        mean_p, mean_a = by_group(pred)[keep] / counts[keep], by_group(actual)[keep] / counts[keep]
+        row.update({"n_params": len(model.params_), "loglik": stats["loglik"], "aic": stats["aic"],
+                    "bic": stats["bic"], **metrics(pred),
+                    "group_mae": float(np.sum(counts[keep] * np.abs(mean_p - mean_a)) / counts[keep].sum()),
+                    "predicted_total": float((w * pred).sum()), "actual_total": float((w * actual).sum()),
+                    "problems": "; ".join(model.problems_)})
+        rows.append(row)
+    comparison = pd.DataFrame(rows).set_index("model")
+    for col in [*METRIC_COLUMNS, "predicted_total"]:
+        if col not in comparison.columns:
+            comparison[col] = np.nan
+    comparison["actual_total"] = float((w * actual).sum())
+    comparison["usable"] = (comparison["error"] == "") & (comparison["problems"] == "")
+    comparison = comparison.sort_values(["usable", "rmse", "aic"], ascending=[False, True, True],
+                                        kind="stable", na_position="last")
+    ok = comparison.loc[comparison["error"] == ""]
+    best = str(ok.index[0]) if len(ok) else ""
+    labels = [str(i) for i in range(FREQUENCY_CAP)] + [f"{FREQUENCY_CAP}+"]
+    table: dict[str, Any] = {"customers": counts.astype(np.int64)}
+    safe = np.maximum(counts, 1)
+    table["actual"] = by_group(actual) / safe
+    for name, pred in predicted.items():
+        table[name] = by_group(pred) / safe
+    by_frequency = pd.DataFrame(table, index=pd.Index(labels, name="frequency"))
+    by_frequency.loc[counts == 0, [c for c in by_frequency.columns if c != "customers"]] = np.nan
+    predictions = groups[list(GROUP_COLUMNS)].copy()
+    for name, pred in predicted.items():
+        predictions[name] = pred
+    return Evaluation(calibration_end=cal, holdout_end=hold, time_unit=time_unit, comparison=comparison,
+                      by_frequency=by_frequency, cumulative=None, predictions=predictions, best=best,
+                      models=fitted, best_by={col: _best_of(ok[col], col) for col in METRIC_COLUMNS if len(ok)},
+                      warnings=warnings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xuanba.rounds.diff import RoundDiff, compare_rosters, diff_rounds
 from xuanba.rounds.engine import run_round_on_engine
-from xuanba.rounds.replay import Replay, replay_cutoffs, replay_rounds
+from xuanba.rounds.replay import Replay, replay_cutoffs, replay_rounds, replay_rounds_on_engine
 from xuanba.rounds.run import (
     Round,
     StoredTable,
@@ -36,6 +36,7 @@ __all__ = [
     "previous_round",
     "replay_cutoffs",
     "replay_rounds",
+    "replay_rounds_on_engine",
     "resolve_round_id",
     "roster_bytes",
     "round_summary",

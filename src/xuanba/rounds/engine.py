@@ -10,6 +10,8 @@ roster as :func:`xuanba.rounds.run_round` gives on a workspace holding them:
    come to Python (in the order of their first customer, so the fit is bit-for-bit the
    workspace's); the purchase model's closed forms are evaluated once per distinct history and
    joined back in the engine; the expected spend and the customer values are engine expressions;
+   so are the predictions' intervals, ``auto``'s choice and its holdout check, the account fields
+   and the customer attributes of the side tables (:mod:`xuanba.rounds.engine_extras`);
 3. **the standard** — the whole roster (gates, score, rank, tiers with quotas and bars, capacity,
    the gap to the next tier and the cheapest criterion) by
    :func:`xuanba.standard.engine.roster_expression`, in the engine;
@@ -52,8 +54,7 @@ import pandas as pd
 
 from xuanba._dates import check_unit
 from xuanba._files import atomic_tree
-from xuanba.errors import InputError, XuanbaError
-from xuanba.i18n import t as phrase
+from xuanba.errors import InputError, ModelError, XuanbaError
 from xuanba.rounds.run import (
     DECIMALS,
     Progress,
@@ -89,17 +90,20 @@ def steady_expr(table: Any, columns: Any = None) -> Any:
     return table.mutate(**floats) if floats else table
 
 
-def _check_supported(std: Standard) -> None:
-    used = std.fields_used()
-    side = sorted(used & (set(ACCOUNT_COLUMNS) | set(CUSTOMER_COLUMNS)))
-    if side:
-        raise InputError(f"the standard reads {', '.join(side)}, which a round on an engine does not gather yet "
-                         "(account fields and customer attributes come from the workspace's side tables)",
-                         fix="Run this standard on the workspace (without --engine/--source), or leave those "
-                             "fields out of it.")
-    if used & set(PREDICTION_COLUMNS) and std.predictions.model == "auto":
-        raise InputError('[predictions] model = "auto" is not run on an engine yet (it checks every candidate '
-                         "on a holdout)", fix='Name the model in the standard, e.g. model = "bgnbd".')
+def _check_supported(std: Standard, columns: set[str]) -> None:
+    """The fields the standard reads that neither the facts, the predictions nor the side tables
+    (``columns``) give: said before anything runs, as :func:`xuanba.rounds.run.gather_fields` says it."""
+    from xuanba.errors import DataError
+    from xuanba.facts.expressions import FACT_COLUMNS
+
+    missing = sorted(std.fields_used() - {"customer_id", *FACT_COLUMNS, *PREDICTION_COLUMNS, *columns})
+    if missing:
+        where = [f"{f} (account field: load interactions/commitments into the --workspace with `xuanba ingest --kind`)"
+                 if f in ACCOUNT_COLUMNS else f"{f} (customer attribute: load a customers table into the --workspace)"
+                 if f in CUSTOMER_COLUMNS else f for f in missing]
+        raise DataError(f"the standard uses fields the data do not have: {', '.join(where)}",
+                        fix="A round on an engine reads the side tables of its --workspace; provide them there, "
+                            "or change the standard.")
 
 
 def _histories(table: Any, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -135,10 +139,11 @@ def _spend_columns(facts: Any, spend: Any, margin: float) -> dict[str, Any]:
     return {"expected_spend": expected, "spend_basis": basis, "_value": ibis.literal(float(margin)) * expected}
 
 
-def _predict_on_engine(facts: Any, std: Standard, time_unit: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-    """The predictions of the standard's model for every customer of the Ibis ``facts``
-    (compress, fit, expand), the fitted models and what the round keeps about them (as
-    :func:`xuanba.rounds.run._predict`)."""
+def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None,
+                       cutoff: dt.date | None = None) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """The predictions of the standard's model (or of the one ``auto`` chose on the transactions
+    ``tx`` at ``cutoff``) for every customer of the Ibis ``facts`` (compress, fit, expand), the
+    fitted models and what the round keeps about them (as :func:`xuanba.rounds.run._predict`)."""
     import ibis
     import pyarrow as pa
 
@@ -149,21 +154,42 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str) -> tuple[Any, 
     p = std.predictions
     info: dict[str, Any] = {"model": p.model, "choice": None, "unavailable": [], "reason": ""}
     models: dict[str, Any] = {}
+    from xuanba.models.predict import INTERVAL_COLUMNS
     from xuanba.models.predict import PREDICTION_COLUMNS as PREDICTED
+    from xuanba.rounds.engine_extras import (
+        choose_on_engine,
+        history_intervals,
+        spend_interval_said,
+        with_spend_intervals,
+    )
 
     names = [c for c in PREDICTED if c != "customer_id"]  # spend_basis too, as the workspace round says
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             hist = _histories(facts, HISTORY)
-            purchases = _make_purchase_model(MODELS[p.model], time_unit, p.penalizer).fit(
-                hist, weights=hist["customers"])
+            if p.model == "auto":  # the candidates fitted on these histories, checked on the holdout year
+                choice, info["check"] = choose_on_engine(tx, hist, cutoff, time_unit=time_unit, penalizer=p.penalizer)
+                info["choice"] = choice.to_dict()
+                if choice.model is None:
+                    raise ModelError(choice.reason)
+                info["model"], purchases = choice.model, choice.fitted[choice.model]
+            else:
+                purchases = _make_purchase_model(MODELS[p.model], time_unit, p.penalizer).fit(
+                    hist, weights=hist["customers"])
             models["purchases"] = purchases
             per = hist[list(HISTORY)].copy()
             values = history_predictions(purchases, hist, time_unit=time_unit, discount_rate=p.discount_rate)
             for col in ("p_alive", "expected_purchases_1y", "churn_90d"):
                 per[col] = values[col]
             per["_d1"], per["_d3"] = values["discounted_1y"], values["discounted_3y"]
+            if p.interval is not None:  # the purchase predictions' bounds, once per distinct history
+                limits, said = history_intervals(purchases, hist, p.interval, time_unit=time_unit,
+                                                 discount_rate=p.discount_rate)
+                for col, value in limits.items():
+                    per[col] = value
+                for message in said:
+                    warnings.warn(message, UserWarning, stacklevel=2)
             spend = None
             try:
                 sh = _histories(facts, SPEND_HISTORY)
@@ -175,6 +201,8 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str) -> tuple[Any, 
                 spend.excluded_counts_ = {NO_REPEAT: int(w[no_repeat].sum()),
                                           NON_POSITIVE: int(w[~no_repeat & (sh["monetary_value"].to_numpy() <= 0)].sum())}
                 models["spend"] = spend
+                for message in spend_interval_said(spend, p.interval) if p.interval is not None else []:
+                    warnings.warn(message, UserWarning, stacklevel=2)
             except XuanbaError as exc:
                 info["unavailable"] = ["expected_spend", "clv_1y", "clv_3y"]
                 info["reason"] = exc.message
@@ -193,26 +221,34 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str) -> tuple[Any, 
         cols = _spend_columns(joined, spend, p.margin)
         joined = joined.mutate(expected_spend=cols["expected_spend"], spend_basis=cols["spend_basis"])
         joined = joined.mutate(clv_1y=cols["_value"] * joined._d1, clv_3y=cols["_value"] * joined._d3)
+        if p.interval is not None and not spend_interval_said(spend, p.interval):
+            joined = with_spend_intervals(joined, spend, sh, p.interval, p.margin)
     else:
         joined = joined.mutate(expected_spend=ibis.null("float64"), clv_1y=ibis.null("float64"),
                                clv_3y=ibis.null("float64"), spend_basis=ibis.literal(f"unavailable: {info['reason']}"))
-    return joined.select(*facts.columns, *names), models, info
+    return joined.select(*facts.columns, *names, *[c for c in INTERVAL_COLUMNS if c in joined.columns]), models, info
 
 
 def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, time_unit: str = "week",
-                  progress: Progress | None = None, keep: Any = None) -> tuple[Any, dict[str, Any]]:
+                  progress: Progress | None = None, keep: Any = None,
+                  side_tables: Workspace | str | Path | None = None) -> tuple[Any, dict[str, Any]]:
     """Every field the round scores, for every customer with a purchase by ``cutoff``, as an Ibis
-    expression on the transactions' own backend (facts, and the predictions when the standard
-    reads one), and ``notes`` as :func:`xuanba.rounds.run.gather_fields` gives them.
+    expression on the transactions' own backend (facts; the predictions when the standard reads
+    one; the account fields and customer attributes of the side tables in the workspace
+    ``side_tables``, :func:`xuanba.rounds.engine_extras.side_fields`), and ``notes`` as
+    :func:`xuanba.rounds.run.gather_fields` gives them.
 
     ``keep(table)`` is applied to the facts and to the fields before they are read more than
     once (a round caches them in the engine); default: nothing."""
     keep = keep or (lambda t: t)
     from xuanba.facts.compute import _check_cutoff, transactions_table
     from xuanba.facts.expressions import FACT_COLUMNS, customer_facts_expr, with_rfm
+    from xuanba.models.predict import INTERVAL_COLUMNS
+    from xuanba.rounds.engine_extras import SideTables, model_check_on_engine, side_fields
 
     say = progress or (lambda _msg: None)
-    _check_supported(standard)
+    tables = SideTables.read(side_tables)
+    _check_supported(standard, tables.columns(standard))
     tx = transactions_table(transactions)
     tx = tx.mutate(customer_id=tx.customer_id.cast("string"))
     _check_cutoff(tx, cutoff, tx)
@@ -223,24 +259,32 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
                              "customer_fields": [], "customer_fields_skipped": []}
     used = standard.fields_used()
-    unknown = sorted(used - set(table.columns) - set(PREDICTION_COLUMNS))
-    if unknown:
-        raise InputError(f"the standard uses fields the facts do not have: {', '.join(unknown)}",
-                         fix="A round on an engine scores facts and predictions; leave extra fields out.")
     if used & set(PREDICTION_COLUMNS):
         say(f"predictions ({standard.predictions.model})")
-        table, models, info = _predict_on_engine(table, standard, time_unit)
-        table = keep(steady_expr(table, PREDICTION_COLUMNS))  # the facts are steady already
+        table, models, info = _predict_on_engine(table, standard, time_unit, tx, cutoff)
+        table = keep(steady_expr(table, (*PREDICTION_COLUMNS, *INTERVAL_COLUMNS)))  # the facts are steady already
         notes["predictions"] = f"model:{info['model']}" if info["model"] else "unavailable"
         notes["models"] = {role: model_summary(m) for role, m in models.items()}
         notes["model_warnings"] = info["warnings"]
-        if standard.predictions.interval is not None:  # said, not silently dropped
-            notes["model_warnings"] = sorted([*info["warnings"], phrase("interval_on_engine", "en")])
+        if standard.predictions.interval is not None:  # as gather_fields says them
+            notes["intervals"] = {"level": standard.predictions.interval, "method": "delta",
+                                  "columns": [c for c in INTERVAL_COLUMNS if c in table.columns],
+                                  "warnings": [w.split(": ", 1)[-1] for w in info["warnings"] if " interval for " in w]}
         notes["fitted"] = models
         notes["model_name"] = info["model"]
+        if info["choice"] is not None:
+            notes["model_choice"] = info["choice"]
+        if info["model"] is not None and standard.predictions.model == "auto":  # auto's holdout year, or its own
+            notes["model_check"] = info.get("check") or model_check_on_engine(
+                tx, info["model"], cutoff, time_unit=time_unit, penalizer=standard.predictions.penalizer)
         if info["unavailable"]:
             notes["unavailable"] = {"fields": info["unavailable"], "reason": info["reason"],
                                     "on_no_model": standard.predictions.on_no_model}
+    if tables.accounts(standard) or tables.people is not None:
+        say("account fields")
+        table, side = side_fields(table, tx, standard, cutoff, tables)
+        table = keep(table)
+        notes.update(side)
     return table, notes
 
 
@@ -356,13 +400,21 @@ def _whale_on_engine(t: Any, measure: str, value_cols: list[str]) -> dict[str, A
     m, total = int(tot["_m"] or 0), float(tot["_t"] or 0.0)
     if not m or total <= 0:
         return None
+    # The running sum in whole millionths (the fields are rounded to six decimals): exact in any order
+    # the engine adds in, so customers of no profit after the peak leave it exactly flat, as the
+    # workspace's running sum does, and the peak's first customer is the workspace's. (A float sum
+    # the engine groups its own way moved in its last bits there, and the peak by a customer.)
+    w = w.mutate(_u=(w._p * 1e6).round().cast("int64"))
     if is_spark(w):  # running sum from a range-partitioned sort: no task holds every customer
-        w = sorted_index(w, [w._p.desc(), w._id.asc()], "_ix", running_sum="_p", sum_name="_cum")
+        w = sorted_index(w, [w._p.desc(), w._id.asc()], "_ix", running_sum="_u", sum_name="_cum")
         w = w.mutate(_rank=w._ix + 1)
     else:
-        order = ibis.window(order_by=w._p.desc(), rows=(None, 0))
-        w = w.mutate(_rank=ibis.row_number().over(ibis.window(order_by=w._p.desc())) + 1, _cum=w._p.sum().over(order))
-    w = w.mutate(_pct=ibis.ifelse(w._rank == m, 100.0, 100.0 * w._cum / total))
+        # ties by id, as the workspace's stable sort of customers in id order: the rank and the running
+        # sum must walk the tied customers in one order (each window alone may take any)
+        by = [w._p.desc(), w._id.asc()]
+        order = ibis.window(order_by=by, rows=(None, 0))
+        w = w.mutate(_rank=ibis.row_number().over(ibis.window(order_by=by)) + 1, _cum=w._u.sum().over(order))
+    w = w.mutate(_pct=ibis.ifelse(w._rank == m, 100.0, 100.0 * (w._cum.cast("float64") / 1e6) / total))
     peak = _scalars(w.order_by([w._pct.desc(), w._rank]).limit(1).select("_rank", "_pct"))  # argmax: the first
     rank = int(peak["_rank"])
     return {"measure": measure, "customers": rank, "of": m, "customer_pct": 100.0 * rank / m,
@@ -427,6 +479,7 @@ def run_round_on_engine(
     time_unit: str = "week",
     name: str | None = None,
     progress: Progress | None = None,
+    side_tables: Workspace | str | Path | None = None,
 ) -> Round:
     """Apply ``standard`` at ``cutoff`` to the customers of an Ibis table of transactions, in
     the engine that holds it (see the module docstring).
@@ -438,9 +491,9 @@ def run_round_on_engine(
         ``amount``, optional ``cost`` and ``is_return`` (as ``xuanba ingest`` writes them), or an
         in-memory table (run on a private DuckDB).
     standard
-        A :class:`~xuanba.standard.Standard`, a ``.toml`` path or TOML text. It may read facts
-        and predictions (a named model); account fields, customer attributes and ``auto`` are
-        refused with the fix.
+        A :class:`~xuanba.standard.Standard`, a ``.toml`` path or TOML text: facts, predictions
+        (a named model or ``auto``), account fields and customer attributes (from
+        ``side_tables``).
     cutoff
         Facts and predictions as of this date (inclusive).
     workspace
@@ -451,6 +504,10 @@ def run_round_on_engine(
         the engine; without it the whole roster is computed but not kept.
     time_unit, name, progress
         As for :func:`xuanba.rounds.run_round`.
+    side_tables
+        The workspace whose side tables (``interactions``, ``commitments``, ``contacts``,
+        ``customers``) give the account fields and customer attributes, as a workspace round
+        gathers them; default ``workspace`` (when its file exists).
 
     Returns
     -------
@@ -490,7 +547,8 @@ def run_round_on_engine(
                 return checkpoint(t)
             return stack.enter_context(t.cache())
 
-        table, notes = engine_fields(transactions, std, cut, time_unit=time_unit, progress=progress, keep=keep)
+        table, notes = engine_fields(transactions, std, cut, time_unit=time_unit, progress=progress, keep=keep,
+                                     side_tables=workspace if side_tables is None else side_tables)
         backend = table._find_backend(use_default=True)
         spread = is_spark(table)
         scoring, fallback = applied_standard(std, notes, cut)
@@ -522,13 +580,17 @@ def run_round_on_engine(
         sel_fields = _selected_fields(table, selected["customer_id"].to_numpy())
         say("hashes")
         roster_sha = _chunked_sha256(full, "rank", n, lambda a: _roster_frame(a, crit_names), roster_cols)
+        bounds = notes["intervals"]["columns"] if "intervals" in notes else []
+        hashed = [*used, *[c for c in bounds if c not in used]]
         if spread:  # a range-partitioned sort numbered per range, not one task holding every row
-            by_id = sorted_index(table.select("customer_id", *used), [ibis._.customer_id.asc()], "_ix")
+            by_id = sorted_index(table.select("customer_id", *hashed), [ibis._.customer_id.asc()], "_ix")
             by_id = by_id.mutate(_pos=by_id._ix + 1).drop("_ix")
         else:
-            by_id = keep(table.select("customer_id", *used).mutate(
+            by_id = keep(table.select("customer_id", *hashed).mutate(
                 _pos=ibis.row_number().over(ibis.window(order_by="customer_id")) + 1))
         data_sha = _chunked_sha256(by_id, "_pos", n, _inputs_frame, ["customer_id", *used])
+        if "intervals" in notes:  # as the workspace round proves them: every customer's bounds, by id
+            notes["intervals"]["sha256"] = _chunked_sha256(by_id, "_pos", n, _inputs_frame, ["customer_id", *bounds])
         say("summary")
         order, _ = tier_order(std, pd.DataFrame({"tier": list(info["tier_counts"])}))
         summary = _summary_on_engine(full, n, int(info["n_selected"]), order, summary_cols)
@@ -544,7 +606,8 @@ def run_round_on_engine(
         "currency": std.currency, "n_gated_out": info["n_gated_out"],
         "n_left_out_by_capacity": info["n_left_out_by_capacity"], "capacity_method": info["capacity_method"],
         "tier_counts": info["tier_counts"], "predictions": notes["predictions"],
-        "extra_fields": [], "customer_fields": [], "customer_fields_skipped": [], "account_fields": False,
+        "extra_fields": [], "customer_fields": notes["customer_fields"],
+        "customer_fields_skipped": notes["customer_fields_skipped"], "account_fields": notes["account_fields"],
         "field_columns": [c for c in sel_fields.columns if c != "customer_id"],
         "summary": summary,
         "engine": backend.name, "stored_customers": "selected",
@@ -555,12 +618,18 @@ def run_round_on_engine(
     if fallback is not None:
         meta["fallback"] = fallback
     tables: dict[str, StoredTable] = {}
+    if "intervals" in notes:
+        meta["intervals"] = notes["intervals"]
+    if "model_choice" in notes:
+        meta["model_choice"] = notes["model_choice"]
     if "models" in notes:
         meta["models"] = notes["models"]
         meta["model_warnings"] = notes["model_warnings"]
         for role, model in notes["fitted"].items():
             tables[f"model_{role}"] = StoredTable(model.to_document())
-        if notes.get("model_name"):
+        if notes.get("model_check") is not None:  # auto's: the year before the cutoff, as a workspace round's
+            tables["holdout"] = notes["model_check"]
+        elif notes.get("model_name"):
             meta["model_check"] = "skipped"  # the check refits on the year before: a workspace round does it
     rnd = Round(0, meta, std, selected, _contributions_of(selected, points, scoring), fields=sel_fields,
                 tables=tables)

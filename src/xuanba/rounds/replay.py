@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -89,3 +90,100 @@ def replay_rounds(
         summary[col] = pd.array(summary[col], dtype="Int64")
     summary["rank_correlation"] = summary["rank_correlation"].astype("float64")
     return Replay(rounds, summary)
+
+
+def replay_rounds_on_engine(
+    transactions: Any,
+    standard: Standard | str | Path,
+    start: dt.date | str,
+    end: dt.date | str,
+    *,
+    every: str = "quarter",
+    time_unit: str = "week",
+    workspace: Workspace | str | Path | None = None,
+    roster_out: str | Path | None = None,
+    side_tables: Workspace | str | Path | None = None,
+    progress: Progress | None = None,
+) -> Replay:
+    """:func:`replay_rounds` on the engine that holds the transactions (an Ibis table, as
+    :func:`xuanba.rounds.engine.run_round_on_engine` takes): one engine round per period end,
+    each stored in ``workspace`` (when given) as an engine round is (the selected customers), each
+    roster written to ``roster_out/<cutoff>/`` (a temporary folder, removed at the end, when not
+    given). ``summary`` is :func:`replay_rounds`'s: who entered, left and stayed in the selection,
+    and the rank correlation over every customer ranked in both rounds, computed by DuckDB from
+    the two ``roster.parquet`` (the driver never holds a whole roster).
+    """
+    import contextlib
+    import tempfile
+
+    from xuanba.rounds.engine import run_round_on_engine
+
+    cutoffs = replay_cutoffs(start, end, every)
+    std = as_standard(standard)
+    tiers = [t.name for t in std.tiers]
+    rounds: list[Round] = []
+    rows = []
+    with contextlib.ExitStack() as stack:
+        base = Path(roster_out) if roster_out is not None else Path(
+            stack.enter_context(tempfile.TemporaryDirectory(prefix="xuanba-replay-")))
+        previous: Path | None = None
+        for cut in cutoffs:
+            if progress:
+                progress(f"round at {cut}")
+            folder = base / cut.isoformat()
+            rnd = run_round_on_engine(transactions, std, cut, workspace=workspace, roster_out=folder,
+                                      time_unit=time_unit, name=f"{std.name} v{std.version} replay @ {cut}",
+                                      side_tables=side_tables if side_tables is not None else workspace)
+            row = {"cutoff": cut, "round_id": rnd.round_id, "customers": rnd.meta["n_customers"],
+                   "selected": rnd.meta["n_selected"], "entered": None, "left": None, "kept": None,
+                   "rank_correlation": None}
+            if rounds and previous is not None:
+                d = compare_rosters(rounds[-1].roster, rnd.roster, tiers)  # the selections: who entered, left, stayed
+                row.update(entered=d.summary["entered"], left=d.summary["left"], kept=d.summary["kept"],
+                           rank_correlation=roster_rank_correlation(previous / "roster.parquet",
+                                                                    folder / "roster.parquet"))
+            rounds.append(rnd)
+            rows.append(row)
+            previous = folder
+    summary = pd.DataFrame(rows)
+    for col in ("entered", "left", "kept"):
+        summary[col] = pd.array(summary[col], dtype="Int64")
+    summary["rank_correlation"] = summary["rank_correlation"].astype("float64")
+    return Replay(rounds, summary)
+
+
+def roster_rank_correlation(a: str | Path, b: str | Path) -> float:
+    """Spearman's correlation of the ranks of the customers ranked in both rosters written as
+    Parquet (a file, or a folder of parts), as :func:`xuanba.rounds.diff.compare_rosters` gives it:
+    the ranks are unique, so it is Pearson's of the customers' places among those in both. NaN
+    with fewer than two such customers or no spread.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({"customer_id": ["x", "y", "z"], "rank": [1, 2, 3]}).to_parquet(d / "a.parquet")
+    >>> pd.DataFrame({"customer_id": ["y", "x", "w"], "rank": [1, 2, 3]}).to_parquet(d / "b.parquet")
+    >>> roster_rank_correlation(d / "a.parquet", d / "b.parquet")
+    -1.0
+    """
+    import math
+
+    import ibis
+
+    con = ibis.duckdb.connect()  # one private DuckDB reads both (Spark wrote a folder of parts)
+
+    def read(path: str | Path) -> Any:
+        return con.read_parquet(str(Path(path) / "**" / "*.parquet") if Path(path).is_dir() else str(path))
+
+    ra, rb = read(a), read(b)
+    ra = ra.select(_id=ra.customer_id.cast("string"), _ra=ra["rank"])
+    rb = rb.select(_id2=rb.customer_id.cast("string"), _rb=rb["rank"])
+    both = ra.join(rb, ra._id == rb._id2)
+    both = both.mutate(_pa=ibis.row_number().over(ibis.window(order_by=both._ra)).cast("float64"),
+                       _pb=ibis.row_number().over(ibis.window(order_by=both._rb)).cast("float64"))
+    got = both.aggregate(n=both.count(), r=both._pa.corr(both._pb, how="pop")).to_pyarrow().to_pylist()[0]
+    r = got["r"]
+    if (got["n"] or 0) < 2 or r is None or (isinstance(r, float) and math.isnan(r)):
+        return float("nan")
+    return float(r)

@@ -149,18 +149,32 @@ def _slices(n: int) -> Iterator[tuple[int, int]]:
 APPEND_THREADS = 1
 
 
+#: DuckDB's memory limit while a round is stored (256 MiB; the workspace's own limit is set back
+#: after): DuckDB keeps the blocks it has just written in its buffer pool up to its limit, which at
+#: 10 M customers made storing hold 2.9 GiB more than the round it stored, 1.9 GiB with 1 GiB here
+#: and 1.1 GiB with 256 MiB (docs/benchmarks_round.md). The blocks are in the file already: the same
+#: rows are stored, and later reads take them from there.
+STORE_MEMORY = 256 * 2**20
+
+
 @contextlib.contextmanager
-def _appending(con: Any) -> Iterator[None]:
-    """DuckDB's threads set to :data:`APPEND_THREADS` while the body appends, then set back."""
-    was = con.execute("SELECT current_setting('threads')").fetchone()[0]
-    if APPEND_THREADS is None or int(was) <= APPEND_THREADS:
-        yield
-        return
-    con.execute(f"SET threads = {int(APPEND_THREADS)}")
-    try:
-        yield
-    finally:
-        con.execute(f"SET threads = {int(was)}")
+def _storing(ws: Workspace) -> Iterator[None]:
+    """DuckDB set for storing a round while the body runs: :data:`STORE_MEMORY` and
+    :data:`APPEND_THREADS` threads, both set back after. Wrap the round's transaction in it, never
+    the other way round: a statement that fails inside DuckDB aborts the transaction, which then
+    refuses even a ``SET`` until it is rolled back, and the setting put back from inside it raised
+    "transaction is aborted" in place of what failed (a full disk's clear word lost), and left
+    DuckDB on one thread."""
+    with ws.memory_lowered(STORE_MEMORY):
+        was = ws.con.execute("SELECT current_setting('threads')").fetchone()[0]
+        if APPEND_THREADS is None or int(was) <= APPEND_THREADS:
+            yield
+            return
+        ws.con.execute(f"SET threads = {int(APPEND_THREADS)}")
+        try:
+            yield
+        finally:
+            ws.con.execute(f"SET threads = {int(was)}")
 
 
 def _append(con: Any, frame: pd.DataFrame, insert: str) -> None:
@@ -252,8 +266,7 @@ def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame) -> None:
                 f"field {col!r} was stored as {typ} by an earlier round and is {want} now",
                 fix=f"Rename the field {col!r} in the extra fields (or the customers table).")
     names = ", ".join(_quote(c) for c in ["customer_id", *cols])
-    with _appending(con):
-        _append(con, frame, f"INSERT INTO round_fields (round_id, {names}) SELECT {round_id}, {names} FROM _xb_rows")
+    _append(con, frame, f"INSERT INTO round_fields (round_id, {names}) SELECT {round_id}, {names} FROM _xb_rows")
 
 
 def _insert_parts(con: Any, round_id: int, parts: ContributionParts) -> None:
@@ -294,7 +307,7 @@ def _pause(stage: str) -> None:
 
 def save_round(ws: Workspace, rnd: Round) -> int:
     """Append ``rnd`` to the workspace in one transaction and return its new ``round_id``."""
-    with ws.transaction() as con:
+    with _storing(ws), ws.transaction() as con:
         round_id = _next_round_id(con)
         _insert_round(con, round_id, rnd)
         if rnd.fields is not None:
@@ -345,7 +358,7 @@ def saving_round(ws: Workspace, fields: pd.DataFrame | None) -> Iterator[RoundSa
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    with ws.transaction() as con:
+    with _storing(ws), ws.transaction() as con:
         round_id = _next_round_id(con)
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:  # leaving waits for the thread
@@ -384,14 +397,13 @@ def _insert_round(con: Any, round_id: int, rnd: Round) -> None:
          meta["time_unit"], meta["currency"], json.dumps(meta, ensure_ascii=False, sort_keys=True)],
     )
     _pause("rounds")
-    with _appending(con):
-        _append(con, roster, f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_rows")
-        _pause("roster")
-        if parts is not None:
-            _insert_parts(con, round_id, parts)
-        else:
-            _append(con, rnd.contributions[list(CONTRIBUTION_COLUMNS)],
-                    f"INSERT INTO contributions SELECT {round_id}, {', '.join(CONTRIBUTION_COLUMNS)} FROM _xb_rows")
+    _append(con, roster, f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_rows")
+    _pause("roster")
+    if parts is not None:
+        _insert_parts(con, round_id, parts)
+    else:
+        _append(con, rnd.contributions[list(CONTRIBUTION_COLUMNS)],
+                f"INSERT INTO contributions SELECT {round_id}, {', '.join(CONTRIBUTION_COLUMNS)} FROM _xb_rows")
     _pause("contributions")
 
 

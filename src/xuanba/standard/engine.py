@@ -32,7 +32,7 @@ from xuanba._frames import text_from_codes
 from xuanba.errors import InputError
 from xuanba.facts.expressions import round_half_even
 from xuanba.standard.engine_rules import is_inf
-from xuanba.standard.engine_spark import checkpoint, is_spark, release, sorted_index
+from xuanba.standard.engine_spark import checkpoint, is_spark, kept_for_call, sorted_index
 from xuanba.standard.schema import Criterion, Standard
 
 
@@ -227,7 +227,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     >>> out["next_tier"].to_pylist(), out["gap_to_next"].to_pylist(), info["n_selected"]
     (['', 'A', 'A'], [None, 50.0, 100.0], 1)
     """
-    from xuanba.errors import DataError
+    from xuanba.errors import DataError, Phrase
     from xuanba.standard.engine_rules import compile_rule, truth
     from xuanba.standard.expressions import ExpressionError
 
@@ -236,10 +236,14 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     used = _fields_read(standard)  # only what the standard reads travels through the steps
     keep = [c for c in table.columns if c in used and c != id_column]
     t = table.select(table[id_column].cast("string").name(id_column), *keep)
-    counts = _scalars(t.aggregate(_n=t.count(), _ids=t[id_column].nunique()))  # one query for both
+    counts = _scalars(t.aggregate(_n=t.count(), _ids=t[id_column].nunique(),  # one query for all three
+                                  _missing=t[id_column].isnull().sum()))
     n = int(counts["_n"] or 0)
     if n == 0:
         raise DataError("there are no customers to score", fix="Check the cutoff and the transactions.")
+    if int(counts["_missing"] or 0):  # nunique leaves them out: not a duplicate, a row with no id
+        raise DataError(Phrase("err_id_missing", n=f"{int(counts['_missing']):,}"), column=id_column,
+                        fix=Phrase("err_id_missing_fix"))
     dups = t.group_by(id_column).aggregate(_k=t.count()).filter(lambda x: x._k > 1)
     if int(counts["_ids"] or 0) != n:
         some = to_arrow(dups.limit(5))
@@ -254,9 +258,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     medians: dict[str, Any] = {}
     if spread:
         t = _kept(t)
-        medians = _scalars(t.aggregate(**{f"med{j}": t[f"_r{j}"].median() for j, c in enumerate(crits)
-                                          if c.missing == "median"})) if any(
-            c.missing == "median" for c in crits) else {}
+        medians = _medians_spread(t, {f"med{j}": f"_r{j}" for j, c in enumerate(crits) if c.missing == "median"})
     filled = {}
     for j, c in enumerate(crits):
         col = t[f"_r{j}"]
@@ -455,6 +457,29 @@ def _lit(x: Any) -> Any:
     return ibis.literal(float(x), type="float64")
 
 
+def _medians_spread(t: Any, columns: dict[str, str]) -> dict[str, float | None]:
+    """The median of each of ``columns`` (name wanted: column) of ``t`` on Spark, NumPy's (the
+    middle value, or the mean of the two middle ones; ``None`` without a value), from the count of
+    values and the middle rows of a range-partitioned sort
+    (:func:`~xuanba.standard.engine_spark.sorted_index`): Ibis's ``median()`` compiles on Spark to
+    the exact ``percentile``, which gathers every value in one task."""
+    if not columns:
+        return {}
+    counts = _scalars(t.aggregate(**{name: t[col].count() for name, col in columns.items()}))
+    out: dict[str, float | None] = {}
+    for name, col in columns.items():
+        m = int(counts[name] or 0)
+        if m == 0:
+            out[name] = None
+            continue
+        pos = sorted_index(t.filter(t[col].notnull()).select(t[col].name("_mv")), [ibis._._mv.asc()], "_mi")
+        middle = sorted({(m - 1) // 2, m // 2})  # ties: any order of equal values has these values there
+        rows = to_arrow(pos.filter(pos._mi.isin(middle)).select("_mi", "_mv"))
+        at = dict(zip(rows["_mi"].to_pylist(), rows["_mv"].to_pylist(), strict=True))
+        out[name] = (at[(m - 1) // 2] + at[m // 2]) / 2
+    return out
+
+
 def _kth_rank(t: Any, cond: Any, k: int, n: int) -> int | None:
     """The rank of the ``k``-th customer (1-based, in rank order) for whom ``cond`` holds, or None
     when fewer do: counts per block of ranks (a few thousand figures), then the one block that
@@ -530,7 +555,11 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, dict[str
         order = ibis.window(order_by=[ibis.ifelse(pre, 0, 1), obj.desc(), t.rank])  # ties keep rank order
         return t.mutate(_kept=pre & (ibis.row_number().over(order) < limit)), {"capacity_method": "top-n"}
     cost = _as_float(t[cap.cost_field])
-    stats = _scalars(t.filter(pre).aggregate(_has=cost.count(), _med=cost.median()))
+    if is_spark(t):  # not the exact percentile's one task
+        stats = _medians_spread(t.filter(pre).mutate(_cv=cost), {"_med": "_cv"})
+        stats["_has"] = stats["_med"] is not None
+    else:
+        stats = _scalars(t.filter(pre).aggregate(_has=cost.count(), _med=cost.median()))
     if not stats["_has"]:
         raise DataError(f"capacity cost_field {cap.cost_field!r} has no values",
                         fix="Load the side tables it needs, or remove the budget from [capacity].")
@@ -538,14 +567,14 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, dict[str
                  _obj=ibis.greatest(obj.cast("float64"), 0.0))
     limit = int(cap.max_accounts) if cap.max_accounts is not None else None
     spent = float(to_arrow(t.filter(pre).aggregate(_s=t._cost.sum()))["_s"][0].as_py() or 0.0)
-    if spent <= cap.budget and (limit is None or n_cand <= limit):
+    if spent <= oracle.budget_limit(float(cap.budget)) and (limit is None or n_cand <= limit):
         return t.mutate(_kept=pre).drop("_cost", "_obj"), {"capacity_method": "not binding"}
     if n_cand <= oracle.EXACT_KNAPSACK_MAX:  # the candidates come to the driver: the exact knapsack
         cand = to_arrow(t.filter(pre).order_by("rank").select(id_column, "_obj", "_cost"))
         chosen, method = oracle.knapsack(cand["_obj"].to_numpy(), cand["_cost"].to_numpy(), float(cap.budget), limit)
         ids = cand[id_column].take(np.asarray(chosen, dtype=np.int64))
     else:
-        ids, method = _greedy(t.filter(pre), id_column, float(cap.budget), limit), "greedy"
+        ids, method = _greedy(t.filter(pre), id_column, oracle.budget_limit(float(cap.budget)), limit), "greedy"
     return _keep_ids(t, ids, id_column).drop("_cost", "_obj"), {"capacity_method": method}
 
 
@@ -563,9 +592,10 @@ def _keep_ids(t: Any, ids: Any, id_column: str) -> Any:
     return joined.mutate(_kept=joined._kid.notnull()).drop("_kid")
 
 
-def _greedy(cand: Any, id_column: str, budget: float, limit: int | None) -> list[str]:
+def _greedy(cand: Any, id_column: str, fits: float, limit: int | None) -> list[str]:
     """The greedy rule of :func:`xuanba.standard.score.knapsack` (best value per cost first, ties in
-    rank order; an item is taken when it still fits; none of value 0; at most ``limit``): the leading
+    rank order; an item is taken while the costs taken stay within ``fits``, the budget with its
+    round-off, :func:`~xuanba.standard.score.budget_limit`; none of value 0; at most ``limit``): the leading
     run that fits is a cumulative-sum window in the engine; only the candidates that could still fit
     in what is left of the budget come to the driver."""
     c = cand.filter(cand._obj > 0)
@@ -573,11 +603,11 @@ def _greedy(cand: Any, id_column: str, budget: float, limit: int | None) -> list
     c = c.mutate(_ratio=ratio)
     if is_spark(c):  # the running sum from a range-partitioned sort; costs are >= 0, so it only grows
         c = sorted_index(c, [c._ratio.desc(), c.rank.asc()], "_i", running_sum="_cost", sum_name="_cum")
-        c = c.mutate(_over=(c._cum > budget + 1e-9).cast("int64"))
+        c = c.mutate(_over=(c._cum > fits).cast("int64"))
     else:
         w = ibis.window(order_by=[c._ratio.desc(), c.rank], rows=(None, 0))
         c = c.mutate(_cum=c._cost.sum().over(w), _i=ibis.row_number().over(ibis.window(order_by=[c._ratio.desc(), c.rank])))
-        c = _kept(c.mutate(_over=(c._cum > budget + 1e-9).cast("int64").sum().over(w)))
+        c = _kept(c.mutate(_over=(c._cum > fits).cast("int64").sum().over(w)))
     run = c.filter(c._over == 0)  # the leading run: every item fits in turn
     if limit is not None:
         run = run.filter(run._i < limit)
@@ -587,12 +617,12 @@ def _greedy(cand: Any, id_column: str, budget: float, limit: int | None) -> list
     if limit is not None and len(chosen) >= limit:
         return chosen
     first_over = c.filter(c._over > 0)
-    rest = first_over.filter(first_over._cost <= budget - spent + 1e-9).order_by("_i")
+    rest = first_over.filter(first_over._cost <= fits - spent).order_by("_i")
     rest = to_arrow(rest.select(id_column, "_cost"))
     for cid, cost in zip(rest[id_column].to_pylist(), rest["_cost"].to_pylist(), strict=True):
         if limit is not None and len(chosen) >= limit:
             break
-        if spent + cost <= budget + 1e-9:
+        if spent + cost <= fits:
             chosen.append(cid)
             spent += cost
     return chosen
@@ -897,10 +927,9 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
             if pa.types.is_null(f.type):
                 arrow = arrow.set_column(i, f.name, arrow.column(i).cast(pa.string()))
         table = ibis.duckdb.connect().create_table("fields", arrow)  # type: ignore[attr-defined]
-    expr, info = roster_expression(table, standard, id_column=id_column)
-    out = to_arrow(expr.order_by("rank"))
-    if is_spark(table):
-        release(table._find_backend(use_default=True))
+    with kept_for_call():  # Spark's kept tables: this call's own, dropped even when scoring fails
+        expr, info = roster_expression(table, standard, id_column=id_column)
+        out = to_arrow(expr.order_by("rank"))
     crits = standard.criteria
     roster = roster_frame(out, ROSTER_COLUMNS, id_column=id_column)
     roster["value_score"] = roster["value_score"].astype("float64")

@@ -9,7 +9,9 @@ partition reaches the driver.
 
 The sorted rows are kept by Spark (memory, then disk) until :func:`release` is called: the
 numbering depends on how the sort cut the ranges, which a second computation could cut
-differently, so it is computed once.
+differently, so it is computed once. Inside a :func:`kept_for_call` block what is kept belongs
+to the block instead, and is dropped when it ends (returning or failing), whatever else runs on
+the same backend.
 
 Example (on a Spark backend ``con``)::
 
@@ -21,12 +23,17 @@ Example (on a Spark backend ``con``)::
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 #: Low bits of Spark's ``monotonically_increasing_id``: the row's number inside its partition.
 _LOW_BITS = 33
 _COUNTER = itertools.count()
+#: The frames the innermost :func:`kept_for_call` block (of this thread or task) owns, if any.
+_OWNED: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("xuanba_kept_for_call", default=None)
 
 
 def is_spark(table: Any) -> bool:
@@ -35,6 +42,11 @@ def is_spark(table: Any) -> bool:
 
 
 def _kept_frames(backend: Any) -> list[Any]:
+    """Where a frame kept now is listed: the open :func:`kept_for_call` block's list, else the
+    ``backend``'s (dropped by :func:`release`)."""
+    owned = _OWNED.get()
+    if owned is not None:
+        return owned
     frames = getattr(backend, "_xuanba_sorted", None)
     if frames is None:
         frames = []
@@ -52,7 +64,6 @@ def sorted_index(table: Any, keys: list[Any], name: str, *, running_sum: str | N
     Computed from a range-partitioned sort: positions inside each range plus the range's offset
     (the rows, or the sum, of the ranges before it). The result is kept by Spark until
     :func:`release`; reading it many times gives the same numbers."""
-    from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -66,7 +77,7 @@ def sorted_index(table: Any, keys: list[Any], name: str, *, running_sum: str | N
     if running_sum is not None:  # the sum inside the range: a window per range, spread over the ranges
         within = Window.partitionBy("_xpart").orderBy("_xmid").rowsBetween(Window.unboundedPreceding, 0)
         frame = frame.withColumn("_xsum", F.sum(F.col(running_sum)).over(within))
-    frame = frame.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
+    frame = _computed_once(frame)
     _kept_frames(backend).append(frame)
     aggs = [F.count(F.lit(1)).alias("n")]
     if running_sum is not None:
@@ -99,21 +110,78 @@ def checkpoint(table: Any) -> Any:
     :func:`release`, as a table whose plan starts there: Spark prints a kept table's whole plan
     into every plan that reads it, and a round that joins a table with what it derived from it
     doubles that text at each step (out of heap at 2 GB with a dozen steps)."""
-    from pyspark import StorageLevel
-
     backend = table._find_backend(use_default=True)
     backend._run_pre_execute_hooks(table)
-    frame = backend._session.sql(backend.compile(table)).localCheckpoint(
-        eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
+    frame = _computed_once(backend._session.sql(backend.compile(table)))
     _kept_frames(backend).append(frame)
     view = f"_xuanba_kept_{next(_COUNTER)}"
     frame.createOrReplaceTempView(view)
     return backend.table(view)
 
 
+def _computed_once(frame: Any) -> Any:
+    """``frame`` computed now and kept (memory, then disk), as a frame whose plan starts there.
+
+    When the Spark context has a checkpoint directory (``spark.sparkContext.setCheckpointDir``)
+    the rows are written there (a reliable checkpoint, computed once: cached, counted, written
+    from the cache), so that an executor lost later (dynamic allocation, preemptible nodes) costs
+    a read, not the round; else they are kept by the executors alone (``localCheckpoint``)."""
+    from pyspark import StorageLevel
+
+    level = StorageLevel.MEMORY_AND_DISK
+    if frame.sparkSession.sparkContext.getCheckpointDir():
+        frame = frame.persist(level)
+        try:
+            kept = frame.checkpoint(eager=True)
+        finally:
+            frame.unpersist()
+        return kept.persist(level)  # read from memory; a lost block is read back from the files
+    return frame.localCheckpoint(eager=True, storageLevel=level)
+
+
+def drop(frame: Any) -> None:
+    """Let Spark free what keeps ``frame`` (a frame :func:`sorted_index` or :func:`checkpoint`
+    kept). A checkpointed frame reads an RDD that Spark persisted for it, which the frame's own
+    ``unpersist()`` does not reach (it drops only a cache of the frame): that RDD is unpersisted
+    here, and a reliable checkpoint's files deleted, then the frame."""
+    plan = frame._jdf.queryExecution().analyzed()
+    if plan.getClass().getSimpleName() == "LogicalRDD":  # what a checkpoint returns: its RDD persisted
+        rdd = plan.rdd()
+        rdd.unpersist(False)
+        written = rdd.getCheckpointFile()
+        if written.isDefined():  # a reliable checkpoint: its folder in the checkpoint directory
+            context = frame.sparkSession.sparkContext
+            path = context._jvm.org.apache.hadoop.fs.Path(written.get())
+            path.getFileSystem(context._jsc.hadoopConfiguration()).delete(path, True)
+    frame.unpersist()
+
+
+@contextlib.contextmanager
+def kept_for_call() -> Iterator[list[Any]]:
+    """A block whose :func:`sorted_index` and :func:`checkpoint` tables belong to it: dropped when
+    the block ends, returned from or failed, and left alone by :func:`release` and by any other
+    block (blocks nest; each thread has its own). Yields the list of the frames kept so far.
+
+    Example
+    -------
+    >>> with kept_for_call() as frames:   # nothing on Spark inside: nothing kept
+    ...     pass
+    >>> frames
+    []
+    """
+    frames: list[Any] = []
+    token = _OWNED.set(frames)
+    try:
+        yield frames
+    finally:
+        _OWNED.reset(token)
+        while frames:
+            drop(frames.pop())
+
+
 def release(backend: Any) -> None:
-    """Drop what :func:`sorted_index` and :func:`checkpoint` kept on ``backend`` (call when every
-    expression reading it has run)."""
+    """Drop what :func:`sorted_index` and :func:`checkpoint` kept on ``backend`` outside any
+    :func:`kept_for_call` block (call when every expression reading it has run)."""
     frames = getattr(backend, "_xuanba_sorted", None) or []
     while frames:
-        frames.pop().unpersist()
+        drop(frames.pop())

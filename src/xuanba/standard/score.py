@@ -55,7 +55,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from xuanba._frames import arrow_text, ids_sorted, text_from_codes
-from xuanba.errors import DataError
+from xuanba.errors import DataError, Phrase
 from xuanba.standard.expressions import ExpressionError, evaluate
 from xuanba.standard.schema import Criterion, Standard
 
@@ -357,6 +357,10 @@ def _prepare(fields: pd.DataFrame) -> pd.DataFrame:
                         fix=f"Columns found: {list(fields.columns)[:20]}.")
     if len(fields) == 0:
         raise DataError("there are no customers to score", fix="Check the cutoff and the transactions.")
+    missing = int(fields["customer_id"].isna().sum())
+    if missing:  # not a text "None" or "nan" to rank: a row that names no customer
+        raise DataError(Phrase("err_id_missing", n=f"{missing:,}"), column="customer_id",
+                        fix=Phrase("err_id_missing_fix"))
     table = fields.copy(deep=False)
     table["customer_id"] = table["customer_id"].astype("str")
     if not ids_sorted(table["customer_id"]):
@@ -469,8 +473,7 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
 
     # gates
     failed = np.zeros(n, dtype=bool)
-    bits_type = np.uint8 if len(standard.gates) <= 8 else np.uint16 if len(standard.gates) <= 16 else np.int64
-    gate_bits = np.zeros(n, dtype=bits_type)
+    gate_bits = _no_gate_failed(n, len(standard.gates))
     for bit, g in enumerate(standard.gates):
         try:
             ok = np.asarray(evaluate(g.expr, table), dtype=bool)
@@ -479,7 +482,10 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
                             fix=exc.fix or "Check the field names against the data.") from None
         fail = ~ok
         failed |= fail
-        gate_bits |= fail.astype(bits_type) << bits_type(bit)
+        if gate_bits.ndim == 1:
+            gate_bits |= fail.astype(gate_bits.dtype) << gate_bits.dtype.type(bit)
+        else:  # more gates than a word: byte bit // 8 of the row, bit bit % 8 of it
+            gate_bits[:, bit // 8] |= fail.astype(np.uint8) << np.uint8(bit % 8)
 
     # rank: score desc, tie-break fields, customer id (the table's order)
     keys: list[np.ndarray] = []
@@ -552,10 +558,12 @@ def rank_order(score: np.ndarray, ties: list[np.ndarray]) -> np.ndarray:
 def score_order(score: np.ndarray) -> np.ndarray:
     """Rows by ``score`` descending, equal scores in row order: ``np.argsort(-score, kind="stable")``.
 
-    Scores that are multiples of a millionth (a round's, rounded to 6 places) within a range of
-    2**52 millionths are made whole numbers ``k`` and sorted as one 64-bit key per row,
-    ``(max - k) << bits | row``: an unstable sort of whole numbers, which gives the stable order
-    at a tenth of the cost of the stable sort of the scores. Any other scores are sorted as such.
+    Scores that are multiples of a millionth (a round's, rounded to 6 places), each within
+    ±2**52 millionths and spanning fewer than ``2**min(52, 62 - bits)`` of them (``bits`` the
+    bits of a row number, so that the key below fits in 63 bits), are made whole numbers ``k``
+    and sorted as one 64-bit key per row, ``(max - k) << bits | row``: an unstable sort of whole
+    numbers, which gives the stable order at a tenth of the cost of the stable sort of the
+    scores. Any other scores are sorted as such.
 
     Example
     -------
@@ -681,18 +689,37 @@ def score_customers(fields: pd.DataFrame, standard: Standard, *, contributions: 
     return Scored(roster, long, info, matrix, order)
 
 
+def _no_gate_failed(n: int, gates: int) -> np.ndarray:
+    """The gates each of ``n`` rows failed, none yet, bit ``b`` for gate ``b``: one word per row up
+    to 16 gates, else a row of ``ceil(gates / 8)`` bytes (gate ``b`` in byte ``b // 8``, bit
+    ``b % 8``), so that any number of gates has a bit.
+
+    Example
+    -------
+    >>> _no_gate_failed(2, 9).dtype, _no_gate_failed(2, 70).shape
+    (dtype('uint16'), (2, 9))
+    """
+    if gates <= 8:
+        return np.zeros(n, dtype=np.uint8)
+    if gates <= 16:
+        return np.zeros(n, dtype=np.uint16)
+    return np.zeros((n, (gates + 7) // 8), dtype=np.uint8)
+
+
 def _gate_labels(standard: Standard, gate_bits: np.ndarray) -> _Coded:
     """The gates each customer failed (``"; "``-joined names) as codes into the combinations
-    that occur, in the order of their bits (a table of 2**gates entries when that is small)."""
+    that occur, in the order of their bits (a table of 2**gates entries up to 16 gates; beyond, the
+    distinct rows of bytes of :func:`_no_gate_failed`)."""
     names = [g.name for g in standard.gates]
-    if len(names) <= 16:
+    if gate_bits.ndim == 1:
         present = np.flatnonzero(np.bincount(gate_bits, minlength=1 << len(names)))
         lut = np.zeros(1 << len(names), dtype=np.int32)
         lut[present] = np.arange(len(present), dtype=np.int32)
-        combos, codes = present, lut[gate_bits]
-    else:
-        combos, codes = np.unique(gate_bits, return_inverse=True)
-    return _Coded(codes, ["; ".join(g for b, g in enumerate(names) if int(c) >> b & 1) for c in combos])
+        codes = lut[gate_bits]
+        return _Coded(codes, ["; ".join(g for b, g in enumerate(names) if int(c) >> b & 1) for c in present])
+    combos, codes = np.unique(gate_bits, axis=0, return_inverse=True)
+    return _Coded(codes.reshape(-1), ["; ".join(g for b, g in enumerate(names) if int(c[b // 8]) >> (b % 8) & 1)
+                                      for c in combos])
 
 
 # -- capacity ----------------------------------------------------------------------------------
@@ -727,11 +754,31 @@ def _apply_capacity(standard: Standard, table: pd.DataFrame, score: np.ndarray, 
     costs = np.where(np.isnan(costs), np.nanmedian(costs), costs)
     costs = np.clip(costs, 0.0, None)
     limit = int(cap.max_accounts) if cap.max_accounts is not None else None
-    if costs.sum() <= cap.budget and (limit is None or len(cand) <= limit):
+    if costs.sum() <= budget_limit(float(cap.budget)) and (limit is None or len(cand) <= limit):
         return pre.copy(), {"capacity_method": "not binding"}
     chosen, method = knapsack(obj, costs, float(cap.budget), limit)
     kept[cand[chosen]] = True
     return kept, {"capacity_method": method}
+
+
+#: How far a sum of costs may pass the budget and still fit, as a share of the budget: the
+#: round-off of a running sum grows with the sum (near 1e7 one step of a double is 2e-9, and
+#: engines adding the same costs in another order differ by a few steps), so that every engine
+#: takes the same items; at least 1e-9 for small budgets, far below a cent up to 1e9.
+BUDGET_ROUNDOFF = 1e-12
+
+
+def budget_limit(budget: float) -> float:
+    """The largest total cost that fits in ``budget`` in the greedy rule of :func:`knapsack`, the
+    engine's (:func:`xuanba.standard.engine._greedy`) and in both paths' test of whether a budget
+    binds: ``budget`` plus :data:`BUDGET_ROUNDOFF` of it, or plus 1e-9 if that is more.
+
+    Example
+    -------
+    >>> [float(f"{budget_limit(b) - b:.3g}") for b in (1e7, 0.5)]
+    [1e-05, 1e-09]
+    """
+    return budget + max(1e-9, BUDGET_ROUNDOFF * abs(budget))
 
 
 def knapsack(values: np.ndarray, costs: np.ndarray, budget: float, max_items: int | None = None
@@ -775,11 +822,11 @@ def knapsack(values: np.ndarray, costs: np.ndarray, budget: float, max_items: in
     ratio = np.where(costs > 0, values / np.where(costs > 0, costs, 1.0), np.inf)
     order = np.argsort(-ratio, kind="stable")
     chosen = []
-    spent = 0.0
+    spent, fits = 0.0, budget_limit(budget)
     for i in order:
         if max_items is not None and len(chosen) >= max_items:
             break
-        if spent + costs[i] <= budget + 1e-9 and values[i] > 0:
+        if spent + costs[i] <= fits and values[i] > 0:
             chosen.append(i)
             spent += costs[i]
     return np.sort(np.array(chosen, dtype=np.int64)), "greedy"

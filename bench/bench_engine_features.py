@@ -1,0 +1,85 @@
+"""Benchmark: what intervals and ``model = "auto"`` cost a round on an engine (DuckDB).
+
+The same simulated base as bench_spark.py (bench_round.py's BG/NBD customers, cached as Parquet
+in bench/out), the starter standard at the same cutoff, four rounds side by side in one run,
+each in a fresh subprocess (wall time of ``run_round_on_engine``, peak resident memory):
+
+* ``named``: ``model = "bgnbd"`` (the floor: what an engine round did before);
+* ``named+interval``: and ``interval = 0.9`` (bounds per distinct history, spend's in the engine);
+* ``auto``: ``model = "auto"`` (three candidates fitted, the holdout year grouped by the engine
+  and checked);
+* ``auto+interval``: both.
+
+    python bench/bench_engine_features.py --customers 1e5
+    python bench/bench_engine_features.py --customers 1e6
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from bench_facts import CUTOFF  # noqa: E402
+from bench_round import bgnbd_data  # noqa: E402
+
+CASES = ("named", "named+interval", "auto", "auto+interval")
+
+
+def _standard(case: str) -> object:
+    from xuanba.standard import load_standard, starter_standard
+
+    text = starter_standard("en")
+    if not case.startswith("auto"):
+        text = text.replace('model = "auto"', 'model = "bgnbd"')
+    if case.endswith("+interval"):
+        text = text.replace("[predictions]\n", "[predictions]\ninterval = 0.9\n")
+    return load_standard(text)
+
+
+def _child(case: str, parquet: str) -> None:
+    from xuanba.rounds.engine import duckdb_source, run_round_on_engine
+
+    std = _standard(case)
+    t0 = time.perf_counter()
+    rnd = run_round_on_engine(duckdb_source(parquet), std, CUTOFF)
+    wall = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
+    print(json.dumps({"case": case, "wall_s": wall, "peak_gib": peak, "model": rnd.meta["predictions"],
+                      "intervals": len(rnd.meta.get("intervals", {}).get("columns", [])),
+                      "roster_sha256": rnd.meta["roster_sha256"][:12]}))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--customers", type=float, default=1e5)
+    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        _child(*args.child)
+        return
+    parquet = bgnbd_data(int(args.customers))
+    rows = []
+    for case in CASES:
+        out = subprocess.run([sys.executable, __file__, "--child", case, str(parquet)], capture_output=True,
+                             text=True, check=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(rows[-1], file=sys.stderr, flush=True)
+    floor = rows[0]["wall_s"]
+    print(f"\n{int(args.customers):,} customers, DuckDB engine round, cutoff {CUTOFF}\n")
+    print("| case | model | bound columns | wall (s) | × named | peak RSS (GiB) | roster sha256 |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | --- |")
+    for r in rows:
+        print(f"| {r['case']} | {r['model']} | {r['intervals']} | {r['wall_s']:.1f} | {r['wall_s'] / floor:.2f} "
+              f"| {r['peak_gib']:.2f} | {r['roster_sha256']} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,408 @@
+"""What a round on an engine adds to its facts and predictions so that it gives what a workspace
+round gives (:mod:`xuanba.rounds.engine`): the predictions' intervals, ``model = "auto"`` and
+its holdout check, the account fields and customer attributes of the side tables.
+
+**Intervals** (:mod:`xuanba.models.intervals`, the delta method): the interval of a purchase
+prediction depends only on the customer's history and the fitted model, so it is computed on the
+driver once per distinct ``(frequency, recency, T)`` history and joined back with the point
+predictions. The spend model's standard error depends only on the customer's ``(frequency,
+monetary_value)``: it is computed on the driver once per distinct pair (the pairs the spend model
+was fitted on) and joined back the same way. The values' bounds, which combine it with the
+per-history error of the discounted purchases, are engine expressions over those columns, in
+the workspace's order of operations; only ``exp`` and ``sqrt`` are the engine's, so a bound can
+differ from the workspace's in its last bits, which the round's rounding to six decimals removes
+(but at a tie).
+
+Example
+-------
+>>> import numpy as np, pandas as pd
+>>> from xuanba.models import BGNBD
+>>> m = BGNBD(time_unit="week"); m.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+>>> m.covariance_ = np.diag([1e-4, 0.05, 0.01, 0.1]); m.problems_ = []
+>>> h = pd.DataFrame({"frequency": [0.0, 2.0], "recency": [0.0, 30.43], "T": [38.86, 38.86]})
+>>> cols, said = history_intervals(m, h, 0.9, time_unit="week", discount_rate=0.1)
+>>> said, bool((cols["p_alive_lower"] <= cols["p_alive_upper"]).all()), sorted(cols)[:2]
+([], True, ['_d1_se', '_d3_se'])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: The purchase predictions whose bounds are computed per distinct history on the driver.
+HISTORY_PREDICTIONS = ("p_alive", "expected_purchases_1y", "churn_90d")
+
+
+def _interval_none(level: float, model: Any, reason: str, fields: str) -> str:
+    from xuanba.i18n import t  # raised in English; warning_words says it in the reader's language
+
+    return t("interval_none", "en", level=f"{level * 100:g}%", model=type(model).__name__, reason=reason,
+             fields=fields)
+
+
+def history_intervals(purchases: Any, hist: pd.DataFrame, level: float, *, time_unit: str,
+                      discount_rate: float) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The bounds of the purchase predictions of each distinct history of ``hist`` (the columns
+    ``<prediction>_lower/_upper`` of :data:`HISTORY_PREDICTIONS`) and the standard errors of its
+    discounted purchases over 1 and 3 years (``_d1_se``, ``_d3_se``: the values' bounds need them),
+    as :func:`xuanba.models.predict.prediction_intervals` computes them per customer; and what to
+    say when the fit gives none (then no column)."""
+    from xuanba.models._uncertainty import check_interval
+    from xuanba.models.intervals import bounds, delta_se, interval_problem
+    from xuanba.models.predict import _SCALES
+    from xuanba.models.value import (
+        DAYS_PER_YEAR,
+        discount_weights,
+        unit_length,
+        weighted_expectations_at,
+    )
+
+    check_interval(level)
+    problem = interval_problem(purchases)
+    if problem is not None:
+        return {}, [_interval_none(level, purchases, problem,
+                                   "p_alive, expected_purchases_1y, churn_90d, clv_1y and clv_3y")]
+    unit_days = unit_length(time_unit)
+    arrays = {c: hist[c].to_numpy(dtype=float) for c in purchases.history_columns}
+    ts, weights = discount_weights([1, 3], discount_rate=discount_rate, time_unit=time_unit)
+
+    def quantities(p: np.ndarray) -> dict[str, np.ndarray]:
+        return {"p_alive": purchases._alive_at(p, arrays),
+                "expected_purchases_1y": purchases._expected(p, arrays, DAYS_PER_YEAR / unit_days),
+                "churn_90d": purchases._no_purchase(p, arrays, 90 / unit_days),
+                "discounted": weighted_expectations_at(purchases, p, arrays, ts, weights)}
+
+    est, se = delta_se(purchases, quantities)
+    out: dict[str, np.ndarray] = {}
+    for name in HISTORY_PREDICTIONS:
+        out[f"{name}_lower"], out[f"{name}_upper"] = bounds(est[name], se[name], level, _SCALES[name])
+    out["_d1_se"], out["_d3_se"] = se["discounted"][:, 0], se["discounted"][:, 1]
+    return out, []
+
+
+def spend_interval_said(spend: Any, level: float) -> list[str]:
+    """What to say when the spend model gives no interval (its fit cannot be trusted)."""
+    from xuanba.models.intervals import interval_problem
+
+    problem = interval_problem(spend)
+    return [] if problem is None else [_interval_none(level, spend, problem, "expected_spend, clv_1y and clv_3y")]
+
+
+def _log_bounds(value: Any, se: Any, z: float) -> tuple[Any, Any]:
+    """:func:`xuanba.models.intervals.bounds` on the log scale, as engine expressions: a value
+    that is not positive has no spread (its bounds are itself), a missing one missing bounds."""
+    import ibis
+
+    spread = ibis.literal(z) * se / value
+    inside = value > 0.0
+    return (ibis.ifelse(inside, value * (-spread).exp(), value),
+            ibis.ifelse(inside, value * spread.exp(), value))
+
+
+def spend_history_errors(spend: Any, sh: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Gamma-Gamma's expected spend (``_s``) and its standard error (``_se_s``, the delta method)
+    for each distinct ``(frequency, monetary_value)`` of ``sh``, on the driver: what
+    :func:`xuanba.models.predict.prediction_intervals` computes per customer."""
+    from xuanba.models.intervals import delta_se
+
+    rows = {c: sh[c].to_numpy(dtype=float) for c in spend.history_columns}
+    est, se = delta_se(spend, lambda p: {"spend": spend._conditional(p, rows)})
+    return {"_s": est["spend"], "_se_s": se["spend"]}
+
+
+def spend_intervals(t: Any, level: float, margin: float) -> dict[str, Any]:
+    """The bounds of ``expected_spend`` and, when ``t`` has the per-history errors of the
+    discounted purchases (``_d1_se``, ``_d3_se``), of ``clv_1y`` and ``clv_3y``: engine expressions
+    over ``t``, which has the spend and its error per spend history joined (``_s``, ``_se_s``:
+    :func:`spend_history_errors`) and the discounted purchases ``_d1``, ``_d3``. A value's error
+    combines the two independent fits (:func:`xuanba.models.intervals.product_se`), in its order
+    of operations. Every term is a column, so the expressions stay small once rounded."""
+    import ibis
+
+    from xuanba.models.intervals import z_value
+
+    z = z_value(level)
+    out: dict[str, Any] = {}
+    out["expected_spend_lower"], out["expected_spend_upper"] = _log_bounds(t._s, t._se_s, z)
+    if "_d1_se" in t.columns:
+        m = ibis.literal(float(margin))
+        for col, d, d_se in (("clv_1y", t._d1, t._d1_se), ("clv_3y", t._d3, t._d3_se)):
+            ra, rb = t._se_s / t._s, d_se / d
+            se = m * ((t._s * d).abs() * (ra * ra + rb * rb).sqrt())
+            out[f"{col}_lower"], out[f"{col}_upper"] = _log_bounds(m * t._s * d, se, z)
+    return out
+
+
+# -- model = "auto" and the model check, on the engine ---------------------------------------------
+def evaluate_on_engine(tx: Any, calibration_end: Any, holdout_end: Any, *, models: Any, time_unit: str = "week",
+                       penalizer: float = 0.0, start: Any = None) -> Any:
+    """:func:`xuanba.models.evaluate.evaluate` (no cumulative view) of the Ibis transactions
+    ``tx``: the engine computes every customer's calibration history and holdout purchases
+    (:func:`xuanba.facts.expressions.history_holdout_expr`, the workspace's expression) and groups
+    them; only the distinct ``(frequency, recency, T, frequency_holdout)`` with their customers
+    reach the driver, for :func:`xuanba.models.evaluate.evaluate_groups`."""
+    import ibis
+    import pyarrow as pa
+
+    from xuanba._dates import as_date
+    from xuanba.errors import DataError
+    from xuanba.facts.compute import _check_cutoff
+    from xuanba.facts.expressions import history_holdout_expr
+    from xuanba.models.engine import run
+    from xuanba.models.evaluate import evaluate_groups
+    from xuanba.rounds.engine import _histories
+
+    cal, hold = as_date(calibration_end, "calibration end"), as_date(holdout_end, "holdout end")
+    if hold <= cal:
+        raise DataError(f"the holdout end {hold} is not after the calibration end {cal}",
+                        fix="Give --holdout-end a date later than --calibration-end.")
+    _check_cutoff(tx, cal, tx)
+    per = history_holdout_expr(tx, cal, hold, time_unit=time_unit)  # type: ignore[arg-type]
+    # grouped as the round's histories are, read in the order of their first customer by id
+    groups = _histories(per, ("frequency", "recency", "T", "frequency_holdout"))
+
+    def tied_actual(histories: pd.DataFrame, m: int) -> float:
+        """The holdout purchases of the first ``m`` customers by id whose history is one of these."""
+        if m <= 0:
+            return 0.0
+        small = ibis.memtable(pa.Table.from_pandas(histories.rename(columns=lambda c: f"_{c}"), preserve_index=False))
+        cond = [per[c] == small[f"_{c}"] for c in ("frequency", "recency", "T")]
+        first = per.join(small, cond).select("customer_id", "frequency_holdout").order_by("customer_id").limit(m)
+        got = run(first.aggregate(s=first.frequency_holdout.sum()))["s"].iloc[0]
+        return 0.0 if pd.isna(got) else float(got)
+
+    return evaluate_groups(groups, cal, hold, models=models, time_unit=time_unit, penalizer=penalizer,
+                           start=start, tied_actual=tied_actual)
+
+
+def choose_on_engine(tx: Any, hist: pd.DataFrame, cutoff: Any, *, time_unit: str, penalizer: float) -> tuple[Any, Any]:
+    """``model = "auto"`` on the engine: :func:`xuanba.models.choose.choose_model` on the distinct
+    histories at the cutoff ``hist`` (with ``customers``), its holdout check run by
+    :func:`evaluate_on_engine`. Returns the choice and the round's model check read from it
+    (``None`` when the holdout is not the year before the cutoff: then :func:`model_check_on_engine`)."""
+    from xuanba.models.choose import choose_model
+    from xuanba.rounds.run import model_check_of
+
+    def holdout(cal: Any, hold: Any, **options: Any) -> Any:
+        return evaluate_on_engine(tx, cal, hold, **options)
+
+    choice = choose_model(None, cutoff, histories=hist, holdout=holdout, time_unit=time_unit, penalizer=penalizer)
+    check = None
+    if choice.model is not None:
+        check = model_check_of(choice.evaluation, choice.model, cutoff, time_unit, penalizer)
+    choice.evaluation = None  # its tables: not kept past here
+    return choice, check
+
+
+def model_check_on_engine(tx: Any, model: str, cutoff: Any, *, time_unit: str, penalizer: float = 0.0) -> Any:
+    """:func:`xuanba.rounds.run.model_check` on the engine: the model fitted on the purchases up to
+    the cutoff − 365 days and its expected purchases in the following year against what customers
+    bought, by calibration frequency; when the data cannot support it, why."""
+    import datetime as dt
+
+    from xuanba.errors import XuanbaError
+    from xuanba.rounds.run import StoredTable, _check_info, _check_table
+
+    start = cutoff - dt.timedelta(days=365)
+    try:
+        ev = evaluate_on_engine(tx, start, cutoff, models=(model,), time_unit=time_unit, penalizer=penalizer)
+    except XuanbaError as exc:
+        return StoredTable({**_check_info(model, cutoff, time_unit, penalizer), "error": exc.message})
+    except Exception as exc:  # noqa: BLE001 - a side check never fails the round; its reason is kept
+        return StoredTable({**_check_info(model, cutoff, time_unit, penalizer), "error": f"{type(exc).__name__}: {exc}"})
+    return _check_table(ev, model, _check_info(model, cutoff, time_unit, penalizer))
+
+
+# -- account fields and customer attributes ---------------------------------------------------------
+#: Account fields the driver computes from the side tables alone (interactions, commitments,
+#: contacts), with their value for a customer the side tables do not name.
+SIDE_DEFAULTS: dict[str, Any] = {"cost_to_serve_365d": 0.0, "promise_reliability": None,
+                                 "days_since_contact": None, "single_threaded": False}
+#: Account fields that need the transactions' payment dates (receivables).
+PAYMENT_FIELDS = ("payment_punctuality", "overdue_receivables")
+
+
+def side_account_fields(side: Mapping[str, pd.DataFrame], cutoff: Any) -> pd.DataFrame:
+    """The account fields that read only the side tables (:data:`SIDE_DEFAULTS`), for every
+    customer those tables name: :func:`xuanba.accounts.account_fields` itself, given those
+    customers with no purchase (their money comes from the engine).
+
+    Example
+    -------
+    >>> it = pd.DataFrame({"customer_id": ["a", "a"], "ts": pd.to_datetime(["2026-01-02", "2026-03-01"]),
+    ...                    "kind": ["call", "visit"]})
+    >>> side_account_fields({"interactions": it}, "2026-03-31")[["customer_id", "days_since_contact"]].values.tolist()
+    [['a', 30.0]]
+    """
+    from xuanba.accounts.fields import account_fields
+
+    named = [t["customer_id"].astype(str) for t in side.values() if t is not None and len(t)]
+    ids = sorted(set(pd.concat(named).tolist())) if named else []
+    stub = pd.DataFrame({"customer_id": pd.Series(ids, dtype=object), "ts": pd.Timestamp(cutoff),
+                         "amount": 0.0})
+    if stub.empty:
+        return pd.DataFrame({"customer_id": pd.Series([], dtype=object),
+                             **{c: pd.Series([], dtype=bool if c == "single_threaded" else float)
+                                for c in SIDE_DEFAULTS}})
+    fields = account_fields(stub, side.get("interactions"), side.get("commitments"), side.get("contacts"),
+                            as_of=cutoff)
+    return fields[["customer_id", *SIDE_DEFAULTS]]
+
+
+def _memtable(frame: pd.DataFrame) -> Any:
+    import ibis
+    import pyarrow as pa
+
+    return ibis.memtable(pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def _left_join(table: Any, frame: pd.DataFrame) -> Any:
+    """``table`` with the columns of the driver's ``frame`` (one row per ``customer_id``) joined
+    on the customer (a left join: every customer of ``table`` kept, in its order)."""
+    small = _memtable(frame.rename(columns={"customer_id": "_side_id"}))
+    joined = table.left_join(small, table.customer_id == small._side_id)
+    return joined.select(*table.columns, *[c for c in small.columns if c != "_side_id"]).order_by("customer_id")
+
+
+def account_columns(table: Any, tx: Any, side: Mapping[str, pd.DataFrame], cutoff: Any) -> Any:
+    """``table`` (the fields by customer) with the account fields of
+    :func:`xuanba.accounts.account_fields` joined: cost-to-serve, promise reliability, days since
+    contact and single-threaded computed on the driver from the side tables (one row per customer
+    they name) and sent to the engine; ``profit_365d`` — revenue less the cost of goods over the
+    365 days to the cutoff, less cost-to-serve — an engine aggregate of the transactions; the
+    payment fields empty (the engine's transactions carry no payment dates: see
+    :func:`payment_dates_in`)."""
+    import ibis
+
+    from xuanba.accounts.fields import FIELDS
+
+    cut = ibis.literal(cutoff)
+    day = tx.ts.date()
+    window = tx.filter((day <= cut) & (day > ibis.literal(cutoff - dt.timedelta(days=365))))
+    cost = ibis.coalesce(window.cost.cast("float64"), 0.0) if "cost" in window.columns else ibis.literal(0.0)
+    money = window.group_by(window.customer_id.name("_money_id")).aggregate(
+        _revenue=window.amount.cast("float64").sum(), _cogs=cost.sum())
+    t = table.left_join(money, table.customer_id == money._money_id).select(*table.columns, "_revenue", "_cogs")
+    t = _left_join(t, side_account_fields(side, cutoff))
+    cts = ibis.coalesce(t.cost_to_serve_365d.cast("float64"), 0.0)
+    profit = ibis.coalesce(t._revenue, 0.0) - ibis.coalesce(t._cogs, 0.0) - cts  # customer_profit's order
+    values = {
+        "cost_to_serve_365d": cts, "profit_365d": profit,
+        "promise_reliability": t.promise_reliability.cast("float64"),
+        "days_since_contact": t.days_since_contact.cast("float64"),
+        "payment_punctuality": ibis.null("float64"),
+        "single_threaded": ibis.coalesce(t.single_threaded.cast("boolean"), False),
+        "overdue_receivables": ibis.null("float64"),
+    }
+    return t.mutate(**values).select(*table.columns, *FIELDS).order_by("customer_id")
+
+
+def payment_dates_in(tx: Any) -> bool:
+    """Whether the engine's transactions carry payment dates (a ``paid_on`` with a value)."""
+    if "paid_on" not in tx.columns:
+        return False
+    from xuanba.models.engine import run
+
+    return bool(run(tx.aggregate(n=tx.paid_on.count()))["n"].iloc[0])
+
+
+def customer_columns(table: Any, people: pd.DataFrame) -> tuple[Any, list[str], list[str]]:
+    """``table`` with every column of the ``customers`` side table joined (as
+    :func:`xuanba.rounds.run.gather_fields` joins it: a column whose name a field already has, in
+    any case, or ``round_id``, left out; the first row of a customer kept), the columns added and
+    those left out."""
+    people = people.copy()
+    people["customer_id"] = people["customer_id"].astype(str)
+    taken = {c.lower() for c in table.columns} | {"round_id"}
+    clash = [c for c in people.columns if c != "customer_id" and str(c).lower() in taken]
+    people = people.drop(columns=clash).drop_duplicates("customer_id")
+    added = [c for c in people.columns if c != "customer_id"]
+    return _left_join(table, people), added, [str(c) for c in clash]
+
+
+class SideTables:
+    """What a workspace holds besides transactions that a round joins to its fields: the account
+    side tables (``interactions``, ``commitments``, ``contacts``) and the ``customers`` table,
+    read once (:meth:`read`)."""
+
+    def __init__(self, side: dict[str, pd.DataFrame] | None = None, people: pd.DataFrame | None = None) -> None:
+        self.side = side or {}
+        self.people = people
+
+    @classmethod
+    def read(cls, workspace: Any) -> SideTables:
+        """The side tables of ``workspace`` (a :class:`~xuanba.Workspace` or a file; ``None`` or
+        a file that does not exist yet: none)."""
+        from pathlib import Path
+
+        from xuanba.accounts.stored import stored_table
+        from xuanba.workspace import Workspace, open_workspace
+
+        if workspace is None or (not isinstance(workspace, Workspace) and not Path(workspace).exists()):
+            return cls()
+        with open_workspace(workspace, read_only=True) as ws:
+            side = {k: t for k in ("interactions", "commitments", "contacts")
+                    if ws.has_table(k) and (t := stored_table(ws, k)) is not None}
+            people = ws.sql("SELECT * FROM customers") if ws.has_table("customers") else None
+        return cls(side, people)
+
+    def accounts(self, standard: Any) -> bool:
+        """Whether a round gathers the account fields: the standard reads one, or there are
+        account side tables (so a round stores profit after cost-to-serve)."""
+        from xuanba.standard.schema import ACCOUNT_COLUMNS
+
+        return bool(standard.fields_used() & set(ACCOUNT_COLUMNS)) or bool(self.side)
+
+    def columns(self, standard: Any) -> set[str]:
+        """The fields the side tables give a round of ``standard``."""
+        from xuanba.accounts.fields import FIELDS
+
+        out = set(FIELDS) if self.accounts(standard) else set()
+        return out | (set(map(str, self.people.columns)) if self.people is not None else set())
+
+
+def side_fields(table: Any, tx: Any, standard: Any, cutoff: Any, tables: SideTables) -> tuple[Any, dict[str, Any]]:
+    """The account fields and customer attributes a workspace round gathers
+    (:func:`xuanba.rounds.run.gather_fields`), joined in the engine: the account fields when the
+    standard reads one or there are account side tables, the ``customers`` table's columns when
+    there is one. Returns the table and what ``notes`` says of them."""
+    from xuanba.errors import InputError
+    from xuanba.rounds.engine import steady_expr
+    from xuanba.rounds.run import _steady
+    from xuanba.standard.schema import ACCOUNT_COLUMNS
+
+    notes: dict[str, Any] = {"account_fields": False, "customer_fields": [], "customer_fields_skipped": []}
+    if tables.accounts(standard):
+        wanted = sorted(standard.fields_used() & set(PAYMENT_FIELDS))
+        if wanted and payment_dates_in(tx):
+            raise InputError(f"the standard reads {', '.join(wanted)}, which need the payment dates (paid_on) of "
+                             "every transaction; a round on an engine does not compute receivables yet",
+                             fix="Run this standard on the workspace (without --engine/--source), or leave those "
+                                 "fields out of it.")
+        table = account_columns(table, tx, tables.side, cutoff)
+        table = steady_expr(table, [c for c in ACCOUNT_COLUMNS if c != "single_threaded"])
+        notes["account_fields"] = True
+    if tables.people is not None:
+        people = _steady(tables.people, [c for c in tables.people.columns
+                                         if pd.api.types.is_float_dtype(tables.people[c])])
+        table, notes["customer_fields"], notes["customer_fields_skipped"] = customer_columns(table, people)
+    return table, notes
+
+
+def with_spend_intervals(t: Any, spend: Any, sh: pd.DataFrame, level: float, margin: float) -> Any:
+    """``t`` (the facts with the point predictions) with the bounds of the spend and the values:
+    the spend's error computed on the driver once per distinct ``(frequency, monetary_value)`` of
+    ``sh`` (:func:`spend_history_errors`), joined back like the point predictions, then
+    :func:`spend_intervals`."""
+    errors = spend_history_errors(spend, sh)
+    small = _memtable(pd.DataFrame({"_sf": sh["frequency"].to_numpy(dtype=float),
+                                    "_sm": sh["monetary_value"].to_numpy(dtype=float), **errors}))
+    joined = t.left_join(small, (t.frequency.cast("float64") == small._sf)
+                         & (t.monetary_value.cast("float64") == small._sm))
+    joined = joined.select(*t.columns, "_s", "_se_s")
+    return joined.mutate(**spend_intervals(joined, level, margin))

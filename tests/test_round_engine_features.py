@@ -1,0 +1,374 @@
+"""A round on an engine gives what the workspace round gives on the same data (issue 16: "the
+engine path replaces the pandas path"): the predictions' intervals, ``model = "auto"`` with its
+holdout check, account fields and customer attributes from the side tables. Each test runs the
+workspace round and the engine round (DuckDB) on the same transactions and compares them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests._helpers import cdnow_transactions
+from tests.test_round_engine import (
+    BUSY_STANDARD,
+    _workspace,
+    assert_same_round,
+    simulated_transactions,
+)
+from xuanba import Workspace
+from xuanba.models.predict import INTERVAL_COLUMNS
+from xuanba.rounds import load_round, run_round
+from xuanba.rounds.engine import run_round_on_engine
+from xuanba.rounds.run import table_sha256
+from xuanba.standard import load_standard
+
+CDNOW_CUTOFF = "1997-09-30"
+
+
+def with_interval(text: str, level: float = 0.9) -> str:
+    return text.replace("[predictions]\n", f"[predictions]\ninterval = {level}\n")
+
+
+def assert_same_bounds(engine_fields: pd.DataFrame, ws_fields: pd.DataFrame, columns: list[str]) -> None:
+    """The bounds of the customers the engine round holds equal the workspace round's: the same
+    arithmetic in the same order; the engine's ``exp``/``sqrt`` may move a last bit, which the
+    rounding to six decimals removes but at a tie (one unit in the sixth decimal at most)."""
+    want = ws_fields.set_index("customer_id").loc[engine_fields["customer_id"]]
+    for col in columns:
+        a, b = engine_fields[col].to_numpy(dtype=float), want[col].to_numpy(dtype=float)
+        assert np.array_equal(np.isnan(a), np.isnan(b)), col
+        assert np.abs(a - b)[~np.isnan(a)].max(initial=0.0) <= 1.0000001e-6, col
+        assert (a == b).mean() > 0.99, col  # all but a tie here and there: the same bits
+
+
+def test_intervals_on_an_engine_round_are_the_workspace_rounds_on_cdnow(tmp_path, test_data):
+    """CDNOW sample, BG/NBD and Gamma-Gamma at 90%: every bound the workspace round stores, and
+    the same columns, level, method, warnings and proof hash in the round's meta."""
+    path = _workspace(tmp_path, cdnow_transactions(test_data))
+    std = load_standard(with_interval(BUSY_STANDARD))
+    want = run_round(path, std, CDNOW_CUTOFF, store=False, check_model=False)
+    with Workspace(path, read_only=True) as ws:
+        got = run_round_on_engine(ws.table("transactions"), std, CDNOW_CUTOFF, roster_out=tmp_path / "out")
+    assert want.meta["intervals"]["columns"] == list(INTERVAL_COLUMNS)  # every bound is exercised
+    assert_same_round(got, want, tmp_path / "out")
+    fields = pd.read_parquet(tmp_path / "out" / "fields.parquet")
+    assert list(fields.columns) == list(want.fields.columns)
+    assert_same_bounds(fields, want.fields, list(INTERVAL_COLUMNS))
+    assert_same_bounds(got.fields, want.fields, list(INTERVAL_COLUMNS))
+    info = got.meta["intervals"]
+    assert {k: v for k, v in info.items() if k != "sha256"} == {
+        k: v for k, v in want.meta["intervals"].items() if k != "sha256"}
+    # the proof hash is that of every customer's stored bounds, by id (as verify_round reads them)
+    fields = fields.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    assert info["sha256"] == table_sha256(fields[["customer_id", *info["columns"]]])
+    assert not any("not computed on an engine" in w for w in got.meta["model_warnings"])
+
+
+def test_interval_bounds_hold_the_prediction_and_an_untrusted_fit_gives_none_as_on_the_workspace(tmp_path):
+    """A hostile simulated base: bounds around every prediction. Then a fit the round cannot trust
+    (forced): neither round stores those bounds and both say why, the same words."""
+    import xuanba.models.intervals as intervals
+    import xuanba.models.predict as predict
+
+    tx = simulated_transactions(400, seed=6)
+    path = _workspace(tmp_path, tx)
+    std = load_standard(with_interval(BUSY_STANDARD, 0.8))
+    got = run_round_on_engine(tx, std, "2025-12-31", roster_out=tmp_path / "out")
+    fields = pd.read_parquet(tmp_path / "out" / "fields.parquet")
+    for p in ("p_alive", "expected_purchases_1y", "expected_spend", "clv_1y", "clv_3y", "churn_90d"):
+        assert (fields[f"{p}_lower"] <= fields[p]).all() and (fields[p] <= fields[f"{p}_upper"]).all(), p
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    assert_same_bounds(fields, want.fields, list(INTERVAL_COLUMNS))
+
+    real = intervals.interval_problem
+
+    def spend_untrusted(model):
+        return "a problem made up by the test" if type(model).__name__ == "GammaGamma" else real(model)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(intervals, "interval_problem", spend_untrusted)
+        mp.setattr(predict, "interval_problem", spend_untrusted)  # the workspace round's own name for it
+        want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+        got = run_round_on_engine(tx, std, "2025-12-31")
+    cols = ["p_alive_lower", "p_alive_upper", "expected_purchases_1y_lower", "expected_purchases_1y_upper",
+            "churn_90d_lower", "churn_90d_upper"]
+    assert want.meta["intervals"]["columns"] == got.meta["intervals"]["columns"] == cols
+    assert got.meta["intervals"]["warnings"] == want.meta["intervals"]["warnings"] != []
+    assert "a problem made up by the test" in got.meta["intervals"]["warnings"][0]
+    assert got.meta["model_warnings"] == want.meta["model_warnings"]
+    assert_same_bounds(got.fields, want.fields, cols)
+
+
+def _same_numbers(a, b, rel: float = 1e-9) -> bool:
+    """Equal, numbers (also inside dicts and lists) within ``rel``: a weighted sum over distinct
+    histories against a sum over customers differs in the last bits."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_numbers(a[k], b[k], rel) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_numbers(x, y, rel) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=rel, abs=1e-12, nan_ok=True)
+    return a == b
+
+
+@pytest.mark.parametrize("calibration_end", ["1997-06-30", "1997-09-30"])
+def test_the_engine_evaluation_from_distinct_histories_equals_the_per_customer_one(test_data, calibration_end):
+    """CDNOW: every model's fit, errors, correlation, top-decile capture (ties at the decile's
+    edge among one-time buyers, taken by id as the per-customer evaluation takes them) and the
+    table by frequency, from the engine's distinct histories and holdout counts."""
+    import ibis
+    import pyarrow as pa
+
+    from xuanba.facts.compute import transactions_table
+    from xuanba.models.evaluate import evaluate
+    from xuanba.rounds.engine_extras import evaluate_on_engine
+
+    tx = cdnow_transactions(test_data)
+    want = evaluate(tx, calibration_end, "1998-06-30", cumulative=False)
+    table = transactions_table(ibis.memtable(pa.Table.from_pandas(tx, preserve_index=False)))
+    got = evaluate_on_engine(table, calibration_end, "1998-06-30", models=("bgnbd", "pareto-nbd", "mbgnbd"))
+    assert len(got.predictions) < len(want.predictions) / 2  # compressed: distinct histories reached Python
+    assert list(got.comparison.index) == list(want.comparison.index) and got.best == want.best
+    for model in want.comparison.index:
+        assert got.models[model].params_.tolist() == want.models[model].params_.tolist(), model  # same fit, bit for bit
+        a, b = got.comparison.loc[model].to_dict(), want.comparison.loc[model].to_dict()
+        assert _same_numbers(a, b), (model, a, b)
+    pd.testing.assert_frame_equal(got.by_frequency, want.by_frequency, rtol=1e-12)
+    assert got.warnings == want.warnings
+
+
+AUTO = BUSY_STANDARD.replace('model = "bgnbd"', 'model = "auto"')
+
+
+def assert_same_choice(got, want) -> None:
+    assert got.meta["predictions"] == want.meta["predictions"]
+    assert _same_numbers(got.meta["model_choice"], want.meta["model_choice"])
+    a, b = got.tables["holdout"], want.tables["holdout"]
+    assert _same_numbers(a.info, b.info), (a.info, b.info)
+    if b.frame is None:
+        assert a.frame is None
+    else:
+        pd.testing.assert_frame_equal(a.frame, b.frame, rtol=1e-12)
+    assert "model_check" not in got.meta and "model_check" not in want.meta
+
+
+def test_auto_on_an_engine_chooses_as_the_workspace_round_and_stores_the_same_check(tmp_path):
+    """Three years of a simulated Pareto/NBD base: a year held out; the candidates' fits at the
+    cutoff and on the holdout, the winner and its reason, the stored check (the choice's holdout
+    year) and the roster are the workspace round's."""
+    from xuanba.models.simulate import simulate_transactions
+
+    tx = simulate_transactions("pareto-nbd", 1500, "2023-01-01", "2025-12-31", seed=4)
+    path = _workspace(tmp_path, tx)
+    std = load_standard(AUTO)
+    want = run_round(path, std, "2025-12-31", store=False)
+    got = run_round_on_engine(tx, std, "2025-12-31", roster_out=tmp_path / "out",
+                              workspace=tmp_path / "rounds.duckdb")
+    assert want.meta["model_choice"]["criterion"] == "group_mae" and want.meta["model_choice"]["holdout"]["days"] == 365
+    assert want.tables["holdout"].frame is not None  # a real check, read from the choice's evaluation
+    assert_same_choice(got, want)
+    assert_same_round(got, want, tmp_path / "out")
+    stored = load_round(tmp_path / "rounds.duckdb", "latest")
+    assert stored.missing == [] and "holdout" in stored.tables
+    pd.testing.assert_frame_equal(stored.tables["holdout"].frame, want.tables["holdout"].frame, rtol=1e-12,
+                                  check_dtype=False)
+
+
+def test_auto_on_an_engine_with_a_short_history_checks_the_year_before_as_the_workspace_does(tmp_path, test_data):
+    """CDNOW at 1997-09-30: nine months of purchases, so auto holds out 90 days and the model check
+    of the year before cannot be made (no purchase then): both rounds say why, the same words."""
+    path = _workspace(tmp_path, cdnow_transactions(test_data))
+    std = load_standard(AUTO)
+    want = run_round(path, std, CDNOW_CUTOFF, store=False)
+    with Workspace(path, read_only=True) as ws:
+        got = run_round_on_engine(ws.table("transactions"), std, CDNOW_CUTOFF)
+    assert want.meta["model_choice"]["holdout"]["days"] < 365 and "error" in want.tables["holdout"].info
+    assert_same_choice(got, want)
+    assert_same_round(got, want)
+
+
+def test_auto_with_no_candidate_drops_the_predictions_as_the_workspace_round_does(tmp_path):
+    tx = pd.DataFrame({"customer_id": ["a", "b", "c"], "ts": pd.to_datetime(["2025-01-02", "2025-02-01", "2025-03-03"]),
+                       "amount": [10.0, 5.0, 20.0]})
+    path = _workspace(tmp_path, tx)
+    std = load_standard(AUTO)
+    want = run_round(path, std, "2025-03-31", store=False)
+    got = run_round_on_engine(tx, std, "2025-03-31")
+    assert want.meta["predictions"] == got.meta["predictions"] == "unavailable"
+    assert got.meta["model_choice"] == want.meta["model_choice"] and got.meta["fallback"] == want.meta["fallback"]
+    assert_same_round(got, want)
+
+
+SIDE_STANDARD = BUSY_STANDARD.replace('expr = "orders >= 1"', 'expr = "days_since_contact < 400 or single_threaded"') \
+    .replace('field = "revenue_365d"\nweight = 30', 'field = "revenue_365d"\nweight = 10').replace("""[[criteria]]
+name = "quiet\"""", """[[criteria]]
+name = "profit"
+field = "profit_365d"
+weight = 10
+[[criteria]]
+name = "cost"
+field = "cost_to_serve_365d"
+direction = "lower"
+missing = "median"
+weight = 5
+[[criteria]]
+name = "promises"
+field = "promise_reliability"
+missing = "median"
+weight = 5
+[[gates]]
+name = "not_education"
+expr = "segment != '教育 Education'"
+[[criteria]]
+name = "quiet\"""")
+
+
+def _with_side_tables(tmp_path, tx: pd.DataFrame, end: str):
+    """A workspace with the transactions and every account side table and a customers table
+    (the demo's generator: interactions, commitments, contacts, customers with segment and size)."""
+    from xuanba.demo.accounts_demo import make_side_tables
+    from xuanba.ingest import ingest
+
+    path = _workspace(tmp_path, tx)
+    ids = sorted(tx["customer_id"].unique())
+    orders = tx.groupby("customer_id").size().to_dict()
+    side = make_side_tables(ids[: len(ids) * 3 // 4], seed=3, start="2024-06-01", end=end, orders=orders)
+    with Workspace(path) as ws:
+        for kind in ("customers", "interactions", "commitments", "contacts"):
+            ingest(side[kind], ws, kind=kind)
+    return path, side
+
+
+def test_account_fields_and_customer_attributes_on_an_engine_are_the_workspace_rounds(tmp_path):
+    """Hostile ids, costs on part of the rows, returns; interactions, promises, contacts and a
+    customers table for three quarters of the customers: a standard that reads profit after
+    cost-to-serve, cost-to-serve, promise reliability, days since contact, single-threaded and a
+    customer's size gives the same roster, and the round stores the same fields."""
+    tx = simulated_transactions(500, seed=9)
+    path, side = _with_side_tables(tmp_path, tx, "2025-12-31")
+    std = load_standard(SIDE_STANDARD)
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    assert want.meta["account_fields"] and want.meta["customer_fields"]
+    assert want.meta["n_gated_out"] > 0 and want.fields["days_since_contact"].isna().any()
+    got = run_round_on_engine(tx, std, "2025-12-31", roster_out=tmp_path / "out", side_tables=path)
+    for key in ("account_fields", "customer_fields", "customer_fields_skipped", "field_columns"):
+        assert got.meta[key] == want.meta[key], key
+    assert_same_round(got, want, tmp_path / "out")
+    fields = pd.read_parquet(tmp_path / "out" / "fields.parquet")
+    for col in ("first_purchase", "last_purchase"):
+        fields[col] = pd.to_datetime(fields[col])
+    assert list(fields.columns) == list(want.fields.columns)
+    money = ["profit_365d", "cost_to_serve_365d"]  # sums in the engine's order, rounded to six decimals
+    pd.testing.assert_frame_equal(fields.drop(columns=money), want.fields.drop(columns=money), check_dtype=False)
+    assert_same_bounds(fields, want.fields, money)
+
+
+def test_side_tables_in_the_stored_workspace_are_joined_even_when_the_standard_reads_none(tmp_path):
+    """As a workspace round does: with account side tables the round stores profit after
+    cost-to-serve and the customers' attributes (name, owner) though the standard reads neither."""
+    tx = simulated_transactions(300, seed=10)
+    path, _ = _with_side_tables(tmp_path, tx, "2025-12-31")
+    std = load_standard(BUSY_STANDARD)
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    got = run_round_on_engine(tx, std, "2025-12-31", workspace=path)  # stored beside the side tables
+    assert got.meta["account_fields"] and "owner" in got.meta["customer_fields"]
+    stored = load_round(path, got.round_id)
+    sel = want.fields[want.fields["customer_id"].isin(stored.roster["customer_id"])].reset_index(drop=True)
+    assert list(stored.fields.columns) == list(sel.columns)
+    assert stored.fields["owner"].tolist() == sel["owner"].tolist()
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    res = CliRunner().invoke(app, ["report", str(got.round_id), "--workspace", str(path), "--out",
+                                   str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "r.html").read_text("utf-8")
+    assert stored.fields["owner"].dropna().iloc[0] in html  # the owners the engine round joined, listed
+
+
+def test_a_field_no_table_gives_is_named_with_where_it_comes_from_before_the_round_runs(tmp_path):
+    from xuanba.errors import DataError
+
+    tx = simulated_transactions(50, seed=1)
+    ran = []
+    with pytest.raises(DataError, match="segment") as err:  # account fields need no side table (empty, as on a workspace)
+        run_round_on_engine(tx, load_standard(SIDE_STANDARD), "2025-12-31", side_tables=tmp_path / "none.duckdb",
+                            progress=ran.append)
+    assert "segment (customer attribute" in str(err.value) and "--workspace" in (err.value.fix or "")
+    assert ran == [] and not (tmp_path / "none.duckdb").exists()  # nothing ran, nothing was made
+
+
+def test_a_replay_on_an_engine_gives_the_workspace_replays_summary_and_stores_each_round(tmp_path):
+    """Quarter ends over 2025 of a simulated base: the same customers, selections, who entered,
+    left and stayed, and the rank correlation over every customer ranked in both rounds (from the
+    rosters the engine wrote); each round stored as an engine round."""
+    from xuanba.rounds.replay import replay_rounds, replay_rounds_on_engine
+
+    tx = simulated_transactions(400, seed=12)
+    path = _workspace(tmp_path, tx)
+    std = load_standard(BUSY_STANDARD)
+    want = replay_rounds(path, std, "2025-01-01", "2025-12-31", every="quarter", store=False)
+    got = replay_rounds_on_engine(tx, std, "2025-01-01", "2025-12-31", every="quarter",
+                                  workspace=tmp_path / "rounds.duckdb", roster_out=tmp_path / "out")
+    assert len(got.rounds) == 4 and sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31"]
+    a, b = got.summary, want.summary
+    pd.testing.assert_frame_equal(a.drop(columns=["round_id", "rank_correlation"]),
+                                  b.drop(columns=["round_id", "rank_correlation"]))
+    assert a["entered"].iloc[1:].sum() > 0 and a["left"].iloc[1:].sum() > 0  # the selection moves
+    np.testing.assert_allclose(a["rank_correlation"], b["rank_correlation"], rtol=1e-12)
+    assert a["rank_correlation"].iloc[1:].notna().all()
+    assert a["round_id"].tolist() == [1, 2, 3, 4]
+    for rnd, ws_rnd in zip(got.rounds, want.rounds, strict=True):
+        assert_same_round(rnd, ws_rnd)
+
+
+def test_the_cli_replays_on_an_engine(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    tx = simulated_transactions(200, seed=13)
+    source = tmp_path / "tx.parquet"
+    tx.to_parquet(source, index=False)
+    (tmp_path / "s.toml").write_text(BUSY_STANDARD, "utf-8")
+    res = CliRunner().invoke(app, ["round", "--standard", str(tmp_path / "s.toml"), "--engine", "duckdb",
+                                   "--source", str(source), "--every", "quarter", "--from", "2025-04-01",
+                                   "--to", "2025-12-31", "--workspace", str(tmp_path / "w.duckdb"), "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output[res.output.index("{"):])["rounds"]
+    assert [r["cutoff"] for r in rows] == ["2025-06-30", "2025-09-30", "2025-12-31"]
+    assert [r["round_id"] for r in rows] == [1, 2, 3] and rows[0]["entered"] is None
+    assert rows[2]["kept"] is not None and rows[2]["rank_correlation"] is not None
+    res = CliRunner().invoke(app, ["round", "--standard", str(tmp_path / "s.toml"), "--engine", "duckdb",
+                                   "--source", str(source), "--cutoff", "2025-12-31", "--fields", str(source),
+                                   "--workspace", str(tmp_path / "w.duckdb")])
+    assert res.exit_code == 2 and "--fields" in res.output and "Traceback" not in res.output, res.output
+
+
+def test_the_rank_correlation_of_two_written_rosters_is_compare_rosters_one(tmp_path):
+    """Random rosters with customers in one round only, the second written as a folder of parts
+    (as Spark writes it): Spearman's correlation over the customers ranked in both, as
+    compare_rosters computes it from the rosters in memory; fewer than two in common: NaN."""
+    from xuanba.rounds.diff import compare_rosters
+    from xuanba.rounds.replay import roster_rank_correlation
+
+    rng = np.random.default_rng(2)
+    ids = np.array([f"c{i:04d}" for i in range(500)], dtype=object)
+    a = pd.DataFrame({"customer_id": rng.permutation(ids)[:450], "rank": np.arange(1, 451)})
+    b = pd.DataFrame({"customer_id": rng.permutation(ids)[:420], "rank": np.arange(1, 421)})
+    for r in (a, b):
+        r["tier"], r["selected"] = "", False
+    a.to_parquet(tmp_path / "a.parquet")
+    (tmp_path / "b").mkdir()
+    b.iloc[:200].to_parquet(tmp_path / "b" / "part-0.parquet")
+    b.iloc[200:].to_parquet(tmp_path / "b" / "part-1.parquet")
+    want = compare_rosters(a, b, ["A"]).rank_correlation
+    got = roster_rank_correlation(tmp_path / "a.parquet", tmp_path / "b")
+    assert abs(want) > 0 and got == pytest.approx(want, rel=1e-12)
+    a.iloc[:1].to_parquet(tmp_path / "one.parquet")
+    assert np.isnan(roster_rank_correlation(tmp_path / "one.parquet", tmp_path / "b"))
