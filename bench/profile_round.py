@@ -5,6 +5,7 @@ time goes (cProfile), on the data of bench_round.py.
     python bench/profile_round.py --customers 1e5 --top 25
     python bench/profile_round.py --no-profile           # times and memory alone (cProfile adds ~20 %)
     python bench/profile_round.py --customers 1e7 --no-profile --stop-at 10   # stopped past 10 GiB
+    python bench/profile_round.py --no-profile --timeline   # and when each piece ran, in which thread
 
 Each step's peak is the resident set's high-water mark while it ran: Linux resets the mark when
 ``5`` is written to /proc/self/clear_refs, which the progress callback does at each step. The
@@ -63,6 +64,8 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40, help="functions listed by cumulative time")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--dump", metavar="FILE", help="also write the cProfile statistics there (pstats)")
+    parser.add_argument("--timeline", action="store_true",
+                        help="also list when each piece of the round ran and in which thread (bench/timeline.py)")
     parser.add_argument("--stop-at", type=float, metavar="GIB", help="stop the round when it holds more than GIB")
     args = parser.parse_args()
     if args.stop_at:
@@ -83,6 +86,11 @@ def main() -> None:
         ws = Workspace(path, create=False)
         _ = ws.ibis
         import xuanba.models.predict  # noqa: F401
+
+        if args.timeline:
+            import timeline
+
+            timeline.install()
 
         marks: list[tuple[str, float, float, float, float]] = []  # step, wall, cpu, rss at start, peak of the one before
 
@@ -114,6 +122,9 @@ def main() -> None:
     for (name, w, c, at_start, _), (_, w2, c2, _, pk) in zip(marks, ends, strict=True):
         print(f"| {name} | {w2 - w:.2f} | {c2 - c:.2f} | {at_start:.2f} | {pk:.2f} |")
     print(f"| **whole round** | **{t1 - t0:.2f}** | **{c1 - c0:.2f}** | | **{max(m[4] for m in ends):.2f}** |")
+    if args.timeline:
+        print("\nWhen each piece ran (seconds from the round's start; pieces under 5 ms left out):\n")
+        print(timeline.report(t0))
     if prof:
         print()
         pstats.Stats(prof).sort_stats("cumulative").print_stats(args.top)

@@ -270,6 +270,48 @@ def test_model_check_columns_come_from_one_narrow_query_equal_to_the_full_facts(
         assert int(row["frequency_holdout"].iloc[0]) == sum(cal < d <= hold for d in days)
 
 
+@settings(max_examples=60, deadline=None)
+@given(rows=check_rows, unit=st.sampled_from(["day", "week", "month"]))
+def test_facts_and_the_check_year_from_one_pass_equal_the_two_queries(rows, unit):
+    """A round reads its facts and its model check's calibration table in one pass
+    (``facts_and_holdout``): the two frames must equal ``customer_facts`` at the cutoff and
+    ``calibration_holdout`` from the calibration end to the cutoff, row for row and type for type,
+    with returns, days of returns only, several lines a day, spend of any sign, customers first
+    seen after the calibration end (not in the check) and none seen before it (an empty check)."""
+    from xuanba.facts import facts_and_holdout
+    from xuanba.models.evaluate import CALIBRATION_COLUMNS
+
+    base = dt.datetime(2026, 1, 1)
+    tx = pd.DataFrame({
+        "customer_id": [r[0] for r in rows],
+        "ts": [base + dt.timedelta(days=r[1], hours=r[2]) for r in rows],
+        "amount": [r[3] for r in rows],
+        "is_return": [r[4] for r in rows],
+    })
+    cal, cut = dt.date(2026, 2, 10), dt.date(2026, 3, 15)
+    if tx["ts"].dt.date.min() > cut:
+        with pytest.raises(DataError, match="no transaction on or before the cutoff"):
+            facts_and_holdout(tx, cut, cal, time_unit=unit)
+        return
+    facts, check = facts_and_holdout(tx, cut, cal, time_unit=unit)
+    pd.testing.assert_frame_equal(facts, customer_facts(tx, cut, time_unit=unit))
+    if not (tx.loc[~tx["is_return"], "ts"].dt.date <= cal).any():  # nobody bought by the calibration end
+        assert check.empty and list(check.columns) == ["customer_id", *CALIBRATION_COLUMNS]
+        return
+    want = calibration_holdout(tx, cal, cut, time_unit=unit, columns=list(CALIBRATION_COLUMNS))
+    pd.testing.assert_frame_equal(check, want)
+
+
+def test_facts_and_the_check_year_need_a_calibration_end_before_the_cutoff(cdnow_tx):
+    from xuanba.facts import facts_and_holdout
+
+    with pytest.raises(DataError, match="not after the calibration end"):
+        facts_and_holdout(cdnow_tx, "1997-09-30", "1997-09-30")
+    facts, check = facts_and_holdout(cdnow_tx, HOLD_END, CAL_END)  # the published split, at once
+    pd.testing.assert_frame_equal(check, calibration_holdout(cdnow_tx, CAL_END, HOLD_END)[list(check.columns)])
+    assert len(check) == 2357 and len(facts) == 2357
+
+
 def test_missing_column_and_early_cutoff_are_clear_errors():
     with pytest.raises(SchemaError, match="lacks \\['amount'\\]"):
         customer_facts(pd.DataFrame({"customer_id": ["a"], "ts": ["2026-01-01"]}), "2026-02-01")
@@ -406,8 +448,13 @@ def test_facts_without_their_rfm_scores_do_not_compute_the_cuts(cdnow_tx, monkey
     from xuanba.facts import compute
 
     seen: list[str] = []
-    run = compute._execute
-    monkeypatch.setattr(compute, "_execute", lambda e, s: seen.append(ibis.to_sql(e, dialect="duckdb")) or run(e, s))
+    run = compute._arrow  # every query of the facts goes through it
+
+    def spy(e, s, backend=None):  # noqa: ANN001, ANN202
+        seen.append(ibis.to_sql(e, dialect="duckdb"))
+        return run(e, s, backend)
+
+    monkeypatch.setattr(compute, "_arrow", spy)
     calibration_holdout(cdnow_tx, CAL_END, HOLD_END, columns=["frequency", "T"])
     customer_facts(cdnow_tx, "1998-03-31", columns=["orders"])
     assert len(seen) == 4 and not any("CROSS JOIN" in q.upper() for q in seen)  # two cutoff checks, two facts

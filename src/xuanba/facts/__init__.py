@@ -9,6 +9,7 @@ from __future__ import annotations
 from xuanba.facts.compute import (
     calibration_holdout,
     customer_facts,
+    facts_and_holdout,
     transactions_table,
 )
 from xuanba.facts.expressions import DAYS_PER_UNIT, FACT_COLUMNS, customer_facts_expr, holdout_expr
@@ -20,6 +21,7 @@ __all__ = [
     "calibration_holdout",
     "customer_facts",
     "customer_facts_expr",
+    "facts_and_holdout",
     "holdout_expr",
     "store_facts",
     "stored_facts",

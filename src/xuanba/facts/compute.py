@@ -22,6 +22,7 @@ from xuanba._frames import same_kind
 from xuanba.errors import DataError, InputError, SchemaError
 from xuanba.facts.expressions import (
     HISTORY_HOLDOUT_COLUMNS,
+    HOLDOUT_FROM_COLUMNS,
     RFM_COLUMNS,
     RFM_INPUTS,
     Merge,
@@ -113,6 +114,12 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
 
 
 def _facts(build: Callable[[bool], ir.Table], columns: Sequence[str] | None, what: str, source: Any) -> pd.DataFrame:
+    """Run the facts ``build(rfm)`` makes, with only ``columns`` (see :func:`_only`), as pandas."""
+    return _to_pandas(_facts_arrow(build, columns, what, source))
+
+
+def _facts_arrow(build: Callable[[bool], ir.Table], columns: Sequence[str] | None, what: str,
+                 source: Any) -> pa.Table:
     """Run the facts ``build(rfm)`` makes, with only ``columns`` (see :func:`_only`).
 
     On DuckDB in two steps: the facts without the RFM scores (one pass over the transactions),
@@ -124,10 +131,10 @@ def _facts(build: Callable[[bool], ir.Table], columns: Sequence[str] | None, wha
     scores = [c for c in expr.columns if c in RFM_COLUMNS]
     base = build(False)
     if not scores:  # without the scores' cuts, which an engine would compute even when unread
-        return _execute(_only(base, columns, what), source)
+        return _arrow(_only(base, columns, what), source)
     backend = _backend(full, source)
     if backend.name != "duckdb":
-        return _execute(expr, source)
+        return _arrow(expr, source)
     wanted = [c for c in expr.columns if c not in RFM_COLUMNS]
     facts = _arrow(base.select(*wanted, *(c for c in RFM_INPUTS if c not in wanted)).order_by("customer_id"),
                    source, backend)
@@ -142,9 +149,7 @@ def _facts(build: Callable[[bool], ir.Table], columns: Sequence[str] | None, wha
         backend.con.unregister(name)
     if not rfm["customer_id"].equals(facts["customer_id"]):  # both sorted by the unique ids
         raise AssertionError("the RFM scores and the facts are not in the same order")
-    out = pa.table({c: (rfm[c] if c in RFM_COLUMNS else facts[c]) for c in expr.columns})
-    del facts, rfm
-    return _to_pandas(out)
+    return pa.table({c: (rfm[c] if c in RFM_COLUMNS else facts[c]) for c in expr.columns})
 
 
 def _check_cutoff(tx: ir.Table, cutoff: dt.date, source: Any) -> None:
@@ -285,3 +290,52 @@ def calibration_holdout(
         return holdout_expr(tx, cal, hold, time_unit=time_unit, merge=merge, rfm=rfm)
 
     return same_kind(source, _finish(_facts(build, columns, "calibration column", source)))
+
+
+def facts_and_holdout(
+    source: Any,
+    cutoff: dt.date | str,
+    calibration_end: dt.date | str,
+    *,
+    time_unit: TimeUnit = "week",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`customer_facts` at ``cutoff`` and the table a model check reads of the year before
+    it (:func:`calibration_holdout` from ``calibration_end`` to ``cutoff`` with the columns
+    ``frequency, recency, T, frequency_holdout, duration_holdout``), from one pass over the
+    transactions: the same two frames as the two calls, at about the cost of the first.
+
+    A round that checks its model on the year before its cutoff reads both: as two queries the
+    transactions were read and merged by day twice (at 1 M customers the check's query cost
+    two-thirds of the facts'). The check's customers are those first seen by
+    ``calibration_end``; when there is none the table is empty (:func:`calibration_holdout`
+    raises instead, with the reason).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    ...                    "ts": pd.to_datetime(["2026-01-01", "2026-01-15", "2026-02-20", "2026-02-01"]),
+    ...                    "amount": [10.0, 30.0, 5.0, 8.0]})
+    >>> facts, check = facts_and_holdout(tx, "2026-03-31", "2026-01-31")
+    >>> facts["frequency"].tolist(), check[["customer_id", "frequency", "frequency_holdout"]].values.tolist()
+    ([2, 0], [['a', 1, 1]])
+    """
+    check_unit(time_unit, "time_unit")
+    tx = transactions_table(source)
+    cutoff_d, cal = _as_date(cutoff), _as_date(calibration_end)
+    if cal >= cutoff_d:
+        raise DataError(f"the holdout end {cutoff_d} is not after the calibration end {cal}",
+                        fix="Give a calibration end before the cutoff.")
+    _check_cutoff(tx, cutoff_d, source)
+
+    def build(rfm: bool) -> ir.Table:
+        return customer_facts_expr(tx, cutoff_d, time_unit=time_unit, rfm=rfm, holdout_from=cal)
+
+    both = _facts_arrow(build, None, "fact", source)
+    names = list(HOLDOUT_FROM_COLUMNS)
+    facts = _finish(_to_pandas(both.drop_columns(names)))
+    check = both.select(["customer_id", *names])
+    del both
+    check = check.filter(check[names[0]].is_valid())  # the customers seen by the calibration end
+    check = check.rename_columns(["customer_id", *HOLDOUT_FROM_COLUMNS.values()])
+    return same_kind(source, facts), same_kind(source, _to_pandas(check))

@@ -76,6 +76,24 @@ def _days_between(later: ir.Value, earlier: ir.Value) -> ir.Value:
     return later.delta(earlier, unit="day").cast("float64")
 
 
+def _history(first: ir.Value, last: ir.Value, occasions: ir.Value, at: dt.date, unit: float) -> dict[str, ir.Value]:
+    """``frequency``, ``recency`` and ``T`` at ``at`` of a customer whose purchase occasions up to
+    ``at`` are ``occasions``, the first on day ``first`` and the last on day ``last``: the one
+    definition of the facts' history, of a model check's calibration history and of the history
+    at a calibration end that :func:`customer_facts_expr` gives with ``holdout_from``."""
+    return {"frequency": (occasions - 1).cast("int64"), "recency": _days_between(last, first) / unit,
+            "T": _days_between(ibis.literal(at), first) / unit}
+
+
+#: The columns :func:`customer_facts_expr` adds with ``holdout_from`` (a calibration end before
+#: the cutoff), and the columns of :func:`history_holdout_expr` (a model check's) they are: the
+#: history at the calibration end, the purchase occasions after it up to the cutoff, and the
+#: holdout's length; NULL for a customer first seen after the calibration end.
+HOLDOUT_FROM_COLUMNS: dict[str, str] = {
+    "calibration_frequency": "frequency", "calibration_recency": "recency", "calibration_T": "T",
+    "calibration_frequency_holdout": "frequency_holdout", "calibration_duration_holdout": "duration_holdout"}
+
+
 def customer_facts_expr(
     tx: ir.Table,
     cutoff: dt.date | str,
@@ -83,16 +101,23 @@ def customer_facts_expr(
     time_unit: TimeUnit = "week",
     merge: Merge = "day",
     rfm: bool = True,
+    holdout_from: dt.date | str | None = None,
 ) -> ir.Table:
     """The facts table at ``cutoff`` as an Ibis expression (see the module docstring).
 
     ``rfm=False``: without the RFM scores (:data:`RFM_COLUMNS`), which :func:`with_rfm` adds to
     any table with the facts they rank (an engine that runs it in two steps reads the facts once).
+    ``holdout_from`` (a date before the cutoff, ``merge="day"``): also the columns of
+    :data:`HOLDOUT_FROM_COLUMNS`, a model check's calibration table at that date with the holdout
+    ending at the cutoff (the values of :func:`history_holdout_expr`), from the same pass over the
+    purchase days: two more aggregates instead of a second query over the transactions.
     """
     unit = DAYS_PER_UNIT[check_unit(time_unit, "time_unit")]
     cutoff_d = _as_date(cutoff)
-    cut = ibis.literal(cutoff_d)
     days = purchase_days(tx, cutoff_d)
+    check_from = None if holdout_from is None else _as_date(holdout_from)
+    if check_from is not None and (merge != "day" or check_from >= cutoff_d):
+        raise ValueError("holdout_from needs merge='day' and a date before the cutoff")
     since = {w: days.day > ibis.literal(cutoff_d - dt.timedelta(days=w)) for w in (90, 365)}
     prev = (days.day > ibis.literal(cutoff_d - dt.timedelta(days=730))) & ~since[365]
     margin_day = days.costed_spend - days.cost
@@ -112,6 +137,11 @@ def customer_facts_expr(
         # ... and, with one occasion per purchase day, the BTYD statistics from the same single
         # pass over the days (no join: this is the hot path on big data).
         buy = days.is_purchase
+        calibration: dict[str, ir.Value] = {}
+        if check_from is not None:  # the occasions up to the calibration end, and the last of them
+            before = buy & (days.day <= ibis.literal(check_from))
+            calibration = {"_calibration_last": days.day.max(where=before),
+                           "_calibration_occasions": before.cast("int64").sum()}
         f = days.group_by("customer_id").aggregate(
             first_purchase=days.day.min(where=buy),
             last_purchase=days.day.max(where=buy),
@@ -119,6 +149,7 @@ def customer_facts_expr(
             occasion_spend=days.spend.sum(where=buy),
             first_spend=days.spend.argmin(days.day, where=buy),
             **money,
+            **calibration,
         )
         f = f.filter(f.n_occasions > 0)
     else:
@@ -136,12 +167,12 @@ def customer_facts_expr(
     # to run and from engine to engine. Rounded before anything divides them, the same data give
     # the same bits everywhere (exact for money with up to MONEY_DECIMALS decimals).
     f = f.mutate(**{c: round_half_even(f[c], MONEY_DECIMALS) for c in _MONEY_SUMS})
-    frequency = (f.n_occasions - 1).cast("int64")
+    history = _history(f.first_purchase, f.last_purchase, f.n_occasions, cutoff_d, unit)
+    frequency = history["frequency"]
     repeat_spend = f.occasion_spend - f.first_spend
+    cut = ibis.literal(cutoff_d)
     f = f.mutate(
-        frequency=frequency,
-        recency=_days_between(f.last_purchase, f.first_purchase) / unit,
-        T=_days_between(cut, f.first_purchase) / unit,
+        **history,
         monetary_value=ibis.ifelse(frequency > 0, repeat_spend / frequency.cast("float64"), 0.0),
         tenure_days=_days_between(cut, f.first_purchase).cast("int64"),
         days_since_last=_days_between(cut, f.last_purchase).cast("int64"),
@@ -152,9 +183,19 @@ def customer_facts_expr(
         margin_90d=ibis.ifelse(f.has_cost, f.margin_90d.fill_null(0.0), ibis.null("float64")),
         margin_365d=ibis.ifelse(f.has_cost, f.margin_365d.fill_null(0.0), ibis.null("float64")),
     )
+    extra: list[str] = []
+    if check_from is not None:
+        # the first purchase up to the calibration end is the first purchase, when there is one
+        seen = f._calibration_occasions > 0
+        at = _history(f.first_purchase, f._calibration_last, f._calibration_occasions, check_from, unit)
+        check = {**at, "frequency_holdout": (f.n_occasions - f._calibration_occasions).cast("int64"),
+                 "duration_holdout": ibis.literal((cutoff_d - check_from).days / unit)}
+        f = f.mutate(**{name: ibis.ifelse(seen, check[of], ibis.null(check[of].type()))
+                        for name, of in HOLDOUT_FROM_COLUMNS.items()})
+        extra = list(HOLDOUT_FROM_COLUMNS)
     if not rfm:
-        return f.select(*(c for c in FACT_COLUMNS if c not in RFM_COLUMNS)).order_by("customer_id")
-    return with_rfm(f).select(*FACT_COLUMNS).order_by("customer_id")
+        return f.select(*(c for c in FACT_COLUMNS if c not in RFM_COLUMNS), *extra).order_by("customer_id")
+    return with_rfm(f).select(*FACT_COLUMNS, *extra).order_by("customer_id")
 
 
 def _occasions(days: ir.Table, cutoff: dt.date, unit: float, merge: Merge) -> ir.Table:
@@ -344,9 +385,7 @@ def history_holdout_expr(
     )
     f = f.filter(f.n_occasions > 0)
     f = f.mutate(
-        frequency=(f.n_occasions - 1).cast("int64"),
-        recency=_days_between(f.last_purchase, f.first_purchase) / unit,
-        T=_days_between(ibis.literal(cal), f.first_purchase) / unit,
+        **_history(f.first_purchase, f.last_purchase, f.n_occasions, cal, unit),
         frequency_holdout=f.frequency_holdout.cast("int64"),
         duration_holdout=ibis.literal((hold - cal).days / unit),
     )

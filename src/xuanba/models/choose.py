@@ -64,7 +64,9 @@ class Choice:
     sentence why the winner won (or why there is none); ``checked`` the fits of the holdout check
     by name; ``evaluation`` the holdout check itself (an :class:`~xuanba.models.evaluate.Evaluation`
     of every candidate, ``None`` without one), which a round's own model check reuses when it
-    covers the same window.
+    covers the same window; ``histories`` the distinct histories the candidates were fitted on
+    (:func:`~xuanba.models.predict.purchase_histories` of the facts), which the predictions of the
+    chosen model reuse.
     """
 
     model: str | None
@@ -75,6 +77,7 @@ class Choice:
     fitted: dict[str, Any] = field(default_factory=dict, repr=False)
     checked: dict[str, Any] = field(default_factory=dict, repr=False)
     evaluation: Any = field(default=None, repr=False)
+    histories: tuple[pd.DataFrame, np.ndarray] | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready record (what a round stores under ``model_choice``)."""
@@ -100,6 +103,12 @@ def _plain(v: Any) -> Any:
     return v
 
 
+def _record(name: str, error: str = "") -> dict[str, Any]:
+    """A candidate's record before its fit (see :class:`Choice`)."""
+    return {"name": name, "usable": False, "error": error, "problems": [], "group_mae": None, "rmse": None,
+            "bic": None}
+
+
 def choose_model(
     source: Any,
     cutoff: dt.date | str,
@@ -112,6 +121,7 @@ def choose_model(
     check_start: Mapping[str, Any] | None = None,
     histories: pd.DataFrame | None = None,
     holdout: Callable[..., Any] | None = None,
+    calibration: tuple[dt.date, pd.DataFrame] | None = None,
 ) -> Choice:
     """Fit the candidates at ``cutoff``, drop the untrustworthy ones, pick the best predictor.
 
@@ -119,7 +129,9 @@ def choose_model(
     in ``time_unit`` (computed when not given). See the module docstring for the criterion.
     ``start`` and ``check_start``: where the fits at the cutoff and those of the holdout check
     begin, by candidate (e.g. ``fitted`` and ``checked`` of the choice at an earlier cutoff); the
-    choice is the same, reached in fewer steps.
+    choice is the same, reached in fewer steps. ``calibration``: a calibration end and its table
+    with the holdout ending at the cutoff, read already (:func:`xuanba.facts.facts_and_holdout`),
+    which the holdout check uses when its window begins there instead of reading its own.
 
     An engine that holds the transactions gives what is read of them instead (then ``source`` and
     ``facts`` are not read): ``histories``, the distinct ``(frequency, recency, T)`` of the facts at
@@ -139,6 +151,7 @@ def choose_model(
     span = span_days(float(longest["T"].max()), DAYS_PER_UNIT[time_unit]) if len(longest) else 0.0
     hold = holdout_days(span)
     first_held = cut - dt.timedelta(days=hold)
+    read = calibration[1] if calibration is not None and calibration[0] == first_held else None
 
     def check() -> Any:
         """Every candidate on the holdout (in a thread: DuckDB and the fits release the GIL)."""
@@ -147,43 +160,55 @@ def choose_model(
                 return holdout(first_held, cut, models=list(candidates), time_unit=time_unit,
                                penalizer=penalizer, start=check_start)
             return evaluate(source, first_held, cut, models=list(candidates), time_unit=time_unit,
-                            cumulative=False, penalizer=penalizer, start=check_start)
+                            cumulative=False, penalizer=penalizer, start=check_start, calibration=read)
         except XuanbaError as exc:
             return exc
 
+    def fit(name: str, hist: pd.DataFrame, weights: np.ndarray | None) -> tuple[dict[str, Any], Any]:
+        """One candidate fitted at the cutoff: its record, and the model (``None`` if it failed)."""
+        rec = _record(name)
+        try:
+            model = fit_model(name, hist, time_unit=time_unit, penalizer=penalizer, weights=weights,
+                              start=(start or {}).get(name))
+        except XuanbaError as exc:
+            rec["error"] = exc.message
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+            rec["error"] = f"{type(exc).__name__}: {exc}"
+        else:
+            rec["problems"] = list(model.problems_)
+            rec["bic"] = _plain(model.bic_)
+            rec["usable"] = not model.problems_
+            return rec, model
+        return rec, None
+
     records: dict[str, dict[str, Any]] = {}
     fitted: dict[str, Any] = {}
-    with ThreadPoolExecutor(max_workers=1) as pool:  # leaving the block waits for the check
+    # Two workers: the holdout check on one, the candidates at the cutoff one after another on the
+    # other (each fit is its own and deterministic, so the order they finish in changes nothing);
+    # DuckDB and NumPy's loops over the histories release the GIL, so both cores work. Leaving
+    # the block waits for every task.
+    with ThreadPoolExecutor(max_workers=2) as pool:
         check_run = pool.submit(check) if hold else None
         # the candidates at the cutoff share one compressed table: the distinct histories
+        grouped = None  # the histories and each customer's row in them: for the chosen model's predictions
         try:
             if histories is not None:
                 hist = histories
             else:
-                hist, _ = purchase_histories(facts) if len(facts) else (facts, None)
+                grouped = purchase_histories(facts) if len(facts) else None
+                hist = grouped[0] if grouped is not None else facts
             bad = ""
         except XuanbaError as exc:  # impossible histories: every candidate says why
             hist, bad = facts, exc.message
         weights = hist[COUNT].to_numpy() if COUNT in hist.columns else None
+        runs = {} if bad else {name: pool.submit(fit, name, hist, weights) for name in candidates}
         for name in candidates:
-            rec: dict[str, Any] = {"name": name, "usable": False, "error": bad, "problems": [],
-                                   "group_mae": None, "rmse": None, "bic": None}
             if bad:
-                records[name] = rec
+                records[name] = _record(name, bad)
                 continue
-            try:
-                model = fit_model(name, hist, time_unit=time_unit, penalizer=penalizer, weights=weights,
-                                  start=(start or {}).get(name))
-            except XuanbaError as exc:
-                rec["error"] = exc.message
-            except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
-                rec["error"] = f"{type(exc).__name__}: {exc}"
-            else:
+            records[name], model = runs[name].result()
+            if model is not None:
                 fitted[name] = model
-                rec["problems"] = list(model.problems_)
-                rec["bic"] = _plain(model.bic_)
-                rec["usable"] = not model.problems_
-            records[name] = rec
         ev = check_run.result() if check_run is not None else None
     checked = dict(ev.models) if ev is not None and not isinstance(ev, XuanbaError) else {}
     evaluation = ev if checked else None
@@ -208,7 +233,7 @@ def choose_model(
     if not usable:
         why = "; ".join(f"{n}: {r['error'] or '; '.join(r['problems'])}" for n, r in records.items())
         return Choice(None, criterion, f"no candidate can be trusted on these data ({why})",
-                      list(records.values()), holdout, fitted, checked, evaluation)
+                      list(records.values()), holdout, fitted, checked, evaluation, grouped)
 
     def score(name: str) -> float:
         v = records[name][criterion]
@@ -231,4 +256,4 @@ def choose_model(
                           "every one-time buyer as surely active")
                 best = other
                 break
-    return Choice(best, criterion, reason, list(records.values()), holdout, fitted, checked, evaluation)
+    return Choice(best, criterion, reason, list(records.values()), holdout, fitted, checked, evaluation, grouped)

@@ -28,14 +28,16 @@ import numpy as np
 import pandas as pd
 
 from xuanba._dates import as_date as _as_date
+from xuanba._frames import ids_sorted
 from xuanba.errors import DataError, InputError, ModelError, XuanbaError
 
 ID = "customer_id"
 DEFAULT_MODELS: tuple[str, ...] = ("bgnbd", "pareto-nbd", "mbgnbd")
 FREQUENCY_CAP = 7
-CALIBRATION_COLUMNS: tuple[str, ...] = ("frequency", "recency", "T", "frequency_holdout", "duration_holdout")
-"""What an evaluation reads of the calibration facts (the engine computes no other fact)."""
 """Calibration frequencies at or above this are pooled into one row ("7+")."""
+CALIBRATION_COLUMNS: tuple[str, ...] = ("frequency", "recency", "T", "frequency_holdout", "duration_holdout")
+"""What an evaluation reads of the calibration facts (the engine computes no other fact; the
+table :func:`xuanba.facts.facts_and_holdout` gives beside the facts has these)."""
 
 
 @dataclass
@@ -370,6 +372,7 @@ def evaluate(
     cumulative: bool = True,
     penalizer: float = 0.0,
     start: Mapping[str, Any] | None = None,
+    calibration: pd.DataFrame | None = None,
 ) -> Evaluation:
     """Fit each model on the calibration period and score its holdout predictions.
 
@@ -394,6 +397,10 @@ def evaluate(
     start
         Where each model's fit begins, by name (e.g. its estimates in an earlier evaluation; see
         :meth:`xuanba.models._base.Model.fit`).
+    calibration
+        The calibration table of this window (:func:`xuanba.facts.calibration_holdout` of the
+        source with at least :data:`CALIBRATION_COLUMNS`), when read already: a round reads it
+        with its facts (:func:`xuanba.facts.facts_and_holdout`), and it is not read again.
 
     Returns
     -------
@@ -418,11 +425,16 @@ def evaluate(
     classes = {name: _model_class(name) for name in names}
     cal = _as_date(calibration_end, "calibration end")
     hold = _as_date(holdout_end, "holdout end")
-    frame = calibration_holdout(transactions_or_workspace, cal, hold, time_unit=time_unit,  # type: ignore[arg-type]
-                                columns=CALIBRATION_COLUMNS)
+    if calibration is None:
+        frame = calibration_holdout(transactions_or_workspace, cal, hold, time_unit=time_unit,  # type: ignore[arg-type]
+                                    columns=CALIBRATION_COLUMNS)
+    else:
+        frame = calibration[[ID, *CALIBRATION_COLUMNS]]
     if frame.empty:
         raise DataError(f"no customer made a first purchase by {cal}", fix="Choose a later calibration end.")
-    frame = frame.sort_values(ID, kind="stable").reset_index(drop=True)
+    if not ids_sorted(frame[ID]):  # the engine's order is the ids' already: no sort of a million ids
+        frame = frame.sort_values(ID, kind="stable")
+    frame = frame.reset_index(drop=True)
     duration = float(frame["duration_holdout"].iloc[0])
     warnings = split_warnings(frame, duration, DAYS_PER_UNIT[time_unit])
     if not np.isfinite(penalizer) or penalizer < 0:

@@ -45,7 +45,7 @@ def predict_customers(
     facts: Any, *, time_unit: str = ..., model: str = ..., discount_rate: float = ...,
     margin: float = ..., return_models: Literal[False] = ..., penalizer: float = ...,
     purchase_model: Model | None = ..., spend_optional: bool = ..., start: Mapping[str, Any] | None = ...,
-    interval: float | None = ...,
+    interval: float | None = ..., histories: tuple[pd.DataFrame, np.ndarray] | None = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -54,7 +54,7 @@ def predict_customers(
     facts: Any, *, time_unit: str = ..., model: str = ..., discount_rate: float = ...,
     margin: float = ..., return_models: Literal[True], penalizer: float = ...,
     purchase_model: Model | None = ..., spend_optional: bool = ..., start: Mapping[str, Any] | None = ...,
-    interval: float | None = ...,
+    interval: float | None = ..., histories: tuple[pd.DataFrame, np.ndarray] | None = ...,
 ) -> tuple[pd.DataFrame, dict[str, Model]]: ...
 
 
@@ -71,6 +71,7 @@ def predict_customers(
     spend_optional: bool = False,
     start: Mapping[str, Any] | None = None,
     interval: float | None = None,
+    histories: tuple[pd.DataFrame, np.ndarray] | None = None,
 ) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, Model]]:
     """Fit a purchase model and Gamma-Gamma on ``facts`` and predict for every customer.
 
@@ -105,6 +106,9 @@ def predict_customers(
         for every prediction: parameter uncertainty by the delta method, per distinct history
         (:mod:`xuanba.models.intervals`). A model whose fit cannot be trusted gives none for the
         predictions that need it: those columns are left out and a ``UserWarning`` says why.
+    histories
+        :func:`purchase_histories` of ``facts``, when made already (``auto``'s choice fitted its
+        candidates on them): not grouped and checked again.
 
     Returns
     -------
@@ -142,7 +146,8 @@ def predict_customers(
     if model not in PURCHASE_MODELS:
         raise InputError(f"model={model!r} is not a purchase model", fix=f"Use one of {list(PURCHASE_MODELS)}.")
     unit_length(time_unit)  # a known unit, checked before any fit
-    histories = purchase_histories(frame)
+    if histories is None:
+        histories = purchase_histories(frame)
     purchases = purchase_model if purchase_model is not None else _make_purchase_model(
         MODELS[model], time_unit, penalizer).fit(histories[0], weights=histories[0][COUNT],
                                                   start=(start or {}).get("purchases"))

@@ -174,8 +174,8 @@ SPEND_COLUMNS = ("expected_spend", "clv_1y", "clv_3y")
 
 
 def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.date,
-             time_unit: str, warm: dict[str, Any] | None = None,
-             intervals: bool = False) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
+             time_unit: str, warm: dict[str, Any] | None = None, intervals: bool = False,
+             calibration: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
     """Predictions of the standard's model (or of the one ``auto`` chose), the fitted models,
     and what the round keeps about them: ``model`` (the name used, or ``None``), ``warnings``
     (every warning the fits raised, and why a fit cannot be trusted), ``choice`` (``auto``'s
@@ -185,7 +185,9 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
     ``warm`` (a backtest's, across its cutoffs): the fits start from the estimates it holds and
     leave theirs in it for the next cutoff (same optima, fewer steps; see ``Model.fit``).
     ``intervals``: also the ``<prediction>_lower/_upper`` of the standard's ``[predictions]
-    interval`` (when it sets one); the fits' reasons to give none are among the warnings."""
+    interval`` (when it sets one); the fits' reasons to give none are among the warnings.
+    ``calibration``: the table of the model check's year (:func:`check_start` to the cutoff),
+    read with the facts; ``auto``'s holdout check uses it when its window is that year."""
     import warnings
 
     from xuanba.errors import XuanbaError
@@ -204,7 +206,8 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
                 from xuanba.models.choose import choose_model
 
                 choice = choose_model(ws, cutoff, facts=facts, time_unit=time_unit, penalizer=p.penalizer,
-                                      start=(warm or {}).get("auto"), check_start=(warm or {}).get("auto_check"))
+                                      start=(warm or {}).get("auto"), check_start=(warm or {}).get("auto_check"),
+                                      calibration=None if calibration is None else (check_start(cutoff), calibration))
                 if warm is not None:
                     warm["auto"], warm["auto_check"] = _trusted(choice.fitted), _trusted(choice.checked)
                 info["choice"] = choice.to_dict()
@@ -213,14 +216,14 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
                 if warm is None:  # the choice's holdout year is the round's model check (fits started alike)
                     info["check"] = model_check_of(choice.evaluation, choice.model, cutoff, time_unit, p.penalizer)
                 choice.evaluation = None  # its per-customer tables: not kept past here
-                info["model"], chosen = choice.model, choice.fitted[choice.model]
+                info["model"], chosen, histories = choice.model, choice.fitted[choice.model], choice.histories
             else:
-                info["model"] = p.model
+                info["model"], histories = p.model, None
             table, models = predict_customers(
                 facts, time_unit=time_unit, model=info["model"], discount_rate=p.discount_rate,
                 margin=p.margin, return_models=True, penalizer=p.penalizer, purchase_model=chosen,
                 spend_optional=True, start=(warm or {}).get(info["model"]),
-                interval=p.interval if intervals else None)
+                interval=p.interval if intervals else None, histories=histories)
             if warm is not None:
                 warm[info["model"]] = _trusted(models)
         except (_NoModel, XuanbaError) as exc:
@@ -355,6 +358,7 @@ def gather_fields(
     warm: dict[str, Any] | None = None,
     intervals: bool = False,
     facts: pd.DataFrame | None = None,
+    checked: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Every field of every customer with a purchase by ``cutoff``: what the round scores and
     stores.
@@ -368,28 +372,39 @@ def gather_fields(
     intervals when the standard asks for them (``[predictions] interval``), and
     ``notes["intervals"]`` their level and columns. ``facts``:
     :func:`~xuanba.facts.customer_facts` at ``cutoff`` when read already (a backtest reads the
-    next cutoff's while this one fits).
+    next cutoff's while this one fits). ``checked``: the round checks its model on the year before
+    the cutoff (:func:`model_check`); when the facts are read here and a model is fitted, that
+    year's calibration table is read with them (one pass over the transactions,
+    :func:`~xuanba.facts.facts_and_holdout`; ``auto`` reads it for its holdout check too) and
+    left in ``notes["calibration"]``.
     """
-    from xuanba.facts import customer_facts
+    from xuanba.facts import customer_facts, facts_and_holdout
 
     say = progress or (lambda _msg: None)
     used = standard.fields_used()
+    given = set(extra_fields.columns) if extra_fields is not None else set()
+    fitting = predictions is None and bool((used & set(PREDICTION_COLUMNS)) - given)
     say("facts")
+    calibration = None
     # rounded before the models see them, so the same data give the same fit (see _steady)
-    if facts is None:
+    if facts is None and fitting and (checked or standard.predictions.model == "auto"):
+        facts, calibration = facts_and_holdout(workspace, cutoff, check_start(cutoff), time_unit=time_unit)  # type: ignore[arg-type]
+        if calibration.empty:  # no customer before the check's year: the check says why, reading it
+            calibration = None
+    elif facts is None:
         facts = customer_facts(workspace, cutoff, time_unit=time_unit)  # type: ignore[arg-type]
     table = _steady(facts)
     del facts  # its float columns, rounded into table: not held twice while the model fits (0.9 GB at 10 M)
     table["customer_id"] = table["customer_id"].astype(str)
     notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
                              "customer_fields": [], "customer_fields_skipped": []}
-    given = set(extra_fields.columns) if extra_fields is not None else set()
     if predictions is not None:
         table = _merge(table, predictions, "predictions", override=True)
         notes["predictions"] = "given"
-    elif (used & set(PREDICTION_COLUMNS)) - given:
+    elif fitting:
         say(f"predictions ({standard.predictions.model})")
-        predicted, models, info = _predict(workspace, table, standard, cutoff, time_unit, warm, intervals)
+        predicted, models, info = _predict(workspace, table, standard, cutoff, time_unit, warm, intervals,
+                                           calibration)
         table = _merge(table, predicted, "predictions", override=True)
         if intervals and standard.predictions.interval is not None:
             from xuanba.models.predict import INTERVAL_COLUMNS
@@ -406,6 +421,9 @@ def gather_fields(
             notes["model_choice"] = info["choice"]
         if info.get("check") is not None:
             notes["model_check"] = info["check"]
+        elif checked and calibration is not None:
+            notes["calibration"] = calibration
+        calibration = None  # used, or left to the check: not held here past the predictions
         if info["unavailable"]:
             notes["unavailable"] = {"fields": info["unavailable"], "reason": info["reason"],
                                     "on_no_model": standard.predictions.on_no_model}
@@ -620,18 +638,30 @@ def run_round(
                     scoring_engine)
 
 
-def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str, penalizer: float = 0.0) -> StoredTable:
+def check_start(cutoff: dt.date) -> dt.date:
+    """The calibration end of a round's model check: a year before its cutoff.
+
+    >>> check_start(dt.date(2026, 6, 30))
+    datetime.date(2025, 6, 30)
+    """
+    return cutoff - dt.timedelta(days=365)
+
+
+def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str, penalizer: float = 0.0,
+                calibration: pd.DataFrame | None = None) -> StoredTable:
     """The check of a round's purchase model on the year before its cutoff: the model fitted on
     the purchases up to cutoff − 365 days, its expected purchases in the following year against
     what customers bought, by calibration frequency (``bucket, customers, actual, predicted``),
     with the penalty the round's own fit used.
-    When the data cannot support the check, ``info["error"]`` says why and there is no table."""
+    When the data cannot support the check, ``info["error"]`` says why and there is no table.
+    ``calibration``: that year's calibration table, read with the round's facts (else read here)."""
     from xuanba.errors import XuanbaError
     from xuanba.models.evaluate import evaluate
 
-    start = cutoff - dt.timedelta(days=365)
+    start = check_start(cutoff)
     try:
-        ev = evaluate(ws, start, cutoff, models=(model,), time_unit=time_unit, cumulative=False, penalizer=penalizer)
+        ev = evaluate(ws, start, cutoff, models=(model,), time_unit=time_unit, cumulative=False, penalizer=penalizer,
+                      calibration=calibration)
     except XuanbaError as exc:
         return StoredTable({**_check_info(model, cutoff, time_unit, penalizer), "error": exc.message})
     except Exception as exc:  # noqa: BLE001 - a side check never fails the round; its reason is kept
@@ -640,7 +670,7 @@ def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str, pena
 
 
 def _check_info(model: str, cutoff: dt.date, time_unit: str, penalizer: float) -> dict[str, Any]:
-    start = cutoff - dt.timedelta(days=365)
+    start = check_start(cutoff)
     return {"model": model, "calibration_end": start.isoformat(), "holdout_end": cutoff.isoformat(),
             "time_unit": time_unit, "penalizer": penalizer}
 
@@ -686,9 +716,10 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
          check_model: bool = True, scoring_engine: str = "pandas") -> Round:
     say = progress or (lambda _msg: None)
     table, notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
-                                 extra_fields=extra_fields, progress=progress, intervals=True)
+                                 extra_fields=extra_fields, progress=progress, intervals=True, checked=check_model)
     checking = check_model and bool(notes.get("model_name"))
     done = notes.pop("model_check", None)
+    calibration = notes.pop("calibration", None)
     if checking and done is not None:  # auto's holdout check was this check: nothing to refit
         check: Any = Future()
         check.set_result(done)
@@ -697,7 +728,7 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
     # in pandas: nothing else touches the connection until the check is joined below, and the
     # check is always waited for, even when scoring fails.
     with _alongside(model_check if checking else None, ws, notes.get("model_name"), cut, time_unit,
-                    std.predictions.penalizer) as check:
+                    std.predictions.penalizer, calibration) as check:
         return _score_and_store(ws, std, cut, time_unit, table, notes, name, store, say, check, scoring_engine)
 
 
