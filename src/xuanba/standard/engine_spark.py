@@ -21,7 +21,9 @@ Example (on a Spark backend ``con``)::
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 #: Low bits of Spark's ``monotonically_increasing_id``: the row's number inside its partition.
@@ -109,6 +111,42 @@ def checkpoint(table: Any) -> Any:
     view = f"_xuanba_kept_{next(_COUNTER)}"
     frame.createOrReplaceTempView(view)
     return backend.table(view)
+
+
+def from_arrow(backend: Any, data: Any, *, chunk: int = 250_000) -> Any:
+    """The Arrow table ``data`` as an Ibis table on the Spark ``backend``, sent ``chunk`` rows at a
+    time and kept by Spark (memory, then disk) until :func:`release`.
+
+    Each chunk becomes a Spark frame straight from Arrow (no pandas, no Python rows) and is
+    checkpointed at once, so the driver JVM holds one chunk in transit, not the whole table (ibis's
+    in-memory tables go through pandas and are parallelised from the driver whole)."""
+    from pyspark import StorageLevel
+
+    session = backend._session
+    frames = []
+    for lo in range(0, max(data.num_rows, 1), chunk):  # an empty table is still one (empty) frame
+        part = session.createDataFrame(data.slice(lo, chunk))
+        frames.append(part.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK))
+    _kept_frames(backend).extend(frames)
+    whole = frames[0]
+    for part in frames[1:]:
+        whole = whole.unionByName(part)
+    view = f"_xuanba_arrow_{next(_COUNTER)}"
+    whole.createOrReplaceTempView(view)
+    return backend.table(view)
+
+
+@contextlib.contextmanager
+def scratch(backend: Any) -> Iterator[None]:
+    """Release, on leaving, what :func:`sorted_index`, :func:`checkpoint` and :func:`from_arrow`
+    kept on the Spark ``backend`` inside the block (and only that)."""
+    frames = _kept_frames(backend)
+    mark = len(frames)
+    try:
+        yield
+    finally:
+        while len(frames) > mark:
+            frames.pop().unpersist()
 
 
 def release(backend: Any) -> None:
