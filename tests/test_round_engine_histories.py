@@ -8,6 +8,7 @@ import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from tests.test_round_engine import simulated_transactions
@@ -140,3 +141,16 @@ def test_per_history_predictions_reach_spark_from_arrow_in_chunks_and_join_back(
         assert to_arrow(empty.count()).as_py() == 0
     finally:
         release(spark)
+
+
+def test_a_duckdb_source_runs_under_xuanbas_memory_limit_not_duckdbs_80_percent(tmp_path, monkeypatch):
+    """At 10 M customers the engine round on ``--source`` grew past 10 GiB: its private DuckDB was
+    opened without xuanba's settings, so with DuckDB's limit of 80 % of the machine."""
+    from xuanba.rounds.engine import duckdb_source
+
+    path = tmp_path / "tx.parquet"
+    pq.write_table(pa.table({"customer_id": ["a"], "ts": pa.array([0], pa.timestamp("us")), "amount": [1.0]}), path)
+    monkeypatch.setenv("XUANBA_MEMORY_LIMIT", "1GB")
+    con = duckdb_source(path)._find_backend()
+    limit = con.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert limit == "953.6 MiB", limit  # 1 GB as DuckDB says it back

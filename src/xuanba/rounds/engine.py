@@ -666,7 +666,9 @@ def _selected_fields(table: Any, ids: np.ndarray) -> pd.DataFrame:
 
 def duckdb_source(source: str | Path) -> Any:
     """The transactions at ``source`` (a Parquet file, a folder of parts, a glob, or ``.csv``)
-    as an Ibis table on a private DuckDB; a path that cannot be read is an :class:`InputError`.
+    as an Ibis table on a private DuckDB opened with xuanba's settings
+    (:func:`xuanba.workspace.duckdb_settings`: its memory limit, past which it spills); a path
+    that cannot be read is an :class:`InputError`.
 
     Example
     -------
@@ -683,7 +685,9 @@ def duckdb_source(source: str | Path) -> Any:
     if not any(ch in text for ch in "*?[") and not path.exists():
         raise InputError(f"--source {text!r} does not exist", file=text,
                          fix="Give the path of the transactions (Parquet file or folder, or .csv).")
-    con = ibis.duckdb.connect()
+    from xuanba.workspace import duckdb_settings
+
+    con = ibis.duckdb.connect(**duckdb_settings())  # xuanba's memory limit and spill folder, not DuckDB's 80 %
     pattern = str(path / "**" / "*.parquet") if path.is_dir() else text
     try:
         if path.suffix.lower() == ".csv":
