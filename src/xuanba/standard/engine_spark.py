@@ -7,7 +7,7 @@ numbers the rows inside each range, counts (or sums) each range, and the driver 
 figures into each range's offset. Every step runs on all the partitions; only one number per
 partition reaches the driver.
 
-The sorted rows are kept by Spark (memory, then disk) until :func:`release` is called: the
+The sorted rows are kept by Spark (on its local disks, :data:`KEPT_ON`) until :func:`release` is called: the
 numbering depends on how the sort cut the ranges, which a second computation could cut
 differently, so it is computed once.
 
@@ -26,6 +26,11 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
+#: Where Spark keeps what this module computes once: on disk, not in the executors' heap. In local
+#: mode the executors' heap is the driver's, and 10 M customers' kept facts held in a 2 GB heap
+#: left too little for the join after them (``OutOfMemoryError``); blocks on disk are served
+#: from the operating system's page cache, outside the JVM.
+KEPT_ON = "DISK_ONLY"
 #: Low bits of Spark's ``monotonically_increasing_id``: the row's number inside its partition.
 _LOW_BITS = 33
 _COUNTER = itertools.count()
@@ -68,7 +73,7 @@ def sorted_index(table: Any, keys: list[Any], name: str, *, running_sum: str | N
     if running_sum is not None:  # the sum inside the range: a window per range, spread over the ranges
         within = Window.partitionBy("_xpart").orderBy("_xmid").rowsBetween(Window.unboundedPreceding, 0)
         frame = frame.withColumn("_xsum", F.sum(F.col(running_sum)).over(within))
-    frame = frame.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
+    frame = frame.localCheckpoint(eager=True, storageLevel=getattr(StorageLevel, KEPT_ON))
     _kept_frames(backend).append(frame)
     aggs = [F.count(F.lit(1)).alias("n")]
     if running_sum is not None:
@@ -97,7 +102,7 @@ def sorted_index(table: Any, keys: list[Any], name: str, *, running_sum: str | N
 
 
 def checkpoint(table: Any) -> Any:
-    """``table`` (an Ibis table on Spark) computed once and kept by Spark (memory, then disk) until
+    """``table`` (an Ibis table on Spark) computed once and kept by Spark (on disk, :data:`KEPT_ON`) until
     :func:`release`, as a table whose plan starts there: Spark prints a kept table's whole plan
     into every plan that reads it, and a round that joins a table with what it derived from it
     doubles that text at each step (out of heap at 2 GB with a dozen steps)."""
@@ -106,7 +111,7 @@ def checkpoint(table: Any) -> Any:
     backend = table._find_backend(use_default=True)
     backend._run_pre_execute_hooks(table)
     frame = backend._session.sql(backend.compile(table)).localCheckpoint(
-        eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
+        eager=True, storageLevel=getattr(StorageLevel, KEPT_ON))
     _kept_frames(backend).append(frame)
     view = f"_xuanba_kept_{next(_COUNTER)}"
     frame.createOrReplaceTempView(view)
@@ -115,7 +120,7 @@ def checkpoint(table: Any) -> Any:
 
 def from_arrow(backend: Any, data: Any, *, chunk: int = 250_000) -> Any:
     """The Arrow table ``data`` as an Ibis table on the Spark ``backend``, sent ``chunk`` rows at a
-    time and kept by Spark (memory, then disk) until :func:`release`.
+    time and kept by Spark (on disk, :data:`KEPT_ON`) until :func:`release`.
 
     Each chunk becomes a Spark frame straight from Arrow (no pandas, no Python rows) and is
     checkpointed at once, so the driver JVM holds one chunk in transit, not the whole table (ibis's
@@ -126,7 +131,7 @@ def from_arrow(backend: Any, data: Any, *, chunk: int = 250_000) -> Any:
     frames = []
     for lo in range(0, max(data.num_rows, 1), chunk):  # an empty table is still one (empty) frame
         part = session.createDataFrame(data.slice(lo, chunk))
-        frames.append(part.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK))
+        frames.append(part.localCheckpoint(eager=True, storageLevel=getattr(StorageLevel, KEPT_ON)))
     _kept_frames(backend).extend(frames)
     whole = frames[0]
     for part in frames[1:]:
