@@ -69,7 +69,14 @@ from xuanba.rounds.run import (
 )
 from xuanba.standard.engine import roster_frame, to_arrow
 from xuanba.standard.engine_rules import is_inf
-from xuanba.standard.engine_spark import checkpoint, is_spark, release, sorted_index
+from xuanba.standard.engine_spark import (
+    checkpoint,
+    from_arrow,
+    is_spark,
+    kept_for_call,
+    release,
+    sorted_index,
+)
 from xuanba.standard.schema import ACCOUNT_COLUMNS, CUSTOMER_COLUMNS, PREDICTION_COLUMNS, Standard
 from xuanba.workspace import Workspace, open_workspace
 
@@ -106,18 +113,84 @@ def _check_supported(std: Standard, columns: set[str]) -> None:
                             "or change the standard.")
 
 
-def _histories(table: Any, columns: tuple[str, ...]) -> pd.DataFrame:
+#: Customers (positions by id) whose histories one query brings to the driver: at most this many
+#: distinct histories per query, so neither the driver JVM nor Python holds them in one piece.
+HISTORY_CHUNK = 500_000
+
+
+def _by_position(table: Any, columns: tuple[str, ...]) -> Any:
+    """``columns`` of every customer of ``table`` with ``_pos``: the customer's 0-based position by
+    id (an integer, cheaper to carry and compare than the id's text). On Spark from a
+    range-partitioned sort (:func:`~xuanba.standard.engine_spark.sorted_index`), kept until the
+    round releases it; elsewhere ``row_number`` over the ids."""
+    import ibis
+
+    t = table.select("customer_id", *columns)
+    if is_spark(t):
+        return sorted_index(t, [t.customer_id.asc()], "_pos")
+    return t.mutate(_pos=ibis.row_number().over(ibis.window(order_by=t.customer_id)))
+
+
+@contextlib.contextmanager
+def _kept_once(table: Any) -> Any:
+    """``table`` computed once for the block (a Spark checkpoint, a cache elsewhere), then dropped."""
+    if is_spark(table):
+        with kept_for_call():
+            yield checkpoint(table)
+    else:
+        with table.cache() as kept:
+            yield kept
+
+
+@contextlib.contextmanager
+def _positions_kept(table: Any, columns: tuple[str, ...]) -> Any:
+    """:func:`_by_position` computed once for the block, then dropped (the sort Spark keeps
+    already; a cache elsewhere)."""
+    if is_spark(table):
+        with kept_for_call():
+            yield _by_position(table, columns)
+    else:
+        with _kept_once(_by_position(table, columns)) as kept:
+            yield kept
+
+
+def _histories(table: Any, columns: tuple[str, ...], *, chunk: int = HISTORY_CHUNK) -> pd.DataFrame:
     """The distinct ``columns`` of ``table`` with their number of ``customers``, in the order of
     their first customer (by id): the order in which the workspace's round meets them, so a fit
-    on these is the same sum in the same order, bit for bit."""
-    from xuanba.models.engine import run
+    on these is the same sum in the same order, bit for bit.
 
-    groups = table.group_by(list(columns)).aggregate(customers=table.count(), _first=table.customer_id.min())
-    hist = run(groups).sort_values("_first", kind="stable").drop(columns="_first").reset_index(drop=True)
-    for col in columns:
-        hist[col] = hist[col].astype(float)
-    hist["customers"] = hist["customers"].astype(float)
-    return hist
+    ``table`` has the customers' positions by id (``_pos``, :func:`_by_position`) or gets them.
+    The engine groups once and keeps the groups; the driver reads them in the order of their
+    first customer, the groups whose first customer is in one block of ``chunk`` positions per
+    query (so at most ``chunk`` histories at a time), and joins the blocks as NumPy arrays."""
+    if chunk < 1:
+        raise ValueError(f"chunk must be at least 1, not {chunk}")
+    t = table if "_pos" in table.columns else _by_position(table, columns)
+    groups = t.group_by(list(columns)).aggregate(customers=t.count(), _first=t._pos.min())
+    names = [*columns, "customers"]
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in names}
+    with _kept_once(groups) as kept:
+        top = to_arrow(kept._first.max()).as_py()
+        for lo in range(0, -1 if top is None else int(top) + 1, chunk):
+            block = to_arrow(kept.filter((kept._first >= lo) & (kept._first < lo + chunk))
+                             .order_by("_first").select(*names))
+            for c in names:
+                parts[c].append(block.column(c).to_numpy().astype(float))
+    return pd.DataFrame({c: np.concatenate(parts[c]) if parts[c] else np.zeros(0) for c in names})
+
+
+def _per_history_table(like: Any, hist: pd.DataFrame, columns: dict[str, np.ndarray]) -> Any:
+    """The per-history ``columns`` (keyed by ``hist``'s history columns) as an Ibis table on the
+    backend of ``like``, from Arrow (no pandas frame): on Spark sent in chunks and kept by it
+    (:func:`~xuanba.standard.engine_spark.from_arrow`), elsewhere an in-memory table."""
+    import ibis
+    import pyarrow as pa
+
+    keys = {c: pa.array(hist[c].to_numpy(dtype=float)) for c in HISTORY}
+    data = pa.table({**keys, **{c: pa.array(np.asarray(v, dtype=float)) for c, v in columns.items()}})
+    if is_spark(like):
+        return from_arrow(like._find_backend(use_default=True), data)
+    return ibis.memtable(data)
 
 
 def _spend_columns(facts: Any, spend: Any, margin: float) -> dict[str, Any]:
@@ -145,7 +218,6 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None
     ``tx`` at ``cutoff``) for every customer of the Ibis ``facts`` (compress, fit, expand), the
     fitted models and what the round keeps about them (as :func:`xuanba.rounds.run._predict`)."""
     import ibis
-    import pyarrow as pa
 
     from xuanba.models import MODELS
     from xuanba.models.gammagamma import NO_REPEAT, NON_POSITIVE, GammaGamma
@@ -167,32 +239,31 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            hist = _histories(facts, HISTORY)
-            if p.model == "auto":  # the candidates fitted on these histories, checked on the holdout year
-                choice, info["check"] = choose_on_engine(tx, hist, cutoff, time_unit=time_unit, penalizer=p.penalizer)
-                info["choice"] = choice.to_dict()
-                if choice.model is None:
-                    raise ModelError(choice.reason)
-                info["model"], purchases = choice.model, choice.fitted[choice.model]
-            else:
-                purchases = _make_purchase_model(MODELS[p.model], time_unit, p.penalizer).fit(
-                    hist, weights=hist["customers"])
-            models["purchases"] = purchases
-            per = hist[list(HISTORY)].copy()
-            values = history_predictions(purchases, hist, time_unit=time_unit, discount_rate=p.discount_rate)
-            for col in ("p_alive", "expected_purchases_1y", "churn_90d"):
-                per[col] = values[col]
-            per["_d1"], per["_d3"] = values["discounted_1y"], values["discounted_3y"]
-            if p.interval is not None:  # the purchase predictions' bounds, once per distinct history
-                limits, said = history_intervals(purchases, hist, p.interval, time_unit=time_unit,
-                                                 discount_rate=p.discount_rate)
-                for col, value in limits.items():
-                    per[col] = value
-                for message in said:
-                    warnings.warn(message, UserWarning, stacklevel=2)
+            with _positions_kept(facts, tuple(dict.fromkeys((*HISTORY, *SPEND_HISTORY)))) as positioned:
+                hist = _histories(positioned, HISTORY)
+                if p.model == "auto":  # the candidates fitted on these histories, checked on the holdout year
+                    choice, info["check"] = choose_on_engine(tx, hist, cutoff, time_unit=time_unit,
+                                                             penalizer=p.penalizer)
+                    info["choice"] = choice.to_dict()
+                    if choice.model is None:
+                        raise ModelError(choice.reason)
+                    info["model"], purchases = choice.model, choice.fitted[choice.model]
+                else:
+                    purchases = _make_purchase_model(MODELS[p.model], time_unit, p.penalizer).fit(
+                        hist, weights=hist["customers"])
+                models["purchases"] = purchases
+                values = history_predictions(purchases, hist, time_unit=time_unit, discount_rate=p.discount_rate)
+                per = {c: values[c] for c in ("p_alive", "expected_purchases_1y", "churn_90d")}
+                per["_d1"], per["_d3"] = values["discounted_1y"], values["discounted_3y"]
+                if p.interval is not None:  # the purchase predictions' bounds, once per distinct history
+                    limits, said = history_intervals(purchases, hist, p.interval, time_unit=time_unit,
+                                                     discount_rate=p.discount_rate)
+                    per.update(limits)
+                    for message in said:
+                        warnings.warn(message, UserWarning, stacklevel=2)
+                sh = _histories(positioned, SPEND_HISTORY)
             spend = None
             try:
-                sh = _histories(facts, SPEND_HISTORY)
                 spend = GammaGamma(penalizer=p.penalizer).fit(sh, weights=sh["customers"])
                 spend.mean_spend()  # q <= 1: no finite mean, no spend model
                 w = sh["customers"].to_numpy()
@@ -214,7 +285,7 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None
     if info["model"] is None:
         out = facts.mutate(**{c: ibis.null("string" if c == "spend_basis" else "float64") for c in names})
         return out.select(*facts.columns, *names), models, info
-    small = ibis.memtable(pa.Table.from_pandas(per, preserve_index=False))
+    small = _per_history_table(facts, hist, per)
     joined = facts.join(small, [facts[c] == small[c] for c in HISTORY])
     joined = joined.select(*facts.columns, *[c for c in small.columns if c not in HISTORY])
     if spend is not None:
@@ -664,7 +735,9 @@ def _selected_fields(table: Any, ids: np.ndarray) -> pd.DataFrame:
 
 def duckdb_source(source: str | Path) -> Any:
     """The transactions at ``source`` (a Parquet file, a folder of parts, a glob, or ``.csv``)
-    as an Ibis table on a private DuckDB; a path that cannot be read is an :class:`InputError`.
+    as an Ibis table on a private DuckDB opened with xuanba's settings
+    (:func:`xuanba.workspace.duckdb_settings`: its memory limit, past which it spills); a path
+    that cannot be read is an :class:`InputError`.
 
     Example
     -------
@@ -681,7 +754,9 @@ def duckdb_source(source: str | Path) -> Any:
     if not any(ch in text for ch in "*?[") and not path.exists():
         raise InputError(f"--source {text!r} does not exist", file=text,
                          fix="Give the path of the transactions (Parquet file or folder, or .csv).")
-    con = ibis.duckdb.connect()
+    from xuanba.workspace import duckdb_settings
+
+    con = ibis.duckdb.connect(**duckdb_settings())  # xuanba's memory limit and spill folder, not DuckDB's 80 %
     pattern = str(path / "**" / "*.parquet") if path.is_dir() else text
     try:
         if path.suffix.lower() == ".csv":

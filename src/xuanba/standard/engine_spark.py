@@ -7,7 +7,7 @@ numbers the rows inside each range, counts (or sums) each range, and the driver 
 figures into each range's offset. Every step runs on all the partitions; only one number per
 partition reaches the driver.
 
-The sorted rows are kept by Spark (memory, then disk) until :func:`release` is called: the
+The sorted rows are kept by Spark (on its local disks, :data:`KEPT_ON`) until :func:`release` is called: the
 numbering depends on how the sort cut the ranges, which a second computation could cut
 differently, so it is computed once. Inside a :func:`kept_for_call` block what is kept belongs
 to the block instead, and is dropped when it ends (returning or failing), whatever else runs on
@@ -29,6 +29,11 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
+#: Where Spark keeps what this module computes once: on disk, not in the executors' heap. In local
+#: mode the executors' heap is the driver's, and 10 M customers' kept facts held in a 2 GB heap
+#: left too little for the join after them (``OutOfMemoryError``); blocks on disk are served
+#: from the operating system's page cache, outside the JVM.
+KEPT_ON = "DISK_ONLY"
 #: Low bits of Spark's ``monotonically_increasing_id``: the row's number inside its partition.
 _LOW_BITS = 33
 _COUNTER = itertools.count()
@@ -106,7 +111,7 @@ def sorted_index(table: Any, keys: list[Any], name: str, *, running_sum: str | N
 
 
 def checkpoint(table: Any) -> Any:
-    """``table`` (an Ibis table on Spark) computed once and kept by Spark (memory, then disk) until
+    """``table`` (an Ibis table on Spark) computed once and kept by Spark (:data:`KEPT_ON`) until
     :func:`release`, as a table whose plan starts there: Spark prints a kept table's whole plan
     into every plan that reads it, and a round that joins a table with what it derived from it
     doubles that text at each step (out of heap at 2 GB with a dozen steps)."""
@@ -120,7 +125,7 @@ def checkpoint(table: Any) -> Any:
 
 
 def _computed_once(frame: Any) -> Any:
-    """``frame`` computed now and kept (memory, then disk), as a frame whose plan starts there.
+    """``frame`` computed now and kept (:data:`KEPT_ON`), as a frame whose plan starts there.
 
     When the Spark context has a checkpoint directory (``spark.sparkContext.setCheckpointDir``)
     the rows are written there (a reliable checkpoint, computed once: cached, counted, written
@@ -128,7 +133,7 @@ def _computed_once(frame: Any) -> Any:
     a read, not the round; else they are kept by the executors alone (``localCheckpoint``)."""
     from pyspark import StorageLevel
 
-    level = StorageLevel.MEMORY_AND_DISK
+    level = getattr(StorageLevel, KEPT_ON)
     if frame.sparkSession.sparkContext.getCheckpointDir():
         frame = frame.persist(level)
         try:
@@ -177,6 +182,28 @@ def kept_for_call() -> Iterator[list[Any]]:
         _OWNED.reset(token)
         while frames:
             drop(frames.pop())
+
+
+def from_arrow(backend: Any, data: Any, *, chunk: int = 250_000) -> Any:
+    """The Arrow table ``data`` as an Ibis table on the Spark ``backend``, sent ``chunk`` rows at a
+    time and kept by Spark (:data:`KEPT_ON`) until :func:`release` (or the end of the
+    :func:`kept_for_call` block it is made in).
+
+    Each chunk becomes a Spark frame straight from Arrow (no pandas, no Python rows) and is
+    checkpointed at once, so the driver JVM holds one chunk in transit, not the whole table (ibis's
+    in-memory tables go through pandas and are parallelised from the driver whole)."""
+    session = backend._session
+    frames = []
+    for lo in range(0, max(data.num_rows, 1), chunk):  # an empty table is still one (empty) frame
+        part = session.createDataFrame(data.slice(lo, chunk))
+        frames.append(_computed_once(part))
+    _kept_frames(backend).extend(frames)
+    whole = frames[0]
+    for part in frames[1:]:
+        whole = whole.unionByName(part)
+    view = f"_xuanba_arrow_{next(_COUNTER)}"
+    whole.createOrReplaceTempView(view)
+    return backend.table(view)
 
 
 def release(backend: Any) -> None:

@@ -1,0 +1,156 @@
+"""The distinct histories a round on an engine fits on, read in chunks (issue 16): the same
+histories, counts and order as one query over the whole table, so the fit is the same sum in the
+same order, bit for bit."""
+
+from __future__ import annotations
+
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tests.test_round_engine import simulated_transactions
+from xuanba.facts.expressions import customer_facts_expr
+from xuanba.models import BGNBD, GammaGamma
+from xuanba.rounds.engine import HISTORY, SPEND_HISTORY, _histories, _per_history_table
+
+
+def spark_test(test):
+    """Marks of a Spark test, and the third-party noise it ignores (as tests/test_round_spark.py:
+    py4j leaves its socket to the garbage collector; pyspark's pandas conversion warns)."""
+    for mark in (pytest.mark.spark, pytest.mark.slow,
+                 pytest.mark.filterwarnings("ignore::ResourceWarning"),
+                 pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+                 pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning")):
+        test = mark(test)
+    return test
+
+
+def one_query(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The oracle: the histories as the round read them before chunks, in one query, ordered by
+    the first customer's id as text (min over the group), sorted in Python."""
+    con = ibis.duckdb.connect()
+    t = con.create_table("t", pa.Table.from_pandas(frame, preserve_index=False))
+    got = t.group_by(list(columns)).aggregate(customers=t.count(), _first=t.customer_id.min()).to_pyarrow().to_pandas()
+    got = got.sort_values("_first", kind="stable").drop(columns="_first").reset_index(drop=True)
+    return got.astype(float)
+
+
+def tricky_facts() -> pd.DataFrame:
+    """Histories shared by many customers, first customers whose text order is not their number's
+    ("10" < "9"), ids that differ by case, a space or a non-ASCII letter, a null spend."""
+    ids = ["9", "10", "a", "A", "a ", "é", "Z", "b", "100", "09", "c", "d"]
+    return pd.DataFrame({
+        "customer_id": ids,
+        "frequency": [0, 0, 2, 2, 0, 5, 2, 0, 0, 1, 1, 5],
+        "recency": [0.0, 0.0, 5.0, 5.0, 0.0, 8.0, 5.0, 0.0, 0.0, 3.0, 3.0, 8.0],
+        "T": [9.0, 9.0, 9.0, 9.0, 7.0, 10.0, 9.0, 9.0, 7.0, 9.0, 9.0, 10.0],
+        "monetary_value": [0.0, 0.0, 12.5, 12.5, 0.0, 3.25, 7.0, 0.0, 0.0, None, 2.0, 3.25],
+    })
+
+
+def arrow(frame: pd.DataFrame) -> ibis.Table:
+    return ibis.memtable(pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def on_spark(con, frame: pd.DataFrame, name: str):
+    con._session.createDataFrame(pa.Table.from_pandas(frame, preserve_index=False)).createOrReplaceTempView(name)
+    return con.table(name)
+
+
+def simulated_facts(n: int = 800) -> pd.DataFrame:
+    tx = simulated_transactions(n, seed=11)
+    return customer_facts_expr(ibis.memtable(pa.Table.from_pandas(tx, preserve_index=False)), "2025-12-31", time_unit="week", rfm=False).to_pyarrow().to_pandas()
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 12, 1000])
+@pytest.mark.parametrize("columns", [HISTORY, SPEND_HISTORY])
+def test_chunked_histories_are_one_querys_histories_counts_and_order(chunk, columns):
+    facts = tricky_facts()
+    got = _histories(arrow(facts), columns, chunk=chunk)
+    want = one_query(facts, columns)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got["customers"].sum() == len(facts)
+
+
+@pytest.mark.parametrize("chunk", [1, 37, 100_000])
+def test_chunked_histories_of_a_simulated_base_fit_bit_for_bit_as_one_query(chunk):
+    facts = simulated_facts()
+    got = _histories(arrow(facts), HISTORY, chunk=chunk)
+    want = one_query(facts, HISTORY)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert len(got) < len(facts)  # shared histories: the compression is not trivial here
+    a = BGNBD().fit(got, weights=got["customers"])
+    b = BGNBD().fit(want, weights=want["customers"])
+    assert np.array_equal(a.params_.to_numpy(), b.params_.to_numpy())  # the same sum in the same order
+    sg, sw = _histories(arrow(facts), SPEND_HISTORY, chunk=chunk), one_query(facts, SPEND_HISTORY)
+    pd.testing.assert_frame_equal(sg, sw, check_exact=True)
+    assert np.array_equal(GammaGamma().fit(sg, weights=sg["customers"]).params_.to_numpy(),
+                          GammaGamma().fit(sw, weights=sw["customers"]).params_.to_numpy())
+
+
+def test_the_histories_of_an_empty_table_are_an_empty_frame():
+    facts = tricky_facts().iloc[:0]
+    got = _histories(arrow(facts), HISTORY, chunk=3)
+    assert list(got.columns) == [*HISTORY, "customers"] and len(got) == 0
+
+
+def test_a_chunk_below_one_is_refused():
+    with pytest.raises(ValueError, match="at least 1"):
+        _histories(arrow(tricky_facts()), HISTORY, chunk=0)
+
+
+@spark_test
+@pytest.mark.parametrize("chunk", [1, 1000])
+def test_spark_histories_in_chunks_equal_duckdbs(spark, chunk):
+    from xuanba.standard.engine_spark import release
+
+    facts = tricky_facts()
+    table = on_spark(spark, facts, f"facts_hist_{chunk}")
+    try:
+        for columns in (HISTORY, SPEND_HISTORY):
+            got = _histories(table, columns, chunk=chunk)
+            pd.testing.assert_frame_equal(got, one_query(facts, columns), check_exact=True)
+    finally:
+        release(spark)
+
+
+@spark_test
+def test_per_history_predictions_reach_spark_from_arrow_in_chunks_and_join_back(spark):
+    from xuanba.standard.engine import to_arrow
+    from xuanba.standard.engine_spark import from_arrow, release
+
+    facts = tricky_facts()
+    table = on_spark(spark, facts, "facts_pred")
+    hist = _histories(arrow(facts), HISTORY)
+    values = {"p_alive": np.linspace(0.1, 0.9, len(hist)), "_d1": np.arange(len(hist), dtype=float) / 3}
+    try:
+        small = _per_history_table(table, hist, values)
+        joined = table.join(small, [table[c] == small[c] for c in HISTORY]).select("customer_id", "p_alive", "_d1")
+        got = to_arrow(joined.order_by("customer_id")).to_pandas()
+        index = {tuple(r): i for i, r in enumerate(hist[list(HISTORY)].itertuples(index=False))}
+        rows = [index[tuple(map(float, r))] for r in facts.sort_values("customer_id")[list(HISTORY)].itertuples(index=False)]
+        assert got["customer_id"].tolist() == sorted(facts["customer_id"])
+        assert np.array_equal(got["p_alive"].to_numpy(), values["p_alive"][rows])
+        assert np.array_equal(got["_d1"].to_numpy(), values["_d1"][rows])
+        many = from_arrow(spark, pa.table({"x": np.arange(10, dtype=float)}), chunk=3)  # four chunks, one short
+        assert sorted(to_arrow(many)["x"].to_pylist()) == list(map(float, range(10)))
+        empty = from_arrow(spark, pa.table({"x": pa.array([], type=pa.float64())}), chunk=3)
+        assert to_arrow(empty.count()).as_py() == 0
+    finally:
+        release(spark)
+
+
+def test_a_duckdb_source_runs_under_xuanbas_memory_limit_not_duckdbs_80_percent(tmp_path, monkeypatch):
+    """At 10 M customers the engine round on ``--source`` grew past 10 GiB: its private DuckDB was
+    opened without xuanba's settings, so with DuckDB's limit of 80 % of the machine."""
+    from xuanba.rounds.engine import duckdb_source
+
+    path = tmp_path / "tx.parquet"
+    pq.write_table(pa.table({"customer_id": ["a"], "ts": pa.array([0], pa.timestamp("us")), "amount": [1.0]}), path)
+    monkeypatch.setenv("XUANBA_MEMORY_LIMIT", "1GB")
+    con = duckdb_source(path)._find_backend()
+    limit = con.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert limit == "953.6 MiB", limit  # 1 GB as DuckDB says it back
