@@ -373,7 +373,7 @@ def test_the_driver_reads_the_roster_in_chunks_and_holds_only_the_selection(tmp_
     path = _workspace(tmp_path, tx)
     std = load_standard(BUSY_STANDARD)
     want = run_round(path, std, "2025-12-31", store=False, check_model=False)
-    monkeypatch.setattr(engine, "HASH_CHUNK", 7)
+    monkeypatch.setattr(engine, "SHA_READ_ROWS", 7)
     got = run_round_on_engine(tx, std, "2025-12-31", roster_out=tmp_path / "out")
     assert got.meta["data_sha256"] == want.meta["data_sha256"]
     full = read_roster(tmp_path / "out")

@@ -122,11 +122,11 @@ def test_contributions_stored_from_their_parts_are_the_long_table_row_for_row(tm
 
 
 def test_text_ids_hashed_a_chunk_at_a_time_are_pandas_hashes(monkeypatch):
-    """Mostly distinct text ids are hashed HASH_CHUNK at a time (no ten million Python strings at
+    """Mostly distinct text ids are hashed TEXT_HASH_BATCH at a time (no ten million Python strings at
     once): the hashes are pandas' on chunk edges, missing ids and unicode too."""
     import xuanba.rounds.run as run
 
-    monkeypatch.setattr(run, "HASH_CHUNK", 1000)
+    monkeypatch.setattr(run, "TEXT_HASH_BATCH", 1000)
     rng = np.random.default_rng(5)
     ids = [None if rng.uniform() < 0.01 else f"c{rng.integers(0, 10**9)}客" for _ in range(4321)]
     col = pd.Series(ids, dtype="str")

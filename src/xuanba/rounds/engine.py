@@ -25,7 +25,7 @@ What the driver holds: the distinct histories (bounded by them, not by the custo
 selected customers (roster rows, contributions, fields), a few figures per criterion, per tier
 and per quadrant, and — when a budget binds the capacity — up to 20,000 candidates for the exact
 knapsack. The headline figures are engine aggregates; the data and roster hashes are read in
-order, :data:`HASH_CHUNK` rows at a time, and never held whole.
+order, :data:`SHA_READ_ROWS` rows at a time, and never held whole.
 
 Example
 -------
@@ -360,7 +360,9 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
 
 
 #: Rows per query when the driver reads a whole table in order to hash it (bounds its memory).
-HASH_CHUNK = 250_000
+SHA_READ_ROWS = 250_000
+
+
 def _roster_frame(arrow: Any, criteria: list[str]) -> pd.DataFrame:
     """Roster rows from the engine's Arrow result, with the workspace roster's columns and types."""
     from xuanba.standard.score import ROSTER_COLUMNS
@@ -370,14 +372,14 @@ def _roster_frame(arrow: Any, criteria: list[str]) -> pd.DataFrame:
 
 def _chunked_sha256(table: Any, position: str, n: int, frame: Any, columns: list[str]) -> str:
     """:func:`table_sha256` of the ``n`` rows of the Ibis ``table`` in the order of its 1-based
-    ``position`` column, read :data:`HASH_CHUNK` rows at a time (``frame(arrow)`` turns each into
+    ``position`` column, read :data:`SHA_READ_ROWS` rows at a time (``frame(arrow)`` turns each into
     the pandas rows the workspace round hashes): the driver never holds the whole table."""
     import hashlib
 
     h = hashlib.sha256()
     h.update("\x1f".join(map(str, columns)).encode("utf-8"))
-    for lo in range(0, n, HASH_CHUNK):
-        part = table.filter((table[position] > lo) & (table[position] <= lo + HASH_CHUNK))
+    for lo in range(0, n, SHA_READ_ROWS):
+        part = table.filter((table[position] > lo) & (table[position] <= lo + SHA_READ_ROWS))
         rows = frame(to_arrow(part.order_by(position)))
         h.update(row_hashes(rows[columns]).tobytes())
     return h.hexdigest()

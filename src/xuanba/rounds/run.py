@@ -545,8 +545,8 @@ def column_hashes(column: pd.Series) -> np.ndarray:
     if (isinstance(column.dtype, pd.StringDtype) and len(values) >= 1024 and hasattr(values, "_pa_array")
             and len(set(values[:1024].tolist())) > 512):  # mostly distinct: no dictionary
         out = np.empty(len(values), dtype=np.uint64)
-        for start in range(0, len(values), HASH_CHUNK):  # a Python string per value, a chunk at a time
-            text = values[start:start + HASH_CHUNK].to_numpy(dtype=object, na_value="")
+        for start in range(0, len(values), TEXT_HASH_BATCH):  # a Python string per value, a chunk at a time
+            text = values[start:start + TEXT_HASH_BATCH].to_numpy(dtype=object, na_value="")
             out[start:start + len(text)] = pd.util.hash_array(text, categorize=False)
         out[column.isna().to_numpy()] = np.iinfo(np.uint64).max
         return out
@@ -555,7 +555,7 @@ def column_hashes(column: pd.Series) -> np.ndarray:
 
 #: Text values hashed at a time by :func:`column_hashes` (each is made a Python string to be
 #: hashed: ten million of them at once held 0.6 GiB).
-HASH_CHUNK = 1 << 18
+TEXT_HASH_BATCH = 1 << 18
 
 
 def roster_bytes(roster: pd.DataFrame) -> bytes:
