@@ -363,6 +363,46 @@ def _repeat_offsets(source: Any, calibration_end: dt.date, holdout_end: dt.date)
 
 
 # -- the entry point ----------------------------------------------------------------------------
+def _fit_candidate(name: str, cls: type, hist: pd.DataFrame, duration: float, take: np.ndarray,
+                   weights: np.ndarray | None, *, time_unit: str, penalizer: float,
+                   start: Any = None) -> tuple[Any, np.ndarray] | str:
+    """One candidate fitted on the distinct calibration histories ``hist`` (their counts as
+    weights) and its expected holdout purchases per row (``take``: each row's history), or why it
+    gave none (a fit gone astray shows as predictions that are not numbers: counted in rows, or
+    in customers with ``weights``)."""
+    from xuanba.models.predict import COUNT
+
+    try:
+        with np.errstate(all="ignore"):
+            model = cls(time_unit=time_unit, penalizer=penalizer).fit(  # knows its facts' unit
+                hist, weights=hist[COUNT].to_numpy(), start=start)
+            pred = np.asarray(model.expected_purchases(hist, duration), dtype=float)[take]
+        bad = ~np.isfinite(pred)
+        if bad.any():
+            raise ModelError(f"{name} gave {int(bad.sum() if weights is None else weights[bad].sum())} "
+                             "predictions that are not numbers")
+    except XuanbaError as exc:
+        return exc.message
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return model, pred
+
+
+def _ranked(rows: list[dict[str, Any]], actual_total: float) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The candidates' comparison, usable ones first by holdout RMSE then AIC; the ones that
+    fitted; and the best of those (``""`` when none did)."""
+    comparison = pd.DataFrame(rows).set_index("model")
+    for col in [*METRIC_COLUMNS, "predicted_total"]:
+        if col not in comparison.columns:
+            comparison[col] = np.nan
+    comparison["actual_total"] = actual_total
+    comparison["usable"] = (comparison["error"] == "") & (comparison["problems"] == "")
+    comparison = comparison.sort_values(["usable", "rmse", "aic"], ascending=[False, True, True],
+                                        kind="stable", na_position="last")
+    ok = comparison.loc[comparison["error"] == ""]
+    return comparison, ok, str(ok.index[0]) if len(ok) else ""
+
+
 def evaluate(
     transactions_or_workspace: Any,
     calibration_end: dt.date | str,
@@ -442,7 +482,7 @@ def evaluate(
     actual = frame["frequency_holdout"].to_numpy(dtype=float)
     # every model is fitted on the same distinct histories (counts as weights) and predicts once
     # per distinct history; one gather gives each customer's prediction
-    from xuanba.models.predict import COUNT, purchase_histories
+    from xuanba.models.predict import purchase_histories
 
     hist, inverse = purchase_histories(frame)
 
@@ -451,21 +491,12 @@ def evaluate(
     rows = []
     for name, cls in classes.items():
         row: dict[str, Any] = {"model": name, "n_params": np.nan, "error": "", "problems": ""}
-        try:  # one model failing never loses the others' results
-            with np.errstate(all="ignore"):  # a fit gone astray shows as non-finite predictions, below
-                model = cls(time_unit=time_unit, penalizer=penalizer).fit(  # knows its facts' unit
-                    hist, weights=hist[COUNT].to_numpy(), start=(start or {}).get(name))
-                pred = np.asarray(model.expected_purchases(hist, duration), dtype=float)[inverse]
-            if not np.all(np.isfinite(pred)):
-                raise ModelError(f"{name} gave {int((~np.isfinite(pred)).sum())} predictions that are not numbers")
-        except XuanbaError as exc:
-            row["error"] = exc.message
-            rows.append(row)
+        got = _fit_candidate(name, cls, hist, duration, inverse, None, time_unit=time_unit, penalizer=penalizer,
+                             start=(start or {}).get(name))
+        if isinstance(got, str):  # one model failing never loses the others' results
+            rows.append({**row, "error": got})
             continue
-        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
-            row["error"] = f"{type(exc).__name__}: {exc}"
-            rows.append(row)
-            continue
+        model, pred = got
         fitted[name], predicted[name] = model, pred
         stats = model.fit_stats()
         row.update(
@@ -482,16 +513,7 @@ def evaluate(
             }
         )
         rows.append(row)
-    comparison = pd.DataFrame(rows).set_index("model")
-    for col in [*METRIC_COLUMNS, "predicted_total"]:
-        if col not in comparison.columns:
-            comparison[col] = np.nan
-    comparison["actual_total"] = float(actual.sum())
-    comparison["usable"] = (comparison["error"] == "") & (comparison["problems"] == "")
-    comparison = comparison.sort_values(["usable", "rmse", "aic"], ascending=[False, True, True],
-                                        kind="stable", na_position="last")
-    ok = comparison.loc[comparison["error"] == ""]
-    best = str(ok.index[0]) if len(ok) else ""
+    comparison, ok, best = _ranked(rows, float(actual.sum()))
     best_by = {col: _best_of(ok[col], col) for col in METRIC_COLUMNS if len(ok)}
 
     predictions = frame[[ID, "frequency", "recency", "T", "frequency_holdout"]].copy()
@@ -624,22 +646,12 @@ def evaluate_groups(
     rows = []
     for name, cls in classes.items():
         row: dict[str, Any] = {"model": name, "n_params": np.nan, "error": "", "problems": ""}
-        try:  # one model failing never loses the others' results
-            with np.errstate(all="ignore"):
-                model = cls(time_unit=time_unit, penalizer=penalizer).fit(
-                    hist, weights=hist[COUNT].to_numpy(), start=(start or {}).get(name))
-                pred = np.asarray(model.expected_purchases(hist, duration), dtype=float)[codes]
-            if not np.all(np.isfinite(pred)):
-                bad = int(w[~np.isfinite(pred)].sum())
-                raise ModelError(f"{name} gave {bad} predictions that are not numbers")
-        except XuanbaError as exc:
-            row["error"] = exc.message
-            rows.append(row)
+        got = _fit_candidate(name, cls, hist, duration, codes, w, time_unit=time_unit, penalizer=penalizer,
+                             start=(start or {}).get(name))
+        if isinstance(got, str):  # one model failing never loses the others' results
+            rows.append({**row, "error": got})
             continue
-        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
-            row["error"] = f"{type(exc).__name__}: {exc}"
-            rows.append(row)
-            continue
+        model, pred = got
         fitted[name], predicted[name] = model, pred
         stats = model.fit_stats()
         keep = counts > 0
@@ -650,16 +662,7 @@ def evaluate_groups(
                     "predicted_total": float((w * pred).sum()), "actual_total": float((w * actual).sum()),
                     "problems": "; ".join(model.problems_)})
         rows.append(row)
-    comparison = pd.DataFrame(rows).set_index("model")
-    for col in [*METRIC_COLUMNS, "predicted_total"]:
-        if col not in comparison.columns:
-            comparison[col] = np.nan
-    comparison["actual_total"] = float((w * actual).sum())
-    comparison["usable"] = (comparison["error"] == "") & (comparison["problems"] == "")
-    comparison = comparison.sort_values(["usable", "rmse", "aic"], ascending=[False, True, True],
-                                        kind="stable", na_position="last")
-    ok = comparison.loc[comparison["error"] == ""]
-    best = str(ok.index[0]) if len(ok) else ""
+    comparison, ok, best = _ranked(rows, float((w * actual).sum()))
     labels = [str(i) for i in range(FREQUENCY_CAP)] + [f"{FREQUENCY_CAP}+"]
     table: dict[str, Any] = {"customers": counts.astype(np.int64)}
     safe = np.maximum(counts, 1)
