@@ -190,13 +190,48 @@ def test_engine_round_equals_the_workspace_round_on_cdnow(tmp_path, test_data):
     std = cdnow_standard()
     want = run_round(path, std, CDNOW_CUTOFF, store=False, check_model=False)
     with Workspace(path, read_only=True) as ws:
-        got = run_round_on_engine(ws.table("transactions"), std, CDNOW_CUTOFF, roster_out=tmp_path / "out")
+        got = run_round_on_engine(ws.table("transactions"), std, CDNOW_CUTOFF, roster_out=tmp_path / "out",
+                                  check_model=False)
     assert got.meta["n_customers"] == 2357 and got.meta["predictions"] == "model:bgnbd"
     assert_same_round(got, want, tmp_path / "out")
     assert got.meta["engine"] == "duckdb" and got.meta["model_check"] == "skipped"
     # the stored fields are those of the selected customers, equal to the workspace round's
     sel = want.fields[want.fields["customer_id"].isin(want.selected["customer_id"])].reset_index(drop=True)
     pd.testing.assert_frame_equal(got.fields, sel, check_dtype=False)
+
+
+def _check(rnd) -> tuple[dict, pd.DataFrame | None]:
+    stored = rnd.tables["holdout"]
+    return stored.info, stored.frame
+
+
+@pytest.mark.parametrize(("cutoff", "checked"), [("1998-06-30", True), (CDNOW_CUTOFF, False)])
+def test_engine_round_checks_a_named_model_as_the_workspace_round_does(tmp_path, test_data, cutoff, checked):
+    """A named model's check on the year before the cutoff (table ``holdout``): the same figures
+    as the workspace round's; and at a cutoff whose year before holds no calibration history
+    (CDNOW starts in 1997), the same reason for having none."""
+    path = _workspace(tmp_path, cdnow_transactions(test_data))
+    std = cdnow_standard()
+    want = run_round(path, std, cutoff, store=False)
+    with Workspace(path, read_only=True) as ws:
+        got = run_round_on_engine(ws.table("transactions"), std, cutoff)
+    assert "model_check" not in got.meta and "holdout" not in got.missing
+    (info, frame), (want_info, want_frame) = _check(got), _check(want)
+    assert info.keys() == want_info.keys()
+    for key, value in want_info.items():
+        if isinstance(value, float):
+            assert info[key] == pytest.approx(value, rel=1e-9), key
+        elif isinstance(value, dict):
+            assert value.keys() == info[key].keys()
+            for k, v in value.items():
+                assert info[key][k] == pytest.approx(v, rel=1e-9, nan_ok=True), (key, k)
+        else:
+            assert info[key] == value, key
+    if not checked:
+        assert want_frame is None and frame is None and "no transaction" in info["error"]
+    else:
+        assert "error" not in info and len(frame) == len(want_frame) > 3
+        pd.testing.assert_frame_equal(frame, want_frame, check_dtype=False, rtol=1e-9)
 
 
 def test_engine_round_equals_the_workspace_round_on_a_hostile_simulated_base(tmp_path):

@@ -302,7 +302,8 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None
 
 def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, time_unit: str = "week",
                   progress: Progress | None = None, keep: Any = None,
-                  side_tables: Workspace | str | Path | None = None) -> tuple[Any, dict[str, Any]]:
+                  side_tables: Workspace | str | Path | None = None,
+                  check_model: bool = True) -> tuple[Any, dict[str, Any]]:
     """Every field the round scores, for every customer with a purchase by ``cutoff``, as an Ibis
     expression on the transactions' own backend (facts; the predictions when the standard reads
     one; the account fields and customer attributes of the side tables in the workspace
@@ -310,7 +311,9 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     :func:`xuanba.rounds.run.gather_fields` gives them.
 
     ``keep(table)`` is applied to the facts and to the fields before they are read more than
-    once (a round caches them in the engine); default: nothing."""
+    once (a round caches them in the engine); default: nothing. ``check_model``: the model's check
+    on the year before the cutoff in ``notes["model_check"]`` (``auto``'s holdout year when that is
+    it), as :func:`xuanba.rounds.run.model_check` gives it."""
     keep = keep or (lambda t: t)
     from xuanba.facts.compute import _check_cutoff, transactions_table
     from xuanba.facts.expressions import FACT_COLUMNS, customer_facts_expr, with_rfm
@@ -345,7 +348,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
         notes["model_name"] = info["model"]
         if info["choice"] is not None:
             notes["model_choice"] = info["choice"]
-        if info["model"] is not None and standard.predictions.model == "auto":  # auto's holdout year, or its own
+        if info["model"] is not None and check_model:  # auto's holdout year when it is the check's, or its own
             notes["model_check"] = info.get("check") or model_check_on_engine(
                 tx, info["model"], cutoff, time_unit=time_unit, penalizer=standard.predictions.penalizer)
         if info["unavailable"]:
@@ -553,6 +556,7 @@ def run_round_on_engine(
     name: str | None = None,
     progress: Progress | None = None,
     side_tables: Workspace | str | Path | None = None,
+    check_model: bool = True,
 ) -> Round:
     """Apply ``standard`` at ``cutoff`` to the customers of an Ibis table of transactions, in
     the engine that holds it (see the module docstring).
@@ -581,6 +585,9 @@ def run_round_on_engine(
         The workspace whose side tables (``interactions``, ``commitments``, ``contacts``,
         ``customers``) give the account fields and customer attributes, as a workspace round
         gathers them; default ``workspace`` (when its file exists).
+    check_model
+        Check the model on the year before the cutoff and store it (table ``holdout``), as
+        :func:`xuanba.rounds.run_round` does; ``False``: ``model_check = "skipped"`` in the meta.
 
     Returns
     -------
@@ -621,7 +628,8 @@ def run_round_on_engine(
             return stack.enter_context(t.cache())
 
         table, notes = engine_fields(transactions, std, cut, time_unit=time_unit, progress=progress, keep=keep,
-                                     side_tables=workspace if side_tables is None else side_tables)
+                                     side_tables=workspace if side_tables is None else side_tables,
+                                     check_model=check_model)
         backend = table._find_backend(use_default=True)
         spread = is_spark(table)
         scoring, fallback = applied_standard(std, notes, cut)
@@ -700,10 +708,10 @@ def run_round_on_engine(
         meta["model_warnings"] = notes["model_warnings"]
         for role, model in notes["fitted"].items():
             tables[f"model_{role}"] = StoredTable(model.to_document())
-        if notes.get("model_check") is not None:  # auto's: the year before the cutoff, as a workspace round's
+        if notes.get("model_check") is not None:  # the year before the cutoff, as a workspace round's
             tables["holdout"] = notes["model_check"]
         elif notes.get("model_name"):
-            meta["model_check"] = "skipped"  # the check refits on the year before: a workspace round does it
+            meta["model_check"] = "skipped"  # check_model=False
     rnd = Round(0, meta, std, selected, _contributions_of(selected, points, scoring), fields=sel_fields,
                 tables=tables)
     if workspace is not None:
