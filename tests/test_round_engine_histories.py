@@ -154,3 +154,50 @@ def test_a_duckdb_source_runs_under_xuanbas_memory_limit_not_duckdbs_80_percent(
     con = duckdb_source(path)._find_backend()
     limit = con.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
     assert limit == "953.6 MiB", limit  # 1 GB as DuckDB says it back
+
+
+def test_a_missing_per_history_value_reaches_the_engine_as_null_not_nan():
+    """A bound the model could not give is missing (NULL), as in the workspace's frames: a NaN
+    is a number to an engine (larger than every other in DuckDB), so a rule would select it."""
+    hist = pd.DataFrame({"frequency": [0.0, 1.0], "recency": [0.0, 2.0], "T": [5.0, 5.0]})
+    table = _per_history_table(arrow(hist), hist, {"p_alive_lower": np.array([np.nan, 0.5])})
+    got = table.mutate(high=table.p_alive_lower > 0.9).to_pyarrow()
+    assert got["p_alive_lower"].null_count == 1 and got["high"].to_pylist() == [None, False]
+
+
+def _whale_base(n: int = 30) -> pd.DataFrame:
+    """Accounts worth up to 1e12 each (a small-unit currency, VND or IDR): 1.3e13 in all, more
+    than 2**63 millionths."""
+    p = np.round(np.random.default_rng(1).uniform(-2e11, 1e12, n), 2)
+    return pd.DataFrame({"customer_id": [f"c{i:02d}" for i in range(n)], "profit_365d": p,
+                         "revenue_365d": np.abs(p) + 1})
+
+
+def test_the_whale_peak_of_very_large_totals_is_the_workspaces():
+    from xuanba.accounts.profit import whale_peak, whale_shape
+    from xuanba.rounds.engine import _whale_on_engine
+
+    base = _whale_base()
+    assert base["profit_365d"].abs().sum() * 1e6 > 2.0**63
+    got = _whale_on_engine(arrow(base), "profit_365d", ["revenue_365d", "profit_365d"])
+    want = whale_peak(whale_shape(base["profit_365d"].to_numpy()))
+    assert got["customers"] == want["customers"]
+    assert got["profit_pct"] == pytest.approx(want["profit_pct"], rel=1e-9)
+
+
+@spark_test
+def test_the_spark_whale_peak_of_very_large_totals_does_not_overflow(spark):
+    """Spark sums 64-bit integers in 64 bits: the running sum in millionths of 1.3e13 raised
+    ARITHMETIC_OVERFLOW (or, without ANSI mode, gave a wrong peak)."""
+    from xuanba.rounds.engine import _whale_on_engine
+    from xuanba.standard.engine_spark import release
+
+    base = _whale_base()
+    table = on_spark(spark, base, "whale_big")
+    try:
+        got = _whale_on_engine(table, "profit_365d", ["revenue_365d", "profit_365d"])
+    finally:
+        release(spark)
+    want = _whale_on_engine(arrow(base), "profit_365d", ["revenue_365d", "profit_365d"])
+    assert got["customers"] == want["customers"] and got["of"] == want["of"] == 30
+    assert got["profit_pct"] == pytest.approx(want["profit_pct"], rel=1e-12)

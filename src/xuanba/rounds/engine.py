@@ -187,7 +187,8 @@ def _per_history_table(like: Any, hist: pd.DataFrame, columns: dict[str, np.ndar
     import pyarrow as pa
 
     keys = {c: pa.array(hist[c].to_numpy(dtype=float)) for c in HISTORY}
-    data = pa.table({**keys, **{c: pa.array(np.asarray(v, dtype=float)) for c, v in columns.items()}})
+    # NaN as NULL (a missing bound is missing, as in the workspace's frames; a NaN is a number to an engine)
+    data = pa.table({**keys, **{c: pa.array(np.asarray(v, dtype=float), from_pandas=True) for c, v in columns.items()}})
     if is_spark(like):
         return from_arrow(like._find_backend(use_default=True), data)
     return ibis.memtable(data)
@@ -459,6 +460,23 @@ def _grouped_sum(t: Any, key: str) -> dict[str, dict[str, Any]]:
     return {str(r.pop(key) or ""): r for r in rows}
 
 
+def _whole_unit(largest_sum: float) -> float:
+    """The units per currency unit in which a running sum whose parts add up to at most
+    ``largest_sum`` in absolute value is counted exactly in 64-bit integers: millionths (the
+    fields' precision), or a coarser power of ten when millionths would pass 2**62 (Spark sums
+    64-bit integers in 64 bits: 9.2e12 of a small-unit currency, VND or IDR, overflowed it).
+
+    Example
+    -------
+    >>> _whole_unit(1e9), _whole_unit(1.3e13), _whole_unit(4e18)
+    (1000000.0, 100000.0, 1.0)
+    """
+    unit = 1e6
+    while unit > 1 and largest_sum * unit >= 2.0**62:
+        unit /= 10
+    return unit
+
+
 def _whale_on_engine(t: Any, measure: str, value_cols: list[str]) -> dict[str, Any] | None:
     """The peak of the whale curve (:func:`xuanba.accounts.profit.whale_peak` of
     :func:`~xuanba.accounts.profit.whale_shape`) over the customers active in the window, with
@@ -472,7 +490,7 @@ def _whale_on_engine(t: Any, measure: str, value_cols: list[str]) -> dict[str, A
         if col in value_cols:
             active = active | (ibis.coalesce(t[col].cast("float64"), 0.0) != 0)
     w = t.filter(active).select(_p=ibis.coalesce(t[measure].cast("float64"), 0.0), _id=t.customer_id)
-    tot = _scalars(w.aggregate(_m=w.count(), _t=w._p.sum()))
+    tot = _scalars(w.aggregate(_m=w.count(), _t=w._p.sum(), _a=w._p.abs().sum()))
     m, total = int(tot["_m"] or 0), float(tot["_t"] or 0.0)
     if not m or total <= 0:
         return None
@@ -480,7 +498,8 @@ def _whale_on_engine(t: Any, measure: str, value_cols: list[str]) -> dict[str, A
     # the engine adds in, so customers of no profit after the peak leave it exactly flat, as the
     # workspace's running sum does, and the peak's first customer is the workspace's. (A float sum
     # the engine groups its own way moved in its last bits there, and the peak by a customer.)
-    w = w.mutate(_u=(w._p * 1e6).round().cast("int64"))
+    unit = _whole_unit(float(tot["_a"] or 0.0))
+    w = w.mutate(_u=(w._p * unit).round().cast("int64"))
     if is_spark(w):  # running sum from a range-partitioned sort: no task holds every customer
         w = sorted_index(w, [w._p.desc(), w._id.asc()], "_ix", running_sum="_u", sum_name="_cum")
         w = w.mutate(_rank=w._ix + 1)
@@ -490,7 +509,7 @@ def _whale_on_engine(t: Any, measure: str, value_cols: list[str]) -> dict[str, A
         by = [w._p.desc(), w._id.asc()]
         order = ibis.window(order_by=by, rows=(None, 0))
         w = w.mutate(_rank=ibis.row_number().over(ibis.window(order_by=by)) + 1, _cum=w._u.sum().over(order))
-    w = w.mutate(_pct=ibis.ifelse(w._rank == m, 100.0, 100.0 * (w._cum.cast("float64") / 1e6) / total))
+    w = w.mutate(_pct=ibis.ifelse(w._rank == m, 100.0, 100.0 * (w._cum.cast("float64") / unit) / total))
     peak = _scalars(w.order_by([w._pct.desc(), w._rank]).limit(1).select("_rank", "_pct"))  # argmax: the first
     rank = int(peak["_rank"])
     return {"measure": measure, "customers": rank, "of": m, "customer_pct": 100.0 * rank / m,
