@@ -3,6 +3,8 @@ gates than bits in a word, the greedy budget's tolerance on large sums."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -151,3 +153,67 @@ def test_a_calls_kept_tables_are_its_own_whoever_releases(monkeypatch):
         worker.join()
         assert seen[0] is not mine  # another thread keeps on the backend's list, not in this block
     assert a.unpersisted and mine == []
+
+
+def test_dropping_kept_tables_tries_every_one_and_never_hides_the_blocks_error(monkeypatch):
+    """A drop that fails (a JVM gone) neither skips the other frames nor replaces the error that
+    ended the block; with no such error, the first failure is raised."""
+    from xuanba.standard import engine_spark
+    from xuanba.standard.engine_spark import _kept_frames, kept_for_call
+
+    def drop(frame):
+        frame.unpersist()
+        if getattr(frame, "broken", False):
+            raise RuntimeError("py4j: connection refused")
+
+    monkeypatch.setattr(engine_spark, "drop", drop)
+    backend = SimpleNamespace()
+    frames = [_Frame() for _ in range(3)]
+    frames[1].broken = True
+    with pytest.raises(ValueError, match="the scoring's own"), kept_for_call():
+        _kept_frames(backend).extend(frames)
+        raise ValueError("the scoring's own error")
+    assert all(f.unpersisted for f in frames)
+    again = [_Frame() for _ in range(3)]
+    again[0].broken = True
+    with pytest.raises(RuntimeError, match="connection refused"), kept_for_call():
+        _kept_frames(backend).extend(again)
+    assert all(f.unpersisted for f in again)
+
+
+def test_from_arrow_lists_each_chunk_as_it_is_kept(monkeypatch):
+    """A chunk failing half-way leaves the chunks already kept owned by the block (dropped with
+    it), not kept by Spark until the session ends."""
+    import pyarrow as pa
+
+    from xuanba.standard import engine_spark
+    from xuanba.standard.engine_spark import from_arrow, kept_for_call
+
+    made: list[_Frame] = []
+
+    def computed_once(part):
+        if len(made) == 2:
+            raise RuntimeError("executor lost")
+        made.append(_Frame())
+        return made[-1]
+
+    monkeypatch.setattr(engine_spark, "_computed_once", computed_once)
+    monkeypatch.setattr(engine_spark, "drop", lambda frame: frame.unpersist())
+    backend = SimpleNamespace(_session=SimpleNamespace(createDataFrame=lambda data: data))
+    with pytest.raises(RuntimeError, match="executor lost"), kept_for_call() as mine:
+        from_arrow(backend, pa.table({"x": list(range(10))}), chunk=3)
+    assert len(made) == 2 and all(f.unpersisted for f in made) and mine == []
+
+
+def test_autos_worker_threads_keep_in_the_callers_block():
+    """The holdout check and the fits run in worker threads; what they keep on Spark must belong
+    to the caller's kept_for_call block (a thread starts with an empty context otherwise)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from xuanba.models.choose import _submit
+    from xuanba.standard.engine_spark import _kept_frames, kept_for_call
+
+    backend = SimpleNamespace()
+    with kept_for_call() as mine, ThreadPoolExecutor(max_workers=2) as pool:
+        seen = [_submit(pool, _kept_frames, backend).result() for _ in range(2)]
+    assert all(s is mine for s in seen) and getattr(backend, "_xuanba_sorted", None) is None

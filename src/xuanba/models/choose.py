@@ -26,6 +26,7 @@ Example
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping
@@ -109,6 +110,13 @@ def _record(name: str, error: str = "") -> dict[str, Any]:
             "bic": None}
 
 
+
+def _submit(pool: ThreadPoolExecutor, fn: Callable[..., Any], *args: Any) -> Any:
+    """``pool.submit(fn, *args)`` run in a copy of the caller's context: what the task keeps on an
+    engine (a Spark sort, :func:`xuanba.standard.engine_spark.kept_for_call`) belongs to the
+    caller's block, not to the backend until the round ends."""
+    return pool.submit(contextvars.copy_context().run, fn, *args)
+
 def choose_model(
     source: Any,
     cutoff: dt.date | str,
@@ -188,7 +196,7 @@ def choose_model(
     # DuckDB and NumPy's loops over the histories release the GIL, so both cores work. Leaving
     # the block waits for every task.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        check_run = pool.submit(check) if hold else None
+        check_run = _submit(pool, check) if hold else None
         # the candidates at the cutoff share one compressed table: the distinct histories
         grouped = None  # the histories and each customer's row in them: for the chosen model's predictions
         try:
@@ -201,7 +209,7 @@ def choose_model(
         except XuanbaError as exc:  # impossible histories: every candidate says why
             hist, bad = facts, exc.message
         weights = hist[COUNT].to_numpy() if COUNT in hist.columns else None
-        runs = {} if bad else {name: pool.submit(fit, name, hist, weights) for name in candidates}
+        runs = {} if bad else {name: _submit(pool, fit, name, hist, weights) for name in candidates}
         for name in candidates:
             if bad:
                 records[name] = _record(name, bad)

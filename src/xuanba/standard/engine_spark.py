@@ -180,8 +180,7 @@ def kept_for_call() -> Iterator[list[Any]]:
         yield frames
     finally:
         _OWNED.reset(token)
-        while frames:
-            drop(frames.pop())
+        _drop_all(frames)
 
 
 def from_arrow(backend: Any, data: Any, *, chunk: int = 250_000) -> Any:
@@ -193,11 +192,12 @@ def from_arrow(backend: Any, data: Any, *, chunk: int = 250_000) -> Any:
     checkpointed at once, so the driver JVM holds one chunk in transit, not the whole table (ibis's
     in-memory tables go through pandas and are parallelised from the driver whole)."""
     session = backend._session
+    kept = _kept_frames(backend)
     frames = []
     for lo in range(0, max(data.num_rows, 1), chunk):  # an empty table is still one (empty) frame
         part = session.createDataFrame(data.slice(lo, chunk))
         frames.append(_computed_once(part))
-    _kept_frames(backend).extend(frames)
+        kept.append(frames[-1])  # listed at once: a later chunk failing leaves none unowned
     whole = frames[0]
     for part in frames[1:]:
         whole = whole.unionByName(part)
@@ -209,6 +209,20 @@ def from_arrow(backend: Any, data: Any, *, chunk: int = 250_000) -> Any:
 def release(backend: Any) -> None:
     """Drop what :func:`sorted_index` and :func:`checkpoint` kept on ``backend`` outside any
     :func:`kept_for_call` block (call when every expression reading it has run)."""
-    frames = getattr(backend, "_xuanba_sorted", None) or []
+    _drop_all(getattr(backend, "_xuanba_sorted", None) or [])
+
+
+def _drop_all(frames: list[Any]) -> None:
+    """:func:`drop` every frame of ``frames`` (emptied), each tried even when one fails (a JVM
+    gone, a Py4J error): the first failure is raised after, unless an error is already on its way
+    (the one that ended the block), which it would otherwise hide."""
+    import sys
+
+    first: Exception | None = None
     while frames:
-        drop(frames.pop())
+        try:
+            drop(frames.pop())
+        except Exception as exc:  # noqa: BLE001 - the others are still dropped; the first is raised
+            first = first or exc
+    if first is not None and sys.exc_info()[1] is None:
+        raise first
