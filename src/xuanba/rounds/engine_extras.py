@@ -254,17 +254,26 @@ def side_account_fields(side: Mapping[str, pd.DataFrame], cutoff: Any) -> pd.Dat
     return fields[["customer_id", *SIDE_DEFAULTS]]
 
 
-def _memtable(frame: pd.DataFrame) -> Any:
+def _memtable(like: Any, frame: pd.DataFrame) -> Any:
+    """The driver's ``frame`` as an Ibis table on the backend of ``like`` (NaN as NULL): on Spark
+    sent from Arrow in chunks and kept (:func:`~xuanba.standard.engine_spark.from_arrow`: an Ibis
+    in-memory table goes through pandas and reaches the driver's JVM whole, millions of spend
+    histories at 10 M customers), elsewhere an in-memory table."""
     import ibis
     import pyarrow as pa
 
-    return ibis.memtable(pa.Table.from_pandas(frame, preserve_index=False))
+    from xuanba.standard.engine_spark import from_arrow, is_spark
+
+    data = pa.Table.from_pandas(frame, preserve_index=False)
+    if is_spark(like):
+        return from_arrow(like._find_backend(use_default=True), data)
+    return ibis.memtable(data)
 
 
 def _left_join(table: Any, frame: pd.DataFrame) -> Any:
     """``table`` with the columns of the driver's ``frame`` (one row per ``customer_id``) joined
     on the customer (a left join: every customer of ``table`` kept, in its order)."""
-    small = _memtable(frame.rename(columns={"customer_id": "_side_id"}))
+    small = _memtable(table, frame.rename(columns={"customer_id": "_side_id"}))
     joined = table.left_join(small, table.customer_id == small._side_id)
     return joined.select(*table.columns, *[c for c in small.columns if c != "_side_id"]).order_by("customer_id")
 
@@ -400,8 +409,8 @@ def with_spend_intervals(t: Any, spend: Any, sh: pd.DataFrame, level: float, mar
     ``sh`` (:func:`spend_history_errors`), joined back like the point predictions, then
     :func:`spend_intervals`."""
     errors = spend_history_errors(spend, sh)
-    small = _memtable(pd.DataFrame({"_sf": sh["frequency"].to_numpy(dtype=float),
-                                    "_sm": sh["monetary_value"].to_numpy(dtype=float), **errors}))
+    small = _memtable(t, pd.DataFrame({"_sf": sh["frequency"].to_numpy(dtype=float),
+                                       "_sm": sh["monetary_value"].to_numpy(dtype=float), **errors}))
     joined = t.left_join(small, (t.frequency.cast("float64") == small._sf)
                          & (t.monetary_value.cast("float64") == small._sm))
     joined = joined.select(*t.columns, "_s", "_se_s")
