@@ -201,14 +201,13 @@ def choose_on_engine(tx: Any, hist: pd.DataFrame, cutoff: Any, *, time_unit: str
 
 def model_check_on_engine(tx: Any, model: str, cutoff: Any, *, time_unit: str, penalizer: float = 0.0) -> Any:
     """:func:`xuanba.rounds.run.model_check` on the engine: the model fitted on the purchases up to
-    the cutoff − 365 days and its expected purchases in the following year against what customers
-    bought, by calibration frequency; when the data cannot support it, why."""
-    import datetime as dt
-
+    the cutoff − 365 days (:func:`~xuanba.rounds.run.check_start`) and its expected purchases in the
+    following year against what customers bought, by calibration frequency; when the data cannot
+    support it, why."""
     from xuanba.errors import XuanbaError
-    from xuanba.rounds.run import StoredTable, _check_info, _check_table
+    from xuanba.rounds.run import StoredTable, _check_info, _check_table, check_start
 
-    start = cutoff - dt.timedelta(days=365)
+    start = check_start(cutoff)
     try:
         ev = evaluate_on_engine(tx, start, cutoff, models=(model,), time_unit=time_unit, penalizer=penalizer)
     except XuanbaError as exc:
