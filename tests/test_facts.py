@@ -232,6 +232,17 @@ check_rows = st.lists(
 )
 
 
+def _check_tx(rows: list[tuple]) -> pd.DataFrame:
+    """Transactions from ``check_rows``' tuples (customer, day, hour, amount, is_return) from 2026-01-01."""
+    base = dt.datetime(2026, 1, 1)
+    return pd.DataFrame({
+        "customer_id": [r[0] for r in rows],
+        "ts": [base + dt.timedelta(days=r[1], hours=r[2]) for r in rows],
+        "amount": [r[3] for r in rows],
+        "is_return": [r[4] for r in rows],
+    })
+
+
 @settings(max_examples=60, deadline=None)
 @given(rows=check_rows, unit=st.sampled_from(["day", "week", "month"]))
 def test_model_check_columns_come_from_one_narrow_query_equal_to_the_full_facts(rows, unit):
@@ -241,13 +252,7 @@ def test_model_check_columns_come_from_one_narrow_query_equal_to_the_full_facts(
     returns only, customers first seen in the holdout and spend of any sign."""
     from xuanba.facts.expressions import HISTORY_HOLDOUT_COLUMNS
 
-    base = dt.datetime(2026, 1, 1)
-    tx = pd.DataFrame({
-        "customer_id": [r[0] for r in rows],
-        "ts": [base + dt.timedelta(days=r[1], hours=r[2]) for r in rows],
-        "amount": [r[3] for r in rows],
-        "is_return": [r[4] for r in rows],
-    })
+    tx = _check_tx(rows)
     cal, hold = dt.date(2026, 2, 10), dt.date(2026, 3, 15)
     if tx["ts"].dt.date.min() > cal:
         with pytest.raises(DataError):
@@ -281,13 +286,7 @@ def test_facts_and_the_check_year_from_one_pass_equal_the_two_queries(rows, unit
     from xuanba.facts import facts_and_holdout
     from xuanba.models.evaluate import CALIBRATION_COLUMNS
 
-    base = dt.datetime(2026, 1, 1)
-    tx = pd.DataFrame({
-        "customer_id": [r[0] for r in rows],
-        "ts": [base + dt.timedelta(days=r[1], hours=r[2]) for r in rows],
-        "amount": [r[3] for r in rows],
-        "is_return": [r[4] for r in rows],
-    })
+    tx = _check_tx(rows)
     cal, cut = dt.date(2026, 2, 10), dt.date(2026, 3, 15)
     if tx["ts"].dt.date.min() > cut:
         with pytest.raises(DataError, match="no transaction on or before the cutoff"):

@@ -150,8 +150,13 @@ class _Recording:
         return getattr(self._con, name)
 
 
+def _shown(con) -> str:
+    """DuckDB's memory limit as it shows it."""
+    return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+
 def _limit(ws) -> str:
-    return ws.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    return _shown(ws.con)
 
 
 def _limit_sets(rec: _Recording) -> list[tuple[str, object]]:
@@ -166,7 +171,7 @@ def test_storing_lowers_duckdbs_memory_limit_and_puts_the_users_limit_back_exact
     real_append = store_mod._append
 
     def append(con, frame, insert):
-        during.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        during.append(_shown(con))
         real_append(con, frame, insert)
 
     monkeypatch.setattr(store_mod, "_append", append)
@@ -217,7 +222,7 @@ def test_a_round_run_and_stored_puts_the_limit_back_and_stores_the_same_under_a_
     real_fields = store_mod._insert_fields
 
     def fields(con, round_id, frame):
-        seen.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        seen.append(_shown(con))
         real_fields(con, round_id, frame)
 
     monkeypatch.setattr(store_mod, "_insert_fields", fields)

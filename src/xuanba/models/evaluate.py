@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -362,30 +362,58 @@ def _repeat_offsets(source: Any, calibration_end: dt.date, holdout_end: dt.date)
     return _execute(expr, source)
 
 
-# -- the entry point ----------------------------------------------------------------------------
-def _fit_candidate(name: str, cls: type, hist: pd.DataFrame, duration: float, take: np.ndarray,
-                   weights: np.ndarray | None, *, time_unit: str, penalizer: float,
-                   start: Any = None) -> tuple[Any, np.ndarray] | str:
-    """One candidate fitted on the distinct calibration histories ``hist`` (their counts as
-    weights) and its expected holdout purchases per row (``take``: each row's history), or why it
-    gave none (a fit gone astray shows as predictions that are not numbers: counted in rows, or
-    in customers with ``weights``)."""
+def _candidates_and_window(models: Sequence[str], calibration_end: Any, holdout_end: Any,
+                           time_unit: str) -> tuple[dict[str, type], dt.date, dt.date]:
+    """The model classes to compare (each name once, in order) and the calibration and holdout
+    ends as dates; a clear error for an unknown unit or model, or none at all."""
+    from xuanba._dates import check_unit
+
+    check_unit(time_unit, "time_unit")
+    names = list(dict.fromkeys(models))
+    if not names:
+        raise InputError("no model to evaluate", fix="Name at least one model, e.g. bgnbd.")
+    classes = {name: _model_class(name) for name in names}
+    return classes, _as_date(calibration_end, "calibration end"), _as_date(holdout_end, "holdout end")
+
+
+def _fit_candidates(classes: Mapping[str, type], hist: pd.DataFrame, duration: float, take: np.ndarray,
+                    weights: np.ndarray | None, figures: Callable[[np.ndarray], dict[str, Any]], *,
+                    time_unit: str, penalizer: float, start: Mapping[str, Any] | None = None,
+                    ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, np.ndarray]]:
+    """Each candidate of ``classes`` fitted on the distinct calibration histories ``hist`` (their
+    counts as weights), its expected holdout purchases per row (``take``: each row's history) and
+    its comparison row (fit statistics and ``figures(predictions)``); one model failing never
+    loses the others' results: its row says why (a fit gone astray shows as predictions that are
+    not numbers, counted in rows, or in customers with ``weights``). Returns the rows, the fitted
+    models and their predictions."""
     from xuanba.models.predict import COUNT
 
-    try:
-        with np.errstate(all="ignore"):
-            model = cls(time_unit=time_unit, penalizer=penalizer).fit(  # knows its facts' unit
-                hist, weights=hist[COUNT].to_numpy(), start=start)
-            pred = np.asarray(model.expected_purchases(hist, duration), dtype=float)[take]
-        bad = ~np.isfinite(pred)
-        if bad.any():
-            raise ModelError(f"{name} gave {int(bad.sum() if weights is None else weights[bad].sum())} "
-                             "predictions that are not numbers")
-    except XuanbaError as exc:
-        return exc.message
-    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
-        return f"{type(exc).__name__}: {exc}"
-    return model, pred
+    rows: list[dict[str, Any]] = []
+    fitted: dict[str, Any] = {}
+    predicted: dict[str, np.ndarray] = {}
+    for name, cls in classes.items():
+        row: dict[str, Any] = {"model": name, "n_params": np.nan, "error": "", "problems": ""}
+        rows.append(row)
+        try:
+            with np.errstate(all="ignore"):
+                model = cls(time_unit=time_unit, penalizer=penalizer).fit(  # knows its facts' unit
+                    hist, weights=hist[COUNT].to_numpy(), start=(start or {}).get(name))
+                pred = np.asarray(model.expected_purchases(hist, duration), dtype=float)[take]
+            bad = ~np.isfinite(pred)
+            if bad.any():
+                raise ModelError(f"{name} gave {int(bad.sum() if weights is None else weights[bad].sum())} "
+                                 "predictions that are not numbers")
+        except XuanbaError as exc:
+            row["error"] = exc.message
+            continue
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+            row["error"] = f"{type(exc).__name__}: {exc}"
+            continue
+        fitted[name], predicted[name] = model, pred
+        stats = model.fit_stats()
+        row.update({"n_params": len(model.params_), "loglik": stats["loglik"], "aic": stats["aic"],
+                    "bic": stats["bic"], **figures(pred), "problems": "; ".join(model.problems_)})
+    return rows, fitted, predicted
 
 
 def _ranked(rows: list[dict[str, Any]], actual_total: float) -> tuple[pd.DataFrame, pd.DataFrame, str]:
@@ -403,6 +431,7 @@ def _ranked(rows: list[dict[str, Any]], actual_total: float) -> tuple[pd.DataFra
     return comparison, ok, str(ok.index[0]) if len(ok) else ""
 
 
+# -- the entry point ----------------------------------------------------------------------------
 def evaluate(
     transactions_or_workspace: Any,
     calibration_end: dt.date | str,
@@ -455,16 +484,9 @@ def evaluate(
     >>> ev.by_frequency.loc["0", "actual"]  # doctest: +SKIP
     0.2367...
     """
-    from xuanba._dates import check_unit
     from xuanba.facts import DAYS_PER_UNIT, calibration_holdout
 
-    check_unit(time_unit, "time_unit")
-    names = list(dict.fromkeys(models))
-    if not names:
-        raise InputError("no model to evaluate", fix="Name at least one model, e.g. bgnbd.")
-    classes = {name: _model_class(name) for name in names}
-    cal = _as_date(calibration_end, "calibration end")
-    hold = _as_date(holdout_end, "holdout end")
+    classes, cal, hold = _candidates_and_window(models, calibration_end, holdout_end, time_unit)
     if calibration is None:
         frame = calibration_holdout(transactions_or_workspace, cal, hold, time_unit=time_unit,  # type: ignore[arg-type]
                                     columns=CALIBRATION_COLUMNS)
@@ -486,33 +508,11 @@ def evaluate(
 
     hist, inverse = purchase_histories(frame)
 
-    fitted: dict[str, Any] = {}
-    predicted: dict[str, np.ndarray] = {}
-    rows = []
-    for name, cls in classes.items():
-        row: dict[str, Any] = {"model": name, "n_params": np.nan, "error": "", "problems": ""}
-        got = _fit_candidate(name, cls, hist, duration, inverse, None, time_unit=time_unit, penalizer=penalizer,
-                             start=(start or {}).get(name))
-        if isinstance(got, str):  # one model failing never loses the others' results
-            rows.append({**row, "error": got})
-            continue
-        model, pred = got
-        fitted[name], predicted[name] = model, pred
-        stats = model.fit_stats()
-        row.update(
-            {
-                "n_params": len(model.params_),
-                "loglik": stats["loglik"],
-                "aic": stats["aic"],
-                "bic": stats["bic"],
-                **holdout_metrics(pred, actual),
-                "group_mae": group_error(frame["frequency"].to_numpy(), pred, actual),
-                "predicted_total": float(pred.sum()),
-                "actual_total": float(actual.sum()),
-                "problems": "; ".join(model.problems_),
-            }
-        )
-        rows.append(row)
+    rows, fitted, predicted = _fit_candidates(
+        classes, hist, duration, inverse, None, time_unit=time_unit, penalizer=penalizer, start=start,
+        figures=lambda pred: {**holdout_metrics(pred, actual),
+                              "group_mae": group_error(frame["frequency"].to_numpy(), pred, actual),
+                              "predicted_total": float(pred.sum()), "actual_total": float(actual.sum())})
     comparison, ok, best = _ranked(rows, float(actual.sum()))
     best_by = {col: _best_of(ok[col], col) for col in METRIC_COLUMNS if len(ok)}
 
@@ -574,17 +574,10 @@ def evaluate_groups(
     >>> float(ev.comparison.loc["bgnbd", "actual_total"]), ev.by_frequency["customers"].tolist()[:2]
     (1.0, [3, 1])
     """
-    from xuanba._dates import check_unit
     from xuanba.facts import DAYS_PER_UNIT
     from xuanba.models.predict import COUNT, HISTORY
 
-    check_unit(time_unit, "time_unit")
-    names = list(dict.fromkeys(models))
-    if not names:
-        raise InputError("no model to evaluate", fix="Name at least one model, e.g. bgnbd.")
-    classes = {name: _model_class(name) for name in names}
-    cal = _as_date(calibration_end, "calibration end")
-    hold = _as_date(holdout_end, "holdout end")
+    classes, cal, hold = _candidates_and_window(models, calibration_end, holdout_end, time_unit)
     if groups.empty:
         raise DataError(f"no customer made a first purchase by {cal}", fix="Choose a later calibration end.")
     if not np.isfinite(penalizer) or penalizer < 0:
@@ -641,27 +634,16 @@ def evaluate_groups(
     def by_group(values: np.ndarray) -> np.ndarray:
         return np.bincount(group, weights=w * values, minlength=FREQUENCY_CAP + 1)
 
-    fitted: dict[str, Any] = {}
-    predicted: dict[str, np.ndarray] = {}
-    rows = []
-    for name, cls in classes.items():
-        row: dict[str, Any] = {"model": name, "n_params": np.nan, "error": "", "problems": ""}
-        got = _fit_candidate(name, cls, hist, duration, codes, w, time_unit=time_unit, penalizer=penalizer,
-                             start=(start or {}).get(name))
-        if isinstance(got, str):  # one model failing never loses the others' results
-            rows.append({**row, "error": got})
-            continue
-        model, pred = got
-        fitted[name], predicted[name] = model, pred
-        stats = model.fit_stats()
-        keep = counts > 0
+    keep = counts > 0
+
+    def figures(pred: np.ndarray) -> dict[str, Any]:
         mean_p, mean_a = by_group(pred)[keep] / counts[keep], by_group(actual)[keep] / counts[keep]
-        row.update({"n_params": len(model.params_), "loglik": stats["loglik"], "aic": stats["aic"],
-                    "bic": stats["bic"], **metrics(pred),
-                    "group_mae": float(np.sum(counts[keep] * np.abs(mean_p - mean_a)) / counts[keep].sum()),
-                    "predicted_total": float((w * pred).sum()), "actual_total": float((w * actual).sum()),
-                    "problems": "; ".join(model.problems_)})
-        rows.append(row)
+        return {**metrics(pred),
+                "group_mae": float(np.sum(counts[keep] * np.abs(mean_p - mean_a)) / counts[keep].sum()),
+                "predicted_total": float((w * pred).sum()), "actual_total": float((w * actual).sum())}
+
+    rows, fitted, predicted = _fit_candidates(classes, hist, duration, codes, w, figures, time_unit=time_unit,
+                                              penalizer=penalizer, start=start)
     comparison, ok, best = _ranked(rows, float((w * actual).sum()))
     labels = [str(i) for i in range(FREQUENCY_CAP)] + [f"{FREQUENCY_CAP}+"]
     table: dict[str, Any] = {"customers": counts.astype(np.int64)}

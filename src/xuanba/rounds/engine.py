@@ -70,8 +70,8 @@ from xuanba.rounds.run import (
 from xuanba.standard.engine import roster_frame, to_arrow
 from xuanba.standard.engine_rules import is_inf
 from xuanba.standard.engine_spark import (
+    arrow_on,
     checkpoint,
-    from_arrow,
     is_spark,
     kept_for_call,
     release,
@@ -182,16 +182,13 @@ def _histories(table: Any, columns: tuple[str, ...], *, chunk: int = HISTORY_CHU
 def _per_history_table(like: Any, hist: pd.DataFrame, columns: dict[str, np.ndarray]) -> Any:
     """The per-history ``columns`` (keyed by ``hist``'s history columns) as an Ibis table on the
     backend of ``like``, from Arrow (no pandas frame): on Spark sent in chunks and kept by it
-    (:func:`~xuanba.standard.engine_spark.from_arrow`), elsewhere an in-memory table."""
-    import ibis
+    (:func:`~xuanba.standard.engine_spark.arrow_on`), elsewhere an in-memory table."""
     import pyarrow as pa
 
     keys = {c: pa.array(hist[c].to_numpy(dtype=float)) for c in HISTORY}
     # NaN as NULL (a missing bound is missing, as in the workspace's frames; a NaN is a number to an engine)
     data = pa.table({**keys, **{c: pa.array(np.asarray(v, dtype=float), from_pandas=True) for c, v in columns.items()}})
-    if is_spark(like):
-        return from_arrow(like._find_backend(use_default=True), data)
-    return ibis.memtable(data)
+    return arrow_on(like, data)
 
 
 def _spend_columns(facts: Any, spend: Any, margin: float) -> dict[str, Any]:

@@ -254,19 +254,14 @@ def side_account_fields(side: Mapping[str, pd.DataFrame], cutoff: Any) -> pd.Dat
 
 
 def _memtable(like: Any, frame: pd.DataFrame) -> Any:
-    """The driver's ``frame`` as an Ibis table on the backend of ``like`` (NaN as NULL): on Spark
-    sent from Arrow in chunks and kept (:func:`~xuanba.standard.engine_spark.from_arrow`: an Ibis
-    in-memory table goes through pandas and reaches the driver's JVM whole, millions of spend
-    histories at 10 M customers), elsewhere an in-memory table."""
-    import ibis
+    """The driver's ``frame`` as an Ibis table on the backend of ``like`` (NaN as NULL;
+    :func:`~xuanba.standard.engine_spark.arrow_on`: on Spark in chunks, millions of spend histories
+    at 10 M customers)."""
     import pyarrow as pa
 
-    from xuanba.standard.engine_spark import from_arrow, is_spark
+    from xuanba.standard.engine_spark import arrow_on
 
-    data = pa.Table.from_pandas(frame, preserve_index=False)
-    if is_spark(like):
-        return from_arrow(like._find_backend(use_default=True), data)
-    return ibis.memtable(data)
+    return arrow_on(like, pa.Table.from_pandas(frame, preserve_index=False))
 
 
 def _left_join(table: Any, frame: pd.DataFrame) -> Any:

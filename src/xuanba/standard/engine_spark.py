@@ -206,6 +206,24 @@ def from_arrow(backend: Any, data: Any, *, chunk: int = 250_000) -> Any:
     return backend.table(view)
 
 
+def arrow_on(like: Any, data: Any) -> Any:
+    """The driver's Arrow table ``data`` as an Ibis table on the backend of the Ibis table
+    ``like``: on Spark through :func:`from_arrow` (an Ibis in-memory table goes through pandas
+    and reaches the driver's JVM whole), elsewhere an in-memory table.
+
+    Example
+    -------
+    >>> import ibis, pyarrow as pa
+    >>> arrow_on(ibis.memtable(pa.table({"x": [1]})), pa.table({"y": [2.0]})).to_pyarrow()["y"].to_pylist()
+    [2.0]
+    """
+    import ibis
+
+    if is_spark(like):
+        return from_arrow(like._find_backend(use_default=True), data)
+    return ibis.memtable(data)
+
+
 def release(backend: Any) -> None:
     """Drop what :func:`sorted_index` and :func:`checkpoint` kept on ``backend`` outside any
     :func:`kept_for_call` block (call when every expression reading it has run)."""
