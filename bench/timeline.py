@@ -1,5 +1,6 @@
 """When each piece of a round runs, and in which thread: the functions named in :data:`PIECES`
-wrapped to note their start, end and the CPU time of their thread (``time.thread_time``), so that
+wrapped to note their start, end, the CPU time of their thread (``time.thread_time``) and the
+resident set when they end, so that
 a step's wall time can be accounted for piece by piece, overlaps between threads included.
 
 Used by ``profile_round.py --timeline``; a wrapped call costs a few microseconds, and the pieces
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -45,8 +47,18 @@ PIECES: tuple[str, ...] = (
     "xuanba.accounts.book:account_book",
 )
 
-#: (thread name, depth, piece, start, end, thread CPU seconds)
-EVENTS: list[tuple[str, int, str, float, float, float]] = []
+#: (thread name, depth, piece, start, end, thread CPU seconds, resident set at the end in GiB)
+EVENTS: list[tuple[str, int, str, float, float, float, float]] = []
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def resident_gib() -> float:
+    """The process's resident set now, in GiB (Linux's /proc/self/statm; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * _PAGE / 2**30
+    except OSError:
+        return 0.0
 _DEPTH = threading.local()
 
 
@@ -63,7 +75,7 @@ def _wrap(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         finally:
             EVENTS.append((threading.current_thread().name, depth, name, t0, time.perf_counter(),
-                           time.thread_time() - c0))
+                           time.thread_time() - c0, resident_gib()))
             _DEPTH.n = depth
 
     return timed
@@ -93,10 +105,11 @@ def install() -> None:
 
 def report(t0: float) -> str:
     """The events as a Markdown table in order of start, times from ``t0``."""
-    lines = ["| thread | piece | start s | end s | wall s | thread CPU s |", "|---|---|---:|---:|---:|---:|"]
-    for thread, depth, name, start, end, cpu in sorted(EVENTS, key=lambda e: (e[3], e[1])):
+    lines = ["| thread | piece | start s | end s | wall s | thread CPU s | RSS at end GiB |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for thread, depth, name, start, end, cpu, resident in sorted(EVENTS, key=lambda e: (e[3], e[1])):
         if end - start < 0.005:
             continue
         short = "main" if thread == "MainThread" else thread.replace("ThreadPoolExecutor-", "pool ")
-        lines.append(f"| {short} | {'  ' * depth}{name} | {start - t0:.2f} | {end - t0:.2f} | {end - start:.2f} | {cpu:.2f} |")
+        lines.append(f"| {short} | {'  ' * depth}{name} | {start - t0:.2f} | {end - t0:.2f} | {end - start:.2f} | {cpu:.2f} | {resident:.2f} |")
     return "\n".join(lines)

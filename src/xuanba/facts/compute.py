@@ -105,12 +105,40 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
     resident for the whole round (0.55 GiB at 3 M customers; docs/scale.md). ``malloc`` gives
     large blocks back to the system when they are freed, and reuses smaller ones for numpy.
 
+    Text columns are copied out of the engine's result into one buffer each. pandas keeps an
+    Arrow text column as it is (no copy), and an engine's record batch is freed only once all its
+    columns are: DuckDB's result stayed alive whole, every column and its spare capacity, for as
+    long as the round held its customer ids (2.3 GiB of ``malloc``'s blocks per million customers,
+    of which 0.2 GiB resident; docs/benchmarks_round.md, duck10m2).
+
     Example
     -------
     >>> _to_pandas(pa.table({"x": [1.5]}))["x"].tolist()
     [1.5]
+    >>> t = pa.table({"id": pa.chunked_array([["a"], ["b"]])})
+    >>> f = _to_pandas(t)
+    >>> f["id"].tolist(), f["id"].array._pa_array.num_chunks, _shares_buffers(f["id"], t["id"])
+    (['a', 'b'], 1, False)
     """
-    return table.to_pandas(date_as_object=False, memory_pool=pa.system_memory_pool())
+    pool = pa.system_memory_pool()
+    for i, column in enumerate(table.columns):
+        if _held_by_pandas(column.type):
+            copied = pa.concat_arrays(column.chunks, memory_pool=pool) if column.num_chunks else column
+            table = table.set_column(i, table.schema.field(i), pa.chunked_array([copied], type=column.type))
+    return table.to_pandas(date_as_object=False, memory_pool=pool)
+
+
+def _held_by_pandas(kind: pa.DataType) -> bool:
+    """Whether pandas keeps an Arrow column of this type as Arrow (text and binary), not
+    converting it into numpy's own memory."""
+    return (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind)
+            or pa.types.is_large_binary(kind) or pa.types.is_string_view(kind))
+
+
+def _shares_buffers(series: pd.Series, column: pa.ChunkedArray) -> bool:
+    """Whether an Arrow-backed ``series`` uses any buffer of ``column`` (tests)."""
+    mine = {b.address for c in series.array._pa_array.chunks for b in c.buffers() if b is not None}
+    return any(b is not None and b.address in mine for c in column.chunks for b in c.buffers())
 
 
 def _facts(build: Callable[[bool], ir.Table], columns: Sequence[str] | None, what: str, source: Any) -> pd.DataFrame:
