@@ -35,3 +35,32 @@ def test_the_facts_frame_is_not_allocated_in_arrows_pool(tmp_path):
     # the values are those Arrow's own conversion gives
     again = pa.Table.from_pandas(facts, preserve_index=False).to_pandas(date_as_object=False)
     pd.testing.assert_frame_equal(facts.reset_index(drop=True), again)
+
+
+def test_the_facts_text_columns_keep_nothing_of_the_engines_result():
+    """pandas keeps an Arrow text column as it is, and an engine's record batch lives as long as
+    any of its columns: the facts' customer ids held DuckDB's whole result (every column, with
+    its spare capacity) for the round (duck10m2). The text is copied into one buffer of its own;
+    the numbers are numpy's; nothing of the result's memory is used by the frame."""
+    from xuanba.facts.compute import _to_pandas
+
+    n = 50_000
+    ids = [f"C{i:07d}" for i in range(n)]
+    pa.total_allocated_bytes()
+    before = pa.total_allocated_bytes()
+    result = pa.Table.from_batches([pa.record_batch({"customer_id": ids[i:i + 10_000],
+                                                     "x": np.arange(i, i + 10_000, dtype=float),
+                                                     "score": ["555"] * 10_000}) for i in range(0, n, 10_000)])
+    assert result["customer_id"].num_chunks == 5 and pa.total_allocated_bytes() - before > 500_000
+    frame = _to_pandas(result)
+    assert frame["customer_id"].tolist() == ids and frame["x"].tolist() == list(range(n))
+    for col in ("customer_id", "score"):
+        chunks = frame[col].array._pa_array.chunks
+        assert len(chunks) == 1
+        mine = {b.address for b in chunks[0].buffers() if b is not None}
+        theirs = {b.address for c in result[col].chunks for b in c.buffers() if b is not None}
+        assert not mine & theirs
+    del result
+    # the result's buffers (Arrow's pool) are all freed although the frame is alive
+    assert pa.total_allocated_bytes() - before < 10_000
+    assert frame["score"].eq("555").all()

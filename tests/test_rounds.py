@@ -499,3 +499,37 @@ def test_merge_places_columns_by_position_only_for_the_same_ids_in_the_same_orde
         expect = base.merge(given, on="customer_id", how="left")
         pd.testing.assert_frame_equal(got, expect, check_dtype=False)
         assert str(got["basis"].dtype) == str(want["basis"].dtype)
+
+
+def test_merge_of_owned_predictions_rounds_them_in_place_to_the_same_table():
+    """The round's own predictions are rounded in place (no new array per column); the table is
+    the one :func:`_steady` gives, bit for bit, and a table not owned (given predictions) is left
+    as it was."""
+    from xuanba.rounds.run import DECIMALS, _merge
+
+    rng = np.random.default_rng(7)
+    n = 2_000
+    base = pd.DataFrame({"customer_id": pd.Series([f"c{i:05d}" for i in range(n)]), "x": rng.random(n)})
+
+    p = rng.random(n) / 3
+    p[::17] = np.nan
+    q = rng.gamma(2.0, 3.0, n) * 1e3
+
+    def predictions() -> pd.DataFrame:  # as predict_customers makes it: a fresh array per column
+        return pd.DataFrame({"customer_id": base["customer_id"].copy(), "p": p.copy(), "q": q.copy(),
+                             "k": np.arange(n), "basis": pd.Series(["own"] * n)}, copy=False)
+
+    given = predictions()
+    kept = given.copy(deep=True)
+    plain = _merge(base, given, "predictions", override=True)
+    pd.testing.assert_frame_equal(given, kept)  # not owned: not touched
+    owned = predictions()
+    arrays = {c: owned[c].to_numpy().base for c in ("p", "q")}
+    assert all(a is not None and a.ndim == 1 for a in arrays.values())
+    got = _merge(base, owned, "predictions", override=True, owned=True)
+    pd.testing.assert_frame_equal(got, plain, check_exact=True)
+    for c in ("p", "q"):
+        want = np.round(kept[c].to_numpy(), DECIMALS)
+        assert np.array_equal(got[c].to_numpy(), want, equal_nan=True)
+        assert np.array_equal(arrays[c], want, equal_nan=True)  # rounded where it was
+        assert not np.array_equal(want, kept[c].to_numpy(), equal_nan=True)  # there was something to round

@@ -122,9 +122,11 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
     """
     pool = pa.system_memory_pool()
     for i, column in enumerate(table.columns):
-        if _held_by_pandas(column.type):
-            copied = pa.concat_arrays(column.chunks, memory_pool=pool) if column.num_chunks else column
-            table = table.set_column(i, table.schema.field(i), pa.chunked_array([copied], type=column.type))
+        if _held_by_pandas(column.type) and column.num_chunks:
+            copied = pa.concat_arrays(column.chunks, memory_pool=pool)
+            if pa.types.is_string(column.type):  # pandas' text is large_string: cast here, in the same pool
+                copied = copied.cast(pa.large_string(), memory_pool=pool)
+            table = table.set_column(i, table.schema.field(i).with_type(copied.type), pa.chunked_array([copied]))
     return table.to_pandas(date_as_object=False, memory_pool=pool)
 
 

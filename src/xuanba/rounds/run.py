@@ -318,9 +318,12 @@ def model_summary(model: Any) -> dict[str, Any]:
     return out
 
 
-def _merge(base: pd.DataFrame, other: pd.DataFrame, what: str, override: bool) -> pd.DataFrame:
+def _merge(base: pd.DataFrame, other: pd.DataFrame, what: str, override: bool, owned: bool = False) -> pd.DataFrame:
     """``base`` with the columns of ``other`` joined by customer (a left join; ``override``: its
-    columns replace those of the same name), its floats rounded as :func:`_steady` rounds them."""
+    columns replace those of the same name), its floats rounded as :func:`_steady` rounds them.
+    ``owned``: ``other`` was made for this table and is dropped after (the round's predictions):
+    when it has the same customers in the same order, its float arrays are rounded in place and
+    placed as they are, not rounded into new arrays and compared (see :func:`_round_own`)."""
     if "customer_id" not in other.columns:
         raise DataError(f"the {what} table has no customer_id column",
                         fix=f"Columns found: {list(other.columns)[:20]}.")
@@ -332,9 +335,15 @@ def _merge(base: pd.DataFrame, other: pd.DataFrame, what: str, override: bool) -
         # the same customers in the same order (a model's predictions of the facts): the join is
         # a placing of columns, without hashing a million ids twice
         out = base.drop(columns=[c for c in cols if c in base.columns]).copy(deep=False)
+        rounded = []
         for c in cols:
-            out[c] = column_values(other[c])
-        return _steady(out, cols)
+            values = column_values(other[c])
+            own = _round_own(values) if owned else None
+            if own is not None:
+                values = own
+                rounded.append(c)
+            out[c] = values
+        return _steady(out, [c for c in cols if c not in rounded])
     other = other.copy()
     other["customer_id"] = ids
     if other["customer_id"].duplicated().any():
@@ -405,7 +414,7 @@ def gather_fields(
         say(f"predictions ({standard.predictions.model})")
         predicted, models, info = _predict(workspace, table, standard, cutoff, time_unit, warm, intervals,
                                            calibration)
-        table = _merge(table, predicted, "predictions", override=True)
+        table = _merge(table, predicted, "predictions", override=True, owned=True)
         if intervals and standard.predictions.interval is not None:
             from xuanba.models.predict import INTERVAL_COLUMNS
 
@@ -483,6 +492,35 @@ def _steady(table: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
             if not (out[col].dtype == np.float64 and np.array_equal(rounded, values, equal_nan=True)):
                 out[col] = rounded
     return out
+
+
+def _round_own(values: Any) -> np.ndarray | None:
+    """The float64 array that ``values`` (a column's ``to_numpy()``, a read-only view) shows,
+    rounded in place as :func:`_steady` rounds (the same bits as ``np.round(values, DECIMALS)``),
+    when it is a writeable array of exactly those values; else ``None`` and nothing is touched.
+
+    Only for arrays that nothing else reads (a table made for the round and dropped after it): it
+    spares a new array per column and the comparison :func:`_steady` makes to keep a rounded one
+    (at 10 M customers 19 prediction columns of 80 MB each, about 3 s of CPU).
+
+    Example
+    -------
+    >>> a = np.array([0.1234567891, np.nan])
+    >>> view = pd.Series(a, copy=False).to_numpy()
+    >>> bool(view.flags.writeable), _round_own(view) is a, a.tolist()
+    (False, True, [0.123457, nan])
+    >>> _round_own(np.arange(3)) is None  # not floats
+    True
+    """
+    if not isinstance(values, np.ndarray) or values.dtype != np.float64 or not values.flags.c_contiguous:
+        return None
+    array = values if values.base is None else values.base
+    if not (isinstance(array, np.ndarray) and array.dtype == np.float64 and array.flags.writeable
+            and array.flags.c_contiguous and array.size == values.size
+            and array.__array_interface__["data"][0] == values.__array_interface__["data"][0]):
+        return None
+    np.round(array, DECIMALS, out=array)
+    return array if array.shape == values.shape else array.reshape(values.shape)
 
 
 def table_sha256(frame: pd.DataFrame, hashed: Mapping[str, np.ndarray] | None = None) -> str:
