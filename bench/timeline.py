@@ -1,6 +1,6 @@
 """When each piece of a round runs, and in which thread: the functions named in :data:`PIECES`
-wrapped to note their start, end, the CPU time of their thread (``time.thread_time``) and the
-resident set when they end, so that
+wrapped to note their start, end, the CPU time of their thread (``time.thread_time``), the
+resident set when they end and its highest while they ran (sampled every 20 ms), so that
 a step's wall time can be accounted for piece by piece, overlaps between threads included.
 
 Used by ``profile_round.py --timeline``; a wrapped call costs a few microseconds, and the pieces
@@ -22,6 +22,8 @@ PIECES: tuple[str, ...] = (
     "xuanba.facts:customer_facts",
     "xuanba.facts:calibration_holdout",
     "xuanba.facts:facts_and_holdout",
+    "xuanba.facts.compute:_arrow",
+    "xuanba.facts.compute:_to_pandas",
     "xuanba.rounds.run:gather_fields",
     "xuanba.rounds.run:_predict",
     "xuanba.rounds.run:_merge",
@@ -47,8 +49,12 @@ PIECES: tuple[str, ...] = (
     "xuanba.accounts.book:account_book",
 )
 
-#: (thread name, depth, piece, start, end, thread CPU seconds, resident set at the end in GiB)
-EVENTS: list[tuple[str, int, str, float, float, float, float]] = []
+#: (thread name, depth, piece, start, end, thread CPU seconds, resident set at the end and its
+#: highest while the piece ran, in GiB)
+EVENTS: list[tuple[str, int, str, float, float, float, float, float]] = []
+#: The highest resident set seen while each running piece runs (by a sampler thread every 20 ms).
+_OPEN: dict[int, float] = {}
+_OPEN_LOCK = threading.Lock()
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -70,19 +76,37 @@ def _wrap(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         name = label
         if label.endswith(".fit") and args:
             name = f"{type(args[0]).__name__}.fit"
+        slot = object()
+        with _OPEN_LOCK:
+            _OPEN[id(slot)] = resident_gib()
         t0, c0 = time.perf_counter(), time.thread_time()
         try:
             return fn(*args, **kwargs)
         finally:
+            now = resident_gib()
+            with _OPEN_LOCK:
+                peak = max(_OPEN.pop(id(slot)), now)
             EVENTS.append((threading.current_thread().name, depth, name, t0, time.perf_counter(),
-                           time.thread_time() - c0, resident_gib()))
+                           time.thread_time() - c0, now, peak))
             _DEPTH.n = depth
 
     return timed
 
 
+def _sample() -> None:
+    while True:
+        now = resident_gib()
+        with _OPEN_LOCK:
+            for key, high in _OPEN.items():
+                if now > high:
+                    _OPEN[key] = now
+        time.sleep(0.02)
+
+
 def install() -> None:
-    """Wrap every piece of :data:`PIECES` that this tree has (others are skipped)."""
+    """Wrap every piece of :data:`PIECES` that this tree has (others are skipped), and start the
+    thread that notes each running piece's highest resident set."""
+    threading.Thread(target=_sample, daemon=True, name="timeline-sampler").start()
     for spec in PIECES:
         module_name, attr = spec.split(":")
         try:
@@ -105,11 +129,11 @@ def install() -> None:
 
 def report(t0: float) -> str:
     """The events as a Markdown table in order of start, times from ``t0``."""
-    lines = ["| thread | piece | start s | end s | wall s | thread CPU s | RSS at end GiB |",
-             "|---|---|---:|---:|---:|---:|---:|"]
-    for thread, depth, name, start, end, cpu, resident in sorted(EVENTS, key=lambda e: (e[3], e[1])):
+    lines = ["| thread | piece | start s | end s | wall s | thread CPU s | RSS at end GiB | RSS peak GiB |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for thread, depth, name, start, end, cpu, resident, peak in sorted(EVENTS, key=lambda e: (e[3], e[1])):
         if end - start < 0.005:
             continue
         short = "main" if thread == "MainThread" else thread.replace("ThreadPoolExecutor-", "pool ")
-        lines.append(f"| {short} | {'  ' * depth}{name} | {start - t0:.2f} | {end - t0:.2f} | {end - start:.2f} | {cpu:.2f} | {resident:.2f} |")
+        lines.append(f"| {short} | {'  ' * depth}{name} | {start - t0:.2f} | {end - t0:.2f} | {end - start:.2f} | {cpu:.2f} | {resident:.2f} | {peak:.2f} |")
     return "\n".join(lines)
