@@ -29,9 +29,9 @@ def test_the_facts_frame_is_not_allocated_in_arrows_pool(tmp_path):
         assert len(facts) > 15_000
     frame = int(facts.memory_usage(deep=True).sum())
     assert frame > 3_000_000
-    # what stays in Arrow is the text columns pandas keeps as Arrow arrays (a tenth of it here),
-    # not the numbers' blocks (the whole frame, before)
-    assert in_arrow < frame // 4, (in_arrow, frame)
+    # nothing of the frame is in Arrow's pool: not the numbers' blocks (the whole frame, before),
+    # nor the text columns pandas keeps as Arrow arrays (copied with malloc too, duck10m2)
+    assert in_arrow < frame // 100, (in_arrow, frame)
     # the values are those Arrow's own conversion gives
     again = pa.Table.from_pandas(facts, preserve_index=False).to_pandas(date_as_object=False)
     pd.testing.assert_frame_equal(facts.reset_index(drop=True), again)
