@@ -100,6 +100,29 @@ def test_interval_bounds_hold_the_prediction_and_an_untrusted_fit_gives_none_as_
     assert_same_bounds(got.fields, want.fields, cols)
 
 
+def test_a_warning_that_only_shares_words_with_the_interval_phrase_is_no_interval_warning(tmp_path, monkeypatch):
+    """The intervals' warnings are picked by their phrase key: a fit's warning that mentions "
+    interval for " stays among the model's warnings of both rounds, not among their intervals'."""
+    import xuanba.rounds.engine as engine
+    import xuanba.rounds.run as run
+
+    real = run.fit_warnings
+
+    def noisy(caught, models):
+        return sorted([*real(caught, models), "RuntimeWarning: overflow in the interval for clv_3y: exp"])
+
+    monkeypatch.setattr(run, "fit_warnings", noisy)
+    monkeypatch.setattr(engine, "fit_warnings", noisy)
+    tx = simulated_transactions(200, seed=4)
+    path = _workspace(tmp_path, tx)
+    std = load_standard(with_interval(BUSY_STANDARD))
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    got = run_round_on_engine(tx, std, "2025-12-31")
+    assert "RuntimeWarning: overflow in the interval for clv_3y: exp" in want.meta["model_warnings"]
+    assert got.meta["model_warnings"] == want.meta["model_warnings"]
+    assert got.meta["intervals"]["warnings"] == want.meta["intervals"]["warnings"] == []
+
+
 def _same_numbers(a, b, rel: float = 1e-9) -> bool:
     """Equal, numbers (also inside dicts and lists) within ``rel``: a weighted sum over distinct
     histories against a sum over customers differs in the last bits."""

@@ -315,6 +315,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     keep = keep or (lambda t: t)
     from xuanba.facts.compute import _check_cutoff, transactions_table
     from xuanba.facts.expressions import FACT_COLUMNS, customer_facts_expr, with_rfm
+    from xuanba.i18n import warnings_of
     from xuanba.models.predict import INTERVAL_COLUMNS
     from xuanba.rounds.engine_extras import SideTables, model_check_on_engine, side_fields
 
@@ -341,7 +342,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
         if standard.predictions.interval is not None:  # as gather_fields says them
             notes["intervals"] = {"level": standard.predictions.interval, "method": "delta",
                                   "columns": [c for c in INTERVAL_COLUMNS if c in table.columns],
-                                  "warnings": [w.split(": ", 1)[-1] for w in info["warnings"] if " interval for " in w]}
+                                  "warnings": warnings_of("interval_none", info["warnings"])}
         notes["fitted"] = models
         notes["model_name"] = info["model"]
         if info["choice"] is not None:
