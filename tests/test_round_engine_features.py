@@ -395,3 +395,70 @@ def test_the_rank_correlation_of_two_written_rosters_is_compare_rosters_one(tmp_
     assert abs(want) > 0 and got == pytest.approx(want, rel=1e-12)
     a.iloc[:1].to_parquet(tmp_path / "one.parquet")
     assert np.isnan(roster_rank_correlation(tmp_path / "one.parquet", tmp_path / "b"))
+
+
+PAY_STANDARD = BUSY_STANDARD.replace('expr = "orders >= 1"', 'expr = "overdue_receivables < 150"').replace(
+    'field = "revenue_365d"\nweight = 30', 'field = "revenue_365d"\nweight = 20').replace(
+    """[[criteria]]
+name = "quiet\"""", """[[criteria]]
+name = "punctual"
+field = "payment_punctuality"
+missing = "median"
+weight = 10
+[[criteria]]
+name = "quiet\"""")
+
+
+def paying_transactions(n: int, seed: int) -> pd.DataFrame:
+    """The simulated base with payment dates as an export gives them: due 30 days on (some rows
+    without a due date), paid early, on the due day in the afternoon, late, after the cutoff, or
+    not at all; returns too."""
+    tx = simulated_transactions(n, seed=seed)
+    rng = np.random.default_rng(seed)
+    k = len(tx)
+    tx["due_on"] = (tx["ts"].dt.normalize() + pd.Timedelta(days=30)).where(rng.random(k) > 0.1)
+    lag = rng.choice([-5, 0, 12, 400], size=k)  # days after the due day (400: after the cutoff for most)
+    due = tx["due_on"].fillna(tx["ts"].dt.normalize())
+    paid = due + pd.to_timedelta(lag, unit="D") + pd.Timedelta(hours=15)
+    tx["paid_on"] = paid.where(rng.random(k) > 0.25)  # a quarter unpaid
+    # nothing fallen due yet (no punctuality), paid after the cutoff, a return with a payment date
+    ts = pd.to_datetime(["2025-12-20", "2025-12-01", "2025-06-01", "2025-06-01"])
+    more = pd.DataFrame({"customer_id": ["<i>new</i>", "=HYPERLINK(1)", "ret'urn", "ret'urn"], "ts": ts,
+                         "amount": [80.0, 30.0, 50.0, -50.0], "cost": np.nan, "is_return": [False, False, False, True],
+                         "due_on": ts + pd.Timedelta(days=30), "paid_on": pd.to_datetime([None, "2026-01-05", None,
+                                                                                       "2025-06-02"])})
+    return pd.concat([tx, more], ignore_index=True)
+
+
+def test_payment_fields_on_an_engine_are_the_workspace_rounds(tmp_path):
+    """Payment punctuality and overdue receivables (a criterion and a gate) computed in the engine
+    from the source's payment dates: the same fields for every customer and the same roster."""
+    tx = paying_transactions(500, seed=21)
+    path = _workspace(tmp_path, tx)
+    std = load_standard(PAY_STANDARD)
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    f = want.fields
+    assert f["payment_punctuality"].between(0, 1).any() and f["payment_punctuality"].isna().any()
+    assert (f["overdue_receivables"] > 0).any() and want.meta["n_gated_out"] > 0
+    got = run_round_on_engine(tx, std, "2025-12-31", roster_out=tmp_path / "out")
+    assert got.meta["account_fields"] and got.meta["field_columns"] == want.meta["field_columns"]
+    assert_same_round(got, want, tmp_path / "out")
+    fields = pd.read_parquet(tmp_path / "out" / "fields.parquet")
+    cols = ["customer_id", "payment_punctuality", "overdue_receivables"]
+    pd.testing.assert_frame_equal(fields[cols], f[cols], check_dtype=False)
+
+
+def test_without_payment_dates_the_payment_fields_are_empty_on_both_rounds(tmp_path):
+    """No payment date in the data (no column, or a column with none): both rounds leave the
+    fields empty, score the criterion by its missing rule, and say the same in their meta."""
+    tx = simulated_transactions(200, seed=22)
+    std = load_standard(PAY_STANDARD.replace("overdue_receivables < 150", "orders >= 1"))
+    for data in (tx, tx.assign(paid_on=pd.NaT)):
+        path = _workspace(tmp_path, data, name=f"w{len(data.columns)}.duckdb")
+        want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+        got = run_round_on_engine(data, std, "2025-12-31")
+        assert want.fields["payment_punctuality"].isna().all() and want.fields["overdue_receivables"].isna().all()
+        assert got.fields["payment_punctuality"].isna().all() and got.fields["overdue_receivables"].isna().all()
+        assert_same_round(got, want)
+        same = ("account_fields", "field_columns", "model_warnings", "fallback", "extra_fields")
+        assert {k: got.meta.get(k) for k in same} == {k: want.meta.get(k) for k in same}

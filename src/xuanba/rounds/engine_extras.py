@@ -222,8 +222,6 @@ def model_check_on_engine(tx: Any, model: str, cutoff: Any, *, time_unit: str, p
 #: contacts), with their value for a customer the side tables do not name.
 SIDE_DEFAULTS: dict[str, Any] = {"cost_to_serve_365d": 0.0, "promise_reliability": None,
                                  "days_since_contact": None, "single_threaded": False}
-#: Account fields that need the transactions' payment dates (receivables).
-PAYMENT_FIELDS = ("payment_punctuality", "overdue_receivables")
 
 
 def side_account_fields(side: Mapping[str, pd.DataFrame], cutoff: Any) -> pd.DataFrame:
@@ -272,14 +270,17 @@ def _left_join(table: Any, frame: pd.DataFrame) -> Any:
     return joined.select(*table.columns, *[c for c in small.columns if c != "_side_id"]).order_by("customer_id")
 
 
-def account_columns(table: Any, tx: Any, side: Mapping[str, pd.DataFrame], cutoff: Any) -> Any:
+def account_columns(table: Any, tx: Any, side: Mapping[str, pd.DataFrame], cutoff: Any, *,
+                    paid: bool = False) -> Any:
     """``table`` (the fields by customer) with the account fields of
     :func:`xuanba.accounts.account_fields` joined: cost-to-serve, promise reliability, days since
     contact and single-threaded computed on the driver from the side tables (one row per customer
     they name) and sent to the engine; ``profit_365d`` — revenue less the cost of goods over the
-    365 days to the cutoff, less cost-to-serve — an engine aggregate of the transactions; the
-    payment fields empty (the engine's transactions carry no payment dates: see
-    :func:`payment_dates_in`)."""
+    365 days to the cutoff, less cost-to-serve — an engine aggregate of the transactions; with
+    ``paid`` (the transactions carry payment dates, :func:`payment_dates_in`) the payment fields,
+    another engine aggregate (:func:`xuanba.accounts.engine.receivables_expr`; a customer with no
+    invoice: no punctuality, nothing overdue), else empty, as
+    :func:`~xuanba.accounts.account_fields` leaves them without payment dates."""
     import ibis
 
     from xuanba.accounts.fields import FIELDS
@@ -291,6 +292,12 @@ def account_columns(table: Any, tx: Any, side: Mapping[str, pd.DataFrame], cutof
     money = window.group_by(window.customer_id.name("_money_id")).aggregate(
         _revenue=window.amount.cast("float64").sum(), _cogs=cost.sum())
     t = table.left_join(money, table.customer_id == money._money_id).select(*table.columns, "_revenue", "_cogs")
+    if paid:
+        from xuanba.accounts.engine import receivables_expr
+
+        pay = receivables_expr(tx, cutoff)
+        t = t.left_join(pay, t.customer_id == pay._pay_id).select(
+            *t.columns, pay.payment_punctuality.name("_punctuality"), pay.overdue_receivables.name("_overdue"))
     t = _left_join(t, side_account_fields(side, cutoff))
     cts = ibis.coalesce(t.cost_to_serve_365d.cast("float64"), 0.0)
     profit = ibis.coalesce(t._revenue, 0.0) - ibis.coalesce(t._cogs, 0.0) - cts  # customer_profit's order
@@ -298,9 +305,9 @@ def account_columns(table: Any, tx: Any, side: Mapping[str, pd.DataFrame], cutof
         "cost_to_serve_365d": cts, "profit_365d": profit,
         "promise_reliability": t.promise_reliability.cast("float64"),
         "days_since_contact": t.days_since_contact.cast("float64"),
-        "payment_punctuality": ibis.null("float64"),
+        "payment_punctuality": t._punctuality.cast("float64") if paid else ibis.null("float64"),
         "single_threaded": ibis.coalesce(t.single_threaded.cast("boolean"), False),
-        "overdue_receivables": ibis.null("float64"),
+        "overdue_receivables": ibis.coalesce(t._overdue.cast("float64"), 0.0) if paid else ibis.null("float64"),
     }
     return t.mutate(**values).select(*table.columns, *FIELDS).order_by("customer_id")
 
@@ -374,20 +381,13 @@ def side_fields(table: Any, tx: Any, standard: Any, cutoff: Any, tables: SideTab
     (:func:`xuanba.rounds.run.gather_fields`), joined in the engine: the account fields when the
     standard reads one or there are account side tables, the ``customers`` table's columns when
     there is one. Returns the table and what ``notes`` says of them."""
-    from xuanba.errors import InputError
     from xuanba.rounds.engine import steady_expr
     from xuanba.rounds.run import _steady
     from xuanba.standard.schema import ACCOUNT_COLUMNS
 
     notes: dict[str, Any] = {"account_fields": False, "customer_fields": [], "customer_fields_skipped": []}
     if tables.accounts(standard):
-        wanted = sorted(standard.fields_used() & set(PAYMENT_FIELDS))
-        if wanted and payment_dates_in(tx):
-            raise InputError(f"the standard reads {', '.join(wanted)}, which need the payment dates (paid_on) of "
-                             "every transaction; a round on an engine does not compute receivables yet",
-                             fix="Run this standard on the workspace (without --engine/--source), or leave those "
-                                 "fields out of it.")
-        table = account_columns(table, tx, tables.side, cutoff)
+        table = account_columns(table, tx, tables.side, cutoff, paid=payment_dates_in(tx))
         table = steady_expr(table, [c for c in ACCOUNT_COLUMNS if c != "single_threaded"])
         notes["account_fields"] = True
     if tables.people is not None:
