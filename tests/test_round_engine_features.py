@@ -367,10 +367,6 @@ def test_the_cli_replays_on_an_engine(tmp_path):
     assert [r["cutoff"] for r in rows] == ["2025-06-30", "2025-09-30", "2025-12-31"]
     assert [r["round_id"] for r in rows] == [1, 2, 3] and rows[0]["entered"] is None
     assert rows[2]["kept"] is not None and rows[2]["rank_correlation"] is not None
-    res = CliRunner().invoke(app, ["round", "--standard", str(tmp_path / "s.toml"), "--engine", "duckdb",
-                                   "--source", str(source), "--cutoff", "2025-12-31", "--fields", str(source),
-                                   "--workspace", str(tmp_path / "w.duckdb")])
-    assert res.exit_code == 2 and "--fields" in res.output and "Traceback" not in res.output, res.output
 
 
 def test_the_rank_correlation_of_two_written_rosters_is_compare_rosters_one(tmp_path):
@@ -462,3 +458,99 @@ def test_without_payment_dates_the_payment_fields_are_empty_on_both_rounds(tmp_p
         assert_same_round(got, want)
         same = ("account_fields", "field_columns", "model_warnings", "fallback", "extra_fields")
         assert {k: got.meta.get(k) for k in same} == {k: want.meta.get(k) for k in same}
+
+
+FIELDS_STANDARD = BUSY_STANDARD.replace(
+    'field = "revenue_365d"\nweight = 30', 'field = "revenue_365d"\nweight = 20').replace(
+    """[[criteria]]
+name = "quiet\"""", """[[criteria]]
+name = "chosen"
+field = "select"
+missing = "median"
+weight = 10
+[[criteria]]
+name = "quiet\"""")
+
+
+def _hostile_fields(tx: pd.DataFrame, tmp_path):
+    """A --fields file as a user gives it: columns named like SQL keywords (``select``, ``order``),
+    formula-like and markup cells, a column that replaces a computed fact (``revenue_365d``), a
+    customer the data do not have, missing values, and more decimals than a round keeps."""
+    ids = sorted(tx["customer_id"].unique())
+    rng = np.random.default_rng(5)
+    n = len(ids) * 2 // 3
+    cells = np.array(["=1+1", "@SUM(A1)", "<script>alert(1)</script>", "+cmd|' /C calc'!A0", "普通"], dtype=object)
+    frame = pd.DataFrame({
+        "customer_id": [*ids[:n], "<b>not a customer</b>"],
+        "select": np.where(rng.random(n + 1) < 0.1, np.nan, rng.random(n + 1) * 10 / 3),
+        "order": cells[rng.integers(0, len(cells), n + 1)],
+        "revenue_365d": np.round(rng.random(n + 1) * 1000, 2),
+    })
+    path = tmp_path / "fields.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_extra_fields_on_an_engine_are_the_workspace_rounds(tmp_path):
+    """--fields: the file's customers × columns joined in the engine, as the workspace round joins
+    them (its columns win, a customer it alone names is no customer of the round, floats rounded);
+    the same roster, fields and meta; the hostile cells kept as text."""
+    from xuanba.rounds.run import read_fields_file
+
+    tx = simulated_transactions(300, seed=23)
+    path = _workspace(tmp_path, tx)
+    extra = read_fields_file(_hostile_fields(tx, tmp_path))
+    std = load_standard(FIELDS_STANDARD, extra_fields=("select",))
+    want = run_round(path, std, "2025-12-31", extra_fields=extra, store=False, check_model=False)
+    assert want.meta["extra_fields"] == ["select", "order", "revenue_365d"]
+    got = run_round_on_engine(tx, std, "2025-12-31", extra_fields=extra, roster_out=tmp_path / "out")
+    for key in ("extra_fields", "field_columns"):
+        assert got.meta[key] == want.meta[key], key
+    assert_same_round(got, want, tmp_path / "out")
+    fields = pd.read_parquet(tmp_path / "out" / "fields.parquet")
+    for col in ("first_purchase", "last_purchase"):
+        fields[col] = pd.to_datetime(fields[col])
+    pd.testing.assert_frame_equal(fields, want.fields, check_dtype=False)
+    assert "<b>not a customer</b>" not in set(fields["customer_id"])
+    assert set(fields["order"].dropna()) == {"=1+1", "@SUM(A1)", "<script>alert(1)</script>", "+cmd|' /C calc'!A0",
+                                             "普通"}
+
+
+def test_the_cli_runs_extra_fields_on_an_engine_and_says_a_bad_file_as_the_workspace_round(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    tx = simulated_transactions(200, seed=24)
+    source = tmp_path / "tx.parquet"
+    tx.to_parquet(source, index=False)
+    path = _workspace(tmp_path, tx)
+    good = _hostile_fields(tx, tmp_path)
+    (tmp_path / "s.toml").write_text(FIELDS_STANDARD, "utf-8")
+    base = ["round", "--standard", str(tmp_path / "s.toml"), "--cutoff", "2025-12-31", "--json"]
+    engine = ["--engine", "duckdb", "--source", str(source), "--workspace", str(tmp_path / "e.duckdb")]
+    res = CliRunner().invoke(app, [*base, *engine, "--fields", str(good)])
+    assert res.exit_code == 0, res.output
+    got = json.loads(res.output[res.output.index("{"):])
+    res = CliRunner().invoke(app, [*base, "--workspace", str(path), "--no-store", "--fields", str(good)])
+    want = json.loads(res.output[res.output.index("{"):])
+    for key in ("data_sha256", "n_selected", "tier_counts", "extra_fields", "field_columns"):
+        assert got[key] == want[key], key
+    stored = load_round(tmp_path / "e.duckdb", "latest")
+    assert stored.meta["extra_fields"] == ["select", "order", "revenue_365d"]
+    frame = pd.read_csv(good)
+    mine = frame.set_index("customer_id")["order"]
+    in_file = stored.fields["customer_id"].isin(mine.index)
+    assert in_file.any() and (stored.fields.loc[in_file, "order"].to_numpy()
+                              == mine.loc[stored.fields.loc[in_file, "customer_id"]].to_numpy()).all()
+    for bad, needle in ((pd.concat([frame, frame.head(2)]), "more than one row per customer"),
+                        (frame.drop(columns="customer_id"), "no customer_id column")):
+        bad.to_csv(tmp_path / "bad.csv", index=False)
+        said = []
+        for where in (engine, ["--workspace", str(path), "--no-store"]):
+            res = CliRunner().invoke(app, [*base[:-1], *where, "--fields", str(tmp_path / "bad.csv")])
+            assert res.exit_code != 0 and needle in res.output and "Traceback" not in res.output, res.output
+            said.append(res.output)
+        assert said[0] == said[1]

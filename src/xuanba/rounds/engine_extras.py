@@ -361,22 +361,24 @@ class SideTables:
             people = ws.sql("SELECT * FROM customers") if ws.has_table("customers") else None
         return cls(side, people)
 
-    def accounts(self, standard: Any) -> bool:
-        """Whether a round gathers the account fields: the standard reads one, or there are
-        account side tables (so a round stores profit after cost-to-serve)."""
+    def accounts(self, standard: Any, given: Any = ()) -> bool:
+        """Whether a round gathers the account fields: the standard reads one that the extra
+        fields (``given``) do not give, or there are account side tables (so a round stores profit
+        after cost-to-serve)."""
         from xuanba.standard.schema import ACCOUNT_COLUMNS
 
-        return bool(standard.fields_used() & set(ACCOUNT_COLUMNS)) or bool(self.side)
+        return bool((standard.fields_used() & set(ACCOUNT_COLUMNS)) - set(given)) or bool(self.side)
 
-    def columns(self, standard: Any) -> set[str]:
-        """The fields the side tables give a round of ``standard``."""
+    def columns(self, standard: Any, given: Any = ()) -> set[str]:
+        """The fields the side tables give a round of ``standard`` (with the extra fields ``given``)."""
         from xuanba.accounts.fields import FIELDS
 
-        out = set(FIELDS) if self.accounts(standard) else set()
+        out = set(FIELDS) if self.accounts(standard, given) else set()
         return out | (set(map(str, self.people.columns)) if self.people is not None else set())
 
 
-def side_fields(table: Any, tx: Any, standard: Any, cutoff: Any, tables: SideTables) -> tuple[Any, dict[str, Any]]:
+def side_fields(table: Any, tx: Any, standard: Any, cutoff: Any, tables: SideTables,
+                given: Any = ()) -> tuple[Any, dict[str, Any]]:
     """The account fields and customer attributes a workspace round gathers
     (:func:`xuanba.rounds.run.gather_fields`), joined in the engine: the account fields when the
     standard reads one or there are account side tables, the ``customers`` table's columns when
@@ -386,7 +388,7 @@ def side_fields(table: Any, tx: Any, standard: Any, cutoff: Any, tables: SideTab
     from xuanba.standard.schema import ACCOUNT_COLUMNS
 
     notes: dict[str, Any] = {"account_fields": False, "customer_fields": [], "customer_fields_skipped": []}
-    if tables.accounts(standard):
+    if tables.accounts(standard, given):
         table = account_columns(table, tx, tables.side, cutoff, paid=payment_dates_in(tx))
         table = steady_expr(table, [c for c in ACCOUNT_COLUMNS if c != "single_threaded"])
         notes["account_fields"] = True
@@ -409,3 +411,45 @@ def with_spend_intervals(t: Any, spend: Any, sh: pd.DataFrame, level: float, mar
                          & (t.monetary_value.cast("float64") == small._sm))
     joined = joined.select(*t.columns, "_s", "_se_s")
     return joined.mutate(**spend_intervals(joined, level, margin))
+
+
+# -- extra fields (--fields) ------------------------------------------------------------------------
+def extra_frame(extra: pd.DataFrame) -> pd.DataFrame:
+    """The extra fields a round joins (``--fields``, ``extra_fields=``) as the workspace round
+    joins them (:func:`xuanba.rounds.run.gather_fields`): ids as text, one row per customer (else
+    the same :class:`~xuanba.errors.DataError`), floats rounded to six decimals.
+
+    Example
+    -------
+    >>> extra_frame(pd.DataFrame({"customer_id": [7], "nps": [0.12345678]})).values.tolist()
+    [['7', 0.123457]]
+    """
+    from xuanba.errors import DataError
+    from xuanba.rounds.run import _steady
+
+    if "customer_id" not in extra.columns:
+        raise DataError("the extra fields table has no customer_id column",
+                        fix=f"Columns found: {list(extra.columns)[:20]}.")
+    out = extra.copy()
+    out["customer_id"] = out["customer_id"].astype(str)
+    if out["customer_id"].duplicated().any():
+        dups = out.loc[out["customer_id"].duplicated(), "customer_id"].unique()
+        raise DataError("the extra fields table has more than one row per customer", examples=dups[:5],
+                        count=len(dups), fix="Give one row per customer_id.")
+    return _steady(out, [c for c in out.columns if c != "customer_id"])
+
+
+def extra_columns(table: Any, extra: pd.DataFrame) -> tuple[Any, list[str]]:
+    """``table`` with the columns of the driver's ``extra`` (:func:`extra_frame`) joined in the
+    engine by customer, as the workspace round joins them: every customer of ``table`` kept (a
+    customer only ``extra`` names is not one of the round's), a column of the same name replaced
+    (the file's wins), the file's columns last in its order. Returns the table and those columns."""
+    from xuanba.errors import DataError
+
+    frame = extra_frame(extra)
+    cols = [c for c in frame.columns if c != "customer_id"]
+    if "_side_id" in cols:  # the join's own name for the id
+        raise DataError("the extra fields table has a column named _side_id", column="_side_id",
+                        fix="Rename that column.")
+    kept = [c for c in table.columns if c not in cols]
+    return _left_join(table.select(*kept), frame), cols
