@@ -554,3 +554,107 @@ def test_the_cli_runs_extra_fields_on_an_engine_and_says_a_bad_file_as_the_works
             assert res.exit_code != 0 and needle in res.output and "Traceback" not in res.output, res.output
             said.append(res.output)
         assert said[0] == said[1]
+
+
+def _same_table(a: pd.DataFrame | None, b: pd.DataFrame | None, key: str) -> None:
+    """The same rows and columns; money summed in another order equal to a relative 1e-9."""
+    assert (a is None) == (b is None), key
+    if a is None:
+        return
+    a, b = a.reset_index(drop=True), b.reset_index(drop=True)
+    assert list(a.columns) == list(b.columns) and len(a) == len(b), (key, list(a.columns), list(b.columns))
+    for col in a.columns:
+        x, y = a[col], b[col]
+        if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
+            np.testing.assert_allclose(x.to_numpy(dtype=float), y.to_numpy(dtype=float), rtol=1e-9, atol=1e-9,
+                                       err_msg=f"{key}.{col}")
+        elif pd.api.types.is_datetime64_any_dtype(y):
+            assert (pd.to_datetime(x).to_numpy() == y.to_numpy()).all() or x.isna().equals(y.isna()), (key, col)
+        else:
+            assert x.astype(str).tolist() == y.astype(str).tolist(), (key, col)
+
+
+def test_the_account_analyses_of_an_engine_round_are_the_workspace_rounds(tmp_path):
+    """Every account analysis a workspace round stores beside its roster (profit by size, promises,
+    owners, keep-warm, receivables, personas), from the engine's per-customer sums and the
+    --workspace's side tables: the same figures and rows; stored, the report shows them."""
+    tx = paying_transactions(400, seed=25)
+    tx["channel"] = np.where(np.arange(len(tx)) % 3 == 0, "web", np.where(np.arange(len(tx)) % 3 == 1, "=store", None))
+    path, _ = _with_side_tables(tmp_path, tx, "2025-12-31")
+    std = load_standard(BUSY_STANDARD)
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    book = {"profit_by_size", "promises", "owners", "keep_warm", "receivables", "personas"}
+    assert book <= set(want.tables)
+    got = run_round_on_engine(tx, std, "2025-12-31", side_tables=path, check_model=False)
+    assert book <= set(got.tables) and set(got.tables) == set(want.tables)
+    for key in sorted(book):
+        a, b = got.tables[key], want.tables[key]
+        assert _same_numbers(a.info, b.info), (key, a.info, b.info)
+        _same_table(a.frame, b.frame, key)
+    assert len(want.tables["keep_warm"].frame) and len(want.tables["receivables"].frame) > 1
+    assert want.tables["keep_warm"].info["potential_source"] == "potential_score"
+    # stored as any round: the report reads them
+    stored = run_round_on_engine(tx, std, "2025-12-31", workspace=path, check_model=False)
+    again = load_round(path, stored.round_id)
+    for key in sorted(book):
+        assert _same_numbers(again.tables[key].info, want.tables[key].info), key
+    from xuanba.outputs.report import write_report
+
+    html = write_report(path, stored.round_id, tmp_path / "r.html", lang="en").read_text("utf-8")
+    assert "Keep warm" in html or "keep warm" in html.lower()
+
+
+def test_an_engine_round_without_side_tables_or_payment_dates_stores_no_account_analysis(tmp_path):
+    tx = simulated_transactions(100, seed=26)
+    path = _workspace(tmp_path, tx)
+    std = load_standard(BUSY_STANDARD)
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    got = run_round_on_engine(tx, std, "2025-12-31", side_tables=path, check_model=False)
+    assert set(got.tables) == set(want.tables) == {"model_purchases", "model_spend"}
+    only_paid = paying_transactions(100, seed=26)
+    path = _workspace(tmp_path, only_paid, name="paid.duckdb")
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    got = run_round_on_engine(only_paid, std, "2025-12-31", side_tables=path, check_model=False)
+    assert set(got.tables) == set(want.tables) and "receivables" in got.tables
+    assert _same_numbers(got.tables["receivables"].info, want.tables["receivables"].info)
+    _same_table(got.tables["receivables"].frame, want.tables["receivables"].frame, "receivables")
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning")
+def test_payment_fields_extra_fields_and_account_analyses_on_spark_are_the_workspace_rounds(spark, tmp_path):
+    """What Spark compiles its own way: the payment dates' days and buckets, the idle customers'
+    join, the per-customer sums of the analyses, and a --fields table sent in Arrow chunks with
+    columns named like SQL keywords; the same fields, roster and analyses as the workspace round."""
+    from xuanba.rounds.run import read_fields_file
+    from xuanba.rounds.spark import spark_source
+
+    tx = paying_transactions(200, seed=27)
+    path, _ = _with_side_tables(tmp_path, tx, "2025-12-31")
+    extra = read_fields_file(_hostile_fields(tx, tmp_path))
+    std = load_standard(PAY_STANDARD.replace("""[[criteria]]
+name = "quiet\"""", """[[criteria]]
+name = "chosen"
+field = "select"
+missing = "median"
+weight = 10
+[[criteria]]
+name = "quiet\"""").replace('weight = 20\ngroup = "value"', 'weight = 10\ngroup = "value"', 1),
+                        extra_fields=("select",))
+    want = run_round(path, std, "2025-12-31", extra_fields=extra, store=False, check_model=False)
+    source = tmp_path / "tx.parquet"
+    tx.to_parquet(source, index=False)
+    got = run_round_on_engine(spark_source(spark, str(source)), std, "2025-12-31", extra_fields=extra,
+                              side_tables=path, roster_out=tmp_path / "out", check_model=False)
+    assert got.meta["engine"] == "pyspark"
+    assert_same_round(got, want, tmp_path / "out")
+    fields = pd.read_parquet(tmp_path / "out" / "fields.parquet").sort_values("customer_id", kind="stable")
+    cols = ["customer_id", "payment_punctuality", "overdue_receivables", "select", "order"]
+    pd.testing.assert_frame_equal(fields[cols].reset_index(drop=True), want.fields[cols], check_dtype=False)
+    assert set(got.tables) == set(want.tables)
+    for key in ("profit_by_size", "promises", "owners", "keep_warm", "receivables", "personas"):
+        assert _same_numbers(got.tables[key].info, want.tables[key].info), key
+        _same_table(got.tables[key].frame, want.tables[key].frame, key)

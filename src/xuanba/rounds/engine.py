@@ -11,15 +11,18 @@ roster as :func:`xuanba.rounds.run_round` gives on a workspace holding them:
    workspace's); the purchase model's closed forms are evaluated once per distinct history and
    joined back in the engine; the expected spend and the customer values are engine expressions;
    so are the predictions' intervals, ``auto``'s choice and its holdout check, the account fields
-   and the customer attributes of the side tables (:mod:`xuanba.rounds.engine_extras`);
+   (payment fields included) and the customer attributes of the side tables, and the extra
+   fields of ``--fields`` (:mod:`xuanba.rounds.engine_extras`);
 3. **the standard** — the whole roster (gates, score, rank, tiers with quotas and bars, capacity,
    the gap to the next tier and the cheapest criterion) by
    :func:`xuanba.standard.engine.roster_expression`, in the engine;
 4. **where it lands** — with ``roster_out``: ``roster.parquet`` (every customer, the roster
    columns, by rank) and ``fields.parquet`` (every field of every customer), both written by the
    engine (a folder of parts on Spark). With a workspace: the round's meta, headline figures and
-   models, and the roster rows, contributions and fields of the **selected** customers, so that
-   ``xuanba report``, statements and the web pages read it as any round.
+   models, the account analyses (from the engine's sums per customer,
+   :func:`xuanba.accounts.engine.engine_account_book`), and the roster rows, contributions and
+   fields of the **selected** customers, so that ``xuanba report``, statements and the web pages
+   read it as any round.
 
 What the driver holds: the distinct histories (bounded by them, not by the customers), the
 selected customers (roster rows, contributions, fields), a few figures per criterion, per tier
@@ -373,6 +376,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     if extra_fields is not None:
         table, notes["extra_fields"] = extra_columns(table, extra_fields)
         table = keep(table)
+    notes["_sources"] = (tx, tables)  # what the round's account analyses read (popped by the round)
     return table, notes
 
 
@@ -671,6 +675,7 @@ def run_round_on_engine(
         table, notes = engine_fields(transactions, std, cut, time_unit=time_unit, progress=progress, keep=keep,
                                      side_tables=workspace if side_tables is None else side_tables,
                                      check_model=check_model, extra_fields=extra_fields)
+        tx, side_tables_read = notes.pop("_sources")
         backend = table._find_backend(use_default=True)
         spread = is_spark(table)
         scoring, fallback = applied_standard(std, notes, cut)
@@ -717,6 +722,9 @@ def run_round_on_engine(
         order, _ = tier_order(std, pd.DataFrame({"tier": list(info["tier_counts"])}))
         summary = _summary_on_engine(full, n, int(info["n_selected"]), order, summary_cols)
         once = _one_time_buyers_on_engine(full)
+        say("account work")
+        book = side_tables_read.book(tx, cut, selected=set(selected["customer_id"].astype(str)),
+                                     scores=full.select("customer_id", "potential_score"))
     meta: dict[str, Any] = {
         "name": name or f"{std.name} v{std.version} @ {cut.isoformat()}",
         "cutoff": cut.isoformat(),
@@ -753,6 +761,8 @@ def run_round_on_engine(
             tables["holdout"] = notes["model_check"]
         elif notes.get("model_name"):
             meta["model_check"] = "skipped"  # check_model=False
+    for key, (book_info, frame) in book.items():  # the account analyses, stored as a workspace round's
+        tables[key] = StoredTable(book_info, frame)
     rnd = Round(0, meta, std, selected, _contributions_of(selected, points, scoring), fields=sel_fields,
                 tables=tables)
     if workspace is not None:

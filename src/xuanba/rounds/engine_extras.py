@@ -369,6 +369,17 @@ class SideTables:
 
         return bool((standard.fields_used() & set(ACCOUNT_COLUMNS)) - set(given)) or bool(self.side)
 
+    def book(self, tx: Any, cutoff: Any, *, selected: set[str], scores: Any) -> dict[str, Any]:
+        """The account analyses a round stores at ``cutoff`` (:func:`xuanba.accounts.book.account_book`)
+        from these side tables and the engine's transactions ``tx``, summed per customer in the
+        engine (:func:`xuanba.accounts.engine.engine_account_book`)."""
+        from xuanba.accounts.engine import engine_account_book
+
+        side = dict(self.side)
+        if self.people is not None:
+            side["customers"] = self.people
+        return engine_account_book(tx, side, cutoff, selected=selected, scores=scores)
+
     def columns(self, standard: Any, given: Any = ()) -> set[str]:
         """The fields the side tables give a round of ``standard`` (with the extra fields ``given``)."""
         from xuanba.accounts.fields import FIELDS
