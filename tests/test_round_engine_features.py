@@ -598,10 +598,17 @@ def test_the_account_analyses_of_an_engine_round_are_the_workspace_rounds(tmp_pa
     again = load_round(path, stored.round_id)
     for key in sorted(book):
         assert _same_numbers(again.tables[key].info, want.tables[key].info), key
+    from xuanba.outputs.account_sections import account_sections
     from xuanba.outputs.report import write_report
 
-    html = write_report(path, stored.round_id, tmp_path / "r.html", lang="en").read_text("utf-8")
-    assert "Keep warm" in html or "keep warm" in html.lower()
+    mine, theirs = account_sections(again, "zh"), account_sections(want, "zh")
+    assert [x["id"] for x in mine] == [x["id"] for x in theirs] and len(mine) == len(book)
+    for a, b in zip(mine, theirs, strict=True):  # the same words and figures (keep-warm's names: only
+        assert a["title"] == b["title"] and a["reading"] == b["reading"], a["id"]  # the selection's are stored)
+        if "keep" not in a["id"]:
+            assert a["table"] == b["table"], a["id"]
+    html = write_report(path, stored.round_id, tmp_path / "r.html", lang="zh").read_text("utf-8")
+    assert all(x["title"] in html for x in mine)
 
 
 def test_an_engine_round_without_side_tables_or_payment_dates_stores_no_account_analysis(tmp_path):

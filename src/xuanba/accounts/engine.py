@@ -19,6 +19,16 @@ import datetime as dt
 from typing import Any
 
 
+def payment_dates_in(tx: Any) -> bool:
+    """Whether the engine's transactions ``tx`` carry payment dates (a ``paid_on`` with a value),
+    as :func:`xuanba.accounts.receivables.has_payment_dates` says of a pandas table."""
+    if "paid_on" not in tx.columns:
+        return False
+    from xuanba.models.engine import run
+
+    return bool(run(tx.aggregate(n=tx.paid_on.count()))["n"].iloc[0])
+
+
 def _day(column: Any) -> Any:
     """A date, timestamp or text column as a date (the calendar day: the time of day is ignored)."""
     return column if column.type().is_date() else column.cast("date")
@@ -145,7 +155,7 @@ def engine_account_book(tx: Any, side: dict[str, Any], as_of: dt.date, *, select
 
     start, end = book_window(as_of)
     upto = _until(tx, end.date())
-    paid = "paid_on" in tx.columns and bool(run(upto.aggregate(n=upto.paid_on.count()))["n"].iloc[0])
+    paid = payment_dates_in(upto)
     if not side and not paid:
         return {}
     idle_days = NO_PURCHASE_DAYS

@@ -277,8 +277,8 @@ def account_columns(table: Any, tx: Any, side: Mapping[str, pd.DataFrame], cutof
     contact and single-threaded computed on the driver from the side tables (one row per customer
     they name) and sent to the engine; ``profit_365d`` — revenue less the cost of goods over the
     365 days to the cutoff, less cost-to-serve — an engine aggregate of the transactions; with
-    ``paid`` (the transactions carry payment dates, :func:`payment_dates_in`) the payment fields,
-    another engine aggregate (:func:`xuanba.accounts.engine.receivables_expr`; a customer with no
+    ``paid`` (the transactions carry payment dates,
+    :func:`xuanba.accounts.engine.payment_dates_in`) the payment fields, another engine aggregate (:func:`xuanba.accounts.engine.receivables_expr`; a customer with no
     invoice: no punctuality, nothing overdue), else empty, as
     :func:`~xuanba.accounts.account_fields` leaves them without payment dates."""
     import ibis
@@ -310,15 +310,6 @@ def account_columns(table: Any, tx: Any, side: Mapping[str, pd.DataFrame], cutof
         "overdue_receivables": ibis.coalesce(t._overdue.cast("float64"), 0.0) if paid else ibis.null("float64"),
     }
     return t.mutate(**values).select(*table.columns, *FIELDS).order_by("customer_id")
-
-
-def payment_dates_in(tx: Any) -> bool:
-    """Whether the engine's transactions carry payment dates (a ``paid_on`` with a value)."""
-    if "paid_on" not in tx.columns:
-        return False
-    from xuanba.models.engine import run
-
-    return bool(run(tx.aggregate(n=tx.paid_on.count()))["n"].iloc[0])
 
 
 def customer_columns(table: Any, people: pd.DataFrame) -> tuple[Any, list[str], list[str]]:
@@ -400,6 +391,8 @@ def side_fields(table: Any, tx: Any, standard: Any, cutoff: Any, tables: SideTab
 
     notes: dict[str, Any] = {"account_fields": False, "customer_fields": [], "customer_fields_skipped": []}
     if tables.accounts(standard, given):
+        from xuanba.accounts.engine import payment_dates_in
+
         table = account_columns(table, tx, tables.side, cutoff, paid=payment_dates_in(tx))
         table = steady_expr(table, [c for c in ACCOUNT_COLUMNS if c != "single_threaded"])
         notes["account_fields"] = True
