@@ -665,3 +665,20 @@ name = "quiet\"""").replace('weight = 20\ngroup = "value"', 'weight = 10\ngroup 
     for key in ("profit_by_size", "promises", "owners", "keep_warm", "receivables", "personas"):
         assert _same_numbers(got.tables[key].info, want.tables[key].info), key
         _same_table(got.tables[key].frame, want.tables[key].frame, key)
+
+
+def test_a_replay_on_an_engine_joins_the_extra_fields_to_every_round_as_the_workspace_replay(tmp_path):
+    from xuanba.rounds.replay import replay_rounds, replay_rounds_on_engine
+    from xuanba.rounds.run import read_fields_file
+
+    tx = simulated_transactions(200, seed=28)
+    path = _workspace(tmp_path, tx)
+    extra = read_fields_file(_hostile_fields(tx, tmp_path))
+    std = load_standard(FIELDS_STANDARD, extra_fields=("select",))
+    want = replay_rounds(path, std, "2025-07-01", "2025-12-31", every="quarter", extra_fields=extra, store=False)
+    got = replay_rounds_on_engine(tx, std, "2025-07-01", "2025-12-31", every="quarter", extra_fields=extra)
+    pd.testing.assert_frame_equal(got.summary.drop(columns=["round_id", "rank_correlation"]),
+                                  want.summary.drop(columns=["round_id", "rank_correlation"]))
+    for rnd, ws_rnd in zip(got.rounds, want.rounds, strict=True):
+        assert rnd.meta["extra_fields"] == ws_rnd.meta["extra_fields"] == ["select", "order", "revenue_365d"]
+        assert_same_round(rnd, ws_rnd)
