@@ -69,3 +69,18 @@ def test_a_stored_warning_of_an_older_round_reads_in_both_languages():
     old = "ParetoNBD cannot be trusted: the Hessian is ill-conditioned (condition number 3e+09)"
     assert warning_words(old, "zh") == "ParetoNBD 模型的拟合不可信：Hessian 矩阵病态（条件数 3e+09）"
     assert warning_words(old, "en") == old
+
+
+def test_the_interval_warnings_are_picked_by_their_phrase_not_by_a_piece_of_english():
+    """``warnings_of`` keeps the warnings that are the phrase (hostile fields too), without their
+    category, and leaves a warning that only shares the words " interval for " with it."""
+    from xuanba.i18n import warnings_of
+
+    mine = t("interval_none", "en", level="90%", fields="p_alive and clv_3y", model=HOSTILE,
+             reason=t("interval_no_covariance", "en"))
+    said = [f"UserWarning: {mine}", "RuntimeWarning: overflow in the interval for clv_3y: exp",
+            "BGNBD cannot be trusted: no standard errors (the Hessian is singular, or the fit ran to an edge)",
+            mine]
+    assert warnings_of("interval_none", said) == [mine, mine]
+    assert warnings_of("trust_problem", said) == [said[2]]
+    assert warnings_of("interval_none", []) == []

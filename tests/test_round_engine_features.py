@@ -100,6 +100,29 @@ def test_interval_bounds_hold_the_prediction_and_an_untrusted_fit_gives_none_as_
     assert_same_bounds(got.fields, want.fields, cols)
 
 
+def test_a_warning_that_only_shares_words_with_the_interval_phrase_is_no_interval_warning(tmp_path, monkeypatch):
+    """The intervals' warnings are picked by their phrase key: a fit's warning that mentions "
+    interval for " stays among the model's warnings of both rounds, not among their intervals'."""
+    import xuanba.rounds.engine as engine
+    import xuanba.rounds.run as run
+
+    real = run.fit_warnings
+
+    def noisy(caught, models):
+        return sorted([*real(caught, models), "RuntimeWarning: overflow in the interval for clv_3y: exp"])
+
+    monkeypatch.setattr(run, "fit_warnings", noisy)
+    monkeypatch.setattr(engine, "fit_warnings", noisy)
+    tx = simulated_transactions(200, seed=4)
+    path = _workspace(tmp_path, tx)
+    std = load_standard(with_interval(BUSY_STANDARD))
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    got = run_round_on_engine(tx, std, "2025-12-31")
+    assert "RuntimeWarning: overflow in the interval for clv_3y: exp" in want.meta["model_warnings"]
+    assert got.meta["model_warnings"] == want.meta["model_warnings"]
+    assert got.meta["intervals"]["warnings"] == want.meta["intervals"]["warnings"] == []
+
+
 def _same_numbers(a, b, rel: float = 1e-9) -> bool:
     """Equal, numbers (also inside dicts and lists) within ``rel``: a weighted sum over distinct
     histories against a sum over customers differs in the last bits."""
@@ -344,10 +367,6 @@ def test_the_cli_replays_on_an_engine(tmp_path):
     assert [r["cutoff"] for r in rows] == ["2025-06-30", "2025-09-30", "2025-12-31"]
     assert [r["round_id"] for r in rows] == [1, 2, 3] and rows[0]["entered"] is None
     assert rows[2]["kept"] is not None and rows[2]["rank_correlation"] is not None
-    res = CliRunner().invoke(app, ["round", "--standard", str(tmp_path / "s.toml"), "--engine", "duckdb",
-                                   "--source", str(source), "--cutoff", "2025-12-31", "--fields", str(source),
-                                   "--workspace", str(tmp_path / "w.duckdb")])
-    assert res.exit_code == 2 and "--fields" in res.output and "Traceback" not in res.output, res.output
 
 
 def test_the_rank_correlation_of_two_written_rosters_is_compare_rosters_one(tmp_path):
@@ -372,3 +391,294 @@ def test_the_rank_correlation_of_two_written_rosters_is_compare_rosters_one(tmp_
     assert abs(want) > 0 and got == pytest.approx(want, rel=1e-12)
     a.iloc[:1].to_parquet(tmp_path / "one.parquet")
     assert np.isnan(roster_rank_correlation(tmp_path / "one.parquet", tmp_path / "b"))
+
+
+PAY_STANDARD = BUSY_STANDARD.replace('expr = "orders >= 1"', 'expr = "overdue_receivables < 150"').replace(
+    'field = "revenue_365d"\nweight = 30', 'field = "revenue_365d"\nweight = 20').replace(
+    """[[criteria]]
+name = "quiet\"""", """[[criteria]]
+name = "punctual"
+field = "payment_punctuality"
+missing = "median"
+weight = 10
+[[criteria]]
+name = "quiet\"""")
+
+
+def paying_transactions(n: int, seed: int) -> pd.DataFrame:
+    """The simulated base with payment dates as an export gives them: due 30 days on (some rows
+    without a due date), paid early, on the due day in the afternoon, late, after the cutoff, or
+    not at all; returns too."""
+    tx = simulated_transactions(n, seed=seed)
+    rng = np.random.default_rng(seed)
+    k = len(tx)
+    tx["due_on"] = (tx["ts"].dt.normalize() + pd.Timedelta(days=30)).where(rng.random(k) > 0.1)
+    lag = rng.choice([-5, 0, 12, 400], size=k)  # days after the due day (400: after the cutoff for most)
+    due = tx["due_on"].fillna(tx["ts"].dt.normalize())
+    paid = due + pd.to_timedelta(lag, unit="D") + pd.Timedelta(hours=15)
+    tx["paid_on"] = paid.where(rng.random(k) > 0.25)  # a quarter unpaid
+    # nothing fallen due yet (no punctuality), paid after the cutoff, a return with a payment date
+    ts = pd.to_datetime(["2025-12-20", "2025-12-01", "2025-06-01", "2025-06-01"])
+    more = pd.DataFrame({"customer_id": ["<i>new</i>", "=HYPERLINK(1)", "ret'urn", "ret'urn"], "ts": ts,
+                         "amount": [80.0, 30.0, 50.0, -50.0], "cost": np.nan, "is_return": [False, False, False, True],
+                         "due_on": ts + pd.Timedelta(days=30), "paid_on": pd.to_datetime([None, "2026-01-05", None,
+                                                                                       "2025-06-02"])})
+    return pd.concat([tx, more], ignore_index=True)
+
+
+def test_payment_fields_on_an_engine_are_the_workspace_rounds(tmp_path):
+    """Payment punctuality and overdue receivables (a criterion and a gate) computed in the engine
+    from the source's payment dates: the same fields for every customer and the same roster."""
+    tx = paying_transactions(500, seed=21)
+    path = _workspace(tmp_path, tx)
+    std = load_standard(PAY_STANDARD)
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    f = want.fields
+    assert f["payment_punctuality"].between(0, 1).any() and f["payment_punctuality"].isna().any()
+    assert (f["overdue_receivables"] > 0).any() and want.meta["n_gated_out"] > 0
+    got = run_round_on_engine(tx, std, "2025-12-31", roster_out=tmp_path / "out")
+    assert got.meta["account_fields"] and got.meta["field_columns"] == want.meta["field_columns"]
+    assert_same_round(got, want, tmp_path / "out")
+    fields = pd.read_parquet(tmp_path / "out" / "fields.parquet")
+    cols = ["customer_id", "payment_punctuality", "overdue_receivables"]
+    pd.testing.assert_frame_equal(fields[cols], f[cols], check_dtype=False)
+
+
+def test_without_payment_dates_the_payment_fields_are_empty_on_both_rounds(tmp_path):
+    """No payment date in the data (no column, or a column with none): both rounds leave the
+    fields empty, score the criterion by its missing rule, and say the same in their meta."""
+    tx = simulated_transactions(200, seed=22)
+    std = load_standard(PAY_STANDARD.replace("overdue_receivables < 150", "orders >= 1"))
+    for data in (tx, tx.assign(paid_on=pd.NaT)):
+        path = _workspace(tmp_path, data, name=f"w{len(data.columns)}.duckdb")
+        want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+        got = run_round_on_engine(data, std, "2025-12-31")
+        assert want.fields["payment_punctuality"].isna().all() and want.fields["overdue_receivables"].isna().all()
+        assert got.fields["payment_punctuality"].isna().all() and got.fields["overdue_receivables"].isna().all()
+        assert_same_round(got, want)
+        same = ("account_fields", "field_columns", "model_warnings", "fallback", "extra_fields")
+        assert {k: got.meta.get(k) for k in same} == {k: want.meta.get(k) for k in same}
+
+
+FIELDS_STANDARD = BUSY_STANDARD.replace(
+    'field = "revenue_365d"\nweight = 30', 'field = "revenue_365d"\nweight = 20').replace(
+    """[[criteria]]
+name = "quiet\"""", """[[criteria]]
+name = "chosen"
+field = "select"
+missing = "median"
+weight = 10
+[[criteria]]
+name = "quiet\"""")
+
+
+def _hostile_fields(tx: pd.DataFrame, tmp_path):
+    """A --fields file as a user gives it: columns named like SQL keywords (``select``, ``order``),
+    formula-like and markup cells, a column that replaces a computed fact (``revenue_365d``), a
+    customer the data do not have, missing values, and more decimals than a round keeps."""
+    ids = sorted(tx["customer_id"].unique())
+    rng = np.random.default_rng(5)
+    n = len(ids) * 2 // 3
+    cells = np.array(["=1+1", "@SUM(A1)", "<script>alert(1)</script>", "+cmd|' /C calc'!A0", "普通"], dtype=object)
+    frame = pd.DataFrame({
+        "customer_id": [*ids[:n], "<b>not a customer</b>"],
+        "select": np.where(rng.random(n + 1) < 0.1, np.nan, rng.random(n + 1) * 10 / 3),
+        "order": cells[rng.integers(0, len(cells), n + 1)],
+        "revenue_365d": np.round(rng.random(n + 1) * 1000, 2),
+    })
+    path = tmp_path / "fields.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_extra_fields_on_an_engine_are_the_workspace_rounds(tmp_path):
+    """--fields: the file's customers × columns joined in the engine, as the workspace round joins
+    them (its columns win, a customer it alone names is no customer of the round, floats rounded);
+    the same roster, fields and meta; the hostile cells kept as text."""
+    from xuanba.rounds.run import read_fields_file
+
+    tx = simulated_transactions(300, seed=23)
+    path = _workspace(tmp_path, tx)
+    extra = read_fields_file(_hostile_fields(tx, tmp_path))
+    std = load_standard(FIELDS_STANDARD, extra_fields=("select",))
+    want = run_round(path, std, "2025-12-31", extra_fields=extra, store=False, check_model=False)
+    assert want.meta["extra_fields"] == ["select", "order", "revenue_365d"]
+    got = run_round_on_engine(tx, std, "2025-12-31", extra_fields=extra, roster_out=tmp_path / "out")
+    for key in ("extra_fields", "field_columns"):
+        assert got.meta[key] == want.meta[key], key
+    assert_same_round(got, want, tmp_path / "out")
+    fields = pd.read_parquet(tmp_path / "out" / "fields.parquet")
+    for col in ("first_purchase", "last_purchase"):
+        fields[col] = pd.to_datetime(fields[col])
+    pd.testing.assert_frame_equal(fields, want.fields, check_dtype=False)
+    assert "<b>not a customer</b>" not in set(fields["customer_id"])
+    assert set(fields["order"].dropna()) == {"=1+1", "@SUM(A1)", "<script>alert(1)</script>", "+cmd|' /C calc'!A0",
+                                             "普通"}
+
+
+def test_the_cli_runs_extra_fields_on_an_engine_and_says_a_bad_file_as_the_workspace_round(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    tx = simulated_transactions(200, seed=24)
+    source = tmp_path / "tx.parquet"
+    tx.to_parquet(source, index=False)
+    path = _workspace(tmp_path, tx)
+    good = _hostile_fields(tx, tmp_path)
+    (tmp_path / "s.toml").write_text(FIELDS_STANDARD, "utf-8")
+    base = ["round", "--standard", str(tmp_path / "s.toml"), "--cutoff", "2025-12-31", "--json"]
+    engine = ["--engine", "duckdb", "--source", str(source), "--workspace", str(tmp_path / "e.duckdb")]
+    res = CliRunner().invoke(app, [*base, *engine, "--fields", str(good)])
+    assert res.exit_code == 0, res.output
+    got = json.loads(res.output[res.output.index("{"):])
+    res = CliRunner().invoke(app, [*base, "--workspace", str(path), "--no-store", "--fields", str(good)])
+    want = json.loads(res.output[res.output.index("{"):])
+    for key in ("data_sha256", "n_selected", "tier_counts", "extra_fields", "field_columns"):
+        assert got[key] == want[key], key
+    stored = load_round(tmp_path / "e.duckdb", "latest")
+    assert stored.meta["extra_fields"] == ["select", "order", "revenue_365d"]
+    frame = pd.read_csv(good)
+    mine = frame.set_index("customer_id")["order"]
+    in_file = stored.fields["customer_id"].isin(mine.index)
+    assert in_file.any() and (stored.fields.loc[in_file, "order"].to_numpy()
+                              == mine.loc[stored.fields.loc[in_file, "customer_id"]].to_numpy()).all()
+    for bad, needle in ((pd.concat([frame, frame.head(2)]), "more than one row per customer"),
+                        (frame.drop(columns="customer_id"), "no customer_id column")):
+        bad.to_csv(tmp_path / "bad.csv", index=False)
+        said = []
+        for where in (engine, ["--workspace", str(path), "--no-store"]):
+            res = CliRunner().invoke(app, [*base[:-1], *where, "--fields", str(tmp_path / "bad.csv")])
+            assert res.exit_code != 0 and needle in res.output and "Traceback" not in res.output, res.output
+            said.append(res.output)
+        assert said[0] == said[1]
+
+
+def _same_table(a: pd.DataFrame | None, b: pd.DataFrame | None, key: str) -> None:
+    """The same rows and columns; money summed in another order equal to a relative 1e-9."""
+    assert (a is None) == (b is None), key
+    if a is None:
+        return
+    a, b = a.reset_index(drop=True), b.reset_index(drop=True)
+    assert list(a.columns) == list(b.columns) and len(a) == len(b), (key, list(a.columns), list(b.columns))
+    for col in a.columns:
+        x, y = a[col], b[col]
+        if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
+            np.testing.assert_allclose(x.to_numpy(dtype=float), y.to_numpy(dtype=float), rtol=1e-9, atol=1e-9,
+                                       err_msg=f"{key}.{col}")
+        elif pd.api.types.is_datetime64_any_dtype(y):
+            assert (pd.to_datetime(x).to_numpy() == y.to_numpy()).all() or x.isna().equals(y.isna()), (key, col)
+        else:
+            assert x.astype(str).tolist() == y.astype(str).tolist(), (key, col)
+
+
+def test_the_account_analyses_of_an_engine_round_are_the_workspace_rounds(tmp_path):
+    """Every account analysis a workspace round stores beside its roster (profit by size, promises,
+    owners, keep-warm, receivables, personas), from the engine's per-customer sums and the
+    --workspace's side tables: the same figures and rows; stored, the report shows them."""
+    tx = paying_transactions(400, seed=25)
+    tx["channel"] = np.where(np.arange(len(tx)) % 3 == 0, "web", np.where(np.arange(len(tx)) % 3 == 1, "=store", None))
+    path, _ = _with_side_tables(tmp_path, tx, "2025-12-31")
+    std = load_standard(BUSY_STANDARD)
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    book = {"profit_by_size", "promises", "owners", "keep_warm", "receivables", "personas"}
+    assert book <= set(want.tables)
+    got = run_round_on_engine(tx, std, "2025-12-31", side_tables=path, check_model=False)
+    assert book <= set(got.tables) and set(got.tables) == set(want.tables)
+    for key in sorted(book):
+        a, b = got.tables[key], want.tables[key]
+        assert _same_numbers(a.info, b.info), (key, a.info, b.info)
+        _same_table(a.frame, b.frame, key)
+    assert len(want.tables["keep_warm"].frame) and len(want.tables["receivables"].frame) > 1
+    assert want.tables["keep_warm"].info["potential_source"] == "potential_score"
+    # stored as any round: the report reads them
+    stored = run_round_on_engine(tx, std, "2025-12-31", workspace=path, check_model=False)
+    again = load_round(path, stored.round_id)
+    for key in sorted(book):
+        assert _same_numbers(again.tables[key].info, want.tables[key].info), key
+    from xuanba.outputs.account_sections import account_sections
+    from xuanba.outputs.report import write_report
+
+    mine, theirs = account_sections(again, "zh"), account_sections(want, "zh")
+    assert [x["id"] for x in mine] == [x["id"] for x in theirs] and len(mine) == len(book)
+    for a, b in zip(mine, theirs, strict=True):  # the same words and figures (keep-warm's names: only
+        assert a["title"] == b["title"] and a["reading"] == b["reading"], a["id"]  # the selection's are stored)
+        if "keep" not in a["id"]:
+            assert a["table"] == b["table"], a["id"]
+    html = write_report(path, stored.round_id, tmp_path / "r.html", lang="zh").read_text("utf-8")
+    assert all(x["title"] in html for x in mine)
+
+
+def test_an_engine_round_without_side_tables_or_payment_dates_stores_no_account_analysis(tmp_path):
+    tx = simulated_transactions(100, seed=26)
+    path = _workspace(tmp_path, tx)
+    std = load_standard(BUSY_STANDARD)
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    got = run_round_on_engine(tx, std, "2025-12-31", side_tables=path, check_model=False)
+    assert set(got.tables) == set(want.tables) == {"model_purchases", "model_spend"}
+    only_paid = paying_transactions(100, seed=26)
+    path = _workspace(tmp_path, only_paid, name="paid.duckdb")
+    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
+    got = run_round_on_engine(only_paid, std, "2025-12-31", side_tables=path, check_model=False)
+    assert set(got.tables) == set(want.tables) and "receivables" in got.tables
+    assert _same_numbers(got.tables["receivables"].info, want.tables["receivables"].info)
+    _same_table(got.tables["receivables"].frame, want.tables["receivables"].frame, "receivables")
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning")
+def test_payment_fields_extra_fields_and_account_analyses_on_spark_are_the_workspace_rounds(spark, tmp_path):
+    """What Spark compiles its own way: the payment dates' days and buckets, the idle customers'
+    join, the per-customer sums of the analyses, and a --fields table sent in Arrow chunks with
+    columns named like SQL keywords; the same fields, roster and analyses as the workspace round."""
+    from xuanba.rounds.run import read_fields_file
+    from xuanba.rounds.spark import spark_source
+
+    tx = paying_transactions(200, seed=27)
+    path, _ = _with_side_tables(tmp_path, tx, "2025-12-31")
+    extra = read_fields_file(_hostile_fields(tx, tmp_path))
+    std = load_standard(PAY_STANDARD.replace("""[[criteria]]
+name = "quiet\"""", """[[criteria]]
+name = "chosen"
+field = "select"
+missing = "median"
+weight = 10
+[[criteria]]
+name = "quiet\"""").replace('weight = 20\ngroup = "value"', 'weight = 10\ngroup = "value"', 1),
+                        extra_fields=("select",))
+    want = run_round(path, std, "2025-12-31", extra_fields=extra, store=False, check_model=False)
+    source = tmp_path / "tx.parquet"
+    tx.to_parquet(source, index=False)
+    got = run_round_on_engine(spark_source(spark, str(source)), std, "2025-12-31", extra_fields=extra,
+                              side_tables=path, roster_out=tmp_path / "out", check_model=False)
+    assert got.meta["engine"] == "pyspark"
+    assert_same_round(got, want, tmp_path / "out")
+    fields = pd.read_parquet(tmp_path / "out" / "fields.parquet").sort_values("customer_id", kind="stable")
+    cols = ["customer_id", "payment_punctuality", "overdue_receivables", "select", "order"]
+    pd.testing.assert_frame_equal(fields[cols].reset_index(drop=True), want.fields[cols], check_dtype=False)
+    assert set(got.tables) == set(want.tables)
+    for key in ("profit_by_size", "promises", "owners", "keep_warm", "receivables", "personas"):
+        assert _same_numbers(got.tables[key].info, want.tables[key].info), key
+        _same_table(got.tables[key].frame, want.tables[key].frame, key)
+
+
+def test_a_replay_on_an_engine_joins_the_extra_fields_to_every_round_as_the_workspace_replay(tmp_path):
+    from xuanba.rounds.replay import replay_rounds, replay_rounds_on_engine
+    from xuanba.rounds.run import read_fields_file
+
+    tx = simulated_transactions(200, seed=28)
+    path = _workspace(tmp_path, tx)
+    extra = read_fields_file(_hostile_fields(tx, tmp_path))
+    std = load_standard(FIELDS_STANDARD, extra_fields=("select",))
+    want = replay_rounds(path, std, "2025-07-01", "2025-12-31", every="quarter", extra_fields=extra, store=False)
+    got = replay_rounds_on_engine(tx, std, "2025-07-01", "2025-12-31", every="quarter", extra_fields=extra)
+    pd.testing.assert_frame_equal(got.summary.drop(columns=["round_id", "rank_correlation"]),
+                                  want.summary.drop(columns=["round_id", "rank_correlation"]))
+    for rnd, ws_rnd in zip(got.rounds, want.rounds, strict=True):
+        assert rnd.meta["extra_fields"] == ws_rnd.meta["extra_fields"] == ["select", "order", "revenue_365d"]
+        assert_same_round(rnd, ws_rnd)

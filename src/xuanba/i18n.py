@@ -1331,10 +1331,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_lang_fix": ("Use --lang en or --lang zh.", "请用 --lang en 或 --lang zh。"),
     "err_unit_period": ("--unit {unit} and --period {period} disagree", "--unit {unit} 与 --period {period} 不一致"),
     "err_unit_period_fix": ("Give the time unit once, as --unit.", "时间单位只需给一次，写作 --unit。"),
-    "err_engine_no_fields": ("--fields is not run with --engine/--source",
-                             "--fields 不能与 --engine/--source 一起使用"),
-    "err_engine_no_fields_fix": ("Run a round with extra fields on the workspace (without --engine and --source).",
-                                 "带附加字段的轮次请在工作区上运行（不带 --engine 和 --source）。"),
     "err_replay_needs": ("a replay needs --every, --from and --to together", "回放需要同时给出 --every、--from 和 --to"),
     "err_replay_needs_fix": ("e.g. --every quarter --from 2025-01-01 --to 2026-06-30.",
                              "例如 --every quarter --from 2025-01-01 --to 2026-06-30。"),
@@ -1936,6 +1932,9 @@ def reason_words(reason: str, lang: str) -> str:
 
 
 #: The phrases of the warnings a round stores (raised in English, read back by :func:`warning_words`).
+#: ``interval_on_engine`` is raised no more: it stays for its readers, :func:`warning_words` (the
+#: report's model section, the web's overview), which say in either language what the engine
+#: rounds stored before they computed intervals (in ``meta["model_warnings"]``).
 WARNING_KEYS = ("interval_none", "interval_on_engine", "trust_problem", "round_fallback")
 #: The phrases of why a fit cannot be trusted or gives no interval (``"; "`` between several).
 PROBLEM_KEYS = ("problem_edge", "problem_no_stderr", "problem_zero_stderr", "problem_not_maximum",
@@ -1985,6 +1984,27 @@ def _columns_words(text: str, lang: str) -> str:
     """A list of fields as the English phrases give it (``a, b and c``) by their headers."""
     fields = [f for f in re.split(r", | and ", text) if f]
     return t("list_comma", lang).join(column_words(f, lang)[0] for f in fields)
+
+
+def warnings_of(key: str, warnings: Sequence[str]) -> list[str]:
+    """The warnings of ``warnings`` (as a round's fits said them, ``"UserWarning: …"``) that are
+    the phrase ``key`` of :data:`WARNING_KEYS`, without their category: picked by the phrase, not
+    by a piece of its English (a warning from elsewhere that shares a few words is not one).
+
+    Example
+    -------
+    >>> said = ["UserWarning: " + t("interval_none", "en", level="90%", fields="p_alive", model="BGNBD",
+    ...                            reason="r"), "RuntimeWarning: no 90% interval for x in exp"]
+    >>> warnings_of("interval_none", said)
+    ["no 90% interval for p_alive: BGNBD's fit cannot give one (r)"]
+    """
+    out = []
+    for text in warnings:
+        body = re.sub(r"^\w*Warning: ", "", text, count=1)
+        found = read_phrase(body, (key,))
+        if found is not None:
+            out.append(body)
+    return out
 
 
 def warning_words(text: str, lang: str) -> str:

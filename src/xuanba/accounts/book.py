@@ -25,6 +25,7 @@ Example
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -81,23 +82,54 @@ def account_book(
         if "potential_score" in roster.columns:
             potential = pd.Series(roster["potential_score"].to_numpy(), index=ids.to_numpy(), name="potential_score")
         selected = set(ids[roster["selected"].astype(bool).to_numpy()])
-    end = pd.Timestamp(as_date(as_of, "as-of date"))
-    start = end - pd.Timedelta(days=WINDOW_DAYS - 1)
+    start, end = book_window(as_of)
     tx = stored_transactions(ws)
     tx = tx.loc[on_or_before(tx["ts"], end)]
+    return book_of(side, window=lambda: tx, history=lambda: tx,
+                   receivables=(lambda: _receivables(tx, start, end)) if has_payment_dates(tx) else None,
+                   potential=potential, selected=selected, start=start, end=end)
+
+
+def book_window(as_of: dt.date | str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and the last day of the analyses' window ending on ``as_of``.
+
+    >>> book_window("2026-06-30")
+    (Timestamp('2025-07-01 00:00:00'), Timestamp('2026-06-30 00:00:00'))
+    """
+    end = pd.Timestamp(as_date(as_of, "as-of date"))
+    return end - pd.Timedelta(days=WINDOW_DAYS - 1), end
+
+
+def book_of(
+    side: dict[str, pd.DataFrame],
+    *,
+    window: Callable[[], pd.DataFrame],
+    history: Callable[[], pd.DataFrame],
+    receivables: Callable[[], tuple[dict[str, Any], pd.DataFrame]] | None,
+    potential: pd.Series | None,
+    selected: set[str] | None,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> dict[str, tuple[dict[str, Any], pd.DataFrame | None]]:
+    """The analyses of :func:`account_book` from the side tables ``side`` and the transactions as
+    each reads them: ``window()`` those of the window (or more: each analysis keeps its window),
+    ``history()`` those up to its end (keep-warm's last purchases and revenue), each called only
+    when an analysis needs it; ``receivables()`` the ageing (``None``: no payment dates). A
+    workspace round gives its transactions to both; a round on an engine gives per-customer sums
+    the engine made (:mod:`xuanba.accounts.engine`), which the same analyses read the same way."""
     book: dict[str, tuple[dict[str, Any], pd.DataFrame | None]] = {}
     if "interactions" in side:
-        book["profit_by_size"] = _profit_by_size(tx, side["interactions"], start, end)
+        book["profit_by_size"] = _profit_by_size(window(), side["interactions"], start, end)
     if "commitments" in side:
         book["promises"] = _promises(side["commitments"], start, end)
     if "customers" in side and "owner" in side["customers"]:
-        book["owners"] = _owners(tx, side, selected, start, end)
+        book["owners"] = _owners(window(), side, selected, start, end)
     if "interactions" in side:
-        book["keep_warm"] = _keep_warm(tx, side, potential, start, end)
-    if has_payment_dates(tx):
-        book["receivables"] = _receivables(tx, start, end)
+        book["keep_warm"] = _keep_warm(history(), side, potential, start, end)
+    if receivables is not None:
+        book["receivables"] = receivables()
     if "customers" in side and "segment" in side["customers"]:
-        book["personas"] = _personas(tx, side, start, end)
+        book["personas"] = _personas(window(), side, start, end)
     return book
 
 

@@ -18,6 +18,9 @@ import pandas as pd
 from xuanba._dates import day, days_between, on_or_before
 from xuanba.accounts._util import dates, ids, need
 
+#: Days without a purchase after which an account is dormant (keep-warm's default).
+NO_PURCHASE_DAYS = 180
+
 
 def keep_warm(
     transactions: pd.DataFrame,
@@ -25,7 +28,7 @@ def keep_warm(
     commitments: pd.DataFrame | None = None,
     potential: pd.Series | pd.DataFrame | None = None,
     as_of: object = None,
-    no_purchase_days: int = 180,
+    no_purchase_days: int = NO_PURCHASE_DAYS,
     no_contact_days: int = 90,
     potential_column: str = "clv_3y",
 ) -> pd.DataFrame:

@@ -135,15 +135,16 @@ def _engine_source(engine: str, source: str | None, conf: list[str]) -> Iterator
 
 def _engine_round(engine: str, source: str | None, conf: list[str], standard: Path, cutoff: str, unit: str,
                   name: str | None, workspace: Path | None, roster_out: Path | None, progress: Any,
-                  side_tables: Path | None = None) -> Any:
+                  side_tables: Path | None = None, extra: Any = None) -> Any:
     """``xuanba round --engine … --source …``: the round run by the engine that reads the source;
     the side tables of ``side_tables`` (the --workspace, stored in or not) give the account
-    fields and customer attributes."""
+    fields and customer attributes, ``extra`` (--fields) its extra fields."""
     from xuanba.rounds.engine import run_round_on_engine
 
     with _engine_source(engine, source, conf) as tx:
         return run_round_on_engine(tx, standard, cutoff, workspace=workspace, roster_out=roster_out,
-                                   time_unit=unit, name=name, progress=progress, side_tables=side_tables)
+                                   time_unit=unit, name=name, progress=progress, side_tables=side_tables,
+                                   extra_fields=extra)
 
 
 def register(app: typer.Typer) -> None:
@@ -189,8 +190,6 @@ def register(app: typer.Typer) -> None:
         if not replay and cutoff is None:
             raise InputError(Phrase("err_round_needs_cutoff"), fix=Phrase("err_round_needs_cutoff_fix"))
         on_engine = engine != "duckdb" or source is not None or bool(spark_conf) or roster_out is not None
-        if on_engine and extra is not None:
-            raise InputError(Phrase("err_engine_no_fields"), fix=Phrase("err_engine_no_fields_fix"))
         with progress_status(quiet=as_json) as progress:
             if on_engine and replay:
                 from xuanba.rounds.replay import replay_rounds_on_engine
@@ -198,10 +197,11 @@ def register(app: typer.Typer) -> None:
                 with _engine_source(engine, source, spark_conf or []) as tx:
                     rep = replay_rounds_on_engine(tx, standard, from_, to, every=every, time_unit=unit,  # type: ignore[arg-type]
                                                   workspace=workspace if store else None, roster_out=roster_out,
-                                                  side_tables=workspace, progress=progress)
+                                                  side_tables=workspace, progress=progress, extra_fields=extra)
             elif on_engine:
                 rnd = _engine_round(engine, source, spark_conf or [], standard, cutoff, unit, name,  # type: ignore[arg-type]
-                                    workspace if store else None, roster_out, progress, side_tables=workspace)
+                                    workspace if store else None, roster_out, progress, side_tables=workspace,
+                                    extra=extra)
             elif replay:
                 rep = replay_rounds(workspace, standard, from_, to, every=every, time_unit=unit,  # type: ignore[arg-type]
                                     extra_fields=extra, store=store, progress=progress)

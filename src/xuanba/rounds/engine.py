@@ -11,15 +11,18 @@ roster as :func:`xuanba.rounds.run_round` gives on a workspace holding them:
    workspace's); the purchase model's closed forms are evaluated once per distinct history and
    joined back in the engine; the expected spend and the customer values are engine expressions;
    so are the predictions' intervals, ``auto``'s choice and its holdout check, the account fields
-   and the customer attributes of the side tables (:mod:`xuanba.rounds.engine_extras`);
+   (payment fields included) and the customer attributes of the side tables, and the extra
+   fields of ``--fields`` (:mod:`xuanba.rounds.engine_extras`);
 3. **the standard** — the whole roster (gates, score, rank, tiers with quotas and bars, capacity,
    the gap to the next tier and the cheapest criterion) by
    :func:`xuanba.standard.engine.roster_expression`, in the engine;
 4. **where it lands** — with ``roster_out``: ``roster.parquet`` (every customer, the roster
    columns, by rank) and ``fields.parquet`` (every field of every customer), both written by the
    engine (a folder of parts on Spark). With a workspace: the round's meta, headline figures and
-   models, and the roster rows, contributions and fields of the **selected** customers, so that
-   ``xuanba report``, statements and the web pages read it as any round.
+   models, the account analyses (from the engine's sums per customer,
+   :func:`xuanba.accounts.engine.engine_account_book`), and the roster rows, contributions and
+   fields of the **selected** customers, so that ``xuanba report``, statements and the web pages
+   read it as any round.
 
 What the driver holds: the distinct histories (bounded by them, not by the customers), the
 selected customers (roster rows, contributions, fields), a few figures per criterion, per tier
@@ -301,7 +304,7 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None
 def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, time_unit: str = "week",
                   progress: Progress | None = None, keep: Any = None,
                   side_tables: Workspace | str | Path | None = None,
-                  check_model: bool = True) -> tuple[Any, dict[str, Any]]:
+                  check_model: bool = True, extra_fields: pd.DataFrame | None = None) -> tuple[Any, dict[str, Any]]:
     """Every field the round scores, for every customer with a purchase by ``cutoff``, as an Ibis
     expression on the transactions' own backend (facts; the predictions when the standard reads
     one; the account fields and customer attributes of the side tables in the workspace
@@ -311,16 +314,29 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     ``keep(table)`` is applied to the facts and to the fields before they are read more than
     once (a round caches them in the engine); default: nothing. ``check_model``: the model's check
     on the year before the cutoff in ``notes["model_check"]`` (``auto``'s holdout year when that is
-    it), as :func:`xuanba.rounds.run.model_check` gives it."""
+    it), as :func:`xuanba.rounds.run.model_check` gives it. ``extra_fields``: a table of the
+    driver joined last, its columns winning (:func:`xuanba.rounds.engine_extras.extra_columns`),
+    as the workspace round joins ``extra_fields``; what it gives is neither predicted nor gathered."""
     keep = keep or (lambda t: t)
     from xuanba.facts.compute import _check_cutoff, transactions_table
     from xuanba.facts.expressions import FACT_COLUMNS, customer_facts_expr, with_rfm
+    from xuanba.i18n import warnings_of
     from xuanba.models.predict import INTERVAL_COLUMNS
-    from xuanba.rounds.engine_extras import SideTables, model_check_on_engine, side_fields
+    from xuanba.rounds.engine_extras import (
+        SideTables,
+        extra_columns,
+        extra_frame,
+        model_check_on_engine,
+        side_fields,
+    )
 
     say = progress or (lambda _msg: None)
+    given: set[str] = set()
+    if extra_fields is not None:
+        extra_fields = extra_frame(extra_fields)  # its mistakes said before anything runs
+        given = {str(c) for c in extra_fields.columns if c != "customer_id"}
     tables = SideTables.read(side_tables)
-    _check_supported(standard, tables.columns(standard))
+    _check_supported(standard, tables.columns(standard, given) | given)
     tx = transactions_table(transactions)
     tx = tx.mutate(customer_id=tx.customer_id.cast("string"))
     _check_cutoff(tx, cutoff, tx)
@@ -331,7 +347,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
                              "customer_fields": [], "customer_fields_skipped": []}
     used = standard.fields_used()
-    if used & set(PREDICTION_COLUMNS):
+    if (used & set(PREDICTION_COLUMNS)) - given:
         say(f"predictions ({standard.predictions.model})")
         table, models, info = _predict_on_engine(table, standard, time_unit, tx, cutoff)
         table = keep(steady_expr(table, (*PREDICTION_COLUMNS, *INTERVAL_COLUMNS)))  # the facts are steady already
@@ -341,7 +357,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
         if standard.predictions.interval is not None:  # as gather_fields says them
             notes["intervals"] = {"level": standard.predictions.interval, "method": "delta",
                                   "columns": [c for c in INTERVAL_COLUMNS if c in table.columns],
-                                  "warnings": [w.split(": ", 1)[-1] for w in info["warnings"] if " interval for " in w]}
+                                  "warnings": warnings_of("interval_none", info["warnings"])}
         notes["fitted"] = models
         notes["model_name"] = info["model"]
         if info["choice"] is not None:
@@ -352,11 +368,15 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
         if info["unavailable"]:
             notes["unavailable"] = {"fields": info["unavailable"], "reason": info["reason"],
                                     "on_no_model": standard.predictions.on_no_model}
-    if tables.accounts(standard) or tables.people is not None:
+    if tables.accounts(standard, given) or tables.people is not None:
         say("account fields")
-        table, side = side_fields(table, tx, standard, cutoff, tables)
+        table, side = side_fields(table, tx, standard, cutoff, tables, given)
         table = keep(table)
         notes.update(side)
+    if extra_fields is not None:
+        table, notes["extra_fields"] = extra_columns(table, extra_fields)
+        table = keep(table)
+    notes["_sources"] = (tx, tables)  # what the round's account analyses read (popped by the round)
     return table, notes
 
 
@@ -573,6 +593,7 @@ def run_round_on_engine(
     progress: Progress | None = None,
     side_tables: Workspace | str | Path | None = None,
     check_model: bool = True,
+    extra_fields: Any = None,
 ) -> Round:
     """Apply ``standard`` at ``cutoff`` to the customers of an Ibis table of transactions, in
     the engine that holds it (see the module docstring).
@@ -604,6 +625,10 @@ def run_round_on_engine(
     check_model
         Check the model on the year before the cutoff and store it (table ``holdout``), as
         :func:`xuanba.rounds.run_round` does; ``False``: ``model_check = "skipped"`` in the meta.
+    extra_fields
+        A table (pandas, polars or Arrow) with ``customer_id`` and more fields the standard may
+        use, as for :func:`xuanba.rounds.run_round` (its columns win over computed ones of the same
+        name): checked on the driver, sent to the engine and joined there.
 
     Returns
     -------
@@ -633,7 +658,11 @@ def run_round_on_engine(
         except OSError as exc:
             raise InputError(f"--roster-out {str(roster_out)!r} cannot be made: {exc.strerror or exc}",
                              file=str(roster_out), fix="Give a folder you can write.") from None
-    std = as_standard(standard)
+    from xuanba._frames import to_pandas
+
+    extra_fields = to_pandas(extra_fields)  # polars/Arrow tables too
+    std = as_standard(standard, [c for c in extra_fields.columns if c != "customer_id"]
+                      if extra_fields is not None else [])
     with contextlib.ExitStack() as stack:
 
         def keep(t: Any) -> Any:  # what is read many times is computed once and kept by the engine
@@ -645,7 +674,8 @@ def run_round_on_engine(
 
         table, notes = engine_fields(transactions, std, cut, time_unit=time_unit, progress=progress, keep=keep,
                                      side_tables=workspace if side_tables is None else side_tables,
-                                     check_model=check_model)
+                                     check_model=check_model, extra_fields=extra_fields)
+        tx, side_tables_read = notes.pop("_sources")
         backend = table._find_backend(use_default=True)
         spread = is_spark(table)
         scoring, fallback = applied_standard(std, notes, cut)
@@ -692,6 +722,9 @@ def run_round_on_engine(
         order, _ = tier_order(std, pd.DataFrame({"tier": list(info["tier_counts"])}))
         summary = _summary_on_engine(full, n, int(info["n_selected"]), order, summary_cols)
         once = _one_time_buyers_on_engine(full)
+        say("account work")
+        book = side_tables_read.book(tx, cut, selected=set(selected["customer_id"].astype(str)),
+                                     scores=full.select("customer_id", "potential_score"))
     meta: dict[str, Any] = {
         "name": name or f"{std.name} v{std.version} @ {cut.isoformat()}",
         "cutoff": cut.isoformat(),
@@ -703,7 +736,7 @@ def run_round_on_engine(
         "currency": std.currency, "n_gated_out": info["n_gated_out"],
         "n_left_out_by_capacity": info["n_left_out_by_capacity"], "capacity_method": info["capacity_method"],
         "tier_counts": info["tier_counts"], "predictions": notes["predictions"],
-        "extra_fields": [], "customer_fields": notes["customer_fields"],
+        "extra_fields": notes["extra_fields"], "customer_fields": notes["customer_fields"],
         "customer_fields_skipped": notes["customer_fields_skipped"], "account_fields": notes["account_fields"],
         "field_columns": [c for c in sel_fields.columns if c != "customer_id"],
         "summary": summary,
@@ -728,6 +761,8 @@ def run_round_on_engine(
             tables["holdout"] = notes["model_check"]
         elif notes.get("model_name"):
             meta["model_check"] = "skipped"  # check_model=False
+    for key, (book_info, frame) in book.items():  # the account analyses, stored as a workspace round's
+        tables[key] = StoredTable(book_info, frame)
     rnd = Round(0, meta, std, selected, _contributions_of(selected, points, scoring), fields=sel_fields,
                 tables=tables)
     if workspace is not None:

@@ -222,8 +222,6 @@ def model_check_on_engine(tx: Any, model: str, cutoff: Any, *, time_unit: str, p
 #: contacts), with their value for a customer the side tables do not name.
 SIDE_DEFAULTS: dict[str, Any] = {"cost_to_serve_365d": 0.0, "promise_reliability": None,
                                  "days_since_contact": None, "single_threaded": False}
-#: Account fields that need the transactions' payment dates (receivables).
-PAYMENT_FIELDS = ("payment_punctuality", "overdue_receivables")
 
 
 def side_account_fields(side: Mapping[str, pd.DataFrame], cutoff: Any) -> pd.DataFrame:
@@ -272,14 +270,17 @@ def _left_join(table: Any, frame: pd.DataFrame) -> Any:
     return joined.select(*table.columns, *[c for c in small.columns if c != "_side_id"]).order_by("customer_id")
 
 
-def account_columns(table: Any, tx: Any, side: Mapping[str, pd.DataFrame], cutoff: Any) -> Any:
+def account_columns(table: Any, tx: Any, side: Mapping[str, pd.DataFrame], cutoff: Any, *,
+                    paid: bool = False) -> Any:
     """``table`` (the fields by customer) with the account fields of
     :func:`xuanba.accounts.account_fields` joined: cost-to-serve, promise reliability, days since
     contact and single-threaded computed on the driver from the side tables (one row per customer
     they name) and sent to the engine; ``profit_365d`` — revenue less the cost of goods over the
-    365 days to the cutoff, less cost-to-serve — an engine aggregate of the transactions; the
-    payment fields empty (the engine's transactions carry no payment dates: see
-    :func:`payment_dates_in`)."""
+    365 days to the cutoff, less cost-to-serve — an engine aggregate of the transactions; with
+    ``paid`` (the transactions carry payment dates,
+    :func:`xuanba.accounts.engine.payment_dates_in`) the payment fields, another engine aggregate (:func:`xuanba.accounts.engine.receivables_expr`; a customer with no
+    invoice: no punctuality, nothing overdue), else empty, as
+    :func:`~xuanba.accounts.account_fields` leaves them without payment dates."""
     import ibis
 
     from xuanba.accounts.fields import FIELDS
@@ -291,6 +292,12 @@ def account_columns(table: Any, tx: Any, side: Mapping[str, pd.DataFrame], cutof
     money = window.group_by(window.customer_id.name("_money_id")).aggregate(
         _revenue=window.amount.cast("float64").sum(), _cogs=cost.sum())
     t = table.left_join(money, table.customer_id == money._money_id).select(*table.columns, "_revenue", "_cogs")
+    if paid:
+        from xuanba.accounts.engine import receivables_expr
+
+        pay = receivables_expr(tx, cutoff)
+        t = t.left_join(pay, t.customer_id == pay._pay_id).select(
+            *t.columns, pay.payment_punctuality.name("_punctuality"), pay.overdue_receivables.name("_overdue"))
     t = _left_join(t, side_account_fields(side, cutoff))
     cts = ibis.coalesce(t.cost_to_serve_365d.cast("float64"), 0.0)
     profit = ibis.coalesce(t._revenue, 0.0) - ibis.coalesce(t._cogs, 0.0) - cts  # customer_profit's order
@@ -298,20 +305,11 @@ def account_columns(table: Any, tx: Any, side: Mapping[str, pd.DataFrame], cutof
         "cost_to_serve_365d": cts, "profit_365d": profit,
         "promise_reliability": t.promise_reliability.cast("float64"),
         "days_since_contact": t.days_since_contact.cast("float64"),
-        "payment_punctuality": ibis.null("float64"),
+        "payment_punctuality": t._punctuality.cast("float64") if paid else ibis.null("float64"),
         "single_threaded": ibis.coalesce(t.single_threaded.cast("boolean"), False),
-        "overdue_receivables": ibis.null("float64"),
+        "overdue_receivables": ibis.coalesce(t._overdue.cast("float64"), 0.0) if paid else ibis.null("float64"),
     }
     return t.mutate(**values).select(*table.columns, *FIELDS).order_by("customer_id")
-
-
-def payment_dates_in(tx: Any) -> bool:
-    """Whether the engine's transactions carry payment dates (a ``paid_on`` with a value)."""
-    if "paid_on" not in tx.columns:
-        return False
-    from xuanba.models.engine import run
-
-    return bool(run(tx.aggregate(n=tx.paid_on.count()))["n"].iloc[0])
 
 
 def customer_columns(table: Any, people: pd.DataFrame) -> tuple[Any, list[str], list[str]]:
@@ -354,40 +352,48 @@ class SideTables:
             people = ws.sql("SELECT * FROM customers") if ws.has_table("customers") else None
         return cls(side, people)
 
-    def accounts(self, standard: Any) -> bool:
-        """Whether a round gathers the account fields: the standard reads one, or there are
-        account side tables (so a round stores profit after cost-to-serve)."""
+    def accounts(self, standard: Any, given: Any = ()) -> bool:
+        """Whether a round gathers the account fields: the standard reads one that the extra
+        fields (``given``) do not give, or there are account side tables (so a round stores profit
+        after cost-to-serve)."""
         from xuanba.standard.schema import ACCOUNT_COLUMNS
 
-        return bool(standard.fields_used() & set(ACCOUNT_COLUMNS)) or bool(self.side)
+        return bool((standard.fields_used() & set(ACCOUNT_COLUMNS)) - set(given)) or bool(self.side)
 
-    def columns(self, standard: Any) -> set[str]:
-        """The fields the side tables give a round of ``standard``."""
+    def book(self, tx: Any, cutoff: Any, *, selected: set[str], scores: Any) -> dict[str, Any]:
+        """The account analyses a round stores at ``cutoff`` (:func:`xuanba.accounts.book.account_book`)
+        from these side tables and the engine's transactions ``tx``, summed per customer in the
+        engine (:func:`xuanba.accounts.engine.engine_account_book`)."""
+        from xuanba.accounts.engine import engine_account_book
+
+        side = dict(self.side)
+        if self.people is not None:
+            side["customers"] = self.people
+        return engine_account_book(tx, side, cutoff, selected=selected, scores=scores)
+
+    def columns(self, standard: Any, given: Any = ()) -> set[str]:
+        """The fields the side tables give a round of ``standard`` (with the extra fields ``given``)."""
         from xuanba.accounts.fields import FIELDS
 
-        out = set(FIELDS) if self.accounts(standard) else set()
+        out = set(FIELDS) if self.accounts(standard, given) else set()
         return out | (set(map(str, self.people.columns)) if self.people is not None else set())
 
 
-def side_fields(table: Any, tx: Any, standard: Any, cutoff: Any, tables: SideTables) -> tuple[Any, dict[str, Any]]:
+def side_fields(table: Any, tx: Any, standard: Any, cutoff: Any, tables: SideTables,
+                given: Any = ()) -> tuple[Any, dict[str, Any]]:
     """The account fields and customer attributes a workspace round gathers
     (:func:`xuanba.rounds.run.gather_fields`), joined in the engine: the account fields when the
     standard reads one or there are account side tables, the ``customers`` table's columns when
     there is one. Returns the table and what ``notes`` says of them."""
-    from xuanba.errors import InputError
     from xuanba.rounds.engine import steady_expr
     from xuanba.rounds.run import _steady
     from xuanba.standard.schema import ACCOUNT_COLUMNS
 
     notes: dict[str, Any] = {"account_fields": False, "customer_fields": [], "customer_fields_skipped": []}
-    if tables.accounts(standard):
-        wanted = sorted(standard.fields_used() & set(PAYMENT_FIELDS))
-        if wanted and payment_dates_in(tx):
-            raise InputError(f"the standard reads {', '.join(wanted)}, which need the payment dates (paid_on) of "
-                             "every transaction; a round on an engine does not compute receivables yet",
-                             fix="Run this standard on the workspace (without --engine/--source), or leave those "
-                                 "fields out of it.")
-        table = account_columns(table, tx, tables.side, cutoff)
+    if tables.accounts(standard, given):
+        from xuanba.accounts.engine import payment_dates_in
+
+        table = account_columns(table, tx, tables.side, cutoff, paid=payment_dates_in(tx))
         table = steady_expr(table, [c for c in ACCOUNT_COLUMNS if c != "single_threaded"])
         notes["account_fields"] = True
     if tables.people is not None:
@@ -409,3 +415,45 @@ def with_spend_intervals(t: Any, spend: Any, sh: pd.DataFrame, level: float, mar
                          & (t.monetary_value.cast("float64") == small._sm))
     joined = joined.select(*t.columns, "_s", "_se_s")
     return joined.mutate(**spend_intervals(joined, level, margin))
+
+
+# -- extra fields (--fields) ------------------------------------------------------------------------
+def extra_frame(extra: pd.DataFrame) -> pd.DataFrame:
+    """The extra fields a round joins (``--fields``, ``extra_fields=``) as the workspace round
+    joins them (:func:`xuanba.rounds.run.gather_fields`): ids as text, one row per customer (else
+    the same :class:`~xuanba.errors.DataError`), floats rounded to six decimals.
+
+    Example
+    -------
+    >>> extra_frame(pd.DataFrame({"customer_id": [7], "nps": [0.12345678]})).values.tolist()
+    [['7', 0.123457]]
+    """
+    from xuanba.errors import DataError
+    from xuanba.rounds.run import _steady
+
+    if "customer_id" not in extra.columns:
+        raise DataError("the extra fields table has no customer_id column",
+                        fix=f"Columns found: {list(extra.columns)[:20]}.")
+    out = extra.copy()
+    out["customer_id"] = out["customer_id"].astype(str)
+    if out["customer_id"].duplicated().any():
+        dups = out.loc[out["customer_id"].duplicated(), "customer_id"].unique()
+        raise DataError("the extra fields table has more than one row per customer", examples=dups[:5],
+                        count=len(dups), fix="Give one row per customer_id.")
+    return _steady(out, [c for c in out.columns if c != "customer_id"])
+
+
+def extra_columns(table: Any, extra: pd.DataFrame) -> tuple[Any, list[str]]:
+    """``table`` with the columns of the driver's ``extra`` (:func:`extra_frame`) joined in the
+    engine by customer, as the workspace round joins them: every customer of ``table`` kept (a
+    customer only ``extra`` names is not one of the round's), a column of the same name replaced
+    (the file's wins), the file's columns last in its order. Returns the table and those columns."""
+    from xuanba.errors import DataError
+
+    frame = extra_frame(extra)
+    cols = [c for c in frame.columns if c != "customer_id"]
+    if "_side_id" in cols:  # the join's own name for the id
+        raise DataError("the extra fields table has a column named _side_id", column="_side_id",
+                        fix="Rename that column.")
+    kept = [c for c in table.columns if c not in cols]
+    return _left_join(table.select(*kept), frame), cols

@@ -104,6 +104,7 @@ def replay_rounds_on_engine(
     roster_out: str | Path | None = None,
     side_tables: Workspace | str | Path | None = None,
     progress: Progress | None = None,
+    extra_fields: Any = None,
 ) -> Replay:
     """:func:`replay_rounds` on the engine that holds the transactions (an Ibis table, as
     :func:`xuanba.rounds.engine.run_round_on_engine` takes): one engine round per period end,
@@ -111,15 +112,19 @@ def replay_rounds_on_engine(
     roster written to ``roster_out/<cutoff>/`` (a temporary folder, removed at the end, when not
     given). ``summary`` is :func:`replay_rounds`'s: who entered, left and stayed in the selection,
     and the rank correlation over every customer ranked in both rounds, computed by DuckDB from
-    the two ``roster.parquet`` (the driver never holds a whole roster).
+    the two ``roster.parquet`` (the driver never holds a whole roster). ``extra_fields``: joined
+    to every round's fields, as :func:`replay_rounds` joins them.
     """
     import contextlib
     import tempfile
 
+    from xuanba._frames import to_pandas
     from xuanba.rounds.engine import run_round_on_engine
 
     cutoffs = replay_cutoffs(start, end, every)
-    std = as_standard(standard)
+    extra_fields = to_pandas(extra_fields)
+    std = as_standard(standard, [c for c in extra_fields.columns if c != "customer_id"]
+                      if extra_fields is not None else [])
     tiers = [t.name for t in std.tiers]
     rounds: list[Round] = []
     rows = []
@@ -133,7 +138,8 @@ def replay_rounds_on_engine(
             folder = base / cut.isoformat()
             rnd = run_round_on_engine(transactions, std, cut, workspace=workspace, roster_out=folder,
                                       time_unit=time_unit, name=f"{std.name} v{std.version} replay @ {cut}",
-                                      side_tables=side_tables if side_tables is not None else workspace)
+                                      side_tables=side_tables if side_tables is not None else workspace,
+                                      extra_fields=extra_fields)
             row = {"cutoff": cut, "round_id": rnd.round_id, "customers": rnd.meta["n_customers"],
                    "selected": rnd.meta["n_selected"], "entered": None, "left": None, "kept": None,
                    "rank_correlation": None}

@@ -416,11 +416,12 @@ def gather_fields(
                                            calibration)
         table = _merge(table, predicted, "predictions", override=True, owned=True)
         if intervals and standard.predictions.interval is not None:
+            from xuanba.i18n import warnings_of
             from xuanba.models.predict import INTERVAL_COLUMNS
 
             notes["intervals"] = {"level": standard.predictions.interval, "method": "delta",
                                   "columns": [c for c in INTERVAL_COLUMNS if c in predicted.columns],
-                                  "warnings": [w.split(": ", 1)[-1] for w in info["warnings"] if " interval for " in w]}
+                                  "warnings": warnings_of("interval_none", info["warnings"])}
         notes["predictions"] = f"model:{info['model']}" if info["model"] else "unavailable"
         notes["models"] = {role: model_summary(m) for role, m in models.items()}
         notes["model_warnings"] = info["warnings"]
