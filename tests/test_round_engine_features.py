@@ -393,16 +393,16 @@ def test_the_rank_correlation_of_two_written_rosters_is_compare_rosters_one(tmp_
     assert np.isnan(roster_rank_correlation(tmp_path / "one.parquet", tmp_path / "b"))
 
 
-PAY_STANDARD = BUSY_STANDARD.replace('expr = "orders >= 1"', 'expr = "overdue_receivables < 150"').replace(
-    'field = "revenue_365d"\nweight = 30', 'field = "revenue_365d"\nweight = 20').replace(
-    """[[criteria]]
-name = "quiet\"""", """[[criteria]]
-name = "punctual"
-field = "payment_punctuality"
-missing = "median"
-weight = 10
-[[criteria]]
-name = "quiet\"""")
+def _with_criterion(name: str, field: str) -> str:
+    """BUSY_STANDARD with one more criterion (weight 10, missing values at the median) taken from
+    revenue_365d's weight, placed before "quiet"."""
+    return BUSY_STANDARD.replace('field = "revenue_365d"\nweight = 30', 'field = "revenue_365d"\nweight = 20').replace(
+        '[[criteria]]\nname = "quiet"',
+        f'[[criteria]]\nname = "{name}"\nfield = "{field}"\nmissing = "median"\nweight = 10\n[[criteria]]\nname = "quiet"')
+
+
+PAY_STANDARD = _with_criterion("punctual", "payment_punctuality").replace(
+    'expr = "orders >= 1"', 'expr = "overdue_receivables < 150"')
 
 
 def paying_transactions(n: int, seed: int) -> pd.DataFrame:
@@ -460,16 +460,7 @@ def test_without_payment_dates_the_payment_fields_are_empty_on_both_rounds(tmp_p
         assert {k: got.meta.get(k) for k in same} == {k: want.meta.get(k) for k in same}
 
 
-FIELDS_STANDARD = BUSY_STANDARD.replace(
-    'field = "revenue_365d"\nweight = 30', 'field = "revenue_365d"\nweight = 20').replace(
-    """[[criteria]]
-name = "quiet\"""", """[[criteria]]
-name = "chosen"
-field = "select"
-missing = "median"
-weight = 10
-[[criteria]]
-name = "quiet\"""")
+FIELDS_STANDARD = _with_criterion("chosen", "select")
 
 
 def _hostile_fields(tx: pd.DataFrame, tmp_path):
