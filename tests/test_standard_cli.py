@@ -58,7 +58,9 @@ def test_check_lists_known_fields_and_accepts_declared_ones(app, tmp_path):
     f = tmp_path / "s.toml"
     f.write_text('[standard]\nname = "n"\nversion = "1"\n[[criteria]]\nname = "nps"\nfield = "nps_score"\n'
                  'weight = 1\n', encoding="utf-8")
-    assert runner.invoke(app, ["standard", "check", str(f)]).exit_code == 2
+    res = runner.invoke(app, ["standard", "check", str(f), "--json"])  # nps_score will come from --fields
+    assert res.exit_code == 0 and json.loads(res.stdout)["extra_fields_needed"] == ["nps_score"]
+    assert runner.invoke(app, ["standard", "check", str(f), "--field", "nps"]).exit_code == 2
     res = runner.invoke(app, ["standard", "check", str(f), "--field", "nps_score", "--fields", "--json"])
     assert res.exit_code == 0
     assert {"nps_score", "revenue_365d", "p_alive"} <= set(json.loads(res.stdout)["known_fields"])

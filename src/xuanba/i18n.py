@@ -1290,7 +1290,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "opt_diff_show": ("How many entered / left customers to list.", "新入选与落选的客户各列出多少位。"),
     "opt_standard_init_out": ("Where to write the starter standard.", "入门标准写到哪里。"),
     "opt_standard_init_force": ("Overwrite the file if it exists.", "文件已存在时覆盖。"),
-    "opt_standard_check_field": ("Another field name to accept (repeatable).", "另外允许使用的字段名（可重复）。"),
+    "opt_standard_check_field": ("An extra field a round will be given (repeatable); with it, any other name that is "
+                                 "not built in is a problem. Without it, such names are listed as the extra fields "
+                                 "a round needs.",
+                                 "轮次将会另给的字段名（可重复）；写出后，其余非内置名称都算问题。不写时，这些名称"
+                                 "会被列为轮次所需的另给字段。"),
     "opt_standard_check_fields": ("Also list every field a standard can use.", "同时列出标准可以使用的全部字段。"),
     "opt_standard_show_lang": ("en or zh (default: the standard's own).", "en 或 zh（默认取标准自身的语言）。"),
     "opt_standard_show_public": ("Leave out private criteria and gates (what customers see).",
@@ -1478,6 +1482,34 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_expr_unknown_field": ("unknown field {name}", "未知字段 {name}"),
     "err_expr_unknown_field_fix": ("{hint}Known fields: {fields}.", "{hint}已知字段：{fields}。"),
     "err_did_you_mean": ("Did you mean {names}? ", "您是不是想写 {names}？"),
+    "err_fields_missing": ("the standard uses fields the data do not have:{fields}", "标准用到了数据中没有的字段：{fields}"),
+    "err_fields_missing_fix": ("Provide them (extra_fields= or the side tables) or change the standard.",
+                               "请提供这些字段（extra_fields= 或附表），或修改标准。"),
+    "err_fields_missing_fix_engine": ("A round on an engine reads the side tables of its --workspace; provide them "
+                                      "there, or change the standard.",
+                                      "引擎上的轮次从它的 --workspace 读取附表；请在那里提供这些字段，或修改标准。"),
+    "err_field_from_account": ("{name} (account field: load interactions/commitments with `xuanba ingest --kind`)",
+                               "{name}（客户经营字段：用 `xuanba ingest --kind` 导入 interactions/commitments 表）"),
+    "err_field_from_account_engine": ("{name} (account field: load interactions/commitments into the --workspace "
+                                      "with `xuanba ingest --kind`)",
+                                      "{name}（客户经营字段：用 `xuanba ingest --kind` 把 interactions/commitments "
+                                      "表导入 --workspace）"),
+    "err_field_from_customers": ("{name} (customer attribute: load a customers table)",
+                                 "{name}（客户属性：导入 customers 表）"),
+    "err_field_from_customers_engine": ("{name} (customer attribute: load a customers table into the --workspace)",
+                                        "{name}（客户属性：把 customers 表导入 --workspace）"),
+    "err_field_from_extra": ("{name} (extra field: give it as a column of the --fields file, or extra_fields=)",
+                             "{name}（另给字段：作为 --fields 文件中的一列提供，或用 extra_fields=）"),
+    "err_std_unknown_field_fix": ("{hint}Known fields: {fields}. {more}", "{hint}已知字段：{fields}。{more}"),
+    "err_std_extras_given": ("Extra fields given (--fields, extra_fields=): {names}; a field of your own must be "
+                             "one of their columns.",
+                             "另给的字段（--fields、extra_fields=）：{names}；自有字段须是其中的一列。"),
+    "err_std_no_extras": ("No extra fields were given: a field of your own comes as a column of the round's "
+                          "--fields file (extra_fields= in Python).",
+                          "未另给任何字段：自有字段须作为该轮 --fields 文件中的一列提供（Python 中用 extra_fields=）。"),
+    "err_std_field_own_check": ("If {name} is a field of your own, check with --field {name}; a round reads it "
+                                "from a column of its --fields file.",
+                                "如果 {name} 是自有字段，请加 --field {name} 再检查；轮次会从 --fields 文件中的同名列读取它。"),
     "err_expr_unreadable": ("cannot read the expression: {detail}", "无法读懂这条规则：{detail}"),
     "err_expr_unreadable_fix": ("Use field names, numbers, comparisons and and/or/not, e.g. "
                                 "`margin_365d > 0 and p_alive >= 0.3`.",
@@ -1529,6 +1561,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "cli_std_next": ("Edit it, then run `xuanba standard check {path}` and `xuanba round --standard {path} --cutoff YYYY-MM-DD`.",
                      "修改后运行 `xuanba standard check {path}` 和 `xuanba round --standard {path} --cutoff YYYY-MM-DD`。"),
     "cli_std_ok": ("OK", "通过"),
+    "cli_std_extra_needed": ("Fields that are not built in: {names}. A round must be given them as extra fields: "
+                             "columns of its --fields file (extra_fields= in Python).",
+                             "非内置字段：{names}。轮次须以另给字段的形式提供它们：即 --fields 文件中的同名列"
+                             "（Python 中用 extra_fields=）。"),
+    "cli_std_near_miss": ("{name} is close to {names}: make sure it is no typo.",
+                          "{name} 与 {names} 很接近：请确认不是笔误。"),
+    "cli_std_check_with_field": ("To check the names against the extra fields a round will be given, name them: "
+                                 "--field NAME (repeatable).",
+                                 "若要按轮次将会另给的字段检查这些名称，请逐一写出：--field 名称（可重复）。"),
     "cli_std_problems": ("{file}: {n} problem(s) in the standard", "{file}：标准中有 {n} 个问题"),
     "cli_criteria": ("Criteria", "指标"),
     "cli_gates": ("Gates", "门槛"),

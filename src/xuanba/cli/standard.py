@@ -65,8 +65,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Validate a standard: every problem with its line and a fix; exit code 2 when any."""
         from xuanba.standard import known_fields, load_standard
+        from xuanba.standard.schema import near_misses
 
-        std = load_standard(file, extra_fields=tuple(field or ()))
+        # without --field the extra fields a round will be given are not known: a name that is not
+        # built in is one of them, listed (not a problem); with --field, exactly those are known
+        std = load_standard(file, extra_fields=tuple(field or ()), any_extra=not field)
+        needed = std.extra_fields_needed()
+        near = near_misses(needed) if not field else {}
         shares = std.weight_shares
         summary = {
             "file": str(file), "ok": True, "name": std.name, "version": std.version, "sha256": std.sha256,
@@ -75,6 +80,7 @@ def register(app: typer.Typer) -> None:
             "gates": [{"name": g.name, "expr": g.expr, "private": not std.is_public(g)} for g in std.gates],
             "tiers": [{"name": t.name, "min_score": t.min_score, "quota": t.quota} for t in std.tiers],
             "capacity": std.capacity.model_dump(exclude_none=True),
+            "extra_fields_needed": needed, "did_you_mean": near,
         }
         if fields:
             summary["known_fields"] = sorted(known_fields(tuple(field or ())))
@@ -104,6 +110,12 @@ def register(app: typer.Typer) -> None:
                 tiers.add_row(t.name, t.label, "" if t.min_score is None else f"{t.min_score:g}",
                               "" if t.quota is None else str(t.quota))
             console.print(tiers)
+        if needed:
+            console.print(say("cli_std_extra_needed", names=", ".join(needed)), markup=False)
+            for name, close in near.items():
+                console.print("  " + say("cli_std_near_miss", name=name, names=", ".join(close)), markup=False)
+            if not field:
+                console.print(say("cli_std_check_with_field"), markup=False)
         if fields:
             console.print(say("cli_known_fields", fields=", ".join(summary["known_fields"])))
 
@@ -122,7 +134,7 @@ def register(app: typer.Typer) -> None:
 
         if lang not in (None, "en", "zh"):
             raise InputError(f"--lang {lang!r} is not known", fix="Use en or zh.")
-        std = load_standard(file)
+        std = load_standard(file, any_extra=True)  # its extra fields come with a round
         lines = std.describe(lang, public=public)
         if as_json:
             emit_json({"name": std.name, "version": std.version, "sha256": std.sha256, "sentences": lines})

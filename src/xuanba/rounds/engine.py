@@ -80,7 +80,7 @@ from xuanba.standard.engine_spark import (
     release,
     sorted_index,
 )
-from xuanba.standard.schema import ACCOUNT_COLUMNS, CUSTOMER_COLUMNS, PREDICTION_COLUMNS, Standard
+from xuanba.standard.schema import PREDICTION_COLUMNS, Standard
 from xuanba.workspace import Workspace, open_workspace
 
 HISTORY = ("frequency", "recency", "T")
@@ -103,17 +103,12 @@ def steady_expr(table: Any, columns: Any = None) -> Any:
 def _check_supported(std: Standard, columns: set[str]) -> None:
     """The fields the standard reads that neither the facts, the predictions nor the side tables
     (``columns``) give: said before anything runs, as :func:`xuanba.rounds.run.gather_fields` says it."""
-    from xuanba.errors import DataError
     from xuanba.facts.expressions import FACT_COLUMNS
+    from xuanba.rounds.run import fields_missing
 
     missing = sorted(std.fields_used() - {"customer_id", *FACT_COLUMNS, *PREDICTION_COLUMNS, *columns})
     if missing:
-        where = [f"{f} (account field: load interactions/commitments into the --workspace with `xuanba ingest --kind`)"
-                 if f in ACCOUNT_COLUMNS else f"{f} (customer attribute: load a customers table into the --workspace)"
-                 if f in CUSTOMER_COLUMNS else f for f in missing]
-        raise DataError(f"the standard uses fields the data do not have: {', '.join(where)}",
-                        fix="A round on an engine reads the side tables of its --workspace; provide them there, "
-                            "or change the standard.")
+        raise fields_missing(missing, engine=True)
 
 
 #: Customers (positions by id) whose histories one query brings to the driver: at most this many

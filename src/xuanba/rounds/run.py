@@ -33,7 +33,7 @@ import pandas as pd
 
 from xuanba._dates import as_date, check_unit
 from xuanba._frames import column_values, ids_sorted, is_frame, same_values, to_pandas
-from xuanba.errors import DataError, InputError
+from xuanba.errors import DataError, InputError, Phrase
 from xuanba.standard.schema import (
     ACCOUNT_COLUMNS,
     CUSTOMER_COLUMNS,
@@ -460,17 +460,29 @@ def gather_fields(
         notes["extra_fields"] = [c for c in extra_fields.columns if c != "customer_id"]
     missing = sorted(f for f in used if f not in table.columns)
     if missing:
-        where = []
-        for f in missing:
-            if f in ACCOUNT_COLUMNS:
-                where.append(f"{f} (account field: load interactions/commitments with `xuanba ingest --kind`)")
-            elif f in CUSTOMER_COLUMNS:
-                where.append(f"{f} (customer attribute: load a customers table)")
-            else:
-                where.append(f)
-        raise DataError(f"the standard uses fields the data do not have: {', '.join(where)}",
-                        fix="Provide them (extra_fields= or the side tables) or change the standard.")
+        raise fields_missing(missing)
     return table, notes
+
+
+def fields_missing(missing: list[str], *, engine: bool = False) -> DataError:
+    """The error of a round whose data lack fields the standard reads, each said with where it
+    comes from: an account field from the side tables, a customer attribute from the customers
+    table, any other from the extra fields (``--fields``); ``engine``: a round on an engine,
+    whose side tables are those of its ``--workspace``.
+
+    Example
+    -------
+    >>> print(fields_missing(["region_score", "segment"]).message)
+    the standard uses fields the data do not have:
+      region_score (extra field: give it as a column of the --fields file, or extra_fields=)
+      segment (customer attribute: load a customers table)
+    """
+    side = "_engine" if engine else ""
+    where = [Phrase(f"err_field_from_account{side}", name=f) if f in ACCOUNT_COLUMNS
+             else Phrase(f"err_field_from_customers{side}", name=f) if f in CUSTOMER_COLUMNS
+             else Phrase("err_field_from_extra", name=f) for f in missing]
+    return DataError(Phrase("err_fields_missing", fields=where),
+                     fix=Phrase(f"err_fields_missing_fix{side}"))
 
 
 DECIMALS = 6

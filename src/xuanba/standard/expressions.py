@@ -118,6 +118,27 @@ class ExpressionError(ValueError):
         super().__init__(self.message if col is None else f"{self.message} (at character {col})")
 
 
+class UnknownFieldError(ExpressionError):
+    """A rule names a field that is not among the known ones: ``name``, and ``close`` the known
+    names that look like it (a near miss, best first).
+
+    Example
+    -------
+    >>> try:
+    ...     check_expression("revenu_365d > 0", ["revenue_365d", "orders"])
+    ... except UnknownFieldError as exc:
+    ...     print(exc.name, exc.close)
+    revenu_365d ['revenue_365d']
+    """
+
+    def __init__(self, name: str, known: Iterable[str], *, col: int | None = None) -> None:
+        self.name = name
+        self.close = difflib.get_close_matches(name, sorted(known), n=3)
+        hint = Phrase("err_did_you_mean", names=", ".join(self.close)) if self.close else ""
+        super().__init__(Phrase("err_expr_unknown_field", name=repr(name)), col=col,
+                         fix=Phrase("err_expr_unknown_field_fix", hint=hint, fields=", ".join(sorted(known))))
+
+
 def _parse(expr: str) -> ast.Expression:
     if not isinstance(expr, str) or not expr.strip():
         raise ExpressionError("the expression is empty", fix="Write a rule such as `margin_365d > 0`.")
@@ -184,10 +205,7 @@ def _check(node: ast.AST, known: set[str], used: set[str], depth: int) -> None:
             raise ExpressionError(f"the name {node.id!r} is not allowed", col=col,
                                   fix="Field names do not start with an underscore.")
         if node.id not in known:
-            close = difflib.get_close_matches(node.id, sorted(known), n=3)
-            hint = Phrase("err_did_you_mean", names=", ".join(close)) if close else ""
-            raise ExpressionError(Phrase("err_expr_unknown_field", name=repr(node.id)), col=col,
-                                  fix=Phrase("err_expr_unknown_field_fix", hint=hint, fields=", ".join(sorted(known))))
+            raise UnknownFieldError(node.id, known, col=col)
         used.add(node.id)
         return
     if isinstance(node, ast.BoolOp):

@@ -27,10 +27,13 @@ Example
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import hashlib
 import math
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -40,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from xuanba.errors import InputError, Phrase
 from xuanba.standard.expressions import (
     ExpressionError,
+    UnknownFieldError,
     check_expression,
     contains_expression,
     fields_read,
@@ -504,19 +508,61 @@ class Standard(_Model):
         return [g for g in self.gates if self.is_public(g)]
 
     def fields_used(self) -> set[str]:
-        """Every field the standard reads (criteria, gates, tie-break, capacity)."""
-        names = set(known_fields())
+        """Every field the standard reads (criteria, gates, tie-break, capacity): the names its
+        rules read, built-in or extra alike (whether each is known was checked when it was read).
+
+        Examples
+        --------
+        >>> s = load_standard('''
+        ... [standard]
+        ... name = "x"
+        ... version = "1"
+        ... [[criteria]]
+        ... name = "nps"
+        ... field = "nps_score * 2"
+        ... weight = 1
+        ... [[gates]]
+        ... name = "kept"
+        ... expr = "order != 'x'"
+        ... ''', extra_fields=["nps_score", "order"])
+        >>> sorted(s.fields_used())
+        ['customer_id', 'nps_score', 'order']
+        """
         used: set[str] = set()
         for c in self.criteria:
-            used |= _fields_of(c.field, names)
+            used |= fields_read(c.field)
         for g in self.gates:
-            used |= _fields_of(g.expr, names)
+            used |= fields_read(g.expr)
         used |= {f for f, _ in self.tie_break.sort_keys()}
         if self.capacity.cost_field:
             used.add(self.capacity.cost_field)
         if self.capacity.objective != "score":
             used.add(self.capacity.objective)
         return used
+
+    def extra_fields_needed(self) -> list[str]:
+        """The fields the standard reads that xuanba does not compute (neither facts, predictions,
+        account fields nor customer attributes): a round must be given them as extra fields
+        (``--fields FILE``, ``extra_fields=``), sorted.
+
+        Examples
+        --------
+        >>> s = load_standard('''
+        ... [standard]
+        ... name = "x"
+        ... version = "1"
+        ... [[criteria]]
+        ... name = "revenue"
+        ... field = "revenue_365d"
+        ... weight = 1
+        ... [[gates]]
+        ... name = "scored"
+        ... expr = "region_score >= 2 and segment != 'internal'"
+        ... ''', extra_fields=["region_score"])
+        >>> s.extra_fields_needed()
+        ['region_score']
+        """
+        return sorted(self.fields_used() - known_fields())
 
     def describe(self, lang: str | None = None, *, public: bool = False) -> list[str]:
         """The standard in plain words, one sentence per line (``lang``: ``"en"`` or ``"zh"``,
@@ -533,13 +579,6 @@ class Standard(_Model):
         from xuanba.standard.describe import describe
 
         return describe(self, lang or self.lang, public=public)
-
-
-def _fields_of(expr: str, names: set[str]) -> set[str]:
-    try:
-        return check_expression(expr, names | {expr})
-    except ExpressionError:
-        return {expr}
 
 
 # -- reading and validating --------------------------------------------------------------------
@@ -616,6 +655,7 @@ def load_standard(
     *,
     known: set[str] | None = None,
     extra_fields: tuple[str, ...] | list[str] = (),
+    any_extra: bool = False,
 ) -> Standard:
     """Read and validate a standard from a ``.toml`` path or from TOML text.
 
@@ -627,6 +667,13 @@ def load_standard(
         The field names criteria and gates may use; default :func:`known_fields`.
     extra_fields
         More field names to accept (columns of an ``extra_fields=`` table, say).
+    any_extra
+        The extra fields a round will be given are not known yet (``xuanba standard check``
+        without ``--field``): a standard whose only problem is names that are not built in is
+        valid, those names taken as its extra fields (:meth:`Standard.extra_fields_needed`
+        lists them, :func:`near_misses` those that read like a typo of a known field); a
+        standard broken anyway is refused with every problem, those names among them (each
+        with how to name it as an extra field).
 
     Raises
     ------
@@ -656,6 +703,24 @@ def load_standard(
                                      Phrase("err_std_toml_fix"))],
                             file=file) from None
     lines = _Lines(text)
+    builtin = set(known) if known is not None else known_fields()
+    standard, problems = _checked(data, lines, names, _fix_of(names, names - builtin, any_extra))
+    if problems and any_extra and (opened := _not_known_yet(data, names)):
+        # the names that are not built in taken as extra fields: valid so, the standard is returned
+        # (extra_fields_needed() lists them); broken anyway, every problem is said, those names too
+        wide, wide_problems = _checked(data, lines, names | opened, _fix_of(names | opened, set(), any_extra))
+        if not wide_problems:
+            standard, problems = wide, []
+    if problems:
+        raise StandardError(problems, file=file)
+    assert standard is not None
+    standard._text = text
+    return standard
+
+
+def _checked(data: dict[str, Any], lines: _Lines, names: set[str], fix_of: _FixOf) -> tuple[Standard | None, list[Problem]]:
+    """The standard the parsed TOML ``data`` holds (``None`` when it does not validate) and
+    every problem with it, ``names`` the fields its rules may read."""
     problems: list[Problem] = []
     unknown = [k for k in data if k not in _SECTIONS]
     for k in unknown:
@@ -681,14 +746,10 @@ def load_standard(
         except ValidationError as exc:
             for err in exc.errors():
                 problems.append(_pydantic_problem(err, lines))
-            problems += _raw_expression_problems(flat, lines, names)
+            problems += _raw_expression_problems(flat, lines, names, fix_of)
     if standard is not None:
-        problems += _semantic_problems(standard, lines, names)
-    if problems:
-        raise StandardError(problems, file=file)
-    assert standard is not None
-    standard._text = text
-    return standard
+        problems += _semantic_problems(standard, lines, names, fix_of)
+    return standard, problems
 
 
 def _pydantic_problem(err: Any, lines: _Lines) -> Problem:
@@ -713,7 +774,7 @@ def _pydantic_problem(err: Any, lines: _Lines) -> Problem:
     return Problem(line, f"{where}: {msg}", None)
 
 
-def _semantic_problems(s: Standard, lines: _Lines, names: set[str]) -> list[Problem]:
+def _semantic_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _FixOf) -> list[Problem]:
     out: list[Problem] = []
     # names unique
     for kind, items in (("criteria", s.criteria), ("gates", s.gates), ("tiers", s.tiers)):
@@ -730,7 +791,7 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str]) -> list[Prob
             used = check_expression(c.field, names)
         except ExpressionError as exc:
             out.append(Problem(line, Phrase("err_std_criterion", name=repr(c.name), problem=_expr_msg(exc)),
-                               exc.fix_phrase or exc.fix))
+                               fix_of(exc)))
             used = set()  # the criterion's other checks still run
         text_fields = used & NUMERIC_TEXT
         if text_fields:
@@ -766,7 +827,7 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str]) -> list[Prob
         except ExpressionError as exc:
             out.append(Problem(lines.find("gates", i, "expr"), Phrase("err_std_gate", name=repr(g.name),
                                                                       problem=_expr_msg(exc)),
-                               exc.fix_phrase or exc.fix))
+                               fix_of(exc)))
     out += _tier_problems(s, lines)
     cap = s.capacity
     for key in ("cost_field",) + (("objective",) if cap.objective != "score" else ()):
@@ -789,7 +850,7 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str]) -> list[Prob
     return out
 
 
-def _raw_expression_problems(flat: dict[str, Any], lines: _Lines, names: set[str]) -> list[Problem]:
+def _raw_expression_problems(flat: dict[str, Any], lines: _Lines, names: set[str], fix_of: _FixOf) -> list[Problem]:
     """The unknown fields and refused expressions of criteria and gates, read from the raw TOML
     when the standard as a whole did not validate (so one wrong key hides no unknown field)."""
     out: list[Problem] = []
@@ -805,8 +866,69 @@ def _raw_expression_problems(flat: dict[str, Any], lines: _Lines, names: set[str
                 phrase = "err_std_criterion" if what == "criterion" else "err_std_gate"
                 out.append(Problem(lines.find(section, i, key), Phrase(phrase, name=repr(item.get("name", i + 1)),
                                                                        problem=_expr_msg(exc)),
-                                   exc.fix_phrase or exc.fix))
+                                   fix_of(exc)))
     return out
+
+
+_FixOf = Callable[[ExpressionError], "str | Phrase | None"]
+
+#: How alike a name must be to a known field to read as a typo of it (difflib's ratio).
+NEAR_MISS = 0.85
+
+
+def near_misses(names: list[str] | set[str], known: set[str] | None = None) -> dict[str, list[str]]:
+    """The ``names`` that read like a typo of a ``known`` field (default :func:`known_fields`),
+    each with the fields it looks like, best first: a hint, since an extra field may well be
+    named like a built-in one.
+
+    Examples
+    --------
+    >>> near_misses(["revenu_365d", "region_score"])
+    {'revenu_365d': ['revenue_365d']}
+    """
+    pool = sorted(known_fields() if known is None else known)
+    out = {n: difflib.get_close_matches(n, pool, n=3, cutoff=NEAR_MISS) for n in sorted(names)}
+    return {n: close for n, close in out.items() if close}
+
+
+def _not_known_yet(data: dict[str, Any], names: set[str]) -> set[str]:
+    """The names the rules of the raw TOML ``data`` read (criteria, gates, tie-break, capacity)
+    that are not among ``names``: extra fields, to be given to a round."""
+    read: set[str] = set()
+    for section, key in (("criteria", "field"), ("gates", "expr")):
+        items = data.get(section)
+        for item in items if isinstance(items, list) else []:
+            rule = item.get(key) if isinstance(item, dict) else None
+            if isinstance(rule, str):
+                with contextlib.suppress(ExpressionError):  # said as the rule's problem
+                    read |= fields_read(rule)
+    tie = data.get("tie_break")
+    order = tie.get("order") if isinstance(tie, dict) else None
+    read |= {item.split()[0] for item in (order if isinstance(order, list) else [])
+             if isinstance(item, str) and item.split()}
+    cap = data.get("capacity")
+    read |= {v for k, v in (cap.items() if isinstance(cap, dict) else ())
+             if k in ("cost_field", "objective") and isinstance(v, str) and v != "score"}
+    return {n for n in read - names if not n.startswith("_")}  # "_x" is refused as a name
+
+
+def _fix_of(names: set[str], extras: set[str], any_extra: bool = False) -> _FixOf:
+    """The fix of a rule's problem; for an unknown field, the fields that exist, the extra ones
+    given (or that none was) and how to give one."""
+
+    def fix(exc: ExpressionError) -> str | Phrase | None:
+        if not isinstance(exc, UnknownFieldError):
+            return exc.fix_phrase or exc.fix
+        hint = Phrase("err_did_you_mean", names=", ".join(exc.close)) if exc.close else ""
+        if any_extra:
+            more = Phrase("err_std_field_own_check", name=exc.name)
+        elif extras:
+            more = Phrase("err_std_extras_given", names=", ".join(sorted(extras)))
+        else:
+            more = Phrase("err_std_no_extras")
+        return Phrase("err_std_unknown_field_fix", hint=hint, fields=", ".join(sorted(names)), more=more)
+
+    return fix
 
 
 def _expr_msg(exc: ExpressionError) -> str | Phrase:
