@@ -46,6 +46,12 @@ PIECES: tuple[str, ...] = (
     "xuanba.models._purchases:PurchaseModel.expected_purchases",
     "xuanba.models.gammagamma:GammaGamma.expected_spend",
     "xuanba.rounds.store:save_round",
+    "xuanba.rounds.store:_insert_fields",
+    "xuanba.rounds.store:_insert_round",
+    "xuanba.rounds.store:_insert_parts",
+    "xuanba.rounds.store:_append",
+    "xuanba.rounds.store:RoundSaver.wait",
+    "xuanba.workspace:Workspace._commit",
     "xuanba.accounts.book:account_book",
 )
 

@@ -54,8 +54,9 @@ def test_a_round_stored_in_slices_equals_the_round_stored_in_one_statement(tmp_p
     with Workspace(whole) as ws:
         save_round(ws, scored)
     monkeypatch.setattr(store_mod, "SLICE_ROWS", 7)
+    monkeypatch.setattr(store_mod, "BATCH_ROWS", 2)  # and each slice in batches DuckDB may append in parallel
     monkeypatch.setattr(store_mod, "_arrow", arrow)
-    with Workspace(sliced) as ws:
+    with Workspace(sliced, threads=2) as ws:
         save_round(ws, scored)
     n = len(scored.roster)
     assert n == 60 and max(seen) == 7 and sum(seen) == 2 * n  # the roster and the fields, 7 rows at a time
@@ -76,17 +77,19 @@ def test_a_round_stored_in_slices_equals_the_round_stored_in_one_statement(tmp_p
 
 
 def test_storing_sets_duckdbs_threads_back_after_a_round_and_after_a_failure(tmp_path, scored, monkeypatch):
-    during: list[int] = []
+    during: dict[str, set[int]] = {}
     real_append = store_mod._append
 
     def append(con, frame, insert):
-        during.append(int(con.execute("SELECT current_setting('threads')").fetchone()[0]))
+        table = insert.split()[2]
+        during.setdefault(table, set()).add(int(con.execute("SELECT current_setting('threads')").fetchone()[0]))
         real_append(con, frame, insert)
 
     monkeypatch.setattr(store_mod, "_append", append)
     with Workspace(tmp_path / "w.duckdb", threads=2) as ws:
         assert save_round(ws, scored) == 1
-        assert during and set(during) == {store_mod.APPEND_THREADS}
+        # the fields on APPEND_THREADS, the roster (nothing beside it) on all of the workspace's
+        assert during == {"round_fields": {store_mod.APPEND_THREADS}, "roster": {2}}
         assert int(ws.con.execute("SELECT current_setting('threads')").fetchone()[0]) == 2
 
         def failing(con, frame, insert):
@@ -125,6 +128,22 @@ def test_a_failure_inside_duckdb_while_storing_keeps_its_own_words_and_the_setti
         assert save_round(ws, scored) == 1  # nothing half-stored, the workspace usable
         assert ws.sql("SELECT count(*) AS n FROM roster")["n"].iloc[0] == len(scored.roster)
         assert ws.sql("SELECT DISTINCT round_id FROM round_fields")["round_id"].tolist() == [1]
+
+
+def test_rows_appended_by_two_threads_keep_their_order(tmp_path, monkeypatch):
+    """The roster and contributions are appended with all of DuckDB's threads, from Arrow tables in
+    many batches: the rows must land in the table (its row ids, which the web's pages read by)
+    in the frame's order, whichever thread compressed which batch."""
+    rng = np.random.default_rng(5)
+    n = 200_000
+    frame = pd.DataFrame({"customer_id": [f"c{i:06d}" for i in rng.permutation(n)],
+                          "rank": np.arange(1, n + 1), "score": rng.random(n)})
+    monkeypatch.setattr(store_mod, "BATCH_ROWS", 1_000)
+    with Workspace(tmp_path / "w.duckdb", threads=2) as ws:
+        ws.con.execute("CREATE TABLE t (customer_id VARCHAR, rank BIGINT, score DOUBLE)")
+        store_mod._append(ws.con, frame, "INSERT INTO t SELECT * FROM _xb_rows")
+        back = ws.sql("SELECT * FROM t ORDER BY rowid")
+    pd.testing.assert_frame_equal(back, frame, check_dtype=False)
 
 
 def test_slices_cover_every_row_once_in_order():
@@ -211,7 +230,8 @@ def _many_transactions(n: int, seed: int = 3) -> pd.DataFrame:
 def test_a_round_run_and_stored_puts_the_limit_back_and_stores_the_same_under_a_tiny_limit(tmp_path, monkeypatch):
     """The round's own path (its fields stored in a thread while it is scored): the limit is low
     while the fields go in and the workspace's afterwards; and a round stored under a limit far
-    under its size (16 MiB for 60,000 customers; 4 MiB ran out) stores what it stores without
+    under its size (24 MiB for 60,000 customers; with the roster and contributions appended on two
+    threads 16 MiB ran out, on one 4 MiB) stores what it stores without
     one, and verifies."""
     from xuanba.rounds.fairness import verify_round
 
@@ -227,7 +247,7 @@ def test_a_round_run_and_stored_puts_the_limit_back_and_stores_the_same_under_a_
 
     monkeypatch.setattr(store_mod, "_insert_fields", fields)
     stored = {}
-    for name, low in (("big", 2**40), ("tiny", 16 * 2**20)):
+    for name, low in (("big", 2**40), ("tiny", 24 * 2**20)):
         monkeypatch.setattr(store_mod, "STORE_MEMORY", low)
         path = tmp_path / f"{name}.duckdb"
         store_tx(path, tx)
@@ -241,7 +261,7 @@ def test_a_round_run_and_stored_puts_the_limit_back_and_stores_the_same_under_a_
             assert _limit_sets(rec) == ([] if name == "big" else lowered)
         assert rnd.round_id == 1 and verify_round(path)["verified"]
         stored[name] = _stored(path)
-    assert seen == ["1.8 GiB", "16.0 MiB"]  # the fields were stored under the lowered limit
+    assert seen == ["1.8 GiB", "24.0 MiB"]  # the fields were stored under the lowered limit
     for table in TABLES:
         a, b = stored["big"][table], stored["tiny"][table]
         if table == "rounds":  # meta_json holds the round's creation time

@@ -122,7 +122,14 @@ def _arrow(frame: pd.DataFrame) -> Any:
     cell, which is most of the cost of registering a 1 M-row frame."""
     import pyarrow as pa
 
-    return pa.Table.from_pandas(frame, preserve_index=False)
+    return _batched(pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def _batched(table: Any) -> Any:
+    """``table`` (Arrow) cut into batches of :data:`BATCH_ROWS` rows, without copying its columns."""
+    import pyarrow as pa
+
+    return pa.Table.from_batches(table.to_batches(max_chunksize=BATCH_ROWS), schema=table.schema)
 
 
 #: Rows appended per statement: eight of DuckDB's row groups (122,880 rows each), so that every
@@ -142,11 +149,16 @@ def _slices(n: int) -> Iterator[tuple[int, int]]:
     return ((i, min(i + SLICE_ROWS, n)) for i in range(0, n, SLICE_ROWS))
 
 
-#: DuckDB threads while a round's rows are appended. Appending in parallel while keeping their
-#: order took 0.9-2.5 s of CPU for a 1 M-row roster from run to run, one thread 0.9-1.0 s every
-#: time (docs/benchmarks_round.md); one thread also leaves the other core to the scoring that runs
-#: beside the fields being stored.
+#: DuckDB threads while a round's fields are appended. Appending the 30-column fields in parallel
+#: while keeping their order took 1.5x the CPU of one thread (1 M customers: 8.3 s against 5.4 s,
+#: ``bench/bench_store.py``), and one thread leaves the other core to the scoring that runs beside
+#: them. The roster and the contributions, appended after the scoring when nothing else runs, get
+#: all of DuckDB's threads (docs/benchmarks_round.md).
 APPEND_THREADS = 1
+
+#: Rows in each batch of the Arrow tables DuckDB appends from: one of its row groups. DuckDB scans
+#: an Arrow table in parallel by batch, so a table of one batch is appended by one thread.
+BATCH_ROWS = 122_880
 
 
 #: DuckDB's memory limit while a round is stored (256 MiB; the workspace's own limit is set back
@@ -157,24 +169,35 @@ APPEND_THREADS = 1
 STORE_MEMORY = 256 * 2**20
 
 
+class _Threads:
+    """DuckDB's threads while a round is stored: :meth:`few` while the fields are appended,
+    :meth:`all` (the workspace's own setting) for the rest."""
+
+    def __init__(self, con: Any, was: int) -> None:
+        self._con, self.was = con, was
+
+    def few(self) -> None:
+        if APPEND_THREADS is not None and self.was > APPEND_THREADS:
+            self._con.execute(f"SET threads = {int(APPEND_THREADS)}")
+
+    def all(self) -> None:
+        self._con.execute(f"SET threads = {int(self.was)}")
+
+
 @contextlib.contextmanager
-def _storing(ws: Workspace) -> Iterator[None]:
-    """DuckDB set for storing a round while the body runs: :data:`STORE_MEMORY` and
-    :data:`APPEND_THREADS` threads, both set back after. Wrap the round's transaction in it, never
-    the other way round: a statement that fails inside DuckDB aborts the transaction, which then
-    refuses even a ``SET`` until it is rolled back, and the setting put back from inside it raised
-    "transaction is aborted" in place of what failed (a full disk's clear word lost), and left
-    DuckDB on one thread."""
+def _storing(ws: Workspace) -> Iterator[_Threads]:
+    """DuckDB set for storing a round while the body runs: :data:`STORE_MEMORY`, and the threads
+    the body asks of the yielded :class:`_Threads`; both set back after. Wrap the round's
+    transaction in it, never the other way round: a statement that fails inside DuckDB aborts the
+    transaction, which then refuses even a ``SET`` until it is rolled back, and the setting put
+    back from inside it raised "transaction is aborted" in place of what failed (a full disk's
+    clear word lost), and left DuckDB on one thread."""
     with ws.memory_lowered(STORE_MEMORY):
-        was = ws.con.execute("SELECT current_setting('threads')").fetchone()[0]
-        if APPEND_THREADS is None or int(was) <= APPEND_THREADS:
-            yield
-            return
-        ws.con.execute(f"SET threads = {int(APPEND_THREADS)}")
+        threads = _Threads(ws.con, int(ws.con.execute("SELECT current_setting('threads')").fetchone()[0]))
         try:
-            yield
+            yield threads
         finally:
-            ws.con.execute(f"SET threads = {int(was)}")
+            threads.all()
 
 
 def _append(con: Any, frame: pd.DataFrame, insert: str) -> None:
@@ -291,7 +314,7 @@ def _insert_parts(con: Any, round_id: int, parts: ContributionParts) -> None:
             for j in range(k):  # NaN is stored as NULL, as from a table
                 cols[f"{name}{j}"] = pa.array(np.ascontiguousarray(matrix[start:stop, j]), type=pa.float64(),
                                               from_pandas=True)
-        con.register("_xb_contrib", pa.table(cols))
+        con.register("_xb_contrib", _batched(pa.table(cols)))
         try:
             con.execute(insert, bound)
         finally:
@@ -307,10 +330,11 @@ def _pause(stage: str) -> None:
 
 def save_round(ws: Workspace, rnd: Round) -> int:
     """Append ``rnd`` to the workspace in one transaction and return its new ``round_id``."""
-    with _storing(ws), ws.transaction() as con:
+    with _storing(ws) as threads, ws.transaction() as con:
         round_id = _next_round_id(con)
         _insert_round(con, round_id, rnd)
         if rnd.fields is not None:
+            threads.few()
             _insert_fields(con, round_id, rnd.fields)
         _pause("fields")
         _insert_tables(con, round_id, rnd)
@@ -323,8 +347,9 @@ class RoundSaver:
     thread while the caller scores (DuckDB releases the GIL); :meth:`wait` before using the
     workspace again, :meth:`save` appends the rest. See :func:`saving_round`."""
 
-    def __init__(self, ws: Workspace, con: Any, round_id: int, pending: Any) -> None:
+    def __init__(self, ws: Workspace, con: Any, round_id: int, pending: Any, threads: _Threads) -> None:
         self._ws, self._con, self.round_id, self._pending, self.saved = ws, con, round_id, pending, False
+        self._threads = threads
 
     def wait(self) -> None:
         """Wait for the fields to be appended (raising what appending them raised)."""
@@ -337,6 +362,7 @@ class RoundSaver:
     def save(self, rnd: Round) -> int:
         """Append the rest of ``rnd`` (its row, roster, contributions, tables); returns its id."""
         self.wait()
+        self._threads.all()  # nothing runs beside these appends
         _insert_round(self._con, self.round_id, rnd)
         _insert_tables(self._con, self.round_id, rnd)
         self.saved = True
@@ -358,14 +384,15 @@ def saving_round(ws: Workspace, fields: pd.DataFrame | None) -> Iterator[RoundSa
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    with _storing(ws), ws.transaction() as con:
+    with _storing(ws) as threads, ws.transaction() as con:
         round_id = _next_round_id(con)
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:  # leaving waits for the thread
                 if fields is not None:  # the workspace refuses other uses of the connection meanwhile
+                    threads.few()
                     ws.lend("the round's fields being stored")
                 pending = None if fields is None else pool.submit(_insert_fields_then_pause, con, round_id, fields)
-                saver = RoundSaver(ws, con, round_id, pending)
+                saver = RoundSaver(ws, con, round_id, pending, threads)
                 yield saver
         finally:
             ws.lend(None)
