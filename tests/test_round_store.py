@@ -103,28 +103,79 @@ def test_storing_sets_duckdbs_threads_back_after_a_round_and_after_a_failure(tmp
         assert ws.sql("SELECT round_id FROM rounds")["round_id"].tolist() == [1]
 
 
-@pytest.mark.parametrize("table", ["roster", "round_fields"])
-def test_a_failure_inside_duckdb_while_storing_keeps_its_own_words_and_the_settings(tmp_path, scored, monkeypatch, table):
-    """A statement that fails inside DuckDB (as a full disk does) aborts the transaction, which
-    then refuses even a ``SET``: the user must still read that the disk is full, not "transaction
-    is aborted", and DuckDB must get its threads and memory limit back."""
-    from xuanba.errors import WorkspaceError
+def _round_source(tmp_path):
+    """A workspace of 60 customers' transactions, its predictions and the starter standard: what
+    ``run_round`` needs to score a round and store it the round's own way (the fields appended in
+    a thread beside the scoring, :func:`~xuanba.rounds.store.saving_round`)."""
+    tx = make_transactions(seed=11, n=60)
+    path = tmp_path / "source.duckdb"
+    store_tx(path, tx)
+    return path, predictions_for(tx.customer_id), load_standard(starter_standard("en"))
 
-    real_append = store_mod._append
+
+def _spy_on_appends(monkeypatch, seen, fail_in=None):
+    """Record DuckDB's threads for each table a round appends to (``seen``: table → set of
+    thread counts) and, for ``fail_in``, fail inside DuckDB as a full disk does."""
+    real_append, real_parts = store_mod._append, store_mod._insert_parts
+
+    def note(con, table):
+        seen.setdefault(table, set()).add(int(con.execute("SELECT current_setting('threads')").fetchone()[0]))
+        if table == fail_in:
+            con.execute("SELECT error('IO Error: No space left on device')")
 
     def append(con, frame, insert):
-        if f"INSERT INTO {table} " in insert:
-            con.execute("SELECT error('IO Error: No space left on device')")
+        note(con, insert.split()[2])
         real_append(con, frame, insert)
 
-    with Workspace(tmp_path / "w.duckdb", threads=2, memory_limit="3001MB") as ws:
+    def parts(con, round_id, p):
+        note(con, "contributions")
+        real_parts(con, round_id, p)
+
+    monkeypatch.setattr(store_mod, "_append", append)
+    monkeypatch.setattr(store_mod, "_insert_parts", parts)
+
+
+def test_a_round_run_appends_its_fields_on_one_thread_and_the_rest_on_all(tmp_path, monkeypatch):
+    """The round's own path: the fields beside the scoring on :data:`APPEND_THREADS`, then the
+    roster and the contributions, with nothing beside them, on all of the workspace's threads
+    (the gain of docs/benchmarks_round.md), and the setting put back after."""
+    path, preds, std = _round_source(tmp_path)
+    seen: dict[str, set[int]] = {}
+    _spy_on_appends(monkeypatch, seen)
+    with Workspace(path, threads=2) as ws:
+        rnd = run_round(ws, std, CUTOFF, predictions=preds)
+        assert rnd.round_id == 1
+        assert seen == {"round_fields": {store_mod.APPEND_THREADS}, "roster": {2}, "contributions": {2}}
+        assert int(ws.con.execute("SELECT current_setting('threads')").fetchone()[0]) == 2
+
+
+@pytest.mark.parametrize("table", ["roster", "contributions", "round_fields"])
+@pytest.mark.parametrize("how", ["save_round", "run_round"])
+def test_a_failure_inside_duckdb_while_storing_keeps_its_own_words_and_the_settings(tmp_path, scored, monkeypatch,
+                                                                                    table, how):
+    """A statement that fails inside DuckDB (as a full disk does) aborts the transaction, which
+    then refuses even a ``SET``: the user must still read that the disk is full, not "transaction
+    is aborted", DuckDB must get its threads and memory limit back, and nothing of the round may
+    stay; whichever table it fails in, stored by ``save_round`` or by a round run
+    (``saving_round``, the fields in a thread)."""
+    from xuanba.errors import WorkspaceError
+
+    path, preds, std = _round_source(tmp_path)
+    seen: dict[str, set[int]] = {}
+    with Workspace(path, threads=2, memory_limit="3001MB") as ws:
         limit = ws.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-        monkeypatch.setattr(store_mod, "_append", append)
-        with pytest.raises(WorkspaceError, match="disk is full"):
-            save_round(ws, scored)
+        with monkeypatch.context() as m:
+            _spy_on_appends(m, seen, fail_in=table)
+            with pytest.raises(WorkspaceError, match="disk is full"):
+                if how == "save_round":
+                    save_round(ws, scored)
+                else:
+                    run_round(ws, std, CUTOFF, predictions=preds)
+        assert table in seen  # it failed where it was meant to
         assert int(ws.con.execute("SELECT current_setting('threads')").fetchone()[0]) == 2
         assert ws.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == limit
-        monkeypatch.setattr(store_mod, "_append", real_append)
+        rounds = ws.sql("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'rounds'")["n"].iloc[0]
+        assert rounds == 0 or ws.sql("SELECT count(*) AS n FROM rounds")["n"].iloc[0] == 0  # rolled back
         assert save_round(ws, scored) == 1  # nothing half-stored, the workspace usable
         assert ws.sql("SELECT count(*) AS n FROM roster")["n"].iloc[0] == len(scored.roster)
         assert ws.sql("SELECT DISTINCT round_id FROM round_fields")["round_id"].tolist() == [1]

@@ -170,8 +170,9 @@ STORE_MEMORY = 256 * 2**20
 
 
 class _Threads:
-    """DuckDB's threads while a round is stored: :meth:`few` while the fields are appended,
-    :meth:`all` (the workspace's own setting) for the rest."""
+    """DuckDB's threads while a round is stored: :meth:`few` from when the fields are appended
+    (beside the scoring, or last in :func:`save_round`), :meth:`all` (the workspace's own
+    setting) for the roster and contributions appended with nothing beside them."""
 
     def __init__(self, con: Any, was: int) -> None:
         self._con, self.was = con, was
