@@ -218,3 +218,22 @@ def test_hostile_customers_column_names_stay_data(tmp_path):
         run_round(path, std, CUTOFF, store=False)
     assert evil in err.value.fix and "Did you mean select" in err.value.fix
     assert load_round(path, "latest").round_id == want.round_id  # nothing more stored
+
+
+def test_a_replay_and_a_stored_backtest_read_the_customers_column(tmp_path):
+    """A replay and a backtest read the standard as a round does; the stored backtest keeps the
+    customers table's columns it was read with and re-loads after the table lost ``industry``."""
+    from xuanba.rounds import replay_rounds
+    from xuanba.rounds.backtest import backtest
+    from xuanba.rounds.store import load_backtest
+
+    tx, path, people, std = _paths(tmp_path, n=80, seed=47)
+    rep = replay_rounds(path, std, "2025-06-30", "2025-12-31", every="quarter", store=False)
+    for rnd in rep.rounds:
+        pd.testing.assert_series_equal(rnd.roster["gates_failed"].fillna(""), expected_gates(rnd.roster, people))
+    bt = backtest(path, std, "2024-12-31", "2025-06-30", every="quarter", horizon="90d", draws=5, store=True)
+    with Workspace(path) as ws:
+        ws.replace("customers", people.drop(columns="industry"))
+    back = load_backtest(path, backtest_id=bt.backtest_id)
+    assert back is not None and [g.name for g in back.standard.gates] == ["external", "shop"]
+    pd.testing.assert_frame_equal(back.cutoffs, bt.cutoffs, check_dtype=False)
