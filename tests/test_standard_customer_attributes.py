@@ -237,3 +237,27 @@ def test_a_replay_and_a_stored_backtest_read_the_customers_column(tmp_path):
     back = load_backtest(path, backtest_id=bt.backtest_id)
     assert back is not None and [g.name for g in back.standard.gates] == ["external", "shop"]
     pd.testing.assert_frame_equal(back.cutoffs, bt.cutoffs, check_dtype=False)
+
+
+def test_standard_check_knows_the_workspaces_customers_columns(tmp_path):
+    """``xuanba standard check`` reads the names of the workspace's customers table: ``industry``
+    is said to come from there, not listed as an extra field to give; a name that is in neither
+    still is; with ``--field`` (names checked strictly) the customers columns stay known."""
+    text = STANDARD.replace("expr = \"segment != 'none'\"", 'expr = "region_score >= 2"')
+    _, path, _, std = _paths(tmp_path, n=40, seed=48, text=text)
+    runner = CliRunner()
+    res = runner.invoke(app, ["standard", "check", str(std), "--workspace", str(path), "--json"])
+    got = json.loads(res.stdout)
+    assert res.exit_code == 0 and got["customer_fields"] == ["industry"], res.output
+    assert got["extra_fields_needed"] == ["region_score"]
+    said = " ".join(runner.invoke(app, ["standard", "check", str(std), "--workspace", str(path)],
+                                  env={"COLUMNS": "200"}).output.split())
+    assert "Read from the workspace's customers table: industry." in said
+    assert "Fields that are not built in: region_score." in said
+    zh = " ".join(runner.invoke(app, ["--lang", "zh", "standard", "check", str(std), "--workspace", str(path)],
+                                env={"COLUMNS": "200"}).output.split())
+    assert "取自工作区 customers 表：industry。" in zh
+    res = runner.invoke(app, ["standard", "check", str(std), "--workspace", str(path), "--field", "region_score"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["standard", "check", str(std), "--workspace", str(tmp_path / "none.duckdb"), "--json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["extra_fields_needed"] == ["industry", "region_score"]

@@ -1570,6 +1570,8 @@ TEXT: dict[str, tuple[str, str]] = {
                              "（Python 中用 extra_fields=）。"),
     "cli_std_near_miss": ("{name} is close to {names}: make sure it is no typo.",
                           "{name} 与 {names} 很接近：请确认不是笔误。"),
+    "cli_std_customer_fields": ("Read from the workspace's customers table: {names}.",
+                                "取自工作区 customers 表：{names}。"),
     "cli_std_check_with_field": ("To check the names against the extra fields a round will be given, name them: "
                                  "--field NAME (repeatable).",
                                  "若要按轮次将会另给的字段检查这些名称，请逐一写出：--field 名称（可重复）。"),
