@@ -261,3 +261,19 @@ def test_standard_check_knows_the_workspaces_customers_columns(tmp_path):
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["standard", "check", str(std), "--workspace", str(tmp_path / "none.duckdb"), "--json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["extra_fields_needed"] == ["industry", "region_score"]
+
+
+def test_the_web_standard_page_reads_and_publishes_a_gate_over_a_customers_column(tmp_path):
+    """The page's live check and publishing read the text as a round there would: ``industry``
+    (a column of the customers table) is known, a name in no table is refused with its fix."""
+    from xuanba.rounds.run import customer_attributes
+    from xuanba.web import standard_pages, store
+
+    _, path, _, _ = _paths(tmp_path, n=40, seed=49)
+    with Workspace(path) as ws:
+        assert [g.name for g in standard_pages.load(ws, STANDARD).gates] == ["external", "shop"]
+        with pytest.raises(StandardError) as err:
+            standard_pages.load(ws, STANDARD.replace("industry !=", "industy !="))
+        assert "Did you mean industry" in err.value.fix
+        done = store.publish_standard(ws, STANDARD, by="boss", attributes=customer_attributes(ws))
+        assert done["version_id"] == 1
