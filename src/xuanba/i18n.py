@@ -1500,13 +1500,16 @@ TEXT: dict[str, tuple[str, str]] = {
                                         "{name}（客户属性：把 customers 表导入 --workspace）"),
     "err_field_from_extra": ("{name} (extra field: give it as a column of the --fields file, or extra_fields=)",
                              "{name}（另给字段：作为 --fields 文件中的一列提供，或用 extra_fields=）"),
-    "err_std_unknown_field_fix": ("{hint}Known fields: {fields}. {more}", "{hint}已知字段：{fields}。{more}"),
+    "err_std_unknown_field_fix": ("{hint}Known fields: {fields}. {table}{more}", "{hint}已知字段：{fields}。{table}{more}"),
+    "err_std_customer_columns": ("Columns of the customers table: {names}. ", "客户表的列：{names}。"),
     "err_std_extras_given": ("Extra fields given (--fields, extra_fields=): {names}; a field of your own must be "
-                             "one of their columns.",
-                             "另给的字段（--fields、extra_fields=）：{names}；自有字段须是其中的一列。"),
-    "err_std_no_extras": ("No extra fields were given: a field of your own comes as a column of the round's "
-                          "--fields file (extra_fields= in Python).",
-                          "未另给任何字段：自有字段须作为该轮 --fields 文件中的一列提供（Python 中用 extra_fields=）。"),
+                             "one of their columns or a column of the workspace's customers table.",
+                             "另给的字段（--fields、extra_fields=）：{names}；自有字段须是其中的一列，"
+                             "或工作区 customers 表中的一列。"),
+    "err_std_no_extras": ("No extra fields were given: a field of your own comes as a column of the workspace's "
+                          "customers table or of the round's --fields file (extra_fields= in Python).",
+                          "未另给任何字段：自有字段须是工作区 customers 表中的一列，或该轮 --fields 文件中的一列"
+                          "（Python 中用 extra_fields=）。"),
     "err_std_field_own_check": ("If {name} is a field of your own, check with --field {name}; a round reads it "
                                 "from a column of its --fields file.",
                                 "如果 {name} 是自有字段，请加 --field {name} 再检查；轮次会从 --fields 文件中的同名列读取它。"),
@@ -1567,6 +1570,8 @@ TEXT: dict[str, tuple[str, str]] = {
                              "（Python 中用 extra_fields=）。"),
     "cli_std_near_miss": ("{name} is close to {names}: make sure it is no typo.",
                           "{name} 与 {names} 很接近：请确认不是笔误。"),
+    "cli_std_customer_fields": ("Read from the workspace's customers table: {names}.",
+                                "取自工作区 customers 表：{names}。"),
     "cli_std_check_with_field": ("To check the names against the extra fields a round will be given, name them: "
                                  "--field NAME (repeatable).",
                                  "若要按轮次将会另给的字段检查这些名称，请逐一写出：--field 名称（可重复）。"),

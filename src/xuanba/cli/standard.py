@@ -64,13 +64,20 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Validate a standard: every problem with its line and a fix; exit code 2 when any."""
+        from xuanba.errors import WorkspaceError
+        from xuanba.rounds.run import customer_attributes
         from xuanba.standard import known_fields, load_standard
         from xuanba.standard.schema import near_misses
 
+        try:  # the workspace's customers table's columns are known, as a round there knows them
+            people = customer_attributes(workspace)
+        except WorkspaceError:  # a workspace this check cannot read: the standard is checked without it
+            people = []
         # without --field the extra fields a round will be given are not known: a name that is not
         # built in is one of them, listed (not a problem); with --field, exactly those are known
-        std = load_standard(file, extra_fields=tuple(field or ()), any_extra=not field)
-        needed = std.extra_fields_needed()
+        std = load_standard(file, extra_fields=tuple(field or ()), any_extra=not field, attributes=tuple(people))
+        needed = [n for n in std.extra_fields_needed() if n not in people]
+        from_people = sorted((std.fields_used() & set(people)) - known_fields())
         near = near_misses(needed) if not field else {}
         shares = std.weight_shares
         summary = {
@@ -80,7 +87,7 @@ def register(app: typer.Typer) -> None:
             "gates": [{"name": g.name, "expr": g.expr, "private": not std.is_public(g)} for g in std.gates],
             "tiers": [{"name": t.name, "min_score": t.min_score, "quota": t.quota} for t in std.tiers],
             "capacity": std.capacity.model_dump(exclude_none=True),
-            "extra_fields_needed": needed, "did_you_mean": near,
+            "extra_fields_needed": needed, "did_you_mean": near, "customer_fields": from_people,
         }
         if fields:
             summary["known_fields"] = sorted(known_fields(tuple(field or ())))
@@ -110,6 +117,8 @@ def register(app: typer.Typer) -> None:
                 tiers.add_row(t.name, t.label, "" if t.min_score is None else f"{t.min_score:g}",
                               "" if t.quota is None else str(t.quota))
             console.print(tiers)
+        if from_people:
+            console.print(say("cli_std_customer_fields", names=", ".join(from_people)), markup=False)
         if needed:
             console.print(say("cli_std_extra_needed", names=", ".join(needed)), markup=False)
             for name, close in near.items():

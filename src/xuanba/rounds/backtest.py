@@ -54,6 +54,7 @@ from xuanba.rounds.run import (
     _predict,
     applied_standard,
     as_standard,
+    customer_attributes,
     fallback_standard,
     gather_fields,
 )
@@ -494,7 +495,8 @@ def backtest(
     days = parse_horizon(horizon)
     cutoffs = replay_cutoffs(start, end, every)
     extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
-    std = as_standard(standard, extras)
+    people = customer_attributes(workspace)
+    std = as_standard(standard, extras, people)
     say = progress or (lambda _msg: None)
     rows: list[dict[str, Any]] = []
     selections: dict[dt.date, list[str]] = {}
@@ -541,7 +543,7 @@ def backtest(
         from xuanba.rounds.store import save_backtest
 
         with open_workspace(workspace) as ws:
-            save_backtest(ws, bt, every=every, extra_fields=extras)
+            save_backtest(ws, bt, every=every, extra_fields=extras, customer_fields=people)
     return bt
 
 

@@ -654,10 +654,12 @@ def run_round_on_engine(
             raise InputError(f"--roster-out {str(roster_out)!r} cannot be made: {exc.strerror or exc}",
                              file=str(roster_out), fix="Give a folder you can write.") from None
     from xuanba._frames import to_pandas
+    from xuanba.rounds.run import customer_attributes
 
     extra_fields = to_pandas(extra_fields)  # polars/Arrow tables too
     std = as_standard(standard, [c for c in extra_fields.columns if c != "customer_id"]
-                      if extra_fields is not None else [])
+                      if extra_fields is not None else [],
+                      customer_attributes(workspace if side_tables is None else side_tables))
     with contextlib.ExitStack() as stack:
 
         def keep(t: Any) -> Any:  # what is read many times is computed once and kept by the engine

@@ -18,7 +18,14 @@ import pandas as pd
 
 from xuanba.errors import InputError
 from xuanba.rounds.diff import compare_rosters
-from xuanba.rounds.run import Progress, Round, _as_cutoff, as_standard, run_round
+from xuanba.rounds.run import (
+    Progress,
+    Round,
+    _as_cutoff,
+    as_standard,
+    customer_attributes,
+    run_round,
+)
 from xuanba.standard.schema import Standard
 from xuanba.workspace import Workspace, open_workspace
 
@@ -66,10 +73,11 @@ def replay_rounds(
     round_id, customers, selected, entered, left, kept, rank_correlation (with the previous).
     """
     cutoffs = replay_cutoffs(start, end, every)
-    std = as_standard(standard, [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else [])
     rounds: list[Round] = []
     rows = []
     with open_workspace(workspace) as ws:
+        std = as_standard(standard, [c for c in extra_fields.columns if c != "customer_id"]
+                          if extra_fields is not None else [], customer_attributes(ws))
         for cut in cutoffs:
             if progress:
                 progress(f"round at {cut}")
@@ -124,7 +132,8 @@ def replay_rounds_on_engine(
     cutoffs = replay_cutoffs(start, end, every)
     extra_fields = to_pandas(extra_fields)
     std = as_standard(standard, [c for c in extra_fields.columns if c != "customer_id"]
-                      if extra_fields is not None else [])
+                      if extra_fields is not None else [],
+                      customer_attributes(side_tables if side_tables is not None else workspace))
     tiers = [t.name for t in std.tiers]
     rounds: list[Round] = []
     rows = []

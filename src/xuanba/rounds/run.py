@@ -136,11 +136,50 @@ class Round:
         return out
 
 
-def as_standard(standard: Standard | str | Path, extra: list[str] | tuple[str, ...] = ()) -> Standard:
-    """A :class:`Standard` from itself, a ``.toml`` path or TOML text."""
+def as_standard(standard: Standard | str | Path, extra: list[str] | tuple[str, ...] = (),
+                attributes: list[str] | tuple[str, ...] = ()) -> Standard:
+    """A :class:`Standard` from itself, a ``.toml`` path or TOML text, whose rules may read the
+    names a round gives: the built-in fields, ``attributes`` (the columns of the workspace's
+    customers table the round joins, :func:`customer_attributes`) and ``extra`` (the columns of
+    its extra fields). Every round, replay, backtest and tune reads its standard here.
+
+    Example
+    -------
+    >>> text = ('[standard]\\nname = "a"\\nversion = "1"\\n[[criteria]]\\nname = "revenue"\\n'
+    ...         'field = "revenue_365d"\\nweight = 1\\n[[gates]]\\nname = "g"\\nexpr = "industry != \\'internal\\'"\\n')
+    >>> [g.expr for g in as_standard(text, attributes=["industry"]).gates]
+    ["industry != 'internal'"]
+    """
     if isinstance(standard, Standard):
         return standard
-    return load_standard(standard, extra_fields=tuple(extra))
+    return load_standard(standard, extra_fields=tuple(extra), attributes=tuple(attributes))
+
+
+def customer_attributes(workspace: Workspace | str | Path | None) -> list[str]:
+    """The columns of the ``customers`` table of ``workspace`` (a :class:`~xuanba.Workspace` or
+    its file; none when there is no file or no such table) that a round joins to its fields, so
+    that a standard may read them: every column but ``customer_id``, ``round_id`` and those named,
+    in any case, like a field a round computes itself (a fact, a prediction or its interval, an
+    account field), which :func:`gather_fields` leaves out. Only names are read (the table's
+    schema), never its rows.
+
+    Example
+    -------
+    >>> with Workspace(":memory:") as ws:
+    ...     ws.replace("customers", pd.DataFrame({"customer_id": ["a"], "industry": ["x"], "Orders": [1]}))
+    ...     customer_attributes(ws)
+    ['industry']
+    """
+    from xuanba.facts import FACT_COLUMNS
+    from xuanba.models.predict import INTERVAL_COLUMNS
+    from xuanba.models.predict import PREDICTION_COLUMNS as PREDICTED
+
+    if workspace is None or (not isinstance(workspace, Workspace) and not Path(workspace).exists()):
+        return []
+    with open_workspace(workspace, read_only=True) as ws:
+        columns = list(ws.columns("customers"))
+    taken = {c.lower() for c in (*FACT_COLUMNS, *PREDICTED, *INTERVAL_COLUMNS, *ACCOUNT_COLUMNS, "round_id")}
+    return [c for c in columns if c != "customer_id" and c.lower() not in taken]
 
 
 #: Where a round may apply its standard (see :func:`run_round`).
@@ -676,15 +715,16 @@ def run_round(
     check_unit(time_unit, "time_unit")
     predictions, extra_fields = to_pandas(predictions), to_pandas(extra_fields)  # polars/Arrow tables too
     extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
-    std = as_standard(standard, extras)
     if is_frame(workspace):  # a table of transactions, not a workspace: read it into one in memory
         from xuanba.ingest import ingest
 
+        std = as_standard(standard, extras)
         with Workspace(":memory:") as mem:
             ingest(workspace, mem)
             return _run(mem, std, cut, time_unit, predictions, extra_fields, name, False, progress, check_model,
                         scoring_engine)
     with open_workspace(workspace, read_only=not store) as ws:
+        std = as_standard(standard, extras, customer_attributes(ws))
         return _run(ws, std, cut, time_unit, predictions, extra_fields, name, store, progress, check_model,
                     scoring_engine)
 

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba.errors import DataError, Phrase, WorkspaceError
-from xuanba.standard.schema import load_standard
+from xuanba.standard.schema import Standard, load_standard
 from xuanba.standard.score import (
     CONTRIBUTION_COLUMNS,
     ROSTER_COLUMNS,
@@ -537,7 +537,7 @@ def load_round(workspace: Workspace | str, round_id: int | str, *,
         rid = resolve_round_id(ws, round_id)
         head = ws.sql("SELECT standard_text, meta_json FROM rounds WHERE round_id = ?", [rid])
         meta = json.loads(head.loc[0, "meta_json"])
-        standard = load_standard(str(head.loc[0, "standard_text"]), extra_fields=tuple(meta.get("extra_fields", [])))
+        standard = stored_standard(str(head.loc[0, "standard_text"]), meta)
         roster = ws.sql(f"SELECT {', '.join(ROSTER_COLUMNS)} FROM roster WHERE round_id = ? ORDER BY rank", [rid])
         # a round with no usable model scored without the criteria that need predictions
         dropped = set((meta.get("fallback") or {}).get("criteria") or [])
@@ -648,7 +648,7 @@ def standing_of(round_id: int, meta: dict[str, Any], n_customers: int, standard_
     out: dict[str, Any] = {"round_id": round_id, "cutoff": str(meta["cutoff"]), "customer_id": str(customer_id),
                            "n_customers": int(n_customers), **{k: row[k] for k in ("rank", "score", "tier", "selected")}}
     if out["tier"]:
-        labels = _tier_labels(standard_text, tuple(meta.get("extra_fields", [])))
+        labels = _tier_labels(standard_text, *_stored_names(meta))
         out["tier_label"] = labels.get(str(out["tier"]), str(out["tier"]))
     else:
         out["tier_label"] = ""
@@ -658,10 +658,33 @@ def standing_of(round_id: int, meta: dict[str, Any], n_customers: int, standard_
 
 
 @functools.lru_cache(maxsize=16)
-def _tier_labels(standard_text: str, extra_fields: tuple[str, ...]) -> dict[str, str]:
+def _tier_labels(standard_text: str, extra_fields: tuple[str, ...], attributes: tuple[str, ...]) -> dict[str, str]:
     """Each tier's label in a stored standard (parsed once per text: a page asks per customer)."""
-    standard = load_standard(standard_text, extra_fields=extra_fields)
+    standard = load_standard(standard_text, extra_fields=extra_fields, attributes=attributes)
     return {t.name: t.label or t.name for t in standard.tiers}
+
+
+def _stored_names(meta: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The names besides the built-in fields a stored round's standard was read with: its extra
+    fields and the columns of the customers table it joined (``meta``)."""
+    return (tuple(str(c) for c in meta.get("extra_fields") or ()),
+            tuple(str(c) for c in meta.get("customer_fields") or ()))
+
+
+def stored_standard(text: str, meta: dict[str, Any]) -> Standard:
+    """A stored round's (or backtest's) standard, read back from its ``text`` with the names it
+    was valid with when stored (``meta``'s ``extra_fields`` and ``customer_fields``), whatever
+    the workspace's customers table holds now: a round stays readable after that table changes.
+
+    Example
+    -------
+    >>> text = ('[standard]\\nname = "a"\\nversion = "1"\\n[[criteria]]\\nname = "revenue"\\n'
+    ...         'field = "revenue_365d"\\nweight = 1\\n[[gates]]\\nname = "g"\\nexpr = "industry != \\'x\\'"\\n')
+    >>> stored_standard(text, {"extra_fields": [], "customer_fields": ["industry"]}).gates[0].name
+    'g'
+    """
+    extra, attributes = _stored_names(meta)
+    return load_standard(text, extra_fields=extra, attributes=attributes)
 
 
 def round_cutoff(meta: dict[str, Any]) -> dt.date:
@@ -700,11 +723,12 @@ def _migrate_v2(ws: Workspace) -> None:
 
 
 def save_backtest(ws: Workspace, bt: Any, *, every: str = "quarter",
-                   extra_fields: Sequence[str] = ()) -> int:
+                   extra_fields: Sequence[str] = (), customer_fields: Sequence[str] = ()) -> int:
     """Keep ``bt`` (a :class:`~xuanba.rounds.backtest.Backtest`) in the workspace, in one transaction, and return its id (also set on ``bt``).
 
-    ``every`` and ``extra_fields`` (the names of extra fields the standard may read) are kept
-    with it, so that :func:`load_backtest` reads the standard back.
+    ``every``, ``extra_fields`` (the names of extra fields the standard may read) and
+    ``customer_fields`` (the customers table's columns it could read) are kept with it, so that
+    :func:`load_backtest` reads the standard back (:func:`stored_standard`).
 
     Example
     -------
@@ -712,7 +736,7 @@ def save_backtest(ws: Workspace, bt: Any, *, every: str = "quarter",
     1
     """
     info = {"every": every, "notes": list(bt.notes), "extra_fields": list(extra_fields),
-            "lang": bt.standard.lang}
+            "customer_fields": list(customer_fields), "lang": bt.standard.lang}
     cut = bt.cutoffs.copy()
     cut["cutoff"] = pd.to_datetime(cut["cutoff"]).dt.date
     overall = bt.overall.join(bt.judgements, how="left") if len(bt.judgements) else bt.overall.copy()
@@ -792,7 +816,7 @@ def load_backtest(workspace: Workspace | str, *, standard_sha256: str | None = N
         overall = ws.sql("SELECT * EXCLUDE (backtest_id) FROM backtest_overall WHERE backtest_id = ? "
                          "ORDER BY position", [bid])
     info = json.loads(row["info_json"] or "{}")
-    std = load_standard(str(row["standard_text"]), extra_fields=tuple(info.get("extra_fields", [])))
+    std = stored_standard(str(row["standard_text"]), info)
     cut["cutoff"] = pd.to_datetime(cut["cutoff"]).dt.date
     cut["complete"] = cut["complete"].astype(bool)
     for col in COLUMNS:

@@ -46,7 +46,7 @@ from xuanba.rounds.backtest import (
     selection,
 )
 from xuanba.rounds.replay import replay_cutoffs
-from xuanba.rounds.run import Progress, as_standard
+from xuanba.rounds.run import Progress, as_standard, customer_attributes
 from xuanba.standard.schema import Standard, load_standard
 from xuanba.workspace import Workspace, open_workspace
 
@@ -157,7 +157,8 @@ def tune(
                          fix=Phrase("err_tune_max_bar_change_fix"))
     days = parse_horizon(horizon)
     extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
-    std = as_standard(standard, extras)
+    people = customer_attributes(workspace)
+    std = as_standard(standard, extras, people)
     if bars and not any(t.min_score is not None for t in std.tiers):
         raise InputError(Phrase("err_tune_no_bars"), fix=Phrase("err_tune_no_bars_fix"))
     say = progress or (lambda _msg: None)
@@ -241,7 +242,7 @@ def tune(
     held["cutoff"] = test[0]
     text = tuned_text(std, shares, comment=_comment(std, weights, bar_table, table, training, held, objective, days,
                                                     max_change), bars=bar_table)
-    new = load_standard(text, extra_fields=tuple(extras))
+    new = load_standard(text, extra_fields=tuple(extras), attributes=tuple(people))
     return Tuned(new, objective, weights, table, training, held, bar_table)
 
 

@@ -38,8 +38,8 @@ import pandas as pd
 from xuanba.errors import DataError
 from xuanba.rounds.diff import RoundDiff, compare_rosters
 from xuanba.rounds.run import _merge, as_standard, fallback_standard
-from xuanba.rounds.store import _load_fields, resolve_round_id
-from xuanba.standard.schema import Standard, load_standard
+from xuanba.rounds.store import _load_fields, resolve_round_id, stored_standard
+from xuanba.standard.schema import Standard
 from xuanba.standard.score import Scored, score_customers
 from xuanba.workspace import Workspace, open_workspace
 
@@ -136,7 +136,8 @@ def whatif(
         head = ws.sql("SELECT standard_text, meta_json FROM rounds WHERE round_id = ?", [rid])
         meta = json.loads(head.loc[0, "meta_json"])
         stored = list(meta.get("field_columns") or [])
-        std = as_standard(standard, [*extras, *meta.get("extra_fields", [])])
+        # the new standard may read what the round stored: its extra fields and customer attributes
+        std = as_standard(standard, [*extras, *meta.get("extra_fields", [])], meta.get("customer_fields") or [])
         if "field_columns" not in meta:
             raise DataError(f"round {rid} was stored without its fields (by an older xuanba)",
                             fix="Run the round again with this version, then ask what-if of it.")
@@ -158,8 +159,7 @@ def whatif(
         fallback = meta.get("fallback")
         scoring = fallback_standard(std, set(fallback["unavailable"]))[0] if fallback else std
         scored = score_customers(fields, scoring, contributions=False)  # the movers' come from scored.matrix
-        old_names = [t.name for t in load_standard(str(head.loc[0, "standard_text"]),
-                                                   extra_fields=tuple(meta.get("extra_fields", []))).tiers]
+        old_names = [t.name for t in stored_standard(str(head.loc[0, "standard_text"]), meta).tiers]
         new_names = [t.name for t in std.tiers]
         order = new_names + [n for n in old_names if n not in new_names]
         placed = _placings(roster, scored.roster, old_names, new_names, order)

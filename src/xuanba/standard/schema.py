@@ -656,6 +656,7 @@ def load_standard(
     known: set[str] | None = None,
     extra_fields: tuple[str, ...] | list[str] = (),
     any_extra: bool = False,
+    attributes: tuple[str, ...] | list[str] = (),
 ) -> Standard:
     """Read and validate a standard from a ``.toml`` path or from TOML text.
 
@@ -667,6 +668,10 @@ def load_standard(
         The field names criteria and gates may use; default :func:`known_fields`.
     extra_fields
         More field names to accept (columns of an ``extra_fields=`` table, say).
+    attributes
+        More field names to accept: the columns of the workspace's ``customers`` table that a
+        round joins to its fields (:func:`xuanba.rounds.run.customer_attributes`). Accepted as
+        ``extra_fields`` are; an unknown name's fix lists them apart, as the customers table's.
     any_extra
         The extra fields a round will be given are not known yet (``xuanba standard check``
         without ``--field``): a standard whose only problem is names that are not built in is
@@ -692,7 +697,7 @@ def load_standard(
       fix: Did you mean revenue_365d, ...? Known fields: ...
     """
     text, file = _read_text(source)
-    names = (set(known) if known is not None else known_fields()) | set(extra_fields)
+    names = (set(known) if known is not None else known_fields()) | set(attributes) | set(extra_fields)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -704,11 +709,14 @@ def load_standard(
                             file=file) from None
     lines = _Lines(text)
     builtin = set(known) if known is not None else known_fields()
-    standard, problems = _checked(data, lines, names, _fix_of(names, names - builtin, any_extra))
+    people = set(attributes)
+    standard, problems = _checked(data, lines, names,
+                                  _fix_of(names, set(extra_fields) - builtin, any_extra, people))
     if problems and any_extra and (opened := _not_known_yet(data, names)):
         # the names that are not built in taken as extra fields: valid so, the standard is returned
         # (extra_fields_needed() lists them); broken anyway, every problem is said, those names too
-        wide, wide_problems = _checked(data, lines, names | opened, _fix_of(names | opened, set(), any_extra))
+        wide, wide_problems = _checked(data, lines, names | opened,
+                                       _fix_of(names | opened, set(), any_extra, people))
         if not wide_problems:
             standard, problems = wide, []
     if problems:
@@ -912,9 +920,10 @@ def _not_known_yet(data: dict[str, Any], names: set[str]) -> set[str]:
     return {n for n in read - names if not n.startswith("_")}  # "_x" is refused as a name
 
 
-def _fix_of(names: set[str], extras: set[str], any_extra: bool = False) -> _FixOf:
-    """The fix of a rule's problem; for an unknown field, the fields that exist, the extra ones
-    given (or that none was) and how to give one."""
+def _fix_of(names: set[str], extras: set[str], any_extra: bool = False, people: set[str] | None = None) -> _FixOf:
+    """The fix of a rule's problem; for an unknown field, the fields that exist, the columns of
+    the customers table (``people``, when there are), the extra ones given (or that none was)
+    and how to give one."""
 
     def fix(exc: ExpressionError) -> str | Phrase | None:
         if not isinstance(exc, UnknownFieldError):
@@ -926,7 +935,8 @@ def _fix_of(names: set[str], extras: set[str], any_extra: bool = False) -> _FixO
             more = Phrase("err_std_extras_given", names=", ".join(sorted(extras)))
         else:
             more = Phrase("err_std_no_extras")
-        return Phrase("err_std_unknown_field_fix", hint=hint, fields=", ".join(sorted(names)), more=more)
+        table = Phrase("err_std_customer_columns", names=", ".join(sorted(people))) if people else ""
+        return Phrase("err_std_unknown_field_fix", hint=hint, fields=", ".join(sorted(names)), table=table, more=more)
 
     return fix
 

@@ -578,21 +578,21 @@ def model_check(m: dict[str, Any]) -> dict[str, Any] | None:
             "holdout_end": hold.get("holdout_end"), "days": hold.get("days"), "candidates": rows}
 
 
-_QUADRANT_LABELS: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
+_QUADRANT_LABELS: dict[tuple[Any, ...], dict[str, str]] = {}
 
 
 def quadrant_labels(ws: Workspace, rid: int) -> dict[str, str]:
     """Each quadrant's label in round ``rid``'s stored standard (its name when it has none, or when
     the stored text no longer parses); parsed once per text."""
     head = _round_head(ws, rid)
-    extra = tuple(str(f) for f in head["meta"].get("extra_fields") or [])
-    key = (head["standard_text"], extra)
+    meta = head["meta"]
+    key = (head["standard_text"], *(tuple(str(f) for f in meta.get(k) or []) for k in ("extra_fields", "customer_fields")))
     if key not in _QUADRANT_LABELS:
         from xuanba.errors import XuanbaError
-        from xuanba.standard import load_standard
+        from xuanba.rounds.store import stored_standard
 
         try:
-            quads = load_standard(head["standard_text"], extra_fields=extra).quadrants
+            quads = stored_standard(head["standard_text"], meta).quadrants
             labels = {str(k): str(v) for k, v in (quads.labels if quads else {}).items()}
         except XuanbaError:
             labels = {}

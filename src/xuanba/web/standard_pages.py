@@ -53,8 +53,11 @@ def extra_fields(ws: Workspace) -> tuple[str, ...]:
 
 
 def load(ws: Workspace, text: str) -> Standard:
-    """``text`` read as a standard (never as a file name) with the workspace's extra fields."""
-    return load_standard(store.as_text(text), extra_fields=extra_fields(ws))
+    """``text`` read as a standard (never as a file name) with the workspace's extra fields and
+    the columns of its customers table, as a round there reads it."""
+    from xuanba.rounds.run import customer_attributes
+
+    return load_standard(store.as_text(text), extra_fields=extra_fields(ws), attributes=customer_attributes(ws))
 
 
 def versions(ws: Workspace) -> list[dict[str, Any]]:
@@ -341,10 +344,12 @@ def _routes() -> list[Route]:
 
     def _publish(request: Request, user: dict[str, Any], text: str) -> dict[str, Any]:
         st = request.app.state.xb
+        from xuanba.rounds.run import customer_attributes
+
         with st.gate.read() as ws:
-            extras = extra_fields(ws)
+            extras, people = extra_fields(ws), customer_attributes(ws)
         with st.gate.write() as ws:
-            return store.publish_standard(ws, text, by=user["name"], extra_fields=extras)
+            return store.publish_standard(ws, text, by=user["name"], extra_fields=extras, attributes=people)
 
     @guarded(MANAGERS, hold=False)
     def publish_view(request: Request, ws: None, user: dict[str, Any], owner: str | None) -> Response:

@@ -274,8 +274,10 @@ def live_link(ws: Workspace, link_id: str) -> str | None:
 # -- published standards ------------------------------------------------------------------------
 
 def publish_standard(ws: Workspace, text: str, *, by: str | None = None,
-                     extra_fields: tuple[str, ...] | list[str] = ()) -> dict[str, Any]:
-    """Store the standard ``text`` as a new published version (validated first) and log it.
+                     extra_fields: tuple[str, ...] | list[str] = (),
+                     attributes: tuple[str, ...] | list[str] = ()) -> dict[str, Any]:
+    """Store the standard ``text`` as a new published version (validated first, its rules reading
+    the built-in fields, ``attributes``, the customers table's columns, and ``extra_fields``) and log it.
 
     Refused (:class:`~xuanba.errors.InputError`) when it is the version published last, or when
     its name and version number are already published with another text: a version number
@@ -290,7 +292,7 @@ def publish_standard(ws: Workspace, text: str, *, by: str | None = None,
     """
     from xuanba.standard import load_standard
 
-    std = load_standard(as_text(text), extra_fields=tuple(extra_fields))
+    std = load_standard(as_text(text), extra_fields=tuple(extra_fields), attributes=tuple(attributes))
     ensure_tables(ws)
     done = published_standards(ws)
     if done and done[-1]["sha256"] == std.sha256:
