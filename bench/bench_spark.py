@@ -89,7 +89,8 @@ def _jvm_peak_mb(backend: object) -> float:
         return float("nan")
 
 
-def _child(engine: str, parquet: str, driver_memory: str, partitions: int, model: str, interval: float) -> None:
+def _child(engine: str, parquet: str, driver_memory: str, partitions: int, model: str, interval: float,
+           event_log: str = "") -> None:
     from xuanba.rounds.engine import duckdb_source, run_round_on_engine
 
     start = time.perf_counter()
@@ -98,8 +99,12 @@ def _child(engine: str, parquet: str, driver_memory: str, partitions: int, model
     if engine == "spark":
         from xuanba.rounds.spark import spark_backend, spark_source
 
-        backend = spark_backend({"spark.master": "local[2]", "spark.driver.memory": driver_memory,
-                                 "spark.sql.shuffle.partitions": str(partitions), "spark.ui.enabled": "false"})
+        conf = {"spark.master": "local[2]", "spark.driver.memory": driver_memory,
+                "spark.sql.shuffle.partitions": str(partitions), "spark.ui.enabled": "false"}
+        if event_log:  # Spark's own record of every job, stage and task (bench/spark_profile.py reads it)
+            Path(event_log).mkdir(parents=True, exist_ok=True)
+            conf.update({"spark.eventLog.enabled": "true", "spark.eventLog.dir": str(Path(event_log).resolve())})
+        backend = spark_backend(conf)
         backend._session.sparkContext.setLogLevel("ERROR")
         source = spark_source(backend, parquet)
     else:
@@ -110,6 +115,8 @@ def _child(engine: str, parquet: str, driver_memory: str, partitions: int, model
 
     def step(name: str) -> None:
         now = time.perf_counter()
+        if backend is not None:  # the jobs that follow carry the step's name (in an event log)
+            backend._session.sparkContext.setJobGroup(name, name)
         steps[last[1]] = steps.get(last[1], 0.0) + now - last[0]
         last[0], last[1] = now, name
         # said as it happens, so that a run stopped by --timeout shows how far it got and its memory
@@ -142,10 +149,12 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=25 * 60, help="stop an engine's run after this many seconds")
     ap.add_argument("--model", default="bgnbd", help="the standard's model: bgnbd, auto (the starter's), mbgnbd, pareto-nbd")
     ap.add_argument("--interval", type=float, default=0.0, help="[predictions] interval, e.g. 0.9 (0: none)")
-    ap.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
+    ap.add_argument("--event-log", default="", help="a folder for Spark's event log (jobs, stages, tasks per step)")
+    ap.add_argument("--child", nargs=7, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        _child(args.child[0], args.child[1], args.child[2], int(args.child[3]), args.child[4], float(args.child[5]))
+        _child(args.child[0], args.child[1], args.child[2], int(args.child[3]), args.child[4], float(args.child[5]),
+               args.child[6])
         return
     n = int(args.customers)
     tag = run_tag(args.model, args.interval)
@@ -162,7 +171,7 @@ def main() -> None:
         with log.open("w", encoding="utf-8") as err:
             try:
                 res = subprocess.run([sys.executable, __file__, "--child", engine, str(parquet), args.driver_memory,
-                                      str(args.partitions), args.model, str(args.interval)], stdout=subprocess.PIPE, stderr=err, text=True,
+                                      str(args.partitions), args.model, str(args.interval), args.event_log], stdout=subprocess.PIPE, stderr=err, text=True,
                                      check=False, timeout=args.timeout)
             except subprocess.TimeoutExpired:
                 res = None
