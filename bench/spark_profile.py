@@ -72,6 +72,28 @@ def profile(events: list[dict]) -> tuple[dict[str, dict[str, float]], list[tuple
     return per, jobs
 
 
+def busy_seconds(events: list[dict]) -> tuple[float, float]:
+    """The log's span (first job's start to last job's end) and the seconds in it when at least
+    one job ran; the rest is the driver alone (planning, Python, Py4J, the fits)."""
+    start: dict[int, float] = {}
+    spans: list[tuple[float, float]] = []
+    for e in events:
+        if e.get("Event") == "SparkListenerJobStart":
+            start[e["Job ID"]] = e["Submission Time"] / 1000
+        elif e.get("Event") == "SparkListenerJobEnd" and e["Job ID"] in start:
+            spans.append((start[e["Job ID"]], e["Completion Time"] / 1000))
+    if not spans:
+        return 0.0, 0.0
+    spans.sort()
+    busy, (lo, hi) = 0.0, spans[0]
+    for a, b in spans[1:]:
+        if a > hi:
+            busy, lo, hi = busy + hi - lo, a, b
+        else:
+            hi = max(hi, b)
+    return max(b for _, b in spans) - spans[0][0], busy + hi - lo
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("path", help="an event log, or a folder of them (the newest is read)")
@@ -81,7 +103,8 @@ def main() -> None:
     if path.is_dir():
         logs = [p for p in path.rglob("*") if p.is_file() and not p.name.startswith((".", "appstatus"))]
         path = max(logs, key=lambda p: p.stat().st_mtime)  # Spark 4 writes each log in a folder of its own
-    per, jobs = profile(read_events(path))
+    events = read_events(path)
+    per, jobs = profile(events)
     print(f"{path.name}\n")
     print("| step | jobs | job wall | stages | tasks | task time | shuffle written | shuffle read | spilled |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -89,7 +112,10 @@ def main() -> None:
         print(f"| {group} | {f['jobs']:.0f} | {f['job_s']:.1f} s | {f['stages']:.0f} | {f['tasks']:.0f} | "
               f"{f['task_s']:.1f} s | {f['shuffle_w_mb']:.0f} MB | {f['shuffle_r_mb']:.0f} MB | {f['spill_mb']:.0f} MB |")
     total = sum(f["jobs"] for f in per.values())
-    print(f"\n{total:.0f} jobs, {sum(f['job_s'] for f in per.values()):.1f} s of job wall time; slowest:")
+    span, busy = busy_seconds(events)
+    print(f"\n{total:.0f} jobs over {span:.1f} s: a job running for {busy:.1f} s, the driver alone for "
+          f"{span - busy:.1f} s. Jobs started from other threads (auto's candidates) carry no step: (none).")
+    print("Slowest jobs:")
     for secs, group, site in sorted(jobs, reverse=True)[:args.top]:
         print(f"  {secs:7.1f} s  {group:<20} {site}")
 
