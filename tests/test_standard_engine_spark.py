@@ -219,37 +219,3 @@ def test_the_median_that_fills_missing_values_on_spark_is_numpys(spark):
         points = got.contributions.set_index("customer_id")["normalised"]
         missing = frame.loc[frame["a"].isna(), "customer_id"]
         np.testing.assert_allclose(points[missing], (med - lo) / (hi - lo), rtol=1e-15)
-
-
-def test_a_small_arrow_table_is_broadcast_to_its_join_and_a_large_one_is_not(spark, monkeypatch):
-    """A per-history table sent by from_arrow is joined to the customers by broadcast (no shuffle
-    and sort of the customers' rows) when it is at most BROADCAST_BYTES; past that, Spark's own
-    choice (here none: its own threshold is off for the test, as for a table past its 10 MB). Same
-    rows either way."""
-    from xuanba.standard import engine_spark
-    from xuanba.standard.engine import to_arrow
-    from xuanba.standard.engine_spark import from_arrow, release
-
-    spark._session.range(5_000).selectExpr("id % 700 AS k", "id").createOrReplaceTempView("broadcast_case")
-    big = spark.table("broadcast_case")
-    data = pa.table({"k": np.arange(1_000), "v": np.arange(1_000) * 0.5})
-
-    def joined(limit):
-        monkeypatch.setattr(engine_spark, "BROADCAST_BYTES", limit)
-        small = from_arrow(spark, data, chunk=300)
-        expr = big.join(small, big.k == small.k).select("id", "v")
-        plan = spark._session.sql(spark.compile(expr))._jdf.queryExecution().executedPlan().toString()
-        rows = to_arrow(expr.order_by("id")).to_pandas()
-        return "BroadcastHashJoin" in plan, rows
-
-    conf = spark._session.conf
-    before = conf.get("spark.sql.autoBroadcastJoinThreshold")
-    conf.set("spark.sql.autoBroadcastJoinThreshold", "-1")
-    try:
-        (broadcast, small_rows), (not_broadcast, large_rows) = joined(data.nbytes), joined(data.nbytes - 1)
-        assert broadcast and not not_broadcast
-        assert small_rows.equals(large_rows)
-        assert small_rows["v"].tolist() == [(i % 700) * 0.5 for i in range(5_000)]
-    finally:
-        conf.set("spark.sql.autoBroadcastJoinThreshold", before)
-        release(spark)

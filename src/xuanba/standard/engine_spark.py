@@ -34,12 +34,6 @@ from typing import Any
 #: left too little for the join after them (``OutOfMemoryError``); blocks on disk are served
 #: from the operating system's page cache, outside the JVM.
 KEPT_ON = "DISK_ONLY"
-#: An Arrow table :func:`from_arrow` sends whose buffers take at most this many bytes is marked for
-#: a broadcast join: each task gets the whole table and joins its own rows with it, so the
-#: customers' side (a million rows of facts) is neither shuffled nor sorted for the join. Larger
-#: tables (10 M customers' 2.3 million histories, some 300 MB) are joined by Spark's own choice:
-#: a broadcast is built in the driver's heap, which in local mode is also the executors'.
-BROADCAST_BYTES = 64 * 2**20
 #: Low bits of Spark's ``monotonically_increasing_id``: the row's number inside its partition.
 _LOW_BITS = 33
 _COUNTER = itertools.count()
@@ -196,11 +190,7 @@ def from_arrow(backend: Any, data: Any, *, chunk: int = 250_000) -> Any:
 
     Each chunk becomes a Spark frame straight from Arrow (no pandas, no Python rows) and is
     checkpointed at once, so the driver JVM holds one chunk in transit, not the whole table (ibis's
-    in-memory tables go through pandas and are parallelised from the driver whole). A table of at
-    most :data:`BROADCAST_BYTES` is broadcast to the joins that read it (a per-history table is
-    small beside the customers it is joined to)."""
-    from pyspark.sql import functions as F
-
+    in-memory tables go through pandas and are parallelised from the driver whole)."""
     session = backend._session
     kept = _kept_frames(backend)
     frames = []
@@ -211,8 +201,6 @@ def from_arrow(backend: Any, data: Any, *, chunk: int = 250_000) -> Any:
     whole = frames[0]
     for part in frames[1:]:
         whole = whole.unionByName(part)
-    if data.nbytes <= BROADCAST_BYTES:
-        whole = F.broadcast(whole)
     view = f"_xuanba_arrow_{next(_COUNTER)}"
     whole.createOrReplaceTempView(view)
     return backend.table(view)
