@@ -343,7 +343,10 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     say("facts")
     # the facts without their RFM scores are kept first: the scores' cuts read them three times more
     base = keep(customer_facts_expr(tx, cutoff, time_unit=time_unit, rfm=False))  # type: ignore[arg-type]
-    table = keep(steady_expr(with_rfm(base).select(*FACT_COLUMNS).order_by("customer_id")))
+    if is_spark(base):  # Spark's sort samples its input, then reads it again: the scored facts kept first
+        table = keep(keep(steady_expr(with_rfm(base).select(*FACT_COLUMNS))).order_by("customer_id"))
+    else:
+        table = keep(steady_expr(with_rfm(base).select(*FACT_COLUMNS).order_by("customer_id")))
     notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
                              "customer_fields": [], "customer_fields_skipped": []}
     used = standard.fields_used()
