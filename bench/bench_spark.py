@@ -36,17 +36,28 @@ from bench_facts import CUTOFF  # noqa: E402
 from bench_round import bgnbd_data  # noqa: E402
 
 
-def _standard() -> object:
+def _standard(model: str = "bgnbd", interval: float = 0.0) -> object:
+    """The starter standard with ``model`` (``auto``: the starter's own choice on the data) and,
+    when ``interval`` is set, ``[predictions] interval`` (each prediction's interval)."""
     from xuanba.standard import load_standard, starter_standard
 
-    return load_standard(starter_standard("en").replace('model = "auto"', 'model = "bgnbd"'))
+    text = starter_standard("en").replace('model = "auto"', f'model = "{model}"')
+    if interval:
+        text = text.replace("# interval = 0.9", f"interval = {interval}")
+    return load_standard(text)
 
 
-def roster_folder(engine: str, parquet: str) -> Path:
-    return OUT / f"spark_roster_{engine}_{Path(parquet).stem.rsplit('_', 1)[-1]}"
+def run_tag(model: str, interval: float) -> str:
+    """What names a run's saved figures and roster beside its size: empty for the default
+    standard (model bgnbd, no interval), so that earlier runs keep their names."""
+    return "" if (model, interval) == ("bgnbd", 0.0) else f"_{model}" + (f"_i{interval:g}" if interval else "")
 
 
-def _rosters_equal(parquet: Path, runs: list[dict]) -> str:
+def roster_folder(engine: str, parquet: str, tag: str = "") -> Path:
+    return OUT / f"spark_roster_{engine}_{Path(parquet).stem.rsplit('_', 1)[-1]}{tag}"
+
+
+def _rosters_equal(parquet: Path, runs: list[dict], tag: str) -> str:
     """Whether the two engines' rosters are equal: by their SHA-256 (each engine hashed its whole
     roster in rank order, in chunks) when those agree; otherwise every column compared, floats
     within a relative 1e-12 (the cheapest change inverts sums the engines add in their own order)
@@ -57,7 +68,7 @@ def _rosters_equal(parquet: Path, runs: list[dict]) -> str:
         return "True (the same SHA-256)"
     if runs[0]["customers"] > 3_000_000:
         return "False (SHA-256 differ; too many customers to compare column by column here)"
-    a, b = (pd.read_parquet(roster_folder(e, str(parquet)) / "roster.parquet").sort_values("rank")
+    a, b = (pd.read_parquet(roster_folder(e, str(parquet), tag) / "roster.parquet").sort_values("rank")
             .reset_index(drop=True) for e in ("duckdb", "spark"))
     try:
         pd.testing.assert_frame_equal(a, b, check_dtype=False, check_exact=False, rtol=1e-12, atol=1e-9)
@@ -78,7 +89,8 @@ def _jvm_peak_mb(backend: object) -> float:
         return float("nan")
 
 
-def _child(engine: str, parquet: str, driver_memory: str, partitions: int) -> None:
+def _child(engine: str, parquet: str, driver_memory: str, partitions: int, model: str, interval: float,
+           event_log: str = "") -> None:
     from xuanba.rounds.engine import duckdb_source, run_round_on_engine
 
     start = time.perf_counter()
@@ -87,8 +99,12 @@ def _child(engine: str, parquet: str, driver_memory: str, partitions: int) -> No
     if engine == "spark":
         from xuanba.rounds.spark import spark_backend, spark_source
 
-        backend = spark_backend({"spark.master": "local[2]", "spark.driver.memory": driver_memory,
-                                 "spark.sql.shuffle.partitions": str(partitions), "spark.ui.enabled": "false"})
+        conf = {"spark.master": "local[2]", "spark.driver.memory": driver_memory,
+                "spark.sql.shuffle.partitions": str(partitions), "spark.ui.enabled": "false"}
+        if event_log:  # Spark's own record of every job, stage and task (bench/spark_profile.py reads it)
+            Path(event_log).mkdir(parents=True, exist_ok=True)
+            conf.update({"spark.eventLog.enabled": "true", "spark.eventLog.dir": str(Path(event_log).resolve())})
+        backend = spark_backend(conf)
         backend._session.sparkContext.setLogLevel("ERROR")
         source = spark_source(backend, parquet)
     else:
@@ -99,6 +115,8 @@ def _child(engine: str, parquet: str, driver_memory: str, partitions: int) -> No
 
     def step(name: str) -> None:
         now = time.perf_counter()
+        if backend is not None:  # the jobs that follow carry the step's name (in an event log)
+            backend._session.sparkContext.setJobGroup(name, name)
         steps[last[1]] = steps.get(last[1], 0.0) + now - last[0]
         last[0], last[1] = now, name
         # said as it happens, so that a run stopped by --timeout shows how far it got and its memory
@@ -106,7 +124,7 @@ def _child(engine: str, parquet: str, driver_memory: str, partitions: int) -> No
               f"driver JVM peak {_jvm_peak_mb(backend):,.0f} MB", file=sys.stderr, flush=True)
 
     t0 = time.perf_counter()
-    rnd = run_round_on_engine(source, _standard(), CUTOFF, roster_out=roster_folder(engine, parquet),
+    rnd = run_round_on_engine(source, _standard(model, interval), CUTOFF, roster_out=roster_folder(engine, parquet, run_tag(model, interval)),
                               progress=step)
     step("end")
     out["round_s"] = time.perf_counter() - t0
@@ -129,26 +147,31 @@ def main() -> None:
     ap.add_argument("--engines", default="duckdb,spark",
                     help="engines to run now; a run's figures are saved, so each engine can run under its own lock")
     ap.add_argument("--timeout", type=float, default=25 * 60, help="stop an engine's run after this many seconds")
-    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    ap.add_argument("--model", default="bgnbd", help="the standard's model: bgnbd, auto (the starter's), mbgnbd, pareto-nbd")
+    ap.add_argument("--interval", type=float, default=0.0, help="[predictions] interval, e.g. 0.9 (0: none)")
+    ap.add_argument("--event-log", default="", help="a folder for Spark's event log (jobs, stages, tasks per step)")
+    ap.add_argument("--child", nargs=7, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        _child(args.child[0], args.child[1], args.child[2], int(args.child[3]))
+        _child(args.child[0], args.child[1], args.child[2], int(args.child[3]), args.child[4], float(args.child[5]),
+               args.child[6])
         return
     n = int(args.customers)
+    tag = run_tag(args.model, args.interval)
     OUT.mkdir(exist_ok=True)
     parquet = bgnbd_data(n)  # the round benchmarks' data (made once, shared)
     import pyarrow.parquet as pq
 
     rows = pq.ParquetFile(parquet).metadata.num_rows
     for engine in filter(None, args.engines.split(",")):  # --engines "": the table of the saved runs
-        saved = OUT / f"spark_run_{engine}_{n}.json"
+        saved = OUT / f"spark_run_{engine}_{n}{tag}.json"
         saved.unlink(missing_ok=True)
         t0 = time.perf_counter()
-        log = OUT / f"spark_run_{engine}_{n}.log"  # the child's whole stderr: its steps, Spark's errors
+        log = OUT / f"spark_run_{engine}_{n}{tag}.log"  # the child's whole stderr: its steps, Spark's errors
         with log.open("w", encoding="utf-8") as err:
             try:
                 res = subprocess.run([sys.executable, __file__, "--child", engine, str(parquet), args.driver_memory,
-                                      str(args.partitions)], stdout=subprocess.PIPE, stderr=err, text=True,
+                                      str(args.partitions), args.model, str(args.interval), args.event_log], stdout=subprocess.PIPE, stderr=err, text=True,
                                      check=False, timeout=args.timeout)
             except subprocess.TimeoutExpired:
                 res = None
@@ -163,10 +186,11 @@ def main() -> None:
             sys.exit(f"{engine} failed after {time.perf_counter() - t0:.0f} s; steps:\n" + "\n".join(steps)
                      + "\nfirst errors:\n" + "\n".join(errors) + f"\n(log: {log})")
         saved.write_text(lines[-1], encoding="utf-8")
-    runs = [json.loads((OUT / f"spark_run_{e}_{n}.json").read_text(encoding="utf-8")) for e in ("duckdb", "spark")
-            if (OUT / f"spark_run_{e}_{n}.json").exists()]
+    runs = [json.loads((OUT / f"spark_run_{e}_{n}{tag}.json").read_text(encoding="utf-8")) for e in ("duckdb", "spark")
+            if (OUT / f"spark_run_{e}_{n}{tag}.json").exists()]
     print(f"{n:,} customers, {rows:,} transactions, cutoff {CUTOFF}; spark local[2], driver memory "
-          f"{args.driver_memory}, {args.partitions} shuffle partitions\n")
+          f"{args.driver_memory}, {args.partitions} shuffle partitions; model {args.model}, "
+          f"interval {args.interval or 'none'}\n")
     print("| engine | session start | round | facts | predictions | roster | writing | selection | hashes | summary | "
           "customers | selected | Python peak | JVM peak | roster SHA-256 |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
@@ -180,7 +204,7 @@ def main() -> None:
               f"{r['customers']:,} | {r['selected']:,} | {r['python_peak_mb']:,.0f} MB | {jvm} | "
               f"{r['roster_sha256'][:12]}… |")
     if len(runs) == 2:
-        same = _rosters_equal(parquet, runs)
+        same = _rosters_equal(parquet, runs, tag)
         print(f"\nrosters equal: {same}; spark / duckdb: {runs[1]['round_s'] / runs[0]['round_s']:.2f}×")
 
 

@@ -5,6 +5,10 @@ workspace round and the engine round (DuckDB) on the same transactions and compa
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -164,6 +168,40 @@ def test_the_engine_evaluation_from_distinct_histories_equals_the_per_customer_o
 AUTO = BUSY_STANDARD.replace('model = "bgnbd"', 'model = "auto"')
 
 
+@contextlib.contextmanager
+def holdout_reads(backend_class: type) -> Iterator[list[Any]]:
+    """The queries an engine of ``backend_class`` runs inside the block that compute customers'
+    holdout histories from the transactions: each distinct query (ibis runs its pre-execute hooks
+    on everything it executes, caches and Spark's kept tables included) that holds one of the
+    aggregations of the transactions by customer that
+    :func:`xuanba.facts.expressions.history_holdout_expr` made in the block. A query over rows
+    kept from such a query reads none."""
+    import ibis.expr.operations as ops
+    from ibis.common.graph import Graph
+
+    import xuanba.facts.expressions as expressions
+
+    made: list[Any] = []
+    reads: list[Any] = []
+    real_expr, real_hooks = expressions.history_holdout_expr, backend_class._run_pre_execute_hooks
+
+    def spy_expr(*args: Any, **kwargs: Any) -> Any:
+        expr = real_expr(*args, **kwargs)
+        made.extend(expr.op().find(ops.Aggregate))
+        return expr
+
+    def spy_hooks(self: Any, expr: Any) -> Any:
+        graph = Graph.from_bfs(expr.op())
+        if any(op in graph for op in made) and expr.op() not in reads:
+            reads.append(expr.op())
+        return real_hooks(self, expr)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(expressions, "history_holdout_expr", spy_expr)
+        mp.setattr(backend_class, "_run_pre_execute_hooks", spy_hooks)
+        yield reads
+
+
 def assert_same_choice(got, want) -> None:
     assert got.meta["predictions"] == want.meta["predictions"]
     assert _same_numbers(got.meta["model_choice"], want.meta["model_choice"])
@@ -179,15 +217,23 @@ def assert_same_choice(got, want) -> None:
 def test_auto_on_an_engine_chooses_as_the_workspace_round_and_stores_the_same_check(tmp_path):
     """Three years of a simulated Pareto/NBD base: a year held out; the candidates' fits at the
     cutoff and on the holdout, the winner and its reason, the stored check (the choice's holdout
-    year) and the roster are the workspace round's."""
+    year) and the roster are the workspace round's. The engine computes the customers' holdout
+    histories from the transactions once for the three candidates (each reads its customers tied
+    at the top decile's edge from the kept rows)."""
     from xuanba.models.simulate import simulate_transactions
 
     tx = simulate_transactions("pareto-nbd", 1500, "2023-01-01", "2025-12-31", seed=4)
     path = _workspace(tmp_path, tx)
+    import ibis.backends.duckdb
+
     std = load_standard(AUTO)
     want = run_round(path, std, "2025-12-31", store=False)
-    got = run_round_on_engine(tx, std, "2025-12-31", roster_out=tmp_path / "out",
-                              workspace=tmp_path / "rounds.duckdb")
+    with holdout_reads(ibis.backends.duckdb.Backend) as reads:
+        got = run_round_on_engine(tx, std, "2025-12-31", roster_out=tmp_path / "out",
+                                  workspace=tmp_path / "rounds.duckdb")
+    # the three candidates checked on the holdout year, whose customers the engine grouped once
+    assert [c["group_mae"] is not None for c in got.meta["model_choice"]["candidates"]] == [True] * 3
+    assert len(reads) == 1
     assert want.meta["model_choice"]["criterion"] == "group_mae" and want.meta["model_choice"]["holdout"]["days"] == 365
     assert want.tables["holdout"].frame is not None  # a real check, read from the choice's evaluation
     assert_same_choice(got, want)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+
 import pandas as pd
 import pytest
 
@@ -101,9 +104,10 @@ def test_bad_sources_on_spark_are_input_errors(spark, tmp_path):
 
 
 def test_spark_round_with_auto_intervals_and_side_tables_equals_the_workspace_round(spark, tmp_path):
-    """What runs differently on Spark: auto's holdout histories grouped by Spark, the per-history
-    bounds and the side tables joined as memtables, the intervals' proof hash read through the
-    range-partitioned sort, the whale curve's running sum. A simulated base over three years (a
+    """What runs differently on Spark: auto's holdout histories grouped by Spark (computed once for
+    the three candidates, whose customers at the top decile's edge are read from the kept rows),
+    the per-history bounds and the side tables joined as memtables, the intervals' proof hash read
+    through the range-partitioned sort, the whale curve's running sum. A simulated base over three years (a
     year held out), interactions, promises, contacts and a customers table; the same choice,
     check, bounds, fields and roster as the workspace round."""
     from tests.test_round_engine_features import (
@@ -112,6 +116,7 @@ def test_spark_round_with_auto_intervals_and_side_tables_equals_the_workspace_ro
         _with_side_tables,
         assert_same_bounds,
         assert_same_choice,
+        holdout_reads,
         with_interval,
     )
     from xuanba.models.predict import INTERVAL_COLUMNS
@@ -124,9 +129,13 @@ def test_spark_round_with_auto_intervals_and_side_tables_equals_the_workspace_ro
     text = with_interval(AUTO).replace('expr = "orders >= 1"', 'expr = "days_since_contact < 400 or single_threaded"')
     std = load_standard(text)
     want = run_round(path, std, "2025-12-31", store=False)
-    got = run_round_on_engine(spark_source(spark, _parquet(tx, tmp_path / "tx.parquet")), std, "2025-12-31",
-                              roster_out=tmp_path / "out", side_tables=path)
+    with holdout_reads(type(spark)) as reads:
+        got = run_round_on_engine(spark_source(spark, _parquet(tx, tmp_path / "tx.parquet")), std, "2025-12-31",
+                                  roster_out=tmp_path / "out", side_tables=path)
     assert got.meta["engine"] == "pyspark" and want.tables["holdout"].frame is not None
+    # Spark computed the customers' holdout histories once for the three candidates' checks
+    assert [c["group_mae"] is not None for c in got.meta["model_choice"]["candidates"]] == [True] * 3
+    assert len(reads) == 1
     assert_same_choice(got, want)
     assert_same_round(got, want, tmp_path / "out")
     fields = pd.read_parquet(tmp_path / "out" / "fields.parquet")
@@ -141,3 +150,55 @@ def test_spark_round_with_auto_intervals_and_side_tables_equals_the_workspace_ro
     assert _same_numbers(info, ws_info)
     for key in ("account_fields", "customer_fields", "customer_fields_skipped"):
         assert got.meta[key] == want.meta[key], key
+
+
+FACTS_ONLY = """
+[standard]
+name = "facts only"
+version = "1"
+[[criteria]]
+name = "revenue"
+field = "revenue_365d"
+weight = 1
+"""
+
+
+def test_spark_engine_facts_are_read_in_id_order_and_equal_duckdbs_on_a_base_with_ties(spark, tmp_path):
+    """``engine_fields`` on Spark keeps the scored facts, sorts them by id and keeps that: keeping
+    before the sort changes only how often Spark computes them (the RFM cuts are values, the same
+    on every computation). What can break is the order: the facts, read in the engine's own order
+    (as ``fields.parquet`` is written), are sorted by id across Spark's ranges, and equal DuckDB's
+    row for row. Hostile ids, rows shuffled, and a hundred customers whose every purchase another
+    one repeats (tied on every fact and RFM value)."""
+    from xuanba.rounds.engine import engine_fields
+    from xuanba.rounds.spark import spark_source
+    from xuanba.standard.engine import to_arrow
+    from xuanba.standard.engine_spark import checkpoint, release
+
+    tx = simulated_transactions(300, seed=7)
+    ids = tx["customer_id"].drop_duplicates().to_numpy()[:100]
+    twins = tx[tx["customer_id"].isin(ids)].copy()
+    twins["customer_id"] = "twin " + twins["customer_id"]
+    tx = pd.concat([tx, twins]).sample(frac=1.0, random_state=7).reset_index(drop=True)
+    std = load_standard(FACTS_ONLY)
+    source = spark_source(spark, _parquet(tx, tmp_path / "tx.parquet"))
+    try:
+        table, notes = engine_fields(source, std, dt.date(2025, 12, 31), keep=checkpoint)
+        got = to_arrow(table).to_pandas()  # no order_by: the kept rows as Spark reads them
+    finally:
+        release(spark)
+    assert notes["predictions"] == "none"
+    with contextlib.ExitStack() as stack:
+        duck, _ = engine_fields(tx, std, dt.date(2025, 12, 31), keep=lambda t: stack.enter_context(t.cache()))
+        want = to_arrow(duck).to_pandas()
+    assert len(got) == tx["customer_id"].nunique() == 400
+    assert got["customer_id"].tolist() == sorted(got["customer_id"])
+    assert want["customer_id"].tolist() == got["customer_id"].tolist()
+    for frame in (got, want):  # Spark's timestamps may carry the session's zone (UTC)
+        for col in ("first_purchase", "last_purchase"):
+            when = pd.to_datetime(frame[col])
+            frame[col] = when.dt.tz_convert(None) if when.dt.tz is not None else when
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    by_id = got.set_index("customer_id")
+    pd.testing.assert_frame_equal(by_id.loc["twin " + ids].reset_index(drop=True),
+                                  by_id.loc[ids].reset_index(drop=True))

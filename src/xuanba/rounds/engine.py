@@ -120,13 +120,14 @@ def _by_position(table: Any, columns: tuple[str, ...]) -> Any:
     """``columns`` of every customer of ``table`` with ``_pos``: the customer's 0-based position by
     id (an integer, cheaper to carry and compare than the id's text). On Spark from a
     range-partitioned sort (:func:`~xuanba.standard.engine_spark.sorted_index`), kept until the
-    round releases it; elsewhere ``row_number`` over the ids."""
+    round releases it, the id beside it; elsewhere ``row_number`` over the ids, without them."""
     import ibis
 
     t = table.select("customer_id", *columns)
     if is_spark(t):
         return sorted_index(t, [t.customer_id.asc()], "_pos")
-    return t.mutate(_pos=ibis.row_number().over(ibis.window(order_by=t.customer_id)))
+    # the id is not kept beside its position: 10 M ids are 160 MB of a kept table on DuckDB
+    return t.mutate(_pos=ibis.row_number().over(ibis.window(order_by=t.customer_id))).select(*columns, "_pos")
 
 
 @contextlib.contextmanager
@@ -338,7 +339,10 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     say("facts")
     # the facts without their RFM scores are kept first: the scores' cuts read them three times more
     base = keep(customer_facts_expr(tx, cutoff, time_unit=time_unit, rfm=False))  # type: ignore[arg-type]
-    table = keep(steady_expr(with_rfm(base).select(*FACT_COLUMNS).order_by("customer_id")))
+    if is_spark(base):  # Spark's sort samples its input, then reads it again: the scored facts kept first
+        table = keep(keep(steady_expr(with_rfm(base).select(*FACT_COLUMNS))).order_by("customer_id"))
+    else:
+        table = keep(steady_expr(with_rfm(base).select(*FACT_COLUMNS).order_by("customer_id")))
     notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
                              "customer_fields": [], "customer_fields_skipped": []}
     used = standard.fields_used()

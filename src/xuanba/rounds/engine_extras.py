@@ -27,6 +27,7 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
@@ -139,45 +140,88 @@ def spend_intervals(t: Any, level: float, margin: float) -> dict[str, Any]:
 
 
 # -- model = "auto" and the model check, on the engine ---------------------------------------------
+#: What the holdout check reads of every customer: the calibration history and the holdout purchases.
+HOLDOUT_COLUMNS = ("frequency", "recency", "T", "frequency_holdout")
+
+
 def evaluate_on_engine(tx: Any, calibration_end: Any, holdout_end: Any, *, models: Any, time_unit: str = "week",
                        penalizer: float = 0.0, start: Any = None) -> Any:
     """:func:`xuanba.models.evaluate.evaluate` (no cumulative view) of the Ibis transactions
     ``tx``: the engine computes every customer's calibration history and holdout purchases
-    (:func:`xuanba.facts.expressions.history_holdout_expr`, the workspace's expression) and groups
-    them; only the distinct ``(frequency, recency, T, frequency_holdout)`` with their customers
-    reach the driver, for :func:`xuanba.models.evaluate.evaluate_groups`."""
-    import ibis
-    import pyarrow as pa
-
+    (:func:`xuanba.facts.expressions.history_holdout_expr`, the workspace's expression) once, keeps
+    them with each customer's position by id, and groups them; only the distinct
+    ``(frequency, recency, T, frequency_holdout)`` with their customers reach the driver, for
+    :func:`xuanba.models.evaluate.evaluate_groups`. Every candidate's customers tied at the edge
+    of its top decile are read from the kept rows (:func:`_first_holdout`), not from the
+    transactions again."""
     from xuanba._dates import as_date
     from xuanba.errors import DataError
     from xuanba.facts.compute import _check_cutoff
     from xuanba.facts.expressions import history_holdout_expr
-    from xuanba.models.engine import run
     from xuanba.models.evaluate import evaluate_groups
-    from xuanba.rounds.engine import _histories
+    from xuanba.rounds.engine import _histories, _kept_once, _positions_kept
+    from xuanba.standard.engine_spark import is_spark
 
     cal, hold = as_date(calibration_end, "calibration end"), as_date(holdout_end, "holdout end")
     if hold <= cal:
         raise DataError(f"the holdout end {hold} is not after the calibration end {cal}",
                         fix="Give --holdout-end a date later than --calibration-end.")
     _check_cutoff(tx, cal, tx)
-    per = history_holdout_expr(tx, cal, hold, time_unit=time_unit)  # type: ignore[arg-type]
-    # grouped as the round's histories are, read in the order of their first customer by id
-    groups = _histories(per, ("frequency", "recency", "T", "frequency_holdout"))
+    # each customer's row, not yet sorted by id: the positions sort them
+    per = _unsorted(history_holdout_expr(tx, cal, hold, time_unit=time_unit))  # type: ignore[arg-type]
+    per = per.select("customer_id", *HOLDOUT_COLUMNS)
+    with contextlib.ExitStack() as stack:  # what is kept is dropped once every candidate is checked
+        if is_spark(per):  # Spark's sort by id samples its input, then reads it again: computed once first
+            per = stack.enter_context(_kept_once(per))
+        kept = stack.enter_context(_positions_kept(per, HOLDOUT_COLUMNS))
+        # grouped as the round's histories are, read in the order of their first customer by id
+        groups = _histories(kept, HOLDOUT_COLUMNS)
+        return evaluate_groups(groups, cal, hold, models=models, time_unit=time_unit, penalizer=penalizer,
+                               start=start, tied_actual=_first_holdout(kept))
+
+
+def _unsorted(table: Any) -> Any:
+    """The Ibis ``table`` without its last ``order_by`` (itself when it has none).
+
+    Example
+    -------
+    >>> import ibis
+    >>> t = ibis.table({"x": "int64"}, name="t")
+    >>> _unsorted(t.order_by("x")).equals(t), _unsorted(t).equals(t)
+    (True, True)
+    """
+    import ibis.expr.operations as ops
+
+    op = table.op()
+    return op.parent.to_expr() if isinstance(op, ops.Sort) else table
+
+
+def _first_holdout(kept: Any) -> Any:
+    """``tied_actual(histories, m)`` of :func:`xuanba.models.evaluate.evaluate_groups` over the
+    customers ``kept`` (:data:`HOLDOUT_COLUMNS` and ``_pos``, the position by id): the holdout
+    purchases of the first ``m`` customers by id whose ``(frequency, recency, T)`` is a row of
+    ``histories``. Candidates that tie at the same edge ask once."""
+    import ibis
+    import pyarrow as pa
+
+    from xuanba.models.engine import run
+
+    answers: dict[tuple[bytes, int], float] = {}
 
     def tied_actual(histories: pd.DataFrame, m: int) -> float:
-        """The holdout purchases of the first ``m`` customers by id whose history is one of these."""
         if m <= 0:
             return 0.0
-        small = ibis.memtable(pa.Table.from_pandas(histories.rename(columns=lambda c: f"_{c}"), preserve_index=False))
-        cond = [per[c] == small[f"_{c}"] for c in ("frequency", "recency", "T")]
-        first = per.join(small, cond).select("customer_id", "frequency_holdout").order_by("customer_id").limit(m)
-        got = run(first.aggregate(s=first.frequency_holdout.sum()))["s"].iloc[0]
-        return 0.0 if pd.isna(got) else float(got)
+        keys = histories[["frequency", "recency", "T"]].astype(float)
+        key = (keys.to_numpy().tobytes(), int(m))
+        if key not in answers:
+            small = ibis.memtable(pa.Table.from_pandas(keys.rename(columns=lambda c: f"_{c}"), preserve_index=False))
+            cond = [kept[c] == small[f"_{c}"] for c in ("frequency", "recency", "T")]
+            first = kept.join(small, cond).select("_pos", "frequency_holdout").order_by("_pos").limit(int(m))
+            got = run(first.aggregate(s=first.frequency_holdout.sum()))["s"].iloc[0]
+            answers[key] = 0.0 if pd.isna(got) else float(got)
+        return answers[key]
 
-    return evaluate_groups(groups, cal, hold, models=models, time_unit=time_unit, penalizer=penalizer,
-                           start=start, tied_actual=tied_actual)
+    return tied_actual
 
 
 def choose_on_engine(tx: Any, hist: pd.DataFrame, cutoff: Any, *, time_unit: str, penalizer: float) -> tuple[Any, Any]:
