@@ -1500,6 +1500,15 @@ TEXT: dict[str, tuple[str, str]] = {
                                         "{name}（客户属性：把 customers 表导入 --workspace）"),
     "err_field_from_extra": ("{name} (extra field: give it as a column of the --fields file, or extra_fields=)",
                              "{name}（另给字段：作为 --fields 文件中的一列提供，或用 extra_fields=）"),
+    "err_extra_builtin_case": ("the extra fields' column {column} differs from the built-in field {field} only in case",
+                               "另给字段中的列 {column} 与内置字段 {field} 只差大小写"),
+    "err_extra_round_id": ("the extra fields have a column {column}, a name the stored rounds use themselves",
+                           "另给字段中有一列名为 {column}，这是已存轮次自己使用的名称"),
+    "err_extra_same_name": ("the extra fields' columns {column} and {other} are one name, {name}, ignoring case "
+                            "and full-width characters",
+                            "另给字段中的列 {column} 与 {other} 在忽略大小写和全角字符后是同一个名称 {name}"),
+    "err_extra_rename": ("Rename the column {column} (a field of your own needs a name of its own).",
+                         "请给列 {column} 改名（自有字段需要一个独有的名称）。"),
     "err_std_unknown_field_fix": ("{hint}Known fields: {fields}. {more}", "{hint}已知字段：{fields}。{more}"),
     "err_std_extras_given": ("Extra fields given (--fields, extra_fields=): {names}; a field of your own must be "
                              "one of their columns.",

@@ -670,11 +670,15 @@ def run_round(
     -------
     Round
     """
+    from xuanba.rounds.extra_names import checked_extra_fields
+
     if scoring_engine not in SCORING_ENGINES:
         raise InputError(f"scoring_engine={scoring_engine!r} is not known", fix=f"Use one of {list(SCORING_ENGINES)}.")
     cut = _as_cutoff(cutoff)
     check_unit(time_unit, "time_unit")
     predictions, extra_fields = to_pandas(predictions), to_pandas(extra_fields)  # polars/Arrow tables too
+    if extra_fields is not None:  # their names said before any work, as on an engine
+        extra_fields = checked_extra_fields(extra_fields)
     extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
     std = as_standard(standard, extras)
     if is_frame(workspace):  # a table of transactions, not a workspace: read it into one in memory
@@ -950,6 +954,7 @@ def quadrant_counts(roster: pd.DataFrame) -> dict[str, int]:
 
 def read_fields_file(path: str | Path) -> pd.DataFrame:
     """Read a table of extra per-customer fields (.csv UTF-8/GBK, .xlsx, .parquet) with customer_id."""
+    from xuanba.rounds.extra_names import checked_extra_fields
     from xuanba.tables import read_table
 
     p = Path(path)
@@ -957,4 +962,4 @@ def read_fields_file(path: str | Path) -> pd.DataFrame:
     if "customer_id" not in frame.columns:
         raise InputError("the fields table has no customer_id column", file=str(p),
                          fix=f"Columns found: {list(frame.columns)[:20]}; name the id column customer_id.")
-    return frame
+    return checked_extra_fields(frame, file=str(p))
