@@ -94,3 +94,12 @@ def test_two_columns_that_are_one_name_after_nfkc_or_case_are_refused(data):
             with pytest.raises(DataError, match="are one name"):
                 run()
 
+
+def test_a_prediction_the_predictions_table_lacks_is_said_as_such(data):
+    _, tx, _, path = data
+    preds = pd.DataFrame({"customer_id": sorted(tx["customer_id"].unique()), "clv_1y": 1.0})
+    with pytest.raises(DataError) as err:
+        run_round(path, _standard("p_alive > 0.1"), "2025-12-31", predictions=preds, store=False, check_model=False)
+    en, zh = err.value.render("en"), err.value.render("zh")
+    assert "p_alive (prediction: the predictions table lacks it" in en and "extra field" not in en, en
+    assert "预测表中没有" in zh and "--fields" not in zh, zh

@@ -1498,6 +1498,12 @@ TEXT: dict[str, tuple[str, str]] = {
                                  "{name}（客户属性：导入 customers 表）"),
     "err_field_from_customers_engine": ("{name} (customer attribute: load a customers table into the --workspace)",
                                         "{name}（客户属性：把 customers 表导入 --workspace）"),
+    "err_field_from_predictions": ("{name} (prediction: the predictions table lacks it; add that column, or give "
+                                   "no predictions)",
+                                   "{name}（预测字段：所给的预测表中没有这一列；请补上这一列，或不给预测表）"),
+    "err_field_from_facts": ("{name} (fact: the facts computed from the transactions lack it; check the "
+                             "transactions have the columns it needs)",
+                             "{name}（事实字段：由交易计算的事实中没有它；请检查交易表是否有计算它所需的列）"),
     "err_field_from_extra": ("{name} (extra field: give it as a column of the --fields file, or extra_fields=)",
                              "{name}（另给字段：作为 --fields 文件中的一列提供，或用 extra_fields=）"),
     "err_extra_builtin_case": ("the extra fields' column {column} differs from the built-in field {field} only in case",

@@ -466,19 +466,25 @@ def gather_fields(
 
 def fields_missing(missing: list[str], *, engine: bool = False) -> DataError:
     """The error of a round whose data lack fields the standard reads, each said with where it
-    comes from: an account field from the side tables, a customer attribute from the customers
-    table, any other from the extra fields (``--fields``); ``engine``: a round on an engine,
-    whose side tables are those of its ``--workspace``.
+    comes from: a prediction from the predictions table given, a fact from the transactions, an
+    account field from the side tables, a customer attribute from the customers table, any other
+    from the extra fields (``--fields``); ``engine``: a round on an engine, whose side tables are
+    those of its ``--workspace``.
 
     Example
     -------
-    >>> print(fields_missing(["region_score", "segment"]).message)
+    >>> print(fields_missing(["region_score", "segment", "p_alive"]).message)
     the standard uses fields the data do not have:
       region_score (extra field: give it as a column of the --fields file, or extra_fields=)
       segment (customer attribute: load a customers table)
+      p_alive (prediction: the predictions table lacks it; add that column, or give no predictions)
     """
+    from xuanba.facts import FACT_COLUMNS
+
     side = "_engine" if engine else ""
-    where = [Phrase(f"err_field_from_account{side}", name=f) if f in ACCOUNT_COLUMNS
+    where = [Phrase("err_field_from_predictions", name=f) if f in PREDICTION_COLUMNS
+             else Phrase("err_field_from_facts", name=f) if f in FACT_COLUMNS
+             else Phrase(f"err_field_from_account{side}", name=f) if f in ACCOUNT_COLUMNS
              else Phrase(f"err_field_from_customers{side}", name=f) if f in CUSTOMER_COLUMNS
              else Phrase("err_field_from_extra", name=f) for f in missing]
     return DataError(Phrase("err_fields_missing", fields=where),
