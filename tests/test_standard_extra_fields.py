@@ -254,3 +254,40 @@ def test_sql_in_a_gate_or_a_field_name_stays_data_on_the_duckdb_engine(tmp_path)
                                    "--workspace", str(ws)])
     assert res.exit_code == 2 and "Traceback" not in res.output and "cannot read the expression" in res.output
     assert load_round(ws, "latest").round_id == got.round_id  # nothing more stored
+
+
+TIE_CAP = """
+[standard]
+name = "x"
+version = "1"
+[[criteria]]
+name = "r"
+field = "revenue_365d"
+weight = 1
+[capacity]
+max_accounts = 10
+cost_field = "cost_to_serv_365d"
+budget = 100
+[tie_break]
+order = ["clv_3yy desc", "customer_id"]
+"""
+
+
+def test_tie_break_and_capacity_names_are_said_like_a_rule_s_in_either_language(tmp_path):
+    import re
+
+    (tmp_path / "s.toml").write_text(TIE_CAP, "utf-8")
+    for lang in ("en", "zh"):
+        res = CliRunner().invoke(app, ["standard", "check", str(tmp_path / "s.toml"), "--field", "nps",
+                                       "--lang", lang])
+        assert res.exit_code == 2, res.output
+        out = res.output.replace(str(tmp_path / "s.toml"), "")
+        for typo, right in (("cost_to_serv_365d", "cost_to_serve_365d"), ("clv_3yy", "clv_3y")):
+            assert typo in out and right in out.split(typo, 1)[1], out
+        assert "nps" in out  # the extra fields given are listed
+        if lang == "zh":
+            assert "您是不是想写 cost_to_serve_365d" in out and "另给的字段" in out, out
+            assert not re.search(r"[A-Za-z]{2,} [A-Za-z]{2,}", out), out  # no English sentence
+        else:
+            assert "Did you mean cost_to_serve_365d" in out and "Extra fields given" in out, out
+

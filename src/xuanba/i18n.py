@@ -1478,6 +1478,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_std_no_criteria_fix": ("Add at least one [[criteria]] block with name, field and weight.",
                                 "请至少加一个 [[criteria]] 块，写明 name、field 和 weight。"),
     "err_std_criterion": ("criterion {name}: {problem}", "指标 {name}：{problem}"),
+    "err_std_capacity_field": ("capacity {key}: {problem}", "容量 {key}：{problem}"),
+    "err_std_tie_break_field": ("tie_break entry {entry}: {problem}", "tie_break 第 {entry} 项：{problem}"),
     "err_std_gate": ("gate {name}: {problem}", "门槛 {name}：{problem}"),
     "err_expr_unknown_field": ("unknown field {name}", "未知字段 {name}"),
     "err_expr_unknown_field_fix": ("{hint}Known fields: {fields}.", "{hint}已知字段：{fields}。"),

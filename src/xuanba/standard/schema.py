@@ -833,8 +833,9 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _Fix
     for key in ("cost_field",) + (("objective",) if cap.objective != "score" else ()):
         value = getattr(cap, key)
         if value is not None and value not in names:
-            out.append(Problem(lines.find("capacity", None, key), f"capacity {key} {value!r} is not a known field",
-                               f"Known fields: {', '.join(sorted(names))}."))
+            exc = UnknownFieldError(value, names)
+            out.append(Problem(lines.find("capacity", None, key), Phrase("err_std_capacity_field", key=key,
+                                                                         problem=_expr_msg(exc)), fix_of(exc)))
     if (cap.cost_field is None) != (cap.budget is None):
         out.append(Problem(lines.find("capacity"), "capacity needs both cost_field and budget, or neither",
                            "Give the field with each account's cost (e.g. cost_to_serve_365d) and the total budget."))
@@ -845,8 +846,9 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _Fix
             out.append(Problem(line, f"tie_break entry {j + 1} {item!r} is not `field` or `field asc|desc`",
                                'Write e.g. order = ["clv_3y desc", "customer_id"].'))
         elif parts[0] not in names and parts[0] != "customer_id":
-            out.append(Problem(line, f"tie_break field {parts[0]!r} is not known",
-                               f"Known fields: {', '.join(sorted(names))}."))
+            exc = UnknownFieldError(parts[0], names)
+            out.append(Problem(line, Phrase("err_std_tie_break_field", entry=j + 1, problem=_expr_msg(exc)),
+                               fix_of(exc)))
     return out
 
 
