@@ -161,16 +161,18 @@ def test_standard_check_without_a_fields_file_lists_the_names_extra_fields_must_
     std.write_text(STANDARD.replace("+ orders", "+ ordrs"), "utf-8")
     runner = CliRunner()
     res = runner.invoke(app, ["standard", "check", str(std), "--json"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 2, res.output  # a near miss of a built-in field fails the check
     got = json.loads(res.stdout)
-    assert got["ok"] and got["extra_fields_needed"] == ["order", "ordrs", "region_score"]
-    assert got["did_you_mean"] == {"order": ["orders"], "ordrs": ["orders"]}  # hints: order may well be one's own
-    said = " ".join(runner.invoke(app, ["standard", "check", str(std)], env={"COLUMNS": "200"}).output.split())
-    assert "Fields that are not built in: order, ordrs, region_score. A round must be given them" in said
-    assert "--fields file" in said and "ordrs is close to orders: make sure it is no typo." in said
-    assert "--field NAME" in said and "problem" not in said
+    assert got["ok"] is False and got["extra_fields_needed"] == ["order", "ordrs", "region_score"]
+    assert got["did_you_mean"] == {"order": ["orders"], "ordrs": ["orders"]}
+    assert [p["field"] for p in got["problems"]] == ["order", "ordrs"]
+    res = runner.invoke(app, ["standard", "check", str(std)], env={"COLUMNS": "200"})
+    said = " ".join(res.output.split())
+    assert res.exit_code == 2 and "ordrs is close to the built-in field orders" in said, said
+    assert "check with --field ordrs" in said
     zh = " ".join(runner.invoke(app, ["--lang", "zh", "standard", "check", str(std)], env={"COLUMNS": "200"}).output.split())
-    assert "非内置字段：order, ordrs, region_score" in zh and "ordrs 与 orders 很接近：请确认不是笔误。" in zh
+    assert "ordrs 与内置字段 orders 很接近" in zh and "--field ordrs" in zh
+    std.write_text(STANDARD.replace("+ orders", "+ ordrs"), "utf-8")
     res = runner.invoke(app, ["standard", "check", str(std), "--field", "order", "--field", "region_score"])
     assert res.exit_code == 2 and "unknown field 'ordrs'" in res.output, res.output
     flat = " ".join(res.output.split())
@@ -291,3 +293,21 @@ def test_tie_break_and_capacity_names_are_said_like_a_rule_s_in_either_language(
         else:
             assert "Did you mean cost_to_serve_365d" in out and "Extra fields given" in out, out
 
+
+@pytest.mark.parametrize(("rule", "typo", "builtin"), [("revenu_365d > 0", "revenu_365d", "revenue_365d"),
+                                                       ("t > 30", "t", "T"),
+                                                       ("Revenue_365d > 0", "Revenue_365d", "revenue_365d")])
+def test_standard_check_fails_on_a_typo_of_a_built_in_field_even_in_case_only(tmp_path, rule, typo, builtin):
+    std = tmp_path / "s.toml"
+    std.write_text(TIE_CAP.split("[capacity]")[0] + f'[[gates]]\nname = "g"\nexpr = "{rule}"\n', "utf-8")
+    res = CliRunner().invoke(app, ["standard", "check", str(std), "--json"])
+    got = json.loads(res.stdout)
+    assert res.exit_code == 2 and got["ok"] is False and got["did_you_mean"] == {typo: [builtin]}, res.output
+    res = CliRunner().invoke(app, ["standard", "check", str(std)])
+    assert res.exit_code == 2 and builtin in res.output and "Traceback" not in res.output, res.output
+    std.write_text(TIE_CAP.split("[capacity]")[0] + '[[gates]]\nname = "g"\nexpr = "loyalty_band > 0"\n', "utf-8")
+    res = CliRunner().invoke(app, ["standard", "check", str(std), "--json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["extra_fields_needed"] == ["loyalty_band"], res.output
+    said = " ".join(CliRunner().invoke(app, ["standard", "check", str(std)], env={"COLUMNS": "200"}).output.split())
+    assert "Fields that are not built in: loyalty_band. A round must be given them" in said
+    assert "--fields file" in said and "--field NAME" in said and "problem" not in said

@@ -1582,6 +1582,10 @@ TEXT: dict[str, tuple[str, str]] = {
                              "columns of its --fields file (extra_fields= in Python).",
                              "非内置字段：{names}。轮次须以另给字段的形式提供它们：即 --fields 文件中的同名列"
                              "（Python 中用 extra_fields=）。"),
+    "cli_std_near_miss_bad": ("{name} is close to the built-in field {names}: write the built-in name if it is a "
+                              "typo; if {name} is a field of your own, check with --field {name}.",
+                              "{name} 与内置字段 {names} 很接近：若是笔误，请改为内置字段名；若 {name} 是自有字段，"
+                              "请加 --field {name} 再检查。"),
     "cli_std_near_miss": ("{name} is close to {names}: make sure it is no typo.",
                           "{name} 与 {names} 很接近：请确认不是笔误。"),
     "cli_std_check_with_field": ("To check the names against the extra fields a round will be given, name them: "

@@ -880,17 +880,25 @@ NEAR_MISS = 0.85
 
 def near_misses(names: list[str] | set[str], known: set[str] | None = None) -> dict[str, list[str]]:
     """The ``names`` that read like a typo of a ``known`` field (default :func:`known_fields`),
-    each with the fields it looks like, best first: a hint, since an extra field may well be
-    named like a built-in one.
+    each with the fields it looks like, best first: one equal to it but for case first, then
+    those alike ignoring case (difflib's ratio of ``t`` and ``T`` is 0).
 
     Examples
     --------
-    >>> near_misses(["revenu_365d", "region_score"])
-    {'revenu_365d': ['revenue_365d']}
+    >>> near_misses(["revenu_365d", "region_score", "t", "Revenue_365D"])
+    {'Revenue_365D': ['revenue_365d'], 'revenu_365d': ['revenue_365d'], 't': ['T']}
     """
     pool = sorted(known_fields() if known is None else known)
-    out = {n: difflib.get_close_matches(n, pool, n=3, cutoff=NEAR_MISS) for n in sorted(names)}
-    return {n: close for n, close in out.items() if close}
+    lower: dict[str, list[str]] = {}
+    for k in pool:
+        lower.setdefault(k.lower(), []).append(k)
+    out: dict[str, list[str]] = {}
+    for n in sorted(names):
+        close = difflib.get_close_matches(n.lower(), sorted(lower), n=3, cutoff=NEAR_MISS)
+        hits = [k for c in close for k in lower[c] if k != n]
+        if hits:
+            out[n] = hits[:3]
+    return out
 
 
 def _not_known_yet(data: dict[str, Any], names: set[str]) -> set[str]:
