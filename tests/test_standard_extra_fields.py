@@ -188,7 +188,7 @@ def test_standard_check_without_a_fields_file_lists_the_names_extra_fields_must_
     res = runner.invoke(app, ["standard", "check", str(std), "--json"])  # broken anyway: every problem said
     problems = json.loads(res.stdout)["problems"]
     assert res.exit_code == 2 and [p["line"] for p in problems] == [11, 16, 19], problems
-    assert "If region_score is a field of your own, check with --field region_score" in problems[0]["fix"]
+    assert "If region_score is a field of your own, check with `xuanba standard check FILE --field region_score`" in problems[0]["fix"]
     std.write_text(STANDARD, "utf-8")
     res = runner.invoke(app, ["standard", "show", str(std)])
     assert res.exit_code == 0 and "region_score" in res.output, res.output
@@ -311,3 +311,26 @@ def test_standard_check_fails_on_a_typo_of_a_built_in_field_even_in_case_only(tm
     said = " ".join(CliRunner().invoke(app, ["standard", "check", str(std)], env={"COLUMNS": "200"}).output.split())
     assert "Fields that are not built in: loyalty_band. A round must be given them" in said
     assert "--fields file" in said and "--field NAME" in said and "problem" not in said
+
+
+def test_the_fix_of_an_unknown_field_says_what_was_given_and_where_to_check_it(tmp_path):
+    from xuanba import Workspace
+    from xuanba.web import standard_pages
+
+    typo = TIE_CAP.split("[capacity]")[0] + '[[gates]]\nname = "g"\nexpr = "revenu_365d > 0"\n'
+    with pytest.raises(StandardError) as err:  # a built-in name given as an extra field is still given
+        load_standard(typo, extra_fields=("revenue_365d",))
+    assert "Extra fields given (--fields, extra_fields=): revenue_365d" in err.value.fix, err.value.fix
+    assert "No extra fields were given" not in err.value.fix
+    broken = typo.replace("revenu_365d > 0", "region_score >") + '[[gates]]\nname = "h"\nexpr = "loyalty > 0"\n'
+    (tmp_path / "b.toml").write_text(broken, "utf-8")
+    res = CliRunner().invoke(app, ["standard", "show", str(tmp_path / "b.toml")], env={"COLUMNS": "200"})
+    flat = " ".join(res.output.split())
+    assert res.exit_code == 2 and "`xuanba standard check FILE --field loyalty`" in flat, flat
+    with Workspace(tmp_path / "w.duckdb") as ws, pytest.raises(StandardError) as err:
+        standard_pages.load(ws, typo)
+    for lang in ("en", "zh"):
+        said = err.value.render(lang)
+        assert "--fields" not in said and "extra_fields=" not in said and "--field" not in said, said
+    assert "No round of this workspace was given extra fields" in err.value.render("en")
+    assert "本工作区还没有哪一轮另给过字段" in err.value.render("zh")

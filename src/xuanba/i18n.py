@@ -1524,9 +1524,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_std_no_extras": ("No extra fields were given: a field of your own comes as a column of the round's "
                           "--fields file (extra_fields= in Python).",
                           "未另给任何字段：自有字段须作为该轮 --fields 文件中的一列提供（Python 中用 extra_fields=）。"),
-    "err_std_field_own_check": ("If {name} is a field of your own, check with --field {name}; a round reads it "
-                                "from a column of its --fields file.",
-                                "如果 {name} 是自有字段，请加 --field {name} 再检查；轮次会从 --fields 文件中的同名列读取它。"),
+    "err_std_field_own_check": ("If {name} is a field of your own, check with `xuanba standard check FILE --field "
+                                "{name}`; a round reads it from a column of its --fields file.",
+                                "如果 {name} 是自有字段，请用 `xuanba standard check 文件 --field {name}` 再检查；"
+                                "轮次会从 --fields 文件中的同名列读取它。"),
+    "err_std_extras_given_web": ("Extra fields of this workspace's rounds: {names}; a field of your own must be "
+                                 "one of them.",
+                                 "本工作区各轮另给的字段：{names}；自有字段须是其中之一。"),
+    "err_std_no_extras_web": ("No round of this workspace was given extra fields: a field of your own can be used "
+                              "here once a round has been run with it as an extra field.",
+                              "本工作区还没有哪一轮另给过字段：自有字段须先在某一轮中作为另给字段使用，才能在这里使用。"),
     "err_expr_unreadable": ("cannot read the expression: {detail}", "无法读懂这条规则：{detail}"),
     "err_expr_unreadable_fix": ("Use field names, numbers, comparisons and and/or/not, e.g. "
                                 "`margin_365d > 0 and p_alive >= 0.3`.",

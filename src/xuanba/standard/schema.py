@@ -656,6 +656,7 @@ def load_standard(
     known: set[str] | None = None,
     extra_fields: tuple[str, ...] | list[str] = (),
     any_extra: bool = False,
+    web: bool = False,
 ) -> Standard:
     """Read and validate a standard from a ``.toml`` path or from TOML text.
 
@@ -674,6 +675,9 @@ def load_standard(
         lists them, :func:`near_misses` those that read like a typo of a known field); a
         standard broken anyway is refused with every problem, those names among them (each
         with how to name it as an extra field).
+    web
+        Say the fixes for the web editor's reader (the extra fields of the workspace's rounds),
+        not for the command line.
 
     Raises
     ------
@@ -703,12 +707,12 @@ def load_standard(
                                      Phrase("err_std_toml_fix"))],
                             file=file) from None
     lines = _Lines(text)
-    builtin = set(known) if known is not None else known_fields()
-    standard, problems = _checked(data, lines, names, _fix_of(names, names - builtin, any_extra))
+    given = set(extra_fields)  # what was given, even a name that is also built in
+    standard, problems = _checked(data, lines, names, _fix_of(names, given, any_extra, web))
     if problems and any_extra and (opened := _not_known_yet(data, names)):
         # the names that are not built in taken as extra fields: valid so, the standard is returned
         # (extra_fields_needed() lists them); broken anyway, every problem is said, those names too
-        wide, wide_problems = _checked(data, lines, names | opened, _fix_of(names | opened, set(), any_extra))
+        wide, wide_problems = _checked(data, lines, names | opened, _fix_of(names | opened, set(), any_extra, web))
         if not wide_problems:
             standard, problems = wide, []
     if problems:
@@ -922,9 +926,9 @@ def _not_known_yet(data: dict[str, Any], names: set[str]) -> set[str]:
     return {n for n in read - names if not n.startswith("_")}  # "_x" is refused as a name
 
 
-def _fix_of(names: set[str], extras: set[str], any_extra: bool = False) -> _FixOf:
+def _fix_of(names: set[str], extras: set[str], any_extra: bool = False, web: bool = False) -> _FixOf:
     """The fix of a rule's problem; for an unknown field, the fields that exist, the extra ones
-    given (or that none was) and how to give one."""
+    given (or that none was) and how to give one (``web``: in the web editor's words)."""
 
     def fix(exc: ExpressionError) -> str | Phrase | None:
         if not isinstance(exc, UnknownFieldError):
@@ -933,9 +937,9 @@ def _fix_of(names: set[str], extras: set[str], any_extra: bool = False) -> _FixO
         if any_extra:
             more = Phrase("err_std_field_own_check", name=exc.name)
         elif extras:
-            more = Phrase("err_std_extras_given", names=", ".join(sorted(extras)))
+            more = Phrase("err_std_extras_given_web" if web else "err_std_extras_given", names=", ".join(sorted(extras)))
         else:
-            more = Phrase("err_std_no_extras")
+            more = Phrase("err_std_no_extras_web" if web else "err_std_no_extras")
         return Phrase("err_std_unknown_field_fix", hint=hint, fields=", ".join(sorted(names)), more=more)
 
     return fix

@@ -54,7 +54,7 @@ def extra_fields(ws: Workspace) -> tuple[str, ...]:
 
 def load(ws: Workspace, text: str) -> Standard:
     """``text`` read as a standard (never as a file name) with the workspace's extra fields."""
-    return load_standard(store.as_text(text), extra_fields=extra_fields(ws))
+    return load_standard(store.as_text(text), extra_fields=extra_fields(ws), web=True)
 
 
 def versions(ws: Workspace) -> list[dict[str, Any]]:
