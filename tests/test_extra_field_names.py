@@ -76,7 +76,7 @@ def test_a_full_width_column_meets_the_rule_that_reads_it_on_both_paths(data):
     std = _standard("得分２０２５ >= 2")  # Python reads the rule's name as 得分2025
     failing = set(frame.loc[frame["得分２０２５"] < 2, "customer_id"].astype(str))
     ws = run_round(path, std, "2025-12-31", extra_fields=frame, store=False, check_model=False)
-    eng = run_round_on_engine(tx, std, "2025-12-31", extra_fields=frame, roster_out=tmp / "wide_out")
+    run_round_on_engine(tx, std, "2025-12-31", extra_fields=frame, roster_out=tmp / "wide_out")
     for roster in (ws.roster, pd.read_parquet(tmp / "wide_out" / "roster.parquet")):
         failed = set(roster.loc[roster["gates_failed"].fillna("") != "", "customer_id"].astype(str))
         assert failed == failing and failing
@@ -87,10 +87,10 @@ def test_two_columns_that_are_one_name_after_nfkc_or_case_are_refused(data):
     ids = sorted(tx["customer_id"].unique())
     for a, b in (("ｎｐｓ", "nps"), ("Nps", "nps")):
         frame = pd.DataFrame({"customer_id": ids, a: 1.0, b: 2.0})
-        for run in (lambda: run_round(path, _standard("nps > 0"), "2025-12-31", extra_fields=frame, store=False,
-                                      check_model=False),
-                    lambda: run_round_on_engine(tx, _standard("nps > 0"), "2025-12-31", extra_fields=frame,
-                                                roster_out=tmp / "out2")):
+        for run in (lambda f=frame: run_round(path, _standard("nps > 0"), "2025-12-31", extra_fields=f,
+                                              store=False, check_model=False),
+                    lambda f=frame: run_round_on_engine(tx, _standard("nps > 0"), "2025-12-31", extra_fields=f,
+                                                        roster_out=tmp / "out2")):
             with pytest.raises(DataError, match="are one name"):
                 run()
 

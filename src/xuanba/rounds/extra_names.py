@@ -27,7 +27,7 @@ def checked_extra_fields(frame: pd.DataFrame, *, file: str | None = None) -> pd.
     >>> checked_extra_fields(pd.DataFrame({"customer_id": [1], "t": [3]}))
     Traceback (most recent call last):
     ...
-    xuanba.errors.DataError: the extra fields' column 't' differs from the built-in field 'T' only in case
+    xuanba.errors.DataError: column 't': the extra fields' column 't' differs from the built-in field 'T' only in case
       fix: Rename the column 't' (a field of your own needs a name of its own).
     """
     from xuanba.standard.schema import known_fields
