@@ -27,7 +27,6 @@ Example
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import hashlib
 import math
@@ -709,7 +708,7 @@ def load_standard(
     lines = _Lines(text)
     given = set(extra_fields)  # what was given, even a name that is also built in
     standard, problems = _checked(data, lines, names, _fix_of(names, given, any_extra, web))
-    if problems and any_extra and (opened := _not_known_yet(data, names)):
+    if problems and any_extra and (opened := _not_known_yet(standard, names)):
         # the names that are not built in taken as extra fields: valid so, the standard is returned
         # (extra_fields_needed() lists them); broken anyway, every problem is said, those names too
         wide, wide_problems = _checked(data, lines, names | opened, _fix_of(names | opened, set(), any_extra, web))
@@ -905,24 +904,16 @@ def near_misses(names: list[str] | set[str], known: set[str] | None = None) -> d
     return out
 
 
-def _not_known_yet(data: dict[str, Any], names: set[str]) -> set[str]:
-    """The names the rules of the raw TOML ``data`` read (criteria, gates, tie-break, capacity)
-    that are not among ``names``: extra fields, to be given to a round."""
-    read: set[str] = set()
-    for section, key in (("criteria", "field"), ("gates", "expr")):
-        items = data.get(section)
-        for item in items if isinstance(items, list) else []:
-            rule = item.get(key) if isinstance(item, dict) else None
-            if isinstance(rule, str):
-                with contextlib.suppress(ExpressionError):  # said as the rule's problem
-                    read |= fields_read(rule)
-    tie = data.get("tie_break")
-    order = tie.get("order") if isinstance(tie, dict) else None
-    read |= {item.split()[0] for item in (order if isinstance(order, list) else [])
-             if isinstance(item, str) and item.split()}
-    cap = data.get("capacity")
-    read |= {v for k, v in (cap.items() if isinstance(cap, dict) else ())
-             if k in ("cost_field", "objective") and isinstance(v, str) and v != "score"}
+def _not_known_yet(standard: Standard | None, names: set[str]) -> set[str]:
+    """The names ``standard``'s rules read (:meth:`Standard.fields_used`) that are not among
+    ``names``: extra fields, to be given to a round. None when it did not validate, or a rule
+    or tie-break entry cannot be read: broken anyway, so a wider retry could not pass."""
+    if standard is None:
+        return set()
+    try:
+        read = standard.fields_used()
+    except (ExpressionError, IndexError):  # each said as its own problem
+        return set()
     return {n for n in read - names if not n.startswith("_")}  # "_x" is refused as a name
 
 
