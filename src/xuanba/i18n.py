@@ -1593,8 +1593,6 @@ TEXT: dict[str, tuple[str, str]] = {
                               "typo; if {name} is a field of your own, check with --field {name}.",
                               "{name} 与内置字段 {names} 很接近：若是笔误，请改为内置字段名；若 {name} 是自有字段，"
                               "请加 --field {name} 再检查。"),
-    "cli_std_near_miss": ("{name} is close to {names}: make sure it is no typo.",
-                          "{name} 与 {names} 很接近：请确认不是笔误。"),
     "cli_std_check_with_field": ("To check the names against the extra fields a round will be given, name them: "
                                  "--field NAME (repeatable).",
                                  "若要按轮次将会另给的字段检查这些名称，请逐一写出：--field 名称（可重复）。"),
