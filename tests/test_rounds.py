@@ -434,7 +434,7 @@ def test_stored_fields_are_never_rounded_mixed_or_clashing(ws_path, tx, standard
         assert load_round(ws, third.round_id).fields["code"].head(3).tolist() == ["1", "A1", "2.5"]
     for cols, match in (({"Visits": [1] * len(ids)}, "stored as 'visits'"),
                         ({"round_id": [1] * len(ids)}, "round_id"),
-                        ({"a": [1] * len(ids), "A": [2] * len(ids)}, "differ only in case")):
+                        ({"a": [1] * len(ids), "A": [2] * len(ids)}, "are one name")):
         with pytest.raises(DataError, match=match):
             run_round(ws_path, standard, CUTOFF, predictions=preds, extra_fields=extra(**cols))
     assert list_rounds(ws_path)["round_id"].tolist() == [1, 2, 3]

@@ -161,16 +161,18 @@ def test_standard_check_without_a_fields_file_lists_the_names_extra_fields_must_
     std.write_text(STANDARD.replace("+ orders", "+ ordrs"), "utf-8")
     runner = CliRunner()
     res = runner.invoke(app, ["standard", "check", str(std), "--json"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 2, res.output  # a near miss of a built-in field fails the check
     got = json.loads(res.stdout)
-    assert got["ok"] and got["extra_fields_needed"] == ["order", "ordrs", "region_score"]
-    assert got["did_you_mean"] == {"order": ["orders"], "ordrs": ["orders"]}  # hints: order may well be one's own
-    said = " ".join(runner.invoke(app, ["standard", "check", str(std)], env={"COLUMNS": "200"}).output.split())
-    assert "Fields that are not built in: order, ordrs, region_score. A round must be given them" in said
-    assert "--fields file" in said and "ordrs is close to orders: make sure it is no typo." in said
-    assert "--field NAME" in said and "problem" not in said
+    assert got["ok"] is False and got["extra_fields_needed"] == ["order", "ordrs", "region_score"]
+    assert got["did_you_mean"] == {"order": ["orders"], "ordrs": ["orders"]}
+    assert [p["field"] for p in got["problems"]] == ["order", "ordrs"]
+    res = runner.invoke(app, ["standard", "check", str(std)], env={"COLUMNS": "200"})
+    said = " ".join(res.output.split())
+    assert res.exit_code == 2 and "ordrs is close to the built-in field orders" in said, said
+    assert "check with --field ordrs" in said
     zh = " ".join(runner.invoke(app, ["--lang", "zh", "standard", "check", str(std)], env={"COLUMNS": "200"}).output.split())
-    assert "非内置字段：order, ordrs, region_score" in zh and "ordrs 与 orders 很接近：请确认不是笔误。" in zh
+    assert "ordrs 与内置字段 orders 很接近" in zh and "--field ordrs" in zh
+    std.write_text(STANDARD.replace("+ orders", "+ ordrs"), "utf-8")
     res = runner.invoke(app, ["standard", "check", str(std), "--field", "order", "--field", "region_score"])
     assert res.exit_code == 2 and "unknown field 'ordrs'" in res.output, res.output
     flat = " ".join(res.output.split())
@@ -186,7 +188,7 @@ def test_standard_check_without_a_fields_file_lists_the_names_extra_fields_must_
     res = runner.invoke(app, ["standard", "check", str(std), "--json"])  # broken anyway: every problem said
     problems = json.loads(res.stdout)["problems"]
     assert res.exit_code == 2 and [p["line"] for p in problems] == [11, 16, 19], problems
-    assert "If region_score is a field of your own, check with --field region_score" in problems[0]["fix"]
+    assert "If region_score is a field of your own, check with `xuanba standard check FILE --field region_score`" in problems[0]["fix"]
     std.write_text(STANDARD, "utf-8")
     res = runner.invoke(app, ["standard", "show", str(std)])
     assert res.exit_code == 0 and "region_score" in res.output, res.output
@@ -254,3 +256,81 @@ def test_sql_in_a_gate_or_a_field_name_stays_data_on_the_duckdb_engine(tmp_path)
                                    "--workspace", str(ws)])
     assert res.exit_code == 2 and "Traceback" not in res.output and "cannot read the expression" in res.output
     assert load_round(ws, "latest").round_id == got.round_id  # nothing more stored
+
+
+TIE_CAP = """
+[standard]
+name = "x"
+version = "1"
+[[criteria]]
+name = "r"
+field = "revenue_365d"
+weight = 1
+[capacity]
+max_accounts = 10
+cost_field = "cost_to_serv_365d"
+budget = 100
+[tie_break]
+order = ["clv_3yy desc", "customer_id"]
+"""
+
+
+def test_tie_break_and_capacity_names_are_said_like_a_rule_s_in_either_language(tmp_path):
+    import re
+
+    (tmp_path / "s.toml").write_text(TIE_CAP, "utf-8")
+    for lang in ("en", "zh"):
+        res = CliRunner().invoke(app, ["standard", "check", str(tmp_path / "s.toml"), "--field", "nps",
+                                       "--lang", lang])
+        assert res.exit_code == 2, res.output
+        out = res.output.replace(str(tmp_path / "s.toml"), "")
+        for typo, right in (("cost_to_serv_365d", "cost_to_serve_365d"), ("clv_3yy", "clv_3y")):
+            assert typo in out and right in out.split(typo, 1)[1], out
+        assert "nps" in out  # the extra fields given are listed
+        if lang == "zh":
+            assert "您是不是想写 cost_to_serve_365d" in out and "另给的字段" in out, out
+            assert not re.search(r"[A-Za-z]{2,} [A-Za-z]{2,}", out), out  # no English sentence
+        else:
+            assert "Did you mean cost_to_serve_365d" in out and "Extra fields given" in out, out
+
+
+@pytest.mark.parametrize(("rule", "typo", "builtin"), [("revenu_365d > 0", "revenu_365d", "revenue_365d"),
+                                                       ("t > 30", "t", "T"),
+                                                       ("Revenue_365d > 0", "Revenue_365d", "revenue_365d")])
+def test_standard_check_fails_on_a_typo_of_a_built_in_field_even_in_case_only(tmp_path, rule, typo, builtin):
+    std = tmp_path / "s.toml"
+    std.write_text(TIE_CAP.split("[capacity]")[0] + f'[[gates]]\nname = "g"\nexpr = "{rule}"\n', "utf-8")
+    res = CliRunner().invoke(app, ["standard", "check", str(std), "--json"])
+    got = json.loads(res.stdout)
+    assert res.exit_code == 2 and got["ok"] is False and got["did_you_mean"] == {typo: [builtin]}, res.output
+    res = CliRunner().invoke(app, ["standard", "check", str(std)])
+    assert res.exit_code == 2 and builtin in res.output and "Traceback" not in res.output, res.output
+    std.write_text(TIE_CAP.split("[capacity]")[0] + '[[gates]]\nname = "g"\nexpr = "loyalty_band > 0"\n', "utf-8")
+    res = CliRunner().invoke(app, ["standard", "check", str(std), "--json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["extra_fields_needed"] == ["loyalty_band"], res.output
+    said = " ".join(CliRunner().invoke(app, ["standard", "check", str(std)], env={"COLUMNS": "200"}).output.split())
+    assert "Fields that are not built in: loyalty_band. A round must be given them" in said
+    assert "--fields file" in said and "--field NAME" in said and "problem" not in said
+
+
+def test_the_fix_of_an_unknown_field_says_what_was_given_and_where_to_check_it(tmp_path):
+    from xuanba import Workspace
+    from xuanba.web import standard_pages
+
+    typo = TIE_CAP.split("[capacity]")[0] + '[[gates]]\nname = "g"\nexpr = "revenu_365d > 0"\n'
+    with pytest.raises(StandardError) as err:  # a built-in name given as an extra field is still given
+        load_standard(typo, extra_fields=("revenue_365d",))
+    assert "Extra fields given (--fields, extra_fields=): revenue_365d" in err.value.fix, err.value.fix
+    assert "No extra fields were given" not in err.value.fix
+    broken = typo.replace("revenu_365d > 0", "region_score >") + '[[gates]]\nname = "h"\nexpr = "loyalty > 0"\n'
+    (tmp_path / "b.toml").write_text(broken, "utf-8")
+    res = CliRunner().invoke(app, ["standard", "show", str(tmp_path / "b.toml")], env={"COLUMNS": "200"})
+    flat = " ".join(res.output.split())
+    assert res.exit_code == 2 and "`xuanba standard check FILE --field loyalty`" in flat, flat
+    with Workspace(tmp_path / "w.duckdb") as ws, pytest.raises(StandardError) as err:
+        standard_pages.load(ws, typo)
+    for lang in ("en", "zh"):
+        said = err.value.render(lang)
+        assert "--fields" not in said and "extra_fields=" not in said and "--field" not in said, said
+    assert "No round of this workspace was given extra fields" in err.value.render("en")
+    assert "本工作区还没有哪一轮另给过字段" in err.value.render("zh")

@@ -1478,6 +1478,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_std_no_criteria_fix": ("Add at least one [[criteria]] block with name, field and weight.",
                                 "请至少加一个 [[criteria]] 块，写明 name、field 和 weight。"),
     "err_std_criterion": ("criterion {name}: {problem}", "指标 {name}：{problem}"),
+    "err_std_capacity_field": ("capacity {key}: {problem}", "容量 {key}：{problem}"),
+    "err_std_tie_break_field": ("tie_break entry {entry}: {problem}", "tie_break 第 {entry} 项：{problem}"),
     "err_std_gate": ("gate {name}: {problem}", "门槛 {name}：{problem}"),
     "err_expr_unknown_field": ("unknown field {name}", "未知字段 {name}"),
     "err_expr_unknown_field_fix": ("{hint}Known fields: {fields}.", "{hint}已知字段：{fields}。"),
@@ -1498,8 +1500,23 @@ TEXT: dict[str, tuple[str, str]] = {
                                  "{name}（客户属性：导入 customers 表）"),
     "err_field_from_customers_engine": ("{name} (customer attribute: load a customers table into the --workspace)",
                                         "{name}（客户属性：把 customers 表导入 --workspace）"),
+    "err_field_from_predictions": ("{name} (prediction: the predictions table lacks it; add that column, or give "
+                                   "no predictions)",
+                                   "{name}（预测字段：所给的预测表中没有这一列；请补上这一列，或不给预测表）"),
+    "err_field_from_facts": ("{name} (fact: the facts computed from the transactions lack it; check the "
+                             "transactions have the columns it needs)",
+                             "{name}（事实字段：由交易计算的事实中没有它；请检查交易表是否有计算它所需的列）"),
     "err_field_from_extra": ("{name} (extra field: give it as a column of the --fields file, or extra_fields=)",
                              "{name}（另给字段：作为 --fields 文件中的一列提供，或用 extra_fields=）"),
+    "err_extra_builtin_case": ("the extra fields' column {column} differs from the built-in field {field} only in case",
+                               "另给字段中的列 {column} 与内置字段 {field} 只差大小写"),
+    "err_extra_round_id": ("the extra fields have a column {column}, a name the stored rounds use themselves",
+                           "另给字段中有一列名为 {column}，这是已存轮次自己使用的名称"),
+    "err_extra_same_name": ("the extra fields' columns {column} and {other} are one name, {name}, ignoring case "
+                            "and full-width characters",
+                            "另给字段中的列 {column} 与 {other} 在忽略大小写和全角字符后是同一个名称 {name}"),
+    "err_extra_rename": ("Rename the column {column} (a field of your own needs a name of its own).",
+                         "请给列 {column} 改名（自有字段需要一个独有的名称）。"),
     "err_std_unknown_field_fix": ("{hint}Known fields: {fields}. {table}{more}", "{hint}已知字段：{fields}。{table}{more}"),
     "err_std_customer_columns": ("Columns of the customers table: {names}. ", "客户表的列：{names}。"),
     "err_std_extras_given": ("Extra fields given (--fields, extra_fields=): {names}; a field of your own must be "
@@ -1510,9 +1527,18 @@ TEXT: dict[str, tuple[str, str]] = {
                           "customers table or of the round's --fields file (extra_fields= in Python).",
                           "未另给任何字段：自有字段须是工作区 customers 表中的一列，或该轮 --fields 文件中的一列"
                           "（Python 中用 extra_fields=）。"),
-    "err_std_field_own_check": ("If {name} is a field of your own, check with --field {name}; a round reads it "
-                                "from a column of its --fields file.",
-                                "如果 {name} 是自有字段，请加 --field {name} 再检查；轮次会从 --fields 文件中的同名列读取它。"),
+    "err_std_field_own_check": ("If {name} is a field of your own, check with `xuanba standard check FILE --field "
+                                "{name}`; a round reads it from a column of its --fields file.",
+                                "如果 {name} 是自有字段，请用 `xuanba standard check 文件 --field {name}` 再检查；"
+                                "轮次会从 --fields 文件中的同名列读取它。"),
+    "err_std_extras_given_web": ("Extra fields of this workspace's rounds: {names}; a field of your own must be "
+                                 "one of them.",
+                                 "本工作区各轮另给的字段：{names}；自有字段须是其中之一。"),
+    "err_std_no_extras_web": ("No round of this workspace was given extra fields: a field of your own can be used "
+                              "here once it is a column of the workspace's customers table, or once a round has "
+                              "been run with it as an extra field.",
+                              "本工作区还没有哪一轮另给过字段：自有字段须是工作区 customers 表中的一列，"
+                              "或先在某一轮中作为另给字段使用，才能在这里使用。"),
     "err_expr_unreadable": ("cannot read the expression: {detail}", "无法读懂这条规则：{detail}"),
     "err_expr_unreadable_fix": ("Use field names, numbers, comparisons and and/or/not, e.g. "
                                 "`margin_365d > 0 and p_alive >= 0.3`.",
@@ -1568,10 +1594,12 @@ TEXT: dict[str, tuple[str, str]] = {
                              "columns of its --fields file (extra_fields= in Python).",
                              "非内置字段：{names}。轮次须以另给字段的形式提供它们：即 --fields 文件中的同名列"
                              "（Python 中用 extra_fields=）。"),
-    "cli_std_near_miss": ("{name} is close to {names}: make sure it is no typo.",
-                          "{name} 与 {names} 很接近：请确认不是笔误。"),
     "cli_std_customer_fields": ("Read from the workspace's customers table: {names}.",
                                 "取自工作区 customers 表：{names}。"),
+    "cli_std_near_miss_bad": ("{name} is close to the built-in field {names}: write the built-in name if it is a "
+                              "typo; if {name} is a field of your own, check with --field {name}.",
+                              "{name} 与内置字段 {names} 很接近：若是笔误，请改为内置字段名；若 {name} 是自有字段，"
+                              "请加 --field {name} 再检查。"),
     "cli_std_check_with_field": ("To check the names against the extra fields a round will be given, name them: "
                                  "--field NAME (repeatable).",
                                  "若要按轮次将会另给的字段检查这些名称，请逐一写出：--field 名称（可重复）。"),

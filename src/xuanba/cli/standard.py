@@ -89,11 +89,22 @@ def register(app: typer.Typer) -> None:
             "capacity": std.capacity.model_dump(exclude_none=True),
             "extra_fields_needed": needed, "did_you_mean": near, "customer_fields": from_people,
         }
+        if near:  # a typo of a built-in field (or the same but for case) fails the check
+            summary["ok"] = False
+            summary["problems"] = [{"field": n, "did_you_mean": close,
+                                    "message": say("cli_std_near_miss_bad", name=n, names=", ".join(close))}
+                                   for n, close in near.items()]
         if fields:
             summary["known_fields"] = sorted(known_fields(tuple(field or ())))
         if as_json:
             emit_json(summary)
+            if near:
+                raise typer.Exit(2)
             return
+        if near:
+            for problem in summary["problems"]:
+                console.print(f"[red]{escape(problem['message'])}[/]", markup=True)
+            raise typer.Exit(2)
         console.print(f"[green]{say('cli_std_ok')}[/] {escape(str(file))}: [bold]{escape(std.name)}[/] v{escape(str(std.version))} (sha256 {std.sha256[:12]}…)", markup=True)
         grid = Table(title=say("cli_criteria"))
         for col in ("name", "field", "normalise", "share", "group", "private"):
@@ -121,8 +132,6 @@ def register(app: typer.Typer) -> None:
             console.print(say("cli_std_customer_fields", names=", ".join(from_people)), markup=False)
         if needed:
             console.print(say("cli_std_extra_needed", names=", ".join(needed)), markup=False)
-            for name, close in near.items():
-                console.print("  " + say("cli_std_near_miss", name=name, names=", ".join(close)), markup=False)
             if not field:
                 console.print(say("cli_std_check_with_field"), markup=False)
         if fields:

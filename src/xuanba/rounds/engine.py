@@ -659,8 +659,11 @@ def run_round_on_engine(
                              file=str(roster_out), fix="Give a folder you can write.") from None
     from xuanba._frames import to_pandas
     from xuanba.rounds.run import customer_attributes
+    from xuanba.rounds.extra_names import checked_extra_fields
 
     extra_fields = to_pandas(extra_fields)  # polars/Arrow tables too
+    if extra_fields is not None:  # their names said before any work, as on the workspace path
+        extra_fields = checked_extra_fields(extra_fields)
     std = as_standard(standard, [c for c in extra_fields.columns if c != "customer_id"]
                       if extra_fields is not None else [],
                       customer_attributes(workspace if side_tables is None else side_tables))

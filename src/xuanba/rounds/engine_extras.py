@@ -473,12 +473,13 @@ def extra_frame(extra: pd.DataFrame) -> pd.DataFrame:
     [['7', 0.123457]]
     """
     from xuanba.errors import DataError
+    from xuanba.rounds.extra_names import checked_extra_fields
     from xuanba.rounds.run import _steady
 
     if "customer_id" not in extra.columns:
         raise DataError("the extra fields table has no customer_id column",
                         fix=f"Columns found: {list(extra.columns)[:20]}.")
-    out = extra.copy()
+    out = checked_extra_fields(extra).copy()
     out["customer_id"] = out["customer_id"].astype(str)
     if out["customer_id"].duplicated().any():
         dups = out.loc[out["customer_id"].duplicated(), "customer_id"].unique()

@@ -505,19 +505,25 @@ def gather_fields(
 
 def fields_missing(missing: list[str], *, engine: bool = False) -> DataError:
     """The error of a round whose data lack fields the standard reads, each said with where it
-    comes from: an account field from the side tables, a customer attribute from the customers
-    table, any other from the extra fields (``--fields``); ``engine``: a round on an engine,
-    whose side tables are those of its ``--workspace``.
+    comes from: a prediction from the predictions table given, a fact from the transactions, an
+    account field from the side tables, a customer attribute from the customers table, any other
+    from the extra fields (``--fields``); ``engine``: a round on an engine, whose side tables are
+    those of its ``--workspace``.
 
     Example
     -------
-    >>> print(fields_missing(["region_score", "segment"]).message)
+    >>> print(fields_missing(["region_score", "segment", "p_alive"]).message)
     the standard uses fields the data do not have:
       region_score (extra field: give it as a column of the --fields file, or extra_fields=)
       segment (customer attribute: load a customers table)
+      p_alive (prediction: the predictions table lacks it; add that column, or give no predictions)
     """
+    from xuanba.facts import FACT_COLUMNS
+
     side = "_engine" if engine else ""
-    where = [Phrase(f"err_field_from_account{side}", name=f) if f in ACCOUNT_COLUMNS
+    where = [Phrase("err_field_from_predictions", name=f) if f in PREDICTION_COLUMNS
+             else Phrase("err_field_from_facts", name=f) if f in FACT_COLUMNS
+             else Phrase(f"err_field_from_account{side}", name=f) if f in ACCOUNT_COLUMNS
              else Phrase(f"err_field_from_customers{side}", name=f) if f in CUSTOMER_COLUMNS
              else Phrase("err_field_from_extra", name=f) for f in missing]
     return DataError(Phrase("err_fields_missing", fields=where),
@@ -709,11 +715,15 @@ def run_round(
     -------
     Round
     """
+    from xuanba.rounds.extra_names import checked_extra_fields
+
     if scoring_engine not in SCORING_ENGINES:
         raise InputError(f"scoring_engine={scoring_engine!r} is not known", fix=f"Use one of {list(SCORING_ENGINES)}.")
     cut = _as_cutoff(cutoff)
     check_unit(time_unit, "time_unit")
     predictions, extra_fields = to_pandas(predictions), to_pandas(extra_fields)  # polars/Arrow tables too
+    if extra_fields is not None:  # their names said before any work, as on an engine
+        extra_fields = checked_extra_fields(extra_fields)
     extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
     if is_frame(workspace):  # a table of transactions, not a workspace: read it into one in memory
         from xuanba.ingest import ingest
@@ -990,6 +1000,7 @@ def quadrant_counts(roster: pd.DataFrame) -> dict[str, int]:
 
 def read_fields_file(path: str | Path) -> pd.DataFrame:
     """Read a table of extra per-customer fields (.csv UTF-8/GBK, .xlsx, .parquet) with customer_id."""
+    from xuanba.rounds.extra_names import checked_extra_fields
     from xuanba.tables import read_table
 
     p = Path(path)
@@ -997,4 +1008,4 @@ def read_fields_file(path: str | Path) -> pd.DataFrame:
     if "customer_id" not in frame.columns:
         raise InputError("the fields table has no customer_id column", file=str(p),
                          fix=f"Columns found: {list(frame.columns)[:20]}; name the id column customer_id.")
-    return frame
+    return checked_extra_fields(frame, file=str(p))

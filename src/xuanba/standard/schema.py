@@ -27,7 +27,6 @@ Example
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import hashlib
 import math
@@ -657,6 +656,7 @@ def load_standard(
     extra_fields: tuple[str, ...] | list[str] = (),
     any_extra: bool = False,
     attributes: tuple[str, ...] | list[str] = (),
+    web: bool = False,
 ) -> Standard:
     """Read and validate a standard from a ``.toml`` path or from TOML text.
 
@@ -679,6 +679,9 @@ def load_standard(
         lists them, :func:`near_misses` those that read like a typo of a known field); a
         standard broken anyway is refused with every problem, those names among them (each
         with how to name it as an extra field).
+    web
+        Say the fixes for the web editor's reader (the extra fields of the workspace's rounds),
+        not for the command line.
 
     Raises
     ------
@@ -708,15 +711,14 @@ def load_standard(
                                      Phrase("err_std_toml_fix"))],
                             file=file) from None
     lines = _Lines(text)
-    builtin = set(known) if known is not None else known_fields()
+    given = set(extra_fields)  # what was given, even a name that is also built in
     people = set(attributes)
-    standard, problems = _checked(data, lines, names,
-                                  _fix_of(names, set(extra_fields) - builtin, any_extra, people))
-    if problems and any_extra and (opened := _not_known_yet(data, names)):
+    standard, problems = _checked(data, lines, names, _fix_of(names, given, any_extra, web, people))
+    if problems and any_extra and (opened := _not_known_yet(standard, names)):
         # the names that are not built in taken as extra fields: valid so, the standard is returned
         # (extra_fields_needed() lists them); broken anyway, every problem is said, those names too
         wide, wide_problems = _checked(data, lines, names | opened,
-                                       _fix_of(names | opened, set(), any_extra, people))
+                                       _fix_of(names | opened, set(), any_extra, web, people))
         if not wide_problems:
             standard, problems = wide, []
     if problems:
@@ -841,8 +843,9 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _Fix
     for key in ("cost_field",) + (("objective",) if cap.objective != "score" else ()):
         value = getattr(cap, key)
         if value is not None and value not in names:
-            out.append(Problem(lines.find("capacity", None, key), f"capacity {key} {value!r} is not a known field",
-                               f"Known fields: {', '.join(sorted(names))}."))
+            exc = UnknownFieldError(value, names)
+            out.append(Problem(lines.find("capacity", None, key), Phrase("err_std_capacity_field", key=key,
+                                                                         problem=_expr_msg(exc)), fix_of(exc)))
     if (cap.cost_field is None) != (cap.budget is None):
         out.append(Problem(lines.find("capacity"), "capacity needs both cost_field and budget, or neither",
                            "Give the field with each account's cost (e.g. cost_to_serve_365d) and the total budget."))
@@ -853,8 +856,9 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _Fix
             out.append(Problem(line, f"tie_break entry {j + 1} {item!r} is not `field` or `field asc|desc`",
                                'Write e.g. order = ["clv_3y desc", "customer_id"].'))
         elif parts[0] not in names and parts[0] != "customer_id":
-            out.append(Problem(line, f"tie_break field {parts[0]!r} is not known",
-                               f"Known fields: {', '.join(sorted(names))}."))
+            exc = UnknownFieldError(parts[0], names)
+            out.append(Problem(line, Phrase("err_std_tie_break_field", entry=j + 1, problem=_expr_msg(exc)),
+                               fix_of(exc)))
     return out
 
 
@@ -886,44 +890,45 @@ NEAR_MISS = 0.85
 
 def near_misses(names: list[str] | set[str], known: set[str] | None = None) -> dict[str, list[str]]:
     """The ``names`` that read like a typo of a ``known`` field (default :func:`known_fields`),
-    each with the fields it looks like, best first: a hint, since an extra field may well be
-    named like a built-in one.
+    each with the fields it looks like, best first: one equal to it but for case first, then
+    those alike ignoring case (difflib's ratio of ``t`` and ``T`` is 0).
 
     Examples
     --------
-    >>> near_misses(["revenu_365d", "region_score"])
-    {'revenu_365d': ['revenue_365d']}
+    >>> near_misses(["revenu_365d", "region_score", "t", "Revenue_365D"])
+    {'Revenue_365D': ['revenue_365d'], 'revenu_365d': ['revenue_365d'], 't': ['T']}
     """
     pool = sorted(known_fields() if known is None else known)
-    out = {n: difflib.get_close_matches(n, pool, n=3, cutoff=NEAR_MISS) for n in sorted(names)}
-    return {n: close for n, close in out.items() if close}
+    lower: dict[str, list[str]] = {}
+    for k in pool:
+        lower.setdefault(k.lower(), []).append(k)
+    out: dict[str, list[str]] = {}
+    for n in sorted(names):
+        close = difflib.get_close_matches(n.lower(), sorted(lower), n=3, cutoff=NEAR_MISS)
+        hits = [k for c in close for k in lower[c] if k != n]
+        if hits:
+            out[n] = hits[:3]
+    return out
 
 
-def _not_known_yet(data: dict[str, Any], names: set[str]) -> set[str]:
-    """The names the rules of the raw TOML ``data`` read (criteria, gates, tie-break, capacity)
-    that are not among ``names``: extra fields, to be given to a round."""
-    read: set[str] = set()
-    for section, key in (("criteria", "field"), ("gates", "expr")):
-        items = data.get(section)
-        for item in items if isinstance(items, list) else []:
-            rule = item.get(key) if isinstance(item, dict) else None
-            if isinstance(rule, str):
-                with contextlib.suppress(ExpressionError):  # said as the rule's problem
-                    read |= fields_read(rule)
-    tie = data.get("tie_break")
-    order = tie.get("order") if isinstance(tie, dict) else None
-    read |= {item.split()[0] for item in (order if isinstance(order, list) else [])
-             if isinstance(item, str) and item.split()}
-    cap = data.get("capacity")
-    read |= {v for k, v in (cap.items() if isinstance(cap, dict) else ())
-             if k in ("cost_field", "objective") and isinstance(v, str) and v != "score"}
+def _not_known_yet(standard: Standard | None, names: set[str]) -> set[str]:
+    """The names ``standard``'s rules read (:meth:`Standard.fields_used`) that are not among
+    ``names``: extra fields, to be given to a round. None when it did not validate, or a rule
+    or tie-break entry cannot be read: broken anyway, so a wider retry could not pass."""
+    if standard is None:
+        return set()
+    try:
+        read = standard.fields_used()
+    except (ExpressionError, IndexError):  # each said as its own problem
+        return set()
     return {n for n in read - names if not n.startswith("_")}  # "_x" is refused as a name
 
 
-def _fix_of(names: set[str], extras: set[str], any_extra: bool = False, people: set[str] | None = None) -> _FixOf:
+def _fix_of(names: set[str], extras: set[str], any_extra: bool = False, web: bool = False,
+            people: set[str] | None = None) -> _FixOf:
     """The fix of a rule's problem; for an unknown field, the fields that exist, the columns of
     the customers table (``people``, when there are), the extra ones given (or that none was)
-    and how to give one."""
+    and how to give one (``web``: in the web editor's words)."""
 
     def fix(exc: ExpressionError) -> str | Phrase | None:
         if not isinstance(exc, UnknownFieldError):
@@ -932,9 +937,9 @@ def _fix_of(names: set[str], extras: set[str], any_extra: bool = False, people: 
         if any_extra:
             more = Phrase("err_std_field_own_check", name=exc.name)
         elif extras:
-            more = Phrase("err_std_extras_given", names=", ".join(sorted(extras)))
+            more = Phrase("err_std_extras_given_web" if web else "err_std_extras_given", names=", ".join(sorted(extras)))
         else:
-            more = Phrase("err_std_no_extras")
+            more = Phrase("err_std_no_extras_web" if web else "err_std_no_extras")
         table = Phrase("err_std_customer_columns", names=", ".join(sorted(people))) if people else ""
         return Phrase("err_std_unknown_field_fix", hint=hint, fields=", ".join(sorted(names)), table=table, more=more)
 

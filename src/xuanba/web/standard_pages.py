@@ -57,7 +57,8 @@ def load(ws: Workspace, text: str) -> Standard:
     the columns of its customers table, as a round there reads it."""
     from xuanba.rounds.run import customer_attributes
 
-    return load_standard(store.as_text(text), extra_fields=extra_fields(ws), attributes=customer_attributes(ws))
+    return load_standard(store.as_text(text), extra_fields=extra_fields(ws), attributes=customer_attributes(ws),
+                         web=True)
 
 
 def versions(ws: Workspace) -> list[dict[str, Any]]:

@@ -1,0 +1,56 @@
+"""The names of a round's extra fields (``--fields``, ``extra_fields=``), checked once before
+any work, on the workspace path and on an engine alike.
+
+A column is renamed to its NFKC form (Python reads a rule's ``得分２０２５`` as ``得分2025``, so
+the rule and the column meet) and refused when it would be stored or joined under another
+field's name: ``round_id``, a built-in field written in other case (``t`` for ``T``), or two
+columns that are one name ignoring case (the workspace's column names ignore case).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pandas as pd
+
+from xuanba.errors import DataError, Phrase
+
+
+def checked_extra_fields(frame: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
+    """``frame`` with its extra columns' names in NFKC form, or a :class:`~xuanba.errors.DataError`
+    naming ``file``, the column and the name it collides with, and asking to rename it.
+
+    Example
+    -------
+    >>> checked_extra_fields(pd.DataFrame({"customer_id": [1], "得分２０２５": [3]})).columns.tolist()
+    ['customer_id', '得分2025']
+    >>> checked_extra_fields(pd.DataFrame({"customer_id": [1], "t": [3]}))
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.DataError: column 't': the extra fields' column 't' differs from the built-in field 'T' only in case
+      fix: Rename the column 't' (a field of your own needs a name of its own).
+    """
+    from xuanba.standard.schema import known_fields
+
+    builtin = {n.lower(): n for n in sorted(known_fields() | {"customer_id"})}
+    renamed: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for col in frame.columns:
+        if col == "customer_id":
+            continue
+        name = unicodedata.normalize("NFKC", str(col))
+        if name.lower() == "round_id":
+            raise DataError(Phrase("err_extra_round_id", column=repr(str(col))), file=file, column=str(col),
+                            fix=Phrase("err_extra_rename", column=repr(str(col))))
+        own = builtin.get(name.lower())
+        if own is not None and own != name:
+            raise DataError(Phrase("err_extra_builtin_case", column=repr(str(col)), field=repr(own)),
+                            file=file, column=str(col), fix=Phrase("err_extra_rename", column=repr(str(col))))
+        if name.lower() in seen:
+            raise DataError(Phrase("err_extra_same_name", column=repr(str(col)), other=repr(seen[name.lower()]),
+                                   name=repr(name)),
+                            file=file, column=str(col), fix=Phrase("err_extra_rename", column=repr(str(col))))
+        seen[name.lower()] = str(col)
+        if name != col:
+            renamed[col] = name
+    return frame.rename(columns=renamed) if renamed else frame

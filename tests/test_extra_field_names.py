@@ -1,0 +1,105 @@
+"""The names of a round's extra fields (``--fields``, ``extra_fields=``) are checked once, before
+any work, the same on the workspace path and on an engine: a column equal to a built-in field
+but for case, or named ``round_id``, is refused with the file, the column and the fix (never a
+DuckDB traceback, never a late error at storing); full-width names meet the rule that reads them."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from tests.test_round_engine import _workspace, simulated_transactions
+from xuanba.cli import app
+from xuanba.errors import DataError
+from xuanba.rounds import list_rounds, run_round
+from xuanba.rounds.engine import run_round_on_engine
+from xuanba.rounds.run import read_fields_file
+
+
+def _standard(rule: str) -> str:
+    return ('[standard]\nname = "x"\nversion = "1"\n[[criteria]]\nname = "r"\nfield = "revenue_365d"\nweight = 1\n'
+            f'[[gates]]\nname = "g"\nexpr = "{rule}"\n')
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("names")
+    tx = simulated_transactions(60, seed=3)
+    source = tmp / "tx.parquet"
+    tx.to_parquet(source, index=False)
+    return tmp, tx, source, _workspace(tmp, tx)
+
+
+@pytest.mark.parametrize(("column", "builtin"), [("t", "T"), ("Revenue_365d", "revenue_365d"),
+                                                  ("round_id", None), ("ROUND_ID", None)])
+def test_a_column_named_like_a_builtin_but_for_case_is_refused_before_any_work_on_both_paths(data, column, builtin):
+    tmp, tx, source, path = data
+    ids = sorted(tx["customer_id"].unique())
+    fields = tmp / f"f_{column}.csv"
+    pd.DataFrame({"customer_id": ids, column: np.arange(len(ids)) % 4}).to_csv(fields, index=False)
+    (tmp / "s.toml").write_text(_standard(f"{column} >= 2" if builtin else "frequency >= 0"), "utf-8")
+    base = ["round", "--standard", str(tmp / "s.toml"), "--cutoff", "2025-12-31", "--fields", str(fields)]
+    engine = ["--engine", "duckdb", "--source", str(source), "--workspace", str(tmp / "e.duckdb")]
+    said = []
+    for where in (["--workspace", str(path)], engine):
+        for lang in ("en", "zh"):
+            res = CliRunner().invoke(app, [*base, *where, "--lang", lang])
+            assert res.exit_code == 3, res.output
+            assert "Traceback" not in res.output and "Catalog" not in res.output, res.output
+            assert repr(column) in res.output and str(fields) in res.output, res.output
+            if builtin:
+                assert repr(builtin) in res.output, res.output
+            said.append(res.output)
+        res = CliRunner().invoke(app, [*base, *where, "--json"])
+        assert res.exit_code == 3, res.output
+        err = json.loads(res.output)  # strict JSON, nothing around it
+        assert err["error"] == "DataError" and err["column"] == column and err["file"] == str(fields), err
+    assert said[0] == said[2] and said[1] == said[3]  # one check, said the same on both paths
+    assert "改名" in said[1] and "Rename" not in said[1]
+    assert list_rounds(path).empty  # refused before fitting or storing anything
+    with pytest.raises(DataError, match="stored rounds use" if builtin is None else "only in case"):
+        run_round(path, _standard("frequency >= 0"), "2025-12-31",
+                  extra_fields=pd.DataFrame({"customer_id": ids, column: 1.0}), check_model=False)
+
+
+def test_a_full_width_column_meets_the_rule_that_reads_it_on_both_paths(data):
+    tmp, tx, _, path = data
+    ids = sorted(tx["customer_id"].unique())
+    frame = pd.DataFrame({"customer_id": ids, "得分２０２５": np.arange(len(ids)) % 4})
+    frame.to_csv(tmp / "wide.csv", index=False)
+    extra = read_fields_file(tmp / "wide.csv")
+    assert list(extra.columns) == ["customer_id", "得分2025"]
+    std = _standard("得分２０２５ >= 2")  # Python reads the rule's name as 得分2025
+    failing = set(frame.loc[frame["得分２０２５"] < 2, "customer_id"].astype(str))
+    ws = run_round(path, std, "2025-12-31", extra_fields=frame, store=False, check_model=False)
+    run_round_on_engine(tx, std, "2025-12-31", extra_fields=frame, roster_out=tmp / "wide_out")
+    for roster in (ws.roster, pd.read_parquet(tmp / "wide_out" / "roster.parquet")):
+        failed = set(roster.loc[roster["gates_failed"].fillna("") != "", "customer_id"].astype(str))
+        assert failed == failing and failing
+
+
+def test_two_columns_that_are_one_name_after_nfkc_or_case_are_refused(data):
+    tmp, tx, _, path = data
+    ids = sorted(tx["customer_id"].unique())
+    for a, b in (("ｎｐｓ", "nps"), ("Nps", "nps")):
+        frame = pd.DataFrame({"customer_id": ids, a: 1.0, b: 2.0})
+        for run in (lambda f=frame: run_round(path, _standard("nps > 0"), "2025-12-31", extra_fields=f,
+                                              store=False, check_model=False),
+                    lambda f=frame: run_round_on_engine(tx, _standard("nps > 0"), "2025-12-31", extra_fields=f,
+                                                        roster_out=tmp / "out2")):
+            with pytest.raises(DataError, match="are one name"):
+                run()
+
+
+def test_a_prediction_the_predictions_table_lacks_is_said_as_such(data):
+    _, tx, _, path = data
+    preds = pd.DataFrame({"customer_id": sorted(tx["customer_id"].unique()), "clv_1y": 1.0})
+    with pytest.raises(DataError) as err:
+        run_round(path, _standard("p_alive > 0.1"), "2025-12-31", predictions=preds, store=False, check_model=False)
+    en, zh = err.value.render("en"), err.value.render("zh")
+    assert "p_alive (prediction: the predictions table lacks it" in en and "extra field" not in en, en
+    assert "预测表中没有" in zh and "--fields" not in zh, zh
