@@ -658,8 +658,8 @@ def run_round_on_engine(
             raise InputError(f"--roster-out {str(roster_out)!r} cannot be made: {exc.strerror or exc}",
                              file=str(roster_out), fix="Give a folder you can write.") from None
     from xuanba._frames import to_pandas
-    from xuanba.rounds.run import customer_attributes
     from xuanba.rounds.extra_names import checked_extra_fields
+    from xuanba.rounds.run import customer_attributes
 
     extra_fields = to_pandas(extra_fields)  # polars/Arrow tables too
     if extra_fields is not None:  # their names said before any work, as on the workspace path
