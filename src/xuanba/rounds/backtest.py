@@ -48,6 +48,7 @@ import pandas as pd
 
 from xuanba._dates import parse_horizon
 from xuanba.errors import DataError, InputError, XuanbaError
+from xuanba.rounds.extra_names import extra_field_names
 from xuanba.rounds.replay import replay_cutoffs
 from xuanba.rounds.run import (
     Progress,
@@ -494,7 +495,7 @@ def backtest(
         raise InputError(f"unknown baseline(s): {', '.join(unknown)}", fix=f"Use any of: {', '.join(BASELINES)}.")
     days = parse_horizon(horizon)
     cutoffs = replay_cutoffs(start, end, every)
-    extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
+    extras = extra_field_names(extra_fields)
     people = customer_attributes(workspace)
     std = as_standard(standard, extras, people)
     say = progress or (lambda _msg: None)

@@ -325,12 +325,13 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
         model_check_on_engine,
         side_fields,
     )
+    from xuanba.rounds.extra_names import extra_field_names
 
     say = progress or (lambda _msg: None)
     given: set[str] = set()
     if extra_fields is not None:
         extra_fields = extra_frame(extra_fields)  # its mistakes said before anything runs
-        given = {str(c) for c in extra_fields.columns if c != "customer_id"}
+        given = {str(c) for c in extra_field_names(extra_fields)}
     tables = SideTables.read(side_tables)
     _check_supported(standard, tables.columns(standard, given) | given)
     tx = transactions_table(transactions)
@@ -658,14 +659,13 @@ def run_round_on_engine(
             raise InputError(f"--roster-out {str(roster_out)!r} cannot be made: {exc.strerror or exc}",
                              file=str(roster_out), fix="Give a folder you can write.") from None
     from xuanba._frames import to_pandas
-    from xuanba.rounds.extra_names import checked_extra_fields
+    from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names
     from xuanba.rounds.run import customer_attributes
 
     extra_fields = to_pandas(extra_fields)  # polars/Arrow tables too
     if extra_fields is not None:  # their names said before any work, as on the workspace path
         extra_fields = checked_extra_fields(extra_fields)
-    std = as_standard(standard, [c for c in extra_fields.columns if c != "customer_id"]
-                      if extra_fields is not None else [],
+    std = as_standard(standard, extra_field_names(extra_fields),
                       customer_attributes(workspace if side_tables is None else side_tables))
     with contextlib.ExitStack() as stack:
 

@@ -488,15 +488,15 @@ def extra_frame(extra: pd.DataFrame) -> pd.DataFrame:
     return _steady(out, [c for c in out.columns if c != "customer_id"])
 
 
-def extra_columns(table: Any, extra: pd.DataFrame) -> tuple[Any, list[str]]:
-    """``table`` with the columns of the driver's ``extra`` (:func:`extra_frame`) joined in the
-    engine by customer, as the workspace round joins them: every customer of ``table`` kept (a
+def extra_columns(table: Any, frame: pd.DataFrame) -> tuple[Any, list[str]]:
+    """``table`` with the columns of the driver's ``frame`` (as :func:`extra_frame` made it: not
+    made again here) joined in the engine by customer, as the workspace round joins them: every customer of ``table`` kept (a
     customer only ``extra`` names is not one of the round's), a column of the same name replaced
     (the file's wins), the file's columns last in its order. Returns the table and those columns."""
     from xuanba.errors import DataError
+    from xuanba.rounds.extra_names import extra_field_names
 
-    frame = extra_frame(extra)
-    cols = [c for c in frame.columns if c != "customer_id"]
+    cols = extra_field_names(frame)
     if "_side_id" in cols:  # the join's own name for the id
         raise DataError("the extra fields table has a column named _side_id", column="_side_id",
                         fix="Rename that column.")

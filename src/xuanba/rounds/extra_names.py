@@ -16,6 +16,18 @@ import pandas as pd
 from xuanba.errors import DataError, Phrase
 
 
+def extra_field_names(frame: pd.DataFrame | None) -> list[str]:
+    """The names of the extra fields ``frame`` gives (its columns but ``customer_id``; none
+    without a frame).
+
+    Example
+    -------
+    >>> extra_field_names(pd.DataFrame({"customer_id": [1], "nps": [3]})), extra_field_names(None)
+    (['nps'], [])
+    """
+    return [] if frame is None else [c for c in frame.columns if c != "customer_id"]
+
+
 def checked_extra_fields(frame: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
     """``frame`` with its extra columns' names in NFKC form, or a :class:`~xuanba.errors.DataError`
     naming ``file``, the column and the name it collides with, and asking to rename it.

@@ -18,6 +18,7 @@ import pandas as pd
 
 from xuanba.errors import InputError
 from xuanba.rounds.diff import compare_rosters
+from xuanba.rounds.extra_names import extra_field_names
 from xuanba.rounds.run import (
     Progress,
     Round,
@@ -76,8 +77,7 @@ def replay_rounds(
     rounds: list[Round] = []
     rows = []
     with open_workspace(workspace) as ws:
-        std = as_standard(standard, [c for c in extra_fields.columns if c != "customer_id"]
-                          if extra_fields is not None else [], customer_attributes(ws))
+        std = as_standard(standard, extra_field_names(extra_fields), customer_attributes(ws))
         for cut in cutoffs:
             if progress:
                 progress(f"round at {cut}")
@@ -131,8 +131,7 @@ def replay_rounds_on_engine(
 
     cutoffs = replay_cutoffs(start, end, every)
     extra_fields = to_pandas(extra_fields)
-    std = as_standard(standard, [c for c in extra_fields.columns if c != "customer_id"]
-                      if extra_fields is not None else [],
+    std = as_standard(standard, extra_field_names(extra_fields),
                       customer_attributes(side_tables if side_tables is not None else workspace))
     tiers = [t.name for t in std.tiers]
     rounds: list[Round] = []

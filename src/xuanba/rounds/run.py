@@ -34,6 +34,7 @@ import pandas as pd
 from xuanba._dates import as_date, check_unit
 from xuanba._frames import column_values, ids_sorted, is_frame, same_values, to_pandas
 from xuanba.errors import DataError, InputError, Phrase
+from xuanba.rounds.extra_names import extra_field_names
 from xuanba.standard.schema import (
     ACCOUNT_COLUMNS,
     CUSTOMER_COLUMNS,
@@ -496,7 +497,7 @@ def gather_fields(
         notes["customer_fields_skipped"] = [str(c) for c in clash]
     if extra_fields is not None:
         table = _merge(table, extra_fields, "extra fields", override=True)
-        notes["extra_fields"] = [c for c in extra_fields.columns if c != "customer_id"]
+        notes["extra_fields"] = extra_field_names(extra_fields)
     missing = sorted(f for f in used if f not in table.columns)
     if missing:
         raise fields_missing(missing)
@@ -724,7 +725,7 @@ def run_round(
     predictions, extra_fields = to_pandas(predictions), to_pandas(extra_fields)  # polars/Arrow tables too
     if extra_fields is not None:  # their names said before any work, as on an engine
         extra_fields = checked_extra_fields(extra_fields)
-    extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
+    extras = extra_field_names(extra_fields)
     if is_frame(workspace):  # a table of transactions, not a workspace: read it into one in memory
         from xuanba.ingest import ingest
 

@@ -648,7 +648,7 @@ def standing_of(round_id: int, meta: dict[str, Any], n_customers: int, standard_
     out: dict[str, Any] = {"round_id": round_id, "cutoff": str(meta["cutoff"]), "customer_id": str(customer_id),
                            "n_customers": int(n_customers), **{k: row[k] for k in ("rank", "score", "tier", "selected")}}
     if out["tier"]:
-        labels = _tier_labels(standard_text, *_stored_names(meta))
+        labels = _tier_labels(standard_text, *stored_names(meta))
         out["tier_label"] = labels.get(str(out["tier"]), str(out["tier"]))
     else:
         out["tier_label"] = ""
@@ -664,9 +664,15 @@ def _tier_labels(standard_text: str, extra_fields: tuple[str, ...], attributes: 
     return {t.name: t.label or t.name for t in standard.tiers}
 
 
-def _stored_names(meta: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def stored_names(meta: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The names besides the built-in fields a stored round's standard was read with: its extra
-    fields and the columns of the customers table it joined (``meta``)."""
+    fields and the columns of the customers table it joined (``meta``).
+
+    Example
+    -------
+    >>> stored_names({"extra_fields": ["nps"], "customer_fields": None})
+    (('nps',), ())
+    """
     return (tuple(str(c) for c in meta.get("extra_fields") or ()),
             tuple(str(c) for c in meta.get("customer_fields") or ()))
 
@@ -683,7 +689,7 @@ def stored_standard(text: str, meta: dict[str, Any]) -> Standard:
     >>> stored_standard(text, {"extra_fields": [], "customer_fields": ["industry"]}).gates[0].name
     'g'
     """
-    extra, attributes = _stored_names(meta)
+    extra, attributes = stored_names(meta)
     return load_standard(text, extra_fields=extra, attributes=attributes)
 
 

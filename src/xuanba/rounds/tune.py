@@ -45,6 +45,7 @@ from xuanba.rounds.backtest import (
     scored_by,
     selection,
 )
+from xuanba.rounds.extra_names import extra_field_names
 from xuanba.rounds.replay import replay_cutoffs
 from xuanba.rounds.run import Progress, as_standard, customer_attributes
 from xuanba.standard.schema import Standard, load_standard
@@ -156,7 +157,7 @@ def tune(
         raise InputError(Phrase("err_tune_max_bar_change", value=max_bar_change),
                          fix=Phrase("err_tune_max_bar_change_fix"))
     days = parse_horizon(horizon)
-    extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
+    extras = extra_field_names(extra_fields)
     people = customer_attributes(workspace)
     std = as_standard(standard, extras, people)
     if bars and not any(t.min_score is not None for t in std.tiers):

@@ -37,8 +37,9 @@ import pandas as pd
 
 from xuanba.errors import DataError
 from xuanba.rounds.diff import RoundDiff, compare_rosters
+from xuanba.rounds.extra_names import extra_field_names
 from xuanba.rounds.run import _merge, as_standard, fallback_standard
-from xuanba.rounds.store import _load_fields, resolve_round_id, stored_standard
+from xuanba.rounds.store import _load_fields, resolve_round_id, stored_names, stored_standard
 from xuanba.standard.schema import Standard
 from xuanba.standard.score import Scored, score_customers
 from xuanba.workspace import Workspace, open_workspace
@@ -130,14 +131,15 @@ def whatif(
     -------
     WhatIf
     """
-    extras = [c for c in extra_fields.columns if c != "customer_id"] if extra_fields is not None else []
+    extras = extra_field_names(extra_fields)
     with open_workspace(workspace, read_only=True) as ws:
         rid = resolve_round_id(ws, against)
         head = ws.sql("SELECT standard_text, meta_json FROM rounds WHERE round_id = ?", [rid])
         meta = json.loads(head.loc[0, "meta_json"])
         stored = list(meta.get("field_columns") or [])
         # the new standard may read what the round stored: its extra fields and customer attributes
-        std = as_standard(standard, [*extras, *meta.get("extra_fields", [])], meta.get("customer_fields") or [])
+        extra, people = stored_names(meta)
+        std = as_standard(standard, [*extras, *extra], people)
         if "field_columns" not in meta:
             raise DataError(f"round {rid} was stored without its fields (by an older xuanba)",
                             fix="Run the round again with this version, then ask what-if of it.")

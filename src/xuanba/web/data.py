@@ -586,7 +586,9 @@ def quadrant_labels(ws: Workspace, rid: int) -> dict[str, str]:
     the stored text no longer parses); parsed once per text."""
     head = _round_head(ws, rid)
     meta = head["meta"]
-    key = (head["standard_text"], *(tuple(str(f) for f in meta.get(k) or []) for k in ("extra_fields", "customer_fields")))
+    from xuanba.rounds.store import stored_names
+
+    key = (head["standard_text"], *stored_names(meta))
     if key not in _QUADRANT_LABELS:
         from xuanba.errors import XuanbaError
         from xuanba.rounds.store import stored_standard
