@@ -103,3 +103,60 @@ def test_a_prediction_the_predictions_table_lacks_is_said_as_such(data):
     en, zh = err.value.render("en"), err.value.render("zh")
     assert "p_alive (prediction: the predictions table lacks it" in en and "extra field" not in en, en
     assert "预测表中没有" in zh and "--fields" not in zh, zh
+
+
+def _backtest(path, rule: str, frame: pd.DataFrame):
+    from xuanba.rounds.backtest import backtest
+
+    std = _standard(rule) + '[[tiers]]\nname = "A"\nquota = 12\n'
+    return backtest(path, std, "2025-03-01", "2025-09-30", horizon="90d", extra_fields=frame,
+                    baselines=("revenue",), draws=0)
+
+
+def test_a_backtest_reads_a_full_width_column_as_the_round_does(data):
+    """The backtest's extra fields pass the round's check before any name is used: a full-width
+    column meets the rule that reads it, and selects what the half-width column selects."""
+    _, tx, _, path = data
+    ids = sorted(tx["customer_id"].astype(str).unique())
+    score = np.arange(len(ids)) % 4
+    low = {i for i, s in zip(ids, score, strict=True) if s < 2}
+    wide = _backtest(path, "得分２０２５ >= 2", pd.DataFrame({"customer_id": ids, "得分２０２５": score}))
+    narrow = _backtest(path, "得分2025 >= 2", pd.DataFrame({"customer_id": ids, "得分2025": score}))
+    assert wide.selections == narrow.selections and len(wide.selections) == 3
+    assert all(sel and not set(sel) & low for sel in wide.selections.values())  # the gate held
+    pd.testing.assert_frame_equal(wide.cutoffs, narrow.cutoffs)
+
+
+@pytest.mark.parametrize(("columns", "needle"), [(("t",), "only in case"), (("ｎｐｓ", "nps"), "are one name"),
+                                                  (("Nps", "nps"), "are one name")])
+def test_a_backtest_refuses_a_clash_with_the_rounds_words(data, columns, needle):
+    tmp, tx, _, path = data
+    ids = sorted(tx["customer_id"].astype(str).unique())
+    frame = pd.DataFrame({"customer_id": ids, **{c: 1.0 for c in columns}})
+    rule = "frequency >= 0"
+    with pytest.raises(DataError, match=needle) as by_round:
+        run_round(path, _standard(rule), "2025-12-31", extra_fields=frame, store=False, check_model=False)
+    with pytest.raises(DataError, match=needle) as by_backtest:
+        _backtest(path, rule, frame)
+    for lang in ("en", "zh"):
+        assert by_backtest.value.render(lang) == by_round.value.render(lang)
+    assert by_backtest.value.column == columns[-1]  # the one that clashes with what came before
+    # on the command line: the file, the column and the fix, in both languages; --json strict
+    fields = tmp / f"clash_{len(columns)}_{columns[0]}.csv"
+    frame.to_csv(fields, index=False)
+    (tmp / "bt.toml").write_text(_standard(rule), "utf-8")
+    base = ["--fields", str(fields), "--workspace", str(path)]
+    for lang in ("en", "zh"):
+        said = []
+        for cmd in (["round", "--standard", str(tmp / "bt.toml"), "--cutoff", "2025-12-31"],
+                    ["backtest", str(tmp / "bt.toml"), "--from", "2025-03-01", "--to", "2025-09-30"]):
+            res = CliRunner().invoke(app, [*cmd, *base, "--lang", lang])
+            assert res.exit_code == 3 and "Traceback" not in res.output, res.output
+            assert str(fields) in res.output and repr(frame.columns[-1]) in res.output, res.output
+            said.append(res.output)
+        assert said[0] == said[1]
+    res = CliRunner().invoke(app, ["backtest", str(tmp / "bt.toml"), "--from", "2025-03-01", "--to", "2025-09-30",
+                                   *base, "--json"])
+    err = json.loads(res.output)
+    assert res.exit_code == 3 and err["error"] == "DataError" and err["file"] == str(fields), err
+    assert err["column"] == str(frame.columns[-1]) and err["fix"], err

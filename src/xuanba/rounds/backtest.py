@@ -48,7 +48,7 @@ import pandas as pd
 
 from xuanba._dates import parse_horizon
 from xuanba.errors import DataError, InputError, XuanbaError
-from xuanba.rounds.extra_names import extra_field_names
+from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names
 from xuanba.rounds.replay import replay_cutoffs
 from xuanba.rounds.run import (
     Progress,
@@ -495,6 +495,8 @@ def backtest(
         raise InputError(f"unknown baseline(s): {', '.join(unknown)}", fix=f"Use any of: {', '.join(BASELINES)}.")
     days = parse_horizon(horizon)
     cutoffs = replay_cutoffs(start, end, every)
+    if extra_fields is not None:  # their names checked (NFKC, clashes) before any is used, as a round's
+        extra_fields = checked_extra_fields(extra_fields)
     extras = extra_field_names(extra_fields)
     people = customer_attributes(workspace)
     std = as_standard(standard, extras, people)
