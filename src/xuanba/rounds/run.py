@@ -40,6 +40,7 @@ from xuanba.standard.schema import (
     CUSTOMER_COLUMNS,
     PREDICTION_COLUMNS,
     Standard,
+    check_names,
     load_standard,
 )
 from xuanba.standard.score import (
@@ -142,7 +143,11 @@ def as_standard(standard: Standard | str | Path, extra: list[str] | tuple[str, .
     """A :class:`Standard` from itself, a ``.toml`` path or TOML text, whose rules may read the
     names a round gives: the built-in fields, ``attributes`` (the columns of the workspace's
     customers table the round joins, :func:`customer_attributes`) and ``extra`` (the columns of
-    its extra fields). Every round, replay, backtest and tune reads its standard here.
+    its extra fields). Every round, replay, backtest and tune reads its standard here. A
+    :class:`Standard` built in Python (``Standard(...)``, ``Standard.model_validate``: no TOML
+    text, so :func:`load_standard` never saw it) has its names checked here as that would, before
+    any work (:func:`~xuanba.standard.schema.check_names`); one read from TOML was checked when it
+    was read (a name it was read with that the round lacks is said by :func:`fields_missing`).
 
     Example
     -------
@@ -152,6 +157,8 @@ def as_standard(standard: Standard | str | Path, extra: list[str] | tuple[str, .
     ["industry != 'internal'"]
     """
     if isinstance(standard, Standard):
+        if not standard.text:
+            check_names(standard, extra_fields=tuple(extra), attributes=tuple(attributes))
         return standard
     return load_standard(standard, extra_fields=tuple(extra), attributes=tuple(attributes))
 

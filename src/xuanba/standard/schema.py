@@ -797,12 +797,8 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _Fix
     # criteria: fields, numbers, bands
     for i, c in enumerate(s.criteria):
         line = lines.find("criteria", i, "field")
-        try:
-            used = check_expression(c.field, names)
-        except ExpressionError as exc:
-            out.append(Problem(line, Phrase("err_std_criterion", name=repr(c.name), problem=_expr_msg(exc)),
-                               fix_of(exc)))
-            used = set()  # the criterion's other checks still run
+        problem, used = _rule_problem("criterion", c.name, c.field, line, names, fix_of)
+        out += [problem] if problem is not None else []  # the criterion's other checks still run
         text_fields = used & NUMERIC_TEXT
         if text_fields:
             out.append(Problem(line, f"criterion {c.name!r} uses the text field(s) {', '.join(sorted(text_fields))}",
@@ -831,14 +827,36 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _Fix
         out.append(Problem(lines.find("criteria", 0, "weight"),
                            f"the weights sum to {total:g}, neither 1 nor 100",
                            f"Make them sum to 1 (or 100) so each reads as a share, e.g. {shares}."))
-    for i, g in enumerate(s.gates):
-        try:
-            check_expression(g.expr, names)
-        except ExpressionError as exc:
-            out.append(Problem(lines.find("gates", i, "expr"), Phrase("err_std_gate", name=repr(g.name),
-                                                                      problem=_expr_msg(exc)),
-                               fix_of(exc)))
+    out += _gate_problems(s, lines, names, fix_of)
     out += _tier_problems(s, lines)
+    out += _capacity_field_problems(s, lines, names, fix_of)
+    cap = s.capacity
+    if (cap.cost_field is None) != (cap.budget is None):
+        out.append(Problem(lines.find("capacity"), "capacity needs both cost_field and budget, or neither",
+                           "Give the field with each account's cost (e.g. cost_to_serve_365d) and the total budget."))
+    out += _tie_break_problems(s, lines, names, fix_of)
+    return out
+
+
+def _rule_problem(what: str, name: Any, expr: str, line: int | None, names: set[str],
+                  fix_of: _FixOf) -> tuple[Problem | None, set[str]]:
+    """The problem of a criterion's field or a gate's rule ``expr`` over ``names`` (``None``:
+    none), and the fields it reads (none when it cannot be read)."""
+    try:
+        return None, check_expression(expr, names)
+    except ExpressionError as exc:
+        phrase = "err_std_criterion" if what == "criterion" else "err_std_gate"
+        return Problem(line, Phrase(phrase, name=repr(name), problem=_expr_msg(exc)), fix_of(exc)), set()
+
+
+def _gate_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _FixOf) -> list[Problem]:
+    found = (_rule_problem("gate", g.name, g.expr, lines.find("gates", i, "expr"), names, fix_of)[0]
+             for i, g in enumerate(s.gates))
+    return [p for p in found if p is not None]
+
+
+def _capacity_field_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _FixOf) -> list[Problem]:
+    out: list[Problem] = []
     cap = s.capacity
     for key in ("cost_field",) + (("objective",) if cap.objective != "score" else ()):
         value = getattr(cap, key)
@@ -846,9 +864,11 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _Fix
             exc = UnknownFieldError(value, names)
             out.append(Problem(lines.find("capacity", None, key), Phrase("err_std_capacity_field", key=key,
                                                                          problem=_expr_msg(exc)), fix_of(exc)))
-    if (cap.cost_field is None) != (cap.budget is None):
-        out.append(Problem(lines.find("capacity"), "capacity needs both cost_field and budget, or neither",
-                           "Give the field with each account's cost (e.g. cost_to_serve_365d) and the total budget."))
+    return out
+
+
+def _tie_break_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _FixOf) -> list[Problem]:
+    out: list[Problem] = []
     for j, item in enumerate(s.tie_break.order):
         parts = item.split()
         line = lines.find("tie_break", None, "order")
@@ -862,6 +882,36 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _Fix
     return out
 
 
+def check_names(standard: Standard, *, extra_fields: tuple[str, ...] | list[str] = (),
+                attributes: tuple[str, ...] | list[str] = ()) -> None:
+    """Refuse ``standard`` when a name its rules read (criteria, gates, capacity, tie-break) is not
+    one a round given ``extra_fields`` and ``attributes`` (see :func:`load_standard`) has, with
+    the :class:`StandardError` :func:`load_standard` gives (near misses, the known fields, the
+    extra fields given): the check of a standard built in Python (``Standard(...)``,
+    ``Standard.model_validate``), which no TOML reading saw, or read with other names.
+
+    Example
+    -------
+    >>> s = Standard(name="x", version="1", criteria=[Criterion(name="r", field="revenu_365d", weight=1)])
+    >>> check_names(s, extra_fields=["nps"])
+    Traceback (most recent call last):
+    ...
+    xuanba.standard.schema.StandardError: criterion 'r': unknown field 'revenu_365d'
+      fix: Did you mean revenue_365d, ...? Known fields: ... Extra fields given (--fields, extra_fields=): nps; ...
+    """
+    names = known_fields() | set(attributes) | set(extra_fields)
+    lines = _Lines(standard.text)
+    fix_of = _fix_of(names, set(extra_fields), people=set(attributes))
+    problems = [p for i, c in enumerate(standard.criteria)
+                if (p := _rule_problem("criterion", c.name, c.field, lines.find("criteria", i, "field"), names,
+                                       fix_of)[0]) is not None]
+    problems += _gate_problems(standard, lines, names, fix_of)
+    problems += _capacity_field_problems(standard, lines, names, fix_of)
+    problems += _tie_break_problems(standard, lines, names, fix_of)
+    if problems:
+        raise StandardError(problems)
+
+
 def _raw_expression_problems(flat: dict[str, Any], lines: _Lines, names: set[str], fix_of: _FixOf) -> list[Problem]:
     """The unknown fields and refused expressions of criteria and gates, read from the raw TOML
     when the standard as a whole did not validate (so one wrong key hides no unknown field)."""
@@ -872,13 +922,9 @@ def _raw_expression_problems(flat: dict[str, Any], lines: _Lines, names: set[str
             text = item.get(key) if isinstance(item, dict) else None
             if not isinstance(text, str):
                 continue
-            try:
-                check_expression(text, names)
-            except ExpressionError as exc:
-                phrase = "err_std_criterion" if what == "criterion" else "err_std_gate"
-                out.append(Problem(lines.find(section, i, key), Phrase(phrase, name=repr(item.get("name", i + 1)),
-                                                                       problem=_expr_msg(exc)),
-                                   fix_of(exc)))
+            problem, _ = _rule_problem(what, item.get("name", i + 1), text, lines.find(section, i, key),
+                                       names, fix_of)
+            out += [problem] if problem is not None else []
     return out
 
 
