@@ -1515,6 +1515,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_extra_same_name": ("the extra fields' columns {column} and {other} are one name, {name}, ignoring case "
                             "and full-width characters",
                             "另给字段中的列 {column} 与 {other} 在忽略大小写和全角字符后是同一个名称 {name}"),
+    "err_extra_bad_name": ("the extra fields have a column named {column}, which a round cannot store (empty, or "
+                           "with a line break or another control character)",
+                           "另给字段中有一列名为 {column}，轮次无法存储这样的名称（为空，或含换行等控制字符）"),
+    "err_extra_plain_name": ("Rename the column {column} to a plain name (not empty, no line break or tab).",
+                             "请把列 {column} 改为普通名称（不为空，不含换行或制表符）。"),
     "err_extra_rename": ("Rename the column {column} (a field of your own needs a name of its own).",
                          "请给列 {column} 改名（自有字段需要一个独有的名称）。"),
     "err_std_unknown_field_fix": ("{hint}Known fields: {fields}. {table}{more}", "{hint}已知字段：{fields}。{table}{more}"),

@@ -4,7 +4,8 @@ any work, on the workspace path and on an engine alike.
 A column is renamed to its NFKC form (Python reads a rule's ``得分２０２５`` as ``得分2025``, so
 the rule and the column meet) and refused when it would be stored or joined under another
 field's name: ``round_id``, a built-in field written in other case (``t`` for ``T``), or two
-columns that are one name ignoring case (the workspace's column names ignore case).
+columns that are one name ignoring case (the workspace's column names ignore case); or when no
+round could store it (empty, or with a line break or another control character).
 """
 
 from __future__ import annotations
@@ -26,6 +27,18 @@ def extra_field_names(frame: pd.DataFrame | None) -> list[str]:
     (['nps'], [])
     """
     return [] if frame is None else [c for c in frame.columns if c != "customer_id"]
+
+
+def storable_name(name: str) -> bool:
+    """Whether a round can store a field named ``name``: not empty nor blank, and without a
+    control character (a line break, a tab).
+
+    Example
+    -------
+    >>> storable_name("nps; =cmd 'x'"), storable_name("new\\nline"), storable_name(" ")
+    (True, False, False)
+    """
+    return bool(name.strip()) and not any(ord(ch) < 32 for ch in name)
 
 
 def checked_extra_fields(frame: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
@@ -51,6 +64,9 @@ def checked_extra_fields(frame: pd.DataFrame, *, file: str | None = None) -> pd.
         if col == "customer_id":
             continue
         name = unicodedata.normalize("NFKC", str(col))
+        if not storable_name(name):
+            raise DataError(Phrase("err_extra_bad_name", column=repr(str(col))), file=file, column=str(col),
+                            fix=Phrase("err_extra_plain_name", column=repr(str(col))))
         if name.lower() == "round_id":
             raise DataError(Phrase("err_extra_round_id", column=repr(str(col))), file=file, column=str(col),
                             fix=Phrase("err_extra_rename", column=repr(str(col))))

@@ -240,10 +240,12 @@ def _quote(name: str) -> str:
 def _check_names(columns: list[str]) -> None:
     """Field names a round can store: not empty, no control characters, not ``round_id``, and no
     two that differ only in case (DuckDB's column names ignore case)."""
+    from xuanba.rounds.extra_names import storable_name
+
     seen: dict[str, str] = {}
     for col in columns:
         name = str(col)
-        if not name.strip() or any(ord(ch) < 32 for ch in name):
+        if not storable_name(name):
             raise DataError(f"a field is named {name!r}, which a round cannot store",
                             fix="Give every extra field and customers column a plain, non-empty name.")
         if name.lower() == "round_id":
