@@ -160,3 +160,47 @@ def test_a_backtest_refuses_a_clash_with_the_rounds_words(data, columns, needle)
     err = json.loads(res.output)
     assert res.exit_code == 3 and err["error"] == "DataError" and err["file"] == str(fields), err
     assert err["column"] == str(frame.columns[-1]) and err["fix"], err
+
+
+def _two_criteria(rule: str) -> str:
+    return (_standard(rule).replace("weight = 1\n", "weight = 0.5\n", 1)
+            + '[[criteria]]\nname = "o"\nfield = "orders"\nweight = 0.5\n[[tiers]]\nname = "A"\nquota = 12\n')
+
+
+@pytest.mark.parametrize("what", ["replay", "replay_on_engine", "tune", "whatif"])
+def test_replay_tune_and_whatif_read_a_full_width_column_as_the_round_does(data, tmp_path, what):
+    """Every path that takes extra fields checks their names before any is used: a full-width
+    column meets the rule that reads it (before, the standard was refused as reading an unknown
+    field) and gives what the half-width column gives."""
+    from xuanba.rounds import replay_rounds, replay_rounds_on_engine
+    from xuanba.rounds.tune import tune
+    from xuanba.rounds.whatif import whatif
+
+    _, tx, _, path = data
+    ids = sorted(tx["customer_id"].astype(str).unique())
+    score = np.arange(len(ids)) % 4
+    got = []
+    for name in ("得分２０２５", "得分2025"):
+        frame = pd.DataFrame({"customer_id": ids, name: score})
+        std = _two_criteria(f"{name} >= 2")
+        if what == "replay":
+            r = replay_rounds(path, std, "2025-06-01", "2025-12-31", extra_fields=frame, store=False)
+            got.append([x.roster for x in r.rounds])
+        elif what == "replay_on_engine":
+            r = replay_rounds_on_engine(tx, std, "2025-06-01", "2025-12-31", extra_fields=frame,
+                                        roster_out=tmp_path / name)
+            got.append([x.roster for x in r.rounds])
+        elif what == "tune":
+            t = tune(path, std, "2024-06-01", "2025-06-30", horizon="90d", extra_fields=frame)
+            got.append([t.weights, t.cutoffs])
+        else:
+            ws = _workspace(tmp_path, tx, f"w{len(got)}.duckdb")
+            run_round(ws, _two_criteria("frequency >= 0"), "2025-12-31", check_model=False)
+            w = whatif(ws, std, extra_fields=frame)
+            got.append([w.scored.roster, w.tiers])
+    for a, b in zip(*got, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    first = got[0][0]
+    if "selected" in first.columns:  # the gate held: nobody under 2 selected
+        chosen = set(first.loc[first["selected"], "customer_id"].astype(str))
+        assert chosen and not chosen & {i for i, s in zip(ids, score, strict=True) if s < 2}

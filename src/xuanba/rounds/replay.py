@@ -18,7 +18,7 @@ import pandas as pd
 
 from xuanba.errors import InputError
 from xuanba.rounds.diff import compare_rosters
-from xuanba.rounds.extra_names import extra_field_names
+from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names
 from xuanba.rounds.run import (
     Progress,
     Round,
@@ -74,6 +74,8 @@ def replay_rounds(
     round_id, customers, selected, entered, left, kept, rank_correlation (with the previous).
     """
     cutoffs = replay_cutoffs(start, end, every)
+    if extra_fields is not None:  # their names checked before any is used, as a round's
+        extra_fields = checked_extra_fields(extra_fields)
     rounds: list[Round] = []
     rows = []
     with open_workspace(workspace) as ws:
@@ -131,6 +133,8 @@ def replay_rounds_on_engine(
 
     cutoffs = replay_cutoffs(start, end, every)
     extra_fields = to_pandas(extra_fields)
+    if extra_fields is not None:  # their names checked before any is used, as a round's
+        extra_fields = checked_extra_fields(extra_fields)
     std = as_standard(standard, extra_field_names(extra_fields),
                       customer_attributes(side_tables if side_tables is not None else workspace))
     tiers = [t.name for t in std.tiers]

@@ -45,7 +45,7 @@ from xuanba.rounds.backtest import (
     scored_by,
     selection,
 )
-from xuanba.rounds.extra_names import extra_field_names
+from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names
 from xuanba.rounds.replay import replay_cutoffs
 from xuanba.rounds.run import Progress, as_standard, customer_attributes
 from xuanba.standard.schema import Standard, load_standard
@@ -157,6 +157,8 @@ def tune(
         raise InputError(Phrase("err_tune_max_bar_change", value=max_bar_change),
                          fix=Phrase("err_tune_max_bar_change_fix"))
     days = parse_horizon(horizon)
+    if extra_fields is not None:  # their names checked before any is used, as a round's
+        extra_fields = checked_extra_fields(extra_fields)
     extras = extra_field_names(extra_fields)
     people = customer_attributes(workspace)
     std = as_standard(standard, extras, people)

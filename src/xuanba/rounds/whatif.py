@@ -37,7 +37,7 @@ import pandas as pd
 
 from xuanba.errors import DataError
 from xuanba.rounds.diff import RoundDiff, compare_rosters
-from xuanba.rounds.extra_names import extra_field_names
+from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names
 from xuanba.rounds.run import _merge, as_standard, fallback_standard
 from xuanba.rounds.store import _load_fields, resolve_round_id, stored_names, stored_standard
 from xuanba.standard.schema import Standard
@@ -131,6 +131,8 @@ def whatif(
     -------
     WhatIf
     """
+    if extra_fields is not None:  # their names checked before any is used, as a round's
+        extra_fields = checked_extra_fields(extra_fields)
     extras = extra_field_names(extra_fields)
     with open_workspace(workspace, read_only=True) as ws:
         rid = resolve_round_id(ws, against)
