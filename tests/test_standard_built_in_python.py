@@ -121,3 +121,40 @@ def test_a_valid_hand_built_standard_runs_as_the_same_standard_read_from_toml(da
     internal = set(extra.loc[extra["plan"] == "internal", "customer_id"].astype(str))
     assert internal and not set(hand.selected["customer_id"]) & internal  # the gate over the text field held
     assert hand.meta["n_selected"] == 10
+
+
+def test_a_round_of_a_hand_built_standard_stores_a_text_that_reads_back_as_it(data, tmp_path):
+    """The round stores, hashes and publishes the TOML the standard stands for; the stored round
+    reads back (before, it stored an empty text and could not be loaded: "no [[criteria]]")."""
+    import hashlib
+
+    from xuanba.rounds import load_round
+    from xuanba.standard.schema import standard_toml
+
+    tx, _, extra = data
+    path = _workspace(tmp_path, tx)
+    std = Standard.model_validate(_dict(tie="nps_score desc"))
+    rnd = run_round(path, std, CUTOFF, extra_fields=extra, check_model=False)
+    text = standard_toml(std)
+    assert rnd.standard.text == text and rnd.meta["standard_sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    back = load_round(path, "latest")
+    assert back.standard.model_dump() == std.model_dump()
+    pd.testing.assert_frame_equal(back.roster, rnd.roster, check_dtype=False)
+
+
+def test_a_hand_built_standard_breaking_a_files_rule_is_refused_with_its_words(data):
+    tx, path, extra = data
+    bad = _dict()
+    bad["criteria"] = [{**c, "weight": 2.0} for c in bad["criteria"]]  # sums to 4: neither 1 nor 100
+    with pytest.raises(StandardError) as got:
+        run_round(path, Standard.model_validate(bad), CUTOFF, extra_fields=extra, store=False, check_model=False)
+    assert "the weights sum to 4, neither 1 nor 100" in str(got.value) and got.value.row is None
+
+
+@pytest.mark.parametrize("odd", ["a\"b\\c", "line\nbreak\ttab", "=cmd; DROP TABLE rounds; --", "全角　名", "\x7f"])
+def test_standard_toml_reads_back_as_the_standard_for_hostile_text(odd):
+    from xuanba.standard.schema import standard_toml
+
+    std = Standard.model_validate({**_dict(gate=f"plan != {odd!r}"), "description": odd,
+                                   "tiers": [{"name": odd, "label": odd, "quota": "5%"}]})
+    assert load_standard(standard_toml(std), extra_fields=["nps_score", "plan"]).model_dump() == std.model_dump()

@@ -40,7 +40,7 @@ from xuanba.standard.schema import (
     CUSTOMER_COLUMNS,
     PREDICTION_COLUMNS,
     Standard,
-    check_names,
+    as_read,
     load_standard,
 )
 from xuanba.standard.score import (
@@ -145,9 +145,10 @@ def as_standard(standard: Standard | str | Path, extra: list[str] | tuple[str, .
     customers table the round joins, :func:`customer_attributes`) and ``extra`` (the columns of
     its extra fields). Every round, replay, backtest and tune reads its standard here. A
     :class:`Standard` built in Python (``Standard(...)``, ``Standard.model_validate``: no TOML
-    text, so :func:`load_standard` never saw it) has its names checked here as that would, before
-    any work (:func:`~xuanba.standard.schema.check_names`); one read from TOML was checked when it
-    was read (a name it was read with that the round lacks is said by :func:`fields_missing`).
+    text, so :func:`load_standard` never saw it) is read here from the text it stands for, checked
+    as a file is before any work and given that text to store (:func:`~xuanba.standard.schema.as_read`);
+    one read from TOML was checked when it was read (a name it was read with that the round lacks
+    is said by :func:`fields_missing`).
 
     Example
     -------
@@ -157,9 +158,8 @@ def as_standard(standard: Standard | str | Path, extra: list[str] | tuple[str, .
     ["industry != 'internal'"]
     """
     if isinstance(standard, Standard):
-        if not standard.text:
-            check_names(standard, extra_fields=tuple(extra), attributes=tuple(attributes))
-        return standard
+        return standard if standard.text else as_read(standard, extra_fields=tuple(extra),
+                                                      attributes=tuple(attributes))
     return load_standard(standard, extra_fields=tuple(extra), attributes=tuple(attributes))
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import math
 import re
 import sys
@@ -882,34 +883,78 @@ def _tie_break_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _Fi
     return out
 
 
-def check_names(standard: Standard, *, extra_fields: tuple[str, ...] | list[str] = (),
-                attributes: tuple[str, ...] | list[str] = ()) -> None:
-    """Refuse ``standard`` when a name its rules read (criteria, gates, capacity, tie-break) is not
-    one a round given ``extra_fields`` and ``attributes`` (see :func:`load_standard`) has, with
-    the :class:`StandardError` :func:`load_standard` gives (near misses, the known fields, the
-    extra fields given): the check of a standard built in Python (``Standard(...)``,
-    ``Standard.model_validate``), which no TOML reading saw, or read with other names.
+def standard_toml(standard: Standard) -> str:
+    """TOML text that :func:`load_standard` reads back as ``standard`` (what is not the default):
+    the text a round stores, hashes and publishes of a standard built in Python, which has none.
+
+    Example
+    -------
+    >>> s = Standard(name="x", version="1", criteria=[Criterion(name="r", field="revenue_365d", weight=1)])
+    >>> print(standard_toml(s))
+    [standard]
+    name = "x"
+    version = "1"
+    <BLANKLINE>
+    [[criteria]]
+    name = "r"
+    field = "revenue_365d"
+    weight = 1.0
+    <BLANKLINE>
+    """
+
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int | float):
+            return repr(v)  # 1.0, 1e-05, inf, nan: TOML reads each back as the same number
+        if isinstance(v, list | tuple):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return json.dumps(str(v), ensure_ascii=False).replace("\x7f", "\\u007f")  # a TOML basic string
+
+    def table(head: str, items: dict[str, Any]) -> list[str]:
+        plain = [f"{json.dumps(k, ensure_ascii=False)} = {value(v)}" if not re.fullmatch(r"[A-Za-z0-9_]+", k)
+                 else f"{k} = {value(v)}" for k, v in items.items() if not isinstance(v, dict)]
+        out = [head, *plain, ""]
+        for k, v in items.items():
+            if isinstance(v, dict):  # [quadrants.names]
+                out += table(f"[{head.strip('[]')}.{k}]", v)
+        return out
+
+    data = standard.model_dump(exclude_defaults=True)
+    lines = table("[standard]", {k: data.pop(k) for k in _META if k in data})
+    for key in ("predictions", "criteria", "gates", "tiers", "capacity", "tie_break", "quadrants"):
+        part = data.get(key)
+        if isinstance(part, list):
+            for item in part:
+                lines += table(f"[[{key}]]", item)
+        elif part:
+            lines += table(f"[{key}]", part)
+    return "\n".join(lines)
+
+
+def as_read(standard: Standard, *, extra_fields: tuple[str, ...] | list[str] = (),
+            attributes: tuple[str, ...] | list[str] = ()) -> Standard:
+    """``standard`` as :func:`load_standard` reads it from its TOML text (:func:`standard_toml`),
+    ``extra_fields`` and ``attributes`` as there: a standard built in Python (``Standard(...)``,
+    ``Standard.model_validate``), which no reading checked, is checked by the one rule for files
+    (unknown fields with near misses and the extra fields given, weights, tiers ...) and gets the
+    text a round stores, hashes and publishes. Its problems have no line: there is no file.
 
     Example
     -------
     >>> s = Standard(name="x", version="1", criteria=[Criterion(name="r", field="revenu_365d", weight=1)])
-    >>> check_names(s, extra_fields=["nps"])
+    >>> as_read(s, extra_fields=["nps"])
     Traceback (most recent call last):
     ...
     xuanba.standard.schema.StandardError: criterion 'r': unknown field 'revenu_365d'
       fix: Did you mean revenue_365d, ...? Known fields: ... Extra fields given (--fields, extra_fields=): nps; ...
     """
-    names = known_fields() | set(attributes) | set(extra_fields)
-    lines = _Lines(standard.text)
-    fix_of = _fix_of(names, set(extra_fields), people=set(attributes))
-    problems = [p for i, c in enumerate(standard.criteria)
-                if (p := _rule_problem("criterion", c.name, c.field, lines.find("criteria", i, "field"), names,
-                                       fix_of)[0]) is not None]
-    problems += _gate_problems(standard, lines, names, fix_of)
-    problems += _capacity_field_problems(standard, lines, names, fix_of)
-    problems += _tie_break_problems(standard, lines, names, fix_of)
-    if problems:
-        raise StandardError(problems)
+    import dataclasses
+
+    try:
+        return load_standard(standard_toml(standard), extra_fields=extra_fields, attributes=attributes)
+    except StandardError as exc:  # the lines of a text nobody wrote are left out
+        raise StandardError([dataclasses.replace(p, line=None) for p in exc.problems]) from None
 
 
 def _raw_expression_problems(flat: dict[str, Any], lines: _Lines, names: set[str], fix_of: _FixOf) -> list[Problem]:
