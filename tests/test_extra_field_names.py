@@ -184,10 +184,10 @@ def test_replay_tune_and_whatif_read_a_full_width_column_as_the_round_does(data,
         frame = pd.DataFrame({"customer_id": ids, name: score})
         std = _two_criteria(f"{name} >= 2")
         if what == "replay":
-            r = replay_rounds(path, std, "2025-06-01", "2025-12-31", extra_fields=frame, store=False)
+            r = replay_rounds(path, std, "2025-09-01", "2025-12-31", extra_fields=frame, store=False)
             got.append([x.roster for x in r.rounds])
         elif what == "replay_on_engine":
-            r = replay_rounds_on_engine(tx, std, "2025-06-01", "2025-12-31", extra_fields=frame,
+            r = replay_rounds_on_engine(tx, std, "2025-09-01", "2025-12-31", extra_fields=frame,
                                         roster_out=tmp_path / name)
             got.append([x.roster for x in r.rounds])
         elif what == "tune":
