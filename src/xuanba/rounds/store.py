@@ -521,6 +521,75 @@ def _load_tables(ws: Workspace, rid: int) -> dict[str, StoredTable]:
     return out
 
 
+# -- the one reader of the contributions ---------------------------------------------------------
+# Everything that reads a round's contributions (load_round, the report's strongest criteria, the
+# web's customer pages, what-if's reasons) goes through these functions, which know how they lie.
+
+
+def _long_rows(ws: Workspace) -> str:
+    """A query of a round's contributions (``?``: its id), long, with the customer's rank and
+    selection beside them: ``rank, selected, customer_id, criterion, position, raw, normalised,
+    weight, contribution``; ``position`` orders a customer's criteria as stored."""
+    cols = ", ".join(f"c.{c}" for c in CONTRIBUTION_COLUMNS[1:])
+    return (f"SELECT r.rank, r.selected, c.customer_id, c.rowid AS position, {cols} FROM contributions c "
+            "JOIN roster r ON r.round_id = c.round_id AND r.customer_id = c.customer_id WHERE c.round_id = $rid")
+
+
+def read_contributions(ws: Workspace, round_id: int, *, columns: Sequence[str] = CONTRIBUTION_COLUMNS,
+                       where: str = "", params: dict[str, Any] | None = None, order: str = "rank, position",
+                       limit: int | None = None) -> pd.DataFrame:
+    """Round ``round_id``'s stored contributions, long (``columns`` of :data:`CONTRIBUTION_COLUMNS`,
+    ``rank``, ``selected``), the rows ``where`` holds (SQL over those names and ``position``, with
+    named ``params``: ``$name``), in ``order`` (SQL). The one reader of the stored contributions.
+
+    Example
+    -------
+    >>> read_contributions(ws, 3, where="rank <= $top", params={"top": 10})  # doctest: +SKIP
+    """
+    frame = ws.sql(*_query(ws, round_id, columns, where, params, order, limit))  # type: ignore[arg-type]
+    for col in ("customer_id", "criterion"):
+        if col in frame.columns:
+            frame[col] = frame[col].astype("str")
+    return frame
+
+
+def _query(ws: Workspace, round_id: int, columns: Sequence[str], where: str, params: dict[str, Any] | None,
+           order: str, limit: int | None = None) -> tuple[str, dict[str, Any]]:
+    text = f"SELECT {', '.join(columns)} FROM ({_long_rows(ws)}) t" + (f" WHERE {where}" if where else "")
+    text += f" ORDER BY {order}" + ("" if limit is None else f" LIMIT {int(limit)}")
+    return text, {"rid": int(round_id), **(params or {})}
+
+
+def contributions_of(ws: Workspace, round_id: int, customer_ids: Sequence[str]) -> pd.DataFrame:
+    """The stored contributions (``customer_id, criterion, contribution``) of ``customer_ids`` in
+    round ``round_id``, each customer's criteria as stored (a few customers: what-if's movers)."""
+    return read_contributions(ws, round_id, columns=("customer_id", "criterion", "contribution"),
+                              where="list_contains($ids::VARCHAR[], customer_id)",
+                              params={"ids": [str(c) for c in customer_ids]})
+
+
+def customer_contributions(ws: Workspace, round_id: int, customer_id: str, *,
+                           rank: int | None = None) -> list[tuple[Any, ...]]:
+    """Customer ``customer_id``'s stored ``(criterion, raw, normalised, weight, contribution)`` in
+    round ``round_id``, as stored (ordered by criterion as the round had them; a missing value
+    ``None``, a NaN stored as such a float NaN); ``rank``: theirs, when known (their rows are
+    then found by it, and a wrong rank finds none)."""
+    where, params = "customer_id = $cid", {"cid": str(customer_id)}
+    if rank is not None:
+        where, params = where + " AND rank = $rank", {**params, "rank": int(rank)}
+    return ws.con.execute(*_query(ws, round_id, CONTRIBUTION_COLUMNS[1:], where, params, "rank, position")).fetchall()
+
+
+def ranked_contributions(ws: Workspace, round_id: int) -> Any:
+    """Round ``round_id``'s stored contributions as an Arrow table in rank order (each customer's
+    criteria as stored): ``rank`` (INTEGER), ``criterion``, ``raw``, ``normalised``, ``weight``,
+    ``contribution``; what the web keeps in memory to show a customer's points without a query."""
+    cols = ", ".join(CONTRIBUTION_COLUMNS[1:])
+    got = ws.con.execute(f"SELECT CAST(rank AS INTEGER) AS rank, {cols} FROM ({_long_rows(ws)}) t "
+                         "ORDER BY rank, position", {"rid": int(round_id)}).arrow()
+    return got.read_all() if hasattr(got, "read_all") else got
+
+
 def load_round(workspace: Workspace | str, round_id: int | str, *,
                fields: bool | Sequence[str] = True, contributions: bool = True) -> Round:
     """Re-open a stored round: its standard (from the stored text), roster, contributions, the
@@ -543,12 +612,8 @@ def load_round(workspace: Workspace | str, round_id: int | str, *,
         dropped = set((meta.get("fallback") or {}).get("criteria") or [])
         names = [c.name for c in standard.criteria if c.name not in dropped]
         # in roster order, criteria in the standard's order: the raw values reshape without a join here
-        cols = ", ".join(f"c.{c}" for c in CONTRIBUTION_COLUMNS)
-        contrib = ws.sql(
-            f"SELECT {cols} FROM contributions c JOIN roster r ON r.round_id = c.round_id "
-            "AND r.customer_id = c.customer_id WHERE c.round_id = ? "
-            f"ORDER BY r.rank, list_position(?::VARCHAR[], c.criterion){'' if contributions else ' LIMIT 0'}",
-            [rid, names])
+        contrib = read_contributions(ws, rid, order="rank, list_position($names::VARCHAR[], criterion)",
+                                     params={"names": names}, limit=None if contributions else 0)
         stored_fields = None
         if fields is not False:
             stored_fields = _load_fields(ws, rid, meta.get("field_columns"),
@@ -561,8 +626,6 @@ def load_round(workspace: Workspace | str, round_id: int | str, *,
     for col in ("customer_id", "tier", "quadrant", "gates_failed", "next_tier",
                 "cheapest_criterion", "cheapest_public_criterion"):
         roster[col] = roster[col].astype("str")
-    contrib["customer_id"] = contrib["customer_id"].astype("str")
-    contrib["criterion"] = contrib["criterion"].astype("str")
     return Round(rid, meta, standard, roster, contrib, fields=stored_fields, tables=tables)
 
 
@@ -579,20 +642,14 @@ def load_contributions(workspace: Workspace | str, round_id: int | str, *, selec
     """
     with open_workspace(workspace, read_only=True) as ws:
         rid = resolve_round_id(ws, round_id)
-        where = ["c.round_id = ?"]
-        params: list[Any] = [rid]
+        where: list[str] = ["TRUE"]
+        params: dict[str, Any] = {}
         if selected:
-            where.append("r.selected")
+            where.append("selected")
         if max_rank is not None:
-            where.append("r.rank <= ?")
-            params.append(int(max_rank))
-        cols = ", ".join(f"c.{c}" for c in CONTRIBUTION_COLUMNS)
-        frame = ws.sql(f"SELECT {cols} FROM contributions c JOIN roster r ON r.round_id = c.round_id "
-                       f"AND r.customer_id = c.customer_id WHERE {' AND '.join(where)} ORDER BY r.rank, c.criterion",
-                       params)
-    frame["customer_id"] = frame["customer_id"].astype("str")
-    frame["criterion"] = frame["criterion"].astype("str")
-    return frame
+            where.append("rank <= $top")
+            params["top"] = int(max_rank)
+        return read_contributions(ws, rid, where=" AND ".join(where), params=params, order="rank, criterion")
 
 
 #: The stored fields :func:`customer_standing` returns beside the roster row.
