@@ -216,14 +216,19 @@ def rss() -> tuple[float, float]:
     return now, peak
 
 
-def workspace_apart(parquet: Path, path: Path) -> None:
+def workspace_apart(parquet: Path, path: Path, src: Path | None = None) -> None:
     """:func:`_workspace` run in another process, so that loading the data (and bringing the
-    workspace to the current layout) leaves nothing in this process's memory."""
+    workspace to the current layout) leaves nothing in this process's memory; ``src``: with
+    the xuanba of that ``src/`` (its layout: a later schema is one an older xuanba cannot open)."""
+    import os
     import subprocess
 
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = str(src) + os.pathsep + env.get("PYTHONPATH", "")
     subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); from bench_round import "
                     "_workspace; from pathlib import Path; _workspace(Path(sys.argv[2]), Path(sys.argv[3]))",
-                    str(BENCH), str(parquet), str(path)], check=True)
+                    str(BENCH), str(parquet), str(path)], check=True, env=env)
 
 
 def _source_of(rev: str) -> Path:
@@ -325,12 +330,18 @@ def main() -> None:
     runs: dict[str, list[dict]] = {v: [] for v in versions}
     reports: dict[str, list[dict]] = {v: [] for v in versions}
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
-        base = Path(tmp) / "base.duckdb"
-        _workspace(data, base)
+        bases: dict[str, Path] = {}  # each version's own workspace of the data, in its own layout
+        for src in versions.values():
+            if str(src) not in bases:
+                bases[str(src)] = Path(tmp) / f"base{len(bases)}.duckdb"
+                if src is None:
+                    _workspace(data, bases[str(src)])
+                else:
+                    workspace_apart(data, bases[str(src)], src)
         for i in range(args.repeat):
             for version, src in versions.items():
                 ws = Path(tmp) / f"run{i}.duckdb"
-                shutil.copy(base, ws)
+                shutil.copy(bases[str(src)], ws)
                 if args.report:
                     _call(["--child", str(ws), args.predictions, PREVIOUS_CUTOFF], src)
                 child = ["--child", str(ws), args.predictions, CUTOFF, scorings[version]]

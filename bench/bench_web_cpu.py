@@ -130,8 +130,12 @@ def main() -> None:
     args = ap.parse_args()
     from bench_web_load import source_of, workspace
 
-    path = workspace(int(args.customers))
     if args.child:  # one measurement, printed as JSON for the parent
+        from xuanba.workspace import SCHEMA_VERSION
+
+        # each version reads a workspace it wrote (schema 3 on: contributions keyed by rank,
+        # which an older xuanba cannot open), built the first time by that version
+        path = workspace(int(args.customers), f"-s{SCHEMA_VERSION}" if SCHEMA_VERSION >= 3 else "")
         print(json.dumps(measure(path, args.requests, int(args.child), args.settle)))
         return
     runs: list[tuple[str, Path | None]] = [("this tree", BENCH.parent / "src")]

@@ -97,9 +97,10 @@ OUT = BENCH / "out"
 KINDS = ("roster page", "50-row API page", "customer page")
 
 
-def workspace(n: int) -> Path:
-    """The benchmark's workspace of ``n`` customers, built once into bench/out."""
-    path = OUT / f"web-{n}.duckdb"
+def workspace(n: int, tag: str = "") -> Path:
+    """The benchmark's workspace of ``n`` customers, built once into bench/out (``tag``: a
+    version's own file, e.g. one of a later schema that an older xuanba cannot open)."""
+    path = OUT / f"web-{n}{tag}.duckdb"
     if not path.exists():
         OUT.mkdir(exist_ok=True)
         part = path.with_suffix(".part")

@@ -88,11 +88,17 @@ def test_a_stored_round_hashes_its_inputs_and_roster_as_pandas_does(tmp_path):
 
 
 def test_contributions_stored_from_their_parts_are_the_long_table_row_for_row(tmp_path):
-    """A round stores its contributions from their parts (DuckDB unnests them): the stored rows,
-    in their stored order, equal those of the long table inserted as it is, missing raw values
-    (NULL) included; the table is made only when read."""
-    from xuanba.rounds.store import _arrow, _ddl, _insert_parts
-    from xuanba.standard.score import CONTRIBUTION_COLUMNS, contribution_parts, score_customers
+    """A round stores its contributions from their parts (keyed by rank, a list per customer): read
+    back, in rank order, they equal the long table row for row, missing raw values (NULL)
+    included, and so do those of the long table itself stored (its rows in any order), and the
+    ``contributions`` view; the table is made only when read."""
+    from xuanba.rounds.store import _append, _ddl, _insert_parts, _parts_of_long, read_contributions
+    from xuanba.standard.score import (
+        CONTRIBUTION_COLUMNS,
+        ROSTER_COLUMNS,
+        contribution_parts,
+        score_customers,
+    )
 
     std = load_standard('[standard]\nname = "p"\nversion = "1"\n'
                         '[[criteria]]\nname = "revenue"\nfield = "revenue_365d"\nweight = 0.7\nmissing = "zero"\n'
@@ -106,16 +112,24 @@ def test_contributions_stored_from_their_parts_are_the_long_table_row_for_row(tm
     scored = score_customers(fields, std)
     parts = contribution_parts(scored)
     assert parts is not None
+    roster = scored.roster[list(ROSTER_COLUMNS)]
     with Workspace(tmp_path / "w.duckdb") as ws:
         with ws.transaction() as con:
             _ddl(con)
-            _insert_parts(con, 1, parts)
-            con.register("_long", _arrow(parts.frame()[list(CONTRIBUTION_COLUMNS)]))
-            con.execute(f"INSERT INTO contributions SELECT 2, {', '.join(CONTRIBUTION_COLUMNS)} FROM _long")
-            con.unregister("_long")
-        a, b = (ws.sql(f"SELECT * EXCLUDE (round_id) FROM contributions WHERE round_id = {r} ORDER BY rowid")
-                for r in (1, 2))
-    pd.testing.assert_frame_equal(a, b)
+            for r in (1, 2):
+                _append(con, roster, f"INSERT INTO roster SELECT {r}, {', '.join(ROSTER_COLUMNS)} FROM _xb_rows")
+            _insert_parts(con, 1, parts, roster["rank"].to_numpy())  # from the parts
+            long = parts.frame()[list(CONTRIBUTION_COLUMNS)]  # from the long table, rows shuffled
+            _insert_parts(con, 2, _parts_of_long(long.sample(frac=1.0, random_state=3), roster["customer_id"]),
+                          roster["rank"].to_numpy())
+        a, b = (read_contributions(ws, r) for r in (1, 2))
+        view = ws.sql("SELECT * EXCLUDE (round_id) FROM contributions WHERE round_id = 1")
+    pd.testing.assert_frame_equal(a, long.astype({"customer_id": object, "criterion": object}), check_dtype=False)
+    def by_cell(frame):
+        return frame.sort_values(["customer_id", "criterion"], ignore_index=True)
+
+    pd.testing.assert_frame_equal(by_cell(view), by_cell(a))
+    pd.testing.assert_frame_equal(by_cell(b), by_cell(a))  # its criteria in the order the rows named them
     assert len(a) == 80 and a["raw"].isna().sum() == 7 and set(a["criterion"]) == {"revenue", "alive"}
     assert contribution_parts(scored) is parts  # not made yet
     assert len(scored.contributions) == 80 and contribution_parts(scored) is None  # made once read

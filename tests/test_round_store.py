@@ -13,9 +13,10 @@ from xuanba.rounds import run_round
 from xuanba.rounds import store as store_mod
 from xuanba.rounds.store import save_round
 from xuanba.standard import load_standard, starter_standard
+from xuanba.standard.score import CONTRIBUTION_COLUMNS
 from xuanba.workspace import shown_bytes
 
-TABLES = ("rounds", "roster", "contributions", "round_fields", "round_tables")
+TABLES = ("rounds", "roster", "round_criteria", "round_points", "round_fields", "round_tables")
 
 
 @pytest.fixture()
@@ -37,6 +38,8 @@ def _stored(path) -> dict[str, pd.DataFrame]:
     """Every stored row of every round table, in the order the table holds them."""
     with Workspace(path, create=False) as ws:
         out = {t: ws.sql(f"SELECT * FROM {t} ORDER BY rowid") for t in TABLES}
+        out["contributions"] = store_mod.read_contributions(ws, 1, columns=CONTRIBUTION_COLUMNS) \
+            if len(out["rounds"]) else None
     out["rounds"] = out["rounds"].drop(columns=["created_at"])
     return out
 
@@ -67,7 +70,7 @@ def test_a_round_stored_in_slices_equals_the_round_stored_in_one_statement(tmp_p
     # row for row (a NaN raw value as NULL), the fields by customer
     roster = b["roster"].drop(columns=["round_id"])
     pd.testing.assert_frame_equal(roster, scored.roster[roster.columns.tolist()], check_dtype=False)
-    contrib = b["contributions"].drop(columns=["round_id"])
+    contrib = b["contributions"]
     long = scored.contributions.reset_index(drop=True)
     assert len(contrib) == len(long) == n * 4 and contrib["raw"].isna().sum() == long["raw"].isna().sum() >= 1
     pd.testing.assert_frame_equal(contrib, long[contrib.columns.tolist()], check_dtype=False)
@@ -127,9 +130,9 @@ def _spy_on_appends(monkeypatch, seen, fail_in=None):
         note(con, insert.split()[2])
         real_append(con, frame, insert)
 
-    def parts(con, round_id, p):
+    def parts(con, round_id, p, ranks):
         note(con, "contributions")
-        real_parts(con, round_id, p)
+        real_parts(con, round_id, p, ranks)
 
     monkeypatch.setattr(store_mod, "_append", append)
     monkeypatch.setattr(store_mod, "_insert_parts", parts)

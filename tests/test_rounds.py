@@ -146,7 +146,7 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("stage", ["rounds", "roster", "contributions", "fields"])
+@pytest.mark.parametrize("stage", ["rounds", "roster", "criteria", "contributions", "fields"])
 def test_a_round_killed_half_way_leaves_no_partial_round(tmp_path, ws_path, tx, standard, stage):
     preds = predictions_for(tx.customer_id)
     first = run_round(ws_path, standard, "2026-03-31", predictions=preds)
@@ -171,6 +171,8 @@ def test_a_round_killed_half_way_leaves_no_partial_round(tmp_path, ws_path, tx, 
         assert ws.sql("SELECT round_id FROM rounds")["round_id"].tolist() == [1]
         assert ws.sql("SELECT DISTINCT round_id FROM roster")["round_id"].tolist() == [1]
         assert ws.sql("SELECT DISTINCT round_id FROM contributions")["round_id"].tolist() == [1]
+        for table in ("round_criteria", "round_points"):  # killed between the two: neither holds round 2
+            assert ws.sql(f"SELECT DISTINCT round_id FROM {table}")["round_id"].tolist() == [1]
         assert ws.sql("SELECT DISTINCT round_id FROM round_fields")["round_id"].tolist() == [1]
         assert ws.sql("SELECT DISTINCT round_id FROM round_tables")["round_id"].tolist() in ([], [1])
         pd.testing.assert_frame_equal(load_round(ws, 1).roster, first.roster)

@@ -304,9 +304,10 @@ def test_a_read_inside_a_read_goes_on_while_a_write_waits(tmp_path):
 
 
 def test_a_customers_rows_are_read_where_the_kept_roster_says_and_a_wrong_hint_finds_them_anyway(ws, monkeypatch):
-    """A kept roster knows where each customer's stored fields and contributions lie (DuckDB row
-    ids): fresh, every hint points at that customer's own rows of that round; a stale hint (rows
-    moved) still gives the customer's own fields and points, never another customer's."""
+    """A kept roster knows where each customer's stored fields lie (DuckDB row ids; their
+    contributions are found by rank): fresh, every hint points at that customer's own row of that
+    round; a stale hint (rows moved) still gives the customer's own fields and points, and a wrong
+    rank finds no points, never another customer's."""
     import pyarrow as pa
 
     from xuanba.web import account_data, data
@@ -314,16 +315,10 @@ def test_a_customers_rows_are_read_where_the_kept_roster_says_and_a_wrong_hint_f
 
     with Workspace(ws, read_only=True) as ro:
         kept = data._kept_roster(ro, 2)
-        spans: dict[str, list[int]] = {}
-        for cid, rid, rowid in ro.con.execute("SELECT customer_id, round_id, rowid FROM contributions").fetchall():
-            if rid == 2:
-                spans.setdefault(cid, []).append(rowid)
         ids = kept.table.column("customer_id").to_pylist()
         for pos, cid in enumerate(ids):
-            fields_at, first, n = kept.where(pos)
             assert ro.con.execute("SELECT round_id, customer_id FROM round_fields WHERE rowid = ?",
-                                  [fields_at]).fetchall() == [(2, cid)]
-            assert list(range(first, first + n)) == sorted(spans[cid])
+                                  [kept.where(pos)]).fetchall() == [(2, cid)]
 
         def pages() -> list:
             data._ROWS.clear()
@@ -334,18 +329,13 @@ def test_a_customers_rows_are_read_where_the_kept_roster_says_and_a_wrong_hint_f
         right = pages()
         kept_sql = _both(monkeypatch, pages)[1]
         assert right == kept_sql
-        # every hint now points at another customer's rows (or round 1's), then the contributions'
-        # hints cover only part of each customer's: the pages do not change
-        fresh = table = kept.table
-        for col in ("fields_at", "contrib_at"):
-            shifted = pa.array(table.column(col).to_numpy()[::-1].copy())
-            table = table.set_column(table.column_names.index(col), col, shifted)
-        monkeypatch.setattr(kept, "table", table)
+        # every hint now points at another customer's row (or round 1's): the pages do not change
+        col = "fields_at"
+        shifted = pa.array(kept.table.column(col).to_numpy()[::-1].copy())
+        monkeypatch.setattr(kept, "table", kept.table.set_column(kept.table.column_names.index(col), col, shifted))
         assert pages() == right
-        partial = pa.array(fresh.column("contrib_at").to_numpy() + 1)  # all but the first of each
-        monkeypatch.setattr(kept, "table", fresh.set_column(fresh.column_names.index("contrib_at"), "contrib_at",
-                                                            partial))
-        assert pages() == right
+        # a customer's points read by a wrong rank: none, never another customer's
+        assert data.contributions(ro, 2, ids[0], rank=2) == []
         assert all(page[0]["contributions"] and page[0]["standing"]["customer_id"] == cid
                    for page, cid in zip(right, ids[::7], strict=True))
 
@@ -420,13 +410,15 @@ def test_a_kept_rounds_contributions_are_read_in_memory_as_sql_orders_them(ws, m
     with Workspace(ws, read_only=True) as ro:
         kept = data._kept_roster(ro, 2)
         ids = kept.table.column("customer_id").to_pylist()
+        from xuanba.rounds import store
+
         asked: list[str] = []
-        real = data._fetched
-        monkeypatch.setattr(data, "_fetched", lambda w, sql, p: (asked.append(sql), real(w, sql, p))[1])
-        memory = [data.contributions(ro, 2, cid, kept.where(pos)[1:], pos + 1) for pos, cid in enumerate(ids)]
-        assert not [q for q in asked if "FROM contributions" in q]  # none read in SQL
-        monkeypatch.setattr(data, "_fetched", real)
+        real = store.customer_contributions
+        monkeypatch.setattr(store, "customer_contributions", lambda *a, **k: (asked.append(a[2]), real(*a, **k))[1])
+        memory = [data.contributions(ro, 2, cid, pos + 1) for pos, cid in enumerate(ids)]
+        assert not asked  # none read in SQL
         sql = [data.contributions(ro, 2, cid) for cid in ids]
+        assert asked == ids  # each read in SQL
         assert memory == sql and all(memory)
 
         # points that tie, are missing or are NaN: sorted as DuckDB sorts them
@@ -435,7 +427,7 @@ def test_a_kept_rounds_contributions_are_read_in_memory_as_sql_orders_them(ws, m
     points = [1.0, None, float("nan"), 1.0, 2.0]
     table = pa.table({"criterion": list("abcde"), "raw": [1.0] * 5, "normalised": [0.5] * 5, "weight": [1.0] * 5,
                       "contribution": points, "rank": [1] * 5})
-    got = data.KeptContributions(0, table).rows(0, 5, rank=1)
+    got = data.KeptContributions(table).rows(1)
     import duckdb
 
     con = duckdb.connect()

@@ -41,7 +41,7 @@ Example
 ...     with ws.transaction():
 ...         ws.append("t", pd.DataFrame({"x": [1, 2]}))
 ...     int(ws.sql("SELECT sum(x) AS s FROM t")["s"].iloc[0]), ws.has_table("t"), ws.schema_version
-(3, True, 2)
+(3, True, 3)
 """
 
 from __future__ import annotations
@@ -329,14 +329,16 @@ def _v1_record_versions(ws: Workspace) -> None:
 MIGRATIONS: list[Migration] = [
     _v1_record_versions,
     "xuanba.rounds.store:_migrate_v2",  # stored backtests (backtests, backtest_cutoffs, backtest_overall)
+    "xuanba.rounds.store:_migrate_v3",  # contributions keyed by rank (round_criteria, round_points; a view)
 ]
 
 #: The schema version this xuanba writes and reads.
 SCHEMA_VERSION: int = len(MIGRATIONS)
 
 #: The oldest schema version a read-only open reads as it is, without upgrading: version 1 only
-#: added the version table (and completed hand-made transactions tables), and rounds stored
-#: before their fields were kept are read with what they have.
+#: added the version table (and completed hand-made transactions tables), rounds stored
+#: before their fields were kept are read with what they have, and the one reader of the
+#: contributions (:mod:`xuanba.rounds.store`) reads version 2's long table as well as version 3's.
 READABLE_FROM: int = 0
 
 

@@ -2,15 +2,22 @@
 
 A stored round is the single source of truth of everything shown about it later: the report,
 statements, exports, account sheets and console summaries render these tables and never
-refit a model or recompute a fact. Five tables hold rounds:
+refit a model or recompute a fact. Six tables hold rounds:
 
 * ``rounds`` — one row per round: id, name, cutoff, creation time, the standard's name,
   version, SHA-256 and full TOML text, the hashes of the input data and of the roster, counts,
   and the rest of the round's facts as JSON (``meta_json``: the models' estimates and
   diagnostics, the headline figures, where each field came from);
 * ``roster`` — one row per round and customer (the fixed roster columns);
-* ``contributions`` — one row per round, customer and criterion (raw value, normalised,
-  weight, contribution); the roster's raw-value columns are rebuilt from it;
+* ``round_criteria`` — one row per round and criterion: its ``position`` (1, 2, ...), name and
+  weight (its share of the score);
+* ``round_points`` — one row per round and customer, keyed by the customer's ``rank``: each
+  criterion's raw value, normalised value and contribution as lists (element ``position``);
+  the roster's raw-value columns are rebuilt from it. The view ``contributions`` shows them as
+  they were stored up to schema version 2, one row per round, customer and criterion
+  (``customer_id, criterion, raw, normalised, weight, contribution``), for SQL and notebooks;
+  xuanba itself reads them through :func:`read_contributions` and its neighbours, which also
+  read a version-2 file's ``contributions`` table as it is (a read-only open);
 * ``round_fields`` — one row per round and customer: every field the round gathered (facts,
   predictions, account fields, customer attributes, extra fields). A field first seen in a
   later round adds a column (older rounds hold NULL there);
@@ -64,7 +71,8 @@ if TYPE_CHECKING:
     from xuanba.rounds.run import Round, StoredTable
 
 PAUSE_ENV = "XUANBA_TEST_PAUSE_ROUND_AFTER"
-"""Test hook: when set to ``rounds``, ``roster``, ``contributions`` or ``fields``, saving pauses (prints ``PAUSED``, sleeps)
+"""Test hook: when set to ``rounds``, ``roster``, ``criteria`` (between the contributions' two
+tables), ``contributions`` or ``fields``, saving pauses (prints ``PAUSED``, sleeps)
 after that insert, inside the open transaction, so a test can kill the process there."""
 
 _ROUNDS_DDL = """
@@ -100,8 +108,16 @@ CREATE TABLE IF NOT EXISTS round_tables (
     info_json VARCHAR,
     table_json VARCHAR
 )"""
-_CONTRIB_TYPES = {"customer_id": "VARCHAR", "criterion": "VARCHAR", "raw": "DOUBLE",
-                  "normalised": "DOUBLE", "weight": "DOUBLE", "contribution": "DOUBLE"}
+_CRITERIA_DDL = ("CREATE TABLE IF NOT EXISTS round_criteria (round_id BIGINT, position INTEGER, criterion VARCHAR, "
+                 "weight DOUBLE)")
+_POINTS_DDL = ("CREATE TABLE IF NOT EXISTS round_points (round_id BIGINT, rank BIGINT, raw DOUBLE[], "
+               "normalised DOUBLE[], contribution DOUBLE[])")
+#: The long contributions, as stored up to schema version 2, for users' SQL and notebooks: the
+#: values of criterion ``position`` are that element of the customer's (their rank's) lists.
+_VIEW_DDL = ("CREATE VIEW IF NOT EXISTS contributions AS SELECT p.round_id, r.customer_id, k.criterion, "
+             "p.raw[k.position] AS raw, p.normalised[k.position] AS normalised, k.weight, "
+             "p.contribution[k.position] AS contribution FROM round_points p "
+             "JOIN round_criteria k ON k.round_id = p.round_id JOIN roster r ON r.round_id = p.round_id AND r.rank = p.rank")
 LIST_COLUMNS = ["round_id", "name", "cutoff", "created_at", "standard_name", "standard_version",
                 "standard_sha256", "data_sha256", "roster_sha256", "n_customers", "n_selected",
                 "time_unit", "currency"]
@@ -111,8 +127,9 @@ def _ddl(con: Any) -> None:
     con.execute(_ROUNDS_DDL)
     cols = ", ".join(f"{k} {v}" for k, v in _ROSTER_TYPES.items())
     con.execute(f"CREATE TABLE IF NOT EXISTS roster (round_id BIGINT, {cols})")
-    cols = ", ".join(f"{k} {v}" for k, v in _CONTRIB_TYPES.items())
-    con.execute(f"CREATE TABLE IF NOT EXISTS contributions (round_id BIGINT, {cols})")
+    con.execute(_CRITERIA_DDL)
+    con.execute(_POINTS_DDL)
+    con.execute(_VIEW_DDL)
     con.execute("CREATE TABLE IF NOT EXISTS round_fields (round_id BIGINT, customer_id VARCHAR)")
     con.execute(_TABLES_DDL)
 
@@ -295,33 +312,81 @@ def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame) -> None:
     _append(con, frame, f"INSERT INTO round_fields (round_id, {names}) SELECT {round_id}, {names} FROM _xb_rows")
 
 
-def _insert_parts(con: Any, round_id: int, parts: ContributionParts) -> None:
-    """Append a round's contributions from their parts: one row per customer (its id and each
-    criterion's raw value, normalised value and contribution) goes to DuckDB, which unnests it
-    into a row per criterion, in the order the long table has (rank-major, criteria in the
-    standard's order); the criteria and weights are bound as lists (exact doubles)."""
+def _insert_parts(con: Any, round_id: int, parts: ContributionParts, ranks: np.ndarray) -> None:
+    """Append a round's contributions from their parts: its criteria (position, name, weight) to
+    ``round_criteria``, and one row per customer to ``round_points`` keyed by ``ranks`` (the
+    customers' ranks, in the parts' row order; unique), in rank order, with each criterion's raw
+    value, normalised value and contribution as a list (a NaN stored as NULL, as from a table).
+    The one writer of contributions (:func:`_insert_round`)."""
     import pyarrow as pa
 
-    k = len(parts.criteria)
-    if k == 0 or not len(parts.customer_id):
+    k, n = len(parts.criteria), len(parts.customer_id)
+    if k == 0:
         return
-    lists = {name: "[" + ", ".join(f"{name}{j}" for j in range(k)) + "]" for name in ("r", "n", "c")}
-    insert = (f"INSERT INTO contributions SELECT {round_id}, customer_id, unnest($names::VARCHAR[]), "
-              f"unnest({lists['r']}), unnest({lists['n']}), unnest($weights::DOUBLE[]), unnest({lists['c']}) "
-              "FROM _xb_contrib")
-    bound = {"names": list(parts.criteria), "weights": [float(w) for w in parts.weights]}
-    ids = parts.customer_id.array
-    for start, stop in _slices(len(parts.customer_id)):  # a slice's columns made, appended, dropped
-        cols: dict[str, Any] = {"customer_id": pa.array(ids[start:stop], type=pa.large_string())}
-        for name, matrix in (("r", parts.raw), ("n", parts.normalised), ("c", parts.contribution)):
-            for j in range(k):  # NaN is stored as NULL, as from a table
-                cols[f"{name}{j}"] = pa.array(np.ascontiguousarray(matrix[start:stop, j]), type=pa.float64(),
-                                              from_pandas=True)
-        con.register("_xb_contrib", _batched(pa.table(cols)))
+    con.execute(f"INSERT INTO round_criteria SELECT {int(round_id)}, i::INTEGER, $names[i], $weights[i] "
+                "FROM range(1, $k + 1) t(i)",
+                {"names": [str(c) for c in parts.criteria], "weights": [float(w) for w in parts.weights], "k": k})
+    _pause("criteria")  # between the two tables' appends: a crash here must leave no half round
+    ranks = np.asarray(ranks, dtype=np.int64)
+    order = None if n < 2 or bool((ranks[1:] > ranks[:-1]).all()) else np.argsort(ranks, kind="stable")
+    if order is not None and not (ranks[order][1:] > ranks[order][:-1]).all():
+        raise DataError(f"the roster ranks {n} customers with only {len(np.unique(ranks))} distinct ranks",
+                        fix="Give every customer of a round its own rank (1 = best); a round's contributions are "
+                            "stored by rank.")
+    for start, stop in _slices(n):  # a slice's columns made, appended, dropped
+        rows = slice(start, stop) if order is None else order[start:stop]
+        offsets = pa.array(np.arange(0, (stop - start) * k + 1, k, dtype=np.int32))
+        cols: dict[str, Any] = {"rank": pa.array(ranks[rows])}
+        for name, matrix in (("raw", parts.raw), ("normalised", parts.normalised),
+                             ("contribution", parts.contribution)):
+            values = pa.array(np.ascontiguousarray(matrix[rows]).ravel(), type=pa.float64(), from_pandas=True)
+            cols[name] = pa.ListArray.from_arrays(offsets, values)
+        con.register("_xb_points", _batched(pa.table(cols)))
         try:
-            con.execute(insert, bound)
+            con.execute(f"INSERT INTO round_points SELECT {int(round_id)}, rank, raw, normalised, contribution "
+                        "FROM _xb_points")
         finally:
-            con.unregister("_xb_contrib")
+            con.unregister("_xb_points")
+
+
+def _parts_of_long(long: pd.DataFrame, customer_ids: pd.Series) -> ContributionParts:
+    """A long contributions table (:data:`CONTRIBUTION_COLUMNS`) as its parts, rows in the order
+    of ``customer_ids`` (the roster's), criteria in the order they first appear; a customer
+    without a row for a criterion holds NaN there. Refused: a row of a customer not in the
+    roster, two rows of one customer and criterion, a criterion with two weights.
+
+    Example
+    -------
+    >>> long = pd.DataFrame({"customer_id": ["b", "b", "a"], "criterion": ["x", "y", "x"], "raw": [1.0, 2.0, 3.0],
+    ...                      "normalised": [0.1, 0.2, 0.3], "weight": [0.5, 0.5, 0.5], "contribution": [5.0, 10.0, 15.0]})
+    >>> p = _parts_of_long(long, pd.Series(["a", "b"]))
+    >>> p.criteria, p.raw.tolist()
+    (['x', 'y'], [[3.0, nan], [1.0, 2.0]])
+    """
+    ids = pd.Index(customer_ids.astype(str))
+    row = ids.get_indexer(long["customer_id"].astype(str))
+    crit = long["criterion"].astype(str)
+    names = list(dict.fromkeys(crit))
+    col = pd.Index(names).get_indexer(crit)
+    if (row < 0).any():
+        bad = long["customer_id"].astype(str)[row < 0].unique()[:5].tolist()
+        raise DataError(f"the contributions hold {int((row < 0).sum())} row(s) of customers not in the roster",
+                        examples=bad, fix="Store a round's contributions of its roster's customers only.")
+    cell = row.astype(np.int64) * max(len(names), 1) + col
+    if len(np.unique(cell)) != len(cell):
+        raise DataError("the contributions hold a customer's criterion twice",
+                        fix="Store one row per customer and criterion.")
+    weights = long.groupby(crit, sort=False)["weight"].agg(["first", "nunique"])
+    if (weights["nunique"] > 1).any():
+        raise DataError("a criterion has two weights in the contributions",
+                        examples=weights.index[weights["nunique"] > 1].tolist()[:5],
+                        fix="Store one weight (its share of the score) per criterion.")
+    out = {}
+    for name in ("raw", "normalised", "contribution"):
+        matrix = np.full((len(ids), len(names)), np.nan)
+        matrix[row, col] = long[name].to_numpy(dtype=float, na_value=np.nan)
+        out[name] = matrix
+    return ContributionParts(customer_ids, names, weights.loc[names, "first"].to_numpy(dtype=float), **out)
 
 
 def _pause(stage: str) -> None:
@@ -429,12 +494,21 @@ def _insert_round(con: Any, round_id: int, rnd: Round) -> None:
     _pause("rounds")
     _append(con, roster, f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_rows")
     _pause("roster")
-    if parts is not None:
-        _insert_parts(con, round_id, parts)
-    else:
-        _append(con, rnd.contributions[list(CONTRIBUTION_COLUMNS)],
-                f"INSERT INTO contributions SELECT {round_id}, {', '.join(CONTRIBUTION_COLUMNS)} FROM _xb_rows")
+    if parts is None:  # a long table (an engine's round, or one made by hand): its parts, in roster order
+        parts = _parts_of_long(rnd.contributions, roster["customer_id"])
+    elif len(parts.customer_id) != len(roster) or not _same_ids(parts.customer_id, roster["customer_id"]):
+        raise DataError("the round's contributions are not of its roster's customers, in its order",
+                        fix="Store a round as run_round returns it.")
+    _insert_parts(con, round_id, parts, roster["rank"].to_numpy())
     _pause("contributions")
+
+
+def _same_ids(a: pd.Series, b: pd.Series) -> bool:
+    """Whether two id columns hold the same ids in the same order: compared as arrays of one type
+    (0.2 ms for a million Arrow ids), else value by value (0.12 s)."""
+    if a.array is b.array or (a.dtype == b.dtype and a.array.equals(b.array)):
+        return True
+    return bool((a.to_numpy(dtype=object) == b.to_numpy(dtype=object)).all())
 
 
 def _insert_tables(con: Any, round_id: int, rnd: Round) -> None:
@@ -523,6 +597,104 @@ def _load_tables(ws: Workspace, rid: int) -> dict[str, StoredTable]:
     return out
 
 
+# -- the one reader of the contributions ---------------------------------------------------------
+# Everything that reads a round's contributions (load_round, the report's strongest criteria, the
+# web's customer pages, what-if's reasons) goes through these functions, which know how they lie.
+
+
+def _narrow(ws: Workspace) -> bool:
+    """Whether the workspace holds contributions as :data:`_POINTS_DDL` (schema version 3 on), not
+    as version 2's long ``contributions`` table (a read-only open of an older file)."""
+    return ws.has_table("round_points")
+
+
+def _long_rows(ws: Workspace) -> str:
+    """A query of a round's contributions (``$rid``: its id), long, with the customer's rank and
+    selection beside them: ``rank, selected, customer_id, criterion, position, raw, normalised,
+    weight, contribution``; ``position`` orders a customer's criteria as stored. Either layout."""
+    if _narrow(ws):
+        return ("SELECT p.rank, r.selected, r.customer_id, k.criterion, k.position, p.raw[k.position] AS raw, "
+                "p.normalised[k.position] AS normalised, k.weight, p.contribution[k.position] AS contribution "
+                "FROM round_points p JOIN roster r ON r.round_id = p.round_id AND r.rank = p.rank "
+                "JOIN round_criteria k ON k.round_id = p.round_id "
+                "WHERE p.round_id = $rid AND r.round_id = $rid AND k.round_id = $rid")
+    cols = ", ".join(f"c.{c}" for c in CONTRIBUTION_COLUMNS[1:])
+    return (f"SELECT r.rank, r.selected, c.customer_id, c.rowid AS position, {cols} FROM contributions c "
+            "JOIN roster r ON r.round_id = c.round_id AND r.customer_id = c.customer_id WHERE c.round_id = $rid")
+
+
+def read_contributions(ws: Workspace, round_id: int, *, columns: Sequence[str] = CONTRIBUTION_COLUMNS,
+                       where: str = "", params: dict[str, Any] | None = None, order: str = "rank, position",
+                       limit: int | None = None) -> pd.DataFrame:
+    """Round ``round_id``'s stored contributions, long (``columns`` of :data:`CONTRIBUTION_COLUMNS`,
+    ``rank``, ``selected``), the rows ``where`` holds (SQL over those names and ``position``, with
+    named ``params``: ``$name``), in ``order`` (SQL). The one reader of the stored contributions.
+
+    Example
+    -------
+    >>> read_contributions(ws, 3, where="rank <= $top", params={"top": 10})  # doctest: +SKIP
+    """
+    frame = ws.sql(*_query(ws, round_id, columns, where, params, order, limit))  # type: ignore[arg-type]
+    for col in ("customer_id", "criterion"):
+        if col in frame.columns:
+            frame[col] = frame[col].astype("str")
+    return frame
+
+
+def _query(ws: Workspace, round_id: int, columns: Sequence[str], where: str, params: dict[str, Any] | None,
+           order: str, limit: int | None = None) -> tuple[str, dict[str, Any]]:
+    text = f"SELECT {', '.join(columns)} FROM ({_long_rows(ws)}) t" + (f" WHERE {where}" if where else "")
+    text += f" ORDER BY {order}" + ("" if limit is None else f" LIMIT {int(limit)}")
+    return text, {"rid": int(round_id), **(params or {})}
+
+
+def contributions_of(ws: Workspace, round_id: int, customer_ids: Sequence[str]) -> pd.DataFrame:
+    """The stored contributions (``customer_id, criterion, contribution``) of ``customer_ids`` in
+    round ``round_id``, each customer's criteria as stored (a few customers: what-if's movers)."""
+    return read_contributions(ws, round_id, columns=("customer_id", "criterion", "contribution"),
+                              where="list_contains($ids::VARCHAR[], customer_id)",
+                              params={"ids": [str(c) for c in customer_ids]})
+
+
+def customer_contributions(ws: Workspace, round_id: int, customer_id: str, *,
+                           rank: int | None = None) -> list[tuple[Any, ...]]:
+    """Customer ``customer_id``'s stored ``(criterion, raw, normalised, weight, contribution)`` in
+    round ``round_id``, as stored (ordered by criterion as the round had them; a missing value
+    ``None``, a NaN stored as such a float NaN); ``rank``: theirs, when known (their rows are
+    then found by it, and a wrong rank finds none)."""
+    where, params = "customer_id = $cid", {"cid": str(customer_id)}
+    if rank is not None:
+        where, params = where + " AND rank = $rank", {**params, "rank": int(rank)}
+    return ws.con.execute(*_query(ws, round_id, CONTRIBUTION_COLUMNS[1:], where, params,  # type: ignore[arg-type]
+                                  "rank, position")).fetchall()
+
+
+def ranked_contributions(ws: Workspace, round_id: int) -> Any:
+    """Round ``round_id``'s stored contributions as an Arrow table in rank order (each customer's
+    criteria as stored): ``rank`` (INTEGER), ``criterion``, ``raw``, ``normalised``, ``weight``,
+    ``contribution``; what the web keeps in memory to show a customer's points without a query."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not _narrow(ws):
+        cols = ", ".join(CONTRIBUTION_COLUMNS[1:])
+        got = ws.con.execute(f"SELECT CAST(rank AS INTEGER) AS rank, {cols} FROM ({_long_rows(ws)}) t "
+                             "ORDER BY rank, position", {"rid": int(round_id)}).arrow()
+        return got.read_all() if hasattr(got, "read_all") else got
+    crit = ws.con.execute("SELECT criterion, weight FROM round_criteria WHERE round_id = ? ORDER BY position",
+                          [int(round_id)]).fetchall()
+    got = ws.con.execute("SELECT CAST(rank AS INTEGER) AS rank, raw, normalised, contribution FROM round_points "
+                         "WHERE round_id = ? ORDER BY rank", [int(round_id)]).arrow()
+    points = (got.read_all() if hasattr(got, "read_all") else got).combine_chunks()
+    k, n = len(crit), points.num_rows
+    flat = {c: pc.list_flatten(points.column(c)) for c in ("raw", "normalised", "contribution")}
+    return pa.table({"rank": pc.take(points.column("rank"), pa.array(np.repeat(np.arange(n), k))),
+                     "criterion": pa.array(np.tile(np.array([c for c, _ in crit], dtype=object), n), pa.string()),
+                     "raw": flat["raw"], "normalised": flat["normalised"],
+                     "weight": pa.array(np.tile(np.array([w for _, w in crit], dtype=float), n)),
+                     "contribution": flat["contribution"]})
+
+
 def load_round(workspace: Workspace | str, round_id: int | str, *,
                fields: bool | Sequence[str] = True, contributions: bool = True) -> Round:
     """Re-open a stored round: its standard (from the stored text), roster, contributions, the
@@ -545,12 +717,8 @@ def load_round(workspace: Workspace | str, round_id: int | str, *,
         dropped = set((meta.get("fallback") or {}).get("criteria") or [])
         names = [c.name for c in standard.criteria if c.name not in dropped]
         # in roster order, criteria in the standard's order: the raw values reshape without a join here
-        cols = ", ".join(f"c.{c}" for c in CONTRIBUTION_COLUMNS)
-        contrib = ws.sql(
-            f"SELECT {cols} FROM contributions c JOIN roster r ON r.round_id = c.round_id "
-            "AND r.customer_id = c.customer_id WHERE c.round_id = ? "
-            f"ORDER BY r.rank, list_position(?::VARCHAR[], c.criterion){'' if contributions else ' LIMIT 0'}",
-            [rid, names])
+        contrib = read_contributions(ws, rid, order="rank, list_position($names::VARCHAR[], criterion)",
+                                     params={"names": names}, limit=None if contributions else 0)
         stored_fields = None
         if fields is not False:
             stored_fields = _load_fields(ws, rid, meta.get("field_columns"),
@@ -563,8 +731,6 @@ def load_round(workspace: Workspace | str, round_id: int | str, *,
     for col in ("customer_id", "tier", "quadrant", "gates_failed", "next_tier",
                 "cheapest_criterion", "cheapest_public_criterion"):
         roster[col] = roster[col].astype("str")
-    contrib["customer_id"] = contrib["customer_id"].astype("str")
-    contrib["criterion"] = contrib["criterion"].astype("str")
     return Round(rid, meta, standard, roster, contrib, fields=stored_fields, tables=tables)
 
 
@@ -581,20 +747,14 @@ def load_contributions(workspace: Workspace | str, round_id: int | str, *, selec
     """
     with open_workspace(workspace, read_only=True) as ws:
         rid = resolve_round_id(ws, round_id)
-        where = ["c.round_id = ?"]
-        params: list[Any] = [rid]
+        where: list[str] = ["TRUE"]
+        params: dict[str, Any] = {}
         if selected:
-            where.append("r.selected")
+            where.append("selected")
         if max_rank is not None:
-            where.append("r.rank <= ?")
-            params.append(int(max_rank))
-        cols = ", ".join(f"c.{c}" for c in CONTRIBUTION_COLUMNS)
-        frame = ws.sql(f"SELECT {cols} FROM contributions c JOIN roster r ON r.round_id = c.round_id "
-                       f"AND r.customer_id = c.customer_id WHERE {' AND '.join(where)} ORDER BY r.rank, c.criterion",
-                       params)
-    frame["customer_id"] = frame["customer_id"].astype("str")
-    frame["criterion"] = frame["criterion"].astype("str")
-    return frame
+            where.append("rank <= $top")
+            params["top"] = int(max_rank)
+        return read_contributions(ws, rid, where=" AND ".join(where), params=params, order="rank, criterion")
 
 
 #: The stored fields :func:`customer_standing` returns beside the roster row.
@@ -728,6 +888,57 @@ def _migrate_v2(ws: Workspace) -> None:
     """Schema version 1 -> 2: the tables of stored backtests (empty)."""
     for ddl in _STORED_DDL:
         ws.con.execute(ddl)
+
+
+def _migrate_v3(ws: Workspace) -> None:
+    """Schema version 2 -> 3: the long ``contributions`` table (a row per round, customer and
+    criterion) becomes ``round_criteria`` and ``round_points`` (a row per round and customer,
+    keyed by rank), and ``contributions`` a view that shows them as before. Criteria keep the
+    order they were stored in; every value is moved as stored (a NULL stays NULL). Refused, with
+    nothing changed, when the old rows cannot be keyed by rank (a customer not in the roster, two
+    customers of a round with one rank, a criterion with two weights, a customer's criterion twice)."""
+    con = ws.con
+    kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables "
+                             "WHERE table_name IN ('contributions', 'roster')").fetchall())
+    if kinds.get("contributions") != "BASE TABLE":
+        return  # no round stored yet: the tables and the view are made with the first one
+    if "roster" not in kinds:
+        con.execute(f"CREATE TABLE roster (round_id BIGINT, {', '.join(f'{k} {v}' for k, v in _ROSTER_TYPES.items())})")
+    checks = {
+        "rows of customers not in their round's roster": (
+            "SELECT count(*), list(DISTINCT c.customer_id)[:5] FROM contributions c LEFT JOIN roster r "
+            "ON r.round_id = c.round_id AND r.customer_id = c.customer_id WHERE r.rank IS NULL"),
+        "customers sharing a rank in a round": (
+            "SELECT count(*), list(DISTINCT round_id)[:5] FROM (SELECT round_id, rank FROM roster "
+            "GROUP BY round_id, rank HAVING count(*) > 1)"),
+        "criteria with two weights in a round": (
+            "SELECT count(*), list(DISTINCT criterion)[:5] FROM (SELECT round_id, criterion FROM contributions "
+            "GROUP BY round_id, criterion HAVING count(DISTINCT weight) > 1)"),
+        "customers with a criterion twice": (
+            "SELECT count(*), list(DISTINCT customer_id)[:5] FROM (SELECT round_id, customer_id, criterion "
+            "FROM contributions GROUP BY ALL HAVING count(*) > 1)"),
+    }
+    for what, sql in checks.items():
+        count, examples = con.execute(sql).fetchone()
+        if count:
+            raise WorkspaceError(f"the stored contributions cannot be moved to schema version 3: {count} {what}",
+                                 file=ws.path, examples=[str(e) for e in examples or []],
+                                 fix="Keep the file and report this: an older xuanba still reads it as it is.")
+    con.execute(_CRITERIA_DDL)
+    con.execute(_POINTS_DDL)
+    con.execute("INSERT INTO round_criteria SELECT round_id, row_number() OVER (PARTITION BY round_id ORDER BY first) "
+                "::INTEGER, criterion, weight FROM (SELECT round_id, criterion, min(rowid) AS first, any_value(weight) "
+                "AS weight FROM contributions GROUP BY round_id, criterion) ORDER BY round_id, first")
+    # every customer with a row gets every criterion of their round (NULL where none was stored)
+    con.execute("INSERT INTO round_points SELECT who.round_id, r.rank, list(c.raw ORDER BY k.position), "
+                "list(c.normalised ORDER BY k.position), list(c.contribution ORDER BY k.position) "
+                "FROM (SELECT DISTINCT round_id, customer_id FROM contributions) who "
+                "JOIN round_criteria k ON k.round_id = who.round_id "
+                "JOIN roster r ON r.round_id = who.round_id AND r.customer_id = who.customer_id "
+                "LEFT JOIN contributions c ON c.round_id = who.round_id AND c.customer_id = who.customer_id "
+                "AND c.criterion = k.criterion GROUP BY who.round_id, r.rank ORDER BY who.round_id, r.rank")
+    con.execute("DROP TABLE contributions")
+    _ddl(con)
 
 
 def save_backtest(ws: Workspace, bt: Any, *, every: str = "quarter",

@@ -39,7 +39,13 @@ from xuanba.errors import DataError
 from xuanba.rounds.diff import RoundDiff, compare_rosters
 from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names
 from xuanba.rounds.run import _merge, as_standard, fallback_standard
-from xuanba.rounds.store import _load_fields, resolve_round_id, stored_names, stored_standard
+from xuanba.rounds.store import (
+    _load_fields,
+    contributions_of,
+    resolve_round_id,
+    stored_names,
+    stored_standard,
+)
 from xuanba.standard.schema import Standard
 from xuanba.standard.score import Scored, score_customers
 from xuanba.workspace import Workspace, open_workspace
@@ -272,8 +278,7 @@ def _movers(ws: Workspace, rid: int, p: pd.DataFrame, new: Scored, criteria: lis
 def _why(ws: Workspace, rid: int, new: Scored, criteria: list[str], ids: list[str], new_ranks: np.ndarray,
          top: int = 3) -> list[str]:
     """For each customer, the criteria whose contribution changed most: ``name +x.x`` (points)."""
-    before = ws.sql("SELECT customer_id, criterion, contribution FROM contributions "
-                    "WHERE round_id = ? AND list_contains(?::VARCHAR[], customer_id)", [rid, ids])
+    before = contributions_of(ws, rid, ids)
     assert new.matrix is not None
     after = new.matrix[np.asarray(new_ranks, dtype=np.int64) - 1]  # the roster is in rank order
     delta: dict[str, dict[str, float]] = {cid: {} for cid in ids}

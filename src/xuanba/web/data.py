@@ -288,7 +288,7 @@ class KeptRoster:
 
     COLUMNS = ("rank", "customer_id", "tier", "score", "selected", "quadrant", "next_tier", "gap_to_next",
                "left_out_by_capacity", "name", "owner", "gates_failed", "cheapest_criterion", "cheapest_change",
-               "fields_at", "contrib_at", "contrib_n")
+               "fields_at")
     #: The columns of a page's row (:func:`roster_page`) beside name and owner.
     PAGE = COLUMNS[:9]
 
@@ -322,16 +322,19 @@ class KeptRoster:
             return int(order[lo])
         return None
 
+    def id_at(self, pos: int) -> str | None:
+        """The customer id of row ``pos`` (``None`` past the end)."""
+        return self._ids[pos].as_py() if 0 <= pos < self.n else None
+
     def in_scope(self, pos: int, owner: str | None) -> bool:
         """Whether row ``pos`` is ``owner``'s (every row for ``None``), as :func:`_from` scopes."""
         return owner is None or ("owner" in self.fields and self._owners[pos].as_py() == owner)
 
-    def where(self, pos: int) -> tuple[int | None, int | None, int | None]:
-        """Where row ``pos``'s customer lies in the stored tables: the row id of their fields, the
-        first row id of their contributions when these lie together, and how many they are
-        (``None`` when not known). A hint only: a read by them also checks round, customer and
-        count, and falls back to a search."""
-        return tuple(self.table.column(c)[pos].as_py() for c in ("fields_at", "contrib_at", "contrib_n"))  # type: ignore[return-value]
+    def where(self, pos: int) -> int | None:
+        """Where row ``pos``'s customer's stored fields lie: their row id (``None`` when not
+        known). A hint only: a read by it also checks round and customer, and falls back to a
+        search. (Their contributions are found by their rank, ``pos + 1``.)"""
+        return self.table.column("fields_at")[pos].as_py()  # type: ignore[no-any-return]
 
     def row(self, pos: int) -> dict[str, Any]:
         """Every kept column of row ``pos``, as Arrow gives them (``None`` for a missing value)."""
@@ -404,18 +407,14 @@ def _load_roster(ws: Workspace, rid: int) -> Any:
     have = _fields(ws, rid)
     name = "CAST(f.name AS VARCHAR)" if "name" in have else "CAST(NULL AS VARCHAR)"
     own = "CAST(f.owner AS VARCHAR)" if "owner" in have else "CAST(NULL AS VARCHAR)"
-    # where each customer's stored fields and contributions lie in their tables (DuckDB's row ids):
-    # a customer's page then reads a few rows there instead of searching a million ids
+    # where each customer's stored fields lie in their table (DuckDB's row ids): a customer's page
+    # then reads a row there instead of searching a million ids
     join = "LEFT JOIN round_fields f ON f.round_id = r.round_id AND f.customer_id = r.customer_id" if have else ""
     at = "f.rowid" if have else "CAST(NULL AS BIGINT)"
     got = ws.con.execute(f"SELECT r.rank, CAST(r.customer_id AS VARCHAR) AS customer_id, r.tier, r.score, r.selected, "
                          f"r.quadrant, r.next_tier, r.gap_to_next, r.left_out_by_capacity, {name} AS name, {own} AS owner, "
-                         f"r.gates_failed, r.cheapest_criterion, r.cheapest_change, {at} AS fields_at, c.at AS contrib_at, "
-                         f"c.n AS contrib_n FROM roster r {join} "
-                         "LEFT JOIN (SELECT customer_id, CASE WHEN max(rowid) - min(rowid) + 1 = count(*) "
-                         "THEN min(rowid) END AS at, count(*) AS n FROM contributions "
-                         "WHERE round_id = ? GROUP BY customer_id) c ON c.customer_id = r.customer_id "
-                         "WHERE r.round_id = ? ORDER BY r.rank", [rid, rid]).arrow()
+                         f"r.gates_failed, r.cheapest_criterion, r.cheapest_change, {at} AS fields_at FROM roster r {join} "
+                         "WHERE r.round_id = ? ORDER BY r.rank", [rid]).arrow()
     table = got.read_all() if hasattr(got, "read_all") else got
     ranks = table.column("rank").to_numpy()
     if len(ranks) and not (ranks[0] == 1 and (ranks[1:] - ranks[:-1] == 1).all()):
@@ -858,8 +857,7 @@ def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner
             return None
         extra = _fetched(ws, f"SELECT {', '.join(DETAIL)} FROM roster WHERE round_id = ? AND customer_id = ?",
                          [rid, cid])
-    contrib = contributions(ws, rid, cid, kept.where(pos)[1:] if kept is not None and pos is not None else None,
-                            None if pos is None else pos + 1)
+    contrib = contributions(ws, rid, cid, None if pos is None else pos + 1)
     out = {"round_id": rid, "standing": {k: _plain(v) for k, v in standing.items()},
            "detail": extra[0] if extra else {}, "contributions": contrib, "history": _history(ws, cid, heads, owner)}
     if key is not None:
@@ -872,87 +870,76 @@ DETAIL = ("gates_failed", "next_tier", "gap_to_next", "cheapest_criterion", "che
           "left_out_by_capacity")
 
 
-def contributions(ws: Workspace, rid: int, cid: str, at: tuple[Any, Any] | None = None,
-                  rank: int | None = None) -> list[dict[str, Any]]:
+def contributions(ws: Workspace, rid: int, cid: str, rank: int | None = None) -> list[dict[str, Any]]:
     """Each criterion's stored value and points for customer ``cid`` in round ``rid``, most points
-    first (ties in stored order); ``at``: the first row id of their contributions and how many
-    they are, when known (read there, and searched for unless all of them are found there);
-    ``rank``: the customer's, when known (their rows are then read from the round's contributions
-    kept in memory, if every one of them is that rank's)."""
-    sql = ("SELECT criterion, raw, normalised, weight, contribution FROM contributions "
-           "WHERE round_id = ? AND customer_id = ?{} ORDER BY contribution DESC, rowid")
-    if at is not None and None not in at:
-        first, n = at
+    first (ties in stored order); ``rank``: the customer's, when known (their rows are then read
+    from the round's contributions kept in memory, or found by that rank; a wrong rank finds
+    none, never another customer's)."""
+    from xuanba.rounds.store import customer_contributions
+
+    if rank is not None:
         key = _key(ws, rid)
-        kept = None if key is None else _CONTRIBUTIONS.get_or_make(key, lambda: _load_contributions(ws, rid))
-        if isinstance(kept, KeptContributions) and rank is not None:
-            found = kept.rows(first, n, rank)
-            if found is not None:
-                return found
-        found = _fetched(ws, sql.format(" AND rowid BETWEEN ? AND ?"), [rid, cid, first, first + n - 1])
-        if len(found) == n:
-            return found
-    return _fetched(ws, sql.format(""), [rid, cid])
+        roster = None if key is None else _ROSTERS.get(key)
+        if isinstance(roster, KeptRoster) and roster.id_at(rank - 1) == cid:  # the rank is theirs
+            kept = _CONTRIBUTIONS.get_or_make(key, lambda: _load_contributions(ws, rid))
+            return kept.rows(rank)
+    got = customer_contributions(ws, rid, cid, rank=rank)
+    rows = [dict(zip(KeptContributions.NAMES, (_plain(v) for v in row), strict=True)) for row in got]
+    return [rows[i] for i in sorted(range(len(rows)), key=lambda i: _most_first(got[i][-1]))]
+
+
+def _most_first(v: float | None) -> tuple[int, float]:
+    """Most points first as DuckDB orders ``contribution DESC``: NaN first, a missing value last."""
+    return (2, 0.0) if v is None else (0, 0.0) if v != v else (1, -v)
 
 
 class KeptContributions:
-    """A round's stored contributions in row-id order (``table``: criterion, raw, normalised,
-    weight, contribution, and the rank of the customer each row is of), the first of them at row id
-    ``first``: a customer's page reads its few rows here (a slice) instead of DuckDB scanning the
+    """A round's stored contributions in rank order (``table``: criterion, raw, normalised, weight,
+    contribution, and the ``rank`` of the customer each row is of), and where each rank's rows
+    start: a customer's page reads its few rows here (a slice) instead of DuckDB searching the
     round's millions for them.
 
     Example
     -------
     >>> import pyarrow as pa
-    >>> kc = KeptContributions(10, pa.table({"criterion": ["a", "b", "a", "b"], "raw": [1.0, 2.0, 3.0, None],
-    ...     "normalised": [0.1, 0.2, 0.3, None], "weight": [1.0, 2.0, 1.0, 2.0],
-    ...     "contribution": [0.1, 0.4, 0.3, 0.0], "rank": [2, 2, 1, 1]}))
-    >>> [r["criterion"] for r in kc.rows(12, 2, rank=1)], kc.rows(11, 2, rank=1), kc.rows(13, 2, rank=1)
-    (['a', 'b'], None, None)
+    >>> kc = KeptContributions(pa.table({"criterion": ["a", "b", "a", "b"], "raw": [1.0, 3.0, 2.0, None],
+    ...     "normalised": [0.1, 0.3, 0.2, None], "weight": [1.0, 2.0, 1.0, 2.0],
+    ...     "contribution": [0.1, 0.6, 0.2, 0.0], "rank": [1, 1, 2, 2]}))
+    >>> [r["criterion"] for r in kc.rows(1)], kc.rows(3)
+    (['b', 'a'], [])
     """
 
     NAMES = ("criterion", "raw", "normalised", "weight", "contribution")
 
-    def __init__(self, first: int, table: Any) -> None:
-        self.first, self.table = first, table
+    def __init__(self, table: Any) -> None:
+        import numpy as np
 
-    def rows(self, at: int, n: int, rank: int) -> list[dict[str, Any]] | None:
-        """The ``n`` rows from row id ``at``, most points first as the SQL orders them (NaN
-        first, a missing value last, ties in stored order); ``None`` when they are not all here
-        and all of the customer at ``rank`` (a hint gone stale never reads another's)."""
-        start = at - self.first
-        if n < 1 or start < 0 or start + n > self.table.num_rows:
-            return None
-        part = self.table.slice(start, n).to_pydict()
-        if any(r != rank for r in part["rank"]):
-            return None
-        rows = [{k: _plain(part[k][i]) for k in self.NAMES} for i in range(n)]
+        self.table = table
+        self._ranks = np.asarray(table.column("rank").to_numpy(), dtype=np.int64)
 
-        def order(i: int) -> tuple[int, float]:
-            v = part["contribution"][i]
-            return (2, 0.0) if v is None else (0, 0.0) if v != v else (1, -v)
+    def rows(self, rank: int) -> list[dict[str, Any]]:
+        """The rows of the customer at ``rank``, most points first as the SQL orders them (NaN
+        first, a missing value last, ties in stored order); none when no customer has that rank."""
+        import numpy as np
 
-        return [rows[i] for i in sorted(range(n), key=order)]
+        lo, hi = (int(i) for i in np.searchsorted(self._ranks, [rank, rank + 1]))
+        part = self.table.slice(lo, hi - lo).to_pydict()
+        rows = [{k: _plain(part[k][i]) for k in self.NAMES} for i in range(hi - lo)]
+        points = part["contribution"]
+        return [rows[i] for i in sorted(range(len(rows)), key=lambda i: _most_first(points[i]))]
 
 
-def _load_contributions(ws: Workspace, rid: int) -> Any:
-    """Round ``rid``'s contributions for :class:`KeptContributions`, or ``_NOT_DENSE`` when their
-    row ids are not one run (a customer's rows are then found in SQL)."""
+def _load_contributions(ws: Workspace, rid: int) -> KeptContributions:
+    """Round ``rid``'s contributions for :class:`KeptContributions`, from the one reader."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    lo, hi, n = ws.con.execute("SELECT min(rowid), max(rowid), count(*) FROM contributions WHERE round_id = ?",
-                               [rid]).fetchone()
-    if not n or hi - lo + 1 != n:
-        return _NOT_DENSE
-    names = ", ".join(f"c.{c}" for c in KeptContributions.NAMES)
-    got = ws.con.execute(f"SELECT {names}, CAST(r.rank AS INTEGER) AS rank FROM contributions c "
-                         "LEFT JOIN roster r ON r.round_id = c.round_id AND r.customer_id = c.customer_id "
-                         "WHERE c.round_id = ? ORDER BY c.rowid", [rid]).arrow()
-    table = got.read_all() if hasattr(got, "read_all") else got
+    from xuanba.rounds.store import ranked_contributions
+
+    table = ranked_contributions(ws, rid)
     table = pa.table({c: pc.dictionary_encode(table[c]) if c == "criterion" else table[c]
                       for c in table.column_names}).combine_chunks()
-    return KeptContributions(int(lo), table)
+    return KeptContributions(table)
 
 
 def field_row(ws: Workspace, rid: int, cid: str) -> dict[str, Any]:
@@ -968,7 +955,7 @@ def field_row(ws: Workspace, rid: int, cid: str) -> dict[str, Any]:
         sql = "SELECT * EXCLUDE (round_id) FROM round_fields WHERE round_id = ? AND customer_id = ?"
         kept = _ROSTERS.get(key) if key is not None else None
         pos = kept.position(cid) if isinstance(kept, KeptRoster) else None
-        at = kept.where(pos)[0] if pos is not None else None
+        at = kept.where(pos) if pos is not None else None
         got = ws.sql(sql + " AND rowid = ?", [rid, cid, at]) if at is not None else None
         if got is None or not len(got):  # not known, or not there
             got = ws.sql(sql, [rid, cid])
