@@ -131,6 +131,29 @@ def test_a_round_stored_narrow_reads_as_the_same_round_stored_long_and_migrates_
         same(everything_read(old, rid), everything_read(narrow, rid))
 
 
+def test_the_migration_keeps_rounds_of_other_criteria_counts_and_hostile_names(narrow, tmp_path):
+    """A version-2 file with a third round of one criterion (a hostile name) beside two of four:
+    migrated, the view shows exactly the long table's rows (each round cut to its own count, the
+    hostile name as text) and the readers give each round's rows in rank order."""
+    old = as_version_2(narrow, tmp_path / "old.duckdb")
+    hostile = "x'; DROP TABLE roster; --\n=cmd|' /C calc'!A0 得分"
+    with duckdb.connect(str(old)) as con:
+        con.execute("INSERT INTO rounds SELECT 3, * EXCLUDE (round_id) FROM rounds WHERE round_id = 2")
+        con.execute("INSERT INTO roster SELECT 3, * EXCLUDE (round_id) FROM roster WHERE round_id = 2")
+        con.execute("INSERT INTO contributions SELECT 3, r.customer_id, ?, r.rank * 1.5, r.rank / 100.0, 1.0, "
+                    "r.rank / 100.0 FROM roster r WHERE r.round_id = 2 ORDER BY r.rank DESC", [hostile])
+        long_rows = con.execute("SELECT * FROM contributions ORDER BY ALL").df()
+    with Workspace(old) as ws:  # a writing open migrates
+        pd.testing.assert_frame_equal(ws.sql("SELECT * FROM contributions ORDER BY ALL"), long_rows)
+        lengths = ws.sql("SELECT round_id, min(len(raw)) AS lo, max(len(raw)) AS hi FROM round_points "
+                         "GROUP BY round_id ORDER BY round_id")
+        assert lengths[["lo", "hi"]].to_numpy().tolist() == [[4, 4], [4, 4], [1, 1]]
+        third = read_contributions(ws, 3)
+    assert set(third["criterion"]) == {hostile}
+    ranks = np.arange(1, len(third) + 1)
+    np.testing.assert_array_equal(third["raw"].to_numpy(), ranks * 1.5)  # rank order, whatever order the rows came in
+
+
 def test_a_full_disk_during_the_migration_leaves_the_old_file_as_it_was(narrow, tmp_path, monkeypatch):
     """The migration runs in the upgrade's one transaction: a full disk half-way (after the old
     table was dropped) or at the commit is reported as such, and the file stays at version 2, its

@@ -937,7 +937,8 @@ def _load_contributions(ws: Workspace, rid: int) -> KeptContributions:
     from xuanba.rounds.store import ranked_contributions
 
     table = ranked_contributions(ws, rid)
-    table = pa.table({c: pc.dictionary_encode(table[c]) if c == "criterion" else table[c]
+    coded = pa.types.is_dictionary(table.schema.field("criterion").type)
+    table = pa.table({c: pc.dictionary_encode(table[c]) if c == "criterion" and not coded else table[c]
                       for c in table.column_names}).combine_chunks()
     return KeptContributions(table)
 
