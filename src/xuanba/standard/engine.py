@@ -904,7 +904,8 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     import pandas as pd
     import pyarrow as pa
 
-    from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS, ContributionParts, Scored
+    from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS, Scored
+    from xuanba.standard.score import ContributionParts as Parts
 
     table = fields
     if not hasattr(fields, "op"):  # not an Ibis expression: a frame, run in memory
@@ -943,7 +944,7 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
         matrix[:, j] = 100.0 * weights[j] * points[:, j]
     long: Any
     if contributions:  # the long table is made when first read, as score_customers's
-        long = ContributionParts(roster["customer_id"], [c.name for c in crits], weights, raw, points, matrix)
+        long = Parts(roster["customer_id"], [c.name for c in crits], weights, raw, points, matrix)
     else:
         long = pd.DataFrame({c: pd.Series(dtype="str" if c in ("customer_id", "criterion") else "float64")
                              for c in CONTRIBUTION_COLUMNS})
