@@ -263,36 +263,58 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         medians = _medians_spread(t, to_fill)
     else:  # DuckDB's median is the exact one (the mean of the two middle values), as NumPy's
         medians = _scalars(t.aggregate(**{k: t[col].median() for k, col in to_fill.items()})) if to_fill else {}
-    filled = {}
-    for j, c in enumerate(crits):
-        col = t[f"_r{j}"]
-        if c.missing == "median":
-            med = medians.get(f"med{j}")
-            filled[f"_f{j}"] = col.fill_null(ibis.literal(float(med) if med is not None else 0.0, type="float64"))
-        elif c.missing != "zero":
-            filled[f"_f{j}"] = col.fill_null(float(c.missing))
-        else:
-            filled[f"_f{j}"] = col
-    t = t.mutate(**filled)
-    ordered: dict[int, Any] = {}  # Spark: each percentile criterion's values in order, by position
-    t = _points_figures(t, crits, ordered, spread=spread)
-    total: Any = None
-    for j, c in enumerate(crits):
-        term = 100.0 * shares[c.name] * t[f"_p{j}"]
-        total = term if total is None else total + term
 
-    # gates: which failed, named in the standard's order
-    failed: Any = ibis.literal(False)
-    label: Any = ibis.literal("")
-    for g in standard.gates:
-        try:
-            ok = truth(compile_rule(g.expr, t))
-        except ExpressionError as exc:
-            raise DataError(f"gate {g.name!r} cannot be checked: {exc.message}",
-                            fix=exc.fix or "Check the field names against the data.") from None
-        failed = failed | ~ok
-        label = label + ibis.ifelse(ok, "", "; " + g.name)
-    t = t.mutate(score=round_half_even(total.cast("float64"), 6), _failed=failed, gates_failed=ibis.ifelse(label.length() > 0, label.substr(2), ""))
+    def filled(t: Any) -> Any:
+        cols = {}
+        for j, c in enumerate(crits):
+            col = t[f"_r{j}"]
+            if c.missing == "median":
+                med = medians.get(f"med{j}")
+                cols[f"_f{j}"] = col.fill_null(ibis.literal(float(med) if med is not None else 0.0, type="float64"))
+            elif c.missing != "zero":
+                cols[f"_f{j}"] = col.fill_null(float(c.missing))
+            else:
+                cols[f"_f{j}"] = col
+        return t.mutate(**cols)
+
+    def scored(t: Any, *, label_only: bool = False) -> Any:  # the score and the gates, from the points
+        total: Any = None
+        for j, c in enumerate(crits):
+            term = 100.0 * shares[c.name] * t[f"_p{j}"]
+            total = term if total is None else total + term
+        failed: Any = ibis.literal(False)  # gates: which failed, named in the standard's order
+        label: Any = ibis.literal("")
+        for g in standard.gates:
+            try:
+                ok = truth(compile_rule(g.expr, t))
+            except ExpressionError as exc:
+                raise DataError(f"gate {g.name!r} cannot be checked: {exc.message}",
+                                fix=exc.fix or "Check the field names against the data.") from None
+            failed = failed | ~ok
+            label = label + ibis.ifelse(ok, "", "; " + g.name)
+        named = ibis.ifelse(label.length() > 0, label.substr(2), "")
+        if label_only:
+            return t.mutate(gates_failed=named)
+        return t.mutate(score=round_half_even(total.cast("float64"), 6), _failed=failed, gates_failed=named)
+
+    t = filled(t)
+    ordered: dict[int, Any] = {}  # Spark: each percentile criterion's values in order, by position
+    values = None  # DuckDB: where the cheapest criterion reads the sorted values of the base
+    if spread:
+        t = scored(_points_figures(t, crits, ordered, spread=True))
+    else:
+        # DuckDB carries every column of its input through a window's sort: the windows run over
+        # the fields and their results alone (what is derived from them is computed again after
+        # them, a projection), so that they sort a few columns, not the roster's twenty
+        st, pct = _base_figures(t, crits)
+        narrow = [id_column, *keep]
+        t = _count_below_all(t, crits, pct).select(*narrow, *[f"_b{j}" for j in pct])
+        narrow += [f"_b{j}" for j in pct]
+
+        def points(t: Any, **how: bool) -> Any:
+            return scored(_points_of(filled(t.mutate(**{f"_r{j}": _raw_expression(t, c) for j, c in enumerate(crits)})),
+                                     crits, st, pct), **how)
+        t = points(t)
 
     # rank: score descending, the tie-break fields (missing last), customer id
     keys = [t.score.desc()]
@@ -307,8 +329,11 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     if spread:  # a range-partitioned sort, numbered per range plus each range's offset
         t = sorted_index(t, keys, "_ix")
         t = t.mutate(rank=t._ix + 1).drop("_ix")
-    else:
-        t = _kept(t.mutate(rank=ibis.row_number().over(ibis.window(order_by=keys)) + 1))
+    else:  # kept: the fields, the counts below and the rank; the rest computed again from them
+        t = t.mutate(rank=ibis.row_number().over(ibis.window(order_by=keys)) + 1)
+        kept = _kept(t.select(*narrow, "score", "_failed", "rank"))
+        values = filled(kept.mutate(**{f"_r{j}": _raw_expression(kept, c) for j, c in enumerate(crits)}))
+        t = points(kept, label_only=True)
 
     # tiers before capacity, in rank order: each takes the eligible customers left, up to its quota
     # (the quota-th eligible customer's rank, from counts per block of ranks: no running count)
@@ -345,7 +370,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     t = _gaps_expression(t, standard, n, counts, [per.get(f"_m{k}") for k in range(len(tier_names))],
                          capacity_binds=info["n_left_out_by_capacity"] > 0)
     t = _kept_on_spark(_quadrants_expression(t, standard))
-    t, targets, spreads = _inverses(t, standard, ordered if spread else None)
+    t, targets, spreads = _inverses(t, standard, ordered if spread else None, values)
     t = _costs(t, standard, targets, spreads)
     t = _cheapest_expression(t, standard, public_only=False, name="cheapest_criterion", change="cheapest_change")
     t = _cheapest_expression(t, standard, public_only=True, name="cheapest_public_criterion",
@@ -358,15 +383,11 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     return out, info
 
 
-def _points_figures(t: Any, crits: list[Criterion], ordered: dict[int, Any], *, spread: bool) -> Any:
-    """``t`` with ``_p<j>``, the 0–1 points of every criterion from its filled values ``_f<j>`` (as
-    :func:`normalise`), and for the percentile ones ``_b<j>``, how many values lie strictly below
-    (kept for the cheapest criterion). No aggregate window over the whole base: its figures (count,
-    top, least, mean, spread, how many share the top) come to the driver in two one-row queries
-    and return as literals. The count below is a rank window on DuckDB (one sort per percentile
-    criterion, all in one projection); with ``spread`` (Spark) the first position of the value in
-    a range-partitioned sort (:func:`~xuanba.standard.engine_spark.sorted_index`), whose
-    ``(position, value)`` rows are left in ``ordered[j]`` for the cheapest criterion."""
+def _base_figures(t: Any, crits: list[Criterion]) -> tuple[dict[str, Any], list[int]]:
+    """The figures of the base that the points read (count, top, least, mean, spread, how many
+    share the top), in two one-row queries, and the percentile criteria that have a value: no
+    aggregate window over the whole base (DuckDB computes each as one more pass over the rows, Spark
+    in one task); they return to the engine as literals."""
     sv = {j: (t[f"_f{j}"] if c.direction == "higher" else -t[f"_f{j}"]) for j, c in enumerate(crits)}
     aggs: dict[str, Any] = {}
     for j, c in enumerate(crits):
@@ -381,9 +402,22 @@ def _points_figures(t: Any, crits: list[Criterion], ordered: dict[int, Any], *, 
     if pct:
         st.update(_scalars(t.aggregate(**{f"at{j}": (sv[j] == _lit(st[f"top{j}"])).cast("int64").sum()
                                           for j in pct})))
+    return st, pct
+
+
+def _count_below_all(t: Any, crits: list[Criterion], pct: list[int]) -> Any:
+    """``t`` with ``_b<j>`` for each of the percentile criteria ``pct``: one projection of rank windows."""
+    return t.mutate(**{f"_b{j}": _count_below(t[f"_f{j}"] if crits[j].direction == "higher" else -t[f"_f{j}"])
+                       for j in pct})
+
+
+def _points_of(t: Any, crits: list[Criterion], st: dict[str, Any], pct: list[int]) -> Any:
+    """``t`` with ``_p<j>`` from the figures ``st``: every criterion but the percentile ones with a
+    value, then those of ``pct`` from their counts below ``_b<j>``, columns of ``t``."""
     cols: dict[str, Any] = {}
     for j, c in enumerate(crits):
-        raw, s = t[f"_f{j}"], sv[j]
+        raw = t[f"_f{j}"]
+        s = raw if c.direction == "higher" else -raw
         if c.normalise == "bands":  # + (raw - raw): a double, not SQL's decimal of the literal points
             cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), _bands(raw, c) + (raw - raw), 0.0)
         elif c.normalise == "minmax":
@@ -402,19 +436,29 @@ def _points_figures(t: Any, crits: list[Criterion], ordered: dict[int, Any], *, 
             else:
                 clipped = ibis.greatest(ibis.least(((s - _lit(mean)) / _lit(sd) + 3.0) / 6.0, 1.0), 0.0)
                 cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), clipped, 0.0)
-        elif j not in pct:  # no value at all: every customer missing, 0 points
-            cols[f"_p{j}"] = _zero(raw)
-            cols[f"_b{j}"] = ibis.literal(0, type="int64")
-    t = t.mutate(**cols)
-    if not spread:  # every rank window in one projection, then the points from them
-        t = t.mutate(**{f"_b{j}": _count_below(t[f"_f{j}"] if crits[j].direction == "higher" else -t[f"_f{j}"])
-                        for j in pct})
-        points = {}
-        for j in pct:
+        elif j in pct:
             below_top = int(st[f"m{j}"]) - int(st[f"at{j}"] or 0)
             p = _zero(t[f"_b{j}"]) + 0.5 if below_top == 0 else t[f"_b{j}"].cast("float64") / float(below_top)
-            points[f"_p{j}"] = ibis.ifelse(t[f"_f{j}"].notnull(), p, 0.0)
-        return t.mutate(**points)
+            cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), p, 0.0)
+        elif c.normalise == "percentile" and not (f"m{j}" in st and int(st[f"m{j}"] or 0) > 0):
+            # no value at all: every customer missing, 0 points
+            cols[f"_p{j}"] = _zero(raw)
+            cols[f"_b{j}"] = ibis.literal(0, type="int64")
+    return t.mutate(**cols)
+
+
+def _points_figures(t: Any, crits: list[Criterion], ordered: dict[int, Any], *, spread: bool) -> Any:
+    """``t`` with ``_p<j>``, the 0–1 points of every criterion from its filled values ``_f<j>`` (as
+    :func:`normalise`), and for the percentile ones ``_b<j>``, how many values lie strictly below
+    (kept for the cheapest criterion), from the figures of :func:`_base_figures`. The count below
+    is a rank window on DuckDB (one sort per percentile criterion, all in one projection); with
+    ``spread`` (Spark) the first position of the value in a range-partitioned sort
+    (:func:`~xuanba.standard.engine_spark.sorted_index`), whose ``(position, value)`` rows are
+    left in ``ordered[j]`` for the cheapest criterion."""
+    st, pct = _base_figures(t, crits)
+    if not spread:
+        return _points_of(_count_below_all(t, crits, pct), crits, st, pct)
+    t = _points_of(t, crits, st, [])
     for j in pct:
         f = t[f"_f{j}"]
         s = f if crits[j].direction == "higher" else -f
@@ -720,12 +764,14 @@ def _cheapest_expression(t: Any, standard: Standard, *, public_only: bool, name:
     return t.mutate(**{name: label, change: moved}).drop("_best")
 
 
-def _inverses(t: Any, standard: Standard, ordered: dict[int, Any] | None = None
+def _inverses(t: Any, standard: Standard, ordered: dict[int, Any] | None = None, values: Any = None
               ) -> tuple[Any, dict[int, Any], dict[int, float]]:
     """What the cheapest criterion needs of each criterion: (``t`` with the percentile criteria's
     order statistics joined, ``{j: target(t, need)}``, ``{j: spread}``) — the inverse of each
     normalisation as :mod:`xuanba.standard.score` computes it, the other customers' values staying
-    as they are. A few figures of the base per criterion come to the driver in two queries."""
+    as they are. A few figures of the base per criterion come to the driver in two queries. The
+    sorted values are read from ``values`` (a table with the same ``_f<j>``; default ``t``): a
+    table that DuckDB can read without first writing out ``t``, which the join reads too."""
     crits = standard.criteria
     nan = ibis.null("float64")
     shares = standard.weight_shares
@@ -791,7 +837,7 @@ def _inverses(t: Any, standard: Standard, ordered: dict[int, Any] | None = None
                            f"_top{j}": parts["top"], f"_mo{j}": parts["mo"], f"_att{j}": parts["at_top"],
                            f"_kz{j}": parts["kth0"]})
         t = _kept_on_spark(t.mutate(**pieces))
-        base = t  # each criterion's sorted values read the kept table, not the joins before it
+        base = t if values is None else values  # not the joins before each criterion's
         for j in pct:  # the sorted values of the base, by position (0-based)
             f = base[f"_f{j}"]
             v = (f if crits[j].direction == "higher" else -f).name(f"_v{j}")
@@ -925,7 +971,8 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     # of the whole roster by the engine)
     place = np.empty(out.num_rows, dtype=np.int64)
     place[out["rank"].to_numpy(zero_copy_only=False) - 1] = np.arange(out.num_rows)
-    out = out.combine_chunks().take(place)  # one chunk: a take per chunk is several times slower
+    place = pa.array(place)
+    out = pa.table({name: out[name].take(place) for name in out.column_names})  # Table.take: ten times slower
     crits = standard.criteria
     roster = roster_frame(out, ROSTER_COLUMNS, id_column=id_column)
     roster["value_score"] = roster["value_score"].astype("float64")
