@@ -2,21 +2,27 @@
 
 The starter standard (four criteria — three percentile, one in bands —, two gates, three tiers,
 capacity 500) over a made-up table of N customers with the fields it reads; each variant runs in
-a fresh subprocess, alternating, and prints its wall time and peak memory. Both rosters are
-checked equal (texts and ranks exactly, numbers within 1e-9) on the first repeat.
+a fresh subprocess, alternating, and prints its wall time, its CPU time (the process's, DuckDB's
+threads included: on a shared machine it moves less than the wall time) and peak memory. Both
+rosters are checked equal (texts and ranks exactly, numbers within 1e-9) on the first repeat.
 
     python bench/bench_scoring_engine.py                      # 1 M customers, 1 repeat
     python bench/bench_scoring_engine.py --customers 1e5 --repeat 3
+    python bench/bench_scoring_engine.py --against main       # and DuckDB with the src/ of commit main
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
 
 
 def _fields(n: int):  # noqa: ANN202
@@ -43,9 +49,9 @@ def _child(n: int, how: str, check: bool) -> None:
     from xuanba.standard.score import score_customers
 
     frame, std = _fields(n), load_standard(starter_standard("en"))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     scored = (score_customers if how == "pandas" else score_in_engine)(frame, std)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     same = None
     if check:
@@ -54,34 +60,48 @@ def _child(n: int, how: str, check: bool) -> None:
             np.allclose(scored.roster[c].to_numpy(), other[c].to_numpy(), atol=1e-9, rtol=0, equal_nan=True)
             if other[c].dtype.kind == "f" else scored.roster[c].tolist() == other[c].tolist()
             for c in other.columns)
-    print(json.dumps({"seconds": seconds, "peak_gib": peak, "same": same}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_gib": peak, "same": same}))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=float, default=1e6)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--against", metavar="REV", help="also DuckDB with the src/ of this commit, alternating")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(int(float(args.child[0])), args.child[1], args.child[2] == "1")
         return
-    runs: dict[str, list[dict]] = {"pandas": [], "duckdb": []}
+    src = {"pandas": BENCH.parent / "src", "duckdb": BENCH.parent / "src"}
+    if args.against:
+        sys.path.insert(0, str(BENCH))
+        from bench_round import _source_of
+
+        src[f"duckdb, commit {args.against}"] = _source_of(args.against)
+    runs: dict[str, list[dict]] = {k: [] for k in src}
     for i in range(args.repeat):
-        for how in runs:
+        for name in runs:
+            how = "pandas" if name == "pandas" else "duckdb"
+            env = {**os.environ, "PYTHONPATH": str(src[name])}
             out = subprocess.run([sys.executable, __file__, "--child", str(args.customers), how,
-                                  "1" if i == 0 and how == "duckdb" else "0"], capture_output=True, text=True)
+                                  "1" if i == 0 and how == "duckdb" else "0"], capture_output=True, text=True, env=env)
             if out.returncode:
                 sys.exit(out.stderr)
-            runs[how].append(json.loads(out.stdout.strip().splitlines()[-1]))
-            print(f"run {i + 1}, {how}: {runs[how][-1]['seconds']:.1f} s", file=sys.stderr)
-    print(f"\n{int(args.customers):,} customers, the starter standard, median of {args.repeat}\n")
-    print("| scoring | median s | peak GiB |\n|---|---:|---:|")
-    for how, r in runs.items():
-        print(f"| {how} | {statistics.median(x['seconds'] for x in r):.2f} | {max(x['peak_gib'] for x in r):.2f} |")
-    ratio = statistics.median(x["seconds"] for x in runs["duckdb"]) / statistics.median(
-        x["seconds"] for x in runs["pandas"])
-    print(f"\nduckdb / pandas = {ratio:.2f}; rosters equal: {runs['duckdb'][0]['same']}")
+            runs[name].append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(f"run {i + 1}, {name}: {runs[name][-1]['seconds']:.1f} s", file=sys.stderr, flush=True)
+    print(f"\n{int(args.customers):,} customers, the starter standard, median of {args.repeat}; "
+          f"load average {os.getloadavg()[0]:.1f} at the end\n")
+    print("| scoring | median s | / pandas | median CPU s | / pandas | peak GiB | rosters equal |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+
+    def med(name: str, key: str) -> float:
+        return statistics.median(x[key] for x in runs[name])
+
+    for name, r in runs.items():
+        print(f"| {name} | {med(name, 'seconds'):.2f} | {med(name, 'seconds') / med('pandas', 'seconds'):.2f} | "
+              f"{med(name, 'cpu'):.2f} | {med(name, 'cpu') / med('pandas', 'cpu'):.2f} | "
+              f"{max(x['peak_gib'] for x in r):.2f} | {'' if name == 'pandas' else r[0]['same']} |")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ from typing import Any
 
 import ibis
 
-from xuanba._frames import text_from_codes
 from xuanba.errors import InputError
 from xuanba.facts.expressions import round_half_even
 from xuanba.standard.engine_rules import is_inf
@@ -255,42 +254,67 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     # step one projection for every criterion at once: few layers keep compiling cheap
     t = t.mutate(**{f"_r{j}": _raw_expression(t, c) for j, c in enumerate(crits)})
     spread = is_spark(t)  # Spark: no window over the whole base (one task), figures and sorts instead
-    medians: dict[str, Any] = {}
+    # the figures of the base (medians, tops, counts, spreads) come to the driver in a few one-row
+    # queries and return as literals: no window over the whole base, which DuckDB computes as one
+    # more pass (and Spark in one task) for each
+    to_fill = {f"med{j}": f"_r{j}" for j, c in enumerate(crits) if c.missing == "median"}
     if spread:
         t = _kept(t)
-        medians = _medians_spread(t, {f"med{j}": f"_r{j}" for j, c in enumerate(crits) if c.missing == "median"})
-    filled = {}
-    for j, c in enumerate(crits):
-        col = t[f"_r{j}"]
-        if c.missing == "median" and spread:
-            med = medians.get(f"med{j}")
-            filled[f"_f{j}"] = col.fill_null(ibis.literal(float(med) if med is not None else 0.0, type="float64"))
-        elif c.missing == "median":
-            filled[f"_f{j}"] = col.fill_null(ibis.coalesce(col.median().over(), 0.0))
-        elif c.missing != "zero":
-            filled[f"_f{j}"] = col.fill_null(float(c.missing))
-        else:
-            filled[f"_f{j}"] = col
-    t = t.mutate(**filled)
-    ordered: dict[int, Any] = {}  # Spark: each percentile criterion's values in order, by position
-    t = _points_spread(t, crits, ordered) if spread else _points(t, crits)
-    total: Any = None
-    for j, c in enumerate(crits):
-        term = 100.0 * shares[c.name] * t[f"_p{j}"]
-        total = term if total is None else total + term
+        medians = _medians_spread(t, to_fill)
+    else:  # DuckDB's median is the exact one (the mean of the two middle values), as NumPy's
+        medians = _scalars(t.aggregate(**{k: t[col].median() for k, col in to_fill.items()})) if to_fill else {}
 
-    # gates: which failed, named in the standard's order
-    failed: Any = ibis.literal(False)
-    label: Any = ibis.literal("")
-    for g in standard.gates:
-        try:
-            ok = truth(compile_rule(g.expr, t))
-        except ExpressionError as exc:
-            raise DataError(f"gate {g.name!r} cannot be checked: {exc.message}",
-                            fix=exc.fix or "Check the field names against the data.") from None
-        failed = failed | ~ok
-        label = label + ibis.ifelse(ok, "", "; " + g.name)
-    t = t.mutate(score=round_half_even(total.cast("float64"), 6), _failed=failed, gates_failed=ibis.ifelse(label.length() > 0, label.substr(2), ""))
+    def filled(t: Any) -> Any:
+        cols = {}
+        for j, c in enumerate(crits):
+            col = t[f"_r{j}"]
+            if c.missing == "median":
+                med = medians.get(f"med{j}")
+                cols[f"_f{j}"] = col.fill_null(ibis.literal(float(med) if med is not None else 0.0, type="float64"))
+            elif c.missing != "zero":
+                cols[f"_f{j}"] = col.fill_null(float(c.missing))
+            else:
+                cols[f"_f{j}"] = col
+        return t.mutate(**cols)
+
+    def scored(t: Any, *, label_only: bool = False) -> Any:  # the score and the gates, from the points
+        total: Any = None
+        for j, c in enumerate(crits):
+            term = 100.0 * shares[c.name] * t[f"_p{j}"]
+            total = term if total is None else total + term
+        failed: Any = ibis.literal(False)  # gates: which failed, named in the standard's order
+        label: Any = ibis.literal("")
+        for g in standard.gates:
+            try:
+                ok = truth(compile_rule(g.expr, t))
+            except ExpressionError as exc:
+                raise DataError(f"gate {g.name!r} cannot be checked: {exc.message}",
+                                fix=exc.fix or "Check the field names against the data.") from None
+            failed = failed | ~ok
+            label = label + ibis.ifelse(ok, "", "; " + g.name)
+        named = ibis.ifelse(label.length() > 0, label.substr(2), "")
+        if label_only:
+            return t.mutate(gates_failed=named)
+        return t.mutate(score=round_half_even(total.cast("float64"), 6), _failed=failed, gates_failed=named)
+
+    t = filled(t)
+    ordered: dict[int, Any] = {}  # Spark: each percentile criterion's values in order, by position
+    values = None  # DuckDB: where the cheapest criterion reads the sorted values of the base
+    if spread:
+        t = scored(_points_figures(t, crits, ordered, spread=True))
+    else:
+        # DuckDB carries every column of its input through a window's sort: the windows run over
+        # the fields and their results alone (what is derived from them is computed again after
+        # them, a projection), so that they sort a few columns, not the roster's twenty
+        st, pct = _base_figures(t, crits)
+        narrow = [id_column, *keep]
+        t = _count_below_all(t, crits, pct).select(*narrow, *[f"_b{j}" for j in pct])
+        narrow += [f"_b{j}" for j in pct]
+
+        def points(t: Any, **how: bool) -> Any:
+            return scored(_points_of(filled(t.mutate(**{f"_r{j}": _raw_expression(t, c) for j, c in enumerate(crits)})),
+                                     crits, st, pct), **how)
+        t = points(t)
 
     # rank: score descending, the tie-break fields (missing last), customer id
     keys = [t.score.desc()]
@@ -305,27 +329,26 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     if spread:  # a range-partitioned sort, numbered per range plus each range's offset
         t = sorted_index(t, keys, "_ix")
         t = t.mutate(rank=t._ix + 1).drop("_ix")
-    else:
+    else:  # kept: the fields, the counts below and the rank; the rest computed again from them
         t = t.mutate(rank=ibis.row_number().over(ibis.window(order_by=keys)) + 1)
+        kept = _kept(t.select(*narrow, "score", "_failed", "rank"))
+        values = filled(kept.mutate(**{f"_r{j}": _raw_expression(kept, c) for j, c in enumerate(crits)}))
+        t = points(kept, label_only=True)
 
     # tiers before capacity, in rank order: each takes the eligible customers left, up to its quota
-    by_rank = ibis.window(order_by=t.rank, rows=(None, 0))
+    # (the quota-th eligible customer's rank, from counts per block of ranks: no running count)
     t = t.mutate(_tier=ibis.null("int64"))
     for k, tier in enumerate(standard.tiers):
         elig = ~t._failed & t._tier.isnull()
         if tier.min_score is not None:
             elig = elig & (t.score >= tier.min_score - 1e-9)
         quota = tier.quota_count(n)
-        if quota is not None and spread:  # the quota-th eligible customer's rank, from counts per block of ranks
+        if quota is not None:
             last = _kth_rank(t, elig, quota, n)
             elig = elig & (t.rank <= last) if last is not None else elig
-            t = t.mutate(_tier=ibis.ifelse(elig, k, t._tier))
-            continue
-        t = t.mutate(_e=elig)
-        if quota is not None:
-            t = t.mutate(_e=t._e & (t._e.cast("int64").sum().over(by_rank) <= quota))
-        t = t.mutate(_tier=ibis.ifelse(t._e, k, t._tier))
-    t = _kept(t.drop("_e") if "_e" in t.columns else t)
+        t = t.mutate(_tier=ibis.ifelse(elig, k, t._tier))
+    if spread:
+        t = _kept(t)
 
     t, info = _capacity(t, standard, id_column)
     t = t.mutate(left_out_by_capacity=t._tier.notnull() & ~t._kept)
@@ -346,8 +369,8 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                  "tier_counts": {name: counts[k] for k, name in enumerate(tier_names)}})
     t = _gaps_expression(t, standard, n, counts, [per.get(f"_m{k}") for k in range(len(tier_names))],
                          capacity_binds=info["n_left_out_by_capacity"] > 0)
-    t = _kept(_quadrants_expression(t, standard))
-    t, targets, spreads = _inverses(t, standard, ordered if spread else None)
+    t = _kept_on_spark(_quadrants_expression(t, standard))
+    t, targets, spreads = _inverses(t, standard, ordered if spread else None, values)
     t = _costs(t, standard, targets, spreads)
     t = _cheapest_expression(t, standard, public_only=False, name="cheapest_criterion", change="cheapest_change")
     t = _cheapest_expression(t, standard, public_only=True, name="cheapest_public_criterion",
@@ -360,46 +383,11 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     return out, info
 
 
-def _points(t: Any, crits: list[Criterion]) -> Any:
-    """``t`` with ``_p<j>``, the 0–1 points of every criterion from its filled values ``_f<j>``
-    (as :func:`normalise`, all criteria in the same three projections), and for the percentile
-    ones ``_b<j>``, how many values lie strictly below (kept for the cheapest criterion)."""
-    first: dict[str, Any] = {}
-    for j, c in enumerate(crits):
-        raw = t[f"_f{j}"]
-        s = raw if c.direction == "higher" else -raw
-        if c.normalise == "percentile":
-            first.update({f"_s{j}": s, f"_top{j}": s.max().over(), f"_m{j}": raw.notnull().sum().over(),
-                          f"_b{j}": _count_below(s)})
-        elif c.normalise == "bands":  # + (raw - raw): a double, not SQL's decimal of the literal points
-            first[f"_p{j}"] = ibis.ifelse(raw.notnull(), _bands(raw, c) + (raw - raw), 0.0)
-        elif c.normalise == "minmax":
-            lo, hi = s.min().over(), s.max().over()
-            first[f"_p{j}"] = ibis.ifelse(raw.notnull(), ibis.ifelse(hi == lo, 0.5, (s - lo) / (hi - lo)), 0.0)
-        else:
-            mean, sd = s.mean().over(), s.std(how="pop").over()
-            clipped = ibis.greatest(ibis.least(((s - mean) / sd + 3.0) / 6.0, 1.0), 0.0)
-            first[f"_p{j}"] = ibis.ifelse(raw.notnull(), ibis.ifelse(sd == 0, 0.5, clipped), 0.0)
-    t = t.mutate(**first)
-    pct = [j for j, c in enumerate(crits) if c.normalise == "percentile"]
-    if not pct:
-        return t
-    t = t.mutate(**{f"_at{j}": (t[f"_s{j}"] == t[f"_top{j}"]).sum().over() for j in pct})
-    points = {}
-    for j in pct:
-        below_top = (t[f"_m{j}"] - t[f"_at{j}"]).cast("float64")
-        p = ibis.ifelse(below_top == 0, 0.5, t[f"_b{j}"].cast("float64") / below_top)
-        points[f"_p{j}"] = ibis.ifelse(t[f"_s{j}"].notnull(), p, 0.0)
-    t = t.mutate(**points)
-    return t.drop(*[f"{k}{j}" for j in pct for k in ("_s", "_top", "_m", "_at")])
-
-
-def _points_spread(t: Any, crits: list[Criterion], ordered: dict[int, Any]) -> Any:
-    """:func:`_points` without a window over the whole base, for Spark: the figures of the base
-    (count, top, least, mean, spread, how many share the top) come to the driver in two queries;
-    each percentile criterion's count of values below is the first position of its value in a
-    range-partitioned sort (:func:`~xuanba.standard.engine_spark.sorted_index`), whose
-    ``(position, value)`` rows are left in ``ordered[j]`` for the cheapest criterion."""
+def _base_figures(t: Any, crits: list[Criterion]) -> tuple[dict[str, Any], list[int]]:
+    """The figures of the base that the points read (count, top, least, mean, spread, how many
+    share the top), in two one-row queries, and the percentile criteria that have a value: no
+    aggregate window over the whole base (DuckDB computes each as one more pass over the rows, Spark
+    in one task); they return to the engine as literals."""
     sv = {j: (t[f"_f{j}"] if c.direction == "higher" else -t[f"_f{j}"]) for j, c in enumerate(crits)}
     aggs: dict[str, Any] = {}
     for j, c in enumerate(crits):
@@ -414,31 +402,63 @@ def _points_spread(t: Any, crits: list[Criterion], ordered: dict[int, Any]) -> A
     if pct:
         st.update(_scalars(t.aggregate(**{f"at{j}": (sv[j] == _lit(st[f"top{j}"])).cast("int64").sum()
                                           for j in pct})))
+    return st, pct
+
+
+def _count_below_all(t: Any, crits: list[Criterion], pct: list[int]) -> Any:
+    """``t`` with ``_b<j>`` for each of the percentile criteria ``pct``: one projection of rank windows."""
+    return t.mutate(**{f"_b{j}": _count_below(t[f"_f{j}"] if crits[j].direction == "higher" else -t[f"_f{j}"])
+                       for j in pct})
+
+
+def _points_of(t: Any, crits: list[Criterion], st: dict[str, Any], pct: list[int]) -> Any:
+    """``t`` with ``_p<j>`` from the figures ``st``: every criterion but the percentile ones with a
+    value, then those of ``pct`` from their counts below ``_b<j>``, columns of ``t``."""
     cols: dict[str, Any] = {}
     for j, c in enumerate(crits):
-        raw, s = t[f"_f{j}"], sv[j]
+        raw = t[f"_f{j}"]
+        s = raw if c.direction == "higher" else -raw
         if c.normalise == "bands":  # + (raw - raw): a double, not SQL's decimal of the literal points
             cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), _bands(raw, c) + (raw - raw), 0.0)
         elif c.normalise == "minmax":
             lo, hi = st[f"lo{j}"], st[f"hi{j}"]
             if lo is None:
-                cols[f"_p{j}"] = ibis.literal(0.0, type="float64")
+                cols[f"_p{j}"] = _zero(raw)
             else:
-                p = 0.5 if hi == lo else (s - _lit(lo)) / (_lit(hi) - _lit(lo))
+                p = _zero(raw) + 0.5 if hi == lo else (s - _lit(lo)) / (_lit(hi) - _lit(lo))
                 cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), p, 0.0)
         elif c.normalise == "zscore":
             mean, sd = st[f"mean{j}"], st[f"sd{j}"]
             if mean is None:
-                cols[f"_p{j}"] = ibis.literal(0.0, type="float64")
+                cols[f"_p{j}"] = _zero(raw)
             elif sd == 0:
-                cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), 0.5, 0.0)
+                cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), 0.5, 0.0) + _zero(raw)
             else:
                 clipped = ibis.greatest(ibis.least(((s - _lit(mean)) / _lit(sd) + 3.0) / 6.0, 1.0), 0.0)
                 cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), clipped, 0.0)
-        elif j not in pct:  # no value at all: every customer missing, 0 points
-            cols[f"_p{j}"] = ibis.literal(0.0, type="float64")
+        elif j in pct:
+            below_top = int(st[f"m{j}"]) - int(st[f"at{j}"] or 0)
+            p = _zero(t[f"_b{j}"]) + 0.5 if below_top == 0 else t[f"_b{j}"].cast("float64") / float(below_top)
+            cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), p, 0.0)
+        elif c.normalise == "percentile" and not (f"m{j}" in st and int(st[f"m{j}"] or 0) > 0):
+            # no value at all: every customer missing, 0 points
+            cols[f"_p{j}"] = _zero(raw)
             cols[f"_b{j}"] = ibis.literal(0, type="int64")
-    t = t.mutate(**cols)
+    return t.mutate(**cols)
+
+
+def _points_figures(t: Any, crits: list[Criterion], ordered: dict[int, Any], *, spread: bool) -> Any:
+    """``t`` with ``_p<j>``, the 0–1 points of every criterion from its filled values ``_f<j>`` (as
+    :func:`normalise`), and for the percentile ones ``_b<j>``, how many values lie strictly below
+    (kept for the cheapest criterion), from the figures of :func:`_base_figures`. The count below
+    is a rank window on DuckDB (one sort per percentile criterion, all in one projection); with
+    ``spread`` (Spark) the first position of the value in a range-partitioned sort
+    (:func:`~xuanba.standard.engine_spark.sorted_index`), whose ``(position, value)`` rows are
+    left in ``ordered[j]`` for the cheapest criterion."""
+    st, pct = _base_figures(t, crits)
+    if not spread:
+        return _points_of(_count_below_all(t, crits, pct), crits, st, pct)
+    t = _points_of(t, crits, st, [])
     for j in pct:
         f = t[f"_f{j}"]
         s = f if crits[j].direction == "higher" else -f
@@ -451,6 +471,12 @@ def _points_spread(t: Any, crits: list[Criterion], ordered: dict[int, Any]) -> A
         p = 0.5 if below_top == 0 else t[f"_b{j}"].cast("float64") / float(below_top)
         t = t.mutate(**{f"_p{j}": ibis.ifelse(t[f"_f{j}"].notnull(), p, 0.0)})
     return _kept(t)
+
+
+def _zero(col: Any) -> Any:
+    """0.0 on every row, typed a double by the engine (a bare literal in SQL is a decimal, which
+    overflows once scaled)."""
+    return col.isnull().cast("float64") * 0.0
 
 
 def _lit(x: Any) -> Any:
@@ -497,6 +523,14 @@ def _kth_rank(t: Any, cond: Any, k: int, n: int) -> int | None:
             return int(got["rank"][0].as_py())
         before += int(row["_c"])
     return None
+
+
+def _kept_on_spark(t: Any) -> Any:
+    """``t`` kept (:func:`_kept`) on Spark, which would otherwise compute it again for every
+    query that reads it; as it is on DuckDB, whose queries read only the columns they need of a
+    projection that is cheap to compute again, while a kept copy writes every column (at a
+    million customers, a second or more per copy of the roster's sixty working columns)."""
+    return _kept(t) if is_spark(t) else t
 
 
 def _kept(t: Any) -> Any:
@@ -547,13 +581,12 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, dict[str
         limit = int(cap.max_accounts or n_cand)
         if n_cand <= limit:
             return t.mutate(_kept=pre), {"capacity_method": "not binding"}
-        if is_spark(t):  # the limit-th candidate (by objective, then rank) is the last one kept
-            last = _scalars(t.filter(pre).select(_o=obj, _k=t.rank).order_by([ibis._._o.desc(), ibis._._k])
-                            .limit(1, offset=limit - 1))
-            o, r = _lit(last["_o"]), int(last["_k"])
-            return t.mutate(_kept=pre & ((obj > o) | ((obj == o) & (t.rank <= r)))), {"capacity_method": "top-n"}
-        order = ibis.window(order_by=[ibis.ifelse(pre, 0, 1), obj.desc(), t.rank])  # ties keep rank order
-        return t.mutate(_kept=pre & (ibis.row_number().over(order) < limit)), {"capacity_method": "top-n"}
+        # the limit-th candidate (by objective, then rank: ties keep rank order) is the last one
+        # kept: a top-n query, not a numbering of the whole base
+        last = _scalars(t.filter(pre).select(_o=obj, _k=t.rank).order_by([ibis._._o.desc(), ibis._._k])
+                        .limit(1, offset=limit - 1))
+        o, r = _lit(last["_o"]), int(last["_k"])
+        return t.mutate(_kept=pre & ((obj > o) | ((obj == o) & (t.rank <= r)))), {"capacity_method": "top-n"}
     cost = _as_float(t[cap.cost_field])
     if is_spark(t):  # not the exact percentile's one task
         stats = _medians_spread(t.filter(pre).mutate(_cv=cost), {"_med": "_cv"})
@@ -706,7 +739,7 @@ def _costs(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict[in
         cost = t[f"_cd{j}"].abs() / spreads[j]
         feasible = (t.gap_to_next > 0) & (need <= 1.0 + 1e-9) & t[f"_r{j}"].notnull() & cost.notnull() & ~cost.isnan()
         cols[f"_cc{j}"] = ibis.ifelse(ibis.coalesce(feasible, False), cost, inf)
-    return _kept(t.mutate(**cols))
+    return _kept_on_spark(t.mutate(**cols))
 
 
 def _cheapest_expression(t: Any, standard: Standard, *, public_only: bool, name: str, change: str) -> Any:
@@ -731,12 +764,14 @@ def _cheapest_expression(t: Any, standard: Standard, *, public_only: bool, name:
     return t.mutate(**{name: label, change: moved}).drop("_best")
 
 
-def _inverses(t: Any, standard: Standard, ordered: dict[int, Any] | None = None
+def _inverses(t: Any, standard: Standard, ordered: dict[int, Any] | None = None, values: Any = None
               ) -> tuple[Any, dict[int, Any], dict[int, float]]:
     """What the cheapest criterion needs of each criterion: (``t`` with the percentile criteria's
     order statistics joined, ``{j: target(t, need)}``, ``{j: spread}``) — the inverse of each
     normalisation as :mod:`xuanba.standard.score` computes it, the other customers' values staying
-    as they are. A few figures of the base per criterion come to the driver in two queries."""
+    as they are. A few figures of the base per criterion come to the driver in two queries. The
+    sorted values are read from ``values`` (a table with the same ``_f<j>``; default ``t``): a
+    table that DuckDB can read without first writing out ``t``, which the join reads too."""
     crits = standard.criteria
     nan = ibis.null("float64")
     shares = standard.weight_shares
@@ -801,15 +836,16 @@ def _inverses(t: Any, standard: Standard, ordered: dict[int, Any] | None = None
             pieces.update({f"_idx{j}": ibis.greatest(ibis.least(idx, m - 1), 0), f"_k{j}": parts["k"],
                            f"_top{j}": parts["top"], f"_mo{j}": parts["mo"], f"_att{j}": parts["at_top"],
                            f"_kz{j}": parts["kth0"]})
-        t = _kept(t.mutate(**pieces))
+        t = _kept_on_spark(t.mutate(**pieces))
+        base = t if values is None else values  # not the joins before each criterion's
         for j in pct:  # the sorted values of the base, by position (0-based)
-            f = t[f"_f{j}"]
+            f = base[f"_f{j}"]
             v = (f if crits[j].direction == "higher" else -f).name(f"_v{j}")
             if ordered is not None and j in ordered:  # Spark: the positions of a range-partitioned sort
                 pos = ordered[j]
                 by_pos = pos.select(pos[f"_sv{j}"].name(f"_v{j}"), pos[f"_g{j}"].name(f"_q{j}"))
             else:
-                by_pos = t.filter(f.notnull()).select(v)
+                by_pos = base.filter(f.notnull()).select(v)
                 by_pos = by_pos.mutate(**{f"_q{j}": ibis.row_number().over(ibis.window(order_by=by_pos[f"_v{j}"]))})
             t = t.left_join(by_pos, t[f"_idx{j}"] == by_pos[f"_q{j}"]).drop(f"_q{j}")
     return t, targets, spreads
@@ -890,7 +926,7 @@ def roster_frame(arrow: Any, columns: Sequence[str], id_column: str = "customer_
             data[col] = arr.to_numpy(zero_copy_only=False).astype(np.int64)
         else:
             data[col] = arr.cast(pa.float64()).to_numpy(zero_copy_only=False)
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, copy=False)
 
 
 def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = True,
@@ -915,6 +951,7 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     import pyarrow as pa
 
     from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS, Scored
+    from xuanba.standard.score import ContributionParts as Parts
 
     table = fields
     if not hasattr(fields, "op"):  # not an Ibis expression: a frame, run in memory
@@ -929,7 +966,13 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
         table = ibis.duckdb.connect().create_table("fields", arrow)  # type: ignore[attr-defined]
     with kept_for_call():  # Spark's kept tables: this call's own, dropped even when scoring fails
         expr, info = roster_expression(table, standard, id_column=id_column)
-        out = to_arrow(expr.order_by("rank"))
+        out = to_arrow(expr)
+    # in rank order: ranks are 1..n, each once, so the row of rank r goes to place r - 1 (no sort
+    # of the whole roster by the engine)
+    place = np.empty(out.num_rows, dtype=np.int64)
+    place[out["rank"].to_numpy(zero_copy_only=False) - 1] = np.arange(out.num_rows)
+    place = pa.array(place)
+    out = pa.table({name: out[name].take(place) for name in out.column_names})  # Table.take: ten times slower
     crits = standard.criteria
     roster = roster_frame(out, ROSTER_COLUMNS, id_column=id_column)
     roster["value_score"] = roster["value_score"].astype("float64")
@@ -937,18 +980,18 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
         roster[c.name] = out[c.name].cast(pa.float64()).to_numpy(zero_copy_only=False)
     shares = standard.weight_shares
     n, k = len(roster), len(crits)
-    points = np.column_stack([out[f"_pts_{c.name}"].cast(pa.float64()).to_numpy(zero_copy_only=False)
-                              for c in crits]) if k else np.zeros((n, 0))
-    matrix = np.column_stack([100.0 * shares[c.name] * points[:, j] for j, c in enumerate(crits)]) if k else points
-    if contributions:
-        long = pd.DataFrame({
-            "customer_id": roster["customer_id"].repeat(k).reset_index(drop=True),
-            "criterion": pd.Series(text_from_codes(np.tile(np.arange(k), n), [c.name for c in crits])),
-            "raw": np.column_stack([roster[c.name].to_numpy() for c in crits]).ravel(),
-            "normalised": points.ravel(),
-            "weight": np.tile(np.array([shares[c.name] for c in crits]), n),
-            "contribution": matrix.ravel(),
-        })
+    weights = np.array([shares[c.name] for c in crits], dtype=float)
+    points = np.empty((n, k), order="F")  # a column per criterion, as score_customers holds them
+    raw = np.empty((n, k), order="F")
+    for j, c in enumerate(crits):
+        points[:, j] = out[f"_pts_{c.name}"].cast(pa.float64()).to_numpy(zero_copy_only=False)
+        raw[:, j] = roster[c.name].to_numpy()
+    matrix = np.empty((n, k))
+    for j in range(k):
+        matrix[:, j] = 100.0 * weights[j] * points[:, j]
+    long: Any
+    if contributions:  # the long table is made when first read, as score_customers's
+        long = Parts(roster["customer_id"], [c.name for c in crits], weights, raw, points, matrix)
     else:
         long = pd.DataFrame({c: pd.Series(dtype="str" if c in ("customer_id", "criterion") else "float64")
                              for c in CONTRIBUTION_COLUMNS})

@@ -1,0 +1,95 @@
+"""The shape of the queries the standard compiles to on DuckDB (xuanba.standard.engine): what made
+it several times slower than the pandas path at a million customers must not come back — a
+whole-base aggregate window, a kept copy of the whole working table per step, the cheapest
+criterion's sort of each criterion's values repeated in the plan (docs/benchmarks_round.md,
+engscore branch). The results themselves are compared with the pandas path in
+tests/test_standard_engine_roster.py; here, on a table of 2,000 customers, what each query is."""
+
+from __future__ import annotations
+
+import re
+
+import ibis
+import numpy as np
+import pandas as pd
+import pytest
+
+from xuanba.standard import engine, load_standard, starter_standard
+from xuanba.standard.score import score_customers
+
+
+def _fields(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    return pd.DataFrame({
+        "customer_id": [f"c{i:05d}" for i in range(n)],
+        "revenue_365d": np.round(rng.gamma(1, 100, n) * (rng.uniform(size=n) < 0.6), 2),
+        "margin_365d": np.round(rng.normal(30, 50, n), 2),
+        "clv_3y": np.round(rng.gamma(2, 100, n), 1),  # ties
+        "p_alive": np.round(rng.uniform(0, 1, n), 3),
+    })
+
+
+@pytest.fixture(scope="module")
+def queries():
+    """Every query ``score_in_engine`` runs for the starter standard (SQL text), the kept copies
+    it makes, and the scored result with the pandas path's."""
+    run, kept = [], []
+    to_arrow, keep = engine.to_arrow, engine._kept
+
+    def record_run(expr):
+        table = expr if isinstance(expr, ibis.expr.types.Table) else expr.as_table()
+        run.append(str(ibis.to_sql(table)))
+        return to_arrow(expr)
+
+    def record_kept(t):
+        kept.append(str(ibis.to_sql(t)))
+        return keep(t)
+
+    frame, std = _fields(2000), load_standard(starter_standard("en"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(engine, "to_arrow", record_run)
+        mp.setattr(engine, "_kept", record_kept)
+        got = engine.score_in_engine(frame, std)
+    return run, kept, got, score_customers(frame, std), std
+
+
+def test_the_scored_roster_is_the_pandas_one(queries):
+    _, _, got, oracle, _ = queries
+    for col in oracle.roster.columns:
+        a, b = oracle.roster[col], got.roster[col]
+        if a.dtype.kind == "f":
+            np.testing.assert_allclose(b.to_numpy(), a.to_numpy(), atol=1e-9, rtol=0)
+        else:
+            assert b.tolist() == a.tolist(), col
+
+
+def test_no_aggregate_window_over_the_whole_base(queries):
+    """The base's figures are one-row queries returned as literals, not a window per figure."""
+    run, kept, *_ = queries
+    whole = re.compile(r"\b(MAX|MIN|SUM|AVG|COUNT|STDDEV_POP|QUANTILE_CONT|MEDIAN)\([^()]*(\([^()]*\))?[^()]*\)"
+                       r"\s+OVER\s*\(\s*ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING", re.I)
+    for sql in run + kept:
+        assert not whole.search(sql), whole.search(sql).group(0)
+
+
+def test_one_kept_copy_and_it_is_narrow(queries):
+    """One copy of the base is written (after the rank), holding the fields and what the windows
+    gave, not the whole working table."""
+    _, kept, *_ = queries
+    assert len(kept) == 1
+    outer = kept[0].split("FROM", 1)[0]  # the columns the copy holds
+    assert '"rank"' in outer and '"score"' in outer
+    for derived in ('"gates_failed"', '"_p0"', '"_r0"', '"_f0"'):
+        assert derived not in outer, derived
+
+
+def test_each_percentile_criterions_sorted_values_are_computed_once(queries):
+    """The queries number each percentile criterion's values once (the plan once held the first
+    criterion's numbering four times, each criterion's values read from the table already joined
+    to the previous ones')."""
+    run, kept, _, _, std = queries
+    every = "\n".join(run + kept)
+    pct = [j for j, c in enumerate(std.criteria) if c.normalise == "percentile"]
+    assert pct
+    for j in pct:
+        assert len(re.findall(rf'ROW_NUMBER\(\) OVER \(ORDER BY "t\d+"\."_v{j}" ASC', every)) == 1, j
