@@ -38,7 +38,8 @@ SPARK_TEST_CONF = {
     "spark.sql.codegen.factoryMode": "NO_CODEGEN",
     # The JVM's first (C1) compiler only: the optimising one (C2) pays off in long jobs, but in a
     # test run it competes for the two cores while the queries it would speed up are already done
-    # (measured: a cold CDNOW round on Spark 65 s -> 34 s, a warm one 27-31 s -> 20 s, load 8.3).
+    # (measured: a cold CDNOW round on Spark 65 s -> 34 s, a warm one 27-31 s -> 20 s at load 8.3;
+    # at load 3 the gain is small: test_standard_engine_spark.py alone 71 s -> 67 s).
     "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",
 }
 
