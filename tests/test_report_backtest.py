@@ -16,6 +16,7 @@ from xuanba.outputs.report import write_report
 from xuanba.rounds import run_round
 from xuanba.rounds.backtest import backtest
 from xuanba.rounds.store import list_backtests, load_backtest
+from xuanba.workspace import SCHEMA_VERSION
 
 # the customers who spent least last year: surely worse than last year's top spenders
 SMALLEST = ('[standard]\nname = "small"\nversion = "1"\n'
@@ -105,4 +106,4 @@ def test_a_version_1_workspace_gains_the_backtest_tables_on_upgrade(tmp_path):
     con.close()
     assert load_backtest(path) is None  # read-only: opens unchanged, and there is none
     with Workspace(path) as ws:
-        assert ws.schema_version == 2 and ws.has_table("backtests") and ws.has_table("backtest_overall")
+        assert ws.schema_version == SCHEMA_VERSION and ws.has_table("backtests") and ws.has_table("backtest_overall")
