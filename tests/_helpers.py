@@ -5,8 +5,27 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from xuanba import Workspace
+
+#: The marks of a test that runs on Spark, with the third-party noise it is let off: py4j leaves
+#: its gateway socket to the garbage collector, and pyspark 4.0's pandas conversion passes
+#: pandas 3 a deprecated ``copy=`` keyword. A module's ``pytestmark = SPARK_MARKS``.
+SPARK_MARKS = [
+    pytest.mark.spark,
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
+]
+
+
+def spark_test(test):
+    """One test marked with :data:`SPARK_MARKS` (in a module of other tests too)."""
+    for mark in SPARK_MARKS:
+        test = mark(test)
+    return test
 
 
 def store(ws: Workspace, name: str, frame: pd.DataFrame) -> None:

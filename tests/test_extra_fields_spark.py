@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests._helpers import SPARK_MARKS
 from tests.test_round_engine import (
     _workspace,
     assert_same_round,
@@ -20,14 +21,7 @@ from xuanba.errors import DataError
 from xuanba.rounds import list_rounds, load_round, run_round
 from xuanba.rounds.engine import run_round_on_engine
 
-pytestmark = [
-    pytest.mark.spark,
-    pytest.mark.slow,
-    # third-party noise, not ours (as in test_round_spark.py)
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
-]
+pytestmark = SPARK_MARKS
 
 CUTOFF = "2025-12-31"
 PLANS = np.array(["gold", "internal", "a'b\"c", "x'; DROP TABLE rounds; --", "=cmd|' /C calc'!A0",

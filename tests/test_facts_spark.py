@@ -5,17 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from tests._helpers import SPARK_MARKS
 from xuanba.facts import calibration_holdout, customer_facts
 
-pytestmark = [
-    pytest.mark.spark,
-    pytest.mark.slow,
-    # Third-party noise, not ours: py4j leaves its gateway socket to the garbage collector, and
-    # pyspark 4.0's pandas conversion passes pandas 3 a deprecated `copy=` keyword.
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
-]
+pytestmark = SPARK_MARKS
 
 
 @pytest.fixture()

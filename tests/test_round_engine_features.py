@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests._helpers import cdnow_transactions
+from tests._helpers import cdnow_transactions, spark_test
 from tests.test_round_engine import (
     BUSY_STANDARD,
     _workspace,
@@ -664,11 +664,7 @@ def test_an_engine_round_without_side_tables_or_payment_dates_stores_no_account_
     _same_table(got.tables["receivables"].frame, want.tables["receivables"].frame, "receivables")
 
 
-@pytest.mark.spark
-@pytest.mark.slow
-@pytest.mark.filterwarnings("ignore::ResourceWarning")
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-@pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning")
+@spark_test
 def test_payment_fields_extra_fields_and_account_analyses_on_spark_are_the_workspace_rounds(spark, tmp_path):
     """What Spark compiles its own way: the payment dates' days and buckets, the idle customers'
     join, the per-customer sums of the analyses, and a --fields table sent in Arrow chunks with

@@ -11,21 +11,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from tests._helpers import spark_test
 from tests.test_round_engine import simulated_transactions
 from xuanba.facts.expressions import customer_facts_expr
 from xuanba.models import BGNBD, GammaGamma
 from xuanba.rounds.engine import HISTORY, SPEND_HISTORY, _histories, _per_history_table
-
-
-def spark_test(test):
-    """Marks of a Spark test, and the third-party noise it ignores (as tests/test_round_spark.py:
-    py4j leaves its socket to the garbage collector; pyspark's pandas conversion warns)."""
-    for mark in (pytest.mark.spark, pytest.mark.slow,
-                 pytest.mark.filterwarnings("ignore::ResourceWarning"),
-                 pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-                 pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning")):
-        test = mark(test)
-    return test
 
 
 def one_query(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from tests._helpers import cdnow_transactions, store
+from tests._helpers import SPARK_MARKS, cdnow_transactions, store
 from tests.test_round_engine import (
     BUSY_STANDARD,
     CDNOW_CUTOFF,
@@ -23,15 +23,7 @@ from xuanba.rounds import load_round, run_round
 from xuanba.rounds.engine import run_round_on_engine
 from xuanba.standard import load_standard
 
-pytestmark = [
-    pytest.mark.spark,
-    pytest.mark.slow,
-    # Third-party noise, not ours (as in test_facts_spark.py): py4j leaves its socket to the
-    # garbage collector, and pyspark 4.0's pandas conversion passes pandas 3 a deprecated keyword.
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
-]
+pytestmark = SPARK_MARKS
 
 
 def _parquet(frame: pd.DataFrame, path) -> str:

@@ -11,16 +11,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tests._helpers import SPARK_MARKS
 from tests.test_standard_engine_roster import FIELDS, NO_SHRINK, ROW, _frame, _same, standards
 from xuanba.standard import load_standard
 from xuanba.standard.engine import score_in_engine
 
 pytestmark = [
-    pytest.mark.spark,
-    pytest.mark.slow,
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
+    *SPARK_MARKS,
     # pyspark raises the recursion limit on its first pickling, inside the first example; said
     # by hypothesis as a warning, it changes nothing that is tested
     pytest.mark.filterwarnings("ignore:The recursion limit will not be reset"),

@@ -672,7 +672,7 @@ def customer_contributions(ws: Workspace, round_id: int, customer_id: str, *,
 def ranked_contributions(ws: Workspace, round_id: int) -> Any:
     """Round ``round_id``'s stored contributions as an Arrow table in rank order (each customer's
     criteria as stored): ``rank`` (INTEGER), ``criterion``, ``raw``, ``normalised``, ``weight``,
-    ``contribution`` (the criterion dictionary-encoded when read from the narrow tables); what the
+    ``contribution`` (the criterion dictionary-encoded: a few names, no string per row); what the
     web keeps in memory to show a customer's points without a query."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -681,7 +681,9 @@ def ranked_contributions(ws: Workspace, round_id: int) -> Any:
         cols = ", ".join(CONTRIBUTION_COLUMNS[1:])
         got = ws.con.execute(f"SELECT CAST(rank AS INTEGER) AS rank, {cols} FROM ({_long_rows(ws)}) t "
                              "ORDER BY rank, position", {"rid": int(round_id)}).arrow()
-        return got.read_all() if hasattr(got, "read_all") else got
+        table = (got.read_all() if hasattr(got, "read_all") else got).combine_chunks()
+        at = table.schema.get_field_index("criterion")
+        return table.set_column(at, "criterion", pc.dictionary_encode(table.column(at)))
     crit = ws.con.execute("SELECT criterion, weight FROM round_criteria WHERE round_id = ? ORDER BY position",
                           [int(round_id)]).fetchall()
     got = ws.con.execute("SELECT CAST(rank AS INTEGER) AS rank, raw, normalised, contribution FROM round_points "

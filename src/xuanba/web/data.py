@@ -931,16 +931,9 @@ class KeptContributions:
 
 def _load_contributions(ws: Workspace, rid: int) -> KeptContributions:
     """Round ``rid``'s contributions for :class:`KeptContributions`, from the one reader."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     from xuanba.rounds.store import ranked_contributions
 
-    table = ranked_contributions(ws, rid)
-    coded = pa.types.is_dictionary(table.schema.field("criterion").type)
-    table = pa.table({c: pc.dictionary_encode(table[c]) if c == "criterion" and not coded else table[c]
-                      for c in table.column_names}).combine_chunks()
-    return KeptContributions(table)
+    return KeptContributions(ranked_contributions(ws, rid).combine_chunks())
 
 
 def field_row(ws: Workspace, rid: int, cid: str) -> dict[str, Any]:
