@@ -495,8 +495,7 @@ def backtest(
         raise InputError(f"unknown baseline(s): {', '.join(unknown)}", fix=f"Use any of: {', '.join(BASELINES)}.")
     days = parse_horizon(horizon)
     cutoffs = replay_cutoffs(start, end, every)
-    if extra_fields is not None:  # their names checked (NFKC, clashes) before any is used, as a round's
-        extra_fields = checked_extra_fields(extra_fields)
+    extra_fields = checked_extra_fields(extra_fields)  # names checked before any is used
     extras = extra_field_names(extra_fields)
     people = customer_attributes(workspace)
     std = as_standard(standard, extras, people)

@@ -662,9 +662,7 @@ def run_round_on_engine(
     from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names
     from xuanba.rounds.run import customer_attributes
 
-    extra_fields = to_pandas(extra_fields)  # polars/Arrow tables too
-    if extra_fields is not None:  # their names said before any work, as on the workspace path
-        extra_fields = checked_extra_fields(extra_fields)
+    extra_fields = checked_extra_fields(to_pandas(extra_fields))  # polars/Arrow too; names checked before any is used
     std = as_standard(standard, extra_field_names(extra_fields),
                       customer_attributes(workspace if side_tables is None else side_tables))
     with contextlib.ExitStack() as stack:

@@ -11,6 +11,7 @@ round could store it (empty, or with a line break or another control character).
 from __future__ import annotations
 
 import unicodedata
+from typing import overload
 
 import pandas as pd
 
@@ -41,9 +42,19 @@ def storable_name(name: str) -> bool:
     return bool(name.strip()) and not any(ord(ch) < 32 for ch in name)
 
 
-def checked_extra_fields(frame: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
-    """``frame`` with its extra columns' names in NFKC form, or a :class:`~xuanba.errors.DataError`
-    naming ``file``, the column and the name it collides with, and asking to rename it.
+@overload
+def checked_extra_fields(frame: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame: ...
+
+
+@overload
+def checked_extra_fields(frame: None, *, file: str | None = None) -> None: ...
+
+
+def checked_extra_fields(frame: pd.DataFrame | None, *, file: str | None = None) -> pd.DataFrame | None:
+    """``frame`` with its extra columns' names in NFKC form (``None``, no extra fields, as it is),
+    or a :class:`~xuanba.errors.DataError` naming ``file``, the column and the name it collides
+    with, and asking to rename it. Every round, replay, backtest, tune and what-if passes its extra
+    fields here before any name is used.
 
     Example
     -------
@@ -57,6 +68,8 @@ def checked_extra_fields(frame: pd.DataFrame, *, file: str | None = None) -> pd.
     """
     from xuanba.standard.schema import known_fields
 
+    if frame is None:
+        return None
     builtin = {n.lower(): n for n in sorted(known_fields() | {"customer_id"})}
     renamed: dict[str, str] = {}
     seen: dict[str, str] = {}

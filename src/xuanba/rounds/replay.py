@@ -74,8 +74,7 @@ def replay_rounds(
     round_id, customers, selected, entered, left, kept, rank_correlation (with the previous).
     """
     cutoffs = replay_cutoffs(start, end, every)
-    if extra_fields is not None:  # their names checked before any is used, as a round's
-        extra_fields = checked_extra_fields(extra_fields)
+    extra_fields = checked_extra_fields(extra_fields)  # names checked before any is used
     rounds: list[Round] = []
     rows = []
     with open_workspace(workspace) as ws:
@@ -132,9 +131,7 @@ def replay_rounds_on_engine(
     from xuanba.rounds.engine import run_round_on_engine
 
     cutoffs = replay_cutoffs(start, end, every)
-    extra_fields = to_pandas(extra_fields)
-    if extra_fields is not None:  # their names checked before any is used, as a round's
-        extra_fields = checked_extra_fields(extra_fields)
+    extra_fields = checked_extra_fields(to_pandas(extra_fields))  # names checked before any is used
     std = as_standard(standard, extra_field_names(extra_fields),
                       customer_attributes(side_tables if side_tables is not None else workspace))
     tiers = [t.name for t in std.tiers]

@@ -730,8 +730,7 @@ def run_round(
     cut = _as_cutoff(cutoff)
     check_unit(time_unit, "time_unit")
     predictions, extra_fields = to_pandas(predictions), to_pandas(extra_fields)  # polars/Arrow tables too
-    if extra_fields is not None:  # their names said before any work, as on an engine
-        extra_fields = checked_extra_fields(extra_fields)
+    extra_fields = checked_extra_fields(extra_fields)  # names checked before any is used
     extras = extra_field_names(extra_fields)
     if is_frame(workspace):  # a table of transactions, not a workspace: read it into one in memory
         from xuanba.ingest import ingest

@@ -157,8 +157,7 @@ def tune(
         raise InputError(Phrase("err_tune_max_bar_change", value=max_bar_change),
                          fix=Phrase("err_tune_max_bar_change_fix"))
     days = parse_horizon(horizon)
-    if extra_fields is not None:  # their names checked before any is used, as a round's
-        extra_fields = checked_extra_fields(extra_fields)
+    extra_fields = checked_extra_fields(extra_fields)  # names checked before any is used
     extras = extra_field_names(extra_fields)
     people = customer_attributes(workspace)
     std = as_standard(standard, extras, people)

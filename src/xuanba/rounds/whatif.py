@@ -137,8 +137,7 @@ def whatif(
     -------
     WhatIf
     """
-    if extra_fields is not None:  # their names checked before any is used, as a round's
-        extra_fields = checked_extra_fields(extra_fields)
+    extra_fields = checked_extra_fields(extra_fields)  # names checked before any is used
     extras = extra_field_names(extra_fields)
     with open_workspace(workspace, read_only=True) as ws:
         rid = resolve_round_id(ws, against)
