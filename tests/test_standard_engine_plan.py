@@ -84,12 +84,64 @@ def test_one_kept_copy_and_it_is_narrow(queries):
 
 
 def test_each_percentile_criterions_sorted_values_are_computed_once(queries):
-    """The queries number each percentile criterion's values once (the plan once held the first
-    criterion's numbering four times, each criterion's values read from the table already joined
-    to the previous ones')."""
+    """The queries number each percentile criterion's values once, in the kept copy, on the order
+    of its count below (the plan once held the first criterion's numbering four times, each
+    criterion's values read from the table already joined to the previous ones'); the roster's own
+    query (the last) then has no window at all: it joins the kept copy's numbers."""
     run, kept, _, _, std = queries
     every = "\n".join(run + kept)
     pct = [j for j, c in enumerate(std.criteria) if c.normalise == "percentile"]
     assert pct
     for j in pct:
-        assert len(re.findall(rf'ROW_NUMBER\(\) OVER \(ORDER BY "t\d+"\."_v{j}" ASC', every)) == 1, j
+        numbered = re.findall(rf'ROW_NUMBER\(\) OVER \(ORDER BY -?"t\d+"\."_f{j}" ASC', every)
+        assert len(numbered) == 1, j
+        assert len(re.findall(rf'ROW_NUMBER\(\) OVER \(ORDER BY -?"t\d+"\."_f{j}" ASC', kept[0])) == 1, j
+    assert " OVER " not in run[-1].upper()
+
+
+@pytest.fixture(scope="module")
+def in_order():
+    """Every query ``score_in_engine`` runs for the starter standard, in order, the kept copy
+    marked ``None``."""
+    seen: list[str | None] = []
+    to_arrow, keep = engine.to_arrow, engine._kept
+
+    def record_run(expr):
+        table = expr if isinstance(expr, ibis.expr.types.Table) else expr.as_table()
+        seen.append(str(ibis.to_sql(table)))
+        return to_arrow(expr)
+
+    def record_kept(t):
+        seen.append(None)
+        return keep(t)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(engine, "to_arrow", record_run)
+        mp.setattr(engine, "_kept", record_kept)
+        engine.score_in_engine(_fields(2000), load_standard(starter_standard("en")))
+    return seen
+
+
+def test_the_figures_of_the_base_are_read_before_the_kept_copy(in_order):
+    """Counts, spreads, tops and the values next to them — the points' and the cheapest
+    criterion's — are one-row queries over the filled fields, before the windows; after the kept
+    copy no query reads a criterion's filled values for a figure (they once ran there, each
+    compiling the whole roster's expression: a second at a million customers)."""
+    cut = in_order.index(None)
+    before, after = in_order[:cut], in_order[cut + 1:]
+    assert any('AS "m0"' in q for q in before) and any('AS "cmax0"' in q for q in before)
+    for q in after:
+        for name in ("m0", "sd0", "cmax0", "bmax0", "amin0"):
+            assert f'AS "{name}"' not in q, name
+
+
+def test_the_small_queries_after_the_kept_copy_read_a_small_expression(in_order):
+    """The quota's, the capacity's and the tiers' one-row queries read the kept copy through a
+    few projections, not the whole roster's expression (what Ibis compiles grows with it)."""
+    cut = in_order.index(None)
+    small = in_order[cut + 1:-1]
+    assert small
+    for q in small:
+        assert q.count("FROM (") <= 5, q[:300]
+        assert " JOIN " not in q.upper()
+    assert len(in_order) <= 11  # ten queries and the kept copy (twelve and the copy before)

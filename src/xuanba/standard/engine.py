@@ -298,18 +298,16 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         return t.mutate(score=round_half_even(total.cast("float64"), 6), _failed=failed, gates_failed=named)
 
     t = filled(t)
-    ordered: dict[int, Any] = {}  # Spark: each percentile criterion's values in order, by position
-    values = None  # DuckDB: where the cheapest criterion reads the sorted values of the base
+    st, pct = _base_figures(t, crits)  # every figure of the base, read before any window
+    by_pos: dict[int, Any] = {}  # each percentile criterion's values in order, by position
     if spread:
-        t = scored(_points_figures(t, crits, ordered, spread=True))
+        t = scored(_points_figures(t, crits, st, pct, by_pos))
     else:
         # DuckDB carries every column of its input through a window's sort: the windows run over
         # the fields and their results alone (what is derived from them is computed again after
         # them, a projection), so that they sort a few columns, not the roster's twenty
-        st, pct = _base_figures(t, crits)
-        narrow = [id_column, *keep]
-        t = _count_below_all(t, crits, pct).select(*narrow, *[f"_b{j}" for j in pct])
-        narrow += [f"_b{j}" for j in pct]
+        narrow = [id_column, *keep, *[f"_{x}{j}" for j in pct for x in "bq"]]
+        t = _count_below_all(t, crits, pct).select(*narrow)
 
         def points(t: Any, **how: bool) -> Any:
             return scored(_points_of(filled(t.mutate(**{f"_r{j}": _raw_expression(t, c) for j, c in enumerate(crits)})),
@@ -329,11 +327,15 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     if spread:  # a range-partitioned sort, numbered per range plus each range's offset
         t = sorted_index(t, keys, "_ix")
         t = t.mutate(rank=t._ix + 1).drop("_ix")
-    else:  # kept: the fields, the counts below and the rank; the rest computed again from them
+    else:  # kept: the fields, the counts below, the positions and the rank; the rest computed again
         t = t.mutate(rank=ibis.row_number().over(ibis.window(order_by=keys)) + 1)
-        kept = _kept(t.select(*narrow, "score", "_failed", "rank"))
-        values = filled(kept.mutate(**{f"_r{j}": _raw_expression(kept, c) for j, c in enumerate(crits)}))
-        t = points(kept, label_only=True)
+        t = _kept(t.select(*narrow, "score", "_failed", "rank"))
+        # what follows reads the kept table: each small query compiles a small expression
+        values = filled(t.mutate(**{f"_r{j}": _raw_expression(t, c) for j, c in enumerate(crits)}))
+        for j in pct:
+            f = values[f"_f{j}"]
+            v = f if crits[j].direction == "higher" else -f
+            by_pos[j] = values.filter(f.notnull()).select(v.name(f"_v{j}"), values[f"_q{j}"])
 
     # tiers before capacity, in rank order: each takes the eligible customers left, up to its quota
     # (the quota-th eligible customer's rank, from counts per block of ranks: no running count)
@@ -369,8 +371,10 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                  "tier_counts": {name: counts[k] for k, name in enumerate(tier_names)}})
     t = _gaps_expression(t, standard, n, counts, [per.get(f"_m{k}") for k in range(len(tier_names))],
                          capacity_binds=info["n_left_out_by_capacity"] > 0)
+    if not spread:  # the points and the gates' names, computed again from the kept fields
+        t = points(t, label_only=True)
     t = _kept_on_spark(_quadrants_expression(t, standard))
-    t, targets, spreads = _inverses(t, standard, ordered if spread else None, values)
+    t, targets, spreads = _inverses(t, standard, st, by_pos)
     t = _costs(t, standard, targets, spreads)
     t = _cheapest_expression(t, standard, public_only=False, name="cheapest_criterion", change="cheapest_change")
     t = _cheapest_expression(t, standard, public_only=True, name="cheapest_public_criterion",
@@ -384,31 +388,45 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
 
 
 def _base_figures(t: Any, crits: list[Criterion]) -> tuple[dict[str, Any], list[int]]:
-    """The figures of the base that the points read (count, top, least, mean, spread, how many
-    share the top), in two one-row queries, and the percentile criteria that have a value: no
-    aggregate window over the whole base (DuckDB computes each as one more pass over the rows, Spark
-    in one task); they return to the engine as literals."""
+    """Every figure of the base that the points and the cheapest criterion read, from the filled
+    values ``_f<j>`` of ``t`` (read before any window, so each query compiles a small expression):
+    per criterion the count, spread, mean size, least, top and mean (one query); for the percentile
+    criteria with a value how many share the top and the least, the values next to them (a second
+    query) and, when one customer alone holds the top, how many share the second value (a third,
+    rare). No aggregate window over the whole base (DuckDB computes each as one more pass over the
+    rows, Spark in one task): they return to the engine as literals. Also the percentile criteria
+    that have a value."""
     sv = {j: (t[f"_f{j}"] if c.direction == "higher" else -t[f"_f{j}"]) for j, c in enumerate(crits)}
     aggs: dict[str, Any] = {}
-    for j, c in enumerate(crits):
-        if c.normalise == "percentile":
-            aggs.update({f"top{j}": sv[j].max(), f"m{j}": t[f"_f{j}"].count()})
-        elif c.normalise == "minmax":
-            aggs.update({f"lo{j}": sv[j].min(), f"hi{j}": sv[j].max()})
-        elif c.normalise == "zscore":
-            aggs.update({f"mean{j}": sv[j].mean(), f"sd{j}": sv[j].std(how="pop")})
+    for j in range(len(crits)):
+        f = t[f"_f{j}"]
+        aggs.update({f"m{j}": f.count(), f"sd{j}": f.std(how="pop"), f"am{j}": f.abs().mean(),
+                     f"lo{j}": sv[j].min(), f"hi{j}": sv[j].max(), f"mean{j}": sv[j].mean()})
     st = _scalars(t.aggregate(**aggs)) if aggs else {}
     pct = [j for j, c in enumerate(crits) if c.normalise == "percentile" and int(st[f"m{j}"] or 0) > 0]
-    if pct:
-        st.update(_scalars(t.aggregate(**{f"at{j}": (sv[j] == _lit(st[f"top{j}"])).cast("int64").sum()
-                                          for j in pct})))
+    second: dict[str, Any] = {}
+    for j in pct:
+        vmax, vmin = _lit(st[f"hi{j}"]), _lit(st[f"lo{j}"])
+        s = sv[j]
+        second.update({f"cmax{j}": (s == vmax).cast("int64").sum(), f"cmin{j}": (s == vmin).cast("int64").sum(),
+                       f"bmax{j}": s.max(where=s < vmax), f"amin{j}": s.min(where=s > vmin)})
+    st.update(_scalars(t.aggregate(**second)) if second else {})
+    third = {f"csec{j}": (sv[j] == _lit(st[f"bmax{j}"])).cast("int64").sum()
+             for j in pct if int(st[f"cmax{j}"]) < 2 and int(st[f"m{j}"]) >= 2}
+    st.update(_scalars(t.aggregate(**third)) if third else {})
     return st, pct
 
 
 def _count_below_all(t: Any, crits: list[Criterion], pct: list[int]) -> Any:
-    """``t`` with ``_b<j>`` for each of the percentile criteria ``pct``: one projection of rank windows."""
-    return t.mutate(**{f"_b{j}": _count_below(t[f"_f{j}"] if crits[j].direction == "higher" else -t[f"_f{j}"])
-                       for j in pct})
+    """``t`` with, for each of the percentile criteria ``pct``, ``_b<j>`` (how many values lie
+    strictly below) and ``_q<j>`` (the 0-based position in the order of the values, missing
+    last): one projection of windows, two per criterion on the same order (one sort)."""
+    cols: dict[str, Any] = {}
+    for j in pct:
+        s = t[f"_f{j}"] if crits[j].direction == "higher" else -t[f"_f{j}"]
+        order = ibis.window(order_by=s.asc(nulls_first=False))
+        cols.update({f"_b{j}": ibis.rank().over(order), f"_q{j}": ibis.row_number().over(order)})
+    return t.mutate(**cols)
 
 
 def _points_of(t: Any, crits: list[Criterion], st: dict[str, Any], pct: list[int]) -> Any:
@@ -437,7 +455,7 @@ def _points_of(t: Any, crits: list[Criterion], st: dict[str, Any], pct: list[int
                 clipped = ibis.greatest(ibis.least(((s - _lit(mean)) / _lit(sd) + 3.0) / 6.0, 1.0), 0.0)
                 cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), clipped, 0.0)
         elif j in pct:
-            below_top = int(st[f"m{j}"]) - int(st[f"at{j}"] or 0)
+            below_top = int(st[f"m{j}"]) - int(st[f"cmax{j}"] or 0)
             p = _zero(t[f"_b{j}"]) + 0.5 if below_top == 0 else t[f"_b{j}"].cast("float64") / float(below_top)
             cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), p, 0.0)
         elif c.normalise == "percentile" and not (f"m{j}" in st and int(st[f"m{j}"] or 0) > 0):
@@ -447,27 +465,24 @@ def _points_of(t: Any, crits: list[Criterion], st: dict[str, Any], pct: list[int
     return t.mutate(**cols)
 
 
-def _points_figures(t: Any, crits: list[Criterion], ordered: dict[int, Any], *, spread: bool) -> Any:
-    """``t`` with ``_p<j>``, the 0–1 points of every criterion from its filled values ``_f<j>`` (as
-    :func:`normalise`), and for the percentile ones ``_b<j>``, how many values lie strictly below
-    (kept for the cheapest criterion), from the figures of :func:`_base_figures`. The count below
-    is a rank window on DuckDB (one sort per percentile criterion, all in one projection); with
-    ``spread`` (Spark) the first position of the value in a range-partitioned sort
-    (:func:`~xuanba.standard.engine_spark.sorted_index`), whose ``(position, value)`` rows are
-    left in ``ordered[j]`` for the cheapest criterion."""
-    st, pct = _base_figures(t, crits)
-    if not spread:
-        return _points_of(_count_below_all(t, crits, pct), crits, st, pct)
+def _points_figures(t: Any, crits: list[Criterion], st: dict[str, Any], pct: list[int],
+                    by_pos: dict[int, Any]) -> Any:
+    """On Spark: ``t`` with ``_p<j>``, the 0–1 points of every criterion from its filled values
+    ``_f<j>`` (as :func:`normalise`), from the figures ``st`` of :func:`_base_figures`, and for the
+    percentile criteria ``pct`` ``_b<j>``, how many values lie strictly below (kept for the cheapest
+    criterion): the first position of the value in a range-partitioned sort
+    (:func:`~xuanba.standard.engine_spark.sorted_index`), not a window in one task; the sorted
+    values by position are left in ``by_pos[j]`` (``_v<j>``, ``_q<j>``) for the cheapest criterion."""
     t = _points_of(t, crits, st, [])
     for j in pct:
         f = t[f"_f{j}"]
         s = f if crits[j].direction == "higher" else -f
         values = t.filter(f.notnull()).select(s.name(f"_sv{j}"))
         pos = sorted_index(values, [ibis._[f"_sv{j}"].asc()], f"_g{j}")
-        ordered[j] = pos
+        by_pos[j] = pos.select(pos[f"_sv{j}"].name(f"_v{j}"), pos[f"_g{j}"].name(f"_q{j}"))
         first = pos.group_by(f"_sv{j}").aggregate(**{f"_b{j}": pos[f"_g{j}"].min()})
         t = t.left_join(first, s == first[f"_sv{j}"]).drop(f"_sv{j}")
-        below_top = int(st[f"m{j}"]) - int(st[f"at{j}"] or 0)
+        below_top = int(st[f"m{j}"]) - int(st[f"cmax{j}"] or 0)
         p = 0.5 if below_top == 0 else t[f"_b{j}"].cast("float64") / float(below_top)
         t = t.mutate(**{f"_p{j}": ibis.ifelse(t[f"_f{j}"].notnull(), p, 0.0)})
     return _kept(t)
@@ -764,42 +779,20 @@ def _cheapest_expression(t: Any, standard: Standard, *, public_only: bool, name:
     return t.mutate(**{name: label, change: moved}).drop("_best")
 
 
-def _inverses(t: Any, standard: Standard, ordered: dict[int, Any] | None = None, values: Any = None
+def _inverses(t: Any, standard: Standard, st: dict[str, Any], by_pos: dict[int, Any]
               ) -> tuple[Any, dict[int, Any], dict[int, float]]:
     """What the cheapest criterion needs of each criterion: (``t`` with the percentile criteria's
     order statistics joined, ``{j: target(t, need)}``, ``{j: spread}``) — the inverse of each
     normalisation as :mod:`xuanba.standard.score` computes it, the other customers' values staying
-    as they are. A few figures of the base per criterion come to the driver in two queries. The
-    sorted values are read from ``values`` (a table with the same ``_f<j>``; default ``t``): a
-    table that DuckDB can read without first writing out ``t``, which the join reads too."""
+    as they are — from the figures of the base ``st`` (:func:`_base_figures`) and, for each
+    percentile criterion ``j`` with a value, ``by_pos[j]``: its values in order (``_v<j>``, signed
+    so that higher is better) by 0-based position (``_q<j>``)."""
     crits = standard.criteria
     nan = ibis.null("float64")
     shares = standard.weight_shares
     t = t.mutate(**{f"_need{j}": t[f"_p{j}"] + t.gap_to_next / (100.0 * shares[c.name]) + 1e-9
                     for j, c in enumerate(crits)})
-    aggs: dict[str, Any] = {}
-    for j, c in enumerate(crits):
-        f = t[f"_f{j}"]
-        s = f if c.direction == "higher" else -f
-        aggs.update({f"m{j}": f.count(), f"sd{j}": f.std(how="pop"), f"am{j}": f.abs().mean(),
-                     f"lo{j}": s.min(), f"hi{j}": s.max(), f"mean{j}": s.mean()})
-    st = _scalars(t.aggregate(**aggs)) if aggs else {}
     pct = [j for j, c in enumerate(crits) if c.normalise == "percentile" and (st[f"m{j}"] or 0) > 0]
-    second: dict[str, Any] = {}
-    for j in pct:
-        f = t[f"_f{j}"]
-        s = f if crits[j].direction == "higher" else -f
-        vmax, vmin = float(st[f"hi{j}"]), float(st[f"lo{j}"])
-        second.update({f"cmax{j}": (s == vmax).cast("int64").sum(), f"cmin{j}": (s == vmin).cast("int64").sum(),
-                       f"bmax{j}": s.max(where=s < vmax), f"amin{j}": s.min(where=s > vmin)})
-    st2 = _scalars(t.aggregate(**second)) if second else {}
-    third = {}
-    for j in pct:  # how many share the second largest value, when it is below the largest
-        if int(st2[f"cmax{j}"]) < 2 and int(st[f"m{j}"]) >= 2:
-            f = t[f"_f{j}"]
-            s = f if crits[j].direction == "higher" else -f
-            third[f"csec{j}"] = (s == float(st2[f"bmax{j}"])).cast("int64").sum()
-    st2.update(_scalars(t.aggregate(**third)) if third else {})
     spreads: dict[int, float] = {}
     targets: dict[int, Any] = {}
     positions: dict[str, Any] = {}
@@ -823,31 +816,22 @@ def _inverses(t: Any, standard: Standard, ordered: dict[int, Any] | None = None,
         else:
             f = t[f"_f{j}"]
             positions[f"_pos{j}"] = ibis.ifelse(f.notnull(), t[f"_b{j}"], m)
-            targets[j] = _percentile_target(j, m, sign, st, st2)
+            targets[j] = _percentile_target(j, m, sign)
     if positions:
         t = t.mutate(**positions)
         pieces: dict[str, Any] = {}
         for j in pct:
             sign = 1.0 if crits[j].direction == "higher" else -1.0
             m = int(st[f"m{j}"])
-            parts = _pct_parts(t, j, m, sign, st, st2, ibis.least(t[f"_need{j}"], 1.0))
+            parts = _pct_parts(t, j, m, sign, st, ibis.least(t[f"_need{j}"], 1.0))
             jk = parts["k"] - 1  # the k-th smallest of the others: skip the customer's own place
             idx = ibis.ifelse(jk < parts["pos"], jk, jk + 1)
             pieces.update({f"_idx{j}": ibis.greatest(ibis.least(idx, m - 1), 0), f"_k{j}": parts["k"],
                            f"_top{j}": parts["top"], f"_mo{j}": parts["mo"], f"_att{j}": parts["at_top"],
                            f"_kz{j}": parts["kth0"]})
         t = _kept_on_spark(t.mutate(**pieces))
-        base = t if values is None else values  # not the joins before each criterion's
-        for j in pct:  # the sorted values of the base, by position (0-based)
-            f = base[f"_f{j}"]
-            v = (f if crits[j].direction == "higher" else -f).name(f"_v{j}")
-            if ordered is not None and j in ordered:  # Spark: the positions of a range-partitioned sort
-                pos = ordered[j]
-                by_pos = pos.select(pos[f"_sv{j}"].name(f"_v{j}"), pos[f"_g{j}"].name(f"_q{j}"))
-            else:
-                by_pos = base.filter(f.notnull()).select(v)
-                by_pos = by_pos.mutate(**{f"_q{j}": ibis.row_number().over(ibis.window(order_by=by_pos[f"_v{j}"]))})
-            t = t.left_join(by_pos, t[f"_idx{j}"] == by_pos[f"_q{j}"]).drop(f"_q{j}")
+        for j in pct:  # the k-th value of the others, by its position
+            t = t.left_join(by_pos[j], t[f"_idx{j}"] == by_pos[j][f"_q{j}"]).drop(f"_q{j}")
     return t, targets, spreads
 
 
@@ -870,18 +854,17 @@ def _bands_target(c: Criterion) -> Any:
     return target
 
 
-def _pct_parts(t: Any, j: int, m: int, sign: float, st: dict[str, Any], st2: dict[str, Any], need: Any
-               ) -> dict[str, Any]:
+def _pct_parts(t: Any, j: int, m: int, sign: float, st: dict[str, Any], need: Any) -> dict[str, Any]:
     """The pieces of :func:`xuanba.standard.score._percentile_needed` for criterion ``j``."""
     f = t[f"_f{j}"]
     s = f if sign > 0 else -f
     has = f.notnull()
     pos = t[f"_pos{j}"]
     vmax, vmin = float(st[f"hi{j}"]), float(st[f"lo{j}"])
-    cmax, cmin = int(st2[f"cmax{j}"]), int(st2[f"cmin{j}"])
-    v_second = vmax if cmax >= 2 or m < 2 else float(st2[f"bmax{j}"])   # sorted[m - 2]
-    v_one = vmin if cmin >= 2 or m < 2 else float(st2[f"amin{j}"])      # sorted[1]
-    c_second = cmax if v_second == vmax else int(st2.get(f"csec{j}", 1))
+    cmax, cmin = int(st[f"cmax{j}"]), int(st[f"cmin{j}"])
+    v_second = vmax if cmax >= 2 or m < 2 else float(st[f"bmax{j}"])   # sorted[m - 2]
+    v_one = vmin if cmin >= 2 or m < 2 else float(st[f"amin{j}"])      # sorted[1]
+    c_second = cmax if v_second == vmax else int(st.get(f"csec{j}", 1))
     mo = m - has.cast("int64")
     top = ibis.ifelse(has & (pos > m - 2), v_second, vmax)
     at_top = ibis.ifelse(top == vmax, cmax, c_second) - (has & (s == top)).cast("int64")
@@ -891,7 +874,7 @@ def _pct_parts(t: Any, j: int, m: int, sign: float, st: dict[str, Any], st2: dic
     return {"has": has, "pos": pos, "mo": mo, "top": top, "at_top": at_top, "k": k, "kth0": kth0}
 
 
-def _percentile_target(j: int, m: int, sign: float, st: dict[str, Any], st2: dict[str, Any]) -> Any:
+def _percentile_target(j: int, m: int, sign: float) -> Any:
     """The raw value that earns ``need`` under the percentile rule, from the pieces :func:`_inverses`
     put in columns (``_k``, ``_top``, ``_mo``, ``_att``, ``_kz``) and the k-th value joined (``_v``)."""
     def target(t: Any, need: Any) -> Any:
@@ -972,6 +955,7 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     place = np.empty(out.num_rows, dtype=np.int64)
     place[out["rank"].to_numpy(zero_copy_only=False) - 1] = np.arange(out.num_rows)
     place = pa.array(place)
+    out = out.combine_chunks()  # one chunk per column: a take across chunks is three times slower
     out = pa.table({name: out[name].take(place) for name in out.column_names})  # Table.take: ten times slower
     crits = standard.criteria
     roster = roster_frame(out, ROSTER_COLUMNS, id_column=id_column)
