@@ -180,6 +180,17 @@ def _next_up(x: Any, e: Any = None) -> Any:
     return ibis.ifelse(x == 0, _TINY, ibis.ifelse(is_inf(x), x, x + down))
 
 
+@ibis.udf.scalar.builtin(name="nextafter")
+def _nextafter(x: float, y: float) -> float:  # type: ignore[empty-body]
+    """DuckDB's ``nextafter`` (C's): the next double after ``x`` towards ``y``, as numpy's."""
+
+
+def _next_above(x: Any, e: Any, *, native: bool) -> Any:
+    """The next double above ``x``: DuckDB's own function when ``native`` (one call, exact for
+    every double), otherwise :func:`_next_up` from the exponent column ``e`` (Spark has none)."""
+    return _nextafter(x, ibis.literal(float("inf"), type="float64")) if native else _next_up(x, e)
+
+
 def _raw_expression(t: Any, c: Criterion) -> Any:
     """A criterion's raw value: its field or formula as float64; ±inf (e.g. x / 0) missing."""
     from xuanba.standard.engine_rules import as_number, compile_rule
@@ -743,7 +754,7 @@ def _costs(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict[in
     if not crits:
         return t
     pct = [j for j, c in enumerate(crits) if f"_v{j}" in t.columns]
-    if pct:  # the exponents first, as columns: each next double above is then a small expression
+    if pct and is_spark(t):  # the exponents first, as columns: each next double above is then a small expression
         t = t.mutate(**{f"_ev{j}": _exponent(t[f"_v{j}"]) for j in pct},
                      **{f"_et{j}": _exponent(t[f"_top{j}"]) for j in pct})
     t = t.mutate(**{f"_tg{j}": targets[j](t, ibis.least(t[f"_need{j}"], 1.0)) for j in range(len(crits))})
@@ -793,6 +804,7 @@ def _inverses(t: Any, standard: Standard, st: dict[str, Any], by_pos: dict[int, 
     t = t.mutate(**{f"_need{j}": t[f"_p{j}"] + t.gap_to_next / (100.0 * shares[c.name]) + 1e-9
                     for j, c in enumerate(crits)})
     pct = [j for j, c in enumerate(crits) if c.normalise == "percentile" and (st[f"m{j}"] or 0) > 0]
+    native = not is_spark(t)  # DuckDB: its own next double above
     spreads: dict[int, float] = {}
     targets: dict[int, Any] = {}
     positions: dict[str, Any] = {}
@@ -816,7 +828,7 @@ def _inverses(t: Any, standard: Standard, st: dict[str, Any], by_pos: dict[int, 
         else:
             f = t[f"_f{j}"]
             positions[f"_pos{j}"] = ibis.ifelse(f.notnull(), t[f"_b{j}"], m)
-            targets[j] = _percentile_target(j, m, sign)
+            targets[j] = _percentile_target(j, sign, native=native)
     if positions:
         t = t.mutate(**positions)
         pieces: dict[str, Any] = {}
@@ -874,13 +886,16 @@ def _pct_parts(t: Any, j: int, m: int, sign: float, st: dict[str, Any], need: An
     return {"has": has, "pos": pos, "mo": mo, "top": top, "at_top": at_top, "k": k, "kth0": kth0}
 
 
-def _percentile_target(j: int, m: int, sign: float) -> Any:
+def _percentile_target(j: int, sign: float, *, native: bool) -> Any:
     """The raw value that earns ``need`` under the percentile rule, from the pieces :func:`_inverses`
     put in columns (``_k``, ``_top``, ``_mo``, ``_att``, ``_kz``) and the k-th value joined (``_v``)."""
     def target(t: Any, need: Any) -> Any:
+        def up(x: Any, e: str) -> Any:  # on Spark, from the exponent column e
+            return _next_above(x, None if native else t[e], native=native)
+
         top = t[f"_top{j}"]
-        reach_top = ibis.ifelse((t[f"_kz{j}"] == top) & (need > 0.5 + 1e-12), _next_up(top, t[f"_et{j}"]), top)
-        y = ibis.ifelse(t[f"_k{j}"] <= t[f"_mo{j}"] - t[f"_att{j}"], _next_up(t[f"_v{j}"], t[f"_ev{j}"]), reach_top)
+        reach_top = ibis.ifelse((t[f"_kz{j}"] == top) & (need > 0.5 + 1e-12), up(top, f"_et{j}"), top)
+        y = ibis.ifelse(t[f"_k{j}"] <= t[f"_mo{j}"] - t[f"_att{j}"], up(t[f"_v{j}"], f"_ev{j}"), reach_top)
         return ibis.ifelse(t[f"_mo{j}"] >= 1, sign * y, ibis.null("float64"))
 
     return target
