@@ -303,10 +303,12 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                                 fix=exc.fix or "Check the field names against the data.") from None
             failed = failed | ~ok
             label = label + ibis.ifelse(ok, "", "; " + g.name)
-        named = ibis.ifelse(label.length() > 0, label.substr(2), "")
+        # the label and the sum as columns first: their rounding and trimming name each several times
+        t = t.mutate(_gl=label) if label_only else t.mutate(_gl=label, _sum=total.cast("float64"))
+        named = ibis.ifelse(t._gl.length() > 0, t._gl.substr(2), "")
         if label_only:
-            return t.mutate(gates_failed=named)
-        return t.mutate(score=round_half_even(total.cast("float64"), 6), _failed=failed, gates_failed=named)
+            return t.mutate(gates_failed=named).drop("_gl")
+        return t.mutate(score=round_half_even(t._sum, 6), _failed=failed, gates_failed=named).drop("_gl", "_sum")
 
     t = filled(t)
     st, pct = _base_figures(t, crits)  # every figure of the base, read before any window
@@ -715,10 +717,11 @@ def _gaps_expression(t: Any, standard: Standard, n: int, counts: list[int], lowe
     bar: Any = ibis.literal(0.0)
     for k in range(len(tiers)):
         bar = ibis.ifelse(t._target == k, float(bars[k]), bar)
+    t = t.mutate(_short=ibis.greatest(bar - t.score, 0.0).cast("float64"))  # a column: rounding names it 7 times
     top = t._target < 0
-    gap = ibis.ifelse(top, ibis.null("float64"), round_half_even(ibis.greatest(bar - t.score, 0.0).cast("float64"), 6))
+    gap = ibis.ifelse(top, ibis.null("float64"), round_half_even(t._short, 6))
     return t.mutate(next_tier=_label_of(ibis.ifelse(top, ibis.null("int64"), t._target), [x.name for x in tiers]),
-                    gap_to_next=gap).drop("_target")
+                    gap_to_next=gap).drop("_target", "_short")
 
 
 def _quadrants_expression(t: Any, standard: Standard) -> Any:
@@ -731,14 +734,20 @@ def _quadrants_expression(t: Any, standard: Standard) -> Any:
         for j, c in cs:
             term = 100.0 * c.weight / total_w * t[f"_p{j}"]
             out = term if out is None else out + term
-        return round_half_even(out.cast("float64"), 6)
+        return out.cast("float64")
 
     value, pot = sub("value"), sub("potential")
     q = standard.quadrants
+    if value is not None and pot is not None:  # the sums as columns first: rounding names each 7 times
+        t = t.mutate(_vs=value, _ps=pot)
+        value, pot = round_half_even(t._vs, 6), round_half_even(t._ps, 6)
+        t = t.mutate(value_score=value, potential_score=pot).drop("_vs", "_ps")
+    else:
+        value = round_half_even(value, 6) if value is not None else None
+        pot = round_half_even(pot, 6) if pot is not None else None
     if value is None or pot is None:
         return t.mutate(value_score=value if value is not None else ibis.null("float64"),
                         potential_score=pot if pot is not None else ibis.null("float64"), quadrant=ibis.literal(""))
-    t = t.mutate(value_score=value, potential_score=pot)
     hv, hp = t.value_score >= q.value_threshold, t.potential_score >= q.potential_threshold
     names = [q.names[k] for k in ("high_value_high_potential", "high_value_low_potential",
                                   "low_value_high_potential", "low_value_low_potential")]
@@ -964,14 +973,7 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
         table = ibis.duckdb.connect().create_table("fields", arrow)  # type: ignore[attr-defined]
     with kept_for_call():  # Spark's kept tables: this call's own, dropped even when scoring fails
         expr, info = roster_expression(table, standard, id_column=id_column)
-        out = to_arrow(expr)
-    # in rank order: ranks are 1..n, each once, so the row of rank r goes to place r - 1 (no sort
-    # of the whole roster by the engine)
-    place = np.empty(out.num_rows, dtype=np.int64)
-    place[out["rank"].to_numpy(zero_copy_only=False) - 1] = np.arange(out.num_rows)
-    place = pa.array(place)
-    out = out.combine_chunks()  # one chunk per column: a take across chunks is three times slower
-    out = pa.table({name: out[name].take(place) for name in out.column_names})  # Table.take: ten times slower
+        out = to_arrow(expr.order_by("rank"))  # in rank order from the engine: no permutation of every column here
     crits = standard.criteria
     roster = roster_frame(out, ROSTER_COLUMNS, id_column=id_column)
     roster["value_score"] = roster["value_score"].astype("float64")
