@@ -352,16 +352,22 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
 
     # tiers before capacity, in rank order: each takes the eligible customers left, up to its quota
     # (the quota-th eligible customer's rank, from counts per block of ranks: no running count)
-    t = t.mutate(_tier=ibis.null("int64"))
-    for k, tier in enumerate(standard.tiers):
-        elig = ~t._failed & t._tier.isnull()
+    # (one projection for all the tiers: a customer takes the first tier whose rule holds)
+    rules: list[Any] = []
+    for tier in standard.tiers:
+        rule = ~t._failed
         if tier.min_score is not None:
-            elig = elig & (t.score >= tier.min_score - 1e-9)
+            rule = rule & (t.score >= tier.min_score - 1e-9)
         quota = tier.quota_count(n)
         if quota is not None:
-            last = _kth_rank(t, elig, quota, n)
-            elig = elig & (t.rank <= last) if last is not None else elig
-        t = t.mutate(_tier=ibis.ifelse(elig, k, t._tier))
+            left = rule
+            for before in rules:  # not taken by a tier before
+                left = left & ~before
+            last = _kth_rank(t, left, quota, n)
+            rule = rule & (t.rank <= last) if last is not None else rule
+        rules.append(rule)
+    code = ibis.cases(*[(rule, k) for k, rule in enumerate(rules)], else_=ibis.null("int64")) if rules else None
+    t = t.mutate(_tier=code.cast("int64") if code is not None else ibis.null("int64"))
     if spread:
         t = _kept(t)
 
@@ -389,9 +395,8 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     t = _kept_on_spark(_quadrants_expression(t, standard))
     t, targets, spreads = _inverses(t, standard, st, by_pos)
     t = _costs(t, standard, targets, spreads)
-    t = _cheapest_expression(t, standard, public_only=False, name="cheapest_criterion", change="cheapest_change")
-    t = _cheapest_expression(t, standard, public_only=True, name="cheapest_public_criterion",
-                             change="cheapest_public_change")
+    t = _cheapest_expression(t, standard, [(False, "cheapest_criterion", "cheapest_change"),
+                                           (True, "cheapest_public_criterion", "cheapest_public_change")])
     from xuanba.standard.score import ROSTER_COLUMNS
 
     out = t.select(*[t[col] for col in ROSTER_COLUMNS if col != "customer_id"], t[id_column],
@@ -777,26 +782,37 @@ def _costs(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict[in
     return _kept_on_spark(t.mutate(**cols))
 
 
-def _cheapest_expression(t: Any, standard: Standard, *, public_only: bool, name: str, change: str) -> Any:
+def _cheapest_expression(t: Any, standard: Standard, wanted: Sequence[tuple[bool, str, str]]) -> Any:
     """``t`` with, for every customer below the next tier's bar, the criterion whose change alone
-    closes the gap most cheaply (the first in the standard's order on a tie; with ``public_only``
-    among the public criteria that read no prediction) and that change (``name``, ``change``),
-    from the costs of :func:`_costs`: the least of the cost columns, then the first that equals it."""
+    closes the gap most cheaply (the first in the standard's order on a tie) and that change, for
+    each ``(public_only, name, change)`` of ``wanted`` (``public_only``: among the public criteria
+    that read no prediction), from the costs of :func:`_costs`: the least of the cost columns, then
+    the first that equals it. Two projections for all of them: each layer is more for Ibis to compile."""
     inf = float("inf")
-    chosen = [(j, c) for j, c in enumerate(standard.criteria) if not (public_only and (c.private or c.predicted))]
-    if not chosen:
-        return t.mutate(**{name: ibis.literal(""), change: ibis.null("float64")})
-    best: Any = t[f"_cc{chosen[0][0]}"]
-    for j, _ in chosen[1:]:
-        best = ibis.least(best, t[f"_cc{j}"])
-    t = t.mutate(_best=best)
-    label: Any = ibis.literal("")
-    moved: Any = ibis.null("float64")
-    for j, c in reversed(chosen):  # the first criterion at the least cost wins
-        hit = (t._best < inf) & (t[f"_cc{j}"] == t._best)
-        label = ibis.ifelse(hit, c.name, label)
-        moved = ibis.ifelse(hit, t[f"_cd{j}"], moved)
-    return t.mutate(**{name: label, change: moved}).drop("_best")
+    least: dict[str, Any] = {}
+    out: dict[str, Any] = {}
+    among: dict[str, list[tuple[int, Criterion]]] = {}
+    for k, (public_only, name, change) in enumerate(wanted):
+        chosen = [(j, c) for j, c in enumerate(standard.criteria) if not (public_only and (c.private or c.predicted))]
+        if not chosen:
+            out.update({name: ibis.literal(""), change: ibis.null("float64")})
+            continue
+        best: Any = t[f"_cc{chosen[0][0]}"]
+        for j, _ in chosen[1:]:
+            best = ibis.least(best, t[f"_cc{j}"])
+        least[f"_best{k}"], among[f"_best{k}"] = best, chosen
+    t = t.mutate(**least)
+    for k, (_, name, change) in enumerate(wanted):
+        if f"_best{k}" not in least:
+            continue
+        label: Any = ibis.literal("")
+        moved: Any = ibis.null("float64")
+        for j, c in reversed(among[f"_best{k}"]):  # the first criterion at the least cost wins
+            hit = (t[f"_best{k}"] < inf) & (t[f"_cc{j}"] == t[f"_best{k}"])
+            label = ibis.ifelse(hit, c.name, label)
+            moved = ibis.ifelse(hit, t[f"_cd{j}"], moved)
+        out.update({name: label, change: moved})
+    return t.mutate(**out).drop(*least)
 
 
 def _inverses(t: Any, standard: Standard, st: dict[str, Any], by_pos: dict[int, Any]
