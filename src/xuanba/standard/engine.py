@@ -307,8 +307,8 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         t = t.mutate(_gl=label) if label_only else t.mutate(_gl=label, _sum=total.cast("float64"))
         named = ibis.ifelse(t._gl.length() > 0, t._gl.substr(2), "")
         if label_only:
-            return t.mutate(gates_failed=named).drop("_gl")
-        return t.mutate(score=round_half_even(t._sum, 6), _failed=failed, gates_failed=named).drop("_gl", "_sum")
+            return t.mutate(gates_failed=named)  # helpers stay: the roster selects its columns at the end
+        return t.mutate(score=round_half_even(t._sum, 6), _failed=failed, gates_failed=named)
 
     t = filled(t)
     st, pct = _base_figures(t, crits)  # every figure of the base, read before any window
@@ -372,11 +372,10 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         t = _kept(t)
 
     t, info = _capacity(t, standard, id_column)
-    t = t.mutate(left_out_by_capacity=t._tier.notnull() & ~t._kept)
-    t = t.mutate(_tier=ibis.ifelse(t._kept, t._tier, ibis.null("int64"))).drop("_kept")
-    t = t.mutate(selected=t._tier.notnull())
     tier_names = [tier.name for tier in standard.tiers]
-    t = t.mutate(tier=_label_of(t._tier, tier_names))
+    code = ibis.ifelse(t._kept, t._tier, ibis.null("int64"))  # one projection: each layer is more to compile
+    t = t.mutate(left_out_by_capacity=t._tier.notnull() & ~t._kept, _tier=code, selected=code.notnull(),
+                 tier=_label_of(code, tier_names))
 
     # per tier: members and their lowest score (small: one row per tier)
     per = _scalars(t.aggregate(
@@ -726,7 +725,7 @@ def _gaps_expression(t: Any, standard: Standard, n: int, counts: list[int], lowe
     top = t._target < 0
     gap = ibis.ifelse(top, ibis.null("float64"), round_half_even(t._short, 6))
     return t.mutate(next_tier=_label_of(ibis.ifelse(top, ibis.null("int64"), t._target), [x.name for x in tiers]),
-                    gap_to_next=gap).drop("_target", "_short")
+                    gap_to_next=gap)
 
 
 def _quadrants_expression(t: Any, standard: Standard) -> Any:
@@ -746,7 +745,7 @@ def _quadrants_expression(t: Any, standard: Standard) -> Any:
     if value is not None and pot is not None:  # the sums as columns first: rounding names each 7 times
         t = t.mutate(_vs=value, _ps=pot)
         value, pot = round_half_even(t._vs, 6), round_half_even(t._ps, 6)
-        t = t.mutate(value_score=value, potential_score=pot).drop("_vs", "_ps")
+        t = t.mutate(value_score=value, potential_score=pot)
     else:
         value = round_half_even(value, 6) if value is not None else None
         pot = round_half_even(pot, 6) if pot is not None else None
@@ -812,7 +811,7 @@ def _cheapest_expression(t: Any, standard: Standard, wanted: Sequence[tuple[bool
             label = ibis.ifelse(hit, c.name, label)
             moved = ibis.ifelse(hit, t[f"_cd{j}"], moved)
         out.update({name: label, change: moved})
-    return t.mutate(**out).drop(*least)
+    return t.mutate(**out)
 
 
 def _inverses(t: Any, standard: Standard, st: dict[str, Any], by_pos: dict[int, Any]
@@ -868,7 +867,7 @@ def _inverses(t: Any, standard: Standard, st: dict[str, Any], by_pos: dict[int, 
                            f"_kz{j}": parts["kth0"]})
         t = _kept_on_spark(t.mutate(**pieces))
         for j in pct:  # the k-th value of the others, by its position
-            t = t.left_join(by_pos[j], t[f"_idx{j}"] == by_pos[j][f"_q{j}"]).drop(f"_q{j}")
+            t = t.left_join(by_pos[j], t[f"_idx{j}"] == by_pos[j][f"_q{j}"])
     return t, targets, spreads
 
 
