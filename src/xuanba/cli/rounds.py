@@ -47,8 +47,6 @@ def _words(field: str) -> str:
 
 
 def _print_round(rnd: Any, top: int) -> None:
-    from xuanba.rounds.run import quadrant_counts
-
     m = rnd.meta
     head = Table(title=say("cli_round_title", round_id=rnd.round_id or say("cli_not_stored"), name=m["name"]), show_header=False)
     head.add_column(style="bold")
@@ -78,7 +76,7 @@ def _print_round(rnd: Any, top: int) -> None:
     for t in rnd.standard.tiers:
         tiers.add_row(t.name, t.label, _fmt(m["tier_counts"].get(t.name, 0)))
     console.print(tiers)
-    q = quadrant_counts(rnd.roster)
+    q = _quadrants(rnd)
     if q:
         quads = Table(title=say("cli_quadrants"))
         quads.add_column(label("quadrant"))
@@ -97,14 +95,19 @@ def _print_round(rnd: Any, top: int) -> None:
         console.print(best)
 
 
-def _summary(rnd: Any, written: str | None) -> dict[str, Any]:
+def _quadrants(rnd: Any) -> dict[str, int]:
+    """Customers per quadrant: an engine round holds its selection only, so every customer's
+    counts are those its meta stored."""
     from xuanba.rounds.run import quadrant_counts
+    from xuanba.rounds.store import holds_selection_only
 
-    if rnd.meta.get("stored_customers") == "selected":  # an engine round holds the selection: every customer's counts
-        quadrants = rnd.meta.get("summary", {}).get("quadrant_counts", {})
-    else:
-        quadrants = quadrant_counts(rnd.roster)
-    return {"round_id": rnd.round_id, **rnd.meta, "quadrants": quadrants, "out": written}
+    if holds_selection_only(rnd.meta):
+        return dict(rnd.meta.get("summary", {}).get("quadrant_counts", {}))
+    return quadrant_counts(rnd.roster)
+
+
+def _summary(rnd: Any, written: str | None) -> dict[str, Any]:
+    return {"round_id": rnd.round_id, **rnd.meta, "quadrants": _quadrants(rnd), "out": written}
 
 
 @contextlib.contextmanager

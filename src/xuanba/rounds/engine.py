@@ -472,6 +472,33 @@ def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols:
     return out
 
 
+def _scores_on_engine(t: Any, n: int) -> dict[str, Any]:
+    """What the report shows of every customer's score, as engine aggregates (the round stores
+    only the selected customers): the median (pandas' median: the mean of the two middle scores
+    when ``n`` is even), the mean score of each tier (``""``: not selected), and the customers per
+    score bin of each tier (:func:`xuanba.rounds.summary.score_bins`)."""
+    import ibis
+
+    from xuanba.rounds.summary import SCORE_BINS
+
+    s = t.score.cast("float64")
+    median = None
+    if n:
+        middle = to_arrow(t.select(_s=s).filter(ibis._._s.notnull()).order_by("_s")
+                          .limit(1 if n % 2 else 2, offset=(n - 1) // 2))["_s"].to_pylist()
+        median = float(np.mean(middle)) if middle else None
+    width = 100.0 / SCORE_BINS
+    b = ibis.least((s.clip(lower=0.0, upper=100.0) / width).floor().cast("int64"), SCORE_BINS - 1)
+    counted = to_arrow(t.mutate(_b=b).filter(ibis._._b.notnull()).group_by(["tier", "_b"])
+                       .aggregate(_n=ibis._.count())).to_pylist()
+    bins: dict[str, list[int]] = {}
+    for r in counted:
+        bins.setdefault(str(r["tier"] or ""), [0] * SCORE_BINS)[int(r["_b"])] = int(r["_n"])
+    means = {str(r["tier"] or ""): (None if r["_m"] is None else float(r["_m"]))
+             for r in to_arrow(t.group_by("tier").aggregate(_m=s.mean())).to_pylist()}
+    return {"median": median, "tier_mean_score": means, "histogram": bins}
+
+
 def _grouped_sum(t: Any, key: str) -> dict[str, dict[str, Any]]:
     rows = to_arrow(t.group_by(key).aggregate(_s=t._v.sum())).to_pylist()
     return {str(r.pop(key) or ""): r for r in rows}
@@ -724,6 +751,7 @@ def run_round_on_engine(
         order, _ = tier_order(std, pd.DataFrame({"tier": list(info["tier_counts"])}))
         summary = _summary_on_engine(full, n, int(info["n_selected"]), order, summary_cols)
         once = _one_time_buyers_on_engine(full)
+        scores = _scores_on_engine(full, n)
         say("account work")
         book = side_tables_read.book(tx, cut, selected=set(selected["customer_id"].astype(str)),
                                      scores=full.select("customer_id", "potential_score"))
@@ -741,7 +769,7 @@ def run_round_on_engine(
         "extra_fields": notes["extra_fields"], "customer_fields": notes["customer_fields"],
         "customer_fields_skipped": notes["customer_fields_skipped"], "account_fields": notes["account_fields"],
         "field_columns": [c for c in sel_fields.columns if c != "customer_id"],
-        "summary": summary,
+        "summary": summary, "base_scores": scores,
         "engine": backend.name, "stored_customers": "selected",
         "roster_out": str(roster_out) if roster_out is not None else None,
     }
