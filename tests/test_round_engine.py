@@ -429,3 +429,23 @@ def test_a_roster_out_that_is_a_file_is_refused_before_the_round_runs(tmp_path, 
                                    "--workspace", str(tmp_path / "w.duckdb")])
     assert res.exit_code == 2 and "is a file" in res.output and "Traceback" not in res.output, res.output
     assert ran == [] and taken.read_text("utf-8") == "a file the user keeps"
+
+
+@pytest.mark.parametrize("backend", ["polars", "sqlite"])
+@pytest.mark.filterwarnings("ignore:The 'future.infer_string' option is deprecated")  # Ibis' SQLite reads via pandas
+def test_a_backend_that_cannot_run_the_round_is_named_with_the_engines_that_work(backend):
+    """polars (no window functions in Ibis) and SQLite (no isnan): an InputError naming the backend
+    and DuckDB and Spark, not Ibis' "No translation rule"."""
+    import ibis
+
+    pytest.importorskip("polars" if backend == "polars" else "sqlite3")
+    try:
+        con = getattr(ibis, backend).connect()
+    except Exception as exc:  # noqa: BLE001 - the backend's extra is not installed here
+        pytest.skip(f"no Ibis {backend} backend: {exc}")
+    import pyarrow as pa
+
+    table = con.create_table("tx", pa.Table.from_pandas(simulated_transactions(60, seed=2), preserve_index=False))
+    with pytest.raises(InputError, match=rf"the Ibis backend '{backend}' cannot run a round") as info:
+        run_round_on_engine(table, load_standard(BUSY_STANDARD), "2025-12-31")
+    assert "DuckDB or Spark" in info.value.fix

@@ -608,6 +608,42 @@ def _contributions_of(rows: pd.DataFrame, points: np.ndarray, scoring: Standard)
     }, columns=list(CONTRIBUTION_COLUMNS))
 
 
+#: The engines a round is tested on end to end (Ibis backend names and what to call them).
+ENGINES_THAT_WORK = {"duckdb": "DuckDB", "pyspark": "Spark"}
+
+
+def _backend_name(table: Any) -> str:
+    """The Ibis backend of ``table`` (``"duckdb"`` for an in-memory one), or its type's name."""
+    try:
+        return str(table._find_backend(use_default=True).name)
+    except Exception:  # noqa: BLE001 - not an Ibis expression: a frame, run on DuckDB
+        return "duckdb" if not hasattr(table, "op") else type(table).__name__
+
+
+def _said_if_unsupported(run: Any) -> Any:
+    """``run`` with the error of a backend that cannot compile part of the round (Ibis' "no
+    translation rule", "not defined": polars has no window functions, SQLite no ``isnan``)
+    said as an :class:`InputError` naming the backend and the engines that work."""
+    import functools
+
+    @functools.wraps(run)
+    def wrapped(transactions: Any, *args: Any, **kwargs: Any) -> Any:
+        from ibis.common.exceptions import TranslationError, UnsupportedArgumentError
+
+        try:
+            return run(transactions, *args, **kwargs)
+        except (TranslationError, UnsupportedArgumentError) as exc:
+            name = _backend_name(transactions)
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            works = " or ".join(ENGINES_THAT_WORK.values())
+            raise InputError(f"the Ibis backend {name!r} cannot run a round: {first}",
+                             fix=f"Run it on {works}: read the transactions with ibis.duckdb.connect() or "
+                                 "a Spark session (xuanba round --engine duckdb|spark --source ...).") from None
+
+    return wrapped
+
+
+@_said_if_unsupported
 def run_round_on_engine(
     transactions: Any,
     standard: Standard | str | Path,
