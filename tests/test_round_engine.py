@@ -449,3 +449,27 @@ def test_a_backend_that_cannot_run_the_round_is_named_with_the_engines_that_work
     with pytest.raises(InputError, match=rf"the Ibis backend '{backend}' cannot run a round") as info:
         run_round_on_engine(table, load_standard(BUSY_STANDARD), "2025-12-31")
     assert "DuckDB or Spark" in info.value.fix
+
+
+def test_an_engine_round_leaves_the_users_duckdb_connection_as_it_found_it():
+    """The in-memory tables a round registers (per-history predictions, the selected ids ...) are
+    unregistered when it ends; the user's own in-memory table stays; a second round runs alike."""
+    import ibis
+    import pyarrow as pa
+
+    con = ibis.duckdb.connect()
+    table = con.create_table("tx", pa.Table.from_pandas(simulated_transactions(150, seed=6), preserve_index=False))
+    mine = ibis.memtable(pa.table({"x": [1, 2]}))
+    assert con.to_pyarrow(mine.x.sum()).as_py() == 3  # registered on this connection before the round
+
+    def views() -> set[str]:  # what is registered on the connection (Ibis' list_tables warns of DuckDB's API)
+        return {r[0] for r in con.con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+
+    before = views()
+    assert any("memtable" in n for n in before)
+    std = load_standard(BUSY_STANDARD)
+    first = run_round_on_engine(table, std, "2025-12-31")
+    assert views() == before
+    second = run_round_on_engine(table, std, "2025-12-31")
+    assert views() == before and con.to_pyarrow(mine.x.sum()).as_py() == 3
+    pd.testing.assert_frame_equal(first.roster, second.roster)

@@ -620,6 +620,36 @@ def _backend_name(table: Any) -> str:
         return "duckdb" if not hasattr(table, "op") else type(table).__name__
 
 
+@contextlib.contextmanager
+def _memtables_released(table: Any) -> Any:
+    """The in-memory tables the block registers on the DuckDB connection of ``table`` (the
+    per-history predictions, the selected ids ...) unregistered when it ends: a round run on a
+    user's own connection leaves it as it found it. Elsewhere nothing (Spark's are dropped by
+    the round; a private connection goes with its table)."""
+    try:
+        backend = table._find_backend(use_default=True) if hasattr(table, "_find_backend") else None
+    except Exception:  # noqa: BLE001 - no backend to tidy
+        backend = None
+    known, raw = getattr(backend, "_memtables", None), getattr(backend, "con", None)
+    if getattr(backend, "name", None) != "duckdb" or known is None or not hasattr(raw, "unregister"):
+        yield
+        return
+    def memtables() -> set[str]:  # a registered Arrow table is a temporary view to DuckDB
+        rows = raw.execute("SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal "
+                           "AND view_name LIKE 'ibis\\_%memtable\\_%' ESCAPE '\\'").fetchall()
+        return {str(r[0]) for r in rows}
+
+    before = memtables()
+    try:
+        yield
+    finally:
+        for name in memtables() - before:
+            with contextlib.suppress(Exception):  # already gone
+                raw.unregister(name)
+        for op in [m for m in list(known) if m.name not in before]:
+            known.discard(op)  # registered again if it is ever read again
+
+
 def _said_if_unsupported(run: Any) -> Any:
     """``run`` with the error of a backend that cannot compile part of the round (Ibis' "no
     translation rule", "not defined": polars has no window functions, SQLite no ``isnan``)
@@ -631,7 +661,8 @@ def _said_if_unsupported(run: Any) -> Any:
         from ibis.common.exceptions import TranslationError, UnsupportedArgumentError
 
         try:
-            return run(transactions, *args, **kwargs)
+            with _memtables_released(transactions):
+                return run(transactions, *args, **kwargs)
         except (TranslationError, UnsupportedArgumentError) as exc:
             name = _backend_name(transactions)
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
