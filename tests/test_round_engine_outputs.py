@@ -241,3 +241,30 @@ def test_an_engine_round_stores_no_resource_warning_as_a_fit_warning(tmp_path, m
     assert not any("ResourceWarning" in w or "socket" in w for w in rnd.meta["model_warnings"])
     text = " ".join(seen(write_report(tmp_path / "e.duckdb", "latest", tmp_path / "r.html").read_text("utf-8")))
     assert "overflow encountered" in text and "ResourceWarning" not in text and "socket" not in text
+
+
+def test_hostile_ids_of_an_engine_round_stay_text_in_its_exports_and_pages(rounds, tmp_path):
+    """Markup and formula ids the engine round stored: text cells in the .xlsx roster (no formula),
+    escaped in a statement and in the report, as for a workspace round."""
+    import openpyxl
+
+    from xuanba.cli import app
+    from xuanba.outputs.report import write_report
+    from xuanba.outputs.statements import build_statement
+
+    _ws, eng = rounds
+    rnd = load_round(eng, "latest")
+    ids = rnd.roster["customer_id"].astype(str)
+    evil = [i for i in ids if i.startswith(("<b>", "=", "@"))]
+    assert {i[0] for i in evil} == {"<", "=", "@"}
+    res = CliRunner().invoke(app, ["rounds", "latest", "--workspace", str(eng), "--out", str(tmp_path / "r.xlsx")])
+    assert res.exit_code == 0, res.output
+    sheet = openpyxl.load_workbook(tmp_path / "r.xlsx").worksheets[0]
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    assert set(evil) <= {c.value for c in cells}
+    marked = next(i for i in evil if i.startswith("<b>"))
+    assert marked not in build_statement(rnd, marked)
+    assert marked in " ".join(seen(build_statement(rnd, marked)))  # shown as text
+    html = write_report(eng, "latest", tmp_path / "r.html").read_text("utf-8")
+    assert not any(i in html for i in evil if i.startswith("<b>"))
