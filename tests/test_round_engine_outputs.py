@@ -268,3 +268,25 @@ def test_hostile_ids_of_an_engine_round_stay_text_in_its_exports_and_pages(round
     assert marked in " ".join(seen(build_statement(rnd, marked)))  # shown as text
     html = write_report(eng, "latest", tmp_path / "r.html").read_text("utf-8")
     assert not any(i in html for i in evil if i.startswith("<b>"))
+
+
+def test_the_web_overview_of_an_engine_round_counts_every_customer(rounds):
+    """The overview's customers and quadrants are the workspace round's; against the previous
+    round it says who entered and left, and leaves who else moved unsaid (not a count over the
+    selections alone)."""
+    from xuanba.web import data
+    from xuanba.workspace import Workspace
+
+    ws, eng = rounds
+    with Workspace(ws, read_only=True) as w:
+        want = data.overview(w)
+    with Workspace(eng, read_only=True) as w:
+        got = data.overview(w)
+    assert got["customers"] == want["customers"] and got["tier_counts"] == want["tier_counts"]
+    assert [(q["quadrant"], q["customers"]) for q in got["quadrants"]] == \
+        [(q["quadrant"], q["customers"]) for q in want["quadrants"]]
+    for key in ("entered", "left", "kept"):
+        assert got["mobility"][key] == want["mobility"][key], key
+    assert want["mobility"]["rose"] > 0
+    assert got["mobility"]["rose"] is None and got["mobility"]["fell"] is None
+    assert got["mobility"]["rank_correlation"] is None
