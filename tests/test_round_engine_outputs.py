@@ -5,6 +5,7 @@ answered from the selection alone."""
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -290,3 +291,20 @@ def test_the_web_overview_of_an_engine_round_counts_every_customer(rounds):
     assert want["mobility"]["rose"] > 0
     assert got["mobility"]["rose"] is None and got["mobility"]["fell"] is None
     assert got["mobility"]["rank_correlation"] is None
+
+
+def test_xuanba_diff_of_engine_rounds_says_entered_and_left_and_leaves_the_rest_unsaid(rounds):
+    """Entered, left and kept are the workspace rounds'; rose, fell and the rank correlation are
+    not counted over the stored selections (the JSON says null, the table "–"), no migration."""
+    from xuanba.cli import app
+
+    ws, eng = rounds
+    runs = [CliRunner().invoke(app, ["diff", "--workspace", str(p), "--json"]) for p in (ws, eng)]
+    assert all(r.exit_code == 0 for r in runs), [r.output for r in runs]
+    want, got = (json.loads(r.output[r.output.index("{"):]) for r in runs)
+    for key in ("entered", "left", "kept", "selected_a", "selected_b"):
+        assert got[key] == want[key], key
+    assert want["rose"] > 0 and got["rose"] is None and got["fell"] is None and got["rank_correlation"] is None
+    res = CliRunner().invoke(app, ["diff", "--workspace", str(eng)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "stores only its selected customers" in res.output and "None" not in res.output

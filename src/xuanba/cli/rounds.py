@@ -32,6 +32,8 @@ OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="opt_round_out"
 
 
 def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
     if isinstance(value, float):
         return "" if value != value else f"{value:,.2f}"
     if isinstance(value, int) and not isinstance(value, bool):
@@ -310,13 +312,16 @@ def register(app: typer.Typer) -> None:
                     "selection_overlap", "rank_correlation", "same_standard"):
             head.add_row(label(key), _fmt(s[key]))
         console.print(head)
-        mig = Table(title=say("cli_migration"))
-        mig.add_column("")
-        for c in d.migration.columns:
-            mig.add_column(str(c), justify="right")
-        for k, row in d.migration.iterrows():
-            mig.add_row(str(k), *(_fmt(int(v)) for v in row))
-        console.print(mig)
+        if s.get("selection_only"):  # an engine round's selection alone: who else moved, and the migration, unknown
+            console.print(say("engine_why", engine=str(s.get("engine") or "an engine")), style="yellow")
+        else:
+            mig = Table(title=say("cli_migration"))
+            mig.add_column("")
+            for c in d.migration.columns:
+                mig.add_column(str(c), justify="right")
+            for k, row in d.migration.iterrows():
+                mig.add_row(str(k), *(_fmt(int(v)) for v in row))
+            console.print(mig)
         for status in ("entered", "left"):
             rows = d.changes.loc[d.changes["status"] == status].head(show)
             if len(rows):

@@ -209,4 +209,6 @@ def diff_loaded(ra: Round, rb: Round, customers: Collection[str] | None = None) 
     if partial:  # a round run on an engine holds its selection only: who else moved is not known
         d.summary["selection_only"] = True
         d.summary["engine"] = partial[-1].get("engine")
+        d.summary.update(rose=None, fell=None, same=None, rank_correlation=None)  # not counted over the selections
+        d.rank_correlation = float("nan")
     return d
