@@ -308,3 +308,29 @@ def test_xuanba_diff_of_engine_rounds_says_entered_and_left_and_leaves_the_rest_
     res = CliRunner().invoke(app, ["diff", "--workspace", str(eng)], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert "stores only its selected customers" in res.output and "None" not in res.output
+
+
+def test_the_web_compare_page_of_engine_rounds_shows_entered_and_left_only(rounds, tmp_path):
+    """/rounds/compare: entered and left as the workspace rounds', rose and fell "–", no migration
+    table (it would count the selections only), and the page says why."""
+    import shutil
+
+    from starlette.testclient import TestClient
+
+    from tests.web.helpers import PASSWORD, log_in
+    from xuanba.rounds import diff_rounds
+    from xuanba.web import create_app, store
+    from xuanba.workspace import Workspace
+
+    ws, eng = rounds
+    want = diff_rounds(ws, 1, 2).summary
+    path = shutil.copy(eng, tmp_path / "eng.duckdb")
+    with Workspace(path) as w:
+        store.add_user(w, "boss", PASSWORD, role="manager")
+    with TestClient(create_app(path, linger_s=0)) as client:
+        log_in(client, "boss")
+        page = client.get("/rounds/compare?a=1&b=2").text
+    for key in ("entered", "left"):
+        assert re.search(rf'id="n-{key}">{want[key]:,}<', page), key
+    assert 'id="n-rose">–<' in page and 'id="n-fell">–<' in page
+    assert 'id="partial"' in page and "stores only its selected customers" in page

@@ -1032,6 +1032,10 @@ def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: 
     for status in ("entered", "left", "rose", "fell"):  # none asked (the overview): no pass over every customer
         part = changes.loc[changes["status"] == status].head(movers) if movers > 0 else changes.head(0)
         out["movers"][status] = _records(part)
+    if d.summary.get("selection_only"):  # an engine round stored its selection: who else moved is not known
+        out["migration"] = {"rows": [], "columns": [], "values": []}
+        out["movers"]["rose"] = out["movers"]["fell"] = []
+        out["partial"] = True  # the page says why, in its language
     out["scoped"] = owner is not None
     return out
 
