@@ -134,6 +134,13 @@ def assert_same_round(engine_round, ws_round, roster_out=None) -> None:
     assert sa.keys() == sb.keys()
     for key in sa:  # sums in the engine's order: equal to a few units in the last place
         assert _close(sa[key], sb[key]), (key, sa[key], sb[key])
+    from xuanba.rounds.summary import score_bins
+
+    scores, roster = engine_round.meta["base_scores"], ws_round.roster  # what the report shows of every score
+    assert scores["median"] == pytest.approx(float(roster["score"].median()), abs=1e-9)
+    by_tier = roster.groupby(roster["tier"].fillna("").astype(str))["score"]
+    assert scores["histogram"] == {k: score_bins(v.to_numpy(float)) for k, v in by_tier}
+    assert scores["tier_mean_score"] == pytest.approx({k: float(v.mean()) for k, v in by_tier}, rel=1e-12)
     for role, model in ws_round.meta.get("models", {}).items():
         assert engine_round.meta["models"][role]["params"] == model["params"], role
         assert engine_round.meta["models"][role].get("excluded") == model.get("excluded"), role
