@@ -334,3 +334,15 @@ def test_the_web_compare_page_of_engine_rounds_shows_entered_and_left_only(round
         assert re.search(rf'id="n-{key}">{want[key]:,}<', page), key
     assert 'id="n-rose">–<' in page and 'id="n-fell">–<' in page
     assert 'id="partial"' in page and "stores only its selected customers" in page
+
+
+def test_a_statement_of_an_unselected_customer_of_an_engine_round_says_why_there_is_none(rounds):
+    from xuanba.errors import InputError
+    from xuanba.outputs.statements import build_statement
+
+    ws, eng = rounds
+    full = load_round(ws, "latest", fields=False, contributions=False).roster
+    outside = str(full.loc[~full["selected"].astype(bool), "customer_id"].iloc[0])
+    with pytest.raises(InputError, match="not among the selected customers .* stored only those") as info:
+        build_statement(load_round(eng, "latest"), outside)
+    assert "in the workspace" in info.value.fix
