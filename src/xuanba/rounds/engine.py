@@ -472,21 +472,16 @@ def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols:
     return out
 
 
-def _scores_on_engine(t: Any, n: int) -> dict[str, Any]:
+def _scores_on_engine(t: Any) -> dict[str, Any]:
     """What the report shows of every customer's score, as engine aggregates (the round stores
     only the selected customers): the median (pandas' median: the mean of the two middle scores
-    when ``n`` is even), the mean score of each tier (``""``: not selected), and the customers per
+    when their number is even), the mean score of each tier (``""``: not selected), and the customers per
     score bin of each tier (:func:`xuanba.rounds.summary.score_bins`)."""
     import ibis
 
     from xuanba.rounds.summary import SCORE_BINS
 
     s = t.score.cast("float64")
-    median = None
-    if n:
-        middle = to_arrow(t.select(_s=s).filter(ibis._._s.notnull()).order_by("_s")
-                          .limit(1 if n % 2 else 2, offset=(n - 1) // 2))["_s"].to_pylist()
-        median = float(np.mean(middle)) if middle else None
     width = 100.0 / SCORE_BINS
     b = ibis.least((s.clip(lower=0.0, upper=100.0) / width).floor().cast("int64"), SCORE_BINS - 1)
     counted = to_arrow(t.mutate(_b=b).filter(ibis._._b.notnull()).group_by(["tier", "_b"])
@@ -496,6 +491,16 @@ def _scores_on_engine(t: Any, n: int) -> dict[str, Any]:
         bins.setdefault(str(r["tier"] or ""), [0] * SCORE_BINS)[int(r["_b"])] = int(r["_n"])
     means = {str(r["tier"] or ""): (None if r["_m"] is None else float(r["_m"]))
              for r in to_arrow(t.group_by("tier").aggregate(_m=s.mean())).to_pylist()}
+    m = sum(sum(v) for v in bins.values())  # the scores there are
+    median = None
+    if m:  # the middle one or two by position in score order: never a top-n of half the base on the driver
+        scored = t.select(_s=s).filter(ibis._._s.notnull())
+        if is_spark(scored):  # positions from a range-partitioned sort, not one task holding every row
+            at = sorted_index(scored, [scored._s.asc()], "_ix")
+        else:
+            at = scored.mutate(_ix=ibis.row_number().over(ibis.window(order_by=scored._s)))
+        middle = to_arrow(at.filter(at._ix.isin([(m - 1) // 2, m // 2])).select("_s"))["_s"].to_pylist()
+        median = float(np.mean(middle))  # pandas' median: the mean of the two middle scores when m is even
     return {"median": median, "tier_mean_score": means, "histogram": bins}
 
 
@@ -818,7 +823,7 @@ def run_round_on_engine(
         order, _ = tier_order(std, pd.DataFrame({"tier": list(info["tier_counts"])}))
         summary = _summary_on_engine(full, n, int(info["n_selected"]), order, summary_cols)
         once = _one_time_buyers_on_engine(full)
-        scores = _scores_on_engine(full, n)
+        scores = _scores_on_engine(full)
         say("account work")
         book = side_tables_read.book(tx, cut, selected=set(selected["customer_id"].astype(str)),
                                      scores=full.select("customer_id", "potential_score"))
