@@ -134,6 +134,13 @@ def assert_same_round(engine_round, ws_round, roster_out=None) -> None:
     assert sa.keys() == sb.keys()
     for key in sa:  # sums in the engine's order: equal to a few units in the last place
         assert _close(sa[key], sb[key]), (key, sa[key], sb[key])
+    from xuanba.rounds.summary import score_bins
+
+    scores, roster = engine_round.meta["base_scores"], ws_round.roster  # what the report shows of every score
+    assert scores["median"] == pytest.approx(float(roster["score"].median()), abs=1e-9)
+    by_tier = roster.groupby(roster["tier"].fillna("").astype(str))["score"]
+    assert scores["histogram"] == {k: score_bins(v.to_numpy(float)) for k, v in by_tier}
+    assert scores["tier_mean_score"] == pytest.approx({k: float(v.mean()) for k, v in by_tier}, rel=1e-12)
     for role, model in ws_round.meta.get("models", {}).items():
         assert engine_round.meta["models"][role]["params"] == model["params"], role
         assert engine_round.meta["models"][role].get("excluded") == model.get("excluded"), role
@@ -429,3 +436,47 @@ def test_a_roster_out_that_is_a_file_is_refused_before_the_round_runs(tmp_path, 
                                    "--workspace", str(tmp_path / "w.duckdb")])
     assert res.exit_code == 2 and "is a file" in res.output and "Traceback" not in res.output, res.output
     assert ran == [] and taken.read_text("utf-8") == "a file the user keeps"
+
+
+@pytest.mark.parametrize("backend", ["polars", "sqlite"])
+@pytest.mark.filterwarnings("ignore:The 'future.infer_string' option is deprecated")  # Ibis' SQLite reads via pandas
+def test_a_backend_that_cannot_run_the_round_is_named_with_the_engines_that_work(backend):
+    """polars (no window functions in Ibis) and SQLite (no isnan): an InputError naming the backend
+    and DuckDB and Spark, not Ibis' "No translation rule"."""
+    import ibis
+
+    pytest.importorskip("polars" if backend == "polars" else "sqlite3")
+    try:
+        con = getattr(ibis, backend).connect()
+    except Exception as exc:  # noqa: BLE001 - the backend's extra is not installed here
+        pytest.skip(f"no Ibis {backend} backend: {exc}")
+    import pyarrow as pa
+
+    table = con.create_table("tx", pa.Table.from_pandas(simulated_transactions(60, seed=2), preserve_index=False))
+    with pytest.raises(InputError, match=rf"the Ibis backend '{backend}' cannot run a round") as info:
+        run_round_on_engine(table, load_standard(BUSY_STANDARD), "2025-12-31")
+    assert "DuckDB or Spark" in info.value.fix
+
+
+def test_an_engine_round_leaves_the_users_duckdb_connection_as_it_found_it():
+    """The in-memory tables a round registers (per-history predictions, the selected ids ...) are
+    unregistered when it ends; the user's own in-memory table stays; a second round runs alike."""
+    import ibis
+    import pyarrow as pa
+
+    con = ibis.duckdb.connect()
+    table = con.create_table("tx", pa.Table.from_pandas(simulated_transactions(150, seed=6), preserve_index=False))
+    mine = ibis.memtable(pa.table({"x": [1, 2]}))
+    assert con.to_pyarrow(mine.x.sum()).as_py() == 3  # registered on this connection before the round
+
+    def views() -> set[str]:  # what is registered on the connection (Ibis' list_tables warns of DuckDB's API)
+        return {r[0] for r in con.con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+
+    before = views()
+    assert any("memtable" in n for n in before)
+    std = load_standard(BUSY_STANDARD)
+    first = run_round_on_engine(table, std, "2025-12-31")
+    assert views() == before
+    second = run_round_on_engine(table, std, "2025-12-31")
+    assert views() == before and con.to_pyarrow(mine.x.sum()).as_py() == 3
+    pd.testing.assert_frame_equal(first.roster, second.roster)

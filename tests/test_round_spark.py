@@ -95,6 +95,20 @@ def test_bad_sources_on_spark_are_input_errors(spark, tmp_path):
         run_round_on_engine(wrong, load_standard(BUSY_STANDARD), "2025-12-31")
 
 
+def test_two_sources_read_in_one_session_stay_two(spark, tmp_path):
+    """Each source gets a view of its own: the second read does not point the first at itself
+    (with one view name for all, 10 customers became 3)."""
+    from xuanba.rounds.spark import spark_source
+    from xuanba.standard.engine import to_arrow
+
+    frames = [pd.DataFrame({"customer_id": [f"{k}{i}" for i in range(n)], "amount": [1.0] * n})
+              for k, n in (("a", 10), ("b", 3))]
+    first = spark_source(spark, _parquet(frames[0], tmp_path / "a.parquet"))
+    second = spark_source(spark, _parquet(frames[1], tmp_path / "b.parquet"))
+    got = [sorted(to_arrow(t.select("customer_id"))["customer_id"].to_pylist()) for t in (first, second)]
+    assert got == [sorted(f["customer_id"]) for f in frames]
+
+
 def test_spark_round_with_auto_intervals_and_side_tables_equals_the_workspace_round(spark, tmp_path):
     """What runs differently on Spark: auto's holdout histories grouped by Spark (computed once for
     the three candidates, whose customers at the top decile's edge are read from the kept rows),

@@ -327,6 +327,16 @@ TEXT: dict[str, tuple[str, str]] = {
                          "the table counts all of them.",
                          "图中按分组分层抽样显示 {total} 位中的 {shown} 位，表格统计全部客户。"),
     "quadrant": ("Quadrant", "象限"),
+    "engine_not_stored": ("Not drawn for this round: it ran on {engine} and stored only its {sel} selected "
+                          "customers of {n} (every customer's roster row is in the engine's roster output).",
+                          "本轮不绘制：本轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位"
+                          "（每位客户的名单行在引擎输出的名单文件中）。"),
+    "movers_engine": ("{entered} entered and {left} left the selection since round {prev}. Who else moved, "
+                      "the rank correlation and the tier migration are not shown: {why}",
+                      "与第 {prev} 轮相比，{entered} 位新入选，{left} 位落选。其他客户的名次变化、排名相关系数与"
+                      "层级迁移从略：{why}"),
+    "engine_why": ("a round run on {engine} stores only its selected customers.",
+                   "在 {engine} 上运行的轮次只保存入选客户。"),
     "whale_title": ("Whale curve: cumulative profit by customer rank", "鲸鱼曲线：按客户排名累计利润"),
     "whale_x": ("Customers, most profitable first (% of all)", "客户（按利润从高到低，占全体 %）"),
     "whale_y": ("Cumulative profit (% of total)", "累计利润（占总利润 %）"),

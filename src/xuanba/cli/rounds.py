@@ -32,6 +32,8 @@ OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="opt_round_out"
 
 
 def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
     if isinstance(value, float):
         return "" if value != value else f"{value:,.2f}"
     if isinstance(value, int) and not isinstance(value, bool):
@@ -47,8 +49,6 @@ def _words(field: str) -> str:
 
 
 def _print_round(rnd: Any, top: int) -> None:
-    from xuanba.rounds.run import quadrant_counts
-
     m = rnd.meta
     head = Table(title=say("cli_round_title", round_id=rnd.round_id or say("cli_not_stored"), name=m["name"]), show_header=False)
     head.add_column(style="bold")
@@ -78,7 +78,7 @@ def _print_round(rnd: Any, top: int) -> None:
     for t in rnd.standard.tiers:
         tiers.add_row(t.name, t.label, _fmt(m["tier_counts"].get(t.name, 0)))
     console.print(tiers)
-    q = quadrant_counts(rnd.roster)
+    q = _quadrants(rnd)
     if q:
         quads = Table(title=say("cli_quadrants"))
         quads.add_column(label("quadrant"))
@@ -97,14 +97,19 @@ def _print_round(rnd: Any, top: int) -> None:
         console.print(best)
 
 
-def _summary(rnd: Any, written: str | None) -> dict[str, Any]:
+def _quadrants(rnd: Any) -> dict[str, int]:
+    """Customers per quadrant: an engine round holds its selection only, so every customer's
+    counts are those its meta stored."""
     from xuanba.rounds.run import quadrant_counts
+    from xuanba.rounds.store import holds_selection_only
 
-    if rnd.meta.get("stored_customers") == "selected":  # an engine round holds the selection: every customer's counts
-        quadrants = rnd.meta.get("summary", {}).get("quadrant_counts", {})
-    else:
-        quadrants = quadrant_counts(rnd.roster)
-    return {"round_id": rnd.round_id, **rnd.meta, "quadrants": quadrants, "out": written}
+    if holds_selection_only(rnd.meta):
+        return dict(rnd.meta.get("summary", {}).get("quadrant_counts", {}))
+    return quadrant_counts(rnd.roster)
+
+
+def _summary(rnd: Any, written: str | None) -> dict[str, Any]:
+    return {"round_id": rnd.round_id, **rnd.meta, "quadrants": _quadrants(rnd), "out": written}
 
 
 @contextlib.contextmanager
@@ -307,13 +312,16 @@ def register(app: typer.Typer) -> None:
                     "selection_overlap", "rank_correlation", "same_standard"):
             head.add_row(label(key), _fmt(s[key]))
         console.print(head)
-        mig = Table(title=say("cli_migration"))
-        mig.add_column("")
-        for c in d.migration.columns:
-            mig.add_column(str(c), justify="right")
-        for k, row in d.migration.iterrows():
-            mig.add_row(str(k), *(_fmt(int(v)) for v in row))
-        console.print(mig)
+        if s.get("selection_only"):  # an engine round's selection alone: who else moved, and the migration, unknown
+            console.print(say("engine_why", engine=str(s.get("engine") or "an engine")), style="yellow")
+        else:
+            mig = Table(title=say("cli_migration"))
+            mig.add_column("")
+            for c in d.migration.columns:
+                mig.add_column(str(c), justify="right")
+            for k, row in d.migration.iterrows():
+                mig.add_row(str(k), *(_fmt(int(v)) for v in row))
+            console.print(mig)
         for status in ("entered", "left"):
             rows = d.changes.loc[d.changes["status"] == status].head(show)
             if len(rows):

@@ -250,22 +250,29 @@ def score_histogram(
     tier_order: Sequence[str],
     tier_labels: Mapping[str, str],
     lang: str = "en",
-    bins: int = 50,
+    counts: Mapping[str, Sequence[int]] | None = None,
 ) -> go.Figure:
-    """Customers per score bin (0–100), stacked by tier. Bins are counted here, so the file holds
-    counts, not one number per customer."""
+    """Customers per score bin (0–100, :data:`~xuanba.rounds.summary.SCORE_BINS` bins), stacked by
+    tier. Bins are counted here (:func:`~xuanba.rounds.summary.score_bins`) unless ``counts``
+    gives each tier's bins as a round stored them; the file holds counts, not one number per
+    customer."""
     import plotly.graph_objects as go
 
+    from xuanba.rounds.summary import SCORE_BINS, score_bins
+
+    bins = SCORE_BINS
     edges = np.linspace(0, 100, bins + 1)
     mids = (edges[:-1] + edges[1:]) / 2
     colours = tier_colours(tier_order)
     fig = go.Figure()
     for tier in reversed(list(tier_order)):
-        s = roster.loc[roster["tier"] == tier, "score"].to_numpy(float)
-        if not len(s):
+        if counts is not None:
+            per = np.asarray(counts.get(tier) or [0] * bins, dtype=np.int64)
+        else:
+            per = np.asarray(score_bins(roster.loc[roster["tier"] == tier, "score"].to_numpy(float)), dtype=np.int64)
+        if not per.sum():
             continue  # an empty tier gets no legend entry and no bars
-        counts, _ = np.histogram(np.clip(s, 0, 100), bins=edges)
-        fig.add_trace(go.Bar(x=mids, y=counts, width=100 / bins, name=tier_labels.get(tier, tier),
+        fig.add_trace(go.Bar(x=mids, y=per, width=100 / bins, name=tier_labels.get(tier, tier),
                              marker_color=colours.get(tier, GREY),
                              hovertemplate="%{x:.0f}: %{y:,}<extra>" + tier_labels.get(tier, tier) + "</extra>"))
     fig.update_layout(barmode="stack", bargap=0)

@@ -41,6 +41,7 @@ from xuanba.outputs.i18n import (
 )
 from xuanba.outputs.model_words import model_trust_lines
 from xuanba.outputs.people import People, script_json
+from xuanba.rounds.store import holds_selection_only
 from xuanba.rounds.summary import round_summary, tier_order, whale_profits
 from xuanba.standard.describe import describe
 
@@ -109,9 +110,15 @@ def build_report(
     std = round_.standard
     cur = meta.get("currency") or ""
     unit = currency_unit(cur)
-    n = len(roster)
+    # a round run on an engine stored only its selected customers: every whole-base figure comes
+    # from what it stored of every customer (its meta), never from the rows it holds
+    only_selected = holds_selection_only(meta)
+    n = int(meta["n_customers"]) if only_selected else len(roster)
     if n == 0:
         raise DataError(f"round {round_.round_id} has no customers", fix="Run the round on data with customers.")
+    not_stored = t("engine_not_stored", lang, engine=str(meta.get("engine") or "an engine"),
+                   sel=num(int(meta.get("n_selected") or 0)), n=num(n)) if only_selected else ""
+    scores = _base_scores(meta, roster) if only_selected else None
     fields = facts if facts is not None else getattr(round_, "fields", None)
     people = People.of(fields)
     if not people.columns and facts is not None:  # facts given without the customers' names
@@ -153,8 +160,13 @@ def build_report(
     by = pd.DataFrame({"tier": order, "label": [labels[x] for x in order]})
     tier_counts = summary["tier_counts"]
     by["count"] = [int(tier_counts.get(x, 0)) for x in order]
-    by["mean_score"] = [float(roster.loc[roster["tier"] == x, "score"].mean()) if tier_counts.get(x, 0) else np.nan
-                        for x in order]
+    if scores is not None:  # the engine's means over every customer of each tier
+        means = scores.get("tier_mean_score") or {}
+        by["mean_score"] = [float(means[x]) if tier_counts.get(x, 0) and means.get(x) is not None else np.nan
+                            for x in order]
+    else:
+        by["mean_score"] = [float(roster.loc[roster["tier"] == x, "score"].mean()) if tier_counts.get(x, 0)
+                            else np.nan for x in order]
     tier_values = summary.get("tier_values") or {}
     by["value"] = [float(tier_values.get(x, 0.0)) for x in order]
     # a tier nobody reached this round is not drawn as an empty bar (its exact row says 0)
@@ -185,12 +197,18 @@ def build_report(
     if {"value_score", "potential_score"} <= set(roster.columns):
         quads = _get(std, "quadrants")
         qlabel = getattr(quads, "label", None)
-        qnames = {str(q): (qlabel(str(q)) if callable(qlabel) else str(q)) for q in roster["quadrant"].dropna().unique()} \
-            if "quadrant" in roster.columns else {}
-        fig, shown = charts.quadrant_scatter(roster, lang=lang, max_points=max_points, quadrant_labels=qnames,
-                                             hover=people.labels if "name" in people.columns else None,
-                                             thresholds=(_get(quads, "value_threshold"), _get(quads, "potential_threshold")))
-        figures.append(("fig-quadrants", fig))
+        named = set(roster["quadrant"].dropna().astype(str)) if "quadrant" in roster.columns else set()
+        named |= set(map(str, summary.get("quadrant_counts") or {}))  # every customer's quadrants, as stored
+        qnames = {q: (qlabel(q) if callable(qlabel) else q) for q in sorted(named) if q}
+        if only_selected:  # a scatter of the selected alone is not the base's: not drawn
+            fig_q, shown = None, n
+        else:
+            fig, shown = charts.quadrant_scatter(roster, lang=lang, max_points=max_points, quadrant_labels=qnames,
+                                                 hover=people.labels if "name" in people.columns else None,
+                                                 thresholds=(_get(quads, "value_threshold"),
+                                                             _get(quads, "potential_threshold")))
+            figures.append(("fig-quadrants", fig))
+            fig_q = "fig-quadrants"
         qc = pd.Series(summary.get("quadrant_counts") or {}, dtype="int64")
         qvalues = summary.get("quadrant_values") or {}
         q_rows = [[qnames.get(str(q), str(q)), num(c), pct(100 * c / n),
@@ -199,7 +217,9 @@ def build_report(
         reading = t("quadrant_reading", lang, largest=qnames.get(str(qc.idxmax()), str(qc.idxmax())) if len(qc) else "–",
                     largest_n=num(qc.max()) if len(qc) else "–",
                     shown=t("quadrant_sampled", lang, shown=num(shown), total=num(n)) if shown < n else "")
-        sections.append({"id": "quadrants", "title": t("quadrant_title", lang), "fig": "fig-quadrants",
+        if only_selected:
+            reading = f"{reading.strip()} {not_stored}"
+        sections.append({"id": "quadrants", "title": t("quadrant_title", lang), "fig": fig_q,
                          "reading": reading.strip(),
                          "table": _table([t("quadrant", lang), t("count", lang), t("share", lang),
                                           with_unit(measure, unit, lang)], q_rows)})
@@ -214,7 +234,11 @@ def build_report(
         whale["reading"] = t("whale_no_costs", lang)  # revenue alone says nothing of profit
     elif not peak:
         whale["reading"] = t("whale_not_positive", lang)
-    profits = whale_profits(fields, measure_key)
+    profits = whale_profits(fields, measure_key) if not only_selected else None  # the selected's alone: not the curve
+    if peak and only_selected and measure_key in ("profit_365d", "margin_365d"):  # the stored peak, no curve
+        whale["reading"] = (t("whale_reading", lang, cpct=pct(peak["customer_pct"]), ppct=pct(peak["profit_pct"]),
+                              give=pct(peak["profit_pct"] - 100)) if peak["profit_pct"] > 100.05
+                            else t("whale_reading_flat", lang)) + " " + not_stored
     if peak and profits is not None:
         from xuanba.accounts.profit import whale_shape
 
@@ -228,15 +252,31 @@ def build_report(
     sections.append(whale)
 
     # scores
-    figures.append(("fig-scores", charts.score_histogram(roster, tier_order=order, tier_labels=labels, lang=lang)))
-    median = float(roster["score"].median())
-    reading = (t("score_reading", lang, median=num(median, 1), cut=num(float(roster.loc[selected, "score"].min()), 1))
-               if n_sel else t("score_reading_none", lang, median=num(median, 1)))
-    sections.append({"id": "scores", "title": t("score_title", lang), "fig": "fig-scores", "reading": reading,
-                     "table": None})
+    if only_selected and scores is None:  # stored before the engine kept every customer's scores
+        sections.append({"id": "scores", "title": t("score_title", lang), "fig": None, "reading": not_stored,
+                         "table": None})
+    else:
+        counts = scores.get("histogram") if scores is not None else None
+        figures.append(("fig-scores", charts.score_histogram(roster, tier_order=order, tier_labels=labels, lang=lang,
+                                                             counts=counts)))
+        median = float(scores["median"]) if scores is not None else float(roster["score"].median())
+        reading = (t("score_reading", lang, median=num(median, 1),
+                     cut=num(float(roster.loc[selected, "score"].min()), 1))
+                   if n_sel else t("score_reading_none", lang, median=num(median, 1)))
+        sections.append({"id": "scores", "title": t("score_title", lang), "fig": "fig-scores", "reading": reading,
+                         "table": None})
 
     # movers and migration
-    if diff is not None and previous_id is not None:
+    diff_said = getattr(diff, "summary", None) or {}
+    if diff is not None and previous_id is not None and (only_selected or diff_said.get("selection_only")):
+        # the rows either round holds say who entered and left the selection, not who else moved
+        status = diff.changes["status"].value_counts()
+        engine = str(meta.get("engine") or diff_said.get("engine") or "an engine")
+        sections.append({"id": "movers", "title": t("movers_none_title", lang), "fig": None, "table": None,
+                         "reading": t("movers_engine", lang, prev=str(previous_id),
+                                      entered=num(int(status.get("entered", 0))), left=num(int(status.get("left", 0))),
+                                      why=t("engine_why", lang, engine=engine))})
+    elif diff is not None and previous_id is not None:
         sections.extend(_diff_sections(diff, str(previous_id), str(round_.round_id), labels, lang, figures, people))
     else:
         sections.append({"id": "movers", "title": t("movers_none_title", lang),
@@ -319,6 +359,13 @@ def build_report(
         plotlyjs=plotly.offline.get_plotlyjs(),
         font=charts.FONT,
     )
+
+
+def _base_scores(meta: Mapping[str, Any], roster: pd.DataFrame) -> dict[str, Any] | None:
+    """What an engine round stored of every customer's score (median, each tier's mean, the
+    histogram); ``None`` when it stored none (an engine round of an older xuanba)."""
+    stored = meta.get("base_scores")
+    return dict(stored) if isinstance(stored, Mapping) and stored.get("histogram") is not None else None
 
 
 def _strongest(contributions: pd.DataFrame | None, ids: np.ndarray, index: Mapping[str, int],

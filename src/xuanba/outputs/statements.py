@@ -166,6 +166,25 @@ def _distributions(contributions: pd.DataFrame, criteria: Iterable[Any]) -> dict
     return out
 
 
+def base_size(round_: Any) -> int:
+    """The customers the round ranked: its roster, or what its meta counts when it stored only
+    the selected customers (a round run on an engine)."""
+    from xuanba.rounds.store import holds_selection_only
+
+    meta = getattr(round_, "meta", None) or {}
+    return int(meta["n_customers"]) if holds_selection_only(meta) else len(round_.roster)
+
+
+def _distributions_of(round_: Any) -> dict[str, np.ndarray]:
+    """:func:`_distributions` of the round's customers; none when it stored only the selected ones
+    (their values alone would make the advice's rounding name too few customers: no advice)."""
+    from xuanba.rounds.store import holds_selection_only
+
+    if holds_selection_only(getattr(round_, "meta", None)):
+        return {}
+    return _distributions(round_.contributions, round_.standard.public_criteria)
+
+
 def _advice_note(std: Any, row: pd.Series, contrib: pd.DataFrame, dist: Mapping[str, np.ndarray],
                  lang: str, words: Mapping[str, str]) -> str:
     # the cheapest step among public, non-predicted criteria (older rosters: the cheapest one)
@@ -341,6 +360,14 @@ def _pick(round_: Any, customers: Iterable[Any] | None) -> pd.DataFrame:
         return roster
     wanted = [str(c) for c in customers]
     missing = [c for c in wanted if c not in set(ids)]
+    from xuanba.rounds.store import holds_selection_only
+
+    if missing and holds_selection_only(getattr(round_, "meta", None)):
+        raise InputError(f"{len(missing):,} customer(s) are not among the selected customers of round "
+                         f"{round_.round_id}, which ran on {round_.meta.get('engine') or 'an engine'} and stored only those",
+                         examples=missing, count=len(missing),
+                         fix="Run the round in the workspace (xuanba round without --engine/--source) for statements "
+                             "of every customer; their roster rows are in the engine's --roster-out folder.")
     if missing:
         raise InputError(f"{len(missing):,} customer(s) are not in round {round_.round_id}",
                          examples=missing, count=len(missing),
@@ -355,8 +382,8 @@ def build_statement(round_: Any, customer_id: Any, *, lang: str = "en") -> str:
     row = _pick(round_, [customer_id]).iloc[0]
     c = round_.contributions
     contrib = c[c["customer_id"].astype(str) == str(customer_id)]
-    dist = _distributions(c, round_.standard.public_criteria)
-    ctx = _statement_context(round_, row, contrib, len(round_.roster), lang, dist,
+    dist = _distributions_of(round_)
+    ctx = _statement_context(round_, row, contrib, base_size(round_), lang, dist,
                              People.of(getattr(round_, "fields", None)), _filled(round_), _bands(round_))
     return _env().get_template("statement.html.j2").render(**ctx, font=_font())
 
@@ -434,8 +461,8 @@ def build_statements(
     template = _env().get_template("statement.html.j2")
     c = round_.contributions
     groups = c.groupby(c["customer_id"].astype(str), sort=False).indices
-    dist = _distributions(c, round_.standard.public_criteria)
-    n = len(round_.roster)
+    dist = _distributions_of(round_)
+    n = base_size(round_)
     people, filled = People.of(getattr(round_, "fields", None)), _filled(round_)
     bands = _bands(round_)
     names: dict[str, str] = {}

@@ -203,4 +203,12 @@ def diff_loaded(ra: Round, rb: Round, customers: Collection[str] | None = None) 
     d.summary["cutoff_a"] = ra.meta["cutoff"]
     d.summary["cutoff_b"] = rb.meta["cutoff"]
     d.summary["same_standard"] = ra.meta["standard_sha256"] == rb.meta["standard_sha256"]
+    from xuanba.rounds.store import holds_selection_only
+
+    partial = [r.meta for r in (ra, rb) if holds_selection_only(r.meta)]
+    if partial:  # a round run on an engine holds its selection only: who else moved is not known
+        d.summary["selection_only"] = True
+        d.summary["engine"] = partial[-1].get("engine")
+        d.summary.update(rose=None, fell=None, same=None, rank_correlation=None)  # not counted over the selections
+        d.rank_correlation = float("nan")
     return d

@@ -472,6 +472,38 @@ def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols:
     return out
 
 
+def _scores_on_engine(t: Any) -> dict[str, Any]:
+    """What the report shows of every customer's score, as engine aggregates (the round stores
+    only the selected customers): the median (pandas' median: the mean of the two middle scores
+    when their number is even), the mean score of each tier (``""``: not selected), and the customers per
+    score bin of each tier (:func:`xuanba.rounds.summary.score_bins`)."""
+    import ibis
+
+    from xuanba.rounds.summary import SCORE_BINS
+
+    s = t.score.cast("float64")
+    width = 100.0 / SCORE_BINS
+    b = ibis.least((s.clip(lower=0.0, upper=100.0) / width).floor().cast("int64"), SCORE_BINS - 1)
+    counted = to_arrow(t.mutate(_b=b).filter(ibis._._b.notnull()).group_by(["tier", "_b"])
+                       .aggregate(_n=ibis._.count())).to_pylist()
+    bins: dict[str, list[int]] = {}
+    for r in counted:
+        bins.setdefault(str(r["tier"] or ""), [0] * SCORE_BINS)[int(r["_b"])] = int(r["_n"])
+    means = {str(r["tier"] or ""): (None if r["_m"] is None else float(r["_m"]))
+             for r in to_arrow(t.group_by("tier").aggregate(_m=s.mean())).to_pylist()}
+    m = sum(sum(v) for v in bins.values())  # the scores there are
+    median = None
+    if m:  # the middle one or two by position in score order: never a top-n of half the base on the driver
+        scored = t.select(_s=s).filter(ibis._._s.notnull())
+        if is_spark(scored):  # positions from a range-partitioned sort, not one task holding every row
+            at = sorted_index(scored, [scored._s.asc()], "_ix")
+        else:
+            at = scored.mutate(_ix=ibis.row_number().over(ibis.window(order_by=scored._s)))
+        middle = to_arrow(at.filter(at._ix.isin([(m - 1) // 2, m // 2])).select("_s"))["_s"].to_pylist()
+        median = float(np.mean(middle))  # pandas' median: the mean of the two middle scores when m is even
+    return {"median": median, "tier_mean_score": means, "histogram": bins}
+
+
 def _grouped_sum(t: Any, key: str) -> dict[str, dict[str, Any]]:
     rows = to_arrow(t.group_by(key).aggregate(_s=t._v.sum())).to_pylist()
     return {str(r.pop(key) or ""): r for r in rows}
@@ -581,6 +613,73 @@ def _contributions_of(rows: pd.DataFrame, points: np.ndarray, scoring: Standard)
     }, columns=list(CONTRIBUTION_COLUMNS))
 
 
+#: The engines a round is tested on end to end (Ibis backend names and what to call them).
+ENGINES_THAT_WORK = {"duckdb": "DuckDB", "pyspark": "Spark"}
+
+
+def _backend_name(table: Any) -> str:
+    """The Ibis backend of ``table`` (``"duckdb"`` for an in-memory one), or its type's name."""
+    try:
+        return str(table._find_backend(use_default=True).name)
+    except Exception:  # noqa: BLE001 - not an Ibis expression: a frame, run on DuckDB
+        return "duckdb" if not hasattr(table, "op") else type(table).__name__
+
+
+@contextlib.contextmanager
+def _memtables_released(table: Any) -> Any:
+    """The in-memory tables the block registers on the DuckDB connection of ``table`` (the
+    per-history predictions, the selected ids ...) unregistered when it ends: a round run on a
+    user's own connection leaves it as it found it. Elsewhere nothing (Spark's are dropped by
+    the round; a private connection goes with its table)."""
+    try:
+        backend = table._find_backend(use_default=True) if hasattr(table, "_find_backend") else None
+    except Exception:  # noqa: BLE001 - no backend to tidy
+        backend = None
+    known, raw = getattr(backend, "_memtables", None), getattr(backend, "con", None)
+    if getattr(backend, "name", None) != "duckdb" or known is None or not hasattr(raw, "unregister"):
+        yield
+        return
+    def memtables() -> set[str]:  # a registered Arrow table is a temporary view to DuckDB
+        rows = raw.execute("SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal "
+                           "AND view_name LIKE 'ibis\\_%memtable\\_%' ESCAPE '\\'").fetchall()
+        return {str(r[0]) for r in rows}
+
+    before = memtables()
+    try:
+        yield
+    finally:
+        for name in memtables() - before:
+            with contextlib.suppress(Exception):  # already gone
+                raw.unregister(name)
+        for op in [m for m in list(known) if m.name not in before]:
+            known.discard(op)  # registered again if it is ever read again
+
+
+def _said_if_unsupported(run: Any) -> Any:
+    """``run`` with the error of a backend that cannot compile part of the round (Ibis' "no
+    translation rule", "not defined": polars has no window functions, SQLite no ``isnan``)
+    said as an :class:`InputError` naming the backend and the engines that work."""
+    import functools
+
+    @functools.wraps(run)
+    def wrapped(transactions: Any, *args: Any, **kwargs: Any) -> Any:
+        from ibis.common.exceptions import TranslationError, UnsupportedArgumentError
+
+        try:
+            with _memtables_released(transactions):
+                return run(transactions, *args, **kwargs)
+        except (TranslationError, UnsupportedArgumentError) as exc:
+            name = _backend_name(transactions)
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            works = " or ".join(ENGINES_THAT_WORK.values())
+            raise InputError(f"the Ibis backend {name!r} cannot run a round: {first}",
+                             fix=f"Run it on {works}: read the transactions with ibis.duckdb.connect() or "
+                                 "a Spark session (xuanba round --engine duckdb|spark --source ...).") from None
+
+    return wrapped
+
+
+@_said_if_unsupported
 def run_round_on_engine(
     transactions: Any,
     standard: Standard | str | Path,
@@ -724,6 +823,7 @@ def run_round_on_engine(
         order, _ = tier_order(std, pd.DataFrame({"tier": list(info["tier_counts"])}))
         summary = _summary_on_engine(full, n, int(info["n_selected"]), order, summary_cols)
         once = _one_time_buyers_on_engine(full)
+        scores = _scores_on_engine(full)
         say("account work")
         book = side_tables_read.book(tx, cut, selected=set(selected["customer_id"].astype(str)),
                                      scores=full.select("customer_id", "potential_score"))
@@ -741,7 +841,7 @@ def run_round_on_engine(
         "extra_fields": notes["extra_fields"], "customer_fields": notes["customer_fields"],
         "customer_fields_skipped": notes["customer_fields_skipped"], "account_fields": notes["account_fields"],
         "field_columns": [c for c in sel_fields.columns if c != "customer_id"],
-        "summary": summary,
+        "summary": summary, "base_scores": scores,
         "engine": backend.name, "stored_customers": "selected",
         "roster_out": str(roster_out) if roster_out is not None else None,
     }

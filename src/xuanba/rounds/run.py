@@ -286,13 +286,29 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
     return table, models, info
 
 
+def about_the_fit(w: Any) -> bool:
+    """Whether the caught warning ``w`` says something of a fit: numerical trouble (numpy's
+    ``RuntimeWarning``: overflow, invalid value; scipy's ``OptimizeWarning``, ``IntegrationWarning``,
+    ``LinAlgWarning``) or xuanba's own words (warned from its code). A library's noise is not:
+    its deprecations, an unclosed socket of py4j (``ResourceWarning``), a notice of Spark or pandas."""
+    import os
+
+    cat = w.category
+    if issubclass(cat, DeprecationWarning | PendingDeprecationWarning | FutureWarning | ResourceWarning
+                  | ImportWarning | BytesWarning | UnicodeWarning):
+        return False
+    if issubclass(cat, RuntimeWarning) or str(getattr(cat, "__module__", "")).split(".")[0] == "scipy":
+        return True
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the xuanba package
+    return os.path.abspath(str(w.filename or "")).startswith(here + os.sep)
+
+
 def fit_warnings(caught: list[Any], models: dict[str, Any]) -> list[str]:
-    """The warnings a round says of its fits: what the fits warned (a library's notice of its own
-    deprecations says nothing about the fit) and each fitted model's reasons not to trust it."""
+    """The warnings a round says of its fits: what the fits warned (:func:`about_the_fit`; not a
+    library's noise) and each fitted model's reasons not to trust it."""
     from xuanba.i18n import t  # raised in English; warning_words says them in the reader's language
 
-    warned = {f"{w.category.__name__}: {w.message}" for w in caught
-              if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning | FutureWarning)}
+    warned = {f"{w.category.__name__}: {w.message}" for w in caught if about_the_fit(w)}
     for model in models.values():
         for problem in getattr(model, "problems_", []):
             warned.add(t("trust_problem", "en", model=type(model).__name__, problem=problem))

@@ -10,6 +10,7 @@ Example
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,8 @@ def spark_source(backend: Any, source: str | Path) -> Any:
         except Exception as exc:  # noqa: BLE001 - Spark's AnalysisException and friends
             raise InputError(Phrase("err_source_unreadable", source=repr(text), fmt=fmt, detail=_first_line(exc)),
                              file=text, fix=Phrase("err_source_unreadable_fix")) from None
-        view = "xuanba_source"
+        # a name of its own: a second source read in the same session must not replace the first's view
+        view = f"xuanba_source_{uuid.uuid4().hex}"
         frame.createOrReplaceTempView(view)
         return backend.table(view)
     if not _TABLE.match(text):

@@ -569,6 +569,29 @@ def previous_round(ws: Workspace, round_id: int | str) -> int | None:
     return ids[i - 1] if i > 0 else None
 
 
+def holds_selection_only(meta: dict[str, Any] | None) -> bool:
+    """Whether a round stored only its selected customers (a round run on an engine,
+    :func:`xuanba.rounds.run_round_on_engine`): its whole-base figures are in its meta, never
+    in the length of its roster."""
+    return (meta or {}).get("stored_customers") == "selected"
+
+
+def refuse_selection_only(meta: dict[str, Any], round_id: int, what: str, fix: str | None = None) -> None:
+    """Raise a :class:`DataError` when round ``round_id`` stored only its selected customers and
+    ``what`` (e.g. ``"a what-if"``) needs every customer's fields: re-scoring the stored selection
+    would give a wrong answer, never a partial one."""
+    if not holds_selection_only(meta):
+        return
+    engine = meta.get("engine") or "an engine"
+    raise DataError(
+        f"round {round_id} was run on {engine} and stored only its {int(meta.get('n_selected') or 0):,} selected "
+        f"customers of {int(meta.get('n_customers') or 0):,}; {what} needs every customer, so it cannot be "
+        "answered from this round",
+        fix=fix or "Run the round again on the engine with the changed standard (xuanba round --engine ... "
+                   "--source ...), or run the round in the workspace (xuanba round without --engine/--source) "
+                   "and ask again.")
+
+
 def _load_fields(ws: Workspace, rid: int, stored: list[str] | None,
                  columns: Sequence[str] | None) -> pd.DataFrame | None:
     """The round's stored fields (``stored``: the names its meta lists), or the named ones."""

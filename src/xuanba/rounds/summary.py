@@ -43,6 +43,25 @@ def tier_order(standard: Any, roster: pd.DataFrame) -> tuple[list[str], dict[str
     return order + [""], labels
 
 
+#: Bins of the score distribution (0–100), as the report draws it and an engine round stores it.
+SCORE_BINS = 50
+
+
+def score_bins(scores: Any) -> list[int]:
+    """Customers per score bin of width ``100 / SCORE_BINS`` (the last bin holds 100; a score
+    outside 0–100 counts in the nearest bin; a missing one in none).
+
+    Example
+    -------
+    >>> score_bins([0.0, 1.99, 2.0, 100.0, 250.0, float("nan")])[:2], score_bins([100.0])[-1]
+    ([2, 1], 1)
+    """
+    s = np.asarray(scores, dtype=float)
+    s = s[~np.isnan(s)]
+    counts, _ = np.histogram(np.clip(s, 0, 100), bins=np.linspace(0, 100, SCORE_BINS + 1))
+    return [int(c) for c in counts]
+
+
 def value_measure(fields: pd.DataFrame | None) -> str | None:
     """The first of :data:`VALUE_FIELDS` the fields hold with any value, else ``None``."""
     if fields is None:

@@ -42,6 +42,7 @@ from xuanba.rounds.run import _merge, as_standard, fallback_standard
 from xuanba.rounds.store import (
     _load_fields,
     contributions_of,
+    refuse_selection_only,
     resolve_round_id,
     stored_names,
     stored_standard,
@@ -143,6 +144,7 @@ def whatif(
         rid = resolve_round_id(ws, against)
         head = ws.sql("SELECT standard_text, meta_json FROM rounds WHERE round_id = ?", [rid])
         meta = json.loads(head.loc[0, "meta_json"])
+        refuse_selection_only(meta, rid, "a what-if")  # re-scoring the stored selection alone is wrong
         stored = list(meta.get("field_columns") or [])
         # the new standard may read what the round stored: its extra fields and customer attributes
         extra, people = stored_names(meta)

@@ -493,11 +493,18 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
         fields = ", ".join(str(f) for f in fallback.get("unavailable") or [])
         warnings.append(i18n.t("round_fallback", "en", fields=fields, reason=str(fallback.get("reason", "")),
                                left=", ".join(left) or "–"))
+    from xuanba.rounds.store import holds_selection_only
+
+    partial = holds_selection_only(m)  # an engine round stored its selection only: whole-base counts from its meta
+    if partial and owner is not None:
+        summary["customers"] = None  # a rep's customers outside the selection were not stored: not said
     frm_q = f"SELECT coalesce(r.quadrant, '') AS quadrant, count(*) {frm} GROUP BY 1 ORDER BY 1"
     labels = quadrant_labels(ws, rid)
     values = (m.get("summary") or {}).get("quadrant_values") or {} if owner is None else {}  # the whole round's
+    counted = (list((m.get("summary") or {}).get("quadrant_counts", {}).items()) if partial and owner is None
+               else _kept_rows(ws, rid, frm_q, params))
     quadrants = [{"quadrant": str(q), "label": labels.get(str(q), str(q)), "customers": int(n),
-                  "value": _number(values.get(str(q)))} for q, n in _kept_rows(ws, rid, frm_q, params) if str(q)]
+                  "value": _number(values.get(str(q)))} for q, n in counted if str(q)]
     ids = round_ids(ws)
     mobility = None
     if len(ids) > 1:
@@ -505,6 +512,8 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
         if d is not None:
             mobility = {"a": d["a"], "b": d["b"], **{k: d["summary"].get(k) for k in
                                                    ("entered", "left", "rose", "fell", "kept", "rank_correlation")}}
+            if d["summary"].get("selection_only"):  # who moved outside the selections is not known
+                mobility.update(rose=None, fell=None, rank_correlation=None)
     return {
         "round_id": rid, "cutoff": m.get("cutoff"), "standard_name": m.get("standard_name"),
         "standard_version": m.get("standard_version"), "currency": m.get("currency"),
@@ -1023,6 +1032,10 @@ def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: 
     for status in ("entered", "left", "rose", "fell"):  # none asked (the overview): no pass over every customer
         part = changes.loc[changes["status"] == status].head(movers) if movers > 0 else changes.head(0)
         out["movers"][status] = _records(part)
+    if d.summary.get("selection_only"):  # an engine round stored its selection: who else moved is not known
+        out["migration"] = {"rows": [], "columns": [], "values": []}
+        out["movers"]["rose"] = out["movers"]["fell"] = []
+        out["partial"] = True  # the page says why, in its language
     out["scoped"] = owner is not None
     return out
 
