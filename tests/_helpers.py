@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -59,3 +62,33 @@ def kill_when(proc, ready, what: str, timeout: float = 60.0) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """The folder that ``build(folder)`` filled, run once per test run whichever xdist worker
+    asks first (the others wait on a file lock, then reuse it). Callers only read it, or take a
+    :func:`copy_of` it. Under xdist the workers' base temps share a parent folder of this run
+    alone; without xdist the base temp is the run's own."""
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder, done = root / f"built-{name}", root / f"built-{name}.done"
+    with FileLock(str(root / f"built-{name}.lock")):
+        if not done.exists():  # a build that failed half-way is redone, from an empty folder
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
+
+
+def copy_of(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh copy of ``folder`` of one's own (a test must not see another's writes)."""
+    return Path(shutil.copytree(folder, tmp_path_factory.mktemp(folder.name) / folder.name))
+
+
+def demo_copy(demo_built: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A copy of one's own of the demo's output folder (the ``demo_built`` fixture), and what
+    ``xuanba demo --json`` printed."""
+    return copy_of(demo_built / "demo", tmp_path_factory), (demo_built / "demo.json").read_text("utf-8")

@@ -15,6 +15,27 @@ def test_data() -> Path:
     return TEST_DATA
 
 
+def _build_demo(folder: Path) -> None:
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    res = CliRunner().invoke(app, ["demo", "--out", str(folder / "demo"), "--lang", "en", "--json"])
+    assert res.exit_code == 0, res.output
+    (folder / "demo.json").write_text(res.stdout, "utf-8")
+
+
+@pytest.fixture(scope="session")
+def demo_built(tmp_path_factory) -> Path:
+    """``xuanba demo --lang en --json`` run once per test run, not once per module (10-15 s
+    each): the folder holding its output folder ``demo`` and its standard output ``demo.json``.
+    Read-only: a test that writes takes ``tests._helpers.demo_copy``. tests/test_demo.py runs
+    the command itself, end to end."""
+    from tests._helpers import built_once
+
+    return built_once(tmp_path_factory, "demo-en", _build_demo)
+
+
 @pytest.fixture(autouse=True)
 def _english_messages(monkeypatch):
     """Messages follow the locale (LC_ALL, LC_MESSAGES, LANG: zh… gives Chinese); tests that read

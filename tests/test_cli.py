@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tests._helpers import demo_copy
 from xuanba import Workspace
 from xuanba.cli import app, make_app
 from xuanba.cli._common import json_safe, lang_in_argv, resolve_lang, set_session_lang
@@ -111,12 +112,10 @@ def test_the_strict_parser_of_these_tests_refuses_nan():
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The bundled demo (two stored rounds, side tables), once for the module."""
-    out = tmp_path_factory.mktemp("cli") / "demo"
-    res = CliRunner().invoke(app, ["demo", "--out", str(out), "--lang", "en", "--json"])
-    assert res.exit_code == 0, res.output
-    strict(res.stdout)
+def demo(demo_built, tmp_path_factory):
+    """The bundled demo (two stored rounds, side tables): a copy for the module of the run's."""
+    out, stdout = demo_copy(demo_built, tmp_path_factory)
+    strict(stdout)
     with Workspace(out / "xuanba.duckdb", read_only=True) as ws:
         customer = str(ws.sql("SELECT min(customer_id) AS c FROM needs")["c"].iloc[0])
     return out, customer

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from tests._helpers import demo_copy
 from xuanba import Workspace
 from xuanba.cli import app
 from xuanba.outputs.i18n import pct
@@ -59,10 +60,11 @@ def number(cell: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo (rounds 1 and 2), then round 3 by `xuanba round` with every output of it."""
-    out = tmp_path_factory.mktemp("truth") / "demo"
-    doc = run("demo", "--out", str(out), "--lang", "en")
+def demo(demo_built, tmp_path_factory):
+    """The demo (rounds 1 and 2; a copy of the run's), then round 3 by `xuanba round` with every
+    output of it."""
+    out, stdout = demo_copy(demo_built, tmp_path_factory)
+    doc = json.loads(stdout)
     ws = str(out / "xuanba.duckdb")
     got = {"out": out, "demo": doc, "ws": ws}
     got["round"] = run("round", "-s", str(out / "standard.toml"), "--cutoff", "2026-06-30", "-w", ws)

@@ -1,7 +1,7 @@
 """A workspace with account work for the web tests: the bundled demo's sales and side tables
 (customers, contacts, interactions, commitments, needs, resources), one rep renamed like an
 attack, one segment and one name too, and two rounds (2026-03-31, 2026-06-30) of the starter
-standard, so each round stored its account analyses. Built once per test session (about 10 s)
+standard, so each round stored its account analyses. Built once per test run (about 10 s)
 and copied for each module; users: boss (manager), li (rep 李强), eve (the rep named like an
 attack), all with ``PASSWORD``."""
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from tests._helpers import built_once
 from tests.web.helpers import PASSWORD
 
 EVIL_OWNER = "<b onmouseover=alert(3)>Emily</b>"
@@ -17,16 +18,14 @@ EVIL_SEGMENT = "<svg onload=alert(4)>"
 EVIL_NAME = "<script>alert('acct')</script>"
 EVIL_CUSTOMER = "C00006"  # a keep-warm account of the demo (dormant, high potential)
 
-_BUILT: dict[str, Path] = {}
-
-
-def _build(path: Path) -> Path:
+def _build(folder: Path) -> None:
     from xuanba.demo.pipeline import run_demo
     from xuanba.rounds import run_round
     from xuanba.web import store
     from xuanba.workspace import Workspace
 
-    out = run_demo(path.parent / "demo", lang="en", steps=["ingest", "standard"])
+    path = folder / "ws.duckdb"
+    out = run_demo(folder / "demo", lang="en", steps=["ingest", "standard"])
     shutil.move(str(out.paths["workspace"]), path)
     with Workspace(path) as ws:
         for table, col in (("customers", "owner"), ("commitments", "rep"), ("interactions", "rep")):
@@ -39,16 +38,13 @@ def _build(path: Path) -> Path:
         store.add_user(ws, "boss", PASSWORD, role="manager")
         store.add_user(ws, "li", PASSWORD, role="rep", owner="李强")
         store.add_user(ws, "eve", PASSWORD, role="rep", owner=EVIL_OWNER)
-    return path
 
 
 def account_workspace(tmp_path_factory) -> Path:
-    """A fresh copy of the session's account workspace."""
-    key = str(tmp_path_factory.getbasetemp())
-    if key not in _BUILT:
-        _BUILT[key] = _build(tmp_path_factory.mktemp("acct-built") / "ws.duckdb")
+    """A fresh copy of the account workspace, built once per test run (both xdist workers)."""
+    built = built_once(tmp_path_factory, "account-ws", _build) / "ws.duckdb"
     copy = tmp_path_factory.mktemp("acct") / "ws.duckdb"
-    shutil.copy(_BUILT[key], copy)
+    shutil.copy(built, copy)
     return copy
 
 
