@@ -48,7 +48,47 @@ def compile_rule(expr: str, table: Any) -> Any:
         return out.expr
     if isinstance(out, bool | float | int):
         return ibis.literal(out)
+    if (size := expanded_size(out)) > RULE_SIZE_MAX:
+        from xuanba.errors import Phrase
+        from xuanba.standard.expressions import ExpressionError
+
+        raise ExpressionError(Phrase("err_expr_too_big_for_engine", rule=expr, size=f"{size:,}"),
+                              fix=Phrase("err_expr_too_big_for_engine_fix"))
     return out
+
+
+RULE_SIZE_MAX = 500_000
+"""The most nodes a compiled rule may have written out as a tree, as the engine's SQL writes it.
+numpy's ``//``, ``%`` and ``round`` take a dozen cases each, every one naming its operands again,
+so each nesting multiplies the text: ``a // b`` is 8,565 nodes (0.3 s to write its SQL),
+``(a % b) % t`` 51,521 (1.2 s), ``1 / (-(a) // (2 / 0))`` 187,546, ``round(a // b)`` 291,304
+(12 s to write and run), ``a // (b // 2)`` 2.8 million (76 s; one more level would run for
+hours). Beyond this the rule is refused, not left to hang."""
+
+
+def expanded_size(expr: Any) -> int:
+    """How many nodes ``expr`` has written out as a tree (a shared part counted each time it is
+    named; the tables it reads count one each), which is what the SQL an engine is sent grows
+    with; counted on the graph in linear time.
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> t = ibis.memtable(pa.table({"x": [1.0]}))
+    >>> expanded_size(t.x + t.x) == 2 * expanded_size(t.x) + 1
+    True
+    """
+    from ibis.expr.operations import Relation
+
+    sizes: dict[int, int] = {}
+
+    def size(node: Any) -> int:  # a table the rule reads from counts once: it is named, not written out
+        key = id(node)
+        if key not in sizes:
+            sizes[key] = 1 if isinstance(node, Relation) else 1 + sum(size(child) for child in node.__children__)
+        return sizes[key]
+
+    return size(expr.op())
 
 
 def as_number(value: Any) -> Any:
