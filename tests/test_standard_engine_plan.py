@@ -32,18 +32,21 @@ def _fields(n: int) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def queries():
     """Every query ``score_in_engine`` runs for the starter standard (SQL text), the kept copies
-    it makes, and the scored result with the pandas path's."""
-    run, kept, kept_columns = [], [], []
+    it makes, and the scored result with the pandas path's; also the kept copies' columns and
+    every query in the order run, each kept copy marked ``None``."""
+    run, kept, kept_columns, order = [], [], [], []
     to_arrow, keep = engine.to_arrow, engine._kept
 
     def record_run(expr):
         table = expr if isinstance(expr, ibis.expr.types.Table) else expr.as_table()
         run.append(str(ibis.to_sql(table)))
+        order.append(run[-1])
         return to_arrow(expr)
 
     def record_kept(t):
         kept.append(str(ibis.to_sql(t)))
         kept_columns.append(list(t.columns))
+        order.append(None)
         return keep(t)
 
     frame, std = _fields(2000), load_standard(starter_standard("en"))
@@ -51,7 +54,7 @@ def queries():
         mp.setattr(engine, "to_arrow", record_run)
         mp.setattr(engine, "_kept", record_kept)
         got = engine.score_in_engine(frame, std)
-    return run, kept, got, score_customers(frame, std), std, kept_columns
+    return run, kept, got, score_customers(frame, std), std, kept_columns, order
 
 
 def test_the_scored_roster_is_the_pandas_one(queries):
@@ -76,7 +79,7 @@ def test_no_aggregate_window_over_the_whole_base(queries):
 def test_one_kept_copy_and_it_is_narrow(queries):
     """One copy of the base is written (after the rank), holding the fields and what the windows
     gave, not the whole working table."""
-    _, kept, *_, columns = queries
+    _, kept, *_, columns, _ = queries
     assert len(kept) == 1
     assert "rank" in columns[0] and "score" in columns[0]
     for derived in ("gates_failed", "_p0", "_r0", "_f0"):
@@ -88,7 +91,7 @@ def test_each_percentile_criterions_sorted_values_are_computed_once(queries):
     of its count below (the plan once held the first criterion's numbering four times, each
     criterion's values read from the table already joined to the previous ones'); the roster's own
     query (the last) then has no window at all: it joins the kept copy's numbers."""
-    run, kept, _, _, std, _ = queries
+    run, kept, _, _, std, *_ = queries
     every = "\n".join(run + kept)
     pct = [j for j, c in enumerate(std.criteria) if c.normalise == "percentile"]
     assert pct
@@ -100,26 +103,10 @@ def test_each_percentile_criterions_sorted_values_are_computed_once(queries):
 
 
 @pytest.fixture(scope="module")
-def in_order():
+def in_order(queries):
     """Every query ``score_in_engine`` runs for the starter standard, in order, the kept copy
     marked ``None``."""
-    seen: list[str | None] = []
-    to_arrow, keep = engine.to_arrow, engine._kept
-
-    def record_run(expr):
-        table = expr if isinstance(expr, ibis.expr.types.Table) else expr.as_table()
-        seen.append(str(ibis.to_sql(table)))
-        return to_arrow(expr)
-
-    def record_kept(t):
-        seen.append(None)
-        return keep(t)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(engine, "to_arrow", record_run)
-        mp.setattr(engine, "_kept", record_kept)
-        engine.score_in_engine(_fields(2000), load_standard(starter_standard("en")))
-    return seen
+    return queries[-1]
 
 
 def test_the_figures_of_the_base_are_read_before_the_kept_copy(in_order):
