@@ -512,8 +512,6 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
         if d is not None:
             mobility = {"a": d["a"], "b": d["b"], **{k: d["summary"].get(k) for k in
                                                    ("entered", "left", "rose", "fell", "kept", "rank_correlation")}}
-            if d["summary"].get("selection_only"):  # who moved outside the selections is not known
-                mobility.update(rose=None, fell=None, rank_correlation=None)
     return {
         "round_id": rid, "cutoff": m.get("cutoff"), "standard_name": m.get("standard_name"),
         "standard_version": m.get("standard_version"), "currency": m.get("currency"),
