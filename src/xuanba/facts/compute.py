@@ -182,10 +182,11 @@ def _facts_arrow(build: Callable[[bool], ir.Table], columns: Sequence[str] | Non
     return pa.table({c: (rfm[c] if c in RFM_COLUMNS else facts[c]) for c in expr.columns})
 
 
-def _check_cutoff(tx: ir.Table, cutoff: dt.date, source: Any) -> None:
+def _check_cutoff(tx: ir.Table, cutoff: dt.date, source: Any, *, empty: DataError | None = None) -> None:
+    """No transaction at all (``empty``, else the workspace's words) or none by ``cutoff``: a :class:`DataError`."""
     first = _execute(tx.aggregate(first=tx.ts.min(), n=tx.count()), source)
     if int(first["n"].iloc[0]) == 0:
-        raise DataError("there are no transactions", fix="Load a transaction log with `xuanba ingest`.")
+        raise empty or DataError("there are no transactions", fix="Load a transaction log with `xuanba ingest`.")
     earliest = pd.Timestamp(first["first"].iloc[0]).date()
     if earliest > cutoff:
         raise DataError(

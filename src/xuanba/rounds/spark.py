@@ -9,9 +9,10 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,35 @@ def spark_backend(conf: Mapping[str, str] | None = None, *, app_name: str = "xua
         if key.startswith("spark.sql."):
             session.conf.set(key, value)
     return ibis.pyspark.connect(session)
+
+
+@contextlib.contextmanager
+def spark_session(conf: Mapping[str, str] | None = None, *, app_name: str = "xuanba") -> Iterator[Any]:
+    """:func:`spark_backend` for a block: a session it started is stopped when the block ends; a
+    session already running (a notebook's, spark-submit's) is left running, its SQL settings as
+    they were before the block."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise InputError(Phrase("err_spark_missing"), fix="pip install 'xuanba[spark]'") from None
+    running = SparkSession.getActiveSession()
+    before: dict[str, str | None] = {}
+    if running is not None:
+        for key in {**DEFAULT_CONF, **dict(conf or {})}:
+            if key.startswith("spark.sql."):
+                before[key] = running.conf.get(key, None)
+    backend = spark_backend(conf, app_name=app_name)
+    try:
+        yield backend
+    finally:
+        if running is None:
+            backend._session.stop()
+        else:
+            for key, value in before.items():
+                if value is None:
+                    running.conf.unset(key)
+                else:
+                    running.conf.set(key, value)
 
 
 def spark_source(backend: Any, source: str | Path) -> Any:
