@@ -323,6 +323,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "potential_axis": ("Potential score (0–100)", "潜力得分（0–100）"),
     "quadrant_reading": ("Each dot is a customer; {largest} is the largest group ({largest_n}). "
                          "{shown}", "每个点是一位客户；{largest}人数最多（{largest_n}）。{shown}"),
+    "quadrant_reading_table": ("{largest} is the largest group ({largest_n}).", "{largest}人数最多（{largest_n}）。"),
     "quadrant_sampled": ("The chart shows a stratified sample of {shown} of {total} customers; "
                          "the table counts all of them.",
                          "图中按分组分层抽样显示 {total} 位中的 {shown} 位，表格统计全部客户。"),
@@ -1830,6 +1831,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "web_quadrants": ("Value × potential", "价值 × 潜力"),
     "web_quadrant_value": ("{measure} (the whole round)", "{measure}（全轮合计）"),
     "web_mobility": ("Since round {a}", "与第 {a} 轮相比"),
+    # the report's words (movers_engine): rose and fell are "–" on the overview, and this says why
+    "web_mobility_engine": ("Who else moved and the rank correlation are not shown: {why}",
+                            "其他客户的名次变化与排名相关系数从略：{why}"),
     "web_mobility_none": ("This is the first round: nothing to compare with yet.",
                           "这是第一轮，尚无可比较的上一轮。"),
     "web_kept": ("Stayed selected", "保持入选"),

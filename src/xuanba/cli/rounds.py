@@ -311,9 +311,9 @@ def register(app: typer.Typer) -> None:
                     "selection_overlap", "rank_correlation", "same_standard"):
             head.add_row(label(key), _fmt(s[key]))
         console.print(head)
-        if s.get("selection_only"):  # an engine round's selection alone: who else moved, and the migration, unknown
+        if s.get("selection_only"):  # an engine round's selection alone: the diff left who else moved unsaid
             console.print(say("engine_why", engine=str(s.get("engine") or "an engine")), style="yellow")
-        else:
+        if not d.migration.empty:
             mig = Table(title=say("cli_migration"))
             mig.add_column("")
             for c in d.migration.columns:
