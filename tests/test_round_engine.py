@@ -405,6 +405,32 @@ def test_an_empty_source_is_said_as_a_source_not_as_a_workspace_to_ingest(tmp_pa
     assert "xuanba ingest" not in res.output
 
 
+@pytest.mark.parametrize("where", ["table:sales.roster", "s3a://lake/replay"])
+def test_a_replay_on_an_engine_refuses_a_url_or_a_table_before_any_round(tmp_path, where, monkeypatch):
+    """A replay reads each cutoff's roster back on the driver's DuckDB for the rank correlation:
+    it writes to folders only, and says so before the first round (a file:// URL is a folder)."""
+    from xuanba.rounds import engine as engine_module
+
+    ran = []
+    monkeypatch.setattr(engine_module, "engine_fields", lambda *a, **k: ran.append(1))
+    res = _round_cli(tmp_path, "--source", str(tmp_path / "tx.parquet"), "--every", "quarter", "--from", "2025-06-30",
+                     "--to", "2025-12-31", "--roster-out", where)
+    assert res.exit_code == 2 and "a replay writes a folder per cutoff" in res.output and ran == [], res.output
+
+
+def test_transactions_without_a_customer_id_are_counted_and_said_of_the_source(tmp_path):
+    """Before: "customer_id is missing in 1 row(s) of the fields ... before scoring" (the six rows
+    grouped into one customer without an id)."""
+    tx = simulated_transactions(60, seed=5)
+    tx.loc[tx.index[:6], "customer_id"] = None
+    tx.to_parquet(tmp_path / "tx.parquet", index=False)
+    (tmp_path / "s.toml").write_text(BUSY_STANDARD, "utf-8")
+    res = _round_cli(tmp_path, "--source", str(tmp_path / "tx.parquet"))
+    assert res.exit_code == 3 and f"6 of the {len(tx):,} transactions of --source have no customer_id" in res.output, \
+        res.output
+    assert "of the fields" not in res.output
+
+
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs a folder even root cannot write: /proc/self")
 def test_a_roster_out_folder_that_takes_no_file_is_refused_before_the_round_runs(tmp_path, monkeypatch):
     """A folder that exists but refuses a file (here /proc/self, which even root cannot write):

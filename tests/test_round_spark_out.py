@@ -100,6 +100,10 @@ def test_the_roster_lands_at_a_url_spark_writes_and_a_dying_write_keeps_the_earl
     assert "Value × potential" in html
     first = str(stored.roster["customer_id"].iloc[0])
     assert build_statement(stored, first)  # a selected customer's statement
+    outside = str(base["want"].loc[~base["want"]["selected"].astype(bool), "customer_id"].iloc[0])
+    with pytest.raises(InputError, match="stored only those") as info:
+        build_statement(stored, outside)
+    assert f"{url}/roster.parquet" in info.value.fix  # where every customer's row is, said
     before = {p.name: p.read_bytes() for p in (out / "roster.parquet").iterdir()}
 
     _dying_writes(monkeypatch)

@@ -1414,6 +1414,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_source_no_rows": ("--source has no transactions", "--source 中没有交易记录"),
     "err_source_no_rows_fix": ("Give the source that holds the canonical transactions (customer_id, ts, amount).",
                                "请给出包含规范交易记录（customer_id、ts、amount）的数据源。"),
+    "err_source_no_id": ("{n} of the {of} transactions of --source have no customer_id",
+                         "--source 的 {of} 笔交易中有 {n} 笔没有 customer_id"),
+    "err_source_no_id_fix": ("Drop those rows or give them their customer's id in the source (xuanba ingest "
+                             "sets such rows aside as a missing customer id).",
+                             "请在数据源中删除这些行，或补上所属客户的编号（xuanba ingest 会把这类行作为缺少客户编号的行剔除）。"),
     "err_roster_out_empty": ("--roster-out is empty", "--roster-out 是空的"),
     "err_roster_out_empty_fix": ("Give a folder, a URL Spark writes, or table:db.name.",
                                  "请给出文件夹、Spark 能写入的网址，或 table:库名.表名。"),

@@ -182,12 +182,14 @@ def _facts_arrow(build: Callable[[bool], ir.Table], columns: Sequence[str] | Non
     return pa.table({c: (rfm[c] if c in RFM_COLUMNS else facts[c]) for c in expr.columns})
 
 
-def _check_cutoff(tx: ir.Table, cutoff: dt.date, source: Any, *, empty: DataError | None = None) -> None:
-    """No transaction at all (``empty``, else the workspace's words) or none by ``cutoff``: a :class:`DataError`."""
+def _check_cutoff(tx: ir.Table, cutoff: dt.date, source: Any) -> None:
     first = _execute(tx.aggregate(first=tx.ts.min(), n=tx.count()), source)
     if int(first["n"].iloc[0]) == 0:
-        raise empty or DataError("there are no transactions", fix="Load a transaction log with `xuanba ingest`.")
-    earliest = pd.Timestamp(first["first"].iloc[0]).date()
+        raise DataError("there are no transactions", fix="Load a transaction log with `xuanba ingest`.")
+    _check_first(pd.Timestamp(first["first"].iloc[0]).date(), cutoff)
+
+
+def _check_first(earliest: dt.date, cutoff: dt.date) -> None:
     if earliest > cutoff:
         raise DataError(
             f"no transaction on or before the cutoff {cutoff}: the first one is on {earliest}",

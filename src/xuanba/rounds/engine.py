@@ -314,7 +314,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     driver joined last, its columns winning (:func:`xuanba.rounds.engine_extras.extra_columns`),
     as the workspace round joins ``extra_fields``; what it gives is neither predicted nor gathered."""
     keep = keep or (lambda t: t)
-    from xuanba.facts.compute import _check_cutoff, transactions_table
+    from xuanba.facts.compute import transactions_table
     from xuanba.facts.expressions import FACT_COLUMNS, customer_facts_expr, with_rfm
     from xuanba.i18n import warnings_of
     from xuanba.models.predict import INTERVAL_COLUMNS
@@ -336,7 +336,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     _check_supported(standard, tables.columns(standard, given) | given)
     tx = transactions_table(transactions)
     tx = tx.mutate(customer_id=tx.customer_id.cast("string"))
-    _check_cutoff(tx, cutoff, tx, empty=DataError(Phrase("err_source_no_rows"), fix=Phrase("err_source_no_rows_fix")))
+    _check_source(tx, cutoff)
     say("facts")
     # the facts without their RFM scores are kept first: the scores' cuts read them three times more
     base = keep(customer_facts_expr(tx, cutoff, time_unit=time_unit, rfm=False))  # type: ignore[arg-type]
@@ -378,6 +378,23 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
         table = keep(table)
     notes["_sources"] = (tx, tables)  # what the round's account analyses read (popped by the round)
     return table, notes
+
+
+def _check_source(tx: Any, cutoff: dt.date) -> None:
+    """What a workspace's ingest would have refused, said of the source in one engine aggregate:
+    no transaction at all, transactions without a customer id, none by ``cutoff``."""
+    import pandas as pd
+
+    from xuanba.facts.compute import _check_first
+
+    got = _scalars(tx.aggregate(_n=tx.count(), _no_id=tx.customer_id.isnull().cast("int64").sum(), _first=tx.ts.min()))
+    if not got.get("_n"):
+        raise DataError(Phrase("err_source_no_rows"), fix=Phrase("err_source_no_rows_fix"))
+    if got.get("_no_id"):
+        raise DataError(Phrase("err_source_no_id", n=f"{int(got['_no_id']):,}", of=f"{int(got['_n']):,}"),
+                        column="customer_id", fix=Phrase("err_source_no_id_fix"))
+    if got.get("_first") is not None:
+        _check_first(pd.Timestamp(got["_first"]).date(), cutoff)
 
 
 #: Rows per query when the driver reads a whole table in order to hash it (bounds its memory).
