@@ -32,8 +32,9 @@ def base(tmp_path_factory):
     path = tmp / "tx.parquet"
     tx.to_parquet(path, index=False)
     (tmp / "s.toml").write_text(BUSY_STANDARD, "utf-8")
-    run_round_on_engine(duckdb_source(path), load_standard(BUSY_STANDARD), CUTOFF, roster_out=tmp / "duck")
-    return {"tmp": tmp, "tx": tx, "parquet": path, "standard": tmp / "s.toml", "want": read_roster(tmp / "duck")}
+    duck = run_round_on_engine(duckdb_source(path), load_standard(BUSY_STANDARD), CUTOFF, roster_out=tmp / "duck")
+    return {"tmp": tmp, "tx": tx, "parquet": path, "standard": tmp / "s.toml", "want": read_roster(tmp / "duck"),
+            "summary": duck.meta["summary"]}
 
 
 @pytest.fixture
@@ -81,6 +82,11 @@ def test_the_roster_lands_at_a_url_spark_writes_and_a_dying_write_keeps_the_earl
     there (no local folder named ``file:``), the roster is the DuckDB round's, the meta records
     where it went, and the report and a statement read the stored round. A second write that
     dies half-way leaves the first roster whole and no temporary sibling behind."""
+    import re
+    import traceback
+
+    from ibis.backends.pyspark import Backend
+
     from xuanba.outputs.report import write_report
     from xuanba.outputs.statements import build_statement
     from xuanba.rounds.spark import spark_source
@@ -88,7 +94,20 @@ def test_the_roster_lands_at_a_url_spark_writes_and_a_dying_write_keeps_the_earl
     url = (tmp_path / "lake" / "round").as_uri()
     monkeypatch.chdir(tmp_path)
     tx = spark_source(spark, base["parquet"])
-    got = run_round_on_engine(tx, base["standard"], CUTOFF, roster_out=url, workspace=tmp_path / "w.duckdb")
+    compiled, compile = [], Backend.compile
+
+    def recorded(self, expr, *args, **kwargs):
+        sql = compile(self, expr, *args, **kwargs)
+        compiled.append((sql, {f.name for f in traceback.extract_stack()}))
+        return sql
+
+    with monkeypatch.context() as m:
+        m.setattr(Backend, "compile", recorded)
+        got = run_round_on_engine(tx, base["standard"], CUTOFF, roster_out=url, workspace=tmp_path / "w.duckdb")
+    # the headline figures take no window over every customer (an offset compiled to one: one task held them all)
+    summary = [sql for sql, stack in compiled if "_summary_on_engine" in stack]
+    assert summary and not any(re.search(r"OVER \((?!PARTITION)", sql) for sql in summary)
+    assert got.meta["summary"]["coverage"] == base["summary"]["coverage"] and 0 < got.meta["summary"]["coverage"] < 1
     out = tmp_path / "lake" / "round"
     _same_roster(pd.read_parquet(out / "roster.parquet"), base["want"])
     assert len(pd.read_parquet(out / "fields.parquet")) == len(base["want"])

@@ -458,8 +458,11 @@ def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols:
     by_tier = {k: r["_s"] for k, r in _grouped_sum(t, "tier").items()}
     by_quad = {k: r["_s"] for k, r in _grouped_sum(t, "quadrant").items()}
     if is_spark(t):  # in the top n_sel by value (then rank): at or before the n_sel-th, found by a top-n
-        last = _scalars(t.order_by([t._v.desc(), t["rank"]]).select("_v", "rank").limit(1, offset=n_sel - 1)
-                        ) if n_sel else {}
+        # the n_sel first rows, the last of them kept: Spark takes a top-n per partition (as many rows as
+        # the selection the driver holds anyway). An offset (limit(1, offset=n_sel - 1)) is compiled to a
+        # row_number over every customer in one task: "No Partition Defined for Window operation"
+        top = to_arrow(t.order_by([t._v.desc(), t["rank"]]).select("_v", "rank").limit(n_sel)) if n_sel else None
+        last = top.slice(top.num_rows - 1).to_pylist()[0] if top is not None and top.num_rows else {}
         if last:
             v, r = ibis.literal(float(last["_v"]), type="float64"), int(last["rank"])
             top_n = (t._v > v) | ((t._v == v) & (t["rank"] <= r))
