@@ -1398,6 +1398,10 @@ TEXT: dict[str, tuple[str, str]] = {
                                   "parts), or a .csv with a header row.",
                                   "请给出由 `xuanba export` 或您的数据管道写出的 Parquet（单个文件或分片文件夹），"
                                   "或带表头行的 .csv。"),
+    "err_source_url_spark_fix": ("Check the URL, and that Spark has the file system of its scheme (s3a:// needs the "
+                                 "hadoop-aws package and credentials, abfss:// hadoop-azure).",
+                                 "请检查网址，并确认 Spark 已配置该协议的文件系统（s3a:// 需要 hadoop-aws 包和凭据，"
+                                 "abfss:// 需要 hadoop-azure）。"),
     "err_source_neither": ("--source {source} is neither an existing path nor a table name",
                            "--source {source} 既不是已有的路径，也不是表名"),
     "err_source_neither_fix": ("Give a Parquet path or a catalog table such as sales.transactions.",

@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from xuanba.errors import InputError, Phrase
+from xuanba.rounds.spark import _first_line
 
 #: The prefix that names a catalog table in ``--roster-out``.
 TABLE_PREFIX = "table:"
@@ -149,14 +150,6 @@ def _file_system(session: Any, url: str) -> Any:
     except Exception as exc:  # noqa: BLE001 - py4j's error: no connector for the scheme, a bad URL
         raise InputError(Phrase("err_roster_out_url_spark", value=repr(url), detail=_first_line(exc)),
                          fix=Phrase("err_roster_out_url_spark_fix")) from None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    for line in text.splitlines():  # py4j puts the Java exception on a line of its own
-        if "Exception:" in line or "Error:" in line:
-            return line.strip(" :")[:300]
-    return (text.splitlines()[0] if text else type(exc).__name__)[:300]
 
 
 def _split(name: str) -> tuple[str | None, str]:

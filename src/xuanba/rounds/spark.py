@@ -138,7 +138,8 @@ def spark_source(backend: Any, source: str | Path) -> Any:
             frame.schema  # noqa: B018 - resolves the files now, so a bad one fails here
         except Exception as exc:  # noqa: BLE001 - Spark's AnalysisException and friends
             raise InputError(Phrase("err_source_unreadable", source=repr(text), fmt=fmt, detail=_first_line(exc)),
-                             file=text, fix=Phrase("err_source_unreadable_fix")) from None
+                             file=text, fix=Phrase("err_source_url_spark_fix" if is_url else "err_source_unreadable_fix")
+                             ) from None
         # a name of its own: a second source read in the same session must not replace the first's view
         view = f"xuanba_source_{uuid.uuid4().hex}"
         frame.createOrReplaceTempView(view)
@@ -155,5 +156,12 @@ def spark_source(backend: Any, source: str | Path) -> Any:
 
 
 def _first_line(exc: BaseException) -> str:
+    """The line of Spark's error a user can act on: the Java exception py4j puts under its own
+    "An error occurred while calling o123.load." (a missing file system, an unknown host)."""
     text = str(exc).strip()
-    return (text.splitlines()[0] if text else type(exc).__name__)[:300]
+    lines = text.splitlines()
+    if lines and lines[0].startswith("An error occurred while calling"):
+        java = next((ln.strip(" :") for ln in lines[1:] if "Exception:" in ln or "Error:" in ln), None)
+        if java:
+            return java[:300]
+    return (lines[0] if lines else type(exc).__name__)[:300]
