@@ -349,10 +349,121 @@ def test_a_source_without_the_transaction_columns_names_them(tmp_path):
         run_round_on_engine(duckdb_source(path), load_standard(BUSY_STANDARD), "2025-12-31")
 
 
-def test_a_roster_out_url_is_refused_with_the_fix():
-    tx = simulated_transactions(50, seed=1)
-    with pytest.raises(InputError, match="is a URL"):
-        run_round_on_engine(tx, load_standard(BUSY_STANDARD), "2025-12-31", roster_out="s3a://lake/out")
+def _round_cli(tmp_path, *args):
+    from xuanba.cli import app
+
+    source = tmp_path / "tx.parquet"
+    if not source.exists():
+        simulated_transactions(60, seed=5).to_parquet(source, index=False)
+        (tmp_path / "s.toml").write_text(BUSY_STANDARD, "utf-8")
+    return CliRunner().invoke(app, ["round", "--standard", str(tmp_path / "s.toml"), "--cutoff", "2025-12-31",
+                                    "--workspace", str(tmp_path / "w.duckdb"), *args], env={"COLUMNS": "200"})
+
+
+def test_a_roster_out_url_or_table_on_duckdb_is_refused_before_the_round_runs_and_makes_no_local_folder(
+        tmp_path, monkeypatch):
+    """DuckDB writes a URL only with its httpfs extension (not downloaded): refused in both
+    languages with the fix, before any work, and no local folder ``s3a:`` (the command line took
+    the URL as a path and wrote ``s3a:/lake/out`` in the current folder); a catalog table is Spark's."""
+    from xuanba.rounds import engine as engine_module
+
+    monkeypatch.chdir(tmp_path)
+    ran = []
+    monkeypatch.setattr(engine_module, "engine_fields", lambda *a, **k: ran.append(1))
+    res = _round_cli(tmp_path, "--engine", "duckdb", "--source", "tx.parquet", "--roster-out", "s3a://lake/out")
+    assert res.exit_code == 2 and "httpfs" in res.output and "--engine spark" in res.output, res.output
+    assert not (tmp_path / "s3a:").exists() and ran == []
+    res = _round_cli(tmp_path, "--source", "tx.parquet", "--roster-out", "s3a://lake/out", "--lang", "zh")
+    assert res.exit_code == 2 and "是网址" in res.output and "httpfs" in res.output, res.output
+    res = _round_cli(tmp_path, "--source", "tx.parquet", "--roster-out", "table:sales.roster")
+    assert res.exit_code == 2 and "only Spark writes one" in res.output and "Traceback" not in res.output
+    with pytest.raises(InputError, match="not a table name"):
+        run_round_on_engine(simulated_transactions(20, seed=1), load_standard(BUSY_STANDARD), "2025-12-31",
+                            roster_out="table:a; drop table b")
+
+
+def test_a_file_url_is_a_local_folder_to_duckdb_for_the_source_and_the_roster(tmp_path):
+    """``file://`` URLs (with an escaped space) are read and written as the local paths they name;
+    before, the roster's ended in a traceback."""
+    res = _round_cli(tmp_path, "--source", (tmp_path / "tx.parquet").as_uri(),
+                     "--roster-out", (tmp_path / "my out").as_uri(), "--no-store")
+    assert res.exit_code == 0, res.output
+    assert "%20" in (tmp_path / "my out").as_uri()
+    assert len(read_roster(tmp_path / "my out")) == simulated_transactions(60, seed=5)["customer_id"].nunique()
+
+
+def test_a_source_url_on_duckdb_is_said_not_a_missing_file(tmp_path):
+    res = _round_cli(tmp_path, "--engine", "duckdb", "--source", "s3://bucket/tx.parquet")
+    assert res.exit_code == 2 and "is a URL" in res.output and "httpfs" in res.output, res.output
+    assert "does not exist" not in res.output
+
+
+def test_an_empty_source_is_said_as_a_source_not_as_a_workspace_to_ingest(tmp_path):
+    simulated_transactions(10, seed=1).head(0).to_parquet(tmp_path / "empty.parquet", index=False)
+    res = _round_cli(tmp_path, "--source", str(tmp_path / "empty.parquet"))
+    assert res.exit_code == 3 and "--source has no transactions" in res.output, res.output
+    assert "xuanba ingest" not in res.output
+
+
+@pytest.mark.parametrize("where", ["table:sales.roster", "s3a://lake/replay"])
+def test_a_replay_on_an_engine_refuses_a_url_or_a_table_before_any_round(tmp_path, where, monkeypatch):
+    """A replay reads each cutoff's roster back on the driver's DuckDB for the rank correlation:
+    it writes to folders only, and says so before the first round (a file:// URL is a folder)."""
+    from xuanba.rounds import engine as engine_module
+
+    ran = []
+    monkeypatch.setattr(engine_module, "engine_fields", lambda *a, **k: ran.append(1))
+    res = _round_cli(tmp_path, "--source", str(tmp_path / "tx.parquet"), "--every", "quarter", "--from", "2025-06-30",
+                     "--to", "2025-12-31", "--roster-out", where)
+    assert res.exit_code == 2 and "a replay writes a folder per cutoff" in res.output and ran == [], res.output
+
+
+def test_transactions_without_a_customer_id_are_counted_and_said_of_the_source(tmp_path):
+    """Before: "customer_id is missing in 1 row(s) of the fields ... before scoring" (the six rows
+    grouped into one customer without an id)."""
+    tx = simulated_transactions(60, seed=5)
+    tx.loc[tx.index[:6], "customer_id"] = None
+    tx.to_parquet(tmp_path / "tx.parquet", index=False)
+    (tmp_path / "s.toml").write_text(BUSY_STANDARD, "utf-8")
+    res = _round_cli(tmp_path, "--source", str(tmp_path / "tx.parquet"))
+    assert res.exit_code == 3 and f"6 of the {len(tx):,} transactions of --source have no customer_id" in res.output, \
+        res.output
+    assert "of the fields" not in res.output
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs a folder even root cannot write: /proc/self")
+def test_a_roster_out_folder_that_takes_no_file_is_refused_before_the_round_runs(tmp_path, monkeypatch):
+    """A folder that exists but refuses a file (here /proc/self, which even root cannot write):
+    said before the round runs, not as DuckDB's IOException at its end."""
+    from xuanba.rounds import engine as engine_module
+
+    ran = []
+    monkeypatch.setattr(engine_module, "engine_fields", lambda *a, **k: ran.append(1))
+    res = _round_cli(tmp_path, "--source", str(tmp_path / "tx.parquet"), "--roster-out", "/proc/self")
+    assert res.exit_code == 2 and "cannot be written" in res.output and "Traceback" not in res.output, res.output
+    assert ran == []
+
+
+def test_a_roster_write_that_fails_on_duckdb_is_said_and_keeps_the_earlier_roster(tmp_path, monkeypatch):
+    """The engine fails while writing (a full disk): an InputError naming where, the earlier
+    roster.parquet as it was."""
+    tx = simulated_transactions(40, seed=2)
+    std = load_standard(BUSY_STANDARD)
+    run_round_on_engine(tx, std, "2025-12-31", roster_out=tmp_path / "out")
+    before = (tmp_path / "out" / "roster.parquet").read_bytes()
+
+    def full_disk(self, path, **kwargs):
+        Path(path).write_bytes(b"PAR1 half")
+        raise OSError(28, "No space left on device")
+
+    import ibis.expr.types as ir
+
+    monkeypatch.setattr(ir.Table, "to_parquet", full_disk)
+    with pytest.raises(InputError, match="could not be written to .*roster.parquet.*No space left") as info:
+        run_round_on_engine(tx, std, "2025-09-30", roster_out=tmp_path / "out")
+    assert "kept as it was" in info.value.fix
+    assert (tmp_path / "out" / "roster.parquet").read_bytes() == before
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["fields.parquet", "roster.parquet"]
 
 
 def test_parse_spark_conf():

@@ -111,11 +111,25 @@ def test_the_engine_rounds_report_shows_every_figure_of_the_workspace_rounds(rou
     assert b[k + 1].startswith(f"{entered} entered and {left} left the selection since round 1. ")
     assert "not shown" in b[k + 1] and m == k + 2
     a, b = a[:i] + a[j:], b[:k] + b[m:]
-    # the engine's readings are the workspace's, with what it cannot draw said after them
+    # the engine's readings are the workspace's, with what it cannot draw said after them; the
+    # quadrants' reading of dots only where the dots are drawn
+    quads = [x for x in b if "is the largest group" in x]
+    assert len(quads) == 1 and not quads[0].startswith("Each dot") and "Not drawn for this round" in quads[0]
+    assert sum(x.startswith("Each dot is a customer; ") for x in a) == 1
+    a = [x.removeprefix("Each dot is a customer; ") for x in a]
     b = [x.split(" Not drawn for this round")[0] for x in b]
-    assert a == b
+    assert [x[:1].lower() + x[1:] for x in a] == [x[:1].lower() + x[1:] for x in b]
     assert any("of customers" in x and "%" in x for x in b)  # the headline share is there, and right
     assert any("The top" in x and "of profit" in x for x in b)  # the whale peak is said from the stored figure
+
+
+def test_the_engine_rounds_chinese_report_reads_no_dots_where_no_scatter_is_drawn(rounds, tmp_path):
+    from xuanba.outputs.report import write_report
+
+    ws, eng = rounds
+    html = {p: write_report(p, "latest", tmp_path / f"{p.stem}.html", lang="zh").read_text("utf-8") for p in rounds}
+    assert "每个点是一位客户" in html[ws] and "每个点是一位客户" not in html[eng]
+    assert "人数最多" in html[eng] and "本轮不绘制" in html[eng]
 
 
 def test_statements_of_an_engine_round_rank_among_every_customer(rounds, tmp_path):
@@ -310,6 +324,56 @@ def test_xuanba_diff_of_engine_rounds_says_entered_and_left_and_leaves_the_rest_
     assert "stores only its selected customers" in res.output and "None" not in res.output
 
 
+def test_the_diff_of_engine_rounds_empties_the_migration_once_for_every_reader(rounds, tmp_path):
+    """diff_loaded decides: the migration of an engine round is empty (it would count a customer
+    the other round did not store as absent), so ``xuanba diff --json`` and an export of the
+    migration carry no counts, as the web's compare page shows none; the workspace rounds' have them."""
+    from xuanba.cli import app
+    from xuanba.outputs.exports import round_tables
+    from xuanba.rounds import diff_rounds
+
+    ws, eng = rounds
+    assert diff_rounds(eng, 1, 2).migration.empty and not diff_rounds(ws, 1, 2).migration.empty
+    runs = {p: CliRunner().invoke(app, ["diff", "--workspace", str(p), "--json"]) for p in rounds}
+    said = {p: json.loads(r.output[r.output.index("{"):])["migration"] for p, r in runs.items()}
+    assert said[eng] == {} and sum(sum(row.values()) for row in said[ws].values()) > 0
+    from xuanba.workspace import Workspace
+
+    exported = {}
+    for p in rounds:
+        with Workspace(p, read_only=True) as w:
+            exported[p] = round_tables(w, "latest", ("migration",))["migration"]
+    assert len(exported[eng]) == 0 and len(exported[ws]) > 0
+    res = CliRunner().invoke(app, ["diff", "--workspace", str(eng)], env={"COLUMNS": "200"})
+    assert "Tier migration" not in res.output and "stores only its selected customers" in res.output
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "Who else moved and the rank correlation are not shown: "
+                                                    "a round run on duckdb stores only its selected customers."),
+                                             ("zh", "其他客户的名次变化与排名相关系数从略：在 duckdb 上运行的轮次只保存入选客户。")])
+def test_the_web_overview_of_engine_rounds_says_why_rose_and_fell_are_not_shown(rounds, tmp_path, lang, words):
+    import shutil
+
+    from starlette.testclient import TestClient
+
+    from tests.web.helpers import PASSWORD, log_in
+    from xuanba.web import create_app, store
+    from xuanba.workspace import Workspace
+
+    pages = {}
+    for p in rounds:
+        path = shutil.copy(p, tmp_path / p.name)
+        with Workspace(path) as w:
+            store.add_user(w, "boss", PASSWORD, role="manager")
+        with TestClient(create_app(path, linger_s=0), headers={"Accept-Language": lang}) as client:
+            log_in(client, "boss")
+            pages[p] = client.get("/").text
+    ws, eng = rounds
+    assert 'id="m-rose">–<' in pages[eng] and 'id="mobility-why"' in pages[eng]
+    assert words in " ".join(seen(pages[eng]))
+    assert 'id="mobility-why"' not in pages[ws] and 'id="m-rose">–<' not in pages[ws]
+
+
 def test_the_web_compare_page_of_engine_rounds_shows_entered_and_left_only(rounds, tmp_path):
     """/rounds/compare: entered and left as the workspace rounds', rose and fell "–", no migration
     table (it would count the selections only), and the page says why."""
@@ -346,3 +410,4 @@ def test_a_statement_of_an_unselected_customer_of_an_engine_round_says_why_there
     with pytest.raises(InputError, match="not among the selected customers .* stored only those") as info:
         build_statement(load_round(eng, "latest"), outside)
     assert "in the workspace" in info.value.fix
+    assert "was not kept (the round ran without --roster-out)" in info.value.fix  # where the rest is, said

@@ -88,6 +88,9 @@ def test_bad_sources_on_spark_are_input_errors(spark, tmp_path):
         spark_source(spark, bad)
     with pytest.raises(InputError, match="has no table"):
         spark_source(spark, "sales.no_such_table")
+    with pytest.raises(InputError, match=r"S3AFileSystem not found|No FileSystem for scheme") as info:
+        spark_source(spark, "s3a://bucket/tx.parquet")  # was "An error occurred while calling o1778.load."
+    assert "hadoop-aws" in info.value.fix
     with pytest.raises(InputError, match="neither an existing path nor a table"):
         spark_source(spark, "drop table x; --")
     wrong = spark_source(spark, _parquet(pd.DataFrame({"client": ["a"], "amount": [1.0]}), tmp_path / "w.parquet"))

@@ -323,6 +323,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "potential_axis": ("Potential score (0–100)", "潜力得分（0–100）"),
     "quadrant_reading": ("Each dot is a customer; {largest} is the largest group ({largest_n}). "
                          "{shown}", "每个点是一位客户；{largest}人数最多（{largest_n}）。{shown}"),
+    "quadrant_reading_table": ("{largest} is the largest group ({largest_n}).", "{largest}人数最多（{largest_n}）。"),
     "quadrant_sampled": ("The chart shows a stratified sample of {shown} of {total} customers; "
                          "the table counts all of them.",
                          "图中按分组分层抽样显示 {total} 位中的 {shown} 位，表格统计全部客户。"),
@@ -1200,9 +1201,16 @@ TEXT: dict[str, tuple[str, str]] = {
                          "用于排名的交易数据（代替工作区中的）：Parquet 文件或文件夹（引擎能读的任何路径或网址），或 Spark 目录中的表。"),
     "opt_round_spark_conf": ("A Spark setting key=value (the settings spark-submit takes); repeat the option.",
                              "一项 Spark 设置 key=value（与 spark-submit 的设置相同）；可重复此选项。"),
-    "opt_round_roster_out": ("With --source: a folder for roster.parquet (every customer) and fields.parquet "
-                             "(a replay: a sub-folder per cutoff).",
-                             "配合 --source：写入 roster.parquet（全部客户）和 fields.parquet 的文件夹（回放时每个截止日一个子文件夹）。"),
+    "opt_round_roster_out": ("With --source: where every customer's roster row and fields go: a folder for "
+                             "roster.parquet and fields.parquet (a replay: a sub-folder per cutoff); on Spark also a URL "
+                             "(s3a://, hdfs://, abfss://, file://) or a catalog table table:db.name (the fields in "
+                             "db.name_fields).",
+                             "配合 --source：全部客户的名单行和字段写到哪里：存放 roster.parquet 和 fields.parquet 的文件夹"
+                             "（回放时每个截止日一个子文件夹）；在 Spark 上也可以是网址（s3a://、hdfs://、abfss://、"
+                             "file://）或目录中的表 table:库名.表名（字段写入 库名.表名_fields）。"),
+    "opt_round_roster_replace": ("With --roster-out table:db.name: replace the tables if they exist (the earlier ones "
+                                 "stay until the new ones are complete).",
+                                 "配合 --roster-out table:库名.表名：表已存在时替换（新表写完之前旧表保持不变）。"),
     "opt_tune_fields_file": ("A table of extra per-customer fields, with customer_id.", "每位客户的附加字段表，含 customer_id。"),
     "opt_tune_out": ("Write the tuned standard here (.toml).", "调整后的标准写到这里（.toml）。"),
     "opt_fairness_round_id": ("The round: an id, latest or previous.", "轮次：轮次编号、latest 或 previous。"),
@@ -1390,6 +1398,10 @@ TEXT: dict[str, tuple[str, str]] = {
                                   "parts), or a .csv with a header row.",
                                   "请给出由 `xuanba export` 或您的数据管道写出的 Parquet（单个文件或分片文件夹），"
                                   "或带表头行的 .csv。"),
+    "err_source_url_spark_fix": ("Check the URL, and that Spark has the file system of its scheme (s3a:// needs the "
+                                 "hadoop-aws package and credentials, abfss:// hadoop-azure).",
+                                 "请检查网址，并确认 Spark 已配置该协议的文件系统（s3a:// 需要 hadoop-aws 包和凭据，"
+                                 "abfss:// 需要 hadoop-azure）。"),
     "err_source_neither": ("--source {source} is neither an existing path nor a table name",
                            "--source {source} 既不是已有的路径，也不是表名"),
     "err_source_neither_fix": ("Give a Parquet path or a catalog table such as sales.transactions.",
@@ -1397,6 +1409,70 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_spark_no_table": ("Spark has no table {source}: {detail}", "Spark 中没有表 {source}：{detail}"),
     "err_spark_no_table_fix": ("Check the name with SHOW TABLES, or give a Parquet path.",
                                "请用 SHOW TABLES 核对表名，或给出 Parquet 路径。"),
+    "err_source_url_duckdb": ("--source {source} is a URL; DuckDB reads a URL only with its httpfs extension, "
+                              "which xuanba does not download",
+                              "--source {source} 是网址；DuckDB 只有加载 httpfs 扩展才能读取网址，而 xuanba 不会下载该扩展"),
+    "err_source_url_duckdb_fix": ("Copy the files to a local folder and give its path, or run on Spark: "
+                                  "--engine spark --source {source}.",
+                                  "请把文件复制到本地文件夹并给出其路径，或在 Spark 上运行：--engine spark --source {source}。"),
+    "err_source_no_rows": ("--source has no transactions", "--source 中没有交易记录"),
+    "err_source_no_rows_fix": ("Give the source that holds the canonical transactions (customer_id, ts, amount).",
+                               "请给出包含规范交易记录（customer_id、ts、amount）的数据源。"),
+    "err_source_no_id": ("{n} of the {of} transactions of --source have no customer_id",
+                         "--source 的 {of} 笔交易中有 {n} 笔没有 customer_id"),
+    "err_source_no_id_fix": ("Drop those rows or give them their customer's id in the source (xuanba ingest "
+                             "sets such rows aside as a missing customer id).",
+                             "请在数据源中删除这些行，或补上所属客户的编号（xuanba ingest 会把这类行作为缺少客户编号的行剔除）。"),
+    "err_roster_out_empty": ("--roster-out is empty", "--roster-out 是空的"),
+    "err_roster_out_empty_fix": ("Give a folder, a URL Spark writes, or table:db.name.",
+                                 "请给出文件夹、Spark 能写入的网址，或 table:库名.表名。"),
+    "err_roster_out_table_name": ("--roster-out {value} is not a table name", "--roster-out {value} 不是表名"),
+    "err_roster_out_table_name_fix": ("Name a catalog table as table:db.name (letters, digits and _), e.g. "
+                                      "table:sales.roster.",
+                                      "请按 table:库名.表名 的写法给出目录中的表（字母、数字和 _），例如 table:sales.roster。"),
+    "err_roster_out_url_duckdb": ("--roster-out {value} is a URL; DuckDB writes a URL only with its httpfs extension, "
+                                  "which xuanba does not download",
+                                  "--roster-out {value} 是网址；DuckDB 只有加载 httpfs 扩展才能写入网址，而 xuanba 不会下载该扩展"),
+    "err_roster_out_url_duckdb_fix": ("Give a local folder (or file:///path), or run on Spark (--engine spark), "
+                                      "whose executors write the URL.",
+                                      "请给出本地文件夹（或 file:///路径），或在 Spark 上运行（--engine spark），由其执行器写入该网址。"),
+    "err_roster_out_table_duckdb": ("--roster-out {value} is a catalog table; only Spark writes one",
+                                    "--roster-out {value} 是目录中的表；只有 Spark 能写入"),
+    "err_roster_out_table_duckdb_fix": ("Run on Spark (--engine spark), or give a folder for roster.parquet and "
+                                        "fields.parquet.",
+                                        "请在 Spark 上运行（--engine spark），或给出存放 roster.parquet 和 fields.parquet 的文件夹。"),
+    "err_roster_out_file": ("--roster-out {value} is a file; the roster is written to a folder",
+                            "--roster-out {value} 是文件；名单要写入文件夹"),
+    "err_roster_out_file_fix": ("Give a folder (new or existing) for roster.parquet and fields.parquet.",
+                                "请给出存放 roster.parquet 和 fields.parquet 的文件夹（新建或已有均可）。"),
+    "err_roster_out_unwritable": ("--roster-out {value} cannot be written: {detail}",
+                                  "--roster-out {value} 无法写入：{detail}"),
+    "err_roster_out_unwritable_fix": ("Give a folder you can write.", "请给出您有写入权限的文件夹。"),
+    "err_roster_out_url_spark": ("Spark cannot write --roster-out {value}: {detail}",
+                                 "Spark 无法写入 --roster-out {value}：{detail}"),
+    "err_roster_out_url_spark_fix": ("Give a URL of a file system Spark is set up for (hdfs://, s3a:// with the "
+                                     "hadoop-aws package, abfss://, file://), or a folder every executor sees.",
+                                     "请给出 Spark 已配置的文件系统的网址（hdfs://、带 hadoop-aws 包的 s3a://、abfss://、"
+                                     "file://），或所有执行器都能访问的文件夹。"),
+    "err_roster_out_no_database": ("--roster-out {value}: Spark's catalog has no database {db}",
+                                   "--roster-out {value}：Spark 目录中没有数据库 {db}"),
+    "err_roster_out_no_database_fix": ("Create it first (CREATE DATABASE {db}), or name a table of a database "
+                                       "that exists.",
+                                       "请先创建它（CREATE DATABASE {db}），或给出已有数据库中的表。"),
+    "err_roster_out_table_exists": ("--roster-out: Spark's catalog holds these tables already: {tables}",
+                                    "--roster-out：Spark 目录中已有这些表：{tables}"),
+    "err_roster_out_table_exists_fix": ("Add --roster-replace to replace them (from Python roster_replace=True; the "
+                                        "earlier tables stay until the new ones are complete), or name another table.",
+                                        "如要替换，请加上 --roster-replace（Python 中为 roster_replace=True；新表写完之前旧表保持不变），"
+                                        "或换一个表名。"),
+    "err_roster_out_write": ("the roster could not be written to {place}: {detail}",
+                             "名单未能写入 {place}：{detail}"),
+    "err_roster_out_write_fix": ("Check the space and the permissions there; an earlier roster there is kept as it was.",
+                                 "请检查该处的空间和权限；原有的名单保持不变。"),
+    "err_roster_out_replay": ("--roster-out {value}: a replay writes a folder per cutoff",
+                              "--roster-out {value}：回放按每个截止日写一个文件夹"),
+    "err_roster_out_replay_fix": ("Give a folder (or leave --roster-out out), or run the rounds one cutoff at a time.",
+                                  "请给出文件夹（或不写 --roster-out），或逐个截止日运行。"),
     # scoring (xuanba.standard)
     "err_id_missing": ("customer_id is missing in {n} row(s) of the fields", "字段表中有 {n} 行缺少 customer_id"),
     "err_id_missing_fix": ("Give every row a customer_id, or drop the rows without one before scoring.",
@@ -1764,6 +1840,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "web_quadrants": ("Value × potential", "价值 × 潜力"),
     "web_quadrant_value": ("{measure} (the whole round)", "{measure}（全轮合计）"),
     "web_mobility": ("Since round {a}", "与第 {a} 轮相比"),
+    # the report's words (movers_engine): rose and fell are "–" on the overview, and this says why
+    "web_mobility_engine": ("Who else moved and the rank correlation are not shown: {why}",
+                            "其他客户的名次变化与排名相关系数从略：{why}"),
     "web_mobility_none": ("This is the first round: nothing to compare with yet.",
                           "这是第一轮，尚无可比较的上一轮。"),
     "web_kept": ("Stayed selected", "保持入选"),

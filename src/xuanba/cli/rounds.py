@@ -117,7 +117,7 @@ def _engine_source(engine: str, source: str | None, conf: list[str]) -> Iterator
     """The transactions at ``source`` as an Ibis table on ``engine`` (a Spark session is stopped
     when the block ends); the options' mistakes are said before any engine starts."""
     from xuanba.errors import InputError, Phrase
-    from xuanba.rounds.spark import parse_spark_conf, spark_backend, spark_source
+    from xuanba.rounds.spark import parse_spark_conf, spark_session, spark_source
 
     if engine not in ("duckdb", "spark"):
         raise InputError(Phrase("err_engine_unknown", engine=repr(engine)), fix=Phrase("err_engine_unknown_fix"))
@@ -131,16 +131,13 @@ def _engine_source(engine: str, source: str | None, conf: list[str]) -> Iterator
 
         yield duckdb_source(source)
         return
-    backend = spark_backend(settings)
-    try:
+    with spark_session(settings) as backend:
         yield spark_source(backend, source)
-    finally:
-        backend._session.stop()
 
 
 def _engine_round(engine: str, source: str | None, conf: list[str], standard: Path, cutoff: str, unit: str,
-                  name: str | None, workspace: Path | None, roster_out: Path | None, progress: Any,
-                  side_tables: Path | None = None, extra: Any = None) -> Any:
+                  name: str | None, workspace: Path | None, roster_out: str | None, progress: Any,
+                  side_tables: Path | None = None, extra: Any = None, roster_replace: bool = False) -> Any:
     """``xuanba round --engine … --source …``: the round run by the engine that reads the source;
     the side tables of ``side_tables`` (the --workspace, stored in or not) give the account
     fields and customer attributes, ``extra`` (--fields) its extra fields."""
@@ -149,7 +146,7 @@ def _engine_round(engine: str, source: str | None, conf: list[str], standard: Pa
     with _engine_source(engine, source, conf) as tx:
         return run_round_on_engine(tx, standard, cutoff, workspace=workspace, roster_out=roster_out,
                                    time_unit=unit, name=name, progress=progress, side_tables=side_tables,
-                                   extra_fields=extra)
+                                   extra_fields=extra, roster_replace=roster_replace)
 
 
 def register(app: typer.Typer) -> None:
@@ -176,7 +173,9 @@ def register(app: typer.Typer) -> None:
         engine: Annotated[str, typer.Option(help="opt_round_engine")] = "duckdb",
         source: Annotated[str | None, typer.Option(help="opt_round_source")] = None,
         spark_conf: Annotated[list[str] | None, typer.Option("--spark-conf", help="opt_round_spark_conf")] = None,
-        roster_out: Annotated[Path | None, typer.Option(help="opt_round_roster_out")] = None,
+        # text, not a Path: a Path turns s3a://lake/x into the local folder s3a:/lake/x
+        roster_out: Annotated[str | None, typer.Option(help="opt_round_roster_out")] = None,
+        roster_replace: Annotated[bool, typer.Option("--roster-replace", help="opt_round_roster_replace")] = False,
     ) -> None:
         """Rank every customer by the standard at a cutoff; store the roster as a new round."""
         import pandas as pd
@@ -206,7 +205,7 @@ def register(app: typer.Typer) -> None:
             elif on_engine:
                 rnd = _engine_round(engine, source, spark_conf or [], standard, cutoff, unit, name,  # type: ignore[arg-type]
                                     workspace if store else None, roster_out, progress, side_tables=workspace,
-                                    extra=extra)
+                                    extra=extra, roster_replace=roster_replace)
             elif replay:
                 rep = replay_rounds(workspace, standard, from_, to, every=every, time_unit=unit,  # type: ignore[arg-type]
                                     extra_fields=extra, store=store, progress=progress)
@@ -312,9 +311,9 @@ def register(app: typer.Typer) -> None:
                     "selection_overlap", "rank_correlation", "same_standard"):
             head.add_row(label(key), _fmt(s[key]))
         console.print(head)
-        if s.get("selection_only"):  # an engine round's selection alone: who else moved, and the migration, unknown
+        if s.get("selection_only"):  # an engine round's selection alone: the diff left who else moved unsaid
             console.print(say("engine_why", engine=str(s.get("engine") or "an engine")), style="yellow")
-        else:
+        if not d.migration.empty:
             mig = Table(title=say("cli_migration"))
             mig.add_column("")
             for c in d.migration.columns:

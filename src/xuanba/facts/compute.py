@@ -186,7 +186,10 @@ def _check_cutoff(tx: ir.Table, cutoff: dt.date, source: Any) -> None:
     first = _execute(tx.aggregate(first=tx.ts.min(), n=tx.count()), source)
     if int(first["n"].iloc[0]) == 0:
         raise DataError("there are no transactions", fix="Load a transaction log with `xuanba ingest`.")
-    earliest = pd.Timestamp(first["first"].iloc[0]).date()
+    _check_first(pd.Timestamp(first["first"].iloc[0]).date(), cutoff)
+
+
+def _check_first(earliest: dt.date, cutoff: dt.date) -> None:
     if earliest > cutoff:
         raise DataError(
             f"no transaction on or before the cutoff {cutoff}: the first one is on {earliest}",

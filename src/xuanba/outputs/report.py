@@ -214,11 +214,13 @@ def build_report(
         q_rows = [[qnames.get(str(q), str(q)), num(c), pct(100 * c / n),
                    money(float(qvalues.get(q, 0.0)), cur, lang) if measure_key else "–"]
                   for q, c in qc.sort_index().items()]
-        reading = t("quadrant_reading", lang, largest=qnames.get(str(qc.idxmax()), str(qc.idxmax())) if len(qc) else "–",
-                    largest_n=num(qc.max()) if len(qc) else "–",
-                    shown=t("quadrant_sampled", lang, shown=num(shown), total=num(n)) if shown < n else "")
-        if only_selected:
-            reading = f"{reading.strip()} {not_stored}"
+        largest = {"largest": qnames.get(str(qc.idxmax()), str(qc.idxmax())) if len(qc) else "–",
+                   "largest_n": num(qc.max()) if len(qc) else "–"}
+        if fig_q is None:  # no dots to read: the table's largest group, and why there is no chart
+            reading = f"{t('quadrant_reading_table', lang, **largest)} {not_stored}"
+        else:
+            reading = t("quadrant_reading", lang, **largest,
+                        shown=t("quadrant_sampled", lang, shown=num(shown), total=num(n)) if shown < n else "")
         sections.append({"id": "quadrants", "title": t("quadrant_title", lang), "fig": fig_q,
                          "reading": reading.strip(),
                          "table": _table([t("quadrant", lang), t("count", lang), t("share", lang),

@@ -360,14 +360,14 @@ def _pick(round_: Any, customers: Iterable[Any] | None) -> pd.DataFrame:
         return roster
     wanted = [str(c) for c in customers]
     missing = [c for c in wanted if c not in set(ids)]
-    from xuanba.rounds.store import holds_selection_only
+    from xuanba.rounds.store import holds_selection_only, written_roster
 
     if missing and holds_selection_only(getattr(round_, "meta", None)):
         raise InputError(f"{len(missing):,} customer(s) are not among the selected customers of round "
                          f"{round_.round_id}, which ran on {round_.meta.get('engine') or 'an engine'} and stored only those",
                          examples=missing, count=len(missing),
                          fix="Run the round in the workspace (xuanba round without --engine/--source) for statements "
-                             "of every customer; their roster rows are in the engine's --roster-out folder.")
+                             f"of every customer; {written_roster(round_.meta)}.")
     if missing:
         raise InputError(f"{len(missing):,} customer(s) are not in round {round_.round_id}",
                          examples=missing, count=len(missing),

@@ -191,7 +191,12 @@ def diff_rounds(workspace: Workspace | str, a: int | str, b: int | str) -> Round
 def diff_loaded(ra: Round, rb: Round, customers: Collection[str] | None = None) -> RoundDiff:
     """:func:`diff_rounds` of two rounds already loaded (the report has the later one open);
     ``customers``: only these customers' rows of both rosters are compared (a rep's accounts),
-    with their ranks in the whole rounds."""
+    with their ranks in the whole rounds.
+
+    The one place that decides what a comparison with an engine round (which stores its
+    selection only) can say: who entered, left and stayed in the selection; rose, fell, same and
+    the rank correlation ``None`` in ``summary`` (``selection_only`` and ``engine`` say why), and
+    an empty ``migration``."""
     order = [t.name for t in rb.standard.tiers]
     order += [t.name for t in ra.standard.tiers if t.name not in order]
     roster_a, roster_b = ra.roster, rb.roster
@@ -211,4 +216,7 @@ def diff_loaded(ra: Round, rb: Round, customers: Collection[str] | None = None) 
         d.summary["engine"] = partial[-1].get("engine")
         d.summary.update(rose=None, fell=None, same=None, rank_correlation=None)  # not counted over the selections
         d.rank_correlation = float("nan")
+        # nor the tier migration: a customer the other round did not store would count as absent from it.
+        # Emptied here, once, for every reader (xuanba diff and its JSON, the web, the report, exports)
+        d.migration = d.migration.iloc[0:0, 0:0]
     return d

@@ -56,8 +56,8 @@ import numpy as np
 import pandas as pd
 
 from xuanba._dates import check_unit
-from xuanba._files import atomic_tree
-from xuanba.errors import InputError, ModelError, XuanbaError
+from xuanba.errors import DataError, InputError, ModelError, Phrase, XuanbaError
+from xuanba.rounds.roster_out import RosterOut
 from xuanba.rounds.run import (
     DECIMALS,
     Progress,
@@ -314,7 +314,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     driver joined last, its columns winning (:func:`xuanba.rounds.engine_extras.extra_columns`),
     as the workspace round joins ``extra_fields``; what it gives is neither predicted nor gathered."""
     keep = keep or (lambda t: t)
-    from xuanba.facts.compute import _check_cutoff, transactions_table
+    from xuanba.facts.compute import transactions_table
     from xuanba.facts.expressions import FACT_COLUMNS, customer_facts_expr, with_rfm
     from xuanba.i18n import warnings_of
     from xuanba.models.predict import INTERVAL_COLUMNS
@@ -336,7 +336,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     _check_supported(standard, tables.columns(standard, given) | given)
     tx = transactions_table(transactions)
     tx = tx.mutate(customer_id=tx.customer_id.cast("string"))
-    _check_cutoff(tx, cutoff, tx)
+    _check_source(tx, cutoff)
     say("facts")
     # the facts without their RFM scores are kept first: the scores' cuts read them three times more
     base = keep(customer_facts_expr(tx, cutoff, time_unit=time_unit, rfm=False))  # type: ignore[arg-type]
@@ -378,6 +378,23 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
         table = keep(table)
     notes["_sources"] = (tx, tables)  # what the round's account analyses read (popped by the round)
     return table, notes
+
+
+def _check_source(tx: Any, cutoff: dt.date) -> None:
+    """What a workspace's ingest would have refused, said of the source in one engine aggregate:
+    no transaction at all, transactions without a customer id, none by ``cutoff``."""
+    import pandas as pd
+
+    from xuanba.facts.compute import _check_first
+
+    got = _scalars(tx.aggregate(_n=tx.count(), _no_id=tx.customer_id.isnull().cast("int64").sum(), _first=tx.ts.min()))
+    if not got.get("_n"):
+        raise DataError(Phrase("err_source_no_rows"), fix=Phrase("err_source_no_rows_fix"))
+    if got.get("_no_id"):
+        raise DataError(Phrase("err_source_no_id", n=f"{int(got['_no_id']):,}", of=f"{int(got['_n']):,}"),
+                        column="customer_id", fix=Phrase("err_source_no_id_fix"))
+    if got.get("_first") is not None:
+        _check_first(pd.Timestamp(got["_first"]).date(), cutoff)
 
 
 #: Rows per query when the driver reads a whole table in order to hash it (bounds its memory).
@@ -441,8 +458,11 @@ def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols:
     by_tier = {k: r["_s"] for k, r in _grouped_sum(t, "tier").items()}
     by_quad = {k: r["_s"] for k, r in _grouped_sum(t, "quadrant").items()}
     if is_spark(t):  # in the top n_sel by value (then rank): at or before the n_sel-th, found by a top-n
-        last = _scalars(t.order_by([t._v.desc(), t["rank"]]).select("_v", "rank").limit(1, offset=n_sel - 1)
-                        ) if n_sel else {}
+        # the n_sel first rows, the last of them kept: Spark takes a top-n per partition (as many rows as
+        # the selection the driver holds anyway). An offset (limit(1, offset=n_sel - 1)) is compiled to a
+        # row_number over every customer in one task: "No Partition Defined for Window operation"
+        top = to_arrow(t.order_by([t._v.desc(), t["rank"]]).select("_v", "rank").limit(n_sel)) if n_sel else None
+        last = top.slice(top.num_rows - 1).to_pylist()[0] if top is not None and top.num_rows else {}
         if last:
             v, r = ibis.literal(float(last["_v"]), type="float64"), int(last["rank"])
             top_n = (t._v > v) | ((t._v == v) & (t["rank"] <= r))
@@ -586,13 +606,6 @@ def _scalars(expr: Any) -> dict[str, Any]:
     return row[0] if row else {}
 
 
-def _write_parquet_dir(expr: Any, dest: Path) -> None:
-    """Have the engine write ``expr`` as Parquet at ``dest`` (a file on DuckDB, a folder of
-    parts on Spark), whole or not at all (:func:`xuanba._files.atomic_tree`)."""
-    with atomic_tree(dest) as tmp:
-        expr.to_parquet(tmp)
-
-
 def _contributions_of(rows: pd.DataFrame, points: np.ndarray, scoring: Standard) -> pd.DataFrame:
     """The long contributions of the roster ``rows`` from their 0–1 ``points`` (one column per criterion)."""
     from xuanba.standard.score import CONTRIBUTION_COLUMNS
@@ -615,6 +628,15 @@ def _contributions_of(rows: pd.DataFrame, points: np.ndarray, scoring: Standard)
 
 #: The engines a round is tested on end to end (Ibis backend names and what to call them).
 ENGINES_THAT_WORK = {"duckdb": "DuckDB", "pyspark": "Spark"}
+
+
+def _backend_of(table: Any) -> Any:
+    """The Ibis backend of ``table``; ``None`` for what is not an Ibis expression (a frame, run
+    on a private DuckDB)."""
+    try:
+        return table._find_backend(use_default=True) if hasattr(table, "_find_backend") else None
+    except Exception:  # noqa: BLE001 - an unbound table: run on DuckDB
+        return None
 
 
 def _backend_name(table: Any) -> str:
@@ -686,13 +708,14 @@ def run_round_on_engine(
     cutoff: dt.date | str,
     *,
     workspace: Workspace | str | Path | None = None,
-    roster_out: str | Path | None = None,
+    roster_out: str | Path | RosterOut | None = None,
     time_unit: str = "week",
     name: str | None = None,
     progress: Progress | None = None,
     side_tables: Workspace | str | Path | None = None,
     check_model: bool = True,
     extra_fields: Any = None,
+    roster_replace: bool = False,
 ) -> Round:
     """Apply ``standard`` at ``cutoff`` to the customers of an Ibis table of transactions, in
     the engine that holds it (see the module docstring).
@@ -713,8 +736,13 @@ def run_round_on_engine(
         Where the round is stored (meta, headline figures, models, and the selected customers'
         roster rows, contributions and fields); ``None``: not stored (``round_id`` 0).
     roster_out
-        A folder: ``roster.parquet`` (every customer) and ``fields.parquet`` are written there by
-        the engine; without it the whole roster is computed but not kept.
+        Where every customer's roster row and fields are written by the engine
+        (:mod:`xuanba.rounds.roster_out`): a folder (a :class:`~pathlib.Path` or text) for
+        ``roster.parquet`` and ``fields.parquet``; on Spark also a URL (``s3a://…``,
+        ``hdfs://…``, ``file://…``) holding the same two, or ``"table:db.name"``, a catalog table
+        (the fields in ``db.name_fields``). Without it the whole roster is computed but not kept.
+    roster_replace
+        A ``table:`` that exists is replaced (else refused before the round runs).
     time_unit, name, progress
         As for :func:`xuanba.rounds.run_round`.
     side_tables
@@ -744,19 +772,10 @@ def run_round_on_engine(
     say = progress or (lambda _msg: None)
     cut = _as_cutoff(cutoff)
     check_unit(time_unit, "time_unit")
-    if roster_out is not None and "://" in str(roster_out):
-        raise InputError(f"--roster-out {str(roster_out)!r} is a URL; the roster is written to a folder",
-                         fix="Give a folder the driver and the executors can write (a shared mount).")
-    if roster_out is not None:  # said before the round runs, not after
-        out_dir = Path(roster_out)
-        if out_dir.exists() and not out_dir.is_dir():
-            raise InputError(f"--roster-out {str(roster_out)!r} is a file; the roster is written to a folder",
-                             file=str(roster_out), fix="Give a folder (new or existing) for roster.parquet and fields.parquet.")
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InputError(f"--roster-out {str(roster_out)!r} cannot be made: {exc.strerror or exc}",
-                             file=str(roster_out), fix="Give a folder you can write.") from None
+    from xuanba.rounds.roster_out import checked_roster_out, parse_roster_out, write_roster_out
+
+    # said before the round runs, not after: a folder that cannot be written, a URL DuckDB cannot write, a table there
+    target = checked_roster_out(parse_roster_out(roster_out, replace=roster_replace), _backend_of(transactions))
     from xuanba._frames import to_pandas
     from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names
     from xuanba.rounds.run import customer_attributes
@@ -794,12 +813,11 @@ def run_round_on_engine(
         full = keep(full)
         full = full.mutate(**{c: full[c].cast("float64") for c, ty in full.schema().items() if ty.is_decimal()})
         n = int(info["n_customers"])
-        if roster_out is not None:
-            say("writing Parquet")
-            out = Path(roster_out)
-            out.mkdir(parents=True, exist_ok=True)
-            _write_parquet_dir(full.select(*roster_cols).order_by("rank"), out / "roster.parquet")
-            _write_parquet_dir(table, out / "fields.parquet")  # in the engine's order: no sort
+        places = None
+        if target is not None:
+            say("writing the roster")
+            # the fields in the engine's order: no sort
+            places = write_roster_out(target, full.select(*roster_cols).order_by("rank"), table)
         say("headline figures")
         picked = to_arrow(full.filter(full.selected).order_by("rank"))
         selected = _roster_frame(picked, crit_names)
@@ -843,8 +861,10 @@ def run_round_on_engine(
         "field_columns": [c for c in sel_fields.columns if c != "customer_id"],
         "summary": summary, "base_scores": scores,
         "engine": backend.name, "stored_customers": "selected",
-        "roster_out": str(roster_out) if roster_out is not None else None,
+        "roster_out": str(target) if target is not None else None,
     }
+    if places is not None:  # where every customer's roster row and fields went
+        meta["roster_places"] = places
     if once is not None:
         meta["summary"]["one_time_buyers"] = once
     if fallback is not None:
@@ -913,6 +933,14 @@ def duckdb_source(source: str | Path) -> Any:
     import ibis
 
     text = str(source)
+    if "://" in text:  # a local file:// URL is its path; any other needs DuckDB's httpfs, not downloaded here
+        from urllib.parse import unquote, urlparse
+
+        parsed = urlparse(text)
+        if parsed.scheme.lower() != "file":
+            raise InputError(Phrase("err_source_url_duckdb", source=repr(text)),
+                             fix=Phrase("err_source_url_duckdb_fix", source=text))
+        text = unquote(parsed.path)
     path = Path(text)
     if not any(ch in text for ch in "*?[") and not path.exists():
         raise InputError(f"--source {text!r} does not exist", file=text,

@@ -78,11 +78,11 @@ def _with_fields(workspace: Any, round_id: int | str) -> Round:
 
     rnd = workspace if isinstance(workspace, Round) else load_round(workspace, round_id, fields=True,
                                                                     contributions=False)
-    from xuanba.rounds.store import refuse_selection_only
+    from xuanba.rounds.store import refuse_selection_only, written_roster
 
     refuse_selection_only(rnd.meta, rnd.round_id, "a fairness table",  # rates over the selected alone are wrong
                           fix="Run the round in the workspace (xuanba round without --engine/--source) and ask "
-                              "again; every customer's roster row and fields are in the engine's --roster-out folder.")
+                              f"again; {written_roster(rnd.meta)}.")
     if rnd.fields is None:
         raise DataError(f"round {rnd.round_id} was stored without its fields (by an older xuanba)",
                         fix="Run the round again with this version.")

@@ -131,6 +131,7 @@ def replay_rounds_on_engine(
     from xuanba.rounds.engine import run_round_on_engine
 
     cutoffs = replay_cutoffs(start, end, every)
+    roster_out = _replay_folder(roster_out)
     extra_fields = checked_extra_fields(to_pandas(extra_fields))  # names checked before any is used
     std = as_standard(standard, extra_field_names(extra_fields),
                       customer_attributes(side_tables if side_tables is not None else workspace))
@@ -165,6 +166,25 @@ def replay_rounds_on_engine(
         summary[col] = pd.array(summary[col], dtype="Int64")
     summary["rank_correlation"] = summary["rank_correlation"].astype("float64")
     return Replay(rounds, summary)
+
+
+def _replay_folder(roster_out: str | Path | None) -> Path | None:
+    """The folder a replay writes a sub-folder per cutoff into (a ``file://`` URL is one); a URL
+    of another store or a catalog table is refused before any round runs: the replay's rank
+    correlation reads the rosters back on the driver's DuckDB."""
+    from urllib.parse import unquote, urlparse
+
+    from xuanba.errors import InputError, Phrase
+    from xuanba.rounds.roster_out import parse_roster_out
+
+    target = parse_roster_out(roster_out)
+    if target is None:
+        return None
+    if target.kind == "url" and urlparse(target.where).scheme.lower() == "file":
+        return Path(unquote(urlparse(target.where).path))
+    if target.kind != "folder":
+        raise InputError(Phrase("err_roster_out_replay", value=repr(str(target))), fix=Phrase("err_roster_out_replay_fix"))
+    return Path(target.where)
 
 
 def roster_rank_correlation(a: str | Path, b: str | Path) -> float:

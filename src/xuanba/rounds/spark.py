@@ -9,9 +9,10 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,35 @@ def spark_backend(conf: Mapping[str, str] | None = None, *, app_name: str = "xua
     return ibis.pyspark.connect(session)
 
 
+@contextlib.contextmanager
+def spark_session(conf: Mapping[str, str] | None = None, *, app_name: str = "xuanba") -> Iterator[Any]:
+    """:func:`spark_backend` for a block: a session it started is stopped when the block ends; a
+    session already running (a notebook's, spark-submit's) is left running, its SQL settings as
+    they were before the block."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise InputError(Phrase("err_spark_missing"), fix="pip install 'xuanba[spark]'") from None
+    running = SparkSession.getActiveSession()
+    before: dict[str, str | None] = {}
+    if running is not None:
+        for key in {**DEFAULT_CONF, **dict(conf or {})}:
+            if key.startswith("spark.sql."):
+                before[key] = running.conf.get(key, None)
+    backend = spark_backend(conf, app_name=app_name)
+    try:
+        yield backend
+    finally:
+        if running is None:
+            backend._session.stop()
+        else:
+            for key, value in before.items():
+                if value is None:
+                    running.conf.unset(key)
+                else:
+                    running.conf.set(key, value)
+
+
 def spark_source(backend: Any, source: str | Path) -> Any:
     """The Ibis table ``source`` names on the Spark ``backend``: a path (a file or a folder of
     Parquet parts, or ``.csv``/``.json``/``.orc``; any URL Spark reads, ``s3a://…``, ``hdfs://…``)
@@ -108,7 +138,8 @@ def spark_source(backend: Any, source: str | Path) -> Any:
             frame.schema  # noqa: B018 - resolves the files now, so a bad one fails here
         except Exception as exc:  # noqa: BLE001 - Spark's AnalysisException and friends
             raise InputError(Phrase("err_source_unreadable", source=repr(text), fmt=fmt, detail=_first_line(exc)),
-                             file=text, fix=Phrase("err_source_unreadable_fix")) from None
+                             file=text, fix=Phrase("err_source_url_spark_fix" if is_url else "err_source_unreadable_fix")
+                             ) from None
         # a name of its own: a second source read in the same session must not replace the first's view
         view = f"xuanba_source_{uuid.uuid4().hex}"
         frame.createOrReplaceTempView(view)
@@ -125,5 +156,12 @@ def spark_source(backend: Any, source: str | Path) -> Any:
 
 
 def _first_line(exc: BaseException) -> str:
+    """The line of Spark's error a user can act on: the Java exception py4j puts under its own
+    "An error occurred while calling o123.load." (a missing file system, an unknown host)."""
     text = str(exc).strip()
-    return (text.splitlines()[0] if text else type(exc).__name__)[:300]
+    lines = text.splitlines()
+    if lines and lines[0].startswith("An error occurred while calling"):
+        java = next((ln.strip(" :") for ln in lines[1:] if "Exception:" in ln or "Error:" in ln), None)
+        if java:
+            return java[:300]
+    return (lines[0] if lines else type(exc).__name__)[:300]

@@ -512,6 +512,8 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
         if d is not None:
             mobility = {"a": d["a"], "b": d["b"], **{k: d["summary"].get(k) for k in
                                                    ("entered", "left", "rose", "fell", "kept", "rank_correlation")}}
+            # an engine round: rose, fell and the rank correlation unsaid by the diff; the page says why
+            mobility["engine"] = d["summary"].get("engine") if d.get("partial") else None
     return {
         "round_id": rid, "cutoff": m.get("cutoff"), "standard_name": m.get("standard_name"),
         "standard_version": m.get("standard_version"), "currency": m.get("currency"),
@@ -1030,8 +1032,7 @@ def compare(ws: Workspace, a: str | int | None, b: str | int | None, *, movers: 
     for status in ("entered", "left", "rose", "fell"):  # none asked (the overview): no pass over every customer
         part = changes.loc[changes["status"] == status].head(movers) if movers > 0 else changes.head(0)
         out["movers"][status] = _records(part)
-    if d.summary.get("selection_only"):  # an engine round stored its selection: who else moved is not known
-        out["migration"] = {"rows": [], "columns": [], "values": []}
+    if d.summary.get("selection_only"):  # an engine round stored its selection (the diff emptied its migration)
         out["movers"]["rose"] = out["movers"]["fell"] = []
         out["partial"] = True  # the page says why, in its language
     out["scoped"] = owner is not None

@@ -1,0 +1,255 @@
+"""Where an engine round's roster lands (``--roster-out``): a folder, a URL Spark writes, or a
+table of Spark's catalog.
+
+* a **folder** (``out/round-2026-06-30``): ``roster.parquet`` and ``fields.parquet`` in it, written
+  by the engine (a folder of parts on Spark, which on a cluster must be a folder every executor
+  and the driver see);
+* a **URL** (``s3a://…``, ``hdfs://…``, ``abfss://…``, ``file://…``): the same two, written by
+  Spark's executors through Hadoop's file systems. DuckDB writes a URL only with its ``httpfs``
+  extension, which xuanba does not download: refused, but ``file://`` is a local folder to it;
+* a **catalog table** (``table:db.name``): the roster in ``db.name``, the fields in
+  ``db.name_fields`` (Spark only). A table that exists is refused unless ``replace`` is given.
+
+Whole or not at all: each is written under a temporary name beside its destination and swapped
+in once complete (the earlier one renamed aside, the new one renamed into place, the earlier one
+dropped), so a job that dies while writing leaves the earlier roster as it was. On an object
+store a rename is a copy: the swap then takes time, and only a death between its two renames
+leaves the earlier roster under its temporary ``…-old-…`` name.
+
+Example
+-------
+>>> parse_roster_out("table:sales.roster").places()
+{'roster': 'table:sales.roster', 'fields': 'table:sales.roster_fields'}
+>>> parse_roster_out("s3a://lake/xuanba/r1/").places()["roster"]
+'s3a://lake/xuanba/r1/roster.parquet'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from xuanba.errors import InputError, Phrase
+from xuanba.rounds.spark import _first_line
+
+#: The prefix that names a catalog table in ``--roster-out``.
+TABLE_PREFIX = "table:"
+#: ``[catalog.]db.name`` or ``name``: plain identifiers, never SQL.
+_TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
+_TMP = ".xuanba-tmp-"
+
+
+@dataclass(frozen=True)
+class RosterOut:
+    """Where the roster goes: ``kind`` is ``"folder"``, ``"url"`` or ``"table"``; ``where`` the
+    folder, the URL (no trailing slash) or the table's name; ``replace``: a table that exists
+    may be replaced (a folder's or a URL's two files always are, whole)."""
+
+    kind: str
+    where: str
+    replace: bool = False
+
+    def places(self) -> dict[str, str]:
+        """Where the roster and the fields are written, as the round's meta records them."""
+        if self.kind == "table":
+            return {"roster": f"{TABLE_PREFIX}{self.where}", "fields": f"{TABLE_PREFIX}{self.where}_fields"}
+        if self.kind == "url":
+            return {"roster": f"{self.where}/roster.parquet", "fields": f"{self.where}/fields.parquet"}
+        return {"roster": str(Path(self.where) / "roster.parquet"), "fields": str(Path(self.where) / "fields.parquet")}
+
+    def __str__(self) -> str:
+        return f"{TABLE_PREFIX}{self.where}" if self.kind == "table" else self.where
+
+
+def parse_roster_out(value: str | os.PathLike[str] | RosterOut | None, *, replace: bool = False) -> RosterOut | None:
+    """``--roster-out`` as a :class:`RosterOut` (``None`` stays ``None``); a table name that is
+    not plain identifiers is an :class:`InputError`.
+
+    Example
+    -------
+    >>> parse_roster_out("table:x; drop table y")
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.InputError: --roster-out 'table:x; drop table y' is not a table name
+      fix: Name a catalog table as table:db.name (letters, digits and _), e.g. table:sales.roster.
+    """
+    if value is None or isinstance(value, RosterOut):
+        return value
+    if isinstance(value, os.PathLike):  # a Path has lost a URL's double slash: it is a folder
+        return RosterOut("folder", os.fspath(value), replace)
+    text = str(value).strip()
+    if not text:
+        raise InputError(Phrase("err_roster_out_empty"), fix=Phrase("err_roster_out_empty_fix"))
+    if text.lower().startswith(TABLE_PREFIX):
+        name = text[len(TABLE_PREFIX):].strip()
+        if not _TABLE.match(name):
+            raise InputError(Phrase("err_roster_out_table_name", value=repr(text)),
+                             fix=Phrase("err_roster_out_table_name_fix"))
+        return RosterOut("table", name, replace)
+    if "://" in text:
+        return RosterOut("url", text.rstrip("/"), replace)
+    return RosterOut("folder", text, replace)
+
+
+def checked_roster_out(target: RosterOut | None, backend: Any) -> RosterOut | None:
+    """``target`` checked against the engine ``backend`` before the round runs (so a mistake
+    costs no round): a folder exists or can be made and takes a file; a URL is Spark's (a
+    ``file://`` URL is a folder to DuckDB); a table is Spark's, its database exists and it is
+    new unless replaced. Returns the target as it will be written."""
+    if target is None:
+        return None
+    spark = getattr(backend, "name", None) == "pyspark"
+    if target.kind == "url" and not spark:
+        parsed = urlparse(target.where)
+        if parsed.scheme.lower() != "file":
+            raise InputError(Phrase("err_roster_out_url_duckdb", value=repr(target.where)),
+                             fix=Phrase("err_roster_out_url_duckdb_fix"))
+        target = RosterOut("folder", unquote(parsed.path), target.replace)
+    if target.kind == "table" and not spark:
+        raise InputError(Phrase("err_roster_out_table_duckdb", value=repr(str(target))),
+                         fix=Phrase("err_roster_out_table_duckdb_fix"))
+    if target.kind == "folder":
+        _check_folder(Path(target.where))
+    elif target.kind == "url":
+        _file_system(backend._session, target.where)
+    else:
+        _check_tables(backend._session, target)
+    return target
+
+
+def _check_folder(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError(Phrase("err_roster_out_file", value=repr(str(out))), file=str(out),
+                         fix=Phrase("err_roster_out_file_fix"))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out, prefix=_TMP):  # a folder that exists may still refuse a file
+            pass
+    except OSError as exc:
+        raise InputError(Phrase("err_roster_out_unwritable", value=repr(str(out)), detail=exc.strerror or str(exc)),
+                         file=str(out), fix=Phrase("err_roster_out_unwritable_fix")) from None
+
+
+def _jvm_path(session: Any, url: str) -> tuple[Any, Any]:
+    jvm = session.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(url)
+    return path, path.getFileSystem(session.sparkContext._jsc.hadoopConfiguration())
+
+
+def _file_system(session: Any, url: str) -> Any:
+    """Hadoop's file system of ``url`` (one Spark has a connector for), or an :class:`InputError`."""
+    try:
+        return _jvm_path(session, url)[1]
+    except Exception as exc:  # noqa: BLE001 - py4j's error: no connector for the scheme, a bad URL
+        raise InputError(Phrase("err_roster_out_url_spark", value=repr(url), detail=_first_line(exc)),
+                         fix=Phrase("err_roster_out_url_spark_fix")) from None
+
+
+def _split(name: str) -> tuple[str | None, str]:
+    db, _, table = name.rpartition(".")
+    return (db or None), table
+
+
+def _quoted(name: str) -> str:
+    return ".".join(f"`{part}`" for part in name.split("."))
+
+
+def _check_tables(session: Any, target: RosterOut) -> None:
+    db, _ = _split(target.where)
+    if db is not None and not session.catalog.databaseExists(db):
+        raise InputError(Phrase("err_roster_out_no_database", db=repr(db), value=repr(str(target))),
+                         fix=Phrase("err_roster_out_no_database_fix", db=db))
+    if target.replace:
+        return
+    there = [p for p in (target.where, f"{target.where}_fields") if session.catalog.tableExists(p)]
+    if there:
+        raise InputError(Phrase("err_roster_out_table_exists", tables=", ".join(there)),
+                         fix=Phrase("err_roster_out_table_exists_fix"))
+
+
+def write_roster_out(target: RosterOut, roster: Any, fields: Any) -> dict[str, str]:
+    """Have the engine write the Ibis tables ``roster`` and ``fields`` to ``target`` (checked by
+    :func:`checked_roster_out`), each whole or not at all; returns :meth:`RosterOut.places`.
+    An error of the writing is an :class:`InputError` naming where, the earlier files kept."""
+    places = target.places()
+    for what, expr in (("roster", roster), ("fields", fields)):
+        try:
+            if target.kind == "folder":
+                from xuanba._files import atomic_tree
+
+                with atomic_tree(places[what]) as tmp:
+                    expr.to_parquet(tmp)
+            elif target.kind == "url":
+                _write_url(expr, places[what])
+            else:
+                _write_table(expr, places[what][len(TABLE_PREFIX):])
+        except InputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a full disk, a lost permission, a store that refused
+            raise InputError(Phrase("err_roster_out_write", place=repr(places[what]), detail=_first_line(exc)),
+                             fix=Phrase("err_roster_out_write_fix")) from None
+    return places
+
+
+def _spark_frame(expr: Any) -> Any:
+    backend = expr._find_backend(use_default=True)
+    backend._run_pre_execute_hooks(expr)  # the in-memory tables it reads, registered
+    return backend._session.sql(backend.compile(expr)), backend._session
+
+
+def _write_url(expr: Any, dest: str) -> None:
+    """``expr`` written by Spark as Parquet parts under a hidden sibling of ``dest``, then swapped in."""
+    frame, session = _spark_frame(expr)
+    parent, _, leaf = dest.rpartition("/")
+    tag = f"{_TMP}{uuid.uuid4().hex[:12]}-"
+    tmp, old = f"{parent}/{tag}{leaf}", f"{parent}/{tag}old-{leaf}"
+    jdest, fs = _jvm_path(session, dest)
+    jtmp, jold = (_jvm_path(session, u)[0] for u in (tmp, old))
+    try:
+        frame.write.format("parquet").mode("errorifexists").save(tmp)
+        moved = fs.exists(jdest)
+        if moved and not fs.rename(jdest, jold):
+            raise OSError(f"could not move the earlier {dest} aside")
+        if not fs.rename(jtmp, jdest):
+            if moved:
+                fs.rename(jold, jdest)  # the earlier roster back in its place
+            raise OSError(f"could not rename the new parts into {dest}")
+        if moved:
+            fs.delete(jold, True)
+    finally:
+        with contextlib.suppress(Exception):
+            if fs.exists(jtmp):
+                fs.delete(jtmp, True)
+
+
+def _write_table(expr: Any, name: str) -> None:
+    """``expr`` saved as a new catalog table beside ``name``, then renamed into place (the
+    earlier table renamed aside and dropped once the new one holds the name)."""
+    frame, session = _spark_frame(expr)
+    db, table = _split(name)
+    tag = uuid.uuid4().hex[:12]
+    prefix = f"{db}." if db else ""
+    tmp, old = f"{prefix}{table}__xuanba_tmp_{tag}", f"{prefix}{table}__xuanba_old_{tag}"
+    try:
+        frame.write.format("parquet").mode("errorifexists").saveAsTable(tmp)
+        moved = session.catalog.tableExists(name)
+        if moved:
+            session.sql(f"ALTER TABLE {_quoted(name)} RENAME TO {_quoted(old)}")
+        try:
+            session.sql(f"ALTER TABLE {_quoted(tmp)} RENAME TO {_quoted(name)}")
+        except Exception:
+            if moved:
+                session.sql(f"ALTER TABLE {_quoted(old)} RENAME TO {_quoted(name)}")
+            raise
+        if moved:
+            session.sql(f"DROP TABLE IF EXISTS {_quoted(old)}")
+    finally:
+        with contextlib.suppress(Exception):
+            session.sql(f"DROP TABLE IF EXISTS {_quoted(tmp)}")

@@ -1,0 +1,204 @@
+"""Where a round on Spark lands (``--roster-out``): a URL Spark's executors write and a table of
+Spark's catalog, each whole or not at all; and the command line itself run on Spark, from a
+Parquet path and from a catalog table, its roster the DuckDB engine round's."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from tests._helpers import SPARK_MARKS
+from tests.test_round_engine import BUSY_STANDARD, read_roster, simulated_transactions
+from xuanba.errors import InputError
+from xuanba.rounds import load_round
+from xuanba.rounds.engine import duckdb_source, run_round_on_engine
+from xuanba.standard import load_standard
+
+pytestmark = SPARK_MARKS
+CUTOFF = "2025-12-31"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    """300 simulated customers with hostile ids as Parquet, the standard, and the DuckDB engine
+    round's whole roster of them (the reference every Spark landing must hold)."""
+    tmp = tmp_path_factory.mktemp("sparkout")
+    tx = simulated_transactions(300, seed=5)
+    path = tmp / "tx.parquet"
+    tx.to_parquet(path, index=False)
+    (tmp / "s.toml").write_text(BUSY_STANDARD, "utf-8")
+    duck = run_round_on_engine(duckdb_source(path), load_standard(BUSY_STANDARD), CUTOFF, roster_out=tmp / "duck")
+    return {"tmp": tmp, "tx": tx, "parquet": path, "standard": tmp / "s.toml", "want": read_roster(tmp / "duck"),
+            "summary": duck.meta["summary"]}
+
+
+@pytest.fixture
+def database(spark, tmp_path):
+    """A database of Spark's catalog whose tables live in ``tmp_path`` (a temporary warehouse),
+    dropped with them at the end."""
+    name = f"xt_{uuid.uuid4().hex[:8]}"
+    spark._session.sql(f"CREATE DATABASE {name} LOCATION '{(tmp_path / 'warehouse').as_posix()}'")
+    yield name
+    spark._session.sql(f"DROP DATABASE IF EXISTS {name} CASCADE")
+
+
+def _by_rank(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values("rank", kind="stable").reset_index(drop=True)
+
+
+def _same_roster(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(_by_rank(got), want, check_dtype=False, check_exact=False, rtol=1e-12, atol=1e-9)
+
+
+class _Dies(RuntimeError):
+    pass
+
+
+def _dying_writes(monkeypatch) -> None:
+    """Spark's writer loses its executors half-way: some parts are on disk, then it fails."""
+    from pyspark.sql.readwriter import DataFrameWriter
+
+    def save(self, path=None, *args, **kwargs):
+        part = Path(str(path).removeprefix("file://")) / "part-00000-half.parquet"
+        part.parent.mkdir(parents=True, exist_ok=True)
+        part.write_bytes(b"PAR1 half a part")
+        raise _Dies("executor lost")
+
+    def save_as_table(self, name, *args, **kwargs):
+        raise _Dies("executor lost")
+
+    monkeypatch.setattr(DataFrameWriter, "save", save)
+    monkeypatch.setattr(DataFrameWriter, "saveAsTable", save_as_table)
+
+
+def test_the_roster_lands_at_a_url_spark_writes_and_a_dying_write_keeps_the_earlier_one(spark, base, tmp_path,
+                                                                                          monkeypatch):
+    """``--roster-out file://…``: Spark's executors write roster.parquet and fields.parquet
+    there (no local folder named ``file:``), the roster is the DuckDB round's, the meta records
+    where it went, and the report and a statement read the stored round. A second write that
+    dies half-way leaves the first roster whole and no temporary sibling behind."""
+    import re
+    import traceback
+
+    from ibis.backends.pyspark import Backend
+
+    from xuanba.outputs.report import write_report
+    from xuanba.outputs.statements import build_statement
+    from xuanba.rounds.spark import spark_source
+
+    url = (tmp_path / "lake" / "round").as_uri()
+    monkeypatch.chdir(tmp_path)
+    tx = spark_source(spark, base["parquet"])
+    compiled, compile = [], Backend.compile
+
+    def recorded(self, expr, *args, **kwargs):
+        sql = compile(self, expr, *args, **kwargs)
+        compiled.append((sql, {f.name for f in traceback.extract_stack()}))
+        return sql
+
+    with monkeypatch.context() as m:
+        m.setattr(Backend, "compile", recorded)
+        got = run_round_on_engine(tx, base["standard"], CUTOFF, roster_out=url, workspace=tmp_path / "w.duckdb")
+    # the headline figures take no window over every customer (an offset compiled to one: one task held them all)
+    summary = [sql for sql, stack in compiled if "_summary_on_engine" in stack]
+    assert summary and not any(re.search(r"OVER \((?!PARTITION)", sql) for sql in summary)
+    assert got.meta["summary"]["coverage"] == base["summary"]["coverage"] and 0 < got.meta["summary"]["coverage"] < 1
+    out = tmp_path / "lake" / "round"
+    _same_roster(pd.read_parquet(out / "roster.parquet"), base["want"])
+    assert len(pd.read_parquet(out / "fields.parquet")) == len(base["want"])
+    assert not (tmp_path / "file:").exists()
+    stored = load_round(tmp_path / "w.duckdb", "latest")
+    assert stored.meta["roster_out"] == url == got.meta["roster_out"]
+    assert stored.meta["roster_places"] == {"roster": f"{url}/roster.parquet", "fields": f"{url}/fields.parquet"}
+    html = write_report(tmp_path / "w.duckdb", "latest", tmp_path / "r.html").read_text("utf-8")
+    assert "Value × potential" in html
+    first = str(stored.roster["customer_id"].iloc[0])
+    assert build_statement(stored, first)  # a selected customer's statement
+    outside = str(base["want"].loc[~base["want"]["selected"].astype(bool), "customer_id"].iloc[0])
+    with pytest.raises(InputError, match="stored only those") as info:
+        build_statement(stored, outside)
+    assert f"{url}/roster.parquet" in info.value.fix  # where every customer's row is, said
+    before = {p.name: p.read_bytes() for p in (out / "roster.parquet").iterdir()}
+
+    _dying_writes(monkeypatch)
+    with pytest.raises(InputError, match="could not be written to .*roster.parquet.*executor lost") as info:
+        run_round_on_engine(tx, base["standard"], "2025-09-30", roster_out=url)
+    assert "kept as it was" in info.value.fix
+    assert {p.name: p.read_bytes() for p in (out / "roster.parquet").iterdir()} == before
+    assert sorted(p.name for p in out.iterdir()) == ["fields.parquet", "roster.parquet"]
+
+
+def test_the_roster_lands_in_a_catalog_table_refused_when_there_replaced_when_told(spark, base, database, tmp_path,
+                                                                                  monkeypatch):
+    """``--roster-out table:db.name``: the roster in ``db.name``, the fields in
+    ``db.name_fields``, in a temporary warehouse; the same name again is refused before the round
+    runs; with ``roster_replace`` a later round replaces both; a replacing write that dies leaves
+    the earlier tables whole and no temporary table behind."""
+    from xuanba.rounds.spark import spark_source
+
+    session = spark._session
+    name = f"{database}.roster"
+    tx = spark_source(spark, base["parquet"])
+    got = run_round_on_engine(tx, base["standard"], CUTOFF, roster_out=f"table:{name}")
+    assert got.meta["roster_places"] == {"roster": f"table:{name}", "fields": f"table:{name}_fields"}
+    _same_roster(session.table(name).toPandas(), base["want"])
+    assert session.table(f"{name}_fields").count() == len(base["want"])
+    assert (tmp_path / "warehouse" / "roster").is_dir()  # the catalog's files in the warehouse given
+
+    def not_run(*a, **k):
+        raise AssertionError("the round ran before the table was checked")
+
+    monkeypatch.setattr("xuanba.rounds.engine.engine_fields", not_run)
+    with pytest.raises(InputError, match="holds these tables already") as info:
+        run_round_on_engine(tx, base["standard"], CUTOFF, roster_out=f"table:{name}")
+    assert "--roster-replace" in info.value.fix
+    monkeypatch.undo()
+
+    run_round_on_engine(tx, base["standard"], "2025-09-30", roster_out=f"table:{name}", roster_replace=True)
+    earlier = _by_rank(session.table(name).toPandas())
+    assert earlier["score"].tolist() != base["want"]["score"].tolist()  # the earlier cutoff's roster
+    _dying_writes(monkeypatch)
+    with pytest.raises(InputError, match="executor lost"):
+        run_round_on_engine(tx, base["standard"], CUTOFF, roster_out=f"table:{name}", roster_replace=True)
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(_by_rank(session.table(name).toPandas()), earlier)
+    names = {r.tableName for r in session.sql(f"SHOW TABLES IN {database}").collect() if not r.isTemporary}
+    assert names == {"roster", "roster_fields"}
+
+
+def _cli(args: list[str]):
+    from xuanba.cli import app
+
+    return CliRunner().invoke(app, ["round", *args], env={"COLUMNS": "200"})
+
+
+def test_the_command_line_runs_a_round_on_spark_from_parquet_and_from_a_catalog_table(spark, base, database, tmp_path):
+    """``xuanba round --engine spark --source PARQUET --roster-out URL --spark-conf …``: exit 0,
+    its roster the DuckDB engine round's, the round stored and reported; ``--source db.table``
+    the same. The session the command joined is left running with its settings."""
+    common = ["--standard", str(base["standard"]), "--cutoff", CUTOFF, "--engine", "spark",
+              "--spark-conf", "spark.sql.shuffle.partitions=4", "--json"]
+    url = (tmp_path / "out").as_uri()
+    ws = tmp_path / "w.duckdb"
+    res = _cli([*common, "--source", str(base["parquet"]), "--roster-out", url, "--workspace", str(ws)])
+    assert res.exit_code == 0, res.output
+    said = json.loads(res.output[res.output.index("{"):])
+    assert said["engine"] == "pyspark" and said["roster_out"] == url
+    _same_roster(pd.read_parquet(tmp_path / "out" / "roster.parquet"), base["want"])
+    assert spark._session.conf.get("spark.sql.shuffle.partitions") == "2"  # the joined session as it was
+    from xuanba.cli import app
+
+    rep = CliRunner().invoke(app, ["report", "latest", "--workspace", str(ws), "--out", str(tmp_path / "r.html")])
+    assert rep.exit_code == 0, rep.output
+
+    spark._session.read.parquet(str(base["parquet"])).write.saveAsTable(f"{database}.tx")
+    res = _cli([*common, "--source", f"{database}.tx", "--roster-out", f"table:{database}.r", "--no-store"])
+    assert res.exit_code == 0, res.output
+    _same_roster(spark._session.table(f"{database}.r").toPandas(), base["want"])
+    res = _cli([*common, "--source", f"{database}.tx", "--roster-out", f"table:{database}.r", "--no-store"])
+    assert res.exit_code == 2 and "--roster-replace" in res.output and "Traceback" not in res.output
