@@ -292,10 +292,12 @@ def _url_landing(dest: str) -> Iterator[Any]:
 
 
 @contextlib.contextmanager
-def _table_landing(name: str) -> Iterator[Any]:
-    """A writer of a new catalog table beside ``name``, renamed into place on a clean exit (the
-    earlier table renamed aside and dropped once the new one holds the name), dropped on an error."""
+def _table_landing(place: str) -> Iterator[Any]:
+    """A writer of a new catalog table beside ``place`` (``table:db.name``), renamed into place on a
+    clean exit (the earlier table renamed aside and dropped once the new one holds the name),
+    dropped on an error."""
     session = None
+    name = place.removeprefix(TABLE_PREFIX)
     db, table = _split(name)
     tag = uuid.uuid4().hex[:12]
     prefix = f"{db}." if db else ""
