@@ -316,12 +316,31 @@ def test_xuanba_diff_of_engine_rounds_says_entered_and_left_and_leaves_the_rest_
     runs = [CliRunner().invoke(app, ["diff", "--workspace", str(p), "--json"]) for p in (ws, eng)]
     assert all(r.exit_code == 0 for r in runs), [r.output for r in runs]
     want, got = (json.loads(r.output[r.output.index("{"):]) for r in runs)
-    for key in ("entered", "left", "kept", "selected_a", "selected_b"):
-        assert got[key] == want[key], key
+    for key in ("entered", "left", "kept", "selected_a", "selected_b", "customers_a", "customers_b"):
+        assert got[key] == want[key], key  # customers_a/b: the bases, from the engine rounds' meta
     assert want["rose"] > 0 and got["rose"] is None and got["fell"] is None and got["rank_correlation"] is None
     res = CliRunner().invoke(app, ["diff", "--workspace", str(eng)], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert "stores only its selected customers" in res.output and "None" not in res.output
+
+
+def test_the_diff_of_engine_rounds_never_calls_a_customer_it_did_not_store_absent(rounds):
+    """A customer an engine round did not store was not selected there; whether they were in its
+    base is not known, so the diff says "(not selected)" — what the workspace diff says of every
+    one of them that was in the base — and never "(absent)"."""
+    from xuanba.rounds import diff_rounds
+    from xuanba.rounds.diff import ABSENT, NOT_SELECTED
+
+    ws, eng = rounds
+    want = diff_rounds(ws, 1, 2).changes.set_index("customer_id")
+    got = diff_rounds(eng, 1, 2).changes.set_index("customer_id")
+    for col in ("tier_a", "tier_b"):
+        assert not (got[col] == ABSENT).any(), col
+        truth = want.loc[got.index, col]
+        assert ((got[col] == truth) | ((got[col] == NOT_SELECTED) & (truth == ABSENT))).all(), col
+    entered = got.index[got["status"] == "entered"]
+    assert len(entered) and (got.loc[entered, "tier_a"] == NOT_SELECTED).all()
+    assert (want.loc[entered, "tier_a"] == NOT_SELECTED).sum() > 0  # in A's base, unselected: the case that read "(absent)"
 
 
 def test_the_diff_of_engine_rounds_empties_the_migration_once_for_every_reader(rounds, tmp_path):

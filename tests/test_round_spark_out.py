@@ -80,8 +80,9 @@ def test_the_roster_lands_at_a_url_spark_writes_and_a_dying_write_keeps_the_earl
                                                                                           monkeypatch):
     """``--roster-out file://…``: Spark's executors write roster.parquet and fields.parquet
     there (no local folder named ``file:``), the roster is the DuckDB round's, the meta records
-    where it went, and the report and a statement read the stored round. A second write that
-    dies half-way leaves the first roster whole and no temporary sibling behind."""
+    where it went, and the report and a statement read the stored round. A second round that
+    fails to store, and one whose write dies half-way, leave the first roster whole and no
+    temporary sibling behind."""
     import re
     import traceback
 
@@ -124,6 +125,20 @@ def test_the_roster_lands_at_a_url_spark_writes_and_a_dying_write_keeps_the_earl
         build_statement(stored, outside)
     assert f"{url}/roster.parquet" in info.value.fix  # where every customer's row is, said
     before = {p.name: p.read_bytes() for p in (out / "roster.parquet").iterdir()}
+    fields_before = {p.name: p.read_bytes() for p in (out / "fields.parquet").iterdir()}
+
+    import xuanba.rounds.store as store
+
+    def full(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:  # both written, then the workspace cannot take the round: nothing swapped in
+        m.setattr(store, "save_round", full)
+        with pytest.raises(OSError, match="No space left"):
+            run_round_on_engine(tx, base["standard"], "2025-09-30", roster_out=url, workspace=tmp_path / "w.duckdb")
+    assert {p.name: p.read_bytes() for p in (out / "roster.parquet").iterdir()} == before
+    assert {p.name: p.read_bytes() for p in (out / "fields.parquet").iterdir()} == fields_before
+    assert sorted(p.name for p in out.iterdir()) == ["fields.parquet", "roster.parquet"]
 
     _dying_writes(monkeypatch)
     with pytest.raises(InputError, match="could not be written to .*roster.parquet.*executor lost") as info:

@@ -195,8 +195,10 @@ def diff_loaded(ra: Round, rb: Round, customers: Collection[str] | None = None) 
 
     The one place that decides what a comparison with an engine round (which stores its
     selection only) can say: who entered, left and stayed in the selection; rose, fell, same and
-    the rank correlation ``None`` in ``summary`` (``selection_only`` and ``engine`` say why), and
-    an empty ``migration``."""
+    the rank correlation ``None`` in ``summary`` (``selection_only`` and ``engine`` say why), an
+    empty ``migration``; a customer such a round did not store is ``(not selected)`` there (never
+    ``(absent)``: whether they were in its base is not known), and its ``customers_a``/``_b`` is
+    its base as its meta counts it."""
     order = [t.name for t in rb.standard.tiers]
     order += [t.name for t in ra.standard.tiers if t.name not in order]
     roster_a, roster_b = ra.roster, rb.roster
@@ -215,6 +217,13 @@ def diff_loaded(ra: Round, rb: Round, customers: Collection[str] | None = None) 
         d.summary["selection_only"] = True
         d.summary["engine"] = partial[-1].get("engine")
         d.summary.update(rose=None, fell=None, same=None, rank_correlation=None)  # not counted over the selections
+        for side, r in (("a", ra), ("b", rb)):
+            if holds_selection_only(r.meta):
+                # a customer that round did not store was not selected there; whether they were in its
+                # base is not known, so never "(absent)"; its base is counted in its meta
+                col = f"tier_{side}"
+                d.changes[col] = d.changes[col].where(d.changes[col] != ABSENT, NOT_SELECTED)
+                d.summary[f"customers_{side}"] = int(r.meta["n_customers"]) if customers is None else None
         d.rank_correlation = float("nan")
         # nor the tier migration: a customer the other round did not store would count as absent from it.
         # Emptied here, once, for every reader (xuanba diff and its JSON, the web, the report, exports)

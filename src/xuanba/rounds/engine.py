@@ -772,7 +772,7 @@ def run_round_on_engine(
     say = progress or (lambda _msg: None)
     cut = _as_cutoff(cutoff)
     check_unit(time_unit, "time_unit")
-    from xuanba.rounds.roster_out import checked_roster_out, parse_roster_out, write_roster_out
+    from xuanba.rounds.roster_out import checked_roster_out, parse_roster_out, roster_landing
 
     # said before the round runs, not after: a folder that cannot be written, a URL DuckDB cannot write, a table there
     target = checked_roster_out(parse_roster_out(roster_out, replace=roster_replace), _backend_of(transactions))
@@ -783,116 +783,120 @@ def run_round_on_engine(
     extra_fields = checked_extra_fields(to_pandas(extra_fields))  # polars/Arrow too; names checked before any is used
     std = as_standard(standard, extra_field_names(extra_fields),
                       customer_attributes(workspace if side_tables is None else side_tables))
-    with contextlib.ExitStack() as stack:
+    # the roster and fields swapped into --roster-out only once the round is stored: a round that fails
+    # to store (a full disk, a lock, a kill) leaves the earlier ones whole
+    landing = contextlib.ExitStack()
+    with landing:
+        with contextlib.ExitStack() as stack:
 
-        def keep(t: Any) -> Any:  # what is read many times is computed once and kept by the engine
-            backend = t._find_backend(use_default=True)
-            if backend.name == "pyspark":  # a plan that starts at the kept rows (engine_spark.checkpoint)
-                stack.callback(release, backend)
-                return checkpoint(t)
-            return stack.enter_context(t.cache())
+            def keep(t: Any) -> Any:  # what is read many times is computed once and kept by the engine
+                backend = t._find_backend(use_default=True)
+                if backend.name == "pyspark":  # a plan that starts at the kept rows (engine_spark.checkpoint)
+                    stack.callback(release, backend)
+                    return checkpoint(t)
+                return stack.enter_context(t.cache())
 
-        table, notes = engine_fields(transactions, std, cut, time_unit=time_unit, progress=progress, keep=keep,
-                                     side_tables=workspace if side_tables is None else side_tables,
-                                     check_model=check_model, extra_fields=extra_fields)
-        tx, side_tables_read = notes.pop("_sources")
-        backend = table._find_backend(use_default=True)
-        spread = is_spark(table)
-        scoring, fallback = applied_standard(std, notes, cut)
-        say("scoring")
-        crit_names = [c.name for c in scoring.criteria]
-        summary_cols = [c for c in SUMMARY_FIELDS if c in table.columns]
-        used = sorted(f for f in std.fields_used() if f != "customer_id")
-        expr, info = roster_expression(table, scoring)
-        roster_cols = [*ROSTER_COLUMNS, *crit_names]
-        # the roster and the fields the headline figures read, kept by the engine: read many times
-        extra = [c for c in summary_cols if c not in expr.columns]
-        side = table.select("customer_id", *[table[c].name(f"_s_{c}") for c in extra])
-        full = expr.join(side, expr.customer_id == side.customer_id).select(
-            *expr.columns, *[side[f"_s_{c}"].name(c) for c in extra])
-        full = keep(full)
-        full = full.mutate(**{c: full[c].cast("float64") for c, ty in full.schema().items() if ty.is_decimal()})
-        n = int(info["n_customers"])
-        places = None
-        if target is not None:
-            say("writing the roster")
-            # the fields in the engine's order: no sort
-            places = write_roster_out(target, full.select(*roster_cols).order_by("rank"), table)
-        say("headline figures")
-        picked = to_arrow(full.filter(full.selected).order_by("rank"))
-        selected = _roster_frame(picked, crit_names)
-        points = (np.column_stack([picked[f"_pts_{c}"].to_numpy(zero_copy_only=False).astype(float)
-                                   for c in crit_names]) if crit_names else np.zeros((len(selected), 0)))
-        sel_fields = _selected_fields(table, selected["customer_id"].to_numpy())
-        say("hashes")
-        roster_sha = _chunked_sha256(full, "rank", n, lambda a: _roster_frame(a, crit_names), roster_cols)
-        bounds = notes["intervals"]["columns"] if "intervals" in notes else []
-        hashed = [*used, *[c for c in bounds if c not in used]]
-        if spread:  # a range-partitioned sort numbered per range, not one task holding every row
-            by_id = sorted_index(table.select("customer_id", *hashed), [ibis._.customer_id.asc()], "_ix")
-            by_id = by_id.mutate(_pos=by_id._ix + 1).drop("_ix")
-        else:
-            by_id = keep(table.select("customer_id", *hashed).mutate(
-                _pos=ibis.row_number().over(ibis.window(order_by="customer_id")) + 1))
-        data_sha = _chunked_sha256(by_id, "_pos", n, _inputs_frame, ["customer_id", *used])
-        if "intervals" in notes:  # as the workspace round proves them: every customer's bounds, by id
-            notes["intervals"]["sha256"] = _chunked_sha256(by_id, "_pos", n, _inputs_frame, ["customer_id", *bounds])
-        say("summary")
-        order, _ = tier_order(std, pd.DataFrame({"tier": list(info["tier_counts"])}))
-        summary = _summary_on_engine(full, n, int(info["n_selected"]), order, summary_cols)
-        once = _one_time_buyers_on_engine(full)
-        scores = _scores_on_engine(full)
-        say("account work")
-        book = side_tables_read.book(tx, cut, selected=set(selected["customer_id"].astype(str)),
-                                     scores=full.select("customer_id", "potential_score"))
-    meta: dict[str, Any] = {
-        "name": name or f"{std.name} v{std.version} @ {cut.isoformat()}",
-        "cutoff": cut.isoformat(),
-        "created_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-        "standard_name": std.name, "standard_version": std.version, "standard_sha256": std.sha256,
-        "data_sha256": data_sha, "roster_sha256": roster_sha,
-        "scoring_rules": _scoring_rules(),
-        "n_customers": info["n_customers"], "n_selected": info["n_selected"], "time_unit": time_unit,
-        "currency": std.currency, "n_gated_out": info["n_gated_out"],
-        "n_left_out_by_capacity": info["n_left_out_by_capacity"], "capacity_method": info["capacity_method"],
-        "tier_counts": info["tier_counts"], "predictions": notes["predictions"],
-        "extra_fields": notes["extra_fields"], "customer_fields": notes["customer_fields"],
-        "customer_fields_skipped": notes["customer_fields_skipped"], "account_fields": notes["account_fields"],
-        "field_columns": [c for c in sel_fields.columns if c != "customer_id"],
-        "summary": summary, "base_scores": scores,
-        "engine": backend.name, "stored_customers": "selected",
-        "roster_out": str(target) if target is not None else None,
-    }
-    if places is not None:  # where every customer's roster row and fields went
-        meta["roster_places"] = places
-    if once is not None:
-        meta["summary"]["one_time_buyers"] = once
-    if fallback is not None:
-        meta["fallback"] = fallback
-    tables: dict[str, StoredTable] = {}
-    if "intervals" in notes:
-        meta["intervals"] = notes["intervals"]
-    if "model_choice" in notes:
-        meta["model_choice"] = notes["model_choice"]
-    if "models" in notes:
-        meta["models"] = notes["models"]
-        meta["model_warnings"] = notes["model_warnings"]
-        for role, model in notes["fitted"].items():
-            tables[f"model_{role}"] = StoredTable(model.to_document())
-        if notes.get("model_check") is not None:  # the year before the cutoff, as a workspace round's
-            tables["holdout"] = notes["model_check"]
-        elif notes.get("model_name"):
-            meta["model_check"] = "skipped"  # check_model=False
-    for key, (book_info, frame) in book.items():  # the account analyses, stored as a workspace round's
-        tables[key] = StoredTable(book_info, frame)
-    rnd = Round(0, meta, std, selected, _contributions_of(selected, points, scoring), fields=sel_fields,
-                tables=tables)
-    if workspace is not None:
-        from xuanba.rounds.store import save_round
+            table, notes = engine_fields(transactions, std, cut, time_unit=time_unit, progress=progress, keep=keep,
+                                         side_tables=workspace if side_tables is None else side_tables,
+                                         check_model=check_model, extra_fields=extra_fields)
+            tx, side_tables_read = notes.pop("_sources")
+            backend = table._find_backend(use_default=True)
+            spread = is_spark(table)
+            scoring, fallback = applied_standard(std, notes, cut)
+            say("scoring")
+            crit_names = [c.name for c in scoring.criteria]
+            summary_cols = [c for c in SUMMARY_FIELDS if c in table.columns]
+            used = sorted(f for f in std.fields_used() if f != "customer_id")
+            expr, info = roster_expression(table, scoring)
+            roster_cols = [*ROSTER_COLUMNS, *crit_names]
+            # the roster and the fields the headline figures read, kept by the engine: read many times
+            extra = [c for c in summary_cols if c not in expr.columns]
+            side = table.select("customer_id", *[table[c].name(f"_s_{c}") for c in extra])
+            full = expr.join(side, expr.customer_id == side.customer_id).select(
+                *expr.columns, *[side[f"_s_{c}"].name(c) for c in extra])
+            full = keep(full)
+            full = full.mutate(**{c: full[c].cast("float64") for c, ty in full.schema().items() if ty.is_decimal()})
+            n = int(info["n_customers"])
+            places = None
+            if target is not None:
+                say("writing the roster")
+                # the fields in the engine's order: no sort
+                places = landing.enter_context(roster_landing(target, full.select(*roster_cols).order_by("rank"), table))
+            say("headline figures")
+            picked = to_arrow(full.filter(full.selected).order_by("rank"))
+            selected = _roster_frame(picked, crit_names)
+            points = (np.column_stack([picked[f"_pts_{c}"].to_numpy(zero_copy_only=False).astype(float)
+                                       for c in crit_names]) if crit_names else np.zeros((len(selected), 0)))
+            sel_fields = _selected_fields(table, selected["customer_id"].to_numpy())
+            say("hashes")
+            roster_sha = _chunked_sha256(full, "rank", n, lambda a: _roster_frame(a, crit_names), roster_cols)
+            bounds = notes["intervals"]["columns"] if "intervals" in notes else []
+            hashed = [*used, *[c for c in bounds if c not in used]]
+            if spread:  # a range-partitioned sort numbered per range, not one task holding every row
+                by_id = sorted_index(table.select("customer_id", *hashed), [ibis._.customer_id.asc()], "_ix")
+                by_id = by_id.mutate(_pos=by_id._ix + 1).drop("_ix")
+            else:
+                by_id = keep(table.select("customer_id", *hashed).mutate(
+                    _pos=ibis.row_number().over(ibis.window(order_by="customer_id")) + 1))
+            data_sha = _chunked_sha256(by_id, "_pos", n, _inputs_frame, ["customer_id", *used])
+            if "intervals" in notes:  # as the workspace round proves them: every customer's bounds, by id
+                notes["intervals"]["sha256"] = _chunked_sha256(by_id, "_pos", n, _inputs_frame, ["customer_id", *bounds])
+            say("summary")
+            order, _ = tier_order(std, pd.DataFrame({"tier": list(info["tier_counts"])}))
+            summary = _summary_on_engine(full, n, int(info["n_selected"]), order, summary_cols)
+            once = _one_time_buyers_on_engine(full)
+            scores = _scores_on_engine(full)
+            say("account work")
+            book = side_tables_read.book(tx, cut, selected=set(selected["customer_id"].astype(str)),
+                                         scores=full.select("customer_id", "potential_score"))
+        meta: dict[str, Any] = {
+            "name": name or f"{std.name} v{std.version} @ {cut.isoformat()}",
+            "cutoff": cut.isoformat(),
+            "created_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+            "standard_name": std.name, "standard_version": std.version, "standard_sha256": std.sha256,
+            "data_sha256": data_sha, "roster_sha256": roster_sha,
+            "scoring_rules": _scoring_rules(),
+            "n_customers": info["n_customers"], "n_selected": info["n_selected"], "time_unit": time_unit,
+            "currency": std.currency, "n_gated_out": info["n_gated_out"],
+            "n_left_out_by_capacity": info["n_left_out_by_capacity"], "capacity_method": info["capacity_method"],
+            "tier_counts": info["tier_counts"], "predictions": notes["predictions"],
+            "extra_fields": notes["extra_fields"], "customer_fields": notes["customer_fields"],
+            "customer_fields_skipped": notes["customer_fields_skipped"], "account_fields": notes["account_fields"],
+            "field_columns": [c for c in sel_fields.columns if c != "customer_id"],
+            "summary": summary, "base_scores": scores,
+            "engine": backend.name, "stored_customers": "selected",
+            "roster_out": str(target) if target is not None and not target.temporary else None,
+        }
+        if places is not None and not target.temporary:  # where every customer's roster row and fields went
+            meta["roster_places"] = places
+        if once is not None:
+            meta["summary"]["one_time_buyers"] = once
+        if fallback is not None:
+            meta["fallback"] = fallback
+        tables: dict[str, StoredTable] = {}
+        if "intervals" in notes:
+            meta["intervals"] = notes["intervals"]
+        if "model_choice" in notes:
+            meta["model_choice"] = notes["model_choice"]
+        if "models" in notes:
+            meta["models"] = notes["models"]
+            meta["model_warnings"] = notes["model_warnings"]
+            for role, model in notes["fitted"].items():
+                tables[f"model_{role}"] = StoredTable(model.to_document())
+            if notes.get("model_check") is not None:  # the year before the cutoff, as a workspace round's
+                tables["holdout"] = notes["model_check"]
+            elif notes.get("model_name"):
+                meta["model_check"] = "skipped"  # check_model=False
+        for key, (book_info, frame) in book.items():  # the account analyses, stored as a workspace round's
+            tables[key] = StoredTable(book_info, frame)
+        rnd = Round(0, meta, std, selected, _contributions_of(selected, points, scoring), fields=sel_fields,
+                    tables=tables)
+        if workspace is not None:
+            from xuanba.rounds.store import save_round
 
-        say("storing")
-        with open_workspace(workspace, create=True) as ws:
-            rnd.round_id = save_round(ws, rnd)
+            say("storing")
+            with open_workspace(workspace, create=True) as ws:
+                rnd.round_id = save_round(ws, rnd)
     return rnd
 
 

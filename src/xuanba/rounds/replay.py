@@ -129,6 +129,7 @@ def replay_rounds_on_engine(
 
     from xuanba._frames import to_pandas
     from xuanba.rounds.engine import run_round_on_engine
+    from xuanba.rounds.roster_out import RosterOut
 
     cutoffs = replay_cutoffs(start, end, every)
     roster_out = _replay_folder(roster_out)
@@ -139,6 +140,7 @@ def replay_rounds_on_engine(
     rounds: list[Round] = []
     rows = []
     with contextlib.ExitStack() as stack:
+        temporary = roster_out is None  # the rosters only for the rank correlation: the rounds do not name them
         base = Path(roster_out) if roster_out is not None else Path(
             stack.enter_context(tempfile.TemporaryDirectory(prefix="xuanba-replay-")))
         previous: Path | None = None
@@ -146,7 +148,8 @@ def replay_rounds_on_engine(
             if progress:
                 progress(f"round at {cut}")
             folder = base / cut.isoformat()
-            rnd = run_round_on_engine(transactions, std, cut, workspace=workspace, roster_out=folder,
+            rnd = run_round_on_engine(transactions, std, cut, workspace=workspace,
+                                      roster_out=RosterOut("folder", str(folder), temporary=temporary),
                                       time_unit=time_unit, name=f"{std.name} v{std.version} replay @ {cut}",
                                       side_tables=side_tables if side_tables is not None else workspace,
                                       extra_fields=extra_fields)

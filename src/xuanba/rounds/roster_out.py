@@ -10,11 +10,14 @@ table of Spark's catalog.
 * a **catalog table** (``table:db.name``): the roster in ``db.name``, the fields in
   ``db.name_fields`` (Spark only). A table that exists is refused unless ``replace`` is given.
 
-Whole or not at all: each is written under a temporary name beside its destination and swapped
-in once complete (the earlier one renamed aside, the new one renamed into place, the earlier one
-dropped), so a job that dies while writing leaves the earlier roster as it was. On an object
-store a rename is a copy: the swap then takes time, and only a death between its two renames
-leaves the earlier roster under its temporary ``…-old-…`` name.
+Whole or not at all (:func:`roster_landing`): both are written under temporary names beside their
+destinations; the round is stored; only then are they swapped in (the earlier one renamed aside,
+the new one renamed into place, the earlier one dropped). A job that dies while writing, or a
+round that fails to store, leaves the earlier roster and fields as they were. What is left open:
+a death between the round's commit and the two renames leaves the stored round beside the earlier
+files (its ``roster_sha256`` tells them apart); on an object store a rename is a copy, so that
+window is longer, and a death between a swap's two renames leaves the earlier roster under its
+temporary ``…-old-…`` name.
 
 Example
 -------
@@ -31,6 +34,7 @@ import os
 import re
 import tempfile
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,11 +54,14 @@ _TMP = ".xuanba-tmp-"
 class RosterOut:
     """Where the roster goes: ``kind`` is ``"folder"``, ``"url"`` or ``"table"``; ``where`` the
     folder, the URL (no trailing slash) or the table's name; ``replace``: a table that exists
-    may be replaced (a folder's or a URL's two files always are, whole)."""
+    may be replaced (a folder's or a URL's two files always are, whole); ``temporary``: written for
+    the run's own use and removed after it (a replay's rank correlation), so the stored round does
+    not name it."""
 
     kind: str
     where: str
     replace: bool = False
+    temporary: bool = False
 
     def places(self) -> dict[str, str]:
         """Where the roster and the fields are written, as the round's meta records them."""
@@ -111,7 +118,7 @@ def checked_roster_out(target: RosterOut | None, backend: Any) -> RosterOut | No
         if parsed.scheme.lower() != "file":
             raise InputError(Phrase("err_roster_out_url_duckdb", value=repr(target.where)),
                              fix=Phrase("err_roster_out_url_duckdb_fix"))
-        target = RosterOut("folder", unquote(parsed.path), target.replace)
+        target = RosterOut("folder", unquote(parsed.path), target.replace, target.temporary)
     if target.kind == "table" and not spark:
         raise InputError(Phrase("err_roster_out_table_duckdb", value=repr(str(target))),
                          fix=Phrase("err_roster_out_table_duckdb_fix"))
@@ -174,28 +181,73 @@ def _check_tables(session: Any, target: RosterOut) -> None:
                          fix=Phrase("err_roster_out_table_exists_fix"))
 
 
-def write_roster_out(target: RosterOut, roster: Any, fields: Any) -> dict[str, str]:
-    """Have the engine write the Ibis tables ``roster`` and ``fields`` to ``target`` (checked by
-    :func:`checked_roster_out`), each whole or not at all; returns :meth:`RosterOut.places`.
-    An error of the writing is an :class:`InputError` naming where, the earlier files kept."""
-    places = target.places()
-    for what, expr in (("roster", roster), ("fields", fields)):
-        try:
-            if target.kind == "folder":
-                from xuanba._files import atomic_tree
+@contextlib.contextmanager
+def roster_landing(target: RosterOut, roster: Any, fields: Any) -> Iterator[dict[str, str]]:
+    """Have the engine write the Ibis tables ``roster`` and ``fields`` for ``target`` (checked by
+    :func:`checked_roster_out`) under temporary names, and yield :meth:`RosterOut.places`; both
+    are swapped into place when the ``with`` block ends cleanly, and both temporary copies are
+    removed when it raises. The round is stored inside the block, so a round that fails to store
+    (a full disk, a lock, a kill) leaves the earlier roster and fields whole, and the two files in
+    place are always one round's. An error of the writing is an :class:`InputError` naming where.
 
-                with atomic_tree(places[what]) as tmp:
-                    expr.to_parquet(tmp)
-            elif target.kind == "url":
-                _write_url(expr, places[what])
-            else:
-                _write_table(expr, places[what][len(TABLE_PREFIX):])
-        except InputError:
+    Example
+    -------
+    >>> import ibis, tempfile, pathlib
+    >>> out = RosterOut("folder", tempfile.mkdtemp())
+    >>> t = ibis.memtable({"customer_id": ["a"], "rank": [1]})
+    >>> with roster_landing(out, t, t) as places:
+    ...     sorted(p.name for p in pathlib.Path(out.where).iterdir() if not p.name.startswith("."))
+    []
+    >>> sorted(p.name for p in pathlib.Path(out.where).iterdir())
+    ['fields.parquet', 'roster.parquet']
+    """
+    places = target.places()
+    landing = {"folder": _folder_landing, "url": _url_landing, "table": _table_landing}[target.kind]
+    with contextlib.ExitStack() as swaps:  # left in reverse order: the fields swapped in first, then the roster
+        for what, expr in (("roster", roster), ("fields", fields)):
+            write = swaps.enter_context(_swap_said(places[what], landing(places[what])))
+            try:
+                write(expr)
+            except InputError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a full disk, a lost permission, a store that refused
+                raise _write_error(places[what], exc) from None
+        yield places
+
+
+def _write_error(place: str, exc: BaseException) -> InputError:
+    return InputError(Phrase("err_roster_out_write", place=repr(place), detail=_first_line(exc)),
+                      fix=Phrase("err_roster_out_write_fix"))
+
+
+@contextlib.contextmanager
+def _swap_said(place: str, pending: Any) -> Iterator[Any]:
+    """Enter ``pending`` (a landing of ``place``); an error of its swap, when it is left cleanly,
+    is an :class:`InputError` naming the place; an error of the ``with`` block passes unchanged."""
+    body_failed = False
+    try:
+        with pending as write:
+            try:
+                yield write
+            except BaseException:
+                body_failed = True
+                raise
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a rename refused, a store gone
+        if body_failed:
             raise
-        except Exception as exc:  # noqa: BLE001 - a full disk, a lost permission, a store that refused
-            raise InputError(Phrase("err_roster_out_write", place=repr(places[what]), detail=_first_line(exc)),
-                             fix=Phrase("err_roster_out_write_fix")) from None
-    return places
+        raise _write_error(place, exc) from None
+
+
+@contextlib.contextmanager
+def _folder_landing(dest: str) -> Iterator[Any]:
+    """A writer of ``dest`` (a Parquet file, or a folder of parts) under a temporary name beside
+    it, swapped in whole on a clean exit, removed on an error (:func:`xuanba._files.atomic_tree`)."""
+    from xuanba._files import atomic_tree
+
+    with atomic_tree(dest) as tmp:
+        yield lambda expr: expr.to_parquet(tmp)
 
 
 def _spark_frame(expr: Any) -> Any:
@@ -204,16 +256,26 @@ def _spark_frame(expr: Any) -> Any:
     return backend._session.sql(backend.compile(expr)), backend._session
 
 
-def _write_url(expr: Any, dest: str) -> None:
-    """``expr`` written by Spark as Parquet parts under a hidden sibling of ``dest``, then swapped in."""
-    frame, session = _spark_frame(expr)
+@contextlib.contextmanager
+def _url_landing(dest: str) -> Iterator[Any]:
+    """A writer of Spark Parquet parts under a hidden sibling of ``dest``, swapped in on a clean
+    exit (the earlier parts renamed aside, then dropped), removed on an error."""
+    session = None
+    parts: dict[str, Any] = {}
+
+    def write(expr: Any) -> None:
+        nonlocal session
+        frame, session = _spark_frame(expr)
+        parts["tmp"], parts["fs"] = _jvm_path(session, tmp)[0], _jvm_path(session, dest)[1]
+        frame.write.format("parquet").mode("errorifexists").save(tmp)
+
     parent, _, leaf = dest.rpartition("/")
     tag = f"{_TMP}{uuid.uuid4().hex[:12]}-"
     tmp, old = f"{parent}/{tag}{leaf}", f"{parent}/{tag}old-{leaf}"
-    jdest, fs = _jvm_path(session, dest)
-    jtmp, jold = (_jvm_path(session, u)[0] for u in (tmp, old))
     try:
-        frame.write.format("parquet").mode("errorifexists").save(tmp)
+        yield write
+        fs = parts["fs"]
+        jdest, jtmp, jold = (_jvm_path(session, u)[0] for u in (dest, tmp, old))
         moved = fs.exists(jdest)
         if moved and not fs.rename(jdest, jold):
             raise OSError(f"could not move the earlier {dest} aside")
@@ -225,20 +287,29 @@ def _write_url(expr: Any, dest: str) -> None:
             fs.delete(jold, True)
     finally:
         with contextlib.suppress(Exception):
-            if fs.exists(jtmp):
-                fs.delete(jtmp, True)
+            if parts and parts["fs"].exists(parts["tmp"]):
+                parts["fs"].delete(parts["tmp"], True)
 
 
-def _write_table(expr: Any, name: str) -> None:
-    """``expr`` saved as a new catalog table beside ``name``, then renamed into place (the
-    earlier table renamed aside and dropped once the new one holds the name)."""
-    frame, session = _spark_frame(expr)
+@contextlib.contextmanager
+def _table_landing(place: str) -> Iterator[Any]:
+    """A writer of a new catalog table beside ``place`` (``table:db.name``), renamed into place on a
+    clean exit (the earlier table renamed aside and dropped once the new one holds the name),
+    dropped on an error."""
+    session = None
+    name = place.removeprefix(TABLE_PREFIX)
     db, table = _split(name)
     tag = uuid.uuid4().hex[:12]
     prefix = f"{db}." if db else ""
     tmp, old = f"{prefix}{table}__xuanba_tmp_{tag}", f"{prefix}{table}__xuanba_old_{tag}"
-    try:
+
+    def write(expr: Any) -> None:
+        nonlocal session
+        frame, session = _spark_frame(expr)
         frame.write.format("parquet").mode("errorifexists").saveAsTable(tmp)
+
+    try:
+        yield write
         moved = session.catalog.tableExists(name)
         if moved:
             session.sql(f"ALTER TABLE {_quoted(name)} RENAME TO {_quoted(old)}")
@@ -251,5 +322,6 @@ def _write_table(expr: Any, name: str) -> None:
         if moved:
             session.sql(f"DROP TABLE IF EXISTS {_quoted(old)}")
     finally:
-        with contextlib.suppress(Exception):
-            session.sql(f"DROP TABLE IF EXISTS {_quoted(tmp)}")
+        if session is not None:
+            with contextlib.suppress(Exception):
+                session.sql(f"DROP TABLE IF EXISTS {_quoted(tmp)}")
