@@ -114,6 +114,24 @@ def test_the_web_roster_of_an_engine_round_says_it_stored_its_selection_and_wher
     }
 
 
+def test_the_web_roster_download_of_an_engine_round_is_named_for_the_selection(pair, tmp_path):
+    """/roster/export.csv: the workspace round's file is "roster-round-1.csv" with every customer;
+    the engine round's is "selected-round-1.csv" with exactly the workspace round's selection."""
+    import io
+
+    roster = pair["roster"]
+    [ws_file] = _get(_copy(pair, "ws", tmp_path), "boss", "/roster/export.csv")
+    [eng_file] = _get(_copy(pair, "eng", tmp_path), "boss", "/roster/export.csv")
+    assert 'filename="roster-round-1.csv"' in ws_file.headers["content-disposition"]
+    assert 'filename="selected-round-1.csv"' in eng_file.headers["content-disposition"]
+    assert len(pd.read_csv(io.BytesIO(ws_file.content), encoding="utf-8-sig")) == len(roster)
+    got = pd.read_csv(
+        io.BytesIO(eng_file.content), encoding="utf-8-sig", dtype=str, keep_default_na=False
+    )
+    want = roster.loc[roster["selected"].astype(bool)].sort_values("rank")["customer_id"]
+    assert [x.lstrip("'") for x in got["customer_id"]] == [str(x).lstrip("'") for x in want]
+
+
 @pytest.mark.parametrize("query", ["selected=no", "tier=-", "tier=-&score_min=10"])
 def test_filters_for_customers_an_engine_round_did_not_select_say_they_are_not_stored(
     pair, tmp_path, query
@@ -369,3 +387,48 @@ def test_sharing_an_engine_rounds_selected_customer_or_a_stranger(pair, tmp_path
     for where in (path, shutil.copy(pair["ws"], tmp_path / "w.duckdb")):
         res = _share(where, "nobody-at-all")
         assert res.exit_code == 2 and "holds no customer" in res.output, res.output
+
+
+def test_an_engine_round_run_from_the_cli_with_out_says_its_file_holds_the_selection(tmp_path):
+    """`xuanba round --engine duckdb --source S --out r.csv` without --roster-out: the file holds the
+    selection and the console says the other customers' rows were not kept."""
+    from xuanba.cli import app
+
+    tx = simulated_transactions(300, seed=2)
+    src = tmp_path / "tx.parquet"
+    tx.to_parquet(src, index=False)
+    (tmp_path / "s.toml").write_text(STANDARD, encoding="utf-8")
+    args = [
+        "--lang",
+        "en",
+        "round",
+        "--standard",
+        str(tmp_path / "s.toml"),
+        "--cutoff",
+        CUTOFF,
+        "--engine",
+        "duckdb",
+    ]
+    res = CliRunner().invoke(
+        app,
+        [
+            *args,
+            "--source",
+            str(src),
+            "--workspace",
+            str(tmp_path / "w.duckdb"),
+            "--out",
+            str(tmp_path / "r.csv"),
+        ],
+        env={"COLUMNS": "300"},
+    )
+    assert res.exit_code == 0, res.output
+    ws = _workspace(tmp_path, tx, "truth.duckdb")
+    truth = run_round(ws, STANDARD, CUTOFF, check_model=False).roster
+    n, sel = len(truth), int(truth["selected"].sum())
+    said = " ".join(res.output.split())
+    assert (
+        t("selection_only", "en", round_id=1, engine="duckdb", sel=f"{sel:,}", n=f"{n:,}") in said
+    ), said[-400:]
+    assert t("selection_only_lost", "en", rest=f"{n - sel:,}") in said
+    assert len(pd.read_csv(tmp_path / "r.csv", encoding="utf-8-sig")) == sel < n
