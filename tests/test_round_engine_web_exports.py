@@ -193,7 +193,8 @@ def test_a_reps_list_of_engine_rounds_does_not_count_their_selection_as_their_cu
     roster = pair["roster"]
     mine = roster.loc[roster["owner"] == "Rep 01"]
     users = (("ann", "rep", "Rep 01"),)
-    [ws_api] = _get(_copy(pair, "ws", tmp_path, users), "ann", "/api/rounds")
+    [ws_api, ws_page] = _get(_copy(pair, "ws", tmp_path, users), "ann", "/api/rounds", "/rounds")
+    assert t("selection_only_rep_count", "en") not in " ".join(seen(ws_page.text))
     [eng_api, eng_page, eng_roster] = _get(
         _copy(pair, "eng", tmp_path, users), "ann", "/api/rounds", "/rounds", "/api/roster"
     )
@@ -203,6 +204,7 @@ def test_a_reps_list_of_engine_rounds_does_not_count_their_selection_as_their_cu
     assert eng_api.json()[0]["customers"] is None
     assert eng_api.json()[0]["selected"] == int(mine["selected"].sum()) > 0
     assert str(len(mine)) not in seen(eng_page.text)
+    assert t("selection_only_rep_count", "en") in " ".join(seen(eng_page.text))
     only = eng_roster.json()[
         "selection_only"
     ]  # a rep is told the round stored its selection, no base figures

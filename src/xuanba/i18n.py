@@ -350,6 +350,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "selection_only_scoped": ("This round ran on {engine} and stored only its selected customers: your "
                               "customers who were not selected are not listed.",
                               "本轮在 {engine} 上运行，只保存了入选客户：您未入选的客户不在列表中。"),
+    "selection_only_rep_count": ("–: the round ran on an engine and stored only its selected customers, so how "
+                                 "many of your customers it ranked is not known.",
+                                 "–：该轮在引擎上运行，只保存了入选客户，因此无从得知它排了您的多少位客户。"),
     "share_not_selected": ("the latest round (round {round_id}) ranked {customer} {rank} of {n} but did not select "
                            "them; it ran on {engine} and stored only its {sel} selected customers",
                            "最近一轮（第 {round_id} 轮）把 {customer} 排在 {n} 位中的第 {rank} 名，但未入选；"
