@@ -211,6 +211,7 @@ TEXT: dict[str, tuple[str, str]] = {
                            "水平见标准的 [predictions] interval）"),
     # -- workbooks for people: sheet names (sheet_words) and the values xuanba writes (cell_words) -
     "xlsx_sheet_roster": ("roster", "名单"),
+    "xlsx_sheet_selected": ("selected", "入选客户"),
     "xlsx_sheet_contributions": ("contributions", "各项得分"),
     "xlsx_sheet_diff": ("diff", "变动"),
     "xlsx_sheet_changes": ("changes", "变动"),
@@ -332,6 +333,40 @@ TEXT: dict[str, tuple[str, str]] = {
                           "customers of {n} (every customer's roster row is in the engine's roster output).",
                           "本轮不绘制：本轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位"
                           "（每位客户的名单行在引擎输出的名单文件中）。"),
+    "selection_only": ("Round {round_id} ran on {engine} and stored only its {sel} selected customers of {n}.",
+                       "第 {round_id} 轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位。"),
+    "selection_only_out": ("Every customer's row is in {folder} ({file}, written by --roster-out).",
+                           "每位客户的名单行在 {folder} 中（--roster-out 写出的 {file}）。"),
+    "selection_only_gone": ("The other {rest} customers' rows were written to {folder}, which no longer holds "
+                            "{file}.",
+                            "其余 {rest} 位客户的名单行曾写到 {folder}，但那里已没有 {file}。"),
+    "selection_only_lost": ("The other {rest} customers' rows were not kept (the round was run without "
+                            "--roster-out).",
+                            "其余 {rest} 位客户的名单行未保存（本轮运行时未用 --roster-out）。"),
+    "selection_only_file": ("The file holds those {sel} selected customers only, not the whole roster.",
+                            "文件中只有这 {sel} 位入选客户，不是完整名单。"),
+    "selection_only_rows": ("The customers this round did not select are not stored in the workspace: "
+                            "this page cannot list them.",
+                            "本轮未入选的客户没有保存在工作区中，本页无法列出。"),
+    "selection_only_scoped": ("This round ran on {engine} and stored only its selected customers: your "
+                              "customers who were not selected are not listed.",
+                              "本轮在 {engine} 上运行，只保存了入选客户：您未入选的客户不在列表中。"),
+    "selection_only_rep_count": ("–: the round ran on an engine and stored only its selected customers, so how "
+                                 "many of your customers it ranked is not known.",
+                                 "–：该轮在引擎上运行，只保存了入选客户，因此无从得知它排了您的多少位客户。"),
+    "share_not_selected": ("the latest round (round {round_id}) ranked {customer} {rank} of {n} but did not select "
+                           "them; it ran on {engine} and stored only its {sel} selected customers",
+                           "最近一轮（第 {round_id} 轮）把 {customer} 排在 {n} 位中的第 {rank} 名，但未入选；"
+                           "该轮在 {engine} 上运行，只保存了入选的 {sel} 位客户"),
+    "share_selection_only": ("the latest round (round {round_id}) ran on {engine} and stored only its {sel} "
+                             "selected customers of {n}; {customer} is not one of them",
+                             "最近一轮（第 {round_id} 轮）在 {engine} 上运行，只保存了 {n} 位客户中入选的 "
+                             "{sel} 位；{customer} 不在其中"),
+    "share_selection_only_fix": ("A shared page shows a customer the round stored: share a selected customer, "
+                                 "or run the round in the workspace (xuanba round without --engine/--source) "
+                                 "to share any customer.",
+                                 "分享页只能显示本轮保存的客户：请分享一位入选客户，或在工作区中运行本轮"
+                                 "（xuanba round，不带 --engine/--source）后再分享任意客户。"),
     "movers_engine": ("{entered} entered and {left} left the selection since round {prev}. Who else moved, "
                       "the rank correlation and the tier migration are not shown: {why}",
                       "与第 {prev} 轮相比，{entered} 位新入选，{left} 位落选。其他客户的名次变化、排名相关系数与"

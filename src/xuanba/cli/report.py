@@ -20,6 +20,7 @@ from xuanba.cli._common import (
     handle_errors,
     resolve_lang,
     say,
+    ui_lang,
 )
 
 RoundArg = Annotated[str, typer.Argument(help="opt_report_round")]
@@ -93,12 +94,15 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Export a round's tables to CSV (UTF-8 with BOM), Excel or Parquet."""
-        from xuanba.outputs.exports import export_round
+        from xuanba.outputs.exports import export_note, export_round
 
         names = _split([tables]) or ["roster"]
         paths = export_round(workspace, round_id, out, tables=names, against=against, fmt=fmt, lang=lang)
+        note = export_note(workspace, round_id, names, ui_lang())  # a round that stored its selection only
         if as_json:
-            emit_json({"tables": names, "files": [str(p) for p in paths]})
+            emit_json({"tables": names, "files": [str(p) for p in paths], "note": note})
         else:
             for p in paths:
                 console.print(say("cli_written", path=f"[bold]{escape(str(p))}[/]"), markup=True)
+            if note:
+                console.print(note, markup=False)

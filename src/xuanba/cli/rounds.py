@@ -180,8 +180,14 @@ def register(app: typer.Typer) -> None:
         """Rank every customer by the standard at a cutoff; store the roster as a new round."""
         import pandas as pd
 
+        from xuanba.cli._common import ui_lang
         from xuanba.errors import InputError, Phrase
-        from xuanba.outputs.exports import criterion_columns, roster_for_people
+        from xuanba.outputs.exports import (
+            criterion_columns,
+            roster_for_people,
+            roster_table_name,
+            selection_file_note,
+        )
         from xuanba.rounds import replay_rounds, run_round
         from xuanba.rounds.run import read_fields_file
         from xuanba.tables import write_table
@@ -227,13 +233,17 @@ def register(app: typer.Typer) -> None:
             if written:
                 console.print(say("cli_replay_written", path=written))
             return
-        written = str(write_table(roster_for_people(rnd), out, sheet="roster", lang=lang, columns=criterion_columns(rnd.standard))) if out is not None else None
+        written = str(write_table(roster_for_people(rnd), out, sheet=roster_table_name(rnd.meta), lang=lang,
+                                  columns=criterion_columns(rnd.standard))) if out is not None else None
         if as_json:
             emit_json(_summary(rnd, written))
             return
         _print_round(rnd, top)
         if written:
             console.print(say("cli_roster_written", path=written))
+            note = selection_file_note(rnd.meta, rnd.round_id, ui_lang())  # an engine round's file: its selection
+            if note:
+                console.print(note, markup=False)
 
     @app.command("rounds", help=cmd_help("rounds"))
     @handle_errors
@@ -246,7 +256,13 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """List the stored rounds, or re-open one (and export its roster with --out)."""
-        from xuanba.outputs.exports import criterion_columns, roster_for_people
+        from xuanba.cli._common import ui_lang
+        from xuanba.outputs.exports import (
+            criterion_columns,
+            roster_for_people,
+            roster_table_name,
+            selection_file_note,
+        )
         from xuanba.outputs.people import OWNER_ALIASES, PERSON_FIELDS
         from xuanba.rounds import list_rounds, load_round
         from xuanba.tables import write_table
@@ -268,13 +284,17 @@ def register(app: typer.Typer) -> None:
             console.print(grid)
             return
         rnd = load_round(workspace, round_id, fields=(*PERSON_FIELDS, *OWNER_ALIASES) if out is not None else False)
-        written = str(write_table(roster_for_people(rnd), out, sheet="roster", lang=lang, columns=criterion_columns(rnd.standard))) if out is not None else None
+        written = str(write_table(roster_for_people(rnd), out, sheet=roster_table_name(rnd.meta), lang=lang,
+                                  columns=criterion_columns(rnd.standard))) if out is not None else None
         if as_json:
             emit_json(_summary(rnd, written))
             return
         _print_round(rnd, top)
         if written:
             console.print(say("cli_roster_written", path=written))
+            note = selection_file_note(rnd.meta, rnd.round_id, ui_lang())  # an engine round's file: its selection
+            if note:
+                console.print(note, markup=False)
 
     @app.command("diff", help=cmd_help("diff"))
     @handle_errors

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -26,6 +26,9 @@ from xuanba.cli._common import (
 from xuanba.errors import InputError, Phrase
 from xuanba.i18n import t
 
+if TYPE_CHECKING:
+    from xuanba.workspace import Workspace
+
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -34,6 +37,27 @@ def _password(stdin: bool) -> str:
         return sys.stdin.readline().rstrip("\r\n")
     return typer.prompt(t("web_cli_password", ui_lang()), hide_input=True,
                         confirmation_prompt=t("web_cli_password_again", ui_lang()))
+
+
+def _no_such_customer(ws: Workspace, customer: str) -> NoReturn:
+    """Raise why the latest round cannot share ``customer``: it holds no such customer, or it ran
+    on an engine and stored only its selection (with their rank when its roster output has it)."""
+    from xuanba.errors import DataError
+    from xuanba.rounds.selection_only import rank_in_roster_out, rest_of_base
+    from xuanba.web import data
+
+    rid = data.resolve(ws, "latest")
+    rest = rest_of_base(data.meta(ws, rid), rid) if rid is not None else None
+    if rest is None:
+        raise InputError(Phrase("web_cli_no_customer", customer=repr(customer)), fix=Phrase("web_cli_no_customer_fix"))
+    words = {"round_id": rid, "engine": rest.engine, "sel": f"{rest.n_selected:,}", "n": f"{rest.n_customers:,}",
+             "customer": repr(customer)}
+    rank = rank_in_roster_out(rest, customer)
+    if rest.folder is not None and rank is None:  # the round's every row is at hand: they were not in it
+        raise InputError(Phrase("web_cli_no_customer", customer=repr(customer)), fix=Phrase("web_cli_no_customer_fix"))
+    said = Phrase("share_selection_only", **words) if rank is None else \
+        Phrase("share_not_selected", rank=f"{rank:,}", **words)
+    raise DataError(said, fix=Phrase("share_selection_only_fix"))
 
 
 def register(app: typer.Typer) -> None:
@@ -174,8 +198,7 @@ def register(app: typer.Typer) -> None:
             if customer is None:
                 raise InputError(Phrase("web_cli_name_customer"), fix=Phrase("web_cli_name_customer_fix"))
             if data.customer(ws, "latest", customer) is None:
-                raise InputError(Phrase("web_cli_no_customer", customer=repr(customer)),
-                                 fix=Phrase("web_cli_no_customer_fix"))
+                _no_such_customer(ws, customer)
             link = store.create_link(ws, customer, days=days, by="cli")
         link["url"] = base_url.rstrip("/") + "/s/" + link["token"]
         if as_json:

@@ -127,8 +127,50 @@ def round_tables(
 ) -> dict[str, pd.DataFrame]:
     """The named tables of a stored round: ``roster``, ``contributions``, ``diff`` and
     ``migration`` (against ``against``, default the previous round) and ``facts``: every field
-    the round gathered for each customer at its cutoff, as it stored them."""
+    the round gathered for each customer at its cutoff, as it stored them. The roster of a round
+    that stored only its selected customers (run on an engine) comes as ``selected``."""
     return _round_tables(workspace, round_id, tables, against)[0]
+
+
+#: The tables of a round that list its stored customers: those of its selection only, for a
+#: round run on an engine (:func:`selection_file_note`).
+CUSTOMER_TABLES = ("roster", "contributions", "facts")
+
+
+def roster_table_name(meta: Mapping[str, Any] | None) -> str:
+    """The name (and sheet) of a round's roster in an export: ``selected`` for a round that stored
+    only its selected customers (its rows are not the whole roster), else ``roster``."""
+    from xuanba.rounds.store import holds_selection_only
+
+    return "selected" if holds_selection_only(dict(meta or {})) else "roster"
+
+
+def selection_file_note(meta: Mapping[str, Any] | None, round_id: int, lang: str,
+                        tables: Sequence[str] = ("roster",)) -> str | None:
+    """What to say beside an export of ``tables`` of round ``round_id`` that stored only its
+    selected customers: that the file holds those only, and where every customer's row is
+    (:func:`xuanba.rounds.selection_only.selection_note`); ``None`` when there is nothing to say."""
+    from xuanba.i18n import t
+    from xuanba.rounds.selection_only import rest_of_base, selection_note, where_the_rest_is
+
+    rest = rest_of_base(dict(meta or {}), round_id)
+    if rest is None or not set(tables) & set(CUSTOMER_TABLES):
+        return None
+    return f"{selection_note(rest, lang, where=False)} {t('selection_only_file', lang, sel=f'{rest.n_selected:,}')} " \
+           f"{where_the_rest_is(rest, lang)}"
+
+
+def export_note(workspace: Any, round_id: str, tables: Sequence[str] = ("roster",), lang: str = "en") -> str | None:
+    """:func:`selection_file_note` of a stored round (``latest``, ``3`` ...), read from its meta."""
+    import json
+
+    from xuanba.rounds import resolve_round_id
+    from xuanba.workspace import open_workspace
+
+    with open_workspace(workspace, read_only=True) as ws:
+        rid = resolve_round_id(ws, round_id)
+        row = ws.con.execute("SELECT meta_json FROM rounds WHERE round_id = ?", [rid]).fetchone()
+    return selection_file_note(json.loads(row[0]) if row else None, rid, lang, tables)
 
 
 def roster_for_people(rnd: Any) -> pd.DataFrame:
@@ -151,8 +193,8 @@ def _round_tables(workspace: Any, round_id: str, tables: Sequence[str], against:
     out: dict[str, pd.DataFrame] = {}
     diff = None
     for name in tables:
-        if name == "roster":
-            out[name] = with_people(rnd.roster, people)
+        if name == "roster":  # a round that stored its selection only: the table is named for what it holds
+            out[roster_table_name(rnd.meta)] = with_people(rnd.roster, people)
         elif name == "contributions":
             out[name] = rnd.contributions
         elif name in ("diff", "migration"):

@@ -663,13 +663,15 @@ def roster_export(request: Request, ws: Workspace, user: dict[str, Any], owner: 
     if frame is None:
         return _error(request, 404, "web_not_found", False)
     rid = data.resolve(ws, args["round_ref"])
+    # a round that stored its selection only: the file is named for what it holds
+    name = "selected" if rid is not None and data.selection_only(ws, rid) else "roster"
     with tempfile.TemporaryDirectory() as tmp:
-        path = export_table(frame, Path(tmp) / f"roster.{fmt}", lang=request.state.lang if fmt == "xlsx" else None)
+        path = export_table(frame, Path(tmp) / f"{name}.{fmt}", lang=request.state.lang if fmt == "xlsx" else None)
         body = path.read_bytes()
     kind = "text/csv; charset=utf-8" if fmt == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     resp = Response(body, media_type=kind,
-                    headers={"Content-Disposition": f'attachment; filename="roster-round-{rid}.{fmt}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}-round-{rid}.{fmt}"'})
     return _headers(resp)
 
 

@@ -456,7 +456,10 @@ def _kept_rows(ws: Workspace, rid: int, sql: str, params: list[Any], key: Any = 
 
 
 def list_of_rounds(ws: Workspace, owner: str | None = None) -> list[dict[str, Any]]:
-    """Every stored round, newest first: id, cutoff, standard, and the counts (a rep's own counts)."""
+    """Every stored round, newest first: id, cutoff, standard, and the counts (a rep's own counts;
+    ``customers`` is ``None`` for a round that stored its selection only: not known)."""
+    from xuanba.rounds.store import holds_selection_only
+
     out = []
     for rid in reversed(round_ids(ws)):
         head = ws.con.execute("SELECT name, cutoff, created_at, standard_name, standard_version, n_customers, "
@@ -466,7 +469,8 @@ def list_of_rounds(ws: Workspace, owner: str | None = None) -> list[dict[str, An
         if owner is not None:
             frm, params = _from(ws, rid, owner)
             n, sel = _kept_rows(ws, rid, f"SELECT count(*), count(*) FILTER (WHERE r.selected) {frm}", params)[0]
-            row.update(customers=int(n), selected=int(sel))
+            # a round that stored its selection only holds a rep's selected customers, not all of theirs
+            row.update(customers=None if holds_selection_only(meta(ws, rid)) else int(n), selected=int(sel))
         out.append({"round_id": rid, **row})
     return out
 
@@ -545,11 +549,14 @@ def data_freshness(ws: Workspace, rid: int) -> dict[str, Any] | None:
     transaction on or before the cutoff's day), ``newest`` (the last one loaded at all), the days
     from ``last`` to the cutoff (``stale`` when more than :data:`STALE_DAYS`) and from the cutoff
     to ``newest`` (``newer``: data loaded after the round, a later round would read them);
-    ``None`` without a transactions table. Kept while the file cannot change."""
+    ``None`` without a transactions table, and for a round run on an engine (it read its own
+    source, not the workspace's transactions: its meta names the engine). Kept while the file
+    cannot change."""
     import datetime as dt
 
-    cutoff = meta(ws, rid).get("cutoff")
-    if not cutoff or not has_table(ws, "transactions"):
+    m = meta(ws, rid)
+    cutoff = m.get("cutoff")
+    if not cutoff or m.get("engine") or not has_table(ws, "transactions"):
         return None
     day = dt.date.fromisoformat(str(cutoff)[:10])
 
@@ -753,13 +760,20 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
     """One page of a round's roster, filtered (``tier``: a tier key, ``"-"`` for not selected;
     ``search``: part of an id or a name; ``filters``: those of :data:`FILTERS`, e.g.
     ``{"owner": "Rep 01", "score_min": 50, "selected": "yes"}``) and sorted in DuckDB; ``total`` counts the
-    filtered rows. A rep's ``owner`` scope holds whatever the filters say."""
+    filtered rows. A rep's ``owner`` scope holds whatever the filters say. For a round that stored
+    only its selection, ``selection_only`` says so (:func:`selection_only`), and a filter that keeps
+    only customers it did not select (``unstored_asked``) has ``total`` ``None``: not known."""
     rid = resolve(ws, round_ref)
     per_page = per_page if per_page in PER_PAGE else 50
     empty = {"round_id": rid, "rows": [], "total": 0, "page": 1, "pages": 1, "per_page": per_page,
-             "sort": "rank", "desc": False, "tiers": [], "choices": {"quadrants": [], "owners": [], "segments": []}}
+             "sort": "rank", "desc": False, "tiers": [], "choices": {"quadrants": [], "owners": [], "segments": []},
+             "selection_only": None, "unstored_asked": False}
     if rid is None:
         return empty
+    only = selection_only(ws, rid, owner)
+    if only is not None:  # the filters that keep only customers the round did not select: none is stored
+        asked = tier == "-" or str((filters or {}).get("selected", "")).lower() in _NO
+        empty = {**empty, "selection_only": only, "unstored_asked": asked}
     frm, params = _from(ws, rid, owner)
     rkey = _key(ws, rid)  # asked once for the page
     stored = (meta(ws, rid).get("summary") or {}).get("tier_counts")
@@ -792,10 +806,32 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
                 range(skip, min(skip + per_page, total))
         else:
             chosen = ranks[skip:skip + per_page]
-        return {**empty, "rows": kept.rows(list(chosen)), "total": total, "page": page, "pages": pages,
-                "sort": sort, "desc": bool(desc), "tiers": tiers, "choices": choices(ws, rid, owner)}
-    return {**empty, **_page_in_sql(ws, rid, frm, params, frm_sorted, where, wp, order, sort, desc, page, per_page,
-                                    scoped=owner is not None), "tiers": tiers, "choices": choices(ws, rid, owner)}
+        out = {**empty, "rows": kept.rows(list(chosen)), "total": total, "page": page, "pages": pages,
+               "sort": sort, "desc": bool(desc), "tiers": tiers, "choices": choices(ws, rid, owner)}
+    else:
+        out = {**empty, **_page_in_sql(ws, rid, frm, params, frm_sorted, where, wp, order, sort, desc, page, per_page,
+                                       scoped=owner is not None), "tiers": tiers, "choices": choices(ws, rid, owner)}
+    if out["unstored_asked"]:  # how many customers outside the selection pass the filters: not known, never 0
+        out["total"] = None
+    return out
+
+
+def selection_only(ws: Workspace, rid: int, owner: str | None = None) -> dict[str, Any] | None:
+    """What a page says of round ``rid`` when it stored only its selected customers (a round run
+    on an engine): the engine, the whole base's counts and the folder holding every customer's
+    row (``roster_out``; ``roster_out_named``: the one the round named, found or not); a rep is
+    told the engine only (their customers outside the selection are not known). ``None`` for a
+    round that stored every customer."""
+    from xuanba.rounds.selection_only import rest_of_base
+
+    rest = rest_of_base(meta(ws, rid), rid)
+    if rest is None:
+        return None
+    if owner is not None:
+        return {"engine": rest.engine, "n_customers": None, "n_selected": None, "not_stored": None,
+                "roster_out": None, "roster_out_named": None}
+    return {"engine": rest.engine, "n_customers": rest.n_customers, "n_selected": rest.n_selected,
+            "not_stored": rest.not_stored, "roster_out": rest.folder, "roster_out_named": rest.named}
 
 
 def _page_in_sql(ws: Workspace, rid: int, frm: str, params: list[Any], frm_sorted: str, where: str, wp: list[Any],
