@@ -429,4 +429,4 @@ def test_a_statement_of_an_unselected_customer_of_an_engine_round_says_why_there
     with pytest.raises(InputError, match="not among the selected customers .* stored only those") as info:
         build_statement(load_round(eng, "latest"), outside)
     assert "in the workspace" in info.value.fix
-    assert "was not kept (the round ran without --roster-out)" in info.value.fix  # where the rest is, said
+    assert "were not kept (the round was run without --roster-out)" in info.value.fix  # where the rest is, said

@@ -100,7 +100,7 @@ def test_the_web_roster_of_an_engine_round_says_it_stored_its_selection_and_wher
     assert (
         t("selection_only", "en", round_id=1, engine="duckdb", sel=f"{sel:,}", n=f"{n:,}") in words
     ), words[:600]
-    assert t("selection_only_out", "en", folder=str(pair["out"]), file="roster.parquet") in words
+    assert t("selection_only_out", "en", place=str(pair["out"] / "roster.parquet")) in words
     body = api.json()
     assert body["total"] == sel
     assert {
@@ -110,7 +110,7 @@ def test_the_web_roster_of_an_engine_round_says_it_stored_its_selection_and_wher
         "n_customers": n,
         "n_selected": sel,
         "not_stored": n - sel,
-        "roster_out": str(pair["out"]),
+        "roster_out": str(pair["out"] / "roster.parquet"),
     }
 
 
@@ -282,7 +282,7 @@ def test_exporting_an_engine_rounds_roster_says_it_holds_the_selected_customers(
     assert t("selection_only_file", lang, sel=f"{sel:,}") in said
     assert (
         " ".join(
-            t("selection_only_out", lang, folder=str(pair["out"]), file="roster.parquet").split()
+            t("selection_only_out", lang, place=str(pair["out"] / "roster.parquet")).split()
         )
         in said
     )
@@ -434,3 +434,27 @@ def test_an_engine_round_run_from_the_cli_with_out_says_its_file_holds_the_selec
     ), said[-400:]
     assert t("selection_only_lost", "en", rest=f"{n - sel:,}") in said
     assert len(pd.read_csv(tmp_path / "r.csv", encoding="utf-8-sig")) == sel < n
+
+
+@pytest.mark.parametrize(
+    "places",
+    [
+        {"roster": "s3a://lake/xuanba/r1/roster.parquet", "fields": "s3a://lake/xuanba/r1/fields.parquet"},
+        {"roster": "table:sales.roster", "fields": "table:sales.roster_fields"},
+    ],
+)
+def test_a_roster_out_on_a_store_or_in_a_catalog_is_said_where_the_round_put_it(places):
+    """A round on Spark whose roster went to a URL or a catalog table: where the rest is, is the
+    place its meta records (this machine cannot look there), never "no longer holds it"; no rank
+    is read from it here."""
+    from xuanba.rounds.selection_only import rank_in_roster_out, rest_of_base, where_the_rest_is
+
+    named = places["roster"].removesuffix("/roster.parquet")
+    meta = {"stored_customers": "selected", "engine": "pyspark", "n_customers": 10, "n_selected": 2,
+            "roster_out": named, "roster_places": places}
+    rest = rest_of_base(meta, 4)
+    assert rest.roster == places["roster"] and not rest.local and rest.folder is None
+    for lang in ("en", "zh"):
+        said = where_the_rest_is(rest, lang)
+        assert places["roster"] in said and said == t("selection_only_out", lang, place=places["roster"])
+    assert rank_in_roster_out(rest, "c1") is None

@@ -335,8 +335,8 @@ TEXT: dict[str, tuple[str, str]] = {
                           "（每位客户的名单行在引擎输出的名单文件中）。"),
     "selection_only": ("Round {round_id} ran on {engine} and stored only its {sel} selected customers of {n}.",
                        "第 {round_id} 轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位。"),
-    "selection_only_out": ("Every customer's row is in {folder} ({file}, written by --roster-out).",
-                           "每位客户的名单行在 {folder} 中（--roster-out 写出的 {file}）。"),
+    "selection_only_out": ("Every customer's row is in {place} (written by --roster-out).",
+                           "每位客户的名单行在 {place} 中（由 --roster-out 写出）。"),
     "selection_only_gone": ("The other {rest} customers' rows were written to {folder}, which no longer holds "
                             "{file}.",
                             "其余 {rest} 位客户的名单行曾写到 {folder}，但那里已没有 {file}。"),

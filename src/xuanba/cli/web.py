@@ -53,7 +53,7 @@ def _no_such_customer(ws: Workspace, customer: str) -> NoReturn:
     words = {"round_id": rid, "engine": rest.engine, "sel": f"{rest.n_selected:,}", "n": f"{rest.n_customers:,}",
              "customer": repr(customer)}
     rank = rank_in_roster_out(rest, customer)
-    if rest.folder is not None and rank is None:  # the round's every row is at hand: they were not in it
+    if rest.local and rest.roster is not None and rank is None:  # every row at hand: they were not in it
         raise InputError(Phrase("web_cli_no_customer", customer=repr(customer)), fix=Phrase("web_cli_no_customer_fix"))
     said = Phrase("share_selection_only", **words) if rank is None else \
         Phrase("share_not_selected", rank=f"{rank:,}", **words)

@@ -360,14 +360,15 @@ def _pick(round_: Any, customers: Iterable[Any] | None) -> pd.DataFrame:
         return roster
     wanted = [str(c) for c in customers]
     missing = [c for c in wanted if c not in set(ids)]
-    from xuanba.rounds.store import holds_selection_only, written_roster
+    from xuanba.rounds.selection_only import rest_of_base, where_the_rest_is
+    from xuanba.rounds.store import holds_selection_only
 
     if missing and holds_selection_only(getattr(round_, "meta", None)):
         raise InputError(f"{len(missing):,} customer(s) are not among the selected customers of round "
                          f"{round_.round_id}, which ran on {round_.meta.get('engine') or 'an engine'} and stored only those",
                          examples=missing, count=len(missing),
                          fix="Run the round in the workspace (xuanba round without --engine/--source) for statements "
-                             f"of every customer; {written_roster(round_.meta)}.")
+                             f"of every customer. {where_the_rest_is(rest_of_base(round_.meta, round_.round_id), 'en')}")
     if missing:
         raise InputError(f"{len(missing):,} customer(s) are not in round {round_.round_id}",
                          examples=missing, count=len(missing),

@@ -78,11 +78,14 @@ def _with_fields(workspace: Any, round_id: int | str) -> Round:
 
     rnd = workspace if isinstance(workspace, Round) else load_round(workspace, round_id, fields=True,
                                                                     contributions=False)
-    from xuanba.rounds.store import refuse_selection_only, written_roster
+    from xuanba.rounds.selection_only import rest_of_base, where_the_rest_is
+    from xuanba.rounds.store import refuse_selection_only
 
-    refuse_selection_only(rnd.meta, rnd.round_id, "a fairness table",  # rates over the selected alone are wrong
-                          fix="Run the round in the workspace (xuanba round without --engine/--source) and ask "
-                              f"again; {written_roster(rnd.meta)}.")
+    rest = rest_of_base(rnd.meta, rnd.round_id)
+    if rest is not None:  # rates over the selected alone would be wrong
+        refuse_selection_only(rnd.meta, rnd.round_id, "a fairness table",
+                              fix="Run the round in the workspace (xuanba round without --engine/--source) and "
+                                  f"ask again. {where_the_rest_is(rest, 'en')}")
     if rnd.fields is None:
         raise DataError(f"round {rnd.round_id} was stored without its fields (by an older xuanba)",
                         fix="Run the round again with this version.")

@@ -8,7 +8,7 @@ Example
 -------
 >>> rest = rest_of_base({"stored_customers": "selected", "engine": "duckdb", "n_customers": 499,
 ...                      "n_selected": 80, "roster_out": None}, 2)
->>> rest.not_stored, rest.folder
+>>> rest.not_stored, rest.roster
 (419, None)
 >>> selection_note(rest, "en")
 "Round 2 ran on duckdb and stored only its 80 selected customers of 499. The other 419 customers' rows were not kept (the round was run without --roster-out)."
@@ -31,47 +31,60 @@ ROSTER_FILE = "roster.parquet"
 
 @dataclass(frozen=True)
 class RestOfBase:
-    """Round ``round_id`` stored ``n_selected`` of its ``n_customers``; ``folder``: where every
-    customer's row is (the round's ``--roster-out``, when it still holds :data:`ROSTER_FILE`);
-    ``named``: the folder the round named, found or not (a file on DuckDB, a folder of parts on
-    Spark)."""
+    """Round ``round_id`` stored ``n_selected`` of its ``n_customers``; ``named``: the
+    ``--roster-out`` the round named (a folder, a URL or ``table:db.name``), found or not;
+    ``roster``: where every customer's roster row is (the place its meta records), or ``None``
+    when the round kept none or a local folder no longer holds it; ``local``: ``roster`` is a
+    local file or folder this machine reads (not a URL or a catalog table)."""
 
     round_id: int
     engine: str
     n_customers: int
     n_selected: int
-    folder: str | None
+    roster: str | None
     named: str | None
+    local: bool = False
 
     @property
     def not_stored(self) -> int:
         """The customers of the base whose rows the workspace does not hold."""
         return max(self.n_customers - self.n_selected, 0)
 
+    @property
+    def folder(self) -> str | None:
+        """The folder the round named when every customer's row is found there (local only)."""
+        return self.named if self.local and self.roster is not None else None
+
 
 def rest_of_base(meta: dict[str, Any] | None, round_id: int) -> RestOfBase | None:
     """What round ``round_id`` (its stored ``meta``) says of the customers it did not store;
-    ``None`` for a round that stored every customer."""
+    ``None`` for a round that stored every customer. A local roster is looked for; a URL or a
+    catalog table is taken as the round recorded it (this machine may not reach it)."""
     if not holds_selection_only(meta):
         return None
     m = meta or {}
     named = str(m["roster_out"]) if m.get("roster_out") else None
-    found = named if named is not None and (Path(named) / ROSTER_FILE).exists() else None
+    places = m.get("roster_places") if isinstance(m.get("roster_places"), dict) else {}
+    roster = places.get("roster") or (str(Path(named) / ROSTER_FILE) if named is not None else None)
+    local = roster is not None and "://" not in roster and not roster.startswith("table:")
+    if local and not Path(roster).exists():
+        roster = None
     return RestOfBase(
         int(round_id),
         str(m.get("engine") or "an engine"),
         int(m.get("n_customers") or 0),
         int(m.get("n_selected") or 0),
-        found,
+        roster,
         named,
+        local,
     )
 
 
 def where_the_rest_is(rest: RestOfBase, lang: str) -> str:
-    """Where the rows of the customers not stored are, in ``lang``: the roster-out folder, a
-    folder that no longer holds them, or nowhere."""
-    if rest.folder is not None:
-        return t("selection_only_out", lang, folder=rest.folder, file=ROSTER_FILE)
+    """Where the rows of the customers not stored are, in ``lang``: where ``--roster-out`` wrote
+    them, a local folder that no longer holds them, or nowhere."""
+    if rest.roster is not None:
+        return t("selection_only_out", lang, place=rest.roster)
     if rest.named is not None:
         return t(
             "selection_only_gone",
@@ -99,12 +112,13 @@ def selection_note(rest: RestOfBase, lang: str, *, where: bool = True) -> str:
 
 def rank_in_roster_out(rest: RestOfBase, customer_id: str) -> int | None:
     """Customer ``customer_id``'s rank in the round's ``--roster-out`` roster, read from its
-    Parquet file; ``None`` when the folder is gone or the round did not rank them."""
-    if rest.folder is None:
+    Parquet file; ``None`` when it is not at hand here (gone, a URL, a catalog table) or the
+    round did not rank them."""
+    if rest.roster is None or not rest.local:
         return None
     import duckdb
 
-    path = Path(rest.folder) / ROSTER_FILE
+    path = Path(rest.roster)
     path = str(path / "*.parquet" if path.is_dir() else path)  # a folder of parts on Spark
     with duckdb.connect() as con:
         row = con.execute(

@@ -576,25 +576,6 @@ def holds_selection_only(meta: dict[str, Any] | None) -> bool:
     return (meta or {}).get("stored_customers") == "selected"
 
 
-def written_roster(meta: dict[str, Any]) -> str:
-    """Where an engine round wrote every customer's roster row, in words for a fix: the place its
-    meta records (a folder, a URL, ``table:db.name``), or that it kept none (no ``--roster-out``).
-
-    Example
-    -------
-    >>> written_roster({"roster_places": {"roster": "table:sales.r", "fields": "table:sales.r_fields"}})
-    "every customer's roster row is in table:sales.r and their fields in table:sales.r_fields"
-    >>> written_roster({"roster_out": None})
-    "every customer's roster row was not kept (the round ran without --roster-out)"
-    """
-    places = meta.get("roster_places")
-    if isinstance(places, dict) and places.get("roster"):
-        return f"every customer's roster row is in {places['roster']} and their fields in {places.get('fields')}"
-    if meta.get("roster_out"):
-        return f"every customer's roster row and fields are in {meta['roster_out']}"
-    return "every customer's roster row was not kept (the round ran without --roster-out)"
-
-
 def refuse_selection_only(meta: dict[str, Any], round_id: int, what: str, fix: str | None = None) -> None:
     """Raise a :class:`DataError` when round ``round_id`` stored only its selected customers and
     ``what`` (e.g. ``"a what-if"``) needs every customer's fields: re-scoring the stored selection

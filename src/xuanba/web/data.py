@@ -818,8 +818,9 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
 
 def selection_only(ws: Workspace, rid: int, owner: str | None = None) -> dict[str, Any] | None:
     """What a page says of round ``rid`` when it stored only its selected customers (a round run
-    on an engine): the engine, the whole base's counts and the folder holding every customer's
-    row (``roster_out``; ``roster_out_named``: the one the round named, found or not); a rep is
+    on an engine): the engine, the whole base's counts and where every customer's roster row is
+    (``roster_out``: a file, folder, URL or table; ``roster_out_named``: what the round named,
+    found or not); a rep is
     told the engine only (their customers outside the selection are not known). ``None`` for a
     round that stored every customer."""
     from xuanba.rounds.selection_only import rest_of_base
@@ -831,7 +832,7 @@ def selection_only(ws: Workspace, rid: int, owner: str | None = None) -> dict[st
         return {"engine": rest.engine, "n_customers": None, "n_selected": None, "not_stored": None,
                 "roster_out": None, "roster_out_named": None}
     return {"engine": rest.engine, "n_customers": rest.n_customers, "n_selected": rest.n_selected,
-            "not_stored": rest.not_stored, "roster_out": rest.folder, "roster_out_named": rest.named}
+            "not_stored": rest.not_stored, "roster_out": rest.roster, "roster_out_named": rest.named}
 
 
 def _page_in_sql(ws: Workspace, rid: int, frm: str, params: list[Any], frm_sorted: str, where: str, wp: list[Any],
