@@ -82,8 +82,9 @@ order = ["clv_3y desc", "revenue_365d desc"]
 
 def _hostile(n: int) -> list[str]:
     """Customer ids an attacker or an export would give: markup, formulas, quotes, Chinese,
-    ids that look like numbers with leading zeros, spaces."""
-    kinds = ["<b>{i}</b>", "=1+{i}", "0{i:05d}", "客户{i}", "a'b\"{i}", " {i} ", "{i}", "@SUM({i})"]
+    ids that look like numbers with leading zeros, spaces inside (spaces around an id are
+    trimmed as ingest trims them: tests/test_round_engine_source.py)."""
+    kinds = ["<b>{i}</b>", "=1+{i}", "0{i:05d}", "客户{i}", "a'b\"{i}", "a {i}  b", "{i}", "@SUM({i})"]
     return [kinds[i % len(kinds)].format(i=i) for i in range(n)]
 
 
