@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tests._helpers import spark_test
 from tests.test_round_engine import (
     BUSY_STANDARD,
     assert_same_round,
@@ -272,3 +273,29 @@ def test_money_sums_are_exact_in_any_order():
                           tiers=["A"])
         assert s["value_total"] == float(exact)
         assert s["tier_values"]["A"] == float(sum(Decimal(str(v)) for v in values[values > 400]))
+
+
+@spark_test
+def test_the_checks_run_on_spark_and_give_duckdbs_round(spark, tmp_path):
+    """The hostile source read by Spark: the same rows left out and counted, the same roster as
+    on DuckDB; and a text amount that is not a number is said there too (no row number: Spark
+    numbers rows only in an order)."""
+    from xuanba.rounds.spark import spark_source
+
+    tx = _hostile(_plain(120, seed=6))
+    src = _parquet(tx, tmp_path / "tx.parquet")
+    duck = run_round_on_engine(duckdb_source(src), BUSY_STANDARD, CUTOFF, check_model=False)
+    got = run_round_on_engine(spark_source(spark, src), BUSY_STANDARD, CUTOFF, check_model=False)
+    assert got.meta["engine"] == "pyspark"
+    assert got.meta["source_rows"] == duck.meta["source_rows"]
+    assert got.meta["source_rows"]["rejected_by_reason"] == _expected_reasons(tx)
+    for key in ("n_customers", "n_selected", "data_sha256", "roster_sha256"):
+        assert got.meta[key] == duck.meta[key], key
+    text = _plain(60, seed=6)
+    text["amount"] = text["amount"].map(lambda x: f"{x:.2f}")
+    text.loc[5, "amount"] = "12,50"
+    text.to_parquet(tmp_path / "text.parquet", index=False)
+    with pytest.raises(InputError) as err:
+        run_round_on_engine(spark_source(spark, str(tmp_path / "text.parquet")), BUSY_STANDARD, CUTOFF,
+                            check_model=False)
+    assert err.value.column == "amount" and "'12,50'" in str(err.value) and err.value.count == 1

@@ -71,6 +71,8 @@ def _read_amount(amount: Any) -> tuple[Any, Any, Any]:
     else:
         raw, number, unread = amount, amount, ibis.literal(False)
     if number.type().is_floating():
+        if not amount.type().is_string():  # NaN is written (Ibis on Spark takes it for missing)
+            raw = ibis.ifelse(amount.isnan(), 0.0, amount)
         number = ibis.ifelse(number.isnan() | is_inf(number), ibis.null("float64"), number)
     return raw, number, unread
 
@@ -93,6 +95,7 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
 
     cut = as_date(cutoff, "cutoff")
     raw = transactions_table(source, cast_ts=False)
+    _needs_sql(raw)
     checked = _judged(raw)
     counts = to_arrow(
         checked.group_by("_why").aggregate(
@@ -125,6 +128,21 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
         )
     check_first_transaction(rows["used"], good["_first"], cut)
     return checked.filter(checked._why.isnull()).drop("_why", "_unread"), rows
+
+
+def _needs_sql(table: Any) -> None:
+    """Ingest's rules call SQL's ``trim``: a backend that is no SQL engine (polars) cannot run
+    them, said as Ibis says what a backend cannot translate (and the round names the engines
+    that work)."""
+    from ibis.backends.sql import SQLBackend
+    from ibis.common.exceptions import TranslationError
+
+    try:
+        backend = table._find_backend(use_default=True)
+    except Exception:  # noqa: BLE001 - an in-memory table: DuckDB runs it
+        return
+    if not isinstance(backend, SQLBackend):
+        raise TranslationError(f"no SQL functions (trim) on the {backend.name} backend")
 
 
 def _judged(raw: Any) -> Any:
