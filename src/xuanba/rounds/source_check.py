@@ -96,10 +96,14 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
     cut = as_date(cutoff, "cutoff")
     raw = transactions_table(source, cast_ts=False)
     _needs_sql(raw)
-    checked = _judged(raw)
+    as_text = raw.customer_id.cast("string")
+    checked = _judged(raw.mutate(_id_text=as_text))
     counts = to_arrow(
         checked.group_by("_why").aggregate(
-            _n=checked.count(), _first=checked.ts.min(), _unread=checked._unread.cast("int64").sum()
+            _n=checked.count(),
+            _first=checked.ts.min(),
+            _unread=checked._unread.cast("int64").sum(),
+            _trimmed=(checked.customer_id != checked._id_text).cast("int64").sum(),
         )
     ).to_pylist()
     by_reason = {r["_why"]: r for r in counts}
@@ -127,7 +131,14 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
             fix=Phrase("err_source_none_usable_fix"),
         )
     check_first_transaction(rows["used"], good["_first"], cut)
-    return checked.filter(checked._why.isnull()).drop("_why", "_unread"), rows
+    typed = not raw.ts.type().is_string() and not raw.amount.type().is_string()
+    if typed and not rows["rejected"] and not good.get("_trimmed"):
+        # every row kept as it is: the queries after read the source as they did before the checks
+        plain = raw.mutate(customer_id=as_text)
+        return (
+            plain if raw.ts.type().is_temporal() else plain.mutate(ts=plain.ts.cast("timestamp"))
+        ), rows
+    return checked.filter(checked._why.isnull()).drop("_why", "_unread", "_id_text"), rows
 
 
 def _needs_sql(table: Any) -> None:
