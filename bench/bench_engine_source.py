@@ -61,7 +61,9 @@ def _run(parquet: Path, src: Path | None) -> dict:
         [sys.executable, __file__, "--child", str(parquet)], capture_output=True, text=True, env=env
     )
     if out.returncode:
-        sys.exit(f"the round ended with {out.returncode} ({src or 'this tree'}): {out.stderr[-2000:]}")
+        sys.exit(
+            f"the round ended with {out.returncode} ({src or 'this tree'}): {out.stderr[-2000:]}"
+        )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
