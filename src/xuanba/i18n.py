@@ -1453,11 +1453,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_source_no_rows": ("--source has no transactions", "--source 中没有交易记录"),
     "err_source_no_rows_fix": ("Give the source that holds the canonical transactions (customer_id, ts, amount).",
                                "请给出包含规范交易记录（customer_id、ts、amount）的数据源。"),
-    "err_source_no_id": ("{n} of the {of} transactions of --source have no customer_id",
-                         "--source 的 {of} 笔交易中有 {n} 笔没有 customer_id"),
-    "err_source_no_id_fix": ("Drop those rows or give them their customer's id in the source (xuanba ingest "
-                             "sets such rows aside as a missing customer id).",
-                             "请在数据源中删除这些行，或补上所属客户的编号（xuanba ingest 会把这类行作为缺少客户编号的行剔除）。"),
     "err_roster_out_empty": ("--roster-out is empty", "--roster-out 是空的"),
     "err_roster_out_empty_fix": ("Give a folder, a URL Spark writes, or table:db.name.",
                                  "请给出文件夹、Spark 能写入的网址，或 table:库名.表名。"),
@@ -1508,6 +1503,34 @@ TEXT: dict[str, tuple[str, str]] = {
                               "--roster-out {value}：回放按每个截止日写一个文件夹"),
     "err_roster_out_replay_fix": ("Give a folder (or leave --roster-out out), or run the rounds one cutoff at a time.",
                                   "请给出文件夹（或不写 --roster-out），或逐个截止日运行。"),
+    "err_source_unread_date": ("the source's dates are text, and {value} (customer {customer}) is not a date",
+                               "数据源的日期是文本，其中 {value}（客户 {customer}）不是日期"),
+    "err_source_unread_date_fix": ("Write the dates as ISO text (2025-06-30 or 2025-06-30 14:05:00) or as a date "
+                                   "column, or load the file with `xuanba ingest`, which reads other formats and "
+                                   "sets unreadable rows aside in the rejects table.",
+                                   "请把日期写成 ISO 文本（2025-06-30 或 2025-06-30 14:05:00）或日期列，或用 "
+                                   "`xuanba ingest` 载入该文件：它能识别更多格式，并把无法识别的行放入拒收表。"),
+    "err_source_unread_amount": ("the source's amounts are text, and {value} (customer {customer}) is not a number",
+                                 "数据源的金额是文本，其中 {value}（客户 {customer}）不是数字"),
+    "err_source_unread_amount_fix": ("Write the amounts as plain numbers (1234.5) or as a number column, or load "
+                                     "the file with `xuanba ingest`, which reads ¥1,234.50 and decimal commas and "
+                                     "sets unreadable rows aside in the rejects table.",
+                                     "请把金额写成普通数字（1234.5）或数值列，或用 `xuanba ingest` 载入该文件："
+                                     "它能识别 ¥1,234.50 和小数逗号，并把无法识别的行放入拒收表。"),
+    "err_source_none_usable": ("none of the source's {n} rows is a usable transaction ({reasons})",
+                               "数据源的 {n} 行中没有可用的交易（{reasons}）"),
+    "err_source_none_usable_fix": ("Correct the source, or load it with `xuanba ingest` to see each row set aside "
+                                   "in the rejects table.",
+                                   "请修正数据源，或用 `xuanba ingest` 载入，在拒收表中查看每一行被拒收的原因。"),
+    "source_rows_rejected": ("{rejected} of the source's {n} rows were left out, as `xuanba ingest` rejects them: "
+                             "{reasons}.",
+                             "数据源 {n} 行中有 {rejected} 行未使用（与 `xuanba ingest` 的拒收规则相同）：{reasons}。"),
+    "err_roster_out_in_source": ("--roster-out {out} is inside --source {source}: the next round over that source "
+                                 "would read the roster's files as transactions",
+                                 "--roster-out {out} 位于 --source {source} 之内：之后对该数据源的轮次会把名单文件"
+                                 "当作交易读入"),
+    "err_roster_out_in_source_fix": ("Give a --roster-out folder outside the source folder.",
+                                     "请给出数据源文件夹之外的 --roster-out 文件夹。"),
     # scoring (xuanba.standard)
     "err_id_missing": ("customer_id is missing in {n} row(s) of the fields", "字段表中有 {n} 行缺少 customer_id"),
     "err_id_missing_fix": ("Give every row a customer_id, or drop the rows without one before scoring.",

@@ -71,6 +71,11 @@ def _print_round(rnd: Any, top: int) -> None:
 
     for line in model_trust_lines(m, ui_lang()):  # the model chosen, a fallback, a fit not to trust
         console.print(line, style="yellow")
+    from xuanba.rounds.source_check import rejected_line
+
+    left_out = rejected_line(m, ui_lang())  # an engine round's source rows ingest would have rejected
+    if left_out:
+        console.print(left_out, style="yellow")
     tiers = Table(title=say("cli_tiers"))
     tiers.add_column(label("tier"))
     tiers.add_column(label("label"))
@@ -113,10 +118,12 @@ def _summary(rnd: Any, written: str | None) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _engine_source(engine: str, source: str | None, conf: list[str]) -> Iterator[Any]:
+def _engine_source(engine: str, source: str | None, conf: list[str], roster_out: Path | None = None) -> Iterator[Any]:
     """The transactions at ``source`` as an Ibis table on ``engine`` (a Spark session is stopped
-    when the block ends); the options' mistakes are said before any engine starts."""
+    when the block ends); the options' mistakes (a ``roster_out`` inside the source folder too)
+    are said before any engine starts."""
     from xuanba.errors import InputError, Phrase
+    from xuanba.rounds.source_check import SourceError, refuse_roster_out_in_source
     from xuanba.rounds.spark import parse_spark_conf, spark_session, spark_source
 
     if engine not in ("duckdb", "spark"):
@@ -126,13 +133,18 @@ def _engine_source(engine: str, source: str | None, conf: list[str]) -> Iterator
         raise InputError(Phrase("err_spark_conf_engine"), fix=Phrase("err_spark_conf_engine_fix"))
     if source is None:
         raise InputError(Phrase("err_engine_needs_source", engine=engine), fix=Phrase("err_engine_needs_source_fix"))
-    if engine == "duckdb":
-        from xuanba.rounds.engine import duckdb_source
+    refuse_roster_out_in_source(source, roster_out)
+    try:
+        if engine == "duckdb":
+            from xuanba.rounds.engine import duckdb_source
 
-        yield duckdb_source(source)
-        return
-    with spark_session(settings) as backend:
-        yield spark_source(backend, source)
+            yield duckdb_source(source)
+            return
+        with spark_session(settings) as backend:
+            yield spark_source(backend, source)
+    except SourceError as exc:  # a cell of the source that cannot be read: named with the source
+        raise SourceError(exc.phrase or exc.message, file=exc.file or source, row=exc.row, column=exc.column,
+                          fix=exc.fix_phrase or exc.fix, examples=exc.examples, count=exc.count) from None
 
 
 def _engine_round(engine: str, source: str | None, conf: list[str], standard: Path, cutoff: str, unit: str,
@@ -143,7 +155,7 @@ def _engine_round(engine: str, source: str | None, conf: list[str], standard: Pa
     fields and customer attributes, ``extra`` (--fields) its extra fields."""
     from xuanba.rounds.engine import run_round_on_engine
 
-    with _engine_source(engine, source, conf) as tx:
+    with _engine_source(engine, source, conf, roster_out) as tx:
         return run_round_on_engine(tx, standard, cutoff, workspace=workspace, roster_out=roster_out,
                                    time_unit=unit, name=name, progress=progress, side_tables=side_tables,
                                    extra_fields=extra, roster_replace=roster_replace)
@@ -204,7 +216,7 @@ def register(app: typer.Typer) -> None:
             if on_engine and replay:
                 from xuanba.rounds.replay import replay_rounds_on_engine
 
-                with _engine_source(engine, source, spark_conf or []) as tx:
+                with _engine_source(engine, source, spark_conf or [], roster_out) as tx:
                     rep = replay_rounds_on_engine(tx, standard, from_, to, every=every, time_unit=unit,  # type: ignore[arg-type]
                                                   workspace=workspace if store else None, roster_out=roster_out,
                                                   side_tables=workspace, progress=progress, extra_fields=extra)

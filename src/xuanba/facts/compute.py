@@ -38,8 +38,9 @@ from xuanba.workspace import Workspace, duckdb_settings
 REQUIRED = ("customer_id", "ts", "amount")
 
 
-def transactions_table(source: Any) -> ir.Table:
-    """The canonical transactions of ``source`` as an Ibis table (see module docstring)."""
+def transactions_table(source: Any, *, cast_ts: bool = True) -> ir.Table:
+    """The canonical transactions of ``source`` as an Ibis table (see module docstring);
+    ``cast_ts=False``: a ``ts`` that is not a date or time left as it is (read by the caller)."""
     if isinstance(source, Workspace):
         return source.table("transactions")
     if isinstance(source, ir.Table):
@@ -62,7 +63,7 @@ def transactions_table(source: Any) -> ir.Table:
             fix=f"Columns found: {list(table.columns)}. Load the data with `xuanba ingest`, "
             "which maps and checks them, or rename the columns.",
         )
-    if not table.ts.type().is_temporal():
+    if cast_ts and not table.ts.type().is_temporal():
         table = table.mutate(ts=table.ts.cast("timestamp"))
     return table
 
@@ -184,12 +185,14 @@ def _facts_arrow(build: Callable[[bool], ir.Table], columns: Sequence[str] | Non
 
 def _check_cutoff(tx: ir.Table, cutoff: dt.date, source: Any) -> None:
     first = _execute(tx.aggregate(first=tx.ts.min(), n=tx.count()), source)
-    if int(first["n"].iloc[0]) == 0:
+    check_first_transaction(int(first["n"].iloc[0]), first["first"].iloc[0], cutoff)
+
+
+def check_first_transaction(n: int, first: Any, cutoff: dt.date) -> None:
+    """Said when there are no ``n`` transactions, or the ``first`` is after ``cutoff``."""
+    if n == 0:
         raise DataError("there are no transactions", fix="Load a transaction log with `xuanba ingest`.")
-    _check_first(pd.Timestamp(first["first"].iloc[0]).date(), cutoff)
-
-
-def _check_first(earliest: dt.date, cutoff: dt.date) -> None:
+    earliest = pd.Timestamp(first).date()
     if earliest > cutoff:
         raise DataError(
             f"no transaction on or before the cutoff {cutoff}: the first one is on {earliest}",

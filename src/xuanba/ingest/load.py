@@ -42,6 +42,7 @@ from xuanba._dates import as_date
 from xuanba.errors import InputError, Phrase
 from xuanba.ingest.mapping import check_required, field_of, looks_like_header, map_columns
 from xuanba.ingest.read import Staged, duplicate_headers, list_sources, quote, stage, unstage
+from xuanba.ingest.rules import reason_sql, text_sql
 from xuanba.ingest.sidetables import SCHEMAS, read_side_table
 from xuanba.workspace import TABLE_COLUMNS, Workspace, open_workspace
 
@@ -197,7 +198,8 @@ class IngestReport:
 
 # -- SQL pieces --------------------------------------------------------------------------------
 def _text(col: str | None) -> str:
-    return f"NULLIF(trim({quote(col)}), '')" if col else "CAST(NULL AS VARCHAR)"
+    """A cell as text (:func:`xuanba.ingest.rules.text_value`, the rule an engine round reads ids by)."""
+    return text_sql(col) if col else "CAST(NULL AS VARCHAR)"
 
 
 # Currency signs, units and spaces written into a number: ¥1,234.50, 1,234.50元, 1 234,50 RMB
@@ -443,16 +445,8 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
         FROM _xb_raw {dup_join}
     ), judged AS (
         SELECT *,
-            CASE
-                WHEN _totals THEN 'totals row'
-                WHEN customer_id IS NULL THEN 'missing customer id'
-                WHEN ts_raw IS NULL THEN 'missing date'
-                WHEN ts IS NULL THEN 'unparseable date'
-                WHEN ts < TIMESTAMP '1900-01-01' THEN 'date before 1900'
-                WHEN ts >= TIMESTAMP '2101-01-01' THEN 'date after 2100'
-                WHEN amount IS NULL AND amount_raw IS NULL THEN 'missing amount'
-                WHEN amount IS NULL THEN 'non-numeric amount'
-                WHEN _dup > 1 THEN 'exact duplicate line'
+            CASE WHEN _totals THEN 'totals row'
+                ELSE COALESCE({reason_sql()}, CASE WHEN _dup > 1 THEN 'exact duplicate line' END)
             END AS reason,
             {is_return} AS is_return
         FROM base

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._dates import check_unit
-from xuanba.errors import DataError, InputError, ModelError, Phrase, XuanbaError
+from xuanba.errors import InputError, ModelError, Phrase, XuanbaError
 from xuanba.rounds.roster_out import RosterOut
 from xuanba.rounds.run import (
     DECIMALS,
@@ -70,6 +70,7 @@ from xuanba.rounds.run import (
     model_summary,
     row_hashes,
 )
+from xuanba.rounds.summary import whole_unit
 from xuanba.standard.engine import roster_frame, to_arrow
 from xuanba.standard.engine_rules import is_inf
 from xuanba.standard.engine_spark import (
@@ -314,7 +315,6 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     driver joined last, its columns winning (:func:`xuanba.rounds.engine_extras.extra_columns`),
     as the workspace round joins ``extra_fields``; what it gives is neither predicted nor gathered."""
     keep = keep or (lambda t: t)
-    from xuanba.facts.compute import transactions_table
     from xuanba.facts.expressions import FACT_COLUMNS, customer_facts_expr, with_rfm
     from xuanba.i18n import warnings_of
     from xuanba.models.predict import INTERVAL_COLUMNS
@@ -334,9 +334,9 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
         given = {str(c) for c in extra_field_names(extra_fields)}
     tables = SideTables.read(side_tables)
     _check_supported(standard, tables.columns(standard, given) | given)
-    tx = transactions_table(transactions)
-    tx = tx.mutate(customer_id=tx.customer_id.cast("string"))
-    _check_source(tx, cutoff)
+    from xuanba.rounds.source_check import checked_transactions
+
+    tx, source_rows = checked_transactions(transactions, cutoff)  # ingest's rules, counted in the query that finds the first date
     say("facts")
     # the facts without their RFM scores are kept first: the scores' cuts read them three times more
     base = keep(customer_facts_expr(tx, cutoff, time_unit=time_unit, rfm=False))  # type: ignore[arg-type]
@@ -345,7 +345,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     else:
         table = keep(steady_expr(with_rfm(base).select(*FACT_COLUMNS).order_by("customer_id")))
     notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
-                             "customer_fields": [], "customer_fields_skipped": []}
+                             "customer_fields": [], "customer_fields_skipped": [], "source_rows": source_rows}
     used = standard.fields_used()
     if (used & set(PREDICTION_COLUMNS)) - given:
         say(f"predictions ({standard.predictions.model})")
@@ -378,23 +378,6 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
         table = keep(table)
     notes["_sources"] = (tx, tables)  # what the round's account analyses read (popped by the round)
     return table, notes
-
-
-def _check_source(tx: Any, cutoff: dt.date) -> None:
-    """What a workspace's ingest would have refused, said of the source in one engine aggregate:
-    no transaction at all, transactions without a customer id, none by ``cutoff``."""
-    import pandas as pd
-
-    from xuanba.facts.compute import _check_first
-
-    got = _scalars(tx.aggregate(_n=tx.count(), _no_id=tx.customer_id.isnull().cast("int64").sum(), _first=tx.ts.min()))
-    if not got.get("_n"):
-        raise DataError(Phrase("err_source_no_rows"), fix=Phrase("err_source_no_rows_fix"))
-    if got.get("_no_id"):
-        raise DataError(Phrase("err_source_no_id", n=f"{int(got['_no_id']):,}", of=f"{int(got['_n']):,}"),
-                        column="customer_id", fix=Phrase("err_source_no_id_fix"))
-    if got.get("_first") is not None:
-        _check_first(pd.Timestamp(got["_first"]).date(), cutoff)
 
 
 #: Rows per query when the driver reads a whole table in order to hash it (bounds its memory).
@@ -449,14 +432,22 @@ def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols:
         "quadrant_counts": {k: int(quads[k]["_n"]) for k in sorted(quads)},
         "measure": None,
     }
-    have = _scalars(t.aggregate(**{c: t[c].count() for c in value_cols})) if value_cols else {}
+    def value(c: str) -> Any:  # the customer's money value, 0 where unknown (as customer_values)
+        v = t[c].cast("float64")
+        return ibis.ifelse(v.isnan() | is_inf(v), 0.0, ibis.coalesce(v, 0.0))
+
+    have = _scalars(t.aggregate(**{c: t[c].count() for c in value_cols},
+                                **{f"_a_{c}": value(c).abs().sum() for c in value_cols})) if value_cols else {}
     measure = next((c for c in ("profit_365d", "margin_365d", "revenue_365d") if have.get(c)), None)
     if measure is None:
         return out
-    v = t[measure].cast("float64")
-    t = t.mutate(_v=ibis.ifelse(v.isnan() | is_inf(v), 0.0, ibis.coalesce(v, 0.0)))
-    by_tier = {k: r["_s"] for k, r in _grouped_sum(t, "tier").items()}
-    by_quad = {k: r["_s"] for k, r in _grouped_sum(t, "quadrant").items()}
+    # money summed in whole units (whole_unit): exact in any order the engine adds in, and the
+    # workspace round's figures to the last digit (a float sum moved in its last bits: "of 12,201")
+    unit = whole_unit(float(have[f"_a_{measure}"] or 0.0))
+    t = t.mutate(_v=value(measure))
+    t = t.mutate(_u=(t._v * unit).round().cast("int64"))
+    by_tier = {k: int(r["_s"] or 0) / unit for k, r in _grouped_sum(t, "tier").items()}
+    by_quad = {k: int(r["_s"] or 0) / unit for k, r in _grouped_sum(t, "quadrant").items()}
     if is_spark(t):  # in the top n_sel by value (then rank): at or before the n_sel-th, found by a top-n
         # the n_sel first rows, the last of them kept: Spark takes a top-n per partition (as many rows as
         # the selection the driver holds anyway). An offset (limit(1, offset=n_sel - 1)) is compiled to a
@@ -469,13 +460,13 @@ def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols:
         else:
             top_n = ibis.literal(n_sel > 0)
         figures = _scalars(t.aggregate(
-            _total=t._v.sum(), _sel=t._v.sum(where=t.selected), _covered=(t.selected & top_n).cast("int64").sum()))
+            _total=t._u.sum(), _sel=t._u.sum(where=t.selected), _covered=(t.selected & top_n).cast("int64").sum()))
     else:
         top = ibis.row_number().over(ibis.window(order_by=[t._v.desc(), t["rank"]]))  # np.argsort(-v, stable)
         figures = _scalars(t.mutate(_top=top).aggregate(
-            _total=lambda x: x._v.sum(), _sel=lambda x: x._v.sum(where=x.selected),
+            _total=lambda x: x._u.sum(), _sel=lambda x: x._u.sum(where=x.selected),
             _covered=lambda x: (x.selected & (x._top < n_sel)).cast("int64").sum()))
-    total, sel_value = float(figures["_total"] or 0.0), float(figures["_sel"] or 0.0)
+    total, sel_value = int(figures["_total"] or 0) / unit, int(figures["_sel"] or 0) / unit
     out.update({
         "measure": measure, "value_total": total, "value_selected": sel_value,
         "value_share": sel_value / total if total else None,
@@ -525,25 +516,8 @@ def _scores_on_engine(t: Any) -> dict[str, Any]:
 
 
 def _grouped_sum(t: Any, key: str) -> dict[str, dict[str, Any]]:
-    rows = to_arrow(t.group_by(key).aggregate(_s=t._v.sum())).to_pylist()
+    rows = to_arrow(t.group_by(key).aggregate(_s=t._u.sum())).to_pylist()
     return {str(r.pop(key) or ""): r for r in rows}
-
-
-def _whole_unit(largest_sum: float) -> float:
-    """The units per currency unit in which a running sum whose parts add up to at most
-    ``largest_sum`` in absolute value is counted exactly in 64-bit integers: millionths (the
-    fields' precision), or a coarser power of ten when millionths would pass 2**62 (Spark sums
-    64-bit integers in 64 bits: 9.2e12 of a small-unit currency, VND or IDR, overflowed it).
-
-    Example
-    -------
-    >>> _whole_unit(1e9), _whole_unit(1.3e13), _whole_unit(4e18)
-    (1000000.0, 100000.0, 1.0)
-    """
-    unit = 1e6
-    while unit > 1 and largest_sum * unit >= 2.0**62:
-        unit /= 10
-    return unit
 
 
 def _whale_on_engine(t: Any, measure: str, value_cols: list[str]) -> dict[str, Any] | None:
@@ -567,7 +541,7 @@ def _whale_on_engine(t: Any, measure: str, value_cols: list[str]) -> dict[str, A
     # the engine adds in, so customers of no profit after the peak leave it exactly flat, as the
     # workspace's running sum does, and the peak's first customer is the workspace's. (A float sum
     # the engine groups its own way moved in its last bits there, and the peak by a customer.)
-    unit = _whole_unit(float(tot["_a"] or 0.0))
+    unit = whole_unit(float(tot["_a"] or 0.0))
     w = w.mutate(_u=(w._p * unit).round().cast("int64"))
     if is_spark(w):  # running sum from a range-partitioned sort: no task holds every customer
         w = sorted_index(w, [w._p.desc(), w._id.asc()], "_ix", running_sum="_u", sum_name="_cum")
@@ -864,7 +838,7 @@ def run_round_on_engine(
             "customer_fields_skipped": notes["customer_fields_skipped"], "account_fields": notes["account_fields"],
             "field_columns": [c for c in sel_fields.columns if c != "customer_id"],
             "summary": summary, "base_scores": scores,
-            "engine": backend.name, "stored_customers": "selected",
+            "engine": backend.name, "stored_customers": "selected", "source_rows": notes["source_rows"],
             "roster_out": str(target) if target is not None and not target.temporary else None,
         }
         if places is not None and not target.temporary:  # where every customer's roster row and fields went

@@ -118,11 +118,34 @@ def whale_profits(fields: pd.DataFrame | None, measure: str | None) -> np.ndarra
     return values[active]
 
 
-def _sums(groups: pd.Series, values: np.ndarray, keys: Sequence[str]) -> dict[str, float]:
-    """The sum of ``values`` in each group named in ``keys`` (0 for a key with no rows)."""
+def whole_unit(largest_sum: float) -> float:
+    """The units per currency unit in which a sum whose parts add up to at most ``largest_sum``
+    in absolute value is counted exactly in 64-bit integers: millionths (the fields' precision),
+    or a coarser power of ten when millionths would pass 2**62 (Spark sums 64-bit integers in 64
+    bits: 9.2e12 of a small-unit currency, VND or IDR, overflowed it).
+
+    Money sums a round shows are counted so (:func:`round_summary`, and an engine round's in
+    the engine): the same in any order the adding is done in, so a workspace round and an
+    engine round of the same customers give the same figures to the last digit.
+
+    Example
+    -------
+    >>> whole_unit(1e9), whole_unit(1.3e13), whole_unit(4e18)
+    (1000000.0, 100000.0, 1.0)
+    """
+    unit = 1e6
+    while unit > 1 and largest_sum * unit >= 2.0**62:
+        unit /= 10
+    return unit
+
+
+def _sums(groups: pd.Series, units: np.ndarray, keys: Sequence[str], unit: float) -> dict[str, float]:
+    """The sum of ``units`` (whole units of ``1 / unit``) in each group named in ``keys`` (0 for
+    a key with no rows), in integers, then in currency."""
     codes, uniques = pd.factorize(groups)
-    totals = np.bincount(codes[codes >= 0], weights=values[codes >= 0], minlength=len(uniques))
-    found = dict(zip(map(str, uniques), totals.tolist(), strict=True))
+    ok = codes >= 0
+    totals = pd.Series(units[ok]).groupby(codes[ok]).sum()
+    found = {str(uniques[c]): int(total) / unit for c, total in totals.items()}
     return {str(k): float(found.get(str(k), 0.0)) for k in keys}
 
 
@@ -154,15 +177,17 @@ def round_summary(roster: pd.DataFrame, fields: pd.DataFrame | None,
     if value is None:
         return out
     v = value.to_numpy()
-    total = float(v.sum())
-    sel_value = float(v[selected].sum())
+    unit = whole_unit(float(np.abs(v).sum()))
+    units = np.round(v * unit).astype(np.int64)  # exact sums, in any order (whole_unit)
+    total = int(units.sum()) / unit
+    sel_value = int(units[selected].sum()) / unit
     out.update({
         "measure": measure,
         "value_total": total,
         "value_selected": sel_value,
         "value_share": sel_value / total if total else None,
-        "tier_values": _sums(tier, v, order),
-        "quadrant_values": _sums(quad, v, [str(k) for k in qcounts.index]),
+        "tier_values": _sums(tier, units, order, unit),
+        "quadrant_values": _sums(quad, units, [str(k) for k in qcounts.index], unit),
     })
     if n_sel:
         from xuanba.models.evaluate import top_positions

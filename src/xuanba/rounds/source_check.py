@@ -1,0 +1,247 @@
+"""The transactions a round on an engine reads, checked as ``xuanba ingest`` checks them.
+
+A workspace round reads what ingest checked and stored; a round on an engine reads its source
+as it is. :func:`checked_transactions` applies ingest's rules (:mod:`xuanba.ingest.rules`, the
+same Ibis expressions) in the engine, without collecting rows:
+
+- ids are read as ingest reads them (spaces trimmed, empty text missing), so ``" abc"`` and
+  ``"abc"`` are one customer on both;
+- a row that breaks a rule (no id, no date, a date before 1900 or after 2100, no amount, an
+  amount that is not a finite number) is left out and counted by reason, as ingest rejects it;
+  the counts go into the round's meta (``source_rows``) and onto the console;
+- text that is meant to be a date or an amount and cannot be read as one (``"abc"``,
+  ``"2025-13-45"``) is an :class:`SourceError` naming the column, a row and the value: ingest
+  reads more formats than the engine (decimal commas, ``¥1,234.50``, ``2025年6月30日``), so such
+  a row is not silently dropped on a guess.
+
+The counts come from the query that already read the source once to find its first date (one
+aggregate, grouped by reason); the rows used are a filter the facts' query carries.
+
+Example
+-------
+>>> import pandas as pd
+>>> tx = pd.DataFrame({"customer_id": [" a", "a ", "", "b"], "amount": [1.0, 2.0, 3.0, float("nan")],
+...                    "ts": pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-04", "1500-01-01"])})
+>>> table, rows = checked_transactions(tx, "2025-12-31")
+>>> rows
+{'input_rows': 4, 'used': 2, 'rejected': 2, 'rejected_by_reason': {'date before 1900': 1, 'missing customer id': 1}}
+>>> sorted(table.to_pyarrow()["customer_id"].to_pylist())
+['a', 'a']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import ibis
+
+from xuanba.errors import InputError, Phrase
+from xuanba.ingest.rules import REASONS, reject_reason, text_value
+
+UNPARSEABLE_DATE, NON_NUMERIC = REASONS[2], REASONS[6]
+
+
+class SourceError(InputError):
+    """A cell of an engine round's source that cannot be read; the command line adds the source's
+    name (``file``) where it knows it."""
+
+
+def _read_ts(ts: Any) -> tuple[Any, Any]:
+    """The date as written (``NULL``: missing) and as read (``NULL``: unreadable), compared as a
+    timestamp; a date or time column is read as it is, text as ISO text."""
+    if ts.type().is_string():
+        raw = text_value(ts)
+        return raw, raw.try_cast("timestamp")
+    if ts.type().is_temporal():
+        return ts, ts if ts.type().is_timestamp() else ts.cast("timestamp")
+    return ts, ts.cast("timestamp")  # a number: as the facts have always cast it
+
+
+def _read_amount(amount: Any) -> tuple[Any, Any, Any]:
+    """The amount as written, as read (``NULL``: not a finite number, as ingest reads ``NaN``),
+    and whether it is text that is not a number at all."""
+    from xuanba.standard.engine_rules import is_inf
+
+    if amount.type().is_string():
+        raw = text_value(amount)
+        number = raw.try_cast("float64")
+        unread = raw.notnull() & number.isnull()
+    else:
+        raw, number, unread = amount, amount, ibis.literal(False)
+    if number.type().is_floating():
+        if not amount.type().is_string():  # NaN is written (Ibis on Spark takes it for missing)
+            raw = ibis.ifelse(amount.isnan(), 0.0, amount)
+        number = ibis.ifelse(number.isnan() | is_inf(number), ibis.null("float64"), number)
+    return raw, number, unread
+
+
+def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[str, Any]]:
+    """The transactions of ``source`` (an Ibis table or an in-memory one) that ingest would load,
+    as an Ibis expression on the source's engine, and the accounting of its rows:
+    ``input_rows = used + rejected``, ``rejected_by_reason`` (most first).
+
+    Raises
+    ------
+    SourceError
+        A date or amount written as text that is not one (column, row, value, how many).
+    DataError
+        No usable transaction, or none on or before ``cutoff``.
+    """
+    from xuanba._dates import as_date
+    from xuanba.facts.compute import check_first_transaction, transactions_table
+    from xuanba.standard.engine import to_arrow
+
+    cut = as_date(cutoff, "cutoff")
+    raw = transactions_table(source, cast_ts=False)
+    _needs_sql(raw)
+    as_text = raw.customer_id.cast("string")
+    checked = _judged(raw.mutate(_id_text=as_text))
+    counts = to_arrow(
+        checked.group_by("_why").aggregate(
+            _n=checked.count(),
+            _first=checked.ts.min(),
+            _unread=checked._unread.cast("int64").sum(),
+            _trimmed=(checked.customer_id != checked._id_text).cast("int64").sum(),
+        )
+    ).to_pylist()
+    by_reason = {r["_why"]: r for r in counts}
+    for reason, column in ((UNPARSEABLE_DATE, "ts"), (NON_NUMERIC, "amount")):
+        bad = int((by_reason.get(reason) or {}).get("_unread") or 0)
+        if bad:
+            _unreadable(raw, reason, column, bad)
+    good = by_reason.get(None) or {"_n": 0, "_first": None}
+    rejected = {str(k): int(v["_n"]) for k, v in by_reason.items() if k is not None}
+    rows = {
+        "input_rows": sum(int(r["_n"]) for r in counts),
+        "used": int(good["_n"]),
+        "rejected": sum(rejected.values()),
+        "rejected_by_reason": dict(sorted(rejected.items(), key=lambda kv: (-kv[1], kv[0]))),
+    }
+    if not rows["input_rows"]:  # said of the source, not as a workspace to load with ingest
+        from xuanba.errors import DataError
+
+        raise DataError(Phrase("err_source_no_rows"), fix=Phrase("err_source_no_rows_fix"))
+    if not rows["used"]:
+        from xuanba.errors import DataError
+
+        raise DataError(
+            Phrase(
+                "err_source_none_usable",
+                n=f"{rows['input_rows']:,}",
+                reasons=reasons_said(rows, "en"),
+            ),
+            fix=Phrase("err_source_none_usable_fix"),
+        )
+    check_first_transaction(rows["used"], good["_first"], cut)
+    typed = not raw.ts.type().is_string() and not raw.amount.type().is_string()
+    if typed and not rows["rejected"] and not good.get("_trimmed"):
+        # every row kept as it is: the queries after read the source as they did before the checks
+        plain = raw.mutate(customer_id=as_text)
+        return (
+            plain if raw.ts.type().is_temporal() else plain.mutate(ts=plain.ts.cast("timestamp"))
+        ), rows
+    return checked.filter(checked._why.isnull()).drop("_why", "_unread", "_id_text"), rows
+
+
+def _needs_sql(table: Any) -> None:
+    """Ingest's rules call SQL's ``trim``: a backend that is no SQL engine (polars) cannot run
+    them, said as Ibis says what a backend cannot translate (and the round names the engines
+    that work)."""
+    from ibis.backends.sql import SQLBackend
+    from ibis.common.exceptions import TranslationError
+
+    try:
+        backend = table._find_backend(use_default=True)
+    except Exception:  # noqa: BLE001 - an in-memory table: DuckDB runs it
+        return
+    if not isinstance(backend, SQLBackend):
+        raise TranslationError(f"no SQL functions (trim) on the {backend.name} backend")
+
+
+def _judged(raw: Any) -> Any:
+    """``raw`` with its id, date and amount as read, ``_why`` (ingest's reason to reject the row,
+    ``NULL``: none) and ``_unread`` (a date or amount written as text that is not one)."""
+    ts_raw, ts = _read_ts(raw.ts)
+    amount_raw, amount, unread_amount = _read_amount(raw.amount)
+    unread = ts_raw.notnull() & ts.isnull() if raw.ts.type().is_string() else ibis.literal(False)
+    customer_id = text_value(raw.customer_id)
+    why = reject_reason(customer_id, ts_raw, ts, amount_raw, amount)
+    return raw.mutate(
+        customer_id=customer_id,
+        ts=ts,
+        amount=amount,
+        _why=why,
+        _unread=ibis.ifelse(why == NON_NUMERIC, unread_amount, unread),
+    )
+
+
+def _unreadable(raw: Any, reason: str, column: str, count: int) -> None:
+    """Raise the :class:`SourceError` of ``count`` cells of ``column`` that cannot be read, with
+    the first one's value, its customer and (on DuckDB) its row in the order the engine reads
+    the source."""
+    from xuanba.standard.engine import to_arrow
+    from xuanba.standard.engine_spark import is_spark
+
+    kept = {"_v": raw[column].cast("string"), "_id": raw.customer_id.cast("string")}
+    if not is_spark(raw):  # Spark numbers rows only in an order; DuckDB reads a file in its order
+        kept["_row"] = ibis.row_number() + 1
+    judged = _judged(raw.mutate(**kept))
+    bad = judged.filter((judged._why == reason) & judged._unread)
+    first = to_arrow(bad.select(*kept).limit(1)).to_pylist()[0]
+    what = "date" if column == "ts" else "amount"
+    raise SourceError(
+        Phrase(f"err_source_unread_{what}", value=repr(first["_v"]), customer=repr(first["_id"])),
+        row=first.get("_row"),
+        column=column,
+        count=count,
+        fix=Phrase(f"err_source_unread_{what}_fix"),
+    )
+
+
+def reasons_said(rows: dict[str, Any], lang: str) -> str:
+    """``rejected_by_reason`` in words: ``"3 missing customer id, 1 date before 1900"``."""
+    from xuanba.i18n import reason_words
+
+    return ", ".join(
+        f"{n:,} {reason_words(r, lang)}" for r, n in rows.get("rejected_by_reason", {}).items()
+    )
+
+
+def rejected_line(meta: dict[str, Any], lang: str) -> str | None:
+    """What the console says of the source rows a round on an engine left out (``None``: none)."""
+    from xuanba.i18n import t
+
+    rows = meta.get("source_rows") or {}
+    if not rows.get("rejected"):
+        return None
+    return t(
+        "source_rows_rejected",
+        lang,
+        rejected=f"{rows['rejected']:,}",
+        n=f"{rows['input_rows']:,}",
+        reasons=reasons_said(rows, lang),
+    )
+
+
+def refuse_roster_out_in_source(source: str | None, roster_out: str | Path | None) -> None:
+    """Refuse a ``--roster-out`` folder inside the ``--source`` folder (or the folder itself): the
+    next round over that source would read ``roster.parquet`` and ``fields.parquet`` as parts
+    of the transactions. A URL or a catalog table is not a local folder; nothing to check."""
+    if source is None or roster_out is None or "://" in str(source) or "://" in str(roster_out):
+        return
+    if str(roster_out).lower().startswith("table:"):  # a catalog table: no folder of ours
+        return
+    text = str(source)
+    glob = next((i for i, ch in enumerate(text) if ch in "*?["), None)
+    folder = Path(text[:glob]).parent if glob is not None else Path(text)
+    if not folder.is_dir():
+        return
+    inside, out = folder.resolve(), Path(roster_out).resolve()
+    if out == inside or inside in out.parents:
+        raise InputError(
+            Phrase("err_roster_out_in_source", out=repr(str(roster_out)), source=repr(text)),
+            file=str(roster_out),
+            fix=Phrase("err_roster_out_in_source_fix"),
+        )
