@@ -249,7 +249,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         # the fields alone, and what is derived from the fields is computed again after them
         narrow = [id_column, *keep]
         t = base.select(*narrow, **_count_below_all(base, crits, pct, raws, medians))
-        narrow += [f"_b{j}" for j in pct]
+        narrow += [f"_{x}{j}" for j in pct for x in "bq"]
         f = {j: _filled(_raw_expression(t, c), c, medians.get(j)) for j, c in enumerate(crits)}
         failed, _ = _gates(t, standard)
         t = t.select(*narrow, _failed=failed,
@@ -270,12 +270,12 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     if spread:  # a range-partitioned sort, numbered per range plus each range's offset
         t = sorted_index(t, keys, "_ix")
         t = t.mutate(rank=t._ix + 1).drop("_ix")
-    else:  # kept: the fields, the counts below and the rank; the rest computed again
+    else:  # kept: the fields, the counts below, the positions and the rank; the rest computed again
         t = _kept(t.mutate(rank=ibis.row_number().over(ibis.window(order_by=keys)) + 1))
-        for j in pct:  # each percentile criterion's values in order, one list read from the kept copy
+        for j in pct:  # each percentile criterion's values by position, read from the kept copy
             v = _filled(_raw_expression(t, crits[j]), crits[j], medians.get(j))
             v = v if crits[j].direction == "higher" else -v
-            by_pos[j] = t.filter(v.notnull()).aggregate(_a=v.collect(order_by=v)).as_scalar()
+            by_pos[j] = t.filter(v.notnull()).select(v.name(f"_v{j}"), t[f"_q{j}"])
 
     # tiers before capacity, in rank order: each takes the eligible customers left, up to its quota
     # (one projection for all the tiers: a customer takes the first tier whose rule holds)
@@ -357,15 +357,16 @@ def _base_figures(t: Any, filled: dict[int, Any], crits: list[Criterion]) -> tup
 
 def _count_below_all(t: Any, crits: list[Criterion], pct: list[int], raws: dict[int, Any],
                      medians: dict[int, Any]) -> dict[str, Any]:
-    """For each of the percentile criteria ``pct``, ``_b<j>``: how many values lie strictly
-    below, ``rank() over (order by value)`` with the missing values last (which counts exactly
-    those), from the raw values ``raws`` over ``t``."""
+    """For each of the percentile criteria ``pct``, ``_b<j>`` (how many values lie strictly
+    below: ``rank() over (order by value)`` with the missing values last counts exactly those)
+    and ``_q<j>`` (the 0-based position in the order of the values, missing last), from the raw
+    values ``raws`` over ``t``: two windows per criterion on the same order (one sort)."""
     cols: dict[str, Any] = {}
     for j in pct:
         f = _filled(raws[j], crits[j], medians.get(j))
         s = f if crits[j].direction == "higher" else -f
         order = ibis.window(order_by=s.asc(nulls_first=False))
-        cols[f"_b{j}"] = ibis.rank().over(order)
+        cols.update({f"_b{j}": ibis.rank().over(order), f"_q{j}": ibis.row_number().over(order)})
     return cols
 
 
@@ -521,19 +522,13 @@ def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[in
     t = _kept_on_spark(t.select(id_column, "score", "rank", *raw, *pts, *shown, *parts, quadrant=quadrant,
                                 **{f"_need{j}": need[j] for j in k_all}, **k))
     shown.append("quadrant")
-    idx = {}
     for j in pct:  # the k-th value of the others, by its position (skipping the customer's own place)
         jk = t[f"_k{j}"] - 1
-        idx[j] = ibis.greatest(ibis.least(ibis.ifelse(jk < t[f"_pos{j}"], jk, jk + 1), int(st[f"m{j}"]) - 1), 0)
-    if pct and is_spark(t):  # sorted values by position, joined; the exponents as columns: each next double above is then a small expression
-        for j in pct:
-            t = t.left_join(by_pos[j], idx[j] == by_pos[j][f"_q{j}"])
+        idx = ibis.greatest(ibis.least(ibis.ifelse(jk < t[f"_pos{j}"], jk, jk + 1), int(st[f"m{j}"]) - 1), 0)
+        t = t.left_join(by_pos[j], idx == by_pos[j][f"_q{j}"])
+    if pct and is_spark(t):  # the exponents as columns: each next double above is then a small expression
         t = t.mutate(**{f"_ev{j}": _exponent(t[f"_v{j}"]) for j in pct},
                      **{f"_et{j}": _exponent(t[f"_top{j}"]) for j in pct})
-    elif pct:  # DuckDB: the k-th element of the list of the values in order, no join
-        t = t.select(id_column, "score", "rank", *raw, *pts, *shown, *parts[1::5], *parts[2::5], *parts[3::5],
-                     *parts[4::5], *[f"_need{j}" for j in k_all], *[f"_k{j}" for j in pct],
-                     **{f"_v{j}": by_pos[j][idx[j]] for j in pct})
     targets, spreads = _inverses(standard, st, native=not is_spark(t))
     return _cheapest(t, standard, targets, spreads, id_column, shown)
 
