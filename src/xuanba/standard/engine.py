@@ -307,6 +307,8 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         **{f"_n{k}": (final == k).cast("int64").sum() for k in range(len(tier_names))},
         **{f"_m{k}": t.score.min(where=final == k) for k in range(len(tier_names))}))
     counts = [int(per.get(f"_n{k}") or 0) for k in range(len(tier_names))]
+    if info["capacity_method"] == "not binding" and not per["_sel"]:  # every candidate kept, and none
+        info["capacity_method"] = "none"
     info.update({"n_customers": n, "n_selected": int(per["_sel"] or 0), "n_gated_out": int(per["_gated"] or 0),
                  "n_left_out_by_capacity": int(per["_left"] or 0),
                  "tier_counts": {name: counts[k] for k, name in enumerate(tier_names)}})
@@ -747,20 +749,24 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, Any, dic
 
     cap = standard.capacity
     pre = t._tier.notnull()
-    n_cand = int(to_arrow(t.aggregate(_c=pre.cast("int64").sum()))["_c"][0].as_py() or 0)
-    if not cap.is_set or n_cand == 0:
+    if not cap.is_set:
         return t, pre, {"capacity_method": "none"}
     obj = t.score if cap.objective == "score" else ibis.coalesce(_as_float(t[cap.objective]), 0.0)
-    if cap.budget is None:
-        limit = int(cap.max_accounts or n_cand)
-        if n_cand <= limit:
+    if cap.budget is None:  # (no candidate at all, "none", is told from the count selected after)
+        if not cap.max_accounts:
             return t, pre, {"capacity_method": "not binding"}
+        limit = int(cap.max_accounts)
         # the limit-th candidate (by objective, then rank: ties keep rank order) is the last one
-        # kept: a top-n query, not a numbering of the whole base
-        last = _scalars(t.filter(pre).select(_o=obj, _k=t.rank).order_by([ibis._._o.desc(), ibis._._k])
-                        .limit(1, offset=limit - 1))
-        o, r = _lit(last["_o"]), int(last["_k"])
+        # kept, and binds when one more follows it: a top-n query, not a numbering of the whole base
+        last = to_arrow(t.filter(pre).select(_o=obj, _k=t.rank).order_by([ibis._._o.desc(), ibis._._k])
+                        .limit(2, offset=limit - 1)).to_pylist()
+        if len(last) < 2:
+            return t, pre, {"capacity_method": "not binding"}
+        o, r = _lit(last[0]["_o"]), int(last[0]["_k"])
         return t, pre & ((obj > o) | ((obj == o) & (t.rank <= r))), {"capacity_method": "top-n"}
+    n_cand = int(to_arrow(t.aggregate(_c=pre.cast("int64").sum()))["_c"][0].as_py() or 0)
+    if n_cand == 0:
+        return t, pre, {"capacity_method": "none"}
     cost = _as_float(t[cap.cost_field])
     if is_spark(t):  # not the exact percentile's one task
         stats = _medians_spread(t.filter(pre).mutate(_cv=cost), {"_med": "_cv"})
