@@ -111,8 +111,6 @@ def _next_above(x: Any, e: Any, *, native: bool) -> Any:
     return _nextafter(x, ibis.literal(float("inf"), type="float64")) if native else _next_up(x, e)
 
 
-
-
 def _raw_expression(t: Any, c: Criterion) -> Any:
     """A criterion's raw value: its field or formula as float64; ±inf (e.g. x / 0) and NaN
     missing (``abs(x) < inf`` is false for both, null for null: one comparison)."""
@@ -209,12 +207,15 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     keep = [c for c in table.columns if c in used and c != id_column]
     base = table.select(table[id_column].cast("string").name(id_column), *keep)
     spread = is_spark(base)  # Spark: no window over the whole base (one task), figures and sorts instead
-    raws = {j: _raw_expression(base, c) for j, c in enumerate(crits)}
+    try:
+        raws, refused = {j: _raw_expression(base, c) for j, c in enumerate(crits)}, None
+    except DataError as exc:  # told after the base's own problems, as before the raw values were read here
+        raws, refused = {}, exc
     to_fill = [j for j, c in enumerate(crits) if c.missing == "median"]
     # the counts and (DuckDB: its median is the exact one, the mean of the two middle values, as
     # NumPy's) the medians that fill missing values: one query
     first = {"_n": base.count(), "_ids": base[id_column].nunique(), "_missing": base[id_column].isnull().sum()}
-    if not spread:
+    if not spread and refused is None:
         first.update({f"med{j}": raws[j].median() for j in to_fill})
     counts = _scalars(base.aggregate(**first))
     n = int(counts["_n"] or 0)
@@ -229,12 +230,14 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         raise DataError("a customer appears more than once in the fields", examples=some[id_column].to_pylist(),
                         count=int(to_arrow(dups.count()).as_py()),
                         fix="Give one row per customer_id (aggregate the extra fields first).")
+    if refused is not None:
+        raise refused
 
     by_pos: dict[int, Any] = {}  # each percentile criterion's values in order, by position
     if spread:
         t = _kept(base.mutate(**{f"_r{j}": raws[j] for j in range(len(crits))}))
-        medians = {j: v for j, v in zip(to_fill, _medians_spread(t, {f"med{j}": f"_r{j}" for j in to_fill}).values(),
-                                        strict=True)}
+        got = _medians_spread(t, {f"med{j}": f"_r{j}" for j in to_fill})
+        medians = {j: got[f"med{j}"] for j in to_fill}
         t = t.mutate(**{f"_f{j}": _filled(t[f"_r{j}"], c, medians.get(j)) for j, c in enumerate(crits)})
         st, pct = _base_figures(t, {j: t[f"_f{j}"] for j in range(len(crits))}, crits)
         t = _points_figures(t, crits, st, pct, by_pos)
