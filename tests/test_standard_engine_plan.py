@@ -34,11 +34,12 @@ def queries():
     """Every query ``score_in_engine`` runs for the starter standard (SQL text), the kept copies
     it makes, and the scored result with the pandas path's; also the kept copies' columns and
     every query in the order run, each kept copy marked ``None``."""
-    run, kept, kept_columns, order = [], [], [], []
+    run, kept, kept_columns, order, exprs = [], [], [], [], []
     to_arrow, keep = engine.to_arrow, engine._kept
 
     def record_run(expr):
         table = expr if isinstance(expr, ibis.expr.types.Table) else expr.as_table()
+        exprs.append(table)
         run.append(str(ibis.to_sql(table)))
         order.append(run[-1])
         return to_arrow(expr)
@@ -54,7 +55,7 @@ def queries():
         mp.setattr(engine, "to_arrow", record_run)
         mp.setattr(engine, "_kept", record_kept)
         got = engine.score_in_engine(frame, std)
-    return run, kept, got, score_customers(frame, std), std, kept_columns, order
+    return run, kept, got, score_customers(frame, std), std, kept_columns, order, exprs
 
 
 def test_the_scored_roster_is_the_pandas_one(queries):
@@ -79,7 +80,7 @@ def test_no_aggregate_window_over_the_whole_base(queries):
 def test_one_kept_copy_and_it_is_narrow(queries):
     """One copy of the base is written (after the rank), holding the fields and what the windows
     gave, not the whole working table."""
-    _, kept, *_, columns, _ = queries
+    _, kept, *_, columns, _, _ = queries
     assert len(kept) == 1
     assert "rank" in columns[0] and "score" in columns[0]
     for derived in ("gates_failed", "_p0", "_r0", "_f0"):
@@ -89,16 +90,15 @@ def test_one_kept_copy_and_it_is_narrow(queries):
 def test_each_percentile_criterions_sorted_values_are_computed_once(queries):
     """The queries number each percentile criterion's values once, in the kept copy, on the order
     of its count below (the plan once held the first criterion's numbering four times, each
-    criterion's values read from the table already joined to the previous ones'); the roster's own
-    query (the last) then has no window at all: it joins the kept copy's numbers."""
+    criterion's values read from the table already joined to the previous ones'): one numbering
+    per percentile criterion and one for the rank, all in the kept copy; the roster's own query
+    (the last) then has no window at all: it joins the kept copy's numbers."""
     run, kept, _, _, std, *_ = queries
     every = "\n".join(run + kept)
     pct = [j for j, c in enumerate(std.criteria) if c.normalise == "percentile"]
     assert pct
-    for j in pct:
-        numbered = re.findall(rf'ROW_NUMBER\(\) OVER \(ORDER BY -?"t\d+"\."_f{j}" ASC', every)
-        assert len(numbered) == 1, j
-        assert len(re.findall(rf'ROW_NUMBER\(\) OVER \(ORDER BY -?"t\d+"\."_f{j}" ASC', kept[0])) == 1, j
+    assert every.count("ROW_NUMBER() OVER") == kept[0].count("ROW_NUMBER() OVER") == len(pct) + 1
+    assert kept[0].count(" RANK() OVER") == len(pct)  # the counts below
     assert " OVER " not in run[-1].upper()
 
 
@@ -106,7 +106,7 @@ def test_each_percentile_criterions_sorted_values_are_computed_once(queries):
 def in_order(queries):
     """Every query ``score_in_engine`` runs for the starter standard, in order, the kept copy
     marked ``None``."""
-    return queries[-1]
+    return queries[-2]
 
 
 def test_the_figures_of_the_base_are_read_before_the_kept_copy(in_order):
@@ -131,4 +131,20 @@ def test_the_small_queries_after_the_kept_copy_read_a_small_expression(in_order)
     for q in small:
         assert q.count("FROM (") <= 5, q[:300]
         assert " JOIN " not in q.upper()
-    assert len(in_order) <= 11  # ten queries and the kept copy (twelve and the copy before)
+    assert len(in_order) <= 10  # nine queries and the kept copy (ten and the copy before session 12)
+
+
+def test_the_rosters_query_is_a_few_narrow_projections(queries):
+    """What Ibis spends its time on is compiling, and that grows with the projections stacked and
+    the columns each carries (every pair of stacked projections is a merge Ibis tries): the roster's
+    query once stacked 28 projections of up to 91 columns, 1,606 nodes in all, 0.44 s to compile
+    of the 0.8 s a call took at 10,000 customers. It stacks at most 10 now, of at most 45
+    columns, under 800 nodes."""
+    from ibis.common.graph import Graph
+    from ibis.expr import operations as ops
+
+    graph = Graph.from_bfs(queries[-1][-1].op())
+    projections = [node for node in graph if isinstance(node, ops.Project)]
+    assert len(projections) <= 10
+    assert max(len(p.values) for p in projections) <= 45
+    assert len(graph) < 800

@@ -3,36 +3,34 @@
 :func:`roster_expression` compiles a whole standard (criteria, gates, rank, tiers, capacity, gaps,
 cheapest criteria, quadrants) over any Ibis table; :func:`score_in_engine` returns what
 :func:`xuanba.standard.score.score_customers` returns, computed that way (the pandas path is its
-test oracle); rules compile through :func:`xuanba.standard.engine_rules.compile_rule`.
+test oracle, tests/test_standard_engine*.py); rules compile through
+:func:`xuanba.standard.engine_rules.compile_rule`.
 
-A first part of compiling the standard to the engine (issue 16): each criterion's normalisation
-becomes a column expression over the whole base — ``percentile`` a rank window, ``minmax`` and
-``zscore`` aggregates over the base, ``bands`` a case — equal to the pandas path of
-:mod:`xuanba.standard.score` (its oracle in tests/test_standard_engine.py). A missing value
-earns 0, as there; replacing it (``missing = "median"`` or a number) happens before.
+Each criterion's normalisation is a column expression over the whole base — ``percentile`` from
+how many values lie strictly below (a rank window), ``minmax`` and ``zscore`` from figures of the
+base read in one-row queries and returned as literals, ``bands`` a case. A missing value earns 0;
+replacing it (``missing = "median"`` or a number) happens before.
 
-Example
--------
->>> import ibis, pyarrow as pa
->>> from xuanba.standard.schema import Criterion
->>> t = ibis.memtable(pa.table({"v": [0.0, 0.0, 5.0, 7.0, 7.0, None]}))
->>> c = Criterion(name="v", field="v", weight=1)
->>> sorted(normalise(t, "v", c, "p").to_pyarrow()["p"].to_pylist())
-[0.0, 0.0, 0.0, 0.6666666666666666, 1.0, 1.0]
+What Ibis spends its time on is compiling, and it grows with the number of projections stacked
+and the columns each carries (every pair of stacked projections is a merge it tries): the roster is
+built in a few projections that carry only what later ones read, and the one-row queries are as
+few as the figures allow.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import ibis
 
-from xuanba.errors import InputError
 from xuanba.facts.expressions import round_half_even
 from xuanba.standard.engine_rules import is_inf
 from xuanba.standard.engine_spark import checkpoint, is_spark, kept_for_call, sorted_index
 from xuanba.standard.schema import Criterion, Standard
+
+_INF = float("inf")
 
 
 def to_arrow(expr: Any) -> Any:
@@ -51,102 +49,24 @@ def to_arrow(expr: Any) -> Any:
         backend._run_pre_execute_hooks(table)  # registers the in-memory tables the query reads
         out = backend._session.sql(backend.compile(table)).toArrow()
     else:
-        out = table.to_pyarrow()
+        with unfused():
+            out = table.to_pyarrow()
     return out if table is expr else out.column(0)[0]
 
 
-def normalise(table: Any, column: str, criterion: Criterion, name: str) -> Any:
-    """``table`` with a column ``name``: the 0–1 points of ``criterion`` for every row, from the
-    numeric column ``column`` (null: missing, 0 points). Window and aggregate expressions over
-    the whole base, in two steps where one window reads another."""
-    raw = table[column]
-    if criterion.normalise == "bands":
-        return table.mutate(**{name: _bands(raw, criterion)})
-    s = raw if criterion.direction == "higher" else -raw
-    if criterion.normalise == "percentile":
-        # (values strictly below) / (m - count of the top value); 0.5 when every value is the same
-        step = table.mutate(_s=s, _top=s.max().over(), _m=raw.notnull().sum().over(), _below=_count_below(s))
-        step = step.mutate(_at_top=(step._s == step._top).sum().over())
-        below_top = (step._m - step._at_top).cast("float64")
-        points = ibis.ifelse(below_top == 0, 0.5, step._below.cast("float64") / below_top)
-        out = step.mutate(**{name: ibis.ifelse(step._s.notnull(), points, 0.0)})
-        return out.drop("_s", "_top", "_m", "_below", "_at_top")
-    if criterion.normalise == "minmax":
-        lo, hi = s.min().over(), s.max().over()
-        points = ibis.ifelse(hi == lo, 0.5, (s - lo) / (hi - lo))
-        return table.mutate(**{name: ibis.ifelse(raw.notnull(), points, 0.0)})
-    mean, sd = s.mean().over(), s.std(how="pop").over()  # population standard deviation
-    clipped = ibis.greatest(ibis.least(((s - mean) / sd + 3.0) / 6.0, 1.0), 0.0)
-    return table.mutate(**{name: ibis.ifelse(raw.notnull(), ibis.ifelse(sd == 0, 0.5, clipped), 0.0)})
-
-
-def _count_below(s: Any) -> Any:
-    """How many values of ``s`` over the base are strictly below each row's (nulls not counted):
-    ``rank() over (order by s)`` with the nulls ordered last, which counts exactly those."""
-    return ibis.rank().over(ibis.window(order_by=s.asc(nulls_first=False)))
-
-
-def _bands(raw: Any, criterion: Criterion) -> Any:
-    """Points of the band the value falls in (thresholds ascending; below the first: 0)."""
-    bands = sorted(criterion.bands or [])
-    out: Any = ibis.literal(0.0)
-    if criterion.direction == "higher":
-        for threshold, points in bands:  # the last threshold reached wins
-            out = ibis.ifelse(raw >= threshold, points / 100.0, out)
-    else:
-        for threshold, points in reversed(bands):  # the first threshold not passed wins
-            out = ibis.ifelse(raw <= threshold, points / 100.0, out)
-    return ibis.ifelse(raw.notnull(), out, 0.0)
-
-
-def score_and_rank(table: Any, standard: Standard, *, id_column: str = "customer_id") -> Any:
-    """``table`` with ``score`` (0–100, six decimals, as :func:`xuanba.standard.score.score_customers`)
-    and ``rank`` (1 = best: score descending, then the standard's tie-break fields with missing
-    values last, then ``customer_id``), computed by the engine: the score and rank alone, for
-    criteria that name a field (:func:`roster_expression` does the whole standard).
-
-    Example
-    -------
-    >>> import pyarrow as pa
-    >>> from xuanba.standard import load_standard
-    >>> s = load_standard('[standard]\\nname = "s"\\nversion = "1"\\n[[criteria]]\\nname = "rev"\\n'
-    ...                   'field = "revenue_365d"\\nweight = 1\\n')
-    >>> t = ibis.memtable(pa.table({"customer_id": ["a", "b", "c"], "revenue_365d": [5.0, 9.0, 5.0]}))
-    >>> out = score_and_rank(t, s).order_by("rank").to_pyarrow()
-    >>> out["customer_id"].to_pylist(), out["score"].to_pylist()
-    (['b', 'a', 'c'], [100.0, 0.0, 0.0])
-    """
-    shares = standard.weight_shares
-    t = table
-    points = []
-    for c in standard.criteria:
-        if c.field not in table.columns:
-            raise InputError(f"criterion {c.name!r} reads {c.field!r}, which is not a column: rule "
-                             "expressions are not compiled to the engine yet",
-                             fix="Compute the expression as a field first, or score with score_customers.")
-        raw = t[c.field].cast("float64")
-        raw = ibis.ifelse(is_inf(raw) | raw.isnan(), ibis.null("float64"), raw)  # e.g. x / 0: missing
-        if c.missing == "median":
-            t = t.mutate(**{f"_raw_{c.name}": raw})
-            col = t[f"_raw_{c.name}"]
-            raw = col.fill_null(ibis.coalesce(col.median().over(), 0.0))
-        elif c.missing != "zero":
-            raw = raw.fill_null(float(c.missing))
-        t = t.mutate(**{f"_raw_{c.name}": raw})
-        t = normalise(t, f"_raw_{c.name}", c, f"_pts_{c.name}")
-        points.append(100.0 * shares[c.name] * t[f"_pts_{c.name}"])
-    total: Any = points[0]
-    for term in points[1:]:
-        total = total + term
-    t = t.mutate(score=round_half_even(total.cast("float64"), 6))  # numpy's rounding: the same bits on every engine
-    keys = [t.score.desc()]
-    for name, asc in standard.tie_break.sort_keys()[:-1]:
-        col = t[name].cast("float64")
-        keys.append(col.asc(nulls_first=False) if asc else col.desc(nulls_first=False))
-    keys.append(t[id_column].asc())
-    t = t.mutate(rank=ibis.row_number().over(ibis.window(order_by=keys)) + 1)
-    helpers = [c for c in t.columns if c.startswith(("_raw_", "_pts_"))]
-    return t.drop(*helpers)
+@contextlib.contextmanager
+def unfused() -> Iterator[None]:
+    """A block in which Ibis compiles stacked projections as nested queries instead of merging
+    them (``ibis.options.sql.fuse_selects`` off): the merge, tried on every pair of stacked
+    projections, was a third of the compiling time of the roster's query and more than its run
+    (DuckDB flattens the nesting itself). A setting of the process: another thread compiling
+    meanwhile gets nested queries too, which mean the same."""
+    before = ibis.options.sql.fuse_selects
+    ibis.options.sql.fuse_selects = False
+    try:
+        yield
+    finally:
+        ibis.options.sql.fuse_selects = before
 
 
 # -- the whole roster on the engine ------------------------------------------------------------
@@ -192,24 +112,67 @@ def _next_above(x: Any, e: Any, *, native: bool) -> Any:
 
 
 def _raw_expression(t: Any, c: Criterion) -> Any:
-    """A criterion's raw value: its field or formula as float64; ±inf (e.g. x / 0) missing."""
+    """A criterion's raw value: its field or formula as float64; ±inf (e.g. x / 0) and NaN
+    missing (``abs(x) < inf`` is false for both, null for null: one comparison)."""
     from xuanba.standard.engine_rules import as_number, compile_rule
     from xuanba.standard.expressions import ExpressionError
 
-    try:
-        raw = as_number(compile_rule(c.field, t))
-    except ExpressionError as exc:
-        from xuanba.errors import DataError
+    if c.field in t.columns and t[c.field].type().is_numeric():  # a field as it is: no rule to compile
+        raw = t[c.field].cast("float64")
+    else:
+        try:
+            raw = as_number(compile_rule(c.field, t))
+        except ExpressionError as exc:
+            from xuanba.errors import DataError
 
-        raise DataError(f"criterion {c.name!r} cannot be computed: {exc.message}",
-                        fix=exc.fix or "Check the field names against the data.") from None
-    return ibis.ifelse(is_inf(raw) | raw.isnan(), ibis.null("float64"), raw)
+            raise DataError(f"criterion {c.name!r} cannot be computed: {exc.message}",
+                            fix=exc.fix or "Check the field names against the data.") from None
+    return ibis.ifelse(raw.abs() < ibis.literal(_INF, type="float64"), raw, ibis.null("float64"))
+
+
+def _filled(raw: Any, c: Criterion, median: Any) -> Any:
+    """The value a criterion normalises: ``raw`` with a missing value replaced as the criterion
+    says (``median``: the base's, read before; ``zero``: left missing, earning 0)."""
+    if c.missing == "median":
+        return raw.fill_null(ibis.literal(float(median) if median is not None else 0.0, type="float64"))
+    if c.missing != "zero":
+        return raw.fill_null(float(c.missing))
+    return raw
 
 
 def _scalars(expr: Any) -> dict[str, Any]:
     """Run an aggregate expression (one row) and return it as a dict."""
     row = to_arrow(expr).to_pylist()
     return row[0] if row else {}
+
+
+def _gates(t: Any, standard: Standard) -> tuple[Any, Any]:
+    """(whether some gate failed, the failed gates' names each after ``"; "``) over ``t``."""
+    from xuanba.errors import DataError
+    from xuanba.standard.engine_rules import compile_rule, truth
+    from xuanba.standard.expressions import ExpressionError
+
+    failed: Any = ibis.literal(False)
+    label: Any = ibis.literal("")
+    for g in standard.gates:
+        try:
+            ok = truth(compile_rule(g.expr, t))
+        except ExpressionError as exc:
+            raise DataError(f"gate {g.name!r} cannot be checked: {exc.message}",
+                            fix=exc.fix or "Check the field names against the data.") from None
+        failed = failed | ~ok
+        label = label + ibis.ifelse(ok, "", "; " + g.name)
+    return failed, label
+
+
+def _total(standard: Standard, points: dict[int, Any]) -> Any:
+    """The unrounded score: each criterion's points times 100 times its share of the weights."""
+    shares = standard.weight_shares
+    total: Any = None
+    for j, c in enumerate(standard.criteria):
+        term = 100.0 * shares[c.name] * points[j]
+        total = term if total is None else total + term
+    return total.cast("float64")
 
 
 def roster_expression(table: Any, standard: Standard, *, id_column: str = "customer_id"
@@ -238,94 +201,64 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     (['', 'A', 'A'], [None, 50.0, 100.0], 1)
     """
     from xuanba.errors import DataError, Phrase
-    from xuanba.standard.engine_rules import compile_rule, truth
-    from xuanba.standard.expressions import ExpressionError
 
     crits = standard.criteria
-    shares = standard.weight_shares
     used = _fields_read(standard)  # only what the standard reads travels through the steps
     keep = [c for c in table.columns if c in used and c != id_column]
-    t = table.select(table[id_column].cast("string").name(id_column), *keep)
-    counts = _scalars(t.aggregate(_n=t.count(), _ids=t[id_column].nunique(),  # one query for all three
-                                  _missing=t[id_column].isnull().sum()))
+    base = table.select(table[id_column].cast("string").name(id_column), *keep)
+    spread = is_spark(base)  # Spark: no window over the whole base (one task), figures and sorts instead
+    try:
+        raws, refused = {j: _raw_expression(base, c) for j, c in enumerate(crits)}, None
+    except DataError as exc:  # told after the base's own problems, as before the raw values were read here
+        raws, refused = {}, exc
+    to_fill = [j for j, c in enumerate(crits) if c.missing == "median"]
+    # the counts and (DuckDB: its median is the exact one, the mean of the two middle values, as
+    # NumPy's) the medians that fill missing values: one query
+    first = {"_n": base.count(), "_ids": base[id_column].nunique(), "_missing": base[id_column].isnull().sum()}
+    if not spread and refused is None:
+        first.update({f"med{j}": raws[j].median() for j in to_fill})
+    counts = _scalars(base.aggregate(**first))
     n = int(counts["_n"] or 0)
     if n == 0:
         raise DataError("there are no customers to score", fix="Check the cutoff and the transactions.")
     if int(counts["_missing"] or 0):  # nunique leaves them out: not a duplicate, a row with no id
         raise DataError(Phrase("err_id_missing", n=f"{int(counts['_missing']):,}"), column=id_column,
                         fix=Phrase("err_id_missing_fix"))
-    dups = t.group_by(id_column).aggregate(_k=t.count()).filter(lambda x: x._k > 1)
     if int(counts["_ids"] or 0) != n:
+        dups = base.group_by(id_column).aggregate(_k=base.count()).filter(lambda x: x._k > 1)
         some = to_arrow(dups.limit(5))
         raise DataError("a customer appears more than once in the fields", examples=some[id_column].to_pylist(),
                         count=int(to_arrow(dups.count()).as_py()),
                         fix="Give one row per customer_id (aggregate the extra fields first).")
+    if refused is not None:
+        raise refused
 
-    # raw values (as read, missing kept for the roster) and filled ones (what is normalised), each
-    # step one projection for every criterion at once: few layers keep compiling cheap
-    t = t.mutate(**{f"_r{j}": _raw_expression(t, c) for j, c in enumerate(crits)})
-    spread = is_spark(t)  # Spark: no window over the whole base (one task), figures and sorts instead
-    # the figures of the base (medians, tops, counts, spreads) come to the driver in a few one-row
-    # queries and return as literals: no window over the whole base, which DuckDB computes as one
-    # more pass (and Spark in one task) for each
-    to_fill = {f"med{j}": f"_r{j}" for j, c in enumerate(crits) if c.missing == "median"}
-    if spread:
-        t = _kept(t)
-        medians = _medians_spread(t, to_fill)
-    else:  # DuckDB's median is the exact one (the mean of the two middle values), as NumPy's
-        medians = _scalars(t.aggregate(**{k: t[col].median() for k, col in to_fill.items()})) if to_fill else {}
-
-    def filled(t: Any) -> Any:
-        cols = {}
-        for j, c in enumerate(crits):
-            col = t[f"_r{j}"]
-            if c.missing == "median":
-                med = medians.get(f"med{j}")
-                cols[f"_f{j}"] = col.fill_null(ibis.literal(float(med) if med is not None else 0.0, type="float64"))
-            elif c.missing != "zero":
-                cols[f"_f{j}"] = col.fill_null(float(c.missing))
-            else:
-                cols[f"_f{j}"] = col
-        return t.mutate(**cols)
-
-    def scored(t: Any, *, label_only: bool = False) -> Any:  # the score and the gates, from the points
-        total: Any = None
-        for j, c in enumerate(crits):
-            term = 100.0 * shares[c.name] * t[f"_p{j}"]
-            total = term if total is None else total + term
-        failed: Any = ibis.literal(False)  # gates: which failed, named in the standard's order
-        label: Any = ibis.literal("")
-        for g in standard.gates:
-            try:
-                ok = truth(compile_rule(g.expr, t))
-            except ExpressionError as exc:
-                raise DataError(f"gate {g.name!r} cannot be checked: {exc.message}",
-                                fix=exc.fix or "Check the field names against the data.") from None
-            failed = failed | ~ok
-            label = label + ibis.ifelse(ok, "", "; " + g.name)
-        # the label and the sum as columns first: their rounding and trimming name each several times
-        t = t.mutate(_gl=label) if label_only else t.mutate(_gl=label, _sum=total.cast("float64"))
-        named = ibis.ifelse(t._gl.length() > 0, t._gl.substr(2), "")
-        if label_only:
-            return t.mutate(gates_failed=named)  # helpers stay: the roster selects its columns at the end
-        return t.mutate(score=round_half_even(t._sum, 6), _failed=failed, gates_failed=named)
-
-    t = filled(t)
-    st, pct = _base_figures(t, crits)  # every figure of the base, read before any window
     by_pos: dict[int, Any] = {}  # each percentile criterion's values in order, by position
     if spread:
-        t = scored(_points_figures(t, crits, st, pct, by_pos))
+        t = _kept(base.mutate(**{f"_r{j}": raws[j] for j in range(len(crits))}))
+        got = _medians_spread(t, {f"med{j}": f"_r{j}" for j in to_fill})
+        medians = {j: got[f"med{j}"] for j in to_fill}
+        t = t.mutate(**{f"_f{j}": _filled(t[f"_r{j}"], c, medians.get(j)) for j, c in enumerate(crits)})
+        st, pct = _base_figures(t, {j: t[f"_f{j}"] for j in range(len(crits))}, crits)
+        t = _points_figures(t, crits, st, pct, by_pos)
+        failed, label = _gates(t, standard)
+        t = t.mutate(_gl=label, _failed=failed, _sum=_total(standard, {j: t[f"_p{j}"] for j in range(len(crits))}))
+        t = t.mutate(score=round_half_even(t._sum, 6))  # numpy's rounding: the same bits on every engine
     else:
+        medians = {j: counts.get(f"med{j}") for j in to_fill}
+        # every figure of the base, read before any window (each query a small expression)
+        st, pct = _base_figures(base, {j: _filled(raws[j], c, medians.get(j)) for j, c in enumerate(crits)}, crits)
         # DuckDB carries every column of its input through a window's sort: the windows run over
-        # the fields and their results alone (what is derived from them is computed again after
-        # them, a projection), so that they sort a few columns, not the roster's twenty
-        narrow = [id_column, *keep, *[f"_{x}{j}" for j in pct for x in "bq"]]
-        t = _count_below_all(t, crits, pct).select(*narrow)
-
-        def points(t: Any, **how: bool) -> Any:
-            return scored(_points_of(filled(t.mutate(**{f"_r{j}": _raw_expression(t, c) for j, c in enumerate(crits)})),
-                                     crits, st, pct), **how)
-        t = points(t)
+        # the fields alone, and what is derived from the fields is computed again after them
+        narrow = [id_column, *keep]
+        t = base.select(*narrow, **_count_below_all(base, crits, pct, raws, medians))
+        narrow += [f"_{x}{j}" for j in pct for x in "bq"]
+        f = {j: _filled(_raw_expression(t, c), c, medians.get(j)) for j, c in enumerate(crits)}
+        failed, _ = _gates(t, standard)
+        t = t.select(*narrow, _failed=failed,
+                     _sum=_total(standard, {j: _points(c, f[j], t[f"_b{j}"] if j in pct else None, st, j)
+                                            for j, c in enumerate(crits)}))
+        t = t.select(*narrow, "_failed", score=round_half_even(t._sum, 6))  # numpy's rounding: the same bits on every engine
 
     # rank: score descending, the tie-break fields (missing last), customer id
     keys = [t.score.desc()]
@@ -341,17 +274,13 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         t = sorted_index(t, keys, "_ix")
         t = t.mutate(rank=t._ix + 1).drop("_ix")
     else:  # kept: the fields, the counts below, the positions and the rank; the rest computed again
-        t = t.mutate(rank=ibis.row_number().over(ibis.window(order_by=keys)) + 1)
-        t = _kept(t.select(*narrow, "score", "_failed", "rank"))
-        # what follows reads the kept table: each small query compiles a small expression
-        values = filled(t.mutate(**{f"_r{j}": _raw_expression(t, c) for j, c in enumerate(crits)}))
-        for j in pct:
-            f = values[f"_f{j}"]
-            v = f if crits[j].direction == "higher" else -f
-            by_pos[j] = values.filter(f.notnull()).select(v.name(f"_v{j}"), values[f"_q{j}"])
+        t = _kept(t.mutate(rank=ibis.row_number().over(ibis.window(order_by=keys)) + 1))
+        for j in pct:  # each percentile criterion's values by position, read from the kept copy
+            v = _filled(_raw_expression(t, crits[j]), crits[j], medians.get(j))
+            v = v if crits[j].direction == "higher" else -v
+            by_pos[j] = t.filter(v.notnull()).select(v.name(f"_v{j}"), t[f"_q{j}"])
 
     # tiers before capacity, in rank order: each takes the eligible customers left, up to its quota
-    # (the quota-th eligible customer's rank, from counts per block of ranks: no running count)
     # (one projection for all the tiers: a customer takes the first tier whose rule holds)
     rules: list[Any] = []
     for tier in standard.tiers:
@@ -371,52 +300,49 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     if spread:
         t = _kept(t)
 
-    t, info = _capacity(t, standard, id_column)
+    t, kept, info = _capacity(t, standard, id_column)
     tier_names = [tier.name for tier in standard.tiers]
-    code = ibis.ifelse(t._kept, t._tier, ibis.null("int64"))  # one projection: each layer is more to compile
-    t = t.mutate(left_out_by_capacity=t._tier.notnull() & ~t._kept, _tier=code, selected=code.notnull(),
-                 tier=_label_of(code, tier_names))
-
+    final = ibis.ifelse(kept, t._tier, ibis.null("int64"))
     # per tier: members and their lowest score (small: one row per tier)
     per = _scalars(t.aggregate(
-        _sel=t.selected.cast("int64").sum(), _gated=t._failed.cast("int64").sum(),
-        _left=t.left_out_by_capacity.cast("int64").sum(),
-        **{f"_n{k}": (t._tier == k).cast("int64").sum() for k in range(len(tier_names))},
-        **{f"_m{k}": t.score.min(where=t._tier == k) for k in range(len(tier_names))}))
+        _sel=final.notnull().cast("int64").sum(), _gated=t._failed.cast("int64").sum(),
+        _left=(t._tier.notnull() & ~kept).cast("int64").sum(),
+        **{f"_n{k}": (final == k).cast("int64").sum() for k in range(len(tier_names))},
+        **{f"_m{k}": t.score.min(where=final == k) for k in range(len(tier_names))}))
     counts = [int(per.get(f"_n{k}") or 0) for k in range(len(tier_names))]
+    if info["capacity_method"] == "not binding" and not per["_sel"]:  # every candidate kept, and none
+        info["capacity_method"] = "none"
     info.update({"n_customers": n, "n_selected": int(per["_sel"] or 0), "n_gated_out": int(per["_gated"] or 0),
                  "n_left_out_by_capacity": int(per["_left"] or 0),
                  "tier_counts": {name: counts[k] for k, name in enumerate(tier_names)}})
-    t = _gaps_expression(t, standard, n, counts, [per.get(f"_m{k}") for k in range(len(tier_names))],
-                         capacity_binds=info["n_left_out_by_capacity"] > 0)
-    if not spread:  # the points and the gates' names, computed again from the kept fields
-        t = points(t, label_only=True)
-    t = _kept_on_spark(_quadrants_expression(t, standard))
-    t, targets, spreads = _inverses(t, standard, st, by_pos)
-    t = _costs(t, standard, targets, spreads)
-    t = _cheapest_expression(t, standard, [(False, "cheapest_criterion", "cheapest_change"),
-                                           (True, "cheapest_public_criterion", "cheapest_public_change")])
-    from xuanba.standard.score import ROSTER_COLUMNS
-
-    out = t.select(*[t[col] for col in ROSTER_COLUMNS if col != "customer_id"], t[id_column],
-                   **{c.name: t[f"_r{j}"] for j, c in enumerate(crits)},
-                   **{f"_pts_{c.name}": t[f"_p{j}"] for j, c in enumerate(crits)})
-    return out, info
+    # what the rest reads, one projection: the raw values and the gates' names (computed again
+    # from the kept fields on DuckDB), the tier before and after capacity
+    if spread:
+        label = t._gl
+        raw_cols = {f"_r{j}": t[f"_r{j}"] for j in range(len(crits))}
+    else:
+        _, label = _gates(t, standard)
+        raw_cols = {f"_r{j}": _raw_expression(t, c) for j, c in enumerate(crits)}
+    t = t.select(id_column, "score", "rank", *[f"_b{j}" for j in pct], **raw_cols, _gl=label, _tier=t._tier,
+                 _kept=kept)
+    gaps = _GapBars(standard, n, counts, [per.get(f"_m{k}") for k in range(len(tier_names))],
+                    capacity_binds=info["n_left_out_by_capacity"] > 0)
+    return _roster_columns(t, standard, st, pct, by_pos, medians, gaps, id_column), info
 
 
-def _base_figures(t: Any, crits: list[Criterion]) -> tuple[dict[str, Any], list[int]]:
+def _base_figures(t: Any, filled: dict[int, Any], crits: list[Criterion]) -> tuple[dict[str, Any], list[int]]:
     """Every figure of the base that the points and the cheapest criterion read, from the filled
-    values ``_f<j>`` of ``t`` (read before any window, so each query compiles a small expression):
-    per criterion the count, spread, mean size, least, top and mean (one query); for the percentile
-    criteria with a value how many share the top and the least, the values next to them (a second
-    query) and, when one customer alone holds the top, how many share the second value (a third,
-    rare). No aggregate window over the whole base (DuckDB computes each as one more pass over the
-    rows, Spark in one task): they return to the engine as literals. Also the percentile criteria
-    that have a value."""
-    sv = {j: (t[f"_f{j}"] if c.direction == "higher" else -t[f"_f{j}"]) for j, c in enumerate(crits)}
+    values ``filled[j]`` (expressions over ``t``, read before any window, so each query compiles
+    a small expression): per criterion the count, spread, mean size, least, top and mean (one
+    query); for the percentile criteria with a value how many share the top and the least, the
+    values next to them (a second query) and, when one customer alone holds the top, how many
+    share the second value (a third, rare). No aggregate window over the whole base (DuckDB
+    computes each as one more pass over the rows, Spark in one task): they return to the engine
+    as literals. Also the percentile criteria that have a value."""
+    sv = {j: (filled[j] if c.direction == "higher" else -filled[j]) for j, c in enumerate(crits)}
     aggs: dict[str, Any] = {}
     for j in range(len(crits)):
-        f = t[f"_f{j}"]
+        f = filled[j]
         aggs.update({f"m{j}": f.count(), f"sd{j}": f.std(how="pop"), f"am{j}": f.abs().mean(),
                      f"lo{j}": sv[j].min(), f"hi{j}": sv[j].max(), f"mean{j}": sv[j].mean()})
     st = _scalars(t.aggregate(**aggs)) if aggs else {}
@@ -434,63 +360,70 @@ def _base_figures(t: Any, crits: list[Criterion]) -> tuple[dict[str, Any], list[
     return st, pct
 
 
-def _count_below_all(t: Any, crits: list[Criterion], pct: list[int]) -> Any:
-    """``t`` with, for each of the percentile criteria ``pct``, ``_b<j>`` (how many values lie
-    strictly below) and ``_q<j>`` (the 0-based position in the order of the values, missing
-    last): one projection of windows, two per criterion on the same order (one sort)."""
+def _count_below_all(t: Any, crits: list[Criterion], pct: list[int], raws: dict[int, Any],
+                     medians: dict[int, Any]) -> dict[str, Any]:
+    """For each of the percentile criteria ``pct``, ``_b<j>`` (how many values lie strictly
+    below: ``rank() over (order by value)`` with the missing values last counts exactly those)
+    and ``_q<j>`` (the 0-based position in the order of the values, missing last), from the raw
+    values ``raws`` over ``t``: two windows per criterion on the same order (one sort)."""
     cols: dict[str, Any] = {}
     for j in pct:
-        s = t[f"_f{j}"] if crits[j].direction == "higher" else -t[f"_f{j}"]
+        f = _filled(raws[j], crits[j], medians.get(j))
+        s = f if crits[j].direction == "higher" else -f
         order = ibis.window(order_by=s.asc(nulls_first=False))
         cols.update({f"_b{j}": ibis.rank().over(order), f"_q{j}": ibis.row_number().over(order)})
-    return t.mutate(**cols)
+    return cols
 
 
-def _points_of(t: Any, crits: list[Criterion], st: dict[str, Any], pct: list[int]) -> Any:
-    """``t`` with ``_p<j>`` from the figures ``st``: every criterion but the percentile ones with a
-    value, then those of ``pct`` from their counts below ``_b<j>``, columns of ``t``."""
-    cols: dict[str, Any] = {}
-    for j, c in enumerate(crits):
-        raw = t[f"_f{j}"]
-        s = raw if c.direction == "higher" else -raw
-        if c.normalise == "bands":  # + (raw - raw): a double, not SQL's decimal of the literal points
-            cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), _bands(raw, c) + (raw - raw), 0.0)
-        elif c.normalise == "minmax":
-            lo, hi = st[f"lo{j}"], st[f"hi{j}"]
-            if lo is None:
-                cols[f"_p{j}"] = _zero(raw)
-            else:
-                p = _zero(raw) + 0.5 if hi == lo else (s - _lit(lo)) / (_lit(hi) - _lit(lo))
-                cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), p, 0.0)
-        elif c.normalise == "zscore":
-            mean, sd = st[f"mean{j}"], st[f"sd{j}"]
-            if mean is None:
-                cols[f"_p{j}"] = _zero(raw)
-            elif sd == 0:
-                cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), 0.5, 0.0) + _zero(raw)
-            else:
-                clipped = ibis.greatest(ibis.least(((s - _lit(mean)) / _lit(sd) + 3.0) / 6.0, 1.0), 0.0)
-                cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), clipped, 0.0)
-        elif j in pct:
-            below_top = int(st[f"m{j}"]) - int(st[f"cmax{j}"] or 0)
-            p = _zero(t[f"_b{j}"]) + 0.5 if below_top == 0 else t[f"_b{j}"].cast("float64") / float(below_top)
-            cols[f"_p{j}"] = ibis.ifelse(raw.notnull(), p, 0.0)
-        elif c.normalise == "percentile" and not (f"m{j}" in st and int(st[f"m{j}"] or 0) > 0):
-            # no value at all: every customer missing, 0 points
-            cols[f"_p{j}"] = _zero(raw)
-            cols[f"_b{j}"] = ibis.literal(0, type="int64")
-    return t.mutate(**cols)
+def _points(c: Criterion, raw: Any, below: Any, st: dict[str, Any], j: int) -> Any:
+    """Criterion ``j``'s 0–1 points from its filled value ``raw`` and the figures ``st``; for a
+    percentile criterion with a value, from ``below``, how many values lie strictly below."""
+    s = raw if c.direction == "higher" else -raw
+    if c.normalise == "bands":  # + (raw - raw): a double, not SQL's decimal of the literal points
+        return ibis.ifelse(raw.notnull(), _bands(raw, c) + (raw - raw), 0.0)
+    if c.normalise == "minmax":
+        lo, hi = st[f"lo{j}"], st[f"hi{j}"]
+        if lo is None:
+            return _zero(raw)
+        p = _zero(raw) + 0.5 if hi == lo else (s - _lit(lo)) / (_lit(hi) - _lit(lo))
+        return ibis.ifelse(raw.notnull(), p, 0.0)
+    if c.normalise == "zscore":
+        mean, sd = st[f"mean{j}"], st[f"sd{j}"]
+        if mean is None:
+            return _zero(raw)
+        if sd == 0:
+            return ibis.ifelse(raw.notnull(), 0.5, 0.0) + _zero(raw)
+        clipped = ibis.greatest(ibis.least(((s - _lit(mean)) / _lit(sd) + 3.0) / 6.0, 1.0), 0.0)
+        return ibis.ifelse(raw.notnull(), clipped, 0.0)
+    if below is None:  # no value at all: every customer missing, 0 points
+        return _zero(raw)
+    below_top = int(st[f"m{j}"]) - int(st[f"cmax{j}"] or 0)
+    p = _zero(below) + 0.5 if below_top == 0 else below.cast("float64") / float(below_top)
+    return ibis.ifelse(raw.notnull(), p, 0.0)
+
+
+def _bands(raw: Any, criterion: Criterion) -> Any:
+    """Points of the band the value falls in (thresholds ascending; below the first: 0)."""
+    bands = sorted(criterion.bands or [])
+    out: Any = ibis.literal(0.0)
+    if criterion.direction == "higher":
+        for threshold, points in bands:  # the last threshold reached wins
+            out = ibis.ifelse(raw >= threshold, points / 100.0, out)
+    else:
+        for threshold, points in reversed(bands):  # the first threshold not passed wins
+            out = ibis.ifelse(raw <= threshold, points / 100.0, out)
+    return out
 
 
 def _points_figures(t: Any, crits: list[Criterion], st: dict[str, Any], pct: list[int],
                     by_pos: dict[int, Any]) -> Any:
     """On Spark: ``t`` with ``_p<j>``, the 0–1 points of every criterion from its filled values
-    ``_f<j>`` (as :func:`normalise`), from the figures ``st`` of :func:`_base_figures`, and for the
-    percentile criteria ``pct`` ``_b<j>``, how many values lie strictly below (kept for the cheapest
-    criterion): the first position of the value in a range-partitioned sort
+    ``_f<j>``, from the figures ``st`` of :func:`_base_figures`, and for the percentile criteria
+    ``pct`` ``_b<j>``, how many values lie strictly below (kept for the cheapest criterion): the
+    first position of the value in a range-partitioned sort
     (:func:`~xuanba.standard.engine_spark.sorted_index`), not a window in one task; the sorted
     values by position are left in ``by_pos[j]`` (``_v<j>``, ``_q<j>``) for the cheapest criterion."""
-    t = _points_of(t, crits, st, [])
+    t = t.mutate(**{f"_p{j}": _points(c, t[f"_f{j}"], None, st, j) for j, c in enumerate(crits) if j not in pct})
     for j in pct:
         f = t[f"_f{j}"]
         s = f if crits[j].direction == "higher" else -f
@@ -499,10 +432,215 @@ def _points_figures(t: Any, crits: list[Criterion], st: dict[str, Any], pct: lis
         by_pos[j] = pos.select(pos[f"_sv{j}"].name(f"_v{j}"), pos[f"_g{j}"].name(f"_q{j}"))
         first = pos.group_by(f"_sv{j}").aggregate(**{f"_b{j}": pos[f"_g{j}"].min()})
         t = t.left_join(first, s == first[f"_sv{j}"]).drop(f"_sv{j}")
-        below_top = int(st[f"m{j}"]) - int(st[f"cmax{j}"] or 0)
-        p = 0.5 if below_top == 0 else t[f"_b{j}"].cast("float64") / float(below_top)
-        t = t.mutate(**{f"_p{j}": ibis.ifelse(t[f"_f{j}"].notnull(), p, 0.0)})
+        t = t.mutate(**{f"_p{j}": _points(crits[j], t[f"_f{j}"], t[f"_b{j}"], st, j)})
     return _kept(t)
+
+
+class _GapBars:
+    """What the gap to the next tier reads, as :func:`xuanba.standard.score._gaps`: each tier's bar
+    (its minimum score, raised to its lowest member's when the tier is full or capacity binds) and
+    the tier above each tier, skipping those nobody reached."""
+
+    def __init__(self, standard: Standard, n: int, counts: list[int], lowest: list[Any], *,
+                 capacity_binds: bool) -> None:
+        tiers = standard.tiers
+        self.names = [x.name for x in tiers]
+        self.bars = []
+        for k, tier in enumerate(tiers):
+            bar = tier.min_score if tier.min_score is not None else 0.0
+            quota = tier.quota_count(n)
+            full = quota is not None and counts[k] >= quota
+            if (full or capacity_binds) and counts[k]:
+                bar = max(bar, float(lowest[k]))
+            self.bars.append(float(bar))
+        self.filled, last = [], -1  # the nearest tier at or above each that somebody reached
+        for k in range(len(tiers)):
+            if counts[k]:
+                last = k
+            self.filled.append(last if last >= 0 else k)
+
+    def columns(self, code: Any, score: Any) -> dict[str, Any]:
+        """``_short`` (the score missing to the next tier's bar), ``_first`` (no tier above) and
+        ``next_tier``, from the tier ``code`` after capacity (null: none) and the ``score``."""
+        if not self.names:
+            return {"_short": ibis.null("float64"), "_first": ibis.literal(True), "next_tier": ibis.literal("")}
+        last = len(self.names) - 1
+        above = {k: self.filled[k - 1] for k in range(1, last + 1)}  # a member of tier k aims at tier k - 1
+        bar = ibis.cases(*[(code == k, self.bars[a]) for k, a in above.items()],
+                         else_=self.bars[self.filled[last]]) if above else ibis.literal(self.bars[self.filled[last]])
+        label = ibis.cases(*[(code == k, self.names[a]) for k, a in above.items()],
+                           else_=self.names[self.filled[last]]) if above else ibis.literal(self.names[self.filled[last]])
+        top = ibis.coalesce(code == 0, False)
+        return {"_short": ibis.greatest(bar.cast("float64") - score, 0.0).cast("float64"), "_first": top,
+                "next_tier": ibis.ifelse(top, "", label)}
+
+
+def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[int], by_pos: dict[int, Any],
+                    medians: dict[int, Any], gaps: _GapBars, id_column: str) -> Any:
+    """The roster from ``t`` (the id, ``score``, ``rank``, ``_b<j>`` of the percentile criteria
+    ``pct``, the raw values ``_r<j>``, the gates' label ``_gl``, the tier before capacity
+    ``_tier`` and ``_kept``): points, tier, gates, gap, quadrant and the cheapest criteria, in a
+    few projections each carrying only what the next ones read."""
+    crits = standard.criteria
+    shares = standard.weight_shares
+    k_all = range(len(crits))
+    raw = [f"_r{j}" for j in k_all]
+    pts = [f"_p{j}" for j in k_all]
+    code = ibis.ifelse(t._kept, t._tier, ibis.null("int64"))
+    points = {j: _points(c, _filled(t[f"_r{j}"], c, medians.get(j)), t[f"_b{j}"] if j in pct else None, st, j)
+              for j, c in enumerate(crits)}
+    sums = {}
+    for group, name in (("value", "_vs"), ("potential", "_ps")):
+        cs = [(j, c) for j, c in enumerate(crits) if c.group == group]
+        if cs:
+            total_w = sum(c.weight for _, c in cs)
+            out: Any = None
+            for j, c in cs:
+                term = 100.0 * c.weight / total_w * points[j]
+                out = term if out is None else out + term
+            sums[name] = out.cast("float64")
+    t = t.select(id_column, "score", "rank", *raw, *[f"_b{j}" for j in pct],
+                 **{f"_p{j}": points[j] for j in k_all},
+                 tier=_label_of(code, gaps.names), selected=code.notnull(),
+                 left_out_by_capacity=t._tier.notnull() & ~t._kept,
+                 gates_failed=ibis.ifelse(t._gl.length() > 0, t._gl.substr(2), ""),
+                 **gaps.columns(code, t.score), **sums)
+    shown = ["tier", "selected", "left_out_by_capacity", "gates_failed", "next_tier"]
+    scores = {k: round_half_even(t[s], 6) if s in t.columns else ibis.null("float64")
+              for k, s in (("value_score", "_vs"), ("potential_score", "_ps"))}
+    t = t.select(id_column, "score", "rank", *raw, *pts, *shown, **_pct_parts(t, crits, pct, st, medians),
+                 gap_to_next=ibis.ifelse(t._first, ibis.null("float64"), round_half_even(t._short, 6)), **scores)
+    parts = [f"_{x}{j}" for j in pct for x in ("pos", "top", "mo", "att", "kz")]
+    shown += ["gap_to_next", "value_score", "potential_score"]
+    q = standard.quadrants
+    if "_vs" in sums and "_ps" in sums:
+        hv, hp = t.value_score >= q.value_threshold, t.potential_score >= q.potential_threshold
+        names = [q.names[k] for k in ("high_value_high_potential", "high_value_low_potential",
+                                      "low_value_high_potential", "low_value_low_potential")]
+        quadrant = ibis.ifelse(hv & hp, names[0], ibis.ifelse(hv, names[1], ibis.ifelse(hp, names[2], names[3])))
+    else:
+        quadrant = ibis.literal("")
+    need = {j: t[f"_p{j}"] + t.gap_to_next / (100.0 * shares[c.name]) + 1e-9 for j, c in enumerate(crits)}
+    below_top = {j: t[f"_mo{j}"] + 1 - t[f"_att{j}"] for j in pct}
+    k = {f"_k{j}": ibis.greatest((_clip01(ibis.least(need[j], 1.0)) * below_top[j].cast("float64") - 1e-9)
+                                 .ceil().cast("int64"), 1) for j in pct}
+    t = _kept_on_spark(t.select(id_column, "score", "rank", *raw, *pts, *shown, *parts, quadrant=quadrant,
+                                **{f"_need{j}": need[j] for j in k_all}, **k))
+    shown.append("quadrant")
+    for j in pct:  # the k-th value of the others, by its position (skipping the customer's own place)
+        jk = t[f"_k{j}"] - 1
+        idx = ibis.greatest(ibis.least(ibis.ifelse(jk < t[f"_pos{j}"], jk, jk + 1), int(st[f"m{j}"]) - 1), 0)
+        t = t.left_join(by_pos[j], idx == by_pos[j][f"_q{j}"])
+    if pct and is_spark(t):  # the exponents as columns: each next double above is then a small expression
+        t = t.mutate(**{f"_ev{j}": _exponent(t[f"_v{j}"]) for j in pct},
+                     **{f"_et{j}": _exponent(t[f"_top{j}"]) for j in pct})
+    targets, spreads = _inverses(standard, st, native=not is_spark(t))
+    return _cheapest(t, standard, targets, spreads, id_column, shown)
+
+
+def _pct_parts(t: Any, crits: list[Criterion], pct: list[int], st: dict[str, Any], medians: dict[int, Any]
+               ) -> dict[str, Any]:
+    """The pieces of :func:`xuanba.standard.score._percentile_needed` that do not depend on the
+    points needed, for each percentile criterion ``j`` of ``pct``, from its raw value ``_r<j>`` and
+    how many values lie below ``_b<j>``: its place among the values ``_pos<j>``, the top value of
+    the others ``_top<j>``, how many others have a value ``_mo<j>`` and hold the top ``_att<j>``,
+    the least of the others ``_kz<j>``."""
+    out: dict[str, Any] = {}
+    for j in pct:
+        c = crits[j]
+        m = int(st[f"m{j}"])
+        f = _filled(t[f"_r{j}"], c, medians.get(j))
+        s = f if c.direction == "higher" else -f
+        has = f.notnull()
+        pos = ibis.ifelse(has, t[f"_b{j}"], m)
+        vmax, vmin = float(st[f"hi{j}"]), float(st[f"lo{j}"])
+        cmax, cmin = int(st[f"cmax{j}"]), int(st[f"cmin{j}"])
+        v_second = vmax if cmax >= 2 or m < 2 else float(st[f"bmax{j}"])   # sorted[m - 2]
+        v_one = vmin if cmin >= 2 or m < 2 else float(st[f"amin{j}"])      # sorted[1]
+        c_second = cmax if v_second == vmax else int(st.get(f"csec{j}", 1))
+        top = ibis.ifelse(has & (pos > m - 2), v_second, vmax)
+        out.update({f"_pos{j}": pos, f"_top{j}": top, f"_mo{j}": m - has.cast("int64"),
+                    f"_att{j}": ibis.ifelse(top == vmax, cmax, c_second) - (has & (s == top)).cast("int64"),
+                    f"_kz{j}": ibis.ifelse(pos > 0, vmin, v_one)})
+    return out
+
+
+def _inverses(standard: Standard, st: dict[str, Any], *, native: bool) -> tuple[dict[int, Any], dict[int, float]]:
+    """What the cheapest criterion needs of each criterion: ``({j: target(t, need)}, {j: spread})``
+    — the inverse of each normalisation as :mod:`xuanba.standard.score` computes it, the other
+    customers' values staying as they are — from the figures of the base ``st``
+    (:func:`_base_figures`); a percentile criterion's reads the pieces of :func:`_pct_parts`, ``_k<j>``
+    and the k-th value joined ``_v<j>`` (``native``: DuckDB's own next double above)."""
+    nan = ibis.null("float64")
+    spreads: dict[int, float] = {}
+    targets: dict[int, Any] = {}
+    for j, c in enumerate(standard.criteria):
+        m = int(st[f"m{j}"] or 0)
+        sd_raw = float(st[f"sd{j}"]) if m and st[f"sd{j}"] is not None else 0.0
+        spreads[j] = sd_raw if sd_raw > 0 else max(float(st[f"am{j}"]) if m else 1.0, 1.0)
+        sign = 1.0 if c.direction == "higher" else -1.0
+        if c.normalise == "bands":
+            targets[j] = _bands_target(c)
+        elif m == 0:
+            targets[j] = lambda t, need: nan
+        elif c.normalise == "minmax":
+            lo, hi = float(st[f"lo{j}"]), float(st[f"hi{j}"])
+            targets[j] = (lambda t, need: nan) if hi == lo else (
+                lambda t, need, lo=lo, hi=hi, sign=sign: sign * (lo + _clip01(need) * (hi - lo)))
+        elif c.normalise == "zscore":
+            mean = float(st[f"mean{j}"])
+            targets[j] = (lambda t, need: nan) if sd_raw == 0 else (  # the spread of -x is that of x
+                lambda t, need, mean=mean, sd=sd_raw, sign=sign: sign * (mean + sd * (_clip01(need) * 6.0 - 3.0)))
+        else:
+            targets[j] = _percentile_target(j, sign, native=native)
+    return targets, spreads
+
+
+def _cheapest(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict[int, float], id_column: str,
+              shown: list[str]) -> Any:
+    """The roster: for every customer below the next tier's bar, the criterion whose change alone
+    closes the gap most cheaply (the first in the standard's order on a tie) and that change, among
+    all criteria and among the public ones that read no prediction, as
+    :func:`xuanba.standard.score._cheapest` weighs them: per criterion ``j`` the raw change that
+    closes the gap (``_cd<j>``) and its cost in spreads of the criterion (``_cc<j>``; +inf when it
+    cannot), then the first criterion whose cost is not above any later one's."""
+    crits = standard.criteria
+    k_all = range(len(crits))
+    base = [id_column, "score", "rank", *shown]
+    changes, costs = {}, {}
+    for j in k_all:
+        change = targets[j](t, ibis.least(t[f"_need{j}"], 1.0)) - t[f"_r{j}"]
+        cost = change.abs() / spreads[j]
+        # an infinite cost, a NaN or a missing one is no way (cost < inf is false or null for them)
+        feasible = (t.gap_to_next > 0) & (t[f"_need{j}"] <= 1.0 + 1e-9) & t[f"_r{j}"].notnull() & (cost < _INF)
+        changes[f"_cd{j}"] = change
+        costs[f"_cc{j}"] = ibis.ifelse(ibis.coalesce(feasible, False), cost, _INF)
+    names = [c.name for c in crits]
+    out_pts = {f"_pts_{c.name}": t[f"_p{j}"] for j, c in enumerate(crits)}
+    t = _kept_on_spark(t.select(*base, **{c.name: t[f"_r{j}"] for j, c in enumerate(crits)}, **out_pts,
+                                **changes, **costs))
+    chosen: dict[str, Any] = {}
+    for public_only, name, change in ((False, "cheapest_criterion", "cheapest_change"),
+                                      (True, "cheapest_public_criterion", "cheapest_public_change")):
+        among = [j for j, c in enumerate(crits) if not (public_only and (c.private or c.predicted))]
+        label: Any = ibis.literal("")
+        moved: Any = ibis.null("float64")
+        for i in reversed(range(len(among))):  # the first criterion at the least cost wins
+            j = among[i]
+            hit = t[f"_cc{j}"] < _INF
+            for later in among[i + 1:]:
+                hit = hit & (t[f"_cc{j}"] <= t[f"_cc{later}"])
+            label = ibis.ifelse(hit, crits[j].name, label)
+            moved = ibis.ifelse(hit, t[f"_cd{j}"], moved)
+        chosen.update({name: label, change: moved})
+    from xuanba.standard.score import ROSTER_COLUMNS
+
+    cols = {**{c: t[c] for c in base}, **chosen}
+    return t.select(*[cols[c].name(c) for c in ROSTER_COLUMNS if c != "customer_id"], t[id_column], *names, *out_pts)
+
+
+def _clip01(x: Any) -> Any:
+    return ibis.greatest(ibis.least(x, 1.0), 0.0)
 
 
 def _zero(col: Any) -> Any:
@@ -540,10 +678,14 @@ def _medians_spread(t: Any, columns: dict[str, str]) -> dict[str, float | None]:
 
 def _kth_rank(t: Any, cond: Any, k: int, n: int) -> int | None:
     """The rank of the ``k``-th customer (1-based, in rank order) for whom ``cond`` holds, or None
-    when fewer do: counts per block of ranks (a few thousand figures), then the one block that
-    holds it, sorted — no running count over the whole base."""
+    when fewer do. DuckDB: one top-k query. Spark: counts per block of ranks (a few thousand
+    figures), then the one block that holds it, sorted — no running count over the whole base
+    (one task)."""
     if k <= 0:
         return 0
+    if not is_spark(t):
+        got = to_arrow(t.filter(cond).select("rank").order_by("rank").limit(1, offset=k - 1))
+        return int(got["rank"][0].as_py()) if got.num_rows else None
     size = max(int(n ** 0.5), 1024)
     block = ((t.rank - 1) // size).cast("int64")
     per = to_arrow(t.filter(cond).group_by(_blk=block).aggregate(_c=lambda x: x.count())).to_pylist()
@@ -569,7 +711,11 @@ def _kept(t: Any) -> Any:
     """``t`` computed once and kept by the engine, its decimal columns read back as doubles: Spark
     types a column of literal numbers (``CASE … THEN 0.5 ELSE 7.0``) as a decimal, and the kept
     table's schema is Spark's (a literal's text gives the same double back)."""
-    t = checkpoint(t) if is_spark(t) else t.cache()
+    if is_spark(t):
+        t = checkpoint(t)
+    else:
+        with unfused():
+            t = t.cache()
     dec = {c: t[c].cast("float64") for c, ty in t.schema().items() if ty.is_decimal()}
     return t.mutate(**dec) if dec else t
 
@@ -596,8 +742,9 @@ def _label_of(code: Any, names: list[str]) -> Any:
     return ibis.coalesce(out, "")
 
 
-def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, dict[str, Any]]:
-    """``t`` with ``_kept`` (a customer keeps its tier under the capacity) and the method used."""
+def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, Any, dict[str, Any]]:
+    """(``t``, joined to the customers kept when a budget binds; whether a customer keeps its tier
+    under the capacity, an expression over it; the method used)."""
     import numpy as np
 
     from xuanba.errors import DataError
@@ -605,20 +752,24 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, dict[str
 
     cap = standard.capacity
     pre = t._tier.notnull()
-    n_cand = int(to_arrow(t.aggregate(_c=pre.cast("int64").sum()))["_c"][0].as_py() or 0)
-    if not cap.is_set or n_cand == 0:
-        return t.mutate(_kept=pre), {"capacity_method": "none"}
+    if not cap.is_set:
+        return t, pre, {"capacity_method": "none"}
     obj = t.score if cap.objective == "score" else ibis.coalesce(_as_float(t[cap.objective]), 0.0)
-    if cap.budget is None:
-        limit = int(cap.max_accounts or n_cand)
-        if n_cand <= limit:
-            return t.mutate(_kept=pre), {"capacity_method": "not binding"}
+    if cap.budget is None:  # (no candidate at all, "none", is told from the count selected after)
+        if not cap.max_accounts:
+            return t, pre, {"capacity_method": "not binding"}
+        limit = int(cap.max_accounts)
         # the limit-th candidate (by objective, then rank: ties keep rank order) is the last one
-        # kept: a top-n query, not a numbering of the whole base
-        last = _scalars(t.filter(pre).select(_o=obj, _k=t.rank).order_by([ibis._._o.desc(), ibis._._k])
-                        .limit(1, offset=limit - 1))
-        o, r = _lit(last["_o"]), int(last["_k"])
-        return t.mutate(_kept=pre & ((obj > o) | ((obj == o) & (t.rank <= r)))), {"capacity_method": "top-n"}
+        # kept, and binds when one more follows it: a top-n query, not a numbering of the whole base
+        last = to_arrow(t.filter(pre).select(_o=obj, _k=t.rank).order_by([ibis._._o.desc(), ibis._._k])
+                        .limit(2, offset=limit - 1)).to_pylist()
+        if len(last) < 2:
+            return t, pre, {"capacity_method": "not binding"}
+        o, r = _lit(last[0]["_o"]), int(last[0]["_k"])
+        return t, pre & ((obj > o) | ((obj == o) & (t.rank <= r))), {"capacity_method": "top-n"}
+    n_cand = int(to_arrow(t.aggregate(_c=pre.cast("int64").sum()))["_c"][0].as_py() or 0)
+    if n_cand == 0:
+        return t, pre, {"capacity_method": "none"}
     cost = _as_float(t[cap.cost_field])
     if is_spark(t):  # not the exact percentile's one task
         stats = _medians_spread(t.filter(pre).mutate(_cv=cost), {"_med": "_cv"})
@@ -628,19 +779,20 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, dict[str
     if not stats["_has"]:
         raise DataError(f"capacity cost_field {cap.cost_field!r} has no values",
                         fix="Load the side tables it needs, or remove the budget from [capacity].")
-    t = t.mutate(_cost=ibis.greatest(ibis.coalesce(cost, float(stats["_med"])), 0.0),
+    c = t.mutate(_cost=ibis.greatest(ibis.coalesce(cost, float(stats["_med"])), 0.0),
                  _obj=ibis.greatest(obj.cast("float64"), 0.0))
     limit = int(cap.max_accounts) if cap.max_accounts is not None else None
-    spent = float(to_arrow(t.filter(pre).aggregate(_s=t._cost.sum()))["_s"][0].as_py() or 0.0)
+    spent = float(to_arrow(c.filter(pre).aggregate(_s=c._cost.sum()))["_s"][0].as_py() or 0.0)
     if spent <= oracle.budget_limit(float(cap.budget)) and (limit is None or n_cand <= limit):
-        return t.mutate(_kept=pre).drop("_cost", "_obj"), {"capacity_method": "not binding"}
+        return t, pre, {"capacity_method": "not binding"}
     if n_cand <= oracle.EXACT_KNAPSACK_MAX:  # the candidates come to the driver: the exact knapsack
-        cand = to_arrow(t.filter(pre).order_by("rank").select(id_column, "_obj", "_cost"))
+        cand = to_arrow(c.filter(pre).order_by("rank").select(id_column, "_obj", "_cost"))
         chosen, method = oracle.knapsack(cand["_obj"].to_numpy(), cand["_cost"].to_numpy(), float(cap.budget), limit)
         ids = cand[id_column].take(np.asarray(chosen, dtype=np.int64))
     else:
-        ids, method = _greedy(t.filter(pre), id_column, oracle.budget_limit(float(cap.budget)), limit), "greedy"
-    return _keep_ids(t, ids, id_column).drop("_cost", "_obj"), {"capacity_method": method}
+        ids, method = _greedy(c.filter(pre), id_column, oracle.budget_limit(float(cap.budget)), limit), "greedy"
+    joined, kept = _keep_ids(t, ids, id_column)
+    return joined, kept, {"capacity_method": method}
 
 
 def _as_float(col: Any) -> Any:
@@ -649,12 +801,13 @@ def _as_float(col: Any) -> Any:
     return ibis.ifelse(out.isnan(), ibis.null("float64"), out)
 
 
-def _keep_ids(t: Any, ids: Any, id_column: str) -> Any:
+def _keep_ids(t: Any, ids: Any, id_column: str) -> tuple[Any, Any]:
+    """``t`` joined to the customers ``ids`` (the capacity's choice) and whether each is one of them."""
     import pyarrow as pa
 
     small = ibis.memtable(pa.table({"_kid": pa.array(ids, type=pa.string())}))
     joined = t.left_join(small, t[id_column] == small._kid)
-    return joined.mutate(_kept=joined._kid.notnull()).drop("_kid")
+    return joined, joined._kid.notnull()
 
 
 def _greedy(cand: Any, id_column: str, fits: float, limit: int | None) -> list[str]:
@@ -693,188 +846,6 @@ def _greedy(cand: Any, id_column: str, fits: float, limit: int | None) -> list[s
     return chosen
 
 
-def _gaps_expression(t: Any, standard: Standard, n: int, counts: list[int], lowest: list[Any],
-                     *, capacity_binds: bool) -> Any:
-    """``next_tier`` and ``gap_to_next`` as :func:`xuanba.standard.score._gaps` gives them, from the
-    per-tier counts and lowest scores (the bars are literals)."""
-    tiers = standard.tiers
-    if not tiers:
-        return t.mutate(next_tier=ibis.literal(""), gap_to_next=ibis.null("float64"))
-    bars = []
-    for k, tier in enumerate(tiers):
-        bar = tier.min_score if tier.min_score is not None else 0.0
-        quota = tier.quota_count(n)
-        full = quota is not None and counts[k] >= quota
-        if (full or capacity_binds) and counts[k]:
-            bar = max(bar, float(lowest[k]))
-        bars.append(bar)
-    filled, last = [], -1
-    for k in range(len(tiers)):
-        if counts[k]:
-            last = k
-        filled.append(last if last >= 0 else k)
-    target: Any = ibis.ifelse(t._tier.notnull(), t._tier - 1, len(tiers) - 1)
-    mapped: Any = ibis.literal(-1)
-    for k in range(len(tiers)):
-        mapped = ibis.ifelse(target == k, filled[k], mapped)
-    t = t.mutate(_target=mapped)
-    bar: Any = ibis.literal(0.0)
-    for k in range(len(tiers)):
-        bar = ibis.ifelse(t._target == k, float(bars[k]), bar)
-    t = t.mutate(_short=ibis.greatest(bar - t.score, 0.0).cast("float64"))  # a column: rounding names it 7 times
-    top = t._target < 0
-    gap = ibis.ifelse(top, ibis.null("float64"), round_half_even(t._short, 6))
-    return t.mutate(next_tier=_label_of(ibis.ifelse(top, ibis.null("int64"), t._target), [x.name for x in tiers]),
-                    gap_to_next=gap)
-
-
-def _quadrants_expression(t: Any, standard: Standard) -> Any:
-    def sub(group: str) -> Any:
-        cs = [(j, c) for j, c in enumerate(standard.criteria) if c.group == group]
-        if not cs:
-            return None
-        total_w = sum(c.weight for _, c in cs)
-        out: Any = None
-        for j, c in cs:
-            term = 100.0 * c.weight / total_w * t[f"_p{j}"]
-            out = term if out is None else out + term
-        return out.cast("float64")
-
-    value, pot = sub("value"), sub("potential")
-    q = standard.quadrants
-    if value is not None and pot is not None:  # the sums as columns first: rounding names each 7 times
-        t = t.mutate(_vs=value, _ps=pot)
-        value, pot = round_half_even(t._vs, 6), round_half_even(t._ps, 6)
-        t = t.mutate(value_score=value, potential_score=pot)
-    else:
-        value = round_half_even(value, 6) if value is not None else None
-        pot = round_half_even(pot, 6) if pot is not None else None
-    if value is None or pot is None:
-        return t.mutate(value_score=value if value is not None else ibis.null("float64"),
-                        potential_score=pot if pot is not None else ibis.null("float64"), quadrant=ibis.literal(""))
-    hv, hp = t.value_score >= q.value_threshold, t.potential_score >= q.potential_threshold
-    names = [q.names[k] for k in ("high_value_high_potential", "high_value_low_potential",
-                                  "low_value_high_potential", "low_value_low_potential")]
-    return t.mutate(quadrant=ibis.ifelse(hv & hp, names[0], ibis.ifelse(hv, names[1], ibis.ifelse(hp, names[2], names[3]))))
-
-
-def _costs(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict[int, float]) -> Any:
-    """``t`` with, per criterion ``j``, ``_cd<j>`` (the raw change that alone closes the gap to the
-    next tier) and ``_cc<j>`` (its cost in spreads of the criterion; +inf when it cannot close it),
-    as :func:`xuanba.standard.score._cheapest` weighs them; one projection, then materialised."""
-    inf = float("inf")
-    crits = standard.criteria
-    if not crits:
-        return t
-    pct = [j for j, c in enumerate(crits) if f"_v{j}" in t.columns]
-    if pct and is_spark(t):  # the exponents first, as columns: each next double above is then a small expression
-        t = t.mutate(**{f"_ev{j}": _exponent(t[f"_v{j}"]) for j in pct},
-                     **{f"_et{j}": _exponent(t[f"_top{j}"]) for j in pct})
-    t = t.mutate(**{f"_tg{j}": targets[j](t, ibis.least(t[f"_need{j}"], 1.0)) for j in range(len(crits))})
-    t = t.mutate(**{f"_cd{j}": t[f"_tg{j}"] - t[f"_r{j}"] for j in range(len(crits))})
-    cols: dict[str, Any] = {}
-    for j in range(len(crits)):
-        need = t[f"_need{j}"]
-        cost = t[f"_cd{j}"].abs() / spreads[j]
-        feasible = (t.gap_to_next > 0) & (need <= 1.0 + 1e-9) & t[f"_r{j}"].notnull() & cost.notnull() & ~cost.isnan()
-        cols[f"_cc{j}"] = ibis.ifelse(ibis.coalesce(feasible, False), cost, inf)
-    return _kept_on_spark(t.mutate(**cols))
-
-
-def _cheapest_expression(t: Any, standard: Standard, wanted: Sequence[tuple[bool, str, str]]) -> Any:
-    """``t`` with, for every customer below the next tier's bar, the criterion whose change alone
-    closes the gap most cheaply (the first in the standard's order on a tie) and that change, for
-    each ``(public_only, name, change)`` of ``wanted`` (``public_only``: among the public criteria
-    that read no prediction), from the costs of :func:`_costs`: the least of the cost columns, then
-    the first that equals it. Two projections for all of them: each layer is more for Ibis to compile."""
-    inf = float("inf")
-    least: dict[str, Any] = {}
-    out: dict[str, Any] = {}
-    among: dict[str, list[tuple[int, Criterion]]] = {}
-    for k, (public_only, name, change) in enumerate(wanted):
-        chosen = [(j, c) for j, c in enumerate(standard.criteria) if not (public_only and (c.private or c.predicted))]
-        if not chosen:
-            out.update({name: ibis.literal(""), change: ibis.null("float64")})
-            continue
-        best: Any = t[f"_cc{chosen[0][0]}"]
-        for j, _ in chosen[1:]:
-            best = ibis.least(best, t[f"_cc{j}"])
-        least[f"_best{k}"], among[f"_best{k}"] = best, chosen
-    t = t.mutate(**least)
-    for k, (_, name, change) in enumerate(wanted):
-        if f"_best{k}" not in least:
-            continue
-        label: Any = ibis.literal("")
-        moved: Any = ibis.null("float64")
-        for j, c in reversed(among[f"_best{k}"]):  # the first criterion at the least cost wins
-            hit = (t[f"_best{k}"] < inf) & (t[f"_cc{j}"] == t[f"_best{k}"])
-            label = ibis.ifelse(hit, c.name, label)
-            moved = ibis.ifelse(hit, t[f"_cd{j}"], moved)
-        out.update({name: label, change: moved})
-    return t.mutate(**out)
-
-
-def _inverses(t: Any, standard: Standard, st: dict[str, Any], by_pos: dict[int, Any]
-              ) -> tuple[Any, dict[int, Any], dict[int, float]]:
-    """What the cheapest criterion needs of each criterion: (``t`` with the percentile criteria's
-    order statistics joined, ``{j: target(t, need)}``, ``{j: spread}``) — the inverse of each
-    normalisation as :mod:`xuanba.standard.score` computes it, the other customers' values staying
-    as they are — from the figures of the base ``st`` (:func:`_base_figures`) and, for each
-    percentile criterion ``j`` with a value, ``by_pos[j]``: its values in order (``_v<j>``, signed
-    so that higher is better) by 0-based position (``_q<j>``)."""
-    crits = standard.criteria
-    nan = ibis.null("float64")
-    shares = standard.weight_shares
-    t = t.mutate(**{f"_need{j}": t[f"_p{j}"] + t.gap_to_next / (100.0 * shares[c.name]) + 1e-9
-                    for j, c in enumerate(crits)})
-    pct = [j for j, c in enumerate(crits) if c.normalise == "percentile" and (st[f"m{j}"] or 0) > 0]
-    native = not is_spark(t)  # DuckDB: its own next double above
-    spreads: dict[int, float] = {}
-    targets: dict[int, Any] = {}
-    positions: dict[str, Any] = {}
-    for j, c in enumerate(crits):
-        m = int(st[f"m{j}"] or 0)
-        sd_raw = float(st[f"sd{j}"]) if m and st[f"sd{j}"] is not None else 0.0
-        spreads[j] = sd_raw if sd_raw > 0 else max(float(st[f"am{j}"]) if m else 1.0, 1.0)
-        sign = 1.0 if c.direction == "higher" else -1.0
-        if c.normalise == "bands":
-            targets[j] = _bands_target(c)
-        elif m == 0:
-            targets[j] = lambda t, need: nan
-        elif c.normalise == "minmax":
-            lo, hi = float(st[f"lo{j}"]), float(st[f"hi{j}"])
-            targets[j] = (lambda t, need: nan) if hi == lo else (
-                lambda t, need, lo=lo, hi=hi, sign=sign: sign * (lo + _clip01(need) * (hi - lo)))
-        elif c.normalise == "zscore":
-            mean = float(st[f"mean{j}"])
-            targets[j] = (lambda t, need: nan) if sd_raw == 0 else (  # the spread of -x is that of x
-                lambda t, need, mean=mean, sd=sd_raw, sign=sign: sign * (mean + sd * (_clip01(need) * 6.0 - 3.0)))
-        else:
-            f = t[f"_f{j}"]
-            positions[f"_pos{j}"] = ibis.ifelse(f.notnull(), t[f"_b{j}"], m)
-            targets[j] = _percentile_target(j, sign, native=native)
-    if positions:
-        t = t.mutate(**positions)
-        pieces: dict[str, Any] = {}
-        for j in pct:
-            sign = 1.0 if crits[j].direction == "higher" else -1.0
-            m = int(st[f"m{j}"])
-            parts = _pct_parts(t, j, m, sign, st, ibis.least(t[f"_need{j}"], 1.0))
-            jk = parts["k"] - 1  # the k-th smallest of the others: skip the customer's own place
-            idx = ibis.ifelse(jk < parts["pos"], jk, jk + 1)
-            pieces.update({f"_idx{j}": ibis.greatest(ibis.least(idx, m - 1), 0), f"_k{j}": parts["k"],
-                           f"_top{j}": parts["top"], f"_mo{j}": parts["mo"], f"_att{j}": parts["at_top"],
-                           f"_kz{j}": parts["kth0"]})
-        t = _kept_on_spark(t.mutate(**pieces))
-        for j in pct:  # the k-th value of the others, by its position
-            t = t.left_join(by_pos[j], t[f"_idx{j}"] == by_pos[j][f"_q{j}"])
-    return t, targets, spreads
-
-
-def _clip01(x: Any) -> Any:
-    return ibis.greatest(ibis.least(x, 1.0), 0.0)
-
-
 def _bands_target(c: Criterion) -> Any:
     th = [float(b[0]) for b in c.bands or []]
     pts = [float(b[1]) / 100.0 for b in c.bands or []]
@@ -888,26 +859,6 @@ def _bands_target(c: Criterion) -> Any:
         return res
 
     return target
-
-
-def _pct_parts(t: Any, j: int, m: int, sign: float, st: dict[str, Any], need: Any) -> dict[str, Any]:
-    """The pieces of :func:`xuanba.standard.score._percentile_needed` for criterion ``j``."""
-    f = t[f"_f{j}"]
-    s = f if sign > 0 else -f
-    has = f.notnull()
-    pos = t[f"_pos{j}"]
-    vmax, vmin = float(st[f"hi{j}"]), float(st[f"lo{j}"])
-    cmax, cmin = int(st[f"cmax{j}"]), int(st[f"cmin{j}"])
-    v_second = vmax if cmax >= 2 or m < 2 else float(st[f"bmax{j}"])   # sorted[m - 2]
-    v_one = vmin if cmin >= 2 or m < 2 else float(st[f"amin{j}"])      # sorted[1]
-    c_second = cmax if v_second == vmax else int(st.get(f"csec{j}", 1))
-    mo = m - has.cast("int64")
-    top = ibis.ifelse(has & (pos > m - 2), v_second, vmax)
-    at_top = ibis.ifelse(top == vmax, cmax, c_second) - (has & (s == top)).cast("int64")
-    below_top = mo + 1 - at_top
-    k = ibis.greatest((_clip01(need) * below_top.cast("float64") - 1e-9).ceil().cast("int64"), 1)
-    kth0 = ibis.ifelse(pos > 0, vmin, v_one)
-    return {"has": has, "pos": pos, "mo": mo, "top": top, "at_top": at_top, "k": k, "kth0": kth0}
 
 
 def _percentile_target(j: int, sign: float, *, native: bool) -> Any:
@@ -1012,3 +963,4 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
         long = pd.DataFrame({c: pd.Series(dtype="str" if c in ("customer_id", "criterion") else "float64")
                              for c in CONTRIBUTION_COLUMNS})
     return Scored(roster, long, info, matrix)
+
