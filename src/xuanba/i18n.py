@@ -1447,7 +1447,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_source_url_duckdb": ("--source {source} is a URL; DuckDB reads a URL only with its httpfs extension, "
                               "which xuanba does not download",
                               "--source {source} 是网址；DuckDB 只有加载 httpfs 扩展才能读取网址，而 xuanba 不会下载该扩展"),
-    "err_source_url_duckdb_fix": ("Copy the files to a local folder and give its path, or run on Spark: "
+    "err_source_url_duckdb_fix": ("Download the files into a local folder and give its path, or run on Spark: "
                                   "--engine spark --source {source}.",
                                   "请把文件复制到本地文件夹并给出其路径，或在 Spark 上运行：--engine spark --source {source}。"),
     "err_source_no_rows": ("--source has no transactions", "--source 中没有交易记录"),
@@ -1486,9 +1486,9 @@ TEXT: dict[str, tuple[str, str]] = {
                                      "file://），或所有执行器都能访问的文件夹。"),
     "err_roster_out_no_database": ("--roster-out {value}: Spark's catalog has no database {db}",
                                    "--roster-out {value}：Spark 目录中没有数据库 {db}"),
-    "err_roster_out_no_database_fix": ("Create it first (CREATE DATABASE {db}), or name a table of a database "
+    "err_roster_out_no_database_fix": ("Create the database {db} first (in Spark SQL), or name a table of a database "
                                        "that exists.",
-                                       "请先创建它（CREATE DATABASE {db}），或给出已有数据库中的表。"),
+                                       "请先（用 Spark SQL）创建数据库 {db}，或给出已有数据库中的表。"),
     "err_roster_out_table_exists": ("--roster-out: Spark's catalog holds these tables already: {tables}",
                                     "--roster-out：Spark 目录中已有这些表：{tables}"),
     "err_roster_out_table_exists_fix": ("Add --roster-replace to replace them (from Python roster_replace=True; the "

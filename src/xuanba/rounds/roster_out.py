@@ -192,9 +192,9 @@ def roster_landing(target: RosterOut, roster: Any, fields: Any) -> Iterator[dict
 
     Example
     -------
-    >>> import ibis, tempfile, pathlib
+    >>> import ibis, pyarrow as pa, tempfile, pathlib
     >>> out = RosterOut("folder", tempfile.mkdtemp())
-    >>> t = ibis.memtable({"customer_id": ["a"], "rank": [1]})
+    >>> t = ibis.memtable(pa.table({"customer_id": ["a"], "rank": [1]}))
     >>> with roster_landing(out, t, t) as places:
     ...     sorted(p.name for p in pathlib.Path(out.where).iterdir() if not p.name.startswith("."))
     []
