@@ -3,7 +3,7 @@
 :func:`roster_expression` compiles a whole standard (criteria, gates, rank, tiers, capacity, gaps,
 cheapest criteria, quadrants) over any Ibis table; :func:`score_in_engine` returns what
 :func:`xuanba.standard.score.score_customers` returns, computed that way (the pandas path is its
-test oracle); rules compile through :func:`xuanba.standard.engine_rules.compile_rule`.
+test oracle); rules compile through :func:`xuanba.standard.engine_rules.with_rules`.
 
 A first part of compiling the standard to the engine (issue 16): each criterion's normalisation
 becomes a column expression over the whole base — ``percentile`` a rank window, ``minmax`` and
@@ -191,19 +191,22 @@ def _next_above(x: Any, e: Any, *, native: bool) -> Any:
     return _nextafter(x, ibis.literal(float("inf"), type="float64")) if native else _next_up(x, e)
 
 
-def _raw_expression(t: Any, c: Criterion) -> Any:
-    """A criterion's raw value: its field or formula as float64; ±inf (e.g. x / 0) missing."""
-    from xuanba.standard.engine_rules import as_number, compile_rule
+def _with_raw(t: Any, crits: Sequence[Criterion]) -> Any:
+    """``t`` with each criterion's raw value as ``_r<j>``: its field or formula as float64; ±inf
+    (e.g. x / 0) missing."""
+    from xuanba.standard.engine_rules import with_rules
     from xuanba.standard.expressions import ExpressionError
 
-    try:
-        raw = as_number(compile_rule(c.field, t))
-    except ExpressionError as exc:
-        from xuanba.errors import DataError
+    for j, c in enumerate(crits):
+        try:
+            t = with_rules(t, {f"_r{j}": c.field}, kind="number")
+        except ExpressionError as exc:
+            from xuanba.errors import DataError
 
-        raise DataError(f"criterion {c.name!r} cannot be computed: {exc.message}",
-                        fix=exc.fix or "Check the field names against the data.") from None
-    return ibis.ifelse(is_inf(raw) | raw.isnan(), ibis.null("float64"), raw)
+            raise DataError(f"criterion {c.name!r} cannot be computed: {exc.message}",
+                            fix=exc.fix or "Check the field names against the data.") from None
+    return t.mutate(**{f"_r{j}": ibis.ifelse(is_inf(r) | r.isnan(), ibis.null("float64"), r)
+                       for j in range(len(crits)) for r in [t[f"_r{j}"]]})
 
 
 def _scalars(expr: Any) -> dict[str, Any]:
@@ -238,7 +241,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     (['', 'A', 'A'], [None, 50.0, 100.0], 1)
     """
     from xuanba.errors import DataError, Phrase
-    from xuanba.standard.engine_rules import compile_rule, truth
+    from xuanba.standard.engine_rules import with_rules
     from xuanba.standard.expressions import ExpressionError
 
     crits = standard.criteria
@@ -263,7 +266,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
 
     # raw values (as read, missing kept for the roster) and filled ones (what is normalised), each
     # step one projection for every criterion at once: few layers keep compiling cheap
-    t = t.mutate(**{f"_r{j}": _raw_expression(t, c) for j, c in enumerate(crits)})
+    t = _with_raw(t, crits)
     spread = is_spark(t)  # Spark: no window over the whole base (one task), figures and sorts instead
     # the figures of the base (medians, tops, counts, spreads) come to the driver in a few one-row
     # queries and return as literals: no window over the whole base, which DuckDB computes as one
@@ -295,20 +298,24 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
             total = term if total is None else total + term
         failed: Any = ibis.literal(False)  # gates: which failed, named in the standard's order
         label: Any = ibis.literal("")
-        for g in standard.gates:
+        gates = [f"_gate{i}" for i in range(len(standard.gates))]  # each a column: named twice below
+        for g, name in zip(standard.gates, gates, strict=True):
             try:
-                ok = truth(compile_rule(g.expr, t))
+                t = with_rules(t, {name: g.expr}, kind="truth")
             except ExpressionError as exc:
                 raise DataError(f"gate {g.name!r} cannot be checked: {exc.message}",
                                 fix=exc.fix or "Check the field names against the data.") from None
+            ok = t[name]
             failed = failed | ~ok
             label = label + ibis.ifelse(ok, "", "; " + g.name)
         # the label and the sum as columns first: their rounding and trimming name each several times
         t = t.mutate(_gl=label) if label_only else t.mutate(_gl=label, _sum=total.cast("float64"))
         named = ibis.ifelse(t._gl.length() > 0, t._gl.substr(2), "")
         if label_only:
-            return t.mutate(gates_failed=named)  # helpers stay: the roster selects its columns at the end
-        return t.mutate(score=round_half_even(t._sum, 6), _failed=failed, gates_failed=named)
+            t = t.mutate(gates_failed=named)  # helpers stay: the roster selects its columns at the end
+        else:
+            t = t.mutate(score=round_half_even(t._sum, 6), _failed=failed, gates_failed=named)
+        return t.drop(*gates) if gates else t  # the gates' columns go: a window would carry them
 
     t = filled(t)
     st, pct = _base_figures(t, crits)  # every figure of the base, read before any window
@@ -323,7 +330,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         t = _count_below_all(t, crits, pct).select(*narrow)
 
         def points(t: Any, **how: bool) -> Any:
-            return scored(_points_of(filled(t.mutate(**{f"_r{j}": _raw_expression(t, c) for j, c in enumerate(crits)})),
+            return scored(_points_of(filled(_with_raw(t, crits)),
                                      crits, st, pct), **how)
         t = points(t)
 
@@ -344,7 +351,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         t = t.mutate(rank=ibis.row_number().over(ibis.window(order_by=keys)) + 1)
         t = _kept(t.select(*narrow, "score", "_failed", "rank"))
         # what follows reads the kept table: each small query compiles a small expression
-        values = filled(t.mutate(**{f"_r{j}": _raw_expression(t, c) for j, c in enumerate(crits)}))
+        values = filled(_with_raw(t, crits))
         for j in pct:
             f = values[f"_f{j}"]
             v = f if crits[j].direction == "higher" else -f
