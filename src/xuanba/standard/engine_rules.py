@@ -332,11 +332,13 @@ def _number(v: Any) -> Any:
 
 
 def _divide(a: Any, b: Any, s: _Scope) -> Any:
-    """a / b as numpy: ±inf over zero (a negative zero, e.g. ``0 * -1``, flips the sign: found by
-    ``atan2(b, -1)``, −π for −0 and π for +0), 0 / 0 (and any NaN) missing."""
+    """a / b as numpy: ±inf over zero (a negative zero, e.g. ``0 * -1``, flips the sign: found
+    by its text, ``-0.0``, read for zeros alone; Spark's ``atan2`` makes every zero positive
+    first), 0 / 0 (and any NaN) missing."""
     a, b = s.bind(a, b)
     signed = ibis.ifelse(a > 0, _INF, ibis.ifelse(a < 0, -_INF, ibis.null("float64")))
-    signed = ibis.ifelse(b.atan2(-1.0) < 0, -1.0, 1.0) * signed
+    negative_zero = ibis.ifelse(b == 0, b.cast("string").startswith("-"), False)
+    signed = ibis.ifelse(negative_zero, -1.0, 1.0) * signed
     return ibis.ifelse(b == 0, signed, _null_nan(s.one(a / ibis.ifelse(b == 0, 1.0, b))))
 
 
