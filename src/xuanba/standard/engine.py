@@ -197,16 +197,15 @@ def _with_raw(t: Any, crits: Sequence[Criterion]) -> Any:
     from xuanba.standard.engine_rules import with_rules
     from xuanba.standard.expressions import ExpressionError
 
-    for j, c in enumerate(crits):
-        try:
-            t = with_rules(t, {f"_r{j}": c.field}, kind="number")
-        except ExpressionError as exc:
-            from xuanba.errors import DataError
+    try:
+        return with_rules(t, {f"_r{j}": c.field for j, c in enumerate(crits)}, kind="number",
+                          finish=lambda raw: ibis.ifelse(is_inf(raw) | raw.isnan(), ibis.null("float64"), raw))
+    except ExpressionError as exc:
+        from xuanba.errors import DataError
 
-            raise DataError(f"criterion {c.name!r} cannot be computed: {exc.message}",
-                            fix=exc.fix or "Check the field names against the data.") from None
-    return t.mutate(**{f"_r{j}": ibis.ifelse(is_inf(r) | r.isnan(), ibis.null("float64"), r)
-                       for j in range(len(crits)) for r in [t[f"_r{j}"]]})
+        name = crits[int(exc.rule[2:])].name  # type: ignore[attr-defined]
+        raise DataError(f"criterion {name!r} cannot be computed: {exc.message}",
+                        fix=exc.fix or "Check the field names against the data.") from None
 
 
 def _scalars(expr: Any) -> dict[str, Any]:
@@ -298,13 +297,13 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
             total = term if total is None else total + term
         failed: Any = ibis.literal(False)  # gates: which failed, named in the standard's order
         label: Any = ibis.literal("")
-        gates = [f"_gate{i}" for i in range(len(standard.gates))]  # each a column: named twice below
-        for g, name in zip(standard.gates, gates, strict=True):
-            try:
-                t = with_rules(t, {name: g.expr}, kind="truth")
-            except ExpressionError as exc:
-                raise DataError(f"gate {g.name!r} cannot be checked: {exc.message}",
-                                fix=exc.fix or "Check the field names against the data.") from None
+        gates = {f"_gate{i}": g for i, g in enumerate(standard.gates)}  # each a column: named twice below
+        try:
+            t = with_rules(t, {name: g.expr for name, g in gates.items()}, kind="truth")
+        except ExpressionError as exc:
+            raise DataError(f"gate {gates[exc.rule].name!r} cannot be checked: {exc.message}",  # type: ignore[attr-defined]
+                            fix=exc.fix or "Check the field names against the data.") from None
+        for name, g in gates.items():
             ok = t[name]
             failed = failed | ~ok
             label = label + ibis.ifelse(ok, "", "; " + g.name)

@@ -28,12 +28,12 @@ Example
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import ibis
 
-from xuanba.standard.expressions import _check, _parse
+from xuanba.standard.expressions import ExpressionError, _check, _parse
 
 _INF = float("inf")
 
@@ -125,38 +125,50 @@ class _Scope:
 
 
 def with_rules(table: Any, rules: Mapping[str, str], *,
-               kind: Literal["value", "number", "truth"] = "value") -> Any:
+               kind: Literal["value", "number", "truth"] = "value",
+               finish: Callable[[Any], Any] | None = None) -> Any:
     """``table`` with one more column per rule (``rules`` maps its name to the rule), compiled
     to Ibis over ``table``'s columns (checked against them first), and the helper columns they
     needed dropped again. ``kind``: ``"value"`` keeps each rule's own type (boolean for a
     comparison or a test, float64 for a formula, text for a text field), ``"number"`` makes it
-    float64 (:func:`as_number`), ``"truth"`` a boolean never null (:func:`truth`). Raises
+    float64 (:func:`as_number`), ``"truth"`` a boolean never null (:func:`truth`); ``finish``, if
+    given, is applied to each value then (it may name it several times). Raises
     :class:`~xuanba.standard.expressions.ExpressionError` as ``evaluate`` does, and when a rule
-    would still be larger than :data:`RULE_SIZE_MAX` (a backstop: growth is linear)."""
+    would still be larger than :data:`RULE_SIZE_MAX` (a backstop: growth is linear); its
+    ``rule`` attribute is then the name of the rule."""
     scope = _Scope(table)
-    known = set(map(str, table.columns))
     out: dict[str, Any] = {}
     for name, expr in rules.items():
-        tree = _parse(expr)
-        _check(tree.body, known, set(), depth=0)
-        before = scope.size
-        value = _node(tree.body, scope)
-        if kind == "number":
-            value = as_number(value)
-        elif kind == "truth":
-            value = truth(value)
-        elif isinstance(value, _Text):
-            value = value.expr
-        elif isinstance(value, bool | float | int):
-            value = ibis.literal(value)
-        if (size := scope.size - before + expanded_size(value)) > RULE_SIZE_MAX:
-            from xuanba.errors import Phrase
-            from xuanba.standard.expressions import ExpressionError
-
-            raise ExpressionError(Phrase("err_expr_too_big_for_engine", rule=expr, size=f"{size:,}"),
-                                  fix=Phrase("err_expr_too_big_for_engine_fix"))
-        out[name] = value
+        try:
+            out[name] = _compiled(expr, scope, kind, finish)
+        except ExpressionError as exc:
+            exc.rule = name  # type: ignore[attr-defined]
+            raise
     return scope.table_with(out)
+
+
+def _compiled(expr: str, scope: _Scope, kind: str, finish: Callable[[Any], Any] | None) -> Any:
+    """One rule's value over ``scope`` (its helpers bound there), as :func:`with_rules` says."""
+    tree = _parse(expr)
+    _check(tree.body, set(map(str, scope.base.columns)), set(), depth=0)
+    before = scope.size
+    value = _node(tree.body, scope)
+    if kind == "number":
+        value = as_number(value)
+    elif kind == "truth":
+        value = truth(value)
+    elif isinstance(value, _Text):
+        value = value.expr
+    elif isinstance(value, bool | float | int):
+        value = ibis.literal(value)
+    if finish is not None:
+        value = finish(scope.one(value))
+    if (size := scope.size - before + expanded_size(value)) > RULE_SIZE_MAX:
+        from xuanba.errors import Phrase
+
+        raise ExpressionError(Phrase("err_expr_too_big_for_engine", rule=expr, size=f"{size:,}"),
+                              fix=Phrase("err_expr_too_big_for_engine_fix"))
+    return value
 
 
 RULE_SIZE_MAX = 500_000
@@ -325,8 +337,6 @@ def _node(node: ast.AST, s: _Scope) -> Any:
 
 def _number(v: Any) -> Any:
     if isinstance(v, _Text) and not isinstance(v.expr, ibis.expr.types.Column):
-        from xuanba.standard.expressions import ExpressionError
-
         raise ExpressionError("text cannot be used in arithmetic")
     return as_number(v)
 
