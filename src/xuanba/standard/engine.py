@@ -295,26 +295,22 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         for j, c in enumerate(crits):
             term = 100.0 * shares[c.name] * t[f"_p{j}"]
             total = term if total is None else total + term
-        failed: Any = ibis.literal(False)  # gates: which failed, named in the standard's order
-        label: Any = ibis.literal("")
-        gates = {f"_gate{i}": g for i, g in enumerate(standard.gates)}  # each a column: named twice below
+        label: Any = ibis.literal("")  # gates: which failed, named in the standard's order
+        gates = {f"_gate{i}": g for i, g in enumerate(standard.gates)}  # each a column, named once below
         try:
             t = with_rules(t, {name: g.expr for name, g in gates.items()}, kind="truth")
         except ExpressionError as exc:
             raise DataError(f"gate {gates[exc.rule].name!r} cannot be checked: {exc.message}",  # type: ignore[attr-defined]
                             fix=exc.fix or "Check the field names against the data.") from None
         for name, g in gates.items():
-            ok = t[name]
-            failed = failed | ~ok
-            label = label + ibis.ifelse(ok, "", "; " + g.name)
+            label = label + ibis.ifelse(t[name], "", "; " + g.name)
         # the label and the sum as columns first: their rounding and trimming name each several times
         t = t.mutate(_gl=label) if label_only else t.mutate(_gl=label, _sum=total.cast("float64"))
         named = ibis.ifelse(t._gl.length() > 0, t._gl.substr(2), "")
-        if label_only:
-            t = t.mutate(gates_failed=named)  # helpers stay: the roster selects its columns at the end
-        else:
-            t = t.mutate(score=round_half_even(t._sum, 6), _failed=failed, gates_failed=named)
-        return t.drop(*gates) if gates else t  # the gates' columns go: a window would carry them
+        new = {"gates_failed": named} if label_only else {
+            "score": round_half_even(t._sum, 6), "_failed": t._gl.length() > 0, "gates_failed": named}
+        # helpers stay (the roster selects its columns at the end), the gates' go: a window would carry them
+        return t.select(*[c for c in t.columns if c not in gates and c not in new], **new)
 
     t = filled(t)
     st, pct = _base_figures(t, crits)  # every figure of the base, read before any window
