@@ -110,18 +110,19 @@ class _Scope:
             for u in uses(expr):
                 last[u] = final
 
-        def over(t: Any, expr: Any) -> Any:  # stand-ins replaced by t's helper columns
-            subs = {self.stand_in[n].op(): ops.Field(t.op(), n) for n in self.helpers if n in t.columns}
-            return expr.op().replace(subs, filter=ops.Value).to_expr()
+        def over(t: Any) -> Callable[[Any], Any]:  # stand-ins replaced by t's helper columns
+            subs = {self.stand_in[n].op(): ops.Field(t.op(), n) for n in t.columns if n in self.helpers}
+            return lambda expr: expr.op().replace(subs, filter=ops.Value).to_expr()
 
         cols = list(self.base.columns)
         t = self.base
         for lv in range(1, final):
             carried = [n for n in self.helpers if level[n] < lv and last.get(n, 0) > lv]
-            new = [over(t, e).name(n) for n, e in self.helpers.items() if level[n] == lv]
-            t = t.select(*cols, *carried, *new)
-        out = [over(t, results[c]).name(c) if c in results else t[c] for c in cols]
-        return t.select(*out, *[over(t, e).name(c) for c, e in results.items() if c not in cols])
+            sub = over(t)
+            t = t.select(*cols, *carried, *[sub(e).name(n) for n, e in self.helpers.items() if level[n] == lv])
+        sub = over(t)
+        out = [sub(results[c]).name(c) if c in results else t[c] for c in cols]
+        return t.select(*out, *[sub(e).name(c) for c, e in results.items() if c not in cols])
 
 
 def with_rules(table: Any, rules: Mapping[str, str], *,
