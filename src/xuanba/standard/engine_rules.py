@@ -174,9 +174,9 @@ def _compiled(expr: str, scope: _Scope, kind: str, finish: Callable[[Any], Any] 
 
 RULE_SIZE_MAX = 500_000
 """The most nodes a compiled rule may have written out (its helper columns and its value). The
-helper columns keep a rule linear in its length (``a // (b // 2)`` about 500 nodes, where
-writing it out as one expression took 2.8 million and 76 s); this refuses anything that would
-still grow past it rather than leave it to hang."""
+helper columns keep a rule linear in its length (``a // (b // 2)`` is 645 nodes in the whole
+query, where writing it out as one expression took 2.8 million and 76 s); this refuses anything
+that would still grow past it rather than leave it to hang."""
 
 
 def expanded_size(expr: Any) -> int:
@@ -202,37 +202,6 @@ def expanded_size(expr: Any) -> int:
         return sizes[key]
 
     return size(expr.op())
-
-
-def query_size(table: Any) -> int:
-    """How many nodes the query of ``table`` has written out: each table (projection, memtable)
-    once, the expressions of its columns in full as :func:`expanded_size` counts them.
-
-    Example
-    -------
-    >>> import pyarrow as pa
-    >>> t = ibis.memtable(pa.table({"x": [1.0]}))
-    >>> query_size(t.mutate(y=t.x + t.x)) - query_size(t)
-    8
-    """
-    from ibis.expr.operations import Relation, Value
-
-    seen: set[int] = set()
-    total = 0
-    stack = [table.op()]
-    while stack:
-        rel = stack.pop()
-        if id(rel) in seen:
-            continue
-        seen.add(id(rel))
-        total += 1
-        for child in rel.__children__:
-            if isinstance(child, Relation):
-                stack.append(child)
-            else:
-                total += expanded_size(child.to_expr())
-                stack.extend(child.find(Relation, filter=Value))
-    return total
 
 
 def as_number(value: Any) -> Any:
