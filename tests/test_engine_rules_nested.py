@@ -165,3 +165,64 @@ def test_a_standard_with_nested_rules_scores_on_the_engine_as_in_pandas():
             np.testing.assert_allclose(b.to_numpy(), a.to_numpy(), rtol=1e-12, atol=1e-9, err_msg=col)
         else:
             assert b.tolist() == a.tolist(), col
+
+
+def test_rules_over_writes_simple_rules_in_place_and_steps_for_nested_ones():
+    """Simple rules stay expressions over the table given (the caller's own projection: the
+    engine's roster keeps its few projections); a nested one brings a table step whose columns
+    are the values; both equal with_rules' columns, and a failing rule is named on the error."""
+    from xuanba.standard.engine_rules import rules_over
+
+    frame = _hostile_frame().head(40)
+    table = _table(frame)
+    for rules, stepped in [({"x": "a > 0 and b <= 1", "y": "a - b", "z": "min(a, b)"}, False),
+                           ({"x": "a > 0", "y": "round(a // (b // 2))"}, True)]:
+        t, values = rules_over(table, rules)
+        assert (t is not table) == stepped, rules
+        got = t.select(**values).to_pyarrow()
+        want = with_rules(table, rules).to_pyarrow()
+        for name, expr in rules.items():
+            assert got[name].to_pylist() == want[name].to_pylist(), expr
+            _assert_numpys(expr, frame, got[name].to_pylist())
+    with pytest.raises(ExpressionError) as err:
+        rules_over(table, {"x": "a > 0", "y": "nosuch // 2"})
+    assert err.value.rule == "y"
+
+
+@pytest.mark.parametrize("where", ["criterion", "gate"])
+def test_the_rosters_queries_grow_linearly_with_a_nested_rule_in_the_standard(where, monkeypatch):
+    """A criterion's formula (percentile: read under the windows, after them, for the values by
+    position and on the kept copy) or a gate nesting one more ``//``: the SQL of every query the
+    roster runs grows at most linearly with the depth, as the roster stays the pandas path's — the
+    nested rule is a step with helper columns wherever the standard reads it, never written out."""
+    from xuanba.standard import engine
+
+    rng = np.random.default_rng(5)  # small whole numbers, zeros of both signs, missing values: ties
+    frame = pd.DataFrame({"customer_id": [f"c{i:03d}" for i in range(80)],
+                          "a": rng.choice([-3.0, -1.0, -0.0, 0.0, 1.0, 2.5, 4.0, 7.0, np.nan], 80),
+                          "b": rng.choice([-2.0, -0.0, 0.0, 1.0, 3.0, 5.0, np.nan], 80)})
+    sizes = []
+    for depth in range(1, 5):
+        rule = "a"
+        for _ in range(depth):
+            rule = f"b // ({rule})"
+        crit, gate = (rule, "a > 0") if where == "criterion" else ("a", f"({rule}) != 1")
+        std = load_standard('[standard]\nname = "n"\nversion = "1"\n[[criteria]]\nname = "q"\n'
+                            f'field = "{crit}"\nweight = 1\nnormalise = "percentile"\n[[gates]]\nname = "g"\n'
+                            f'expr = "{gate}"\n[[tiers]]\nname = "A"\nquota = 5\n', extra_fields=("a", "b"))
+        nodes = []
+        to_arrow = engine.to_arrow
+
+        def record(expr, nodes=nodes, to_arrow=to_arrow):
+            nodes.append(_sql_nodes(expr if isinstance(expr, ibis.expr.types.Table) else expr.as_table()))
+            return to_arrow(expr)
+
+        monkeypatch.setattr(engine, "to_arrow", record)
+        got = score_in_engine(frame, std)
+        monkeypatch.setattr(engine, "to_arrow", to_arrow)
+        assert got.roster["rank"].tolist() == score_customers(frame, std).roster["rank"].tolist()
+        sizes.append(sum(nodes))
+    # the queries run move a little with the values (a figure read only when one customer holds
+    # the top): no steady step, but no level multiplies the one below (``a // (b // 2)`` written
+    # out was 2.8 million nodes)
+    assert all(sizes[k] <= (k + 1) * sizes[0] for k in range(len(sizes))), (where, sizes)

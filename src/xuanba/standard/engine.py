@@ -4,8 +4,9 @@
 cheapest criteria, quadrants) over any Ibis table; :func:`score_in_engine` returns what
 :func:`xuanba.standard.score.score_customers` returns, computed that way (the pandas path is its
 test oracle, tests/test_standard_engine*.py); rules compile through
-:func:`xuanba.standard.engine_rules.with_rules`, each a table step (the criteria given as
-formulas in one, the gates in another; a numeric field is read as it is).
+:func:`xuanba.standard.engine_rules.rules_over` (the criteria given as formulas together, the
+gates together; written out in place when simple, a table step with helper columns when nested;
+a numeric field is read as it is).
 
 Each criterion's normalisation is a column expression over the whole base — ``percentile`` from
 how many values lie strictly below (a rank window), ``minmax`` and ``zscore`` from figures of the
@@ -120,26 +121,28 @@ def _clean(raw: Any) -> Any:
 
 def _with_raw(t: Any, crits: Sequence[Criterion], only: Sequence[int] | None = None
               ) -> tuple[Any, dict[int, Any]]:
-    """``t`` with each criterion given as a formula computed as ``_r<j>`` (all in one
-    :func:`~xuanba.standard.engine_rules.with_rules` call: no step when none is), and each
-    criterion's raw value as float64 over it: a numeric field read as it is (no rule to compile),
-    ±inf and NaN missing. ``only``: the criteria wanted (all by default)."""
-    from xuanba.standard.engine_rules import with_rules
+    """``(t, raws)``: each criterion's raw value as float64 over ``t``, ±inf and NaN missing — a
+    numeric field read as it is (no rule to compile), the formulas compiled together by
+    :func:`~xuanba.standard.engine_rules.rules_over`: written out over ``t`` itself when simple,
+    a table step with the helper columns and the values ``_r<j>`` when one is nested (``//``,
+    ``%``, ``round`` of a large part). ``only``: the criteria wanted (all by default)."""
+    from xuanba.standard.engine_rules import rules_over
     from xuanba.standard.expressions import ExpressionError
 
     wanted = range(len(crits)) if only is None else only
     plain = {j for j in wanted if crits[j].field in t.columns and t[crits[j].field].type().is_numeric()}
     rules = {f"_r{j}": crits[j].field for j in wanted if j not in plain}
+    values: dict[str, Any] = {}
     if rules:
         try:
-            t = with_rules(t, rules, kind="number", finish=_clean)
+            t, values = rules_over(t, rules, kind="number", finish=_clean)
         except ExpressionError as exc:
             from xuanba.errors import DataError
 
             name = crits[int(exc.rule[2:])].name  # type: ignore[attr-defined]
             raise DataError(f"criterion {name!r} cannot be computed: {exc.message}",
                             fix=exc.fix or "Check the field names against the data.") from None
-    return t, {j: _clean(t[crits[j].field].cast("float64")) if j in plain else t[f"_r{j}"] for j in wanted}
+    return t, {j: _clean(t[crits[j].field].cast("float64")) if j in plain else values[f"_r{j}"] for j in wanted}
 
 
 def _filled(raw: Any, c: Criterion, median: Any) -> Any:
@@ -159,17 +162,18 @@ def _scalars(expr: Any) -> dict[str, Any]:
 
 
 def _with_gates(t: Any, standard: Standard) -> tuple[Any, Any, Any]:
-    """``t`` with every gate checked as a column ``_gate<i>`` (one
-    :func:`~xuanba.standard.engine_rules.with_rules` call: no column when there is no gate), and
-    over it whether some gate failed and the failed gates' names each after ``"; "``."""
+    """``(t, failed, label)``: over ``t``, whether some gate failed and the failed gates' names each
+    after ``"; "``; the gates compiled together by :func:`~xuanba.standard.engine_rules.rules_over`
+    (``t`` is the table given unless a gate is nested, then a step with its columns)."""
     from xuanba.errors import DataError
-    from xuanba.standard.engine_rules import with_rules
+    from xuanba.standard.engine_rules import rules_over
     from xuanba.standard.expressions import ExpressionError
 
     gates = {f"_gate{i}": g for i, g in enumerate(standard.gates)}
+    oks: dict[str, Any] = {}
     if gates:
         try:
-            t = with_rules(t, {name: g.expr for name, g in gates.items()}, kind="truth")
+            t, oks = rules_over(t, {name: g.expr for name, g in gates.items()}, kind="truth")
         except ExpressionError as exc:
             g = gates[exc.rule]  # type: ignore[attr-defined]
             raise DataError(f"gate {g.name!r} cannot be checked: {exc.message}",
@@ -177,8 +181,8 @@ def _with_gates(t: Any, standard: Standard) -> tuple[Any, Any, Any]:
     failed: Any = ibis.literal(False)
     label: Any = ibis.literal("")
     for name, g in gates.items():
-        failed = failed | ~t[name]
-        label = label + ibis.ifelse(t[name], "", "; " + g.name)
+        failed = failed | ~oks[name]
+        label = label + ibis.ifelse(oks[name], "", "; " + g.name)
     return t, failed, label
 
 
@@ -225,7 +229,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     base = table.select(table[id_column].cast("string").name(id_column), *keep)
     spread = is_spark(base)  # Spark: no window over the whole base (one task), figures and sorts instead
     try:
-        based, raws = _with_raw(base, crits)  # the formulas' values as columns, one step
+        based, raws = _with_raw(base, crits)  # a nested formula's helper columns: one step
         refused = None
     except DataError as exc:  # told after the base's own problems, as before the raw values were read here
         based, raws, refused = base, {}, exc
@@ -262,7 +266,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         t = _points_figures(t, crits, st, pct, by_pos)
         before = t.columns
         t, failed, label = _with_gates(t, standard)
-        # the gates' columns leave here: the sorts after would carry them
+        # a nested gate's columns leave here: the sorts after would carry them
         t = t.select(*before, _gl=label, _failed=failed,
                      _sum=_total(standard, {j: t[f"_p{j}"] for j in range(len(crits))}))
         t = t.mutate(score=round_half_even(t._sum, 6))  # numpy's rounding: the same bits on every engine

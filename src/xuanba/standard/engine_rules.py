@@ -137,6 +137,39 @@ def with_rules(table: Any, rules: Mapping[str, str], *,
     :class:`~xuanba.standard.expressions.ExpressionError` as ``evaluate`` does, and when a rule
     would still be larger than :data:`RULE_SIZE_MAX` (a backstop: growth is linear); its
     ``rule`` attribute is then the name of the rule."""
+    scope, out = _compiled_all(table, rules, kind, finish)
+    return scope.table_with(out)
+
+
+def rules_over(table: Any, rules: Mapping[str, str], *,
+               kind: Literal["value", "number", "truth"] = "value",
+               finish: Callable[[Any], Any] | None = None) -> tuple[Any, dict[str, Any]]:
+    """``(t, values)``: each rule's value (``values[name]``) as an expression over ``t``, compiled
+    as :func:`with_rules` compiles it. When no rule needs a helper column, ``t`` is ``table``
+    itself and the values are written out, for the caller's own projection (no step added);
+    otherwise ``t`` is :func:`with_rules`' table and the values its columns.
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> t = ibis.memtable(pa.table({"m": [10.0, -5.0]}))
+    >>> same, v = rules_over(t, {"ok": "m > 0"})
+    >>> same is t, t.select(ok=v["ok"]).to_pyarrow()["ok"].to_pylist()
+    (True, [True, False])
+    >>> stepped, v = rules_over(t, {"q": "m // (m // 3)"})
+    >>> stepped is t, stepped.select(v["q"]).to_pyarrow()["q"].to_pylist()
+    (False, [3.0, 2.0])
+    """
+    scope, out = _compiled_all(table, rules, kind, finish)
+    if not scope.helpers:
+        return table, out
+    stepped = scope.table_with(out)
+    return stepped, {name: stepped[name] for name in out}
+
+
+def _compiled_all(table: Any, rules: Mapping[str, str], kind: str,
+                  finish: Callable[[Any], Any] | None) -> tuple[_Scope, dict[str, Any]]:
+    """Every rule compiled over one scope of ``table``; a failing rule's name on the error."""
     scope = _Scope(table)
     out: dict[str, Any] = {}
     for name, expr in rules.items():
@@ -145,7 +178,7 @@ def with_rules(table: Any, rules: Mapping[str, str], *,
         except ExpressionError as exc:
             exc.rule = name  # type: ignore[attr-defined]
             raise
-    return scope.table_with(out)
+    return scope, out
 
 
 def _compiled(expr: str, scope: _Scope, kind: str, finish: Callable[[Any], Any] | None) -> Any:
