@@ -216,3 +216,31 @@ def test_the_median_that_fills_missing_values_on_spark_is_numpys(spark):
         points = got.contributions.set_index("customer_id")["normalised"]
         missing = frame.loc[frame["a"].isna(), "customer_id"]
         np.testing.assert_allclose(points[missing], (med - lo) / (hi - lo), rtol=1e-15)
+
+
+def test_nested_rules_on_spark_are_numpys(spark):
+    """//, % and round nested (each large part a helper column) over values that misbehave, all
+    the rules in one query: Spark gives the pandas path's bits, as DuckDB does."""
+    from tests.test_engine_rules_nested import NESTED, _assert_numpys, _hostile_frame
+    from xuanba.standard.engine import to_arrow
+    from xuanba.standard.engine_rules import with_rules
+
+    frame = _hostile_frame()
+    spark._session.createDataFrame(pa.Table.from_pandas(frame, preserve_index=False)).createOrReplaceTempView(
+        "nested_rules_case")
+    rules = {f"x{i}": expr for i, expr in enumerate(NESTED)}
+    got = to_arrow(with_rules(spark.table("nested_rules_case"), rules))
+    for name, expr in rules.items():
+        _assert_numpys(expr, frame, got[name].to_pylist())
+
+
+def test_a_standard_with_nested_rules_on_spark_equals_duckdb(spark):
+    from tests.test_engine_rules_nested import NESTED_STANDARD, nested_frame
+
+    std = load_standard(NESTED_STANDARD, extra_fields=("a", "b", "t", "c"))
+    frame = nested_frame()
+    name = f"roster_case_{next(_N)}"
+    spark._session.createDataFrame(pa.Table.from_pandas(frame, preserve_index=False)).createOrReplaceTempView(name)
+    want, got = score_in_engine(frame, std), score_in_engine(spark.table(name), std)
+    _same(want.roster, got.roster)
+    assert got.info == want.info

@@ -4,7 +4,9 @@
 cheapest criteria, quadrants) over any Ibis table; :func:`score_in_engine` returns what
 :func:`xuanba.standard.score.score_customers` returns, computed that way (the pandas path is its
 test oracle, tests/test_standard_engine*.py); rules compile through
-:func:`xuanba.standard.engine_rules.compile_rule`.
+:func:`xuanba.standard.engine_rules.rules_over` (the criteria given as formulas together, the
+gates together; written out in place when simple, a table step with helper columns when nested;
+a numeric field is read as it is).
 
 Each criterion's normalisation is a column expression over the whole base — ``percentile`` from
 how many values lie strictly below (a rank window), ``minmax`` and ``zscore`` from figures of the
@@ -111,23 +113,36 @@ def _next_above(x: Any, e: Any, *, native: bool) -> Any:
     return _nextafter(x, ibis.literal(float("inf"), type="float64")) if native else _next_up(x, e)
 
 
-def _raw_expression(t: Any, c: Criterion) -> Any:
-    """A criterion's raw value: its field or formula as float64; ±inf (e.g. x / 0) and NaN
-    missing (``abs(x) < inf`` is false for both, null for null: one comparison)."""
-    from xuanba.standard.engine_rules import as_number, compile_rule
+def _clean(raw: Any) -> Any:
+    """A raw value with ±inf (e.g. x / 0) and NaN missing (``abs(x) < inf`` is false for both,
+    null for null: one comparison)."""
+    return ibis.ifelse(raw.abs() < ibis.literal(_INF, type="float64"), raw, ibis.null("float64"))
+
+
+def _with_raw(t: Any, crits: Sequence[Criterion], only: Sequence[int] | None = None
+              ) -> tuple[Any, dict[int, Any]]:
+    """``(t, raws)``: each criterion's raw value as float64 over ``t``, ±inf and NaN missing — a
+    numeric field read as it is (no rule to compile), the formulas compiled together by
+    :func:`~xuanba.standard.engine_rules.rules_over`: written out over ``t`` itself when simple,
+    a table step with the helper columns and the values ``_r<j>`` when one is nested (``//``,
+    ``%``, ``round`` of a large part). ``only``: the criteria wanted (all by default)."""
+    from xuanba.standard.engine_rules import rules_over
     from xuanba.standard.expressions import ExpressionError
 
-    if c.field in t.columns and t[c.field].type().is_numeric():  # a field as it is: no rule to compile
-        raw = t[c.field].cast("float64")
-    else:
+    wanted = range(len(crits)) if only is None else only
+    plain = {j for j in wanted if crits[j].field in t.columns and t[crits[j].field].type().is_numeric()}
+    rules = {f"_r{j}": crits[j].field for j in wanted if j not in plain}
+    values: dict[str, Any] = {}
+    if rules:
         try:
-            raw = as_number(compile_rule(c.field, t))
+            t, values = rules_over(t, rules, kind="number", finish=_clean)
         except ExpressionError as exc:
             from xuanba.errors import DataError
 
-            raise DataError(f"criterion {c.name!r} cannot be computed: {exc.message}",
+            name = crits[int(exc.rule[2:])].name  # type: ignore[attr-defined]
+            raise DataError(f"criterion {name!r} cannot be computed: {exc.message}",
                             fix=exc.fix or "Check the field names against the data.") from None
-    return ibis.ifelse(raw.abs() < ibis.literal(_INF, type="float64"), raw, ibis.null("float64"))
+    return t, {j: _clean(t[crits[j].field].cast("float64")) if j in plain else values[f"_r{j}"] for j in wanted}
 
 
 def _filled(raw: Any, c: Criterion, median: Any) -> Any:
@@ -146,23 +161,29 @@ def _scalars(expr: Any) -> dict[str, Any]:
     return row[0] if row else {}
 
 
-def _gates(t: Any, standard: Standard) -> tuple[Any, Any]:
-    """(whether some gate failed, the failed gates' names each after ``"; "``) over ``t``."""
+def _with_gates(t: Any, standard: Standard) -> tuple[Any, Any, Any]:
+    """``(t, failed, label)``: over ``t``, whether some gate failed and the failed gates' names each
+    after ``"; "``; the gates compiled together by :func:`~xuanba.standard.engine_rules.rules_over`
+    (``t`` is the table given unless a gate is nested, then a step with its columns)."""
     from xuanba.errors import DataError
-    from xuanba.standard.engine_rules import compile_rule, truth
+    from xuanba.standard.engine_rules import rules_over
     from xuanba.standard.expressions import ExpressionError
 
-    failed: Any = ibis.literal(False)
-    label: Any = ibis.literal("")
-    for g in standard.gates:
+    gates = {f"_gate{i}": g for i, g in enumerate(standard.gates)}
+    oks: dict[str, Any] = {}
+    if gates:
         try:
-            ok = truth(compile_rule(g.expr, t))
+            t, oks = rules_over(t, {name: g.expr for name, g in gates.items()}, kind="truth")
         except ExpressionError as exc:
+            g = gates[exc.rule]  # type: ignore[attr-defined]
             raise DataError(f"gate {g.name!r} cannot be checked: {exc.message}",
                             fix=exc.fix or "Check the field names against the data.") from None
-        failed = failed | ~ok
-        label = label + ibis.ifelse(ok, "", "; " + g.name)
-    return failed, label
+    failed: Any = ibis.literal(False)
+    label: Any = ibis.literal("")
+    for name, g in gates.items():
+        failed = failed | ~oks[name]
+        label = label + ibis.ifelse(oks[name], "", "; " + g.name)
+    return t, failed, label
 
 
 def _total(standard: Standard, points: dict[int, Any]) -> Any:
@@ -208,16 +229,18 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     base = table.select(table[id_column].cast("string").name(id_column), *keep)
     spread = is_spark(base)  # Spark: no window over the whole base (one task), figures and sorts instead
     try:
-        raws, refused = {j: _raw_expression(base, c) for j, c in enumerate(crits)}, None
+        based, raws = _with_raw(base, crits)  # a nested formula's helper columns: one step
+        refused = None
     except DataError as exc:  # told after the base's own problems, as before the raw values were read here
-        raws, refused = {}, exc
+        based, raws, refused = base, {}, exc
     to_fill = [j for j, c in enumerate(crits) if c.missing == "median"]
     # the counts and (DuckDB: its median is the exact one, the mean of the two middle values, as
     # NumPy's) the medians that fill missing values: one query
-    first = {"_n": base.count(), "_ids": base[id_column].nunique(), "_missing": base[id_column].isnull().sum()}
+    first = {"_n": based.count(), "_ids": based[id_column].nunique(),
+             "_missing": based[id_column].isnull().sum()}
     if not spread and refused is None:
         first.update({f"med{j}": raws[j].median() for j in to_fill})
-    counts = _scalars(base.aggregate(**first))
+    counts = _scalars(based.aggregate(**first))
     n = int(counts["_n"] or 0)
     if n == 0:
         raise DataError("there are no customers to score", fix="Check the cutoff and the transactions.")
@@ -235,26 +258,32 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
 
     by_pos: dict[int, Any] = {}  # each percentile criterion's values in order, by position
     if spread:
-        t = _kept(base.mutate(**{f"_r{j}": raws[j] for j in range(len(crits))}))
+        t = _kept(based.mutate(**{f"_r{j}": raws[j] for j in range(len(crits))}))
         got = _medians_spread(t, {f"med{j}": f"_r{j}" for j in to_fill})
         medians = {j: got[f"med{j}"] for j in to_fill}
         t = t.mutate(**{f"_f{j}": _filled(t[f"_r{j}"], c, medians.get(j)) for j, c in enumerate(crits)})
         st, pct = _base_figures(t, {j: t[f"_f{j}"] for j in range(len(crits))}, crits)
         t = _points_figures(t, crits, st, pct, by_pos)
-        failed, label = _gates(t, standard)
-        t = t.mutate(_gl=label, _failed=failed, _sum=_total(standard, {j: t[f"_p{j}"] for j in range(len(crits))}))
+        before = t.columns
+        t, failed, label = _with_gates(t, standard)
+        # a nested gate's columns leave here: the sorts after would carry them
+        t = t.select(*before, _gl=label, _failed=failed,
+                     _sum=_total(standard, {j: t[f"_p{j}"] for j in range(len(crits))}))
         t = t.mutate(score=round_half_even(t._sum, 6))  # numpy's rounding: the same bits on every engine
     else:
         medians = {j: counts.get(f"med{j}") for j in to_fill}
         # every figure of the base, read before any window (each query a small expression)
-        st, pct = _base_figures(base, {j: _filled(raws[j], c, medians.get(j)) for j, c in enumerate(crits)}, crits)
+        st, pct = _base_figures(based, {j: _filled(raws[j], c, medians.get(j)) for j, c in enumerate(crits)},
+                                crits)
         # DuckDB carries every column of its input through a window's sort: the windows run over
         # the fields alone, and what is derived from the fields is computed again after them
         narrow = [id_column, *keep]
-        t = base.select(*narrow, **_count_below_all(base, crits, pct, raws, medians))
+        windowed, raws = _with_raw(base, crits, only=pct)  # only what the windows sort on
+        t = windowed.select(*narrow, **_count_below_all(windowed, crits, pct, raws, medians))
         narrow += [f"_{x}{j}" for j in pct for x in "bq"]
-        f = {j: _filled(_raw_expression(t, c), c, medians.get(j)) for j, c in enumerate(crits)}
-        failed, _ = _gates(t, standard)
+        t, raws = _with_raw(t, crits)
+        f = {j: _filled(raws[j], c, medians.get(j)) for j, c in enumerate(crits)}
+        t, failed, _ = _with_gates(t, standard)
         t = t.select(*narrow, _failed=failed,
                      _sum=_total(standard, {j: _points(c, f[j], t[f"_b{j}"] if j in pct else None, st, j)
                                             for j, c in enumerate(crits)}))
@@ -276,9 +305,10 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     else:  # kept: the fields, the counts below, the positions and the rank; the rest computed again
         t = _kept(t.mutate(rank=ibis.row_number().over(ibis.window(order_by=keys)) + 1))
         for j in pct:  # each percentile criterion's values by position, read from the kept copy
-            v = _filled(_raw_expression(t, crits[j]), crits[j], medians.get(j))
+            tj, raw = _with_raw(t, crits, only=[j])
+            v = _filled(raw[j], crits[j], medians.get(j))
             v = v if crits[j].direction == "higher" else -v
-            by_pos[j] = t.filter(v.notnull()).select(v.name(f"_v{j}"), t[f"_q{j}"])
+            by_pos[j] = tj.filter(v.notnull()).select(v.name(f"_v{j}"), tj[f"_q{j}"])
 
     # tiers before capacity, in rank order: each takes the eligible customers left, up to its quota
     # (one projection for all the tiers: a customer takes the first tier whose rule holds)
@@ -321,8 +351,9 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         label = t._gl
         raw_cols = {f"_r{j}": t[f"_r{j}"] for j in range(len(crits))}
     else:
-        _, label = _gates(t, standard)
-        raw_cols = {f"_r{j}": _raw_expression(t, c) for j, c in enumerate(crits)}
+        t, _, label = _with_gates(t, standard)
+        t, raws = _with_raw(t, crits)
+        raw_cols = {f"_r{j}": raws[j] for j in range(len(crits))}
     t = t.select(id_column, "score", "rank", *[f"_b{j}" for j in pct], **raw_cols, _gl=label, _tier=t._tier,
                  _kept=kept)
     gaps = _GapBars(standard, n, counts, [per.get(f"_m{k}") for k in range(len(tier_names))],
@@ -806,8 +837,10 @@ def _keep_ids(t: Any, ids: Any, id_column: str) -> tuple[Any, Any]:
     import pyarrow as pa
 
     small = ibis.memtable(pa.table({"_kid": pa.array(ids, type=pa.string())}))
-    joined = t.left_join(small, t[id_column] == small._kid)
-    return joined, joined._kid.notnull()
+    # the join finished here, whether kept a column of it: steps stacked on it later can read it
+    joined = t.left_join(small, t[id_column] == small._kid).select(*t.columns,
+                                                                    _keep=small._kid.notnull())
+    return joined, joined._keep
 
 
 def _greedy(cand: Any, id_column: str, fits: float, limit: int | None) -> list[str]:
