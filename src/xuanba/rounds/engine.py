@@ -759,8 +759,7 @@ def run_round_on_engine(
                       customer_attributes(workspace if side_tables is None else side_tables))
     # the roster and fields swapped into --roster-out only once the round is stored: a round that fails
     # to store (a full disk, a lock, a kill) leaves the earlier ones whole
-    landing = contextlib.ExitStack()
-    with landing:
+    with contextlib.ExitStack() as landing:
         with contextlib.ExitStack() as stack:
 
             def keep(t: Any) -> Any:  # what is read many times is computed once and kept by the engine
