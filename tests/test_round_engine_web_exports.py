@@ -458,3 +458,154 @@ def test_a_roster_out_on_a_store_or_in_a_catalog_is_said_where_the_round_put_it(
         said = where_the_rest_is(rest, lang)
         assert places["roster"] in said and said == t("selection_only_out", lang, place=places["roster"])
     assert rank_in_roster_out(rest, "c1") is None
+
+
+# -- a customer the engine round ranked but did not select, and the roster download's note ---------
+
+
+def _outside(roster, owner=None):
+    """The workspace round's last customer it did not select (of ``owner``)."""
+    out = roster.loc[~roster["selected"].astype(bool)]
+    return out.loc[out["owner"] == owner].iloc[-1] if owner else out.iloc[-1]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_customer_page_of_an_unselected_customer_gives_their_rank_from_the_roster_output(
+    pair, tmp_path, lang
+):
+    """/customers/C and /api/customers/C for a customer the engine round ranked but did not select:
+    not a bare "not found" but the rank the workspace round gives them, and where every row is."""
+    from urllib.parse import quote
+
+    from xuanba.i18n import counted
+
+    roster = pair["roster"]
+    n, sel = len(roster), int(roster["selected"].sum())
+    who = _outside(roster)
+    cid = str(who["customer_id"])
+    page, api = _get(
+        _copy(pair, "eng", tmp_path), "boss",
+        f"/customers/{quote(cid, safe='')}", f"/api/customers/{quote(cid, safe='')}", lang=lang,
+    )
+    assert page.status_code == api.status_code == 404
+    want = t(counted("customer_not_selected", sel), lang, round_id=1, customer=repr(cid),
+             rank=f"{int(who['rank']):,}", n=f"{n:,}", engine="duckdb", sel=f"{sel:,}")
+    words = " ".join(seen(page.text))
+    assert want in words, words[-600:]
+    assert t("selection_only_out", lang, place=str(pair["out"] / "roster.parquet")) in words
+    assert t("web_not_found", lang) not in words
+    body = api.json()
+    assert body["error"] == "not_stored" and body["rank"] == int(who["rank"]) and want in body["message"]
+
+
+def test_the_customer_page_without_roster_out_says_the_round_stored_its_selection(pair, tmp_path):
+    """No roster output: no rank to give, but the page says the round stored only its selection and
+    that the other rows were not kept (for any id: nothing here says whether the round ranked it);
+    with the roster output at hand, an id it does not hold is "not found"."""
+    from urllib.parse import quote
+
+    roster = pair["roster"]
+    n, sel = len(roster), int(roster["selected"].sum())
+    cid = str(_outside(roster)["customer_id"])
+    path = _copy(pair, "bare", tmp_path)
+    page, api, unknown = _get(
+        path, "boss", f"/customers/{quote(cid, safe='')}", f"/api/customers/{quote(cid, safe='')}",
+        "/api/customers/nobody-at-all",
+    )
+    words = " ".join(seen(page.text))
+    for said in (
+        t("selection_only", "en", round_id=1, engine="duckdb", sel=f"{sel:,}", n=f"{n:,}"),
+        t("customer_not_stored", "en", customer=repr(cid)),
+        t("selection_only_lost", "en", rest=f"{n - sel:,}"),
+    ):
+        assert said in words and said in api.json()["message"], said
+    assert api.json()["rank"] is None
+    assert unknown.json()["error"] == "not_stored" and unknown.json()["rank"] is None
+    # the roster output at hand holds every customer: an id it lacks is no customer at all
+    page, api = _get(_copy(pair, "eng", tmp_path), "boss", "/customers/nobody-at-all", "/api/customers/nobody-at-all")
+    assert page.status_code == 404 and seen(page.text)[-1] == t("web_not_found", "en")
+    assert api.json() == {"error": "not_found", "message": t("web_not_found", "en")}
+
+
+def test_a_rep_is_told_the_rank_of_their_own_unselected_customer_only(pair, tmp_path):
+    """A rep (Rep 01) gets the rank of their own unselected customer, with no path on this
+    machine; another rep's unselected customer is "not found", exactly as a stranger is; without
+    the roster output there is no owner to check, so "not found" too."""
+    from urllib.parse import quote
+
+    roster = pair["roster"]
+    mine, theirs = _outside(roster, "Rep 01"), _outside(roster, "Rep 02")
+    users = (("ann", "rep", "Rep 01"),)
+    urls = [f"/api/customers/{quote(str(c['customer_id']), safe='')}" for c in (mine, theirs)]
+    own, other, stranger = _get(_copy(pair, "eng", tmp_path, users), "ann", *urls, "/api/customers/nobody")
+    assert own.status_code == 404 and own.json()["rank"] == int(mine["rank"])
+    assert str(pair["out"]) not in own.text
+    assert other.json() == stranger.json() == {"error": "not_found", "message": t("web_not_found", "en")}
+    [bare] = _get(_copy(pair, "bare", tmp_path, users), "ann", urls[0])
+    assert bare.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_roster_download_of_an_engine_round_says_it_holds_the_selection(pair, tmp_path, lang):
+    """The CSV carries the note `xuanba export` prints (a header, percent-encoded), the workbook
+    a "note" sheet with it; built here from the workspace round's counts. A workspace round's
+    download has neither."""
+    import io
+    from urllib.parse import unquote
+
+    from xuanba.outputs.exports import selection_file_note
+
+    roster = pair["roster"]
+    n, sel = len(roster), int(roster["selected"].sum())
+    csv, xlsx = _get(_copy(pair, "eng", tmp_path), "boss", "/roster/export.csv", "/roster/export.xlsx",
+                     lang=lang)
+    note = unquote(csv.headers["x-xuanba-note"])
+    for said in (
+        t("selection_only", lang, round_id=1, engine="duckdb", sel=f"{sel:,}", n=f"{n:,}"),
+        t("selection_only_file", lang, sel=f"{sel:,}"),
+        t("selection_only_out", lang, place=str(pair["out"] / "roster.parquet")),
+    ):
+        assert said in note, note
+    meta = load_round(pair["eng"], "latest", fields=False, contributions=False).meta
+    assert note == selection_file_note(meta, 1, lang)
+    with pd.ExcelFile(io.BytesIO(xlsx.content)) as book:
+        assert book.sheet_names[:2] == [t("xlsx_sheet_selected", lang), t("xlsx_sheet_note", lang)]
+        assert pd.read_excel(book, sheet_name=1).iloc[0, 0] == note
+        assert len(pd.read_excel(book, sheet_name=0)) == sel
+    ws_csv, ws_xlsx = _get(_copy(pair, "ws", tmp_path), "boss", "/roster/export.csv", "/roster/export.xlsx",
+                           lang=lang)
+    assert "x-xuanba-note" not in ws_csv.headers and "x-xuanba-note" not in ws_xlsx.headers
+    with pd.ExcelFile(io.BytesIO(ws_xlsx.content)) as book:
+        assert t("xlsx_sheet_note", lang) not in book.sheet_names
+
+
+def test_a_reps_roster_download_of_an_engine_round_says_what_their_page_says(pair, tmp_path):
+    from urllib.parse import unquote
+
+    users = (("ann", "rep", "Rep 01"),)
+    [csv] = _get(_copy(pair, "eng", tmp_path, users), "ann", "/roster/export.csv")
+    note = unquote(csv.headers["x-xuanba-note"])
+    assert note == t("selection_only_scoped", "en", engine="duckdb") and str(pair["out"]) not in note
+
+
+@pytest.mark.parametrize("key", ["eng", "bare", "gone"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_roster_pages_note_is_the_one_selection_note(pair, tmp_path, key, lang):
+    """The page's note is :func:`selection_note` word for word in the page's language, for the three
+    places the rest may be (written, gone from a local folder, never kept): one sentence-maker."""
+    import html
+    import re
+
+    from xuanba.rounds.selection_only import rest_of_base, selection_note
+
+    path = _copy(pair, "bare" if key == "bare" else "eng", tmp_path)
+    if key == "gone":
+        from xuanba.workspace import Workspace
+
+        with Workspace(path) as w:
+            w.con.execute("UPDATE rounds SET meta_json = replace(meta_json, ?, ?)",
+                          [str(pair["out"]), str(tmp_path / "gone")])
+    [page] = _get(path, "boss", "/roster", lang=lang)
+    [said] = re.findall(r'<p class="note" id="selection-only">(.*?)</p>', page.text, flags=re.S)
+    meta = load_round(path, "latest", fields=False, contributions=False).meta
+    assert html.unescape(said) == selection_note(rest_of_base(meta, 1), lang)

@@ -43,6 +43,7 @@ def _no_such_customer(ws: Workspace, customer: str) -> NoReturn:
     """Raise why the latest round cannot share ``customer``: it holds no such customer, or it ran
     on an engine and stored only its selection (with their rank when its roster output has it)."""
     from xuanba.errors import DataError
+    from xuanba.i18n import counted
     from xuanba.rounds.selection_only import rank_in_roster_out, rest_of_base
     from xuanba.web import data
 
@@ -55,8 +56,8 @@ def _no_such_customer(ws: Workspace, customer: str) -> NoReturn:
     rank = rank_in_roster_out(rest, customer)
     if rest.local and rest.roster is not None and rank is None:  # every row at hand: they were not in it
         raise InputError(Phrase("web_cli_no_customer", customer=repr(customer)), fix=Phrase("web_cli_no_customer_fix"))
-    said = Phrase("share_selection_only", **words) if rank is None else \
-        Phrase("share_not_selected", rank=f"{rank:,}", **words)
+    said = Phrase(counted("share_selection_only", rest.n_selected), **words) if rank is None else \
+        Phrase(counted("share_not_selected", rest.n_selected), rank=f"{rank:,}", **words)
     raise DataError(said, fix=Phrase("share_selection_only_fix"))
 
 

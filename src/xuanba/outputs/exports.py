@@ -139,10 +139,11 @@ CUSTOMER_TABLES = ("roster", "contributions", "facts")
 
 def roster_table_name(meta: Mapping[str, Any] | None) -> str:
     """The name (and sheet) of a round's roster in an export: ``selected`` for a round that stored
-    only its selected customers (its rows are not the whole roster), else ``roster``."""
-    from xuanba.rounds.store import holds_selection_only
+    only its selected customers (its rows are not the whole roster), else ``roster`` (also for a
+    round that selected every customer, and so stored them all)."""
+    from xuanba.rounds.selection_only import rest_of_base
 
-    return "selected" if holds_selection_only(dict(meta or {})) else "roster"
+    return "selected" if rest_of_base(dict(meta or {}), 0) is not None else "roster"
 
 
 def selection_file_note(meta: Mapping[str, Any] | None, round_id: int, lang: str,
@@ -150,14 +151,19 @@ def selection_file_note(meta: Mapping[str, Any] | None, round_id: int, lang: str
     """What to say beside an export of ``tables`` of round ``round_id`` that stored only its
     selected customers: that the file holds those only, and where every customer's row is
     (:func:`xuanba.rounds.selection_only.selection_note`); ``None`` when there is nothing to say."""
-    from xuanba.i18n import t
-    from xuanba.rounds.selection_only import rest_of_base, selection_note, where_the_rest_is
+    from xuanba.i18n import counted, t
+    from xuanba.rounds.selection_only import (
+        rest_of_base,
+        selection_note,
+        sentences,
+        where_the_rest_is,
+    )
 
     rest = rest_of_base(dict(meta or {}), round_id)
     if rest is None or not set(tables) & set(CUSTOMER_TABLES):
         return None
-    return f"{selection_note(rest, lang, where=False)} {t('selection_only_file', lang, sel=f'{rest.n_selected:,}')} " \
-           f"{where_the_rest_is(rest, lang)}"
+    held = t(counted("selection_only_file", rest.n_selected), lang, sel=f"{rest.n_selected:,}")
+    return sentences(lang, selection_note(rest, lang, where=False), held, where_the_rest_is(rest, lang))
 
 
 def export_note(workspace: Any, round_id: str, tables: Sequence[str] = ("roster",), lang: str = "en") -> str | None:

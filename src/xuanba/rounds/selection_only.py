@@ -14,6 +14,8 @@ Example
 "Round 2 ran on duckdb and stored only its 80 selected customers of 499. The other 419 customers' rows were not kept (the round was run without --roster-out)."
 >>> rest_of_base({"n_customers": 3}, 1) is None  # a round that stored every customer
 True
+>>> rest_of_base({"stored_customers": "selected", "n_customers": 3, "n_selected": 3}, 1) is None  # all selected
+True
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xuanba.i18n import t
+from xuanba.i18n import counted, t
 from xuanba.rounds.store import holds_selection_only
 
 #: The file of every customer's roster row that ``--roster-out`` writes.
@@ -35,7 +37,8 @@ class RestOfBase:
     ``--roster-out`` the round named (a folder, a URL or ``table:db.name``), found or not;
     ``roster``: where every customer's roster row is (the place its meta records), or ``None``
     when the round kept none or a local folder no longer holds it; ``local``: ``roster`` is a
-    local file or folder this machine reads (not a URL or a catalog table)."""
+    local file or folder this machine reads (not a URL or a catalog table); ``fields``: where
+    every customer's fields are, as its meta records them (``None``: not recorded)."""
 
     round_id: int
     engine: str
@@ -44,6 +47,7 @@ class RestOfBase:
     roster: str | None
     named: str | None
     local: bool = False
+    fields: str | None = None
 
     @property
     def not_stored(self) -> int:
@@ -59,10 +63,13 @@ class RestOfBase:
 def rest_of_base(meta: dict[str, Any] | None, round_id: int) -> RestOfBase | None:
     """What round ``round_id`` (its stored ``meta``) says of the customers it did not store;
     ``None`` for a round that stored every customer. A local roster is looked for; a URL or a
-    catalog table is taken as the round recorded it (this machine may not reach it)."""
+    catalog table is taken as the round recorded it (this machine may not reach it). A round that
+    selected every customer of its base stored them all: ``None`` too."""
     if not holds_selection_only(meta):
         return None
     m = meta or {}
+    if m.get("n_customers") is not None and int(m.get("n_selected") or 0) >= int(m["n_customers"]):
+        return None
     named = str(m["roster_out"]) if m.get("roster_out") else None
     places = m.get("roster_places") if isinstance(m.get("roster_places"), dict) else {}
     roster = places.get("roster") or (str(Path(named) / ROSTER_FILE) if named is not None else None)
@@ -77,7 +84,14 @@ def rest_of_base(meta: dict[str, Any] | None, round_id: int) -> RestOfBase | Non
         roster,
         named,
         local,
+        places.get("fields"),
     )
+
+
+def sentences(lang: str, *parts: str) -> str:
+    """Sentences said one after another in ``lang``: a space between them in English, none in
+    Chinese (whose full stop closes a sentence without one)."""
+    return ("" if lang == "zh" else " ").join(p for p in parts if p)
 
 
 def where_the_rest_is(rest: RestOfBase, lang: str) -> str:
@@ -87,41 +101,93 @@ def where_the_rest_is(rest: RestOfBase, lang: str) -> str:
         return t("selection_only_out", lang, place=rest.roster)
     if rest.named is not None:
         return t(
-            "selection_only_gone",
+            counted("selection_only_gone", rest.not_stored),
             lang,
             rest=f"{rest.not_stored:,}",
             folder=rest.named,
             file=ROSTER_FILE,
         )
-    return t("selection_only_lost", lang, rest=f"{rest.not_stored:,}")
+    return t(counted("selection_only_lost", rest.not_stored), lang, rest=f"{rest.not_stored:,}")
 
 
 def selection_note(rest: RestOfBase, lang: str, *, where: bool = True) -> str:
     """The sentence "Round R ran on E and stored only its N selected customers of M." and, with
     ``where``, where the others' rows are (:func:`where_the_rest_is`)."""
     head = t(
-        "selection_only",
+        counted("selection_only", rest.n_selected),
         lang,
         round_id=rest.round_id,
         engine=rest.engine,
         sel=f"{rest.n_selected:,}",
         n=f"{rest.n_customers:,}",
     )
-    return f"{head} {where_the_rest_is(rest, lang)}" if where else head
+    return sentences(lang, head, where_the_rest_is(rest, lang)) if where else head
 
 
-def rank_in_roster_out(rest: RestOfBase, customer_id: str) -> int | None:
+def _parquet(place: str) -> str:
+    """The Parquet file at ``place``, or every part in it when it is a folder (Spark writes parts)."""
+    path = Path(place)
+    return str(path / "*.parquet" if path.is_dir() else path)
+
+
+def rank_in_roster_out(rest: RestOfBase, customer_id: str, owner: str | None = None) -> int | None:
     """Customer ``customer_id``'s rank in the round's ``--roster-out`` roster, read from its
     Parquet file; ``None`` when it is not at hand here (gone, a URL, a catalog table) or the
-    round did not rank them."""
+    round did not rank them. With ``owner`` (a rep), only a customer whose row in the roster
+    output's fields names that owner: ``None`` for anyone else's, or when the fields are not
+    at hand or name no owner (a rep cannot tell another rep's customer from no customer)."""
     if rest.roster is None or not rest.local:
         return None
     import duckdb
 
-    path = Path(rest.roster)
-    path = str(path / "*.parquet" if path.is_dir() else path)  # a folder of parts on Spark
+    sql, params = (
+        "SELECT min(rank) FROM read_parquet(?) WHERE customer_id = ?",
+        [_parquet(rest.roster), customer_id],
+    )
     with duckdb.connect() as con:
-        row = con.execute(
-            "SELECT min(rank) FROM read_parquet(?) WHERE customer_id = ?", [path, customer_id]
-        ).fetchone()
+        if owner is not None:
+            if rest.fields is None or not Path(rest.fields).exists():
+                return None
+            fields = _parquet(rest.fields)
+            columns = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [fields]).fetchall()
+            if "owner" not in {c[0] for c in columns}:
+                return None
+            sql += " AND customer_id IN (SELECT customer_id FROM read_parquet(?) WHERE CAST(owner AS VARCHAR) = ?)"
+            params += [fields, owner]
+        row = con.execute(sql, params).fetchone()
     return None if row is None or row[0] is None else int(row[0])
+
+
+def unstored_customer(
+    rest: RestOfBase, customer_id: str, lang: str, owner: str | None = None
+) -> tuple[str, int | None] | None:
+    """What to say, in ``lang``, of customer ``customer_id``, whom round ``rest.round_id`` did not
+    store, and their rank (:func:`rank_in_roster_out`, ``None`` when not at hand): the round ranked
+    them but did not select them, or it stored only its selection and their rank cannot be read
+    here, then where every customer's row is (not told to ``owner``, a rep). ``None`` when there
+    is nothing more to say than "not found": the roster output at hand does not hold them or, for
+    ``owner``, does not show them as the rep's."""
+    rank = rank_in_roster_out(rest, customer_id, owner)
+    if rank is None and (owner is not None or (rest.local and rest.roster is not None)):
+        return None
+    who = repr(str(customer_id))
+    if rank is None:
+        head = sentences(
+            lang,
+            selection_note(rest, lang, where=False),
+            t("customer_not_stored", lang, customer=who),
+        )
+    else:
+        head = t(
+            counted("customer_not_selected", rest.n_selected),
+            lang,
+            round_id=rest.round_id,
+            customer=who,
+            rank=f"{rank:,}",
+            n=f"{rest.n_customers:,}",
+            engine=rest.engine,
+            sel=f"{rest.n_selected:,}",
+        )
+    return (
+        head if owner is not None else sentences(lang, head, where_the_rest_is(rest, lang))
+    ), rank  # a rep: no paths

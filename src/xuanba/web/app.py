@@ -630,7 +630,7 @@ def _roster_args(request: Request) -> dict[str, Any]:
 @guarded()
 def roster_view(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
     args = _roster_args(request)
-    page = data.roster_page(ws, owner=owner, **args)
+    page = data.roster_page(ws, owner=owner, lang=request.state.lang, **args)
     q = {k: v for k, v in request.query_params.items() if k in ROSTER_QUERY and v}
     name = "_roster_table.html.j2" if request.headers.get("hx-request") else "roster.html.j2"
     labels = data.quadrant_labels(ws, page["round_id"]) if page.get("round_id") is not None else {}
@@ -639,7 +639,7 @@ def roster_view(request: Request, ws: Workspace, user: dict[str, Any], owner: st
 
 @guarded(api=True)
 def roster_api(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
-    return _json(data.roster_page(ws, owner=owner, **_roster_args(request)))
+    return _json(data.roster_page(ws, owner=owner, lang=request.state.lang, **_roster_args(request)))
 
 
 #: The most rows an export writes (an Excel sheet holds 1,048,576 with its header).
@@ -652,7 +652,7 @@ def roster_export(request: Request, ws: Workspace, user: dict[str, Any], owner: 
     from the request."""
     import tempfile
 
-    from xuanba.outputs.exports import export_table
+    from xuanba.outputs.exports import export_table, export_tables
 
     fmt = request.path_params["fmt"]
     if fmt not in ("csv", "xlsx"):
@@ -663,16 +663,49 @@ def roster_export(request: Request, ws: Workspace, user: dict[str, Any], owner: 
     if frame is None:
         return _error(request, 404, "web_not_found", False)
     rid = data.resolve(ws, args["round_ref"])
-    # a round that stored its selection only: the file is named for what it holds
-    name = "selected" if rid is not None and data.selection_only(ws, rid) else "roster"
+    lang = request.state.lang
+    note = _selection_file_note(ws, rid, owner, lang)
+    # a round that stored its selection only: the file is named for what it holds and says so, as
+    # `xuanba export` does: a workbook on a sheet of its own, a CSV (no room for it) in a header
+    name = "selected" if note else "roster"
     with tempfile.TemporaryDirectory() as tmp:
-        path = export_table(frame, Path(tmp) / f"{name}.{fmt}", lang=request.state.lang if fmt == "xlsx" else None)
+        if fmt == "xlsx" and note:
+            [path] = export_tables({name: frame, "note": _note_frame(note, lang)}, Path(tmp) / "out.xlsx", lang=lang)
+        else:
+            path = export_table(frame, Path(tmp) / f"out.{fmt}", sheet=name, lang=lang if fmt == "xlsx" else None)
         body = path.read_bytes()
     kind = "text/csv; charset=utf-8" if fmt == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    resp = Response(body, media_type=kind,
-                    headers={"Content-Disposition": f'attachment; filename="{name}-round-{rid}.{fmt}"'})
-    return _headers(resp)
+    headers = {"Content-Disposition": f'attachment; filename="{name}-round-{rid}.{fmt}"'}
+    if note:
+        headers[NOTE_HEADER] = quote(note)  # a header holds Latin-1 only: percent-encoded UTF-8
+    return _headers(Response(body, media_type=kind, headers=headers))
+
+
+#: The response header of a roster download that holds a round's selection only: what the file
+#: holds and where every customer's row is, percent-encoded UTF-8 (``urllib.parse.unquote`` reads it).
+NOTE_HEADER = "X-Xuanba-Note"
+
+
+def _selection_file_note(ws: Workspace, rid: int | None, owner: str | None, lang: str) -> str | None:
+    """What a roster download of round ``rid`` says of itself when the round stored only its
+    selection (:func:`xuanba.outputs.exports.selection_file_note`; a rep is told what their page
+    says, without the whole base's figures or places); ``None`` otherwise."""
+    from xuanba.outputs.exports import selection_file_note
+
+    if rid is None:
+        return None
+    if owner is not None:
+        only = data.selection_only(ws, rid, owner, lang)
+        return None if only is None else str(only["note"])
+    return selection_file_note(data.meta(ws, rid), rid, lang)
+
+
+def _note_frame(note: str, lang: str) -> Any:
+    """A one-cell table holding ``note``, the sheet a workbook says it with."""
+    import pandas as pd
+
+    return pd.DataFrame({t("xlsx_note", lang): [note]})
 
 
 def _customer_more(ws: Workspace, c: dict[str, Any]) -> dict[str, Any]:
@@ -694,7 +727,7 @@ def customer_view(request: Request, ws: Workspace, user: dict[str, Any], owner: 
     cid = _cid(request)
     c = data.customer(ws, request.query_params.get("round"), cid, owner)
     if c is None:
-        return _error(request, 404, "web_not_found", False)
+        return _no_customer(request, ws, cid, owner, False)
     import pandas as pd
 
     from xuanba.accounts.commitments import STATES
@@ -711,8 +744,22 @@ def customer_view(request: Request, ws: Workspace, user: dict[str, Any], owner: 
 
 @guarded(api=True)
 def customer_api(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
-    c = data.customer(ws, request.query_params.get("round"), _cid(request), owner)
-    return _error(request, 404, "web_not_found", True) if c is None else _json({**c, **_customer_more(ws, c)})
+    cid = _cid(request)
+    c = data.customer(ws, request.query_params.get("round"), cid, owner)
+    return _no_customer(request, ws, cid, owner, True) if c is None else _json({**c, **_customer_more(ws, c)})
+
+
+def _no_customer(request: Request, ws: Workspace, cid: str, owner: str | None, api: bool) -> Response:
+    """404 for a customer the round does not hold, or (a round that stored only its selection)
+    that it ranked them but did not select them, with their rank when its roster output has it
+    (:func:`data.unstored_customer`; a rep only of their own customers, as the page itself)."""
+    lang = request.state.lang
+    said = data.unstored_customer(ws, request.query_params.get("round"), cid, owner, lang)
+    if said is None:
+        return _error(request, 404, "web_not_found", api)
+    if api:
+        return _json({"error": "not_stored", **said}, status=404)
+    return render(request, "error.html.j2", status=404, message=said["message"])
 
 
 def _round(st: State, ws: Workspace, rid: int) -> Any:
@@ -744,7 +791,7 @@ def statement_view(request: Request, ws: Workspace, user: dict[str, Any], owner:
     cid = _cid(request)
     c = data.customer(ws, request.query_params.get("round"), cid, owner)
     if c is None:
-        return _error(request, 404, "web_not_found", False)
+        return _no_customer(request, ws, cid, owner, False)
     return _statement(request.app.state.xb, ws, c["round_id"], cid, request.state.lang)
 
 

@@ -756,12 +756,13 @@ def roster_rows(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
 
 def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner: str | None = None,
                 tier: str | None = None, search: str | None = None, sort: str = "rank", desc: bool = False,
-                page: int = 1, per_page: int = 50, filters: dict[str, Any] | None = None) -> dict[str, Any]:
+                page: int = 1, per_page: int = 50, filters: dict[str, Any] | None = None,
+                lang: str = "en") -> dict[str, Any]:
     """One page of a round's roster, filtered (``tier``: a tier key, ``"-"`` for not selected;
     ``search``: part of an id or a name; ``filters``: those of :data:`FILTERS`, e.g.
     ``{"owner": "Rep 01", "score_min": 50, "selected": "yes"}``) and sorted in DuckDB; ``total`` counts the
     filtered rows. A rep's ``owner`` scope holds whatever the filters say. For a round that stored
-    only its selection, ``selection_only`` says so (:func:`selection_only`), and a filter that keeps
+    only its selection, ``selection_only`` says so (:func:`selection_only`, in ``lang``), and a filter that keeps
     only customers it did not select (``unstored_asked``) has ``total`` ``None``: not known."""
     rid = resolve(ws, round_ref)
     per_page = per_page if per_page in PER_PAGE else 50
@@ -770,7 +771,7 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
              "selection_only": None, "unstored_asked": False}
     if rid is None:
         return empty
-    only = selection_only(ws, rid, owner)
+    only = selection_only(ws, rid, owner, lang)
     if only is not None:  # the filters that keep only customers the round did not select: none is stored
         asked = tier == "-" or str((filters or {}).get("selected", "")).lower() in _NO
         empty = {**empty, "selection_only": only, "unstored_asked": asked}
@@ -816,23 +817,46 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
     return out
 
 
-def selection_only(ws: Workspace, rid: int, owner: str | None = None) -> dict[str, Any] | None:
+def selection_only(ws: Workspace, rid: int, owner: str | None = None, lang: str = "en") -> dict[str, Any] | None:
     """What a page says of round ``rid`` when it stored only its selected customers (a round run
     on an engine): the engine, the whole base's counts and where every customer's roster row is
     (``roster_out``: a file, folder, URL or table; ``roster_out_named``: what the round named,
-    found or not); a rep is
-    told the engine only (their customers outside the selection are not known). ``None`` for a
-    round that stored every customer."""
-    from xuanba.rounds.selection_only import rest_of_base
+    found or not), and ``note``: all of it in a sentence in ``lang``
+    (:func:`xuanba.rounds.selection_only.selection_note`). A rep is told the engine only (their
+    customers outside the selection are not known). ``None`` for a round that stored every customer."""
+    from xuanba.i18n import t
+    from xuanba.rounds.selection_only import rest_of_base, selection_note
 
     rest = rest_of_base(meta(ws, rid), rid)
     if rest is None:
         return None
     if owner is not None:
         return {"engine": rest.engine, "n_customers": None, "n_selected": None, "not_stored": None,
-                "roster_out": None, "roster_out_named": None}
+                "roster_out": None, "roster_out_named": None,
+                "note": t("selection_only_scoped", lang, engine=rest.engine)}
     return {"engine": rest.engine, "n_customers": rest.n_customers, "n_selected": rest.n_selected,
-            "not_stored": rest.not_stored, "roster_out": rest.roster, "roster_out_named": rest.named}
+            "not_stored": rest.not_stored, "roster_out": rest.roster, "roster_out_named": rest.named,
+            "note": selection_note(rest, lang)}
+
+
+def unstored_customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner: str | None = None,
+                      lang: str = "en") -> dict[str, Any] | None:
+    """For a customer :func:`customer` does not find, in a round that stored only its selection:
+    ``message`` (in ``lang``) that the round ranked but did not select them, with their ``rank``
+    from its roster output when that can be read here, or that it stored only its selection.
+    ``None`` when there is nothing to say beyond "not found": no such round, a round that stored
+    every customer, a roster output at hand that does not hold them, or (``owner``, a rep) one
+    that does not show them as the rep's (:func:`xuanba.rounds.selection_only.unstored_customer`)."""
+    from xuanba.rounds.selection_only import rest_of_base
+    from xuanba.rounds.selection_only import unstored_customer as said
+
+    rid = resolve(ws, round_ref)
+    rest = rest_of_base(meta(ws, rid), rid) if rid is not None else None
+    out = said(rest, str(customer_id), lang, owner) if rest is not None else None
+    if out is None:
+        return None
+    return {"round_id": rid, "customer_id": str(customer_id), "message": out[0], "rank": out[1],
+            "n_customers": rest.n_customers if out[1] is not None else None}
 
 
 def _page_in_sql(ws: Workspace, rid: int, frm: str, params: list[Any], frm_sorted: str, where: str, wp: list[Any],
