@@ -16,6 +16,7 @@ import inspect
 import json
 import math
 import numbers
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -355,6 +356,25 @@ def label(key: str, **kw: Any) -> str:
 def say(key: str, **kw: Any) -> str:
     """The message ``key`` of :mod:`xuanba.i18n` in this run's language (:func:`ui_lang`)."""
     return t(key, ui_lang(), **kw)
+
+
+#: What a console line must not print as it is: control characters (a line break, a tab, an
+#: escape), the line and paragraph separators and the marks that reorder text (a right-to-left override).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(value: Any) -> str:
+    r"""``value`` as text a console line can hold: each control character (see
+    :data:`_UNPRINTABLE`) written as its Python escape, everything else as it is. For customer
+    ids, names and other text from the data that the console lists.
+
+    Example
+    -------
+    >>> print(printable("a\nb\tc"), printable("客户 1"))
+    a\nb\tc 客户 1
+    """
+    text = str(value)
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text) if _UNPRINTABLE.search(text) else text
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from xuanba.cli._common import (
     emit_json,
     handle_errors,
     parse_date,
+    printable,
     resolve_lang,
     say,
 )
@@ -138,7 +139,7 @@ def _show(df: Any, title: str, limit: int = 20) -> None:
             elif hasattr(v, "date"):
                 cells.append(str(v.date()) if v == v else "")
             else:
-                cells.append("" if v is None else str(v))
+                cells.append("" if v is None else printable(v))
         table.add_row(*cells)
     console.print(table)
     if len(df) > limit:

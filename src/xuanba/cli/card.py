@@ -18,6 +18,7 @@ from xuanba.cli._common import (
     emit_json,
     handle_errors,
     label,
+    printable,
     progress_status,
     time_unit,
     ui_lang,
@@ -209,7 +210,7 @@ def register(app: typer.Typer) -> None:
             for c in ("customer", "tier", "rank", "score", "moved by (points)"):
                 moved.add_column(c, justify="right" if c in ("rank", "score") else "left")
             for r in w.movers.itertuples(index=False):
-                moved.add_row(str(r.customer_id), f"{r.tier_round or '-'} → {r.tier_new or '-'}",
+                moved.add_row(printable(r.customer_id), f"{r.tier_round or '-'} → {r.tier_new or '-'}",
                               f"{r.rank_round} → {r.rank_new}", f"{r.score_round:.1f} → {r.score_new:.1f}", r.moved_by)
             console.print(moved)
         if written:

@@ -23,6 +23,7 @@ from xuanba.cli._common import (
     emit_json,
     handle_errors,
     label,
+    printable,
     progress_status,
     say,
     time_unit,
@@ -98,7 +99,7 @@ def _print_round(rnd: Any, top: int) -> None:
             best.add_column(label(c), justify="right" if c in ("rank", "score") else "left")
         for row in rnd.roster.head(top).itertuples(index=False):
             best.add_row(*(rnd.standard.quadrants.label(row.quadrant) if c == "quadrant" and row.quadrant
-                           else _fmt(getattr(row, c)) for c in cols))
+                           else printable(_fmt(getattr(row, c))) for c in cols))
         console.print(best)
 
 
@@ -357,6 +358,6 @@ def register(app: typer.Typer) -> None:
             rows = d.changes.loc[d.changes["status"] == status].head(show)
             if len(rows):
                 console.print(Text(f"{label(status)}: ", style="bold") + Text(", ".join(
-                    f"{r.customer_id} ({r.tier_a} → {r.tier_b})" for r in rows.itertuples(index=False))))
+                    f"{printable(r.customer_id)} ({r.tier_a} → {r.tier_b})" for r in rows.itertuples(index=False))))
         if written:
             console.print(say("cli_changes_written", path=written))

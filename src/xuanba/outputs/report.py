@@ -27,7 +27,7 @@ import pandas as pd
 
 from xuanba._files import write_text_atomic
 from xuanba.errors import DataError
-from xuanba.i18n import warning_words
+from xuanba.i18n import counted, warning_words
 from xuanba.outputs import charts
 from xuanba.outputs.i18n import (
     _get,
@@ -41,7 +41,7 @@ from xuanba.outputs.i18n import (
 )
 from xuanba.outputs.model_words import model_trust_lines
 from xuanba.outputs.people import People, script_json
-from xuanba.rounds.store import holds_selection_only
+from xuanba.rounds.selection_only import rest_of_base
 from xuanba.rounds.summary import round_summary, tier_order, whale_profits
 from xuanba.standard.describe import describe
 
@@ -112,12 +112,14 @@ def build_report(
     unit = currency_unit(cur)
     # a round run on an engine stored only its selected customers: every whole-base figure comes
     # from what it stored of every customer (its meta), never from the rows it holds
-    only_selected = holds_selection_only(meta)
+    # (a round that selected every customer stored them all: its charts are drawn as any round's)
+    only_selected = rest_of_base(meta, round_.round_id) is not None
     n = int(meta["n_customers"]) if only_selected else len(roster)
     if n == 0:
         raise DataError(f"round {round_.round_id} has no customers", fix="Run the round on data with customers.")
-    not_stored = t("engine_not_stored", lang, engine=str(meta.get("engine") or "an engine"),
-                   sel=num(int(meta.get("n_selected") or 0)), n=num(n)) if only_selected else ""
+    n_sel_stored = int(meta.get("n_selected") or 0)
+    not_stored = t(counted("engine_not_stored", n_sel_stored), lang, engine=str(meta.get("engine") or "an engine"),
+                   sel=num(n_sel_stored), n=num(n)) if only_selected else ""
     scores = _base_scores(meta, roster) if only_selected else None
     fields = facts if facts is not None else getattr(round_, "fields", None)
     people = People.of(fields)

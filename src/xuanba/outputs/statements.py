@@ -361,14 +361,14 @@ def _pick(round_: Any, customers: Iterable[Any] | None) -> pd.DataFrame:
     wanted = [str(c) for c in customers]
     missing = [c for c in wanted if c not in set(ids)]
     from xuanba.rounds.selection_only import rest_of_base, where_the_rest_is
-    from xuanba.rounds.store import holds_selection_only
 
-    if missing and holds_selection_only(getattr(round_, "meta", None)):
+    rest = rest_of_base(getattr(round_, "meta", None), round_.round_id) if missing else None
+    if rest is not None:  # (a round that selected every customer stored them all: the ids are not in it)
         raise InputError(f"{len(missing):,} customer(s) are not among the selected customers of round "
                          f"{round_.round_id}, which ran on {round_.meta.get('engine') or 'an engine'} and stored only those",
                          examples=missing, count=len(missing),
                          fix="Run the round in the workspace (xuanba round without --engine/--source) for statements "
-                             f"of every customer. {where_the_rest_is(rest_of_base(round_.meta, round_.round_id), 'en')}")
+                             f"of every customer. {where_the_rest_is(rest, 'en')}")
     if missing:
         raise InputError(f"{len(missing):,} customer(s) are not in round {round_.round_id}",
                          examples=missing, count=len(missing),

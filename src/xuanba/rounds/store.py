@@ -583,10 +583,11 @@ def refuse_selection_only(meta: dict[str, Any], round_id: int, what: str, fix: s
     if not holds_selection_only(meta):
         return
     engine = meta.get("engine") or "an engine"
+    sel = int(meta.get("n_selected") or 0)
     raise DataError(
-        f"round {round_id} was run on {engine} and stored only its {int(meta.get('n_selected') or 0):,} selected "
-        f"customers of {int(meta.get('n_customers') or 0):,}; {what} needs every customer, so it cannot be "
-        "answered from this round",
+        f"round {round_id} was run on {engine} and stored only its {sel:,} selected "
+        f"customer{'' if sel == 1 else 's'} of {int(meta.get('n_customers') or 0):,}; {what} needs every customer, "
+        "so it cannot be answered from this round",
         fix=fix or "Run the round again on the engine with the changed standard (xuanba round --engine ... "
                    "--source ...), or run the round in the workspace (xuanba round without --engine/--source) "
                    "and ask again.")
