@@ -226,3 +226,19 @@ def test_a_source_with_rows_without_an_id_counts_those_rows(tmp_path):
         check_model=False,
     )
     assert meta["n_customers"] == len(ws_round.roster)
+
+
+def test_share_list_keeps_one_line_per_link_for_an_id_with_a_line_break(small, tmp_path):
+    """`xuanba share --list` prints a line per link: an id holding a line break and a tab is
+    escaped there, so each link stays one line."""
+    pytest.importorskip("argon2")
+    tx = small["tx"]
+    tx = tx.assign(customer_id=tx["customer_id"].replace(tx["customer_id"].iloc[0], "A\nB\tC"))
+    ws = _workspace(tmp_path, tx)
+    run_round(ws, EVERYONE, CUTOFF, check_model=False)  # a workspace round: any customer is shared
+    made = _cli("share", "A\nB\tC", "--days", "3", "--workspace", str(ws))
+    assert made.exit_code == 0, made.output
+    listed = _cli("share", "--list", "--workspace", str(ws))
+    assert listed.exit_code == 0, listed.output
+    [line] = listed.output.strip().splitlines()
+    assert "A\\nB\\tC" in line.split()
