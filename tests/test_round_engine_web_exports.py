@@ -473,7 +473,7 @@ def _outside(roster, owner=None):
 def test_the_customer_page_of_an_unselected_customer_gives_their_rank_from_the_roster_output(
     pair, tmp_path, lang
 ):
-    """/customers/C and /api/customers/C for a customer the engine round ranked but did not select:
+    """/customers/C (and its API and statement) for a customer the engine round ranked but did not select:
     not a bare "not found" but the rank the workspace round gives them, and where every row is."""
     from urllib.parse import quote
 
@@ -483,15 +483,17 @@ def test_the_customer_page_of_an_unselected_customer_gives_their_rank_from_the_r
     n, sel = len(roster), int(roster["selected"].sum())
     who = _outside(roster)
     cid = str(who["customer_id"])
-    page, api = _get(
+    page, api, statement = _get(
         _copy(pair, "eng", tmp_path), "boss",
-        f"/customers/{quote(cid, safe='')}", f"/api/customers/{quote(cid, safe='')}", lang=lang,
+        f"/customers/{quote(cid, safe='')}", f"/api/customers/{quote(cid, safe='')}",
+        f"/customers/{quote(cid, safe='')}/statement", lang=lang,
     )
-    assert page.status_code == api.status_code == 404
+    assert page.status_code == api.status_code == statement.status_code == 404
     want = t(counted("customer_not_selected", sel), lang, round_id=1, customer=repr(cid),
              rank=f"{int(who['rank']):,}", n=f"{n:,}", engine="duckdb", sel=f"{sel:,}")
     words = " ".join(seen(page.text))
     assert want in words, words[-600:]
+    assert want in " ".join(seen(statement.text))  # their statement page says the same
     assert t("selection_only_out", lang, place=str(pair["out"] / "roster.parquet")) in words
     assert t("web_not_found", lang) not in words
     body = api.json()
