@@ -61,7 +61,8 @@ def test_the_selection_note_counts_in_english_and_says_the_same_in_chinese(sel, 
     assert zh.startswith(
         t("selection_only", "zh", round_id=3, engine="duckdb", sel=f"{sel:,}", n=f"{n:,}")
     )
-    assert f"。其余 {other} 位客户" in zh  # Chinese sentences follow one another without a space
+    rest_zh = "另一位客户" if other == 1 else f"其余 {other} 位客户"
+    assert f"。{rest_zh}" in zh  # Chinese sentences follow one another without a space
 
 
 @pytest.fixture(scope="module")

@@ -335,13 +335,13 @@ TEXT: dict[str, tuple[str, str]] = {
                           "customers of {n} (every customer's roster row is in the engine's roster output).",
                           "本轮不绘制：本轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位"
                           "（每位客户的名单行在引擎输出的名单文件中）。"),
-    "engine_not_stored_one": ("Not drawn for this round: it ran on {engine} and stored only its 1 selected "
+    "engine_not_stored_one": ("Not drawn for this round: it ran on {engine} and stored only its {sel} selected "
                               "customer of {n} (every customer's roster row is in the engine's roster output).",
                               "本轮不绘制：本轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位"
                               "（每位客户的名单行在引擎输出的名单文件中）。"),
     "selection_only": ("Round {round_id} ran on {engine} and stored only its {sel} selected customers of {n}.",
                        "第 {round_id} 轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位。"),
-    "selection_only_one": ("Round {round_id} ran on {engine} and stored only its 1 selected customer of {n}.",
+    "selection_only_one": ("Round {round_id} ran on {engine} and stored only its {sel} selected customer of {n}.",
                            "第 {round_id} 轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位。"),
     "selection_only_out": ("Every customer's row is in {place} (written by --roster-out).",
                            "每位客户的名单行在 {place} 中（由 --roster-out 写出）。"),
@@ -349,15 +349,15 @@ TEXT: dict[str, tuple[str, str]] = {
                             "{file}.",
                             "其余 {rest} 位客户的名单行曾写到 {folder}，但那里已没有 {file}。"),
     "selection_only_gone_one": ("The other customer's row was written to {folder}, which no longer holds {file}.",
-                                "其余 {rest} 位客户的名单行曾写到 {folder}，但那里已没有 {file}。"),
+                                "另一位客户的名单行曾写到 {folder}，但那里已没有 {file}。"),
     "selection_only_lost": ("The other {rest} customers' rows were not kept (the round was run without "
                             "--roster-out).",
                             "其余 {rest} 位客户的名单行未保存（本轮运行时未用 --roster-out）。"),
     "selection_only_lost_one": ("The other customer's row was not kept (the round was run without --roster-out).",
-                                "其余 {rest} 位客户的名单行未保存（本轮运行时未用 --roster-out）。"),
+                                "另一位客户的名单行未保存（本轮运行时未用 --roster-out）。"),
     "selection_only_file": ("The file holds those {sel} selected customers only, not the whole roster.",
                             "文件中只有这 {sel} 位入选客户，不是完整名单。"),
-    "selection_only_file_one": ("The file holds that 1 selected customer only, not the whole roster.",
+    "selection_only_file_one": ("The file holds that {sel} selected customer only, not the whole roster.",
                                 "文件中只有这 {sel} 位入选客户，不是完整名单。"),
     "selection_only_rows": ("The customers this round did not select are not stored in the workspace: "
                             "this page cannot list them.",
@@ -373,14 +373,14 @@ TEXT: dict[str, tuple[str, str]] = {
                            "最近一轮（第 {round_id} 轮）把 {customer} 排在 {n} 位中的第 {rank} 名，但未入选；"
                            "该轮在 {engine} 上运行，只保存了入选的 {sel} 位客户"),
     "share_not_selected_one": ("the latest round (round {round_id}) ranked {customer} {rank} of {n} but did not "
-                               "select them; it ran on {engine} and stored only its 1 selected customer",
+                               "select them; it ran on {engine} and stored only its {sel} selected customer",
                                "最近一轮（第 {round_id} 轮）把 {customer} 排在 {n} 位中的第 {rank} 名，但未入选；"
                                "该轮在 {engine} 上运行，只保存了入选的 {sel} 位客户"),
     "share_selection_only": ("the latest round (round {round_id}) ran on {engine} and stored only its {sel} "
                              "selected customers of {n}; {customer} is not one of them",
                              "最近一轮（第 {round_id} 轮）在 {engine} 上运行，只保存了 {n} 位客户中入选的 "
                              "{sel} 位；{customer} 不在其中"),
-    "share_selection_only_one": ("the latest round (round {round_id}) ran on {engine} and stored only its 1 "
+    "share_selection_only_one": ("the latest round (round {round_id}) ran on {engine} and stored only its {sel} "
                                  "selected customer of {n}; {customer} is not that one",
                                  "最近一轮（第 {round_id} 轮）在 {engine} 上运行，只保存了 {n} 位客户中入选的 "
                                  "{sel} 位；{customer} 不在其中"),
@@ -390,7 +390,7 @@ TEXT: dict[str, tuple[str, str]] = {
                               "第 {round_id} 轮把 {customer} 排在 {n} 位中的第 {rank} 名，但未入选。该轮在 {engine} "
                               "上运行，只保存了入选的 {sel} 位客户，因此没有该客户的页面。"),
     "customer_not_selected_one": ("Round {round_id} ranked {customer} {rank} of {n} but did not select them. It "
-                                  "ran on {engine} and stored only its 1 selected customer, so it holds no page "
+                                  "ran on {engine} and stored only its {sel} selected customer, so it holds no page "
                                   "for them.",
                                   "第 {round_id} 轮把 {customer} 排在 {n} 位中的第 {rank} 名，但未入选。该轮在 "
                                   "{engine} 上运行，只保存了入选的 {sel} 位客户，因此没有该客户的页面。"),
