@@ -28,6 +28,11 @@ DEFAULT_CONF: dict[str, str] = {
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".json": "json", ".orc": "orc"}
 _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 _TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
+#: The temporary views a round registers on a Spark session: what it keeps
+#: (:mod:`xuanba.standard.engine_spark`) and Ibis's in-memory tables (the selected ids ...).
+ROUND_VIEWS = re.compile(r"^(_xuanba_(kept|sorted|arrow)_\d+|ibis_[a-z]+_memtable_[a-z0-9]+)$")
+#: The temporary view :func:`spark_source` names the transactions by.
+SOURCE_VIEWS = re.compile(r"^xuanba_source_[0-9a-f]{32}$")
 
 
 def parse_spark_conf(items: Iterable[str]) -> dict[str, str]:
@@ -102,7 +107,8 @@ def spark_session(conf: Mapping[str, str] | None = None, *, app_name: str = "xua
                 before[key] = running.conf.get(key, None)
     backend = spark_backend(conf, app_name=app_name)
     try:
-        yield backend
+        with temp_views_dropped(backend, SOURCE_VIEWS):  # a running session keeps no view of ours
+            yield backend
     finally:
         if running is None:
             backend._session.stop()
@@ -112,6 +118,37 @@ def spark_session(conf: Mapping[str, str] | None = None, *, app_name: str = "xua
                     running.conf.unset(key)
                 else:
                     running.conf.set(key, value)
+
+
+def _temp_views(session: Any, pattern: re.Pattern[str]) -> set[str]:
+    """The session's temporary views whose names match ``pattern`` (names only: ``SHOW TABLES``
+    reads no table's metadata, ``catalog.listTables`` reads every one's)."""
+    rows = session.sql("SHOW TABLES").collect()
+    return {r.tableName for r in rows if r.isTemporary and pattern.match(r.tableName)}
+
+
+@contextlib.contextmanager
+def temp_views_dropped(backend: Any, pattern: re.Pattern[str] = ROUND_VIEWS) -> Iterator[None]:
+    """The temporary views (names matching ``pattern``) that the block registers on the Spark
+    session of the Ibis ``backend`` dropped when it ends, returned from or failed, so a session used
+    for many rounds (a notebook's, one ``--spark-conf`` joins) is left with the views it had. An
+    Ibis in-memory table whose view is dropped is forgotten by the backend too (registered again if
+    read again). Elsewhere than Spark nothing."""
+    if getattr(backend, "name", None) != "pyspark":
+        yield
+        return
+    session = backend._session
+    before = _temp_views(session, pattern)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):  # a session stopped in the block: nothing left to drop
+            made = _temp_views(session, pattern) - before
+            for name in made:
+                session.catalog.dropTempView(name)
+            known = getattr(backend, "_memtables", None)
+            for op in [m for m in list(known or ()) if m.name in made]:
+                known.discard(op)
 
 
 def spark_source(backend: Any, source: str | Path) -> Any:
