@@ -235,7 +235,9 @@ def test_a_replay_on_spark_writes_each_cutoff_to_a_url_and_to_its_own_tables(spa
                                    roster_out=tmp_path / "duck")
     assert want.summary["rank_correlation"].iloc[1:].notna().all()
     tx = spark_source(spark, base["parquet"])
+    views = {r.tableName for r in spark._session.sql("SHOW TABLES").collect() if r.isTemporary}
     got = replay_rounds_on_engine(tx, base["standard"], cuts[0], CUTOFF, roster_out=(tmp_path / "lake").as_uri())
+    assert {r.tableName for r in spark._session.sql("SHOW TABLES").collect() if r.isTemporary} == views
     assert sorted(p.name for p in (tmp_path / "lake").iterdir()) == cuts  # nothing else: no temporary parts
     for cut, rnd in zip(cuts, got.rounds, strict=True):
         _same_roster(pd.read_parquet(tmp_path / "lake" / cut / "roster.parquet"), read_roster(tmp_path / "duck" / cut))

@@ -1527,6 +1527,10 @@ TEXT: dict[str, tuple[str, str]] = {
                                  "would read the roster's files as transactions",
                                  "--roster-out {out} 位于 --source {source} 之内：之后对该数据源的轮次会把名单文件"
                                  "当作交易读入"),
+    "err_roster_out_in_table_source": ("roster_out {out} is inside {source}, a folder the transactions are read "
+                                       "from: the next round over them would read the roster's files as transactions",
+                                       "roster_out {out} 位于 {source} 之内，而交易数据正是从该文件夹读取：之后对其运行的"
+                                       "轮次会把名单文件当作交易读入"),
     "err_roster_out_in_source_fix": ("Give a --roster-out folder outside the source folder.",
                                      "请给出数据源文件夹之外的 --roster-out 文件夹。"),
     # scoring (xuanba.standard)

@@ -752,7 +752,11 @@ def run_round_on_engine(
     from xuanba.rounds.roster_out import checked_roster_out, parse_roster_out, roster_landing
 
     # said before the round runs, not after: a folder that cannot be written, a URL DuckDB cannot write, a table there
-    target = checked_roster_out(parse_roster_out(roster_out, replace=roster_replace), _backend_of(transactions))
+    from xuanba.rounds.source_check import refuse_roster_out_in_table_source
+
+    target = parse_roster_out(roster_out, replace=roster_replace)
+    refuse_roster_out_in_table_source(transactions, target)  # where the table's files can be known; before mkdir
+    target = checked_roster_out(target, _backend_of(transactions))
     from xuanba._frames import to_pandas
     from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names
     from xuanba.rounds.run import customer_attributes

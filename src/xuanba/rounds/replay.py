@@ -9,7 +9,6 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,11 +140,14 @@ def replay_rounds_on_engine(
     from xuanba._frames import to_pandas
     from xuanba.rounds.engine import _backend_of, run_round_on_engine
     from xuanba.rounds.roster_out import checked_roster_out
+    from xuanba.rounds.source_check import refuse_roster_out_in_table_source
 
     cutoffs = replay_cutoffs(start, end, every)
     backend = _backend_of(transactions)
     # said before any round runs: a place the engine cannot write, a cutoff's table there already
-    base = checked_roster_out(parse_roster_out(roster_out, replace=roster_replace), backend)
+    base = parse_roster_out(roster_out, replace=roster_replace)
+    refuse_roster_out_in_table_source(transactions, base)
+    base = checked_roster_out(base, backend)
     if base is not None and base.kind == "table":
         for cut in cutoffs:
             checked_roster_out(base.for_cutoff(cut), backend)
@@ -205,7 +207,7 @@ def spark_rank_correlation(backend: Any, a: RosterOut, b: RosterOut) -> float:
     from xuanba.standard.engine import to_arrow
     from xuanba.standard.engine_spark import kept_for_call, sorted_index
 
-    with temp_views_dropped(backend, _READ_BACK), kept_for_call():
+    with temp_views_dropped(backend), kept_for_call():
         ra, rb = (_read_back(backend, x) for x in (a, b))
         ra = ra.select(_id=ra.customer_id.cast("string"), _ra=ra["rank"])
         rb = rb.select(_id2=rb.customer_id.cast("string"), _rb=rb["rank"])
@@ -218,10 +220,6 @@ def spark_rank_correlation(backend: Any, a: RosterOut, b: RosterOut) -> float:
     if (got["n"] or 0) < 2 or r is None or (isinstance(r, float) and math.isnan(r)):
         return float("nan")
     return float(r)
-
-
-#: The views :func:`_read_back` names the rosters it reads by (dropped after).
-_READ_BACK = re.compile(r"^_xuanba_read_[0-9a-f]{32}$")
 
 
 def _read_back(backend: Any, target: RosterOut) -> Any:

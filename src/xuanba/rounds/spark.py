@@ -29,8 +29,9 @@ FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".json": "jso
 _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 _TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
 #: The temporary views a round registers on a Spark session: what it keeps
-#: (:mod:`xuanba.standard.engine_spark`) and Ibis's in-memory tables (the selected ids ...).
-ROUND_VIEWS = re.compile(r"^(_xuanba_(kept|sorted|arrow)_\d+|ibis_[a-z]+_memtable_[a-z0-9]+)$")
+#: (:mod:`xuanba.standard.engine_spark`), what a replay reads back, and Ibis's in-memory tables
+#: (the selected ids ...).
+ROUND_VIEWS = re.compile(r"^(_xuanba_(kept|sorted|arrow|read)_[0-9a-f]+|ibis_[a-z]+_memtable_[a-z0-9]+)$")
 #: The temporary view :func:`spark_source` names the transactions by.
 SOURCE_VIEWS = re.compile(r"^xuanba_source_[0-9a-f]{32}$")
 
