@@ -78,3 +78,34 @@ def test_the_command_lines_source_view_goes_with_the_block_on_a_running_session(
         assert len(during - before) == 1
     assert {r.tableName for r in session.sql("SHOW TABLES").collect() if r.isTemporary} == before
     assert session.conf.get("spark.sql.shuffle.partitions") == "2"
+
+
+def test_the_command_line_leaves_a_running_sessions_settings_as_it_found_them(spark):
+    """Joining a running session sets xuanba's settings and ``--spark-conf``'s, and Ibis's own on
+    connecting (``spark.sql.mapKeyDedupPolicy``): every one is as it was after the block, an
+    unset one unset again; a setting the block leaves alone stays."""
+    from xuanba.rounds.spark import spark_session
+
+    session = spark._session
+    ibis_set = session.conf.get("spark.sql.mapKeyDedupPolicy", None)
+    session.conf.unset("spark.sql.mapKeyDedupPolicy")  # a notebook's session that never met Ibis
+    session.conf.set("spark.sql.session.timeZone", "Asia/Shanghai")
+    session.conf.set("spark.sql.ansi.enabled", "true")
+    try:
+        before = dict(session.conf.getAll)
+        with spark_session(
+            {"spark.sql.shuffle.partitions": "3", "spark.sql.files.maxPartitionBytes": "64m"}
+        ):
+            during = dict(session.conf.getAll)
+            assert (
+                during["spark.sql.shuffle.partitions"] == "3"
+                and during["spark.sql.session.timeZone"] == "UTC"
+            )
+            assert during.get("spark.sql.mapKeyDedupPolicy") == "LAST_WIN"
+        assert dict(session.conf.getAll) == before
+        assert session.conf.get("spark.sql.mapKeyDedupPolicy", None) is None
+    finally:
+        session.conf.set("spark.sql.session.timeZone", "UTC")
+        session.conf.unset("spark.sql.ansi.enabled")
+        if ibis_set is not None:
+            session.conf.set("spark.sql.mapKeyDedupPolicy", ibis_set)
