@@ -53,9 +53,25 @@ def test_a_reused_session_keeps_no_view_cache_or_setting_of_two_rounds_one_faili
         raise _Fails("the round fails half-way")
 
     monkeypatch.setattr("xuanba.rounds.engine._summary_on_engine", fails)
-    with pytest.raises(_Fails):
-        run_round_on_engine(tx, load_standard(BUSY_STANDARD), CUTOFF, roster_out=tmp_path / "b")
+    from xuanba.standard import engine_spark
+
+    real, written, kept = engine_spark.drop, [], tmp_path / "checkpoints"
+
+    def dropping(frame):  # what the checkpoint folder holds as each kept table is dropped
+        written.append(len(list(kept.rglob("rdd-*"))))
+        real(frame)
+
+    monkeypatch.setattr(engine_spark, "drop", dropping)
+    context = session.sparkContext
+    context.setCheckpointDir(str(kept))  # the failing round's tables kept as files there
+    try:
+        with pytest.raises(_Fails):
+            run_round_on_engine(tx, BUSY_STANDARD, CUTOFF, roster_out=tmp_path / "b")
+    finally:  # the session is the whole run's: back to local checkpoints
+        getattr(context._jsc.sc(), "checkpointDir_$eq")(context._jvm.scala.Option.empty())
     monkeypatch.undo()
+    assert written and max(written) > 0  # the round's kept tables were files there
+    assert not list(kept.rglob("rdd-*"))  # and it removed every one
     assert _session_state(session, mine) == before
     assert not (tmp_path / "b" / "roster.parquet").exists()  # nothing half-written either
     mine.unpersist()
