@@ -354,9 +354,9 @@ def _duckdb_folders(backend: Any, table: Any) -> list[str]:
 
 
 def _spark_folders(backend: Any, table: Any) -> list[str]:
+    backend._run_pre_execute_hooks(table)  # the in-memory tables it reads, registered (the round drops them)
     frame = backend._session.sql(backend.compile(table))
-    jvm_session = backend._session
-    conf = jvm_session.sparkContext._jsc.hadoopConfiguration()
+    conf = backend._session.sparkContext._jsc.hadoopConfiguration()
     leaves = frame._jdf.queryExecution().analyzed().collectLeaves()
     folders = []
     for i in range(leaves.size()):
