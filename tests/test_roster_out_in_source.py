@@ -25,8 +25,8 @@ CUTOFF = "2025-12-31"
 
 @pytest.fixture
 def lake(tmp_path):
-    """A folder of two Parquet parts, its name hostile to SQL (a quote, a space, non-ASCII)."""
-    folder = tmp_path / "la'ke 湖"
+    """A folder of two Parquet parts, its name hostile to SQL and URIs (a quote, a space, non-ASCII, %)."""
+    folder = tmp_path / "la'ke 湖%41"  # %41 is not A
     folder.mkdir()
     tx = simulated_transactions(80, seed=6)
     tx.iloc[:300].to_parquet(folder / "part-0.parquet", index=False)

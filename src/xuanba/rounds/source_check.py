@@ -371,5 +371,6 @@ def _spark_folders(backend: Any, table: Any) -> list[str]:
             path = roots.apply(j)
             if path.getFileSystem(conf).getFileStatus(path).isDirectory():
                 uri = path.toUri()
-                folders.append(f"{uri.getScheme() or 'file'}://{uri.getAuthority() or ''}{uri.getPath()}")
+                # the raw (%-encoded) path: a folder named "a%20b" is not "a b" when _inside unquotes it
+                folders.append(f"{uri.getScheme() or 'file'}://{uri.getRawAuthority() or ''}{uri.getRawPath()}")
     return folders
