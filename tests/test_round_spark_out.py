@@ -8,6 +8,7 @@ import json
 import uuid
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -217,3 +218,70 @@ def test_the_command_line_runs_a_round_on_spark_from_parquet_and_from_a_catalog_
     _same_roster(spark._session.table(f"{database}.r").toPandas(), base["want"])
     res = _cli([*common, "--source", f"{database}.tx", "--roster-out", f"table:{database}.r", "--no-store"])
     assert res.exit_code == 2 and "--roster-replace" in res.output and "Traceback" not in res.output
+
+
+def test_a_replay_on_spark_writes_each_cutoff_to_a_url_and_to_its_own_tables(spark, base, database, tmp_path,
+                                                                           monkeypatch):
+    """A replay on Spark writes where it is told: ``URL/<cutoff>/`` (a ``file://`` URL here) and the
+    tables ``db.name_<YYYYMMDD>`` (+ ``_fields``); each cutoff's roster is the DuckDB replay's, and
+    so is the summary (the rank correlation read back by Spark). The tables again are refused
+    before any round runs; replaced when told, a write that dies at the second cutoff leaves that
+    cutoff's earlier tables whole and no temporary table behind."""
+    from xuanba.rounds.replay import replay_rounds_on_engine
+    from xuanba.rounds.spark import spark_source
+
+    cuts = ["2025-09-30", CUTOFF]
+    want = replay_rounds_on_engine(duckdb_source(base["parquet"]), base["standard"], cuts[0], CUTOFF,
+                                   roster_out=tmp_path / "duck")
+    assert want.summary["rank_correlation"].iloc[1:].notna().all()
+    tx = spark_source(spark, base["parquet"])
+    views = {r.tableName for r in spark._session.sql("SHOW TABLES").collect() if r.isTemporary}
+    got = replay_rounds_on_engine(tx, base["standard"], cuts[0], CUTOFF, roster_out=(tmp_path / "lake").as_uri())
+    assert {r.tableName for r in spark._session.sql("SHOW TABLES").collect() if r.isTemporary} == views
+    assert sorted(p.name for p in (tmp_path / "lake").iterdir()) == cuts  # nothing else: no temporary parts
+    for cut, rnd in zip(cuts, got.rounds, strict=True):
+        _same_roster(pd.read_parquet(tmp_path / "lake" / cut / "roster.parquet"), read_roster(tmp_path / "duck" / cut))
+        assert rnd.meta["roster_places"]["roster"] == f"{(tmp_path / 'lake').as_uri()}/{cut}/roster.parquet"
+    pd.testing.assert_frame_equal(got.summary.drop(columns="rank_correlation"),
+                                  want.summary.drop(columns="rank_correlation"))
+    np.testing.assert_allclose(got.summary["rank_correlation"], want.summary["rank_correlation"], rtol=1e-12)
+
+    session = spark._session
+    name = f"{database}.rep"
+    got = replay_rounds_on_engine(tx, base["standard"], cuts[0], CUTOFF, roster_out=f"table:{name}")
+    tables = {f"rep_{c.replace('-', '')}" for c in cuts}
+    assert _tables_in(session, database) == tables | {f"{t}_fields" for t in tables}
+    for cut in cuts:
+        _same_roster(session.table(f"{name}_{cut.replace('-', '')}").toPandas(), read_roster(tmp_path / "duck" / cut))
+    np.testing.assert_allclose(got.summary["rank_correlation"], want.summary["rank_correlation"], rtol=1e-12)
+
+    def not_run(*a, **k):
+        raise AssertionError("a round ran before the tables were checked")
+
+    monkeypatch.setattr("xuanba.rounds.engine.engine_fields", not_run)
+    with pytest.raises(InputError, match="holds these tables already") as info:
+        replay_rounds_on_engine(tx, base["standard"], cuts[0], CUTOFF, roster_out=f"table:{name}")
+    assert "--roster-replace" in info.value.fix
+    monkeypatch.undo()
+
+    second = session.table(f"{name}_20251231").toPandas()
+    from pyspark.sql.readwriter import DataFrameWriter
+
+    real = DataFrameWriter.saveAsTable
+
+    def dies_at_the_second_cutoff(self, table, *args, **kwargs):
+        if "20251231" in table:
+            raise RuntimeError("executor lost")
+        return real(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(DataFrameWriter, "saveAsTable", dies_at_the_second_cutoff)
+    with pytest.raises(InputError, match="executor lost"):
+        replay_rounds_on_engine(tx, base["standard"], cuts[0], CUTOFF, roster_out=f"table:{name}",
+                                roster_replace=True)
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(session.table(f"{name}_20251231").toPandas(), second)
+    assert _tables_in(session, database) == tables | {f"{t}_fields" for t in tables}
+
+
+def _tables_in(session, database: str) -> set[str]:
+    return {r.tableName for r in session.sql(f"SHOW TABLES IN {database}").collect() if not r.isTemporary}

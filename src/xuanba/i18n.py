@@ -1271,12 +1271,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "opt_round_spark_conf": ("A Spark setting key=value (the settings spark-submit takes); repeat the option.",
                              "一项 Spark 设置 key=value（与 spark-submit 的设置相同）；可重复此选项。"),
     "opt_round_roster_out": ("With --source: where every customer's roster row and fields go: a folder for "
-                             "roster.parquet and fields.parquet (a replay: a sub-folder per cutoff); on Spark also a URL "
-                             "(s3a://, hdfs://, abfss://, file://) or a catalog table table:db.name (the fields in "
-                             "db.name_fields).",
-                             "配合 --source：全部客户的名单行和字段写到哪里：存放 roster.parquet 和 fields.parquet 的文件夹"
-                             "（回放时每个截止日一个子文件夹）；在 Spark 上也可以是网址（s3a://、hdfs://、abfss://、"
-                             "file://）或目录中的表 table:库名.表名（字段写入 库名.表名_fields）。"),
+                             "roster.parquet and fields.parquet; on Spark also a URL (s3a://, hdfs://, abfss://, "
+                             "file://) or a catalog table table:db.name (the fields in db.name_fields). A replay "
+                             "writes each cutoff apart: FOLDER/2025-03-31/ or URL/2025-03-31/, or the tables "
+                             "db.name_20250331 and db.name_20250331_fields.",
+                             "配合 --source：全部客户的名单行和字段写到哪里：存放 roster.parquet 和 fields.parquet 的文件夹；"
+                             "在 Spark 上也可以是网址（s3a://、hdfs://、abfss://、file://）或目录中的表 table:库名.表名"
+                             "（字段写入 库名.表名_fields）。回放时每个截止日分开写：文件夹/2025-03-31/ 或 网址/2025-03-31/，"
+                             "或表 库名.表名_20250331 与 库名.表名_20250331_fields。"),
     "opt_round_roster_replace": ("With --roster-out table:db.name: replace the tables if they exist (the earlier ones "
                                  "stay until the new ones are complete).",
                                  "配合 --roster-out table:库名.表名：表已存在时替换（新表写完之前旧表保持不变）。"),
@@ -1533,10 +1535,6 @@ TEXT: dict[str, tuple[str, str]] = {
                              "名单未能写入 {place}：{detail}"),
     "err_roster_out_write_fix": ("Check the space and the permissions there; an earlier roster there is kept as it was.",
                                  "请检查该处的空间和权限；原有的名单保持不变。"),
-    "err_roster_out_replay": ("--roster-out {value}: a replay writes a folder per cutoff",
-                              "--roster-out {value}：回放按每个截止日写一个文件夹"),
-    "err_roster_out_replay_fix": ("Give a folder (or leave --roster-out out), or run the rounds one cutoff at a time.",
-                                  "请给出文件夹（或不写 --roster-out），或逐个截止日运行。"),
     "err_source_unread_date": ("the source's dates are text, and {value} (customer {customer}) is not a date",
                                "数据源的日期是文本，其中 {value}（客户 {customer}）不是日期"),
     "err_source_unread_date_fix": ("Write the dates as ISO text (2025-06-30 or 2025-06-30 14:05:00) or as a date "
@@ -1563,6 +1561,10 @@ TEXT: dict[str, tuple[str, str]] = {
                                  "would read the roster's files as transactions",
                                  "--roster-out {out} 位于 --source {source} 之内：之后对该数据源的轮次会把名单文件"
                                  "当作交易读入"),
+    "err_roster_out_in_table_source": ("roster_out {out} is inside {source}, a folder the transactions are read "
+                                       "from: the next round over them would read the roster's files as transactions",
+                                       "roster_out {out} 位于 {source} 之内，而交易数据正是从该文件夹读取：之后对其运行的"
+                                       "轮次会把名单文件当作交易读入"),
     "err_roster_out_in_source_fix": ("Give a --roster-out folder outside the source folder.",
                                      "请给出数据源文件夹之外的 --roster-out 文件夹。"),
     # scoring (xuanba.standard)

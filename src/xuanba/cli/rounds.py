@@ -220,7 +220,8 @@ def register(app: typer.Typer) -> None:
                 with _engine_source(engine, source, spark_conf or [], roster_out) as tx:
                     rep = replay_rounds_on_engine(tx, standard, from_, to, every=every, time_unit=unit,  # type: ignore[arg-type]
                                                   workspace=workspace if store else None, roster_out=roster_out,
-                                                  side_tables=workspace, progress=progress, extra_fields=extra)
+                                                  roster_replace=roster_replace, side_tables=workspace,
+                                                  progress=progress, extra_fields=extra)
             elif on_engine:
                 rnd = _engine_round(engine, source, spark_conf or [], standard, cutoff, unit, name,  # type: ignore[arg-type]
                                     workspace if store else None, roster_out, progress, side_tables=workspace,

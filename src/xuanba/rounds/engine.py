@@ -625,8 +625,8 @@ def _backend_name(table: Any) -> str:
 def _memtables_released(table: Any) -> Any:
     """The in-memory tables the block registers on the DuckDB connection of ``table`` (the
     per-history predictions, the selected ids ...) unregistered when it ends: a round run on a
-    user's own connection leaves it as it found it. Elsewhere nothing (Spark's are dropped by
-    the round; a private connection goes with its table)."""
+    user's own connection leaves it as it found it. Elsewhere nothing (Spark's views:
+    :func:`xuanba.rounds.spark.temp_views_dropped`; a private connection goes with its table)."""
     try:
         backend = table._find_backend(use_default=True) if hasattr(table, "_find_backend") else None
     except Exception:  # noqa: BLE001 - no backend to tidy
@@ -662,7 +662,10 @@ def _said_if_unsupported(run: Any) -> Any:
         from ibis.common.exceptions import TranslationError, UnsupportedArgumentError
 
         try:
-            with _memtables_released(transactions):
+            from xuanba.rounds.spark import temp_views_dropped
+
+            # a user's session or connection left with the views it had, the round failing or not
+            with _memtables_released(transactions), temp_views_dropped(_backend_of(transactions)):
                 return run(transactions, *args, **kwargs)
         except (TranslationError, UnsupportedArgumentError) as exc:
             name = _backend_name(transactions)
@@ -749,7 +752,11 @@ def run_round_on_engine(
     from xuanba.rounds.roster_out import checked_roster_out, parse_roster_out, roster_landing
 
     # said before the round runs, not after: a folder that cannot be written, a URL DuckDB cannot write, a table there
-    target = checked_roster_out(parse_roster_out(roster_out, replace=roster_replace), _backend_of(transactions))
+    from xuanba.rounds.source_check import refuse_roster_out_in_table_source
+
+    target = parse_roster_out(roster_out, replace=roster_replace)
+    refuse_roster_out_in_table_source(transactions, target)  # where the table's files can be known; before mkdir
+    target = checked_roster_out(target, _backend_of(transactions))
     from xuanba._frames import to_pandas
     from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names
     from xuanba.rounds.run import customer_attributes

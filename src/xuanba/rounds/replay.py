@@ -19,6 +19,7 @@ import pandas as pd
 from xuanba.errors import InputError
 from xuanba.rounds.diff import compare_rosters
 from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names
+from xuanba.rounds.roster_out import RosterOut, parse_roster_out
 from xuanba.rounds.run import (
     Progress,
     Round,
@@ -110,7 +111,8 @@ def replay_rounds_on_engine(
     every: str = "quarter",
     time_unit: str = "week",
     workspace: Workspace | str | Path | None = None,
-    roster_out: str | Path | None = None,
+    roster_out: str | Path | RosterOut | None = None,
+    roster_replace: bool = False,
     side_tables: Workspace | str | Path | None = None,
     progress: Progress | None = None,
     extra_fields: Any = None,
@@ -118,21 +120,37 @@ def replay_rounds_on_engine(
     """:func:`replay_rounds` on the engine that holds the transactions (an Ibis table, as
     :func:`xuanba.rounds.engine.run_round_on_engine` takes): one engine round per period end,
     each stored in ``workspace`` (when given) as an engine round is (the selected customers), each
-    roster written to ``roster_out/<cutoff>/`` (a temporary folder, removed at the end, when not
-    given). ``summary`` is :func:`replay_rounds`'s: who entered, left and stayed in the selection,
-    and the rank correlation over every customer ranked in both rounds, computed by DuckDB from
-    the two ``roster.parquet`` (the driver never holds a whole roster). ``extra_fields``: joined
-    to every round's fields, as :func:`replay_rounds` joins them.
+    roster written where :meth:`~xuanba.rounds.roster_out.RosterOut.for_cutoff` puts it:
+    ``roster_out/<YYYY-MM-DD>/`` for a folder or a URL, the tables ``db.name_<YYYYMMDD>`` and
+    ``db.name_<YYYYMMDD>_fields`` for ``table:db.name`` (one table per cutoff, sorting by cutoff;
+    one that exists is refused before any round runs unless ``roster_replace``); without
+    ``roster_out`` a temporary folder, removed at the end. Each round lands whole or not at all,
+    as one round does (:func:`~xuanba.rounds.roster_out.roster_landing`): a replay that fails at a
+    cutoff leaves the earlier cutoffs' rosters (and rounds) whole and nothing of that cutoff's.
+
+    ``summary`` is :func:`replay_rounds`'s: who entered, left and stayed in the selection, and the
+    rank correlation over every customer ranked in both rounds, computed from the two rosters
+    written (by a private DuckDB for a folder, by the round's Spark for a URL or a table: the
+    driver never holds a whole roster). ``extra_fields``: joined to every round's fields, as
+    :func:`replay_rounds` joins them.
     """
     import contextlib
     import tempfile
 
     from xuanba._frames import to_pandas
-    from xuanba.rounds.engine import run_round_on_engine
-    from xuanba.rounds.roster_out import RosterOut
+    from xuanba.rounds.engine import _backend_of, run_round_on_engine
+    from xuanba.rounds.roster_out import checked_roster_out
+    from xuanba.rounds.source_check import refuse_roster_out_in_table_source
 
     cutoffs = replay_cutoffs(start, end, every)
-    roster_out = _replay_folder(roster_out)
+    backend = _backend_of(transactions)
+    # said before any round runs: a place the engine cannot write, a cutoff's table there already
+    base = parse_roster_out(roster_out, replace=roster_replace)
+    refuse_roster_out_in_table_source(transactions, base)
+    base = checked_roster_out(base, backend)
+    if base is not None and base.kind == "table":
+        for cut in cutoffs:
+            checked_roster_out(base.for_cutoff(cut), backend)
     extra_fields = checked_extra_fields(to_pandas(extra_fields))  # names checked before any is used
     std = as_standard(standard, extra_field_names(extra_fields),
                       customer_attributes(side_tables if side_tables is not None else workspace))
@@ -140,16 +158,16 @@ def replay_rounds_on_engine(
     rounds: list[Round] = []
     rows = []
     with contextlib.ExitStack() as stack:
-        temporary = roster_out is None  # the rosters only for the rank correlation: the rounds do not name them
-        base = Path(roster_out) if roster_out is not None else Path(
-            stack.enter_context(tempfile.TemporaryDirectory(prefix="xuanba-replay-")))
-        previous: Path | None = None
+        if base is None:  # the rosters only for the rank correlation: the rounds do not name them
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="xuanba-replay-"))
+            base = RosterOut("folder", folder, temporary=True)
+        previous: RosterOut | None = None
         for cut in cutoffs:
             if progress:
                 progress(f"round at {cut}")
-            folder = base / cut.isoformat()
-            rnd = run_round_on_engine(transactions, std, cut, workspace=workspace,
-                                      roster_out=RosterOut("folder", str(folder), temporary=temporary),
+            target = base.for_cutoff(cut)
+            rnd = run_round_on_engine(transactions, std, cut, workspace=workspace, roster_out=target,
+                                      roster_replace=roster_replace,
                                       time_unit=time_unit, name=f"{std.name} v{std.version} replay @ {cut}",
                                       side_tables=side_tables if side_tables is not None else workspace,
                                       extra_fields=extra_fields)
@@ -159,11 +177,10 @@ def replay_rounds_on_engine(
             if rounds and previous is not None:
                 d = compare_rosters(rounds[-1].roster, rnd.roster, tiers)  # the selections: who entered, left, stayed
                 row.update(entered=d.summary["entered"], left=d.summary["left"], kept=d.summary["kept"],
-                           rank_correlation=roster_rank_correlation(previous / "roster.parquet",
-                                                                    folder / "roster.parquet"))
+                           rank_correlation=_written_rank_correlation(backend, previous, target))
             rounds.append(rnd)
             rows.append(row)
-            previous = folder
+            previous = target
     summary = pd.DataFrame(rows)
     for col in ("entered", "left", "kept"):
         summary[col] = pd.array(summary[col], dtype="Int64")
@@ -171,23 +188,50 @@ def replay_rounds_on_engine(
     return Replay(rounds, summary)
 
 
-def _replay_folder(roster_out: str | Path | None) -> Path | None:
-    """The folder a replay writes a sub-folder per cutoff into (a ``file://`` URL is one); a URL
-    of another store or a catalog table is refused before any round runs: the replay's rank
-    correlation reads the rosters back on the driver's DuckDB."""
-    from urllib.parse import unquote, urlparse
+def _written_rank_correlation(backend: Any, a: RosterOut, b: RosterOut) -> float:
+    """:func:`roster_rank_correlation` of the rosters two rounds wrote at ``a`` and ``b``: a folder
+    read by a private DuckDB, a URL or a table by the Spark session of ``backend`` that wrote it."""
+    if a.kind == "folder":
+        return roster_rank_correlation(Path(a.places()["roster"]), Path(b.places()["roster"]))
+    return spark_rank_correlation(backend, a, b)
 
-    from xuanba.errors import InputError, Phrase
-    from xuanba.rounds.roster_out import parse_roster_out
 
-    target = parse_roster_out(roster_out)
-    if target is None:
-        return None
-    if target.kind == "url" and urlparse(target.where).scheme.lower() == "file":
-        return Path(unquote(urlparse(target.where).path))
-    if target.kind != "folder":
-        raise InputError(Phrase("err_roster_out_replay", value=repr(str(target))), fix=Phrase("err_roster_out_replay_fix"))
-    return Path(target.where)
+def spark_rank_correlation(backend: Any, a: RosterOut, b: RosterOut) -> float:
+    """:func:`roster_rank_correlation` of two rosters Spark wrote (a URL or a catalog table each),
+    computed by the Spark ``backend``: the customers' places among those in both from
+    range-partitioned sorts (:func:`~xuanba.standard.engine_spark.sorted_index`, no task holding
+    every customer), dropped with the views it reads through when it returns."""
+    import math
+
+    from xuanba.rounds.spark import temp_views_dropped
+    from xuanba.standard.engine import to_arrow
+    from xuanba.standard.engine_spark import kept_for_call, sorted_index
+
+    with temp_views_dropped(backend), kept_for_call():
+        ra, rb = (_read_back(backend, x) for x in (a, b))
+        ra = ra.select(_id=ra.customer_id.cast("string"), _ra=ra["rank"])
+        rb = rb.select(_id2=rb.customer_id.cast("string"), _rb=rb["rank"])
+        both = ra.join(rb, ra._id == rb._id2).select("_id", "_ra", "_rb")
+        both = sorted_index(both, [both._ra.asc(), both._id.asc()], "_pa")
+        both = sorted_index(both, [both._rb.asc(), both._id.asc()], "_pb")
+        got = to_arrow(both.aggregate(n=both.count(), r=both._pa.cast("float64").corr(
+            both._pb.cast("float64"), how="pop"))).to_pylist()[0]
+    r = got["r"]
+    if (got["n"] or 0) < 2 or r is None or (isinstance(r, float) and math.isnan(r)):
+        return float("nan")
+    return float(r)
+
+
+def _read_back(backend: Any, target: RosterOut) -> Any:
+    """The roster Spark wrote at ``target`` as an Ibis table on ``backend``."""
+    import uuid
+
+    session = backend._session
+    place = target.places()["roster"]
+    frame = session.table(target.where) if target.kind == "table" else session.read.parquet(place)
+    view = f"_xuanba_read_{uuid.uuid4().hex}"
+    frame.createOrReplaceTempView(view)
+    return backend.table(view)
 
 
 def roster_rank_correlation(a: str | Path, b: str | Path) -> float:

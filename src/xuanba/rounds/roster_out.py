@@ -30,6 +30,7 @@ Example
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import re
 import tempfile
@@ -70,6 +71,27 @@ class RosterOut:
         if self.kind == "url":
             return {"roster": f"{self.where}/roster.parquet", "fields": f"{self.where}/fields.parquet"}
         return {"roster": str(Path(self.where) / "roster.parquet"), "fields": str(Path(self.where) / "fields.parquet")}
+
+    def for_cutoff(self, cutoff: dt.date) -> RosterOut:
+        """Where a replay writes its round at ``cutoff``: a sub-folder or
+        sub-path ``<where>/2025-03-31``, or the table ``<where>_20250331`` (and its ``…_fields``),
+        so that listing them sorts them by cutoff.
+
+        Example
+        -------
+        >>> import datetime as dt
+        >>> str(parse_roster_out("table:sales.roster").for_cutoff(dt.date(2025, 3, 31)))
+        'table:sales.roster_20250331'
+        >>> str(parse_roster_out("s3a://lake/r/").for_cutoff(dt.date(2025, 3, 31)))
+        's3a://lake/r/2025-03-31'
+        """
+        if self.kind == "table":
+            where = f"{self.where}_{cutoff:%Y%m%d}"
+        elif self.kind == "url":
+            where = f"{self.where}/{cutoff.isoformat()}"
+        else:
+            where = str(Path(self.where) / cutoff.isoformat())
+        return RosterOut(self.kind, where, self.replace, self.temporary)
 
     def __str__(self) -> str:
         return f"{TABLE_PREFIX}{self.where}" if self.kind == "table" else self.where

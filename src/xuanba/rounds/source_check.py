@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import ibis
 
@@ -233,15 +234,143 @@ def refuse_roster_out_in_source(source: str | None, roster_out: str | Path | Non
         return
     if str(roster_out).lower().startswith("table:"):  # a catalog table: no folder of ours
         return
-    text = str(source)
-    glob = next((i for i, ch in enumerate(text) if ch in "*?["), None)
-    folder = Path(text[:glob]).parent if glob is not None else Path(text)
-    if not folder.is_dir():
-        return
-    inside, out = folder.resolve(), Path(roster_out).resolve()
-    if out == inside or inside in out.parents:
+    folder = _source_folder(str(source))
+    if folder is not None and _inside(Path(roster_out).resolve().as_uri(), folder.resolve().as_uri()):
         raise InputError(
-            Phrase("err_roster_out_in_source", out=repr(str(roster_out)), source=repr(text)),
+            Phrase("err_roster_out_in_source", out=repr(str(roster_out)), source=repr(str(source))),
             file=str(roster_out),
             fix=Phrase("err_roster_out_in_source_fix"),
         )
+
+
+def _source_folder(text: str) -> Path | None:
+    """The local folder whose files a source path reads (``None``: a single file, or nothing
+    there): the folder itself, or the folder of a glob's fixed part (``data/tx/**/*.parquet``:
+    ``data/tx``; ``data/tx/part-*.parquet``: ``data/tx``)."""
+    glob = next((i for i, ch in enumerate(text) if ch in "*?["), None)
+    if glob is not None:
+        fixed = text[:glob]
+        folder = Path(fixed) if fixed.endswith(("/", "\\")) or not fixed else Path(fixed).parent
+    else:
+        folder = Path(text)
+    return folder if folder.is_dir() else None
+
+
+def _inside(out: str, folder: str) -> bool:
+    """Whether the URI ``out`` is the URI ``folder`` or under it (same scheme and host; Hadoop's
+    ``file:/x`` and ``file:///x`` alike)."""
+    a, b = urlparse(out), urlparse(folder)
+    if (a.scheme.lower(), a.netloc) != (b.scheme.lower(), b.netloc):
+        return False
+
+    def parts(u: Any) -> list[str]:  # a local path through its links, as the CLI resolves --source
+        path = unquote(u.path)
+        return list(Path(path).resolve().parts) if u.scheme.lower() == "file" else [p for p in path.split("/") if p]
+
+    inside = parts(b)
+    return parts(a)[: len(inside)] == inside
+
+
+def refuse_roster_out_in_table_source(transactions: Any, target: Any) -> None:
+    """:func:`refuse_roster_out_in_source` for a Python caller's Ibis table: refuse a
+    ``roster_out`` (a :class:`~xuanba.rounds.roster_out.RosterOut`, a folder or a URL) inside a
+    folder the table reads its files from, found where the backend exposes it
+    (:func:`source_folders`). Where it does not (a table of a database, another backend, Spark
+    Connect), nothing is said: not knowing the source's files, the check passes rather than
+    guess."""
+    if target is None or target.kind == "table":
+        return
+    out = Path(target.where).resolve().as_uri() if target.kind == "folder" else target.where
+    for folder in source_folders(transactions):
+        if _inside(out, folder):
+            raise InputError(
+                Phrase("err_roster_out_in_table_source", out=repr(str(target)), source=repr(folder)),
+                file=str(target),
+                fix=Phrase("err_roster_out_in_source_fix"),
+            )
+
+
+def source_folders(transactions: Any) -> list[str]:
+    """The folders (as URIs) whose files the Ibis table ``transactions`` reads, where its backend
+    says them: on DuckDB the ``read_parquet``/``read_csv``/``read_json`` paths of the views it
+    reads (``duckdb_views()``, parsed by sqlglot, views of views followed), a glob as its fixed
+    folder; on Spark the root paths of the file relations in its plan that are folders (a
+    ``spark.read.parquet`` view, a catalog table's location). Elsewhere, and for a single file,
+    none."""
+    try:
+        backend = transactions._find_backend(use_default=True) if hasattr(transactions, "_find_backend") else None
+    except Exception:  # noqa: BLE001 - an unbound table: nothing read from files
+        return []
+    name = getattr(backend, "name", None)
+    try:
+        if name == "duckdb":
+            return _duckdb_folders(backend, transactions)
+        if name == "pyspark":
+            return _spark_folders(backend, transactions)
+    except Exception:  # noqa: BLE001 - an API that moved (a remote session): not known, nothing said
+        return []
+    return []
+
+
+#: DuckDB's table functions that read files, by the name sqlglot gives them (lower case).
+_DUCKDB_READERS = {"read_parquet", "parquet_scan", "read_csv", "read_csv_auto", "read_json", "read_json_auto",
+                   "read_ndjson"}
+
+
+def _duckdb_folders(backend: Any, table: Any) -> list[str]:
+    import ibis.expr.operations as ops
+    import sqlglot
+    from sqlglot import exp
+
+    raw = backend.con
+    todo = [op.name for op in table.op().find(ops.DatabaseTable)]
+    seen: set[str] = set()
+    paths: list[str] = []
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        rows = raw.execute("SELECT sql FROM duckdb_views() WHERE view_name = ? AND NOT internal", [name]).fetchall()
+        for (sql,) in rows:
+            tree = sqlglot.parse_one(sql, dialect="duckdb")
+            for fn in tree.find_all(exp.Func):
+                fname = (fn.name if isinstance(fn, exp.Anonymous) else fn.sql_name()).lower()
+                if fname in _DUCKDB_READERS:
+                    first = fn.expressions[0] if fn.expressions else fn.this
+                    if first is not None:
+                        lits = [first] if isinstance(first, exp.Literal) else list(first.find_all(exp.Literal))
+                        paths += [lit.this for lit in lits if lit.is_string]
+            todo += [t.name for t in tree.expression.find_all(exp.Table) if t.name] if tree.expression else []
+    folders = []
+    for text in paths:
+        if "://" in text and not text.lower().startswith("file://"):
+            continue  # a remote store read through httpfs: no local folder
+        local = unquote(urlparse(text).path) if "://" in text else text
+        folder = _source_folder(local)
+        if folder is not None:
+            folders.append(folder.resolve().as_uri())
+    return folders
+
+
+def _spark_folders(backend: Any, table: Any) -> list[str]:
+    backend._run_pre_execute_hooks(table)  # the in-memory tables it reads, registered (the round drops them)
+    frame = backend._session.sql(backend.compile(table))
+    conf = backend._session.sparkContext._jsc.hadoopConfiguration()
+    leaves = frame._jdf.queryExecution().analyzed().collectLeaves()
+    folders = []
+    for i in range(leaves.size()):
+        leaf = leaves.apply(i)
+        if leaf.getClass().getSimpleName() != "LogicalRelation":
+            continue
+        relation = leaf.relation()
+        if relation.getClass().getSimpleName() != "HadoopFsRelation":
+            continue
+        roots = relation.location().rootPaths()
+        for j in range(roots.size()):
+            path = roots.apply(j)
+            if path.getFileSystem(conf).getFileStatus(path).isDirectory():
+                uri = path.toUri()
+                # the raw (%-encoded) path: a folder named "a%20b" is not "a b" when _inside unquotes it
+                folders.append(f"{uri.getScheme() or 'file'}://{uri.getRawAuthority() or ''}{uri.getRawPath()}")
+    return folders

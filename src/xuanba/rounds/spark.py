@@ -28,6 +28,12 @@ DEFAULT_CONF: dict[str, str] = {
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".json": "json", ".orc": "orc"}
 _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 _TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
+#: The temporary views a round registers on a Spark session: what it keeps
+#: (:mod:`xuanba.standard.engine_spark`), what a replay reads back, and Ibis's in-memory tables
+#: (the selected ids ...).
+ROUND_VIEWS = re.compile(r"^(_xuanba_(kept|sorted|arrow|read)_[0-9a-f]+|ibis_[a-z]+_memtable_[a-z0-9]+)$")
+#: The temporary view :func:`spark_source` names the transactions by.
+SOURCE_VIEWS = re.compile(r"^xuanba_source_[0-9a-f]{32}$")
 
 
 def parse_spark_conf(items: Iterable[str]) -> dict[str, str]:
@@ -69,16 +75,20 @@ def spark_backend(conf: Mapping[str, str] | None = None, *, app_name: str = "xua
         raise InputError(Phrase("err_spark_missing"),
                          fix="pip install 'xuanba[spark]'") from None
     settings = {**DEFAULT_CONF, **dict(conf or {})}
-    builder = SparkSession.builder.appName(app_name)
-    if "spark.master" not in settings and not SparkConf().contains("spark.master"):
-        builder = builder.master("local[*]")
-    for key, value in settings.items():
-        builder = builder.config(key, value)
-    try:
-        session = builder.getOrCreate()
-    except Exception as exc:  # noqa: BLE001 - no Java, a bad master URL, a bad memory size: the user's setup
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(Phrase("err_spark_start", detail=first), fix=Phrase("err_spark_start_fix")) from None
+    # a session running (a notebook's) is joined as it is: a builder's options would be written into
+    # its settings (its spark.app.name renamed) though only the SQL ones can take effect
+    session = SparkSession.getActiveSession()
+    if session is None:
+        builder = SparkSession.builder.appName(app_name)
+        if "spark.master" not in settings and not SparkConf().contains("spark.master"):
+            builder = builder.master("local[*]")
+        for key, value in settings.items():
+            builder = builder.config(key, value)
+        try:
+            session = builder.getOrCreate()
+        except Exception as exc:  # noqa: BLE001 - no Java, a bad master URL, a bad memory size: the user's setup
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(Phrase("err_spark_start", detail=first), fix=Phrase("err_spark_start_fix")) from None
     for key, value in settings.items():  # a session already running takes the SQL settings it can
         if key.startswith("spark.sql."):
             session.conf.set(key, value)
@@ -95,23 +105,64 @@ def spark_session(conf: Mapping[str, str] | None = None, *, app_name: str = "xua
     except ImportError:
         raise InputError(Phrase("err_spark_missing"), fix="pip install 'xuanba[spark]'") from None
     running = SparkSession.getActiveSession()
-    before: dict[str, str | None] = {}
-    if running is not None:
-        for key in {**DEFAULT_CONF, **dict(conf or {})}:
-            if key.startswith("spark.sql."):
-                before[key] = running.conf.get(key, None)
+    before = _sql_settings(running, conf) if running is not None else {}
     backend = spark_backend(conf, app_name=app_name)
     try:
-        yield backend
+        with temp_views_dropped(backend, SOURCE_VIEWS):  # a running session keeps no view of ours
+            yield backend
     finally:
         if running is None:
             backend._session.stop()
-        else:
-            for key, value in before.items():
-                if value is None:
+        else:  # xuanba's settings, and those Ibis sets on connecting (spark.sql.mapKeyDedupPolicy), undone
+            after = _sql_settings(running, conf)
+            for key in {*before, *after}:
+                if after.get(key) == before.get(key):
+                    continue
+                if before.get(key) is None:
                     running.conf.unset(key)
                 else:
-                    running.conf.set(key, value)
+                    running.conf.set(key, before[key])
+
+
+def _sql_settings(session: Any, conf: Mapping[str, str] | None) -> dict[str, str | None]:
+    """The SQL settings of ``session`` a block may change: every one set (``conf.getAll``, pyspark
+    4), else those xuanba sets (:data:`DEFAULT_CONF` and ``conf``) with the one Ibis sets."""
+    every = getattr(session.conf, "getAll", None)
+    if every is not None:
+        return {k: v for k, v in dict(every).items() if k.startswith("spark.sql.")}
+    keys = {*DEFAULT_CONF, *dict(conf or {}), "spark.sql.mapKeyDedupPolicy"}
+    return {k: session.conf.get(k, None) for k in keys if k.startswith("spark.sql.")}
+
+
+def _temp_views(session: Any, pattern: re.Pattern[str]) -> set[str]:
+    """The session's temporary views whose names match ``pattern`` (names only: ``SHOW TABLES``
+    reads no table's metadata, ``catalog.listTables`` reads every one's)."""
+    rows = session.sql("SHOW TABLES").collect()
+    return {r.tableName for r in rows if r.isTemporary and pattern.match(r.tableName)}
+
+
+@contextlib.contextmanager
+def temp_views_dropped(backend: Any, pattern: re.Pattern[str] = ROUND_VIEWS) -> Iterator[None]:
+    """The temporary views (names matching ``pattern``) that the block registers on the Spark
+    session of the Ibis ``backend`` dropped when it ends, returned from or failed, so a session used
+    for many rounds (a notebook's, one ``--spark-conf`` joins) is left with the views it had. An
+    Ibis in-memory table whose view is dropped is forgotten by the backend too (registered again if
+    read again). Elsewhere than Spark nothing."""
+    if getattr(backend, "name", None) != "pyspark":
+        yield
+        return
+    session = backend._session
+    before = _temp_views(session, pattern)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):  # a session stopped in the block: nothing left to drop
+            made = _temp_views(session, pattern) - before
+            for name in made:
+                session.catalog.dropTempView(name)
+            known = getattr(backend, "_memtables", None)
+            for op in [m for m in list(known or ()) if m.name in made]:
+                known.discard(op)
 
 
 def spark_source(backend: Any, source: str | Path) -> Any:

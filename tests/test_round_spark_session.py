@@ -1,0 +1,127 @@
+"""A Spark session used for many rounds (a notebook's, the one ``--spark-conf`` joins) is left as
+the round found it: its temporary views, what it keeps (persisted RDDs, the user's cached frames
+and their storage levels) and its settings, after a round that succeeds and after one that fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests._helpers import SPARK_MARKS
+from tests.test_round_engine import BUSY_STANDARD, read_roster, simulated_transactions
+from xuanba.rounds.engine import run_round_on_engine
+from xuanba.standard import load_standard
+
+pytestmark = SPARK_MARKS
+CUTOFF = "2025-12-31"
+
+
+def _session_state(session, cached) -> dict:
+    """What a round could leave behind: every temporary view, every persisted RDD, the storage
+    level of the user's cached frame, every setting."""
+    return {
+        "views": sorted(r.tableName for r in session.sql("SHOW TABLES").collect() if r.isTemporary),
+        "rdds": sorted(dict(session.sparkContext._jsc.getPersistentRDDs())),
+        "cached": str(cached.storageLevel),
+        "conf": dict(session.conf.getAll),
+    }
+
+
+class _Fails(RuntimeError):
+    pass
+
+
+def test_a_reused_session_keeps_no_view_cache_or_setting_of_two_rounds_one_failing(
+    spark, tmp_path, monkeypatch
+):
+    session = spark._session
+    path = tmp_path / "tx.parquet"
+    simulated_transactions(150, seed=11).to_parquet(path, index=False)
+    tx = spark.read_parquet(path)  # the user's view, kept
+    mine = session.range(5)
+    mine.createOrReplaceTempView("users_own_view")
+    mine.cache().count()  # the user's cached frame: still cached, at its level, after the rounds
+    before = _session_state(session, mine)
+    assert "users_own_view" in before["views"] and before["rdds"] and mine.storageLevel.useMemory
+
+    got = run_round_on_engine(tx, load_standard(BUSY_STANDARD), CUTOFF, roster_out=tmp_path / "a")
+    assert (
+        got.meta["n_customers"] > 0 and len(read_roster(tmp_path / "a")) == got.meta["n_customers"]
+    )
+    assert _session_state(session, mine) == before
+
+    def fails(*args, **kwargs):  # late: after the facts, predictions and roster are kept by Spark
+        raise _Fails("the round fails half-way")
+
+    monkeypatch.setattr("xuanba.rounds.engine._summary_on_engine", fails)
+    from xuanba.standard import engine_spark
+
+    real, written, kept = engine_spark.drop, [], tmp_path / "checkpoints"
+
+    def dropping(frame):  # what the checkpoint folder holds as each kept table is dropped
+        written.append(len(list(kept.rglob("rdd-*"))))
+        real(frame)
+
+    monkeypatch.setattr(engine_spark, "drop", dropping)
+    context = session.sparkContext
+    context.setCheckpointDir(str(kept))  # the failing round's tables kept as files there
+    try:
+        with pytest.raises(_Fails):
+            run_round_on_engine(tx, BUSY_STANDARD, CUTOFF, roster_out=tmp_path / "b")
+    finally:  # the session is the whole run's: back to local checkpoints
+        getattr(context._jsc.sc(), "checkpointDir_$eq")(context._jvm.scala.Option.empty())
+    monkeypatch.undo()
+    assert written and max(written) > 0  # the round's kept tables were files there
+    assert not list(kept.rglob("rdd-*"))  # and it removed every one
+    assert _session_state(session, mine) == before
+    assert not (tmp_path / "b" / "roster.parquet").exists()  # nothing half-written either
+    mine.unpersist()
+    session.catalog.dropTempView("users_own_view")
+
+
+def test_the_command_lines_source_view_goes_with_the_block_on_a_running_session(spark, tmp_path):
+    """``spark_session`` joins the running session (the CLI under a notebook or spark-submit):
+    the view ``spark_source`` names the transactions by is dropped when the block ends."""
+    from xuanba.rounds.spark import spark_session, spark_source
+
+    path = tmp_path / "tx.parquet"
+    simulated_transactions(20, seed=2).to_parquet(path, index=False)
+    session = spark._session
+    before = {r.tableName for r in session.sql("SHOW TABLES").collect() if r.isTemporary}
+    with spark_session({"spark.sql.shuffle.partitions": "3"}) as backend:
+        t = spark_source(backend, path)
+        assert "customer_id" in t.columns
+        during = {r.tableName for r in session.sql("SHOW TABLES").collect() if r.isTemporary}
+        assert len(during - before) == 1
+    assert {r.tableName for r in session.sql("SHOW TABLES").collect() if r.isTemporary} == before
+    assert session.conf.get("spark.sql.shuffle.partitions") == "2"
+
+
+def test_the_command_line_leaves_a_running_sessions_settings_as_it_found_them(spark):
+    """Joining a running session sets xuanba's settings and ``--spark-conf``'s, and Ibis's own on
+    connecting (``spark.sql.mapKeyDedupPolicy``): every one is as it was after the block, an
+    unset one unset again; a setting the block leaves alone stays."""
+    from xuanba.rounds.spark import spark_session
+
+    session = spark._session
+    ibis_set = session.conf.get("spark.sql.mapKeyDedupPolicy", None)
+    session.conf.unset("spark.sql.mapKeyDedupPolicy")  # a notebook's session that never met Ibis
+    session.conf.set("spark.sql.session.timeZone", "Asia/Shanghai")
+    session.conf.set("spark.sql.ansi.enabled", "true")
+    try:
+        before = dict(session.conf.getAll)
+        with spark_session(
+            {"spark.sql.shuffle.partitions": "3", "spark.sql.files.maxPartitionBytes": "64m"}
+        ):
+            during = dict(session.conf.getAll)
+            assert (
+                during["spark.sql.shuffle.partitions"] == "3"
+                and during["spark.sql.session.timeZone"] == "UTC"
+            )
+            assert during.get("spark.sql.mapKeyDedupPolicy") == "LAST_WIN"
+        assert dict(session.conf.getAll) == before
+        assert session.conf.get("spark.sql.mapKeyDedupPolicy", None) is None
+    finally:
+        session.conf.set("spark.sql.session.timeZone", "UTC")
+        session.conf.unset("spark.sql.ansi.enabled")
+        if ibis_set is not None:
+            session.conf.set("spark.sql.mapKeyDedupPolicy", ibis_set)
