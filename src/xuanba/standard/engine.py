@@ -16,7 +16,10 @@ replacing it (``missing = "median"`` or a number) happens before.
 What Ibis spends its time on is compiling, and it grows with the number of projections stacked
 and the columns each carries (every pair of stacked projections is a merge it tries): the roster is
 built in a few projections that carry only what later ones read, and the one-row queries are as
-few as the figures allow.
+few as the figures allow. :func:`score_in_engine` on DuckDB pays it once per shape: the numbers
+that change between calls (weights, bars, the figures of the base) are variables
+(:mod:`~xuanba.standard.engine_cache`), each query is compiled once and the roster's expression
+built once, so a tune or what-if loop pays mostly DuckDB's own time.
 """
 
 from __future__ import annotations
@@ -829,8 +832,11 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, Any, dic
         limit = int(cap.max_accounts)
         # the limit-th candidate (by objective, then rank: ties keep rank order) is the last one
         # kept, and binds when one more follows it: a top-n query, not a numbering of the whole base
-        last = to_arrow(t.filter(pre).select(_o=obj, _k=t.rank).order_by([ibis._._o.desc(), ibis._._k])
-                        .limit(2, offset=limit - 1)).to_pylist()
+        top = t.filter(pre).select(_o=obj, _k=t.rank).order_by([ibis._._o.desc(), ibis._._k])
+        if is_spark(t):  # no offset: Spark takes the first limit + 1 per partition, then merges them
+            last = to_arrow(top.limit(limit + 1)).to_pylist()[limit - 1:]
+        else:
+            last = to_arrow(top.limit(2, offset=limit - 1)).to_pylist()
         if len(last) < 2:
             return t, pre, {"capacity_method": "not binding"}
         o, r = num("cap_o", last[0]["_o"]), integer("cap_r", last[0]["_k"])
