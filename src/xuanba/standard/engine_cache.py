@@ -156,7 +156,13 @@ class _Query:
 
 def _compiled(backend: Any, expr: Any, *, create: str | None = None) -> _Query:
     """The SQL of the table expression ``expr`` on ``backend`` (``create``: a statement that keeps
-    it as the temporary table of that name), compiled on first sight and then kept."""
+    it as the temporary table of that name), compiled on first sight and then kept (one thread at
+    a time: :func:`run` is also used outside a scoring's lock)."""
+    with LOCK:
+        return _compiled_locked(backend, expr, create)
+
+
+def _compiled_locked(backend: Any, expr: Any, create: str | None) -> _Query:
     import sqlglot as sg
     import sqlglot.expressions as sge
 
