@@ -16,7 +16,10 @@ replacing it (``missing = "median"`` or a number) happens before.
 What Ibis spends its time on is compiling, and it grows with the number of projections stacked
 and the columns each carries (every pair of stacked projections is a merge it tries): the roster is
 built in a few projections that carry only what later ones read, and the one-row queries are as
-few as the figures allow.
+few as the figures allow. :func:`score_in_engine` on DuckDB pays it once per shape: the numbers
+that change between calls (weights, bars, the figures of the base) are variables
+(:mod:`~xuanba.standard.engine_cache`), each query is compiled once and the roster's expression
+built once, so a tune or what-if loop pays mostly DuckDB's own time.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from typing import Any
 import ibis
 
 from xuanba.facts.expressions import round_half_even
+from xuanba.standard import engine_cache
+from xuanba.standard.engine_cache import integer, num
 from xuanba.standard.engine_rules import is_inf
 from xuanba.standard.engine_spark import checkpoint, is_spark, kept_for_call, sorted_index
 from xuanba.standard.schema import Criterion, Standard
@@ -46,13 +51,15 @@ def to_arrow(expr: Any) -> Any:
     3
     """
     table = expr if isinstance(expr, ibis.expr.types.Table) else expr.as_table()
-    backend = table._find_backend(use_default=True)
+    params = engine_cache.active()
+    backend = params.backend if params is not None and params.backend is not None else table._find_backend(
+        use_default=True)
     if backend.name == "pyspark" and hasattr(backend._session.sql("SELECT 1"), "toArrow"):
         backend._run_pre_execute_hooks(table)  # registers the in-memory tables the query reads
         out = backend._session.sql(backend.compile(table)).toArrow()
     else:
         with unfused():
-            out = table.to_pyarrow()
+            out = engine_cache.run(table, backend)
     return out if table is expr else out.column(0)[0]
 
 
@@ -149,7 +156,7 @@ def _filled(raw: Any, c: Criterion, median: Any) -> Any:
     """The value a criterion normalises: ``raw`` with a missing value replaced as the criterion
     says (``median``: the base's, read before; ``zero``: left missing, earning 0)."""
     if c.missing == "median":
-        return raw.fill_null(ibis.literal(float(median) if median is not None else 0.0, type="float64"))
+        return raw.fill_null(num("med_" + c.name.encode().hex(), float(median) if median is not None else 0.0))
     if c.missing != "zero":
         return raw.fill_null(float(c.missing))
     return raw
@@ -191,7 +198,7 @@ def _total(standard: Standard, points: dict[int, Any]) -> Any:
     shares = standard.weight_shares
     total: Any = None
     for j, c in enumerate(standard.criteria):
-        term = 100.0 * shares[c.name] * points[j]
+        term = num(f"w{j}", 100.0 * shares[c.name]) * points[j]
         total = term if total is None else total + term
     return total.cast("float64")
 
@@ -316,14 +323,14 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     for tier in standard.tiers:
         rule = ~t._failed
         if tier.min_score is not None:
-            rule = rule & (t.score >= tier.min_score - 1e-9)
+            rule = rule & (t.score >= num(f"bar{len(rules)}", tier.min_score - 1e-9))
         quota = tier.quota_count(n)
         if quota is not None:
             left = rule
             for before in rules:  # not taken by a tier before
                 left = left & ~before
             last = _kth_rank(t, left, quota, n)
-            rule = rule & (t.rank <= last) if last is not None else rule
+            rule = rule & (t.rank <= integer(f"last{len(rules)}", last)) if last is not None else rule
         rules.append(rule)
     code = ibis.cases(*[(rule, k) for k, rule in enumerate(rules)], else_=ibis.null("int64")) if rules else None
     t = t.mutate(_tier=code.cast("int64") if code is not None else ibis.null("int64"))
@@ -358,7 +365,34 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                  _kept=kept)
     gaps = _GapBars(standard, n, counts, [per.get(f"_m{k}") for k in range(len(tier_names))],
                     capacity_binds=info["n_left_out_by_capacity"] > 0)
-    return _roster_columns(t, standard, st, pct, by_pos, medians, gaps, id_column), info
+    # the numbers that differ between calls of the same shape (the weights, the bars), bound before
+    # the roster's expression is made or reused; everything else it depends on is in the key
+    shares = standard.weight_shares
+    for j, c in enumerate(crits):
+        num(f"w{j}", 100.0 * shares[c.name])
+    for group in ("value", "potential"):
+        total_w = sum(c.weight for c in crits if c.group == group)
+        for j, c in enumerate(crits):
+            if c.group == group:
+                num(f"gw{j}", 100.0 * c.weight / total_w)
+    for k, bar in enumerate(gaps.bars):
+        num(f"gap_bar{k}", bar)
+    key = ("roster", t.op(), tuple((j, by_pos[j].op()) for j in sorted(by_pos)), _shape_of(standard), tuple(pct),
+           id_column, tuple(sorted(st.items())), tuple(sorted(medians.items())), tuple(gaps.names), tuple(gaps.filled))
+    return engine_cache.built(key, lambda: _roster_columns(t, standard, st, pct, by_pos, medians, gaps, id_column)), info
+
+
+def _shape_of(standard: Standard) -> str:
+    """The standard without its weights and its tiers' bars (only whether a tier has one): what
+    the shape of its expressions depends on."""
+    import json
+
+    d = standard.model_dump(mode="json")
+    for c in d["criteria"]:
+        c["weight"] = None
+    for tier in d["tiers"]:
+        tier["min_score"] = tier["min_score"] is not None
+    return json.dumps(d, sort_keys=True, default=str)
 
 
 def _base_figures(t: Any, filled: dict[int, Any], crits: list[Criterion]) -> tuple[dict[str, Any], list[int]]:
@@ -380,12 +414,12 @@ def _base_figures(t: Any, filled: dict[int, Any], crits: list[Criterion]) -> tup
     pct = [j for j, c in enumerate(crits) if c.normalise == "percentile" and int(st[f"m{j}"] or 0) > 0]
     second: dict[str, Any] = {}
     for j in pct:
-        vmax, vmin = _lit(st[f"hi{j}"]), _lit(st[f"lo{j}"])
+        vmax, vmin = num(f"hi{j}", st[f"hi{j}"]), num(f"lo{j}", st[f"lo{j}"])
         s = sv[j]
         second.update({f"cmax{j}": (s == vmax).cast("int64").sum(), f"cmin{j}": (s == vmin).cast("int64").sum(),
                        f"bmax{j}": s.max(where=s < vmax), f"amin{j}": s.min(where=s > vmin)})
     st.update(_scalars(t.aggregate(**second)) if second else {})
-    third = {f"csec{j}": (sv[j] == _lit(st[f"bmax{j}"])).cast("int64").sum()
+    third = {f"csec{j}": (sv[j] == num(f"bmax{j}", st[f"bmax{j}"])).cast("int64").sum()
              for j in pct if int(st[f"cmax{j}"]) < 2 and int(st[f"m{j}"]) >= 2}
     st.update(_scalars(t.aggregate(**third)) if third else {})
     return st, pct
@@ -416,7 +450,7 @@ def _points(c: Criterion, raw: Any, below: Any, st: dict[str, Any], j: int) -> A
         lo, hi = st[f"lo{j}"], st[f"hi{j}"]
         if lo is None:
             return _zero(raw)
-        p = _zero(raw) + 0.5 if hi == lo else (s - _lit(lo)) / (_lit(hi) - _lit(lo))
+        p = _zero(raw) + 0.5 if hi == lo else (s - num(f"lo{j}", lo)) / (num(f"hi{j}", hi) - num(f"lo{j}", lo))
         return ibis.ifelse(raw.notnull(), p, 0.0)
     if c.normalise == "zscore":
         mean, sd = st[f"mean{j}"], st[f"sd{j}"]
@@ -424,12 +458,12 @@ def _points(c: Criterion, raw: Any, below: Any, st: dict[str, Any], j: int) -> A
             return _zero(raw)
         if sd == 0:
             return ibis.ifelse(raw.notnull(), 0.5, 0.0) + _zero(raw)
-        clipped = ibis.greatest(ibis.least(((s - _lit(mean)) / _lit(sd) + 3.0) / 6.0, 1.0), 0.0)
+        clipped = ibis.greatest(ibis.least(((s - num(f"mean{j}", mean)) / num(f"sd{j}", sd) + 3.0) / 6.0, 1.0), 0.0)
         return ibis.ifelse(raw.notnull(), clipped, 0.0)
     if below is None:  # no value at all: every customer missing, 0 points
         return _zero(raw)
     below_top = int(st[f"m{j}"]) - int(st[f"cmax{j}"] or 0)
-    p = _zero(below) + 0.5 if below_top == 0 else below.cast("float64") / float(below_top)
+    p = _zero(below) + 0.5 if below_top == 0 else below.cast("float64") / num(f"bt{j}", below_top)
     return ibis.ifelse(raw.notnull(), p, 0.0)
 
 
@@ -497,8 +531,9 @@ class _GapBars:
             return {"_short": ibis.null("float64"), "_first": ibis.literal(True), "next_tier": ibis.literal("")}
         last = len(self.names) - 1
         above = {k: self.filled[k - 1] for k in range(1, last + 1)}  # a member of tier k aims at tier k - 1
-        bar = ibis.cases(*[(code == k, self.bars[a]) for k, a in above.items()],
-                         else_=self.bars[self.filled[last]]) if above else ibis.literal(self.bars[self.filled[last]])
+        bars = [num(f"gap_bar{k}", b) for k, b in enumerate(self.bars)]
+        bar = ibis.cases(*[(code == k, bars[a]) for k, a in above.items()],
+                         else_=bars[self.filled[last]]) if above else bars[self.filled[last]]
         label = ibis.cases(*[(code == k, self.names[a]) for k, a in above.items()],
                            else_=self.names[self.filled[last]]) if above else ibis.literal(self.names[self.filled[last]])
         top = ibis.coalesce(code == 0, False)
@@ -527,7 +562,7 @@ def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[in
             total_w = sum(c.weight for _, c in cs)
             out: Any = None
             for j, c in cs:
-                term = 100.0 * c.weight / total_w * points[j]
+                term = num(f"gw{j}", 100.0 * c.weight / total_w) * points[j]
                 out = term if out is None else out + term
             sums[name] = out.cast("float64")
     t = t.select(id_column, "score", "rank", *raw, *[f"_b{j}" for j in pct],
@@ -551,7 +586,7 @@ def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[in
         quadrant = ibis.ifelse(hv & hp, names[0], ibis.ifelse(hv, names[1], ibis.ifelse(hp, names[2], names[3])))
     else:
         quadrant = ibis.literal("")
-    need = {j: t[f"_p{j}"] + t.gap_to_next / (100.0 * shares[c.name]) + 1e-9 for j, c in enumerate(crits)}
+    need = {j: t[f"_p{j}"] + t.gap_to_next / num(f"w{j}", 100.0 * shares[c.name]) + 1e-9 for j, c in enumerate(crits)}
     below_top = {j: t[f"_mo{j}"] + 1 - t[f"_att{j}"] for j in pct}
     k = {f"_k{j}": ibis.greatest((_clip01(ibis.least(need[j], 1.0)) * below_top[j].cast("float64") - 1e-9)
                                  .ceil().cast("int64"), 1) for j in pct}
@@ -560,7 +595,7 @@ def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[in
     shown.append("quadrant")
     for j in pct:  # the k-th value of the others, by its position (skipping the customer's own place)
         jk = t[f"_k{j}"] - 1
-        idx = ibis.greatest(ibis.least(ibis.ifelse(jk < t[f"_pos{j}"], jk, jk + 1), int(st[f"m{j}"]) - 1), 0)
+        idx = ibis.greatest(ibis.least(ibis.ifelse(jk < t[f"_pos{j}"], jk, jk + 1), integer(f"m{j}", st[f"m{j}"]) - 1), 0)
         t = t.left_join(by_pos[j], idx == by_pos[j][f"_q{j}"])
     if pct and is_spark(t):  # the exponents as columns: each next double above is then a small expression
         t = t.mutate(**{f"_ev{j}": _exponent(t[f"_v{j}"]) for j in pct},
@@ -583,16 +618,19 @@ def _pct_parts(t: Any, crits: list[Criterion], pct: list[int], st: dict[str, Any
         f = _filled(t[f"_r{j}"], c, medians.get(j))
         s = f if c.direction == "higher" else -f
         has = f.notnull()
-        pos = ibis.ifelse(has, t[f"_b{j}"], m)
         vmax, vmin = float(st[f"hi{j}"]), float(st[f"lo{j}"])
         cmax, cmin = int(st[f"cmax{j}"]), int(st[f"cmin{j}"])
         v_second = vmax if cmax >= 2 or m < 2 else float(st[f"bmax{j}"])   # sorted[m - 2]
         v_one = vmin if cmin >= 2 or m < 2 else float(st[f"amin{j}"])      # sorted[1]
         c_second = cmax if v_second == vmax else int(st.get(f"csec{j}", 1))
-        top = ibis.ifelse(has & (pos > m - 2), v_second, vmax)
-        out.update({f"_pos{j}": pos, f"_top{j}": top, f"_mo{j}": m - has.cast("int64"),
-                    f"_att{j}": ibis.ifelse(top == vmax, cmax, c_second) - (has & (s == top)).cast("int64"),
-                    f"_kz{j}": ibis.ifelse(pos > 0, vmin, v_one)})
+        # the figures as parameters: the same expression for every base of the same shape
+        mp, hi, lo = integer(f"m{j}", m), num(f"hi{j}", vmax), num(f"lo{j}", vmin)
+        pos = ibis.ifelse(has, t[f"_b{j}"], mp)
+        top = ibis.ifelse(has & (pos > mp - 2), num(f"vs{j}", v_second), hi)
+        att = ibis.ifelse(top == hi, integer(f"cmax{j}", cmax), integer(f"cs{j}", c_second))
+        out.update({f"_pos{j}": pos, f"_top{j}": top, f"_mo{j}": mp - has.cast("int64"),
+                    f"_att{j}": att - (has & (s == top)).cast("int64"),
+                    f"_kz{j}": ibis.ifelse(pos > 0, lo, num(f"vo{j}", v_one))})
     return out
 
 
@@ -616,12 +654,13 @@ def _inverses(standard: Standard, st: dict[str, Any], *, native: bool) -> tuple[
             targets[j] = lambda t, need: nan
         elif c.normalise == "minmax":
             lo, hi = float(st[f"lo{j}"]), float(st[f"hi{j}"])
+            lo_p, width = (None, None) if hi == lo else (num(f"lo{j}", lo), num(f"hl{j}", hi - lo))
             targets[j] = (lambda t, need: nan) if hi == lo else (
-                lambda t, need, lo=lo, hi=hi, sign=sign: sign * (lo + _clip01(need) * (hi - lo)))
+                lambda t, need, lo=lo_p, width=width, sign=sign: sign * (lo + _clip01(need) * width))
         elif c.normalise == "zscore":
-            mean = float(st[f"mean{j}"])
+            mean_p, sd_p = (None, None) if sd_raw == 0 else (num(f"mean{j}", st[f"mean{j}"]), num(f"sd{j}", sd_raw))
             targets[j] = (lambda t, need: nan) if sd_raw == 0 else (  # the spread of -x is that of x
-                lambda t, need, mean=mean, sd=sd_raw, sign=sign: sign * (mean + sd * (_clip01(need) * 6.0 - 3.0)))
+                lambda t, need, mean=mean_p, sd=sd_p, sign=sign: sign * (mean + sd * (_clip01(need) * 6.0 - 3.0)))
         else:
             targets[j] = _percentile_target(j, sign, native=native)
     return targets, spreads
@@ -641,7 +680,7 @@ def _cheapest(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict
     changes, costs = {}, {}
     for j in k_all:
         change = targets[j](t, ibis.least(t[f"_need{j}"], 1.0)) - t[f"_r{j}"]
-        cost = change.abs() / spreads[j]
+        cost = change.abs() / num(f"spr{j}", spreads[j])
         # an infinite cost, a NaN or a missing one is no way (cost < inf is false or null for them)
         feasible = (t.gap_to_next > 0) & (t[f"_need{j}"] <= 1.0 + 1e-9) & t[f"_r{j}"].notnull() & (cost < _INF)
         changes[f"_cd{j}"] = change
@@ -678,10 +717,6 @@ def _zero(col: Any) -> Any:
     """0.0 on every row, typed a double by the engine (a bare literal in SQL is a decimal, which
     overflows once scaled)."""
     return col.isnull().cast("float64") * 0.0
-
-
-def _lit(x: Any) -> Any:
-    return ibis.literal(float(x), type="float64")
 
 
 def _medians_spread(t: Any, columns: dict[str, str]) -> dict[str, float | None]:
@@ -742,8 +777,13 @@ def _kept(t: Any) -> Any:
     """``t`` computed once and kept by the engine, its decimal columns read back as doubles: Spark
     types a column of literal numbers (``CASE … THEN 0.5 ELSE 7.0``) as a decimal, and the kept
     table's schema is Spark's (a literal's text gives the same double back)."""
+    params = engine_cache.active()
     if is_spark(t):
         t = checkpoint(t)
+    elif params is not None and params.variables:  # a stable name: the queries reading it compile once
+        params.kept.append(f"_xuanba_kept{len(params.kept)}")
+        with unfused():
+            t = engine_cache.keep(t, params.kept[-1])
     else:
         with unfused():
             t = t.cache()
@@ -792,11 +832,14 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, Any, dic
         limit = int(cap.max_accounts)
         # the limit-th candidate (by objective, then rank: ties keep rank order) is the last one
         # kept, and binds when one more follows it: a top-n query, not a numbering of the whole base
-        last = to_arrow(t.filter(pre).select(_o=obj, _k=t.rank).order_by([ibis._._o.desc(), ibis._._k])
-                        .limit(2, offset=limit - 1)).to_pylist()
+        top = t.filter(pre).select(_o=obj, _k=t.rank).order_by([ibis._._o.desc(), ibis._._k])
+        if is_spark(t):  # no offset: Spark takes the first limit + 1 per partition, then merges them
+            last = to_arrow(top.limit(limit + 1)).to_pylist()[limit - 1:]
+        else:
+            last = to_arrow(top.limit(2, offset=limit - 1)).to_pylist()
         if len(last) < 2:
             return t, pre, {"capacity_method": "not binding"}
-        o, r = _lit(last[0]["_o"]), int(last[0]["_k"])
+        o, r = num("cap_o", last[0]["_o"]), integer("cap_r", last[0]["_k"])
         return t, pre & ((obj > o) | ((obj == o) & (t.rank <= r))), {"capacity_method": "top-n"}
     n_cand = int(to_arrow(t.aggregate(_c=pre.cast("int64").sum()))["_c"][0].as_py() or 0)
     if n_cand == 0:
@@ -969,10 +1012,11 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
         for i, f in enumerate(arrow.schema):  # a column with no value at all: text with nothing in it
             if pa.types.is_null(f.type):
                 arrow = arrow.set_column(i, f.name, arrow.column(i).cast(pa.string()))
-        table = ibis.duckdb.connect().create_table("fields", arrow)  # type: ignore[attr-defined]
-    with kept_for_call():  # Spark's kept tables: this call's own, dropped even when scoring fails
-        expr, info = roster_expression(table, standard, id_column=id_column)
-        out = to_arrow(expr.order_by("rank"))  # in rank order from the engine: no permutation of every column here
+    with contextlib.ExitStack() as call:
+        if not hasattr(fields, "op"):  # read where it lies (no copy), on this process's own connection
+            call.enter_context(engine_cache.LOCK)
+            table = _registered(arrow, call)
+        out, info = _run_roster(table, standard, id_column, call)
     crits = standard.criteria
     roster = roster_frame(out, ROSTER_COLUMNS, id_column=id_column)
     roster["value_score"] = roster["value_score"].astype("float64")
@@ -997,3 +1041,34 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
                              for c in CONTRIBUTION_COLUMNS})
     return Scored(roster, long, info, matrix)
 
+
+
+_LOCAL: list[Any] = []  # the in-memory DuckDB of this process, made on first use
+
+
+def _registered(arrow: Any, call: contextlib.ExitStack) -> Any:
+    """The Arrow table ``arrow`` as an Ibis table on this process's in-memory DuckDB, read in
+    place (no copy), under one name whatever the call (so that the queries over it compile once
+    per structure); unregistered when ``call`` closes."""
+    if not _LOCAL:
+        _LOCAL.append(ibis.duckdb.connect())  # type: ignore[attr-defined]
+    con = _LOCAL[0]
+    con.con.register("_xuanba_fields", arrow)
+    call.callback(con.con.unregister, "_xuanba_fields")
+    return con.table("_xuanba_fields")
+
+
+def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib.ExitStack) -> tuple[Any, dict]:
+    """The roster of ``standard`` over the Ibis ``table`` as Arrow, in rank order, and the counts:
+    on DuckDB its numbers as variables (compiled once per structure,
+    :mod:`~xuanba.standard.engine_cache`) and its kept tables dropped after."""
+    spark = is_spark(table)
+    call.enter_context(kept_for_call())  # Spark's kept tables: this call's own, dropped even when scoring fails
+    if not spark:
+        call.enter_context(engine_cache.LOCK)  # the variables and kept tables of one call at a time
+    params = call.enter_context(engine_cache.parameters(variables=not spark))
+    if not spark:
+        params.backend = backend = table._find_backend(use_default=True)
+        call.callback(lambda: engine_cache.drop(backend, params.kept))
+    expr, info = roster_expression(table, standard, id_column=id_column)
+    return to_arrow(expr.order_by("rank")), info  # in rank order from the engine: no permutation here

@@ -1,0 +1,248 @@
+"""Repeated calls of the standard on DuckDB: compiled once per structure, its numbers as variables.
+
+What Ibis spends a call on is compiling the expressions to SQL; what changes between the calls a
+tune or a what-if makes is mostly numbers (the weights, the tier bars, the figures of the base).
+Inside a :func:`parameters` block with ``variables=True`` those numbers enter the expressions as
+DuckDB variables (``getvariable``, declared to Ibis as a builtin function) rather than literals,
+so that the same structure builds the same expression, and :func:`run` compiles an expression
+only the first time it sees it (the cache is keyed by the Ibis expression itself: another rule,
+gate, tier count or column type is another expression, compiled afresh). The variables a query
+reads are set on its connection just before it runs. Outside such a block (Spark, or an
+expression returned to run later) the numbers are literals, as before.
+
+Example
+-------
+>>> import pyarrow as pa
+>>> con = ibis.duckdb.connect()
+>>> t = con.create_table("t", pa.table({"x": [1.0, 2.0]}))
+>>> with parameters(variables=True):
+...     run((t.x * num("k", 3.0)).sum().name("s").as_table()).column(0).to_pylist()
+[9.0]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+
+#: How many queries each backend keeps compiled (least recently used dropped first).
+CACHE_SIZE = 256
+#: Compiles done by :func:`run` and :func:`keep` since the process started (read by the tests).
+STATS = {"compiles": 0, "hits": 0, "built_hits": 0}
+#: One scoring at a time sets variables on a connection and reads them.
+LOCK = threading.RLock()
+
+_PREFIX = "xuanba_"
+
+
+@ibis.udf.scalar.builtin(name="getvariable")
+def _float_var(var: str) -> float:  # type: ignore[empty-body]
+    """DuckDB's ``getvariable``: a variable set as a double."""
+
+
+@ibis.udf.scalar.builtin(name="getvariable")
+def _int_var(var: str) -> int:  # type: ignore[empty-body]
+    """DuckDB's ``getvariable``: a variable set as a bigint."""
+
+
+_VAR_OPS = (type(_float_var("x").op()), type(_int_var("x").op()))
+
+
+@dataclass
+class Params:
+    """The numbers of one call: as variables (``variables``) or as literals."""
+
+    variables: bool
+    values: dict[str, float | int] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)
+    backend: Any = None
+    _read: list[set[str]] = field(default_factory=list)  # the names each open :func:`built` reads
+
+    def bind(self, name: str, value: Any, kind: str) -> Any:
+        value = int(value) if kind == "int" else float(value)
+        if not self.variables:
+            return ibis.literal(value, type="int64" if kind == "int" else "float64")
+        for names in self._read:
+            names.add(name)
+        old = self.values.setdefault(name, value)
+        if old != value and not (old != old and value != value):  # NaN: the same
+            raise ValueError(f"parameter {name!r} bound twice ({old!r}, {value!r})")
+        return (_int_var if kind == "int" else _float_var)(_PREFIX + name)
+
+
+_ACTIVE: contextvars.ContextVar[Params | None] = contextvars.ContextVar(
+    "xuanba_params", default=None
+)
+
+
+@contextlib.contextmanager
+def parameters(*, variables: bool) -> Iterator[Params]:
+    """A block whose :func:`num` / :func:`integer` are variables (``variables``) or literals."""
+    p = Params(variables)
+    token = _ACTIVE.set(p)
+    try:
+        yield p
+    finally:
+        _ACTIVE.reset(token)
+
+
+def num(name: str, value: Any) -> Any:
+    """The double ``value`` in an expression: the variable ``name`` inside a ``variables`` block
+    (one name, one value per call), otherwise a literal."""
+    p = _ACTIVE.get()
+    return (
+        p.bind(name, value, "float")
+        if p is not None
+        else ibis.literal(float(value), type="float64")
+    )
+
+
+def integer(name: str, value: Any) -> Any:
+    """As :func:`num`, a 64-bit integer."""
+    p = _ACTIVE.get()
+    return p.bind(name, value, "int") if p is not None else ibis.literal(int(value), type="int64")
+
+
+def active() -> Params | None:
+    """The innermost :func:`parameters` block's numbers, if any."""
+    return _ACTIVE.get()
+
+
+def built(key: Any, build: Any) -> Any:
+    """``build()`` (an Ibis expression whose numbers are :func:`num` / :func:`integer`), made once
+    per ``key`` inside a ``variables`` block and then reused, its numbers bound again as they were
+    when it was made — except those this call has bound already, which keep this call's values.
+    ``key`` must therefore hold everything the expression's shape depends on, and every number that
+    differs between calls with the same key must be bound before (the weights, the tier bars).
+    Outside such a block, ``build()``."""
+    p = _ACTIVE.get()
+    if p is None or not p.variables or p.backend is None:
+        return build()
+    cache = p.backend.__dict__.setdefault("_xuanba_built", OrderedDict())
+    got = cache.get(key)
+    if got is not None:
+        cache.move_to_end(key)
+        STATS["built_hits"] += 1
+        expr, numbers = got
+        for name, value in numbers.items():
+            p.values.setdefault(name, value)
+        return expr
+    p._read.append(set())
+    try:
+        expr = build()
+    finally:
+        names = p._read.pop()
+    for outer in p._read:
+        outer |= names
+    cache[key] = (expr, {name: p.values[name] for name in names})
+    while len(cache) > CACHE_SIZE // 4:
+        cache.popitem(last=False)
+    return expr
+
+
+@dataclass(frozen=True)
+class _Query:
+    sql: str
+    variables: tuple[str, ...]
+    memtables: bool
+
+
+def _compiled(backend: Any, expr: Any, *, create: str | None = None) -> _Query:
+    """The SQL of the table expression ``expr`` on ``backend`` (``create``: a statement that keeps
+    it as the temporary table of that name), compiled on first sight and then kept (one thread at
+    a time: :func:`run` is also used outside a scoring's lock)."""
+    with LOCK:
+        return _compiled_locked(backend, expr, create)
+
+
+def _compiled_locked(backend: Any, expr: Any, create: str | None) -> _Query:
+    import sqlglot as sg
+    import sqlglot.expressions as sge
+
+    cache = backend.__dict__.setdefault("_xuanba_compiled", OrderedDict())  # dies with the backend
+    key = (expr.op(), create, ibis.options.sql.fuse_selects)
+    got = cache.get(key)
+    if got is not None:
+        cache.move_to_end(key)
+        STATS["hits"] += 1
+        return got
+    STATS["compiles"] += 1
+    query = backend.compiler.to_sqlglot(expr)
+    if create is not None:
+        query = sge.Create(
+            kind="TABLE",
+            this=sg.table(create, quoted=True),
+            expression=query,
+            replace=True,
+            properties=sge.Properties(expressions=[sge.TemporaryProperty()]),
+        )
+    op = expr.op()
+    names = tuple(sorted({v.args[0].value for v in op.find(_VAR_OPS)}))
+    got = _Query(
+        query.sql(dialect=backend.dialect), names, bool(op.find(ibis.expr.operations.InMemoryTable))
+    )
+    cache[key] = got
+    while len(cache) > CACHE_SIZE:
+        cache.popitem(last=False)
+    return got
+
+
+def _set_variables(backend: Any, names: tuple[str, ...]) -> None:
+    """Set the variables ``names`` reads on ``backend``'s connection to this call's values (only
+    those that changed since they were last set there)."""
+    p = _ACTIVE.get()
+    if not names:
+        return
+    if p is None or not p.variables:
+        raise RuntimeError("a query reading variables runs outside its parameters block")
+    last = backend.__dict__.setdefault("_xuanba_variables", {})
+    for name in names:
+        value = p.values[name[len(_PREFIX) :]]
+        if name not in last or last[name] != value or type(last[name]) is not type(value):
+            kind = "BIGINT" if isinstance(value, int) else "DOUBLE"
+            backend.con.execute(f"SET VARIABLE {name} = CAST(? AS {kind})", [value])
+            last[name] = value
+
+
+def run(expr: Any, backend: Any = None) -> Any:
+    """Run the DuckDB table expression ``expr`` (on ``backend``, found from ``expr`` if not given):
+    its Arrow table, typed as Ibis types it."""
+    from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
+    backend = backend if backend is not None else expr._find_backend(use_default=True)
+    q = _compiled(backend, expr)
+    if q.memtables:
+        backend._run_pre_execute_hooks(expr)
+    _set_variables(backend, q.variables)
+    out = backend.con.sql(q.sql).to_arrow_table()
+    return expr.__pyarrow_result__(out, data_mapper=DuckDBPyArrowData)
+
+
+def keep(expr: Any, name: str) -> Any:
+    """``expr`` computed once into the temporary table ``name`` (replaced if there), as an Ibis
+    table; the caller drops it (:func:`drop`)."""
+    p = _ACTIVE.get()
+    backend = (
+        p.backend
+        if p is not None and p.backend is not None
+        else expr._find_backend(use_default=True)
+    )
+    q = _compiled(backend, expr, create=name)
+    if q.memtables:
+        backend._run_pre_execute_hooks(expr)
+    _set_variables(backend, q.variables)
+    backend.con.execute(q.sql)
+    return backend.table(name, database=("temp", "main"))
+
+
+def drop(backend: Any, names: list[str]) -> None:
+    """Drop the temporary tables ``names`` (made by :func:`keep`)."""
+    for name in names:
+        backend.drop_table(name, database=("temp", "main"), force=True)
