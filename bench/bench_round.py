@@ -143,7 +143,11 @@ def _child(workspace: str, mode: str, cutoff: str = CUTOFF, scoring: str = "pand
     marks: list[tuple[str, float]] = []
     use0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
-    rnd = run_round(ws, std, cutoff, predictions=preds, **({"scoring_engine": scoring} if scoring != "pandas" else {}),
+    import inspect
+
+    # a commit from before scoring_engine existed scored in pandas, its only way
+    how = {"scoring_engine": scoring} if "scoring_engine" in inspect.signature(run_round).parameters else {}
+    rnd = run_round(ws, std, cutoff, predictions=preds, **how,
                     progress=lambda step: marks.append((step, time.perf_counter())))
     t1 = time.perf_counter()
     use1 = resource.getrusage(resource.RUSAGE_SELF)
@@ -290,9 +294,9 @@ def main() -> None:
     parser.add_argument("--against", metavar="REV", help="also time the round with the xuanba of commit REV")
     parser.add_argument("--report", action="store_true",
                         help="also time write_report of the stored round (after a round half a year earlier)")
-    parser.add_argument("--scoring", choices=["pandas", "duckdb", "both"], default="pandas",
-                        help="where this tree's round applies the standard (run_round's scoring_engine); "
-                             "both: each repeat runs the two, alternating")
+    parser.add_argument("--scoring", choices=["pandas", "duckdb", "both"], default="duckdb",
+                        help="how this tree's round applies the standard (run_round's scoring_engine: duckdb, "
+                             "xuanba's way, or the pandas reference); both: each repeat runs the two, alternating")
     parser.add_argument("--interval", type=float, metavar="LEVEL",
                         help="each repeat also runs the round with [predictions] interval = LEVEL, "
                              "alternating, and prints its ratio to the round without")

@@ -12,9 +12,13 @@ raises the bar of tier A and widens the capacity. Each repeat times, in this pro
 
 The table gives the median of each and their ratio, and the median CPU seconds of this process
 (all its threads): on a shared machine the wall clock swings with what else runs, CPU time less.
+``--scoring both`` times the what-if with the standard applied as xuanba applies it (on the
+engine, :mod:`xuanba.standard.apply`) and with the pandas reference, alternating, one row each;
+the floor is always the pandas reference, ``score_customers``.
 
     python bench/bench_whatif.py                       # 100 k customers
     python bench/bench_whatif.py --customers 1e6 --repeat 3
+    python bench/bench_whatif.py --scoring both        # the engine beside the pandas reference
 
 Targets (issue 15): ≤ 1 s for 100 k customers, ≤ 5 s for 1 M.
 """
@@ -68,11 +72,21 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=float, default=1e5)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--scoring", choices=["default", "pandas", "both"], default="default",
+                        help="how the what-if applies the standard: xuanba's way (the engine), the pandas "
+                             "reference, or both alternating")
     args = parser.parse_args(argv)
+    import os
+
     from xuanba.rounds import load_round
     from xuanba.rounds.whatif import whatif
+    from xuanba.standard import apply as apply_mod
     from xuanba.standard import load_standard, starter_standard
     from xuanba.standard.score import score_customers
+
+    ways = {"default": [apply_mod.DEFAULT_SCORING], "pandas": ["pandas"],
+            "both": [apply_mod.DEFAULT_SCORING, "pandas"]}[args.scoring]
+    real_default = apply_mod.DEFAULT_SCORING
 
     n = int(args.customers)
     std = load_standard(changed(starter_standard("en")))
@@ -82,23 +96,35 @@ def main(argv: list[str] | None = None) -> None:
         build(path, n)
         print(f"built a stored round of {n:,} customers in {time.perf_counter() - t0:.1f} s (not timed)")
         fields = load_round(path, "latest", fields=sorted(std.fields_used()), contributions=False).fields
-        w_times, f_times, w_cpu, f_cpu = [], [], [], []
+        w_times: dict[str, list[float]] = {h: [] for h in ways}
+        w_cpu: dict[str, list[float]] = {h: [] for h in ways}
+        f_times, f_cpu, loads = [], [], []
         for _ in range(args.repeat):
-            t0, c0 = time.perf_counter(), time.process_time()
-            w = whatif(path, std)
-            w_times.append(time.perf_counter() - t0)
-            w_cpu.append(time.process_time() - c0)
+            load0 = os.getloadavg()[0]
+            for how in ways:
+                apply_mod.DEFAULT_SCORING = how
+                try:
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    w = whatif(path, std)
+                    w_times[how].append(time.perf_counter() - t0)
+                    w_cpu[how].append(time.process_time() - c0)
+                finally:
+                    apply_mod.DEFAULT_SCORING = real_default
             t0, c0 = time.perf_counter(), time.process_time()
             score_customers(fields, std)
             f_times.append(time.perf_counter() - t0)
             f_cpu.append(time.process_time() - c0)
-    wm, fm = statistics.median(w_times), statistics.median(f_times)
-    wc, fc = statistics.median(w_cpu), statistics.median(f_cpu)
+            loads.append(f"{load0:.1f}–{os.getloadavg()[0]:.1f}")
+    fm, fc = statistics.median(f_times), statistics.median(f_cpu)
     print(f"what-if: entered {w.summary['entered']:,}, left {w.summary['left']:,}, "
           f"rose {w.summary['rose']:,}, fell {w.summary['fell']:,}")
-    print("| customers | whatif (median) | scoring floor (median) | ratio | CPU: whatif / floor | repeats |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
-    print(f"| {n:,} | {wm:.3f} s | {fm:.3f} s | {wm / fm:.2f}× | {wc:.2f} s / {fc:.2f} s | {args.repeat} |")
+    print("| customers | standard applied | whatif (median) | scoring floor, pandas (median) | ratio | "
+          "CPU: whatif / floor | load | repeats |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for how in ways:
+        wm, wc = statistics.median(w_times[how]), statistics.median(w_cpu[how])
+        print(f"| {n:,} | {how} | {wm:.3f} s | {fm:.3f} s | {wm / fm:.2f}× | {wc:.2f} s / {fc:.2f} s | "
+              f"{', '.join(loads)} | {args.repeat} |")
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=float, default=1e6)
     parser.add_argument("--cutoff", default=CUTOFF)
-    parser.add_argument("--scoring", choices=["pandas", "duckdb"], default="pandas")
+    parser.add_argument("--scoring", choices=["pandas", "duckdb"], default="duckdb")
     parser.add_argument("--top", type=int, default=40, help="functions listed by cumulative time")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--dump", metavar="FILE", help="also write the cProfile statistics there (pstats)")
@@ -108,7 +108,7 @@ def main() -> None:
         if prof:
             prof.enable()
         run_round(ws, std, args.cutoff, progress=mark,
-                  **({"scoring_engine": args.scoring} if args.scoring != "pandas" else {}))
+                  scoring_engine=args.scoring)
         if prof:
             prof.disable()
         t1, c1 = time.perf_counter(), time.process_time()

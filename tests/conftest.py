@@ -96,3 +96,15 @@ def pytest_collection_modifyitems(config, items):
         files.setdefault(file, file)
     for item in items:
         item.add_marker(pytest.mark.xdist_group(files[item.nodeid.split("::", 1)[0]]))
+
+
+@pytest.fixture()
+def pandas_reference(monkeypatch):
+    """The standard applied by the pandas reference instead of the engine, for a test whose
+    subject is not how the standard is applied (a command's output, names read) but which makes
+    many selections (a tune: each selection on the engine pays its fixed cost of a call;
+    tests/test_one_scoring.py checks that a tune on the engine equals one on this reference)."""
+    from xuanba.standard import apply
+
+    monkeypatch.setattr(apply, "DEFAULT_SCORING", "pandas")
+

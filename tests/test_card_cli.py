@@ -108,7 +108,7 @@ def test_whatif_without_a_round_says_so(app, cdnow):
     assert res.exit_code != 0 and "no rounds" in res.output and "Traceback" not in res.output
 
 
-def test_standard_tune_writes_a_valid_standard_that_says_what_changed(cdnow):
+def test_standard_tune_writes_a_valid_standard_that_says_what_changed(cdnow, pandas_reference):
     from xuanba.cli import app as full_app
     from xuanba.standard import load_standard
 
@@ -151,7 +151,7 @@ def test_fairness_prints_selection_by_region(app, cdnow):
     assert res.exit_code != 0 and "owner" in res.output and "Traceback" not in res.output
 
 
-def test_standard_tune_bars_prints_and_writes_the_moved_bars(cdnow):
+def test_standard_tune_bars_prints_and_writes_the_moved_bars(cdnow, pandas_reference):
     from xuanba.cli import app as full_app
     from xuanba.standard import load_standard
 

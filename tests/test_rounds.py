@@ -206,7 +206,7 @@ def test_a_round_whose_scoring_fails_while_its_fields_are_stored_leaves_nothing(
         return score
 
     monkeypatch.setattr(store_mod, "_insert_fields", slow_insert)
-    monkeypatch.setattr(run_mod, "score_with", failing)
+    monkeypatch.setattr(run_mod, "scorer", failing)
     with pytest.raises(ArithmeticError, match="half-way"):
         run_round(ws_path, standard, CUTOFF, predictions=preds)
     monkeypatch.undo()
@@ -231,7 +231,7 @@ def test_the_workspace_refuses_a_read_while_the_rounds_fields_are_being_stored(w
                 ws.sql("SELECT count(*) FROM rounds")  # what a careless edit of the scoring might do
             return score
 
-        monkeypatch.setattr(run_mod, "score_with", reading)
+        monkeypatch.setattr(run_mod, "scorer", reading)
         with pytest.raises(RuntimeError, match="in use by the round's fields"):
             run_round(ws, standard, CUTOFF, predictions=preds)
         monkeypatch.undo()

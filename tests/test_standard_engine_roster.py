@@ -300,7 +300,7 @@ def test_a_round_scored_on_the_engine_stores_the_pandas_roster_and_verifies(tmp_
                                 check_model=False, scoring_engine=how)
         proof = verify_round(path)
         assert proof["verified"] and proof["roster"], how
-    assert rounds["duckdb"].meta["scoring_engine"] == "duckdb" and "scoring_engine" not in rounds["pandas"].meta
+    assert rounds["duckdb"].meta["scoring_engine"] == "duckdb" and rounds["pandas"].meta["scoring_engine"] == "pandas"
     _same(rounds["pandas"].roster, rounds["duckdb"].roster)
     assert rounds["pandas"].meta["n_selected"] == rounds["duckdb"].meta["n_selected"]
     with Workspace(tmp_path / "duckdb.duckdb") as ws, ws.transaction() as con:

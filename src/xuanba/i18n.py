@@ -1732,9 +1732,8 @@ TEXT: dict[str, tuple[str, str]] = {
                                     "{size} parts (numpy's //, % and round take a dozen cases each)",
                                     "规则 {rule} 嵌套太深，无法交给引擎计算：展开后有 {size} 个部分（//、% 和 round 各需十几种情形）"),
     "err_expr_too_big_for_engine_fix": ("Nest //, % and round less deeply (e.g. keep one of them per rule and put the rest in "
-                                        "a field), or score in pandas (the default, without --engine or scoring_engine).",
-                                        "减少 //、% 和 round 的嵌套（例如每条规则只用其中一个，其余先算成字段），或改用 pandas 打分"
-                                        "（默认方式，不加 --engine 或 scoring_engine）。"),
+                                        "a field).",
+                                        "减少 //、% 和 round 的嵌套（例如每条规则只用其中一个，其余先算成字段）。"),
     "err_no_rounds": ("the workspace has no rounds yet", "工作区里还没有任何轮次"),
     "err_no_rounds_fix": ("Run `xuanba round --standard S.toml --cutoff DATE` first.",
                           "请先运行 `xuanba round --standard S.toml --cutoff 日期`。"),

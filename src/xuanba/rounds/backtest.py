@@ -59,8 +59,8 @@ from xuanba.rounds.run import (
     fallback_standard,
     gather_fields,
 )
+from xuanba.standard.apply import select
 from xuanba.standard.schema import Standard
-from xuanba.standard.score import rank_customers
 from xuanba.workspace import Workspace, open_workspace
 
 BASELINES: tuple[str, ...] = ("revenue", "rfm", "clv", "random")
@@ -361,13 +361,9 @@ def read_by(std: Standard) -> list[str]:
 
 def selection(fields: pd.DataFrame, std: Standard) -> tuple[np.ndarray, int]:
     """The standard's selection on ``fields`` (sorted by customer id): positions in rank order
-    and the size of the top tier. Only the selection is computed, not the roster's
-    explanations (:func:`xuanba.standard.score.rank_customers`)."""
-    cols = ["customer_id", *(c for c in read_by(std) if c in fields.columns)]
-    ranked = rank_customers(fields[cols], std)
-    sel = ranked.selected
-    k_top = int((ranked.tier[sel] == 0).sum()) if std.tiers else 0
-    return sel, k_top
+    and the size of the top tier, applied as a round applies it
+    (:func:`xuanba.standard.apply.select`); only the columns the standard reads go to the engine."""
+    return select(fields[["customer_id", *(c for c in read_by(std) if c in fields.columns)]], std)
 
 
 def _cutoff_rows(ws: Workspace, std: Standard, cut: dt.date, end: dt.date, last: dt.date, horizon: int,

@@ -138,7 +138,8 @@ def verify_round(workspace: Workspace | str | Path | Round, round_id: int | str 
     >>> verify_round("shop.duckdb", "latest")["verified"]  # doctest: +SKIP
     True
     """
-    from xuanba.rounds.run import score_with, table_sha256
+    from xuanba.rounds.run import table_sha256
+    from xuanba.standard.apply import scorer
     from xuanba.standard.score import SCORING_RULES
 
     rnd = _with_fields(workspace, round_id)
@@ -148,7 +149,7 @@ def verify_round(workspace: Workspace | str | Path | Round, round_id: int | str 
     # the standard as the round applied it (a missing model's criteria and gates dropped); a roster
     # scored by older rules cannot be re-checked by these (None), which is not a changed figure
     same_rules = meta.get("scoring_rules") == SCORING_RULES
-    score = score_with(meta.get("scoring_engine"))  # the way the round applied it: pandas or the engine
+    score = scorer(meta.get("scoring_engine") or "pandas")  # as the round applied it (none said: pandas, before the switch)
     rescored = table_sha256(score(rnd.fields, rnd.scored_standard).roster) if same_rules else None
     checks = {
         "standard": std.sha256 == meta["standard_sha256"],

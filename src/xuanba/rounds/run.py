@@ -35,6 +35,7 @@ from xuanba._dates import as_date, check_unit
 from xuanba._frames import column_values, ids_sorted, is_frame, same_values, to_pandas
 from xuanba.errors import DataError, InputError, Phrase
 from xuanba.rounds.extra_names import extra_field_names
+from xuanba.standard.apply import DEFAULT_SCORING, SCORING_ENGINES, scorer
 from xuanba.standard.schema import (
     ACCOUNT_COLUMNS,
     CUSTOMER_COLUMNS,
@@ -43,12 +44,7 @@ from xuanba.standard.schema import (
     as_read,
     load_standard,
 )
-from xuanba.standard.score import (
-    SCORING_RULES,
-    LongTable,
-    contribution_parts,
-    score_customers,
-)
+from xuanba.standard.score import SCORING_RULES, LongTable, contribution_parts
 from xuanba.workspace import Workspace, open_workspace
 
 Progress = Callable[[str], None]
@@ -188,26 +184,6 @@ def customer_attributes(workspace: Workspace | str | Path | None) -> list[str]:
         columns = list(ws.columns("customers"))
     taken = {c.lower() for c in (*FACT_COLUMNS, *PREDICTED, *INTERVAL_COLUMNS, *ACCOUNT_COLUMNS, "round_id")}
     return [c for c in columns if c != "customer_id" and c.lower() not in taken]
-
-
-#: Where a round may apply its standard (see :func:`run_round`).
-SCORING_ENGINES: tuple[str, ...] = ("pandas", "duckdb")
-
-
-def score_with(scoring_engine: str | None) -> Callable[..., Any]:
-    """The function that applies a standard the way a round's ``scoring_engine`` did (a round
-    without the field scored in pandas): the round's check rescores with the same one.
-
-    Example
-    -------
-    >>> score_with(None).__name__, score_with("duckdb").__name__
-    ('score_customers', 'score_in_engine')
-    """
-    if scoring_engine == "duckdb":
-        from xuanba.standard.engine import score_in_engine
-
-        return score_in_engine
-    return score_customers
 
 
 def _as_cutoff(cutoff: dt.date | str | None) -> dt.date:
@@ -695,7 +671,7 @@ def run_round(
     store: bool = True,
     check_model: bool = True,
     progress: Progress | None = None,
-    scoring_engine: str = "pandas",
+    scoring_engine: str | None = None,
 ) -> Round:
     """Apply ``standard`` to every customer at ``cutoff`` and (by default) store the round.
 
@@ -731,9 +707,11 @@ def run_round(
     progress
         Called with the name of each step (the CLI shows it).
     scoring_engine
-        Where the standard is applied: ``"pandas"`` (numpy on the driver) or ``"duckdb"`` (the
-        standard compiled to Ibis, :func:`xuanba.standard.engine.score_in_engine`, run by an
-        in-memory DuckDB; the round records it so that its check rescores the same way).
+        How the standard is applied: by default (``None`` or ``"duckdb"``) on the engine, as
+        everywhere in xuanba (:mod:`xuanba.standard.apply`: the standard compiled to Ibis and run
+        by an in-memory DuckDB); ``"pandas"`` is the reference implementation the engine is
+        tested and measured against (and how rounds stored before the switch were scored). The
+        round records it (``meta["scoring_engine"]``) so that its check rescores the same way.
 
     Returns
     -------
@@ -741,6 +719,7 @@ def run_round(
     """
     from xuanba.rounds.extra_names import checked_extra_fields
 
+    scoring_engine = DEFAULT_SCORING if scoring_engine is None else scoring_engine
     if scoring_engine not in SCORING_ENGINES:
         raise InputError(f"scoring_engine={scoring_engine!r} is not known", fix=f"Use one of {list(SCORING_ENGINES)}.")
     cut = _as_cutoff(cutoff)
@@ -837,7 +816,7 @@ def _check_table(ev: Any, model: str, info: dict[str, Any]) -> StoredTable:
 
 def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions: pd.DataFrame | None,
          extra_fields: pd.DataFrame | None, name: str | None, store: bool, progress: Progress | None,
-         check_model: bool = True, scoring_engine: str = "pandas") -> Round:
+         check_model: bool = True, scoring_engine: str = DEFAULT_SCORING) -> Round:
     say = progress or (lambda _msg: None)
     table, notes = gather_fields(ws, std, cut, time_unit=time_unit, predictions=predictions,
                                  extra_fields=extra_fields, progress=progress, intervals=True, checked=check_model)
@@ -848,8 +827,8 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
         check: Any = Future()
         check.set_result(done)
         return _score_and_store(ws, std, cut, time_unit, table, notes, name, store, say, check, scoring_engine)
-    # The model check reads the workspace in DuckDB (which releases the GIL) while scoring runs
-    # in pandas: nothing else touches the connection until the check is joined below, and the
+    # The model check reads the workspace in DuckDB (which releases the GIL) while the standard is
+    # applied (in an in-memory DuckDB of its own): nothing else touches the connection until the check is joined below, and the
     # check is always waited for, even when scoring fails.
     with _alongside(model_check if checking else None, ws, notes.get("model_name"), cut, time_unit,
                     std.predictions.penalizer, calibration) as check:
@@ -890,7 +869,7 @@ def applied_standard(std: Standard, notes: Mapping[str, Any], cut: dt.date) -> t
 
 def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd.DataFrame,
                      notes: dict[str, Any], name: str | None, store: bool, say: Progress, check: Any,
-                     scoring_engine: str = "pandas") -> Round:
+                     scoring_engine: str = DEFAULT_SCORING) -> Round:
     say("scoring")  # the table is gathered rounded (every part of it through _steady): not rounded again
     fields = table if ids_sorted(table["customer_id"]) else table.sort_values("customer_id", kind="stable")
     fields = fields.reset_index(drop=True)
@@ -926,7 +905,7 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
     if not ids_sorted(inputs["customer_id"]):
         inputs = inputs.sort_values("customer_id", kind="stable")
     inputs = inputs.reset_index(drop=True)
-    scored = score_with(scoring_engine)(table, scoring)
+    scored = scorer(scoring_engine)(table, scoring)
     order, _ = tier_order(std, scored.roster)
     # the customer ids hashed once, in id order (the inputs' and the fields'), then in rank order
     ids = column_hashes(inputs["customer_id"])
@@ -961,8 +940,7 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
     if once is not None:
         meta["summary"]["one_time_buyers"] = once
     tables: dict[str, StoredTable] = {}
-    if scoring_engine != "pandas":
-        meta["scoring_engine"] = scoring_engine
+    meta["scoring_engine"] = scoring_engine  # a round without it (stored before the switch) scored in pandas
     if fallback is not None:
         meta["fallback"] = fallback
     if "model_choice" in notes:

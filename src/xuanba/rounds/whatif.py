@@ -47,8 +47,9 @@ from xuanba.rounds.store import (
     stored_names,
     stored_standard,
 )
+from xuanba.standard.apply import apply_standard
 from xuanba.standard.schema import Standard
-from xuanba.standard.score import Scored, score_customers
+from xuanba.standard.score import Scored
 from xuanba.workspace import Workspace, open_workspace
 
 MOVER_COLUMNS: tuple[str, ...] = ("customer_id", "tier_round", "tier_new", "tier_change", "rank_round", "rank_new",
@@ -169,7 +170,7 @@ def whatif(
         # as the round applied its standard: a round without a usable model dropped what needs one
         fallback = meta.get("fallback")
         scoring = fallback_standard(std, set(fallback["unavailable"]))[0] if fallback else std
-        scored = score_customers(fields, scoring, contributions=False)  # the movers' come from scored.matrix
+        scored = apply_standard(fields, scoring, contributions=False)  # the movers' come from scored.matrix
         old_names = [t.name for t in stored_standard(str(head.loc[0, "standard_text"]), meta).tiers]
         new_names = [t.name for t in std.tiers]
         order = new_names + [n for n in old_names if n not in new_names]

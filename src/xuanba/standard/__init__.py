@@ -1,13 +1,16 @@
 """The selection standard: criteria, gates, tiers, capacity — one open standard for everyone.
 
-:func:`load_standard` reads and validates a TOML standard; :func:`score_customers` applies it
-to a table of per-customer fields and returns the roster and the contributions;
+:func:`load_standard` reads and validates a TOML standard; :func:`apply_standard` applies it
+to a table of per-customer fields on the engine and returns the roster and the contributions
+(as every round, what-if, backtest and tune does; :func:`score_customers` is the same in pandas,
+the reference the engine is tested against);
 :func:`xuanba.standard.describe.describe` says it in plain words, whole or as customers see it
 (:attr:`Standard.privacy`).
 """
 
 from __future__ import annotations
 
+from xuanba.standard.apply import apply_standard
 from xuanba.standard.expressions import FUNCTIONS, ExpressionError, check_expression, evaluate
 from xuanba.standard.schema import (
     ACCOUNT_COLUMNS,
@@ -44,6 +47,7 @@ __all__ = [
     "Standard",
     "StandardError",
     "Tier",
+    "apply_standard",
     "check_expression",
     "evaluate",
     "known_fields",
