@@ -16,6 +16,7 @@ gives the median wall time and each step's share.
     python bench/bench_round.py --predictions given     # the round without the model step
     python bench/bench_round.py --against a0333c6 --report   # this tree and an older commit, side by side
     python bench/bench_round.py --scoring both          # the standard applied in pandas and on DuckDB
+    python bench/bench_round.py --scoring both --against main   # both ways, this tree and main's
     python bench/bench_round.py --interval 0.9          # the same round with and without intervals
 
 With ``--against REV`` every repeat runs the same round with this tree's xuanba and with the
@@ -327,10 +328,10 @@ def main() -> None:
     with_interval = f"this tree, interval {args.interval:g}" if args.interval else None
     if with_interval:
         versions[with_interval], scorings[with_interval], intervals[with_interval] = None, "pandas", str(args.interval)
-    if args.against:
-        versions[f"commit {args.against}"] = _source_of(args.against)
-        scorings[f"commit {args.against}"] = "pandas"
-        intervals[f"commit {args.against}"] = "none"
+    if args.against:  # the commit's round scored as this tree's is (both: once each way)
+        for scoring in ("pandas", "duckdb") if args.scoring == "both" else (scorings["this tree"],):
+            old = f"commit {args.against}" + (", scoring on duckdb" if scoring == "duckdb" else "")
+            versions[old], scorings[old], intervals[old] = _source_of(args.against), scoring, "none"
     runs: dict[str, list[dict]] = {v: [] for v in versions}
     reports: dict[str, list[dict]] = {v: [] for v in versions}
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
@@ -374,15 +375,16 @@ def main() -> None:
             r = reports[version]
             print(f"| {version} | {statistics.median(x['seconds'] for x in r):.2f} | "
                   f"{max(x['peak_gib'] for x in r):.2f} | {r[0]['bytes'] / 1e6:.1f} |")
-    same_standard = [v for v in versions if v != with_interval]  # intervals store more: not compared
-    if len(same_standard) > 1:
-        digests = {v: {json.dumps(r.get("stored"), sort_keys=True) for r in runs[v]} for v in same_standard}
-        same = len(set().union(*digests.values())) == 1
-        print(f"\nstored round (meta without its time, roster, contributions, fields, tables) identical in every "
-              f"version and run: {'yes' if same else 'NO'}")
-        if not same:
-            for v, d in digests.items():
-                print(f"  {v}: {sorted(d)}")
+    for scoring in dict.fromkeys(scorings.values()):  # a round scored on DuckDB says so in its meta
+        same_standard = [v for v in versions if v != with_interval and scorings[v] == scoring]  # intervals store more
+        if len(same_standard) > 1:
+            digests = {v: {json.dumps(r.get("stored"), sort_keys=True) for r in runs[v]} for v in same_standard}
+            same = len(set().union(*digests.values())) == 1
+            print(f"\nstored round scored in {scoring} (meta without its time, roster, contributions, fields, "
+                  f"tables) identical in every version and run: {'yes' if same else 'NO'}")
+            if not same:
+                for v, d in digests.items():
+                    print(f"  {v}: {sorted(d)}")
     if with_interval:
         ratio = statistics.median(r["seconds"] for r in runs[with_interval]) / statistics.median(
             r["seconds"] for r in runs["this tree"])
@@ -393,9 +395,11 @@ def main() -> None:
         print(f"\nround with intervals / without = {ratio:.2f} (wall), {cpu:.2f} (CPU); predictions step: {pred:.2f}")
     if args.against:
         old = f"commit {args.against}"
-        ratio = statistics.median(r["seconds"] for r in runs["this tree"]) / statistics.median(
-            r["seconds"] for r in runs[old])
-        print(f"\nround: this tree / {old} = {ratio:.2f} (target <= 1)")
+        for mine, theirs in (("this tree", old), ("this tree, scoring on duckdb", f"{old}, scoring on duckdb")):
+            if mine in runs and theirs in runs:
+                ratio, cpu = (statistics.median(r[k] for r in runs[mine]) / statistics.median(r[k] for r in runs[theirs])
+                              for k in ("seconds", "cpu"))
+                print(f"\nround: {mine} / {theirs} = {ratio:.2f} wall, {cpu:.2f} CPU (target <= 1)")
         if args.report:
             ratio = statistics.median(r["seconds"] for r in reports["this tree"]) / statistics.median(
                 r["seconds"] for r in reports[old])
