@@ -139,13 +139,18 @@ def whole_unit(largest_sum: float) -> float:
     return unit
 
 
-def _sums(groups: pd.Series, units: np.ndarray, keys: Sequence[str], unit: float) -> dict[str, float]:
+def _groups(labels: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each row's group (a code) and the groups' names, of a text column without missing values."""
+    codes, uniques = pd.factorize(labels)
+    return codes, [str(u) for u in uniques]
+
+
+def _sums(codes: np.ndarray, names: Sequence[str], units: np.ndarray, keys: Sequence[str],
+          unit: float) -> dict[str, float]:
     """The sum of ``units`` (whole units of ``1 / unit``) in each group named in ``keys`` (0 for
-    a key with no rows), in integers, then in currency."""
-    codes, uniques = pd.factorize(groups)
-    ok = codes >= 0
-    totals = pd.Series(units[ok]).groupby(codes[ok]).sum()
-    found = {str(uniques[c]): int(total) / unit for c, total in totals.items()}
+    a key with no rows), in integers, then in currency: one masked sum per group (a round has a
+    few tiers and quadrants; pandas' group-by cost ten times more at 1 M customers)."""
+    found = {name: int(units[codes == i].sum()) / unit for i, name in enumerate(names)}
     return {str(k): float(found.get(str(k), 0.0)) for k in keys}
 
 
@@ -159,17 +164,19 @@ def round_summary(roster: pd.DataFrame, fields: pd.DataFrame | None,
     ``tiers`` lists the tier keys from the highest down; other tiers follow, ``""`` last.
     ``positions``: see :func:`customer_values`.
     """
-    tier = roster["tier"].fillna("").astype(str)
-    order = [*tiers, *sorted(set(tier.unique()) - set(tiers) - {""}), ""]
+    tier, names = _groups(roster["tier"].fillna("").astype(str))
+    order = [*tiers, *sorted(set(names) - set(tiers) - {""}), ""]
     selected = roster["selected"].astype(bool).to_numpy()
     n, n_sel = len(roster), int(selected.sum())
-    quad = roster["quadrant"].fillna("").astype(str) if "quadrant" in roster else pd.Series("", index=roster.index)
-    counts = tier.value_counts()
-    qcounts = quad[quad != ""].value_counts().sort_index()
+    quad, quads = (_groups(roster["quadrant"].fillna("").astype(str)) if "quadrant" in roster
+                   else (np.zeros(n, dtype=np.intp), [""]))
+    counts = dict(zip(names, np.bincount(tier, minlength=len(names)).tolist(), strict=True))
+    qcounts = {k: c for k, c in sorted(zip(quads, np.bincount(quad, minlength=len(quads)).tolist(), strict=True))
+               if k != "" and c}
     out: dict[str, Any] = {
         "customers": n, "selected": n_sel,
         "tier_counts": {k: int(counts.get(k, 0)) for k in order},
-        "quadrant_counts": {str(k): int(v) for k, v in qcounts.items()},
+        "quadrant_counts": qcounts,
         "measure": None,
     }
     measure = value_measure(fields)
@@ -186,8 +193,8 @@ def round_summary(roster: pd.DataFrame, fields: pd.DataFrame | None,
         "value_total": total,
         "value_selected": sel_value,
         "value_share": sel_value / total if total else None,
-        "tier_values": _sums(tier, units, order, unit),
-        "quadrant_values": _sums(quad, units, [str(k) for k in qcounts.index], unit),
+        "tier_values": _sums(tier, names, units, order, unit),
+        "quadrant_values": _sums(quad, quads, units, list(qcounts), unit),
     })
     if n_sel:
         from xuanba.models.evaluate import top_positions
