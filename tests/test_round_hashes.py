@@ -158,3 +158,73 @@ def test_one_time_buyers_counts_and_p_alive_as_the_rows_of_frequency_zero_give_t
     assert got["customers"] == int((f["frequency"] == 0).sum())
     assert got["mean_p_alive"] == round(float(once.mean()), 6) and got["surely_active"] == int((once >= 0.999).sum())
     assert got["min_p_alive"] == round(float(once.min()), 6) and got["max_p_alive"] == round(float(once.max()), 6)
+
+
+def test_positions_in_is_the_first_row_holding_each_id_or_none():
+    """The lookup an engine-scored round makes once for its roster's hash and summary: the row of
+    each id (the first of two equal ones), checked against a dictionary on unicode, empty and
+    quoted ids; an id not there, or ids that are not text, give ``None``."""
+    from xuanba.rounds.run import positions_in
+
+    rng = np.random.default_rng(11)
+    among = [f"客{i}" if i % 3 else f"'c {i}\"" for i in range(3000)] + ["", "é", "c 7"]
+    among += [among[5], among[100]]  # held twice: the first row is the one
+    first: dict[str, int] = {}
+    for i, x in enumerate(among):
+        first.setdefault(x, i)
+    ids = [among[i] for i in rng.integers(0, len(among), 5000)]
+    got = positions_in(pd.Series(ids, dtype="str"), pd.Series(among, dtype="str"))
+    assert got is not None and got.dtype == np.int64
+    assert got.tolist() == [first[x] for x in ids]
+    assert positions_in(pd.Series([*ids[:10], "nowhere"], dtype="str"), pd.Series(among, dtype="str")) is None
+    assert positions_in(pd.Series([1, 2]), pd.Series([2, 1])) is None
+    assert positions_in(pd.Series([], dtype="str"), pd.Series(among, dtype="str")).tolist() == []
+
+
+def test_an_engine_scored_round_hashes_and_summarises_its_roster_as_before(tmp_path, monkeypatch):
+    """A round scored on DuckDB gets its roster back by rank, without each row's place in the fields:
+    the round looks the places up once (positions_in) for the roster's hash and its summary. Both
+    equal what they were computed as before (pandas' hash of the roster itself; the summary looking
+    each id up on its own) on a base with tied customers, missing predictions and awkward ids, and
+    the stored round verifies."""
+    import xuanba.rounds.run as run
+    from xuanba.rounds.summary import round_summary, tier_order
+
+    calls = []
+    real = run.positions_in
+
+    def spy(ids, among):
+        calls.append(len(ids))
+        return real(ids, among)
+
+    monkeypatch.setattr(run, "positions_in", spy)
+    rng = np.random.default_rng(12)
+    n = 600
+    names = [f"客户 {i:03d}" if i % 5 else f"o'neil \"{i}\"" for i in range(n)]
+    cust = np.repeat(np.arange(n), np.where(np.arange(n) % 4 == 0, 2, rng.integers(1, 5, n)))
+    days = rng.integers(0, 540, len(cust))
+    amount = rng.gamma(2.0, 50.0, len(cust)).round(2)
+    tied = np.arange(n) % 4 == 0  # a quarter of the customers: two purchases, same days, same amounts
+    days[np.isin(cust, np.flatnonzero(tied))] = np.tile([100, 400], int(tied.sum()))
+    amount[np.isin(cust, np.flatnonzero(tied))] = 25.0
+    tx = pd.DataFrame({"customer_id": [names[c] for c in cust],
+                       "ts": pd.Timestamp("2025-01-01") + pd.to_timedelta(days, unit="D"),
+                       "amount": amount, "cost": (amount * 0.4).round(2)})
+    ids = sorted(set(tx["customer_id"]))
+    p_alive = rng.choice([0.2, 0.5, 0.9], n)
+    p_alive[::7] = np.nan
+    preds = pd.DataFrame({"customer_id": ids, "p_alive": p_alive, "clv_3y": rng.choice([10.0, 50.0, np.nan], n)})
+    std = load_standard(starter_standard("en"))
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        with ws.transaction() as con:
+            con.register("_tx", tx)
+            con.execute("CREATE TABLE transactions AS SELECT * FROM _tx")
+            con.unregister("_tx")
+        rnd = run_round(ws, std, "2026-06-30", predictions=preds, scoring_engine="duckdb")
+        assert calls == [n]  # looked up once, for the hash and the summary both
+        assert rnd.roster["score"].duplicated().any()  # ties were ranked
+        assert rnd.meta["roster_sha256"] == _pandas_sha(rnd.roster)
+        order, _ = tier_order(std, rnd.roster)
+        assert rnd.meta["summary"] == {**round_summary(rnd.roster, rnd.fields, order[:-1]),
+                                       "one_time_buyers": rnd.meta["summary"]["one_time_buyers"]}
+        assert verify_round(ws, rnd.round_id)["verified"]

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._dates import as_date, check_unit
-from xuanba._frames import column_values, ids_sorted, is_frame, same_values, to_pandas
+from xuanba._frames import arrow_text, column_values, ids_sorted, is_frame, same_values, to_pandas
 from xuanba.errors import DataError, InputError, Phrase
 from xuanba.rounds.extra_names import extra_field_names
 from xuanba.standard.apply import DEFAULT_SCORING, SCORING_ENGINES, scorer
@@ -654,6 +654,29 @@ def column_hashes(column: pd.Series) -> np.ndarray:
 TEXT_HASH_BATCH = 1 << 18
 
 
+def positions_in(ids: pd.Series, among: pd.Series) -> np.ndarray | None:
+    """The row of ``among`` that holds each of ``ids`` (the first, if it holds one twice), found
+    in Arrow by one hash lookup, when both are text and every id is there; else ``None``. A
+    roster scored by an engine comes back by rank without its rows' positions in the fields:
+    a round looks them up once here for the roster's hash and its summary (each looked the ids
+    up on its own: about 0.5 s of CPU at 1 M customers).
+
+    Example
+    -------
+    >>> positions_in(pd.Series(["b", "a"], dtype="str"), pd.Series(["a", "b", "c"], dtype="str")).tolist()
+    [1, 0]
+    >>> positions_in(pd.Series(["x"], dtype="str"), pd.Series(["a"], dtype="str")) is None
+    True
+    """
+    import pyarrow.compute as pc
+
+    a, b = arrow_text(ids), arrow_text(among)
+    if a is None or b is None:
+        return None
+    found = pc.index_in(a if a.type == b.type else a.cast(b.type), value_set=b)
+    return None if found.null_count else found.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+
+
 def roster_bytes(roster: pd.DataFrame) -> bytes:
     """The canonical bytes of a roster: UTF-8 CSV, floats at full precision, ``\\n`` line ends."""
     return roster.to_csv(index=False, lineterminator="\n", float_format="%.17g").encode("utf-8")
@@ -907,9 +930,12 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
     inputs = inputs.reset_index(drop=True)
     scored = scorer(scoring_engine)(table, scoring)
     order, _ = tier_order(std, scored.roster)
-    # the customer ids hashed once, in id order (the inputs' and the fields'), then in rank order
+    # the customer ids hashed once, in id order (the inputs' and the fields'), then in rank order:
+    # each roster row's row in the fields is the scoring's (pandas) or looked up once (an engine's)
     ids = column_hashes(inputs["customer_id"])
-    roster_ids = {"customer_id": ids[scored.order]} if scored.order is not None else None
+    rows = scored.order if scored.order is not None else positions_in(scored.roster["customer_id"],
+                                                                      fields["customer_id"])
+    roster_ids = {"customer_id": ids[rows]} if rows is not None else None
     meta: dict[str, Any] = {
         "name": name or f"{std.name} v{std.version} @ {cut.isoformat()}",
         "cutoff": cut.isoformat(),
@@ -934,7 +960,7 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
         "customer_fields_skipped": notes.get("customer_fields_skipped", []),
         "account_fields": notes["account_fields"],
         "field_columns": [c for c in fields.columns if c != "customer_id"],
-        "summary": round_summary(scored.roster, fields, order[:-1], scored.order),
+        "summary": round_summary(scored.roster, fields, order[:-1], rows),
     }
     once = one_time_buyers(fields)
     if once is not None:
