@@ -791,10 +791,20 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _Fix
     for kind, items in (("criteria", s.criteria), ("gates", s.gates), ("tiers", s.tiers)):
         seen: set[str] = set()
         for i, item in enumerate(items):
-            if item.name in seen:
+            # the engine's column names ignore case (DuckDB, Spark): 'rev' and 'Rev' are one name
+            if item.name.lower() in seen:
                 out.append(Problem(lines.find(kind, i, "name"), f"{kind[:-1] if kind != 'criteria' else 'criterion'} "
-                                   f"name {item.name!r} is used twice", "Give each one its own name."))
-            seen.add(item.name)
+                                   f"name {item.name!r} is used twice (names ignore case)",
+                                   "Give each one its own name."))
+            seen.add(item.name.lower())
+    # a field of the user's named like a roster column would be read as the roster's own
+    try:
+        used = s.fields_used()
+    except ExpressionError:  # a rule that cannot be read: said where its criterion or gate is checked
+        used = set()
+    for name in sorted(f for f in used if f.lower() in RESERVED and f != "customer_id"):
+        out.append(Problem(None, f"the field {name!r} has the name of a roster column",
+                           f"Rename that column of your data (e.g. 'my_{name}') and use the new name."))
     # criteria: fields, numbers, bands
     for i, c in enumerate(s.criteria):
         line = lines.find("criteria", i, "field")
@@ -804,7 +814,7 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _Fix
         if text_fields:
             out.append(Problem(line, f"criterion {c.name!r} uses the text field(s) {', '.join(sorted(text_fields))}",
                                "Use text fields in gates (e.g. `segment != 'internal'`), numbers in criteria."))
-        if c.name in RESERVED:
+        if c.name.lower() in RESERVED:
             out.append(Problem(lines.find("criteria", i, "name"),
                                f"criterion name {c.name!r} is taken by a roster column",
                                f"Choose another name; taken: {', '.join(sorted(RESERVED))}."))

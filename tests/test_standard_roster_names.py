@@ -1,0 +1,60 @@
+"""Names the engine would confuse with the roster's own columns are refused when a standard is
+read (attack s13, findings F16 and F17): a field named ``rank`` or ``score`` was read as the
+engine's own rank after ranking (wrong gate labels and raw values stored, silently), and a
+criterion ``Rank`` or two criteria ``rev`` and ``Rev`` stopped the engine, whose column names
+ignore case. The renamed field scores the same on the engine and on the pandas oracle."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xuanba.standard import load_standard
+from xuanba.standard.engine import score_in_engine
+from xuanba.standard.schema import StandardError
+from xuanba.standard.score import score_customers
+
+HEAD = '[standard]\nname = "n"\nversion = "1"\n'
+TIERS = '[[tiers]]\nname = "A"\nquota = 3\n'
+
+
+def _text(field: str, gate: str | None = None, names: tuple[str, str] = ("a", "b")) -> str:
+    out = HEAD + (f'[[criteria]]\nname = "{names[0]}"\nfield = "a"\nweight = 0.5\n'
+                  f'[[criteria]]\nname = "{names[1]}"\nfield = "{field}"\nweight = 0.5\ndirection = "lower"\n')
+    if gate:
+        out += f'[[gates]]\nname = "g"\nexpr = "{gate}"\n'
+    return out + TIERS
+
+
+@pytest.mark.parametrize("name", ["rank", "score", "Score", "TIER", "gates_failed"])
+def test_a_field_named_like_a_roster_column_is_refused_with_a_fix(name):
+    with pytest.raises(StandardError) as err:
+        load_standard(_text(name, gate=f"{name} <= 3"), extra_fields=("a", name))
+    said = str(err.value)
+    assert f"the field {name!r} has the name of a roster column" in said
+    assert f"my_{name}" in said  # the fix names a way out
+
+
+@pytest.mark.parametrize("names", [("Rank", "y"), ("Tier", "y"), ("Score", "y"), ("rev", "Rev")])
+def test_criterion_names_that_differ_only_by_case_are_refused(names):
+    with pytest.raises(StandardError) as err:
+        load_standard(_text("b", names=names), extra_fields=("a", "b"))
+    said = str(err.value)
+    assert "taken by a roster column" in said or "used twice (names ignore case)" in said
+
+
+def test_the_renamed_field_scores_the_same_on_the_engine_and_the_oracle():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"customer_id": [f"c{i:02d}" for i in range(40)],
+                          "my_rank": rng.integers(0, 5, 40).astype(float),
+                          "a": rng.integers(0, 5, 40).astype(float)})
+    std = load_standard(_text("my_rank", gate="my_rank <= 3"), extra_fields=("a", "my_rank"))
+    engine, oracle = score_in_engine(frame, std), score_customers(frame, std)
+    cols = ["customer_id", "rank", "tier", "selected", "gates_failed"]
+    pd.testing.assert_frame_equal(engine.roster[cols].reset_index(drop=True),
+                                  oracle.roster[cols].reset_index(drop=True), check_dtype=False)
+    np.testing.assert_allclose(engine.roster["score"], oracle.roster["score"], atol=1e-9)
+    # the gate read the user's column: a customer whose my_rank is 4 is never selected
+    failed = set(frame.loc[frame["my_rank"] > 3, "customer_id"])
+    assert failed and not failed & set(engine.roster.loc[engine.roster["selected"], "customer_id"])
