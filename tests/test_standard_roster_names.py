@@ -20,8 +20,10 @@ TIERS = '[[tiers]]\nname = "A"\nquota = 3\n'
 
 
 def _text(field: str, gate: str | None = None, names: tuple[str, str] = ("a", "b")) -> str:
-    out = HEAD + (f'[[criteria]]\nname = "{names[0]}"\nfield = "a"\nweight = 0.5\n'
-                  f'[[criteria]]\nname = "{names[1]}"\nfield = "{field}"\nweight = 0.5\ndirection = "lower"\n')
+    out = HEAD + (
+        f'[[criteria]]\nname = "{names[0]}"\nfield = "a"\nweight = 0.5\n'
+        f'[[criteria]]\nname = "{names[1]}"\nfield = "{field}"\nweight = 0.5\ndirection = "lower"\n'
+    )
     if gate:
         out += f'[[gates]]\nname = "g"\nexpr = "{gate}"\n'
     return out + TIERS
@@ -46,14 +48,21 @@ def test_criterion_names_that_differ_only_by_case_are_refused(names):
 
 def test_the_renamed_field_scores_the_same_on_the_engine_and_the_oracle():
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"customer_id": [f"c{i:02d}" for i in range(40)],
-                          "my_rank": rng.integers(0, 5, 40).astype(float),
-                          "a": rng.integers(0, 5, 40).astype(float)})
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"c{i:02d}" for i in range(40)],
+            "my_rank": rng.integers(0, 5, 40).astype(float),
+            "a": rng.integers(0, 5, 40).astype(float),
+        }
+    )
     std = load_standard(_text("my_rank", gate="my_rank <= 3"), extra_fields=("a", "my_rank"))
     engine, oracle = score_in_engine(frame, std), score_customers(frame, std)
     cols = ["customer_id", "rank", "tier", "selected", "gates_failed"]
-    pd.testing.assert_frame_equal(engine.roster[cols].reset_index(drop=True),
-                                  oracle.roster[cols].reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        engine.roster[cols].reset_index(drop=True),
+        oracle.roster[cols].reset_index(drop=True),
+        check_dtype=False,
+    )
     np.testing.assert_allclose(engine.roster["score"], oracle.roster["score"], atol=1e-9)
     # the gate read the user's column: a customer whose my_rank is 4 is never selected
     failed = set(frame.loc[frame["my_rank"] > 3, "customer_id"])
