@@ -67,3 +67,27 @@ def test_the_renamed_field_scores_the_same_on_the_engine_and_the_oracle():
     # the gate read the user's column: a customer whose my_rank is 4 is never selected
     failed = set(frame.loc[frame["my_rank"] > 3, "customer_id"])
     assert failed and not failed & set(engine.roster.loc[engine.roster["selected"], "customer_id"])
+
+
+@pytest.mark.parametrize("fill", ["nan", "inf", "-inf"])
+def test_a_missing_value_filled_with_nan_or_inf_is_refused(fill):
+    """Attack s13 F19: TOML's nan and inf passed the check and stopped the engine."""
+    text = HEAD + f'[[criteria]]\nname = "x"\nfield = "a"\nweight = 1\nmissing = {fill}\n' + TIERS
+    with pytest.raises(StandardError, match="fills a missing value with"):
+        load_standard(text, extra_fields=("a",))
+
+
+def test_a_value_too_large_for_the_engine_is_a_clear_error_and_the_next_call_still_works():
+    """Attack s13 F4: a value beyond ~1e154 made DuckDB's spread overflow into a traceback."""
+    from xuanba.errors import DataError
+
+    std = load_standard(
+        HEAD + '[[criteria]]\nname = "x"\nfield = "a"\nweight = 1\n' + TIERS, extra_fields=("a",)
+    )
+    huge = pd.DataFrame({"customer_id": list("abcd"), "a": [1.0, 2e200, -3.0, 4.0]})
+    with pytest.raises(DataError) as err:
+        score_in_engine(huge, std)
+    assert err.value.fix is not None and "1e6" in str(err.value.fix)
+    fine = pd.DataFrame({"customer_id": list("abcd"), "a": [1.0, 2.0, -3.0, 4.0]})
+    got, want = score_in_engine(fine, std).roster, score_customers(fine, std).roster
+    assert got["customer_id"].tolist() == want["customer_id"].tolist()

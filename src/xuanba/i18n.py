@@ -1690,6 +1690,13 @@ TEXT: dict[str, tuple[str, str]] = {
                              "{name}（另给字段：作为 --fields 文件中的一列提供，或用 extra_fields=）"),
     "err_extra_builtin_case": ("the extra fields' column {column} differs from the built-in field {field} only in case",
                                "另给字段中的列 {column} 与内置字段 {field} 只差大小写"),
+    "err_engine_out_of_range": ("a value of the standard's fields is too large for the engine to take its spread "
+                                "({detail})",
+                                "标准所用字段中有数值过大，引擎无法计算其离散程度（{detail}）"),
+    "err_engine_out_of_range_fix": ("Bring the field to a smaller unit (e.g. divide it by 1e6) or fill its missing "
+                                    "values with a smaller number: values beyond about 1e154 cannot be squared.",
+                                    "把该字段换成更大的单位（例如除以 1e6），或用更小的数填补缺失值：超过约 1e154 "
+                                    "的数值无法平方。"),
     "err_extra_round_id": ("the extra fields have a column {column}, a name the stored rounds use themselves",
                            "另给字段中有一列名为 {column}，这是已存轮次自己使用的名称"),
     "err_extra_same_name": ("the extra fields' columns {column} and {other} are one name, {name}, ignoring case "

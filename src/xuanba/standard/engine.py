@@ -1016,7 +1016,16 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
         if not hasattr(fields, "op"):  # read where it lies (no copy), on this process's own connection
             call.enter_context(engine_cache.LOCK)
             table = _registered(arrow, call)
-        out, info = _run_roster(table, standard, id_column, call)
+        try:
+            out, info = _run_roster(table, standard, id_column, call)
+        except Exception as exc:  # DuckDB's OutOfRangeException: a spread of values beyond 1e154
+            if type(exc).__name__ != "OutOfRangeException":
+                raise
+            from xuanba.errors import DataError, Phrase
+
+            detail = str(exc).splitlines()[0][:200]
+            raise DataError(Phrase("err_engine_out_of_range", detail=detail),
+                            fix=Phrase("err_engine_out_of_range_fix")) from None
     crits = standard.criteria
     roster = roster_frame(out, ROSTER_COLUMNS, id_column=id_column)
     roster["value_score"] = roster["value_score"].astype("float64")

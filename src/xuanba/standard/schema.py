@@ -822,6 +822,10 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _Fix
             out.append(Problem(lines.find("criteria", i, "name"),
                                f"criterion name {c.name!r} is also a field name with another meaning",
                                f"Name it after its field ({c.field!r}) or choose another name."))
+        if isinstance(c.missing, float | int) and not math.isfinite(c.missing):
+            out.append(Problem(lines.find("criteria", i, "missing"),
+                               f"criterion {c.name!r} fills a missing value with {c.missing}",
+                               'Fill with a finite number, "zero" or "median".'))
         if c.weight <= 0 or not math.isfinite(c.weight):
             out.append(Problem(lines.find("criteria", i, "weight"), f"criterion {c.name!r} has weight {c.weight}",
                                "Weights are positive; remove a criterion rather than giving it weight 0."))
