@@ -91,3 +91,25 @@ def test_a_value_too_large_for_the_engine_is_a_clear_error_and_the_next_call_sti
     fine = pd.DataFrame({"customer_id": list("abcd"), "a": [1.0, 2.0, -3.0, 4.0]})
     got, want = score_in_engine(fine, std).roster, score_customers(fine, std).roster
     assert got["customer_id"].tolist() == want["customer_id"].tolist()
+
+
+@pytest.mark.parametrize("values", [["1,000", "7", "1", "2"], ["5", "7", "x", "2"]])
+def test_text_read_as_a_number_is_missing_in_a_rule_and_refused_as_a_criterion(values):
+    """Attack s13 F6: the engine cast text with CAST and stopped with DuckDB's ConversionException.
+    In a rule, text that is not a number is missing (as in the pandas reference); a criterion that
+    is a text column is refused in words."""
+    from xuanba.errors import DataError
+
+    frame = pd.DataFrame({"customer_id": list("abcd"), "a": values, "t": [1.0, 2.0, 3.0, 0.0]})
+    in_rule = load_standard(
+        HEAD + '[[criteria]]\nname = "x"\nfield = "a * 1 + t"\nweight = 1\n' + TIERS,
+        extra_fields=("a", "t"),
+    )
+    got, want = score_in_engine(frame, in_rule).roster, score_customers(frame, in_rule).roster
+    assert got["customer_id"].tolist() == want["customer_id"].tolist()
+    np.testing.assert_allclose(got["score"], want["score"], atol=1e-9)
+    plain = load_standard(
+        HEAD + '[[criteria]]\nname = "x"\nfield = "a"\nweight = 1\n' + TIERS, extra_fields=("a",)
+    )
+    with pytest.raises(DataError, match="is not a number"):
+        score_in_engine(frame, plain)

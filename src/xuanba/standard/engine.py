@@ -1016,6 +1016,7 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
         if not hasattr(fields, "op"):  # read where it lies (no copy), on this process's own connection
             call.enter_context(engine_cache.LOCK)
             table = _registered(arrow, call)
+        _refuse_text_criteria(table, standard)
         try:
             out, info = _run_roster(table, standard, id_column, call)
         except Exception as exc:  # DuckDB's OutOfRangeException: a spread of values beyond 1e154
@@ -1050,6 +1051,19 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
                              for c in CONTRIBUTION_COLUMNS})
     return Scored(roster, long, info, matrix)
 
+
+
+def _refuse_text_criteria(table: Any, standard: Standard) -> None:
+    """A criterion that is a text or date column, refused as the pandas reference refuses it
+    (:func:`xuanba.standard.score.score_customers`) rather than by the engine's own cast error."""
+    from xuanba.errors import DataError
+
+    schema = table.schema()
+    for c in standard.criteria:
+        kind = schema.get(c.field)
+        if kind is not None and (kind.is_string() or kind.is_temporal()):
+            raise DataError(f"criterion {c.name!r} ({c.field}) is not a number",
+                            fix="Criteria need numeric fields; use text fields in gates.")
 
 
 _LOCAL: list[Any] = []  # the in-memory DuckDB of this process, made on first use

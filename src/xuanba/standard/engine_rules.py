@@ -240,7 +240,7 @@ def expanded_size(expr: Any) -> int:
 def as_number(value: Any) -> Any:
     """A float64 expression of a compiled rule (booleans 1/0; ±inf kept, NaN made null)."""
     if isinstance(value, _Text):
-        return value.expr.cast("float64")  # text that reads as a number; otherwise null
+        return value.expr.try_cast("float64")  # text that reads as a number; otherwise null
     if isinstance(value, bool):
         return ibis.literal(1.0 if value else 0.0)
     if isinstance(value, int | float):
