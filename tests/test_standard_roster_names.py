@@ -113,3 +113,18 @@ def test_text_read_as_a_number_is_missing_in_a_rule_and_refused_as_a_criterion(v
     )
     with pytest.raises(DataError, match="is not a number"):
         score_in_engine(frame, plain)
+
+
+def test_the_duplicate_ids_the_engine_names_are_the_first_five_by_id():
+    """Attack s13 F18: the refusal says 'first' and named five ids in no order."""
+    from xuanba.errors import DataError
+
+    ids = [f"d{i}" for i in range(8)] * 2 + ["x"]
+    frame = pd.DataFrame({"customer_id": ids[::-1], "a": np.arange(len(ids), dtype=float)})
+    std = load_standard(
+        HEAD + '[[criteria]]\nname = "x"\nfield = "a"\nweight = 1\n' + TIERS, extra_fields=("a",)
+    )
+    with pytest.raises(DataError) as err:
+        score_in_engine(frame, std)
+    assert err.value.examples == ["d0", "d1", "d2", "d3", "d4"]
+    assert err.value.count == 8

@@ -256,7 +256,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                         fix=Phrase("err_id_missing_fix"))
     if int(counts["_ids"] or 0) != n:
         dups = base.group_by(id_column).aggregate(_k=base.count()).filter(lambda x: x._k > 1)
-        some = to_arrow(dups.limit(5))
+        some = to_arrow(dups.order_by(id_column).limit(5))  # the first five by id, not any five
         raise DataError("a customer appears more than once in the fields", examples=some[id_column].to_pylist(),
                         count=int(to_arrow(dups.count()).as_py()),
                         fix="Give one row per customer_id (aggregate the extra fields first).")
