@@ -43,7 +43,7 @@ def test_criterion_names_that_differ_only_by_case_are_refused(names):
     with pytest.raises(StandardError) as err:
         load_standard(_text("b", names=names), extra_fields=("a", "b"))
     said = str(err.value)
-    assert "taken by a roster column" in said or "used twice (names ignore case)" in said
+    assert "taken by a roster column" in said or "used twice (criterion names ignore case)" in said
 
 
 def test_the_renamed_field_scores_the_same_on_the_engine_and_the_oracle():

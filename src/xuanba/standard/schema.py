@@ -791,12 +791,14 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _Fix
     for kind, items in (("criteria", s.criteria), ("gates", s.gates), ("tiers", s.tiers)):
         seen: set[str] = set()
         for i, item in enumerate(items):
-            # the engine's column names ignore case (DuckDB, Spark): 'rev' and 'Rev' are one name
-            if item.name.lower() in seen:
+            # a criterion is a column, and the engine's names ignore case: 'rev' and 'Rev' are one
+            key = item.name.lower() if kind == "criteria" else item.name
+            if key in seen:
                 out.append(Problem(lines.find(kind, i, "name"), f"{kind[:-1] if kind != 'criteria' else 'criterion'} "
-                                   f"name {item.name!r} is used twice (names ignore case)",
+                                   f"name {item.name!r} is used twice"
+                                   + (" (criterion names ignore case)" if kind == "criteria" else ""),
                                    "Give each one its own name."))
-            seen.add(item.name.lower())
+            seen.add(key)
     # a field of the user's named like a roster column would be read as the roster's own
     try:
         used = s.fields_used()
