@@ -123,6 +123,29 @@ def arrow_text(values: pd.Series) -> Any:
     return None
 
 
+def positions_in(ids: pd.Series, among: pd.Series) -> np.ndarray | None:
+    """The row of ``among`` that holds each of ``ids`` (the first, if it holds one twice), found
+    in Arrow by one hash lookup, when both are text and every id is there; else ``None``. A
+    roster scored by an engine comes back by rank without its rows' positions in the fields:
+    a round looks them up once here for the roster's hash and its summary (each looked the ids
+    up on its own: about 0.5 s of CPU at 1 M customers).
+
+    Example
+    -------
+    >>> positions_in(pd.Series(["b", "a"], dtype="str"), pd.Series(["a", "b", "c"], dtype="str")).tolist()
+    [1, 0]
+    >>> positions_in(pd.Series(["x"], dtype="str"), pd.Series(["a"], dtype="str")) is None
+    True
+    """
+    import pyarrow.compute as pc
+
+    a, b = arrow_text(ids), arrow_text(among)
+    if a is None or b is None:
+        return None
+    found = pc.index_in(a if a.type == b.type else a.cast(b.type), value_set=b)
+    return None if found.null_count else found.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+
+
 def ids_sorted(ids: pd.Series) -> bool:
     """``ids.is_monotonic_increasing``, compared in Arrow when the ids are Arrow text without a
     missing value (pandas' check of a million text ids costs 0.1–0.2 s; a round asks it thrice).

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._dates import as_date, check_unit
-from xuanba._frames import arrow_text, column_values, ids_sorted, is_frame, same_values, to_pandas
+from xuanba._frames import column_values, ids_sorted, is_frame, positions_in, same_values, to_pandas
 from xuanba.errors import DataError, InputError, Phrase
 from xuanba.rounds.extra_names import extra_field_names
 from xuanba.standard.apply import DEFAULT_SCORING, SCORING_ENGINES, scorer
@@ -652,29 +652,6 @@ def column_hashes(column: pd.Series) -> np.ndarray:
 #: Text values hashed at a time by :func:`column_hashes` (each is made a Python string to be
 #: hashed: ten million of them at once held 0.6 GiB).
 TEXT_HASH_BATCH = 1 << 18
-
-
-def positions_in(ids: pd.Series, among: pd.Series) -> np.ndarray | None:
-    """The row of ``among`` that holds each of ``ids`` (the first, if it holds one twice), found
-    in Arrow by one hash lookup, when both are text and every id is there; else ``None``. A
-    roster scored by an engine comes back by rank without its rows' positions in the fields:
-    a round looks them up once here for the roster's hash and its summary (each looked the ids
-    up on its own: about 0.5 s of CPU at 1 M customers).
-
-    Example
-    -------
-    >>> positions_in(pd.Series(["b", "a"], dtype="str"), pd.Series(["a", "b", "c"], dtype="str")).tolist()
-    [1, 0]
-    >>> positions_in(pd.Series(["x"], dtype="str"), pd.Series(["a"], dtype="str")) is None
-    True
-    """
-    import pyarrow.compute as pc
-
-    a, b = arrow_text(ids), arrow_text(among)
-    if a is None or b is None:
-        return None
-    found = pc.index_in(a if a.type == b.type else a.cast(b.type), value_set=b)
-    return None if found.null_count else found.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
 
 
 def roster_bytes(roster: pd.DataFrame) -> bytes:

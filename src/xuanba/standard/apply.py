@@ -78,14 +78,11 @@ def select(fields: Any, standard: Standard) -> tuple[np.ndarray, int]:
     """The standard's selection on ``fields`` (a pandas table sorted by ``customer_id``, as a
     round gathers it): the positions of the selected rows, best first, and the size of the top
     tier. What a backtest and a tune need at every cutoff."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    from xuanba._frames import positions_in
 
     roster = apply_standard(fields, standard, contributions=False).roster
     chosen = roster.loc[roster["selected"].to_numpy(dtype=bool)]
-    ids = pa.array(fields["customer_id"].astype("str"), type=pa.large_string())
-    pos = pc.index_in(
-        pa.array(chosen["customer_id"], type=pa.large_string(), from_pandas=True), value_set=ids
-    )
+    pos = positions_in(chosen["customer_id"].astype("str"), fields["customer_id"].astype("str"))
+    assert pos is not None, "every selected customer is one of the fields"
     k_top = int((chosen["tier"] == standard.tiers[0].name).sum()) if standard.tiers else 0
-    return pos.to_numpy(zero_copy_only=False).astype(np.int64), k_top
+    return pos, k_top
