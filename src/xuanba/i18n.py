@@ -1751,6 +1751,13 @@ TEXT: dict[str, tuple[str, str]] = {
                              "请给出 `xuanba rounds` 列出的编号，或 latest / previous。"),
     "err_no_round": ("there is no round {round_id}", "没有第 {round_id} 轮"),
     "err_no_round_fix": ("Pick a round id listed by `xuanba rounds`.", "请从 `xuanba rounds` 列出的轮次中选一个编号。"),
+    "err_out_of_memory": ("DuckDB needed more memory than its limit of {limit} ({detail})",
+                          "DuckDB 所需内存超过了它的上限 {limit}（{detail}）"),
+    "err_out_of_memory_fix": ("Raise the limit with the environment variable XUANBA_MEMORY_LIMIT (e.g. "
+                              "XUANBA_MEMORY_LIMIT=8GB; by default a quarter of the machine's memory), or free "
+                              "memory; beyond one machine, run the round on Spark (--engine spark).",
+                              "用环境变量 XUANBA_MEMORY_LIMIT 调高上限（例如 XUANBA_MEMORY_LIMIT=8GB；默认为本机"
+                              "内存的四分之一），或释放内存；单机容纳不下时，用 Spark 运行这一轮（--engine spark）。"),
     "err_ws_locked": ("{who} holds the workspace open", "{who}正占用着工作区"),
     "err_ws_other_pid": ("another process (PID {pid})", "另一个进程（PID {pid}）"),
     "err_ws_other": ("another process", "另一个进程"),

@@ -265,6 +265,10 @@ def workspace_fault(exc: BaseException, path: str, con: duckdb.DuckDBPyConnectio
             fix=f"Free space on the disk holding {path}, then run the command again; "
             "the workspace is unchanged.",
         )
+    if isinstance(exc, duckdb.OutOfMemoryException):  # the memory limit (ours, or the user's) is too low
+        limit = re.search(r"\(([^()]*)/([^()]*) used\)", text)
+        return WorkspaceError(Phrase("err_out_of_memory", limit=limit.group(2) if limit else "?", detail=_first(exc)),
+                              fix=Phrase("err_out_of_memory_fix"))
     if "could not set lock" in low or "conflicting lock" in low:
         pid = re.search(r"PID (\d+)", text)
         who = Phrase("err_ws_other_pid", pid=pid.group(1)) if pid else Phrase("err_ws_other")

@@ -1066,15 +1066,19 @@ def _refuse_text_criteria(table: Any, standard: Standard) -> None:
                             fix="Criteria need numeric fields; use text fields in gates.")
 
 
-_LOCAL: list[Any] = []  # the in-memory DuckDB of this process, made on first use
+_LOCAL: list[Any] = []  # the in-memory DuckDB of this process, made on first use (with xuanba's settings)
 
 
 def _registered(arrow: Any, call: contextlib.ExitStack) -> Any:
     """The Arrow table ``arrow`` as an Ibis table on this process's in-memory DuckDB, read in
     place (no copy), under one name whatever the call (so that the queries over it compile once
-    per structure); unregistered when ``call`` closes."""
+    per structure); unregistered when ``call`` closes. The DuckDB is made on first use with the
+    settings of every DuckDB xuanba opens (:func:`xuanba.workspace.duckdb_settings`: its memory
+    limit, ``$XUANBA_MEMORY_LIMIT``, and a temporary folder of its own to spill to)."""
     if not _LOCAL:
-        _LOCAL.append(ibis.duckdb.connect())  # type: ignore[attr-defined]
+        from xuanba.workspace import duckdb_settings
+
+        _LOCAL.append(ibis.duckdb.connect(**duckdb_settings(":memory:")))  # type: ignore[attr-defined]
     con = _LOCAL[0]
     con.con.register("_xuanba_fields", arrow)
     call.callback(con.con.unregister, "_xuanba_fields")
