@@ -83,11 +83,19 @@ CONTRIBUTION_COLUMNS: tuple[str, ...] = ("customer_id", "criterion", "raw", "nor
 """Columns of the long contributions table (``weight`` is the criterion's share of the score)."""
 
 EXACT_KNAPSACK_MAX = 20_000
-#: The version of the scoring rules (ties, the next tier up): a round stores it, so a later check
-#: can tell a roster scored by older rules (2: the lowest value earns 0, the next tier skips a
-#: tier nobody reached) from one whose figures were changed.
-SCORING_RULES = 2
 """Up to this many candidates a capacity budget is solved exactly (MILP); beyond, greedily."""
+
+#: The version of the scoring rules: a round stores it, so that a later check can tell a roster
+#: scored by older rules from one whose figures were changed (``verify_round``). 2: the lowest
+#: value earns 0, the next tier skips a tier nobody reached. 3: the rules the engine and this
+#: reference share (docs/standard.md, "Edge cases"): a missing value is false in every gate and
+#: comparison, ``**`` of a missing value is missing, text reads as a number by one pattern, ±inf
+#: in a tie-break is a value and in capacity missing, the score adds criteria left to right, the
+#: mean and sd are exact two-pass figures, ``True`` in a list is 1.
+SCORING_RULES = 3
+
+SKIPS_EMPTY_TIERS = 2
+"""The first :data:`SCORING_RULES` whose next tier up skips the tiers nobody reached."""
 
 #: Rows scored or explained at a time (:func:`_score_of`, :func:`_cheapest`): their temporaries
 #: (a customers × criteria block, a dozen arrays per criterion) are held for this many customers,
