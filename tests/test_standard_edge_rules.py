@@ -447,6 +447,67 @@ def test_an_infinite_objective_or_cost_under_a_budget_is_missing():
     assert math.isclose(sum(obj[_ids(6).index(c)] for c in kept), obj[list(best)].sum())
 
 
+def test_the_exact_figures_hold_on_a_large_base_read_in_parallel():
+    """F3 at 200,000 customers (DuckDB adds them in several threads): the engine's mean and sd
+    are the correctly rounded ones, so every zscore score equals the reference's exactly."""
+    rng = np.random.default_rng(7)
+    n = 200_000
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"c{i:06d}" for i in range(n)],
+            "a": 1.7e12 + rng.integers(0, 10**6, n) + rng.random(n),
+            "b": rng.normal(30, 50, n),
+        }
+    )
+    std = _standard(
+        [
+            {"field": "a", "weight": 0.5, "normalise": "zscore"},
+            {"field": "b", "weight": 0.5, "normalise": "zscore", "direction": "lower"},
+        ],
+        tiers=({"quota": "5%"},),
+    )
+    want = score_customers(frame, std, contributions=False).roster
+    got = score_in_engine(frame, std, contributions=False).roster
+    assert got["customer_id"].tolist() == want["customer_id"].tolist()
+    assert (got["score"].to_numpy() == want["score"].to_numpy()).all()
+
+
+def test_a_connection_that_ignores_case_is_refused():
+    """F14: xuanba compares text (ids, text gates) by its characters. A DuckDB connection of the
+    user's with ``SET default_collation = 'nocase'`` would order ids and compare text its own
+    way: the engine refuses it, saying how to reset it; reset, it gives the reference's roster."""
+    import ibis
+    import pyarrow as pa
+
+    con = ibis.duckdb.connect()
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["a", "B", "A", "b"],
+            "a": [1.0, 1.0, 2.0, 2.0],
+            "seg": ["B", "a", "c", "A"],
+        }
+    )
+    std = _standard(ONE, gates=("seg < 'b'", "seg != 'A'"), tiers=({"quota": 4},))
+    table = con.create_table("fields", pa.Table.from_pandas(frame, preserve_index=False))
+    con.raw_sql("SET default_collation = 'nocase'")
+    with pytest.raises(DataError, match="nocase") as err:
+        score_in_engine(table, std)
+    assert "SET default_collation = ''" in err.value.fix
+    con.raw_sql("SET default_collation = ''")
+    got, want = score_in_engine(table, std).roster, score_customers(frame, std).roster
+    value, seg = (
+        dict(zip(frame.customer_id, frame.a, strict=True)),
+        dict(zip(frame.customer_id, frame.seg, strict=True)),
+    )
+    order = sorted(frame.customer_id, key=lambda c: (-value[c], c))  # Python: by code point
+    assert got["customer_id"].tolist() == want["customer_id"].tolist() == order
+    failed = {
+        c: "; ".join(g for g, ok in (("g0", seg[c] < "b"), ("g1", seg[c] != "A")) if not ok)
+        for c in order
+    }
+    assert got["gates_failed"].tolist() == want["gates_failed"].tolist() == list(failed.values())
+
+
 # -- limits (documented) ------------------------------------------------------------------------
 
 

@@ -297,7 +297,9 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                                             for j, c in enumerate(crits)}))
         t = t.select(*narrow, "_failed", score=round_half_even(t._sum, 6))  # numpy's rounding: the same bits on every engine
 
-    # rank: score descending, the tie-break fields (missing last), customer id
+    # rank: score descending, the tie-break fields (missing last), customer id (by its characters)
+    if not spread:
+        _refuse_collation(t)
     keys = [t.score.desc()]
     for name, asc in standard.tie_break.sort_keys()[:-1]:
         if name not in t.columns:
@@ -915,6 +917,24 @@ def _as_float(col: Any, what: str) -> Any:
                         fix="Give it as a number (e.g. days since a date) in the fields.")
     out = text_number(col) if kind.is_string() else col.cast("float64")
     return ibis.ifelse(out.isnan(), ibis.null("float64"), out)
+
+
+def _refuse_collation(t: Any) -> None:
+    """Refuse a DuckDB connection whose ``default_collation`` is set (``nocase``, say): xuanba
+    compares text by its characters, as the reference does, and such a connection would order
+    the ids and compare text gates its own way (a DataError that says how to reset it)."""
+    from xuanba.errors import DataError
+
+    params = engine_cache.active()
+    backend = params.backend if params is not None and params.backend is not None else t._find_backend(
+        use_default=True)
+    if backend.name != "duckdb":
+        return
+    got = backend.con.execute("SELECT current_setting('default_collation')").fetchone()
+    if got and got[0]:
+        raise DataError(f"the DuckDB connection compares text with the collation {got[0]!r}",
+                        fix="xuanba compares text (ids, text gates) by its characters: run "
+                            "SET default_collation = '' on the connection first.")
 
 
 def _finite(x: Any) -> Any:
