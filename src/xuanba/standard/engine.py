@@ -400,10 +400,12 @@ def _shape_of(standard: Standard) -> str:
 def _base_figures(t: Any, filled: dict[int, Any], crits: list[Criterion]) -> tuple[dict[str, Any], list[int]]:
     """Every figure of the base that the points and the cheapest criterion read, from the filled
     values ``filled[j]`` (expressions over ``t``, read before any window, so each query compiles
-    a small expression): per criterion the count, spread, mean size, least, top and mean (one
-    query); for the percentile criteria with a value how many share the top and the least, the
-    values next to them (a second query) and, when one customer alone holds the top, how many
-    share the second value (a third, rare). No aggregate window over the whole base (DuckDB
+    a small expression): per criterion the count, sum, mean size, least and top (one query), then
+    its spread from the mean as a literal, ``sqrt(Σ(x − mean)² / n)``, each sum DuckDB's
+    compensated ``fsum`` (the reference's exact two-pass figures, :func:`xuanba.standard.score.mean_and_sd`;
+    values whose squares overflow are refused); for the percentile criteria with a value how many
+    share the top and the least and the values next to them (the second query, with the spreads)
+    and, when one customer alone holds the top, how many share the second value (a third, rare). No aggregate window over the whole base (DuckDB
     computes each as one more pass over the rows, Spark in one task): they return to the engine
     as literals. Also the percentile criteria that have a value."""
     sv = {j: (filled[j] if c.direction == "higher" else -filled[j]) for j, c in enumerate(crits)}
