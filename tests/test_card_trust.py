@@ -76,6 +76,10 @@ def test_a_roster_scored_by_older_rules_is_not_called_tampered(no_model):
         meta = json.loads(ws.sql("SELECT meta_json FROM rounds")["meta_json"].iloc[0])
         meta.pop("scoring_rules")
         ws.con.execute("UPDATE rounds SET meta_json = ?", [json.dumps(meta)])
+    assert verify_round(path, "latest")["verified"]  # older rules, but its roster replays: checked
+    with Workspace(path) as ws:  # one the present rules score differently (as an edit would look)
+        meta["roster_sha256"] = "0" * 64
+        ws.con.execute("UPDATE rounds SET meta_json = ?", [json.dumps(meta)])
     proof = verify_round(path, "latest")
     assert proof["roster"] is None and proof["standard"] and proof["data"] and not proof["verified"]
     res = runner.invoke(app, ["fairness", "--by", "customer_id", "-w", str(path), "--lang", "en"])

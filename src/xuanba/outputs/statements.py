@@ -39,7 +39,7 @@ from xuanba.errors import DataError, InputError
 from xuanba.outputs.i18n import _get, check_lang, rank_band, t
 from xuanba.outputs.people import People
 from xuanba.standard.describe import describe, public_title, public_words, rule_in_words
-from xuanba.standard.score import SCORING_RULES
+from xuanba.standard.score import SKIPS_EMPTY_TIERS
 
 _TIMEOUT_S = 60
 
@@ -392,7 +392,7 @@ def build_statement(round_: Any, customer_id: Any, *, lang: str = "en") -> str:
 def _filled(round_: Any) -> set[str] | None:
     """The tiers that hold at least one customer this round, for a round scored before the next
     tier up skipped empty tiers; ``None`` when the round's own ``next_tier`` already does."""
-    if (getattr(round_, "meta", None) or {}).get("scoring_rules") == SCORING_RULES:
+    if ((getattr(round_, "meta", None) or {}).get("scoring_rules") or 0) >= SKIPS_EMPTY_TIERS:
         return None
     tiers = round_.roster["tier"].fillna("").astype(str)
     return set(tiers[tiers != ""].unique())

@@ -146,15 +146,17 @@ def verify_round(workspace: Workspace | str | Path | Round, round_id: int | str 
     std, meta = rnd.standard, rnd.meta
     used = sorted(f for f in std.fields_used() if f != "customer_id")
     inputs = rnd.fields[["customer_id", *used]]
-    # the standard as the round applied it (a missing model's criteria and gates dropped); a roster
-    # scored by older rules cannot be re-checked by these (None), which is not a changed figure
-    same_rules = meta.get("scoring_rules") == SCORING_RULES
-    score = scorer(meta.get("scoring_engine") or "pandas")  # as the round applied it (none said: pandas, before the switch)
-    rescored = table_sha256(score(rnd.fields, rnd.scored_standard).roster) if same_rules else None
+    # the standard as the round applied it (a missing model's criteria and gates dropped), scored as
+    # the round was (none said: pandas, before the switch). A roster scored by older rules that
+    # these rules score differently cannot be re-checked (None: the rules changed, not a figure);
+    # one whose data met none of the changed cases replays and is checked.
+    rules = meta.get("scoring_rules")
+    score = scorer(meta.get("scoring_engine") or "pandas")
+    replays = table_sha256(score(rnd.fields, rnd.scored_standard).roster) == meta["roster_sha256"]
     checks = {
         "standard": std.sha256 == meta["standard_sha256"],
         "data": table_sha256(inputs) == meta["data_sha256"],
-        "roster": None if rescored is None else rescored == meta["roster_sha256"],
+        "roster": replays if rules == SCORING_RULES or replays else None,
     }
     stored = meta.get("intervals")
     intervals = None
@@ -162,5 +164,6 @@ def verify_round(workspace: Workspace | str | Path | Round, round_id: int | str 
         cols = ["customer_id", *stored["columns"]]
         intervals = set(cols) <= set(rnd.fields.columns) and table_sha256(rnd.fields[cols]) == stored["sha256"]
     return {"round_id": rnd.round_id, "lang": std.lang, **checks, "intervals": intervals,
+            "scoring_rules": rules, "scoring_rules_now": SCORING_RULES,
             "verified": all(v is True for v in checks.values()) and intervals is not False,
             **{k: meta[k] for k in ("standard_sha256", "data_sha256", "roster_sha256")}}

@@ -25,6 +25,7 @@ built once, so a tune or what-if loop pays mostly DuckDB's own time.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -296,14 +297,15 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                                             for j, c in enumerate(crits)}))
         t = t.select(*narrow, "_failed", score=round_half_even(t._sum, 6))  # numpy's rounding: the same bits on every engine
 
-    # rank: score descending, the tie-break fields (missing last), customer id
+    # rank: score descending, the tie-break fields (missing last), customer id (by its characters)
+    if not spread:
+        _refuse_collation(t)
     keys = [t.score.desc()]
     for name, asc in standard.tie_break.sort_keys()[:-1]:
         if name not in t.columns:
             raise DataError(f"tie-break field {name!r} is not in the data",
                             fix="Remove it from [tie_break] or provide the field.")
-        col = t[name].cast("float64")
-        col = ibis.ifelse(col.isnan(), ibis.null("float64"), col)
+        col = _as_float(t[name], f"tie-break field {name!r}")  # ±inf a value, before the missing ones
         keys.append(col.asc(nulls_first=False) if asc else col.desc(nulls_first=False))
     keys.append(t[id_column].asc())
     if spread:  # a range-partitioned sort, numbered per range plus each range's offset
@@ -398,31 +400,66 @@ def _shape_of(standard: Standard) -> str:
 def _base_figures(t: Any, filled: dict[int, Any], crits: list[Criterion]) -> tuple[dict[str, Any], list[int]]:
     """Every figure of the base that the points and the cheapest criterion read, from the filled
     values ``filled[j]`` (expressions over ``t``, read before any window, so each query compiles
-    a small expression): per criterion the count, spread, mean size, least, top and mean (one
-    query); for the percentile criteria with a value how many share the top and the least, the
-    values next to them (a second query) and, when one customer alone holds the top, how many
-    share the second value (a third, rare). No aggregate window over the whole base (DuckDB
+    a small expression): per criterion the count, sum, mean size, least and top (one query), then
+    its spread from the mean as a literal, ``sqrt(Σ(x − mean)² / n)``, each sum DuckDB's
+    compensated ``fsum`` (the reference's exact two-pass figures, :func:`xuanba.standard.score.mean_and_sd`;
+    values whose squares overflow are refused); for the percentile criteria with a value how many
+    share the top and the least and the values next to them (the second query, with the spreads)
+    and, when one customer alone holds the top, how many share the second value (a third, rare). No aggregate window over the whole base (DuckDB
     computes each as one more pass over the rows, Spark in one task): they return to the engine
     as literals. Also the percentile criteria that have a value."""
     sv = {j: (filled[j] if c.direction == "higher" else -filled[j]) for j, c in enumerate(crits)}
+    total = _exact_sum if not is_spark(t) else (lambda x: x.sum())  # Spark has no compensated sum
     aggs: dict[str, Any] = {}
     for j in range(len(crits)):
         f = filled[j]
-        aggs.update({f"m{j}": f.count(), f"sd{j}": f.std(how="pop"), f"am{j}": f.abs().mean(),
-                     f"lo{j}": sv[j].min(), f"hi{j}": sv[j].max(), f"mean{j}": sv[j].mean()})
+        aggs.update({f"m{j}": f.count(), f"sum{j}": total(f), f"psum{j}": f.sum(), f"am{j}": f.abs().mean(),
+                     f"lo{j}": sv[j].min(), f"hi{j}": sv[j].max()})
     st = _scalars(t.aggregate(**aggs)) if aggs else {}
+    # mean and sd in two passes, as the reference (score.mean_and_sd): the second pass reads the
+    # mean as a literal; a one-pass sd loses digits far from zero (1.7e12 ± 300)
+    for j in range(len(crits)):
+        m = int(st[f"m{j}"] or 0)
+        whole = _sum_of(st[f"sum{j}"], st[f"psum{j}"])
+        st[f"mean_raw{j}"] = whole / m if m else None
+        st[f"mean{j}"] = None if not m else (st[f"mean_raw{j}"] if crits[j].direction == "higher" else -st[f"mean_raw{j}"])
     pct = [j for j, c in enumerate(crits) if c.normalise == "percentile" and int(st[f"m{j}"] or 0) > 0]
     second: dict[str, Any] = {}
+    for j in range(len(crits)):
+        if int(st[f"m{j}"] or 0) and math.isfinite(st[f"mean_raw{j}"]):
+            d = filled[j] - num(f"mr{j}", st[f"mean_raw{j}"])
+            second.update({f"ss{j}": total(d * d), f"pss{j}": (d * d).sum()})
     for j in pct:
         vmax, vmin = num(f"hi{j}", st[f"hi{j}"]), num(f"lo{j}", st[f"lo{j}"])
         s = sv[j]
         second.update({f"cmax{j}": (s == vmax).cast("int64").sum(), f"cmin{j}": (s == vmin).cast("int64").sum(),
                        f"bmax{j}": s.max(where=s < vmax), f"amin{j}": s.min(where=s > vmin)})
     st.update(_scalars(t.aggregate(**second)) if second else {})
+    for j, c in enumerate(crits):
+        m = int(st[f"m{j}"] or 0)
+        sq = _sum_of(st.get(f"ss{j}"), st.get(f"pss{j}")) if f"ss{j}" in st else float("nan")
+        st[f"sd{j}"] = (math.sqrt(sq / m) if sq / m >= 0 else float("nan")) if m else None
+        if m and not (math.isfinite(st[f"mean_raw{j}"]) and math.isfinite(st[f"sd{j}"])):
+            from xuanba.standard.score import spread_refused
+
+            raise spread_refused(c.name)
     third = {f"csec{j}": (sv[j] == num(f"bmax{j}", st[f"bmax{j}"])).cast("int64").sum()
              for j in pct if int(st[f"cmax{j}"]) < 2 and int(st[f"m{j}"]) >= 2}
     st.update(_scalars(t.aggregate(**third)) if third else {})
     return st, pct
+
+
+@ibis.udf.agg.builtin(name="fsum")
+def _exact_sum(x: float) -> float:  # type: ignore[empty-body]
+    """DuckDB's compensated sum (Kahan's): the order of the rows does not change it."""
+
+
+def _sum_of(compensated: Any, plain: Any) -> float:
+    """A sum read from the engine: the compensated one, or the plain one when it overflowed
+    (DuckDB's ``fsum`` gives NaN there, the plain sum ±inf, as :func:`~xuanba.standard.score.exact_sum`)."""
+    if compensated is None:
+        return 0.0
+    return float(compensated) if math.isfinite(compensated) else float(plain)
 
 
 def _count_below_all(t: Any, crits: list[Criterion], pct: list[int], raws: dict[int, Any],
@@ -825,7 +862,8 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, Any, dic
     pre = t._tier.notnull()
     if not cap.is_set:
         return t, pre, {"capacity_method": "none"}
-    obj = t.score if cap.objective == "score" else ibis.coalesce(_as_float(t[cap.objective]), 0.0)
+    obj = t.score if cap.objective == "score" else ibis.coalesce(
+        _finite(_as_float(t[cap.objective], f"capacity objective {cap.objective!r}")), 0.0)  # ±inf: 0
     if cap.budget is None:  # (no candidate at all, "none", is told from the count selected after)
         if not cap.max_accounts:
             return t, pre, {"capacity_method": "not binding"}
@@ -844,7 +882,7 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, Any, dic
     n_cand = int(to_arrow(t.aggregate(_c=pre.cast("int64").sum()))["_c"][0].as_py() or 0)
     if n_cand == 0:
         return t, pre, {"capacity_method": "none"}
-    cost = _as_float(t[cap.cost_field])
+    cost = _finite(_as_float(t[cap.cost_field], f"capacity cost_field {cap.cost_field!r}"))  # ±inf: the median
     if is_spark(t):  # not the exact percentile's one task
         stats = _medians_spread(t.filter(pre).mutate(_cv=cost), {"_med": "_cv"})
         stats["_has"] = stats["_med"] is not None
@@ -869,10 +907,41 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, Any, dic
     return joined, kept, {"capacity_method": method}
 
 
-def _as_float(col: Any) -> Any:
-    """A column as float64 (text that does not read as a number: missing; NaN: missing)."""
-    out = col.cast("float64") if not col.type().is_string() else col.try_cast("float64")
+def _as_float(col: Any, what: str) -> Any:
+    """A column as float64 by the rule of :func:`xuanba.standard.expressions.to_number`: text by
+    its pattern (otherwise missing), NaN missing; a date or time column refused, naming ``what``."""
+    from xuanba.errors import DataError
+    from xuanba.standard.engine_rules import text_number
+
+    kind = col.type()
+    if kind.is_temporal():
+        raise DataError(f"{what} is a date, not a number",
+                        fix="Give it as a number (e.g. days since a date) in the fields.")
+    out = text_number(col) if kind.is_string() else col.cast("float64")
     return ibis.ifelse(out.isnan(), ibis.null("float64"), out)
+
+
+def _refuse_collation(t: Any) -> None:
+    """Refuse a DuckDB connection whose ``default_collation`` is set (``nocase``, say): xuanba
+    compares text by its characters, as the reference does, and such a connection would order
+    the ids and compare text gates its own way (a DataError that says how to reset it)."""
+    from xuanba.errors import DataError
+
+    params = engine_cache.active()
+    backend = params.backend if params is not None and params.backend is not None else t._find_backend(
+        use_default=True)
+    if backend.name != "duckdb":
+        return
+    got = backend.con.execute("SELECT current_setting('default_collation')").fetchone()
+    if got and got[0]:
+        raise DataError(f"the DuckDB connection compares text with the collation {got[0]!r}",
+                        fix="xuanba compares text (ids, text gates) by its characters: run "
+                            "SET default_collation = '' on the connection first.")
+
+
+def _finite(x: Any) -> Any:
+    """``x`` with ±inf missing (as a criterion's raw value)."""
+    return ibis.ifelse(is_inf(x), ibis.null("float64"), x)
 
 
 def _keep_ids(t: Any, ids: Any, id_column: str) -> tuple[Any, Any]:

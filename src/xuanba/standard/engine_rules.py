@@ -240,7 +240,7 @@ def expanded_size(expr: Any) -> int:
 def as_number(value: Any) -> Any:
     """A float64 expression of a compiled rule (booleans 1/0; ±inf kept, NaN made null)."""
     if isinstance(value, _Text):
-        return value.expr.try_cast("float64")  # text that reads as a number; otherwise null
+        return text_number(value.expr)
     if isinstance(value, bool):
         return ibis.literal(1.0 if value else 0.0)
     if isinstance(value, int | float):
@@ -248,6 +248,23 @@ def as_number(value: Any) -> Any:
     if value.type().is_boolean():
         return value.cast("float64")
     return value.cast("float64")
+
+
+def text_number(text: Any) -> Any:
+    """Text read as a float64 by :data:`~xuanba.standard.expressions.NUMBER_TEXT`, the rule the
+    pandas reference follows (:func:`~xuanba.standard.expressions.to_number`): a plain decimal
+    number, otherwise null. The engine's own cast would also read ``5_000``, ``inf`` or ``nan``.
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> t = ibis.memtable(pa.table({"s": ["5", " 7 ", "5_000", "inf", "1e3", None]}))
+    >>> t.select(x=text_number(t.s)).to_pyarrow()["x"].to_pylist()
+    [5.0, 7.0, None, None, 1000.0, None]
+    """
+    from xuanba.standard.expressions import NUMBER_TEXT
+
+    return text.re_extract(f"^{NUMBER_TEXT}$", 1).try_cast("float64")
 
 
 def is_inf(x: Any) -> Any:
@@ -426,7 +443,7 @@ def _isin(left: Any, values: list[Any]) -> Any:
     if isinstance(left, _Text):
         wanted = [v for v in values if isinstance(v, str)]
         return ibis.coalesce(left.expr.isin(wanted), False) if wanted else ibis.literal(False)
-    wanted = [float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    wanted = [float(v) for v in values if isinstance(v, int | float)]  # True and False: 1 and 0, as in ==
     return ibis.coalesce(as_number(left).isin(wanted), False) if wanted else ibis.literal(False)
 
 
@@ -464,8 +481,10 @@ def _call(name: str, args: list[Any], s: _Scope) -> Any:
         return ibis.ifelse(x.isnull() | y.isnull(), ibis.null("float64"), pick)
     if name == "log":
         return ibis.ifelse(x == 0, -_INF, ibis.ifelse(x > 0, ibis.ifelse(x > 0, x, 1.0).ln(), ibis.null("float64")))
-    if name == "log1p":
-        return ibis.ifelse(x == -1, -_INF, ibis.ifelse(x > -1, ibis.ifelse(x > -1, x + 1.0, 1.0).ln(), ibis.null("float64")))
+    if name == "log1p":  # ln(1 + x) corrected by x / ((1 + x) - 1): small x kept (no log1p in the engine)
+        u = s.one(ibis.ifelse(x > -1, x + 1.0, 1.0))
+        small = ibis.ifelse(u == 1.0, x, u.ln() * (x / ibis.ifelse(u == 1.0, 1.0, u - 1.0)))
+        return ibis.ifelse(x == -1, -_INF, ibis.ifelse(x > -1, ibis.ifelse(is_inf(x), x, small), ibis.null("float64")))
     if name == "sqrt":
         return ibis.ifelse(x >= 0, ibis.ifelse(x >= 0, x, 0.0).sqrt(), ibis.null("float64"))
     if name == "round":

@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -330,9 +331,67 @@ def evaluate(expr: str, table: pd.DataFrame) -> np.ndarray:
     return np.asarray(out)
 
 
+NUMBER_TEXT = r"[ \t]*([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)[ \t]*"
+"""Text that reads as a number (the whole text): a plain decimal number, a sign, a point and an
+exponent allowed, spaces or tabs around; anything else (``1,000``, ``5_000``, ``inf``, ``nan``,
+``0x10``) is missing. The engine reads text by the same pattern
+(:func:`xuanba.standard.engine_rules.as_number`), so that both read the same numbers."""
+_NUMBER_TEXT = re.compile(NUMBER_TEXT)
+
+
+def to_number(values: Any, *, what: str | None = None) -> np.ndarray:
+    """``values`` (a column or an array) as float64 by the one rule both implementations follow:
+    numbers and booleans as they are (a missing one NaN), text by :data:`NUMBER_TEXT`. A date or
+    time column is refused with a :class:`~xuanba.errors.DataError` naming ``what`` (when given;
+    without it such values are missing).
+
+    Examples
+    --------
+    >>> to_number(pd.Series(["5", " 7 ", "1e3", "5_000", "1,000", "inf", None])).tolist()
+    [5.0, 7.0, 1000.0, nan, nan, nan, nan]
+    """
+    col = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object)
+                                                                 if np.ndim(values) else [values])
+    kind = col.dtype
+    if pd.api.types.is_datetime64_any_dtype(kind) or pd.api.types.is_timedelta64_dtype(kind) or (
+            kind == np.dtype(object) and pd.api.types.infer_dtype(col, skipna=True) in ("date", "datetime", "time")):
+        if what is not None:
+            from xuanba.errors import DataError
+
+            raise DataError(f"{what} is a date, not a number",
+                            fix="Give it as a number (e.g. days since a date) in the fields.")
+        return np.full(len(col), np.nan)
+    if pd.api.types.is_bool_dtype(kind) or pd.api.types.is_numeric_dtype(kind):
+        return col.to_numpy(dtype="float64", na_value=np.nan)
+    out = np.full(len(col), np.nan)
+    for i, v in enumerate(col.to_numpy(dtype=object)):
+        if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+            continue
+        if isinstance(v, str):
+            m = _NUMBER_TEXT.fullmatch(v)
+            out[i] = float(m.group(1)) if m else np.nan
+        elif isinstance(v, bool | int | float | np.number) or type(v).__name__ == "Decimal":
+            out[i] = float(v)
+    return out
+
+
+def truth(values: Any) -> np.ndarray:
+    """Whether a rule's value holds for each row, as a gate reads it: a missing value (NaN,
+    None) is false, a number is true when not 0, text when not empty.
+
+    Example
+    -------
+    >>> truth(np.array([1.0, np.nan, 0.0])).tolist()
+    [True, False, False]
+    """
+    return np.asarray(_truth(np.asarray(values)), dtype=bool)
+
+
 def _column(table: pd.DataFrame, name: str) -> np.ndarray:
     col = table[name]
     if pd.api.types.is_bool_dtype(col):
+        if col.hasnans:  # pandas' nullable booleans: 1, 0 and a missing value, as the engine reads them
+            return col.to_numpy(dtype="float64", na_value=np.nan)
         return col.to_numpy(dtype=bool)
     if pd.api.types.is_numeric_dtype(col):
         return col.to_numpy(dtype="float64", na_value=np.nan)
@@ -368,7 +427,11 @@ def _eval(node: ast.AST, t: pd.DataFrame) -> Any:
             return np.logical_not(_truth(v))
         return np.negative(v) if isinstance(node.op, ast.USub) else np.positive(v)
     if isinstance(node, ast.BinOp):
-        return _BINOPS[type(node.op)](_num(_eval(node.left, t)), _num(_eval(node.right, t)))
+        left, right = _num(_eval(node.left, t)), _num(_eval(node.right, t))
+        out = _BINOPS[type(node.op)](left, right)
+        if isinstance(node.op, ast.Pow):  # a missing value makes any power missing (numpy: NaN ** 0 is 1)
+            out = np.where(np.isnan(np.asarray(left, dtype=float)) | np.isnan(np.asarray(right, dtype=float)), np.nan, out)
+        return out
     if isinstance(node, ast.Compare):
         left = _eval(node.left, t)
         result: Any = True
@@ -397,7 +460,7 @@ def _eval(node: ast.AST, t: pd.DataFrame) -> Any:
 
 def _num(x: Any) -> Any:
     if isinstance(x, np.ndarray) and x.dtype == object:
-        return pd.to_numeric(pd.Series(x), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        return to_number(x)
     if isinstance(x, str):
         raise ExpressionError(f"text {x!r} cannot be used in arithmetic")
     return x
@@ -406,13 +469,26 @@ def _num(x: Any) -> Any:
 def _compare(fn: Callable[[Any, Any], Any], left: Any, right: Any) -> Any:
     if (isinstance(left, np.ndarray) and left.dtype == object) or isinstance(left, str) or (
         isinstance(right, np.ndarray) and right.dtype == object) or isinstance(right, str):
-        lser = pd.Series(np.broadcast_to(np.asarray(left, dtype=object), (np.size(left) if np.ndim(left) else 1,)))
-        rv = right
-        try:
-            res = fn(lser.to_numpy(), rv)
-        except TypeError:
-            return np.zeros(len(lser), dtype=bool)
-        res = np.asarray(res, dtype=bool)
-        return res & lser.notna().to_numpy()
+        n = np.size(left) if np.ndim(left) else (np.size(right) if np.ndim(right) else 1)
+        lv = np.broadcast_to(np.asarray(left, dtype=object), (n,))
+        rv = np.broadcast_to(np.asarray(right, dtype=object), (n,))
+        # compared customer by customer: a missing value (None) on either side makes the comparison
+        # false for that customer alone, as does text against a number (numpy would raise for all)
+        ok = pd.notna(lv) & (pd.notna(rv) if isinstance(right, np.ndarray) and right.dtype == object else True)
+        res = np.zeros(n, dtype=bool)
+        if ok.any():
+            a, b = lv[ok], rv[ok]
+            try:
+                res[ok] = np.asarray(fn(a, b), dtype=bool)
+            except TypeError:
+                res[ok] = [_one(fn, x, y) for x, y in zip(a, b, strict=True)]
+        return res
     res = fn(left, right)
     return res
+
+
+def _one(fn: Callable[[Any, Any], Any], x: Any, y: Any) -> bool:
+    try:
+        return bool(fn(x, y))
+    except TypeError:
+        return False

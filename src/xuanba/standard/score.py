@@ -56,7 +56,7 @@ from scipy.stats import rankdata
 
 from xuanba._frames import arrow_text, ids_sorted, text_from_codes
 from xuanba.errors import DataError, Phrase
-from xuanba.standard.expressions import ExpressionError, evaluate
+from xuanba.standard.expressions import ExpressionError, evaluate, to_number, truth
 from xuanba.standard.schema import Criterion, Standard
 
 ROSTER_COLUMNS: tuple[str, ...] = (
@@ -83,11 +83,19 @@ CONTRIBUTION_COLUMNS: tuple[str, ...] = ("customer_id", "criterion", "raw", "nor
 """Columns of the long contributions table (``weight`` is the criterion's share of the score)."""
 
 EXACT_KNAPSACK_MAX = 20_000
-#: The version of the scoring rules (ties, the next tier up): a round stores it, so a later check
-#: can tell a roster scored by older rules (2: the lowest value earns 0, the next tier skips a
-#: tier nobody reached) from one whose figures were changed.
-SCORING_RULES = 2
 """Up to this many candidates a capacity budget is solved exactly (MILP); beyond, greedily."""
+
+#: The version of the scoring rules: a round stores it, so that a later check can tell a roster
+#: scored by older rules from one whose figures were changed (``verify_round``). 2: the lowest
+#: value earns 0, the next tier skips a tier nobody reached. 3: the rules the engine and this
+#: reference share (docs/standard.md, "Edge cases"): a missing value is false in every gate and
+#: comparison, ``**`` of a missing value is missing, text reads as a number by one pattern, ±inf
+#: in a tie-break is a value and in capacity missing, the score adds criteria left to right, the
+#: mean and sd are exact two-pass figures, ``True`` in a list is 1.
+SCORING_RULES = 3
+
+SKIPS_EMPTY_TIERS = 2
+"""The first :data:`SCORING_RULES` whose next tier up skips the tiers nobody reached."""
 
 #: Rows scored or explained at a time (:func:`_score_of`, :func:`_cheapest`): their temporaries
 #: (a customers × criteria block, a dozen arrays per criterion) are held for this many customers,
@@ -279,13 +287,66 @@ def _raw_back(y: np.ndarray, c: Criterion) -> np.ndarray:
     return y if c.direction == "higher" else -y
 
 
+def exact_sum(values: np.ndarray) -> float:
+    """The sum of ``values`` correctly rounded (``math.fsum``): the same whatever the order of the
+    values, which a plain sum is not; a sum beyond the largest double is ±inf.
+
+    Example
+    -------
+    >>> exact_sum(np.array([1e16, 1.0, -1e16])), float(np.sum(np.array([1e16, 1.0, -1e16])))
+    (1.0, 0.0)
+    """
+    import math
+
+    try:
+        return math.fsum(np.asarray(values, dtype="float64").tolist())
+    except OverflowError:
+        return float(np.sum(values))
+
+
+def mean_and_sd(values: np.ndarray) -> tuple[float, float]:
+    """The mean and the population standard deviation of ``values`` (no NaN) in two passes, each
+    sum correctly rounded (:func:`exact_sum`): ``mean = Σx / n``, ``sd = sqrt(Σ(x − mean)² / n)``.
+    Far from zero (epoch milliseconds, 1.7e12 ± 300) a one-pass formula loses digits, and a plain
+    sum depends on the order of the rows; the engine computes the same figures
+    (:func:`xuanba.standard.engine._base_figures`).
+
+    Example
+    -------
+    >>> mean_and_sd(np.array([1.7e12 + 1, 1.7e12 + 3]))
+    (1700000000002.0, 1.0)
+    """
+    import math
+
+    v = np.asarray(values, dtype="float64")
+    n = len(v)
+    if n == 0:
+        return float("nan"), float("nan")
+    mean = exact_sum(v) / n
+    with np.errstate(all="ignore"):
+        d = v - mean
+        var = exact_sum(d * d) / n
+    return mean, math.sqrt(var) if var >= 0 else float("nan")
+
+
+def spread_refused(name: str) -> Exception:
+    """The refusal of a criterion whose values are too large to take their spread (beyond about
+    1e154 their squares pass the largest double), the same words on both implementations."""
+    return DataError(Phrase("err_engine_out_of_range", detail=f"criterion {name!r}"),
+                     fix=Phrase("err_engine_out_of_range_fix"))
+
+
 def _normalise(raw: np.ndarray, c: Criterion) -> _Norm:
     """Normalise one criterion's raw values (missing already substituted where asked)."""
+    import math
+
     n = len(raw)
     ok = ~np.isnan(raw)
     m = int(ok.sum())
     out = np.zeros(n)
-    sd_raw = float(np.std(raw[ok])) if m else 0.0
+    mean_raw, sd_raw = mean_and_sd(raw[ok]) if m else (0.0, 0.0)
+    if not (math.isfinite(mean_raw) and math.isfinite(sd_raw)):
+        raise spread_refused(c.name)
     spread = sd_raw if sd_raw > 0 else max(float(np.abs(raw[ok]).mean()) if m else 1.0, 1.0)
     s = _oriented(raw, c)
     if c.normalise == "bands":
@@ -334,7 +395,7 @@ def _normalise(raw: np.ndarray, c: Criterion) -> _Norm:
             return _raw_back(lo + np.clip(need, 0, 1) * (hi - lo), c)
 
         return _Norm(out, inv_mm, spread)
-    mean, sd = float(v.mean()), float(v.std())
+    mean, sd = (mean_raw if c.direction == "higher" else -mean_raw), sd_raw  # the spread of -x is that of x
     out[ok] = 0.5 if sd == 0 else np.clip(((v - mean) / sd + 3.0) / 6.0, 0.0, 1.0)
 
     def inv_z(need: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -391,6 +452,9 @@ def _next_equal(ids: pd.Series) -> np.ndarray:
 
 
 def _raw_values(table: pd.DataFrame, c: Criterion) -> np.ndarray:
+    if c.field in table.columns and _text_or_date(table[c.field]):  # as the engine refuses a text column
+        raise DataError(f"criterion {c.name!r} ({c.field}) is not a number",
+                        fix="Criteria need numeric fields; use text fields in gates.")
     try:
         values = evaluate(c.field, table)
     except ExpressionError as exc:
@@ -401,6 +465,16 @@ def _raw_values(table: pd.DataFrame, c: Criterion) -> np.ndarray:
     except (TypeError, ValueError):
         raise DataError(f"criterion {c.name!r} ({c.field}) is not a number",
                         fix="Criteria need numeric fields; use text fields in gates.") from None
+
+
+def _text_or_date(col: pd.Series) -> bool:
+    """Whether a column holds text or dates (what the engine reads as a text or time column)."""
+    if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
+        return False
+    if pd.api.types.is_datetime64_any_dtype(col.dtype) or pd.api.types.is_timedelta64_dtype(col.dtype):
+        return True
+    return pd.api.types.infer_dtype(col, skipna=True) in ("string", "bytes", "mixed", "mixed-integer",
+                                                          "date", "datetime", "time", "empty")
 
 
 def _fill_missing(raw: np.ndarray, c: Criterion) -> np.ndarray:
@@ -476,7 +550,7 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
     gate_bits = _no_gate_failed(n, len(standard.gates))
     for bit, g in enumerate(standard.gates):
         try:
-            ok = np.asarray(evaluate(g.expr, table), dtype=bool)
+            ok = truth(evaluate(g.expr, table))  # a missing value is false, as in `not`, `and`, `or`
         except ExpressionError as exc:
             raise DataError(f"gate {g.name!r} cannot be checked: {exc.message}",
                             fix=exc.fix or "Check the field names against the data.") from None
@@ -494,8 +568,10 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
         if col is None:
             raise DataError(f"tie-break field {name!r} is not in the data",
                             fix="Remove it from [tie_break] or provide the field.")
-        vals = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        keys.append(np.where(np.isnan(vals), np.inf, vals if asc else -vals))
+        vals = to_number(col, what=f"tie-break field {name!r}")
+        missing = np.isnan(vals)  # missing last, after every value (±inf too: a value)
+        keys.append(np.where(missing, 0.0, vals if asc else -vals))
+        keys.append(missing.astype(np.int8))  # the more significant key of the two
     order = rank_order(score, keys)
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(1, n + 1)
@@ -518,10 +594,10 @@ def _score_of(crits: list[Criterion], shares: dict[str, float], norms: dict[str,
     score = np.empty(n)
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
-        block = np.empty((stop - start, len(crits)))
-        for j, c in enumerate(crits):
-            block[:, j] = 100.0 * shares[c.name] * norms[c.name].values[start:stop]
-        score[start:stop] = block.sum(axis=1)
+        total = np.zeros(stop - start)
+        for c in crits:  # left to right, as the engine adds them (numpy's sum of a row pairs them)
+            total += 100.0 * shares[c.name] * norms[c.name].values[start:stop]
+        score[start:stop] = total
     return np.round(score, 6)
 
 
@@ -734,8 +810,8 @@ def _apply_capacity(standard: Standard, table: pd.DataFrame, score: np.ndarray, 
     if cap.objective == "score":
         obj = score[cand]
     else:
-        obj = pd.to_numeric(table[cap.objective], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)[cand]
-        obj = np.nan_to_num(obj, nan=0.0)
+        obj = to_number(table[cap.objective], what=f"capacity objective {cap.objective!r}")[cand]
+        obj = np.where(np.isfinite(obj), obj, 0.0)  # missing or infinite: 0, as a criterion's ±inf is missing
     kept = np.zeros(len(score), dtype=bool)
     if cap.budget is None:
         limit = int(cap.max_accounts or len(cand))
@@ -747,7 +823,8 @@ def _apply_capacity(standard: Standard, table: pd.DataFrame, score: np.ndarray, 
             pick = np.argsort(-obj, kind="stable")[:limit]  # ties keep rank order
         kept[cand[pick]] = True
         return kept, {"capacity_method": "top-n"}
-    costs = pd.to_numeric(table[cap.cost_field], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)[cand]
+    costs = to_number(table[cap.cost_field], what=f"capacity cost_field {cap.cost_field!r}")[cand]
+    costs = np.where(np.isinf(costs), np.nan, costs)  # an infinite cost counts as missing (the median)
     if np.isnan(costs).all():
         raise DataError(f"capacity cost_field {cap.cost_field!r} has no values",
                         fix="Load the side tables it needs, or remove the budget from [capacity].")
