@@ -126,3 +126,23 @@ def test_counts_below_from_distinct_values_or_a_window_equal_the_oracle(share, s
     _same(want.roster, got.roster)
     assert got.info == want.info
     assert sorted(made) == {0.0: [], 0.25: [0, 2], 1.0: [0, 1, 2]}[share]
+
+
+def test_with_the_pandas_reference_as_default_the_selection_is_the_references(monkeypatch):
+    """The switch tests and benchmarks use for the oracle (apply.DEFAULT_SCORING) holds for the
+    selection too: no engine query, and the reference's selection."""
+    from xuanba.standard import apply
+
+    std = load_standard(PCT, extra_fields=["a", "b", "t"])
+    frame = _percentile_base(200, 2)
+    want = _oracle_selection(frame, std)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the engine was asked")
+
+    monkeypatch.setattr(apply, "DEFAULT_SCORING", "pandas")
+    monkeypatch.setattr(engine, "select_in_engine", refuse)
+    monkeypatch.setattr(engine, "score_in_engine", refuse)
+    pos, k_top = select(frame, std)
+    assert (pos.tolist(), k_top) == want
+    assert k_top > 0
