@@ -382,6 +382,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         raw_cols = {f"_r{j}": t[f"_r{j}"] for j in range(len(crits))}
     else:
         t, _, label = _with_gates(t, standard)
+        label = ibis.ifelse(t._failed, label, "")  # the names joined only for those a gate failed
         t, raws = _with_raw(t, crits)
         raw_cols = {f"_r{j}": raws[j] for j in range(len(crits))}
     t = t.select(id_column, "score", "rank", *[f"_b{j}" for j in pct], **raw_cols, _gl=label, _tier=t._tier,
