@@ -9,7 +9,8 @@ gates together; written out in place when simple, a table step with helper colum
 a numeric field is read as it is).
 
 Each criterion's normalisation is a column expression over the whole base — ``percentile`` from
-how many values lie strictly below (a rank window), ``minmax`` and ``zscore`` from figures of the
+how many values lie strictly below (a rank window, or on DuckDB, when the criterion has few
+distinct values, a running count over them joined back), ``minmax`` and ``zscore`` from figures of the
 base read in one-row queries and returned as literals, ``bands`` a case. A missing value earns 0;
 replacing it (``missing = "median"`` or a number) happens before.
 
@@ -19,7 +20,8 @@ built in a few projections that carry only what later ones read, and the one-row
 few as the figures allow. :func:`score_in_engine` on DuckDB pays it once per shape: the numbers
 that change between calls (weights, bars, the figures of the base) are variables
 (:mod:`~xuanba.standard.engine_cache`), each query is compiled once and the roster's expression
-built once, so a tune or what-if loop pays mostly DuckDB's own time.
+built once, so a tune or what-if loop pays mostly DuckDB's own time. :func:`select_in_engine`
+stops after tiers and capacity: the selection alone, for a tune or a backtest.
 """
 
 from __future__ import annotations
