@@ -77,12 +77,27 @@ def apply_standard(fields: Any, standard: Standard, *, contributions: bool = Tru
 def select(fields: Any, standard: Standard) -> tuple[np.ndarray, int]:
     """The standard's selection on ``fields`` (a pandas table sorted by ``customer_id``, as a
     round gathers it): the positions of the selected rows, best first, and the size of the top
-    tier. What a backtest and a tune need at every cutoff."""
+    tier. What a backtest and a tune need at every cutoff and variant: on the engine computed up
+    to tiers and capacity only (:func:`xuanba.standard.engine.select_in_engine`), the same
+    selection as the whole roster's; with the pandas reference as the default (a test's oracle),
+    from its roster."""
+    import pandas as pd
+
     from xuanba._frames import positions_in
 
-    roster = apply_standard(fields, standard, contributions=False).roster
-    chosen = roster.loc[roster["selected"].to_numpy(dtype=bool)]
-    pos = positions_in(chosen["customer_id"].astype("str"), fields["customer_id"].astype("str"))
+    if DEFAULT_SCORING == "duckdb":
+        from xuanba.standard.engine import select_in_engine
+
+        ids, tiers = select_in_engine(fields, standard)
+        chosen = pd.Series(pd.array(ids, dtype="str"))
+        top = tiers.to_numpy(zero_copy_only=False) == 0  # the first tier's members
+    else:
+        roster = apply_standard(fields, standard, contributions=False).roster
+        picked = roster.loc[roster["selected"].to_numpy(dtype=bool)]
+        chosen = picked["customer_id"].astype("str")
+        top = (picked["tier"] == standard.tiers[0].name).to_numpy() if standard.tiers else []
+    if not len(chosen):
+        return np.empty(0, dtype=np.int64), 0
+    pos = positions_in(chosen, fields["customer_id"].astype("str"))
     assert pos is not None, "every selected customer is one of the fields"
-    k_top = int((chosen["tier"] == standard.tiers[0].name).sum()) if standard.tiers else 0
-    return pos, k_top
+    return pos, int(np.count_nonzero(top)) if standard.tiers else 0
