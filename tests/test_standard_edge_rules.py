@@ -525,22 +525,29 @@ def test_the_median_of_two_subnormal_values():
     assert _by_id(r, "score") == {"c000": 50.0, "c001": 50.0, "c002": 50.0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="documented limit (docs/standard.md): a frame's non-text ids reach the engine as "
-    "Arrow booleans, timestamps or fail (a mix); making them text first is score_in_engine's",
-)
 @pytest.mark.parametrize(
-    "ids",
-    [[True, False], pd.Series([1, "1a", 2.5], dtype=object)],
-    ids=["bool", "mixed"],
+    "ids, texts",
+    [
+        ([True, False], ["False", "True"]),
+        (pd.Series([1, "1a", 2.5], dtype=object), ["1", "1a", "2.5"]),
+        (pd.to_datetime(["2020-01-01", "2020-01-02"]), ["2020-01-01", "2020-01-02"]),
+        ([7, 10], ["10", "7"]),
+    ],
+    ids=["bool", "mixed", "dates", "integers"],
 )
-def test_ids_that_are_not_text(ids):
-    """F11: the roster's id is the id as text; pandas writes ``True`` where the engine writes
-    ``true``, and a column mixing numbers and text does not reach the engine. Not fixed."""
+def test_ids_that_are_not_text(ids, texts):
+    """F11: the roster's id is the id as text, as the reference writes it (``True``, not DuckDB's
+    ``true``; ``2020-01-01``, not ``2020-01-01 00:00:00``), a column mixing numbers and text
+    included, from a pandas frame and from an Arrow table of the same ids."""
+    import pyarrow as pa
+
     frame = pd.DataFrame({"customer_id": ids, "a": np.arange(len(ids), dtype=float)})
-    r = both(frame, _standard(ONE, tiers=({"quota": 1},)))
-    assert sorted(r.roster["customer_id"]) == sorted(str(i) for i in ids)
+    std = _standard(ONE, tiers=({"quota": 1},))
+    r = both(frame, std)
+    assert sorted(r.roster["customer_id"]) == texts
+    if not isinstance(ids, pd.Series):  # a mix of numbers and text makes no Arrow column
+        got = score_in_engine(pa.Table.from_pandas(frame, preserve_index=False), std).roster
+        assert sorted(got["customer_id"]) == texts
 
 
 # -- hostile values on random standards ----------------------------------------------------------

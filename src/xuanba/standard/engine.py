@@ -1184,7 +1184,12 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
         cols = [c for c in fields.column_names if c in used] if isinstance(fields, pa.Table) else [
             c for c in fields.columns if c in used]
         arrow = fields.select(cols) if isinstance(fields, pa.Table) else pa.Table.from_pandas(
-            fields[cols], preserve_index=False)  # only what the standard reads goes to the engine
+            _ids_as_text(fields[cols], id_column), preserve_index=False)  # only what the standard reads
+        if id_column in arrow.column_names and not pa.types.is_string(arrow.schema.field(id_column).type) \
+                and not pa.types.is_large_string(arrow.schema.field(id_column).type):  # an Arrow table's
+            i = arrow.column_names.index(id_column)
+            arrow = arrow.set_column(i, id_column, pa.array(
+                _ids_as_text(arrow.select([id_column]).to_pandas(), id_column)[id_column], type=pa.string()))
         for i, f in enumerate(arrow.schema):  # a column with no value at all: text with nothing in it
             if pa.types.is_null(f.type):
                 arrow = arrow.set_column(i, f.name, arrow.column(i).cast(pa.string()))
@@ -1203,6 +1208,25 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
             detail = str(exc).splitlines()[0][:200]
             raise DataError(Phrase("err_engine_out_of_range", detail=detail),
                             fix=Phrase("err_engine_out_of_range_fix")) from None
+
+
+def _ids_as_text(frame: Any, id_column: str) -> Any:
+    """``frame`` with its ids as the reference reads them, text (``str(id)``: ``True``, ``1``,
+    ``2.5``, ``2020-01-01``), missing ones left missing; unchanged (no copy) when they are text.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> _ids_as_text(pd.DataFrame({"customer_id": [True, None]}), "customer_id")["customer_id"].tolist()
+    ['True', nan]
+    """
+    from pandas.api.types import is_string_dtype
+
+    if id_column not in frame.columns or is_string_dtype(frame[id_column]):
+        return frame
+    out = frame.copy(deep=False)
+    out[id_column] = frame[id_column].astype("str")
+    return out
 
 
 def _refuse_text_criteria(table: Any, standard: Standard) -> None:
