@@ -60,16 +60,24 @@ class RestOfBase:
         return self.named if self.local and self.roster is not None else None
 
 
+def misses_customers(meta: dict[str, Any] | None) -> bool:
+    """Whether a round (its stored ``meta``) left customers of its base out of the workspace: it
+    stored its selection only and selected fewer than its base. A round that selected every
+    customer stored them all, and every count over its stored rows is whole."""
+    if not holds_selection_only(meta):
+        return False
+    m = meta or {}
+    return m.get("n_customers") is None or int(m.get("n_selected") or 0) < int(m["n_customers"])
+
+
 def rest_of_base(meta: dict[str, Any] | None, round_id: int) -> RestOfBase | None:
     """What round ``round_id`` (its stored ``meta``) says of the customers it did not store;
     ``None`` for a round that stored every customer. A local roster is looked for; a URL or a
     catalog table is taken as the round recorded it (this machine may not reach it). A round that
     selected every customer of its base stored them all: ``None`` too."""
-    if not holds_selection_only(meta):
+    if not misses_customers(meta):
         return None
     m = meta or {}
-    if m.get("n_customers") is not None and int(m.get("n_selected") or 0) >= int(m["n_customers"]):
-        return None
     named = str(m["roster_out"]) if m.get("roster_out") else None
     places = m.get("roster_places") if isinstance(m.get("roster_places"), dict) else {}
     roster = places.get("roster") or (str(Path(named) / ROSTER_FILE) if named is not None else None)
