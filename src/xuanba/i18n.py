@@ -1814,6 +1814,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "cli_top": ("Top {n}", "前 {n} 名"),
     "cli_roster_written": ("Roster written to {path}.", "名单已写入 {path}。"),
     "cli_replay_written": ("Roster of the last round written to {path}.", "最后一轮的名单已写入 {path}。"),
+    "replay_spark_no_roster": ("The rank correlation was not computed: a replay on Spark without --roster-out "
+                               "keeps no roster of every customer, only each round's selection (a cluster's "
+                               "executors cannot write to this machine's disk). Give --roster-out (a URL the "
+                               "cluster shares, or table:db.name) to have it.",
+                               "未计算排名相关系数：在 Spark 上回放而未指定 --roster-out 时，不保留全部客户的名单，"
+                               "只保留每轮的入选客户（集群的执行器无法写入本机磁盘）。如需该系数，请用 --roster-out "
+                               "指定集群共享的 URL 或 table:库.表。"),
     "cli_replay_title": ("Replay every {every} from {start} to {end}", "从 {start} 到 {end} 每{every}重放一轮"),
     "cli_no_rounds": ("No rounds yet: run `xuanba round --standard S.toml --cutoff DATE`.",
                       "还没有任何一轮：请运行 `xuanba round --standard S.toml --cutoff DATE`。"),
