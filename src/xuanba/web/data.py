@@ -819,6 +819,13 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
     return out
 
 
+def stored_selection(ws: Workspace, rid: int) -> Any:
+    """A function giving round ``rid``'s stored rows (``customer_id``, ``rank``, ``score``) as Arrow:
+    what :func:`xuanba.rounds.selection_only.rest_of_base` checks a roster output against."""
+    return lambda: ws.con.execute(
+        "SELECT customer_id, rank, score FROM roster WHERE round_id = ?", [rid]).to_arrow_table()
+
+
 def selection_only(ws: Workspace, rid: int, owner: str | None = None, lang: str = "en") -> dict[str, Any] | None:
     """What a page says of round ``rid`` when it stored only its selected customers (a round run
     on an engine): the engine, the whole base's counts and where every customer's roster row is
@@ -829,7 +836,7 @@ def selection_only(ws: Workspace, rid: int, owner: str | None = None, lang: str 
     from xuanba.i18n import t
     from xuanba.rounds.selection_only import rest_of_base, selection_note
 
-    rest = rest_of_base(meta(ws, rid), rid)
+    rest = rest_of_base(meta(ws, rid), rid, stored_selection(ws, rid))
     if rest is None:
         return None
     if owner is not None:
@@ -853,7 +860,7 @@ def unstored_customer(ws: Workspace, round_ref: str | int | None, customer_id: s
     from xuanba.rounds.selection_only import unstored_customer as said
 
     rid = resolve(ws, round_ref)
-    rest = rest_of_base(meta(ws, rid), rid) if rid is not None else None
+    rest = rest_of_base(meta(ws, rid), rid, stored_selection(ws, rid)) if rid is not None else None
     out = said(rest, str(customer_id), lang, owner) if rest is not None else None
     if out is None:
         return None
