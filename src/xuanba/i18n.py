@@ -1500,6 +1500,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_roster_out_empty": ("--roster-out is empty", "--roster-out 是空的"),
     "err_roster_out_empty_fix": ("Give a folder, a URL Spark writes, or table:db.name.",
                                  "请给出文件夹、Spark 能写入的网址，或 table:库名.表名。"),
+    "err_roster_out_chars": ("--roster-out {value} holds {chars}, which the engines read as a pattern or cannot "
+                             "write",
+                             "--roster-out {value} 含有 {chars}，引擎会把它当作通配模式读取，或无法写入"),
+    "err_roster_out_chars_fix": ("Name a folder or URL without line breaks, control characters or * ? [ ] { }.",
+                                 "请给出不含换行、控制字符或 * ? [ ] { } 的文件夹或网址。"),
     "err_roster_out_table_name": ("--roster-out {value} is not a table name", "--roster-out {value} 不是表名"),
     "err_roster_out_table_name_fix": ("Name a catalog table as table:db.name (letters, digits and _), e.g. "
                                       "table:sales.roster.",
