@@ -159,3 +159,41 @@ def test_a_reps_count_of_a_round_that_stored_its_selection_only_is_still_not_kno
     assert row["customers"] is None and row["selected"] == int(mine["selected"].sum())
     assert t("selection_only_rep_count", lang) in " ".join(seen(page.text))
     assert over.json()["customers"] is None
+
+
+@pytest.fixture(scope="module")
+def two_rounds(tmp_path_factory):
+    """Two cutoffs of the standard that selects everyone, stored by the workspace and by the engine."""
+    tmp = tmp_path_factory.mktemp("allsel2")
+    tx = simulated_transactions(150, seed=6)
+    ws = _workspace(tmp, tx)
+    std = load_standard(EVERYONE)
+    eng = tmp / "eng.duckdb"
+    for cut in ("2025-09-30", CUTOFF):
+        run_round(ws, std, cut, check_model=False)
+        run_round_on_engine(tx, std, cut, workspace=eng, side_tables=ws, check_model=False)
+    return {"ws": ws, "eng": eng}
+
+
+def test_comparing_two_engine_rounds_that_selected_everyone_is_the_workspaces_comparison(
+    two_rounds, tmp_path
+):
+    """Every customer stored on both sides: who rose and fell and the rank correlation are said,
+    as the workspace rounds' comparison says them, and the movers are the same."""
+    [ws] = _get(two_rounds["ws"], tmp_path, "boss", "manager", None, "/api/rounds/compare?a=1&b=2")
+    [eng] = _get(
+        two_rounds["eng"], tmp_path, "boss", "manager", None, "/api/rounds/compare?a=1&b=2"
+    )
+    want, got = ws.json(), eng.json()
+    keys = ("entered", "left", "rose", "fell", "same", "kept")
+    assert {k: got["summary"].get(k) for k in keys} == {k: want["summary"].get(k) for k in keys}
+    assert want["summary"]["rose"] > 0 and want["summary"]["fell"] > 0
+    assert got["summary"]["rank_correlation"] == pytest.approx(
+        want["summary"]["rank_correlation"], abs=1e-12
+    )
+    assert not got.get("partial") and not got["summary"].get("selection_only")
+    assert got["migration"] == want["migration"]
+    for status in ("rose", "fell"):
+        assert [r["customer_id"] for r in got["movers"][status]] == [
+            r["customer_id"] for r in want["movers"][status]
+        ]
