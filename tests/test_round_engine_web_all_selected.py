@@ -197,3 +197,35 @@ def test_comparing_two_engine_rounds_that_selected_everyone_is_the_workspaces_co
         assert [r["customer_id"] for r in got["movers"][status]] == [
             r["customer_id"] for r in want["movers"][status]
         ]
+
+
+#: Everyone selected, in two tiers: a customer in B has a gap to A, and their statement advice.
+TWO_TIERS = EVERYONE.replace(
+    'name = "A"\nmin_score = 0', 'name = "A"\nmin_score = 60\n[[tiers]]\nname = "B"\nmin_score = 0'
+)
+
+
+def test_a_statement_of_an_engine_round_that_selected_everyone_gives_the_workspaces_advice(
+    tmp_path,
+):
+    """The statement's advice rounds a step against every customer's values: a round that stored
+    them all gives it, word for word the workspace round's."""
+    from xuanba.outputs.statements import build_statement
+
+    assert "min_score = 60" in TWO_TIERS
+    tx = simulated_transactions(150, seed=8)
+    ws = _workspace(tmp_path, tx)
+    std = load_standard(TWO_TIERS)
+    run_round(ws, std, CUTOFF, check_model=False)
+    eng = tmp_path / "eng.duckdb"
+    run_round_on_engine(tx, std, CUTOFF, workspace=eng, side_tables=ws, check_model=False)
+    want_round, got_round = load_round(ws, "latest"), load_round(eng, "latest")
+    assert got_round.meta["n_selected"] == got_round.meta["n_customers"]
+    b = want_round.roster.loc[want_round.roster["tier"] == "B"].iloc[0]
+    cid = str(b["customer_id"])
+    want = seen(build_statement(want_round, cid, lang="en"))
+    got = seen(build_statement(got_round, cid, lang="en"))
+    advice = [w for w in want if "revenue" in w.lower() and any(ch.isdigit() for ch in w)]
+    assert advice, want
+    for line in advice:
+        assert line in got, line
