@@ -103,7 +103,12 @@ def rest_of_base(
         local,
         places.get("fields"),
     )
-    if selected is not None and local and roster is not None and not holds_the_round(rest, selected):
+    if (
+        selected is not None
+        and local
+        and roster is not None
+        and not holds_the_round(rest, selected)
+    ):
         return replace(rest, roster=None, replaced=True)
     return rest
 
@@ -123,7 +128,15 @@ def holds_the_round(rest: RestOfBase, selected: Callable[[], Any]) -> bool:
 
     path = Path(str(rest.roster))
     st = path.stat()
-    key = (str(path), st.st_ino, st.st_mtime_ns, st.st_size, rest.round_id, rest.n_customers, rest.n_selected)
+    key = (
+        str(path),
+        st.st_ino,
+        st.st_mtime_ns,
+        st.st_size,
+        rest.round_id,
+        rest.n_customers,
+        rest.n_selected,
+    )
     if key in _HELD:
         return _HELD[key]
     file = _parquet(str(path))
