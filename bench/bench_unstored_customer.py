@@ -5,7 +5,9 @@
 but not selected"; before, it answered "not found" at once. This times that read
 (:func:`xuanba.rounds.selection_only.unstored_customer`) on made-up ``roster.parquet`` and
 ``fields.parquet`` files of N customers in rank order, as an engine round writes them: a
-manager's look-up, a rep's (with the owner check) and an id the files do not hold.
+manager's look-up, a rep's (with the owner check) and an id the files do not hold; and the check
+that the file still holds the round's rows (:func:`xuanba.rounds.selection_only.holds_the_round`,
+made once per version of the file, then kept), against a stored selection of 1,000.
 
     python bench/bench_unstored_customer.py                    # 100 k customers
     flock /tmp/xuanba-heavy.lock python bench/bench_unstored_customer.py --customers 1e6
@@ -87,6 +89,27 @@ def main() -> None:
         )
         print("| look-up | median ms | CPU ms (median) | answer |")
         print("|---|---:|---:|---|")
+        import duckdb
+
+        from xuanba.rounds import selection_only
+
+        with duckdb.connect() as con:  # the round's stored selection, as the workspace gives it
+            stored = con.execute("SELECT customer_id, rank, score FROM read_parquet(?) WHERE selected",
+                                 [str(out / "roster.parquet")]).to_arrow_table()
+
+        def check() -> bool:
+            selection_only._HELD.clear()  # as for a file not seen before
+            return selection_only.holds_the_round(rest, lambda: stored)
+
+        check()
+        walls, cpus = [], []
+        for _ in range(args.repeat):
+            c0, t0 = _cpu(), time.perf_counter()
+            held = check()
+            walls.append(time.perf_counter() - t0)
+            cpus.append(_cpu() - c0)
+        print(f"| the file is the round's (once per file version) | {1e3 * statistics.median(walls):.1f} | "
+              f"{1e3 * statistics.median(cpus):.1f} | {held} |")
         for name, (who, scope) in cases.items():
             # warm-up: the file's footer in the page cache
             unstored_customer(rest, who, "en", scope)

@@ -454,13 +454,11 @@ def test_a_roster_write_that_fails_on_duckdb_is_said_and_keeps_the_earlier_roste
     run_round_on_engine(tx, std, "2025-12-31", roster_out=tmp_path / "out")
     before = (tmp_path / "out" / "roster.parquet").read_bytes()
 
-    def full_disk(self, path, **kwargs):
+    def full_disk(expr, path):
         Path(path).write_bytes(b"PAR1 half")
         raise OSError(28, "No space left on device")
 
-    import ibis.expr.types as ir
-
-    monkeypatch.setattr(ir.Table, "to_parquet", full_disk)
+    monkeypatch.setattr("xuanba.rounds.roster_out._write_parquet", full_disk)  # the engine's writer
     with pytest.raises(InputError, match="could not be written to .*roster.parquet.*No space left") as info:
         run_round_on_engine(tx, std, "2025-09-30", roster_out=tmp_path / "out")
     assert "kept as it was" in info.value.fix

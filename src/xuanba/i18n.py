@@ -350,6 +350,14 @@ TEXT: dict[str, tuple[str, str]] = {
                             "其余 {rest} 位客户的名单行曾写到 {folder}，但那里已没有 {file}。"),
     "selection_only_gone_one": ("The other customer's row was written to {folder}, which no longer holds {file}.",
                                 "另一位客户的名单行曾写到 {folder}，但那里已没有 {file}。"),
+    "selection_only_replaced": ("The other {rest} customers' rows were written to {folder}, but the {file} there "
+                                "now holds another round's roster, not this round's.",
+                                "其余 {rest} 位客户的名单行曾写到 {folder}，但那里的 {file} 现在是另一轮的名单，"
+                                "不是本轮的。"),
+    "selection_only_replaced_one": ("The other customer's row was written to {folder}, but the {file} there now "
+                                    "holds another round's roster, not this round's.",
+                                    "另一位客户的名单行曾写到 {folder}，但那里的 {file} 现在是另一轮的名单，"
+                                    "不是本轮的。"),
     "selection_only_lost": ("The other {rest} customers' rows were not kept (the round was run without "
                             "--roster-out).",
                             "其余 {rest} 位客户的名单行未保存（本轮运行时未用 --roster-out）。"),
@@ -1492,6 +1500,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_roster_out_empty": ("--roster-out is empty", "--roster-out 是空的"),
     "err_roster_out_empty_fix": ("Give a folder, a URL Spark writes, or table:db.name.",
                                  "请给出文件夹、Spark 能写入的网址，或 table:库名.表名。"),
+    "err_roster_out_chars": ("--roster-out {value} holds {chars}, which the engines read as a pattern or cannot "
+                             "write",
+                             "--roster-out {value} 含有 {chars}，引擎会把它当作通配模式读取，或无法写入"),
+    "err_roster_out_chars_fix": ("Name a folder or URL without line breaks, control characters or * ? [ ] { }.",
+                                 "请给出不含换行、控制字符或 * ? [ ] { } 的文件夹或网址。"),
     "err_roster_out_table_name": ("--roster-out {value} is not a table name", "--roster-out {value} 不是表名"),
     "err_roster_out_table_name_fix": ("Name a catalog table as table:db.name (letters, digits and _), e.g. "
                                       "table:sales.roster.",
@@ -1821,6 +1834,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "cli_top": ("Top {n}", "前 {n} 名"),
     "cli_roster_written": ("Roster written to {path}.", "名单已写入 {path}。"),
     "cli_replay_written": ("Roster of the last round written to {path}.", "最后一轮的名单已写入 {path}。"),
+    "replay_spark_no_roster": ("The rank correlation was not computed: a replay on Spark without --roster-out "
+                               "keeps no roster of every customer, only each round's selection (a cluster's "
+                               "executors cannot write to this machine's disk). Give --roster-out (a URL the "
+                               "cluster shares, or table:db.name) to have it.",
+                               "未计算排名相关系数：在 Spark 上回放而未指定 --roster-out 时，不保留全部客户的名单，"
+                               "只保留每轮的入选客户（集群的执行器无法写入本机磁盘）。如需该系数，请用 --roster-out "
+                               "指定集群共享的 URL 或 table:库.表。"),
     "cli_replay_title": ("Replay every {every} from {start} to {end}", "从 {start} 到 {end} 每{every}重放一轮"),
     "cli_no_rounds": ("No rounds yet: run `xuanba round --standard S.toml --cutoff DATE`.",
                       "还没有任何一轮：请运行 `xuanba round --standard S.toml --cutoff DATE`。"),

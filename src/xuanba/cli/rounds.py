@@ -235,8 +235,9 @@ def register(app: typer.Typer) -> None:
         if replay:
             written = str(write_table(roster_for_people(rep.rounds[-1]), out, sheet="roster", lang=lang,
                                           columns=criterion_columns(rep.rounds[-1].standard))) if out is not None else None
+            notes = [say(k) for k in rep.notes]  # what the summary leaves unsaid, and why
             if as_json:
-                emit_json({"rounds": rep.summary.to_dict("records"), "out": written})
+                emit_json({"rounds": rep.summary.to_dict("records"), "out": written, "notes": notes})
                 return
             grid = Table(title=say("cli_replay_title", every=every, start=from_, end=to))
             for col in rep.summary.columns:
@@ -244,6 +245,8 @@ def register(app: typer.Typer) -> None:
             for row in rep.summary.itertuples(index=False):
                 grid.add_row(*("" if v is None or v is pd.NA else _fmt(v) for v in row))
             console.print(grid)
+            for note in notes:
+                console.print(note, markup=False)
             if written:
                 console.print(say("cli_replay_written", path=written))
             return

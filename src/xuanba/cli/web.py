@@ -49,7 +49,7 @@ def _no_such_customer(ws: Workspace, customer: str) -> NoReturn:
     from xuanba.web import data
 
     rid = data.resolve(ws, "latest")
-    rest = rest_of_base(data.meta(ws, rid), rid) if rid is not None else None
+    rest = rest_of_base(data.meta(ws, rid), rid, data.stored_selection(ws, rid)) if rid is not None else None
     if rest is None:
         raise InputError(Phrase("web_cli_no_customer", customer=repr(customer)), fix=Phrase("web_cli_no_customer_fix"))
     words = {"round_id": rid, "engine": rest.engine, "sel": f"{rest.n_selected:,}", "n": f"{rest.n_customers:,}",

@@ -147,10 +147,11 @@ def roster_table_name(meta: Mapping[str, Any] | None) -> str:
 
 
 def selection_file_note(meta: Mapping[str, Any] | None, round_id: int, lang: str,
-                        tables: Sequence[str] = ("roster",)) -> str | None:
+                        tables: Sequence[str] = ("roster",), selected: Any = None) -> str | None:
     """What to say beside an export of ``tables`` of round ``round_id`` that stored only its
     selected customers: that the file holds those only, and where every customer's row is
-    (:func:`xuanba.rounds.selection_only.selection_note`); ``None`` when there is nothing to say."""
+    (:func:`xuanba.rounds.selection_only.selection_note`; ``selected``: the round's stored rows,
+    to check a roster output is still the round's); ``None`` when there is nothing to say."""
     from xuanba.i18n import counted, t
     from xuanba.rounds.selection_only import (
         rest_of_base,
@@ -159,7 +160,7 @@ def selection_file_note(meta: Mapping[str, Any] | None, round_id: int, lang: str
         where_the_rest_is,
     )
 
-    rest = rest_of_base(dict(meta or {}), round_id)
+    rest = rest_of_base(dict(meta or {}), round_id, selected)
     if rest is None or not set(tables) & set(CUSTOMER_TABLES):
         return None
     held = t(counted("selection_only_file", rest.n_selected), lang, sel=f"{rest.n_selected:,}")
@@ -176,7 +177,8 @@ def export_note(workspace: Any, round_id: str, tables: Sequence[str] = ("roster"
     with open_workspace(workspace, read_only=True) as ws:
         rid = resolve_round_id(ws, round_id)
         row = ws.con.execute("SELECT meta_json FROM rounds WHERE round_id = ?", [rid]).fetchone()
-    return selection_file_note(json.loads(row[0]) if row else None, rid, lang, tables)
+        return selection_file_note(json.loads(row[0]) if row else None, rid, lang, tables, selected=lambda: ws.con.execute(
+            "SELECT customer_id, rank, score FROM roster WHERE round_id = ?", [rid]).to_arrow_table())
 
 
 def roster_for_people(rnd: Any) -> pd.DataFrame:

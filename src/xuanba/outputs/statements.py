@@ -177,10 +177,11 @@ def base_size(round_: Any) -> int:
 
 def _distributions_of(round_: Any) -> dict[str, np.ndarray]:
     """:func:`_distributions` of the round's customers; none when it stored only the selected ones
-    (their values alone would make the advice's rounding name too few customers: no advice)."""
-    from xuanba.rounds.store import holds_selection_only
+    (their values alone would make the advice's rounding name too few customers: no advice); a
+    round that selected every customer stored them all."""
+    from xuanba.rounds.selection_only import misses_customers
 
-    if holds_selection_only(getattr(round_, "meta", None)):
+    if misses_customers(getattr(round_, "meta", None)):
         return {}
     return _distributions(round_.contributions, round_.standard.public_criteria)
 

@@ -210,15 +210,16 @@ def diff_loaded(ra: Round, rb: Round, customers: Collection[str] | None = None) 
     d.summary["cutoff_a"] = ra.meta["cutoff"]
     d.summary["cutoff_b"] = rb.meta["cutoff"]
     d.summary["same_standard"] = ra.meta["standard_sha256"] == rb.meta["standard_sha256"]
-    from xuanba.rounds.store import holds_selection_only
+    from xuanba.rounds.selection_only import misses_customers
 
-    partial = [r.meta for r in (ra, rb) if holds_selection_only(r.meta)]
+    # a round that selected every customer stored them all: compared as a workspace round is
+    partial = [r.meta for r in (ra, rb) if misses_customers(r.meta)]
     if partial:  # a round run on an engine holds its selection only: who else moved is not known
         d.summary["selection_only"] = True
         d.summary["engine"] = partial[-1].get("engine")
         d.summary.update(rose=None, fell=None, same=None, rank_correlation=None)  # not counted over the selections
         for side, r in (("a", ra), ("b", rb)):
-            if holds_selection_only(r.meta):
+            if misses_customers(r.meta):
                 # a customer that round did not store was not selected there; whether they were in its
                 # base is not known, so never "(absent)"; its base is counted in its meta
                 col = f"tier_{side}"

@@ -49,10 +49,12 @@ def replay_cutoffs(start: dt.date | str, end: dt.date | str, every: str = "quart
 
 @dataclass
 class Replay:
-    """The rounds of a replay and a table of how the selection moved from one to the next."""
+    """The rounds of a replay and a table of how the selection moved from one to the next;
+    ``notes``: keys of :mod:`xuanba.i18n` for what the summary leaves unsaid and why."""
 
     rounds: list[Round]
     summary: pd.DataFrame
+    notes: tuple[str, ...] = ()
 
 
 def replay_rounds(
@@ -124,7 +126,10 @@ def replay_rounds_on_engine(
     ``roster_out/<YYYY-MM-DD>/`` for a folder or a URL, the tables ``db.name_<YYYYMMDD>`` and
     ``db.name_<YYYYMMDD>_fields`` for ``table:db.name`` (one table per cutoff, sorting by cutoff;
     one that exists is refused before any round runs unless ``roster_replace``); without
-    ``roster_out`` a temporary folder, removed at the end. Each round lands whole or not at all,
+    ``roster_out`` a temporary folder on this machine, removed at the end, on DuckDB; on Spark no
+    roster of every customer at all (the executors of a cluster cannot write to the driver's disk):
+    the rounds keep their selection, as a round without ``roster_out`` does, and the rank
+    correlation is not computed (NaN; ``notes`` says why). Each round lands whole or not at all,
     as one round does (:func:`~xuanba.rounds.roster_out.roster_landing`): a replay that fails at a
     cutoff leaves the earlier cutoffs' rosters (and rounds) whole and nothing of that cutoff's.
 
@@ -157,15 +162,17 @@ def replay_rounds_on_engine(
     tiers = [t.name for t in std.tiers]
     rounds: list[Round] = []
     rows = []
+    # on Spark, no place this machine picks: a cluster's executors write to their own disks
+    unwritten = base is None and getattr(backend, "name", None) == "pyspark"
     with contextlib.ExitStack() as stack:
-        if base is None:  # the rosters only for the rank correlation: the rounds do not name them
+        if base is None and not unwritten:  # the rosters only for the rank correlation: the rounds do not name them
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="xuanba-replay-"))
             base = RosterOut("folder", folder, temporary=True)
         previous: RosterOut | None = None
         for cut in cutoffs:
             if progress:
                 progress(f"round at {cut}")
-            target = base.for_cutoff(cut)
+            target = base.for_cutoff(cut) if base is not None else None
             rnd = run_round_on_engine(transactions, std, cut, workspace=workspace, roster_out=target,
                                       roster_replace=roster_replace,
                                       time_unit=time_unit, name=f"{std.name} v{std.version} replay @ {cut}",
@@ -174,10 +181,11 @@ def replay_rounds_on_engine(
             row = {"cutoff": cut, "round_id": rnd.round_id, "customers": rnd.meta["n_customers"],
                    "selected": rnd.meta["n_selected"], "entered": None, "left": None, "kept": None,
                    "rank_correlation": None}
-            if rounds and previous is not None:
+            if rounds:
                 d = compare_rosters(rounds[-1].roster, rnd.roster, tiers)  # the selections: who entered, left, stayed
                 row.update(entered=d.summary["entered"], left=d.summary["left"], kept=d.summary["kept"],
-                           rank_correlation=_written_rank_correlation(backend, previous, target))
+                           rank_correlation=None if previous is None or target is None
+                           else _written_rank_correlation(backend, previous, target))
             rounds.append(rnd)
             rows.append(row)
             previous = target
@@ -185,7 +193,7 @@ def replay_rounds_on_engine(
     for col in ("entered", "left", "kept"):
         summary[col] = pd.array(summary[col], dtype="Int64")
     summary["rank_correlation"] = summary["rank_correlation"].astype("float64")
-    return Replay(rounds, summary)
+    return Replay(rounds, summary, ("replay_spark_no_roster",) if unwritten else ())
 
 
 def _written_rank_correlation(backend: Any, a: RosterOut, b: RosterOut) -> float:

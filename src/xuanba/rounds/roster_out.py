@@ -49,6 +49,10 @@ TABLE_PREFIX = "table:"
 #: ``[catalog.]db.name`` or ``name``: plain identifiers, never SQL.
 _TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
 _TMP = ".xuanba-tmp-"
+#: What a folder or URL must not hold: characters DuckDB and Spark read as a glob (a roster read
+#: back would be other folders' too) and control characters (a line break is written as ``\n`` by
+#: the SQL an engine runs: the write fails after the whole round).
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f*?\[\]{}]")
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ def parse_roster_out(value: str | os.PathLike[str] | RosterOut | None, *, replac
     if value is None or isinstance(value, RosterOut):
         return value
     if isinstance(value, os.PathLike):  # a Path has lost a URL's double slash: it is a folder
-        return RosterOut("folder", os.fspath(value), replace)
+        return RosterOut("folder", _safe(os.fspath(value)), replace)
     text = str(value).strip()
     if not text:
         raise InputError(Phrase("err_roster_out_empty"), fix=Phrase("err_roster_out_empty_fix"))
@@ -123,8 +127,27 @@ def parse_roster_out(value: str | os.PathLike[str] | RosterOut | None, *, replac
                              fix=Phrase("err_roster_out_table_name_fix"))
         return RosterOut("table", name, replace)
     if "://" in text:
-        return RosterOut("url", text.rstrip("/"), replace)
-    return RosterOut("folder", text, replace)
+        return RosterOut("url", _safe(text).rstrip("/"), replace)
+    return RosterOut("folder", _safe(text), replace)
+
+
+def _safe(where: str) -> str:
+    """``where`` (a folder or a URL), or an :class:`InputError` when it holds :data:`_UNSAFE`
+    characters.
+
+    Example
+    -------
+    >>> _safe("out/round-*")
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.InputError: --roster-out 'out/round-*' holds '*', which the engines read as a pattern or cannot write
+      fix: Name a folder or URL without line breaks, control characters or * ? [ ] { }.
+    """
+    found = sorted(set(_UNSAFE.findall(where)))
+    if found:
+        raise InputError(Phrase("err_roster_out_chars", value=repr(where), chars=", ".join(map(repr, found))),
+                         fix=Phrase("err_roster_out_chars_fix"))
+    return where
 
 
 def checked_roster_out(target: RosterOut | None, backend: Any) -> RosterOut | None:
@@ -269,7 +292,22 @@ def _folder_landing(dest: str) -> Iterator[Any]:
     from xuanba._files import atomic_tree
 
     with atomic_tree(dest) as tmp:
-        yield lambda expr: expr.to_parquet(tmp)
+        yield lambda expr: _write_parquet(expr, str(tmp))
+
+
+def _write_parquet(expr: Any, path: str) -> None:
+    """``expr`` written as Parquet at ``path`` by its engine. On DuckDB the ``COPY`` is made here
+    with the path as a SQL string (its quotes doubled): Ibis 12's ``to_parquet`` writes it with
+    Python's ``repr``, which a folder named with both quote marks turns into broken SQL or SQL of
+    its own."""
+    backend = expr._find_backend(use_default=True)
+    if getattr(backend, "name", None) != "duckdb":
+        expr.to_parquet(path)
+        return
+    backend._run_pre_execute_hooks(expr)  # the in-memory tables it reads, registered
+    literal = "'" + path.replace("'", "''") + "'"
+    with backend._safe_raw_sql(f"COPY ({backend.compile(expr)}) TO {literal} (FORMAT 'parquet')"):
+        pass
 
 
 def _spark_frame(expr: Any) -> Any:

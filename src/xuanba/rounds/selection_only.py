@@ -20,7 +20,8 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,9 @@ class RestOfBase:
     ``roster``: where every customer's roster row is (the place its meta records), or ``None``
     when the round kept none or a local folder no longer holds it; ``local``: ``roster`` is a
     local file or folder this machine reads (not a URL or a catalog table); ``fields``: where
-    every customer's fields are, as its meta records them (``None``: not recorded)."""
+    every customer's fields are, as its meta records them (``None``: not recorded); ``replaced``:
+    the local roster output holds another round's rows now (a later round wrote its own roster to
+    the same folder), so ``roster`` is ``None``."""
 
     round_id: int
     engine: str
@@ -48,6 +51,7 @@ class RestOfBase:
     named: str | None
     local: bool = False
     fields: str | None = None
+    replaced: bool = False
 
     @property
     def not_stored(self) -> int:
@@ -60,23 +64,36 @@ class RestOfBase:
         return self.named if self.local and self.roster is not None else None
 
 
-def rest_of_base(meta: dict[str, Any] | None, round_id: int) -> RestOfBase | None:
+def misses_customers(meta: dict[str, Any] | None) -> bool:
+    """Whether a round (its stored ``meta``) left customers of its base out of the workspace: it
+    stored its selection only and selected fewer than its base. A round that selected every
+    customer stored them all, and every count over its stored rows is whole."""
+    if not holds_selection_only(meta):
+        return False
+    m = meta or {}
+    return m.get("n_customers") is None or int(m.get("n_selected") or 0) < int(m["n_customers"])
+
+
+def rest_of_base(
+    meta: dict[str, Any] | None, round_id: int, selected: Callable[[], Any] | None = None
+) -> RestOfBase | None:
     """What round ``round_id`` (its stored ``meta``) says of the customers it did not store;
     ``None`` for a round that stored every customer. A local roster is looked for; a URL or a
     catalog table is taken as the round recorded it (this machine may not reach it). A round that
-    selected every customer of its base stored them all: ``None`` too."""
-    if not holds_selection_only(meta):
+    selected every customer of its base stored them all: ``None`` too. With ``selected`` (a
+    function giving the round's stored rows: ``customer_id``, ``rank``, ``score``), a local roster
+    is checked to be still the round's (:func:`holds_the_round`); one a later round replaced is
+    named gone (``replaced``), never read as this round's."""
+    if not misses_customers(meta):
         return None
     m = meta or {}
-    if m.get("n_customers") is not None and int(m.get("n_selected") or 0) >= int(m["n_customers"]):
-        return None
     named = str(m["roster_out"]) if m.get("roster_out") else None
     places = m.get("roster_places") if isinstance(m.get("roster_places"), dict) else {}
     roster = places.get("roster") or (str(Path(named) / ROSTER_FILE) if named is not None else None)
     local = roster is not None and "://" not in roster and not roster.startswith("table:")
     if local and not Path(roster).exists():
         roster = None
-    return RestOfBase(
+    rest = RestOfBase(
         int(round_id),
         str(m.get("engine") or "an engine"),
         int(m.get("n_customers") or 0),
@@ -86,6 +103,58 @@ def rest_of_base(meta: dict[str, Any] | None, round_id: int) -> RestOfBase | Non
         local,
         places.get("fields"),
     )
+    if (
+        selected is not None
+        and local
+        and roster is not None
+        and not holds_the_round(rest, selected)
+    ):
+        return replace(rest, roster=None, replaced=True)
+    return rest
+
+
+#: What :func:`holds_the_round` found, by file (its inode, time and size) and round: a few entries.
+_HELD: dict[tuple[Any, ...], bool] = {}
+
+
+def holds_the_round(rest: RestOfBase, selected: Callable[[], Any]) -> bool:
+    """Whether the local roster output ``rest.roster`` still holds round ``rest.round_id``'s rows:
+    as many customers as its base, and selected exactly the customers it stored (``selected()``:
+    ``customer_id``, ``rank``, ``score``), at the same ranks and scores. A later round written to
+    the same folder replaces the file (``--roster-out`` always replaces a folder's files): read as
+    this round's, it would give another round's ranks. Read once per version of the file (its
+    selected rows and its count; the file is renamed into place whole, so a new one is a new inode)."""
+    import duckdb
+
+    path = Path(str(rest.roster))
+    st = path.stat()
+    key = (
+        str(path),
+        st.st_ino,
+        st.st_mtime_ns,
+        st.st_size,
+        rest.round_id,
+        rest.n_customers,
+        rest.n_selected,
+    )
+    if key in _HELD:
+        return _HELD[key]
+    file = _parquet(str(path))
+    with duckdb.connect() as con:
+        con.register("_stored", selected())
+        n, differ = con.execute(
+            "WITH p AS (SELECT CAST(customer_id AS VARCHAR) AS id, rank, score FROM read_parquet(?) WHERE selected), "
+            "s AS (SELECT CAST(customer_id AS VARCHAR) AS id, rank, score FROM _stored) "
+            "SELECT (SELECT count(*) FROM read_parquet(?)), (SELECT count(*) FROM p FULL JOIN s ON p.id = s.id "
+            "WHERE p.id IS NULL OR s.id IS NULL OR p.rank IS DISTINCT FROM s.rank OR "
+            "(p.score IS NULL) <> (s.score IS NULL) OR abs(p.score - s.score) > 1e-9 * greatest(1, abs(s.score)))",
+            [file, file],
+        ).fetchone()
+    held = int(n) == rest.n_customers and int(differ) == 0
+    if len(_HELD) >= 16:
+        _HELD.clear()
+    _HELD[key] = held
+    return held
 
 
 def sentences(lang: str, *parts: str) -> str:
@@ -99,6 +168,14 @@ def where_the_rest_is(rest: RestOfBase, lang: str) -> str:
     them, a local folder that no longer holds them, or nowhere."""
     if rest.roster is not None:
         return t("selection_only_out", lang, place=rest.roster)
+    if rest.replaced:
+        return t(
+            counted("selection_only_replaced", rest.not_stored),
+            lang,
+            rest=f"{rest.not_stored:,}",
+            folder=rest.named,
+            file=ROSTER_FILE,
+        )
     if rest.named is not None:
         return t(
             counted("selection_only_gone", rest.not_stored),

@@ -698,7 +698,7 @@ def _selection_file_note(ws: Workspace, rid: int | None, owner: str | None, lang
     if owner is not None:
         only = data.selection_only(ws, rid, owner, lang)
         return None if only is None else str(only["note"])
-    return selection_file_note(data.meta(ws, rid), rid, lang)
+    return selection_file_note(data.meta(ws, rid), rid, lang, selected=data.stored_selection(ws, rid))
 
 
 def _note_frame(note: str, lang: str) -> Any:

@@ -457,8 +457,8 @@ def _kept_rows(ws: Workspace, rid: int, sql: str, params: list[Any], key: Any = 
 
 def list_of_rounds(ws: Workspace, owner: str | None = None) -> list[dict[str, Any]]:
     """Every stored round, newest first: id, cutoff, standard, and the counts (a rep's own counts;
-    ``customers`` is ``None`` for a round that stored its selection only: not known)."""
-    from xuanba.rounds.store import holds_selection_only
+    ``customers`` is ``None`` for a round that left customers unstored: not known)."""
+    from xuanba.rounds.selection_only import misses_customers
 
     out = []
     for rid in reversed(round_ids(ws)):
@@ -470,7 +470,8 @@ def list_of_rounds(ws: Workspace, owner: str | None = None) -> list[dict[str, An
             frm, params = _from(ws, rid, owner)
             n, sel = _kept_rows(ws, rid, f"SELECT count(*), count(*) FILTER (WHERE r.selected) {frm}", params)[0]
             # a round that stored its selection only holds a rep's selected customers, not all of theirs
-            row.update(customers=None if holds_selection_only(meta(ws, rid)) else int(n), selected=int(sel))
+            # (unless it selected everyone: then it stored them all)
+            row.update(customers=None if misses_customers(meta(ws, rid)) else int(n), selected=int(sel))
         out.append({"round_id": rid, **row})
     return out
 
@@ -497,10 +498,11 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
         fields = ", ".join(str(f) for f in fallback.get("unavailable") or [])
         warnings.append(i18n.t("round_fallback", "en", fields=fields, reason=str(fallback.get("reason", "")),
                                left=", ".join(left) or "–"))
+    from xuanba.rounds.selection_only import misses_customers
     from xuanba.rounds.store import holds_selection_only
 
     partial = holds_selection_only(m)  # an engine round stored its selection only: whole-base counts from its meta
-    if partial and owner is not None:
+    if misses_customers(m) and owner is not None:
         summary["customers"] = None  # a rep's customers outside the selection were not stored: not said
     frm_q = f"SELECT coalesce(r.quadrant, '') AS quadrant, count(*) {frm} GROUP BY 1 ORDER BY 1"
     labels = quadrant_labels(ws, rid)
@@ -817,6 +819,13 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
     return out
 
 
+def stored_selection(ws: Workspace, rid: int) -> Any:
+    """A function giving round ``rid``'s stored rows (``customer_id``, ``rank``, ``score``) as Arrow:
+    what :func:`xuanba.rounds.selection_only.rest_of_base` checks a roster output against."""
+    return lambda: ws.con.execute(
+        "SELECT customer_id, rank, score FROM roster WHERE round_id = ?", [rid]).to_arrow_table()
+
+
 def selection_only(ws: Workspace, rid: int, owner: str | None = None, lang: str = "en") -> dict[str, Any] | None:
     """What a page says of round ``rid`` when it stored only its selected customers (a round run
     on an engine): the engine, the whole base's counts and where every customer's roster row is
@@ -827,7 +836,7 @@ def selection_only(ws: Workspace, rid: int, owner: str | None = None, lang: str 
     from xuanba.i18n import t
     from xuanba.rounds.selection_only import rest_of_base, selection_note
 
-    rest = rest_of_base(meta(ws, rid), rid)
+    rest = rest_of_base(meta(ws, rid), rid, stored_selection(ws, rid))
     if rest is None:
         return None
     if owner is not None:
@@ -851,7 +860,7 @@ def unstored_customer(ws: Workspace, round_ref: str | int | None, customer_id: s
     from xuanba.rounds.selection_only import unstored_customer as said
 
     rid = resolve(ws, round_ref)
-    rest = rest_of_base(meta(ws, rid), rid) if rid is not None else None
+    rest = rest_of_base(meta(ws, rid), rid, stored_selection(ws, rid)) if rid is not None else None
     out = said(rest, str(customer_id), lang, owner) if rest is not None else None
     if out is None:
         return None

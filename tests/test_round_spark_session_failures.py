@@ -1,0 +1,73 @@
+"""A Spark session is left as the round found it whichever step of the round fails: the roster's
+write, the hashes after the selected customers' fields were fetched, the account work's one-time
+buyers, the workspace's store. Its temporary views, persisted RDDs, the user's cached frame and
+every setting as before, nothing half-written where the roster goes, and a round after it works."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests._helpers import SPARK_MARKS
+from tests.test_round_engine import BUSY_STANDARD, read_roster, simulated_transactions
+from tests.test_round_spark_session import _session_state
+from xuanba.errors import InputError
+from xuanba.rounds.engine import run_round_on_engine
+from xuanba.standard import load_standard
+
+pytestmark = SPARK_MARKS
+CUTOFF = "2025-12-31"
+
+
+class _Fails(RuntimeError):
+    pass
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        "xuanba.rounds.roster_out._write_parquet",
+        "xuanba.rounds.engine._chunked_sha256",
+        "xuanba.rounds.engine._one_time_buyers_on_engine",
+        "xuanba.rounds.store.save_round",
+    ],
+)
+def test_a_round_that_fails_at_any_step_leaves_the_session_as_found(
+    spark, tmp_path, monkeypatch, step
+):
+    session = spark._session
+    path = tmp_path / "tx.parquet"
+    simulated_transactions(120, seed=21).to_parquet(path, index=False)
+    tx = spark.read_parquet(path)
+    mine = session.range(3)
+    mine.createOrReplaceTempView("users_view_f")
+    mine.cache().count()
+    before = _session_state(session, mine)
+    calls = []
+
+    def fails(*args, **kwargs):
+        calls.append(step)
+        raise _Fails(f"the round fails at {step}")
+
+    monkeypatch.setattr(step, fails)
+    # a failed write is said as an InputError naming where (roster_out._write_error), with the cause
+    with pytest.raises((_Fails, InputError), match="the round fails at"):
+        run_round_on_engine(
+            tx,
+            load_standard(BUSY_STANDARD),
+            CUTOFF,
+            roster_out=tmp_path / "out",
+            workspace=tmp_path / "w.duckdb",
+            check_model=False,
+        )
+    monkeypatch.undo()
+    assert calls  # the step ran, and failed
+    assert _session_state(session, mine) == before
+    assert not (tmp_path / "out" / "roster.parquet").exists()
+    assert not list((tmp_path / "out").iterdir()) if (tmp_path / "out").exists() else True
+    got = run_round_on_engine(
+        tx, load_standard(BUSY_STANDARD), CUTOFF, roster_out=tmp_path / "out", check_model=False
+    )
+    assert len(read_roster(tmp_path / "out")) == got.meta["n_customers"] > 0
+    assert _session_state(session, mine) == before
+    mine.unpersist()
+    session.catalog.dropTempView("users_view_f")
