@@ -169,8 +169,9 @@ def _slices(n: int) -> Iterator[tuple[int, int]]:
 #: DuckDB threads while a round's fields are appended. Appending the 30-column fields in parallel
 #: while keeping their order took 1.5x the CPU of one thread (1 M customers: 8.3 s against 5.4 s,
 #: ``bench/bench_store.py``), and one thread leaves the other core to the scoring that runs beside
-#: them. The roster and the contributions, appended after the scoring when nothing else runs, get
-#: all of DuckDB's threads (docs/benchmarks_round.md).
+#: them. The roster and the contributions get all of DuckDB's threads: a round run appends them
+#: once the scoring is done, beside only its hashes and summary, which need less than one core
+#: (docs/benchmarks_round.md).
 APPEND_THREADS = 1
 
 #: Rows in each batch of the Arrow tables DuckDB appends from: one of its row groups. DuckDB scans
@@ -189,15 +190,14 @@ STORE_MEMORY = 256 * 2**20
 class _Threads:
     """DuckDB's threads while a round is stored: :meth:`few` from when the fields are appended
     (beside the scoring, or last in :func:`save_round`), :meth:`all` (the workspace's own
-    setting) for the roster and contributions appended with nothing beside them."""
+    setting) for the roster and contributions (:func:`_insert_rows`)."""
 
     def __init__(self, con: Any, was: int) -> None:
         self._con, self.was = con, was
 
-    def few(self, most: int | None = None) -> None:
-        most = APPEND_THREADS if most is None else most
-        if most is not None and self.was > most:
-            self._con.execute(f"SET threads = {int(most)}")
+    def few(self) -> None:
+        if APPEND_THREADS is not None and self.was > APPEND_THREADS:
+            self._con.execute(f"SET threads = {int(APPEND_THREADS)}")
 
     def all(self) -> None:
         self._con.execute(f"SET threads = {int(self.was)}")
@@ -524,19 +524,12 @@ def _insert_head(con: Any, round_id: int, rnd: Round) -> None:
     _pause("rounds")
 
 
-#: DuckDB's threads while a round run appends its roster and contributions (:meth:`RoundSaver.start_rows`,
-#: beside the round's hashes and summary): ``None``, all of the workspace's.
-ROWS_THREADS: int | None = None
-
-
 def _insert_rows(con: Any, round_id: int, roster: pd.DataFrame, contributions: ContributionParts | pd.DataFrame,
                  threads: _Threads | None = None) -> None:
     """The round's roster (in its order: by rank) and contributions (their parts, or the long
     table, :func:`_parts_of_long`), checked to be of the roster's customers in its order."""
-    if threads is not None and ROWS_THREADS is None:
+    if threads is not None:
         threads.all()
-    elif threads is not None:
-        threads.few(ROWS_THREADS)
     roster = roster[list(ROSTER_COLUMNS)]
     _append(con, roster, f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_rows")
     _pause("roster")
