@@ -6,6 +6,10 @@ starter round's (ids, counts, money, dates, scores, text codes). Each run, in a 
 
 * ``store`` — ``save_round`` of that round into a new workspace file (this tree, or with
   ``--against REV`` also the xuanba of commit REV, alternating);
+* ``as a round`` (``--as-round``) — this tree's round's own way: ``saving_round`` (the fields in
+  its thread), the roster and contributions given to that thread (``start_rows``) while this
+  thread hashes the roster and sums the round up, as ``run_round`` does after scoring; its peak
+  is the storing's peak of a round run (the scoring's own peak left out);
 * ``floor`` — plain DuckDB with the workspace's settings: ``CREATE TABLE ... AS`` of the same
   Arrow data (the roster, the fields, and the contributions unnested from the same parts), in one
   transaction, into a new file; with DuckDB's threads (both cores) and with one thread.
@@ -15,6 +19,7 @@ high-water mark, reset when the clock starts), and a digest of what was stored, 
 versions can be shown to store the same round.
 
     python bench/bench_store.py --customers 1e6 --repeat 3 --against main
+    flock /tmp/xuanba-heavy.lock python bench/bench_store.py --customers 1e7 --repeat 1 --as-round --no-floor --stop-at 10
     flock /tmp/xuanba-heavy.lock python bench/bench_store.py --customers 1e7 --repeat 1 --stop-at 10
 """
 
@@ -146,6 +151,23 @@ def _floor(con, rnd) -> None:  # noqa: ANN001
         con.unregister(name)
 
 
+def _as_a_round(ws, rnd) -> int:  # noqa: ANN001
+    """Store ``rnd`` the way ``run_round`` does: the fields in the saver's thread, then the roster
+    and contributions given to it while this thread hashes the roster and sums the round up."""
+    from xuanba._frames import positions_in
+    from xuanba.rounds.run import column_hashes, table_sha256
+    from xuanba.rounds.store import saving_round
+    from xuanba.rounds.summary import round_summary
+
+    with saving_round(ws, rnd.fields) as saver:
+        saver.start_rows(rnd.roster, rnd.__dict__["_contributions"])
+        rows = positions_in(rnd.roster["customer_id"], rnd.fields["customer_id"])
+        ids = column_hashes(rnd.fields["customer_id"])
+        rnd.meta["roster_sha256"] = table_sha256(rnd.roster, {"customer_id": ids[rows]})
+        rnd.meta["summary"] = round_summary(rnd.roster, rnd.fields, ["A", "B", "C"], rows)
+        return saver.save(rnd)
+
+
 def _digest(con, round_id: int) -> dict[str, str]:  # noqa: ANN001
     out = {}
     for table in ("roster", "contributions", "round_fields"):
@@ -186,6 +208,8 @@ def _child(n: int, how: str, stop_at: float | None) -> None:
         if how.startswith("floor"):
             _floor(con, rnd)
             rid = 1
+        elif how == "round":
+            rid = _as_a_round(ws, rnd)
         else:
             rid = save_round(ws, rnd)
         seconds = time.perf_counter() - t0
@@ -208,6 +232,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--against", metavar="REV", help="also store with the xuanba of commit REV")
     parser.add_argument("--no-floor", action="store_true", help="leave out DuckDB's CREATE TABLE AS")
+    parser.add_argument("--as-round", action="store_true",
+                        help="also store it as run_round does (the roster beside the hashes and summary)")
     parser.add_argument("--stop-at", type=float, metavar="GIB", help="stop a run whose resident set passes GIB")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -219,6 +245,8 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     n = int(args.customers)
     versions: dict[str, tuple[str, Path | None]] = {"this tree": ("store", None)}
+    if args.as_round:
+        versions["this tree, as a round"] = ("round", None)
     if args.against:
         versions[f"commit {args.against}"] = ("store", _source_of(args.against))
     if not args.no_floor:

@@ -110,3 +110,30 @@ def test_same_values_says_what_a_comparison_of_the_values_says():
             assert same_values(pd.Series(a, dtype=kind), pd.Series(b, dtype=kind)) == (a == b), (t, a, b)
     assert same_values(pd.Series([1.0, 2.0]), pd.Series([1.0, 2.0]))
     assert not same_values(pd.Series([1.0, 2.0]), pd.Series([2.0, 1.0]))
+
+
+def test_text_helpers_read_a_column_held_in_several_arrow_chunks():
+    """A roster read back from an engine holds its ids in several Arrow chunks: the text helpers
+    must read them as text (positions found, order and equality compared in Arrow), with the
+    answers of a plain lookup, sort check and comparison of the same values."""
+    import pyarrow as pa
+
+    from xuanba._frames import arrow_text, ids_sorted, positions_in, same_values
+
+    rng = np.random.default_rng(21)
+    among = [f"c{i:04d}" for i in range(300)] + ["", "客户", "a\x00b"]
+    lookup = {v: i for i, v in enumerate(among)}
+    for t in range(40):
+        ids = [among[i] for i in rng.permutation(len(among))[: int(rng.integers(1, len(among)))]]
+        cuts = sorted({0, len(ids), *rng.integers(0, len(ids) + 1, int(rng.integers(0, 5))).tolist()})
+        for kind in (pa.string(), pa.large_string()):
+            chunks = pa.chunked_array([pa.array(ids[a:b], type=kind) for a, b in zip(cuts[:-1], cuts[1:], strict=True)],
+                                      type=kind)
+            col = pd.Series(pd.arrays.ArrowStringArray(chunks))
+            assert arrow_text(col).to_pylist() == ids
+            got = positions_in(col, pd.Series(among, dtype="str"))
+            assert got is not None and got.tolist() == [lookup[v] for v in ids], t
+            assert ids_sorted(col) == (ids == sorted(ids))
+            assert same_values(col, pd.Series(ids, dtype="str"))
+    missing = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([["c0001"], ["nobody"]])))
+    assert positions_in(missing, pd.Series(among, dtype="str")) is None  # not every id there

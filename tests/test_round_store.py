@@ -350,3 +350,103 @@ def test_a_limit_set_since_the_workspace_opened_is_left_alone_and_the_default_is
         ws.con = rec
         save_round(ws, scored)
         assert _limit_sets(rec) == [] and shown_bytes(_limit(ws)) == store_mod.STORE_MEMORY // 2
+
+
+# -- the roster and contributions appended beside the round's hashes and summary ------------------
+
+def _rows_beside_summary(monkeypatch, *, then=None):
+    """Make the round's summary wait (up to 10 s) for the roster's append to have started, and the
+    roster's append wait for the summary to have started, and note whether each saw the other:
+    both only when the two run at once. ``then(ws_used)`` runs inside the summary after that."""
+    import threading
+
+    from xuanba.rounds import summary as summary_mod
+
+    started = {"roster": threading.Event(), "summary": threading.Event()}
+    saw: dict[str, bool] = {}
+    real_append, real_summary = store_mod._append, summary_mod.round_summary
+
+    def append(con, frame, insert):
+        if insert.split()[2] == "roster":
+            started["roster"].set()
+            saw["summary"] = started["summary"].wait(10)
+        real_append(con, frame, insert)
+
+    def summary(*args, **kwargs):
+        started["summary"].set()
+        saw["roster"] = started["roster"].wait(10)
+        if then is not None:
+            then()
+        return real_summary(*args, **kwargs)
+
+    monkeypatch.setattr(store_mod, "_append", append)
+    monkeypatch.setattr(summary_mod, "round_summary", summary)
+    return saw
+
+
+def test_a_round_run_appends_its_roster_while_it_is_summed_up_and_stores_what_save_round_stores(tmp_path,
+                                                                                                 monkeypatch):
+    """The roster and contributions are appended in the saver's thread as soon as the scoring
+    returns, while the round's hashes and summary are computed: the two run at once, and the
+    stored round is row for row what :func:`save_round` stores of the same round, appended in
+    one thread after it was summed up."""
+    path, preds, std = _round_source(tmp_path)
+    other = tmp_path / "other.duckdb"
+    store_tx(other, make_transactions(seed=11, n=60))
+    with monkeypatch.context() as m:
+        saw = _rows_beside_summary(m)
+        with Workspace(path, threads=2) as ws:
+            rnd = run_round(ws, std, CUTOFF, predictions=preds)
+    assert saw == {"roster": True, "summary": True}
+    assert rnd.round_id == 1
+    with Workspace(other, threads=2) as ws:
+        unstored = run_round(ws, std, CUTOFF, predictions=preds, store=False)
+        unstored.meta["created_at"] = rnd.meta["created_at"]
+        assert save_round(ws, unstored) == 1
+    a, b = _stored(path), _stored(other)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(a[table], b[table], obj=table)
+    pd.testing.assert_frame_equal(a["contributions"], b["contributions"])
+    assert len(a["roster"]) == 60 and len(a["contributions"]) == 4 * 60
+
+
+@pytest.mark.parametrize("how", ["raises", "reads"])
+def test_a_round_that_fails_while_its_roster_is_appended_leaves_nothing(tmp_path, monkeypatch, how):
+    """The summing up fails (``raises``), or reads the workspace while the saver's thread
+    writes with its connection (``reads``: refused at once), while the roster is being appended:
+    the error reaches the caller once the thread is done, nothing of the round stays (its fields,
+    roster and contributions included), DuckDB's settings are put back, and the next round gets
+    the next id."""
+    path, preds, std = _round_source(tmp_path)
+    with Workspace(path, threads=2, memory_limit="3001MB") as ws:
+        limit = ws.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        first = run_round(ws, std, "2026-03-31", predictions=preds)
+
+        def fail():
+            if how == "raises":
+                raise ArithmeticError("summing up failed half-way")
+            ws.sql("SELECT count(*) FROM rounds")
+
+        with monkeypatch.context() as m:
+            saw = _rows_beside_summary(m, then=fail)
+            with pytest.raises(ArithmeticError if how == "raises" else RuntimeError,
+                               match="half-way" if how == "raises" else "in use by the round's fields and roster"):
+                run_round(ws, std, CUTOFF, predictions=preds)
+        assert saw == {"roster": True, "summary": True}  # it failed while the roster was being appended
+        assert int(ws.con.execute("SELECT current_setting('threads')").fetchone()[0]) == 2
+        assert ws.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == limit
+        for table in ("rounds", "roster", "round_criteria", "round_points", "round_fields"):
+            assert ws.sql(f"SELECT DISTINCT round_id FROM {table}")["round_id"].tolist() == [1], table
+        assert ws.sql("SELECT DISTINCT round_id FROM round_tables")["round_id"].tolist() in ([], [1])
+        pd.testing.assert_frame_equal(store_mod.load_round(ws, 1).roster, first.roster)
+        assert run_round(ws, std, CUTOFF, predictions=preds).round_id == 2
+
+
+def test_a_saver_refuses_a_roster_given_twice(tmp_path, scored):
+    """:meth:`RoundSaver.start_rows` once per round: a second roster would be a second copy of
+    the round's rows in its transaction."""
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        with pytest.raises(RuntimeError, match="twice"), store_mod.saving_round(ws, scored.fields) as saver:
+            saver.start_rows(scored.roster, scored.contributions)
+            saver.start_rows(scored.roster, scored.contributions)
+        assert not ws.has_table("rounds") and not ws.has_table("roster")  # all rolled back, its tables too

@@ -108,9 +108,16 @@ def column_values(values: pd.Series) -> Any:
 
 def arrow_text(values: pd.Series) -> Any:
     """The column as one Arrow text array (no Python string per row), or ``None`` when it is not text.
+    A column held in several Arrow chunks (a roster read back from an engine) is joined into one
+    (a copy of its bytes: 5 ms for a million ids; taken for not text, it cost a round its
+    positions, and 0.5 s of lookups and hashes at 1 M customers).
 
+    >>> import pyarrow as pa
     >>> arrow_text(pd.Series(["a", "b"], dtype="str")).to_pylist(), arrow_text(pd.Series([1, 2]))
     (['a', 'b'], None)
+    >>> two = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([["a"], ["b"]])))
+    >>> arrow_text(two).to_pylist()
+    ['a', 'b']
     """
     import pyarrow as pa
 
@@ -118,9 +125,9 @@ def arrow_text(values: pd.Series) -> Any:
         arr = pa.array(values.array)
     except (pa.ArrowException, TypeError, ValueError):
         return None
-    if isinstance(arr, pa.Array) and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        return arr
-    return None
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def positions_in(ids: pd.Series, among: pd.Series) -> np.ndarray | None:

@@ -880,11 +880,11 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
         from xuanba.rounds.store import saving_round
 
         with saving_round(ws, fields) as saver:
-            rnd = _score(ws, std, cut, time_unit, table, fields, notes, name, say, check, scoring_engine, saver.wait)
+            rnd = _score(ws, std, cut, time_unit, table, fields, notes, name, say, check, scoring_engine, saver)
             say("storing")
             rnd.round_id = saver.save(rnd)
         return rnd
-    rnd = _score(ws, std, cut, time_unit, table, fields, notes, name, say, check, scoring_engine, lambda: None)
+    rnd = _score(ws, std, cut, time_unit, table, fields, notes, name, say, check, scoring_engine, None)
     if store:
         from xuanba.rounds.store import save_round
 
@@ -895,9 +895,12 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
 
 def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd.DataFrame, fields: pd.DataFrame,
            notes: dict[str, Any], name: str | None, say: Progress, check: Any, scoring_engine: str,
-           wait: Callable[[], None]) -> Round:
-    """The round (not stored) of the fields ``table`` (``fields``: sorted by customer); ``wait()``
-    returns when the workspace's connection is free again (its fields being stored)."""
+           saver: Any = None) -> Round:
+    """The round (not stored) of the fields ``table`` (``fields``: sorted by customer). ``saver``:
+    the :class:`~xuanba.rounds.store.RoundSaver` storing the round (its fields meanwhile), which
+    is given the roster and contributions as soon as they are scored, to append them in its
+    thread while the round's hashes and summary are computed here; the workspace's connection is
+    used again only after its ``wait()``."""
     from xuanba.rounds.summary import round_summary, tier_order
 
     scoring, fallback = applied_standard(std, notes, cut)
@@ -906,6 +909,9 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
         inputs = inputs.sort_values("customer_id", kind="stable")
     inputs = inputs.reset_index(drop=True)
     scored = scorer(scoring_engine)(table, scoring)
+    long = contribution_parts(scored) or scored.contributions  # the parts: the table is made when read
+    if saver is not None:
+        saver.start_rows(scored.roster, long)
     order, _ = tier_order(std, scored.roster)
     # the customer ids hashed once, in id order (the inputs' and the fields'), then in rank order:
     # each roster row's row in the fields is the scoring's (pandas) or looked up once (an engine's)
@@ -965,10 +971,10 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
     say("account work")
     from xuanba.accounts.book import account_book
 
-    wait()
+    if saver is not None:
+        saver.wait()
     for key, (info, frame) in account_book(ws, cut, roster=scored.roster).items():
         tables[key] = StoredTable(info, frame)
-    long = contribution_parts(scored) or scored.contributions  # the parts: the table is made when read
     return Round(0, meta, std, scored.roster, long, fields=fields, tables=tables)
 
 

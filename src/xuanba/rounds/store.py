@@ -169,8 +169,9 @@ def _slices(n: int) -> Iterator[tuple[int, int]]:
 #: DuckDB threads while a round's fields are appended. Appending the 30-column fields in parallel
 #: while keeping their order took 1.5x the CPU of one thread (1 M customers: 8.3 s against 5.4 s,
 #: ``bench/bench_store.py``), and one thread leaves the other core to the scoring that runs beside
-#: them. The roster and the contributions, appended after the scoring when nothing else runs, get
-#: all of DuckDB's threads (docs/benchmarks_round.md).
+#: them. The roster and the contributions get all of DuckDB's threads: a round run appends them
+#: once the scoring is done, beside only its hashes and summary, which need less than one core
+#: (docs/benchmarks_round.md).
 APPEND_THREADS = 1
 
 #: Rows in each batch of the Arrow tables DuckDB appends from: one of its row groups. DuckDB scans
@@ -189,7 +190,7 @@ STORE_MEMORY = 256 * 2**20
 class _Threads:
     """DuckDB's threads while a round is stored: :meth:`few` from when the fields are appended
     (beside the scoring, or last in :func:`save_round`), :meth:`all` (the workspace's own
-    setting) for the roster and contributions appended with nothing beside them."""
+    setting) for the roster and contributions (:func:`_insert_rows`)."""
 
     def __init__(self, con: Any, was: int) -> None:
         self._con, self.was = con, was
@@ -400,7 +401,7 @@ def save_round(ws: Workspace, rnd: Round) -> int:
     """Append ``rnd`` to the workspace in one transaction and return its new ``round_id``."""
     with _storing(ws) as threads, ws.transaction() as con:
         round_id = _next_round_id(con)
-        _insert_round(con, round_id, rnd)
+        _insert_round(con, round_id, rnd, threads)
         if rnd.fields is not None:
             threads.few()
             _insert_fields(con, round_id, rnd.fields)
@@ -410,28 +411,50 @@ def save_round(ws: Workspace, rnd: Round) -> int:
 
 
 class RoundSaver:
-    """The transaction that appends a round whose fields are known before it is scored: the
-    fields (a million rows × 30 columns, DuckDB compressing them into the file) are appended in a
-    thread while the caller scores (DuckDB releases the GIL); :meth:`wait` before using the
-    workspace again, :meth:`save` appends the rest. See :func:`saving_round`."""
+    """The transaction that appends a round whose fields are known before it is scored, in a
+    thread of its own (DuckDB releases the GIL): the fields (a million rows × 30 columns, DuckDB
+    compressing them into the file) while the caller scores, then — from :meth:`start_rows`, as
+    soon as the scoring returns — the roster and the contributions while the caller hashes and
+    sums up the round. :meth:`wait` before using the workspace again; :meth:`save` appends the
+    rest (the ``rounds`` row, which needs the round's meta, and its tables). See
+    :func:`saving_round`."""
 
-    def __init__(self, ws: Workspace, con: Any, round_id: int, pending: Any, threads: _Threads) -> None:
-        self._ws, self._con, self.round_id, self._pending, self.saved = ws, con, round_id, pending, False
-        self._threads = threads
+    def __init__(self, ws: Workspace, con: Any, round_id: int, pool: Any, pending: Any, threads: _Threads) -> None:
+        self._ws, self._con, self.round_id, self._pool, self.saved = ws, con, round_id, pool, False
+        self._pending: list[Any] = [] if pending is None else [pending]
+        self._threads, self._rows = threads, False
+
+    def start_rows(self, roster: pd.DataFrame, contributions: ContributionParts | pd.DataFrame) -> None:
+        """Start appending the round's ``roster`` and ``contributions`` (its parts, or the long
+        table) in the saver's thread, after the fields; the caller must not change them until
+        :meth:`wait` returns. Its :meth:`save` then appends the round's row and tables alone."""
+        if self._rows:
+            raise RuntimeError("a round's roster was given to its saver twice")
+        self._rows = True
+        self._ws.lend("the round's fields and roster being stored")
+        self._pending.append(self._pool.submit(self._append_rows, roster, contributions))
+
+    def _append_rows(self, roster: pd.DataFrame, contributions: ContributionParts | pd.DataFrame) -> None:
+        for done in self._pending[:-1]:  # the fields, appended before in this thread: what they raised
+            done.result()
+        _insert_rows(self._con, self.round_id, roster, contributions, self._threads)
 
     def wait(self) -> None:
-        """Wait for the fields to be appended (raising what appending them raised)."""
-        if self._pending is not None:
-            try:
-                self._pending.result()
-            finally:
-                self._ws.lend(None)
+        """Wait for what the thread appends (raising what appending it raised)."""
+        try:
+            for pending in self._pending:
+                pending.result()
+        finally:
+            self._ws.lend(None)
 
     def save(self, rnd: Round) -> int:
-        """Append the rest of ``rnd`` (its row, roster, contributions, tables); returns its id."""
+        """Append the rest of ``rnd`` (its row and tables; its roster and contributions too unless
+        :meth:`start_rows` was given them); returns its id."""
         self.wait()
-        self._threads.all()  # nothing runs beside these appends
-        _insert_round(self._con, self.round_id, rnd)
+        if not self._rows:
+            _insert_rows(self._con, self.round_id, rnd.roster, contribution_parts(rnd) or rnd.contributions,
+                         self._threads)
+        _insert_head(self._con, self.round_id, rnd)
         _insert_tables(self._con, self.round_id, rnd)
         self.saved = True
         return self.round_id
@@ -441,13 +464,16 @@ class RoundSaver:
 def saving_round(ws: Workspace, fields: pd.DataFrame | None) -> Iterator[RoundSaver]:
     """Open the transaction that appends a round, start appending its ``fields`` in a thread and
     yield a :class:`RoundSaver`. Leaving commits once :meth:`RoundSaver.save` has run; an error
-    (or leaving without saving) rolls everything back, the fields included. Nothing else may use
-    the workspace's connection before :meth:`RoundSaver.wait` (or ``save``) returns.
+    (or leaving without saving) waits for the thread, then rolls everything back, the fields and
+    the roster included. Nothing else may use the workspace's connection before
+    :meth:`RoundSaver.wait` (or ``save``) returns.
 
     Example
     -------
     >>> with saving_round(ws, rnd.fields) as saver:  # doctest: +SKIP
-    ...     rnd = score_it()                 # the fields are being stored meanwhile
+    ...     scored = score_it()                        # the fields are being stored meanwhile
+    ...     saver.start_rows(scored.roster, parts)     # and now the roster and contributions
+    ...     rnd = sum_it_up(scored)
     ...     rnd.round_id = saver.save(rnd)
     """
     from concurrent.futures import ThreadPoolExecutor
@@ -460,7 +486,7 @@ def saving_round(ws: Workspace, fields: pd.DataFrame | None) -> Iterator[RoundSa
                     threads.few()
                     ws.lend("the round's fields being stored")
                 pending = None if fields is None else pool.submit(_insert_fields_then_pause, con, round_id, fields)
-                saver = RoundSaver(ws, con, round_id, pending, threads)
+                saver = RoundSaver(ws, con, round_id, pool, pending, threads)
                 yield saver
         finally:
             ws.lend(None)
@@ -479,11 +505,15 @@ def _next_round_id(con: Any) -> int:
     return int(row[0]) if row else 1
 
 
-def _insert_round(con: Any, round_id: int, rnd: Round) -> None:
+def _insert_round(con: Any, round_id: int, rnd: Round, threads: _Threads | None = None) -> None:
     """The round's row, roster and contributions."""
+    _insert_head(con, round_id, rnd)
+    _insert_rows(con, round_id, rnd.roster, contribution_parts(rnd) or rnd.contributions, threads)
+
+
+def _insert_head(con: Any, round_id: int, rnd: Round) -> None:
+    """The round's row in ``rounds``: its meta, hashes and counts."""
     meta = dict(rnd.meta)
-    roster = rnd.roster[list(ROSTER_COLUMNS)]
-    parts = contribution_parts(rnd)
     con.execute(
         "INSERT INTO rounds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [round_id, meta["name"], meta["cutoff"], meta["created_at"].replace("+00:00", ""),
@@ -492,13 +522,25 @@ def _insert_round(con: Any, round_id: int, rnd: Round) -> None:
          meta["time_unit"], meta["currency"], json.dumps(meta, ensure_ascii=False, sort_keys=True)],
     )
     _pause("rounds")
+
+
+def _insert_rows(con: Any, round_id: int, roster: pd.DataFrame, contributions: ContributionParts | pd.DataFrame,
+                 threads: _Threads | None = None) -> None:
+    """The round's roster (in its order: by rank) and contributions (their parts, or the long
+    table, :func:`_parts_of_long`), checked to be of the roster's customers in its order."""
+    if threads is not None:
+        threads.all()
+    roster = roster[list(ROSTER_COLUMNS)]
     _append(con, roster, f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_rows")
     _pause("roster")
-    if parts is None:  # a long table (an engine's round, or one made by hand): its parts, in roster order
-        parts = _parts_of_long(rnd.contributions, roster["customer_id"])
-    elif len(parts.customer_id) != len(roster) or not _same_ids(parts.customer_id, roster["customer_id"]):
+    if not isinstance(contributions, ContributionParts):  # a long table (made by hand): its parts, in roster order
+        parts = _parts_of_long(contributions, roster["customer_id"])
+    elif len(contributions.customer_id) != len(roster) or not _same_ids(contributions.customer_id,
+                                                                        roster["customer_id"]):
         raise DataError("the round's contributions are not of its roster's customers, in its order",
                         fix="Store a round as run_round returns it.")
+    else:
+        parts = contributions
     _insert_parts(con, round_id, parts, roster["rank"].to_numpy())
     _pause("contributions")
 
