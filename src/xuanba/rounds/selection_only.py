@@ -168,22 +168,10 @@ def where_the_rest_is(rest: RestOfBase, lang: str) -> str:
     them, a local folder that no longer holds them, or nowhere."""
     if rest.roster is not None:
         return t("selection_only_out", lang, place=rest.roster)
-    if rest.replaced:
-        return t(
-            counted("selection_only_replaced", rest.not_stored),
-            lang,
-            rest=f"{rest.not_stored:,}",
-            folder=rest.named,
-            file=ROSTER_FILE,
-        )
-    if rest.named is not None:
-        return t(
-            counted("selection_only_gone", rest.not_stored),
-            lang,
-            rest=f"{rest.not_stored:,}",
-            folder=rest.named,
-            file=ROSTER_FILE,
-        )
+    if rest.replaced or rest.named is not None:  # the folder holds another round's rows, or none
+        key = "selection_only_replaced" if rest.replaced else "selection_only_gone"
+        return t(counted(key, rest.not_stored), lang, rest=f"{rest.not_stored:,}", folder=rest.named,
+                 file=ROSTER_FILE)
     return t(counted("selection_only_lost", rest.not_stored), lang, rest=f"{rest.not_stored:,}")
 
 

@@ -1181,15 +1181,15 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
     table = fields
     if not hasattr(fields, "op"):  # not an Ibis expression: a frame, run in memory
         used = _fields_read(standard) | {id_column}
-        cols = [c for c in fields.column_names if c in used] if isinstance(fields, pa.Table) else [
-            c for c in fields.columns if c in used]
-        arrow = fields.select(cols) if isinstance(fields, pa.Table) else pa.Table.from_pandas(
-            _ids_as_text(fields[cols], id_column), preserve_index=False)  # only what the standard reads
-        if id_column in arrow.column_names and not pa.types.is_string(arrow.schema.field(id_column).type) \
-                and not pa.types.is_large_string(arrow.schema.field(id_column).type):  # an Arrow table's
-            i = arrow.column_names.index(id_column)
-            arrow = arrow.set_column(i, id_column, pa.array(
-                _ids_as_text(arrow.select([id_column]).to_pandas(), id_column)[id_column], type=pa.string()))
+        if isinstance(fields, pa.Table):  # only what the standard reads goes to the engine
+            arrow = fields.select([c for c in fields.column_names if c in used])
+            kind = arrow.schema.field(id_column).type if id_column in arrow.column_names else pa.string()
+            if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):  # ids as the reference writes them
+                ids = _ids_as_text(arrow.select([id_column]).to_pandas(), id_column)[id_column]
+                arrow = arrow.set_column(arrow.column_names.index(id_column), id_column, pa.array(ids, type=pa.string()))
+        else:
+            arrow = pa.Table.from_pandas(_ids_as_text(fields[[c for c in fields.columns if c in used]], id_column),
+                                         preserve_index=False)
         for i, f in enumerate(arrow.schema):  # a column with no value at all: text with nothing in it
             if pa.types.is_null(f.type):
                 arrow = arrow.set_column(i, f.name, arrow.column(i).cast(pa.string()))
