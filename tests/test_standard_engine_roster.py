@@ -141,7 +141,7 @@ def test_fields_not_sorted_by_id_or_with_an_id_twice_score_as_sorted_ones(rows, 
     row (rows_by_id): the engine counts their ids itself, refusing the one given twice as the oracle
     does, and a shuffled base gives the roster of the sorted one, without the rows' places."""
     from xuanba.errors import DataError
-    from xuanba.standard.engine import rows_by_id
+    from xuanba.standard.engine import rows_by_id, select_in_engine
 
     std = load_standard(text, extra_fields=FIELDS)
     frame = _frame(rows)
@@ -158,6 +158,8 @@ def test_fields_not_sorted_by_id_or_with_an_id_twice_score_as_sorted_ones(rows, 
     assert rows_by_id(pa.Table.from_pandas(twice), "customer_id")[1] is None
     with pytest.raises(DataError, match="more than once"):
         score_in_engine(twice, std)
+    with pytest.raises(DataError, match="more than once"):  # the selection alone counts them too
+        select_in_engine(twice, std)
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow],

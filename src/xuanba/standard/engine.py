@@ -222,7 +222,8 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     ``row_column``: a column of ``table`` that numbers its rows, given when the caller knows that
     the ids are all there, each once, and ascend with it (:func:`rows_by_id`): the count of
     distinct ids (a hash of every id, the dearest of the figures of the base) is then not made,
-    and the roster carries that column, so that each roster row's row in ``table`` is known.
+    and the roster (not the selection alone) carries that column, so that each roster row's row
+    in ``table`` is known.
 
     Example
     -------
@@ -1207,8 +1208,7 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
         for i, f in enumerate(arrow.schema):  # a column with no value at all: text with nothing in it
             if pa.types.is_null(f.type):
                 arrow = arrow.set_column(i, f.name, arrow.column(i).cast(pa.string()))
-        if not selection_only:
-            arrow, row_column = rows_by_id(arrow, id_column)
+        arrow, row_column = rows_by_id(arrow, id_column)
     with contextlib.ExitStack() as call:
         if not hasattr(fields, "op"):  # read where it lies (no copy), on this process's own connection
             call.enter_context(engine_cache.LOCK)
@@ -1235,8 +1235,9 @@ def rows_by_id(arrow: Any, id_column: str) -> tuple[Any, str | None]:
     """``(arrow, ROW_COLUMN)`` with :data:`ROW_COLUMN` (0, 1, …) added, when the Arrow table's ids
     are text, none missing, each greater than the one before (a round's fields come sorted by id):
     every id is then there once, which the engine need not count (a hash of every id, 0.15–0.3 s
-    at a million customers), and the roster carries each row's position, which a round would
-    otherwise look up by id (:func:`~xuanba._frames.positions_in`, 0.2–0.35 s). Otherwise
+    at a million customers; a tune or backtest selects many times), and the roster carries each
+    row's position, which a round would otherwise look up by id
+    (:func:`~xuanba._frames.positions_in`, 0.2–0.35 s). Otherwise
     ``(arrow, None)``, unchanged. Checking costs one comparison of neighbouring ids (5 ms).
 
     Example
