@@ -53,6 +53,9 @@ PIECES: tuple[str, ...] = (
     "xuanba.rounds.store:RoundSaver.wait",
     "xuanba.workspace:Workspace._commit",
     "xuanba.accounts.book:account_book",
+    "xuanba.rounds.run:column_hashes",
+    "xuanba.rounds.store:_insert_rows",
+    "xuanba.standard.engine_cache:run",
 )
 
 #: (thread name, depth, piece, start, end, thread CPU seconds, resident set at the end and its

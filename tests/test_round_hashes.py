@@ -182,12 +182,14 @@ def test_positions_in_is_the_first_row_holding_each_id_or_none():
 
 
 def test_an_engine_scored_round_hashes_and_summarises_its_roster_as_before(tmp_path, monkeypatch):
-    """A round scored on DuckDB gets its roster back by rank, without each row's place in the fields:
-    the round looks the places up once (positions_in) for the roster's hash and its summary. Both
-    equal what they were computed as before (pandas' hash of the roster itself; the summary looking
-    each id up on its own) on a base with tied customers, missing predictions and awkward ids, and
-    the stored round verifies."""
+    """A round scored on DuckDB gets its roster back by rank with each row's place in the fields (the
+    fields come sorted by id: the engine carries their row numbers, rows_by_id), so the round looks
+    no id up for the roster's hash and its summary; fields that do not come sorted are looked up once
+    (positions_in). Both ways the hash and the summary equal what they were computed as before
+    (pandas' hash of the roster itself; the summary looking each id up on its own) on a base with
+    tied customers, missing predictions and awkward ids, and the stored round verifies."""
     import xuanba.rounds.run as run
+    import xuanba.standard.engine as engine
     from xuanba.rounds.summary import round_summary, tier_order
 
     calls = []
@@ -220,11 +222,15 @@ def test_an_engine_scored_round_hashes_and_summarises_its_roster_as_before(tmp_p
             con.register("_tx", tx)
             con.execute("CREATE TABLE transactions AS SELECT * FROM _tx")
             con.unregister("_tx")
-        rnd = run_round(ws, std, "2026-06-30", predictions=preds, scoring_engine="duckdb")
-        assert calls == [n]  # looked up once, for the hash and the summary both
-        assert rnd.roster["score"].duplicated().any()  # ties were ranked
-        assert rnd.meta["roster_sha256"] == _pandas_sha(rnd.roster)
-        order, _ = tier_order(std, rnd.roster)
-        assert rnd.meta["summary"] == {**round_summary(rnd.roster, rnd.fields, order[:-1]),
-                                       "one_time_buyers": rnd.meta["summary"]["one_time_buyers"]}
-        assert verify_round(ws, rnd.round_id)["verified"]
+        for carried in (True, False):
+            calls.clear()
+            if not carried:  # as fields that did not come sorted by id: no row numbers from the engine
+                monkeypatch.setattr(engine, "rows_by_id", lambda arrow, _id: (arrow, None))
+            rnd = run_round(ws, std, "2026-06-30", predictions=preds, scoring_engine="duckdb")
+            assert calls == ([] if carried else [n])  # looked up once, for the hash and the summary both
+            assert rnd.roster["score"].duplicated().any()  # ties were ranked
+            assert rnd.meta["roster_sha256"] == _pandas_sha(rnd.roster)
+            order, _ = tier_order(std, rnd.roster)
+            assert rnd.meta["summary"] == {**round_summary(rnd.roster, rnd.fields, order[:-1]),
+                                           "one_time_buyers": rnd.meta["summary"]["one_time_buyers"]}
+            assert verify_round(ws, rnd.round_id)["verified"]

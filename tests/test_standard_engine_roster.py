@@ -129,6 +129,37 @@ def test_engine_roster_equals_score_customers(rows, text):
     _same(oracle.contributions, got.contributions)
     assert got.info == oracle.info
     np.testing.assert_allclose(got.matrix, oracle.matrix, atol=1e-9)
+    # the fields come sorted by id: each roster row's place in them comes with the roster, the oracle's
+    assert got.order is not None and got.order.tolist() == oracle.order.tolist()
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          phases=NO_SHRINK)
+@given(rows=st.lists(ROW, min_size=2, max_size=30), text=standards(), seed=st.integers(0, 2**16))
+def test_fields_not_sorted_by_id_or_with_an_id_twice_score_as_sorted_ones(rows, text, seed):
+    """Fields whose ids do not ascend (shuffled, or sorted with one id twice) are not numbered by
+    row (rows_by_id): the engine counts their ids itself, refusing the one given twice as the oracle
+    does, and a shuffled base gives the roster of the sorted one, without the rows' places."""
+    from xuanba.errors import DataError
+    from xuanba.standard.engine import rows_by_id, select_in_engine
+
+    std = load_standard(text, extra_fields=FIELDS)
+    frame = _frame(rows)
+    shuffled = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    if shuffled["customer_id"].is_monotonic_increasing:
+        shuffled = frame.iloc[::-1].reset_index(drop=True)
+    assert rows_by_id(pa.Table.from_pandas(shuffled), "customer_id")[1] is None
+    oracle, got = _both(shuffled, std)
+    if oracle is not None:
+        _same(oracle.roster, got.roster)
+        assert got.order is None and got.info == oracle.info
+    twice = frame.copy()
+    twice.loc[1, "customer_id"] = twice.loc[0, "customer_id"]  # still ascending, not strictly
+    assert rows_by_id(pa.Table.from_pandas(twice), "customer_id")[1] is None
+    with pytest.raises(DataError, match="more than once"):
+        score_in_engine(twice, std)
+    with pytest.raises(DataError, match="more than once"):  # the selection alone counts them too
+        select_in_engine(twice, std)
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow],
