@@ -332,13 +332,11 @@ TEXT: dict[str, tuple[str, str]] = {
                          "图中按分组分层抽样显示 {total} 位中的 {shown} 位，表格统计全部客户。"),
     "quadrant": ("Quadrant", "象限"),
     "engine_not_stored": ("Not drawn for this round: it ran on {engine} and stored only its {sel} selected "
-                          "customers of {n} (every customer's roster row is in the engine's roster output).",
-                          "本轮不绘制：本轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位"
-                          "（每位客户的名单行在引擎输出的名单文件中）。"),
+                          "customers of {n}.",
+                          "本轮不绘制：本轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位。"),
     "engine_not_stored_one": ("Not drawn for this round: it ran on {engine} and stored only its {sel} selected "
-                              "customer of {n} (every customer's roster row is in the engine's roster output).",
-                              "本轮不绘制：本轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位"
-                              "（每位客户的名单行在引擎输出的名单文件中）。"),
+                              "customer of {n}.",
+                              "本轮不绘制：本轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位。"),
     "selection_only": ("Round {round_id} ran on {engine} and stored only its {sel} selected customers of {n}.",
                        "第 {round_id} 轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位。"),
     "selection_only_one": ("Round {round_id} ran on {engine} and stored only its {sel} selected customer of {n}.",

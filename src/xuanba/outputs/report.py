@@ -41,7 +41,7 @@ from xuanba.outputs.i18n import (
 )
 from xuanba.outputs.model_words import model_trust_lines
 from xuanba.outputs.people import People, script_json
-from xuanba.rounds.selection_only import rest_of_base
+from xuanba.rounds.selection_only import rest_of_round, sentences, where_the_rest_is
 from xuanba.rounds.summary import round_summary, tier_order, whale_profits
 from xuanba.standard.describe import describe
 
@@ -113,13 +113,16 @@ def build_report(
     # a round run on an engine stored only its selected customers: every whole-base figure comes
     # from what it stored of every customer (its meta), never from the rows it holds
     # (a round that selected every customer stored them all: its charts are drawn as any round's)
-    only_selected = rest_of_base(meta, round_.round_id) is not None
+    rest = rest_of_round(round_)  # its --roster-out checked: a later round's rows are not this round's
+    only_selected = rest is not None
     n = int(meta["n_customers"]) if only_selected else len(roster)
     if n == 0:
         raise DataError(f"round {round_.round_id} has no customers", fix="Run the round on data with customers.")
     n_sel_stored = int(meta.get("n_selected") or 0)
     not_stored = t(counted("engine_not_stored", n_sel_stored), lang, engine=str(meta.get("engine") or "an engine"),
                    sel=num(n_sel_stored), n=num(n)) if only_selected else ""
+    if rest is not None:  # and where every customer's row is: the roster output, gone, replaced or not kept
+        not_stored = sentences(lang, not_stored, where_the_rest_is(rest, lang))
     scores = _base_scores(meta, roster) if only_selected else None
     fields = facts if facts is not None else getattr(round_, "fields", None)
     people = People.of(fields)

@@ -113,6 +113,32 @@ def rest_of_base(
     return rest
 
 
+def rest_of_round(rnd: Any) -> RestOfBase | None:
+    """:func:`rest_of_base` of a round at hand (a :class:`~xuanba.rounds.Round`, stored or just
+    run: its ``meta``, ``round_id`` and the ``roster`` it holds), its local roster output checked
+    to be still its own: what every output of a round says of the customers it did not store.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> rnd = SimpleNamespace(round_id=4, roster=pd.DataFrame({"customer_id": ["A"], "rank": [1], "score": [9.0]}),
+    ...                       meta={"stored_customers": "selected", "engine": "duckdb", "n_customers": 10,
+    ...                             "n_selected": 1, "roster_out": "no/such/folder"})
+    >>> where_the_rest_is(rest_of_round(rnd), "en")
+    "The other 9 customers' rows were written to no/such/folder, which no longer holds roster.parquet."
+    """
+    meta = getattr(rnd, "meta", None)
+    if not misses_customers(meta):
+        return None
+    roster = rnd.roster
+
+    def selected() -> Any:
+        return roster[["customer_id", "rank", "score"]]
+
+    return rest_of_base(meta, int(rnd.round_id), selected)
+
+
 #: What :func:`holds_the_round` found, by file (its inode, time and size) and round: a few entries.
 _HELD: dict[tuple[Any, ...], bool] = {}
 
