@@ -368,6 +368,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "selection_only_rows": ("The customers this round did not select are not stored in the workspace: "
                             "this page cannot list them.",
                             "本轮未入选的客户没有保存在工作区中，本页无法列出。"),
+    "accounts_selection_only": ("The names and owners beside these lists, and each owner's keep-warm count, are "
+                                "those of the selected customers only.",
+                                "这些列表旁的名称与负责人，以及各负责人的保温客户数，只含入选客户。"),
+    "accounts_selection_only_rep": ("This round ran on {engine} and stored only its selected customers: your "
+                                    "keep-warm accounts, promises and receivables here are those of your selected "
+                                    "customers only; your customers who were not selected are not listed.",
+                                    "本轮在 {engine} 上运行，只保存了入选客户：这里您的保温客户、承诺与应收款只含您的入选"
+                                    "客户；您未入选的客户不在列表中。"),
     "selection_only_scoped": ("This round ran on {engine} and stored only its selected customers: your "
                               "customers who were not selected are not listed.",
                               "本轮在 {engine} 上运行，只保存了入选客户：您未入选的客户不在列表中。"),

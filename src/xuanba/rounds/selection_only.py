@@ -23,10 +23,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xuanba.i18n import counted, t
 from xuanba.rounds.store import holds_selection_only
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The file of every customer's roster row that ``--roster-out`` writes.
 ROSTER_FILE = "roster.parquet"
@@ -219,6 +222,70 @@ def _parquet(place: str) -> str:
     """The Parquet file at ``place``, or every part in it when it is a folder (Spark writes parts)."""
     path = Path(place)
     return str(path / "*.parquet" if path.is_dir() else path)
+
+
+#: The name of the file of every customer's fields that ``--roster-out`` writes.
+FIELDS_FILE = "fields.parquet"
+
+
+def roster_out_fields(rest: RestOfBase, ids: Any, columns: Any) -> pd.DataFrame | None:
+    """The ``columns`` (those the file has; ``customer_id`` as text first) of the customers
+    ``ids`` in round ``rest.round_id``'s ``--roster-out`` fields (``fields.parquet``), read when
+    that output is a local folder still holding the round's rows (:func:`rest_of_base` given the
+    round's ``selected``: ``rest.folder``); ``None`` when it is not at hand here (not kept, gone,
+    replaced by a later round's, a URL or a catalog table): what a list of the round's customers
+    it did not store can say of them, and only then.
+
+    Example
+    -------
+    >>> rest = RestOfBase(1, "duckdb", 10, 2, roster=None, named="out")
+    >>> roster_out_fields(rest, ["A"], ["owner"]) is None  # nothing at hand here
+    True
+    """
+    if rest.folder is None:
+        return None
+    place = rest.fields or str(Path(rest.folder) / FIELDS_FILE)
+    if "://" in place or place.startswith("table:") or not Path(place).exists():
+        return None
+    import duckdb
+    import pyarrow as pa
+
+    wanted = [str(c) for c in dict.fromkeys(columns) if str(c) != "customer_id"]
+    file = _parquet(place)
+    with duckdb.connect() as con:
+        have = {str(c[0]) for c in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [file]).fetchall()}
+        cols = [c for c in wanted if c in have]
+        con.register("_ids", pa.table({"id": pa.array([str(i) for i in ids], pa.string())}))
+        picked = "".join(f', CAST("{c.replace(chr(34), chr(34) * 2)}" AS VARCHAR) AS "{c.replace(chr(34), chr(34) * 2)}"'
+                         for c in cols)
+        frame = con.execute(f"SELECT CAST(customer_id AS VARCHAR) AS customer_id{picked} FROM read_parquet(?) "
+                            "WHERE CAST(customer_id AS VARCHAR) IN (SELECT id FROM _ids) ORDER BY 1",
+                            [file]).df()
+    return frame
+
+
+def roster_out_column(rest: RestOfBase, column: str) -> pd.DataFrame | None:
+    """Every customer's ``customer_id`` (text) and ``column`` in the round's ``--roster-out``
+    roster (``roster.parquet``), when that is a local file still holding the round's rows
+    (``rest.folder``); ``None`` when it is not at hand or has no such column.
+
+    Example
+    -------
+    >>> roster_out_column(RestOfBase(1, "duckdb", 10, 2, roster=None, named=None), "potential_score") is None
+    True
+    """
+    if rest.folder is None or rest.roster is None:
+        return None
+    import duckdb
+
+    file = _parquet(rest.roster)
+    with duckdb.connect() as con:
+        have = {str(c[0]) for c in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [file]).fetchall()}
+        if column not in have:
+            return None
+        q = '"' + column.replace('"', '""') + '"'
+        return con.execute(f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {q} FROM read_parquet(?) "
+                           "ORDER BY 1", [file]).df()
 
 
 def rank_in_roster_out(rest: RestOfBase, customer_id: str, owner: str | None = None) -> int | None:

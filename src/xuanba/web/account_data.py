@@ -35,6 +35,7 @@ from xuanba.web.data import (
     _fields,
     _from,
     _key,
+    _people,
     _plain,
     _records,
     field_row,
@@ -179,9 +180,70 @@ def _draw_whale(ws: Workspace, rid: int, m: dict[str, Any], mine: set[str] | Non
             "customer_pct": float(peak["customer_pct"]), "profit_pct": float(peak["profit_pct"])}
 
 
-def _keep_warm_by_owner(ws: Workspace, rid: int, warm: pd.DataFrame | None) -> list[dict[str, Any]]:
-    """How many of the stored keep-warm accounts each owner holds (the round's stored owners)."""
-    if warm is None or not len(warm) or "owner" not in _fields(ws, rid):
+def _listed_ids(tables: dict[str, Any]) -> list[str]:
+    """The customers the stored analyses list one by one (keep-warm, receivables, promises by
+    customer), in a sorted list."""
+    ids: set[str] = set()
+    for name in ("keep_warm", "receivables"):
+        got = tables.get(name)
+        if got is not None and got.frame is not None:
+            ids |= set(got.frame["customer_id"].astype(str))
+        if name == "receivables":
+            ids.discard("TOTAL")
+    prom = tables.get("promises")
+    if prom is not None and prom.frame is not None and str(prom.info.get("by", "rep")) == "customer_id":
+        ids |= set(prom.frame["customer_id"].astype(str))
+    return sorted(ids)
+
+
+def _unstored_people(ws: Workspace, rid: int, tables: dict[str, Any], owner: str | None,
+                     lang: str) -> tuple[pd.DataFrame | None, str | None]:
+    """For a round that stored only its selected customers (run on an engine), whose analyses
+    list customers of the whole base: the ``name`` and ``owner`` of the customers they list, read
+    from the round's ``--roster-out`` fields when that folder still holds the round's rows
+    (:func:`xuanba.rounds.selection_only.roster_out_fields`), and ``None`` with what to say in
+    ``lang`` when it does not: that the names, owners and a rep's lists cover the selected
+    customers only, and (to a manager) where the others' rows are. ``(None, None)`` for a round
+    that stored every customer."""
+    from xuanba.i18n import t
+    from xuanba.rounds.selection_only import (
+        rest_of_base,
+        roster_out_fields,
+        selection_note,
+        sentences,
+        where_the_rest_is,
+    )
+    from xuanba.web.data import stored_selection
+
+    rest = rest_of_base(meta(ws, rid), rid, stored_selection(ws, rid))
+    ids = _listed_ids(tables) if rest is not None else []
+    if rest is None or not ids:
+        return None, None
+    got = roster_out_fields(rest, ids, ["name", "owner"])
+    if got is not None:
+        return got, None
+    if owner is not None:  # a rep: not the places (as every page tells a rep)
+        return None, t("accounts_selection_only_rep", lang, engine=rest.engine)
+    return None, sentences(lang, selection_note(rest, lang, where=False), t("accounts_selection_only", lang),
+                           where_the_rest_is(rest, lang))
+
+
+def _keep_warm_by_owner(ws: Workspace, rid: int, warm: pd.DataFrame | None,
+                        outside: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """How many of the stored keep-warm accounts each owner holds (the round's stored owners, and
+    ``outside``'s: the owners its roster output gives the customers it did not store)."""
+    if warm is None or not len(warm):
+        return []
+    if outside is not None and "owner" in outside.columns:
+        stored = _people(ws, rid, warm["customer_id"].astype(str).tolist())
+        owners = {c: "" if o is None else str(o) for c, (_, o) in stored.items()}
+        owners.update((str(c), "" if pd.isna(o) else str(o))
+                      for c, o in zip(outside["customer_id"], outside["owner"], strict=True))
+        counts = pd.Series([owners[c] for c in warm["customer_id"].astype(str) if c in owners],
+                           dtype=object).value_counts()
+        return [{"owner": str(o), "accounts": int(n)}
+                for o, n in sorted(counts.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))]
+    if "owner" not in _fields(ws, rid):
         return []
     rows = ws.con.execute("SELECT coalesce(CAST(owner AS VARCHAR), '') AS owner, count(*) AS accounts FROM round_fields "
                           "WHERE round_id = ? AND customer_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1 "
@@ -234,18 +296,28 @@ def account_work(ws: Workspace, round_ref: str | int | None = "latest", owner: s
     m = meta(ws, rid)
     mine = _mine(ws, rid, owner)
     tables = _stored_tables(ws, rid)
+    # an engine round stored its selection only: who the others its analyses list are, from its
+    # roster output while that holds its rows, else a note that these lists cover the selection only
+    outside, note = _unstored_people(ws, rid, tables, owner, lang)
+    if mine is not None and outside is not None and "owner" in outside.columns:
+        mine = mine | set(outside.loc[outside["owner"] == str(owner), "customer_id"].astype(str))
     if mine is not None:
         tables = _scoped_tables(tables, mine, str(owner))
     people_cols = [c for c in ("name", "owner") if c in _fields(ws, rid)]
     warm = tables.get("keep_warm")
     people = None
-    if warm is not None and warm.frame is not None and people_cols:
+    if warm is not None and warm.frame is not None and (people_cols or outside is not None):
         from xuanba.outputs.account_sections import KEEP_WARM_ROWS
 
         head = warm.frame["customer_id"].head(KEEP_WARM_ROWS).astype(str).tolist()
-        people = People.of(ws.sql(f"SELECT customer_id, {', '.join(f'CAST({c} AS VARCHAR) AS {c}' for c in people_cols)} "
-                                  "FROM round_fields WHERE round_id = ? AND customer_id IN (SELECT unnest(?::VARCHAR[]))",
-                                  [rid, head]))
+        known = ws.sql(f"SELECT customer_id, {', '.join(f'CAST({c} AS VARCHAR) AS {c}' for c in people_cols)} "
+                       "FROM round_fields WHERE round_id = ? AND customer_id IN (SELECT unnest(?::VARCHAR[]))",
+                       [rid, head]) if people_cols else pd.DataFrame({"customer_id": pd.Series([], dtype=object)})
+        if outside is not None:
+            known = known.astype({"customer_id": str})
+            rest = outside.loc[outside["customer_id"].isin(head) & ~outside["customer_id"].isin(known["customer_id"])]
+            known = pd.concat([known, rest], ignore_index=True)
+        people = People.of(known)
     rnd = SimpleNamespace(tables=tables, meta=m, fields=None)
     sections = account_sections(rnd, lang, people=people or People.of(None))
     if mine is not None:
@@ -254,7 +326,8 @@ def account_work(ws: Workspace, round_ref: str | int | None = "latest", owner: s
                 s["reading"] = ""
     return {"round_id": rid, "cutoff": m.get("cutoff"), "currency": m.get("currency"), "scoped": owner is not None,
             "whale": _whale(ws, rid, m, mine, lang, owner), "sections": sections,
-            "keep_warm_by_owner": _keep_warm_by_owner(ws, rid, warm.frame if warm is not None else None),
+            "keep_warm_by_owner": _keep_warm_by_owner(ws, rid, warm.frame if warm is not None else None, outside),
+            "selection_note": note,
             "overdue": dict(zip(("count", "rows"), overdue_promises(ws, rid, mine), strict=True)),
             "stored": sorted(tables)}
 
