@@ -180,3 +180,49 @@ def test_the_cli_keep_warm_ranks_an_engine_rounds_idle_customers_by_every_custom
     assert "now holds another round's roster, not this round's" in short["ranked by"]
     pd.testing.assert_series_equal(pd.Series([r["customer_id"] for r in short["table"]]).sort_values(ignore_index=True),
                                    pd.Series(ids).sort_values(ignore_index=True))
+
+
+def _section(page: str, sid: str) -> str:
+    """The text of the report's section ``sid``, tags dropped."""
+    m = re.search(rf'<section id="{sid}">(.*?)</section>', page, flags=re.S)
+    assert m, sid
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", m.group(1))).split())
+
+
+def _table(page: str, sid: str) -> str:
+    m = re.search(rf'<section id="{sid}">.*?(<table.*?</table>)', page, flags=re.S)
+    assert m, sid
+    return m.group(1)
+
+
+def test_the_reports_keep_warm_names_and_each_owners_count_are_the_workspace_rounds(base, tmp_path):
+    """The report's keep-warm table (with the names) and the per-owner view (each owner's selected
+    and keep-warm accounts): those of the workspace round while the roster output holds the round;
+    they put the unselected idle customers under "no owner"."""
+    from xuanba.outputs.report import write_report
+
+    want = write_report(base["oracle"]["path"], 1, tmp_path / "w.html", lang="en").read_text("utf-8")
+    got = write_report(base["held"]["path"], 1, tmp_path / "g.html", lang="en").read_text("utf-8")
+    assert _table(got, "accounts-keep-warm") == _table(want, "accounts-keep-warm")
+    assert _table(got, "owners") == _table(want, "owners")
+    assert MANAGER_NOTE not in got
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_replaced_roster_output_leaves_the_unknown_owners_out_of_the_report_and_says_so(base, tmp_path, lang):
+    from xuanba.outputs.report import write_report
+
+    page = write_report(base["replaced"]["path"], 1, tmp_path / "r.html", lang=lang).read_text("utf-8")
+    note = MANAGER_NOTE if lang == "en" else "这些列表旁的名称与负责人，以及各负责人的保温客户数，只含入选客户。"
+    assert note in _section(page, "accounts-keep-warm") and note in _section(page, "owners")
+    sel = set(base["replaced"]["round"].roster["customer_id"].astype(str))
+    known = int(base["warm"]["customer_id"].isin(sel).sum())
+    warm_col = [int(r[-1].replace(",", "")) for r in _rows(_table(page, "owners"))]
+    assert sum(warm_col) == known  # not the unselected ones counted as "no owner"
+
+
+def _rows(table: str) -> list[list[str]]:
+    body = re.search(r"<tbody>(.*?)</tbody>", table, flags=re.S).group(1)
+    return [[" ".join(html.unescape(re.sub(r"<[^>]+>", " ", c)).split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", tr,
+                                                                                        flags=re.S)]
+            for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S)]
