@@ -356,6 +356,14 @@ TEXT: dict[str, tuple[str, str]] = {
                                     "holds another round's roster, not this round's.",
                                     "另一位客户的名单行曾写到 {folder}，但那里的 {file} 现在是另一轮的名单，"
                                     "不是本轮的。"),
+    "selection_only_unreadable": ("The other {rest} customers' rows were written to {folder}, but the {file} "
+                                  "there cannot be read as this round's roster ({why}).",
+                                  "其余 {rest} 位客户的名单行曾写到 {folder}，但那里的 {file} 无法作为本轮名单读取"
+                                  "（{why}）。"),
+    "selection_only_unreadable_one": ("The other customer's row was written to {folder}, but the {file} there "
+                                      "cannot be read as this round's roster ({why}).",
+                                      "另一位客户的名单行曾写到 {folder}，但那里的 {file} 无法作为本轮名单读取"
+                                      "（{why}）。"),
     "selection_only_lost": ("The other {rest} customers' rows were not kept (the round was run without "
                             "--roster-out).",
                             "其余 {rest} 位客户的名单行未保存（本轮运行时未用 --roster-out）。"),
