@@ -30,6 +30,8 @@ CUTOFF, LATER = "2025-12-31", "2025-09-30"
 REP_NOTE = ("your keep-warm accounts, promises and receivables here are those of your selected customers only; "
             "your customers who were not selected are not listed.")
 REP_NOTE_ZH = "这里您的保温客户、承诺与应收款只含您的入选客户；您未入选的客户不在列表中。"
+WEB_NOTE = ("The names and owners beside these lists, each owner's keep-warm count and the overdue promises listed "
+            "are those of the selected customers only.")
 MANAGER_NOTE = ("The names and owners beside these lists, and each owner's keep-warm count, are those of the "
                 "selected customers only.")
 
@@ -150,7 +152,7 @@ def test_a_replaced_roster_output_tells_a_manager_which_lists_are_short_and_wher
 
     with Workspace(base["replaced"]["path"], read_only=True) as ws:
         w = account_work(ws, 1, lang="en")
-    assert MANAGER_NOTE in w["selection_note"]
+    assert WEB_NOTE in w["selection_note"]
     assert (f"were written to {base['replaced']['folder']}, but the roster.parquet there now holds another "
             "round's roster") in w["selection_note"]
     held = set(base["replaced"]["round"].roster["customer_id"].astype(str))
@@ -226,3 +228,19 @@ def _rows(table: str) -> list[list[str]]:
     return [[" ".join(html.unescape(re.sub(r"<[^>]+>", " ", c)).split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", tr,
                                                                                         flags=re.S)]
             for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S)]
+
+
+@pytest.mark.parametrize("rep", [None, "rep"])
+def test_the_overdue_promises_of_an_engine_round_are_the_workspace_rounds_while_the_roster_output_holds_it(base, rep):
+    """The promises overdue at the cutoff, of the round's customers (a rep's: theirs): the base's,
+    not the selection's alone."""
+    from xuanba.web.account_data import account_work
+
+    owner = _rep_with_unselected(base) if rep else None
+    with Workspace(base["oracle"]["path"], read_only=True) as ws:
+        want = account_work(ws, 1, owner=owner)["overdue"]
+    with Workspace(base["held"]["path"], read_only=True) as ws:
+        got = account_work(ws, 1, owner=owner)["overdue"]
+    sel = set(base["held"]["round"].roster["customer_id"].astype(str))
+    assert any(r["customer_id"] not in sel for r in want["rows"])  # the test bites
+    assert got == want

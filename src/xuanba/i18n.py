@@ -379,6 +379,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "accounts_selection_only": ("The names and owners beside these lists, and each owner's keep-warm count, are "
                                 "those of the selected customers only.",
                                 "这些列表旁的名称与负责人，以及各负责人的保温客户数，只含入选客户。"),
+    "web_accounts_selection_only": ("The names and owners beside these lists, each owner's keep-warm count and the "
+                                    "overdue promises listed are those of the selected customers only.",
+                                    "这些列表旁的名称与负责人、各负责人的保温客户数以及所列的逾期承诺，只含入选客户。"),
     "accounts_selection_only_rep": ("This round ran on {engine} and stored only its selected customers: your "
                                     "keep-warm accounts, promises and receivables here are those of your selected "
                                     "customers only; your customers who were not selected are not listed.",

@@ -197,14 +197,14 @@ def _listed_ids(tables: dict[str, Any]) -> list[str]:
 
 
 def _unstored_people(ws: Workspace, rid: int, tables: dict[str, Any], owner: str | None,
-                     lang: str) -> tuple[pd.DataFrame | None, str | None]:
+                     lang: str, more: Any = ()) -> tuple[pd.DataFrame | None, str | None]:
     """For a round that stored only its selected customers (run on an engine), whose analyses
     list customers of the whole base: the ``name`` and ``owner`` of the customers they list, read
     from the round's ``--roster-out`` fields when that folder still holds the round's rows
     (:func:`xuanba.rounds.selection_only.roster_out_fields`), and ``None`` with what to say in
     ``lang`` when it does not: that the names, owners and a rep's lists cover the selected
     customers only, and (to a manager) where the others' rows are. ``(None, None)`` for a round
-    that stored every customer."""
+    that stored every customer. ``more``: other customers to look up (those with overdue promises)."""
     from xuanba.i18n import t
     from xuanba.rounds.selection_only import (
         rest_of_base,
@@ -216,7 +216,7 @@ def _unstored_people(ws: Workspace, rid: int, tables: dict[str, Any], owner: str
     from xuanba.web.data import stored_selection
 
     rest = rest_of_base(meta(ws, rid), rid, stored_selection(ws, rid))
-    ids = _listed_ids(tables) if rest is not None else []
+    ids = sorted(set(_listed_ids(tables)) | {str(c) for c in more}) if rest is not None else []
     if rest is None or not ids:
         return None, None
     got = roster_out_fields(rest, ids, ["name", "owner"])
@@ -224,7 +224,7 @@ def _unstored_people(ws: Workspace, rid: int, tables: dict[str, Any], owner: str
         return got, None
     if owner is not None:  # a rep: not the places (as every page tells a rep)
         return None, t("accounts_selection_only_rep", lang, engine=rest.engine)
-    return None, sentences(lang, selection_note(rest, lang, where=False), t("accounts_selection_only", lang),
+    return None, sentences(lang, selection_note(rest, lang, where=False), t("web_accounts_selection_only", lang),
                            where_the_rest_is(rest, lang))
 
 
@@ -251,26 +251,37 @@ def _keep_warm_by_owner(ws: Workspace, rid: int, warm: pd.DataFrame | None,
     return [{"owner": str(o), "accounts": int(n)} for o, n in rows]
 
 
-def overdue_promises(ws: Workspace, rid: int, mine: set[str] | None, limit: int = OVERDUE_ROWS,
-                     ) -> tuple[int, list[dict[str, Any]]]:
+def _overdue(ws: Workspace, rid: int) -> pd.DataFrame | None:
     """The promises overdue at round ``rid``'s cutoff (the stored commitments through
-    :func:`xuanba.accounts.promise_ledger`, as the round's own promises analysis reads them), of
-    the round's customers (``mine``: a rep's), longest overdue first: their count and the first
-    ``limit`` (customer, rep, promise, due, days overdue)."""
+    :func:`xuanba.accounts.promise_ledger`), ``None`` without commitments."""
     from xuanba.accounts.commitments import promise_ledger
 
     side = _side_columns(ws)
     if "commitments" not in side:
-        return 0, []
+        return None
     commitments = _side(ws, "commitments", "", side, whole=True)
     if commitments is None or not len(commitments):
-        return 0, []
+        return None
     led = promise_ledger(commitments, str(meta(ws, rid).get("cutoff")))
-    led = led.loc[led["state"] == "overdue"]
+    return led.loc[led["state"] == "overdue"]
+
+
+def overdue_promises(ws: Workspace, rid: int, mine: set[str] | None, limit: int = OVERDUE_ROWS, *,
+                     led: pd.DataFrame | None = None, unstored: set[str] | None = None,
+                     ) -> tuple[int, list[dict[str, Any]]]:
+    """The promises overdue at round ``rid``'s cutoff (the stored commitments through
+    :func:`xuanba.accounts.promise_ledger`, as the round's own promises analysis reads them), of
+    the round's customers (``mine``: a rep's; ``unstored``: those of its base a round run on an
+    engine did not store, known from its roster output), longest overdue first: their count and
+    the first ``limit`` (customer, rep, promise, due, days overdue). ``led``: the overdue
+    promises when already read."""
+    led = _overdue(ws, rid) if led is None else led
+    if led is None or not len(led):
+        return 0, []
     frm, params = _from(ws, rid, None)
     held = mine if mine is not None else {str(r[0]) for r in ws.con.execute(
         f"SELECT r.customer_id {frm} AND list_contains(?::VARCHAR[], r.customer_id)",
-        [*params, sorted(set(led["customer_id"]))]).fetchall()}
+        [*params, sorted(set(led["customer_id"]))]).fetchall()} | (unstored or set())
     led = led.loc[led["customer_id"].isin(held)].sort_values(["days_overdue", "customer_id"], ascending=[False, True])
     cols = [c for c in ("customer_id", "rep", "text", "due_on", "days_overdue") if c in led.columns]
     return int(len(led)), _records(led[cols].head(limit))
@@ -298,7 +309,8 @@ def account_work(ws: Workspace, round_ref: str | int | None = "latest", owner: s
     tables = _stored_tables(ws, rid)
     # an engine round stored its selection only: who the others its analyses list are, from its
     # roster output while that holds its rows, else a note that these lists cover the selection only
-    outside, note = _unstored_people(ws, rid, tables, owner, lang)
+    led = _overdue(ws, rid)
+    outside, note = _unstored_people(ws, rid, tables, owner, lang, () if led is None else led["customer_id"])
     if mine is not None and outside is not None and "owner" in outside.columns:
         mine = mine | set(outside.loc[outside["owner"] == str(owner), "customer_id"].astype(str))
     if mine is not None:
@@ -328,7 +340,8 @@ def account_work(ws: Workspace, round_ref: str | int | None = "latest", owner: s
             "whale": _whale(ws, rid, m, mine, lang, owner), "sections": sections,
             "keep_warm_by_owner": _keep_warm_by_owner(ws, rid, warm.frame if warm is not None else None, outside),
             "selection_note": note,
-            "overdue": dict(zip(("count", "rows"), overdue_promises(ws, rid, mine), strict=True)),
+            "overdue": dict(zip(("count", "rows"), overdue_promises(
+                ws, rid, mine, led=led, unstored=None if outside is None else set(outside["customer_id"])), strict=True)),
             "stored": sorted(tables)}
 
 
