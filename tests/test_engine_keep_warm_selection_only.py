@@ -48,6 +48,8 @@ def base(tmp_path_factory):
     ids = sorted(tx["customer_id"].unique())
     orders = tx.groupby("customer_id").size().to_dict()
     side = make_side_tables(ids[: len(ids) * 3 // 4], seed=3, start="2024-06-01", end=CUTOFF, orders=orders)
+    it = side["interactions"]  # cheap contacts: a profit to draw the whale curve of
+    side["interactions"] = it.assign(minutes=it["minutes"] * 0.02, cost=it["cost"] * 0.02)
     std = load_standard(BUSY_STANDARD)
     out = {"tx": tx}
     for case in ("oracle", "held", "replaced"):
@@ -244,3 +246,46 @@ def test_the_overdue_promises_of_an_engine_round_are_the_workspace_rounds_while_
     sel = set(base["held"]["round"].roster["customer_id"].astype(str))
     assert any(r["customer_id"] not in sel for r in want["rows"])  # the test bites
     assert got == want
+
+
+@pytest.mark.parametrize("rep", [None, "rep"])
+def test_the_whale_curve_of_an_engine_round_is_the_workspace_rounds_or_not_drawn(base, rep):
+    """The account page's whale curve was drawn from the selected customers' profits alone (a
+    curve of the selection shown as the base's, a rep's as all their accounts'): now from every
+    customer's, read from the roster output while that holds the round, else not drawn, said why."""
+    from xuanba.web.account_data import account_work
+
+    owner = _rep_with_unselected(base) if rep else None
+    with Workspace(base["oracle"]["path"], read_only=True) as ws:
+        want = account_work(ws, 1, owner=owner)["whale"]
+    with Workspace(base["held"]["path"], read_only=True) as ws:
+        got = account_work(ws, 1, owner=owner)["whale"]
+    assert want is not None and want["customers"] > len(base["held"]["round"].roster)  # the test bites
+    assert got["customers"] == want["customers"]
+    # the peak a manager sees is the one each round stored (sums in the engine's order: 1e-13 apart)
+    assert got["customer_pct"] == pytest.approx(want["customer_pct"], rel=1e-12)
+    assert got["profit_pct"] == pytest.approx(want["profit_pct"], rel=1e-12)
+    for a, b in zip(got["figure"]["data"], want["figure"]["data"], strict=True):
+        for axis in ("x", "y"):
+            assert _numbers(a.get(axis)) == pytest.approx(_numbers(b.get(axis)), rel=1e-12)
+    with Workspace(base["replaced"]["path"], read_only=True) as ws:
+        short = account_work(ws, 1, owner=owner)["whale"]
+    if rep:
+        assert short == {"not_drawn": "No whale curve: this round ran on duckdb and stored only its selected "
+                                      "customers, so the curve of all your accounts cannot be drawn from it."}
+    else:
+        assert short["not_drawn"].startswith("Not drawn for this round: it ran on duckdb and stored only its ")
+        assert "now holds another round's roster, not this round's." in short["not_drawn"]
+
+
+def _numbers(values) -> list[float]:
+    """A Plotly trace's coordinates as floats (plain lists or Plotly's typed-array form)."""
+    if values is None:
+        return []
+    if isinstance(values, dict):  # {"dtype": "f8", "bdata": base64}
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return [float(v) for v in values]

@@ -2177,6 +2177,9 @@ TEXT: dict[str, tuple[str, str]] = {
                           "本轮没有保存客户经营分析：请导入互动、承诺、客户或付款日期后再运行一轮。"),
     "web_whale_reading": ("The top {cpct}% of these {n} accounts earn {ppct}% of their profit.",
                           "这 {n} 个客户中前 {cpct}% 贡献了其利润的 {ppct}%。"),
+    "web_whale_engine_rep": ("No whale curve: this round ran on {engine} and stored only its selected customers, "
+                             "so the curve of all your accounts cannot be drawn from it.",
+                             "不绘制鲸鱼曲线：本轮在 {engine} 上运行，只保存了入选客户，无法据此画出您全部客户的曲线。"),
     "web_whale_none": ("No whale curve: the round stored no profit per customer with a positive total.",
                        "没有鲸鱼曲线：本轮没有保存合计为正的客户利润。"),
     "web_keep_warm_by_owner": ("Keep-warm accounts by owner", "各负责人的保温客户数"),

@@ -246,9 +246,9 @@ def _parquet(place: str) -> str:
 FIELDS_FILE = "fields.parquet"
 
 
-def roster_out_fields(rest: RestOfBase, ids: Any, columns: Any) -> pd.DataFrame | None:
-    """The ``columns`` (those the file has; ``customer_id`` as text first) of the customers
-    ``ids`` in round ``rest.round_id``'s ``--roster-out`` fields (``fields.parquet``), read when
+def roster_out_fields(rest: RestOfBase, ids: Any, columns: Any, *, as_text: bool = True) -> pd.DataFrame | None:
+    """The ``columns`` (those the file has, as text unless ``as_text`` is false; ``customer_id`` as
+    text first) of the customers ``ids`` (``None``: every customer) in round ``rest.round_id``'s ``--roster-out`` fields (``fields.parquet``), read when
     that output is a local folder still holding the round's rows (:func:`rest_of_base` given the
     round's ``selected``: ``rest.folder``); ``None`` when it is not at hand here (not kept, gone,
     replaced by a later round's, a URL or a catalog table): what a list of the round's customers
@@ -274,11 +274,13 @@ def roster_out_fields(rest: RestOfBase, ids: Any, columns: Any) -> pd.DataFrame 
         with duckdb.connect() as con:
             have = {str(c[0]) for c in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [file]).fetchall()}
             cols = [_quoted(c) for c in wanted if c in have]
-            con.register("_ids", pa.table({"id": pa.array([str(i) for i in ids], pa.string())}))
-            picked = "".join(f", CAST({c} AS VARCHAR) AS {c}" for c in cols)
-            return con.execute(f"SELECT CAST(customer_id AS VARCHAR) AS customer_id{picked} FROM read_parquet(?) "
-                               "WHERE CAST(customer_id AS VARCHAR) IN (SELECT id FROM _ids) ORDER BY 1",
-                               [file]).df()
+            picked = "".join(f", CAST({c} AS VARCHAR) AS {c}" if as_text else f", {c}" for c in cols)
+            where = ""
+            if ids is not None:
+                con.register("_ids", pa.table({"id": pa.array([str(i) for i in ids], pa.string())}))
+                where = " WHERE CAST(customer_id AS VARCHAR) IN (SELECT id FROM _ids)"
+            return con.execute(f"SELECT CAST(customer_id AS VARCHAR) AS customer_id{picked} FROM read_parquet(?)"
+                               f"{where} ORDER BY 1", [file]).df()
     except duckdb.Error:  # truncated, not Parquet, or without customer_id: not at hand
         return None
 

@@ -141,18 +141,27 @@ def _whale(ws: Workspace, rid: int, m: dict[str, Any], mine: set[str] | None, la
     """The whale curve of the round's stored profits (a rep's: of their own accounts) as a
     Plotly figure (JSON) and its peak; ``None`` when the round stored no profit measure. Drawn
     once per stored round, owner and language (a million profits take a moment to sort)."""
+    from xuanba.rounds.selection_only import rest_of_base
+    from xuanba.web.data import stored_selection
+
+    rest = rest_of_base(m, rid, stored_selection(ws, rid))  # an engine round: its roster output, checked
     rkey = _key(ws, rid)
     if rkey is None:  # kept nowhere
-        return _draw_whale(ws, rid, m, mine, lang)
-    key = (*rkey, owner, lang)
+        return _draw_whale(ws, rid, m, mine, lang, owner, rest)
+    key = (*rkey, owner, lang, None if rest is None else (rest.roster, rest.replaced, rest.unreadable))
     if key not in _WHALES:
         if len(_WHALES) >= 32:
             _WHALES.pop(next(iter(_WHALES)))
-        _WHALES[key] = _draw_whale(ws, rid, m, mine, lang)
+        _WHALES[key] = _draw_whale(ws, rid, m, mine, lang, owner, rest)
     return _WHALES[key]
 
 
-def _draw_whale(ws: Workspace, rid: int, m: dict[str, Any], mine: set[str] | None, lang: str) -> dict[str, Any] | None:
+def _draw_whale(ws: Workspace, rid: int, m: dict[str, Any], mine: set[str] | None, lang: str,
+                owner: str | None = None, rest: Any = None) -> dict[str, Any] | None:
+    """The whale curve (see :func:`_whale`); ``rest``: what a round run on an engine says of the
+    customers it did not store (:func:`xuanba.rounds.selection_only.rest_of_base`): the curve is
+    drawn from every customer's profit in its roster output while that holds the round, else not
+    drawn (``{"not_drawn": why}``): the selection's profits are not the base's curve."""
     from xuanba.accounts.profit import whale_peak, whale_shape
     from xuanba.errors import DataError
     from xuanba.outputs import charts
@@ -164,8 +173,16 @@ def _draw_whale(ws: Workspace, rid: int, m: dict[str, Any], mine: set[str] | Non
     if measure not in ("profit_365d", "margin_365d") or measure not in have:
         return None
     cols = [c for c in ("customer_id", measure, "revenue_365d", "cost_to_serve_365d") if c == "customer_id" or c in have]
-    fields = ws.sql(f"SELECT {', '.join(_quote(c) for c in cols)} FROM round_fields WHERE round_id = ?", [rid])
-    if mine is not None:
+    if rest is not None:
+        from xuanba.rounds.selection_only import roster_out_fields
+
+        every = roster_out_fields(rest, None, [*cols[1:], *(["owner"] if owner is not None else [])], as_text=False)
+        if every is None or measure not in every.columns or (owner is not None and "owner" not in every.columns):
+            return {"not_drawn": _whale_not_drawn(rest, owner, lang)}
+        fields = every if owner is None else every.loc[every["owner"].astype(str) == str(owner)]
+    else:
+        fields = ws.sql(f"SELECT {', '.join(_quote(c) for c in cols)} FROM round_fields WHERE round_id = ?", [rid])
+    if mine is not None and rest is None:
         fields = fields.loc[fields["customer_id"].astype(str).isin(mine)]
     profits = whale_profits(fields, measure)
     if profits is None or not len(profits):
@@ -178,6 +195,19 @@ def _draw_whale(ws: Workspace, rid: int, m: dict[str, Any], mine: set[str] | Non
     fig = charts.whale_chart(shape, peak, lang=lang)
     return {"figure": json.loads(fig.to_json()), "customers": int(len(profits)),
             "customer_pct": float(peak["customer_pct"]), "profit_pct": float(peak["profit_pct"])}
+
+
+def _whale_not_drawn(rest: Any, owner: str | None, lang: str) -> str:
+    """Why a round run on an engine draws no whale curve here: it stored its selection only, and
+    (to a manager) where every customer's row is, or is not."""
+    from xuanba.i18n import counted, t
+    from xuanba.rounds.selection_only import sentences, where_the_rest_is
+
+    if owner is not None:  # a rep: not the base's counts nor the places
+        return t("web_whale_engine_rep", lang, engine=rest.engine)
+    head = t(counted("engine_not_stored", rest.n_selected), lang, engine=rest.engine, sel=f"{rest.n_selected:,}",
+             n=f"{rest.n_customers:,}")
+    return sentences(lang, head, where_the_rest_is(rest, lang))
 
 
 def _listed_ids(tables: dict[str, Any]) -> list[str]:
