@@ -226,6 +226,22 @@ def _listed_ids(tables: dict[str, Any]) -> list[str]:
     return sorted(ids)
 
 
+#: Who the customers an engine round did not store are (:func:`_unstored_people`), by stored round
+#: and version of its roster output's fields: a few entries.
+_OUTSIDE: dict[tuple[Any, ...], pd.DataFrame] = {}
+
+
+def _version(place: str) -> tuple[Any, ...]:
+    """A file's (or a folder's) identity and version: path, inode, time and size."""
+    from pathlib import Path
+
+    try:
+        st = Path(place).stat()
+    except OSError:
+        return (place,)
+    return (place, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
 def _unstored_people(ws: Workspace, rid: int, tables: dict[str, Any], owner: str | None,
                      lang: str, more: Any = ()) -> tuple[pd.DataFrame | None, str | None]:
     """For a round that stored only its selected customers (run on an engine), whose analyses
@@ -237,6 +253,7 @@ def _unstored_people(ws: Workspace, rid: int, tables: dict[str, Any], owner: str
     that stored every customer. ``more``: other customers to look up (those with overdue promises)."""
     from xuanba.i18n import t
     from xuanba.rounds.selection_only import (
+        FIELDS_FILE,
         rest_of_base,
         roster_out_fields,
         selection_note,
@@ -249,7 +266,17 @@ def _unstored_people(ws: Workspace, rid: int, tables: dict[str, Any], owner: str
     ids = sorted(set(_listed_ids(tables)) | {str(c) for c in more}) if rest is not None else []
     if rest is None or not ids:
         return None, None
-    got = roster_out_fields(rest, ids, ["name", "owner"])
+    rkey = _key(ws, rid)
+    place = None if rest.folder is None else rest.fields or f"{rest.folder}/{FIELDS_FILE}"
+    key = None if rkey is None or place is None else (*rkey, _version(place))
+    if key is not None and key in _OUTSIDE:
+        got = _OUTSIDE[key]
+    else:  # read once per stored round and version of its roster output (a million ids take a moment)
+        got = roster_out_fields(rest, ids, ["name", "owner"])
+        if key is not None and got is not None:
+            if len(_OUTSIDE) >= 4:
+                _OUTSIDE.pop(next(iter(_OUTSIDE)))
+            _OUTSIDE[key] = got
     if got is not None:
         return got, None
     if owner is not None:  # a rep: not the places (as every page tells a rep)
