@@ -149,3 +149,23 @@ def test_hostile_names_read_from_the_roster_output_reach_the_pages_as_text(tmp_p
         log_in(client, "boss")
         page = client.get("/accounts?round=1").text
     assert "<script>alert(" not in page and "&lt;script&gt;alert(" in page
+
+
+def test_a_roster_out_folder_named_with_html_and_a_formula_is_named_as_text(tmp_path):
+    """The folder's name is said (replaced by a later round) in the report and the account page:
+    as text, never as markup."""
+    from xuanba.outputs.report import write_report
+    from xuanba.web.account_data import account_work
+
+    tx = simulated_transactions(120, seed=22)
+    path = _workspace(tmp_path, tx)
+    folder = tmp_path / "<b>out</b> =cmd|' /C calc'!A0"
+    std = load_standard(BUSY_STANDARD)
+    for cut in (CUTOFF, "2025-09-30"):
+        run_round_on_engine(tx, std, cut, workspace=path, roster_out=folder, check_model=False)
+    page = write_report(path, 1, tmp_path / "r.html", lang="en").read_text("utf-8")
+    assert "<b>out</b>" not in page and "&lt;b&gt;out&lt;/b&gt;" in page
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert f"were written to {folder}, but the roster.parquet there now holds another round's roster" in text
+    with Workspace(path, read_only=True) as ws:
+        assert account_work(ws, 1) is not None  # no analyses to list: nothing to say, and no error
