@@ -246,9 +246,11 @@ def _parquet(place: str) -> str:
 FIELDS_FILE = "fields.parquet"
 
 
-def roster_out_fields(rest: RestOfBase, ids: Any, columns: Any, *, as_text: bool = True) -> pd.DataFrame | None:
+def roster_out_fields(rest: RestOfBase, ids: Any, columns: Any, *, as_text: bool = True, owner: str | None = None,
+                      with_id: bool = True) -> pd.DataFrame | None:
     """The ``columns`` (those the file has, as text unless ``as_text`` is false; ``customer_id`` as
-    text first) of the customers ``ids`` (``None``: every customer) in round ``rest.round_id``'s ``--roster-out`` fields (``fields.parquet``), read when
+    text first unless ``with_id`` is false) of the customers ``ids`` (``None``: every customer;
+    ``owner``: only those whose ``owner`` is that, none when the file names no owner) in round ``rest.round_id``'s ``--roster-out`` fields (``fields.parquet``), read when
     that output is a local folder still holding the round's rows (:func:`rest_of_base` given the
     round's ``selected``: ``rest.folder``); ``None`` when it is not at hand here (not kept, gone,
     replaced by a later round's, a URL or a catalog table): what a list of the round's customers
@@ -274,13 +276,22 @@ def roster_out_fields(rest: RestOfBase, ids: Any, columns: Any, *, as_text: bool
         with duckdb.connect() as con:
             have = {str(c[0]) for c in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [file]).fetchall()}
             cols = [_quoted(c) for c in wanted if c in have]
-            picked = "".join(f", CAST({c} AS VARCHAR) AS {c}" if as_text else f", {c}" for c in cols)
-            where = ""
+            picked = [f"CAST({c} AS VARCHAR) AS {c}" if as_text else c for c in cols]
+            if with_id:
+                picked.insert(0, "CAST(customer_id AS VARCHAR) AS customer_id")
+            where, params = ["TRUE"], [file]
             if ids is not None:
                 con.register("_ids", pa.table({"id": pa.array([str(i) for i in ids], pa.string())}))
-                where = " WHERE CAST(customer_id AS VARCHAR) IN (SELECT id FROM _ids)"
-            return con.execute(f"SELECT CAST(customer_id AS VARCHAR) AS customer_id{picked} FROM read_parquet(?)"
-                               f"{where} ORDER BY 1", [file]).df()
+                where.append("CAST(customer_id AS VARCHAR) IN (SELECT id FROM _ids)")
+            if owner is not None:
+                if "owner" not in have:
+                    where.append("FALSE")
+                else:
+                    where.append("CAST(owner AS VARCHAR) = ?")
+                    params.append(str(owner))
+            order = " ORDER BY customer_id" if with_id else ""
+            return con.execute(f"SELECT {', '.join(picked) or 'NULL AS none'} FROM read_parquet(?) "
+                               f"WHERE {' AND '.join(where)}{order}", params).df()
     except duckdb.Error:  # truncated, not Parquet, or without customer_id: not at hand
         return None
 
