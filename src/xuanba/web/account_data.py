@@ -263,15 +263,18 @@ def _unstored_people(ws: Workspace, rid: int, tables: dict[str, Any], owner: str
     from xuanba.web.data import stored_selection
 
     rest = rest_of_base(meta(ws, rid), rid, stored_selection(ws, rid))
-    ids = sorted(set(_listed_ids(tables)) | {str(c) for c in more}) if rest is not None else []
-    if rest is None or not ids:
+    if rest is None:
         return None, None
+    more = frozenset(str(c) for c in more)
     rkey = _key(ws, rid)
     place = None if rest.folder is None else rest.fields or f"{rest.folder}/{FIELDS_FILE}"
-    key = None if rkey is None or place is None else (*rkey, _version(place))
+    key = None if rkey is None or place is None else (*rkey, _version(place), more)
     if key is not None and key in _OUTSIDE:
         got = _OUTSIDE[key]
-    else:  # read once per stored round and version of its roster output (a million ids take a moment)
+    else:  # read once per stored round, version of its roster output and overdue customers
+        ids = sorted(set(_listed_ids(tables)) | more)
+        if not ids:
+            return None, None
         got = roster_out_fields(rest, ids, ["name", "owner"])
         if key is not None and got is not None:
             if len(_OUTSIDE) >= 4:
@@ -292,12 +295,12 @@ def _keep_warm_by_owner(ws: Workspace, rid: int, warm: pd.DataFrame | None,
     if warm is None or not len(warm):
         return []
     if outside is not None and "owner" in outside.columns:
-        stored = _people(ws, rid, warm["customer_id"].astype(str).tolist())
-        owners = {c: "" if o is None else str(o) for c, (_, o) in stored.items()}
-        owners.update((str(c), "" if pd.isna(o) else str(o))
-                      for c, o in zip(outside["customer_id"], outside["owner"], strict=True))
-        counts = pd.Series([owners[c] for c in warm["customer_id"].astype(str) if c in owners],
-                           dtype=object).value_counts()
+        ids = warm["customer_id"].astype(str).to_numpy(dtype=object)
+        at = pd.Index(outside["customer_id"].astype(str).to_numpy(dtype=object)).get_indexer(ids)
+        owner = outside["owner"].to_numpy(dtype=object)
+        got = [owner[i] for i in at[at >= 0]]  # those it did not store, then those it stored
+        got += [o for _, o in _people(ws, rid, ids[at < 0].tolist()).values()]
+        counts = pd.Series(["" if o is None or o != o else str(o) for o in got], dtype=object).value_counts()
         return [{"owner": str(o), "accounts": int(n)}
                 for o, n in sorted(counts.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))]
     if "owner" not in _fields(ws, rid):
@@ -336,9 +339,10 @@ def overdue_promises(ws: Workspace, rid: int, mine: set[str] | None, limit: int 
     if led is None or not len(led):
         return 0, []
     frm, params = _from(ws, rid, None)
-    held = mine if mine is not None else {str(r[0]) for r in ws.con.execute(
+    ids = set(led["customer_id"].astype(str))
+    held = mine & ids if mine is not None else {str(r[0]) for r in ws.con.execute(
         f"SELECT r.customer_id {frm} AND list_contains(?::VARCHAR[], r.customer_id)",
-        [*params, sorted(set(led["customer_id"]))]).fetchall()} | (unstored or set())
+        [*params, sorted(ids)]).fetchall()} | ((unstored or set()) & ids)
     led = led.loc[led["customer_id"].isin(held)].sort_values(["days_overdue", "customer_id"], ascending=[False, True])
     cols = [c for c in ("customer_id", "rep", "text", "due_on", "days_overdue") if c in led.columns]
     return int(len(led)), _records(led[cols].head(limit))
