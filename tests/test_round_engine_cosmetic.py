@@ -97,7 +97,7 @@ def test_one_selected_customer_is_said_in_the_singular_by_export_and_the_report(
         seen(write_report(small["one"], "latest", tmp_path / "r.html").read_text("utf-8"))
     )
     assert (
-        f"stored only its 1 selected customer of {n} " in report
+        f"stored only its 1 selected customer of {n}. The other {n - 1:,} customers' rows were not kept" in report
         and "1 selected customers" not in report
     )
 

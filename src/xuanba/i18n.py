@@ -332,13 +332,11 @@ TEXT: dict[str, tuple[str, str]] = {
                          "图中按分组分层抽样显示 {total} 位中的 {shown} 位，表格统计全部客户。"),
     "quadrant": ("Quadrant", "象限"),
     "engine_not_stored": ("Not drawn for this round: it ran on {engine} and stored only its {sel} selected "
-                          "customers of {n} (every customer's roster row is in the engine's roster output).",
-                          "本轮不绘制：本轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位"
-                          "（每位客户的名单行在引擎输出的名单文件中）。"),
+                          "customers of {n}.",
+                          "本轮不绘制：本轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位。"),
     "engine_not_stored_one": ("Not drawn for this round: it ran on {engine} and stored only its {sel} selected "
-                              "customer of {n} (every customer's roster row is in the engine's roster output).",
-                              "本轮不绘制：本轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位"
-                              "（每位客户的名单行在引擎输出的名单文件中）。"),
+                              "customer of {n}.",
+                              "本轮不绘制：本轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位。"),
     "selection_only": ("Round {round_id} ran on {engine} and stored only its {sel} selected customers of {n}.",
                        "第 {round_id} 轮在 {engine} 上运行，只保存了 {n} 位客户中入选的 {sel} 位。"),
     "selection_only_one": ("Round {round_id} ran on {engine} and stored only its {sel} selected customer of {n}.",
@@ -358,6 +356,14 @@ TEXT: dict[str, tuple[str, str]] = {
                                     "holds another round's roster, not this round's.",
                                     "另一位客户的名单行曾写到 {folder}，但那里的 {file} 现在是另一轮的名单，"
                                     "不是本轮的。"),
+    "selection_only_unreadable": ("The other {rest} customers' rows were written to {folder}, but the {file} "
+                                  "there cannot be read as this round's roster ({why}).",
+                                  "其余 {rest} 位客户的名单行曾写到 {folder}，但那里的 {file} 无法作为本轮名单读取"
+                                  "（{why}）。"),
+    "selection_only_unreadable_one": ("The other customer's row was written to {folder}, but the {file} there "
+                                      "cannot be read as this round's roster ({why}).",
+                                      "另一位客户的名单行曾写到 {folder}，但那里的 {file} 无法作为本轮名单读取"
+                                      "（{why}）。"),
     "selection_only_lost": ("The other {rest} customers' rows were not kept (the round was run without "
                             "--roster-out).",
                             "其余 {rest} 位客户的名单行未保存（本轮运行时未用 --roster-out）。"),
@@ -370,6 +376,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "selection_only_rows": ("The customers this round did not select are not stored in the workspace: "
                             "this page cannot list them.",
                             "本轮未入选的客户没有保存在工作区中，本页无法列出。"),
+    "accounts_selection_only": ("The names and owners beside these lists, and each owner's keep-warm count, are "
+                                "those of the selected customers only.",
+                                "这些列表旁的名称与负责人，以及各负责人的保温客户数，只含入选客户。"),
+    "web_accounts_selection_only": ("The names and owners beside these lists, each owner's keep-warm count and the "
+                                    "overdue promises listed are those of the selected customers only.",
+                                    "这些列表旁的名称与负责人、各负责人的保温客户数以及所列的逾期承诺，只含入选客户。"),
+    "accounts_selection_only_rep": ("This round ran on {engine} and stored only its selected customers: your "
+                                    "keep-warm accounts, promises and receivables here are those of your selected "
+                                    "customers only; your customers who were not selected are not listed.",
+                                    "本轮在 {engine} 上运行，只保存了入选客户：这里您的保温客户、承诺与应收款只含您的入选"
+                                    "客户；您未入选的客户不在列表中。"),
     "selection_only_scoped": ("This round ran on {engine} and stored only its selected customers: your "
                               "customers who were not selected are not listed.",
                               "本轮在 {engine} 上运行，只保存了入选客户：您未入选的客户不在列表中。"),
@@ -2160,6 +2177,9 @@ TEXT: dict[str, tuple[str, str]] = {
                           "本轮没有保存客户经营分析：请导入互动、承诺、客户或付款日期后再运行一轮。"),
     "web_whale_reading": ("The top {cpct}% of these {n} accounts earn {ppct}% of their profit.",
                           "这 {n} 个客户中前 {cpct}% 贡献了其利润的 {ppct}%。"),
+    "web_whale_engine_rep": ("No whale curve: this round ran on {engine} and stored only its selected customers, "
+                             "so the curve of all your accounts cannot be drawn from it.",
+                             "不绘制鲸鱼曲线：本轮在 {engine} 上运行，只保存了入选客户，无法据此画出您全部客户的曲线。"),
     "web_whale_none": ("No whale curve: the round stored no profit per customer with a positive total.",
                        "没有鲸鱼曲线：本轮没有保存合计为正的客户利润。"),
     "web_keep_warm_by_owner": ("Keep-warm accounts by owner", "各负责人的保温客户数"),

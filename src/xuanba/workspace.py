@@ -606,9 +606,12 @@ class Workspace:
         import ibis
 
         cursor = self.con.cursor()
+        backend = None
         try:
-            yield ibis.duckdb.from_connection(cursor)
+            backend = ibis.duckdb.from_connection(cursor)
+            yield backend
         finally:
+            release_cached(backend)
             cursor.close()
 
     def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
@@ -872,7 +875,9 @@ class Workspace:
         return other
 
     def close(self) -> None:
-        """Close the connection (the file stays)."""
+        """Close the connection (the file stays), after dropping the tables its Ibis backend
+        still keeps (:func:`release_cached`)."""
+        release_cached(self._ibis)
         self.con.close()
 
     def __enter__(self) -> Workspace:
@@ -950,6 +955,31 @@ def open_workspace(
         return
     with Workspace(workspace, create=create, read_only=read_only, threads=threads) as ws:
         yield ws
+
+
+def release_cached(backend: Any) -> None:
+    """Drop the tables an Ibis backend still keeps for ``.cache()`` (the engine's kept tables a
+    round's expressions hold until they are garbage collected), the way Ibis releases one
+    (``CachedTable.release``), before its connection is closed: else Ibis drops each when its
+    expression is collected, at the latest at the interpreter's exit, on a closed connection, and
+    prints "Connection already closed" for each. ``None`` (no backend made): nothing to do.
+
+    Example
+    -------
+    >>> with Workspace(":memory:") as ws:
+    ...     _ = ws.con.execute("CREATE TABLE t AS SELECT 1 AS one")
+    ...     kept = ws.table("t").cache()
+    ...     temporary = "SELECT count(*) FROM duckdb_tables() WHERE temporary"
+    ...     before = ws.con.execute(temporary).fetchone()[0]
+    ...     release_cached(ws.ibis)
+    ...     before, ws.con.execute(temporary).fetchone()[0]
+    (1, 0)
+    """
+    if backend is None:
+        return
+    for name in list(getattr(backend, "_cache_name_to_entry", {})):
+        with contextlib.suppress(duckdb.Error):  # a connection already closed elsewhere: nothing to drop
+            backend._finalize_cached_table(name)
 
 
 def schema_version(workspace: Workspace | str | os.PathLike[str]) -> int:

@@ -98,8 +98,16 @@ def _side(kind: str, path: Path | None, workspace: Path | None = None, *, requir
 
 def _round_potential(workspace: Path, as_of: Any) -> tuple[Any, str] | None:
     """The potential scores of the latest stored round whose cutoff is ``as_of``, as (table,
-    column); ``None`` when the workspace holds no such round."""
+    column); ``None`` when the workspace holds no such round. A round run on an engine stored its
+    selected customers only: every customer's score is read from its ``--roster-out`` while that
+    holds its rows; else the table's ``attrs["short"]`` says whose it lacks and where they are."""
     from xuanba.rounds import list_rounds, load_round
+    from xuanba.rounds.selection_only import (
+        rest_of_round,
+        roster_out_column,
+        selection_note,
+        where_the_rest_is,
+    )
 
     if not Path(workspace).exists():
         return None
@@ -111,7 +119,17 @@ def _round_potential(workspace: Path, as_of: Any) -> tuple[Any, str] | None:
     if "potential_score" not in rnd.roster.columns:
         return None
     table = rnd.roster[["customer_id", "potential_score"]]
+    rest = rest_of_round(rnd)
+    short = None
+    if rest is not None:
+        every = roster_out_column(rest, "potential_score")
+        if every is not None:
+            table = every
+        else:  # its selection's scores only: the others rank last, unscored, and the command says so
+            short = (f"; the {rest.not_stored:,} customers it did not select have no potential score here and come "
+                     f"last ({selection_note(rest, 'en', where=False)} {where_the_rest_is(rest, 'en')})")
     table.attrs["round_id"] = rnd.round_id
+    table.attrs["short"] = short
     return table, "potential_score"
 
 
@@ -313,6 +331,7 @@ def register(app: typer.Typer) -> None:
         source = res.attrs["potential_source"]
         if stored is not None:
             source = f"the potential score of round {stored[0].attrs['round_id']} (cutoff {day})"
+            source += stored[0].attrs.get("short") or ""
         if potential is None and pot is None:
             source += f" (the models could not be fitted: {why})"
         _finish(res, out, as_json, say("cli_keep_warm"), {"ranked by": source}, lang=lang)

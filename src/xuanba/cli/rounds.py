@@ -258,7 +258,8 @@ def register(app: typer.Typer) -> None:
         _print_round(rnd, top)
         if written:
             console.print(say("cli_roster_written", path=written))
-            note = selection_file_note(rnd.meta, rnd.round_id, ui_lang())  # an engine round's file: its selection
+            note = selection_file_note(rnd.meta, rnd.round_id, ui_lang(),  # an engine round's file: its selection
+                                       selected=lambda: rnd.roster[["customer_id", "rank", "score"]])
             if note:
                 console.print(note, markup=False)
 
@@ -309,7 +310,8 @@ def register(app: typer.Typer) -> None:
         _print_round(rnd, top)
         if written:
             console.print(say("cli_roster_written", path=written))
-            note = selection_file_note(rnd.meta, rnd.round_id, ui_lang())  # an engine round's file: its selection
+            note = selection_file_note(rnd.meta, rnd.round_id, ui_lang(),  # an engine round's file: its selection
+                                       selected=lambda: rnd.roster[["customer_id", "rank", "score"]])
             if note:
                 console.print(note, markup=False)
 

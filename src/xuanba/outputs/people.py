@@ -95,6 +95,27 @@ class People:
             out[named] = pd.Series(names[named]).str.cat(pd.Series(keys[named]), sep=" (").add(")").to_numpy()
         return out
 
+    def knows(self, ids: Iterable[Any]) -> np.ndarray:
+        """Whether each of ``ids`` is among these customers (its columns known, if empty)."""
+        return pd.Index([str(x) for x in ids]).isin(self.frame.index)
+
+    def joined(self, other: People) -> People:
+        """These customers and those of ``other`` who are not among them (a column one of them
+        lacks is ``""`` for its customers).
+
+        >>> a = People.of(pd.DataFrame({"customer_id": ["A"], "name": ["Acme"]}))
+        >>> b = People.of(pd.DataFrame({"customer_id": ["A", "B"], "owner": ["Li", "Wu"]}))
+        >>> j = a.joined(b)
+        >>> j.who("A"), j.owner("A"), j.owner("B")
+        ('Acme (A)', '', 'Wu')
+        """
+        more = other.frame.loc[~other.frame.index.isin(self.frame.index)]
+        if not len(more):
+            return self
+        frame = pd.concat([self.frame, more]).astype(object).fillna("")
+        frame.index.name = "customer_id"
+        return People(frame)
+
     def column(self, ids: Iterable[Any], column: str) -> np.ndarray:
         """``column`` for each of ``ids`` (``""`` where unknown), aligned with ``ids``."""
         keys = pd.Index([str(x) for x in ids])

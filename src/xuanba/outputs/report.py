@@ -40,8 +40,8 @@ from xuanba.outputs.i18n import (
     with_unit,
 )
 from xuanba.outputs.model_words import model_trust_lines
-from xuanba.outputs.people import People, script_json
-from xuanba.rounds.selection_only import rest_of_base
+from xuanba.outputs.people import OWNER_ALIASES, PERSON_FIELDS, People, script_json
+from xuanba.rounds.selection_only import rest_of_round, sentences, where_the_rest_is
 from xuanba.rounds.summary import round_summary, tier_order, whale_profits
 from xuanba.standard.describe import describe
 
@@ -113,18 +113,24 @@ def build_report(
     # a round run on an engine stored only its selected customers: every whole-base figure comes
     # from what it stored of every customer (its meta), never from the rows it holds
     # (a round that selected every customer stored them all: its charts are drawn as any round's)
-    only_selected = rest_of_base(meta, round_.round_id) is not None
+    rest = rest_of_round(round_)  # its --roster-out checked: a later round's rows are not this round's
+    only_selected = rest is not None
     n = int(meta["n_customers"]) if only_selected else len(roster)
     if n == 0:
         raise DataError(f"round {round_.round_id} has no customers", fix="Run the round on data with customers.")
     n_sel_stored = int(meta.get("n_selected") or 0)
     not_stored = t(counted("engine_not_stored", n_sel_stored), lang, engine=str(meta.get("engine") or "an engine"),
                    sel=num(n_sel_stored), n=num(n)) if only_selected else ""
+    if rest is not None:  # and where every customer's row is: the roster output, gone, replaced or not kept
+        not_stored = sentences(lang, not_stored, where_the_rest_is(rest, lang))
     scores = _base_scores(meta, roster) if only_selected else None
     fields = facts if facts is not None else getattr(round_, "fields", None)
     people = People.of(fields)
     if not people.columns and facts is not None:  # facts given without the customers' names
         people = People.of(getattr(round_, "fields", None))
+    warm_note = ""
+    if rest is not None:  # the keep-warm customers it did not store: who they are, from its roster output
+        people, warm_note = _people_of_the_rest(round_, people, rest, lang)
     order, labels = tier_order(std, roster)
     summary = meta.get("summary") or round_summary(roster, fields, order[:-1])
     measure_key = summary.get("measure")
@@ -192,7 +198,7 @@ def build_report(
     })
 
     # who is selected, by tier, and each owner's accounts: rows drawn by the page from embedded data
-    listing = _selection(round_, roster, people, diff, order, labels, lang, public=public)
+    listing = _selection(round_, roster, people, diff, order, labels, lang, public=public, warm_note=warm_note)
     sections.extend(listing["sections"])
 
     # value x potential
@@ -296,6 +302,10 @@ def build_report(
         from xuanba.outputs.account_sections import account_sections
 
         extra_sections = account_sections(round_, lang, people=people)
+        if warm_note:
+            for s in extra_sections:
+                if s["id"] == "accounts-keep-warm":
+                    s["reading"] = sentences(lang, s["reading"], warm_note)
     sections.extend(extra_sections)
 
     # model fit: the check the round stored (a table, or the reason it could not run)
@@ -390,11 +400,33 @@ def _strongest(contributions: pd.DataFrame | None, ids: np.ndarray, index: Mappi
     return out
 
 
+def _people_of_the_rest(round_: Any, people: People, rest: Any, lang: str) -> tuple[People, str]:
+    """``people`` with who the keep-warm customers are that round ``round_`` (run on an engine)
+    did not store, read from its ``--roster-out`` fields while that folder holds its rows; else
+    ``people`` as they are and what to say of it in ``lang``: the names and owners are the
+    selection's only, and where the others' rows are."""
+    from xuanba.rounds.selection_only import roster_out_fields
+
+    stored = (getattr(round_, "tables", None) or {}).get("keep_warm")
+    if stored is None or stored.frame is None or not len(stored.frame):
+        return people, ""
+    ids = stored.frame["customer_id"].astype(str)
+    ids = ids[~people.knows(ids)].tolist()
+    if not ids:
+        return people, ""
+    got = roster_out_fields(rest, ids, [*PERSON_FIELDS, *OWNER_ALIASES])
+    if got is None:
+        return people, sentences(lang, t("accounts_selection_only", lang), where_the_rest_is(rest, lang))
+    return people.joined(People.of(got)), ""
+
+
 def _selection(round_: Any, roster: pd.DataFrame, people: People, diff: Any, order: list[str],
-               labels: Mapping[str, str], lang: str, *, public: bool = False) -> dict[str, Any]:
+               labels: Mapping[str, str], lang: str, *, public: bool = False, warm_note: str = "") -> dict[str, Any]:
     """The selection list (by tier) and the per-owner view: the sections, and the data the page's
     script draws their rows from (at most :data:`MAX_LISTED` selected and :data:`MAX_WARM`
-    keep-warm accounts, so a million-customer report stays small)."""
+    keep-warm accounts, so a million-customer report stays small). ``warm_note``: said of a round
+    run on an engine whose keep-warm customers are not all known (:func:`_people_of_the_rest`): the
+    per-owner view lists and counts only those it knows."""
     from xuanba.standard.describe import public_title, public_words
 
     std = round_.standard
@@ -415,6 +447,8 @@ def _selection(round_: Any, roster: pd.DataFrame, people: People, diff: Any, ord
     stored = (getattr(round_, "tables", None) or {}).get("keep_warm")
     if stored is not None and stored.frame is not None and len(stored.frame):
         warm_frame = stored.frame
+        if warm_note:  # whose owner is not known is not "no owner": left out, and the section says so
+            warm_frame = warm_frame.loc[people.knows(warm_frame["customer_id"].astype(str))]
     sel_owner = people.column(sel["customer_id"].astype(str), "owner") if has_owner else None
     warm_owner = people.column(warm_frame["customer_id"].astype(str), "owner") \
         if has_owner and warm_frame is not None else np.array([], dtype=object)
@@ -510,7 +544,8 @@ def _selection(round_: Any, roster: pd.DataFrame, people: People, diff: Any, ord
                                                       else f"{num(len(w))} / {num(len(warm_frame))}")
             owner_lists.append({"key": "warm", "summary": summary, "open": False})
         out["sections"].append({"id": "owners", "title": t("owner_title", lang), "fig": None,
-                                "reading": t("owner_reading", lang), "table": _table(header, table_rows),
+                                "reading": sentences(lang, t("owner_reading", lang), warm_note),
+                                "table": _table(header, table_rows),
                                 "lists": owner_lists, "controls": False})
 
     out["owners"] = [{"value": i, "label": o} for i, o in enumerate(owners)]
@@ -677,7 +712,6 @@ def write_report(
     """
     import dataclasses
 
-    from xuanba.outputs.people import OWNER_ALIASES, PERSON_FIELDS
     from xuanba.rounds import load_round, previous_round, resolve_round_id
     from xuanba.rounds.diff import diff_loaded
     from xuanba.rounds.store import load_backtest, load_contributions

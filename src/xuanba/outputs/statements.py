@@ -361,9 +361,9 @@ def _pick(round_: Any, customers: Iterable[Any] | None) -> pd.DataFrame:
         return roster
     wanted = [str(c) for c in customers]
     missing = [c for c in wanted if c not in set(ids)]
-    from xuanba.rounds.selection_only import rest_of_base, where_the_rest_is
+    from xuanba.rounds.selection_only import rest_of_round, where_the_rest_is
 
-    rest = rest_of_base(getattr(round_, "meta", None), round_.round_id) if missing else None
+    rest = rest_of_round(round_) if missing else None  # its --roster-out checked to be still its own
     if rest is not None:  # (a round that selected every customer stored them all: the ids are not in it)
         raise InputError(f"{len(missing):,} customer(s) are not among the selected customers of round "
                          f"{round_.round_id}, which ran on {round_.meta.get('engine') or 'an engine'} and stored only those",

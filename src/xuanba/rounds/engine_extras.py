@@ -332,10 +332,12 @@ def account_columns(table: Any, tx: Any, side: Mapping[str, pd.DataFrame], cutof
     cut = ibis.literal(cutoff)
     day = tx.ts.date()
     window = tx.filter((day <= cut) & (day > ibis.literal(cutoff - dt.timedelta(days=365))))
-    cost = ibis.coalesce(window.cost.cast("float64"), 0.0) if "cost" in window.columns else ibis.literal(0.0)
-    money = window.group_by(window.customer_id.name("_money_id")).aggregate(
-        _revenue=window.amount.cast("float64").sum(), _cogs=cost.sum())
-    t = table.left_join(money, table.customer_id == money._money_id).select(*table.columns, "_revenue", "_cogs")
+    sums = {"_revenue": window.amount.cast("float64").sum()}
+    if "cost" in window.columns:  # without costs the cost of goods is 0, as customer_profit counts it
+        sums["_cogs"] = ibis.coalesce(window.cost.cast("float64"), 0.0).sum()
+    money = window.group_by(window.customer_id.name("_money_id")).aggregate(**sums)
+    cogs = money._cogs if "_cogs" in sums else ibis.literal(0.0).name("_cogs")
+    t = table.left_join(money, table.customer_id == money._money_id).select(*table.columns, "_revenue", cogs)
     if paid:
         from xuanba.accounts.engine import receivables_expr
 

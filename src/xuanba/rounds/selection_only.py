@@ -23,10 +23,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xuanba.i18n import counted, t
 from xuanba.rounds.store import holds_selection_only
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The file of every customer's roster row that ``--roster-out`` writes.
 ROSTER_FILE = "roster.parquet"
@@ -41,7 +44,8 @@ class RestOfBase:
     local file or folder this machine reads (not a URL or a catalog table); ``fields``: where
     every customer's fields are, as its meta records them (``None``: not recorded); ``replaced``:
     the local roster output holds another round's rows now (a later round wrote its own roster to
-    the same folder), so ``roster`` is ``None``."""
+    the same folder), so ``roster`` is ``None``; ``unreadable``: why the file there cannot be read as
+    a roster at all (a truncated file, one of another shape), which ``replaced`` is then too."""
 
     round_id: int
     engine: str
@@ -52,6 +56,7 @@ class RestOfBase:
     local: bool = False
     fields: str | None = None
     replaced: bool = False
+    unreadable: str | None = None
 
     @property
     def not_stored(self) -> int:
@@ -103,18 +108,41 @@ def rest_of_base(
         local,
         places.get("fields"),
     )
-    if (
-        selected is not None
-        and local
-        and roster is not None
-        and not holds_the_round(rest, selected)
-    ):
-        return replace(rest, roster=None, replaced=True)
+    if selected is not None and local and roster is not None:
+        verdict = _roster_check(rest, selected)
+        if verdict != "held":
+            return replace(rest, roster=None, replaced=True, unreadable=verdict.partition(": ")[2] or None)
     return rest
 
 
+def rest_of_round(rnd: Any) -> RestOfBase | None:
+    """:func:`rest_of_base` of a round at hand (a :class:`~xuanba.rounds.Round`, stored or just
+    run: its ``meta``, ``round_id`` and the ``roster`` it holds), its local roster output checked
+    to be still its own: what every output of a round says of the customers it did not store.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> rnd = SimpleNamespace(round_id=4, roster=pd.DataFrame({"customer_id": ["A"], "rank": [1], "score": [9.0]}),
+    ...                       meta={"stored_customers": "selected", "engine": "duckdb", "n_customers": 10,
+    ...                             "n_selected": 1, "roster_out": "no/such/folder"})
+    >>> where_the_rest_is(rest_of_round(rnd), "en")
+    "The other 9 customers' rows were written to no/such/folder, which no longer holds roster.parquet."
+    """
+    meta = getattr(rnd, "meta", None)
+    if not misses_customers(meta):
+        return None
+    roster = rnd.roster
+
+    def selected() -> Any:
+        return roster[["customer_id", "rank", "score"]]
+
+    return rest_of_base(meta, int(rnd.round_id), selected)
+
+
 #: What :func:`holds_the_round` found, by file (its inode, time and size) and round: a few entries.
-_HELD: dict[tuple[Any, ...], bool] = {}
+_HELD: dict[tuple[Any, ...], str] = {}
 
 
 def holds_the_round(rest: RestOfBase, selected: Callable[[], Any]) -> bool:
@@ -123,11 +151,20 @@ def holds_the_round(rest: RestOfBase, selected: Callable[[], Any]) -> bool:
     ``customer_id``, ``rank``, ``score``), at the same ranks and scores. A later round written to
     the same folder replaces the file (``--roster-out`` always replaces a folder's files): read as
     this round's, it would give another round's ranks. Read once per version of the file (its
-    selected rows and its count; the file is renamed into place whole, so a new one is a new inode)."""
+    selected rows and its count; the file is renamed into place whole, so a new one is a new inode).
+    A file that cannot be read as a roster (truncated, of another shape) does not hold it."""
+    return _roster_check(rest, selected) == "held"
+
+
+def _roster_check(rest: RestOfBase, selected: Callable[[], Any]) -> str:
+    """:func:`holds_the_round`'s answer: ``"held"``, ``"replaced"``, or ``"unreadable: WHY"``."""
     import duckdb
 
     path = Path(str(rest.roster))
-    st = path.stat()
+    try:
+        st = path.stat()
+    except OSError as exc:  # a link to nowhere, a folder not ours to read
+        return f"unreadable: {exc.strerror or exc}"
     key = (
         str(path),
         st.st_ino,
@@ -140,21 +177,30 @@ def holds_the_round(rest: RestOfBase, selected: Callable[[], Any]) -> bool:
     if key in _HELD:
         return _HELD[key]
     file = _parquet(str(path))
-    with duckdb.connect() as con:
-        con.register("_stored", selected())
-        n, differ = con.execute(
-            "WITH p AS (SELECT CAST(customer_id AS VARCHAR) AS id, rank, score FROM read_parquet(?) WHERE selected), "
-            "s AS (SELECT CAST(customer_id AS VARCHAR) AS id, rank, score FROM _stored) "
-            "SELECT (SELECT count(*) FROM read_parquet(?)), (SELECT count(*) FROM p FULL JOIN s ON p.id = s.id "
-            "WHERE p.id IS NULL OR s.id IS NULL OR p.rank IS DISTINCT FROM s.rank OR "
-            "(p.score IS NULL) <> (s.score IS NULL) OR abs(p.score - s.score) > 1e-9 * greatest(1, abs(s.score)))",
-            [file, file],
-        ).fetchone()
-    held = int(n) == rest.n_customers and int(differ) == 0
+    try:
+        with duckdb.connect() as con:
+            con.register("_stored", selected())
+            n, differ = con.execute(
+                "WITH p AS (SELECT CAST(customer_id AS VARCHAR) AS id, rank, score FROM read_parquet(?) WHERE selected), "
+                "s AS (SELECT CAST(customer_id AS VARCHAR) AS id, rank, score FROM _stored) "
+                "SELECT (SELECT count(*) FROM read_parquet(?)), (SELECT count(*) FROM p FULL JOIN s ON p.id = s.id "
+                "WHERE p.id IS NULL OR s.id IS NULL OR p.rank IS DISTINCT FROM s.rank OR "
+                "(p.score IS NULL) <> (s.score IS NULL) OR abs(p.score - s.score) > 1e-9 * greatest(1, abs(s.score)))",
+                [file, file],
+            ).fetchone()
+        verdict = "held" if int(n) == rest.n_customers and int(differ) == 0 else "replaced"
+    except duckdb.Error as exc:  # not a Parquet file, truncated, or without a roster's columns
+        verdict = f"unreadable: {_first_line(exc)}"
     if len(_HELD) >= 16:
         _HELD.clear()
-    _HELD[key] = held
-    return held
+    _HELD[key] = verdict
+    return verdict
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an engine's error, without DuckDB's kind of error before it."""
+    line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return line.split(": ", 1)[1] if line.count(": ") and line.split(": ", 1)[0].endswith("Error") else line
 
 
 def sentences(lang: str, *parts: str) -> str:
@@ -168,10 +214,11 @@ def where_the_rest_is(rest: RestOfBase, lang: str) -> str:
     them, a local folder that no longer holds them, or nowhere."""
     if rest.roster is not None:
         return t("selection_only_out", lang, place=rest.roster)
-    if rest.replaced or rest.named is not None:  # the folder holds another round's rows, or none
-        key = "selection_only_replaced" if rest.replaced else "selection_only_gone"
+    if rest.replaced or rest.named is not None:  # the folder holds another round's rows, none, or no roster
+        key = ("selection_only_unreadable" if rest.unreadable else "selection_only_replaced") if rest.replaced \
+            else "selection_only_gone"
         return t(counted(key, rest.not_stored), lang, rest=f"{rest.not_stored:,}", folder=rest.named,
-                 file=ROSTER_FILE)
+                 file=ROSTER_FILE, why=rest.unreadable or "")
     return t(counted("selection_only_lost", rest.not_stored), lang, rest=f"{rest.not_stored:,}")
 
 
@@ -195,6 +242,90 @@ def _parquet(place: str) -> str:
     return str(path / "*.parquet" if path.is_dir() else path)
 
 
+#: The name of the file of every customer's fields that ``--roster-out`` writes.
+FIELDS_FILE = "fields.parquet"
+
+
+def roster_out_fields(rest: RestOfBase, ids: Any, columns: Any, *, as_text: bool = True, owner: str | None = None,
+                      with_id: bool = True) -> pd.DataFrame | None:
+    """The ``columns`` (those the file has, as text unless ``as_text`` is false; ``customer_id`` as
+    text first unless ``with_id`` is false) of the customers ``ids`` (``None``: every customer;
+    ``owner``: only those whose ``owner`` is that, none when the file names no owner) in round ``rest.round_id``'s ``--roster-out`` fields (``fields.parquet``), read when
+    that output is a local folder still holding the round's rows (:func:`rest_of_base` given the
+    round's ``selected``: ``rest.folder``); ``None`` when it is not at hand here (not kept, gone,
+    replaced by a later round's, a URL or a catalog table): what a list of the round's customers
+    it did not store can say of them, and only then.
+
+    Example
+    -------
+    >>> rest = RestOfBase(1, "duckdb", 10, 2, roster=None, named="out")
+    >>> roster_out_fields(rest, ["A"], ["owner"]) is None  # nothing at hand here
+    True
+    """
+    if rest.folder is None:
+        return None
+    place = rest.fields or str(Path(rest.folder) / FIELDS_FILE)
+    if "://" in place or place.startswith("table:") or not Path(place).exists():
+        return None
+    import duckdb
+    import pyarrow as pa
+
+    wanted = [str(c) for c in dict.fromkeys(columns) if str(c) != "customer_id"]
+    file = _parquet(place)
+    try:
+        with duckdb.connect() as con:
+            have = {str(c[0]) for c in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [file]).fetchall()}
+            cols = [_quoted(c) for c in wanted if c in have]
+            picked = [f"CAST({c} AS VARCHAR) AS {c}" if as_text else c for c in cols]
+            if with_id:
+                picked.insert(0, "CAST(customer_id AS VARCHAR) AS customer_id")
+            where, params = ["TRUE"], [file]
+            if ids is not None:
+                con.register("_ids", pa.table({"id": pa.array([str(i) for i in ids], pa.string())}))
+                where.append("CAST(customer_id AS VARCHAR) IN (SELECT id FROM _ids)")
+            if owner is not None:
+                if "owner" not in have:
+                    where.append("FALSE")
+                else:
+                    where.append("CAST(owner AS VARCHAR) = ?")
+                    params.append(str(owner))
+            order = " ORDER BY customer_id" if with_id else ""
+            return con.execute(f"SELECT {', '.join(picked) or 'NULL AS none'} FROM read_parquet(?) "
+                               f"WHERE {' AND '.join(where)}{order}", params).df()
+    except duckdb.Error:  # truncated, not Parquet, or without customer_id: not at hand
+        return None
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def roster_out_column(rest: RestOfBase, column: str) -> pd.DataFrame | None:
+    """Every customer's ``customer_id`` (text) and ``column`` in the round's ``--roster-out``
+    roster (``roster.parquet``), when that is a local file still holding the round's rows
+    (``rest.folder``); ``None`` when it is not at hand or has no such column.
+
+    Example
+    -------
+    >>> roster_out_column(RestOfBase(1, "duckdb", 10, 2, roster=None, named=None), "potential_score") is None
+    True
+    """
+    if rest.folder is None or rest.roster is None:
+        return None
+    import duckdb
+
+    file = _parquet(rest.roster)
+    try:
+        with duckdb.connect() as con:
+            have = {str(c[0]) for c in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [file]).fetchall()}
+            if column not in have:
+                return None
+            return con.execute(f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {_quoted(column)} "
+                               "FROM read_parquet(?) ORDER BY 1", [file]).df()
+    except duckdb.Error:  # changed since it was checked: not at hand
+        return None
+
+
 def rank_in_roster_out(rest: RestOfBase, customer_id: str, owner: str | None = None) -> int | None:
     """Customer ``customer_id``'s rank in the round's ``--roster-out`` roster, read from its
     Parquet file; ``None`` when it is not at hand here (gone, a URL, a catalog table) or the
@@ -209,17 +340,20 @@ def rank_in_roster_out(rest: RestOfBase, customer_id: str, owner: str | None = N
         "SELECT min(rank) FROM read_parquet(?) WHERE customer_id = ?",
         [_parquet(rest.roster), customer_id],
     )
-    with duckdb.connect() as con:
-        if owner is not None:
-            if rest.fields is None or not Path(rest.fields).exists():
-                return None
-            fields = _parquet(rest.fields)
-            columns = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [fields]).fetchall()
-            if "owner" not in {c[0] for c in columns}:
-                return None
-            sql += " AND customer_id IN (SELECT customer_id FROM read_parquet(?) WHERE CAST(owner AS VARCHAR) = ?)"
-            params += [fields, owner]
-        row = con.execute(sql, params).fetchone()
+    try:
+        with duckdb.connect() as con:
+            if owner is not None:
+                if rest.fields is None or not Path(rest.fields).exists():
+                    return None
+                fields = _parquet(rest.fields)
+                columns = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [fields]).fetchall()
+                if "owner" not in {c[0] for c in columns}:
+                    return None
+                sql += " AND customer_id IN (SELECT customer_id FROM read_parquet(?) WHERE CAST(owner AS VARCHAR) = ?)"
+                params += [fields, owner]
+            row = con.execute(sql, params).fetchone()
+    except duckdb.Error:  # a fields file truncated or of another shape: not at hand
+        return None
     return None if row is None or row[0] is None else int(row[0])
 
 

@@ -29,12 +29,14 @@ import math
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from xuanba.web.data import (
     _fields,
     _from,
     _key,
+    _people,
     _plain,
     _records,
     field_row,
@@ -102,6 +104,12 @@ def _stored_tables(ws: Workspace, rid: int) -> dict[str, Any]:
     return dict(out)
 
 
+def _among(ids: pd.Series, chosen: set[str]) -> np.ndarray:
+    """Whether each of ``ids`` is one of ``chosen``: hashed as Python strings (pandas' ``isin`` on
+    Arrow text walks the set in Python, a second per million ids)."""
+    return pd.Index(ids.astype(str).to_numpy(dtype=object)).isin(list(chosen))
+
+
 def _scoped_tables(tables: dict[str, Any], mine: set[str], owner: str) -> dict[str, Any]:
     """The stored analyses cut to a rep's accounts: their keep-warm rows, their row of promises,
     their receivables (with their own total); the company-wide analyses are left out."""
@@ -110,19 +118,19 @@ def _scoped_tables(tables: dict[str, Any], mine: set[str], owner: str) -> dict[s
     out: dict[str, Any] = {}
     warm = tables.get("keep_warm")
     if warm is not None and warm.frame is not None:
-        frame = warm.frame.loc[warm.frame["customer_id"].isin(mine)].reset_index(drop=True)
+        frame = warm.frame.loc[_among(warm.frame["customer_id"], mine)].reset_index(drop=True)
         out["keep_warm"] = StoredTable({**warm.info, "accounts": len(frame)}, frame)
     prom = tables.get("promises")
     if prom is not None and prom.frame is not None:
         by = str(prom.info.get("by", "rep"))
         rel = prom.frame
-        rel = rel.loc[rel[by].astype(str) == owner] if by == "rep" else rel.loc[rel[by].astype(str).isin(mine)]
+        rel = rel.loc[rel[by].astype(str) == owner] if by == "rep" else rel.loc[_among(rel[by], mine)]
         out["promises"] = StoredTable({**prom.info, "kept_on_time": int(rel["kept_on_time"].sum()),
                                        "due": int(rel["due"].sum()), "overdue": int(rel["overdue"].sum())},
                                       rel.reset_index(drop=True))
     rec = tables.get("receivables")
     if rec is not None and rec.frame is not None:
-        rows = rec.frame.loc[rec.frame["customer_id"].isin(mine) & (rec.frame["customer_id"] != "TOTAL")]
+        rows = rec.frame.loc[_among(rec.frame["customer_id"], mine) & (rec.frame["customer_id"] != "TOTAL").to_numpy()]
         total = rows.drop(columns="customer_id").sum().to_frame().T
         total.insert(0, "customer_id", "TOTAL")
         frame = pd.concat([rows, total], ignore_index=True)
@@ -140,18 +148,27 @@ def _whale(ws: Workspace, rid: int, m: dict[str, Any], mine: set[str] | None, la
     """The whale curve of the round's stored profits (a rep's: of their own accounts) as a
     Plotly figure (JSON) and its peak; ``None`` when the round stored no profit measure. Drawn
     once per stored round, owner and language (a million profits take a moment to sort)."""
+    from xuanba.rounds.selection_only import rest_of_base
+    from xuanba.web.data import stored_selection
+
+    rest = rest_of_base(m, rid, stored_selection(ws, rid))  # an engine round: its roster output, checked
     rkey = _key(ws, rid)
     if rkey is None:  # kept nowhere
-        return _draw_whale(ws, rid, m, mine, lang)
-    key = (*rkey, owner, lang)
+        return _draw_whale(ws, rid, m, mine, lang, owner, rest)
+    key = (*rkey, owner, lang, None if rest is None else (rest.roster, rest.replaced, rest.unreadable))
     if key not in _WHALES:
         if len(_WHALES) >= 32:
             _WHALES.pop(next(iter(_WHALES)))
-        _WHALES[key] = _draw_whale(ws, rid, m, mine, lang)
+        _WHALES[key] = _draw_whale(ws, rid, m, mine, lang, owner, rest)
     return _WHALES[key]
 
 
-def _draw_whale(ws: Workspace, rid: int, m: dict[str, Any], mine: set[str] | None, lang: str) -> dict[str, Any] | None:
+def _draw_whale(ws: Workspace, rid: int, m: dict[str, Any], mine: set[str] | None, lang: str,
+                owner: str | None = None, rest: Any = None) -> dict[str, Any] | None:
+    """The whale curve (see :func:`_whale`); ``rest``: what a round run on an engine says of the
+    customers it did not store (:func:`xuanba.rounds.selection_only.rest_of_base`): the curve is
+    drawn from every customer's profit in its roster output while that holds the round, else not
+    drawn (``{"not_drawn": why}``): the selection's profits are not the base's curve."""
     from xuanba.accounts.profit import whale_peak, whale_shape
     from xuanba.errors import DataError
     from xuanba.outputs import charts
@@ -163,8 +180,16 @@ def _draw_whale(ws: Workspace, rid: int, m: dict[str, Any], mine: set[str] | Non
     if measure not in ("profit_365d", "margin_365d") or measure not in have:
         return None
     cols = [c for c in ("customer_id", measure, "revenue_365d", "cost_to_serve_365d") if c == "customer_id" or c in have]
-    fields = ws.sql(f"SELECT {', '.join(_quote(c) for c in cols)} FROM round_fields WHERE round_id = ?", [rid])
-    if mine is not None:
+    if rest is not None:
+        from xuanba.rounds.selection_only import roster_out_fields
+
+        # every customer's profit (a rep's: of their accounts), without ids: 24 bytes a customer
+        fields = roster_out_fields(rest, None, cols[1:], as_text=False, owner=owner, with_id=False)
+        if fields is None or measure not in fields.columns:
+            return {"not_drawn": _whale_not_drawn(rest, owner, lang)}
+    else:
+        fields = ws.sql(f"SELECT {', '.join(_quote(c) for c in cols)} FROM round_fields WHERE round_id = ?", [rid])
+    if mine is not None and rest is None:
         fields = fields.loc[fields["customer_id"].astype(str).isin(mine)]
     profits = whale_profits(fields, measure)
     if profits is None or not len(profits):
@@ -179,9 +204,113 @@ def _draw_whale(ws: Workspace, rid: int, m: dict[str, Any], mine: set[str] | Non
             "customer_pct": float(peak["customer_pct"]), "profit_pct": float(peak["profit_pct"])}
 
 
-def _keep_warm_by_owner(ws: Workspace, rid: int, warm: pd.DataFrame | None) -> list[dict[str, Any]]:
-    """How many of the stored keep-warm accounts each owner holds (the round's stored owners)."""
-    if warm is None or not len(warm) or "owner" not in _fields(ws, rid):
+def _whale_not_drawn(rest: Any, owner: str | None, lang: str) -> str:
+    """Why a round run on an engine draws no whale curve here: it stored its selection only, and
+    (to a manager) where every customer's row is, or is not."""
+    from xuanba.i18n import counted, t
+    from xuanba.rounds.selection_only import sentences, where_the_rest_is
+
+    if owner is not None:  # a rep: not the base's counts nor the places
+        return t("web_whale_engine_rep", lang, engine=rest.engine)
+    head = t(counted("engine_not_stored", rest.n_selected), lang, engine=rest.engine, sel=f"{rest.n_selected:,}",
+             n=f"{rest.n_customers:,}")
+    return sentences(lang, head, where_the_rest_is(rest, lang))
+
+
+def _listed_ids(tables: dict[str, Any]) -> list[str]:
+    """The customers the stored analyses list one by one (keep-warm, receivables, promises by
+    customer), in a sorted list."""
+    ids: set[str] = set()
+    for name in ("keep_warm", "receivables"):
+        got = tables.get(name)
+        if got is not None and got.frame is not None:
+            ids |= set(got.frame["customer_id"].astype(str))
+        if name == "receivables":
+            ids.discard("TOTAL")
+    prom = tables.get("promises")
+    if prom is not None and prom.frame is not None and str(prom.info.get("by", "rep")) == "customer_id":
+        ids |= set(prom.frame["customer_id"].astype(str))
+    return sorted(ids)
+
+
+#: Who the customers an engine round did not store are (:func:`_unstored_people`), by stored round
+#: and version of its roster output's fields: a few entries.
+_OUTSIDE: dict[tuple[Any, ...], pd.DataFrame] = {}
+
+
+def _version(place: str) -> tuple[Any, ...]:
+    """A file's (or a folder's) identity and version: path, inode, time and size."""
+    from pathlib import Path
+
+    try:
+        st = Path(place).stat()
+    except OSError:
+        return (place,)
+    return (place, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _unstored_people(ws: Workspace, rid: int, tables: dict[str, Any], owner: str | None,
+                     lang: str, more: Any = ()) -> tuple[pd.DataFrame | None, str | None]:
+    """For a round that stored only its selected customers (run on an engine), whose analyses
+    list customers of the whole base: the ``name`` and ``owner`` of the customers they list, read
+    from the round's ``--roster-out`` fields when that folder still holds the round's rows
+    (:func:`xuanba.rounds.selection_only.roster_out_fields`), and ``None`` with what to say in
+    ``lang`` when it does not: that the names, owners and a rep's lists cover the selected
+    customers only, and (to a manager) where the others' rows are. ``(None, None)`` for a round
+    that stored every customer. ``more``: other customers to look up (those with overdue promises)."""
+    from xuanba.i18n import t
+    from xuanba.rounds.selection_only import (
+        FIELDS_FILE,
+        rest_of_base,
+        roster_out_fields,
+        selection_note,
+        sentences,
+        where_the_rest_is,
+    )
+    from xuanba.web.data import stored_selection
+
+    rest = rest_of_base(meta(ws, rid), rid, stored_selection(ws, rid))
+    if rest is None:
+        return None, None
+    more = frozenset(str(c) for c in more)
+    rkey = _key(ws, rid)
+    place = None if rest.folder is None else rest.fields or f"{rest.folder}/{FIELDS_FILE}"
+    key = None if rkey is None or place is None else (*rkey, _version(place), more)
+    if key is not None and key in _OUTSIDE:
+        got = _OUTSIDE[key]
+    else:  # read once per stored round, version of its roster output and overdue customers
+        ids = sorted(set(_listed_ids(tables)) | more)
+        if not ids:
+            return None, None
+        got = roster_out_fields(rest, ids, ["name", "owner"])
+        if key is not None and got is not None:
+            if len(_OUTSIDE) >= 4:
+                _OUTSIDE.pop(next(iter(_OUTSIDE)))
+            _OUTSIDE[key] = got
+    if got is not None:
+        return got, None
+    if owner is not None:  # a rep: not the places (as every page tells a rep)
+        return None, t("accounts_selection_only_rep", lang, engine=rest.engine)
+    return None, sentences(lang, selection_note(rest, lang, where=False), t("web_accounts_selection_only", lang),
+                           where_the_rest_is(rest, lang))
+
+
+def _keep_warm_by_owner(ws: Workspace, rid: int, warm: pd.DataFrame | None,
+                        outside: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """How many of the stored keep-warm accounts each owner holds (the round's stored owners, and
+    ``outside``'s: the owners its roster output gives the customers it did not store)."""
+    if warm is None or not len(warm):
+        return []
+    if outside is not None and "owner" in outside.columns:
+        ids = warm["customer_id"].astype(str).to_numpy(dtype=object)
+        at = pd.Index(outside["customer_id"].astype(str).to_numpy(dtype=object)).get_indexer(ids)
+        owner = outside["owner"].to_numpy(dtype=object)
+        got = [owner[i] for i in at[at >= 0]]  # those it did not store, then those it stored
+        got += [o for _, o in _people(ws, rid, ids[at < 0].tolist()).values()]
+        counts = pd.Series(["" if o is None or o != o else str(o) for o in got], dtype=object).value_counts()
+        return [{"owner": str(o), "accounts": int(n)}
+                for o, n in sorted(counts.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))]
+    if "owner" not in _fields(ws, rid):
         return []
     rows = ws.con.execute("SELECT coalesce(CAST(owner AS VARCHAR), '') AS owner, count(*) AS accounts FROM round_fields "
                           "WHERE round_id = ? AND customer_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1 "
@@ -189,27 +318,39 @@ def _keep_warm_by_owner(ws: Workspace, rid: int, warm: pd.DataFrame | None) -> l
     return [{"owner": str(o), "accounts": int(n)} for o, n in rows]
 
 
-def overdue_promises(ws: Workspace, rid: int, mine: set[str] | None, limit: int = OVERDUE_ROWS,
-                     ) -> tuple[int, list[dict[str, Any]]]:
+def _overdue(ws: Workspace, rid: int) -> pd.DataFrame | None:
     """The promises overdue at round ``rid``'s cutoff (the stored commitments through
-    :func:`xuanba.accounts.promise_ledger`, as the round's own promises analysis reads them), of
-    the round's customers (``mine``: a rep's), longest overdue first: their count and the first
-    ``limit`` (customer, rep, promise, due, days overdue)."""
+    :func:`xuanba.accounts.promise_ledger`), ``None`` without commitments."""
     from xuanba.accounts.commitments import promise_ledger
 
     side = _side_columns(ws)
     if "commitments" not in side:
-        return 0, []
+        return None
     commitments = _side(ws, "commitments", "", side, whole=True)
     if commitments is None or not len(commitments):
-        return 0, []
+        return None
     led = promise_ledger(commitments, str(meta(ws, rid).get("cutoff")))
-    led = led.loc[led["state"] == "overdue"]
+    return led.loc[led["state"] == "overdue"]
+
+
+def overdue_promises(ws: Workspace, rid: int, mine: set[str] | None, limit: int = OVERDUE_ROWS, *,
+                     led: pd.DataFrame | None = None, unstored: set[str] | None = None,
+                     ) -> tuple[int, list[dict[str, Any]]]:
+    """The promises overdue at round ``rid``'s cutoff (the stored commitments through
+    :func:`xuanba.accounts.promise_ledger`, as the round's own promises analysis reads them), of
+    the round's customers (``mine``: a rep's; ``unstored``: those of its base a round run on an
+    engine did not store, known from its roster output), longest overdue first: their count and
+    the first ``limit`` (customer, rep, promise, due, days overdue). ``led``: the overdue
+    promises when already read."""
+    led = _overdue(ws, rid) if led is None else led
+    if led is None or not len(led):
+        return 0, []
     frm, params = _from(ws, rid, None)
-    held = mine if mine is not None else {str(r[0]) for r in ws.con.execute(
-        f"SELECT r.customer_id {frm} AND list_contains(?::VARCHAR[], r.customer_id)",
-        [*params, sorted(set(led["customer_id"]))]).fetchall()}
-    led = led.loc[led["customer_id"].isin(held)].sort_values(["days_overdue", "customer_id"], ascending=[False, True])
+    ids = set(led["customer_id"].astype(str))
+    held = mine & ids if mine is not None else {str(r[0]) for r in ws.con.execute(
+        f"SELECT r.customer_id {frm} AND r.customer_id IN (SELECT unnest(?::VARCHAR[]))",  # a hash join, not
+        [*params, sorted(ids)]).fetchall()} | ((unstored or set()) & ids)  # a scan of the list per customer
+    led = led.loc[_among(led["customer_id"], held)].sort_values(["days_overdue", "customer_id"], ascending=[False, True])
     cols = [c for c in ("customer_id", "rep", "text", "due_on", "days_overdue") if c in led.columns]
     return int(len(led)), _records(led[cols].head(limit))
 
@@ -234,18 +375,29 @@ def account_work(ws: Workspace, round_ref: str | int | None = "latest", owner: s
     m = meta(ws, rid)
     mine = _mine(ws, rid, owner)
     tables = _stored_tables(ws, rid)
+    # an engine round stored its selection only: who the others its analyses list are, from its
+    # roster output while that holds its rows, else a note that these lists cover the selection only
+    led = _overdue(ws, rid)
+    outside, note = _unstored_people(ws, rid, tables, owner, lang, () if led is None else led["customer_id"])
+    if mine is not None and outside is not None and "owner" in outside.columns:
+        mine = mine | set(outside.loc[outside["owner"] == str(owner), "customer_id"].astype(str))
     if mine is not None:
         tables = _scoped_tables(tables, mine, str(owner))
     people_cols = [c for c in ("name", "owner") if c in _fields(ws, rid)]
     warm = tables.get("keep_warm")
     people = None
-    if warm is not None and warm.frame is not None and people_cols:
+    if warm is not None and warm.frame is not None and (people_cols or outside is not None):
         from xuanba.outputs.account_sections import KEEP_WARM_ROWS
 
         head = warm.frame["customer_id"].head(KEEP_WARM_ROWS).astype(str).tolist()
-        people = People.of(ws.sql(f"SELECT customer_id, {', '.join(f'CAST({c} AS VARCHAR) AS {c}' for c in people_cols)} "
-                                  "FROM round_fields WHERE round_id = ? AND customer_id IN (SELECT unnest(?::VARCHAR[]))",
-                                  [rid, head]))
+        known = ws.sql(f"SELECT customer_id, {', '.join(f'CAST({c} AS VARCHAR) AS {c}' for c in people_cols)} "
+                       "FROM round_fields WHERE round_id = ? AND customer_id IN (SELECT unnest(?::VARCHAR[]))",
+                       [rid, head]) if people_cols else pd.DataFrame({"customer_id": pd.Series([], dtype=object)})
+        if outside is not None:
+            known = known.astype({"customer_id": str})
+            rest = outside.loc[outside["customer_id"].isin(head) & ~outside["customer_id"].isin(known["customer_id"])]
+            known = pd.concat([known, rest], ignore_index=True)
+        people = People.of(known)
     rnd = SimpleNamespace(tables=tables, meta=m, fields=None)
     sections = account_sections(rnd, lang, people=people or People.of(None))
     if mine is not None:
@@ -254,8 +406,10 @@ def account_work(ws: Workspace, round_ref: str | int | None = "latest", owner: s
                 s["reading"] = ""
     return {"round_id": rid, "cutoff": m.get("cutoff"), "currency": m.get("currency"), "scoped": owner is not None,
             "whale": _whale(ws, rid, m, mine, lang, owner), "sections": sections,
-            "keep_warm_by_owner": _keep_warm_by_owner(ws, rid, warm.frame if warm is not None else None),
-            "overdue": dict(zip(("count", "rows"), overdue_promises(ws, rid, mine), strict=True)),
+            "keep_warm_by_owner": _keep_warm_by_owner(ws, rid, warm.frame if warm is not None else None, outside),
+            "selection_note": note,
+            "overdue": dict(zip(("count", "rows"), overdue_promises(
+                ws, rid, mine, led=led, unstored=None if outside is None else set(outside["customer_id"])), strict=True)),
             "stored": sorted(tables)}
 
 
