@@ -1353,7 +1353,10 @@ def _registered(arrow: Any, call: contextlib.ExitStack) -> Any:
     if not _LOCAL:
         from xuanba.workspace import duckdb_settings
 
-        _LOCAL.append(ibis.duckdb.connect(**duckdb_settings(":memory:")))  # type: ignore[attr-defined]
+        settings = duckdb_settings(":memory:")
+        local = ibis.duckdb.connect(**settings)  # type: ignore[attr-defined]
+        local.__dict__["_xuanba_memory_limit"] = settings.get("memory_limit")  # as set, not as shown
+        _LOCAL.append(local)
     con = _LOCAL[0]
     con.con.register("_xuanba_fields", arrow)
     call.callback(con.con.unregister, "_xuanba_fields")
@@ -1361,16 +1364,19 @@ def _registered(arrow: Any, call: contextlib.ExitStack) -> Any:
 
 
 def _memory_lowered(backend: Any, limit: int, call: contextlib.ExitStack) -> None:
-    """DuckDB's memory limit on ``backend`` lowered to ``limit`` bytes until ``call`` closes (then
-    put back as it was shown), unless it is that low already."""
+    """DuckDB's memory limit on ``backend`` lowered to ``limit`` bytes until ``call`` closes, unless
+    it is that low already; then put back as it was set (this process's DuckDB,
+    :func:`_registered`), else as DuckDB shows it (to a tenth of its unit)."""
     from xuanba.workspace import shown_bytes
 
     now = str(backend.con.sql("SELECT current_setting('memory_limit')").fetchone()[0])
     held = shown_bytes(now)
     if held is None or held <= limit:
         return
+    exact = backend.__dict__.get("_xuanba_memory_limit")
+    back = exact or f"{held}B"
     backend.con.execute(f"SET memory_limit = '{int(limit)}B'")
-    call.callback(backend.con.execute, f"SET memory_limit = '{now}'")
+    call.callback(backend.con.execute, f"SET memory_limit = '{back}'")
 
 
 def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib.ExitStack, *,
