@@ -262,11 +262,14 @@ def keep(expr: Any, name: str, *, table: bool = False) -> Any:
     kinds = backend.__dict__.setdefault("_xuanba_kept_kinds", {})
     _forget(backend, name)
     if table:
+        # the workspace module writes every table, a temporary one too
+        from xuanba.workspace import temporary_table
+
         q = _compiled(backend, expr)
         if q.memtables:
             backend._run_pre_execute_hooks(expr)
         _set_variables(backend, q.variables)
-        backend.con.execute(f'CREATE OR REPLACE TEMPORARY TABLE "{name}" AS {q.sql}')
+        temporary_table(backend.con, name, q.sql)
         kinds[name] = "table"
     else:
         backend.con.register(name, _relation(expr, backend).to_arrow_reader(BATCH_ROWS).read_all())
