@@ -38,9 +38,15 @@ def _reset_peak() -> None:
         pass
 
 
+#: What the watchdog prints before it stops the round (the steps and the timeline so far).
+_ON_STOP: list = []
+
+
 def _watchdog(limit_gib: float) -> None:
-    """Stop this process (SIGKILL, after a line on stderr) when its resident set passes
-    ``limit_gib``: on a shared machine a run that outgrows its share ends instead of the others."""
+    """Stop this process (SIGKILL, after a line on stderr and what :data:`_ON_STOP` prints: the
+    steps so far and, with ``--timeline``, the pieces run and running with their memory) when its
+    resident set passes ``limit_gib``: on a shared machine a run that outgrows its share ends
+    instead of the others."""
     import os
     import signal
     import threading
@@ -50,6 +56,11 @@ def _watchdog(limit_gib: float) -> None:
             now = rss()[0]
             if now > limit_gib:
                 print(f"\nwatchdog: resident set {now:.2f} GiB > {limit_gib} GiB, stopping", file=sys.stderr, flush=True)
+                for say in _ON_STOP:
+                    try:
+                        say()
+                    except Exception as exc:  # the stop goes on whatever the report does
+                        print(f"watchdog: the report failed: {exc!r}", file=sys.stderr, flush=True)
                 os.kill(os.getpid(), signal.SIGKILL)
             time.sleep(0.05)
 
@@ -105,6 +116,19 @@ def main() -> None:
         _reset_peak()
         start_rss = rss()[0]
         t0, c0 = time.perf_counter(), time.process_time()
+
+        def stopped() -> None:
+            print(f"\n{n:,} customers, scoring {args.scoring}: stopped by the watchdog after "
+                  f"{time.perf_counter() - t0:.2f} s wall, {time.process_time() - c0:.2f} s CPU\n")
+            print("| step | started at s | RSS at start GiB |\n|---|---:|---:|")
+            for name, w, _, at_start, _ in list(marks):
+                print(f"| {name} | {w - t0:.2f} | {at_start:.2f} |")
+            if args.timeline:
+                print("\nWhen each piece ran (seconds from the round's start; pieces under 5 ms left out):\n")
+                print(timeline.report(t0))
+            sys.stdout.flush()
+
+        _ON_STOP.append(stopped)
         if prof:
             prof.enable()
         run_round(ws, std, args.cutoff, progress=mark,

@@ -56,6 +56,9 @@ PIECES: tuple[str, ...] = (
     "xuanba.rounds.run:column_hashes",
     "xuanba.rounds.store:_insert_rows",
     "xuanba.standard.engine_cache:run",
+    "xuanba.standard.engine_cache:keep",
+    "xuanba.standard.engine:score_in_engine",
+    "xuanba.standard.engine:by_rank",
 )
 
 #: (thread name, depth, piece, start, end, thread CPU seconds, resident set at the end and its
@@ -63,6 +66,8 @@ PIECES: tuple[str, ...] = (
 EVENTS: list[tuple[str, int, str, float, float, float, float, float]] = []
 #: The highest resident set seen while each running piece runs (by a sampler thread every 20 ms).
 _OPEN: dict[int, float] = {}
+#: The pieces running now: (thread name, depth, piece, start) by the key of :data:`_OPEN`.
+_RUNNING: dict[int, tuple[str, int, str, float]] = {}
 _OPEN_LOCK = threading.Lock()
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -86,15 +91,17 @@ def _wrap(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         if label.endswith(".fit") and args:
             name = f"{type(args[0]).__name__}.fit"
         slot = object()
+        t0, c0 = time.perf_counter(), time.thread_time()
         with _OPEN_LOCK:
             _OPEN[id(slot)] = resident_gib()
-        t0, c0 = time.perf_counter(), time.thread_time()
+            _RUNNING[id(slot)] = (threading.current_thread().name, depth, name, t0)
         try:
             return fn(*args, **kwargs)
         finally:
             now = resident_gib()
             with _OPEN_LOCK:
                 peak = max(_OPEN.pop(id(slot)), now)
+                _RUNNING.pop(id(slot), None)
             EVENTS.append((threading.current_thread().name, depth, name, t0, time.perf_counter(),
                            time.thread_time() - c0, now, peak))
             _DEPTH.n = depth
@@ -137,12 +144,24 @@ def install() -> None:
 
 
 def report(t0: float) -> str:
-    """The events as a Markdown table in order of start, times from ``t0``."""
+    """The events as a Markdown table in order of start, times from ``t0``; the pieces still
+    running (a round stopped midway) last, marked *running*, with the resident set now and its
+    highest so far."""
     lines = ["| thread | piece | start s | end s | wall s | thread CPU s | RSS at end GiB | RSS peak GiB |",
              "|---|---|---:|---:|---:|---:|---:|---:|"]
-    for thread, depth, name, start, end, cpu, resident, peak in sorted(EVENTS, key=lambda e: (e[3], e[1])):
+    for thread, depth, name, start, end, cpu, resident, peak in sorted(list(EVENTS), key=lambda e: (e[3], e[1])):
         if end - start < 0.005:
             continue
-        short = "main" if thread == "MainThread" else thread.replace("ThreadPoolExecutor-", "pool ")
-        lines.append(f"| {short} | {'  ' * depth}{name} | {start - t0:.2f} | {end - t0:.2f} | {end - start:.2f} | {cpu:.2f} | {resident:.2f} | {peak:.2f} |")
+        lines.append(f"| {_short(thread)} | {'  ' * depth}{name} | {start - t0:.2f} | {end - t0:.2f} | {end - start:.2f} "
+                     f"| {cpu:.2f} | {resident:.2f} | {peak:.2f} |")
+    now, at = resident_gib(), time.perf_counter()
+    with _OPEN_LOCK:
+        running = [(*_RUNNING[key], _OPEN[key]) for key in _RUNNING if key in _OPEN]
+    for thread, depth, name, start, peak in sorted(running, key=lambda e: (e[3], e[1])):
+        lines.append(f"| {_short(thread)} | {'  ' * depth}{name} *running* | {start - t0:.2f} | | {at - start:.2f} | "
+                     f"| {now:.2f} | {max(peak, now):.2f} |")
     return "\n".join(lines)
+
+
+def _short(thread: str) -> str:
+    return "main" if thread == "MainThread" else thread.replace("ThreadPoolExecutor-", "pool ")

@@ -120,6 +120,22 @@ def _machine_memory() -> int | None:
     return total
 
 
+def temporary_table(con: duckdb.DuckDBPyConnection, name: str, query: str) -> None:
+    """The result of the SQL ``query`` kept as the temporary table ``name`` of ``con`` (replaced
+    if there): held in DuckDB's buffer pool within its memory limit and spilled to its temporary
+    folder beyond, never written into the database file. Used for a scoring's intermediate results
+    (:func:`xuanba.standard.engine_cache.keep`); the caller drops it.
+
+    Example
+    -------
+    >>> con = duckdb.connect()
+    >>> temporary_table(con, "t", "SELECT 1 AS x")
+    >>> con.sql("SELECT x FROM t").fetchall(), con.sql("SELECT temporary FROM duckdb_tables()").fetchall()
+    ([(1,)], [(True,)])
+    """
+    con.execute(f'CREATE OR REPLACE TEMPORARY TABLE "{name}" AS {query}')
+
+
 def duckdb_settings(path: str = ":memory:", *, read_only: bool = False,
                     memory_limit: str | None = None) -> dict[str, str]:
     """The settings xuanba gives every DuckDB it opens (the workspace's, and the private ones it

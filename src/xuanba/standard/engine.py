@@ -36,11 +36,23 @@ import ibis
 from xuanba.facts.expressions import round_half_even
 from xuanba.standard import engine_cache
 from xuanba.standard.engine_cache import integer, num
+from xuanba.standard.engine_rank import by_rank
 from xuanba.standard.engine_rules import is_inf
 from xuanba.standard.engine_spark import checkpoint, is_spark, kept_for_call, sorted_index
 from xuanba.standard.schema import Criterion, Standard
 
 _INF = float("inf")
+
+#: From this many customers on, a DuckDB scoring keeps its intermediate results as temporary
+#: tables, not as Arrow in the process's memory (:func:`~xuanba.standard.engine_cache.keep`), and
+#: this process's in-memory DuckDB scores a frame within :data:`SCORING_MEMORY`: at 10 M customers
+#: the kept results, 1–2 GiB, were what took a round past 8 GB. Below it Arrow is faster (writing
+#: a table compresses every column) and the memory is small.
+KEEP_IN_TABLES_ROWS = 3_000_000
+#: The memory limit of this process's in-memory DuckDB while it scores a frame of
+#: :data:`KEEP_IN_TABLES_ROWS` customers or more (bytes; beyond it, it spills to its temporary
+#: folder); a lower ``$XUANBA_MEMORY_LIMIT`` stays.
+SCORING_MEMORY = 2**30
 
 
 def to_arrow(expr: Any) -> Any:
@@ -266,6 +278,9 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         first.update({f"nd{j}": raws[j].approx_nunique() for j, c in enumerate(crits) if c.normalise == "percentile"})
     counts = _scalars(based.aggregate(**first))
     n = int(counts["_n"] or 0)
+    params = engine_cache.active()
+    if params is not None:  # a large base's kept results in the engine's own memory, spilled beyond it
+        params.tables = n >= KEEP_IN_TABLES_ROWS
     if row_column:
         counts.update({"_ids": n, "_missing": 0})
     if n == 0:
@@ -886,7 +901,7 @@ def _kept(t: Any) -> Any:
     elif params is not None and params.variables:  # a stable name: the queries reading it compile once
         params.kept.append(f"_xuanba_kept{len(params.kept)}")
         with unfused():
-            t = engine_cache.keep(t, params.kept[-1])
+            t = engine_cache.keep(t, params.kept[-1], table=params.tables)
     else:
         with unfused():
             t = t.cache()
@@ -1091,6 +1106,15 @@ ROSTER_TEXT = ("customer_id", "tier", "quadrant", "gates_failed", "next_tier", "
                "cheapest_public_criterion")
 
 
+def _roster_kind(col: str) -> str:
+    """How a roster column is typed (:func:`roster_frame`), as :func:`by_rank` names it."""
+    if col in ROSTER_TEXT:
+        return "text"
+    if col in ("selected", "left_out_by_capacity"):
+        return "bool"
+    return "int64" if col == "rank" else "float64"
+
+
 def roster_frame(arrow: Any, columns: Sequence[str], id_column: str = "customer_id") -> Any:
     """Roster rows from an engine's Arrow result as the pandas roster types them (text as ``str``,
     flags as ``bool``, rank as ``int64``, every other column as ``float64``); the id is read from
@@ -1137,22 +1161,38 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS, Scored
     from xuanba.standard.score import ContributionParts as Parts
 
-    out, info = _in_engine(fields, standard, id_column, selection_only=False)
     crits = standard.criteria
+    k = len(crits)
+    held: dict[str, Any] = {}
+
+    def collect(batches: Any, names: list[str], n: int) -> dict[str, Any]:
+        # each criterion's raw value and points written straight into the contributions' arrays,
+        # the roster's raw value columns being the same arrays (no copy)
+        held["raw"] = np.empty((n, k), order="F")
+        held["points"] = np.empty((n, k), order="F")
+        into = {c.name: held["raw"][:, j] for j, c in enumerate(crits)}
+        into.update({f"_pts_{c.name}": held["points"][:, j] for j, c in enumerate(crits)})
+        kinds = {col: _roster_kind(col) for col in ROSTER_COLUMNS}
+        kinds[id_column] = kinds.pop("customer_id")
+        kinds.update({c.name: "float64" for c in crits})
+        kinds.update({f"_pts_{c.name}": "float64" for c in crits})
+        if ROW_COLUMN in names:
+            kinds[ROW_COLUMN] = "int64"
+        return by_rank(batches, n, kinds, into=into)
+
+    out, info = _in_engine(fields, standard, id_column, selection_only=False, collect=collect)
     # each roster row's row in the fields, when they came sorted by id (see rows_by_id)
-    order = out[ROW_COLUMN].to_numpy() if ROW_COLUMN in out.column_names else None
-    roster = roster_frame(out, ROSTER_COLUMNS, id_column=id_column)
-    roster["value_score"] = roster["value_score"].astype("float64")
-    for c in crits:
-        roster[c.name] = out[c.name].cast(pa.float64()).to_numpy(zero_copy_only=False)
+    order = out.pop(ROW_COLUMN, None)
+    data: dict[str, Any] = {}
+    for col in (*ROSTER_COLUMNS, *(c.name for c in crits)):
+        got = out.pop(id_column if col == "customer_id" else col)
+        data[col] = pd.Series(pd.array(got.cast(pa.large_string()), dtype="str")) if col in ROSTER_TEXT else got
+    roster = pd.DataFrame(data, copy=False)
+    del data, out
     shares = standard.weight_shares
-    n, k = len(roster), len(crits)
+    n = len(roster)
     weights = np.array([shares[c.name] for c in crits], dtype=float)
-    points = np.empty((n, k), order="F")  # a column per criterion, as score_customers holds them
-    raw = np.empty((n, k), order="F")
-    for j, c in enumerate(crits):
-        points[:, j] = out[f"_pts_{c.name}"].cast(pa.float64()).to_numpy(zero_copy_only=False)
-        raw[:, j] = roster[c.name].to_numpy()
+    raw, points = held["raw"], held["points"]
     matrix = np.empty((n, k))
     for j in range(k):
         matrix[:, j] = 100.0 * weights[j] * points[:, j]
@@ -1188,9 +1228,13 @@ def select_in_engine(fields: Any, standard: Standard, *, id_column: str = "custo
     return out[id_column], out["_tier"]
 
 
-def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_only: bool) -> tuple[Any, dict]:
+def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_only: bool,
+               collect: Any = None) -> tuple[Any, dict]:
     """The roster (or the selection alone) of ``standard`` over ``fields`` as Arrow in rank order,
-    and the counts: a frame runs on this process's in-memory DuckDB, read in place."""
+    and the counts: a frame runs on this process's in-memory DuckDB, read in place (within
+    :data:`SCORING_MEMORY` from :data:`KEEP_IN_TABLES_ROWS` customers on). With ``collect``, the
+    roster is ``collect(batches, column_names, n)`` of its record batches instead, called while
+    the engine still holds what the roster's query reads."""
     import pyarrow as pa
 
     table, row_column = fields, None
@@ -1213,10 +1257,12 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
         if not hasattr(fields, "op"):  # read where it lies (no copy), on this process's own connection
             call.enter_context(engine_cache.LOCK)
             table = _registered(arrow, call)
+            if arrow.num_rows >= KEEP_IN_TABLES_ROWS:
+                _memory_lowered(table._find_backend(), SCORING_MEMORY, call)
         _refuse_text_criteria(table, standard)
         try:
             return _run_roster(table, standard, id_column, call, selection_only=selection_only,
-                               row_column=row_column)
+                               row_column=row_column, collect=collect)
         except Exception as exc:  # DuckDB's OutOfRangeException: a spread of values beyond 1e154
             if type(exc).__name__ != "OutOfRangeException":
                 raise
@@ -1307,18 +1353,40 @@ def _registered(arrow: Any, call: contextlib.ExitStack) -> Any:
     if not _LOCAL:
         from xuanba.workspace import duckdb_settings
 
-        _LOCAL.append(ibis.duckdb.connect(**duckdb_settings(":memory:")))  # type: ignore[attr-defined]
+        settings = duckdb_settings(":memory:")
+        local = ibis.duckdb.connect(**settings)  # type: ignore[attr-defined]
+        local.__dict__["_xuanba_memory_limit"] = settings.get("memory_limit")  # as set, not as shown
+        _LOCAL.append(local)
     con = _LOCAL[0]
     con.con.register("_xuanba_fields", arrow)
     call.callback(con.con.unregister, "_xuanba_fields")
     return con.table("_xuanba_fields")
 
 
+def _memory_lowered(backend: Any, limit: int, call: contextlib.ExitStack) -> None:
+    """DuckDB's memory limit on ``backend`` lowered to ``limit`` bytes until ``call`` closes, unless
+    it is that low already; then put back as it was set (this process's DuckDB,
+    :func:`_registered`), else as DuckDB shows it (to a tenth of its unit)."""
+    from xuanba.workspace import shown_bytes
+
+    now = str(backend.con.sql("SELECT current_setting('memory_limit')").fetchone()[0])
+    held = shown_bytes(now)
+    if held is None or held <= limit:
+        return
+    exact = backend.__dict__.get("_xuanba_memory_limit")
+    back = exact or f"{held}B"
+    backend.con.execute(f"SET memory_limit = '{int(limit)}B'")
+    call.callback(backend.con.execute, f"SET memory_limit = '{back}'")
+
+
 def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib.ExitStack, *,
-                selection_only: bool = False, row_column: str | None = None) -> tuple[Any, dict]:
+                selection_only: bool = False, row_column: str | None = None,
+                collect: Any = None) -> tuple[Any, dict]:
     """The roster of ``standard`` over the Ibis ``table`` as Arrow, in rank order, and the counts:
     on DuckDB its numbers as variables (compiled once per structure,
-    :mod:`~xuanba.standard.engine_cache`) and its kept tables dropped after."""
+    :mod:`~xuanba.standard.engine_cache`) and its kept tables dropped after. With ``collect``
+    (:func:`_in_engine`), what it makes of the roster's record batches: on DuckDB streamed as the
+    engine makes them, in no order (``rank`` a permutation of 1..n)."""
     spark = is_spark(table)
     call.enter_context(kept_for_call())  # Spark's kept tables: this call's own, dropped even when scoring fails
     if not spark:
@@ -1329,25 +1397,12 @@ def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib
         call.callback(lambda: engine_cache.drop(backend, params.kept))
     expr, info = roster_expression(table, standard, id_column=id_column, selection_only=selection_only,
                                    row_column=row_column)
-    if spark or selection_only:  # (the selection: a few rows, sorted by the engine)
-        return to_arrow(expr.order_by("rank")), info
-    # DuckDB: returned as it lies and put in rank order here, rank being a permutation of 1..n
-    # (an O(n) take instead of the engine sorting every column of the roster)
-    return in_rank_order(to_arrow(expr)), info
-
-
-def in_rank_order(arrow: Any) -> Any:
-    """The Arrow table ``arrow``, whose ``rank`` holds each of 1..n once, in rank order.
-
-    Example
-    -------
-    >>> import pyarrow as pa
-    >>> in_rank_order(pa.table({"rank": [2, 3, 1], "x": ["b", "c", "a"]}))["x"].to_pylist()
-    ['a', 'b', 'c']
-    """
-    import numpy as np
-
-    rank = arrow["rank"].to_numpy()
-    order = np.empty(len(rank), dtype=np.int64)
-    order[rank - 1] = np.arange(len(rank), dtype=np.int64)
-    return arrow.take(order)
+    if collect is not None and not selection_only:
+        n = int(info["n_customers"])
+        if spark:
+            got = to_arrow(expr)
+            return collect(got.to_batches(), got.column_names, n), info
+        with unfused():
+            reader = engine_cache.stream(expr, backend)
+        return collect(reader, reader.schema.names, n), info
+    return to_arrow(expr.order_by("rank")), info  # (the selection: a few rows, sorted by the engine)

@@ -1,0 +1,190 @@
+"""The roster streamed from DuckDB and placed by rank, the kept results of a large base as
+temporary tables within a lowered memory limit, and the facts read in batches (issue 16: the
+10 M-customer round under 8 GB).
+
+A large base is made small here by lowering the thresholds (``KEEP_IN_TABLES_ROWS``, the batch
+sizes): each path is then compared with the other and with the pandas oracle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from typer.testing import CliRunner
+
+from tests._helpers import demo_copy, store
+from tests.test_standard_engine_roster import _same
+from xuanba import Workspace
+from xuanba.standard import engine, engine_cache, load_standard, starter_standard
+from xuanba.standard.score import contribution_parts, score_customers
+
+
+def _fields(n: int, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    margin = np.round(rng.normal(30, 50, n), 2)
+    margin[rng.uniform(size=n) < 0.1] = np.nan  # the median fills these
+    return pd.DataFrame({"customer_id": [f"k{i:06d}" for i in range(n)],
+                         "revenue_365d": np.round(rng.gamma(1, 100, n) * (rng.uniform(size=n) < 0.6), 0),
+                         "margin_365d": margin, "clv_3y": rng.gamma(2, 100, n).round(1),
+                         "p_alive": rng.uniform(0, 1, n).round(3)})
+
+
+def _limit(con) -> str:
+    return str(con.con.sql("SELECT current_setting('memory_limit')").fetchone()[0])
+
+
+def _kept_tables(con) -> list[str]:
+    return [r[0] for r in con.con.sql("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()]
+
+
+def test_a_base_above_the_threshold_keeps_tables_within_the_scoring_limit_and_scores_the_same(monkeypatch):
+    """Above a lowered ``KEEP_IN_TABLES_ROWS`` the kept results are temporary tables (dropped
+    after), the in-memory DuckDB scores within ``SCORING_MEMORY`` (put back after), and the roster,
+    counts and contributions are those below the threshold and the pandas oracle's."""
+    frame = _fields(3_000)
+    std = load_standard(starter_standard("en"))
+    want = score_customers(frame, std)
+    below = engine.score_in_engine(frame, std)
+    con = engine._LOCAL[0]
+    before = _limit(con)
+    seen: dict[str, list] = {"tables": [], "limits": []}
+    keep = engine_cache.keep
+
+    def spy(expr, name, *, table=False):
+        got = keep(expr, name, table=table)
+        seen["tables"].append(table)
+        seen["limits"].append(_limit(con))
+        assert (name in _kept_tables(con)) == table
+        return got
+
+    monkeypatch.setattr(engine_cache, "keep", spy)
+    monkeypatch.setattr(engine, "KEEP_IN_TABLES_ROWS", 2_000)
+    monkeypatch.setattr(engine, "SCORING_MEMORY", 300 * 2**20)
+    above = engine.score_in_engine(frame, std)
+    assert seen["tables"] and all(seen["tables"]), seen
+    assert set(seen["limits"]) == {"300.0 MiB"}
+    assert _limit(con) == before and not _kept_tables(con)  # as it was, nothing left behind
+    for got in (below, above):
+        _same(want.roster, got.roster)
+        assert got.info == want.info
+        np.testing.assert_allclose(got.matrix, want.matrix, atol=1e-9)
+    pd.testing.assert_frame_equal(above.roster, below.roster)
+    np.testing.assert_array_equal(above.order, below.order)
+    # under the threshold again: Arrow, the limit untouched
+    seen["tables"].clear()
+    seen["limits"].clear()
+    monkeypatch.setattr(engine, "KEEP_IN_TABLES_ROWS", 3_001)
+    engine.score_in_engine(frame, std)
+    assert seen["tables"] and not any(seen["tables"])
+    assert set(seen["limits"]) == {before}
+
+
+def test_the_roster_streamed_in_small_batches_is_placed_by_rank(monkeypatch):
+    """Batches of 97 rows, each placed at its ranks as it comes: the roster is the oracle's, each
+    row's ``Scored.order`` is its row in the fields, and the raw values are the contributions'
+    own arrays (no copy)."""
+    frame = _fields(2_500, seed=11)
+    std = load_standard(starter_standard("en"))
+    sizes: list[int] = []
+    stream = engine_cache.stream
+
+    def counted(expr, backend=None, batch_rows=None):
+        reader = stream(expr, backend, batch_rows)
+
+        def batches():
+            for b in reader:
+                sizes.append(b.num_rows)
+                yield b
+
+        return pa.RecordBatchReader.from_batches(reader.schema, batches())
+
+    monkeypatch.setattr(engine_cache, "BATCH_ROWS", 97)
+    monkeypatch.setattr(engine_cache, "stream", counted)
+    got, want = engine.score_in_engine(frame, std), score_customers(frame, std)
+    assert len(sizes) >= 2_500 // 97 and max(sizes) <= 97 and sum(sizes) == 2_500
+    _same(want.roster, got.roster)
+    np.testing.assert_allclose(got.matrix, want.matrix, atol=1e-9)
+    assert got.order is not None
+    assert frame["customer_id"].to_numpy()[got.order].tolist() == got.roster["customer_id"].tolist()
+    np.testing.assert_array_equal(got.order, want.order)
+    parts = contribution_parts(got)
+    for j, c in enumerate(std.criteria):
+        assert np.shares_memory(got.roster[c.name].to_numpy(), parts.raw[:, j]), c.name
+    pd.testing.assert_frame_equal(got.contributions, want.contributions, check_exact=False, atol=1e-9)
+
+
+def test_by_rank_places_each_batch_and_refuses_ranks_that_are_not_a_permutation():
+    from xuanba.standard.engine_rank import by_rank
+
+    rng = np.random.default_rng(2)
+    n = 1_000
+    rank = rng.permutation(n) + 1
+    x = rng.normal(size=n)
+    x[::7] = np.nan
+    ids = [f"c{r:04d}" for r in rank]
+    whole = pa.table({"rank": rank, "x": pa.array(x, from_pandas=True), "ok": rank % 3 == 0, "id": ids})
+    into = {"x": np.full(n, -1.0)}
+    got = by_rank(whole.to_batches(max_chunksize=33), n, {"rank": "int64", "x": "float64", "ok": "bool", "id": "text"},
+                  into=into)
+    order = np.argsort(rank)
+    assert got["rank"].tolist() == list(range(1, n + 1))
+    np.testing.assert_array_equal(got["x"], x[order])
+    assert got["x"] is into["x"]
+    assert got["ok"].tolist() == ((np.arange(1, n + 1) % 3) == 0).tolist()
+    assert got["id"].to_pylist() == [f"c{r:04d}" for r in range(1, n + 1)]
+    twice = pa.table({"rank": [1, 1]})
+    with pytest.raises(ValueError, match="ranks"):
+        by_rank(twice.to_batches(), 2, {"rank": "int64"})
+    with pytest.raises(ValueError, match="outside"):
+        by_rank(pa.table({"rank": [1, 3]}).to_batches(), 2, {"rank": "int64"})
+
+
+def test_a_round_out_of_the_scoring_limit_says_so_and_puts_the_limit_back(monkeypatch, demo_built, tmp_path_factory):
+    """The temporary-table path with its scoring limit at half a megabyte: the round stops with
+    the limit and the environment variable that raises it (exit 5, no traceback), and the
+    in-memory DuckDB's own limit is as it was."""
+    from xuanba.cli import app
+
+    out, _ = demo_copy(demo_built, tmp_path_factory)
+    from xuanba import workspace as wsmod
+
+    monkeypatch.setattr(engine, "_LOCAL", [])  # made afresh by the round, under a limit of 2 GB
+    monkeypatch.setenv(wsmod.MEMORY_ENV, "2GB")
+    monkeypatch.setattr(engine, "KEEP_IN_TABLES_ROWS", 1)
+    monkeypatch.setattr(engine, "SCORING_MEMORY", 512_000)
+    res = CliRunner().invoke(app, ["round", "-s", str(out / "standard.toml"), "--cutoff", "2026-06-30",
+                                   "-w", str(out / "xuanba.duckdb")])
+    assert res.exit_code == 5, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    assert "Traceback" not in res.output and "XUANBA_MEMORY_LIMIT" in res.output
+    assert "500.0 KiB" in res.output  # the scoring limit it ran out of, as DuckDB names it
+    assert _limit(engine._LOCAL[0]) == "1.8 GiB"  # 2 GB as it was set
+
+
+def test_the_facts_are_read_in_batches_and_are_the_same(monkeypatch, tmp_path):
+    """DuckDB's facts read in batches of 1,000 rows (not its whole result at once): the same frame."""
+    from xuanba.facts import compute, customer_facts
+
+    rng = np.random.default_rng(4)
+    n = 5_000
+    cust = rng.integers(0, n, 4 * n)
+    tx = pd.DataFrame({"customer_id": pd.Series(cust).map("C{:06d}".format),
+                       "ts": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 500, cust.size), unit="D"),
+                       "amount": rng.gamma(2.0, 50.0, cust.size).round(2)})
+    chunks: list[int] = []
+    to_pandas = compute._to_pandas
+
+    def spy(table):
+        chunks.append(table.column(0).num_chunks)
+        return to_pandas(table)
+
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        store(ws, "transactions", tx)
+        whole = customer_facts(ws, "2026-06-30")
+        monkeypatch.setattr(compute, "BATCH_ROWS", 1_000)
+        monkeypatch.setattr(compute, "_to_pandas", spy)
+        batched = customer_facts(ws, "2026-06-30")
+    assert chunks and max(chunks) >= len(batched) // 1_000
+    pd.testing.assert_frame_equal(batched, whole)
