@@ -908,8 +908,7 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
     if not ids_sorted(inputs["customer_id"]):
         inputs = inputs.sort_values("customer_id", kind="stable")
     inputs = inputs.reset_index(drop=True)
-    with _beside_the_saver(saver, scoring_engine):
-        scored = scorer(scoring_engine)(table, scoring)
+    scored = scorer(scoring_engine)(table, scoring)
     long = contribution_parts(scored) or scored.contributions  # the parts: the table is made when read
     if saver is not None:
         saver.start_rows(scored.roster, long)
@@ -977,18 +976,6 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
     for key, (info, frame) in account_book(ws, cut, roster=scored.roster).items():
         tables[key] = StoredTable(info, frame)
     return Round(0, meta, std, scored.roster, long, fields=fields, tables=tables)
-
-
-def _beside_the_saver(saver: Any, scoring_engine: str) -> contextlib.AbstractContextManager[Any]:
-    """While ``saver`` (a :class:`~xuanba.rounds.store.RoundSaver`, or ``None``) appends the
-    round's fields in its thread, the engine scores on the cores the append leaves it
-    (:func:`~xuanba.standard.engine.fewer_threads`); the pandas reference is left as it is."""
-    if saver is None or scoring_engine != "duckdb":
-        return contextlib.nullcontext()
-    from xuanba.rounds.store import APPEND_THREADS
-    from xuanba.standard.engine import fewer_threads
-
-    return fewer_threads(APPEND_THREADS or 0)
 
 
 def one_time_buyers(fields: pd.DataFrame) -> dict[str, Any] | None:

@@ -1298,51 +1298,17 @@ def _refuse_text_criteria(table: Any, standard: Standard) -> None:
 _LOCAL: list[Any] = []  # the in-memory DuckDB of this process, made on first use (with xuanba's settings)
 
 
-def _local() -> Any:
-    """This process's in-memory DuckDB (Ibis), made on first use with the settings of every
-    DuckDB xuanba opens (:func:`xuanba.workspace.duckdb_settings`: its memory limit,
-    ``$XUANBA_MEMORY_LIMIT``, and a temporary folder of its own to spill to)."""
+def _registered(arrow: Any, call: contextlib.ExitStack) -> Any:
+    """The Arrow table ``arrow`` as an Ibis table on this process's in-memory DuckDB, read in
+    place (no copy), under one name whatever the call (so that the queries over it compile once
+    per structure); unregistered when ``call`` closes. The DuckDB is made on first use with the
+    settings of every DuckDB xuanba opens (:func:`xuanba.workspace.duckdb_settings`: its memory
+    limit, ``$XUANBA_MEMORY_LIMIT``, and a temporary folder of its own to spill to)."""
     if not _LOCAL:
         from xuanba.workspace import duckdb_settings
 
         _LOCAL.append(ibis.duckdb.connect(**duckdb_settings(":memory:")))  # type: ignore[attr-defined]
-    return _LOCAL[0]
-
-
-@contextlib.contextmanager
-def fewer_threads(busy: int) -> Iterator[None]:
-    """A block in which the in-memory DuckDB the standard runs on leaves ``busy`` of its threads'
-    cores to other work of the process (at least one thread left), set back after: a round
-    scores while its fields are appended to the workspace in another thread
-    (:mod:`xuanba.rounds.store`), and DuckDB's threads beyond the cores wait on each other (the
-    1 M round on 2 cores: 1.0-1.4 s less CPU in its scoring step, docs/benchmarks_round.md).
-    The setting is the process's: an engine call of another thread meanwhile has as many.
-
-    Example
-    -------
-    >>> def threads() -> int:
-    ...     return int(_local().con.execute("SELECT current_setting('threads')").fetchone()[0])
-    >>> before = threads()
-    >>> with fewer_threads(before):
-    ...     threads()
-    1
-    >>> threads() == before
-    True
-    """
-    con = _local().con
-    was = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
-    con.execute(f"SET threads = {max(1, was - int(busy))}")
-    try:
-        yield
-    finally:
-        con.execute(f"SET threads = {was}")
-
-
-def _registered(arrow: Any, call: contextlib.ExitStack) -> Any:
-    """The Arrow table ``arrow`` as an Ibis table on this process's in-memory DuckDB
-    (:func:`_local`), read in place (no copy), under one name whatever the call (so that the
-    queries over it compile once per structure); unregistered when ``call`` closes."""
-    con = _local()
+    con = _LOCAL[0]
     con.con.register("_xuanba_fields", arrow)
     call.callback(con.con.unregister, "_xuanba_fields")
     return con.table("_xuanba_fields")
