@@ -390,3 +390,59 @@ def unstored_customer(
     return (
         head if owner is not None else sentences(lang, head, where_the_rest_is(rest, lang))
     ), rank  # a rep: no paths
+
+
+def unstored_standing(workspace: Any, round_ref: int | str, customer_id: str, lang: str = "en",
+                      owner: str | None = None) -> dict[str, Any] | None:
+    """What an account sheet says of customer ``customer_id`` whom stored round ``round_ref`` of
+    ``workspace`` (a :class:`~xuanba.workspace.Workspace` or its path) did not store, as the web
+    customer page says it (:func:`unstored_customer`, the roster output checked to be still the
+    round's): ``message`` in ``lang`` (their rank of the base and that the round did not select
+    them, or that it stored only its selection and where the others' rows are, or are no longer),
+    ``rank`` (``None`` when not at hand), ``name``/``owner``/``segment``/``region`` from its
+    ``--roster-out`` fields while they hold the round (else ``None``), and ``fix`` (how to see
+    their standing, when their rank cannot be read; never to a rep). With ``owner`` (a rep), only
+    for a customer the roster output shows as theirs, and without paths. ``None`` when there is
+    nothing to say but "not in the round": a round that stored every customer, a customer the
+    roster output at hand does not hold, or another rep's.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> from xuanba import Workspace
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "ws.duckdb"
+    >>> with Workspace(path) as ws:
+    ...     _ = ws.con.execute("CREATE TABLE rounds (round_id INT, cutoff DATE, meta_json VARCHAR)")
+    ...     _ = ws.con.execute("INSERT INTO rounds VALUES (1, DATE '2025-12-31', '{\\"n_customers\\": 9}')")
+    ...     _ = ws.con.execute("CREATE TABLE roster (round_id INT, customer_id VARCHAR, rank INT, score DOUBLE)")
+    >>> unstored_standing(path, "latest", "C1") is None  # a round that stored every customer
+    True
+    """
+    import json
+
+    from xuanba.rounds.store import resolve_round_id
+    from xuanba.workspace import open_workspace
+
+    with open_workspace(workspace, read_only=True) as ws:
+        rid = resolve_round_id(ws, round_ref)
+        row = ws.con.execute("SELECT meta_json, CAST(cutoff AS VARCHAR) FROM rounds WHERE round_id = ?",
+                             [rid]).fetchone()
+        meta = json.loads(row[0]) if row and row[0] else {}
+        if not misses_customers(meta):
+            return None
+        stored = ws.con.execute("SELECT customer_id, rank, score FROM roster WHERE round_id = ?",
+                                [rid]).to_arrow_table()
+    rest = rest_of_base(meta, rid, lambda: stored)
+    said = unstored_customer(rest, str(customer_id), lang, owner) if rest is not None else None
+    if rest is None or said is None:
+        return None
+    who: dict[str, Any] = dict.fromkeys(("name", "owner", "segment", "region"))
+    if said[1] is not None:  # ranked: their row of the fields, read from the roster output that holds them
+        got = roster_out_fields(rest, [str(customer_id)], list(who))
+        if got is not None and len(got):
+            who.update({k: got[k].iloc[0] for k in who if k in got and isinstance(got[k].iloc[0], str)})
+    fix = None
+    if said[1] is None and owner is None:
+        fix = t("sheet_unstored_fix", lang, cutoff=str(row[1] if row else "")[:10], engine=rest.engine)
+    return {"round_id": rid, "cutoff": str(row[1] if row else "")[:10], "customer_id": str(customer_id),
+            "message": said[0], "rank": said[1], "n_customers": rest.n_customers, **who, "fix": fix}
