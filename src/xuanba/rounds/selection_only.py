@@ -45,7 +45,10 @@ class RestOfBase:
     every customer's fields are, as its meta records them (``None``: not recorded); ``replaced``:
     the local roster output holds another round's rows now (a later round wrote its own roster to
     the same folder), so ``roster`` is ``None``; ``unreadable``: why the file there cannot be read as
-    a roster at all (a truncated file, one of another shape), which ``replaced`` is then too."""
+    a roster at all (a truncated file, one of another shape), which ``replaced`` is then too;
+    ``sha``: the roster hash the round recorded (which round of which workspace it is);
+    ``version``: the local roster file's inode, time and size when it was checked to hold the round
+    (the readers read it only while it is still that file)."""
 
     round_id: int
     engine: str
@@ -57,6 +60,8 @@ class RestOfBase:
     fields: str | None = None
     replaced: bool = False
     unreadable: str | None = None
+    sha: str | None = None
+    version: tuple[Any, ...] | None = None
 
     @property
     def not_stored(self) -> int:
@@ -107,11 +112,13 @@ def rest_of_base(
         named,
         local,
         places.get("fields"),
+        sha=str(m["roster_sha256"]) if m.get("roster_sha256") else None,
     )
     if selected is not None and local and roster is not None:
-        verdict = _roster_check(rest, selected)
+        verdict, version = _roster_check(rest, selected)
         if verdict != "held":
             return replace(rest, roster=None, replaced=True, unreadable=verdict.partition(": ")[2] or None)
+        return replace(rest, version=version)
     return rest
 
 
@@ -153,29 +160,47 @@ def holds_the_round(rest: RestOfBase, selected: Callable[[], Any]) -> bool:
     this round's, it would give another round's ranks. Read once per version of the file (its
     selected rows and its count; the file is renamed into place whole, so a new one is a new inode).
     A file that cannot be read as a roster (truncated, of another shape) does not hold it."""
-    return _roster_check(rest, selected) == "held"
+    return _roster_check(rest, selected)[0] == "held"
 
 
-def _roster_check(rest: RestOfBase, selected: Callable[[], Any]) -> str:
-    """:func:`holds_the_round`'s answer: ``"held"``, ``"replaced"``, or ``"unreadable: WHY"``."""
+def _stat(place: str | None) -> tuple[Any, ...] | None:
+    """A local file's inode, time and size (``None``: not there): a new version of it is another."""
+    try:
+        st = Path(str(place)).stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def still_checked(rest: RestOfBase) -> bool:
+    """Whether the local roster file is still the version :func:`rest_of_base` checked to hold
+    the round (``True`` when none was checked): a later round may replace it between the check
+    and a read, and a read of it then gives that round's rows as this round's. The readers of
+    the roster output ask before and after they read."""
+    return rest.version is None or _stat(rest.roster) == rest.version
+
+
+def _roster_check(rest: RestOfBase, selected: Callable[[], Any]) -> tuple[str, tuple[Any, ...] | None]:
+    """:func:`holds_the_round`'s answer: ``"held"``, ``"replaced"``, or ``"unreadable: WHY"``, and
+    the version of the file it is about (its inode, time and size)."""
     import duckdb
 
     path = Path(str(rest.roster))
     try:
         st = path.stat()
     except OSError as exc:  # a link to nowhere, a folder not ours to read
-        return f"unreadable: {exc.strerror or exc}"
+        return f"unreadable: {exc.strerror or exc}", None
+    version = (st.st_ino, st.st_mtime_ns, st.st_size)
     key = (
         str(path),
-        st.st_ino,
-        st.st_mtime_ns,
-        st.st_size,
+        *version,
         rest.round_id,
         rest.n_customers,
         rest.n_selected,
+        rest.sha,  # round 1 of another workspace with the same counts is another round
     )
     if key in _HELD:
-        return _HELD[key]
+        return _HELD[key], version
     file = _parquet(str(path))
     try:
         with duckdb.connect() as con:
@@ -194,7 +219,7 @@ def _roster_check(rest: RestOfBase, selected: Callable[[], Any]) -> str:
     if len(_HELD) >= 16:
         _HELD.clear()
     _HELD[key] = verdict
-    return verdict
+    return verdict, version
 
 
 def _first_line(exc: BaseException) -> str:
@@ -272,6 +297,8 @@ def roster_out_fields(rest: RestOfBase, ids: Any, columns: Any, *, as_text: bool
 
     wanted = [str(c) for c in dict.fromkeys(columns) if str(c) != "customer_id"]
     file = _parquet(place)
+    if not still_checked(rest):  # a later round wrote the folder since it was checked
+        return None
     try:
         with duckdb.connect() as con:
             have = {str(c[0]) for c in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [file]).fetchall()}
@@ -290,10 +317,11 @@ def roster_out_fields(rest: RestOfBase, ids: Any, columns: Any, *, as_text: bool
                     where.append("CAST(owner AS VARCHAR) = ?")
                     params.append(str(owner))
             order = " ORDER BY customer_id" if with_id else ""
-            return con.execute(f"SELECT {', '.join(picked) or 'NULL AS none'} FROM read_parquet(?) "
-                               f"WHERE {' AND '.join(where)}{order}", params).df()
+            got = con.execute(f"SELECT {', '.join(picked) or 'NULL AS none'} FROM read_parquet(?) "
+                              f"WHERE {' AND '.join(where)}{order}", params).df()
     except duckdb.Error:  # truncated, not Parquet, or without customer_id: not at hand
         return None
+    return got if still_checked(rest) else None
 
 
 def _quoted(name: str) -> str:
@@ -315,15 +343,18 @@ def roster_out_column(rest: RestOfBase, column: str) -> pd.DataFrame | None:
     import duckdb
 
     file = _parquet(rest.roster)
+    if not still_checked(rest):  # replaced since it was checked: another round's rows
+        return None
     try:
         with duckdb.connect() as con:
             have = {str(c[0]) for c in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [file]).fetchall()}
             if column not in have:
                 return None
-            return con.execute(f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {_quoted(column)} "
-                               "FROM read_parquet(?) ORDER BY 1", [file]).df()
+            got = con.execute(f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {_quoted(column)} "
+                              "FROM read_parquet(?) ORDER BY 1", [file]).df()
     except duckdb.Error:  # changed since it was checked: not at hand
         return None
+    return got if still_checked(rest) else None
 
 
 def rank_in_roster_out(rest: RestOfBase, customer_id: str, owner: str | None = None) -> int | None:
@@ -332,7 +363,7 @@ def rank_in_roster_out(rest: RestOfBase, customer_id: str, owner: str | None = N
     round did not rank them. With ``owner`` (a rep), only a customer whose row in the roster
     output's fields names that owner: ``None`` for anyone else's, or when the fields are not
     at hand or name no owner (a rep cannot tell another rep's customer from no customer)."""
-    if rest.roster is None or not rest.local:
+    if rest.roster is None or not rest.local or not still_checked(rest):
         return None
     import duckdb
 
@@ -353,6 +384,8 @@ def rank_in_roster_out(rest: RestOfBase, customer_id: str, owner: str | None = N
                 params += [fields, owner]
             row = con.execute(sql, params).fetchone()
     except duckdb.Error:  # a fields file truncated or of another shape: not at hand
+        return None
+    if not still_checked(rest):  # replaced while it was read
         return None
     return None if row is None or row[0] is None else int(row[0])
 
