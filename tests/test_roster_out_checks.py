@@ -73,3 +73,25 @@ def test_ids_that_are_numbers_in_the_roster_output_are_found_as_text(tmp_path):
     assert so.rank_in_roster_out(rest, "8", owner="y") == 2
     assert so.rank_in_roster_out(rest, "8", owner="x") is None
     assert so.rank_in_roster_out(rest, "nope") is None  # not a number: not there, no error
+
+
+def _fields_at(folder, cutoff: str) -> None:
+    """fields.parquet as a round at ``cutoff`` writes it: days since each last purchase to it."""
+    last = pd.to_datetime(["2025-01-10", "2025-03-01", "2025-06-30"])
+    pd.DataFrame({"customer_id": ["a", "b", "c"], "owner": ["x", "y", "z"], "last_purchase": last.date,
+                  "days_since_last": (pd.Timestamp(cutoff) - last).days}).to_parquet(folder / "fields.parquet")
+
+
+def test_fields_of_a_later_round_beside_the_rounds_roster_are_not_read_as_its_own(tmp_path):
+    """A later round swaps its fields.parquet in before its roster.parquet; one that died between
+    the two renames left this round's roster (which its check finds held) beside the later
+    round's fields: their owners and profits were read as this round's."""
+    folder = tmp_path / "out"
+    _roster(folder, ranks=(1, 2, 3))
+    meta = _meta(folder, "sha-a") | {"cutoff": "2025-09-30"}
+    _fields_at(folder, "2025-09-30")
+    rest = so.rest_of_base(meta, 1, _selected("a", 3.0))
+    assert so.roster_out_fields(rest, ["b"], ["owner"])["owner"].tolist() == ["y"]
+    _fields_at(folder, "2025-12-31")  # the later round's fields alone
+    assert rest.folder is not None  # the roster is still this round's
+    assert so.roster_out_fields(rest, ["b"], ["owner"]) is None

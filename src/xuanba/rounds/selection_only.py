@@ -48,7 +48,8 @@ class RestOfBase:
     a roster at all (a truncated file, one of another shape), which ``replaced`` is then too;
     ``sha``: the roster hash the round recorded (which round of which workspace it is);
     ``version``: the local roster file's inode, time and size when it was checked to hold the round
-    (the readers read it only while it is still that file)."""
+    (the readers read it only while it is still that file); ``cutoff``: the round's, which its
+    fields were computed at."""
 
     round_id: int
     engine: str
@@ -62,6 +63,7 @@ class RestOfBase:
     unreadable: str | None = None
     sha: str | None = None
     version: tuple[Any, ...] | None = None
+    cutoff: str | None = None
 
     @property
     def not_stored(self) -> int:
@@ -113,6 +115,7 @@ def rest_of_base(
         local,
         places.get("fields"),
         sha=str(m["roster_sha256"]) if m.get("roster_sha256") else None,
+        cutoff=str(m["cutoff"])[:10] if m.get("cutoff") else None,
     )
     if selected is not None and local and roster is not None:
         verdict, version = _roster_check(rest, selected)
@@ -297,8 +300,8 @@ def roster_out_fields(rest: RestOfBase, ids: Any, columns: Any, *, as_text: bool
 
     wanted = [str(c) for c in dict.fromkeys(columns) if str(c) != "customer_id"]
     file = _parquet(place)
-    if not still_checked(rest):  # a later round wrote the folder since it was checked
-        return None
+    if not still_checked(rest) or not _fields_at_cutoff(place, rest.cutoff):
+        return None  # a later round wrote the folder since it was checked, or its fields alone
     try:
         with duckdb.connect() as con:
             have = {str(c[0]) for c in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [file]).fetchall()}
@@ -322,6 +325,41 @@ def roster_out_fields(rest: RestOfBase, ids: Any, columns: Any, *, as_text: bool
     except duckdb.Error:  # truncated, not Parquet, or without customer_id: not at hand
         return None
     return got if still_checked(rest) else None
+
+
+#: What :func:`_fields_at_cutoff` found, by file version and cutoff: a few entries.
+_AT: dict[tuple[Any, ...], bool] = {}
+
+
+def _fields_at_cutoff(place: str, cutoff: str | None) -> bool:
+    """Whether the fields file at ``place`` was computed at ``cutoff``: each customer's
+    ``days_since_last`` is the days from their ``last_purchase`` to it (``True`` when the file has
+    not both, or the cutoff is not known). A later round swaps its fields into the folder before
+    its roster: one that died between the two renames left the earlier round's roster beside its
+    own fields, which the roster's check does not see. Asked once per version of the file."""
+    import duckdb
+
+    version = _stat(place)  # a folder of parts (Spark's) changes its time when parts are renamed in
+    key = (place, version, cutoff)
+    if cutoff is None or version is None:
+        return True
+    if key in _AT:
+        return _AT[key]
+    file = _parquet(place)
+    try:
+        with duckdb.connect() as con:
+            have = {str(c[0]) for c in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [file]).fetchall()}
+            if not {"last_purchase", "days_since_last"} <= have:
+                return True
+            off = con.execute("SELECT count(*) FROM read_parquet(?) WHERE date_diff('day', CAST(last_purchase AS DATE), "
+                              "CAST(? AS DATE)) IS DISTINCT FROM CAST(days_since_last AS BIGINT) "
+                              "AND last_purchase IS NOT NULL", [file, cutoff]).fetchone()[0]
+    except duckdb.Error:  # unreadable: the reader that follows says so
+        return True
+    if len(_AT) >= 16:
+        _AT.clear()
+    _AT[key] = int(off) == 0
+    return _AT[key]
 
 
 def _quoted(name: str) -> str:
