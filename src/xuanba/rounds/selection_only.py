@@ -479,14 +479,12 @@ def unstored_standing(workspace: Any, round_ref: int | str, customer_id: str, la
 
     Example
     -------
-    >>> import tempfile, pathlib
+    >>> import pandas as pd
     >>> from xuanba import Workspace
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "ws.duckdb"
-    >>> with Workspace(path) as ws:
-    ...     _ = ws.con.execute("CREATE TABLE rounds (round_id INT, cutoff DATE, meta_json VARCHAR)")
-    ...     _ = ws.con.execute("INSERT INTO rounds VALUES (1, DATE '2025-12-31', '{\\"n_customers\\": 9}')")
-    ...     _ = ws.con.execute("CREATE TABLE roster (round_id INT, customer_id VARCHAR, rank INT, score DOUBLE)")
-    >>> unstored_standing(path, "latest", "C1") is None  # a round that stored every customer
+    >>> with Workspace(":memory:") as ws:
+    ...     ws.replace("rounds", pd.DataFrame({"round_id": [1], "cutoff": [pd.Timestamp("2025-12-31")],
+    ...                                        "meta_json": ['{"n_customers": 9}']}))
+    ...     unstored_standing(ws, "latest", "C1") is None  # a round that stored every customer
     True
     """
     import json
