@@ -90,3 +90,40 @@ def test_an_engine_round_on_a_workspace_table_says_nothing_at_exit(tmp_path):
     assert got.returncode == 0, got.stderr
     assert got.stdout.startswith("ok ") and int(got.stdout.split()[1]) > 0
     assert "already closed" not in got.stderr and "Exception ignored" not in got.stderr, got.stderr
+
+
+class _OtherIbis:
+    """A backend of an Ibis whose private attributes differ from the ones release_cached uses."""
+
+    def __init__(self, entries, finalize=None):
+        self._cache_name_to_entry = entries
+        if finalize is not None:
+            self._finalize_cached_table = finalize
+
+
+def _refuse(name):
+    raise RuntimeError(f"cannot drop {name}")
+
+
+def test_an_ibis_without_the_private_attributes_degrades_and_the_workspace_still_closes(tmp_path):
+    """Ibis's kept-table bookkeeping is private: a version without ``_finalize_cached_table``, with
+    another kind of registry, or whose drop raises something other than a DuckDB error, leaves
+    the tables to Ibis; closing the workspace neither raises nor leaves its connection open (it
+    raised AttributeError / RuntimeError from close(), the connection left open)."""
+    import duckdb
+    import pytest
+
+    from xuanba.workspace import release_cached
+
+    path = _tiny(tmp_path)
+    for backend in (_OtherIbis({"kept": object()}), _OtherIbis(["kept"], _refuse),
+                    _OtherIbis({"kept": object()}, _refuse), object()):
+        release_cached(backend)  # nothing raised
+        ws = Workspace(path)
+        ws._ibis = backend
+        ws.close()
+        with pytest.raises(duckdb.ConnectionException):
+            ws.con.execute("SELECT 1")
+    with Workspace(path) as ws, ws.reader() as other:  # a reader's release meets the same
+        other._cache_name_to_entry = {"kept": object()}
+        other._finalize_cached_table = _refuse

@@ -724,6 +724,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "sheet_results": ("Results", "效果"),
     "sheet_why": ("Why", "理由"),
     "sheet_none": ("No resource matches.", "没有匹配的资源。"),
+    "sheet_unstored_fix": ("To see their standing, run the round at cutoff {cutoff} again on {engine} with "
+                           "--roster-out naming a new folder of its own (xuanba round ... --cutoff {cutoff} --roster-out "
+                           "NEW_FOLDER), or in the workspace without --engine.",
+                           "如需查看其位置，请在 {engine} 上以截止日 {cutoff} 重新运行该轮，并用 --roster-out 指定一个"
+                           "专属的新文件夹（xuanba round ... --cutoff {cutoff} --roster-out 新文件夹），或不带 --engine "
+                           "在工作区中运行。"),
+    "sheet_not_in_round": ("{customer} is not in round {round_id}; the sheet shows no standing.",
+                           "{customer} 不在第 {round_id} 轮中；本资源单不显示其位置。"),
     "sheet_standing": ("Standing in round {round_id} (cutoff {cutoff})", "第 {round_id} 轮（截止 {cutoff}）中的位置"),
     "sheet_tier": ("tier", "层级"),
     "sheet_none_tier": ("not selected", "未入选"),
@@ -1251,6 +1259,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "opt_sheet_out": ("Write the sheet to .md or .html.", "把客户资料页写入 .md 或 .html 文件。"),
     "opt_sheet_round_id": ("Show the customer's standing in this stored round (an id, latest or previous).",
                            "显示该客户在这一已保存轮次中的位置（轮次编号、latest 或 previous）。"),
+    "opt_sheet_owner": ("Make the sheet as this rep sees their accounts (the owner column's name): the round's "
+                        "standing only of their own customers, without file paths.",
+                        "按该销售（负责人列中的名字）的视角生成资源单：只显示其本人客户在该轮中的位置，不含文件路径。"),
     "opt_standard_file": ("The standard (.toml).", "选拔标准文件（.toml）。"),
     "opt_from": ("First date of the cutoffs (YYYY-MM-DD).", "第一个截止日（YYYY-MM-DD）。"),
     "opt_to": ("Last date of the cutoffs (YYYY-MM-DD).", "最后一个截止日（YYYY-MM-DD）。"),

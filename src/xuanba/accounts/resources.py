@@ -154,16 +154,42 @@ def _standing_lines(standing: Mapping[str, Any], lab: Mapping[str, str]) -> list
         if value is not None and not (isinstance(value, float) and np.isnan(value)):
             parts.append(f"{lab[key]} {fmt.format(float(value))}")
     head = lab["standing"].format(round_id=standing["round_id"], cutoff=standing["cutoff"])
-    who = [f"{lab[k]} {_cell(standing.get(k))}" for k in ("owner", "segment", "region") if _cell(standing.get(k))]
-    return ([("  ·  ".join(who)), ""] if who else []) + [f"**{head}:** " + "  ·  ".join(parts), ""]
+    return _who_lines(standing, lab) + [f"**{head}:** " + "  ·  ".join(parts), ""]
+
+
+def _who_lines(row: Mapping[str, Any], lab: Mapping[str, str]) -> list[str]:
+    """The account's owner, segment and region, when known, as one line (and a blank one)."""
+    who = [f"{lab[k]} {_line(_cell(row.get(k)))}" for k in ("owner", "segment", "region") if _cell(row.get(k))]
+    return [("  ·  ".join(who)), ""] if who else []
+
+
+def _line(text: str) -> str:
+    """``text`` on one line: line breaks and other control characters as spaces, so a name read
+    from a file cannot start a heading or a table row of its own in the sheet.
+
+    >>> _line("A\\n# B\\r|C")
+    'A # B |C'
+    """
+    return "".join(" " if ch < " " or ch == "\x7f" else ch for ch in str(text))
+
+
+def _unstored_lines(unstored: Mapping[str, Any], lab: Mapping[str, str]) -> list[str]:
+    """What the round says of an account it ranked but did not store (an engine round's,
+    :func:`xuanba.rounds.selection_only.unstored_standing`): its rank and why, or where the
+    others' rows are no longer, and the fix."""
+    head = lab["standing"].format(round_id=unstored["round_id"], cutoff=unstored.get("cutoff") or "")
+    said = " ".join(_line(x) for x in (unstored.get("message"), unstored.get("fix")) if x)
+    return _who_lines(unstored, lab) + [f"**{head}:** {said}", ""]
 
 
 def sheet_markdown(matches: pd.DataFrame, customer_id: str, needs: pd.DataFrame,
                    customer_name: str | None = None, lang: str = "zh", top: int = 10,
-                   standing: Mapping[str, Any] | None = None) -> str:
+                   standing: Mapping[str, Any] | None = None, unstored: Mapping[str, Any] | None = None) -> str:
     """A one-page Markdown sheet of the top matches for one account; with ``standing`` (the
     account's row of a stored round, :func:`xuanba.rounds.customer_standing`) it opens with the
-    account's tier, score, rank and the round's figures for it.
+    account's tier, score, rank and the round's figures for it; with ``unstored`` instead (what
+    :func:`xuanba.rounds.selection_only.unstored_standing` says of an account an engine round did
+    not store), with its rank and that the round did not select it, or why that is not at hand.
 
     Example
     -------
@@ -176,12 +202,15 @@ def sheet_markdown(matches: pd.DataFrame, customer_id: str, needs: pd.DataFrame,
     lab = {k: i18n.t(f"sheet_{k}", lang) for k in _SHEET_WORDS}
     nd = needs.loc[ids(needs["customer_id"]) == str(customer_id)]
     tags = sorted({t for x in nd["tag"] for t in split_tags(x)})
-    if customer_name is None and standing is not None and standing.get("name"):
-        customer_name = str(standing["name"])
+    for known in (standing, unstored):
+        if customer_name is None and known is not None and known.get("name"):
+            customer_name = str(known["name"])
     who = f"{customer_name} ({customer_id})" if customer_name else str(customer_id)
-    lines = [f"# {lab['title']} — {lab['for']} {who}", ""]
+    lines = [f"# {lab['title']} — {lab['for']} {_line(who)}", ""]
     if standing is not None:
         lines += _standing_lines(standing, lab)
+    elif unstored is not None:
+        lines += _unstored_lines(unstored, lab)
     line = f"**{lab['needs']}:** {', '.join(tags)}"
     if "budget" in nd and pd.to_numeric(nd["budget"], errors="coerce").notna().any():
         line += f"  ·  **{lab['budget']}:** {pd.to_numeric(nd['budget'], errors='coerce').max():,.0f}"

@@ -133,16 +133,25 @@ def _round_potential(workspace: Path, as_of: Any) -> tuple[Any, str] | None:
     return table, "potential_score"
 
 
-def _standing(workspace: Path, round_id: str, customer: str) -> tuple[dict[str, Any] | None, str | None]:
-    """The customer's row of a stored round, when the workspace holds rounds, and a note when it
-    holds rounds but not this customer in that one."""
+def _standing(workspace: Path, round_id: str, customer: str, lang: str, owner: str | None = None,
+              ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, str | None]:
+    """The customer's row of a stored round, when the workspace holds rounds; else, for a round
+    run on an engine that ranked but did not store them, what it says of them (their rank and
+    that it did not select them, or why that is not at hand here: the web customer page's
+    words); and a note when the round holds neither. ``owner`` (a rep): only their own accounts."""
+    from xuanba.i18n import t
     from xuanba.rounds import customer_standing, list_rounds
+    from xuanba.rounds.selection_only import unstored_standing
 
     if not Path(workspace).exists() or not len(list_rounds(workspace)):
-        return None, None
+        return None, None, None
     standing = customer_standing(workspace, round_id, customer)
-    note = None if standing else f"note: {customer} is not in round {round_id}; the sheet shows no standing."
-    return standing, note
+    if standing is not None and owner is not None and str(standing.get("owner")) != str(owner):
+        standing = None  # another rep's account: told as no account, as the web tells a rep
+    unstored = None if standing is not None else unstored_standing(workspace, round_id, customer, lang, owner)
+    note = None if standing or unstored else \
+        "note: " + t("sheet_not_in_round", lang, customer=printable(customer), round_id=round_id)
+    return standing, unstored, note
 
 
 def _show(df: Any, title: str, limit: int = 20) -> None:
@@ -519,6 +528,7 @@ def register(app: typer.Typer) -> None:
         top: Annotated[int, typer.Option(help="opt_sheet_top")] = 10,
         out: Annotated[Path | None, typer.Option(help="opt_sheet_out")] = None,
         round_id: Annotated[str, typer.Option("--round", help="opt_sheet_round_id")] = "latest",
+        owner: Annotated[str | None, typer.Option(help="opt_sheet_owner")] = None,
         workspace: WorkspaceOpt = Path(DEFAULT_PATH),
         as_json: JsonOpt = False,
     ) -> None:
@@ -538,12 +548,12 @@ def register(app: typer.Typer) -> None:
             hit = cu.loc[cu["customer_id"] == customer]
             if len(hit) and "name" in cu:
                 name = str(hit["name"].iloc[0])
-        standing, note = _standing(workspace, round_id, customer)
-        md = sheet_markdown(m, customer, nd, name, lang, top, standing=standing)
+        standing, unstored, note = _standing(workspace, round_id, customer, lang, owner)
+        md = sheet_markdown(m, customer, nd, name, lang, top, standing=standing, unstored=unstored)
         if out is not None:
             write_sheet(md, out)
         if as_json:
-            emit_json({"customer_id": customer, "standing": standing,
+            emit_json({"customer_id": customer, "standing": standing, "not_stored": unstored,
                        "matches": m.head(top).to_dict(orient="records"), "out": str(out) if out else None})
             return
         from rich.markdown import Markdown
@@ -552,6 +562,6 @@ def register(app: typer.Typer) -> None:
         if note:
             from xuanba.cli._common import err_console
 
-            err_console.print(note)
+            err_console.print(escape(note))
         if out is not None:
             console.print(say("cli_wrote", path=out))

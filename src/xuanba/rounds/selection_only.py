@@ -45,7 +45,11 @@ class RestOfBase:
     every customer's fields are, as its meta records them (``None``: not recorded); ``replaced``:
     the local roster output holds another round's rows now (a later round wrote its own roster to
     the same folder), so ``roster`` is ``None``; ``unreadable``: why the file there cannot be read as
-    a roster at all (a truncated file, one of another shape), which ``replaced`` is then too."""
+    a roster at all (a truncated file, one of another shape), which ``replaced`` is then too;
+    ``sha``: the roster hash the round recorded (which round of which workspace it is);
+    ``version``: the local roster file's inode, time and size when it was checked to hold the round
+    (the readers read it only while it is still that file); ``cutoff``: the round's, which its
+    fields were computed at."""
 
     round_id: int
     engine: str
@@ -57,6 +61,9 @@ class RestOfBase:
     fields: str | None = None
     replaced: bool = False
     unreadable: str | None = None
+    sha: str | None = None
+    version: tuple[Any, ...] | None = None
+    cutoff: str | None = None
 
     @property
     def not_stored(self) -> int:
@@ -107,11 +114,14 @@ def rest_of_base(
         named,
         local,
         places.get("fields"),
+        sha=str(m["roster_sha256"]) if m.get("roster_sha256") else None,
+        cutoff=str(m["cutoff"])[:10] if m.get("cutoff") else None,
     )
     if selected is not None and local and roster is not None:
-        verdict = _roster_check(rest, selected)
+        verdict, version = _roster_check(rest, selected)
         if verdict != "held":
             return replace(rest, roster=None, replaced=True, unreadable=verdict.partition(": ")[2] or None)
+        return replace(rest, version=version)
     return rest
 
 
@@ -153,29 +163,47 @@ def holds_the_round(rest: RestOfBase, selected: Callable[[], Any]) -> bool:
     this round's, it would give another round's ranks. Read once per version of the file (its
     selected rows and its count; the file is renamed into place whole, so a new one is a new inode).
     A file that cannot be read as a roster (truncated, of another shape) does not hold it."""
-    return _roster_check(rest, selected) == "held"
+    return _roster_check(rest, selected)[0] == "held"
 
 
-def _roster_check(rest: RestOfBase, selected: Callable[[], Any]) -> str:
-    """:func:`holds_the_round`'s answer: ``"held"``, ``"replaced"``, or ``"unreadable: WHY"``."""
+def _stat(place: str | None) -> tuple[Any, ...] | None:
+    """A local file's inode, time and size (``None``: not there): a new version of it is another."""
+    try:
+        st = Path(str(place)).stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def still_checked(rest: RestOfBase) -> bool:
+    """Whether the local roster file is still the version :func:`rest_of_base` checked to hold
+    the round (``True`` when none was checked): a later round may replace it between the check
+    and a read, and a read of it then gives that round's rows as this round's. The readers of
+    the roster output ask before and after they read."""
+    return rest.version is None or _stat(rest.roster) == rest.version
+
+
+def _roster_check(rest: RestOfBase, selected: Callable[[], Any]) -> tuple[str, tuple[Any, ...] | None]:
+    """:func:`holds_the_round`'s answer: ``"held"``, ``"replaced"``, or ``"unreadable: WHY"``, and
+    the version of the file it is about (its inode, time and size)."""
     import duckdb
 
     path = Path(str(rest.roster))
     try:
         st = path.stat()
     except OSError as exc:  # a link to nowhere, a folder not ours to read
-        return f"unreadable: {exc.strerror or exc}"
+        return f"unreadable: {exc.strerror or exc}", None
+    version = (st.st_ino, st.st_mtime_ns, st.st_size)
     key = (
         str(path),
-        st.st_ino,
-        st.st_mtime_ns,
-        st.st_size,
+        *version,
         rest.round_id,
         rest.n_customers,
         rest.n_selected,
+        rest.sha,  # round 1 of another workspace with the same counts is another round
     )
     if key in _HELD:
-        return _HELD[key]
+        return _HELD[key], version
     file = _parquet(str(path))
     try:
         with duckdb.connect() as con:
@@ -194,7 +222,7 @@ def _roster_check(rest: RestOfBase, selected: Callable[[], Any]) -> str:
     if len(_HELD) >= 16:
         _HELD.clear()
     _HELD[key] = verdict
-    return verdict
+    return verdict, version
 
 
 def _first_line(exc: BaseException) -> str:
@@ -272,6 +300,8 @@ def roster_out_fields(rest: RestOfBase, ids: Any, columns: Any, *, as_text: bool
 
     wanted = [str(c) for c in dict.fromkeys(columns) if str(c) != "customer_id"]
     file = _parquet(place)
+    if not still_checked(rest) or not _fields_at_cutoff(place, rest.cutoff):
+        return None  # a later round wrote the folder since it was checked, or its fields alone
     try:
         with duckdb.connect() as con:
             have = {str(c[0]) for c in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [file]).fetchall()}
@@ -290,10 +320,46 @@ def roster_out_fields(rest: RestOfBase, ids: Any, columns: Any, *, as_text: bool
                     where.append("CAST(owner AS VARCHAR) = ?")
                     params.append(str(owner))
             order = " ORDER BY customer_id" if with_id else ""
-            return con.execute(f"SELECT {', '.join(picked) or 'NULL AS none'} FROM read_parquet(?) "
-                               f"WHERE {' AND '.join(where)}{order}", params).df()
+            got = con.execute(f"SELECT {', '.join(picked) or 'NULL AS none'} FROM read_parquet(?) "
+                              f"WHERE {' AND '.join(where)}{order}", params).df()
     except duckdb.Error:  # truncated, not Parquet, or without customer_id: not at hand
         return None
+    return got if still_checked(rest) else None
+
+
+#: What :func:`_fields_at_cutoff` found, by file version and cutoff: a few entries.
+_AT: dict[tuple[Any, ...], bool] = {}
+
+
+def _fields_at_cutoff(place: str, cutoff: str | None) -> bool:
+    """Whether the fields file at ``place`` was computed at ``cutoff``: each customer's
+    ``days_since_last`` is the days from their ``last_purchase`` to it (``True`` when the file has
+    not both, or the cutoff is not known). A later round swaps its fields into the folder before
+    its roster: one that died between the two renames left the earlier round's roster beside its
+    own fields, which the roster's check does not see. Asked once per version of the file."""
+    import duckdb
+
+    version = _stat(place)  # a folder of parts (Spark's) changes its time when parts are renamed in
+    key = (place, version, cutoff)
+    if cutoff is None or version is None:
+        return True
+    if key in _AT:
+        return _AT[key]
+    file = _parquet(place)
+    try:
+        with duckdb.connect() as con:
+            have = {str(c[0]) for c in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [file]).fetchall()}
+            if not {"last_purchase", "days_since_last"} <= have:
+                return True
+            off = con.execute("SELECT count(*) FROM read_parquet(?) WHERE date_diff('day', CAST(last_purchase AS DATE), "
+                              "CAST(? AS DATE)) IS DISTINCT FROM CAST(days_since_last AS BIGINT) "
+                              "AND last_purchase IS NOT NULL", [file, cutoff]).fetchone()[0]
+    except duckdb.Error:  # unreadable: the reader that follows says so
+        return True
+    if len(_AT) >= 16:
+        _AT.clear()
+    _AT[key] = int(off) == 0
+    return _AT[key]
 
 
 def _quoted(name: str) -> str:
@@ -315,15 +381,18 @@ def roster_out_column(rest: RestOfBase, column: str) -> pd.DataFrame | None:
     import duckdb
 
     file = _parquet(rest.roster)
+    if not still_checked(rest):  # replaced since it was checked: another round's rows
+        return None
     try:
         with duckdb.connect() as con:
             have = {str(c[0]) for c in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [file]).fetchall()}
             if column not in have:
                 return None
-            return con.execute(f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {_quoted(column)} "
-                               "FROM read_parquet(?) ORDER BY 1", [file]).df()
+            got = con.execute(f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {_quoted(column)} "
+                              "FROM read_parquet(?) ORDER BY 1", [file]).df()
     except duckdb.Error:  # changed since it was checked: not at hand
         return None
+    return got if still_checked(rest) else None
 
 
 def rank_in_roster_out(rest: RestOfBase, customer_id: str, owner: str | None = None) -> int | None:
@@ -332,7 +401,7 @@ def rank_in_roster_out(rest: RestOfBase, customer_id: str, owner: str | None = N
     round did not rank them. With ``owner`` (a rep), only a customer whose row in the roster
     output's fields names that owner: ``None`` for anyone else's, or when the fields are not
     at hand or name no owner (a rep cannot tell another rep's customer from no customer)."""
-    if rest.roster is None or not rest.local:
+    if rest.roster is None or not rest.local or not still_checked(rest):
         return None
     import duckdb
 
@@ -353,6 +422,8 @@ def rank_in_roster_out(rest: RestOfBase, customer_id: str, owner: str | None = N
                 params += [fields, owner]
             row = con.execute(sql, params).fetchone()
     except duckdb.Error:  # a fields file truncated or of another shape: not at hand
+        return None
+    if not still_checked(rest):  # replaced while it was read
         return None
     return None if row is None or row[0] is None else int(row[0])
 
@@ -390,3 +461,57 @@ def unstored_customer(
     return (
         head if owner is not None else sentences(lang, head, where_the_rest_is(rest, lang))
     ), rank  # a rep: no paths
+
+
+def unstored_standing(workspace: Any, round_ref: int | str, customer_id: str, lang: str = "en",
+                      owner: str | None = None) -> dict[str, Any] | None:
+    """What an account sheet says of customer ``customer_id`` whom stored round ``round_ref`` of
+    ``workspace`` (a :class:`~xuanba.workspace.Workspace` or its path) did not store, as the web
+    customer page says it (:func:`unstored_customer`, the roster output checked to be still the
+    round's): ``message`` in ``lang`` (their rank of the base and that the round did not select
+    them, or that it stored only its selection and where the others' rows are, or are no longer),
+    ``rank`` (``None`` when not at hand), ``name``/``owner``/``segment``/``region`` from its
+    ``--roster-out`` fields while they hold the round (else ``None``), and ``fix`` (how to see
+    their standing, when their rank cannot be read; never to a rep). With ``owner`` (a rep), only
+    for a customer the roster output shows as theirs, and without paths. ``None`` when there is
+    nothing to say but "not in the round": a round that stored every customer, a customer the
+    roster output at hand does not hold, or another rep's.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from xuanba import Workspace
+    >>> with Workspace(":memory:") as ws:
+    ...     ws.replace("rounds", pd.DataFrame({"round_id": [1], "cutoff": [pd.Timestamp("2025-12-31")],
+    ...                                        "meta_json": ['{"n_customers": 9}']}))
+    ...     unstored_standing(ws, "latest", "C1") is None  # a round that stored every customer
+    True
+    """
+    import json
+
+    from xuanba.rounds.store import resolve_round_id
+    from xuanba.workspace import open_workspace
+
+    with open_workspace(workspace, read_only=True) as ws:
+        rid = resolve_round_id(ws, round_ref)
+        row = ws.con.execute("SELECT meta_json, CAST(cutoff AS VARCHAR) FROM rounds WHERE round_id = ?",
+                             [rid]).fetchone()
+        meta = json.loads(row[0]) if row and row[0] else {}
+        if not misses_customers(meta):
+            return None
+        stored = ws.con.execute("SELECT customer_id, rank, score FROM roster WHERE round_id = ?",
+                                [rid]).to_arrow_table()
+    rest = rest_of_base(meta, rid, lambda: stored)
+    said = unstored_customer(rest, str(customer_id), lang, owner) if rest is not None else None
+    if rest is None or said is None:
+        return None
+    who: dict[str, Any] = dict.fromkeys(("name", "owner", "segment", "region"))
+    if said[1] is not None:  # ranked: their row of the fields, read from the roster output that holds them
+        got = roster_out_fields(rest, [str(customer_id)], list(who))
+        if got is not None and len(got):
+            who.update({k: got[k].iloc[0] for k in who if k in got and isinstance(got[k].iloc[0], str)})
+    fix = None
+    if said[1] is None and owner is None:
+        fix = t("sheet_unstored_fix", lang, cutoff=str(row[1] if row else "")[:10], engine=rest.engine)
+    return {"round_id": rid, "cutoff": str(row[1] if row else "")[:10], "customer_id": str(customer_id),
+            "message": said[0], "rank": said[1], "n_customers": rest.n_customers, **who, "fix": fix}

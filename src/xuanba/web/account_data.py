@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from types import SimpleNamespace
@@ -65,12 +66,32 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+#: A rep's customers in a stored round (:func:`_mine`), by stored round and owner: a few entries.
+_MINE: dict[tuple[Any, ...], frozenset[str]] = {}
+
+
 def _mine(ws: Workspace, rid: int, owner: str | None) -> set[str] | None:
-    """The ids of ``owner``'s customers in round ``rid`` (``None``: everyone's)."""
+    """The ids of ``owner``'s customers in round ``rid`` (``None``: everyone's), read once per
+    stored round and owner (what a round stored does not change; a new round is a new key)."""
     if owner is None:
         return None
+    rkey = _key(ws, rid)
+    key = None if rkey is None else (*rkey, owner)
+    if key is not None and key in _MINE:
+        return set(_MINE[key])
     frm, params = _from(ws, rid, owner)
-    return {str(r[0]) for r in ws.con.execute(f"SELECT r.customer_id {frm}", params).fetchall()}
+    got = frozenset(str(r[0]) for r in ws.con.execute(f"SELECT r.customer_id {frm}", params).fetchall())
+    if key is not None:
+        _kept(_MINE, key, got)
+    return set(got)
+
+
+def _kept(cache: dict[Any, Any], key: Any, value: Any, bound: int = 4) -> Any:
+    """``value`` kept in ``cache`` under ``key``, the oldest entry dropped beyond ``bound``."""
+    while len(cache) >= bound:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+    return value
 
 
 _TABLES: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -250,14 +271,24 @@ def _version(place: str) -> tuple[Any, ...]:
 
 
 def _unstored_people(ws: Workspace, rid: int, tables: dict[str, Any], owner: str | None,
-                     lang: str, more: Any = ()) -> tuple[pd.DataFrame | None, str | None]:
+                     lang: str, more: Any = (), more_key: Any = None) -> tuple[pd.DataFrame | None, str | None]:
     """For a round that stored only its selected customers (run on an engine), whose analyses
     list customers of the whole base: the ``name`` and ``owner`` of the customers they list, read
     from the round's ``--roster-out`` fields when that folder still holds the round's rows
     (:func:`xuanba.rounds.selection_only.roster_out_fields`), and ``None`` with what to say in
     ``lang`` when it does not: that the names, owners and a rep's lists cover the selected
     customers only, and (to a manager) where the others' rows are. ``(None, None)`` for a round
-    that stored every customer. ``more``: other customers to look up (those with overdue promises)."""
+    that stored every customer. ``more``: other customers to look up (those with overdue promises);
+    ``more_key``: what identifies them (the version of the commitments they come from), else
+    their set is the key."""
+    return _unstored_people_keyed(ws, rid, tables, owner, lang, more, more_key)[:2]
+
+
+def _unstored_people_keyed(ws: Workspace, rid: int, tables: dict[str, Any], owner: str | None, lang: str,
+                           more: Any = (), more_key: Any = None,
+                           ) -> tuple[pd.DataFrame | None, str | None, tuple[Any, ...] | None]:
+    """:func:`_unstored_people` and what identifies its answer for the caches (the stored round,
+    the state and version of its roster output, the customers looked up); ``None``: keep nothing."""
     from xuanba.i18n import t
     from xuanba.rounds.selection_only import (
         FIELDS_FILE,
@@ -269,30 +300,30 @@ def _unstored_people(ws: Workspace, rid: int, tables: dict[str, Any], owner: str
     )
     from xuanba.web.data import stored_selection
 
+    rkey = _key(ws, rid)
     rest = rest_of_base(meta(ws, rid), rid, stored_selection(ws, rid))
     if rest is None:
-        return None, None
-    more = frozenset(str(c) for c in more)
-    rkey = _key(ws, rid)
+        return None, None, rkey
+    if more_key is None:
+        more = more_key = frozenset(str(c) for c in more)
     place = None if rest.folder is None else rest.fields or f"{rest.folder}/{FIELDS_FILE}"
-    key = None if rkey is None or place is None else (*rkey, _version(place), more)
-    if key is not None and key in _OUTSIDE:
+    state = (rest.roster, rest.replaced, rest.unreadable, None if rest.roster is None else _version(rest.roster))
+    key = None if rkey is None else (*rkey, state, None if place is None else _version(place), more_key)
+    if place is not None and key is not None and key in _OUTSIDE:
         got = _OUTSIDE[key]
     else:  # read once per stored round, version of its roster output and overdue customers
-        ids = sorted(set(_listed_ids(tables)) | more)
+        ids = sorted(set(_listed_ids(tables)) | {str(c) for c in more})
         if not ids:
-            return None, None
+            return None, None, key
         got = roster_out_fields(rest, ids, ["name", "owner"])
         if key is not None and got is not None:
-            if len(_OUTSIDE) >= 4:
-                _OUTSIDE.pop(next(iter(_OUTSIDE)))
-            _OUTSIDE[key] = got
+            _kept(_OUTSIDE, key, got)
     if got is not None:
-        return got, None
+        return got, None, key
     if owner is not None:  # a rep: not the places (as every page tells a rep)
-        return None, t("accounts_selection_only_rep", lang, engine=rest.engine)
+        return None, t("accounts_selection_only_rep", lang, engine=rest.engine), key
     return None, sentences(lang, selection_note(rest, lang, where=False), t("web_accounts_selection_only", lang),
-                           where_the_rest_is(rest, lang))
+                           where_the_rest_is(rest, lang)), key
 
 
 def _keep_warm_by_owner(ws: Workspace, rid: int, warm: pd.DataFrame | None,
@@ -318,19 +349,51 @@ def _keep_warm_by_owner(ws: Workspace, rid: int, warm: pd.DataFrame | None,
     return [{"owner": str(o), "accounts": int(n)} for o, n in rows]
 
 
+def _commitments_version(ws: Workspace) -> tuple[Any, ...] | None:
+    """What identifies the stored commitments' content: their columns, row count and the sum of
+    every row's hash (one scan, no order: an ingest that adds, replaces or changes rows changes
+    it), ``None`` without the table; asked once while the file cannot change (:func:`memo`)."""
+    def ask() -> tuple[Any, ...] | None:
+        side = _side_columns(ws).get("commitments")
+        if not side:
+            return None
+        cols = ", ".join(_quote(c) for c in side)
+        n, total = ws.con.execute(f"SELECT count(*), sum(hash({cols})::HUGEINT) FROM commitments").fetchone()
+        return (tuple(side.items()), int(n), str(total))
+
+    return memo(ws, "commitments version", ask)
+
+
+#: The overdue promises at a cutoff (:func:`_overdue`), by workspace, cutoff and version of its
+#: commitments: a few entries.
+_LEDGERS: dict[tuple[Any, ...], pd.DataFrame | None] = {}
+
+
 def _overdue(ws: Workspace, rid: int) -> pd.DataFrame | None:
     """The promises overdue at round ``rid``'s cutoff (the stored commitments through
-    :func:`xuanba.accounts.promise_ledger`), ``None`` without commitments."""
+    :func:`xuanba.accounts.promise_ledger`), ``None`` without commitments: built once per
+    workspace, cutoff and version of its commitments (:func:`_ledger_key`)."""
+    return _overdue_keyed(ws, rid)[0]
+
+
+def _overdue_keyed(ws: Workspace, rid: int) -> tuple[pd.DataFrame | None, tuple[Any, ...] | None]:
+    """:func:`_overdue` and its key (``None``: kept nowhere, e.g. a workspace in memory)."""
     from xuanba.accounts.commitments import promise_ledger
 
+    cutoff = str(meta(ws, rid).get("cutoff"))
+    key = None if _key(ws, rid) is None else (ws.path, cutoff, _commitments_version(ws))
+    if key is not None and key in _LEDGERS:
+        return _LEDGERS[key], key
     side = _side_columns(ws)
-    if "commitments" not in side:
-        return None
-    commitments = _side(ws, "commitments", "", side, whole=True)
-    if commitments is None or not len(commitments):
-        return None
-    led = promise_ledger(commitments, str(meta(ws, rid).get("cutoff")))
-    return led.loc[led["state"] == "overdue"]
+    led = None
+    if "commitments" in side:
+        commitments = _side(ws, "commitments", "", side, whole=True)
+        if commitments is not None and len(commitments):
+            led = promise_ledger(commitments, cutoff)
+            led = led.loc[led["state"] == "overdue"]
+    if key is not None:
+        _kept(_LEDGERS, key, led)
+    return led, key
 
 
 def overdue_promises(ws: Workspace, rid: int, mine: set[str] | None, limit: int = OVERDUE_ROWS, *,
@@ -377,8 +440,11 @@ def account_work(ws: Workspace, round_ref: str | int | None = "latest", owner: s
     tables = _stored_tables(ws, rid)
     # an engine round stored its selection only: who the others its analyses list are, from its
     # roster output while that holds its rows, else a note that these lists cover the selection only
-    led = _overdue(ws, rid)
-    outside, note = _unstored_people(ws, rid, tables, owner, lang, () if led is None else led["customer_id"])
+    led, led_key = _overdue_keyed(ws, rid)
+    outside, note, okey = _unstored_people_keyed(ws, rid, tables, owner, lang,
+                                                 () if led is None else led["customer_id"], led_key)
+    # what the page derives from these: kept while the round, its commitments and roster output are
+    dkey = None if okey is None or (led_key is None and led is not None) else (*okey, led_key, owner)
     if mine is not None and outside is not None and "owner" in outside.columns:
         mine = mine | set(outside.loc[outside["owner"] == str(owner), "customer_id"].astype(str))
     if mine is not None:
@@ -404,13 +470,25 @@ def account_work(ws: Workspace, round_ref: str | int | None = "latest", owner: s
         for s in sections:  # the company-wide rates are not a rep's
             if s["id"] == "accounts-ageing":
                 s["reading"] = ""
+    derived = _DERIVED.get(dkey) if dkey is not None else None
+    if derived is None:
+        derived = {
+            "keep_warm_by_owner": _keep_warm_by_owner(ws, rid, warm.frame if warm is not None else None, outside),
+            "overdue": dict(zip(("count", "rows"), overdue_promises(
+                ws, rid, mine, led=led, unstored=None if outside is None else set(outside["customer_id"])),
+                strict=True))}
+        if dkey is not None:
+            _kept(_DERIVED, dkey, derived, 16)
     return {"round_id": rid, "cutoff": m.get("cutoff"), "currency": m.get("currency"), "scoped": owner is not None,
             "whale": _whale(ws, rid, m, mine, lang, owner), "sections": sections,
-            "keep_warm_by_owner": _keep_warm_by_owner(ws, rid, warm.frame if warm is not None else None, outside),
-            "selection_note": note,
-            "overdue": dict(zip(("count", "rows"), overdue_promises(
-                ws, rid, mine, led=led, unstored=None if outside is None else set(outside["customer_id"])), strict=True)),
-            "stored": sorted(tables)}
+            "keep_warm_by_owner": copy.deepcopy(derived["keep_warm_by_owner"]), "selection_note": note,
+            "overdue": copy.deepcopy(derived["overdue"]), "stored": sorted(tables)}
+
+
+#: What :func:`account_work` derives from a round, its commitments and its roster output (the
+#: keep-warm accounts by owner, the overdue promises of its customers), by what identifies them
+#: (:func:`_unstored_people_keyed`'s key, the commitments' version, the owner): a few entries.
+_DERIVED: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 
 def _side(ws: Workspace, kind: str, cid: str, columns: dict[str, dict[str, str]], *,
