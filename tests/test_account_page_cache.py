@@ -130,3 +130,39 @@ def test_another_round_under_the_same_id_is_not_served_the_kept_page(tmp_path, s
     _view(path)
     shutil.copyfile(other, path)
     _same(_view(path), want)
+
+
+def test_page_caches_survive_threads_evicting_each_other():
+    """The server's threads share the page's caches: one evicting while another reads or adds
+    must neither raise nor hand back another key's value; a kept ``None`` (no commitments) is a
+    hit, not a miss."""
+    import threading
+
+    from xuanba.web import account_data as ad
+
+    cache: dict = {}
+    errors: list[BaseException] = []
+
+    def work(seed: int) -> None:
+        try:
+            for i in range(3000):
+                key = (seed * 7 + i) % 5
+                got = ad._held(cache, key)
+                if got is ad._MISSING:
+                    ad._kept(cache, key, ("value of", key), bound=2)
+                else:
+                    assert got == ("value of", key)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors[:3]
+    assert len(cache) <= 2
+    held: dict = {}
+    ad._kept(held, "no commitments", None)
+    assert ad._held(held, "no commitments") is None and ad._held(held, "other") is ad._MISSING
+    assert ad._held(held, None) is ad._MISSING

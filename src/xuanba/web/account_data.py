@@ -27,6 +27,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import threading
 from types import SimpleNamespace
 from typing import Any
 
@@ -77,8 +78,9 @@ def _mine(ws: Workspace, rid: int, owner: str | None) -> set[str] | None:
         return None
     rkey = _key(ws, rid)
     key = None if rkey is None else (*rkey, owner)
-    if key is not None and key in _MINE:
-        return set(_MINE[key])
+    known = _held(_MINE, key)
+    if known is not _MISSING:
+        return set(known)
     frm, params = _from(ws, rid, owner)
     got = frozenset(str(r[0]) for r in ws.con.execute(f"SELECT r.customer_id {frm}", params).fetchall())
     if key is not None:
@@ -86,11 +88,29 @@ def _mine(ws: Workspace, rid: int, owner: str | None) -> set[str] | None:
     return set(got)
 
 
+#: What :func:`_held` answers for a key a cache does not hold (``None`` is a value kept).
+_MISSING = object()
+#: The server's threads share these caches: one evicts while another reads or adds.
+_CACHE_LOCK = threading.Lock()
+
+
+def _held(cache: dict[Any, Any], key: Any) -> Any:
+    """What ``cache`` keeps under ``key`` (``None``: no key), else :data:`_MISSING`; one look-up,
+    so another thread's eviction between a test and a read cannot raise."""
+    return _MISSING if key is None else cache.get(key, _MISSING)
+
+
 def _kept(cache: dict[Any, Any], key: Any, value: Any, bound: int = 4) -> Any:
-    """``value`` kept in ``cache`` under ``key``, the oldest entry dropped beyond ``bound``."""
-    while len(cache) >= bound:
-        cache.pop(next(iter(cache)))
-    cache[key] = value
+    """``value`` kept in ``cache`` under ``key``, the oldest entry dropped beyond ``bound``.
+
+    >>> c = {}
+    >>> [_kept(c, k, k * 10, bound=2) for k in (1, 2, 3)], c
+    ([10, 20, 30], {2: 20, 3: 30})
+    """
+    with _CACHE_LOCK:
+        while len(cache) >= bound:
+            cache.pop(next(iter(cache)), None)
+        cache[key] = value
     return value
 
 
@@ -108,8 +128,9 @@ def _stored_tables(ws: Workspace, rid: int) -> dict[str, Any]:
     if not has_table(ws, "round_tables"):
         return {}
     key = _key(ws, rid)  # None: kept nowhere
-    if key is not None and key in _TABLES:
-        return dict(_TABLES[key])
+    known = _held(_TABLES, key)
+    if known is not _MISSING:
+        return dict(known)
     out = {}
     for name, info, table in ws.con.execute("SELECT name, info_json, table_json FROM round_tables WHERE round_id = ? "
                                             "AND list_contains(?::VARCHAR[], name) ORDER BY name",
@@ -119,9 +140,7 @@ def _stored_tables(ws: Workspace, rid: int) -> dict[str, Any]:
             frame["customer_id"] = frame["customer_id"].astype(str)
         out[str(name)] = StoredTable(json.loads(str(info)), frame)
     if key is not None:
-        if len(_TABLES) >= 4:
-            _TABLES.pop(next(iter(_TABLES)))
-        _TABLES[key] = out
+        _kept(_TABLES, key, out)
     return dict(out)
 
 
@@ -309,9 +328,8 @@ def _unstored_people_keyed(ws: Workspace, rid: int, tables: dict[str, Any], owne
     place = None if rest.folder is None else rest.fields or f"{rest.folder}/{FIELDS_FILE}"
     state = (rest.roster, rest.replaced, rest.unreadable, None if rest.roster is None else _version(rest.roster))
     key = None if rkey is None else (*rkey, state, None if place is None else _version(place), more_key)
-    if place is not None and key is not None and key in _OUTSIDE:
-        got = _OUTSIDE[key]
-    else:  # read once per stored round, version of its roster output and overdue customers
+    got = _held(_OUTSIDE, key) if place is not None else _MISSING
+    if got is _MISSING:  # read once per stored round, version of its roster output and overdue customers
         ids = sorted(set(_listed_ids(tables)) | {str(c) for c in more})
         if not ids:
             return None, None, key
@@ -382,8 +400,9 @@ def _overdue_keyed(ws: Workspace, rid: int) -> tuple[pd.DataFrame | None, tuple[
 
     cutoff = str(meta(ws, rid).get("cutoff"))
     key = None if _key(ws, rid) is None else (ws.path, cutoff, _commitments_version(ws))
-    if key is not None and key in _LEDGERS:
-        return _LEDGERS[key], key
+    known = _held(_LEDGERS, key)
+    if known is not _MISSING:
+        return known, key
     side = _side_columns(ws)
     led = None
     if "commitments" in side:
