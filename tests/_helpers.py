@@ -39,6 +39,22 @@ def store(ws: Workspace, name: str, frame: pd.DataFrame) -> None:
         con.unregister("_frame")
 
 
+def random_purchases(n: int, per: int, seed: int) -> pd.DataFrame:
+    """``per * n`` purchases of up to ``n`` customers ``C000000``… over 500 days from 2025-01-01,
+    gamma-distributed amounts in cents (a test's plain purchase log).
+
+    >>> len(random_purchases(10, 3, seed=0))
+    30
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    cust = rng.integers(0, n, per * n)
+    return pd.DataFrame({"customer_id": pd.Series(cust).map("C{:06d}".format),
+                         "ts": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 500, cust.size), unit="D"),
+                         "amount": rng.gamma(2.0, 50.0, cust.size).round(2)})
+
+
 def cdnow_transactions(test_data: Path) -> pd.DataFrame:
     """The CDNOW sample as canonical transactions: customer_id, ts, amount."""
     tx = pd.read_parquet(test_data / "cdnow_sample.parquet")[["customer_id", "timestamp", "amount"]]

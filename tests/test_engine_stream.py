@@ -14,7 +14,7 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-from tests._helpers import demo_copy, store
+from tests._helpers import demo_copy, random_purchases, store
 from tests.test_standard_engine_roster import _same
 from xuanba import Workspace
 from xuanba.standard import engine, engine_cache, load_standard, starter_standard
@@ -167,12 +167,7 @@ def test_the_facts_are_read_in_batches_and_are_the_same(monkeypatch, tmp_path):
     """DuckDB's facts read in batches of 1,000 rows (not its whole result at once): the same frame."""
     from xuanba.facts import compute, customer_facts
 
-    rng = np.random.default_rng(4)
-    n = 5_000
-    cust = rng.integers(0, n, 4 * n)
-    tx = pd.DataFrame({"customer_id": pd.Series(cust).map("C{:06d}".format),
-                       "ts": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 500, cust.size), unit="D"),
-                       "amount": rng.gamma(2.0, 50.0, cust.size).round(2)})
+    tx = random_purchases(5_000, 4, seed=4)
     chunks: list[int] = []
     to_pandas = compute._to_pandas
 

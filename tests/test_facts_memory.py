@@ -9,18 +9,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from tests._helpers import store
+from tests._helpers import random_purchases, store
 from xuanba import Workspace
 from xuanba.facts import customer_facts
 
 
 def test_the_facts_frame_is_not_allocated_in_arrows_pool(tmp_path):
-    rng = np.random.default_rng(3)
-    n = 20_000
-    cust = rng.integers(0, n, 5 * n)
-    tx = pd.DataFrame({"customer_id": pd.Series(cust).map("C{:06d}".format),
-                       "ts": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 500, cust.size), unit="D"),
-                       "amount": rng.gamma(2.0, 50.0, cust.size).round(2)})
+    tx = random_purchases(20_000, 5, seed=3)
     with Workspace(tmp_path / "w.duckdb") as ws:
         store(ws, "transactions", tx)
         before = pa.total_allocated_bytes()

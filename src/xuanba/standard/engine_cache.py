@@ -200,13 +200,19 @@ def _set_variables(backend: Any, names: tuple[str, ...]) -> None:
             last[name] = value
 
 
-def _relation(expr: Any, backend: Any) -> Any:
-    """The DuckDB relation of ``expr`` on ``backend``, its variables set (not yet run)."""
+def _prepared(expr: Any, backend: Any) -> str:
+    """The SQL of ``expr`` on ``backend``, ready to run: its in-memory tables registered and its
+    variables set."""
     q = _compiled(backend, expr)
     if q.memtables:
         backend._run_pre_execute_hooks(expr)
     _set_variables(backend, q.variables)
-    return backend.con.sql(q.sql)
+    return q.sql
+
+
+def _relation(expr: Any, backend: Any) -> Any:
+    """The DuckDB relation of ``expr`` on ``backend``, its variables set (not yet run)."""
+    return backend.con.sql(_prepared(expr, backend))
 
 
 def run(expr: Any, backend: Any = None) -> Any:
@@ -265,11 +271,7 @@ def keep(expr: Any, name: str, *, table: bool = False) -> Any:
         # the workspace module writes every table, a temporary one too
         from xuanba.workspace import temporary_table
 
-        q = _compiled(backend, expr)
-        if q.memtables:
-            backend._run_pre_execute_hooks(expr)
-        _set_variables(backend, q.variables)
-        temporary_table(backend.con, name, q.sql)
+        temporary_table(backend.con, name, _prepared(expr, backend))
         kinds[name] = "table"
     else:
         backend.con.register(name, _relation(expr, backend).to_arrow_reader(BATCH_ROWS).read_all())

@@ -289,25 +289,19 @@ def _version(place: str) -> tuple[Any, ...]:
     return (place, st.st_ino, st.st_mtime_ns, st.st_size)
 
 
-def _unstored_people(ws: Workspace, rid: int, tables: dict[str, Any], owner: str | None,
-                     lang: str, more: Any = (), more_key: Any = None) -> tuple[pd.DataFrame | None, str | None]:
+def _unstored_people(ws: Workspace, rid: int, tables: dict[str, Any], owner: str | None, lang: str,
+                     more: Any = (), more_key: Any = None,
+                     ) -> tuple[pd.DataFrame | None, str | None, tuple[Any, ...] | None]:
     """For a round that stored only its selected customers (run on an engine), whose analyses
     list customers of the whole base: the ``name`` and ``owner`` of the customers they list, read
     from the round's ``--roster-out`` fields when that folder still holds the round's rows
     (:func:`xuanba.rounds.selection_only.roster_out_fields`), and ``None`` with what to say in
     ``lang`` when it does not: that the names, owners and a rep's lists cover the selected
-    customers only, and (to a manager) where the others' rows are. ``(None, None)`` for a round
-    that stored every customer. ``more``: other customers to look up (those with overdue promises);
-    ``more_key``: what identifies them (the version of the commitments they come from), else
-    their set is the key."""
-    return _unstored_people_keyed(ws, rid, tables, owner, lang, more, more_key)[:2]
-
-
-def _unstored_people_keyed(ws: Workspace, rid: int, tables: dict[str, Any], owner: str | None, lang: str,
-                           more: Any = (), more_key: Any = None,
-                           ) -> tuple[pd.DataFrame | None, str | None, tuple[Any, ...] | None]:
-    """:func:`_unstored_people` and what identifies its answer for the caches (the stored round,
-    the state and version of its roster output, the customers looked up); ``None``: keep nothing."""
+    customers only, and (to a manager) where the others' rows are; ``None, None`` for a round
+    that stored every customer. Third, what identifies the answer for the caches (the stored
+    round, the state and version of its roster output, the customers looked up; ``None``: keep
+    nothing). ``more``: other customers to look up (those with overdue promises); ``more_key``:
+    what identifies them (the version of the commitments they come from), else their set."""
     from xuanba.i18n import t
     from xuanba.rounds.selection_only import (
         FIELDS_FILE,
@@ -460,7 +454,7 @@ def account_work(ws: Workspace, round_ref: str | int | None = "latest", owner: s
     # an engine round stored its selection only: who the others its analyses list are, from its
     # roster output while that holds its rows, else a note that these lists cover the selection only
     led, led_key = _overdue_keyed(ws, rid)
-    outside, note, okey = _unstored_people_keyed(ws, rid, tables, owner, lang,
+    outside, note, okey = _unstored_people(ws, rid, tables, owner, lang,
                                                  () if led is None else led["customer_id"], led_key)
     # what the page derives from these: kept while the round, its commitments and roster output are
     dkey = None if okey is None or (led_key is None and led is not None) else (*okey, led_key, owner)
@@ -506,7 +500,7 @@ def account_work(ws: Workspace, round_ref: str | int | None = "latest", owner: s
 
 #: What :func:`account_work` derives from a round, its commitments and its roster output (the
 #: keep-warm accounts by owner, the overdue promises of its customers), by what identifies them
-#: (:func:`_unstored_people_keyed`'s key, the commitments' version, the owner): a few entries.
+#: (:func:`_unstored_people`'s key, the commitments' version, the owner): a few entries.
 _DERIVED: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 
