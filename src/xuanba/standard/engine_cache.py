@@ -200,19 +200,13 @@ def _set_variables(backend: Any, names: tuple[str, ...]) -> None:
             last[name] = value
 
 
-def _prepared(expr: Any, backend: Any) -> str:
-    """The SQL of ``expr`` on ``backend``, ready to run: its in-memory tables registered and its
-    variables set."""
+def _relation(expr: Any, backend: Any) -> Any:
+    """The DuckDB relation of ``expr`` on ``backend``, its variables set (not yet run)."""
     q = _compiled(backend, expr)
     if q.memtables:
         backend._run_pre_execute_hooks(expr)
     _set_variables(backend, q.variables)
-    return q.sql
-
-
-def _relation(expr: Any, backend: Any) -> Any:
-    """The DuckDB relation of ``expr`` on ``backend``, its variables set (not yet run)."""
-    return backend.con.sql(_prepared(expr, backend))
+    return backend.con.sql(q.sql)
 
 
 def run(expr: Any, backend: Any = None) -> Any:
@@ -271,7 +265,11 @@ def keep(expr: Any, name: str, *, table: bool = False) -> Any:
         # the workspace module writes every table, a temporary one too
         from xuanba.workspace import temporary_table
 
-        temporary_table(backend.con, name, _prepared(expr, backend))
+        q = _compiled(backend, expr)
+        if q.memtables:
+            backend._run_pre_execute_hooks(expr)
+        _set_variables(backend, q.variables)
+        temporary_table(backend.con, name, q.sql)
         kinds[name] = "table"
     else:
         backend.con.register(name, _relation(expr, backend).to_arrow_reader(BATCH_ROWS).read_all())
