@@ -11,6 +11,8 @@ with the six text columns stored
 * ``codes`` — as small integers (``UTINYINT``), the labels kept elsewhere;
 * ``enum`` — as ``ENUM`` columns fed Arrow dictionaries;
 * ``no-fsst`` — as text, with DuckDB's FSST compression disabled for the append.
+* ``dictionary`` — as text in columns declared ``USING COMPRESSION dictionary`` (no other
+  method analysed).
 
 Each mode runs ``--repeat`` times, alternating, a fresh file each time; it prints the append's
 and the commit's wall and CPU seconds (least and median) and the file's size.
