@@ -313,12 +313,12 @@ def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame, threads: _Thre
                 fix=f"Rename the field {col!r} in the extra fields (or the customers table).")
     names = ", ".join(_quote(c) for c in ["customer_id", *cols])
     insert = f"INSERT INTO round_fields (round_id, {names}) SELECT {round_id}, {names} FROM _xb_rows"
-    tail = _tail_rows(len(frame)) if threads is not None else 0
-    if not tail:
+    tail = 0 if threads is None else _tail_rows(len(frame))
+    if threads is None or not tail:
         _append(con, frame, insert)
         return
     _append(con, frame.iloc[:len(frame) - tail], insert)
-    threads.all()  # type: ignore[union-attr]
+    threads.all()
     _append(con, frame.iloc[len(frame) - tail:], insert)
 
 
@@ -328,7 +328,7 @@ def _tail_rows(n: int) -> int:
 
     DuckDB appending on one thread (:data:`APPEND_THREADS`) keeps the last row groups it filled
     in the transaction and compresses them into the file at the commit, which comes last in the
-    round, after the scoring and the roster: 0.2-0.4 s of CPU at a million customers × 30 fields.
+    round, after the scoring and the roster: 0.2-0.7 s of CPU at a million customers × 30 fields.
     An append on more threads writes them before it returns, so the saver's thread does that
     work beside the scoring; the rows stored are the same, in the same order
     (docs/benchmarks_round.md, fast17).
