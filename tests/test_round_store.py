@@ -152,6 +152,42 @@ def test_a_round_run_appends_its_fields_on_one_thread_and_the_rest_on_all(tmp_pa
         assert int(ws.con.execute("SELECT current_setting('threads')").fetchone()[0]) == 2
 
 
+@pytest.mark.parametrize("how", ["save_round", "run_round"])
+def test_fields_longer_than_a_row_group_end_on_all_threads_and_store_the_same(tmp_path, scored, monkeypatch, how):
+    """Fields of more than one row group (2 rows here): the rows after the last whole one are
+    appended last, on all of the workspace's threads, so that DuckDB writes the row groups it
+    kept before the commit (fast17); the rows stored are those of one statement, in order."""
+    whole = tmp_path / "whole.duckdb"
+    with Workspace(whole) as ws:  # the fields in one statement, as they were stored before
+        monkeypatch.setattr(store_mod, "SLICE_ROWS", 10**9)
+        save_round(ws, scored)
+    monkeypatch.setattr(store_mod, "BATCH_ROWS", 2)
+    monkeypatch.setattr(store_mod, "SLICE_ROWS", 8)
+    calls: list[tuple[int, int]] = []  # (rows, DuckDB's threads) of each fields statement
+    real_append = store_mod._append
+
+    def append(con, frame, insert):
+        if insert.split()[2] == "round_fields":
+            calls.append((len(frame), int(con.execute("SELECT current_setting('threads')").fetchone()[0])))
+        real_append(con, frame, insert)
+
+    monkeypatch.setattr(store_mod, "_append", append)
+    if how == "save_round":
+        with Workspace(tmp_path / "w.duckdb", threads=2) as ws:
+            save_round(ws, scored)
+        n, stored = len(scored.fields), _stored(tmp_path / "w.duckdb")["round_fields"]
+        pd.testing.assert_frame_equal(stored, _stored(whole)["round_fields"])
+    else:
+        path, preds, std = _round_source(tmp_path)
+        with Workspace(path, threads=2) as ws:
+            rnd = run_round(ws, std, CUTOFF, predictions=preds)
+            stored = ws.sql("SELECT * FROM round_fields ORDER BY rowid")
+        n = len(rnd.fields)
+        assert stored["customer_id"].tolist() == rnd.fields["customer_id"].tolist()
+    assert n == 60 and calls == [(58, store_mod.APPEND_THREADS), (2, 2)]
+    assert store_mod._tail_rows(61) == 1 and store_mod._tail_rows(2) == 0  # one row group: no tail
+
+
 @pytest.mark.parametrize("table", ["roster", "contributions", "round_fields"])
 @pytest.mark.parametrize("how", ["save_round", "run_round"])
 def test_a_failure_inside_duckdb_while_storing_keeps_its_own_words_and_the_settings(tmp_path, scored, monkeypatch,
@@ -295,9 +331,9 @@ def test_a_round_run_and_stored_puts_the_limit_back_and_stores_the_same_under_a_
     seen: list[str] = []
     real_fields = store_mod._insert_fields
 
-    def fields(con, round_id, frame):
+    def fields(con, round_id, frame, *rest):
         seen.append(_shown(con))
-        real_fields(con, round_id, frame)
+        real_fields(con, round_id, frame, *rest)
 
     monkeypatch.setattr(store_mod, "_insert_fields", fields)
     stored = {}

@@ -195,9 +195,9 @@ def test_a_round_whose_scoring_fails_while_its_fields_are_stored_leaves_nothing(
 
     real = store_mod._insert_fields
 
-    def slow_insert(con, round_id, fields):
+    def slow_insert(con, round_id, fields, *rest):
         inserting.set()
-        real(con, round_id, fields)
+        real(con, round_id, fields, *rest)
 
     def failing(engine):
         def score(table, std):

@@ -275,12 +275,14 @@ def _check_names(columns: list[str]) -> None:
         seen[name.lower()] = name
 
 
-def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame) -> None:
+def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame, threads: _Threads | None = None) -> None:
     """Append a round's per-customer fields, adding a column for each field not seen before.
 
     A field stored earlier with another type: numbers into a whole-number column widen it to
     DOUBLE (never rounded on the way in); anything into a text column is written as text;
-    otherwise the round is refused (rename the field). Mixed text and numbers are stored as text."""
+    otherwise the round is refused (rename the field). Mixed text and numbers are stored as text.
+    With ``threads`` (the fields being appended on :meth:`_Threads.few`), the rows after the last
+    whole row group are appended last on all of them (:func:`_tail_rows`)."""
     have = {name.lower(): (name, typ) for name, typ in con.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'round_fields'"
     ).fetchall()}
@@ -310,7 +312,33 @@ def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame) -> None:
                 f"field {col!r} was stored as {typ} by an earlier round and is {want} now",
                 fix=f"Rename the field {col!r} in the extra fields (or the customers table).")
     names = ", ".join(_quote(c) for c in ["customer_id", *cols])
-    _append(con, frame, f"INSERT INTO round_fields (round_id, {names}) SELECT {round_id}, {names} FROM _xb_rows")
+    insert = f"INSERT INTO round_fields (round_id, {names}) SELECT {round_id}, {names} FROM _xb_rows"
+    tail = 0 if threads is None else _tail_rows(len(frame))
+    if threads is None or not tail:
+        _append(con, frame, insert)
+        return
+    _append(con, frame.iloc[:len(frame) - tail], insert)
+    threads.all()
+    _append(con, frame.iloc[len(frame) - tail:], insert)
+
+
+def _tail_rows(n: int) -> int:
+    """How many of ``n`` fields rows a round appends last, on all of DuckDB's threads: those after
+    the last whole row group (a whole one when ``n`` ends on one), none when ``n`` fits in one.
+
+    DuckDB appending on one thread (:data:`APPEND_THREADS`) keeps the last row groups it filled
+    in the transaction and compresses them into the file at the commit, which comes last in the
+    round, after the scoring and the roster: 0.2-0.7 s of CPU at a million customers × 30 fields.
+    An append on more threads writes them before it returns, so the saver's thread does that
+    work beside the scoring; the rows stored are the same, in the same order
+    (docs/benchmarks_round.md, fast17).
+
+    Example
+    -------
+    >>> _tail_rows(1_000_000), _tail_rows(983_040), _tail_rows(100_000)
+    (16960, 122880, 0)
+    """
+    return 0 if n <= BATCH_ROWS else (n % BATCH_ROWS or BATCH_ROWS)
 
 
 def _insert_parts(con: Any, round_id: int, parts: ContributionParts, ranks: np.ndarray) -> None:
@@ -404,7 +432,7 @@ def save_round(ws: Workspace, rnd: Round) -> int:
         _insert_round(con, round_id, rnd, threads)
         if rnd.fields is not None:
             threads.few()
-            _insert_fields(con, round_id, rnd.fields)
+            _insert_fields(con, round_id, rnd.fields, threads)
         _pause("fields")
         _insert_tables(con, round_id, rnd)
     return round_id
@@ -485,7 +513,8 @@ def saving_round(ws: Workspace, fields: pd.DataFrame | None) -> Iterator[RoundSa
                 if fields is not None:  # the workspace refuses other uses of the connection meanwhile
                     threads.few()
                     ws.lend("the round's fields being stored")
-                pending = None if fields is None else pool.submit(_insert_fields_then_pause, con, round_id, fields)
+                pending = None if fields is None else pool.submit(_insert_fields_then_pause, con, round_id, fields,
+                                                                  threads)
                 saver = RoundSaver(ws, con, round_id, pool, pending, threads)
                 yield saver
         finally:
@@ -494,8 +523,8 @@ def saving_round(ws: Workspace, fields: pd.DataFrame | None) -> Iterator[RoundSa
             raise RuntimeError("a round's transaction was left without saving the round")
 
 
-def _insert_fields_then_pause(con: Any, round_id: int, fields: pd.DataFrame) -> None:
-    _insert_fields(con, round_id, fields)
+def _insert_fields_then_pause(con: Any, round_id: int, fields: pd.DataFrame, threads: _Threads) -> None:
+    _insert_fields(con, round_id, fields, threads)
     _pause("fields")
 
 
