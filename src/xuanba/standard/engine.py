@@ -49,10 +49,15 @@ _INF = float("inf")
 #: the kept results, 1–2 GiB, were what took a round past 8 GB. Below it Arrow is faster (writing
 #: a table compresses every column) and the memory is small.
 KEEP_IN_TABLES_ROWS = 3_000_000
-#: The memory limit of this process's in-memory DuckDB while it scores a frame of
+#: The memory limit of this process's in-memory DuckDB while it streams the roster of a frame of
 #: :data:`KEEP_IN_TABLES_ROWS` customers or more (bytes; beyond it, it spills to its temporary
-#: folder); a lower ``$XUANBA_MEMORY_LIMIT`` stays.
+#: folder): the round's peak, where the roster's arrays are filled beside the engine; a lower
+#: ``$XUANBA_MEMORY_LIMIT`` stays.
 SCORING_MEMORY = 2**30
+#: The limit, as :data:`SCORING_MEMORY`, while it computes the figures and the kept results before
+#: the roster (the windows that rank the base, each a sort of every row): at 10 M customers within
+#: 1 GiB the rank's table spilled GiBs to disk; the round holds less then than when it streams.
+KEEP_MEMORY = 5 * 2**29
 
 
 def to_arrow(expr: Any) -> Any:
@@ -350,7 +355,9 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                             fix="Remove it from [tie_break] or provide the field.")
         col = _as_float(t[name], f"tie-break field {name!r}")  # ±inf a value, before the missing ones
         keys.append(col.asc(nulls_first=False) if asc else col.desc(nulls_first=False))
-    keys.append(t[id_column].asc())
+    # last the id by its characters; when the ids ascend with the rows (``row_column``), the row
+    # instead: the same order, and a number sorts faster than text
+    keys.append(t[row_column].asc() if row_column else t[id_column].asc())
     if spread:  # a range-partitioned sort, numbered per range plus each range's offset
         t = sorted_index(t, keys, "_ix")
         t = t.mutate(rank=t._ix + 1).drop("_ix")
@@ -1231,13 +1238,14 @@ def select_in_engine(fields: Any, standard: Standard, *, id_column: str = "custo
 def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_only: bool,
                collect: Any = None) -> tuple[Any, dict]:
     """The roster (or the selection alone) of ``standard`` over ``fields`` as Arrow in rank order,
-    and the counts: a frame runs on this process's in-memory DuckDB, read in place (within
-    :data:`SCORING_MEMORY` from :data:`KEEP_IN_TABLES_ROWS` customers on). With ``collect``, the
+    and the counts: a frame runs on this process's in-memory DuckDB, read in place (from
+    :data:`KEEP_IN_TABLES_ROWS` customers on within :data:`KEEP_MEMORY`, then
+    :data:`SCORING_MEMORY` while the roster streams). With ``collect``, the
     roster is ``collect(batches, column_names, n)`` of its record batches instead, called while
     the engine still holds what the roster's query reads."""
     import pyarrow as pa
 
-    table, row_column = fields, None
+    table, row_column, stream_memory = fields, None, None
     if not hasattr(fields, "op"):  # not an Ibis expression: a frame, run in memory
         used = _fields_read(standard) | {id_column}
         if isinstance(fields, pa.Table):  # only what the standard reads goes to the engine
@@ -1258,11 +1266,12 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
             call.enter_context(engine_cache.LOCK)
             table = _registered(arrow, call)
             if arrow.num_rows >= KEEP_IN_TABLES_ROWS:
-                _memory_lowered(table._find_backend(), SCORING_MEMORY, call)
+                _memory_lowered(table._find_backend(), KEEP_MEMORY, call)
+                stream_memory = SCORING_MEMORY
         _refuse_text_criteria(table, standard)
         try:
             return _run_roster(table, standard, id_column, call, selection_only=selection_only,
-                               row_column=row_column, collect=collect)
+                               row_column=row_column, collect=collect, stream_memory=stream_memory)
         except Exception as exc:  # DuckDB's OutOfRangeException: a spread of values beyond 1e154
             if type(exc).__name__ != "OutOfRangeException":
                 raise
@@ -1381,12 +1390,13 @@ def _memory_lowered(backend: Any, limit: int, call: contextlib.ExitStack) -> Non
 
 def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib.ExitStack, *,
                 selection_only: bool = False, row_column: str | None = None,
-                collect: Any = None) -> tuple[Any, dict]:
+                collect: Any = None, stream_memory: int | None = None) -> tuple[Any, dict]:
     """The roster of ``standard`` over the Ibis ``table`` as Arrow, in rank order, and the counts:
     on DuckDB its numbers as variables (compiled once per structure,
     :mod:`~xuanba.standard.engine_cache`) and its kept tables dropped after. With ``collect``
     (:func:`_in_engine`), what it makes of the roster's record batches: on DuckDB streamed as the
-    engine makes them, in no order (``rank`` a permutation of 1..n)."""
+    engine makes them, in no order (``rank`` a permutation of 1..n), DuckDB's memory limit lowered
+    to ``stream_memory`` (bytes) meanwhile when given (put back as it was set when ``call`` closes)."""
     spark = is_spark(table)
     call.enter_context(kept_for_call())  # Spark's kept tables: this call's own, dropped even when scoring fails
     if not spark:
@@ -1402,6 +1412,8 @@ def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib
         if spark:
             got = to_arrow(expr)
             return collect(got.to_batches(), got.column_names, n), info
+        if stream_memory is not None:
+            _memory_lowered(backend, stream_memory, call)
         with unfused():
             reader = engine_cache.stream(expr, backend)
         return collect(reader, reader.schema.names, n), info
