@@ -239,8 +239,9 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     ``row_column``: a column of ``table`` that numbers its rows, given when the caller knows that
     the ids are all there, each once, and ascend with it (:func:`rows_by_id`): the count of
     distinct ids (a hash of every id, the dearest of the figures of the base) is then not made,
-    and the roster (not the selection alone) carries that column, so that each roster row's row
-    in ``table`` is known.
+    the rank's last key is that number, and the roster (not the selection alone) carries that
+    column, so that each roster row's row in ``table`` is known — in place of the id, unless a
+    budget binds the capacity: the caller takes each row's id from its row.
 
     Example
     -------
@@ -264,6 +265,11 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     keep = [c for c in table.columns if (c in used or c == row_column) and c != id_column]
     base = table.select(table[id_column].cast("string").name(id_column), *keep)
     carried = [row_column] if row_column else []  # what the roster carries besides its own columns
+    # each row's number standing for its id (the ids ascend with it): the ids stay out of the
+    # windows' sorts, the kept table and the roster (the caller takes them from its rows), unless
+    # the selection alone is wanted or a budget's choice is read by id
+    lean = (bool(row_column) and not selection_only and standard.capacity.budget is None
+            and not _reads_id(standard, id_column))
     spread = is_spark(base)  # Spark: no window over the whole base (one task), figures and sorts instead
     try:
         based, raws = _with_raw(base, crits)  # a nested formula's helper columns: one step
@@ -323,7 +329,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                                 crits)
         # DuckDB carries every column of its input through a window's sort: the windows run over
         # the fields alone, and what is derived from the fields is computed again after them
-        narrow = [id_column, *keep]
+        narrow = [*keep] if lean else [id_column, *keep]
         grouped = [j for j in pct if int(counts.get(f"nd{j}") or 0) <= GROUPED_SHARE * n]
         ranked = [j for j in pct if j not in grouped]
         windowed, raws = _with_raw(base, crits, only=pct)  # only what the windows sort on
@@ -421,6 +427,8 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         label = ibis.ifelse(t._failed, label, "")  # the names joined only for those a gate failed
         t, raws = _with_raw(t, crits)
         raw_cols = {f"_r{j}": raws[j] for j in range(len(crits))}
+    if lean:  # the row number in the id's place from here on
+        id_column, carried = row_column, []
     t = t.select(id_column, *carried, "score", "rank", *[f"_b{j}" for j in pct], **raw_cols, _gl=label,
                  _tier=t._tier, _kept=kept)
     gaps = _GapBars(standard, n, counts, [per.get(f"_m{k}") for k in range(len(tier_names))],
@@ -930,6 +938,16 @@ def _fields_read(standard: Standard) -> set[str]:
     return used
 
 
+def _reads_id(standard: Standard, id_column: str) -> bool:
+    """Whether a criterion, gate, tie-break field before the id or the capacity reads the id."""
+    from xuanba.standard.expressions import fields_read
+
+    rules = [c.field for c in standard.criteria] + [g.expr for g in standard.gates]
+    named = [name for name, _ in standard.tie_break.sort_keys()[:-1]]
+    named += [standard.capacity.cost_field or "", standard.capacity.objective]
+    return id_column in named or any(id_column in fields_read(r) for r in rules)
+
+
 def _label_of(code: Any, names: list[str]) -> Any:
     """The text of a small integer code (null: ``""``)."""
     out: Any = ibis.literal("")
@@ -1180,7 +1198,9 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
         into = {c.name: held["raw"][:, j] for j, c in enumerate(crits)}
         into.update({f"_pts_{c.name}": held["points"][:, j] for j, c in enumerate(crits)})
         kinds = {col: _roster_kind(col) for col in ROSTER_COLUMNS}
-        kinds[id_column] = kinds.pop("customer_id")
+        id_kind = kinds.pop("customer_id")
+        if id_column in names:  # else taken from the fields' rows (_in_engine)
+            kinds[id_column] = id_kind
         kinds.update({c.name: "float64" for c in crits})
         kinds.update({f"_pts_{c.name}": "float64" for c in crits})
         if ROW_COLUMN in names:
@@ -1244,6 +1264,7 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
     roster is ``collect(batches, column_names, n)`` of its record batches instead, called while
     the engine still holds what the roster's query reads."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     table, row_column, stream_memory = fields, None, None
     if not hasattr(fields, "op"):  # not an Ibis expression: a frame, run in memory
@@ -1270,8 +1291,8 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
                 stream_memory = SCORING_MEMORY
         _refuse_text_criteria(table, standard)
         try:
-            return _run_roster(table, standard, id_column, call, selection_only=selection_only,
-                               row_column=row_column, collect=collect, stream_memory=stream_memory)
+            out, info = _run_roster(table, standard, id_column, call, selection_only=selection_only,
+                                    row_column=row_column, collect=collect, stream_memory=stream_memory)
         except Exception as exc:  # DuckDB's OutOfRangeException: a spread of values beyond 1e154
             if type(exc).__name__ != "OutOfRangeException":
                 raise
@@ -1280,6 +1301,9 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
             detail = str(exc).splitlines()[0][:200]
             raise DataError(Phrase("err_engine_out_of_range", detail=detail),
                             fix=Phrase("err_engine_out_of_range_fix")) from None
+    if collect is not None and row_column is not None and id_column not in out:  # the rows in rank order
+        out[id_column] = pc.take(arrow[id_column], pa.array(out[row_column])).combine_chunks()
+    return out, info
 
 
 #: The column :func:`rows_by_id` numbers the fields' rows in (a name no field of a round takes).
