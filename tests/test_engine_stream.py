@@ -59,12 +59,21 @@ def test_a_base_above_the_threshold_keeps_tables_within_the_scoring_limit_and_sc
         assert (name in _kept_tables(con)) == table
         return got
 
+    stream = engine_cache.stream
+
+    def streamed(expr, backend=None, batch_rows=None):  # the limit while the roster is read
+        seen["streamed"] = _limit(con)  # (read before: a query on the connection ends a stream)
+        return stream(expr, backend, batch_rows)
+
     monkeypatch.setattr(engine_cache, "keep", spy)
+    monkeypatch.setattr(engine_cache, "stream", streamed)
     monkeypatch.setattr(engine, "KEEP_IN_TABLES_ROWS", 2_000)
+    monkeypatch.setattr(engine, "KEEP_MEMORY", 400 * 2**20)
     monkeypatch.setattr(engine, "SCORING_MEMORY", 300 * 2**20)
     above = engine.score_in_engine(frame, std)
     assert seen["tables"] and all(seen["tables"]), seen
-    assert set(seen["limits"]) == {"300.0 MiB"}
+    # the kept results within KEEP_MEMORY, the roster streamed within SCORING_MEMORY
+    assert set(seen["limits"]) == {"400.0 MiB"} and seen.pop("streamed") == "300.0 MiB"
     assert _limit(con) == before and not _kept_tables(con)  # as it was, nothing left behind
     for got in (below, above):
         _same(want.roster, got.roster)
@@ -78,7 +87,7 @@ def test_a_base_above_the_threshold_keeps_tables_within_the_scoring_limit_and_sc
     monkeypatch.setattr(engine, "KEEP_IN_TABLES_ROWS", 3_001)
     engine.score_in_engine(frame, std)
     assert seen["tables"] and not any(seen["tables"])
-    assert set(seen["limits"]) == {before}
+    assert set(seen["limits"]) == {before} and seen["streamed"] == before
 
 
 def test_the_roster_streamed_in_small_batches_is_placed_by_rank(monkeypatch):
@@ -141,10 +150,12 @@ def test_by_rank_places_each_batch_and_refuses_ranks_that_are_not_a_permutation(
         by_rank(pa.table({"rank": [1, 3]}).to_batches(), 2, {"rank": "int64"})
 
 
-def test_a_round_out_of_the_scoring_limit_says_so_and_puts_the_limit_back(monkeypatch, demo_built, tmp_path_factory):
-    """The temporary-table path with its scoring limit at half a megabyte: the round stops with
-    the limit and the environment variable that raises it (exit 5, no traceback), and the
-    in-memory DuckDB's own limit is as it was."""
+@pytest.mark.parametrize("limit", ["KEEP_MEMORY", "SCORING_MEMORY"])
+def test_a_round_out_of_the_scoring_limit_says_so_and_puts_the_limit_back(monkeypatch, demo_built, tmp_path_factory,
+                                                                         limit):
+    """The temporary-table path with its limit at half a megabyte, while the kept results are made
+    or while the roster streams: the round stops with the limit and the environment variable that
+    raises it (exit 5, no traceback), and the in-memory DuckDB's own limit is as it was."""
     from xuanba.cli import app
 
     out, _ = demo_copy(demo_built, tmp_path_factory)
@@ -153,7 +164,7 @@ def test_a_round_out_of_the_scoring_limit_says_so_and_puts_the_limit_back(monkey
     monkeypatch.setattr(engine, "_LOCAL", [])  # made afresh by the round, under a limit of 2 GB
     monkeypatch.setenv(wsmod.MEMORY_ENV, "2GB")
     monkeypatch.setattr(engine, "KEEP_IN_TABLES_ROWS", 1)
-    monkeypatch.setattr(engine, "SCORING_MEMORY", 512_000)
+    monkeypatch.setattr(engine, limit, 512_000)
     res = CliRunner().invoke(app, ["round", "-s", str(out / "standard.toml"), "--cutoff", "2026-06-30",
                                    "-w", str(out / "xuanba.duckdb")])
     assert res.exit_code == 5, res.output

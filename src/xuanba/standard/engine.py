@@ -49,10 +49,15 @@ _INF = float("inf")
 #: the kept results, 1–2 GiB, were what took a round past 8 GB. Below it Arrow is faster (writing
 #: a table compresses every column) and the memory is small.
 KEEP_IN_TABLES_ROWS = 3_000_000
-#: The memory limit of this process's in-memory DuckDB while it scores a frame of
+#: The memory limit of this process's in-memory DuckDB while it streams the roster of a frame of
 #: :data:`KEEP_IN_TABLES_ROWS` customers or more (bytes; beyond it, it spills to its temporary
-#: folder); a lower ``$XUANBA_MEMORY_LIMIT`` stays.
+#: folder): the round's peak, where the roster's arrays are filled beside the engine; a lower
+#: ``$XUANBA_MEMORY_LIMIT`` stays.
 SCORING_MEMORY = 2**30
+#: The limit, as :data:`SCORING_MEMORY`, while it computes the figures and the kept results before
+#: the roster (the windows that rank the base, each a sort of every row): at 10 M customers within
+#: 1 GiB the rank's table spilled GiBs to disk; the round holds less then than when it streams.
+KEEP_MEMORY = 5 * 2**29
 
 
 def to_arrow(expr: Any) -> Any:
@@ -234,8 +239,9 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     ``row_column``: a column of ``table`` that numbers its rows, given when the caller knows that
     the ids are all there, each once, and ascend with it (:func:`rows_by_id`): the count of
     distinct ids (a hash of every id, the dearest of the figures of the base) is then not made,
-    and the roster (not the selection alone) carries that column, so that each roster row's row
-    in ``table`` is known.
+    the rank's last key is that number, and the roster (not the selection alone) carries that
+    column, so that each roster row's row in ``table`` is known — in place of the id, unless a
+    budget binds the capacity: the caller takes each row's id from its row.
 
     Example
     -------
@@ -259,6 +265,11 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     keep = [c for c in table.columns if (c in used or c == row_column) and c != id_column]
     base = table.select(table[id_column].cast("string").name(id_column), *keep)
     carried = [row_column] if row_column else []  # what the roster carries besides its own columns
+    # each row's number standing for its id (the ids ascend with it): the ids stay out of the
+    # windows' sorts, the kept table and the roster (the caller takes them from its rows), unless
+    # the selection alone is wanted or a budget's choice is read by id
+    lean = (bool(row_column) and not selection_only and standard.capacity.budget is None
+            and not _reads_id(standard, id_column))
     spread = is_spark(base)  # Spark: no window over the whole base (one task), figures and sorts instead
     try:
         based, raws = _with_raw(base, crits)  # a nested formula's helper columns: one step
@@ -318,7 +329,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                                 crits)
         # DuckDB carries every column of its input through a window's sort: the windows run over
         # the fields alone, and what is derived from the fields is computed again after them
-        narrow = [id_column, *keep]
+        narrow = [*keep] if lean else [id_column, *keep]
         grouped = [j for j in pct if int(counts.get(f"nd{j}") or 0) <= GROUPED_SHARE * n]
         ranked = [j for j in pct if j not in grouped]
         windowed, raws = _with_raw(base, crits, only=pct)  # only what the windows sort on
@@ -350,7 +361,9 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                             fix="Remove it from [tie_break] or provide the field.")
         col = _as_float(t[name], f"tie-break field {name!r}")  # ±inf a value, before the missing ones
         keys.append(col.asc(nulls_first=False) if asc else col.desc(nulls_first=False))
-    keys.append(t[id_column].asc())
+    # last the id by its characters; when the ids ascend with the rows (``row_column``), the row
+    # instead: the same order, and a number sorts faster than text
+    keys.append(t[row_column].asc() if row_column else t[id_column].asc())
     if spread:  # a range-partitioned sort, numbered per range plus each range's offset
         t = sorted_index(t, keys, "_ix")
         t = t.mutate(rank=t._ix + 1).drop("_ix")
@@ -414,6 +427,8 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         label = ibis.ifelse(t._failed, label, "")  # the names joined only for those a gate failed
         t, raws = _with_raw(t, crits)
         raw_cols = {f"_r{j}": raws[j] for j in range(len(crits))}
+    if lean:  # the row number in the id's place from here on
+        id_column, carried = row_column, []
     t = t.select(id_column, *carried, "score", "rank", *[f"_b{j}" for j in pct], **raw_cols, _gl=label,
                  _tier=t._tier, _kept=kept)
     gaps = _GapBars(standard, n, counts, [per.get(f"_m{k}") for k in range(len(tier_names))],
@@ -923,6 +938,16 @@ def _fields_read(standard: Standard) -> set[str]:
     return used
 
 
+def _reads_id(standard: Standard, id_column: str) -> bool:
+    """Whether a criterion, gate, tie-break field before the id or the capacity reads the id."""
+    from xuanba.standard.expressions import fields_read
+
+    rules = [c.field for c in standard.criteria] + [g.expr for g in standard.gates]
+    named = [name for name, _ in standard.tie_break.sort_keys()[:-1]]
+    named += [standard.capacity.cost_field or "", standard.capacity.objective]
+    return id_column in named or any(id_column in fields_read(r) for r in rules)
+
+
 def _label_of(code: Any, names: list[str]) -> Any:
     """The text of a small integer code (null: ``""``)."""
     out: Any = ibis.literal("")
@@ -1173,7 +1198,9 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
         into = {c.name: held["raw"][:, j] for j, c in enumerate(crits)}
         into.update({f"_pts_{c.name}": held["points"][:, j] for j, c in enumerate(crits)})
         kinds = {col: _roster_kind(col) for col in ROSTER_COLUMNS}
-        kinds[id_column] = kinds.pop("customer_id")
+        id_kind = kinds.pop("customer_id")
+        if id_column in names:  # else taken from the fields' rows (_in_engine)
+            kinds[id_column] = id_kind
         kinds.update({c.name: "float64" for c in crits})
         kinds.update({f"_pts_{c.name}": "float64" for c in crits})
         if ROW_COLUMN in names:
@@ -1231,13 +1258,15 @@ def select_in_engine(fields: Any, standard: Standard, *, id_column: str = "custo
 def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_only: bool,
                collect: Any = None) -> tuple[Any, dict]:
     """The roster (or the selection alone) of ``standard`` over ``fields`` as Arrow in rank order,
-    and the counts: a frame runs on this process's in-memory DuckDB, read in place (within
-    :data:`SCORING_MEMORY` from :data:`KEEP_IN_TABLES_ROWS` customers on). With ``collect``, the
+    and the counts: a frame runs on this process's in-memory DuckDB, read in place (from
+    :data:`KEEP_IN_TABLES_ROWS` customers on within :data:`KEEP_MEMORY`, then
+    :data:`SCORING_MEMORY` while the roster streams). With ``collect``, the
     roster is ``collect(batches, column_names, n)`` of its record batches instead, called while
     the engine still holds what the roster's query reads."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    table, row_column = fields, None
+    table, row_column, stream_memory = fields, None, None
     if not hasattr(fields, "op"):  # not an Ibis expression: a frame, run in memory
         used = _fields_read(standard) | {id_column}
         if isinstance(fields, pa.Table):  # only what the standard reads goes to the engine
@@ -1258,11 +1287,12 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
             call.enter_context(engine_cache.LOCK)
             table = _registered(arrow, call)
             if arrow.num_rows >= KEEP_IN_TABLES_ROWS:
-                _memory_lowered(table._find_backend(), SCORING_MEMORY, call)
+                _memory_lowered(table._find_backend(), KEEP_MEMORY, call)
+                stream_memory = SCORING_MEMORY
         _refuse_text_criteria(table, standard)
         try:
-            return _run_roster(table, standard, id_column, call, selection_only=selection_only,
-                               row_column=row_column, collect=collect)
+            out, info = _run_roster(table, standard, id_column, call, selection_only=selection_only,
+                                    row_column=row_column, collect=collect, stream_memory=stream_memory)
         except Exception as exc:  # DuckDB's OutOfRangeException: a spread of values beyond 1e154
             if type(exc).__name__ != "OutOfRangeException":
                 raise
@@ -1271,6 +1301,9 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
             detail = str(exc).splitlines()[0][:200]
             raise DataError(Phrase("err_engine_out_of_range", detail=detail),
                             fix=Phrase("err_engine_out_of_range_fix")) from None
+    if collect is not None and row_column is not None and id_column not in out:  # the rows in rank order
+        out[id_column] = pc.take(arrow[id_column], pa.array(out[row_column])).combine_chunks()
+    return out, info
 
 
 #: The column :func:`rows_by_id` numbers the fields' rows in (a name no field of a round takes).
@@ -1381,12 +1414,13 @@ def _memory_lowered(backend: Any, limit: int, call: contextlib.ExitStack) -> Non
 
 def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib.ExitStack, *,
                 selection_only: bool = False, row_column: str | None = None,
-                collect: Any = None) -> tuple[Any, dict]:
+                collect: Any = None, stream_memory: int | None = None) -> tuple[Any, dict]:
     """The roster of ``standard`` over the Ibis ``table`` as Arrow, in rank order, and the counts:
     on DuckDB its numbers as variables (compiled once per structure,
     :mod:`~xuanba.standard.engine_cache`) and its kept tables dropped after. With ``collect``
     (:func:`_in_engine`), what it makes of the roster's record batches: on DuckDB streamed as the
-    engine makes them, in no order (``rank`` a permutation of 1..n)."""
+    engine makes them, in no order (``rank`` a permutation of 1..n), DuckDB's memory limit lowered
+    to ``stream_memory`` (bytes) meanwhile when given (put back as it was set when ``call`` closes)."""
     spark = is_spark(table)
     call.enter_context(kept_for_call())  # Spark's kept tables: this call's own, dropped even when scoring fails
     if not spark:
@@ -1402,6 +1436,8 @@ def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib
         if spark:
             got = to_arrow(expr)
             return collect(got.to_batches(), got.column_names, n), info
+        if stream_memory is not None:
+            _memory_lowered(backend, stream_memory, call)
         with unfused():
             reader = engine_cache.stream(expr, backend)
         return collect(reader, reader.schema.names, n), info
