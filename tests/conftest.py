@@ -82,20 +82,42 @@ def spark():
     con._session.stop()
 
 
+def pytest_configure(config):
+    """Under xdist the controller sends the groups in the order the workers collected them (see
+    :func:`pytest_collection_modifyitems`), not re-sorted by their number of tests."""
+    if getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput"):
+        config.option.loadscopereorder = False
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Under ``--dist loadgroup`` (pyproject's addopts) each test file goes whole to one worker,
-    as with ``loadfile``, except that every file with a test using the ``spark`` fixture goes to
-    the same worker: one JVM started and warmed for the run instead of one per worker (and no two
-    JVMs sharing the two cores). Runs before xdist reads the ``xdist_group`` marks."""
-    files: dict[str, str] = {}
+    as with ``loadfile``, except that every test using the ``spark`` fixture goes to the same
+    worker: one JVM started and warmed for the run instead of one per worker (and no two JVMs
+    sharing the two cores). A file's tests that do not use Spark stay a group of their own, free
+    to run on the other worker (tests/test_round_engine_features.py: one Spark test of 22).
+    Runs before xdist reads the ``xdist_group`` marks.
+
+    On a worker the collection is put in the order xdist sends the groups in: the Spark group
+    first (it is the longest, and one worker's whole share must start early), then the other
+    groups by their number of tests, most first (xdist's own order, which ``pytest_configure``
+    turns off so that the Spark group keeps its place); a group's tests keep their order."""
+    groups = []
     for item in items:
         file = item.nodeid.split("::", 1)[0]
-        if "spark" in getattr(item, "fixturenames", ()):
-            files[file] = "spark"
-        files.setdefault(file, file)
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(files[item.nodeid.split("::", 1)[0]]))
+        group = "spark" if "spark" in getattr(item, "fixturenames", ()) else file
+        item.add_marker(pytest.mark.xdist_group(group))
+        groups.append(group)
+    if hasattr(config, "workerinput"):
+        size: dict[str, int] = {}
+        for group in groups:
+            size[group] = size.get(group, 0) + 1
+        first = {}
+        for i, group in enumerate(groups):
+            first.setdefault(group, i)
+        place = {g: (g != "spark", -size[g], first[g]) for g in size}
+        order = sorted(range(len(items)), key=lambda i: (place[groups[i]], i))
+        items[:] = [items[i] for i in order]
 
 
 @pytest.fixture()
