@@ -82,3 +82,15 @@ def test_ids_read_by_a_gate_or_a_budget_go_through_the_engine(monkeypatch, chang
     _same(want.roster, got.roster)
     assert got.info == want.info
     assert seen["streamed"] and all("customer_id" in cols for cols in seen["streamed"])
+
+
+def test_a_roster_read_whole_gets_its_ids_back_too():
+    """Without a collector the roster comes back as one Arrow table, its ids taken back from the
+    fields' rows as the streamed one's are (no caller reads it so today; a roster without ids
+    would be a silent hole)."""
+    frame = _tied(2_000, seed=7)
+    std = load_standard(starter_standard("en"))
+    want = score_customers(frame, std).roster.sort_values("rank")
+    out, _ = engine._in_engine(frame, std, "customer_id", selection_only=False)
+    got = out.to_pandas().sort_values("rank")
+    assert got["customer_id"].tolist() == want["customer_id"].tolist()

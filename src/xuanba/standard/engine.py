@@ -1301,8 +1301,14 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
             detail = str(exc).splitlines()[0][:200]
             raise DataError(Phrase("err_engine_out_of_range", detail=detail),
                             fix=Phrase("err_engine_out_of_range_fix")) from None
-    if collect is not None and row_column is not None and id_column not in out:  # the rows in rank order
-        out[id_column] = pc.take(arrow[id_column], pa.array(out[row_column])).combine_chunks()
+    if row_column is not None:  # each row's number in its id's place (roster_expression): the ids back
+        table_out = isinstance(out, pa.Table)
+        if id_column not in (out.column_names if table_out else out):
+            ids = pc.take(arrow[id_column], out[row_column] if table_out else pa.array(out[row_column]))
+            if table_out:
+                out = out.append_column(id_column, ids)
+            else:
+                out[id_column] = ids.combine_chunks()
     return out, info
 
 
