@@ -188,6 +188,25 @@ def test_fields_longer_than_a_row_group_end_on_all_threads_and_store_the_same(tm
     assert store_mod._tail_rows(61) == 1 and store_mod._tail_rows(2) == 0  # one row group: no tail
 
 
+def test_fields_on_a_one_thread_workspace_go_in_one_statement(tmp_path, scored, monkeypatch):
+    """A workspace already on one thread appends its fields on it throughout: no tail split off
+    (it would be a second statement for nothing)."""
+    monkeypatch.setattr(store_mod, "BATCH_ROWS", 2)
+    monkeypatch.setattr(store_mod, "SLICE_ROWS", 8)
+    rows: list[int] = []
+    real_append = store_mod._append
+
+    def append(con, frame, insert):
+        if insert.split()[2] == "round_fields":
+            rows.append(len(frame))
+        real_append(con, frame, insert)
+
+    monkeypatch.setattr(store_mod, "_append", append)
+    with Workspace(tmp_path / "w.duckdb", threads=1) as ws:
+        save_round(ws, scored)
+    assert rows == [len(scored.fields)] == [60]
+
+
 @pytest.mark.parametrize("table", ["roster", "contributions", "round_fields"])
 @pytest.mark.parametrize("how", ["save_round", "run_round"])
 def test_a_failure_inside_duckdb_while_storing_keeps_its_own_words_and_the_settings(tmp_path, scored, monkeypatch,

@@ -195,8 +195,13 @@ class _Threads:
     def __init__(self, con: Any, was: int) -> None:
         self._con, self.was = con, was
 
+    @property
+    def narrowed(self) -> bool:
+        """Whether :meth:`few` leaves DuckDB fewer threads than the workspace's own."""
+        return APPEND_THREADS is not None and self.was > APPEND_THREADS
+
     def few(self) -> None:
-        if APPEND_THREADS is not None and self.was > APPEND_THREADS:
+        if self.narrowed:
             self._con.execute(f"SET threads = {int(APPEND_THREADS)}")
 
     def all(self) -> None:
@@ -313,8 +318,8 @@ def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame, threads: _Thre
                 fix=f"Rename the field {col!r} in the extra fields (or the customers table).")
     names = ", ".join(_quote(c) for c in ["customer_id", *cols])
     insert = f"INSERT INTO round_fields (round_id, {names}) SELECT {round_id}, {names} FROM _xb_rows"
-    tail = 0 if threads is None else _tail_rows(len(frame))
-    if threads is None or not tail:
+    tail = _tail_rows(len(frame)) if threads is not None and threads.narrowed else 0
+    if not tail:
         _append(con, frame, insert)
         return
     _append(con, frame.iloc[:len(frame) - tail], insert)
