@@ -70,35 +70,38 @@ def test_a_spark_replay_without_roster_out_writes_nothing_and_leaves_the_rank_co
 
 
 @pytest.fixture(scope="module")
-def replayed_once():
+def _replays():
+    """The replays the command-line test below ran, kept for the module: (arguments, result)."""
+    return []
+
+
+@pytest.fixture()
+def replayed_once(_replays, monkeypatch):
     """The Spark replay of the command-line test run once per module, not once per language and
     output: the command's four runs (``--json`` or not, en or zh) call the replay with the same
     arguments on the same source; the first call runs it on Spark, a later call with the same
-    arguments (the table's backend and schema, the standard, the dates, every option) is given
-    that call's :class:`Replay`, and one with other arguments runs. What the test checks is what
-    the command says of the replay's result in each language and output (about 20 s a replay)."""
+    arguments (the table's backend and schema, the standard, the dates, every option but the
+    progress callback, which only names the steps on the console) is given that call's
+    :class:`Replay`, and one with other arguments runs. Patched for the test that asks for it only
+    (the other tests of the module replay for real, in any order). What the test checks is what
+    the command says of the replay's result in each language and output (about 20 s a replay).
+    Gives the module's (arguments, result) of every replay that really ran."""
     from xuanba.rounds import replay as replay_module
 
     real = replay_module.replay_rounds_on_engine
-    done: list[tuple[tuple, object]] = []
-    runs: list[tuple] = []
 
     def once(tx, standard, start, end, **options):
-        options.pop("progress", None)
         key = (tx.get_backend().name, tx.schema(), str(standard), str(start), str(end),
-               sorted((k, repr(v)) for k, v in options.items()))
-        for seen, result in done:
+               sorted((k, repr(v)) for k, v in options.items() if k != "progress"))
+        for seen, result in _replays:
             if seen == key:
                 return result
-        runs.append(key)
         result = real(tx, standard, start, end, **options)
-        done.append((key, result))
+        _replays.append((key, result))
         return result
 
-    mp = pytest.MonkeyPatch()
-    mp.setattr(replay_module, "replay_rounds_on_engine", once)
-    yield runs
-    mp.undo()
+    monkeypatch.setattr(replay_module, "replay_rounds_on_engine", once)
+    return _replays
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -141,4 +144,4 @@ def test_the_command_line_says_why_a_spark_replay_has_no_rank_correlation(
     res = CliRunner().invoke(app, args, env=env)
     assert res.exit_code == 0, res.output
     assert "".join(t("replay_spark_no_roster", lang).split()) in "".join(res.output.split())
-    assert [key[0] for key in replayed_once] == ["pyspark"]  # one replay, on Spark, for all four runs
+    assert [key[0] for key, _ in replayed_once] == ["pyspark"]  # one replay, on Spark, for all four runs
