@@ -240,8 +240,9 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     the ids are all there, each once, and ascend with it (:func:`rows_by_id`): the count of
     distinct ids (a hash of every id, the dearest of the figures of the base) is then not made,
     the rank's last key is that number, and the roster (not the selection alone) carries that
-    column, so that each roster row's row in ``table`` is known — in place of the id, unless a
-    budget binds the capacity: the caller takes each row's id from its row.
+    column, so that each roster row's row in ``table`` is known — in place of the id, and the
+    caller takes each row's id from its row, unless the standard reads the id (a criterion, a
+    gate, a tie-break field or the capacity) or sets a budget.
 
     Example
     -------
