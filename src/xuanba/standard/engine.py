@@ -268,9 +268,9 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     carried = [row_column] if row_column else []  # what the roster carries besides its own columns
     # each row's number standing for its id (the ids ascend with it): the ids stay out of the
     # windows' sorts, the kept table and the roster (the caller takes them from its rows), unless
-    # the selection alone is wanted or a budget's choice is read by id
+    # a rule reads the id, the selection alone is wanted or a budget's choice is read by id
     lean = (bool(row_column) and not selection_only and standard.capacity.budget is None
-            and not _reads_id(standard, id_column))
+            and id_column not in _fields_read(standard, last_tie_break=False))
     spread = is_spark(base)  # Spark: no window over the whole base (one task), figures and sorts instead
     try:
         based, raws = _with_raw(base, crits)  # a nested formula's helper columns: one step
@@ -925,8 +925,9 @@ def _kept(t: Any) -> Any:
     return t.mutate(**dec) if dec else t
 
 
-def _fields_read(standard: Standard) -> set[str]:
-    """Every column the standard reads: criteria, gates, tie-break, capacity."""
+def _fields_read(standard: Standard, *, last_tie_break: bool = True) -> set[str]:
+    """Every column the standard reads: criteria, gates, tie-break, capacity; without
+    ``last_tie_break``, the tie-break's last key (the id every tie ends on) left out."""
     from xuanba.standard.expressions import fields_read
 
     used: set[str] = set()
@@ -934,19 +935,10 @@ def _fields_read(standard: Standard) -> set[str]:
         used |= fields_read(c.field)
     for g in standard.gates:
         used |= fields_read(g.expr)
-    used |= {name for name, _ in standard.tie_break.sort_keys()}
+    keys = standard.tie_break.sort_keys()
+    used |= {name for name, _ in (keys if last_tie_break else keys[:-1])}
     used |= {standard.capacity.cost_field or "", standard.capacity.objective}
     return used
-
-
-def _reads_id(standard: Standard, id_column: str) -> bool:
-    """Whether a criterion, gate, tie-break field before the id or the capacity reads the id."""
-    from xuanba.standard.expressions import fields_read
-
-    rules = [c.field for c in standard.criteria] + [g.expr for g in standard.gates]
-    named = [name for name, _ in standard.tie_break.sort_keys()[:-1]]
-    named += [standard.capacity.cost_field or "", standard.capacity.objective]
-    return id_column in named or any(id_column in fields_read(r) for r in rules)
 
 
 def _label_of(code: Any, names: list[str]) -> Any:

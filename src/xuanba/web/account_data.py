@@ -455,7 +455,7 @@ def account_work(ws: Workspace, round_ref: str | int | None = "latest", owner: s
     # roster output while that holds its rows, else a note that these lists cover the selection only
     led, led_key = _overdue_keyed(ws, rid)
     outside, note, okey = _unstored_people(ws, rid, tables, owner, lang,
-                                                 () if led is None else led["customer_id"], led_key)
+                                           () if led is None else led["customer_id"], led_key)
     # what the page derives from these: kept while the round, its commitments and roster output are
     dkey = None if okey is None or (led_key is None and led is not None) else (*okey, led_key, owner)
     if mine is not None and outside is not None and "owner" in outside.columns:
