@@ -188,10 +188,12 @@ def _scalars(expr: Any) -> dict[str, Any]:
     return row[0] if row else {}
 
 
-def _with_gates(t: Any, standard: Standard) -> tuple[Any, Any, Any]:
+def _with_gates(t: Any, standard: Standard, *, coded: bool = False) -> tuple[Any, Any, Any]:
     """``(t, failed, label)``: over ``t``, whether some gate failed and the failed gates' names each
-    after ``"; "``; the gates compiled together by :func:`~xuanba.standard.engine_rules.rules_over`
-    (``t`` is the table given unless a gate is nested, then a step with its columns)."""
+    after ``"; "`` — with ``coded``, instead of the names the sum of ``2**i`` over each failed gate
+    ``i`` (an int64; :func:`gates_label` reads it); the gates compiled together by
+    :func:`~xuanba.standard.engine_rules.rules_over` (``t`` is the table given unless a gate is
+    nested, then a step with its columns)."""
     from xuanba.errors import DataError
     from xuanba.standard.engine_rules import rules_over
     from xuanba.standard.expressions import ExpressionError
@@ -206,10 +208,10 @@ def _with_gates(t: Any, standard: Standard) -> tuple[Any, Any, Any]:
             raise DataError(f"gate {g.name!r} cannot be checked: {exc.message}",
                             fix=exc.fix or "Check the field names against the data.") from None
     failed: Any = ibis.literal(False)
-    label: Any = ibis.literal("")
-    for name, g in gates.items():
+    label: Any = ibis.literal(0, type="int64") if coded else ibis.literal("")
+    for i, (name, g) in enumerate(gates.items()):
         failed = failed | ~oks[name]
-        label = label + ibis.ifelse(oks[name], "", "; " + g.name)
+        label = label + (ibis.ifelse(oks[name], 0, 2**i) if coded else ibis.ifelse(oks[name], "", "; " + g.name))
     return t, failed, label
 
 
@@ -224,7 +226,8 @@ def _total(standard: Standard, points: dict[int, Any]) -> Any:
 
 
 def roster_expression(table: Any, standard: Standard, *, id_column: str = "customer_id",
-                      selection_only: bool = False, row_column: str | None = None) -> tuple[Any, dict[str, Any]]:
+                      selection_only: bool = False, row_column: str | None = None,
+                      coded: bool = False) -> tuple[Any, dict[str, Any]]:
     """The roster of ``standard`` over the Ibis ``table`` (one row per customer), computed by the
     table's own backend, and the round's counts (``info`` as :func:`~xuanba.standard.score.score_customers`).
 
@@ -243,6 +246,12 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     column, so that each roster row's row in ``table`` is known — in place of the id, and the
     caller takes each row's id from its row, unless the standard reads the id (a criterion, a
     gate, a tie-break field or the capacity) or sets a budget.
+
+    ``coded``: the roster's text columns other than the id come as small integer codes, each the
+    position of its text in :func:`roster_labels` (``gates_failed`` a sum of powers of two, read
+    by :func:`gates_label`; at most :data:`CODED_GATES` gates): the engine makes, and hands over,
+    numbers rather than a string per customer per column, and the texts are made once outside
+    (:func:`labelled`).
 
     Example
     -------
@@ -318,7 +327,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         st, pct = _base_figures(t, {j: t[f"_f{j}"] for j in range(len(crits))}, crits)
         t = _points_figures(t, crits, st, pct, by_pos)
         before = t.columns
-        t, failed, label = _with_gates(t, standard)
+        t, failed, label = _with_gates(t, standard, coded=coded)
         # a nested gate's columns leave here: the sorts after would carry them
         t = t.select(*before, _gl=label, _failed=failed,
                      _sum=_total(standard, {j: t[f"_p{j}"] for j in range(len(crits))}))
@@ -424,8 +433,8 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         label = t._gl
         raw_cols = {f"_r{j}": t[f"_r{j}"] for j in range(len(crits))}
     else:
-        t, _, label = _with_gates(t, standard)
-        label = ibis.ifelse(t._failed, label, "")  # the names joined only for those a gate failed
+        t, _, label = _with_gates(t, standard, coded=coded)
+        label = ibis.ifelse(t._failed, label, 0 if coded else "")  # the names only for those a gate failed
         t, raws = _with_raw(t, crits)
         raw_cols = {f"_r{j}": raws[j] for j in range(len(crits))}
     if lean:  # the row number in the id's place from here on
@@ -433,7 +442,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     t = t.select(id_column, *carried, "score", "rank", *[f"_b{j}" for j in pct], **raw_cols, _gl=label,
                  _tier=t._tier, _kept=kept)
     gaps = _GapBars(standard, n, counts, [per.get(f"_m{k}") for k in range(len(tier_names))],
-                    capacity_binds=info["n_left_out_by_capacity"] > 0)
+                    capacity_binds=info["n_left_out_by_capacity"] > 0, coded=coded)
     # the numbers that differ between calls of the same shape (the weights, the bars), bound before
     # the roster's expression is made or reused; everything else it depends on is in the key
     shares = standard.weight_shares
@@ -447,7 +456,8 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     for k, bar in enumerate(gaps.bars):
         num(f"gap_bar{k}", bar)
     key = ("roster", t.op(), tuple((j, by_pos[j].op()) for j in sorted(by_pos)), _shape_of(standard), tuple(pct),
-           id_column, tuple(sorted(st.items())), tuple(sorted(medians.items())), tuple(gaps.names), tuple(gaps.filled))
+           id_column, tuple(sorted(st.items())), tuple(sorted(medians.items())), tuple(gaps.names), tuple(gaps.filled),
+           coded)
     return engine_cache.built(key, lambda: _roster_columns(t, standard, st, pct, by_pos, medians, gaps, id_column,
                                                            carried)), info
 
@@ -639,8 +649,9 @@ class _GapBars:
     the tier above each tier, skipping those nobody reached."""
 
     def __init__(self, standard: Standard, n: int, counts: list[int], lowest: list[Any], *,
-                 capacity_binds: bool) -> None:
+                 capacity_binds: bool, coded: bool = False) -> None:
         tiers = standard.tiers
+        self.coded = coded
         self.names = [x.name for x in tiers]
         self.bars = []
         for k, tier in enumerate(tiers):
@@ -658,19 +669,22 @@ class _GapBars:
 
     def columns(self, code: Any, score: Any) -> dict[str, Any]:
         """``_short`` (the score missing to the next tier's bar), ``_first`` (no tier above) and
-        ``next_tier``, from the tier ``code`` after capacity (null: none) and the ``score``."""
+        ``next_tier``, from the tier ``code`` after capacity (null: none) and the ``score`` (coded:
+        ``next_tier`` as the tier's position plus one, 0 for none)."""
+        names: list[Any] = list(range(1, len(self.names) + 1)) if self.coded else list(self.names)
+        none = _code(0) if self.coded else ibis.literal("")
         if not self.names:
-            return {"_short": ibis.null("float64"), "_first": ibis.literal(True), "next_tier": ibis.literal("")}
+            return {"_short": ibis.null("float64"), "_first": ibis.literal(True), "next_tier": none}
         last = len(self.names) - 1
         above = {k: self.filled[k - 1] for k in range(1, last + 1)}  # a member of tier k aims at tier k - 1
         bars = [num(f"gap_bar{k}", b) for k, b in enumerate(self.bars)]
         bar = ibis.cases(*[(code == k, bars[a]) for k, a in above.items()],
                          else_=bars[self.filled[last]]) if above else bars[self.filled[last]]
-        label = ibis.cases(*[(code == k, self.names[a]) for k, a in above.items()],
-                           else_=self.names[self.filled[last]]) if above else ibis.literal(self.names[self.filled[last]])
+        label = ibis.cases(*[(code == k, names[a]) for k, a in above.items()],
+                           else_=names[self.filled[last]]) if above else ibis.literal(names[self.filled[last]])
         top = ibis.coalesce(code == 0, False)
         return {"_short": ibis.greatest(bar.cast("float64") - score, 0.0).cast("float64"), "_first": top,
-                "next_tier": ibis.ifelse(top, "", label)}
+                "next_tier": _code(ibis.ifelse(top, 0, label)) if self.coded else ibis.ifelse(top, "", label)}
 
 
 def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[int], by_pos: dict[int, Any],
@@ -681,6 +695,7 @@ def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[in
     few projections each carrying only what the next ones read, and the columns ``carried``."""
     crits = standard.criteria
     shares = standard.weight_shares
+    coded = gaps.coded
     k_all = range(len(crits))
     raw = [f"_r{j}" for j in k_all]
     pts = [f"_p{j}" for j in k_all]
@@ -699,9 +714,9 @@ def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[in
             sums[name] = out.cast("float64")
     t = t.select(id_column, *carried, "score", "rank", *raw, *[f"_b{j}" for j in pct],
                  **{f"_p{j}": points[j] for j in k_all},
-                 tier=_label_of(code, gaps.names), selected=code.notnull(),
-                 left_out_by_capacity=t._tier.notnull() & ~t._kept,
-                 gates_failed=ibis.ifelse(t._gl.length() > 0, t._gl.substr(2), ""),
+                 tier=_code(ibis.coalesce(code + 1, 0)) if coded else _label_of(code, gaps.names),
+                 selected=code.notnull(), left_out_by_capacity=t._tier.notnull() & ~t._kept,
+                 gates_failed=t._gl if coded else ibis.ifelse(t._gl.length() > 0, t._gl.substr(2), ""),
                  **gaps.columns(code, t.score), **sums)
     shown = ["tier", "selected", "left_out_by_capacity", "gates_failed", "next_tier"]
     scores = {k: round_half_even(t[s], 6) if s in t.columns else ibis.null("float64")
@@ -713,11 +728,11 @@ def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[in
     q = standard.quadrants
     if "_vs" in sums and "_ps" in sums:
         hv, hp = t.value_score >= q.value_threshold, t.potential_score >= q.potential_threshold
-        names = [q.names[k] for k in ("high_value_high_potential", "high_value_low_potential",
-                                      "low_value_high_potential", "low_value_low_potential")]
+        names: list[Any] = [1, 2, 3, 4] if coded else [q.names[k] for k in _QUADRANTS]
         quadrant = ibis.ifelse(hv & hp, names[0], ibis.ifelse(hv, names[1], ibis.ifelse(hp, names[2], names[3])))
+        quadrant = _code(quadrant) if coded else quadrant
     else:
-        quadrant = ibis.literal("")
+        quadrant = _code(0) if coded else ibis.literal("")
     need = {j: t[f"_p{j}"] + t.gap_to_next / num(f"w{j}", 100.0 * shares[c.name]) + 1e-9 for j, c in enumerate(crits)}
     below_top = {j: t[f"_mo{j}"] + 1 - t[f"_att{j}"] for j in pct}
     k = {f"_k{j}": ibis.greatest((_clip01(ibis.least(need[j], 1.0)) * below_top[j].cast("float64") - 1e-9)
@@ -733,7 +748,7 @@ def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[in
         t = t.mutate(**{f"_ev{j}": _exponent(t[f"_v{j}"]) for j in pct},
                      **{f"_et{j}": _exponent(t[f"_top{j}"]) for j in pct})
     targets, spreads = _inverses(standard, st, native=not is_spark(t))
-    return _cheapest(t, standard, targets, spreads, id_column, shown, carried)
+    return _cheapest(t, standard, targets, spreads, id_column, shown, carried, coded=coded)
 
 
 def _pct_parts(t: Any, crits: list[Criterion], pct: list[int], st: dict[str, Any], medians: dict[int, Any]
@@ -799,14 +814,15 @@ def _inverses(standard: Standard, st: dict[str, Any], *, native: bool) -> tuple[
 
 
 def _cheapest(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict[int, float], id_column: str,
-              shown: list[str], carried: Sequence[str] = ()) -> Any:
+              shown: list[str], carried: Sequence[str] = (), *, coded: bool = False) -> Any:
     """The roster: for every customer below the next tier's bar, the criterion whose change alone
     closes the gap most cheaply (the first in the standard's order on a tie) and that change, among
     all criteria and among the public ones that read no prediction, as
     :func:`xuanba.standard.score._cheapest` weighs them: per criterion ``j`` the raw change that
     closes the gap (``_cd<j>``) and its cost in spreads of the criterion (``_cc<j>``; +inf when it
     cannot), then the first criterion whose cost is not above any later one's. The columns
-    ``carried`` follow the criteria's points."""
+    ``carried`` follow the criteria's points (``coded``: each criterion named by its position plus
+    one, 0 for none)."""
     crits = standard.criteria
     k_all = range(len(crits))
     base = [id_column, *carried, "score", "rank", *shown]
@@ -826,16 +842,16 @@ def _cheapest(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict
     for public_only, name, change in ((False, "cheapest_criterion", "cheapest_change"),
                                       (True, "cheapest_public_criterion", "cheapest_public_change")):
         among = [j for j, c in enumerate(crits) if not (public_only and (c.private or c.predicted))]
-        label: Any = ibis.literal("")
+        label: Any = ibis.literal(0) if coded else ibis.literal("")
         moved: Any = ibis.null("float64")
         for i in reversed(range(len(among))):  # the first criterion at the least cost wins
             j = among[i]
             hit = t[f"_cc{j}"] < _INF
             for later in among[i + 1:]:
                 hit = hit & (t[f"_cc{j}"] <= t[f"_cc{later}"])
-            label = ibis.ifelse(hit, crits[j].name, label)
+            label = ibis.ifelse(hit, j + 1 if coded else crits[j].name, label)
             moved = ibis.ifelse(hit, t[f"_cd{j}"], moved)
-        chosen.update({name: label, change: moved})
+        chosen.update({name: _code(label) if coded else label, change: moved})
     from xuanba.standard.score import ROSTER_COLUMNS
 
     cols = {**{c: t[c] for c in base}, **chosen}
@@ -947,6 +963,71 @@ def _label_of(code: Any, names: list[str]) -> Any:
     for k, name in enumerate(names):
         out = ibis.ifelse(code == k, name, out)
     return ibis.coalesce(out, "")
+
+
+_QUADRANTS = ("high_value_high_potential", "high_value_low_potential", "low_value_high_potential",
+              "low_value_low_potential")
+#: The most gates whose failures a coded roster (:func:`roster_expression`) sums as powers of two.
+CODED_GATES = 62
+
+
+def _code(x: Any) -> Any:
+    """A small integer code as the coded roster types it (int16: two bytes a customer)."""
+    return (x if isinstance(x, ibis.Expr) else ibis.literal(x)).cast("int16")
+
+
+def roster_labels(standard: Standard) -> dict[str, list[str]]:
+    """The texts of a coded roster's columns (:func:`roster_expression` with ``coded``): each code
+    is a position in its column's list, 0 the empty text (``gates_failed``: :func:`gates_label`).
+
+    Example
+    -------
+    >>> from xuanba.standard import load_standard, starter_standard
+    >>> roster_labels(load_standard(starter_standard("en")))["tier"]
+    ['', 'A', 'B', 'C']
+    """
+    tiers = ["", *(tier.name for tier in standard.tiers)]
+    crits = ["", *(c.name for c in standard.criteria)]
+    return {"tier": tiers, "next_tier": tiers, "quadrant": ["", *(standard.quadrants.names[k] for k in _QUADRANTS)],
+            "cheapest_criterion": crits, "cheapest_public_criterion": crits}
+
+
+def gates_label(mask: Any, names: Sequence[str]) -> list[str]:
+    """The ``gates_failed`` texts of the sums of powers of two ``mask`` (gate ``i`` failed: bit ``i``
+    set), as the roster writes them: the failed gates' ``names`` in order, joined by ``"; "``.
+
+    Example
+    -------
+    >>> gates_label([0, 1, 3], ["profitable", "active"])
+    ['', 'profitable', 'profitable; active']
+    """
+    return ["; ".join(name for i, name in enumerate(names) if int(m) >> i & 1) for m in mask]
+
+
+def labelled(codes: Any, labels: Sequence[str]) -> Any:
+    """The pandas text column (``str``, as the roster types its texts) of the NumPy integer
+    ``codes``, each a position in ``labels``: made once here, not per customer by the engine.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> labelled(np.array([2, 0, 1], dtype=np.int16), ["", "A", "B"]).tolist()
+    ['B', '', 'A']
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pd.Series(pd.array(pc.take(pa.array(list(labels), type=pa.large_string()), codes), dtype="str"))
+
+
+def _gates_labelled(mask: Any, names: Sequence[str]) -> Any:
+    """:func:`labelled` of a ``gates_failed`` column of sums of powers of two (its few distinct
+    sums named once each)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(mask)
+    return labelled(codes, gates_label(uniques, names))
 
 
 def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, Any, dict[str, Any]]:
@@ -1182,6 +1263,9 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     crits = standard.criteria
     k = len(crits)
     held: dict[str, Any] = {}
+    # the texts other than the id made here from the engine's codes, once (see roster_expression)
+    coded = len(standard.gates) <= CODED_GATES
+    labels = roster_labels(standard) if coded else {}
 
     def collect(batches: Any, names: list[str], n: int) -> dict[str, Any]:
         # each criterion's raw value and points written straight into the contributions' arrays,
@@ -1191,6 +1275,8 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
         into = {c.name: held["raw"][:, j] for j, c in enumerate(crits)}
         into.update({f"_pts_{c.name}": held["points"][:, j] for j, c in enumerate(crits)})
         kinds = {col: _roster_kind(col) for col in ROSTER_COLUMNS}
+        if coded:
+            kinds.update({col: "int16" for col in labels}, gates_failed="int64")
         id_kind = kinds.pop("customer_id")
         if id_column in names:  # else taken from the fields' rows (_in_engine)
             kinds[id_column] = id_kind
@@ -1200,13 +1286,18 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
             kinds[ROW_COLUMN] = "int64"
         return by_rank(batches, n, kinds, into=into)
 
-    out, info = _in_engine(fields, standard, id_column, selection_only=False, collect=collect)
+    out, info = _in_engine(fields, standard, id_column, selection_only=False, collect=collect, coded=coded)
     # each roster row's row in the fields, when they came sorted by id (see rows_by_id)
     order = out.pop(ROW_COLUMN, None)
     data: dict[str, Any] = {}
     for col in (*ROSTER_COLUMNS, *(c.name for c in crits)):
         got = out.pop(id_column if col == "customer_id" else col)
-        data[col] = pd.Series(pd.array(got.cast(pa.large_string()), dtype="str")) if col in ROSTER_TEXT else got
+        if col in labels:
+            data[col] = labelled(got, labels[col])
+        elif coded and col == "gates_failed":
+            data[col] = _gates_labelled(got, [g.name for g in standard.gates])
+        else:
+            data[col] = pd.Series(pd.array(got.cast(pa.large_string()), dtype="str")) if col in ROSTER_TEXT else got
     roster = pd.DataFrame(data, copy=False)
     del data, out
     shares = standard.weight_shares
@@ -1249,13 +1340,14 @@ def select_in_engine(fields: Any, standard: Standard, *, id_column: str = "custo
 
 
 def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_only: bool,
-               collect: Any = None) -> tuple[Any, dict]:
+               collect: Any = None, coded: bool = False) -> tuple[Any, dict]:
     """The roster (or the selection alone) of ``standard`` over ``fields`` as Arrow in rank order,
     and the counts: a frame runs on this process's in-memory DuckDB, read in place (from
     :data:`KEEP_IN_TABLES_ROWS` customers on within :data:`KEEP_MEMORY`, then
     :data:`SCORING_MEMORY` while the roster streams). With ``collect``, the
     roster is ``collect(batches, column_names, n)`` of its record batches instead, called while
-    the engine still holds what the roster's query reads."""
+    the engine still holds what the roster's query reads; ``coded``: its texts as codes
+    (:func:`roster_expression`)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -1285,7 +1377,8 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
         _refuse_text_criteria(table, standard)
         try:
             out, info = _run_roster(table, standard, id_column, call, selection_only=selection_only,
-                                    row_column=row_column, collect=collect, stream_memory=stream_memory)
+                                    row_column=row_column, collect=collect, stream_memory=stream_memory,
+                                    coded=coded)
         except Exception as exc:  # DuckDB's OutOfRangeException: a spread of values beyond 1e154
             if type(exc).__name__ != "OutOfRangeException":
                 raise
@@ -1413,13 +1506,14 @@ def _memory_lowered(backend: Any, limit: int, call: contextlib.ExitStack) -> Non
 
 def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib.ExitStack, *,
                 selection_only: bool = False, row_column: str | None = None,
-                collect: Any = None, stream_memory: int | None = None) -> tuple[Any, dict]:
+                collect: Any = None, stream_memory: int | None = None, coded: bool = False) -> tuple[Any, dict]:
     """The roster of ``standard`` over the Ibis ``table`` as Arrow, in rank order, and the counts:
     on DuckDB its numbers as variables (compiled once per structure,
     :mod:`~xuanba.standard.engine_cache`) and its kept tables dropped after. With ``collect``
     (:func:`_in_engine`), what it makes of the roster's record batches: on DuckDB streamed as the
     engine makes them, in no order (``rank`` a permutation of 1..n), DuckDB's memory limit lowered
-    to ``stream_memory`` (bytes) meanwhile when given (put back as it was set when ``call`` closes)."""
+    to ``stream_memory`` (bytes) meanwhile when given (put back as it was set when ``call`` closes);
+    ``coded``: the roster's texts as codes (:func:`roster_expression`)."""
     spark = is_spark(table)
     call.enter_context(kept_for_call())  # Spark's kept tables: this call's own, dropped even when scoring fails
     if not spark:
@@ -1429,7 +1523,7 @@ def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib
         params.backend = backend = table._find_backend(use_default=True)
         call.callback(lambda: engine_cache.drop(backend, params.kept))
     expr, info = roster_expression(table, standard, id_column=id_column, selection_only=selection_only,
-                                   row_column=row_column)
+                                   row_column=row_column, coded=coded)
     if collect is not None and not selection_only:
         n = int(info["n_customers"])
         if spark:

@@ -27,8 +27,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-#: The kinds :func:`by_rank` makes of a column: text stays Arrow, the others NumPy of that type.
-KINDS = ("text", "bool", "int64", "float64")
+#: The kinds :func:`by_rank` makes of a column: text stays Arrow, the others NumPy of that type
+#: (int16: a small code, e.g. a coded roster's text).
+KINDS = ("text", "bool", "int16", "int64", "float64")
 
 
 def _values(col: Any, kind: str) -> np.ndarray:
@@ -38,14 +39,14 @@ def _values(col: Any, kind: str) -> np.ndarray:
         return col.cast(pa.float64()).to_numpy(zero_copy_only=False)
     if kind == "bool":
         return col.fill_null(False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
-    return col.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    return col.to_numpy(zero_copy_only=False).astype(kind, copy=False)
 
 
 def by_rank(batches: Iterable[Any], n: int, kinds: Mapping[str, str], *, rank: str = "rank",
             into: Mapping[str, np.ndarray] | None = None) -> dict[str, Any]:
     """The columns ``kinds`` names of the record ``batches`` (``n`` rows in all, ``rank`` each of
     1..n once), in rank order: ``kinds`` maps a column to ``"text"`` (an Arrow array back) or to
-    ``"bool"``, ``"int64"`` or ``"float64"`` (a NumPy array of that type; missing numbers NaN,
+    ``"bool"``, ``"int16"``, ``"int64"`` or ``"float64"`` (a NumPy array of that type; missing numbers NaN,
     missing flags false). ``into`` gives the array a column is written into (length ``n``, of
     its kind), for one the caller holds already. Each batch is released once placed. Raises
     ``ValueError`` when the ranks are not 1..n each once."""
