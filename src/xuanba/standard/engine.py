@@ -842,16 +842,17 @@ def _cheapest(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict
     for public_only, name, change in ((False, "cheapest_criterion", "cheapest_change"),
                                       (True, "cheapest_public_criterion", "cheapest_public_change")):
         among = [j for j, c in enumerate(crits) if not (public_only and (c.private or c.predicted))]
-        label: Any = ibis.literal(0) if coded else ibis.literal("")
-        moved: Any = ibis.null("float64")
-        for i in reversed(range(len(among))):  # the first criterion at the least cost wins
-            j = among[i]
-            hit = t[f"_cc{j}"] < _INF
-            for later in among[i + 1:]:
-                hit = hit & (t[f"_cc{j}"] <= t[f"_cc{later}"])
-            label = ibis.ifelse(hit, j + 1 if coded else crits[j].name, label)
-            moved = ibis.ifelse(hit, t[f"_cd{j}"], moved)
-        chosen.update({name: _code(label) if coded else label, change: moved})
+        none: Any = ibis.literal(0) if coded else ibis.literal("")
+        if not among:
+            chosen.update({name: _code(none) if coded else none, change: ibis.null("float64")})
+            continue
+        # the first criterion at the least cost wins (a cost is never missing nor NaN: +inf then)
+        least = ibis.least(*[t[f"_cc{j}"] for j in among]) if len(among) > 1 else t[f"_cc{among[0]}"]
+        label = ibis.cases(*[(t[f"_cc{j}"] == least, j + 1 if coded else crits[j].name) for j in among], else_=none)
+        moved = ibis.cases(*[(t[f"_cc{j}"] == least, t[f"_cd{j}"]) for j in among], else_=ibis.null("float64"))
+        some = least < _INF
+        chosen.update({name: _code(ibis.ifelse(some, label, none)) if coded else ibis.ifelse(some, label, none),
+                       change: ibis.ifelse(some, moved, ibis.null("float64"))})
     from xuanba.standard.score import ROSTER_COLUMNS
 
     cols = {**{c: t[c] for c in base}, **chosen}
