@@ -1,0 +1,134 @@
+"""The roster's texts as small integer codes in the engine (xuanba.standard.engine.score_in_engine):
+the engine hands over codes, not a string per customer per column, and the texts made from them
+outside are the pandas oracle's (score_customers) — several gates failed at once, ties between
+criteria for the cheapest one, quadrants, tiers and the next tier — and the same with the texts
+made in the engine when a standard has more gates than a code holds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xuanba.standard import engine, load_standard
+from xuanba.standard.score import score_customers
+
+TEXTS = ("tier", "next_tier", "quadrant", "cheapest_criterion", "cheapest_public_criterion")
+
+STANDARD = """
+[standard]
+name = "coded"
+version = "1"
+[[criteria]]
+name = "rev"
+field = "revenue_365d"
+weight = 30
+group = "value"
+[[criteria]]
+name = "rev_again"
+field = "revenue_365d"
+weight = 30
+group = "value"
+[[criteria]]
+name = "still"
+field = "p_alive"
+weight = 25
+group = "potential"
+private = true
+[[criteria]]
+name = "margin"
+field = "margin_365d"
+weight = 15
+normalise = "minmax"
+group = "potential"
+[[gates]]
+name = "profitable"
+expr = "margin_365d > 0"
+[[gates]]
+name = "active"
+expr = "p_alive >= 0.2"
+[[gates]]
+name = "known"
+expr = "not isnull(revenue_365d)"
+[[tiers]]
+name = "A"
+quota = "10%"
+[[tiers]]
+name = "B"
+min_score = 50
+quota = 30
+[[tiers]]
+name = "C"
+quota = 50
+[capacity]
+max_accounts = 100
+[quadrants]
+value_threshold = 50
+potential_threshold = 50
+"""
+
+
+def _frame(n: int = 400, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    revenue = np.round(rng.gamma(1.0, 100.0, n), 0)  # ties: equal revenues, equal costs of both copies
+    revenue[rng.uniform(size=n) < 0.1] = np.nan
+    return pd.DataFrame({"customer_id": [f"c{i:04d}" for i in range(n)], "revenue_365d": revenue,
+                         "margin_365d": np.round(rng.normal(5, 20, n), 1), "p_alive": np.round(rng.uniform(0, 1, n), 2)})
+
+
+def _same(want: pd.DataFrame, got: pd.DataFrame) -> None:
+    assert list(got.columns) == list(want.columns)
+    for col in want.columns:
+        assert got[col].dtype == want[col].dtype, col
+        if want[col].dtype.kind == "f":
+            np.testing.assert_allclose(got[col].to_numpy(), want[col].to_numpy(), rtol=1e-12, atol=1e-9, err_msg=col)
+        else:
+            assert got[col].tolist() == want[col].tolist(), col
+
+
+def test_the_engine_hands_over_codes_and_the_texts_are_the_oracles(monkeypatch: pytest.MonkeyPatch) -> None:
+    std = load_standard(STANDARD)
+    frame = _frame()
+    kinds_seen: dict[str, str] = {}
+    real = engine.by_rank
+
+    def spy(batches, n, kinds, **kw):  # noqa: ANN001, ANN202
+        kinds_seen.update(kinds)
+        return real(batches, n, kinds, **kw)
+
+    monkeypatch.setattr(engine, "by_rank", spy)
+    got = engine.score_in_engine(frame, std).roster
+    want = score_customers(frame, std).roster
+    _same(want, got)
+    assert {kinds_seen[c] for c in TEXTS} == {"int16"} and kinds_seen["gates_failed"] == "int64"
+    # what the texts cover here: two and three gates failed at once, every tier, a tie for the cheapest
+    assert {"profitable; active", "profitable; active; known"} <= set(got.gates_failed)
+    assert {"A", "B", "C", ""} <= set(got.tier) and set(got.next_tier) >= {"", "A"}
+    assert "rev" in set(got.cheapest_criterion) and "rev_again" not in set(got.cheapest_criterion)
+    assert set(got.cheapest_public_criterion) <= {"", "rev", "rev_again", "margin"}
+    assert len(set(got.quadrant)) == 4 and got.left_out_by_capacity.any()
+
+
+def test_more_gates_than_a_code_holds_keep_the_texts_in_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    std = load_standard(STANDARD)
+    frame = _frame(seed=5)
+    kinds_seen: dict[str, str] = {}
+    real = engine.by_rank
+
+    def spy(batches, n, kinds, **kw):  # noqa: ANN001, ANN202
+        kinds_seen.update(kinds)
+        return real(batches, n, kinds, **kw)
+
+    monkeypatch.setattr(engine, "by_rank", spy)
+    monkeypatch.setattr(engine, "CODED_GATES", 2)  # three gates: one more than a code holds here
+    got = engine.score_in_engine(frame, std).roster
+    _same(score_customers(frame, std).roster, got)
+    assert {kinds_seen[c] for c in (*TEXTS, "gates_failed")} == {"text"}
+
+
+def test_labels_of_codes() -> None:
+    assert engine.gates_label([0, 5, 7, 2], ["a", "b", "c"]) == ["", "a; c", "a; b; c", "b"]
+    got = engine.labelled(np.array([1, 0, 2, 1], dtype=np.int16), ["", "x", "yy"])
+    assert got.tolist() == ["x", "", "yy", "x"] and got.dtype == pd.Series(["x"], dtype="str").dtype
+    mask = np.array([3, 0, 1, 3], dtype=np.int64)
+    assert engine._gates_labelled(mask, ["p", "q"]).tolist() == ["p; q", "", "p", "p; q"]
