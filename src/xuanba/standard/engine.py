@@ -735,7 +735,7 @@ def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[in
         quadrant = _code(0) if coded else ibis.literal("")
     need = {j: t[f"_p{j}"] + t.gap_to_next / num(f"w{j}", 100.0 * shares[c.name]) + 1e-9 for j, c in enumerate(crits)}
     below_top = {j: t[f"_mo{j}"] + 1 - t[f"_att{j}"] for j in pct}
-    k = {f"_k{j}": ibis.greatest((_clip01(ibis.least(need[j], 1.0)) * below_top[j].cast("float64") - 1e-9)
+    k = {f"_k{j}": ibis.greatest((_clip01(need[j]) * below_top[j].cast("float64") - 1e-9)
                                  .ceil().cast("int64"), 1) for j in pct}
     t = _kept_on_spark(t.select(id_column, *carried, "score", "rank", *raw, *pts, *shown, *parts, quadrant=quadrant,
                                 **{f"_need{j}": need[j] for j in k_all}, **k))
@@ -1197,7 +1197,7 @@ def _percentile_target(j: int, sign: float, *, native: bool) -> Any:
         top = t[f"_top{j}"]
         reach_top = ibis.ifelse((t[f"_kz{j}"] == top) & (need > 0.5 + 1e-12), up(top, f"_et{j}"), top)
         y = ibis.ifelse(t[f"_k{j}"] <= t[f"_mo{j}"] - t[f"_att{j}"], up(t[f"_v{j}"], f"_ev{j}"), reach_top)
-        return ibis.ifelse(t[f"_mo{j}"] >= 1, sign * y, ibis.null("float64"))
+        return ibis.ifelse(t[f"_mo{j}"] >= 1, y if sign == 1.0 else sign * y, ibis.null("float64"))
 
     return target
 
