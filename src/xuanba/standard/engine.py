@@ -820,7 +820,7 @@ def _cheapest(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict
     all criteria and among the public ones that read no prediction, as
     :func:`xuanba.standard.score._cheapest` weighs them: per criterion ``j`` the raw change that
     closes the gap (``_cd<j>``) and its cost in spreads of the criterion (``_cc<j>``; +inf when it
-    cannot), then the first criterion whose cost is not above any later one's. The columns
+    cannot), then the first criterion whose cost is the least of them (none when that is +inf). The columns
     ``carried`` follow the criteria's points (``coded``: each criterion named by its position plus
     one, 0 for none)."""
     crits = standard.criteria
