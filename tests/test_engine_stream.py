@@ -154,8 +154,10 @@ def test_by_rank_places_each_batch_and_refuses_ranks_that_are_not_a_permutation(
 def test_a_round_out_of_the_scoring_limit_says_so_and_puts_the_limit_back(monkeypatch, demo_built, tmp_path_factory,
                                                                          limit):
     """The temporary-table path with its limit at half a megabyte, while the kept results are made
-    or while the roster streams: the round stops with the limit and the environment variable that
-    raises it (exit 5, no traceback), and the in-memory DuckDB's own limit is as it was."""
+    or while the roster streams: the round stops with the scoring's limit and the environment
+    variable that raises it, ``XUANBA_SCORING_MEMORY`` (raising ``XUANBA_MEMORY_LIMIT`` would not
+    help), in both languages (exit 5, no traceback); the in-memory DuckDB's own limit is as it was.
+    With ``XUANBA_SCORING_MEMORY`` set, the same round runs and is stored."""
     from xuanba.cli import app
 
     out, _ = demo_copy(demo_built, tmp_path_factory)
@@ -163,15 +165,57 @@ def test_a_round_out_of_the_scoring_limit_says_so_and_puts_the_limit_back(monkey
 
     monkeypatch.setattr(engine, "_LOCAL", [])  # made afresh by the round, under a limit of 2 GB
     monkeypatch.setenv(wsmod.MEMORY_ENV, "2GB")
+    monkeypatch.delenv(engine.SCORING_MEMORY_ENV, raising=False)
     monkeypatch.setattr(engine, "KEEP_IN_TABLES_ROWS", 1)
     monkeypatch.setattr(engine, limit, 512_000)
+    args = ["round", "-s", str(out / "standard.toml"), "--cutoff", "2026-06-30", "-w", str(out / "xuanba.duckdb")]
+    for lang, words in (("en", "Give the scoring more"), ("zh", "给评分更多内存")):
+        res = CliRunner().invoke(app, [*args, "--lang", lang])
+        assert res.exit_code == 5, res.output
+        assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+        assert "Traceback" not in res.output and "XUANBA_SCORING_MEMORY=4GB" in res.output and words in res.output
+        assert "500.0 KiB" in res.output  # the scoring limit it ran out of, as DuckDB names it
+        assert _limit(engine._LOCAL[0]) == "1.8 GiB"  # 2 GB as it was set
+        assert not engine._LOCAL[0].__dict__.get("_xuanba_lowered")
+    monkeypatch.setenv(engine.SCORING_MEMORY_ENV, "600MB")
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert _limit(engine._LOCAL[0]) == "1.8 GiB"
+
+
+def test_a_round_out_of_a_memory_limit_it_was_opened_with_names_that_limit(monkeypatch, demo_built,
+                                                                           tmp_path_factory):
+    """A large base whose ``XUANBA_MEMORY_LIMIT`` is under the scoring's own limits: xuanba lowers
+    nothing, so running out is the user's limit, and the advice names it (not the scoring's)."""
+    from xuanba.cli import app
+
+    out, _ = demo_copy(demo_built, tmp_path_factory)
+    from xuanba import workspace as wsmod
+
+    monkeypatch.setattr(engine, "_LOCAL", [])
+    monkeypatch.setenv(wsmod.MEMORY_ENV, "512KB")
+    monkeypatch.setattr(engine, "KEEP_IN_TABLES_ROWS", 1)
     res = CliRunner().invoke(app, ["round", "-s", str(out / "standard.toml"), "--cutoff", "2026-06-30",
                                    "-w", str(out / "xuanba.duckdb")])
     assert res.exit_code == 5, res.output
-    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
-    assert "Traceback" not in res.output and "XUANBA_MEMORY_LIMIT" in res.output
-    assert "500.0 KiB" in res.output  # the scoring limit it ran out of, as DuckDB names it
-    assert _limit(engine._LOCAL[0]) == "1.8 GiB"  # 2 GB as it was set
+    assert "XUANBA_MEMORY_LIMIT=8GB" in res.output and "XUANBA_SCORING_MEMORY" not in res.output
+
+
+@pytest.mark.parametrize("value", ["lots", "0GB", "-1GB"])
+def test_a_scoring_memory_that_is_not_a_size_is_refused_with_the_fix(monkeypatch, value):
+    """``XUANBA_SCORING_MEMORY`` that is not a size stops a large base's scoring with the variable,
+    its value and sizes that work (exit 2), not DuckDB's error; a small base never reads it."""
+    from xuanba.errors import InputError
+
+    monkeypatch.setenv(engine.SCORING_MEMORY_ENV, value)
+    std = load_standard(starter_standard("en"))
+    f = _fields(200)
+    engine.score_in_engine(f, std)  # under KEEP_IN_TABLES_ROWS: not read
+    monkeypatch.setattr(engine, "KEEP_IN_TABLES_ROWS", 1)
+    with pytest.raises(InputError) as err:
+        engine.score_in_engine(f, std)
+    assert err.value.exit_code == 2 and "XUANBA_SCORING_MEMORY" in err.value.message and value in err.value.message
+    assert "XUANBA_SCORING_MEMORY=4GB" in str(err.value.fix)
 
 
 def test_the_facts_are_read_in_batches_and_are_the_same(monkeypatch, tmp_path):

@@ -1799,6 +1799,18 @@ TEXT: dict[str, tuple[str, str]] = {
                               "memory; beyond one machine, run the round on Spark (--engine spark).",
                               "用环境变量 XUANBA_MEMORY_LIMIT 调高上限（例如 XUANBA_MEMORY_LIMIT=8GB；默认为本机"
                               "内存的四分之一），或释放内存；单机容纳不下时，用 Spark 运行这一轮（--engine spark）。"),
+    "err_scoring_memory": ("scoring {n} customers needed more memory than the {limit} xuanba gives the scoring of a "
+                           "base this large ({detail})",
+                           "为 {n} 位客户评分所需内存超过了 xuanba 给这种规模评分的上限 {limit}（{detail}）"),
+    "err_scoring_memory_fix": ("Give the scoring more with the environment variable {name} (e.g. {name}=4GB; it stays "
+                               "within XUANBA_MEMORY_LIMIT, which may need raising too), or free memory; beyond one "
+                               "machine, run the round on Spark (--engine spark).",
+                               "用环境变量 {name} 给评分更多内存（例如 {name}=4GB；它不会超过 XUANBA_MEMORY_LIMIT，"
+                               "后者可能也需调高），或释放内存；单机容纳不下时，用 Spark 运行这一轮（--engine spark）。"),
+    "err_scoring_memory_env": ("the environment variable {name} = {value} is not a memory size",
+                               "环境变量 {name} = {value} 不是内存大小"),
+    "err_scoring_memory_env_fix": ("Give a size such as {name}=4GB or {name}=3500MiB, or unset it.",
+                                   "请给出诸如 {name}=4GB 或 {name}=3500MiB 的大小，或取消该变量。"),
     "err_ws_locked": ("{who} holds the workspace open", "{who}正占用着工作区"),
     "err_ws_other_pid": ("another process (PID {pid})", "另一个进程（PID {pid}）"),
     "err_ws_other": ("another process", "另一个进程"),

@@ -905,7 +905,8 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
 
     scoring, fallback = applied_standard(std, notes, cut)
     inputs = table[["customer_id", *sorted(f for f in std.fields_used() if f != "customer_id")]]
-    if not ids_sorted(inputs["customer_id"]):
+    as_given = ids_sorted(inputs["customer_id"])
+    if not as_given:
         inputs = inputs.sort_values("customer_id", kind="stable")
     inputs = inputs.reset_index(drop=True)
     scored = scorer(scoring_engine)(table, scoring)
@@ -916,8 +917,9 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
     # the customer ids hashed once, in id order (the inputs' and the fields'), then in rank order:
     # each roster row's row in the fields is the scoring's (pandas) or looked up once (an engine's)
     ids = column_hashes(inputs["customer_id"])
-    rows = scored.order if scored.order is not None else positions_in(scored.roster["customer_id"],
-                                                                      fields["customer_id"])
+    # (an order is the roster's rows in the table as scored: the ids' order only when it was sorted)
+    rows = scored.order if scored.order is not None and as_given else positions_in(scored.roster["customer_id"],
+                                                                                   fields["customer_id"])
     roster_ids = {"customer_id": ids[rows]} if rows is not None else None
     meta: dict[str, Any] = {
         "name": name or f"{std.name} v{std.version} @ {cut.isoformat()}",

@@ -58,6 +58,41 @@ SCORING_MEMORY = 2**30
 #: the roster (the windows that rank the base, each a sort of every row): at 10 M customers within
 #: 1 GiB the rank's table spilled GiBs to disk; the round holds less then than when it streams.
 KEEP_MEMORY = 5 * 2**29
+#: The environment variable that gives a large base's scoring another limit than
+#: :data:`KEEP_MEMORY` and :data:`SCORING_MEMORY` (one size for both, e.g. ``4GB``; it stays within
+#: ``$XUANBA_MEMORY_LIMIT``): for a machine with memory to spare, or a base that runs out of them.
+SCORING_MEMORY_ENV = "XUANBA_SCORING_MEMORY"
+
+
+def scoring_limits() -> tuple[int, int]:
+    """The limits (bytes) of this process's DuckDB while a base of :data:`KEEP_IN_TABLES_ROWS`
+    customers or more is scored: while the figures and kept results are made, then while the
+    roster streams; ``$XUANBA_SCORING_MEMORY`` for both when set. A size it cannot read is a
+    :class:`~xuanba.errors.InputError` naming the variable and the fix.
+
+    Example
+    -------
+    >>> import os
+    >>> os.environ[SCORING_MEMORY_ENV] = "3GB"
+    >>> scoring_limits()
+    (3000000000, 3000000000)
+    >>> del os.environ[SCORING_MEMORY_ENV]
+    >>> scoring_limits() == (KEEP_MEMORY, SCORING_MEMORY)
+    True
+    """
+    import os
+
+    from xuanba.errors import InputError, Phrase
+    from xuanba.workspace import shown_bytes
+
+    text = os.environ.get(SCORING_MEMORY_ENV, "").strip()
+    if not text:
+        return KEEP_MEMORY, SCORING_MEMORY
+    got = shown_bytes(text)
+    if not got:
+        raise InputError(Phrase("err_scoring_memory_env", name=SCORING_MEMORY_ENV, value=repr(text[:40])),
+                         fix=Phrase("err_scoring_memory_env_fix", name=SCORING_MEMORY_ENV))
+    return got, got
 
 
 def to_arrow(expr: Any) -> Any:
@@ -1373,14 +1408,16 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
             call.enter_context(engine_cache.LOCK)
             table = _registered(arrow, call)
             if arrow.num_rows >= KEEP_IN_TABLES_ROWS:
-                _memory_lowered(table._find_backend(), KEEP_MEMORY, call)
-                stream_memory = SCORING_MEMORY
+                keep, stream_memory = scoring_limits()
+                _memory_lowered(table._find_backend(), keep, call)
         _refuse_text_criteria(table, standard)
         try:
             out, info = _run_roster(table, standard, id_column, call, selection_only=selection_only,
                                     row_column=row_column, collect=collect, stream_memory=stream_memory,
                                     coded=coded)
         except Exception as exc:  # DuckDB's OutOfRangeException: a spread of values beyond 1e154
+            if type(exc).__name__ == "OutOfMemoryException" and stream_memory is not None:
+                _out_of_scoring_memory(exc, table._find_backend(), arrow.num_rows)
             if type(exc).__name__ != "OutOfRangeException":
                 raise
             from xuanba.errors import DataError, Phrase
@@ -1502,7 +1539,25 @@ def _memory_lowered(backend: Any, limit: int, call: contextlib.ExitStack) -> Non
     exact = backend.__dict__.get("_xuanba_memory_limit")
     back = exact or f"{held}B"
     backend.con.execute(f"SET memory_limit = '{int(limit)}B'")
+    lowered = backend.__dict__.setdefault("_xuanba_lowered", [])
+    lowered.append(limit)  # what _out_of_scoring_memory reads
     call.callback(backend.con.execute, f"SET memory_limit = '{back}'")
+    call.callback(lowered.pop)
+
+
+def _out_of_scoring_memory(exc: Exception, backend: Any, n: int) -> None:
+    """Raise what running out of DuckDB's memory while scoring ``n`` customers means when the limit
+    in force was the scoring's own (:func:`scoring_limits`, set lower than the one DuckDB was
+    opened with by :func:`_memory_lowered`): raising ``$XUANBA_MEMORY_LIMIT`` would not help, ``$XUANBA_SCORING_MEMORY`` does.
+    Returns (the caller re-raises ``exc``) when the limit in force is the one it was opened with."""
+    from xuanba.errors import Phrase, WorkspaceError
+
+    if not backend.__dict__.get("_xuanba_lowered"):
+        return
+    shown = str(backend.con.sql("SELECT current_setting('memory_limit')").fetchone()[0])
+    detail = str(exc).splitlines()[0][:200]
+    raise WorkspaceError(Phrase("err_scoring_memory", n=f"{n:,}", limit=shown, detail=detail),
+                         fix=Phrase("err_scoring_memory_fix", name=SCORING_MEMORY_ENV)) from None
 
 
 def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib.ExitStack, *,
