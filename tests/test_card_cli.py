@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -151,7 +152,33 @@ def test_fairness_prints_selection_by_region(app, cdnow):
     assert res.exit_code != 0 and "owner" in res.output and "Traceback" not in res.output
 
 
-def test_standard_tune_bars_prints_and_writes_the_moved_bars(cdnow, pandas_reference):
+@pytest.fixture()
+def tuned_once(monkeypatch):
+    """``xuanba.rounds.tune.tune`` (which ``standard tune`` imports when it runs) tuning once per
+    set of arguments: a later call with the same workspace, standard text, dates and options
+    (everything but the progress callback) gets the first call's result, so the command's text
+    and ``--json`` outputs of one tune cost one search (test_standard_tune_bars_…: two of 19 s).
+    A call with other arguments tunes. ``tuned_once.runs`` counts the searches made."""
+    from xuanba.rounds import tune as tune_module
+
+    real, done = tune_module.tune, {}
+
+    def once(workspace, standard, start, end, **kw):
+        text = Path(standard).read_text("utf-8") if isinstance(standard, (str, Path)) else repr(standard)
+        assert kw.get("extra_fields") is None and kw.get("predictions") is None  # not part of the key
+        key = (str(workspace), text, str(start), str(end),
+               tuple(sorted((k, repr(v)) for k, v in kw.items() if k != "progress")))
+        if key not in done:
+            once.runs += 1
+            done[key] = real(workspace, standard, start, end, **kw)
+        return done[key]
+
+    once.runs = 0
+    monkeypatch.setattr(tune_module, "tune", once)
+    return once
+
+
+def test_standard_tune_bars_prints_and_writes_the_moved_bars(cdnow, pandas_reference, tuned_once):
     from xuanba.cli import app as full_app
     from xuanba.standard import load_standard
 
@@ -173,5 +200,6 @@ def test_standard_tune_bars_prints_and_writes_the_moved_bars(cdnow, pandas_refer
     # an entry bar of 5 lets in nearly all of CDNOW's one-off buyers: it rises, and fewer are selected
     assert payload["bars"][1]["after"] > 5
     assert payload["held_out"]["share_after"] < payload["held_out"]["share_before"]
+    assert tuned_once.runs == 1  # the text and the --json outputs of one search
     bad = runner.invoke(full_app, [*args[:-2], "--max-bar-change", "0", "-w", str(ws)])
     assert bad.exit_code != 0 and "max-bar-change" in bad.output and "Traceback" not in bad.output

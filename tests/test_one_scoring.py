@@ -278,6 +278,26 @@ def test_tune_runs_on_the_engine_and_equals_the_oracle(sim, guard, oracle):
     ).any()  # the search moved: selections compared
 
 
+def test_tuned_bars_run_on_the_engine_and_equal_the_oracle(sim, guard, oracle):
+    """The tier bars' search (``bars=True``) on the engine: every shift's selection, at every
+    training cutoff, as the oracle's. tests/test_tune.py checks what the search finds with the
+    pandas reference selecting (hundreds of selections)."""
+    from tests.test_tune import _barred
+    from xuanba.rounds.tune import tune
+
+    ws, extra = sim
+    args = dict(extra_fields=extra, max_change=0.05, bars=True, max_bar_change=8)
+    with guard():
+        got = tune(ws, _barred(60, 30), "2024-06-30", "2024-12-31", **args)
+    with oracle():
+        ref = tune(ws, _barred(60, 30), "2024-06-30", "2024-12-31", **args)
+    pd.testing.assert_frame_equal(got.bars, ref.bars)
+    pd.testing.assert_frame_equal(got.weights, ref.weights)
+    pd.testing.assert_frame_equal(got.cutoffs, ref.cutoffs)
+    assert got.text == ref.text
+    assert (got.bars["after"] != got.bars["before"]).all()  # the bars moved: shifts compared
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_select_equals_rank_customers_on_hostile_bases(seed):
     """The selection alone, against the reference's: ties, NaN, gates, quotas, bars, capacity and
