@@ -566,7 +566,7 @@ def _insert_rows(con: Any, round_id: int, roster: pd.DataFrame, contributions: C
     The contributions go first: in a round run this is the saver's thread after the scoring,
     beside the caller's hashes and summary, and the roster's append is the larger of the two
     (1 M customers: about 1.0 s of CPU against 0.6 s, ``bench/bench_saver_append.py``); ending
-    with it rather than with the contributions ended the saver's work 0.24-0.36 s sooner after
+    with it rather than with the contributions ended the saver's work 0.12-0.36 s sooner after
     the scoring (docs/benchmarks_round.md, save18). Each table gets the same rows in the same
     order either way, and both are in the round's one transaction."""
     if threads is not None:
