@@ -509,7 +509,7 @@ def test_a_saver_refuses_a_roster_given_twice(tmp_path, scored):
 
 def test_the_saver_appends_the_contributions_first_and_the_roster_last(tmp_path, monkeypatch):
     """After the scoring the saver's thread appends the round's contributions and then its roster:
-    the roster's append is the larger piece, and ending with it ended the saver's work 0.24-0.36 s
+    the roster's append is the larger piece, and ending with it ended the saver's work 0.12-0.36 s
     sooner beside the round's hashes and summary at 1 M customers (docs/benchmarks_round.md,
     save18). What is stored is the same either way (the test above compares with save_round)."""
     path, preds, std = _round_source(tmp_path)
