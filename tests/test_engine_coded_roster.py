@@ -6,10 +6,16 @@ made in the engine when a standard has more gates than a code holds."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from tests._helpers import SPARK_MARKS
+from tests.test_standard_engine_roster import FIELDS
+from tests.test_standard_engine_roster import _frame as _rows_frame
+from tests.test_standard_engine_roster import _same as _same_as
 from xuanba.standard import engine, load_standard
 from xuanba.standard.score import score_customers
 
@@ -132,3 +138,52 @@ def test_labels_of_codes() -> None:
     assert got.tolist() == ["x", "", "yy", "x"] and got.dtype == pd.Series(["x"], dtype="str").dtype
     mask = np.array([3, 0, 1, 3], dtype=np.int64)
     assert engine._gates_labelled(mask, ["p", "q"]).tolist() == ["p; q", "", "p", "p; q"]
+
+
+HOSTILE = ["", "a; b", "<b>x</b>", "=cmd|' /C calc'!A0", "甲级", "A", "a", "😀", "a\nb", "; "]
+ROWS = [(i % 7, (i % 5) - 2, i % 3, i % 4, ["x", "y", "", None][i % 4]) for i in range(40)] + [(None,) * 5] * 3
+
+
+def _standard(n_gates: int, *, tiers: bool = True, all_fail: bool = False, quadrants: bool = True) -> str:
+    t = '[standard]\nname="p"\nversion="1"\n'
+    t += '[[criteria]]\nname="c0"\nfield="a"\nweight=60\ngroup="value"\n'
+    t += '[[criteria]]\nname="c1"\nfield="a"\nweight=40\nnormalise="minmax"\n'
+    t += f'group="{"potential" if quadrants else "value"}"\n'
+    for i in range(n_gates):
+        name = HOSTILE[i] if i < len(HOSTILE) else f"g{i}"
+        expr = "a > 100" if all_fail else ["a > 1", "b >= 0", "seg != 'y'", "not isnull(b)"][i % 4]
+        t += f'[[gates]]\nname={json.dumps(name, ensure_ascii=False)}\nexpr="{expr}"\n'
+    if tiers:
+        for name, quota in zip(HOSTILE[:4], (3, 5, "\"30%\"", 40), strict=True):
+            t += f"[[tiers]]\nname={json.dumps(name, ensure_ascii=False)}\nquota={quota}\n"
+        t += "[capacity]\nmax_accounts=6\n"
+    t += "[quadrants.names]\n" + "".join(f"{k}={json.dumps(v, ensure_ascii=False)}\n" for k, v in zip(
+        ("high_value_high_potential", "high_value_low_potential", "low_value_high_potential",
+         "low_value_low_potential"), ("", "<i>=1+1</i>", "a; b", "甲"), strict=True))
+    return t
+
+
+CASES = [dict(n_gates=0), dict(n_gates=3), dict(n_gates=10, all_fail=True), dict(n_gates=62),
+         dict(n_gates=63), dict(n_gates=3, tiers=False), dict(n_gates=2, quadrants=False)]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[json.dumps(c) for c in CASES])
+def test_coded_roster_on_hostile_names_is_the_oracles(case):
+    """Tier, gate and quadrant names that are empty, hold "; ", markup, formula text, non-ASCII or
+    differ by case; 0, 62 and 63 gates, every gate failing, no tiers, quadrants off: the oracle's."""
+    std = load_standard(_standard(**case), extra_fields=FIELDS)
+    frame = _rows_frame(ROWS)
+    _same_as(score_customers(frame, std).roster, engine.score_in_engine(frame, std).roster)
+
+
+SPARK_CASES = [CASES[2], CASES[4]]  # every gate failing; 63 gates (texts in the engine)
+
+
+@pytest.mark.parametrize("case", SPARK_CASES, ids=[json.dumps(c) for c in SPARK_CASES])
+@pytest.mark.parametrize("mark", [pytest.param(0, marks=SPARK_MARKS)])
+def test_coded_roster_on_spark_is_duckdbs(spark, case, mark):
+    from tests.test_standard_engine_spark import _on_spark
+
+    std = load_standard(_standard(**case), extra_fields=FIELDS)
+    frame = _rows_frame(ROWS)
+    _same_as(engine.score_in_engine(frame, std).roster, engine.score_in_engine(_on_spark(spark, frame), std).roster)

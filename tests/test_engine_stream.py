@@ -8,6 +8,8 @@ sizes): each path is then compared with the other and with the pandas oracle.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -238,3 +240,101 @@ def test_the_facts_are_read_in_batches_and_are_the_same(monkeypatch, tmp_path):
         batched = customer_facts(ws, "2026-06-30")
     assert chunks and max(chunks) >= len(batched) // 1_000
     pd.testing.assert_frame_equal(batched, whole)
+
+@pytest.mark.parametrize("value", ["4 GB", "4gb", "4GiB", "4G", "4.GB"])
+def test_a_scoring_memory_duckdb_takes_is_taken(monkeypatch, value):
+    """``XUANBA_SCORING_MEMORY`` takes the sizes DuckDB takes (as ``XUANBA_MEMORY_LIMIT`` goes to
+    DuckDB as written: "4G" is 4e9 bytes there)."""
+    monkeypatch.setenv(engine.SCORING_MEMORY_ENV, value)
+    monkeypatch.setattr(engine, "KEEP_IN_TABLES_ROWS", 1)
+    engine.score_in_engine(_fields(50), load_standard(starter_standard("en")))
+
+
+def test_a_scoring_memory_that_is_not_a_size_stops_the_round_before_its_facts(monkeypatch, demo_built,
+                                                                              tmp_path_factory):
+    """A mistyped ``XUANBA_SCORING_MEMORY`` stops the round before its facts (not after the facts,
+    the model fits and the model check, minutes at 10 M, when the large base is scored)."""
+    from xuanba.cli import app
+    from xuanba.rounds import run
+
+    out, _ = demo_copy(demo_built, tmp_path_factory)
+    gathered = []
+    real = run.gather_fields
+    monkeypatch.setattr(run, "gather_fields", lambda *a, **k: gathered.append(1) or real(*a, **k))
+    monkeypatch.setattr(engine, "_LOCAL", [])
+    monkeypatch.setattr(engine, "KEEP_IN_TABLES_ROWS", 1)
+    monkeypatch.setenv(engine.SCORING_MEMORY_ENV, "lots")
+    res = CliRunner().invoke(app, ["round", "-s", str(out / "standard.toml"), "--cutoff", "2026-06-30",
+                                   "-w", str(out / "xuanba.duckdb")])
+    assert res.exit_code == 2 and "XUANBA_SCORING_MEMORY" in res.output, res.output
+    assert gathered == [], "the facts were gathered before the variable was read"
+
+
+def test_a_failure_inside_the_lowered_scoring_puts_everything_back(monkeypatch):
+    """A non-memory error while the limit is lowered (here in the collection of the roster): the
+    limit is back, nothing is left recorded as lowered, and the next scoring runs."""
+    monkeypatch.setattr(engine, "_LOCAL", [])
+    monkeypatch.setattr(engine, "KEEP_IN_TABLES_ROWS", 1)
+    monkeypatch.delenv(engine.SCORING_MEMORY_ENV, raising=False)
+    std, f = load_standard(starter_standard("en")), _fields(300)
+    engine.score_in_engine(f, std)
+    before = _limit(engine._LOCAL[0])
+    real = engine.by_rank
+
+    def boom(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("inside")
+
+    monkeypatch.setattr(engine, "by_rank", boom)
+    with pytest.raises(RuntimeError, match="inside"):
+        engine.score_in_engine(f, std)
+    assert _limit(engine._LOCAL[0]) == before and not engine._LOCAL[0].__dict__.get("_xuanba_lowered")
+    monkeypatch.setattr(engine, "by_rank", real)
+    engine.score_in_engine(f, std)
+
+
+def test_two_threads_scoring_a_large_base_at_once(monkeypatch):
+    """Two threads score at once (the web app): each within the lowered limits, both the oracle's
+    roster, the limit back and nothing recorded as lowered after."""
+    monkeypatch.setattr(engine, "_LOCAL", [])
+    monkeypatch.setattr(engine, "KEEP_IN_TABLES_ROWS", 1)
+    monkeypatch.delenv(engine.SCORING_MEMORY_ENV, raising=False)
+    std = load_standard(starter_standard("en"))
+    frames = [_fields(400, seed=s) for s in (1, 2)]
+    want = [engine.score_in_engine(f, std).roster for f in frames]
+    before = _limit(engine._LOCAL[0])
+    got, errors = [None, None], []
+
+    def work(i: int) -> None:
+        try:
+            for _ in range(3):
+                got[i] = engine.score_in_engine(frames[i], std).roster
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for w, g in zip(want, got, strict=True):
+        assert g.equals(w)
+    assert _limit(engine._LOCAL[0]) == before and not engine._LOCAL[0].__dict__.get("_xuanba_lowered")
+
+
+def test_the_advice_after_running_out_asks_for_more_than_the_limit_in_force():
+    """The fix names twice the scoring limit that bound (at least 4 GB), not a size it already had."""
+    import types
+
+    import duckdb
+
+    from xuanba.errors import WorkspaceError
+
+    backend = types.SimpleNamespace(con=duckdb.connect())
+    backend.con.execute("SET memory_limit = '3GB'")
+    backend.__dict__["_xuanba_lowered"] = [3 * 10**9]
+    with pytest.raises(WorkspaceError) as err:
+        engine._out_of_scoring_memory(duckdb.OutOfMemoryException("Out of Memory Error: x (1/2 used)"), backend, 10)
+    assert "XUANBA_SCORING_MEMORY=6GB" in str(err.value.fix)
+    backend.__dict__["_xuanba_lowered"] = []  # nothing lowered: the caller's own error stands
+    assert engine._out_of_scoring_memory(duckdb.OutOfMemoryException("x"), backend, 10) is None

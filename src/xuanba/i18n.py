@@ -1802,10 +1802,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_scoring_memory": ("scoring {n} customers needed more memory than the {limit} xuanba gives the scoring of a "
                            "base this large ({detail})",
                            "为 {n} 位客户评分所需内存超过了 xuanba 给这种规模评分的上限 {limit}（{detail}）"),
-    "err_scoring_memory_fix": ("Give the scoring more with the environment variable {name} (e.g. {name}=4GB; it stays "
+    "err_scoring_memory_fix": ("Give the scoring more with the environment variable {name} (e.g. {name}={size}; it stays "
                                "within XUANBA_MEMORY_LIMIT, which may need raising too), or free memory; beyond one "
                                "machine, run the round on Spark (--engine spark).",
-                               "用环境变量 {name} 给评分更多内存（例如 {name}=4GB；它不会超过 XUANBA_MEMORY_LIMIT，"
+                               "用环境变量 {name} 给评分更多内存（例如 {name}={size}；它不会超过 XUANBA_MEMORY_LIMIT，"
                                "后者可能也需调高），或释放内存；单机容纳不下时，用 Spark 运行这一轮（--engine spark）。"),
     "err_scoring_memory_env": ("the environment variable {name} = {value} is not a memory size",
                                "环境变量 {name} = {value} 不是内存大小"),

@@ -724,6 +724,10 @@ def run_round(
         raise InputError(f"scoring_engine={scoring_engine!r} is not known", fix=f"Use one of {list(SCORING_ENGINES)}.")
     cut = _as_cutoff(cutoff)
     check_unit(time_unit, "time_unit")
+    if scoring_engine != "pandas":  # $XUANBA_SCORING_MEMORY read now: a mistyped size stops the round before its facts
+        from xuanba.standard.engine import scoring_limits
+
+        scoring_limits()
     predictions, extra_fields = to_pandas(predictions), to_pandas(extra_fields)  # polars/Arrow tables too
     extra_fields = checked_extra_fields(extra_fields)  # names checked before any is used
     extras = extra_field_names(extra_fields)
@@ -905,8 +909,7 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
 
     scoring, fallback = applied_standard(std, notes, cut)
     inputs = table[["customer_id", *sorted(f for f in std.fields_used() if f != "customer_id")]]
-    as_given = ids_sorted(inputs["customer_id"])
-    if not as_given:
+    if not ids_sorted(inputs["customer_id"]):
         inputs = inputs.sort_values("customer_id", kind="stable")
     inputs = inputs.reset_index(drop=True)
     scored = scorer(scoring_engine)(table, scoring)
@@ -917,9 +920,8 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
     # the customer ids hashed once, in id order (the inputs' and the fields'), then in rank order:
     # each roster row's row in the fields is the scoring's (pandas) or looked up once (an engine's)
     ids = column_hashes(inputs["customer_id"])
-    # (an order is the roster's rows in the table as scored: the ids' order only when it was sorted)
-    rows = scored.order if scored.order is not None and as_given else positions_in(scored.roster["customer_id"],
-                                                                                   fields["customer_id"])
+    rows = scored.order if scored.order is not None else positions_in(scored.roster["customer_id"],
+                                                                      fields["customer_id"])
     roster_ids = {"customer_id": ids[rows]} if rows is not None else None
     meta: dict[str, Any] = {
         "name": name or f"{std.name} v{std.version} @ {cut.isoformat()}",

@@ -82,6 +82,8 @@ def scoring_limits() -> tuple[int, int]:
     """
     import os
 
+    import duckdb
+
     from xuanba.errors import InputError, Phrase
     from xuanba.workspace import shown_bytes
 
@@ -89,6 +91,13 @@ def scoring_limits() -> tuple[int, int]:
     if not text:
         return KEEP_MEMORY, SCORING_MEMORY
     got = shown_bytes(text)
+    if got is None:  # a size DuckDB reads ("4G", "4.GB"), as it reads $XUANBA_MEMORY_LIMIT
+        try:
+            with duckdb.connect() as con:
+                con.execute("SET memory_limit = ?", [text])
+                got = shown_bytes(str(con.sql("SELECT current_setting('memory_limit')").fetchone()[0]))
+        except duckdb.Error:
+            got = None
     if not got:
         raise InputError(Phrase("err_scoring_memory_env", name=SCORING_MEMORY_ENV, value=repr(text[:40])),
                          fix=Phrase("err_scoring_memory_env_fix", name=SCORING_MEMORY_ENV))
@@ -1300,7 +1309,8 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     k = len(crits)
     held: dict[str, Any] = {}
     # the texts other than the id made here from the engine's codes, once (see roster_expression)
-    coded = len(standard.gates) <= CODED_GATES
+    coded = (len(standard.gates) <= CODED_GATES  # the codes are int16: positions in a short list
+             and max(len(standard.tiers), len(standard.criteria)) < 2**15 - 1)
     labels = roster_labels(standard) if coded else {}
 
     def collect(batches: Any, names: list[str], n: int) -> dict[str, Any]:
@@ -1556,8 +1566,9 @@ def _out_of_scoring_memory(exc: Exception, backend: Any, n: int) -> None:
         return
     shown = str(backend.con.sql("SELECT current_setting('memory_limit')").fetchone()[0])
     detail = str(exc).splitlines()[0][:200]
+    more = max(4, math.ceil(2 * backend.__dict__["_xuanba_lowered"][-1] / 10**9))  # twice the limit in force
     raise WorkspaceError(Phrase("err_scoring_memory", n=f"{n:,}", limit=shown, detail=detail),
-                         fix=Phrase("err_scoring_memory_fix", name=SCORING_MEMORY_ENV)) from None
+                         fix=Phrase("err_scoring_memory_fix", name=SCORING_MEMORY_ENV, size=f"{more}GB")) from None
 
 
 def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib.ExitStack, *,
