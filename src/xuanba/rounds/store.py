@@ -447,7 +447,7 @@ class RoundSaver:
     """The transaction that appends a round whose fields are known before it is scored, in a
     thread of its own (DuckDB releases the GIL): the fields (a million rows × 30 columns, DuckDB
     compressing them into the file) while the caller scores, then — from :meth:`start_rows`, as
-    soon as the scoring returns — the contributions and the roster while the caller hashes and
+    soon as the scoring returns — the roster and the contributions while the caller hashes and
     sums up the round. :meth:`wait` before using the workspace again; :meth:`save` appends the
     rest (the ``rounds`` row, which needs the round's meta, and its tables). See
     :func:`saving_round`."""
@@ -560,18 +560,20 @@ def _insert_head(con: Any, round_id: int, rnd: Round) -> None:
 
 def _insert_rows(con: Any, round_id: int, roster: pd.DataFrame, contributions: ContributionParts | pd.DataFrame,
                  threads: _Threads | None = None) -> None:
-    """The round's contributions (their parts, or the long table, :func:`_parts_of_long`), checked
-    to be of the roster's customers in its order, then its roster (in its order: by rank).
+    """The round's roster (in its order: by rank), then its contributions (their parts, or the
+    long table, :func:`_parts_of_long`), checked to be of the roster's customers in its order.
 
-    The contributions go first: in a round run this is the saver's thread after the scoring,
-    beside the caller's hashes and summary, and the roster's append is the larger of the two
-    (1 M customers: about 1.0 s of CPU against 0.6 s, ``bench/bench_saver_append.py``); ending
-    with it rather than with the contributions ended the saver's work 0.12-0.36 s sooner after
-    the scoring (docs/benchmarks_round.md, save18). Each table gets the same rows in the same
-    order either way, and both are in the round's one transaction."""
+    The roster goes first: in a round run this is the saver's thread after the scoring, beside
+    the caller's hashes and summary. Its append (the text columns made Arrow) beside the summary
+    held 0.65 GiB more at 10 M customers than the contributions' append does (peak 7.2 against
+    6.56 GiB, under the 7.45 GiB of issue 16), for 0.12-0.36 s at 1 M when it went last
+    (docs/benchmarks_round.md, save18). Each table gets the same rows in the same order either
+    way, and both are in the round's one transaction."""
     if threads is not None:
         threads.all()
     roster = roster[list(ROSTER_COLUMNS)]
+    _append(con, roster, f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_rows")
+    _pause("roster")
     if not isinstance(contributions, ContributionParts):  # a long table (made by hand): its parts, in roster order
         parts = _parts_of_long(contributions, roster["customer_id"])
     elif len(contributions.customer_id) != len(roster) or not _same_ids(contributions.customer_id,
@@ -582,8 +584,6 @@ def _insert_rows(con: Any, round_id: int, roster: pd.DataFrame, contributions: C
         parts = contributions
     _insert_parts(con, round_id, parts, roster["rank"].to_numpy())
     _pause("contributions")
-    _append(con, roster, f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_rows")
-    _pause("roster")
 
 
 def _same_ids(a: pd.Series, b: pd.Series) -> bool:
