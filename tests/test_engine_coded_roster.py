@@ -13,9 +13,8 @@ import pandas as pd
 import pytest
 
 from tests._helpers import SPARK_MARKS
-from tests.test_standard_engine_roster import FIELDS
+from tests.test_standard_engine_roster import FIELDS, _same
 from tests.test_standard_engine_roster import _frame as _rows_frame
-from tests.test_standard_engine_roster import _same as _same_as
 from xuanba.standard import engine, load_standard
 from xuanba.standard.score import score_customers
 
@@ -82,27 +81,23 @@ def _frame(n: int = 400, seed: int = 3) -> pd.DataFrame:
                          "margin_365d": np.round(rng.normal(5, 20, n), 1), "p_alive": np.round(rng.uniform(0, 1, n), 2)})
 
 
-def _same(want: pd.DataFrame, got: pd.DataFrame) -> None:
-    assert list(got.columns) == list(want.columns)
-    for col in want.columns:
-        assert got[col].dtype == want[col].dtype, col
-        if want[col].dtype.kind == "f":
-            np.testing.assert_allclose(got[col].to_numpy(), want[col].to_numpy(), rtol=1e-12, atol=1e-9, err_msg=col)
-        else:
-            assert got[col].tolist() == want[col].tolist(), col
+def _kinds_seen(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """How ``score_in_engine`` asks ``by_rank`` to make each roster column, filled as it runs."""
+    seen: dict[str, str] = {}
+    real = engine.by_rank
+
+    def spy(batches, n, kinds, **kw):  # noqa: ANN001, ANN202
+        seen.update(kinds)
+        return real(batches, n, kinds, **kw)
+
+    monkeypatch.setattr(engine, "by_rank", spy)
+    return seen
 
 
 def test_the_engine_hands_over_codes_and_the_texts_are_the_oracles(monkeypatch: pytest.MonkeyPatch) -> None:
     std = load_standard(STANDARD)
     frame = _frame()
-    kinds_seen: dict[str, str] = {}
-    real = engine.by_rank
-
-    def spy(batches, n, kinds, **kw):  # noqa: ANN001, ANN202
-        kinds_seen.update(kinds)
-        return real(batches, n, kinds, **kw)
-
-    monkeypatch.setattr(engine, "by_rank", spy)
+    kinds_seen = _kinds_seen(monkeypatch)
     got = engine.score_in_engine(frame, std).roster
     want = score_customers(frame, std).roster
     _same(want, got)
@@ -118,14 +113,7 @@ def test_the_engine_hands_over_codes_and_the_texts_are_the_oracles(monkeypatch: 
 def test_more_gates_than_a_code_holds_keep_the_texts_in_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     std = load_standard(STANDARD)
     frame = _frame(seed=5)
-    kinds_seen: dict[str, str] = {}
-    real = engine.by_rank
-
-    def spy(batches, n, kinds, **kw):  # noqa: ANN001, ANN202
-        kinds_seen.update(kinds)
-        return real(batches, n, kinds, **kw)
-
-    monkeypatch.setattr(engine, "by_rank", spy)
+    kinds_seen = _kinds_seen(monkeypatch)
     monkeypatch.setattr(engine, "CODED_GATES", 2)  # three gates: one more than a code holds here
     got = engine.score_in_engine(frame, std).roster
     _same(score_customers(frame, std).roster, got)
@@ -173,7 +161,7 @@ def test_coded_roster_on_hostile_names_is_the_oracles(case):
     differ by case; 0, 62 and 63 gates, every gate failing, no tiers, quadrants off: the oracle's."""
     std = load_standard(_standard(**case), extra_fields=FIELDS)
     frame = _rows_frame(ROWS)
-    _same_as(score_customers(frame, std).roster, engine.score_in_engine(frame, std).roster)
+    _same(score_customers(frame, std).roster, engine.score_in_engine(frame, std).roster)
 
 
 SPARK_CASES = [CASES[2], CASES[4]]  # every gate failing; 63 gates (texts in the engine)
@@ -186,4 +174,4 @@ def test_coded_roster_on_spark_is_duckdbs(spark, case, mark):
 
     std = load_standard(_standard(**case), extra_fields=FIELDS)
     frame = _rows_frame(ROWS)
-    _same_as(engine.score_in_engine(frame, std).roster, engine.score_in_engine(_on_spark(spark, frame), std).roster)
+    _same(engine.score_in_engine(frame, std).roster, engine.score_in_engine(_on_spark(spark, frame), std).roster)
