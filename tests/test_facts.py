@@ -458,10 +458,11 @@ def test_rfm_from_cuts_equals_the_percent_rank_quintile(rows):
 def test_facts_in_two_steps_equal_the_one_query(cdnow_tx, monkeypatch):
     """On DuckDB the facts run in two steps (the facts, then their RFM scores from them); the one
     query that Spark runs gives the same frame, for the facts and for the calibration table."""
-    from xuanba.facts import compute
+    from xuanba.facts import compiled, compute
     from xuanba.facts.compute import _execute, transactions_table
     from xuanba.facts.expressions import customer_facts_expr, holdout_expr
 
+    monkeypatch.setattr(compiled, "ENABLED", False)  # every query built, so that the spy sees each
     tx = transactions_table(cdnow_tx)
     one = _execute(customer_facts_expr(tx, dt.date(1998, 3, 31)), cdnow_tx)
     second_steps: list[list[str]] = []  # the tables the scores were computed from, apart
@@ -480,24 +481,23 @@ def test_facts_without_their_rfm_scores_do_not_compute_the_cuts(cdnow_tx, monkey
     """A narrow read without the scores (a model check, a backtest) runs the facts alone: the
     cuts' cross join is not in its query (an engine does not drop it by itself, and it would
     compute the facts three more times)."""
-    import ibis
-
-    from xuanba.facts import compute
+    from xuanba.facts import compiled, compute
 
     seen: list[str] = []
-    run = compute._arrow  # every query of the facts goes through it
+    run = compiled.run  # every query of the facts on DuckDB goes through it
 
-    def spy(e, s, backend=None):  # noqa: ANN001, ANN202
-        seen.append(ibis.to_sql(e, dialect="duckdb"))
-        return run(e, s, backend)
+    def spy(query, values, backend):  # noqa: ANN001, ANN202
+        seen.append(query.sql)
+        return run(query, values, backend)
 
-    monkeypatch.setattr(compute, "_arrow", spy)
+    monkeypatch.setattr(compiled, "run", spy)
     calibration_holdout(cdnow_tx, CAL_END, HOLD_END, columns=["frequency", "T"])
     customer_facts(cdnow_tx, "1998-03-31", columns=["orders"])
     assert len(seen) == 4 and not any("CROSS JOIN" in q.upper() for q in seen)  # two cutoff checks, two facts
-    seen.clear()
-    compute._execute(compute.customer_facts_expr(compute.transactions_table(cdnow_tx), "1998-03-31"), cdnow_tx)
-    assert "CROSS JOIN" in seen[0].upper()  # the one query with the scores has it
+    import ibis
+
+    one = compute.customer_facts_expr(compute.transactions_table(cdnow_tx), "1998-03-31")
+    assert "CROSS JOIN" in ibis.to_sql(one, dialect="duckdb").upper()  # the one query with the scores has it
 
 
 def test_the_two_step_facts_leave_nothing_registered_on_the_workspace(cdnow_tx):

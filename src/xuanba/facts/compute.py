@@ -8,11 +8,11 @@ backend (DuckDB, Spark, ...), or an in-memory table (pandas, polars, Arrow) with
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
@@ -20,8 +20,11 @@ import pyarrow as pa
 from xuanba._dates import check_unit
 from xuanba._frames import same_kind
 from xuanba.errors import DataError, InputError, SchemaError
+from xuanba.facts import compiled
 from xuanba.facts.expressions import (
+    FACT_COLUMNS,
     HISTORY_HOLDOUT_COLUMNS,
+    HOLDOUT_COLUMNS,
     HOLDOUT_FROM_COLUMNS,
     RFM_COLUMNS,
     RFM_INPUTS,
@@ -29,8 +32,11 @@ from xuanba.facts.expressions import (
     TimeUnit,
     _as_date,
     customer_facts_expr,
+    facts_values,
     history_holdout_expr,
+    history_holdout_values,
     holdout_expr,
+    holdout_values,
     with_rfm,
 )
 from xuanba.workspace import Workspace, duckdb_settings
@@ -157,43 +163,117 @@ def _shares_buffers(series: pd.Series, column: pa.ChunkedArray) -> bool:
     return any(b is not None and b.address in mine for c in column.chunks for b in c.buffers())
 
 
-def _facts(build: Callable[[bool], ir.Table], columns: Sequence[str] | None, what: str, source: Any) -> pd.DataFrame:
-    """Run the facts ``build(rfm)`` makes, with only ``columns`` (see :func:`_only`), as pandas."""
-    return _to_pandas(_facts_arrow(build, columns, what, source))
+#: The name the transactions of an in-memory source, and the facts the RFM scores are computed
+#: from, are registered under on the connection that reads them (views are the connection's own).
+_INPUT, _SCORED = "_xuanba_transactions", "_xuanba_facts_scored"
 
 
-def _facts_arrow(build: Callable[[bool], ir.Table], columns: Sequence[str] | None, what: str,
-                 source: Any) -> pa.Table:
-    """Run the facts ``build(rfm)`` makes, with only ``columns`` (see :func:`_only`).
+class _Run:
+    """The transactions of one call on ``source`` and the engine that runs its queries.
+
+    On DuckDB each query is compiled once per shape and reused (:mod:`xuanba.facts.compiled`):
+    the shape is the transactions' expression with its tables unbound; an in-memory source is
+    registered on a private connection under one name (:data:`_INPUT`), so that every table of
+    one schema is one shape. Elsewhere (Spark), or when the expression holds data of its own, the
+    queries are built and compiled each time, their dates literals.
+    """
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self.tx = transactions_table(source)
+        self.backend = _backend(self.tx, source)
+        self.shape: ir.Table | None = None
+        if self.backend.name != "duckdb":
+            return
+        tx = self.tx
+        if not isinstance(source, Workspace | ir.Table):  # our private connection: register it ourselves
+            tx = self._registered(tx)
+        op = compiled.shape(tx)
+        self.shape = None if op is None else op.to_expr()
+
+    def _registered(self, tx: ir.Table) -> ir.Table:
+        found = tx.op().find(ops.InMemoryTable)
+        if len(found) != 1:
+            return tx
+        node = found[0]
+        self.backend.con.register(_INPUT, node.data.to_pyarrow(node.schema))
+
+        def swap(op: Any, _: Any, **kwargs: Any) -> Any:
+            if op is node:
+                return ops.UnboundTable(name=_INPUT, schema=node.schema)
+            return op.__recreate__(kwargs) if kwargs else op
+
+        return tx.op().replace(swap).to_expr()
+
+    def arrow(self, key: Any, build: Callable[[ir.Table], ir.Table], values: dict[str, Any]) -> pa.Table:
+        """The result of ``build(transactions)`` as Arrow; ``key`` (with the shape) names every
+        option the query depends on, ``values`` its dates (see :mod:`xuanba.facts.compiled`)."""
+        if self.shape is None:
+            return _arrow(build(self.tx), self.source, self.backend)
+        shape = self.shape
+        query = compiled.compiled((key, shape.op()), lambda: build(shape), values, self.backend)
+        return compiled.run(query, values, self.backend)
+
+    def pandas(self, key: Any, build: Callable[[ir.Table], ir.Table], values: dict[str, Any]) -> pd.DataFrame:
+        """:meth:`arrow` as pandas."""
+        return _to_pandas(self.arrow(key, build, values))
+
+    def scores(self, facts: pa.Table, scores: Sequence[str]) -> pa.Table:
+        """The RFM ``scores`` of the DuckDB ``facts`` (with :data:`RFM_INPUTS`), sorted by id."""
+        # registered by hand, not as an ibis memtable: ibis unregisters those only when Python
+        # exits, so the connection would keep the facts' Arrow buffers (1.8 GB at 10 M customers)
+        con = self.backend.con
+        con.register(_SCORED, facts.select(["customer_id", *RFM_INPUTS]))
+        try:
+            table = compiled.unbound(self.backend.table(_SCORED))
+            query = compiled.compiled(
+                ("rfm", table.op(), tuple(scores)),
+                lambda: with_rfm(table).select("customer_id", *scores).order_by("customer_id"), {}, self.backend)
+            return compiled.run(query, {}, self.backend)
+        finally:
+            con.unregister(_SCORED)
+
+    def check_cutoff(self, cutoff: dt.date) -> None:
+        """:func:`check_first_transaction` of the transactions at ``cutoff``."""
+        first = self.pandas("first", lambda tx: tx.aggregate(first=tx.ts.min(), n=tx.count()), {})
+        check_first_transaction(int(first["n"].iloc[0]), first["first"].iloc[0], cutoff)
+
+
+def _facts_arrow(run: _Run, key: Any, build: Callable[[ir.Table, bool], ir.Table], names: Sequence[str],
+                 values: dict[str, Any], columns: Sequence[str] | None, what: str) -> pa.Table:
+    """Run the facts ``build(tx, rfm)`` makes (the columns ``names``), with only ``columns`` (see
+    :func:`_only`); ``key`` and ``values`` as :meth:`_Run.arrow`'s.
 
     On DuckDB in two steps: the facts without the RFM scores (one pass over the transactions),
     then the scores from those facts, handed back as Arrow (a view of them, not a copy); as one
     query, the facts would be computed once for the table and once for each score's cuts.
     Spark runs the one query (it reuses the shared part itself)."""
-    full = build(True)
-    expr = _only(full, columns, what)
-    scores = [c for c in expr.columns if c in RFM_COLUMNS]
-    base = build(False)
+    wanted = _chosen(names, columns, what)
+    scores = [c for c in wanted if c in RFM_COLUMNS]
+    shape = None if columns is None else tuple(columns)
     if not scores:  # without the scores' cuts, which an engine would compute even when unread
-        return _arrow(_only(base, columns, what), source)
-    backend = _backend(full, source)
-    if backend.name != "duckdb":
-        return _arrow(expr, source)
-    wanted = [c for c in expr.columns if c not in RFM_COLUMNS]
-    facts = _arrow(base.select(*wanted, *(c for c in RFM_INPUTS if c not in wanted)).order_by("customer_id"),
-                   source, backend)
-    # registered by hand, not as an ibis memtable: ibis unregisters those only when Python exits,
-    # so the connection would keep the facts' Arrow buffers (1.8 GB at 10 M customers) for good
-    name = f"_xuanba_facts_{uuid.uuid4().hex}"
-    backend.con.register(name, facts.select(["customer_id", *RFM_INPUTS]))
-    try:
-        rfm = _arrow(with_rfm(backend.table(name)).select("customer_id", *scores).order_by("customer_id"),
-                     source, backend)
-    finally:
-        backend.con.unregister(name)
+        return run.arrow((key, "plain", shape), lambda tx: _only(build(tx, False), columns, what), values)
+    if run.backend.name != "duckdb":
+        return run.arrow((key, "full", shape), lambda tx: _only(build(tx, True), columns, what), values)
+    plain = [c for c in wanted if c not in RFM_COLUMNS]
+    inputs = (*plain, *(c for c in RFM_INPUTS if c not in plain))
+    facts = run.arrow((key, "facts", inputs),
+                      lambda tx: build(tx, False).select(*inputs).order_by("customer_id"), values)
+    rfm = run.scores(facts, scores)
     if not rfm["customer_id"].equals(facts["customer_id"]):  # both sorted by the unique ids
         raise AssertionError("the RFM scores and the facts are not in the same order")
-    return pa.table({c: (rfm[c] if c in RFM_COLUMNS else facts[c]) for c in expr.columns})
+    return pa.table({c: (rfm[c] if c in RFM_COLUMNS else facts[c]) for c in wanted})
+
+
+def _chosen(names: Sequence[str], columns: Sequence[str] | None, what: str) -> list[str]:
+    """The columns :func:`_only` keeps of a table of the columns ``names``."""
+    if columns is None:
+        return list(names)
+    unknown = [c for c in columns if c not in names]
+    if unknown:
+        raise InputError(f"no {what} named {', '.join(map(repr, unknown))}",
+                         fix=f"Choose among: {', '.join(names)}.")
+    return ["customer_id", *(c for c in dict.fromkeys(columns) if c != "customer_id")]
 
 
 def _check_cutoff(tx: ir.Table, cutoff: dt.date, source: Any) -> None:
@@ -218,12 +298,7 @@ def _only(expr: ir.Table, columns: Sequence[str] | None, what: str) -> ir.Table:
     The engine then skips the facts nobody reads."""
     if columns is None:
         return expr
-    unknown = [c for c in columns if c not in expr.columns]
-    if unknown:
-        raise InputError(f"no {what} named {', '.join(map(repr, unknown))}",
-                         fix=f"Choose among: {', '.join(expr.columns)}.")
-    keep = [c for c in dict.fromkeys(columns) if c != "customer_id"]
-    return expr.select("customer_id", *keep).order_by("customer_id")
+    return expr.select(*_chosen(expr.columns, columns, what)).order_by("customer_id")
 
 
 def _finish(frame: pd.DataFrame) -> pd.DataFrame:
@@ -278,18 +353,21 @@ def customer_facts(
     {'customer_id': 'a', 'frequency': 1, 'recency': 2.0, 'T': 4.0, 'monetary_value': 30.0}
     """
     check_unit(time_unit, "time_unit")
-    tx = transactions_table(source)
+    run = _Run(source)
     if cutoff is None:
-        last = _execute(tx.aggregate(last=tx.ts.max()), source)["last"].iloc[0]
+        last = run.pandas("last", lambda tx: tx.aggregate(last=tx.ts.max()), {})["last"].iloc[0]
         if pd.isna(last):
             raise DataError("there are no transactions", fix="Load a transaction log with `xuanba ingest`.")
         cutoff = pd.Timestamp(last).date()
     cutoff_d = _as_date(cutoff)
-    _check_cutoff(tx, cutoff_d, source)
-    def build(rfm: bool) -> ir.Table:
+    run.check_cutoff(cutoff_d)
+
+    def build(tx: ir.Table, rfm: bool) -> ir.Table:
         return customer_facts_expr(tx, cutoff_d, time_unit=time_unit, merge=merge, rfm=rfm)
 
-    return same_kind(source, _finish(_facts(build, columns, "fact", source)))
+    facts = _facts_arrow(run, ("facts", time_unit, merge), build, FACT_COLUMNS,
+                         facts_values(cutoff_d, time_unit=time_unit), columns, "fact")
+    return same_kind(source, _finish(_to_pandas(facts)))
 
 
 def calibration_holdout(
@@ -321,7 +399,7 @@ def calibration_holdout(
     (1, 5.0)
     """
     check_unit(time_unit, "time_unit")
-    tx = transactions_table(source)
+    run = _Run(source)
     cal = _as_date(calibration_end)
     hold = _as_date(holdout_end)
     if hold <= cal:
@@ -329,16 +407,21 @@ def calibration_holdout(
             f"the holdout end {hold} is not after the calibration end {cal}",
             fix="Give --holdout-end a date later than --calibration-end.",
         )
-    _check_cutoff(tx, cal, source)
+    run.check_cutoff(cal)
     if merge == "day" and columns is not None and set(columns) <= {"customer_id", *HISTORY_HOLDOUT_COLUMNS}:
         # the history and the holdout count alone (a model check): one narrow aggregate
-        expr = _only(history_holdout_expr(tx, cal, hold, time_unit=time_unit), columns, "calibration column")
-        return same_kind(source, _finish(_execute(expr, source)))
+        frame = run.pandas(
+            ("history", time_unit, tuple(columns)),
+            lambda tx: _only(history_holdout_expr(tx, cal, hold, time_unit=time_unit), columns, "calibration column"),
+            history_holdout_values(cal, hold, time_unit=time_unit))
+        return same_kind(source, _finish(frame))
 
-    def build(rfm: bool) -> ir.Table:
+    def build(tx: ir.Table, rfm: bool) -> ir.Table:
         return holdout_expr(tx, cal, hold, time_unit=time_unit, merge=merge, rfm=rfm)
 
-    return same_kind(source, _finish(_facts(build, columns, "calibration column", source)))
+    table = _facts_arrow(run, ("holdout", time_unit, merge), build, (*FACT_COLUMNS, *HOLDOUT_COLUMNS),
+                         holdout_values(cal, hold, time_unit=time_unit), columns, "calibration column")
+    return same_kind(source, _finish(_to_pandas(table)))
 
 
 def facts_and_holdout(
@@ -370,17 +453,19 @@ def facts_and_holdout(
     ([2, 0], [['a', 1, 1]])
     """
     check_unit(time_unit, "time_unit")
-    tx = transactions_table(source)
+    run = _Run(source)
     cutoff_d, cal = _as_date(cutoff), _as_date(calibration_end)
     if cal >= cutoff_d:
         raise DataError(f"the holdout end {cutoff_d} is not after the calibration end {cal}",
                         fix="Give a calibration end before the cutoff.")
-    _check_cutoff(tx, cutoff_d, source)
+    run.check_cutoff(cutoff_d)
 
-    def build(rfm: bool) -> ir.Table:
+    def build(tx: ir.Table, rfm: bool) -> ir.Table:
         return customer_facts_expr(tx, cutoff_d, time_unit=time_unit, rfm=rfm, holdout_from=cal)
 
-    both = _facts_arrow(build, None, "fact", source)
+    both = _facts_arrow(run, ("facts", time_unit, "day", "holdout_from"), build,
+                        (*FACT_COLUMNS, *HOLDOUT_FROM_COLUMNS), facts_values(cutoff_d, time_unit=time_unit,
+                                                                              holdout_from=cal), None, "fact")
     names = list(HOLDOUT_FROM_COLUMNS)
     facts = _finish(_to_pandas(both.drop_columns(names)))
     check = both.select(["customer_id", *names])

@@ -35,6 +35,7 @@ import ibis.expr.types as ir
 
 from xuanba._dates import DAYS_PER_UNIT, TimeUnit, check_unit
 from xuanba._dates import as_date as _as_date
+from xuanba.facts.compiled import at, scope
 
 Merge = Literal["day", "period"]
 #: Decimals sums of money are rounded to before they are divided (see customer_facts_expr).
@@ -52,9 +53,9 @@ def purchase_days(tx: ir.Table, cutoff: dt.date | str, *, start: dt.date | str |
     """
     cutoff_d = _as_date(cutoff)
     day = tx.ts.date()
-    cond = day <= ibis.literal(cutoff_d)
+    cond = day <= at("cutoff", cutoff_d)
     if start is not None:
-        cond &= day > ibis.literal(_as_date(start))
+        cond &= day > at("start", _as_date(start))
     t = tx.filter(cond).mutate(day=day)
     is_ret = t.is_return.fill_null(False) if "is_return" in t.columns else ibis.literal(False)
     t = t.mutate(_ret=is_ret)
@@ -76,13 +77,14 @@ def _days_between(later: ir.Value, earlier: ir.Value) -> ir.Value:
     return later.delta(earlier, unit="day").cast("float64")
 
 
-def _history(first: ir.Value, last: ir.Value, occasions: ir.Value, at: dt.date, unit: float) -> dict[str, ir.Value]:
-    """``frequency``, ``recency`` and ``T`` at ``at`` of a customer whose purchase occasions up to
-    ``at`` are ``occasions``, the first on day ``first`` and the last on day ``last``: the one
+def _history(first: ir.Value, last: ir.Value, occasions: ir.Value, when: dt.date, unit: float,
+             name: str = "cutoff") -> dict[str, ir.Value]:
+    """``frequency``, ``recency`` and ``T`` at ``when`` (the date :func:`at` calls ``name``) of a
+    customer whose purchase occasions up to ``when`` are ``occasions``, the first on day ``first`` and the last on day ``last``: the one
     definition of the facts' history, of a model check's calibration history and of the history
     at a calibration end that :func:`customer_facts_expr` gives with ``holdout_from``."""
     return {"frequency": (occasions - 1).cast("int64"), "recency": _days_between(last, first) / unit,
-            "T": _days_between(ibis.literal(at), first) / unit}
+            "T": _days_between(at(name, when), first) / unit}
 
 
 #: The columns :func:`customer_facts_expr` adds with ``holdout_from`` (a calibration end before
@@ -118,8 +120,8 @@ def customer_facts_expr(
     check_from = None if holdout_from is None else _as_date(holdout_from)
     if check_from is not None and (merge != "day" or check_from >= cutoff_d):
         raise ValueError("holdout_from needs merge='day' and a date before the cutoff")
-    since = {w: days.day > ibis.literal(cutoff_d - dt.timedelta(days=w)) for w in (90, 365)}
-    prev = (days.day > ibis.literal(cutoff_d - dt.timedelta(days=730))) & ~since[365]
+    since = {w: days.day > at(f"since_{w}", cutoff_d - dt.timedelta(days=w)) for w in (90, 365)}
+    prev = (days.day > at("since_730", cutoff_d - dt.timedelta(days=730))) & ~since[365]
     margin_day = days.costed_spend - days.cost
     # Money and order counts come from every day (returns netted) ...
     money = {
@@ -139,7 +141,7 @@ def customer_facts_expr(
         buy = days.is_purchase
         calibration: dict[str, ir.Value] = {}
         if check_from is not None:  # the occasions up to the calibration end, and the last of them
-            before = buy & (days.day <= ibis.literal(check_from))
+            before = buy & (days.day <= at("check_from", check_from))
             calibration = {"_calibration_last": days.day.max(where=before),
                            "_calibration_occasions": before.cast("int64").sum()}
         f = days.group_by("customer_id").aggregate(
@@ -170,7 +172,7 @@ def customer_facts_expr(
     history = _history(f.first_purchase, f.last_purchase, f.n_occasions, cutoff_d, unit)
     frequency = history["frequency"]
     repeat_spend = f.occasion_spend - f.first_spend
-    cut = ibis.literal(cutoff_d)
+    cut = at("cutoff", cutoff_d)
     f = f.mutate(
         **history,
         monetary_value=ibis.ifelse(frequency > 0, repeat_spend / frequency.cast("float64"), 0.0),
@@ -187,15 +189,50 @@ def customer_facts_expr(
     if check_from is not None:
         # the first purchase up to the calibration end is the first purchase, when there is one
         seen = f._calibration_occasions > 0
-        at = _history(f.first_purchase, f._calibration_last, f._calibration_occasions, check_from, unit)
-        check = {**at, "frequency_holdout": (f.n_occasions - f._calibration_occasions).cast("int64"),
-                 "duration_holdout": ibis.literal((cutoff_d - check_from).days / unit)}
+        then = _history(f.first_purchase, f._calibration_last, f._calibration_occasions, check_from, unit,
+                        "check_from")
+        check = {**then, "frequency_holdout": (f.n_occasions - f._calibration_occasions).cast("int64"),
+                 "duration_holdout": at("check_duration", (cutoff_d - check_from).days / unit)}
         f = f.mutate(**{name: ibis.ifelse(seen, check[of], ibis.null(check[of].type()))
                         for name, of in HOLDOUT_FROM_COLUMNS.items()})
         extra = list(HOLDOUT_FROM_COLUMNS)
     if not rfm:
         return f.select(*(c for c in FACT_COLUMNS if c not in RFM_COLUMNS), *extra).order_by("customer_id")
     return with_rfm(f).select(*FACT_COLUMNS, *extra).order_by("customer_id")
+
+
+def facts_values(cutoff: dt.date | str, *, time_unit: TimeUnit = "week",
+                 holdout_from: dt.date | str | None = None) -> dict[str, dt.date | float]:
+    """The dates and numbers :func:`customer_facts_expr` at ``cutoff`` reads, by the names it
+    gives them (:func:`xuanba.facts.compiled.at`): what a query compiled once per shape is run
+    with (checked against the build's own at each compile).
+
+    Example
+    -------
+    >>> facts_values("2026-03-31")["since_90"]
+    datetime.date(2025, 12, 31)
+    """
+    c = _as_date(cutoff)
+    out: dict[str, dt.date | float] = {"cutoff": c, **{f"since_{w}": c - dt.timedelta(days=w) for w in (90, 365, 730)}}
+    if holdout_from is not None:
+        h = _as_date(holdout_from)
+        out |= {"check_from": h, "check_duration": (c - h).days / DAYS_PER_UNIT[time_unit]}
+    return out
+
+
+def holdout_values(calibration_end: dt.date | str, holdout_end: dt.date | str, *,
+                   time_unit: TimeUnit = "week") -> dict[str, dt.date | float]:
+    """As :func:`facts_values`, of :func:`holdout_expr`."""
+    cal, hold = _as_date(calibration_end), _as_date(holdout_end)
+    return {**facts_values(cal, time_unit=time_unit), "holdout_cutoff": hold, "holdout_start": cal,
+            "holdout_duration": (hold - cal).days / DAYS_PER_UNIT[time_unit]}
+
+
+def history_holdout_values(calibration_end: dt.date | str, holdout_end: dt.date | str, *,
+                           time_unit: TimeUnit = "week") -> dict[str, dt.date | float]:
+    """As :func:`facts_values`, of :func:`history_holdout_expr`."""
+    cal, hold = _as_date(calibration_end), _as_date(holdout_end)
+    return {"cutoff": hold, "calibration_end": cal, "duration": (hold - cal).days / DAYS_PER_UNIT[time_unit]}
 
 
 def _occasions(days: ir.Table, cutoff: dt.date, unit: float, merge: Merge) -> ir.Table:
@@ -207,7 +244,7 @@ def _occasions(days: ir.Table, cutoff: dt.date, unit: float, merge: Merge) -> ir
         raise ValueError(f"merge must be 'day' or 'period', not {merge!r}")
     # Periods are counted backwards from the cutoff so that the last period ends on it; an
     # occasion is dated by the first purchase day inside its period.
-    back = _days_between(ibis.literal(cutoff), buys.day)
+    back = _days_between(at("cutoff", cutoff), buys.day)
     buys = buys.mutate(_k=(back / unit).floor().cast("int64"))
     per = buys.group_by(["customer_id", "_k"]).aggregate(occasion=buys.day.min(), spend=buys.spend.sum())
     return per.select("customer_id", "occasion", "spend")
@@ -327,8 +364,9 @@ def holdout_expr(
     if hold <= cal:
         raise ValueError("holdout_end must be after calibration_end")
     facts = customer_facts_expr(tx, cal, time_unit=time_unit, merge=merge, rfm=False)
-    days = purchase_days(tx, hold, start=cal)
-    occ = _occasions(days, hold, DAYS_PER_UNIT[time_unit], merge)
+    with scope("holdout_"):  # the holdout's own purchase days, after the calibration's
+        days = purchase_days(tx, hold, start=cal)
+        occ = _occasions(days, hold, DAYS_PER_UNIT[time_unit], merge)
     h_occ = occ.group_by("customer_id").aggregate(frequency_holdout=occ.count(), spend_holdout=occ.spend.sum())
     h_rev = days.group_by("customer_id").aggregate(revenue_holdout=days.spend.sum())
     out = facts.left_join(h_occ, "customer_id").drop("customer_id_right")
@@ -340,12 +378,15 @@ def holdout_expr(
         monetary_value_holdout=ibis.ifelse(
             freq > 0, out.spend_holdout / freq.cast("float64"), 0.0
         ),
-        duration_holdout=ibis.literal((hold - cal).days / DAYS_PER_UNIT[time_unit]),
+        duration_holdout=at("holdout_duration", (hold - cal).days / DAYS_PER_UNIT[time_unit]),
     )
-    holdout = ("frequency_holdout", "revenue_holdout", "monetary_value_holdout", "duration_holdout")
     if not rfm:
-        return out.select(*(c for c in FACT_COLUMNS if c not in RFM_COLUMNS), *holdout).order_by("customer_id")
-    return with_rfm(out).select(*FACT_COLUMNS, *holdout).order_by("customer_id")
+        return out.select(*(c for c in FACT_COLUMNS if c not in RFM_COLUMNS), *HOLDOUT_COLUMNS).order_by("customer_id")
+    return with_rfm(out).select(*FACT_COLUMNS, *HOLDOUT_COLUMNS).order_by("customer_id")
+
+
+#: What :func:`holdout_expr` adds to the facts.
+HOLDOUT_COLUMNS: tuple[str, ...] = ("frequency_holdout", "revenue_holdout", "monetary_value_holdout", "duration_holdout")
 
 
 #: What :func:`history_holdout_expr` gives (with ``customer_id``): the purchase history at the
@@ -375,7 +416,7 @@ def history_holdout_expr(
     if hold <= cal:
         raise ValueError("holdout_end must be after calibration_end")
     days = purchase_days(tx, hold)
-    before = days.day <= ibis.literal(cal)
+    before = days.day <= at("calibration_end", cal)
     buy_before = days.is_purchase & before
     f = days.group_by("customer_id").aggregate(
         first_purchase=days.day.min(where=buy_before),
@@ -385,9 +426,9 @@ def history_holdout_expr(
     )
     f = f.filter(f.n_occasions > 0)
     f = f.mutate(
-        **_history(f.first_purchase, f.last_purchase, f.n_occasions, cal, unit),
+        **_history(f.first_purchase, f.last_purchase, f.n_occasions, cal, unit, "calibration_end"),
         frequency_holdout=f.frequency_holdout.cast("int64"),
-        duration_holdout=ibis.literal((hold - cal).days / unit),
+        duration_holdout=at("duration", (hold - cal).days / unit),
     )
     return f.select("customer_id", *HISTORY_HOLDOUT_COLUMNS).order_by("customer_id")
 
