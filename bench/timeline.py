@@ -23,6 +23,7 @@ PIECES: tuple[str, ...] = (
     "xuanba.facts:calibration_holdout",
     "xuanba.facts:facts_and_holdout",
     "xuanba.facts.compute:_arrow",
+    "xuanba.facts.compiled:run",
     "xuanba.facts.compute:_to_pandas",
     "xuanba.rounds.run:gather_fields",
     "xuanba.rounds.run:_predict",
