@@ -486,9 +486,9 @@ def test_facts_without_their_rfm_scores_do_not_compute_the_cuts(cdnow_tx, monkey
     seen: list[str] = []
     run = compiled.run  # every query of the facts on DuckDB goes through it
 
-    def spy(query, values, backend):  # noqa: ANN001, ANN202
+    def spy(query, values, backend, batch_rows):  # noqa: ANN001, ANN202
         seen.append(query.sql)
-        return run(query, values, backend)
+        return run(query, values, backend, batch_rows)
 
     monkeypatch.setattr(compiled, "run", spy)
     calibration_holdout(cdnow_tx, CAL_END, HOLD_END, columns=["frequency", "T"])

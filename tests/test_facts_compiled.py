@@ -100,9 +100,9 @@ def _queries_of(call) -> list[compiled.Query]:  # noqa: ANN001
     seen: list[compiled.Query] = []
     run = compiled.run
 
-    def spy(query, values, backend):  # noqa: ANN001, ANN202
+    def spy(query, values, backend, batch_rows):  # noqa: ANN001, ANN202
         seen.append(query)
-        return run(query, values, backend)
+        return run(query, values, backend, batch_rows)
 
     compiled.run = spy
     try:

@@ -54,8 +54,6 @@ CACHE_SIZE = 128
 STATS = {"compiles": 0, "hits": 0}
 #: Whether :func:`compiled` keeps what it compiles (the tests turn it off to compare).
 ENABLED = True
-#: The rows of each record batch read from DuckDB (as ``compute.BATCH_ROWS``).
-BATCH_ROWS = 1 << 20
 
 _CACHE: OrderedDict[Any, Query] = OrderedDict()
 _LOCK = threading.Lock()
@@ -191,9 +189,10 @@ def clear() -> None:
         _CACHE.clear()
 
 
-def run(query: Query, values: dict[str, Any], backend: Any) -> pa.Table:
+def run(query: Query, values: dict[str, Any], backend: Any, batch_rows: int = 1 << 20) -> pa.Table:
     """Run ``query`` on the DuckDB ``backend`` with its variables set to ``values``: its Arrow
-    table, typed as Ibis types it, read in record batches as DuckDB makes them."""
+    table, typed as Ibis types it, read in record batches of about ``batch_rows`` rows as DuckDB
+    makes them (its whole result collected first, then converted, was held twice at once)."""
     from ibis.backends.duckdb.converter import DuckDBPyArrowData
 
     con = backend.con
@@ -201,5 +200,5 @@ def run(query: Query, values: dict[str, Any], backend: Any) -> pa.Table:
         value = values[name]
         kind = "DOUBLE" if isinstance(value, float) else "DATE"
         con.execute(f"SET VARIABLE {PREFIX}{name} = CAST(? AS {kind})", [value])
-    table = con.sql(query.sql).to_arrow_reader(BATCH_ROWS).read_all()
+    table = con.sql(query.sql).to_arrow_reader(batch_rows).read_all()
     return DuckDBPyArrowData.convert_table(table, query.schema)

@@ -212,7 +212,7 @@ class _Run:
             return _arrow(build(self.tx), self.source, self.backend)
         shape = self.shape
         query = compiled.compiled((key, shape.op()), lambda: build(shape), values, self.backend)
-        return compiled.run(query, values, self.backend)
+        return compiled.run(query, values, self.backend, BATCH_ROWS)
 
     def pandas(self, key: Any, build: Callable[[ir.Table], ir.Table], values: dict[str, Any]) -> pd.DataFrame:
         """:meth:`arrow` as pandas."""
@@ -229,7 +229,7 @@ class _Run:
             query = compiled.compiled(
                 ("rfm", table.op(), tuple(scores)),
                 lambda: with_rfm(table).select("customer_id", *scores).order_by("customer_id"), {}, self.backend)
-            return compiled.run(query, {}, self.backend)
+            return compiled.run(query, {}, self.backend, BATCH_ROWS)
         finally:
             con.unregister(_SCORED)
 
