@@ -90,6 +90,7 @@ def test_a_second_workspace_of_the_same_schema_reuses_the_sql(tmp_path):
         got = facts_and_holdout(ws, "2026-02-10", "2026-01-05")
         assert compiled.STATS["compiles"] == before["compiles"]
         assert compiled.STATS["hits"] == before["hits"] + 3  # the cutoff's check, the facts, their scores
+        assert ws.con.execute("SELECT count(*) FROM duckdb_variables()").fetchone()[0] == 0  # none left set
         want = _fresh(facts_and_holdout, ws, "2026-02-10", "2026-01-05")
     _same(got, want)
     assert list(got[0]["customer_id"]) == ["x", "y"]

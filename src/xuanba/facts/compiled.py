@@ -196,9 +196,13 @@ def run(query: Query, values: dict[str, Any], backend: Any, batch_rows: int = 1 
     from ibis.backends.duckdb.converter import DuckDBPyArrowData
 
     con = backend.con
-    for name in query.variables:
-        value = values[name]
-        kind = "DOUBLE" if isinstance(value, float) else "DATE"
-        con.execute(f"SET VARIABLE {PREFIX}{name} = CAST(? AS {kind})", [value])
-    table = con.sql(query.sql).to_arrow_reader(batch_rows).read_all()
+    try:
+        for name in query.variables:
+            value = values[name]
+            kind = "DOUBLE" if isinstance(value, float) else "DATE"
+            con.execute(f"SET VARIABLE {PREFIX}{name} = CAST(? AS {kind})", [value])
+        table = con.sql(query.sql).to_arrow_reader(batch_rows).read_all()
+    finally:  # the connection left as it was found (it may be the caller's own)
+        for name in query.variables:
+            con.execute(f"RESET VARIABLE {PREFIX}{name}")
     return DuckDBPyArrowData.convert_table(table, query.schema)
