@@ -104,6 +104,20 @@ def copy_of(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(shutil.copytree(folder, tmp_path_factory.mktemp(folder.name) / folder.name))
 
 
+def put_back(pristine: Path, live: Path) -> Path:
+    """``live`` made again a copy of ``pristine``, in place, whatever a test did to it (a file
+    truncated or replaced, a folder turned into a link): for a round built once per module whose
+    workspace names its ``--roster-out`` folder by its absolute path, so that a copy elsewhere
+    would still name the original. The files are copied with a new time, as a round writing them
+    again would leave them (the outputs keep what they read by a file's inode, time and size)."""
+    if live.is_symlink() or live.is_file():
+        live.unlink()
+    elif live.exists():
+        shutil.rmtree(live)
+    shutil.copytree(pristine, live, symlinks=True, copy_function=shutil.copy)
+    return live
+
+
 def demo_copy(demo_built: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A copy of one's own of the demo's output folder (the ``demo_built`` fixture), and what
     ``xuanba demo --json`` printed."""

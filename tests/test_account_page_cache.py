@@ -8,10 +8,12 @@ emptied."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tests._helpers import put_back
 from tests.test_round_engine import BUSY_STANDARD, _workspace, simulated_transactions
 from xuanba import Workspace
 from xuanba.rounds.engine import run_round_on_engine
@@ -47,6 +49,28 @@ def _build(tmp_path, side, name: str, *, roster_out: bool = True, cap: int = 50)
     return path, folder
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, side):
+    """:func:`_build` with a roster output, run once for the module's three tests that start from
+    it (a round: most of each one's time), its folder kept as built beside it."""
+    live = tmp_path_factory.mktemp("page-cache") / "round"
+    live.mkdir()
+    path, folder = _build(live, side, "held")
+    return live, Path(shutil.copytree(live, live.parent / "pristine")), path, folder
+
+
+@pytest.fixture()
+def held(built):
+    """The module's round as :func:`_build` left it, put back in place whatever the test before
+    wrote (its workspace names the roster output by its absolute path), and every cache emptied:
+    the test starts as on a round of its own."""
+    live, pristine, path, folder = built
+    put_back(pristine, live)
+    for name in CACHES:
+        getattr(account_data, name).clear()
+    return path, folder
+
+
 def _view(path, owner=None) -> dict:
     with Workspace(path, read_only=True) as ws:
         return account_data.account_work(ws, 1, owner=owner, lang="en")
@@ -69,10 +93,10 @@ def _rep(path) -> str:
         return str(ws.sql("SELECT owner FROM customers WHERE owner IS NOT NULL ORDER BY 1 LIMIT 1")["owner"].iloc[0])
 
 
-def test_the_next_view_builds_no_promise_ledger(tmp_path, side, monkeypatch):
+def test_the_next_view_builds_no_promise_ledger(held, monkeypatch):
     from xuanba.accounts import commitments
 
-    path, _ = _build(tmp_path, side, "held")
+    path, _ = held
     first = _fresh(path)
     assert first["overdue"]["count"] > 0
     built = []
@@ -84,10 +108,10 @@ def test_the_next_view_builds_no_promise_ledger(tmp_path, side, monkeypatch):
     assert built == []  # the manager's and the rep's pages: the kept ledger
 
 
-def test_commitments_ingested_since_are_counted(tmp_path, side):
+def test_commitments_ingested_since_are_counted(held, side):
     from xuanba.ingest import ingest
 
-    path, _ = _build(tmp_path, side, "more")
+    path, _ = held
     before = _view(path)
     rep = _rep(path)
     mine = _view(path, rep)
@@ -105,8 +129,8 @@ def test_commitments_ingested_since_are_counted(tmp_path, side):
     assert _view(path, rep)["overdue"] != mine["overdue"]
 
 
-def test_a_roster_output_a_later_round_replaced_is_not_read_from_the_kept_page(tmp_path, side):
-    path, folder = _build(tmp_path, side, "replaced")
+def test_a_roster_output_a_later_round_replaced_is_not_read_from_the_kept_page(held, side):
+    path, folder = held
     held = _view(path)
     assert held["selection_note"] is None
     tx, _ = side

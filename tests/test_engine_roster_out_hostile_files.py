@@ -12,11 +12,13 @@ import json
 import os
 import re
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tests._helpers import put_back
 from tests._helpers import store as put
 from tests.test_round_engine import BUSY_STANDARD, _workspace, simulated_transactions
 from xuanba import Workspace
@@ -48,6 +50,26 @@ def _round(tmp_path):
     return path, tmp_path / "out", rnd
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """:func:`_round` run once for the module (a round: most of each test's time), its folder
+    kept as built beside it."""
+    live = tmp_path_factory.mktemp("hostile") / "round"
+    live.mkdir()
+    path, out, rnd = _round(live)
+    pristine = Path(shutil.copytree(live, live.parent / "pristine", symlinks=True))
+    return live, pristine, path, out, rnd
+
+
+@pytest.fixture()
+def hostile_round(built):
+    """The module's round as :func:`_round` left it, whatever the test before did to its files
+    (put back in place: the stored round names its roster output by its absolute path)."""
+    live, pristine, path, out, rnd = built
+    put_back(pristine, live)
+    return path, out, rnd
+
+
 def _outputs(path, tmp_path, lang="en") -> dict:
     """What each output says of the round, every one of them run (none may raise)."""
     from xuanba.outputs.report import write_report
@@ -73,8 +95,8 @@ def _truncate(file) -> None:
 
 
 @pytest.mark.parametrize("attack", ["other shape", "truncated", "link elsewhere"])
-def test_a_roster_file_that_is_not_the_rounds_is_said_unreadable_or_replaced_never_read(tmp_path, attack):
-    path, out, rnd = _round(tmp_path)
+def test_a_roster_file_that_is_not_the_rounds_is_said_unreadable_or_replaced_never_read(tmp_path, hostile_round, attack):
+    path, out, rnd = hostile_round
     roster = out / "roster.parquet"
     if attack == "other shape":
         roster.unlink()
@@ -96,7 +118,7 @@ def test_a_roster_file_that_is_not_the_rounds_is_said_unreadable_or_replaced_nev
     assert "无法作为本轮名单读取" in zh["report"]
 
 
-def test_a_truncated_fields_file_leaves_the_names_unknown_and_says_so(tmp_path):
+def test_a_truncated_fields_file_leaves_the_names_unknown_and_says_so(tmp_path, hostile_round):
     """The roster is the round's; its fields file is truncated: the lists cover the selection,
     said so, and a customer page of an unselected customer still answers."""
     from starlette.testclient import TestClient
@@ -104,7 +126,7 @@ def test_a_truncated_fields_file_leaves_the_names_unknown_and_says_so(tmp_path):
     from tests.web.helpers import PASSWORD, log_in
     from xuanba.web import create_app, store
 
-    path, out, rnd = _round(tmp_path)
+    path, out, rnd = hostile_round
     _truncate(out / "fields.parquet")
     got = _outputs(path, tmp_path)
     assert "are those of the selected customers only" in got["work"]["selection_note"]
@@ -119,9 +141,9 @@ def test_a_truncated_fields_file_leaves_the_names_unknown_and_says_so(tmp_path):
     assert r.status_code == 404  # their owner cannot be read: not shown to a rep as theirs
 
 
-def test_a_roster_out_folder_that_is_a_link_elsewhere_is_read_as_the_folder_it_names(tmp_path):
+def test_a_roster_out_folder_that_is_a_link_elsewhere_is_read_as_the_folder_it_names(tmp_path, hostile_round):
     """The folder moved and a link left in its place: the files are the round's, read through it."""
-    path, out, rnd = _round(tmp_path)
+    path, out, rnd = hostile_round
     moved = tmp_path / "moved"
     shutil.move(out, moved)
     os.symlink(moved, out, target_is_directory=True)
@@ -130,8 +152,8 @@ def test_a_roster_out_folder_that_is_a_link_elsewhere_is_read_as_the_folder_it_n
     assert got["work"]["selection_note"] is None
 
 
-def test_hostile_names_read_from_the_roster_output_reach_the_pages_as_text(tmp_path):
-    path, out, rnd = _round(tmp_path)
+def test_hostile_names_read_from_the_roster_output_reach_the_pages_as_text(tmp_path, hostile_round):
+    path, out, rnd = hostile_round
     got = _outputs(path, tmp_path)
     sel = set(rnd.roster["customer_id"].astype(str))
     warm = [r[0] for r in next(s for s in got["work"]["sections"] if s["id"] == "accounts-keep-warm")["table"]["rows"]]

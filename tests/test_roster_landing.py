@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import shutil
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tests._helpers import put_back
 from tests.test_round_engine import BUSY_STANDARD, simulated_transactions
 from xuanba.errors import InputError
 from xuanba.rounds import load_round
@@ -29,6 +32,26 @@ def _shas(folder) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def tx():
     return simulated_transactions(300, seed=2)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, tx):
+    """The round at the first cutoff stored in ``w.duckdb`` with its roster output in ``out``, run
+    once for the module's three tests that start from it, its folder kept as built beside it."""
+    live = tmp_path_factory.mktemp("landing") / "round"
+    live.mkdir()
+    first = run_round_on_engine(tx, BUSY_STANDARD, CUTS[0], roster_out=live / "out", workspace=live / "w.duckdb",
+                                check_model=False)
+    return live, Path(shutil.copytree(live, live.parent / "pristine")), first
+
+
+@pytest.fixture()
+def first_round(built):
+    """``(out, workspace, round)`` of the module's first round, put back in place whatever the
+    test before wrote (the stored round names its roster output by its absolute path)."""
+    live, pristine, first = built
+    put_back(pristine, live)
+    return live / "out", live / "w.duckdb", first
 
 
 def _fields_write_fails(monkeypatch, after_bytes: bool = True):
@@ -56,9 +79,8 @@ def _fields_write_fails(monkeypatch, after_bytes: bool = True):
     monkeypatch.setattr(ro, "_folder_landing", landing)
 
 
-def test_a_failed_fields_write_leaves_the_earlier_roster_and_fields_whole(tmp_path, tx, monkeypatch):
-    out = tmp_path / "out"
-    run_round_on_engine(tx, BUSY_STANDARD, CUTS[0], roster_out=out, check_model=False)
+def test_a_failed_fields_write_leaves_the_earlier_roster_and_fields_whole(first_round, tx, monkeypatch):
+    out, _, _ = first_round  # the earlier round's roster output (the failing round stores nowhere)
     before = _shas(out)
     assert set(before) == {"roster.parquet", "fields.parquet"}
     _fields_write_fails(monkeypatch)
@@ -68,11 +90,10 @@ def test_a_failed_fields_write_leaves_the_earlier_roster_and_fields_whole(tmp_pa
     assert _shas(out) == before  # the new roster was written too, but never swapped in; no temporary left
 
 
-def test_a_round_that_fails_to_store_leaves_the_earlier_roster_out_whole(tmp_path, tx, monkeypatch):
+def test_a_round_that_fails_to_store_leaves_the_earlier_roster_out_whole(first_round, tx, monkeypatch):
     import xuanba.rounds.store as store
 
-    out, ws = tmp_path / "out", tmp_path / "w.duckdb"
-    first = run_round_on_engine(tx, BUSY_STANDARD, CUTS[0], roster_out=out, workspace=ws, check_model=False)
+    out, ws, first = first_round
     before = _shas(out)
 
     def full(*_a, **_k):
@@ -86,9 +107,8 @@ def test_a_round_that_fails_to_store_leaves_the_earlier_roster_out_whole(tmp_pat
     assert stored.round_id == first.round_id and stored.meta["roster_out"] == str(out)
 
 
-def test_a_stored_round_finds_its_own_roster_in_roster_out(tmp_path, tx):
-    out, ws = tmp_path / "out", tmp_path / "w.duckdb"
-    run_round_on_engine(tx, BUSY_STANDARD, CUTS[0], roster_out=out, workspace=ws, check_model=False)
+def test_a_stored_round_finds_its_own_roster_in_roster_out(first_round, tx):
+    out, ws, _ = first_round
     before = _shas(out)
     rnd = run_round_on_engine(tx, BUSY_STANDARD, CUTS[1], roster_out=out, workspace=ws, check_model=False)
     after = _shas(out)

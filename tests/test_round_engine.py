@@ -242,13 +242,21 @@ def test_engine_round_checks_a_named_model_as_the_workspace_round_does(tmp_path,
         pd.testing.assert_frame_equal(frame, want_frame, check_dtype=False, rtol=1e-9)
 
 
-def test_engine_round_equals_the_workspace_round_on_a_hostile_simulated_base(tmp_path):
+@pytest.fixture(scope="module")
+def hostile_base(tmp_path_factory):
+    """The hostile simulated base (:func:`simulated_transactions`), its workspace and the
+    workspace round of :data:`BUSY_STANDARD` on it at 2025-12-31 (not stored, no model check):
+    the round two tests compare the engine's with, run once for them (read only)."""
+    tx = simulated_transactions()
+    path = _workspace(tmp_path_factory.mktemp("hostile-base"), tx)
+    return tx, path, run_round(path, load_standard(BUSY_STANDARD), "2025-12-31", store=False, check_model=False)
+
+
+def test_engine_round_equals_the_workspace_round_on_a_hostile_simulated_base(tmp_path, hostile_base):
     """600 simulated customers with markup, formula and Chinese ids, costs on part of the rows,
     returns: every normalisation, gates, quota, bar, tie-break and a binding capacity agree."""
-    tx = simulated_transactions()
-    path = _workspace(tmp_path, tx)
+    tx, path, want = hostile_base
     std = load_standard(BUSY_STANDARD)
-    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
     assert want.meta["n_left_out_by_capacity"] > 0 and want.meta["n_gated_out"] > 0  # the parts are exercised
     assert want.roster["gates_failed"].ne("").any() and want.roster["cheapest_criterion"].ne("").any()
     got = run_round_on_engine(tx, std, "2025-12-31", roster_out=tmp_path / "out")  # in memory: a private DuckDB
@@ -256,11 +264,10 @@ def test_engine_round_equals_the_workspace_round_on_a_hostile_simulated_base(tmp
     assert set(read_roster(tmp_path / "out")["customer_id"]) == set(tx["customer_id"][~tx["is_return"]])
 
 
-def test_roster_out_writes_the_whole_roster_and_every_field_and_the_workspace_keeps_the_selection(tmp_path):
-    tx = simulated_transactions(300, seed=8)
-    path = _workspace(tmp_path, tx)
+def test_roster_out_writes_the_whole_roster_and_every_field_and_the_workspace_keeps_the_selection(tmp_path,
+                                                                                                  hostile_base):
+    tx, path, want = hostile_base
     std = load_standard(BUSY_STANDARD)
-    want = run_round(path, std, "2025-12-31", store=False, check_model=False)
     out = tmp_path / "out"
     with Workspace(path, read_only=True) as ws:
         got = run_round_on_engine(ws.table("transactions"), std, "2025-12-31", roster_out=out,

@@ -622,7 +622,9 @@ def test_the_account_analyses_of_an_engine_round_are_the_workspace_rounds(tmp_pa
     want = run_round(path, std, "2025-12-31", store=False, check_model=False)
     book = {"profit_by_size", "promises", "owners", "keep_warm", "receivables", "personas"}
     assert book <= set(want.tables)
-    got = run_round_on_engine(tx, std, "2025-12-31", side_tables=path, check_model=False)
+    # stored as any round (the report reads it below): one round, side tables read from --workspace
+    # as given, stored there too (without side_tables= it reads them from the workspace alike)
+    got = stored = run_round_on_engine(tx, std, "2025-12-31", side_tables=path, workspace=path, check_model=False)
     assert book <= set(got.tables) and set(got.tables) == set(want.tables)
     for key in sorted(book):
         a, b = got.tables[key], want.tables[key]
@@ -630,8 +632,6 @@ def test_the_account_analyses_of_an_engine_round_are_the_workspace_rounds(tmp_pa
         _same_table(a.frame, b.frame, key)
     assert len(want.tables["keep_warm"].frame) and len(want.tables["receivables"].frame) > 1
     assert want.tables["keep_warm"].info["potential_source"] == "potential_score"
-    # stored as any round: the report reads them
-    stored = run_round_on_engine(tx, std, "2025-12-31", workspace=path, check_model=False)
     again = load_round(path, stored.round_id)
     for key in sorted(book):
         assert _same_numbers(again.tables[key].info, want.tables[key].info), key

@@ -102,13 +102,28 @@ def test_the_same_source_gives_the_same_roster_as_ingest_then_a_workspace_round(
     assert rows["used"] == report.loaded
 
 
+REJECTS_ROWS = [3, 40, 41]
+
+
+@pytest.fixture(scope="module")
+def clean_round(tmp_path_factory):
+    """The transactions of :func:`test_a_row_ingest_rejects_is_left_out_and_counted` without its
+    bad rows, and the engine round on them with its roster output: the same round whichever kind
+    of bad row a case puts there, so run once for the five (read only)."""
+    tx = _plain(150, seed=8)
+    folder = tmp_path_factory.mktemp("rejects")
+    clean = run_round_on_engine(duckdb_source(_parquet(tx.drop(index=REJECTS_ROWS), folder / "ok.parquet")),
+                                BUSY_STANDARD, CUTOFF, roster_out=folder / "ok", check_model=False)
+    return tx, clean, folder / "ok"
+
+
 @pytest.mark.parametrize("change", ["empty id", "date before 1900", "missing date", "nan amount", "inf amount"])
-def test_a_row_ingest_rejects_is_left_out_and_counted(tmp_path, change):
+def test_a_row_ingest_rejects_is_left_out_and_counted(tmp_path, clean_round, change):
     """One kind of bad row at a time: the round equals the round on the source without those rows
     (the fit, every customer's fields and the roster) and says how many it left out and why."""
-    tx = _plain(150, seed=8)
+    tx, clean, ok = clean_round
     bad = tx.copy()
-    rows = [3, 40, 41]
+    rows = REJECTS_ROWS
     if change == "empty id":
         bad.loc[rows, "customer_id"] = ""
         reason = "missing customer id"
@@ -123,14 +138,12 @@ def test_a_row_ingest_rejects_is_left_out_and_counted(tmp_path, change):
         reason = "non-numeric amount"
     got = run_round_on_engine(duckdb_source(_parquet(bad, tmp_path / "bad.parquet")), BUSY_STANDARD, CUTOFF,
                               roster_out=tmp_path / "bad", check_model=False)
-    clean = run_round_on_engine(duckdb_source(_parquet(tx.drop(index=rows), tmp_path / "ok.parquet")),
-                                BUSY_STANDARD, CUTOFF, roster_out=tmp_path / "ok", check_model=False)
     assert got.meta["source_rows"] == {"input_rows": len(tx), "used": len(tx) - 3, "rejected": 3,
                                        "rejected_by_reason": {reason: 3}}
     assert clean.meta["source_rows"]["rejected"] == 0
-    pd.testing.assert_frame_equal(read_roster(tmp_path / "bad"), read_roster(tmp_path / "ok"))
+    pd.testing.assert_frame_equal(read_roster(tmp_path / "bad"), read_roster(ok))
     fields = pd.read_parquet(tmp_path / "bad" / "fields.parquet")
-    pd.testing.assert_frame_equal(fields, pd.read_parquet(tmp_path / "ok" / "fields.parquet"))
+    pd.testing.assert_frame_equal(fields, pd.read_parquet(ok / "fields.parquet"))
     assert fields["tenure_days"].max() < 3 * 365 and "" not in set(fields["customer_id"])
     for key in ("data_sha256", "roster_sha256", "models", "summary"):
         assert got.meta[key] == clean.meta[key], key

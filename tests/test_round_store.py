@@ -3,6 +3,8 @@ slice larger than :data:`~xuanba.rounds.store.SLICE_ROWS`, and DuckDB's threads 
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,12 +21,11 @@ from xuanba.workspace import shown_bytes
 TABLES = ("rounds", "roster", "round_criteria", "round_points", "round_fields", "round_tables")
 
 
-@pytest.fixture()
-def scored(tmp_path):
-    """A round of 60 customers, not stored, with a missing prediction (a NULL raw value) and a
-    field of numbers and text mixed (stored as text)."""
+@pytest.fixture(scope="module")
+def scored_once(tmp_path_factory):
+    """The round of :func:`scored`, run once for the module; never handed to a test itself."""
     tx = make_transactions(seed=11, n=60)
-    path = tmp_path / "source.duckdb"
+    path = tmp_path_factory.mktemp("scored") / "source.duckdb"
     store_tx(path, tx)
     preds = predictions_for(tx.customer_id)
     preds.loc[3, "p_alive"] = np.nan
@@ -32,6 +33,16 @@ def scored(tmp_path):
                           "note": pd.Series([7 if i % 3 else f"x{i}" for i in range(len(preds))], dtype=object)})
     std = load_standard(starter_standard("en").replace("max_accounts = 500", "max_accounts = 12"))
     return run_round(path, std, CUTOFF, predictions=preds, extra_fields=extra, store=False)
+
+
+@pytest.fixture()
+def scored(scored_once):
+    """A round of 60 customers, not stored, with a missing prediction (a NULL raw value) and a
+    field of numbers and text mixed (stored as text). A deep copy of one's own of the module's
+    round, as the round left it: its contributions still in parts (reading them makes the long
+    table, and the saver stores the parts of a round whose table is not made), its frames
+    untouched by the tests before."""
+    return copy.deepcopy(scored_once)
 
 
 def _stored(path) -> dict[str, pd.DataFrame]:
