@@ -8,7 +8,9 @@ dates (and the holdout's length) through :func:`at`: outside a :func:`compiled` 
 literal it always was (Spark, and any caller of the expressions); inside one, a DuckDB variable
 (``getvariable``, folded into a constant when the query is bound), and the SQL of the build is
 kept under the shape's key, process-wide, for every connection. A later query of that shape
-sets the variables on its own connection and runs the kept text, building nothing.
+sets the variables on its own connection and runs the kept text, building nothing. The
+variables are the connection's own (each cursor has its own): a thread per cursor is safe, and
+a second thread on one connection is refused (:func:`alone`), as DuckDB itself would refuse it.
 
 The key must hold everything the SQL depends on: the caller gives its options, and
 :func:`shape` the transactions' expression with its tables unbound (name, namespace and schema;
@@ -160,7 +162,7 @@ class Query:
 def compiled(key: Any, build: Callable[[], ir.Table], values: dict[str, Any], backend: Any) -> Query:
     """The query ``build()`` makes, for the DuckDB ``backend``: compiled the first time ``key``
     is seen, then kept. ``values`` are the variables this call's query reads (the build must read
-    exactly those, with those values: checked whenever it runs). ``key`` must hold everything the
+    exactly those, with those values: checked each time it is compiled, not on a reuse). ``key`` must hold everything the
     SQL depends on besides these values (see the module docstring)."""
     full = (key, type(backend.compiler), backend.dialect, ibis.options.sql.fuse_selects)
     with _LOCK:
