@@ -8,7 +8,9 @@ dates (and the holdout's length) through :func:`at`: outside a :func:`compiled` 
 literal it always was (Spark, and any caller of the expressions); inside one, a DuckDB variable
 (``getvariable``, folded into a constant when the query is bound), and the SQL of the build is
 kept under the shape's key, process-wide, for every connection. A later query of that shape
-sets the variables on its own connection and runs the kept text, building nothing.
+sets the variables on its own connection and runs the kept text, building nothing. The
+variables are the connection's own (each cursor has its own): a thread per cursor is safe, and
+a second thread on one connection is refused (:func:`alone`), as DuckDB itself would refuse it.
 
 The key must hold everything the SQL depends on: the caller gives its options, and
 :func:`shape` the transactions' expression with its tables unbound (name, namespace and schema;
@@ -36,6 +38,7 @@ import contextlib
 import contextvars
 import datetime as dt
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -57,6 +60,10 @@ ENABLED = True
 
 _CACHE: OrderedDict[Any, Query] = OrderedDict()
 _LOCK = threading.Lock()
+#: Which DuckDB connections run a kept query now (a re-entrant lock each, never waited for): a
+#: connection's variables are its own (each cursor has its own), so two threads running kept
+#: queries on *one* connection would read each other's dates, or none (NULL: no rows), silently.
+_RUNNING: weakref.WeakKeyDictionary[Any, threading.RLock] = weakref.WeakKeyDictionary()
 
 
 @ibis.udf.scalar.builtin(name="getvariable")
@@ -155,7 +162,7 @@ class Query:
 def compiled(key: Any, build: Callable[[], ir.Table], values: dict[str, Any], backend: Any) -> Query:
     """The query ``build()`` makes, for the DuckDB ``backend``: compiled the first time ``key``
     is seen, then kept. ``values`` are the variables this call's query reads (the build must read
-    exactly those, with those values: checked whenever it runs). ``key`` must hold everything the
+    exactly those, with those values: checked each time it is compiled, not on a reuse). ``key`` must hold everything the
     SQL depends on besides these values (see the module docstring)."""
     full = (key, type(backend.compiler), backend.dialect, ibis.options.sql.fuse_selects)
     with _LOCK:
@@ -189,6 +196,31 @@ def clear() -> None:
         _CACHE.clear()
 
 
+@contextlib.contextmanager
+def alone(con: Any) -> Iterator[None]:
+    """Inside, this thread alone uses the DuckDB connection ``con`` for the facts: another thread
+    that tries meanwhile gets an error at once (DuckDB serves a connection to one thread at a
+    time; before the dates were variables, such a race failed inside DuckDB, loudly).
+
+    Example
+    -------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> with alone(con), alone(con):  # the same thread may nest
+    ...     con.execute("SELECT 1").fetchone()
+    (1,)
+    """
+    with _LOCK:
+        lock = _RUNNING.setdefault(con, threading.RLock())
+    if not lock.acquire(blocking=False):
+        raise RuntimeError("another thread is computing facts on this DuckDB connection: give each "
+                           "thread its own (a cursor: Workspace.cursor or Workspace.reader)")
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def run(query: Query, values: dict[str, Any], backend: Any, batch_rows: int = 1 << 20) -> pa.Table:
     """Run ``query`` on the DuckDB ``backend`` with its variables set to ``values``: its Arrow
     table, typed as Ibis types it, read in record batches of about ``batch_rows`` rows as DuckDB
@@ -196,13 +228,14 @@ def run(query: Query, values: dict[str, Any], backend: Any, batch_rows: int = 1 
     from ibis.backends.duckdb.converter import DuckDBPyArrowData
 
     con = backend.con
-    try:
-        for name in query.variables:
-            value = values[name]
-            kind = "DOUBLE" if isinstance(value, float) else "DATE"
-            con.execute(f"SET VARIABLE {PREFIX}{name} = CAST(? AS {kind})", [value])
-        table = con.sql(query.sql).to_arrow_reader(batch_rows).read_all()
-    finally:  # the connection left as it was found (it may be the caller's own)
-        for name in query.variables:
-            con.execute(f"RESET VARIABLE {PREFIX}{name}")
+    with alone(con):
+        try:
+            for name in query.variables:
+                value = values[name]
+                kind = "DOUBLE" if isinstance(value, float) else "DATE"
+                con.execute(f"SET VARIABLE {PREFIX}{name} = CAST(? AS {kind})", [value])
+            table = con.sql(query.sql).to_arrow_reader(batch_rows).read_all()
+        finally:  # the connection left as it was found (it may be the caller's own)
+            for name in query.variables:
+                con.execute(f"RESET VARIABLE {PREFIX}{name}")
     return DuckDBPyArrowData.convert_table(table, query.schema)

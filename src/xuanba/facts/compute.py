@@ -223,15 +223,17 @@ class _Run:
         # registered by hand, not as an ibis memtable: ibis unregisters those only when Python
         # exits, so the connection would keep the facts' Arrow buffers (1.8 GB at 10 M customers)
         con = self.backend.con
-        con.register(_SCORED, facts.select(["customer_id", *RFM_INPUTS]))
-        try:
-            table = compiled.unbound(self.backend.table(_SCORED))
-            query = compiled.compiled(
-                ("rfm", table.op(), tuple(scores)),
-                lambda: with_rfm(table).select("customer_id", *scores).order_by("customer_id"), {}, self.backend)
-            return compiled.run(query, {}, self.backend, BATCH_ROWS)
-        finally:
-            con.unregister(_SCORED)
+        with compiled.alone(con):  # the name is the connection's: another thread's facts would replace them
+            con.register(_SCORED, facts.select(["customer_id", *RFM_INPUTS]))
+            try:
+                table = compiled.unbound(self.backend.table(_SCORED))
+                query = compiled.compiled(
+                    ("rfm", table.op(), tuple(scores)),
+                    lambda: with_rfm(table).select("customer_id", *scores).order_by("customer_id"), {},
+                    self.backend)
+                return compiled.run(query, {}, self.backend, BATCH_ROWS)
+            finally:
+                con.unregister(_SCORED)
 
     def check_cutoff(self, cutoff: dt.date) -> None:
         """:func:`check_first_transaction` of the transactions at ``cutoff``."""
