@@ -95,10 +95,16 @@ def _sites_counted(context: object) -> collections.Counter:
 
 def _child(rounds: int, bases: list[str], show_sites: bool) -> None:
     sys.path.insert(0, str(ROOT))  # the tests' settings, data and standards (this tree's, for every tree)
-    import xuanba
     from tests._helpers import cdnow_transactions
     from tests.conftest import SPARK_TEST_CONF, TEST_DATA
-    from tests.test_round_engine import BUSY_STANDARD, CDNOW_CUTOFF, cdnow_standard, simulated_transactions
+    from tests.test_round_engine import (
+        BUSY_STANDARD,
+        CDNOW_CUTOFF,
+        cdnow_standard,
+        simulated_transactions,
+    )
+
+    import xuanba
     from xuanba.rounds.engine import run_round_on_engine
     from xuanba.rounds.spark import spark_backend, spark_source
     from xuanba.standard import load_standard
