@@ -79,6 +79,7 @@ from xuanba.standard.engine_spark import (
     is_spark,
     kept_for_call,
     release,
+    rows_known,
     sorted_index,
 )
 from xuanba.standard.schema import PREDICTION_COLUMNS, Standard
@@ -169,8 +170,9 @@ def _histories(table: Any, columns: tuple[str, ...], *, chunk: int = HISTORY_CHU
     groups = t.group_by(list(columns)).aggregate(customers=t.count(), _first=t._pos.min())
     names = [*columns, "customers"]
     parts: dict[str, list[np.ndarray]] = {c: [] for c in names}
+    rows = rows_known(t)  # the positions are below it: no query for the last first position
     with _kept_once(groups) as kept:
-        top = to_arrow(kept._first.max()).as_py()
+        top = rows - 1 if rows is not None else to_arrow(kept._first.max()).as_py()
         for lo in range(0, -1 if top is None else int(top) + 1, chunk):
             block = to_arrow_by(kept.filter((kept._first >= lo) & (kept._first < lo + chunk))
                                 .select(*names, "_first"), ["_first"])

@@ -355,6 +355,8 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     first = {"_n": based.count()}
     if not row_column:  # else every id is there once (the caller checked them ascending)
         first.update({"_ids": based[id_column].nunique(), "_missing": based[id_column].isnull().sum()})
+    if spread and refused is None:  # the count of values of each median to find, in the same query
+        first.update({f"mc{j}": raws[j].count() for j in to_fill})
     if not spread and refused is None:
         first.update({f"med{j}": raws[j].median() for j in to_fill})
         # how many distinct values each percentile criterion has, about (HyperLogLog): few, and its
@@ -384,7 +386,8 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     by_pos: dict[int, Any] = {}  # each percentile criterion's values in order, by position
     if spread:
         t = _kept(based.mutate(**{f"_r{j}": raws[j] for j in range(len(crits))}))
-        got = _medians_spread(t, {f"med{j}": f"_r{j}" for j in to_fill})
+        got = _medians_spread(t, {f"med{j}": f"_r{j}" for j in to_fill},
+                              counts={f"med{j}": counts[f"mc{j}"] for j in to_fill})
         medians = {j: got[f"med{j}"] for j in to_fill}
         t = t.mutate(**{f"_f{j}": _filled(t[f"_r{j}"], c, medians.get(j)) for j, c in enumerate(crits)})
         st, pct = _base_figures(t, {j: t[f"_f{j}"] for j in range(len(crits))}, crits)
@@ -933,7 +936,8 @@ def _zero(col: Any) -> Any:
     return col.isnull().cast("float64") * 0.0
 
 
-def _medians_spread(t: Any, columns: dict[str, str]) -> dict[str, float | None]:
+def _medians_spread(t: Any, columns: dict[str, str], counts: dict[str, Any] | None = None
+                    ) -> dict[str, float | None]:
     """The median of each of ``columns`` (name wanted: column) of ``t`` on Spark, NumPy's (the
     middle value, or the mean of the two middle ones; ``None`` without a value), from the count of
     values and the middle rows of a range-partitioned sort
@@ -941,7 +945,8 @@ def _medians_spread(t: Any, columns: dict[str, str]) -> dict[str, float | None]:
     the exact ``percentile``, which gathers every value in one task."""
     if not columns:
         return {}
-    counts = _scalars(t.aggregate(**{name: t[col].count() for name, col in columns.items()}))
+    if counts is None:  # else the count of values of each column, read already
+        counts = _scalars(t.aggregate(**{name: t[col].count() for name, col in columns.items()}))
     out: dict[str, float | None] = {}
     for name, col in columns.items():
         m = int(counts[name] or 0)

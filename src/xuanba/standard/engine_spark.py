@@ -37,6 +37,8 @@ KEPT_ON = "DISK_ONLY"
 #: Low bits of Spark's ``monotonically_increasing_id``: the row's number inside its partition.
 _LOW_BITS = 33
 _COUNTER = itertools.count()
+#: The rows of each table :func:`sorted_index` made, by its view's name (:func:`rows_known`).
+_ROWS: dict[str, int] = {}
 #: The frames the innermost :func:`kept_for_call` block (of this thread or task) owns, if any.
 _OWNED: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("xuanba_kept_for_call", default=None)
 
@@ -107,7 +109,22 @@ def sorted_index(table: Any, keys: list[Any], name: str, *, running_sum: str | N
         out.append((before + F.col("_xsum")).alias(sum_name or f"{running_sum}_sum"))
     view = f"_xuanba_sorted_{next(_COUNTER)}"
     frame.select(*out).createOrReplaceTempView(view)
+    _ROWS[view] = n_before
     return backend.table(view)
+
+
+def rows_known(table: Any) -> int | None:
+    """How many rows ``table`` has when it is what :func:`sorted_index` returned (it counted them),
+    else ``None``.
+
+    Example
+    -------
+    >>> import ibis
+    >>> rows_known(ibis.memtable({"x": [1]})) is None
+    True
+    """
+    op = table.op()
+    return _ROWS.get(op.name) if type(op).__name__ == "DatabaseTable" else None
 
 
 def checkpoint(table: Any) -> Any:
