@@ -60,11 +60,11 @@ def test_spark_round_equals_the_duckdb_round_on_cdnow(spark, tmp_path, test_data
 
 
 #: The Spark jobs a CDNOW round may run (``bench/bench_spark_jobs.py`` counts them per line of code):
-#: JOBS_MEASURED when written, 79 before its kept tables were computed by their first reader and its
+#: CDNOW_JOBS_MEASURED when written, 79 before its kept tables were computed by their first reader and its
 #: headline figures merged into a few queries. Each job costs Spark a fixed ~0.1-0.2 s here, and a
 #: cluster its scheduling and shuffles, whatever the rows.
-CDNOW_JOBS_MEASURED = 0
-CDNOW_JOBS_BOUND = 0
+CDNOW_JOBS_MEASURED = 42
+CDNOW_JOBS_BOUND = 46
 
 
 def test_a_spark_round_runs_few_jobs(spark, tmp_path, test_data):
