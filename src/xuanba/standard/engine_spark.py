@@ -119,8 +119,8 @@ def rows_known(table: Any) -> int | None:
 
     Example
     -------
-    >>> import ibis
-    >>> rows_known(ibis.memtable({"x": [1]})) is None
+    >>> import ibis, pyarrow as pa
+    >>> rows_known(ibis.memtable(pa.table({"x": [1]}))) is None
     True
     """
     op = table.op()
