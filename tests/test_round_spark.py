@@ -59,6 +59,40 @@ def test_spark_round_equals_the_duckdb_round_on_cdnow(spark, tmp_path, test_data
     pd.testing.assert_frame_equal(stored.roster, want.selected, check_dtype=False)
 
 
+#: The Spark jobs a CDNOW round may run (``bench/bench_spark_jobs.py`` counts them per line of code):
+#: CDNOW_JOBS_MEASURED when written, 79 before its kept tables were computed by their first reader and its
+#: headline figures merged into a few queries. Each job costs Spark a fixed ~0.1-0.2 s here, and a
+#: cluster its scheduling and shuffles, whatever the rows.
+CDNOW_JOBS_MEASURED = 42
+CDNOW_JOBS_BOUND = 46
+
+
+def test_a_spark_round_runs_few_jobs(spark, tmp_path, test_data):
+    """The CDNOW round on Spark, its jobs counted by Spark's status tracker under a job group of the
+    test's own: at most CDNOW_JOBS_BOUND (the count does not depend on how warm the JVM is, only on
+    the queries the round runs), and the job group left as it was."""
+    import uuid
+
+    from xuanba.rounds.spark import spark_source
+
+    context = spark._session.sparkContext
+    names = ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel")
+    before = {k: context.getLocalProperty(k) for k in names}
+    group = f"xuanba-test-jobs-{uuid.uuid4().hex}"
+    tx = cdnow_transactions(test_data)
+    source = spark_source(spark, _parquet(tx, tmp_path / "tx.parquet"))
+    context.setJobGroup(group, "the jobs of one round")
+    try:
+        got = run_round_on_engine(source, cdnow_standard(), CDNOW_CUTOFF, roster_out=tmp_path / "out",
+                                  workspace=tmp_path / "rounds.duckdb")
+    finally:
+        for key, value in before.items():
+            context.setLocalProperty(key, value)
+    jobs = len(context.statusTracker().getJobIdsForGroup(group))
+    assert got.meta["n_customers"] == 2357 and jobs > 0
+    assert jobs <= CDNOW_JOBS_BOUND, f"{jobs} Spark jobs (bench/bench_spark_jobs.py --sites says which code runs them)"
+
+
 def test_spark_round_equals_the_duckdb_round_on_a_hostile_simulated_base(spark, tmp_path):
     """Simulated BG/NBD customers with markup, formula, quote and Chinese ids, costs and returns,
     scored by a standard with every normalisation, gates, a quota, a bar, a tie-break and a

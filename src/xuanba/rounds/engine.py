@@ -71,7 +71,7 @@ from xuanba.rounds.run import (
     row_hashes,
 )
 from xuanba.rounds.summary import whole_unit
-from xuanba.standard.engine import roster_frame, to_arrow
+from xuanba.standard.engine import roster_frame, to_arrow, to_arrow_by
 from xuanba.standard.engine_rules import is_inf
 from xuanba.standard.engine_spark import (
     arrow_on,
@@ -79,6 +79,7 @@ from xuanba.standard.engine_spark import (
     is_spark,
     kept_for_call,
     release,
+    rows_known,
     sorted_index,
 )
 from xuanba.standard.schema import PREDICTION_COLUMNS, Standard
@@ -169,11 +170,12 @@ def _histories(table: Any, columns: tuple[str, ...], *, chunk: int = HISTORY_CHU
     groups = t.group_by(list(columns)).aggregate(customers=t.count(), _first=t._pos.min())
     names = [*columns, "customers"]
     parts: dict[str, list[np.ndarray]] = {c: [] for c in names}
+    rows = rows_known(t)  # the positions are below it: no query for the last first position
     with _kept_once(groups) as kept:
-        top = to_arrow(kept._first.max()).as_py()
+        top = rows - 1 if rows is not None else to_arrow(kept._first.max()).as_py()
         for lo in range(0, -1 if top is None else int(top) + 1, chunk):
-            block = to_arrow(kept.filter((kept._first >= lo) & (kept._first < lo + chunk))
-                             .order_by("_first").select(*names))
+            block = to_arrow_by(kept.filter((kept._first >= lo) & (kept._first < lo + chunk))
+                                .select(*names, "_first"), ["_first"])
             for c in names:
                 parts[c].append(block.column(c).to_numpy().astype(float))
     return pd.DataFrame({c: np.concatenate(parts[c]) if parts[c] else np.zeros(0) for c in names})
@@ -401,7 +403,7 @@ def _chunked_sha256(table: Any, position: str, n: int, frame: Any, columns: list
     h.update("\x1f".join(map(str, columns)).encode("utf-8"))
     for lo in range(0, n, SHA_READ_ROWS):
         part = table.filter((table[position] > lo) & (table[position] <= lo + SHA_READ_ROWS))
-        rows = frame(to_arrow(part.order_by(position)))
+        rows = frame(to_arrow_by(part, [position]))
         h.update(row_hashes(rows[columns]).tobytes())
     return h.hexdigest()
 
@@ -412,42 +414,98 @@ def _inputs_frame(arrow: Any) -> pd.DataFrame:
     return frame
 
 
-def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols: list[str]) -> dict[str, Any]:
-    """:func:`xuanba.rounds.summary.round_summary` over every customer, as engine aggregates:
-    ``t`` is the roster joined with the money fields (``value_cols``); only per-tier and
-    per-quadrant figures and a few scalars reach the driver."""
+def _money(t: Any, c: str) -> Any:
+    """The customer's money value in column ``c``, 0 where unknown (as ``customer_values``)."""
     import ibis
 
-    def grouped(key: str, **aggs: Any) -> dict[str, dict[str, Any]]:
-        rows = to_arrow(t.group_by(key).aggregate(**aggs)).to_pylist()
-        return {str(r.pop(key) or ""): r for r in rows}
+    v = t[c].cast("float64")
+    return ibis.ifelse(v.isnan() | is_inf(v), 0.0, ibis.coalesce(v, 0.0))
 
-    tiers = grouped("tier", _n=t.count())
+
+def _round_counts(t: Any) -> list[dict[str, Any]]:
+    """How many customers of ``t`` (the roster) each tier, quadrant and score bin has, in one
+    grouped query (``tier``, ``quadrant``, ``_b``, ``_n``; ``_b`` missing for a missing score):
+    the summary's counts per tier and per quadrant and the scores' histogram are its sums (one job
+    on Spark where there were three)."""
+    return to_arrow(t.mutate(_b=_score_bin(t)).group_by(["tier", "quadrant", "_b"])
+                    .aggregate(_n=lambda x: x.count())).to_pylist()
+
+
+def _score_bin(t: Any) -> Any:
+    """Each customer's score bin (:func:`xuanba.rounds.summary.score_bins`'s), missing without a score."""
+    import ibis
+
+    from xuanba.rounds.summary import SCORE_BINS
+
+    s = t.score.cast("float64")
+    width = 100.0 / SCORE_BINS
+    return ibis.least((s.clip(lower=0.0, upper=100.0) / width).floor().cast("int64"), SCORE_BINS - 1)
+
+
+def _tier_key(value: Any) -> str:
+    return str(value or "")
+
+
+def _counted(counts: list[dict[str, Any]], key: str) -> dict[str, int]:
+    """The customers of ``counts`` (:func:`_round_counts`) per value of ``key`` (missing: ``""``)."""
+    out: dict[str, int] = {}
+    for r in counts:
+        out[_tier_key(r[key])] = out.get(_tier_key(r[key]), 0) + int(r["_n"])
+    return out
+
+
+def _have_aggs(t: Any, value_cols: list[str]) -> dict[str, Any]:
+    """How many customers have each money column, and the sum of its absolute values."""
+    return {**{c: t[c].count() for c in value_cols}, **{f"_a_{c}": _money(t, c).abs().sum() for c in value_cols}}
+
+
+def _round_figures(t: Any, value_cols: list[str], counts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every scalar the headline figures read of every customer of ``t`` (the roster joined with
+    the money fields ``value_cols``) before the money is summed, in one query: who has each money
+    value (:func:`_have_aggs`), the one-time buyers (:func:`_once_aggs`), the whale curve's totals
+    for each measure it may read (:func:`_whale_aggs`) and the mean score of each tier of
+    ``counts`` (``_ms<k>``, in :func:`_counted` order)."""
+    aggs = {**_have_aggs(t, value_cols), **_once_aggs(t)}
+    for measure in ("profit_365d", "margin_365d"):
+        if measure in value_cols:
+            aggs.update(_whale_aggs(t, measure, value_cols, prefix=f"_w_{measure}"))
+    s = t.score.cast("float64")
+    for k, tier in enumerate(_counted(counts, "tier")):
+        aggs[f"_ms{k}"] = s.mean(where=(t.tier == tier) if tier else (t.tier.isnull() | (t.tier == "")))
+    return _scalars(t.aggregate(**aggs))
+
+
+def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols: list[str], *,
+                       counts: list[dict[str, Any]] | None = None, figures: dict[str, Any] | None = None
+                       ) -> dict[str, Any]:
+    """:func:`xuanba.rounds.summary.round_summary` over every customer, as engine aggregates:
+    ``t`` is the roster joined with the money fields (``value_cols``); only per-tier and
+    per-quadrant figures and a few scalars reach the driver. ``counts`` (:func:`_round_counts`)
+    and ``figures`` (:func:`_round_figures`): read already, else read here."""
+    import ibis
+
+    counts = _round_counts(t) if counts is None else counts
+    tiers = _counted(counts, "tier")
     extra = sorted(set(tiers) - set(order))
     keys = [*order[:-1], *[k for k in extra if k], ""]
-    quads = {k: v for k, v in grouped("quadrant", _n=t.count()).items() if k}
+    quads = {k: v for k, v in _counted(counts, "quadrant").items() if k}
     out: dict[str, Any] = {
         "customers": n, "selected": n_sel,
-        "tier_counts": {k: int(tiers.get(k, {}).get("_n", 0)) for k in keys},
-        "quadrant_counts": {k: int(quads[k]["_n"]) for k in sorted(quads)},
+        "tier_counts": {k: int(tiers.get(k, 0)) for k in keys},
+        "quadrant_counts": {k: int(quads[k]) for k in sorted(quads)},
         "measure": None,
     }
-    def value(c: str) -> Any:  # the customer's money value, 0 where unknown (as customer_values)
-        v = t[c].cast("float64")
-        return ibis.ifelse(v.isnan() | is_inf(v), 0.0, ibis.coalesce(v, 0.0))
-
-    have = _scalars(t.aggregate(**{c: t[c].count() for c in value_cols},
-                                **{f"_a_{c}": value(c).abs().sum() for c in value_cols})) if value_cols else {}
+    if figures is None:
+        figures = _scalars(t.aggregate(**_have_aggs(t, value_cols))) if value_cols else {}
+    have = figures
     measure = next((c for c in ("profit_365d", "margin_365d", "revenue_365d") if have.get(c)), None)
     if measure is None:
         return out
     # money summed in whole units (whole_unit): exact in any order the engine adds in, and the
     # workspace round's figures to the last digit (a float sum moved in its last bits: "of 12,201")
     unit = whole_unit(float(have[f"_a_{measure}"] or 0.0))
-    t = t.mutate(_v=value(measure))
+    t = t.mutate(_v=_money(t, measure))
     t = t.mutate(_u=(t._v * unit).round().cast("int64"))
-    by_tier = {k: int(r["_s"] or 0) / unit for k, r in _grouped_sum(t, "tier").items()}
-    by_quad = {k: int(r["_s"] or 0) / unit for k, r in _grouped_sum(t, "quadrant").items()}
     if is_spark(t):  # in the top n_sel by value (then rank): at or before the n_sel-th, found by a top-n
         # the n_sel first rows, the last of them kept: Spark takes a top-n per partition (as many rows as
         # the selection the driver holds anyway). An offset (limit(1, offset=n_sel - 1)) is compiled to a
@@ -459,14 +517,29 @@ def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols:
             top_n = (t._v > v) | ((t._v == v) & (t["rank"] <= r))
         else:
             top_n = ibis.literal(n_sel > 0)
-        figures = _scalars(t.aggregate(
-            _total=t._u.sum(), _sel=t._u.sum(where=t.selected), _covered=(t.selected & top_n).cast("int64").sum()))
+        t = t.mutate(_c=t.selected & top_n)
     else:
         top = ibis.row_number().over(ibis.window(order_by=[t._v.desc(), t["rank"]]))  # np.argsort(-v, stable)
-        figures = _scalars(t.mutate(_top=top).aggregate(
-            _total=lambda x: x._u.sum(), _sel=lambda x: x._u.sum(where=x.selected),
-            _covered=lambda x: (x.selected & (x._top < n_sel)).cast("int64").sum()))
-    total, sel_value = int(figures["_total"] or 0) / unit, int(figures["_sel"] or 0) / unit
+        t = t.mutate(_top=top)
+        t = t.mutate(_c=t.selected & (t._top < n_sel))
+    # the sums per tier, per quadrant, of the selected and of the whole base, and the covered, in one
+    # grouped query: whole units, so the same sums whichever groups they are added in
+    sums = to_arrow(t.group_by(["tier", "quadrant", t.selected.name("_sel"), "_c"])
+                    .aggregate(_s=lambda x: x._u.sum(), _n=lambda x: x.count())).to_pylist()
+    by_tier: dict[str, int] = {}
+    by_quad: dict[str, int] = {}
+    whole = selected_units = covered = 0
+    for r in sums:
+        units = int(r["_s"] or 0)
+        by_tier[_tier_key(r["tier"])] = by_tier.get(_tier_key(r["tier"]), 0) + units
+        by_quad[_tier_key(r["quadrant"])] = by_quad.get(_tier_key(r["quadrant"]), 0) + units
+        whole += units
+        selected_units += units if r["_sel"] else 0
+        covered += int(r["_n"]) if r["_c"] else 0
+    figures = {"_covered": covered}
+    total, sel_value = whole / unit, selected_units / unit
+    by_tier = {k: v / unit for k, v in by_tier.items()}
+    by_quad = {k: v / unit for k, v in by_quad.items()}
     out.update({
         "measure": measure, "value_total": total, "value_selected": sel_value,
         "value_share": sel_value / total if total else None,
@@ -477,63 +550,89 @@ def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols:
         out["coverage"] = float(figures["_covered"] or 0) / n_sel
         mean_all = total / n
         out["lift"] = (sel_value / n_sel) / mean_all if mean_all > 0 else None
-    whale = _whale_on_engine(t, measure, value_cols)
+    tot = {k[len(f"_w_{measure}"):]: v for k, v in have.items() if k.startswith(f"_w_{measure}")}
+    whale = _whale_on_engine(t, measure, value_cols, tot or None)
     if whale is not None:
         out["whale"] = whale
     return out
 
 
-def _scores_on_engine(t: Any) -> dict[str, Any]:
+def _scores_on_engine(t: Any, *, counts: list[dict[str, Any]] | None = None,
+                      figures: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the report shows of every customer's score, as engine aggregates (the round stores
     only the selected customers): the median (pandas' median: the mean of the two middle scores
     when their number is even), the mean score of each tier (``""``: not selected), and the customers per
-    score bin of each tier (:func:`xuanba.rounds.summary.score_bins`)."""
+    score bin of each tier (:func:`xuanba.rounds.summary.score_bins`). ``counts``
+    (:func:`_round_counts`) and ``figures`` (:func:`_round_figures`, of the same ``counts``): read
+    already, else read here.
+
+    On Spark the middle scores are read at their ranks: ``rank`` orders the customers by score,
+    highest first, missing scores last, so the ``i``-th lowest of the ``m`` scores is at rank
+    ``m - i`` (a filter, where a sort of every score was two jobs and one more to read them)."""
     import ibis
 
     from xuanba.rounds.summary import SCORE_BINS
 
     s = t.score.cast("float64")
-    width = 100.0 / SCORE_BINS
-    b = ibis.least((s.clip(lower=0.0, upper=100.0) / width).floor().cast("int64"), SCORE_BINS - 1)
-    counted = to_arrow(t.mutate(_b=b).filter(ibis._._b.notnull()).group_by(["tier", "_b"])
-                       .aggregate(_n=ibis._.count())).to_pylist()
+    counts = _round_counts(t) if counts is None else counts
+    if figures is None:
+        figures = _scalars(t.aggregate(**{f"_ms{k}": s.mean(where=(t.tier == tier) if tier else (
+            t.tier.isnull() | (t.tier == ""))) for k, tier in enumerate(_counted(counts, "tier"))}))
     bins: dict[str, list[int]] = {}
-    for r in counted:
-        bins.setdefault(str(r["tier"] or ""), [0] * SCORE_BINS)[int(r["_b"])] = int(r["_n"])
-    means = {str(r["tier"] or ""): (None if r["_m"] is None else float(r["_m"]))
-             for r in to_arrow(t.group_by("tier").aggregate(_m=s.mean())).to_pylist()}
+    for r in counts:
+        if r["_b"] is not None:
+            row = bins.setdefault(_tier_key(r["tier"]), [0] * SCORE_BINS)
+            row[int(r["_b"])] += int(r["_n"])
+    means = {tier: (None if figures[f"_ms{k}"] is None else float(figures[f"_ms{k}"]))
+             for k, tier in enumerate(_counted(counts, "tier"))}
     m = sum(sum(v) for v in bins.values())  # the scores there are
     median = None
     if m:  # the middle one or two by position in score order: never a top-n of half the base on the driver
-        scored = t.select(_s=s).filter(ibis._._s.notnull())
-        if is_spark(scored):  # positions from a range-partitioned sort, not one task holding every row
-            at = sorted_index(scored, [scored._s.asc()], "_ix")
+        if is_spark(t):
+            ranks = sorted({m - (m - 1) // 2, m - m // 2})
+            got = dict(zip(*to_arrow(t.filter(t["rank"].isin(ranks)).select("rank", _s=s)).to_pydict().values(),
+                           strict=True))
+            middle = [got[r] for r in ranks]
         else:
+            scored = t.select(_s=s).filter(ibis._._s.notnull())
             at = scored.mutate(_ix=ibis.row_number().over(ibis.window(order_by=scored._s)))
-        middle = to_arrow(at.filter(at._ix.isin([(m - 1) // 2, m // 2])).select("_s"))["_s"].to_pylist()
+            middle = to_arrow(at.filter(at._ix.isin([(m - 1) // 2, m // 2])).select("_s"))["_s"].to_pylist()
         median = float(np.mean(middle))  # pandas' median: the mean of the two middle scores when m is even
     return {"median": median, "tier_mean_score": means, "histogram": bins}
 
 
-def _grouped_sum(t: Any, key: str) -> dict[str, dict[str, Any]]:
-    rows = to_arrow(t.group_by(key).aggregate(_s=t._u.sum())).to_pylist()
-    return {str(r.pop(key) or ""): r for r in rows}
-
-
-def _whale_on_engine(t: Any, measure: str, value_cols: list[str]) -> dict[str, Any] | None:
-    """The peak of the whale curve (:func:`xuanba.accounts.profit.whale_peak` of
-    :func:`~xuanba.accounts.profit.whale_shape`) over the customers active in the window, with
-    a cumulative-sum window in the engine: one row reaches the driver."""
+def _whale_active(t: Any, measure: str, value_cols: list[str]) -> tuple[Any, Any]:
+    """(whether a customer of ``t`` is active in the window, its ``measure`` 0 where missing)."""
     import ibis
 
-    if measure not in ("profit_365d", "margin_365d"):
-        return None
     active: Any = ibis.literal(False)
     for col in ("revenue_365d", "cost_to_serve_365d"):
         if col in value_cols:
             active = active | (ibis.coalesce(t[col].cast("float64"), 0.0) != 0)
-    w = t.filter(active).select(_p=ibis.coalesce(t[measure].cast("float64"), 0.0), _id=t.customer_id)
-    tot = _scalars(w.aggregate(_m=w.count(), _t=w._p.sum(), _a=w._p.abs().sum()))
+    return active, ibis.coalesce(t[measure].cast("float64"), 0.0)
+
+
+def _whale_aggs(t: Any, measure: str, value_cols: list[str], *, prefix: str = "") -> dict[str, Any]:
+    """The whale curve's totals over the active customers of ``t``: how many (``_m``), the sum of
+    ``measure`` (``_t``) and of its absolute values (``_a``), each name after ``prefix``."""
+    active, p = _whale_active(t, measure, value_cols)
+    return {f"{prefix}_m": active.cast("int64").sum(), f"{prefix}_t": p.sum(where=active),
+            f"{prefix}_a": p.abs().sum(where=active)}
+
+
+def _whale_on_engine(t: Any, measure: str, value_cols: list[str],
+                     tot: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The peak of the whale curve (:func:`xuanba.accounts.profit.whale_peak` of
+    :func:`~xuanba.accounts.profit.whale_shape`) over the customers active in the window, with
+    a cumulative-sum window in the engine: one row reaches the driver. ``tot``: its
+    :func:`_whale_aggs` (without prefix), read already, else read here."""
+    import ibis
+
+    if measure not in ("profit_365d", "margin_365d"):
+        return None
+    active, p = _whale_active(t, measure, value_cols)
+    w = t.filter(active).select(_p=p, _id=t.customer_id)
+    tot = tot if tot is not None else _scalars(t.aggregate(**_whale_aggs(t, measure, value_cols)))
     m, total = int(tot["_m"] or 0), float(tot["_t"] or 0.0)
     if not m or total <= 0:
         return None
@@ -559,14 +658,26 @@ def _whale_on_engine(t: Any, measure: str, value_cols: list[str]) -> dict[str, A
             "profit_pct": float(peak["_pct"])}
 
 
-def _one_time_buyers_on_engine(t: Any) -> dict[str, Any] | None:
-    """:func:`xuanba.rounds.run.one_time_buyers` as one engine aggregate."""
+def _once_aggs(t: Any) -> dict[str, Any]:
+    """:func:`xuanba.rounds.run.one_time_buyers`'s aggregates over ``t`` (``_o_…``; none without
+    ``p_alive`` or ``frequency``)."""
     if "p_alive" not in t.columns or "frequency" not in t.columns:
+        return {}
+    once = t.frequency == 0
+    p = t.p_alive.cast("float64")
+    return {"_o_n": once.cast("int64").sum(), "_o_k": p.count(where=once), "_o_mean": p.mean(where=once),
+            "_o_min": p.min(where=once), "_o_max": p.max(where=once),
+            "_o_sure": (once & (p >= 0.999)).cast("int64").sum()}
+
+
+def _one_time_buyers_on_engine(t: Any, figures: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """:func:`xuanba.rounds.run.one_time_buyers` as one engine aggregate (:func:`_once_aggs`;
+    ``figures``: read already, :func:`_round_figures`)."""
+    aggs = _once_aggs(t)
+    if not aggs:
         return None
-    once = t.filter(t.frequency == 0)
-    p = once.p_alive.cast("float64")
-    got = _scalars(once.aggregate(_n=once.count(), _k=p.count(), _mean=p.mean(), _min=p.min(), _max=p.max(),
-                                  _sure=(p >= 0.999).cast("int64").sum()))
+    figures = figures if figures is not None else _scalars(t.aggregate(**aggs))
+    got = {k[2:]: figures[k] for k in aggs}
     if not got["_k"]:
         return {"customers": int(got["_n"] or 0), "mean_p_alive": None, "min_p_alive": None, "max_p_alive": None,
                 "surely_active": 0}
@@ -803,7 +914,7 @@ def run_round_on_engine(
                 # the fields in the engine's order: no sort
                 places = landing.enter_context(roster_landing(target, full.select(*roster_cols).order_by("rank"), table))
             say("headline figures")
-            picked = to_arrow(full.filter(full.selected).order_by("rank"))
+            picked = to_arrow_by(full.filter(full.selected), ["rank"])
             selected = _roster_frame(picked, crit_names)
             points = (np.column_stack([picked[f"_pts_{c}"].to_numpy(zero_copy_only=False).astype(float)
                                        for c in crit_names]) if crit_names else np.zeros((len(selected), 0)))
@@ -823,9 +934,14 @@ def run_round_on_engine(
                 notes["intervals"]["sha256"] = _chunked_sha256(by_id, "_pos", n, _inputs_frame, ["customer_id", *bounds])
             say("summary")
             order, _ = tier_order(std, pd.DataFrame({"tier": list(info["tier_counts"])}))
-            summary = _summary_on_engine(full, n, int(info["n_selected"]), order, summary_cols)
-            once = _one_time_buyers_on_engine(full)
-            scores = _scores_on_engine(full)
+            # the figures of every customer in two queries (counts by tier, quadrant and score bin; every
+            # scalar), read by the summary, the one-time buyers and the scores
+            counts = _round_counts(full)
+            figures = _round_figures(full, summary_cols, counts)
+            summary = _summary_on_engine(full, n, int(info["n_selected"]), order, summary_cols,
+                                         counts=counts, figures=figures)
+            once = _one_time_buyers_on_engine(full, figures)
+            scores = _scores_on_engine(full, counts=counts, figures=figures)
             say("account work")
             book = side_tables_read.book(tx, cut, selected=set(selected["customer_id"].astype(str)),
                                          scores=full.select("customer_id", "potential_score"))
@@ -890,12 +1006,18 @@ def _selected_fields(table: Any, ids: np.ndarray) -> pd.DataFrame:
     """Every field of the customers ``ids``, fetched from the engine (sorted by id)."""
     import ibis
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     from xuanba.models.engine import run
 
     keys = ibis.memtable(pa.table({"_id": pa.array([str(i) for i in ids], type=pa.string())}))
     picked = table.join(keys, table.customer_id == keys._id).select(*table.columns)
-    frame = run(picked.order_by("customer_id")).reset_index(drop=True)
+    if is_spark(picked) and picked.customer_id.type().is_string():  # sorted by the driver (to_arrow_by)
+        frame = run(picked)
+        order = pc.sort_indices(pa.array(frame["customer_id"].to_numpy(dtype=object), type=pa.string()))
+        frame = frame.take(order.to_numpy()).reset_index(drop=True)
+    else:
+        frame = run(picked.order_by("customer_id")).reset_index(drop=True)
     frame["customer_id"] = frame["customer_id"].astype("str")
     return frame
 
