@@ -36,6 +36,30 @@ def demo_built(tmp_path_factory) -> Path:
     return built_once(tmp_path_factory, "demo-en", _build_demo)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes():
+    """The web app's passwords hashed with Argon2id at the algorithm's least cost (one pass over
+    8 KiB) in this process: at its real cost (three passes over 64 MiB, about 0.3 s a hash or a
+    log-in, 1 s on a loaded machine) the web tests spent a third of their time in it. Stored
+    hashes still name their cost, so a hash made at either cost verifies as before; commands run
+    in processes of their own (``xuanba serve`` in the tests beside a server) keep the real cost,
+    and tests/security/test_web_access.py checks the real one (``_hasher.real``)."""
+    from xuanba.web import store
+
+    real = store._hasher
+
+    def cheap():  # noqa: ANN202
+        from argon2 import PasswordHasher
+
+        return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+    cheap.real = real
+    mp = pytest.MonkeyPatch()
+    mp.setattr(store, "_hasher", cheap)
+    yield
+    mp.undo()
+
+
 @pytest.fixture(autouse=True)
 def _english_messages(monkeypatch):
     """Messages follow the locale (LC_ALL, LC_MESSAGES, LANG: zh… gives Chinese); tests that read

@@ -5,6 +5,7 @@ round), the run's language, and a value field that is not a number."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from typer.testing import CliRunner
@@ -41,15 +42,23 @@ def test_default_baselines_on_a_standard_without_predictions(cdnow):
     assert 0 < bt.overall.loc["clv", "revenue_captured"] <= 1
 
 
-@pytest.fixture()
-def no_model(tmp_path):
-    """Buyers who never drop out: no purchase model can be trusted, so a round drops what needs one."""
-    path = tmp_path / "ws.duckdb"
+@pytest.fixture(scope="module")
+def no_model_round(tmp_path_factory):
+    """Buyers who never drop out: no purchase model can be trusted, so a round drops what needs one.
+    The round runs once for the module; each test takes a copy of the workspace (:func:`no_model`)."""
+    path = tmp_path_factory.mktemp("no-model") / "ws.duckdb"
     with Workspace(path) as ws:
         ws.replace("transactions", simulate_transactions("poisson", 300, "2023-01-01", "2025-12-31", seed=5))
     rnd = run_round(path, starter_standard("en"), "2025-06-30")
     assert "fallback" in rnd.meta and rnd.meta["n_selected"] > 0
     return path, rnd
+
+
+@pytest.fixture()
+def no_model(no_model_round, tmp_path):
+    """A copy of one's own of the module's workspace (a test may change the stored round), and its round."""
+    path, rnd = no_model_round
+    return shutil.copy(path, tmp_path / "ws.duckdb"), rnd
 
 
 def test_whatif_and_the_proof_apply_the_rounds_fallback(no_model):

@@ -39,15 +39,27 @@ def _commands() -> list[list[str]]:
     return out
 
 
-@pytest.fixture()
-def files(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> Path:
+    """The files the README's examples read (the demo's sales log as ``sales.xlsx`` and
+    ``sales.csv``, its visits as ``visits.csv``), written once for the module: the workbook alone
+    takes seconds to write."""
+    folder = tmp_path_factory.mktemp("readme-inputs")
     frame = pd.read_csv(demo_sales_path(), encoding="gbk", dtype=str)
-    frame.to_excel(tmp_path / "sales.xlsx", index=False)
+    frame.to_excel(folder / "sales.xlsx", index=False)
     ids = sorted(frame["客户编号"].dropna().unique())
     make_side_tables(ids, seed=1, start="2024-06-01", end="2026-06-30")["interactions"].to_csv(
-        tmp_path / "visits.csv", index=False, encoding="utf-8-sig")
-    shutil.copy(demo_sales_path(), tmp_path / "sales.csv")
+        folder / "visits.csv", index=False, encoding="utf-8-sig")
+    shutil.copy(demo_sales_path(), folder / "sales.csv")
+    return folder
+
+
+@pytest.fixture()
+def files(inputs, tmp_path, monkeypatch):
+    """A fresh folder of the test's own holding the README's input files, as the working folder."""
+    for name in ("sales.xlsx", "sales.csv", "visits.csv"):
+        shutil.copy(inputs / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
     return tmp_path
 
 

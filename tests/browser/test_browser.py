@@ -6,68 +6,48 @@ raw field names on customer pages, no empty tier drawn or offered, a working sea
 and pager, and axis titles whose boxes clear the chart title and legend.
 
 Locally the test is skipped when Chromium or Playwright is missing; in CI (``CI`` set) it fails
-instead, since ``.ci/run`` installs them.
+instead, since ``.ci/run`` installs them. The file's tests share one browser (the ``chromium``
+fixture of tests/browser/conftest.py), each page in a context of its own.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.browser.chromium import need_browser
 from tests.test_report import make_workspace
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
 
-
-def _need_browser() -> None:
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append("Debian's chromium (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("playwright (pip install -e '.[test]')")
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must have {' and '.join(missing)}: .ci/run installs them")
-        pytest.skip(f"needs {' and '.join(missing)}")
-
-
-def open_in_chromium(path: Path, shot: Path, *, wait_for: str | None, count: int = 0) -> dict:
-    """Open ``path``; wait for ``count`` elements ``wait_for``; record console errors, page
-    errors and requests; save a full-page screenshot."""
-    from playwright.sync_api import sync_playwright
-
+def open_in_chromium(browser, path: Path, shot: Path, *, wait_for: str | None, count: int = 0) -> dict:  # noqa: ANN001
+    """Open ``path`` in a context of its own of ``browser`` (the ``chromium`` fixture); wait for
+    ``count`` elements ``wait_for``; record console errors, page errors and requests; save a
+    full-page screenshot."""
     errors: list[str] = []
     requests: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(path.resolve().as_uri(), wait_until="load")
-            if wait_for:
-                page.wait_for_function(f"document.querySelectorAll({wait_for!r}).length >= {count}",
-                                       timeout=30_000)
-            info = page.evaluate("""() => ({
-                plots: document.querySelectorAll('.js-plotly-plot').length,
-                drawn: [...document.querySelectorAll('.js-plotly-plot')]
-                          .filter(d => d.querySelector('svg.main-svg, canvas')).length,
-                points: document.querySelectorAll('.js-plotly-plot .scatterlayer .point').length,
-                bars: document.querySelectorAll('svg.bar').length,
-                title: document.title,
-            })""")
-            page.screenshot(path=str(shot), full_page=True)
-        finally:
-            browser.close()
+    ctx = browser.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        page = ctx.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(path.resolve().as_uri(), wait_until="load")
+        if wait_for:
+            page.wait_for_function(f"document.querySelectorAll({wait_for!r}).length >= {count}",
+                                   timeout=30_000)
+        info = page.evaluate("""() => ({
+            plots: document.querySelectorAll('.js-plotly-plot').length,
+            drawn: [...document.querySelectorAll('.js-plotly-plot')]
+                      .filter(d => d.querySelector('svg.main-svg, canvas')).length,
+            points: document.querySelectorAll('.js-plotly-plot .scatterlayer .point').length,
+            bars: document.querySelectorAll('svg.bar').length,
+            title: document.title,
+        })""")
+        page.screenshot(path=str(shot), full_page=True)
+    finally:
+        ctx.close()
     info["errors"] = errors
     info["requests"] = [u for u in requests if not u.startswith(("data:", "blob:"))]
     return info
@@ -75,18 +55,18 @@ def open_in_chromium(path: Path, shot: Path, *, wait_for: str | None, count: int
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
-    _need_browser()
+    need_browser()
     return make_workspace(tmp_path_factory.mktemp("ws") / "ws.duckdb")
 
 
-def test_report_renders_offline_in_chromium(workspace, tmp_path):
+def test_report_renders_offline_in_chromium(chromium, workspace, tmp_path):
     from xuanba.outputs.report import write_report
 
     report = write_report(workspace, "latest", tmp_path / "report.html", lang="zh")
     n_plots = report.read_text("utf-8").count("Plotly.newPlot(")
     assert n_plots >= 6  # tiers, quadrants, whale, scores, movers, migration
     shot = tmp_path / "report.png"
-    info = open_in_chromium(report, shot, wait_for=".js-plotly-plot .main-svg", count=n_plots)
+    info = open_in_chromium(chromium, report, shot, wait_for=".js-plotly-plot .main-svg", count=n_plots)
     assert info["errors"] == []
     assert info["requests"] == [report.resolve().as_uri()]
     assert info["plots"] == n_plots and info["drawn"] == n_plots
@@ -95,7 +75,7 @@ def test_report_renders_offline_in_chromium(workspace, tmp_path):
     assert shot.stat().st_size > 50_000
 
 
-def test_statement_renders_offline_in_chromium(workspace, tmp_path):
+def test_statement_renders_offline_in_chromium(chromium, workspace, tmp_path):
     from xuanba.outputs.statements import write_statements
     from xuanba.rounds import load_round
 
@@ -103,7 +83,7 @@ def test_statement_renders_offline_in_chromium(workspace, tmp_path):
     cid = rnd.roster.iloc[10]["customer_id"]
     [page] = write_statements(workspace, 2, tmp_path, customers=[cid], lang="zh")
     shot = tmp_path / "statement.png"
-    info = open_in_chromium(page, shot, wait_for=None)
+    info = open_in_chromium(chromium, page, shot, wait_for=None)
     public = [c for c in rnd.standard.criteria if not c.private]
     assert info["errors"] == []
     assert info["requests"] == [page.resolve().as_uri()]
@@ -113,15 +93,14 @@ def test_statement_renders_offline_in_chromium(workspace, tmp_path):
 
 
 @pytest.mark.slow
-def test_big_round_scatter_draws_with_webgl(tmp_path):
+def test_big_round_scatter_draws_with_webgl(chromium, tmp_path):
     """Above 5,000 points the scatter is a WebGL canvas: it must draw in headless chromium too."""
-    _need_browser()
     from xuanba.outputs._synthetic import synthetic_round
     from xuanba.outputs.report import build_report
 
     path = tmp_path / "big.html"
     path.write_text(build_report(synthetic_round(30_000, seed=5), max_points=20_000), "utf-8")
-    info = open_in_chromium(path, tmp_path / "big.png", wait_for="#fig-quadrants canvas", count=1)
+    info = open_in_chromium(chromium, path, tmp_path / "big.png", wait_for="#fig-quadrants canvas", count=1)
     assert info["errors"] == [] and info["requests"] == [path.resolve().as_uri()]
     assert info["drawn"] == info["plots"] >= 4
 
@@ -175,22 +154,20 @@ def overlaps(a: dict, b: dict) -> bool:
             and a["y"] + a["height"] > b["y"] + 1 and b["y"] + b["height"] > a["y"] + 1)
 
 
-def inspect_page(path: Path, shot: Path, script) -> dict:  # noqa: ANN001
-    """Open ``path`` in chromium, run ``script(page)`` (returns a dict), save a full screenshot."""
-    from playwright.sync_api import sync_playwright
-
+def inspect_page(browser, path: Path, shot: Path, script) -> dict:  # noqa: ANN001
+    """Open ``path`` in a context of its own of ``browser``, run ``script(page)`` (returns a
+    dict), save a full screenshot."""
     errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(path.resolve().as_uri(), wait_until="load")
-            info = script(page)
-            page.screenshot(path=str(shot), full_page=True)
-        finally:
-            browser.close()
+    ctx = browser.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        page = ctx.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(path.resolve().as_uri(), wait_until="load")
+        info = script(page)
+        page.screenshot(path=str(shot), full_page=True)
+    finally:
+        ctx.close()
     info["errors"] = errors
     return info
 
@@ -210,12 +187,12 @@ BOXES = """() => [...document.querySelectorAll('.js-plotly-plot')].map(div => {
 
 @pytest.fixture(scope="module")
 def people_ws(tmp_path_factory):
-    _need_browser()
+    need_browser()
     return people_workspace(tmp_path_factory.mktemp("people") / "ws.duckdb")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_report_names_people_and_keeps_charts_readable(people_ws, tmp_path, lang):
+def test_report_names_people_and_keeps_charts_readable(chromium, people_ws, tmp_path, lang):
     """Issue 13: the report lists the selected customers by name with their owners (searchable,
     by owner), draws no empty tier, and no axis title runs into a chart's title or out of it."""
     from xuanba.outputs.report import write_report
@@ -250,7 +227,7 @@ def test_report_names_people_and_keeps_charts_readable(people_ws, tmp_path, lang
                                        " document.querySelector('#xb-owner').selectedOptions[0].textContent]")
         return out
 
-    info = inspect_page(report, tmp_path / f"report-{lang}.png", look)
+    info = inspect_page(chromium, report, tmp_path / f"report-{lang}.png", look)
     assert info["errors"] == []
     text = info["text"]
     assert people.loc[first, "name"] in text and owner in text  # names and owners, not just ids
@@ -279,7 +256,7 @@ def shot_ok(path: Path) -> bool:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_statements_and_sheet_speak_to_the_customer_by_name(people_ws, tmp_path, lang):
+def test_statements_and_sheet_speak_to_the_customer_by_name(chromium, people_ws, tmp_path, lang):
     """Two statements (a selected customer; one left out whose stored next tier is empty) and an
     account sheet: addressed by name, no raw field names, no empty tier offered."""
     from typer.testing import CliRunner
@@ -298,7 +275,7 @@ def test_statements_and_sheet_speak_to_the_customer_by_name(people_ws, tmp_path,
     left = roster.loc[~roster["selected"], "customer_id"].iloc[0]
     pages = write_statements(people_ws, "latest", tmp_path / "st", customers=[chosen, left], lang=lang)
     for cid, page in zip((chosen, left), pages, strict=True):
-        info = inspect_page(page, tmp_path / f"{page.stem}.png", lambda p: {"text": p.inner_text("body")})
+        info = inspect_page(chromium, page, tmp_path / f"{page.stem}.png", lambda p: {"text": p.inner_text("body")})
         text = info["text"]
         assert info["errors"] == []
         assert people.loc[cid, "name"] in text and people.loc[cid, "owner"] in text
@@ -311,7 +288,7 @@ def test_statements_and_sheet_speak_to_the_customer_by_name(people_ws, tmp_path,
     sheet = tmp_path / "sheet.html"
     res = CliRunner().invoke(app, ["sheet", left, "--lang", lang, "--out", str(sheet), "-w", str(people_ws)])
     assert res.exit_code == 0, res.output
-    info = inspect_page(sheet, tmp_path / "sheet.png", lambda p: {"text": p.inner_text("body")})
+    info = inspect_page(chromium, sheet, tmp_path / "sheet.png", lambda p: {"text": p.inner_text("body")})
     assert info["errors"] == []
     for col in ("name", "owner", "segment", "region"):
         assert str(people.loc[left, col]) in info["text"], col
@@ -319,10 +296,9 @@ def test_statements_and_sheet_speak_to_the_customer_by_name(people_ws, tmp_path,
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_no_axis_title_runs_into_a_title_or_legend(tmp_path, lang):
+def test_no_axis_title_runs_into_a_title_or_legend(chromium, tmp_path, lang):
     """Every chart the report can draw (model fit included), in both languages: each axis title's
     box stays inside the figure and clear of the chart title and the legend."""
-    _need_browser()
     import pandas as pd
 
     from tests.test_report import make_diff
@@ -345,7 +321,7 @@ def test_no_axis_title_runs_into_a_title_or_legend(tmp_path, lang):
         out["page2"] = page.evaluate(ranks)
         return out
 
-    info = inspect_page(path, tmp_path / "all.png", look)
+    info = inspect_page(chromium, path, tmp_path / "all.png", look)
     assert info["errors"] == []
     gold = r.roster[r.roster["tier"] == "gold"].sort_values("rank")["rank"].tolist()
     assert len(gold) > 50  # so that there is a second page of 25

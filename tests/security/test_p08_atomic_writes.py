@@ -379,8 +379,8 @@ WRITING_METHODS = {"write_text", "write_bytes", "to_csv", "to_parquet", "to_exce
 def file_writes(source: str) -> list[tuple[str, int]]:
     """The calls in ``source`` that write a file other than a temporary path of
     ``with atomic_path(...) as tmp`` or ``atomic_tree`` (by name, method and mode): ``(what, line)``."""
-    tree = ast.parse(source)
-    temps = {item.optional_vars.id for node in ast.walk(tree) if isinstance(node, ast.With | ast.AsyncWith)
+    nodes = list(ast.walk(ast.parse(source)))  # walked once, read three times (a whole package is scanned)
+    temps = {item.optional_vars.id for node in nodes if isinstance(node, ast.With | ast.AsyncWith)
              for item in node.items
              if isinstance(item.context_expr, ast.Call) and getattr(item.context_expr.func, "id", "") in ("atomic_path", "atomic_tree")
              and isinstance(item.optional_vars, ast.Name)}
@@ -392,9 +392,9 @@ def file_writes(source: str) -> list[tuple[str, int]]:
         args = [*call.args[pos:pos + 1], *(k.value for k in call.keywords if k.arg == "mode")]
         return next((a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)), "r")
 
-    in_fstrings = {id(v) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for v in node.values}
+    in_fstrings = {id(v) for node in nodes if isinstance(node, ast.JoinedStr) for v in node.values}
     found = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Call):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")

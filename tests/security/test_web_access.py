@@ -182,6 +182,26 @@ def test_after_log_in_the_app_goes_only_to_a_local_path(app, nxt):
         assert r.status_code == 303 and r.headers["location"] == "/"
 
 
+def test_passwords_are_hashed_with_argon2id_at_its_recommended_cost(tmp_path):
+    """The app's own hasher, not the cheap one tests/conftest.py puts in its place: Argon2id, three
+    passes over 64 MiB in four lanes (RFC 9106's second recommendation); a password stored at that
+    cost logs in beside the tests' cheap hashes."""
+    from argon2 import Type
+
+    from xuanba.web import store
+    from xuanba.workspace import Workspace
+
+    real = getattr(store._hasher, "real", store._hasher)()
+    assert (real.type, real.time_cost, real.memory_cost, real.parallelism) == (Type.ID, 3, 64 * 1024, 4)
+    with Workspace(tmp_path / "ws.duckdb") as ws:
+        store.add_user(ws, "cheap", PASSWORD, role="manager")
+        ws.con.execute("UPDATE web_users SET password_hash = ? WHERE name = 'cheap'", [real.hash(PASSWORD)])
+        assert ws.sql("SELECT password_hash FROM web_users")["password_hash"].iloc[0].startswith(
+            "$argon2id$v=19$m=65536,t=3,p=4$")
+        assert store.check_password(ws, "cheap", PASSWORD)["name"] == "cheap"
+        assert store.check_password(ws, "cheap", PASSWORD + "!") is None
+
+
 def test_admin_pages_are_not_there_for_managers_and_reps(app):
     for name in ("boss", "ann"):
         with TestClient(app) as c:

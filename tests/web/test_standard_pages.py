@@ -276,16 +276,17 @@ def test_a_failed_round_is_said_in_words_and_stores_nothing(client, ws):
 
 
 HOLD = """
-import sys, time
+import sys
 from xuanba.workspace import Workspace
 with Workspace(sys.argv[1]) as ws:  # another process writing: DuckDB locks the file
     print("holding", flush=True)
-    time.sleep(float(sys.argv[2]))
+    sys.stdin.readline()  # until the test lets go (a line, or the pipe closed)
 """
 
 
-def _hold(ws, seconds: float):
-    """Another process that holds the workspace open to write for ``seconds``, once it says so."""
+def _hold(ws):
+    """Another process that holds the workspace open to write, once it says so, until
+    :func:`_let_go` (not for a fixed time: the test lets go as soon as it has seen what it waits for)."""
     import os
     import subprocess
     import sys
@@ -294,32 +295,57 @@ def _hold(ws, seconds: float):
     import xuanba
 
     env = {**os.environ, "PYTHONPATH": str(Path(xuanba.__file__).parents[1])}
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(ws), str(seconds)], stdout=subprocess.PIPE, text=True,
-                            env=env)
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(ws)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True, env=env)
     assert proc.stdout.readline().strip() == "holding"
     return proc
 
 
+def _let_go(proc) -> None:
+    """The other process closes the workspace and ends."""
+    proc.stdin.close()
+    assert proc.wait(30) == 0
+    proc.stdout.close()
+
+
 def test_a_round_waits_for_another_writer_to_store_and_gives_up_in_words(client, ws, monkeypatch):
+    import contextlib
+
     import xuanba.rounds
+    from xuanba.errors import WorkspaceError
     from xuanba.web import jobs
 
     gate, copied, real = threading.Event(), threading.Event(), xuanba.rounds.run_round
+    app_gate, refused = client.app.state.xb.gate, threading.Event()
+    real_write = app_gate.write
 
     def later(*args, **kwargs):  # the copy is made and its read ended: wait for the other writer
         copied.set()
         assert gate.wait(30)
         return real(*args, **kwargs)
 
+    @contextlib.contextmanager
+    def write():  # the app's writes, as they are, noting each one the other process's lock refused
+        try:
+            with real_write() as w:
+                yield w
+        except WorkspaceError:
+            refused.set()
+            raise
+
     monkeypatch.setattr(xuanba.rounds, "run_round", later)
+    monkeypatch.setattr(app_gate, "write", write)
     _login(client, "boss")
-    # a command writes for 2 s while the round is about to store: the round waits, then stores
+    # a command writes while the round is about to store: the round is refused, waits, then stores
     first = _api(client, "/api/standard/run", version="r1", cutoff="2026-06-30").json()
     assert copied.wait(30)
-    proc = _hold(ws, 2)
+    proc = _hold(ws)
     gate.set()
-    assert proc.wait(30) == 0
-    proc.stdout.close()
+    try:
+        assert refused.wait(60)  # the round tried to store beside the other writer
+        assert client.app.state.xb.jobs.get(first["job_id"]).state == "running"  # and waits for it
+    finally:
+        _let_go(proc)
     assert _wait(client, first["job_id"])["round_id"] == 2
     # a command that holds the file longer than the round waits: it fails in words, nothing stored
     monkeypatch.setattr(jobs, "STORE_WAIT_S", 0.5)
@@ -327,17 +353,16 @@ def test_a_round_waits_for_another_writer_to_store_and_gives_up_in_words(client,
     copied.clear()
     second = _api(client, "/api/standard/run", version="r1", cutoff="2026-05-31").json()
     assert copied.wait(30)
-    proc = _hold(ws, 12)  # longer than the round computes on its copy (the engine, seconds on a busy machine)
+    proc = _hold(ws)  # held until the round has given up
     gate.set()
     try:
-        end = time.monotonic() + 30
+        end = time.monotonic() + 60
         while time.monotonic() < end and client.app.state.xb.jobs.get(second["job_id"]).state == "running":
             time.sleep(0.1)
         job = client.app.state.xb.jobs.get(second["job_id"]).as_dict()  # the pages answer 503 meanwhile
         assert job["state"] == "failed" and "another process" in job["error"], job
     finally:
-        assert proc.wait(30) == 0
-        proc.stdout.close()
+        _let_go(proc)
     assert [r["round_id"] for r in client.get("/api/rounds").json()] == [2, 1]
     end = time.monotonic() + 30
     while ("boss", "round_failed") not in _audit(client):  # written once the file is free again
