@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from tests._helpers import spark_test
 from xuanba.rounds import engine as eng
 from xuanba.rounds.summary import round_summary, score_bins
 
@@ -111,3 +112,76 @@ def test_headline_figures_on_duckdb_equal_the_workspace_figures_at_the_edges(nam
     t = ibis.duckdb.connect().create_table("t", CASES[name])
     df = CASES[name].to_pandas()
     check(*engine_figures(t, df), df)
+
+
+def _on_spark(spark, table: pa.Table, name: str):
+    """``table`` as a Spark view of three partitions (the rows spread, as a kept roster's are)."""
+    frame = spark._session.createDataFrame(table.to_pylist(), schema=_spark_schema(table)).repartition(3)
+    frame.createOrReplaceTempView(name)
+    return spark.table(name)
+
+
+def _spark_schema(table: pa.Table) -> str:
+    names = {pa.string(): "string", pa.float64(): "double", pa.bool_(): "boolean", pa.int64(): "bigint"}
+    return ", ".join(f"`{f.name}` {names[f.type]}" for f in table.schema)
+
+
+@spark_test
+def test_headline_figures_on_spark_equal_the_workspace_figures_at_the_edges(spark):
+    """On Spark the median is read at two ranks (``rank`` orders by score, missing scores last):
+    n = 1, 2, odd and even, ties, missing scores, none at all."""
+    for k, name in enumerate(CASES):
+        if name == "no customer":  # a view of no rows: Spark infers nothing from an empty pandas frame
+            continue
+        t = _on_spark(spark, CASES[name], f"xuanba_test_edges_{k}")
+        try:
+            check(*engine_figures(t, CASES[name].to_pandas()), CASES[name].to_pandas())
+        finally:
+            spark._session.catalog.dropTempView(f"xuanba_test_edges_{k}")
+
+
+@spark_test
+def test_rows_sorted_by_the_driver_are_in_sparks_own_order(spark):
+    """:func:`~xuanba.standard.engine.to_arrow_by` sorts on the driver what Spark would sort: text
+    by its UTF-8 bytes (upper case before lower, accents and Chinese after ASCII, a NUL first),
+    as Spark's ``ORDER BY``."""
+    from xuanba.standard.engine import to_arrow, to_arrow_by
+
+    ids = ["b", "B", "é", "e", "中文", "Z", "a\x00", "a", "", "ß", "𝔘", "Ä", "10", "9", " x"]
+    table = pa.table({"customer_id": pa.array(ids, pa.string()), "rank": pa.array(range(len(ids)), pa.int64())})
+    t = _on_spark(spark, table, "xuanba_test_driver_sort")
+    try:
+        got = to_arrow_by(t, ["customer_id"])["customer_id"].to_pylist()
+        want = to_arrow(t.order_by("customer_id"))["customer_id"].to_pylist()
+        assert got == want == sorted(ids, key=lambda s: s.encode("utf-8"))
+    finally:
+        spark._session.catalog.dropTempView("xuanba_test_driver_sort")
+
+
+@spark_test
+def test_a_lazily_kept_table_read_by_two_threads_at_once_gives_both_the_same_rows(spark):
+    """A kept table is computed by its first reader (``localCheckpoint(eager=False)``): two readers
+    at once, in two threads, each read every row once, and the same as a later reader."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import ibis
+
+    from xuanba.standard.engine import to_arrow
+    from xuanba.standard.engine_spark import checkpoint, release
+
+    spark._session.range(20_000).selectExpr("id", "id * 7 % 1000 AS v", "rand() AS r").createOrReplaceTempView(
+        "xuanba_test_lazy")
+    try:
+        kept = checkpoint(spark.table("xuanba_test_lazy"))
+
+        def read(_: int) -> tuple[int, float, float]:
+            got = to_arrow(kept.aggregate(n=kept.count(), v=kept.v.sum(), r=kept.r.sum())).to_pylist()[0]
+            return got["n"], got["v"], got["r"]
+
+        with ThreadPoolExecutor(2) as pool:
+            first, second = pool.map(read, range(2))
+        assert first == second == read(2) and first[0] == 20_000
+        assert to_arrow(kept.filter(ibis._.id < 3).order_by("id"))["id"].to_pylist() == [0, 1, 2]
+    finally:
+        release(spark)
+        spark._session.catalog.dropTempView("xuanba_test_lazy")
