@@ -439,7 +439,9 @@ def _score_bin(t: Any) -> Any:
 
     s = t.score.cast("float64")
     width = 100.0 / SCORE_BINS
-    return ibis.least((s.clip(lower=0.0, upper=100.0) / width).floor().cast("int64"), SCORE_BINS - 1)
+    # LEAST skips a NULL (DuckDB, Spark): a missing score would land in the last bin without the ifelse
+    return ibis.ifelse(s.isnull(), ibis.null("int64"),
+                       ibis.least((s.clip(lower=0.0, upper=100.0) / width).floor().cast("int64"), SCORE_BINS - 1))
 
 
 def _tier_key(value: Any) -> str:
@@ -469,10 +471,15 @@ def _round_figures(t: Any, value_cols: list[str], counts: list[dict[str, Any]]) 
     for measure in ("profit_365d", "margin_365d"):
         if measure in value_cols:
             aggs.update(_whale_aggs(t, measure, value_cols, prefix=f"_w_{measure}"))
+    return _scalars(t.aggregate(**aggs, **_tier_means(t, counts)))
+
+
+def _tier_means(t: Any, counts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The mean score of each tier of ``counts`` (:func:`_round_counts`), ``_ms<k>`` in :func:`_counted`
+    order; tier ``""`` holds the customers of a missing or empty tier."""
     s = t.score.cast("float64")
-    for k, tier in enumerate(_counted(counts, "tier")):
-        aggs[f"_ms{k}"] = s.mean(where=(t.tier == tier) if tier else (t.tier.isnull() | (t.tier == "")))
-    return _scalars(t.aggregate(**aggs))
+    return {f"_ms{k}": s.mean(where=(t.tier == tier) if tier else (t.tier.isnull() | (t.tier == "")))
+            for k, tier in enumerate(_counted(counts, "tier"))}
 
 
 def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols: list[str], *,
@@ -575,9 +582,8 @@ def _scores_on_engine(t: Any, *, counts: list[dict[str, Any]] | None = None,
 
     s = t.score.cast("float64")
     counts = _round_counts(t) if counts is None else counts
-    if figures is None:
-        figures = _scalars(t.aggregate(**{f"_ms{k}": s.mean(where=(t.tier == tier) if tier else (
-            t.tier.isnull() | (t.tier == ""))) for k, tier in enumerate(_counted(counts, "tier"))}))
+    if figures is None:  # (an aggregate of nothing is no query: no tier when there is no customer)
+        figures = _scalars(t.aggregate(**_tier_means(t, counts))) if counts else {}
     bins: dict[str, list[int]] = {}
     for r in counts:
         if r["_b"] is not None:
@@ -602,14 +608,16 @@ def _scores_on_engine(t: Any, *, counts: list[dict[str, Any]] | None = None,
 
 
 def _whale_active(t: Any, measure: str, value_cols: list[str]) -> tuple[Any, Any]:
-    """(whether a customer of ``t`` is active in the window, its ``measure`` 0 where missing)."""
+    """(whether a customer of ``t`` is active in the window, its ``measure`` 0 where missing or
+    NaN), as :func:`xuanba.rounds.summary.whale_profits` reads them."""
     import ibis
 
-    active: Any = ibis.literal(False)
+    p = t[measure].cast("float64")
+    active: Any = p.isnull() & ibis.literal(False)  # a column (it sums): no one, without a field that says
     for col in ("revenue_365d", "cost_to_serve_365d"):
         if col in value_cols:
             active = active | (ibis.coalesce(t[col].cast("float64"), 0.0) != 0)
-    return active, ibis.coalesce(t[measure].cast("float64"), 0.0)
+    return active, ibis.ifelse(p.isnan(), 0.0, ibis.coalesce(p, 0.0))  # whale_profits' fillna(0.0)
 
 
 def _whale_aggs(t: Any, measure: str, value_cols: list[str], *, prefix: str = "") -> dict[str, Any]:
