@@ -191,3 +191,24 @@ def test_the_spark_whale_peak_of_very_large_totals_does_not_overflow(spark):
     want = _whale_on_engine(arrow(base), "profit_365d", ["revenue_365d", "profit_365d"])
     assert got["customers"] == want["customers"] and got["of"] == want["of"] == 30
     assert got["profit_pct"] == pytest.approx(want["profit_pct"], rel=1e-12)
+
+
+def test_the_row_counts_of_spark_sorted_views_stay_bounded(monkeypatch):
+    """A long-lived process (the web app running Spark rounds) keeps at most ``_ROWS_KEPT`` view
+    names of :func:`sorted_index`'s counts; a forgotten one reads as unknown (its reader counts)."""
+    import ibis
+    import pyarrow as pa
+
+    from xuanba.standard import engine_spark
+
+    monkeypatch.setattr(engine_spark, "_ROWS", {})
+    monkeypatch.setattr(engine_spark, "_ROWS_KEPT", 3)
+    for i in range(7):
+        engine_spark._remember_rows(f"_xuanba_sorted_t{i}", i)
+        assert len(engine_spark._ROWS) <= 3
+    assert engine_spark._ROWS == {"_xuanba_sorted_t6": 6}
+    con = ibis.duckdb.connect()
+    con.create_table("_xuanba_sorted_t6", pa.table({"x": [1]}))
+    con.create_table("_xuanba_sorted_t5", pa.table({"x": [1]}))
+    assert engine_spark.rows_known(con.table("_xuanba_sorted_t6")) == 6
+    assert engine_spark.rows_known(con.table("_xuanba_sorted_t5")) is None

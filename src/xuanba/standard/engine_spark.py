@@ -37,8 +37,10 @@ KEPT_ON = "DISK_ONLY"
 #: Low bits of Spark's ``monotonically_increasing_id``: the row's number inside its partition.
 _LOW_BITS = 33
 _COUNTER = itertools.count()
-#: The rows of each table :func:`sorted_index` made, by its view's name (:func:`rows_known`).
+#: The rows of each table :func:`sorted_index` made, by its view's name (:func:`rows_known`); at
+#: most :data:`_ROWS_KEPT` names (then forgotten: a long-lived process, a forgotten one is counted).
 _ROWS: dict[str, int] = {}
+_ROWS_KEPT = 256
 #: The frames the innermost :func:`kept_for_call` block (of this thread or task) owns, if any.
 _OWNED: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("xuanba_kept_for_call", default=None)
 
@@ -109,8 +111,22 @@ def sorted_index(table: Any, keys: list[Any], name: str, *, running_sum: str | N
         out.append((before + F.col("_xsum")).alias(sum_name or f"{running_sum}_sum"))
     view = f"_xuanba_sorted_{next(_COUNTER)}"
     frame.select(*out).createOrReplaceTempView(view)
-    _ROWS[view] = n_before
+    _remember_rows(view, n_before)
     return backend.table(view)
+
+
+def _remember_rows(view: str, n: int) -> None:
+    """Note that ``view`` has ``n`` rows for :func:`rows_known`, forgetting every name noted so
+    far once :data:`_ROWS_KEPT` are (a forgotten view is counted again by its reader).
+
+    Example
+    -------
+    >>> _remember_rows("_xuanba_sorted_doc", 3); _ROWS["_xuanba_sorted_doc"]
+    3
+    """
+    if len(_ROWS) >= _ROWS_KEPT:
+        _ROWS.clear()
+    _ROWS[view] = n
 
 
 def rows_known(table: Any) -> int | None:
