@@ -162,8 +162,8 @@ class Query:
 def compiled(key: Any, build: Callable[[], ir.Table], values: dict[str, Any], backend: Any) -> Query:
     """The query ``build()`` makes, for the DuckDB ``backend``: compiled the first time ``key``
     is seen, then kept. ``values`` are the variables this call's query reads (the build must read
-    exactly those, with those values: checked each time it is compiled, not on a reuse). ``key`` must hold everything the
-    SQL depends on besides these values (see the module docstring)."""
+    exactly those, with those values: checked each time it is compiled, not on a reuse). ``key``
+    must hold everything the SQL depends on besides these values (see the module docstring)."""
     full = (key, type(backend.compiler), backend.dialect, ibis.options.sql.fuse_selects)
     with _LOCK:
         got = _CACHE.get(full) if ENABLED else None

@@ -81,8 +81,9 @@ def _history(first: ir.Value, last: ir.Value, occasions: ir.Value, when: dt.date
              name: str = "cutoff") -> dict[str, ir.Value]:
     """``frequency``, ``recency`` and ``T`` at ``when`` (the date :func:`at` calls ``name``) of a
     customer whose purchase occasions up to ``when`` are ``occasions``, the first on day
-    ``first`` and the last on day ``last``: the one definition of the facts' history, of a model check's calibration history and of the history
-    at a calibration end that :func:`customer_facts_expr` gives with ``holdout_from``."""
+    ``first`` and the last on day ``last``: the one definition of the facts' history, of a model
+    check's calibration history and of the history at a calibration end that
+    :func:`customer_facts_expr` gives with ``holdout_from``."""
     return {"frequency": (occasions - 1).cast("int64"), "recency": _days_between(last, first) / unit,
             "T": _days_between(at(name, when), first) / unit}
 
