@@ -122,3 +122,19 @@ def demo_copy(demo_built: Path, tmp_path_factory: pytest.TempPathFactory) -> tup
     """A copy of one's own of the demo's output folder (the ``demo_built`` fixture), and what
     ``xuanba demo --json`` printed."""
     return copy_of(demo_built / "demo", tmp_path_factory), (demo_built / "demo.json").read_text("utf-8")
+
+
+def in_threads(work: Callable[[int], None], n: int) -> None:
+    """``work(i)`` for i in 0..n-1, each in a thread of its own, all started before any is joined.
+
+    >>> seen = []
+    >>> in_threads(seen.append, 3); sorted(seen)
+    [0, 1, 2]
+    """
+    import threading
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()

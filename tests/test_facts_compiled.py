@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests._helpers import store
+from tests._helpers import in_threads, store
 from xuanba import Workspace
 from xuanba.facts import calibration_holdout, compiled, customer_facts, facts_and_holdout
 
@@ -201,11 +201,7 @@ def test_threads_share_the_kept_queries_safely():
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(work, len(jobs))
     assert not errors, errors
     for g, w in zip(got, want, strict=True):
         _same(g, w)

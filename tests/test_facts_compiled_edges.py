@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from tests._helpers import in_threads
 from xuanba.facts import calibration_holdout, compiled, customer_facts, facts_and_holdout
 from xuanba.facts.compute import _arrow, _finish, _to_pandas
 from xuanba.facts.expressions import customer_facts_expr, history_holdout_expr, holdout_expr
@@ -238,11 +239,7 @@ def test_cursors_of_one_database_keep_their_own_dates_in_threads():
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(cuts))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(work, len(cuts))
     assert not errors, errors
     for g, w in zip(got, want, strict=True):
         pd.testing.assert_frame_equal(g, w)

@@ -59,6 +59,24 @@ def std_server(tmp_path_factory):
     thread.join(10)
 
 
+def _watched_page(ctx, errors: list[str], hosts: set[str]):  # noqa: ANN001, ANN202
+    """A new page of ``ctx`` whose console errors and page errors go to ``errors`` and whose
+    requests' hosts go to ``hosts``."""
+    page = ctx.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: hosts.add(urlsplit(r.url).netloc))
+    return page
+
+
+def _log_in(page, user: str, path: str) -> None:  # noqa: ANN001
+    """On the log-in form ``page`` shows, log in as ``user`` and wait to be sent on to ``/path``."""
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**/{path}")
+
+
 def _browse(browser, base: str, lang: str, user: str) -> dict:  # noqa: ANN001
     """Log in as ``user``, filter the roster to tier gold, open the first customer and read their
     statement, in a context of its own of ``browser`` (the ``chromium`` fixture)."""
@@ -67,16 +85,10 @@ def _browse(browser, base: str, lang: str, user: str) -> dict:  # noqa: ANN001
     hosts: set[str] = set()
     ctx = browser.new_context(locale="zh-CN" if lang == "zh" else "en-US")
     try:
-        page = ctx.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: hosts.add(urlsplit(r.url).netloc))
+        page = _watched_page(ctx, errors, hosts)
         page.goto(base + "/roster")
         assert page.locator("h1").inner_text() == w["login"]
-        page.fill("input[name=username]", user)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/roster")
+        _log_in(page, user, "roster")
         assert w["roster"] in page.locator("h1").inner_text()
         page.select_option("select[name=tier]", "gold")
         with page.expect_response(lambda r: "/roster?" in r.url and r.request.headers.get("hx-request") == "true"):
@@ -135,15 +147,9 @@ def _filter_open_and_chart(browser, base: str, lang: str) -> dict:  # noqa: ANN0
     hosts: set[str] = set()
     ctx = browser.new_context(locale="zh-CN" if lang == "zh" else "en-US")
     try:
-        page = ctx.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: hosts.add(urlsplit(r.url).netloc))
+        page = _watched_page(ctx, errors, hosts)
         page.goto(base + "/roster")
-        page.fill("input[name=username]", "boss")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/roster")
+        _log_in(page, "boss", "roster")
         page.select_option("select[name=owner]", "李强")
         page.select_option("select[name=selected]", "no")
         page.fill("input[name=score_min]", "20")
@@ -198,16 +204,10 @@ def test_edit_the_standard_publish_it_and_run_a_round(chromium, std_server, lang
     hosts: set[str] = set()
     ctx = chromium.new_context(locale="zh-CN" if lang == "zh" else "en-US")
     try:
-        page = ctx.new_page()
+        page = _watched_page(ctx, errors, hosts)
         page.set_default_timeout(30_000)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: hosts.add(urlsplit(r.url).netloc))
         page.goto(std_server + "/standard")
-        page.fill("input[name=username]", "boss")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/standard")
+        _log_in(page, "boss", "standard")
         assert page.locator("textarea[name=text]").input_value().strip() == STANDARD.strip() or version > 2
         page.fill("textarea[name=text]", typo)  # as one types: checked after a pause, no button
         expect(page.locator("#problems")).to_contain_text(w["line"].format(n=line))
