@@ -165,3 +165,18 @@ def test_a_shape_holds_no_connection(tmp_path):
     assert shape(a) == shape(b)
     assert not shape(a).find(ibis.expr.operations.DatabaseTable)
     assert engine_cache._rebound(shape(a).to_expr(), cons[1]).op() == b.op()
+
+
+def test_other_figures_of_one_shape_reuse_the_roster_build():
+    """Another base whose figures (medians, tops, means, spreads) differ but not their shape, as a
+    replay's next cutoff: the roster's expression is reused, with this base's figures."""
+    from tests.test_standard_engine_cache import _check as check_frame
+
+    frame = _fields(300, seed=40)
+    check_frame(frame, _text())
+    moved = frame.assign(revenue_365d=frame.revenue_365d * 1.5, margin_365d=frame.margin_365d * 2 + 7,
+                         clv_3y=frame.clv_3y + 11)  # every rank the same, every figure another
+    before = dict(engine_cache.STATS)
+    check_frame(moved, _text())
+    got = _delta(before)
+    assert got["built_hits"] == 1 and got["compiles"] == 0, got
