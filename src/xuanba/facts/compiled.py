@@ -130,7 +130,7 @@ def scope(prefix: str) -> Iterator[None]:
 def unbound(table: ir.Table) -> ir.Table:
     """``table`` with each database table it reads replaced by an unbound one of the same name,
     namespace and schema: the same SQL, no connection held."""
-    def swap(node: Any, _: Any, **kwargs: Any) -> Any:
+    def swap(node: Any, kwargs: dict[str, Any] | None) -> Any:  # kwargs: the children replaced, if any
         if isinstance(node, ops.DatabaseTable):
             return ops.UnboundTable(name=node.name, schema=node.schema, namespace=node.namespace)
         return node.__recreate__(kwargs) if kwargs else node

@@ -521,11 +521,33 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                 num(f"gw{j}", 100.0 * c.weight / total_w)
     for k, bar in enumerate(gaps.bars):
         num(f"gap_bar{k}", bar)
+    if not spread:  # and the figures of the base (the medians are bound already): the key holds their shape
+        _pct_parts(t, crits, pct, st, medians)
+        _, spreads = _inverses(standard, st, native=True)
+        for j in range(len(crits)):
+            num(f"spr{j}", spreads[j])
     key = ("roster", t.op(), tuple((j, by_pos[j].op()) for j in sorted(by_pos)), _shape_of(standard), tuple(pct),
-           id_column, tuple(sorted(st.items())), tuple(sorted(medians.items())), tuple(gaps.names), tuple(gaps.filled),
-           coded)
+           id_column, _figures_shape(st, crits, pct), tuple(gaps.names), tuple(gaps.filled), coded)
     return engine_cache.built(key, lambda: _roster_columns(t, standard, st, pct, by_pos, medians, gaps, id_column,
                                                            carried)), info
+
+
+def _figures_shape(st: dict[str, Any], crits: list[Criterion], pct: list[int]) -> tuple:
+    """What of the figures of the base ``st`` shapes the roster's expression (which branch of the
+    points and of the cheapest criterion each criterion takes), not their values.
+
+    Example
+    -------
+    >>> c = Criterion(name="r", field="revenue_365d", weight=1, normalise="minmax")
+    >>> _figures_shape({"m0": 3, "lo0": 1.0, "hi0": 1.0, "mean0": 1.0, "sd0": 0.0}, [c], [])
+    ((False, False, True, False, True, False),)
+    """
+    out = []
+    for j in range(len(crits)):
+        m, lo, hi, sd = int(st[f"m{j}"] or 0), st[f"lo{j}"], st[f"hi{j}"], st.get(f"sd{j}")
+        below_top = m - int(st[f"cmax{j}"] or 0) if j in pct else None
+        out.append((m == 0, lo is None, hi == lo, st[f"mean{j}"] is None, sd is None or sd == 0, below_top == 0))
+    return tuple(out)
 
 
 def _shape_of(standard: Standard) -> str:

@@ -10,6 +10,13 @@ gate, tier count or column type is another expression, compiled afresh). The var
 reads are set on its connection just before it runs. Outside such a block (Spark, or an
 expression returned to run later) the numbers are literals, as before.
 
+What is compiled (and the roster's expression :func:`built`) is also kept for the whole process
+under the expression's *shape*, its tables unbound (name, namespace, schema; not the connection:
+:func:`xuanba.facts.compiled.shape`): a second connection whose tables have the same names and
+schemas (a cursor, another workspace, a test's own DuckDB) reuses them rather than building and
+compiling again. An expression that holds a table in memory (an Ibis memtable) is kept per
+connection only.
+
 Example
 -------
 >>> import pyarrow as pa
@@ -34,12 +41,42 @@ import ibis
 
 #: How many queries each backend keeps compiled (least recently used dropped first).
 CACHE_SIZE = 256
-#: Compiles done by :func:`run` and :func:`keep` since the process started (read by the tests).
-STATS = {"compiles": 0, "hits": 0, "built_hits": 0}
+#: Compiles done by :func:`run` and :func:`keep` since the process started, and reuses (read by
+#: the tests): ``shared_hits`` and ``built_shared_hits`` those found under another connection.
+STATS = {"compiles": 0, "hits": 0, "built_hits": 0, "shared_hits": 0, "built_shared_hits": 0}
 #: One scoring at a time sets variables on a connection and reads them.
 LOCK = threading.RLock()
 
 _PREFIX = "xuanba_"
+#: What every connection shares, by shape (see the module docstring): compiled queries and built
+#: expressions (over unbound tables), least recently used dropped first; guarded by :data:`LOCK`.
+_SHARED: OrderedDict[Any, Any] = OrderedDict()
+_SHARED_BUILT: OrderedDict[Any, Any] = OrderedDict()
+
+
+def _shape_key(value: Any) -> Any:
+    """``value`` (an Ibis table operation, or a tuple holding some) with each table operation as
+    its shape (:func:`xuanba.facts.compiled.shape`); ``None`` when one has none (a memtable)."""
+    from xuanba.facts.compiled import shape
+
+    if isinstance(value, tuple):
+        parts = tuple(_shape_key(v) for v in value)
+        return None if any(p is None for p, v in zip(parts, value, strict=True) if v is not None) else parts
+    if isinstance(value, ibis.expr.operations.Relation):
+        return shape(value.to_expr())
+    return value
+
+
+def _rebound(expr: Any, backend: Any) -> Any:
+    """``expr`` (over unbound tables) with each table read on ``backend``."""
+    ops = ibis.expr.operations
+
+    def swap(node: Any, kwargs: dict[str, Any] | None) -> Any:  # kwargs: the children replaced, if any
+        if isinstance(node, ops.UnboundTable):
+            return ops.DatabaseTable(name=node.name, schema=node.schema, source=backend, namespace=node.namespace)
+        return node.__recreate__(kwargs) if kwargs else node
+
+    return expr.op().replace(swap).to_expr()
 
 
 @ibis.udf.scalar.builtin(name="getvariable")
@@ -126,8 +163,21 @@ def built(key: Any, build: Any) -> Any:
     p = _ACTIVE.get()
     if p is None or not p.variables or p.backend is None:
         return build()
-    cache = p.backend.__dict__.setdefault("_xuanba_built", OrderedDict())
+    backend = p.backend
+    cache = backend.__dict__.setdefault("_xuanba_built", OrderedDict())
     got = cache.get(key)
+    shared = None
+    if got is None:  # made on another connection of the same shape: its tables bound to this one
+        shared = _shape_key(key)
+        if shared is not None:
+            shared = (shared, backend.name)
+            with LOCK:
+                found = _SHARED_BUILT.get(shared)
+                if found is not None:
+                    _SHARED_BUILT.move_to_end(shared)
+                    STATS["built_shared_hits"] += 1
+            if found is not None:
+                got = cache[key] = (_rebound(found[0], backend), found[1])
     if got is not None:
         cache.move_to_end(key)
         STATS["built_hits"] += 1
@@ -143,8 +193,14 @@ def built(key: Any, build: Any) -> Any:
     for outer in p._read:
         outer |= names
     cache[key] = (expr, {name: p.values[name] for name in names})
-    while len(cache) > CACHE_SIZE // 4:
-        cache.popitem(last=False)
+    _bounded(cache, CACHE_SIZE // 4)
+    if shared is not None:
+        from xuanba.facts.compiled import unbound
+
+        loose = unbound(expr)
+        with LOCK:
+            _SHARED_BUILT[shared] = (loose, cache[key][1])
+            _bounded(_SHARED_BUILT, CACHE_SIZE // 4)
     return expr
 
 
@@ -170,6 +226,16 @@ def _compiled_locked(backend: Any, expr: Any) -> _Query:
         cache.move_to_end(key)
         STATS["hits"] += 1
         return got
+    shared = _shape_key(expr.op())
+    if shared is not None:  # compiled for another connection of the same shape: the same SQL
+        shared = (shared, type(backend.compiler), backend.dialect, ibis.options.sql.fuse_selects)
+        got = _SHARED.get(shared)
+        if got is not None:
+            _SHARED.move_to_end(shared)
+            STATS["shared_hits"] += 1
+            cache[key] = got
+            _bounded(cache, CACHE_SIZE)
+            return got
     STATS["compiles"] += 1
     query = backend.compiler.to_sqlglot(expr)
     op = expr.op()
@@ -178,9 +244,23 @@ def _compiled_locked(backend: Any, expr: Any) -> _Query:
         query.sql(dialect=backend.dialect), names, bool(op.find(ibis.expr.operations.InMemoryTable))
     )
     cache[key] = got
-    while len(cache) > CACHE_SIZE:
-        cache.popitem(last=False)
+    _bounded(cache, CACHE_SIZE)
+    if shared is not None:
+        _SHARED[shared] = got
+        _bounded(_SHARED, CACHE_SIZE)
     return got
+
+
+def _bounded(cache: OrderedDict[Any, Any], size: int) -> None:
+    while len(cache) > size:
+        cache.popitem(last=False)
+
+
+def clear() -> None:
+    """Forget what every connection shares (tests); what each connection keeps stays with it."""
+    with LOCK:
+        _SHARED.clear()
+        _SHARED_BUILT.clear()
 
 
 def _set_variables(backend: Any, names: tuple[str, ...]) -> None:
