@@ -85,10 +85,7 @@ SPARK_TEST_CONF = {
     # test run it competes for the two cores while the queries it would speed up are already done
     # (measured: a cold CDNOW round on Spark 65 s -> 34 s, a warm one 27-31 s -> 20 s at load 8.3;
     # at load 3 the gain is small: test_standard_engine_spark.py alone 71 s -> 67 s).
-    # One collector thread that stops the JVM (serial), not G1's concurrent threads, and compiled
-    # code kept once compiled (no sweeper thread clearing and recompiling it): the JVM's own CPU,
-    # unseen by `time` (the workers never wait for it), went to these beside the queries.
-    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UseCodeCacheFlushing",
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",
 }
 
 
