@@ -104,3 +104,26 @@ def test_the_spreads_of_another_base_of_one_shape_choose_its_cheapest_criterion(
         _equal(frame, std, got)
         chosen.append(set(got.roster.cheapest_criterion) - {""})
     assert chosen == [{"cb"}, {"ca"}]  # the case this guards: the choice flips with the spreads
+
+
+def test_every_number_the_roster_reads_is_bound_before_its_build(monkeypatch):
+    """The roster's build, made or reused, reads no number that the call has not bound already:
+    none falls back to the values of the base it was first built for (engine_cache.built fills
+    those that are missing from the build's own)."""
+    from tests.test_standard_engine_cache import _fields, _text
+
+    real, missing = engine_cache.built, []
+
+    def checked(key, build):
+        p = engine_cache.active()
+        bound = set(p.values) if p is not None else None
+        out = real(key, build)
+        if bound is not None and p.variables and p.backend is not None:
+            missing.extend(set(p.backend.__dict__["_xuanba_built"][key][1]) - bound)
+        return out
+
+    monkeypatch.setattr(engine_cache, "built", checked)
+    texts = [_text(), _text((0.4, 0.1, 0.3, 0.2), (70, 40, 20))]
+    for k, frame in enumerate([_fields(200, seed=40), _fields(150, seed=41)]):
+        _equal(frame, load_standard(texts[k]), score_in_engine(frame, load_standard(texts[k])))
+    assert not missing, sorted(set(missing))
