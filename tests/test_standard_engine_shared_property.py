@@ -7,6 +7,10 @@ reached the built expression as a literal would be reused from the base before."
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from unittest import mock
+
 import ibis
 import numpy as np
 import pyarrow as pa
@@ -34,6 +38,26 @@ def _scored(frame, std, fresh: bool):
     arrow = pa.Table.from_pandas(frame, preserve_index=False)
     arrow = arrow.set_column(arrow.column_names.index("seg"), "seg", arrow["seg"].cast(pa.string()))
     return score_in_engine(ibis.duckdb.connect().create_table("fields", arrow), std)
+
+
+@contextlib.contextmanager
+def _every_number_bound_before() -> Iterator[None]:
+    """Within: each roster build, made or reused, reads no number its call has not bound already
+    (none falls back to the values of the base it was first built for: engine_cache.built fills
+    those that are missing from the build's own)."""
+    real, missing = engine_cache.built, []
+
+    def checked(key, build):
+        p = engine_cache.active()
+        bound = set(p.values) if p is not None else None
+        out = real(key, build)
+        if bound is not None and p.variables and p.backend is not None:
+            missing.extend(set(p.backend.__dict__["_xuanba_built"][key][1]) - bound)
+        return out
+
+    with mock.patch.object(engine_cache, "built", checked):
+        yield
+    assert not missing, sorted(set(missing))
 
 
 @st.composite
@@ -75,13 +99,14 @@ def test_bases_of_one_shape_in_a_row_each_equal_the_oracle(bases, text, fresh):
             score_customers(f, std)
     except DataError:
         return  # refusals are test_standard_engine_roster's
-    for f in frames + frames[:1]:  # and the first again, after the others warmed its shape
-        _equal(f, std, _scored(f, std, fresh))
-        want = score_customers(f, std).roster
-        ids, tiers = select_in_engine(f, std)  # the selection alone after a full call of its shape
-        sel = want[want.selected]
-        assert ids.to_pylist() == sel.customer_id.tolist()
-        assert [std.tiers[k].name for k in tiers.to_pylist()] == sel.tier.tolist()
+    with _every_number_bound_before():
+        for f in frames + frames[:1]:  # and the first again, after the others warmed its shape
+            _equal(f, std, _scored(f, std, fresh))
+            want = score_customers(f, std).roster
+            ids, tiers = select_in_engine(f, std)  # the selection alone after a full call of its shape
+            sel = want[want.selected]
+            assert ids.to_pylist() == sel.customer_id.tolist()
+            assert [std.tiers[k].name for k in tiers.to_pylist()] == sel.tier.tolist()
     engine_cache.clear()
     _equal(frames[-1], std, _scored(frames[-1], std, True))
 
@@ -106,24 +131,12 @@ def test_the_spreads_of_another_base_of_one_shape_choose_its_cheapest_criterion(
     assert chosen == [{"cb"}, {"ca"}]  # the case this guards: the choice flips with the spreads
 
 
-def test_every_number_the_roster_reads_is_bound_before_its_build(monkeypatch):
-    """The roster's build, made or reused, reads no number that the call has not bound already:
-    none falls back to the values of the base it was first built for (engine_cache.built fills
-    those that are missing from the build's own)."""
+def test_every_number_the_roster_reads_is_bound_before_its_build():
+    """Made or reused, the roster's build reads only numbers bound by its own call."""
     from tests.test_standard_engine_cache import _fields, _text
 
-    real, missing = engine_cache.built, []
-
-    def checked(key, build):
-        p = engine_cache.active()
-        bound = set(p.values) if p is not None else None
-        out = real(key, build)
-        if bound is not None and p.variables and p.backend is not None:
-            missing.extend(set(p.backend.__dict__["_xuanba_built"][key][1]) - bound)
-        return out
-
-    monkeypatch.setattr(engine_cache, "built", checked)
     texts = [_text(), _text((0.4, 0.1, 0.3, 0.2), (70, 40, 20))]
-    for k, frame in enumerate([_fields(200, seed=40), _fields(150, seed=41)]):
-        _equal(frame, load_standard(texts[k]), score_in_engine(frame, load_standard(texts[k])))
-    assert not missing, sorted(set(missing))
+    with _every_number_bound_before():
+        for k, frame in enumerate([_fields(200, seed=40), _fields(150, seed=41)]):
+            std = load_standard(texts[k])
+            _equal(frame, std, score_in_engine(frame, std))
