@@ -87,7 +87,7 @@ def _bases(draw: st.DrawFn) -> list[list[tuple]]:
     return out
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=NO_SHRINK)
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=NO_SHRINK)
 @given(bases=_bases(), text=standards(), fresh=st.booleans())
 def test_bases_of_one_shape_in_a_row_each_equal_the_oracle(bases, text, fresh):
     from xuanba.errors import DataError
