@@ -7,8 +7,12 @@ same Ibis expressions) in the engine, without collecting rows:
 - ids are read as ingest reads them (spaces trimmed, empty text missing), so ``" abc"`` and
   ``"abc"`` are one customer on both;
 - a row that breaks a rule (no id, no date, a date before 1900 or after 2100, no amount, an
-  amount that is not a finite number) is left out and counted by reason, as ingest rejects it;
-  the counts go into the round's meta (``source_rows``) and onto the console;
+  amount that is not a number ingest stores: ``NaN``, ``±inf``, or ``1e14`` and beyond,
+  :data:`~xuanba.ingest.rules.MONEY_LIMIT`) is left out and counted by reason, as ingest rejects
+  it; the counts go into the round's meta (``source_rows``) and onto the console;
+- a ``cost`` that is not such a number is left empty, as ingest leaves it, and counted
+  (``source_rows["values_left_empty"]``, only when there are some): no customer's money is
+  infinite or NaN, so no headline figure reads one;
 - text that is meant to be a date or an amount and cannot be read as one (``"abc"``,
   ``"2025-13-45"``) is an :class:`SourceError` naming the column, a row and the value: ingest
   reads more formats than the engine (decimal commas, ``¥1,234.50``, ``2025年6月30日``), so such
@@ -39,7 +43,7 @@ from urllib.parse import unquote, urlparse
 import ibis
 
 from xuanba.errors import InputError, Phrase
-from xuanba.ingest.rules import REASONS, reject_reason, text_value
+from xuanba.ingest.rules import MONEY_LIMIT, REASONS, reject_reason, text_value
 
 UNPARSEABLE_DATE, NON_NUMERIC = REASONS[2], REASONS[6]
 
@@ -61,21 +65,29 @@ def _read_ts(ts: Any) -> tuple[Any, Any]:
 
 
 def _read_amount(amount: Any) -> tuple[Any, Any, Any]:
-    """The amount as written, as read (``NULL``: not a finite number, as ingest reads ``NaN``),
-    and whether it is text that is not a number at all."""
-    from xuanba.standard.engine_rules import is_inf
-
+    """The amount (or cost) as written, as read (``NULL``: not a number ingest stores, as ingest
+    reads ``NaN``, ``inf`` or ``1e20``: :func:`_money_read`), and whether it is text that is not a
+    number at all."""
     if amount.type().is_string():
         raw = text_value(amount)
         number = raw.try_cast("float64")
         unread = raw.notnull() & number.isnull()
     else:
         raw, number, unread = amount, amount, ibis.literal(False)
-    if number.type().is_floating():
-        if not amount.type().is_string():  # NaN is written (Ibis on Spark takes it for missing)
-            raw = ibis.ifelse(amount.isnan(), 0.0, amount)
-        number = ibis.ifelse(number.isnan() | is_inf(number), ibis.null("float64"), number)
-    return raw, number, unread
+    if number.type().is_floating() and not amount.type().is_string():  # NaN is written (Ibis on Spark
+        raw = ibis.ifelse(amount.isnan(), 0.0, amount)  # takes it for missing)
+    return raw, _money_read(number), unread
+
+
+def _money_read(number: Any) -> Any:
+    """``number`` where ingest stores it as money (``DECIMAL(18,4)``): ``NULL`` for ``NaN``,
+    ``±inf`` and an absolute value of :data:`~xuanba.ingest.rules.MONEY_LIMIT` or more (``abs(x) <
+    limit`` is false for NaN and ±inf, null for null: one comparison)."""
+    if not number.type().is_numeric():
+        return number
+    if number.type().is_decimal():  # a decimal column is finite; only its size can pass the limit
+        number = number.cast("float64")
+    return ibis.ifelse(number.abs() < ibis.literal(MONEY_LIMIT, type="float64"), number, ibis.null("float64"))
 
 
 def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[str, Any]]:
@@ -105,6 +117,7 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
             _first=checked.ts.min(),
             _unread=checked._unread.cast("int64").sum(),
             _trimmed=(checked.customer_id != checked._id_text).cast("int64").sum(),
+            _emptied=checked._cost_empty.cast("int64").sum(),
         )
     ).to_pylist()
     by_reason = {r["_why"]: r for r in counts}
@@ -120,6 +133,9 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
         "rejected": sum(rejected.values()),
         "rejected_by_reason": dict(sorted(rejected.items(), key=lambda kv: (-kv[1], kv[0]))),
     }
+    emptied = int(good.get("_emptied") or 0)
+    if emptied:  # as ingest's report says them (said only when some are: a clean source's meta as before)
+        rows["values_left_empty"] = {"cost": emptied}
     if not rows["input_rows"]:  # said of the source, not as a workspace to load with ingest
         from xuanba.errors import DataError
 
@@ -137,13 +153,13 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
         )
     check_first_transaction(rows["used"], good["_first"], cut)
     typed = not raw.ts.type().is_string() and not raw.amount.type().is_string()
-    if typed and not rows["rejected"] and not good.get("_trimmed"):
+    if typed and not rows["rejected"] and not good.get("_trimmed") and not emptied:
         # every row kept as it is: the queries after read the source as they did before the checks
         plain = raw.mutate(customer_id=as_text)
         return (
             plain if raw.ts.type().is_temporal() else plain.mutate(ts=plain.ts.cast("timestamp"))
         ), rows
-    return checked.filter(checked._why.isnull()).drop("_why", "_unread", "_id_text"), rows
+    return checked.filter(checked._why.isnull()).drop("_why", "_unread", "_id_text", "_cost_empty"), rows
 
 
 def _needs_sql(table: Any) -> None:
@@ -169,10 +185,15 @@ def _judged(raw: Any) -> Any:
     unread = ts_raw.notnull() & ts.isnull() if raw.ts.type().is_string() else ibis.literal(False)
     customer_id = text_value(raw.customer_id)
     why = reject_reason(customer_id, ts_raw, ts, amount_raw, amount)
+    cost: dict[str, Any] = {"_cost_empty": ibis.literal(False)}
+    if "cost" in raw.columns:  # a cost ingest cannot read is left empty (its values_left_empty)
+        cost_raw, cost["cost"], _ = _read_amount(raw.cost)
+        cost["_cost_empty"] = cost_raw.notnull() & cost["cost"].isnull()
     return raw.mutate(
         customer_id=customer_id,
         ts=ts,
         amount=amount,
+        **cost,
         _why=why,
         _unread=ibis.ifelse(why == NON_NUMERIC, unread_amount, unread),
     )
@@ -211,19 +232,19 @@ def reasons_said(rows: dict[str, Any], lang: str) -> str:
 
 
 def rejected_line(meta: dict[str, Any], lang: str) -> str | None:
-    """What the console says of the source rows a round on an engine left out (``None``: none)."""
+    """What the console says of the source rows a round on an engine left out and of the costs it
+    left empty (``None``: none)."""
     from xuanba.i18n import t
 
     rows = meta.get("source_rows") or {}
-    if not rows.get("rejected"):
-        return None
-    return t(
-        "source_rows_rejected",
-        lang,
-        rejected=f"{rows['rejected']:,}",
-        n=f"{rows['input_rows']:,}",
-        reasons=reasons_said(rows, lang),
-    )
+    said = []
+    if rows.get("rejected"):
+        said.append(t("source_rows_rejected", lang, rejected=f"{rows['rejected']:,}", n=f"{rows['input_rows']:,}",
+                      reasons=reasons_said(rows, lang)))
+    emptied = (rows.get("values_left_empty") or {}).get("cost")
+    if emptied:
+        said.append(t("source_costs_left_empty", lang, n=f"{emptied:,}"))
+    return " ".join(said) or None
 
 
 def refuse_roster_out_in_source(source: str | None, roster_out: str | Path | None) -> None:
