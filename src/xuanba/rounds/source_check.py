@@ -111,13 +111,14 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
     _needs_sql(raw)
     as_text = raw.customer_id.cast("string")
     checked = _judged(raw.mutate(_id_text=as_text))
+    emptied_sum = {"_emptied": checked._cost_empty.cast("int64").sum()} if "_cost_empty" in checked.columns else {}
     counts = to_arrow(
         checked.group_by("_why").aggregate(
             _n=checked.count(),
             _first=checked.ts.min(),
             _unread=checked._unread.cast("int64").sum(),
             _trimmed=(checked.customer_id != checked._id_text).cast("int64").sum(),
-            _emptied=checked._cost_empty.cast("int64").sum(),
+            **emptied_sum,
         )
     ).to_pylist()
     by_reason = {r["_why"]: r for r in counts}
@@ -159,7 +160,8 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
         return (
             plain if raw.ts.type().is_temporal() else plain.mutate(ts=plain.ts.cast("timestamp"))
         ), rows
-    return checked.filter(checked._why.isnull()).drop("_why", "_unread", "_id_text", "_cost_empty"), rows
+    helpers = [c for c in ("_why", "_unread", "_id_text", "_cost_empty") if c in checked.columns]
+    return checked.filter(checked._why.isnull()).drop(*helpers), rows
 
 
 def _needs_sql(table: Any) -> None:
@@ -185,7 +187,7 @@ def _judged(raw: Any) -> Any:
     unread = ts_raw.notnull() & ts.isnull() if raw.ts.type().is_string() else ibis.literal(False)
     customer_id = text_value(raw.customer_id)
     why = reject_reason(customer_id, ts_raw, ts, amount_raw, amount)
-    cost: dict[str, Any] = {"_cost_empty": ibis.literal(False)}
+    cost: dict[str, Any] = {}
     if "cost" in raw.columns:  # a cost ingest cannot read is left empty (its values_left_empty)
         cost_raw, cost["cost"], _ = _read_amount(raw.cost)
         cost["_cost_empty"] = cost_raw.notnull() & cost["cost"].isnull()
