@@ -11,7 +11,12 @@ read by one rule before any figure is made: what ``xuanba ingest`` stores as mon
 - a side table's number (an interaction's cost): the row rejected as *not a number*, as ``NaN``
   already was (an ``inf`` cost made profit ``-inf``: the workspace round's figures counted it as
   ``-1.8e308``, an engine round's as 0);
-- a money field given as an extra field: refused, naming the column, the value and the customer.
+- a money field given as an extra field: refused, naming the column, the value and the customer;
+- an interaction cost no round can count already in a workspace (loaded before): refused by the
+  round on both paths before any figure.
+
+The whale curve's peak is found in whole units on both paths (a tail of customers without profit
+sat an ulp above or below 100 %).
 """
 
 from __future__ import annotations
@@ -214,3 +219,28 @@ def test_the_whale_peak_is_the_last_customer_with_a_profit_on_both_paths():
         got = _whale_on_engine(table, "profit_365d", ["profit_365d", "revenue_365d"])
         assert want["customers"] == n and want["profit_pct"] == 100.0, (trial, want)
         assert got == want, (trial, got, want)
+
+
+@pytest.mark.parametrize("engine", [False, True])
+def test_a_workspace_holding_an_infinite_interaction_cost_is_refused_by_both_rounds(tmp_path, engine):
+    """A workspace loaded before ingest rejected them holds an ``inf`` interaction cost: the round
+    is refused before any figure (customer and fix said), on the workspace path and on an engine
+    alike; on main the workspace round counted the profit of ``-inf`` as ``-1.8e308`` and the
+    engine round as 0."""
+    from xuanba import Workspace
+
+    tx = _plain(80, seed=4)
+    ws = tmp_path / "ws.duckdb"
+    ingest(tx, ws, tz="UTC")
+    who = tx["customer_id"].iloc[0]
+    (tmp_path / "i.csv").write_text(f"customer_id,ts,kind,cost\n{who},2025-06-01,call,20\n")
+    ingest(tmp_path / "i.csv", ws, kind="interactions")
+    with Workspace(ws) as w:  # as an older ingest left it
+        w.con.execute("UPDATE interactions SET cost = 'inf'::DOUBLE")
+    with pytest.raises(DataError, match="no money") as err:
+        if engine:
+            run_round_on_engine(duckdb_source(_parquet(tx, tmp_path / "tx.parquet")), PROFIT_STANDARD, CUTOFF,
+                                side_tables=ws, check_model=False)
+        else:
+            run_round(ws, PROFIT_STANDARD, CUTOFF, store=False, check_model=False)
+    assert repr(who) in str(err.value) and "xuanba ingest" in str(err.value)
