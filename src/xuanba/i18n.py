@@ -1583,6 +1583,13 @@ TEXT: dict[str, tuple[str, str]] = {
                                    "sets unreadable rows aside in the rejects table.",
                                    "请把日期写成 ISO 文本（2025-06-30 或 2025-06-30 14:05:00）或日期列，或用 "
                                    "`xuanba ingest` 载入该文件：它能识别更多格式，并把无法识别的行放入拒收表。"),
+    "err_source_unread_cost": ("the source's costs are text, and {value} (customer {customer}) is not a number",
+                               "数据源的成本是文本，其中 {value}（客户 {customer}）不是数字"),
+    "err_source_unread_cost_fix": ("Write the costs as plain numbers (1234.5) or as a number column, or load the "
+                                   "file with `xuanba ingest`, which reads ¥1,234.50 and decimal commas and leaves "
+                                   "an unreadable cost empty.",
+                                   "请把成本写成普通数字（1234.5）或数值列，或用 `xuanba ingest` 载入该文件："
+                                   "它能识别 ¥1,234.50 和小数逗号，并把无法识别的成本留空。"),
     "err_source_unread_amount": ("the source's amounts are text, and {value} (customer {customer}) is not a number",
                                  "数据源的金额是文本，其中 {value}（客户 {customer}）不是数字"),
     "err_source_unread_amount_fix": ("Write the amounts as plain numbers (1234.5) or as a number column, or load "

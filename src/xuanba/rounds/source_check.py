@@ -13,8 +13,8 @@ same Ibis expressions) in the engine, without collecting rows:
 - a ``cost`` that is not such a number is left empty, as ingest leaves it, and counted
   (``source_rows["values_left_empty"]``, only when there are some): no customer's money is
   infinite or NaN, so no headline figure reads one;
-- text that is meant to be a date or an amount and cannot be read as one (``"abc"``,
-  ``"2025-13-45"``) is an :class:`SourceError` naming the column, a row and the value: ingest
+- text that is meant to be a date, an amount or a used row's cost and cannot be read as one
+  (``"abc"``, ``"2025-13-45"``) is an :class:`SourceError` naming the column, a row and the value: ingest
   reads more formats than the engine (decimal commas, ``¥1,234.50``, ``2025年6月30日``), so such
   a row is not silently dropped on a guess.
 
@@ -72,22 +72,34 @@ def _read_amount(amount: Any) -> tuple[Any, Any, Any]:
         raw = text_value(amount)
         number = raw.try_cast("float64")
         unread = raw.notnull() & number.isnull()
-    else:
-        raw, number, unread = amount, amount, ibis.literal(False)
-    if number.type().is_floating() and not amount.type().is_string():  # NaN is written (Ibis on Spark
-        raw = ibis.ifelse(amount.isnan(), 0.0, amount)  # takes it for missing)
-    return raw, _money_read(number), unread
+        return raw, _money_read(number, raw), unread
+    raw, number, unread = amount, amount, ibis.literal(False)
+    if number.type().is_floating():  # NaN is written (Ibis on Spark takes it for missing)
+        raw = ibis.ifelse(amount.isnan(), 0.0, amount)
+    return raw, _money_read(number, amount if amount.type().is_decimal() else None), unread
 
 
-def _money_read(number: Any) -> Any:
+def _money_read(number: Any, exact: Any = None) -> Any:
     """``number`` where ingest stores it as money (``DECIMAL(18,4)``): ``NULL`` for ``NaN``,
     ``±inf`` and an absolute value of :data:`~xuanba.ingest.rules.MONEY_LIMIT` or more (``abs(x) <
-    limit`` is false for NaN and ±inf, null for null: one comparison)."""
+    limit`` is false for NaN and ±inf, null for null: one comparison). ``exact``: the value as
+    text or Decimal, where it says more than a double: money too when it fits ``DECIMAL(18,4)``,
+    ingest's own cast (``99999999999999.9999`` is a double of 1e14, and ingest stores it).
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> t = ibis.memtable(pa.table({"x": ["99999999999999.9999", "100000000000000", "1e300", "-5"]}))
+    >>> got = t.select(m=_money_read(t.x.try_cast("float64"), t.x)).to_pyarrow()["m"].to_pylist()
+    >>> [v is not None for v in got]
+    [True, False, False, True]
+    """
     if not number.type().is_numeric():
         return number
-    if number.type().is_decimal():  # a decimal column is finite; only its size can pass the limit
-        number = number.cast("float64")
-    return ibis.ifelse(number.abs() < ibis.literal(MONEY_LIMIT, type="float64"), number, ibis.null("float64"))
+    fits = number.abs() < ibis.literal(MONEY_LIMIT, type="float64")
+    if exact is not None:
+        fits = fits | exact.try_cast("decimal(18,4)").notnull()
+    return ibis.ifelse(fits, number.cast("float64"), ibis.null("float64"))
 
 
 def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[str, Any]]:
@@ -111,7 +123,8 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
     _needs_sql(raw)
     as_text = raw.customer_id.cast("string")
     checked = _judged(raw.mutate(_id_text=as_text))
-    emptied_sum = {"_emptied": checked._cost_empty.cast("int64").sum()} if "_cost_empty" in checked.columns else {}
+    emptied_sum = ({"_emptied": checked._cost_empty.cast("int64").sum(),
+                    "_cost_unread": checked._cost_unread.cast("int64").sum()} if "_cost_empty" in checked.columns else {})
     counts = to_arrow(
         checked.group_by("_why").aggregate(
             _n=checked.count(),
@@ -127,6 +140,8 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
         if bad:
             _unreadable(raw, reason, column, bad)
     good = by_reason.get(None) or {"_n": 0, "_first": None}
+    if good.get("_cost_unread"):  # a used row's cost (ingest reads ¥1,234.50 and (3.00); a rejected row's: unread)
+        _unreadable(raw, None, "cost", int(good["_cost_unread"]))
     rejected = {str(k): int(v["_n"]) for k, v in by_reason.items() if k is not None}
     rows = {
         "input_rows": sum(int(r["_n"]) for r in counts),
@@ -160,7 +175,7 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
         return (
             plain if raw.ts.type().is_temporal() else plain.mutate(ts=plain.ts.cast("timestamp"))
         ), rows
-    helpers = [c for c in ("_why", "_unread", "_id_text", "_cost_empty") if c in checked.columns]
+    helpers = [c for c in ("_why", "_unread", "_id_text", "_cost_empty", "_cost_unread") if c in checked.columns]
     return checked.filter(checked._why.isnull()).drop(*helpers), rows
 
 
@@ -188,9 +203,9 @@ def _judged(raw: Any) -> Any:
     customer_id = text_value(raw.customer_id)
     why = reject_reason(customer_id, ts_raw, ts, amount_raw, amount)
     cost: dict[str, Any] = {}
-    if "cost" in raw.columns:  # a cost ingest cannot read is left empty (its values_left_empty)
-        cost_raw, cost["cost"], _ = _read_amount(raw.cost)
-        cost["_cost_empty"] = cost_raw.notnull() & cost["cost"].isnull()
+    if "cost" in raw.columns:  # a number ingest stores as no money is left empty (its values_left_empty);
+        cost_raw, cost["cost"], cost["_cost_unread"] = _read_amount(raw.cost)  # text that is none, said
+        cost["_cost_empty"] = cost_raw.notnull() & cost["cost"].isnull() & ~cost["_cost_unread"]
     return raw.mutate(
         customer_id=customer_id,
         ts=ts,
@@ -201,10 +216,11 @@ def _judged(raw: Any) -> Any:
     )
 
 
-def _unreadable(raw: Any, reason: str, column: str, count: int) -> None:
+def _unreadable(raw: Any, reason: str | None, column: str, count: int) -> None:
     """Raise the :class:`SourceError` of ``count`` cells of ``column`` that cannot be read, with
     the first one's value, its customer and (on DuckDB) its row in the order the engine reads
-    the source."""
+    the source (``reason``: the rows' reject reason; ``None`` with ``column="cost"``: the costs
+    of the rows used)."""
     from xuanba.standard.engine import to_arrow
     from xuanba.standard.engine_spark import is_spark
 
@@ -212,9 +228,12 @@ def _unreadable(raw: Any, reason: str, column: str, count: int) -> None:
     if not is_spark(raw):  # Spark numbers rows only in an order; DuckDB reads a file in its order
         kept["_row"] = ibis.row_number() + 1
     judged = _judged(raw.mutate(**kept))
-    bad = judged.filter((judged._why == reason) & judged._unread)
+    if column == "cost":
+        bad = judged.filter(judged._why.isnull() & judged._cost_unread)
+    else:
+        bad = judged.filter((judged._why == reason) & judged._unread)
     first = to_arrow(bad.select(*kept).limit(1)).to_pylist()[0]
-    what = "date" if column == "ts" else "amount"
+    what = {"ts": "date", "cost": "cost"}.get(column, "amount")
     raise SourceError(
         Phrase(f"err_source_unread_{what}", value=repr(first["_v"]), customer=repr(first["_id"])),
         row=first.get("_row"),

@@ -1,0 +1,142 @@
+"""A stranger's attacks on the money rule of an engine round (review of the money edges): the
+costs and amounts an honest user writes, read by ingest and by an engine round's source check
+row for row, and the whale peak at the edges of its whole units."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tests.test_round_engine import BUSY_STANDARD
+from tests.test_round_engine_source import CUTOFF, _plain
+from xuanba import Workspace
+from xuanba.errors import InputError
+from xuanba.ingest import ingest
+from xuanba.rounds.engine import duckdb_source, run_round_on_engine
+from xuanba.rounds.source_check import checked_transactions
+
+
+def _kept_by_ingest(src, ws) -> tuple[pd.DataFrame, dict, dict]:
+    """The rows ingest stores of ``src`` (customer, day, amount and cost as doubles), its counts
+    by reason and its costs left empty."""
+    report = ingest(str(src), ws, tz="UTC")
+    with Workspace(ws) as w:
+        kept = w.con.execute("SELECT customer_id, CAST(ts AS DATE) AS day, CAST(amount AS DOUBLE) AS amount, "
+                             "CAST(cost AS DOUBLE) AS cost FROM transactions").df()
+    return kept, report.rejected_by_reason, report.sources[0].values_left_empty
+
+
+def _kept_by_engine(src) -> tuple[pd.DataFrame, dict, dict]:
+    """The same of an engine round's source check (DuckDB) over ``src``."""
+    table, rows = checked_transactions(duckdb_source(str(src)), CUTOFF)
+    cost = {"cost": table.cost.cast("float64")} if "cost" in table.columns else {}
+    kept = table.select("customer_id", day=table.ts.cast("date"), amount=table.amount.cast("float64"),
+                        **cost).to_pyarrow().to_pandas()
+    return kept, rows["rejected_by_reason"], rows.get("values_left_empty", {})
+
+
+def _same_rows(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    key = ["customer_id", "day", "amount"]
+    a = a.assign(day=pd.to_datetime(a["day"])).sort_values(key, ignore_index=True)
+    b = b.assign(day=pd.to_datetime(b["day"])).sort_values(key, ignore_index=True)
+    pd.testing.assert_frame_equal(a, b, check_dtype=False)
+
+
+#: An honest and a hostile amount and cost on each row, as a Parquet of doubles carries them.
+EDGE_AMOUNTS = [10.0, -5.0, 0.0, 0.0001, 99_999_999_999_999.98, 1e14, -1e14, 12.5, 1e300, np.inf, -np.inf,
+                np.nan, 3.0, 7.0]
+EDGE_COSTS = [1.0, np.nan, np.inf, 0.0001, 2.0, 1.0, 1.0, -np.inf, 1.0, 1.0, 1.0, 1.0, 1e20,
+              99_999_999_999_999.98]
+
+
+def test_ingest_and_the_engine_keep_the_same_rows_of_a_parquet_of_money_edges(tmp_path):
+    """Negative amounts (returns), zero, 0.0001, the largest double below 1e14, 1e14 itself, 1e300,
+    ±inf and NaN, with NaN, ±inf, 1e20 and near-limit costs: the engine's source check keeps the
+    rows ingest stores, with the same amounts and the same costs (emptied where ingest empties
+    them), and counts the same rows by the same reasons."""
+    n = len(EDGE_AMOUNTS)
+    src = tmp_path / "tx.parquet"
+    pq.write_table(pa.table({
+        "customer_id": [f"c{i % 5}" for i in range(n)],
+        "ts": pa.array(pd.date_range("2025-01-01", periods=n, freq="D").astype("datetime64[us]")),
+        "amount": pa.array(np.array(EDGE_AMOUNTS), from_pandas=False),
+        "cost": pa.array(np.array(EDGE_COSTS), from_pandas=False)}), src)
+    want, reasons, emptied = _kept_by_ingest(src, tmp_path / "ws.duckdb")
+    got, got_reasons, got_emptied = _kept_by_engine(src)
+    assert len(want) == 8 and reasons == {"non-numeric amount": 6} and emptied == {"cost": 4}
+    assert (got_reasons, got_emptied) == (reasons, emptied)
+    _same_rows(got, want)
+
+
+@pytest.mark.parametrize("cost", ["1,234.50", "¥12", "(3.00)", "abc"])
+def test_a_text_cost_the_engine_cannot_read_is_said_not_silently_emptied(tmp_path, cost):
+    """A CSV whose costs are text (one written ``1,234.50`` as a spreadsheet exports it): ingest
+    reads ``1,234.50``, ``¥12`` and ``(3.00)`` as numbers, so an engine round that cannot must say
+    so, with the column, the value and the fix, as it does for an amount; it left the cost empty
+    and said it was no number ingest stores (the margin then differs from the workspace round's)."""
+    tx = _plain(60, seed=2)
+    tx["cost"] = (tx["amount"] * 0.4).round(2).map(lambda v: f"{v:.2f}")
+    tx.loc[3, "cost"] = cost
+    tx.to_csv(tmp_path / "tx.csv", index=False)
+    with pytest.raises(InputError) as err:
+        run_round_on_engine(duckdb_source(tmp_path / "tx.csv"), BUSY_STANDARD, CUTOFF, check_model=False)
+    assert err.value.column == "cost" and repr(cost) in str(err.value) and err.value.count == 1
+    assert "xuanba ingest" in str(err.value)
+
+
+def test_text_costs_no_workspace_stores_are_emptied_as_ingest_empties_them(tmp_path):
+    """Text costs that read as numbers but are no money (``inf``, ``NaN``, ``1e20``): emptied and
+    counted by both, the rows kept."""
+    tx = _plain(40, seed=3)
+    tx["cost"] = (tx["amount"] * 0.4).round(2).map(lambda v: f"{v:.2f}")
+    tx.loc[[2, 5, 9], "cost"] = ["inf", "NaN", "1e20"]
+    tx.to_csv(tmp_path / "tx.csv", index=False)
+    want, reasons, emptied = _kept_by_ingest(tmp_path / "tx.csv", tmp_path / "ws.duckdb")
+    got, got_reasons, got_emptied = _kept_by_engine(tmp_path / "tx.csv")
+    assert emptied == got_emptied == {"cost": 3} and reasons == got_reasons == {}
+    _same_rows(got, want)
+
+
+@pytest.mark.parametrize("form", ["csv", "parquet null", "parquet decimal", "parquet int"])
+def test_costs_all_missing_or_typed_otherwise_are_read_as_ingest_reads_them(tmp_path, form):
+    """A cost column with no value at all (an empty CSV column, a Parquet column of type null),
+    or costs as Decimal or as integers: the engine keeps ingest's rows and costs, nothing emptied."""
+    tx = _plain(40, seed=6)
+    if form == "csv":
+        tx["cost"] = ""
+        src = tmp_path / "tx.csv"
+        tx.to_csv(src, index=False)
+    else:
+        table = pa.Table.from_pandas(tx, preserve_index=False)
+        cost = {"parquet null": pa.nulls(len(tx)),
+                "parquet decimal": pa.array([Decimal(f"{v * 0.4:.2f}") for v in tx["amount"]], pa.decimal128(18, 2)),
+                "parquet int": pa.array((tx["amount"] * 0.4).round().astype("int64"))}[form]
+        src = tmp_path / "tx.parquet"
+        pq.write_table(table.append_column("cost", cost), src)
+    want, reasons, emptied = _kept_by_ingest(src, tmp_path / "ws.duckdb")
+    got, got_reasons, got_emptied = _kept_by_engine(src)
+    assert (got_reasons, got_emptied) == (reasons, emptied) == ({}, {})
+    _same_rows(got, want)
+
+
+@pytest.mark.parametrize("typ", ["decimal", "string"])
+def test_the_largest_amount_ingest_stores_is_kept_by_the_engine(tmp_path, typ):
+    """``99999999999999.9999`` (1e14 - 0.0001), the largest DECIMAL(18,4): ingest stores it; an
+    engine source of Decimal or text carries it exactly, so the engine keeps it too (a double of
+    it is 1e14, over the limit); ``100000000000000`` is refused by both."""
+    values = ["99999999999999.9999", "-99999999999999.9999", "100000000000000", "12.5"]
+    tx = _plain(4, seed=1).head(4).reset_index(drop=True)
+    table = pa.Table.from_pandas(tx.drop(columns="amount"), preserve_index=False)
+    amount = pa.array([Decimal(v) for v in values], pa.decimal128(20, 4)) if typ == "decimal" else pa.array(values)
+    pq.write_table(table.append_column("amount", amount), tmp_path / "tx.parquet")
+    want, reasons, _ = _kept_by_ingest(tmp_path / "tx.parquet", tmp_path / "ws.duckdb")
+    got, got_reasons, _ = _kept_by_engine(tmp_path / "tx.parquet")
+    assert reasons == {"non-numeric amount": 1} and len(want) == 3
+    assert got_reasons == reasons
+    _same_rows(got.drop(columns="cost", errors="ignore"), want.drop(columns="cost"))
+
