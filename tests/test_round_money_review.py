@@ -140,3 +140,28 @@ def test_the_largest_amount_ingest_stores_is_kept_by_the_engine(tmp_path, typ):
     assert got_reasons == reasons
     _same_rows(got.drop(columns="cost", errors="ignore"), want.drop(columns="cost"))
 
+
+def test_a_base_worth_more_than_2_to_the_63_keeps_its_sums_and_whale_peak():
+    """100,000 customers of about 9.5e13 each (money each below the limit; 9.4e18 in all, past
+    int64's 9.2e18 in whole units): the value total is the float sum to 1e-12, and the whale peak
+    is found, the same on the workspace path and on the engine (counted in whole units it wrapped
+    around: a total of -9e18, no peak on the workspace, ``ArrowInvalid`` on the engine)."""
+    import ibis
+
+    from xuanba.rounds.engine import _whale_on_engine
+    from xuanba.rounds.summary import round_summary
+
+    n = 100_000
+    rng = np.random.default_rng(1)
+    profit = np.round(rng.uniform(9.3e13, 9.9e13, n), 2)
+    profit[:10] = -5e13  # a few losses, so the peak is inside
+    ids = [f"c{i:06d}" for i in range(n)]
+    fields = pd.DataFrame({"customer_id": ids, "profit_365d": profit, "revenue_365d": profit + 1.0})
+    roster = pd.DataFrame({"customer_id": ids, "tier": "", "selected": False, "quadrant": ""})
+    summary = round_summary(roster, fields)
+    assert summary["value_total"] == pytest.approx(float(profit.sum()), rel=1e-12)
+    want = summary["whale"]
+    assert want["customers"] == n - 10 and want["profit_pct"] == pytest.approx(
+        100.0 * profit[10:].sum() / profit.sum(), rel=1e-12)
+    table = ibis.duckdb.connect().create_table("w", pa.Table.from_pandas(fields, preserve_index=False))
+    assert _whale_on_engine(table, "profit_365d", ["profit_365d", "revenue_365d"]) == want

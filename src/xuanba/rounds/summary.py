@@ -122,7 +122,8 @@ def whole_unit(largest_sum: float) -> float:
     """The units per currency unit in which a sum whose parts add up to at most ``largest_sum``
     in absolute value is counted exactly in 64-bit integers: millionths (the fields' precision),
     or a coarser power of ten when millionths would pass 2**62 (Spark sums 64-bit integers in 64
-    bits: 9.2e12 of a small-unit currency, VND or IDR, overflowed it).
+    bits: 9.2e12 of a small-unit currency, VND or IDR, overflowed it), tens and coarser past
+    4.6e18 (whole currency units there wrapped around: a total of -9e18 and no whale peak).
 
     Money sums a round shows are counted so (:func:`round_summary`, and an engine round's in
     the engine): the same in any order the adding is done in, so a workspace round and an
@@ -130,11 +131,11 @@ def whole_unit(largest_sum: float) -> float:
 
     Example
     -------
-    >>> whole_unit(1e9), whole_unit(1.3e13), whole_unit(4e18)
-    (1000000.0, 100000.0, 1.0)
+    >>> whole_unit(1e9), whole_unit(1.3e13), whole_unit(4e18), whole_unit(1e19)
+    (1000000.0, 100000.0, 1.0, 0.1)
     """
     unit = 1e6
-    while unit > 1 and largest_sum * unit >= 2.0**62:
+    while largest_sum * unit >= 2.0**62 and unit > 1e-9:  # (no money counts to 4.6e27: an inf stops here)
         unit /= 10
     return unit
 
