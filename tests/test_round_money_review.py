@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from tests._helpers import spark_test
 from tests.test_round_engine import BUSY_STANDARD
 from tests.test_round_engine_source import CUTOFF, _plain
 from xuanba import Workspace
@@ -178,3 +179,23 @@ def test_an_order_whose_lines_add_up_past_the_limit_is_said_not_a_traceback(tmp_
                                     "a,2025-01-01,60000000000000,o1,y\nb,2025-01-02,5,o2,x\n", encoding="utf-8")
     with contextlib.suppress(InputError):
         ingest(str(tmp_path / "o.csv"), tmp_path / "ws.duckdb", tz="UTC")
+
+
+@spark_test
+@pytest.mark.parametrize("typ", ["decimal", "string"])
+def test_the_largest_amount_and_text_costs_read_on_spark_as_on_duckdb(spark, tmp_path, typ):
+    """The amounts of :func:`test_the_largest_amount_ingest_stores_is_kept_by_the_engine` with text
+    costs (one ``inf``, emptied) on Spark: the same rows kept and the same costs emptied as on
+    DuckDB (Spark's own cast to DECIMAL(18,4))."""
+    from xuanba.rounds.spark import spark_source
+
+    values = ["99999999999999.9999", "-99999999999999.9999", "100000000000000", "12.5"]
+    tx = _plain(4, seed=1).head(4).reset_index(drop=True)
+    table = pa.Table.from_pandas(tx.drop(columns="amount"), preserve_index=False)
+    amount = pa.array([Decimal(v) for v in values], pa.decimal128(20, 4)) if typ == "decimal" else pa.array(values)
+    table = table.append_column("amount", amount).append_column("cost", pa.array(["1.5", "inf", "2", "3"]))
+    pq.write_table(table, tmp_path / "tx.parquet")
+    _, duck = checked_transactions(duckdb_source(str(tmp_path / "tx.parquet")), CUTOFF)
+    _, got = checked_transactions(spark_source(spark, str(tmp_path / "tx.parquet")), CUTOFF)
+    assert got == duck == {"input_rows": 4, "used": 3, "rejected": 1,
+                           "rejected_by_reason": {"non-numeric amount": 1}, "values_left_empty": {"cost": 1}}
