@@ -1583,6 +1583,13 @@ TEXT: dict[str, tuple[str, str]] = {
                                    "sets unreadable rows aside in the rejects table.",
                                    "请把日期写成 ISO 文本（2025-06-30 或 2025-06-30 14:05:00）或日期列，或用 "
                                    "`xuanba ingest` 载入该文件：它能识别更多格式，并把无法识别的行放入拒收表。"),
+    "err_source_unread_cost": ("the source's costs are text, and {value} (customer {customer}) is not a number",
+                               "数据源的成本是文本，其中 {value}（客户 {customer}）不是数字"),
+    "err_source_unread_cost_fix": ("Write the costs as plain numbers (1234.5) or as a number column, or load the "
+                                   "file with `xuanba ingest`, which reads ¥1,234.50 and decimal commas and leaves "
+                                   "an unreadable cost empty.",
+                                   "请把成本写成普通数字（1234.5）或数值列，或用 `xuanba ingest` 载入该文件："
+                                   "它能识别 ¥1,234.50 和小数逗号，并把无法识别的成本留空。"),
     "err_source_unread_amount": ("the source's amounts are text, and {value} (customer {customer}) is not a number",
                                  "数据源的金额是文本，其中 {value}（客户 {customer}）不是数字"),
     "err_source_unread_amount_fix": ("Write the amounts as plain numbers (1234.5) or as a number column, or load "
@@ -1598,6 +1605,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "source_rows_rejected": ("{rejected} of the source's {n} rows were left out, as `xuanba ingest` rejects them: "
                              "{reasons}.",
                              "数据源 {n} 行中有 {rejected} 行未使用（与 `xuanba ingest` 的拒收规则相同）：{reasons}。"),
+    "source_costs_left_empty": ("{n} costs of the source were not numbers `xuanba ingest` stores (NaN, infinite, "
+                                "1e14 or more) and were left empty, as ingest leaves them.",
+                                "数据源中有 {n} 个成本不是 `xuanba ingest` 能存储的数字（NaN、无穷大或不小于 1e14），"
+                                "已留空（与 `xuanba ingest` 相同）。"),
     "err_roster_out_in_source": ("--roster-out {out} is inside --source {source}: the next round over that source "
                                  "would read the roster's files as transactions",
                                  "--roster-out {out} 位于 --source {source} 之内：之后对该数据源的轮次会把名单文件"
@@ -1738,6 +1749,10 @@ TEXT: dict[str, tuple[str, str]] = {
                                     "values with a smaller number: values beyond about 1e154 cannot be squared.",
                                     "把该字段换成更大的单位（例如除以 1e6），或用更小的数填补缺失值：超过约 1e154 "
                                     "的数值无法平方。"),
+    "err_extra_money": ("the extra field {column} holds values that are no money, the first {value} (customer "
+                        "{customer})", "另给字段 {column} 中有不是金额的值，第一个为 {value}（客户 {customer}）"),
+    "err_extra_money_fix": ("Give a number below 1e14 in absolute value, or leave the cell empty (missing).",
+                            "请填写绝对值小于 1e14 的数字，或留空（缺失）。"),
     "err_extra_round_id": ("the extra fields have a column {column}, a name the stored rounds use themselves",
                            "另给字段中有一列名为 {column}，这是已存轮次自己使用的名称"),
     "err_extra_same_name": ("the extra fields' columns {column} and {other} are one name, {name}, ignoring case "

@@ -85,12 +85,38 @@ def cost_to_serve(
     cost = pd.to_numeric(df["cost"], errors="coerce") if "cost" in df else pd.Series(np.nan, index=df.index)
     rate = kind.map(lambda k: table.get(k, table["default"])).astype(float)
     each = cost.where(cost.notna(), minutes.fillna(0.0) * rate).astype(float)
+    _refuse_no_money(each, df["customer_id"])
     out = pd.DataFrame({"customer_id": ids(df["customer_id"]), "minutes": minutes.fillna(0.0).astype(float),
                         "cost_to_serve": each})
     g = out.groupby("customer_id", sort=True)
     res = g.agg(minutes=("minutes", "sum"), cost_to_serve=("cost_to_serve", "sum"))
     res.insert(0, "interactions", g.size().astype("int64"))
     return res.reset_index()
+
+
+def _refuse_no_money(each: pd.Series, customers: pd.Series) -> None:
+    """Refuse interaction costs no round can count (``NaN`` or ``±inf`` from the data, or
+    :data:`~xuanba.ingest.rules.MONEY_LIMIT` and beyond, a cost or minutes × rate): ingest rejects
+    them now, but a workspace loaded before kept ``inf`` costs, which made profit ``-inf``, read
+    as ``-1.8e308`` by one round's figures and as 0 by another's.
+
+    Example
+    -------
+    >>> _refuse_no_money(pd.Series([5.0, float("inf")]), pd.Series(["A", "B"]))
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.DataError: column 'cost': an interaction's cost is no money a round can count: inf (customer 'B') (1 in all)
+      fix: Correct the interactions' cost and load them again: xuanba ingest FILE --kind interactions.
+    """
+    from xuanba.ingest.rules import MONEY_LIMIT
+
+    bad = ~(each.abs() < MONEY_LIMIT).to_numpy()
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise DataError(f"an interaction's cost is no money a round can count: {each.iloc[first]} "
+                        f"(customer {str(customers.iloc[first])!r})", column="cost", count=int(bad.sum()),
+                        fix="Correct the interactions' cost and load them again: xuanba ingest FILE --kind "
+                            "interactions.")
 
 
 def customer_profit(

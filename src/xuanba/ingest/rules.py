@@ -29,6 +29,12 @@ import ibis
 #: Dates before this one, or on or after :data:`END_TS`, are not taken for transactions.
 FIRST_TS = dt.datetime(1900, 1, 1)
 END_TS = dt.datetime(2101, 1, 1)
+#: A money value (an amount, a cost) the workspace stores, as ``DECIMAL(18,4)``, is below this in
+#: absolute value: ingest reads a larger one, like ``inf`` or ``NaN``, as no number (an amount:
+#: *non-numeric amount*; a cost: left empty), and a round on an engine reads it so too. Sums of
+#: such values stay finite in any engine (a customer's sum of ``1e308`` twice was ``inf``, and its
+#: criterion missing).
+MONEY_LIMIT = 1e14
 #: Reasons of :func:`reject_reason`, in the order the rules are checked.
 REASONS = (
     "missing customer id",

@@ -24,6 +24,7 @@ from typing import Literal
 import pandas as pd
 
 from xuanba.errors import InputError, SchemaError
+from xuanba.ingest.rules import MONEY_LIMIT
 from xuanba.tables import read_table
 
 ColType = Literal["id", "str", "date", "number", "bool"]
@@ -172,7 +173,9 @@ def read_side_table(
     (table, rejects)
         ``table`` holds the rows that passed, canonical names and types; ``rejects`` has
         ``row`` (1-based data row), ``column``, ``value`` and ``reason``, one line per rejected
-        row. ``len(input) == len(table) + rejects.row.nunique()``.
+        row. ``len(input) == len(table) + rejects.row.nunique()``. A number column's ``NaN``,
+        infinite value (``inf``, ``1e999``) or value of :data:`~xuanba.ingest.rules.MONEY_LIMIT`
+        or more is ``not a number``, as ingest reads an amount.
 
     Raises
     ------
@@ -219,7 +222,10 @@ def read_side_table(
         elif typ == "number":
             txt = s.astype(str).str.replace(",", "", regex=False).str.replace("¥", "", regex=False)
             conv = pd.to_numeric(txt.where(~blank, None), errors="coerce").astype(float)
-            failed = conv.isna() & ~blank
+            # "inf", "1e999" and "1e20" are no number the workspace stores, as "NaN" is not, and as
+            # ingest reads an amount (an infinite interaction cost made profit -inf: the headline
+            # figures disagreed)
+            failed = ~(conv.abs() < MONEY_LIMIT) & ~blank
         else:
             conv = s.astype(str).str.strip().str.lower().map(
                 {"true": True, "1": True, "yes": True, "是": True,

@@ -70,7 +70,7 @@ from xuanba.rounds.run import (
     model_summary,
     row_hashes,
 )
-from xuanba.rounds.summary import whole_unit
+from xuanba.rounds.summary import peak_share, whole_unit
 from xuanba.standard.engine import roster_frame, to_arrow, to_arrow_by
 from xuanba.standard.engine_rules import is_inf
 from xuanba.standard.engine_spark import (
@@ -659,11 +659,16 @@ def _whale_on_engine(t: Any, measure: str, value_cols: list[str],
         by = [w._p.desc(), w._id.asc()]
         order = ibis.window(order_by=by, rows=(None, 0))
         w = w.mutate(_rank=ibis.row_number().over(ibis.window(order_by=by)) + 1, _cum=w._u.sum().over(order))
-    w = w.mutate(_pct=ibis.ifelse(w._rank == m, 100.0, 100.0 * (w._cum.cast("float64") / unit) / total))
-    peak = _scalars(w.order_by([w._pct.desc(), w._rank]).limit(1).select("_rank", "_pct"))  # argmax: the first
-    rank = int(peak["_rank"])
+    # the first customer at the highest exact running sum, and the exact total (the running sum of
+    # the last), in one query: the workspace's peak (whale_peak_units), never an ulp's choice
+    peak = w.order_by([w._cum.desc(), w._rank]).limit(1).select("_rank", "_cum", _last=ibis.literal(False))
+    last = w.filter(w._rank == m).select("_rank", "_cum", _last=ibis.literal(True))
+    got = {r["_last"]: r for r in to_arrow(peak.union(last)).to_pylist()}
+    rank, units = int(got[False]["_rank"]), int(got[True]["_cum"])
+    if units <= 0:
+        return None
     return {"measure": measure, "customers": rank, "of": m, "customer_pct": 100.0 * rank / m,
-            "profit_pct": float(peak["_pct"])}
+            "profit_pct": peak_share(int(got[False]["_cum"]), units)}
 
 
 def _once_aggs(t: Any) -> dict[str, Any]:

@@ -94,4 +94,41 @@ def checked_extra_fields(frame: pd.DataFrame | None, *, file: str | None = None)
         seen[name.lower()] = str(col)
         if name != col:
             renamed[col] = name
+        if name in MONEY_FIELDS:
+            _check_money(frame, col, file)
     return frame.rename(columns=renamed) if renamed else frame
+
+
+#: The money fields a round's headline figures read: an extra field of that name must hold money
+#: the workspace could store (:func:`_check_money`).
+MONEY_FIELDS = ("profit_365d", "margin_365d", "revenue_365d", "cost_to_serve_365d")
+
+
+def _check_money(frame: pd.DataFrame, col: str, file: str | None) -> None:
+    """Refuse a money field (:data:`MONEY_FIELDS`) given as an extra field with a value that is no
+    money ingest stores (``NaN``, ``±inf``, ``1e14`` or more, text that is not a number): a round
+    would count it in no figure, or as ``1.8e308`` in one and 0 in another. Missing is missing.
+
+    Example
+    -------
+    >>> _check_money(pd.DataFrame({"customer_id": ["a", "b"], "revenue_365d": [1.0, float("inf")]}),
+    ...              "revenue_365d", None)
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.DataError: column 'revenue_365d': the extra field 'revenue_365d' holds values that are no money, the first inf (customer 'b') (1 in all)
+      fix: Give a number below 1e14 in absolute value, or leave the cell empty (missing).
+    """
+    import numpy as np
+
+    from xuanba.ingest.rules import MONEY_LIMIT
+
+    values = frame[col]
+    number = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    given = values.notna().to_numpy() & ~(values.astype(str).str.strip() == "").to_numpy()
+    bad = given & ~(np.abs(number) < MONEY_LIMIT)
+    if not bad.any():
+        return
+    first = int(np.flatnonzero(bad)[0])
+    who = repr(str(frame["customer_id"].iloc[first])) if "customer_id" in frame.columns else "?"
+    raise DataError(Phrase("err_extra_money", column=repr(str(col)), value=str(values.iloc[first]), customer=who),
+                    file=file, column=str(col), count=int(bad.sum()), fix=Phrase("err_extra_money_fix"))

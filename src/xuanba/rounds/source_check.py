@@ -7,10 +7,14 @@ same Ibis expressions) in the engine, without collecting rows:
 - ids are read as ingest reads them (spaces trimmed, empty text missing), so ``" abc"`` and
   ``"abc"`` are one customer on both;
 - a row that breaks a rule (no id, no date, a date before 1900 or after 2100, no amount, an
-  amount that is not a finite number) is left out and counted by reason, as ingest rejects it;
-  the counts go into the round's meta (``source_rows``) and onto the console;
-- text that is meant to be a date or an amount and cannot be read as one (``"abc"``,
-  ``"2025-13-45"``) is an :class:`SourceError` naming the column, a row and the value: ingest
+  amount that is not a number ingest stores: ``NaN``, ``±inf``, or ``1e14`` and beyond,
+  :data:`~xuanba.ingest.rules.MONEY_LIMIT`) is left out and counted by reason, as ingest rejects
+  it; the counts go into the round's meta (``source_rows``) and onto the console;
+- a ``cost`` that is not such a number is left empty, as ingest leaves it, and counted
+  (``source_rows["values_left_empty"]``, only when there are some): no customer's money is
+  infinite or NaN, so no headline figure reads one;
+- text that is meant to be a date, an amount or a used row's cost and cannot be read as one
+  (``"abc"``, ``"2025-13-45"``) is an :class:`SourceError` naming the column, a row and the value: ingest
   reads more formats than the engine (decimal commas, ``¥1,234.50``, ``2025年6月30日``), so such
   a row is not silently dropped on a guess.
 
@@ -39,7 +43,7 @@ from urllib.parse import unquote, urlparse
 import ibis
 
 from xuanba.errors import InputError, Phrase
-from xuanba.ingest.rules import REASONS, reject_reason, text_value
+from xuanba.ingest.rules import MONEY_LIMIT, REASONS, reject_reason, text_value
 
 UNPARSEABLE_DATE, NON_NUMERIC = REASONS[2], REASONS[6]
 
@@ -61,21 +65,41 @@ def _read_ts(ts: Any) -> tuple[Any, Any]:
 
 
 def _read_amount(amount: Any) -> tuple[Any, Any, Any]:
-    """The amount as written, as read (``NULL``: not a finite number, as ingest reads ``NaN``),
-    and whether it is text that is not a number at all."""
-    from xuanba.standard.engine_rules import is_inf
-
+    """The amount (or cost) as written, as read (``NULL``: not a number ingest stores, as ingest
+    reads ``NaN``, ``inf`` or ``1e20``: :func:`_money_read`), and whether it is text that is not a
+    number at all."""
     if amount.type().is_string():
         raw = text_value(amount)
         number = raw.try_cast("float64")
         unread = raw.notnull() & number.isnull()
-    else:
-        raw, number, unread = amount, amount, ibis.literal(False)
-    if number.type().is_floating():
-        if not amount.type().is_string():  # NaN is written (Ibis on Spark takes it for missing)
-            raw = ibis.ifelse(amount.isnan(), 0.0, amount)
-        number = ibis.ifelse(number.isnan() | is_inf(number), ibis.null("float64"), number)
-    return raw, number, unread
+        return raw, _money_read(number, raw), unread
+    raw, number, unread = amount, amount, ibis.literal(False)
+    if number.type().is_floating():  # NaN is written (Ibis on Spark takes it for missing)
+        raw = ibis.ifelse(amount.isnan(), 0.0, amount)
+    return raw, _money_read(number, amount if amount.type().is_decimal() else None), unread
+
+
+def _money_read(number: Any, exact: Any = None) -> Any:
+    """``number`` where ingest stores it as money (``DECIMAL(18,4)``): ``NULL`` for ``NaN``,
+    ``±inf`` and an absolute value of :data:`~xuanba.ingest.rules.MONEY_LIMIT` or more (``abs(x) <
+    limit`` is false for NaN and ±inf, null for null: one comparison). ``exact``: the value as
+    text or Decimal, where it says more than a double: money too when it fits ``DECIMAL(18,4)``,
+    ingest's own cast (``99999999999999.9999`` is a double of 1e14, and ingest stores it).
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> t = ibis.memtable(pa.table({"x": ["99999999999999.9999", "100000000000000", "1e300", "-5"]}))
+    >>> got = t.select(m=_money_read(t.x.try_cast("float64"), t.x)).to_pyarrow()["m"].to_pylist()
+    >>> [v is not None for v in got]
+    [True, False, False, True]
+    """
+    if not number.type().is_numeric():
+        return number
+    fits = number.abs() < ibis.literal(MONEY_LIMIT, type="float64")
+    if exact is not None:
+        fits = fits | exact.try_cast("decimal(18,4)").notnull()
+    return ibis.ifelse(fits, number.cast("float64"), ibis.null("float64"))
 
 
 def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[str, Any]]:
@@ -99,12 +123,15 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
     _needs_sql(raw)
     as_text = raw.customer_id.cast("string")
     checked = _judged(raw.mutate(_id_text=as_text))
+    emptied_sum = ({"_emptied": checked._cost_empty.cast("int64").sum(),
+                    "_cost_unread": checked._cost_unread.cast("int64").sum()} if "_cost_empty" in checked.columns else {})
     counts = to_arrow(
         checked.group_by("_why").aggregate(
             _n=checked.count(),
             _first=checked.ts.min(),
             _unread=checked._unread.cast("int64").sum(),
             _trimmed=(checked.customer_id != checked._id_text).cast("int64").sum(),
+            **emptied_sum,
         )
     ).to_pylist()
     by_reason = {r["_why"]: r for r in counts}
@@ -113,6 +140,8 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
         if bad:
             _unreadable(raw, reason, column, bad)
     good = by_reason.get(None) or {"_n": 0, "_first": None}
+    if good.get("_cost_unread"):  # a used row's cost (ingest reads ¥1,234.50 and (3.00); a rejected row's: unread)
+        _unreadable(raw, None, "cost", int(good["_cost_unread"]))
     rejected = {str(k): int(v["_n"]) for k, v in by_reason.items() if k is not None}
     rows = {
         "input_rows": sum(int(r["_n"]) for r in counts),
@@ -120,6 +149,9 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
         "rejected": sum(rejected.values()),
         "rejected_by_reason": dict(sorted(rejected.items(), key=lambda kv: (-kv[1], kv[0]))),
     }
+    emptied = int(good.get("_emptied") or 0)
+    if emptied:  # as ingest's report says them (said only when some are: a clean source's meta as before)
+        rows["values_left_empty"] = {"cost": emptied}
     if not rows["input_rows"]:  # said of the source, not as a workspace to load with ingest
         from xuanba.errors import DataError
 
@@ -137,13 +169,14 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
         )
     check_first_transaction(rows["used"], good["_first"], cut)
     typed = not raw.ts.type().is_string() and not raw.amount.type().is_string()
-    if typed and not rows["rejected"] and not good.get("_trimmed"):
+    if typed and not rows["rejected"] and not good.get("_trimmed") and not emptied:
         # every row kept as it is: the queries after read the source as they did before the checks
         plain = raw.mutate(customer_id=as_text)
         return (
             plain if raw.ts.type().is_temporal() else plain.mutate(ts=plain.ts.cast("timestamp"))
         ), rows
-    return checked.filter(checked._why.isnull()).drop("_why", "_unread", "_id_text"), rows
+    helpers = [c for c in ("_why", "_unread", "_id_text", "_cost_empty", "_cost_unread") if c in checked.columns]
+    return checked.filter(checked._why.isnull()).drop(*helpers), rows
 
 
 def _needs_sql(table: Any) -> None:
@@ -169,19 +202,25 @@ def _judged(raw: Any) -> Any:
     unread = ts_raw.notnull() & ts.isnull() if raw.ts.type().is_string() else ibis.literal(False)
     customer_id = text_value(raw.customer_id)
     why = reject_reason(customer_id, ts_raw, ts, amount_raw, amount)
+    cost: dict[str, Any] = {}
+    if "cost" in raw.columns:  # a number ingest stores as no money is left empty (its values_left_empty);
+        cost_raw, cost["cost"], cost["_cost_unread"] = _read_amount(raw.cost)  # text that is none, said
+        cost["_cost_empty"] = cost_raw.notnull() & cost["cost"].isnull() & ~cost["_cost_unread"]
     return raw.mutate(
         customer_id=customer_id,
         ts=ts,
         amount=amount,
+        **cost,
         _why=why,
         _unread=ibis.ifelse(why == NON_NUMERIC, unread_amount, unread),
     )
 
 
-def _unreadable(raw: Any, reason: str, column: str, count: int) -> None:
+def _unreadable(raw: Any, reason: str | None, column: str, count: int) -> None:
     """Raise the :class:`SourceError` of ``count`` cells of ``column`` that cannot be read, with
     the first one's value, its customer and (on DuckDB) its row in the order the engine reads
-    the source."""
+    the source (``reason``: the rows' reject reason; ``None`` with ``column="cost"``: the costs
+    of the rows used)."""
     from xuanba.standard.engine import to_arrow
     from xuanba.standard.engine_spark import is_spark
 
@@ -189,9 +228,12 @@ def _unreadable(raw: Any, reason: str, column: str, count: int) -> None:
     if not is_spark(raw):  # Spark numbers rows only in an order; DuckDB reads a file in its order
         kept["_row"] = ibis.row_number() + 1
     judged = _judged(raw.mutate(**kept))
-    bad = judged.filter((judged._why == reason) & judged._unread)
+    if column == "cost":
+        bad = judged.filter(judged._why.isnull() & judged._cost_unread)
+    else:
+        bad = judged.filter((judged._why == reason) & judged._unread)
     first = to_arrow(bad.select(*kept).limit(1)).to_pylist()[0]
-    what = "date" if column == "ts" else "amount"
+    what = {"ts": "date", "cost": "cost"}.get(column, "amount")
     raise SourceError(
         Phrase(f"err_source_unread_{what}", value=repr(first["_v"]), customer=repr(first["_id"])),
         row=first.get("_row"),
@@ -211,19 +253,19 @@ def reasons_said(rows: dict[str, Any], lang: str) -> str:
 
 
 def rejected_line(meta: dict[str, Any], lang: str) -> str | None:
-    """What the console says of the source rows a round on an engine left out (``None``: none)."""
+    """What the console says of the source rows a round on an engine left out and of the costs it
+    left empty (``None``: none)."""
     from xuanba.i18n import t
 
     rows = meta.get("source_rows") or {}
-    if not rows.get("rejected"):
-        return None
-    return t(
-        "source_rows_rejected",
-        lang,
-        rejected=f"{rows['rejected']:,}",
-        n=f"{rows['input_rows']:,}",
-        reasons=reasons_said(rows, lang),
-    )
+    said = []
+    if rows.get("rejected"):
+        said.append(t("source_rows_rejected", lang, rejected=f"{rows['rejected']:,}", n=f"{rows['input_rows']:,}",
+                      reasons=reasons_said(rows, lang)))
+    emptied = (rows.get("values_left_empty") or {}).get("cost")
+    if emptied:
+        said.append(t("source_costs_left_empty", lang, n=f"{emptied:,}"))
+    return " ".join(said) or None
 
 
 def refuse_roster_out_in_source(source: str | None, roster_out: str | Path | None) -> None:

@@ -122,7 +122,8 @@ def whole_unit(largest_sum: float) -> float:
     """The units per currency unit in which a sum whose parts add up to at most ``largest_sum``
     in absolute value is counted exactly in 64-bit integers: millionths (the fields' precision),
     or a coarser power of ten when millionths would pass 2**62 (Spark sums 64-bit integers in 64
-    bits: 9.2e12 of a small-unit currency, VND or IDR, overflowed it).
+    bits: 9.2e12 of a small-unit currency, VND or IDR, overflowed it), tens and coarser past
+    4.6e18 (whole currency units there wrapped around: a total of -9e18 and no whale peak).
 
     Money sums a round shows are counted so (:func:`round_summary`, and an engine round's in
     the engine): the same in any order the adding is done in, so a workspace round and an
@@ -130,11 +131,11 @@ def whole_unit(largest_sum: float) -> float:
 
     Example
     -------
-    >>> whole_unit(1e9), whole_unit(1.3e13), whole_unit(4e18)
-    (1000000.0, 100000.0, 1.0)
+    >>> whole_unit(1e9), whole_unit(1.3e13), whole_unit(4e18), whole_unit(1e19)
+    (1000000.0, 100000.0, 1.0, 0.1)
     """
     unit = 1e6
-    while unit > 1 and largest_sum * unit >= 2.0**62:
+    while largest_sum * unit >= 2.0**62 and unit > 1e-9:  # (no money counts to 4.6e27: an inf stops here)
         unit /= 10
     return unit
 
@@ -204,9 +205,45 @@ def round_summary(roster: pd.DataFrame, fields: pd.DataFrame | None,
         out["lift"] = (sel_value / n_sel) / mean_all if mean_all > 0 else None
     profits = whale_profits(fields, measure)
     if profits is not None and len(profits) and profits.sum() > 0:
-        from xuanba.accounts.profit import whale_peak, whale_shape
-
-        peak = whale_peak(whale_shape(profits))
-        out["whale"] = {"measure": measure, "customers": int(peak["customers"]), "of": int(len(profits)),
-                        "customer_pct": float(peak["customer_pct"]), "profit_pct": float(peak["profit_pct"])}
+        peak = whale_peak_units(profits)
+        if peak is not None:
+            out["whale"] = {"measure": measure, **peak}
     return out
+
+
+def whale_peak_units(profits: np.ndarray) -> dict[str, Any] | None:
+    """The peak of the whale curve of ``profits`` (:func:`xuanba.accounts.profit.whale_peak` of
+    :func:`~xuanba.accounts.profit.whale_shape`) with the running sum in whole units
+    (:func:`whole_unit`): the first customer, most profitable first, at which the exact running
+    sum is highest, and its share of the exact total (``None``: a total of 0 or less). An engine
+    round finds the same customer and the same share in any order it adds in
+    (:func:`peak_share`); a float running sum against a float total put customers of no profit
+    after the peak 1e-14 above or below 100 %, so the peak was the last customer on one and the
+    last with a profit on the other. (Two running sums a unit apart read as one double only beyond
+    2**53 units, a total of 9e9 in millionths.)
+
+    Example
+    -------
+    >>> whale_peak_units(np.array([-5.0, 10.0, 5.0, 0.0]))
+    {'customers': 2, 'of': 4, 'customer_pct': 50.0, 'profit_pct': 150.0}
+    """
+    v = np.sort(np.asarray(profits, dtype=float))[::-1]
+    unit = whole_unit(float(np.abs(v).sum()))
+    cum = np.cumsum(np.round(v * unit).astype(np.int64))
+    if not len(v) or cum[-1] <= 0:
+        return None
+    k = int(cum.argmax())  # the first of the highest
+    return {"customers": k + 1, "of": len(v), "customer_pct": 100.0 * (k + 1) / len(v),
+            "profit_pct": peak_share(int(cum[k]), int(cum[-1]))}
+
+
+def peak_share(cum_units: int, total_units: int) -> float:
+    """``cum_units`` as a percentage of ``total_units`` (whole units, Python integers: their ratio
+    correctly rounded at any size), 100 exactly when they are equal.
+
+    Example
+    -------
+    >>> peak_share(98_765_432_109, 98_765_432_109), peak_share(15_000_000, 10_000_000)
+    (100.0, 150.0)
+    """
+    return 100.0 * (cum_units / total_units)

@@ -93,7 +93,9 @@ def sorted_index(table: Any, keys: list[Any], name: str, *, running_sum: str | N
         aggs.append(F.sum(F.col(running_sum)).alias("s"))
     per = {r["_xpart"]: r for r in frame.groupBy("_xpart").agg(*aggs).collect()}
     parts = range(max(per, default=-1) + 1)
-    offsets, sums, n_before, s_before = [], [], 0, 0.0
+    # the sums before each range in the column's own type: Python integers for an integer column (the
+    # whale curve's whole units), so the running sum stays exact past 2**53 (0.0 made it a double)
+    offsets, sums, n_before, s_before = [], [], 0, 0
     for p in parts:
         offsets.append(n_before)
         sums.append(s_before)
