@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 from tests._helpers import spark_test
-from tests.test_round_engine import BUSY_STANDARD, assert_same_round
+from tests.test_round_engine import BUSY_STANDARD, _close, assert_same_round, read_roster
 from tests.test_round_engine_source import CUTOFF, _parquet, _plain
 from xuanba.errors import DataError
 from xuanba.ingest import ingest
@@ -181,31 +181,29 @@ def test_a_money_field_given_as_an_extra_field_must_be_money(tmp_path, value, en
 @spark_test
 def test_money_no_workspace_stores_is_read_on_spark_as_on_duckdb(spark, tmp_path):
     """The same source read by Spark (which takes a NaN for missing where DuckDB does not): the same
-    rows left out, the same costs emptied, the same roster and figures as on DuckDB."""
+    rows left out, the same costs emptied, the same customers and scored fields, and the same
+    roster and headline figures as on DuckDB — every text, rank and tier equal, numbers within a
+    relative 1e-12: the cheapest change inverts a z-score from sums over the base, which each
+    engine adds in its own order (Spark by partition, DuckDB by ``fsum``), so that column may
+    differ in its last bit or two (sparkdiff20 found 1-2 ulp on this base), as
+    :func:`tests.test_round_engine.assert_same_round` allows."""
     from xuanba.rounds.spark import spark_source
 
     tx = _money_hostile(100, seed=6)
     src = _parquet_costs(tx, tmp_path / "tx.parquet")
-    duck = run_round_on_engine(duckdb_source(src), BUSY_STANDARD, CUTOFF, check_model=False)
-    got = run_round_on_engine(spark_source(spark, src), BUSY_STANDARD, CUTOFF, check_model=False)
+    duck = run_round_on_engine(duckdb_source(src), BUSY_STANDARD, CUTOFF, check_model=False,
+                               roster_out=tmp_path / "duck")
+    got = run_round_on_engine(spark_source(spark, src), BUSY_STANDARD, CUTOFF, check_model=False,
+                              roster_out=tmp_path / "spark")
     assert got.meta["source_rows"] == duck.meta["source_rows"]
     assert duck.meta["source_rows"]["values_left_empty"] == {"cost": 4}
-    for key in ("n_customers", "n_selected", "data_sha256"):  # the same customers and scored fields
+    for key in ("n_customers", "n_selected", "data_sha256", "tier_counts"):  # the same customers and scored fields
         assert got.meta[key] == duck.meta[key], key
-
-
-@spark_test
-@pytest.mark.xfail(strict=False, reason="found by edges20 (2026-12-05), not explained yet: on this base Spark's "
-                   "roster hash differs from DuckDB's while the scored fields hash the same (data_sha256)")
-def test_the_spark_roster_of_that_source_is_duckdbs(spark, tmp_path):
-    """The roster and the headline figures of the source above, Spark against DuckDB."""
-    from xuanba.rounds.spark import spark_source
-
-    src = _parquet_costs(_money_hostile(100, seed=6), tmp_path / "tx.parquet")
-    duck = run_round_on_engine(duckdb_source(src), BUSY_STANDARD, CUTOFF, check_model=False)
-    got = run_round_on_engine(spark_source(spark, src), BUSY_STANDARD, CUTOFF, check_model=False)
-    for key in ("roster_sha256", "summary"):
-        assert got.meta[key] == duck.meta[key], key
+    a, b = read_roster(tmp_path / "spark"), read_roster(tmp_path / "duck")
+    floats = [c for c in a.columns if a[c].dtype.kind == "f"]
+    pd.testing.assert_frame_equal(a.drop(columns=floats), b.drop(columns=floats))
+    pd.testing.assert_frame_equal(a[floats], b[floats], check_exact=False, rtol=1e-12, atol=1e-9)
+    assert _close(got.meta["summary"], duck.meta["summary"])
 
 
 def test_the_whale_peak_is_the_last_customer_with_a_profit_on_both_paths():
