@@ -92,7 +92,7 @@ def test_a_text_cost_the_engine_cannot_read_is_said_not_silently_emptied(tmp_pat
 
 
 def test_text_costs_no_workspace_stores_are_emptied_as_ingest_empties_them(tmp_path):
-    """Text costs that read as numbers but are no money (``inf``, ``NaN``, ``1e20``): emptied and
+    """Text costs that read as numbers but are not money (``inf``, ``NaN``, ``1e20``): emptied and
     counted by both, the rows kept."""
     tx = _plain(40, seed=3)
     tx["cost"] = (tx["amount"] * 0.4).round(2).map(lambda v: f"{v:.2f}")

@@ -1605,8 +1605,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "source_rows_rejected": ("{rejected} of the source's {n} rows were left out, as `xuanba ingest` rejects them: "
                              "{reasons}.",
                              "数据源 {n} 行中有 {rejected} 行未使用（与 `xuanba ingest` 的拒收规则相同）：{reasons}。"),
-    "source_costs_left_empty": ("{n} costs of the source were not numbers `xuanba ingest` stores (NaN, infinite, "
-                                "1e14 or more) and were left empty, as ingest leaves them.",
+    "source_costs_left_empty": ("Costs of the source that `xuanba ingest` does not store as numbers (NaN, infinite, "
+                                "1e14 or more) were left empty, as ingest leaves them: {n}.",
                                 "数据源中有 {n} 个成本不是 `xuanba ingest` 能存储的数字（NaN、无穷大或不小于 1e14），"
                                 "已留空（与 `xuanba ingest` 相同）。"),
     "err_roster_out_in_source": ("--roster-out {out} is inside --source {source}: the next round over that source "
@@ -1749,7 +1749,7 @@ TEXT: dict[str, tuple[str, str]] = {
                                     "values with a smaller number: values beyond about 1e154 cannot be squared.",
                                     "把该字段换成更大的单位（例如除以 1e6），或用更小的数填补缺失值：超过约 1e154 "
                                     "的数值无法平方。"),
-    "err_extra_money": ("the extra field {column} holds values that are no money, the first {value} (customer "
+    "err_extra_money": ("the extra field {column} holds values that are not money, the first {value} (customer "
                         "{customer})", "另给字段 {column} 中有不是金额的值，第一个为 {value}（客户 {customer}）"),
     "err_extra_money_fix": ("Give a number below 1e14 in absolute value, or leave the cell empty (missing).",
                             "请填写绝对值小于 1e14 的数字，或留空（缺失）。"),

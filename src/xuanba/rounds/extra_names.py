@@ -115,7 +115,7 @@ def _check_money(frame: pd.DataFrame, col: str, file: str | None) -> None:
     ...              "revenue_365d", None)
     Traceback (most recent call last):
     ...
-    xuanba.errors.DataError: column 'revenue_365d': the extra field 'revenue_365d' holds values that are no money, the first inf (customer 'b') (1 in all)
+    xuanba.errors.DataError: column 'revenue_365d': the extra field 'revenue_365d' holds values that are not money, the first inf (customer 'b') (1 in all)
       fix: Give a number below 1e14 in absolute value, or leave the cell empty (missing).
     """
     import numpy as np
