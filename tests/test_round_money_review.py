@@ -4,8 +4,8 @@ row for row, and the whale peak at the edges of its whole units."""
 
 from __future__ import annotations
 
-import contextlib
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -169,16 +169,30 @@ def test_a_base_worth_more_than_2_to_the_63_keeps_its_sums_and_whale_peak():
     assert _whale_on_engine(table, "profit_365d", ["profit_365d", "revenue_365d"]) == want
 
 
-@pytest.mark.xfail(strict=True, reason="found by review20e (2026-12-05), on main too: ingest merges an order's lines "
-                   "with CAST(sum(amount) AS DECIMAL(18,4)), which raises DuckDB's ConversionException (a traceback "
-                   "on the command line) when the lines, each money, add up to 1e14 or more")
-def test_an_order_whose_lines_add_up_past_the_limit_is_said_not_a_traceback(tmp_path):
-    """Two lines of one order of 6e13 each (each below the limit): ingest says what is wrong with
-    the file (an :class:`InputError` or a rejected row), never DuckDB's ConversionException."""
-    (tmp_path / "o.csv").write_text("customer_id,ts,amount,order_id,product\na,2025-01-01,60000000000000,o1,x\n"
-                                    "a,2025-01-01,60000000000000,o1,y\nb,2025-01-02,5,o2,x\n", encoding="utf-8")
-    with contextlib.suppress(InputError):
-        ingest(str(tmp_path / "o.csv"), tmp_path / "ws.duckdb", tz="UTC")
+@pytest.mark.parametrize("second", [False, True], ids=["first load", "into a workspace with transactions"])
+def test_an_order_whose_lines_add_up_past_the_limit_is_said_not_a_traceback(tmp_path, second):
+    """Two lines of one order of 6e13 each (each below the limit; found by review20e, a DuckDB
+    ConversionException before): ingest names the file, the order's first row, the amount column
+    and the fix, in both languages, and stores nothing of the file."""
+    from xuanba.workspace import Workspace
+
+    ws = tmp_path / "ws.duckdb"
+    if second:
+        (tmp_path / "a.csv").write_text("customer_id,ts,amount,order_id\nz,2024-01-01,5,o0\n", encoding="utf-8")
+        ingest(str(tmp_path / "a.csv"), ws, tz="UTC")
+    (tmp_path / "o.csv").write_text("customer_id,ts,amount,order_id,product\nb,2025-01-02,5,o2,x\n"
+                                    "a,2025-01-01,60000000000000,o1,x\na,2025-01-01,60000000000000,o1,y\n",
+                                    encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        ingest(str(tmp_path / "o.csv"), ws, tz="UTC")
+    e = err.value
+    assert (Path(e.file).name, e.row, e.column) == ("o.csv", 2, "amount"), (e.file, e.row, e.column)
+    assert "o1" in str(e) and "120000000000000" in str(e) and "1e14" in str(e)
+    assert "订单 o1" in e.phrase.words("zh") and e.fix_phrase is not None
+    with Workspace(ws) as w:  # the first load leaves not even the table
+        tables = {r[0] for r in w.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        n = w.con.execute("SELECT count(*) FROM transactions").fetchone()[0] if "transactions" in tables else 0
+    assert n == (1 if second else 0)
 
 
 @spark_test

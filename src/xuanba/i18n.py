@@ -1653,6 +1653,12 @@ TEXT: dict[str, tuple[str, str]] = {
                              "--map ts=<column>.",
                              "请把日期写成 2026-06-30、2026/6/30、20260630 或 2026年6月30日 这样，或给出日期格式"
                              "（--date-format '%d.%m.%Y'、'%m/%d/%Y' 等），或改用其他列：--map ts=<列名>。"),
+    "err_order_total_too_large": ("the lines of order {order} add up to {total}, beyond what a workspace stores "
+                                  "(below 1e14 in absolute value)",
+                                  "订单 {order} 的各行合计为 {total}，超出工作区可存储的范围（绝对值须小于 1e14）"),
+    "err_order_total_too_large_fix": ("Check the amounts of this order's lines (a misplaced decimal mark, a total "
+                                      "line read as an item) and load the file again.",
+                                      "请检查该订单各行的金额（小数点位置是否有误、合计行是否被当作明细），然后重新导入。"),
     "err_dates_late": ("{n} rows are dated after the cutoff {cutoff}", "有 {n} 行的日期晚于截止日 {cutoff}"),
     "err_dates_late_fix": ("Check the date column and its format, remove the future rows, or give a later --cutoff.",
                            "请检查日期列及其格式，删掉日期在未来的行，或给出更晚的 --cutoff。"),

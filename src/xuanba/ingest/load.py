@@ -42,7 +42,7 @@ from xuanba._dates import as_date
 from xuanba.errors import InputError, Phrase
 from xuanba.ingest.mapping import check_required, field_of, looks_like_header, map_columns
 from xuanba.ingest.read import Staged, duplicate_headers, list_sources, quote, stage, unstage
-from xuanba.ingest.rules import reason_sql, text_sql
+from xuanba.ingest.rules import MONEY_LIMIT, reason_sql, text_sql
 from xuanba.ingest.sidetables import SCHEMAS, read_side_table
 from xuanba.workspace import TABLE_COLUMNS, Workspace, open_workspace
 
@@ -565,6 +565,7 @@ def _load_transactions(ws: Workspace, staged: Staged, report: SourceReport, mapp
                                        not_in_key=counters))
     _check_dates(con, staged, m, cutoff)
     sid = report.source_id
+    _check_order_totals(con, staged, m)
     _reject_repeats(ws, sid, m.get("order_id"))
     ws.insert(
         "rejects",
@@ -595,6 +596,35 @@ def _load_transactions(ws: Workspace, staged: Staged, report: SourceReport, mapp
         m[f]: int(n) for f, n in zip(("cost", "quantity", "paid_on", "due_on"), empty, strict=True) if n
     }
     ws.drop_scratch("_xb_lines")
+
+
+
+def _check_order_totals(con: Any, staged: Staged, m: Mapping[str, str]) -> None:
+    """Said when the lines of one order (each money) add up to a total no workspace stores
+    (:data:`~xuanba.ingest.rules.MONEY_LIMIT` or more in absolute value): the merge of
+    :data:`_MERGE_SQL` would fail in DuckDB's cast to ``DECIMAL(18,4)``. Names the order, its first
+    row and the column; a scan of two sums when no order can reach the limit."""
+    sums = con.execute("SELECT sum(abs(amount)), sum(abs(cost)) FROM _xb_lines "
+                       "WHERE reason IS NULL AND order_id IS NOT NULL").fetchone()
+    if all(v is None or v < MONEY_LIMIT for v in sums):
+        return
+    row = con.execute(f"""
+        WITH good AS (
+            SELECT customer_id, ts, order_id, _row,
+                CASE WHEN is_return THEN -abs(amount) ELSE amount END AS amount,
+                CASE WHEN is_return THEN -abs(cost) ELSE cost END AS cost
+            FROM _xb_lines WHERE reason IS NULL AND order_id IS NOT NULL)
+        SELECT min(_row), order_id, CAST(sum(amount) AS VARCHAR), CAST(sum(cost) AS VARCHAR),
+            abs(sum(amount)) >= {MONEY_LIMIT}
+        FROM good GROUP BY order_id, customer_id, CAST(ts AS DATE)
+        HAVING abs(sum(amount)) >= {MONEY_LIMIT} OR abs(sum(cost)) >= {MONEY_LIMIT}
+        ORDER BY 1 LIMIT 1""").fetchone()
+    if row is None:
+        return
+    first, order, amount, cost, by_amount = row
+    column = m.get("amount" if by_amount else "cost") or m.get("unit_price")
+    raise InputError(Phrase("err_order_total_too_large", order=order, total=amount if by_amount else cost),
+                     file=staged.name, row=int(first), column=column, fix=Phrase("err_order_total_too_large_fix"))
 
 
 def _reject_repeats(ws: Workspace, sid: int | None, order_col: str | None) -> None:
