@@ -249,10 +249,11 @@ def test_a_workspace_holding_an_infinite_interaction_cost_is_refused_by_both_rou
     ingest(tmp_path / "i.csv", ws, kind="interactions")
     with Workspace(ws) as w:  # as an older ingest left it
         w.con.execute("UPDATE interactions SET cost = 'inf'::DOUBLE")
-    with pytest.raises(DataError, match="no money") as err:
+    with pytest.raises(DataError, match="not money a round can count") as err:
         if engine:
             run_round_on_engine(duckdb_source(_parquet(tx, tmp_path / "tx.parquet")), PROFIT_STANDARD, CUTOFF,
                                 side_tables=ws, check_model=False)
         else:
             run_round(ws, PROFIT_STANDARD, CUTOFF, store=False, check_model=False)
     assert repr(who) in str(err.value) and "xuanba ingest" in str(err.value)
+    assert "不是本轮能计入的金额" in err.value.phrase.words("zh")

@@ -1659,6 +1659,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_order_total_too_large_fix": ("Check the amounts of this order's lines (a misplaced decimal mark, a total "
                                       "line read as an item) and load the file again.",
                                       "请检查该订单各行的金额（小数点位置是否有误、合计行是否被当作明细），然后重新导入。"),
+    "err_interaction_cost": ("an interaction's cost is not money a round can count: {value} (customer {customer})",
+                             "有一条互动记录的成本不是本轮能计入的金额：{value}（客户 {customer}）"),
+    "err_interaction_cost_fix": ("Correct the interactions' cost and load them again: xuanba ingest FILE --kind "
+                                 "interactions.",
+                                 "请更正互动记录的成本后重新导入：xuanba ingest FILE --kind interactions。"),
     "err_dates_late": ("{n} rows are dated after the cutoff {cutoff}", "有 {n} 行的日期晚于截止日 {cutoff}"),
     "err_dates_late_fix": ("Check the date column and its format, remove the future rows, or give a later --cutoff.",
                            "请检查日期列及其格式，删掉日期在未来的行，或给出更晚的 --cutoff。"),

@@ -23,7 +23,7 @@ import pandas as pd
 
 from xuanba._dates import in_window
 from xuanba.accounts._util import dates, ids, need
-from xuanba.errors import DataError, InputError
+from xuanba.errors import DataError, InputError, Phrase
 
 #: Default cost per minute of each kind of activity (currency units per minute). A loaded
 #: field visit costs more per minute than a call; pass ``rates=`` to use your own.
@@ -105,7 +105,7 @@ def _refuse_no_money(each: pd.Series, customers: pd.Series) -> None:
     >>> _refuse_no_money(pd.Series([5.0, float("inf")]), pd.Series(["A", "B"]))
     Traceback (most recent call last):
     ...
-    xuanba.errors.DataError: column 'cost': an interaction's cost is no money a round can count: inf (customer 'B') (1 in all)
+    xuanba.errors.DataError: column 'cost': an interaction's cost is not money a round can count: inf (customer 'B') (1 in all)
       fix: Correct the interactions' cost and load them again: xuanba ingest FILE --kind interactions.
     """
     from xuanba.ingest.rules import MONEY_LIMIT
@@ -113,10 +113,9 @@ def _refuse_no_money(each: pd.Series, customers: pd.Series) -> None:
     bad = ~(each.abs() < MONEY_LIMIT).to_numpy()
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
-        raise DataError(f"an interaction's cost is no money a round can count: {each.iloc[first]} "
-                        f"(customer {str(customers.iloc[first])!r})", column="cost", count=int(bad.sum()),
-                        fix="Correct the interactions' cost and load them again: xuanba ingest FILE --kind "
-                            "interactions.")
+        raise DataError(Phrase("err_interaction_cost", value=str(each.iloc[first]),
+                               customer=repr(str(customers.iloc[first]))),
+                        column="cost", count=int(bad.sum()), fix=Phrase("err_interaction_cost_fix"))
 
 
 def customer_profit(
