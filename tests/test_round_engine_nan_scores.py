@@ -48,6 +48,7 @@ def _standard(normalise: str, missing: str):
 
 
 CASES = [(n, m) for n in ("percentile", "minmax", "zscore", "bands") for m in ("zero", "median")]
+SPARK_CASES = [CASES[i] for i in (0, 3, 4, 7)]  # each normalisation once, the missing rules in turn
 
 
 def _check(t, std) -> None:
@@ -78,12 +79,13 @@ def test_no_field_makes_a_nan_score_on_duckdb(normalise, missing):
 @spark_test
 def test_no_field_makes_a_nan_score_on_spark(spark):
     """On Spark (where Ibis reads a NaN as missing in places DuckDB does not) the median is read
-    at its two ranks: every case at once, one session."""
+    at its two ranks: each normalisation once, the two missing rules in turn, in one session (all
+    eight cases took 23 s of the suite's one Spark worker; DuckDB runs all eight above)."""
     from xuanba.standard.engine_spark import release
 
     spark._session.createDataFrame(_table()).createOrReplaceTempView("xuanba_test_nan_scores")
     try:
-        for normalise, missing in CASES:
+        for normalise, missing in SPARK_CASES:
             _check(spark.table("xuanba_test_nan_scores"), _standard(normalise, missing))
     finally:
         release(spark)
