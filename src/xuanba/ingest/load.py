@@ -598,7 +598,6 @@ def _load_transactions(ws: Workspace, staged: Staged, report: SourceReport, mapp
     ws.drop_scratch("_xb_lines")
 
 
-
 def _check_order_totals(con: Any, staged: Staged, m: Mapping[str, str]) -> None:
     """Said when the lines of one order (each money) add up to a total no workspace stores
     (:data:`~xuanba.ingest.rules.MONEY_LIMIT` or more in absolute value): the merge of
