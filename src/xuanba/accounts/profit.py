@@ -108,9 +108,9 @@ def _refuse_no_money(each: pd.Series, customers: pd.Series) -> None:
     xuanba.errors.DataError: column 'cost': an interaction's cost is not money a round can count: inf (customer 'B') (1 in all)
       fix: Correct the interactions' cost and load them again: xuanba ingest FILE --kind interactions.
     """
-    from xuanba.ingest.rules import MONEY_LIMIT
+    from xuanba.ingest.rules import not_money
 
-    bad = ~(each.abs() < MONEY_LIMIT).to_numpy()
+    bad = not_money(each).to_numpy()
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
         raise DataError(Phrase("err_interaction_cost", value=str(each.iloc[first]),

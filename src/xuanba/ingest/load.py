@@ -478,7 +478,9 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
     """
 
 
-_MERGE_SQL = """
+#: The lines kept, a return's money negative: what :data:`_MERGE_SQL` merges and
+#: :func:`_check_order_totals` checks.
+_GOOD_SQL = """
 WITH good AS (
     SELECT customer_id, ts,
         CASE WHEN is_return THEN -abs(amount) ELSE amount END AS amount,
@@ -488,6 +490,9 @@ WITH good AS (
         product, channel, paid_on, due_on, is_return, _row
     FROM _xb_lines WHERE reason IS NULL
 )
+"""
+
+_MERGE_SQL = _GOOD_SQL + """
 SELECT customer_id, min(ts) AS ts, CAST(sum(amount) AS DECIMAL(18,4)) AS amount, order_id,
     CAST(sum(cost) AS DECIMAL(18,4)) AS cost, sum(quantity) AS quantity,
     CASE WHEN min(product) = max(product) THEN min(product)
@@ -607,15 +612,10 @@ def _check_order_totals(con: Any, staged: Staged, m: Mapping[str, str]) -> None:
                        "WHERE reason IS NULL AND order_id IS NOT NULL").fetchone()
     if all(v is None or v < MONEY_LIMIT for v in sums):
         return
-    row = con.execute(f"""
-        WITH good AS (
-            SELECT customer_id, ts, order_id, _row,
-                CASE WHEN is_return THEN -abs(amount) ELSE amount END AS amount,
-                CASE WHEN is_return THEN -abs(cost) ELSE cost END AS cost
-            FROM _xb_lines WHERE reason IS NULL AND order_id IS NOT NULL)
+    row = con.execute(_GOOD_SQL + f"""
         SELECT min(_row), order_id, CAST(sum(amount) AS VARCHAR), CAST(sum(cost) AS VARCHAR),
             abs(sum(amount)) >= {MONEY_LIMIT}
-        FROM good GROUP BY order_id, customer_id, CAST(ts AS DATE)
+        FROM good WHERE order_id IS NOT NULL GROUP BY order_id, customer_id, CAST(ts AS DATE)
         HAVING abs(sum(amount)) >= {MONEY_LIMIT} OR abs(sum(cost)) >= {MONEY_LIMIT}
         ORDER BY 1 LIMIT 1""").fetchone()
     if row is None:

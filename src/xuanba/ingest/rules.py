@@ -35,6 +35,26 @@ END_TS = dt.datetime(2101, 1, 1)
 #: such values stay finite in any engine (a customer's sum of ``1e308`` twice was ``inf``, and its
 #: criterion missing).
 MONEY_LIMIT = 1e14
+
+
+def not_money(values: Any) -> Any:
+    """Where ``values`` (numbers: NumPy, pandas) hold no money the workspace stores: ``NaN``,
+    ``±inf``, or :data:`MONEY_LIMIT` and beyond in absolute value (one comparison: ``abs(x) <
+    limit`` is false for NaN).
+    A pandas Series gives a Series on its index, anything else a NumPy array.
+
+    Example
+    -------
+    >>> not_money([1.0, float("nan"), float("-inf"), -1e14, 99999999999999.0]).tolist()
+    [False, True, True, True, False]
+    """
+    import numpy as np
+
+    if hasattr(values, "abs") and hasattr(values, "index"):
+        return ~(values.abs() < MONEY_LIMIT)
+    return ~(np.abs(np.asarray(values, dtype=float)) < MONEY_LIMIT)
+
+
 #: Reasons of :func:`reject_reason`, in the order the rules are checked.
 REASONS = (
     "missing customer id",

@@ -24,7 +24,7 @@ from typing import Literal
 import pandas as pd
 
 from xuanba.errors import InputError, SchemaError
-from xuanba.ingest.rules import MONEY_LIMIT
+from xuanba.ingest.rules import not_money
 from xuanba.tables import read_table
 
 ColType = Literal["id", "str", "date", "number", "bool"]
@@ -225,7 +225,7 @@ def read_side_table(
             # "inf", "1e999" and "1e20" are no number the workspace stores, as "NaN" is not, and as
             # ingest reads an amount (an infinite interaction cost made profit -inf: the headline
             # figures disagreed)
-            failed = ~(conv.abs() < MONEY_LIMIT) & ~blank
+            failed = not_money(conv) & ~blank
         else:
             conv = s.astype(str).str.strip().str.lower().map(
                 {"true": True, "1": True, "yes": True, "是": True,

@@ -120,12 +120,12 @@ def _check_money(frame: pd.DataFrame, col: str, file: str | None) -> None:
     """
     import numpy as np
 
-    from xuanba.ingest.rules import MONEY_LIMIT
+    from xuanba.ingest.rules import not_money
 
     values = frame[col]
     number = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     given = values.notna().to_numpy() & ~(values.astype(str).str.strip() == "").to_numpy()
-    bad = given & ~(np.abs(number) < MONEY_LIMIT)
+    bad = given & not_money(number)
     if not bad.any():
         return
     first = int(np.flatnonzero(bad)[0])
