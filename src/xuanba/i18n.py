@@ -1762,8 +1762,15 @@ TEXT: dict[str, tuple[str, str]] = {
                                     "的数值无法平方。"),
     "err_extra_money": ("the extra field {column} holds values that are not money, the first {value} (customer "
                         "{customer})", "另给字段 {column} 中有不是金额的值，第一个为 {value}（客户 {customer}）"),
-    "err_extra_money_fix": ("Give a number below 1e14 in absolute value, or leave the cell empty (missing).",
-                            "请填写绝对值小于 1e14 的数字，或留空（缺失）。"),
+    "err_extra_money_fix": ("Give a number below 1e14 in absolute value, plain (1234.5) or as ingest reads an amount "
+                            "(1,234.50, ¥1,234.50, (12.00) for -12), or leave the cell empty (missing).",
+                            "请填写绝对值小于 1e14 的数字，写成普通数字（1234.5）或 ingest 能读的金额写法"
+                            "（1,234.50、¥1,234.50、(12.00) 表示 -12），或留空（缺失）。"),
+    "err_extra_money_mark": ("the extra field {column} writes its numbers with a decimal mark that cannot be told: "
+                             "{detail}", "另给字段 {column} 的数字无法判断小数点是哪个符号：{detail}"),
+    "err_extra_money_mark_fix": ("Write the numbers of that column with one decimal mark, plainly (1234.5), or with "
+                                 "the decimal comma throughout (1.234,50).",
+                                 "请让该列的数字使用同一种小数点：写成普通数字（1234.5），或全部使用小数逗号（1.234,50）。"),
     "err_extra_round_id": ("the extra fields have a column {column}, a name the stored rounds use themselves",
                            "另给字段中有一列名为 {column}，这是已存轮次自己使用的名称"),
     "err_extra_same_name": ("the extra fields' columns {column} and {other} are one name, {name}, ignoring case "
