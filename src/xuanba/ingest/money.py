@@ -79,8 +79,9 @@ def _read_text(cells: np.ndarray, *, file: str | None, column: str | None) -> tu
 
     from xuanba.errors import InputError
     from xuanba.ingest.load import _number, _text, decimal_mark
+    from xuanba.workspace import duckdb_settings
 
-    con = duckdb.connect()
+    con = duckdb.connect(config=duckdb_settings())  # xuanba's memory limit and spill folder
     try:
         raw = pa.table({_CELL: pa.array(cells, type=pa.string()), "_row": pa.array(np.arange(1, len(cells) + 1))})
         con.register("_xb_raw", raw)  # the staged table ingest's column checks read
