@@ -1766,6 +1766,14 @@ TEXT: dict[str, tuple[str, str]] = {
                             "(1,234.50, ¥1,234.50, (12.00) for -12), or leave the cell empty (missing).",
                             "请填写绝对值小于 1e14 的数字，写成普通数字（1234.5）或 ingest 能读的金额写法"
                             "（1,234.50、¥1,234.50、(12.00) 表示 -12），或留空（缺失）。"),
+    "err_decimal_mixed": ("the column mixes decimal points and decimal commas: {n_dot} rows are written like 1,234.50 "
+                          "or 12.5 (rows {dot_rows}) and {n_comma} like 1.234,50 or 12,5 (rows {comma_rows})",
+                          "该列混用了小数点和小数逗号：{n_dot} 行写成 1,234.50 或 12.5 这样（第 {dot_rows} 行），"
+                          "{n_comma} 行写成 1.234,50 或 12,5 这样（第 {comma_rows} 行）"),
+    "err_decimal_ambiguous": ("the column's decimal mark is ambiguous: 1.234 (rows {dot_rows}) and 1,234 (rows "
+                              "{comma_rows}) each read as a thousand or as a little over one",
+                              "该列的小数点无法判断：1.234（第 {dot_rows} 行）和 1,234（第 {comma_rows} 行）"
+                              "既可读作一千多，也可读作一点几"),
     "err_extra_money_mark": ("the extra field {column} writes its numbers with a decimal mark that cannot be told: "
                              "{detail}", "另给字段 {column} 的数字无法判断小数点是哪个符号：{detail}"),
     "err_extra_money_mark_fix": ("Write the numbers of that column with one decimal mark, plainly (1234.5), or with "

@@ -88,7 +88,8 @@ def _read_text(cells: np.ndarray, *, file: str | None, column: str | None) -> tu
         try:
             mark = decimal_mark(con, _CELL, None, file=file)
         except InputError as exc:  # said of the caller's column
-            raise InputError(exc.message, file=file, row=exc.row, column=column, fix=exc.fix) from None
+            raise InputError(exc.phrase or exc.message, file=file, row=exc.row, column=column,
+                             fix=exc.fix_phrase or exc.fix) from None
         number, text = _number(_text(_CELL), "DECIMAL(18,4)", mark), _text(_CELL)
         got = con.execute(f"SELECT CAST(n AS DOUBLE) AS n, t IS NOT NULL AND n IS NULL AS bad "
                           f"FROM (SELECT _row, {number} AS n, {text} AS t FROM _xb_raw) ORDER BY _row").to_arrow_table()

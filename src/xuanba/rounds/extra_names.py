@@ -137,8 +137,8 @@ def _read_money(frame: pd.DataFrame, col: str, file: str | None) -> pd.Series | 
     try:
         numbers, bad = read_money(values, file=file, column=str(col))
     except InputError as exc:  # the text's decimal mark cannot be told (ingest's words: which rows)
-        raise DataError(Phrase("err_extra_money_mark", column=repr(str(col)), detail=exc.message), file=file,
-                        row=exc.row, column=str(col), fix=Phrase("err_extra_money_mark_fix")) from None
+        raise DataError(Phrase("err_extra_money_mark", column=repr(str(col)), detail=exc.phrase or exc.message),
+                        file=file, row=exc.row, column=str(col), fix=Phrase("err_extra_money_mark_fix")) from None
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
         who = repr(str(frame["customer_id"].iloc[first])) if "customer_id" in frame.columns else "?"
