@@ -120,3 +120,14 @@ def test_a_side_table_s_money_reads_as_ingest_reads_an_amount():
         read_side_table("interactions", pd.DataFrame({"customer_id": ["a", "b"], "ts": "2025-01-01",
                                                       "cost": ["1,234.5", "1.234,5"]}))
     assert err.value.column == "cost" and "--decimal" not in err.value.fix and "小数逗号" in err.value.render("zh")
+
+
+@pytest.mark.parametrize("values", [["1", "2"], [1.0, 2.0]])
+def test_a_money_column_given_twice_is_refused_as_one_name_not_a_traceback(values):
+    """A frame (the library's ``extra_fields=``) with ``revenue_365d`` twice: refused naming the
+    column, as two columns of one name are (on left21, and on main, a TypeError from pandas: the
+    money was read before the second column was seen)."""
+    frame = pd.DataFrame([["a", *values]], columns=["customer_id", "revenue_365d", "revenue_365d"])
+    with pytest.raises(DataError) as err:
+        checked_extra_fields(frame)
+    assert err.value.column == "revenue_365d" and "Rename" in err.value.fix

@@ -94,7 +94,8 @@ def checked_extra_fields(frame: pd.DataFrame | None, *, file: str | None = None)
         seen[name.lower()] = str(col)
         if name != col:
             renamed[col] = name
-        if name in MONEY_FIELDS:
+    for col in frame.columns:  # once every name is known to be one column's
+        if col != "customer_id" and unicodedata.normalize("NFKC", str(col)) in MONEY_FIELDS:
             money = _read_money(frame, col, file)
             if money is not None:
                 frame = frame.assign(**{col: money})
