@@ -140,3 +140,35 @@ def test_every_number_the_roster_reads_is_bound_before_its_build():
         for k, frame in enumerate([_fields(200, seed=40), _fields(150, seed=41)]):
             std = load_standard(texts[k])
             _equal(frame, std, score_in_engine(frame, std))
+
+
+def test_a_reused_build_refuses_a_number_its_call_did_not_bind():
+    """engine_cache.built itself refuses, naming the variable, a reused expression that would read
+    a number its call did not bind, on the connection that made it and on another of its shape
+    (on main it read the number of the call that made it, silently: here 1.0 for ``b``)."""
+    import pyarrow as pa
+    import pytest
+
+    engine_cache.clear()
+    cons = [ibis.duckdb.connect() for _ in range(2)]
+    tables = [con.create_table("t", pa.table({"x": [1.0]})) for con in cons]
+
+    def call(k: int, **bound: float) -> list[float]:
+        with engine_cache.parameters(variables=True) as p:
+            p.backend, t = cons[k], tables[k]
+            for name, value in bound.items():
+                engine_cache.num(name, value)
+            expr = engine_cache.built(("unbound", t.op()), lambda: (t.x * engine_cache.num("a", 2.0)
+                                                                    + engine_cache.num("b", 1.0)).name("y").as_table())
+            return engine_cache.run(expr).column(0).to_pylist()
+
+    assert call(0) == [3.0]  # made: the numbers bound as it is built
+    assert call(0, a=5.0, b=7.0) == [12.0]  # reused with this call's numbers
+    with pytest.raises(engine_cache.UnboundNumber) as err:
+        call(0, a=5.0)
+    assert err.value.names == ["b"] and "'b'" in str(err.value)
+    shared = engine_cache.STATS["built_shared_hits"]
+    with pytest.raises(engine_cache.UnboundNumber, match="'a', 'b'"):
+        call(1)
+    assert engine_cache.STATS["built_shared_hits"] == shared + 1  # the shared build, refused too
+    assert call(1, a=5.0, b=0.5) == [5.5]

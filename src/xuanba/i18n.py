@@ -1762,8 +1762,23 @@ TEXT: dict[str, tuple[str, str]] = {
                                     "的数值无法平方。"),
     "err_extra_money": ("the extra field {column} holds values that are not money, the first {value} (customer "
                         "{customer})", "另给字段 {column} 中有不是金额的值，第一个为 {value}（客户 {customer}）"),
-    "err_extra_money_fix": ("Give a number below 1e14 in absolute value, or leave the cell empty (missing).",
-                            "请填写绝对值小于 1e14 的数字，或留空（缺失）。"),
+    "err_extra_money_fix": ("Give a number below 1e14 in absolute value, plain (1234.5) or as ingest reads an amount "
+                            "(1,234.50, ¥1,234.50, (12.00) for -12), or leave the cell empty (missing).",
+                            "请填写绝对值小于 1e14 的数字，写成普通数字（1234.5）或 ingest 能读的金额写法"
+                            "（1,234.50、¥1,234.50、(12.00) 表示 -12），或留空（缺失）。"),
+    "err_decimal_mixed": ("the column mixes decimal points and decimal commas: {n_dot} rows are written like 1,234.50 "
+                          "or 12.5 (rows {dot_rows}) and {n_comma} like 1.234,50 or 12,5 (rows {comma_rows})",
+                          "该列混用了小数点和小数逗号：{n_dot} 行写成 1,234.50 或 12.5 这样（第 {dot_rows} 行），"
+                          "{n_comma} 行写成 1.234,50 或 12,5 这样（第 {comma_rows} 行）"),
+    "err_decimal_ambiguous": ("the column's decimal mark is ambiguous: 1.234 (rows {dot_rows}) and 1,234 (rows "
+                              "{comma_rows}) each read as a thousand or as a little over one",
+                              "该列的小数点无法判断：1.234（第 {dot_rows} 行）和 1,234（第 {comma_rows} 行）"
+                              "既可读作一千多，也可读作一点几"),
+    "err_extra_money_mark": ("the extra field {column} writes its numbers with a decimal mark that cannot be told: "
+                             "{detail}", "另给字段 {column} 的数字无法判断小数点是哪个符号：{detail}"),
+    "err_extra_money_mark_fix": ("Write the numbers of that column with one decimal mark, plainly (1234.5), or with "
+                                 "the decimal comma throughout (1.234,50).",
+                                 "请让该列的数字使用同一种小数点：写成普通数字（1234.5），或全部使用小数逗号（1.234,50）。"),
     "err_extra_round_id": ("the extra fields have a column {column}, a name the stored rounds use themselves",
                            "另给字段中有一列名为 {column}，这是已存轮次自己使用的名称"),
     "err_extra_same_name": ("the extra fields' columns {column} and {other} are one name, {name}, ignoring case "

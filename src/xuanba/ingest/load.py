@@ -292,9 +292,8 @@ def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str 
         return forced
     if n_dot and n_comma:
         raise InputError(
-            f"the column mixes decimal points and decimal commas: {n_dot:,} rows are written like "
-            f"1,234.50 or 12.5 (rows {_rows(dot_rows)}) and {n_comma:,} like 1.234,50 or 12,5 "
-            f"(rows {_rows(comma_rows)})",
+            Phrase("err_decimal_mixed", n_dot=f"{n_dot:,}", dot_rows=_rows(dot_rows), n_comma=f"{n_comma:,}",
+                   comma_rows=_rows(comma_rows)),
             file=file, column=column, row=int((dot_rows if n_dot <= n_comma else comma_rows)[0]),
             fix="Correct the rows of the smaller group, or say which mark is meant: --decimal . or --decimal ,",
         )
@@ -303,8 +302,7 @@ def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str 
     if n_dot or not (dot3 and comma3):
         return "."
     raise InputError(
-        f"the column's decimal mark is ambiguous: 1.234 (rows {_rows(dot3)}) and 1,234 (rows "
-        f"{_rows(comma3)}) each read as a thousand or as a little over one",
+        Phrase("err_decimal_ambiguous", dot_rows=_rows(dot3), comma_rows=_rows(comma3)),
         file=file, column=column, row=int(dot3[0]),
         fix="Say which mark is the decimal one: --decimal . (1,234 = 1234) or --decimal , (1,234 = 1.234).",
     )

@@ -23,8 +23,8 @@ from typing import Literal
 
 import pandas as pd
 
-from xuanba.errors import InputError, SchemaError
-from xuanba.ingest.rules import not_money
+from xuanba.errors import InputError, Phrase, SchemaError
+from xuanba.ingest.money import read_money
 from xuanba.tables import read_table
 
 ColType = Literal["id", "str", "date", "number", "bool"]
@@ -173,9 +173,11 @@ def read_side_table(
     (table, rejects)
         ``table`` holds the rows that passed, canonical names and types; ``rejects`` has
         ``row`` (1-based data row), ``column``, ``value`` and ``reason``, one line per rejected
-        row. ``len(input) == len(table) + rejects.row.nunique()``. A number column's ``NaN``,
-        infinite value (``inf``, ``1e999``) or value of :data:`~xuanba.ingest.rules.MONEY_LIMIT`
-        or more is ``not a number``, as ingest reads an amount.
+        row. ``len(input) == len(table) + rejects.row.nunique()``. A number column is read as
+        ingest reads an amount (:func:`xuanba.ingest.money.read_money`: ``￥1,234.50``,
+        ``(12.00)``, ``12,5`` with a decimal comma decided for the column); its ``NaN``, infinite
+        value (``inf``, ``1e999``), value of :data:`~xuanba.ingest.rules.MONEY_LIMIT` or more, or
+        text that reads as no amount is ``not a number``.
 
     Raises
     ------
@@ -220,12 +222,17 @@ def read_side_table(
             conv = pd.to_datetime(s.where(~blank, None), errors="coerce", format="mixed")
             failed = conv.isna() & ~blank
         elif typ == "number":
-            txt = s.astype(str).str.replace(",", "", regex=False).str.replace("¥", "", regex=False)
-            conv = pd.to_numeric(txt.where(~blank, None), errors="coerce").astype(float)
-            # "inf", "1e999" and "1e20" are no number the workspace stores, as "NaN" is not, and as
-            # ingest reads an amount (an infinite interaction cost made profit -inf: the headline
-            # figures disagreed)
-            failed = not_money(conv) & ~blank
+            # read as ingest reads an amount, by its reader (¥1,234.50, (12.00), 12,5 with a decimal
+            # comma decided for the column): "inf", "1e999", "1e20" and "NaN" are no number the
+            # workspace stores (an infinite interaction cost made profit -inf: the headline figures
+            # disagreed)
+            try:
+                numbers, unread = read_money(s.where(~blank, None), file=where, column=col)
+            except InputError as exc:  # the decimal mark cannot be told (no --decimal for a side table)
+                raise InputError(exc.phrase or exc.message, file=where, row=exc.row, column=col,
+                                 fix=Phrase("err_extra_money_mark_fix")) from None
+            conv = pd.Series(numbers, index=df.index)
+            failed = pd.Series(unread, index=df.index) & ~blank
         else:
             conv = s.astype(str).str.strip().str.lower().map(
                 {"true": True, "1": True, "yes": True, "是": True,

@@ -94,41 +94,60 @@ def checked_extra_fields(frame: pd.DataFrame | None, *, file: str | None = None)
         seen[name.lower()] = str(col)
         if name != col:
             renamed[col] = name
-        if name in MONEY_FIELDS:
-            _check_money(frame, col, file)
+    for col in frame.columns:  # once every name is known to be one column's
+        if col != "customer_id" and unicodedata.normalize("NFKC", str(col)) in MONEY_FIELDS:
+            money = _read_money(frame, col, file)
+            if money is not None:
+                frame = frame.assign(**{col: money})
     return frame.rename(columns=renamed) if renamed else frame
 
 
 #: The money fields a round's headline figures read: an extra field of that name must hold money
-#: the workspace could store (:func:`_check_money`).
+#: the workspace could store, read as ingest reads an amount (:func:`_read_money`).
 MONEY_FIELDS = ("profit_365d", "margin_365d", "revenue_365d", "cost_to_serve_365d")
 
 
-def _check_money(frame: pd.DataFrame, col: str, file: str | None) -> None:
-    """Refuse a money field (:data:`MONEY_FIELDS`) given as an extra field with a value that is no
-    money ingest stores (``NaN``, ``±inf``, ``1e14`` or more, text that is not a number): a round
-    would count it in no figure, or as ``1.8e308`` in one and 0 in another. Missing is missing.
+def _read_money(frame: pd.DataFrame, col: str, file: str | None) -> pd.Series | None:
+    """The money field ``col`` (:data:`MONEY_FIELDS`) of the extra fields read as ingest reads an
+    amount (:func:`xuanba.ingest.money.read_money`: ``1,234``, ``¥1,234.50``, ``(12.00)``,
+    ``1.234,50``), as numbers when some cells are text (``None``: a number column, kept as it is);
+    or a :class:`~xuanba.errors.DataError` naming ``file``, the row (1-based, the first line under
+    the header being row 1, as ingest counts), the column, the value and its customer, for a value
+    that is no money ingest stores (``NaN``, ``±inf``, ``1e14`` or more, text that is not an
+    amount): a round would count it in no figure, or as ``1.8e308`` in one and 0 in another.
+    Missing is missing; a column of cells that are not all numbers (text, objects) comes back as
+    numbers.
 
     Example
     -------
-    >>> _check_money(pd.DataFrame({"customer_id": ["a", "b"], "revenue_365d": [1.0, float("inf")]}),
-    ...              "revenue_365d", None)
+    >>> frame = pd.DataFrame({"customer_id": ["a", "b"], "revenue_365d": ["¥1,234.50", "(12)"]})
+    >>> _read_money(frame, "revenue_365d", None).tolist()
+    [1234.5, -12.0]
+    >>> _read_money(frame.assign(revenue_365d=["1,234", "12 元 x"]), "revenue_365d", "f.csv")
     Traceback (most recent call last):
     ...
-    xuanba.errors.DataError: column 'revenue_365d': the extra field 'revenue_365d' holds values that are not money, the first inf (customer 'b') (1 in all)
-      fix: Give a number below 1e14 in absolute value, or leave the cell empty (missing).
+    xuanba.errors.DataError: f.csv, row 2, column 'revenue_365d': the extra field 'revenue_365d' holds values that are not money, the first '12 元 x' (customer 'b') (1 in all)
+      fix: Give a number below 1e14 in absolute value, plain (1234.5) or as ingest reads an amount (1,234.50, ¥1,234.50, (12.00) for -12), or leave the cell empty (missing).
     """
     import numpy as np
 
-    from xuanba.ingest.rules import not_money
+    from xuanba.errors import InputError
+    from xuanba.ingest.money import read_money
 
     values = frame[col]
-    number = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    given = values.notna().to_numpy() & ~(values.astype(str).str.strip() == "").to_numpy()
-    bad = given & not_money(number)
-    if not bad.any():
-        return
-    first = int(np.flatnonzero(bad)[0])
-    who = repr(str(frame["customer_id"].iloc[first])) if "customer_id" in frame.columns else "?"
-    raise DataError(Phrase("err_extra_money", column=repr(str(col)), value=str(values.iloc[first]), customer=who),
-                    file=file, column=str(col), count=int(bad.sum()), fix=Phrase("err_extra_money_fix"))
+    try:
+        numbers, bad = read_money(values, file=file, column=str(col))
+    except InputError as exc:  # the text's decimal mark cannot be told (ingest's words: which rows)
+        raise DataError(Phrase("err_extra_money_mark", column=repr(str(col)), detail=exc.phrase or exc.message),
+                        file=file, row=exc.row, column=str(col), fix=Phrase("err_extra_money_mark_fix")) from None
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        who = repr(str(frame["customer_id"].iloc[first])) if "customer_id" in frame.columns else "?"
+        value = values.iloc[first]
+        raise DataError(Phrase("err_extra_money", column=repr(str(col)),
+                               value=repr(value) if isinstance(value, str) else str(value), customer=who),
+                        file=file, row=first + 1, column=str(col), count=int(bad.sum()),
+                        fix=Phrase("err_extra_money_fix"))
+    if values.dtype.kind in "biuf":
+        return None
+    return pd.Series(numbers, index=frame.index, name=col)

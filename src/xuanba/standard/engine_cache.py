@@ -153,13 +153,44 @@ def active() -> Params | None:
     return _ACTIVE.get()
 
 
+class UnboundNumber(RuntimeError):
+    """A reused expression (:func:`built`) would read numbers its call did not bind: a bug in
+    xuanba, never a user's mistake (said rather than a stale number read)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = list(names)
+        said = ", ".join(repr(n) for n in self.names)
+        super().__init__(f"a reused expression reads the number{'s' if len(self.names) > 1 else ''} {said}, which "
+                         "this call did not bind (a bug in xuanba: bind it before engine_cache.built)")
+
+
 def built(key: Any, build: Any) -> Any:
     """``build()`` (an Ibis expression whose numbers are :func:`num` / :func:`integer`), made once
-    per ``key`` inside a ``variables`` block and then reused, its numbers bound again as they were
-    when it was made — except those this call has bound already, which keep this call's values.
-    ``key`` must therefore hold everything the expression's shape depends on, and every number that
-    differs between calls with the same key must be bound before (the weights, the tier bars).
-    Outside such a block, ``build()``."""
+    per ``key`` inside a ``variables`` block and then reused with this call's numbers. ``key`` must
+    therefore hold everything the expression's shape depends on, and every number the expression
+    reads must be bound by this call before it is reused (the weights, the tier bars, the figures
+    of the base): a reused expression that would read one this call did not bind raises
+    :class:`UnboundNumber` naming it, rather than read the value of the call that made it.
+    Outside such a block, ``build()``.
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> con = ibis.duckdb.connect()
+    >>> t = con.create_table("t", pa.table({"x": [1.0]}))
+    >>> def call(*bound):
+    ...     with parameters(variables=True) as p:
+    ...         p.backend = con
+    ...         for name in bound:
+    ...             num(name, 2.0)
+    ...         return run(built("k", lambda: (t.x * num("a", 2.0) + num("b", 1.0)).name("y").as_table()))
+    >>> call().column(0).to_pylist(), call("a", "b").column(0).to_pylist()
+    ([3.0], [4.0])
+    >>> call("a")
+    Traceback (most recent call last):
+    ...
+    xuanba.standard.engine_cache.UnboundNumber: a reused expression reads the number 'b', which this call did not bind (a bug in xuanba: bind it before engine_cache.built)
+    """
     p = _ACTIVE.get()
     if p is None or not p.variables or p.backend is None:
         return build()
@@ -182,8 +213,9 @@ def built(key: Any, build: Any) -> Any:
         cache.move_to_end(key)
         STATS["built_hits"] += 1
         expr, numbers = got
-        for name, value in numbers.items():
-            p.values.setdefault(name, value)
+        unbound_names = sorted(name for name in numbers if name not in p.values)
+        if unbound_names:
+            raise UnboundNumber(unbound_names)
         return expr
     p._read.append(set())
     try:
