@@ -15,7 +15,7 @@ from xuanba.standard import load_standard
 from xuanba.standard.score import score_customers
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=NO_SHRINK)
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=NO_SHRINK)
 @given(sizes=st.lists(st.lists(ROW, min_size=1, max_size=12), min_size=2, max_size=3),
        one=ROW, text=standards(), fresh=st.booleans())
 def test_bases_of_other_sizes_and_of_one_customer_in_a_row_raise_nothing(sizes, one, text, fresh):
