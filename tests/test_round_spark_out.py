@@ -66,7 +66,8 @@ class _Dies(RuntimeError):
 
 
 def _dying_writes(monkeypatch) -> None:
-    """Spark's writer loses its executors half-way: some parts are on disk, then it fails."""
+    """Spark's writer loses its executors half-way: some parts are on disk (a table: all of it, in
+    the catalog), then it fails."""
     from pyspark.sql.readwriter import DataFrameWriter
 
     def save(self, path=None, *args, **kwargs):
@@ -75,7 +76,10 @@ def _dying_writes(monkeypatch) -> None:
         part.write_bytes(b"PAR1 half a part")
         raise _Dies("executor lost")
 
-    def save_as_table(self, name, *args, **kwargs):
+    real = DataFrameWriter.saveAsTable
+
+    def save_as_table(self, name, *args, **kwargs):  # the table made, then the job fails
+        real(self, name, *args, **kwargs)
         raise _Dies("executor lost")
 
     monkeypatch.setattr(DataFrameWriter, "save", save)
