@@ -40,22 +40,67 @@ def _no_temporary_folder(monkeypatch):
     monkeypatch.setattr(tempfile, "mkdtemp", refused)
 
 
+def _args(lang: str, base, workspace) -> list[str]:
+    """The command line of the replay on Spark, in ``lang``, its rounds stored in ``workspace``."""
+    return ["--lang", lang, "round", "--standard", str(base["standard"]), "--engine", "spark",
+            "--source", str(base["parquet"]), "--every", "quarter", "--from", CUTS[0], "--to", CUTS[1],
+            "--workspace", str(workspace), "--spark-conf", "spark.sql.shuffle.partitions=4"]
+
+
+def _replayed_once(monkeypatch, replays: list) -> None:
+    """The replay the command line calls run once per module, not once per language and output:
+    the first call runs it on Spark, a later call with the same arguments (the table's backend and
+    schema, the standard, the dates, every option but the progress callback, which only names the
+    steps on the console) is given that call's :class:`Replay`, and one with other arguments runs.
+    Each (arguments, result) of a replay that really ran is appended to ``replays``."""
+    from xuanba.rounds import replay as replay_module
+
+    real = replay_module.replay_rounds_on_engine
+
+    def once(tx, standard, start, end, **options):
+        key = (tx.get_backend().name, tx.schema(), str(standard), str(start), str(end),
+               sorted((k, repr(v)) for k, v in options.items() if k != "progress"))
+        for seen, result in replays:
+            if seen == key:
+                return result
+        result = real(tx, standard, start, end, **options)
+        replays.append((key, result))
+        return result
+
+    monkeypatch.setattr(replay_module, "replay_rounds_on_engine", once)
+
+
+@pytest.fixture(scope="module")
+def spark_replay(spark, base):
+    """The replay on Spark run once for the module (about 20 s of the JVM's a replay), by the
+    command line (``--json``, English) with no temporary folder allowed while it runs, its rounds
+    stored in a workspace: the test of the replay reads its result and the workspace, the test of
+    the command line what the command says of it in each language and output. Gives the
+    workspace and the module's list of (arguments, result) of every
+    replay that really ran (this one first)."""
+    from xuanba.cli import app
+
+    ws, replays = base["tmp"] / "w.duckdb", []
+    with pytest.MonkeyPatch.context() as mp:
+        _replayed_once(mp, replays)
+        _no_temporary_folder(mp)
+        res = CliRunner().invoke(app, [*_args("en", base, ws), "--json"], env={"COLUMNS": "400"})
+    assert res.exit_code == 0, res.output
+    return {"workspace": ws, "replays": replays}
+
+
 def test_a_spark_replay_without_roster_out_writes_nothing_and_leaves_the_rank_correlation_unsaid(
-    spark, base, tmp_path, monkeypatch
+    spark_replay, base
 ):
     from xuanba.rounds.replay import replay_rounds_on_engine
-    from xuanba.rounds.spark import spark_source
 
     want = replay_rounds_on_engine(
         duckdb_source(base["parquet"]), base["standard"], CUTS[0], CUTS[1]
     )
     assert want.summary["rank_correlation"].iloc[1:].notna().all() and want.notes == ()
-    _no_temporary_folder(monkeypatch)
-    ws = tmp_path / "w.duckdb"
-    got = replay_rounds_on_engine(
-        spark_source(spark, base["parquet"]), base["standard"], CUTS[0], CUTS[1], workspace=ws
-    )
-    monkeypatch.undo()
+    (key, got), *_ = spark_replay["replays"]
+    assert key[0] == "pyspark"
+    ws = spark_replay["workspace"]
     assert got.notes == ("replay_spark_no_roster",)
     assert got.summary["rank_correlation"].isna().all()
     pd.testing.assert_frame_equal(
@@ -69,67 +114,15 @@ def test_a_spark_replay_without_roster_out_writes_nothing_and_leaves_the_rank_co
         assert not (meta.get("roster_places") or {}).get("roster")
 
 
-@pytest.fixture(scope="module")
-def _replays():
-    """The replays the command-line test below ran, kept for the module: (arguments, result)."""
-    return []
-
-
-@pytest.fixture()
-def replayed_once(_replays, monkeypatch):
-    """The Spark replay of the command-line test run once per module, not once per language and
-    output: the command's four runs (``--json`` or not, en or zh) call the replay with the same
-    arguments on the same source; the first call runs it on Spark, a later call with the same
-    arguments (the table's backend and schema, the standard, the dates, every option but the
-    progress callback, which only names the steps on the console) is given that call's
-    :class:`Replay`, and one with other arguments runs. Patched for the test that asks for it only
-    (the other tests of the module replay for real, in any order). What the test checks is what
-    the command says of the replay's result in each language and output (about 20 s a replay).
-    Gives the module's (arguments, result) of every replay that really ran."""
-    from xuanba.rounds import replay as replay_module
-
-    real = replay_module.replay_rounds_on_engine
-
-    def once(tx, standard, start, end, **options):
-        key = (tx.get_backend().name, tx.schema(), str(standard), str(start), str(end),
-               sorted((k, repr(v)) for k, v in options.items() if k != "progress"))
-        for seen, result in _replays:
-            if seen == key:
-                return result
-        result = real(tx, standard, start, end, **options)
-        _replays.append((key, result))
-        return result
-
-    monkeypatch.setattr(replay_module, "replay_rounds_on_engine", once)
-    return _replays
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_command_line_says_why_a_spark_replay_has_no_rank_correlation(
-    spark, base, tmp_path, lang, replayed_once
+    spark_replay, base, lang, monkeypatch
 ):
     from xuanba.cli import app
 
-    args = [
-        "--lang",
-        lang,
-        "round",
-        "--standard",
-        str(base["standard"]),
-        "--engine",
-        "spark",
-        "--source",
-        str(base["parquet"]),
-        "--every",
-        "quarter",
-        "--from",
-        CUTS[0],
-        "--to",
-        CUTS[1],
-        "--no-store",
-        "--spark-conf",
-        "spark.sql.shuffle.partitions=4",
-    ]
+    replays = spark_replay["replays"]
+    _replayed_once(monkeypatch, replays)
+    args = _args(lang, base, spark_replay["workspace"])
     env = {"COLUMNS": "400"}
     res = CliRunner().invoke(app, [*args, "--json"], env=env)
     assert res.exit_code == 0, res.output
@@ -144,4 +137,4 @@ def test_the_command_line_says_why_a_spark_replay_has_no_rank_correlation(
     res = CliRunner().invoke(app, args, env=env)
     assert res.exit_code == 0, res.output
     assert "".join(t("replay_spark_no_roster", lang).split()) in "".join(res.output.split())
-    assert [key[0] for key, _ in replayed_once] == ["pyspark"]  # one replay, on Spark, for all four runs
+    assert [key[0] for key, _ in replays] == ["pyspark"]  # one replay, on Spark, for all the runs

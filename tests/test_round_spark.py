@@ -31,34 +31,6 @@ def _parquet(frame: pd.DataFrame, path) -> str:
     return str(path)
 
 
-def test_spark_round_equals_the_duckdb_round_on_cdnow(spark, tmp_path, test_data):
-    """CDNOW sample at 1997-09-30 with BG/NBD and Gamma-Gamma: the same roster (scores within
-    1e-9), the same estimates, hashes and headline figures; the Parquet written is readable and
-    equal; the workspace holds the selection and the report reads it."""
-    from xuanba.rounds.spark import spark_source
-
-    tx = cdnow_transactions(test_data)
-    path = tmp_path / "ws.duckdb"
-    with Workspace(path) as ws:
-        store(ws, "transactions", tx)
-    want = run_round(path, cdnow_standard(), CDNOW_CUTOFF, store=False, check_model=False)
-    source = spark_source(spark, _parquet(tx, tmp_path / "tx.parquet"))
-    got = run_round_on_engine(source, cdnow_standard(), CDNOW_CUTOFF, roster_out=tmp_path / "out",
-                              workspace=tmp_path / "rounds.duckdb")
-    assert got.meta["engine"] == "pyspark" and got.meta["n_customers"] == 2357
-    assert_same_round(got, want, tmp_path / "out")
-    assert (tmp_path / "out" / "roster.parquet").is_dir()  # written by the executors, not the driver
-    pd.testing.assert_frame_equal(read_roster(tmp_path / "out"), want.roster, check_dtype=False)
-    fields = pd.read_parquet(tmp_path / "out" / "fields.parquet")  # a folder of parts, read as one table
-    assert (tmp_path / "out" / "fields.parquet").is_dir()
-    for col in ("first_purchase", "last_purchase"):
-        fields[col] = pd.to_datetime(fields[col])
-    pd.testing.assert_frame_equal(fields.sort_values("customer_id").reset_index(drop=True), want.fields,
-                                  check_dtype=False)
-    stored = load_round(tmp_path / "rounds.duckdb", "latest")
-    pd.testing.assert_frame_equal(stored.roster, want.selected, check_dtype=False)
-
-
 #: The Spark jobs a CDNOW round may run (``bench/bench_spark_jobs.py`` counts them per line of code):
 #: CDNOW_JOBS_MEASURED when written, 79 before its kept tables were computed by their first reader and its
 #: headline figures merged into a few queries. Each job costs Spark a fixed ~0.1-0.2 s here, and a
@@ -67,29 +39,63 @@ CDNOW_JOBS_MEASURED = 42
 CDNOW_JOBS_BOUND = 46
 
 
-def test_a_spark_round_runs_few_jobs(spark, tmp_path, test_data):
-    """The CDNOW round on Spark, its jobs counted by Spark's status tracker under a job group of the
-    test's own: at most CDNOW_JOBS_BOUND (the count does not depend on how warm the JVM is, only on
-    the queries the round runs), and the job group left as it was."""
+@pytest.fixture(scope="module")
+def cdnow_on_spark(spark, tmp_path_factory, test_data):
+    """The CDNOW round at 1997-09-30 on Spark run once for the module (about 20 s of the JVM's CPU
+    a round), its jobs counted by Spark's status tracker under a job group of its own, and the
+    workspace round on DuckDB it must equal: the two tests below check different things of the
+    same round. The job group is left as it was found."""
     import uuid
 
     from xuanba.rounds.spark import spark_source
 
+    tmp = tmp_path_factory.mktemp("cdnow_spark")
+    tx = cdnow_transactions(test_data)
+    path = tmp / "ws.duckdb"
+    with Workspace(path) as ws:
+        store(ws, "transactions", tx)
+    want = run_round(path, cdnow_standard(), CDNOW_CUTOFF, store=False, check_model=False)
+    source = spark_source(spark, _parquet(tx, tmp / "tx.parquet"))
     context = spark._session.sparkContext
     names = ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel")
     before = {k: context.getLocalProperty(k) for k in names}
     group = f"xuanba-test-jobs-{uuid.uuid4().hex}"
-    tx = cdnow_transactions(test_data)
-    source = spark_source(spark, _parquet(tx, tmp_path / "tx.parquet"))
     context.setJobGroup(group, "the jobs of one round")
     try:
-        got = run_round_on_engine(source, cdnow_standard(), CDNOW_CUTOFF, roster_out=tmp_path / "out",
-                                  workspace=tmp_path / "rounds.duckdb")
+        got = run_round_on_engine(source, cdnow_standard(), CDNOW_CUTOFF, roster_out=tmp / "out",
+                                  workspace=tmp / "rounds.duckdb")
     finally:
         for key, value in before.items():
             context.setLocalProperty(key, value)
     jobs = len(context.statusTracker().getJobIdsForGroup(group))
-    assert got.meta["n_customers"] == 2357 and jobs > 0
+    return {"tmp": tmp, "want": want, "got": got, "jobs": jobs}
+
+
+def test_spark_round_equals_the_duckdb_round_on_cdnow(cdnow_on_spark):
+    """CDNOW sample at 1997-09-30 with BG/NBD and Gamma-Gamma: the same roster (scores within
+    1e-9), the same estimates, hashes and headline figures; the Parquet written is readable and
+    equal; the workspace holds the selection and the report reads it."""
+    tmp, want, got = cdnow_on_spark["tmp"], cdnow_on_spark["want"], cdnow_on_spark["got"]
+    assert got.meta["engine"] == "pyspark" and got.meta["n_customers"] == 2357
+    assert_same_round(got, want, tmp / "out")
+    assert (tmp / "out" / "roster.parquet").is_dir()  # written by the executors, not the driver
+    pd.testing.assert_frame_equal(read_roster(tmp / "out"), want.roster, check_dtype=False)
+    fields = pd.read_parquet(tmp / "out" / "fields.parquet")  # a folder of parts, read as one table
+    assert (tmp / "out" / "fields.parquet").is_dir()
+    for col in ("first_purchase", "last_purchase"):
+        fields[col] = pd.to_datetime(fields[col])
+    pd.testing.assert_frame_equal(fields.sort_values("customer_id").reset_index(drop=True), want.fields,
+                                  check_dtype=False)
+    stored = load_round(tmp / "rounds.duckdb", "latest")
+    pd.testing.assert_frame_equal(stored.roster, want.selected, check_dtype=False)
+
+
+def test_a_spark_round_runs_few_jobs(cdnow_on_spark):
+    """The CDNOW round on Spark, its jobs counted by Spark's status tracker under a job group of the
+    fixture's own: at most CDNOW_JOBS_BOUND (the count does not depend on how warm the JVM is, only on
+    the queries the round runs)."""
+    jobs = cdnow_on_spark["jobs"]
+    assert cdnow_on_spark["got"].meta["n_customers"] == 2357 and jobs > 0
     assert jobs <= CDNOW_JOBS_BOUND, f"{jobs} Spark jobs (bench/bench_spark_jobs.py --sites says which code runs them)"
 
 

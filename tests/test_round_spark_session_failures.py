@@ -22,18 +22,21 @@ class _Fails(RuntimeError):
     pass
 
 
-@pytest.mark.parametrize(
-    "step",
-    [
-        "xuanba.rounds.roster_out._write_parquet",
-        "xuanba.rounds.engine._chunked_sha256",
-        "xuanba.rounds.engine._one_time_buyers_on_engine",
-        "xuanba.rounds.store.save_round",
-    ],
-)
-def test_a_round_that_fails_at_any_step_leaves_the_session_as_found(
-    spark, tmp_path, monkeypatch, step
-):
+#: The steps the round is made to fail at, in turn.
+STEPS = [
+    "xuanba.rounds.roster_out._write_parquet",
+    "xuanba.rounds.engine._chunked_sha256",
+    "xuanba.rounds.engine._one_time_buyers_on_engine",
+    "xuanba.rounds.store.save_round",
+]
+
+
+def test_a_round_that_fails_at_any_step_leaves_the_session_as_found(spark, tmp_path, monkeypatch):
+    """The round fails at each step in turn on the same session; after each failure the session is
+    as found and nothing is written where the roster goes. Then a round works on that session: it
+    follows every failure (one round after the four, not one after each: a failure that broke the
+    session breaks it for every round after, and a failure that broke the next failing round
+    before its step is caught by that step not running)."""
     session = spark._session
     path = tmp_path / "tx.parquet"
     simulated_transactions(120, seed=21).to_parquet(path, index=False)
@@ -42,28 +45,30 @@ def test_a_round_that_fails_at_any_step_leaves_the_session_as_found(
     mine.createOrReplaceTempView("users_view_f")
     mine.cache().count()
     before = _session_state(session, mine)
-    calls = []
+    for i, step in enumerate(STEPS):
+        calls = []
 
-    def fails(*args, **kwargs):
-        calls.append(step)
-        raise _Fails(f"the round fails at {step}")
+        def fails(*args, _step=step, _calls=calls, **kwargs):
+            _calls.append(_step)
+            raise _Fails(f"the round fails at {_step}")
 
-    monkeypatch.setattr(step, fails)
-    # a failed write is said as an InputError naming where (roster_out._write_error), with the cause
-    with pytest.raises((_Fails, InputError), match="the round fails at"):
-        run_round_on_engine(
-            tx,
-            load_standard(BUSY_STANDARD),
-            CUTOFF,
-            roster_out=tmp_path / "out",
-            workspace=tmp_path / "w.duckdb",
-            check_model=False,
-        )
-    monkeypatch.undo()
-    assert calls  # the step ran, and failed
-    assert _session_state(session, mine) == before
-    assert not (tmp_path / "out" / "roster.parquet").exists()
-    assert not list((tmp_path / "out").iterdir()) if (tmp_path / "out").exists() else True
+        out = tmp_path / f"out{i}"
+        with monkeypatch.context() as m:
+            m.setattr(step, fails)
+            # a failed write is said as an InputError naming where (roster_out._write_error), with the cause
+            with pytest.raises((_Fails, InputError), match=f"the round fails at {step}"):
+                run_round_on_engine(
+                    tx,
+                    load_standard(BUSY_STANDARD),
+                    CUTOFF,
+                    roster_out=out,
+                    workspace=tmp_path / "w.duckdb",
+                    check_model=False,
+                )
+        assert calls, step  # the step ran, and failed
+        assert _session_state(session, mine) == before, step
+        assert not (out / "roster.parquet").exists(), step
+        assert not list(out.iterdir()) if out.exists() else True, step
     got = run_round_on_engine(
         tx, load_standard(BUSY_STANDARD), CUTOFF, roster_out=tmp_path / "out", check_model=False
     )
