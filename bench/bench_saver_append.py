@@ -26,7 +26,9 @@ the commit, CPU of the whole process (DuckDB's threads included) and wall:
   compression disabled (``disabled_compression_methods``; physical choices as above);
 * ``points array`` — the lists as fixed-size ``DOUBLE[k]`` arrays (a schema change; measured only);
 * ``points wide`` — ``3 × k`` DOUBLE columns instead of lists (a schema change; measured only);
-* ``fields`` — ``rounds.store._insert_fields`` on one thread then its tail (the round's way).
+* ``fields`` — ``rounds.store._insert_fields`` on one thread then its tail (the round's way);
+* ``roster dict`` — ``roster insert`` with the six low-cardinality texts as Arrow dictionaries
+  (as a DuckDB round's saver is given them: ``standard.engine.roster_arrow``).
 
     flock /tmp/xuanba-heavy.lock python bench/bench_saver_append.py --capture            # once
     flock /tmp/xuanba-heavy.lock python bench/bench_saver_append.py --repeat 5

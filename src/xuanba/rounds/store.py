@@ -448,9 +448,10 @@ def save_round(ws: Workspace, rnd: Round) -> int:
 class RoundSaver:
     """The transaction that appends a round whose fields are known before it is scored, in a
     thread of its own (DuckDB releases the GIL): the fields (a million rows × 30 columns, DuckDB
-    compressing them into the file) while the caller scores, then — from :meth:`start_rows`, as
-    soon as the scoring returns — the roster and the contributions while the caller hashes and
-    sums up the round. :meth:`wait` before using the workspace again; :meth:`save` appends the
+    compressing them into the file) while the caller scores, then the roster — from
+    :meth:`start_roster`, as soon as DuckDB's scoring has placed its rows, or from
+    :meth:`start_rows` when the scoring returns — and the contributions while the caller hashes
+    and sums up the round. :meth:`wait` before using the workspace again; :meth:`save` appends the
     rest (the ``rounds`` row, which needs the round's meta, and its tables). See
     :func:`saving_round`."""
 
@@ -590,7 +591,8 @@ def _insert_rows(con: Any, round_id: int, roster: pd.DataFrame, contributions: C
     long table, :func:`_parts_of_long`), checked to be of the roster's customers in its order.
 
     The roster goes first: in a round run this is the saver's thread after the scoring, beside
-    the caller's hashes and summary. Its append (the text columns made Arrow) beside the summary
+    the caller's hashes and summary (a DuckDB round's roster from :meth:`RoundSaver.start_roster`,
+    before the scoring returns, and its contributions after). Its append (the text columns made Arrow) beside the summary
     held 0.65 GiB more at 10 M customers than the contributions' append does (peak 7.2 against
     6.56 GiB, under the 7.45 GiB of issue 16), for 0.12-0.36 s at 1 M when it went last
     (docs/benchmarks_round.md, save18). Each table gets the same rows in the same order either
