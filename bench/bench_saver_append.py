@@ -26,7 +26,9 @@ the commit, CPU of the whole process (DuckDB's threads included) and wall:
   compression disabled (``disabled_compression_methods``; physical choices as above);
 * ``points array`` — the lists as fixed-size ``DOUBLE[k]`` arrays (a schema change; measured only);
 * ``points wide`` — ``3 × k`` DOUBLE columns instead of lists (a schema change; measured only);
-* ``fields`` — ``rounds.store._insert_fields`` on one thread then its tail (the round's way).
+* ``fields`` — ``rounds.store._insert_fields`` on one thread then its tail (the round's way);
+* ``roster dict`` — ``roster insert`` with the six low-cardinality texts as Arrow dictionaries
+  (as a DuckDB round's saver is given them: ``standard.engine.roster_arrow``).
 
     flock /tmp/xuanba-heavy.lock python bench/bench_saver_append.py --capture            # once
     flock /tmp/xuanba-heavy.lock python bench/bench_saver_append.py --repeat 5
@@ -52,7 +54,8 @@ OUT = BENCH / "out"
 sys.path.insert(0, str(BENCH))
 
 CASES = ("roster", "roster arrow", "roster insert", "roster one", "points", "points arrow", "points insert",
-         "points whole", "points columns", "points no-alp", "roster no-fsst", "roster no-alp", "points uncompressed", "points array", "points wide", "fields")
+         "points whole", "points columns", "points no-alp", "roster no-fsst", "roster no-alp", "points uncompressed", "points array", "points wide", "fields",
+         "roster dict")
 
 
 def capture(n: int, into: Path) -> None:
@@ -180,12 +183,24 @@ def run(case: str, fields: Any, roster: Any, parts: Any, workdir: Path,
     insert_roster = f"INSERT INTO roster SELECT 1, {', '.join(ROSTER_COLUMNS)} FROM _xb_rows"
     insert_points = "INSERT INTO round_points SELECT 1, * FROM _xb_rows"
     made: Any = None
+    import pyarrow as pa
+
     if case in ("roster insert", "roster one"):
         made = [store._arrow(frame.iloc[a:b]) for a, b in store._slices(n)]
     elif case in ("points insert", "points uncompressed", "points no-alp"):
         made = [_points_arrow(parts, a, b, k) for a, b in store._slices(n)]
     elif case in ("roster no-fsst", "roster no-alp"):
         made = [store._arrow(frame.iloc[a:b]) for a, b in store._slices(n)]
+    elif case == "roster dict":
+        import pyarrow.compute as pc
+
+        made = []
+        for a, b in store._slices(n):
+            t = store._arrow(frame.iloc[a:b])
+            for i, name in enumerate(t.column_names):
+                if name != "customer_id" and t.schema.field(name).type in (pa.string(), pa.large_string()):
+                    t = t.set_column(i, name, pc.dictionary_encode(t.column(name)))
+            made.append(t)
     elif case in ("points array", "points wide"):
         made = _points_whole(parts, k, case.split()[1])
     body: Callable[[], Any]
@@ -196,7 +211,7 @@ def run(case: str, fields: Any, roster: Any, parts: Any, workdir: Path,
         def body() -> None:
             for a, b in store._slices(n):
                 store._arrow(frame.iloc[a:b])
-    elif case == "roster insert":
+    elif case in ("roster insert", "roster dict"):
         def body() -> None:
             for table in made:
                 con.register("_xb_rows", table)

@@ -60,6 +60,12 @@ PIECES: tuple[str, ...] = (
     "xuanba.standard.engine_cache:keep",
     "xuanba.standard.engine:score_in_engine",
     "xuanba.standard.engine:by_rank",
+    "xuanba.standard.engine:roster_expression",
+    "xuanba.standard.engine_cache:stream",
+    "xuanba.standard.engine:labelled",
+    "xuanba.rounds.store:_insert_roster",
+    "xuanba.rounds.store:_insert_contributions",
+    "xuanba.standard.engine:_in_engine",
 )
 
 #: (thread name, depth, piece, start, end, thread CPU seconds, resident set at the end and its

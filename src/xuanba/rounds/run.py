@@ -649,6 +649,20 @@ def column_hashes(column: pd.Series) -> np.ndarray:
     return pd.util.hash_pandas_object(column, index=False).to_numpy()
 
 
+def coded_hashes(codes: np.ndarray, labels: list[str]) -> np.ndarray:
+    """The :func:`column_hashes` of the text column whose values are ``labels[codes]`` (``codes``
+    small integers, positions in ``labels``; a roster's tier, quadrant, ...), from the labels'
+    own hashes: the hash of a text is the same wherever it stands.
+
+    Example
+    -------
+    >>> codes, labels = np.array([2, 0, 1, 2], dtype=np.int16), ["", "A", "B"]
+    >>> bool((coded_hashes(codes, labels) == column_hashes(pd.Series(["B", "", "A", "B"], dtype="str"))).all())
+    True
+    """
+    return column_hashes(pd.Series(labels, dtype="str"))[codes]
+
+
 #: Text values hashed at a time by :func:`column_hashes` (each is made a Python string to be
 #: hashed: ten million of them at once held 0.6 GiB).
 TEXT_HASH_BATCH = 1 << 18
@@ -912,17 +926,24 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
     if not ids_sorted(inputs["customer_id"]):
         inputs = inputs.sort_values("customer_id", kind="stable")
     inputs = inputs.reset_index(drop=True)
-    scored = scorer(scoring_engine)(table, scoring)
+    # DuckDB's scoring hands the roster to the saver as soon as its rows are placed (as Arrow, its
+    # texts as codes), so that it is appended while the pandas roster is made of them
+    early = {"on_roster": saver.start_roster} if saver is not None and scoring_engine == "duckdb" else {}
+    scored = scorer(scoring_engine)(table, scoring, **early)
     long = contribution_parts(scored) or scored.contributions  # the parts: the table is made when read
     if saver is not None:
         saver.start_rows(scored.roster, long)
+    coded = scored.coded or {}
     order, _ = tier_order(std, scored.roster)
     # the customer ids hashed once, in id order (the inputs' and the fields'), then in rank order:
-    # each roster row's row in the fields is the scoring's (pandas) or looked up once (an engine's)
+    # each roster row's row in the fields is the scoring's (pandas) or looked up once (an engine's);
+    # a text column made from codes is hashed by code (its few labels hashed once)
     ids = column_hashes(inputs["customer_id"])
     rows = scored.order if scored.order is not None else positions_in(scored.roster["customer_id"],
                                                                       fields["customer_id"])
-    roster_ids = {"customer_id": ids[rows]} if rows is not None else None
+    roster_hashed = {col: coded_hashes(*pair) for col, pair in coded.items()}
+    if rows is not None:
+        roster_hashed["customer_id"] = ids[rows]
     meta: dict[str, Any] = {
         "name": name or f"{std.name} v{std.version} @ {cut.isoformat()}",
         "cutoff": cut.isoformat(),
@@ -931,7 +952,7 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
         "standard_version": std.version,
         "standard_sha256": std.sha256,
         "data_sha256": table_sha256(inputs, {"customer_id": ids}),
-        "roster_sha256": table_sha256(scored.roster, roster_ids),
+        "roster_sha256": table_sha256(scored.roster, roster_hashed),
         "scoring_rules": SCORING_RULES,
         "n_customers": scored.info["n_customers"],
         "n_selected": scored.info["n_selected"],
@@ -947,7 +968,7 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
         "customer_fields_skipped": notes.get("customer_fields_skipped", []),
         "account_fields": notes["account_fields"],
         "field_columns": [c for c in fields.columns if c != "customer_id"],
-        "summary": round_summary(scored.roster, fields, order[:-1], rows),
+        "summary": round_summary(scored.roster, fields, order[:-1], rows, coded=coded),
     }
     once = one_time_buyers(fields)
     if once is not None:

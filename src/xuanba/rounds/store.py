@@ -224,11 +224,13 @@ def _storing(ws: Workspace) -> Iterator[_Threads]:
             threads.all()
 
 
-def _append(con: Any, frame: pd.DataFrame, insert: str) -> None:
-    """Run ``insert`` (an ``INSERT ... SELECT ... FROM _xb_rows``) over ``frame``, a slice of
-    :data:`SLICE_ROWS` rows at a time, in order: the rows go in as one statement would put them."""
+def _append(con: Any, frame: Any, insert: str) -> None:
+    """Run ``insert`` (an ``INSERT ... SELECT ... FROM _xb_rows``) over ``frame`` (pandas, or
+    Arrow), a slice of :data:`SLICE_ROWS` rows at a time, in order: the rows go in as one
+    statement would put them."""
+    arrow = not isinstance(frame, pd.DataFrame)
     for start, stop in _slices(len(frame)):
-        con.register("_xb_rows", _arrow(frame.iloc[start:stop]))
+        con.register("_xb_rows", _batched(frame.slice(start, stop - start)) if arrow else _arrow(frame.iloc[start:stop]))
         try:
             con.execute(insert)
         finally:
@@ -446,21 +448,40 @@ def save_round(ws: Workspace, rnd: Round) -> int:
 class RoundSaver:
     """The transaction that appends a round whose fields are known before it is scored, in a
     thread of its own (DuckDB releases the GIL): the fields (a million rows × 30 columns, DuckDB
-    compressing them into the file) while the caller scores, then — from :meth:`start_rows`, as
-    soon as the scoring returns — the roster and the contributions while the caller hashes and
-    sums up the round. :meth:`wait` before using the workspace again; :meth:`save` appends the
+    compressing them into the file) while the caller scores, then the roster — from
+    :meth:`start_roster`, as soon as DuckDB's scoring has placed its rows, or from
+    :meth:`start_rows` when the scoring returns — and the contributions while the caller hashes
+    and sums up the round. :meth:`wait` before using the workspace again; :meth:`save` appends the
     rest (the ``rounds`` row, which needs the round's meta, and its tables). See
     :func:`saving_round`."""
 
     def __init__(self, ws: Workspace, con: Any, round_id: int, pool: Any, pending: Any, threads: _Threads) -> None:
         self._ws, self._con, self.round_id, self._pool, self.saved = ws, con, round_id, pool, False
         self._pending: list[Any] = [] if pending is None else [pending]
-        self._threads, self._rows = threads, False
+        self._threads, self._rows, self._roster = threads, False, False
+
+    def start_roster(self, roster: Any) -> None:
+        """Start appending the round's roster (its :data:`ROSTER_COLUMNS` as Arrow, in rank
+        order: :func:`~xuanba.standard.engine.roster_arrow`) in the saver's thread, after the
+        fields, before the scoring has made the pandas roster of it; :meth:`start_rows` then
+        appends the contributions alone. The caller must not change its arrays until :meth:`wait`
+        returns."""
+        if self._roster or self._rows:
+            raise RuntimeError("a round's roster was given to its saver twice")
+        self._roster = True
+        self._ws.lend("the round's fields and roster being stored")
+        self._pending.append(self._pool.submit(self._append_roster, roster))
+
+    def _append_roster(self, roster: Any) -> None:
+        for done in self._pending[:-1]:  # the fields, appended before in this thread: what they raised
+            done.result()
+        _insert_roster(self._con, self.round_id, roster, self._threads)
 
     def start_rows(self, roster: pd.DataFrame, contributions: ContributionParts | pd.DataFrame) -> None:
-        """Start appending the round's ``roster`` and ``contributions`` (its parts, or the long
-        table) in the saver's thread, after the fields; the caller must not change them until
-        :meth:`wait` returns. Its :meth:`save` then appends the round's row and tables alone."""
+        """Start appending the round's ``roster`` (unless :meth:`start_roster` was given it) and
+        ``contributions`` (its parts, or the long table) in the saver's thread, after the fields;
+        the caller must not change them until :meth:`wait` returns. Its :meth:`save` then appends
+        the round's row and tables alone."""
         if self._rows:
             raise RuntimeError("a round's roster was given to its saver twice")
         self._rows = True
@@ -468,9 +489,12 @@ class RoundSaver:
         self._pending.append(self._pool.submit(self._append_rows, roster, contributions))
 
     def _append_rows(self, roster: pd.DataFrame, contributions: ContributionParts | pd.DataFrame) -> None:
-        for done in self._pending[:-1]:  # the fields, appended before in this thread: what they raised
+        for done in self._pending[:-1]:  # the fields (and roster), appended before in this thread: what they raised
             done.result()
-        _insert_rows(self._con, self.round_id, roster, contributions, self._threads)
+        if self._roster:
+            _insert_contributions(self._con, self.round_id, roster, contributions)
+        else:
+            _insert_rows(self._con, self.round_id, roster, contributions, self._threads)
 
     def wait(self) -> None:
         """Wait for what the thread appends (raising what appending it raised)."""
@@ -485,8 +509,11 @@ class RoundSaver:
         :meth:`start_rows` was given them); returns its id."""
         self.wait()
         if not self._rows:
-            _insert_rows(self._con, self.round_id, rnd.roster, contribution_parts(rnd) or rnd.contributions,
-                         self._threads)
+            long = contribution_parts(rnd) or rnd.contributions
+            if self._roster:
+                _insert_contributions(self._con, self.round_id, rnd.roster, long)
+            else:
+                _insert_rows(self._con, self.round_id, rnd.roster, long, self._threads)
         _insert_head(self._con, self.round_id, rnd)
         _insert_tables(self._con, self.round_id, rnd)
         self.saved = True
@@ -564,16 +591,27 @@ def _insert_rows(con: Any, round_id: int, roster: pd.DataFrame, contributions: C
     long table, :func:`_parts_of_long`), checked to be of the roster's customers in its order.
 
     The roster goes first: in a round run this is the saver's thread after the scoring, beside
-    the caller's hashes and summary. Its append (the text columns made Arrow) beside the summary
+    the caller's hashes and summary (a DuckDB round's roster from :meth:`RoundSaver.start_roster`,
+    before the scoring returns, and its contributions after). Its append (the text columns made Arrow) beside the summary
     held 0.65 GiB more at 10 M customers than the contributions' append does (peak 7.2 against
     6.56 GiB, under the 7.45 GiB of issue 16), for 0.12-0.36 s at 1 M when it went last
     (docs/benchmarks_round.md, save18). Each table gets the same rows in the same order either
     way, and both are in the round's one transaction."""
+    _insert_roster(con, round_id, roster[list(ROSTER_COLUMNS)], threads)
+    _insert_contributions(con, round_id, roster, contributions)
+
+
+def _insert_roster(con: Any, round_id: int, roster: Any, threads: _Threads | None = None) -> None:
+    """The round's roster (its :data:`ROSTER_COLUMNS`, pandas or Arrow), in its order."""
     if threads is not None:
         threads.all()
-    roster = roster[list(ROSTER_COLUMNS)]
     _append(con, roster, f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_rows")
     _pause("roster")
+
+
+def _insert_contributions(con: Any, round_id: int, roster: pd.DataFrame,
+                          contributions: ContributionParts | pd.DataFrame) -> None:
+    """The round's contributions, checked to be of the ``roster``'s customers in its order."""
     if not isinstance(contributions, ContributionParts):  # a long table (made by hand): its parts, in roster order
         parts = _parts_of_long(contributions, roster["customer_id"])
     elif len(contributions.customer_id) != len(roster) or not _same_ids(contributions.customer_id,

@@ -19,7 +19,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -140,8 +140,14 @@ def whole_unit(largest_sum: float) -> float:
     return unit
 
 
-def _groups(labels: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Each row's group (a code) and the groups' names, of a text column without missing values."""
+def _groups(labels: pd.Series, coded: tuple[np.ndarray, Sequence[str]] | None = None) -> tuple[np.ndarray, list[str]]:
+    """Each row's group (a code) and the groups' names, of a text column without missing values;
+    ``coded``: the column as its codes and labels (its values ``labels[codes]``), read instead of
+    its texts (a label named twice is one group)."""
+    if coded is not None:
+        codes, named = coded
+        group, uniques = pd.factorize(pd.Series(list(named), dtype=object))
+        return group[np.asarray(codes)], [str(u) for u in uniques]
     codes, uniques = pd.factorize(labels)
     return codes, [str(u) for u in uniques]
 
@@ -156,22 +162,30 @@ def _sums(codes: np.ndarray, names: Sequence[str], units: np.ndarray, keys: Sequ
 
 
 def round_summary(roster: pd.DataFrame, fields: pd.DataFrame | None,
-                  tiers: Sequence[str] = (), positions: np.ndarray | None = None) -> dict[str, Any]:
+                  tiers: Sequence[str] = (), positions: np.ndarray | None = None,
+                  coded: Mapping[str, tuple[np.ndarray, Sequence[str]]] | None = None) -> dict[str, Any]:
     """The headline figures of a roster: counts by tier and quadrant, and (when the fields give a
     money value) the value of each, the selection's share of it, how many of the most valuable
     it covers, its lift over the average, and the peak of the whale curve (over the customers
     active in the window, :func:`whale_profits`).
 
     ``tiers`` lists the tier keys from the highest down; other tiers follow, ``""`` last.
-    ``positions``: see :func:`customer_values`.
+    ``positions``: see :func:`customer_values`. ``coded``: the roster's ``tier`` and ``quadrant``
+    as codes and labels (an engine's roster, :attr:`~xuanba.standard.score.Scored.coded`),
+    counted by code rather than by text: the same figures.
     """
-    tier, names = _groups(roster["tier"].fillna("").astype(str))
-    order = [*tiers, *sorted(set(names) - set(tiers) - {""}), ""]
+    coded = coded or {}
+    tier, names = (_groups(roster["tier"], coded["tier"]) if "tier" in coded
+                   else _groups(roster["tier"].fillna("").astype(str)))
+    counts = dict(zip(names, np.bincount(tier, minlength=len(names)).tolist(), strict=True))
+    order = [*tiers, *sorted({k for k, c in counts.items() if c} - set(tiers) - {""}), ""]
     selected = roster["selected"].astype(bool).to_numpy()
     n, n_sel = len(roster), int(selected.sum())
-    quad, quads = (_groups(roster["quadrant"].fillna("").astype(str)) if "quadrant" in roster
-                   else (np.zeros(n, dtype=np.intp), [""]))
-    counts = dict(zip(names, np.bincount(tier, minlength=len(names)).tolist(), strict=True))
+    if "quadrant" not in roster:
+        quad, quads = np.zeros(n, dtype=np.intp), [""]
+    else:
+        quad, quads = (_groups(roster["quadrant"], coded["quadrant"]) if "quadrant" in coded
+                       else _groups(roster["quadrant"].fillna("").astype(str)))
     qcounts = {k: c for k, c in sorted(zip(quads, np.bincount(quad, minlength=len(quads)).tolist(), strict=True))
                if k != "" and c}
     out: dict[str, Any] = {

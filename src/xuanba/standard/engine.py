@@ -1328,11 +1328,17 @@ def roster_frame(arrow: Any, columns: Sequence[str], id_column: str = "customer_
 
 
 def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = True,
-                    id_column: str = "customer_id") -> Any:
+                    id_column: str = "customer_id", on_roster: Any = None) -> Any:
     """:func:`xuanba.standard.score.score_customers` computed by the engine: ``fields`` is an Ibis
     table (any backend) or a pandas/Arrow table (run in an in-memory DuckDB). Returns the same
     :class:`~xuanba.standard.score.Scored`: the roster sorted by rank with the same columns and
-    types, the long contributions, ``info`` and ``matrix``.
+    types, the long contributions, ``info`` and ``matrix`` (and ``coded``: the roster's texts
+    made from the engine's codes, as their codes and labels).
+
+    ``on_roster``: called with the roster's :data:`~xuanba.standard.score.ROSTER_COLUMNS` as
+    Arrow (:func:`roster_arrow`) as soon as the engine's rows are placed, before the pandas
+    roster is made of them: a round's saver starts appending it meanwhile. The arrays are the
+    roster's own (not copied): the callee must not change them.
 
     Example
     -------
@@ -1381,15 +1387,21 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     out, info = _in_engine(fields, standard, id_column, selection_only=False, collect=collect, coded=coded)
     # each roster row's row in the fields, when they came sorted by id (see rows_by_id)
     order = out.pop(ROW_COLUMN, None)
+    codes = {col: (out.pop(col), list(labels[col])) for col in labels}
+    if coded:  # its few distinct sums named once each
+        found, uniques = pd.factorize(out.pop("gates_failed"))
+        codes["gates_failed"] = (found, gates_label(uniques, [g.name for g in standard.gates]))
+    if id_column != "customer_id":
+        out["customer_id"] = out.pop(id_column)
+    if on_roster is not None:
+        on_roster(roster_arrow(out, codes))
     data: dict[str, Any] = {}
     for col in (*ROSTER_COLUMNS, *(c.name for c in crits)):
-        got = out.pop(id_column if col == "customer_id" else col)
-        if col in labels:
-            data[col] = labelled(got, labels[col])
-        elif coded and col == "gates_failed":
-            data[col] = _gates_labelled(got, [g.name for g in standard.gates])
-        else:
-            data[col] = pd.Series(pd.array(got.cast(pa.large_string()), dtype="str")) if col in ROSTER_TEXT else got
+        if col in codes:
+            data[col] = labelled(*codes[col])
+            continue
+        got = out.pop(col)
+        data[col] = pd.Series(pd.array(got.cast(pa.large_string()), dtype="str")) if col in ROSTER_TEXT else got
     roster = pd.DataFrame(data, copy=False)
     del data, out
     shares = standard.weight_shares
@@ -1405,7 +1417,36 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     else:
         long = pd.DataFrame({c: pd.Series(dtype="str" if c in ("customer_id", "criterion") else "float64")
                              for c in CONTRIBUTION_COLUMNS})
-    return Scored(roster, long, info, matrix, order=order)
+    return Scored(roster, long, info, matrix, order=order, coded=codes or None)
+
+
+def roster_arrow(columns: dict[str, Any], codes: dict[str, tuple[Any, list[str]]]) -> Any:
+    """The roster's :data:`~xuanba.standard.score.ROSTER_COLUMNS` as an Arrow table from what
+    :func:`score_in_engine` holds once the engine's rows are placed: ``columns`` (NumPy arrays,
+    Arrow text) and ``codes`` (a text column's codes and labels, made a dictionary array: its
+    values, not copied), typed as ``pyarrow.Table.from_pandas`` types the pandas roster (a
+    missing number null), so that a table stores the same values from either.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> t = roster_arrow({"score": np.array([1.0, np.nan])}, {"tier": (np.array([1, 0], dtype=np.int16), ["", "A"])})
+    >>> t.column("tier").to_pylist(), t.column("score").to_pylist()
+    (['A', ''], [1.0, None])
+    """
+    import pyarrow as pa
+
+    from xuanba.standard.score import ROSTER_COLUMNS
+
+    arrays: dict[str, Any] = {}
+    for col in ROSTER_COLUMNS:
+        if col in codes:
+            found, labels = codes[col]
+            arrays[col] = pa.DictionaryArray.from_arrays(pa.array(found), pa.array(labels, type=pa.large_string()))
+        elif col in columns:
+            got = columns[col]
+            arrays[col] = got if isinstance(got, pa.Array | pa.ChunkedArray) else pa.array(got, from_pandas=True)
+    return pa.table(arrays)
 
 
 

@@ -174,14 +174,17 @@ class Scored:
     ``matrix`` holds the same contributions as a customers × criteria array (rows in roster
     order, columns in the standard's order of criteria), kept even when the long
     ``contributions`` table was not asked for; ``order`` the roster's rows as positions in the
-    fields sorted by ``customer_id``. The long table is made when first read
-    (:class:`LongTable`)."""
+    fields sorted by ``customer_id``; ``coded`` (an engine's roster) each text column the roster
+    made from small integer codes, as ``(codes, labels)``: its values are ``labels[codes]``, so
+    that what is counted or hashed by value can be by code. The long table is made when first
+    read (:class:`LongTable`)."""
 
     roster: pd.DataFrame
     contributions: pd.DataFrame = LongTable()  # type: ignore[assignment]
     info: dict[str, Any] = field(default_factory=dict)
     matrix: np.ndarray | None = None
     order: np.ndarray | None = None
+    coded: dict[str, tuple[np.ndarray, list[str]]] | None = None
 
     def __repr__(self) -> str:
         return f"Scored(customers={len(self.roster)}, info={self.info!r})"
