@@ -150,6 +150,36 @@ def test_an_engine_round_hands_its_roster_to_the_saver_before_the_scoring_return
         assert table_sha256(store_mod.load_round(ws, 1).roster) == rnd.meta["roster_sha256"]
 
 
+def test_a_large_base_gives_the_saver_its_roster_with_the_contributions(tmp_path, monkeypatch):
+    """From ``EARLY_ROSTER_ROWS`` customers on (here lowered to the test's base) the roster goes to
+    the saver after the scoring, with the contributions, as before perf21 (at 10 M the early append
+    took the peak past 8 GB); the stored round is the same as when it goes early."""
+    import xuanba.rounds.run as run_mod
+
+    path, preds, std = _round_source(tmp_path)
+    calls: list[str] = []
+    real_roster = store_mod.RoundSaver.start_roster
+
+    def start_roster(self, roster):
+        calls.append("start_roster")
+        return real_roster(self, roster)
+
+    monkeypatch.setattr(store_mod.RoundSaver, "start_roster", start_roster)
+    with Workspace(path, threads=2) as ws:
+        early = run_round(ws, std, CUTOFF, predictions=preds, scoring_engine="duckdb")
+    assert calls == ["start_roster"]
+    other = tmp_path / "late.duckdb"
+    store_tx(other, make_transactions(seed=11, n=60))
+    monkeypatch.setattr(run_mod, "EARLY_ROSTER_ROWS", len(early.fields))
+    with Workspace(other, threads=2) as ws:
+        late = run_round(ws, std, CUTOFF, predictions=preds, scoring_engine="duckdb")
+    assert calls == ["start_roster"]  # not called again
+    assert late.meta["roster_sha256"] == early.meta["roster_sha256"] == table_sha256(late.roster)
+    a, b = _stored(path), _stored(other)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(a[table], b[table], obj=table)
+
+
 def test_a_pandas_round_hashes_and_sums_up_its_texts_as_before(tmp_path):
     path, preds, std = _round_source(tmp_path)
     with Workspace(path, threads=2) as ws:

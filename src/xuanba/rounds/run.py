@@ -911,6 +911,14 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
     return rnd
 
 
+#: From this many customers on, a DuckDB round's saver is given the roster with the contributions
+#: (after the pandas roster is made), not as soon as the engine has placed it: at 10 M customers the
+#: early append beside the pandas texts and the contributions' append took the round's peak to
+#: 7.6 GiB, past issue 16's 8 GB (6.5 GiB without it; docs/benchmarks_round.md, perf21). The same
+#: size as the engine's own switch to a bounded memory (:data:`~xuanba.standard.engine.KEEP_IN_TABLES_ROWS`).
+EARLY_ROSTER_ROWS = 3_000_000
+
+
 def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd.DataFrame, fields: pd.DataFrame,
            notes: dict[str, Any], name: str | None, say: Progress, check: Any, scoring_engine: str,
            saver: Any = None) -> Round:
@@ -927,8 +935,10 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
         inputs = inputs.sort_values("customer_id", kind="stable")
     inputs = inputs.reset_index(drop=True)
     # DuckDB's scoring hands the roster to the saver as soon as its rows are placed (as Arrow, its
-    # texts as codes), so that it is appended while the pandas roster is made of them
-    early = {"on_roster": saver.start_roster} if saver is not None and scoring_engine == "duckdb" else {}
+    # texts as codes), so that it is appended while the pandas roster is made of them; not from
+    # EARLY_ROSTER_ROWS customers on, where the append beside the pandas texts holds too much
+    early = ({"on_roster": saver.start_roster}
+             if saver is not None and scoring_engine == "duckdb" and len(table) < EARLY_ROSTER_ROWS else {})
     scored = scorer(scoring_engine)(table, scoring, **early)
     long = contribution_parts(scored) or scored.contributions  # the parts: the table is made when read
     if saver is not None:
