@@ -5,6 +5,8 @@ by text, and the same stored rows as :func:`save_round` stores."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -176,6 +178,10 @@ def test_a_large_base_gives_the_saver_its_roster_with_the_contributions(tmp_path
     assert calls == ["start_roster"]  # not called again
     assert late.meta["roster_sha256"] == early.meta["roster_sha256"] == table_sha256(late.roster)
     a, b = _stored(path), _stored(other)
+    metas = [json.loads(x["rounds"].pop("meta_json").iloc[0]) for x in (a, b)]
+    for meta in metas:
+        del meta["created_at"]  # each round's own second
+    assert metas[0] == metas[1]
     for table in TABLES:
         pd.testing.assert_frame_equal(a[table], b[table], obj=table)
 
