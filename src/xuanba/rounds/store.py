@@ -470,10 +470,13 @@ class RoundSaver:
             raise RuntimeError("a round's roster was given to its saver twice")
         self._roster = True
         self._ws.lend("the round's fields and roster being stored")
-        self._pending.append(self._pool.submit(self._append_roster, roster))
+        self._pending.append(self._pool.submit(self._append_roster, roster, list(self._pending)))
 
-    def _append_roster(self, roster: Any) -> None:
-        for done in self._pending[:-1]:  # the fields, appended before in this thread: what they raised
+    def _append_roster(self, roster: Any, before: list[Any]) -> None:
+        # the fields, appended before in this thread: what they raised. Those given at submit time,
+        # not self._pending read now: start_rows may have queued more by then, and the roster's
+        # append waited for itself (a round that hung when the fields outlasted the scoring)
+        for done in before:
             done.result()
         _insert_roster(self._con, self.round_id, roster, self._threads)
 
@@ -486,10 +489,11 @@ class RoundSaver:
             raise RuntimeError("a round's roster was given to its saver twice")
         self._rows = True
         self._ws.lend("the round's fields and roster being stored")
-        self._pending.append(self._pool.submit(self._append_rows, roster, contributions))
+        self._pending.append(self._pool.submit(self._append_rows, roster, contributions, list(self._pending)))
 
-    def _append_rows(self, roster: pd.DataFrame, contributions: ContributionParts | pd.DataFrame) -> None:
-        for done in self._pending[:-1]:  # the fields (and roster), appended before in this thread: what they raised
+    def _append_rows(self, roster: pd.DataFrame, contributions: ContributionParts | pd.DataFrame,
+                     before: list[Any]) -> None:
+        for done in before:  # the fields (and roster), appended before in this thread: what they raised
             done.result()
         if self._roster:
             _insert_contributions(self._con, self.round_id, roster, contributions)
