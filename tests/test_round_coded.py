@@ -186,38 +186,6 @@ def test_a_large_base_gives_the_saver_its_roster_with_the_contributions(tmp_path
         pd.testing.assert_frame_equal(a[table], b[table], obj=table)
 
 
-def test_the_saver_still_storing_the_fields_when_both_roster_and_contributions_come(tmp_path, monkeypatch):
-    """The fields' append still running when the scoring hands over the roster and then the
-    contributions: each append waits for what came before it, never for itself (perf21's saver
-    read its list of pending appends when it ran: with both queued, the roster's append waited on
-    its own future, and the round hung). Run in a thread, joined with a timeout."""
-    import threading
-    import time
-
-    path, preds, std = _round_source(tmp_path)
-    real_pause = store_mod._pause
-
-    def slow_fields(stage):
-        if stage == "fields":
-            time.sleep(1.5)  # the scoring of this small base is done long before
-        real_pause(stage)
-
-    monkeypatch.setattr(store_mod, "_pause", slow_fields)
-    got: dict[str, object] = {}
-
-    def run():
-        with Workspace(path, threads=2) as ws:
-            got["round"] = run_round(ws, std, CUTOFF, predictions=preds, scoring_engine="duckdb")
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(timeout=60)
-    assert not worker.is_alive(), "the round hung: an append waited on itself"
-    assert got["round"].meta["roster_sha256"] == table_sha256(got["round"].roster)
-    with Workspace(path, create=False) as ws:
-        assert table_sha256(store_mod.load_round(ws, 1).roster) == got["round"].meta["roster_sha256"]
-
-
 def test_a_pandas_round_hashes_and_sums_up_its_texts_as_before(tmp_path):
     path, preds, std = _round_source(tmp_path)
     with Workspace(path, threads=2) as ws:
