@@ -200,7 +200,7 @@ def test_a_round_whose_scoring_fails_while_its_fields_are_stored_leaves_nothing(
         real(con, round_id, fields, *rest)
 
     def failing(engine):
-        def score(table, std):
+        def score(table, std, **_):  # on_roster: the early roster, never reached
             assert inserting.wait(10)  # the fields are being appended while this fails
             raise ArithmeticError("scoring failed half-way")
         return score
@@ -227,7 +227,7 @@ def test_the_workspace_refuses_a_read_while_the_rounds_fields_are_being_stored(w
     run_round(ws_path, standard, "2026-03-31", predictions=preds)
     with Workspace(ws_path) as ws:
         def reading(engine):
-            def score(table, std):
+            def score(table, std, **_):
                 ws.sql("SELECT count(*) FROM rounds")  # what a careless edit of the scoring might do
             return score
 
