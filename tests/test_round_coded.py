@@ -138,18 +138,24 @@ def test_an_engine_round_hands_its_roster_to_the_saver_before_the_scoring_return
     order, _ = tier_order(std, rnd.roster)
     summary = round_summary(rnd.roster, rnd.fields, order[:-1])
     assert {k: rnd.meta["summary"][k] for k in summary} == summary
+    assert_stores_as_save_round(tmp_path, path, rnd, std, preds)
+    assert events.count("start_roster") == 1  # the round not stored gives no saver its roster
+    with Workspace(path, create=False) as ws:
+        assert table_sha256(store_mod.load_round(ws, 1).roster) == rnd.meta["roster_sha256"]
+
+
+def assert_stores_as_save_round(tmp_path, path, rnd, std, preds) -> None:
+    """The round ``rnd`` stored in ``path`` by ``run_round`` holds what :func:`save_round` stores of
+    the same round run unstored on the same data (every table; its time taken from ``rnd``)."""
     other = tmp_path / "other.duckdb"
     store_tx(other, make_transactions(seed=11, n=60))
     with Workspace(other, threads=2) as ws:
         unstored = run_round(ws, std, CUTOFF, predictions=preds, store=False, scoring_engine="duckdb")
         unstored.meta["created_at"] = rnd.meta["created_at"]
         assert save_round(ws, unstored) == 1
-    assert events.count("start_roster") == 1  # the round not stored gives no saver its roster
     a, b = _stored(path), _stored(other)
     for table in TABLES:
         pd.testing.assert_frame_equal(a[table], b[table], obj=table)
-    with Workspace(path, create=False) as ws:
-        assert table_sha256(store_mod.load_round(ws, 1).roster) == rnd.meta["roster_sha256"]
 
 
 def test_a_large_base_gives_the_saver_its_roster_with_the_contributions(tmp_path, monkeypatch):

@@ -15,13 +15,13 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from tests.test_round_store import TABLES, _round_source, _stored
-from tests.test_rounds import CUTOFF, make_transactions, store_tx
+from tests.test_round_coded import assert_stores_as_save_round
+from tests.test_round_store import _round_source
+from tests.test_rounds import CUTOFF
 from xuanba import Workspace
 from xuanba.rounds import run_round
 from xuanba.rounds import store as store_mod
 from xuanba.rounds.run import table_sha256
-from xuanba.rounds.store import save_round
 from xuanba.standard import engine, load_standard, starter_standard
 from xuanba.standard.engine import CODED_GATES, labelled, roster_arrow, score_in_engine
 from xuanba.standard.score import ROSTER_COLUMNS
@@ -212,15 +212,7 @@ def test_an_engine_round_with_odd_texts_stores_what_save_round_stores(tmp_path, 
         assert dictionaries == set()  # the old path: texts as the engine made them
         assert rnd.roster["gates_failed"].str.contains("; <").any()
     assert rnd.meta["roster_sha256"] == table_sha256(rnd.roster)
-    other = tmp_path / "other.duckdb"
-    store_tx(other, make_transactions(seed=11, n=60))
-    with Workspace(other, threads=2) as ws:
-        unstored = run_round(ws, std, CUTOFF, predictions=preds, store=False, scoring_engine="duckdb")
-        unstored.meta["created_at"] = rnd.meta["created_at"]
-        assert save_round(ws, unstored) == 1
-    a, b = _stored(path), _stored(other)
-    for table in TABLES:
-        pd.testing.assert_frame_equal(a[table], b[table], obj=table)
+    assert_stores_as_save_round(tmp_path, path, rnd, std, preds)
 
 
 def test_an_id_column_of_another_name_is_handed_over_as_customer_id():
