@@ -204,17 +204,51 @@ def _text(col: str | None) -> str:
 
 # Currency signs, units and spaces written into a number: ¥1,234.50, 1,234.50元, 1 234,50 RMB
 _NOISE = r"[\s\x{00A0}\x{202F}\x{3000}¥￥$€£元]|RMB|rmb|CNY|cny"
+# Full-width digits, marks and signs as a Chinese input method types them (１２３．５０, －５,
+# （３．００）, ￥１，２３４), with the ASCII character NFKC maps each to (and the minus sign U+2212):
+# one character for one, so a cell's length and its rows are unchanged
+_WIDE, _NARROW = "０１２３４５６７８９．，－（）＋\u2212", "0123456789.,-()+-"
+# Chinese multipliers written after a number: 1.2万 = 12,000, 3亿元 = 300,000,000 (and 萬, 億)
+_UNITS = (("万萬", 10_000), ("亿億", 100_000_000))
+
+
+def _narrow(text: str) -> str:
+    """SQL: ``text`` with its full-width digits, marks and signs as ASCII (``_WIDE``)."""
+    return f"translate({text}, '{_WIDE}', '{_NARROW}')"
 
 
 def _number(text: str, typ: str, decimal: str = ".") -> str:
     """SQL reading ``text`` as a number: ``¥1,234.50``, ``1,234.50元``, ``(12.00)`` = -12; with
-    ``decimal=","`` the comma is the decimal mark (``1.234,50``, ``12,5``, ``1 234,50``)."""
+    ``decimal=","`` the comma is the decimal mark (``1.234,50``, ``12,5``, ``1 234,50``).
+
+    Also read: full-width forms (``１２３．５０``, ``－５``, ``（３．００）``, ``￥１，２３４``, as NFKC
+    maps them); ``万``/``亿`` after the number (``1.2万`` = 12000, ``(1.5亿元)`` = -150000000, in
+    decimal arithmetic: the digits then the multiplier, then ``typ``'s rounding); and Excel's
+    accounting zero, a lone dash with only currency signs and spaces around it (`` - ``, ``¥ -``),
+    as 0: that format writes a dash for a cell holding 0 and nothing for an empty cell, which
+    stays missing. A percent (``12%``) is no amount; nor is anything else.
+    A plain number (``1234.5``, ``-7``) is read by one cast, the cleaning only when that fails.
+    """
+    narrow = _narrow(text)
     if decimal == ",":
-        cleaned = (rf"replace(regexp_replace(regexp_replace({text}, '{_NOISE}|\.', '', 'g'), "
+        cleaned = (rf"replace(regexp_replace(regexp_replace({narrow}, '{_NOISE}|\.', '', 'g'), "
                    rf"'^\((.*)\)$', '-\1'), ',', '.')")
-        return f"TRY_CAST({cleaned} AS {typ})"
-    cleaned = rf"regexp_replace(regexp_replace({text}, '{_NOISE}|,', '', 'g'), '^\((.*)\)$', '-\1')"
-    return f"COALESCE(TRY_CAST({text} AS {typ}), TRY_CAST({cleaned} AS {typ}))"
+        return _cleaned_number(cleaned, typ)
+    cleaned = rf"regexp_replace(regexp_replace({narrow}, '{_NOISE}|,', '', 'g'), '^\((.*)\)$', '-\1')"
+    return f"COALESCE(TRY_CAST({text} AS {typ}), {_cleaned_number(cleaned, typ)})"
+
+
+def _cleaned_number(c: str, typ: str) -> str:
+    """SQL reading ``c`` (a cell without its currency signs, spaces and thousands separators, a
+    decimal point, a leading minus for parentheses) as a number of ``typ``: a lone dash is 0, a
+    number followed by ``万``/``亿`` is multiplied (digits exact to 12 places, at most 18 before
+    the point: the product fits ``DECIMAL(38,12)``, never an overflow error)."""
+    units = "".join(u for u, _ in _UNITS)
+    scale = " ".join(f"WHEN regexp_matches({c}, '[{u}]$') THEN {m}" for u, m in _UNITS)
+    return (f"CASE WHEN {c} = '-' THEN CAST(0 AS {typ}) "
+            f"WHEN NOT regexp_matches({c}, '[{units}]$') THEN TRY_CAST({c} AS {typ}) "
+            f"ELSE TRY_CAST(TRY_CAST(regexp_extract({c}, '^(.*)[{units}]$', 1) AS DECIMAL(30,12)) "
+            f"* CASE {scale} END AS {typ}) END")
 
 
 # A time of day followed by a zone: 2026-06-30T23:30:00+08:00, 2026-06-30 15:30Z, ... +0800, ... UTC
@@ -265,7 +299,7 @@ def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str 
     q = quote(column)
     if not _maybe_comma(con, [column])[0]:
         return forced or "."  # no comma, at most one dot: a decimal point (or forced)
-    c = f"regexp_replace({q}, '[^0-9.,]', '', 'g')"
+    c = f"regexp_replace({_narrow(q)}, '[^0-9.,]', '', 'g')"  # １．２３４，５ as 1.234,5
 
     def either(patterns: Sequence[str], but: str) -> str:
         return ("(" + " OR ".join(f"regexp_full_match(c, '{p}')" for p in patterns)
@@ -310,10 +344,12 @@ def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str 
 
 def _maybe_comma(con: Any, columns: Sequence[str]) -> list[bool]:
     """Per column of ``_xb_raw``, in one scan: whether any value holds a comma or two dots (only
-    then can its decimal mark be anything but a point)."""
+    then can its decimal mark be anything but a point), or a full-width comma or dot (told
+    apart by :func:`decimal_mark`)."""
     if not columns:
         return []
-    tests = ", ".join(f"bool_or(contains({quote(c)}, ',') OR {quote(c)} LIKE '%.%.%')" for c in columns)
+    tests = ", ".join(f"bool_or(contains({q}, ',') OR {q} LIKE '%.%.%' OR contains({q}, '，') OR contains({q}, '．'))"
+                      for q in map(quote, columns))
     return [bool(x) for x in con.execute(f"SELECT {tests} FROM _xb_raw").fetchone()]
 
 

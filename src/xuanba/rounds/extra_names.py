@@ -102,6 +102,11 @@ def checked_extra_fields(frame: pd.DataFrame | None, *, file: str | None = None)
     return frame.rename(columns=renamed) if renamed else frame
 
 
+def _percent(value: object) -> bool:
+    """Whether ``value`` is text written as a percentage (``12%``, ``１２％``): a rate, said so."""
+    return isinstance(value, str) and ("%" in value or "％" in value)
+
+
 #: The money fields a round's headline figures read: an extra field of that name must hold money
 #: the workspace could store, read as ingest reads an amount (:func:`_read_money`).
 MONEY_FIELDS = ("profit_365d", "margin_365d", "revenue_365d", "cost_to_serve_365d")
@@ -127,7 +132,7 @@ def _read_money(frame: pd.DataFrame, col: str, file: str | None) -> pd.Series | 
     Traceback (most recent call last):
     ...
     xuanba.errors.DataError: f.csv, row 2, column 'revenue_365d': the extra field 'revenue_365d' holds values that are not money, the first '12 元 x' (customer 'b') (1 in all)
-      fix: Give a number below 1e14 in absolute value, plain (1234.5) or as ingest reads an amount (1,234.50, ¥1,234.50, (12.00) for -12), or leave the cell empty (missing).
+      fix: Give a number below 1e14 in absolute value, plain (1234.5) or as ingest reads an amount (1,234.50, ¥1,234.50, (12.00) for -12, 1.2万), or leave the cell empty (missing).
     """
     import numpy as np
 
@@ -147,7 +152,7 @@ def _read_money(frame: pd.DataFrame, col: str, file: str | None) -> pd.Series | 
         raise DataError(Phrase("err_extra_money", column=repr(str(col)),
                                value=repr(value) if isinstance(value, str) else str(value), customer=who),
                         file=file, row=first + 1, column=str(col), count=int(bad.sum()),
-                        fix=Phrase("err_extra_money_fix"))
+                        fix=Phrase("err_extra_money_percent_fix" if _percent(value) else "err_extra_money_fix"))
     if values.dtype.kind in "biuf":
         return None
     return pd.Series(numbers, index=frame.index, name=col)
