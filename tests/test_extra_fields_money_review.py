@@ -38,10 +38,11 @@ def test_what_an_honest_export_holds_reads_as_its_numbers():
     assert all(np.isnan(v) for v in _read([None, None, float("nan"), " "]))  # all missing: missing
 
 
-@pytest.mark.parametrize("value", ["-", " - ", "—", "12%", "1.2万", "１２３４", "5-", "-(5)"])
+@pytest.mark.parametrize("value", ["—", "--", "12%", "1.2千", "１２％", "5-", "-(5)"])
 def test_what_ingest_cannot_read_is_refused_not_guessed(value):
-    """An accounting zero (``-``, ``—``), a percent, a ``万`` unit, full-width digits: ingest
-    rejects such an amount, so the extra field refuses it, naming it (never a guessed number)."""
+    """An em dash, a percent, a ``千`` unit: ingest rejects such an amount, so the extra field
+    refuses it, naming it (never a guessed number). Excel's accounting zero (`` - ``), ``万`` and
+    full-width digits are read (tests/test_money_chinese_export.py)."""
     with pytest.raises(DataError) as err:
         checked_extra_fields(_fields(["5", value]), file="f.csv")
     assert err.value.row == 2 and repr(value) in err.value.message
