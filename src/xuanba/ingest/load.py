@@ -19,8 +19,9 @@ Returns and cancellations (negative amount or quantity, an order number like ``C
 the Online Retail data, or a status such as 退货/取消/return/cancel) are loaded with a negative
 amount and ``is_return`` true, so sums net them; they are counted in the report.
 
-Numbers may be written as text (``¥1,234.50``, ``1,234.50元``, ``(12.00)``) and with a decimal
-comma (decided per column, :func:`decimal_mark`); timestamps written with a zone become wall time
+Numbers may be written as text (``¥1,234.50``, ``1,234.50元``, ``(12.00)``, full-width ``１２３．５０``,
+``1.2万``, Excel's accounting zero `` - ``: :func:`_number`) and with a decimal comma (decided per
+column, :func:`decimal_mark`); timestamps written with a zone become wall time
 in the workspace's zone (:func:`workspace_time_zone`).
 
 Loading a file whose sha256 is already in the ``sources`` table changes nothing and is reported
