@@ -1763,12 +1763,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_extra_money": ("the extra field {column} holds values that are not money, the first {value} (customer "
                         "{customer})", "另给字段 {column} 中有不是金额的值，第一个为 {value}（客户 {customer}）"),
     "err_extra_money_fix": ("Give a number below 1e14 in absolute value, plain (1234.5) or as ingest reads an amount "
-                            "(1,234.50, ¥1,234.50, (12.00) for -12, 1.2万), or leave the cell empty (missing).",
+                            "(1,234.50, ¥1,234.50, (12.00) for -12), or leave the cell empty (missing).",
                             "请填写绝对值小于 1e14 的数字，写成普通数字（1234.5）或 ingest 能读的金额写法"
                             "（1,234.50、¥1,234.50、(12.00) 表示 -12、1.2万），或留空（缺失）。"),
     "err_extra_money_percent_fix": ("A percentage (12%) is a rate, not an amount of money: give the amount itself "
                                     "(e.g. the revenue times the rate), plain (1234.5) or as ingest reads an amount "
-                                    "(1,234.50, ¥1,234.50, 1.2万), or leave the cell empty (missing).",
+                                    "(1,234.50, ¥1,234.50), or leave the cell empty (missing).",
                                     "百分比（12%）是比率，不是金额：请填写金额本身（例如收入乘以该比率），写成普通数字"
                                     "（1234.5）或 ingest 能读的金额写法（1,234.50、¥1,234.50、1.2万），或留空（缺失）。"),
     "err_decimal_mixed": ("the column mixes decimal points and decimal commas: {n_dot} rows are written like 1,234.50 "

@@ -132,7 +132,7 @@ def _read_money(frame: pd.DataFrame, col: str, file: str | None) -> pd.Series | 
     Traceback (most recent call last):
     ...
     xuanba.errors.DataError: f.csv, row 2, column 'revenue_365d': the extra field 'revenue_365d' holds values that are not money, the first '12 元 x' (customer 'b') (1 in all)
-      fix: Give a number below 1e14 in absolute value, plain (1234.5) or as ingest reads an amount (1,234.50, ¥1,234.50, (12.00) for -12, 1.2万), or leave the cell empty (missing).
+      fix: Give a number below 1e14 in absolute value, plain (1234.5) or as ingest reads an amount (1,234.50, ¥1,234.50, (12.00) for -12), or leave the cell empty (missing).
     """
     import numpy as np
 
