@@ -235,13 +235,14 @@ def _number(text: str, typ: str, decimal: str = ".") -> str:
     narrow = _narrow(text)
     if decimal == ",":
         cleaned = (rf"replace(regexp_replace(regexp_replace({narrow}, '{_NOISE}|\.', '', 'g'), "
-                   rf"'^\((.*)\)$', '-\1'), ',', '.')")
+                   rf"'^\((.+)\)$', '-\1'), ',', '.')")
         # 1.234,50 and 12,5: one cast, as a plain number; only digits and marks tried (a failed
         # cast costs: ¥1.234,50 read 1.6× slower when every cell was tried first)
         plain = (f"CASE WHEN regexp_full_match({text}, '[-+]?[0-9.,]+') "
                  f"THEN TRY_CAST(replace(replace({text}, '.', ''), ',', '.') AS {typ}) END")
         return f"COALESCE({plain}, {_cleaned_number(cleaned, typ)})"
-    cleaned = rf"regexp_replace(regexp_replace({narrow}, '{_NOISE}|,', '', 'g'), '^\((.*)\)$', '-\1')"
+    # (12.00) is -12; () holds no number (with .* it became '-', the accounting zero)
+    cleaned = rf"regexp_replace(regexp_replace({narrow}, '{_NOISE}|,', '', 'g'), '^\((.+)\)$', '-\1')"
     return f"COALESCE(TRY_CAST({text} AS {typ}), {_cleaned_number(cleaned, typ)})"
 
 

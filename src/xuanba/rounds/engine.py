@@ -1037,12 +1037,15 @@ def _selected_fields(table: Any, ids: np.ndarray) -> pd.DataFrame:
 
 def _read_csv_source(con: Any, pattern: str) -> Any:
     """The CSV at ``pattern`` on ``con``, its money columns (``amount``, ``cost``) kept as written
-    where DuckDB's sniffer would make them doubles: the source check then reads the text as
+    where DuckDB's sniffer would make them numbers: the source check then reads the text as
     ingest reads it (``DECIMAL(18,4)``), so ``99999999999999.9999`` is money there as in the
-    workspace (read as a double it was 1e14, and rejected); integers and text are read as before."""
+    workspace (read as a double it was 1e14, and rejected). Integers too: the sniffer types a
+    column on a sample (20,480 rows), and a column it took for integers read a later ``1.5`` as
+    2 and ``7.49999`` as 7, silently (``¥5`` there was a DuckDB conversion error); text is read
+    as before."""
     table = con.read_csv(pattern)
     schema = table.schema()
-    as_text = {c: "VARCHAR" for c in ("amount", "cost") if c in schema and schema[c].is_floating()}
+    as_text = {c: "VARCHAR" for c in ("amount", "cost") if c in schema and schema[c].is_numeric()}
     return con.read_csv(pattern, types=as_text) if as_text else table
 
 
