@@ -153,3 +153,18 @@ def test_an_engine_csv_source_never_reads_late_text_in_an_integer_sniffed_column
         with pytest.raises(Exception, match=r"Line: 21002") as err:
             checked_transactions(duckdb_source(path), "2025-12-31")[0].to_pyarrow()
         assert late in str(err.value)
+
+
+@pytest.mark.xfail(strict=True, reason="risk, left as designed (edges22): a lone dash is Excel's accounting zero, "
+                   "so a row whose amount is '-' (which some exports write for 'none') is a purchase occasion")
+def test_a_dash_amount_adds_no_purchase_occasion(tmp_path):
+    """On 4f85048 the row ``b,2025-03-01,-`` was rejected (``non-numeric amount``); now it is a sale
+    of 0 on a day of its own, and ``frequency`` counts that day as a repeat purchase."""
+    from xuanba.facts import customer_facts
+
+    path = tmp_path / "t.csv"
+    path.write_text("customer_id,ts,amount\nb,2025-01-01,10\nb,2025-03-01,-\n", "utf-8")
+    with Workspace(":memory:") as ws:
+        ingest(path, ws, tz="UTC")
+        facts = customer_facts(ws, "2025-06-30")
+    assert facts.set_index("customer_id").loc["b", "frequency"] == 0
