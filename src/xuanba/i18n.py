@@ -1765,7 +1765,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_extra_money_fix": ("Give a number below 1e14 in absolute value, plain (1234.5) or as ingest reads an amount "
                             "(1,234.50, ¥1,234.50, (12.00) for -12), or leave the cell empty (missing).",
                             "请填写绝对值小于 1e14 的数字，写成普通数字（1234.5）或 ingest 能读的金额写法"
-                            "（1,234.50、¥1,234.50、(12.00) 表示 -12），或留空（缺失）。"),
+                            "（1,234.50、¥1,234.50、(12.00) 表示 -12、1.2万），或留空（缺失）。"),
+    "err_extra_money_percent_fix": ("A percentage (12%) is a rate, not an amount of money: give the amount itself "
+                                    "(e.g. the revenue times the rate), plain (1234.5) or as ingest reads an amount "
+                                    "(1,234.50, ¥1,234.50), or leave the cell empty (missing).",
+                                    "百分比（12%）是比率，不是金额：请填写金额本身（例如收入乘以该比率），写成普通数字"
+                                    "（1234.5）或 ingest 能读的金额写法（1,234.50、¥1,234.50、1.2万），或留空（缺失）。"),
     "err_decimal_mixed": ("the column mixes decimal points and decimal commas: {n_dot} rows are written like 1,234.50 "
                           "or 12.5 (rows {dot_rows}) and {n_comma} like 1.234,50 or 12,5 (rows {comma_rows})",
                           "该列混用了小数点和小数逗号：{n_dot} 行写成 1,234.50 或 12.5 这样（第 {dot_rows} 行），"

@@ -19,8 +19,9 @@ Returns and cancellations (negative amount or quantity, an order number like ``C
 the Online Retail data, or a status such as 退货/取消/return/cancel) are loaded with a negative
 amount and ``is_return`` true, so sums net them; they are counted in the report.
 
-Numbers may be written as text (``¥1,234.50``, ``1,234.50元``, ``(12.00)``) and with a decimal
-comma (decided per column, :func:`decimal_mark`); timestamps written with a zone become wall time
+Numbers may be written as text (``¥1,234.50``, ``1,234.50元``, ``(12.00)``, full-width ``１２３．５０``,
+``1.2万``, Excel's accounting zero `` - ``: :func:`_number`) and with a decimal comma (decided per
+column, :func:`decimal_mark`); timestamps written with a zone become wall time
 in the workspace's zone (:func:`workspace_time_zone`).
 
 Loading a file whose sha256 is already in the ``sources`` table changes nothing and is reported
@@ -204,17 +205,58 @@ def _text(col: str | None) -> str:
 
 # Currency signs, units and spaces written into a number: ¥1,234.50, 1,234.50元, 1 234,50 RMB
 _NOISE = r"[\s\x{00A0}\x{202F}\x{3000}¥￥$€£元]|RMB|rmb|CNY|cny"
+# Full-width digits, marks and signs as a Chinese input method types them (１２３．５０, －５,
+# （３．００）, ￥１，２３４), with the ASCII character NFKC maps each to (and the minus sign U+2212):
+# one character for one, so a cell's length and its rows are unchanged
+_WIDE, _NARROW = "０１２３４５６７８９．，－（）＋\u2212", "0123456789.,-()+-"
+# Chinese multipliers written after a number: 1.2万 = 12,000, 3亿元 = 300,000,000 (and 萬, 億)
+_UNITS = (("万萬", 4), ("亿億", 8))  # the characters and their powers of ten
+
+
+def _narrow(text: str) -> str:
+    """SQL: ``text`` with its full-width digits, marks and signs as ASCII (``_WIDE``); ``translate``
+    only where there is one (it cost 0.57 CPU s per 1 M cells of ``¥1,234.50``, the test 0.07)."""
+    return f"CASE WHEN regexp_matches({text}, '[{_WIDE}]') THEN translate({text}, '{_WIDE}', '{_NARROW}') ELSE {text} END"
 
 
 def _number(text: str, typ: str, decimal: str = ".") -> str:
     """SQL reading ``text`` as a number: ``¥1,234.50``, ``1,234.50元``, ``(12.00)`` = -12; with
-    ``decimal=","`` the comma is the decimal mark (``1.234,50``, ``12,5``, ``1 234,50``)."""
+    ``decimal=","`` the comma is the decimal mark (``1.234,50``, ``12,5``, ``1 234,50``).
+
+    Also read: full-width forms (``１２３．５０``, ``－５``, ``（３．００）``, ``￥１，２３４``, as NFKC
+    maps them); ``万``/``亿`` after the number (``1.2万`` = 12000, ``(1.5亿元)`` = -150000000, in
+    decimal arithmetic: the digits shifted, then ``typ``'s rounding); and Excel's
+    accounting zero, a lone dash with only currency signs and spaces around it (`` - ``, ``¥ -``),
+    as 0: that format writes a dash for a cell holding 0 and nothing for an empty cell, which
+    stays missing. A percent (``12%``) is no amount; nor is anything else.
+    A plain number (``1234.5``, ``-7``; with a decimal comma ``1.234,50``) is read by one cast,
+    the cleaning only when that fails.
+    """
+    narrow = _narrow(text)
     if decimal == ",":
-        cleaned = (rf"replace(regexp_replace(regexp_replace({text}, '{_NOISE}|\.', '', 'g'), "
-                   rf"'^\((.*)\)$', '-\1'), ',', '.')")
-        return f"TRY_CAST({cleaned} AS {typ})"
-    cleaned = rf"regexp_replace(regexp_replace({text}, '{_NOISE}|,', '', 'g'), '^\((.*)\)$', '-\1')"
-    return f"COALESCE(TRY_CAST({text} AS {typ}), TRY_CAST({cleaned} AS {typ}))"
+        cleaned = (rf"replace(regexp_replace(regexp_replace({narrow}, '{_NOISE}|\.', '', 'g'), "
+                   rf"'^\((.+)\)$', '-\1'), ',', '.')")
+        # 1.234,50 and 12,5: one cast, as a plain number; only digits and marks tried (a failed
+        # cast costs: ¥1.234,50 read 1.6× slower when every cell was tried first)
+        plain = (f"CASE WHEN regexp_full_match({text}, '[-+]?[0-9.,]+') "
+                 f"THEN TRY_CAST(replace(replace({text}, '.', ''), ',', '.') AS {typ}) END")
+        return f"COALESCE({plain}, {_cleaned_number(cleaned, typ)})"
+    # (12.00) is -12; () holds no number (with .* it became '-', the accounting zero)
+    cleaned = rf"regexp_replace(regexp_replace({narrow}, '{_NOISE}|,', '', 'g'), '^\((.+)\)$', '-\1')"
+    return f"COALESCE(TRY_CAST({text} AS {typ}), {_cleaned_number(cleaned, typ)})"
+
+
+def _cleaned_number(c: str, typ: str) -> str:
+    """SQL reading ``c`` (a cell without its currency signs, spaces and thousands separators, a
+    decimal point, a leading minus for parentheses) as a number of ``typ``: a lone dash is 0, and
+    ``万``/``亿`` at the end become the exponent they are (``1.2万`` -> ``1.2e4``), which the cast
+    to ``DECIMAL`` applies to the digits exactly (``1.234567885万`` is 12345.6789, where a float
+    multiply gives 12345.6788). ``c`` is written once: written twice, DuckDB computed it for
+    every cell, plain ones too (a plain column read 19× slower)."""
+    marked = f"regexp_replace({c}, '^-$', '0')"
+    for chars, power in _UNITS:
+        marked = f"regexp_replace({marked}, '[{chars}]$', 'e{power}')"
+    return f"TRY_CAST({marked} AS {typ})"
 
 
 # A time of day followed by a zone: 2026-06-30T23:30:00+08:00, 2026-06-30 15:30Z, ... +0800, ... UTC
@@ -265,7 +307,7 @@ def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str 
     q = quote(column)
     if not _maybe_comma(con, [column])[0]:
         return forced or "."  # no comma, at most one dot: a decimal point (or forced)
-    c = f"regexp_replace({q}, '[^0-9.,]', '', 'g')"
+    c = f"regexp_replace({_narrow(q)}, '[^0-9.,]', '', 'g')"  # １．２３４，５ as 1.234,5
 
     def either(patterns: Sequence[str], but: str) -> str:
         return ("(" + " OR ".join(f"regexp_full_match(c, '{p}')" for p in patterns)
@@ -310,10 +352,12 @@ def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str 
 
 def _maybe_comma(con: Any, columns: Sequence[str]) -> list[bool]:
     """Per column of ``_xb_raw``, in one scan: whether any value holds a comma or two dots (only
-    then can its decimal mark be anything but a point)."""
+    then can its decimal mark be anything but a point), or a full-width comma or dot (told
+    apart by :func:`decimal_mark`)."""
     if not columns:
         return []
-    tests = ", ".join(f"bool_or(contains({quote(c)}, ',') OR {quote(c)} LIKE '%.%.%')" for c in columns)
+    tests = ", ".join(f"bool_or(contains({q}, ',') OR {q} LIKE '%.%.%' OR contains({q}, '，') OR contains({q}, '．'))"
+                      for q in map(quote, columns))
     return [bool(x) for x in con.execute(f"SELECT {tests} FROM _xb_raw").fetchone()]
 
 

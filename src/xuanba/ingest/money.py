@@ -3,9 +3,11 @@
 Ingest reads an amount in SQL (:func:`xuanba.ingest.load._number` over a cell's text, the decimal
 mark decided per column by :func:`xuanba.ingest.load.decimal_mark`) and stores it as
 ``DECIMAL(18,4)``. :func:`read_money` runs the very same SQL over a column that is not a
-transaction log (a round's extra money fields), so ``1,234``, ``¥1,234.50``, ``1,234.50元``,
-``(12.00)`` and ``1.234,50`` mean there what they mean in a transaction log, and what ingest
-cannot read (``abc``, ``inf``, ``NaN``, ``1e14`` and beyond) is no money there either.
+transaction log (a round's extra money fields, a side table's numbers), so ``1,234``,
+``¥1,234.50``, ``1,234.50元``, ``(12.00)``, ``1.234,50``, full-width ``１２３．５０``, ``1.2万``
+(exactly 12000) and Excel's accounting zero `` - `` (0) mean there what they mean in a transaction
+log, and what ingest cannot read (``abc``, ``12%``, ``inf``, ``NaN``, ``1e14`` and beyond) is no
+money there either.
 
 A cell that is already a number is kept as it is when it is money (:func:`~xuanba.ingest.rules.not_money`
 says which are not): a number column is read as its numbers, as before.

@@ -102,6 +102,11 @@ def checked_extra_fields(frame: pd.DataFrame | None, *, file: str | None = None)
     return frame.rename(columns=renamed) if renamed else frame
 
 
+def _percent(value: object) -> bool:
+    """Whether ``value`` is text written as a percentage (``12%``, ``１２％``): a rate, said so."""
+    return isinstance(value, str) and ("%" in value or "％" in value)
+
+
 #: The money fields a round's headline figures read: an extra field of that name must hold money
 #: the workspace could store, read as ingest reads an amount (:func:`_read_money`).
 MONEY_FIELDS = ("profit_365d", "margin_365d", "revenue_365d", "cost_to_serve_365d")
@@ -147,7 +152,7 @@ def _read_money(frame: pd.DataFrame, col: str, file: str | None) -> pd.Series | 
         raise DataError(Phrase("err_extra_money", column=repr(str(col)),
                                value=repr(value) if isinstance(value, str) else str(value), customer=who),
                         file=file, row=first + 1, column=str(col), count=int(bad.sum()),
-                        fix=Phrase("err_extra_money_fix"))
+                        fix=Phrase("err_extra_money_percent_fix" if _percent(value) else "err_extra_money_fix"))
     if values.dtype.kind in "biuf":
         return None
     return pd.Series(numbers, index=frame.index, name=col)
