@@ -155,16 +155,27 @@ def test_an_engine_csv_source_never_reads_late_text_in_an_integer_sniffed_column
         assert late in str(err.value)
 
 
-@pytest.mark.xfail(strict=True, reason="risk, left as designed (edges22): a lone dash is Excel's accounting zero, "
-                   "so a row whose amount is '-' (which some exports write for 'none') is a purchase occasion")
-def test_a_dash_amount_adds_no_purchase_occasion(tmp_path):
-    """On 4f85048 the row ``b,2025-03-01,-`` was rejected (``non-numeric amount``); now it is a sale
-    of 0 on a day of its own, and ``frequency`` counts that day as a repeat purchase."""
+def test_a_dash_amount_is_a_sale_of_0_and_the_report_says_so(tmp_path):
+    """A lone dash is Excel's accounting zero: the row ``b,2025-03-01,-`` (rejected on 4f85048 as a
+    ``non-numeric amount``) is a sale of 0 on a day of its own, which ``frequency`` counts, as a
+    numeric 0 is. Since some exports write a dash for "none", the report says how many of each
+    column's kept lines were read so (not the rejected line's, not a digit's), in both languages."""
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
     from xuanba.facts import customer_facts
+    from xuanba.i18n import t
 
     path = tmp_path / "t.csv"
-    path.write_text("customer_id,ts,amount\nb,2025-01-01,10\nb,2025-03-01,-\n", "utf-8")
-    with Workspace(":memory:") as ws:
-        ingest(path, ws, tz="UTC")
+    path.write_text("customer_id,ts,amount,cost\nb,2025-01-01,10,-0\nb,2025-03-01,-, - \n"
+                    "c,2025-03-01,¥ -,0\nd,2025-03-02,abc,-\n", "utf-8")
+    with Workspace(str(tmp_path / "w.duckdb")) as ws:
+        report = ingest(path, ws, tz="UTC")
         facts = customer_facts(ws, "2025-06-30")
-    assert facts.set_index("customer_id").loc["b", "frequency"] == 0
+    assert report.sources[0].dashes_read_as_zero == {"amount": 2, "cost": 1}
+    assert facts.set_index("customer_id").loc["b", "frequency"] == 1
+    for lang in ("en", "zh"):
+        out = CliRunner().invoke(app, ["--lang", lang, "ingest", str(path), "--workspace", str(tmp_path / f"{lang}.duckdb")])
+        said = " ".join(out.output.split())
+        assert out.exit_code == 0, out.output
+        assert " ".join(t("cli_ingest_dash_zero", lang, source="t.csv", counts="amount: 2, cost: 1").split()) in said

@@ -1194,6 +1194,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "cli_ingest_rejects_in": ("Rejected rows are in {where}.", "拒收的行在{where}。"),
     "cli_ingest_left_empty": ("{source}: values not understood and left empty ({left})",
                               "{source}：无法识别、留空的值（{left}）"),
+    "cli_ingest_dash_zero": ("{source}: numbers written as a lone dash (Excel's accounting zero) read as 0 ({counts}); "
+                             "if a dash there means 'none', clear those cells before loading",
+                             "{source}：写成单个短横（Excel 会计格式的零）的数字按 0 读取（{counts}）；"
+                             "若短横表示“无”，请在导入前清空这些单元格"),
     "cli_ingest_time_zone": ("Times written with a zone are read in the workspace's time zone, {tz}.",
                              "带时区的时间按工作区的时区 {tz} 读取。"),
     "cli_ingest_already_before": ("{n} source(s) already loaded before; nothing changed for them.",

@@ -120,6 +120,9 @@ def register(app: typer.Typer) -> None:
             if s.values_left_empty:
                 left = ", ".join(f"{c}: {n:,}" for c, n in s.values_left_empty.items())
                 console.print(Text(say("cli_ingest_left_empty", source=Path(s.source).name, left=left), style="yellow"))
+            if s.dashes_read_as_zero:
+                counts = ", ".join(f"{c}: {n:,}" for c, n in s.dashes_read_as_zero.items())
+                console.print(Text(say("cli_ingest_dash_zero", source=Path(s.source).name, counts=counts), style="yellow"))
         console.print(Text(say("cli_ingest_time_zone", tz=report.time_zone), style="dim"))
         if report.already_loaded:
             console.print(say("cli_ingest_already_before", n=len(report.already_loaded)))

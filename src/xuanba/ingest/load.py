@@ -87,6 +87,8 @@ class SourceReport:
     first_ts: dt.datetime | None = None
     last_ts: dt.datetime | None = None
     values_left_empty: dict[str, int] = field(default_factory=dict)
+    # kept lines whose number was Excel's accounting zero, a lone dash read as 0 (per column)
+    dashes_read_as_zero: dict[str, int] = field(default_factory=dict)
     lines_above_header: int = 0  # title lines skipped (e.g. 销售明细表 above the header)
 
 
@@ -642,7 +644,25 @@ def _load_transactions(ws: Workspace, staged: Staged, report: SourceReport, mapp
     report.values_left_empty = {
         m[f]: int(n) for f, n in zip(("cost", "quantity", "paid_on", "due_on"), empty, strict=True) if n
     }
+    report.dashes_read_as_zero = _dash_zeros(con, {m[f]: decimals[f] for f in numbers})
     ws.drop_scratch("_xb_lines")
+
+
+def _dash_zeros(con: Any, columns: Mapping[str, str]) -> dict[str, int]:
+    """Per number column of ``_xb_raw`` (its decimal mark), how many kept lines held Excel's
+    accounting zero, a lone dash :func:`_number` reads as 0: said in the report, since a dash some
+    exports write for "none" then makes a line of 0 (a purchase occasion when it is an amount).
+    A cell with a dash and no digit that reads as 0 is one; the others are never read twice."""
+    if not columns:
+        return {}
+    tests = []
+    for col, dec in columns.items():
+        x = quote(col)
+        tests.append(f"count(*) FILTER (WHERE regexp_matches({x}, '[-\u2212－]') AND NOT regexp_matches({x}, '[0-9０-９]') "
+                     f"AND {_number(x, 'DOUBLE', dec)} = 0)")
+    got = con.execute(f"SELECT {', '.join(tests)} FROM _xb_raw SEMI JOIN _xb_lines l "
+                      "ON _xb_raw._row = l._row AND l.reason IS NULL").fetchone()
+    return {col: int(n) for col, n in zip(columns, got, strict=True) if n}
 
 
 def _check_order_totals(con: Any, staged: Staged, m: Mapping[str, str]) -> None:
