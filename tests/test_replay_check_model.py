@@ -46,3 +46,25 @@ def test_a_replay_without_the_model_check_runs_none_and_selects_the_same(base, w
         assert rnd.meta["model_check"] == "skipped" and "holdout" not in rnd.tables
         pd.testing.assert_frame_equal(rnd.roster, checked.roster)
     pd.testing.assert_frame_equal(got.summary, want.summary)
+
+
+def test_a_stored_replay_without_the_check_is_read_by_the_report_and_the_web(base, monkeypatch):
+    """The rounds of a replay stored without the model's check say ``model_check = "skipped"``: no
+    holdout table is missing from them (``Round.missing``), the report shows no model section and
+    the web's overview no check, without error."""
+    from xuanba.outputs.report import build_report
+    from xuanba.rounds.replay import replay_rounds
+    from xuanba.rounds.store import load_round
+    from xuanba.web import data
+    from xuanba.workspace import Workspace
+
+    _checks_refused(monkeypatch)
+    got = replay_rounds(base["ws"], base["standard"], *PERIOD, check_model=False)
+    with Workspace(base["ws"]) as ws:
+        for rid in got.summary["round_id"]:
+            rnd = load_round(ws, int(rid))
+            assert rnd.meta["model_check"] == "skipped" and "holdout" not in rnd.missing
+            html = build_report(rnd)
+            assert "<section id=\"model\">" not in html and "could not be checked" not in html
+            view = data.overview(ws)
+        assert view["model_check"] == "skipped" and view["holdout_check"] is None
