@@ -710,6 +710,14 @@ def _bands(raw: Any, criterion: Criterion) -> Any:
     return out
 
 
+#: Values (Σ m over the percentile criteria) up to which a Spark scoring sorts every percentile
+#: criterion's values in one sort (two jobs fewer per criterion, what a small base's time is made
+#: of); above, each criterion has its own: every criterion's join reads the shared sort whole,
+#: and at 1 M customers with three criteria the scoring took 61-64 s of JVM CPU against 47.5 s
+#: with a sort each (docs/benchmarks_round.md).
+SHARED_SORT_MAX = 200_000
+
+
 def _points_figures(t: Any, crits: list[Criterion], st: dict[str, Any], pct: list[int],
                     by_pos: dict[int, Any]) -> Any:
     """On Spark: ``t`` with ``_p<j>``, the 0–1 points of every criterion from its filled values
@@ -726,7 +734,7 @@ def _points_figures(t: Any, crits: list[Criterion], st: dict[str, Any], pct: lis
     values = ibis.union(*[t.filter(t[f"_f{j}"].notnull()).select(
         _k=ibis.literal(j, type="int64"),
         **{f"_sv{i}": signed[i] if i == j else ibis.null(signed[i].type()) for i in pct}) for j in pct]) \
-        if len(pct) > 1 else None
+        if len(pct) > 1 and sum(int(st[f"m{j}"] or 0) for j in pct) <= SHARED_SORT_MAX else None
     together = sorted_index(values, [ibis._._k.asc(), *[ibis._[f"_sv{i}"].asc() for i in pct]], "_g") \
         if values is not None else None
     before = 0
