@@ -91,6 +91,18 @@ def engine_figures(t, df: pd.DataFrame) -> tuple[dict, dict]:
     figures = eng._round_figures(t, cols, counts)
     summary = eng._summary_on_engine(t, len(df), int(df.selected.sum()), ORDER, cols, counts=counts, figures=figures)
     scores = eng._scores_on_engine(t, counts=counts, figures=figures)
+    # the counts and figures in one query (a round on Spark reads them so) are the two queries' own,
+    # with the tiers named or with a tier missing from the names (then the figures are read again)
+    def by_tier(fig: dict, cnt: list) -> dict:  # the mean scores named by tier (``_ms<k>`` follows the counts' order)
+        out = {k: v for k, v in fig.items() if not k.startswith("_ms")}
+        out.update({f"mean {tier!r}": fig[f"_ms{k}"] for k, tier in enumerate(eng._counted(cnt, "tier"))})
+        return out
+
+    for named in (["A", "B"], ["A"]):
+        both_counts, both_figures = eng._counts_and_figures(t, cols, named)
+        key = lambda r: tuple(str(r[k]) for k in ("tier", "quadrant", "_b"))  # noqa: E731
+        assert sorted(both_counts, key=key) == sorted(counts, key=key), named
+        same(by_tier(both_figures, both_counts), by_tier(figures, counts), f"together {named}")
     # each read on its own (counts and figures not handed in) gives the same
     same(eng._summary_on_engine(t, len(df), int(df.selected.sum()), ORDER, cols), summary, "alone")
     same(eng._scores_on_engine(t), scores, "alone")

@@ -15,7 +15,13 @@ from tests._helpers import spark_test
 from tests.test_round_engine import simulated_transactions
 from xuanba.facts.expressions import customer_facts_expr
 from xuanba.models import BGNBD, GammaGamma
-from xuanba.rounds.engine import HISTORY, SPEND_HISTORY, _histories, _per_history_table
+from xuanba.rounds.engine import (
+    HISTORY,
+    SPEND_HISTORY,
+    _histories,
+    _histories_together,
+    _per_history_table,
+)
 
 
 def one_query(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -81,6 +87,20 @@ def test_chunked_histories_of_a_simulated_base_fit_bit_for_bit_as_one_query(chun
                           GammaGamma().fit(sw, weights=sw["customers"]).params_.to_numpy())
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 5, 12, 1000])
+def test_histories_read_together_are_each_groupings_own(chunk):
+    """The purchases' and the spend's histories read in one query per block (a round on Spark
+    reads them so: a job fewer) are each what one query of that grouping gives, in its order;
+    an empty table gives empty frames."""
+    facts = tricky_facts()
+    got = _histories_together(arrow(facts), [HISTORY, SPEND_HISTORY], chunk=chunk)
+    for frame, columns in zip(got, (HISTORY, SPEND_HISTORY), strict=True):
+        pd.testing.assert_frame_equal(frame, one_query(facts, columns), check_exact=True)
+    empty = _histories_together(arrow(facts.iloc[:0]), [HISTORY, SPEND_HISTORY], chunk=3)
+    assert [list(f.columns) for f in empty] == [[*HISTORY, "customers"], [*SPEND_HISTORY, "customers"]]
+    assert [len(f) for f in empty] == [0, 0]
+
+
 def test_the_histories_of_an_empty_table_are_an_empty_frame():
     facts = tricky_facts().iloc[:0]
     got = _histories(arrow(facts), HISTORY, chunk=3)
@@ -100,6 +120,9 @@ def test_spark_histories_in_chunks_equal_duckdbs(spark, chunk):
     facts = tricky_facts()
     table = on_spark(spark, facts, f"facts_hist_{chunk}")
     try:
+        together = _histories_together(table, [HISTORY, SPEND_HISTORY], chunk=chunk)
+        for columns, frame in zip((HISTORY, SPEND_HISTORY), together, strict=True):
+            pd.testing.assert_frame_equal(frame, one_query(facts, columns), check_exact=True)
         for columns in (HISTORY, SPEND_HISTORY):
             got = _histories(table, columns, chunk=chunk)
             pd.testing.assert_frame_equal(got, one_query(facts, columns), check_exact=True)

@@ -1,5 +1,5 @@
 """A Spark session is left as the round found it whichever step of the round fails: the roster's
-write, the hashes after the selected customers' fields were fetched, the account work's one-time
+write, the roster's hash (the read that also gives the selected rows), the account work's one-time
 buyers, the workspace's store. Its temporary views, persisted RDDs, the user's cached frame and
 every setting as before, nothing half-written where the roster goes, and a round after it works."""
 

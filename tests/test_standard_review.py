@@ -191,7 +191,7 @@ def test_from_arrow_lists_each_chunk_as_it_is_kept(monkeypatch):
 
     made: list[_Frame] = []
 
-    def computed_once(part):
+    def computed_once(part, eager=True):
         if len(made) == 2:
             raise RuntimeError("executor lost")
         made.append(_Frame())

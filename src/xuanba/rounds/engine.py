@@ -181,6 +181,41 @@ def _histories(table: Any, columns: tuple[str, ...], *, chunk: int = HISTORY_CHU
     return pd.DataFrame({c: np.concatenate(parts[c]) if parts[c] else np.zeros(0) for c in names})
 
 
+def _histories_together(table: Any, groupings: list[tuple[str, ...]], *, chunk: int = HISTORY_CHUNK
+                        ) -> list[pd.DataFrame]:
+    """:func:`_histories` of each of ``groupings`` (each a tuple of columns) of ``table``, the same
+    frames, read in one query per block of ``chunk`` positions rather than one per grouping:
+    the groups of every grouping, tagged, in one table (a column of a grouping that lacks it is
+    missing there). On Spark each query is a job and its fixed cost; the purchases' and the spend's
+    histories of the round are two groupings of the same kept positions."""
+    import ibis
+
+    if chunk < 1:
+        raise ValueError(f"chunk must be at least 1, not {chunk}")
+    t = table if "_pos" in table.columns else _by_position(table, tuple(dict.fromkeys(c for g in groupings for c in g)))
+    every = list(dict.fromkeys(c for g in groupings for c in g))
+    parts = []
+    for k, cols in enumerate(groupings):
+        g = t.group_by(list(cols)).aggregate(customers=t.count(), _first=t._pos.min())
+        parts.append(g.select(_g=ibis.literal(k, type="int64"),
+                              **{c: g[c] if c in cols else ibis.null(t[c].type()) for c in every},
+                              customers=g.customers, _first=g._first))  # each column in its own type, as read alone
+    groups = ibis.union(*parts) if len(parts) > 1 else parts[0]
+    got: list[dict[str, list[np.ndarray]]] = [{c: [] for c in (*cols, "customers")} for cols in groupings]
+    rows = rows_known(t)
+    with _kept_once(groups) as kept:
+        top = rows - 1 if rows is not None else to_arrow(kept._first.max()).as_py()
+        for lo in range(0, -1 if top is None else int(top) + 1, chunk):
+            block = to_arrow_by(kept.filter((kept._first >= lo) & (kept._first < lo + chunk)), ["_g", "_first"])
+            which = block.column("_g").to_numpy()
+            for k, cols in enumerate(groupings):
+                mine = block.filter(which == k)
+                for c in (*cols, "customers"):
+                    got[k][c].append(mine.column(c).to_numpy().astype(float))
+    return [pd.DataFrame({c: np.concatenate(v) if v else np.zeros(0) for c, v in parts_of.items()})
+            for parts_of in got]
+
+
 def _per_history_table(like: Any, hist: pd.DataFrame, columns: dict[str, np.ndarray]) -> Any:
     """The per-history ``columns`` (keyed by ``hist``'s history columns) as an Ibis table on the
     backend of ``like``, from Arrow (no pandas frame): on Spark sent in chunks and kept by it
@@ -240,7 +275,10 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None
         warnings.simplefilter("always")
         try:
             with _positions_kept(facts, tuple(dict.fromkeys((*HISTORY, *SPEND_HISTORY)))) as positioned:
-                hist = _histories(positioned, HISTORY)
+                if is_spark(facts):  # the spend's histories read with the purchases', in the same queries
+                    hist, sh = _histories_together(positioned, [HISTORY, SPEND_HISTORY])
+                else:
+                    hist = _histories(positioned, HISTORY)
                 if p.model == "auto":  # the candidates fitted on these histories, checked on the holdout year
                     choice, info["check"] = choose_on_engine(tx, hist, cutoff, time_unit=time_unit,
                                                              penalizer=p.penalizer)
@@ -261,7 +299,8 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None
                     per.update(limits)
                     for message in said:
                         warnings.warn(message, UserWarning, stacklevel=2)
-                sh = _histories(positioned, SPEND_HISTORY)
+                if not is_spark(facts):
+                    sh = _histories(positioned, SPEND_HISTORY)
             spend = None
             try:
                 spend = GammaGamma(penalizer=p.penalizer).fit(sh, weights=sh["customers"])
@@ -393,19 +432,60 @@ def _roster_frame(arrow: Any, criteria: list[str]) -> pd.DataFrame:
     return roster_frame(arrow, [*ROSTER_COLUMNS, *criteria])
 
 
-def _chunked_sha256(table: Any, position: str, n: int, frame: Any, columns: list[str]) -> str:
+def _chunked_sha256(table: Any, position: str, n: int, frame: Any, columns: list[str],
+                    seen: Any = None) -> str:
     """:func:`table_sha256` of the ``n`` rows of the Ibis ``table`` in the order of its 1-based
     ``position`` column, read :data:`SHA_READ_ROWS` rows at a time (``frame(arrow)`` turns each into
-    the pandas rows the workspace round hashes): the driver never holds the whole table."""
+    the pandas rows the workspace round hashes): the driver never holds the whole table.
+    ``seen(arrow)``, when given, is shown each block as read (every column of ``table``), in order:
+    what else the driver wants of every row is taken from the same reads."""
     import hashlib
 
     h = hashlib.sha256()
     h.update("\x1f".join(map(str, columns)).encode("utf-8"))
     for lo in range(0, n, SHA_READ_ROWS):
         part = table.filter((table[position] > lo) & (table[position] <= lo + SHA_READ_ROWS))
-        rows = frame(to_arrow_by(part, [position]))
+        block = to_arrow_by(part, [position])
+        if seen is not None:
+            seen(block)
+        rows = frame(block)
         h.update(row_hashes(rows[columns]).tobytes())
     return h.hexdigest()
+
+
+class _RosterRead:
+    """What the round takes of every roster row as the roster's hash reads it in rank order
+    (:func:`_chunked_sha256`'s ``seen``): the selected rows (in rank order, as a query of them
+    would give them) and the scores at ``ranks`` (the median's middle scores, on Spark): no query
+    of their own.
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> read = _RosterRead([2])
+    >>> read(pa.table({"rank": [1, 2], "score": [9.0, 7.0], "selected": [True, False]}))
+    >>> read.selected()["rank"].to_pylist(), read.scores
+    ([1], {2: 7.0})
+    """
+
+    def __init__(self, ranks: list[int]) -> None:
+        self.ranks = ranks
+        self.scores: dict[int, Any] = {}
+        self._parts: list[Any] = []
+
+    def __call__(self, block: Any) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        self._parts.append(block.filter(block["selected"]))  # a missing "selected" is not selected, as in a query
+        if self.ranks:
+            at = block.filter(pc.is_in(block["rank"], value_set=pa.array(self.ranks).cast(block["rank"].type)))
+            self.scores.update(zip(at["rank"].to_pylist(), at["score"].to_pylist(), strict=True))
+
+    def selected(self) -> Any:
+        import pyarrow as pa
+
+        return pa.concat_tables(self._parts)
 
 
 def _inputs_frame(arrow: Any) -> pd.DataFrame:
@@ -472,6 +552,41 @@ def _round_figures(t: Any, value_cols: list[str], counts: list[dict[str, Any]]) 
         if measure in value_cols:
             aggs.update(_whale_aggs(t, measure, value_cols, prefix=f"_w_{measure}"))
     return _scalars(t.aggregate(**aggs, **_tier_means(t, counts)))
+
+
+def _counts_and_figures(t: Any, value_cols: list[str], tiers: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """:func:`_round_counts` and :func:`_round_figures` of ``t`` in one query (on Spark one job, not
+    two): the grouped counts and the one row of figures as one union, each row tagged. The mean
+    score of each tier of ``tiers`` (the standard's names; ``""``, the customers of none, is added)
+    is asked before the counts say which tiers have customers, then given as
+    :func:`_round_figures` names it (``_ms<k>`` in :func:`_counted` order); a tier the counts hold
+    beyond ``tiers`` has its figures read again by :func:`_round_figures`."""
+    import ibis
+
+    keys = list(dict.fromkeys([*tiers, ""]))
+    s = t.score.cast("float64")
+    means = {f"_mt{i}": s.mean(where=(t.tier == tier) if tier else (t.tier.isnull() | (t.tier == "")))
+             for i, tier in enumerate(keys)}
+    aggs = {**_have_aggs(t, value_cols), **_once_aggs(t)}
+    for measure in ("profit_365d", "margin_365d"):
+        if measure in value_cols:
+            aggs.update(_whale_aggs(t, measure, value_cols, prefix=f"_w_{measure}"))
+    one = t.aggregate(**aggs, **means)
+    grouped = t.mutate(_b=_score_bin(t)).group_by(["tier", "quadrant", "_b"]).aggregate(_n=lambda x: x.count())
+    group_cols = ["tier", "quadrant", "_b", "_n"]
+    left = grouped.select(_row=ibis.literal(0, type="int64"), **{c: grouped[c] for c in group_cols},
+                          **{c: ibis.null(ty) for c, ty in one.schema().items()})
+    right = one.select(_row=ibis.literal(1, type="int64"), **{c: ibis.null(ty) for c, ty in grouped.schema().items()},
+                       **{c: one[c] for c in one.columns})
+    rows = to_arrow(left.union(right)).to_pylist()
+    counts = [{c: r[c] for c in group_cols} for r in rows if r["_row"] == 0]
+    row = next((r for r in rows if r["_row"] == 1), {})
+    counted = list(_counted(counts, "tier"))
+    if any(tier not in keys for tier in counted):
+        return counts, _round_figures(t, value_cols, counts)
+    figures = {c: row.get(c) for c in aggs}
+    figures.update({f"_ms{k}": row.get(f"_mt{keys.index(tier)}") for k, tier in enumerate(counted)})
+    return counts, figures
 
 
 def _tier_means(t: Any, counts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -564,8 +679,27 @@ def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols:
     return out
 
 
+def _scores_counted(counts: list[dict[str, Any]]) -> int:
+    """How many customers of ``counts`` (:func:`_round_counts`) have a score (a score bin)."""
+    return sum(int(r["_n"]) for r in counts if r["_b"] is not None)
+
+
+def _middle_ranks(m: int) -> list[int]:
+    """The ranks of the middle one or two of ``m`` scores (none without a score): ``rank`` orders
+    the customers by score, highest first, missing scores last, so the ``i``-th lowest of the
+    ``m`` scores is at rank ``m - i``.
+
+    Example
+    -------
+    >>> _middle_ranks(5), _middle_ranks(4), _middle_ranks(0)
+    ([3], [2, 3], [])
+    """
+    return sorted({m - (m - 1) // 2, m - m // 2}) if m else []
+
+
 def _scores_on_engine(t: Any, *, counts: list[dict[str, Any]] | None = None,
-                      figures: dict[str, Any] | None = None) -> dict[str, Any]:
+                      figures: dict[str, Any] | None = None, middle: dict[int, Any] | None = None
+                      ) -> dict[str, Any]:
     """What the report shows of every customer's score, as engine aggregates (the round stores
     only the selected customers): the median (pandas' median: the mean of the two middle scores
     when their number is even), the mean score of each tier (``""``: not selected), and the customers per
@@ -575,7 +709,9 @@ def _scores_on_engine(t: Any, *, counts: list[dict[str, Any]] | None = None,
 
     On Spark the middle scores are read at their ranks: ``rank`` orders the customers by score,
     highest first, missing scores last, so the ``i``-th lowest of the ``m`` scores is at rank
-    ``m - i`` (a filter, where a sort of every score was two jobs and one more to read them)."""
+    ``m - i`` (:func:`_middle_ranks`; a filter, where a sort of every score was two jobs and one
+    more to read them). ``middle``: the scores at those ranks, read already (the round takes them
+    from its read of the roster for its hash), else read here."""
     import ibis
 
     from xuanba.rounds.summary import SCORE_BINS
@@ -595,15 +731,15 @@ def _scores_on_engine(t: Any, *, counts: list[dict[str, Any]] | None = None,
     median = None
     if m:  # the middle one or two by position in score order: never a top-n of half the base on the driver
         if is_spark(t):
-            ranks = sorted({m - (m - 1) // 2, m - m // 2})
-            got = dict(zip(*to_arrow(t.filter(t["rank"].isin(ranks)).select("rank", _s=s)).to_pydict().values(),
-                           strict=True))
-            middle = [got[r] for r in ranks]
+            ranks = _middle_ranks(m)
+            got = middle if middle is not None else dict(zip(
+                *to_arrow(t.filter(t["rank"].isin(ranks)).select("rank", _s=s)).to_pydict().values(), strict=True))
+            mids = [float(got[r]) for r in ranks]
         else:
             scored = t.select(_s=s).filter(ibis._._s.notnull())
             at = scored.mutate(_ix=ibis.row_number().over(ibis.window(order_by=scored._s)))
-            middle = to_arrow(at.filter(at._ix.isin([(m - 1) // 2, m // 2])).select("_s"))["_s"].to_pylist()
-        median = float(np.mean(middle))  # pandas' median: the mean of the two middle scores when m is even
+            mids = to_arrow(at.filter(at._ix.isin([(m - 1) // 2, m // 2])).select("_s"))["_s"].to_pylist()
+        median = float(np.mean(mids))  # pandas' median: the mean of the two middle scores when m is even
     return {"median": median, "tier_mean_score": means, "histogram": bins}
 
 
@@ -927,13 +1063,23 @@ def run_round_on_engine(
                 # the fields in the engine's order: no sort
                 places = landing.enter_context(roster_landing(target, full.select(*roster_cols).order_by("rank"), table))
             say("headline figures")
-            picked = to_arrow_by(full.filter(full.selected), ["rank"])
+            # counts by tier, quadrant and score bin (the summary's, the histogram's): first, for the
+            # number of scores, whose middle ones the roster's read below takes on Spark
+            if spread:  # with every figure in the same query (its mean scores per tier asked of the tiers named)
+                counts, figures = _counts_and_figures(full, summary_cols, list(info["tier_counts"]))
+            else:
+                counts = _round_counts(full)
+            say("hashes")
+            # the roster read once in rank order for its hash gives the selected rows (and on Spark the
+            # median's middle scores) on the way: no query of their own
+            read = _RosterRead(_middle_ranks(_scores_counted(counts)) if spread else [])
+            roster_sha = _chunked_sha256(full, "rank", n, lambda a: _roster_frame(a, crit_names), roster_cols,
+                                         seen=read)
+            picked = read.selected()
             selected = _roster_frame(picked, crit_names)
             points = (np.column_stack([picked[f"_pts_{c}"].to_numpy(zero_copy_only=False).astype(float)
                                        for c in crit_names]) if crit_names else np.zeros((len(selected), 0)))
             sel_fields = _selected_fields(table, selected["customer_id"].to_numpy())
-            say("hashes")
-            roster_sha = _chunked_sha256(full, "rank", n, lambda a: _roster_frame(a, crit_names), roster_cols)
             bounds = notes["intervals"]["columns"] if "intervals" in notes else []
             hashed = [*used, *[c for c in bounds if c not in used]]
             if spread:  # a range-partitioned sort numbered per range, not one task holding every row
@@ -947,14 +1093,14 @@ def run_round_on_engine(
                 notes["intervals"]["sha256"] = _chunked_sha256(by_id, "_pos", n, _inputs_frame, ["customer_id", *bounds])
             say("summary")
             order, _ = tier_order(std, pd.DataFrame({"tier": list(info["tier_counts"])}))
-            # the figures of every customer in two queries (counts by tier, quadrant and score bin; every
-            # scalar), read by the summary, the one-time buyers and the scores
-            counts = _round_counts(full)
-            figures = _round_figures(full, summary_cols, counts)
+            # the figures of every customer in two queries (the counts above; every scalar), read by the
+            # summary, the one-time buyers and the scores
+            if not spread:
+                figures = _round_figures(full, summary_cols, counts)
             summary = _summary_on_engine(full, n, int(info["n_selected"]), order, summary_cols,
                                          counts=counts, figures=figures)
             once = _one_time_buyers_on_engine(full, figures)
-            scores = _scores_on_engine(full, counts=counts, figures=figures)
+            scores = _scores_on_engine(full, counts=counts, figures=figures, middle=read.scores if spread else None)
             say("account work")
             book = side_tables_read.book(tx, cut, selected=set(selected["customer_id"].astype(str)),
                                          scores=full.select("customer_id", "potential_score"))

@@ -69,12 +69,16 @@ def replay_rounds(
     extra_fields: pd.DataFrame | None = None,
     store: bool = True,
     progress: Progress | None = None,
+    check_model: bool = True,
 ) -> Replay:
     """Run the standard at every period end from ``start`` to ``end``; compare each to the last.
 
     ``predictions`` may be a function of the cutoff returning a predictions table (else the
     standard's model is fitted at each cutoff). ``summary`` has one row per round: cutoff,
     round_id, customers, selected, entered, left, kept, rank_correlation (with the previous).
+    ``check_model``: each round checks its model on the year before its cutoff, as
+    :func:`~xuanba.rounds.run.run_round` does; ``False``: not (``model_check = "skipped"``), for
+    a replay that only wants the selections.
     """
     cutoffs = replay_cutoffs(start, end, every)
     extra_fields = checked_extra_fields(extra_fields)  # names checked before any is used
@@ -87,7 +91,8 @@ def replay_rounds(
                 progress(f"round at {cut}")
             preds = predictions(cut) if predictions is not None else None
             rnd = run_round(ws, std, cut, predictions=preds, extra_fields=extra_fields, time_unit=time_unit,
-                            name=f"{std.name} v{std.version} replay @ {cut}", store=store)  # type: ignore[arg-type]
+                            name=f"{std.name} v{std.version} replay @ {cut}", store=store,  # type: ignore[arg-type]
+                            check_model=check_model)
             row = {"cutoff": cut, "round_id": rnd.round_id, "customers": rnd.meta["n_customers"],
                    "selected": rnd.meta["n_selected"], "entered": None, "left": None, "kept": None,
                    "rank_correlation": None}
@@ -118,6 +123,7 @@ def replay_rounds_on_engine(
     side_tables: Workspace | str | Path | None = None,
     progress: Progress | None = None,
     extra_fields: Any = None,
+    check_model: bool = True,
 ) -> Replay:
     """:func:`replay_rounds` on the engine that holds the transactions (an Ibis table, as
     :func:`xuanba.rounds.engine.run_round_on_engine` takes): one engine round per period end,
@@ -137,7 +143,9 @@ def replay_rounds_on_engine(
     rank correlation over every customer ranked in both rounds, computed from the two rosters
     written (by a private DuckDB for a folder, by the round's Spark for a URL or a table: the
     driver never holds a whole roster). ``extra_fields``: joined to every round's fields, as
-    :func:`replay_rounds` joins them.
+    :func:`replay_rounds` joins them. ``check_model``: as for :func:`replay_rounds` (each round's
+    model checked on the year before its cutoff; ``False`` spares a replay that only wants the
+    selections the check's queries on the engine).
     """
     import contextlib
     import tempfile
@@ -177,7 +185,7 @@ def replay_rounds_on_engine(
                                       roster_replace=roster_replace,
                                       time_unit=time_unit, name=f"{std.name} v{std.version} replay @ {cut}",
                                       side_tables=side_tables if side_tables is not None else workspace,
-                                      extra_fields=extra_fields)
+                                      extra_fields=extra_fields, check_model=check_model)
             row = {"cutoff": cut, "round_id": rnd.round_id, "customers": rnd.meta["n_customers"],
                    "selected": rnd.meta["n_selected"], "entered": None, "left": None, "kept": None,
                    "rank_correlation": None}

@@ -171,7 +171,8 @@ def _computed_once(frame: Any, *, eager: bool = True) -> Any:
     by that query's tasks (Spark then computes any part that query did not read): no job of its
     own, which in a small round costs more than its rows (a round kept some twenty tables, each
     a job of about 0.2 s). The plan starts at the kept rows at once either way. ``eager`` for what
-    must leave the driver now (:func:`from_arrow`'s chunks, held by the driver JVM until sent)."""
+    must leave the driver now (:func:`from_arrow`'s chunks but the last, held by the driver JVM
+    until sent)."""
     from pyspark import StorageLevel
 
     level = getattr(StorageLevel, KEPT_ON)
@@ -231,13 +232,16 @@ def from_arrow(backend: Any, data: Any, *, chunk: int = 250_000) -> Any:
 
     Each chunk becomes a Spark frame straight from Arrow (no pandas, no Python rows) and is
     checkpointed at once, so the driver JVM holds one chunk in transit, not the whole table (ibis's
-    in-memory tables go through pandas and are parallelised from the driver whole)."""
+    in-memory tables go through pandas and are parallelised from the driver whole). The last chunk
+    (the only one, for most tables) is computed by the first query that reads it instead
+    (:func:`_computed_once` without ``eager``): the driver JVM holds it until then, still one chunk,
+    and a small table costs no job of its own."""
     session = backend._session
     kept = _kept_frames(backend)
     frames = []
     for lo in range(0, max(data.num_rows, 1), chunk):  # an empty table is still one (empty) frame
         part = session.createDataFrame(data.slice(lo, chunk))
-        frames.append(_computed_once(part))
+        frames.append(_computed_once(part, eager=lo + chunk < data.num_rows))
         kept.append(frames[-1])  # listed at once: a later chunk failing leaves none unowned
     whole = frames[0]
     for part in frames[1:]:

@@ -1,0 +1,67 @@
+"""The selected rows and the median's middle scores an engine round takes from its read of the
+roster for its hash (:class:`xuanba.rounds.engine._RosterRead` shown each block of
+:func:`~xuanba.rounds.engine._chunked_sha256`), not from queries of their own: on the edge rosters
+of tests/test_round_engine_figures_edges.py and one whose ``selected`` is missing for some, read in
+blocks of two rows, the selected rows are the query's (every column, in rank order, the same
+types) and the scores' figures with the middle scores handed in are pandas'; the hash is the one
+read without them."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from tests._helpers import spark_test
+from tests.test_round_engine_figures_edges import CASES, _on_spark, expected_scores, roster, same
+from xuanba.rounds import engine as eng
+from xuanba.standard.engine import to_arrow_by
+
+ROSTERS = {
+    **CASES,
+    "selected missing for some": roster(
+        [9.0, 8.0, None, 7.0, 6.0], ["A", None, "B", "A", ""], ["q"] * 5, [True, None, True, None, False],
+        profit_365d=[1.0, 2.0, 3.0, 4.0, 5.0]),
+    "m = 0 and none selected": roster([None], [None], [None], [False], revenue_365d=[1.0]),
+}
+
+
+def _read(t, n: int, blocks: int, monkeypatch) -> tuple[eng._RosterRead, str, list[dict]]:
+    monkeypatch.setattr(eng, "SHA_READ_ROWS", blocks)
+    counts = eng._round_counts(t)
+    read = eng._RosterRead(eng._middle_ranks(eng._scores_counted(counts)))
+    frame = lambda a: a.to_pandas()  # noqa: E731
+    sha = eng._chunked_sha256(t, "rank", n, frame, ["customer_id", "score"], seen=read)
+    assert sha == eng._chunked_sha256(t, "rank", n, frame, ["customer_id", "score"])
+    return read, sha, counts
+
+
+def _check(t, table: pa.Table, monkeypatch) -> None:
+    df = table.to_pandas()
+    for blocks in (2, 1000):
+        read, _, counts = _read(t, table.num_rows, blocks, monkeypatch)
+        want = to_arrow_by(t.filter(t.selected), ["rank"])  # the query the round ran before
+        got = read.selected() if table.num_rows else want
+        assert got.schema == want.schema and got.to_pylist() == want.to_pylist()
+        scores = eng._scores_on_engine(t, counts=counts, middle=read.scores)
+        same(scores, expected_scores(df), "scores")
+        m = int(df.score.notna().sum())
+        assert sorted(read.scores) == eng._middle_ranks(m)
+
+
+@pytest.mark.parametrize("name", list(ROSTERS))
+def test_the_roster_read_for_its_hash_gives_the_selected_rows_and_the_middle_scores_on_duckdb(name, monkeypatch):
+    import ibis
+
+    t = ibis.duckdb.connect().create_table("t", ROSTERS[name])
+    _check(t, ROSTERS[name], monkeypatch)
+
+
+@spark_test
+@pytest.mark.parametrize("name", list(ROSTERS))
+def test_the_roster_read_for_its_hash_gives_the_selected_rows_and_the_middle_scores_on_spark(spark, name,
+                                                                                              monkeypatch):
+    t = _on_spark(spark, ROSTERS[name], "xuanba_test_roster_read")
+    try:
+        _check(t, ROSTERS[name], monkeypatch)
+    finally:
+        spark._session.catalog.dropTempView("xuanba_test_roster_read")
