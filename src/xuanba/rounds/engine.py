@@ -114,7 +114,8 @@ def _check_supported(std: Standard, columns: set[str]) -> None:
 
 
 #: Customers (positions by id) whose histories one query brings to the driver: at most this many
-#: distinct histories per query, so neither the driver JVM nor Python holds them in one piece.
+#: distinct histories per query and grouping (:func:`_histories_together` reads two groupings at
+#: once on Spark: twice as many), so neither the driver JVM nor Python holds them in one piece.
 HISTORY_CHUNK = 500_000
 
 
