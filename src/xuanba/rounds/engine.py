@@ -165,21 +165,7 @@ def _histories(table: Any, columns: tuple[str, ...], *, chunk: int = HISTORY_CHU
     The engine groups once and keeps the groups; the driver reads them in the order of their
     first customer, the groups whose first customer is in one block of ``chunk`` positions per
     query (so at most ``chunk`` histories at a time), and joins the blocks as NumPy arrays."""
-    if chunk < 1:
-        raise ValueError(f"chunk must be at least 1, not {chunk}")
-    t = table if "_pos" in table.columns else _by_position(table, columns)
-    groups = t.group_by(list(columns)).aggregate(customers=t.count(), _first=t._pos.min())
-    names = [*columns, "customers"]
-    parts: dict[str, list[np.ndarray]] = {c: [] for c in names}
-    rows = rows_known(t)  # the positions are below it: no query for the last first position
-    with _kept_once(groups) as kept:
-        top = rows - 1 if rows is not None else to_arrow(kept._first.max()).as_py()
-        for lo in range(0, -1 if top is None else int(top) + 1, chunk):
-            block = to_arrow_by(kept.filter((kept._first >= lo) & (kept._first < lo + chunk))
-                                .select(*names, "_first"), ["_first"])
-            for c in names:
-                parts[c].append(block.column(c).to_numpy().astype(float))
-    return pd.DataFrame({c: np.concatenate(parts[c]) if parts[c] else np.zeros(0) for c in names})
+    return _histories_together(table, [columns], chunk=chunk)[0]
 
 
 def _histories_together(table: Any, groupings: list[tuple[str, ...]], *, chunk: int = HISTORY_CHUNK
@@ -193,8 +179,8 @@ def _histories_together(table: Any, groupings: list[tuple[str, ...]], *, chunk: 
 
     if chunk < 1:
         raise ValueError(f"chunk must be at least 1, not {chunk}")
-    t = table if "_pos" in table.columns else _by_position(table, tuple(dict.fromkeys(c for g in groupings for c in g)))
     every = list(dict.fromkeys(c for g in groupings for c in g))
+    t = table if "_pos" in table.columns else _by_position(table, tuple(every))
     parts = []
     for k, cols in enumerate(groupings):
         g = t.group_by(list(cols)).aggregate(customers=t.count(), _first=t._pos.min())
@@ -210,7 +196,7 @@ def _histories_together(table: Any, groupings: list[tuple[str, ...]], *, chunk: 
             block = to_arrow_by(kept.filter((kept._first >= lo) & (kept._first < lo + chunk)), ["_g", "_first"])
             which = block.column("_g").to_numpy()
             for k, cols in enumerate(groupings):
-                mine = block.filter(which == k)
+                mine = block.filter(which == k) if len(groupings) > 1 else block
                 for c in (*cols, "customers"):
                     got[k][c].append(mine.column(c).to_numpy().astype(float))
     return [pd.DataFrame({c: np.concatenate(v) if v else np.zeros(0) for c, v in parts_of.items()})
@@ -508,8 +494,12 @@ def _round_counts(t: Any) -> list[dict[str, Any]]:
     grouped query (``tier``, ``quadrant``, ``_b``, ``_n``; ``_b`` missing for a missing score):
     the summary's counts per tier and per quadrant and the scores' histogram are its sums (one job
     on Spark where there were three)."""
-    return to_arrow(t.mutate(_b=_score_bin(t)).group_by(["tier", "quadrant", "_b"])
-                    .aggregate(_n=lambda x: x.count())).to_pylist()
+    return to_arrow(_counts_query(t)).to_pylist()
+
+
+def _counts_query(t: Any) -> Any:
+    """:func:`_round_counts`' grouped query (``tier``, ``quadrant``, ``_b``, ``_n``)."""
+    return t.mutate(_b=_score_bin(t)).group_by(["tier", "quadrant", "_b"]).aggregate(_n=lambda x: x.count())
 
 
 def _score_bin(t: Any) -> Any:
@@ -548,11 +538,17 @@ def _round_figures(t: Any, value_cols: list[str], counts: list[dict[str, Any]]) 
     value (:func:`_have_aggs`), the one-time buyers (:func:`_once_aggs`), the whale curve's totals
     for each measure it may read (:func:`_whale_aggs`) and the mean score of each tier of
     ``counts`` (``_ms<k>``, in :func:`_counted` order)."""
+    return _scalars(t.aggregate(**_figure_aggs(t, value_cols), **_tier_means(t, counts)))
+
+
+def _figure_aggs(t: Any, value_cols: list[str]) -> dict[str, Any]:
+    """:func:`_round_figures`' aggregates but the tiers' mean scores: who has each money value, the
+    one-time buyers, the whale curve's totals of each measure ``value_cols`` holds."""
     aggs = {**_have_aggs(t, value_cols), **_once_aggs(t)}
     for measure in ("profit_365d", "margin_365d"):
         if measure in value_cols:
             aggs.update(_whale_aggs(t, measure, value_cols, prefix=f"_w_{measure}"))
-    return _scalars(t.aggregate(**aggs, **_tier_means(t, counts)))
+    return aggs
 
 
 def _counts_and_figures(t: Any, value_cols: list[str], tiers: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -565,15 +561,10 @@ def _counts_and_figures(t: Any, value_cols: list[str], tiers: list[str]) -> tupl
     import ibis
 
     keys = list(dict.fromkeys([*tiers, ""]))
-    s = t.score.cast("float64")
-    means = {f"_mt{i}": s.mean(where=(t.tier == tier) if tier else (t.tier.isnull() | (t.tier == "")))
-             for i, tier in enumerate(keys)}
-    aggs = {**_have_aggs(t, value_cols), **_once_aggs(t)}
-    for measure in ("profit_365d", "margin_365d"):
-        if measure in value_cols:
-            aggs.update(_whale_aggs(t, measure, value_cols, prefix=f"_w_{measure}"))
+    means = {f"_mt{i}": _tier_mean(t, tier) for i, tier in enumerate(keys)}
+    aggs = _figure_aggs(t, value_cols)
     one = t.aggregate(**aggs, **means)
-    grouped = t.mutate(_b=_score_bin(t)).group_by(["tier", "quadrant", "_b"]).aggregate(_n=lambda x: x.count())
+    grouped = _counts_query(t)
     group_cols = ["tier", "quadrant", "_b", "_n"]
     left = grouped.select(_row=ibis.literal(0, type="int64"), **{c: grouped[c] for c in group_cols},
                           **{c: ibis.null(ty) for c, ty in one.schema().items()})
@@ -593,9 +584,12 @@ def _counts_and_figures(t: Any, value_cols: list[str], tiers: list[str]) -> tupl
 def _tier_means(t: Any, counts: list[dict[str, Any]]) -> dict[str, Any]:
     """The mean score of each tier of ``counts`` (:func:`_round_counts`), ``_ms<k>`` in :func:`_counted`
     order; tier ``""`` holds the customers of a missing or empty tier."""
-    s = t.score.cast("float64")
-    return {f"_ms{k}": s.mean(where=(t.tier == tier) if tier else (t.tier.isnull() | (t.tier == "")))
-            for k, tier in enumerate(_counted(counts, "tier"))}
+    return {f"_ms{k}": _tier_mean(t, tier) for k, tier in enumerate(_counted(counts, "tier"))}
+
+
+def _tier_mean(t: Any, tier: str) -> Any:
+    """The mean score of ``tier``'s customers of ``t`` (``""``: those of a missing or empty tier)."""
+    return t.score.cast("float64").mean(where=(t.tier == tier) if tier else (t.tier.isnull() | (t.tier == "")))
 
 
 def _summary_on_engine(t: Any, n: int, n_sel: int, order: list[str], value_cols: list[str], *,
