@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -32,7 +31,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from bench_facts import CUTOFF  # noqa: E402
+from bench_facts import CUTOFF, peak_gib  # noqa: E402
 from bench_round import bgnbd_data  # noqa: E402
 
 CASES = ("named", "named+interval", "auto", "auto+interval", "named+accounts")
@@ -86,7 +85,7 @@ def _child(case: str, parquet: str) -> None:
     t0 = time.perf_counter()
     rnd = run_round_on_engine(duckdb_source(parquet), std, CUTOFF, side_tables=side)
     wall = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
+    peak = peak_gib()
     print(json.dumps({"case": case, "wall_s": wall, "peak_gib": peak, "model": rnd.meta["predictions"],
                       "analyses": len([k for k in rnd.tables if not k.startswith("model") and k != "holdout"]),
                       "intervals": len(rnd.meta.get("intervals", {}).get("columns", [])),

@@ -33,6 +33,33 @@ GROUP BY customer_id
 """
 
 
+def rss() -> tuple[float, float]:
+    """(current, peak) resident set of this process in GiB, from /proc/self/status (Linux).
+
+    The peak is VmHWM, this process's own since it started: not ``ru_maxrss``, which a child
+    started by ``subprocess`` (vfork, then exec) inherits from its parent's peak — a bench parent
+    that generated the data first made every child report the generator's peak."""
+    now = peak = 0.0
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                now = int(line.split()[1]) / 1024**2
+            elif line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024**2
+    return now, peak
+
+
+def peak_gib() -> float:
+    """This process's own peak resident set in GiB (:func:`rss`); ``ru_maxrss`` where there is
+    no /proc (it may then include the parent's peak)."""
+    try:
+        return rss()[1]
+    except OSError:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
 def make_data(path: Path, n_tx: int, n_customers: int) -> None:
     """Synthetic canonical transactions: skewed customers, three years of dates, cents, costs."""
     import duckdb
@@ -57,7 +84,6 @@ def make_data(path: Path, n_tx: int, n_customers: int) -> None:
 
 def _child(kind: str, path: str) -> None:
     """Run one measurement in this process and print JSON."""
-    import resource
 
     import duckdb
 
@@ -72,7 +98,7 @@ def _child(kind: str, path: str) -> None:
     else:
         frame = customer_facts(ws.ibis.read_parquet(path), CUTOFF)
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # KiB -> GiB
+    peak = peak_gib()
     print(json.dumps({"kind": kind, "seconds": seconds, "peak_gib": peak, "rows": len(frame)}))
 
 

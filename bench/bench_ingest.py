@@ -41,6 +41,8 @@ def _child(kind: str, path: str, workdir: str) -> None:
     """One measurement in this process; prints JSON."""
     import resource
 
+    from bench_facts import peak_gib  # this process's own peak (not a parent's)
+
     ws_path = Path(workdir) / "ws.duckdb"
     start = time.perf_counter()
     if kind == "bare":
@@ -59,7 +61,7 @@ def _child(kind: str, path: str, workdir: str) -> None:
         extra = {"loaded": report.loaded, "merged": report.merged, "rejected": report.rejected}
     seconds = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    peak = usage.ru_maxrss / 2**20  # KiB -> GiB
+    peak = peak_gib()
     cpu = usage.ru_utime + usage.ru_stime
     print(json.dumps({"seconds": seconds, "cpu": cpu, "rows": rows, "peak_gib": peak, **extra}))
 

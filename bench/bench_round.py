@@ -46,7 +46,7 @@ BENCH = Path(__file__).resolve().parent
 OUT = BENCH / "out"
 sys.path.insert(0, str(BENCH))
 
-from bench_facts import CUTOFF, make_data  # noqa: E402
+from bench_facts import CUTOFF, make_data, peak_gib, rss  # noqa: E402, F401 (rss: for the benches that import it from here)
 
 # Fader, Hardie & Lee (2005) CDNOW estimates: BG/NBD per week, and Gamma-Gamma spend.
 BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
@@ -112,14 +112,13 @@ PREVIOUS_CUTOFF = "2025-12-31"
 
 def _child_report(workspace: str) -> None:
     """Time write_report of the latest stored round in this process; prints JSON."""
-    import resource
 
     from xuanba.outputs.report import write_report
 
     t0 = time.perf_counter()
     path = write_report(workspace, "latest", Path(workspace).with_suffix(".html"), lang="zh")
     t1 = time.perf_counter()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    peak = peak_gib()
     print(json.dumps({"seconds": t1 - t0, "bytes": path.stat().st_size, "peak_gib": peak}))
 
 
@@ -159,7 +158,7 @@ def _child(workspace: str, mode: str, cutoff: str = CUTOFF, scoring: str = "pand
     bounds = [*marks, ("end", t1)]
     for (name, start), (_, stop) in zip(bounds[:-1], bounds[1:], strict=True):
         steps[name.split(" (")[0]] = stop - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    peak = peak_gib()
     print(json.dumps({"seconds": t1 - t0, "cpu": cpu, "steps": steps, "customers": rnd.meta["n_customers"],
                       "selected": rnd.meta["n_selected"], "peak_gib": peak, "round_id": rnd.round_id,
                       "stored": stored}))
@@ -207,18 +206,6 @@ def _workspace(parquet: Path, path: Path) -> None:
     # table's other columns added, empty) is done: the timed process then opens it as it is (at
     # 10 M customers that upgrade held 2.0 GiB in the process that ran it)
     Workspace(path, create=False).close()
-
-
-def rss() -> tuple[float, float]:
-    """(current, peak) resident set of this process in GiB, from /proc/self/status."""
-    now = peak = 0.0
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                now = int(line.split()[1]) / 1024**2
-            elif line.startswith("VmHWM:"):
-                peak = int(line.split()[1]) / 1024**2
-    return now, peak
 
 
 def workspace_apart(parquet: Path, path: Path, src: Path | None = None) -> None:

@@ -60,10 +60,9 @@ def _varied(text: str, k: int, seed: int = 0) -> list[str]:
 
 
 def _child(n: int, how: str, check: bool, loop: int = 0) -> None:
-    import resource
-
     import numpy as np
 
+    from bench_facts import peak_gib  # this process's own peak (not a parent's)
     from xuanba.standard import load_standard, starter_standard
     from xuanba.standard.engine import score_in_engine
     from xuanba.standard.score import score_customers
@@ -83,7 +82,7 @@ def _child(n: int, how: str, check: bool, loop: int = 0) -> None:
         for s in stds:
             run(frame, s)
         looped = {"loop": time.perf_counter() - t2, "loop_cpu": time.process_time() - c2}
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    peak = peak_gib()
     same = None
     if check:
         other = (score_in_engine if how == "pandas" else score_customers)(frame, std).roster

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -32,7 +31,7 @@ BENCH = Path(__file__).resolve().parent
 OUT = BENCH / "out"
 sys.path.insert(0, str(BENCH))
 
-from bench_facts import CUTOFF  # noqa: E402
+from bench_facts import CUTOFF, peak_gib  # noqa: E402
 from bench_round import bgnbd_data  # noqa: E402
 
 
@@ -120,7 +119,7 @@ def _child(engine: str, parquet: str, driver_memory: str, partitions: int, model
         steps[last[1]] = steps.get(last[1], 0.0) + now - last[0]
         last[0], last[1] = now, name
         # said as it happens, so that a run stopped by --timeout shows how far it got and its memory
-        print(f"[{now - start:7.1f} s] {name}; Python peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB, "
+        print(f"[{now - start:7.1f} s] {name}; Python peak {peak_gib() * 1024:,.0f} MB, "
               f"driver JVM peak {_jvm_peak_mb(backend):,.0f} MB", file=sys.stderr, flush=True)
 
     t0 = time.perf_counter()
@@ -135,7 +134,7 @@ def _child(engine: str, parquet: str, driver_memory: str, partitions: int, model
     out["jvm_peak_mb"] = _jvm_peak_mb(backend)
     if backend is not None:
         backend._session.stop()
-    out["python_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["python_peak_mb"] = peak_gib() * 1024
     print(json.dumps(out))
 
 
