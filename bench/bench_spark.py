@@ -190,7 +190,7 @@ def main() -> None:
     print(f"{n:,} customers, {rows:,} transactions, cutoff {CUTOFF}; spark local[2], driver memory "
           f"{args.driver_memory}, {args.partitions} shuffle partitions; model {args.model}, "
           f"interval {args.interval or 'none'}\n")
-    print("| engine | session start | round | facts | predictions | roster | writing | selection | hashes | summary | "
+    print("| engine | session start | round | facts | predictions | scoring | writing the roster | headline figures | hashes | summary | "
           "customers | selected | Python peak | JVM peak | roster SHA-256 |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for r in runs:
@@ -198,7 +198,7 @@ def main() -> None:
         pred = sum(v for k, v in s.items() if k.startswith("predictions"))
         jvm = f"{r['jvm_peak_mb']:,.0f} MB" if r["engine"] == "spark" else ""
         print(f"| {r['engine']} | {r['session_s']:.1f} s | {r['round_s']:.1f} s | {s.get('facts', 0):.1f} s | "
-              f"{pred:.1f} s | {s.get('scoring', 0):.1f} s | {s.get('writing Parquet', 0):.1f} s | "
+              f"{pred:.1f} s | {s.get('scoring', 0):.1f} s | {s.get('writing the roster', 0):.1f} s | "
               f"{s.get('headline figures', 0):.1f} s | {s.get('hashes', 0):.1f} s | {s.get('summary', 0):.1f} s | "
               f"{r['customers']:,} | {r['selected']:,} | {r['python_peak_mb']:,.0f} MB | {jvm} | "
               f"{r['roster_sha256'][:12]}… |")
