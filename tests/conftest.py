@@ -106,11 +106,36 @@ def spark():
     con._session.stop()
 
 
+#: Python's cyclic collector in the tests' processes: a first pass every 10,000 allocations, not
+#: 700. Ibis builds and compiles each query as thousands of small objects, so at the default the
+#: collector ran some 4,600 passes in 30 s of CPU (tests/test_facts_compiled.py and
+#: test_standard_engine_select.py: 4.7 s in the collector, 1.0 s at this threshold; user CPU
+#: 30.1 -> 25.3 s; docs/benchmarks_suite.md, session 23). The same generations, passed through
+#: 14 times less often: garbage in cycles is still collected (older generations too), a little
+#: later; what a test computes does not depend on when. xuanba's own processes keep Python's
+#: default (commands and servers a test starts in a process of their own, and every user's).
+GC_THRESHOLD = (10_000, 10, 10)
+_GC_BEFORE = pytest.StashKey[tuple]()
+
+
 def pytest_configure(config):
     """Under xdist the controller sends the groups in the order the workers collected them (see
-    :func:`pytest_collection_modifyitems`), not re-sorted by their number of tests."""
+    :func:`pytest_collection_modifyitems`), not re-sorted by their number of tests. The cyclic
+    collector's first threshold raised in this process (:data:`GC_THRESHOLD`)."""
+    import gc
+
+    config.stash[_GC_BEFORE] = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLD)
     if getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput"):
         config.option.loadscopereorder = False
+
+
+def pytest_unconfigure(config):
+    """Python's collector put back as it was before the run."""
+    import gc
+
+    gc.set_threshold(*config.stash.get(_GC_BEFORE, gc.get_threshold()))
+
 
 
 @pytest.hookimpl(tryfirst=True)
