@@ -205,14 +205,37 @@ def _text(col: str | None) -> str:
     return text_sql(col) if col else "CAST(NULL AS VARCHAR)"
 
 
-# Currency signs, units and spaces written into a number: ¥1,234.50, 1,234.50元, 1 234,50 RMB
-_NOISE = r"[\s\x{00A0}\x{202F}\x{3000}¥￥$€£元]|RMB|rmb|CNY|cny"
+# The one table of what may stand around a number of money, shared by ingest and an engine round's
+# CSV source (xuanba.rounds.engine reads a text amount column with this very SQL):
+_SPACES = r"\s\x{00A0}\x{202F}\x{3000}"  # spaces, also no-break, narrow no-break and ideographic ones
+_SIGNS = "¥￥$€£"  # a currency sign, before the number (¥1,234.50) or after it (1.234,50 €)
+_CODES = ("RMB", "rmb", "CNY", "cny")  # a currency code, before or after (RMB 1,234.50, 1,234.50 CNY)
+_YUAN = "元"  # after the number only, after its unit (1.2万元, never 1.2元万)
 # Full-width digits, marks and signs as a Chinese input method types them (１２３．５０, －５,
 # （３．００）, ￥１，２３４), with the ASCII character NFKC maps each to (and the minus sign U+2212):
 # one character for one, so a cell's length and its rows are unchanged
 _WIDE, _NARROW = "０１２３４５６７８９．，－（）＋\u2212", "0123456789.,-()+-"
 # Chinese multipliers written after a number: 1.2万 = 12,000, 3亿元 = 300,000,000 (and 萬, 億)
 _UNITS = (("万萬", 4), ("亿億", 8))  # the characters and their powers of ten
+
+
+def _money_form(decimal: str) -> str:
+    """The regular expression of a cell of money (after :func:`_narrow`), each part at most once and
+    in this order: an opening parenthesis and a sign, a currency sign or code, again a parenthesis
+    and a sign (``(¥5)``, ``¥(5)``, ``-¥5``, ``¥-5``: Excel writes each), the number (its digits
+    grouped by thousands separators or spaces; absent in Excel's accounting zero ``¥ -``), one unit
+    ``万``/``亿`` right after it, ``元`` or a currency sign or code, closing parentheses around that.
+    Anything else — a unit or ``元`` inside the number or before it (``1.2元万``, ``万1.2``,
+    ``1元2``), a sign or unit twice (``¥¥5``, ``5元元``, ``1.2万万``, ``1.2万亿``) — is no number.
+    Its eight groups, kept in order, are the number with its signs and parentheses."""
+    group, mark = (",", r"\.") if decimal == "." else (".", ",")
+    sp = f"[{_SPACES}]*"
+    before = "|".join([f"[{_SIGNS}]", *_CODES])
+    after = "|".join([_YUAN, f"[{_SIGNS}]", *_CODES])
+    number = rf"[0-9][0-9{group}{_SPACES}]*(?:{mark}[0-9]*)?|{mark}[0-9]+"
+    units = "".join(chars for chars, _ in _UNITS)
+    return (rf"^{sp}(\()?{sp}([-+])?{sp}(?:{before})?{sp}(\()?{sp}([-+])?{sp}({number})?{sp}([{units}])?{sp}"
+            rf"(\))?{sp}(?:{after})?{sp}(\))?{sp}$")
 
 
 def _narrow(text: str) -> str:
@@ -230,13 +253,17 @@ def _number(text: str, typ: str, decimal: str = ".") -> str:
     decimal arithmetic: the digits shifted, then ``typ``'s rounding); and Excel's
     accounting zero, a lone dash with only currency signs and spaces around it (`` - ``, ``¥ -``),
     as 0: that format writes a dash for a cell holding 0 and nothing for an empty cell, which
-    stays missing. A percent (``12%``) is no amount; nor is anything else.
+    stays missing. Each part stands where :func:`_money_form` says, at most once: ``1.2元万``,
+    ``1元2`` or ``¥¥5`` is no amount (on 54f240f they were 12000, 12 and 5), nor a percent
+    (``12%``), nor anything else.
     A plain number (``1234.5``, ``-7``; with a decimal comma ``1.234,50``) is read by one cast,
     the cleaning only when that fails.
     """
-    narrow = _narrow(text)
+    # the parts of a cell of money kept (a cell of another form left as it is: no number), then the
+    # thousands separators and spaces inside the number dropped
+    parts = rf"regexp_replace({_narrow(text)}, '{_money_form(decimal)}', '\1\2\3\4\5\6\7\8')"
     if decimal == ",":
-        cleaned = (rf"replace(regexp_replace(regexp_replace({narrow}, '{_NOISE}|\.', '', 'g'), "
+        cleaned = (rf"replace(regexp_replace(regexp_replace({parts}, '[.{_SPACES}]', '', 'g'), "
                    rf"'^\((.+)\)$', '-\1'), ',', '.')")
         # 1.234,50 and 12,5: one cast, as a plain number; only digits and marks tried (a failed
         # cast costs: ¥1.234,50 read 1.6× slower when every cell was tried first)
@@ -244,7 +271,7 @@ def _number(text: str, typ: str, decimal: str = ".") -> str:
                  f"THEN TRY_CAST(replace(replace({text}, '.', ''), ',', '.') AS {typ}) END")
         return f"COALESCE({plain}, {_cleaned_number(cleaned, typ)})"
     # (12.00) is -12; () holds no number (with .* it became '-', the accounting zero)
-    cleaned = rf"regexp_replace(regexp_replace({narrow}, '{_NOISE}|,', '', 'g'), '^\((.+)\)$', '-\1')"
+    cleaned = rf"regexp_replace(regexp_replace({parts}, '[,{_SPACES}]', '', 'g'), '^\((.+)\)$', '-\1')"
     return f"COALESCE(TRY_CAST({text} AS {typ}), {_cleaned_number(cleaned, typ)})"
 
 
