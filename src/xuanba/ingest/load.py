@@ -326,15 +326,17 @@ _DOT_OR_THOUSANDS = r"[0-9]{1,3}\.[0-9]{3}"  # 1.234: 1.234 or 1234
 _COMMA_OR_THOUSANDS = r"[0-9]{1,3},[0-9]{3}"  # 1,234: 1234 or 1.234
 
 
-def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str | None = None) -> str:
-    """The decimal mark of a number column of ``_xb_raw``: ``"."`` or ``","``.
+def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str | None = None,
+                 table: str = "_xb_raw") -> str:
+    """The decimal mark of a number column of ``table`` (ingest's staged ``_xb_raw``; its rows
+    numbered by ``_row``): ``"."`` or ``","``.
 
     ``1.234,50``, ``12,5`` or ``1 234,50`` mean a decimal comma; ``1,234.50``, ``12.5`` a decimal
     point. A column holding both kinds, or only ``1.234`` beside ``1,234`` (each readable either
     way), is refused with the rows that make it ambiguous. ``forced`` (``--decimal``) decides.
     """
     q = quote(column)
-    if not _maybe_comma(con, [column])[0]:
+    if not _maybe_comma(con, [column], table)[0]:
         return forced or "."  # no comma, at most one dot: a decimal point (or forced)
     c = f"regexp_replace({_narrow(q)}, '[^0-9.,]', '', 'g')"  # １．２３４，５ as 1.234,5
 
@@ -348,7 +350,7 @@ def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str 
         f"count(*) FILTER (WHERE {comma}), list(_row ORDER BY _row) FILTER (WHERE {comma})[1:5], "
         f"list(_row ORDER BY _row) FILTER (WHERE regexp_full_match(c, '{_DOT_OR_THOUSANDS}'))[1:5], "
         f"list(_row ORDER BY _row) FILTER (WHERE regexp_full_match(c, '{_COMMA_OR_THOUSANDS}'))[1:5] "
-        f"FROM (SELECT _row, {c} AS c FROM _xb_raw WHERE {quote(column)} IS NOT NULL)"
+        f"FROM (SELECT _row, {c} AS c FROM {table} WHERE {quote(column)} IS NOT NULL)"
     ).fetchone()
     n_dot, dot_rows, n_comma, comma_rows, dot3, comma3 = row
     if forced is not None:
@@ -379,15 +381,15 @@ def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str 
     )
 
 
-def _maybe_comma(con: Any, columns: Sequence[str]) -> list[bool]:
-    """Per column of ``_xb_raw``, in one scan: whether any value holds a comma or two dots (only
+def _maybe_comma(con: Any, columns: Sequence[str], table: str = "_xb_raw") -> list[bool]:
+    """Per column of ``table``, in one scan: whether any value holds a comma or two dots (only
     then can its decimal mark be anything but a point), or a full-width comma or dot (told
     apart by :func:`decimal_mark`)."""
     if not columns:
         return []
     tests = ", ".join(f"bool_or(contains({q}, ',') OR {q} LIKE '%.%.%' OR contains({q}, '，') OR contains({q}, '．'))"
                       for q in map(quote, columns))
-    return [bool(x) for x in con.execute(f"SELECT {tests} FROM _xb_raw").fetchone()]
+    return [bool(x) for x in con.execute(f"SELECT {tests} FROM {table}").fetchone()]
 
 
 def _rows(rows: Sequence[int]) -> str:

@@ -168,7 +168,7 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
             fix=Phrase("err_source_none_usable_fix"),
         )
     check_first_transaction(rows["used"], good["_first"], cut)
-    typed = not raw.ts.type().is_string() and not raw.amount.type().is_string()
+    typed = not any(raw[c].type().is_string() for c in ("ts", "amount", "cost") if c in raw.columns)
     if typed and not rows["rejected"] and not good.get("_trimmed") and not emptied:
         # every row kept as it is: the queries after read the source as they did before the checks
         plain = raw.mutate(customer_id=as_text)
