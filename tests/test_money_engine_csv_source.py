@@ -192,3 +192,15 @@ def test_a_number_column_keeps_the_fast_path(tmp_path):
     assert table.schema()["amount"].is_floating() and table.schema()["cost"].is_floating()
     _write(path, ["5", "¥7.25", "-3"], ["1", "2", "3"])
     assert duckdb_source(path).get_name().endswith("_money")
+
+
+def test_a_quoted_amount_after_the_sniffers_sample_is_read(tmp_path):
+    """The first ``"¥1,234.50"`` (quoted: it holds the delimiter) on line 30,001, after DuckDB's
+    sample of 20,480 rows of unquoted ``¥12.50``: read (on 54f240f DuckDB took the file for one
+    without quotes and the source was refused at that line, as no CSV), as ingest reads it."""
+    n = 30_001
+    amounts = ["¥12.50"] * (n - 1) + ["¥1,234.50"]
+    path = tmp_path / "tx.csv"
+    _write(path, amounts)
+    got, rows = _by_engine(path)
+    assert rows["used"] == n and got[f"c{n - 1:03d}"][0] == 1234.5

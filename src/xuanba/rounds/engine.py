@@ -1199,12 +1199,14 @@ def _read_csv_source(con: Any, pattern: str) -> Any:
     from xuanba.ingest.money import money_text_sql
     from xuanba.ingest.read import quote
 
-    table = con.read_csv(pattern)
+    # quote='"' as ingest reads a CSV: told, DuckDB's sniffer reads a quoted "¥1,234.50" that comes
+    # after its sample (20,480 rows of smaller amounts, unquoted), where it stopped at that line
+    table = con.read_csv(pattern, quote='"')
     schema = table.schema()
     money = [c for c in ("amount", "cost") if c in schema]
     types = {c: "DOUBLE" for c in money if schema[c].is_integer()}
     if types:
-        table = con.read_csv(pattern, types=types)
+        table = con.read_csv(pattern, quote='"', types=types)
     text = [c for c in money if schema[c].is_string()]
     if not text:
         return table
