@@ -204,3 +204,55 @@ def test_a_quoted_amount_after_the_sniffers_sample_is_read(tmp_path):
     _write(path, amounts)
     got, rows = _by_engine(path)
     assert rows["used"] == n and got[f"c{n - 1:03d}"][0] == 1234.5
+
+
+def _chinese_export(path, tx) -> None:
+    """``tx`` (id, ts, amount) as a Chinese ERP exports it: amounts as ``¥1,234.50``, ``1.2345万元``
+    or full-width by turns, days as ISO text."""
+    amounts = [(f"¥{a:,.2f}", f"{a / 10_000:.6f}万元", f"{a:,.2f}".translate(_WIDE))[i % 3]
+               for i, a in enumerate(tx["amount"])]
+    tx.assign(amount=amounts, ts=tx["ts"].dt.strftime("%Y-%m-%d %H:%M:%S")).to_csv(path, index=False)
+
+
+def test_a_chinese_export_gives_the_engine_round_the_workspace_rounds_roster(tmp_path):
+    """One CSV of text money: ``xuanba ingest`` then a workspace round, and an engine round straight
+    on the file (refused on 54f240f): the same roster, hashes and figures."""
+    from tests.test_round_engine import BUSY_STANDARD, assert_same_round
+    from tests.test_round_engine_source import CUTOFF as ROUND_CUTOFF
+    from tests.test_round_engine_source import _plain
+    from xuanba.rounds import run_round
+    from xuanba.rounds.engine import run_round_on_engine
+
+    path = tmp_path / "销售.csv"
+    _chinese_export(path, _plain(120, seed=5))
+    ws = tmp_path / "ws.duckdb"
+    ingest(str(path), ws, tz="UTC")
+    want = run_round(ws, BUSY_STANDARD, ROUND_CUTOFF, store=False, check_model=False)
+    got = run_round_on_engine(duckdb_source(path), BUSY_STANDARD, ROUND_CUTOFF, roster_out=tmp_path / "out",
+                              check_model=False)
+    assert_same_round(got, want, tmp_path / "out")
+
+
+def test_the_command_line_names_the_file_row_and_value_in_both_languages(tmp_path):
+    from typer.testing import CliRunner
+
+    from tests.test_round_engine import BUSY_STANDARD
+    from tests.test_round_engine_source import CUTOFF as ROUND_CUTOFF
+    from tests.test_round_engine_source import _plain
+    from xuanba.cli import app
+
+    path = tmp_path / "tx.csv"
+    tx = _plain(40, seed=6)
+    _chinese_export(path, tx)
+    text = path.read_text("utf-8").splitlines()
+    cells = text[4].split(",")
+    text[4] = ",".join([*cells[:2], "1.2元万"])  # data row 4
+    path.write_text("\n".join(text) + "\n", "utf-8")
+    (tmp_path / "s.toml").write_text(BUSY_STANDARD, encoding="utf-8")
+    for lang, said in (("en", "is not a number"), ("zh", "不是数字")):
+        res = CliRunner().invoke(app, ["--lang", lang, "round", "--standard", str(tmp_path / "s.toml"), "--cutoff",
+                                       ROUND_CUTOFF, "--engine", "duckdb", "--source", str(path), "--no-store"])
+        assert res.exit_code == 2, (res.exit_code, res.output[-500:], repr(res.exception))
+        out = " ".join(res.output.split())
+        assert str(path) in out and "'1.2元万'" in out and said in out and "amount" in out, out
+        assert ("row 4" if lang == "en" else "第 4 行") in out, out
