@@ -10,10 +10,11 @@ with the decimal each cell was written from (an independent reading), not only w
 from __future__ import annotations
 
 import csv
+import re
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from xuanba import Workspace
@@ -94,6 +95,9 @@ def test_ingest_and_the_engine_read_a_text_money_csv_alike_and_as_written(tmp_pa
     (values below 1e8 with 4 places: one double each way)."""
     tmp_path = tmp_path_factory.mktemp("money")
     amounts = [" - " if i in dashes else _written(v, f) for i, (v, f) in enumerate(cells)]
+    # a column DuckDB types as numbers (see the xfail below: ``-`` beside plain numbers) is not this test's
+    assume(not dashes & set(range(len(cells))) or any(not re.fullmatch(r"-?[0-9.]+", a) for a in amounts
+                                                      if a != " - "))
     want = [Decimal(0) if i in dashes else v.normalize() for i, (v, _) in enumerate(cells)]
     cost_cells = [_written(v, f) for v, f in costs[: len(cells)]]
     path = tmp_path / "tx.csv"
@@ -120,6 +124,26 @@ def test_a_returns_cost_is_netted_alike(tmp_path):
     kept, _, _ = _by_ingest(path, tmp_path)
     got, _ = _by_engine(path)
     assert kept["c001"][1] == Decimal(-1) and got["c001"][1] == -1.0
+
+
+@pytest.mark.xfail(strict=True, raises=Exception, reason="found here, left (as on 54f240f): DuckDB reads ' - ' as the "
+                   "integer 0, so a column of whole numbers and accounting dashes is typed BIGINT, read as DOUBLE "
+                   "(a later 1.5 was 2) and the scan fails on the dash with DuckDB's ConversionException")
+def test_whole_numbers_beside_accounting_dashes_are_read(tmp_path):
+    path = tmp_path / "tx.csv"
+    _write(path, ["5", " - ", "7"])
+    got, _ = _by_engine(path)
+    assert got["c001"][0] == 0.0
+
+
+@pytest.mark.xfail(strict=True, raises=Exception, reason="found here, left (as on 54f240f): text money only after "
+                   "DuckDB's 20,480-row sample: the column typed DOUBLE, the scan fails on the text with DuckDB's "
+                   "ConversionException (no file, row or fix said as xuanba's errors say them)")
+def test_text_money_after_the_sniffers_sample_is_read(tmp_path):
+    path = tmp_path / "tx.csv"
+    _write(path, ["12.5"] * 25_000 + ["¥13"])
+    got, _ = _by_engine(path)
+    assert got["c25000"][0] == 13.0
 
 
 def test_a_decimal_comma_column_is_read_alike(tmp_path):
