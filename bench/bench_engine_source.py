@@ -85,7 +85,7 @@ def _run(parquet: Path, src: Path | None) -> dict:
         [sys.executable, __file__, "--child", str(parquet)], capture_output=True, text=True, env=env
     )
     if out.returncode:
-        if "SourceError" in out.stderr or "is not a number" in out.stderr:
+        if "SourceError" in out.stderr or "is not a number" in out.stderr or "CSV Error" in out.stderr:
             return {"refused": True}
         sys.exit(
             f"the round ended with {out.returncode} ({src or 'this tree'}): {out.stderr[-2000:]}"
