@@ -9,6 +9,14 @@ child) of ``run_round_on_engine`` and their ratios, and checks both rounds give 
 
     python bench/bench_engine_source.py --customers 1e5 --against main --repeat 3
     flock /tmp/xuanba-heavy.lock python bench/bench_engine_source.py --customers 1e6 --against main
+
+``--forms`` also runs the same transactions as a ``.csv`` source: ``csv`` (amount and cost as
+numbers: DuckDB's typed fast path) and ``csv-yen`` (every amount written ``¥1,234.50`` and every
+cost ``1.2345万元``: read by ingest's SQL, what a text money column costs). A tree that refuses a
+form (``csv-yen`` before money23) is said so.
+
+    flock /tmp/xuanba-heavy.lock python bench/bench_engine_source.py --customers 1e6 --against 54f240f \
+        --forms csv csv-yen --repeat 3
 """
 
 from __future__ import annotations
@@ -53,6 +61,22 @@ def _child(parquet: str) -> None:
     )
 
 
+def _source(parquet: Path, form: str) -> Path:
+    """The transactions of ``parquet`` in the ``form`` of source, written once into bench/out."""
+    if form == "parquet":
+        return parquet
+    out = parquet.with_name(f"{parquet.stem}_{form}.csv")
+    if not out.exists():
+        import duckdb
+
+        con = duckdb.connect()
+        money = (" REPLACE ('¥' || format('{:,.2f}', amount) AS amount, "
+                 "format('{:.6f}', cost / 10000) || '万元' AS cost)" if form == "csv-yen" else "")
+        con.execute(f"COPY (SELECT *{money} FROM read_parquet(?)) TO '{out}' (HEADER)", [str(parquet)])
+        con.close()
+    return out
+
+
 def _run(parquet: Path, src: Path | None) -> dict:
     env = dict(os.environ)
     if src is not None:
@@ -61,6 +85,8 @@ def _run(parquet: Path, src: Path | None) -> dict:
         [sys.executable, __file__, "--child", str(parquet)], capture_output=True, text=True, env=env
     )
     if out.returncode:
+        if "SourceError" in out.stderr or "is not a number" in out.stderr or "CSV Error" in out.stderr:
+            return {"refused": True}
         sys.exit(
             f"the round ended with {out.returncode} ({src or 'this tree'}): {out.stderr[-2000:]}"
         )
@@ -74,6 +100,8 @@ def main() -> None:
     ap.add_argument("--customers", type=float, default=1e5)
     ap.add_argument("--against", default="main", help="the commit to compare with")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--forms", nargs="+", default=["parquet"], choices=["parquet", "csv", "csv-yen"],
+                    help="the sources to run (default parquet)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -81,27 +109,33 @@ def main() -> None:
         return
     parquet = bgnbd_data(int(args.customers))
     old = _source_of(args.against)
-    runs: dict[str, list[dict]] = {"this tree": [], args.against: []}
+    trees = {"this tree": None, args.against: old}
+    runs: dict[tuple[str, str], list[dict]] = {(f, k): [] for f in args.forms for k in trees}
+    sources = {f: _source(parquet, f) for f in args.forms}
     for _ in range(args.repeat):
-        runs["this tree"].append(_run(parquet, None))
-        runs[args.against].append(_run(parquet, old))
-        print({k: v[-1] for k, v in runs.items()}, file=sys.stderr, flush=True)
-    med = {
-        k: {m: statistics.median(r[m] for r in v) for m in ("wall_s", "cpu_s")}
-        for k, v in runs.items()
-    }
-    shas = {r["roster_sha256"] for v in runs.values() for r in v}
-    new, ref = med["this tree"], med[args.against]
+        for form in args.forms:  # alternately: the load falls on every tree and form alike
+            for tree, src in trees.items():
+                runs[form, tree].append(_run(sources[form], src))
+                print(form, tree, runs[form, tree][-1], file=sys.stderr, flush=True)
     print(
         f"\n{int(args.customers):,} customers, DuckDB engine round, cutoff {CUTOFF}, "
         f"median of {args.repeat}, alternating; load {os.getloadavg()[0]:.2f}\n"
     )
-    print("| tree | wall (s) | CPU (s) |")
-    print("| --- | ---: | ---: |")
-    for k, v in med.items():
-        print(f"| {k} | {v['wall_s']:.2f} | {v['cpu_s']:.2f} |")
-    print(f"| ratio | {new['wall_s'] / ref['wall_s']:.3f} | {new['cpu_s'] / ref['cpu_s']:.3f} |")
-    print(f"\nroster sha256 the same in every run: {len(shas) == 1} ({', '.join(sorted(shas))})")
+    print("| source | tree | wall (s) | CPU (s) | CPU / this tree's first source |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    base = None
+    shas: dict[str, set] = {}
+    for (form, tree), got in runs.items():
+        if any(r.get("refused") for r in got):
+            print(f"| {form} | {tree} | refused | refused | |")
+            continue
+        med = {m: statistics.median(r[m] for r in got) for m in ("wall_s", "cpu_s")}
+        base = base or med["cpu_s"]
+        shas.setdefault(form, set()).update(r["roster_sha256"] for r in got)
+        print(f"| {form} | {tree} | {med['wall_s']:.2f} | {med['cpu_s']:.2f} | {med['cpu_s'] / base:.3f} |")
+    every = set().union(*shas.values()) if shas else set()
+    print(f"\nroster sha256 the same in every run of every source and tree: {len(every) == 1} "
+          f"({', '.join(sorted(every))})")
 
 
 if __name__ == "__main__":

@@ -48,11 +48,22 @@ CELLS = {
     "0.00015万": Decimal("1.5"),
     "9999.999999999999亿": Decimal("999999999999.9999"),  # 12 places: the digits exact before the multiply
     "12.5": Decimal("12.5"),  # plain, as before
+    # a currency sign or code before, 元 or a code after the unit, parentheses around (Excel: ¥(5))
+    "￥1.2万元": Decimal("12000"),
+    "(¥5)": Decimal("-5"),
+    "¥(5)": Decimal("-5"),
+    "-¥5": Decimal("-5"),
+    "¥-5": Decimal("-5"),
+    "(5)元": Decimal("-5"),
+    "RMB 1,234.50": Decimal("1234.5"),
+    "1,234.50 CNY": Decimal("1234.5"),
 }
 
 #: Cells no reader takes for money: a rate, dashes that are no accounting zero, a trailing minus,
-#: a unit alone or doubled, beyond what ingest stores.
-REFUSED = ["12%", "１２％", "—", "--", "5-", "-(5)", "万", "1亿万", "1.2千", "1000000亿", "1.2 万 3"]
+#: a unit alone or doubled, beyond what ingest stores; a unit, 元 or a currency sign inside the
+#: number, before it or twice (on 54f240f ``1.2元万`` was 12000, ``1元2`` 12 and ``¥¥5`` 5).
+REFUSED = ["12%", "１２％", "—", "--", "5-", "-(5)", "万", "1亿万", "1.2千", "1000000亿", "1.2 万 3",
+           "1.2元万", "万1.2", "1.2万万", "1.2万亿", "¥¥5", "5元元", "1元2", "1¥2", "元5", "(5", "()"]
 
 
 def _ingested(tmp_path, cells: list[str], encoding: str = "utf-8"):

@@ -75,12 +75,11 @@ def test_ingest_and_the_engine_keep_the_same_rows_of_a_parquet_of_money_edges(tm
     _same_rows(got, want)
 
 
-@pytest.mark.parametrize("cost", ["1,234.50", "¥12", "(3.00)", "abc"])
+@pytest.mark.parametrize("cost", ["abc", "12%", "1.2元万"])
 def test_a_text_cost_the_engine_cannot_read_is_said_not_silently_emptied(tmp_path, cost):
-    """A CSV whose costs are text (one written ``1,234.50`` as a spreadsheet exports it): ingest
-    reads ``1,234.50``, ``¥12`` and ``(3.00)`` as numbers, so an engine round that cannot must say
-    so, with the column, the value and the fix, as it does for an amount; it left the cost empty
-    and said it was no number ingest stores (the margin then differs from the workspace round's)."""
+    """A CSV whose costs are text, one of them no number by ingest's rules: an engine round says
+    so, with the column, the value and the fix, as it does for an amount (ingest leaves such a cost
+    empty and counts it); it never leaves it empty silently."""
     tx = _plain(60, seed=2)
     tx["cost"] = (tx["amount"] * 0.4).round(2).map(lambda v: f"{v:.2f}")
     tx.loc[3, "cost"] = cost
@@ -88,7 +87,25 @@ def test_a_text_cost_the_engine_cannot_read_is_said_not_silently_emptied(tmp_pat
     with pytest.raises(InputError) as err:
         run_round_on_engine(duckdb_source(tmp_path / "tx.csv"), BUSY_STANDARD, CUTOFF, check_model=False)
     assert err.value.column == "cost" and repr(cost) in str(err.value) and err.value.count == 1
-    assert "xuanba ingest" in str(err.value)
+    assert err.value.row == 4 and "xuanba ingest" in str(err.value)
+
+
+@pytest.mark.parametrize(("cost", "value"), [("1,234.50", 1234.5), ("¥12", 12.0), ("(3.00)", -3.0),
+                                             ("1.2万元", 12000.0)])
+def test_a_text_cost_ingest_reads_is_read_by_the_engine_as_ingest_stores_it(tmp_path, cost, value):
+    """A CSV's costs written as a spreadsheet exports them (``1,234.50``, ``¥12``, ``(3.00)``,
+    ``1.2万元``): refused by the engine on 54f240f, now read by ingest's own SQL, row for row the
+    costs ingest stores."""
+    tx = _plain(60, seed=2)
+    tx["cost"] = (tx["amount"] * 0.4).round(2).map(lambda v: f"{v:.2f}")
+    others = int((tx["cost"].drop(index=3).astype(float) == value).sum())
+    tx.loc[3, "cost"] = cost
+    tx.to_csv(tmp_path / "tx.csv", index=False)
+    want, reasons, emptied = _kept_by_ingest(tmp_path / "tx.csv", tmp_path / "ws.duckdb")
+    got, got_reasons, got_emptied = _kept_by_engine(tmp_path / "tx.csv")
+    assert (got_reasons, got_emptied) == (reasons, emptied) == ({}, {})
+    assert int((want.cost == value).sum()) == others + 1
+    _same_rows(got, want)
 
 
 def test_text_costs_no_workspace_stores_are_emptied_as_ingest_empties_them(tmp_path):

@@ -1589,18 +1589,22 @@ TEXT: dict[str, tuple[str, str]] = {
                                    "`xuanba ingest` 载入该文件：它能识别更多格式，并把无法识别的行放入拒收表。"),
     "err_source_unread_cost": ("the source's costs are text, and {value} (customer {customer}) is not a number",
                                "数据源的成本是文本，其中 {value}（客户 {customer}）不是数字"),
-    "err_source_unread_cost_fix": ("Write the costs as plain numbers (1234.5) or as a number column, or load the "
-                                   "file with `xuanba ingest`, which reads ¥1,234.50 and decimal commas and leaves "
-                                   "an unreadable cost empty.",
-                                   "请把成本写成普通数字（1234.5）或数值列，或用 `xuanba ingest` 载入该文件："
-                                   "它能识别 ¥1,234.50 和小数逗号，并把无法识别的成本留空。"),
+    "err_source_unread_cost_fix": ("Write the costs as numbers: plain (1234.5) or a number column (a .csv source "
+                                   "on DuckDB also reads them as ingest does: ¥1,234.50, 1.2万, (12.00), decimal "
+                                   "commas); or load the file with `xuanba ingest`, which leaves an unreadable cost "
+                                   "empty.",
+                                   "请把成本写成数字：普通数字（1234.5）或数值列（DuckDB 上的 .csv 数据源也按 ingest "
+                                   "的规则识别 ¥1,234.50、1.2万、(12.00) 和小数逗号）；或用 `xuanba ingest` 载入该文件："
+                                   "它把无法识别的成本留空。"),
     "err_source_unread_amount": ("the source's amounts are text, and {value} (customer {customer}) is not a number",
                                  "数据源的金额是文本，其中 {value}（客户 {customer}）不是数字"),
-    "err_source_unread_amount_fix": ("Write the amounts as plain numbers (1234.5) or as a number column, or load "
-                                     "the file with `xuanba ingest`, which reads ¥1,234.50 and decimal commas and "
-                                     "sets unreadable rows aside in the rejects table.",
-                                     "请把金额写成普通数字（1234.5）或数值列，或用 `xuanba ingest` 载入该文件："
-                                     "它能识别 ¥1,234.50 和小数逗号，并把无法识别的行放入拒收表。"),
+    "err_source_unread_amount_fix": ("Write the amounts as numbers: plain (1234.5) or a number column (a .csv "
+                                     "source on DuckDB also reads them as ingest does: ¥1,234.50, 1.2万, (12.00), "
+                                     "decimal commas); or load the file with `xuanba ingest`, which sets unreadable "
+                                     "rows aside in the rejects table.",
+                                     "请把金额写成数字：普通数字（1234.5）或数值列（DuckDB 上的 .csv 数据源也按 ingest "
+                                     "的规则识别 ¥1,234.50、1.2万、(12.00) 和小数逗号）；或用 `xuanba ingest` 载入该文件："
+                                     "它把无法识别的行放入拒收表。"),
     "err_source_none_usable": ("none of the source's {n} rows is a usable transaction ({reasons})",
                                "数据源的 {n} 行中没有可用的交易（{reasons}）"),
     "err_source_none_usable_fix": ("Correct the source, or load it with `xuanba ingest` to see each row set aside "

@@ -22,6 +22,8 @@ Example
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -98,3 +100,42 @@ def _read_text(cells: np.ndarray, *, file: str | None, column: str | None) -> tu
     finally:
         con.close()
     return got["n"].to_numpy(zero_copy_only=False).astype(float), got["bad"].to_numpy(zero_copy_only=False)
+
+
+_views = itertools.count(1)
+
+
+def money_text_sql(con: Any, relation: str, columns: Sequence[str], *, file: str | None = None) -> str:
+    """SQL selecting ``relation`` (a table or view on the DuckDB connection ``con``) with each text
+    column of ``columns`` read as ingest reads an amount (:func:`xuanba.ingest.load._number`, the
+    column's decimal mark decided as ingest decides it): a cell that is money becomes that number
+    written plainly (``¥1,234.50`` -> ``1234.5000``, ``1.2万`` -> ``12000.0000``: ingest's
+    ``DECIMAL(18,4)`` as text), any other cell stays as it is written (``12%``, ``1.2元万``), for
+    the caller to refuse naming it. What an engine round's CSV source reads (one reader: no second
+    copy of the rules).
+
+    Raises
+    ------
+    InputError
+        A column's decimal mark cannot be decided (ingest's own error: ``file``, column, rows).
+
+    Example
+    -------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('¥1,234.5'), ('1.2万'), ('12%')) v(amount)")
+    >>> [r[0] for r in con.execute(money_text_sql(con, "t", ["amount"])).fetchall()]
+    ['1234.5000', '12000.0000', '12%']
+    """
+    from xuanba.ingest.load import _number, _text, decimal_mark
+    from xuanba.ingest.read import quote
+
+    rows = f"_xb_money_rows_{next(_views)}"  # the rows numbered, as ingest's staged table numbers them
+    con.execute(f"CREATE TEMP VIEW {rows} AS SELECT *, row_number() OVER () AS _row FROM {relation}")
+    try:
+        marks = {c: decimal_mark(con, c, None, file=file, table=rows) for c in columns}
+    finally:
+        con.execute(f"DROP VIEW IF EXISTS {rows}")
+    read = ", ".join(f"COALESCE(CAST({_number(_text(c), 'DECIMAL(18,4)', marks[c])} AS VARCHAR), {quote(c)}) "
+                     f"AS {quote(c)}" for c in columns)
+    return f"SELECT * REPLACE ({read}) FROM {relation}"

@@ -15,8 +15,10 @@ same Ibis expressions) in the engine, without collecting rows:
   infinite or NaN, so no headline figure reads one;
 - text that is meant to be a date, an amount or a used row's cost and cannot be read as one
   (``"abc"``, ``"2025-13-45"``) is an :class:`SourceError` naming the column, a row and the value: ingest
-  reads more formats than the engine (decimal commas, ``¥1,234.50``, ``2025年6月30日``), so such
-  a row is not silently dropped on a guess.
+  reads more date formats than the engine (``2025年6月30日``), and money text beyond a plain
+  number only a ``.csv`` source on DuckDB reads as ingest does (``¥1,234.50``, ``1.2万``, decimal
+  commas: :func:`xuanba.rounds.engine.duckdb_source`, which leaves a cell that is no money by
+  ingest's rules as written), so such a row is not silently dropped on a guess.
 
 The counts come from the query that already read the source once to find its first date (one
 aggregate, grouped by reason); the rows used are a filter the facts' query carries.
@@ -168,7 +170,7 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
             fix=Phrase("err_source_none_usable_fix"),
         )
     check_first_transaction(rows["used"], good["_first"], cut)
-    typed = not raw.ts.type().is_string() and not raw.amount.type().is_string()
+    typed = not any(raw[c].type().is_string() for c in ("ts", "amount", "cost") if c in raw.columns)
     if typed and not rows["rejected"] and not good.get("_trimmed") and not emptied:
         # every row kept as it is: the queries after read the source as they did before the checks
         plain = raw.mutate(customer_id=as_text)

@@ -1,0 +1,282 @@
+"""One money reading for a CSV, whether it goes through ``xuanba ingest`` or straight to an engine
+round as ``--source`` (DuckDB): the same amounts and costs, row for row, and each form one of
+them refuses refused by the other, on the same row, for the same reason.
+
+On 54f240f the engine refused every text amount ingest reads (``¥1,234``, ``1.2万``, ``1.234,50``,
+``１２３``, `` - ``), and ingest read ``1.2元万`` as 12000. The values generated here are compared
+with the decimal each cell was written from (an independent reading), not only with each other.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from xuanba import Workspace
+from xuanba.errors import InputError
+from xuanba.ingest import ingest
+from xuanba.rounds.engine import duckdb_source
+from xuanba.rounds.source_check import SourceError, checked_transactions
+
+CUTOFF = "2025-12-31"
+_WIDE = str.maketrans("0123456789.,-()", "０１２３４５６７８９．，－（）")
+
+
+def _write(path, amounts, costs=None) -> None:
+    """A CSV of one row per cell: customer ``c<i>``, a day, the amount (and cost) as written."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["customer_id", "ts", "amount", *(["cost"] if costs is not None else [])])
+        for i, a in enumerate(amounts):
+            out.writerow([f"c{i:03d}", f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}", a,
+                          *([costs[i]] if costs is not None else [])])
+
+
+def _by_ingest(path, tmp_path):
+    with Workspace(tmp_path / "ws.duckdb") as ws:
+        report = ingest(str(path), ws, tz="UTC")
+        kept = {c: (a, k) for c, a, k in ws.con.execute(
+            "SELECT customer_id, amount, cost FROM transactions").fetchall()}
+        rejects = ws.con.execute('SELECT source_row, "column", value, reason FROM rejects ORDER BY 1').fetchall()
+    return kept, report, rejects
+
+
+def _by_engine(path):
+    table, rows = checked_transactions(duckdb_source(str(path)), CUTOFF)
+    cols = ["customer_id", "amount", *(["cost"] if "cost" in table.columns else [])]
+    got = table.select(*cols).to_pyarrow().to_pylist()
+    return {r["customer_id"]: (r["amount"], r.get("cost")) for r in got}, rows
+
+
+def _written(value: Decimal, form: str) -> str:
+    """``value`` (4 places at most) as a Chinese or European export writes it."""
+    plain = f"{abs(value):,f}"
+    sign = "-" if value < 0 else ""
+    if form == "plain":
+        return f"{value:f}"
+    if form == "yen":
+        return f"{sign}¥{plain}"
+    if form == "yen_after_sign":
+        return f"¥{sign}{plain}"
+    if form == "yuan":
+        return f"{sign}{plain}元"
+    if form == "parentheses":
+        return f"({plain})" if value < 0 else plain
+    if form == "accounting":  # Excel's accounting format: the sign, then the number in parentheses
+        return f"¥({plain})" if value < 0 else f"¥{plain}"
+    if form == "wide":
+        return f"{sign}{plain}".translate(_WIDE)
+    if form == "wan":
+        return f"{sign}{abs(value) / 10_000:f}万元"
+    if form == "yi":
+        return f"{sign}{abs(value) / 100_000_000:f}亿"
+    if form == "code":
+        return f"RMB {sign}{plain}"
+    raise AssertionError(form)
+
+
+FORMS = ["plain", "yen", "yen_after_sign", "yuan", "parentheses", "accounting", "wide", "wan", "yi", "code"]
+_money = st.decimals(min_value=Decimal("-99999999.9999"), max_value=Decimal("99999999.9999"), places=4,
+                     allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.tuples(_money, st.sampled_from(FORMS)), min_size=1, max_size=12),
+       costs=st.lists(st.tuples(_money, st.sampled_from(FORMS)), min_size=12, max_size=12),
+       dashes=st.sets(st.integers(0, 11), max_size=2))
+def test_ingest_and_the_engine_read_a_text_money_csv_alike_and_as_written(tmp_path_factory, cells, costs, dashes):
+    """Amounts and costs in the forms an export writes (a column of mixed forms, Excel's `` - ``
+    for 0): both paths keep every row, with the decimal each cell was written from, exactly
+    (values below 1e8 with 4 places: one double each way)."""
+    tmp_path = tmp_path_factory.mktemp("money")
+    amounts = [" - " if i in dashes else _written(v, f) for i, (v, f) in enumerate(cells)]
+    # a column DuckDB types as numbers (see the xfail below: ``-`` beside plain numbers) is not this test's
+    assume(not dashes & set(range(len(cells))) or any(not re.fullmatch(r"-?[0-9.]+", a) for a in amounts
+                                                      if a != " - "))
+    want = [Decimal(0) if i in dashes else v.normalize() for i, (v, _) in enumerate(cells)]
+    cost_cells = [_written(v, f) for v, f in costs[: len(cells)]]
+    path = tmp_path / "tx.csv"
+    _write(path, amounts, cost_cells)
+    kept, report, rejects = _by_ingest(path, tmp_path)
+    got, rows = _by_engine(path)
+    assert rejects == [] and rows["rejected"] == 0 and len(got) == len(cells)
+    ids = [f"c{i:03d}" for i in range(len(cells))]
+    assert [kept[c][0] for c in ids] == want
+    # a return's cost is netted as its amount is (ingest's rule for a negative amount)
+    assert [kept[c][1] for c in ids] == [-abs(k) if a < 0 else k for a, (k, _) in zip(want, costs, strict=False)]
+    assert [got[c][0] for c in ids] == [float(kept[c][0]) for c in ids]
+    # the costs of sales (a return's cost is not netted by the engine: see the xfail below)
+    assert [got[c][1] for c in ids if kept[c][0] >= 0] == [float(kept[c][1]) for c in ids if kept[c][0] >= 0]
+    assert report.sources[0].dashes_read_as_zero == ({"amount": len(dashes & set(range(len(cells))))}
+                                                     if dashes & set(range(len(cells))) else {})
+
+
+@pytest.mark.xfail(strict=True, reason="found here, left: an engine round does not net a return's cost as ingest "
+                   "does (ingest stores -abs(cost) beside a negative amount), for number columns as for text")
+def test_a_returns_cost_is_netted_alike(tmp_path):
+    path = tmp_path / "tx.csv"
+    _write(path, ["5", "-2"], ["1", "1"])
+    kept, _, _ = _by_ingest(path, tmp_path)
+    got, _ = _by_engine(path)
+    assert kept["c001"][1] == Decimal(-1) and got["c001"][1] == -1.0
+
+
+@pytest.mark.xfail(strict=True, raises=Exception, reason="found here, left (as on 54f240f): DuckDB reads ' - ' as the "
+                   "integer 0, so a column of whole numbers and accounting dashes is typed BIGINT, read as DOUBLE "
+                   "(a later 1.5 was 2) and the scan fails on the dash with DuckDB's ConversionException")
+def test_whole_numbers_beside_accounting_dashes_are_read(tmp_path):
+    path = tmp_path / "tx.csv"
+    _write(path, ["5", " - ", "7"])
+    got, _ = _by_engine(path)
+    assert got["c001"][0] == 0.0
+
+
+@pytest.mark.xfail(strict=True, raises=Exception, reason="found here, left (as on 54f240f): text money only after "
+                   "DuckDB's 20,480-row sample: the column typed DOUBLE, the scan fails on the text with DuckDB's "
+                   "ConversionException (no file, row or fix said as xuanba's errors say them)")
+def test_text_money_after_the_sniffers_sample_is_read(tmp_path):
+    path = tmp_path / "tx.csv"
+    _write(path, ["12.5"] * 25_000 + ["¥13"])
+    got, _ = _by_engine(path)
+    assert got["c25000"][0] == 13.0
+
+
+def test_a_decimal_comma_column_is_read_alike(tmp_path):
+    """``1.234,50`` and ``12,5`` (the column's mark decided as ingest decides it, from the whole
+    column), with and without a currency sign."""
+    cells = ["1.234,50", "€ 12,5", "1 234,50 €", "-7", "(3,25)", "0,0001"]
+    path = tmp_path / "tx.csv"
+    _write(path, cells)
+    kept, _, rejects = _by_ingest(path, tmp_path)
+    got, _ = _by_engine(path)
+    want = [Decimal("1234.5"), Decimal("12.5"), Decimal("1234.5"), Decimal("-7"), Decimal("-3.25"), Decimal("0.0001")]
+    assert rejects == [] and [kept[f"c{i:03d}"][0] for i in range(len(cells))] == want
+    assert [got[f"c{i:03d}"][0] for i in range(len(cells))] == [float(v) for v in want]
+
+
+def test_a_column_whose_decimal_mark_cannot_be_told_is_refused_alike(tmp_path):
+    """``1.234`` beside ``1,234``: ingest's own error on both paths, naming the file, column and row."""
+    path = tmp_path / "tx.csv"
+    _write(path, ["¥1.234", "¥1,234", "5"])
+    with pytest.raises(InputError) as by_ingest, Workspace(":memory:") as ws:
+        ingest(str(path), ws, tz="UTC")
+    with pytest.raises(InputError) as by_engine:
+        duckdb_source(path)
+    for err in (by_ingest.value, by_engine.value):
+        assert (err.column, err.row) == ("amount", 1) and err.phrase.key == "err_decimal_ambiguous"
+        assert "tx.csv" in str(err.file)
+    assert "小数点无法判断" in by_engine.value.render("zh")
+
+
+#: Cells no number by the one reader's rules: ingest sets the row aside (*non-numeric amount*), an
+#: engine round refuses the source naming the same row, column and value.
+HOSTILE = ["12%", "()", "1.2元万", "万1.2", "1.2万万", "1.2万亿", "¥¥5", "5元元", "1元2", "1¥2", "abc",
+           "5-", "--", "—", "1,2.3.4", "¥", "(5", "1.2千"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_hostile_amount_is_refused_on_both_paths_naming_the_same_row(tmp_path, value):
+    path = tmp_path / "tx.csv"
+    _write(path, ["¥5", "1.2万", value, "7"])
+    kept, report, rejects = _by_ingest(path, tmp_path)
+    assert len(kept) == 3 and rejects == [(3, "amount", value, "non-numeric amount")]
+    with pytest.raises(SourceError) as err:
+        _by_engine(path)
+    e = err.value
+    assert (e.row, e.column, e.count) == (3, "amount", 1) and repr(value) in e.message
+    assert "'c002'" in e.message and "不是数字" in e.render("zh") and "第 3 行" in e.render("zh")
+
+
+@pytest.mark.parametrize("value", ["inf", "NaN", "1e20", "100000000000000"])
+def test_a_number_no_workspace_stores_is_rejected_alike_in_a_text_column(tmp_path, value):
+    """Text that is a number but no money (beyond ``DECIMAL(18,4)``): a row set aside by both,
+    counted under the same reason, the others kept (the column is text: ``¥5`` beside it)."""
+    path = tmp_path / "tx.csv"
+    _write(path, ["¥5", value, "7"])
+    kept, report, _ = _by_ingest(path, tmp_path)
+    got, rows = _by_engine(path)
+    assert report.rejected_by_reason == rows["rejected_by_reason"] == {"non-numeric amount": 1}
+    assert {c: float(a) for c, (a, _) in kept.items()} == {c: a for c, (a, _) in got.items()} == {"c000": 5.0,
+                                                                                                   "c002": 7.0}
+
+
+def test_a_number_column_keeps_the_fast_path(tmp_path):
+    """A CSV whose money DuckDB reads as numbers is read as before: the read_csv view itself, its
+    amounts doubles, no text SQL in between (reading every column as text cost a 100 k round
+    +34 % CPU)."""
+    path = tmp_path / "tx.csv"
+    _write(path, ["5", "7.25", "-3"], ["1", "2", "3"])
+    table = duckdb_source(path)
+    assert not table.get_name().endswith("_money")
+    assert table.schema()["amount"].is_floating() and table.schema()["cost"].is_floating()
+    _write(path, ["5", "¥7.25", "-3"], ["1", "2", "3"])
+    assert duckdb_source(path).get_name().endswith("_money")
+
+
+def test_a_quoted_amount_after_the_sniffers_sample_is_read(tmp_path):
+    """The first ``"¥1,234.50"`` (quoted: it holds the delimiter) on line 30,001, after DuckDB's
+    sample of 20,480 rows of unquoted ``¥12.50``: read (on 54f240f DuckDB took the file for one
+    without quotes and the source was refused at that line, as no CSV), as ingest reads it."""
+    n = 30_001
+    amounts = ["¥12.50"] * (n - 1) + ["¥1,234.50"]
+    path = tmp_path / "tx.csv"
+    _write(path, amounts)
+    got, rows = _by_engine(path)
+    assert rows["used"] == n and got[f"c{n - 1:03d}"][0] == 1234.5
+
+
+def _chinese_export(path, tx) -> None:
+    """``tx`` (id, ts, amount) as a Chinese ERP exports it: amounts as ``¥1,234.50``, ``1.2345万元``
+    or full-width by turns, days as ISO text."""
+    amounts = [(f"¥{a:,.2f}", f"{a / 10_000:.6f}万元", f"{a:,.2f}".translate(_WIDE))[i % 3]
+               for i, a in enumerate(tx["amount"])]
+    tx.assign(amount=amounts, ts=tx["ts"].dt.strftime("%Y-%m-%d %H:%M:%S")).to_csv(path, index=False)
+
+
+def test_a_chinese_export_gives_the_engine_round_the_workspace_rounds_roster(tmp_path):
+    """One CSV of text money: ``xuanba ingest`` then a workspace round, and an engine round straight
+    on the file (refused on 54f240f): the same roster, hashes and figures."""
+    from tests.test_round_engine import BUSY_STANDARD, assert_same_round
+    from tests.test_round_engine_source import CUTOFF as ROUND_CUTOFF
+    from tests.test_round_engine_source import _plain
+    from xuanba.rounds import run_round
+    from xuanba.rounds.engine import run_round_on_engine
+
+    path = tmp_path / "销售.csv"
+    _chinese_export(path, _plain(120, seed=5))
+    ws = tmp_path / "ws.duckdb"
+    ingest(str(path), ws, tz="UTC")
+    want = run_round(ws, BUSY_STANDARD, ROUND_CUTOFF, store=False, check_model=False)
+    got = run_round_on_engine(duckdb_source(path), BUSY_STANDARD, ROUND_CUTOFF, roster_out=tmp_path / "out",
+                              check_model=False)
+    assert_same_round(got, want, tmp_path / "out")
+
+
+def test_the_command_line_names_the_file_row_and_value_in_both_languages(tmp_path):
+    from typer.testing import CliRunner
+
+    from tests.test_round_engine import BUSY_STANDARD
+    from tests.test_round_engine_source import CUTOFF as ROUND_CUTOFF
+    from tests.test_round_engine_source import _plain
+    from xuanba.cli import app
+
+    path = tmp_path / "tx.csv"
+    tx = _plain(40, seed=6)
+    _chinese_export(path, tx)
+    text = path.read_text("utf-8").splitlines()
+    cells = text[4].split(",")
+    text[4] = ",".join([*cells[:2], "1.2元万"])  # data row 4
+    path.write_text("\n".join(text) + "\n", "utf-8")
+    (tmp_path / "s.toml").write_text(BUSY_STANDARD, encoding="utf-8")
+    for lang, said in (("en", "is not a number"), ("zh", "不是数字")):
+        res = CliRunner().invoke(app, ["--lang", lang, "round", "--standard", str(tmp_path / "s.toml"), "--cutoff",
+                                       ROUND_CUTOFF, "--engine", "duckdb", "--source", str(path), "--no-store"])
+        assert res.exit_code == 2, (res.exit_code, res.output[-500:], repr(res.exception))
+        out = " ".join(res.output.split())
+        assert str(path) in out and "'1.2元万'" in out and said in out and "amount" in out, out
+        assert ("row 4" if lang == "en" else "第 4 行") in out, out
