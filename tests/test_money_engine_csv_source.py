@@ -126,24 +126,39 @@ def test_a_returns_cost_is_netted_alike(tmp_path):
     assert kept["c001"][1] == Decimal(-1) and got["c001"][1] == -1.0
 
 
-@pytest.mark.xfail(strict=True, raises=Exception, reason="found here, left (as on 54f240f): DuckDB reads ' - ' as the "
-                   "integer 0, so a column of whole numbers and accounting dashes is typed BIGINT, read as DOUBLE "
-                   "(a later 1.5 was 2) and the scan fails on the dash with DuckDB's ConversionException")
 def test_whole_numbers_beside_accounting_dashes_are_read(tmp_path):
+    """DuckDB types ``5, - ,7`` BIGINT on its sample; read as DOUBLE the dash failed (a raw
+    ConversionException on 54f240f and 3a8f4d7): the column is read again as text, as ingest reads it."""
     path = tmp_path / "tx.csv"
-    _write(path, ["5", " - ", "7"])
-    got, _ = _by_engine(path)
-    assert got["c001"][0] == 0.0
+    _write(path, ["5", " - ", "7"], ["1", "2", " - "])
+    kept, _, rejects = _by_ingest(path, tmp_path)
+    got, rows = _by_engine(path)
+    assert rejects == [] and rows["rejected"] == 0
+    assert got == {c: (float(a), float(k)) for c, (a, k) in kept.items()}
+    assert got["c001"] == (0.0, 2.0) and got["c002"] == (7.0, 0.0)
 
 
-@pytest.mark.xfail(strict=True, raises=Exception, reason="found here, left (as on 54f240f): text money only after "
-                   "DuckDB's 20,480-row sample: the column typed DOUBLE, the scan fails on the text with DuckDB's "
-                   "ConversionException (no file, row or fix said as xuanba's errors say them)")
-def test_text_money_after_the_sniffers_sample_is_read(tmp_path):
+@pytest.mark.parametrize("column", ["amount", "cost"])
+def test_text_money_after_the_sniffers_sample_is_read(tmp_path, column):
+    """``¥13`` (or ``1.2万``) after DuckDB's 20,480-row sample of plain numbers: the column was
+    typed DOUBLE and the scan failed raw; now read again as text, the same numbers ingest stores."""
     path = tmp_path / "tx.csv"
-    _write(path, ["12.5"] * 25_000 + ["¥13"])
-    got, _ = _by_engine(path)
-    assert got["c25000"][0] == 13.0
+    plain = ["12.5"] * 25_000
+    amounts, costs = (plain + ["¥13"], ["1"] * 25_001) if column == "amount" else (["30"] * 25_001, plain + ["1.2万"])
+    _write(path, amounts, costs)
+    got, rows = _by_engine(path)
+    assert rows["used"] == 25_001 and rows["rejected"] == 0
+    assert got["c25000"] == ((13.0, 1.0) if column == "amount" else (30.0, 12000.0))
+    assert got["c24999"] == ((12.5, 1.0) if column == "amount" else (30.0, 12.5))
+
+
+def test_text_no_money_after_the_sniffers_sample_is_refused_on_its_row(tmp_path):
+    """``12%`` after the sample: refused as a text amount is, naming its value (no raw DuckDB error)."""
+    path = tmp_path / "tx.csv"
+    _write(path, ["12.5"] * 25_000 + ["12%"])
+    with pytest.raises(SourceError) as err:
+        _by_engine(path)
+    assert err.value.column == "amount" and "12%" in str(err.value)
 
 
 def test_a_decimal_comma_column_is_read_alike(tmp_path):

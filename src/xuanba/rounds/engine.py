@@ -49,6 +49,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import warnings
+import weakref
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -1196,22 +1198,54 @@ def _read_csv_source(con: Any, pattern: str) -> Any:
     >>> _read_csv_source(ibis.duckdb.connect(), str(path)).schema()["amount"]
     Float64(nullable=True)
     """
-    from xuanba.ingest.money import money_text_sql
-    from xuanba.ingest.read import quote
-
     table = con.read_csv(pattern)
     schema = table.schema()
     money = [c for c in ("amount", "cost") if c in schema]
     types = {c: "DOUBLE" for c in money if schema[c].is_integer()}
     text = [c for c in money if schema[c].is_string()]
     if not text:  # numbers: the fast path, 54f240f's very read (quote told or not: within noise at 1 M)
-        return con.read_csv(pattern, types=types) if types else table
-    # text money: read with quote='"' as ingest reads a CSV; told, DuckDB's sniffer reads a quoted
-    # "¥1,234.50" that comes after its sample (20,480 rows of smaller amounts), where it stopped
-    table = con.read_csv(pattern, quote='"', **({"types": types} if types else {}))
+        table = con.read_csv(pattern, types=types) if types else table
+        _AS_TEXT[table.get_name()] = (weakref.ref(con), pattern, money)  # if a later cell is no number
+        return table
+    return _read_money_as_text(con, pattern, text, types)
+
+
+#: A CSV source read on the fast path, by its view's name: how to read its money as text instead.
+_AS_TEXT: dict[str, tuple[Any, str, list[str]]] = {}
+
+
+def _read_money_as_text(con: Any, pattern: str, text: Sequence[str], types: dict[str, str]) -> Any:
+    """The CSV at ``pattern`` with the money columns ``text`` read as text by ingest's SQL, the
+    others as ``types`` says. With quote='"' as ingest reads a CSV; told, DuckDB's sniffer reads a
+    quoted "¥1,234.50" that comes after its sample (20,480 rows of smaller amounts), where it stopped."""
+    from xuanba.ingest.money import money_text_sql
+    from xuanba.ingest.read import quote
+
+    types = {**types, **{c: "VARCHAR" for c in text}}
+    table = con.read_csv(pattern, quote='"', types=types)
     view = f"{table.get_name()}_money"  # a view over the read_csv view: its folder still found (source_folders)
     con.raw_sql(f"CREATE TEMP VIEW {quote(view)} AS {money_text_sql(con.con, quote(table.get_name()), text, file=pattern)}")
     return con.table(view)
+
+
+def reread_money_as_text(source: Any, exc: Exception) -> Any | None:
+    """``source`` read again with its money columns as text, when it is a CSV source read on the
+    fast path and ``exc`` is DuckDB's failure to read a later cell of it as a number (a column
+    typed on DuckDB's 20,480-row sample: whole numbers beside Excel's `` - ``, or ``¥13`` after
+    that sample); ``None`` otherwise. No pass more on a CSV of numbers: only after it failed."""
+    import duckdb
+
+    if not isinstance(exc, duckdb.ConversionException):
+        return None
+    try:
+        name = source.get_name()
+    except Exception:  # noqa: BLE001 - an expression, not a table read from a file
+        return None
+    ref, pattern, money = _AS_TEXT.pop(name, (None, "", []))
+    con = ref() if ref is not None else None
+    if con is None or not any(f'column "{c}"' in str(exc) for c in money):
+        return None
+    return _read_money_as_text(con, pattern, money, {})
 
 
 def duckdb_source(source: str | Path) -> Any:

@@ -127,15 +127,23 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
     checked = _judged(raw.mutate(_id_text=as_text))
     emptied_sum = ({"_emptied": checked._cost_empty.cast("int64").sum(),
                     "_cost_unread": checked._cost_unread.cast("int64").sum()} if "_cost_empty" in checked.columns else {})
-    counts = to_arrow(
-        checked.group_by("_why").aggregate(
-            _n=checked.count(),
-            _first=checked.ts.min(),
-            _unread=checked._unread.cast("int64").sum(),
-            _trimmed=(checked.customer_id != checked._id_text).cast("int64").sum(),
-            **emptied_sum,
-        )
-    ).to_pylist()
+    try:
+        counts = to_arrow(
+            checked.group_by("_why").aggregate(
+                _n=checked.count(),
+                _first=checked.ts.min(),
+                _unread=checked._unread.cast("int64").sum(),
+                _trimmed=(checked.customer_id != checked._id_text).cast("int64").sum(),
+                **emptied_sum,
+            )
+        ).to_pylist()
+    except Exception as exc:  # DuckDB typed a CSV's money column on its sample, and a later cell is text
+        from xuanba.rounds.engine import reread_money_as_text
+
+        again = reread_money_as_text(source, exc)
+        if again is None:
+            raise
+        return checked_transactions(again, cutoff)
     by_reason = {r["_why"]: r for r in counts}
     for reason, column in ((UNPARSEABLE_DATE, "ts"), (NON_NUMERIC, "amount")):
         bad = int((by_reason.get(reason) or {}).get("_unread") or 0)
