@@ -131,7 +131,9 @@ def money_text_sql(con: Any, relation: str, columns: Sequence[str], *, file: str
     from xuanba.ingest.read import quote
 
     rows = f"_xb_money_rows_{next(_views)}"  # the rows numbered, as ingest's staged table numbers them
-    con.execute(f"CREATE TEMP VIEW {rows} AS SELECT *, row_number() OVER () AS _row FROM {relation}")
+    # only the money columns: a source's own _row is not taken for the row numbers
+    con.execute(f"CREATE TEMP VIEW {rows} AS SELECT {', '.join(map(quote, columns))}, "
+                f"row_number() OVER () AS _row FROM {relation}")
     try:
         marks = {c: decimal_mark(con, c, None, file=file, table=rows) for c in columns}
     finally:
