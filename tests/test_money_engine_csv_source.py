@@ -329,3 +329,18 @@ def test_ingest_reads_a_file_with_its_own_row_column(tmp_path):
     with Workspace(":memory:") as ws:
         ingest(str(path), ws, tz="UTC")
         assert ws.con.execute("SELECT amount FROM transactions").fetchall() == [(Decimal(5),)]
+
+
+def test_a_late_cell_that_is_not_the_columns_type_is_refused_clearly(tmp_path):
+    """``2025-13-45`` after DuckDB's sample of dates (no money to read again): xuanba's error naming
+    the file, line, column and value, with the fix, in both languages (3a8f4d7: DuckDB's raw
+    ConversionException)."""
+    path = tmp_path / "tx.csv"
+    path.write_text("customer_id,ts,amount\n" + "".join(f"c{k},2025-01-01,5\n" for k in range(21_000))
+                    + "z,2025-13-45,5\n", "utf-8")
+    with pytest.raises(InputError) as err:
+        _by_engine(path)
+    said = err.value.render("en")
+    assert err.value.column == "ts" and "tx.csv" in str(err.value.file)
+    assert "line 21002" in said and "'2025-13-45'" in said and "xuanba ingest" in said
+    assert "第 21002 行" in err.value.render("zh") and "拒收表" in err.value.render("zh")

@@ -1580,6 +1580,13 @@ TEXT: dict[str, tuple[str, str]] = {
                              "名单未能写入 {place}：{detail}"),
     "err_roster_out_write_fix": ("Check the space and the permissions there; an earlier roster there is kept as it was.",
                                  "请检查该处的空间和权限；原有的名单保持不变。"),
+    "err_source_csv_cell": ("line {line}: {value} is not a {type}, the type DuckDB gave the column from the "
+                            "file's first rows (20,480)",
+                            "第 {line} 行：{value} 不是 {type}（DuckDB 依据文件的前 20,480 行为该列定的类型）"),
+    "err_source_csv_cell_fix": ("Correct that cell (or make the column's first rows show what it holds), or load the "
+                                "file with `xuanba ingest`, which sets such a row aside in the rejects table.",
+                                "请更正该单元格（或让该列的前几行体现其内容），或用 `xuanba ingest` 载入该文件："
+                                "它把这样的行放入拒收表。"),
     "err_source_unread_date": ("the source's dates are text, and {value} (customer {customer}) is not a date",
                                "数据源的日期是文本，其中 {value}（客户 {customer}）不是日期"),
     "err_source_unread_date_fix": ("Write the dates as ISO text (2025-06-30 or 2025-06-30 14:05:00) or as a date "

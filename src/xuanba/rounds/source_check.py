@@ -138,12 +138,15 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
             )
         ).to_pylist()
     except Exception as exc:  # DuckDB typed a CSV's money column on its sample, and a later cell is text
-        from xuanba.rounds.engine import reread_money_as_text
+        from xuanba.rounds.engine import csv_cell_refused, reread_money_as_text
 
         again = reread_money_as_text(source, exc)
-        if again is None:
+        if again is not None:
+            return checked_transactions(again, cutoff)
+        refused = csv_cell_refused(exc)
+        if refused is None:
             raise
-        return checked_transactions(again, cutoff)
+        raise refused from None
     by_reason = {r["_why"]: r for r in counts}
     for reason, column in ((UNPARSEABLE_DATE, "ts"), (NON_NUMERIC, "amount")):
         bad = int((by_reason.get(reason) or {}).get("_unread") or 0)
