@@ -1188,7 +1188,9 @@ def _read_csv_source(con: Any, pattern: str) -> Any:
     A money column DuckDB reads as text (``¥1,234.50``, ``1.2万``, ``1.234,50``, full-width digits,
     Excel's `` - ``) is read by ingest's own SQL (:func:`xuanba.ingest.money.money_text_sql`): the
     same numbers ingest stores, and a cell that is no money by its rules (``12%``, ``1.2元万``)
-    left as written for the source check to refuse, naming its row.
+    left as written for the source check to refuse, naming its row. A column typed on the sample
+    whose later cell is no such number fails the first scan; the source check then reads the money
+    again as text (:func:`reread_money_as_text`): a CSV of numbers is scanned as before.
 
     Example
     -------
