@@ -1597,7 +1597,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_source_unread_cost": ("the source's costs are text, and {value} (customer {customer}) is not a number",
                                "数据源的成本是文本，其中 {value}（客户 {customer}）不是数字"),
     "err_source_unread_cost_fix": ("Write the costs as numbers: plain (1234.5) or a number column (a .csv source "
-                                   "on DuckDB also reads them as ingest does: ¥1,234.50, 1.2万, (12.00), decimal "
+                                   "on DuckDB also reads them as ingest does: ¥1,234.50, (12.00), decimal "
                                    "commas); or load the file with `xuanba ingest`, which leaves an unreadable cost "
                                    "empty.",
                                    "请把成本写成数字：普通数字（1234.5）或数值列（DuckDB 上的 .csv 数据源也按 ingest "
@@ -1606,7 +1606,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_source_unread_amount": ("the source's amounts are text, and {value} (customer {customer}) is not a number",
                                  "数据源的金额是文本，其中 {value}（客户 {customer}）不是数字"),
     "err_source_unread_amount_fix": ("Write the amounts as numbers: plain (1234.5) or a number column (a .csv "
-                                     "source on DuckDB also reads them as ingest does: ¥1,234.50, 1.2万, (12.00), "
+                                     "source on DuckDB also reads them as ingest does: ¥1,234.50, (12.00), "
                                      "decimal commas); or load the file with `xuanba ingest`, which sets unreadable "
                                      "rows aside in the rejects table.",
                                      "请把金额写成数字：普通数字（1234.5）或数值列（DuckDB 上的 .csv 数据源也按 ingest "

@@ -123,8 +123,8 @@ def money_text_sql(con: Any, relation: str, columns: Sequence[str], *, file: str
     -------
     >>> import duckdb
     >>> con = duckdb.connect()
-    >>> _ = con.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('¥1,234.5'), ('1.2万'), ('12%')) v(amount)")
-    >>> [r[0] for r in con.execute(money_text_sql(con, "t", ["amount"])).fetchall()]
+    >>> cells = "(VALUES ('¥1,234.5'), ('1.2万'), ('12%')) AS t(amount)"
+    >>> [r[0] for r in con.execute(money_text_sql(con, cells, ["amount"])).fetchall()]
     ['1234.5000', '12000.0000', '12%']
     """
     from xuanba.ingest.load import _number, _text, decimal_mark
