@@ -1245,8 +1245,8 @@ def csv_cell_refused(exc: Exception) -> InputError | None:
         return None
     file = re.search(r"^\s*file = (.+)$", said, re.MULTILINE)
     column, value, typ = cell.groups()
-    return InputError(Phrase("err_source_csv_cell", line=line.group(1), value=repr(value), type=typ), file=file.group(1).strip() if file else None, column=column,
-                      fix=Phrase("err_source_csv_cell_fix"))
+    return InputError(Phrase("err_source_csv_cell", line=line.group(1), value=repr(value), type=typ),
+                      file=file.group(1).strip() if file else None, column=column, fix=Phrase("err_source_csv_cell_fix"))
 
 
 def reread_money_as_text(source: Any, exc: Exception) -> Any | None:
