@@ -22,7 +22,6 @@ Example
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -102,9 +101,6 @@ def _read_text(cells: np.ndarray, *, file: str | None, column: str | None) -> tu
     return got["n"].to_numpy(zero_copy_only=False).astype(float), got["bad"].to_numpy(zero_copy_only=False)
 
 
-_views = itertools.count(1)
-
-
 def money_text_sql(con: Any, relation: str, columns: Sequence[str], *, file: str | None = None) -> str:
     """SQL selecting ``relation`` (a table or view on the DuckDB connection ``con``) with each text
     column of ``columns`` read as ingest reads an amount (:func:`xuanba.ingest.load._number`, the
@@ -130,14 +126,11 @@ def money_text_sql(con: Any, relation: str, columns: Sequence[str], *, file: str
     from xuanba.ingest.load import _number, _text, decimal_mark
     from xuanba.ingest.read import quote
 
-    rows = f"_xb_money_rows_{next(_views)}"  # the rows numbered, as ingest's staged table numbers them
-    # only the money columns: a source's own _row is not taken for the row numbers
-    con.execute(f"CREATE TEMP VIEW {rows} AS SELECT {', '.join(map(quote, columns))}, "
-                f"row_number() OVER () AS _row FROM {relation}")
-    try:
-        marks = {c: decimal_mark(con, c, None, file=file, table=rows) for c in columns}
-    finally:
-        con.execute(f"DROP VIEW IF EXISTS {rows}")
+    # the rows numbered, as ingest's staged table numbers them; only the money columns, so a
+    # source's own _row is not taken for the numbers (a subquery: nothing to name or drop)
+    rows = (f"(SELECT {', '.join(map(quote, columns))}, row_number() OVER () AS _row "
+            f"FROM {relation}) AS _xb_money_rows")
+    marks = {c: decimal_mark(con, c, None, file=file, table=rows) for c in columns}
     read = ", ".join(f"COALESCE(CAST({_number(_text(c), 'DECIMAL(18,4)', marks[c])} AS VARCHAR), {quote(c)}) "
                      f"AS {quote(c)}" for c in columns)
     return f"SELECT * REPLACE ({read}) FROM {relation}"
