@@ -77,6 +77,17 @@ def _log_in(page, user: str, path: str) -> None:  # noqa: ANN001
     page.wait_for_url(f"**/{path}")
 
 
+def _filter(page, word: str) -> None:  # noqa: ANN001
+    """Click the roster's filter button (labelled ``word``) and wait until htmx has put the
+    filtered table in place of the one shown: the response alone is not enough (htmx swaps it in
+    after), and the unfiltered table has rows too, so the old table is marked before the click and
+    the wait is for an unmarked one with rows."""
+    page.evaluate("document.querySelector('table.roster').dataset.stale = '1'")
+    with page.expect_response(lambda r: "/roster?" in r.url and r.request.headers.get("hx-request") == "true"):
+        page.click(f"form.filters button:has-text('{word}')")
+    page.wait_for_function("document.querySelectorAll('table.roster:not([data-stale]) tbody tr').length > 0")
+
+
 def _browse(browser, base: str, lang: str, user: str) -> dict:  # noqa: ANN001
     """Log in as ``user``, filter the roster to tier gold, open the first customer and read their
     statement, in a context of its own of ``browser`` (the ``chromium`` fixture)."""
@@ -91,9 +102,7 @@ def _browse(browser, base: str, lang: str, user: str) -> dict:  # noqa: ANN001
         _log_in(page, user, "roster")
         assert w["roster"] in page.locator("h1").inner_text()
         page.select_option("select[name=tier]", "gold")
-        with page.expect_response(lambda r: "/roster?" in r.url and r.request.headers.get("hx-request") == "true"):
-            page.click(f"form.filters button:has-text('{w['filter']}')")
-        page.wait_for_function("[...document.querySelectorAll('table.roster tbody tr')].length > 0")
+        _filter(page, w["filter"])
         tiers = page.locator("table.roster tbody tr td:nth-child(5)").all_inner_texts()
         owners = page.locator("table.roster tbody tr td:nth-child(4)").all_inner_texts()
         assert "tier=gold" in page.url  # htmx pushed the filtered address
@@ -153,9 +162,7 @@ def _filter_open_and_chart(browser, base: str, lang: str) -> dict:  # noqa: ANN0
         page.select_option("select[name=owner]", "李强")
         page.select_option("select[name=selected]", "no")
         page.fill("input[name=score_min]", "20")
-        with page.expect_response(lambda r: "/roster?" in r.url and r.request.headers.get("hx-request") == "true"):
-            page.click(f"form.filters button:has-text('{w['filter']}')")
-        page.wait_for_function("[...document.querySelectorAll('table.roster tbody tr')].length > 0")
+        _filter(page, w["filter"])
         owners = set(page.locator("table.roster tbody tr td:nth-child(4)").all_inner_texts())
         tiers = set(page.locator("table.roster tbody tr td:nth-child(5)").all_inner_texts())
         scores = [float(s.replace(",", "")) for s in page.locator("table.roster tbody tr td:nth-child(6)").all_inner_texts()]
