@@ -99,7 +99,7 @@ def simulated_transactions(n: int = 600, seed: int = 3) -> pd.DataFrame:
     tx["amount"] = np.round(tx["amount"].to_numpy(dtype=float), 2)  # cents: sums inexact in binary
     tx["cost"] = np.where(rng.random(len(tx)) < 0.7, np.round(tx["amount"] * 0.55, 2), np.nan)
     tx["is_return"] = rng.random(len(tx)) < 0.03
-    tx.loc[tx["is_return"], "amount"] *= -1
+    tx.loc[tx["is_return"], ["amount", "cost"]] *= -1  # a return's money negative, as ingest stores it
     return tx[["customer_id", "ts", "amount", "cost", "is_return"]].reset_index(drop=True)
 
 
@@ -411,6 +411,19 @@ def test_an_empty_source_is_said_as_a_source_not_as_a_workspace_to_ingest(tmp_pa
     res = _round_cli(tmp_path, "--source", str(tmp_path / "empty.parquet"))
     assert res.exit_code == 3 and "--source has no transactions" in res.output, res.output
     assert "xuanba ingest" not in res.output
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_empty_or_headerless_csv_source_is_named(tmp_path, lang):
+    """A CSV with a header and no rows, and an empty file (no columns at all): the error names
+    the file, in the reader's language (e0ecc40 said "--source has no transactions" and "the
+    transactions table lacks [...]" of no file, the second in English only)."""
+    (tmp_path / "header only.csv").write_text("customer_id,ts,amount\n", "utf-8")
+    (tmp_path / "nothing.csv").write_text("", "utf-8")
+    said = {"en": ("--source has no transactions", "lacks"), "zh": ("--source 中没有交易记录", "交易表缺少列")}[lang]
+    for name, code, words in (("header only.csv", 3, said[0]), ("nothing.csv", 2, said[1])):
+        res = _round_cli(tmp_path, "--lang", lang, "--engine", "duckdb", "--source", str(tmp_path / name), "--no-store")
+        assert res.exit_code == code and name in res.output and words in res.output, res.output
 
 
 @pytest.mark.parametrize(("where", "said"), [("table:sales.roster", "only Spark writes one"),

@@ -1527,6 +1527,10 @@ TEXT: dict[str, tuple[str, str]] = {
                                   "--engine spark --source {source}.",
                                   "请把文件复制到本地文件夹并给出其路径，或在 Spark 上运行：--engine spark --source {source}。"),
     "err_source_no_rows": ("--source has no transactions", "--source 中没有交易记录"),
+    "err_tx_lacks": ("the transactions table lacks {missing}", "交易表缺少列 {missing}"),
+    "err_tx_lacks_fix": ("Columns found: {found}. Load the data with `xuanba ingest`, which maps and checks them, "
+                         "or rename the columns.",
+                         "现有的列：{found}。请用 `xuanba ingest` 载入数据（它会识别并检查各列），或给列改名。"),
     "err_source_no_rows_fix": ("Give the source that holds the canonical transactions (customer_id, ts, amount).",
                                "请给出包含规范交易记录（customer_id、ts、amount）的数据源。"),
     "err_roster_out_empty": ("--roster-out is empty", "--roster-out 是空的"),

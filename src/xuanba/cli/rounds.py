@@ -123,8 +123,8 @@ def _engine_source(engine: str, source: str | None, conf: list[str], roster_out:
     """The transactions at ``source`` as an Ibis table on ``engine`` (a Spark session is stopped
     when the block ends); the options' mistakes (a ``roster_out`` inside the source folder too)
     are said before any engine starts."""
-    from xuanba.errors import InputError, Phrase
-    from xuanba.rounds.source_check import SourceError, refuse_roster_out_in_source
+    from xuanba.errors import InputError, Phrase, SchemaError
+    from xuanba.rounds.source_check import SourceDataError, SourceError, refuse_roster_out_in_source
     from xuanba.rounds.spark import parse_spark_conf, spark_session, spark_source
 
     if engine not in ("duckdb", "spark"):
@@ -143,9 +143,9 @@ def _engine_source(engine: str, source: str | None, conf: list[str], roster_out:
             return
         with spark_session(settings) as backend:
             yield spark_source(backend, source)
-    except SourceError as exc:  # a cell of the source that cannot be read: named with the source
-        raise SourceError(exc.phrase or exc.message, file=exc.file or source, row=exc.row, column=exc.column,
-                          fix=exc.fix_phrase or exc.fix, examples=exc.examples, count=exc.count) from None
+    except (SourceError, SourceDataError, SchemaError) as exc:  # what is wrong with the source: named with it
+        raise type(exc)(exc.phrase or exc.message, file=exc.file or source, row=exc.row, column=exc.column,
+                        fix=exc.fix_phrase or exc.fix, examples=exc.examples, count=exc.count) from None
 
 
 def _engine_round(engine: str, source: str | None, conf: list[str], standard: Path, cutoff: str, unit: str,

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from xuanba._dates import check_unit
 from xuanba._frames import same_kind
-from xuanba.errors import DataError, InputError, SchemaError
+from xuanba.errors import DataError, InputError, Phrase, SchemaError
 from xuanba.facts import compiled
 from xuanba.facts.expressions import (
     FACT_COLUMNS,
@@ -64,11 +64,8 @@ def transactions_table(source: Any, *, cast_ts: bool = True) -> ir.Table:
         table = ibis.memtable(source)
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
-        raise SchemaError(
-            f"the transactions table lacks {missing}",
-            fix=f"Columns found: {list(table.columns)}. Load the data with `xuanba ingest`, "
-            "which maps and checks them, or rename the columns.",
-        )
+        raise SchemaError(Phrase("err_tx_lacks", missing=str(missing)),
+                          fix=Phrase("err_tx_lacks_fix", found=str(list(table.columns))))
     if cast_ts and not table.ts.type().is_temporal():
         table = table.mutate(ts=table.ts.cast("timestamp"))
     return table

@@ -43,7 +43,7 @@ from xuanba._dates import as_date
 from xuanba.errors import InputError, Phrase
 from xuanba.ingest.mapping import check_required, field_of, looks_like_header, map_columns
 from xuanba.ingest.read import Staged, duplicate_headers, list_sources, quote, stage, unstage
-from xuanba.ingest.rules import MONEY_LIMIT, reason_sql, text_sql
+from xuanba.ingest.rules import MONEY_LIMIT, reason_sql, return_sql, text_sql
 from xuanba.ingest.sidetables import SCHEMAS, read_side_table
 from xuanba.workspace import TABLE_COLUMNS, Workspace, open_workspace
 
@@ -57,7 +57,6 @@ _FORMATS = [
     "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y.%m.%d", "%Y.%m.%d %H:%M:%S",
     "%Y-%m-%d %H:%M", "%Y%m%d%H%M%S",
 ]
-_RETURN_WORDS = "退货|退款|取消|作废|冲销|冲红|红冲|return|returned|refund|refunded|cancel|cancelled|canceled|void"
 
 #: Called as ``progress(done, total, name)`` before each source and once at the end.
 Progress = Callable[[int, int, str], None]
@@ -480,12 +479,7 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
     ),"""
         dup_join = "LEFT JOIN repeated USING (_row)"
         dup = "COALESCE(repeated._dup, 1)"
-    ret = ["amount < 0", "quantity < 0"]
-    if "order_id" in m:
-        ret.append("regexp_full_match(order_id, '[Cc][0-9].*')")
-    if "status" in m:
-        ret.append(f"regexp_matches(lower(status), '{_RETURN_WORDS}')")
-    is_return = f"COALESCE({' OR '.join(ret)}, false)"
+    is_return = return_sql("order_id" in m, "status" in m)
     col = {f: "'" + str(m.get(f, f)).replace("'", "''") + "'" for f in ("customer_id", "ts", "order_id")}
     amount_col_sql = "'" + amount_col.replace("'", "''") + "'"
     return f"""

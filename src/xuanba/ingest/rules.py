@@ -8,7 +8,10 @@ is never a customer on the engine, and an id is read the same way on both.
 - a cell is text with its spaces trimmed, empty text being missing (:func:`text_value`);
 - the first rule a row breaks is its reason (:func:`reject_reason`): *missing customer id*,
   *missing date*, *unparseable date*, *date before 1900*, *date after 2100*, *missing amount*,
-  *non-numeric amount*.
+  *non-numeric amount*;
+- a line is a return (:func:`is_return_line`) when its amount or quantity is negative, its order
+  number a credit note's (``C`` and a digit) or its status a return word (退货, refund, void, ...);
+  its money is then negative (:func:`netted`).
 
 Example
 -------
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 from typing import Any
 
 import ibis
@@ -94,6 +98,40 @@ def reject_reason(customer_id: Any, ts_raw: Any, ts: Any, amount_raw: Any, amoun
     )
 
 
+#: Words of a status column that make a line a return or cancellation (matched in lower case).
+RETURN_WORDS = "退货|退款|取消|作废|冲销|冲红|红冲|return|returned|refund|refunded|cancel|cancelled|canceled|void"
+
+
+def is_return_line(amount: Any, *, quantity: Any = None, order_id: Any = None, status: Any = None) -> Any:
+    """Whether a line is a return or cancellation, never ``NULL``: its ``amount`` (a number) or
+    ``quantity`` is negative, its ``order_id`` (text) begins with ``C`` and a digit (a credit
+    note), or its ``status`` (text) holds one of :data:`RETURN_WORDS`. A column the line has not
+    is left out (``None``).
+
+    Example
+    -------
+    >>> import ibis, pyarrow as pa
+    >>> t = ibis.memtable(pa.table({"a": [5.0, -2.0, 5.0, 5.0, None], "o": ["A1", "A2", "C12", None, "x"],
+    ...                             "s": ["ok", None, None, "已退货", None]}))
+    >>> t.select(r=is_return_line(t.a, order_id=t.o, status=t.s)).to_pyarrow()["r"].to_pylist()
+    [False, True, True, True, False]
+    """
+    signs = [amount < 0]
+    if quantity is not None:
+        signs.append(quantity < 0)
+    if order_id is not None:
+        signs.append(order_id.re_search("^[Cc][0-9]"))
+    if status is not None:
+        signs.append(status.lower().re_search(RETURN_WORDS))
+    return functools.reduce(operator.or_, signs).fill_null(False)
+
+
+def netted(value: Any, is_return: Any) -> Any:
+    """A return's money (or quantity) made negative whatever sign it was written with, as the
+    workspace stores it, so that sums net it; anything else as it is."""
+    return ibis.ifelse(is_return, -value.abs(), value)
+
+
 def _duckdb_sql(expr: Any, table: Any) -> str:
     """The DuckDB SQL text of the scalar ``expr`` over the unbound ``table``, its columns unqualified."""
     import sqlglot
@@ -134,3 +172,19 @@ def reason_sql() -> str:
         name="t",
     )
     return _duckdb_sql(reject_reason(t.customer_id, t.ts_raw, t.ts, t.amount_raw, t.amount), t)
+
+
+@functools.cache
+def return_sql(order_id: bool, status: bool) -> str:
+    """:func:`is_return_line` as DuckDB SQL over ingest's typed lines (``amount``, ``quantity``,
+    and ``order_id`` and ``status`` where the source has them).
+
+    Example
+    -------
+    >>> return_sql(False, False)
+    'COALESCE(("amount" < 0) OR ("quantity" < 0), FALSE)'
+    """
+    t = ibis.table({"amount": "decimal(18,4)", "quantity": "float64", "order_id": "string", "status": "string"},
+                   name="t")
+    return _duckdb_sql(is_return_line(t.amount, quantity=t.quantity, order_id=t.order_id if order_id else None,
+                                      status=t.status if status else None), t)

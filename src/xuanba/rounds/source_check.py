@@ -44,8 +44,15 @@ from urllib.parse import unquote, urlparse
 
 import ibis
 
-from xuanba.errors import InputError, Phrase
-from xuanba.ingest.rules import MONEY_LIMIT, REASONS, reject_reason, text_value
+from xuanba.errors import DataError, InputError, Phrase
+from xuanba.ingest.rules import (
+    MONEY_LIMIT,
+    REASONS,
+    is_return_line,
+    netted,
+    reject_reason,
+    text_value,
+)
 
 UNPARSEABLE_DATE, NON_NUMERIC = REASONS[2], REASONS[6]
 
@@ -53,6 +60,11 @@ UNPARSEABLE_DATE, NON_NUMERIC = REASONS[2], REASONS[6]
 class SourceError(InputError):
     """A cell of an engine round's source that cannot be read; the command line adds the source's
     name (``file``) where it knows it."""
+
+
+class SourceDataError(DataError):
+    """An engine round's source with no transaction to use (no rows, or none that ingest would
+    keep); the command line adds the source's name (``file``) where it knows it."""
 
 
 def _read_ts(ts: Any) -> tuple[Any, Any]:
@@ -134,6 +146,7 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
                 _first=checked.ts.min(),
                 _unread=checked._unread.cast("int64").sum(),
                 _trimmed=(checked.customer_id != checked._id_text).cast("int64").sum(),
+                _to_net=checked._to_net.cast("int64").sum(),
                 **emptied_sum,
             )
         ).to_pylist()
@@ -166,13 +179,9 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
     if emptied:  # as ingest's report says them (said only when some are: a clean source's meta as before)
         rows["values_left_empty"] = {"cost": emptied}
     if not rows["input_rows"]:  # said of the source, not as a workspace to load with ingest
-        from xuanba.errors import DataError
-
-        raise DataError(Phrase("err_source_no_rows"), fix=Phrase("err_source_no_rows_fix"))
+        raise SourceDataError(Phrase("err_source_no_rows"), fix=Phrase("err_source_no_rows_fix"))
     if not rows["used"]:
-        from xuanba.errors import DataError
-
-        raise DataError(
+        raise SourceDataError(
             Phrase(
                 "err_source_none_usable",
                 n=f"{rows['input_rows']:,}",
@@ -182,14 +191,17 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
         )
     check_first_transaction(rows["used"], good["_first"], cut)
     typed = not any(raw[c].type().is_string() for c in ("ts", "amount", "cost") if c in raw.columns)
-    if typed and not rows["rejected"] and not good.get("_trimmed") and not emptied:
+    if typed and not rows["rejected"] and not good.get("_trimmed") and not emptied and not good.get("_to_net"):
         # every row kept as it is: the queries after read the source as they did before the checks
         plain = raw.mutate(customer_id=as_text)
         return (
-            plain if raw.ts.type().is_temporal() else plain.mutate(ts=plain.ts.cast("timestamp"))
+            plain if raw.ts.type().is_timestamp() else plain.mutate(ts=plain.ts.cast("timestamp"))
         ), rows
-    helpers = [c for c in ("_why", "_unread", "_id_text", "_cost_empty", "_cost_unread") if c in checked.columns]
-    return checked.filter(checked._why.isnull()).drop(*helpers), rows
+    helpers = [c for c in ("_why", "_unread", "_id_text", "_cost_empty", "_cost_unread", "_ret", "_to_net")
+               if c in checked.columns]
+    used = checked.filter(checked._why.isnull())
+    money = {c: netted(used[c], used._ret) for c in ("amount", "cost") if c in used.columns}
+    return used.mutate(**money, is_return=used._ret).drop(*helpers), rows
 
 
 def _needs_sql(table: Any) -> None:
@@ -219,6 +231,7 @@ def _judged(raw: Any) -> Any:
     if "cost" in raw.columns:  # a number ingest stores as no money is left empty (its values_left_empty);
         cost_raw, cost["cost"], cost["_cost_unread"] = _read_amount(raw.cost)  # text that is none, said
         cost["_cost_empty"] = cost_raw.notnull() & cost["cost"].isnull() & ~cost["_cost_unread"]
+    ret = _return(raw, amount)
     return raw.mutate(
         customer_id=customer_id,
         ts=ts,
@@ -226,7 +239,30 @@ def _judged(raw: Any) -> Any:
         **cost,
         _why=why,
         _unread=ibis.ifelse(why == NON_NUMERIC, unread_amount, unread),
+        _ret=ret,
+        # a return the source does not already give as the facts read it (flagged, its money negative)
+        _to_net=ret & ~(_flagged(raw) & (amount <= 0) & (cost["cost"] <= 0).fill_null(True) if cost
+                        else _flagged(raw) & (amount <= 0)),
     )
+
+
+def _return(raw: Any, amount: Any) -> Any:
+    """Whether a row is a return, as ingest decides it (:func:`~xuanba.ingest.rules.is_return_line`
+    over the source's ``quantity``, ``order_id`` and ``status`` where it has them), or flagged one
+    by the source's own ``is_return``."""
+    quantity = raw.quantity if "quantity" in raw.columns else None
+    if quantity is not None and not quantity.type().is_numeric():
+        quantity = text_value(quantity).try_cast("float64")
+    order_id = text_value(raw.order_id) if "order_id" in raw.columns else None
+    status = text_value(raw.status) if "status" in raw.columns else None
+    return is_return_line(amount, quantity=quantity, order_id=order_id, status=status) | _flagged(raw)
+
+
+def _flagged(raw: Any) -> Any:
+    """The source's own ``is_return`` (false where it has none, or none given)."""
+    if "is_return" not in raw.columns:
+        return ibis.literal(False)
+    return raw.is_return.cast("boolean").fill_null(False)
 
 
 def _unreadable(raw: Any, reason: str | None, column: str, count: int) -> None:
