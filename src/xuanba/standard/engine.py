@@ -528,9 +528,10 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         _, spreads = _inverses(standard, st, native=True)
         for j in range(len(crits)):
             num(f"spr{j}", spreads[j])
+    # (t holds the raw values and the gates as read: a column known clean, engine_cache.known, is read
+    # another way, so another key)
     key = ("roster", t.op(), tuple((j, by_pos[j].op()) for j in sorted(by_pos)), _shape_of(standard), tuple(pct),
-           id_column, _figures_shape(st, crits, pct), tuple(gaps.names), tuple(gaps.filled), coded,
-           engine_cache.known_shape())
+           id_column, _figures_shape(st, crits, pct), tuple(gaps.names), tuple(gaps.filled), coded)
     return engine_cache.built(key, lambda: _roster_columns(t, standard, st, pct, by_pos, medians, gaps, id_column,
                                                            carried)), info
 

@@ -165,13 +165,6 @@ def known(name: str, *, finite: bool = False) -> bool:
     return p is not None and name in (p.finite if finite else p.no_nan)
 
 
-def known_shape() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """What :func:`known` answers in this call, as part of a key of :func:`built`: an expression
-    built for columns known clean would skip tests that another call needs."""
-    p = _ACTIVE.get()
-    return (tuple(sorted(p.no_nan)), tuple(sorted(p.finite))) if p is not None else ((), ())
-
-
 class UnboundNumber(RuntimeError):
     """A reused expression (:func:`built`) would read numbers its call did not bind: a bug in
     xuanba, never a user's mistake (said rather than a stale number read)."""
