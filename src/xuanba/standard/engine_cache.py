@@ -101,6 +101,8 @@ class Params:
     kept: list[str] = field(default_factory=list)
     backend: Any = None
     tables: bool = False  # kept results as temporary tables (:func:`keep`), not as Arrow
+    no_nan: frozenset[str] = frozenset()  # columns of the scored table known to hold no NaN (:func:`known`)
+    finite: frozenset[str] = frozenset()  # and those known to hold neither NaN nor ±inf
     _read: list[set[str]] = field(default_factory=list)  # the names each open :func:`built` reads
 
     def bind(self, name: str, value: Any, kind: str) -> Any:
@@ -151,6 +153,16 @@ def integer(name: str, value: Any) -> Any:
 def active() -> Params | None:
     """The innermost :func:`parameters` block's numbers, if any."""
     return _ACTIVE.get()
+
+
+def known(name: str, *, finite: bool = False) -> bool:
+    """Whether the column ``name`` of the table this call scores is known to hold no NaN
+    (``finite``: nor ±inf; a missing value may be there), as the caller checked it
+    (:attr:`Params.no_nan`, :attr:`Params.finite`): what reads it then needs no test of each value
+    for them (a ``CASE`` per value, in query after query: about a tenth of a scoring's CPU at a
+    million customers)."""
+    p = _ACTIVE.get()
+    return p is not None and name in (p.finite if finite else p.no_nan)
 
 
 class UnboundNumber(RuntimeError):

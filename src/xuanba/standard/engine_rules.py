@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 import ibis
 
+from xuanba.standard.engine_cache import known
 from xuanba.standard.expressions import ExpressionError, _check, _parse
 
 _INF = float("inf")
@@ -314,7 +315,8 @@ def _node(node: ast.AST, s: _Scope) -> Any:
         if dtype.is_boolean():
             return col
         if dtype.is_numeric():
-            return _null_nan(col.cast("float64")) if dtype.is_floating() else col.cast("float64")
+            nan = dtype.is_floating() and not known(node.id)  # a column known to hold no NaN: read as it is
+            return _null_nan(col.cast("float64")) if nan else col.cast("float64")
         return _Text(col.cast("string"))
     if isinstance(node, ast.BoolOp):
         parts = [truth(_node(v, s)) for v in node.values]
