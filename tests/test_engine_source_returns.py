@@ -159,3 +159,54 @@ def test_a_csv_of_dates_or_times_runs_a_round(tmp_path, ts):
     path.write_text(f"customer_id,ts,amount\na,{ts},5\nb,{ts},6\n", "utf-8")
     got = engine_fields(duckdb_source(str(path)), STANDARD, CUTOFF, keep=lambda t: t)[0].to_pyarrow().to_pandas()
     assert sorted(got.customer_id) == ["a", "b"] and got.frequency.tolist() == [0, 0]
+
+
+@pytest.mark.parametrize(("written", "typ"), [(["0", "1", "0", "1"], "INTEGER"), (["0", "2", "0", "2"], "BIGINT"),
+                                             (["false", "true", "false", "true"], "VARCHAR"),
+                                             (["0", "1", "0", "1"], "VARCHAR"), ([" 否", "是 ", "否", "是"], "VARCHAR")])
+def test_a_source_is_return_not_boolean_is_read_as_a_flag(tmp_path, written, typ):
+    """Ingest's table copied out with its ``is_return`` as 0/1 or as text (an export by another
+    tool): every return already netted, so the source check hands the source on (its typed path),
+    and the facts read the flag. c02920b (and e0ecc40) stopped there: Ibis's "Cannot compute
+    precedence for `int32` and `boolean`" from the facts, DuckDB's ConversionException for 是."""
+    import duckdb
+
+    parquet = tmp_path / "tx.parquet"
+    duckdb.sql(f"""COPY (SELECT * FROM (VALUES
+        ('a', TIMESTAMP '2025-01-01', 10.0, 4.0, '{written[0]}'), ('a', TIMESTAMP '2025-02-01', -4.0, -1.0, '{written[1]}'),
+        ('b', TIMESTAMP '2025-03-01', 5.0, 2.0, '{written[2]}'), ('b', TIMESTAMP '2025-04-01', 0.0, 0.0, '{written[3]}'))
+        AS t(customer_id, ts, amount, cost, r)) TO '{parquet}' (FORMAT parquet)""")
+    duckdb.sql(f"COPY (SELECT customer_id, ts, amount, cost, CAST(r AS {typ}) AS is_return FROM '{parquet}') "
+               f"TO '{tmp_path / 'typed.parquet'}' (FORMAT parquet)")
+    source = duckdb_source(str(tmp_path / "typed.parquet"))
+    table, rows = checked_transactions(source, CUTOFF)
+    assert rows["used"] == 4 and table.columns == source.columns
+    got = table.to_pyarrow().sort_by([("customer_id", "ascending"), ("ts", "ascending")]).to_pydict()
+    assert got["is_return"] == [False, True, False, True]
+    facts = engine_fields(source, STANDARD, CUTOFF, keep=lambda t: t)[0].to_pyarrow().to_pandas().set_index("customer_id")
+    # read by hand: a's return day and b's zero-amount return (flagged only) are no purchase
+    assert facts.frequency.tolist() == [0, 0] and facts.orders.tolist() == [1, 1]
+    assert facts.loc["a", "revenue_total"] == 6.0 and facts.loc["a", "margin_total"] == 3.0
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_is_return_that_says_neither_yes_nor_no_is_said_with_its_row(tmp_path, lang):
+    """A text ``is_return`` with a word that is no flag: xuanba's error names the file, the
+    column, the row and the value, in the reader's language (c02920b: DuckDB's ConversionException
+    "Could not convert string '也许' to BOOL", a traceback)."""
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    path = tmp_path / "erp.csv"
+    path.write_text("customer_id,ts,amount,is_return\na,2025-01-01,5,否\nb,2025-01-02,6,也许\nc,2025-01-03,6,\n", "utf-8")
+    (tmp_path / "s.toml").write_text('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "m"\n'
+                                     'field = "revenue_total"\nweight = 1\n', "utf-8")
+    res = CliRunner().invoke(app, ["round", "--standard", str(tmp_path / "s.toml"), "--cutoff", "2025-12-31",
+                                   "--workspace", str(tmp_path / "w.duckdb"), "--lang", lang, "--engine", "duckdb",
+                                   "--source", str(path), "--no-store"], env={"COLUMNS": "200"})
+    said, row = {"en": ("says neither yes nor no", "row 2,"), "zh": ("既不是“是”也不是“否”", "第 2 行")}[lang]
+    assert res.exit_code == 2 and isinstance(res.exception, SystemExit), res.output
+    assert said in res.output and row in res.output and "erp.csv" in res.output, res.output
+    assert "'is_return'" in res.output or "“is_return”" in res.output
+    assert "'也许'" in res.output
