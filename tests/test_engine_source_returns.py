@@ -210,3 +210,31 @@ def test_an_is_return_that_says_neither_yes_nor_no_is_said_with_its_row(tmp_path
     assert said in res.output and row in res.output and "erp.csv" in res.output, res.output
     assert "'is_return'" in res.output or "“is_return”" in res.output
     assert "'也许'" in res.output
+
+
+@pytest.mark.parametrize(("column", "first", "late"), [("order_id", "{i}", "C{i}"), ("status", "1", "退货"),
+                                                       ("quantity", "1", "abc"), ("is_return", "0", "是")])
+def test_a_csv_whose_return_column_looks_numeric_on_duckdbs_sample_is_read_to_its_end(tmp_path, column, first, late):
+    """Order numbers 1, 2, ... (or status codes, quantities, 0/1 flags) on DuckDB's 20,480-row
+    sample, then a credit note ``C20600``, ``退货``, ``abc`` or ``是``: the engine reads the file
+    to its end as ingest does (every cell text). c02920b, which reads these columns for the return
+    rule, stopped at that line ("'C20600' is not a BIGINT"), where e0ecc40 ran."""
+    n = 20_600
+    path = tmp_path / "tx.csv"
+    days = [f"2025-{1 + i % 9:02d}-{10 + i % 9} 10:00:00" for i in range(n)] + ["2025-11-11 10:00:00"]
+    amounts = [5 + i % 7 for i in range(n)] + [4]
+    cells = [first.format(i=i) for i in range(n)] + [late.format(i=n)]
+    ids = [f"k{i % 500}" for i in range(n)] + ["k1"]
+    pd.DataFrame({"customer_id": ids, "ts": days, "amount": amounts, column: cells}).to_csv(path, index=False)
+    got = engine_fields(duckdb_source(str(path)), STANDARD, CUTOFF, keep=lambda t: t)[0].to_pyarrow().to_pandas()
+    got = got.set_index("customer_id").sort_index()
+    k1 = [a for i, a in zip(ids, amounts, strict=True) if i == "k1"]  # by hand: the late line a return, but abc
+    assert got.loc["k1", "revenue_total"] == sum(k1[:-1]) + (k1[-1] if column == "quantity" else -k1[-1])
+    if column == "is_return":  # ingest reads no is_return column
+        return
+    with Workspace(tmp_path / "ws.duckdb") as ws:
+        report = ingest(str(path), ws, tz="UTC")
+        assert report.rejected == 0
+        kept = customer_facts(ws, CUTOFF).set_index("customer_id").sort_index()
+    for col in ("frequency", "orders", "revenue_total"):
+        np.testing.assert_allclose(got[col].astype(float), kept[col].astype(float), err_msg=col)
