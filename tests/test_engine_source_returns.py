@@ -238,3 +238,27 @@ def test_a_csv_whose_return_column_looks_numeric_on_duckdbs_sample_is_read_to_it
         kept = customer_facts(ws, CUTOFF).set_index("customer_id").sort_index()
     for col in ("frequency", "orders", "revenue_total"):
         np.testing.assert_allclose(got[col].astype(float), kept[col].astype(float), err_msg=col)
+
+
+@pytest.mark.xfail(strict=True, reason="found here, left: ingest maps no is_return column of a raw file (it is left "
+                   "unmapped), while the engine takes the source's own is_return for a return (c02920b): a flagged "
+                   "line written positive is revenue in the workspace and a return on the engine")
+def test_a_raw_export_with_its_own_is_return_gives_the_facts_ingest_gives(tmp_path):
+    path = tmp_path / "tx.csv"
+    path.write_text("customer_id,ts,amount,cost,is_return\na,2025-01-01 09:00:00,10,4,false\n"
+                    "a,2025-02-01 09:00:00,4,1,true\nb,2025-03-01 09:00:00,5,2,false\n", "utf-8")
+    kept, got = _facts_both(path, tmp_path)
+    _same(kept, got)
+
+
+@pytest.mark.xfail(strict=True, reason="found here, left: a quantity written as text is read by a plain cast on the "
+                   "engine, by ingest's number reader in ingest: -1,000, a decimal comma, a full-width or Unicode minus "
+                   "is a negative quantity (a return) in the workspace and no number on the engine")
+@pytest.mark.parametrize("quantity", ["-1,000", "-1,5", "－1", "−1"])
+def test_a_text_quantity_is_read_as_ingest_reads_it(tmp_path, quantity):
+    path = tmp_path / "tx.csv"
+    _write(path, [["a", "2025-01-01 09:30:00", "10", "4", "A1", "1", "ok"],
+                  ["a", "2025-02-01 09:30:00", "4", "1", "A2", quantity, "ok"],
+                  ["b", "2025-01-01 09:30:00", "9", "2", "B1", "2,000", "ok"]])
+    kept, got = _facts_both(path, tmp_path)
+    _same(kept, got)
