@@ -272,3 +272,16 @@ def test_a_text_quantity_is_read_as_ingest_reads_it(tmp_path, quantity):
                   ["b", "2025-01-01 09:30:00", "9", "2", "B1", "2,000", "ok"]])
     kept, got = _facts_both(path, tmp_path)
     _same(kept, got)
+
+
+def test_a_cost_column_of_no_value_beside_a_return(tmp_path):
+    """A DataFrame whose ``cost`` is all ``None`` (Ibis's null type) and that holds a return: the
+    return is netted and the costs stay unknown. c02920b stopped with AttributeError
+    ('NullColumn' object has no attribute 'abs'), where e0ecc40 ran (counting the return's day
+    as a purchase)."""
+    source = pd.DataFrame({"customer_id": ["a", "a", "b"], "ts": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]),
+                           "amount": [10.0, -4.0, 5.0], "cost": [None, None, None],
+                           "status": [None, None, None], "is_return": [None, None, None]})
+    got = engine_fields(source, STANDARD, CUTOFF, keep=lambda t: t)[0].to_pyarrow().to_pandas().set_index("customer_id")
+    assert got.frequency.tolist() == [0, 0] and got.revenue_total.tolist() == [6.0, 5.0]
+    assert got.margin_total.isna().all()

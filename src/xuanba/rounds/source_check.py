@@ -82,6 +82,8 @@ def _read_amount(amount: Any) -> tuple[Any, Any, Any]:
     """The amount (or cost) as written, as read (``NULL``: not a number ingest stores, as ingest
     reads ``NaN``, ``inf`` or ``1e20``: :func:`_money_read`), and whether it is text that is not a
     number at all."""
+    if amount.type().is_null():  # a column of no value at all (pandas' None, Arrow's null type): as numbers
+        amount = amount.cast("float64")
     if amount.type().is_string():
         raw = text_value(amount)
         number = raw.try_cast("float64")
