@@ -1600,7 +1600,7 @@ TEXT: dict[str, tuple[str, str]] = {
                                    "`xuanba ingest` 载入该文件：它能识别更多格式，并把无法识别的行放入拒收表。"),
     "err_source_unread_flag": ("the source's is_return is text, and {value} (customer {customer}) says neither yes "
                                "nor no", "数据源的 is_return 是文本，其中 {value}（客户 {customer}）既不是“是”也不是“否”"),
-    "err_source_unread_flag_fix": ("Write is_return as true/false, 1/0, yes/no or 是/否 (empty: not a return), or "
+    "err_source_unread_flag_fix": ("Write is_return as true/false, 1/0, yes/no or the Chinese yes/no (empty: not a return), or "
                                    "leave the column out: a negative amount, a credit note's order number or a "
                                    "status word marks a return as ingest reads it.",
                                    "请把 is_return 写成 true/false、1/0、yes/no 或 是/否（留空：不是退货），或去掉这一列："
