@@ -1203,17 +1203,25 @@ def _read_csv_source(con: Any, pattern: str) -> Any:
     table = con.read_csv(pattern)
     schema = table.schema()
     money = [c for c in ("amount", "cost") if c in schema]
-    types = {c: "DOUBLE" for c in money if schema[c].is_integer()}
+    as_text = {c: "VARCHAR" for c in _RETURN_TEXT if c in schema and not schema[c].is_string()}
+    types = {c: "DOUBLE" for c in money if schema[c].is_integer()} | as_text
     text = [c for c in money if schema[c].is_string()]
     if not text:  # numbers: the fast path, 54f240f's very read (quote told or not: within noise at 1 M)
         table = con.read_csv(pattern, types=types) if types else table
-        _AS_TEXT[table.get_name()] = (weakref.ref(con), pattern, money)  # if a later cell is no number
+        _AS_TEXT[table.get_name()] = (weakref.ref(con), pattern, money, as_text)  # if a later cell is no number
         return table
     return _read_money_as_text(con, pattern, text, types)
 
 
-#: A CSV source read on the fast path, by its view's name: how to read its money as text instead.
-_AS_TEXT: dict[str, tuple[Any, str, list[str]]] = {}
+#: The columns the return rule reads as text (:func:`xuanba.ingest.rules.is_return_line`, and a
+#: source's own ``is_return``), as ingest reads every cell: typed on DuckDB's sample (order numbers
+#: 1, 2, ...; status codes; 0/1), a later credit note ``C123``, ``退货`` or ``是`` stopped the scan.
+_RETURN_TEXT = ("order_id", "quantity", "status", "is_return")
+
+
+#: A CSV source read on the fast path, by its view's name: how to read its money as text instead
+#: (the connection, the file, its money columns and the other columns read as text).
+_AS_TEXT: dict[str, tuple[Any, str, list[str], dict[str, str]]] = {}
 
 
 def _read_money_as_text(con: Any, pattern: str, text: Sequence[str], types: dict[str, str]) -> Any:
@@ -1262,11 +1270,11 @@ def reread_money_as_text(source: Any, exc: Exception) -> Any | None:
         name = source.get_name()
     except Exception:  # noqa: BLE001 - an expression, not a table read from a file
         return None
-    ref, pattern, money = _AS_TEXT.pop(name, (None, "", []))
+    ref, pattern, money, as_text = _AS_TEXT.pop(name, (None, "", [], {}))
     con = ref() if ref is not None else None
     if con is None or not any(f'column "{c}"' in str(exc) for c in money):
         return None
-    return _read_money_as_text(con, pattern, money, {})
+    return _read_money_as_text(con, pattern, money, as_text)
 
 
 def duckdb_source(source: str | Path) -> Any:

@@ -82,6 +82,8 @@ def _read_amount(amount: Any) -> tuple[Any, Any, Any]:
     """The amount (or cost) as written, as read (``NULL``: not a number ingest stores, as ingest
     reads ``NaN``, ``inf`` or ``1e20``: :func:`_money_read`), and whether it is text that is not a
     number at all."""
+    if amount.type().is_null():  # a column of no value at all (pandas' None, Arrow's null type): as numbers
+        amount = amount.cast("float64")
     if amount.type().is_string():
         raw = text_value(amount)
         number = raw.try_cast("float64")
@@ -139,6 +141,8 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
     checked = _judged(raw.mutate(_id_text=as_text))
     emptied_sum = ({"_emptied": checked._cost_empty.cast("int64").sum(),
                     "_cost_unread": checked._cost_unread.cast("int64").sum()} if "_cost_empty" in checked.columns else {})
+    if "_flag_unread" in checked.columns:
+        emptied_sum["_flag_unread"] = checked._flag_unread.cast("int64").sum()
     try:
         counts = to_arrow(
             checked.group_by("_why").aggregate(
@@ -168,6 +172,8 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
     good = by_reason.get(None) or {"_n": 0, "_first": None}
     if good.get("_cost_unread"):  # a used row's cost (ingest reads ¥1,234.50 and (3.00); a rejected row's: unread)
         _unreadable(raw, None, "cost", int(good["_cost_unread"]))
+    if good.get("_flag_unread"):  # a used row's own is_return that says neither yes nor no
+        _unreadable(raw, None, "is_return", int(good["_flag_unread"]))
     rejected = {str(k): int(v["_n"]) for k, v in by_reason.items() if k is not None}
     rows = {
         "input_rows": sum(int(r["_n"]) for r in counts),
@@ -194,10 +200,13 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
     if typed and not rows["rejected"] and not good.get("_trimmed") and not emptied and not good.get("_to_net"):
         # every row kept as it is: the queries after read the source as they did before the checks
         plain = raw.mutate(customer_id=as_text)
+        if "is_return" in raw.columns and not raw.is_return.type().is_boolean():  # 0/1, "true": as the facts read it
+            plain = plain.mutate(is_return=_flagged(raw))
         return (
             plain if raw.ts.type().is_timestamp() else plain.mutate(ts=plain.ts.cast("timestamp"))
         ), rows
-    helpers = [c for c in ("_why", "_unread", "_id_text", "_cost_empty", "_cost_unread", "_ret", "_to_net")
+    helpers = [c for c in ("_why", "_unread", "_id_text", "_cost_empty", "_cost_unread", "_flag_unread", "_ret",
+                           "_to_net")
                if c in checked.columns]
     used = checked.filter(checked._why.isnull())
     money = {c: netted(used[c], used._ret) for c in ("amount", "cost") if c in used.columns}
@@ -232,11 +241,14 @@ def _judged(raw: Any) -> Any:
         cost_raw, cost["cost"], cost["_cost_unread"] = _read_amount(raw.cost)  # text that is none, said
         cost["_cost_empty"] = cost_raw.notnull() & cost["cost"].isnull() & ~cost["_cost_unread"]
     ret = _return(raw, amount)
+    # a used row's is_return written as text that is no flag (是, true, 1, ...): said, as an unread cost is
+    flag = {"_flag_unread": _flag_read(raw)[1]} if "is_return" in raw.columns else {}
     return raw.mutate(
         customer_id=customer_id,
         ts=ts,
         amount=amount,
         **cost,
+        **flag,
         _why=why,
         _unread=ibis.ifelse(why == NON_NUMERIC, unread_amount, unread),
         _ret=ret,
@@ -258,18 +270,36 @@ def _return(raw: Any, amount: Any) -> Any:
     return is_return_line(amount, quantity=quantity, order_id=order_id, status=status) | _flagged(raw)
 
 
+#: A source's own ``is_return`` written as text (spaces trimmed, any case): what each word says.
+FLAG_WORDS = {"true": True, "t": True, "yes": True, "y": True, "1": True, "是": True,
+              "false": False, "f": False, "no": False, "n": False, "0": False, "否": False}
+
+
+def _flag_read(raw: Any) -> tuple[Any, Any]:
+    """The source's own ``is_return`` as read (``NULL``: none given, or text that is no flag),
+    and whether it is text that is no flag (:data:`FLAG_WORDS`); a number is a flag when not 0."""
+    flag = raw.is_return
+    if flag.type().is_boolean():
+        return flag, ibis.literal(False)
+    if flag.type().is_numeric():
+        return flag != 0, ibis.literal(False)
+    text = text_value(flag).lower()
+    read = text.substitute(FLAG_WORDS, else_=ibis.null("boolean")).cast("boolean")
+    return read, text.notnull() & read.isnull()
+
+
 def _flagged(raw: Any) -> Any:
     """The source's own ``is_return`` (false where it has none, or none given)."""
     if "is_return" not in raw.columns:
         return ibis.literal(False)
-    return raw.is_return.cast("boolean").fill_null(False)
+    return _flag_read(raw)[0].fill_null(False)
 
 
 def _unreadable(raw: Any, reason: str | None, column: str, count: int) -> None:
     """Raise the :class:`SourceError` of ``count`` cells of ``column`` that cannot be read, with
     the first one's value, its customer and (on DuckDB) its row in the order the engine reads
-    the source (``reason``: the rows' reject reason; ``None`` with ``column="cost"``: the costs
-    of the rows used)."""
+    the source (``reason``: the rows' reject reason; ``None`` with ``column="cost"`` or
+    ``"is_return"``: that cell of the rows used)."""
     from xuanba.standard.engine import to_arrow
     from xuanba.standard.engine_spark import is_spark
 
@@ -277,12 +307,13 @@ def _unreadable(raw: Any, reason: str | None, column: str, count: int) -> None:
     if not is_spark(raw):  # Spark numbers rows only in an order; DuckDB reads a file in its order
         kept["_row"] = ibis.row_number() + 1
     judged = _judged(raw.mutate(**kept))
-    if column == "cost":
-        bad = judged.filter(judged._why.isnull() & judged._cost_unread)
+    used_cell = {"cost": "_cost_unread", "is_return": "_flag_unread"}.get(column)
+    if used_cell:
+        bad = judged.filter(judged._why.isnull() & judged[used_cell])
     else:
         bad = judged.filter((judged._why == reason) & judged._unread)
     first = to_arrow(bad.select(*kept).limit(1)).to_pylist()[0]
-    what = {"ts": "date", "cost": "cost"}.get(column, "amount")
+    what = {"ts": "date", "cost": "cost", "is_return": "flag"}.get(column, "amount")
     raise SourceError(
         Phrase(f"err_source_unread_{what}", value=repr(first["_v"]), customer=repr(first["_id"])),
         row=first.get("_row"),
