@@ -939,7 +939,8 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
     # EARLY_ROSTER_ROWS customers on, where the append beside the pandas texts holds too much
     early = ({"on_roster": saver.start_roster}
              if saver is not None and scoring_engine == "duckdb" and len(table) < EARLY_ROSTER_ROWS else {})
-    scored = scorer(scoring_engine)(table, scoring, **early)
+    with _beside_the_fields(saver, scoring_engine):
+        scored = scorer(scoring_engine)(table, scoring, **early)
     long = contribution_parts(scored) or scored.contributions  # the parts: the table is made when read
     if saver is not None:
         saver.start_rows(scored.roster, long)
@@ -1014,6 +1015,22 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
     for key, (info, frame) in account_book(ws, cut, roster=scored.roster).items():
         tables[key] = StoredTable(info, frame)
     return Round(0, meta, std, scored.roster, long, fields=fields, tables=tables)
+
+
+def _beside_the_fields(saver: Any, scoring_engine: str) -> contextlib.AbstractContextManager[Any]:
+    """While ``saver`` (a :class:`~xuanba.rounds.store.RoundSaver`, or ``None``) appends the round's
+    fields in its thread, the engine scores on the cores the append leaves it
+    (:func:`~xuanba.standard.engine.fewer_threads`); the pandas reference is left as it is.
+    DuckDB's client spins while its last tasks run, so its threads beside the append made three
+    busy threads on two cores; on one thread fewer for the whole call the 1 M round took 0.94x the
+    wall and 0.90x the CPU, fewer only until the fields were stored less (docs/benchmarks_round.md,
+    saver24)."""
+    if saver is None or scoring_engine != "duckdb":
+        return contextlib.nullcontext()
+    from xuanba.rounds.store import APPEND_THREADS
+    from xuanba.standard.engine import fewer_threads
+
+    return fewer_threads(APPEND_THREADS or 0)
 
 
 def one_time_buyers(fields: pd.DataFrame) -> dict[str, Any] | None:

@@ -1663,12 +1663,10 @@ def _refuse_text_criteria(table: Any, standard: Standard) -> None:
 _LOCAL: list[Any] = []  # the in-memory DuckDB of this process, made on first use (with xuanba's settings)
 
 
-def _registered(arrow: Any, call: contextlib.ExitStack) -> Any:
-    """The Arrow table ``arrow`` as an Ibis table on this process's in-memory DuckDB, read in
-    place (no copy), under one name whatever the call (so that the queries over it compile once
-    per structure); unregistered when ``call`` closes. The DuckDB is made on first use with the
-    settings of every DuckDB xuanba opens (:func:`xuanba.workspace.duckdb_settings`: its memory
-    limit, ``$XUANBA_MEMORY_LIMIT``, and a temporary folder of its own to spill to)."""
+def _local() -> Any:
+    """This process's in-memory DuckDB (Ibis), made on first use with the settings of every DuckDB
+    xuanba opens (:func:`xuanba.workspace.duckdb_settings`: its memory limit,
+    ``$XUANBA_MEMORY_LIMIT``, and a temporary folder of its own to spill to)."""
     if not _LOCAL:
         from xuanba.workspace import duckdb_settings
 
@@ -1676,7 +1674,45 @@ def _registered(arrow: Any, call: contextlib.ExitStack) -> Any:
         local = ibis.duckdb.connect(**settings)  # type: ignore[attr-defined]
         local.__dict__["_xuanba_memory_limit"] = settings.get("memory_limit")  # as set, not as shown
         _LOCAL.append(local)
-    con = _LOCAL[0]
+    return _LOCAL[0]
+
+
+@contextlib.contextmanager
+def fewer_threads(busy: int) -> Iterator[None]:
+    """A block in which this process's in-memory DuckDB (the engine a pandas or Arrow table is
+    scored on) leaves ``busy`` of its threads' cores to other work of the process (at least one
+    thread left); set back after, failure included.
+
+    DuckDB's Python client waits for a query's last tasks by spinning on the calling thread, so a
+    DuckDB on every core beside a busy thread of the process makes three busy threads on two
+    cores (docs/benchmarks_round.md, saver24). The setting is the process's: an engine call of
+    another thread meanwhile has as many.
+
+    Example
+    -------
+    >>> def threads() -> int:
+    ...     return int(_local().con.execute("SELECT current_setting('threads')").fetchone()[0])
+    >>> was = threads()
+    >>> with fewer_threads(was):
+    ...     threads()
+    1
+    >>> threads() == was
+    True
+    """
+    con = _local().con
+    was = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+    con.execute(f"SET threads = {max(1, was - int(busy))}")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {was}")
+
+
+def _registered(arrow: Any, call: contextlib.ExitStack) -> Any:
+    """The Arrow table ``arrow`` as an Ibis table on this process's in-memory DuckDB
+    (:func:`_local`), read in place (no copy), under one name whatever the call (so that the
+    queries over it compile once per structure); unregistered when ``call`` closes."""
+    con = _local()
     con.con.register("_xuanba_fields", arrow)
     call.callback(con.con.unregister, "_xuanba_fields")
     return con.table("_xuanba_fields")
