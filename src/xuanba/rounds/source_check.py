@@ -241,6 +241,10 @@ def _judged(raw: Any) -> Any:
         cost_raw, cost["cost"], cost["_cost_unread"] = _read_amount(raw.cost)  # text that is none, said
         cost["_cost_empty"] = cost_raw.notnull() & cost["cost"].isnull() & ~cost["_cost_unread"]
     ret = _return(raw, amount)
+    # a return the source already gives as the facts read it: flagged, its money not positive
+    given = _flagged(raw) & (amount <= 0)
+    if cost:
+        given &= (cost["cost"] <= 0).fill_null(True)
     # a used row's is_return written as text that is no flag (是, true, 1, ...): said, as an unread cost is
     flag = {"_flag_unread": _flag_read(raw)[1]} if "is_return" in raw.columns else {}
     return raw.mutate(
@@ -252,9 +256,7 @@ def _judged(raw: Any) -> Any:
         _why=why,
         _unread=ibis.ifelse(why == NON_NUMERIC, unread_amount, unread),
         _ret=ret,
-        # a return the source does not already give as the facts read it (flagged, its money negative)
-        _to_net=ret & ~(_flagged(raw) & (amount <= 0) & (cost["cost"] <= 0).fill_null(True) if cost
-                        else _flagged(raw) & (amount <= 0)),
+        _to_net=ret & ~given,
     )
 
 
