@@ -285,3 +285,20 @@ def test_a_cost_column_of_no_value_beside_a_return(tmp_path):
     got = engine_fields(source, STANDARD, CUTOFF, keep=lambda t: t)[0].to_pyarrow().to_pandas().set_index("customer_id")
     assert got.frequency.tolist() == [0, 0] and got.revenue_total.tolist() == [6.0, 5.0]
     assert got.margin_total.isna().all()
+
+
+def test_facts_of_a_table_whose_dates_are_days_are_those_of_its_midnights():
+    """``customer_facts`` of an Arrow table with a ``date32`` column (pandas' ``.date`` values):
+    e0ecc40 stopped on it (``'DateColumn' object has no attribute 'date'``); now the facts of the
+    same days given as timestamps."""
+    import pyarrow as pa
+
+    from xuanba.facts import customer_facts
+
+    days = [dt.date(2025, 1, 1), dt.date(2025, 2, 1), dt.date(2025, 3, 5)]
+    cols = {"customer_id": ["a", "a", "b"], "amount": [1.0, 2.0, 3.0]}
+    as_days = customer_facts(pa.table({**cols, "ts": pa.array(days, pa.date32())}), CUTOFF)
+    as_times = customer_facts(pa.table({**cols, "ts": pa.array([dt.datetime.combine(d, dt.time()) for d in days])}),
+                              CUTOFF)
+    assert as_days.equals(as_times)  # customer_facts gives Arrow back for Arrow
+    assert dict(zip(as_days["customer_id"].to_pylist(), as_days["frequency"].to_pylist(), strict=True)) == {"a": 1, "b": 0}

@@ -66,7 +66,7 @@ def transactions_table(source: Any, *, cast_ts: bool = True) -> ir.Table:
     if missing:
         raise SchemaError(Phrase("err_tx_lacks", missing=str(missing)),
                           fix=Phrase("err_tx_lacks_fix", found=str(list(table.columns))))
-    if cast_ts and not table.ts.type().is_temporal():
+    if cast_ts and not table.ts.type().is_timestamp():  # a date too: the facts read a timestamp's day
         table = table.mutate(ts=table.ts.cast("timestamp"))
     return table
 

@@ -240,13 +240,15 @@ def _judged(raw: Any) -> Any:
     if "cost" in raw.columns:  # a number ingest stores as no money is left empty (its values_left_empty);
         cost_raw, cost["cost"], cost["_cost_unread"] = _read_amount(raw.cost)  # text that is none, said
         cost["_cost_empty"] = cost_raw.notnull() & cost["cost"].isnull() & ~cost["_cost_unread"]
-    ret = _return(raw, amount)
+    flagged, flag = ibis.literal(False), {}
+    if "is_return" in raw.columns:  # the source's own flag; text that is none (是, true, 1, ...) said as an unread cost is
+        read, flag["_flag_unread"] = _flag_read(raw)
+        flagged = read.fill_null(False)
+    ret = _return(raw, amount, flagged)
     # a return the source already gives as the facts read it: flagged, its money not positive
-    given = _flagged(raw) & (amount <= 0)
+    given = flagged & (amount <= 0)
     if cost:
         given &= (cost["cost"] <= 0).fill_null(True)
-    # a used row's is_return written as text that is no flag (是, true, 1, ...): said, as an unread cost is
-    flag = {"_flag_unread": _flag_read(raw)[1]} if "is_return" in raw.columns else {}
     return raw.mutate(
         customer_id=customer_id,
         ts=ts,
@@ -260,16 +262,16 @@ def _judged(raw: Any) -> Any:
     )
 
 
-def _return(raw: Any, amount: Any) -> Any:
+def _return(raw: Any, amount: Any, flagged: Any) -> Any:
     """Whether a row is a return, as ingest decides it (:func:`~xuanba.ingest.rules.is_return_line`
-    over the source's ``quantity``, ``order_id`` and ``status`` where it has them), or flagged one
-    by the source's own ``is_return``."""
+    over the source's ``quantity``, ``order_id`` and ``status`` where it has them), or ``flagged``
+    one by the source's own ``is_return`` (:func:`_flagged`)."""
     quantity = raw.quantity if "quantity" in raw.columns else None
     if quantity is not None and not quantity.type().is_numeric():
         quantity = text_value(quantity).try_cast("float64")
     order_id = text_value(raw.order_id) if "order_id" in raw.columns else None
     status = text_value(raw.status) if "status" in raw.columns else None
-    return is_return_line(amount, quantity=quantity, order_id=order_id, status=status) | _flagged(raw)
+    return is_return_line(amount, quantity=quantity, order_id=order_id, status=status) | flagged
 
 
 #: A source's own ``is_return`` written as text (spaces trimmed, any case): what each word says.
