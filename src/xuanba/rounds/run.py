@@ -44,7 +44,7 @@ from xuanba.standard.schema import (
     as_read,
     load_standard,
 )
-from xuanba.standard.score import ROSTER_COLUMNS, SCORING_RULES, LongTable, contribution_parts
+from xuanba.standard.score import SCORING_RULES, LongTable, contribution_parts
 from xuanba.workspace import Workspace, open_workspace
 
 Progress = Callable[[str], None]
@@ -968,15 +968,9 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
     with _beside_the_fields(saver, scoring_engine, len(table)) as threads:
         scored = scorer(scoring_engine)(table, scoring, **early, **threads)
     long = contribution_parts(scored) or scored.contributions  # the parts: the table is made when read
-    coded = scored.coded or {}
-    if saver is not None and coded and not early and scoring_engine == "duckdb":
-        # a large round's roster handed over now, its texts as the engine's codes (DuckDB appends
-        # them on one thread; as strings on two, at 10 M 10.5 s of CPU against 6)
-        from xuanba.standard.engine import coded_roster_arrow
-
-        saver.start_roster(coded_roster_arrow(scored.roster[list(ROSTER_COLUMNS)], coded))
     if saver is not None:
         saver.start_rows(scored.roster, long)
+    coded = scored.coded or {}
     order, _ = tier_order(std, scored.roster)
     # the customer ids hashed once, in id order (the inputs' and the fields'), then in rank order:
     # each roster row's row in the fields is the scoring's (pandas) or looked up once (an engine's);

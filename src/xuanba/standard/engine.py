@@ -1481,35 +1481,6 @@ def roster_arrow(columns: dict[str, Any], codes: dict[str, tuple[Any, list[str]]
 
 
 
-def coded_roster_arrow(roster: Any, codes: dict[str, tuple[Any, list[str]]]) -> Any:
-    """:func:`roster_arrow` of a roster :func:`score_in_engine` returned and its codes
-    (``Scored.coded``): the coded texts as dictionaries of their codes again, every other column
-    as the pandas roster holds it (not copied). What a large round's saver appends once the
-    scoring has returned: DuckDB appends the dictionaries on one thread, where the same texts
-    as strings took a second thread and nearly doubled the append's CPU (10 M customers:
-    docs/benchmarks_round.md, tenm25). The same rows as the pandas roster stores.
-
-    Example
-    -------
-    >>> import numpy as np
-    >>> import pandas as pd
-    >>> r = pd.DataFrame({"customer_id": pd.Series(["a", "b"], dtype="str"), "score": [1.0, np.nan]})
-    >>> t = coded_roster_arrow(r, {"tier": (np.array([1, 0], dtype=np.int16), ["", "A"])})
-    >>> t.column_names, t.column("tier").to_pylist(), t.column("score").to_pylist()
-    (['customer_id', 'score', 'tier'], ['A', ''], [1.0, None])
-    """
-    import pandas as pd
-    import pyarrow as pa
-
-    columns: dict[str, Any] = {}
-    for col in roster.columns:
-        if col in codes:
-            continue
-        values = roster[col]
-        columns[col] = pa.array(values.array) if isinstance(values.dtype, pd.StringDtype) else values.to_numpy()
-    return roster_arrow(columns, codes)
-
-
 def select_in_engine(fields: Any, standard: Standard, *, id_column: str = "customer_id") -> tuple[Any, Any]:
     """The selection of ``standard`` on ``fields`` (as :func:`score_in_engine` takes them), computed
     by the engine up to tiers and capacity and no further (no gaps, cheapest criteria, quadrants,
