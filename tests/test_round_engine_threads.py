@@ -1,7 +1,6 @@
 """A stored DuckDB round scores on the engine with the cores its fields' append leaves it (the
-append runs in the saver's thread meanwhile), for the whole scoring call below
-``THREADS_BACK_ROWS`` customers and until its roster's query starts from there on; set back after,
-failure included; the same round stored as with every thread."""
+append runs in the saver's thread meanwhile), for the whole scoring call; set back after, failure
+included; the same round stored as with every thread."""
 
 from __future__ import annotations
 
@@ -119,7 +118,7 @@ def test_a_failure_sets_the_threads_back_and_stores_nothing(workspace, tmp_path,
 def test_the_round_scored_on_fewer_threads_is_the_one_scored_on_all(workspace, tmp_path, monkeypatch, four_threads):
     fewer = _copy(workspace, tmp_path, "fewer.duckdb")
     run_round(fewer, starter_standard("en"), CUTOFF)
-    monkeypatch.setattr(run, "_beside_the_fields", lambda saver, how, rows: run.contextlib.nullcontext({}))
+    monkeypatch.setattr(run, "_beside_the_fields", lambda saver, how: run.contextlib.nullcontext())
     seen: list[int] = []
     real = engine.score_in_engine
 
@@ -140,44 +139,3 @@ def test_the_round_scored_on_fewer_threads_is_the_one_scored_on_all(workspace, t
     assert meta1 == meta2
     for part in ("roster", "fields", "contributions"):
         pd.testing.assert_frame_equal(getattr(one, part), getattr(two, part))
-
-
-@pytest.mark.parametrize("large", [False, True])
-def test_a_large_round_gives_the_engine_its_threads_back_when_the_roster_query_starts(
-        workspace, tmp_path, monkeypatch, four_threads, large):
-    """From THREADS_BACK_ROWS customers on (lowered here to this round's size), the roster's query
-    runs on every thread (the fields' append is over by then, or nearly, and the query runs for
-    seconds on the threads it starts with); below it, on the fewer threads of the whole call. The
-    same round is stored either way, and the threads are the workspace's after."""
-    import xuanba.standard.engine_cache as engine_cache
-
-    if large:
-        monkeypatch.setattr(run, "THREADS_BACK_ROWS", 1)
-    seen: list[tuple[str, int]] = []
-    real_call, real_stream = engine.score_in_engine, engine_cache.stream
-
-    def call(*a, **k):  # noqa: ANN002, ANN003, ANN202
-        seen.append(("call", _threads()))
-        return real_call(*a, **k)
-
-    def stream(*a, **k):  # noqa: ANN002, ANN003, ANN202
-        seen.append(("roster", _threads()))
-        return real_stream(*a, **k)
-
-    monkeypatch.setattr(engine, "score_in_engine", call)
-    monkeypatch.setattr(engine_cache, "stream", stream)
-    path = _copy(workspace, tmp_path, f"large{large}.duckdb")
-    run_round(path, starter_standard("en"), CUTOFF)
-    assert seen == [("call", 3), ("roster", 4 if large else 3)]
-    assert _threads() == 4
-    with Workspace(path, create=False) as ws:
-        got = load_round(ws, 1)
-    monkeypatch.setattr(run, "_beside_the_fields", lambda saver, how, rows: run.contextlib.nullcontext({}))
-    every = _copy(workspace, tmp_path, f"every{large}.duckdb")
-    run_round(every, starter_standard("en"), CUTOFF)
-    with Workspace(every, create=False) as ws:
-        want = load_round(ws, 1)
-    assert {k: v for k, v in got.meta.items() if k != "created_at"} == {
-        k: v for k, v in want.meta.items() if k != "created_at"}
-    for part in ("roster", "fields", "contributions"):
-        pd.testing.assert_frame_equal(getattr(got, part), getattr(want, part))

@@ -939,10 +939,6 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
 #: 7.6 GiB, past issue 16's 8 GB (6.5 GiB without it; docs/benchmarks_round.md, perf21). The same
 #: size as the engine's own switch to a bounded memory (:data:`~xuanba.standard.engine.KEEP_IN_TABLES_ROWS`).
 EARLY_ROSTER_ROWS = 3_000_000
-#: From this many customers on, a stored DuckDB round's engine gets its threads back when its
-#: roster's query starts (:func:`_beside_the_fields`); below it, at the end of the scoring call,
-#: which cost less at 1 M. The engine's own switch to a bounded memory again.
-THREADS_BACK_ROWS = 3_000_000
 
 
 def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd.DataFrame, fields: pd.DataFrame,
@@ -965,8 +961,8 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
     # EARLY_ROSTER_ROWS customers on, where the append beside the pandas texts holds too much
     early = ({"on_roster": saver.start_roster}
              if saver is not None and scoring_engine == "duckdb" and len(table) < EARLY_ROSTER_ROWS else {})
-    with _beside_the_fields(saver, scoring_engine, len(table)) as threads:
-        scored = scorer(scoring_engine)(table, scoring, **early, **threads)
+    with _beside_the_fields(saver, scoring_engine):
+        scored = scorer(scoring_engine)(table, scoring, **early)
     long = contribution_parts(scored) or scored.contributions  # the parts: the table is made when read
     if saver is not None:
         saver.start_rows(scored.roster, long)
@@ -1043,26 +1039,20 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
     return Round(0, meta, std, scored.roster, long, fields=fields, tables=tables)
 
 
-@contextlib.contextmanager
-def _beside_the_fields(saver: Any, scoring_engine: str, rows: int) -> Iterator[dict[str, Any]]:
+def _beside_the_fields(saver: Any, scoring_engine: str) -> contextlib.AbstractContextManager[Any]:
     """While ``saver`` (a :class:`~xuanba.rounds.store.RoundSaver`, or ``None``) appends the round's
     fields in its thread, the engine scores on the cores the append leaves it
     (:func:`~xuanba.standard.engine.fewer_threads`); the pandas reference is left as it is.
     DuckDB's client spins while its last tasks run, so its threads beside the append made three
     busy threads on two cores; on one thread fewer for the whole call the 1 M round took 0.94x the
     wall and 0.90x the CPU, fewer only until the fields were stored less (docs/benchmarks_round.md,
-    saver24). Yields what the scoring call is given besides: from :data:`THREADS_BACK_ROWS`
-    customers on (``rows``), ``before_roster``, which gives the engine its threads back when its
-    roster's query starts: there the fields are stored by then or nearly, and that query runs for
-    seconds on the threads it starts with (docs/benchmarks_round.md, tenm25)."""
+    saver24)."""
     if saver is None or scoring_engine != "duckdb":
-        yield {}
-        return
+        return contextlib.nullcontext()
     from xuanba.rounds.store import APPEND_THREADS
     from xuanba.standard.engine import fewer_threads
 
-    with fewer_threads(APPEND_THREADS or 0) as back:
-        yield {"before_roster": back} if rows >= THREADS_BACK_ROWS else {}
+    return fewer_threads(APPEND_THREADS or 0)
 
 
 def one_time_buyers(fields: pd.DataFrame) -> dict[str, Any] | None:

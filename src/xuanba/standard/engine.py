@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import ibis
@@ -1356,7 +1356,7 @@ def roster_frame(arrow: Any, columns: Sequence[str], id_column: str = "customer_
 
 
 def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = True,
-                    id_column: str = "customer_id", on_roster: Any = None, before_roster: Any = None) -> Any:
+                    id_column: str = "customer_id", on_roster: Any = None) -> Any:
     """:func:`xuanba.standard.score.score_customers` computed by the engine: ``fields`` is an Ibis
     table (any backend) or a pandas/Arrow table (run in an in-memory DuckDB). Returns the same
     :class:`~xuanba.standard.score.Scored`: the roster sorted by rank with the same columns and
@@ -1366,9 +1366,7 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     ``on_roster``: called with the roster's :data:`~xuanba.standard.score.ROSTER_COLUMNS` as
     Arrow (:func:`roster_arrow`) as soon as the engine's rows are placed, before the pandas
     roster is made of them: a round's saver starts appending it meanwhile. The arrays are the
-    roster's own (not copied): the callee must not change them. ``before_roster``: called (no
-    argument) once the figures and kept results are made, just before the roster's query runs
-    (a large round gives the engine its threads back there, :func:`fewer_threads`).
+    roster's own (not copied): the callee must not change them.
 
     Example
     -------
@@ -1414,8 +1412,7 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
             kinds[ROW_COLUMN] = "int64"
         return by_rank(batches, n, kinds, into=into)
 
-    out, info = _in_engine(fields, standard, id_column, selection_only=False, collect=collect, coded=coded,
-                           before_roster=before_roster)
+    out, info = _in_engine(fields, standard, id_column, selection_only=False, collect=collect, coded=coded)
     # each roster row's row in the fields, when they came sorted by id (see rows_by_id)
     order = out.pop(ROW_COLUMN, None)
     codes = {col: (out.pop(col), list(labels[col])) for col in labels}
@@ -1504,14 +1501,14 @@ def select_in_engine(fields: Any, standard: Standard, *, id_column: str = "custo
 
 
 def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_only: bool,
-               collect: Any = None, coded: bool = False, before_roster: Any = None) -> tuple[Any, dict]:
+               collect: Any = None, coded: bool = False) -> tuple[Any, dict]:
     """The roster (or the selection alone) of ``standard`` over ``fields`` as Arrow in rank order,
     and the counts: a frame runs on this process's in-memory DuckDB, read in place (from
     :data:`KEEP_IN_TABLES_ROWS` customers on within :data:`KEEP_MEMORY`, then
     :data:`SCORING_MEMORY` while the roster streams). With ``collect``, the
     roster is ``collect(batches, column_names, n)`` of its record batches instead, called while
     the engine still holds what the roster's query reads; ``coded``: its texts as codes
-    (:func:`roster_expression`); ``before_roster``: see :func:`score_in_engine`."""
+    (:func:`roster_expression`)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -1542,8 +1539,7 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
         try:
             out, info = _run_roster(table, standard, id_column, call, selection_only=selection_only,
                                     row_column=row_column, collect=collect, stream_memory=stream_memory,
-                                    coded=coded, clean=None if hasattr(fields, "op") else _clean_columns(arrow),
-                                    before_roster=before_roster)
+                                    coded=coded, clean=None if hasattr(fields, "op") else _clean_columns(arrow))
         except Exception as exc:  # DuckDB's OutOfRangeException: a spread of values beyond 1e154
             if type(exc).__name__ == "OutOfMemoryException" and stream_memory is not None:
                 _out_of_scoring_memory(exc, table._find_backend(), arrow.num_rows)
@@ -1682,12 +1678,10 @@ def _local() -> Any:
 
 
 @contextlib.contextmanager
-def fewer_threads(busy: int) -> Iterator[Callable[[], None]]:
+def fewer_threads(busy: int) -> Iterator[None]:
     """A block in which this process's in-memory DuckDB (the engine a pandas or Arrow table is
     scored on) leaves ``busy`` of its threads' cores to other work of the process (at least one
-    thread left); set back after, failure included. It yields ``back``, which sets them back
-    earlier and may be called from any thread (once that work is done); leaving the block then
-    changes nothing more.
+    thread left); set back after, failure included.
 
     DuckDB's Python client waits for a query's last tasks by spinning on the calling thread, so a
     DuckDB on every core beside a busy thread of the process makes three busy threads on two
@@ -1699,34 +1693,19 @@ def fewer_threads(busy: int) -> Iterator[Callable[[], None]]:
     >>> def threads() -> int:
     ...     return int(_local().con.execute("SELECT current_setting('threads')").fetchone()[0])
     >>> was = threads()
-    >>> with fewer_threads(was) as back:
+    >>> with fewer_threads(was):
     ...     threads()
-    ...     back()
-    ...     threads() == was
     1
-    True
     >>> threads() == was
     True
     """
-    import threading
-
     con = _local().con
     was = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
     con.execute(f"SET threads = {max(1, was - int(busy))}")
-    other = con.cursor()  # the same database (its threads are the database's), for another thread's call
-    lock, done = threading.Lock(), []
-
-    def back() -> None:
-        with lock:
-            if not done:
-                other.execute(f"SET threads = {was}")
-                done.append(True)
-
     try:
-        yield back
+        yield
     finally:
-        back()
-        other.close()
+        con.execute(f"SET threads = {was}")
 
 
 def _registered(arrow: Any, call: contextlib.ExitStack) -> Any:
@@ -1777,8 +1756,7 @@ def _out_of_scoring_memory(exc: Exception, backend: Any, n: int) -> None:
 def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib.ExitStack, *,
                 selection_only: bool = False, row_column: str | None = None,
                 collect: Any = None, stream_memory: int | None = None, coded: bool = False,
-                clean: tuple[frozenset[str], frozenset[str]] | None = None,
-                before_roster: Any = None) -> tuple[Any, dict]:
+                clean: tuple[frozenset[str], frozenset[str]] | None = None) -> tuple[Any, dict]:
     """The roster of ``standard`` over the Ibis ``table`` as Arrow, in rank order, and the counts:
     on DuckDB its numbers as variables (compiled once per structure,
     :mod:`~xuanba.standard.engine_cache`) and its kept tables dropped after. With ``collect``
@@ -1786,8 +1764,7 @@ def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib
     engine makes them, in no order (``rank`` a permutation of 1..n), DuckDB's memory limit lowered
     to ``stream_memory`` (bytes) meanwhile when given (put back as it was set when ``call`` closes);
     ``coded``: the roster's texts as codes (:func:`roster_expression`); ``clean``: the columns of
-    ``table`` known to hold no NaN, and those with neither NaN nor ±inf (:func:`_clean_columns`);
-    ``before_roster``: called just before the roster's query runs (:func:`score_in_engine`)."""
+    ``table`` known to hold no NaN, and those with neither NaN nor ±inf (:func:`_clean_columns`)."""
     spark = is_spark(table)
     call.enter_context(kept_for_call())  # Spark's kept tables: this call's own, dropped even when scoring fails
     if not spark:
@@ -1802,8 +1779,6 @@ def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib
                                    row_column=row_column, coded=coded)
     if collect is not None and not selection_only:
         n = int(info["n_customers"])
-        if before_roster is not None:
-            before_roster()
         if spark:
             got = to_arrow(expr)
             return collect(got.to_batches(), got.column_names, n), info
