@@ -549,7 +549,7 @@ def _steady(table: pd.DataFrame, columns: list[str] | None = None, *, own: bool 
     out = table.copy(deep=False)  # the text columns are shared, not copied
     for col in out.columns if columns is None else columns:
         if own and out[col].dtype == np.float64 and _round_own(out[col].to_numpy()) is not None:
-            continue  # rounded where it lies: out's column is that array (at 10 M customers 1.8 s less)
+            continue  # rounded where it lies: out's column is that array (0.4-1.7 s less at 10 M customers)
         if pd.api.types.is_float_dtype(out[col]):
             values = out[col].to_numpy(dtype=float, na_value=np.nan)
             rounded = np.round(values, DECIMALS)
