@@ -503,6 +503,58 @@ def test_merge_places_columns_by_position_only_for_the_same_ids_in_the_same_orde
         assert str(got["basis"].dtype) == str(want["basis"].dtype)
 
 
+def test_the_facts_a_round_reads_are_rounded_where_they_lie_and_nothing_reads_them_unrounded(tmp_path, monkeypatch):
+    """The facts gather_fields reads itself are its own frame: their float columns are rounded in
+    place (the arrays the facts query gave, no new ones), to exactly np.round of the facts as
+    read; the model check's table read with them keeps its unrounded values (the year before's
+    T and recency in weeks, compared with its own query); and the fields, models and choice are
+    those of the same facts given by a caller (rounded into new arrays), whose frame is left as
+    it was."""
+    import datetime as dt
+
+    import xuanba.facts as facts_module
+    from xuanba.facts import calibration_holdout, customer_facts
+    from xuanba.models.simulate import simulate_transactions
+    from xuanba.rounds.run import DECIMALS, as_standard, check_start, gather_fields
+
+    path = tmp_path / "w.duckdb"
+    with Workspace(path) as ws:
+        ws.replace("transactions", simulate_transactions("pareto-nbd", 1500, "2022-01-01", "2025-12-31", seed=3))
+    cut, std = dt.date(2025, 12, 31), as_standard(starter_standard("en"))
+    read: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
+    real = facts_module.facts_and_holdout
+
+    def spy(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        facts, check = real(*a, **k)
+        read.append((facts, facts.copy(deep=True), check, check.copy(deep=True)))
+        return facts, check
+
+    monkeypatch.setattr(facts_module, "facts_and_holdout", spy)
+    with Workspace(path, read_only=True) as ws:
+        own, own_notes = gather_fields(ws, std, cut, checked=True)
+        given = customer_facts(ws, cut)
+        kept = given.copy(deep=True)
+        other, other_notes = gather_fields(ws, std, cut, checked=True, facts=given)
+        year = calibration_holdout(ws, check_start(cut), cut, columns=list(read[0][3].columns))
+    (facts, before, check, check_before), = read  # the facts given are not read again
+    floats = [c for c in before.columns if before[c].dtype == np.float64]
+    assert {"recency", "T", "monetary_value", "revenue_365d"} <= set(floats)
+    for col in floats:
+        want = np.round(before[col].to_numpy(), DECIMALS)
+        assert np.array_equal(own[col].to_numpy(), want, equal_nan=True)
+        assert np.array_equal(facts[col].to_numpy(), want, equal_nan=True)  # rounded where it lay
+        assert np.shares_memory(own[col].to_numpy(), facts[col].to_numpy())  # no new array
+    assert any(not np.array_equal(before[c].to_numpy(), facts[c].to_numpy(), equal_nan=True) for c in floats)
+    # the check's table: not touched, the unrounded values its own query gives
+    pd.testing.assert_frame_equal(check, check_before, check_exact=True)
+    pd.testing.assert_frame_equal(check.reset_index(drop=True), year.reset_index(drop=True), check_exact=True)
+    assert not np.array_equal(check["T"].to_numpy(), np.round(check["T"].to_numpy(), DECIMALS))
+    # a caller's facts: left as they were; and the same fields and fits either way
+    pd.testing.assert_frame_equal(given, kept, check_exact=True)
+    pd.testing.assert_frame_equal(own, other, check_exact=True)
+    assert own_notes["models"] == other_notes["models"] and own_notes["model_choice"] == other_notes["model_choice"]
+
+
 def test_merge_of_owned_predictions_rounds_them_in_place_to_the_same_table():
     """The round's own predictions are rounded in place (no new array per column); the table is
     the one :func:`_steady` gives, bit for bit, and a table not owned (given predictions) is left

@@ -434,6 +434,7 @@ def gather_fields(
     fitting = predictions is None and bool((used & set(PREDICTION_COLUMNS)) - given)
     say("facts")
     calibration = None
+    own = facts is None  # read here: a frame of the round's own, rounded where it lies (see _steady)
     # rounded before the models see them, so the same data give the same fit (see _steady)
     if facts is None and fitting and (checked or standard.predictions.model == "auto"):
         facts, calibration = facts_and_holdout(workspace, cutoff, check_start(cutoff), time_unit=time_unit)  # type: ignore[arg-type]
@@ -441,7 +442,7 @@ def gather_fields(
             calibration = None
     elif facts is None:
         facts = customer_facts(workspace, cutoff, time_unit=time_unit)  # type: ignore[arg-type]
-    table = _steady(facts)
+    table = _steady(facts, own=own)
     del facts  # its float columns, rounded into table: not held twice while the model fits (0.9 GB at 10 M)
     table["customer_id"] = table["customer_id"].astype(str)
     notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
@@ -534,15 +535,21 @@ DECIMALS = 6
 """Numeric fields are rounded to this many decimals before scoring (see :func:`_steady`)."""
 
 
-def _steady(table: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+def _steady(table: pd.DataFrame, columns: list[str] | None = None, *, own: bool = False) -> pd.DataFrame:
     """Round float fields (of ``columns``, default all) to :data:`DECIMALS` places.
 
     Sums of floating-point money depend on the order in which the engine adds them (by a unit
     in the last place); rounding to a millionth removes that noise, so the same transactions in
     another order give the same roster, byte for byte.
+
+    ``own``: ``table`` was made for the caller, which drops it after (the facts a round reads
+    itself): its float64 columns are rounded where they lie (:func:`_round_own`), not into new
+    arrays, and so ``table`` is changed too.
     """
     out = table.copy(deep=False)  # the text columns are shared, not copied
     for col in out.columns if columns is None else columns:
+        if own and out[col].dtype == np.float64 and _round_own(out[col].to_numpy()) is not None:
+            continue  # rounded where it lies: out's column is that array (0.4-1.7 s less at 10 M customers)
         if pd.api.types.is_float_dtype(out[col]):
             values = out[col].to_numpy(dtype=float, na_value=np.nan)
             rounded = np.round(values, DECIMALS)
@@ -555,11 +562,14 @@ def _steady(table: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
 def _round_own(values: Any) -> np.ndarray | None:
     """The float64 array that ``values`` (a column's ``to_numpy()``, a read-only view) shows,
     rounded in place as :func:`_steady` rounds (the same bits as ``np.round(values, DECIMALS)``),
-    when it is a writeable array of exactly those values; else ``None`` and nothing is touched.
+    when it is a contiguous view of a writeable array: the column's own array, or its row of a
+    frame's block of float columns (the facts as read, one block for all); else ``None`` and
+    nothing is touched. Only the values ``values`` shows are rounded.
 
     Only for arrays that nothing else reads (a table made for the round and dropped after it): it
     spares a new array per column and the comparison :func:`_steady` makes to keep a rounded one
-    (at 10 M customers 19 prediction columns of 80 MB each, about 3 s of CPU).
+    (at 10 M customers 19 prediction columns of 80 MB each, about 3 s of CPU; the 11 float facts
+    1.8 s).
 
     Example
     -------
@@ -567,18 +577,30 @@ def _round_own(values: Any) -> np.ndarray | None:
     >>> view = pd.Series(a, copy=False).to_numpy()
     >>> bool(view.flags.writeable), _round_own(view) is a, a.tolist()
     (False, True, [0.123457, nan])
+    >>> block = np.array([[0.1234567891, 2.0], [1 / 3, 2 / 3]])  # two columns of a frame
+    >>> _round_own(block[1].view()).tolist(), block[0].tolist()  # the second alone
+    ([0.333333, 0.666667], [0.1234567891, 2.0])
     >>> _round_own(np.arange(3)) is None  # not floats
     True
     """
-    if not isinstance(values, np.ndarray) or values.dtype != np.float64 or not values.flags.c_contiguous:
+    if (not isinstance(values, np.ndarray) or values.dtype != np.float64 or values.ndim != 1
+            or not values.flags.c_contiguous):
         return None
-    array = values if values.base is None else values.base
-    if not (isinstance(array, np.ndarray) and array.dtype == np.float64 and array.flags.writeable
-            and array.flags.c_contiguous and array.size == values.size
-            and array.__array_interface__["data"][0] == values.__array_interface__["data"][0]):
+    owner = values
+    while isinstance(owner.base, np.ndarray):
+        owner = owner.base
+    if not (owner.dtype == np.float64 and owner.flags.writeable and owner.flags.c_contiguous):
         return None
+    start = values.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
+    if start < 0 or start % owner.itemsize or start + values.nbytes > owner.nbytes:
+        return None
+    if start == 0 and owner.ndim == 1 and owner.size == values.size:
+        array = owner
+    else:  # its values within the writeable array that holds them (a row of a block)
+        first = start // owner.itemsize
+        array = owner.reshape(-1)[first:first + values.size]
     np.round(array, DECIMALS, out=array)
-    return array if array.shape == values.shape else array.reshape(values.shape)
+    return array
 
 
 def table_sha256(frame: pd.DataFrame, hashed: Mapping[str, np.ndarray] | None = None) -> str:
