@@ -910,6 +910,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "reject_missing_amount": ("missing amount", "缺少金额"),
     "reject_non_numeric_amount": ("non-numeric amount", "金额不是数字"),
     "reject_exact_duplicate_line": ("exact duplicate line", "完全重复的行"),
+    "reject_unreadable_return_flag": ("unreadable return flag", "退货标志无法识别"),
     "reject_missing_required_value": ("missing required value", "缺少必填值"),
     "nb_round": ("Round {id}: {name}", "第 {id} 轮：{name}"),
     "nb_round_unstored": ("Round (not stored): {name}", "未保存的一轮：{name}"),
@@ -1704,6 +1705,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_missing_headerless": (" The first line looks like data, not names: if the file has no header, name its "
                                "columns in order, e.g. --columns {columns}.",
                                "第一行看起来是数据而不是列名：如果文件没有表头，请按顺序给出列名，例如 --columns {columns}。"),
+    "err_reserved_column": ("the file has a column named {column}: names beginning with _xb_ are the ones xuanba "
+                            "gives its own columns while it reads a file",
+                            "文件中有一列名为 {column}：以 _xb_ 开头的名称是 xuanba 读文件时给自己的列用的"),
+    "err_reserved_column_fix": ("Rename that column (or leave it out of the export) and ingest again.",
+                                "请给这一列改名（或导出时不要这一列），再重新导入。"),
     "err_map_unknown_field": ("the mapping names an unknown field {field}", "映射中指定的字段 {field} 不存在"),
     "err_map_unknown_field_fix": ("Map one of: {fields} (as field=column).", "请映射以下字段之一：{fields}（写作 字段=列名）。"),
     "err_map_missing_column": ("the mapping {field}={header} names a column that is not in the file",

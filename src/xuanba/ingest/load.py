@@ -42,7 +42,7 @@ from typing import Any
 from xuanba._dates import as_date
 from xuanba.errors import InputError, Phrase
 from xuanba.ingest.mapping import check_required, field_of, looks_like_header, map_columns
-from xuanba.ingest.read import Staged, duplicate_headers, list_sources, quote, stage, unstage
+from xuanba.ingest.read import ROW, Staged, duplicate_headers, list_sources, quote, stage, unstage
 from xuanba.ingest.rules import MONEY_LIMIT, reason_sql, return_sql, text_sql
 from xuanba.ingest.sidetables import SCHEMAS, read_side_table
 from xuanba.workspace import TABLE_COLUMNS, Workspace, open_workspace
@@ -323,7 +323,7 @@ _COMMA_OR_THOUSANDS = r"[0-9]{1,3},[0-9]{3}"  # 1,234: 1234 or 1.234
 def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str | None = None,
                  table: str = "_xb_raw") -> str:
     """The decimal mark of a number column of ``table`` (ingest's staged ``_xb_raw``; its rows
-    numbered by ``_row``): ``"."`` or ``","``.
+    numbered by :data:`~xuanba.ingest.read.ROW`): ``"."`` or ``","``.
 
     ``1.234,50``, ``12,5`` or ``1 234,50`` mean a decimal comma; ``1,234.50``, ``12.5`` a decimal
     point. A column holding both kinds, or only ``1.234`` beside ``1,234`` (each readable either
@@ -340,11 +340,11 @@ def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str 
 
     dot, comma = either(_DOT_SURE, _DOT_OR_THOUSANDS), either(_COMMA_SURE, _COMMA_OR_THOUSANDS)
     row = con.execute(
-        f"SELECT count(*) FILTER (WHERE {dot}), list(_row ORDER BY _row) FILTER (WHERE {dot})[1:5], "
-        f"count(*) FILTER (WHERE {comma}), list(_row ORDER BY _row) FILTER (WHERE {comma})[1:5], "
-        f"list(_row ORDER BY _row) FILTER (WHERE regexp_full_match(c, '{_DOT_OR_THOUSANDS}'))[1:5], "
-        f"list(_row ORDER BY _row) FILTER (WHERE regexp_full_match(c, '{_COMMA_OR_THOUSANDS}'))[1:5] "
-        f"FROM (SELECT _row, {c} AS c FROM {table} WHERE {quote(column)} IS NOT NULL)"
+        f"SELECT count(*) FILTER (WHERE {dot}), list(r ORDER BY r) FILTER (WHERE {dot})[1:5], "
+        f"count(*) FILTER (WHERE {comma}), list(r ORDER BY r) FILTER (WHERE {comma})[1:5], "
+        f"list(r ORDER BY r) FILTER (WHERE regexp_full_match(c, '{_DOT_OR_THOUSANDS}'))[1:5], "
+        f"list(r ORDER BY r) FILTER (WHERE regexp_full_match(c, '{_COMMA_OR_THOUSANDS}'))[1:5] "
+        f"FROM (SELECT {ROW} AS r, {c} AS c FROM {table} WHERE {quote(column)} IS NOT NULL)"
     ).fetchone()
     n_dot, dot_rows, n_comma, comma_rows, dot3, comma3 = row
     if forced is not None:
@@ -411,9 +411,9 @@ def line_number_columns(con: Any, columns: Sequence[str], mapped: Sequence[str])
         f"count(*) >= 3 AND count(*) = count(v{i}) AND bool_and(v{i} = p{i} + 1 OR p{i} IS NULL)"
         for i in range(len(others))
     )
-    lags = ", ".join(f"lag(v{i}) OVER (ORDER BY _row) AS p{i}" for i in range(len(others)))
+    lags = ", ".join(f"lag(v{i}) OVER (ORDER BY {ROW}) AS p{i}" for i in range(len(others)))
     counting = con.execute(
-        f"SELECT {tests} FROM (SELECT *, {lags} FROM (SELECT _row, {values} FROM _xb_raw))"
+        f"SELECT {tests} FROM (SELECT *, {lags} FROM (SELECT {ROW}, {values} FROM _xb_raw))"
     ).fetchone()
     return named + [c for c, yes in zip(others, counting, strict=True) if yes]
 
@@ -470,22 +470,22 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
         keyed = [c for c in raw_columns if c not in not_in_key]
         cols = ", ".join(quote(c) for c in keyed)
         dup_cte = f"""
-    hashed AS (SELECT _row, hash({cols}) AS _h FROM _xb_raw),
+    hashed AS (SELECT {ROW}, hash({cols}) AS _h FROM _xb_raw),
     repeated AS (
-        SELECT r._row, row_number() OVER (PARTITION BY {', '.join('r.' + quote(c) for c in keyed)} ORDER BY r._row) AS _dup
+        SELECT r.{ROW}, row_number() OVER (PARTITION BY {', '.join('r.' + quote(c) for c in keyed)} ORDER BY r.{ROW}) AS _xb_dup
         FROM _xb_raw r SEMI JOIN (
-            SELECT _row FROM hashed WHERE _h IN (SELECT _h FROM hashed GROUP BY _h HAVING count(*) > 1)
-        ) s ON r._row = s._row
+            SELECT {ROW} FROM hashed WHERE _h IN (SELECT _h FROM hashed GROUP BY _h HAVING count(*) > 1)
+        ) s ON r.{ROW} = s.{ROW}
     ),"""
-        dup_join = "LEFT JOIN repeated USING (_row)"
-        dup = "COALESCE(repeated._dup, 1)"
+        dup_join = f"LEFT JOIN repeated USING ({ROW})"
+        dup = "COALESCE(repeated._xb_dup, 1)"  # a name of ingest's own (read.OWN_PREFIX): no file's column
     is_return = return_sql("order_id" in m, "status" in m)
     col = {f: "'" + str(m.get(f, f)).replace("'", "''") + "'" for f in ("customer_id", "ts", "order_id")}
     amount_col_sql = "'" + amount_col.replace("'", "''") + "'"
     return f"""
     WITH {dup_cte}
     base AS (
-        SELECT _row,
+        SELECT {ROW} AS _row,
             {t['customer_id']} AS customer_id,
             {t['ts']} AS ts_raw,
             {_timestamp(t['ts'], date_format, extra, tz)} AS ts,
@@ -679,7 +679,7 @@ def _dash_zeros(con: Any, columns: Mapping[str, str]) -> dict[str, int]:
         tests.append(f"count(*) FILTER (WHERE regexp_matches({x}, '[-\u2212－]') AND NOT regexp_matches({x}, '[0-9０-９]') "
                      f"AND {_number(x, 'DOUBLE', dec)} = 0)")
     got = con.execute(f"SELECT {', '.join(tests)} FROM _xb_raw SEMI JOIN _xb_lines l "
-                      "ON _xb_raw._row = l._row AND l.reason IS NULL").fetchone()
+                      f"ON _xb_raw.{ROW} = l._row AND l.reason IS NULL").fetchone()
     return {col: int(n) for col, n in zip(columns, got, strict=True) if n}
 
 
@@ -764,7 +764,7 @@ def _reject_repeats(ws: Workspace, sid: int | None, order_col: str | None) -> No
 def _load_side(ws: Workspace, staged: Staged, report: SourceReport, kind: str,
                mapping: Mapping[str, str] | None) -> None:
     duplicate_headers(staged.header, file=staged.name)  # every column of a side table is kept
-    raw = ws.con.execute("SELECT * EXCLUDE (_row) FROM _xb_raw ORDER BY _row").df()
+    raw = ws.con.execute(f"SELECT * EXCLUDE ({ROW}) FROM _xb_raw ORDER BY {ROW}").df()
     try:
         table, rejects = read_side_table(kind, raw, dict(mapping) if mapping else None)
     except InputError as exc:
