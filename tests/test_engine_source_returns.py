@@ -302,3 +302,30 @@ def test_facts_of_a_table_whose_dates_are_days_are_those_of_its_midnights():
                               CUTOFF)
     assert as_days.equals(as_times)  # customer_facts gives Arrow back for Arrow
     assert dict(zip(as_days["customer_id"].to_pylist(), as_days["frequency"].to_pylist(), strict=True)) == {"a": 1, "b": 0}
+
+
+_HELPER_NAMES = ["_why", "_unread", "_id_text", "_cost_empty", "_cost_unread", "_flag_unread", "_ret", "_to_net",
+                 "_row", "_v", "_id", "_xuanba_row"]
+
+
+@pytest.mark.parametrize("flag", [["no", "yes", "no"], [False, True, False]])
+def test_a_source_with_columns_named_as_the_checks_own_is_read_as_without_them(flag):
+    """A source whose extra columns bear the names the source check gives its own (``_why``,
+    ``_flag_unread``, ...): its rows are judged as those of the same source without them, and the
+    columns are handed on as they came. 983f5a9 stopped on a raw ConversionException (its own
+    ``_flag_unread`` was told by the name, and the source's text summed)."""
+    base = pd.DataFrame({"customer_id": ["a", "a", " "], "ts": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-02-01"]),
+                         "amount": [5.0, 2.0, 3.0], "cost": [1.0, 1.0, 1.0], "is_return": flag})
+    extra = base.assign(**{c: [f"{c}{i}" for i in range(3)] for c in _HELPER_NAMES})
+    plain, plain_rows = checked_transactions(base, CUTOFF)
+    table, rows = checked_transactions(extra, CUTOFF)
+    assert rows == plain_rows == {"input_rows": 3, "used": 2, "rejected": 1,
+                                  "rejected_by_reason": {"missing customer id": 1}}
+    got = table.to_pyarrow().sort_by("ts").to_pandas()
+    want = plain.to_pyarrow().sort_by("ts").to_pandas()
+    pd.testing.assert_frame_equal(got[want.columns], want)
+    assert got.amount.tolist() == [5.0, -2.0] and got.cost.tolist() == [1.0, -1.0]  # by hand: the flagged line netted
+    for c in _HELPER_NAMES:  # handed on as they came, row for row
+        assert got[c].tolist() == [f"{c}0", f"{c}1"], c
+    facts = engine_fields(extra, STANDARD, CUTOFF, keep=lambda t: t)[0].to_pyarrow().to_pandas()
+    assert facts.revenue_total.tolist() == [3.0] and facts.frequency.tolist() == [0]

@@ -137,11 +137,13 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
     cut = as_date(cutoff, "cutoff")
     raw = transactions_table(source, cast_ts=False)
     _needs_sql(raw)
+    raw, restore = _set_aside(raw)
     as_text = raw.customer_id.cast("string")
     checked = _judged(raw.mutate(_id_text=as_text))
+    # told by the source's columns, not the helpers' names: a source may hold a column of any name
     emptied_sum = ({"_emptied": checked._cost_empty.cast("int64").sum(),
-                    "_cost_unread": checked._cost_unread.cast("int64").sum()} if "_cost_empty" in checked.columns else {})
-    if "_flag_unread" in checked.columns:
+                    "_cost_unread": checked._cost_unread.cast("int64").sum()} if "cost" in raw.columns else {})
+    if "is_return" in raw.columns:
         emptied_sum["_flag_unread"] = checked._flag_unread.cast("int64").sum()
     try:
         counts = to_arrow(
@@ -204,13 +206,28 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
             plain = plain.mutate(is_return=_flagged(raw))
         return (
             plain if raw.ts.type().is_timestamp() else plain.mutate(ts=plain.ts.cast("timestamp"))
-        ), rows
-    helpers = [c for c in ("_why", "_unread", "_id_text", "_cost_empty", "_cost_unread", "_flag_unread", "_ret",
-                           "_to_net")
-               if c in checked.columns]
+        ).rename(restore), rows
+    helpers = [c for c in _HELPERS if c in checked.columns]
     used = checked.filter(checked._why.isnull())
     money = {c: netted(used[c], used._ret) for c in ("amount", "cost") if c in used.columns}
-    return used.mutate(**money, is_return=used._ret).drop(*helpers), rows
+    return used.mutate(**money, is_return=used._ret).drop(*helpers).rename(restore), rows
+
+
+#: The columns :func:`_judged` adds beside the source's (and :func:`_unreadable` its ``_v``, ``_id``, ``_row``).
+_HELPERS = ("_why", "_unread", "_id_text", "_cost_empty", "_cost_unread", "_flag_unread", "_ret", "_to_net")
+
+
+def _set_aside(raw: Any) -> tuple[Any, dict[str, str]]:
+    """``raw`` with its own columns named as a helper of :func:`_judged` renamed aside, and the
+    renaming that gives them back (``{name: aside}``, Ibis's ``rename``): a source's ``_why`` or
+    ``_ret`` is one of its columns like any other, handed on as it came."""
+    restore: dict[str, str] = {}
+    for name in (c for c in raw.columns if c in _HELPERS):
+        aside = name
+        while aside in raw.columns or aside in _HELPERS or aside in restore.values():
+            aside += "_"
+        restore[name] = aside
+    return (raw.rename({v: k for k, v in restore.items()}) if restore else raw), restore
 
 
 def _needs_sql(table: Any) -> None:
