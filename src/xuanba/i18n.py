@@ -1601,11 +1601,13 @@ TEXT: dict[str, tuple[str, str]] = {
                                    "`xuanba ingest` 载入该文件：它能识别更多格式，并把无法识别的行放入拒收表。"),
     "err_source_unread_flag": ("the source's is_return is text, and {value} (customer {customer}) says neither yes "
                                "nor no", "数据源的 is_return 是文本，其中 {value}（客户 {customer}）既不是“是”也不是“否”"),
-    "err_source_unread_flag_fix": ("Write is_return as true/false, 1/0, yes/no or the Chinese yes/no (empty: not a return), or "
-                                   "leave the column out: a negative amount, a credit note's order number or a "
-                                   "status word marks a return as ingest reads it.",
-                                   "请把 is_return 写成 true/false、1/0、yes/no 或 是/否（留空：不是退货），或去掉这一列："
-                                   "金额为负、红字单号或状态中的退货字样都会按 ingest 的规则标为退货。"),
+    "err_source_unread_flag_fix": ("Write is_return as true/false, yes/no, the Chinese yes/no, or a number (0: not a "
+                                   "return; any other: a return); empty is not a return. Or leave the column out: a "
+                                   "negative amount, a credit note's order number or a status word marks a return as "
+                                   "ingest reads it; `xuanba ingest` sets such a row aside as an unreadable return flag.",
+                                   "请把 is_return 写成 true/false、yes/no、是/否 或数字（0：不是退货；其他数字：退货），"
+                                   "留空表示不是退货；或去掉这一列：金额为负、红字单号或状态中的退货字样都会按 ingest 的"
+                                   "规则标为退货；`xuanba ingest` 会把这样的行作为“退货标志无法识别”放入拒收表。"),
     "err_source_unread_cost": ("the source's costs are text, and {value} (customer {customer}) is not a number",
                                "数据源的成本是文本，其中 {value}（客户 {customer}）不是数字"),
     "err_source_unread_cost_fix": ("Write the costs as numbers: plain (1234.5) or a number column (a .csv source "

@@ -5,7 +5,9 @@ Row accounting, for every source: ``input = loaded + merged + rejected``.
 - **rejected**: a row that cannot be a transaction goes to the ``rejects`` table with its row,
   column, value and reason, checked in this order: *totals row* (合计, 总计, Total at the foot of
   an export), *missing customer id*, *missing date*, *unparseable date*, *date before 1900*,
-  *date after 2100*, *missing amount*, *non-numeric amount*, then *exact duplicate line* (a line
+  *date after 2100*, *missing amount*, *non-numeric amount*, *unreadable return flag* (the file's own
+  ``is_return``, 是否退货, ... says neither yes nor no: :data:`~xuanba.ingest.rules.FLAG_WORDS`), then
+  *exact duplicate line* (a line
   identical to an earlier one in every column, a column that only numbers the lines aside; only
   when the file has an order number, because without one two identical lines are two purchases — the CDNOW
   sample has 21 such lines and the published figures count both), and last *already loaded from
@@ -16,8 +18,10 @@ Row accounting, for every source: ``input = loaded + merged + rejected``.
 - **loaded**: the transactions written.
 
 Returns and cancellations (negative amount or quantity, an order number like ``C536379`` as in
-the Online Retail data, or a status such as 退货/取消/return/cancel) are loaded with a negative
-amount and ``is_return`` true, so sums net them; they are counted in the report.
+the Online Retail data, a status such as 退货/取消/return/cancel, or the file's own return flag
+``is_return``/是否退货 read by :func:`xuanba.ingest.rules.flag_value`, as an engine round reads it)
+are loaded with a negative amount and ``is_return`` true, so sums net them; they are counted in
+the report.
 
 Numbers may be written as text (``¥1,234.50``, ``1,234.50元``, ``(12.00)``, full-width ``１２３．５０``,
 ``1.2万``, Excel's accounting zero `` - ``: :func:`_number`) and with a decimal comma (decided per
@@ -43,7 +47,7 @@ from xuanba._dates import as_date
 from xuanba.errors import InputError, Phrase
 from xuanba.ingest.mapping import check_required, field_of, looks_like_header, map_columns
 from xuanba.ingest.read import ROW, Staged, duplicate_headers, list_sources, quote, stage, unstage
-from xuanba.ingest.rules import MONEY_LIMIT, reason_sql, return_sql, text_sql
+from xuanba.ingest.rules import MONEY_LIMIT, flag_sql, reason_sql, return_sql, text_sql
 from xuanba.ingest.sidetables import SCHEMAS, read_side_table
 from xuanba.workspace import TABLE_COLUMNS, Workspace, open_workspace
 
@@ -445,7 +449,8 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
                not_in_key: Sequence[str] = ()) -> str:
     """One typed row per input line with its reject reason (NULL when it is good)."""
     t = {f: _text(m.get(f)) for f in ("customer_id", "ts", "amount", "order_id", "cost", "quantity",
-                                      "unit_price", "product", "channel", "paid_on", "due_on", "status")}
+                                      "unit_price", "product", "channel", "paid_on", "due_on", "status",
+                                      "is_return")}
     dec = dict(decimals or {})
 
     def num(f: str, typ: str = "DECIMAL(18,4)") -> str:
@@ -479,8 +484,10 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
     ),"""
         dup_join = f"LEFT JOIN repeated USING ({ROW})"
         dup = "COALESCE(repeated._xb_dup, 1)"  # a name of ingest's own (read.OWN_PREFIX): no file's column
-    is_return = return_sql("order_id" in m, "status" in m)
-    col = {f: "'" + str(m.get(f, f)).replace("'", "''") + "'" for f in ("customer_id", "ts", "order_id")}
+    is_return = return_sql("order_id" in m, "status" in m, "is_return" in m)
+    # the file's own return flag, read by the words an engine round reads it by (one rule)
+    flag, flag_unread = flag_sql(m["is_return"]) if "is_return" in m else ("CAST(NULL AS BOOLEAN)", "false")
+    col = {f: "'" + str(m.get(f, f)).replace("'", "''") + "'" for f in ("customer_id", "ts", "order_id", "is_return")}
     amount_col_sql = "'" + amount_col.replace("'", "''") + "'"
     return f"""
     WITH {dup_cte}
@@ -495,6 +502,7 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
             {t['cost']} AS cost_raw, {num('cost')} AS cost,
             {t['quantity']} AS quantity_raw, {num('quantity', 'DOUBLE')} AS quantity,
             {t['product']} AS product, {t['channel']} AS channel, {t['status']} AS status,
+            {flag} AS flag, {flag_unread} AS flag_unread, {t['is_return']} AS flag_raw,
             {t['paid_on']} AS paid_on_raw, CAST({_timestamp(t['paid_on'], date_format, extra, tz)} AS DATE) AS paid_on,
             {t['due_on']} AS due_on_raw, CAST({_timestamp(t['due_on'], date_format, extra, tz)} AS DATE) AS due_on,
             {dup} AS _dup,
@@ -508,7 +516,9 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
     ), judged AS (
         SELECT *,
             CASE WHEN _totals THEN 'totals row'
-                ELSE COALESCE({reason_sql()}, CASE WHEN _dup > 1 THEN 'exact duplicate line' END)
+                -- a return flag that says neither yes nor no: the line's sign unknown, never a guess
+                ELSE COALESCE({reason_sql()}, CASE WHEN flag_unread THEN 'unreadable return flag' END,
+                              CASE WHEN _dup > 1 THEN 'exact duplicate line' END)
             END AS reason,
             {is_return} AS is_return
         FROM base
@@ -526,6 +536,7 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
             WHEN 'missing date' THEN {col['ts']} WHEN 'unparseable date' THEN {col['ts']}
             WHEN 'date before 1900' THEN {col['ts']} WHEN 'date after 2100' THEN {col['ts']}
             WHEN 'missing amount' THEN {amount_col_sql} WHEN 'non-numeric amount' THEN {amount_col_sql}
+            WHEN 'unreadable return flag' THEN {col['is_return']}
             WHEN 'exact duplicate line' THEN {col['order_id']}
         END AS reject_column,
         CASE reason
@@ -534,6 +545,7 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
             WHEN 'missing date' THEN ts_raw WHEN 'unparseable date' THEN ts_raw
             WHEN 'date before 1900' THEN ts_raw WHEN 'date after 2100' THEN ts_raw
             WHEN 'missing amount' THEN amount_raw WHEN 'non-numeric amount' THEN amount_raw
+            WHEN 'unreadable return flag' THEN flag_raw
             WHEN 'exact duplicate line' THEN order_id
         END AS reject_value
     FROM judged
@@ -908,7 +920,7 @@ def ingest(
     mapping
         ``{field: column}`` for headers the built-in English and Chinese aliases miss; wins over
         them. Fields: customer_id, ts, amount, order_id, cost, quantity, unit_price, product,
-        channel, paid_on, due_on, status (side tables: their own columns).
+        channel, paid_on, due_on, status, is_return (side tables: their own columns).
     kind
         ``transactions`` (default) or a side table: customers, interactions, commitments,
         resources, needs, contacts — stored in a workspace table of that name.

@@ -10,8 +10,9 @@ is never a customer on the engine, and an id is read the same way on both.
   *missing date*, *unparseable date*, *date before 1900*, *date after 2100*, *missing amount*,
   *non-numeric amount*;
 - a line is a return (:func:`is_return_line`) when its amount or quantity is negative, its order
-  number a credit note's (``C`` and a digit) or its status a return word (退货, refund, void, ...);
-  its money is then negative (:func:`netted`).
+  number a credit note's (``C`` and a digit), its status a return word (退货, refund, void, ...)
+  or its own return flag says so (:func:`flag_value`, :data:`FLAG_WORDS`); its money is then
+  negative (:func:`netted`).
 
 Example
 -------
@@ -102,11 +103,49 @@ def reject_reason(customer_id: Any, ts_raw: Any, ts: Any, amount_raw: Any, amoun
 RETURN_WORDS = "退货|退款|取消|作废|冲销|冲红|红冲|return|returned|refund|refunded|cancel|cancelled|canceled|void"
 
 
-def is_return_line(amount: Any, *, quantity: Any = None, order_id: Any = None, status: Any = None) -> Any:
+#: A return flag written as text (spaces trimmed, any case): what each word says. Text that is a
+#: plain number says what the number says (:func:`flag_value`); any other text says nothing.
+FLAG_WORDS = {"true": True, "t": True, "yes": True, "y": True, "1": True, "是": True,
+              "false": False, "f": False, "no": False, "n": False, "0": False, "否": False}
+
+#: A plain number written as text (``2``, ``-1.5``, ``1e+20``: what a number column's values
+#: become as text), matched before it is cast, so no engine reads more than this (Spark's ``1d``).
+_PLAIN_NUMBER = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+def flag_value(flag: Any) -> tuple[Any, Any]:
+    """A return flag (a source's own ``is_return``) as read, ``NULL`` where none is given or the
+    text says nothing, and whether it is text that says nothing. A boolean is itself; a number is
+    a flag when not 0; text is read by :data:`FLAG_WORDS`, and text that is a plain number as that
+    number (``2``: yes, ``0.0``: no), so a column means the same written as numbers or as text
+    (ingest reads every cell as text).
+
+    Example
+    -------
+    >>> import ibis, pyarrow as pa
+    >>> t = ibis.memtable(pa.table({"f": [" 是", "No", "2", "0.0", "", "也许", None]}))
+    >>> read, unread = flag_value(t.f)
+    >>> got = t.select(r=read, u=unread).to_pyarrow()
+    >>> got["r"].to_pylist(), got["u"].to_pylist()
+    ([True, False, True, False, None, None, None], [False, False, False, False, False, True, False])
+    """
+    if flag.type().is_boolean():
+        return flag, ibis.literal(False)
+    if flag.type().is_numeric():
+        return flag != 0, ibis.literal(False)
+    text = text_value(flag).lower()
+    number = ibis.ifelse(text.re_search(_PLAIN_NUMBER), text, ibis.null("string")).try_cast("float64")
+    read = text.substitute(FLAG_WORDS, else_=ibis.null("boolean")).cast("boolean").coalesce(number != 0)
+    return read, text.notnull() & read.isnull()
+
+
+def is_return_line(amount: Any, *, quantity: Any = None, order_id: Any = None, status: Any = None,
+                   flag: Any = None) -> Any:
     """Whether a line is a return or cancellation, never ``NULL``: its ``amount`` (a number) or
     ``quantity`` is negative, its ``order_id`` (text) begins with ``C`` and a digit (a credit
-    note), or its ``status`` (text) holds one of :data:`RETURN_WORDS`. A column the line has not
-    is left out (``None``).
+    note), its ``status`` (text) holds one of :data:`RETURN_WORDS`, or its ``flag`` (a boolean,
+    :func:`flag_value`'s reading of a return flag) is true. A column the line has not is left out
+    (``None``).
 
     Example
     -------
@@ -123,6 +162,8 @@ def is_return_line(amount: Any, *, quantity: Any = None, order_id: Any = None, s
         signs.append(order_id.re_search("^[Cc][0-9]"))
     if status is not None:
         signs.append(status.lower().re_search(RETURN_WORDS))
+    if flag is not None:
+        signs.append(flag)
     return functools.reduce(operator.or_, signs).fill_null(False)
 
 
@@ -175,16 +216,25 @@ def reason_sql() -> str:
 
 
 @functools.cache
-def return_sql(order_id: bool, status: bool) -> str:
+def return_sql(order_id: bool, status: bool, flag: bool = False) -> str:
     """:func:`is_return_line` as DuckDB SQL over ingest's typed lines (``amount``, ``quantity``,
-    and ``order_id`` and ``status`` where the source has them).
+    and ``order_id``, ``status`` and the boolean ``flag`` where the source has them).
 
     Example
     -------
     >>> return_sql(False, False)
     'COALESCE(("amount" < 0) OR ("quantity" < 0), FALSE)'
     """
-    t = ibis.table({"amount": "decimal(18,4)", "quantity": "float64", "order_id": "string", "status": "string"},
-                   name="t")
+    t = ibis.table({"amount": "decimal(18,4)", "quantity": "float64", "order_id": "string", "status": "string",
+                    "flag": "boolean"}, name="t")
     return _duckdb_sql(is_return_line(t.amount, quantity=t.quantity, order_id=t.order_id if order_id else None,
-                                      status=t.status if status else None), t)
+                                      status=t.status if status else None, flag=t.flag if flag else None), t)
+
+
+@functools.lru_cache(maxsize=4096)
+def flag_sql(column: str) -> tuple[str, str]:
+    """:func:`flag_value` of the text column named ``column`` as DuckDB SQL: the flag as read and
+    whether it is text that says nothing (for ingest's queries, whose cells are all text)."""
+    t = ibis.table({column: "string"}, name="t")
+    read, unread = flag_value(t[column])
+    return _duckdb_sql(read, t), _duckdb_sql(unread, t)

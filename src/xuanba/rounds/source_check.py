@@ -48,6 +48,7 @@ from xuanba.errors import DataError, InputError, Phrase
 from xuanba.ingest.rules import (
     MONEY_LIMIT,
     REASONS,
+    flag_value,
     is_return_line,
     netted,
     reject_reason,
@@ -259,7 +260,7 @@ def _judged(raw: Any) -> Any:
         cost["_cost_empty"] = cost_raw.notnull() & cost["cost"].isnull() & ~cost["_cost_unread"]
     flagged, flag = ibis.literal(False), {}
     if "is_return" in raw.columns:  # the source's own flag; text that is none (是, true, 1, ...) said as an unread cost is
-        read, flag["_flag_unread"] = _flag_read(raw)
+        read, flag["_flag_unread"] = flag_value(raw.is_return)
         flagged = read.fill_null(False)
     ret = _return(raw, amount, flagged)
     # a return the source already gives as the facts read it: flagged, its money not positive
@@ -281,39 +282,21 @@ def _judged(raw: Any) -> Any:
 
 def _return(raw: Any, amount: Any, flagged: Any) -> Any:
     """Whether a row is a return, as ingest decides it (:func:`~xuanba.ingest.rules.is_return_line`
-    over the source's ``quantity``, ``order_id`` and ``status`` where it has them), or ``flagged``
-    one by the source's own ``is_return`` (:func:`_flagged`)."""
+    over the source's ``quantity``, ``order_id`` and ``status`` where it has them, and ``flagged``:
+    its own ``is_return``, :func:`~xuanba.ingest.rules.flag_value`)."""
     quantity = raw.quantity if "quantity" in raw.columns else None
     if quantity is not None and not quantity.type().is_numeric():
         quantity = text_value(quantity).try_cast("float64")
     order_id = text_value(raw.order_id) if "order_id" in raw.columns else None
     status = text_value(raw.status) if "status" in raw.columns else None
-    return is_return_line(amount, quantity=quantity, order_id=order_id, status=status) | flagged
-
-
-#: A source's own ``is_return`` written as text (spaces trimmed, any case): what each word says.
-FLAG_WORDS = {"true": True, "t": True, "yes": True, "y": True, "1": True, "是": True,
-              "false": False, "f": False, "no": False, "n": False, "0": False, "否": False}
-
-
-def _flag_read(raw: Any) -> tuple[Any, Any]:
-    """The source's own ``is_return`` as read (``NULL``: none given, or text that is no flag),
-    and whether it is text that is no flag (:data:`FLAG_WORDS`); a number is a flag when not 0."""
-    flag = raw.is_return
-    if flag.type().is_boolean():
-        return flag, ibis.literal(False)
-    if flag.type().is_numeric():
-        return flag != 0, ibis.literal(False)
-    text = text_value(flag).lower()
-    read = text.substitute(FLAG_WORDS, else_=ibis.null("boolean")).cast("boolean")
-    return read, text.notnull() & read.isnull()
+    return is_return_line(amount, quantity=quantity, order_id=order_id, status=status, flag=flagged)
 
 
 def _flagged(raw: Any) -> Any:
     """The source's own ``is_return`` (false where it has none, or none given)."""
     if "is_return" not in raw.columns:
         return ibis.literal(False)
-    return _flag_read(raw)[0].fill_null(False)
+    return flag_value(raw.is_return)[0].fill_null(False)
 
 
 def _unreadable(raw: Any, reason: str | None, column: str, count: int) -> None:
