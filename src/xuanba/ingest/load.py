@@ -47,7 +47,24 @@ from xuanba._dates import as_date
 from xuanba.errors import InputError, Phrase
 from xuanba.ingest.mapping import check_required, field_of, looks_like_header, map_columns
 from xuanba.ingest.read import ROW, Staged, duplicate_headers, list_sources, quote, stage, unstage
-from xuanba.ingest.rules import MONEY_LIMIT, flag_sql, reason_sql, return_sql, text_sql
+from xuanba.ingest.rules import (
+    COMMA_OR_THOUSANDS,
+    COMMA_SURE,
+    DOT_OR_THOUSANDS,
+    DOT_SURE,
+    MONEY_CODES,
+    MONEY_LIMIT,
+    MONEY_SIGNS,
+    MONEY_SPACES,
+    NARROW,
+    UNITS,
+    WIDE,
+    YUAN,
+    flag_sql,
+    reason_sql,
+    return_sql,
+    text_sql,
+)
 from xuanba.ingest.sidetables import SCHEMAS, read_side_table
 from xuanba.workspace import TABLE_COLUMNS, Workspace, open_workspace
 
@@ -208,18 +225,12 @@ def _text(col: str | None) -> str:
     return text_sql(col) if col else "CAST(NULL AS VARCHAR)"
 
 
-# The one table of what may stand around a number of money, shared by ingest and an engine round's
-# CSV source (xuanba.rounds.engine reads a text amount column with this very SQL):
-_SPACES = r"\s\x{00A0}\x{202F}\x{3000}"  # spaces, also no-break, narrow no-break and ideographic ones
-_SIGNS = "¥￥$€£"  # a currency sign, before the number (¥1,234.50) or after it (1.234,50 €)
-_CODES = ("RMB", "rmb", "CNY", "cny")  # a currency code, before or after (RMB 1,234.50, 1,234.50 CNY)
-_YUAN = "元"  # after the number only, after its unit (1.2万元, never 1.2元万)
-# Full-width digits, marks and signs as a Chinese input method types them (１２３．５０, －５,
-# （３．００）, ￥１，２３４), with the ASCII character NFKC maps each to (and the minus sign U+2212):
-# one character for one, so a cell's length and its rows are unchanged
-_WIDE, _NARROW = "０１２３４５６７８９．，－（）＋\u2212", "0123456789.,-()+-"
-# Chinese multipliers written after a number: 1.2万 = 12,000, 3亿元 = 300,000,000 (and 萬, 億)
-_UNITS = (("万萬", 4), ("亿億", 8))  # the characters and their powers of ten
+# The one table of what may stand around a number of money (spaces, currency signs and codes, 元,
+# full-width forms, 万/亿), shared by ingest, an engine round's CSV source (xuanba.rounds.engine
+# reads a text amount column with this very SQL) and the engine's reading of a text quantity's
+# sign (xuanba.ingest.rules.negative_number): it lives with the rules
+_SPACES, _SIGNS, _CODES, _YUAN = MONEY_SPACES, MONEY_SIGNS, MONEY_CODES, YUAN
+_WIDE, _NARROW, _UNITS = WIDE, NARROW, UNITS
 
 
 def _outside(text: str) -> str:
@@ -317,11 +328,9 @@ def _timestamp(text: str, date_format: str | None, extra: Sequence[str] = (), tz
     return f"CASE WHEN regexp_matches({text}, '{_ZONED}') THEN {zoned} ELSE COALESCE({', '.join(parts)}) END"
 
 
-# The digits and separators of a number, e.g. ¥ 1.234,50 -> 1.234,50
-_DOT_SURE = (r"[0-9]*(,[0-9]{3})*\.[0-9]+", r"[0-9]{1,3}(,[0-9]{3}){2,}")
-_COMMA_SURE = (r"[0-9]*(\.[0-9]{3})*,[0-9]+", r"[0-9]{1,3}(\.[0-9]{3}){2,}")
-_DOT_OR_THOUSANDS = r"[0-9]{1,3}\.[0-9]{3}"  # 1.234: 1.234 or 1234
-_COMMA_OR_THOUSANDS = r"[0-9]{1,3},[0-9]{3}"  # 1,234: 1234 or 1.234
+# The digits and separators of a number, e.g. ¥ 1.234,50 -> 1.234,50 (with the rules: the engine's
+# reading of a text quantity decides a cell's mark by them too)
+_DOT_SURE, _COMMA_SURE, _DOT_OR_THOUSANDS, _COMMA_OR_THOUSANDS = DOT_SURE, COMMA_SURE, DOT_OR_THOUSANDS, COMMA_OR_THOUSANDS
 
 
 def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str | None = None,

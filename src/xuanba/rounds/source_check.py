@@ -13,6 +13,9 @@ same Ibis expressions) in the engine, without collecting rows:
 - a ``cost`` that is not such a number is left empty, as ingest leaves it, and counted
   (``source_rows["values_left_empty"]``, only when there are some): no customer's money is
   infinite or NaN, so no headline figure reads one;
+- a ``quantity`` written as text is read for its sign as ingest reads it
+  (:func:`~xuanba.ingest.rules.negative_number`: ``-1,000``, ``－1``, ``(1)``), and one ingest
+  reads as no number (``abc``) is no return, counted as ingest counts it (``values_left_empty``);
 - text that is meant to be a date, an amount or a used row's cost and cannot be read as one
   (``"abc"``, ``"2025-13-45"``) is an :class:`SourceError` naming the column, a row and the value: ingest
   reads more date formats than the engine (``2025年6月30日``), and money text beyond a plain
@@ -50,6 +53,7 @@ from xuanba.ingest.rules import (
     REASONS,
     flag_value,
     is_return_line,
+    negative_number,
     netted,
     reject_reason,
     text_value,
@@ -146,6 +150,8 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
                     "_cost_unread": checked._cost_unread.cast("int64").sum()} if "cost" in raw.columns else {})
     if "is_return" in raw.columns:
         emptied_sum["_flag_unread"] = checked._flag_unread.cast("int64").sum()
+    if "_qty_empty" in checked.columns:  # a helper only where the source's quantity is text (set aside else)
+        emptied_sum["_qty_empty"] = checked._qty_empty.cast("int64").sum()
     try:
         counts = to_arrow(
             checked.group_by("_why").aggregate(
@@ -185,8 +191,9 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
         "rejected_by_reason": dict(sorted(rejected.items(), key=lambda kv: (-kv[1], kv[0]))),
     }
     emptied = int(good.get("_emptied") or 0)
-    if emptied:  # as ingest's report says them (said only when some are: a clean source's meta as before)
-        rows["values_left_empty"] = {"cost": emptied}
+    left_empty = {"cost": emptied, "quantity": int(good.get("_qty_empty") or 0)}
+    if any(left_empty.values()):  # as ingest's report says them (said only when some are: a clean source's meta as before)
+        rows["values_left_empty"] = {k: n for k, n in left_empty.items() if n}
     if not rows["input_rows"]:  # said of the source, not as a workspace to load with ingest
         raise SourceDataError(Phrase("err_source_no_rows"), fix=Phrase("err_source_no_rows_fix"))
     if not rows["used"]:
@@ -215,7 +222,8 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
 
 
 #: The columns :func:`_judged` adds beside the source's (and :func:`_unreadable` its ``_v``, ``_id``, ``_row``).
-_HELPERS = ("_why", "_unread", "_id_text", "_cost_empty", "_cost_unread", "_flag_unread", "_ret", "_to_net")
+_HELPERS = ("_why", "_unread", "_id_text", "_cost_empty", "_cost_unread", "_flag_unread", "_qty_neg", "_qty_empty",
+            "_ret", "_to_net")
 
 
 def _set_aside(raw: Any) -> tuple[Any, dict[str, str]]:
@@ -258,6 +266,10 @@ def _judged(raw: Any) -> Any:
     if "cost" in raw.columns:  # a number ingest stores as no money is left empty (its values_left_empty);
         cost_raw, cost["cost"], cost["_cost_unread"] = _read_amount(raw.cost)  # text that is none, said
         cost["_cost_empty"] = cost_raw.notnull() & cost["cost"].isnull() & ~cost["_cost_unread"]
+    quantity: dict[str, Any] = {}
+    if "quantity" in raw.columns and not raw.quantity.type().is_numeric():  # text: its sign read as ingest reads it
+        raw = raw.mutate(_qty_neg=negative_number(raw.quantity))
+        quantity["_qty_empty"] = text_value(raw.quantity).notnull() & raw._qty_neg.isnull()
     flagged, flag = ibis.literal(False), {}
     if "is_return" in raw.columns:  # the source's own flag; text that is none (是, true, 1, ...) said as an unread cost is
         read, flag["_flag_unread"] = flag_value(raw.is_return)
@@ -273,6 +285,7 @@ def _judged(raw: Any) -> Any:
         amount=amount,
         **cost,
         **flag,
+        **quantity,
         _why=why,
         _unread=ibis.ifelse(why == NON_NUMERIC, unread_amount, unread),
         _ret=ret,
@@ -285,8 +298,8 @@ def _return(raw: Any, amount: Any, flagged: Any) -> Any:
     over the source's ``quantity``, ``order_id`` and ``status`` where it has them, and ``flagged``:
     its own ``is_return``, :func:`~xuanba.ingest.rules.flag_value`)."""
     quantity = raw.quantity if "quantity" in raw.columns else None
-    if quantity is not None and not quantity.type().is_numeric():
-        quantity = text_value(quantity).try_cast("float64")
+    if quantity is not None and not quantity.type().is_numeric():  # text: whether negative (_judged's _qty_neg)
+        quantity = raw._qty_neg
     order_id = text_value(raw.order_id) if "order_id" in raw.columns else None
     status = text_value(raw.status) if "status" in raw.columns else None
     return is_return_line(amount, quantity=quantity, order_id=order_id, status=status, flag=flagged)
@@ -346,9 +359,11 @@ def rejected_line(meta: dict[str, Any], lang: str) -> str | None:
     if rows.get("rejected"):
         said.append(t("source_rows_rejected", lang, rejected=f"{rows['rejected']:,}", n=f"{rows['input_rows']:,}",
                       reasons=reasons_said(rows, lang)))
-    emptied = (rows.get("values_left_empty") or {}).get("cost")
-    if emptied:
-        said.append(t("source_costs_left_empty", lang, n=f"{emptied:,}"))
+    left_empty = rows.get("values_left_empty") or {}
+    if left_empty.get("cost"):
+        said.append(t("source_costs_left_empty", lang, n=f"{left_empty['cost']:,}"))
+    if left_empty.get("quantity"):
+        said.append(t("source_quantities_left_empty", lang, n=f"{left_empty['quantity']:,}"))
     return " ".join(said) or None
 
 
