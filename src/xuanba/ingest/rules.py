@@ -257,7 +257,8 @@ def negative_number(value: Any) -> Any:
         body = body.re_replace(f"[{chars}]\\z", f"e{power}")
     signed = ibis.ifelse(inner == "", "", "-").concat(body)
     read = _cast_negative(plain).coalesce(_cast_negative(signed))
-    return ibis.ifelse(text.re_search(r"^[0-9]+\z"), False, read)  # most quantities: one pattern read
+    # most quantities, and a return's -1: a whole number, its sign read by one pattern
+    return ibis.ifelse(text.re_search(r"^-?[0-9]+\z"), text.re_search(r"^-0*[1-9]"), read)
 
 
 def netted(value: Any, is_return: Any) -> Any:
