@@ -13,7 +13,6 @@ import csv
 import re
 from decimal import Decimal
 
-import duckdb
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -319,15 +318,63 @@ def test_a_column_named_row_beside_text_money(tmp_path):
     assert (err.value.column, err.value.row) == ("amount", 1) and err.value.phrase.key == "err_decimal_ambiguous"
 
 
-@pytest.mark.xfail(strict=True, raises=(ValueError, duckdb.ConversionException),
-                   reason="found here, left (ingest's staging, not the money reader): ingest numbers its staged rows "
-                   "in a column _row, and a file's own _row column ends in a raw error (int('x'), or DuckDB's)")
 def test_ingest_reads_a_file_with_its_own_row_column(tmp_path):
+    """A file's own ``_row`` column is one of its columns: ingest numbers its staged rows by a name
+    of its own (983f5a9 read the file's ``_row`` as its row numbers: DuckDB's ConversionException
+    "Could not convert string 'x' to INT64"). Its values, text here, are read as no row number:
+    the amounts, the rejects' rows and the exact-duplicate check are those of the same file without
+    the column."""
+    with_row = tmp_path / "with.csv"
+    with_row.write_text("customer_id,ts,amount,order_id,_row\na,2025-01-01,¥5,A1,x\n,2025-01-02,¥6,A2,x\n"
+                        "b,2025-01-03,¥7,B1,9\nb,2025-01-03,¥7,B1,9\n", "utf-8")
+    without = tmp_path / "without.csv"
+    without.write_text("customer_id,ts,amount,order_id\na,2025-01-01,¥5,A1\n,2025-01-02,¥6,A2\n"
+                       "b,2025-01-03,¥7,B1\nb,2025-01-03,¥7,B1\n", "utf-8")
+    got = []
+    for path in (with_row, without):
+        with Workspace(":memory:") as ws:
+            report = ingest(str(path), ws, tz="UTC")
+            got.append((report.input_rows, report.loaded, report.rejected_by_reason,
+                        ws.con.execute("SELECT customer_id, amount FROM transactions ORDER BY 1").fetchall(),
+                        ws.con.execute("SELECT source_row, reason FROM rejects ORDER BY 1").fetchall()))
+    assert got[0] == got[1]
+    assert got[0][3] == [("a", Decimal(5)), ("b", Decimal(7))]  # by hand: b's second line is the first's copy
+    assert got[0][4] == [(2, "missing customer id"), (4, "exact duplicate line")]
+
+
+def test_a_column_named_like_ingests_duplicate_count_is_a_column(tmp_path):
+    """A file with order numbers and a column ``_dup``: 983f5a9 stopped on DuckDB's BinderException
+    (an ambiguous ``_dup``: the file's and ingest's count of a line's copies)."""
     path = tmp_path / "tx.csv"
-    path.write_text("customer_id,ts,amount,_row\na,2025-01-01,¥5,x\n", "utf-8")
+    path.write_text("customer_id,ts,amount,order_id,_dup\na,2025-01-01,5,A1,x\na,2025-01-01,5,A1,x\n"
+                    "a,2025-01-01,5,A1,y\n", "utf-8")
     with Workspace(":memory:") as ws:
+        report = ingest(str(path), ws, tz="UTC")
+    # by hand: line 2 is line 1 again; line 3 differs in _dup, so it is another line of order A1
+    assert (report.loaded, report.merged, report.rejected_by_reason) == (1, 1, {"exact duplicate line": 1})
+
+
+def test_a_side_tables_own_row_column_is_kept_as_an_attribute(tmp_path):
+    """Customers with an attribute ``_row``: stored as the attribute it is, row for row."""
+    path = tmp_path / "customers.csv"
+    path.write_text("customer_id,name,_row\nc1,甲,7\nc2,乙,x\n", "utf-8")
+    with Workspace(":memory:") as ws:
+        report = ingest(str(path), ws, kind="customers")
+        got = ws.con.execute('SELECT customer_id, "_row" FROM customers ORDER BY 1').fetchall()
+    assert report.loaded == 2 and got == [("c1", "7"), ("c2", "x")]
+
+
+@pytest.mark.parametrize("name", ["_xb_row", "_XB_Row", "_xb_dup"])
+def test_a_column_named_as_ingests_own_is_refused_clearly(tmp_path, name):
+    """A name beginning ``_xb_`` is ingest's own: a file's column so named is refused, naming the
+    file and the column, in both languages (not read in place of ingest's row numbers)."""
+    path = tmp_path / "tx.csv"
+    path.write_text(f"customer_id,ts,amount,{name}\na,2025-01-01,5,x\n", "utf-8")
+    with Workspace(":memory:") as ws, pytest.raises(InputError) as err:
         ingest(str(path), ws, tz="UTC")
-        assert ws.con.execute("SELECT amount FROM transactions").fetchall() == [(Decimal(5),)]
+    assert err.value.column == name and "tx.csv" in str(err.value.file)
+    assert f"'{name}'" in err.value.render("en") and "_xb_" in err.value.render("zh")
+    assert "改名" in err.value.render("zh") and "Rename" in err.value.render("en")
 
 
 def test_a_late_cell_that_is_not_the_columns_type_is_refused_clearly(tmp_path):

@@ -910,6 +910,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "reject_missing_amount": ("missing amount", "缺少金额"),
     "reject_non_numeric_amount": ("non-numeric amount", "金额不是数字"),
     "reject_exact_duplicate_line": ("exact duplicate line", "完全重复的行"),
+    "reject_unreadable_return_flag": ("unreadable return flag", "退货标志无法识别"),
     "reject_missing_required_value": ("missing required value", "缺少必填值"),
     "nb_round": ("Round {id}: {name}", "第 {id} 轮：{name}"),
     "nb_round_unstored": ("Round (not stored): {name}", "未保存的一轮：{name}"),
@@ -1600,11 +1601,13 @@ TEXT: dict[str, tuple[str, str]] = {
                                    "`xuanba ingest` 载入该文件：它能识别更多格式，并把无法识别的行放入拒收表。"),
     "err_source_unread_flag": ("the source's is_return is text, and {value} (customer {customer}) says neither yes "
                                "nor no", "数据源的 is_return 是文本，其中 {value}（客户 {customer}）既不是“是”也不是“否”"),
-    "err_source_unread_flag_fix": ("Write is_return as true/false, 1/0, yes/no or the Chinese yes/no (empty: not a return), or "
-                                   "leave the column out: a negative amount, a credit note's order number or a "
-                                   "status word marks a return as ingest reads it.",
-                                   "请把 is_return 写成 true/false、1/0、yes/no 或 是/否（留空：不是退货），或去掉这一列："
-                                   "金额为负、红字单号或状态中的退货字样都会按 ingest 的规则标为退货。"),
+    "err_source_unread_flag_fix": ("Write is_return as true/false, yes/no, the Chinese yes/no, or a number (0: not a "
+                                   "return; any other: a return); empty is not a return. Or leave the column out: a "
+                                   "negative amount, a credit note's order number or a status word marks a return as "
+                                   "ingest reads it; `xuanba ingest` sets such a row aside as an unreadable return flag.",
+                                   "请把 is_return 写成 true/false、yes/no、是/否 或数字（0：不是退货；其他数字：退货），"
+                                   "留空表示不是退货；或去掉这一列：金额为负、红字单号或状态中的退货字样都会按 ingest 的"
+                                   "规则标为退货；`xuanba ingest` 会把这样的行作为“退货标志无法识别”放入拒收表。"),
     "err_source_unread_cost": ("the source's costs are text, and {value} (customer {customer}) is not a number",
                                "数据源的成本是文本，其中 {value}（客户 {customer}）不是数字"),
     "err_source_unread_cost_fix": ("Write the costs as numbers: plain (1234.5) or a number column (a .csv source "
@@ -1635,6 +1638,10 @@ TEXT: dict[str, tuple[str, str]] = {
                                 "1e14 or more) were left empty, as ingest leaves them: {n}.",
                                 "数据源中有 {n} 个成本不是 `xuanba ingest` 能存储的数字（NaN、无穷大或不小于 1e14），"
                                 "已留空（与 `xuanba ingest` 相同）。"),
+    "source_quantities_left_empty": ("Quantities of the source written as text that `xuanba ingest` does not read as "
+                                     "a number (abc, 1.2.3) were read as no return, as ingest leaves them empty: {n}.",
+                                     "数据源中有 {n} 个以文本写的数量不是 `xuanba ingest` 能读出的数字（如 abc、1.2.3），"
+                                     "已按“不是退货”处理（与 `xuanba ingest` 留空相同）。"),
     "err_roster_out_in_source": ("--roster-out {out} is inside --source {source}: the next round over that source "
                                  "would read the roster's files as transactions",
                                  "--roster-out {out} 位于 --source {source} 之内：之后对该数据源的轮次会把名单文件"
@@ -1704,6 +1711,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_missing_headerless": (" The first line looks like data, not names: if the file has no header, name its "
                                "columns in order, e.g. --columns {columns}.",
                                "第一行看起来是数据而不是列名：如果文件没有表头，请按顺序给出列名，例如 --columns {columns}。"),
+    "err_reserved_column": ("the file has a column named {column}: names beginning with _xb_ are the ones xuanba "
+                            "gives its own columns while it reads a file",
+                            "文件中有一列名为 {column}：以 _xb_ 开头的名称是 xuanba 读文件时给自己的列用的"),
+    "err_reserved_column_fix": ("Rename that column (or leave it out of the export) and ingest again.",
+                                "请给这一列改名（或导出时不要这一列），再重新导入。"),
     "err_map_unknown_field": ("the mapping names an unknown field {field}", "映射中指定的字段 {field} 不存在"),
     "err_map_unknown_field_fix": ("Map one of: {fields} (as field=column).", "请映射以下字段之一：{fields}（写作 字段=列名）。"),
     "err_map_missing_column": ("the mapping {field}={header} names a column that is not in the file",

@@ -5,7 +5,9 @@ Row accounting, for every source: ``input = loaded + merged + rejected``.
 - **rejected**: a row that cannot be a transaction goes to the ``rejects`` table with its row,
   column, value and reason, checked in this order: *totals row* (合计, 总计, Total at the foot of
   an export), *missing customer id*, *missing date*, *unparseable date*, *date before 1900*,
-  *date after 2100*, *missing amount*, *non-numeric amount*, then *exact duplicate line* (a line
+  *date after 2100*, *missing amount*, *non-numeric amount*, *unreadable return flag* (the file's own
+  ``is_return``, 是否退货, ... says neither yes nor no: :data:`~xuanba.ingest.rules.FLAG_WORDS`), then
+  *exact duplicate line* (a line
   identical to an earlier one in every column, a column that only numbers the lines aside; only
   when the file has an order number, because without one two identical lines are two purchases — the CDNOW
   sample has 21 such lines and the published figures count both), and last *already loaded from
@@ -16,8 +18,10 @@ Row accounting, for every source: ``input = loaded + merged + rejected``.
 - **loaded**: the transactions written.
 
 Returns and cancellations (negative amount or quantity, an order number like ``C536379`` as in
-the Online Retail data, or a status such as 退货/取消/return/cancel) are loaded with a negative
-amount and ``is_return`` true, so sums net them; they are counted in the report.
+the Online Retail data, a status such as 退货/取消/return/cancel, or the file's own return flag
+``is_return``/是否退货 read by :func:`xuanba.ingest.rules.flag_value`, as an engine round reads it)
+are loaded with a negative amount and ``is_return`` true, so sums net them; they are counted in
+the report.
 
 Numbers may be written as text (``¥1,234.50``, ``1,234.50元``, ``(12.00)``, full-width ``１２３．５０``,
 ``1.2万``, Excel's accounting zero `` - ``: :func:`_number`) and with a decimal comma (decided per
@@ -42,8 +46,25 @@ from typing import Any
 from xuanba._dates import as_date
 from xuanba.errors import InputError, Phrase
 from xuanba.ingest.mapping import check_required, field_of, looks_like_header, map_columns
-from xuanba.ingest.read import Staged, duplicate_headers, list_sources, quote, stage, unstage
-from xuanba.ingest.rules import MONEY_LIMIT, reason_sql, return_sql, text_sql
+from xuanba.ingest.read import ROW, Staged, duplicate_headers, list_sources, quote, stage, unstage
+from xuanba.ingest.rules import (
+    COMMA_OR_THOUSANDS,
+    COMMA_SURE,
+    DOT_OR_THOUSANDS,
+    DOT_SURE,
+    MONEY_CODES,
+    MONEY_LIMIT,
+    MONEY_SIGNS,
+    MONEY_SPACES,
+    NARROW,
+    UNITS,
+    WIDE,
+    YUAN,
+    flag_sql,
+    reason_sql,
+    return_sql,
+    text_sql,
+)
 from xuanba.ingest.sidetables import SCHEMAS, read_side_table
 from xuanba.workspace import TABLE_COLUMNS, Workspace, open_workspace
 
@@ -204,18 +225,12 @@ def _text(col: str | None) -> str:
     return text_sql(col) if col else "CAST(NULL AS VARCHAR)"
 
 
-# The one table of what may stand around a number of money, shared by ingest and an engine round's
-# CSV source (xuanba.rounds.engine reads a text amount column with this very SQL):
-_SPACES = r"\s\x{00A0}\x{202F}\x{3000}"  # spaces, also no-break, narrow no-break and ideographic ones
-_SIGNS = "¥￥$€£"  # a currency sign, before the number (¥1,234.50) or after it (1.234,50 €)
-_CODES = ("RMB", "rmb", "CNY", "cny")  # a currency code, before or after (RMB 1,234.50, 1,234.50 CNY)
-_YUAN = "元"  # after the number only, after its unit (1.2万元, never 1.2元万)
-# Full-width digits, marks and signs as a Chinese input method types them (１２３．５０, －５,
-# （３．００）, ￥１，２３４), with the ASCII character NFKC maps each to (and the minus sign U+2212):
-# one character for one, so a cell's length and its rows are unchanged
-_WIDE, _NARROW = "０１２３４５６７８９．，－（）＋\u2212", "0123456789.,-()+-"
-# Chinese multipliers written after a number: 1.2万 = 12,000, 3亿元 = 300,000,000 (and 萬, 億)
-_UNITS = (("万萬", 4), ("亿億", 8))  # the characters and their powers of ten
+# The one table of what may stand around a number of money (spaces, currency signs and codes, 元,
+# full-width forms, 万/亿), shared by ingest, an engine round's CSV source (xuanba.rounds.engine
+# reads a text amount column with this very SQL) and the engine's reading of a text quantity's
+# sign (xuanba.ingest.rules.negative_number): it lives with the rules
+_SPACES, _SIGNS, _CODES, _YUAN = MONEY_SPACES, MONEY_SIGNS, MONEY_CODES, YUAN
+_WIDE, _NARROW, _UNITS = WIDE, NARROW, UNITS
 
 
 def _outside(text: str) -> str:
@@ -313,17 +328,15 @@ def _timestamp(text: str, date_format: str | None, extra: Sequence[str] = (), tz
     return f"CASE WHEN regexp_matches({text}, '{_ZONED}') THEN {zoned} ELSE COALESCE({', '.join(parts)}) END"
 
 
-# The digits and separators of a number, e.g. ¥ 1.234,50 -> 1.234,50
-_DOT_SURE = (r"[0-9]*(,[0-9]{3})*\.[0-9]+", r"[0-9]{1,3}(,[0-9]{3}){2,}")
-_COMMA_SURE = (r"[0-9]*(\.[0-9]{3})*,[0-9]+", r"[0-9]{1,3}(\.[0-9]{3}){2,}")
-_DOT_OR_THOUSANDS = r"[0-9]{1,3}\.[0-9]{3}"  # 1.234: 1.234 or 1234
-_COMMA_OR_THOUSANDS = r"[0-9]{1,3},[0-9]{3}"  # 1,234: 1234 or 1.234
+# The digits and separators of a number, e.g. ¥ 1.234,50 -> 1.234,50 (with the rules: the engine's
+# reading of a text quantity decides a cell's mark by them too)
+_DOT_SURE, _COMMA_SURE, _DOT_OR_THOUSANDS, _COMMA_OR_THOUSANDS = DOT_SURE, COMMA_SURE, DOT_OR_THOUSANDS, COMMA_OR_THOUSANDS
 
 
 def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str | None = None,
                  table: str = "_xb_raw") -> str:
     """The decimal mark of a number column of ``table`` (ingest's staged ``_xb_raw``; its rows
-    numbered by ``_row``): ``"."`` or ``","``.
+    numbered by :data:`~xuanba.ingest.read.ROW`): ``"."`` or ``","``.
 
     ``1.234,50``, ``12,5`` or ``1 234,50`` mean a decimal comma; ``1,234.50``, ``12.5`` a decimal
     point. A column holding both kinds, or only ``1.234`` beside ``1,234`` (each readable either
@@ -340,11 +353,11 @@ def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str 
 
     dot, comma = either(_DOT_SURE, _DOT_OR_THOUSANDS), either(_COMMA_SURE, _COMMA_OR_THOUSANDS)
     row = con.execute(
-        f"SELECT count(*) FILTER (WHERE {dot}), list(_row ORDER BY _row) FILTER (WHERE {dot})[1:5], "
-        f"count(*) FILTER (WHERE {comma}), list(_row ORDER BY _row) FILTER (WHERE {comma})[1:5], "
-        f"list(_row ORDER BY _row) FILTER (WHERE regexp_full_match(c, '{_DOT_OR_THOUSANDS}'))[1:5], "
-        f"list(_row ORDER BY _row) FILTER (WHERE regexp_full_match(c, '{_COMMA_OR_THOUSANDS}'))[1:5] "
-        f"FROM (SELECT _row, {c} AS c FROM {table} WHERE {quote(column)} IS NOT NULL)"
+        f"SELECT count(*) FILTER (WHERE {dot}), list(r ORDER BY r) FILTER (WHERE {dot})[1:5], "
+        f"count(*) FILTER (WHERE {comma}), list(r ORDER BY r) FILTER (WHERE {comma})[1:5], "
+        f"list(r ORDER BY r) FILTER (WHERE regexp_full_match(c, '{_DOT_OR_THOUSANDS}'))[1:5], "
+        f"list(r ORDER BY r) FILTER (WHERE regexp_full_match(c, '{_COMMA_OR_THOUSANDS}'))[1:5] "
+        f"FROM (SELECT {ROW} AS r, {c} AS c FROM {table} WHERE {quote(column)} IS NOT NULL)"
     ).fetchone()
     n_dot, dot_rows, n_comma, comma_rows, dot3, comma3 = row
     if forced is not None:
@@ -411,9 +424,9 @@ def line_number_columns(con: Any, columns: Sequence[str], mapped: Sequence[str])
         f"count(*) >= 3 AND count(*) = count(v{i}) AND bool_and(v{i} = p{i} + 1 OR p{i} IS NULL)"
         for i in range(len(others))
     )
-    lags = ", ".join(f"lag(v{i}) OVER (ORDER BY _row) AS p{i}" for i in range(len(others)))
+    lags = ", ".join(f"lag(v{i}) OVER (ORDER BY {ROW}) AS p{i}" for i in range(len(others)))
     counting = con.execute(
-        f"SELECT {tests} FROM (SELECT *, {lags} FROM (SELECT _row, {values} FROM _xb_raw))"
+        f"SELECT {tests} FROM (SELECT *, {lags} FROM (SELECT {ROW}, {values} FROM _xb_raw))"
     ).fetchone()
     return named + [c for c, yes in zip(others, counting, strict=True) if yes]
 
@@ -445,7 +458,8 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
                not_in_key: Sequence[str] = ()) -> str:
     """One typed row per input line with its reject reason (NULL when it is good)."""
     t = {f: _text(m.get(f)) for f in ("customer_id", "ts", "amount", "order_id", "cost", "quantity",
-                                      "unit_price", "product", "channel", "paid_on", "due_on", "status")}
+                                      "unit_price", "product", "channel", "paid_on", "due_on", "status",
+                                      "is_return")}
     dec = dict(decimals or {})
 
     def num(f: str, typ: str = "DECIMAL(18,4)") -> str:
@@ -470,22 +484,24 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
         keyed = [c for c in raw_columns if c not in not_in_key]
         cols = ", ".join(quote(c) for c in keyed)
         dup_cte = f"""
-    hashed AS (SELECT _row, hash({cols}) AS _h FROM _xb_raw),
+    hashed AS (SELECT {ROW}, hash({cols}) AS _h FROM _xb_raw),
     repeated AS (
-        SELECT r._row, row_number() OVER (PARTITION BY {', '.join('r.' + quote(c) for c in keyed)} ORDER BY r._row) AS _dup
+        SELECT r.{ROW}, row_number() OVER (PARTITION BY {', '.join('r.' + quote(c) for c in keyed)} ORDER BY r.{ROW}) AS _xb_dup
         FROM _xb_raw r SEMI JOIN (
-            SELECT _row FROM hashed WHERE _h IN (SELECT _h FROM hashed GROUP BY _h HAVING count(*) > 1)
-        ) s ON r._row = s._row
+            SELECT {ROW} FROM hashed WHERE _h IN (SELECT _h FROM hashed GROUP BY _h HAVING count(*) > 1)
+        ) s ON r.{ROW} = s.{ROW}
     ),"""
-        dup_join = "LEFT JOIN repeated USING (_row)"
-        dup = "COALESCE(repeated._dup, 1)"
-    is_return = return_sql("order_id" in m, "status" in m)
-    col = {f: "'" + str(m.get(f, f)).replace("'", "''") + "'" for f in ("customer_id", "ts", "order_id")}
+        dup_join = f"LEFT JOIN repeated USING ({ROW})"
+        dup = "COALESCE(repeated._xb_dup, 1)"  # a name of ingest's own (read.OWN_PREFIX): no file's column
+    is_return = return_sql("order_id" in m, "status" in m, "is_return" in m)
+    # the file's own return flag, read by the words an engine round reads it by (one rule)
+    flag, flag_unread = flag_sql(m["is_return"]) if "is_return" in m else ("CAST(NULL AS BOOLEAN)", "false")
+    col = {f: "'" + str(m.get(f, f)).replace("'", "''") + "'" for f in ("customer_id", "ts", "order_id", "is_return")}
     amount_col_sql = "'" + amount_col.replace("'", "''") + "'"
     return f"""
     WITH {dup_cte}
     base AS (
-        SELECT _row,
+        SELECT {ROW} AS _row,
             {t['customer_id']} AS customer_id,
             {t['ts']} AS ts_raw,
             {_timestamp(t['ts'], date_format, extra, tz)} AS ts,
@@ -495,6 +511,7 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
             {t['cost']} AS cost_raw, {num('cost')} AS cost,
             {t['quantity']} AS quantity_raw, {num('quantity', 'DOUBLE')} AS quantity,
             {t['product']} AS product, {t['channel']} AS channel, {t['status']} AS status,
+            {flag} AS flag, {flag_unread} AS flag_unread, {t['is_return']} AS flag_raw,
             {t['paid_on']} AS paid_on_raw, CAST({_timestamp(t['paid_on'], date_format, extra, tz)} AS DATE) AS paid_on,
             {t['due_on']} AS due_on_raw, CAST({_timestamp(t['due_on'], date_format, extra, tz)} AS DATE) AS due_on,
             {dup} AS _dup,
@@ -508,7 +525,9 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
     ), judged AS (
         SELECT *,
             CASE WHEN _totals THEN 'totals row'
-                ELSE COALESCE({reason_sql()}, CASE WHEN _dup > 1 THEN 'exact duplicate line' END)
+                -- a return flag that says neither yes nor no: the line's sign unknown, never a guess
+                ELSE COALESCE({reason_sql()}, CASE WHEN flag_unread THEN 'unreadable return flag' END,
+                              CASE WHEN _dup > 1 THEN 'exact duplicate line' END)
             END AS reason,
             {is_return} AS is_return
         FROM base
@@ -526,6 +545,7 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
             WHEN 'missing date' THEN {col['ts']} WHEN 'unparseable date' THEN {col['ts']}
             WHEN 'date before 1900' THEN {col['ts']} WHEN 'date after 2100' THEN {col['ts']}
             WHEN 'missing amount' THEN {amount_col_sql} WHEN 'non-numeric amount' THEN {amount_col_sql}
+            WHEN 'unreadable return flag' THEN {col['is_return']}
             WHEN 'exact duplicate line' THEN {col['order_id']}
         END AS reject_column,
         CASE reason
@@ -534,6 +554,7 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
             WHEN 'missing date' THEN ts_raw WHEN 'unparseable date' THEN ts_raw
             WHEN 'date before 1900' THEN ts_raw WHEN 'date after 2100' THEN ts_raw
             WHEN 'missing amount' THEN amount_raw WHEN 'non-numeric amount' THEN amount_raw
+            WHEN 'unreadable return flag' THEN flag_raw
             WHEN 'exact duplicate line' THEN order_id
         END AS reject_value
     FROM judged
@@ -679,7 +700,7 @@ def _dash_zeros(con: Any, columns: Mapping[str, str]) -> dict[str, int]:
         tests.append(f"count(*) FILTER (WHERE regexp_matches({x}, '[-\u2212－]') AND NOT regexp_matches({x}, '[0-9０-９]') "
                      f"AND {_number(x, 'DOUBLE', dec)} = 0)")
     got = con.execute(f"SELECT {', '.join(tests)} FROM _xb_raw SEMI JOIN _xb_lines l "
-                      "ON _xb_raw._row = l._row AND l.reason IS NULL").fetchone()
+                      f"ON _xb_raw.{ROW} = l._row AND l.reason IS NULL").fetchone()
     return {col: int(n) for col, n in zip(columns, got, strict=True) if n}
 
 
@@ -764,7 +785,7 @@ def _reject_repeats(ws: Workspace, sid: int | None, order_col: str | None) -> No
 def _load_side(ws: Workspace, staged: Staged, report: SourceReport, kind: str,
                mapping: Mapping[str, str] | None) -> None:
     duplicate_headers(staged.header, file=staged.name)  # every column of a side table is kept
-    raw = ws.con.execute("SELECT * EXCLUDE (_row) FROM _xb_raw ORDER BY _row").df()
+    raw = ws.con.execute(f"SELECT * EXCLUDE ({ROW}) FROM _xb_raw ORDER BY {ROW}").df()
     try:
         table, rejects = read_side_table(kind, raw, dict(mapping) if mapping else None)
     except InputError as exc:
@@ -908,7 +929,7 @@ def ingest(
     mapping
         ``{field: column}`` for headers the built-in English and Chinese aliases miss; wins over
         them. Fields: customer_id, ts, amount, order_id, cost, quantity, unit_price, product,
-        channel, paid_on, due_on, status (side tables: their own columns).
+        channel, paid_on, due_on, status, is_return (side tables: their own columns).
     kind
         ``transactions`` (default) or a side table: customers, interactions, commitments,
         resources, needs, contacts — stored in a workspace table of that name.

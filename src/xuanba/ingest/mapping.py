@@ -27,11 +27,12 @@ from collections.abc import Mapping, Sequence
 from xuanba.errors import Phrase, SchemaError
 from xuanba.ingest.read import headerless
 
-#: Canonical transaction fields in table order; ``unit_price`` and ``status`` are read but not
-#: stored (amount = quantity x unit price; status marks returns and cancellations).
+#: Canonical transaction fields in table order; ``unit_price``, ``status`` and ``is_return`` are
+#: read but not stored as written (amount = quantity x unit price; a status word or a return flag
+#: marks a return or cancellation, stored in the table's own ``is_return``).
 FIELDS: tuple[str, ...] = (
     "customer_id", "ts", "amount", "order_id", "cost", "quantity", "unit_price", "product",
-    "channel", "paid_on", "due_on", "status",
+    "channel", "paid_on", "due_on", "status", "is_return",
 )
 REQUIRED: tuple[str, ...] = ("customer_id", "ts", "amount")
 
@@ -74,6 +75,10 @@ ALIASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "paid_on": (("payment date", "paid date", "date paid", "付款日期", "回款日期", "收款日期", "到账日期"), ()),
     "due_on": (("due date", "payment due", "到期日", "应收日期", "账期到期日", "到期日期"), ()),
     "status": (("order status", "订单状态", "单据状态", "状态"), ("state", "类型")),
+    # a yes/no column (是/否, true/false, 1/0: xuanba.ingest.rules.FLAG_WORDS), not 退货 alone,
+    # which may head a returned quantity or amount
+    "is_return": (("return flag", "returned flag", "refund flag", "is refund", "是否退货", "退货标志", "退货标记",
+                   "退货标识", "是否退款", "退款标志"), ()),
 }
 
 _DROP = str.maketrans("", "", " _-./()[]:#\t\ufeff")

@@ -82,11 +82,12 @@ def _read_text(cells: np.ndarray, *, file: str | None, column: str | None) -> tu
 
     from xuanba.errors import InputError
     from xuanba.ingest.load import _number, _text, decimal_mark
+    from xuanba.ingest.read import ROW
     from xuanba.workspace import duckdb_settings
 
     con = duckdb.connect(config=duckdb_settings())  # xuanba's memory limit and spill folder
     try:
-        raw = pa.table({_CELL: pa.array(cells, type=pa.string()), "_row": pa.array(np.arange(1, len(cells) + 1))})
+        raw = pa.table({_CELL: pa.array(cells, type=pa.string()), ROW: pa.array(np.arange(1, len(cells) + 1))})
         con.register("_xb_raw", raw)  # the staged table ingest's column checks read
         try:
             mark = decimal_mark(con, _CELL, None, file=file)
@@ -95,7 +96,7 @@ def _read_text(cells: np.ndarray, *, file: str | None, column: str | None) -> tu
                              fix=exc.fix_phrase or exc.fix) from None
         number, text = _number(_text(_CELL), "DECIMAL(18,4)", mark), _text(_CELL)
         got = con.execute(f"SELECT CAST(n AS DOUBLE) AS n, t IS NOT NULL AND n IS NULL AS bad "
-                          f"FROM (SELECT _row, {number} AS n, {text} AS t FROM _xb_raw) ORDER BY _row").to_arrow_table()
+                          f"FROM (SELECT {ROW}, {number} AS n, {text} AS t FROM _xb_raw) ORDER BY {ROW}").to_arrow_table()
     finally:
         con.close()
     return got["n"].to_numpy(zero_copy_only=False).astype(float), got["bad"].to_numpy(zero_copy_only=False)
@@ -124,11 +125,11 @@ def money_text_sql(con: Any, relation: str, columns: Sequence[str], *, file: str
     ['1234.5000', '12000.0000', '12%']
     """
     from xuanba.ingest.load import _number, _text, decimal_mark
-    from xuanba.ingest.read import quote
+    from xuanba.ingest.read import ROW, quote
 
     # the rows numbered, as ingest's staged table numbers them; only the money columns, so a
-    # source's own _row is not taken for the numbers (a subquery: nothing to name or drop)
-    rows = (f"(SELECT {', '.join(map(quote, columns))}, row_number() OVER () AS _row "
+    # source's own column of that name is not taken for the numbers (a subquery: nothing to name or drop)
+    rows = (f"(SELECT {', '.join(map(quote, columns))}, row_number() OVER () AS {ROW} "
             f"FROM {relation}) AS _xb_money_rows")
     marks = {c: decimal_mark(con, c, None, file=file, table=rows) for c in columns}
     read = ", ".join(f"COALESCE(CAST({_number(_text(c), 'DECIMAL(18,4)', marks[c])} AS VARCHAR), {quote(c)}) "

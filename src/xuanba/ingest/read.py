@@ -8,8 +8,10 @@ chunks first. Excel ``.xlsx`` goes through openpyxl, Parquet and in-memory table
 polars, Arrow) straight into DuckDB. Every value becomes text here; typing happens later in SQL,
 so that a bad value becomes a reject with its row number instead of a failed read.
 
-The staged table has the file's columns (VARCHAR) plus ``_row``, the 1-based data row
-(the first line under the header is row 1).
+The staged table has the file's columns (VARCHAR) plus :data:`ROW`, the 1-based data row
+(the first line under the header is row 1): a name of xuanba's own (``_xb_row``; a file's column
+named ``_xb_…`` is refused), so a file's own ``_row`` (or ``row``, ``序号``) column is one of its
+columns like any other.
 
 Example
 -------
@@ -49,6 +51,13 @@ _CHUNK = 8 << 20
 _DELIMS = (",", "\t", ";", "|")
 _LINE_DELIM = "\x1f"  # a byte no table uses: reads each line of a whitespace file whole
 _HEADER_SEARCH = 15  # rows searched for a header under title lines
+
+#: The prefix of the names ingest's SQL gives its own columns and tables beside a file's columns
+#: (:data:`ROW`, a line's duplicate count): a file's column whose name begins so, in any case, is
+#: refused (:func:`_finish`), so none is ever read in place of ingest's own.
+OWN_PREFIX = "_xb_"
+#: The staged table's row number (1 = the first line under the header).
+ROW = f"{OWN_PREFIX}row"
 
 #: Decides whether a row of cells is the header (see :func:`stage`).
 HeaderTest = Callable[[list[str]], bool]
@@ -382,12 +391,17 @@ def sniff_delimiter(lines: list[str]) -> str:
 
 # -- staging -----------------------------------------------------------------------------------
 def _finish(con: duckdb.DuckDBPyConnection, table: str, select: str, columns: list[str],
-            tz: str | None = None) -> int:
-    """Store ``select`` as text columns in ``{table}_t`` and expose it with ``_row`` as view ``table``.
+            tz: str | None = None, *, where: str | None = None) -> int:
+    """Store ``select`` as text columns in ``{table}_t`` and expose it with :data:`ROW` as view ``table``.
 
     A timestamp with a time zone becomes the wall time in ``tz`` (the workspace's zone; UTC when
-    None), never in the zone of the process that runs the ingest.
+    None), never in the zone of the process that runs the ingest. A column whose name begins with
+    :data:`OWN_PREFIX` (in any case: DuckDB's names are) is refused, naming the file ``where``.
     """
+    taken = next((c for c in columns if str(c).lower().startswith(OWN_PREFIX)), None)
+    if taken is not None:
+        raise InputError(Phrase("err_reserved_column", column=repr(str(taken))), file=where, column=str(taken),
+                         fix=Phrase("err_reserved_column_fix"))
     types = [str(t) for t in con.sql(f"SELECT * FROM {select} LIMIT 0").types]
     zone = (tz or "UTC").replace("'", "''")
 
@@ -403,7 +417,7 @@ def _finish(con: duckdb.DuckDBPyConnection, table: str, select: str, columns: li
     casts = ", ".join(text(c, t) for c, t in zip(columns, types, strict=True))
     create_scratch(con, f"{table}_t", f"SELECT {casts} FROM {select}")
     offset, rows = con.execute(f"SELECT COALESCE(min(rowid), 0), count(*) FROM {table}_t").fetchone()
-    create_scratch(con, table, f"SELECT *, CAST(rowid - {int(offset)} + 1 AS BIGINT) AS _row FROM {table}_t",
+    create_scratch(con, table, f"SELECT *, CAST(rowid - {int(offset)} + 1 AS BIGINT) AS {ROW} FROM {table}_t",
                    view=True)
     return int(rows)
 
@@ -471,7 +485,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
             if header:
                 con.execute(f"DELETE FROM {table}_l WHERE rowid = (SELECT min(rowid) FROM {table}_l)")
             parts = ", ".join(f"f[{i + 1}] AS {quote(n)}" for i, n in enumerate(names))
-            rows = _finish(con, table, f"(SELECT {parts} FROM {table}_l ORDER BY rowid)", names)
+            rows = _finish(con, table, f"(SELECT {parts} FROM {table}_l ORDER BY rowid)", names, where=where)
             drop_scratch(con, f"{table}_l")
         else:
             d = delim.replace("'", "''")
@@ -486,7 +500,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
                 spec = ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names)
                 select = (f"read_csv('{src}', header=false, auto_detect=false, columns={{{spec}}}, "
                           f"delim='{d}', null_padding=true, quote='\"', escape='\"', skip={skip})")
-            rows = _finish(con, table, select, names, tz)
+            rows = _finish(con, table, select, names, tz, where=where)
     except duckdb.Error as exc:
         raise _csv_error(exc, where) from None
     return Staged(where, digest, "csv", names, rows, encoding, "whitespace" if delim == " " else delim,
@@ -743,7 +757,7 @@ def _stage_arrow(con: duckdb.DuckDBPyConnection, arrow: pa.Table, table: str, wh
     view = f"{table}_arrow"
     con.register(view, arrow)
     try:
-        rows = _finish(con, table, view, list(arrow.column_names), tz)
+        rows = _finish(con, table, view, list(arrow.column_names), tz, where=where)
     finally:
         con.unregister(view)
     return Staged(where, digest, fmt, list(arrow.column_names), rows, header=list(arrow.column_names))
@@ -848,7 +862,7 @@ def stage(
         src = str(path).replace("'", "''")
         try:
             names = list(con.sql(f"SELECT * FROM read_parquet('{src}') LIMIT 0").columns)
-            rows = _finish(con, table, f"read_parquet('{src}')", names, tz)
+            rows = _finish(con, table, f"read_parquet('{src}')", names, tz, where=str(path))
         except duckdb.Error as exc:
             raise InputError(
                 f"not a Parquet table: {str(exc).splitlines()[0]}",

@@ -10,8 +10,9 @@ is never a customer on the engine, and an id is read the same way on both.
   *missing date*, *unparseable date*, *date before 1900*, *date after 2100*, *missing amount*,
   *non-numeric amount*;
 - a line is a return (:func:`is_return_line`) when its amount or quantity is negative, its order
-  number a credit note's (``C`` and a digit) or its status a return word (退货, refund, void, ...);
-  its money is then negative (:func:`netted`).
+  number a credit note's (``C`` and a digit), its status a return word (退货, refund, void, ...)
+  or its own return flag says so (:func:`flag_value`, :data:`FLAG_WORDS`); its money is then
+  negative (:func:`netted`).
 
 Example
 -------
@@ -59,6 +60,28 @@ def not_money(values: Any) -> Any:
     return ~(np.abs(np.asarray(values, dtype=float)) < MONEY_LIMIT)
 
 
+# The one table of what may stand around a number of money, as ingest's number reader
+# (:func:`xuanba.ingest.load._number`) and :func:`negative_number` read it.
+#: Spaces: RE2's ``\s`` spelled out (so Java's regular expressions, Spark's, read the same), and
+#: the no-break, narrow no-break and ideographic ones.
+MONEY_SPACES = r"\t\n\f\r \x{00A0}\x{202F}\x{3000}"
+MONEY_SIGNS = "¥￥$€£"  # a currency sign, before the number (¥1,234.50) or after it (1.234,50 €)
+MONEY_CODES = ("RMB", "rmb", "CNY", "cny")  # a currency code, before or after (RMB 1,234.50, 1,234.50 CNY)
+YUAN = "元"  # after the number only, after its unit (1.2万元, never 1.2元万)
+#: Full-width digits, marks and signs as a Chinese input method types them (１２３．５０, －５,
+#: （３．００）, ￥１，２３４), with the ASCII character NFKC maps each to (and the minus sign U+2212):
+#: one character for one, so a cell's length and its rows are unchanged.
+WIDE, NARROW = "０１２３４５６７８９．，－（）＋\u2212", "0123456789.,-()+-"
+#: Chinese multipliers written after a number: 1.2万 = 12,000, 3亿元 = 300,000,000 (and 萬, 億).
+UNITS = (("万萬", 4), ("亿億", 8))  # the characters and their powers of ten
+#: The digits and separators of a number (``¥ 1.234,50`` -> ``1.234,50``) that say its decimal
+#: mark: a point (``1,234.5``, ``1,234,567``), a comma (``1.234,5``, ``1.234.567``); ``1.234`` and
+#: ``1,234`` say neither (:func:`xuanba.ingest.load.decimal_mark`).
+DOT_SURE = (r"[0-9]*(,[0-9]{3})*\.[0-9]+", r"[0-9]{1,3}(,[0-9]{3}){2,}")
+COMMA_SURE = (r"[0-9]*(\.[0-9]{3})*,[0-9]+", r"[0-9]{1,3}(\.[0-9]{3}){2,}")
+DOT_OR_THOUSANDS = r"[0-9]{1,3}\.[0-9]{3}"  # 1.234: 1.234 or 1234
+COMMA_OR_THOUSANDS = r"[0-9]{1,3},[0-9]{3}"  # 1,234: 1234 or 1.234
+
 #: Reasons of :func:`reject_reason`, in the order the rules are checked.
 REASONS = (
     "missing customer id",
@@ -102,11 +125,50 @@ def reject_reason(customer_id: Any, ts_raw: Any, ts: Any, amount_raw: Any, amoun
 RETURN_WORDS = "退货|退款|取消|作废|冲销|冲红|红冲|return|returned|refund|refunded|cancel|cancelled|canceled|void"
 
 
-def is_return_line(amount: Any, *, quantity: Any = None, order_id: Any = None, status: Any = None) -> Any:
+#: A return flag written as text (spaces trimmed, any case): what each word says. Text that is a
+#: plain number says what the number says (:func:`flag_value`); any other text says nothing.
+FLAG_WORDS = {"true": True, "t": True, "yes": True, "y": True, "1": True, "是": True,
+              "false": False, "f": False, "no": False, "n": False, "0": False, "否": False}
+
+#: A plain number written as text (``2``, ``-1.5``, ``1e+20``: what a number column's values
+#: become as text), matched before it is cast, so no engine reads more than this (Spark's ``1d``).
+_PLAIN_NUMBER = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?\z"  # \z: Java's $ passes a last \n
+
+
+def flag_value(flag: Any) -> tuple[Any, Any]:
+    """A return flag (a source's own ``is_return``) as read, ``NULL`` where none is given or the
+    text says nothing, and whether it is text that says nothing. A boolean is itself; a number is
+    a flag when not 0; text is read by :data:`FLAG_WORDS`, and text that is a plain number as that
+    number (``2``: yes, ``0.0``: no), so a column means the same written as numbers or as text
+    (ingest reads every cell as text).
+
+    Example
+    -------
+    >>> import ibis, pyarrow as pa
+    >>> t = ibis.memtable(pa.table({"f": [" 是", "No", "2", "0.0", "", "也许", None]}))
+    >>> read, unread = flag_value(t.f)
+    >>> got = t.select(r=read, u=unread).to_pyarrow()
+    >>> got["r"].to_pylist(), got["u"].to_pylist()
+    ([True, False, True, False, None, None, None], [False, False, False, False, False, True, False])
+    """
+    if flag.type().is_boolean():
+        return flag, ibis.literal(False)
+    if flag.type().is_numeric():
+        return flag != 0, ibis.literal(False)
+    text = text_value(flag).lower()
+    number = ibis.ifelse(text.re_search(_PLAIN_NUMBER), text, ibis.null("string")).try_cast("float64")
+    read = text.substitute(FLAG_WORDS, else_=ibis.null("boolean")).cast("boolean").coalesce(number != 0)
+    return read, text.notnull() & read.isnull()
+
+
+def is_return_line(amount: Any, *, quantity: Any = None, order_id: Any = None, status: Any = None,
+                   flag: Any = None) -> Any:
     """Whether a line is a return or cancellation, never ``NULL``: its ``amount`` (a number) or
     ``quantity`` is negative, its ``order_id`` (text) begins with ``C`` and a digit (a credit
-    note), or its ``status`` (text) holds one of :data:`RETURN_WORDS`. A column the line has not
-    is left out (``None``).
+    note), its ``status`` (text) holds one of :data:`RETURN_WORDS`, or its ``flag`` (a boolean,
+    :func:`flag_value`'s reading of a return flag) is true. ``quantity`` is a number, or a boolean
+    that says whether it is negative (a text quantity read by :func:`negative_number`). A column
+    the line has not is left out (``None``).
 
     Example
     -------
@@ -118,12 +180,85 @@ def is_return_line(amount: Any, *, quantity: Any = None, order_id: Any = None, s
     """
     signs = [amount < 0]
     if quantity is not None:
-        signs.append(quantity < 0)
+        signs.append(quantity if quantity.type().is_boolean() else quantity < 0)
     if order_id is not None:
         signs.append(order_id.re_search("^[Cc][0-9]"))
     if status is not None:
         signs.append(status.lower().re_search(RETURN_WORDS))
+    if flag is not None:
+        signs.append(flag)
     return functools.reduce(operator.or_, signs).fill_null(False)
+
+
+# DuckDB's cast of text to a double, the last step of ingest's number reader, as one pattern (no
+# engine's own cast is trusted with more than the plain digits both read alike): ASCII white space
+# around, ``+-`` as a sign (DuckDB reads ``+-5`` as -5), ``_`` between digits (``1_000``), and
+# ``inf``/``infinity``/``nan`` in any case. Group 1 is the sign, group 2 the number. Checked against
+# DuckDB over every text of up to five characters of ``10-+.e_`` (tests/test_engine_source_returns.py).
+_CAST_SPACE = r"[ \t\n\x0B\f\r]*"
+_DIGITS = r"[0-9](?:_?[0-9])*"
+_CAST = (rf"(?i)^{_CAST_SPACE}(\+-|[+-])?((?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:e[+-]?{_DIGITS})?"
+         rf"|inf|infinity|nan){_CAST_SPACE}\z")
+
+
+def _cast_negative(text: Any) -> Any:
+    """Whether ``text`` is a negative number as DuckDB's ``TRY_CAST(text AS DOUBLE)`` reads it
+    (``NULL``: no number; ``-0``, ``-1e-400`` and ``-nan`` are not negative, ``-1e400`` is):
+    matched by :data:`_CAST`, its number alone cast (``inf``, ``nan`` and plain digits: both
+    engines read them alike; NaN, the greatest double to both, is no size)."""
+    size = text.re_extract(_CAST, 2).replace("_", "").try_cast("float64")  # '' (no match): NULL
+    sign = ibis.ifelse(text.re_extract(_CAST, 1).isin(("-", "+-")), -1.0, 1.0)
+    return size * sign < 0  # NaN times anything is no size below 0; -0.0 is none either
+
+
+def negative_number(value: Any) -> Any:
+    """Whether the text ``value`` is a negative number as ``xuanba ingest`` reads a number
+    (:func:`xuanba.ingest.load._number`), ``NULL`` where it reads no number: as an Ibis expression,
+    so an engine round reads the sign of a text ``quantity`` (what the return rule asks of it) as
+    ingest does, on DuckDB and Spark alike. Read as ingest reads them: full-width digits and signs
+    and the minus sign ``−`` (:data:`WIDE`), a currency sign or code before the number and ``元``
+    or a code after it, spaces and thousands separators, ``(5)`` for -5, a lone dash for 0,
+    ``万``/``亿`` after the number, and a decimal comma (``-1,5``). Ingest decides the decimal mark
+    per column; here each cell's is decided as ingest decides it for a column holding that cell
+    alone (:data:`COMMA_SURE`): the same sign for every cell that reads as a number either way.
+    Compared with ingest's own reader on every text of up to four characters of several alphabets
+    and on random ones (tests/test_engine_source_returns.py), on DuckDB and Spark.
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> cells = ["-1,000", "-1,5", "－1", "−1", "(¥3)", "1,2,3", "-", "-0", "abc", ""]
+    >>> t = ibis.memtable(pa.table({"q": cells}))
+    >>> t.select(n=negative_number(t.q)).to_pyarrow()["n"].to_pylist()
+    [True, True, True, True, True, False, False, False, None, None]
+    """
+    text = text_value(value)
+    narrow = text.translate(WIDE, NARROW)
+    # the decimal mark ingest's decimal_mark gives a column of this cell alone
+    marks = narrow.re_replace("[^0-9.,]", "")
+    comma = (marks.re_search(f"^(?:{'|'.join(COMMA_SURE)})\\z") & ~marks.re_search(f"^(?:{COMMA_OR_THOUSANDS})\\z"))
+    # a decimal comma read as a point: '.' and ',' swapped, then read as ingest reads 1,234.5
+    swap = ibis.ifelse(comma, ".,", "")
+    swapped = swap.translate(".,", ",.")
+    # ingest's plain cast: of the cell as it is; with a decimal comma, of digits, signs and marks only
+    plain = ibis.cases((~comma, text), (text.re_search(r"^[-+]?[0-9.,]+\z"), text.translate(",.", ".")),
+                       else_=ibis.null("string"))
+    # ingest's _outside: one currency sign or code after the signs, spaces and ( the number may
+    # begin with, one 元, sign or code before the spaces and ) it may end with; what is between kept
+    before = "|".join([f"[{MONEY_SIGNS}]", *MONEY_CODES])
+    after = "|".join([YUAN, f"[{MONEY_SIGNS}]", *MONEY_CODES])
+    around = rf"(?s)^([{MONEY_SPACES}(+-]*)(?:{before})?(.*?)(?:{after})?([{MONEY_SPACES})]*)\z"
+    parts = narrow.re_extract(around, 1).concat(narrow.re_extract(around, 2), narrow.re_extract(around, 3))
+    # then separators out, a lone dash 0, (x) as -x, 万/亿 as e4/e8
+    cleaned = parts.translate(swap, swapped).re_replace(f"[,{MONEY_SPACES}]", "").re_replace(r"^-\z", "0")
+    inner = cleaned.re_extract(r"(?s)^\((.+)\)\z", 1)  # '': the cell is not in parentheses
+    body = inner.nullif("").coalesce(cleaned)
+    for chars, power in UNITS:
+        body = body.re_replace(f"[{chars}]\\z", f"e{power}")
+    signed = ibis.ifelse(inner == "", "", "-").concat(body)
+    read = _cast_negative(plain).coalesce(_cast_negative(signed))
+    # most quantities, and a return's -1: a whole number, its sign read by one pattern
+    return ibis.ifelse(text.re_search(r"^-?[0-9]+\z"), text.re_search(r"^-0*[1-9]"), read)
 
 
 def netted(value: Any, is_return: Any) -> Any:
@@ -175,16 +310,25 @@ def reason_sql() -> str:
 
 
 @functools.cache
-def return_sql(order_id: bool, status: bool) -> str:
+def return_sql(order_id: bool, status: bool, flag: bool = False) -> str:
     """:func:`is_return_line` as DuckDB SQL over ingest's typed lines (``amount``, ``quantity``,
-    and ``order_id`` and ``status`` where the source has them).
+    and ``order_id``, ``status`` and the boolean ``flag`` where the source has them).
 
     Example
     -------
     >>> return_sql(False, False)
     'COALESCE(("amount" < 0) OR ("quantity" < 0), FALSE)'
     """
-    t = ibis.table({"amount": "decimal(18,4)", "quantity": "float64", "order_id": "string", "status": "string"},
-                   name="t")
+    t = ibis.table({"amount": "decimal(18,4)", "quantity": "float64", "order_id": "string", "status": "string",
+                    "flag": "boolean"}, name="t")
     return _duckdb_sql(is_return_line(t.amount, quantity=t.quantity, order_id=t.order_id if order_id else None,
-                                      status=t.status if status else None), t)
+                                      status=t.status if status else None, flag=t.flag if flag else None), t)
+
+
+@functools.lru_cache(maxsize=4096)
+def flag_sql(column: str) -> tuple[str, str]:
+    """:func:`flag_value` of the text column named ``column`` as DuckDB SQL: the flag as read and
+    whether it is text that says nothing (for ingest's queries, whose cells are all text)."""
+    t = ibis.table({column: "string"}, name="t")
+    read, unread = flag_value(t[column])
+    return _duckdb_sql(read, t), _duckdb_sql(unread, t)

@@ -13,6 +13,9 @@ same Ibis expressions) in the engine, without collecting rows:
 - a ``cost`` that is not such a number is left empty, as ingest leaves it, and counted
   (``source_rows["values_left_empty"]``, only when there are some): no customer's money is
   infinite or NaN, so no headline figure reads one;
+- a ``quantity`` written as text is read for its sign as ingest reads it
+  (:func:`~xuanba.ingest.rules.negative_number`: ``-1,000``, ``－1``, ``(1)``), and one ingest
+  reads as no number (``abc``) is no return, counted as ingest counts it (``values_left_empty``);
 - text that is meant to be a date, an amount or a used row's cost and cannot be read as one
   (``"abc"``, ``"2025-13-45"``) is an :class:`SourceError` naming the column, a row and the value: ingest
   reads more date formats than the engine (``2025年6月30日``), and money text beyond a plain
@@ -48,7 +51,9 @@ from xuanba.errors import DataError, InputError, Phrase
 from xuanba.ingest.rules import (
     MONEY_LIMIT,
     REASONS,
+    flag_value,
     is_return_line,
+    negative_number,
     netted,
     reject_reason,
     text_value,
@@ -137,12 +142,16 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
     cut = as_date(cutoff, "cutoff")
     raw = transactions_table(source, cast_ts=False)
     _needs_sql(raw)
+    raw, restore = _set_aside(raw)
     as_text = raw.customer_id.cast("string")
     checked = _judged(raw.mutate(_id_text=as_text))
+    # told by the source's columns, not the helpers' names: a source may hold a column of any name
     emptied_sum = ({"_emptied": checked._cost_empty.cast("int64").sum(),
-                    "_cost_unread": checked._cost_unread.cast("int64").sum()} if "_cost_empty" in checked.columns else {})
-    if "_flag_unread" in checked.columns:
+                    "_cost_unread": checked._cost_unread.cast("int64").sum()} if "cost" in raw.columns else {})
+    if "is_return" in raw.columns:
         emptied_sum["_flag_unread"] = checked._flag_unread.cast("int64").sum()
+    if "_qty_empty" in checked.columns:  # a helper only where the source's quantity is text (set aside else)
+        emptied_sum["_qty_empty"] = checked._qty_empty.cast("int64").sum()
     try:
         counts = to_arrow(
             checked.group_by("_why").aggregate(
@@ -182,8 +191,9 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
         "rejected_by_reason": dict(sorted(rejected.items(), key=lambda kv: (-kv[1], kv[0]))),
     }
     emptied = int(good.get("_emptied") or 0)
-    if emptied:  # as ingest's report says them (said only when some are: a clean source's meta as before)
-        rows["values_left_empty"] = {"cost": emptied}
+    left_empty = {"cost": emptied, "quantity": int(good.get("_qty_empty") or 0)}
+    if any(left_empty.values()):  # as ingest's report says them (said only when some are: a clean source's meta as before)
+        rows["values_left_empty"] = {k: n for k, n in left_empty.items() if n}
     if not rows["input_rows"]:  # said of the source, not as a workspace to load with ingest
         raise SourceDataError(Phrase("err_source_no_rows"), fix=Phrase("err_source_no_rows_fix"))
     if not rows["used"]:
@@ -204,13 +214,29 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
             plain = plain.mutate(is_return=_flagged(raw))
         return (
             plain if raw.ts.type().is_timestamp() else plain.mutate(ts=plain.ts.cast("timestamp"))
-        ), rows
-    helpers = [c for c in ("_why", "_unread", "_id_text", "_cost_empty", "_cost_unread", "_flag_unread", "_ret",
-                           "_to_net")
-               if c in checked.columns]
+        ).rename(restore), rows
+    helpers = [c for c in _HELPERS if c in checked.columns]
     used = checked.filter(checked._why.isnull())
     money = {c: netted(used[c], used._ret) for c in ("amount", "cost") if c in used.columns}
-    return used.mutate(**money, is_return=used._ret).drop(*helpers), rows
+    return used.mutate(**money, is_return=used._ret).drop(*helpers).rename(restore), rows
+
+
+#: The columns :func:`_judged` adds beside the source's (and :func:`_unreadable` its ``_v``, ``_id``, ``_row``).
+_HELPERS = ("_why", "_unread", "_id_text", "_cost_empty", "_cost_unread", "_flag_unread", "_qty_neg", "_qty_empty",
+            "_ret", "_to_net")
+
+
+def _set_aside(raw: Any) -> tuple[Any, dict[str, str]]:
+    """``raw`` with its own columns named as a helper of :func:`_judged` renamed aside, and the
+    renaming that gives them back (``{name: aside}``, Ibis's ``rename``): a source's ``_why`` or
+    ``_ret`` is one of its columns like any other, handed on as it came."""
+    restore: dict[str, str] = {}
+    for name in (c for c in raw.columns if c in _HELPERS):
+        aside = name
+        while aside in raw.columns or aside in _HELPERS or aside in restore.values():
+            aside += "_"
+        restore[name] = aside
+    return (raw.rename({v: k for k, v in restore.items()}) if restore else raw), restore
 
 
 def _needs_sql(table: Any) -> None:
@@ -240,9 +266,13 @@ def _judged(raw: Any) -> Any:
     if "cost" in raw.columns:  # a number ingest stores as no money is left empty (its values_left_empty);
         cost_raw, cost["cost"], cost["_cost_unread"] = _read_amount(raw.cost)  # text that is none, said
         cost["_cost_empty"] = cost_raw.notnull() & cost["cost"].isnull() & ~cost["_cost_unread"]
+    quantity: dict[str, Any] = {}
+    if "quantity" in raw.columns and not raw.quantity.type().is_numeric():  # text: its sign read as ingest reads it
+        raw = raw.mutate(_qty_neg=negative_number(raw.quantity))
+        quantity["_qty_empty"] = text_value(raw.quantity).notnull() & raw._qty_neg.isnull()
     flagged, flag = ibis.literal(False), {}
     if "is_return" in raw.columns:  # the source's own flag; text that is none (是, true, 1, ...) said as an unread cost is
-        read, flag["_flag_unread"] = _flag_read(raw)
+        read, flag["_flag_unread"] = flag_value(raw.is_return)
         flagged = read.fill_null(False)
     ret = _return(raw, amount, flagged)
     # a return the source already gives as the facts read it: flagged, its money not positive
@@ -255,6 +285,7 @@ def _judged(raw: Any) -> Any:
         amount=amount,
         **cost,
         **flag,
+        **quantity,
         _why=why,
         _unread=ibis.ifelse(why == NON_NUMERIC, unread_amount, unread),
         _ret=ret,
@@ -264,39 +295,21 @@ def _judged(raw: Any) -> Any:
 
 def _return(raw: Any, amount: Any, flagged: Any) -> Any:
     """Whether a row is a return, as ingest decides it (:func:`~xuanba.ingest.rules.is_return_line`
-    over the source's ``quantity``, ``order_id`` and ``status`` where it has them), or ``flagged``
-    one by the source's own ``is_return`` (:func:`_flagged`)."""
+    over the source's ``quantity``, ``order_id`` and ``status`` where it has them, and ``flagged``:
+    its own ``is_return``, :func:`~xuanba.ingest.rules.flag_value`)."""
     quantity = raw.quantity if "quantity" in raw.columns else None
-    if quantity is not None and not quantity.type().is_numeric():
-        quantity = text_value(quantity).try_cast("float64")
+    if quantity is not None and not quantity.type().is_numeric():  # text: whether negative (_judged's _qty_neg)
+        quantity = raw._qty_neg
     order_id = text_value(raw.order_id) if "order_id" in raw.columns else None
     status = text_value(raw.status) if "status" in raw.columns else None
-    return is_return_line(amount, quantity=quantity, order_id=order_id, status=status) | flagged
-
-
-#: A source's own ``is_return`` written as text (spaces trimmed, any case): what each word says.
-FLAG_WORDS = {"true": True, "t": True, "yes": True, "y": True, "1": True, "是": True,
-              "false": False, "f": False, "no": False, "n": False, "0": False, "否": False}
-
-
-def _flag_read(raw: Any) -> tuple[Any, Any]:
-    """The source's own ``is_return`` as read (``NULL``: none given, or text that is no flag),
-    and whether it is text that is no flag (:data:`FLAG_WORDS`); a number is a flag when not 0."""
-    flag = raw.is_return
-    if flag.type().is_boolean():
-        return flag, ibis.literal(False)
-    if flag.type().is_numeric():
-        return flag != 0, ibis.literal(False)
-    text = text_value(flag).lower()
-    read = text.substitute(FLAG_WORDS, else_=ibis.null("boolean")).cast("boolean")
-    return read, text.notnull() & read.isnull()
+    return is_return_line(amount, quantity=quantity, order_id=order_id, status=status, flag=flagged)
 
 
 def _flagged(raw: Any) -> Any:
     """The source's own ``is_return`` (false where it has none, or none given)."""
     if "is_return" not in raw.columns:
         return ibis.literal(False)
-    return _flag_read(raw)[0].fill_null(False)
+    return flag_value(raw.is_return)[0].fill_null(False)
 
 
 def _unreadable(raw: Any, reason: str | None, column: str, count: int) -> None:
@@ -346,9 +359,11 @@ def rejected_line(meta: dict[str, Any], lang: str) -> str | None:
     if rows.get("rejected"):
         said.append(t("source_rows_rejected", lang, rejected=f"{rows['rejected']:,}", n=f"{rows['input_rows']:,}",
                       reasons=reasons_said(rows, lang)))
-    emptied = (rows.get("values_left_empty") or {}).get("cost")
-    if emptied:
-        said.append(t("source_costs_left_empty", lang, n=f"{emptied:,}"))
+    left_empty = rows.get("values_left_empty") or {}
+    if left_empty.get("cost"):
+        said.append(t("source_costs_left_empty", lang, n=f"{left_empty['cost']:,}"))
+    if left_empty.get("quantity"):
+        said.append(t("source_quantities_left_empty", lang, n=f"{left_empty['quantity']:,}"))
     return " ".join(said) or None
 
 
