@@ -545,3 +545,26 @@ def test_a_text_quantity_ingest_reads_as_no_number_is_counted_as_ingest_counts_i
     (tmp_path / "again").mkdir()
     kept, got = _facts_both(path, tmp_path / "again")
     _same(kept, got)
+
+
+@pytest.mark.parametrize("form", ["parquet", "csv"])
+def test_a_missing_flag_written_nan_is_no_return_on_either_path(tmp_path, form):
+    """A float ``is_return`` with NaN for a missing flag (a pandas frame's bool column with gaps,
+    saved): the line is no return, on the engine and through ingest alike. afb2f2d read NaN as a
+    number other than 0 on the engine (a return: the day lost, the amount netted) and ingest
+    rejected the row as an unreadable flag (its text ``nan``)."""
+    frame = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+                          "ts": ["2025-01-01 09:00:00", "2025-02-01 09:00:00", "2025-03-01 09:00:00",
+                                 "2025-03-01 09:00:00"],
+                          "amount": [10.0, 4.0, 6.0, 5.0], "cost": [4.0, 1.0, 2.0, 2.0],
+                          "is_return": [0.0, 1.0, np.nan, np.nan]})
+    path = tmp_path / f"tx.{form}"
+    if form == "parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False, na_rep="nan")
+    kept, got = _facts_both(path, tmp_path)
+    _same(kept, got)
+    by_id = got.set_index("customer_id")  # by hand: a's flagged line netted, the NaN lines purchases
+    assert by_id.loc["a", "revenue_total"] == 10.0 - 4.0 + 6.0 and by_id.loc["a", "frequency"] == 1
+    assert by_id.loc["b", "revenue_total"] == 5.0

@@ -138,24 +138,26 @@ _PLAIN_NUMBER = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?\z"  # \z:
 def flag_value(flag: Any) -> tuple[Any, Any]:
     """A return flag (a source's own ``is_return``) as read, ``NULL`` where none is given or the
     text says nothing, and whether it is text that says nothing. A boolean is itself; a number is
-    a flag when not 0; text is read by :data:`FLAG_WORDS`, and text that is a plain number as that
-    number (``2``: yes, ``0.0``: no), so a column means the same written as numbers or as text
-    (ingest reads every cell as text).
+    a flag when not 0 (NaN: none given); text is read by :data:`FLAG_WORDS`, and text that is a
+    plain number as that number (``2``: yes, ``0.0``: no; ``nan``: none given), so a column means
+    the same written as numbers or as text (ingest reads every cell as text).
 
     Example
     -------
     >>> import ibis, pyarrow as pa
-    >>> t = ibis.memtable(pa.table({"f": [" 是", "No", "2", "0.0", "", "也许", None]}))
+    >>> t = ibis.memtable(pa.table({"f": [" 是", "No", "2", "0.0", "", "也许", None, "NaN"]}))
     >>> read, unread = flag_value(t.f)
     >>> got = t.select(r=read, u=unread).to_pyarrow()
     >>> got["r"].to_pylist(), got["u"].to_pylist()
-    ([True, False, True, False, None, None, None], [False, False, False, False, False, True, False])
+    ([True, False, True, False, None, None, None, None], [False, False, False, False, False, True, False, False])
     """
     if flag.type().is_boolean():
         return flag, ibis.literal(False)
+    if flag.type().is_floating():  # NaN is a missing flag (a frame's), not a number other than 0
+        return ibis.ifelse(flag.isnan(), ibis.null("boolean"), flag != 0), ibis.literal(False)
     if flag.type().is_numeric():
         return flag != 0, ibis.literal(False)
-    text = text_value(flag).lower()
+    text = text_value(flag).lower().nullif("nan")  # a float column's NaN, as text
     number = ibis.ifelse(text.re_search(_PLAIN_NUMBER), text, ibis.null("string")).try_cast("float64")
     read = text.substitute(FLAG_WORDS, else_=ibis.null("boolean")).cast("boolean").coalesce(number != 0)
     return read, text.notnull() & read.isnull()
