@@ -568,3 +568,28 @@ def test_a_missing_flag_written_nan_is_no_return_on_either_path(tmp_path, form):
     by_id = got.set_index("customer_id")  # by hand: a's flagged line netted, the NaN lines purchases
     assert by_id.loc["a", "revenue_total"] == 10.0 - 4.0 + 6.0 and by_id.loc["a", "frequency"] == 1
     assert by_id.loc["b", "revenue_total"] == 5.0
+
+
+@pytest.mark.parametrize("form", ["parquet", "csv"])
+def test_an_infinite_flag_is_a_return_on_either_path(tmp_path, form):
+    """A float ``is_return`` holding ±inf (a number other than 0) is a return on the engine; ingest,
+    which reads the column as text (``inf``, ``-inf``), rejected those rows as an unreadable return
+    flag (4910535): the same file, a line netted on one path and missing on the other. A negative
+    NaN (DuckDB writes it ``-nan``) is no flag given on both, as NaN is."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+                          "ts": ["2025-01-01 09:00:00", "2025-02-01 09:00:00", "2025-03-01 09:00:00",
+                                 "2025-03-01 09:00:00"],
+                          "amount": [10.0, 4.0, 6.0, 5.0], "is_return": [0.0, np.inf, -np.inf, -np.nan]})
+    path = tmp_path / f"tx.{form}"
+    if form == "parquet":  # NaN kept a float (pandas' to_parquet would store it as null)
+        pq.write_table(pa.table(frame.to_dict("list")), path)
+    else:  # as DuckDB's COPY writes a float column: -nan, inf, -inf
+        frame.to_csv(path, index=False, na_rep="-nan")
+    kept, got = _facts_both(path, tmp_path)
+    _same(kept, got)
+    by_id = got.set_index("customer_id")  # by hand: a's two flagged lines netted
+    assert by_id.loc["a", "revenue_total"] == 10.0 - 4.0 - 6.0 and by_id.loc["a", "frequency"] == 0
+    assert by_id.loc["b", "revenue_total"] == 5.0
