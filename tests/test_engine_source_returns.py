@@ -593,3 +593,26 @@ def test_an_infinite_flag_is_a_return_on_either_path(tmp_path, form):
     by_id = got.set_index("customer_id")  # by hand: a's two flagged lines netted
     assert by_id.loc["a", "revenue_total"] == 10.0 - 4.0 - 6.0 and by_id.loc["a", "frequency"] == 0
     assert by_id.loc["b", "revenue_total"] == 5.0
+
+
+def test_a_folder_of_parts_whose_column_types_differ_gives_the_facts_ingest_gives(tmp_path):
+    """Parquet parts written apart (one with a 0/1 ``is_return`` and numeric quantities, the next
+    with 是/否 and ``(1)``): the engine read the folder by the first part's types and stopped on a
+    raw ConversionException (4910535), where ingest reads each part's cells as text."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "parts"
+    folder.mkdir()
+
+    def part(name, month, ids, flags, quantities):
+        pq.write_table(pa.table({"customer_id": ids, "ts": [dt.datetime(2025, month, 1 + i) for i in range(len(ids))],
+                                 "amount": [10.0] * len(ids), "is_return": flags, "quantity": quantities}),
+                       folder / name)
+
+    part("p1.parquet", 1, ["a", "a", "b"], pa.array([0, 1, 0]), pa.array([1.0, 1.0, 2.0]))
+    part("p2.parquet", 2, ["a", "b", "b"], pa.array(["否", "是", "否"]), pa.array(["1", "2", "(1)"]))
+    kept, got = _facts_both(folder, tmp_path)
+    _same(kept, got)
+    by_id = got.set_index("customer_id")  # by hand: a's second line flagged, b's second and last returns
+    assert by_id.loc["a", "revenue_total"] == 10.0 - 10.0 + 10.0 and by_id.loc["b", "revenue_total"] == 10.0 - 10.0 - 10.0
