@@ -568,3 +568,51 @@ def test_a_missing_flag_written_nan_is_no_return_on_either_path(tmp_path, form):
     by_id = got.set_index("customer_id")  # by hand: a's flagged line netted, the NaN lines purchases
     assert by_id.loc["a", "revenue_total"] == 10.0 - 4.0 + 6.0 and by_id.loc["a", "frequency"] == 1
     assert by_id.loc["b", "revenue_total"] == 5.0
+
+
+@pytest.mark.parametrize("form", ["parquet", "csv"])
+def test_an_infinite_flag_is_a_return_on_either_path(tmp_path, form):
+    """A float ``is_return`` holding ±inf (a number other than 0) is a return on the engine; ingest,
+    which reads the column as text (``inf``, ``-inf``), rejected those rows as an unreadable return
+    flag (4910535): the same file, a line netted on one path and missing on the other. A negative
+    NaN (DuckDB writes it ``-nan``) is no flag given on both, as NaN is."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+                          "ts": ["2025-01-01 09:00:00", "2025-02-01 09:00:00", "2025-03-01 09:00:00",
+                                 "2025-03-01 09:00:00"],
+                          "amount": [10.0, 4.0, 6.0, 5.0], "is_return": [0.0, np.inf, -np.inf, -np.nan]})
+    path = tmp_path / f"tx.{form}"
+    if form == "parquet":  # NaN kept a float (pandas' to_parquet would store it as null)
+        pq.write_table(pa.table(frame.to_dict("list")), path)
+    else:  # as DuckDB's COPY writes a float column: -nan, inf, -inf
+        frame.to_csv(path, index=False, na_rep="-nan")
+    kept, got = _facts_both(path, tmp_path)
+    _same(kept, got)
+    by_id = got.set_index("customer_id")  # by hand: a's two flagged lines netted
+    assert by_id.loc["a", "revenue_total"] == 10.0 - 4.0 - 6.0 and by_id.loc["a", "frequency"] == 0
+    assert by_id.loc["b", "revenue_total"] == 5.0
+
+
+def test_a_folder_of_parts_whose_column_types_differ_gives_the_facts_ingest_gives(tmp_path):
+    """Parquet parts written apart (one with a 0/1 ``is_return`` and numeric quantities, the next
+    with 是/否 and ``(1)``): the engine read the folder by the first part's types and stopped on a
+    raw ConversionException (4910535), where ingest reads each part's cells as text."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "parts"
+    folder.mkdir()
+
+    def part(name, month, ids, flags, quantities):
+        pq.write_table(pa.table({"customer_id": ids, "ts": [dt.datetime(2025, month, 1 + i) for i in range(len(ids))],
+                                 "amount": [10.0] * len(ids), "is_return": flags, "quantity": quantities}),
+                       folder / name)
+
+    part("p1.parquet", 1, ["a", "a", "b"], pa.array([0, 1, 0]), pa.array([1.0, 1.0, 2.0]))
+    part("p2.parquet", 2, ["a", "b", "b"], pa.array(["否", "是", "否"]), pa.array(["1", "2", "(1)"]))
+    kept, got = _facts_both(folder, tmp_path)
+    _same(kept, got)
+    by_id = got.set_index("customer_id")  # by hand: a's second line flagged, b's second and last returns
+    assert by_id.loc["a", "revenue_total"] == 10.0 - 10.0 + 10.0 and by_id.loc["b", "revenue_total"] == 10.0 - 10.0 - 10.0

@@ -157,3 +157,16 @@ def test_cli_utf8_file_with_one_foreign_byte_is_not_read_as_gbk(tmp_path):
     assert result.exit_code == 2 and "Traceback" not in result.output
     flat = " ".join(result.output.split())
     assert "UTF-8 text up to line 42 of the file" in flat and "CSV UTF-8" in flat
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "both look like is_return"), ("zh", "都像是 is_return")])
+def test_two_columns_that_both_look_like_one_field_are_said_in_either_language(tmp_path, lang, said):
+    """A file with two return-flag columns (是否退货 and 退货标志, aliases of is_return since
+    ingest25): the message and its fix name both columns in the language asked for; 4910535 said
+    them in English under --lang zh."""
+    path = _bytes(tmp_path, "flags.csv", "客户编号,下单日期,金额,是否退货,退货标志\r\nA,2026-06-30,1,否,\r\n".encode("gbk"))
+    result = CliRunner().invoke(app, ["--lang", lang, "ingest", str(path), "-w", str(tmp_path / "w.duckdb")])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    flat = " ".join(result.output.split())
+    assert said in flat and "'是否退货'" in flat and "'退货标志'" in flat and "--map is_return=是否退货" in flat, flat
+    assert ("Say which one" in flat) == (lang == "en"), flat

@@ -215,12 +215,12 @@ def map_columns(
     for field, (_, cols) in best.items():
         if len(cols) > 1:
             raise SchemaError(
-                f"columns {' and '.join(repr(c) for c in cols)} both look like {field}",
+                Phrase("err_map_ambiguous", field=field, last=repr(cols[-1]),
+                       columns=", ".join(repr(c) for c in cols[:-1])),
                 file=file,
                 column=cols[0],
                 examples=cols,
-                fix=f"Say which one to use, e.g. --map {field}={cols[0]} "
-                f"(Python: mapping={{'{field}': '{cols[0]}'}}).",
+                fix=Phrase("err_map_ambiguous_fix", field=field, column=cols[0]),
             )
         chosen[field] = cols[0]
     return {f: chosen[f] for f in fields if f in chosen}

@@ -133,13 +133,16 @@ FLAG_WORDS = {"true": True, "t": True, "yes": True, "y": True, "1": True, "是":
 #: A plain number written as text (``2``, ``-1.5``, ``1e+20``: what a number column's values
 #: become as text), matched before it is cast, so no engine reads more than this (Spark's ``1d``).
 _PLAIN_NUMBER = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?\z"  # \z: Java's $ passes a last \n
+#: A float's NaN and infinities as text (lower case), as DuckDB and pandas write a float column's
+#: (``nan``, ``-nan``, ``inf``, ``-inf``; ``Infinity`` as Java does): none given, and a number other than 0.
+_NAN, _INFINITE = r"^[+-]?nan\z", r"^[+-]?inf(inity)?\z"
 
 
 def flag_value(flag: Any) -> tuple[Any, Any]:
     """A return flag (a source's own ``is_return``) as read, ``NULL`` where none is given or the
     text says nothing, and whether it is text that says nothing. A boolean is itself; a number is
     a flag when not 0 (NaN: none given); text is read by :data:`FLAG_WORDS`, and text that is a
-    plain number as that number (``2``: yes, ``0.0``: no; ``nan``: none given), so a column means
+    plain number as that number (``2``, ``-inf``: yes, ``0.0``: no; ``nan``: none given), so a column means
     the same written as numbers or as text (ingest reads every cell as text).
 
     Example
@@ -157,9 +160,11 @@ def flag_value(flag: Any) -> tuple[Any, Any]:
         return ibis.ifelse(flag.isnan(), ibis.null("boolean"), flag != 0), ibis.literal(False)
     if flag.type().is_numeric():
         return flag != 0, ibis.literal(False)
-    text = text_value(flag).lower().nullif("nan")  # a float column's NaN, as text
+    text = text_value(flag).lower()
+    text = ibis.ifelse(text.re_search(_NAN), ibis.null("string"), text)  # a float column's NaN, as text
     number = ibis.ifelse(text.re_search(_PLAIN_NUMBER), text, ibis.null("string")).try_cast("float64")
-    read = text.substitute(FLAG_WORDS, else_=ibis.null("boolean")).cast("boolean").coalesce(number != 0)
+    infinite = ibis.ifelse(text.re_search(_INFINITE), True, ibis.null("boolean"))  # as a float column's inf reads
+    read = text.substitute(FLAG_WORDS, else_=ibis.null("boolean")).cast("boolean").coalesce(number != 0, infinite)
     return read, text.notnull() & read.isnull()
 
 

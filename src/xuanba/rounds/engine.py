@@ -1313,7 +1313,9 @@ def duckdb_source(source: str | Path) -> Any:
     try:
         if path.suffix.lower() == ".csv":
             return _read_csv_source(con, pattern)
-        return con.read_parquet(pattern)
+        # parts written apart may type a column apart (0/1 beside 是/否): read by their union of
+        # types (text where they differ), as ingest reads each cell, not by the first part's
+        return con.read_parquet(pattern, union_by_name=True)
     except InputError:  # said of the file already (a money column's decimal mark)
         raise
     except Exception as exc:  # noqa: BLE001 - DuckDB's IOException and friends: the user's file
