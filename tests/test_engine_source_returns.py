@@ -229,6 +229,21 @@ def test_an_is_return_that_says_neither_yes_nor_no_is_said_with_its_row(tmp_path
     assert "'也许'" in res.output
 
 
+def test_a_long_unreadable_cell_is_quoted_cut(tmp_path):
+    """A 10,000-character flag (a pasted note, a hostile cell): the error quotes its first
+    :data:`~xuanba.rounds.source_check.SHOWN_CHARS` characters and says it was cut; bf59f46 quoted
+    all of it (a 10 KB message on the console)."""
+    from xuanba.rounds.source_check import SHOWN_CHARS, SourceError, checked_transactions
+
+    cell = "也许" + "z" * 10_000
+    path = tmp_path / "erp.csv"
+    path.write_text(f"customer_id,ts,amount,is_return\na,2025-01-01,5,否\nb,2025-01-02,6,{cell}\n", "utf-8")
+    with pytest.raises(SourceError) as err:
+        checked_transactions(duckdb_source(str(path)), CUTOFF)
+    said = err.value.render("en")
+    assert len(said) < 800 and repr(cell[:SHOWN_CHARS]) + "…" in said and err.value.row == 2
+
+
 @pytest.mark.parametrize(("column", "first", "late"), [("order_id", "{i}", "C{i}"), ("status", "1", "退货"),
                                                        ("quantity", "1", "abc"), ("is_return", "0", "是")])
 def test_a_csv_whose_return_column_looks_numeric_on_duckdbs_sample_is_read_to_its_end(tmp_path, column, first, late):

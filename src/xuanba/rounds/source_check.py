@@ -332,12 +332,28 @@ def _unreadable(raw: Any, reason: str | None, column: str, count: int) -> None:
     first = to_arrow(bad.select(*kept).limit(1)).to_pylist()[0]
     what = {"ts": "date", "cost": "cost", "is_return": "flag"}.get(column, "amount")
     raise SourceError(
-        Phrase(f"err_source_unread_{what}", value=repr(first["_v"]), customer=repr(first["_id"])),
+        Phrase(f"err_source_unread_{what}", value=_shown(first["_v"]), customer=_shown(first["_id"])),
         row=first.get("_row"),
         column=column,
         count=count,
         fix=Phrase(f"err_source_unread_{what}_fix"),
     )
+
+
+#: The characters of a cell an error quotes; a longer one is cut, and said to be.
+SHOWN_CHARS = 80
+
+
+def _shown(value: Any) -> str:
+    """``value`` quoted for an error, at most :data:`SHOWN_CHARS` characters of it.
+
+    >>> _shown("是"), _shown("x" * 100)[-3:], len(_shown("x" * 100))
+    ("'是'", "x'…", 83)
+    """
+    text = repr(value)
+    if value is None or len(str(value)) <= SHOWN_CHARS:
+        return text
+    return repr(str(value)[:SHOWN_CHARS]) + "…"
 
 
 def reasons_said(rows: dict[str, Any], lang: str) -> str:
