@@ -68,6 +68,11 @@ from xuanba.ingest.rules import (
 from xuanba.ingest.sidetables import SCHEMAS, read_side_table
 from xuanba.workspace import TABLE_COLUMNS, Workspace, open_workspace
 
+# What may stand around a number of money (MONEY_SPACES, ..., UNITS) and the digits that say its
+# decimal mark (DOT_SURE, ...) are one table in xuanba.ingest.rules, shared with an engine round's
+# CSV source (xuanba.rounds.engine reads a text amount column with this very SQL) and the
+# engine's reading of a text quantity's sign (rules.negative_number)
+
 KINDS = ("transactions", "customers", "interactions", "commitments", "resources", "needs", "contacts")
 
 #: The columns of the ``transactions`` table (its layout lives with the workspace).
@@ -225,14 +230,6 @@ def _text(col: str | None) -> str:
     return text_sql(col) if col else "CAST(NULL AS VARCHAR)"
 
 
-# The one table of what may stand around a number of money (spaces, currency signs and codes, 元,
-# full-width forms, 万/亿), shared by ingest, an engine round's CSV source (xuanba.rounds.engine
-# reads a text amount column with this very SQL) and the engine's reading of a text quantity's
-# sign (xuanba.ingest.rules.negative_number): it lives with the rules
-_SPACES, _SIGNS, _CODES, _YUAN = MONEY_SPACES, MONEY_SIGNS, MONEY_CODES, YUAN
-_WIDE, _NARROW, _UNITS = WIDE, NARROW, UNITS
-
-
 def _outside(text: str) -> str:
     """SQL: ``text`` (after :func:`_narrow`) without the currency sign or code before its number and
     the ``元``, sign or code after it (and its unit), each taken once and only there: a sign, an
@@ -243,16 +240,16 @@ def _outside(text: str) -> str:
     (``万1.2``, ``1.2万万``, ``1.2万亿``: :func:`_cleaned_number` reads one unit, at the end).
     Two anchored patterns of one group each: a pattern of the whole cell with a group per part
     read ``¥1,234.50`` 1.34x slower (0.95 against 0.71 CPU s per 1 M)."""
-    before = "|".join([f"[{_SIGNS}]", *_CODES])
-    after = "|".join([_YUAN, f"[{_SIGNS}]", *_CODES])
-    lead = rf"regexp_replace({text}, '^([{_SPACES}(+-]*)(?:{before})', '\1')"
-    return rf"regexp_replace({lead}, '(?:{after})([{_SPACES})]*)$', '\1')"
+    before = "|".join([f"[{MONEY_SIGNS}]", *MONEY_CODES])
+    after = "|".join([YUAN, f"[{MONEY_SIGNS}]", *MONEY_CODES])
+    lead = rf"regexp_replace({text}, '^([{MONEY_SPACES}(+-]*)(?:{before})', '\1')"
+    return rf"regexp_replace({lead}, '(?:{after})([{MONEY_SPACES})]*)$', '\1')"
 
 
 def _narrow(text: str) -> str:
-    """SQL: ``text`` with its full-width digits, marks and signs as ASCII (``_WIDE``); ``translate``
+    """SQL: ``text`` with its full-width digits, marks and signs as ASCII (``WIDE``); ``translate``
     only where there is one (it cost 0.57 CPU s per 1 M cells of ``¥1,234.50``, the test 0.07)."""
-    return f"CASE WHEN regexp_matches({text}, '[{_WIDE}]') THEN translate({text}, '{_WIDE}', '{_NARROW}') ELSE {text} END"
+    return f"CASE WHEN regexp_matches({text}, '[{WIDE}]') THEN translate({text}, '{WIDE}', '{NARROW}') ELSE {text} END"
 
 
 def _number(text: str, typ: str, decimal: str = ".") -> str:
@@ -272,7 +269,7 @@ def _number(text: str, typ: str, decimal: str = ".") -> str:
     """
     parts = _outside(_narrow(text))  # then the spaces and thousands separators dropped
     if decimal == ",":
-        cleaned = (rf"replace(regexp_replace(regexp_replace({parts}, '[.{_SPACES}]', '', 'g'), "
+        cleaned = (rf"replace(regexp_replace(regexp_replace({parts}, '[.{MONEY_SPACES}]', '', 'g'), "
                    rf"'^\((.+)\)$', '-\1'), ',', '.')")
         # 1.234,50 and 12,5: one cast, as a plain number; only digits and marks tried (a failed
         # cast costs: ¥1.234,50 read 1.6× slower when every cell was tried first)
@@ -280,7 +277,7 @@ def _number(text: str, typ: str, decimal: str = ".") -> str:
                  f"THEN TRY_CAST(replace(replace({text}, '.', ''), ',', '.') AS {typ}) END")
         return f"COALESCE({plain}, {_cleaned_number(cleaned, typ)})"
     # (12.00) is -12; () holds no number (with .* it became '-', the accounting zero)
-    cleaned = rf"regexp_replace(regexp_replace({parts}, '[,{_SPACES}]', '', 'g'), '^\((.+)\)$', '-\1')"
+    cleaned = rf"regexp_replace(regexp_replace({parts}, '[,{MONEY_SPACES}]', '', 'g'), '^\((.+)\)$', '-\1')"
     return f"COALESCE(TRY_CAST({text} AS {typ}), {_cleaned_number(cleaned, typ)})"
 
 
@@ -292,7 +289,7 @@ def _cleaned_number(c: str, typ: str) -> str:
     multiply gives 12345.6788). ``c`` is written once: written twice, DuckDB computed it for
     every cell, plain ones too (a plain column read 19× slower)."""
     marked = f"regexp_replace({c}, '^-$', '0')"
-    for chars, power in _UNITS:
+    for chars, power in UNITS:
         marked = f"regexp_replace({marked}, '[{chars}]$', 'e{power}')"
     return f"TRY_CAST({marked} AS {typ})"
 
@@ -328,11 +325,6 @@ def _timestamp(text: str, date_format: str | None, extra: Sequence[str] = (), tz
     return f"CASE WHEN regexp_matches({text}, '{_ZONED}') THEN {zoned} ELSE COALESCE({', '.join(parts)}) END"
 
 
-# The digits and separators of a number, e.g. ¥ 1.234,50 -> 1.234,50 (with the rules: the engine's
-# reading of a text quantity decides a cell's mark by them too)
-_DOT_SURE, _COMMA_SURE, _DOT_OR_THOUSANDS, _COMMA_OR_THOUSANDS = DOT_SURE, COMMA_SURE, DOT_OR_THOUSANDS, COMMA_OR_THOUSANDS
-
-
 def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str | None = None,
                  table: str = "_xb_raw") -> str:
     """The decimal mark of a number column of ``table`` (ingest's staged ``_xb_raw``; its rows
@@ -351,12 +343,12 @@ def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str 
         return ("(" + " OR ".join(f"regexp_full_match(c, '{p}')" for p in patterns)
                 + f") AND NOT regexp_full_match(c, '{but}')")
 
-    dot, comma = either(_DOT_SURE, _DOT_OR_THOUSANDS), either(_COMMA_SURE, _COMMA_OR_THOUSANDS)
+    dot, comma = either(DOT_SURE, DOT_OR_THOUSANDS), either(COMMA_SURE, COMMA_OR_THOUSANDS)
     row = con.execute(
         f"SELECT count(*) FILTER (WHERE {dot}), list(r ORDER BY r) FILTER (WHERE {dot})[1:5], "
         f"count(*) FILTER (WHERE {comma}), list(r ORDER BY r) FILTER (WHERE {comma})[1:5], "
-        f"list(r ORDER BY r) FILTER (WHERE regexp_full_match(c, '{_DOT_OR_THOUSANDS}'))[1:5], "
-        f"list(r ORDER BY r) FILTER (WHERE regexp_full_match(c, '{_COMMA_OR_THOUSANDS}'))[1:5] "
+        f"list(r ORDER BY r) FILTER (WHERE regexp_full_match(c, '{DOT_OR_THOUSANDS}'))[1:5], "
+        f"list(r ORDER BY r) FILTER (WHERE regexp_full_match(c, '{COMMA_OR_THOUSANDS}'))[1:5] "
         f"FROM (SELECT {ROW} AS r, {c} AS c FROM {table} WHERE {quote(column)} IS NOT NULL)"
     ).fetchone()
     n_dot, dot_rows, n_comma, comma_rows, dot3, comma3 = row
