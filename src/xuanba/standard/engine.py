@@ -232,8 +232,15 @@ def _with_raw(t: Any, crits: Sequence[Criterion], only: Sequence[int] | None = N
             name = crits[int(exc.rule[2:])].name  # type: ignore[attr-defined]
             raise DataError(f"criterion {name!r} cannot be computed: {exc.message}",
                             fix=exc.fix or "Check the field names against the data.") from None
-    return t, {j: (t[crits[j].field].cast("float64") if known(crits[j].field, finite=True)  # nothing to clean
-                   else _clean(t[crits[j].field].cast("float64"))) if j in plain else values[f"_r{j}"] for j in wanted}
+    return t, {j: _field_value(t, crits[j].field) if j in plain else values[f"_r{j}"] for j in wanted}
+
+
+def _field_value(t: Any, name: str) -> Any:
+    """The numeric field ``name`` of ``t`` as a criterion's raw value: float64, ±inf and NaN
+    missing (:func:`_clean`), each value tested only when the column is not known to hold none
+    (:func:`~xuanba.standard.engine_cache.known`)."""
+    value = t[name].cast("float64")
+    return value if known(name, finite=True) else _clean(value)
 
 
 def _filled(raw: Any, c: Criterion, median: Any) -> Any:
