@@ -513,7 +513,7 @@ def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: st
 def _open_quote(path: Path, delim: str, above: int, where: str) -> InputError:
     """The error for the quote left open at the end of the file: its row and line."""
     row = start = end = number = 0
-    for number, (lines, cells) in enumerate(_records(path, delim)):  # noqa: B007 (number: the last record's)
+    for number, (lines, cells) in enumerate(_records(path, delim)):  # number: the last record's, after
         start, end = end + 1, lines
         row += number >= above and bool(cells)
     return InputError(Phrase("err_open_quote", line=f"{start:,}"), file=where, row=row if number >= above else None,
