@@ -1730,6 +1730,31 @@ TEXT: dict[str, tuple[str, str]] = {
                      "{encoding} 读取）"),
     "err_encoding_fix": ("Open it in Excel or a text editor and save it as 'CSV UTF-8', then ingest again.",
                          "请用 Excel 或文本编辑器打开它，另存为“CSV UTF-8”格式，再重新导入。"),
+    "err_open_quote": ("a quote opens a cell on line {line} of the file and is never closed: the rest of the file "
+                       "would be read into that one cell",
+                       "文件第 {line} 行有一个单元格以引号开头，但这个引号直到文件末尾都没有闭合：文件其余部分都会被读进"
+                       "这一个单元格"),
+    "err_open_quote_fix": ("Open the file in a text editor at line {line}, close that quote or delete it (a quote "
+                           "inside a cell is written twice: \"\"), save, and ingest again.",
+                           "请用文本编辑器打开文件，找到第 {line} 行，补上闭合的引号或删掉它（单元格里的引号要连写两个：\"\"），"
+                           "保存后重新导入。"),
+    "err_csv_fields": ("the row has {found} fields where the header has {expected}: a cell holding the "
+                       "delimiter is not quoted, or a quote is not closed",
+                       "这一行有 {found} 个字段，而表头有 {expected} 个：某个含有分隔符的单元格没有加引号，或者有引号没有闭合"),
+    "err_csv_fields_fix": ("Open the file, quote the cell that holds the delimiter (or delete the extra delimiter), "
+                           "save, and ingest again; Excel's 'CSV UTF-8' export quotes such cells itself.",
+                           "请打开文件，给含有分隔符的单元格加上引号（或删掉多余的分隔符），保存后重新导入；"
+                           "用 Excel 另存为“CSV UTF-8”会自动给这样的单元格加引号。"),
+    "err_csv_quotes": ("a quote in the row is not closed, or a quote inside a cell is not written twice (\"\"), "
+                       "so its cells cannot be told apart",
+                       "这一行有引号没有闭合，或者单元格里的引号没有连写两个（\"\"），无法分清各个单元格"),
+    "err_csv_quotes_fix": ("Open the file, close the quote or write each quote inside a cell twice (\"\"), save, "
+                           "and ingest again; Excel's 'CSV UTF-8' export writes quotes so.",
+                           "请打开文件，补上闭合的引号，或把单元格里的每个引号连写两个（\"\"），保存后重新导入；"
+                           "用 Excel 另存为“CSV UTF-8”就是这样写引号的。"),
+    "err_csv_unreadable": ("cannot read the file as a table: {reason}", "无法把文件读成表格：{reason}"),
+    "err_csv_unreadable_fix": ("Check that every line has the same number of fields and that quotes are closed.",
+                               "请检查每一行的字段数是否相同、引号是否都已闭合。"),
     "err_mixed_encoding": ("the file mixes text encodings: line {utf8_line} is UTF-8 ({utf8_text}) but line {bad_line} "
                            "is not (read as GBK it says {shown}); decoding the whole file as GBK would garble the "
                            "UTF-8 lines",

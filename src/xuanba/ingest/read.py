@@ -4,8 +4,11 @@ CSV and text files: the encoding is detected (UTF-8, UTF-8 with BOM, UTF-16 with
 "Unicode text" writes it, GB18030/GBK as Chinese Excel and ERP exports write it) and the
 delimiter sniffed (comma, tab, semicolon, bar, or runs of whitespace). DuckDB reads UTF-8 only
 without downloading an extension, so other encodings are transcoded to a temporary UTF-8 file in
-chunks first. Excel ``.xlsx`` goes through openpyxl, Parquet and in-memory tables (pandas,
-polars, Arrow) straight into DuckDB. Every value becomes text here; typing happens later in SQL,
+chunks first. A quoted cell may hold line breaks (a note or an address on two lines): such a file
+is found by reading it whole with the csv module (a file without a quote is not read) and read by
+DuckDB's one-thread reader, the parallel one refusing it beside the padding of short rows; every
+record is one row, numbered as such. Excel ``.xlsx`` goes through openpyxl, Parquet and in-memory
+tables (pandas, polars, Arrow) straight into DuckDB. Every value becomes text here; typing happens later in SQL,
 so that a bad value becomes a reject with its row number instead of a failed read.
 
 The staged table has the file's columns (VARCHAR) plus :data:`ROW`, the 1-based data row
@@ -29,11 +32,14 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import os
 import re
 import tempfile
+import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -290,21 +296,46 @@ def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, str]:
     return target, encoding, digest
 
 
-# -- delimiters --------------------------------------------------------------------------------
-def _sample_lines(path: Path, n: int = 200) -> list[tuple[int, str]]:
-    """(0-based line number, text) of the first non-blank lines."""
+# -- delimiters ------------------------------------------------------------------------------
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line as DuckDB and csv count them
+
+
+def _sample_lines(path: Path, n: int = 200) -> list[tuple[int, int, str]]:
+    """(0-based line, 0-based record, text) of the first non-blank records of a UTF-8 file.
+
+    A record whose quoted cell holds a line break spans lines: lines are joined while the quotes
+    read so far are odd in number. Blank lines count as records (DuckDB's ``skip`` counts them).
+    """
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
         text = fh.read(1 << 16)
-    lines = text.splitlines()
+    lines = _LINE.findall(text)
     if len(text) == 1 << 16 and len(lines) > 1:
         lines = lines[:-1]  # the last one may be cut
-    return [(i, ln) for i, ln in enumerate(lines) if ln.strip()][:n]
+    out: list[tuple[int, int, str]] = []
+    start = record = quotes = 0
+    parts: list[str] = []
+    for i, line in enumerate(lines):
+        if not parts:
+            start = i
+        parts.append(line)
+        quotes += line.count('"')
+        if quotes % 2:
+            continue  # a quoted cell goes on on the next line
+        body = "".join(parts).rstrip("\r\n")
+        if body.strip():
+            out.append((start, record, body))
+        record += 1
+        parts, quotes = [], 0
+    return out[:n]
 
 
 def _cells(line: str, delim: str) -> list[str]:
     if delim == " ":
         return line.split()
-    return next(csv.reader([line], delimiter=delim), [])
+    try:
+        return next(csv.reader([line], delimiter=delim), [])
+    except csv.Error:  # a line break outside quotes as this delimiter cuts the cells: not its cells
+        return [line]
 
 
 def duplicate_headers(columns: Sequence[Any], *, file: str | None = None,
@@ -371,7 +402,7 @@ def sniff_delimiter(lines: list[str]) -> str:
     """
     best: tuple[float, int, str] | None = None
     for delim in _DELIMS:
-        counts = [len(row) for row in csv.reader(lines, delimiter=delim)]
+        counts = [len(_cells(line, delim)) for line in lines]
         if not counts or max(counts) < 2:
             continue
         mode = max(set(counts), key=counts.count)
@@ -440,6 +471,55 @@ def _names(columns: list[str] | None, found: int, where: str) -> list[str]:
     return list(columns)
 
 
+_END = "\ue000xuanba: end of the file\ue000"  # a last line no file holds: a quote left open swallows it
+_MAX_CELL = 1 << 22  # characters: above DuckDB's 2 MB line, whose own error names a longer one
+_CSV_LIMIT = threading.Lock()  # csv's field size limit is one setting of the process
+
+
+def _records(path: Path, delim: str) -> Iterator[tuple[int, list[str]]]:
+    """(last line, cells) of each record of a UTF-8 CSV file as Excel writes it (a quote opens a cell
+    only at its start, ``""`` inside is one quote), then of the line :data:`_END`."""
+    with _CSV_LIMIT, path.open("r", encoding="utf-8-sig", newline="") as fh:
+        limit = csv.field_size_limit(_MAX_CELL)
+        try:
+            reader = csv.reader(itertools.chain(fh, [_END]), delimiter=delim, strict=False)
+            for cells in reader:
+                yield reader.line_num, cells
+        finally:
+            csv.field_size_limit(limit)
+
+
+def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: str) -> bool:
+    """Whether a quoted cell of the UTF-8 CSV ``path`` holds a line break (a note or an address typed
+    on two lines). A file without a quote character is not parsed; the others are, whole, with the
+    csv module (C), so that a break far below any sample is found.
+
+    Raises :class:`InputError` for a quote opened and never closed (DuckDB's one-thread reader would
+    drop the rest of the file silently), naming its row (``above`` records above the header) and line.
+    """
+    with path.open("rb") as fh:
+        if not any(b'"' in chunk for chunk in iter(lambda: fh.read(_CHUNK), b"")):
+            return False
+    try:
+        last = deque(enumerate(_records(path, delim)), maxlen=1)  # at C speed, keeping the last
+    except csv.Error:  # a cell longer than DuckDB reads: DuckDB's error names it
+        return False
+    count, (lines, cells) = last[0]
+    if cells != [_END]:
+        raise _open_quote(path, delim, above + header, where)
+    return lines > count + 1
+
+
+def _open_quote(path: Path, delim: str, above: int, where: str) -> InputError:
+    """The error for the quote left open at the end of the file: its row and line."""
+    row = start = end = number = 0
+    for number, (lines, cells) in enumerate(_records(path, delim)):  # number: the last record's, after
+        start, end = end + 1, lines
+        row += number >= above and bool(cells)
+    return InputError(Phrase("err_open_quote", line=f"{start:,}"), file=where, row=row if number >= above else None,
+                      fix=Phrase("err_open_quote_fix", line=f"{start:,}"))
+
+
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: bool,
                columns: list[str] | None, tmpdir: Path, find_header: HeaderTest | None = None,
                header_row: int | None = None, tz: str | None = None) -> Staged:
@@ -450,10 +530,10 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
         raise InputError("the file is empty (no lines with data)", file=where,
                          fix="Export the data again; the file holds only blank lines.")
     tsv = path.suffix.lower() == ".tsv"
-    delim = "\t" if tsv else sniff_delimiter([ln for _, ln in sample])
+    delim = "\t" if tsv else sniff_delimiter([ln for *_, ln in sample])
     first = 0
     if header_row is not None:
-        first = next((i for i, (n, _) in enumerate(sample) if n >= header_row - 1), -1)
+        first = next((i for i, (n, *_) in enumerate(sample) if n >= header_row - 1), -1)
         if first < 0 or sample[first][0] != header_row - 1:
             raise InputError(
                 f"--header-row {header_row}: line {header_row} of the file is blank or past the first "
@@ -463,13 +543,13 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
                 "top of the file (title lines included).",
             )
         if not tsv:
-            delim = sniff_delimiter([ln for _, ln in sample[first:]])
+            delim = sniff_delimiter([ln for *_, ln in sample[first:]])
     elif header:
-        first = _header_index([_cells(ln, delim) for _, ln in sample], find_header)
+        first = _header_index([_cells(ln, delim) for *_, ln in sample], find_header)
         if first and not tsv:
-            delim = sniff_delimiter([ln for _, ln in sample[first:]])
-    skip = sample[first][0]  # physical lines above the header (titles, blanks)
-    lines = [ln for _, ln in sample[first:]]
+            delim = sniff_delimiter([ln for *_, ln in sample[first:]])
+    skip, records = sample[first][:2]  # lines and records above the header (titles, blanks)
+    lines = [ln for *_, ln in sample[first:]]
     written = (lines[0].split() if delim == " " else _cells(lines[0], delim)) if header else []
     src = str(readable).replace("'", "''")
     try:
@@ -489,7 +569,10 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
             drop_scratch(con, f"{table}_l")
         else:
             d = delim.replace("'", "''")
-            opts = f"delim='{d}', all_varchar=true, null_padding=true, quote='\"', skip={skip}"
+            # DuckDB's parallel reader refuses null padding beside a line break in a quoted cell; its
+            # one-thread reader reads them, with the escape pinned to the quote the scan assumed
+            one = ", parallel=false, escape='\"'" if _breaks_in_cells(readable, delim, records, header, where) else ""
+            opts = f"delim='{d}', all_varchar=true, null_padding=true, quote='\"', skip={records}{one}"
             if header:
                 rel = con.sql(f"SELECT * FROM read_csv('{src}', header=true, {opts}) LIMIT 0")
                 names = list(rel.columns)
@@ -499,34 +582,77 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
                 names = _names(columns, len(probe.columns), where)
                 spec = ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names)
                 select = (f"read_csv('{src}', header=false, auto_detect=false, columns={{{spec}}}, "
-                          f"delim='{d}', null_padding=true, quote='\"', escape='\"', skip={skip})")
+                          f"delim='{d}', null_padding=true, quote='\"', escape='\"', skip={records}"
+                          f"{', parallel=false' if one else ''})")
             rows = _finish(con, table, select, names, tz, where=where)
     except duckdb.Error as exc:
-        raise _csv_error(exc, where) from None
+        raise _csv_error(exc, where, records + header, readable, delim) from None
     return Staged(where, digest, "csv", names, rows, encoding, "whitespace" if delim == " " else delim,
                   skipped=skip, header=written or list(names))
 
 
-def _csv_error(exc: duckdb.Error, where: str) -> InputError:
-    """The reader's error in words: a line too long names its length, not the quotes."""
+def _wider_row(path: Path, delim: str, above: int) -> tuple[int, int, int] | None:
+    """(row, its fields, the fields of the line above the rows) of the first row wider than that line."""
+    row = width = 0
+    try:
+        for number, (_, cells) in enumerate(_records(path, delim)):
+            if number == above - 1:
+                width = len(cells)
+            elif number >= above and cells and cells != [_END]:
+                row += 1
+                if width and len(cells) > width:
+                    return row, len(cells), width
+    except csv.Error:  # a cell longer than any line DuckDB reads
+        pass
+    return None
+
+
+def _data_row(path: Path, delim: str, above: int, record: int) -> int | None:
+    """The row of the file's ``record``-th record (from 1, blank lines and the ``above`` records over
+    the rows counted, as DuckDB's errors count them): blank lines are no rows."""
+    row = 0
+    try:
+        for number, (_, cells) in enumerate(_records(path, delim), start=1):
+            row += number > above and bool(cells)
+            if number == record:
+                return row if number > above else None
+    except csv.Error:  # a cell longer than any line DuckDB reads, before that record
+        pass
+    return None
+
+
+def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None = None,
+               delim: str = ",") -> InputError:
+    """The reader's error in words, with the row it names (DuckDB counts the records of ``path`` from
+    its top, ``above`` of them titles and the header, and blank lines). When DuckDB's sniffer fails
+    on its sample, a row wider than the header is looked for."""
     text = str(exc)
     size = re.search(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:\s*(\d+)", text)
     line = re.search(r"CSV Error on Line: (\d+)", text)
+    row = _data_row(path, delim, above, int(line.group(1))) if line and path is not None else None
+    wider = _wider_row(path, delim, above) if path is not None and "Error when sniffing" in text else None
+    if wider:
+        row, found, expected = wider
+        return InputError(Phrase("err_csv_fields", expected=expected, found=found), file=where, row=row,
+                          fix=Phrase("err_csv_fields_fix"))
     if size:
         limit, actual = int(size.group(1)), int(size.group(2))
-        at = f" (data line {int(line.group(1)):,})" if line else ""
         return InputError(
-            f"a line{at} holds {actual / 1e6:.1f} MB, more than the {limit / 1e6:.0f} MB a line of a "
+            f"a line holds {actual / 1e6:.1f} MB, more than the {limit / 1e6:.0f} MB a line of a "
             "sales log may hold: a cell that long is a pasted document or picture, or a quote opened "
             "and never closed that swallows the following lines",
             file=where,
+            row=row,
             fix="Open the file, shorten or empty that cell (or close its quote), save, and ingest again.",
         )
-    return InputError(
-        f"cannot read the file as a table: {text.splitlines()[0]}",
-        file=where,
-        fix="Check that every line has the same number of fields and that quotes are closed.",
-    )
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if fields:
+        return InputError(Phrase("err_csv_fields", expected=fields.group(1), found=fields.group(2)), file=where,
+                          row=row, fix=Phrase("err_csv_fields_fix"))
+    if "unterminated quote" in text or "conjunction with quoted new lines" in text:
+        return InputError(Phrase("err_csv_quotes"), file=where, row=row, fix=Phrase("err_csv_quotes_fix"))
+    return InputError(Phrase("err_csv_unreadable", reason=text.splitlines()[0]), file=where, row=row,
+                      fix=Phrase("err_csv_unreadable_fix"))
 
 
 def _cell(value: Any) -> str | None:
@@ -834,7 +960,8 @@ def stage(
     ------
     InputError
         Unreadable encoding, empty file, not a table, unsupported file type, a file that changed
-        while it was read, two headers that are one name written twice.
+        while it was read, two headers that are one name written twice, a quote never closed, a
+        row with more fields than the header.
     """
     if columns is not None:
         header = False

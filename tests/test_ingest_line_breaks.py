@@ -1,0 +1,209 @@
+"""CSV files whose quoted cells hold line breaks (a note or an address typed on two lines, as ERP
+and Excel exports write them): each record read once with its break kept, rows numbered by record,
+and a quote left open refused with its row and line. The reference is Python's csv module, which
+reads CSV as Excel writes it (RFC 4180)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import duckdb
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from xuanba import InputError, Workspace
+from xuanba.cli import app
+from xuanba.ingest import ingest
+from xuanba.ingest.read import ROW, _breaks_in_cells, stage
+
+HEADER = ["customer", "date", "amount", "product"]
+
+
+def _csv(rows: list[list[str]], *, newline: str = "\n", header: list[str] = HEADER) -> str:
+    """The text csv.writer writes (a cell holding a quote, a delimiter or a line break is quoted)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator=newline).writerows([header, *rows])
+    return out.getvalue()
+
+
+def _reference(text: str) -> list[list[str]]:
+    """The data records of ``text`` as the csv module reads them (blank lines skipped)."""
+    return [r for r in csv.reader(io.StringIO(text, newline=""))][1:]
+
+
+def _tx(ws: Workspace) -> pd.DataFrame:
+    return ws.sql("SELECT customer_id, amount, product, source_row FROM transactions ORDER BY source_row")
+
+
+def _sales(n: int, *, start: int = 0) -> list[list[str]]:
+    return [[f"C{i % 97}", f"2026-0{1 + i % 9}-1{i % 10}", f"{1 + i % 50}.5", f"p{i}"] for i in range(start, start + n)]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("cell", ["line one\nline two", "first\r\nsecond", 'say ""hi""\nthere', "a\n\nb, c\n"])
+def test_a_line_break_in_a_quoted_cell_is_kept_and_its_record_counted_once(tmp_path, newline, cell):
+    text = cell.replace('""', '"')
+    rows = [["A", "2026-06-01", "5", text], ["B", "2026-06-02", "6", "plain"], ["A", "2026-06-03", "7", "x"]]
+    path = tmp_path / "notes.csv"
+    path.write_text(_csv(rows, newline=newline), encoding="utf-8", newline="")
+    with Workspace(":memory:") as ws:
+        report = ingest(path, ws)
+        tx = _tx(ws)
+    assert report.input_rows == report.loaded == len(_reference(path.read_text(encoding="utf-8"))) == 3
+    assert list(tx["product"]) == [r[3] for r in rows] and text in set(tx["product"])
+    assert list(tx["customer_id"]) == ["A", "B", "A"] and list(tx["source_row"]) == [1, 2, 3]
+
+
+def test_a_bad_cell_below_multi_line_cells_is_rejected_with_its_record_number(tmp_path):
+    rows = [["A", "2026-06-01", "5", "three\nlines\nhere"], ["B", "2026-06-02", "6", "two\nlines"],
+            ["C", "2026-06-03", "abc", "x"], ["D", "2026-06-04", "8", "y"]]
+    path = tmp_path / "bad.csv"
+    path.write_text(_csv(rows), encoding="utf-8")
+    records = _reference(path.read_text(encoding="utf-8"))
+    bad = next(i for i, r in enumerate(records, start=1) if r[2] == "abc")  # the record, not the line (6)
+    with Workspace(":memory:") as ws:
+        report = ingest(path, ws)
+        rejects = ws.sql('SELECT source_row, "column", value, reason FROM rejects').values.tolist()
+    assert bad == 3 and path.read_text().splitlines().index("C,2026-06-03,abc,x") == 6
+    assert rejects == [[bad, "amount", "abc", "non-numeric amount"]]
+    assert report.input_rows == 4 and report.loaded == 3 and report.rejected == 1
+
+
+def test_a_line_break_far_below_any_sample_is_found_and_read(tmp_path):
+    """One multi-line cell after 60,000 plain rows (DuckDB sniffs 20,480, ingest's head 64 KB)."""
+    rows = [*_sales(60_000), ["Z", "2026-06-30", "9", "far\ndown"], *_sales(5, start=60_000)]
+    rows[60_003][2] = "bad"
+    text = _csv(rows)
+    path = tmp_path / "far.csv"
+    path.write_text(text, encoding="utf-8")
+    assert _breaks_in_cells(path, ",", 0, True, str(path))
+    assert '"' not in text[: 1 << 16]
+    with Workspace(":memory:") as ws:
+        report = ingest(path, ws)
+        far = ws.sql("SELECT product, source_row FROM transactions WHERE customer_id = 'Z'").values.tolist()
+        rejects = ws.sql("SELECT source_row, value FROM rejects").values.tolist()
+    assert report.input_rows == len(_reference(text)) == 60_006
+    assert far == [["far\ndown", 60_001]] and rejects == [[60_004, "bad"]]
+
+
+def test_the_parallel_reader_stays_for_files_without_a_break_in_a_cell(tmp_path):
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text(_csv([["A", "2026-06-01", "1,234.50", 'a "b", c']] * 3), encoding="utf-8")
+    plain = tmp_path / "plain.csv"
+    plain.write_text(_csv([["A", "2026-06-01", "5", "x"]] * 3), encoding="utf-8")
+    broken = tmp_path / "broken.csv"
+    broken.write_text(_csv([["A", "2026-06-01", "5", "x\ny"]]), encoding="utf-8")
+    assert [_breaks_in_cells(p, ",", 0, True, str(p)) for p in (quoted, plain, broken)] == [False, False, True]
+
+
+def test_a_gbk_file_with_a_line_break_in_a_quoted_cell(tmp_path):
+    rows = [["客户甲", "2026-06-01", "5", "北京市海淀区\n中关村大街1号"], ["客户乙", "2026-06-02", "6", "上海"]]
+    text = _csv(rows, newline="\r\n", header=["客户编号", "下单日期", "金额", "产品"])
+    for encoding in ("gbk", "gb18030"):
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(text.encode(encoding))
+        with Workspace(":memory:") as ws:
+            report = ingest(path, ws)
+            tx = _tx(ws)
+        assert report.sources[0].encoding == "gb18030" and report.input_rows == 2
+        assert list(tx["product"]) == ["北京市海淀区\n中关村大街1号", "上海"]
+
+
+def test_title_lines_above_the_header_and_a_line_break_in_a_cell(tmp_path):
+    body = _csv([["A", "2026-06-01", "5", "x\ny"], ["B", "2026-06-02", "6", "z"], ["C", "2026-06-03", "no", "w"]],
+                header=["客户编号", "下单日期", "金额", "产品"])
+    for title in ("销售明细表\n\n", '"销售明细表\n2026年6月",\n'):  # the second title is one record on two lines
+        path = tmp_path / "titled.csv"
+        path.write_text(title + body, encoding="utf-8")
+        with Workspace(":memory:") as ws:
+            report = ingest(path, ws)
+            tx = _tx(ws)
+            rejects = ws.sql("SELECT source_row, value FROM rejects").values.tolist()
+        assert list(tx["customer_id"]) == ["A", "B"] and list(tx["product"]) == ["x\ny", "z"]
+        assert rejects == [[3, "no"]] and report.input_rows == 3
+        assert report.sources[0].lines_above_header == 2
+
+
+def test_a_short_row_beside_a_multi_line_cell_is_padded_not_refused(tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_text('customer,date,amount,product,channel\nA,2026-06-01,5,"x\ny",web\nB,2026-06-02,6\n',
+                    encoding="utf-8")
+    with Workspace(":memory:") as ws:
+        report = ingest(path, ws)
+        tx = ws.con.execute("SELECT customer_id, product, channel FROM transactions ORDER BY source_row").fetchall()
+    assert report.loaded == 2 and tx == [("A", "x\ny", "web"), ("B", None, None)]
+
+
+def test_headerless_file_with_a_line_break_in_a_cell(tmp_path):
+    path = tmp_path / "noheader.csv"
+    path.write_text('A,2026-06-01,5,"x\ny"\nB,2026-06-02,6,z\n', encoding="utf-8")
+    with Workspace(":memory:") as ws:
+        report = ingest(path, ws, columns=["customer", "date", "amount", "product"])
+        assert list(_tx(ws)["product"]) == ["x\ny", "z"] and report.input_rows == 2
+
+
+@pytest.mark.parametrize("columns", [None, ["customer", "date", "amount", "product"]])
+@pytest.mark.parametrize("plain_rows", [2, 30_000])  # within DuckDB's sniffing sample and beyond it
+def test_a_quote_never_closed_is_refused_with_its_row_and_line(tmp_path, columns, plain_rows):
+    """DuckDB's one-thread reader drops a record whose quote the end of the file closes, silently."""
+    head = "" if columns else "customer,date,amount,product\n"
+    body = 'A,2026-06-01,5,"x\ny"\n' + "".join(f"B{i},2026-06-02,6,z\n" for i in range(plain_rows))
+    path = tmp_path / "open.csv"
+    path.write_text(head + body + 'C,2026-06-03,7,"never closed\nD,2026-06-04,8,w\n', encoding="utf-8")
+    row, line = plain_rows + 2, plain_rows + 3 + bool(head)
+    with Workspace(":memory:") as ws:
+        with pytest.raises(InputError) as err:
+            ingest(path, ws, columns=columns)
+        assert not ws.con.execute("SELECT * FROM duckdb_tables() WHERE table_name = 'transactions'").fetchall()
+    assert err.value.row == row and err.value.file == str(path)
+    assert f"line {line:,} of the file and is never closed" in str(err.value) and "CSV Error" not in str(err.value)
+    zh = CliRunner().invoke(app, ["--lang", "zh", "ingest", str(path), "-w", str(tmp_path / "w.duckdb")]
+                            + (["--columns", ",".join(columns)] if columns else []))
+    assert zh.exit_code == 2 and f"第 {row} 行：文件第 {line:,} 行有一个单元格以引号开头" in zh.output
+    assert "补上闭合的引号" in zh.output and "Traceback" not in zh.output
+
+
+@pytest.mark.parametrize("plain_rows", [0, 30_000])  # in DuckDB's sniffing sample, and beyond it
+def test_too_many_fields_below_a_multi_line_cell_names_the_record(tmp_path, plain_rows):
+    """Named by its row: records, not lines, and blank lines no rows (DuckDB's error counts both)."""
+    path = tmp_path / "extra.csv"
+    path.write_text('customer,date,amount,product\nA,2026-06-01,5,"x\ny\nz"\n\n\nB,2026-06-02,6,w\n'
+                    + "D,2026-06-04,8,v\n" * plain_rows + "C,2026-06-03,7,u,EXTRA\n" + "D,2026-06-04,8,v\n" * 30_000,
+                    encoding="utf-8")
+    with Workspace(":memory:") as ws, pytest.raises(InputError) as err:
+        ingest(path, ws)
+    assert err.value.row == 3 + plain_rows and "the row has 5 fields where the header has 4" in str(err.value)
+    assert "CSV Error" not in str(err.value)
+
+
+def test_excel_cells_with_line_breaks(tmp_path):
+    book = openpyxl.Workbook()
+    for row in (HEADER, ["A", "2026-06-01", 5, "北京\n海淀"], ["B", "2026-06-02", 6, "x"]):
+        book.active.append(row)
+    book.save(tmp_path / "notes.xlsx")
+    with Workspace(":memory:") as ws:
+        report = ingest(tmp_path / "notes.xlsx", ws)
+        assert list(_tx(ws)["product"]) == ["北京\n海淀", "x"] and report.input_rows == 2
+
+
+cell = st.lists(st.sampled_from([*"ab,\"\n 客", "\r\n"]), max_size=6).map("".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(cell, cell, cell), min_size=1, max_size=8), crlf=st.booleans())
+def test_staged_cells_equal_the_csv_modules_reading(tmp_path_factory, rows, crlf):
+    """Any cells csv.writer quotes (quotes, delimiters, line breaks) stage as the csv module reads them."""
+    rows = [["k", *r] for r in rows]  # a first cell that is never empty: no record is a blank line
+    text = _csv(rows, newline="\r\n" if crlf else "\n", header=["id", "x", "y", "z"])
+    path = tmp_path_factory.mktemp("p") / "t.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    con = duckdb.connect()
+    staged = stage(con, path, "_raw")
+    got = con.execute(f'SELECT id, x, y, z FROM _raw ORDER BY {ROW}').fetchall()
+    assert staged.rows == len(rows)
+    assert [[c or "" for c in r] for r in got] == _reference(text)
