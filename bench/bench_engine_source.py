@@ -79,7 +79,7 @@ def _source(parquet: Path, form: str) -> Path:
         # one line in 50 a return by its quantity (and its amount: what the workspace stores)
         qty = (", CASE WHEN hash(customer_id, ts) % 50 = 0 THEN '-1' ELSE CAST(1 + hash(customer_id, ts) % 5 AS "
                "VARCHAR) END AS quantity" if form == "csv-qty" else "")
-        flag = (", ['否', 'no', '0', 'N'][1 + hash(customer_id, ts) % 4] AS is_return" if form == "csv-flag" else "")
+        flag = (", ['否', 'no', '0', 'N'][1 + CAST(hash(customer_id, ts) % 4 AS BIGINT)] AS is_return" if form == "csv-flag" else "")
         con.execute(f"COPY (SELECT *{money}{qty}{flag} FROM read_parquet(?)) TO '{out}' (HEADER)", [str(parquet)])
         con.close()
     return out
