@@ -131,11 +131,19 @@ RETURN_WORDS = "退货|退款|取消|作废|冲销|冲红|红冲|return|returned
 FLAG_WORDS = {"true": True, "t": True, "yes": True, "y": True, "1": True, "是": True,
               "false": False, "f": False, "no": False, "n": False, "0": False, "否": False}
 
-#: Full-width forms a return flag may be typed in (``１``, ``ｙｅｓ``, ``ＴＲＵＥ``, ``－１``, the ideographic
-#: space), each with the ASCII character NFKC maps it to (the minus sign U+2212 as the money
-#: reader's :data:`WIDE` reads it): one character for one, by the engine's ``translate``.
-FLAG_WIDE = WIDE + "".join(map(chr, range(0xFF21, 0xFF3B))) + "".join(map(chr, range(0xFF41, 0xFF5B))) + "\u3000"
-FLAG_NARROW = NARROW + "".join(map(chr, range(0x41, 0x5B))) + "".join(map(chr, range(0x61, 0x7B))) + " "
+#: Full-width forms a return flag may be typed in (``１``, ``ｙｅｓ``, ``ＴＲＵＥ`` once in lower case,
+#: ``－１``, the ideographic space), each with the ASCII character NFKC maps it to (the minus sign
+#: U+2212 as the money reader's :data:`WIDE` reads it): one character for one, by the engine's
+#: ``translate``. Only the characters a flag word, a plain number, NaN or an infinity is made of:
+#: a cell with any other full-width letter (``ｘ``) says nothing as it says nothing in ASCII, and
+#: DuckDB's ``translate`` costs per character of its map for every cell it reads.
+_FLAG_LETTERS = "aefilnorstuy"
+FLAG_WIDE = ("０１２３４５６７８９．＋－\u2212" + "".join(chr(ord(c) + 0xFEE0) for c in _FLAG_LETTERS)
+             + "\u3000")
+FLAG_NARROW = "0123456789.+--" + _FLAG_LETTERS + " "
+#: A cell holding one of them: only such a cell is translated (every text flag cell translated
+#: made a 1 M round of a text flag column 2.2× the CPU: docs/benchmarks_round.md).
+_FLAG_WIDE_CELL = f"[{FLAG_WIDE}]"
 
 #: A plain number written as text (``2``, ``-1.5``, ``1e+20``: what a number column's values
 #: become as text), matched before it is cast, so no engine reads more than this (Spark's ``1d``).
@@ -171,7 +179,9 @@ def flag_value(flag: Any) -> tuple[Any, Any]:
         return ibis.ifelse(flag.isnan(), ibis.null("boolean"), flag != 0), ibis.literal(False)
     if flag.type().is_numeric():
         return flag != 0, ibis.literal(False)
-    text = _trim(text_value(flag).translate(FLAG_WIDE, FLAG_NARROW)).nullif("").lower()  # 'ｙｅｓ　': 'yes'
+    text = text_value(flag).lower()  # ＴＲＵＥ: ｔｒｕｅ
+    narrow = _trim(text.translate(FLAG_WIDE, FLAG_NARROW)).nullif("")  # 'ｙｅｓ　': 'yes'
+    text = ibis.ifelse(text.re_search(_FLAG_WIDE_CELL), narrow, text)
     text = ibis.ifelse(text.re_search(_NAN), ibis.null("string"), text)  # a float column's NaN, as text
     number = ibis.ifelse(text.re_search(_PLAIN_NUMBER), text, ibis.null("string")).try_cast("float64")
     infinite = ibis.ifelse(text.re_search(_INFINITE), True, ibis.null("boolean"))  # as a float column's inf reads
