@@ -349,12 +349,22 @@ def test_a_source_that_is_not_parquet_is_an_input_error(tmp_path):
 
 
 def test_a_source_without_the_transaction_columns_names_them(tmp_path):
+    """Said as ``xuanba ingest`` says it of the same file (its headers read by ingest's aliases:
+    ``client`` is a customer id, nothing names the date): the field, the candidate and the fix."""
+    from xuanba import Workspace
     from xuanba.errors import SchemaError
+    from xuanba.ingest import ingest
 
     path = tmp_path / "t.parquet"
     pd.DataFrame({"client": ["a"], "when": pd.to_datetime(["2025-01-01"]), "amount": [1.0]}).to_parquet(path)
-    with pytest.raises(SchemaError, match=r"lacks \['customer_id', 'ts'\]"):
+    with pytest.raises(SchemaError, match=r"no column for the required field 'ts'; columns found: client, when") as got:
         run_round_on_engine(duckdb_source(path), load_standard(BUSY_STANDARD), "2025-12-31")
+    with Workspace(tmp_path / "w.duckdb") as ws, pytest.raises(SchemaError) as want:
+        ingest(str(path), ws)
+    assert "candidates in the file: when" in got.value.render("en") and "--map ts=<column>" in got.value.render("en")
+    for lang in ("en", "zh"):
+        named = want.value.render(lang)  # ingest names the file: the engine's command line names its --source
+        assert got.value.render(lang) == named.replace(f"{path}{'，' if lang == 'zh' else ', '}", ""), lang
 
 
 def _round_cli(tmp_path, *args):
@@ -417,10 +427,12 @@ def test_an_empty_source_is_said_as_a_source_not_as_a_workspace_to_ingest(tmp_pa
 def test_an_empty_or_headerless_csv_source_is_named(tmp_path, lang):
     """A CSV with a header and no rows, and an empty file (no columns at all): the error names
     the file, in the reader's language (e0ecc40 said "--source has no transactions" and "the
-    transactions table lacks [...]" of no file, the second in English only)."""
+    transactions table lacks [...]" of no file, the second in English only; now, its headers read
+    as ingest reads them, ingest's error of a file without the required columns)."""
     (tmp_path / "header only.csv").write_text("customer_id,ts,amount\n", "utf-8")
     (tmp_path / "nothing.csv").write_text("", "utf-8")
-    said = {"en": ("--source has no transactions", "lacks"), "zh": ("--source 中没有交易记录", "交易表缺少列")}[lang]
+    said = {"en": ("--source has no transactions", "no column for the required fields"),
+            "zh": ("--source 中没有交易记录", "找不到必需字段")}[lang]
     for name, code, words in (("header only.csv", 3, said[0]), ("nothing.csv", 2, said[1])):
         res = _round_cli(tmp_path, "--lang", lang, "--engine", "duckdb", "--source", str(tmp_path / name), "--no-store")
         assert res.exit_code == code and name in res.output and words in res.output, res.output

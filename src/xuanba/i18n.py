@@ -1309,6 +1309,10 @@ TEXT: dict[str, tuple[str, str]] = {
                          "本轮在哪里计算：duckdb（工作区，或 --source）或 spark（需 --source）。"),
     "opt_round_source": ("The transactions to rank from, instead of the workspace's: a Parquet file or folder (any path or URL the engine reads), or a Spark catalog table.",
                          "用于排名的交易数据（代替工作区中的）：Parquet 文件或文件夹（引擎能读的任何路径或网址），或 Spark 目录中的表。"),
+    "opt_round_map": ("field=column for a --source header the aliases miss or one of two that look like one field, "
+                      "as xuanba ingest --map, e.g. is_return=ReturnFlag; repeatable.",
+                      "字段=列名，用于 --source 中自动识别不了的表头，或两列都像同一字段时指明用哪一列（同 xuanba ingest --map），"
+                      "例如 is_return=退货标志；可重复。"),
     "opt_round_spark_conf": ("A Spark setting key=value (the settings spark-submit takes); repeat the option.",
                              "一项 Spark 设置 key=value（与 spark-submit 的设置相同）；可重复此选项。"),
     "opt_round_roster_out": ("With --source: where every customer's roster row and fields go: a folder for "
@@ -1528,6 +1532,13 @@ TEXT: dict[str, tuple[str, str]] = {
                                   "--engine spark --source {source}.",
                                   "请把文件复制到本地文件夹并给出其路径，或在 Spark 上运行：--engine spark --source {source}。"),
     "err_source_no_rows": ("--source has no transactions", "--source 中没有交易记录"),
+    "err_source_amount_from_price": ("the source has a quantity ({quantity}) and a unit price ({price}) but no amount: "
+                                     "`xuanba ingest` multiplies them, a round on an engine reads an amount column",
+                                     "数据源有数量列（{quantity}）和单价列（{price}），但没有金额列：`xuanba ingest` 会把两者相乘，"
+                                     "而在引擎上运行的评选只读金额列"),
+    "err_source_amount_from_price_fix": ("Add an amount column (quantity × unit price) to the source, or load the file "
+                                         "with `xuanba ingest` and run the round on the workspace.",
+                                         "请在数据源中加一列金额（数量 × 单价），或用 `xuanba ingest` 载入文件，再在工作区上运行评选。"),
     "err_tx_lacks": ("the transactions table lacks {missing}", "交易表缺少列 {missing}"),
     "err_tx_lacks_fix": ("Columns found: {found}. Load the data with `xuanba ingest`, which maps and checks them, "
                          "or rename the columns.",

@@ -119,7 +119,8 @@ def _summary(rnd: Any, written: str | None) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _engine_source(engine: str, source: str | None, conf: list[str], roster_out: Path | None = None) -> Iterator[Any]:
+def _engine_source(engine: str, source: str | None, conf: list[str], roster_out: Path | None = None,
+                   mapping: dict[str, str] | None = None) -> Iterator[Any]:
     """The transactions at ``source`` as an Ibis table on ``engine`` (a Spark session is stopped
     when the block ends); the options' mistakes (a ``roster_out`` inside the source folder too)
     are said before any engine starts."""
@@ -139,7 +140,7 @@ def _engine_source(engine: str, source: str | None, conf: list[str], roster_out:
         if engine == "duckdb":
             from xuanba.rounds.engine import duckdb_source
 
-            yield duckdb_source(source)
+            yield duckdb_source(source, mapping=mapping)
             return
         with spark_session(settings) as backend:
             yield spark_source(backend, source)
@@ -150,16 +151,17 @@ def _engine_source(engine: str, source: str | None, conf: list[str], roster_out:
 
 def _engine_round(engine: str, source: str | None, conf: list[str], standard: Path, cutoff: str, unit: str,
                   name: str | None, workspace: Path | None, roster_out: str | None, progress: Any,
-                  side_tables: Path | None = None, extra: Any = None, roster_replace: bool = False) -> Any:
+                  side_tables: Path | None = None, extra: Any = None, roster_replace: bool = False,
+                  mapping: dict[str, str] | None = None) -> Any:
     """``xuanba round --engine … --source …``: the round run by the engine that reads the source;
     the side tables of ``side_tables`` (the --workspace, stored in or not) give the account
     fields and customer attributes, ``extra`` (--fields) its extra fields."""
     from xuanba.rounds.engine import run_round_on_engine
 
-    with _engine_source(engine, source, conf, roster_out) as tx:
+    with _engine_source(engine, source, conf, roster_out, mapping) as tx:
         return run_round_on_engine(tx, standard, cutoff, workspace=workspace, roster_out=roster_out,
                                    time_unit=unit, name=name, progress=progress, side_tables=side_tables,
-                                   extra_fields=extra, roster_replace=roster_replace)
+                                   extra_fields=extra, roster_replace=roster_replace, mapping=mapping)
 
 
 def register(app: typer.Typer) -> None:
@@ -189,11 +191,13 @@ def register(app: typer.Typer) -> None:
         # text, not a Path: a Path turns s3a://lake/x into the local folder s3a:/lake/x
         roster_out: Annotated[str | None, typer.Option(help="opt_round_roster_out")] = None,
         roster_replace: Annotated[bool, typer.Option("--roster-replace", help="opt_round_roster_replace")] = False,
+        map_: Annotated[list[str] | None, typer.Option("--map", help="opt_round_map")] = None,
     ) -> None:
         """Rank every customer by the standard at a cutoff; store the roster as a new round."""
         import pandas as pd
 
         from xuanba.cli._common import ui_lang
+        from xuanba.cli.ingest import _mapping
         from xuanba.errors import InputError, Phrase
         from xuanba.outputs.exports import (
             criterion_columns,
@@ -212,20 +216,21 @@ def register(app: typer.Typer) -> None:
             raise InputError(Phrase("err_replay_needs"), fix=Phrase("err_replay_needs_fix"))
         if not replay and cutoff is None:
             raise InputError(Phrase("err_round_needs_cutoff"), fix=Phrase("err_round_needs_cutoff_fix"))
-        on_engine = engine != "duckdb" or source is not None or bool(spark_conf) or roster_out is not None
+        mapping = _mapping(map_)  # a --source's headers, as ingest's --map
+        on_engine = engine != "duckdb" or source is not None or bool(spark_conf) or roster_out is not None or bool(map_)
         with progress_status(quiet=as_json) as progress:
             if on_engine and replay:
                 from xuanba.rounds.replay import replay_rounds_on_engine
 
-                with _engine_source(engine, source, spark_conf or [], roster_out) as tx:
+                with _engine_source(engine, source, spark_conf or [], roster_out, mapping) as tx:
                     rep = replay_rounds_on_engine(tx, standard, from_, to, every=every, time_unit=unit,  # type: ignore[arg-type]
                                                   workspace=workspace if store else None, roster_out=roster_out,
                                                   roster_replace=roster_replace, side_tables=workspace,
-                                                  progress=progress, extra_fields=extra)
+                                                  progress=progress, extra_fields=extra, mapping=mapping)
             elif on_engine:
                 rnd = _engine_round(engine, source, spark_conf or [], standard, cutoff, unit, name,  # type: ignore[arg-type]
                                     workspace if store else None, roster_out, progress, side_tables=workspace,
-                                    extra=extra, roster_replace=roster_replace)
+                                    extra=extra, roster_replace=roster_replace, mapping=mapping)
             elif replay:
                 rep = replay_rounds(workspace, standard, from_, to, every=every, time_unit=unit,  # type: ignore[arg-type]
                                     extra_fields=extra, store=store, progress=progress)

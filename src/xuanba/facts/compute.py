@@ -49,6 +49,21 @@ def transactions_table(source: Any, *, cast_ts: bool = True) -> ir.Table:
     ``cast_ts=False``: a ``ts`` that is not a date or time left as it is (read by the caller)."""
     if isinstance(source, Workspace):
         return source.table("transactions")
+    table = as_ibis_table(source)
+    missing = [c for c in REQUIRED if c not in table.columns]
+    if missing:
+        raise SchemaError(Phrase("err_tx_lacks", missing=str(missing)),
+                          fix=Phrase("err_tx_lacks_fix", found=str(list(table.columns))))
+    if cast_ts and not table.ts.type().is_timestamp():  # a date too: the facts read a timestamp's day
+        table = table.mutate(ts=table.ts.cast("timestamp"))
+    return table
+
+
+def as_ibis_table(source: Any) -> ir.Table:
+    """``source`` (a workspace's ``transactions``, an Ibis table, or a pandas, polars or Arrow
+    table) as an Ibis table, its columns as they are."""
+    if isinstance(source, Workspace):
+        return source.table("transactions")
     if isinstance(source, ir.Table):
         table = source
     else:
@@ -62,12 +77,6 @@ def transactions_table(source: Any, *, cast_ts: bool = True) -> ir.Table:
         if isinstance(source, pd.DataFrame):  # through Arrow: exact types, no pandas inference
             source = pa.Table.from_pandas(source, preserve_index=False)
         table = ibis.memtable(source)
-    missing = [c for c in REQUIRED if c not in table.columns]
-    if missing:
-        raise SchemaError(Phrase("err_tx_lacks", missing=str(missing)),
-                          fix=Phrase("err_tx_lacks_fix", found=str(list(table.columns))))
-    if cast_ts and not table.ts.type().is_timestamp():  # a date too: the facts read a timestamp's day
-        table = table.mutate(ts=table.ts.cast("timestamp"))
     return table
 
 

@@ -4,11 +4,13 @@ Headers are compared after normalising them (Unicode NFKC so full-width letters 
 become plain ones, case folded, spaces, underscores, dashes, dots and brackets removed), so
 ``Customer ID``, ``customer_id`` and ``ＣＵＳＴＯＭＥＲ　ＩＤ`` are one name.
 
-Aliases come in three strengths: the canonical name itself, specific names (``客户编号``,
-``order_no``) and generic ones (``客户名称``, ``date``). The strongest kind present wins, so a
-file with both 客户编号 and 客户名称 uses 客户编号; two columns of the same strength for one field
-(``date`` and ``timestamp``) are ambiguous and raise an error that names both. An explicit
-mapping always wins.
+Aliases come in two strengths: names (the canonical name itself and specific ones: ``客户编号``,
+``order_no``) and generic words (``客户名称``, ``date``). A name beats a generic word, so a file
+with both 客户编号 and 客户名称 uses 客户编号; two columns of one strength for one field (``date``
+and ``timestamp``, and also ``is_return`` and ``退货标志``: the canonical name is no stronger than
+a specific alias, so neither column is dropped on a guess) are ambiguous and raise an error that
+names both. An explicit mapping always wins. ``xuanba ingest`` and an engine round
+(:mod:`xuanba.rounds.source_check`) read a file's headers by this one mapping.
 
 Example
 -------
@@ -125,10 +127,11 @@ def _lookup(name: object) -> tuple[str, int] | None:
 
 
 def _strengths() -> dict[str, tuple[str, int]]:
-    """normalised alias -> (field, strength) with 0 the canonical name, 1 specific, 2 generic."""
+    """normalised alias -> (field, strength) with 1 the canonical name or a specific alias, 2 a
+    generic one (the canonical name first where an alias normalises to it)."""
     table: dict[str, tuple[str, int]] = {}
     for field in FIELDS:
-        table[normalise_header(field)] = (field, 0)
+        table[normalise_header(field)] = (field, 1)
     for field, (specific, generic) in ALIASES.items():
         for strength, names in ((1, specific), (2, generic)):
             for alias in names:

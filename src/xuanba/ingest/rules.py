@@ -125,10 +125,25 @@ def reject_reason(customer_id: Any, ts_raw: Any, ts: Any, amount_raw: Any, amoun
 RETURN_WORDS = "退货|退款|取消|作废|冲销|冲红|红冲|return|returned|refund|refunded|cancel|cancelled|canceled|void"
 
 
-#: A return flag written as text (spaces trimmed, any case): what each word says. Text that is a
-#: plain number says what the number says (:func:`flag_value`); any other text says nothing.
+#: A return flag written as text (spaces trimmed, any case, full-width forms as their ASCII ones:
+#: :data:`FLAG_WIDE`): what each word says. Text that is a plain number says what the number says
+#: (:func:`flag_value`); any other text says nothing.
 FLAG_WORDS = {"true": True, "t": True, "yes": True, "y": True, "1": True, "是": True,
               "false": False, "f": False, "no": False, "n": False, "0": False, "否": False}
+
+#: Full-width forms a return flag may be typed in (``１``, ``ｙｅｓ``, ``ＴＲＵＥ`` once in lower case,
+#: ``－１``, the ideographic space), each with the ASCII character NFKC maps it to (the minus sign
+#: U+2212 as the money reader's :data:`WIDE` reads it): one character for one, by the engine's
+#: ``translate``. Only the characters a flag word, a plain number, NaN or an infinity is made of:
+#: a cell with any other full-width letter (``ｘ``) says nothing as it says nothing in ASCII, and
+#: DuckDB's ``translate`` costs per character of its map for every cell it reads.
+_FLAG_LETTERS = "aefilnorstuy"
+FLAG_WIDE = ("０１２３４５６７８９．＋－\u2212" + "".join(chr(ord(c) + 0xFEE0) for c in _FLAG_LETTERS)
+             + "\u3000")
+FLAG_NARROW = "0123456789.+--" + _FLAG_LETTERS + " "
+#: A cell holding one of them: only such a cell is translated (every text flag cell translated
+#: made a 1 M round of a text flag column 2.2× the CPU: docs/benchmarks_round.md).
+_FLAG_WIDE_CELL = f"[{FLAG_WIDE}]"
 
 #: A plain number written as text (``2``, ``-1.5``, ``1e+20``: what a number column's values
 #: become as text), matched before it is cast, so no engine reads more than this (Spark's ``1d``).
@@ -143,16 +158,20 @@ def flag_value(flag: Any) -> tuple[Any, Any]:
     text says nothing, and whether it is text that says nothing. A boolean is itself; a number is
     a flag when not 0 (NaN: none given); text is read by :data:`FLAG_WORDS`, and text that is a
     plain number as that number (``2``, ``-inf``: yes, ``0.0``: no; ``nan``: none given), so a column means
-    the same written as numbers or as text (ingest reads every cell as text).
+    the same written as numbers or as text (ingest reads every cell as text). Full-width forms
+    read as their ASCII ones (:data:`FLAG_WIDE`: ``１``, ``ｙｅｓ``, ``０．０``), as ingest's
+    number reader reads ``１２３．５０``.
 
     Example
     -------
     >>> import ibis, pyarrow as pa
-    >>> t = ibis.memtable(pa.table({"f": [" 是", "No", "2", "0.0", "", "也许", None, "NaN"]}))
+    >>> t = ibis.memtable(pa.table({"f": [" 是", "No", "2", "0.0", "", "也许", None, "NaN", "１", "ｎｏ"]}))
     >>> read, unread = flag_value(t.f)
     >>> got = t.select(r=read, u=unread).to_pyarrow()
-    >>> got["r"].to_pylist(), got["u"].to_pylist()
-    ([True, False, True, False, None, None, None, None], [False, False, False, False, False, True, False, False])
+    >>> got["r"].to_pylist()
+    [True, False, True, False, None, None, None, None, True, False]
+    >>> got["u"].to_pylist()
+    [False, False, False, False, False, True, False, False, False, False]
     """
     if flag.type().is_boolean():
         return flag, ibis.literal(False)
@@ -160,7 +179,9 @@ def flag_value(flag: Any) -> tuple[Any, Any]:
         return ibis.ifelse(flag.isnan(), ibis.null("boolean"), flag != 0), ibis.literal(False)
     if flag.type().is_numeric():
         return flag != 0, ibis.literal(False)
-    text = text_value(flag).lower()
+    text = text_value(flag).lower()  # ＴＲＵＥ: ｔｒｕｅ
+    narrow = _trim(text.translate(FLAG_WIDE, FLAG_NARROW)).nullif("")  # 'ｙｅｓ　': 'yes'
+    text = ibis.ifelse(text.re_search(_FLAG_WIDE_CELL), narrow, text)
     text = ibis.ifelse(text.re_search(_NAN), ibis.null("string"), text)  # a float column's NaN, as text
     number = ibis.ifelse(text.re_search(_PLAIN_NUMBER), text, ibis.null("string")).try_cast("float64")
     infinite = ibis.ifelse(text.re_search(_INFINITE), True, ibis.null("boolean"))  # as a float column's inf reads

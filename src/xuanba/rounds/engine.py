@@ -50,7 +50,7 @@ import contextlib
 import datetime as dt
 import warnings
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -331,7 +331,8 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None
 def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, time_unit: str = "week",
                   progress: Progress | None = None, keep: Any = None,
                   side_tables: Workspace | str | Path | None = None,
-                  check_model: bool = True, extra_fields: pd.DataFrame | None = None) -> tuple[Any, dict[str, Any]]:
+                  check_model: bool = True, extra_fields: pd.DataFrame | None = None,
+                  mapping: Mapping[str, str] | None = None) -> tuple[Any, dict[str, Any]]:
     """Every field the round scores, for every customer with a purchase by ``cutoff``, as an Ibis
     expression on the transactions' own backend (facts; the predictions when the standard reads
     one; the account fields and customer attributes of the side tables in the workspace
@@ -343,7 +344,9 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     on the year before the cutoff in ``notes["model_check"]`` (``auto``'s holdout year when that is
     it), as :func:`xuanba.rounds.run.model_check` gives it. ``extra_fields``: a table of the
     driver joined last, its columns winning (:func:`xuanba.rounds.engine_extras.extra_columns`),
-    as the workspace round joins ``extra_fields``; what it gives is neither predicted nor gathered."""
+    as the workspace round joins ``extra_fields``; what it gives is neither predicted nor gathered.
+    ``mapping``: ``{field: header}`` for the source's headers, as ``xuanba ingest`` takes it
+    (:func:`xuanba.rounds.source_check.named_as_ingest_names`)."""
     keep = keep or (lambda t: t)
     from xuanba.facts.expressions import FACT_COLUMNS, customer_facts_expr, with_rfm
     from xuanba.i18n import warnings_of
@@ -366,7 +369,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     _check_supported(standard, tables.columns(standard, given) | given)
     from xuanba.rounds.source_check import checked_transactions
 
-    tx, source_rows = checked_transactions(transactions, cutoff)  # ingest's rules, counted in the query that finds the first date
+    tx, source_rows = checked_transactions(transactions, cutoff, mapping=mapping)  # ingest's rules, counted in the query that finds the first date
     say("facts")
     # the facts without their RFM scores are kept first: the scores' cuts read them three times more
     base = keep(customer_facts_expr(tx, cutoff, time_unit=time_unit, rfm=False))  # type: ignore[arg-type]
@@ -950,6 +953,7 @@ def run_round_on_engine(
     check_model: bool = True,
     extra_fields: Any = None,
     roster_replace: bool = False,
+    mapping: Mapping[str, str] | None = None,
 ) -> Round:
     """Apply ``standard`` at ``cutoff`` to the customers of an Ibis table of transactions, in
     the engine that holds it (see the module docstring).
@@ -957,9 +961,10 @@ def run_round_on_engine(
     Parameters
     ----------
     transactions
-        An Ibis table (Spark, DuckDB, ...) of canonical transactions: ``customer_id``, ``ts``,
-        ``amount``, optional ``cost`` and ``is_return`` (as ``xuanba ingest`` writes them), or an
-        in-memory table (run on a private DuckDB).
+        An Ibis table (Spark, DuckDB, ...) of transactions: ``customer_id``, ``ts``, ``amount``,
+        optional ``cost`` and ``is_return`` (as ``xuanba ingest`` writes them), or an in-memory
+        table (run on a private DuckDB). Its headers are read as ingest reads a file's (客户编号,
+        下单日期, 金额, 退货标志, ...: :func:`xuanba.ingest.mapping.map_columns`).
     standard
         A :class:`~xuanba.standard.Standard`, a ``.toml`` path or TOML text: facts, predictions
         (a named model or ``auto``), account fields and customer attributes (from
@@ -990,6 +995,9 @@ def run_round_on_engine(
         A table (pandas, polars or Arrow) with ``customer_id`` and more fields the standard may
         use, as for :func:`xuanba.rounds.run_round` (its columns win over computed ones of the same
         name): checked on the driver, sent to the engine and joined there.
+    mapping
+        ``{field: header}`` for a header the aliases miss or one of two that look like one field,
+        as ``xuanba ingest --map`` takes it.
 
     Returns
     -------
@@ -1035,7 +1043,7 @@ def run_round_on_engine(
 
             table, notes = engine_fields(transactions, std, cut, time_unit=time_unit, progress=progress, keep=keep,
                                          side_tables=workspace if side_tables is None else side_tables,
-                                         check_model=check_model, extra_fields=extra_fields)
+                                         check_model=check_model, extra_fields=extra_fields, mapping=mapping)
             tx, side_tables_read = notes.pop("_sources")
             backend = table._find_backend(use_default=True)
             spread = is_spark(table)
@@ -1178,8 +1186,9 @@ def _selected_fields(table: Any, ids: np.ndarray) -> pd.DataFrame:
     return frame
 
 
-def _read_csv_source(con: Any, pattern: str) -> Any:
-    """The CSV at ``pattern`` on ``con``, its money columns (``amount``, ``cost``) read as doubles
+def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None = None) -> Any:
+    """The CSV at ``pattern`` on ``con``, its money columns (``amount``, ``cost``, by the headers
+    ingest reads them from: :func:`xuanba.ingest.mapping.map_columns`, ``mapping`` first) read as doubles
     where DuckDB's sniffer would make them integers: it types a column on a sample (20,480 rows),
     and a column it took for integers read a later ``1.5`` as 2 and ``7.49999`` as 7, silently.
     Doubles, not text: text keeps the source check off its fast path (2.2× its CPU on 500 k rows,
@@ -1200,10 +1209,13 @@ def _read_csv_source(con: Any, pattern: str) -> Any:
     >>> _read_csv_source(ibis.duckdb.connect(), str(path)).schema()["amount"]
     Float64(nullable=True)
     """
+    from xuanba.ingest.mapping import map_columns
+
     table = con.read_csv(pattern)
     schema = table.schema()
-    money = [c for c in ("amount", "cost") if c in schema]
-    as_text = {c: "VARCHAR" for c in _RETURN_TEXT if c in schema and not schema[c].is_string()}
+    found = map_columns(list(schema.names), mapping, file=pattern)  # ingest's headers: 金额, 退货标志, ...
+    money = [found[f] for f in ("amount", "cost") if f in found]
+    as_text = {found[f]: "VARCHAR" for f in _RETURN_TEXT if f in found and not schema[found[f]].is_string()}
     types = {c: "DOUBLE" for c in money if schema[c].is_integer()} | as_text
     text = [c for c in money if schema[c].is_string()]
     if not text:  # numbers: the fast path, 54f240f's very read (quote told or not: within noise at 1 M)
@@ -1277,11 +1289,13 @@ def reread_money_as_text(source: Any, exc: Exception) -> Any | None:
     return _read_money_as_text(con, pattern, money, as_text)
 
 
-def duckdb_source(source: str | Path) -> Any:
+def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = None) -> Any:
     """The transactions at ``source`` (a Parquet file, a folder of parts, a glob, or ``.csv``)
     as an Ibis table on a private DuckDB opened with xuanba's settings
     (:func:`xuanba.workspace.duckdb_settings`: its memory limit, past which it spills); a path
-    that cannot be read is an :class:`InputError`.
+    that cannot be read is an :class:`InputError`. Its columns keep their headers (the round
+    reads them as ingest does); a ``.csv``'s money and return columns are typed by the headers
+    ingest reads them from (``mapping`` ``{field: header}`` first, as the round's).
 
     Example
     -------
@@ -1312,7 +1326,7 @@ def duckdb_source(source: str | Path) -> Any:
     pattern = str(path / "**" / "*.parquet") if path.is_dir() else text
     try:
         if path.suffix.lower() == ".csv":
-            return _read_csv_source(con, pattern)
+            return _read_csv_source(con, pattern, mapping)
         # parts written apart may type a column apart (0/1 beside 是/否): read by their union of
         # types (text where they differ), as ingest reads each cell, not by the first part's
         return con.read_parquet(pattern, union_by_name=True)

@@ -9,7 +9,7 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,6 +124,7 @@ def replay_rounds_on_engine(
     progress: Progress | None = None,
     extra_fields: Any = None,
     check_model: bool = True,
+    mapping: Mapping[str, str] | None = None,
 ) -> Replay:
     """:func:`replay_rounds` on the engine that holds the transactions (an Ibis table, as
     :func:`xuanba.rounds.engine.run_round_on_engine` takes): one engine round per period end,
@@ -145,7 +146,8 @@ def replay_rounds_on_engine(
     driver never holds a whole roster). ``extra_fields``: joined to every round's fields, as
     :func:`replay_rounds` joins them. ``check_model``: as for :func:`replay_rounds` (each round's
     model checked on the year before its cutoff; ``False`` spares a replay that only wants the
-    selections the check's queries on the engine).
+    selections the check's queries on the engine). ``mapping``: the source's headers, as for
+    :func:`~xuanba.rounds.engine.run_round_on_engine`.
     """
     import contextlib
     import tempfile
@@ -185,7 +187,7 @@ def replay_rounds_on_engine(
                                       roster_replace=roster_replace,
                                       time_unit=time_unit, name=f"{std.name} v{std.version} replay @ {cut}",
                                       side_tables=side_tables if side_tables is not None else workspace,
-                                      extra_fields=extra_fields, check_model=check_model)
+                                      extra_fields=extra_fields, check_model=check_model, mapping=mapping)
             row = {"cutoff": cut, "round_id": rnd.round_id, "customers": rnd.meta["n_customers"],
                    "selected": rnd.meta["n_selected"], "entered": None, "left": None, "kept": None,
                    "rank_correlation": None}

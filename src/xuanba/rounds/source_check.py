@@ -41,13 +41,14 @@ Example
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 import ibis
 
-from xuanba.errors import DataError, InputError, Phrase
+from xuanba.errors import DataError, InputError, Phrase, SchemaError
 from xuanba.ingest.rules import (
     MONEY_LIMIT,
     REASONS,
@@ -123,24 +124,68 @@ def _money_read(number: Any, exact: Any = None) -> Any:
     return ibis.ifelse(fits, number.cast("float64"), ibis.null("float64"))
 
 
-def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[str, Any]]:
+def named_as_ingest_names(table: Any, mapping: Mapping[str, str] | None = None) -> tuple[Any, dict[str, str]]:
+    """``table`` (an Ibis table) with its headers read as ``xuanba ingest`` reads a file's: by
+    :func:`xuanba.ingest.mapping.map_columns` (its aliases, 客户编号, 退货标志, Order Date, ...;
+    ``mapping`` ``{field: header}`` first), each mapped header renamed to its field by an Ibis
+    rename (work per column, none per row; a table of canonical names is handed back as it is),
+    and ``{field: header}``. A column named as a field that ``mapping`` reads from another header
+    is not read, as ingest reads it not.
+
+    Raises
+    ------
+    SchemaError
+        As ingest raises it: two columns of one field (``is_return`` and ``退货标志``), a mapping
+        that names no column, a required field with no column; and an amount that only a quantity
+        and a unit price give (ingest multiplies them, the engine does not).
+
+    Example
+    -------
+    >>> t = ibis.table({"客户编号": "string", "下单日期": "date", "金额（元）": "float64", "备注": "string"}, name="t")
+    >>> named, found = named_as_ingest_names(t)
+    >>> named.columns, found["amount"]
+    (('customer_id', 'ts', 'amount', '备注'), '金额（元）')
+    """
+    from xuanba.ingest.mapping import check_required, map_columns
+
+    columns = list(table.columns)
+    found = map_columns(columns, mapping)
+    check_required(found, columns)
+    if "amount" not in found:  # the quantity and the unit price check_required accepts for it
+        raise SchemaError(Phrase("err_source_amount_from_price", quantity=repr(found["quantity"]),
+                                 price=repr(found["unit_price"])),
+                          column=found["unit_price"], fix=Phrase("err_source_amount_from_price_fix"))
+    renames = {field: header for field, header in found.items() if field != header}
+    if not renames:
+        return table, found
+    read = set(found.values())
+    displaced = [c for c in columns if c in renames and c not in read]
+    return (table.drop(*displaced) if displaced else table).rename(renames), found
+
+
+def checked_transactions(source: Any, cutoff: dt.date | str, *,
+                         mapping: Mapping[str, str] | None = None) -> tuple[Any, dict[str, Any]]:
     """The transactions of ``source`` (an Ibis table or an in-memory one) that ingest would load,
     as an Ibis expression on the source's engine, and the accounting of its rows:
-    ``input_rows = used + rejected``, ``rejected_by_reason`` (most first).
+    ``input_rows = used + rejected``, ``rejected_by_reason`` (most first). Its headers are read
+    as ingest reads them first (:func:`named_as_ingest_names`, ``mapping`` as ingest's).
 
     Raises
     ------
     SourceError
         A date or amount written as text that is not one (column, row, value, how many).
+    SchemaError
+        Headers that ingest would not map (:func:`named_as_ingest_names`).
     DataError
         No usable transaction, or none on or before ``cutoff``.
     """
     from xuanba._dates import as_date
-    from xuanba.facts.compute import check_first_transaction, transactions_table
+    from xuanba.facts.compute import as_ibis_table, check_first_transaction, transactions_table
     from xuanba.standard.engine import to_arrow
 
     cut = as_date(cutoff, "cutoff")
-    raw = transactions_table(source, cast_ts=False)
+    named, headers = named_as_ingest_names(as_ibis_table(source), mapping)
+    raw = transactions_table(named, cast_ts=False)
     _needs_sql(raw)
     raw, restore = _set_aside(raw)
     as_text = raw.customer_id.cast("string")
@@ -168,7 +213,7 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
 
         again = reread_money_as_text(source, exc)
         if again is not None:
-            return checked_transactions(again, cutoff)
+            return checked_transactions(again, cutoff, mapping=mapping)
         refused = csv_cell_refused(exc)
         if refused is None:
             raise
@@ -177,12 +222,12 @@ def checked_transactions(source: Any, cutoff: dt.date | str) -> tuple[Any, dict[
     for reason, column in ((UNPARSEABLE_DATE, "ts"), (NON_NUMERIC, "amount")):
         bad = int((by_reason.get(reason) or {}).get("_unread") or 0)
         if bad:
-            _unreadable(raw, reason, column, bad)
+            _unreadable(raw, reason, column, bad, headers)
     good = by_reason.get(None) or {"_n": 0, "_first": None}
     if good.get("_cost_unread"):  # a used row's cost (ingest reads ¥1,234.50 and (3.00); a rejected row's: unread)
-        _unreadable(raw, None, "cost", int(good["_cost_unread"]))
+        _unreadable(raw, None, "cost", int(good["_cost_unread"]), headers)
     if good.get("_flag_unread"):  # a used row's own is_return that says neither yes nor no
-        _unreadable(raw, None, "is_return", int(good["_flag_unread"]))
+        _unreadable(raw, None, "is_return", int(good["_flag_unread"]), headers)
     rejected = {str(k): int(v["_n"]) for k, v in by_reason.items() if k is not None}
     rows = {
         "input_rows": sum(int(r["_n"]) for r in counts),
@@ -312,11 +357,12 @@ def _flagged(raw: Any) -> Any:
     return flag_value(raw.is_return)[0].fill_null(False)
 
 
-def _unreadable(raw: Any, reason: str | None, column: str, count: int) -> None:
+def _unreadable(raw: Any, reason: str | None, column: str, count: int, headers: Mapping[str, str]) -> None:
     """Raise the :class:`SourceError` of ``count`` cells of ``column`` that cannot be read, with
     the first one's value, its customer and (on DuckDB) its row in the order the engine reads
     the source (``reason``: the rows' reject reason; ``None`` with ``column="cost"`` or
-    ``"is_return"``: that cell of the rows used)."""
+    ``"is_return"``: that cell of the rows used); the column named by its header in the source
+    (``headers``: ``{field: header}``)."""
     from xuanba.standard.engine import to_arrow
     from xuanba.standard.engine_spark import is_spark
 
@@ -334,7 +380,7 @@ def _unreadable(raw: Any, reason: str | None, column: str, count: int) -> None:
     raise SourceError(
         Phrase(f"err_source_unread_{what}", value=_shown(first["_v"]), customer=_shown(first["_id"])),
         row=first.get("_row"),
-        column=column,
+        column=headers.get(column, column),
         count=count,
         fix=Phrase(f"err_source_unread_{what}_fix"),
     )
