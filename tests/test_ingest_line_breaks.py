@@ -207,3 +207,26 @@ def test_staged_cells_equal_the_csv_modules_reading(tmp_path_factory, rows, crlf
     got = con.execute(f'SELECT id, x, y, z FROM _raw ORDER BY {ROW}').fetchall()
     assert staged.rows == len(rows)
     assert [[c or "" for c in r] for r in got] == _reference(text)
+
+
+@pytest.mark.parametrize(("name", "text", "columns"), [
+    ("title.csv", 'Report "Q3 2026\n\ncustomer,date,amount,product\n', None),  # a title with one quote
+    ("header.csv", 'customer,date,amount,pro"duct\n', None),  # a quote inside a header cell
+    ("inch.txt", "customer date amount product\n", None),  # whitespace-delimited: quotes are text
+    ("noheader.csv", "", ["customer", "date", "amount", "product"]),
+])
+def test_a_quote_inside_a_cell_does_not_join_the_lines_of_the_head(tmp_path, name, text, columns):
+    """A quote that is not at the start of a cell is a character (an inch mark, Excel's unquoted
+    ``ab"c``), as the csv module and DuckDB read it: the lines around it stay records of their own."""
+    sep = " " if name.endswith(".txt") else ","
+    rows = [["A", "2026-06-01", "5", '12"pipe'], ["B", "2026-06-02", "abc", "y"], ["C", "2026-06-03", "7", '3"bolt']]
+    path = tmp_path / name
+    path.write_text(text + "".join(sep.join(r) + "\n" for r in rows), encoding="utf-8")
+    with Workspace(":memory:") as ws:
+        report = ingest(path, ws, columns=columns)
+        tx = ws.sql("SELECT customer_id, product, source_row FROM transactions ORDER BY source_row").values.tolist()
+        rejects = ws.sql("SELECT source_row, value FROM rejects").values.tolist()
+    assert [[r[0], r[2]] for r in tx] == [["A", 1], ["C", 3]] and rejects == [[2, "abc"]]
+    assert [r[1] for r in tx] == ([None, None] if 'pro"duct' in text else ['12"pipe', '3"bolt'])  # pro"duct: no alias
+    assert (report.input_rows, report.loaded, report.rejected) == (3, 2, 1)
+    assert report.sources[0].lines_above_header == (2 if name == "title.csv" else 0)
