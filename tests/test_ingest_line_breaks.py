@@ -230,3 +230,12 @@ def test_a_quote_inside_a_cell_does_not_join_the_lines_of_the_head(tmp_path, nam
     assert [r[1] for r in tx] == ([None, None] if 'pro"duct' in text else ['12"pipe', '3"bolt'])  # pro"duct: no alias
     assert (report.input_rows, report.loaded, report.rejected) == (3, 2, 1)
     assert report.sources[0].lines_above_header == (2 if name == "title.csv" else 0)
+
+
+def test_a_title_whose_quote_is_never_closed_is_refused_with_its_line(tmp_path):
+    """Not "the file is empty": the head's lines stay records when a quote holds them to its end."""
+    path = tmp_path / "title.csv"
+    path.write_text('"Q3 report\n\ncustomer,date,amount,product\nA,2026-06-01,5,x\n', encoding="utf-8")
+    with Workspace(":memory:") as ws, pytest.raises(InputError) as err:
+        ingest(path, ws)
+    assert "line 1 of the file and is never closed" in str(err.value) and err.value.row is None
