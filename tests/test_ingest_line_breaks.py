@@ -239,3 +239,17 @@ def test_a_title_whose_quote_is_never_closed_is_refused_with_its_line(tmp_path):
     with Workspace(":memory:") as ws, pytest.raises(InputError) as err:
         ingest(path, ws)
     assert "line 1 of the file and is never closed" in str(err.value) and err.value.row is None
+
+
+@pytest.mark.parametrize("megabytes", [3, 5])  # within the csv scan's cell limit (4 M characters), and beyond
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_line_longer_than_duckdb_reads_is_named_by_its_row(tmp_path, megabytes, quoted):
+    """DuckDB's error names line 1 whatever the line: the row is found by the scan."""
+    cell = "x" * (megabytes * 1_000_000)
+    path = tmp_path / "long.csv"
+    path.write_text("customer,date,amount,product\nA,2026-06-01,5,x\n\nB,2026-06-02,6,y\n"
+                    + (f'C,2026-06-03,7,"{cell}"\nD,2026-06-04,8,"y\nz"\n' if quoted else f"C,2026-06-03,7,{cell}\n")
+                    + "E,2026-06-05,9,w\n" * 10, encoding="utf-8")
+    with Workspace(":memory:") as ws, pytest.raises(InputError) as err:
+        ingest(path, ws)
+    assert err.value.row == 3 and f"holds {megabytes}.0 MB" in str(err.value)
