@@ -253,3 +253,4 @@ def test_a_line_longer_than_duckdb_reads_is_named_by_its_row(tmp_path, megabytes
     with Workspace(":memory:") as ws, pytest.raises(InputError) as err:
         ingest(path, ws)
     assert err.value.row == 3 and f"holds {megabytes}.0 MB" in str(err.value)
+    assert f"第 3 行：这一行有 {megabytes}.0 MB" in err.value.render("zh")

@@ -628,6 +628,21 @@ def _data_row(path: Path, delim: str, above: int, record: int) -> int | None:
     return None
 
 
+def _long_row(path: Path, delim: str, above: int, limit: int) -> int | None:
+    """The row of the first record longer than ``limit`` bytes as written (its cells quoted), or
+    whose cell the csv scan refuses as longer than :data:`_MAX_CELL`; DuckDB's error names line 1."""
+    row = number = 0
+    try:
+        for number, (_, cells) in enumerate(_records(path, delim), start=1):
+            if number > above and cells and cells != [_END]:
+                row += 1
+                if sum(len(c.encode()) + 3 + c.count('"') for c in cells) > limit:
+                    return row
+    except csv.Error:  # the record after ``number`` holds a cell longer than any DuckDB reads
+        return row + 1 if number >= above else None
+    return None
+
+
 def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None = None,
                delim: str = ",") -> InputError:
     """The reader's error in words, with the row it names (DuckDB counts the records of ``path`` from
@@ -644,14 +659,9 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
                           fix=Phrase("err_csv_fields_fix"))
     if size:
         limit, actual = int(size.group(1)), int(size.group(2))
-        return InputError(
-            f"a line holds {actual / 1e6:.1f} MB, more than the {limit / 1e6:.0f} MB a line of a "
-            "sales log may hold: a cell that long is a pasted document or picture, or a quote opened "
-            "and never closed that swallows the following lines",
-            file=where,
-            row=row,
-            fix="Open the file, shorten or empty that cell (or close its quote), save, and ingest again.",
-        )
+        row = _long_row(path, delim, above, limit) if path is not None else None
+        return InputError(Phrase("err_csv_long_line", size=f"{actual / 1e6:.1f}", limit=f"{limit / 1e6:.0f}"),
+                          file=where, row=row, fix=Phrase("err_csv_long_line_fix"))
     fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
     if fields:
         return InputError(Phrase("err_csv_fields", expected=fields.group(1), found=fields.group(2)), file=where,
