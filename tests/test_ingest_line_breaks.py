@@ -254,3 +254,26 @@ def test_a_line_longer_than_duckdb_reads_is_named_by_its_row(tmp_path, megabytes
         ingest(path, ws)
     assert err.value.row == 3 and f"holds {megabytes}.0 MB" in str(err.value)
     assert f"第 3 行：这一行有 {megabytes}.0 MB" in err.value.render("zh")
+
+
+raw_cell = st.sampled_from(["a", "b c", "客", 'x"y', '12"', '"a\nb"', '"say ""hi""\nok"', '"1,5"'])
+titles = st.sampled_from(["", 'Report "Q3 2026\n\n', "Sales\n", '"Two\nlines",\n', 'Q3,"b, c"\n'])
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.lists(raw_cell, min_size=3, max_size=3), min_size=1, max_size=8), title=titles,
+       crlf=st.booleans())
+def test_quotes_inside_cells_and_titles_stage_as_the_csv_module_reads_them(tmp_path_factory, rows, title, crlf):
+    """Cells as people and Excel write them unquoted (``x"y``, an inch mark ``12"``) beside quoted
+    ones with line breaks, under titles that hold a quote: the reference is the csv module."""
+    nl = "\r\n" if crlf else "\n"
+    text = (title + "\n".join(["id,x,y,z", *(",".join([f"k{i}", *r]) for i, r in enumerate(rows))]) + "\n")
+    text = text.replace("\n", nl)
+    path = tmp_path_factory.mktemp("q") / "t.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    want = [r for r in records[[r[:1] for r in records].index(["id"]) + 1:] if r]
+    con = duckdb.connect()
+    stage(con, path, "_raw", find_header=lambda row: list(row[:1]) == ["id"])
+    got = con.execute(f"SELECT id, x, y, z FROM _raw ORDER BY {ROW}").fetchall()
+    assert [[c or "" for c in r] for r in got] == want
