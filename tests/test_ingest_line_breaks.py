@@ -207,3 +207,73 @@ def test_staged_cells_equal_the_csv_modules_reading(tmp_path_factory, rows, crlf
     got = con.execute(f'SELECT id, x, y, z FROM _raw ORDER BY {ROW}').fetchall()
     assert staged.rows == len(rows)
     assert [[c or "" for c in r] for r in got] == _reference(text)
+
+
+@pytest.mark.parametrize(("name", "text", "columns"), [
+    ("title.csv", 'Report "Q3 2026\n\ncustomer,date,amount,product\n', None),  # a title with one quote
+    ("header.csv", 'customer,date,amount,pro"duct\n', None),  # a quote inside a header cell
+    ("inch.txt", "customer date amount product\n", None),  # whitespace-delimited: quotes are text
+    ("noheader.csv", "", ["customer", "date", "amount", "product"]),
+])
+def test_a_quote_inside_a_cell_does_not_join_the_lines_of_the_head(tmp_path, name, text, columns):
+    """A quote that is not at the start of a cell is a character (an inch mark, Excel's unquoted
+    ``ab"c``), as the csv module and DuckDB read it: the lines around it stay records of their own."""
+    sep = " " if name.endswith(".txt") else ","
+    rows = [["A", "2026-06-01", "5", '12"pipe'], ["B", "2026-06-02", "abc", "y"], ["C", "2026-06-03", "7", '3"bolt']]
+    path = tmp_path / name
+    path.write_text(text + "".join(sep.join(r) + "\n" for r in rows), encoding="utf-8")
+    with Workspace(":memory:") as ws:
+        report = ingest(path, ws, columns=columns)
+        tx = ws.sql("SELECT customer_id, product, source_row FROM transactions ORDER BY source_row").values.tolist()
+        rejects = ws.sql("SELECT source_row, value FROM rejects").values.tolist()
+    assert [[r[0], r[2]] for r in tx] == [["A", 1], ["C", 3]] and rejects == [[2, "abc"]]
+    assert [r[1] for r in tx] == ([None, None] if 'pro"duct' in text else ['12"pipe', '3"bolt'])  # pro"duct: no alias
+    assert (report.input_rows, report.loaded, report.rejected) == (3, 2, 1)
+    assert report.sources[0].lines_above_header == (2 if name == "title.csv" else 0)
+
+
+def test_a_title_whose_quote_is_never_closed_is_refused_with_its_line(tmp_path):
+    """Not "the file is empty": the head's lines stay records when a quote holds them to its end."""
+    path = tmp_path / "title.csv"
+    path.write_text('"Q3 report\n\ncustomer,date,amount,product\nA,2026-06-01,5,x\n', encoding="utf-8")
+    with Workspace(":memory:") as ws, pytest.raises(InputError) as err:
+        ingest(path, ws)
+    assert "line 1 of the file and is never closed" in str(err.value) and err.value.row is None
+
+
+@pytest.mark.parametrize("megabytes", [3, 5])  # within the csv scan's cell limit (4 M characters), and beyond
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_line_longer_than_duckdb_reads_is_named_by_its_row(tmp_path, megabytes, quoted):
+    """DuckDB's error names line 1 whatever the line: the row is found by the scan."""
+    cell = "x" * (megabytes * 1_000_000)
+    path = tmp_path / "long.csv"
+    path.write_text("customer,date,amount,product\nA,2026-06-01,5,x\n\nB,2026-06-02,6,y\n"
+                    + (f'C,2026-06-03,7,"{cell}"\nD,2026-06-04,8,"y\nz"\n' if quoted else f"C,2026-06-03,7,{cell}\n")
+                    + "E,2026-06-05,9,w\n" * 10, encoding="utf-8")
+    with Workspace(":memory:") as ws, pytest.raises(InputError) as err:
+        ingest(path, ws)
+    assert err.value.row == 3 and f"holds {megabytes}.0 MB" in str(err.value)
+    assert f"第 3 行：这一行有 {megabytes}.0 MB" in err.value.render("zh")
+
+
+raw_cell = st.sampled_from(["a", "b c", "客", 'x"y', '12"', '"a\nb"', '"say ""hi""\nok"', '"1,5"'])
+titles = st.sampled_from(["", 'Report "Q3 2026\n\n', "Sales\n", '"Two\nlines",\n', 'Q3,"b, c"\n'])
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.lists(raw_cell, min_size=3, max_size=3), min_size=1, max_size=8), title=titles,
+       crlf=st.booleans())
+def test_quotes_inside_cells_and_titles_stage_as_the_csv_module_reads_them(tmp_path_factory, rows, title, crlf):
+    """Cells as people and Excel write them unquoted (``x"y``, an inch mark ``12"``) beside quoted
+    ones with line breaks, under titles that hold a quote: the reference is the csv module."""
+    nl = "\r\n" if crlf else "\n"
+    text = (title + "\n".join(["id,x,y,z", *(",".join([f"k{i}", *r]) for i, r in enumerate(rows))]) + "\n")
+    text = text.replace("\n", nl)
+    path = tmp_path_factory.mktemp("q") / "t.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    want = [r for r in records[[r[:1] for r in records].index(["id"]) + 1:] if r]
+    con = duckdb.connect()
+    stage(con, path, "_raw", find_header=lambda row: list(row[:1]) == ["id"])
+    got = con.execute(f"SELECT id, x, y, z FROM _raw ORDER BY {ROW}").fetchall()
+    assert [[c or "" for c in r] for r in got] == want

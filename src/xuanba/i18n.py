@@ -1763,6 +1763,13 @@ TEXT: dict[str, tuple[str, str]] = {
                            "and ingest again; Excel's 'CSV UTF-8' export writes quotes so.",
                            "请打开文件，补上闭合的引号，或把单元格里的每个引号连写两个（\"\"），保存后重新导入；"
                            "用 Excel 另存为“CSV UTF-8”就是这样写引号的。"),
+    "err_csv_long_line": ("a line holds {size} MB, more than the {limit} MB a line of a sales log may hold: a cell "
+                          "that long is a pasted document or picture, or a quote opened and never closed that "
+                          "swallows the following lines",
+                          "这一行有 {size} MB，超过了销售记录一行最多 {limit} MB 的上限：这么长的单元格多半是粘贴进来的文档或"
+                          "图片，或者有引号没有闭合，把后面的行都吞了进去"),
+    "err_csv_long_line_fix": ("Open the file, shorten or empty that cell (or close its quote), save, and ingest again.",
+                              "请打开文件，缩短或清空那个单元格（或补上闭合的引号），保存后重新导入。"),
     "err_csv_unreadable": ("cannot read the file as a table: {reason}", "无法把文件读成表格：{reason}"),
     "err_csv_unreadable_fix": ("Check that every line has the same number of fields and that quotes are closed.",
                                "请检查每一行的字段数是否相同、引号是否都已闭合。"),

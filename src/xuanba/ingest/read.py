@@ -298,35 +298,42 @@ def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, str]:
 
 # -- delimiters ------------------------------------------------------------------------------
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line as DuckDB and csv count them
+_OPENS = re.compile(r'(?:^|(?<=[,\t;|]))"')  # a quote at the start of a cell, whatever the delimiter
+_CLOSES = re.compile(r'[^"]*(?:""[^"]*)*"(?!")')  # the rest of a quoted cell, to its closing quote
+
+
+def _open_at_end(line: str, inside: bool) -> bool:
+    """Whether a quoted cell is open at the end of ``line`` (``inside`` one at its start). A quote
+    opens a cell only at its start, as the csv module and DuckDB read it: an inch mark (``12"``),
+    Excel's unquoted ``ab"c`` or a title's ``Report "Q3`` is a character."""
+    pos = 0
+    while match := (_CLOSES.match if inside else _OPENS.search)(line, pos):
+        pos, inside = match.end(), not inside
+    return inside
 
 
 def _sample_lines(path: Path, n: int = 200) -> list[tuple[int, int, str]]:
     """(0-based line, 0-based record, text) of the first non-blank records of a UTF-8 file.
 
-    A record whose quoted cell holds a line break spans lines: lines are joined while the quotes
-    read so far are odd in number. Blank lines count as records (DuckDB's ``skip`` counts them).
+    A record whose quoted cell holds a line break spans lines: lines are joined while a quoted cell
+    is open. Lines a quote opened at the end of the sample still holds are records of their own (the
+    whole-file scan names a quote never closed). Blank lines count as records (DuckDB's ``skip``
+    counts them).
     """
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
         text = fh.read(1 << 16)
     lines = _LINE.findall(text)
     if len(text) == 1 << 16 and len(lines) > 1:
         lines = lines[:-1]  # the last one may be cut
-    out: list[tuple[int, int, str]] = []
-    start = record = quotes = 0
-    parts: list[str] = []
+    records: list[tuple[int, str]] = []
+    start, inside = 0, False
     for i, line in enumerate(lines):
-        if not parts:
-            start = i
-        parts.append(line)
-        quotes += line.count('"')
-        if quotes % 2:
-            continue  # a quoted cell goes on on the next line
-        body = "".join(parts).rstrip("\r\n")
-        if body.strip():
-            out.append((start, record, body))
-        record += 1
-        parts, quotes = [], 0
-    return out[:n]
+        inside = _open_at_end(line, inside)
+        if not inside:
+            records.append((start, "".join(lines[start:i + 1]).rstrip("\r\n")))
+            start = i + 1
+    records += [(i, lines[i].rstrip("\r\n")) for i in range(start, len(lines))]
+    return [(line, record, body) for record, (line, body) in enumerate(records) if body.strip()][:n]
 
 
 def _cells(line: str, delim: str) -> list[str]:
@@ -621,6 +628,21 @@ def _data_row(path: Path, delim: str, above: int, record: int) -> int | None:
     return None
 
 
+def _long_row(path: Path, delim: str, above: int, limit: int) -> int | None:
+    """The row of the first record longer than ``limit`` bytes as written (its cells quoted), or
+    whose cell the csv scan refuses as longer than :data:`_MAX_CELL`; DuckDB's error names line 1."""
+    row = number = 0
+    try:
+        for number, (_, cells) in enumerate(_records(path, delim), start=1):
+            if number > above and cells and cells != [_END]:
+                row += 1
+                if sum(len(c.encode()) + 3 + c.count('"') for c in cells) > limit:
+                    return row
+    except csv.Error:  # the record after ``number`` holds a cell longer than any DuckDB reads
+        return row + 1 if number >= above else None
+    return None
+
+
 def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None = None,
                delim: str = ",") -> InputError:
     """The reader's error in words, with the row it names (DuckDB counts the records of ``path`` from
@@ -637,14 +659,9 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
                           fix=Phrase("err_csv_fields_fix"))
     if size:
         limit, actual = int(size.group(1)), int(size.group(2))
-        return InputError(
-            f"a line holds {actual / 1e6:.1f} MB, more than the {limit / 1e6:.0f} MB a line of a "
-            "sales log may hold: a cell that long is a pasted document or picture, or a quote opened "
-            "and never closed that swallows the following lines",
-            file=where,
-            row=row,
-            fix="Open the file, shorten or empty that cell (or close its quote), save, and ingest again.",
-        )
+        row = _long_row(path, delim, above, limit) if path is not None else None
+        return InputError(Phrase("err_csv_long_line", size=f"{actual / 1e6:.1f}", limit=f"{limit / 1e6:.0f}"),
+                          file=where, row=row, fix=Phrase("err_csv_long_line_fix"))
     fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
     if fields:
         return InputError(Phrase("err_csv_fields", expected=fields.group(1), found=fields.group(2)), file=where,
