@@ -158,3 +158,30 @@ def test_engine_tune_and_spark_conf_refusals_read_chinese_with_their_values(tmp_
     assert str(err).startswith("--spark-conf 'spark.executor.memory=' has no value")  # programs read English
     assert err.render("zh") == ("--spark-conf 'spark.executor.memory=' 没有给出值\n"
                                 "  解决办法：请给出值：spark.executor.memory=VALUE。")
+
+
+@pytest.mark.parametrize("case", ["missing", "empty", "empty folder", "header row"])
+def test_ingests_file_errors_read_chinese(tmp_path, case):
+    """A path that is no file, a file of blank lines, a folder of no table and a --header-row past
+    the data: said in the command line's language, with the path; the English unchanged."""
+    path = tmp_path / "销售.csv"
+    extra: list[str] = []
+    if case == "empty":
+        path.write_text("\n \n\n", encoding="utf-8")
+    elif case == "empty folder":
+        path = tmp_path / "导出"
+        path.mkdir()
+        (path / "说明.docx").write_bytes(b"x")
+    elif case == "header row":
+        path.write_text("customer_id,ts,amount\nA,2025-01-01,1\n", encoding="utf-8")
+        extra = ["--header-row", "9"]
+    zh = run("ingest", str(path), *extra, "-w", str(tmp_path / "zh.duckdb"), lang="zh")
+    en = run("ingest", str(path), *extra, "-w", str(tmp_path / "en.duckdb"), lang="en")
+    said = {"missing": ("找不到这个文件", "file not found"),
+            "empty": ("文件是空的（没有含数据的行）", "the file is empty (no lines with data)"),
+            "empty folder": ("文件夹里没有表格文件", "the folder holds no table files"),
+            "header row": ("--header-row 9：文件第 9 行是空行", "--header-row 9: line 9 of the file is blank")}[case]
+    assert zh.exit_code == en.exit_code == 2, (zh.output, en.output)
+    assert zh.output.lstrip().startswith("错误：") and said[0] in zh.output and path.name in zh.output, zh.output
+    assert "解决办法：" in zh.output and "fix:" not in zh.output
+    assert said[1] in en.output and "解决办法" not in en.output, en.output

@@ -1735,6 +1735,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_map_missing_column": ("the mapping {field}={header} names a column that is not in the file",
                                "映射 {field}={header} 指定的列不在文件中"),
     "err_columns_found": ("Columns found: {columns}.", "文件中的列有：{columns}。"),
+    "err_file_not_found": ("file not found", "找不到这个文件"),
+    "err_file_not_found_fix": ("Check the path; give a .csv/.txt/.tsv, .xlsx, .parquet file or a folder of them.",
+                               "请检查路径；请给出 .csv/.txt/.tsv、.xlsx、.parquet 文件，或装有这些文件的文件夹。"),
+    "err_folder_no_tables": ("the folder holds no table files", "文件夹里没有表格文件"),
+    "err_folder_no_tables_fix": ("Put {suffixes} files in it, or name the files themselves.",
+                                 "请在文件夹里放入 {suffixes} 文件，或直接指明文件。"),
+    "err_file_blank": ("the file is empty (no lines with data)", "文件是空的（没有含数据的行）"),
+    "err_file_blank_fix": ("Export the data again; the file holds only blank lines.",
+                           "请重新导出数据；这个文件只有空行。"),
+    "err_header_row": ("--header-row {line}: line {line} of the file is blank or past the first {lines} lines with data",
+                       "--header-row {line}：文件第 {line} 行是空行，或者在前 {lines} 行含数据的行之外"),
+    "err_header_row_fix": ("Give the number of the line that holds the column names, counting from 1 at the top of "
+                           "the file (title lines included).",
+                           "请给出列名所在的行号，从文件顶部第 1 行数起（标题行也算在内）。"),
     "err_encoding": ("the file is neither UTF-8, UTF-16 nor GBK/GB18030 text (line {line} of the file, byte {byte}, "
                      "cannot be read as {encoding})",
                      "文件既不是 UTF-8、UTF-16 也不是 GBK/GB18030 编码的文本（文件第 {line} 行、第 {byte} 字节无法按 "

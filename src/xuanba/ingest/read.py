@@ -108,18 +108,11 @@ def list_sources(path: str | os.PathLike[str]) -> list[Path]:
             if f.is_file() and not f.name.startswith((".", "~$")) and f.suffix.lower() in SUFFIXES
         )
         if not files:
-            raise InputError(
-                "the folder holds no table files",
-                file=str(p),
-                fix=f"Put {', '.join(SUFFIXES)} files in it, or name the files themselves.",
-            )
+            raise InputError(Phrase("err_folder_no_tables"), file=str(p),
+                             fix=Phrase("err_folder_no_tables_fix", suffixes=", ".join(SUFFIXES)))
         return files
     if not p.is_file():
-        raise InputError(
-            "file not found",
-            file=str(p),
-            fix="Check the path; give a .csv/.txt/.tsv, .xlsx, .parquet file or a folder of them.",
-        )
+        raise InputError(Phrase("err_file_not_found"), file=str(p), fix=Phrase("err_file_not_found_fix"))
     return [p]
 
 
@@ -534,21 +527,15 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
     readable, encoding, digest = _utf8_file(path, tmpdir)
     sample = _sample_lines(readable)
     if not sample:
-        raise InputError("the file is empty (no lines with data)", file=where,
-                         fix="Export the data again; the file holds only blank lines.")
+        raise InputError(Phrase("err_file_blank"), file=where, fix=Phrase("err_file_blank_fix"))
     tsv = path.suffix.lower() == ".tsv"
     delim = "\t" if tsv else sniff_delimiter([ln for *_, ln in sample])
     first = 0
     if header_row is not None:
         first = next((i for i, (n, *_) in enumerate(sample) if n >= header_row - 1), -1)
         if first < 0 or sample[first][0] != header_row - 1:
-            raise InputError(
-                f"--header-row {header_row}: line {header_row} of the file is blank or past the first "
-                f"{len(sample)} lines with data",
-                file=where,
-                fix="Give the number of the line that holds the column names, counting from 1 at the "
-                "top of the file (title lines included).",
-            )
+            raise InputError(Phrase("err_header_row", line=f"{header_row:,}", lines=f"{len(sample):,}"), file=where,
+                             fix=Phrase("err_header_row_fix"))
         if not tsv:
             delim = sniff_delimiter([ln for *_, ln in sample[first:]])
     elif header:
