@@ -443,3 +443,50 @@ def test_a_renamed_source_on_spark_reads_what_duckdb_reads(spark, tmp_path):
     _same(on_duckdb[cols].sort_values("customer_id").reset_index(drop=True),
           on_spark[cols].sort_values("customer_id").reset_index(drop=True))
     assert on_spark.set_index("customer_id").loc["c", "revenue_total"] == 18
+
+
+def test_a_stored_round_says_the_headers_it_read_its_fields_from(tmp_path):
+    """The round's meta keeps ``{field: header}`` for the fields read under another name (so a
+    round over a file with 退货标志 beside the canonical columns, read as a sale before 5143919 and
+    as a return since, says which column it read), as ingest's report keeps its mapping; a
+    canonical source's meta is as before."""
+    from xuanba.rounds.engine import run_round_on_engine
+
+    (tmp_path / "s.toml").write_text('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "m"\n'
+                                     'field = "revenue_total"\nweight = 1\n', "utf-8")
+    path = tmp_path / "export.csv"
+    _write(path, ["customer_id", "ts", "amount", "退货标志"], [["a", "2025-01-01", "5", "否"], ["a", "2025-02-01", "2", "是"]])
+    with Workspace(tmp_path / "ws.duckdb") as ws:
+        assert ingest(str(path), ws, tz="UTC").sources[0].mapping["is_return"] == "退货标志"
+    got = run_round_on_engine(duckdb_source(str(path)), tmp_path / "s.toml", CUTOFF)
+    assert got.meta["source_rows"]["headers"] == {"is_return": "退货标志"}
+    _write(path, ["customer_id", "ts", "amount"], [["a", "2025-01-01", "5"]])
+    assert "headers" not in run_round_on_engine(duckdb_source(str(path)), tmp_path / "s.toml", CUTOFF).meta["source_rows"]
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_one_name_written_twice_is_refused_as_ingest_refuses_it(tmp_path, kind):
+    """``CUSTOMER_ID`` and ``customer_id`` (or ``amount`` and ``AMOUNT``): ingest refuses the CSV,
+    which one holds the data being a guess; DuckDB reads the second as ``customer_id_1``, and
+    5143919's round read the first one silently. Now the engine's error is ingest's of the CSV
+    (ingest's own Parquet reader still reads the first one: not this test's). A header that is
+    only written so (``amount_1``) is read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for header in (["CUSTOMER_ID", "ts", "amount", "customer_id"], ["customer_id", "ts", "amount", "AMOUNT"]):
+        lines = [["BIG", "2025-01-01", "10", "7"], ["BIG", "2025-02-01", "5", "8"]]
+        text = tmp_path / "twins.csv"
+        _write(text, header, lines)
+        path = tmp_path / f"twins.{kind}"
+        if kind == "parquet":
+            pq.write_table(pa.table({h: [line[i] for line in lines] for i, h in enumerate(header)}), path)
+        with Workspace(tmp_path / f"ws{header[0]}.duckdb") as ws, pytest.raises(SchemaError) as want:
+            ingest(str(text), ws, tz="UTC")
+        with pytest.raises(SchemaError) as got:
+            checked_transactions(duckdb_source(str(path)), CUTOFF)
+        said = got.value.render("en")
+        assert said == want.value.render("en").replace("twins.csv", path.name) and "one name written twice" in said
+    _write(tmp_path / "one.csv", ["amount_1", "customer_id", "ts", "amount"], [["1", "a", "2025-01-01", "3"]])
+    table, rows = checked_transactions(duckdb_source(str(tmp_path / "one.csv")), CUTOFF)
+    assert rows["used"] == 1 and "amount_1" in table.columns

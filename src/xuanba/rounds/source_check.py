@@ -183,7 +183,8 @@ def checked_transactions(source: Any, cutoff: dt.date | str, *,
     """The transactions of ``source`` (an Ibis table or an in-memory one) that ingest would load,
     as an Ibis expression on the source's engine, and the accounting of its rows:
     ``input_rows = used + rejected``, ``rejected_by_reason`` (most first). Its headers are read
-    as ingest reads them first (:func:`named_as_ingest_names`, ``mapping`` as ingest's).
+    as ingest reads them first (:func:`named_as_ingest_names`, ``mapping`` as ingest's), and
+    ``headers`` says ``{field: header}`` of those not read under the field's own name.
 
     Raises
     ------
@@ -254,6 +255,9 @@ def checked_transactions(source: Any, cutoff: dt.date | str, *,
     left_empty = {"cost": emptied, "quantity": int(good.get("_qty_empty") or 0)}
     if any(left_empty.values()):  # as ingest's report says them (said only when some are: a clean source's meta as before)
         rows["values_left_empty"] = {k: n for k, n in left_empty.items() if n}
+    renamed = {field: header for field, header in headers.items() if field != header}
+    if renamed:  # the header each field was read from, as ingest's report keeps its mapping (a canonical source's meta as before)
+        rows["headers"] = renamed
     if not rows["input_rows"]:  # said of the source, not as a workspace to load with ingest
         raise SourceDataError(Phrase("err_source_no_rows"), fix=Phrase("err_source_no_rows_fix"))
     if not rows["used"]:
