@@ -490,3 +490,21 @@ def test_one_name_written_twice_is_refused_as_ingest_refuses_it(tmp_path, kind):
     _write(tmp_path / "one.csv", ["amount_1", "customer_id", "ts", "amount"], [["1", "a", "2025-01-01", "3"]])
     table, rows = checked_transactions(duckdb_source(str(tmp_path / "one.csv")), CUTOFF)
     assert rows["used"] == 1 and "amount_1" in table.columns
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_map_without_a_source_says_what_map_is_for(tmp_path, lang):
+    """``xuanba round --map amount=金额`` on a workspace: 5143919 said ``--engine duckdb needs
+    --source`` of a command line with no --engine; now what --map maps, and the two ways on."""
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    (tmp_path / "s.toml").write_text('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "m"\n'
+                                     'field = "revenue_total"\nweight = 1\n', "utf-8")
+    res = CliRunner().invoke(app, ["--lang", lang, "round", "--standard", str(tmp_path / "s.toml"), "--cutoff",
+                                   "2025-12-31", "--workspace", str(tmp_path / "w.duckdb"), "--map", "amount=金额"],
+                             env={"COLUMNS": "200"})
+    said = {"en": "--map names the headers of a --source file", "zh": "--map 用于指明 --source 文件的表头"}[lang]
+    assert res.exit_code == 2 and said in res.output and "xuanba ingest --map" in res.output, res.output
+    assert not (tmp_path / "w.duckdb").exists()
