@@ -358,3 +358,153 @@ def test_a_raw_export_on_spark_gives_the_facts_of_duckdb(spark, tmp_path):
                    tmp_path / "flags.parquet")
     spark._session.read.parquet(str(tmp_path / "flags.parquet")).createOrReplaceTempView("wide_flags")
     assert _flags_by_engine(_WIDE_CELLS, spark.table("wide_flags")) == _flags_by_engine(_WIDE_CELLS)
+
+
+_CANONICAL = ["customer_id", "ts", "amount", "cost", "order_id", "quantity", "status", "is_return", "note"]
+
+
+@pytest.mark.parametrize(("header", "mapping"), [(ZH, {"order_id": "订单号", "status": "订单号"}),
+                                                 (_CANONICAL, {"order_id": "order_id", "status": "order_id"}),
+                                                 (ZH, {"customer_id": "客户编号", "channel": "客户编号"})],
+                         ids=["alias", "canonical", "id"])
+def test_one_header_mapped_to_two_fields_is_read_for_both_as_ingest_reads_it(tmp_path, header, mapping):
+    """``--map order_id=订单号 --map status=订单号`` (or ``order_id=order_id`` with ``status=order_id``,
+    the column ``status`` then unread): ingest reads the one column for both fields; 5143919's
+    engine stopped on Ibis's ``duplicate new names passed for renaming`` (a traceback), or read
+    the column as the status only, the order number lost."""
+    path = tmp_path / "export.csv"
+    _write(path, header, LINES)
+    kept, got = _facts_both(path, tmp_path, mapping=mapping)
+    _same(kept, got)
+    by_id = got.set_index("customer_id")  # by hand: C100 a credit note; 已退货 a return only where 订单状态 is read
+    assert by_id.loc["b", "revenue_total"] == 7 - 2 and by_id.loc["a", "revenue_total"] == 10 - 4 - 6
+    assert by_id.loc["c", "revenue_total"] == (0 if "channel" in mapping else 18)
+
+
+def test_a_column_in_another_case_than_the_field_it_gives_way_to_is_not_read(tmp_path):
+    """``Amount`` beside 金额 with ``--map amount=金额``: ``Amount`` is unread as ingest leaves it
+    unread, and not handed on beside the ``amount`` read from 金额 (one name to Spark, whose
+    analyser stopped on an ambiguous reference, and to DuckDB)."""
+    path = tmp_path / "export.csv"
+    _write(path, ["客户编号", "下单日期", "Amount", "金额"], [["a", "2025-01-01", "1", "10"], ["b", "2025-02-01", "2", "20"]])
+    table, rows = checked_transactions(duckdb_source(str(path), mapping={"amount": "金额"}), CUTOFF,
+                                       mapping={"amount": "金额"})
+    assert "Amount" not in table.columns and rows["used"] == 2
+    assert sorted(table.select("amount").to_pyarrow()["amount"].to_pylist()) == [10, 20]
+
+
+def test_a_source_column_named_as_a_helper_in_another_case_is_handed_on(tmp_path):
+    """A source's ``_WHY`` and ``_Ret`` (one name with the check's own ``_why`` and ``_ret`` to
+    DuckDB): set aside and handed on as they came (c778c83 and 5143919: a KeyError of pyarrow)."""
+    path = tmp_path / "tx.csv"
+    _write(path, ["customer_id", "ts", "amount", "_WHY", "_Ret"],
+           [["a", "2025-01-01", "10", "x", "1"], ["b", "2025-02-01", "-5", "y", "2"]])
+    table, rows = checked_transactions(duckdb_source(str(path)), CUTOFF)
+    got = table.to_pyarrow().to_pandas().sort_values("customer_id")
+    assert rows["used"] == 2 and got["_WHY"].tolist() == ["x", "y"] and got["_Ret"].tolist() == [1, 2]
+    assert got["is_return"].tolist() == [False, True]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_map_that_is_not_field_equals_column_is_said_in_the_readers_language(tmp_path, lang):
+    """``--map amount`` on ``xuanba round`` and ``xuanba ingest``: the mistake and its fix in the
+    reader's language (5143919: in English only, under --lang zh too)."""
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    path = tmp_path / "tx.csv"
+    _write(path, ["customer_id", "ts", "amount"], [["a", "2025-01-01", "10"]])
+    (tmp_path / "s.toml").write_text('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "m"\n'
+                                     'field = "revenue_total"\nweight = 1\n', "utf-8")
+    said = {"en": ("is not field=column", "repeat --map"), "zh": ("不是 字段=列名 的写法", "重复 --map")}[lang]
+    for args in (["round", "--standard", str(tmp_path / "s.toml"), "--cutoff", "2025-12-31", "--engine", "duckdb",
+                  "--source", str(path), "--no-store"],
+                 ["ingest", str(path), "--workspace", str(tmp_path / "w.duckdb")]):
+        res = CliRunner().invoke(app, ["--lang", lang, *args, "--map", "amount"], env={"COLUMNS": "200"})
+        assert res.exit_code == 2 and all(s in res.output for s in said), res.output
+
+
+@spark_test
+def test_a_renamed_source_on_spark_reads_what_duckdb_reads(spark, tmp_path):
+    """On Spark (case-insensitive names, its own analyser): ``Amount`` beside 金额 read as amount,
+    and one header read for two fields; the facts DuckDB gives."""
+    from xuanba.rounds.spark import spark_source
+    from xuanba.standard.engine import to_arrow
+
+    path = tmp_path / "export.csv"
+    _write(path, [*ZH[:2], "Amount", *ZH[2:]], [[*line[:2], "1", *line[2:]] for line in LINES])
+    mapping = {"amount": "金额（元）", "status": "订单号"}
+    on_duckdb = engine_fields(duckdb_source(str(path), mapping=mapping), STANDARD, CUTOFF, keep=lambda t: t,
+                              mapping=mapping)[0].to_pyarrow().to_pandas()
+    on_spark = to_arrow(engine_fields(spark_source(spark, str(path)), STANDARD, CUTOFF, keep=lambda t: t,
+                                      mapping=mapping)[0]).to_pandas()
+    cols = [c for c in FACT_COLUMNS if c in on_spark.columns]
+    _same(on_duckdb[cols].sort_values("customer_id").reset_index(drop=True),
+          on_spark[cols].sort_values("customer_id").reset_index(drop=True))
+    assert on_spark.set_index("customer_id").loc["c", "revenue_total"] == 18
+
+
+def test_a_stored_round_says_the_headers_it_read_its_fields_from(tmp_path):
+    """The round's meta keeps ``{field: header}`` for the fields read under another name (so a
+    round over a file with 退货标志 beside the canonical columns, read as a sale before 5143919 and
+    as a return since, says which column it read), as ingest's report keeps its mapping; a
+    canonical source's meta is as before."""
+    from xuanba.rounds.engine import run_round_on_engine
+
+    (tmp_path / "s.toml").write_text('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "m"\n'
+                                     'field = "revenue_total"\nweight = 1\n', "utf-8")
+    path = tmp_path / "export.csv"
+    _write(path, ["customer_id", "ts", "amount", "退货标志"], [["a", "2025-01-01", "5", "否"], ["a", "2025-02-01", "2", "是"]])
+    with Workspace(tmp_path / "ws.duckdb") as ws:
+        assert ingest(str(path), ws, tz="UTC").sources[0].mapping["is_return"] == "退货标志"
+    got = run_round_on_engine(duckdb_source(str(path)), tmp_path / "s.toml", CUTOFF)
+    assert got.meta["source_rows"]["headers"] == {"is_return": "退货标志"}
+    _write(path, ["customer_id", "ts", "amount"], [["a", "2025-01-01", "5"]])
+    assert "headers" not in run_round_on_engine(duckdb_source(str(path)), tmp_path / "s.toml", CUTOFF).meta["source_rows"]
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_one_name_written_twice_is_refused_as_ingest_refuses_it(tmp_path, kind):
+    """``CUSTOMER_ID`` and ``customer_id`` (or ``amount`` and ``AMOUNT``): ingest refuses the CSV,
+    which one holds the data being a guess; DuckDB reads the second as ``customer_id_1``, and
+    5143919's round read the first one silently. Now the engine's error is ingest's of the CSV
+    (ingest's own Parquet reader still reads the first one: not this test's). A header that is
+    only written so (``amount_1``) is read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for header in (["CUSTOMER_ID", "ts", "amount", "customer_id"], ["customer_id", "ts", "amount", "AMOUNT"]):
+        lines = [["BIG", "2025-01-01", "10", "7"], ["BIG", "2025-02-01", "5", "8"]]
+        text = tmp_path / "twins.csv"
+        _write(text, header, lines)
+        path = tmp_path / f"twins.{kind}"
+        if kind == "parquet":
+            pq.write_table(pa.table({h: [line[i] for line in lines] for i, h in enumerate(header)}), path)
+        with Workspace(tmp_path / f"ws{header[0]}.duckdb") as ws, pytest.raises(SchemaError) as want:
+            ingest(str(text), ws, tz="UTC")
+        with pytest.raises(SchemaError) as got:
+            checked_transactions(duckdb_source(str(path)), CUTOFF)
+        said = got.value.render("en")
+        assert said == want.value.render("en").replace("twins.csv", path.name) and "one name written twice" in said
+    _write(tmp_path / "one.csv", ["amount_1", "customer_id", "ts", "amount"], [["1", "a", "2025-01-01", "3"]])
+    table, rows = checked_transactions(duckdb_source(str(tmp_path / "one.csv")), CUTOFF)
+    assert rows["used"] == 1 and "amount_1" in table.columns
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_map_without_a_source_says_what_map_is_for(tmp_path, lang):
+    """``xuanba round --map amount=金额`` on a workspace: 5143919 said ``--engine duckdb needs
+    --source`` of a command line with no --engine; now what --map maps, and the two ways on."""
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    (tmp_path / "s.toml").write_text('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "m"\n'
+                                     'field = "revenue_total"\nweight = 1\n', "utf-8")
+    res = CliRunner().invoke(app, ["--lang", lang, "round", "--standard", str(tmp_path / "s.toml"), "--cutoff",
+                                   "2025-12-31", "--workspace", str(tmp_path / "w.duckdb"), "--map", "amount=金额"],
+                             env={"COLUMNS": "200"})
+    said = {"en": "--map names the headers of a --source file", "zh": "--map 用于指明 --source 文件的表头"}[lang]
+    assert res.exit_code == 2 and said in res.output and "xuanba ingest --map" in res.output, res.output
+    assert not (tmp_path / "w.duckdb").exists()

@@ -1730,6 +1730,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_map_ambiguous": ("columns {columns} and {last} both look like {field}", "{columns} 和 {last} 都像是 {field} 列"),
     "err_map_ambiguous_fix": ("Say which one to use, e.g. --map {field}={column} (Python: mapping={{'{field}': '{column}'}}).",
                               "请指明用哪一列，例如 --map {field}={column}（Python：mapping={{'{field}': '{column}'}}）。"),
+    "err_round_map_needs_source": ("--map names the headers of a --source file; the workspace's transactions "
+                                   "were mapped when they were ingested",
+                                   "--map 用于指明 --source 文件的表头；工作区里的交易数据在导入时已经映射过"),
+    "err_round_map_needs_source_fix": ("Give --source PATH with --map, or leave --map out to rank the workspace's "
+                                       "transactions (to map them again: xuanba ingest --map …).",
+                                       "请同时给出 --source PATH，或去掉 --map，直接按工作区里的交易数据排名"
+                                       "（要重新映射：xuanba ingest --map …）。"),
+    "err_map_not_pair": ("--map {pair} is not field=column", "--map {pair} 不是 字段=列名 的写法"),
+    "err_map_not_pair_fix": ("Write it like --map customer_id=客户编号 (repeat --map for more fields).",
+                             "请写成 --map customer_id=客户编号 这样（多个字段就重复 --map）。"),
     "err_map_unknown_field": ("the mapping names an unknown field {field}", "映射中指定的字段 {field} 不存在"),
     "err_map_unknown_field_fix": ("Map one of: {fields} (as field=column).", "请映射以下字段之一：{fields}（写作 字段=列名）。"),
     "err_map_missing_column": ("the mapping {field}={header} names a column that is not in the file",

@@ -26,7 +26,7 @@ from xuanba.i18n import reason_words
 
 
 def _mapping(pairs: list[str] | None) -> dict[str, str] | None:
-    from xuanba.errors import InputError
+    from xuanba.errors import InputError, Phrase
 
     if not pairs:
         return None
@@ -34,10 +34,7 @@ def _mapping(pairs: list[str] | None) -> dict[str, str] | None:
     for pair in pairs:
         field, sep, column = pair.partition("=")
         if not sep or not field.strip() or not column.strip():
-            raise InputError(
-                f"--map {pair!r} is not field=column",
-                fix="Write it like --map customer_id=客户编号 (repeat --map for more fields).",
-            )
+            raise InputError(Phrase("err_map_not_pair", pair=repr(pair)), fix=Phrase("err_map_not_pair_fix"))
         out[field.strip()] = column.strip()
     return out
 

@@ -1213,6 +1213,7 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
 
     table = con.read_csv(pattern)
     schema = table.schema()
+    _refuse_twin_headers(con, pattern, list(schema.names), mapping, csv=True)
     found = map_columns(list(schema.names), mapping, file=pattern)  # ingest's headers: 金额, 退货标志, ...
     money = [found[f] for f in ("amount", "cost") if f in found]
     as_text = {found[f]: "VARCHAR" for f in _RETURN_TEXT if f in found and not schema[found[f]].is_string()}
@@ -1223,6 +1224,34 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
         _AS_TEXT[table.get_name()] = (weakref.ref(con), pattern, money, as_text)  # if a later cell is no number
         return table
     return _read_money_as_text(con, pattern, text, types)
+
+
+def _refuse_twin_headers(con: Any, pattern: str, columns: Sequence[str], mapping: Mapping[str, str] | None, *,
+                         csv: bool) -> None:
+    """Refuse a source with two headers of one name written twice (``customer_id`` and
+    ``CUSTOMER_ID``), as ingest refuses such a file (:func:`xuanba.ingest.read.duplicate_headers`,
+    only twins of a field's name or of a ``mapping`` column): DuckDB reads the second as
+    ``CUSTOMER_ID_1``, and the round read the first one, silently. Only where a column looks so
+    renamed are the file's own headers read (a CSV's first line; each Parquet part's schema)."""
+    import re
+
+    from xuanba.ingest.mapping import field_of
+    from xuanba.ingest.read import duplicate_headers
+
+    folded = {str(c).casefold() for c in columns}
+    if not any((m := re.fullmatch(r"(.+)_[0-9]+", str(c))) and m.group(1).casefold() in folded for c in columns):
+        return
+    named = set((mapping or {}).values())
+    raw = con.con
+    if csv:
+        files = [[str(c) for c in raw.execute("SELECT * FROM read_csv(?, header = false, all_varchar = true) LIMIT 1",
+                                              [pattern]).fetchone() or ()]]
+    else:
+        import pyarrow.parquet as pq
+
+        files = [pq.read_schema(f).names for (f,) in raw.execute("SELECT file FROM glob(?)", [pattern]).fetchall()]
+    for header in files:
+        duplicate_headers(header, file=pattern, matters=lambda c: c in named or field_of(c) is not None)
 
 
 #: The columns the return rule reads as text (:func:`xuanba.ingest.rules.is_return_line`, and a
@@ -1329,8 +1358,10 @@ def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = Non
             return _read_csv_source(con, pattern, mapping)
         # parts written apart may type a column apart (0/1 beside 是/否): read by their union of
         # types (text where they differ), as ingest reads each cell, not by the first part's
-        return con.read_parquet(pattern, union_by_name=True)
-    except InputError:  # said of the file already (a money column's decimal mark)
+        table = con.read_parquet(pattern, union_by_name=True)
+        _refuse_twin_headers(con, pattern, list(table.columns), mapping, csv=False)
+        return table
+    except InputError:  # said of the file already (a money column's decimal mark, its headers)
         raise
     except Exception as exc:  # noqa: BLE001 - DuckDB's IOException and friends: the user's file
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -127,10 +127,12 @@ def _money_read(number: Any, exact: Any = None) -> Any:
 def named_as_ingest_names(table: Any, mapping: Mapping[str, str] | None = None) -> tuple[Any, dict[str, str]]:
     """``table`` (an Ibis table) with its headers read as ``xuanba ingest`` reads a file's: by
     :func:`xuanba.ingest.mapping.map_columns` (its aliases, 客户编号, 退货标志, Order Date, ...;
-    ``mapping`` ``{field: header}`` first), each mapped header renamed to its field by an Ibis
-    rename (work per column, none per row; a table of canonical names is handed back as it is),
+    ``mapping`` ``{field: header}`` first), each mapped header renamed to its field in one Ibis
+    projection (work per column, none per row; a table of canonical names is handed back as it is),
     and ``{field: header}``. A column named as a field that ``mapping`` reads from another header
-    is not read, as ingest reads it not.
+    (in any case: ``Amount`` beside ``amount``, one name to Spark and DuckDB) is not read, as
+    ingest reads it not; a header ``mapping`` gives two fields gives both, as
+    ingest reads it for both.
 
     Raises
     ------
@@ -155,12 +157,25 @@ def named_as_ingest_names(table: Any, mapping: Mapping[str, str] | None = None) 
         raise SchemaError(Phrase("err_source_amount_from_price", quantity=repr(found["quantity"]),
                                  price=repr(found["unit_price"])),
                           column=found["unit_price"], fix=Phrase("err_source_amount_from_price_fix"))
-    renames = {field: header for field, header in found.items() if field != header}
-    if not renames:
+    fields_of: dict[str, list[str]] = {}  # header -> the fields read from it (ingest reads one column for two)
+    for field, header in found.items():
+        fields_of.setdefault(header, []).append(field)
+    given = {field.casefold() for field in found}
+    # a column named as a field that another header gives is not read (Amount beside 金额 read as
+    # amount: one name to Spark and DuckDB)
+    unread = [c for c in columns if c not in fields_of and c.casefold() in given]
+    if not unread and all(fields == [header] for header, fields in fields_of.items()):
         return table, found
-    read = set(found.values())
-    displaced = [c for c in columns if c in renames and c not in read]
-    return (table.drop(*displaced) if displaced else table).rename(renames), found
+    named = []
+    for column in columns:
+        fields = fields_of.get(column)
+        if fields is None:
+            if column not in unread:
+                named.append(table[column])
+            continue
+        first = column if column in fields else fields[0]
+        named += [table[column].name(first), *(table[column].name(f) for f in fields if f != first)]
+    return table.select(*named), found
 
 
 def checked_transactions(source: Any, cutoff: dt.date | str, *,
@@ -168,7 +183,8 @@ def checked_transactions(source: Any, cutoff: dt.date | str, *,
     """The transactions of ``source`` (an Ibis table or an in-memory one) that ingest would load,
     as an Ibis expression on the source's engine, and the accounting of its rows:
     ``input_rows = used + rejected``, ``rejected_by_reason`` (most first). Its headers are read
-    as ingest reads them first (:func:`named_as_ingest_names`, ``mapping`` as ingest's).
+    as ingest reads them first (:func:`named_as_ingest_names`, ``mapping`` as ingest's), and
+    ``headers`` says ``{field: header}`` of those not read under the field's own name.
 
     Raises
     ------
@@ -239,6 +255,9 @@ def checked_transactions(source: Any, cutoff: dt.date | str, *,
     left_empty = {"cost": emptied, "quantity": int(good.get("_qty_empty") or 0)}
     if any(left_empty.values()):  # as ingest's report says them (said only when some are: a clean source's meta as before)
         rows["values_left_empty"] = {k: n for k, n in left_empty.items() if n}
+    renamed = {field: header for field, header in headers.items() if field != header}
+    if renamed:  # the header each field was read from, as ingest's report keeps its mapping (a canonical source's meta as before)
+        rows["headers"] = renamed
     if not rows["input_rows"]:  # said of the source, not as a workspace to load with ingest
         raise SourceDataError(Phrase("err_source_no_rows"), fix=Phrase("err_source_no_rows_fix"))
     if not rows["used"]:
@@ -274,12 +293,15 @@ _HELPERS = ("_why", "_unread", "_id_text", "_cost_empty", "_cost_unread", "_flag
 def _set_aside(raw: Any) -> tuple[Any, dict[str, str]]:
     """``raw`` with its own columns named as a helper of :func:`_judged` renamed aside, and the
     renaming that gives them back (``{name: aside}``, Ibis's ``rename``): a source's ``_why`` or
-    ``_ret`` is one of its columns like any other, handed on as it came."""
+    ``_ret`` (or ``_WHY``: one name to DuckDB and Spark) is one of its columns like any other,
+    handed on as it came."""
     restore: dict[str, str] = {}
-    for name in (c for c in raw.columns if c in _HELPERS):
+    taken = {c.casefold() for c in raw.columns} | set(_HELPERS)  # _WHY is _why to DuckDB and Spark
+    for name in (c for c in raw.columns if c.casefold() in _HELPERS):
         aside = name
-        while aside in raw.columns or aside in _HELPERS or aside in restore.values():
+        while aside.casefold() in taken:
             aside += "_"
+        taken.add(aside.casefold())
         restore[name] = aside
     return (raw.rename({v: k for k, v in restore.items()}) if restore else raw), restore
 
