@@ -185,3 +185,35 @@ def test_ingests_file_errors_read_chinese(tmp_path, case):
     assert zh.output.lstrip().startswith("错误：") and said[0] in zh.output and path.name in zh.output, zh.output
     assert "解决办法：" in zh.output and "fix:" not in zh.output
     assert said[1] in en.output and "解决办法" not in en.output, en.output
+
+
+def test_no_phrase_of_the_translation_table_is_written_twice():
+    """A key written twice in the table's literal: the later one wins silently, and the phrase
+    the earlier one's caller meant is lost (a blank-lines file once said "the file has no bytes")."""
+    import ast
+    import collections
+    from pathlib import Path
+
+    import xuanba.i18n as i18n
+
+    tree = ast.parse(Path(i18n.__file__).read_text(encoding="utf-8"))
+    tables = [node for node in ast.walk(tree) if isinstance(node, ast.Dict) and len(node.keys) > 50]
+    assert tables, "the translation table's literal was not found"
+    for table in tables:
+        keys = [k.value for k in table.keys if isinstance(k, ast.Constant)]
+        twice = [k for k, n in collections.Counter(keys).items() if n > 1]
+        assert not twice, twice
+
+
+@pytest.mark.parametrize("case", ["missing", "twice"])
+def test_an_engine_sources_errors_read_chinese(tmp_path, case):
+    """``--source`` that is not there, and a source with one name written twice: said in Chinese."""
+    from xuanba.rounds.engine import duckdb_source
+
+    path = tmp_path / ("无.parquet" if case == "missing" else "tx.csv")
+    if case == "twice":
+        path.write_text("customer_id,ts,amount,AMOUNT\nA,2025-01-01,1,2\n", encoding="utf-8")
+    with pytest.raises(XuanbaError) as got:
+        duckdb_source(path)
+    zh = got.value.render("zh")
+    assert {"missing": "不存在", "twice": "是同一个列名写了两次"}[case] in zh and "解决办法" in zh, zh

@@ -1759,6 +1759,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_header_row_fix": ("Give the number of the line that holds the column names, counting from 1 at the top of "
                            "the file (title lines included).",
                            "请给出列名所在的行号，从文件顶部第 1 行数起（标题行也算在内）。"),
+    "err_header_twice": ("columns {first} and {second} ({a}, {b}) are one name written twice",
+                         "第 {first} 列和第 {second} 列（{a}、{b}）是同一个列名写了两次"),
+    "err_header_twice_fix": ("Rename or delete one of them in the file, then ingest again.",
+                             "请在文件里把其中一列改名或删掉，再重新导入。"),
+    "err_duckdb_source_missing": ("--source {source} does not exist", "--source {source} 不存在"),
+    "err_duckdb_source_missing_fix": ("Give the path of the transactions (Parquet file or folder, or .csv).",
+                               "请给出交易数据的路径（Parquet 文件或文件夹，或 .csv 文件）。"),
+    "err_duckdb_source_unreadable": ("cannot read --source {source}: {detail}", "无法读取 --source {source}：{detail}"),
+    "err_duckdb_source_unreadable_fix": ("Give Parquet (a file or a folder of parts) or a .csv with a header row.",
+                                  "请给出 Parquet（一个文件或一个分块文件夹），或带表头行的 .csv 文件。"),
     "err_encoding": ("the file is neither UTF-8, UTF-16 nor GBK/GB18030 text (line {line} of the file, byte {byte}, "
                      "cannot be read as {encoding})",
                      "文件既不是 UTF-8、UTF-16 也不是 GBK/GB18030 编码的文本（文件第 {line} 行、第 {byte} 字节无法按 "

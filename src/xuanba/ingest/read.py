@@ -363,12 +363,8 @@ def duplicate_headers(columns: Sequence[Any], *, file: str | None = None,
             j = seen[key]
             if matters is not None and not matters(str(col)):
                 continue
-            raise SchemaError(
-                f"columns {j + 1} and {i + 1} ({columns[j]!r}, {col!r}) are one name written twice",
-                file=file,
-                column=str(columns[j]),
-                fix="Rename or delete one of them in the file, then ingest again.",
-            )
+            raise SchemaError(Phrase("err_header_twice", first=j + 1, second=i + 1, a=repr(columns[j]), b=repr(col)),
+                              file=file, column=str(columns[j]), fix=Phrase("err_header_twice_fix"))
         seen[key] = i
 
 

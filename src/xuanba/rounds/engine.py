@@ -1347,8 +1347,8 @@ def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = Non
         text = unquote(parsed.path)
     path = Path(text)
     if not any(ch in text for ch in "*?[") and not path.exists():
-        raise InputError(f"--source {text!r} does not exist", file=text,
-                         fix="Give the path of the transactions (Parquet file or folder, or .csv).")
+        raise InputError(Phrase("err_duckdb_source_missing", source=repr(text)), file=text,
+                         fix=Phrase("err_duckdb_source_missing_fix"))
     from xuanba.workspace import duckdb_settings
 
     con = ibis.duckdb.connect(**duckdb_settings())  # xuanba's memory limit and spill folder, not DuckDB's 80 %
@@ -1365,5 +1365,5 @@ def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = Non
         raise
     except Exception as exc:  # noqa: BLE001 - DuckDB's IOException and friends: the user's file
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"cannot read --source {text!r}: {first[:300]}", file=text,
-                         fix="Give Parquet (a file or a folder of parts) or a .csv with a header row.") from None
+        raise InputError(Phrase("err_duckdb_source_unreadable", source=repr(text), detail=first[:300]), file=text,
+                         fix=Phrase("err_duckdb_source_unreadable_fix")) from None
