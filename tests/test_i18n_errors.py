@@ -217,3 +217,17 @@ def test_an_engine_sources_errors_read_chinese(tmp_path, case):
         duckdb_source(path)
     zh = got.value.render("zh")
     assert {"missing": "不存在", "twice": "是同一个列名写了两次"}[case] in zh and "解决办法" in zh, zh
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_mapping_that_fits_two_columns_says_so_not_that_none_is_there(tmp_path, lang):
+    """``--map amount=AMOUNT`` over ``Amount`` and ``amount``: two columns fit it, and which is
+    meant is a guess; c0d3995 said the column "is not in the file"."""
+    from xuanba.ingest.mapping import map_columns
+
+    with pytest.raises(XuanbaError) as got:
+        map_columns(["customer_id", "ts", "Amount", "amount"], {"amount": "AMOUNT"}, file="tx.csv")
+    said = got.value.render(lang)
+    assert "'Amount', 'amount'" in said and {"en": "differ only", "zh": "只有字母大小写"}[lang] in said, said
+    assert "not in the file" not in said and "不在文件中" not in said
+    assert map_columns(["customer_id", "ts", "Amount", "amount"], {"amount": "Amount"})["amount"] == "Amount"

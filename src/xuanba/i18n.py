@@ -1742,6 +1742,11 @@ TEXT: dict[str, tuple[str, str]] = {
                              "请写成 --map customer_id=客户编号 这样（多个字段就重复 --map）。"),
     "err_map_unknown_field": ("the mapping names an unknown field {field}", "映射中指定的字段 {field} 不存在"),
     "err_map_unknown_field_fix": ("Map one of: {fields} (as field=column).", "请映射以下字段之一：{fields}（写作 字段=列名）。"),
+    "err_map_column_twice": ("the mapping {field}={header} fits the columns {columns}, which differ only in letter case "
+                             "or width",
+                             "映射 {field}={header} 同时对应 {columns} 这几列，它们只有字母大小写或全角半角不同"),
+    "err_map_column_twice_fix": ("Write the header exactly as the file writes the one to read, e.g. --map {field}={column}.",
+                                 "请按文件里要读取的那一列的写法原样写出列名，例如 --map {field}={column}。"),
     "err_map_missing_column": ("the mapping {field}={header} names a column that is not in the file",
                                "映射 {field}={header} 指定的列不在文件中"),
     "err_columns_found": ("Columns found: {columns}.", "文件中的列有：{columns}。"),

@@ -193,7 +193,15 @@ def map_columns(
             chosen[field] = header
             continue
         matches = [c for c in columns if normalise_header(c) == normalise_header(header)]
-        if len(matches) != 1:
+        if len(matches) > 1:  # AMOUNT for Amount beside amount: which one is a guess
+            raise SchemaError(
+                Phrase("err_map_column_twice", field=field, header=header,
+                       columns=", ".join(repr(c) for c in matches)),
+                file=file,
+                column=header,
+                fix=Phrase("err_map_column_twice_fix", field=field, column=matches[0]),
+            )
+        if not matches:
             raise SchemaError(
                 Phrase("err_map_missing_column", field=field, header=header),
                 file=file,
