@@ -231,3 +231,17 @@ def test_a_mapping_that_fits_two_columns_says_so_not_that_none_is_there(tmp_path
     assert "'Amount', 'amount'" in said and {"en": "differ only", "zh": "只有字母大小写"}[lang] in said, said
     assert "not in the file" not in said and "不在文件中" not in said
     assert map_columns(["customer_id", "ts", "Amount", "amount"], {"amount": "Amount"})["amount"] == "Amount"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_field_whose_column_a_mapping_gave_another_says_so(tmp_path, lang):
+    """``--map customer_id=amount``: the amount column is read as the customer id, and the amount
+    has no column; the error says where it went, not only that none is there (review26a)."""
+    from xuanba.ingest.mapping import check_required, map_columns
+
+    columns = ["客户", "date", "amount"]
+    found = map_columns(columns, {"customer_id": "amount"})
+    with pytest.raises(XuanbaError) as got:
+        check_required(found, columns, file="tx.csv")
+    said = got.value.render(lang)
+    assert {"en": "the column 'amount' is read as customer_id", "zh": "'amount' 列按映射被读作 customer_id"}[lang] in said, said

@@ -1718,6 +1718,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_missing_line": ("{field}{extra}: none of {names} ...{hint}", "{field}{extra}：没有名为 {names} 等的列{hint}"),
     "err_missing_amount_extra": (" (or a quantity and a unit price column)", "（或者数量列加单价列）"),
     "err_missing_hint": ("; candidates in the file: {columns}", "；文件中可能对应的列：{columns}"),
+    "err_missing_taken": ("; the column {column} is read as {other}, as the mapping says",
+                          "；{column} 列按映射被读作 {other}"),
     "err_missing_required_fix": ("Map each one, e.g. {example}.{more}", "请逐一指明对应的列，例如 {example}。{more}"),
     "err_missing_headerless": (" The first line looks like data, not names: if the file has no header, name its "
                                "columns in order, e.g. --columns {columns}.",

@@ -262,14 +262,17 @@ def check_required(found: Mapping[str, str], columns: Sequence[str], *, file: st
         missing.remove("amount")
     if not missing:
         return
-    taken = set(found.values())
+    taken = {header: f for f, header in found.items()}
     free = [str(c) for c in columns if c not in taken]
     lines = []
     for field in missing:
         maybe = _candidates(field, free)
+        # a column named for this field that a mapping gave another (--map customer_id=amount)
+        given = next((c for c in columns if c in taken and field_of(c) == field), None)
+        hint = (Phrase("err_missing_taken", column=repr(given), other=taken[given]) if given is not None
+                else Phrase("err_missing_hint", columns=", ".join(maybe)) if maybe else "")
         lines.append(Phrase("err_missing_line", field=field, names=", ".join(accepted_names(field)[:8]),
-                            extra=Phrase("err_missing_amount_extra") if field == "amount" else "",
-                            hint=Phrase("err_missing_hint", columns=", ".join(maybe)) if maybe else ""))
+                            extra=Phrase("err_missing_amount_extra") if field == "amount" else "", hint=hint))
     more = ""
     if headerless(list(columns)):
         more = Phrase("err_missing_headerless", columns=",".join(f"col{i + 1}" for i in range(len(columns))))
