@@ -1740,7 +1740,7 @@ TEXT: dict[str, tuple[str, str]] = {
                                        "请同时给出 --source PATH，或去掉 --map，直接按工作区里的交易数据排名"
                                        "（要重新映射：xuanba ingest --map …）。"),
     "err_map_not_pair": ("--map {pair} is not field=column", "--map {pair} 不是 字段=列名 的写法"),
-    "err_map_not_pair_fix": ("Write it like --map customer_id=客户编号 (repeat --map for more fields).",
+    "err_map_not_pair_fix": ("Write it like --map customer_id=CustNo (repeat --map for more fields).",
                              "请写成 --map customer_id=客户编号 这样（多个字段就重复 --map）。"),
     "err_map_unknown_field": ("the mapping names an unknown field {field}", "映射中指定的字段 {field} 不存在"),
     "err_map_unknown_field_fix": ("Map one of: {fields} (as field=column).", "请映射以下字段之一：{fields}（写作 字段=列名）。"),
