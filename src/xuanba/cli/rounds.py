@@ -219,7 +219,7 @@ def register(app: typer.Typer) -> None:
         mapping = _mapping(map_)  # a --source's headers, as ingest's --map
         if mapping and source is None:  # a workspace's transactions were mapped when ingested
             raise InputError(Phrase("err_round_map_needs_source"), fix=Phrase("err_round_map_needs_source_fix"))
-        on_engine = engine != "duckdb" or source is not None or bool(spark_conf) or roster_out is not None or bool(map_)
+        on_engine = engine != "duckdb" or source is not None or bool(spark_conf) or roster_out is not None
         with progress_status(quiet=as_json) as progress:
             if on_engine and replay:
                 from xuanba.rounds.replay import replay_rounds_on_engine
