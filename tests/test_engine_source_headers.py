@@ -494,6 +494,78 @@ def test_one_name_written_twice_is_refused_as_ingest_refuses_it(tmp_path, kind):
     assert rows["used"] == 1 and "amount_1" in table.columns
 
 
+def _twins(tmp_path, header: list[str], kind: str):
+    """A source of two lines with ``header`` (``amount`` beside ``AMOUNT``...) as ``kind``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    lines = [["BIG", "2025-01-01", "10", "7", "x"][: len(header)], ["BIG", "2025-02-01", "5", "8", "y"][: len(header)]]
+    path = tmp_path / f"twins.{kind}"
+    if kind == "parquet":
+        pq.write_table(pa.table({h: [line[i] for line in lines] for i, h in enumerate(header)}), path)
+    else:
+        _write(path, header, lines)
+    return path, pd.DataFrame({h: [line[i] for line in lines] for i, h in enumerate(header)})
+
+
+@pytest.mark.parametrize("mapping", [None, {"amount": "amount"}])
+def test_one_name_written_twice_in_a_table_is_refused_as_ingest_refuses_it(tmp_path, mapping):
+    """``amount`` and ``AMOUNT`` in a table a Python caller gives: ingest refuses it (which one
+    holds the data is a guess); 6a3d048's engine said "both look like amount" and, given the
+    ``mapping`` its fix asked for, read one on DuckDB and stopped with Spark's ambiguous reference
+    on Spark. Now ingest's refusal, mapping or not."""
+    _, frame = _twins(tmp_path, ["customer_id", "ts", "amount", "AMOUNT"], "csv")
+    with Workspace(tmp_path / "ws.duckdb") as ws, pytest.raises(SchemaError) as want:
+        ingest(frame, ws, mapping=mapping)
+    with pytest.raises(SchemaError) as got:
+        checked_transactions(frame, CUTOFF, mapping=mapping)
+    for lang in ("en", "zh"):
+        assert got.value.render(lang) == want.value.render(lang).replace("<table>, ", "").replace("<table>，", "")
+    assert "('amount', 'AMOUNT') are one name written twice" in got.value.render("en")
+
+
+@spark_test
+def test_one_name_written_twice_is_refused_on_spark_as_on_duckdb(spark, tmp_path):
+    """``amount`` and ``AMOUNT`` on Spark: a Parquet source stopped with Spark's
+    COLUMN_ALREADY_EXISTS and the fix "give Parquet written by your pipeline" (a CSV's read as
+    ``amount2``, ``AMOUNT3``: "no column for amount"; an Ibis table with ``mapping`` an ambiguous
+    reference, a traceback); now each the error DuckDB's round gives, the file, both columns and
+    the fix, in English and Chinese, by ``xuanba round --engine spark`` too. Two ``备注`` columns
+    of a CSV, which nobody reads, are read as DuckDB reads them."""
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+    from xuanba.rounds.engine import run_round_on_engine
+    from xuanba.rounds.spark import spark_source
+
+    header = ["customer_id", "ts", "amount", "AMOUNT"]
+    (tmp_path / "s.toml").write_text('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "m"\n'
+                                     'field = "revenue_total"\nweight = 1\n', "utf-8")
+    for kind in ("parquet", "csv"):
+        path, frame = _twins(tmp_path, header, kind)
+        with pytest.raises(SchemaError) as want:
+            checked_transactions(duckdb_source(str(path)), CUTOFF)
+        with pytest.raises(SchemaError) as got:
+            checked_transactions(spark_source(spark, str(path)), CUTOFF)
+        for lang in ("en", "zh"):
+            assert got.value.render(lang) == want.value.render(lang), (kind, lang)
+        assert f"{path}, column 'amount': columns 3 and 4 ('amount', 'AMOUNT')" in got.value.render("en")
+    for lang, said in (("en", "columns 3 and 4 ('amount', 'AMOUNT') are one name written twice"),
+                       ("zh", "第 3 列和第 4 列（'amount'、'AMOUNT'）是同一个列名写了两次")):
+        res = CliRunner().invoke(app, ["--lang", lang, "round", "--standard", str(tmp_path / "s.toml"), "--cutoff",
+                                       "2025-12-31", "--engine", "spark", "--source", str(tmp_path / "twins.parquet"),
+                                       "--no-store"], env={"COLUMNS": "300"})
+        assert res.exit_code == 2 and isinstance(res.exception, SystemExit), res.output
+        assert said in res.output and "twins.parquet" in res.output and "Traceback" not in res.output, res.output
+    spark._session.createDataFrame(frame).createOrReplaceTempView("twins_given")
+    for mapping in (None, {"amount": "amount"}):
+        with pytest.raises(SchemaError, match=r"columns 3 and 4 \('amount', 'AMOUNT'\) are one name written twice"):
+            run_round_on_engine(spark.table("twins_given"), tmp_path / "s.toml", CUTOFF, mapping=mapping)
+    path, _ = _twins(tmp_path, ["customer_id", "ts", "amount", "备注", "备注"], "csv")
+    table, rows = checked_transactions(spark_source(spark, str(path)), CUTOFF)
+    assert rows["used"] == 2 and len(table.columns) == len(checked_transactions(duckdb_source(str(path)), CUTOFF)[0].columns)
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_map_without_a_source_says_what_map_is_for(tmp_path, lang):
     """``xuanba round --map amount=金额`` on a workspace: 5143919 said ``--engine duckdb needs

@@ -41,7 +41,7 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -137,7 +137,8 @@ def named_as_ingest_names(table: Any, mapping: Mapping[str, str] | None = None) 
     Raises
     ------
     SchemaError
-        As ingest raises it: two columns of one field (``is_return`` and ``退货标志``), a mapping
+        As ingest raises it: one name written twice (:func:`refuse_twin_headers`), two columns of
+        one field (``is_return`` and ``退货标志``), a mapping
         that names no column, a required field with no column; and an amount that only a quantity
         and a unit price give (ingest multiplies them, the engine does not).
 
@@ -151,6 +152,7 @@ def named_as_ingest_names(table: Any, mapping: Mapping[str, str] | None = None) 
     from xuanba.ingest.mapping import check_required, map_columns
 
     columns = list(table.columns)
+    refuse_twin_headers(table, columns, mapping)
     found = map_columns(columns, mapping)
     check_required(found, columns)
     if "amount" not in found:  # the quantity and the unit price check_required accepts for it
@@ -176,6 +178,42 @@ def named_as_ingest_names(table: Any, mapping: Mapping[str, str] | None = None) 
         first = column if column in fields else fields[0]
         named += [table[column].name(first), *(table[column].name(f) for f in fields if f != first)]
     return table.select(*named), found
+
+
+def refuse_twin_headers(table: Any, columns: Sequence[str], mapping: Mapping[str, str] | None) -> None:
+    """Refuse ``columns`` (of the Ibis ``table``) holding one name written twice (``amount`` and
+    ``AMOUNT``) as ingest refuses such a table (:func:`xuanba.ingest.read.duplicate_headers`: twins
+    of a field's name or of a ``mapping`` column): which one holds the data would be a guess, and
+    ``mapping`` cannot pick one on Spark (names are one to its analyser: an ambiguous reference,
+    a traceback). On Spark any two names Spark reads as one are refused so, not only a field's.
+
+    Example
+    -------
+    >>> refuse_twin_headers(None, ["customer_id", "ts", "amount", "AMOUNT"], {"amount": "amount"})
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.SchemaError: column 'amount': columns 3 and 4 ('amount', 'AMOUNT') are one name written twice
+      fix: Rename or delete one of them in the file, then ingest again.
+    """
+    from collections import Counter
+
+    from xuanba.ingest.mapping import field_of
+    from xuanba.ingest.read import duplicate_headers
+
+    named = set((mapping or {}).values())
+    lowered = Counter(str(c).lower() for c in columns)  # Spark's own folding (Java's toLowerCase)
+    if max(lowered.values(), default=0) < 2 or not _on_spark(table):
+        lowered.clear()
+    duplicate_headers(columns, matters=lambda c: c in named or field_of(c) is not None or lowered[c.lower()] > 1)
+
+
+def _on_spark(table: Any) -> bool:
+    from xuanba.standard.engine_spark import is_spark
+
+    try:
+        return is_spark(table)
+    except Exception:  # noqa: BLE001 - an unbound or in-memory table: not Spark
+        return False
 
 
 def checked_transactions(source: Any, cutoff: dt.date | str, *,
