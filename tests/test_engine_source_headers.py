@@ -558,9 +558,12 @@ def test_one_name_written_twice_is_refused_on_spark_as_on_duckdb(spark, tmp_path
         assert res.exit_code == 2 and isinstance(res.exception, SystemExit), res.output
         assert said in res.output and "twins.parquet" in res.output and "Traceback" not in res.output, res.output
     spark._session.createDataFrame(frame).createOrReplaceTempView("twins_given")
-    for mapping in (None, {"amount": "amount"}):
-        with pytest.raises(SchemaError, match=r"columns 3 and 4 \('amount', 'AMOUNT'\) are one name written twice"):
-            run_round_on_engine(spark.table("twins_given"), tmp_path / "s.toml", CUTOFF, mapping=mapping)
+    try:
+        for mapping in (None, {"amount": "amount"}):
+            with pytest.raises(SchemaError, match=r"columns 3 and 4 \('amount', 'AMOUNT'\) are one name written twice"):
+                run_round_on_engine(spark.table("twins_given"), tmp_path / "s.toml", CUTOFF, mapping=mapping)
+    finally:  # the session is the whole run's
+        spark._session.catalog.dropTempView("twins_given")
     path, _ = _twins(tmp_path, ["customer_id", "ts", "amount", "备注", "备注"], "csv")
     table, rows = checked_transactions(spark_source(spark, str(path)), CUTOFF)
     assert rows["used"] == 2 and len(table.columns) == len(checked_transactions(duckdb_source(str(path)), CUTOFF)[0].columns)
