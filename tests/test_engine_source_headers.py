@@ -223,12 +223,14 @@ def test_two_return_flags_stop_the_round_and_map_picks_one(tmp_path, lang):
 
 def test_a_cell_that_cannot_be_read_is_said_under_its_header(tmp_path):
     """An unreadable flag under 退货标志 and an unreadable date under 下单日期: the error names the
-    file's own header, not the field's name the round reads it by."""
+    file's own header, not the field's name the round reads it by (6a3d048's flag error and its fix
+    said ``is_return`` beside the header 退货标志)."""
     path = tmp_path / "erp.csv"
     _write(path, ["客户编号", "下单日期", "金额", "退货标志"], [["a", "2025-01-01", "5", "否"], ["b", "2025-01-02", "6", "也许"]])
     with pytest.raises(SourceError) as err:
         checked_transactions(duckdb_source(str(path)), CUTOFF)
     assert err.value.column == "退货标志" and err.value.row == 2 and "“退货标志”" in err.value.render("zh")
+    assert all("is_return" not in err.value.render(lang) for lang in ("en", "zh"))  # the field's name: not the file's
     _write(path, ["客户编号", "下单日期", "金额"], [["a", "2025-01-01", "5"], ["b", "someday", "6"]])
     with pytest.raises(SourceError) as err:
         checked_transactions(duckdb_source(str(path)), CUTOFF)
@@ -492,6 +494,81 @@ def test_one_name_written_twice_is_refused_as_ingest_refuses_it(tmp_path, kind):
     assert rows["used"] == 1 and "amount_1" in table.columns
 
 
+def _twins(tmp_path, header: list[str], kind: str):
+    """A source of two lines with ``header`` (``amount`` beside ``AMOUNT``...) as ``kind``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    lines = [["BIG", "2025-01-01", "10", "7", "x"][: len(header)], ["BIG", "2025-02-01", "5", "8", "y"][: len(header)]]
+    path = tmp_path / f"twins.{kind}"
+    if kind == "parquet":
+        pq.write_table(pa.table({h: [line[i] for line in lines] for i, h in enumerate(header)}), path)
+    else:
+        _write(path, header, lines)
+    return path, pd.DataFrame({h: [line[i] for line in lines] for i, h in enumerate(header)})
+
+
+@pytest.mark.parametrize("mapping", [None, {"amount": "amount"}])
+def test_one_name_written_twice_in_a_table_is_refused_as_ingest_refuses_it(tmp_path, mapping):
+    """``amount`` and ``AMOUNT`` in a table a Python caller gives: ingest refuses it (which one
+    holds the data is a guess); 6a3d048's engine said "both look like amount" and, given the
+    ``mapping`` its fix asked for, read one on DuckDB and stopped with Spark's ambiguous reference
+    on Spark. Now ingest's refusal, mapping or not."""
+    _, frame = _twins(tmp_path, ["customer_id", "ts", "amount", "AMOUNT"], "csv")
+    with Workspace(tmp_path / "ws.duckdb") as ws, pytest.raises(SchemaError) as want:
+        ingest(frame, ws, mapping=mapping)
+    with pytest.raises(SchemaError) as got:
+        checked_transactions(frame, CUTOFF, mapping=mapping)
+    for lang in ("en", "zh"):
+        assert got.value.render(lang) == want.value.render(lang).replace("<table>, ", "").replace("<table>，", "")
+    assert "('amount', 'AMOUNT') are one name written twice" in got.value.render("en")
+
+
+@spark_test
+def test_one_name_written_twice_is_refused_on_spark_as_on_duckdb(spark, tmp_path):
+    """``amount`` and ``AMOUNT`` on Spark: a Parquet source stopped with Spark's
+    COLUMN_ALREADY_EXISTS and the fix "give Parquet written by your pipeline" (a CSV's read as
+    ``amount2``, ``AMOUNT3``: "no column for amount"; an Ibis table with ``mapping`` an ambiguous
+    reference, a traceback); now each the error DuckDB's round gives, the file, both columns and
+    the fix, in English and Chinese, by ``xuanba round --engine spark`` too. Two ``备注`` columns
+    of a CSV, which nobody reads, are read as DuckDB reads them."""
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+    from xuanba.rounds.engine import run_round_on_engine
+    from xuanba.rounds.spark import spark_source
+
+    header = ["customer_id", "ts", "amount", "AMOUNT"]
+    (tmp_path / "s.toml").write_text('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "m"\n'
+                                     'field = "revenue_total"\nweight = 1\n', "utf-8")
+    for kind in ("parquet", "csv"):
+        path, frame = _twins(tmp_path, header, kind)
+        with pytest.raises(SchemaError) as want:
+            checked_transactions(duckdb_source(str(path)), CUTOFF)
+        with pytest.raises(SchemaError) as got:
+            checked_transactions(spark_source(spark, str(path)), CUTOFF)
+        for lang in ("en", "zh"):
+            assert got.value.render(lang) == want.value.render(lang), (kind, lang)
+        assert f"{path}, column 'amount': columns 3 and 4 ('amount', 'AMOUNT')" in got.value.render("en")
+    for lang, said in (("en", "columns 3 and 4 ('amount', 'AMOUNT') are one name written twice"),
+                       ("zh", "第 3 列和第 4 列（'amount'、'AMOUNT'）是同一个列名写了两次")):
+        res = CliRunner().invoke(app, ["--lang", lang, "round", "--standard", str(tmp_path / "s.toml"), "--cutoff",
+                                       "2025-12-31", "--engine", "spark", "--source", str(tmp_path / "twins.parquet"),
+                                       "--no-store"], env={"COLUMNS": "300"})
+        assert res.exit_code == 2 and isinstance(res.exception, SystemExit), res.output
+        assert said in res.output and "twins.parquet" in res.output and "Traceback" not in res.output, res.output
+    spark._session.createDataFrame(frame).createOrReplaceTempView("twins_given")
+    try:
+        for mapping in (None, {"amount": "amount"}):
+            with pytest.raises(SchemaError, match=r"columns 3 and 4 \('amount', 'AMOUNT'\) are one name written twice"):
+                run_round_on_engine(spark.table("twins_given"), tmp_path / "s.toml", CUTOFF, mapping=mapping)
+    finally:  # the session is the whole run's
+        spark._session.catalog.dropTempView("twins_given")
+    path, _ = _twins(tmp_path, ["customer_id", "ts", "amount", "备注", "备注"], "csv")
+    table, rows = checked_transactions(spark_source(spark, str(path)), CUTOFF)
+    assert rows["used"] == 2 and len(table.columns) == len(checked_transactions(duckdb_source(str(path)), CUTOFF)[0].columns)
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_map_without_a_source_says_what_map_is_for(tmp_path, lang):
     """``xuanba round --map amount=金额`` on a workspace: 5143919 said ``--engine duckdb needs
@@ -508,3 +585,53 @@ def test_a_map_without_a_source_says_what_map_is_for(tmp_path, lang):
     said = {"en": "--map names the headers of a --source file", "zh": "--map 用于指明 --source 文件的表头"}[lang]
     assert res.exit_code == 2 and said in res.output and "xuanba ingest --map" in res.output, res.output
     assert not (tmp_path / "w.duckdb").exists()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("mapped", [False, True], ids=["aliases", "map"])
+def test_values_left_empty_are_said_under_the_files_headers_as_ingest_says_them(tmp_path, lang, mapped):
+    """A Chinese export whose costs ingest leaves empty (NaN, inf, 1e20) and whose quantity is
+    ``abc``: ``xuanba round --engine duckdb --source`` names 成本（元） and 数量, with ingest's
+    counts, where 6a3d048 said "Costs" and "Quantities" (the fields) and no column; with ``--map``
+    a header no alias reads (进价, 件数) is named the same way. The rows left out are said in
+    the reader's language, and an error of a source with none usable too (6a3d048: English
+    reasons in a Chinese error)."""
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    cost, qty = ("进价", "件数") if mapped else ("成本（元）", "数量")
+    path = tmp_path / "导出.csv"
+    _write(path, ["客户编号", "下单日期", "金额（元）", cost, qty],
+           [["a", "2025-01-01", "10", "4", "1"], ["a", "2025-02-01", "5", "NaN", "1"], ["b", "2025-01-05", "7", "1e20", "abc"],
+            ["b", "2025-03-05", "", "1", "1"], ["c", "2025-04-01", "9", "inf", "2"], ["c", "", "3", "1", "1"]])
+    (tmp_path / "s.toml").write_text('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "m"\n'
+                                     'field = "revenue_total"\nweight = 1\n', "utf-8")
+    maps = ["--map", f"cost={cost}", "--map", f"quantity={qty}"] if mapped else []
+    env = {"COLUMNS": "200"}
+
+    def bare(text: str) -> str:  # the console's words without the spaces and line breaks it wraps them at
+        return "".join(text.split())
+
+    ingested = CliRunner().invoke(app, ["--lang", lang, "ingest", str(path), "--workspace", str(tmp_path / "w.duckdb"),
+                                        *maps], env=env)
+    assert ingested.exit_code == 0, ingested.output
+    res = CliRunner().invoke(app, ["--lang", lang, "round", "--standard", str(tmp_path / "s.toml"), "--cutoff",
+                                   "2025-12-31", "--engine", "duckdb", "--source", str(path), "--no-store", *maps],
+                             env=env)
+    assert res.exit_code == 0, res.output
+    with Workspace(tmp_path / "w.duckdb") as ws:  # ingest's own counts, by the header (its report's keys)
+        left = ws.con.execute("SELECT count(*) FILTER (WHERE cost IS NULL), count(*) FILTER (WHERE quantity IS NULL) "
+                              "FROM transactions").fetchone()
+    assert left == (3, 1)  # by hand: NaN, 1e20 (a rejected row's inf is not counted) and abc
+    left_said = {"en": "left empty ({})", "zh": "留空的值（{}）"}[lang].format(f"{cost}: {left[0]}, {qty}: {left[1]}")
+    assert bare(left_said) in bare(ingested.output), ingested.output  # ingest's words ...
+    assert bare(left_said.replace("left empty", "left empty, as `xuanba ingest` leaves them")) in bare(res.output), res.output
+    assert bare(f"{cost}: costs") in bare(res.output) or bare(f"{cost}：`xuanba ingest` 不能存储") in bare(res.output)
+    assert "Costs" not in res.output and "个成本" not in res.output
+    said = {"en": "1 missing amount, 1 missing date", "zh": "缺少金额 1 行、缺少日期 1 行"}[lang]
+    assert bare(said) in bare(res.output), res.output
+    _write(path, ["客户编号", "下单日期", "金额（元）"], [["a", "", "5"], ["b", "2025-01-02", ""]])
+    res = CliRunner().invoke(app, ["--lang", lang, "round", "--standard", str(tmp_path / "s.toml"), "--cutoff",
+                                   "2025-12-31", "--engine", "duckdb", "--source", str(path), "--no-store"], env=env)
+    assert res.exit_code != 0 and bare(said) in bare(res.output) and "导出.csv" in res.output, res.output

@@ -1610,13 +1610,13 @@ TEXT: dict[str, tuple[str, str]] = {
                                    "sets unreadable rows aside in the rejects table.",
                                    "请把日期写成 ISO 文本（2025-06-30 或 2025-06-30 14:05:00）或日期列，或用 "
                                    "`xuanba ingest` 载入该文件：它能识别更多格式，并把无法识别的行放入拒收表。"),
-    "err_source_unread_flag": ("the source's is_return is text, and {value} (customer {customer}) says neither yes "
-                               "nor no", "数据源的 is_return 是文本，其中 {value}（客户 {customer}）既不是“是”也不是“否”"),
-    "err_source_unread_flag_fix": ("Write is_return as true/false, yes/no, the Chinese yes/no, or a number (0: not a "
+    "err_source_unread_flag": ("the source's return flags are text, and {value} (customer {customer}) says neither "
+                               "yes nor no", "数据源的退货标志是文本，其中 {value}（客户 {customer}）既不是“是”也不是“否”"),
+    "err_source_unread_flag_fix": ("Write the return flags as true/false, yes/no, the Chinese yes/no, or a number (0: not a "
                                    "return; any other: a return); empty is not a return. Or leave the column out: a "
                                    "negative amount, a credit note's order number or a status word marks a return as "
                                    "ingest reads it; `xuanba ingest` sets such a row aside as an unreadable return flag.",
-                                   "请把 is_return 写成 true/false、yes/no、是/否 或数字（0：不是退货；其他数字：退货），"
+                                   "请把退货标志写成 true/false、yes/no、是/否 或数字（0：不是退货；其他数字：退货），"
                                    "留空表示不是退货；或去掉这一列：金额为负、红字单号或状态中的退货字样都会按 ingest 的"
                                    "规则标为退货；`xuanba ingest` 会把这样的行作为“退货标志无法识别”放入拒收表。"),
     "err_source_unread_cost": ("the source's costs are text, and {value} (customer {customer}) is not a number",
@@ -1645,14 +1645,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "source_rows_rejected": ("{rejected} of the source's {n} rows were left out, as `xuanba ingest` rejects them: "
                              "{reasons}.",
                              "数据源 {n} 行中有 {rejected} 行未使用（与 `xuanba ingest` 的拒收规则相同）：{reasons}。"),
-    "source_costs_left_empty": ("Costs of the source that `xuanba ingest` does not store as numbers (NaN, infinite, "
-                                "1e14 or more) were left empty, as ingest leaves them: {n}.",
-                                "数据源中有 {n} 个成本不是 `xuanba ingest` 能存储的数字（NaN、无穷大或不小于 1e14），"
-                                "已留空（与 `xuanba ingest` 相同）。"),
-    "source_quantities_left_empty": ("Quantities of the source written as text that `xuanba ingest` does not read as "
-                                     "a number (abc, 1.2.3) were read as no return, as ingest leaves them empty: {n}.",
-                                     "数据源中有 {n} 个以文本写的数量不是 `xuanba ingest` 能读出的数字（如 abc、1.2.3），"
-                                     "已按“不是退货”处理（与 `xuanba ingest` 留空相同）。"),
+    "source_left_empty": ("Values of the source not understood and left empty, as `xuanba ingest` leaves them "
+                          "({left}).",
+                          "数据源中无法识别、留空的值（{left}），与 `xuanba ingest` 相同。"),
+    "source_costs_left_empty": ("{column}: costs `xuanba ingest` does not store as numbers (NaN, infinite, 1e14 or "
+                                "more).",
+                                "{column}：`xuanba ingest` 不能存储为数字的成本（NaN、无穷大或不小于 1e14）。"),
+    "source_quantities_left_empty": ("{column}: quantities written as text `xuanba ingest` does not read as a number "
+                                     "(abc, 1.2.3), their lines read as no return.",
+                                     "{column}：以文本写的、`xuanba ingest` 读不出数字的数量（如 abc、1.2.3），"
+                                     "这些行按“不是退货”处理。"),
+    "source_reason_count": ("{n} {reason}", "{reason} {n} 行"),
     "err_roster_out_in_source": ("--roster-out {out} is inside --source {source}: the next round over that source "
                                  "would read the roster's files as transactions",
                                  "--roster-out {out} 位于 --source {source} 之内：之后对该数据源的轮次会把名单文件"

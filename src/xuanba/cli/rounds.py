@@ -143,7 +143,7 @@ def _engine_source(engine: str, source: str | None, conf: list[str], roster_out:
             yield duckdb_source(source, mapping=mapping)
             return
         with spark_session(settings) as backend:
-            yield spark_source(backend, source)
+            yield spark_source(backend, source, mapping=mapping)
     except (SourceError, SourceDataError, SchemaError) as exc:  # what is wrong with the source: named with it
         raise type(exc)(exc.phrase or exc.message, file=exc.file or source, row=exc.row, column=exc.column,
                         fix=exc.fix_phrase or exc.fix, examples=exc.examples, count=exc.count) from None

@@ -41,7 +41,7 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -137,7 +137,8 @@ def named_as_ingest_names(table: Any, mapping: Mapping[str, str] | None = None) 
     Raises
     ------
     SchemaError
-        As ingest raises it: two columns of one field (``is_return`` and ``退货标志``), a mapping
+        As ingest raises it: one name written twice (:func:`refuse_twin_headers`), two columns of
+        one field (``is_return`` and ``退货标志``), a mapping
         that names no column, a required field with no column; and an amount that only a quantity
         and a unit price give (ingest multiplies them, the engine does not).
 
@@ -151,6 +152,7 @@ def named_as_ingest_names(table: Any, mapping: Mapping[str, str] | None = None) 
     from xuanba.ingest.mapping import check_required, map_columns
 
     columns = list(table.columns)
+    refuse_twin_headers(table, columns, mapping)
     found = map_columns(columns, mapping)
     check_required(found, columns)
     if "amount" not in found:  # the quantity and the unit price check_required accepts for it
@@ -176,6 +178,42 @@ def named_as_ingest_names(table: Any, mapping: Mapping[str, str] | None = None) 
         first = column if column in fields else fields[0]
         named += [table[column].name(first), *(table[column].name(f) for f in fields if f != first)]
     return table.select(*named), found
+
+
+def refuse_twin_headers(table: Any, columns: Sequence[str], mapping: Mapping[str, str] | None) -> None:
+    """Refuse ``columns`` (of the Ibis ``table``) holding one name written twice (``amount`` and
+    ``AMOUNT``) as ingest refuses such a table (:func:`xuanba.ingest.read.duplicate_headers`: twins
+    of a field's name or of a ``mapping`` column): which one holds the data would be a guess, and
+    ``mapping`` cannot pick one on Spark (names are one to its analyser: an ambiguous reference,
+    a traceback). On Spark any two names Spark reads as one are refused so, not only a field's.
+
+    Example
+    -------
+    >>> refuse_twin_headers(None, ["customer_id", "ts", "amount", "AMOUNT"], {"amount": "amount"})
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.SchemaError: column 'amount': columns 3 and 4 ('amount', 'AMOUNT') are one name written twice
+      fix: Rename or delete one of them in the file, then ingest again.
+    """
+    from collections import Counter
+
+    from xuanba.ingest.mapping import field_of
+    from xuanba.ingest.read import duplicate_headers
+
+    named = set((mapping or {}).values())
+    lowered = Counter(str(c).lower() for c in columns)  # Spark's own folding (Java's toLowerCase)
+    if max(lowered.values(), default=0) < 2 or not _on_spark(table):
+        lowered.clear()
+    duplicate_headers(columns, matters=lambda c: c in named or field_of(c) is not None or lowered[c.lower()] > 1)
+
+
+def _on_spark(table: Any) -> bool:
+    from xuanba.standard.engine_spark import is_spark
+
+    try:
+        return is_spark(table)
+    except Exception:  # noqa: BLE001 - an unbound or in-memory table: not Spark
+        return False
 
 
 def checked_transactions(source: Any, cutoff: dt.date | str, *,
@@ -265,7 +303,7 @@ def checked_transactions(source: Any, cutoff: dt.date | str, *,
             Phrase(
                 "err_source_none_usable",
                 n=f"{rows['input_rows']:,}",
-                reasons=reasons_said(rows, "en"),
+                reasons=_Reasons(rows),  # in the reader's language, as the console says them
             ),
             fix=Phrase("err_source_none_usable_fix"),
         )
@@ -425,17 +463,43 @@ def _shown(value: Any) -> str:
 
 
 def reasons_said(rows: dict[str, Any], lang: str) -> str:
-    """``rejected_by_reason`` in words: ``"3 missing customer id, 1 date before 1900"``."""
-    from xuanba.i18n import reason_words
+    """``rejected_by_reason`` in words: ``"3 missing customer id, 1 date before 1900"`` (Chinese:
+    ``"缺少客户编号 3 行、日期早于 1900 年 1 行"``), ingest's words for its reasons."""
+    from xuanba.i18n import reason_words, t
 
-    return ", ".join(
-        f"{n:,} {reason_words(r, lang)}" for r, n in rows.get("rejected_by_reason", {}).items()
+    return t("list_comma", lang).join(
+        t("source_reason_count", lang, n=f"{n:,}", reason=reason_words(r, lang))
+        for r, n in rows.get("rejected_by_reason", {}).items()
     )
 
 
+class _Reasons(Phrase):
+    """:func:`reasons_said` as a field of an error's phrase: in the words of its reader's language."""
+
+    __slots__ = ()
+
+    def __init__(self, rows: dict[str, Any]) -> None:
+        super().__init__("source_reason_count", rows=rows)  # each reason's phrase; words() joins them
+
+    def words(self, lang: str) -> str:
+        return reasons_said(self.fields["rows"], lang)
+
+
 def rejected_line(meta: dict[str, Any], lang: str) -> str | None:
-    """What the console says of the source rows a round on an engine left out and of the costs it
-    left empty (``None``: none)."""
+    """What the console says of the source rows a round on an engine left out and of the values it
+    left empty (``None``: none); a value left empty named by the header it was read from
+    (``source_rows["headers"]``), as ``xuanba ingest`` names it.
+
+    Example
+    -------
+    >>> rows = {"input_rows": 9, "used": 9, "rejected": 0, "rejected_by_reason": {},
+    ...         "values_left_empty": {"cost": 3, "quantity": 1}, "headers": {"cost": "成本（元）", "quantity": "数量"}}
+    >>> said = rejected_line({"source_rows": rows}, "en")
+    >>> said[: said.index(")") + 2]
+    'Values of the source not understood and left empty, as `xuanba ingest` leaves them (成本（元）: 3, 数量: 1).'
+    >>> said.count("成本（元）: costs"), said.count("数量: quantities")
+    (1, 1)
+    """
     from xuanba.i18n import t
 
     rows = meta.get("source_rows") or {}
@@ -443,12 +507,14 @@ def rejected_line(meta: dict[str, Any], lang: str) -> str | None:
     if rows.get("rejected"):
         said.append(t("source_rows_rejected", lang, rejected=f"{rows['rejected']:,}", n=f"{rows['input_rows']:,}",
                       reasons=reasons_said(rows, lang)))
-    left_empty = rows.get("values_left_empty") or {}
-    if left_empty.get("cost"):
-        said.append(t("source_costs_left_empty", lang, n=f"{left_empty['cost']:,}"))
-    if left_empty.get("quantity"):
-        said.append(t("source_quantities_left_empty", lang, n=f"{left_empty['quantity']:,}"))
-    return " ".join(said) or None
+    left_empty = {f: n for f, n in (rows.get("values_left_empty") or {}).items() if n}
+    header = (rows.get("headers") or {}).get
+    if left_empty:  # ingest's words: "成本（元）: 3, 数量: 1"
+        said.append(t("source_left_empty", lang, left=", ".join(f"{header(f, f)}: {n:,}" for f, n in left_empty.items())))
+    for field, key in (("cost", "source_costs_left_empty"), ("quantity", "source_quantities_left_empty")):
+        if left_empty.get(field):
+            said.append(t(key, lang, column=header(field, field)))
+    return ("" if lang == "zh" else " ").join(said) or None  # Chinese sentences end in "。", no space after
 
 
 def refuse_roster_out_in_source(source: str | None, roster_out: str | Path | None) -> None:

@@ -165,11 +165,14 @@ def temp_views_dropped(backend: Any, pattern: re.Pattern[str] = ROUND_VIEWS) -> 
                 known.discard(op)
 
 
-def spark_source(backend: Any, source: str | Path) -> Any:
+def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str] | None = None) -> Any:
     """The Ibis table ``source`` names on the Spark ``backend``: a path (a file or a folder of
     Parquet parts, or ``.csv``/``.json``/``.orc``; any URL Spark reads, ``s3a://…``, ``hdfs://…``)
     or a table of the catalog (``db.table``). A source that cannot be read is an
-    :class:`InputError` naming it, never a Spark traceback."""
+    :class:`InputError` naming it, never a Spark traceback; one with a name written twice
+    (``amount`` and ``AMOUNT``) the :class:`~xuanba.errors.SchemaError` DuckDB's round and ingest
+    give (:func:`_twin_headers`; ``mapping`` ``{field: header}``: the round's, whose columns
+    count as a field's)."""
     text = str(source).strip()
     if not text:
         raise InputError(Phrase("err_source_empty"), fix=Phrase("err_source_empty_fix"))
@@ -182,15 +185,18 @@ def spark_source(backend: Any, source: str | Path) -> Any:
                              fix=Phrase("err_source_missing_fix"))
         fmt = FORMATS.get(path.suffix.lower(), "parquet")
         try:
-            reader = session.read.format(fmt)
-            if fmt == "csv":
-                reader = reader.option("header", "true").option("inferSchema", "true")
-            frame = reader.load(text)
+            frame = _reader(session, fmt).load(text)
             frame.schema  # noqa: B018 - resolves the files now, so a bad one fails here
         except Exception as exc:  # noqa: BLE001 - Spark's AnalysisException and friends
+            twins = _twin_headers(session, fmt, text, exc=exc)
+            if twins is not None:
+                raise twins from None
             raise InputError(Phrase("err_source_unreadable", source=repr(text), fmt=fmt, detail=_first_line(exc)),
                              file=text, fix=Phrase("err_source_url_spark_fix" if is_url else "err_source_unreadable_fix")
                              ) from None
+        twins = _twin_headers(session, fmt, text, columns=frame.columns, mapping=mapping) if fmt == "csv" else None
+        if twins is not None:
+            raise twins
         # a name of its own: a second source read in the same session must not replace the first's view
         view = f"xuanba_source_{uuid.uuid4().hex}"
         frame.createOrReplaceTempView(view)
@@ -204,6 +210,94 @@ def spark_source(backend: Any, source: str | Path) -> Any:
     except Exception as exc:  # noqa: BLE001
         raise InputError(Phrase("err_spark_no_table", source=repr(text), detail=_first_line(exc)),
                          fix=Phrase("err_spark_no_table_fix")) from None
+
+
+def _reader(session: Any, fmt: str) -> Any:
+    """Spark's reader of ``fmt``, a CSV's with its header row and its types inferred."""
+    reader = session.read.format(fmt)
+    return reader.option("header", "true").option("inferSchema", "true") if fmt == "csv" else reader
+
+
+#: Spark's refusal of a file whose schema holds one name twice (in any case), 3.5 and 4.0.
+_TWICE = ("COLUMN_ALREADY_EXISTS", "Found duplicate column")
+
+
+def _twin_headers(session: Any, fmt: str, text: str, *, exc: BaseException | None = None,
+                  columns: list[str] | None = None, mapping: Mapping[str, str] | None = None) -> Exception | None:
+    """The :class:`~xuanba.errors.SchemaError` of a source at ``text`` with one name written twice
+    (:func:`xuanba.ingest.read.duplicate_headers`, its columns and the fix), as DuckDB's round
+    and ingest say it; ``None`` where there is none. Two cases, each looked into only where it
+    shows (a source read as before otherwise):
+
+    - Spark refused to read it (``exc``: a Parquet file with ``amount`` and ``AMOUNT``, which its
+      case-insensitive names cannot hold; ingest's Parquet reader took the first): its names read
+      again with ``spark.sql.caseSensitive`` on for the moment, every twin refused;
+    - Spark read a CSV's twins renamed by their places (``columns``: ``amount2``, ``AMOUNT3``), and
+      the round said "no column for amount": the header line read, twins of a field's name or of
+      a ``mapping`` column refused, as DuckDB's round and ingest refuse the CSV (two 备注 columns
+      read as they came).
+    """
+    from xuanba.errors import SchemaError
+    from xuanba.ingest.mapping import field_of
+    from xuanba.ingest.read import duplicate_headers
+
+    named = set((mapping or {}).values())
+    if exc is not None:
+        if not any(word in str(exc) for word in _TWICE):
+            return None
+        header, matters = _names_case_sensitive(session, fmt, text), None
+    else:
+        if not _renamed_by_place(columns or []):
+            return None
+        header = _csv_header_line(session, text)
+        matters = lambda c: c in named or field_of(c) is not None  # noqa: E731
+    try:
+        duplicate_headers(header, file=text, matters=matters)
+    except SchemaError as twins:
+        return twins
+    return None
+
+
+def _names_case_sensitive(session: Any, fmt: str, text: str) -> list[str]:
+    """The column names of the source at ``text`` as written, read with ``spark.sql.caseSensitive``
+    on and then set back as it was (no name read: ``[]``)."""
+    key = "spark.sql.caseSensitive"
+    before = session.conf.get(key, None)
+    session.conf.set(key, "true")
+    try:
+        return list(_reader(session, fmt).load(text).schema.names)
+    except Exception:  # noqa: BLE001 - unreadable even so: Spark's own error is said
+        return []
+    finally:
+        if before is None:
+            session.conf.unset(key)
+        else:
+            session.conf.set(key, before)
+
+
+def _renamed_by_place(columns: list[str]) -> bool:
+    """Whether two of a CSV's ``columns`` are named as Spark renames one name written twice: the
+    name and its place (``amount2``, ``AMOUNT3``; Spark's ``CSVUtils.makeSafeHeader``).
+
+    >>> _renamed_by_place(["customer_id", "ts", "amount2", "AMOUNT3"]), _renamed_by_place(["a1", "b", "c"])
+    (True, False)
+    """
+    seen: set[str] = set()
+    for i, name in enumerate(columns):
+        place = str(i)
+        if name.endswith(place) and len(name) > len(place):
+            base = name[: -len(place)].lower()
+            if base in seen:
+                return True
+            seen.add(base)
+    return False
+
+
+def _csv_header_line(session: Any, text: str) -> list[str]:
+    """The header line of the CSV at ``text`` as written (its first line, read by Spark's CSV
+    reader with no header)."""
+    rows = session.read.format("csv").option("header", "false").load(text).limit(1).collect()
+    return ["" if v is None else str(v) for v in rows[0]] if rows else []
 
 
 def _first_line(exc: BaseException) -> str:
