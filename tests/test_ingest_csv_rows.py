@@ -15,7 +15,7 @@ import io
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from xuanba import InputError
@@ -121,6 +121,9 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 @SETTINGS
 @given(file=files("wide"))
+@example(file=("id,x,y,z\n<25,000 plain rows>\nw,1,2,3,4,4\nk0,a,a,a\nt,1,2,3", "utf-8", 1))  # 6a3d048: "5 fields"
+@example(file=('"Two\nlines",\n\nid,x,y,z\n<25,000 plain rows>\nw,1,2,3,4\nt,1,2,3', "utf-8-sig", 1))  # BOM: DuckDB +1
+@example(file=("Sales report\nSales report\nSales report\nid;x;y;z\nw;1;2;3;4\nk0;a;a;a\nt;1;2;3", "utf-8", 0))  # 6a3d048: ,
 def test_a_row_wider_than_the_header_is_named_by_its_row(tmp_path_factory, file):
     short, encoding, _ = file
     text = _text(short)
@@ -133,6 +136,8 @@ def test_a_row_wider_than_the_header_is_named_by_its_row(tmp_path_factory, file)
 
 @SETTINGS
 @given(file=files("open"))
+@example(file=('id,x,y,z\nk0,a,a,a\no,"a\nb","never,closed', "utf-8", 1))  # 6a3d048: line 3, its record's first
+@example(file=('Sales report\nSales report\nSales report\nid;x;y;z\nk0;a;a;a\no;"a\nb";"never;closed', "utf-8", 1))
 def test_a_quote_never_closed_is_named_by_its_row_and_the_line_it_opens_on(tmp_path_factory, file):
     short, encoding, _ = file
     text = _text(short)
@@ -144,6 +149,8 @@ def test_a_quote_never_closed_is_named_by_its_row_and_the_line_it_opens_on(tmp_p
 
 @settings(SETTINGS, max_examples=12)
 @given(file=files("long"))
+@example(file=("Sales report\nid;x;y;z\nL;1;2;<2.2 MB of y>\nk0;a;a;a\nt;1;2;3", "utf-8", 0))  # 6a3d048: row 2
+@example(file=('a,"b" c\nid,x,y,z\nL,1,2,<2.2 MB of y>\nk0,a,a,a\nt,1,2,3', "utf-8", 0))  # 6a3d048: no row
 def test_a_line_longer_than_duckdb_reads_is_named_by_its_row(tmp_path_factory, file):
     short, encoding, _ = file
     text = _text(short)
@@ -155,6 +162,8 @@ def test_a_line_longer_than_duckdb_reads_is_named_by_its_row(tmp_path_factory, f
 
 @SETTINGS
 @given(file=files("loose"))
+@example(file=('id,x,y,z\nq,"b" c,1,2\nk0,a,a,a\nt,1,2,3', "utf-8", 0))  # 6a3d048: no row
+@example(file=('"Two\nlines",\nSales report\n\nid,x,y,z\n<25,000 plain rows>\nq,"b" c,1,2\nt,1,2,3', "utf-8-sig", 1))
 def test_a_quote_closed_and_followed_by_text_is_named_by_its_row(tmp_path_factory, file):
     """``"b" c``: DuckDB's sniffer fails on it (no line named) within its sample, its reader below it."""
     short, encoding, _ = file

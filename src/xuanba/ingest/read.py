@@ -397,7 +397,7 @@ def sniff_delimiter(lines: list[str]) -> str:
     """The delimiter of some CSV lines: one of ``, \\t ; |``, or ``" "`` for runs of whitespace.
 
     Picks the candidate that splits every record into the same number (> 1) of fields, the most
-    fields winning; failing that, the one most records agree on. Each candidate reads the lines with
+    fields winning; failing that, the one whose most common number (> 1) most records agree on. Each candidate reads the lines with
     its own quoting (a quote opens a cell only after that delimiter), so a record spans lines where a
     cell quoted with it holds a line break.
 
@@ -413,12 +413,11 @@ def sniff_delimiter(lines: list[str]) -> str:
     best: tuple[float, int, str] | None = None
     for delim in _DELIMS:
         counts = [len(_cells(text, delim)) for *_, text in _sample_lines(lines, delim)]
-        if not counts or max(counts) < 2:
+        split = [c for c in counts if c > 1]  # a title line is one field whatever the delimiter
+        if not split:
             continue
-        mode = max(set(counts), key=counts.count)
-        share = counts.count(mode) / len(counts)
-        if mode < 2:
-            continue
+        mode = max(set(split), key=lambda c: (split.count(c), c))
+        share = split.count(mode) / len(counts)
         score = (share, mode, delim)
         if best is None or score[:2] > best[:2]:
             best = score
@@ -681,37 +680,38 @@ def _from_line(path: Path, line: int, tmpdir: Path) -> Path:
 
 def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None = None,
                delim: str = ",") -> InputError:
-    """The reader's error in words, with the row it names (DuckDB counts the records of ``path`` from
-    its top, ``above`` of them titles and the header, and blank lines). When DuckDB's sniffer fails
-    on its sample, a row wider than the header is looked for."""
+    """The reader's error in words, with its row as the csv scan of ``path`` finds it (``above`` records
+    over the rows: titles, the header, blank lines): the first row wider than the header, the first
+    line too long, the first quote closed and followed by text. DuckDB's own line is the fallback: it
+    counts records from the top of the file, blank lines too, but one more under a BOM and a quoted
+    title over two lines, and its sniffer's error names none."""
     text = str(exc)
+    sniffing = "Error when sniffing" in text
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    quotes = "unterminated quote" in text or "conjunction with quoted new lines" in text
     size = re.search(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:\s*(\d+)", text)
-    line = re.search(r"CSV Error on Line: (\d+)", text)
-    named = None
-    if line and path is not None:  # DuckDB's record (from 1 at the top of the file, blank lines too)
-        named = next((r for r in _scan(path, delim, above) if r.number >= int(line.group(1))), None)
-    row = named.row if named else None
-    sniffing = path is not None and "Error when sniffing" in text  # DuckDB's error names no line
-    wider = _wider_row(path, delim, above) if sniffing else None
-    if wider:
+    wider = _wider_row(path, delim, above) if path is not None and (fields or sniffing) else None
+    if wider:  # DuckDB stops counting fields one past the header: the scan counts them all
         record, width = wider
         return InputError(Phrase("err_csv_fields", expected=width, found=len(record.cells or ())), file=where,
                           row=record.row, fix=Phrase("err_csv_fields_fix"))
-    if sniffing:  # a quote closed and followed by text (B,"b" c,6) in the rows DuckDB sniffs
-        row = next((r.row for r in _scan(path, delim, above, strict=True) if r.cells is None), None)
-        if row is not None:
-            return InputError(Phrase("err_csv_quotes"), file=where, row=row, fix=Phrase("err_csv_quotes_fix"))
     if size:
         limit, actual = int(size.group(1)), int(size.group(2))
         row = _long_row(path, delim, above, limit) if path is not None else None
         return InputError(Phrase("err_csv_long_line", size=f"{actual / 1e6:.1f}", limit=f"{limit / 1e6:.0f}"),
                           file=where, row=row, fix=Phrase("err_csv_long_line_fix"))
-    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
-    if fields:  # DuckDB stops counting one past the header: the scan counts them all
-        found = len(named.cells) if named and named.cells and len(named.cells) > int(fields.group(1)) else None
-        return InputError(Phrase("err_csv_fields", expected=fields.group(1), found=found or fields.group(2)),
-                          file=where, row=row, fix=Phrase("err_csv_fields_fix"))
-    if "unterminated quote" in text or "conjunction with quoted new lines" in text:
+    if path is not None and (quotes or sniffing):  # a quote closed and followed by text: B,"b" c,6
+        row = next((r.row for r in _scan(path, delim, above, strict=True) if r.cells is None), None)
+        if row is not None:
+            return InputError(Phrase("err_csv_quotes"), file=where, row=row, fix=Phrase("err_csv_quotes_fix"))
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    row = None
+    if line and path is not None:
+        row = next((r.row for r in _scan(path, delim, above) if r.number >= int(line.group(1))), None)
+    if fields:
+        return InputError(Phrase("err_csv_fields", expected=fields.group(1), found=fields.group(2)), file=where,
+                          row=row, fix=Phrase("err_csv_fields_fix"))
+    if quotes:
         return InputError(Phrase("err_csv_quotes"), file=where, row=row, fix=Phrase("err_csv_quotes_fix"))
     return InputError(Phrase("err_csv_unreadable", reason=text.splitlines()[0]), file=where, row=row,
                       fix=Phrase("err_csv_unreadable_fix"))
