@@ -412,6 +412,8 @@ def sniff_delimiter(lines: list[str]) -> str:
     """
     best: tuple[float, int, str] | None = None
     for delim in _DELIMS:
+        if not any(delim in line for line in lines):  # one field a record: not the delimiter
+            continue
         counts = [len(_cells(text, delim)) for *_, text in _sample_lines(lines, delim)]
         split = [c for c in counts if c > 1]  # a title line is one field whatever the delimiter
         if not split:
