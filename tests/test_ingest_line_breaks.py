@@ -294,19 +294,21 @@ def test_a_semicolon_file_with_a_quote_after_a_comma_in_a_cell_is_read_with_semi
     assert [list(r) for r in got] == list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))[1:]
 
 
-@pytest.mark.parametrize("title", ['a,"b" c', 'Report,"Q3" 2026', '"Umsatz" Q3'])
+@pytest.mark.parametrize("title", ['a,"b" c', 'Report,"Q3" 2026', '"Umsatz" Q3', '"Two\nlines",', '"Q3",x'])
 @pytest.mark.parametrize("breaks", [False, True])
-def test_a_title_duckdbs_sniffer_cannot_parse_does_not_stop_the_read(tmp_path, title, breaks):
-    """A title whose quote is closed and followed by text is no CSV DuckDB's sniffer parses, though
-    it skips the line: the rows under the header are read (and numbered) all the same."""
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])  # Excel's CSV UTF-8 writes a BOM
+def test_a_title_duckdbs_sniffer_cannot_parse_does_not_stop_the_read(tmp_path, title, breaks, encoding):
+    """DuckDB's sniffer parses the lines it skips: a title whose quote is closed and followed by text,
+    or a quoted title over two lines under a BOM, failed it. The rows under the header are read (and
+    numbered) all the same."""
     rows = [["A", "2026-06-01", "5", "x\ny" if breaks else "x"], ["B", "2026-06-02", "6", "z"]]
     path = tmp_path / "title.csv"
-    path.write_text(f"{title}\n\n" + _csv(rows), encoding="utf-8")
+    path.write_text(f"{title}\n\n" + _csv(rows), encoding=encoding)
     with Workspace(":memory:") as ws:
         report = ingest(path, ws)
         tx = _tx(ws)
     assert list(tx["product"]) == [r[3] for r in rows] and list(tx["source_row"]) == [1, 2]
-    assert report.sources[0].lines_above_header == 2 and report.loaded == 2
+    assert report.sources[0].lines_above_header == 2 + title.count("\n") and report.loaded == 2
 
 
 @pytest.mark.parametrize("plain_rows", [0, 30_000])  # in DuckDB's sniffing sample, and beyond it

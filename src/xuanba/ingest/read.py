@@ -627,9 +627,11 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
             drop_scratch(con, f"{table}_l")
         else:
             one = _breaks_in_cells(readable, delim, records, header, where)
-            if records and not _strict(top[:skip], delim):
+            titles = top[:skip]
+            if records and (not _strict(titles, delim) or encoding == "utf-8-sig" and any('"' in t for t in titles)):
                 # DuckDB's sniffer parses the lines it skips, and fails on a title it cannot (a quote
-                # closed and more text after it: a,"b" c): it reads the lines from the header down
+                # closed and more text after it: a,"b" c; a quoted title over two lines under a
+                # BOM): the lines from the header down are read from a copy
                 readable, records = _from_line(readable, skip, tmpdir), 0
             names, rows = _read_delimited(con, table, readable, delim, records, header, columns, one, tz, where)
     except duckdb.Error as exc:
