@@ -277,3 +277,48 @@ def test_quotes_inside_cells_and_titles_stage_as_the_csv_module_reads_them(tmp_p
     stage(con, path, "_raw", find_header=lambda row: list(row[:1]) == ["id"])
     got = con.execute(f"SELECT id, x, y, z FROM _raw ORDER BY {ROW}").fetchall()
     assert [[c or "" for c in r] for r in got] == want
+
+
+@pytest.mark.parametrize("note", ['a,"b', 'x, "y', 'a,"b,c'])
+def test_a_semicolon_file_with_a_quote_after_a_comma_in_a_cell_is_read_with_semicolons(tmp_path, note):
+    """``a,"b`` in a ``;`` file is text (a quote opens a cell only after the file's delimiter), not a
+    quoted cell that joins the lines below it, beside a quoted cell that does hold a line break."""
+    text = (f'Kunde;Datum;Betrag;Notiz\nK1;2026-01-01;5,5;{note}\nK2;2026-01-02;6,5;"zwei\nZeilen"\n'
+            "K3;2026-01-03;7;c\n")
+    path = tmp_path / "semikolon.csv"
+    path.write_text(text, encoding="utf-8")
+    con = duckdb.connect()
+    staged = stage(con, path, "_raw")
+    got = con.execute(f"SELECT Kunde, Datum, Betrag, Notiz FROM _raw ORDER BY {ROW}").fetchall()
+    assert staged.delimiter == ";"
+    assert [list(r) for r in got] == list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))[1:]
+
+
+@pytest.mark.parametrize("title", ['a,"b" c', 'Report,"Q3" 2026', '"Umsatz" Q3', '"Two\nlines",', '"Q3",x'])
+@pytest.mark.parametrize("breaks", [False, True])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])  # Excel's CSV UTF-8 writes a BOM
+def test_a_title_duckdbs_sniffer_cannot_parse_does_not_stop_the_read(tmp_path, title, breaks, encoding):
+    """DuckDB's sniffer parses the lines it skips: a title whose quote is closed and followed by text,
+    or a quoted title over two lines under a BOM, failed it. The rows under the header are read (and
+    numbered) all the same."""
+    rows = [["A", "2026-06-01", "5", "x\ny" if breaks else "x"], ["B", "2026-06-02", "6", "z"]]
+    path = tmp_path / "title.csv"
+    path.write_text(f"{title}\n\n" + _csv(rows), encoding=encoding)
+    with Workspace(":memory:") as ws:
+        report = ingest(path, ws)
+        tx = _tx(ws)
+    assert list(tx["product"]) == [r[3] for r in rows] and list(tx["source_row"]) == [1, 2]
+    assert report.sources[0].lines_above_header == 2 + title.count("\n") and report.loaded == 2
+
+
+@pytest.mark.parametrize("plain_rows", [0, 30_000])  # in DuckDB's sniffing sample, and beyond it
+def test_a_quote_closed_and_followed_by_text_in_a_row_is_refused_with_its_row(tmp_path, plain_rows):
+    path = tmp_path / "loose.csv"
+    path.write_text("customer,date,amount,product\n" + "A,2026-06-01,5,x\n" * plain_rows
+                    + 'B,2026-06-02,6,"x\ny"\n\nC,"2026-06-03" 12:00,7,z\nD,2026-06-04,8,w\n', encoding="utf-8")
+    with Workspace(":memory:") as ws, pytest.raises(InputError) as err:
+        ingest(path, ws)
+    assert err.value.row == plain_rows + 2 and "a quote in the row is not closed" in str(err.value)
+    zh = CliRunner().invoke(app, ["--lang", "zh", "ingest", str(path), "-w", str(tmp_path / "w.duckdb")])
+    assert zh.exit_code == 2 and f"第 {plain_rows + 2} 行：这一行有引号没有闭合" in zh.output
+    assert "Traceback" not in zh.output

@@ -42,7 +42,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import pyarrow as pa
@@ -291,37 +291,47 @@ def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, str]:
 
 # -- delimiters ------------------------------------------------------------------------------
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line as DuckDB and csv count them
-_OPENS = re.compile(r'(?:^|(?<=[,\t;|]))"')  # a quote at the start of a cell, whatever the delimiter
+_BREAK = re.compile(r"\r\n|\r|\n")
 _CLOSES = re.compile(r'[^"]*(?:""[^"]*)*"(?!")')  # the rest of a quoted cell, to its closing quote
+_OPENS = {d: re.compile(f'(?:^|(?<={re.escape(d)}))"') for d in _DELIMS}  # a quote at the start of a cell
 
 
-def _open_at_end(line: str, inside: bool) -> bool:
+def _open_at_end(line: str, inside: bool, delim: str) -> bool:
     """Whether a quoted cell is open at the end of ``line`` (``inside`` one at its start). A quote
-    opens a cell only at its start, as the csv module and DuckDB read it: an inch mark (``12"``),
-    Excel's unquoted ``ab"c`` or a title's ``Report "Q3`` is a character."""
+    opens a cell only at its start (the line's or after ``delim``), as the csv module and DuckDB read
+    it: an inch mark (``12"``), Excel's unquoted ``ab"c``, a title's ``Report "Q3`` or ``a,"b`` in a
+    file delimited by ``;`` is a character. Whitespace-delimited lines (``delim`` " ") hold no quoted cell."""
+    opens = _OPENS.get(delim)
     pos = 0
-    while match := (_CLOSES.match if inside else _OPENS.search)(line, pos):
+    while opens and (match := (_CLOSES.match if inside else opens.search)(line, pos)):
         pos, inside = match.end(), not inside
     return inside
 
 
-def _sample_lines(path: Path, n: int = 200) -> list[tuple[int, int, str]]:
-    """(0-based line, 0-based record, text) of the first non-blank records of a UTF-8 file.
-
-    A record whose quoted cell holds a line break spans lines: lines are joined while a quoted cell
-    is open. Lines a quote opened at the end of the sample still holds are records of their own (the
-    whole-file scan names a quote never closed). Blank lines count as records (DuckDB's ``skip``
-    counts them).
-    """
+def _head_lines(path: Path) -> list[str]:
+    """The whole lines (line ends kept) of the first 64 KB of a UTF-8 file; the start of the line the
+    64 KB cut too, when few lines are whole (a title and a header above a line of megabytes)."""
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
         text = fh.read(1 << 16)
     lines = _LINE.findall(text)
-    if len(text) == 1 << 16 and len(lines) > 1:
+    if len(text) == 1 << 16 and len(lines) > _HEADER_SEARCH:
         lines = lines[:-1]  # the last one may be cut
+    return lines
+
+
+def _sample_lines(lines: list[str], delim: str, n: int = 200) -> list[tuple[int, int, str]]:
+    """(0-based line, 0-based record, text) of the first non-blank records of ``lines`` read with ``delim``.
+
+    A record whose quoted cell holds a line break spans lines: lines are joined while a quoted cell
+    is open (where a quote opens a cell depends on the delimiter). Lines a quote opened at the end of
+    the sample still holds are records of their own (the whole-file scan names a quote never closed).
+    Blank lines count as records (DuckDB's ``skip`` counts them).
+    """
     records: list[tuple[int, str]] = []
     start, inside = 0, False
+    quoted = any('"' in line for line in lines)
     for i, line in enumerate(lines):
-        inside = _open_at_end(line, inside)
+        inside = quoted and _open_at_end(line, inside, delim)
         if not inside:
             records.append((start, "".join(lines[start:i + 1]).rstrip("\r\n")))
             start = i + 1
@@ -386,31 +396,36 @@ def _header_index(rows: list[list[str]], find_header: HeaderTest | None, pairs: 
 def sniff_delimiter(lines: list[str]) -> str:
     """The delimiter of some CSV lines: one of ``, \\t ; |``, or ``" "`` for runs of whitespace.
 
-    Picks the candidate that splits every line into the same number (> 1) of fields, the most
-    fields winning; failing that, the one most lines agree on.
+    Picks the candidate that splits every record into the same number (> 1) of fields, the most
+    fields winning; failing that, the one whose most common number (> 1) most records agree on. Each candidate reads the lines with
+    its own quoting (a quote opens a cell only after that delimiter), so a record spans lines where a
+    cell quoted with it holds a line break.
 
     Example
     -------
     >>> sniff_delimiter(["a;b;c", "1;2,5;3"])
+    ';'
+    >>> sniff_delimiter(["Kunde;Notiz\\n", 'K1;a,"b\\n', 'K2;"zwei\\n', 'Zeilen"\\n'])
     ';'
     >>> sniff_delimiter([" 00004 0001 19970101  2   29.33"])
     ' '
     """
     best: tuple[float, int, str] | None = None
     for delim in _DELIMS:
-        counts = [len(_cells(line, delim)) for line in lines]
-        if not counts or max(counts) < 2:
+        if not any(delim in line for line in lines):  # one field a record: not the delimiter
             continue
-        mode = max(set(counts), key=counts.count)
-        share = counts.count(mode) / len(counts)
-        if mode < 2:
+        counts = [len(_cells(text, delim)) for *_, text in _sample_lines(lines, delim)]
+        split = [c for c in counts if c > 1]  # a title line is one field whatever the delimiter
+        if not split:
             continue
+        mode = max(set(split), key=lambda c: (split.count(c), c))
+        share = split.count(mode) / len(counts)
         score = (share, mode, delim)
         if best is None or score[:2] > best[:2]:
             best = score
     if best is not None and best[0] == 1.0:
         return best[2]
-    ws = [len(ln.split()) for ln in lines]
+    ws = [len(text.split()) for *_, text in _sample_lines(lines, " ")]
     if ws and min(ws) > 1 and len(set(ws)) == 1:
         return " "
     return best[2] if best is not None else ","
@@ -472,17 +487,68 @@ _MAX_CELL = 1 << 22  # characters: above DuckDB's 2 MB line, whose own error nam
 _CSV_LIMIT = threading.Lock()  # csv's field size limit is one setting of the process
 
 
-def _records(path: Path, delim: str) -> Iterator[tuple[int, list[str]]]:
+def _records(path: Path, delim: str, strict: bool = False) -> Iterator[tuple[int, list[str]]]:
     """(last line, cells) of each record of a UTF-8 CSV file as Excel writes it (a quote opens a cell
-    only at its start, ``""`` inside is one quote), then of the line :data:`_END`."""
+    only at its start, ``""`` inside is one quote), then of the line :data:`_END`. ``strict``: a
+    quoted cell closed and followed by more text (``"b" c``) raises :class:`csv.Error`."""
     with _CSV_LIMIT, path.open("r", encoding="utf-8-sig", newline="") as fh:
         limit = csv.field_size_limit(_MAX_CELL)
         try:
-            reader = csv.reader(itertools.chain(fh, [_END]), delimiter=delim, strict=False)
+            reader = csv.reader(itertools.chain(fh, [_END]), delimiter=delim, strict=strict)
             for cells in reader:
                 yield reader.line_num, cells
         finally:
             csv.field_size_limit(limit)
+
+
+class _Record(NamedTuple):
+    """A record of a CSV file as :func:`_scan` yields it."""
+
+    number: int  # from 1 at the top of the file, blank lines and the records above the rows too
+    row: int | None  # the data row (the staged table's :data:`ROW`); None above the rows and for a blank line
+    last: int  # the line of the file it ends on
+    cells: list[str] | None  # None: a record the csv module refuses, where the scan stops
+
+
+def _scan(path: Path, delim: str, above: int, strict: bool = False) -> Iterator[_Record]:
+    """The records of the UTF-8 CSV ``path`` (:func:`_records`), numbered as DuckDB's errors count them
+    and as the staged table numbers its rows (``above`` records over the rows, and blank lines, are none).
+    Ends before :data:`_END`'s own record: a record holding :data:`_END` is one a quote left open.
+    A record the csv module refuses (a cell longer than :data:`_MAX_CELL`; ``strict``, a quote closed
+    and followed by text) ends the scan, without its cells."""
+    number = row = 0
+    try:
+        for number, (last, cells) in enumerate(_records(path, delim, strict), start=1):
+            if cells == [_END]:
+                return
+            data = number > above and bool(cells)
+            row += data
+            yield _Record(number, row if data else None, last, cells)
+    except csv.Error:  # the next record holds a cell longer than any line DuckDB reads (or a loose quote)
+        yield _Record(number + 1, row + 1 if number >= above else None, 0, None)
+
+
+def _wider_row(path: Path, delim: str, above: int) -> tuple[_Record, int] | None:
+    """The first row wider than the line above the rows (the header), and that line's width."""
+    width = 0
+    for record in _scan(path, delim, above):
+        if record.cells is None:
+            return None
+        if record.number == above:
+            width = len(record.cells)
+        elif record.row and width and len(record.cells) > width:
+            return record, width
+    return None
+
+
+def _long_row(path: Path, delim: str, above: int, limit: int) -> int | None:
+    """The row of the first record longer than ``limit`` bytes as written (its cells quoted), or
+    whose cell the csv scan refuses as longer than :data:`_MAX_CELL`; DuckDB's error names line 1."""
+    for record in _scan(path, delim, above):
+        if record.row and (record.cells is None
+                           or sum(len(c.encode()) + 3 + c.count('"') for c in record.cells) > limit):
+            return record.row
+    return None
 
 
 def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: str) -> bool:
@@ -507,13 +573,13 @@ def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: st
 
 
 def _open_quote(path: Path, delim: str, above: int, where: str) -> InputError:
-    """The error for the quote left open at the end of the file: its row and line."""
-    row = start = end = number = 0
-    for number, (lines, cells) in enumerate(_records(path, delim)):  # number: the last record's, after
-        start, end = end + 1, lines
-        row += number >= above and bool(cells)
-    return InputError(Phrase("err_open_quote", line=f"{start:,}"), file=where, row=row if number >= above else None,
-                      fix=Phrase("err_open_quote_fix", line=f"{start:,}"))
+    """The error for the quote left open at the end of the file: its row and the line it opens on."""
+    last = deque(_scan(path, delim, above), maxlen=1)[0]  # the record the quote holds to :data:`_END`
+    swallowed = last.cells[-1][:-len(_END)]  # the open cell after its quote, line breaks kept
+    breaks = len(_BREAK.findall(swallowed))  # the _END item is a line of csv's count, glued or not
+    line = last.last - breaks - (not _BREAK.search(swallowed[-1:] or "x"))
+    return InputError(Phrase("err_open_quote", line=f"{line:,}"), file=where, row=last.row,
+                      fix=Phrase("err_open_quote_fix", line=f"{line:,}"))
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: bool,
@@ -521,23 +587,25 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
                header_row: int | None = None, tz: str | None = None) -> Staged:
     where = str(path)
     readable, encoding, digest = _utf8_file(path, tmpdir)
-    sample = _sample_lines(readable)
-    if not sample:
+    top = _head_lines(readable)
+    if not any(line.strip() for line in top):
         raise InputError(Phrase("err_file_blank"), file=where, fix=Phrase("err_file_blank_fix"))
     tsv = path.suffix.lower() == ".tsv"
-    delim = "\t" if tsv else sniff_delimiter([ln for *_, ln in sample])
+    delim = "\t" if tsv else sniff_delimiter(top)
+    sample = _sample_lines(top, delim)
     first = 0
     if header_row is not None:
         first = next((i for i, (n, *_) in enumerate(sample) if n >= header_row - 1), -1)
         if first < 0 or sample[first][0] != header_row - 1:
             raise InputError(Phrase("err_header_row", line=f"{header_row:,}", lines=f"{len(sample):,}"), file=where,
                              fix=Phrase("err_header_row_fix"))
-        if not tsv:
-            delim = sniff_delimiter([ln for *_, ln in sample[first:]])
     elif header:
         first = _header_index([_cells(ln, delim) for *_, ln in sample], find_header)
-        if first and not tsv:
-            delim = sniff_delimiter([ln for *_, ln in sample[first:]])
+    if first and not tsv:  # the lines from the header down decide: a title's commas do not
+        line = sample[first][0]
+        delim = sniff_delimiter(top[line:])
+        sample = _sample_lines(top, delim)
+        first = next((i for i, (n, *_) in enumerate(sample) if n >= line), len(sample) - 1)
     skip, records = sample[first][:2]  # lines and records above the header (titles, blanks)
     lines = [ln for *_, ln in sample[first:]]
     written = (lines[0].split() if delim == " " else _cells(lines[0], delim)) if header else []
@@ -558,98 +626,96 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
             rows = _finish(con, table, f"(SELECT {parts} FROM {table}_l ORDER BY rowid)", names, where=where)
             drop_scratch(con, f"{table}_l")
         else:
-            d = delim.replace("'", "''")
-            # DuckDB's parallel reader refuses null padding beside a line break in a quoted cell; its
-            # one-thread reader reads them, with the escape pinned to the quote the scan assumed
-            one = ", parallel=false, escape='\"'" if _breaks_in_cells(readable, delim, records, header, where) else ""
-            opts = f"delim='{d}', all_varchar=true, null_padding=true, quote='\"', skip={records}{one}"
-            if header:
-                rel = con.sql(f"SELECT * FROM read_csv('{src}', header=true, {opts}) LIMIT 0")
-                names = list(rel.columns)
-                select = f"read_csv('{src}', header=true, {opts})"
-            else:
-                probe = con.sql(f"SELECT * FROM read_csv('{src}', header=false, {opts}) LIMIT 0")
-                names = _names(columns, len(probe.columns), where)
-                spec = ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names)
-                select = (f"read_csv('{src}', header=false, auto_detect=false, columns={{{spec}}}, "
-                          f"delim='{d}', null_padding=true, quote='\"', escape='\"', skip={records}"
-                          f"{', parallel=false' if one else ''})")
-            rows = _finish(con, table, select, names, tz, where=where)
+            one = _breaks_in_cells(readable, delim, records, header, where)
+            titles = top[:skip]
+            if records and (not _strict(titles, delim) or encoding == "utf-8-sig" and any('"' in t for t in titles)):
+                # DuckDB's sniffer parses the lines it skips, and fails on a title it cannot (a quote
+                # closed and more text after it: a,"b" c; a quoted title over two lines under a
+                # BOM): the lines from the header down are read from a copy
+                readable, records = _from_line(readable, skip, tmpdir), 0
+            names, rows = _read_delimited(con, table, readable, delim, records, header, columns, one, tz, where)
     except duckdb.Error as exc:
         raise _csv_error(exc, where, records + header, readable, delim) from None
     return Staged(where, digest, "csv", names, rows, encoding, "whitespace" if delim == " " else delim,
                   skipped=skip, header=written or list(names))
 
 
-def _wider_row(path: Path, delim: str, above: int) -> tuple[int, int, int] | None:
-    """(row, its fields, the fields of the line above the rows) of the first row wider than that line."""
-    row = width = 0
+def _read_delimited(con: duckdb.DuckDBPyConnection, table: str, path: Path, delim: str, records: int,
+                    header: bool, columns: list[str] | None, one: bool, tz: str | None,
+                    where: str) -> tuple[list[str], int]:
+    """(column names, rows) of the delimited UTF-8 file ``path`` staged as ``table``, ``records``
+    records (titles, blank lines) skipped above the header; ``one``: a quoted cell holds a line break."""
+    src = str(path).replace("'", "''")
+    d = delim.replace("'", "''")
+    # DuckDB's parallel reader refuses null padding beside a line break in a quoted cell; its
+    # one-thread reader reads them, with the escape pinned to the quote the scan assumed
+    single = ", parallel=false, escape='\"'" if one else ""
+    opts = f"delim='{d}', all_varchar=true, null_padding=true, quote='\"', skip={records}{single}"
+    if header:
+        rel = con.sql(f"SELECT * FROM read_csv('{src}', header=true, {opts}) LIMIT 0")
+        names = list(rel.columns)
+        select = f"read_csv('{src}', header=true, {opts})"
+    else:
+        probe = con.sql(f"SELECT * FROM read_csv('{src}', header=false, {opts}) LIMIT 0")
+        names = _names(columns, len(probe.columns), where)
+        spec = ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names)
+        select = (f"read_csv('{src}', header=false, auto_detect=false, columns={{{spec}}}, "
+                  f"delim='{d}', null_padding=true, quote='\"', escape='\"', skip={records}"
+                  f"{', parallel=false' if one else ''})")
+    return names, _finish(con, table, select, names, tz, where=where)
+
+
+def _strict(lines: list[str], delim: str) -> bool:
+    """Whether ``lines`` are CSV by the letter: no quoted cell closed and followed by more text."""
     try:
-        for number, (_, cells) in enumerate(_records(path, delim)):
-            if number == above - 1:
-                width = len(cells)
-            elif number >= above and cells and cells != [_END]:
-                row += 1
-                if width and len(cells) > width:
-                    return row, len(cells), width
-    except csv.Error:  # a cell longer than any line DuckDB reads
-        pass
-    return None
+        deque(csv.reader(lines, delimiter=delim, strict=True), maxlen=0)
+    except csv.Error:
+        return False
+    return True
 
 
-def _data_row(path: Path, delim: str, above: int, record: int) -> int | None:
-    """The row of the file's ``record``-th record (from 1, blank lines and the ``above`` records over
-    the rows counted, as DuckDB's errors count them): blank lines are no rows."""
-    row = 0
-    try:
-        for number, (_, cells) in enumerate(_records(path, delim), start=1):
-            row += number > above and bool(cells)
-            if number == record:
-                return row if number > above else None
-    except csv.Error:  # a cell longer than any line DuckDB reads, before that record
-        pass
-    return None
-
-
-def _long_row(path: Path, delim: str, above: int, limit: int) -> int | None:
-    """The row of the first record longer than ``limit`` bytes as written (its cells quoted), or
-    whose cell the csv scan refuses as longer than :data:`_MAX_CELL`; DuckDB's error names line 1."""
-    row = number = 0
-    try:
-        for number, (_, cells) in enumerate(_records(path, delim), start=1):
-            if number > above and cells and cells != [_END]:
-                row += 1
-                if sum(len(c.encode()) + 3 + c.count('"') for c in cells) > limit:
-                    return row
-    except csv.Error:  # the record after ``number`` holds a cell longer than any DuckDB reads
-        return row + 1 if number >= above else None
-    return None
+def _from_line(path: Path, line: int, tmpdir: Path) -> Path:
+    """A copy of the UTF-8 file ``path`` from its 0-based ``line`` down (the lines above dropped)."""
+    out = tmpdir / (path.stem + ".body.csv")
+    with path.open("r", encoding="utf-8-sig", newline="") as src, out.open("w", encoding="utf-8", newline="") as dst:
+        dst.writelines(itertools.islice(src, line, None))
+    return out
 
 
 def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None = None,
                delim: str = ",") -> InputError:
-    """The reader's error in words, with the row it names (DuckDB counts the records of ``path`` from
-    its top, ``above`` of them titles and the header, and blank lines). When DuckDB's sniffer fails
-    on its sample, a row wider than the header is looked for."""
+    """The reader's error in words, with its row as the csv scan of ``path`` finds it (``above`` records
+    over the rows: titles, the header, blank lines): the first row wider than the header, the first
+    line too long, the first quote closed and followed by text. DuckDB's own line is the fallback: it
+    counts records from the top of the file, blank lines too, but one more under a BOM and a quoted
+    title over two lines, and its sniffer's error names none."""
     text = str(exc)
+    sniffing = "Error when sniffing" in text
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    quotes = "unterminated quote" in text or "conjunction with quoted new lines" in text
     size = re.search(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:\s*(\d+)", text)
-    line = re.search(r"CSV Error on Line: (\d+)", text)
-    row = _data_row(path, delim, above, int(line.group(1))) if line and path is not None else None
-    wider = _wider_row(path, delim, above) if path is not None and "Error when sniffing" in text else None
-    if wider:
-        row, found, expected = wider
-        return InputError(Phrase("err_csv_fields", expected=expected, found=found), file=where, row=row,
-                          fix=Phrase("err_csv_fields_fix"))
+    wider = _wider_row(path, delim, above) if path is not None and (fields or sniffing) else None
+    if wider:  # DuckDB stops counting fields one past the header: the scan counts them all
+        record, width = wider
+        return InputError(Phrase("err_csv_fields", expected=width, found=len(record.cells or ())), file=where,
+                          row=record.row, fix=Phrase("err_csv_fields_fix"))
     if size:
         limit, actual = int(size.group(1)), int(size.group(2))
         row = _long_row(path, delim, above, limit) if path is not None else None
         return InputError(Phrase("err_csv_long_line", size=f"{actual / 1e6:.1f}", limit=f"{limit / 1e6:.0f}"),
                           file=where, row=row, fix=Phrase("err_csv_long_line_fix"))
-    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if path is not None and (quotes or sniffing):  # a quote closed and followed by text: B,"b" c,6
+        row = next((r.row for r in _scan(path, delim, above, strict=True) if r.cells is None), None)
+        if row is not None:
+            return InputError(Phrase("err_csv_quotes"), file=where, row=row, fix=Phrase("err_csv_quotes_fix"))
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    row = None
+    if line and path is not None:
+        row = next((r.row for r in _scan(path, delim, above) if r.number >= int(line.group(1))), None)
     if fields:
         return InputError(Phrase("err_csv_fields", expected=fields.group(1), found=fields.group(2)), file=where,
                           row=row, fix=Phrase("err_csv_fields_fix"))
-    if "unterminated quote" in text or "conjunction with quoted new lines" in text:
+    if quotes:
         return InputError(Phrase("err_csv_quotes"), file=where, row=row, fix=Phrase("err_csv_quotes_fix"))
     return InputError(Phrase("err_csv_unreadable", reason=text.splitlines()[0]), file=where, row=row,
                       fix=Phrase("err_csv_unreadable_fix"))
