@@ -1649,9 +1649,9 @@ TEXT: dict[str, tuple[str, str]] = {
                                 "1e14 or more) were left empty, as ingest leaves them: {n}.",
                                 "数据源中有 {n} 个成本不是 `xuanba ingest` 能存储的数字（NaN、无穷大或不小于 1e14），"
                                 "已留空（与 `xuanba ingest` 相同）。"),
-    "source_quantities_left_empty": ("Quantities of the source written as text that `xuanba ingest` does not read as "
-                                     "a number (abc, 1.2.3) were read as no return, as ingest leaves them empty: {n}.",
-                                     "数据源中有 {n} 个以文本写的数量不是 `xuanba ingest` 能读出的数字（如 abc、1.2.3），"
+    "source_quantities_left_empty": ("Quantities of the source that `xuanba ingest` does not read as a number (abc, "
+                                     "1.2.3, NaN, infinite) were read as no return, as ingest leaves them empty: {n}.",
+                                     "数据源中有 {n} 个数量不是 `xuanba ingest` 能读出的数字（如 abc、1.2.3、NaN、无穷大），"
                                      "已按“不是退货”处理（与 `xuanba ingest` 留空相同）。"),
     "err_roster_out_in_source": ("--roster-out {out} is inside --source {source}: the next round over that source "
                                  "would read the roster's files as transactions",
