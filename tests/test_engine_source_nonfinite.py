@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from tests._helpers import spark_test
 from xuanba import Workspace
 from xuanba.facts import customer_facts
 from xuanba.facts.expressions import FACT_COLUMNS
@@ -178,3 +179,23 @@ def test_a_parquet_quantity_of_nan_beside_negatives_is_read_right(tmp_path):
     _same_facts(kept_facts, got)
     by_id = got.set_index("customer_id")  # by hand: a 10 - 4 + 6, b 5 + 7 - 2
     assert by_id.loc["a", "revenue_total"] == 12.0 and by_id.loc["b", "revenue_total"] == 10.0
+
+
+@spark_test
+@pytest.mark.parametrize("typ", ["float", "text"])
+def test_a_quantity_not_finite_is_read_on_spark_as_on_duckdb(spark, tmp_path, typ):
+    """A Parquet quantity of NaN and ±inf as floats, or their spellings as text: on Spark (Java's
+    cast, Ibis' NaN-as-null) the same lines returns and the same quantities counted as on DuckDB."""
+    from xuanba.rounds.spark import spark_source
+    from xuanba.standard.engine import to_arrow
+
+    bad = FLOATS if typ == "float" else TEXTS
+    cols = _columns("quantity", bad)
+    if typ == "text":
+        cols["quantity"] = [q if isinstance(q, str) else repr(q) for q in cols["quantity"]]
+    path = _write(cols, "parquet", tmp_path)
+    duck, _ = _engine(path)
+    got = checked_transactions(spark_source(spark, str(path)), CUTOFF)
+    assert got[1] == duck == {"input_rows": len(bad) + 3, "used": len(bad) + 3, "rejected": 0, "rejected_by_reason": {},
+                              "values_left_empty": {"quantity": len(bad)}}
+    assert sorted(to_arrow(got[0].select("is_return"))["is_return"].to_pylist()) == [False] * (len(bad) + 2) + [True]
