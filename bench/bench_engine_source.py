@@ -15,7 +15,9 @@ numbers: DuckDB's typed fast path) and ``csv-yen`` (every amount written ``¥1,2
 cost ``1.2345万元``: read by ingest's SQL, what a text money column costs). A tree that refuses a
 form (``csv-yen`` before money23) is said so. ``csv-qty`` is ``csv`` with a ``quantity`` column
 (``1`` to ``5``, and ``-1`` on one line in 50: a return on every tree), which a CSV source reads as
-text: what reading a text quantity's sign as ingest reads it costs (ingest25). ``csv-flag`` is
+text: what reading a text quantity's sign as ingest reads it costs (ingest25); ``csv-qty-dec``
+the same with weights (``0.255`` to ``4.255``, ``-1.5`` one line in 50: no whole number, so every
+cell is read by the full reader, edge27). ``csv-flag`` is
 ``csv`` with an ``is_return`` column of text that says no (``否``, ``no``, ``0``, ``N`` in turn: no
 return, so the same roster): what reading a text return flag costs (alias26: its full-width forms).
 
@@ -79,6 +81,9 @@ def _source(parquet: Path, form: str) -> Path:
         # one line in 50 a return by its quantity (and its amount: what the workspace stores)
         qty = (", CASE WHEN hash(customer_id, ts) % 50 = 0 THEN '-1' ELSE CAST(1 + hash(customer_id, ts) % 5 AS "
                "VARCHAR) END AS quantity" if form == "csv-qty" else "")
+        if form == "csv-qty-dec":  # weights: 0.25 to 4.75 (and -1.5 on one line in 50), never a whole number
+            qty = (", CASE WHEN hash(customer_id, ts) % 50 = 0 THEN '-1.5' ELSE CAST(0.25 + hash(customer_id, ts) % 5 "
+                   "AS VARCHAR) || '5' END AS quantity")
         flag = (", ['否', 'no', '0', 'N'][1 + CAST(hash(customer_id, ts) % 4 AS BIGINT)] AS is_return" if form == "csv-flag" else "")
         con.execute(f"COPY (SELECT *{money}{qty}{flag} FROM read_parquet(?)) TO '{out}' (HEADER)", [str(parquet)])
         con.close()
@@ -108,7 +113,8 @@ def main() -> None:
     ap.add_argument("--customers", type=float, default=1e5)
     ap.add_argument("--against", default="main", help="the commit to compare with")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--forms", nargs="+", default=["parquet"], choices=["parquet", "csv", "csv-yen", "csv-qty", "csv-flag"],
+    ap.add_argument("--forms", nargs="+", default=["parquet"], choices=["parquet", "csv", "csv-yen", "csv-qty", "csv-qty-dec",
+                                                                    "csv-flag"],
                     help="the sources to run (default parquet)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()

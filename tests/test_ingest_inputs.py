@@ -375,6 +375,52 @@ def test_headers_differing_only_by_case_or_width_are_an_error(tmp_path, twins):
         ingest(tmp_path / "t.xlsx", ws)
 
 
+def _twin_sources(tmp_path, names: list[str]) -> dict[str, object]:
+    """The same two lines under ``names`` as a Parquet file, an Arrow table and a pandas frame."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cells = [["A", "B"], ["2026-06-01", "2026-06-02"], ["5", "6"], ["7", "8"], ["x", "y"]][:len(names)]
+    table = pa.Table.from_arrays([pa.array(c) for c in cells], names=names)
+    pq.write_table(table, tmp_path / "t.parquet")
+    frame = pd.DataFrame(dict(zip(range(len(names)), cells, strict=True)))
+    frame.columns = names
+    return {"parquet": tmp_path / "t.parquet", "arrow": table, "pandas": frame}
+
+
+@pytest.mark.parametrize("form", ["parquet", "arrow", "pandas"])
+@pytest.mark.parametrize("twins", [("amount", "AMOUNT"), ("amount", "amount"), ("金额", "金额"),
+                                   ("Amount", "ＡＭＯＵＮＴ")])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_twin_headers_in_a_parquet_file_or_a_table_are_an_error(tmp_path, form, twins, lang):
+    """As a CSV's: refused naming the file and both columns, in English and Chinese. 6a3d048 read
+    a Parquet file's ``amount`` + ``AMOUNT`` (or ``amount`` twice) silently, DuckDB naming the
+    second ``AMOUNT_1``: the first one summed, the second dropped; an Arrow table or a pandas frame
+    with one name twice stopped on a raw ArrowInvalid or AttributeError."""
+    source = _twin_sources(tmp_path, ["customer", "date", *twins])[form]
+    with Workspace(":memory:") as ws, pytest.raises(SchemaError) as err:
+        ingest(source, ws)
+    said = err.value.render(lang)
+    assert {"en": "one name written twice", "zh": "是同一个列名写了两次"}[lang] in said, said
+    assert repr(twins[0]) in said and repr(twins[1]) in said and "3" in said and "4" in said, said
+    assert (err.value.file or "").endswith("t.parquet" if form == "parquet" else "<table>")
+    with Workspace(":memory:") as ws:  # one of them renamed: loaded, from the column named
+        fixed = _twin_sources(tmp_path, ["customer", "date", twins[0], "note"])[form]
+        assert ingest(fixed, ws).loaded == 2 and ws.sql("SELECT sum(amount) AS s FROM transactions").s[0] == 11
+
+
+@pytest.mark.parametrize("form", ["parquet", "arrow", "pandas"])
+def test_twin_headers_no_field_reads_in_a_table_are_left_alone(tmp_path, form):
+    """Two ``note`` columns (or ``Note`` and ``NOTE``) beside the fields: loaded, as a CSV's are;
+    a side table, which keeps every column, refuses them."""
+    for twins in (["note", "note"], ["Note", "NOTE"]):
+        source = _twin_sources(tmp_path, ["customer", "date", "amount", *twins])[form]
+        with Workspace(":memory:") as ws:
+            assert ingest(source, ws).loaded == 2
+        with Workspace(":memory:") as ws, pytest.raises(SchemaError, match="one name written twice"):
+            ingest(source, ws, kind="customers")
+
+
 def test_twin_headers_no_field_reads_are_left_alone(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("customer,date,amount,备注,备注,Note,NOTE\nA,2026-06-01,5,x,y,z,w\n", encoding="utf-8")

@@ -1651,9 +1651,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "source_costs_left_empty": ("{column}: costs `xuanba ingest` does not store as numbers (NaN, infinite, 1e14 or "
                                 "more).",
                                 "{column}：`xuanba ingest` 不能存储为数字的成本（NaN、无穷大或不小于 1e14）。"),
-    "source_quantities_left_empty": ("{column}: quantities written as text `xuanba ingest` does not read as a number "
-                                     "(abc, 1.2.3), their lines read as no return.",
-                                     "{column}：以文本写的、`xuanba ingest` 读不出数字的数量（如 abc、1.2.3），"
+    "source_quantities_left_empty": ("{column}: quantities `xuanba ingest` does not read as a number (abc, 1.2.3, NaN, "
+                                     "infinite), their lines read as no return.",
+                                     "{column}：`xuanba ingest` 读不出数字的数量（如 abc、1.2.3、NaN、无穷大），"
                                      "这些行按“不是退货”处理。"),
     "source_reason_count": ("{n} {reason}", "{reason} {n} 行"),
     "err_roster_out_in_source": ("--roster-out {out} is inside --source {source}: the next round over that source "

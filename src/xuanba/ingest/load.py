@@ -25,8 +25,9 @@ the report.
 
 Numbers may be written as text (``¥1,234.50``, ``1,234.50元``, ``(12.00)``, full-width ``１２３．５０``,
 ``1.2万``, Excel's accounting zero `` - ``: :func:`_number`) and with a decimal comma (decided per
-column, :func:`decimal_mark`); timestamps written with a zone become wall time
-in the workspace's zone (:func:`workspace_time_zone`).
+column, :func:`decimal_mark`); a number that is not finite (``inf``, ``NaN``, ``1e999``) is none: an
+amount *non-numeric*, a cost or quantity left empty (:func:`_finite`); timestamps written with a
+zone become wall time in the workspace's zone (:func:`workspace_time_zone`).
 
 Loading a file whose sha256 is already in the ``sources`` table changes nothing and is reported
 as "already loaded". All writes of one call happen in one workspace transaction.
@@ -294,6 +295,15 @@ def _cleaned_number(c: str, typ: str) -> str:
     return f"TRY_CAST({marked} AS {typ})"
 
 
+def _finite(number: str) -> str:
+    """SQL: the ``DOUBLE`` column ``number`` where it is a finite number, else ``NULL``: ingest
+    reads a quantity of ``inf``, ``-inf`` or ``NaN`` (``1e999`` too, a double's ``inf``) as no number,
+    left empty and counted as ``abc`` is (on 6a3d048 ``-inf`` made the line a return and ``nan``
+    was stored); an engine round reads it so too (:func:`xuanba.ingest.rules.negative_number`).
+    Applied to a column, not to :func:`_number`'s text: written twice, that would be read twice."""
+    return f"CASE WHEN isfinite({number}) THEN {number} END"
+
+
 # A time of day followed by a zone: 2026-06-30T23:30:00+08:00, 2026-06-30 15:30Z, ... +0800, ... UTC
 _ZONED = r"[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\s*(Z|z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)$"
 
@@ -501,7 +511,7 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
             COALESCE({amount_num}, CASE WHEN {t['amount']} IS NULL THEN {derived} END) AS amount,
             {t['order_id']} AS order_id,
             {t['cost']} AS cost_raw, {num('cost')} AS cost,
-            {t['quantity']} AS quantity_raw, {num('quantity', 'DOUBLE')} AS quantity,
+            {t['quantity']} AS quantity_raw, {num('quantity', 'DOUBLE')} AS quantity_read,
             {t['product']} AS product, {t['channel']} AS channel, {t['status']} AS status,
             {flag} AS flag, {flag_unread} AS flag_unread, {t['is_return']} AS flag_raw,
             {t['paid_on']} AS paid_on_raw, CAST({_timestamp(t['paid_on'], date_format, extra, tz)} AS DATE) AS paid_on,
@@ -514,6 +524,9 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
                     THEN {_timestamp(t['ts'], date_format, extra, tz)} IS NULL
                 ELSE false END AS _totals
         FROM _xb_raw {dup_join}
+    ), finite AS (
+        -- a quantity of inf, -inf or NaN (1e999 too) is read as none, as a text one that is no number
+        SELECT * EXCLUDE (quantity_read), {_finite('quantity_read')} AS quantity FROM base
     ), judged AS (
         SELECT *,
             CASE WHEN _totals THEN 'totals row'
@@ -522,7 +535,7 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
                               CASE WHEN _dup > 1 THEN 'exact duplicate line' END)
             END AS reason,
             {is_return} AS is_return
-        FROM base
+        FROM finite
     )
     SELECT _row, customer_id, ts, amount, order_id, cost, quantity, product, channel, paid_on,
         due_on, is_return, reason,

@@ -935,24 +935,40 @@ def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, header:
 
 
 def _dedupe(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
+    """``names`` made distinct to DuckDB, whose names are one in any case: a second ``备注`` (or
+    ``AMOUNT`` after ``amount``) becomes ``备注_1``, never a name the table already has. The
+    names as written stay the staged header, by which :func:`duplicate_headers` refuses twins
+    of a field.
+
+    >>> _dedupe(["备注", "amount", "AMOUNT", "备注", "备注_1"])
+    ['备注', 'amount', 'AMOUNT_1', '备注_2', '备注_1']
+    """
+    taken = {str(n).casefold() for n in names}
+    seen: set[str] = set()
     out = []
-    for n in names:
-        k = seen.get(n, 0)
-        out.append(n if k == 0 else f"{n}_{k}")
-        seen[n] = k + 1
+    for n in map(str, names):
+        name, k = n, 0
+        while name.casefold() in seen or (k and name.casefold() in taken):
+            k += 1
+            name = f"{n}_{k}"
+        seen.add(name.casefold())
+        out.append(name)
     return out
 
 
 def _stage_arrow(con: duckdb.DuckDBPyConnection, arrow: pa.Table, table: str, where: str,
                  digest: str, fmt: str, tz: str | None = None) -> Staged:
     view = f"{table}_arrow"
+    header = [str(n) for n in arrow.column_names]  # as written: twins of a field are refused by them
+    columns = _dedupe(header)  # DuckDB reads no two columns of one name (Arrow's "Multiple matches")
+    if columns != header:
+        arrow = arrow.rename_columns(columns)
     con.register(view, arrow)
     try:
-        rows = _finish(con, table, view, list(arrow.column_names), tz, where=where)
+        rows = _finish(con, table, view, columns, tz, where=where)
     finally:
         con.unregister(view)
-    return Staged(where, digest, fmt, list(arrow.column_names), rows, header=list(arrow.column_names))
+    return Staged(where, digest, fmt, columns, rows, header=header)
 
 
 def _to_arrow(source: Any) -> pa.Table:
@@ -964,17 +980,33 @@ def _to_arrow(source: Any) -> pa.Table:
 
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
-        frame.columns = [str(c) for c in frame.columns]
+        names = [str(c) for c in frame.columns]
+        frame.columns = _dedupe(names)  # a frame may hold one name twice: converted apart, named back
         for col in frame.columns:  # mixed object columns (numbers and text) as text
             if frame[col].dtype == object:
                 frame[col] = frame[col].map(_cell)
-        return pa.Table.from_pandas(frame, preserve_index=False)
+        arrow = pa.Table.from_pandas(frame, preserve_index=False)
+        return arrow if list(frame.columns) == names else arrow.rename_columns(names)
     if hasattr(source, "to_arrow"):  # polars
         return source.to_arrow()
     raise InputError(
         f"cannot ingest a {type(source).__name__}",
         fix="Pass a file path, a folder, or a pandas/polars DataFrame or an Arrow table.",
     )
+
+
+def _parquet_header(path: Path, names: list[str]) -> list[str]:
+    """The column names a Parquet file writes (``names``: DuckDB's, which renames a second
+    ``amount`` or an ``AMOUNT`` beside it ``amount_1``, ``AMOUNT_1``): the file's own, by which
+    :func:`duplicate_headers` refuses twins as it does a CSV's; DuckDB's where the file's cannot be
+    read apart (their count differs)."""
+    import pyarrow.parquet as pq
+
+    try:
+        own = [str(n) for n in pq.read_schema(path).names]
+    except (OSError, pa.ArrowException):  # read by DuckDB, not by pyarrow: DuckDB's names
+        return list(names)
+    return own if len(own) == len(names) else list(names)
 
 
 def table_digest(arrow: pa.Table) -> str:
@@ -1062,7 +1094,7 @@ def stage(
                 file=str(path),
                 fix="Write the file again with pandas/pyarrow/polars, or export it as CSV.",
             ) from None
-        staged = Staged(str(path), digest, "parquet", names, rows, header=list(names))
+        staged = Staged(str(path), digest, "parquet", names, rows, header=_parquet_header(path, names))
     elif suffix == ".et":
         raise InputError(
             "WPS .et workbooks are not read",

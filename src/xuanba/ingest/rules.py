@@ -218,6 +218,9 @@ def is_return_line(amount: Any, *, quantity: Any = None, order_id: Any = None, s
     return functools.reduce(operator.or_, signs).fill_null(False)
 
 
+#: A cell holding a character of :data:`WIDE`: only such a text quantity is translated.
+_WIDE_CELL = f"[{WIDE}]"
+
 # DuckDB's cast of text to a double, the last step of ingest's number reader, as one pattern (no
 # engine's own cast is trusted with more than the plain digits both read alike): ASCII white space
 # around, ``+-`` as a sign (DuckDB reads ``+-5`` as -5), ``_`` between digits (``1_000``), and
@@ -229,14 +232,27 @@ _CAST = (rf"(?i)^{_CAST_SPACE}(\+-|[+-])?((?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_
          rf"|inf|infinity|nan){_CAST_SPACE}\z")
 
 
-def _cast_negative(text: Any) -> Any:
-    """Whether ``text`` is a negative number as DuckDB's ``TRY_CAST(text AS DOUBLE)`` reads it
-    (``NULL``: no number; ``-0``, ``-1e-400`` and ``-nan`` are not negative, ``-1e400`` is):
-    matched by :data:`_CAST`, its number alone cast (``inf``, ``nan`` and plain digits: both
-    engines read them alike; NaN, the greatest double to both, is no size)."""
+def _cast_number(text: Any) -> Any:
+    """``text`` as DuckDB's ``TRY_CAST(text AS DOUBLE)`` reads it (``NULL``: no number; ``-1e400``
+    is ``-inf``, ``-nan`` NaN): matched by :data:`_CAST`, its number alone cast (``inf``, ``nan``
+    and plain digits: both engines read them alike), then signed."""
     size = text.re_extract(_CAST, 2).replace("_", "").try_cast("float64")  # '' (no match): NULL
     sign = ibis.ifelse(text.re_extract(_CAST, 1).isin(("-", "+-")), -1.0, 1.0)
-    return size * sign < 0  # NaN times anything is no size below 0; -0.0 is none either
+    return size * sign
+
+
+def _cast_negative(text: Any) -> Any:
+    """Whether ``text`` is a negative number as DuckDB's ``TRY_CAST(text AS DOUBLE)`` reads it
+    (``NULL``: no number; ``-0``, ``-1e-400`` and ``-nan`` are not negative, ``-1e400`` is)."""
+    return _cast_number(text) < 0  # NaN times anything is no size below 0; -0.0 is none either
+
+
+def finite(number: Any) -> Any:
+    """The float expression ``number`` where it is finite, ``NULL`` for ``NaN`` and ``±inf``: ingest
+    reads such a quantity as no number (:func:`xuanba.ingest.load._finite`). One comparison, ``abs(x)
+    < inf``, false for NaN on DuckDB and Spark alike (NaN is above every number to both), and read
+    right over a Parquet column holding NaN, where DuckDB 1.5.6 misreads ``x < c``."""
+    return ibis.ifelse(number.abs() < ibis.literal(float("inf"), type="float64"), number, ibis.null("float64"))
 
 
 def negative_number(value: Any) -> Any:
@@ -249,8 +265,10 @@ def negative_number(value: Any) -> Any:
     ``万``/``亿`` after the number, and a decimal comma (``-1,5``). Ingest decides the decimal mark
     per column; here each cell's is decided as ingest decides it for a column holding that cell
     alone (:data:`COMMA_SURE`): the same sign for every cell that reads as a number either way.
-    Compared with ingest's own reader on every text of up to four characters of several alphabets
-    and on random ones (tests/test_engine_source_returns.py), on DuckDB and Spark.
+    A number that is not finite (``inf``, ``-Infinity``, ``NaN``, ``-1e999``) is no number, as ingest
+    reads it (:func:`finite`). Compared with ingest's own reader on every text of up to four
+    characters of several alphabets and on random ones (tests/test_engine_source_returns.py), on
+    DuckDB and Spark.
 
     Example
     -------
@@ -261,7 +279,9 @@ def negative_number(value: Any) -> Any:
     [True, True, True, True, True, False, False, False, None, None]
     """
     text = text_value(value)
-    narrow = text.translate(WIDE, NARROW)
+    # translated only where it holds a full-width character (as flag_value's FLAG_WIDE): DuckDB's
+    # translate costs per character of its map for every cell it reads
+    narrow = ibis.ifelse(text.re_search(_WIDE_CELL), text.translate(WIDE, NARROW), text)
     # the decimal mark ingest's decimal_mark gives a column of this cell alone
     marks = narrow.re_replace("[^0-9.,]", "")
     comma = (marks.re_search(f"^(?:{'|'.join(COMMA_SURE)})\\z") & ~marks.re_search(f"^(?:{COMMA_OR_THOUSANDS})\\z"))
@@ -284,9 +304,12 @@ def negative_number(value: Any) -> Any:
     for chars, power in UNITS:
         body = body.re_replace(f"[{chars}]\\z", f"e{power}")
     signed = ibis.ifelse(inner == "", "", "-").concat(body)
-    read = _cast_negative(plain).coalesce(_cast_negative(signed))
-    # most quantities, and a return's -1: a whole number, its sign read by one pattern
-    return ibis.ifelse(text.re_search(r"^-?[0-9]+\z"), text.re_search(r"^-0*[1-9]"), read)
+    # ingest's number, then none where it is not finite (inf, -inf, NaN, 1e999: as ingest reads them)
+    read = finite(_cast_number(plain).coalesce(_cast_number(signed))) < 0
+    # most quantities, and a return's -1: a whole number, its sign read by one pattern (of at most
+    # 300 characters: a longer one may be a double's -inf, no number)
+    whole = text.re_search(r"^-?[0-9]+\z") & (text.length() <= 300)
+    return ibis.ifelse(whole, text.re_search(r"^-0*[1-9]"), read)
 
 
 def netted(value: Any, is_return: Any) -> Any:

@@ -15,7 +15,8 @@ same Ibis expressions) in the engine, without collecting rows:
   infinite or NaN, so no headline figure reads one;
 - a ``quantity`` written as text is read for its sign as ingest reads it
   (:func:`~xuanba.ingest.rules.negative_number`: ``-1,000``, ``－1``, ``(1)``), and one ingest
-  reads as no number (``abc``) is no return, counted as ingest counts it (``values_left_empty``);
+  reads as no number (``abc``, and ``inf``, ``-inf``, ``NaN``, ``1e999``, as text or as a float) is
+  no return, counted as ingest counts it (``values_left_empty``);
 - text that is meant to be a date, an amount or a used row's cost and cannot be read as one
   (``"abc"``, ``"2025-13-45"``) is an :class:`SourceError` naming the column, a row and the value: ingest
   reads more date formats than the engine (``2025年6月30日``), and money text beyond a plain
@@ -52,6 +53,7 @@ from xuanba.errors import DataError, InputError, Phrase, SchemaError
 from xuanba.ingest.rules import (
     MONEY_LIMIT,
     REASONS,
+    finite,
     flag_value,
     is_return_line,
     negative_number,
@@ -375,6 +377,10 @@ def _judged(raw: Any) -> Any:
     if "quantity" in raw.columns and not raw.quantity.type().is_numeric():  # text: its sign read as ingest reads it
         raw = raw.mutate(_qty_neg=negative_number(raw.quantity))
         quantity["_qty_empty"] = text_value(raw.quantity).notnull() & raw._qty_neg.isnull()
+    elif "quantity" in raw.columns and raw.quantity.type().is_floating():  # NaN, ±inf: no number, as ingest reads them
+        raw = raw.mutate(_qty_neg=finite(raw.quantity) < 0)
+        written = ibis.ifelse(raw.quantity.isnan(), True, raw.quantity.notnull())  # NaN: null to Ibis on Spark
+        quantity["_qty_empty"] = written & raw._qty_neg.isnull()
     flagged, flag = ibis.literal(False), {}
     if "is_return" in raw.columns:  # the source's own flag; text that is none (是, true, 1, ...) said as an unread cost is
         read, flag["_flag_unread"] = flag_value(raw.is_return)
@@ -403,7 +409,7 @@ def _return(raw: Any, amount: Any, flagged: Any) -> Any:
     over the source's ``quantity``, ``order_id`` and ``status`` where it has them, and ``flagged``:
     its own ``is_return``, :func:`~xuanba.ingest.rules.flag_value`)."""
     quantity = raw.quantity if "quantity" in raw.columns else None
-    if quantity is not None and not quantity.type().is_numeric():  # text: whether negative (_judged's _qty_neg)
+    if "_qty_neg" in raw.columns:  # text or a float: whether negative, a finite number (_judged's _qty_neg)
         quantity = raw._qty_neg
     order_id = text_value(raw.order_id) if "order_id" in raw.columns else None
     status = text_value(raw.status) if "status" in raw.columns else None
