@@ -119,7 +119,7 @@ def test_a_quantity_not_finite_is_no_number_and_no_return_on_either_path(tmp_pat
     rows, got = _engine(source)
     assert rows["values_left_empty"] == {"quantity": want_empty} and rows["rejected"] == 0
     _same_facts(kept_facts, got)
-    for lang, word in (("en", "Quantities"), ("zh", "数量")):
+    for lang, word in (("en", "infinite"), ("zh", "无穷大")):
         said = rejected_line({"source_rows": rows}, lang)
         assert word in said and f"{want_empty:,}" in said, said
 
