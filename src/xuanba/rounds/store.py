@@ -208,32 +208,6 @@ class _Threads:
         self._con.execute(f"SET threads = {int(self.was)}")
 
 
-#: DuckDB compression methods turned off while a round's table is appended: the fields' text
-#: without FSST or dictionaries, the contributions' lists without ALP. MEASURED, NOT KEPT (squeeze27,
-#: docs/benchmarks_round.md): 0.3 s less CPU for the two appends alone, none shown in the round, and
-#: the workspace 1.36x larger.
-COMPRESSION_OFF: dict[str, str] = {"round_fields": "fsst,dictionary,dict_fsst", "round_points": "alp,alprd"}
-
-
-def _compression(con: Any) -> str:
-    return str(con.execute("SELECT current_setting('disabled_compression_methods')").fetchone()[0])
-
-
-@contextlib.contextmanager
-def _compression_off(con: Any, table: str) -> Iterator[None]:
-    """DuckDB's :data:`COMPRESSION_OFF` methods for ``table`` off while the body appends to it, put
-    back after it succeeds; after a failure :func:`_storing` puts them back, outside the aborted
-    transaction (which refuses a ``SET``)."""
-    off = COMPRESSION_OFF.get(table)
-    if not off:
-        yield
-        return
-    was = _compression(con)
-    con.execute(f"SET disabled_compression_methods = '{off}'")
-    yield
-    con.execute(f"SET disabled_compression_methods = '{was}'")
-
-
 @contextlib.contextmanager
 def _storing(ws: Workspace) -> Iterator[_Threads]:
     """DuckDB set for storing a round while the body runs: :data:`STORE_MEMORY`, and the threads
@@ -244,12 +218,10 @@ def _storing(ws: Workspace) -> Iterator[_Threads]:
     clear word lost), and left DuckDB on one thread."""
     with ws.memory_lowered(STORE_MEMORY):
         threads = _Threads(ws.con, int(ws.con.execute("SELECT current_setting('threads')").fetchone()[0]))
-        was = _compression(ws.con)
         try:
             yield threads
         finally:
             threads.all()
-            ws.con.execute(f"SET disabled_compression_methods = '{was}'")
 
 
 def _append(con: Any, frame: Any, insert: str) -> None:
@@ -349,13 +321,12 @@ def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame, threads: _Thre
     names = ", ".join(_quote(c) for c in ["customer_id", *cols])
     insert = f"INSERT INTO round_fields (round_id, {names}) SELECT {round_id}, {names} FROM _xb_rows"
     tail = _tail_rows(len(frame)) if threads is not None and threads.narrowed else 0
-    with _compression_off(con, "round_fields"):
-        if not tail:
-            _append(con, frame, insert)
-            return
-        _append(con, frame.iloc[:len(frame) - tail], insert)
-        threads.all()
-        _append(con, frame.iloc[len(frame) - tail:], insert)
+    if not tail:
+        _append(con, frame, insert)
+        return
+    _append(con, frame.iloc[:len(frame) - tail], insert)
+    threads.all()
+    _append(con, frame.iloc[len(frame) - tail:], insert)
 
 
 def _tail_rows(n: int) -> int:
@@ -383,6 +354,7 @@ def _insert_parts(con: Any, round_id: int, parts: ContributionParts, ranks: np.n
     customers' ranks, in the parts' row order; unique), in rank order, with each criterion's raw
     value, normalised value and contribution as a list (a NaN stored as NULL, as from a table).
     The one writer of contributions (:func:`_insert_round`)."""
+    import pyarrow as pa
 
     k, n = len(parts.criteria), len(parts.customer_id)
     if k == 0:
@@ -397,15 +369,6 @@ def _insert_parts(con: Any, round_id: int, parts: ContributionParts, ranks: np.n
         raise DataError(f"the roster ranks {n} customers with only {len(np.unique(ranks))} distinct ranks",
                         fix="Give every customer of a round its own rank (1 = best); a round's contributions are "
                             "stored by rank.")
-    with _compression_off(con, "round_points"):
-        _append_parts(con, round_id, parts, ranks, order)
-
-
-def _append_parts(con: Any, round_id: int, parts: ContributionParts, ranks: np.ndarray,
-                  order: np.ndarray | None) -> None:
-    import pyarrow as pa
-
-    k, n = len(parts.criteria), len(parts.customer_id)
     for start, stop in _slices(n):  # a slice's columns made, appended, dropped
         rows = slice(start, stop) if order is None else order[start:stop]
         offsets = pa.array(np.arange(0, (stop - start) * k + 1, k, dtype=np.int32))
