@@ -140,6 +140,7 @@ def _child(workspace: str, mode: str, cutoff: str = CUTOFF, scoring: str = "pand
     import xuanba.models.predict  # noqa: F401
 
     preds = _given_predictions(ws) if mode == "given" else None
+    before = _file_bytes(workspace)
     marks: list[tuple[str, float]] = []
     use0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
@@ -154,6 +155,7 @@ def _child(workspace: str, mode: str, cutoff: str = CUTOFF, scoring: str = "pand
     cpu = (use1.ru_utime - use0.ru_utime) + (use1.ru_stime - use0.ru_stime)  # every thread's CPU: less load-bound
     stored = _stored_digest(ws, rnd.round_id)
     ws.close()
+    after = _file_bytes(workspace)
     steps: dict[str, float] = {}
     bounds = [*marks, ("end", t1)]
     for (name, start), (_, stop) in zip(bounds[:-1], bounds[1:], strict=True):
@@ -161,7 +163,12 @@ def _child(workspace: str, mode: str, cutoff: str = CUTOFF, scoring: str = "pand
     peak = peak_gib()
     print(json.dumps({"seconds": t1 - t0, "cpu": cpu, "steps": steps, "customers": rnd.meta["n_customers"],
                       "selected": rnd.meta["n_selected"], "peak_gib": peak, "round_id": rnd.round_id,
-                      "stored": stored}))
+                      "stored": stored, "file_bytes": [before, after]}))
+
+
+def _file_bytes(workspace: str) -> int:
+    """The workspace's bytes on disk: its file and write-ahead log."""
+    return sum(p.stat().st_size for p in (Path(workspace), Path(workspace + ".wal")) if p.exists())
 
 
 def _stored_digest(ws, round_id: int) -> dict[str, str]:  # noqa: ANN001
@@ -266,6 +273,9 @@ def _table(runs: list[dict], title: str) -> None:
     if all("cpu" in r for r in runs):
         every += f" s wall; CPU median {statistics.median(r['cpu'] for r in runs):.2f}"
     print(f"\nall runs: {every} s; peak memory {max(r['peak_gib'] for r in runs):.2f} GiB")
+    if all("file_bytes" in r for r in runs):
+        before, after = (statistics.median(r["file_bytes"][i] for r in runs) / 1e6 for i in (0, 1))
+        print(f"workspace file: {before:.1f} MB before the round, {after:.1f} MB after (+{after - before:.1f} MB)")
 
 
 def main() -> None:

@@ -27,6 +27,10 @@ the commit, CPU of the whole process (DuckDB's threads included) and wall:
 * ``points array`` — the lists as fixed-size ``DOUBLE[k]`` arrays (a schema change; measured only);
 * ``points wide`` — ``3 × k`` DOUBLE columns instead of lists (a schema change; measured only);
 * ``fields`` — ``rounds.store._insert_fields`` on one thread then its tail (the round's way);
+* ``fields no-alp``, ``fields no-fsst``, ``fields no-dict``, ``fields no-strings``, ``fields no-alp-strings``,
+  ``fields uncompressed`` — ``fields`` with DuckDB's ALP/ALPRD, FSST, dictionary, all three text methods, both,
+  or every method it lets one turn off disabled (``disabled_compression_methods``: a physical choice, the values
+  read back are the same); the table also gives each case's file size;
 * ``roster dict`` — ``roster insert`` with the six low-cardinality texts as Arrow dictionaries
   (as a DuckDB round's saver is given them: ``standard.engine.roster_arrow``).
 
@@ -55,7 +59,13 @@ sys.path.insert(0, str(BENCH))
 
 CASES = ("roster", "roster arrow", "roster insert", "roster one", "points", "points arrow", "points insert",
          "points whole", "points columns", "points no-alp", "roster no-fsst", "roster no-alp", "points uncompressed", "points array", "points wide", "fields",
-         "roster dict")
+         "roster dict", *(f"fields {k}" for k in ("no-alp", "no-fsst", "no-dict", "no-strings", "no-alp-strings",
+                                                  "uncompressed")))
+
+#: What each ``fields ...`` case turns off (DuckDB's ``disabled_compression_methods``).
+FIELDS_OFF = {"no-alp": "alp,alprd", "no-fsst": "fsst,dict_fsst", "no-dict": "dictionary,dict_fsst",
+              "no-strings": "fsst,dictionary,dict_fsst", "no-alp-strings": "alp,alprd,fsst,dictionary,dict_fsst",
+              "uncompressed": "rle,dictionary,bitpacking,fsst,chimp,patas,alp,alprd,zstd,roaring,dict_fsst"}
 
 
 def capture(n: int, into: Path) -> None:
@@ -79,7 +89,20 @@ def capture(n: int, into: Path) -> None:
             pickle.dump((roster, parts), fh, protocol=5)
         rows_of(con, rid, roster, parts, threads)
 
+    roster_of, contributions_of = store._insert_roster, store._insert_contributions
+    got: dict[str, Any] = {}
+
+    def roster(con: Any, rid: int, table: Any, threads: Any = None) -> None:  # a DuckDB round's, as Arrow
+        got["roster"] = table
+        roster_of(con, rid, table, threads)
+
+    def contributions(con: Any, rid: int, frame: Any, parts: Any) -> None:
+        with open(into / "rows.pkl", "wb") as fh:
+            pickle.dump((got.get("roster", frame), parts), fh, protocol=5)
+        contributions_of(con, rid, frame, parts)
+
     store._insert_fields, store._insert_rows = fields, rows
+    store._insert_roster, store._insert_contributions = roster, contributions
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         path = Path(tmp) / "ws.duckdb"
         workspace_apart(bgnbd_data(n), path)
@@ -90,12 +113,16 @@ def capture(n: int, into: Path) -> None:
 
 def load(n: int) -> tuple[Any, Any, Any]:
     """(fields, roster, parts) of the captured round of ``n`` customers, else a synthetic one."""
+    import pandas as pd
+
     src = OUT / f"saver_{n}"
     if (src / "rows.pkl").exists():
         with open(src / "fields.pkl", "rb") as fh:
             fields = pickle.load(fh)
         with open(src / "rows.pkl", "rb") as fh:
             roster, parts = pickle.load(fh)
+        if not isinstance(roster, pd.DataFrame):  # the Arrow roster a DuckDB round hands its saver
+            roster = roster.to_pandas()
         return fields, roster, parts
     from bench_store import synthetic_round
 
@@ -153,14 +180,16 @@ def _insert_slices(con: Any, table: Any, insert: str) -> None:
 
 
 def run(case: str, fields: Any, roster: Any, parts: Any, workdir: Path,
-        n_threads: int | None = None, after_fields: bool = False) -> tuple[float, float, float, float]:
-    """One case in a new file: (piece wall, piece CPU, commit wall, commit CPU)."""
+        n_threads: int | None = None, after_fields: bool = False) -> tuple[float, float, float, float, int]:
+    """One case in a new file: (piece wall, piece CPU, commit wall, commit CPU, the file's bytes)."""
     import duckdb
 
     from xuanba.rounds import store
     from xuanba.standard.score import ROSTER_COLUMNS
 
     k, n = len(parts.criteria), len(roster)
+    if hasattr(store, "COMPRESSION_OFF"):  # DuckDB's own compression unless the case says otherwise
+        store.COMPRESSION_OFF = {}
     path = workdir / "case.duckdb"
     for p in (path, Path(str(path) + ".wal")):
         p.unlink(missing_ok=True)
@@ -265,10 +294,13 @@ def run(case: str, fields: Any, roster: Any, parts: Any, workdir: Path,
         def body() -> None:
             _insert_slices(con, _points_whole(parts, k, "wide"), f"INSERT INTO round_points SELECT 1, rank, {lists} "
                            "FROM _xb_rows")
-    elif case == "fields":
+    elif case == "fields" or case.startswith("fields "):
         tool = store._Threads(con, threads)
+        off = FIELDS_OFF[case.split()[1]] if " " in case else None
 
         def body() -> None:
+            if off:  # kept to the commit, as the whole table is then written with it
+                con.execute(f"SET disabled_compression_methods = '{off}'")
             tool.few()
             store._insert_fields(con, 1, fields, tool)
     else:
@@ -285,14 +317,15 @@ def run(case: str, fields: Any, roster: Any, parts: Any, workdir: Path,
     con.execute("COMMIT")
     w2, c2 = time.perf_counter(), time.process_time()
     con.close()
-    return w1 - w0, c1 - c0, w2 - w1, c2 - c1
+    return w1 - w0, c1 - c0, w2 - w1, c2 - c1, sum(p.stat().st_size for p in (path, Path(str(path) + ".wal"))
+                                                   if p.exists())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=float, default=1e6)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--cases", default=",".join(c for c in CASES if c != "fields"))
+    parser.add_argument("--cases", default=",".join(c for c in CASES if not c.startswith("fields")))
     parser.add_argument("--threads", type=int, help="DuckDB's threads (default: its own, as the workspace)")
     parser.add_argument("--after-fields", action="store_true",
                         help="append the round's fields first in each case's transaction (not timed), as a round does")
@@ -315,13 +348,15 @@ def main() -> None:
         shutil.rmtree(workdir)
     print(f"\n{n:,} customers, {len(parts.criteria)} criteria, {args.repeat} runs each alternating, "
           f"{t0}-{time.strftime('%H:%M:%S', time.gmtime())} UTC, DuckDB threads {args.threads or 'default'}, {'after the fields, ' if args.after_fields else ''}load {load0:.1f} -> {os.getloadavg()[0]:.1f}\n")
-    print("| case | CPU s, least / median | wall s, least / median | commit CPU s, median | commit wall s, median |")
-    print("|---|---:|---:|---:|---:|")
+    print("| case | CPU s, least / median | wall s, least / median | commit CPU s, median | commit wall s, median "
+          "| file MiB |")
+    print("|---|---:|---:|---:|---:|---:|")
     for case in cases:
         rows = got[case]
         cpu, wall = [r[1] for r in rows], [r[0] for r in rows]
         print(f"| {case} | {min(cpu):.2f} / {statistics.median(cpu):.2f} | {min(wall):.2f} / {statistics.median(wall):.2f} "
-              f"| {statistics.median(r[3] for r in rows):.3f} | {statistics.median(r[2] for r in rows):.3f} |")
+              f"| {statistics.median(r[3] for r in rows):.3f} | {statistics.median(r[2] for r in rows):.3f} "
+              f"| {statistics.median(r[4] for r in rows) / 2**20:.1f} |")
 
 
 if __name__ == "__main__":
