@@ -26,7 +26,8 @@ HEADER = ["id", "x", "y", "z"]
 SENTINEL = "\ue001end"
 # cells as written in the file, {d} the delimiter: plain, unquoted quotes, quoted with breaks
 CELLS = ["a", "b c", "客户", 'x"y', '12"', "", '"a{n}b"', '"say ""hi""{n}ok"', '"1{d}5"', '"{n}{n}"', '"q"',
-         'a{o}"b']  # {o} the other delimiter: a quote after it is a character
+         'a{o}"b',  # {o} the other delimiter: a quote after it is a character
+         '"s"  ']  # spaces after a closing quote: DuckDB reads the cell (s), no loose quote
 TITLES = ["Sales report", "", 'Report "Q3 2026', '"Two{n}lines"{d}', 'Q3{d}"b{d} c"', "销售明细表",
           'a{d}"b" c']  # a quote closed and more text after it: DuckDB's sniffer cannot parse it
 PAD = 25_000  # plain rows: past DuckDB's sniffing sample (20,480 rows)
@@ -164,6 +165,7 @@ def test_a_line_longer_than_duckdb_reads_is_named_by_its_row(tmp_path_factory, f
 @SETTINGS
 @given(file=files("loose"))
 @example(file=('id,x,y,z\nq,"b" c,1,2\nk0,a,a,a\nt,1,2,3', "utf-8", 0))  # 6a3d048: no row
+@example(file=('id,x,y,z\nk0,"s" ,a,a\nk1,a,a,a\nq,"b" c,1,2\nt,1,2,3', "utf-8", 2))  # 86e6e84: row 1 (the "s" cell)
 @example(file=('"Two\nlines",\nSales report\n\nid,x,y,z\n<25,000 plain rows>\nq,"b" c,1,2\nt,1,2,3', "utf-8-sig", 1))
 def test_a_quote_closed_and_followed_by_text_is_named_by_its_row(tmp_path_factory, file):
     """``"b" c``: DuckDB's sniffer fails on it (no line named) within its sample, its reader below it."""

@@ -490,11 +490,16 @@ _CSV_LIMIT = threading.Lock()  # csv's field size limit is one setting of the pr
 def _records(path: Path, delim: str, strict: bool = False) -> Iterator[tuple[int, list[str]]]:
     """(last line, cells) of each record of a UTF-8 CSV file as Excel writes it (a quote opens a cell
     only at its start, ``""`` inside is one quote), then of the line :data:`_END`. ``strict``: a
-    quoted cell closed and followed by more text (``"b" c``) raises :class:`csv.Error`."""
+    quoted cell closed and followed by more text (``"b" c``) raises :class:`csv.Error`; spaces
+    alone after it (``"b" ,``) do not, DuckDB reading them (the spaces dropped)."""
     with _CSV_LIMIT, path.open("r", encoding="utf-8-sig", newline="") as fh:
         limit = csv.field_size_limit(_MAX_CELL)
+        lines: Iterator[str] = fh
+        if strict:  # a line keeps its line end: csv's count of lines is the file's
+            spaces = re.compile(f'" +(?={re.escape(delim)}|\r|\n|$)')
+            lines = (spaces.sub('"', line) if '" ' in line else line for line in fh)
         try:
-            reader = csv.reader(itertools.chain(fh, [_END]), delimiter=delim, strict=strict)
+            reader = csv.reader(itertools.chain(lines, [_END]), delimiter=delim, strict=strict)
             for cells in reader:
                 yield reader.line_num, cells
         finally:
