@@ -1814,6 +1814,15 @@ TEXT: dict[str, tuple[str, str]] = {
                           "图片，或者有引号没有闭合，把后面的行都吞了进去"),
     "err_csv_long_line_fix": ("Open the file, shorten or empty that cell (or close its quote), save, and ingest again.",
                               "请打开文件，缩短或清空那个单元格（或补上闭合的引号），保存后重新导入。"),
+    "err_csv_line_ends": ("the lines of the file end in two ways: line {first} ends in {expected}, line {line} in "
+                          "{found} (a line pasted from another program, or a lone carriage return (CR) inside a "
+                          "cell that ends the line there), and the reader takes one way for the whole file",
+                          "文件的行尾有两种写法：文件第 {first} 行以 {expected} 结尾，文件第 {line} 行却以 {found} 结尾（多半是从别的"
+                          "程序粘贴进来的行，或单元格里有一个单独的回车符（CR）把这一行在那里截断了），而读取时整个文件只认一种"),
+    "err_csv_line_ends_fix": ("Open the file in a text editor at line {line}: join the line cut by a lone CR, or save the "
+                              "file with one kind of line end (Excel's 'CSV UTF-8', or dos2unix), and ingest again.",
+                              "请用文本编辑器打开文件，找到第 {line} 行：把被单独的回车符截断的行接回去，或者把文件存成统一的行尾"
+                              "（用 Excel 另存为“CSV UTF-8”，或用 dos2unix 转换），再重新导入。"),
     "err_csv_unreadable": ("cannot read the file as a table: {reason}", "无法把文件读成表格：{reason}"),
     "err_csv_unreadable_fix": ("Check that every line has the same number of fields and that quotes are closed.",
                                "请检查每一行的字段数是否相同、引号是否都已闭合。"),

@@ -615,6 +615,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
     lines = [ln for *_, ln in sample[first:]]
     written = (lines[0].split() if delim == " " else _cells(lines[0], delim)) if header else []
     src = str(readable).replace("'", "''")
+    cut = 0  # lines of the file above the copy DuckDB reads
     try:
         if delim == " ":
             head = lines[0].split()
@@ -637,10 +638,10 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
                 # DuckDB's sniffer parses the lines it skips, and fails on a title it cannot (a quote
                 # closed and more text after it: a,"b" c; a quoted title over two lines under a
                 # BOM): the lines from the header down are read from a copy
-                readable, records = _from_line(readable, skip, tmpdir), 0
+                readable, records, cut = _from_line(readable, skip, tmpdir), 0, skip
             names, rows = _read_delimited(con, table, readable, delim, records, header, columns, one, tz, where)
     except duckdb.Error as exc:
-        raise _csv_error(exc, where, records + header, readable, delim) from None
+        raise _csv_error(exc, where, records + header, readable, delim, cut) from None
     return Staged(where, digest, "csv", names, rows, encoding, "whitespace" if delim == " " else delim,
                   skipped=skip, header=written or list(names))
 
@@ -687,13 +688,36 @@ def _from_line(path: Path, line: int, tmpdir: Path) -> Path:
     return out
 
 
+_ENDS = {"\r\n": "CR LF", "\n": "LF", "\r": "CR"}
+
+
+def _mixed_ends(path: Path, delim: str) -> tuple[tuple[int, str], tuple[int, str]] | None:
+    """((line, end), (line, end)) of the first record end of the UTF-8 CSV ``path`` and the first one ending
+    otherwise (CR LF, LF or CR), line breaks inside quoted cells aside: DuckDB reads a file whose
+    records all end alike. None when they do."""
+    first: tuple[int, str] | None = None
+    inside = False
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        for number, line in enumerate(fh, start=1):
+            inside = _open_at_end(line, inside, delim)
+            end = line[len(line.rstrip("\r\n")):]
+            if inside or not end:
+                continue
+            if first is None:
+                first = number, end
+            elif end != first[1]:
+                return (first[0], _ENDS[first[1]]), (number, _ENDS[end])
+    return None
+
+
 def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None = None,
-               delim: str = ",") -> InputError:
+               delim: str = ",", lines: int = 0) -> InputError:
     """The reader's error in words, with its row as the csv scan of ``path`` finds it (``above`` records
     over the rows: titles, the header, blank lines): the first row wider than the header, the first
     line too long, the first quote closed and followed by text. DuckDB's own line is the fallback: it
     counts records from the top of the file, blank lines too, but one more under a BOM and a quoted
-    title over two lines, and its sniffer's error names none."""
+    title over two lines, and its sniffer's error names none. ``lines``: the file's lines above ``path``
+    (a copy from the header down), added to the lines an error names."""
     text = str(exc)
     sniffing = "Error when sniffing" in text
     fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
@@ -713,6 +737,14 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
         row = next((r.row for r in _scan(path, delim, above, strict=True) if r.cells is None), None)
         if row is not None:
             return InputError(Phrase("err_csv_quotes"), file=where, row=row, fix=Phrase("err_csv_quotes_fix"))
+    if path is not None and (sniffing or "state machine reached an invalid state" in text):
+        mixed = _mixed_ends(path, delim)
+        if mixed:  # a lone CR in a cell, or lines pasted from another program: ``lines`` above ``path``
+            (one, expected), (other, found) = mixed
+            row = next((r.row for r in _scan(path, delim, above) if r.last >= other), None)
+            return InputError(Phrase("err_csv_line_ends", first=f"{one + lines:,}", expected=expected,
+                                     line=f"{other + lines:,}", found=found), file=where, row=row,
+                              fix=Phrase("err_csv_line_ends_fix", line=f"{other + lines:,}"))
     line = re.search(r"CSV Error on Line: (\d+)", text)
     row = None
     if line and path is not None:
