@@ -17,7 +17,7 @@ import re
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from xuanba import InputError
@@ -135,6 +135,25 @@ def test_a_row_wider_than_the_header_is_named_by_its_row(tmp_path_factory, file)
     err = _refused(tmp_path_factory, text, encoding)
     assert err.row == _row_of(records, wide), str(err)
     assert f"the row has {len(records[wide])} fields where the header has {len(HEADER)}" in str(err)
+
+
+@SETTINGS
+@given(file=files("wide"))
+@example(file=("id,x,y,z\nk0,a,a,a\n\nw,1,2,3,4\nt,1,2,3", "utf-8", 1))  # 86e6e84: DuckDB's sniffer's words, no row
+def test_a_row_wider_than_the_columns_named_is_named_by_its_row(tmp_path_factory, file):
+    """A file read with --columns (no header: every record is a row, the titles and the header line
+    too): the first row with more fields than names."""
+    short, encoding, _ = file
+    assume('"b" c' not in short)  # a title DuckDB cannot parse: its own error
+    text = _text(short)
+    records = _parse(text)
+    wide = next(i for i, r in enumerate(records) if len(r) > len(HEADER))
+    path = tmp_path_factory.mktemp("columns") / "t.csv"
+    path.write_bytes(text.encode(encoding))
+    with pytest.raises(InputError) as err:
+        stage(duckdb.connect(), path, "_raw", columns=HEADER)
+    assert err.value.row == _row_of(records, wide), str(err.value)
+    assert f"the row has {len(records[wide])} fields where --columns names {len(HEADER)}" in str(err.value)
 
 
 @SETTINGS

@@ -1796,6 +1796,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_csv_fields": ("the row has {found} fields where the header has {expected}: a cell holding the "
                        "delimiter is not quoted, or a quote is not closed",
                        "这一行有 {found} 个字段，而表头有 {expected} 个：某个含有分隔符的单元格没有加引号，或者有引号没有闭合"),
+    "err_csv_fields_columns": ("the row has {found} fields where --columns names {expected}: a cell holding the "
+                               "delimiter is not quoted, or a quote is not closed",
+                               "这一行有 {found} 个字段，而 --columns 只给了 {expected} 个列名：某个含有分隔符的单元格没有加引号，"
+                               "或者有引号没有闭合"),
     "err_csv_fields_fix": ("Open the file, quote the cell that holds the delimiter (or delete the extra delimiter), "
                            "save, and ingest again; Excel's 'CSV UTF-8' export quotes such cells itself.",
                            "请打开文件，给含有分隔符的单元格加上引号（或删掉多余的分隔符），保存后重新导入；"

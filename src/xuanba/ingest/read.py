@@ -533,13 +533,13 @@ def _scan(path: Path, delim: str, above: int, strict: bool = False) -> Iterator[
         yield _Record(number + 1, row + 1 if number >= above else None, 0, None)
 
 
-def _wider_row(path: Path, delim: str, above: int) -> tuple[_Record, int] | None:
-    """The first row wider than the line above the rows (the header), and that line's width."""
-    width = 0
+def _wider_row(path: Path, delim: str, above: int, width: int = 0) -> tuple[_Record, int] | None:
+    """The first row wider than the line above the rows (the header), or than ``width`` fields (the
+    names --columns gives a file without a header), and that width."""
     for record in _scan(path, delim, above):
         if record.cells is None:
             return None
-        if record.number == above:
+        if record.number == above and not width:
             width = len(record.cells)
         elif record.row and width and len(record.cells) > width:
             return record, width
@@ -641,7 +641,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
                 readable, records, cut = _from_line(readable, skip, tmpdir), 0, skip
             names, rows = _read_delimited(con, table, readable, delim, records, header, columns, one, tz, where)
     except duckdb.Error as exc:
-        raise _csv_error(exc, where, records + header, readable, delim, cut) from None
+        raise _csv_error(exc, where, records + header, readable, delim, cut, len(columns or ())) from None
     return Staged(where, digest, "csv", names, rows, encoding, "whitespace" if delim == " " else delim,
                   skipped=skip, header=written or list(names))
 
@@ -711,23 +711,25 @@ def _mixed_ends(path: Path, delim: str) -> tuple[tuple[int, str], tuple[int, str
 
 
 def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None = None,
-               delim: str = ",", lines: int = 0) -> InputError:
+               delim: str = ",", lines: int = 0, names: int = 0) -> InputError:
     """The reader's error in words, with its row as the csv scan of ``path`` finds it (``above`` records
     over the rows: titles, the header, blank lines): the first row wider than the header, the first
     line too long, the first quote closed and followed by text. DuckDB's own line is the fallback: it
     counts records from the top of the file, blank lines too, but one more under a BOM and a quoted
     title over two lines, and its sniffer's error names none. ``lines``: the file's lines above ``path``
-    (a copy from the header down), added to the lines an error names."""
+    (a copy from the header down), added to the lines an error names; ``names``: how many --columns
+    names a file without a header."""
     text = str(exc)
     sniffing = "Error when sniffing" in text
     fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
     quotes = "unterminated quote" in text or "conjunction with quoted new lines" in text
     size = re.search(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:\s*(\d+)", text)
-    wider = _wider_row(path, delim, above) if path is not None and (fields or sniffing) else None
+    wider = _wider_row(path, delim, above, names) if path is not None and (fields or sniffing) else None
     if wider:  # DuckDB stops counting fields one past the header: the scan counts them all
         record, width = wider
-        return InputError(Phrase("err_csv_fields", expected=width, found=len(record.cells or ())), file=where,
-                          row=record.row, fix=Phrase("err_csv_fields_fix"))
+        return InputError(Phrase("err_csv_fields_columns" if names else "err_csv_fields", expected=width,
+                                 found=len(record.cells or ())), file=where, row=record.row,
+                          fix=Phrase("err_csv_fields_fix"))
     if size:
         limit, actual = int(size.group(1)), int(size.group(2))
         row = _long_row(path, delim, above, limit) if path is not None else None
