@@ -1761,6 +1761,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_folder_no_tables": ("the folder holds no table files", "文件夹里没有表格文件"),
     "err_folder_no_tables_fix": ("Put {suffixes} files in it, or name the files themselves.",
                                  "请在文件夹里放入 {suffixes} 文件，或直接指明文件。"),
+    "err_no_rows_header": ("the file has a header but no data rows", "文件只有表头，没有数据行"),
+    "err_no_rows": ("the file has no data rows", "文件没有数据行"),
+    "err_no_rows_fix": ("Export the data again with its rows.", "请连同数据行重新导出。"),
+    "err_no_rows_headerless_fix": ("Export the data again with its rows. The only line looks like data, not names: if "
+                                   "the file has no header, name its columns in order with --columns.",
+                                   "请连同数据行重新导出。唯一的一行看起来是数据而不是列名：如果文件没有表头，请用 --columns "
+                                   "按顺序给各列命名。"),
+    "err_columns_count": ("--columns names {names} columns but the file has {found} per line",
+                          "--columns 给了 {names} 个列名，但文件每行有 {found} 个字段"),
+    "err_columns_count_fix": ("Give exactly {found} names, e.g. --columns {example}",
+                              "请正好给出 {found} 个列名，例如 --columns {example}"),
+    "err_file_changed": ("the file changed while it was read (its size or modification time moved): it is still "
+                         "being written or copied, and what was read is neither the old nor the new content",
+                         "读取期间文件变了（大小或修改时间有变化）：它还在被写入或复制，读到的内容既不是旧的也不是新的"),
+    "err_file_changed_fix": ("Wait until the export or copy has finished, then ingest again.",
+                             "请等导出或复制完成后再重新导入。"),
     "err_file_blank": ("the file is empty (no lines with data)", "文件是空的（没有含数据的行）"),
     "err_file_blank_fix": ("Export the data again; the file holds only blank lines.",
                            "请重新导出数据；这个文件只有空行。"),

@@ -474,11 +474,9 @@ def _names(columns: list[str] | None, found: int, where: str) -> list[str]:
     if columns is None:  # no header and no names: column1, column2, ... (map them with mapping=)
         return [f"column{i + 1}" for i in range(found)]
     if len(columns) != found:
-        raise SchemaError(
-            f"--columns names {len(columns)} columns but the file has {found} per line",
-            file=where,
-            fix=f"Give exactly {found} names, e.g. --columns " + ",".join(f"col{i + 1}" for i in range(found)),
-        )
+        raise SchemaError(Phrase("err_columns_count", names=len(columns), found=found), file=where,
+                          fix=Phrase("err_columns_count_fix", found=found,
+                                     example=",".join(f"col{i + 1}" for i in range(found))))
     return list(columns)
 
 
@@ -1116,23 +1114,12 @@ def stage(
         )
     if _stamp(path) != before:
         unstage(con, table)
-        raise InputError(
-            "the file changed while it was read (its size or modification time moved): it is still "
-            "being written or copied, and what was read is neither the old nor the new content",
-            file=str(path),
-            fix="Wait until the export or copy has finished, then ingest again.",
-        )
+        raise InputError(Phrase("err_file_changed"), file=str(path), fix=Phrase("err_file_changed_fix"))
     if staged.rows == 0:
         unstage(con, table)
-        fix = "Export the data again with its rows."
-        if header and headerless(staged.columns):
-            fix += (" The only line looks like data, not names: if the file has no header, name "
-                    "its columns in order with --columns.")
-        raise InputError(
-            "the file has a header but no data rows" if header and staged.fmt == "csv" else "the file has no data rows",
-            file=staged.name,
-            fix=fix,
-        )
+        raise InputError(Phrase("err_no_rows_header" if header and staged.fmt == "csv" else "err_no_rows"),
+                         file=staged.name, fix=Phrase("err_no_rows_headerless_fix" if header and
+                                                      headerless(staged.columns) else "err_no_rows_fix"))
     return staged
 
 
