@@ -28,7 +28,8 @@ SENTINEL = "\ue001end"
 # cells as written in the file, {d} the delimiter: plain, unquoted quotes, quoted with breaks
 CELLS = ["a", "b c", "客户", 'x"y', '12"', "", '"a{n}b"', '"say ""hi""{n}ok"', '"1{d}5"', '"{n}{n}"', '"q"',
          'a{o}"b',  # {o} the other delimiter: a quote after it is a character
-         '"s"  ']  # spaces after a closing quote: DuckDB reads the cell (s), no loose quote
+         '"s"  ',  # spaces after a closing quote: DuckDB reads the cell (s), no loose quote
+         ' "1{d}5"', ' "c{n}d"']  # one space before a quote: DuckDB reads a quoted cell (1{d}5), as csv's skipinitialspace
 TITLES = ["Sales report", "", 'Report "Q3 2026', '"Two{n}lines"{d}', 'Q3{d}"b{d} c"', "销售明细表",
           'a{d}"b" c']  # a quote closed and more text after it: DuckDB's sniffer cannot parse it
 PAD = 25_000  # plain rows: past DuckDB's sniffing sample (20,480 rows)
@@ -78,7 +79,7 @@ def _text(short: str) -> str:
 def _parse(text: str) -> list[list[str]]:
     limit = csv.field_size_limit(1 << 30)  # a long line's cell
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), skipinitialspace=True))
     finally:
         csv.field_size_limit(limit)
 
@@ -125,6 +126,7 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 @SETTINGS
 @given(file=files("wide"))
 @example(file=("id,x,y,z\n<25,000 plain rows>\nw,1,2,3,4,4\nk0,a,a,a\nt,1,2,3", "utf-8", 1))  # 6a3d048: "5 fields"
+@example(file=('id,x,y,z\nk0, "1,5",a,a\n<25,000 plain rows>\nw,1,2,3,4\nt,1,2,3', "utf-8", 2))  # 86e6e84: row 1
 @example(file=('"Two\nlines",\n\nid,x,y,z\n<25,000 plain rows>\nw,1,2,3,4\nt,1,2,3', "utf-8-sig", 1))  # BOM: DuckDB +1
 @example(file=("Sales report\nSales report\nSales report\nid;x;y;z\nw;1;2;3;4\nk0;a;a;a\nt;1;2;3", "utf-8", 0))  # 6a3d048: ,
 def test_a_row_wider_than_the_header_is_named_by_its_row(tmp_path_factory, file):

@@ -39,7 +39,7 @@ import tempfile
 import threading
 import unicodedata
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -293,7 +293,16 @@ def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, str]:
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line as DuckDB and csv count them
 _BREAK = re.compile(r"\r\n|\r|\n")
 _CLOSES = re.compile(r'[^"]*(?:""[^"]*)*"(?!")')  # the rest of a quoted cell, to its closing quote
-_OPENS = {d: re.compile(f'(?:^|(?<={re.escape(d)}))"') for d in _DELIMS}  # a quote at the start of a cell
+_OPENS = {d: re.compile(f'(?:^|(?<={re.escape(d)})) ?"') for d in _DELIMS}  # a quote at the start of a cell
+# one space before it, as DuckDB reads a cell (``, "a,b"`` is a,b; two spaces and the quote is a character)
+_LEAD = {d: re.compile(f'(?:^|(?<={re.escape(d)})) (?=")') for d in _DELIMS}
+
+
+def _as_duckdb(lines: Iterable[str], delim: str) -> Iterator[str]:
+    """``lines`` with the one space DuckDB skips before a quote that opens a cell dropped, for the csv
+    module to read them as DuckDB does (the lines and their ends as they are otherwise)."""
+    lead = _LEAD.get(delim)
+    return (lead.sub("", line) if lead and ' "' in line else line for line in lines)
 
 
 def _open_at_end(line: str, inside: bool, delim: str) -> bool:
@@ -343,7 +352,7 @@ def _cells(line: str, delim: str) -> list[str]:
     if delim == " ":
         return line.split()
     try:
-        return next(csv.reader([line], delimiter=delim), [])
+        return next(csv.reader(_as_duckdb([line], delim), delimiter=delim), [])
     except csv.Error:  # a line break outside quotes as this delimiter cuts the cells: not its cells
         return [line]
 
@@ -487,15 +496,16 @@ _CSV_LIMIT = threading.Lock()  # csv's field size limit is one setting of the pr
 
 def _records(path: Path, delim: str, strict: bool = False) -> Iterator[tuple[int, list[str]]]:
     """(last line, cells) of each record of a UTF-8 CSV file as Excel writes it (a quote opens a cell
-    only at its start, ``""`` inside is one quote), then of the line :data:`_END`. ``strict``: a
+    only at its start, or after one space as DuckDB reads it; ``""`` inside is one quote), then of the
+    line :data:`_END`. ``strict``: a
     quoted cell closed and followed by more text (``"b" c``) raises :class:`csv.Error`; spaces
     alone after it (``"b" ,``) do not, DuckDB reading them (the spaces dropped)."""
     with _CSV_LIMIT, path.open("r", encoding="utf-8-sig", newline="") as fh:
         limit = csv.field_size_limit(_MAX_CELL)
-        lines: Iterator[str] = fh
+        lines = _as_duckdb(fh, delim)
         if strict:  # a line keeps its line end: csv's count of lines is the file's
             spaces = re.compile(f'" +(?={re.escape(delim)}|\r|\n|$)')
-            lines = (spaces.sub('"', line) if '" ' in line else line for line in fh)
+            lines = (spaces.sub('"', line) if '" ' in line else line for line in _as_duckdb(fh, delim))
         try:
             reader = csv.reader(itertools.chain(lines, [_END]), delimiter=delim, strict=strict)
             for cells in reader:
