@@ -747,9 +747,10 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
         row = next((r.row for r in _scan(path, delim, above, strict=True) if r.cells is None), None)
         if row is not None:
             return InputError(Phrase("err_csv_quotes"), file=where, row=row, fix=Phrase("err_csv_quotes_fix"))
-    if path is not None and (sniffing or "state machine reached an invalid state" in text):
+    if path is not None and (sniffing or quotes or "state machine reached an invalid state" in text):
         mixed = _mixed_ends(path, delim)
-        if mixed:  # a lone CR in a cell, or lines pasted from another program: ``lines`` above ``path``
+        if mixed:  # a lone CR in a cell, or lines pasted from another program (a quoted cell then CR LF in
+            # a file of LF: DuckDB's 'unterminated quote'); ``lines`` above ``path``
             (one, expected), (other, found) = mixed
             row = next((r.row for r in _scan(path, delim, above) if r.last >= other), None)
             return InputError(Phrase("err_csv_line_ends", first=f"{one + lines:,}", expected=expected,
