@@ -270,3 +270,10 @@ def test_a_quoted_cell_then_cr_lf_below_the_sample_in_a_file_of_lf_is_named_by_i
     text = "id,x,y,z\n" + "".join(f"p{i},p,p,p\n" for i in range(PAD)) + 'k0,a,a,"q"\r\nt,1,2,3\n'
     err = _refused(tmp_path_factory, text, "utf-8")
     assert f"line 1 ends in LF, line {PAD + 2:,} in CR LF " in str(err) and err.row == PAD + 1, str(err)
+
+
+@pytest.mark.parametrize(("rows", "fault"), [(['q,"b" c,1,2', "w,1,2,3,4"], "quote"), (["w,1,2,3,4", 'q,"b" c,1,2'], "wide")])
+def test_of_a_loose_quote_and_a_wide_row_the_first_is_named(tmp_path_factory, rows, fault):
+    """DuckDB's sniffer names neither (86e6e84 named the wide row wherever it was)."""
+    err = _refused(tmp_path_factory, "\n".join(["id,x,y,z", "k0,a,a,a", *rows, "t,1,2,3"]), "utf-8")
+    assert err.row == 2 and ("a quote in the row" if fault == "quote" else "the row has 5 fields") in str(err), str(err)

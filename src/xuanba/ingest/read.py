@@ -733,8 +733,11 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
     quotes = "unterminated quote" in text or "conjunction with quoted new lines" in text
     size = re.search(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:\s*(\d+)", text)
     wider = _wider_row(path, delim, above, names) if path is not None and (fields or sniffing) else None
-    if wider:  # DuckDB stops counting fields one past the header: the scan counts them all
-        record, width = wider
+    # a quote closed and followed by text (B,"b" c,6): the sniffer's error says neither, the first is named
+    loose = (next((r.row for r in _scan(path, delim, above, strict=True) if r.cells is None), None)
+             if path is not None and (quotes or sniffing) else None)
+    if wider and (loose is None or wider[0].row is None or wider[0].row < loose):
+        record, width = wider  # DuckDB stops counting fields one past the header: the scan counts them all
         return InputError(Phrase("err_csv_fields_columns" if names else "err_csv_fields", expected=width,
                                  found=len(record.cells or ())), file=where, row=record.row,
                           fix=Phrase("err_csv_fields_fix"))
@@ -743,10 +746,8 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
         row = _long_row(path, delim, above, limit) if path is not None else None
         return InputError(Phrase("err_csv_long_line", size=f"{actual / 1e6:.1f}", limit=f"{limit / 1e6:.0f}"),
                           file=where, row=row, fix=Phrase("err_csv_long_line_fix"))
-    if path is not None and (quotes or sniffing):  # a quote closed and followed by text: B,"b" c,6
-        row = next((r.row for r in _scan(path, delim, above, strict=True) if r.cells is None), None)
-        if row is not None:
-            return InputError(Phrase("err_csv_quotes"), file=where, row=row, fix=Phrase("err_csv_quotes_fix"))
+    if loose is not None:
+        return InputError(Phrase("err_csv_quotes"), file=where, row=loose, fix=Phrase("err_csv_quotes_fix"))
     if path is not None and (sniffing or quotes or "state machine reached an invalid state" in text):
         mixed = _mixed_ends(path, delim)
         if mixed:  # a lone CR in a cell, or lines pasted from another program (a quoted cell then CR LF in
