@@ -301,8 +301,8 @@ _LEAD = {d: re.compile(f'(?:^|(?<={re.escape(d)})) (?=")') for d in _DELIMS}
 def _as_duckdb(lines: Iterable[str], delim: str) -> Iterator[str]:
     """``lines`` with the one space DuckDB skips before a quote that opens a cell dropped, for the csv
     module to read them as DuckDB does (the lines and their ends as they are otherwise)."""
-    lead = _LEAD.get(delim)
-    return (lead.sub("", line) if lead and ' "' in line else line for line in lines)
+    lead, mark = _LEAD.get(delim), f'{delim} "'
+    return (lead.sub("", line) if lead and (mark in line or line.startswith(' "')) else line for line in lines)
 
 
 def _open_at_end(line: str, inside: bool, delim: str) -> bool:
@@ -494,15 +494,15 @@ _MAX_CELL = 1 << 22  # characters: above DuckDB's 2 MB line, whose own error nam
 _CSV_LIMIT = threading.Lock()  # csv's field size limit is one setting of the process
 
 
-def _records(path: Path, delim: str, strict: bool = False) -> Iterator[tuple[int, list[str]]]:
+def _records(path: Path, delim: str, strict: bool = False, lead: bool = True) -> Iterator[tuple[int, list[str]]]:
     """(last line, cells) of each record of a UTF-8 CSV file as Excel writes it (a quote opens a cell
     only at its start, or after one space as DuckDB reads it; ``""`` inside is one quote), then of the
-    line :data:`_END`. ``strict``: a
+    line :data:`_END` (``lead`` False: the file holds no space before a quote, read at C speed). ``strict``: a
     quoted cell closed and followed by more text (``"b" c``) raises :class:`csv.Error`; spaces
     alone after it (``"b" ,``) do not, DuckDB reading them (the spaces dropped)."""
     with _CSV_LIMIT, path.open("r", encoding="utf-8-sig", newline="") as fh:
         limit = csv.field_size_limit(_MAX_CELL)
-        lines = _as_duckdb(fh, delim)
+        lines = _as_duckdb(fh, delim) if lead else fh
         if strict:  # a line keeps its line end: csv's count of lines is the file's
             spaces = re.compile(f'" +(?={re.escape(delim)}|\r|\n|$)')
             lines = (spaces.sub('"', line) if '" ' in line else line for line in _as_duckdb(fh, delim))
@@ -572,11 +572,20 @@ def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: st
     Raises :class:`InputError` for a quote opened and never closed (DuckDB's one-thread reader would
     drop the rest of the file silently), naming its row (``above`` records above the header) and line.
     """
+    quoted = lead = False  # a quote; one opening a cell after a space (read as DuckDB reads it, in Python)
+    marks = (delim.encode() + b' "', b'\n "', b'\r "', b'\xbf "')  # \xbf: a BOM's last byte
     with path.open("rb") as fh:
-        if not any(b'"' in chunk for chunk in iter(lambda: fh.read(_CHUNK), b"")):
-            return False
+        end = b"\n"
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            quoted = quoted or b'"' in chunk
+            lead = lead or any(m in end + chunk[:2] or m in chunk for m in marks)
+            if quoted and lead:
+                break
+            end = chunk[-2:]
+    if not quoted:
+        return False
     try:
-        last = deque(enumerate(_records(path, delim)), maxlen=1)  # at C speed, keeping the last
+        last = deque(enumerate(_records(path, delim, lead=lead)), maxlen=1)  # keeping the last
     except csv.Error:  # a cell longer than DuckDB reads: DuckDB's error names it
         return False
     count, (lines, cells) = last[0]
