@@ -497,7 +497,8 @@ _CSV_LIMIT = threading.Lock()  # csv's field size limit is one setting of the pr
 def _records(path: Path, delim: str, strict: bool = False, lead: bool = True) -> Iterator[tuple[int, list[str]]]:
     """(last line, cells) of each record of a UTF-8 CSV file as Excel writes it (a quote opens a cell
     only at its start, or after one space as DuckDB reads it; ``""`` inside is one quote), then of the
-    line :data:`_END` (``lead`` False: the file holds no space before a quote, read at C speed). ``strict``: a
+    line :data:`_END` (``lead`` False: a quote after a space is a character, as the csv module reads it,
+    at C speed). ``strict``: a
     quoted cell closed and followed by more text (``"b" c``) raises :class:`csv.Error`; spaces
     alone after it (``"b" ,``) do not, DuckDB reading them (the spaces dropped)."""
     with _CSV_LIMIT, path.open("r", encoding="utf-8-sig", newline="") as fh:
@@ -505,7 +506,7 @@ def _records(path: Path, delim: str, strict: bool = False, lead: bool = True) ->
         lines = _as_duckdb(fh, delim) if lead else fh
         if strict:  # a line keeps its line end: csv's count of lines is the file's
             spaces = re.compile(f'" +(?={re.escape(delim)}|\r|\n|$)')
-            lines = (spaces.sub('"', line) if '" ' in line else line for line in _as_duckdb(fh, delim))
+            lines = (spaces.sub('"', line) if '" ' in line else line for line in lines)
         try:
             reader = csv.reader(itertools.chain(lines, [_END]), delimiter=delim, strict=strict)
             for cells in reader:
@@ -523,7 +524,7 @@ class _Record(NamedTuple):
     cells: list[str] | None  # None: a record the csv module refuses, where the scan stops
 
 
-def _scan(path: Path, delim: str, above: int, strict: bool = False) -> Iterator[_Record]:
+def _scan(path: Path, delim: str, above: int, strict: bool = False, lead: bool = True) -> Iterator[_Record]:
     """The records of the UTF-8 CSV ``path`` (:func:`_records`), numbered as DuckDB's errors count them
     and as the staged table numbers its rows (``above`` records over the rows, and blank lines, are none).
     Ends before :data:`_END`'s own record: a record holding :data:`_END` is one a quote left open.
@@ -531,7 +532,7 @@ def _scan(path: Path, delim: str, above: int, strict: bool = False) -> Iterator[
     and followed by text) ends the scan, without its cells."""
     number = row = 0
     try:
-        for number, (last, cells) in enumerate(_records(path, delim, strict), start=1):
+        for number, (last, cells) in enumerate(_records(path, delim, strict, lead), start=1):
             if cells == [_END]:
                 return
             data = number > above and bool(cells)
@@ -572,20 +573,11 @@ def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: st
     Raises :class:`InputError` for a quote opened and never closed (DuckDB's one-thread reader would
     drop the rest of the file silently), naming its row (``above`` records above the header) and line.
     """
-    quoted = lead = False  # a quote; one opening a cell after a space (read as DuckDB reads it, in Python)
-    marks = (delim.encode() + b' "', b'\n "', b'\r "', b'\xbf "')  # \xbf: a BOM's last byte
     with path.open("rb") as fh:
-        end = b"\n"
-        for chunk in iter(lambda: fh.read(_CHUNK), b""):
-            quoted = quoted or b'"' in chunk
-            lead = lead or any(m in end + chunk[:2] or m in chunk for m in marks)
-            if quoted and lead:
-                break
-            end = chunk[-2:]
-    if not quoted:
-        return False
-    try:
-        last = deque(enumerate(_records(path, delim, lead=lead)), maxlen=1)  # keeping the last
+        if not any(b'"' in chunk for chunk in iter(lambda: fh.read(_CHUNK), b"")):
+            return False
+    try:  # at C speed: a cell DuckDB opens after one space (, "a<break>b") is not looked for here
+        last = deque(enumerate(_records(path, delim, lead=False)), maxlen=1)  # keeping the last
     except csv.Error:  # a cell longer than DuckDB reads: DuckDB's error names it
         return False
     count, (lines, cells) = last[0]
@@ -596,7 +588,8 @@ def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: st
 
 def _open_quote(path: Path, delim: str, above: int, where: str) -> InputError:
     """The error for the quote left open at the end of the file: its row and the line it opens on."""
-    last = deque(_scan(path, delim, above), maxlen=1)[0]  # the record the quote holds to :data:`_END`
+    last = deque(_scan(path, delim, above, lead=False), maxlen=1)[0]  # the record holding :data:`_END`, as
+    # :func:`_breaks_in_cells` read it
     swallowed = last.cells[-1][:-len(_END)]  # the open cell after its quote, line breaks kept
     breaks = len(_BREAK.findall(swallowed))  # the _END item is a line of csv's count, glued or not
     line = last.last - breaks - (not _BREAK.search(swallowed[-1:] or "x"))
