@@ -1761,6 +1761,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_folder_no_tables": ("the folder holds no table files", "文件夹里没有表格文件"),
     "err_folder_no_tables_fix": ("Put {suffixes} files in it, or name the files themselves.",
                                  "请在文件夹里放入 {suffixes} 文件，或直接指明文件。"),
+    "err_no_rows_header": ("the file has a header but no data rows", "文件只有表头，没有数据行"),
+    "err_no_rows": ("the file has no data rows", "文件没有数据行"),
+    "err_no_rows_fix": ("Export the data again with its rows.", "请连同数据行重新导出。"),
+    "err_no_rows_headerless_fix": ("Export the data again with its rows. The only line looks like data, not names: if "
+                                   "the file has no header, name its columns in order with --columns.",
+                                   "请连同数据行重新导出。唯一的一行看起来是数据而不是列名：如果文件没有表头，请用 --columns "
+                                   "按顺序给各列命名。"),
+    "err_columns_count": ("--columns names {names} columns but the file has {found} per line",
+                          "--columns 给了 {names} 个列名，但文件每行有 {found} 个字段"),
+    "err_columns_count_fix": ("Give exactly {found} names, e.g. --columns {example}",
+                              "请正好给出 {found} 个列名，例如 --columns {example}"),
+    "err_file_changed": ("the file changed while it was read (its size or modification time moved): it is still "
+                         "being written or copied, and what was read is neither the old nor the new content",
+                         "读取期间文件变了（大小或修改时间有变化）：它还在被写入或复制，读到的内容既不是旧的也不是新的"),
+    "err_file_changed_fix": ("Wait until the export or copy has finished, then ingest again.",
+                             "请等导出或复制完成后再重新导入。"),
     "err_file_blank": ("the file is empty (no lines with data)", "文件是空的（没有含数据的行）"),
     "err_file_blank_fix": ("Export the data again; the file holds only blank lines.",
                            "请重新导出数据；这个文件只有空行。"),
@@ -1796,6 +1812,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_csv_fields": ("the row has {found} fields where the header has {expected}: a cell holding the "
                        "delimiter is not quoted, or a quote is not closed",
                        "这一行有 {found} 个字段，而表头有 {expected} 个：某个含有分隔符的单元格没有加引号，或者有引号没有闭合"),
+    "err_csv_fields_columns": ("the row has {found} fields where --columns names {expected}: a cell holding the "
+                               "delimiter is not quoted, or a quote is not closed",
+                               "这一行有 {found} 个字段，而 --columns 只给了 {expected} 个列名：某个含有分隔符的单元格没有加引号，"
+                               "或者有引号没有闭合"),
     "err_csv_fields_fix": ("Open the file, quote the cell that holds the delimiter (or delete the extra delimiter), "
                            "save, and ingest again; Excel's 'CSV UTF-8' export quotes such cells itself.",
                            "请打开文件，给含有分隔符的单元格加上引号（或删掉多余的分隔符），保存后重新导入；"
@@ -1814,6 +1834,15 @@ TEXT: dict[str, tuple[str, str]] = {
                           "图片，或者有引号没有闭合，把后面的行都吞了进去"),
     "err_csv_long_line_fix": ("Open the file, shorten or empty that cell (or close its quote), save, and ingest again.",
                               "请打开文件，缩短或清空那个单元格（或补上闭合的引号），保存后重新导入。"),
+    "err_csv_line_ends": ("the lines of the file end in two ways: line {first} ends in {expected}, line {line} in "
+                          "{found} (a line pasted from another program, or a lone carriage return (CR) inside a "
+                          "cell that ends the line there), and the reader takes one way for the whole file",
+                          "文件的行尾有两种写法：文件第 {first} 行以 {expected} 结尾，文件第 {line} 行却以 {found} 结尾（多半是从别的"
+                          "程序粘贴进来的行，或单元格里有一个单独的回车符（CR）把这一行在那里截断了），而读取时整个文件只认一种"),
+    "err_csv_line_ends_fix": ("Open the file in a text editor at line {line}: join the line cut by a lone CR, or save the "
+                              "file with one kind of line end (Excel's 'CSV UTF-8', or dos2unix), and ingest again.",
+                              "请用文本编辑器打开文件，找到第 {line} 行：把被单独的回车符截断的行接回去，或者把文件存成统一的行尾"
+                              "（用 Excel 另存为“CSV UTF-8”，或用 dos2unix 转换），再重新导入。"),
     "err_csv_unreadable": ("cannot read the file as a table: {reason}", "无法把文件读成表格：{reason}"),
     "err_csv_unreadable_fix": ("Check that every line has the same number of fields and that quotes are closed.",
                                "请检查每一行的字段数是否相同、引号是否都已闭合。"),

@@ -39,7 +39,7 @@ import tempfile
 import threading
 import unicodedata
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -293,7 +293,16 @@ def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, str]:
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line as DuckDB and csv count them
 _BREAK = re.compile(r"\r\n|\r|\n")
 _CLOSES = re.compile(r'[^"]*(?:""[^"]*)*"(?!")')  # the rest of a quoted cell, to its closing quote
-_OPENS = {d: re.compile(f'(?:^|(?<={re.escape(d)}))"') for d in _DELIMS}  # a quote at the start of a cell
+_OPENS = {d: re.compile(f'(?:^|(?<={re.escape(d)})) ?"') for d in _DELIMS}  # a quote at the start of a cell
+# one space before it, as DuckDB reads a cell (``, "a,b"`` is a,b; two spaces and the quote is a character)
+_LEAD = {d: re.compile(f'(?:^|(?<={re.escape(d)})) (?=")') for d in _DELIMS}
+
+
+def _as_duckdb(lines: Iterable[str], delim: str) -> Iterator[str]:
+    """``lines`` with the one space DuckDB skips before a quote that opens a cell dropped, for the csv
+    module to read them as DuckDB does (the lines and their ends as they are otherwise)."""
+    lead, mark = _LEAD.get(delim), f'{delim} "'
+    return (lead.sub("", line) if lead and (mark in line or line.startswith(' "')) else line for line in lines)
 
 
 def _open_at_end(line: str, inside: bool, delim: str) -> bool:
@@ -343,7 +352,7 @@ def _cells(line: str, delim: str) -> list[str]:
     if delim == " ":
         return line.split()
     try:
-        return next(csv.reader([line], delimiter=delim), [])
+        return next(csv.reader(_as_duckdb([line], delim), delimiter=delim), [])
     except csv.Error:  # a line break outside quotes as this delimiter cuts the cells: not its cells
         return [line]
 
@@ -474,11 +483,9 @@ def _names(columns: list[str] | None, found: int, where: str) -> list[str]:
     if columns is None:  # no header and no names: column1, column2, ... (map them with mapping=)
         return [f"column{i + 1}" for i in range(found)]
     if len(columns) != found:
-        raise SchemaError(
-            f"--columns names {len(columns)} columns but the file has {found} per line",
-            file=where,
-            fix=f"Give exactly {found} names, e.g. --columns " + ",".join(f"col{i + 1}" for i in range(found)),
-        )
+        raise SchemaError(Phrase("err_columns_count", names=len(columns), found=found), file=where,
+                          fix=Phrase("err_columns_count_fix", found=found,
+                                     example=",".join(f"col{i + 1}" for i in range(found))))
     return list(columns)
 
 
@@ -487,14 +494,21 @@ _MAX_CELL = 1 << 22  # characters: above DuckDB's 2 MB line, whose own error nam
 _CSV_LIMIT = threading.Lock()  # csv's field size limit is one setting of the process
 
 
-def _records(path: Path, delim: str, strict: bool = False) -> Iterator[tuple[int, list[str]]]:
+def _records(path: Path, delim: str, strict: bool = False, lead: bool = True) -> Iterator[tuple[int, list[str]]]:
     """(last line, cells) of each record of a UTF-8 CSV file as Excel writes it (a quote opens a cell
-    only at its start, ``""`` inside is one quote), then of the line :data:`_END`. ``strict``: a
-    quoted cell closed and followed by more text (``"b" c``) raises :class:`csv.Error`."""
+    only at its start, or after one space as DuckDB reads it; ``""`` inside is one quote), then of the
+    line :data:`_END` (``lead`` False: a quote after a space is a character, as the csv module reads it,
+    at C speed). ``strict``: a
+    quoted cell closed and followed by more text (``"b" c``) raises :class:`csv.Error`; spaces
+    alone after it (``"b" ,``) do not, DuckDB reading them (the spaces dropped)."""
     with _CSV_LIMIT, path.open("r", encoding="utf-8-sig", newline="") as fh:
         limit = csv.field_size_limit(_MAX_CELL)
+        lines = _as_duckdb(fh, delim) if lead else fh
+        if strict:  # a line keeps its line end: csv's count of lines is the file's
+            spaces = re.compile(f'" +(?={re.escape(delim)}|\r|\n|$)')
+            lines = (spaces.sub('"', line) if '" ' in line else line for line in lines)
         try:
-            reader = csv.reader(itertools.chain(fh, [_END]), delimiter=delim, strict=strict)
+            reader = csv.reader(itertools.chain(lines, [_END]), delimiter=delim, strict=strict)
             for cells in reader:
                 yield reader.line_num, cells
         finally:
@@ -510,7 +524,7 @@ class _Record(NamedTuple):
     cells: list[str] | None  # None: a record the csv module refuses, where the scan stops
 
 
-def _scan(path: Path, delim: str, above: int, strict: bool = False) -> Iterator[_Record]:
+def _scan(path: Path, delim: str, above: int, strict: bool = False, lead: bool = True) -> Iterator[_Record]:
     """The records of the UTF-8 CSV ``path`` (:func:`_records`), numbered as DuckDB's errors count them
     and as the staged table numbers its rows (``above`` records over the rows, and blank lines, are none).
     Ends before :data:`_END`'s own record: a record holding :data:`_END` is one a quote left open.
@@ -518,7 +532,7 @@ def _scan(path: Path, delim: str, above: int, strict: bool = False) -> Iterator[
     and followed by text) ends the scan, without its cells."""
     number = row = 0
     try:
-        for number, (last, cells) in enumerate(_records(path, delim, strict), start=1):
+        for number, (last, cells) in enumerate(_records(path, delim, strict, lead), start=1):
             if cells == [_END]:
                 return
             data = number > above and bool(cells)
@@ -528,13 +542,13 @@ def _scan(path: Path, delim: str, above: int, strict: bool = False) -> Iterator[
         yield _Record(number + 1, row + 1 if number >= above else None, 0, None)
 
 
-def _wider_row(path: Path, delim: str, above: int) -> tuple[_Record, int] | None:
-    """The first row wider than the line above the rows (the header), and that line's width."""
-    width = 0
+def _wider_row(path: Path, delim: str, above: int, width: int = 0) -> tuple[_Record, int] | None:
+    """The first row wider than the line above the rows (the header), or than ``width`` fields (the
+    names --columns gives a file without a header), and that width."""
     for record in _scan(path, delim, above):
         if record.cells is None:
             return None
-        if record.number == above:
+        if record.number == above and not width:
             width = len(record.cells)
         elif record.row and width and len(record.cells) > width:
             return record, width
@@ -562,8 +576,8 @@ def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: st
     with path.open("rb") as fh:
         if not any(b'"' in chunk for chunk in iter(lambda: fh.read(_CHUNK), b"")):
             return False
-    try:
-        last = deque(enumerate(_records(path, delim)), maxlen=1)  # at C speed, keeping the last
+    try:  # at C speed: a cell DuckDB opens after one space (, "a<break>b") is not looked for here
+        last = deque(enumerate(_records(path, delim, lead=False)), maxlen=1)  # keeping the last
     except csv.Error:  # a cell longer than DuckDB reads: DuckDB's error names it
         return False
     count, (lines, cells) = last[0]
@@ -574,7 +588,8 @@ def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: st
 
 def _open_quote(path: Path, delim: str, above: int, where: str) -> InputError:
     """The error for the quote left open at the end of the file: its row and the line it opens on."""
-    last = deque(_scan(path, delim, above), maxlen=1)[0]  # the record the quote holds to :data:`_END`
+    last = deque(_scan(path, delim, above, lead=False), maxlen=1)[0]  # the record holding :data:`_END`, as
+    # :func:`_breaks_in_cells` read it
     swallowed = last.cells[-1][:-len(_END)]  # the open cell after its quote, line breaks kept
     breaks = len(_BREAK.findall(swallowed))  # the _END item is a line of csv's count, glued or not
     line = last.last - breaks - (not _BREAK.search(swallowed[-1:] or "x"))
@@ -610,6 +625,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
     lines = [ln for *_, ln in sample[first:]]
     written = (lines[0].split() if delim == " " else _cells(lines[0], delim)) if header else []
     src = str(readable).replace("'", "''")
+    cut = 0  # lines of the file above the copy DuckDB reads
     try:
         if delim == " ":
             head = lines[0].split()
@@ -632,10 +648,10 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
                 # DuckDB's sniffer parses the lines it skips, and fails on a title it cannot (a quote
                 # closed and more text after it: a,"b" c; a quoted title over two lines under a
                 # BOM): the lines from the header down are read from a copy
-                readable, records = _from_line(readable, skip, tmpdir), 0
+                readable, records, cut = _from_line(readable, skip, tmpdir), 0, skip
             names, rows = _read_delimited(con, table, readable, delim, records, header, columns, one, tz, where)
     except duckdb.Error as exc:
-        raise _csv_error(exc, where, records + header, readable, delim) from None
+        raise _csv_error(exc, where, records + header, readable, delim, cut, len(columns or ())) from None
     return Staged(where, digest, "csv", names, rows, encoding, "whitespace" if delim == " " else delim,
                   skipped=skip, header=written or list(names))
 
@@ -682,32 +698,67 @@ def _from_line(path: Path, line: int, tmpdir: Path) -> Path:
     return out
 
 
+_ENDS = {"\r\n": "CR LF", "\n": "LF", "\r": "CR"}
+
+
+def _mixed_ends(path: Path, delim: str) -> tuple[tuple[int, str], tuple[int, str]] | None:
+    """((line, end), (line, end)) of the first record end of the UTF-8 CSV ``path`` and the first one ending
+    otherwise (CR LF, LF or CR), line breaks inside quoted cells aside: DuckDB reads a file whose
+    records all end alike. None when they do."""
+    first: tuple[int, str] | None = None
+    inside = False
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        for number, line in enumerate(fh, start=1):
+            inside = _open_at_end(line, inside, delim)
+            end = line[len(line.rstrip("\r\n")):]
+            if inside or not end:
+                continue
+            if first is None:
+                first = number, end
+            elif end != first[1]:
+                return (first[0], _ENDS[first[1]]), (number, _ENDS[end])
+    return None
+
+
 def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None = None,
-               delim: str = ",") -> InputError:
+               delim: str = ",", lines: int = 0, names: int = 0) -> InputError:
     """The reader's error in words, with its row as the csv scan of ``path`` finds it (``above`` records
     over the rows: titles, the header, blank lines): the first row wider than the header, the first
     line too long, the first quote closed and followed by text. DuckDB's own line is the fallback: it
     counts records from the top of the file, blank lines too, but one more under a BOM and a quoted
-    title over two lines, and its sniffer's error names none."""
+    title over two lines, and its sniffer's error names none. ``lines``: the file's lines above ``path``
+    (a copy from the header down), added to the lines an error names; ``names``: how many --columns
+    names a file without a header."""
     text = str(exc)
     sniffing = "Error when sniffing" in text
     fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
     quotes = "unterminated quote" in text or "conjunction with quoted new lines" in text
     size = re.search(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:\s*(\d+)", text)
-    wider = _wider_row(path, delim, above) if path is not None and (fields or sniffing) else None
-    if wider:  # DuckDB stops counting fields one past the header: the scan counts them all
-        record, width = wider
-        return InputError(Phrase("err_csv_fields", expected=width, found=len(record.cells or ())), file=where,
-                          row=record.row, fix=Phrase("err_csv_fields_fix"))
+    wider = _wider_row(path, delim, above, names) if path is not None and (fields or sniffing) else None
+    # a quote closed and followed by text (B,"b" c,6): the sniffer's error says neither, the first is named
+    loose = (next((r.row for r in _scan(path, delim, above, strict=True) if r.cells is None), None)
+             if path is not None and (quotes or sniffing) else None)
+    if wider and (loose is None or wider[0].row is None or wider[0].row < loose):
+        record, width = wider  # DuckDB stops counting fields one past the header: the scan counts them all
+        return InputError(Phrase("err_csv_fields_columns" if names else "err_csv_fields", expected=width,
+                                 found=len(record.cells or ())), file=where, row=record.row,
+                          fix=Phrase("err_csv_fields_fix"))
     if size:
         limit, actual = int(size.group(1)), int(size.group(2))
         row = _long_row(path, delim, above, limit) if path is not None else None
         return InputError(Phrase("err_csv_long_line", size=f"{actual / 1e6:.1f}", limit=f"{limit / 1e6:.0f}"),
                           file=where, row=row, fix=Phrase("err_csv_long_line_fix"))
-    if path is not None and (quotes or sniffing):  # a quote closed and followed by text: B,"b" c,6
-        row = next((r.row for r in _scan(path, delim, above, strict=True) if r.cells is None), None)
-        if row is not None:
-            return InputError(Phrase("err_csv_quotes"), file=where, row=row, fix=Phrase("err_csv_quotes_fix"))
+    if loose is not None:
+        return InputError(Phrase("err_csv_quotes"), file=where, row=loose, fix=Phrase("err_csv_quotes_fix"))
+    if path is not None and (sniffing or quotes or "state machine reached an invalid state" in text):
+        mixed = _mixed_ends(path, delim)
+        if mixed:  # a lone CR in a cell, or lines pasted from another program (a quoted cell then CR LF in
+            # a file of LF: DuckDB's 'unterminated quote'); ``lines`` above ``path``
+            (one, expected), (other, found) = mixed
+            row = next((r.row for r in _scan(path, delim, above) if r.last >= other), None)
+            return InputError(Phrase("err_csv_line_ends", first=f"{one + lines:,}", expected=expected,
+                                     line=f"{other + lines:,}", found=found), file=where, row=row,
+                              fix=Phrase("err_csv_line_ends_fix", line=f"{other + lines:,}"))
     line = re.search(r"CSV Error on Line: (\d+)", text)
     row = None
     if line and path is not None:
@@ -1109,23 +1160,12 @@ def stage(
         )
     if _stamp(path) != before:
         unstage(con, table)
-        raise InputError(
-            "the file changed while it was read (its size or modification time moved): it is still "
-            "being written or copied, and what was read is neither the old nor the new content",
-            file=str(path),
-            fix="Wait until the export or copy has finished, then ingest again.",
-        )
+        raise InputError(Phrase("err_file_changed"), file=str(path), fix=Phrase("err_file_changed_fix"))
     if staged.rows == 0:
         unstage(con, table)
-        fix = "Export the data again with its rows."
-        if header and headerless(staged.columns):
-            fix += (" The only line looks like data, not names: if the file has no header, name "
-                    "its columns in order with --columns.")
-        raise InputError(
-            "the file has a header but no data rows" if header and staged.fmt == "csv" else "the file has no data rows",
-            file=staged.name,
-            fix=fix,
-        )
+        raise InputError(Phrase("err_no_rows_header" if header and staged.fmt == "csv" else "err_no_rows"),
+                         file=staged.name, fix=Phrase("err_no_rows_headerless_fix" if header and
+                                                      headerless(staged.columns) else "err_no_rows_fix"))
     return staged
 
 
