@@ -569,6 +569,52 @@ def test_one_name_written_twice_is_refused_on_spark_as_on_duckdb(spark, tmp_path
     assert rows["used"] == 2 and len(table.columns) == len(checked_transactions(duckdb_source(str(path)), CUTOFF)[0].columns)
 
 
+MAPPED = {"customer_id": "kunde", "ts": "tag", "amount": "Betrag"}
+
+
+def _mapped_twins(tmp_path, order: list[str], kind: str):
+    """``kunde, tag`` and the two columns ``order`` (``Betrag`` and ``BETRAG``) as ``kind``."""
+    path, frame = _twins(tmp_path, ["kunde", "tag", *order], "parquet" if kind == "parquet" else "csv")
+    return path if kind != "arrow" else frame
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "arrow"])
+@pytest.mark.parametrize("order", [["Betrag", "BETRAG"], ["BETRAG", "Betrag"]], ids=["mapped-first", "mapped-second"])
+def test_a_mapped_columns_twin_is_refused_wherever_it_stands(tmp_path, kind, order):
+    """``--map amount=Betrag`` over ``Betrag`` and ``BETRAG``: which one holds the amounts is a
+    guess, whichever comes first. cf5866e refused it only when ``Betrag`` came second
+    (:func:`duplicate_headers` asked ``matters`` of the later twin alone): with it first ingest
+    and DuckDB's round read ``Betrag`` silently, and Spark's round said the mapping names no
+    column (a CSV) or refused it (a Parquet file). Now refused on both paths, alike."""
+    source = _mapped_twins(tmp_path, order, kind)
+    with Workspace(tmp_path / "ws.duckdb") as ws, pytest.raises(SchemaError) as want:
+        ingest(str(source) if kind != "arrow" else source, ws, mapping=MAPPED)
+    with pytest.raises(SchemaError) as got:
+        checked_transactions(duckdb_source(str(source), mapping=MAPPED) if kind != "arrow" else source, CUTOFF,
+                             mapping=MAPPED)
+    for err in (want, got):
+        assert f"columns 3 and 4 ({order[0]!r}, {order[1]!r}) are one name written twice" in err.value.render("en")
+        assert "是同一个列名写了两次" in err.value.render("zh")
+
+
+@spark_test
+def test_a_mapped_columns_twin_is_refused_on_spark_as_on_duckdb(spark, tmp_path):
+    """The CSV of :func:`test_a_mapped_columns_twin_is_refused_wherever_it_stands`, ``Betrag`` first:
+    Spark reads its twins as ``Betrag2`` and ``BETRAG3``; cf5866e's round then said "the mapping
+    amount=Betrag names a column that is not in the file" (the fix: map a column that is there).
+    Now the refusal DuckDB's round gives, word for word."""
+    from xuanba.rounds.spark import spark_source
+
+    path = _mapped_twins(tmp_path, ["Betrag", "BETRAG"], "csv")
+    with pytest.raises(SchemaError) as want:
+        checked_transactions(duckdb_source(str(path), mapping=MAPPED), CUTOFF, mapping=MAPPED)
+    with pytest.raises(SchemaError) as got:
+        checked_transactions(spark_source(spark, str(path), mapping=MAPPED), CUTOFF, mapping=MAPPED)
+    for lang in ("en", "zh"):
+        assert got.value.render(lang) == want.value.render(lang)
+    assert "('Betrag', 'BETRAG') are one name written twice" in got.value.render("en")
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_map_without_a_source_says_what_map_is_for(tmp_path, lang):
     """``xuanba round --map amount=金额`` on a workspace: 5143919 said ``--engine duckdb needs

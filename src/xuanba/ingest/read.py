@@ -353,7 +353,8 @@ def duplicate_headers(columns: Sequence[Any], *, file: str | None = None,
     """Raise :class:`SchemaError` when two headers are one name written twice: the same text, or
     text differing only by letter case or full-width forms (``Amount``, ``amount``, ``ＡＭＯＵＮＴ``);
     which one holds the data would be a guess. With ``matters``, only twins of a name it accepts
-    count (two 备注 columns of a sales log are read by nobody).
+    count, the first or the second (two 备注 columns of a sales log are read by nobody; ``Betrag``
+    mapped beside a later ``BETRAG`` is refused as ``BETRAG`` beside a later ``Betrag`` is).
 
     Example
     -------
@@ -371,7 +372,7 @@ def duplicate_headers(columns: Sequence[Any], *, file: str | None = None,
             continue
         if key in seen:
             j = seen[key]
-            if matters is not None and not matters(str(col)):
+            if matters is not None and not (matters(str(col)) or matters(str(columns[j]))):
                 continue
             raise SchemaError(Phrase("err_header_twice", first=j + 1, second=i + 1, a=repr(columns[j]), b=repr(col)),
                               file=file, column=str(columns[j]), fix=Phrase("err_header_twice_fix"))
