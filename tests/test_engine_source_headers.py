@@ -597,6 +597,22 @@ def test_a_mapped_columns_twin_is_refused_wherever_it_stands(tmp_path, kind, ord
         assert "是同一个列名写了两次" in err.value.render("zh")
 
 
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+@pytest.mark.parametrize("twin", ["amount\u200b", "am\u00adount"], ids=["zero-width-space", "soft-hyphen"])
+def test_a_twin_differing_by_a_character_no_screen_shows_is_refused_on_both_paths(tmp_path, kind, twin):
+    """``amount`` beside ``amount`` with a zero-width space (or a soft hyphen) pasted into it: two
+    columns that look alike in every spreadsheet. cf5866e read the first on both paths, silently
+    (the second's 7 and 8 dropped); now both refuse it as they refuse ``amount`` and ``AMOUNT``."""
+    path, frame = _twins(tmp_path, ["customer_id", "ts", "amount", twin], kind)
+    for source in (path, frame):
+        with Workspace(tmp_path / "ws.duckdb") as ws, pytest.raises(SchemaError) as want:
+            ingest(str(source) if source is path else source, ws, tz="UTC")
+        with pytest.raises(SchemaError) as got:
+            checked_transactions(duckdb_source(str(path)) if source is path else source, CUTOFF)
+        for err in (want, got):
+            assert f"columns 3 and 4 ('amount', {twin!r}) are one name written twice" in err.value.render("en")
+
+
 @spark_test
 def test_a_mapped_columns_twin_is_refused_on_spark_as_on_duckdb(spark, tmp_path):
     """The CSV of :func:`test_a_mapped_columns_twin_is_refused_wherever_it_stands`, ``Betrag`` first:
