@@ -697,3 +697,34 @@ def test_values_left_empty_are_said_under_the_files_headers_as_ingest_says_them(
     res = CliRunner().invoke(app, ["--lang", lang, "round", "--standard", str(tmp_path / "s.toml"), "--cutoff",
                                    "2025-12-31", "--engine", "duckdb", "--source", str(path), "--no-store"], env=env)
     assert res.exit_code != 0 and bare(said) in bare(res.output) and "导出.csv" in res.output, res.output
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_header_a_terminal_would_act_on_is_said_escaped(tmp_path, lang):
+    """A cost column headed ``成本`` + an ANSI escape (a terminal clears its screen and turns red)
+    and a quantity headed ``数量`` + a line break + ``(件)`` (Excel's Alt+Enter): named in the
+    console lines of values left empty, by ``xuanba ingest`` and by an engine round. cf5866e
+    wrote them raw: the escape reached the terminal and the line broke inside the header. Now
+    named as an error names a header, quoted with its escapes (``'数量\\n(件)'``), on both."""
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    cost, qty = "成本\x1b[2J\x1b[31m", "数量\n(件)"
+    path = tmp_path / "导出.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:  # line ends as the break in the header (LF)
+        csv.writer(f, lineterminator="\n").writerows([["客户编号", "下单日期", "金额", cost, qty],
+                                                     ["a", "2025-01-01", "10", "NaN", "abc"],
+                                                     ["b", "2025-02-01", "5", "1", "1"]])
+    (tmp_path / "s.toml").write_text('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "m"\n'
+                                     'field = "revenue_total"\nweight = 1\n', "utf-8")
+    maps = ["--map", f"cost={cost}", "--map", f"quantity={qty}"]
+    ingested = CliRunner().invoke(app, ["--lang", lang, "ingest", str(path), "--workspace", str(tmp_path / "w.duckdb"),
+                                        *maps], env={"COLUMNS": "300"})
+    res = CliRunner().invoke(app, ["--lang", lang, "round", "--standard", str(tmp_path / "s.toml"), "--cutoff",
+                                   "2025-12-31", "--engine", "duckdb", "--source", str(path), "--no-store", *maps],
+                             env={"COLUMNS": "300"})
+    for out in (ingested, res):
+        assert out.exit_code == 0, out.output
+        assert "\x1b" not in out.output and "数量\n" not in out.output, out.output
+        assert f"{cost!r}: 1" in out.output and f"{qty!r}: 1" in out.output, out.output

@@ -93,6 +93,20 @@ def normalise_header(name: object) -> str:
     return unicodedata.normalize("NFKC", str(name)).casefold().translate(_DROP)
 
 
+def header_shown(name: object) -> str:
+    r"""A header as a console line names it: as written, or quoted with its escapes where it holds a
+    character a terminal acts on or does not show (a line break, an ANSI escape, a zero-width
+    space), as an error quotes a header (``'数量\n(件)'``).
+
+    Example
+    -------
+    >>> header_shown("成本（元）"), header_shown("数量\n(件)"), header_shown("cost\x1b[31m")
+    ('成本（元）', "'数量\\n(件)'", "'cost\\x1b[31m'")
+    """
+    text = str(name)
+    return text if text.isprintable() else repr(text)
+
+
 def without_unit(name: object) -> str:
     """A header with the unit it ends in removed (``金额（元）`` -> ``金额``, ``单价/元`` -> ``单价``).
 
