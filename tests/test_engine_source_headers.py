@@ -472,11 +472,14 @@ def test_one_name_written_twice_is_refused_as_ingest_refuses_it(tmp_path, kind):
     which one holds the data being a guess; DuckDB reads the second as ``customer_id_1``, and
     5143919's round read the first one silently. Now the engine's error is ingest's of the CSV
     (ingest's own Parquet reader still reads the first one: not this test's). A header that is
-    only written so (``amount_1``) is read."""
+    only written so (``amount_1``) is read. Twins DuckDB keeps apart (``ａｍｏｕｎｔ``, ``Amount ``)
+    are said so too: cf5866e's round said "both look like amount" of a CSV's, and named no file
+    of a Parquet file's."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    for header in (["CUSTOMER_ID", "ts", "amount", "customer_id"], ["customer_id", "ts", "amount", "AMOUNT"]):
+    for header in (["CUSTOMER_ID", "ts", "amount", "customer_id"], ["customer_id", "ts", "amount", "AMOUNT"],
+                   ["customer_id", "ts", "amount", "ａｍｏｕｎｔ"], ["customer_id", "ts", "amount", "Amount "]):
         lines = [["BIG", "2025-01-01", "10", "7"], ["BIG", "2025-02-01", "5", "8"]]
         text = tmp_path / "twins.csv"
         _write(text, header, lines)
