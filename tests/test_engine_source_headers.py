@@ -689,7 +689,8 @@ def test_values_left_empty_are_said_under_the_files_headers_as_ingest_says_them(
         left = ws.con.execute("SELECT count(*) FILTER (WHERE cost IS NULL), count(*) FILTER (WHERE quantity IS NULL) "
                               "FROM transactions").fetchone()
     assert left == (3, 1)  # by hand: NaN, 1e20 (a rejected row's inf is not counted) and abc
-    left_said = {"en": "left empty ({})", "zh": "留空的值（{}）"}[lang].format(f"{cost}: {left[0]}, {qty}: {left[1]}")
+    left_said = {"en": f"left empty ({cost}: {left[0]}, {qty}: {left[1]})",  # Chinese punctuation in Chinese
+                 "zh": f"留空的值（{cost}：{left[0]}、{qty}：{left[1]}）"}[lang]
     assert bare(left_said) in bare(ingested.output), ingested.output  # ingest's words ...
     assert bare(left_said.replace("left empty", "left empty, as `xuanba ingest` leaves them")) in bare(res.output), res.output
     assert bare(f"{cost}: costs") in bare(res.output) or bare(f"{cost}：`xuanba ingest` 不能存储") in bare(res.output)
@@ -730,4 +731,5 @@ def test_a_header_a_terminal_would_act_on_is_said_escaped(tmp_path, lang):
     for out in (ingested, res):
         assert out.exit_code == 0, out.output
         assert "\x1b" not in out.output and "数量\n" not in out.output, out.output
-        assert f"{cost!r}: 1" in out.output and f"{qty!r}: 1" in out.output, out.output
+        sep = {"en": ": ", "zh": "："}[lang]
+        assert f"{cost!r}{sep}1" in out.output and f"{qty!r}{sep}1" in out.output, out.output

@@ -107,6 +107,20 @@ def header_shown(name: object) -> str:
     return text if text.isprintable() else repr(text)
 
 
+def header_counts(counts: Mapping[str, int], lang: str) -> str:
+    """``{header: n}`` said in a console line (values left empty, dashes read as 0), in ``lang``'s
+    punctuation, each header by :func:`header_shown`.
+
+    Example
+    -------
+    >>> header_counts({"成本（元）": 3, "数量": 1200}, "en"), header_counts({"成本（元）": 3, "数量": 1200}, "zh")
+    ('成本（元）: 3, 数量: 1,200', '成本（元）：3、数量：1,200')
+    """
+    from xuanba.i18n import t
+
+    return t("list_comma", lang).join(t("name_count", lang, name=header_shown(h), n=f"{n:,}") for h, n in counts.items())
+
+
 def without_unit(name: object) -> str:
     """A header with the unit it ends in removed (``金额（元）`` -> ``金额``, ``单价/元`` -> ``单价``).
 

@@ -507,7 +507,7 @@ def rejected_line(meta: dict[str, Any], lang: str) -> str | None:
     (1, 1)
     """
     from xuanba.i18n import t
-    from xuanba.ingest.mapping import header_shown
+    from xuanba.ingest.mapping import header_counts, header_shown
 
     rows = meta.get("source_rows") or {}
     said = []
@@ -520,8 +520,9 @@ def rejected_line(meta: dict[str, Any], lang: str) -> str | None:
     def header(field: str) -> str:  # as ingest's console names it: quoted where a terminal would act on it
         return header_shown(headers.get(field, field))
 
-    if left_empty:  # ingest's words: "成本（元）: 3, 数量: 1"
-        said.append(t("source_left_empty", lang, left=", ".join(f"{header(f)}: {n:,}" for f, n in left_empty.items())))
+    if left_empty:  # ingest's words: "成本（元）: 3, 数量: 1" (Chinese: "成本（元）：3、数量：1")
+        said.append(t("source_left_empty", lang, left=header_counts({headers.get(f, f): n for f, n in left_empty.items()},
+                                                                     lang)))
     for field, key in (("cost", "source_costs_left_empty"), ("quantity", "source_quantities_left_empty")):
         if left_empty.get(field):
             said.append(t(key, lang, column=header(field)))
