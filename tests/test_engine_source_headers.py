@@ -733,3 +733,14 @@ def test_a_header_a_terminal_would_act_on_is_said_escaped(tmp_path, lang):
         assert "\x1b" not in out.output and "数量\n" not in out.output, out.output
         sep = {"en": ": ", "zh": "："}[lang]
         assert f"{cost!r}{sep}1" in out.output and f"{qty!r}{sep}1" in out.output, out.output
+
+
+def test_a_header_with_a_full_width_space_is_said_as_written():
+    """``成本　（元）`` (an ideographic space, common in Chinese exports) is shown as written, not
+    quoted as ``'成本\\u3000（元）'``: only what a terminal acts on or hides is escaped."""
+    from xuanba.rounds.source_check import rejected_line
+
+    rows = {"input_rows": 3, "used": 3, "rejected": 0, "rejected_by_reason": {}, "values_left_empty": {"cost": 2},
+            "headers": {"cost": "成本　（元）"}}
+    assert "（成本　（元）：2）" in rejected_line({"source_rows": rows}, "zh")
+    assert "(成本　（元）: 2)" in rejected_line({"source_rows": rows}, "en")

@@ -95,16 +95,22 @@ def normalise_header(name: object) -> str:
 
 def header_shown(name: object) -> str:
     r"""A header as a console line names it: as written, or quoted with its escapes where it holds a
-    character a terminal acts on or does not show (a line break, an ANSI escape, a zero-width
-    space), as an error quotes a header (``'数量\n(件)'``).
+    character a terminal acts on or does not show (a control character: a line break, an ANSI
+    escape; a format character: a zero-width space; a line separator), as an error quotes a header
+    (``'数量\n(件)'``). Spaces are shown as spaces (``客户　名称``'s full-width one too).
 
     Example
     -------
-    >>> header_shown("成本（元）"), header_shown("数量\n(件)"), header_shown("cost\x1b[31m")
-    ('成本（元）', "'数量\\n(件)'", "'cost\\x1b[31m'")
+    >>> print(header_shown("成本（元）"), header_shown("客户　名称"), header_shown("数量\n(件)"), header_shown("cost\x1b[31m"))
+    成本（元） 客户　名称 '数量\n(件)' 'cost\x1b[31m'
     """
     text = str(name)
-    return text if text.isprintable() else repr(text)
+    return repr(text) if any(unicodedata.category(ch) in _UNSHOWN for ch in text) else text
+
+
+#: Unicode categories a console line does not show as written: controls, format characters, line
+#: and paragraph separators.
+_UNSHOWN = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 def header_counts(counts: Mapping[str, int], lang: str) -> str:
