@@ -472,11 +472,14 @@ def test_one_name_written_twice_is_refused_as_ingest_refuses_it(tmp_path, kind):
     which one holds the data being a guess; DuckDB reads the second as ``customer_id_1``, and
     5143919's round read the first one silently. Now the engine's error is ingest's of the CSV
     (ingest's own Parquet reader still reads the first one: not this test's). A header that is
-    only written so (``amount_1``) is read."""
+    only written so (``amount_1``) is read. Twins DuckDB keeps apart (``ａｍｏｕｎｔ``, ``Amount ``)
+    are said so too: cf5866e's round said "both look like amount" of a CSV's, and named no file
+    of a Parquet file's."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    for header in (["CUSTOMER_ID", "ts", "amount", "customer_id"], ["customer_id", "ts", "amount", "AMOUNT"]):
+    for header in (["CUSTOMER_ID", "ts", "amount", "customer_id"], ["customer_id", "ts", "amount", "AMOUNT"],
+                   ["customer_id", "ts", "amount", "ａｍｏｕｎｔ"], ["customer_id", "ts", "amount", "Amount "]):
         lines = [["BIG", "2025-01-01", "10", "7"], ["BIG", "2025-02-01", "5", "8"]]
         text = tmp_path / "twins.csv"
         _write(text, header, lines)
@@ -569,6 +572,68 @@ def test_one_name_written_twice_is_refused_on_spark_as_on_duckdb(spark, tmp_path
     assert rows["used"] == 2 and len(table.columns) == len(checked_transactions(duckdb_source(str(path)), CUTOFF)[0].columns)
 
 
+MAPPED = {"customer_id": "kunde", "ts": "tag", "amount": "Betrag"}
+
+
+def _mapped_twins(tmp_path, order: list[str], kind: str):
+    """``kunde, tag`` and the two columns ``order`` (``Betrag`` and ``BETRAG``) as ``kind``."""
+    path, frame = _twins(tmp_path, ["kunde", "tag", *order], "parquet" if kind == "parquet" else "csv")
+    return path if kind != "arrow" else frame
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "arrow"])
+@pytest.mark.parametrize("order", [["Betrag", "BETRAG"], ["BETRAG", "Betrag"]], ids=["mapped-first", "mapped-second"])
+def test_a_mapped_columns_twin_is_refused_wherever_it_stands(tmp_path, kind, order):
+    """``--map amount=Betrag`` over ``Betrag`` and ``BETRAG``: which one holds the amounts is a
+    guess, whichever comes first. cf5866e refused it only when ``Betrag`` came second
+    (:func:`duplicate_headers` asked ``matters`` of the later twin alone): with it first ingest
+    and DuckDB's round read ``Betrag`` silently, and Spark's round said the mapping names no
+    column (a CSV) or refused it (a Parquet file). Now refused on both paths, alike."""
+    source = _mapped_twins(tmp_path, order, kind)
+    with Workspace(tmp_path / "ws.duckdb") as ws, pytest.raises(SchemaError) as want:
+        ingest(str(source) if kind != "arrow" else source, ws, mapping=MAPPED)
+    with pytest.raises(SchemaError) as got:
+        checked_transactions(duckdb_source(str(source), mapping=MAPPED) if kind != "arrow" else source, CUTOFF,
+                             mapping=MAPPED)
+    for err in (want, got):
+        assert f"columns 3 and 4 ({order[0]!r}, {order[1]!r}) are one name written twice" in err.value.render("en")
+        assert "是同一个列名写了两次" in err.value.render("zh")
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+@pytest.mark.parametrize("twin", ["amount\u200b", "am\u00adount"], ids=["zero-width-space", "soft-hyphen"])
+def test_a_twin_differing_by_a_character_no_screen_shows_is_refused_on_both_paths(tmp_path, kind, twin):
+    """``amount`` beside ``amount`` with a zero-width space (or a soft hyphen) pasted into it: two
+    columns that look alike in every spreadsheet. cf5866e read the first on both paths, silently
+    (the second's 7 and 8 dropped); now both refuse it as they refuse ``amount`` and ``AMOUNT``."""
+    path, frame = _twins(tmp_path, ["customer_id", "ts", "amount", twin], kind)
+    for source in (path, frame):
+        with Workspace(tmp_path / "ws.duckdb") as ws, pytest.raises(SchemaError) as want:
+            ingest(str(source) if source is path else source, ws, tz="UTC")
+        with pytest.raises(SchemaError) as got:
+            checked_transactions(duckdb_source(str(path)) if source is path else source, CUTOFF)
+        for err in (want, got):
+            assert f"columns 3 and 4 ('amount', {twin!r}) are one name written twice" in err.value.render("en")
+
+
+@spark_test
+def test_a_mapped_columns_twin_is_refused_on_spark_as_on_duckdb(spark, tmp_path):
+    """The CSV of :func:`test_a_mapped_columns_twin_is_refused_wherever_it_stands`, ``Betrag`` first:
+    Spark reads its twins as ``Betrag2`` and ``BETRAG3``; cf5866e's round then said "the mapping
+    amount=Betrag names a column that is not in the file" (the fix: map a column that is there).
+    Now the refusal DuckDB's round gives, word for word."""
+    from xuanba.rounds.spark import spark_source
+
+    path = _mapped_twins(tmp_path, ["Betrag", "BETRAG"], "csv")
+    with pytest.raises(SchemaError) as want:
+        checked_transactions(duckdb_source(str(path), mapping=MAPPED), CUTOFF, mapping=MAPPED)
+    with pytest.raises(SchemaError) as got:
+        checked_transactions(spark_source(spark, str(path), mapping=MAPPED), CUTOFF, mapping=MAPPED)
+    for lang in ("en", "zh"):
+        assert got.value.render(lang) == want.value.render(lang)
+    assert "('Betrag', 'BETRAG') are one name written twice" in got.value.render("en")
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_map_without_a_source_says_what_map_is_for(tmp_path, lang):
     """``xuanba round --map amount=金额`` on a workspace: 5143919 said ``--engine duckdb needs
@@ -624,7 +689,8 @@ def test_values_left_empty_are_said_under_the_files_headers_as_ingest_says_them(
         left = ws.con.execute("SELECT count(*) FILTER (WHERE cost IS NULL), count(*) FILTER (WHERE quantity IS NULL) "
                               "FROM transactions").fetchone()
     assert left == (3, 1)  # by hand: NaN, 1e20 (a rejected row's inf is not counted) and abc
-    left_said = {"en": "left empty ({})", "zh": "留空的值（{}）"}[lang].format(f"{cost}: {left[0]}, {qty}: {left[1]}")
+    left_said = {"en": f"left empty ({cost}: {left[0]}, {qty}: {left[1]})",  # Chinese punctuation in Chinese
+                 "zh": f"留空的值（{cost}：{left[0]}、{qty}：{left[1]}）"}[lang]
     assert bare(left_said) in bare(ingested.output), ingested.output  # ingest's words ...
     assert bare(left_said.replace("left empty", "left empty, as `xuanba ingest` leaves them")) in bare(res.output), res.output
     assert bare(f"{cost}: costs") in bare(res.output) or bare(f"{cost}：`xuanba ingest` 不能存储") in bare(res.output)
@@ -635,3 +701,46 @@ def test_values_left_empty_are_said_under_the_files_headers_as_ingest_says_them(
     res = CliRunner().invoke(app, ["--lang", lang, "round", "--standard", str(tmp_path / "s.toml"), "--cutoff",
                                    "2025-12-31", "--engine", "duckdb", "--source", str(path), "--no-store"], env=env)
     assert res.exit_code != 0 and bare(said) in bare(res.output) and "导出.csv" in res.output, res.output
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_header_a_terminal_would_act_on_is_said_escaped(tmp_path, lang):
+    """A cost column headed ``成本`` + an ANSI escape (a terminal clears its screen and turns red)
+    and a quantity headed ``数量`` + a line break + ``(件)`` (Excel's Alt+Enter): named in the
+    console lines of values left empty, by ``xuanba ingest`` and by an engine round. cf5866e
+    wrote them raw: the escape reached the terminal and the line broke inside the header. Now
+    named as an error names a header, quoted with its escapes (``'数量\\n(件)'``), on both."""
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    cost, qty = "成本\x1b[2J\x1b[31m", "数量\n(件)"
+    path = tmp_path / "导出.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:  # line ends as the break in the header (LF)
+        csv.writer(f, lineterminator="\n").writerows([["客户编号", "下单日期", "金额", cost, qty],
+                                                     ["a", "2025-01-01", "10", "NaN", "abc"],
+                                                     ["b", "2025-02-01", "5", "1", "1"]])
+    (tmp_path / "s.toml").write_text('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "m"\n'
+                                     'field = "revenue_total"\nweight = 1\n', "utf-8")
+    maps = ["--map", f"cost={cost}", "--map", f"quantity={qty}"]
+    ingested = CliRunner().invoke(app, ["--lang", lang, "ingest", str(path), "--workspace", str(tmp_path / "w.duckdb"),
+                                        *maps], env={"COLUMNS": "300"})
+    res = CliRunner().invoke(app, ["--lang", lang, "round", "--standard", str(tmp_path / "s.toml"), "--cutoff",
+                                   "2025-12-31", "--engine", "duckdb", "--source", str(path), "--no-store", *maps],
+                             env={"COLUMNS": "300"})
+    for out in (ingested, res):
+        assert out.exit_code == 0, out.output
+        assert "\x1b" not in out.output and "数量\n" not in out.output, out.output
+        sep = {"en": ": ", "zh": "："}[lang]
+        assert f"{cost!r}{sep}1" in out.output and f"{qty!r}{sep}1" in out.output, out.output
+
+
+def test_a_header_with_a_full_width_space_is_said_as_written():
+    """``成本　（元）`` (an ideographic space, common in Chinese exports) is shown as written, not
+    quoted as ``'成本\\u3000（元）'``: only what a terminal acts on or hides is escaped."""
+    from xuanba.rounds.source_check import rejected_line
+
+    rows = {"input_rows": 3, "used": 3, "rejected": 0, "rejected_by_reason": {}, "values_left_empty": {"cost": 2},
+            "headers": {"cost": "成本　（元）"}}
+    assert "（成本　（元）：2）" in rejected_line({"source_rows": rows}, "zh")
+    assert "(成本　（元）: 2)" in rejected_line({"source_rows": rows}, "en")

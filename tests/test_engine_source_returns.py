@@ -562,8 +562,9 @@ def test_a_text_quantity_ingest_reads_as_no_number_is_counted_as_ingest_counts_i
     _, rows = checked_transactions(duckdb_source(str(path)), CUTOFF)
     assert report.sources[0].values_left_empty == {"quantity": 2} and rows["values_left_empty"] == {"quantity": 2}
     said = rejected_line({"source_rows": rows}, lang)
-    assert {"en": "(quantity: 2)", "zh": "（quantity: 2）"}[lang] in said, said
-    assert {"en": "quantity: quantities `xuanba ingest` does not read", "zh": "quantity：`xuanba ingest` 读不出数字的数量"}[lang] in said, said
+    assert {"en": "(quantity: 2)", "zh": "（quantity：2）"}[lang] in said, said
+    assert {"en": "quantity: quantities `xuanba ingest` does not read as a number",
+            "zh": "quantity：`xuanba ingest` 读不出数字的数量"}[lang] in said, said
     (tmp_path / "again").mkdir()
     kept, got = _facts_both(path, tmp_path / "again")
     _same(kept, got)

@@ -361,8 +361,12 @@ def test_a_10_mb_cell_is_named_as_such(tmp_path):
     assert "quotes are closed" not in str(err.value)
 
 
-@pytest.mark.parametrize("twins", [("amount", "Amount"), ("客户ID", "客户id"), ("Amount", "ＡＭＯＵＮＴ")])
+@pytest.mark.parametrize("twins", [("amount", "Amount"), ("客户ID", "客户id"), ("Amount", "ＡＭＯＵＮＴ"),
+                                   ("amount", "amount\u200b"), ("金额", "\u200b金额"), ("Amount", "am\u00adount")])
 def test_headers_differing_only_by_case_or_width_are_an_error(tmp_path, twins):
+    """Twins by letter case, width, or a character no screen shows (a zero-width space or a soft
+    hyphen pasted from a web page: cf5866e loaded ``amount`` beside ``amount\u200b``, the first
+    summed and the second dropped, silently)."""
     path = tmp_path / "t.csv"
     path.write_text(f"customer,date,{twins[0]},{twins[1]}\nA,2026-06-01,5,6\n", encoding="utf-8")
     with Workspace(":memory:") as ws, pytest.raises(SchemaError, match="one name written twice"):

@@ -103,7 +103,7 @@ def test_money_no_workspace_stores_is_read_by_an_engine_round_as_ingest_reads_it
         assert np.isfinite(values).all() and (np.abs(values) < 1e14 * len(tx)).all(), col
     said = rejected_line(got.meta, "en")
     assert "4 of the source's" in said and "left empty, as `xuanba ingest` leaves them (cost: 4)." in said
-    assert "留空的值（cost: 4）" in rejected_line(got.meta, "zh")
+    assert "留空的值（cost：4）" in rejected_line(got.meta, "zh")
 
 
 def test_a_clean_source_says_no_emptied_costs():

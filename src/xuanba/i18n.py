@@ -250,6 +250,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "expr_false": ("no", "否"),
     "list_sep": ("; ", "；"),
     "list_comma": (", ", "、"),
+    "name_count": ("{name}: {n}", "{name}：{n}"),
     # -- the standard in plain words (standard/describe.py) ---------------------------------------
     "std_intro": ("Every customer is scored from 0 to 100 by the same standard \"{name}\" (version {version}), "
                   "a weighted sum of {n} criteria.",

@@ -66,6 +66,7 @@ def register(app: typer.Typer) -> None:
         same file twice changes nothing.
         """
         from xuanba.ingest import ingest
+        from xuanba.ingest.mapping import header_counts
 
         names = [c.strip() for c in columns.split(",")] if columns else None
         big = len(paths) > 1 or any(p.is_dir() or (p.is_file() and p.stat().st_size > 20 << 20) for p in paths)
@@ -115,10 +116,10 @@ def register(app: typer.Typer) -> None:
             console.print(say("cli_ingest_rejects_in", where=where))
         for s in report.sources:
             if s.values_left_empty:
-                left = ", ".join(f"{c}: {n:,}" for c, n in s.values_left_empty.items())
+                left = header_counts(s.values_left_empty, ui_lang())
                 console.print(Text(say("cli_ingest_left_empty", source=Path(s.source).name, left=left), style="yellow"))
             if s.dashes_read_as_zero:
-                counts = ", ".join(f"{c}: {n:,}" for c, n in s.dashes_read_as_zero.items())
+                counts = header_counts(s.dashes_read_as_zero, ui_lang())
                 console.print(Text(say("cli_ingest_dash_zero", source=Path(s.source).name, counts=counts), style="yellow"))
         console.print(Text(say("cli_ingest_time_zone", tz=report.time_zone), style="dim"))
         if report.already_loaded:

@@ -93,6 +93,40 @@ def normalise_header(name: object) -> str:
     return unicodedata.normalize("NFKC", str(name)).casefold().translate(_DROP)
 
 
+def header_shown(name: object) -> str:
+    r"""A header as a console line names it: as written, or quoted with its escapes where it holds a
+    character a terminal acts on or does not show (a control character: a line break, an ANSI
+    escape; a format character: a zero-width space; a line separator), as an error quotes a header
+    (``'数量\n(件)'``). Spaces are shown as spaces (``客户　名称``'s full-width one too).
+
+    Example
+    -------
+    >>> print(header_shown("成本（元）"), header_shown("客户　名称"), header_shown("数量\n(件)"), header_shown("cost\x1b[31m"))
+    成本（元） 客户　名称 '数量\n(件)' 'cost\x1b[31m'
+    """
+    text = str(name)
+    return repr(text) if any(unicodedata.category(ch) in _UNSHOWN for ch in text) else text
+
+
+#: Unicode categories a console line does not show as written: controls, format characters, line
+#: and paragraph separators.
+_UNSHOWN = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def header_counts(counts: Mapping[str, int], lang: str) -> str:
+    """``{header: n}`` said in a console line (values left empty, dashes read as 0), in ``lang``'s
+    punctuation, each header by :func:`header_shown`.
+
+    Example
+    -------
+    >>> header_counts({"成本（元）": 3, "数量": 1200}, "en"), header_counts({"成本（元）": 3, "数量": 1200}, "zh")
+    ('成本（元）: 3, 数量: 1,200', '成本（元）：3、数量：1,200')
+    """
+    from xuanba.i18n import t
+
+    return t("list_comma", lang).join(t("name_count", lang, name=header_shown(h), n=f"{n:,}") for h, n in counts.items())
+
+
 def without_unit(name: object) -> str:
     """A header with the unit it ends in removed (``金额（元）`` -> ``金额``, ``单价/元`` -> ``单价``).
 

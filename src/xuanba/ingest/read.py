@@ -360,9 +360,12 @@ def _cells(line: str, delim: str) -> list[str]:
 def duplicate_headers(columns: Sequence[Any], *, file: str | None = None,
                       matters: Callable[[str], bool] | None = None) -> None:
     """Raise :class:`SchemaError` when two headers are one name written twice: the same text, or
-    text differing only by letter case or full-width forms (``Amount``, ``amount``, ``ＡＭＯＵＮＴ``);
+    text differing only by letter case, full-width forms (``Amount``, ``amount``, ``ＡＭＯＵＮＴ``),
+    spaces around it or a character no screen shows (a zero-width space, a soft hyphen: Unicode's
+    format characters, :func:`_unseen`);
     which one holds the data would be a guess. With ``matters``, only twins of a name it accepts
-    count (two 备注 columns of a sales log are read by nobody).
+    count, the first or the second (two 备注 columns of a sales log are read by nobody; ``Betrag``
+    mapped beside a later ``BETRAG`` is refused as ``BETRAG`` beside a later ``Betrag`` is).
 
     Example
     -------
@@ -375,16 +378,26 @@ def duplicate_headers(columns: Sequence[Any], *, file: str | None = None,
     """
     seen: dict[str, int] = {}
     for i, col in enumerate(columns):
-        key = unicodedata.normalize("NFKC", str(col if col is not None else "")).casefold().strip()
+        key = _unseen(unicodedata.normalize("NFKC", str(col if col is not None else ""))).casefold().strip()
         if not key:
             continue
         if key in seen:
             j = seen[key]
-            if matters is not None and not matters(str(col)):
+            if matters is not None and not (matters(str(col)) or matters(str(columns[j]))):
                 continue
             raise SchemaError(Phrase("err_header_twice", first=j + 1, second=i + 1, a=repr(columns[j]), b=repr(col)),
                               file=file, column=str(columns[j]), fix=Phrase("err_header_twice_fix"))
         seen[key] = i
+
+
+def _unseen(text: str) -> str:
+    """``text`` without its format characters (Unicode's category Cf: ``\u200b``, ``\u00ad``,
+    ``\ufeff``, ...), which no screen shows: two headers differing by them look alike.
+
+    >>> _unseen("am\u00adount\u200b")
+    'amount'
+    """
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf") if not text.isascii() else text
 
 
 def _header_index(rows: list[list[str]], find_header: HeaderTest | None, pairs: bool = False) -> int:

@@ -1232,16 +1232,19 @@ def _refuse_twin_headers(con: Any, pattern: str, columns: Sequence[str], mapping
     ``CUSTOMER_ID``), as ingest refuses such a file (:func:`xuanba.ingest.read.duplicate_headers`,
     only twins of a field's name or of a ``mapping`` column): DuckDB reads the second as
     ``CUSTOMER_ID_1``, and the round read the first one, silently. Only where a column looks so
-    renamed are the file's own headers read (a CSV's first line; each Parquet part's schema)."""
+    renamed are the file's own headers read (a CSV's first line; each Parquet part's schema);
+    twins DuckDB keeps apart (``amount``, ``ａｍｏｕｎｔ``) are refused by ``columns``, named with the
+    file as ingest names them (map_columns said "both look like amount" and asked for a --map)."""
     import re
 
     from xuanba.ingest.mapping import field_of
     from xuanba.ingest.read import duplicate_headers
 
+    named = set((mapping or {}).values())
     folded = {str(c).casefold() for c in columns}
     if not any((m := re.fullmatch(r"(.+)_[0-9]+", str(c))) and m.group(1).casefold() in folded for c in columns):
+        duplicate_headers(columns, file=pattern, matters=lambda c: c in named or field_of(c) is not None)
         return
-    named = set((mapping or {}).values())
     raw = con.con
     if csv:
         files = [[str(c) for c in raw.execute("SELECT * FROM read_csv(?, header = false, all_varchar = true) LIMIT 1",

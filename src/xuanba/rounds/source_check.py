@@ -507,6 +507,7 @@ def rejected_line(meta: dict[str, Any], lang: str) -> str | None:
     (1, 1)
     """
     from xuanba.i18n import t
+    from xuanba.ingest.mapping import header_counts, header_shown
 
     rows = meta.get("source_rows") or {}
     said = []
@@ -514,12 +515,17 @@ def rejected_line(meta: dict[str, Any], lang: str) -> str | None:
         said.append(t("source_rows_rejected", lang, rejected=f"{rows['rejected']:,}", n=f"{rows['input_rows']:,}",
                       reasons=reasons_said(rows, lang)))
     left_empty = {f: n for f, n in (rows.get("values_left_empty") or {}).items() if n}
-    header = (rows.get("headers") or {}).get
-    if left_empty:  # ingest's words: "成本（元）: 3, 数量: 1"
-        said.append(t("source_left_empty", lang, left=", ".join(f"{header(f, f)}: {n:,}" for f, n in left_empty.items())))
+    headers = rows.get("headers") or {}
+
+    def header(field: str) -> str:  # as ingest's console names it: quoted where a terminal would act on it
+        return header_shown(headers.get(field, field))
+
+    if left_empty:  # ingest's words: "成本（元）: 3, 数量: 1" (Chinese: "成本（元）：3、数量：1")
+        said.append(t("source_left_empty", lang, left=header_counts({headers.get(f, f): n for f, n in left_empty.items()},
+                                                                     lang)))
     for field, key in (("cost", "source_costs_left_empty"), ("quantity", "source_quantities_left_empty")):
         if left_empty.get(field):
-            said.append(t(key, lang, column=header(field, field)))
+            said.append(t(key, lang, column=header(field)))
     return ("" if lang == "zh" else " ").join(said) or None  # Chinese sentences end in "。", no space after
 
 
