@@ -561,8 +561,8 @@ def test_the_cast_pattern_is_duckdbs_cast():
 @spark_test
 def test_the_text_rules_read_alike_on_spark(spark, tmp_path):
     """A text quantity's sign and a return flag read on Spark (Java's regular expressions and cast)
-    as on DuckDB, cell for cell, over the hostile cells and every text of up to three characters
-    of ``1-(),.¥万+``."""
+    as on DuckDB, cell for cell, over the hostile cells, the exported shapes and every text of up to
+    three characters of ``1-(),.¥万+``; the quantity's shortcut taken by the same cells."""
     import itertools
 
     import ibis
@@ -578,8 +578,17 @@ def test_the_text_rules_read_alike_on_spark(spark, tmp_path):
         spark._session.read.parquet(str(tmp_path / f"{name}.parquet")).createOrReplaceTempView(name)
         return spark.table(name)
 
-    cells = [*_HOSTILE, *("".join(p) for k in range(1, 4) for p in itertools.product("1-(),.¥万+", repeat=k))]
+    cells = [*_HOSTILE, *_EXPORTED, *("".join(p) for k in range(1, 4) for p in itertools.product("1-(),.¥万+", repeat=k))]
     assert _engine_reads_negative(cells, on_spark("quantities", cells)) == _engine_reads_negative(cells)
+    # the shortcut's two patterns mean the same in Java's regular expressions (\z, classes, anchors)
+    from xuanba.ingest.rules import _SIMPLE, _SIMPLE_NEGATIVE, text_value
+
+    shortcut = [sorted(to_arrow(t.select("i", s=text_value(t.q).re_search(_SIMPLE),
+                                         n=text_value(t.q).re_search(_SIMPLE_NEGATIVE))).to_pylist(),
+                       key=lambda r: r["i"])
+                for t in (spark.table("quantities"),
+                          ibis.memtable(pa.table({"i": list(range(len(cells))), "q": pa.array(cells, pa.string())})))]
+    assert shortcut[0] == shortcut[1] and sum(r["s"] is True for r in shortcut[1]) > 20
     flags = ["TRUE", "y ", " 是", "否\n", "-0", "+5", ".5e-1", "1.", "1e3", "2", "0.0", "nan", "Infinity", "1\n", "1d",
              "0x1", "也许", "是否", "", None]
     got, want = [
