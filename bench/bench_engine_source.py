@@ -17,7 +17,8 @@ form (``csv-yen`` before money23) is said so. ``csv-qty`` is ``csv`` with a ``qu
 (``1`` to ``5``, and ``-1`` on one line in 50: a return on every tree), which a CSV source reads as
 text: what reading a text quantity's sign as ingest reads it costs (ingest25); ``csv-qty-dec``
 the same with weights (``0.255`` to ``4.255``, ``-1.5`` one line in 50: no whole number, so every
-cell is read by the full reader, edge27). ``csv-flag`` is
+cell is read by the full reader, edge27); ``csv-qty-sep`` with thousands separators as an ERP
+exports them "as displayed" (``1,000`` to ``5,000``, ``-1,200.00`` one line in 50). ``csv-flag`` is
 ``csv`` with an ``is_return`` column of text that says no (``否``, ``no``, ``0``, ``N`` in turn: no
 return, so the same roster): what reading a text return flag costs (alias26: its full-width forms).
 
@@ -84,6 +85,9 @@ def _source(parquet: Path, form: str) -> Path:
         if form == "csv-qty-dec":  # weights: 0.25 to 4.75 (and -1.5 on one line in 50), never a whole number
             qty = (", CASE WHEN hash(customer_id, ts) % 50 = 0 THEN '-1.5' ELSE CAST(0.25 + hash(customer_id, ts) % 5 "
                    "AS VARCHAR) || '5' END AS quantity")
+        if form == "csv-qty-sep":  # as an ERP exports them "as displayed": 1,000 to 5,000, -1,200.00 one in 50
+            qty = (", CASE WHEN hash(customer_id, ts) % 50 = 0 THEN '-1,200.00' ELSE format('{:,}', "
+                   "(1 + hash(customer_id, ts) % 5) * 1000) END AS quantity")
         flag = (", ['否', 'no', '0', 'N'][1 + CAST(hash(customer_id, ts) % 4 AS BIGINT)] AS is_return" if form == "csv-flag" else "")
         con.execute(f"COPY (SELECT *{money}{qty}{flag} FROM read_parquet(?)) TO '{out}' (HEADER)", [str(parquet)])
         con.close()
@@ -114,7 +118,7 @@ def main() -> None:
     ap.add_argument("--against", default="main", help="the commit to compare with")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--forms", nargs="+", default=["parquet"], choices=["parquet", "csv", "csv-yen", "csv-qty", "csv-qty-dec",
-                                                                    "csv-flag"],
+                                                                    "csv-qty-sep", "csv-flag"],
                     help="the sources to run (default parquet)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()

@@ -4,7 +4,8 @@
 over ``--cells`` cells of each kind, summed in one DuckDB query on one thread, with this tree's
 xuanba and with the one of commit ``--against REV``, alternating, each run a fresh subprocess.
 Kinds: ``whole`` (``1`` to ``5``: the one-pattern branch), ``decimal`` (``0.255`` to ``4.255``),
-``thousands`` (``-1,000`` to ``-1,999``), ``wide`` (``１２``: full-width digits). The table gives
+``thousands`` (``-1,000`` to ``-1,999``), ``wide`` (``１２``: full-width digits), ``thousands-dec``
+(``-1,000.50``), ``currency`` (``¥-1,000.50``), ``comma`` (``-0,5`` to ``-9,5``: a decimal comma). The table gives
 the median CPU seconds (user + system of the query) per kind and tree.
 
     flock /tmp/xuanba-heavy.lock python bench/probe_quantity_text.py --against 57ce493 --repeat 3
@@ -32,6 +33,9 @@ KINDS = {
     "decimal": "CAST(0.25 + i % 5 AS VARCHAR) || '5'",
     "thousands": "'-1,' || lpad(CAST(i % 1000 AS VARCHAR), 3, '0')",
     "wide": "'１' || CAST(i % 10 AS VARCHAR)",
+    "thousands-dec": "'-1,' || lpad(CAST(i % 1000 AS VARCHAR), 3, '0') || '.50'",
+    "currency": "'¥-1,' || lpad(CAST(i % 1000 AS VARCHAR), 3, '0') || '.50'",
+    "comma": "'-' || CAST(i % 10 AS VARCHAR) || ',5'",
 }
 
 

@@ -18,7 +18,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests._helpers import spark_test
@@ -491,6 +491,52 @@ def test_random_text_quantities_are_read_alike(cells):
     assert _engine_reads_negative(cells) == _ingest_reads_negative(cells)
 
 
+#: Quantities as an export writes them "as displayed", and the same with separators in wrong places.
+_EXPORTED = ["1,234", "-1,234", "1,234.50", "-1,234.50", "-0.5", "12.000", "+1,234", "-12,345,678.9", "-0,000.00",
+             "-000,001", "+0.0", "-1", "5", "1,23,4", ",123", "1,,234", "1.234,5", "-1,234,5", "-1,5", "-1,50",
+             "1,234.", "-.5", "-1,234.5.6", "-1234,567", "1,2345", "-1,234,", "+-1,234", "- 1,234", "-1 234",
+             "\t-1,234", "-1,234\n", "-1.234.567", "-1,234.567,8"]
+
+
+@example(cells=_EXPORTED)
+@settings(max_examples=60, deadline=None)
+@given(cells=st.lists(st.builds(
+    lambda sign, groups, seps, tail: sign + "".join(g + s for g, s in zip(groups, seps, strict=False)) + tail,
+    st.sampled_from(["", "-", "+", "+-", "--", "- ", "\t-"]),
+    st.lists(st.text(alphabet="0123456789", max_size=4), min_size=1, max_size=4),
+    st.lists(st.sampled_from([",", ".", ",,", ", ", ""]), max_size=4),
+    st.sampled_from(["", ".5", ",5", ".50", ",500", ".", ",", "\n"]),
+), min_size=1, max_size=40))
+def test_quantities_shaped_as_an_export_writes_them_are_read_alike(cells):
+    """Thousands separators and decimals, in their places and out of them (``1,23,4``, ``,123``,
+    ``1.234,5``, ``-1,234,5``): the engine's reading, its shortcut for the common shapes included,
+    is ingest's."""
+    assert _engine_reads_negative(cells) == _ingest_reads_negative(cells)
+
+
+def test_the_common_shapes_take_the_shortcut_and_it_reads_them_as_ingest():
+    """The shortcut of :func:`~xuanba.ingest.rules.negative_number` (two patterns) taken by the
+    shapes an export writes and by no other of :data:`_EXPORTED` and the hostile cells; on its own, it
+    reads each cell it takes as ingest's reader does (of at most 300 characters: ``-`` and 300 ones
+    or ``-0.00…1`` of 301 take the chain)."""
+    import ibis
+    import pyarrow as pa
+
+    from xuanba.ingest.rules import _SIMPLE, _SIMPLE_NEGATIVE, text_value
+
+    long = ["-" + "1" * 299, "-0." + "0" * 296 + "1", "-" + "1" * 300, "-0." + "0" * 297 + "1"]  # 300, 301 chars
+    cells = [*_EXPORTED, *long, *_HOSTILE]
+    t = ibis.memtable(pa.table({"i": list(range(len(cells))), "q": pa.array(cells, pa.string())}))
+    text = text_value(t.q)
+    taken = text.re_search(_SIMPLE) & (text.length() <= 300)
+    got = sorted(t.select("i", taken=taken, n=text.re_search(_SIMPLE_NEGATIVE)).to_pyarrow().to_pylist(),
+                 key=lambda r: r["i"])
+    assert [c for c, r in zip(cells, got, strict=True) if r["taken"]][:15] == [*_EXPORTED[:13], *long[:2]]
+    want = _ingest_reads_negative(cells)
+    assert [(c, w) for c, w, r in zip(cells, want, got, strict=True) if r["taken"] and r["n"] != w] == []
+    assert sum(w is True for w, r in zip(want, got, strict=True) if r["taken"]) > 8  # both signs met
+
+
 def test_the_cast_pattern_is_duckdbs_cast():
     """The pattern the engine reads DuckDB's cast by, against the cast itself over every text of up
     to five characters of ``10-+.e_`` (``+-5`` is -5, ``1_000`` is 1000, ``-+5`` no number)."""
@@ -515,8 +561,8 @@ def test_the_cast_pattern_is_duckdbs_cast():
 @spark_test
 def test_the_text_rules_read_alike_on_spark(spark, tmp_path):
     """A text quantity's sign and a return flag read on Spark (Java's regular expressions and cast)
-    as on DuckDB, cell for cell, over the hostile cells and every text of up to three characters
-    of ``1-(),.¥万+``."""
+    as on DuckDB, cell for cell, over the hostile cells, the exported shapes and every text of up to
+    three characters of ``1-(),.¥万+``; the quantity's shortcut taken by the same cells."""
     import itertools
 
     import ibis
@@ -532,8 +578,17 @@ def test_the_text_rules_read_alike_on_spark(spark, tmp_path):
         spark._session.read.parquet(str(tmp_path / f"{name}.parquet")).createOrReplaceTempView(name)
         return spark.table(name)
 
-    cells = [*_HOSTILE, *("".join(p) for k in range(1, 4) for p in itertools.product("1-(),.¥万+", repeat=k))]
+    cells = [*_HOSTILE, *_EXPORTED, *("".join(p) for k in range(1, 4) for p in itertools.product("1-(),.¥万+", repeat=k))]
     assert _engine_reads_negative(cells, on_spark("quantities", cells)) == _engine_reads_negative(cells)
+    # the shortcut's two patterns mean the same in Java's regular expressions (\z, classes, anchors)
+    from xuanba.ingest.rules import _SIMPLE, _SIMPLE_NEGATIVE, text_value
+
+    shortcut = [sorted(to_arrow(t.select("i", s=text_value(t.q).re_search(_SIMPLE),
+                                         n=text_value(t.q).re_search(_SIMPLE_NEGATIVE))).to_pylist(),
+                       key=lambda r: r["i"])
+                for t in (spark.table("quantities"),
+                          ibis.memtable(pa.table({"i": list(range(len(cells))), "q": pa.array(cells, pa.string())})))]
+    assert shortcut[0] == shortcut[1] and sum(r["s"] is True for r in shortcut[1]) > 20
     flags = ["TRUE", "y ", " 是", "否\n", "-0", "+5", ".5e-1", "1.", "1e3", "2", "0.0", "nan", "Infinity", "1\n", "1d",
              "0x1", "也许", "是否", "", None]
     got, want = [

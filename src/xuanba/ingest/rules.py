@@ -255,6 +255,18 @@ def finite(number: Any) -> Any:
     return ibis.ifelse(number.abs() < ibis.literal(float("inf"), type="float64"), number, ibis.null("float64"))
 
 
+#: The shapes most quantities are written in, an ERP's export "as displayed" too: a whole number
+#: (``-1``), a decimal one (``-0.5``, ``12.000``), one with thousands commas (``-1,234``,
+#: ``1,234.50``), ``+`` or ``-`` before, ASCII only. Ingest reads each of them with a decimal point
+#: (its digits and marks are never :data:`COMMA_SURE` but as :data:`COMMA_OR_THOUSANDS` too, like
+#: ``1,234``), so as the number its digits say: negative where it begins with ``-`` and holds a
+#: digit other than 0 (:data:`_SIMPLE_NEGATIVE`). Of at most 300 characters: a longer one may be
+#: beyond a double (``-1`` and 400 digits: ``-inf``, no number) or below it (``-0.00…1``: ``-0``).
+#: Anything else (``-1,5``, ``1,23,4``, ``¥5``, ``(5)``) is read by the whole chain.
+_SIMPLE = r"^[+-]?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?\z"
+_SIMPLE_NEGATIVE = r"^-[0-9,.]*[1-9]"
+
+
 def negative_number(value: Any) -> Any:
     """Whether the text ``value`` is a negative number as ``xuanba ingest`` reads a number
     (:func:`xuanba.ingest.load._number`), ``NULL`` where it reads no number: as an Ibis expression,
@@ -306,10 +318,9 @@ def negative_number(value: Any) -> Any:
     signed = ibis.ifelse(inner == "", "", "-").concat(body)
     # ingest's number, then none where it is not finite (inf, -inf, NaN, 1e999: as ingest reads them)
     read = finite(_cast_number(plain).coalesce(_cast_number(signed))) < 0
-    # most quantities, and a return's -1: a whole number, its sign read by one pattern (of at most
-    # 300 characters: a longer one may be a double's -inf, no number)
-    whole = text.re_search(r"^-?[0-9]+\z") & (text.length() <= 300)
-    return ibis.ifelse(whole, text.re_search(r"^-0*[1-9]"), read)
+    # most quantities (-1, -0.5, -1,234, 1,234.50): their sign read by a second pattern
+    simple = text.re_search(_SIMPLE) & (text.length() <= 300)
+    return ibis.ifelse(simple, text.re_search(_SIMPLE_NEGATIVE), read)
 
 
 def netted(value: Any, is_return: Any) -> Any:
