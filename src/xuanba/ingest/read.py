@@ -740,7 +740,7 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
     line too long, the first quote closed and followed by text. DuckDB's own line is the fallback: it
     counts records from the top of the file, blank lines too, but one more under a BOM and a quoted
     title over two lines, and its sniffer's error names none. ``lines``: the file's lines above ``path``
-    (a copy from the header down), added to the lines an error names; ``names``: how many --columns
+    (when it holds the lines from the header down), added to the lines an error names; ``names``: how many --columns
     names a file without a header."""
     text = str(exc)
     sniffing = "Error when sniffing" in text
