@@ -46,7 +46,12 @@ from typing import Any
 
 from xuanba._dates import as_date
 from xuanba.errors import InputError, Phrase
-from xuanba.ingest.mapping import check_required, field_of, looks_like_header, map_columns
+from xuanba.ingest.mapping import (
+    check_required,
+    looks_like_header,
+    map_columns,
+    read_as_field,
+)
 from xuanba.ingest.read import ROW, Staged, duplicate_headers, list_sources, quote, stage, unstage
 from xuanba.ingest.rules import (
     COMMA_OR_THOUSANDS,
@@ -643,8 +648,7 @@ def _load_transactions(ws: Workspace, staged: Staged, report: SourceReport, mapp
                        date_format: str | None, cutoff: dt.date | None, *, tz: str = "UTC",
                        decimal: str | None = None) -> None:
     con = ws.con
-    named = set((mapping or {}).values())
-    duplicate_headers(staged.header, file=staged.name, matters=lambda c: c in named or field_of(c) is not None)
+    duplicate_headers(staged.header, file=staged.name, matters=read_as_field(mapping))
     m = map_columns(staged.columns, mapping, file=staged.name)
     check_required(m, staged.columns, file=staged.name)
     report.mapping = dict(m)

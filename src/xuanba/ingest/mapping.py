@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from xuanba.errors import Phrase, SchemaError
 from xuanba.ingest.read import headerless
@@ -150,6 +150,21 @@ def field_of(name: object) -> str | None:
     """
     hit = _lookup(name)
     return None if hit is None else hit[0]
+
+
+def read_as_field(mapping: Mapping[str, str] | None = None) -> Callable[[str], bool]:
+    """Whether a header is one a field is read from: a field's name or alias (:func:`field_of`) or a
+    column ``mapping`` (``{field: header}``) names; the headers whose twins are refused
+    (:func:`xuanba.ingest.read.duplicate_headers`'s ``matters``).
+
+    Example
+    -------
+    >>> reads = read_as_field({"amount": "Betrag"})
+    >>> reads("Betrag"), reads("金额"), reads("备注")
+    (True, True, False)
+    """
+    named = set((mapping or {}).values())
+    return lambda c: c in named or field_of(c) is not None
 
 
 def _lookup(name: object) -> tuple[str, int] | None:

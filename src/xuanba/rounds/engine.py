@@ -1237,13 +1237,13 @@ def _refuse_twin_headers(con: Any, pattern: str, columns: Sequence[str], mapping
     file as ingest names them (map_columns said "both look like amount" and asked for a --map)."""
     import re
 
-    from xuanba.ingest.mapping import field_of
+    from xuanba.ingest.mapping import read_as_field
     from xuanba.ingest.read import duplicate_headers
 
-    named = set((mapping or {}).values())
+    matters = read_as_field(mapping)
     folded = {str(c).casefold() for c in columns}
     if not any((m := re.fullmatch(r"(.+)_[0-9]+", str(c))) and m.group(1).casefold() in folded for c in columns):
-        duplicate_headers(columns, file=pattern, matters=lambda c: c in named or field_of(c) is not None)
+        duplicate_headers(columns, file=pattern, matters=matters)
         return
     raw = con.con
     if csv:
@@ -1254,7 +1254,7 @@ def _refuse_twin_headers(con: Any, pattern: str, columns: Sequence[str], mapping
 
         files = [pq.read_schema(f).names for (f,) in raw.execute("SELECT file FROM glob(?)", [pattern]).fetchall()]
     for header in files:
-        duplicate_headers(header, file=pattern, matters=lambda c: c in named or field_of(c) is not None)
+        duplicate_headers(header, file=pattern, matters=matters)
 
 
 #: The columns the return rule reads as text (:func:`xuanba.ingest.rules.is_return_line`, and a

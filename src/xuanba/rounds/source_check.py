@@ -199,14 +199,14 @@ def refuse_twin_headers(table: Any, columns: Sequence[str], mapping: Mapping[str
     """
     from collections import Counter
 
-    from xuanba.ingest.mapping import field_of
+    from xuanba.ingest.mapping import read_as_field
     from xuanba.ingest.read import duplicate_headers
 
-    named = set((mapping or {}).values())
+    reads = read_as_field(mapping)
     lowered = Counter(str(c).lower() for c in columns)  # Spark's own folding (Java's toLowerCase)
     if max(lowered.values(), default=0) < 2 or not _on_spark(table):
         lowered.clear()
-    duplicate_headers(columns, matters=lambda c: c in named or field_of(c) is not None or lowered[c.lower()] > 1)
+    duplicate_headers(columns, matters=lambda c: reads(c) or lowered[c.lower()] > 1)
 
 
 def _on_spark(table: Any) -> bool:

@@ -238,10 +238,9 @@ def _twin_headers(session: Any, fmt: str, text: str, *, exc: BaseException | Non
       read as they came).
     """
     from xuanba.errors import SchemaError
-    from xuanba.ingest.mapping import field_of
+    from xuanba.ingest.mapping import read_as_field
     from xuanba.ingest.read import duplicate_headers
 
-    named = set((mapping or {}).values())
     if exc is not None:
         if not any(word in str(exc) for word in _TWICE):
             return None
@@ -250,7 +249,7 @@ def _twin_headers(session: Any, fmt: str, text: str, *, exc: BaseException | Non
         if not _renamed_by_place(columns or []):
             return None
         header = _csv_header_line(session, text)
-        matters = lambda c: c in named or field_of(c) is not None  # noqa: E731
+        matters = read_as_field(mapping)
     try:
         duplicate_headers(header, file=text, matters=matters)
     except SchemaError as twins:
