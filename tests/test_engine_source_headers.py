@@ -744,3 +744,131 @@ def test_a_header_with_a_full_width_space_is_said_as_written():
             "headers": {"cost": "成本　（元）"}}
     assert "（成本　（元）：2）" in rejected_line({"source_rows": rows}, "zh")
     assert "(成本　（元）: 2)" in rejected_line({"source_rows": rows}, "en")
+
+
+@spark_test
+def test_twins_no_field_reads_in_a_parquet_file_are_read_on_spark_as_on_duckdb(spark, tmp_path):
+    """A Parquet file with ``note`` and ``NOTE`` beside the transactions (no field's name or
+    alias): 7dd5749 refused it on Spark (its COLUMN_ALREADY_EXISTS read as twins), while DuckDB's
+    round and ingest read it, those columns unused. Now Spark reads it without them, its schema read
+    case-sensitively for that read only (the session's setting as it was, unset or ``false``): the
+    roster equals DuckDB's, ranked by each customer's total as pandas sums it. Mapped by ``--map``,
+    a twin is refused on both, word for word."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tests.test_round_engine import read_roster
+    from xuanba.rounds.engine import run_round_on_engine
+    from xuanba.rounds.spark import spark_source
+    from xuanba.standard import load_standard
+
+    frame = pd.DataFrame({"customer_id": ["a", "b", "c", "d", "a", "c"],
+                          "ts": pd.to_datetime(["2025-01-02", "2025-02-03", "2025-03-04", "2025-04-05", "2025-05-06",
+                                                "2025-06-07"]),
+                          "amount": [5.0, 7.0, 1.0, 3.0, 4.0, 0.5], "note": list("uvwxyz"), "NOTE": list("UVWXYZ")})
+    path = tmp_path / "notes.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    session, key = spark._session, "spark.sql.caseSensitive"
+    try:
+        for before in ("false", None):
+            if before is None:
+                session.conf.unset(key)
+            else:
+                session.conf.set(key, before)
+            source = spark_source(spark, str(path))
+            assert session.conf.get(key, None) == before
+    finally:  # the session is the whole run's
+        session.conf.unset(key)
+    assert source.columns == ("customer_id", "ts", "amount")
+    rosters, by_revenue = {}, load_standard(STANDARD.text.replace("margin_total", "revenue_total"))
+    for engine, table in (("spark", source), ("duckdb", duckdb_source(str(path)))):
+        run_round_on_engine(table, by_revenue, CUTOFF, roster_out=tmp_path / engine)
+        rosters[engine] = read_roster(tmp_path / engine)
+    pd.testing.assert_frame_equal(rosters["spark"], rosters["duckdb"], check_dtype=False)
+    by_total = frame.groupby("customer_id")["amount"].sum().sort_values(ascending=False)  # 9, 7, 3, 1.5
+    assert rosters["spark"]["customer_id"].tolist() == by_total.index.tolist()
+    mapping = {"product": "note"}
+    with pytest.raises(SchemaError) as want:
+        checked_transactions(duckdb_source(str(path), mapping=mapping), CUTOFF, mapping=mapping)
+    with pytest.raises(SchemaError) as got:
+        spark_source(spark, str(path), mapping=mapping)
+    for lang in ("en", "zh"):
+        assert got.value.render(lang) == want.value.render(lang)
+    assert "columns 4 and 5 ('note', 'NOTE') are one name written twice" in got.value.render("en")
+
+
+@spark_test
+def test_a_joined_spark_frame_with_two_amounts_is_refused_as_twins(spark, tmp_path):
+    """``df1.join(df2, "customer_id")`` leaves two ``amount``; Ibis's schema holds them as one, so
+    7dd5749's check saw one and the round ended in Spark's AMBIGUOUS_REFERENCE traceback. Now the
+    names Spark gives the table are checked: the twins' error (which columns, the fix) in English
+    and Chinese, from Python and from ``xuanba round --engine spark --source`` the view. The
+    DataFrame handed as it is is refused so too; one without twins is said to go through Ibis."""
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+    from xuanba.errors import InputError
+    from xuanba.rounds.engine import run_round_on_engine
+
+    session = spark._session
+    left = session.createDataFrame(pd.DataFrame({"customer_id": ["a", "b"], "amount": [1.0, 2.0],
+                                                 "ts": pd.to_datetime(["2025-01-02", "2025-02-03"])}))
+    right = session.createDataFrame(pd.DataFrame({"customer_id": ["a", "b"], "amount": [3.0, 4.0]}))
+    joined = left.join(right, "customer_id")
+    assert joined.columns == ["customer_id", "amount", "ts", "amount"]
+    said = {"en": "columns 2 and 4 ('amount', 'amount') are one name written twice",
+            "zh": "第 2 列和第 4 列（'amount'、'amount'）是同一个列名写了两次"}
+    (tmp_path / "s.toml").write_text('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "m"\n'
+                                     'field = "revenue_total"\nweight = 1\n', "utf-8")
+    joined.createOrReplaceTempView("joined_twice")
+    try:
+        for given in (spark.table("joined_twice"), joined):
+            with pytest.raises(SchemaError) as got:
+                run_round_on_engine(given, STANDARD, CUTOFF)
+            for lang in said:
+                assert said[lang] in got.value.render(lang), got.value.render(lang)
+        for lang in said:
+            res = CliRunner().invoke(app, ["--lang", lang, "round", "--standard", str(tmp_path / "s.toml"), "--cutoff",
+                                           "2025-12-31", "--engine", "spark", "--source", "joined_twice", "--no-store"],
+                                     env={"COLUMNS": "300"})
+            assert res.exit_code == 2 and said[lang] in res.output and "Traceback" not in res.output, res.output
+    finally:  # the session is the whole run's
+        session.catalog.dropTempView("joined_twice")
+    with pytest.raises(InputError, match="a Spark DataFrame is read through Ibis"):
+        run_round_on_engine(left, STANDARD, CUTOFF)
+
+
+@pytest.mark.parametrize("kind", ["pandas", "arrow"])
+def test_a_table_with_one_name_written_twice_is_refused_or_read_as_ingest_does(tmp_path, kind):
+    """A pandas or Arrow table handed from Python with two columns of one name (``amount`` twice,
+    as ``pd.concat(axis=1)`` leaves them): 7dd5749's round ended in pyarrow's ValueError (pandas)
+    or Ibis's IntegrityError (Arrow). Now ingest's error, word for word in English and Chinese;
+    two ``备注`` (no field's) are left out as ingest leaves them: the roster is that of the table
+    without them."""
+    import pyarrow as pa
+
+    from tests.test_round_engine import read_roster
+    from xuanba.rounds.engine import run_round_on_engine
+
+    base = pd.DataFrame({"customer_id": ["a", "b", "c", "a"], "ts": pd.to_datetime(["2025-01-02", "2025-02-03",
+                                                                                   "2025-03-04", "2025-04-05"]),
+                         "amount": [5.0, 7.0, 1.0, 3.0]})
+
+    def given(extra: pd.DataFrame):
+        frame = pd.concat([base, extra], axis=1)
+        return frame if kind == "pandas" else pa.table([frame.iloc[:, i] for i in range(frame.shape[1])],
+                                                       names=[str(c) for c in frame.columns])
+
+    twice = given(pd.DataFrame({"amount": [1.0, 1.0, 1.0, 1.0]}))
+    with Workspace(tmp_path / "ws.duckdb") as ws, pytest.raises(SchemaError) as want:
+        ingest(twice, ws)
+    with pytest.raises(SchemaError) as got:
+        run_round_on_engine(twice, STANDARD, CUTOFF)
+    for lang in ("en", "zh"):
+        assert got.value.render(lang) == want.value.render(lang).replace("<table>, ", "").replace("<table>，", "")
+    assert "columns 3 and 4 ('amount', 'amount') are one name written twice" in got.value.render("en")
+    notes = given(pd.DataFrame([["x", "y"]] * 4, columns=["备注", "备注"]))
+    run_round_on_engine(notes, STANDARD, CUTOFF, roster_out=tmp_path / "notes")
+    run_round_on_engine(base, STANDARD, CUTOFF, roster_out=tmp_path / "base")
+    pd.testing.assert_frame_equal(read_roster(tmp_path / "notes"), read_roster(tmp_path / "base"))
+    assert read_roster(tmp_path / "notes")["customer_id"].tolist() == ["a", "b", "c"]

@@ -1523,6 +1523,12 @@ TEXT: dict[str, tuple[str, str]] = {
                            "--source {source} 既不是已有的路径，也不是表名"),
     "err_source_neither_fix": ("Give a Parquet path or a catalog table such as sales.transactions.",
                                "请给出 Parquet 路径，或目录中的表，例如 sales.transactions。"),
+    "err_spark_frame": ("a Spark DataFrame is read through Ibis, not handed as it is",
+                        "Spark DataFrame 要通过 Ibis 读取，不能直接传入"),
+    "err_spark_frame_fix": ("Register it and hand its Ibis table: df.createOrReplaceTempView('tx'), then "
+                            "ibis.pyspark.connect(spark).table('tx').",
+                            "请先注册它，再传入它的 Ibis 表：df.createOrReplaceTempView('tx')，然后 "
+                            "ibis.pyspark.connect(spark).table('tx')。"),
     "err_spark_no_table": ("Spark has no table {source}: {detail}", "Spark 中没有表 {source}：{detail}"),
     "err_spark_no_table_fix": ("Check the name with SHOW TABLES, or give a Parquet path.",
                                "请用 SHOW TABLES 核对表名，或给出 Parquet 路径。"),

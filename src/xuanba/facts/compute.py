@@ -67,6 +67,8 @@ def as_ibis_table(source: Any) -> ir.Table:
     if isinstance(source, ir.Table):
         table = source
     else:
+        if type(source).__module__.startswith("pyspark.sql"):  # a Spark DataFrame: its Ibis table, on its session
+            raise InputError(Phrase("err_spark_frame"), fix=Phrase("err_spark_frame_fix"))
         if hasattr(source, "to_arrow") and not isinstance(source, pd.DataFrame):
             source = source.to_arrow()  # polars
         if not isinstance(source, pd.DataFrame) and not hasattr(source, "schema"):

@@ -187,7 +187,9 @@ def refuse_twin_headers(table: Any, columns: Sequence[str], mapping: Mapping[str
     ``AMOUNT``) as ingest refuses such a table (:func:`xuanba.ingest.read.duplicate_headers`: twins
     of a field's name or of a ``mapping`` column): which one holds the data would be a guess, and
     ``mapping`` cannot pick one on Spark (names are one to its analyser: an ambiguous reference,
-    a traceback). On Spark any two names Spark reads as one are refused so, not only a field's.
+    a traceback). On Spark any two names Spark reads as one are refused so, not only a field's,
+    and a table's names are Spark's own (:func:`_spark_names`: a joined DataFrame's two
+    ``amount``, which Ibis's schema holds as one).
 
     Example
     -------
@@ -197,6 +199,15 @@ def refuse_twin_headers(table: Any, columns: Sequence[str], mapping: Mapping[str
     xuanba.errors.SchemaError: column 'amount': columns 3 and 4 ('amount', 'AMOUNT') are one name written twice
       fix: Rename or delete one of them in the file, then ingest again.
     """
+    on_spark = _on_spark(table)
+    if on_spark:  # Spark's own names: Ibis holds a joined frame's two `amount` as one
+        columns = _spark_names(table) or columns
+    _refuse_twins(columns, mapping, spark=on_spark)
+
+
+def _refuse_twins(columns: Sequence[str], mapping: Mapping[str, str] | None, *, spark: bool) -> None:
+    """:func:`xuanba.ingest.read.duplicate_headers` of ``columns``: twins of a field's name or of
+    a ``mapping`` column; with ``spark`` also any two names Spark reads as one."""
     from collections import Counter
 
     from xuanba.ingest.mapping import read_as_field
@@ -204,7 +215,7 @@ def refuse_twin_headers(table: Any, columns: Sequence[str], mapping: Mapping[str
 
     reads = read_as_field(mapping)
     lowered = Counter(str(c).lower() for c in columns)  # Spark's own folding (Java's toLowerCase)
-    if max(lowered.values(), default=0) < 2 or not _on_spark(table):
+    if max(lowered.values(), default=0) < 2 or not spark:
         lowered.clear()
     duplicate_headers(columns, matters=lambda c: reads(c) or lowered[c.lower()] > 1)
 
@@ -216,6 +227,63 @@ def _on_spark(table: Any) -> bool:
         return is_spark(table)
     except Exception:  # noqa: BLE001 - an unbound or in-memory table: not Spark
         return False
+
+
+def _spark_names(table: Any) -> list[str] | None:
+    """The column names Spark gives the Ibis ``table`` where it is a table or view of the session
+    (a DataFrame registered after ``df1.join(df2, ...)``: two ``amount``, which Ibis's schema holds
+    as one; the view's analysis only, no job); ``None`` for an expression over one."""
+    import ibis.expr.operations as ops
+
+    if not isinstance(table.op(), ops.DatabaseTable):
+        return None
+    backend = table._find_backend()
+    try:
+        return list(backend._session.sql(str(backend.compile(table))).columns)
+    except Exception:  # noqa: BLE001 - not Spark's to say: the names Ibis gives
+        return None
+
+
+def without_unread_twins(source: Any, mapping: Mapping[str, str] | None = None) -> Any:
+    """An in-memory ``source`` (pandas or Arrow) with one name written twice as it is (two
+    ``amount`` after ``df1.merge(df2, ...)`` renamed, or built so), which neither Arrow nor Ibis
+    takes as a table: twins of a field's name or of a ``mapping`` column refused as ingest
+    refuses them (:func:`xuanba.ingest.read.duplicate_headers`, which columns and the fix), twins
+    nobody reads (two ``备注``) left out, as ingest leaves them unused. A Spark DataFrame's
+    ``.columns`` are refused so (any twins: Spark reads no one of them). Anything else as it is.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame([["a", "2025-01-01", 5, "x", "y"]], columns=["customer_id", "ts", "amount", "备注", "备注"])
+    >>> list(without_unread_twins(frame).columns)
+    ['customer_id', 'ts', 'amount']
+    >>> without_unread_twins(frame.set_axis(["customer_id", "ts", "amount", "amount", "备注"], axis=1))
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.SchemaError: column 'amount': columns 3 and 4 ('amount', 'amount') are one name written twice
+      fix: Rename or delete one of them in the file, then ingest again.
+    """
+    from collections import Counter
+
+    import pandas as pd
+    import pyarrow as pa
+
+    if isinstance(source, pd.DataFrame):
+        names = [str(c) for c in source.columns]
+    elif isinstance(source, pa.Table | pa.RecordBatch):
+        names = list(source.column_names)
+    elif type(source).__module__.startswith("pyspark.sql") and hasattr(source, "columns"):  # a Spark DataFrame
+        _refuse_twins(list(source.columns), mapping, spark=True)
+        return source
+    else:
+        return source
+    counts = Counter(names)
+    if max(counts.values(), default=0) < 2:
+        return source
+    _refuse_twins(names, mapping, spark=False)  # a field's twins (in any case), refused
+    keep = [i for i, name in enumerate(names) if counts[name] == 1]
+    return source.iloc[:, keep] if isinstance(source, pd.DataFrame) else source.select(keep)
 
 
 def checked_transactions(source: Any, cutoff: dt.date | str, *,
@@ -240,7 +308,7 @@ def checked_transactions(source: Any, cutoff: dt.date | str, *,
     from xuanba.standard.engine import to_arrow
 
     cut = as_date(cutoff, "cutoff")
-    named, headers = named_as_ingest_names(as_ibis_table(source), mapping)
+    named, headers = named_as_ingest_names(as_ibis_table(without_unread_twins(source, mapping)), mapping)
     raw = transactions_table(named, cast_ts=False)
     _needs_sql(raw)
     raw, restore = _set_aside(raw)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from xuanba.errors import InputError, Phrase
+from xuanba.errors import InputError, Phrase, SchemaError
 
 #: Settings a round on Spark starts with unless ``--spark-conf`` says otherwise: time in UTC (as
 #: the workspace; a cutoff is a calendar day) and no web UI.
@@ -169,10 +169,11 @@ def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str]
     """The Ibis table ``source`` names on the Spark ``backend``: a path (a file or a folder of
     Parquet parts, or ``.csv``/``.json``/``.orc``; any URL Spark reads, ``s3a://…``, ``hdfs://…``)
     or a table of the catalog (``db.table``). A source that cannot be read is an
-    :class:`InputError` naming it, never a Spark traceback; one with a name written twice
+    :class:`InputError` naming it, never a Spark traceback; one with a field's name written twice
     (``amount`` and ``AMOUNT``) the :class:`~xuanba.errors.SchemaError` DuckDB's round and ingest
-    give (:func:`_twin_headers`; ``mapping`` ``{field: header}``: the round's, whose columns
-    count as a field's)."""
+    give (:func:`_twin_headers`, :func:`_read_twins_left_out`; ``mapping`` ``{field: header}``:
+    the round's, whose columns count as a field's). Twins no field reads (``note`` and ``NOTE``)
+    are read as DuckDB's round reads them: not used (a Parquet file's left out of the view)."""
     text = str(source).strip()
     if not text:
         raise InputError(Phrase("err_source_empty"), fix=Phrase("err_source_empty_fix"))
@@ -185,16 +186,20 @@ def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str]
                              fix=Phrase("err_source_missing_fix"))
         fmt = FORMATS.get(path.suffix.lower(), "parquet")
         try:
-            frame = _reader(session, fmt).load(text)
-            frame.schema  # noqa: B018 - resolves the files now, so a bad one fails here
+            try:
+                frame = _reader(session, fmt).load(text)
+                frame.schema  # noqa: B018 - resolves the files now, so a bad one fails here
+            except Exception as exc:  # noqa: BLE001 - Spark's AnalysisException and friends
+                frame = _read_twins_left_out(session, fmt, text, exc, mapping)
+                if frame is None:
+                    raise
+        except SchemaError:  # a field's name written twice
+            raise
         except Exception as exc:  # noqa: BLE001 - Spark's AnalysisException and friends
-            twins = _twin_headers(session, fmt, text, exc=exc)
-            if twins is not None:
-                raise twins from None
             raise InputError(Phrase("err_source_unreadable", source=repr(text), fmt=fmt, detail=_first_line(exc)),
                              file=text, fix=Phrase("err_source_url_spark_fix" if is_url else "err_source_unreadable_fix")
                              ) from None
-        twins = _twin_headers(session, fmt, text, columns=frame.columns, mapping=mapping) if fmt == "csv" else None
+        twins = _twin_headers(session, text, frame.columns, mapping) if fmt == "csv" else None
         if twins is not None:
             raise twins
         # a name of its own: a second source read in the same session must not replace the first's view
@@ -222,51 +227,67 @@ def _reader(session: Any, fmt: str) -> Any:
 _TWICE = ("COLUMN_ALREADY_EXISTS", "Found duplicate column")
 
 
-def _twin_headers(session: Any, fmt: str, text: str, *, exc: BaseException | None = None,
-                  columns: list[str] | None = None, mapping: Mapping[str, str] | None = None) -> Exception | None:
-    """The :class:`~xuanba.errors.SchemaError` of a source at ``text`` with one name written twice
-    (:func:`xuanba.ingest.read.duplicate_headers`, its columns and the fix), as DuckDB's round
-    and ingest say it; ``None`` where there is none. Two cases, each looked into only where it
-    shows (a source read as before otherwise):
+def _read_twins_left_out(session: Any, fmt: str, text: str, exc: BaseException,
+                         mapping: Mapping[str, str] | None) -> Any | None:
+    """The source at ``text`` that Spark refused (``exc``) for two names differing by case only
+    (a Parquet file with ``note`` and ``NOTE``, which its case-insensitive names cannot hold), read
+    without them: its schema read with ``spark.sql.caseSensitive`` on for the moment
+    (:func:`_schema_case_sensitive`), then the file by the schema of its other columns, so the
+    session's setting is what it was for every read after. Twins of a field's name or of a
+    ``mapping`` column (``amount`` and ``AMOUNT``) are the :class:`~xuanba.errors.SchemaError`
+    DuckDB's round and ingest give (:func:`xuanba.ingest.read.duplicate_headers`); twins nobody
+    reads are not used, as DuckDB's round and ingest do not use them. ``None``: not so refused."""
+    from collections import Counter
 
-    - Spark refused to read it (``exc``: a Parquet file with ``amount`` and ``AMOUNT``, which its
-      case-insensitive names cannot hold; ingest's Parquet reader took the first): its names read
-      again with ``spark.sql.caseSensitive`` on for the moment, every twin refused;
-    - Spark read a CSV's twins renamed by their places (``columns``: ``amount2``, ``AMOUNT3``), and
-      the round said "no column for amount": the header line read, twins of a field's name or of
-      a ``mapping`` column refused, as DuckDB's round and ingest refuse the CSV (two 备注 columns
-      read as they came).
-    """
-    from xuanba.errors import SchemaError
     from xuanba.ingest.mapping import read_as_field
     from xuanba.ingest.read import duplicate_headers
 
-    if exc is not None:
-        if not any(word in str(exc) for word in _TWICE):
-            return None
-        header, matters = _names_case_sensitive(session, fmt, text), None
-    else:
-        if not _renamed_by_place(columns or []):
-            return None
-        header = _csv_header_line(session, text)
-        matters = read_as_field(mapping)
+    if not any(word in str(exc) for word in _TWICE):
+        return None
+    schema = _schema_case_sensitive(session, fmt, text)
+    if schema is None:
+        return None
+    names = list(schema.names)
+    duplicate_headers(names, file=text, matters=read_as_field(mapping))
+    lowered = Counter(name.lower() for name in names)  # Spark's own folding (Java's toLowerCase)
+    kept = [f for f in schema.fields if lowered[f.name.lower()] == 1]
+    if len(kept) == len(names):  # refused for another reason (a nested field's twins): Spark's error said
+        return None
+    frame = _reader(session, fmt).schema(type(schema)(kept)).load(text)
+    frame.schema  # noqa: B018 - resolved now, as the read above
+    return frame
+
+
+def _twin_headers(session: Any, text: str, columns: list[str],
+                  mapping: Mapping[str, str] | None = None) -> Exception | None:
+    """The :class:`~xuanba.errors.SchemaError` of a CSV at ``text`` whose twins Spark read renamed
+    by their places (``columns``: ``amount2``, ``AMOUNT3``; the round then said "no column for
+    amount"), as DuckDB's round and ingest say it (:func:`xuanba.ingest.read.duplicate_headers`, its
+    columns and the fix): the header line read, twins of a field's name or of a ``mapping``
+    column refused (two 备注 columns read as they came); ``None`` where there is none. Looked into
+    only where a name looks so renamed."""
+    from xuanba.ingest.mapping import read_as_field
+    from xuanba.ingest.read import duplicate_headers
+
+    if not _renamed_by_place(columns):
+        return None
     try:
-        duplicate_headers(header, file=text, matters=matters)
+        duplicate_headers(_csv_header_line(session, text), file=text, matters=read_as_field(mapping))
     except SchemaError as twins:
         return twins
     return None
 
 
-def _names_case_sensitive(session: Any, fmt: str, text: str) -> list[str]:
-    """The column names of the source at ``text`` as written, read with ``spark.sql.caseSensitive``
-    on and then set back as it was (no name read: ``[]``)."""
+def _schema_case_sensitive(session: Any, fmt: str, text: str) -> Any | None:
+    """The schema of the source at ``text``, its names as written, read with
+    ``spark.sql.caseSensitive`` on and then set back as it was (``None``: unreadable even so)."""
     key = "spark.sql.caseSensitive"
     before = session.conf.get(key, None)
     session.conf.set(key, "true")
     try:
-        return list(_reader(session, fmt).load(text).schema.names)
+        return _reader(session, fmt).load(text).schema
     except Exception:  # noqa: BLE001 - unreadable even so: Spark's own error is said
-        return []
+        return None
     finally:
         if before is None:
             session.conf.unset(key)
