@@ -872,3 +872,35 @@ def test_a_table_with_one_name_written_twice_is_refused_or_read_as_ingest_does(t
     run_round_on_engine(base, STANDARD, CUTOFF, roster_out=tmp_path / "base")
     pd.testing.assert_frame_equal(read_roster(tmp_path / "notes"), read_roster(tmp_path / "base"))
     assert read_roster(tmp_path / "notes")["customer_id"].tolist() == ["a", "b", "c"]
+
+
+@spark_test
+def test_a_csv_header_over_two_lines_is_read_and_said_on_spark_as_on_duckdb(tmp_path, spark):
+    """The export of :func:`test_a_header_a_terminal_would_act_on_is_said_escaped` on Spark: a
+    quantity headed ``数量`` + a line break + ``(件)`` and a cost headed with an ANSI escape.
+    7dd5749's Spark read the header up to the break (the column ``数量``, the line ``(件)"`` a row:
+    one of "3 rows" left out for no date), and ``--map quantity=数量\\n(件)`` "names a column that is
+    not in the file", its fix writing the escape raw to the terminal. Now read as DuckDB reads it:
+    the same data hash, no row left out, the same console line with the headers escaped."""
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    cost, qty = "成本\x1b[2J\x1b[31m", "数量\n(件)"
+    path = tmp_path / "导出.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:  # line ends as the break in the header (LF)
+        csv.writer(f, lineterminator="\n").writerows([["客户编号", "下单日期", "金额", cost, qty],
+                                                     ["a", "2025-01-01", "10", "NaN", "abc"],
+                                                     ["b", "2025-02-01", "5", "1", "1"]])
+    (tmp_path / "s.toml").write_text('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "m"\n'
+                                     'field = "revenue_total"\nweight = 1\n', "utf-8")
+    said = {}
+    for engine in ("duckdb", "spark"):
+        res = CliRunner().invoke(app, ["--lang", "en", "round", "--standard", str(tmp_path / "s.toml"), "--cutoff",
+                                       "2025-12-31", "--engine", engine, "--source", str(path), "--no-store",
+                                       "--map", f"cost={cost}", "--map", f"quantity={qty}"], env={"COLUMNS": "300"})
+        out = res.output
+        assert res.exit_code == 0 and "\x1b" not in out and "数量\n" not in out and "rows were left out" not in out, out
+        said[engine] = (re.search(r"data sha256 +│ +(\S+)", out).group(1), out[out.index("Values"):out.index("Tiers")])
+    assert said["spark"] == said["duckdb"]
+    assert f"({cost!r}: 1, {qty!r}: 1)" in said["spark"][1]

@@ -199,9 +199,13 @@ def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str]
             raise InputError(Phrase("err_source_unreadable", source=repr(text), fmt=fmt, detail=_first_line(exc)),
                              file=text, fix=Phrase("err_source_url_spark_fix" if is_url else "err_source_unreadable_fix")
                              ) from None
-        twins = _twin_headers(session, text, frame.columns, mapping) if fmt == "csv" else None
-        if twins is not None:
-            raise twins
+        if fmt == "csv":
+            header = _csv_header_line(session, text)
+            if any("\n" in name or "\r" in name for name in header):  # a header cell over two lines (Alt+Enter)
+                frame = _reader(session, fmt).option("multiLine", "true").load(text)
+            twins = _twin_headers(text, header, frame.columns, mapping)
+            if twins is not None:
+                raise twins
         # a name of its own: a second source read in the same session must not replace the first's view
         view = f"xuanba_source_{uuid.uuid4().hex}"
         frame.createOrReplaceTempView(view)
@@ -258,12 +262,12 @@ def _read_twins_left_out(session: Any, fmt: str, text: str, exc: BaseException,
     return frame
 
 
-def _twin_headers(session: Any, text: str, columns: list[str],
+def _twin_headers(text: str, header: list[str], columns: list[str],
                   mapping: Mapping[str, str] | None = None) -> Exception | None:
     """The :class:`~xuanba.errors.SchemaError` of a CSV at ``text`` whose twins Spark read renamed
     by their places (``columns``: ``amount2``, ``AMOUNT3``; the round then said "no column for
     amount"), as DuckDB's round and ingest say it (:func:`xuanba.ingest.read.duplicate_headers`, its
-    columns and the fix): the header line read, twins of a field's name or of a ``mapping``
+    columns and the fix): in its ``header`` as written, twins of a field's name or of a ``mapping``
     column refused (two 备注 columns read as they came); ``None`` where there is none. Looked into
     only where a name looks so renamed."""
     from xuanba.ingest.mapping import read_as_field
@@ -272,7 +276,7 @@ def _twin_headers(session: Any, text: str, columns: list[str],
     if not _renamed_by_place(columns):
         return None
     try:
-        duplicate_headers(_csv_header_line(session, text), file=text, matters=read_as_field(mapping))
+        duplicate_headers(header, file=text, matters=read_as_field(mapping))
     except SchemaError as twins:
         return twins
     return None
@@ -314,9 +318,11 @@ def _renamed_by_place(columns: list[str]) -> bool:
 
 
 def _csv_header_line(session: Any, text: str) -> list[str]:
-    """The header line of the CSV at ``text`` as written (its first line, read by Spark's CSV
-    reader with no header)."""
-    rows = session.read.format("csv").option("header", "false").load(text).limit(1).collect()
+    """The header of the CSV at ``text`` as written: its first record, read by Spark's CSV reader
+    with no header and quoted line breaks read as DuckDB and ingest read them (``multiLine``; one
+    record read, a job beside the pass that infers the types)."""
+    reader = session.read.format("csv").option("header", "false").option("multiLine", "true")
+    rows = reader.load(text).limit(1).collect()
     return ["" if v is None else str(v) for v in rows[0]] if rows else []
 
 
