@@ -23,11 +23,11 @@ from xuanba.cli._common import (
     emit_json,
     handle_errors,
     label,
-    printable,
     progress_status,
     say,
     time_unit,
 )
+from xuanba.errors import shown
 
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="opt_round_out")]
 
@@ -99,7 +99,7 @@ def _print_round(rnd: Any, top: int) -> None:
             best.add_column(label(c), justify="right" if c in ("rank", "score") else "left")
         for row in rnd.roster.head(top).itertuples(index=False):
             best.add_row(*(rnd.standard.quadrants.label(row.quadrant) if c == "quadrant" and row.quadrant
-                           else printable(_fmt(getattr(row, c))) for c in cols))
+                           else shown(_fmt(getattr(row, c)), quoted=False) for c in cols))
         console.print(best)
 
 
@@ -371,6 +371,6 @@ def register(app: typer.Typer) -> None:
             rows = d.changes.loc[d.changes["status"] == status].head(show)
             if len(rows):
                 console.print(Text(f"{label(status)}: ", style="bold") + Text(", ".join(
-                    f"{printable(r.customer_id)} ({r.tier_a} → {r.tier_b})" for r in rows.itertuples(index=False))))
+                    f"{shown(r.customer_id, quoted=False)} ({r.tier_a} → {r.tier_b})" for r in rows.itertuples(index=False))))
         if written:
             console.print(say("cli_changes_written", path=written))
