@@ -1646,6 +1646,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "source_rows_rejected": ("{rejected} of the source's {n} rows were left out, as `xuanba ingest` rejects them: "
                              "{reasons}.",
                              "数据源 {n} 行中有 {rejected} 行未使用（与 `xuanba ingest` 的拒收规则相同）：{reasons}。"),
+    "not_finite_line": ("Values of the extra fields that are not finite numbers (±inf, or NaN written in the file) were "
+                        "scored as missing: {fields}.",
+                        "附加字段中不是有限数值的值（±inf，或文件里写的 NaN）已按缺失计分：{fields}。"),
+    "not_finite_field": ("{field}: {n} (customers {customers})", "{field}：{n} 个（客户 {customers}）"),
+    "not_finite_title": ("Extra fields' values scored as missing", "按缺失计分的附加字段值"),
     "source_left_empty": ("Values of the source not understood and left empty, as `xuanba ingest` leaves them "
                           "({left}).",
                           "数据源中无法识别、留空的值（{left}），与 `xuanba ingest` 相同。"),
