@@ -140,3 +140,19 @@ def test_the_web_error_of_a_hostile_value_carries_no_control(tmp_path):
     assert body.status_code == 422
     message = json.loads(body.text)["message"]
     assert repr("a" + EVIL) in message and not RAW.search(message) and "\n" not in message
+
+
+def test_ingest_names_a_workbooks_hostile_sheet_names_escaped(tmp_path):
+    """An unknown --sheet: the error lists the workbook's sheets, one of them named with a
+    right-to-left override (Excel allows it in a sheet name)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "销售\u202e表"
+    book.active.append(["客户编号", "下单日期", "金额"])
+    book.active.append(["a", "2025-01-01", 10])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    res = _cli("ingest", str(path), "--sheet", "nope", "--workspace", str(tmp_path / "w.duckdb"))
+    assert res.exit_code == 2 and repr("销售\u202e表") in res.output, res.output
+    _safe(res.output)

@@ -276,8 +276,8 @@ def _output_fault(exc: OSError) -> WorkspaceError | None:
     by :mod:`xuanba._files`, or a temporary copy)."""
     if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
         return None
-    what = f"{exc.filename} was not written" if exc.filename else "a file could not be written"
-    where = f" holding {exc.filename}" if exc.filename else ""
+    what = f"{shown(exc.filename)} was not written" if exc.filename else "a file could not be written"
+    where = f" holding {shown(exc.filename)}" if exc.filename else ""
     return WorkspaceError(
         f"the disk is full (no space left on device): {what}; a previous file of that name is unchanged",
         fix=f"Free space on the disk{where} (or write elsewhere with --out), then run the command again.",

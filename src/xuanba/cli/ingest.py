@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -79,7 +80,7 @@ def register(app: typer.Typer) -> None:
                 task = bar.add_task("ingest", total=None)
 
                 def step(done: int, total: int, name: str) -> None:
-                    bar.update(task, completed=done, total=total, description=f"ingest {Path(name).name}" if name else "ingest")
+                    bar.update(task, completed=done, total=total, description=f"ingest {escape(shown(Path(name).name))}" if name else "ingest")
 
                 report = ingest(paths, workspace, mapping=_mapping(map_), kind=kind, columns=names,
                                 date_format=date_format, cutoff=cutoff, rejects_out=rejects_out, progress=step,

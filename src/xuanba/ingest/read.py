@@ -48,7 +48,7 @@ import duckdb
 import pyarrow as pa
 
 from xuanba._files import process_gone
-from xuanba.errors import InputError, Phrase, SchemaError
+from xuanba.errors import InputError, Phrase, SchemaError, shown
 from xuanba.workspace import create_scratch, drop_scratch
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -923,12 +923,12 @@ def _pick_sheet(names: list[str], sheet: str | int | None, where: str) -> int:
         index = int(sheet) - 1
         if not 0 <= index < len(names):
             raise InputError(f"the workbook has {len(names)} sheets, not {sheet}", file=where,
-                             fix=f"Give a sheet name ({', '.join(names)}), a number from 1, or all.")
+                             fix=f"Give a sheet name ({', '.join(map(shown, names))}), a number from 1, or all.")
         return index
     if sheet in names:
         return names.index(sheet)
     raise InputError(f"the workbook has no sheet {sheet!r}", file=where,
-                     fix=f"Sheets: {', '.join(names)} (or --sheet all).")
+                     fix=f"Sheets: {', '.join(map(shown, names))} (or --sheet all).")
 
 
 def _xlsx_rows(path: Path, sheet: str | int | None) -> tuple[str, list[tuple[Any, ...]]]:
@@ -998,12 +998,12 @@ def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, header:
     rows = [(n, r) for n, r in enumerate(all_rows, start=1) if any(not _blank(v) for v in r)]
     label = where if sheet is None else f"{where}#{title}"
     if not rows:
-        raise InputError(f"the sheet {title} is empty", file=where,
+        raise InputError(f"the sheet {shown(title)} is empty", file=where,
                          fix="Put the data on the first sheet, or name the sheet with --sheet.")
     if header_row is not None:
         first = next((i for i, (n, _) in enumerate(rows) if n == header_row), -1)
         if first < 0:
-            raise InputError(f"--header-row {header_row}: row {header_row} of sheet {title} is empty or "
+            raise InputError(f"--header-row {header_row}: row {header_row} of sheet {shown(title)} is empty or "
                              "past the last row", file=where,
                              fix="Give the number Excel shows left of the row that holds the column names.")
     elif header:
