@@ -29,8 +29,38 @@ sales.csv，第 3 行，“日期”列：the date '31/13/2026' 不是有效的�
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
+
+#: Unicode categories a console line does not show as written: controls (a line break, a carriage
+#: return, an ANSI escape), format characters (a zero-width space, a right-to-left override), line
+#: and paragraph separators, and the lone surrogates a file name of undecodable bytes arrives with.
+_UNSHOWN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def shown(value: object, *, quoted: bool = True, keep: str = "") -> str:
+    r"""Text taken from the data (a header, a sheet or file name, a customer id, a label) as a console
+    line or an error names it: as written, or with its escapes where it holds a character a terminal
+    acts on or does not show (:data:`_UNSHOWN`), quoted (``'数量\n(件)'``) or, with ``quoted=False``,
+    each such character written as its escape in place (for a place that quotes it already);
+    ``keep``: characters left as they are there. Spaces are shown as spaces (a full-width one too).
+    The one definition every console line and error uses.
+
+    Example
+    -------
+    >>> print(shown("成本（元）"), shown("客户　名称"), shown("数量\n(件)"), shown("cost\x1b[31m"), shown("a\u202eb"))
+    成本（元） 客户　名称 '数量\n(件)' 'cost\x1b[31m' 'a\u202eb'
+    >>> print(shown("a\tb\nc", quoted=False)); shown("a\nb\x1b", quoted=False, keep="\n")
+    a\tb\nc
+    'a\nb\\x1b'
+    """
+    text = str(value)
+    if not any(unicodedata.category(ch) in _UNSHOWN for ch in text):
+        return text
+    if quoted:
+        return repr(text)
+    return "".join(repr(ch)[1:-1] if ch not in keep and unicodedata.category(ch) in _UNSHOWN else ch for ch in text)
 
 
 class Phrase:
@@ -90,6 +120,7 @@ class XuanbaError(Exception):
         examples: Sequence[Any] | None = None,
         count: int | None = None,
     ) -> None:
+        message, fix = (_data_shown(w) if isinstance(w, Phrase) else w for w in (message, fix))
         self.phrase = message if isinstance(message, Phrase) else None
         self.fix_phrase = fix if isinstance(fix, Phrase) else None
         self.message = in_words(message, "en")
@@ -104,11 +135,11 @@ class XuanbaError(Exception):
     def _where(self, lang: str = "en") -> str:
         parts = []
         if self.file:
-            parts.append(str(self.file))
+            parts.append(shown(self.file))
         if self.row is not None:
             parts.append(_frame("err_row", lang, row=self.row))
-        if self.column:
-            parts.append(_frame("err_column", lang, column=self.column))
+        if self.column:  # the frame quotes it: its escapes in place
+            parts.append(_frame("err_column", lang, column=shown(self.column, quoted=False)))
         return _frame("err_sep", lang).join(parts)
 
     def _message_fix(self, lang: str) -> tuple[str, str | None]:
@@ -124,11 +155,13 @@ class XuanbaError(Exception):
         if self.count is not None:
             text += _frame("err_count", lang, count=f"{self.count:,}")
         if self.examples:
-            shown = ", ".join(repr(e) for e in self.examples[:5])
-            text += "\n  " + _frame("err_first", lang, shown=shown)
+            first = ", ".join(repr(e) for e in self.examples[:5])
+            text += "\n  " + _frame("err_first", lang, shown=first)
         if fix:
             text += "\n  " + _frame("err_fix", lang, fix=fix)
-        return text
+        # text a message was given as (not a phrase) may hold a value of the data: no character a
+        # terminal acts on gets through, whoever forgot to show it
+        return shown(text, quoted=False, keep="\n")
 
     def render(self, lang: str = "en") -> str:
         """The error for a reader of ``lang``: its phrases and the words around file, row and column
@@ -154,6 +187,17 @@ class XuanbaError(Exception):
             "examples": [str(e) for e in self.examples[:5]],
             "count": self.count,
         }
+
+
+def _data_shown(words: Any) -> Any:
+    """``words`` with each text field of its phrases (a header, an id, a file name: the data's)
+    through :func:`shown`; text given as text, a phrase of its own kind (a subclass says its own
+    words), or anything else, as it is."""
+    if type(words) is Phrase:
+        return Phrase(words.key, **{k: _data_shown(v) for k, v in words.fields.items()})
+    if isinstance(words, list):
+        return [_data_shown(v) for v in words]
+    return shown(words) if isinstance(words, str) else words
 
 
 def _frame(key: str, lang: str, **fields: Any) -> str:

@@ -1652,6 +1652,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "source_rows_rejected": ("{rejected} of the source's {n} rows were left out, as `xuanba ingest` rejects them: "
                              "{reasons}.",
                              "数据源 {n} 行中有 {rejected} 行未使用（与 `xuanba ingest` 的拒收规则相同）：{reasons}。"),
+    "not_finite_line": ("Values of the extra fields that are not finite numbers (±inf, or NaN written in the file) were "
+                        "scored as missing: {fields}.",
+                        "附加字段中不是有限数值的值（±inf，或文件里写的 NaN）已按缺失计分：{fields}。"),
+    "not_finite_field": ("{field}: {n} (customers {customers})", "{field}：{n} 个（客户 {customers}）"),
+    "not_finite_title": ("Extra fields' values scored as missing", "按缺失计分的附加字段值"),
     "source_left_empty": ("Values of the source not understood and left empty, as `xuanba ingest` leaves them "
                           "({left}).",
                           "数据源中无法识别、留空的值（{left}），与 `xuanba ingest` 相同。"),
@@ -1865,9 +1870,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_not_workbook": ("not an Excel workbook ({kind})", "不是 Excel 工作簿（{kind}）"),
     "err_not_workbook_fix": ("Save it from Excel or WPS as .xlsx (not .xls or a renamed file), or export it as CSV.",
                              "请在 Excel 或 WPS 中另存为 .xlsx（不要用 .xls 或只改了扩展名的文件），或导出为 CSV。"),
-    "err_binary": ("the file is not a text table (it holds binary data)", "这个文件不是文本表格（里面是二进制数据）"),
-    "err_binary_fix": ("Give a CSV, tab-separated text, .xlsx or .parquet file; check the file extension.",
-                       "请提供 CSV、制表符分隔的文本、.xlsx 或 .parquet 文件；并检查文件扩展名是否正确。"),
+    "err_nul": ("the file holds a NUL byte (a zero byte) at line {line} of the file (byte {byte}): it is not a text table "
+                "but binary data, a damaged file, or text saved as UTF-16 without its mark",
+                "文件第 {line} 行（第 {byte} 个字节）有一个 NUL 字节（零字节）：这不是文本表格，而是二进制数据、损坏的文件，"
+                "或存成 UTF-16 却没有编码标记的文本"),
+    "err_nul_fix": ("Give a CSV, tab-separated text, .xlsx or .parquet file (check the file extension); export the "
+                    "table again as CSV UTF-8, or open the file at line {line} and remove what is damaged there.",
+                    "请提供 CSV、制表符分隔的文本、.xlsx 或 .parquet 文件（并检查文件扩展名）；把表格重新导出为"
+                    "“CSV UTF-8”，或打开文件找到第 {line} 行，删去损坏的内容。"),
     "err_file_empty": ("the file is empty", "文件是空的"),
     "err_file_empty_fix": ("Export the data again; the file has no bytes.", "文件里什么都没有，请重新导出数据。"),
     "err_export_again": ("Export the data again.", "请重新导出数据。"),

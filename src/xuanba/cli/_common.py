@@ -16,7 +16,7 @@ import inspect
 import json
 import math
 import numbers
-import re
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from xuanba._files import DEFAULT_PATH
-from xuanba.errors import InputError, Phrase, WorkspaceError, XuanbaError
+from xuanba.errors import InputError, Phrase, WorkspaceError, XuanbaError, shown
 from xuanba.i18n import LANGS, check_lang, default_lang, has, t
 
 if TYPE_CHECKING:
@@ -36,10 +36,22 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_PATH"]  # re-exported: the commands' default --workspace
 
+
+class _Console(Console):
+    """A console whose text (a line printed, a table's cell or title) reaches the terminal without
+    a character it would act on (an escape, a carriage return, a right-to-left override: written
+    as their escapes, :func:`xuanba.errors.shown`), whichever value of the data a line holds;
+    line breaks and tabs of xuanba's own lines stay. A value that may hold a line break is shown
+    by the line that prints it (``shown(value)``)."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:  # Rich's one way from text to a Text
+        return super().render_str(shown(text, quoted=False, keep="\n\t"), **kwargs)
+
+
 # Markup is off: ids, names and messages from the data print as written ("[/x]" is a customer
 # id, not a closing tag); the few styled words of xuanba's own say markup=True and escape data.
-console = Console(highlight=False, markup=False)
-err_console = Console(stderr=True, highlight=False, markup=False)
+console = _Console(highlight=False, markup=False)
+err_console = _Console(stderr=True, highlight=False, markup=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -264,8 +276,8 @@ def _output_fault(exc: OSError) -> WorkspaceError | None:
     by :mod:`xuanba._files`, or a temporary copy)."""
     if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
         return None
-    what = f"{exc.filename} was not written" if exc.filename else "a file could not be written"
-    where = f" holding {exc.filename}" if exc.filename else ""
+    what = f"{shown(exc.filename)} was not written" if exc.filename else "a file could not be written"
+    where = f" holding {shown(exc.filename)}" if exc.filename else ""
     return WorkspaceError(
         f"the disk is full (no space left on device): {what}; a previous file of that name is unchanged",
         fix=f"Free space on the disk{where} (or write elsewhere with --out), then run the command again.",
@@ -354,27 +366,9 @@ def label(key: str, **kw: Any) -> str:
 
 
 def say(key: str, **kw: Any) -> str:
-    """The message ``key`` of :mod:`xuanba.i18n` in this run's language (:func:`ui_lang`)."""
-    return t(key, ui_lang(), **kw)
-
-
-#: What a console line must not print as it is: control characters (a line break, a tab, an
-#: escape), the line and paragraph separators and the marks that reorder text (a right-to-left override).
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(value: Any) -> str:
-    r"""``value`` as text a console line can hold: each control character (see
-    :data:`_UNPRINTABLE`) written as its Python escape, everything else as it is. For customer
-    ids, names and other text from the data that the console lists.
-
-    Example
-    -------
-    >>> print(printable("a\nb\tc"), printable("客户 1"))
-    a\nb\tc 客户 1
-    """
-    text = str(value)
-    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text) if _UNPRINTABLE.search(text) else text
+    """The message ``key`` of :mod:`xuanba.i18n` in this run's language (:func:`ui_lang`); a text or
+    path among its values (a file, a name from the data) as :func:`xuanba.errors.shown` shows it."""
+    return t(key, ui_lang(), **{k: shown(os.fspath(v)) if isinstance(v, str | os.PathLike) else v for k, v in kw.items()})
 
 
 @contextmanager

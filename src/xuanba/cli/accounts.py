@@ -21,10 +21,10 @@ from xuanba.cli._common import (
     emit_json,
     handle_errors,
     parse_date,
-    printable,
     resolve_lang,
     say,
 )
+from xuanba.errors import shown
 
 TxOpt = Annotated[Path | None, typer.Option("--transactions", "-t", help="opt_acct_transactions")]
 OutOpt = Annotated[Path | None, typer.Option(help="opt_acct_out")]
@@ -150,7 +150,7 @@ def _standing(workspace: Path, round_id: str, customer: str, lang: str, owner: s
         standing = None  # another rep's account: told as no account, as the web tells a rep
     unstored = None if standing is not None else unstored_standing(workspace, round_id, customer, lang, owner)
     note = None if standing or unstored else \
-        "note: " + t("sheet_not_in_round", lang, customer=printable(customer), round_id=round_id)
+        "note: " + t("sheet_not_in_round", lang, customer=shown(customer, quoted=False), round_id=round_id)
     return standing, unstored, note
 
 
@@ -166,7 +166,7 @@ def _show(df: Any, title: str, limit: int = 20) -> None:
             elif hasattr(v, "date"):
                 cells.append(str(v.date()) if v == v else "")
             else:
-                cells.append("" if v is None else printable(v))
+                cells.append("" if v is None else shown(v, quoted=False))
         table.add_row(*cells)
     console.print(table)
     if len(df) > limit:

@@ -18,11 +18,11 @@ from xuanba.cli._common import (
     emit_json,
     handle_errors,
     label,
-    printable,
     progress_status,
     time_unit,
     ui_lang,
 )
+from xuanba.errors import shown
 
 StandardArg = Annotated[Path, typer.Argument(help="opt_standard_file")]
 FromOpt = Annotated[str, typer.Option("--from", help="opt_from")]
@@ -156,7 +156,7 @@ def register(app: typer.Typer) -> None:
         _print_backtest(bt)
         lang = ui_lang()  # the run's language (--lang, else the locale), as every command
         if written:
-            console.print(t("card_written", lang, what=t("card_what_cutoffs", lang), path=written))
+            console.print(t("card_written", lang, what=t("card_what_cutoffs", lang), path=shown(written)))
         if bt.backtest_id is not None:
             console.print(t("bt_stored", lang, id=bt.backtest_id))
 
@@ -210,11 +210,11 @@ def register(app: typer.Typer) -> None:
             for c in ("customer", "tier", "rank", "score", "moved by (points)"):
                 moved.add_column(c, justify="right" if c in ("rank", "score") else "left")
             for r in w.movers.itertuples(index=False):
-                moved.add_row(printable(r.customer_id), f"{r.tier_round or '-'} → {r.tier_new or '-'}",
+                moved.add_row(shown(r.customer_id, quoted=False), f"{r.tier_round or '-'} → {r.tier_new or '-'}",
                               f"{r.rank_round} → {r.rank_new}", f"{r.score_round:.1f} → {r.score_new:.1f}", r.moved_by)
             console.print(moved)
         if written:
-            console.print(t("card_written", lang, what=t("card_what_roster", lang), path=written))
+            console.print(t("card_written", lang, what=t("card_what_roster", lang), path=shown(written)))
 
     @_standard_group(app).command("tune", help=cmd_help("standard_tune"))
     @handle_errors
@@ -283,7 +283,7 @@ def register(app: typer.Typer) -> None:
             key = "tune_better" if h["after"] > h["before"] else "tune_worse"
             console.print(t(key, lang, cutoff=h["cutoff"], before=_pct(h["before"]), after=_pct(h["after"])))
         if written:
-            console.print(t("card_written", lang, what=t("card_what_standard", lang), path=written))
+            console.print(t("card_written", lang, what=t("card_what_standard", lang), path=shown(written)))
 
     @app.command("fairness", help=cmd_help("fairness"))
     @handle_errors
@@ -330,4 +330,4 @@ def register(app: typer.Typer) -> None:
         else:
             console.print(t("fair_verified", lang, id=proof["round_id"], sha=str(proof["roster_sha256"])[:16]))
         if written:
-            console.print(t("card_written", lang, what=t("card_what_table", lang), path=written))
+            console.print(t("card_written", lang, what=t("card_what_table", lang), path=shown(written)))

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -22,6 +23,7 @@ from xuanba.cli._common import (
     say,
     ui_lang,
 )
+from xuanba.errors import shown
 from xuanba.i18n import reason_words
 
 
@@ -78,7 +80,7 @@ def register(app: typer.Typer) -> None:
                 task = bar.add_task("ingest", total=None)
 
                 def step(done: int, total: int, name: str) -> None:
-                    bar.update(task, completed=done, total=total, description=f"ingest {Path(name).name}" if name else "ingest")
+                    bar.update(task, completed=done, total=total, description=f"ingest {escape(shown(Path(name).name))}" if name else "ingest")
 
                 report = ingest(paths, workspace, mapping=_mapping(map_), kind=kind, columns=names,
                                 date_format=date_format, cutoff=cutoff, rejects_out=rejects_out, progress=step,
@@ -95,9 +97,9 @@ def register(app: typer.Typer) -> None:
             grid.add_column(label(name), justify="left" if name == "source" else "right")
         for s in report.sources:
             if s.status != "loaded":
-                grid.add_row(Text.assemble(Path(s.source).name, (say(f"cli_ingest_{s.status.replace(' ', '_')}"), "dim")), "-", "-", "-", "-", "-", "-")
+                grid.add_row(Text.assemble(shown(Path(s.source).name), (say(f"cli_ingest_{s.status.replace(' ', '_')}"), "dim")), "-", "-", "-", "-", "-", "-")
                 continue
-            grid.add_row(Path(s.source).name, f"{s.input_rows:,}", f"{s.loaded:,}", f"{s.merged:,}",
+            grid.add_row(shown(Path(s.source).name), f"{s.input_rows:,}", f"{s.loaded:,}", f"{s.merged:,}",
                          f"{s.rejected:,}", f"{s.returns:,}", f"{s.customers:,}")
         if len(report.sources) > 1:
             grid.add_row(Text(label("total"), style="bold"), f"{report.input_rows:,}", f"{report.loaded:,}", f"{report.merged:,}",
@@ -117,10 +119,10 @@ def register(app: typer.Typer) -> None:
         for s in report.sources:
             if s.values_left_empty:
                 left = header_counts(s.values_left_empty, ui_lang())
-                console.print(Text(say("cli_ingest_left_empty", source=Path(s.source).name, left=left), style="yellow"))
+                console.print(Text(say("cli_ingest_left_empty", source=shown(Path(s.source).name), left=left), style="yellow"))
             if s.dashes_read_as_zero:
                 counts = header_counts(s.dashes_read_as_zero, ui_lang())
-                console.print(Text(say("cli_ingest_dash_zero", source=Path(s.source).name, counts=counts), style="yellow"))
+                console.print(Text(say("cli_ingest_dash_zero", source=shown(Path(s.source).name), counts=counts), style="yellow"))
         console.print(Text(say("cli_ingest_time_zone", tz=report.time_zone), style="dim"))
         if report.already_loaded:
             console.print(say("cli_ingest_already_before", n=len(report.already_loaded)))

@@ -22,6 +22,7 @@ from xuanba.cli._common import (
     say,
     ui_lang,
 )
+from xuanba.errors import shown
 
 RoundArg = Annotated[str, typer.Argument(help="opt_report_round")]
 
@@ -53,7 +54,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json({"report": str(path), "bytes": size, "lang": lang})
         else:
-            console.print(say("cli_report_written", path=f"[bold]{escape(str(path))}[/]", mb=f"{size / 1e6:,.1f}"), markup=True)
+            console.print(say("cli_report_written", path=f"[bold]{escape(shown(path))}[/]", mb=f"{size / 1e6:,.1f}"), markup=True)
 
     @app.command("statements", help=cmd_help("statements"))
     @handle_errors
@@ -79,7 +80,7 @@ def register(app: typer.Typer) -> None:
                        "customers": {cid: str(out / name) for cid, name in index.items()}})
         else:
             extra = say("cli_statements_pdfs", n=f"{len(paths) - len(pages):,}") if len(paths) > len(pages) else ""
-            console.print(say("cli_statements_written", n=f"{len(pages):,}", extra=extra, path=f"[bold]{escape(str(out))}[/]"), markup=True)
+            console.print(say("cli_statements_written", n=f"{len(pages):,}", extra=extra, path=f"[bold]{escape(shown(out))}[/]"), markup=True)
 
     @app.command("export", help=cmd_help("export"))
     @handle_errors
@@ -103,6 +104,6 @@ def register(app: typer.Typer) -> None:
             emit_json({"tables": names, "files": [str(p) for p in paths], "note": note})
         else:
             for p in paths:
-                console.print(say("cli_written", path=f"[bold]{escape(str(p))}[/]"), markup=True)
+                console.print(say("cli_written", path=f"[bold]{escape(shown(p))}[/]"), markup=True)
             if note:
                 console.print(note, markup=False)

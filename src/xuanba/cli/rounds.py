@@ -23,11 +23,11 @@ from xuanba.cli._common import (
     emit_json,
     handle_errors,
     label,
-    printable,
     progress_status,
     say,
     time_unit,
 )
+from xuanba.errors import shown
 
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="opt_round_out")]
 
@@ -77,6 +77,11 @@ def _print_round(rnd: Any, top: int) -> None:
     left_out = rejected_line(m, ui_lang())  # an engine round's source rows ingest would have rejected
     if left_out:
         console.print(left_out, style="yellow")
+    from xuanba.outputs.field_words import not_finite_line
+
+    unusable = not_finite_line(m, ui_lang())  # --fields values scored as missing (±inf, a written NaN)
+    if unusable:
+        console.print(unusable, style="yellow")
     tiers = Table(title=say("cli_tiers"))
     tiers.add_column(label("tier"))
     tiers.add_column(label("label"))
@@ -99,7 +104,7 @@ def _print_round(rnd: Any, top: int) -> None:
             best.add_column(label(c), justify="right" if c in ("rank", "score") else "left")
         for row in rnd.roster.head(top).itertuples(index=False):
             best.add_row(*(rnd.standard.quadrants.label(row.quadrant) if c == "quadrant" and row.quadrant
-                           else printable(_fmt(getattr(row, c))) for c in cols))
+                           else shown(_fmt(getattr(row, c)), quoted=False) for c in cols))
         console.print(best)
 
 
@@ -371,6 +376,6 @@ def register(app: typer.Typer) -> None:
             rows = d.changes.loc[d.changes["status"] == status].head(show)
             if len(rows):
                 console.print(Text(f"{label(status)}: ", style="bold") + Text(", ".join(
-                    f"{printable(r.customer_id)} ({r.tier_a} → {r.tier_b})" for r in rows.itertuples(index=False))))
+                    f"{shown(r.customer_id, quoted=False)} ({r.tier_a} → {r.tier_b})" for r in rows.itertuples(index=False))))
         if written:
             console.print(say("cli_changes_written", path=written))

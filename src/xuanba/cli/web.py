@@ -21,10 +21,9 @@ from xuanba.cli._common import (
     emit_json,
     err_console,
     handle_errors,
-    printable,
     ui_lang,
 )
-from xuanba.errors import InputError, Phrase
+from xuanba.errors import InputError, Phrase, shown
 from xuanba.i18n import t
 
 if TYPE_CHECKING:
@@ -140,7 +139,7 @@ def register(app: typer.Typer) -> None:
             return
         for r in rows:
             state = t("web_cli_active" if r["active"] else "web_cli_disabled", ui_lang())
-            console.print(f"{r['name']}\t{r['role']}\t{printable(r['owner'] or '')}\t{state}")
+            console.print(f"{r['name']}\t{r['role']}\t{shown(r['owner'] or '', quoted=False)}\t{state}")
 
     @users.command("disable", help=cmd_help("users_disable"))
     @handle_errors
@@ -191,7 +190,7 @@ def register(app: typer.Typer) -> None:
                 for r in rows:
                     state = (t("web_cli_link_revoked", ui_lang()) if r["revoked_at"]
                              else t("web_cli_link_until", ui_lang(), until=r["expires_at"]))
-                    console.print(f"{r['link_id']}\t{printable(r['customer_id'])}\t{state}")  # one line each
+                    console.print(f"{r['link_id']}\t{shown(r['customer_id'], quoted=False)}\t{state}")  # one line each
                 return
             if revoke:
                 store.revoke_link(ws, revoke, by="cli")

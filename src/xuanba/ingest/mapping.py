@@ -26,7 +26,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 
-from xuanba.errors import Phrase, SchemaError
+from xuanba.errors import Phrase, SchemaError, shown
 from xuanba.ingest.read import headerless
 
 #: Canonical transaction fields in table order; ``unit_price``, ``status`` and ``is_return`` are
@@ -93,29 +93,9 @@ def normalise_header(name: object) -> str:
     return unicodedata.normalize("NFKC", str(name)).casefold().translate(_DROP)
 
 
-def header_shown(name: object) -> str:
-    r"""A header as a console line names it: as written, or quoted with its escapes where it holds a
-    character a terminal acts on or does not show (a control character: a line break, an ANSI
-    escape; a format character: a zero-width space; a line separator), as an error quotes a header
-    (``'数量\n(件)'``). Spaces are shown as spaces (``客户　名称``'s full-width one too).
-
-    Example
-    -------
-    >>> print(header_shown("成本（元）"), header_shown("客户　名称"), header_shown("数量\n(件)"), header_shown("cost\x1b[31m"))
-    成本（元） 客户　名称 '数量\n(件)' 'cost\x1b[31m'
-    """
-    text = str(name)
-    return repr(text) if any(unicodedata.category(ch) in _UNSHOWN for ch in text) else text
-
-
-#: Unicode categories a console line does not show as written: controls, format characters, line
-#: and paragraph separators.
-_UNSHOWN = frozenset({"Cc", "Cf", "Zl", "Zp"})
-
-
 def header_counts(counts: Mapping[str, int], lang: str) -> str:
     """``{header: n}`` said in a console line (values left empty, dashes read as 0), in ``lang``'s
-    punctuation, each header by :func:`header_shown`.
+    punctuation, each header by :func:`xuanba.errors.shown`.
 
     Example
     -------
@@ -124,7 +104,7 @@ def header_counts(counts: Mapping[str, int], lang: str) -> str:
     """
     from xuanba.i18n import t
 
-    return t("list_comma", lang).join(t("name_count", lang, name=header_shown(h), n=f"{n:,}") for h, n in counts.items())
+    return t("list_comma", lang).join(t("name_count", lang, name=shown(h), n=f"{n:,}") for h, n in counts.items())
 
 
 def without_unit(name: object) -> str:
@@ -255,7 +235,7 @@ def map_columns(
                 Phrase("err_map_missing_column", field=field, header=header),
                 file=file,
                 column=header,
-                fix=Phrase("err_columns_found", columns=", ".join(columns)),
+                fix=Phrase("err_columns_found", columns=", ".join(shown(c) for c in columns)),
             )
         chosen[field] = matches[0]
     taken = set(chosen.values())
@@ -319,7 +299,7 @@ def check_required(found: Mapping[str, str], columns: Sequence[str], *, file: st
         # a column named for this field that a mapping gave another (--map customer_id=amount)
         given = next((c for c in columns if c in taken and field_of(c) == field), None)
         hint = (Phrase("err_missing_taken", column=repr(given), other=taken[given]) if given is not None
-                else Phrase("err_missing_hint", columns=", ".join(maybe)) if maybe else "")
+                else Phrase("err_missing_hint", columns=", ".join(shown(c) for c in maybe)) if maybe else "")
         lines.append(Phrase("err_missing_line", field=field, names=", ".join(accepted_names(field)[:8]),
                             extra=Phrase("err_missing_amount_extra") if field == "amount" else "", hint=hint))
     more = ""
@@ -327,7 +307,7 @@ def check_required(found: Mapping[str, str], columns: Sequence[str], *, file: st
         more = Phrase("err_missing_headerless", columns=",".join(f"col{i + 1}" for i in range(len(columns))))
     raise SchemaError(
         Phrase("err_missing_required_many" if len(missing) > 1 else "err_missing_required",
-               fields=", ".join(repr(f) for f in missing), columns=", ".join(str(c) for c in columns), details=lines),
+               fields=", ".join(repr(f) for f in missing), columns=", ".join(shown(c) for c in columns), details=lines),
         file=file,
         column=missing[0],
         fix=Phrase("err_missing_required_fix", example=" ".join(f"--map {f}=<column>" for f in missing), more=more),

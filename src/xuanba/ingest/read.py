@@ -48,7 +48,7 @@ import duckdb
 import pyarrow as pa
 
 from xuanba._files import process_gone
-from xuanba.errors import InputError, Phrase, SchemaError
+from xuanba.errors import InputError, Phrase, SchemaError, shown
 from xuanba.workspace import create_scratch, drop_scratch
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -117,17 +117,22 @@ def list_sources(path: str | os.PathLike[str]) -> list[Path]:
 
 
 # -- encodings ---------------------------------------------------------------------------------
-def _sniff_bytes(path: Path) -> tuple[str | None, str]:
-    """(encoding decided from the first bytes or None, sha256 of the whole file)."""
+def _sniff_bytes(path: Path) -> tuple[str | None, str, int | None]:
+    """(encoding decided from the first bytes or None, sha256 of the whole file, the offset of its
+    first NUL byte in a file that is not UTF-16, where no text table has one: found by the read
+    that hashes the file, so a good file is read once)."""
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_ok = True
     multibyte = seen = 0
     encoding: str | None = None
+    nul: int | None = None
     with path.open("rb") as fh:
         first = True
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
+            if nul is None and not (encoding or "").startswith("utf-16") and (at := chunk.find(b"\x00")) >= 0:
+                nul = seen + at
             if first:
                 first = False
                 if chunk.startswith(codecs.BOM_UTF8):
@@ -158,7 +163,7 @@ def _sniff_bytes(path: Path) -> tuple[str | None, str]:
         except UnicodeDecodeError:
             utf8_ok = False
         encoding = "utf-8" if utf8_ok else None
-    return encoding, digest.hexdigest()
+    return encoding, digest.hexdigest(), nul if not (encoding or "").startswith("utf-16") else None
 
 
 def _line_at(path: Path, offset: int) -> int:
@@ -225,6 +230,34 @@ def _mixed(path: Path, utf8_line: int, utf8_text: str, bad_line: int) -> InputEr
     )
 
 
+_NUL_MARK = "\ue000"  # a private-use character standing for the NUL while its cell is found
+
+
+def _nul_error(path: Path, offset: int, encoding: str) -> InputError:
+    """The refusal of a file with a NUL byte at ``offset``: binary, damaged, or UTF-16 text without
+    its mark. Names the line of the file and the byte; and, when the lines above it read as a
+    table (a header line without a NUL), the row (the first record under the header being row 1)
+    and the column of the cell that holds it."""
+    with path.open("rb") as fh:
+        above = fh.read(offset)
+        rest = fh.readline()
+    line = above.count(b"\n") + 1
+    row = column = None
+    if b"\n" in above:  # a header line above it, which reads as text
+        text = (above + rest).decode(encoding, "replace").replace("\x00", _NUL_MARK)
+        delim = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(_LINE.findall(text)[:200])
+        try:
+            records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim) if r]
+        except csv.Error:  # a quote left open: the line of the file is said
+            records = []
+        if len(records) > 1:
+            cell = next((i for i, v in enumerate(records[-1]) if _NUL_MARK in v), None)
+            row = len(records) - 1
+            column = records[0][cell] if cell is not None and cell < len(records[0]) else None
+    return InputError(Phrase("err_nul", line=f"{line:,}", byte=f"{offset:,}"), file=str(path), row=row,
+                      column=column, fix=Phrase("err_nul_fix", line=f"{line:,}"))
+
+
 def _transcode(path: Path, encoding: str, out: Path) -> None:
     """Rewrite ``path`` from ``encoding`` to UTF-8 in chunks; error names the first bad line."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
@@ -275,9 +308,9 @@ def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, str]:
     """(a UTF-8 file DuckDB can read, the source encoding, sha256 of the original)."""
     if path.stat().st_size == 0:
         raise InputError(Phrase("err_file_empty"), file=str(path), fix=Phrase("err_file_empty_fix"))
-    encoding, digest = _sniff_bytes(path)
-    if encoding == "binary":
-        raise InputError(Phrase("err_binary"), file=str(path), fix=Phrase("err_binary_fix"))
+    encoding, digest, nul = _sniff_bytes(path)
+    if nul is not None:  # in the head (a binary file) or anywhere below it (a damaged one)
+        raise _nul_error(path, nul, "gb18030" if encoding is None else "utf-8")
     if encoding in ("utf-8", "utf-8-sig"):
         return path, encoding, digest
     target = tmpdir / (path.stem + ".utf8.csv")
@@ -890,12 +923,12 @@ def _pick_sheet(names: list[str], sheet: str | int | None, where: str) -> int:
         index = int(sheet) - 1
         if not 0 <= index < len(names):
             raise InputError(f"the workbook has {len(names)} sheets, not {sheet}", file=where,
-                             fix=f"Give a sheet name ({', '.join(names)}), a number from 1, or all.")
+                             fix=f"Give a sheet name ({', '.join(map(shown, names))}), a number from 1, or all.")
         return index
     if sheet in names:
         return names.index(sheet)
     raise InputError(f"the workbook has no sheet {sheet!r}", file=where,
-                     fix=f"Sheets: {', '.join(names)} (or --sheet all).")
+                     fix=f"Sheets: {', '.join(map(shown, names))} (or --sheet all).")
 
 
 def _xlsx_rows(path: Path, sheet: str | int | None) -> tuple[str, list[tuple[Any, ...]]]:
@@ -965,12 +998,12 @@ def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, header:
     rows = [(n, r) for n, r in enumerate(all_rows, start=1) if any(not _blank(v) for v in r)]
     label = where if sheet is None else f"{where}#{title}"
     if not rows:
-        raise InputError(f"the sheet {title} is empty", file=where,
+        raise InputError(f"the sheet {shown(title)} is empty", file=where,
                          fix="Put the data on the first sheet, or name the sheet with --sheet.")
     if header_row is not None:
         first = next((i for i, (n, _) in enumerate(rows) if n == header_row), -1)
         if first < 0:
-            raise InputError(f"--header-row {header_row}: row {header_row} of sheet {title} is empty or "
+            raise InputError(f"--header-row {header_row}: row {header_row} of sheet {shown(title)} is empty or "
                              "past the last row", file=where,
                              fix="Give the number Excel shows left of the row that holds the column names.")
     elif header:

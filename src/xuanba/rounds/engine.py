@@ -348,6 +348,7 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     ``mapping``: ``{field: header}`` for the source's headers, as ``xuanba ingest`` takes it
     (:func:`xuanba.rounds.source_check.named_as_ingest_names`)."""
     keep = keep or (lambda t: t)
+    from xuanba._frames import to_pandas
     from xuanba.facts.expressions import FACT_COLUMNS, customer_facts_expr, with_rfm
     from xuanba.i18n import warnings_of
     from xuanba.models.predict import INTERVAL_COLUMNS
@@ -358,11 +359,13 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
         model_check_on_engine,
         side_fields,
     )
-    from xuanba.rounds.extra_names import extra_field_names
+    from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names, not_finite
 
     say = progress or (lambda _msg: None)
     given: set[str] = set()
+    unusable: dict[str, Any] = {}
     if extra_fields is not None:
+        unusable = not_finite(checked_extra_fields(to_pandas(extra_fields)))  # counted in the file's rows
         extra_fields = extra_frame(extra_fields)  # its mistakes said before anything runs
         given = {str(c) for c in extra_field_names(extra_fields)}
     tables = SideTables.read(side_tables)
@@ -378,7 +381,8 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     else:
         table = keep(steady_expr(with_rfm(base).select(*FACT_COLUMNS).order_by("customer_id")))
     notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
-                             "customer_fields": [], "customer_fields_skipped": [], "source_rows": source_rows}
+                             "extra_fields_not_finite": unusable, "customer_fields": [],
+                             "customer_fields_skipped": [], "source_rows": source_rows}
     used = standard.fields_used()
     if (used & set(PREDICTION_COLUMNS)) - given:
         say(f"predictions ({standard.predictions.model})")
@@ -1120,7 +1124,8 @@ def run_round_on_engine(
             "currency": std.currency, "n_gated_out": info["n_gated_out"],
             "n_left_out_by_capacity": info["n_left_out_by_capacity"], "capacity_method": info["capacity_method"],
             "tier_counts": info["tier_counts"], "predictions": notes["predictions"],
-            "extra_fields": notes["extra_fields"], "customer_fields": notes["customer_fields"],
+            "extra_fields": notes["extra_fields"], "extra_fields_not_finite": notes["extra_fields_not_finite"],
+            "customer_fields": notes["customer_fields"],
             "customer_fields_skipped": notes["customer_fields_skipped"], "account_fields": notes["account_fields"],
             "field_columns": [c for c in sel_fields.columns if c != "customer_id"],
             "summary": summary, "base_scores": scores,

@@ -11,7 +11,8 @@ round could store it (empty, or with a line break or another control character).
 from __future__ import annotations
 
 import unicodedata
-from typing import overload
+from pathlib import Path
+from typing import Any, overload
 
 import pandas as pd
 
@@ -156,3 +157,77 @@ def _read_money(frame: pd.DataFrame, col: str, file: str | None) -> pd.Series | 
     if values.dtype.kind in "biuf":
         return None
     return pd.Series(numbers, index=frame.index, name=col)
+
+
+#: Where :func:`xuanba.rounds.run.read_fields_file` leaves, in the frame's ``attrs``, the rows of
+#: each float column whose cell is written as NaN (text ``NaN``; a Parquet float NaN, not a null): pandas reads
+#: them as it reads an empty cell, but they are values the file gives and the round cannot use.
+NAN_WRITTEN = "xuanba_nan_written"
+#: How many customers :func:`not_finite` names per field.
+FIRST_CUSTOMERS = 5
+
+
+def not_finite(frame: pd.DataFrame | None) -> dict[str, dict[str, object]]:
+    """The extra fields of ``frame`` holding values a round cannot use and scores as missing:
+    ``{field: {"n": how many, "customers": the first few ids in the file's order}}`` for ±inf
+    (text ``inf``, ``1e999``, a float) and a NaN the file writes (:data:`NAN_WRITTEN`); an
+    empty cell is missing, not counted. Every round stores it (``meta["extra_fields_not_finite"]``),
+    which the console and the report say (:func:`xuanba.outputs.field_words.not_finite_line`).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> not_finite(pd.DataFrame({"customer_id": ["a", "b", "c"], "nps": [1.0, np.inf, np.nan]}))
+    {'nps': {'n': 1, 'customers': ['b']}}
+    """
+    import numpy as np
+
+    if frame is None:
+        return {}
+    written = {unicodedata.normalize("NFKC", str(k)): v for k, v in (frame.attrs.get(NAN_WRITTEN) or {}).items()}
+    out: dict[str, dict[str, object]] = {}
+    for col in extra_field_names(frame):
+        values = frame[col]
+        if values.dtype.kind != "f":
+            continue
+        bad = np.isinf(values.to_numpy(dtype="float64", na_value=np.nan))
+        rows = [r for r in written.get(unicodedata.normalize("NFKC", str(col))) or () if 0 <= r < len(bad)]
+        bad[rows] = True
+        if bad.any():
+            ids = frame["customer_id"].to_numpy()[np.flatnonzero(bad)[:FIRST_CUSTOMERS]]
+            out[str(col)] = {"n": int(bad.sum()), "customers": [str(i) for i in ids]}
+    return out
+
+
+def nan_written(path: Path, frame: pd.DataFrame) -> dict[str, Any]:
+    """The rows of ``frame`` (read from ``path`` by :func:`xuanba.tables.read_table`) whose cell the
+    file writes as NaN, per float column that holds a NaN (row positions: JSON, as Arrow keeps a
+    frame's ``attrs``): a Parquet float NaN (not a null), or a
+    cell whose text is ``NaN`` (any case, a sign before it). The file is read again, those columns
+    only, when one has a NaN: an empty cell and ``NaN`` are one value once pandas has read them."""
+    import numpy as np
+
+    cols = [c for c in extra_field_names(frame) if frame[c].dtype.kind == "f" and frame[c].isna().any()]
+    if not cols:
+        return {}
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path, columns=[str(c) for c in cols])
+        marks = {c: pc.fill_null(pc.is_nan(table.column(str(c))), False).to_numpy(zero_copy_only=False)
+                 for c in cols if _float(table.column(str(c)).type)}
+    else:
+        from xuanba.tables import read_table
+
+        raw = read_table(path, text=True)
+        marks = {c: raw[c].astype(str).str.strip().str.lower().isin(("nan", "-nan", "+nan")).to_numpy()
+                 for c in cols if c in raw.columns and len(raw) == len(frame)}
+    return {str(c): np.flatnonzero(m).tolist() for c, m in marks.items() if np.any(m)}
+
+
+def _float(kind: object) -> bool:
+    """Whether an Arrow type is a float (the only kind that holds a NaN)."""
+    import pyarrow as pa
+
+    return pa.types.is_floating(kind)

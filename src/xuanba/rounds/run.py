@@ -34,7 +34,7 @@ import pandas as pd
 from xuanba._dates import as_date, check_unit
 from xuanba._frames import column_values, ids_sorted, is_frame, positions_in, same_values, to_pandas
 from xuanba.errors import DataError, InputError, Phrase
-from xuanba.rounds.extra_names import extra_field_names
+from xuanba.rounds.extra_names import extra_field_names, not_finite
 from xuanba.standard.apply import DEFAULT_SCORING, SCORING_ENGINES, scorer
 from xuanba.standard.schema import (
     ACCOUNT_COLUMNS,
@@ -498,6 +498,7 @@ def gather_fields(
     if extra_fields is not None:
         table = _merge(table, extra_fields, "extra fields", override=True)
         notes["extra_fields"] = extra_field_names(extra_fields)
+        notes["extra_fields_not_finite"] = not_finite(extra_fields)
     missing = sorted(f for f in used if f not in table.columns)
     if missing:
         raise fields_missing(missing)
@@ -999,6 +1000,7 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
         "tier_counts": scored.info["tier_counts"],
         "predictions": notes["predictions"],
         "extra_fields": notes["extra_fields"],
+        "extra_fields_not_finite": notes.get("extra_fields_not_finite", {}),
         "customer_fields": notes["customer_fields"],
         "customer_fields_skipped": notes.get("customer_fields_skipped", []),
         "account_fields": notes["account_fields"],
@@ -1086,8 +1088,9 @@ def quadrant_counts(roster: pd.DataFrame) -> dict[str, int]:
 
 
 def read_fields_file(path: str | Path) -> pd.DataFrame:
-    """Read a table of extra per-customer fields (.csv UTF-8/GBK, .xlsx, .parquet) with customer_id."""
-    from xuanba.rounds.extra_names import checked_extra_fields
+    """Read a table of extra per-customer fields (.csv UTF-8/GBK, .xlsx, .parquet) with customer_id;
+    the cells it writes as NaN are marked in its ``attrs`` (:func:`~xuanba.rounds.extra_names.nan_written`)."""
+    from xuanba.rounds.extra_names import NAN_WRITTEN, checked_extra_fields, nan_written
     from xuanba.tables import read_table
 
     p = Path(path)
@@ -1095,4 +1098,6 @@ def read_fields_file(path: str | Path) -> pd.DataFrame:
     if "customer_id" not in frame.columns:
         raise InputError("the fields table has no customer_id column", file=str(p),
                          fix=f"Columns found: {list(frame.columns)[:20]}; name the id column customer_id.")
-    return checked_extra_fields(frame, file=str(p))
+    frame = checked_extra_fields(frame, file=str(p))
+    frame.attrs[NAN_WRITTEN] = nan_written(p, frame)  # what the round counts with the infinities (not_finite)
+    return frame

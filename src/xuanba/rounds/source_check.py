@@ -574,8 +574,9 @@ def rejected_line(meta: dict[str, Any], lang: str) -> str | None:
     >>> said.count("成本（元）: costs"), said.count("数量: quantities")
     (1, 1)
     """
+    from xuanba.errors import shown
     from xuanba.i18n import t
-    from xuanba.ingest.mapping import header_counts, header_shown
+    from xuanba.ingest.mapping import header_counts
 
     rows = meta.get("source_rows") or {}
     said = []
@@ -586,7 +587,7 @@ def rejected_line(meta: dict[str, Any], lang: str) -> str | None:
     headers = rows.get("headers") or {}
 
     def header(field: str) -> str:  # as ingest's console names it: quoted where a terminal would act on it
-        return header_shown(headers.get(field, field))
+        return shown(headers.get(field, field))
 
     if left_empty:  # ingest's words: "成本（元）: 3, 数量: 1" (Chinese: "成本（元）：3、数量：1")
         said.append(t("source_left_empty", lang, left=header_counts({headers.get(f, f): n for f, n in left_empty.items()},

@@ -1,0 +1,34 @@
+"""What a round stored about the values of its extra fields (``--fields``) that it could not use,
+in the sentence the console and the report both say (one reader of
+``meta["extra_fields_not_finite"]``, :func:`xuanba.rounds.extra_names.not_finite`).
+
+Example
+-------
+>>> meta = {"extra_fields_not_finite": {"nps": {"n": 3, "customers": ["b", "c"]}}}
+>>> print(not_finite_line(meta, "en"))
+Values of the extra fields that are not finite numbers (±inf, or NaN written in the file) were scored as missing: nps: 3 (customers 'b', 'c', …).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from xuanba.errors import shown
+from xuanba.outputs.i18n import num, t
+
+
+def not_finite_line(meta: Mapping[str, Any], lang: str) -> str | None:
+    """The sentence on the extra fields' ±inf and written NaN values the round scored as missing:
+    each field, how many, the first customers (``None``: there were none, or the round is older
+    than this count)."""
+    unusable = meta.get("extra_fields_not_finite") or {}
+    if not unusable:
+        return None
+    sep = t("list_comma", lang)
+    parts = []
+    for field, said in unusable.items():
+        ids = [repr(str(c)) for c in said.get("customers") or []]
+        more = "" if len(ids) >= int(said["n"]) else sep + "…"
+        parts.append(t("not_finite_field", lang, field=shown(field), n=num(int(said["n"])), customers=sep.join(ids) + more))
+    return t("not_finite_line", lang, fields=t("list_sep", lang).join(parts))
