@@ -348,6 +348,36 @@ def _sample_lines(lines: list[str], delim: str, n: int = 200) -> list[tuple[int,
     return [(line, record, body) for record, (line, body) in enumerate(records) if body.strip()][:n]
 
 
+def _line_end(lines: list[str], start: int, record: str) -> dict[str, str]:
+    """DuckDB's ``new_line`` option for a file whose first record read (``record``, from 0-based line
+    ``start`` of ``lines``) holds a line break in a quoted cell: the end of that record (CR LF, LF or
+    CR). DuckDB's sniffer takes the first break for the file's line end, and fails where the two
+    differ, as in a Windows CSV whose header cell was typed with Excel's Alt+Enter (a bare LF, the
+    lines ending CR LF); told, it reads the file as it reads one whose break is lower down. ``{}``
+    for a first record on one line (the sniffer's own reading)."""
+    last = start + len(_BREAK.findall(record))
+    end = lines[last][len(lines[last].rstrip("\r\n")):] if start < last < len(lines) else ""
+    return {"new_line": _TOLD[end]} if end in _TOLD else {}
+
+
+_TOLD = {"\r\n": "\\r\\n", "\n": "\\n", "\r": "\\r"}  # a line end as DuckDB's new_line is told it
+
+
+def csv_read_options(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The ``read_csv`` options DuckDB's own sniffer needs to read the UTF-8 CSV ``path`` (the engine
+    round's ``--source``; a glob: its first file, the one DuckDB sniffs) as ingest reads it:
+    :func:`_line_end` of its first record. ``{}`` for a file that cannot be read so (DuckDB's error says it)."""
+    import glob
+
+    first = path if Path(path).is_file() else next(iter(sorted(glob.glob(str(path), recursive=True))), None)
+    try:
+        top = _head_lines(Path(first)) if first is not None else []
+    except (OSError, UnicodeDecodeError):
+        return {}
+    sample = _sample_lines(top, sniff_delimiter(top)) if top else []
+    return _line_end(top, sample[0][0], sample[0][2]) if sample else {}
+
+
 def _cells(line: str, delim: str) -> list[str]:
     if delim == " ":
         return line.split()
@@ -662,7 +692,9 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
                 # closed and more text after it: a,"b" c; a quoted title over two lines under a
                 # BOM): the lines from the header down are read from a copy
                 readable, records, cut = _from_line(readable, skip, tmpdir), 0, skip
-            names, rows = _read_delimited(con, table, readable, delim, records, header, columns, one, tz, where)
+            ends = _line_end(top, skip, lines[0])
+            names, rows = _read_delimited(con, table, readable, delim, records, header, columns, one, tz, where,
+                                          ends)
     except duckdb.Error as exc:
         raise _csv_error(exc, where, records + header, readable, delim, cut, len(columns or ())) from None
     return Staged(where, digest, "csv", names, rows, encoding, "whitespace" if delim == " " else delim,
@@ -671,15 +703,17 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
 
 def _read_delimited(con: duckdb.DuckDBPyConnection, table: str, path: Path, delim: str, records: int,
                     header: bool, columns: list[str] | None, one: bool, tz: str | None,
-                    where: str) -> tuple[list[str], int]:
+                    where: str, ends: dict[str, str] | None = None) -> tuple[list[str], int]:
     """(column names, rows) of the delimited UTF-8 file ``path`` staged as ``table``, ``records``
-    records (titles, blank lines) skipped above the header; ``one``: a quoted cell holds a line break."""
+    records (titles, blank lines) skipped above the header; ``one``: a quoted cell holds a line break;
+    ``ends``: the line end told (:func:`_line_end`)."""
     src = str(path).replace("'", "''")
     d = delim.replace("'", "''")
+    told = "".join(f", {k}='{v}'" for k, v in (ends or {}).items())
     # DuckDB's parallel reader refuses null padding beside a line break in a quoted cell; its
     # one-thread reader reads them, with the escape pinned to the quote the scan assumed
     single = ", parallel=false, escape='\"'" if one else ""
-    opts = f"delim='{d}', all_varchar=true, null_padding=true, quote='\"', skip={records}{single}"
+    opts = f"delim='{d}', all_varchar=true, null_padding=true, quote='\"', skip={records}{single}{told}"
     if header:
         rel = con.sql(f"SELECT * FROM read_csv('{src}', header=true, {opts}) LIMIT 0")
         names = list(rel.columns)
@@ -690,7 +724,7 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, table: str, path: Path, deli
         spec = ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names)
         select = (f"read_csv('{src}', header=false, auto_detect=false, columns={{{spec}}}, "
                   f"delim='{d}', null_padding=true, quote='\"', escape='\"', skip={records}"
-                  f"{', parallel=false' if one else ''})")
+                  f"{', parallel=false' if one else ''}{told})")
     return names, _finish(con, table, select, names, tz, where=where)
 
 
