@@ -537,11 +537,12 @@ _MAX_CELL = 1 << 22  # characters: above DuckDB's 2 MB line, whose own error nam
 _CSV_LIMIT = threading.Lock()  # csv's field size limit is one setting of the process
 
 
-def _records(path: Path, delim: str, strict: bool = False, lead: bool = True) -> Iterator[tuple[int, list[str]]]:
+def _records(path: Path, delim: str, strict: bool = False, lead: bool = True,
+             spaces: bool = False) -> Iterator[tuple[int, list[str]]]:
     """(last line, cells) of each record of a UTF-8 CSV file as Excel writes it (a quote opens a cell
     only at its start, or after one space as DuckDB reads it; ``""`` inside is one quote), then of the
     line :data:`_END` (``lead`` False: a quote after a space is a character, as the csv module reads it,
-    at C speed). ``strict``: a
+    at C speed; with ``spaces``, after any spaces it opens a cell, at C speed too). ``strict``: a
     quoted cell closed and followed by more text (``"b" c``) raises :class:`csv.Error`; spaces
     alone after it (``"b" ,``) do not, DuckDB reading them (the spaces dropped)."""
     with _CSV_LIMIT, path.open("r", encoding="utf-8-sig", newline="") as fh:
@@ -551,7 +552,7 @@ def _records(path: Path, delim: str, strict: bool = False, lead: bool = True) ->
             spaces = re.compile(f'" +(?={re.escape(delim)}|\r|\n|$)')
             lines = (spaces.sub('"', line) if '" ' in line else line for line in lines)
         try:
-            reader = csv.reader(itertools.chain(lines, [_END]), delimiter=delim, strict=strict)
+            reader = csv.reader(itertools.chain(lines, [_END]), delimiter=delim, strict=strict, skipinitialspace=spaces)
             for cells in reader:
                 yield reader.line_num, cells
         finally:
@@ -613,25 +614,49 @@ def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: st
     on two lines). A file without a quote character is not parsed; the others are, whole, with the
     csv module (C), so that a break far below any sample is found.
 
+    A cell DuckDB opens after one space (``, "a<break>b"``) is read so by the csv module's
+    ``skipinitialspace``, which opens one after two spaces too, where DuckDB reads a character: where
+    that reading finds a break or a quote never closed in a file holding two spaces before a quote,
+    the file is read again with a quote after a space a character, as before (a break in a cell
+    opened after one space then refused by DuckDB's parallel reader).
+
     Raises :class:`InputError` for a quote opened and never closed (DuckDB's one-thread reader would
     drop the rest of the file silently), naming its row (``above`` records above the header) and line.
     """
     with path.open("rb") as fh:
         if not any(b'"' in chunk for chunk in iter(lambda: fh.read(_CHUNK), b"")):
             return False
-    try:  # at C speed: a cell DuckDB opens after one space (, "a<break>b") is not looked for here
-        last = deque(enumerate(_records(path, delim, lead=False)), maxlen=1)  # keeping the last
-    except csv.Error:  # a cell longer than DuckDB reads: DuckDB's error names it
-        return False
-    count, (lines, cells) = last[0]
-    if cells != [_END]:
-        raise _open_quote(path, delim, above + header, where)
-    return lines > count + 1
+    spaces = True
+    while True:
+        try:  # at C speed
+            last = deque(enumerate(_records(path, delim, lead=False, spaces=spaces)), maxlen=1)  # keeping the last
+        except csv.Error:  # a cell longer than DuckDB reads: DuckDB's error names it
+            return False
+        count, (lines, cells) = last[0]
+        closed, breaks = cells == [_END], lines > count + 1
+        if spaces and (breaks or not closed) and _holds(path, b'  "'):  # skipinitialspace is not DuckDB's reading
+            spaces = False
+            continue
+        if not closed:
+            raise _open_quote(path, delim, above + header, where, lead=spaces)
+        return breaks
 
 
-def _open_quote(path: Path, delim: str, above: int, where: str) -> InputError:
-    """The error for the quote left open at the end of the file: its row and the line it opens on."""
-    last = deque(_scan(path, delim, above, lead=False), maxlen=1)[0]  # the record holding :data:`_END`, as
+def _holds(path: Path, text: bytes) -> bool:
+    """Whether the file ``path`` holds ``text`` (read in chunks, a match across two found too)."""
+    tail = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            if text in tail + chunk[:len(text) - 1] or text in chunk:
+                return True
+            tail = chunk[-(len(text) - 1):]
+    return False
+
+
+def _open_quote(path: Path, delim: str, above: int, where: str, lead: bool = False) -> InputError:
+    """The error for the quote left open at the end of the file: its row and the line it opens on
+    (``lead``: a quote after one space opening a cell)."""
+    last = deque(_scan(path, delim, above, lead=lead), maxlen=1)[0]  # the record holding :data:`_END`, as
     # :func:`_breaks_in_cells` read it
     swallowed = last.cells[-1][:-len(_END)]  # the open cell after its quote, line breaks kept
     breaks = len(_BREAK.findall(swallowed))  # the _END item is a line of csv's count, glued or not
