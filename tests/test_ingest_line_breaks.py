@@ -379,6 +379,19 @@ def test_a_windows_csv_whose_header_cell_holds_a_line_break_reads_as_one_of_lf(t
     assert got["\n"][2]["quantity"] == "数量\n(件)"
 
 
+def test_a_headerless_windows_csv_whose_first_row_holds_a_bare_lf(tmp_path):
+    """The first record DuckDB reads is a row here (--columns): 7dd5749 stopped at its sniffer."""
+    text = 'A,2026-06-01,5,"x\ny"\r\nB,2026-06-02,6,z\r\n'
+    path = tmp_path / "noheader.csv"
+    path.write_bytes(text.encode())
+    with Workspace(":memory:") as ws:
+        report = ingest(path, ws, columns=["customer", "date", "amount", "product"])
+        tx = _tx(ws)
+    assert tx.values.tolist() == [[r[0], float(r[2]), r[3], i] for i, r in enumerate(
+        csv.reader(io.StringIO(text, newline="")), start=1)]
+    assert report.input_rows == report.loaded == 2
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_windows_csv_whose_header_cell_holds_a_line_break_through_the_cli(tmp_path, lang):
     path = tmp_path / "altenter.csv"
