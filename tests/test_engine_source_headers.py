@@ -497,6 +497,35 @@ def test_one_name_written_twice_is_refused_as_ingest_refuses_it(tmp_path, kind):
     assert rows["used"] == 1 and "amount_1" in table.columns
 
 
+def test_a_windows_export_whose_header_cell_holds_a_line_break_gives_the_facts_ingest_gives(tmp_path):
+    """Excel on Windows ends lines CR LF and writes a break typed in a cell (Alt+Enter) as a bare LF:
+    with it in the 数量 header, DuckDB's sniffer took the break for the line end and 7dd5749 refused
+    the file on both paths. Read now by both, as the same file with LF line ends is, and its twin
+    headers refused as ingest refuses them (the engine reads the header line again for them)."""
+    header = [("数量\n(件)" if h == "数量" else h) for h in ZH]
+    facts = []
+    for newline in ("\n", "\r\n"):
+        path = tmp_path / f"export{len(newline)}.csv"
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f, lineterminator=newline).writerows([header, *LINES])
+        assert (b"\r\n" in path.read_bytes()) == (newline == "\r\n")
+        (tmp_path / f"ws{len(newline)}").mkdir()
+        kept, got = _facts_both(path, tmp_path / f"ws{len(newline)}")
+        _same(kept, got)
+        facts.append(got)
+    pd.testing.assert_frame_equal(facts[0], facts[1])
+    twins = tmp_path / "twins.csv"
+    with open(twins, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\r\n").writerows([["customer_id", "ts", "amount", "数量\n(件)", "AMOUNT"],
+                                                         ["BIG", "2025-01-01", "10", "1", "7"]])
+    with Workspace(tmp_path / "wt.duckdb") as ws, pytest.raises(SchemaError) as want:
+        ingest(str(twins), ws, tz="UTC")
+    with pytest.raises(SchemaError) as got:
+        checked_transactions(duckdb_source(str(twins)), CUTOFF)
+    assert got.value.render("en") == want.value.render("en") and "one name written twice" in want.value.render("en")
+    assert got.value.render("zh") == want.value.render("zh")
+
+
 def _twins(tmp_path, header: list[str], kind: str):
     """A source of two lines with ``header`` (``amount`` beside ``AMOUNT``...) as ``kind``."""
     import pyarrow as pa
@@ -704,22 +733,25 @@ def test_values_left_empty_are_said_under_the_files_headers_as_ingest_says_them(
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_a_header_a_terminal_would_act_on_is_said_escaped(tmp_path, lang):
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_a_header_a_terminal_would_act_on_is_said_escaped(tmp_path, lang, newline):
     """A cost column headed ``成本`` + an ANSI escape (a terminal clears its screen and turns red)
     and a quantity headed ``数量`` + a line break + ``(件)`` (Excel's Alt+Enter): named in the
     console lines of values left empty, by ``xuanba ingest`` and by an engine round. cf5866e
     wrote them raw: the escape reached the terminal and the line broke inside the header. Now
-    named as an error names a header, quoted with its escapes (``'数量\\n(件)'``), on both."""
+    named as an error names a header, quoted with its escapes (``'数量\\n(件)'``), on both. Lines
+    ending CR LF as a Windows Excel writes them (the break in the cell a bare LF): 7dd5749 refused
+    the file on both paths with DuckDB's "Error when sniffing file"."""
     from typer.testing import CliRunner
 
     from xuanba.cli import app
 
     cost, qty = "成本\x1b[2J\x1b[31m", "数量\n(件)"
     path = tmp_path / "导出.csv"
-    with open(path, "w", newline="", encoding="utf-8") as f:  # line ends as the break in the header (LF)
-        csv.writer(f, lineterminator="\n").writerows([["客户编号", "下单日期", "金额", cost, qty],
-                                                     ["a", "2025-01-01", "10", "NaN", "abc"],
-                                                     ["b", "2025-02-01", "5", "1", "1"]])
+    with open(path, "w", newline="", encoding="utf-8") as f:  # the break in the header a bare LF
+        csv.writer(f, lineterminator=newline).writerows([["客户编号", "下单日期", "金额", cost, qty],
+                                                        ["a", "2025-01-01", "10", "NaN", "abc"],
+                                                        ["b", "2025-02-01", "5", "1", "1"]])
     (tmp_path / "s.toml").write_text('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "m"\n'
                                      'field = "revenue_total"\nweight = 1\n', "utf-8")
     maps = ["--map", f"cost={cost}", "--map", f"quantity={qty}"]

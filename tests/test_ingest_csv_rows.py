@@ -29,7 +29,8 @@ SENTINEL = "\ue001end"
 CELLS = ["a", "b c", "客户", 'x"y', '12"', "", '"a{n}b"', '"say ""hi""{n}ok"', '"1{d}5"', '"{n}{n}"', '"q"',
          'a{o}"b',  # {o} the other delimiter: a quote after it is a character
          '"s"  ',  # spaces after a closing quote: DuckDB reads the cell (s), no loose quote
-         ' "1{d}5"']  # one space before a quote: DuckDB reads a quoted cell (1{d}5), as csv's skipinitialspace
+         ' "1{d}5"',  # one space before a quote: DuckDB reads a quoted cell (1{d}5), as csv's skipinitialspace
+         ' "a{n}b"']  # and one holding a line break: 7dd5749 chose the parallel reader, which refused it
 TITLES = ["Sales report", "", 'Report "Q3 2026', '"Two{n}lines"{d}', 'Q3{d}"b{d} c"', "销售明细表",
           'a{d}"b" c']  # a quote closed and more text after it: DuckDB's sniffer cannot parse it
 PAD = 25_000  # plain rows: past DuckDB's sniffing sample (20,480 rows)

@@ -209,6 +209,28 @@ def test_staged_cells_equal_the_csv_modules_reading(tmp_path_factory, rows, crlf
     assert [[c or "" for c in r] for r in got] == _reference(text)
 
 
+@settings(max_examples=60, deadline=None)
+@given(head=st.lists(cell.filter(lambda c: not c.endswith(" ") and ', "' not in c), min_size=3, max_size=3), rows=st.lists(st.tuples(cell, cell, cell), min_size=1, max_size=5),
+       crlf=st.booleans(), encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]))
+def test_header_cells_with_line_breaks_stage_as_the_csv_modules_reading(tmp_path_factory, head, rows, crlf, encoding):
+    """Header cells holding any breaks, quotes and delimiters, in files of LF or CR LF (a break in a cell
+    written as it is: Excel's Alt+Enter is a bare LF in a file of CR LF): the header as written and
+    every cell as the csv module reads them. 7dd5749 stopped at a header whose first break is a bare
+    LF in a file of CR LF (or a CR LF in a file of LF). Not drawn, header matters apart from breaks:
+    a header cell ending in a space (DuckDB names ``"h, "`` ``h,``) or holding ``, "`` (7dd5749's
+    header as written drops that space, ``h,"`` where DuckDB names the column ``h, "``)."""
+    header = ["id", *(f"h{i}{c}" for i, c in enumerate(head))]
+    text = _csv([["k", *r] for r in rows], newline="\r\n" if crlf else "\n", header=header)
+    path = tmp_path_factory.mktemp("h") / "t.csv"
+    path.write_bytes(text.encode(encoding))
+    con = duckdb.connect()
+    staged = stage(con, path, "_raw")
+    got = con.execute(f"SELECT * EXCLUDE ({ROW}) FROM _raw ORDER BY {ROW}").fetchall()
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    assert staged.header == records[0] == header and staged.rows == len(rows)
+    assert [[c or "" for c in r] for r in got] == records[1:]
+
+
 @pytest.mark.parametrize(("name", "text", "columns"), [
     ("title.csv", 'Report "Q3 2026\n\ncustomer,date,amount,product\n', None),  # a title with one quote
     ("header.csv", 'customer,date,amount,pro"duct\n', None),  # a quote inside a header cell
@@ -256,7 +278,8 @@ def test_a_line_longer_than_duckdb_reads_is_named_by_its_row(tmp_path, megabytes
     assert f"第 3 行：这一行有 {megabytes}.0 MB" in err.value.render("zh")
 
 
-raw_cell = st.sampled_from(["a", "b c", "客", 'x"y', '12"', '"a\nb"', '"say ""hi""\nok"', '"1,5"'])
+raw_cell = st.sampled_from(["a", "b c", "客", 'x"y', '12"', '"a\nb"', '"say ""hi""\nok"', '"1,5"',
+                            ' "1,5"', ' "a\nb"'])  # one space before a quote: DuckDB opens a cell (skipinitialspace)
 titles = st.sampled_from(["", 'Report "Q3 2026\n\n', "Sales\n", '"Two\nlines",\n', 'Q3,"b, c"\n'])
 
 
@@ -271,7 +294,7 @@ def test_quotes_inside_cells_and_titles_stage_as_the_csv_module_reads_them(tmp_p
     text = text.replace("\n", nl)
     path = tmp_path_factory.mktemp("q") / "t.csv"
     path.write_text(text, encoding="utf-8", newline="")
-    records = list(csv.reader(io.StringIO(text, newline="")))
+    records = list(csv.reader(io.StringIO(text, newline=""), skipinitialspace=True))
     want = [r for r in records[[r[:1] for r in records].index(["id"]) + 1:] if r]
     con = duckdb.connect()
     stage(con, path, "_raw", find_header=lambda row: list(row[:1]) == ["id"])
@@ -322,3 +345,125 @@ def test_a_quote_closed_and_followed_by_text_in_a_row_is_refused_with_its_row(tm
     zh = CliRunner().invoke(app, ["--lang", "zh", "ingest", str(path), "-w", str(tmp_path / "w.duckdb")])
     assert zh.exit_code == 2 and f"第 {plain_rows + 2} 行：这一行有引号没有闭合" in zh.output
     assert "Traceback" not in zh.output
+
+
+ALT_ENTER = ["客户编号", "下单日期", "金额", "数量\n(件)"]  # a header cell typed with Alt+Enter (a bare LF)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+@pytest.mark.parametrize("title", ["", "销售明细表\n\n"])
+@pytest.mark.parametrize("mapping", [None, {"quantity": "数量\n(件)"}])
+def test_a_windows_csv_whose_header_cell_holds_a_line_break_reads_as_one_of_lf(tmp_path, encoding, title, mapping):
+    """Excel on Windows ends lines CR LF and writes a break typed in a cell as a bare LF: in a header
+    cell, DuckDB's sniffer took it for the line end and 7dd5749 stopped with its raw "Error when
+    sniffing file". Now the file reads as the same file with LF line ends: the header as written,
+    the quantity read from it by its alias or by a --map, every row accounted for."""
+    rows = [["A", "2026-06-01", "5", "2"], ["B", "2026-06-02", "abc", "1"], ["A", "2026-06-03", "7", "x\ny"]]
+    got = {}
+    for newline in ("\n", "\r\n"):
+        text = (title + _csv(rows, header=ALT_ENTER)).replace("\n", newline).replace("数量" + newline, "数量\n")
+        text = text.replace("x" + newline, "x\n")  # a break in a body cell: a bare LF too
+        path = tmp_path / f"{len(newline)}.csv"
+        path.write_bytes(text.encode(encoding))
+        assert text.count("\r\n") == (0 if newline == "\n" else text.count("\n") - 2)
+        with Workspace(":memory:") as ws:
+            report = ingest(path, ws, mapping=mapping)
+            tx = ws.sql("SELECT customer_id, amount, quantity, source_row FROM transactions ORDER BY source_row")
+            got[newline] = (tx.astype(object).where(tx.notna(), None).values.tolist(),
+                            ws.sql("SELECT source_row, value FROM rejects").values.tolist(), report.sources[0].mapping)
+        records = list(csv.reader(io.StringIO(text, newline="")))
+        assert report.input_rows == len([r for r in records[records.index(ALT_ENTER) + 1:] if r]) == 3
+        assert report.loaded == 2 and report.rejected == 1
+        assert report.sources[0].lines_above_header == title.count("\n")
+    assert got["\r\n"] == got["\n"]
+    assert got["\n"][:2] == ([["A", 5, 2, 1], ["A", 7, None, 3]], [[2, "abc"]])  # x<break>y: no quantity
+    assert got["\n"][2]["quantity"] == "数量\n(件)"
+
+
+def test_a_headerless_windows_csv_whose_first_row_holds_a_bare_lf(tmp_path):
+    """The first record DuckDB reads is a row here (--columns): 7dd5749 stopped at its sniffer."""
+    text = 'A,2026-06-01,5,"x\ny"\r\nB,2026-06-02,6,z\r\n'
+    path = tmp_path / "noheader.csv"
+    path.write_bytes(text.encode())
+    with Workspace(":memory:") as ws:
+        report = ingest(path, ws, columns=["customer", "date", "amount", "product"])
+        tx = _tx(ws)
+    assert tx.values.tolist() == [[r[0], float(r[2]), r[3], i] for i, r in enumerate(
+        csv.reader(io.StringIO(text, newline="")), start=1)]
+    assert report.input_rows == report.loaded == 2
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_windows_csv_whose_header_cell_holds_a_line_break_through_the_cli(tmp_path, lang):
+    path = tmp_path / "altenter.csv"
+    path.write_bytes("customer_id,\"数量\n(件)\",amount,date\r\nc1,2,10.5,2024-01-02\r\nc2,1,3,2024-02-03\r\n"
+                     .encode())
+    res = CliRunner().invoke(app, ["--lang", lang, "ingest", str(path), "-w", str(tmp_path / "w.duckdb")],
+                             env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "sniffing" not in res.output and "Traceback" not in res.output
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        assert ws.sql("SELECT customer_id, quantity FROM transactions ORDER BY source_row").values.tolist() == [
+            ["c1", 2.0], ["c2", 1.0]]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("plain_rows", [0, 30_000])  # in DuckDB's sniffing sample, and beyond it
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+@pytest.mark.parametrize(("one", "two"), [("a", "b"), ("北京", "海淀")])  # 7dd5749 refused the first, read the second
+def test_a_cell_quoted_after_one_space_may_hold_a_line_break(tmp_path, newline, plain_rows, encoding, one, two):
+    """``c1, "a<break>b"``: DuckDB reads a quote after one space as opening the cell (its value
+    without the space), and the scan that chooses its reader did not (7dd5749 refused the file with
+    "a quote in the row is not closed"). The cell reads as the same cell without the break does
+    (``c1, "ab"`` is ``ab``), each record one row."""
+    got = {}
+    for cell in (f' "{one}{newline}{two}"', f' "{one}{two}"'):
+        text = newline.join(["customer,date,amount,product", *["P,2026-05-01,1,p"] * plain_rows,
+                             f"C1,2026-06-01,10.5,{cell}", "C2,2026-06-02,abc,x", "C3,2026-06-03,3,y"]) + newline
+        path = tmp_path / "space.csv"
+        path.write_bytes(text.encode(encoding))
+        with Workspace(":memory:") as ws:
+            report = ingest(path, ws)
+            got[cell] = ws.sql("SELECT customer_id, product, source_row FROM transactions WHERE customer_id <> 'P' "
+                               "ORDER BY source_row").values.tolist()
+            rejects = ws.sql("SELECT source_row, value FROM rejects").values.tolist()
+        records = list(csv.reader(io.StringIO(text, newline=""), skipinitialspace=True))[1:]
+        assert report.input_rows == len(records) == plain_rows + 3 and report.loaded == plain_rows + 2
+        assert rejects == [[plain_rows + 2, "abc"]]
+        assert got[cell][0] == ["C1", records[plain_rows][3], plain_rows + 1]
+    want = got[f' "{one}{two}"']
+    assert [[c, (p or "").replace(newline, ""), r] for c, p, r in got[f' "{one}{newline}{two}"']] == want
+    assert want[0][1] == one + two  # the space before the quote is no part of the cell
+
+
+def test_a_cell_quoted_after_one_space_with_a_break_through_the_cli(tmp_path):
+    path = tmp_path / "spacebreak.csv"
+    path.write_text('customer_id,note,amount,date\nc1, "a\nb",10.5,2024-01-02\nc2,x,3,2024-02-03\n', encoding="utf-8")
+    for lang in ("en", "zh"):
+        res = CliRunner().invoke(app, ["--lang", lang, "ingest", str(path), "-w", str(tmp_path / f"{lang}.duckdb")],
+                                 env={"COLUMNS": "200"})
+        assert res.exit_code == 0 and "Traceback" not in res.output, res.output
+        with Workspace(tmp_path / f"{lang}.duckdb") as ws:
+            assert ws.sql("SELECT customer_id, amount FROM transactions ORDER BY source_row").values.tolist() == [
+                ["c1", 10.5], ["c2", 3]]
+
+
+def test_a_quote_after_two_spaces_is_a_character_and_one_left_open_below_it_is_refused(tmp_path):
+    """DuckDB reads a quote after two spaces as a character: the csv module's skipinitialspace,
+    which the scan reads a quote after one space with, would take ``  "x<break>B,...,"`` for one cell
+    and find the file closed, where DuckDB finds the quote of ``"y`` open to the end of the file and
+    its one-thread reader drops the rows from there silently. Such a file is read as before: the
+    quote never closed refused, with its row and line."""
+    path = tmp_path / "two.csv"
+    path.write_text('customer,date,amount,product\nA,2026-06-01,5,  "x\nB,2026-06-02,6,"y\nC,2026-06-03,7,z\n',
+                    encoding="utf-8")
+    with Workspace(":memory:") as ws, pytest.raises(InputError) as err:
+        ingest(path, ws)
+    assert err.value.row == 2 and "line 3 of the file and is never closed" in str(err.value)
+    closed = tmp_path / "closed.csv"
+    closed.write_text('customer,date,amount,product\nA,2026-06-01,5,  "x\nB,2026-06-02,6,y"\nC,2026-06-03,7,"z\nw"\n',
+                      encoding="utf-8")
+    con = duckdb.connect()
+    stage(con, closed, "_raw")
+    got = con.execute(f"SELECT customer, date, amount, product FROM _raw ORDER BY {ROW}").fetchall()
+    assert [list(r) for r in got] == _reference(closed.read_text(encoding="utf-8"))  # no skipinitialspace: characters

@@ -381,6 +381,36 @@ def _sample_lines(lines: list[str], delim: str, n: int = 200) -> list[tuple[int,
     return [(line, record, body) for record, (line, body) in enumerate(records) if body.strip()][:n]
 
 
+def _line_end(lines: list[str], start: int, record: str) -> dict[str, str]:
+    """DuckDB's ``new_line`` option for a file whose first record read (``record``, from 0-based line
+    ``start`` of ``lines``) holds a line break in a quoted cell: the end of that record (CR LF, LF or
+    CR). DuckDB's sniffer takes the first break for the file's line end, and fails where the two
+    differ, as in a Windows CSV whose header cell was typed with Excel's Alt+Enter (a bare LF, the
+    lines ending CR LF); told, it reads the file as it reads one whose break is lower down. ``{}``
+    for a first record on one line (the sniffer's own reading)."""
+    last = start + len(_BREAK.findall(record))
+    end = lines[last][len(lines[last].rstrip("\r\n")):] if start < last < len(lines) else ""
+    return {"new_line": _TOLD[end]} if end in _TOLD else {}
+
+
+_TOLD = {"\r\n": "\\r\\n", "\n": "\\n", "\r": "\\r"}  # a line end as DuckDB's new_line is told it
+
+
+def csv_read_options(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The ``read_csv`` options DuckDB's own sniffer needs to read the UTF-8 CSV ``path`` (the engine
+    round's ``--source``; a glob: its first file, the one DuckDB sniffs) as ingest reads it:
+    :func:`_line_end` of its first record. ``{}`` for a file that cannot be read so (DuckDB's error says it)."""
+    import glob
+
+    first = path if Path(path).is_file() else next(iter(sorted(glob.glob(str(path), recursive=True))), None)
+    try:
+        top = _head_lines(Path(first)) if first is not None else []
+    except (OSError, UnicodeDecodeError):
+        return {}
+    sample = _sample_lines(top, sniff_delimiter(top)) if top else []
+    return _line_end(top, sample[0][0], sample[0][2]) if sample else {}
+
+
 def _cells(line: str, delim: str) -> list[str]:
     if delim == " ":
         return line.split()
@@ -540,11 +570,12 @@ _MAX_CELL = 1 << 22  # characters: above DuckDB's 2 MB line, whose own error nam
 _CSV_LIMIT = threading.Lock()  # csv's field size limit is one setting of the process
 
 
-def _records(path: Path, delim: str, strict: bool = False, lead: bool = True) -> Iterator[tuple[int, list[str]]]:
+def _records(path: Path, delim: str, strict: bool = False, lead: bool = True,
+             spaces: bool = False) -> Iterator[tuple[int, list[str]]]:
     """(last line, cells) of each record of a UTF-8 CSV file as Excel writes it (a quote opens a cell
     only at its start, or after one space as DuckDB reads it; ``""`` inside is one quote), then of the
     line :data:`_END` (``lead`` False: a quote after a space is a character, as the csv module reads it,
-    at C speed). ``strict``: a
+    at C speed; with ``spaces``, after any spaces it opens a cell, at C speed too). ``strict``: a
     quoted cell closed and followed by more text (``"b" c``) raises :class:`csv.Error`; spaces
     alone after it (``"b" ,``) do not, DuckDB reading them (the spaces dropped)."""
     with _CSV_LIMIT, path.open("r", encoding="utf-8-sig", newline="") as fh:
@@ -554,7 +585,7 @@ def _records(path: Path, delim: str, strict: bool = False, lead: bool = True) ->
             spaces = re.compile(f'" +(?={re.escape(delim)}|\r|\n|$)')
             lines = (spaces.sub('"', line) if '" ' in line else line for line in lines)
         try:
-            reader = csv.reader(itertools.chain(lines, [_END]), delimiter=delim, strict=strict)
+            reader = csv.reader(itertools.chain(lines, [_END]), delimiter=delim, strict=strict, skipinitialspace=spaces)
             for cells in reader:
                 yield reader.line_num, cells
         finally:
@@ -616,25 +647,49 @@ def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: st
     on two lines). A file without a quote character is not parsed; the others are, whole, with the
     csv module (C), so that a break far below any sample is found.
 
+    A cell DuckDB opens after one space (``, "a<break>b"``) is read so by the csv module's
+    ``skipinitialspace``, which opens one after two spaces too, where DuckDB reads a character: where
+    that reading finds a break or a quote never closed in a file holding two spaces before a quote,
+    the file is read again with a quote after a space a character, as before (a break in a cell
+    opened after one space then refused by DuckDB's parallel reader).
+
     Raises :class:`InputError` for a quote opened and never closed (DuckDB's one-thread reader would
     drop the rest of the file silently), naming its row (``above`` records above the header) and line.
     """
     with path.open("rb") as fh:
         if not any(b'"' in chunk for chunk in iter(lambda: fh.read(_CHUNK), b"")):
             return False
-    try:  # at C speed: a cell DuckDB opens after one space (, "a<break>b") is not looked for here
-        last = deque(enumerate(_records(path, delim, lead=False)), maxlen=1)  # keeping the last
-    except csv.Error:  # a cell longer than DuckDB reads: DuckDB's error names it
-        return False
-    count, (lines, cells) = last[0]
-    if cells != [_END]:
-        raise _open_quote(path, delim, above + header, where)
-    return lines > count + 1
+    spaces = True
+    while True:
+        try:  # at C speed
+            last = deque(enumerate(_records(path, delim, lead=False, spaces=spaces)), maxlen=1)  # keeping the last
+        except csv.Error:  # a cell longer than DuckDB reads: DuckDB's error names it
+            return False
+        count, (lines, cells) = last[0]
+        closed, breaks = cells == [_END], lines > count + 1
+        if spaces and (breaks or not closed) and _holds(path, b'  "'):  # skipinitialspace is not DuckDB's reading
+            spaces = False
+            continue
+        if not closed:
+            raise _open_quote(path, delim, above + header, where, lead=spaces)
+        return breaks
 
 
-def _open_quote(path: Path, delim: str, above: int, where: str) -> InputError:
-    """The error for the quote left open at the end of the file: its row and the line it opens on."""
-    last = deque(_scan(path, delim, above, lead=False), maxlen=1)[0]  # the record holding :data:`_END`, as
+def _holds(path: Path, text: bytes) -> bool:
+    """Whether the file ``path`` holds ``text`` (read in chunks, a match across two found too)."""
+    tail = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            if text in tail + chunk[:len(text) - 1] or text in chunk:
+                return True
+            tail = chunk[-(len(text) - 1):]
+    return False
+
+
+def _open_quote(path: Path, delim: str, above: int, where: str, lead: bool = False) -> InputError:
+    """The error for the quote left open at the end of the file: its row and the line it opens on
+    (``lead``: a quote after one space opening a cell)."""
+    last = deque(_scan(path, delim, above, lead=lead), maxlen=1)[0]  # the record holding :data:`_END`, as
     # :func:`_breaks_in_cells` read it
     swallowed = last.cells[-1][:-len(_END)]  # the open cell after its quote, line breaks kept
     breaks = len(_BREAK.findall(swallowed))  # the _END item is a line of csv's count, glued or not
@@ -695,7 +750,9 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
                 # closed and more text after it: a,"b" c; a quoted title over two lines under a
                 # BOM): the lines from the header down are read from a copy
                 readable, records, cut = _from_line(readable, skip, tmpdir), 0, skip
-            names, rows = _read_delimited(con, table, readable, delim, records, header, columns, one, tz, where)
+            ends = _line_end(top, skip, lines[0])
+            names, rows = _read_delimited(con, table, readable, delim, records, header, columns, one, tz, where,
+                                          ends)
     except duckdb.Error as exc:
         raise _csv_error(exc, where, records + header, readable, delim, cut, len(columns or ())) from None
     return Staged(where, digest, "csv", names, rows, encoding, "whitespace" if delim == " " else delim,
@@ -704,15 +761,17 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
 
 def _read_delimited(con: duckdb.DuckDBPyConnection, table: str, path: Path, delim: str, records: int,
                     header: bool, columns: list[str] | None, one: bool, tz: str | None,
-                    where: str) -> tuple[list[str], int]:
+                    where: str, ends: dict[str, str] | None = None) -> tuple[list[str], int]:
     """(column names, rows) of the delimited UTF-8 file ``path`` staged as ``table``, ``records``
-    records (titles, blank lines) skipped above the header; ``one``: a quoted cell holds a line break."""
+    records (titles, blank lines) skipped above the header; ``one``: a quoted cell holds a line break;
+    ``ends``: the line end told (:func:`_line_end`)."""
     src = str(path).replace("'", "''")
     d = delim.replace("'", "''")
+    told = "".join(f", {k}='{v}'" for k, v in (ends or {}).items())
     # DuckDB's parallel reader refuses null padding beside a line break in a quoted cell; its
     # one-thread reader reads them, with the escape pinned to the quote the scan assumed
     single = ", parallel=false, escape='\"'" if one else ""
-    opts = f"delim='{d}', all_varchar=true, null_padding=true, quote='\"', skip={records}{single}"
+    opts = f"delim='{d}', all_varchar=true, null_padding=true, quote='\"', skip={records}{single}{told}"
     if header:
         rel = con.sql(f"SELECT * FROM read_csv('{src}', header=true, {opts}) LIMIT 0")
         names = list(rel.columns)
@@ -723,7 +782,7 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, table: str, path: Path, deli
         spec = ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names)
         select = (f"read_csv('{src}', header=false, auto_detect=false, columns={{{spec}}}, "
                   f"delim='{d}', null_padding=true, quote='\"', escape='\"', skip={records}"
-                  f"{', parallel=false' if one else ''})")
+                  f"{', parallel=false' if one else ''}{told})")
     return names, _finish(con, table, select, names, tz, where=where)
 
 

@@ -1215,8 +1215,10 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     Float64(nullable=True)
     """
     from xuanba.ingest.mapping import map_columns
+    from xuanba.ingest.read import csv_read_options
 
-    table = con.read_csv(pattern)
+    told = csv_read_options(pattern)  # a header cell's Alt+Enter in a Windows CSV: read as ingest reads it
+    table = con.read_csv(pattern, **told)
     schema = table.schema()
     _refuse_twin_headers(con, pattern, list(schema.names), mapping, csv=True)
     found = map_columns(list(schema.names), mapping, file=pattern)  # ingest's headers: 金额, 退货标志, ...
@@ -1225,7 +1227,7 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     types = {c: "DOUBLE" for c in money if schema[c].is_integer()} | as_text
     text = [c for c in money if schema[c].is_string()]
     if not text:  # numbers: the fast path, 54f240f's very read (quote told or not: within noise at 1 M)
-        table = con.read_csv(pattern, types=types) if types else table
+        table = con.read_csv(pattern, types=types, **told) if types else table
         _AS_TEXT[table.get_name()] = (weakref.ref(con), pattern, money, as_text)  # if a later cell is no number
         return table
     return _read_money_as_text(con, pattern, text, types)
@@ -1252,8 +1254,11 @@ def _refuse_twin_headers(con: Any, pattern: str, columns: Sequence[str], mapping
         return
     raw = con.con
     if csv:
-        files = [[str(c) for c in raw.execute("SELECT * FROM read_csv(?, header = false, all_varchar = true) LIMIT 1",
-                                              [pattern]).fetchone() or ()]]
+        from xuanba.ingest.read import csv_read_options
+
+        told = "".join(f", {k} = '{v}'" for k, v in csv_read_options(pattern).items())
+        files = [[str(c) for c in raw.execute(f"SELECT * FROM read_csv(?, header = false, all_varchar = true{told}) "
+                                              "LIMIT 1", [pattern]).fetchone() or ()]]
     else:
         import pyarrow.parquet as pq
 
@@ -1278,10 +1283,10 @@ def _read_money_as_text(con: Any, pattern: str, text: Sequence[str], types: dict
     others as ``types`` says. With quote='"' as ingest reads a CSV; told, DuckDB's sniffer reads a
     quoted "¥1,234.50" that comes after its sample (20,480 rows of smaller amounts), where it stopped."""
     from xuanba.ingest.money import money_text_sql
-    from xuanba.ingest.read import quote
+    from xuanba.ingest.read import csv_read_options, quote
 
     types = {**types, **{c: "VARCHAR" for c in text}}
-    table = con.read_csv(pattern, quote='"', types=types)
+    table = con.read_csv(pattern, quote='"', types=types, **csv_read_options(pattern))
     view = f"{table.get_name()}_money"  # a view over the read_csv view: its folder still found (source_folders)
     con.raw_sql(f"CREATE TEMP VIEW {quote(view)} AS {money_text_sql(con.con, quote(table.get_name()), text, file=pattern)}")
     return con.table(view)
