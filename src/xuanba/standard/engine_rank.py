@@ -7,6 +7,7 @@ of the roster at once — at 10 M customers GiBs beside the round's own frames. 
 instead allocates each column once, as the round holds it (NumPy, or a preallocated array of the
 caller's such as a column of the contributions' matrix), and writes each batch's values at
 their ranks; only text columns are gathered and put in order at the end (one column at a time).
+A batch is placed on a thread of its own while the engine makes the next one on the caller's.
 
 Example
 -------
