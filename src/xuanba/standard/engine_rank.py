@@ -92,7 +92,6 @@ def by_rank(batches: Iterable[Any], n: int, kinds: Mapping[str, str], *, rank: s
             del placing
     if got != n or not seen.all():
         raise ValueError(f"the ranks are not 1..{n} each once ({got:,} rows)")
-    del seen
     for name in list(texts):
         chunks = texts.pop(name)
         whole = pa.chunked_array(chunks, type=chunks[0].type if chunks else pa.string())
