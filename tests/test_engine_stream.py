@@ -152,6 +152,48 @@ def test_by_rank_places_each_batch_and_refuses_ranks_that_are_not_a_permutation(
         by_rank(pa.table({"rank": [1, 3]}).to_batches(), 2, {"rank": "int64"})
 
 
+def test_by_rank_places_a_batch_while_the_next_one_is_made_and_passes_on_failures():
+    # the engine makes a batch on the caller's thread while the one before is placed (issue 16:
+    # the 10 M roster's placing, 3 s of CPU, beside the engine's query on the core the saver left)
+    from xuanba.standard.engine_rank import by_rank
+
+    n, size = 60, 20
+    whole = pa.table({"rank": np.arange(n, 0, -1), "x": np.arange(n, dtype=float)})
+    asked = [threading.Event() for _ in range(n // size + 1)]  # the k-th batch asked of the engine
+    overlapped: dict[int, bool] = {}
+
+    class Batch:  # a record batch whose placing waits (a while) for the next batch to be asked for
+        def __init__(self, k: int):
+            self.k, self.batch = k, whole.slice(k * size, size).to_batches()[0]
+            self.num_rows = self.batch.num_rows
+
+        def column(self, name: str):
+            if self.k not in overlapped:
+                overlapped[self.k] = asked[self.k + 1].wait(timeout=2)
+            return self.batch.column(name)
+
+    def made():
+        for k in range(n // size):
+            asked[k].set()
+            yield Batch(k)
+        asked[n // size].set()
+
+    got = by_rank(made(), n, {"rank": "int64", "x": "float64"})
+    np.testing.assert_array_equal(got["x"], np.arange(n, dtype=float)[::-1])
+    assert overlapped == {k: True for k in range(n // size)}
+
+    def failing():
+        yield whole.slice(0, size).to_batches()[0]
+        raise RuntimeError("the engine failed")
+
+    with pytest.raises(RuntimeError, match="engine failed"):
+        by_rank(failing(), n, {"rank": "int64", "x": "float64"})
+    bad = pa.table({"rank": [1, 5], "x": [0.0, 1.0]}).to_batches()[0]
+    with pytest.raises(ValueError, match="outside"):  # a batch placed wrong, the next one made meanwhile
+        by_rank(iter([bad, whole.slice(0, 2).to_batches()[0]]), 2, {"rank": "int64", "x": "float64"})
+    assert not [t for t in threading.enumerate() if t.name.startswith("by_rank")]
+
+
 @pytest.mark.parametrize("limit", ["KEEP_MEMORY", "SCORING_MEMORY"])
 def test_a_round_out_of_the_scoring_limit_says_so_and_puts_the_limit_back(monkeypatch, demo_built, tmp_path_factory,
                                                                          limit):

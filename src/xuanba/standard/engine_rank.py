@@ -7,6 +7,7 @@ of the roster at once — at 10 M customers GiBs beside the round's own frames. 
 instead allocates each column once, as the round holds it (NumPy, or a preallocated array of the
 caller's such as a column of the contributions' matrix), and writes each batch's values at
 their ranks; only text columns are gathered and put in order at the end (one column at a time).
+A batch is placed on a thread of its own while the engine makes the next one on the caller's.
 
 Example
 -------
@@ -21,6 +22,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -59,24 +61,37 @@ def by_rank(batches: Iterable[Any], n: int, kinds: Mapping[str, str], *, rank: s
     texts: dict[str, list[Any]] = {name: [] for name, kind in kinds.items() if kind == "text"}
     where = np.empty(n, dtype=np.int64)  # each rank's row in the result as it came
     seen = np.zeros(n, dtype=bool)
-    got = 0
     pool = pa.system_memory_pool()  # given back when freed (see xuanba.facts.compute._to_pandas)
-    for batch in batches:
+
+    def place(batch: Any, first: int) -> None:  # one batch's values written at their ranks
         pos = batch.column(rank).to_numpy(zero_copy_only=False).astype(np.int64, copy=False) - 1
-        if len(pos) and (pos.min() < 0 or pos.max() >= n or got + len(pos) > n):
+        if len(pos) and (pos.min() < 0 or pos.max() >= n or first + len(pos) > n):
             raise ValueError(f"a rank outside 1..{n}, or more than {n} rows")
         seen[pos] = True
-        where[pos] = np.arange(got, got + len(pos), dtype=np.int64)
-        got += len(pos)
+        where[pos] = np.arange(first, first + len(pos), dtype=np.int64)
         for name, kind in kinds.items():
             col = batch.column(name)
             if kind == "text":  # copied out: a column of the batch would hold all of its buffers
                 texts[name].append(pa.concat_arrays([col], memory_pool=pool))
             else:
                 out[name][pos] = _values(col, kind)
+
+    # each batch placed on a thread of its own while the engine makes the next one on the caller's
+    # (NumPy's scatter and Arrow's conversions let go of the GIL): at most two batches held
+    got = 0
+    with ThreadPoolExecutor(1, thread_name_prefix="by_rank") as placer:
+        placing = None
+        for batch in batches:
+            if placing is not None:
+                placing.result()
+            placing = placer.submit(place, batch, got)
+            got += batch.num_rows
+            del batch
+        if placing is not None:
+            placing.result()
+            del placing
     if got != n or not seen.all():
         raise ValueError(f"the ranks are not 1..{n} each once ({got:,} rows)")
-    del seen
     for name in list(texts):
         chunks = texts.pop(name)
         whole = pa.chunked_array(chunks, type=chunks[0].type if chunks else pa.string())
