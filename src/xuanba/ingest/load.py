@@ -816,12 +816,23 @@ def _load_side(ws: Workspace, staged: Staged, report: SourceReport, kind: str,
     report.merged = report.input_rows - report.loaded - report.rejected
 
 
-def _side_header(kind: str) -> Callable[[list[str]], bool]:
-    """Header test for a side table: the row names every required column (by its aliases)."""
+def _header_test(kind: str, mapping: Mapping[str, str] | None) -> Callable[[list[str]], bool]:
+    """Tells the header of a ``kind`` source from title rows above it: the row names the required
+    fields, by their aliases or by the columns ``mapping`` gives them."""
+    if kind == "transactions":
+        return lambda cells: looks_like_header(cells, mapping)
+    return _side_header(kind, mapping)
+
+
+def _side_header(kind: str, mapping: Mapping[str, str] | None = None) -> Callable[[list[str]], bool]:
+    """Header test for a side table: the row names every required column (by its aliases or the
+    column ``mapping`` gives it)."""
     from xuanba.ingest.mapping import normalise_header
 
     schema = SCHEMAS[kind]
-    names = {req: {normalise_header(a) for a in (req, *schema.aliases.get(req, ()))} for req in schema.required}
+    given = mapping or {}
+    names = {req: {normalise_header(a) for a in (req, *schema.aliases.get(req, ()), *([given[req]] if req in given else []))}
+             for req in schema.required}
 
     def test(cells: list[str]) -> bool:
         got = {normalise_header(c) for c in cells}
@@ -1010,7 +1021,7 @@ def ingest(
                 progress(i, len(items), label)
             try:
                 staged = stage(con, item, "_xb_raw", header=header, columns=names,
-                               find_header=looks_like_header if kind == "transactions" else _side_header(kind),
+                               find_header=_header_test(kind, mapping),
                                sheet=item_sheet, header_row=header_row, tz=zone)
             except InputError as exc:
                 blank = (exc.message.startswith("the sheet ") and exc.message.endswith(" is empty")

@@ -286,16 +286,21 @@ def map_columns(
     return {f: chosen[f] for f in fields if f in chosen}
 
 
-def looks_like_header(cells: Sequence[str]) -> bool:
+def looks_like_header(cells: Sequence[str], mapping: Mapping[str, str] | None = None) -> bool:
     """Whether a row of cells names the required fields (customer id, date, amount or quantity
-    and unit price) — tells the header from title lines above it.
+    and unit price), by their aliases or by the columns ``mapping`` (``{field: header}``, as
+    :func:`map_columns` compares them) gives them — tells the header from title lines above it.
 
     Example
     -------
     >>> looks_like_header(["销售明细表", "", ""]), looks_like_header(["客户编号", "日期", "金额"])
     (False, True)
+    >>> looks_like_header(["会员卡号", "消费时间", "金额"], {"customer_id": "会员卡号", "ts": "消费时间"})
+    True
     """
-    found = {hit[0] for c in cells if c and (hit := _lookup(c)) is not None}
+    named = {normalise_header(c) for c in cells if c}
+    found = {f for f, header in (mapping or {}).items() if normalise_header(header) in named}
+    found |= {hit[0] for c in cells if c and (hit := _lookup(c)) is not None}
     return {"customer_id", "ts"} <= found and ("amount" in found or {"quantity", "unit_price"} <= found)
 
 

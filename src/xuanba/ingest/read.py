@@ -402,7 +402,9 @@ def _unseen(text: str) -> str:
 
 def _header_index(rows: list[list[str]], find_header: HeaderTest | None, pairs: bool = False) -> int:
     """Index of the header among the first rows: 0 unless row 0 fails ``find_header`` and a
-    later one (under a title such as 销售明细表) passes."""
+    later one (under a title such as 销售明细表) passes, or, when none passes (names no alias
+    knows), the first row under narrower title rows that is a header by its shape
+    (:func:`_header_by_shape`)."""
     if find_header is None or not rows or find_header(rows[0]):
         return 0
     for i, row in enumerate(rows[1:_HEADER_SEARCH], start=1):
@@ -412,6 +414,32 @@ def _header_index(rows: list[list[str]], find_header: HeaderTest | None, pairs: 
         for i, row in enumerate(rows[:min(_HEADER_SEARCH, len(rows)) - 1]):
             if sum(bool(str(c).strip()) for c in row) >= 2 and find_header([*row, *rows[i + 1]]):
                 return i
+    return _header_by_shape(rows)
+
+
+def _header_by_shape(rows: Sequence[Sequence[Any]]) -> int:
+    """Index of the header known by its shape alone: the first row as wide as the widest row (at
+    least two cells), every cell filled, no two alike, none a number or a date (:func:`_is_value`),
+    with a number or a date under it in its column; every row above it narrower, filling fewer
+    cells (a title: 某某公司销售明细, or ``导出日期,2024-05-01,,``). 0 when the first full row is no
+    such header (a row of values: a file without a header keeps its first row), or none is found.
+
+    >>> _header_by_shape([["销售明细"], ["导出日期 2024-05-01"], ["会员卡号", "消费时间", "实收金额"], ["A1", "2024-01-02", "10"]])
+    2
+    >>> _header_by_shape([["销售明细", "", ""], ["A1", "2024-01-02", "10"], ["A2", "王", "x"]])
+    0
+    """
+    cells = [[str(c).strip() if c is not None else "" for c in row] for row in rows]
+    spans = [max((i + 1 for i, c in enumerate(row) if c), default=0) for row in cells]
+    width = max(spans, default=0)
+    for i, row in enumerate(cells[:_HEADER_SEARCH]):
+        named = [c for c in row[:width] if c]
+        if len(named) < width:  # a title, a note or a blank row above the header
+            continue
+        below = cells[i + 1:]
+        distinct = len({unicodedata.normalize("NFKC", c).casefold() for c in named}) == width
+        values = any(j < len(r) and _is_value(r[j]) for r in below for j in range(width))
+        return i if width >= 2 and distinct and values and not any(map(_is_value, named)) else 0
     return 0
 
 
