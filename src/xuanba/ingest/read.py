@@ -647,21 +647,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
     if not any(line.strip() for line in top):
         raise InputError(Phrase("err_file_blank"), file=where, fix=Phrase("err_file_blank_fix"))
     tsv = path.suffix.lower() == ".tsv"
-    delim = "\t" if tsv else sniff_delimiter(top)
-    sample = _sample_lines(top, delim)
-    first = 0
-    if header_row is not None:
-        first = next((i for i, (n, *_) in enumerate(sample) if n >= header_row - 1), -1)
-        if first < 0 or sample[first][0] != header_row - 1:
-            raise InputError(Phrase("err_header_row", line=f"{header_row:,}", lines=f"{len(sample):,}"), file=where,
-                             fix=Phrase("err_header_row_fix"))
-    elif header:
-        first = _header_index([_cells(ln, delim) for *_, ln in sample], find_header)
-    if first and not tsv:  # the lines from the header down decide: a title's commas do not
-        line = sample[first][0]
-        delim = sniff_delimiter(top[line:])
-        sample = _sample_lines(top, delim)
-        first = next((i for i, (n, *_) in enumerate(sample) if n >= line), len(sample) - 1)
+    delim, sample, first = _header_at(top, tsv, header, find_header, header_row, where)
     skip, records = sample[first][:2]  # lines and records above the header (titles, blanks)
     lines = [ln for *_, ln in sample[first:]]
     written = (lines[0].split() if delim == " " else _cells(lines[0], delim)) if header else []
@@ -695,6 +681,53 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
         raise _csv_error(exc, where, records + header, readable, delim, cut, len(columns or ())) from None
     return Staged(where, digest, "csv", names, rows, encoding, "whitespace" if delim == " " else delim,
                   skipped=skip, header=written or list(names))
+
+
+def _header_at(top: list[str], tsv: bool, header: bool, find_header: HeaderTest | None,
+               header_row: int | None = None, where: str = "") -> tuple[str, list[tuple[int, int, str]], int]:
+    """(delimiter, :func:`_sample_lines` of the head lines ``top``, index of the header among them):
+    the line ``header_row`` (from 1), or the row :func:`_header_index` finds (``header``), else the first."""
+    delim = "\t" if tsv else sniff_delimiter(top)
+    sample = _sample_lines(top, delim)
+    first = 0
+    if header_row is not None:
+        first = next((i for i, (n, *_) in enumerate(sample) if n >= header_row - 1), -1)
+        if first < 0 or sample[first][0] != header_row - 1:
+            raise InputError(Phrase("err_header_row", line=f"{header_row:,}", lines=f"{len(sample):,}"), file=where,
+                             fix=Phrase("err_header_row_fix"))
+    elif header:
+        first = _header_index([_cells(ln, delim) for *_, ln in sample], find_header)
+    if first and not tsv:  # the lines from the header down decide: a title's commas do not
+        line = sample[first][0]
+        delim = sniff_delimiter(top[line:])
+        sample = _sample_lines(top, delim)
+        first = next((i for i, (n, *_) in enumerate(sample) if n >= line), len(sample) - 1)
+    return delim, sample, first
+
+
+def header_records(path: str | os.PathLike[str], find_header: HeaderTest | None) -> int | None:
+    """The records (title lines, blank lines) above the header of the CSV file ``path`` as
+    :func:`stage` finds the header (``find_header`` as its): DuckDB's ``skip`` for a reader of the
+    file as it is (an engine round's source). None for a file not in UTF-8 or without a line of text
+    (the reader's own error says so).
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_text("销售明细,,\\n\\n会员卡号,消费时间,实收金额\\nA1,2024-01-02,10\\n", encoding="utf-8")
+    >>> header_records(path, None), header_records(path, lambda cells: False)
+    (0, 2)
+    """
+    path = Path(path)
+    try:
+        top = _head_lines(path)
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not any(line.strip() for line in top):
+        return None
+    _, sample, first = _header_at(top, path.suffix.lower() == ".tsv", True, find_header)
+    return sample[first][1]
 
 
 def _read_delimited(con: duckdb.DuckDBPyConnection, table: str, path: Path, delim: str, records: int,

@@ -1211,28 +1211,45 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     """
     from xuanba.ingest.mapping import map_columns
 
-    table = con.read_csv(pattern)
+    told = _header_told(pattern, mapping)
+    table = con.read_csv(pattern, **told)
     schema = table.schema()
-    _refuse_twin_headers(con, pattern, list(schema.names), mapping, csv=True)
+    _refuse_twin_headers(con, pattern, list(schema.names), mapping, csv=True, skip=told.get("skip", 0))
     found = map_columns(list(schema.names), mapping, file=pattern)  # ingest's headers: 金额, 退货标志, ...
     money = [found[f] for f in ("amount", "cost") if f in found]
     as_text = {found[f]: "VARCHAR" for f in _RETURN_TEXT if f in found and not schema[found[f]].is_string()}
     types = {c: "DOUBLE" for c in money if schema[c].is_integer()} | as_text
     text = [c for c in money if schema[c].is_string()]
     if not text:  # numbers: the fast path, 54f240f's very read (quote told or not: within noise at 1 M)
-        table = con.read_csv(pattern, types=types) if types else table
-        _AS_TEXT[table.get_name()] = (weakref.ref(con), pattern, money, as_text)  # if a later cell is no number
+        table = con.read_csv(pattern, types=types, **told) if types else table
+        _AS_TEXT[table.get_name()] = (weakref.ref(con), pattern, money, as_text, told)  # if a later cell is no number
         return table
-    return _read_money_as_text(con, pattern, text, types)
+    return _read_money_as_text(con, pattern, text, types, told)
+
+
+def _header_told(pattern: str, mapping: Mapping[str, str] | None) -> dict[str, Any]:
+    """DuckDB's ``header`` and ``skip`` for the CSV at ``pattern`` (a glob: its first file, whose
+    sniffing DuckDB reads them all by): the line ingest takes for the header
+    (:func:`xuanba.ingest.read.header_records`, by ingest's header test with ``mapping``), not the
+    one DuckDB's sniffer guesses, which takes a title line with commas (``销售明细,,``) for it.
+    Nothing for a file ingest's finder does not read (not UTF-8): DuckDB's sniffer and its error."""
+    import glob
+
+    from xuanba.ingest.mapping import looks_like_header
+    from xuanba.ingest.read import header_records
+
+    first = next(iter(sorted(glob.glob(pattern, recursive=True))), None) if glob.has_magic(pattern) else pattern
+    skip = header_records(first, lambda cells: looks_like_header(cells, mapping)) if first else None
+    return {} if skip is None else {"header": True, "skip": skip}
 
 
 def _refuse_twin_headers(con: Any, pattern: str, columns: Sequence[str], mapping: Mapping[str, str] | None, *,
-                         csv: bool) -> None:
+                         csv: bool, skip: int = 0) -> None:
     """Refuse a source with two headers of one name written twice (``customer_id`` and
     ``CUSTOMER_ID``), as ingest refuses such a file (:func:`xuanba.ingest.read.duplicate_headers`,
     only twins of a field's name or of a ``mapping`` column): DuckDB reads the second as
     ``CUSTOMER_ID_1``, and the round read the first one, silently. Only where a column looks so
-    renamed are the file's own headers read (a CSV's first line; each Parquet part's schema);
+    renamed are the file's own headers read (a CSV's header line; each Parquet part's schema);
     twins DuckDB keeps apart (``amount``, ``ａｍｏｕｎｔ``) are refused by ``columns``, named with the
     file as ingest names them (map_columns said "both look like amount" and asked for a --map)."""
     import re
@@ -1247,8 +1264,8 @@ def _refuse_twin_headers(con: Any, pattern: str, columns: Sequence[str], mapping
         return
     raw = con.con
     if csv:
-        files = [[str(c) for c in raw.execute("SELECT * FROM read_csv(?, header = false, all_varchar = true) LIMIT 1",
-                                              [pattern]).fetchone() or ()]]
+        files = [[str(c) for c in raw.execute(f"SELECT * FROM read_csv(?, header = false, all_varchar = true, "
+                                              f"skip = {int(skip)}) LIMIT 1", [pattern]).fetchone() or ()]]
     else:
         import pyarrow.parquet as pq
 
@@ -1264,11 +1281,12 @@ _RETURN_TEXT = ("order_id", "quantity", "status", "is_return")
 
 
 #: A CSV source read on the fast path, by its view's name: how to read its money as text instead
-#: (the connection, the file, its money columns and the other columns read as text).
-_AS_TEXT: dict[str, tuple[Any, str, list[str], dict[str, str]]] = {}
+#: (the connection, the file, its money columns, the other columns read as text, and where its header is).
+_AS_TEXT: dict[str, tuple[Any, str, list[str], dict[str, str], dict[str, Any]]] = {}
 
 
-def _read_money_as_text(con: Any, pattern: str, text: Sequence[str], types: dict[str, str]) -> Any:
+def _read_money_as_text(con: Any, pattern: str, text: Sequence[str], types: dict[str, str],
+                        told: Mapping[str, Any] | None = None) -> Any:
     """The CSV at ``pattern`` with the money columns ``text`` read as text by ingest's SQL, the
     others as ``types`` says. With quote='"' as ingest reads a CSV; told, DuckDB's sniffer reads a
     quoted "¥1,234.50" that comes after its sample (20,480 rows of smaller amounts), where it stopped."""
@@ -1276,7 +1294,7 @@ def _read_money_as_text(con: Any, pattern: str, text: Sequence[str], types: dict
     from xuanba.ingest.read import quote
 
     types = {**types, **{c: "VARCHAR" for c in text}}
-    table = con.read_csv(pattern, quote='"', types=types)
+    table = con.read_csv(pattern, quote='"', types=types, **(told or {}))
     view = f"{table.get_name()}_money"  # a view over the read_csv view: its folder still found (source_folders)
     con.raw_sql(f"CREATE TEMP VIEW {quote(view)} AS {money_text_sql(con.con, quote(table.get_name()), text, file=pattern)}")
     return con.table(view)
@@ -1314,11 +1332,11 @@ def reread_money_as_text(source: Any, exc: Exception) -> Any | None:
         name = source.get_name()
     except Exception:  # noqa: BLE001 - an expression, not a table read from a file
         return None
-    ref, pattern, money, as_text = _AS_TEXT.pop(name, (None, "", [], {}))
+    ref, pattern, money, as_text, told = _AS_TEXT.pop(name, (None, "", [], {}, {}))
     con = ref() if ref is not None else None
     if con is None or not any(f'column "{c}"' in str(exc) for c in money):
         return None
-    return _read_money_as_text(con, pattern, money, as_text)
+    return _read_money_as_text(con, pattern, money, as_text, told)
 
 
 def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = None) -> Any:
