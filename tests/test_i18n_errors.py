@@ -24,8 +24,8 @@ def test_a_missing_column_reads_chinese_with_file_and_column(tmp_path):
     zh = run("ingest", str(path), "-w", str(tmp_path / "zh.duckdb"), lang="zh")
     en = run("ingest", str(path), "-w", str(tmp_path / "en.duckdb"), lang="en")
     assert zh.exit_code == en.exit_code == 2
-    assert zh.output.startswith("错误：") and "销售.csv，“ts”列：找不到必需字段 'ts' 对应的列" in zh.output
-    assert "文件中的列有：客户编号, 金额" in zh.output and "解决办法：请逐一指明对应的列，例如 --map ts=<column>" in zh.output
+    assert zh.output.startswith("错误：") and "销售.csv，“ts”列：找不到必需字段“ts”对应的列" in zh.output
+    assert "文件中的列有：客户编号、金额" in zh.output and "解决办法：请逐一指明对应的列，例如 --map ts=<column>" in zh.output
     assert "no column for" not in zh.output and "fix:" not in zh.output
     assert "销售.csv, column 'ts': no column for the required field 'ts'" in en.output and "解决办法" not in en.output
 

@@ -26,7 +26,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 
-from xuanba.errors import Phrase, SchemaError
+from xuanba.errors import Listed, Phrase, SchemaError
 from xuanba.ingest.read import headerless
 
 #: Canonical transaction fields in table order; ``unit_price``, ``status`` and ``is_return`` are
@@ -255,7 +255,7 @@ def map_columns(
                 Phrase("err_map_missing_column", field=field, header=header),
                 file=file,
                 column=header,
-                fix=Phrase("err_columns_found", columns=", ".join(columns)),
+                fix=Phrase("err_columns_found", columns=Listed(map(header_shown, columns))),
             )
         chosen[field] = matches[0]
     taken = set(chosen.values())
@@ -324,15 +324,15 @@ def check_required(found: Mapping[str, str], columns: Sequence[str], *, file: st
         # a column named for this field that a mapping gave another (--map customer_id=amount)
         given = next((c for c in columns if c in taken and field_of(c) == field), None)
         hint = (Phrase("err_missing_taken", column=repr(given), other=taken[given]) if given is not None
-                else Phrase("err_missing_hint", columns=", ".join(maybe)) if maybe else "")
-        lines.append(Phrase("err_missing_line", field=field, names=", ".join(accepted_names(field)[:8]),
+                else Phrase("err_missing_hint", columns=Listed(map(header_shown, maybe))) if maybe else "")
+        lines.append(Phrase("err_missing_line", field=field, names=Listed(accepted_names(field)[:8]),
                             extra=Phrase("err_missing_amount_extra") if field == "amount" else "", hint=hint))
     more = ""
     if headerless(list(columns)):
         more = Phrase("err_missing_headerless", columns=",".join(f"col{i + 1}" for i in range(len(columns))))
     raise SchemaError(
         Phrase("err_missing_required_many" if len(missing) > 1 else "err_missing_required",
-               fields=", ".join(repr(f) for f in missing), columns=", ".join(str(c) for c in columns), details=lines),
+               fields=Listed(missing, quoted=True), columns=Listed(map(header_shown, columns)), details=lines),
         file=file,
         column=missing[0],
         fix=Phrase("err_missing_required_fix", example=" ".join(f"--map {f}=<column>" for f in missing), more=more),

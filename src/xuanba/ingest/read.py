@@ -842,8 +842,9 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
                           row=row, fix=Phrase("err_csv_fields_fix"))
     if quotes:
         return InputError(Phrase("err_csv_quotes"), file=where, row=row, fix=Phrase("err_csv_quotes_fix"))
-    return InputError(Phrase("err_csv_unreadable", reason=text.splitlines()[0]), file=where, row=row,
-                      fix=Phrase("err_csv_unreadable_fix"))
+    engine = [Phrase("engine_words", text=text.splitlines()[0])]  # DuckDB's English, as a line of its own
+    return InputError(Phrase("err_csv_unreadable_sniff" if sniffing else "err_csv_unreadable", engine=engine),
+                      file=where, row=row, fix=Phrase("err_csv_unreadable_fix"))
 
 
 def _cell(value: Any) -> str | None:
