@@ -245,3 +245,21 @@ def test_a_field_whose_column_a_mapping_gave_another_says_so(tmp_path, lang):
         check_required(found, columns, file="tx.csv")
     said = got.value.render(lang)
     assert {"en": "the column 'amount' is read as customer_id", "zh": "'amount' 列按映射被读作 customer_id"}[lang] in said, said
+
+
+@pytest.mark.parametrize("said", ['Invalid Input Error: Error when sniffing file "x.csv".', "IO Error: disk gone"])
+def test_a_reader_failure_says_in_chinese_what_is_known_and_duckdbs_words_apart(said):
+    """The reader's failure no check of xuanba explains: what is known in the reader's language, then
+    DuckDB's English reason on a line of its own, marked as its words (7dd5749 put it inside the
+    Chinese sentence: ``无法把文件读成表格：Invalid Input Error: ...``)."""
+    import duckdb
+
+    from xuanba.ingest.read import _csv_error
+
+    exc = (duckdb.InvalidInputException if "sniffing" in said else duckdb.IOException)(said + "\nmore lines")
+    err = _csv_error(exc, "x.csv")
+    zh, en = err.render("zh").splitlines(), err.render("en").splitlines()
+    assert zh[0].startswith("x.csv：") and "Error" not in zh[0] and "无法把文件读成表格" in zh[0], zh
+    assert ("认不出它的各列" in zh[0]) == ("sniffing" in said) == ("could not make out its columns" in en[0]), (zh, en)
+    assert zh[1].strip() == f"DuckDB 的原话（英文）：{said}" and en[1].strip() == f"DuckDB's words: {said}"
+    assert "more lines" not in err.render("en") and said not in en[0]

@@ -1794,7 +1794,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_duckdb_source_missing": ("--source {source} does not exist", "--source {source} 不存在"),
     "err_duckdb_source_missing_fix": ("Give the path of the transactions (Parquet file or folder, or .csv).",
                                "请给出交易数据的路径（Parquet 文件或文件夹，或 .csv 文件）。"),
-    "err_duckdb_source_unreadable": ("cannot read --source {source}: {detail}", "无法读取 --source {source}：{detail}"),
+    "err_duckdb_source_unreadable": ("cannot read --source {source}{engine}", "无法读取 --source {source}{engine}"),
     "err_duckdb_source_unreadable_fix": ("Give Parquet (a file or a folder of parts) or a .csv with a header row.",
                                   "请给出 Parquet（一个文件或一个分块文件夹），或带表头行的 .csv 文件。"),
     "err_encoding": ("the file is neither UTF-8, UTF-16 nor GBK/GB18030 text (line {line} of the file, byte {byte}, "

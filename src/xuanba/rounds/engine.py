@@ -1386,5 +1386,6 @@ def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = Non
         raise
     except Exception as exc:  # noqa: BLE001 - DuckDB's IOException and friends: the user's file
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(Phrase("err_duckdb_source_unreadable", source=repr(text), detail=first[:300]), file=text,
+        raise InputError(Phrase("err_duckdb_source_unreadable", source=repr(text),
+                                engine=[Phrase("engine_words", text=first[:300])]), file=text,
                          fix=Phrase("err_duckdb_source_unreadable_fix")) from None
