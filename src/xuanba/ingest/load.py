@@ -970,8 +970,9 @@ def ingest(
         default the first.
     header_row
         The line of the file (row of the sheet), from 1, that holds the column names; default
-        found: the first row naming a customer, a date and an amount (title rows above it are
-        skipped). A second header row under merged cells is read with it.
+        found: the first row naming a customer, a date and an amount (by their aliases or the
+        columns ``mapping`` gives), else the first row of distinct names as wide as the rows under
+        it (title rows above either are skipped). A second header row under merged cells is read with it.
     decimal
         ``"."`` or ``","``: the decimal mark of the number columns. Default decided per column
         (``1.234,50`` and ``12,5`` mean a comma); a column that could be either is refused.
