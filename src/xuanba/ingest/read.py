@@ -420,7 +420,7 @@ def _header_index(rows: list[list[str]], find_header: HeaderTest | None, pairs: 
 def _header_by_shape(rows: Sequence[Sequence[Any]]) -> int:
     """Index of the header known by its shape alone: the first row as wide as the widest row (at
     least two cells), every cell filled, no two alike, none a number or a date (:func:`_is_value`),
-    with a number or a date under it in its column; every row above it narrower, filling fewer
+    with a number or a date in a row under it; every row above it narrower, filling fewer
     cells (a title: 某某公司销售明细, or ``导出日期,2024-05-01,,``). 0 when the first full row is no
     such header (a row of values: a file without a header keeps its first row), or none is found.
 
