@@ -274,3 +274,18 @@ def test_names_alike_but_for_case_are_no_header_by_shape():
     """Two cells of one name are no header by shape (DuckDB reads them as one): the first row stays."""
     assert read._header_by_shape([["报表"], ["金额", "AMOUNT", "amount"], ["1", "2", "3"]]) == 0
     assert read._header_by_shape([["报表"], ["ＡＭＯＵＮＴ", "x", "amount"], ["1", "2", "3"]]) == 0
+
+
+def test_a_side_tables_header_under_titles_is_found_by_its_mapped_column(tmp_path):
+    """A customers table (text only: no shape to go by) under titles, its id column one no alias
+    names: ``--map customer_id=会员卡号`` finds its header, as it reads the untitled table."""
+    rows = [["会员卡号", "姓名", "地区"], ["A1", "王", "上海"], ["A2", "陈", "北京"]]
+    plain = _write(tmp_path / "plain.csv", rows, ",", "utf-8")
+    titled = _write(tmp_path / "titled.csv", [["客户资料", "", ""], ["导出日期 2024-05-01"], *rows], ",", "gb18030")
+    got = []
+    for path in (plain, titled):
+        with Workspace(":memory:") as ws:
+            report = ingest(path, ws, kind="customers", mapping={"customer_id": "会员卡号"})
+            got.append(ws.con.execute("SELECT customer_id, name, region FROM customers ORDER BY ALL").fetchall())
+        assert report.loaded == 2 and report.sources[0].lines_above_header == (2 if path == titled else 0)
+    assert got[0] == got[1] == [("A1", "王", "上海"), ("A2", "陈", "北京")]
