@@ -48,7 +48,7 @@ from xuanba._dates import as_date
 from xuanba.errors import InputError, Phrase
 from xuanba.ingest.mapping import (
     check_required,
-    looks_like_header,
+    header_test,
     map_columns,
     read_as_field,
 )
@@ -820,7 +820,7 @@ def _header_test(kind: str, mapping: Mapping[str, str] | None) -> Callable[[list
     """Tells the header of a ``kind`` source from title rows above it: the row names the required
     fields, by their aliases or by the columns ``mapping`` gives them."""
     if kind == "transactions":
-        return lambda cells: looks_like_header(cells, mapping)
+        return header_test(mapping)
     return _side_header(kind, mapping)
 
 

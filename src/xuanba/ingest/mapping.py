@@ -304,6 +304,12 @@ def looks_like_header(cells: Sequence[str], mapping: Mapping[str, str] | None = 
     return {"customer_id", "ts"} <= found and ("amount" in found or {"quantity", "unit_price"} <= found)
 
 
+def header_test(mapping: Mapping[str, str] | None = None) -> Callable[[Sequence[str]], bool]:
+    """The header test of a transaction log (:func:`looks_like_header` with ``mapping``), by which
+    ``xuanba ingest`` and an engine round's CSV source find the header under title lines."""
+    return lambda cells: looks_like_header(cells, mapping)
+
+
 def check_required(found: Mapping[str, str], columns: Sequence[str], *, file: str | None = None) -> None:
     """Raise :class:`SchemaError` when customer id, date or amount (or quantity x unit price) is missing.
 

@@ -1235,11 +1235,11 @@ def _header_told(pattern: str, mapping: Mapping[str, str] | None) -> dict[str, A
     Nothing for a file ingest's finder does not read (not UTF-8): DuckDB's sniffer and its error."""
     import glob
 
-    from xuanba.ingest.mapping import looks_like_header
+    from xuanba.ingest.mapping import header_test
     from xuanba.ingest.read import header_records
 
     first = next(iter(sorted(glob.glob(pattern, recursive=True))), None) if glob.has_magic(pattern) else pattern
-    skip = header_records(first, lambda cells: looks_like_header(cells, mapping)) if first else None
+    skip = header_records(first, header_test(mapping)) if first else None
     return {} if skip is None else {"header": True, "skip": skip}
 
 
