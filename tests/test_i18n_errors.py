@@ -24,8 +24,8 @@ def test_a_missing_column_reads_chinese_with_file_and_column(tmp_path):
     zh = run("ingest", str(path), "-w", str(tmp_path / "zh.duckdb"), lang="zh")
     en = run("ingest", str(path), "-w", str(tmp_path / "en.duckdb"), lang="en")
     assert zh.exit_code == en.exit_code == 2
-    assert zh.output.startswith("错误：") and "销售.csv，“ts”列：找不到必需字段 'ts' 对应的列" in zh.output
-    assert "文件中的列有：客户编号, 金额" in zh.output and "解决办法：请逐一指明对应的列，例如 --map ts=<column>" in zh.output
+    assert zh.output.startswith("错误：") and "销售.csv，“ts”列：找不到必需字段“ts”对应的列" in zh.output
+    assert "文件中的列有：客户编号、金额" in zh.output and "解决办法：请逐一指明对应的列，例如 --map ts=<column>" in zh.output
     assert "no column for" not in zh.output and "fix:" not in zh.output
     assert "销售.csv, column 'ts': no column for the required field 'ts'" in en.output and "解决办法" not in en.output
 
@@ -245,3 +245,21 @@ def test_a_field_whose_column_a_mapping_gave_another_says_so(tmp_path, lang):
         check_required(found, columns, file="tx.csv")
     said = got.value.render(lang)
     assert {"en": "the column 'amount' is read as customer_id", "zh": "'amount' 列按映射被读作 customer_id"}[lang] in said, said
+
+
+@pytest.mark.parametrize("said", ['Invalid Input Error: Error when sniffing file "x.csv".', "IO Error: disk gone"])
+def test_a_reader_failure_says_in_chinese_what_is_known_and_duckdbs_words_apart(said):
+    """The reader's failure no check of xuanba explains: what is known in the reader's language, then
+    DuckDB's English reason on a line of its own, marked as its words (7dd5749 put it inside the
+    Chinese sentence: ``无法把文件读成表格：Invalid Input Error: ...``)."""
+    import duckdb
+
+    from xuanba.ingest.read import _csv_error
+
+    exc = (duckdb.InvalidInputException if "sniffing" in said else duckdb.IOException)(said + "\nmore lines")
+    err = _csv_error(exc, "x.csv")
+    zh, en = err.render("zh").splitlines(), err.render("en").splitlines()
+    assert zh[0].startswith("x.csv：") and "Error" not in zh[0] and "无法把文件读成表格" in zh[0], zh
+    assert ("认不出它的各列" in zh[0]) == ("sniffing" in said) == ("could not make out its columns" in en[0]), (zh, en)
+    assert zh[1].strip() == f"DuckDB 的原话（英文）：{said}" and en[1].strip() == f"DuckDB's words: {said}"
+    assert "more lines" not in err.render("en") and said not in en[0]

@@ -122,10 +122,13 @@ def test_header_row_overrides_the_detection(tmp_path):
     path.write_text("客户 销售 报表\n编号,时间点,收款\n顾客,成交时间,实收\nA,2026-06-01,5\n", encoding="utf-8")
     mapping = {"customer_id": "顾客", "ts": "成交时间", "amount": "实收"}
     with Workspace(":memory:") as ws:
-        with pytest.raises(InputError):  # the title line is taken for the header
-            ingest(path, ws, mapping=mapping)
+        with pytest.raises(SchemaError, match="'顾客'"):  # told: line 2, which the mapping does not name
+            ingest(path, ws, mapping=mapping, header_row=2)
         report = ingest(path, ws, mapping=mapping, header_row=3)
     assert report.loaded == 1 and report.sources[0].lines_above_header == 2
+    with Workspace(":memory:") as ws:  # found: the line naming the mapped columns, not the one over it
+        found = ingest(path, ws, mapping=mapping)
+    assert found.loaded == 1 and found.sources[0].lines_above_header == 2
     with Workspace(":memory:") as ws, pytest.raises(InputError, match="--header-row 9"):
         ingest(path, ws, header_row=9)
 

@@ -626,3 +626,14 @@ def test_an_engine_round_leaves_the_users_duckdb_connection_as_it_found_it():
     second = run_round_on_engine(table, std, "2025-12-31")
     assert views() == before and con.to_pyarrow(mine.x.sum()).as_py() == 3
     pd.testing.assert_frame_equal(first.roster, second.roster)
+
+
+def test_an_unreadable_source_says_duckdbs_words_on_a_line_of_their_own(tmp_path):
+    """DuckDB's English reason is a line marked as its words, not inside the Chinese sentence."""
+    bad = tmp_path / "tx.parquet"
+    bad.write_text("not parquet\n", "utf-8")
+    with pytest.raises(InputError) as err:
+        duckdb_source(bad)
+    zh = err.value.render("zh").splitlines()
+    assert zh[0].endswith("无法读取 --source " + repr(str(bad))) and zh[1].lstrip().startswith("DuckDB 的原话（英文）："), zh
+    assert err.value.render("en").splitlines()[1].lstrip().startswith("DuckDB's words: ")

@@ -30,7 +30,7 @@ sales.csv，第 3 行，“日期”列：the date '31/13/2026' 不是有效的�
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 #: Unicode categories a console line does not show as written: controls (a line break, a carriage
@@ -88,6 +88,30 @@ class Phrase:
 
     def __repr__(self) -> str:
         return f"Phrase({self.key!r}, **{self.fields!r})"
+
+
+class Listed(Phrase):
+    """Names listed in the reader's language (:mod:`xuanba.i18n`'s ``list_comma``: ``a, b``,
+    ``a、b``), each quoted as that language quotes a name (``'a'``, ``“a”``) when ``quoted``.
+
+    Example
+    -------
+    >>> Listed(["customer_id", "ts"], quoted=True).words("en"), Listed(["会员卡号", "消费时间"]).words("zh")
+    ("'customer_id', 'ts'", '会员卡号、消费时间')
+    """
+
+    __slots__ = ()
+
+    def __init__(self, names: Iterable[Any], *, quoted: bool = False) -> None:
+        super().__init__("list_comma", names=[str(n) for n in names], quoted=quoted)
+
+    def words(self, lang: str) -> str:
+        from xuanba.i18n import t
+
+        names = self.fields["names"]
+        if self.fields["quoted"]:
+            names = [t("name_quoted", lang, name=n) for n in names]
+        return t("list_comma", lang).join(names)
 
 
 def in_words(value: Any, lang: str) -> Any:

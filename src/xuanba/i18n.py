@@ -251,6 +251,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "list_sep": ("; ", "；"),
     "list_comma": (", ", "、"),
     "name_count": ("{name}: {n}", "{name}：{n}"),
+    "name_quoted": ("'{name}'", "“{name}”"),
     # -- the standard in plain words (standard/describe.py) ---------------------------------------
     "std_intro": ("Every customer is scored from 0 to 100 by the same standard \"{name}\" (version {version}), "
                   "a weighted sum of {n} criteria.",
@@ -1727,9 +1728,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_dates_late_fix": ("Check the date column and its format, remove the future rows, or give a later --cutoff.",
                            "请检查日期列及其格式，删掉日期在未来的行，或给出更晚的 --cutoff。"),
     "err_missing_required": ("no column for the required field {fields}; columns found: {columns}{details}",
-                             "找不到必需字段 {fields} 对应的列；文件中的列有：{columns}{details}"),
+                             "找不到必需字段{fields}对应的列；文件中的列有：{columns}{details}"),
     "err_missing_required_many": ("no column for the required fields {fields}; columns found: {columns}{details}",
-                                  "找不到必需字段 {fields} 对应的列；文件中的列有：{columns}{details}"),
+                                  "找不到必需字段{fields}对应的列；文件中的列有：{columns}{details}"),
     "err_missing_line": ("{field}{extra}: none of {names} ...{hint}", "{field}{extra}：没有名为 {names} 等的列{hint}"),
     "err_missing_amount_extra": (" (or a quantity and a unit price column)", "（或者数量列加单价列）"),
     "err_missing_hint": ("; candidates in the file: {columns}", "；文件中可能对应的列：{columns}"),
@@ -1804,7 +1805,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_duckdb_source_missing": ("--source {source} does not exist", "--source {source} 不存在"),
     "err_duckdb_source_missing_fix": ("Give the path of the transactions (Parquet file or folder, or .csv).",
                                "请给出交易数据的路径（Parquet 文件或文件夹，或 .csv 文件）。"),
-    "err_duckdb_source_unreadable": ("cannot read --source {source}: {detail}", "无法读取 --source {source}：{detail}"),
+    "err_duckdb_source_unreadable": ("cannot read --source {source}{engine}", "无法读取 --source {source}{engine}"),
     "err_duckdb_source_unreadable_fix": ("Give Parquet (a file or a folder of parts) or a .csv with a header row.",
                                   "请给出 Parquet（一个文件或一个分块文件夹），或带表头行的 .csv 文件。"),
     "err_encoding": ("the file is neither UTF-8, UTF-16 nor GBK/GB18030 text (line {line} of the file, byte {byte}, "
@@ -1855,7 +1856,11 @@ TEXT: dict[str, tuple[str, str]] = {
                               "file with one kind of line end (Excel's 'CSV UTF-8', or dos2unix), and ingest again.",
                               "请用文本编辑器打开文件，找到第 {line} 行：把被单独的回车符截断的行接回去，或者把文件存成统一的行尾"
                               "（用 Excel 另存为“CSV UTF-8”，或用 dos2unix 转换），再重新导入。"),
-    "err_csv_unreadable": ("cannot read the file as a table: {reason}", "无法把文件读成表格：{reason}"),
+    "err_csv_unreadable": ("cannot read the file as a table{engine}", "无法把文件读成表格{engine}"),
+    "err_csv_unreadable_sniff": ("cannot read the file as a table: the reader could not make out its columns from "
+                                 "its first lines{engine}",
+                                 "无法把文件读成表格：读取器从文件开头的几行认不出它的各列{engine}"),
+    "engine_words": ("DuckDB's words: {text}", "DuckDB 的原话（英文）：{text}"),
     "err_csv_unreadable_fix": ("Check that every line has the same number of fields and that quotes are closed.",
                                "请检查每一行的字段数是否相同、引号是否都已闭合。"),
     "err_mixed_encoding": ("the file mixes text encodings: line {utf8_line} is UTF-8 ({utf8_text}) but line {bad_line} "

@@ -48,7 +48,7 @@ from xuanba._dates import as_date
 from xuanba.errors import InputError, Phrase
 from xuanba.ingest.mapping import (
     check_required,
-    looks_like_header,
+    header_test,
     map_columns,
     read_as_field,
 )
@@ -816,12 +816,23 @@ def _load_side(ws: Workspace, staged: Staged, report: SourceReport, kind: str,
     report.merged = report.input_rows - report.loaded - report.rejected
 
 
-def _side_header(kind: str) -> Callable[[list[str]], bool]:
-    """Header test for a side table: the row names every required column (by its aliases)."""
+def _header_test(kind: str, mapping: Mapping[str, str] | None) -> Callable[[list[str]], bool]:
+    """Tells the header of a ``kind`` source from title rows above it: the row names the required
+    fields, by their aliases or by the columns ``mapping`` gives them."""
+    if kind == "transactions":
+        return header_test(mapping)
+    return _side_header(kind, mapping)
+
+
+def _side_header(kind: str, mapping: Mapping[str, str] | None = None) -> Callable[[list[str]], bool]:
+    """Header test for a side table: the row names every required column (by its aliases or the
+    column ``mapping`` gives it)."""
     from xuanba.ingest.mapping import normalise_header
 
     schema = SCHEMAS[kind]
-    names = {req: {normalise_header(a) for a in (req, *schema.aliases.get(req, ()))} for req in schema.required}
+    given = mapping or {}
+    names = {req: {normalise_header(a) for a in (req, *schema.aliases.get(req, ()), *([given[req]] if req in given else []))}
+             for req in schema.required}
 
     def test(cells: list[str]) -> bool:
         got = {normalise_header(c) for c in cells}
@@ -959,8 +970,9 @@ def ingest(
         default the first.
     header_row
         The line of the file (row of the sheet), from 1, that holds the column names; default
-        found: the first row naming a customer, a date and an amount (title rows above it are
-        skipped). A second header row under merged cells is read with it.
+        found: the first row naming a customer, a date and an amount (by their aliases or the
+        columns ``mapping`` gives), else the first row of distinct names as wide as the rows under
+        it (title rows above either are skipped). A second header row under merged cells is read with it.
     decimal
         ``"."`` or ``","``: the decimal mark of the number columns. Default decided per column
         (``1.234,50`` and ``12,5`` mean a comma); a column that could be either is refused.
@@ -1010,7 +1022,7 @@ def ingest(
                 progress(i, len(items), label)
             try:
                 staged = stage(con, item, "_xb_raw", header=header, columns=names,
-                               find_header=looks_like_header if kind == "transactions" else _side_header(kind),
+                               find_header=_header_test(kind, mapping),
                                sheet=item_sheet, header_row=header_row, tz=zone)
             except InputError as exc:
                 blank = (exc.message.startswith("the sheet ") and exc.message.endswith(" is empty")

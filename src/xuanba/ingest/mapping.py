@@ -26,7 +26,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 
-from xuanba.errors import Phrase, SchemaError, shown
+from xuanba.errors import Listed, Phrase, SchemaError, shown
 from xuanba.ingest.read import headerless
 
 #: Canonical transaction fields in table order; ``unit_price``, ``status`` and ``is_return`` are
@@ -235,7 +235,7 @@ def map_columns(
                 Phrase("err_map_missing_column", field=field, header=header),
                 file=file,
                 column=header,
-                fix=Phrase("err_columns_found", columns=", ".join(shown(c) for c in columns)),
+                fix=Phrase("err_columns_found", columns=Listed(map(shown, columns))),
             )
         chosen[field] = matches[0]
     taken = set(chosen.values())
@@ -266,17 +266,28 @@ def map_columns(
     return {f: chosen[f] for f in fields if f in chosen}
 
 
-def looks_like_header(cells: Sequence[str]) -> bool:
+def looks_like_header(cells: Sequence[str], mapping: Mapping[str, str] | None = None) -> bool:
     """Whether a row of cells names the required fields (customer id, date, amount or quantity
-    and unit price) — tells the header from title lines above it.
+    and unit price), by their aliases or by the columns ``mapping`` (``{field: header}``, as
+    :func:`map_columns` compares them) gives them — tells the header from title lines above it.
 
     Example
     -------
     >>> looks_like_header(["销售明细表", "", ""]), looks_like_header(["客户编号", "日期", "金额"])
     (False, True)
+    >>> looks_like_header(["会员卡号", "消费时间", "金额"], {"customer_id": "会员卡号", "ts": "消费时间"})
+    True
     """
-    found = {hit[0] for c in cells if c and (hit := _lookup(c)) is not None}
+    named = {normalise_header(c) for c in cells if c}
+    found = {f for f, header in (mapping or {}).items() if normalise_header(header) in named}
+    found |= {hit[0] for c in cells if c and (hit := _lookup(c)) is not None}
     return {"customer_id", "ts"} <= found and ("amount" in found or {"quantity", "unit_price"} <= found)
+
+
+def header_test(mapping: Mapping[str, str] | None = None) -> Callable[[Sequence[str]], bool]:
+    """The header test of a transaction log (:func:`looks_like_header` with ``mapping``), by which
+    ``xuanba ingest`` and an engine round's CSV source find the header under title lines."""
+    return lambda cells: looks_like_header(cells, mapping)
 
 
 def check_required(found: Mapping[str, str], columns: Sequence[str], *, file: str | None = None) -> None:
@@ -299,15 +310,15 @@ def check_required(found: Mapping[str, str], columns: Sequence[str], *, file: st
         # a column named for this field that a mapping gave another (--map customer_id=amount)
         given = next((c for c in columns if c in taken and field_of(c) == field), None)
         hint = (Phrase("err_missing_taken", column=repr(given), other=taken[given]) if given is not None
-                else Phrase("err_missing_hint", columns=", ".join(shown(c) for c in maybe)) if maybe else "")
-        lines.append(Phrase("err_missing_line", field=field, names=", ".join(accepted_names(field)[:8]),
+                else Phrase("err_missing_hint", columns=Listed(map(shown, maybe))) if maybe else "")
+        lines.append(Phrase("err_missing_line", field=field, names=Listed(accepted_names(field)[:8]),
                             extra=Phrase("err_missing_amount_extra") if field == "amount" else "", hint=hint))
     more = ""
     if headerless(list(columns)):
         more = Phrase("err_missing_headerless", columns=",".join(f"col{i + 1}" for i in range(len(columns))))
     raise SchemaError(
         Phrase("err_missing_required_many" if len(missing) > 1 else "err_missing_required",
-               fields=", ".join(repr(f) for f in missing), columns=", ".join(shown(c) for c in columns), details=lines),
+               fields=Listed(missing, quoted=True), columns=Listed(map(shown, columns)), details=lines),
         file=file,
         column=missing[0],
         fix=Phrase("err_missing_required_fix", example=" ".join(f"--map {f}=<column>" for f in missing), more=more),

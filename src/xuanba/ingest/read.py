@@ -396,21 +396,6 @@ def _line_end(lines: list[str], start: int, record: str) -> dict[str, str]:
 _TOLD = {"\r\n": "\\r\\n", "\n": "\\n", "\r": "\\r"}  # a line end as DuckDB's new_line is told it
 
 
-def csv_read_options(path: str | os.PathLike[str]) -> dict[str, str]:
-    """The ``read_csv`` options DuckDB's own sniffer needs to read the UTF-8 CSV ``path`` (the engine
-    round's ``--source``; a glob: its first file, the one DuckDB sniffs) as ingest reads it:
-    :func:`_line_end` of its first record. ``{}`` for a file that cannot be read so (DuckDB's error says it)."""
-    import glob
-
-    first = path if Path(path).is_file() else next(iter(sorted(glob.glob(str(path), recursive=True))), None)
-    try:
-        top = _head_lines(Path(first)) if first is not None else []
-    except (OSError, UnicodeDecodeError):
-        return {}
-    sample = _sample_lines(top, sniff_delimiter(top)) if top else []
-    return _line_end(top, sample[0][0], sample[0][2]) if sample else {}
-
-
 def _cells(line: str, delim: str) -> list[str]:
     if delim == " ":
         return line.split()
@@ -465,7 +450,9 @@ def _unseen(text: str) -> str:
 
 def _header_index(rows: list[list[str]], find_header: HeaderTest | None, pairs: bool = False) -> int:
     """Index of the header among the first rows: 0 unless row 0 fails ``find_header`` and a
-    later one (under a title such as 销售明细表) passes."""
+    later one (under a title such as 销售明细表) passes, or, when none passes (names no alias
+    knows), the first row under narrower title rows that is a header by its shape
+    (:func:`_header_by_shape`)."""
     if find_header is None or not rows or find_header(rows[0]):
         return 0
     for i, row in enumerate(rows[1:_HEADER_SEARCH], start=1):
@@ -475,6 +462,32 @@ def _header_index(rows: list[list[str]], find_header: HeaderTest | None, pairs: 
         for i, row in enumerate(rows[:min(_HEADER_SEARCH, len(rows)) - 1]):
             if sum(bool(str(c).strip()) for c in row) >= 2 and find_header([*row, *rows[i + 1]]):
                 return i
+    return _header_by_shape(rows)
+
+
+def _header_by_shape(rows: Sequence[Sequence[Any]]) -> int:
+    """Index of the header known by its shape alone: the first row as wide as the widest row (at
+    least two cells), every cell filled, no two alike, none a number or a date (:func:`_is_value`),
+    with a number or a date in a row under it; every row above it narrower, filling fewer
+    cells (a title: 某某公司销售明细, or ``导出日期,2024-05-01,,``). 0 when the first full row is no
+    such header (a row of values: a file without a header keeps its first row), or none is found.
+
+    >>> _header_by_shape([["销售明细"], ["导出日期 2024-05-01"], ["会员卡号", "消费时间", "实收金额"], ["A1", "2024-01-02", "10"]])
+    2
+    >>> _header_by_shape([["销售明细", "", ""], ["A1", "2024-01-02", "10"], ["A2", "王", "x"]])
+    0
+    """
+    cells = [[str(c).strip() if c is not None else "" for c in row] for row in rows]
+    spans = [max((i + 1 for i, c in enumerate(row) if c), default=0) for row in cells]
+    width = max(spans, default=0)
+    for i, row in enumerate(cells[:_HEADER_SEARCH]):
+        named = [c for c in row[:width] if c]
+        if len(named) < width:  # a title, a note or a blank row above the header
+            continue
+        below = cells[i + 1:]
+        distinct = len({unicodedata.normalize("NFKC", c).casefold() for c in named}) == width
+        values = any(j < len(r) and _is_value(r[j]) for r in below for j in range(width))
+        return i if width >= 2 and distinct and values and not any(map(_is_value, named)) else 0
     return 0
 
 
@@ -707,21 +720,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
     if not any(line.strip() for line in top):
         raise InputError(Phrase("err_file_blank"), file=where, fix=Phrase("err_file_blank_fix"))
     tsv = path.suffix.lower() == ".tsv"
-    delim = "\t" if tsv else sniff_delimiter(top)
-    sample = _sample_lines(top, delim)
-    first = 0
-    if header_row is not None:
-        first = next((i for i, (n, *_) in enumerate(sample) if n >= header_row - 1), -1)
-        if first < 0 or sample[first][0] != header_row - 1:
-            raise InputError(Phrase("err_header_row", line=f"{header_row:,}", lines=f"{len(sample):,}"), file=where,
-                             fix=Phrase("err_header_row_fix"))
-    elif header:
-        first = _header_index([_cells(ln, delim) for *_, ln in sample], find_header)
-    if first and not tsv:  # the lines from the header down decide: a title's commas do not
-        line = sample[first][0]
-        delim = sniff_delimiter(top[line:])
-        sample = _sample_lines(top, delim)
-        first = next((i for i, (n, *_) in enumerate(sample) if n >= line), len(sample) - 1)
+    delim, sample, first = _header_at(top, tsv, header, find_header, header_row, where)
     skip, records = sample[first][:2]  # lines and records above the header (titles, blanks)
     lines = [ln for *_, ln in sample[first:]]
     written = (lines[0].split() if delim == " " else _cells(lines[0], delim)) if header else []
@@ -757,6 +756,62 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
         raise _csv_error(exc, where, records + header, readable, delim, cut, len(columns or ())) from None
     return Staged(where, digest, "csv", names, rows, encoding, "whitespace" if delim == " " else delim,
                   skipped=skip, header=written or list(names))
+
+
+def _header_at(top: list[str], tsv: bool, header: bool, find_header: HeaderTest | None,
+               header_row: int | None = None, where: str = "") -> tuple[str, list[tuple[int, int, str]], int]:
+    """(delimiter, :func:`_sample_lines` of the head lines ``top``, index of the header among them):
+    the line ``header_row`` (from 1), or the row :func:`_header_index` finds (``header``), else the first."""
+    delim = "\t" if tsv else sniff_delimiter(top)
+    sample = _sample_lines(top, delim)
+    first = 0
+    if header_row is not None:
+        first = next((i for i, (n, *_) in enumerate(sample) if n >= header_row - 1), -1)
+        if first < 0 or sample[first][0] != header_row - 1:
+            raise InputError(Phrase("err_header_row", line=f"{header_row:,}", lines=f"{len(sample):,}"), file=where,
+                             fix=Phrase("err_header_row_fix"))
+    elif header:
+        first = _header_index([_cells(ln, delim) for *_, ln in sample], find_header)
+    if first and not tsv:  # the lines from the header down decide: a title's commas do not
+        line = sample[first][0]
+        delim = sniff_delimiter(top[line:])
+        sample = _sample_lines(top, delim)
+        first = next((i for i, (n, *_) in enumerate(sample) if n >= line), len(sample) - 1)
+    return delim, sample, first
+
+
+def csv_read_options(path: str | os.PathLike[str], find_header: HeaderTest | None = None) -> dict[str, Any]:
+    """The ``read_csv`` options with which DuckDB reads the UTF-8 CSV ``path`` (an engine round's
+    ``--source``; a glob: its first file, the one DuckDB sniffs) as :func:`stage` reads it: the
+    header where ingest finds it (``find_header`` as its), the records above it (title lines,
+    blank lines) skipped, and :func:`_line_end` of the header's record. ``{}`` for a file not in
+    UTF-8 or without a line of text (DuckDB's own reading, and its error).
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_text("销售明细,,\\n\\n会员卡号,消费时间,实收金额\\nA1,2024-01-02,10\\n", encoding="utf-8")
+    >>> csv_read_options(path), csv_read_options(path, lambda cells: False)
+    ({'header': True, 'skip': 0}, {'header': True, 'skip': 2})
+    >>> _ = path.write_bytes(b'id,"qty\\n(pcs)",amount\\r\\nA1,2,10\\r\\n')
+    >>> csv_read_options(path)
+    {'header': True, 'skip': 0, 'new_line': '\\\\r\\\\n'}
+    """
+    import glob
+
+    first = path if Path(path).is_file() else next(iter(sorted(glob.glob(str(path), recursive=True))), None)
+    if first is None:
+        return {}
+    try:
+        top = _head_lines(Path(first))
+    except (OSError, UnicodeDecodeError):
+        return {}
+    if not any(line.strip() for line in top):
+        return {}
+    _, sample, at = _header_at(top, Path(first).suffix.lower() == ".tsv", True, find_header)
+    line, records, record = sample[at]
+    return {"header": True, "skip": records, **_line_end(top, line, record)}
 
 
 def _read_delimited(con: duckdb.DuckDBPyConnection, table: str, path: Path, delim: str, records: int,
@@ -873,8 +928,9 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
                           row=row, fix=Phrase("err_csv_fields_fix"))
     if quotes:
         return InputError(Phrase("err_csv_quotes"), file=where, row=row, fix=Phrase("err_csv_quotes_fix"))
-    return InputError(Phrase("err_csv_unreadable", reason=text.splitlines()[0]), file=where, row=row,
-                      fix=Phrase("err_csv_unreadable_fix"))
+    engine = [Phrase("engine_words", text=text.splitlines()[0])]  # DuckDB's English, as a line of its own
+    return InputError(Phrase("err_csv_unreadable_sniff" if sniffing else "err_csv_unreadable", engine=engine),
+                      file=where, row=row, fix=Phrase("err_csv_unreadable_fix"))
 
 
 def _cell(value: Any) -> str | None:

@@ -1214,13 +1214,13 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     >>> _read_csv_source(ibis.duckdb.connect(), str(path)).schema()["amount"]
     Float64(nullable=True)
     """
-    from xuanba.ingest.mapping import map_columns
+    from xuanba.ingest.mapping import header_test, map_columns
     from xuanba.ingest.read import csv_read_options
 
-    told = csv_read_options(pattern)  # a header cell's Alt+Enter in a Windows CSV: read as ingest reads it
+    told = csv_read_options(pattern, header_test(mapping))  # the header where ingest finds it, its line end
     table = con.read_csv(pattern, **told)
     schema = table.schema()
-    _refuse_twin_headers(con, pattern, list(schema.names), mapping, csv=True)
+    _refuse_twin_headers(con, pattern, list(schema.names), mapping, csv=told)
     found = map_columns(list(schema.names), mapping, file=pattern)  # ingest's headers: 金额, 退货标志, ...
     money = [found[f] for f in ("amount", "cost") if f in found]
     as_text = {found[f]: "VARCHAR" for f in _RETURN_TEXT if f in found and not schema[found[f]].is_string()}
@@ -1228,20 +1228,22 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     text = [c for c in money if schema[c].is_string()]
     if not text:  # numbers: the fast path, 54f240f's very read (quote told or not: within noise at 1 M)
         table = con.read_csv(pattern, types=types, **told) if types else table
-        _AS_TEXT[table.get_name()] = (weakref.ref(con), pattern, money, as_text)  # if a later cell is no number
+        _AS_TEXT[table.get_name()] = (weakref.ref(con), pattern, money, as_text, told)  # if a later cell is no number
         return table
-    return _read_money_as_text(con, pattern, text, types)
+    return _read_money_as_text(con, pattern, text, types, told)
 
 
 def _refuse_twin_headers(con: Any, pattern: str, columns: Sequence[str], mapping: Mapping[str, str] | None, *,
-                         csv: bool) -> None:
+                         csv: Mapping[str, Any] | None) -> None:
     """Refuse a source with two headers of one name written twice (``customer_id`` and
     ``CUSTOMER_ID``), as ingest refuses such a file (:func:`xuanba.ingest.read.duplicate_headers`,
     only twins of a field's name or of a ``mapping`` column): DuckDB reads the second as
     ``CUSTOMER_ID_1``, and the round read the first one, silently. Only where a column looks so
-    renamed are the file's own headers read (a CSV's first line; each Parquet part's schema);
+    renamed are the file's own headers read (a CSV's header line; each Parquet part's schema);
     twins DuckDB keeps apart (``amount``, ``ａｍｏｕｎｔ``) are refused by ``columns``, named with the
-    file as ingest names them (map_columns said "both look like amount" and asked for a --map)."""
+    file as ingest names them (map_columns said "both look like amount" and asked for a --map).
+    ``csv``: the ``read_csv`` options the CSV source was read with (:func:`xuanba.ingest.read.csv_read_options`),
+    ``None`` for Parquet."""
     import re
 
     from xuanba.ingest.mapping import read_as_field
@@ -1253,10 +1255,8 @@ def _refuse_twin_headers(con: Any, pattern: str, columns: Sequence[str], mapping
         duplicate_headers(columns, file=pattern, matters=matters)
         return
     raw = con.con
-    if csv:
-        from xuanba.ingest.read import csv_read_options
-
-        told = "".join(f", {k} = '{v}'" for k, v in csv_read_options(pattern).items())
+    if csv is not None:  # the header line as written, read where the source's read found it
+        told = f", skip = {int(csv.get('skip', 0))}" + (f", new_line = '{csv['new_line']}'" if "new_line" in csv else "")
         files = [[str(c) for c in raw.execute(f"SELECT * FROM read_csv(?, header = false, all_varchar = true{told}) "
                                               "LIMIT 1", [pattern]).fetchone() or ()]]
     else:
@@ -1274,19 +1274,20 @@ _RETURN_TEXT = ("order_id", "quantity", "status", "is_return")
 
 
 #: A CSV source read on the fast path, by its view's name: how to read its money as text instead
-#: (the connection, the file, its money columns and the other columns read as text).
-_AS_TEXT: dict[str, tuple[Any, str, list[str], dict[str, str]]] = {}
+#: (the connection, the file, its money columns, the other columns read as text, and where its header is).
+_AS_TEXT: dict[str, tuple[Any, str, list[str], dict[str, str], dict[str, Any]]] = {}
 
 
-def _read_money_as_text(con: Any, pattern: str, text: Sequence[str], types: dict[str, str]) -> Any:
+def _read_money_as_text(con: Any, pattern: str, text: Sequence[str], types: dict[str, str],
+                        told: Mapping[str, Any]) -> Any:
     """The CSV at ``pattern`` with the money columns ``text`` read as text by ingest's SQL, the
-    others as ``types`` says. With quote='"' as ingest reads a CSV; told, DuckDB's sniffer reads a
+    others as ``types`` says, with the options ``told`` (:func:`xuanba.ingest.read.csv_read_options`). With quote='"' as ingest reads a CSV; told, DuckDB's sniffer reads a
     quoted "¥1,234.50" that comes after its sample (20,480 rows of smaller amounts), where it stopped."""
     from xuanba.ingest.money import money_text_sql
-    from xuanba.ingest.read import csv_read_options, quote
+    from xuanba.ingest.read import quote
 
     types = {**types, **{c: "VARCHAR" for c in text}}
-    table = con.read_csv(pattern, quote='"', types=types, **csv_read_options(pattern))
+    table = con.read_csv(pattern, quote='"', types=types, **told)
     view = f"{table.get_name()}_money"  # a view over the read_csv view: its folder still found (source_folders)
     con.raw_sql(f"CREATE TEMP VIEW {quote(view)} AS {money_text_sql(con.con, quote(table.get_name()), text, file=pattern)}")
     return con.table(view)
@@ -1324,11 +1325,11 @@ def reread_money_as_text(source: Any, exc: Exception) -> Any | None:
         name = source.get_name()
     except Exception:  # noqa: BLE001 - an expression, not a table read from a file
         return None
-    ref, pattern, money, as_text = _AS_TEXT.pop(name, (None, "", [], {}))
+    ref, pattern, money, as_text, told = _AS_TEXT.pop(name, (None, "", [], {}, {}))
     con = ref() if ref is not None else None
     if con is None or not any(f'column "{c}"' in str(exc) for c in money):
         return None
-    return _read_money_as_text(con, pattern, money, as_text)
+    return _read_money_as_text(con, pattern, money, as_text, told)
 
 
 def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = None) -> Any:
@@ -1372,11 +1373,12 @@ def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = Non
         # parts written apart may type a column apart (0/1 beside 是/否): read by their union of
         # types (text where they differ), as ingest reads each cell, not by the first part's
         table = con.read_parquet(pattern, union_by_name=True)
-        _refuse_twin_headers(con, pattern, list(table.columns), mapping, csv=False)
+        _refuse_twin_headers(con, pattern, list(table.columns), mapping, csv=None)
         return table
     except InputError:  # said of the file already (a money column's decimal mark, its headers)
         raise
     except Exception as exc:  # noqa: BLE001 - DuckDB's IOException and friends: the user's file
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(Phrase("err_duckdb_source_unreadable", source=repr(text), detail=first[:300]), file=text,
+        raise InputError(Phrase("err_duckdb_source_unreadable", source=repr(text),
+                                engine=[Phrase("engine_words", text=first[:300])]), file=text,
                          fix=Phrase("err_duckdb_source_unreadable_fix")) from None
