@@ -467,3 +467,33 @@ def test_a_quote_after_two_spaces_is_a_character_and_one_left_open_below_it_is_r
     stage(con, closed, "_raw")
     got = con.execute(f"SELECT customer, date, amount, product FROM _raw ORDER BY {ROW}").fetchall()
     assert [list(r) for r in got] == _reference(closed.read_text(encoding="utf-8"))  # no skipinitialspace: characters
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("short", [False, True])  # a short row padded: DuckDB's parallel reader refuses it beside a break
+def test_a_quote_after_two_spaces_paired_with_a_cells_quote_does_not_hide_its_break(tmp_path, newline, short):
+    """``1,  "a,"b<break>c",2``: DuckDB reads ``  "a`` as characters and ``"b<break>c"`` as a cell over two
+    lines (7dd5749 read it so). The csv module's skipinitialspace opens a cell at the first quote and
+    closes it at the second, so its reading finds no record over two lines and no quote left open;
+    the scan must not take that for the file's reading (c9288b0 refused the file: "a quote in the row
+    is not closed"). Read as the csv module reads it without skipinitialspace, every record one row."""
+    lines = ["id,n1,n2,x", '1,  "a,"b', 'c",2', "3,plain,p,4", *(["5,6"] if short else [])]
+    text = newline.join(lines) + newline
+    path = tmp_path / "pair.csv"
+    path.write_bytes(text.encode())
+    con = duckdb.connect()
+    stage(con, path, "_raw")
+    got = [[v or "" for v in r] for r in con.execute(f"SELECT id, n1, n2, x FROM _raw ORDER BY {ROW}").fetchall()]
+    want = [r + [""] * (4 - len(r)) for r in _reference(text)]
+    assert got == want and want[0] == ["1", '  "a', f"b{newline}c", "2"]
+
+
+def test_a_quote_after_two_spaces_is_not_named_as_the_loose_quote(tmp_path):
+    """The scan that names the row of a quote closed and followed by text (``3,"q" r,4``, DuckDB's
+    error says no row) reads a quote after two spaces as DuckDB does, a character: ``1,  "x" y,2`` is
+    a row DuckDB reads, and c9288b0 named it (its strict scan read with skipinitialspace)."""
+    path = tmp_path / "loose.csv"
+    path.write_text('a,b,c\n1,  "x" y,2\n3,"q" r,4\n5,6,7\n', encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        stage(duckdb.connect(), path, "_raw")
+    assert err.value.row == 2 and "quote" in str(err.value)

@@ -582,8 +582,8 @@ def _records(path: Path, delim: str, strict: bool = False, lead: bool = True,
         limit = csv.field_size_limit(_MAX_CELL)
         lines = _as_duckdb(fh, delim) if lead else fh
         if strict:  # a line keeps its line end: csv's count of lines is the file's
-            spaces = re.compile(f'" +(?={re.escape(delim)}|\r|\n|$)')
-            lines = (spaces.sub('"', line) if '" ' in line else line for line in lines)
+            after = re.compile(f'" +(?={re.escape(delim)}|\r|\n|$)')  # not ``spaces``: that is csv's option
+            lines = (after.sub('"', line) if '" ' in line else line for line in lines)
         try:
             reader = csv.reader(itertools.chain(lines, [_END]), delimiter=delim, strict=strict, skipinitialspace=spaces)
             for cells in reader:
@@ -648,10 +648,10 @@ def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: st
     csv module (C), so that a break far below any sample is found.
 
     A cell DuckDB opens after one space (``, "a<break>b"``) is read so by the csv module's
-    ``skipinitialspace``, which opens one after two spaces too, where DuckDB reads a character: where
-    that reading finds a break or a quote never closed in a file holding two spaces before a quote,
-    the file is read again with a quote after a space a character, as before (a break in a cell
-    opened after one space then refused by DuckDB's parallel reader).
+    ``skipinitialspace``, which opens one after two spaces too, where DuckDB reads a character: a file
+    holding two spaces before a quote is read with the one space dropped (:func:`_as_duckdb`) instead,
+    whatever the first reading finds (``1,  "a,"b<break>c",2``: skipinitialspace pairs the quote after
+    two spaces with the one that opens the cell, and finds no break).
 
     Raises :class:`InputError` for a quote opened and never closed (DuckDB's one-thread reader would
     drop the rest of the file silently), naming its row (``above`` records above the header) and line.
@@ -659,20 +659,15 @@ def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: st
     with path.open("rb") as fh:
         if not any(b'"' in chunk for chunk in iter(lambda: fh.read(_CHUNK), b"")):
             return False
-    spaces = True
-    while True:
-        try:  # at C speed
-            last = deque(enumerate(_records(path, delim, lead=False, spaces=spaces)), maxlen=1)  # keeping the last
-        except csv.Error:  # a cell longer than DuckDB reads: DuckDB's error names it
-            return False
-        count, (lines, cells) = last[0]
-        closed, breaks = cells == [_END], lines > count + 1
-        if spaces and (breaks or not closed) and _holds(path, b'  "'):  # skipinitialspace is not DuckDB's reading
-            spaces = False
-            continue
-        if not closed:
-            raise _open_quote(path, delim, above + header, where, lead=spaces)
-        return breaks
+    two = _holds(path, b'  "')  # skipinitialspace opens a cell there too, where DuckDB reads a character
+    try:  # at C speed without such a quote; with one, a line holding a quote after one space is rewritten
+        last = deque(enumerate(_records(path, delim, lead=two, spaces=not two)), maxlen=1)  # keeping the last
+    except csv.Error:  # a cell longer than DuckDB reads: DuckDB's error names it
+        return False
+    count, (lines, cells) = last[0]
+    if cells != [_END]:
+        raise _open_quote(path, delim, above + header, where, lead=True)
+    return lines > count + 1
 
 
 def _holds(path: Path, text: bytes) -> bool:
