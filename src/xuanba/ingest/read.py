@@ -327,15 +327,36 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line as DuckDB and c
 _BREAK = re.compile(r"\r\n|\r|\n")
 _CLOSES = re.compile(r'[^"]*(?:""[^"]*)*"(?!")')  # the rest of a quoted cell, to its closing quote
 _OPENS = {d: re.compile(f'(?:^|(?<={re.escape(d)})) ?"') for d in _DELIMS}  # a quote at the start of a cell
-# one space before it, as DuckDB reads a cell (``, "a,b"`` is a,b; two spaces and the quote is a character)
-_LEAD = {d: re.compile(f'(?:^|(?<={re.escape(d)})) (?=")') for d in _DELIMS}
+_UNQUOTED = {d: re.compile(f"[^{re.escape(d)}]*") for d in _DELIMS}  # a cell's text to the next delimiter
 
 
 def _as_duckdb(lines: Iterable[str], delim: str) -> Iterator[str]:
-    """``lines`` with the one space DuckDB skips before a quote that opens a cell dropped, for the csv
-    module to read them as DuckDB does (the lines and their ends as they are otherwise)."""
-    lead, mark = _LEAD.get(delim), f'{delim} "'
-    return (lead.sub("", line) if lead and (mark in line or line.startswith(' "')) else line for line in lines)
+    """``lines`` with the one space DuckDB skips before a quote that opens a cell dropped (``, "a,b"``
+    is a,b; two spaces and the quote is a character), for the csv module to read them as DuckDB does
+    (the lines and their ends as they are otherwise). A space before a quote inside a quoted cell
+    (``"a, ""b"" c"``, or a cell's second line starting `` "``) is the cell's text: the quoted cell open at
+    the end of a line is followed into the next."""
+    rest, inside = _UNQUOTED.get(delim), False
+    for line in lines:
+        if rest is None or '"' not in line:  # no quote: no cell opens or closes here
+            yield line
+            continue
+        spaces, pos, end = [], 0, len(line)  # the offsets of the spaces dropped
+        while True:  # at a cell's start, or inside a quoted cell (``inside``)
+            if not inside and line.startswith(' "', pos):
+                spaces.append(pos)
+                pos += 1
+            if inside or line.startswith('"', pos):
+                close = _CLOSES.match(line, pos + (not inside))
+                if close is None:  # open at the line's end
+                    inside = True
+                    break
+                inside, pos = False, close.end()
+            pos = rest.match(line, pos).end()  # the cell's text, or what follows its closing quote
+            if pos >= end or line[pos] != delim:
+                break
+            pos += 1
+        yield "".join(line[a + 1:b] for a, b in zip([-1, *spaces], [*spaces, end], strict=True)) if spaces else line
 
 
 def _open_at_end(line: str, inside: bool, delim: str) -> bool:
