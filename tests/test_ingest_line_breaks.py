@@ -517,3 +517,22 @@ def test_a_space_before_a_quote_inside_a_quoted_header_cell_is_kept(tmp_path, de
     want = next(csv.reader(io.StringIO(text, newline=""), delimiter=delim, skipinitialspace=True))
     assert staged.header == want == staged.columns and f"{delim} " in want[1]
     assert con.execute(f"SELECT {quote(want[1])} FROM _raw").fetchall() == [("v",)]
+
+
+@pytest.mark.parametrize("header", [False, True])
+def test_a_first_record_longer_than_the_head_read_holding_a_bare_lf(tmp_path, header):
+    """A Windows CSV (CR LF) whose first record DuckDB reads holds a bare LF in a quoted cell longer
+    than the 64 KB head that decides DuckDB's line end (a pasted document in a note): its end is
+    found in the file, as it is for a shorter one. c9288b0 refused the file with DuckDB's sniffer
+    error (whose fix said nothing of line ends)."""
+    note = "x" * 70_000 + "\ny"
+    lines = [*(["customer,date,amount,product"] if header else []), f'A,2026-06-01,5,"{note}"', "B,2026-06-02,6,z"]
+    text = "\r\n".join(lines) + "\r\n"
+    path = tmp_path / "long.csv"
+    path.write_bytes(text.encode())
+    with Workspace(":memory:") as ws:
+        report = ingest(path, ws, **({} if header else {"columns": ["customer", "date", "amount", "product"]}))
+        tx = _tx(ws)
+    want = list(csv.reader(io.StringIO(text, newline="")))[header:]
+    assert tx.values.tolist() == [[r[0], float(r[2]), r[3], i] for i, r in enumerate(want, start=1)]
+    assert report.input_rows == report.loaded == 2 and tx["product"][0] == note

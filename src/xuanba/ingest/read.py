@@ -402,16 +402,34 @@ def _sample_lines(lines: list[str], delim: str, n: int = 200) -> list[tuple[int,
     return [(line, record, body) for record, (line, body) in enumerate(records) if body.strip()][:n]
 
 
-def _line_end(lines: list[str], start: int, record: str) -> dict[str, str]:
+def _line_end(lines: list[str], start: int, record: str, path: Path | None = None, delim: str = ",",
+              above: int = 0) -> dict[str, str]:
     """DuckDB's ``new_line`` option for a file whose first record read (``record``, from 0-based line
     ``start`` of ``lines``) holds a line break in a quoted cell: the end of that record (CR LF, LF or
     CR). DuckDB's sniffer takes the first break for the file's line end, and fails where the two
     differ, as in a Windows CSV whose header cell was typed with Excel's Alt+Enter (a bare LF, the
     lines ending CR LF); told, it reads the file as it reads one whose break is lower down. ``{}``
-    for a first record on one line (the sniffer's own reading)."""
+    for a first record on one line (the sniffer's own reading). A record whose quote is still open
+    at the end of ``lines`` (the head: a note of more than 64 KB) is read to its end in the file
+    ``path``, ``above`` records (blank lines too) above it."""
     last = start + len(_BREAK.findall(record))
-    end = lines[last][len(lines[last].rstrip("\r\n")):] if start < last < len(lines) else ""
+    if last == start and path is not None and start < len(lines) and _open_at_end(lines[start], False, delim):
+        end = _record_end(path, delim, above)
+    else:
+        end = lines[last][len(lines[last].rstrip("\r\n")):] if start < last < len(lines) else ""
     return {"new_line": _TOLD[end]} if end in _TOLD else {}
+
+
+def _record_end(path: Path, delim: str, above: int) -> str:
+    """The line end of the UTF-8 CSV ``path``'s record ``above`` (0-based, blank lines counted), read
+    from the top of the file to that record's last line; ``""`` for one the csv module refuses."""
+    try:
+        last = next((line for number, (line, _) in enumerate(_records(path, delim)) if number == above), 0)
+    except csv.Error:  # a cell longer than DuckDB reads: DuckDB's error names it
+        return ""
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        text = next(itertools.islice(fh, last - 1, None), "") if last else ""
+    return text[len(text.rstrip("\r\n")):]
 
 
 _TOLD = {"\r\n": "\\r\\n", "\n": "\\n", "\r": "\\r"}  # a line end as DuckDB's new_line is told it
@@ -428,8 +446,9 @@ def csv_read_options(path: str | os.PathLike[str]) -> dict[str, str]:
         top = _head_lines(Path(first)) if first is not None else []
     except (OSError, UnicodeDecodeError):
         return {}
-    sample = _sample_lines(top, sniff_delimiter(top)) if top else []
-    return _line_end(top, sample[0][0], sample[0][2]) if sample else {}
+    delim = sniff_delimiter(top) if top else ","
+    sample = _sample_lines(top, delim) if top else []
+    return _line_end(top, sample[0][0], sample[0][2], Path(first), delim, sample[0][1]) if sample else {}
 
 
 def _cells(line: str, delim: str) -> list[str]:
@@ -766,7 +785,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
                 # closed and more text after it: a,"b" c; a quoted title over two lines under a
                 # BOM): the lines from the header down are read from a copy
                 readable, records, cut = _from_line(readable, skip, tmpdir), 0, skip
-            ends = _line_end(top, skip, lines[0])
+            ends = _line_end(top, skip, lines[0], readable, delim, records)
             names, rows = _read_delimited(con, table, readable, delim, records, header, columns, one, tz, where,
                                           ends)
     except duckdb.Error as exc:
