@@ -328,6 +328,16 @@ _BREAK = re.compile(r"\r\n|\r|\n")
 _CLOSES = re.compile(r'[^"]*(?:""[^"]*)*"(?!")')  # the rest of a quoted cell, to its closing quote
 _OPENS = {d: re.compile(f'(?:^|(?<={re.escape(d)})) ?"') for d in _DELIMS}  # a quote at the start of a cell
 _UNQUOTED = {d: re.compile(f"[^{re.escape(d)}]*") for d in _DELIMS}  # a cell's text to the next delimiter
+_LEAD = {d: re.compile(f'(?:^|(?<={re.escape(d)})) (?=")') for d in _DELIMS}  # a space after d, before a quote
+
+
+def _spaces_dropped(lines: Iterable[str], delim: str) -> Iterator[str]:
+    """``lines`` with every space between ``delim`` (or a line's start) and a quote dropped, inside a
+    quoted cell too: the records and cells the csv module reads are DuckDB's (in a quoted cell the
+    space is text, its loss changes no cell's end), a cell's text a space short. For the scans that
+    count records and cells, a regex on the lines that hold one (:func:`_as_duckdb` reads the text)."""
+    lead, mark = _LEAD.get(delim), f'{delim} "'
+    return (lead.sub("", line) if lead and (mark in line or line.startswith(' "')) else line for line in lines)
 
 
 def _as_duckdb(lines: Iterable[str], delim: str) -> Iterator[str]:
@@ -620,7 +630,7 @@ def _records(path: Path, delim: str, strict: bool = False, lead: bool = True,
     alone after it (``"b" ,``) do not, DuckDB reading them (the spaces dropped)."""
     with _CSV_LIMIT, path.open("r", encoding="utf-8-sig", newline="") as fh:
         limit = csv.field_size_limit(_MAX_CELL)
-        lines = _as_duckdb(fh, delim) if lead else fh
+        lines = _spaces_dropped(fh, delim) if lead else fh  # :func:`_as_duckdb`'s cells, at regex speed
         if strict:  # a line keeps its line end: csv's count of lines is the file's
             after = re.compile(f'" +(?={re.escape(delim)}|\r|\n|$)')  # not ``spaces``: that is csv's option
             lines = (after.sub('"', line) if '" ' in line else line for line in lines)
@@ -689,7 +699,7 @@ def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: st
 
     A cell DuckDB opens after one space (``, "a<break>b"``) is read so by the csv module's
     ``skipinitialspace``, which opens one after two spaces too, where DuckDB reads a character: a file
-    holding two spaces before a quote is read with the one space dropped (:func:`_as_duckdb`) instead,
+    holding two spaces before a quote is read with the one space dropped (:func:`_spaces_dropped`) instead,
     whatever the first reading finds (``1,  "a,"b<break>c",2``: skipinitialspace pairs the quote after
     two spaces with the one that opens the cell, and finds no break).
 
