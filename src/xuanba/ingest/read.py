@@ -327,15 +327,46 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line as DuckDB and c
 _BREAK = re.compile(r"\r\n|\r|\n")
 _CLOSES = re.compile(r'[^"]*(?:""[^"]*)*"(?!")')  # the rest of a quoted cell, to its closing quote
 _OPENS = {d: re.compile(f'(?:^|(?<={re.escape(d)})) ?"') for d in _DELIMS}  # a quote at the start of a cell
-# one space before it, as DuckDB reads a cell (``, "a,b"`` is a,b; two spaces and the quote is a character)
-_LEAD = {d: re.compile(f'(?:^|(?<={re.escape(d)})) (?=")') for d in _DELIMS}
+_UNQUOTED = {d: re.compile(f"[^{re.escape(d)}]*") for d in _DELIMS}  # a cell's text to the next delimiter
+_LEAD = {d: re.compile(f'(?:^|(?<={re.escape(d)})) (?=")') for d in _DELIMS}  # a space after d, before a quote
+
+
+def _spaces_dropped(lines: Iterable[str], delim: str) -> Iterator[str]:
+    """``lines`` with every space between ``delim`` (or a line's start) and a quote dropped, inside a
+    quoted cell too: the records and cells the csv module reads are DuckDB's (in a quoted cell the
+    space is text, its loss changes no cell's end), a cell's text a space short. For the scans that
+    count records and cells, a regex on the lines that hold one (:func:`_as_duckdb` reads the text)."""
+    lead, mark = _LEAD.get(delim), f'{delim} "'
+    return (lead.sub("", line) if lead and (mark in line or line.startswith(' "')) else line for line in lines)
 
 
 def _as_duckdb(lines: Iterable[str], delim: str) -> Iterator[str]:
-    """``lines`` with the one space DuckDB skips before a quote that opens a cell dropped, for the csv
-    module to read them as DuckDB does (the lines and their ends as they are otherwise)."""
-    lead, mark = _LEAD.get(delim), f'{delim} "'
-    return (lead.sub("", line) if lead and (mark in line or line.startswith(' "')) else line for line in lines)
+    """``lines`` with the one space DuckDB skips before a quote that opens a cell dropped (``, "a,b"``
+    is a,b; two spaces and the quote is a character), for the csv module to read them as DuckDB does
+    (the lines and their ends as they are otherwise). A space before a quote inside a quoted cell
+    (``"a, ""b"" c"``, or a cell's second line starting `` "``) is the cell's text: the quoted cell open at
+    the end of a line is followed into the next."""
+    rest, inside = _UNQUOTED.get(delim), False
+    for line in lines:
+        if rest is None or '"' not in line:  # no quote: no cell opens or closes here
+            yield line
+            continue
+        spaces, pos, end = [], 0, len(line)  # the offsets of the spaces dropped
+        while True:  # at a cell's start, or inside a quoted cell (``inside``)
+            if not inside and line.startswith(' "', pos):
+                spaces.append(pos)
+                pos += 1
+            if inside or line.startswith('"', pos):
+                close = _CLOSES.match(line, pos + (not inside))
+                if close is None:  # open at the line's end
+                    inside = True
+                    break
+                inside, pos = False, close.end()
+            pos = rest.match(line, pos).end()  # the cell's text, or what follows its closing quote
+            if pos >= end or line[pos] != delim:
+                break
+            pos += 1
+        yield "".join(line[a + 1:b] for a, b in zip([-1, *spaces], [*spaces, end], strict=True)) if spaces else line
 
 
 def _open_at_end(line: str, inside: bool, delim: str) -> bool:
@@ -381,16 +412,34 @@ def _sample_lines(lines: list[str], delim: str, n: int = 200) -> list[tuple[int,
     return [(line, record, body) for record, (line, body) in enumerate(records) if body.strip()][:n]
 
 
-def _line_end(lines: list[str], start: int, record: str) -> dict[str, str]:
+def _line_end(lines: list[str], start: int, record: str, path: Path | None = None, delim: str = ",",
+              above: int = 0) -> dict[str, str]:
     """DuckDB's ``new_line`` option for a file whose first record read (``record``, from 0-based line
     ``start`` of ``lines``) holds a line break in a quoted cell: the end of that record (CR LF, LF or
     CR). DuckDB's sniffer takes the first break for the file's line end, and fails where the two
     differ, as in a Windows CSV whose header cell was typed with Excel's Alt+Enter (a bare LF, the
     lines ending CR LF); told, it reads the file as it reads one whose break is lower down. ``{}``
-    for a first record on one line (the sniffer's own reading)."""
+    for a first record on one line (the sniffer's own reading). A record whose quote is still open
+    at the end of ``lines`` (the head: a note of more than 64 KB) is read to its end in the file
+    ``path``, ``above`` records (blank lines too) above it."""
     last = start + len(_BREAK.findall(record))
-    end = lines[last][len(lines[last].rstrip("\r\n")):] if start < last < len(lines) else ""
+    if last == start and path is not None and start < len(lines) and _open_at_end(lines[start], False, delim):
+        end = _record_end(path, delim, above)
+    else:
+        end = lines[last][len(lines[last].rstrip("\r\n")):] if start < last < len(lines) else ""
     return {"new_line": _TOLD[end]} if end in _TOLD else {}
+
+
+def _record_end(path: Path, delim: str, above: int) -> str:
+    """The line end of the UTF-8 CSV ``path``'s record ``above`` (0-based, blank lines counted), read
+    from the top of the file to that record's last line; ``""`` for one the csv module refuses."""
+    try:
+        last = next((line for number, (line, _) in enumerate(_records(path, delim)) if number == above), 0)
+    except csv.Error:  # a cell longer than DuckDB reads: DuckDB's error names it
+        return ""
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        text = next(itertools.islice(fh, last - 1, None), "") if last else ""
+    return text[len(text.rstrip("\r\n")):]
 
 
 _TOLD = {"\r\n": "\\r\\n", "\n": "\\n", "\r": "\\r"}  # a line end as DuckDB's new_line is told it
@@ -593,10 +642,10 @@ def _records(path: Path, delim: str, strict: bool = False, lead: bool = True,
     alone after it (``"b" ,``) do not, DuckDB reading them (the spaces dropped)."""
     with _CSV_LIMIT, path.open("r", encoding="utf-8-sig", newline="") as fh:
         limit = csv.field_size_limit(_MAX_CELL)
-        lines = _as_duckdb(fh, delim) if lead else fh
+        lines = _spaces_dropped(fh, delim) if lead else fh  # :func:`_as_duckdb`'s cells, at regex speed
         if strict:  # a line keeps its line end: csv's count of lines is the file's
-            spaces = re.compile(f'" +(?={re.escape(delim)}|\r|\n|$)')
-            lines = (spaces.sub('"', line) if '" ' in line else line for line in lines)
+            after = re.compile(f'" +(?={re.escape(delim)}|\r|\n|$)')  # not ``spaces``: that is csv's option
+            lines = (after.sub('"', line) if '" ' in line else line for line in lines)
         try:
             reader = csv.reader(itertools.chain(lines, [_END]), delimiter=delim, strict=strict, skipinitialspace=spaces)
             for cells in reader:
@@ -661,10 +710,10 @@ def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: st
     csv module (C), so that a break far below any sample is found.
 
     A cell DuckDB opens after one space (``, "a<break>b"``) is read so by the csv module's
-    ``skipinitialspace``, which opens one after two spaces too, where DuckDB reads a character: where
-    that reading finds a break or a quote never closed in a file holding two spaces before a quote,
-    the file is read again with a quote after a space a character, as before (a break in a cell
-    opened after one space then refused by DuckDB's parallel reader).
+    ``skipinitialspace``, which opens one after two spaces too, where DuckDB reads a character: a file
+    holding two spaces before a quote is read with the one space dropped (:func:`_spaces_dropped`) instead,
+    whatever the first reading finds (``1,  "a,"b<break>c",2``: skipinitialspace pairs the quote after
+    two spaces with the one that opens the cell, and finds no break).
 
     Raises :class:`InputError` for a quote opened and never closed (DuckDB's one-thread reader would
     drop the rest of the file silently), naming its row (``above`` records above the header) and line.
@@ -672,20 +721,15 @@ def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: st
     with path.open("rb") as fh:
         if not any(b'"' in chunk for chunk in iter(lambda: fh.read(_CHUNK), b"")):
             return False
-    spaces = True
-    while True:
-        try:  # at C speed
-            last = deque(enumerate(_records(path, delim, lead=False, spaces=spaces)), maxlen=1)  # keeping the last
-        except csv.Error:  # a cell longer than DuckDB reads: DuckDB's error names it
-            return False
-        count, (lines, cells) = last[0]
-        closed, breaks = cells == [_END], lines > count + 1
-        if spaces and (breaks or not closed) and _holds(path, b'  "'):  # skipinitialspace is not DuckDB's reading
-            spaces = False
-            continue
-        if not closed:
-            raise _open_quote(path, delim, above + header, where, lead=spaces)
-        return breaks
+    two = _holds(path, b'  "')  # skipinitialspace opens a cell there too, where DuckDB reads a character
+    try:  # at C speed without such a quote; with one, a line holding a quote after one space is rewritten
+        last = deque(enumerate(_records(path, delim, lead=two, spaces=not two)), maxlen=1)  # keeping the last
+    except csv.Error:  # a cell longer than DuckDB reads: DuckDB's error names it
+        return False
+    count, (lines, cells) = last[0]
+    if cells != [_END]:
+        raise _open_quote(path, delim, above + header, where, lead=True)
+    return lines > count + 1
 
 
 def _holds(path: Path, text: bytes) -> bool:
@@ -749,7 +793,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
                 # closed and more text after it: a,"b" c; a quoted title over two lines under a
                 # BOM): the lines from the header down are read from a copy
                 readable, records, cut = _from_line(readable, skip, tmpdir), 0, skip
-            ends = _line_end(top, skip, lines[0])
+            ends = _line_end(top, skip, lines[0], readable, delim, records)
             names, rows = _read_delimited(con, table, readable, delim, records, header, columns, one, tz, where,
                                           ends)
     except duckdb.Error as exc:
@@ -809,9 +853,9 @@ def csv_read_options(path: str | os.PathLike[str], find_header: HeaderTest | Non
         return {}
     if not any(line.strip() for line in top):
         return {}
-    _, sample, at = _header_at(top, Path(first).suffix.lower() == ".tsv", True, find_header)
+    delim, sample, at = _header_at(top, Path(first).suffix.lower() == ".tsv", True, find_header)
     line, records, record = sample[at]
-    return {"header": True, "skip": records, **_line_end(top, line, record)}
+    return {"header": True, "skip": records, **_line_end(top, line, record, Path(first), delim, records)}
 
 
 def _read_delimited(con: duckdb.DuckDBPyConnection, table: str, path: Path, delim: str, records: int,
