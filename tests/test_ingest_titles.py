@@ -289,3 +289,22 @@ def test_a_side_tables_header_under_titles_is_found_by_its_mapped_column(tmp_pat
             got.append(ws.con.execute("SELECT customer_id, name, region FROM customers ORDER BY ALL").fetchall())
         assert report.loaded == 2 and report.sources[0].lines_above_header == (2 if path == titled else 0)
     assert got[0] == got[1] == [("A1", "王", "上海"), ("A2", "陈", "北京")]
+
+
+def test_an_engine_glob_whose_files_hold_the_header_on_different_lines_is_refused_by_name(tmp_path):
+    """``--source 'exports/*.csv'``: DuckDB reads every file with the first file's ``skip``; a file
+    with fewer title lines lost its header and first rows to it, and DuckDB said a schema mismatch
+    naming that file's data (``"B1" is missing``). Now the file whose header sits apart is named, with
+    both lines; files with their headers alike (two titled ones) read every row."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    _write(folder / "a.csv", [*TITLES["one cell"], HEADER, *ROWS[:2]], ",", "utf-8")
+    _write(folder / "b.csv", [HEADER, *ROWS[2:]], ",", "utf-8")
+    with pytest.raises(InputError) as err:
+        duckdb_source(str(folder / "*.csv"), mapping=MAPPING)
+    en, zh = (err.value.render(lang) for lang in ("en", "zh"))
+    assert "b.csv" in en and "line 3" in en and "line 1" in en and "DuckDB's words" not in en, en
+    assert "b.csv" in zh and "第 3 行" in zh and "第 1 行" in zh and "原话" not in zh, zh
+    _write(folder / "b.csv", [*TITLES["one cell"], HEADER, *ROWS[2:]], ",", "utf-8")
+    table, counts = checked_transactions(duckdb_source(str(folder / "*.csv"), mapping=MAPPING), CUTOFF, mapping=MAPPING)
+    assert counts["input_rows"] == counts["used"] == len(ROWS)

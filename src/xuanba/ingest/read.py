@@ -782,7 +782,8 @@ def _header_at(top: list[str], tsv: bool, header: bool, find_header: HeaderTest 
 
 def csv_read_options(path: str | os.PathLike[str], find_header: HeaderTest | None = None) -> dict[str, Any]:
     """The ``read_csv`` options with which DuckDB reads the UTF-8 CSV ``path`` (an engine round's
-    ``--source``; a glob: its first file, the one DuckDB sniffs) as :func:`stage` reads it: the
+    ``--source``; a glob: its first file's, every file's header on the same line, as DuckDB reads them
+    all with one ``skip``, else :class:`InputError` naming the file apart) as :func:`stage` reads it: the
     header where ingest finds it (``find_header`` as its), the records above it (title lines,
     blank lines) skipped, and :func:`_line_end` of the header's record. ``{}`` for a file not in
     UTF-8 or without a line of text (DuckDB's own reading, and its error).
@@ -800,18 +801,28 @@ def csv_read_options(path: str | os.PathLike[str], find_header: HeaderTest | Non
     """
     import glob
 
-    first = path if Path(path).is_file() else next(iter(sorted(glob.glob(str(path), recursive=True))), None)
-    if first is None:
-        return {}
+    files = [path] if Path(path).is_file() else sorted(glob.glob(str(path), recursive=True))
+    told, line = _file_read_options(Path(files[0]), find_header) if files else ({}, 0)
+    for other in files[1:]:  # DuckDB reads each file with these options: a header elsewhere lost its rows
+        apart, other_line = _file_read_options(Path(other), find_header)
+        if apart and told and apart["skip"] != told["skip"]:
+            raise InputError(Phrase("err_source_headers_apart", first=shown(files[0]), line=f"{line:,}",
+                                    other=shown(other), other_line=f"{other_line:,}"),
+                             file=str(other), fix=Phrase("err_source_headers_apart_fix"))
+    return told
+
+
+def _file_read_options(path: Path, find_header: HeaderTest | None) -> tuple[dict[str, Any], int]:
+    """(:func:`csv_read_options` of the one file ``path``, the line of its header, from 1)."""
     try:
-        top = _head_lines(Path(first))
+        top = _head_lines(path)
     except (OSError, UnicodeDecodeError):
-        return {}
+        return {}, 0
     if not any(line.strip() for line in top):
-        return {}
-    _, sample, at = _header_at(top, Path(first).suffix.lower() == ".tsv", True, find_header)
+        return {}, 0
+    _, sample, at = _header_at(top, path.suffix.lower() == ".tsv", True, find_header)
     line, records, record = sample[at]
-    return {"header": True, "skip": records, **_line_end(top, line, record)}
+    return {"header": True, "skip": records, **_line_end(top, line, record)}, line + 1
 
 
 def _read_delimited(con: duckdb.DuckDBPyConnection, table: str, path: Path, delim: str, records: int,
