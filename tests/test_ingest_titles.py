@@ -308,3 +308,20 @@ def test_an_engine_glob_whose_files_hold_the_header_on_different_lines_is_refuse
     _write(folder / "b.csv", [*TITLES["one cell"], HEADER, *ROWS[2:]], ",", "utf-8")
     table, counts = checked_transactions(duckdb_source(str(folder / "*.csv"), mapping=MAPPING), CUTOFF, mapping=MAPPING)
     assert counts["input_rows"] == counts["used"] == len(ROWS)
+
+
+@pytest.mark.parametrize("money", ["{}", "¥{}.50"])
+def test_an_engine_source_under_a_title_over_two_lines_reads_from_its_header(tmp_path, money):
+    """A title cell typed with Alt+Enter (``"销售<break>明细表",,``) is one record over two lines. The
+    skip is counted in records, as ingest reads the file; DuckDB counted it in lines where its sniffer
+    read no quote (a quote in the title alone, thousands of rows under it) and took ``导出,,`` for the
+    header; and its sniffer fails on the title's bare LF in a file of CR LF lines (ingest's too).
+    Amounts as numbers and as text (read by ingest's SQL). Ingest's rows are the reference."""
+    rows = [[f"A{i % 50}", f"2024-{i % 12 + 1:02d}-{i % 28 + 1:02d}", money.format(i % 97 + 1)] for i in range(3000)]
+    path = _write(tmp_path / "sales.csv", [['"销售\n明细表"', "", ""], ["导出", "", ""], HEADER, *rows], ",", "utf-8")
+    table, counts = checked_transactions(duckdb_source(str(path), mapping=MAPPING), CUTOFF, mapping=MAPPING)
+    assert counts["input_rows"] == counts["used"] == len(rows)
+    got = table.select("customer_id", "amount").to_pyarrow().to_pylist()
+    want, _ = _loaded(path, MAPPING)
+    assert len(want) == len(rows)
+    assert sorted((r["customer_id"], float(r["amount"])) for r in got) == sorted((c, float(a)) for c, _, a in want)

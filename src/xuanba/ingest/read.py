@@ -396,6 +396,18 @@ def _line_end(lines: list[str], start: int, record: str) -> dict[str, str]:
 _TOLD = {"\r\n": "\\r\\n", "\n": "\\n", "\r": "\\r"}  # a line end as DuckDB's new_line is told it
 
 
+def _ends_told(lines: list[str], start: int, records: int, record: str) -> dict[str, str]:
+    """:func:`_line_end` of the header's record (``record``, from 0-based line ``start``, under
+    ``records`` records); where a record above it holds a line break (a title typed with Alt+Enter,
+    ``start`` > ``records``), the end of the header's line: DuckDB's sniffer fails on a title's bare
+    LF in a file of CR LF lines, as on a header's."""
+    told = _line_end(lines, start, record)
+    if told or start == records:
+        return told
+    end = lines[start][len(lines[start].rstrip("\r\n")):]
+    return {"new_line": _TOLD[end]} if end in _TOLD else {}
+
+
 def _cells(line: str, delim: str) -> list[str]:
     if delim == " ":
         return line.split()
@@ -744,12 +756,12 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
         else:
             one = _breaks_in_cells(readable, delim, records, header, where)
             titles = top[:skip]
+            ends = _ends_told(top, skip, records, lines[0])  # the file's own lines, a copy's too
             if records and (not _strict(titles, delim) or encoding == "utf-8-sig" and any('"' in t for t in titles)):
                 # DuckDB's sniffer parses the lines it skips, and fails on a title it cannot (a quote
                 # closed and more text after it: a,"b" c; a quoted title over two lines under a
                 # BOM): the lines from the header down are read from a copy
                 readable, records, cut = _from_line(readable, skip, tmpdir), 0, skip
-            ends = _line_end(top, skip, lines[0])
             names, rows = _read_delimited(con, table, readable, delim, records, header, columns, one, tz, where,
                                           ends)
     except duckdb.Error as exc:
@@ -822,7 +834,10 @@ def _file_read_options(path: Path, find_header: HeaderTest | None) -> tuple[dict
         return {}, 0
     _, sample, at = _header_at(top, path.suffix.lower() == ".tsv", True, find_header)
     line, records, record = sample[at]
-    return {"header": True, "skip": records, **_line_end(top, line, record)}, line + 1
+    # a quoted title over two lines (Alt+Enter): DuckDB counts skip in records where it reads
+    # quotes, in lines where its sniffer chose none (a quote in a title alone, thousands of rows under it)
+    quoted = {"quote": '"'} if line != records else {}
+    return {"header": True, "skip": records, **quoted, **_ends_told(top, line, records, record)}, line + 1
 
 
 def _read_delimited(con: duckdb.DuckDBPyConnection, table: str, path: Path, delim: str, records: int,
