@@ -325,3 +325,19 @@ def test_an_engine_source_under_a_title_over_two_lines_reads_from_its_header(tmp
     want, _ = _loaded(path, MAPPING)
     assert len(want) == len(rows)
     assert sorted((r["customer_id"], float(r["amount"])) for r in got) == sorted((c, float(a)) for c, _, a in want)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_header_with_an_empty_cell_stays_the_header(tmp_path, fmt):
+    """A customers export whose id column has no name (pandas' index, an unnamed column): the
+    column is ``column0`` (a sheet's ``column1``) and ``--map customer_id=column0`` read it on
+    7dd5749. The header then names no required field, and the first customer (``VIP001,王,上海``: a
+    full row of names over a row holding a number, ``10002``) was taken for the header by its shape:
+    the mapping failed. A row as wide as the table with one cell empty is a header, not a title."""
+    rows = [["", "姓名", "地区"], ["VIP001", "王", "上海"], ["10002", "陈", "北京"]]
+    path = _write(tmp_path / f"customers.{fmt}", rows, "xlsx" if fmt == "xlsx" else ",", "utf-8")
+    assert read._header_by_shape(rows) == 0
+    with Workspace(":memory:") as ws:
+        report = ingest(path, ws, kind="customers", mapping={"customer_id": "column1" if fmt == "xlsx" else "column0"})
+        got = ws.con.execute("SELECT customer_id, name, region FROM customers ORDER BY ALL").fetchall()
+    assert report.loaded == 2 and got == [("10002", "陈", "北京"), ("VIP001", "王", "上海")]

@@ -480,13 +480,16 @@ def _header_index(rows: list[list[str]], find_header: HeaderTest | None, pairs: 
 def _header_by_shape(rows: Sequence[Sequence[Any]]) -> int:
     """Index of the header known by its shape alone: the first row as wide as the widest row (at
     least two cells), every cell filled, no two alike, none a number or a date (:func:`_is_value`),
-    with a number or a date in a row under it; every row above it narrower, filling fewer
-    cells (a title: 某某公司销售明细, or ``导出日期,2024-05-01,,``). 0 when the first full row is no
-    such header (a row of values: a file without a header keeps its first row), or none is found.
+    with a number or a date in a row under it; every row above it narrower or filling at most half
+    its cells (a title: 某某公司销售明细, ``导出日期,2024-05-01,,``). 0 when the first full row is no
+    such header (a row of values: a file without a header keeps its first row), when a row above it
+    is as wide with more cells filled (a header with an empty cell: ``,姓名,地区``), or none is found.
 
     >>> _header_by_shape([["销售明细"], ["导出日期 2024-05-01"], ["会员卡号", "消费时间", "实收金额"], ["A1", "2024-01-02", "10"]])
     2
     >>> _header_by_shape([["销售明细", "", ""], ["A1", "2024-01-02", "10"], ["A2", "王", "x"]])
+    0
+    >>> _header_by_shape([["", "姓名", "地区"], ["VIP001", "王", "上海"], ["10002", "陈", "北京"]])
     0
     """
     cells = [[str(c).strip() if c is not None else "" for c in row] for row in rows]
@@ -495,6 +498,8 @@ def _header_by_shape(rows: Sequence[Sequence[Any]]) -> int:
     for i, row in enumerate(cells[:_HEADER_SEARCH]):
         named = [c for c in row[:width] if c]
         if len(named) < width:  # a title, a note or a blank row above the header
+            if spans[i] == width and 2 * len(named) > width:  # a header with an empty cell (an
+                return 0  # unnamed column, pandas' index), not a title: the first row stays
             continue
         below = cells[i + 1:]
         distinct = len({unicodedata.normalize("NFKC", c).casefold() for c in named}) == width
