@@ -289,3 +289,55 @@ def test_a_side_tables_header_under_titles_is_found_by_its_mapped_column(tmp_pat
             got.append(ws.con.execute("SELECT customer_id, name, region FROM customers ORDER BY ALL").fetchall())
         assert report.loaded == 2 and report.sources[0].lines_above_header == (2 if path == titled else 0)
     assert got[0] == got[1] == [("A1", "王", "上海"), ("A2", "陈", "北京")]
+
+
+def test_an_engine_glob_whose_files_hold_the_header_on_different_lines_is_refused_by_name(tmp_path):
+    """``--source 'exports/*.csv'``: DuckDB reads every file with the first file's ``skip``; a file
+    with fewer title lines lost its header and first rows to it, and DuckDB said a schema mismatch
+    naming that file's data (``"B1" is missing``). Now the file whose header sits apart is named, with
+    both lines; files with their headers alike (two titled ones) read every row."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    _write(folder / "a.csv", [*TITLES["one cell"], HEADER, *ROWS[:2]], ",", "utf-8")
+    _write(folder / "b.csv", [HEADER, *ROWS[2:]], ",", "utf-8")
+    with pytest.raises(InputError) as err:
+        duckdb_source(str(folder / "*.csv"), mapping=MAPPING)
+    en, zh = (err.value.render(lang) for lang in ("en", "zh"))
+    assert "b.csv" in en and "line 3" in en and "line 1" in en and "DuckDB's words" not in en, en
+    assert "b.csv" in zh and "第 3 行" in zh and "第 1 行" in zh and "原话" not in zh, zh
+    _write(folder / "b.csv", [*TITLES["one cell"], HEADER, *ROWS[2:]], ",", "utf-8")
+    table, counts = checked_transactions(duckdb_source(str(folder / "*.csv"), mapping=MAPPING), CUTOFF, mapping=MAPPING)
+    assert counts["input_rows"] == counts["used"] == len(ROWS)
+
+
+@pytest.mark.parametrize("money", ["{}", "¥{}.50"])
+def test_an_engine_source_under_a_title_over_two_lines_reads_from_its_header(tmp_path, money):
+    """A title cell typed with Alt+Enter (``"销售<break>明细表",,``) is one record over two lines. The
+    skip is counted in records, as ingest reads the file; DuckDB counted it in lines where its sniffer
+    read no quote (a quote in the title alone, thousands of rows under it) and took ``导出,,`` for the
+    header; and its sniffer fails on the title's bare LF in a file of CR LF lines (ingest's too).
+    Amounts as numbers and as text (read by ingest's SQL). Ingest's rows are the reference."""
+    rows = [[f"A{i % 50}", f"2024-{i % 12 + 1:02d}-{i % 28 + 1:02d}", money.format(i % 97 + 1)] for i in range(3000)]
+    path = _write(tmp_path / "sales.csv", [['"销售\n明细表"', "", ""], ["导出", "", ""], HEADER, *rows], ",", "utf-8")
+    table, counts = checked_transactions(duckdb_source(str(path), mapping=MAPPING), CUTOFF, mapping=MAPPING)
+    assert counts["input_rows"] == counts["used"] == len(rows)
+    got = table.select("customer_id", "amount").to_pyarrow().to_pylist()
+    want, _ = _loaded(path, MAPPING)
+    assert len(want) == len(rows)
+    assert sorted((r["customer_id"], float(r["amount"])) for r in got) == sorted((c, float(a)) for c, _, a in want)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_header_with_an_empty_cell_stays_the_header(tmp_path, fmt):
+    """A customers export whose id column has no name (pandas' index, an unnamed column): the
+    column is ``column0`` (a sheet's ``column1``) and ``--map customer_id=column0`` read it on
+    7dd5749. The header then names no required field, and the first customer (``VIP001,王,上海``: a
+    full row of names over a row holding a number, ``10002``) was taken for the header by its shape:
+    the mapping failed. A row as wide as the table with one cell empty is a header, not a title."""
+    rows = [["", "姓名", "地区"], ["VIP001", "王", "上海"], ["10002", "陈", "北京"]]
+    path = _write(tmp_path / f"customers.{fmt}", rows, "xlsx" if fmt == "xlsx" else ",", "utf-8")
+    assert read._header_by_shape(rows) == 0
+    with Workspace(":memory:") as ws:
+        report = ingest(path, ws, kind="customers", mapping={"customer_id": "column1" if fmt == "xlsx" else "column0"})
+        got = ws.con.execute("SELECT customer_id, name, region FROM customers ORDER BY ALL").fetchall()
+    assert report.loaded == 2 and got == [("10002", "陈", "北京"), ("VIP001", "王", "上海")]

@@ -1805,6 +1805,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_duckdb_source_missing": ("--source {source} does not exist", "--source {source} 不存在"),
     "err_duckdb_source_missing_fix": ("Give the path of the transactions (Parquet file or folder, or .csv).",
                                "请给出交易数据的路径（Parquet 文件或文件夹，或 .csv 文件）。"),
+    "err_source_headers_apart": ("the files of the --source glob hold their header on different lines: line {line} in "
+                                 "{first}, line {other_line} in {other} (DuckDB reads every file with the first one's "
+                                 "lines skipped)",
+                                 "--source 通配符匹配的文件，表头不在同一行：{first} 在第 {line} 行，{other} 在第 "
+                                 "{other_line} 行（DuckDB 对每个文件都跳过与第一个文件相同的行数）"),
+    "err_source_headers_apart_fix": ("Delete the title lines above the header so that every file begins with it, or "
+                                     "load the files with xuanba ingest, which finds each file's header where it is.",
+                                     "请删掉表头上方的标题行，让每个文件都从表头开始；或者用 xuanba ingest 导入这些文件，"
+                                     "它会在每个文件里各自找到表头。"),
     "err_duckdb_source_unreadable": ("cannot read --source {source}{engine}", "无法读取 --source {source}{engine}"),
     "err_duckdb_source_unreadable_fix": ("Give Parquet (a file or a folder of parts) or a .csv with a header row.",
                                   "请给出 Parquet（一个文件或一个分块文件夹），或带表头行的 .csv 文件。"),

@@ -445,6 +445,19 @@ def _record_end(path: Path, delim: str, above: int) -> str:
 _TOLD = {"\r\n": "\\r\\n", "\n": "\\n", "\r": "\\r"}  # a line end as DuckDB's new_line is told it
 
 
+def _ends_told(lines: list[str], start: int, records: int, record: str, path: Path | None = None,
+               delim: str = ",") -> dict[str, str]:
+    """:func:`_line_end` of the header's record (``record``, from 0-based line ``start``, under
+    ``records`` records; one longer than the head read to its end in ``path``); where a record above it holds a line break (a title typed with Alt+Enter,
+    ``start`` > ``records``), the end of the header's line: DuckDB's sniffer fails on a title's bare
+    LF in a file of CR LF lines, as on a header's."""
+    told = _line_end(lines, start, record, path, delim, records)
+    if told or start == records:
+        return told
+    end = lines[start][len(lines[start].rstrip("\r\n")):]
+    return {"new_line": _TOLD[end]} if end in _TOLD else {}
+
+
 def _cells(line: str, delim: str) -> list[str]:
     if delim == " ":
         return line.split()
@@ -517,13 +530,16 @@ def _header_index(rows: list[list[str]], find_header: HeaderTest | None, pairs: 
 def _header_by_shape(rows: Sequence[Sequence[Any]]) -> int:
     """Index of the header known by its shape alone: the first row as wide as the widest row (at
     least two cells), every cell filled, no two alike, none a number or a date (:func:`_is_value`),
-    with a number or a date in a row under it; every row above it narrower, filling fewer
-    cells (a title: 某某公司销售明细, or ``导出日期,2024-05-01,,``). 0 when the first full row is no
-    such header (a row of values: a file without a header keeps its first row), or none is found.
+    with a number or a date in a row under it; every row above it narrower or filling at most half
+    its cells (a title: 某某公司销售明细, ``导出日期,2024-05-01,,``). 0 when the first full row is no
+    such header (a row of values: a file without a header keeps its first row), when a row above it
+    is as wide with more cells filled (a header with an empty cell: ``,姓名,地区``), or none is found.
 
     >>> _header_by_shape([["销售明细"], ["导出日期 2024-05-01"], ["会员卡号", "消费时间", "实收金额"], ["A1", "2024-01-02", "10"]])
     2
     >>> _header_by_shape([["销售明细", "", ""], ["A1", "2024-01-02", "10"], ["A2", "王", "x"]])
+    0
+    >>> _header_by_shape([["", "姓名", "地区"], ["VIP001", "王", "上海"], ["10002", "陈", "北京"]])
     0
     """
     cells = [[str(c).strip() if c is not None else "" for c in row] for row in rows]
@@ -532,6 +548,8 @@ def _header_by_shape(rows: Sequence[Sequence[Any]]) -> int:
     for i, row in enumerate(cells[:_HEADER_SEARCH]):
         named = [c for c in row[:width] if c]
         if len(named) < width:  # a title, a note or a blank row above the header
+            if spans[i] == width and 2 * len(named) > width:  # a header with an empty cell (an
+                return 0  # unnamed column, pandas' index), not a title: the first row stays
             continue
         below = cells[i + 1:]
         distinct = len({unicodedata.normalize("NFKC", c).casefold() for c in named}) == width
@@ -788,12 +806,12 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
         else:
             one = _breaks_in_cells(readable, delim, records, header, where)
             titles = top[:skip]
+            ends = _ends_told(top, skip, records, lines[0], readable, delim)  # the file's own lines, a copy's too
             if records and (not _strict(titles, delim) or encoding == "utf-8-sig" and any('"' in t for t in titles)):
                 # DuckDB's sniffer parses the lines it skips, and fails on a title it cannot (a quote
                 # closed and more text after it: a,"b" c; a quoted title over two lines under a
                 # BOM): the lines from the header down are read from a copy
                 readable, records, cut = _from_line(readable, skip, tmpdir), 0, skip
-            ends = _line_end(top, skip, lines[0], readable, delim, records)
             names, rows = _read_delimited(con, table, readable, delim, records, header, columns, one, tz, where,
                                           ends)
     except duckdb.Error as exc:
@@ -826,7 +844,8 @@ def _header_at(top: list[str], tsv: bool, header: bool, find_header: HeaderTest 
 
 def csv_read_options(path: str | os.PathLike[str], find_header: HeaderTest | None = None) -> dict[str, Any]:
     """The ``read_csv`` options with which DuckDB reads the UTF-8 CSV ``path`` (an engine round's
-    ``--source``; a glob: its first file, the one DuckDB sniffs) as :func:`stage` reads it: the
+    ``--source``; a glob: its first file's, every file's header on the same line, as DuckDB reads them
+    all with one ``skip``, else :class:`InputError` naming the file apart) as :func:`stage` reads it: the
     header where ingest finds it (``find_header`` as its), the records above it (title lines,
     blank lines) skipped, and :func:`_line_end` of the header's record. ``{}`` for a file not in
     UTF-8 or without a line of text (DuckDB's own reading, and its error).
@@ -844,18 +863,31 @@ def csv_read_options(path: str | os.PathLike[str], find_header: HeaderTest | Non
     """
     import glob
 
-    first = path if Path(path).is_file() else next(iter(sorted(glob.glob(str(path), recursive=True))), None)
-    if first is None:
-        return {}
+    files = [path] if Path(path).is_file() else sorted(glob.glob(str(path), recursive=True))
+    told, line = _file_read_options(Path(files[0]), find_header) if files else ({}, 0)
+    for other in files[1:]:  # DuckDB reads each file with these options: a header elsewhere lost its rows
+        apart, other_line = _file_read_options(Path(other), find_header)
+        if apart and told and apart["skip"] != told["skip"]:
+            raise InputError(Phrase("err_source_headers_apart", first=shown(files[0]), line=f"{line:,}",
+                                    other=shown(other), other_line=f"{other_line:,}"),
+                             file=str(other), fix=Phrase("err_source_headers_apart_fix"))
+    return told
+
+
+def _file_read_options(path: Path, find_header: HeaderTest | None) -> tuple[dict[str, Any], int]:
+    """(:func:`csv_read_options` of the one file ``path``, the line of its header, from 1)."""
     try:
-        top = _head_lines(Path(first))
+        top = _head_lines(path)
     except (OSError, UnicodeDecodeError):
-        return {}
+        return {}, 0
     if not any(line.strip() for line in top):
-        return {}
-    delim, sample, at = _header_at(top, Path(first).suffix.lower() == ".tsv", True, find_header)
+        return {}, 0
+    delim, sample, at = _header_at(top, path.suffix.lower() == ".tsv", True, find_header)
     line, records, record = sample[at]
-    return {"header": True, "skip": records, **_line_end(top, line, record, Path(first), delim, records)}
+    # a quoted title over two lines (Alt+Enter): DuckDB counts skip in records where it reads
+    # quotes, in lines where its sniffer chose none (a quote in a title alone, thousands of rows under it)
+    quoted = {"quote": '"'} if line != records else {}
+    return {"header": True, "skip": records, **quoted, **_ends_told(top, line, records, record, path, delim)}, line + 1
 
 
 def _read_delimited(con: duckdb.DuckDBPyConnection, table: str, path: Path, delim: str, records: int,

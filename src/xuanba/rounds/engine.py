@@ -1256,7 +1256,8 @@ def _refuse_twin_headers(con: Any, pattern: str, columns: Sequence[str], mapping
         return
     raw = con.con
     if csv is not None:  # the header line as written, read where the source's read found it
-        told = f", skip = {int(csv.get('skip', 0))}" + (f", new_line = '{csv['new_line']}'" if "new_line" in csv else "")
+        told = (f", skip = {int(csv.get('skip', 0))}" + (f", new_line = '{csv['new_line']}'" if "new_line" in csv else "")
+                + (", quote = '\"'" if "quote" in csv else ""))
         files = [[str(c) for c in raw.execute(f"SELECT * FROM read_csv(?, header = false, all_varchar = true{told}) "
                                               "LIMIT 1", [pattern]).fetchone() or ()]]
     else:
@@ -1287,7 +1288,7 @@ def _read_money_as_text(con: Any, pattern: str, text: Sequence[str], types: dict
     from xuanba.ingest.read import quote
 
     types = {**types, **{c: "VARCHAR" for c in text}}
-    table = con.read_csv(pattern, quote='"', types=types, **told)
+    table = con.read_csv(pattern, types=types, **{"quote": '"', **told})
     view = f"{table.get_name()}_money"  # a view over the read_csv view: its folder still found (source_folders)
     con.raw_sql(f"CREATE TEMP VIEW {quote(view)} AS {money_text_sql(con.con, quote(table.get_name()), text, file=pattern)}")
     return con.table(view)
