@@ -136,3 +136,23 @@ def test_a_round_without_such_values_says_nothing(base, tmp_path):
     res = CliRunner().invoke(app, ["round", "--standard", str(tmp / "s.toml"), "--cutoff", CUTOFF, "--fields",
                                    str(path), "--workspace", str(_workspace(tmp_path, tx))])
     assert res.exit_code == 0 and "±inf" not in res.output, res.output
+
+
+def test_a_workbooks_text_nan_is_counted_as_the_csvs_and_an_empty_cell_is_missing(base, tmp_path):
+    """A sheet's cell with the text ``NaN`` (typed so, or pasted from a CSV) in a number column: the
+    NaN the file writes, as the CSV's. ab5f03d read the sheet again with pandas' NA words on, so the
+    text NaN was an empty cell, scored as missing without a word."""
+    from openpyxl import Workbook
+
+    tmp, tx, ids = base
+    cells = [3.5, "NaN", None, float("inf"), 2.0, "-nan", None, 1.0]
+    book = Workbook()
+    book.active.append(["customer_id", "nps"])
+    for cid, v in zip(ids, cells, strict=False):
+        book.active.append([cid, "inf" if v == float("inf") else v])  # Excel holds no float inf: its text
+    path = tmp_path / "fields.xlsx"
+    book.save(path)
+    frame = read_fields_file(path)
+    rnd = run_round(_workspace(tmp_path, tx), tmp / "s.toml", CUTOFF, extra_fields=frame, check_model=False)
+    expected = [cid for cid, v in zip(ids, cells, strict=False) if isinstance(v, str) or v == float("inf")]
+    assert rnd.meta["extra_fields_not_finite"] == {"nps": {"n": 3, "customers": expected}}

@@ -220,7 +220,11 @@ def nan_written(path: Path, frame: pd.DataFrame) -> dict[str, Any]:
     else:
         from xuanba.tables import read_table
 
-        raw = read_table(path, text=True)
+        if path.suffix.lower() in (".xlsx", ".xlsm"):  # the cells as written: pandas reads a text NaN as missing
+            raw = pd.read_excel(path, sheet_name=0, dtype=object, keep_default_na=False, na_values=[])
+            raw.columns = frame.columns if raw.shape[1] == frame.shape[1] else raw.columns  # names a columns sheet gave
+        else:
+            raw = read_table(path, text=True)
         marks = {c: raw[c].astype(str).str.strip().str.lower().isin(("nan", "-nan", "+nan")).to_numpy()
                  for c in cols if c in raw.columns and len(raw) == len(frame)}
     return {str(c): np.flatnonzero(m).tolist() for c, m in marks.items() if np.any(m)}
