@@ -72,3 +72,29 @@ def test_json_output_escapes_what_a_terminal_acts_on_and_reads_back_the_same(cap
     out.encode("utf-8")  # a terminal's UTF-8 can write it (a lone surrogate it cannot)
     assert "客户" in out and "👍" in out  # what a terminal shows stays as written
     assert json.loads(out) == payload
+
+
+@pytest.mark.parametrize(("suffix", "lang"), [(".csv", "en"), (".xlsx", "zh"), (".csv", "zh")])
+def test_a_file_named_in_undecodable_bytes_is_refused_by_name_not_a_traceback(tmp_path, suffix, lang):
+    """A file unzipped from an archive made on Chinese Windows: its name 销售 in GBK bytes, which a
+    UTF-8 system reads as lone surrogates. ab5f03d ingested it into a UnicodeEncodeError (CSV, in
+    DuckDB's read) or a RuntimeError (workbook); its folder so too."""
+    import os
+
+    folder = os.fsdecode(str(tmp_path).encode() + b"/in")
+    os.mkdir(folder)
+    name = os.fsdecode(b"\xcf\xfa\xca\xdb" + suffix.encode())
+    try:
+        path = os.path.join(folder, name)
+        frame = pd.DataFrame({"customer_id": ["a"], "ts": ["2025-01-01"], "amount": [5]})
+        frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_excel(path, index=False)
+    except (OSError, UnicodeError):
+        pytest.skip("this file system takes no name that is not UTF-8")
+    for source in (path, folder):
+        res = CliRunner().invoke(xuanba_app, ["--lang", lang, "ingest", source, "--workspace", str(tmp_path / "w.duckdb")])
+        assert res.exit_code == 2, (res.output, res.exception)
+        assert repr(path).strip("'") in res.output.replace("\n", "")  # the file, its bytes as escapes
+        assert {"en": "not UTF-8", "zh": "不是 UTF-8"}[lang] in res.output
+        assert not RAW.search(res.output)
+    res = CliRunner().invoke(xuanba_app, ["ingest", path, "--workspace", str(tmp_path / "w.duckdb"), "--json"])
+    assert res.exit_code == 2 and json.loads(res.stdout)["file"] == path

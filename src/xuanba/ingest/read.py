@@ -110,10 +110,16 @@ def list_sources(path: str | os.PathLike[str]) -> list[Path]:
         if not files:
             raise InputError(Phrase("err_folder_no_tables"), file=str(p),
                              fix=Phrase("err_folder_no_tables_fix", suffixes=", ".join(SUFFIXES)))
-        return files
-    if not p.is_file():
+    elif not p.is_file():
         raise InputError(Phrase("err_file_not_found"), file=str(p), fix=Phrase("err_file_not_found_fix"))
-    return [p]
+    else:
+        files = [p]
+    for f in files:  # a name of undecodable bytes: DuckDB and the workspace take text (a traceback before)
+        try:
+            str(f).encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError(Phrase("err_name_not_utf8"), file=str(f), fix=Phrase("err_name_not_utf8_fix")) from None
+    return files
 
 
 # -- encodings ---------------------------------------------------------------------------------
