@@ -1214,8 +1214,13 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     >>> _read_csv_source(ibis.duckdb.connect(), str(path)).schema()["amount"]
     Float64(nullable=True)
     """
-    from xuanba.ingest.mapping import map_columns
+    import glob
 
+    from xuanba.ingest.mapping import map_columns
+    from xuanba.ingest.read import refuse_nul
+
+    for path in sorted(glob.glob(pattern, recursive=True)) if any(ch in pattern for ch in "*?[") else [pattern]:
+        refuse_nul(path)  # a NUL anywhere, as ingest refuses it: DuckDB reads it into the cell
     table = con.read_csv(pattern)
     schema = table.schema()
     _refuse_twin_headers(con, pattern, list(schema.names), mapping, csv=True)
