@@ -98,3 +98,20 @@ def test_a_file_named_in_undecodable_bytes_is_refused_by_name_not_a_traceback(tm
         assert not RAW.search(res.output)
     res = CliRunner().invoke(xuanba_app, ["ingest", path, "--workspace", str(tmp_path / "w.duckdb"), "--json"])
     assert res.exit_code == 2 and json.loads(res.stdout)["file"] == path
+
+
+def test_a_persian_name_and_an_emoji_sequence_print_as_written_and_an_override_does_not(tmp_path):
+    """A zero-width non-joiner is how Persian writes محمد‌رضا, a zero-width joiner how 👩‍💻 is one
+    emoji: shown where they join two letters or symbols; ab5f03d printed them as ``\\u200c``. A
+    joiner between ASCII letters, or at an edge, and a right-to-left override stay escaped."""
+    tx = simulated_transactions(40, seed=5)
+    names = ["محمد\u200cرضا", "👩\u200d💻", "a\u200db", "x\u202ey"]
+    tx["customer_id"] = [names[i % 4] + str(i % 40) for i in range(len(tx))]
+    ws = _workspace(tmp_path, tx)
+    (tmp_path / "s.toml").write_text(STANDARD, encoding="utf-8")
+    res = CliRunner().invoke(xuanba_app, ["--lang", "en", "round", "--standard", str(tmp_path / "s.toml"), "--cutoff",
+                                          "2025-12-31", "--workspace", str(ws), "--top", "40"], env={"COLUMNS": "300"})
+    assert res.exit_code == 0, res.output
+    assert "محمد\u200cرضا" in res.output and "👩\u200d💻" in res.output, res.output
+    assert "a\\u200db" in res.output and "x\\u202ey" in res.output
+    assert "a\u200db" not in res.output and "\u202e" not in res.output
