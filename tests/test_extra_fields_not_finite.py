@@ -156,3 +156,23 @@ def test_a_workbooks_text_nan_is_counted_as_the_csvs_and_an_empty_cell_is_missin
     rnd = run_round(_workspace(tmp_path, tx), tmp / "s.toml", CUTOFF, extra_fields=frame, check_model=False)
     expected = [cid for cid, v in zip(ids, cells, strict=False) if isinstance(v, str) or v == float("inf")]
     assert rnd.meta["extra_fields_not_finite"] == {"nps": {"n": 3, "customers": expected}}
+
+
+def test_a_csv_whose_only_nans_are_empty_cells_is_parsed_once(base, tmp_path, monkeypatch):
+    """Empty cells are the common NaN of a fields file: no byte ``nan`` in the file, no second parse
+    as text (ab5f03d parsed every such file twice); a file that writes one still has it counted."""
+    import xuanba.tables
+
+    tmp, tx, ids = base
+    path = tmp_path / "fields.csv"
+    pd.DataFrame({"customer_id": ids, "nps": ["" if i % 3 else "4.5" for i in range(len(ids))]}).to_csv(path, index=False)
+    parses = []
+    real = xuanba.tables.read_table
+    monkeypatch.setattr(xuanba.tables, "read_table", lambda *a, **k: parses.append(k) or real(*a, **k))
+    frame = read_fields_file(path)
+    assert frame["nps"].isna().sum() == sum(1 for i in range(len(ids)) if i % 3)
+    assert [k for k in parses if k.get("text") is True] == []
+    assert frame.attrs["xuanba_nan_written"] == {}
+    pd.DataFrame({"customer_id": ids, "nps": ["" if i % 3 else "NaN" if i == 3 else "4.5"
+                                              for i in range(len(ids))]}).to_csv(path, index=False)
+    assert read_fields_file(path).attrs["xuanba_nan_written"] == {"nps": [3]}

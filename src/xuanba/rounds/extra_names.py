@@ -203,8 +203,10 @@ def nan_written(path: Path, frame: pd.DataFrame) -> dict[str, Any]:
     """The rows of ``frame`` (read from ``path`` by :func:`xuanba.tables.read_table`) whose cell the
     file writes as NaN, per float column that holds a NaN (row positions: JSON, as Arrow keeps a
     frame's ``attrs``): a Parquet float NaN (not a null), or a
-    cell whose text is ``NaN`` (any case, a sign before it). The file is read again, those columns
-    only, when one has a NaN: an empty cell and ``NaN`` are one value once pandas has read them."""
+    cell whose text is ``NaN`` (any case, a sign before it). A text file is read again as text when
+    one has a NaN and its bytes hold ``nan`` in some case (its empty cells alone are the common
+    NaN, found so by a byte search, not a second parse): an empty cell and ``NaN`` are one value once
+    pandas has read them."""
     import numpy as np
 
     cols = [c for c in extra_field_names(frame) if frame[c].dtype.kind == "f" and frame[c].isna().any()]
@@ -223,6 +225,8 @@ def nan_written(path: Path, frame: pd.DataFrame) -> dict[str, Any]:
         if path.suffix.lower() in (".xlsx", ".xlsm"):  # the cells as written: pandas reads a text NaN as missing
             raw = pd.read_excel(path, sheet_name=0, dtype=object, keep_default_na=False, na_values=[])
             raw.columns = frame.columns if raw.shape[1] == frame.shape[1] else raw.columns  # names a columns sheet gave
+        elif b"nan" not in path.read_bytes().lower():  # no cell can be a text NaN: its empty cells are the NaN
+            return {}
         else:
             raw = read_table(path, text=True)
         marks = {c: raw[c].astype(str).str.strip().str.lower().isin(("nan", "-nan", "+nan")).to_numpy()
