@@ -175,4 +175,25 @@ def test_a_csv_whose_only_nans_are_empty_cells_is_parsed_once(base, tmp_path, mo
     assert frame.attrs["xuanba_nan_written"] == {}
     pd.DataFrame({"customer_id": ids, "nps": ["" if i % 3 else "NaN" if i == 3 else "4.5"
                                               for i in range(len(ids))]}).to_csv(path, index=False)
-    assert read_fields_file(path).attrs["xuanba_nan_written"] == {"nps": [3]}
+    assert read_fields_file(path).attrs["xuanba_nan_written"] == {"nps": [ids[3]]}
+
+
+def test_a_sorted_or_filtered_fields_frame_names_the_customer_whose_cell_wrote_nan(base, tmp_path):
+    """pandas keeps ``attrs`` through a sort or a filter; ab5f03d kept row positions there, so
+    ``read_fields_file(p).sort_values(...)`` named the customer now at that position (one with an
+    empty cell) and missed the one that wrote NaN. A NaN filled in since is a value, not counted."""
+    tmp, tx, ids = base
+    some = ids[:6]
+    path = tmp_path / "fields.csv"
+    cells = ["1", "NaN", "", "2", "", "3"]
+    pd.DataFrame({"customer_id": some, "nps": cells}).to_csv(path, index=False)
+    frame = read_fields_file(path)
+    want = {"nps": {"n": 1, "customers": [some[1]]}}
+    ws = _workspace(tmp_path, tx)
+    for given in (frame, frame.sort_values("customer_id", ascending=False), frame[frame["customer_id"] != some[0]]):
+        assert given.attrs  # pandas kept them: what the round reads
+        rnd = run_round(ws, tmp / "s.toml", CUTOFF, extra_fields=given, check_model=False, store=False)
+        assert rnd.meta["extra_fields_not_finite"] == want
+    filled = frame.fillna({"nps": 0.0})
+    assert run_round(ws, tmp / "s.toml", CUTOFF, extra_fields=filled, check_model=False,
+                     store=False).meta["extra_fields_not_finite"] == {}

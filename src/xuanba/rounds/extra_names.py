@@ -159,9 +159,11 @@ def _read_money(frame: pd.DataFrame, col: str, file: str | None) -> pd.Series | 
     return pd.Series(numbers, index=frame.index, name=col)
 
 
-#: Where :func:`xuanba.rounds.run.read_fields_file` leaves, in the frame's ``attrs``, the rows of
-#: each float column whose cell is written as NaN (text ``NaN``; a Parquet float NaN, not a null): pandas reads
-#: them as it reads an empty cell, but they are values the file gives and the round cannot use.
+#: Where :func:`xuanba.rounds.run.read_fields_file` leaves, in the frame's ``attrs``, the customers
+#: of each float column whose cell is written as NaN (text ``NaN``; a Parquet float NaN, not a null):
+#: pandas reads them as it reads an empty cell, but they are values the file gives and the round
+#: cannot use. By id, not row position: pandas keeps ``attrs`` through a sort or a filter, which
+#: move the rows.
 NAN_WRITTEN = "xuanba_nan_written"
 #: How many customers :func:`not_finite` names per field.
 FIRST_CUSTOMERS = 5
@@ -190,9 +192,11 @@ def not_finite(frame: pd.DataFrame | None) -> dict[str, dict[str, object]]:
         values = frame[col]
         if values.dtype.kind != "f":
             continue
-        bad = np.isinf(values.to_numpy(dtype="float64", na_value=np.nan))
-        rows = [r for r in written.get(unicodedata.normalize("NFKC", str(col))) or () if 0 <= r < len(bad)]
-        bad[rows] = True
+        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+        bad = np.isinf(numbers)
+        marked = written.get(unicodedata.normalize("NFKC", str(col)))
+        if marked:  # still NaN where the file wrote it (a value filled in since is a value)
+            bad |= np.isnan(numbers) & frame["customer_id"].astype(str).isin(set(map(str, marked))).to_numpy()
         if bad.any():
             ids = frame["customer_id"].to_numpy()[np.flatnonzero(bad)[:FIRST_CUSTOMERS]]
             out[str(col)] = {"n": int(bad.sum()), "customers": [str(i) for i in ids]}
@@ -200,8 +204,8 @@ def not_finite(frame: pd.DataFrame | None) -> dict[str, dict[str, object]]:
 
 
 def nan_written(path: Path, frame: pd.DataFrame) -> dict[str, Any]:
-    """The rows of ``frame`` (read from ``path`` by :func:`xuanba.tables.read_table`) whose cell the
-    file writes as NaN, per float column that holds a NaN (row positions: JSON, as Arrow keeps a
+    """The customers of ``frame`` (read from ``path`` by :func:`xuanba.tables.read_table`) whose cell
+    the file writes as NaN, per float column that holds a NaN (ids as text: JSON, as Arrow keeps a
     frame's ``attrs``): a Parquet float NaN (not a null), or a
     cell whose text is ``NaN`` (any case, a sign before it). A text file is read again as text when
     one has a NaN and its bytes hold ``nan`` in some case (its empty cells alone are the common
@@ -231,7 +235,8 @@ def nan_written(path: Path, frame: pd.DataFrame) -> dict[str, Any]:
             raw = read_table(path, text=True)
         marks = {c: raw[c].astype(str).str.strip().str.lower().isin(("nan", "-nan", "+nan")).to_numpy()
                  for c in cols if c in raw.columns and len(raw) == len(frame)}
-    return {str(c): np.flatnonzero(m).tolist() for c, m in marks.items() if np.any(m)}
+    ids = frame["customer_id"].astype(str).to_numpy()
+    return {str(c): ids[np.asarray(m, dtype=bool)].tolist() for c, m in marks.items() if np.any(m)}
 
 
 def _float(kind: object) -> bool:
