@@ -226,13 +226,9 @@ def nan_written(path: Path, frame: pd.DataFrame) -> dict[str, Any]:
     else:
         from xuanba.tables import read_table
 
-        if path.suffix.lower() in (".xlsx", ".xlsm"):  # the cells as written: pandas reads a text NaN as missing
-            raw = pd.read_excel(path, sheet_name=0, dtype=object, keep_default_na=False, na_values=[])
-            raw.columns = frame.columns if raw.shape[1] == frame.shape[1] else raw.columns  # names a columns sheet gave
-        elif b"nan" not in path.read_bytes().lower():  # no cell can be a text NaN: its empty cells are the NaN
-            return {}
-        else:
-            raw = read_table(path, text=True)
+        if path.suffix.lower() not in (".xlsx", ".xlsm") and b"nan" not in path.read_bytes().lower():
+            return {}  # no cell can be a text NaN: its empty cells are the NaN
+        raw = read_table(path, text=True)  # the cells as written (a sheet's text NaN too)
         marks = {c: raw[c].astype(str).str.strip().str.lower().isin(("nan", "-nan", "+nan")).to_numpy()
                  for c in cols if c in raw.columns and len(raw) == len(frame)}
     ids = frame["customer_id"].astype(str).to_numpy()
