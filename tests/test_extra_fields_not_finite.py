@@ -197,3 +197,20 @@ def test_a_sorted_or_filtered_fields_frame_names_the_customer_whose_cell_wrote_n
     filled = frame.fillna({"nps": 0.0})
     assert run_round(ws, tmp / "s.toml", CUTOFF, extra_fields=filled, check_model=False,
                      store=False).meta["extra_fields_not_finite"] == {}
+
+
+def test_an_infinity_or_nan_written_with_spaces_or_in_capitals_is_counted_not_a_column_of_text(base, tmp_path):
+    """pandas reads `` 5 `` as 5 but `` inf ``, `` nan``, ``NAN`` and ``-INF`` as text, so one such
+    cell made the whole column text: ab5f03d's round refused ``nps`` as no number (naming no cell).
+    Now they are read as the numbers they write and counted; a column with a word in it stays text."""
+    tmp, tx, ids = base
+    cells = [" 5 ", " inf ", "NAN", "", " nan", "-INF", "3"]
+    some = ids[: len(cells)]
+    path = tmp_path / "fields.csv"
+    pd.DataFrame({"customer_id": some, "nps": cells, "note": ["x", "5", "", "", "", "", ""]}).to_csv(path, index=False)
+    frame = read_fields_file(path)
+    assert frame["note"].dropna().tolist() == ["x", "5"]  # a word in it: text, as written
+    rnd = run_round(_workspace(tmp_path, tx), tmp / "s.toml", CUTOFF, extra_fields=frame, check_model=False)
+    want = [cid for cid, c in zip(some, cells, strict=True) if c.strip().lower() in ("inf", "-inf", "nan")]
+    assert rnd.meta["extra_fields_not_finite"] == {"nps": {"n": 4, "customers": want}}
+    assert rnd.roster.set_index("customer_id").loc[some[0], "nps"] == 5.0

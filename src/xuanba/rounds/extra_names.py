@@ -203,6 +203,36 @@ def not_finite(frame: pd.DataFrame | None) -> dict[str, dict[str, object]]:
     return out
 
 
+def spaced_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (a fields file as pandas read it) with each text column whose every cell is a
+    number once its spaces are stripped read as numbers: pandas strips them round ``5`` but not
+    round ``inf`` or ``nan``, nor reads ``NAN`` or ``-INF``, so one such cell made the whole
+    column text and the round refused it as no number (without naming the cell).
+
+    Example
+    -------
+    >>> spaced_numbers(pd.DataFrame({"customer_id": ["a", "b"], "nps": [" inf ", "5"], "t": ["x", "5"]}))["nps"].tolist()
+    [inf, 5.0]
+    """
+    out = frame
+    for col in extra_field_names(frame):
+        values = frame[col]
+        if values.dtype.kind not in "OSU" and not pd.api.types.is_string_dtype(values):
+            continue
+        given = values.dropna()
+        if given.empty or not all(isinstance(v, str) for v in given):
+            continue
+        words = given.str.strip().str.lower()
+        nan = words.isin(("nan", "-nan", "+nan"))  # pandas' own NaN words, which to_numeric does not take
+        try:
+            numbers = pd.to_numeric(words.where(~nan, "0"), errors="raise").astype("float64").mask(nan)
+        except (ValueError, TypeError):
+            continue
+        out = out.copy() if out is frame else out
+        out[col] = numbers.reindex(frame.index)
+    return out
+
+
 def nan_written(path: Path, frame: pd.DataFrame) -> dict[str, Any]:
     """The customers of ``frame`` (read from ``path`` by :func:`xuanba.tables.read_table`) whose cell
     the file writes as NaN, per float column that holds a NaN (ids as text: JSON, as Arrow keeps a
