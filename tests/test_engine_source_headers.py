@@ -936,3 +936,40 @@ def test_a_csv_header_over_two_lines_is_read_and_said_on_spark_as_on_duckdb(tmp_
         said[engine] = (re.search(r"data sha256 +│ +(\S+)", out).group(1), out[out.index("Values"):out.index("Tiers")])
     assert said["spark"] == said["duckdb"]
     assert f"({cost!r}: 1, {qty!r}: 1)" in said["spark"][1]
+
+
+@spark_test
+def test_twins_no_field_reads_are_read_in_a_case_sensitive_spark_session_as_on_duckdb(spark, tmp_path):
+    """A user's session with ``spark.sql.caseSensitive`` on reads ``note`` and ``NOTE`` as two
+    columns, and ab5f03d then refused them as one name written twice (its check folded case as a
+    case-insensitive session does), though DuckDB's round and the same file in Spark's default
+    session read it. Now the roster equals DuckDB's; a field's twins (``--map product=note``) are
+    still refused, as ingest refuses them, and two names written alike always."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tests.test_round_engine import read_roster
+    from xuanba.rounds.engine import run_round_on_engine
+    from xuanba.rounds.spark import spark_source
+    from xuanba.standard import load_standard
+
+    frame = pd.DataFrame({"customer_id": ["a", "b", "c", "a"],
+                          "ts": pd.to_datetime(["2025-01-02", "2025-02-03", "2025-03-04", "2025-05-06"]),
+                          "amount": [5.0, 7.0, 1.0, 4.0], "note": list("uvwx"), "NOTE": list("UVWX")})
+    path = tmp_path / "notes.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    by_revenue = load_standard(STANDARD.text.replace("margin_total", "revenue_total"))
+    session, key = spark._session, "spark.sql.caseSensitive"
+    session.conf.set(key, "true")
+    try:
+        source = spark_source(spark, str(path))
+        assert source.columns == ("customer_id", "ts", "amount", "note", "NOTE")
+        run_round_on_engine(source, by_revenue, CUTOFF, roster_out=tmp_path / "spark")
+        with pytest.raises(SchemaError, match="'note', 'NOTE'"):
+            checked_transactions(spark_source(spark, str(path), mapping={"product": "note"}), CUTOFF,
+                                 mapping={"product": "note"})
+    finally:  # the session is the whole run's
+        session.conf.unset(key)
+    run_round_on_engine(duckdb_source(str(path)), by_revenue, CUTOFF, roster_out=tmp_path / "duckdb")
+    pd.testing.assert_frame_equal(read_roster(tmp_path / "spark"), read_roster(tmp_path / "duckdb"), check_dtype=False)
+    assert read_roster(tmp_path / "spark")["customer_id"].tolist() == ["a", "b", "c"]  # 9, 7, 1

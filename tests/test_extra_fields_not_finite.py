@@ -136,3 +136,81 @@ def test_a_round_without_such_values_says_nothing(base, tmp_path):
     res = CliRunner().invoke(app, ["round", "--standard", str(tmp / "s.toml"), "--cutoff", CUTOFF, "--fields",
                                    str(path), "--workspace", str(_workspace(tmp_path, tx))])
     assert res.exit_code == 0 and "±inf" not in res.output, res.output
+
+
+def test_a_workbooks_text_nan_is_counted_as_the_csvs_and_an_empty_cell_is_missing(base, tmp_path):
+    """A sheet's cell with the text ``NaN`` (typed so, or pasted from a CSV) in a number column: the
+    NaN the file writes, as the CSV's. ab5f03d read the sheet again with pandas' NA words on, so the
+    text NaN was an empty cell, scored as missing without a word."""
+    from openpyxl import Workbook
+
+    tmp, tx, ids = base
+    cells = [3.5, "NaN", None, float("inf"), 2.0, "-nan", None, 1.0]
+    book = Workbook()
+    book.active.append(["customer_id", "nps"])
+    for cid, v in zip(ids, cells, strict=False):
+        book.active.append([cid, "inf" if v == float("inf") else v])  # Excel holds no float inf: its text
+    path = tmp_path / "fields.xlsx"
+    book.save(path)
+    frame = read_fields_file(path)
+    rnd = run_round(_workspace(tmp_path, tx), tmp / "s.toml", CUTOFF, extra_fields=frame, check_model=False)
+    expected = [cid for cid, v in zip(ids, cells, strict=False) if isinstance(v, str) or v == float("inf")]
+    assert rnd.meta["extra_fields_not_finite"] == {"nps": {"n": 3, "customers": expected}}
+
+
+def test_a_csv_whose_only_nans_are_empty_cells_is_parsed_once(base, tmp_path, monkeypatch):
+    """Empty cells are the common NaN of a fields file: no byte ``nan`` in the file, no second parse
+    as text (ab5f03d parsed every such file twice); a file that writes one still has it counted."""
+    import xuanba.tables
+
+    tmp, tx, ids = base
+    path = tmp_path / "fields.csv"
+    pd.DataFrame({"customer_id": ids, "nps": ["" if i % 3 else "4.5" for i in range(len(ids))]}).to_csv(path, index=False)
+    parses = []
+    real = xuanba.tables.read_table
+    monkeypatch.setattr(xuanba.tables, "read_table", lambda *a, **k: parses.append(k) or real(*a, **k))
+    frame = read_fields_file(path)
+    assert frame["nps"].isna().sum() == sum(1 for i in range(len(ids)) if i % 3)
+    assert [k for k in parses if k.get("text") is True] == []
+    assert frame.attrs["xuanba_nan_written"] == {}
+    pd.DataFrame({"customer_id": ids, "nps": ["" if i % 3 else "NaN" if i == 3 else "4.5"
+                                              for i in range(len(ids))]}).to_csv(path, index=False)
+    assert read_fields_file(path).attrs["xuanba_nan_written"] == {"nps": [ids[3]]}
+
+
+def test_a_sorted_or_filtered_fields_frame_names_the_customer_whose_cell_wrote_nan(base, tmp_path):
+    """pandas keeps ``attrs`` through a sort or a filter; ab5f03d kept row positions there, so
+    ``read_fields_file(p).sort_values(...)`` named the customer now at that position (one with an
+    empty cell) and missed the one that wrote NaN. A NaN filled in since is a value, not counted."""
+    tmp, tx, ids = base
+    some = ids[:6]
+    path = tmp_path / "fields.csv"
+    cells = ["1", "NaN", "", "2", "", "3"]
+    pd.DataFrame({"customer_id": some, "nps": cells}).to_csv(path, index=False)
+    frame = read_fields_file(path)
+    want = {"nps": {"n": 1, "customers": [some[1]]}}
+    ws = _workspace(tmp_path, tx)
+    for given in (frame, frame.sort_values("customer_id", ascending=False), frame[frame["customer_id"] != some[0]]):
+        assert given.attrs  # pandas kept them: what the round reads
+        rnd = run_round(ws, tmp / "s.toml", CUTOFF, extra_fields=given, check_model=False, store=False)
+        assert rnd.meta["extra_fields_not_finite"] == want
+    filled = frame.fillna({"nps": 0.0})
+    assert run_round(ws, tmp / "s.toml", CUTOFF, extra_fields=filled, check_model=False,
+                     store=False).meta["extra_fields_not_finite"] == {}
+
+
+def test_an_infinity_or_nan_written_with_spaces_or_in_capitals_is_counted_not_a_column_of_text(base, tmp_path):
+    """pandas reads `` 5 `` as 5 but `` inf ``, `` nan``, ``NAN`` and ``-INF`` as text, so one such
+    cell made the whole column text: ab5f03d's round refused ``nps`` as no number (naming no cell).
+    Now they are read as the numbers they write and counted; a column with a word in it stays text."""
+    tmp, tx, ids = base
+    cells = [" 5 ", " inf ", "NAN", "", " nan", "-INF", "3"]
+    some = ids[: len(cells)]
+    path = tmp_path / "fields.csv"
+    pd.DataFrame({"customer_id": some, "nps": cells, "note": ["x", "5", "", "", "", "", ""]}).to_csv(path, index=False)
+    frame = read_fields_file(path)
+    assert frame["note"].dropna().tolist() == ["x", "5"]  # a word in it: text, as written
+    rnd = run_round(_workspace(tmp_path, tx), tmp / "s.toml", CUTOFF, extra_fields=frame, check_model=False)
+    want = [cid for cid, c in zip(some, cells, strict=True) if c.strip().lower() in ("inf", "-inf", "nan")]
+    assert rnd.meta["extra_fields_not_finite"] == {"nps": {"n": 4, "customers": want}}
+    assert rnd.roster.set_index("customer_id").loc[some[0], "nps"] == 5.0

@@ -107,3 +107,25 @@ def test_ingest_says_it_in_the_console(tmp_path, lang):
     words = {"en": ("row 350", "column 'amount'", "NUL", "fix:"), "zh": ("第 350 行", "“amount”列", "NUL", "解决办法")}
     assert all(w in res.output for w in words[lang]), res.output
     assert "\x00" not in res.output and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_engine_rounds_csv_source_with_a_nul_is_refused_in_ingests_words(tmp_path, lang):
+    """``xuanba round --engine duckdb --source file.csv`` reads the file with DuckDB, not ingest:
+    ab5f03d scored the NUL's customer (``c300\\x00``) as one of its own; now the refusal is
+    ingest's, word for word (one definition), and a glob over the file refuses it too."""
+    rows = _rows()
+    rows[300][0] += "\x00"
+    path = tmp_path / "tx.csv"
+    path.write_text(_text(rows), encoding="utf-8")
+    (tmp_path / "s.toml").write_text('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "m"\n'
+                                     'field = "revenue_total"\nweight = 100\n[[tiers]]\nname = "A"\nmin_score = 10\n',
+                                     encoding="utf-8")
+    said = CliRunner().invoke(app, ["--lang", lang, "ingest", str(path), "--workspace", str(tmp_path / "i.duckdb")])
+    assert said.exit_code == 2 and "NUL" in said.output, said.output
+    for source in (str(path), str(tmp_path / "*.csv")):
+        res = CliRunner().invoke(app, ["--lang", lang, "round", "--engine", "duckdb", "--source", source, "--standard",
+                                       str(tmp_path / "s.toml"), "--cutoff", "2025-12-31", "--workspace",
+                                       str(tmp_path / "w.duckdb")])
+        assert res.exit_code == 2, res.output
+        assert res.output == said.output

@@ -54,13 +54,34 @@ def shown(value: object, *, quoted: bool = True, keep: str = "") -> str:
     >>> print(shown("a\tb\nc", quoted=False)); shown("a\nb\x1b", quoted=False, keep="\n")
     a\tb\nc
     'a\nb\\x1b'
+    >>> print(shown("محمد\u200cرضا"), shown("👩\u200d💻"), shown("a\u200db"), shown("\u200cرضا"))
+    محمد‌رضا 👩‍💻 'a\u200db' '\u200cرضا'
     """
     text = str(value)
-    if not any(unicodedata.category(ch) in _UNSHOWN for ch in text):
+    if not any(_unshown(text, i) for i in range(len(text))):
         return text
     if quoted:
         return repr(text)
-    return "".join(repr(ch)[1:-1] if ch not in keep and unicodedata.category(ch) in _UNSHOWN else ch for ch in text)
+    return "".join(repr(ch)[1:-1] if ch not in keep and _unshown(text, i) else ch for i, ch in enumerate(text))
+
+
+#: The joiners a script's words and emoji hold (Persian ``می‌شود``, 👨‍👩‍👧): format characters that
+#: are shown, as how the letters beside them join, where they stand between two such letters.
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _unshown(text: str, i: int) -> bool:
+    """Whether ``text[i]`` is a character a console line does not show as written (:data:`_UNSHOWN`),
+    but a joiner between two letters, marks or symbols past ASCII (a Latin ``a``\u200d``b`` stays
+    escaped: nothing there is joined)."""
+    ch = text[i]
+    if unicodedata.category(ch) not in _UNSHOWN:
+        return False
+    return not (ch in _JOINERS and 0 < i < len(text) - 1 and _joins(text[i - 1]) and _joins(text[i + 1]))
+
+
+def _joins(ch: str) -> bool:
+    return not ch.isascii() and unicodedata.category(ch)[0] in "LMS"
 
 
 class Phrase:

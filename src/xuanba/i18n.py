@@ -1771,6 +1771,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_file_not_found": ("file not found", "找不到这个文件"),
     "err_file_not_found_fix": ("Check the path; give a .csv/.txt/.tsv, .xlsx, .parquet file or a folder of them.",
                                "请检查路径；请给出 .csv/.txt/.tsv、.xlsx、.parquet 文件，或装有这些文件的文件夹。"),
+    "err_name_not_utf8": ("the file's name holds bytes that are not UTF-8 (shown as \\udc..), which xuanba cannot "
+                          "record; a zip made on Chinese Windows names its files so (GBK)",
+                          "文件名中有不是 UTF-8 的字节（显示为 \\udc..），xuanba 无法记录；在中文 Windows 上打包的 zip "
+                          "解压后的文件名常是这样（GBK）"),
+    "err_name_not_utf8_fix": ("Rename the file so its name reads as text (or unzip it again with its names as GBK), "
+                              "then ingest again.",
+                              "请给文件重新命名，让文件名能正常显示（或按 GBK 文件名重新解压），然后再导入。"),
     "err_folder_no_tables": ("the folder holds no table files", "文件夹里没有表格文件"),
     "err_folder_no_tables_fix": ("Put {suffixes} files in it, or name the files themselves.",
                                  "请在文件夹里放入 {suffixes} 文件，或直接指明文件。"),

@@ -369,7 +369,9 @@ def _read_workbook(source: Path, sheet: str | int, cols: list[str], raw: bool) -
         names = _field_names(book, str(name))
         header_of = {field: header for header, field in names.items()}
         dtype = object if raw else {header_of.get(c, c): str for c in cols}
-        frame = pd.read_excel(book, sheet_name=name, dtype=dtype)
+        # raw: a cell's text as stored ("NaN", "NA", "null" too); an empty cell is missing
+        na = {"keep_default_na": False, "na_values": [""]} if raw else {}
+        frame = pd.read_excel(book, sheet_name=name, dtype=dtype, **na)
     if names and [str(c) for c in frame.columns] == list(names):
         frame.columns = list(names.values())
     return frame

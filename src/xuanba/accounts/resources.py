@@ -27,7 +27,7 @@ import pandas as pd
 from xuanba import i18n
 from xuanba._files import write_text_atomic
 from xuanba.accounts._util import ids, need
-from xuanba.errors import DataError
+from xuanba.errors import DataError, shown
 
 _SPLIT = re.compile(r"[,;|/、，；\s]+")
 
@@ -136,11 +136,14 @@ _SHEET_WORDS = ("title", "for", "needs", "budget", "name", "channel", "price", "
 
 
 def _cell(v: object) -> str:
+    """A value of the resources or needs file in one cell of the sheet: a line break or another
+    character a terminal acts on written as its escape (:func:`xuanba.errors.shown`), so the row
+    stays one row and the console that prints the sheet gets no escape sequence."""
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return ""
     if isinstance(v, float):
         return f"{v:,.0f}"
-    return str(v)
+    return shown(v, quoted=False)
 
 
 def _standing_lines(standing: Mapping[str, Any], lab: Mapping[str, str]) -> list[str]:
@@ -165,12 +168,13 @@ def _who_lines(row: Mapping[str, Any], lab: Mapping[str, str]) -> list[str]:
 
 def _line(text: str) -> str:
     """``text`` on one line: line breaks and other control characters as spaces, so a name read
-    from a file cannot start a heading or a table row of its own in the sheet.
+    from a file cannot start a heading or a table row of its own in the sheet; a format character
+    (a right-to-left override) as its escape (:func:`xuanba.errors.shown`).
 
-    >>> _line("A\\n# B\\r|C")
-    'A # B |C'
+    >>> print(_line("A\\n# B\\r|C\\u202e"))
+    A # B |C\\u202e
     """
-    return "".join(" " if ch < " " or ch == "\x7f" else ch for ch in str(text))
+    return shown("".join(" " if ch < " " or ch == "\x7f" else ch for ch in str(text)), quoted=False)
 
 
 def _unstored_lines(unstored: Mapping[str, Any], lab: Mapping[str, str]) -> list[str]:
@@ -211,7 +215,7 @@ def sheet_markdown(matches: pd.DataFrame, customer_id: str, needs: pd.DataFrame,
         lines += _standing_lines(standing, lab)
     elif unstored is not None:
         lines += _unstored_lines(unstored, lab)
-    line = f"**{lab['needs']}:** {', '.join(tags)}"
+    line = f"**{lab['needs']}:** {_line(', '.join(tags))}"
     if "budget" in nd and pd.to_numeric(nd["budget"], errors="coerce").notna().any():
         line += f"  ·  **{lab['budget']}:** {pd.to_numeric(nd['budget'], errors='coerce').max():,.0f}"
     lines += [line, ""]
@@ -222,7 +226,7 @@ def sheet_markdown(matches: pd.DataFrame, customer_id: str, needs: pd.DataFrame,
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "---|" * len(head))
     for r in m.itertuples(index=False):
-        why = r.matched_tags + ("" if r.budget_fit is None or pd.isna(r.budget_fit) else
+        why = _cell(r.matched_tags) + ("" if r.budget_fit is None or pd.isna(r.budget_fit) else
                                 (" ✓" if r.budget_fit else " ✗") + lab["budget"])
         cells = [str(r.rank), _cell(r.name), _cell(r.channel), _cell(r.price), _cell(r.unit),
                  _cell(r.case_studies), _cell(r.effect), why]

@@ -17,6 +17,7 @@ import json
 import math
 import numbers
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -48,10 +49,11 @@ class _Console(Console):
         return super().render_str(shown(text, quoted=False, keep="\n\t"), **kwargs)
 
 
-# Markup is off: ids, names and messages from the data print as written ("[/x]" is a customer
-# id, not a closing tag); the few styled words of xuanba's own say markup=True and escape data.
-console = _Console(highlight=False, markup=False)
-err_console = _Console(stderr=True, highlight=False, markup=False)
+# Markup and emoji codes are off: ids, names and messages from the data print as written ("[/x]"
+# is a customer id, not a closing tag; ":smile:" one, not 😄, which another id may be); the few
+# styled words of xuanba's own say markup=True and escape data.
+console = _Console(highlight=False, markup=False, emoji=False)
+err_console = _Console(stderr=True, highlight=False, markup=False, emoji=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -118,7 +120,20 @@ def parse_date(value: str | None, flag: str) -> dt.date | None:
 def emit_json(payload: Any) -> None:
     """Write one strict JSON document to stdout: :func:`json_safe` of ``payload``, then
     ``json.dumps(..., allow_nan=False)`` (a NaN that slipped through is a bug, not output)."""
-    sys.stdout.write(json.dumps(json_safe(payload), ensure_ascii=False, allow_nan=False, indent=2) + "\n")
+    text = json.dumps(json_safe(payload), ensure_ascii=False, allow_nan=False, indent=2)
+    sys.stdout.write(_NON_ASCII.sub(_json_escape, text) + "\n")
+
+
+#: A character past ASCII's printable ones; JSON escapes the controls below them itself.
+_NON_ASCII = re.compile("[^\x00-\x7e]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    """A character of a JSON document as it is (Chinese, emoji), or as its JSON escape where
+    :func:`xuanba.errors.shown` would escape it (a right-to-left override, a C1 control, the lone
+    surrogate of a file name's undecodable byte, which the terminal's UTF-8 cannot even write)."""
+    ch = match.group()
+    return ch if shown(ch) == ch else json.dumps(ch)[1:-1]
 
 
 #: The types :func:`json_safe` gives back as they are.

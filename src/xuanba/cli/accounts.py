@@ -558,7 +558,8 @@ def register(app: typer.Typer) -> None:
             return
         from rich.markdown import Markdown
 
-        console.print(Markdown(md))
+        # Rich's Markdown makes its own Text, past the console's render_str: its controls escaped here
+        console.print(Markdown(shown(md, quoted=False, keep="\n")))
         if note:
             from xuanba.cli._common import err_console
 

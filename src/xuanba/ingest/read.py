@@ -110,10 +110,16 @@ def list_sources(path: str | os.PathLike[str]) -> list[Path]:
         if not files:
             raise InputError(Phrase("err_folder_no_tables"), file=str(p),
                              fix=Phrase("err_folder_no_tables_fix", suffixes=", ".join(SUFFIXES)))
-        return files
-    if not p.is_file():
+    elif not p.is_file():
         raise InputError(Phrase("err_file_not_found"), file=str(p), fix=Phrase("err_file_not_found_fix"))
-    return [p]
+    else:
+        files = [p]
+    for f in files:  # a name of undecodable bytes: DuckDB and the workspace take text (a traceback before)
+        try:
+            str(f).encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError(Phrase("err_name_not_utf8"), file=str(f), fix=Phrase("err_name_not_utf8_fix")) from None
+    return files
 
 
 # -- encodings ---------------------------------------------------------------------------------
@@ -256,6 +262,34 @@ def _nul_error(path: Path, offset: int, encoding: str) -> InputError:
             column = records[0][cell] if cell is not None and cell < len(records[0]) else None
     return InputError(Phrase("err_nul", line=f"{line:,}", byte=f"{offset:,}"), file=str(path), row=row,
                       column=column, fix=Phrase("err_nul_fix", line=f"{line:,}"))
+
+
+def refuse_nul(path: str | os.PathLike[str]) -> None:
+    """Refuse the delimited text file at ``path`` where it holds a NUL byte, as ingest refuses it
+    (:func:`_nul_error`: its line, row and column); for a reader that takes the file itself (an
+    engine round's ``--source file.csv``: DuckDB reads a NUL into the cell, a customer id of its own).
+    A file with a UTF-16 mark is left to its reader: its zero bytes are text.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes(b"customer_id,ts,amount\\na\\x00,2025-01-01,5\\n")
+    >>> refuse_nul(p)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.InputError: ...t.csv, row 1, column 'customer_id': the file holds a NUL byte ... at line 2 ...
+    ...
+    """
+    path = Path(path)
+    seen = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            if not seen and chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                return
+            if (at := chunk.find(b"\x00")) >= 0:
+                raise _nul_error(path, seen + at, "utf-8")
+            seen += len(chunk)
 
 
 def _transcode(path: Path, encoding: str, out: Path) -> None:

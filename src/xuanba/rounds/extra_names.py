@@ -159,9 +159,11 @@ def _read_money(frame: pd.DataFrame, col: str, file: str | None) -> pd.Series | 
     return pd.Series(numbers, index=frame.index, name=col)
 
 
-#: Where :func:`xuanba.rounds.run.read_fields_file` leaves, in the frame's ``attrs``, the rows of
-#: each float column whose cell is written as NaN (text ``NaN``; a Parquet float NaN, not a null): pandas reads
-#: them as it reads an empty cell, but they are values the file gives and the round cannot use.
+#: Where :func:`xuanba.rounds.run.read_fields_file` leaves, in the frame's ``attrs``, the customers
+#: of each float column whose cell is written as NaN (text ``NaN``; a Parquet float NaN, not a null):
+#: pandas reads them as it reads an empty cell, but they are values the file gives and the round
+#: cannot use. By id, not row position: pandas keeps ``attrs`` through a sort or a filter, which
+#: move the rows.
 NAN_WRITTEN = "xuanba_nan_written"
 #: How many customers :func:`not_finite` names per field.
 FIRST_CUSTOMERS = 5
@@ -190,21 +192,55 @@ def not_finite(frame: pd.DataFrame | None) -> dict[str, dict[str, object]]:
         values = frame[col]
         if values.dtype.kind != "f":
             continue
-        bad = np.isinf(values.to_numpy(dtype="float64", na_value=np.nan))
-        rows = [r for r in written.get(unicodedata.normalize("NFKC", str(col))) or () if 0 <= r < len(bad)]
-        bad[rows] = True
+        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+        bad = np.isinf(numbers)
+        marked = written.get(unicodedata.normalize("NFKC", str(col)))
+        if marked:  # still NaN where the file wrote it (a value filled in since is a value)
+            bad |= np.isnan(numbers) & frame["customer_id"].astype(str).isin(set(map(str, marked))).to_numpy()
         if bad.any():
             ids = frame["customer_id"].to_numpy()[np.flatnonzero(bad)[:FIRST_CUSTOMERS]]
             out[str(col)] = {"n": int(bad.sum()), "customers": [str(i) for i in ids]}
     return out
 
 
+def spaced_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (a fields file as pandas read it) with each text column whose every cell is a
+    number once its spaces are stripped read as numbers: pandas strips them round ``5`` but not
+    round ``inf`` or ``nan``, nor reads ``NAN`` or ``-INF``, so one such cell made the whole
+    column text and the round refused it as no number (without naming the cell).
+
+    Example
+    -------
+    >>> spaced_numbers(pd.DataFrame({"customer_id": ["a", "b"], "nps": [" inf ", "5"], "t": ["x", "5"]}))["nps"].tolist()
+    [inf, 5.0]
+    """
+    out = frame
+    for col in extra_field_names(frame):
+        values = frame[col]
+        if values.dtype.kind not in "OSU" and not pd.api.types.is_string_dtype(values):
+            continue
+        given = values.dropna()
+        if given.empty or not all(isinstance(v, str) for v in given):
+            continue
+        words = given.str.strip().str.lower()
+        nan = words.isin(("nan", "-nan", "+nan"))  # pandas' own NaN words, which to_numeric does not take
+        try:
+            numbers = pd.to_numeric(words.where(~nan, "0"), errors="raise").astype("float64").mask(nan)
+        except (ValueError, TypeError):
+            continue
+        out = out.copy() if out is frame else out
+        out[col] = numbers.reindex(frame.index)
+    return out
+
+
 def nan_written(path: Path, frame: pd.DataFrame) -> dict[str, Any]:
-    """The rows of ``frame`` (read from ``path`` by :func:`xuanba.tables.read_table`) whose cell the
-    file writes as NaN, per float column that holds a NaN (row positions: JSON, as Arrow keeps a
+    """The customers of ``frame`` (read from ``path`` by :func:`xuanba.tables.read_table`) whose cell
+    the file writes as NaN, per float column that holds a NaN (ids as text: JSON, as Arrow keeps a
     frame's ``attrs``): a Parquet float NaN (not a null), or a
-    cell whose text is ``NaN`` (any case, a sign before it). The file is read again, those columns
-    only, when one has a NaN: an empty cell and ``NaN`` are one value once pandas has read them."""
+    cell whose text is ``NaN`` (any case, a sign before it). A text file is read again as text when
+    one has a NaN and its bytes hold ``nan`` in some case (its empty cells alone are the common
+    NaN, found so by a byte search, not a second parse): an empty cell and ``NaN`` are one value once
+    pandas has read them."""
     import numpy as np
 
     cols = [c for c in extra_field_names(frame) if frame[c].dtype.kind == "f" and frame[c].isna().any()]
@@ -220,10 +256,13 @@ def nan_written(path: Path, frame: pd.DataFrame) -> dict[str, Any]:
     else:
         from xuanba.tables import read_table
 
-        raw = read_table(path, text=True)
+        if path.suffix.lower() not in (".xlsx", ".xlsm") and b"nan" not in path.read_bytes().lower():
+            return {}  # no cell can be a text NaN: its empty cells are the NaN
+        raw = read_table(path, text=True)  # the cells as written (a sheet's text NaN too)
         marks = {c: raw[c].astype(str).str.strip().str.lower().isin(("nan", "-nan", "+nan")).to_numpy()
                  for c in cols if c in raw.columns and len(raw) == len(frame)}
-    return {str(c): np.flatnonzero(m).tolist() for c, m in marks.items() if np.any(m)}
+    ids = frame["customer_id"].astype(str).to_numpy()
+    return {str(c): ids[np.asarray(m, dtype=bool)].tolist() for c, m in marks.items() if np.any(m)}
 
 
 def _float(kind: object) -> bool:

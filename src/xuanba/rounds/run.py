@@ -1090,7 +1090,12 @@ def quadrant_counts(roster: pd.DataFrame) -> dict[str, int]:
 def read_fields_file(path: str | Path) -> pd.DataFrame:
     """Read a table of extra per-customer fields (.csv UTF-8/GBK, .xlsx, .parquet) with customer_id;
     the cells it writes as NaN are marked in its ``attrs`` (:func:`~xuanba.rounds.extra_names.nan_written`)."""
-    from xuanba.rounds.extra_names import NAN_WRITTEN, checked_extra_fields, nan_written
+    from xuanba.rounds.extra_names import (
+        NAN_WRITTEN,
+        checked_extra_fields,
+        nan_written,
+        spaced_numbers,
+    )
     from xuanba.tables import read_table
 
     p = Path(path)
@@ -1098,6 +1103,6 @@ def read_fields_file(path: str | Path) -> pd.DataFrame:
     if "customer_id" not in frame.columns:
         raise InputError("the fields table has no customer_id column", file=str(p),
                          fix=f"Columns found: {list(frame.columns)[:20]}; name the id column customer_id.")
-    frame = checked_extra_fields(frame, file=str(p))
+    frame = spaced_numbers(checked_extra_fields(frame, file=str(p)))  # " inf ", "NAN": numbers, as "5 " is
     frame.attrs[NAN_WRITTEN] = nan_written(p, frame)  # what the round counts with the infinities (not_finite)
     return frame

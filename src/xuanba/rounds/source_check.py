@@ -202,22 +202,35 @@ def refuse_twin_headers(table: Any, columns: Sequence[str], mapping: Mapping[str
     on_spark = _on_spark(table)
     if on_spark:  # Spark's own names: Ibis holds a joined frame's two `amount` as one
         columns = _spark_names(table) or columns
-    _refuse_twins(columns, mapping, spark=on_spark)
+    _refuse_twins(columns, mapping, spark=on_spark, case_sensitive=on_spark and _case_sensitive(table))
 
 
-def _refuse_twins(columns: Sequence[str], mapping: Mapping[str, str] | None, *, spark: bool) -> None:
+def _refuse_twins(columns: Sequence[str], mapping: Mapping[str, str] | None, *, spark: bool,
+                  case_sensitive: bool = False) -> None:
     """:func:`xuanba.ingest.read.duplicate_headers` of ``columns``: twins of a field's name or of
-    a ``mapping`` column; with ``spark`` also any two names Spark reads as one."""
+    a ``mapping`` column; with ``spark`` also any two names Spark reads as one (in a session with
+    ``spark.sql.caseSensitive`` on, names written alike only: ``note`` and ``NOTE`` are two there)."""
     from collections import Counter
 
     from xuanba.ingest.mapping import read_as_field
     from xuanba.ingest.read import duplicate_headers
 
+    def fold(name: str) -> str:  # Spark's own folding (Java's toLowerCase), unless the session is case-sensitive
+        return name if case_sensitive else name.lower()
+
     reads = read_as_field(mapping)
-    lowered = Counter(str(c).lower() for c in columns)  # Spark's own folding (Java's toLowerCase)
-    if max(lowered.values(), default=0) < 2 or not spark:
-        lowered.clear()
-    duplicate_headers(columns, matters=lambda c: reads(c) or lowered[c.lower()] > 1)
+    folded = Counter(fold(str(c)) for c in columns)
+    if max(folded.values(), default=0) < 2 or not spark:
+        folded.clear()
+    duplicate_headers(columns, matters=lambda c: reads(c) or folded[fold(c)] > 1)
+
+
+def _case_sensitive(table: Any) -> bool:
+    """Whether the Spark session of ``table`` tells names apart by case (``spark.sql.caseSensitive``)."""
+    try:
+        return str(table._find_backend()._session.conf.get("spark.sql.caseSensitive", "false")).lower() == "true"
+    except Exception:  # noqa: BLE001 - no session to ask: Spark's default, case-insensitive
+        return False
 
 
 def _on_spark(table: Any) -> bool:
