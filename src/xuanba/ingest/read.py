@@ -482,9 +482,9 @@ _TOLD = {"\r\n": "\\r\\n", "\n": "\\n", "\r": "\\r"}  # a line end as DuckDB's n
 def _ends_told(lines: list[str], start: int, records: int, record: str, path: Path | None = None,
                delim: str = ",") -> dict[str, str]:
     """:func:`_line_end` of the header's record (``record``, from 0-based line ``start``, under
-    ``records`` records; one longer than the head read to its end in ``path``); where a record above it holds a line break (a title typed with Alt+Enter,
-    ``start`` > ``records``), the end of the header's line: DuckDB's sniffer fails on a title's bare
-    LF in a file of CR LF lines, as on a header's."""
+    ``records`` records; one longer than the head read to its end in ``path``); where a record above
+    it holds a line break (a title typed with Alt+Enter, ``start`` > ``records``), the end of the
+    header's line: DuckDB's sniffer fails on a title's bare LF in a file of CR LF lines, as on a header's."""
     told = _line_end(lines, start, record, path, delim, records)
     if told or start == records:
         return told
