@@ -86,7 +86,7 @@ def test_the_round_counts_names_and_stores_them_and_the_report_says_the_same(bas
     stored = load_round(ws, "latest").meta["extra_fields_not_finite"]
     assert stored == {"nps": {"n": len(bad), "customers": bad[:5]}}
     first = {"en": f"nps: {len(bad)} (customers {', '.join(map(repr, bad[:5]))}, …)",
-             "zh": f"nps：{len(bad)} 个（客户 {'、'.join(map(repr, bad[:5]))}、…）"}[lang]
+             "zh": f"nps：{len(bad)} 个（客户 {'、'.join(f'“{b}”' for b in bad[:5])}、…）"}[lang]
     said = " ".join(res.output.split())
     assert first in said, res.output
     assert ("±inf" in said) and ({"en": "scored as missing", "zh": "按缺失计分"}[lang] in said)

@@ -7,6 +7,9 @@ Example
 >>> meta = {"extra_fields_not_finite": {"nps": {"n": 3, "customers": ["b", "c"]}}}
 >>> print(not_finite_line(meta, "en"))
 Values of the extra fields that are not finite numbers (±inf, or NaN written in the file) were scored as missing: nps: 3 (customers 'b', 'c', …).
+>>> meta = {"extra_fields_not_finite": {"nps": {"n": 1, "customers": ["محمد\u200cرضا\x1b[2J"]}}}
+>>> "“محمد\u200cرضا\\\\x1b[2J”" in not_finite_line(meta, "zh")  # a joiner kept, an escape shown
+True
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ def not_finite_line(meta: Mapping[str, Any], lang: str) -> str | None:
     sep = t("list_comma", lang)
     parts = []
     for field, said in unusable.items():
-        ids = [repr(str(c)) for c in said.get("customers") or []]
+        ids = [t("name_quoted", lang, name=shown(c, quoted=False)) for c in said.get("customers") or []]
         more = "" if len(ids) >= int(said["n"]) else sep + "…"
         parts.append(t("not_finite_field", lang, field=shown(field), n=num(int(said["n"])), customers=sep.join(ids) + more))
     return t("not_finite_line", lang, fields=t("list_sep", lang).join(parts))
