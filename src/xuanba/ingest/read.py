@@ -876,6 +876,21 @@ def _header_at(top: list[str], tsv: bool, header: bool, find_header: HeaderTest 
     return delim, sample, first
 
 
+def source_files(path: str | os.PathLike[str]) -> list[Path]:
+    """The files an engine round's ``--source`` names: the file itself, else the files its glob
+    matches, sorted (the order DuckDB reads them in). One reading for every check of the files
+    (:func:`refuse_nul`, :func:`csv_read_options`): ``sales[1].csv`` is a file, not a pattern.
+
+    >>> import pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "a[1].csv").write_text("x"); _ = (d / "b.csv").write_text("x")
+    >>> [p.name for p in source_files(d / "a[1].csv")], [p.name for p in source_files(d / "*.csv")]
+    (['a[1].csv'], ['a[1].csv', 'b.csv'])
+    """
+    import glob
+
+    return [Path(path)] if Path(path).is_file() else [Path(f) for f in sorted(glob.glob(str(path), recursive=True))]
+
+
 def csv_read_options(path: str | os.PathLike[str], find_header: HeaderTest | None = None) -> dict[str, Any]:
     """The ``read_csv`` options with which DuckDB reads the UTF-8 CSV ``path`` (an engine round's
     ``--source``; a glob: its first file's, every file's header on the same line, as DuckDB reads them
@@ -895,12 +910,10 @@ def csv_read_options(path: str | os.PathLike[str], find_header: HeaderTest | Non
     >>> csv_read_options(path)
     {'header': True, 'skip': 0, 'new_line': '\\\\r\\\\n'}
     """
-    import glob
-
-    files = [path] if Path(path).is_file() else sorted(glob.glob(str(path), recursive=True))
-    told, line = _file_read_options(Path(files[0]), find_header) if files else ({}, 0)
+    files = source_files(path)
+    told, line = _file_read_options(files[0], find_header) if files else ({}, 0)
     for other in files[1:]:  # DuckDB reads each file with these options: a header elsewhere lost its rows
-        apart, other_line = _file_read_options(Path(other), find_header)
+        apart, other_line = _file_read_options(other, find_header)
         if apart and told and apart["skip"] != told["skip"]:
             raise InputError(Phrase("err_source_headers_apart", first=shown(files[0]), line=f"{line:,}",
                                     other=shown(other), other_line=f"{other_line:,}"),

@@ -1214,12 +1214,10 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     >>> _read_csv_source(ibis.duckdb.connect(), str(path)).schema()["amount"]
     Float64(nullable=True)
     """
-    import glob
-
     from xuanba.ingest.mapping import header_test, map_columns
-    from xuanba.ingest.read import csv_read_options, refuse_nul
+    from xuanba.ingest.read import csv_read_options, refuse_nul, source_files
 
-    for path in sorted(glob.glob(pattern, recursive=True)) if any(ch in pattern for ch in "*?[") else [pattern]:
+    for path in source_files(pattern):
         refuse_nul(path)  # a NUL anywhere, as ingest refuses it: DuckDB reads it into the cell
     told = csv_read_options(pattern, header_test(mapping))  # the header where ingest finds it, its line end
     table = con.read_csv(pattern, **told)
