@@ -8,6 +8,7 @@ found: ...", the file of an error, "report written: PATH"). Each command is run 
 from __future__ import annotations
 
 import csv
+import json
 import re
 
 import pandas as pd
@@ -162,3 +163,34 @@ def test_ingest_names_a_workbooks_hostile_sheet_names_escaped(tmp_path):
     res = _cli("ingest", str(path), "--sheet", "nope", "--workspace", str(tmp_path / "w.duckdb"))
     assert res.exit_code == 2 and repr("销售\u202e表") in _bare(res.output), res.output
     _safe(res.output)
+
+
+def test_diff_shows_a_hostile_tier_name_and_customer_escaped(tmp_path):
+    """``xuanba diff``'s "entered"/"left" lines are styled text (Rich's ``Text``), which goes past the
+    console's escaping: 7200db1 printed the standard's tier names raw there (an escape cleared the
+    screen, U+202E reversed the line). Every ``Text`` of the CLI is made by ``styled`` now."""
+    tx = simulated_transactions(80, seed=4)
+    tx["customer_id"] = tx["customer_id"].astype(str) + "\u202e"
+    ws = _workspace(tmp_path, tx)
+    tier = "A" + EVIL
+    standard = tmp_path / "s.toml"
+    named = (STANDARD.replace('field = "nps"\nweight = 50\nmissing = "median"', 'field = "frequency"\nweight = 50')
+             .replace('name = "A"\nmin_score = 10', f"name = {json.dumps(tier)}\nmin_score = 40"))
+    standard.write_text(named, encoding="utf-8")  # JSON's escapes are TOML's
+    for cutoff in ("2025-06-30", CUTOFF):
+        ran = _cli("round", "--standard", str(standard), "--cutoff", cutoff, "--workspace", str(ws))
+        assert ran.exit_code == 0, ran.output
+    res = _cli("diff", "--workspace", str(ws), "--show", "50")
+    assert res.exit_code == 0, res.output
+    _safe(res.output)
+    assert repr(tier)[1:-1] in _bare(res.output) or _bare(repr(tier)[1:-1]) in _bare(res.output), res.output
+
+
+def test_no_cli_module_makes_rich_text_past_styled():
+    """The one door for a styled line: a module that builds Rich's ``Text`` itself would print data raw."""
+    import pathlib
+
+    cli = pathlib.Path(__file__).resolve().parents[1] / "src" / "xuanba" / "cli"
+    for path in cli.glob("*.py"):
+        if path.name != "_common.py":
+            assert "rich.text" not in path.read_text(encoding="utf-8"), path.name

@@ -46,7 +46,27 @@ class _Console(Console):
     by the line that prints it (``shown(value)``)."""
 
     def render_str(self, text: str, **kwargs: Any) -> Any:  # Rich's one way from text to a Text
-        return super().render_str(shown(text, quoted=False, keep="\n\t"), **kwargs)
+        return super().render_str(_line(text), **kwargs)
+
+
+def styled(*parts: str | tuple[str, str], style: str = "") -> Any:
+    r"""A styled line or table cell (Rich's ``Text``) from words and values, each part, plain or
+    ``(text, style)``, shown as the console shows a line (:func:`xuanba.errors.shown`): a ``Text``
+    goes past the console's :meth:`_Console.render_str`, so every one is made here.
+
+    Example
+    -------
+    >>> styled("tier: ", ("A\x1b[2J", "bold"), style="dim").plain
+    'tier: A\\x1b[2J'
+    """
+    from rich.text import Text
+
+    return Text.assemble(*((_line(p), "") if isinstance(p, str) else (_line(p[0]), p[1]) for p in parts),
+                         style=style)
+
+
+def _line(text: str) -> str:
+    return shown(text, quoted=False, keep="\n\t")
 
 
 # Markup and emoji codes are off: ids, names and messages from the data print as written ("[/x]"

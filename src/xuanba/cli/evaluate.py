@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
 from xuanba.cli._common import (
     DEFAULT_PATH,
@@ -22,6 +21,7 @@ from xuanba.cli._common import (
     emit_json,
     handle_errors,
     say,
+    styled,
     time_unit,
     ui_lang,
 )
@@ -57,12 +57,12 @@ def _print(ev: Any) -> None:
     comp.add_column(say("cli_eval_pred"), justify="right", no_wrap=True)
     for name, row in ev.comparison.iterrows():
         if row["error"]:
-            comp.add_row(Text(say("cli_eval_failed", model=name), style="red"), *["–"] * (len(_COLUMNS) + 1))
+            comp.add_row(styled(say("cli_eval_failed", model=name), style="red"), *["–"] * (len(_COLUMNS) + 1))
             continue
-        cells = [Text(_cell(row[col], col, digits), style="bold green") if ev.best_by.get(col) == name
+        cells = [styled(_cell(row[col], col, digits), style="bold green") if ev.best_by.get(col) == name
                  else _cell(row[col], col, digits) for _, col, digits in _COLUMNS]
         label = str(name) + ("*" if row["problems"] else "")
-        comp.add_row(Text(label, style="bold") if name == ev.best else label, *cells, f"{row['predicted_total']:.0f}")
+        comp.add_row(styled(label, style="bold") if name == ev.best else label, *cells, f"{row['predicted_total']:.0f}")
     comp.caption = say("cli_eval_caption", n=f"{ev.comparison['actual_total'].iloc[0]:,.0f}")
     console.print(comp)
     for name, row in ev.comparison.iterrows():

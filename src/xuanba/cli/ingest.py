@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
 from xuanba.cli._common import (
     DEFAULT_PATH,
@@ -21,6 +20,7 @@ from xuanba.cli._common import (
     handle_errors,
     label,
     say,
+    styled,
     ui_lang,
 )
 from xuanba.errors import shown
@@ -97,12 +97,12 @@ def register(app: typer.Typer) -> None:
             grid.add_column(label(name), justify="left" if name == "source" else "right")
         for s in report.sources:
             if s.status != "loaded":
-                grid.add_row(Text.assemble(shown(Path(s.source).name), (say(f"cli_ingest_{s.status.replace(' ', '_')}"), "dim")), "-", "-", "-", "-", "-", "-")
+                grid.add_row(styled(shown(Path(s.source).name), (say(f"cli_ingest_{s.status.replace(' ', '_')}"), "dim")), "-", "-", "-", "-", "-", "-")
                 continue
             grid.add_row(shown(Path(s.source).name), f"{s.input_rows:,}", f"{s.loaded:,}", f"{s.merged:,}",
                          f"{s.rejected:,}", f"{s.returns:,}", f"{s.customers:,}")
         if len(report.sources) > 1:
-            grid.add_row(Text(label("total"), style="bold"), f"{report.input_rows:,}", f"{report.loaded:,}", f"{report.merged:,}",
+            grid.add_row(styled(label("total"), style="bold"), f"{report.input_rows:,}", f"{report.loaded:,}", f"{report.merged:,}",
                          f"{report.rejected:,}", f"{report.returns:,}", "")
         console.print(grid)
         console.print(say("cli_ingest_balance", input=f"{report.input_rows:,}", loaded=f"{report.loaded:,}",
@@ -119,10 +119,10 @@ def register(app: typer.Typer) -> None:
         for s in report.sources:
             if s.values_left_empty:
                 left = header_counts(s.values_left_empty, ui_lang())
-                console.print(Text(say("cli_ingest_left_empty", source=shown(Path(s.source).name), left=left), style="yellow"))
+                console.print(styled(say("cli_ingest_left_empty", source=shown(Path(s.source).name), left=left), style="yellow"))
             if s.dashes_read_as_zero:
                 counts = header_counts(s.dashes_read_as_zero, ui_lang())
-                console.print(Text(say("cli_ingest_dash_zero", source=shown(Path(s.source).name), counts=counts), style="yellow"))
-        console.print(Text(say("cli_ingest_time_zone", tz=report.time_zone), style="dim"))
+                console.print(styled(say("cli_ingest_dash_zero", source=shown(Path(s.source).name), counts=counts), style="yellow"))
+        console.print(styled(say("cli_ingest_time_zone", tz=report.time_zone), style="dim"))
         if report.already_loaded:
             console.print(say("cli_ingest_already_before", n=len(report.already_loaded)))

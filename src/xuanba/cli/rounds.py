@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from xuanba.cli._common import (
     DEFAULT_PATH,
@@ -25,6 +24,7 @@ from xuanba.cli._common import (
     label,
     progress_status,
     say,
+    styled,
     time_unit,
 )
 from xuanba.errors import shown
@@ -364,18 +364,21 @@ def register(app: typer.Typer) -> None:
         console.print(head)
         if s.get("selection_only"):  # an engine round's selection alone: the diff left who else moved unsaid
             console.print(say("engine_why", engine=str(s.get("engine") or "an engine")), style="yellow")
+        def plain(value: object) -> str:  # a tier name or id, on one line
+            return shown(value, quoted=False)
+
         if not d.migration.empty:
             mig = Table(title=say("cli_migration"))
             mig.add_column("")
             for c in d.migration.columns:
-                mig.add_column(str(c), justify="right")
+                mig.add_column(plain(c), justify="right")
             for k, row in d.migration.iterrows():
-                mig.add_row(str(k), *(_fmt(int(v)) for v in row))
+                mig.add_row(plain(k), *(_fmt(int(v)) for v in row))
             console.print(mig)
         for status in ("entered", "left"):
             rows = d.changes.loc[d.changes["status"] == status].head(show)
             if len(rows):
-                console.print(Text(f"{label(status)}: ", style="bold") + Text(", ".join(
-                    f"{shown(r.customer_id, quoted=False)} ({r.tier_a} → {r.tier_b})" for r in rows.itertuples(index=False))))
+                moved = (f"{plain(r.customer_id)} ({plain(r.tier_a)} → {plain(r.tier_b)})" for r in rows.itertuples(index=False))
+                console.print(styled((f"{label(status)}: ", "bold"), ", ".join(moved)))
         if written:
             console.print(say("cli_changes_written", path=written))
