@@ -1955,6 +1955,24 @@ TEXT: dict[str, tuple[str, str]] = {
                                     "values with a smaller number: values beyond about 1e154 cannot be squared.",
                                     "把该字段换成更大的单位（例如除以 1e6），或用更小的数填补缺失值：超过约 1e154 "
                                     "的数值无法平方。"),
+    "err_criterion_text": ("criterion {criterion} reads this column as numbers, and {value} (customer {customer}) is "
+                           "not a number", "指标 {criterion} 按数字读取这一列，而 {value}（客户 {customer}）不是数字"),
+    "err_criterion_text_fix": ("Write a plain number in each cell of that column (1234.5; an empty cell is missing), or "
+                               "read the text in a gate (e.g. segment == 'A') rather than in a criterion.",
+                               "请在该列每个单元格中填写普通数字（1234.5；空单元格按缺失计），或在门槛中使用文本"
+                               "（例如 segment == 'A'），而不是在指标中使用。"),
+    "err_criterion_text_typed": ("criterion {criterion} reads this column as numbers, and the column is text: text is "
+                                 "not a number, even where it reads as one",
+                                 "指标 {criterion} 按数字读取这一列，而该列是文本：文本不是数字，即使它读起来像数字"),
+    "err_criterion_text_typed_fix": ("Give that column as numbers (in Python, e.g. pd.to_numeric(frame[column])), or "
+                                     "read it in a gate rather than in a criterion.",
+                                     "请以数值类型提供该列（在 Python 中可用 pd.to_numeric(frame[column])），或在门槛中"
+                                     "使用它，而不是在指标中使用。"),
+    "err_criterion_date": ("criterion {criterion} reads this column as numbers, and the column holds dates: a date is "
+                           "not a number", "指标 {criterion} 按数字读取这一列，而该列是日期：日期不是数字"),
+    "err_criterion_date_fix": ("Give it as a number (e.g. the days since that date) in the fields, or read the date "
+                               "in a gate rather than in a criterion.",
+                               "请在字段中把它换成数字（例如距该日期的天数），或在门槛中使用日期，而不是在指标中使用。"),
     "err_extra_money": ("the extra field {column} holds values that are not money, the first {value} (customer "
                         "{customer})", "另给字段 {column} 中有不是金额的值，第一个为 {value}（客户 {customer}）"),
     "err_extra_money_fix": ("Give a number below 1e14 in absolute value, plain (1234.5) or as ingest reads an amount "

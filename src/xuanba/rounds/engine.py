@@ -1027,12 +1027,13 @@ def run_round_on_engine(
     refuse_roster_out_in_table_source(transactions, target)  # where the table's files can be known; before mkdir
     target = checked_roster_out(target, _backend_of(transactions))
     from xuanba._frames import to_pandas
-    from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names
+    from xuanba.rounds.extra_names import checked_extra_fields, criteria_numbers, extra_field_names
     from xuanba.rounds.run import customer_attributes
 
     extra_fields = checked_extra_fields(to_pandas(extra_fields))  # polars/Arrow too; names checked before any is used
     std = as_standard(standard, extra_field_names(extra_fields),
                       customer_attributes(workspace if side_tables is None else side_tables))
+    criteria_numbers(extra_fields, std)  # before the facts and the model, not when scoring
     # the roster and fields swapped into --roster-out only once the round is stored: a round that fails
     # to store (a full disk, a lock, a kill) leaves the earlier ones whole
     with contextlib.ExitStack() as landing:
