@@ -1606,7 +1606,7 @@ TEXT: dict[str, tuple[str, str]] = {
                                  "请检查该处的空间和权限；原有的名单保持不变。"),
     "err_source_csv_cell": ("line {line}: {value} is not a {type}, the type DuckDB gave the column from the "
                             "file's first rows (20,480)",
-                            "第 {line} 行：{value} 不是 {type}（DuckDB 依据文件的前 20,480 行为该列定的类型）"),
+                            "文件第 {line} 行：{value} 不是 {type}（DuckDB 依据文件的前 20,480 行为该列定的类型）"),
     "err_source_csv_cell_fix": ("Correct that cell (or make the column's first rows show what it holds), or load the "
                                 "file with `xuanba ingest`, which sets such a row aside in the rejects table.",
                                 "请更正该单元格（或让该列的前几行体现其内容），或用 `xuanba ingest` 载入该文件："

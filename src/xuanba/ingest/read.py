@@ -756,6 +756,34 @@ def _long_row(path: Path, delim: str, above: int, limit: int) -> int | None:
     return None
 
 
+def record_place(path: str | os.PathLike[str], number: int, delim: str = ",", above: int = 0) -> tuple[int, int | None]:
+    """(the line of the UTF-8 CSV ``path`` on which the record DuckDB's errors number ``number``
+    starts, that record's row: the first under the header row 1, as ingest counts, ``None`` above
+    the rows), ``above`` records (titles, the header) over the rows: a line break inside a quoted
+    cell makes DuckDB's count of records fall one short of the file's lines per break. ``(number,
+    None)`` when the scan ends first (a file that is not UTF-8, a record the csv module refuses).
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_text('id,note,amount\\na,"one\\ntwo",5\\nb,x,y\\n', encoding="utf-8")
+    >>> record_place(path, 3, above=1)
+    (4, 2)
+    """
+    start = 1
+    try:
+        for record in _scan(Path(path), delim, above):
+            if record.cells is None:
+                break
+            if record.number >= number:
+                return start, record.row
+            start = record.last + 1
+    except (OSError, UnicodeDecodeError):
+        pass
+    return number, None
+
+
 def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: str) -> bool:
     """Whether a quoted cell of the UTF-8 CSV ``path`` holds a line break (a note or an address typed
     on two lines). A file without a quote character is not parsed; the others are, whole, with the

@@ -1299,21 +1299,41 @@ def _read_money_as_text(con: Any, pattern: str, text: Sequence[str], types: dict
 
 def csv_cell_refused(exc: Exception) -> InputError | None:
     """DuckDB's failure to read a CSV cell as the type it gave the column on its sample (a date
-    column with ``2025-13-45`` after 20,480 rows) as xuanba says it: the file, the line, the column,
-    the value and the fix, in English and Chinese; ``None`` for any other error."""
+    column with ``2025-13-45`` after 20,480 rows) as xuanba says it: the file, the row and line,
+    the column, the value and the fix, in English and Chinese; ``None`` for any other error.
+    DuckDB numbers records, not lines (:func:`xuanba.ingest.read.record_place` finds the file's
+    line where a quoted cell above holds a line break)."""
     import re
 
     import duckdb
+
+    from xuanba.errors import quoted
+    from xuanba.ingest.read import record_place
 
     said = str(exc)
     line = re.search(r"CSV Error on Line: (\d+)", said)
     cell = re.search(r'converting column "(.+?)"\. Could not convert string "(.*?)" to \'(\w+)\'', said)
     if not isinstance(exc, duckdb.ConversionException) or line is None or cell is None:
         return None
-    file = re.search(r"^\s*file = (.+)$", said, re.MULTILINE)
+    file = _option(said, "file")
     column, value, typ = cell.groups()
-    return InputError(Phrase("err_source_csv_cell", line=line.group(1), value=repr(value), type=typ),
-                      file=file.group(1).strip() if file else None, column=column, fix=Phrase("err_source_csv_cell_fix"))
+    number, row = int(line.group(1)), None
+    if file is not None:
+        above = int(_option(said, "skip_rows") or 0) + (_option(said, "header") == "true")
+        number, row = record_place(file, number, _option(said, "delimiter") or ",", above)
+    return InputError(Phrase("err_source_csv_cell", line=str(number), value=quoted(value), type=typ),
+                      file=file, row=row, column=column, fix=Phrase("err_source_csv_cell_fix"))
+
+
+def _option(said: str, name: str) -> str | None:
+    """The value of the option ``name`` among those DuckDB lists under a CSV error (``  quote = "
+    (Auto-Detected)``; ``(empty)``: none), as written (a tab delimiter is a tab)."""
+    import re
+
+    found = re.search(rf"^  {name} = (.*?)(?: \((?:Auto-Detected|Set By User)\))?$", said, re.MULTILINE)
+    if found is None or found.group(1) in ("", "(empty)"):
+        return None
+    return found.group(1) if name == "delimiter" else found.group(1).strip()
 
 
 def reread_money_as_text(source: Any, exc: Exception) -> Any | None:

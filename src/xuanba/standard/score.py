@@ -55,7 +55,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from xuanba._frames import arrow_text, ids_sorted, text_from_codes
-from xuanba.errors import DataError, Listed, Phrase, shown
+from xuanba.errors import DataError, Phrase, quoted
 from xuanba.standard.expressions import ExpressionError, evaluate, to_number, truth
 from xuanba.standard.schema import Criterion, Standard
 
@@ -509,12 +509,6 @@ def criterion_refused(c: Criterion, *, dates: bool = False, value: object = None
     return DataError(Phrase("err_criterion_text", criterion=quoted(c.name), value=quoted(value),
                             customer=quoted(customer)),
                      file=file, row=row, column=c.field, count=count, fix=Phrase("err_criterion_text_fix"))
-
-
-def quoted(value: object) -> Listed:
-    """Text of the data (a name, a value, a customer id) as the reader's language quotes a name
-    (``'a'``, ``“a”``), shown as :func:`~xuanba.errors.shown` shows it."""
-    return Listed([shown(value, quoted=False)], quoted=True)
 
 
 def _dates(col: pd.Series) -> bool:
