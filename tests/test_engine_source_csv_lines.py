@@ -59,3 +59,48 @@ def test_the_command_line_says_the_line_and_row_in_both_languages(tmp_path):
         said[lang] = " ".join(res.output.split())
     assert f"{path}, row {row}, column 'ts': line {line}: '2025-13-45' is not a DATE" in said["en"], said["en"]
     assert f"{path}，第 {row} 行，“ts”列：文件第 {line} 行：“2025-13-45” 不是 DATE" in said["zh"], said["zh"]
+
+
+def _round(tmp_path, source: str, lang: str):
+    (tmp_path / "s.toml").write_text(STANDARD, "utf-8")
+    return CliRunner().invoke(app, ["--lang", lang, "round", "-s", str(tmp_path / "s.toml"), "--cutoff", "2025-12-31",
+                                    "--engine", "duckdb", "--source", source, "--no-store"], env={"COLUMNS": "1000"})
+
+
+@pytest.mark.parametrize("plain", [0, 30_000])
+def test_a_gbk_source_is_refused_as_gbk_naming_the_users_file_and_the_line(tmp_path, plain):
+    """A GBK export (Chinese Excel's CSV): refused in words that say so and how to fix it, at its
+    first Chinese line (the header's, or one after DuckDB's sample). 7200db1 said 'cannot read
+    --source ... CSV Error on Line: 2 ... give a .csv with a header row' (which it has), and a file
+    whose first Chinese text came after DuckDB's sample stopped the round with a traceback."""
+    rows = ["customer_id,ts,amount", *(f"c{k},2025-01-01,5" for k in range(plain)), "客户甲,2025-01-03,5", "b,2025-01-04,6"]
+    data = ("\n".join(rows) + "\n").encode("gbk")
+    path = tmp_path / "销售.csv"
+    path.write_bytes(data)
+    line = next(n for n, raw in enumerate(data.split(b"\n"), start=1) if not raw.isascii())
+    said = {}
+    for lang in ("en", "zh"):
+        res = _round(tmp_path, str(path), lang)
+        assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+        said[lang] = " ".join(res.output.split())
+    assert (f"{path}: the file is GBK/GB18030 text, as Chinese Excel and ERP exports save a CSV (line {line:,} of the "
+            "file, read so: '客户甲,2025-01-03,5')") in said["en"], said["en"]
+    assert "CSV UTF-8" in said["en"] and "xuanba ingest" in said["en"]
+    assert f"{path}：该文件是 GBK/GB18030 编码的文本" in said["zh"] and f"文件第 {line:,} 行" in said["zh"]
+    assert "“客户甲,2025-01-03,5”" in said["zh"] and "解决办法" in said["zh"] and "fix:" not in said["zh"]
+
+
+def test_a_later_file_of_a_glob_with_a_cell_of_another_type_names_that_file_row_and_line(tmp_path):
+    """DuckDB types a glob's columns on its first file; a later file's ``2025-13-45`` under a quoted
+    break was 'Schema mismatch between globbed files' and a traceback on 7200db1."""
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    first, _, _ = _source(folder, (), title=False)
+    first.rename(folder / "a.csv")
+    later = folder / "b.csv"
+    later.write_text('customer_id,ts,amount,note\nd1,2025-01-01,5,"x\ny"\nd2,2025-13-45,5,ok\n', "utf-8")
+    for lang, want in (("en", f"{later}, row 2, column 'ts': line 4: '2025-13-45' is not a DATE"),
+                       ("zh", f"{later}，第 2 行，“ts”列：文件第 4 行：“2025-13-45” 不是 DATE")):
+        res = _round(tmp_path, str(folder / "*.csv"), lang)
+        assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+        assert want in " ".join(res.output.split()), res.output

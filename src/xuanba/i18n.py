@@ -1821,6 +1821,26 @@ TEXT: dict[str, tuple[str, str]] = {
                                      "load the files with xuanba ingest, which finds each file's header where it is.",
                                      "请删掉表头上方的标题行，让每个文件都从表头开始；或者用 xuanba ingest 导入这些文件，"
                                      "它会在每个文件里各自找到表头。"),
+    "err_source_not_utf8": ("the file is not UTF-8 text: line {line} of the file (byte {byte}) is not, and an engine "
+                            "round reads a .csv source in UTF-8 only",
+                            "该文件不是 UTF-8 编码的文本：文件第 {line} 行（第 {byte} 字节）不是 UTF-8，而引擎上的一轮只读取 "
+                            "UTF-8 编码的 .csv 数据源"),
+    "err_source_gbk": ("the file is GBK/GB18030 text, as Chinese Excel and ERP exports save a CSV (line {line} of the "
+                       "file, read so: {text}), and an engine round reads a .csv source in UTF-8 only",
+                       "该文件是 GBK/GB18030 编码的文本（中文版 Excel 和 ERP 导出的 CSV 常用此编码；文件第 {line} 行按此编码"
+                       "读作 {text}），而引擎上的一轮只读取 UTF-8 编码的 .csv 数据源"),
+    "err_source_not_utf8_fix": ("Save the file as 'CSV UTF-8' (Excel: Save As) or convert it (iconv -f GB18030 -t UTF-8), "
+                                "or load it with `xuanba ingest`, which reads GBK, and run the round on the workspace.",
+                                "请把文件另存为“CSV UTF-8”（Excel：另存为），或转换其编码（iconv -f GB18030 -t UTF-8）；"
+                                "或用 `xuanba ingest` 载入（它能读 GBK），再在工作区上运行这一轮。"),
+    "err_source_glob_types": ("the column {column} holds {found} in this file where the first file of the --source glob, "
+                              "{first}, holds {expected}: a cell of this file is not a {expected}",
+                              "这个文件的 {column} 列是 {found}，而 --source 通配符匹配的第一个文件 {first} 中该列是 "
+                              "{expected}：这个文件里有不是 {expected} 的单元格"),
+    "err_source_glob_types_fix": ("Correct that cell (DuckDB gives every file of a glob the types of the first), or load "
+                                  "the files with `xuanba ingest`, which sets such a row aside in the rejects table.",
+                                  "请更正该单元格（DuckDB 对通配符匹配的每个文件都使用第一个文件的列类型），或用 "
+                                  "`xuanba ingest` 载入这些文件：它把这样的行放入拒收表。"),
     "err_duckdb_source_unreadable": ("cannot read --source {source}{engine}", "无法读取 --source {source}{engine}"),
     "err_duckdb_source_unreadable_fix": ("Give Parquet (a file or a folder of parts) or a .csv with a header row.",
                                   "请给出 Parquet（一个文件或一个分块文件夹），或带表头行的 .csv 文件。"),

@@ -1325,6 +1325,82 @@ def csv_cell_refused(exc: Exception) -> InputError | None:
                       file=file, row=row, column=column, fix=Phrase("err_source_csv_cell_fix"))
 
 
+def csv_read_refused(exc: Exception) -> InputError | None:
+    """DuckDB's failure to read a CSV source as xuanba says it, naming the user's file: a cell not of
+    its column's type (:func:`csv_cell_refused`), a file that is not UTF-8 (GBK, as Chinese Excel
+    saves a CSV: :func:`_not_utf8_refused`), or a file of a glob whose column DuckDB typed apart from
+    the first file's (:func:`_glob_types_refused`); ``None`` for any other error."""
+    return csv_cell_refused(exc) or _not_utf8_refused(str(exc)) or _glob_types_refused(str(exc))
+
+
+def _not_utf8_refused(said: str) -> InputError | None:
+    """DuckDB's ``This file is not utf-8 encoded`` as the file's first byte that is not UTF-8, its
+    line, and (when that line reads as GBK/GB18030) that line's text, with the fix."""
+    import codecs
+
+    file = _option(said, "file")
+    if "not utf-8 encoded" not in said or file is None or not Path(file).is_file():
+        return None
+    decoder, seen = codecs.getincrementaldecoder("utf-8")(), 0
+    with open(file, "rb") as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                offset = seen + max(exc.start, 0)
+                break
+            if not chunk:
+                return None
+            seen += len(chunk)
+        fh.seek(0)
+        head = fh.read(offset)
+        line, start = head.count(b"\n") + 1, head.rfind(b"\n") + 1
+        fh.seek(start)
+        raw = fh.readline().rstrip(b"\r\n")
+    where = {"line": f"{line:,}", "byte": f"{offset:,}"}
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return InputError(Phrase("err_source_not_utf8", **where), file=file, fix=Phrase("err_source_not_utf8_fix"))
+    from xuanba.errors import quoted
+
+    return InputError(Phrase("err_source_gbk", line=where["line"], text=quoted(text[:60])), file=file,
+                      fix=Phrase("err_source_not_utf8_fix"))
+
+
+def _glob_types_refused(said: str) -> InputError | None:
+    """DuckDB's ``Schema mismatch between globbed files`` (a later file of a CSV glob with a cell
+    that is not of the type DuckDB gave its column on the first file): that file read again with the
+    first file's type, for the cell's line, row and value (:func:`csv_cell_refused`); else the
+    file, the column and both types."""
+    import re
+
+    import ibis
+
+    from xuanba.errors import quoted
+    from xuanba.ingest.read import csv_read_options
+    from xuanba.workspace import duckdb_settings
+
+    m = re.search(r"Main file schema: (.+)\nCurrent file: (.+)\nColumn with name: \"(.+?)\" is expected to have "
+                  r"type: (\w+) But has type: (\w+)", said)
+    if m is None:
+        return None
+    first, current, column, expected, found = (g.strip() for g in m.groups())
+    con = ibis.duckdb.connect(**duckdb_settings())
+    try:
+        t = con.read_csv(current, types={column: expected}, **csv_read_options(current))
+        t.aggregate(_m=t[column].max()).to_pyarrow()
+    except Exception as again:  # noqa: BLE001 - the cell's own error, said as a single file's
+        cell = csv_cell_refused(again)
+        if cell is not None:
+            return cell
+    finally:
+        con.disconnect()
+    return InputError(Phrase("err_source_glob_types", column=quoted(column), found=found, expected=expected,
+                             first=quoted(first)), file=current, column=column, fix=Phrase("err_source_glob_types_fix"))
+
+
 def _option(said: str, name: str) -> str | None:
     """The value of the option ``name`` among those DuckDB lists under a CSV error (``  quote = "
     (Auto-Detected)``; ``(empty)``: none), as written (a tab delimiter is a tab)."""
@@ -1402,6 +1478,9 @@ def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = Non
     except InputError:  # said of the file already (a money column's decimal mark, its headers)
         raise
     except Exception as exc:  # noqa: BLE001 - DuckDB's IOException and friends: the user's file
+        refused = csv_read_refused(exc) if path.suffix.lower() == ".csv" else None
+        if refused is not None:  # a GBK file, said so (DuckDB's words name a line it read the header on)
+            raise refused from None
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(Phrase("err_duckdb_source_unreadable", source=repr(text),
                                 engine=[Phrase("engine_words", text=first[:300])]), file=text,
