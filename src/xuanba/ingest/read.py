@@ -608,8 +608,16 @@ def sniff_delimiter(lines: list[str]) -> str:
     ';'
     >>> sniff_delimiter([" 00004 0001 19970101  2   29.33"])
     ' '
+
+    A candidate that splits every record, though not all into as many fields (a row with one ``;``
+    too many), is the delimiter rather than runs of spaces that happen to split every line alike
+    (names of two words): read with it, that row is refused by its number.
+
+    >>> sniff_delimiter(["客户 编号;日期;金额", "Li Ltd;2025-01-01;1,5", "Wu Co;2025-01-02;2,5;"])
+    ';'
     """
     best: tuple[float, int, str] | None = None
+    everywhere: tuple[float, int, str] | None = None  # the best of those that split every record
     for delim in _DELIMS:
         if not any(delim in line for line in lines):  # one field a record: not the delimiter
             continue
@@ -622,12 +630,24 @@ def sniff_delimiter(lines: list[str]) -> str:
         score = (share, mode, delim)
         if best is None or score[:2] > best[:2]:
             best = score
+        if len(split) == len(counts) and (everywhere is None or score[:2] > everywhere[:2]):
+            everywhere = score
     if best is not None and best[0] == 1.0:
         return best[2]
+    if everywhere is not None and not _spaces_alike(lines, everywhere[2]):
+        return everywhere[2]
     ws = [len(text.split()) for *_, text in _sample_lines(lines, " ")]
     if ws and min(ws) > 1 and len(set(ws)) == 1:
         return " "
     return best[2] if best is not None else ","
+
+
+def _spaces_alike(lines: list[str], delim: str) -> bool:
+    """Whether runs of whitespace cut each record of ``lines`` into the cells ``delim`` does (the
+    empty ones and the spaces around left out): a tab file with a tab after a row's last cell,
+    which whitespace reads right; not where a cell holds a space or a word holds ``delim``."""
+    return all(text.split() == [c.strip() for c in _cells(text, delim) if c.strip()]
+               for *_, text in _sample_lines(lines, delim))
 
 
 # -- staging -----------------------------------------------------------------------------------
