@@ -1767,6 +1767,12 @@ TEXT: dict[str, tuple[str, str]] = {
                                  "请按文件里要读取的那一列的写法原样写出列名，例如 --map {field}={column}。"),
     "err_map_missing_column": ("the mapping {field}={header} names a column that is not in the file",
                                "映射 {field}={header} 指定的列不在文件中"),
+    "err_side_missing": ("required {kind} column {column} is missing; columns found: {columns}",
+                         "缺少 {kind} 表的必需列 {column}；文件中的列有：{columns}"),
+    "err_side_missing_fix": ("Name a column {column} (or {aliases}), or map yours: --map {field}=<your header> "
+                             "(mapping={{'{field}': '<your header>'}} in Python).",
+                             "请把某一列命名为 {column}（或 {aliases}），或指明对应的列：--map {field}=<您的表头>"
+                             "（Python 中为 mapping={{'{field}': '<您的表头>'}}）。"),
     "err_columns_found": ("Columns found: {columns}.", "文件中的列有：{columns}。"),
     "err_file_not_found": ("file not found", "找不到这个文件"),
     "err_file_not_found_fix": ("Check the path; give a .csv/.txt/.tsv, .xlsx, .parquet file or a folder of them.",

@@ -564,8 +564,9 @@ def _header_index(rows: list[list[str]], find_header: HeaderTest | None, pairs: 
 def _header_by_shape(rows: Sequence[Sequence[Any]]) -> int:
     """Index of the header known by its shape alone: the first row as wide as the widest row (at
     least two cells), every cell filled, no two alike, none a number or a date (:func:`_is_value`),
-    with a number or a date in a row under it; every row above it narrower or filling at most half
-    its cells (a title: 某某公司销售明细, ``导出日期,2024-05-01,,``). 0 when the first full row is no
+    with a number or a date in a row under it (or, under titles, a row of two cells or more); every
+    row above it narrower or filling at most half its cells (a title: 某某公司销售明细,
+    ``导出日期,2024-05-01,,``). 0 when the first full row is no
     such header (a row of values: a file without a header keeps its first row), when a row above it
     is as wide with more cells filled (a header with an empty cell: ``,姓名,地区``), or none is found.
 
@@ -575,6 +576,12 @@ def _header_by_shape(rows: Sequence[Sequence[Any]]) -> int:
     0
     >>> _header_by_shape([["", "姓名", "地区"], ["VIP001", "王", "上海"], ["10002", "陈", "北京"]])
     0
+
+    Under title rows a table of text alone (a reps or regions table) has its header found so too: the
+    first full row, with a row of two cells or more under it.
+
+    >>> _header_by_shape([["某某公司 客户档案", ""], ["Account No", "Area"], ["K001", "华东"]])
+    1
     """
     cells = [[str(c).strip() if c is not None else "" for c in row] for row in rows]
     spans = [max((i + 1 for i, c in enumerate(row) if c), default=0) for row in cells]
@@ -588,7 +595,9 @@ def _header_by_shape(rows: Sequence[Sequence[Any]]) -> int:
         below = cells[i + 1:]
         distinct = len({unicodedata.normalize("NFKC", c).casefold() for c in named}) == width
         values = any(j < len(r) and _is_value(r[j]) for r in below for j in range(width))
-        return i if width >= 2 and distinct and values and not any(map(_is_value, named)) else 0
+        # under titles, a table of text alone (reps, regions): a row below with two cells filled
+        text = i > 0 and any(sum(bool(c) for c in r[:width]) >= 2 for r in below)
+        return i if width >= 2 and distinct and (values or text) and not any(map(_is_value, named)) else 0
     return 0
 
 
