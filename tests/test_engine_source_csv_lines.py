@@ -104,3 +104,15 @@ def test_a_later_file_of_a_glob_with_a_cell_of_another_type_names_that_file_row_
         res = _round(tmp_path, str(folder / "*.csv"), lang)
         assert res.exit_code == 2 and "Traceback" not in res.output, res.output
         assert want in " ".join(res.output.split()), res.output
+
+
+def test_a_latin_1_source_is_refused_as_not_utf8_naming_its_line_and_byte(tmp_path):
+    data = "customer_id,ts,amount\nc1,2025-01-01,5\nCafé Müller,2025-01-02,6\n".encode("latin-1")
+    path = tmp_path / "eu.csv"
+    path.write_bytes(data)
+    byte = data.index("é".encode("latin-1"))
+    res = _round(tmp_path, str(path), "zh")
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    said = " ".join(res.output.split())
+    assert f"{path}：该文件不是 UTF-8 编码的文本：文件第 3 行（第 {byte} 字节）不是 UTF-8" in said, said
+    assert "CSV UTF-8" in said

@@ -1341,23 +1341,26 @@ def _not_utf8_refused(said: str) -> InputError | None:
     file = _option(said, "file")
     if "not utf-8 encoded" not in said or file is None or not Path(file).is_file():
         return None
-    decoder, seen = codecs.getincrementaldecoder("utf-8")(), 0
-    with open(file, "rb") as fh:
-        while True:
+    decoder, seen, breaks, start = codecs.getincrementaldecoder("utf-8")(), 0, 0, 0
+    offset: int | None = None
+    with open(file, "rb") as fh:  # in chunks: the bad byte may lie gigabytes down
+        while offset is None:
             chunk = fh.read(1 << 20)
             try:
                 decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as exc:
-                offset = seen + max(exc.start, 0)
-                break
-            if not chunk:
-                return None
+                at = max(exc.start - (len(exc.object) - len(chunk)), 0)  # the bytes the decoder held come first
+                chunk, offset = chunk[:at], seen + at
+            else:
+                if not chunk:
+                    return None
+            breaks += chunk.count(b"\n")
+            if b"\n" in chunk:
+                start = seen + chunk.rfind(b"\n") + 1
             seen += len(chunk)
-        fh.seek(0)
-        head = fh.read(offset)
-        line, start = head.count(b"\n") + 1, head.rfind(b"\n") + 1
         fh.seek(start)
         raw = fh.readline().rstrip(b"\r\n")
+    line = breaks + 1
     where = {"line": f"{line:,}", "byte": f"{offset:,}"}
     try:
         text = raw.decode("gb18030")
