@@ -88,4 +88,5 @@ def test_an_engine_round_s_source_check_reads_the_same_rows_of_a_csv_the_same_wa
     assert [r["cost"] for r in kept] == [500.0, None, None]
     with pytest.raises(InputError) as err:  # the GBK export as --source: said, not read as something else
         duckdb_source(_erp_export(tmp_path / "erp.csv"))
-    assert err.value.file == str(tmp_path / "erp.csv") and ".csv with a header row" in err.value.fix
+    assert err.value.file == str(tmp_path / "erp.csv") and "GBK/GB18030" in err.value.message
+    assert "CSV UTF-8" in err.value.fix and "xuanba ingest" in err.value.fix  # not 'a .csv with a header row'

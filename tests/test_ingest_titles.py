@@ -341,3 +341,38 @@ def test_a_header_with_an_empty_cell_stays_the_header(tmp_path, fmt):
         report = ingest(path, ws, kind="customers", mapping={"customer_id": "column1" if fmt == "xlsx" else "column0"})
         got = ws.con.execute("SELECT customer_id, name, region FROM customers ORDER BY ALL").fetchall()
     assert report.loaded == 2 and got == [("10002", "陈", "北京"), ("VIP001", "王", "上海")]
+
+
+@pytest.mark.parametrize("fmt", [",", "xlsx"])
+def test_a_side_table_of_text_alone_under_titles_names_its_own_header(tmp_path, fmt):
+    """A reps table (no number nor date under its header) under an ERP's title rows: its header is
+    found by its shape, so a refusal lists its columns and says how to map one (on 7200db1 the title
+    was taken for the header and the refusal, in English only, listed nothing and asked for Python's
+    ``mapping=``); mapped, it reads as the untitled table."""
+    rows = [["Rep No", "Rep Name", "Area"], ["K001", "王五", "华东"], ["K002", "李四", "华南"], ["K003", "张三", "华北"]]
+    suffix = "xlsx" if fmt == "xlsx" else "csv"
+    titled = _write(tmp_path / f"reps.{suffix}", [["XX贸易有限公司 客户档案", "", ""], ["导出人：王五", "", ""], *rows],
+                    fmt, "gb18030")
+    plain = _write(tmp_path / f"plain.{suffix}", rows, fmt, "utf-8")
+    said = {}
+    for lang in ("en", "zh"):
+        res = CliRunner().invoke(app, ["--lang", lang, "ingest", str(titled), "--kind", "customers", "-w",
+                                       str(tmp_path / f"{lang}.duckdb")], env={"COLUMNS": "1000"})
+        assert res.exit_code == 2, res.output
+        said[lang] = " ".join(res.output.split())
+    assert "columns found: 'Rep No', 'Rep Name', 'Area'" in said["en"] and "--map customer_id=" in said["en"]
+    assert "文件中的列有：“Rep No”、“Rep Name”、“Area”" in said["zh"] and "解决办法" in said["zh"]
+    assert "is missing" not in said["zh"] and "XX贸易" not in said["en"]
+    got = []
+    for path in (plain, titled):
+        with Workspace(":memory:") as ws:
+            ingest(path, ws, kind="customers", mapping={"customer_id": "Rep No"})
+            got.append(ws.con.execute("SELECT * FROM customers ORDER BY ALL").fetchall())
+    assert got[0] == got[1] and len(got[0]) == 3
+
+
+def test_a_table_of_text_alone_is_found_under_titles_only():
+    assert read._header_by_shape([["客户档案", ""], ["导出人", ""], ["编号", "地区"], ["K1", "华东"]]) == 2
+    assert read._header_by_shape([["编号", "地区"], ["K1", "华东"]]) == 0  # no title: the first row, as before
+    assert read._header_by_shape([["客户档案", ""], ["编号", "地区"]]) == 0  # nothing under it
+    assert read._header_by_shape([["客户档案", ""], ["编号", "编号"], ["K1", "华东"]]) == 0  # two cells alike

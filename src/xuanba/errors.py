@@ -135,6 +135,18 @@ class Listed(Phrase):
         return t("list_comma", lang).join(names)
 
 
+def quoted(value: Any) -> Listed:
+    r"""Text of the data (a name, a value, a customer id) as the reader's language quotes a name,
+    shown as :func:`shown` shows it.
+
+    Example
+    -------
+    >>> print(quoted("n/a").words("en"), quoted("n/a").words("zh"), quoted("7\x1b[2J").words("en"))
+    'n/a' “n/a” '7\x1b[2J'
+    """
+    return Listed([shown(value, quoted=False)], quoted=True)
+
+
 def in_words(value: Any, lang: str) -> Any:
     """``value`` for a reader of ``lang``: a :class:`Phrase` in words, a list of them one per line
     (indented as the lines of an error), anything else as it is."""

@@ -1606,7 +1606,7 @@ TEXT: dict[str, tuple[str, str]] = {
                                  "请检查该处的空间和权限；原有的名单保持不变。"),
     "err_source_csv_cell": ("line {line}: {value} is not a {type}, the type DuckDB gave the column from the "
                             "file's first rows (20,480)",
-                            "第 {line} 行：{value} 不是 {type}（DuckDB 依据文件的前 20,480 行为该列定的类型）"),
+                            "文件第 {line} 行：{value} 不是 {type}（DuckDB 依据文件的前 20,480 行为该列定的类型）"),
     "err_source_csv_cell_fix": ("Correct that cell (or make the column's first rows show what it holds), or load the "
                                 "file with `xuanba ingest`, which sets such a row aside in the rejects table.",
                                 "请更正该单元格（或让该列的前几行体现其内容），或用 `xuanba ingest` 载入该文件："
@@ -1767,6 +1767,12 @@ TEXT: dict[str, tuple[str, str]] = {
                                  "请按文件里要读取的那一列的写法原样写出列名，例如 --map {field}={column}。"),
     "err_map_missing_column": ("the mapping {field}={header} names a column that is not in the file",
                                "映射 {field}={header} 指定的列不在文件中"),
+    "err_side_missing": ("required {kind} column {column} is missing; columns found: {columns}",
+                         "缺少 {kind} 表的必需列 {column}；文件中的列有：{columns}"),
+    "err_side_missing_fix": ("Name a column {column} (or {aliases}), or map yours: --map {field}=<your header> "
+                             "(mapping={{'{field}': '<your header>'}} in Python).",
+                             "请把某一列命名为 {column}（或 {aliases}），或指明对应的列：--map {field}=<您的表头>"
+                             "（Python 中为 mapping={{'{field}': '<您的表头>'}}）。"),
     "err_columns_found": ("Columns found: {columns}.", "文件中的列有：{columns}。"),
     "err_file_not_found": ("file not found", "找不到这个文件"),
     "err_file_not_found_fix": ("Check the path; give a .csv/.txt/.tsv, .xlsx, .parquet file or a folder of them.",
@@ -1821,6 +1827,26 @@ TEXT: dict[str, tuple[str, str]] = {
                                      "load the files with xuanba ingest, which finds each file's header where it is.",
                                      "请删掉表头上方的标题行，让每个文件都从表头开始；或者用 xuanba ingest 导入这些文件，"
                                      "它会在每个文件里各自找到表头。"),
+    "err_source_not_utf8": ("the file is not UTF-8 text: line {line} of the file (byte {byte}) is not, and an engine "
+                            "round reads a .csv source in UTF-8 only",
+                            "该文件不是 UTF-8 编码的文本：文件第 {line} 行（第 {byte} 字节）不是 UTF-8，而引擎上的一轮只读取 "
+                            "UTF-8 编码的 .csv 数据源"),
+    "err_source_gbk": ("the file is GBK/GB18030 text, as Chinese Excel and ERP exports save a CSV (line {line} of the "
+                       "file, read so: {text}), and an engine round reads a .csv source in UTF-8 only",
+                       "该文件是 GBK/GB18030 编码的文本（中文版 Excel 和 ERP 导出的 CSV 常用此编码；文件第 {line} 行按此编码"
+                       "读作 {text}），而引擎上的一轮只读取 UTF-8 编码的 .csv 数据源"),
+    "err_source_not_utf8_fix": ("Save the file as 'CSV UTF-8' (Excel: Save As) or convert it (iconv -f GB18030 -t UTF-8), "
+                                "or load it with `xuanba ingest`, which reads GBK, and run the round on the workspace.",
+                                "请把文件另存为“CSV UTF-8”（Excel：另存为），或转换其编码（iconv -f GB18030 -t UTF-8）；"
+                                "或用 `xuanba ingest` 载入（它能读 GBK），再在工作区上运行这一轮。"),
+    "err_source_glob_types": ("the column {column} holds {found} in this file where the first file of the --source glob, "
+                              "{first}, holds {expected}: a cell of this file is not a {expected}",
+                              "这个文件的 {column} 列是 {found}，而 --source 通配符匹配的第一个文件 {first} 中该列是 "
+                              "{expected}：这个文件里有不是 {expected} 的单元格"),
+    "err_source_glob_types_fix": ("Correct that cell (DuckDB gives every file of a glob the types of the first), or load "
+                                  "the files with `xuanba ingest`, which sets such a row aside in the rejects table.",
+                                  "请更正该单元格（DuckDB 对通配符匹配的每个文件都使用第一个文件的列类型），或用 "
+                                  "`xuanba ingest` 载入这些文件：它把这样的行放入拒收表。"),
     "err_duckdb_source_unreadable": ("cannot read --source {source}{engine}", "无法读取 --source {source}{engine}"),
     "err_duckdb_source_unreadable_fix": ("Give Parquet (a file or a folder of parts) or a .csv with a header row.",
                                   "请给出 Parquet（一个文件或一个分块文件夹），或带表头行的 .csv 文件。"),
@@ -1955,6 +1981,24 @@ TEXT: dict[str, tuple[str, str]] = {
                                     "values with a smaller number: values beyond about 1e154 cannot be squared.",
                                     "把该字段换成更大的单位（例如除以 1e6），或用更小的数填补缺失值：超过约 1e154 "
                                     "的数值无法平方。"),
+    "err_criterion_text": ("criterion {criterion} reads this column as numbers, and {value} (customer {customer}) is "
+                           "not a number", "指标 {criterion} 按数字读取这一列，而 {value}（客户 {customer}）不是数字"),
+    "err_criterion_text_fix": ("Write a plain number in each cell of that column (1234.5; an empty cell is missing), or "
+                               "read the text in a gate (e.g. segment == 'A') rather than in a criterion.",
+                               "请在该列每个单元格中填写普通数字（1234.5；空单元格按缺失计），或在门槛中使用文本"
+                               "（例如 segment == 'A'），而不是在指标中使用。"),
+    "err_criterion_text_typed": ("criterion {criterion} reads this column as numbers, and the column is text: text is "
+                                 "not a number, even where it reads as one",
+                                 "指标 {criterion} 按数字读取这一列，而该列是文本：文本不是数字，即使它读起来像数字"),
+    "err_criterion_text_typed_fix": ("Give that column as numbers (in Python, e.g. pd.to_numeric(frame[column])), or "
+                                     "read it in a gate rather than in a criterion.",
+                                     "请以数值类型提供该列（在 Python 中可用 pd.to_numeric(frame[column])），或在门槛中"
+                                     "使用它，而不是在指标中使用。"),
+    "err_criterion_date": ("criterion {criterion} reads this column as numbers, and the column holds dates: a date is "
+                           "not a number", "指标 {criterion} 按数字读取这一列，而该列是日期：日期不是数字"),
+    "err_criterion_date_fix": ("Give it as a number (e.g. the days since that date) in the fields, or read the date "
+                               "in a gate rather than in a criterion.",
+                               "请在字段中把它换成数字（例如距该日期的天数），或在门槛中使用日期，而不是在指标中使用。"),
     "err_extra_money": ("the extra field {column} holds values that are not money, the first {value} (customer "
                         "{customer})", "另给字段 {column} 中有不是金额的值，第一个为 {value}（客户 {customer}）"),
     "err_extra_money_fix": ("Give a number below 1e14 in absolute value, plain (1234.5) or as ingest reads an amount "

@@ -564,8 +564,9 @@ def _header_index(rows: list[list[str]], find_header: HeaderTest | None, pairs: 
 def _header_by_shape(rows: Sequence[Sequence[Any]]) -> int:
     """Index of the header known by its shape alone: the first row as wide as the widest row (at
     least two cells), every cell filled, no two alike, none a number or a date (:func:`_is_value`),
-    with a number or a date in a row under it; every row above it narrower or filling at most half
-    its cells (a title: 某某公司销售明细, ``导出日期,2024-05-01,,``). 0 when the first full row is no
+    with a number or a date in a row under it (or, under titles, a row of two cells or more); every
+    row above it narrower or filling at most half its cells (a title: 某某公司销售明细,
+    ``导出日期,2024-05-01,,``). 0 when the first full row is no
     such header (a row of values: a file without a header keeps its first row), when a row above it
     is as wide with more cells filled (a header with an empty cell: ``,姓名,地区``), or none is found.
 
@@ -575,6 +576,12 @@ def _header_by_shape(rows: Sequence[Sequence[Any]]) -> int:
     0
     >>> _header_by_shape([["", "姓名", "地区"], ["VIP001", "王", "上海"], ["10002", "陈", "北京"]])
     0
+
+    Under title rows a table of text alone (a reps or regions table) has its header found so too: the
+    first full row, with a row of two cells or more under it.
+
+    >>> _header_by_shape([["某某公司 客户档案", ""], ["Account No", "Area"], ["K001", "华东"]])
+    1
     """
     cells = [[str(c).strip() if c is not None else "" for c in row] for row in rows]
     spans = [max((i + 1 for i, c in enumerate(row) if c), default=0) for row in cells]
@@ -588,7 +595,9 @@ def _header_by_shape(rows: Sequence[Sequence[Any]]) -> int:
         below = cells[i + 1:]
         distinct = len({unicodedata.normalize("NFKC", c).casefold() for c in named}) == width
         values = any(j < len(r) and _is_value(r[j]) for r in below for j in range(width))
-        return i if width >= 2 and distinct and values and not any(map(_is_value, named)) else 0
+        # under titles, a table of text alone (reps, regions): a row below with two cells filled
+        text = i > 0 and any(sum(bool(c) for c in r[:width]) >= 2 for r in below)
+        return i if width >= 2 and distinct and (values or text) and not any(map(_is_value, named)) else 0
     return 0
 
 
@@ -608,8 +617,16 @@ def sniff_delimiter(lines: list[str]) -> str:
     ';'
     >>> sniff_delimiter([" 00004 0001 19970101  2   29.33"])
     ' '
+
+    A candidate that splits every record, though not all into as many fields (a row with one ``;``
+    too many), is the delimiter rather than runs of spaces that happen to split every line alike
+    (names of two words): read with it, that row is refused by its number.
+
+    >>> sniff_delimiter(["客户 编号;日期;金额", "Li Ltd;2025-01-01;1,5", "Wu Co;2025-01-02;2,5;"])
+    ';'
     """
     best: tuple[float, int, str] | None = None
+    everywhere: tuple[float, int, str] | None = None  # the best of those that split every record
     for delim in _DELIMS:
         if not any(delim in line for line in lines):  # one field a record: not the delimiter
             continue
@@ -622,12 +639,24 @@ def sniff_delimiter(lines: list[str]) -> str:
         score = (share, mode, delim)
         if best is None or score[:2] > best[:2]:
             best = score
+        if len(split) == len(counts) and (everywhere is None or score[:2] > everywhere[:2]):
+            everywhere = score
     if best is not None and best[0] == 1.0:
         return best[2]
+    if everywhere is not None and not _spaces_alike(lines, everywhere[2]):
+        return everywhere[2]
     ws = [len(text.split()) for *_, text in _sample_lines(lines, " ")]
     if ws and min(ws) > 1 and len(set(ws)) == 1:
         return " "
     return best[2] if best is not None else ","
+
+
+def _spaces_alike(lines: list[str], delim: str) -> bool:
+    """Whether runs of whitespace cut each record of ``lines`` into the cells ``delim`` does (the
+    empty ones and the spaces around left out): a tab file with a tab after a row's last cell,
+    which whitespace reads right; not where a cell holds a space or a word holds ``delim``."""
+    return all(text.split() == [c.strip() for c in _cells(text, delim) if c.strip()]
+               for *_, text in _sample_lines(lines, delim))
 
 
 # -- staging -----------------------------------------------------------------------------------
@@ -754,6 +783,34 @@ def _long_row(path: Path, delim: str, above: int, limit: int) -> int | None:
                            or sum(len(c.encode()) + 3 + c.count('"') for c in record.cells) > limit):
             return record.row
     return None
+
+
+def record_place(path: str | os.PathLike[str], number: int, delim: str = ",", above: int = 0) -> tuple[int, int | None]:
+    """(the line of the UTF-8 CSV ``path`` on which the record DuckDB's errors number ``number``
+    starts, that record's row: the first under the header row 1, as ingest counts, ``None`` above
+    the rows), ``above`` records (titles, the header) over the rows: a line break inside a quoted
+    cell makes DuckDB's count of records fall one short of the file's lines per break. ``(number,
+    None)`` when the scan ends first (a file that is not UTF-8, a record the csv module refuses).
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_text('id,note,amount\\na,"one\\ntwo",5\\nb,x,y\\n', encoding="utf-8")
+    >>> record_place(path, 3, above=1)
+    (4, 2)
+    """
+    start = 1
+    try:
+        for record in _scan(Path(path), delim, above):
+            if record.cells is None:
+                break
+            if record.number >= number:
+                return start, record.row
+            start = record.last + 1
+    except (OSError, UnicodeDecodeError):
+        pass
+    return number, None
 
 
 def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: str) -> bool:

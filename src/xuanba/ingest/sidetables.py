@@ -23,7 +23,7 @@ from typing import Literal
 
 import pandas as pd
 
-from xuanba.errors import InputError, Phrase, SchemaError
+from xuanba.errors import InputError, Listed, Phrase, SchemaError, quoted, shown
 from xuanba.ingest.money import read_money
 from xuanba.tables import read_table
 
@@ -200,11 +200,12 @@ def read_side_table(
     df = df.loc[:, ~df.columns.duplicated()]
     for req in schema.required:
         if req not in df.columns:
-            aliases = " / ".join(schema.aliases.get(req, ())[:3])
             raise SchemaError(
-                f"required {kind} column {req!r} is missing",
+                Phrase("err_side_missing", kind=kind, column=quoted(req),
+                       columns=Listed((shown(c, quoted=False) for c in raw.columns), quoted=True)),
                 file=where, column=req,
-                fix=f"Name a column {req!r} (or {aliases}) or pass mapping={{'{req}': '<your header>'}}.",
+                fix=Phrase("err_side_missing_fix", column=quoted(req), field=req,
+                           aliases=Listed(schema.aliases.get(req, ())[:3])),
             )
     df = df.reset_index(drop=True)
     bad = pd.Series(False, index=df.index)

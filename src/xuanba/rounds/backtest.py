@@ -48,7 +48,7 @@ import pandas as pd
 
 from xuanba._dates import parse_horizon
 from xuanba.errors import DataError, InputError, XuanbaError
-from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names
+from xuanba.rounds.extra_names import checked_extra_fields, criteria_numbers, extra_field_names
 from xuanba.rounds.replay import replay_cutoffs
 from xuanba.rounds.run import (
     Progress,
@@ -495,6 +495,7 @@ def backtest(
     extras = extra_field_names(extra_fields)
     people = customer_attributes(workspace)
     std = as_standard(standard, extras, people)
+    criteria_numbers(extra_fields, std)  # before any work
     say = progress or (lambda _msg: None)
     rows: list[dict[str, Any]] = []
     selections: dict[dt.date, list[str]] = {}

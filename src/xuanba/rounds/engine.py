@@ -1027,12 +1027,13 @@ def run_round_on_engine(
     refuse_roster_out_in_table_source(transactions, target)  # where the table's files can be known; before mkdir
     target = checked_roster_out(target, _backend_of(transactions))
     from xuanba._frames import to_pandas
-    from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names
+    from xuanba.rounds.extra_names import checked_extra_fields, criteria_numbers, extra_field_names
     from xuanba.rounds.run import customer_attributes
 
     extra_fields = checked_extra_fields(to_pandas(extra_fields))  # polars/Arrow too; names checked before any is used
     std = as_standard(standard, extra_field_names(extra_fields),
                       customer_attributes(workspace if side_tables is None else side_tables))
+    criteria_numbers(extra_fields, std)  # before the facts and the model, not when scoring
     # the roster and fields swapped into --roster-out only once the round is stored: a round that fails
     # to store (a full disk, a lock, a kill) leaves the earlier ones whole
     with contextlib.ExitStack() as landing:
@@ -1298,21 +1299,120 @@ def _read_money_as_text(con: Any, pattern: str, text: Sequence[str], types: dict
 
 def csv_cell_refused(exc: Exception) -> InputError | None:
     """DuckDB's failure to read a CSV cell as the type it gave the column on its sample (a date
-    column with ``2025-13-45`` after 20,480 rows) as xuanba says it: the file, the line, the column,
-    the value and the fix, in English and Chinese; ``None`` for any other error."""
+    column with ``2025-13-45`` after 20,480 rows) as xuanba says it: the file, the row and line,
+    the column, the value and the fix, in English and Chinese; ``None`` for any other error.
+    DuckDB numbers records, not lines (:func:`xuanba.ingest.read.record_place` finds the file's
+    line where a quoted cell above holds a line break)."""
     import re
 
     import duckdb
+
+    from xuanba.errors import quoted
+    from xuanba.ingest.read import record_place
 
     said = str(exc)
     line = re.search(r"CSV Error on Line: (\d+)", said)
     cell = re.search(r'converting column "(.+?)"\. Could not convert string "(.*?)" to \'(\w+)\'', said)
     if not isinstance(exc, duckdb.ConversionException) or line is None or cell is None:
         return None
-    file = re.search(r"^\s*file = (.+)$", said, re.MULTILINE)
+    file = _option(said, "file")
     column, value, typ = cell.groups()
-    return InputError(Phrase("err_source_csv_cell", line=line.group(1), value=repr(value), type=typ),
-                      file=file.group(1).strip() if file else None, column=column, fix=Phrase("err_source_csv_cell_fix"))
+    number, row = int(line.group(1)), None
+    if file is not None:
+        above = int(_option(said, "skip_rows") or 0) + (_option(said, "header") == "true")
+        number, row = record_place(file, number, _option(said, "delimiter") or ",", above)
+    return InputError(Phrase("err_source_csv_cell", line=str(number), value=quoted(value), type=typ),
+                      file=file, row=row, column=column, fix=Phrase("err_source_csv_cell_fix"))
+
+
+def csv_read_refused(exc: Exception) -> InputError | None:
+    """DuckDB's failure to read a CSV source as xuanba says it, naming the user's file: a cell not of
+    its column's type (:func:`csv_cell_refused`), a file that is not UTF-8 (GBK, as Chinese Excel
+    saves a CSV: :func:`_not_utf8_refused`), or a file of a glob whose column DuckDB typed apart from
+    the first file's (:func:`_glob_types_refused`); ``None`` for any other error."""
+    return csv_cell_refused(exc) or _not_utf8_refused(str(exc)) or _glob_types_refused(str(exc))
+
+
+def _not_utf8_refused(said: str) -> InputError | None:
+    """DuckDB's ``This file is not utf-8 encoded`` as the file's first byte that is not UTF-8, its
+    line, and (when that line reads as GBK/GB18030) that line's text, with the fix."""
+    import codecs
+
+    file = _option(said, "file")
+    if "not utf-8 encoded" not in said or file is None or not Path(file).is_file():
+        return None
+    decoder, seen, breaks, start = codecs.getincrementaldecoder("utf-8")(), 0, 0, 0
+    offset: int | None = None
+    with open(file, "rb") as fh:  # in chunks: the bad byte may lie gigabytes down
+        while offset is None:
+            chunk = fh.read(1 << 20)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                at = max(exc.start - (len(exc.object) - len(chunk)), 0)  # the bytes the decoder held come first
+                chunk, offset = chunk[:at], seen + at
+            else:
+                if not chunk:
+                    return None
+            breaks += chunk.count(b"\n")
+            if b"\n" in chunk:
+                start = seen + chunk.rfind(b"\n") + 1
+            seen += len(chunk)
+        fh.seek(start)
+        raw = fh.readline().rstrip(b"\r\n")
+    line = breaks + 1
+    where = {"line": f"{line:,}", "byte": f"{offset:,}"}
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return InputError(Phrase("err_source_not_utf8", **where), file=file, fix=Phrase("err_source_not_utf8_fix"))
+    from xuanba.errors import quoted
+
+    return InputError(Phrase("err_source_gbk", line=where["line"], text=quoted(text[:60])), file=file,
+                      fix=Phrase("err_source_not_utf8_fix"))
+
+
+def _glob_types_refused(said: str) -> InputError | None:
+    """DuckDB's ``Schema mismatch between globbed files`` (a later file of a CSV glob with a cell
+    that is not of the type DuckDB gave its column on the first file): that file read again with the
+    first file's type, for the cell's line, row and value (:func:`csv_cell_refused`); else the
+    file, the column and both types."""
+    import re
+
+    import ibis
+
+    from xuanba.errors import quoted
+    from xuanba.ingest.read import csv_read_options
+    from xuanba.workspace import duckdb_settings
+
+    m = re.search(r"Main file schema: (.+)\nCurrent file: (.+)\nColumn with name: \"(.+?)\" is expected to have "
+                  r"type: (\w+) But has type: (\w+)", said)
+    if m is None:
+        return None
+    first, current, column, expected, found = (g.strip() for g in m.groups())
+    con = ibis.duckdb.connect(**duckdb_settings())
+    try:
+        t = con.read_csv(current, types={column: expected}, **csv_read_options(current))
+        t.aggregate(_m=t[column].max()).to_pyarrow()
+    except Exception as again:  # noqa: BLE001 - the cell's own error, said as a single file's
+        cell = csv_cell_refused(again)
+        if cell is not None:
+            return cell
+    finally:
+        con.disconnect()
+    return InputError(Phrase("err_source_glob_types", column=quoted(column), found=found, expected=expected,
+                             first=quoted(first)), file=current, column=column, fix=Phrase("err_source_glob_types_fix"))
+
+
+def _option(said: str, name: str) -> str | None:
+    """The value of the option ``name`` among those DuckDB lists under a CSV error (``  quote = "
+    (Auto-Detected)``; ``(empty)``: none), as written (a tab delimiter is a tab)."""
+    import re
+
+    found = re.search(rf"^  {name} = (.*?)(?: \((?:Auto-Detected|Set By User)\))?$", said, re.MULTILINE)
+    if found is None or found.group(1) in ("", "(empty)"):
+        return None
+    return found.group(1) if name == "delimiter" else found.group(1).strip()
 
 
 def reread_money_as_text(source: Any, exc: Exception) -> Any | None:
@@ -1381,6 +1481,9 @@ def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = Non
     except InputError:  # said of the file already (a money column's decimal mark, its headers)
         raise
     except Exception as exc:  # noqa: BLE001 - DuckDB's IOException and friends: the user's file
+        refused = csv_read_refused(exc) if path.suffix.lower() == ".csv" else None
+        if refused is not None:  # a GBK file, said so (DuckDB's words name a line it read the header on)
+            raise refused from None
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(Phrase("err_duckdb_source_unreadable", source=repr(text),
                                 engine=[Phrase("engine_words", text=first[:300])]), file=text,

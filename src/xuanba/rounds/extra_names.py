@@ -31,6 +31,38 @@ def extra_field_names(frame: pd.DataFrame | None) -> list[str]:
     return [] if frame is None else [c for c in frame.columns if c != "customer_id"]
 
 
+#: Where :func:`xuanba.rounds.run.read_fields_file` leaves, in the frame's ``attrs``, the file it
+#: read: what a round refuses in the frame later names it (:func:`criteria_numbers`).
+FILE_READ = "xuanba_file"
+
+
+def criteria_numbers(frame: pd.DataFrame | None, standard: Any) -> None:
+    """Refuse, before any work, an extra field of ``frame`` that a criterion of ``standard`` reads
+    as numbers and that holds text or dates, in the words scoring would refuse it in once the facts
+    and the model were made (:func:`xuanba.standard.score.not_numbers`), naming the file the frame
+    was read from (:data:`FILE_READ`) and the row of its first value that is no number (the
+    frame's rows in the file's order, the first under the header row 1).
+
+    Example
+    -------
+    >>> from xuanba.standard import load_standard
+    >>> std = load_standard('[standard]\\nname = "s"\\nversion = "1"\\n[[criteria]]\\nname = "nps"\\n'
+    ...                     'field = "nps"\\nweight = 1\\n', extra_fields=("nps",))
+    >>> criteria_numbers(pd.DataFrame({"customer_id": ["a", "b"], "nps": ["5", "n/a"]}), std)
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.DataError: row 2, column 'nps': criterion 'nps' reads this column as numbers, and 'n/a' (customer 'b') is not a number (1 in all)
+      fix: Write a plain number in each cell of that column (1234.5; an empty cell is missing), or read the text in a gate (e.g. segment == 'A') rather than in a criterion.
+    """
+    from xuanba.standard.score import not_numbers, text_or_date
+
+    if frame is None:
+        return
+    for c in standard.criteria:
+        if c.field != "customer_id" and c.field in frame.columns and text_or_date(frame[c.field]):
+            raise not_numbers(c, frame[c.field], frame["customer_id"], file=frame.attrs.get(FILE_READ), rows=True)
+
+
 def storable_name(name: str) -> bool:
     """Whether a round can store a field named ``name``: not empty nor blank, and without a
     control character (a line break, a tab).

@@ -18,7 +18,7 @@ import pandas as pd
 
 from xuanba.errors import InputError
 from xuanba.rounds.diff import compare_rosters
-from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names
+from xuanba.rounds.extra_names import checked_extra_fields, criteria_numbers, extra_field_names
 from xuanba.rounds.roster_out import RosterOut, parse_roster_out
 from xuanba.rounds.run import (
     Progress,
@@ -86,6 +86,7 @@ def replay_rounds(
     rows = []
     with open_workspace(workspace) as ws:
         std = as_standard(standard, extra_field_names(extra_fields), customer_attributes(ws))
+        criteria_numbers(extra_fields, std)  # before any work
         for cut in cutoffs:
             if progress:
                 progress(f"round at {cut}")
@@ -169,6 +170,7 @@ def replay_rounds_on_engine(
     extra_fields = checked_extra_fields(to_pandas(extra_fields))  # names checked before any is used
     std = as_standard(standard, extra_field_names(extra_fields),
                       customer_attributes(side_tables if side_tables is not None else workspace))
+    criteria_numbers(extra_fields, std)  # before any work
     tiers = [t.name for t in std.tiers]
     rounds: list[Round] = []
     rows = []

@@ -754,7 +754,7 @@ def run_round(
     -------
     Round
     """
-    from xuanba.rounds.extra_names import checked_extra_fields
+    from xuanba.rounds.extra_names import checked_extra_fields, criteria_numbers
 
     scoring_engine = DEFAULT_SCORING if scoring_engine is None else scoring_engine
     if scoring_engine not in SCORING_ENGINES:
@@ -772,12 +772,14 @@ def run_round(
         from xuanba.ingest import ingest
 
         std = as_standard(standard, extras)
+        criteria_numbers(extra_fields, std)
         with Workspace(":memory:") as mem:
             ingest(workspace, mem)
             return _run(mem, std, cut, time_unit, predictions, extra_fields, name, False, progress, check_model,
                         scoring_engine)
     with open_workspace(workspace, read_only=not store) as ws:
         std = as_standard(standard, extras, customer_attributes(ws))
+        criteria_numbers(extra_fields, std)  # before the facts and the model, not when scoring
         return _run(ws, std, cut, time_unit, predictions, extra_fields, name, store, progress, check_model,
                     scoring_engine)
 
@@ -1091,6 +1093,7 @@ def read_fields_file(path: str | Path) -> pd.DataFrame:
     """Read a table of extra per-customer fields (.csv UTF-8/GBK, .xlsx, .parquet) with customer_id;
     the cells it writes as NaN are marked in its ``attrs`` (:func:`~xuanba.rounds.extra_names.nan_written`)."""
     from xuanba.rounds.extra_names import (
+        FILE_READ,
         NAN_WRITTEN,
         checked_extra_fields,
         nan_written,
@@ -1105,4 +1108,5 @@ def read_fields_file(path: str | Path) -> pd.DataFrame:
                          fix=f"Columns found: {list(frame.columns)[:20]}; name the id column customer_id.")
     frame = spaced_numbers(checked_extra_fields(frame, file=str(p)))  # " inf ", "NAN": numbers, as "5 " is
     frame.attrs[NAN_WRITTEN] = nan_written(p, frame)  # what the round counts with the infinities (not_finite)
+    frame.attrs[FILE_READ] = str(p)  # what the round refuses in it names the file
     return frame

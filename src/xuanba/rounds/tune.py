@@ -45,7 +45,7 @@ from xuanba.rounds.backtest import (
     scored_by,
     selection,
 )
-from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names
+from xuanba.rounds.extra_names import checked_extra_fields, criteria_numbers, extra_field_names
 from xuanba.rounds.replay import replay_cutoffs
 from xuanba.rounds.run import Progress, as_standard, customer_attributes
 from xuanba.standard.schema import Standard, load_standard
@@ -161,6 +161,7 @@ def tune(
     extras = extra_field_names(extra_fields)
     people = customer_attributes(workspace)
     std = as_standard(standard, extras, people)
+    criteria_numbers(extra_fields, std)  # before any work
     if bars and not any(t.min_score is not None for t in std.tiers):
         raise InputError(Phrase("err_tune_no_bars"), fix=Phrase("err_tune_no_bars_fix"))
     say = progress or (lambda _msg: None)

@@ -388,6 +388,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         raise DataError("a customer appears more than once in the fields", examples=some[id_column].to_pylist(),
                         count=int(to_arrow(dups.count()).as_py()),
                         fix="Give one row per customer_id (aggregate the extra fields first).")
+    _refuse_text_criteria(base, standard, id_column)  # as the reference, after the base's own problems
     if refused is not None:
         raise refused
 
@@ -1542,7 +1543,6 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
             if arrow.num_rows >= KEEP_IN_TABLES_ROWS:
                 keep, stream_memory = scoring_limits()
                 _memory_lowered(table._find_backend(), keep, call)
-        _refuse_text_criteria(table, standard)
         try:
             out, info = _run_roster(table, standard, id_column, call, selection_only=selection_only,
                                     row_column=row_column, collect=collect, stream_memory=stream_memory,
@@ -1654,17 +1654,28 @@ def _ids_as_text(frame: Any, id_column: str) -> Any:
     return out
 
 
-def _refuse_text_criteria(table: Any, standard: Standard) -> None:
+def _refuse_text_criteria(table: Any, standard: Standard, id_column: str) -> None:
     """A criterion that is a text or date column, refused as the pandas reference refuses it
-    (:func:`xuanba.standard.score.score_customers`) rather than by the engine's own cast error."""
-    from xuanba.errors import DataError
+    (:func:`xuanba.standard.score.not_numbers`: the same words, the first value that is no number
+    by the ids' order, its customer, how many) rather than read by the pattern a rule reads text by."""
+    from xuanba.standard import score as oracle
+    from xuanba.standard.engine_rules import text_number
 
     schema = table.schema()
     for c in standard.criteria:
         kind = schema.get(c.field)
-        if kind is not None and (kind.is_string() or kind.is_temporal()):
-            raise DataError(f"criterion {c.name!r} ({c.field}) is not a number",
-                            fix="Criteria need numeric fields; use text fields in gates.")
+        if kind is None or not (kind.is_string() or kind.is_temporal()):
+            continue
+        if kind.is_temporal():
+            raise oracle.criterion_refused(c, dates=True)
+        col = table[c.field]
+        bad = table.filter(col.notnull() & text_number(col).isnull())
+        count = int(to_arrow(bad.aggregate(n=bad.count()))["n"][0].as_py())
+        if not count:
+            raise oracle.criterion_refused(c)
+        first = to_arrow(bad.select(_id=bad[id_column].cast("string"), _v=bad[c.field])
+                         .order_by("_id").limit(1)).to_pylist()[0]
+        raise oracle.criterion_refused(c, value=first["_v"], customer=first["_id"], count=count)
 
 
 _LOCAL: list[Any] = []  # the in-memory DuckDB of this process, made on first use (with xuanba's settings)

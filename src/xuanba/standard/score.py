@@ -55,7 +55,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from xuanba._frames import arrow_text, ids_sorted, text_from_codes
-from xuanba.errors import DataError, Phrase
+from xuanba.errors import DataError, Phrase, quoted
 from xuanba.standard.expressions import ExpressionError, evaluate, to_number, truth
 from xuanba.standard.schema import Criterion, Standard
 
@@ -455,9 +455,8 @@ def _next_equal(ids: pd.Series) -> np.ndarray:
 
 
 def _raw_values(table: pd.DataFrame, c: Criterion) -> np.ndarray:
-    if c.field in table.columns and _text_or_date(table[c.field]):  # as the engine refuses a text column
-        raise DataError(f"criterion {c.name!r} ({c.field}) is not a number",
-                        fix="Criteria need numeric fields; use text fields in gates.")
+    if c.field in table.columns and text_or_date(table[c.field]):  # as the engine refuses a text column
+        raise not_numbers(c, table[c.field], table["customer_id"])
     try:
         values = evaluate(c.field, table)
     except ExpressionError as exc:
@@ -466,11 +465,59 @@ def _raw_values(table: pd.DataFrame, c: Criterion) -> np.ndarray:
     try:
         return np.asarray(values, dtype="float64")
     except (TypeError, ValueError):
-        raise DataError(f"criterion {c.name!r} ({c.field}) is not a number",
-                        fix="Criteria need numeric fields; use text fields in gates.") from None
+        raise criterion_refused(c) from None
 
 
-def _text_or_date(col: pd.Series) -> bool:
+def not_numbers(c: Criterion, values: pd.Series, ids: pd.Series, *, file: str | None = None,
+                rows: bool = False) -> DataError:
+    """The refusal of criterion ``c``, which reads the column ``values`` (text or dates,
+    :func:`text_or_date`) of the customers ``ids`` as numbers: the first value that is no number
+    by :func:`~xuanba.standard.expressions.to_number`'s rule, its customer and how many there are
+    (a column of dates, or of text that each reads as a number, said as such). ``rows``: the row
+    (1-based, the first under the header row 1, as ingest counts) is named too, ``values`` being
+    in the order of ``file``. The engine says the same (:func:`xuanba.standard.engine.roster_expression`).
+
+    Example
+    -------
+    >>> from xuanba.standard.schema import Criterion
+    >>> c = Criterion(name="nps", field="nps", weight=1)
+    >>> print(not_numbers(c, pd.Series(["5", "n/a", "x"]), pd.Series(["a", "b", "c"])).render("zh"))
+    “nps”列：指标 “nps” 按数字读取这一列，而 “n/a”（客户 “b”）不是数字（共 2 处）
+      解决办法：请在该列每个单元格中填写普通数字（1234.5；空单元格按缺失计），或在门槛中使用文本（例如 segment == 'A'），而不是在指标中使用。
+    """
+    if _dates(values):
+        return criterion_refused(c, dates=True, file=file)
+    bad = np.flatnonzero(values.notna().to_numpy() & np.isnan(to_number(values)))
+    if not len(bad):
+        return criterion_refused(c, file=file)
+    first = int(bad[0])
+    return criterion_refused(c, value=values.iloc[first], customer=ids.iloc[first], count=len(bad), file=file,
+                             row=first + 1 if rows else None)
+
+
+def criterion_refused(c: Criterion, *, dates: bool = False, value: object = None, customer: object = None,
+                      count: int = 0, file: str | None = None, row: int | None = None) -> DataError:
+    """The refusal of criterion ``c`` reading a column that is not numbers, in the one wording of
+    both implementations: a column of ``dates``; ``value`` (of ``customer``), the first of ``count``
+    values that are no number; or (no ``count``) text that each reads as a number (:func:`not_numbers`)."""
+    if dates:
+        return DataError(Phrase("err_criterion_date", criterion=quoted(c.name)), file=file, column=c.field,
+                         fix=Phrase("err_criterion_date_fix"))
+    if not count:
+        return DataError(Phrase("err_criterion_text_typed", criterion=quoted(c.name)), file=file, column=c.field,
+                         fix=Phrase("err_criterion_text_typed_fix"))
+    return DataError(Phrase("err_criterion_text", criterion=quoted(c.name), value=quoted(value),
+                            customer=quoted(customer)),
+                     file=file, row=row, column=c.field, count=count, fix=Phrase("err_criterion_text_fix"))
+
+
+def _dates(col: pd.Series) -> bool:
+    if pd.api.types.is_datetime64_any_dtype(col.dtype) or pd.api.types.is_timedelta64_dtype(col.dtype):
+        return True
+    return col.dtype == np.dtype(object) and pd.api.types.infer_dtype(col, skipna=True) in ("date", "datetime", "time")
+
+
+def text_or_date(col: pd.Series) -> bool:
     """Whether a column holds text or dates (what the engine reads as a text or time column)."""
     if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
         return False
