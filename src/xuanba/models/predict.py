@@ -161,9 +161,6 @@ def predict_customers(
     if spent is None:
         spent = spend_predictions(frame, penalizer=penalizer, start=(start or {}).get("spend"),
                                   optional=spend_optional)
-    elif len(spent.spend) != len(frame):
-        raise InputError(f"the spend predictions given are of {len(spent.spend)} customers, the facts of {len(frame)}",
-                         fix="Give spend_predictions of these very facts.")
     spend_model, spend, basis = spent.model, spent.spend, spent.basis
 
     if not 0 <= discount_rate < 10:
