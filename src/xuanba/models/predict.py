@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, overload
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,6 @@ def predict_customers(
     margin: float = ..., return_models: Literal[False] = ..., penalizer: float = ...,
     purchase_model: Model | None = ..., spend_optional: bool = ..., start: Mapping[str, Any] | None = ...,
     interval: float | None = ..., histories: tuple[pd.DataFrame, np.ndarray] | None = ...,
-    spent: Spend | None = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -56,7 +55,6 @@ def predict_customers(
     margin: float = ..., return_models: Literal[True], penalizer: float = ...,
     purchase_model: Model | None = ..., spend_optional: bool = ..., start: Mapping[str, Any] | None = ...,
     interval: float | None = ..., histories: tuple[pd.DataFrame, np.ndarray] | None = ...,
-    spent: Spend | None = ...,
 ) -> tuple[pd.DataFrame, dict[str, Model]]: ...
 
 
@@ -74,7 +72,6 @@ def predict_customers(
     start: Mapping[str, Any] | None = None,
     interval: float | None = None,
     histories: tuple[pd.DataFrame, np.ndarray] | None = None,
-    spent: Spend | None = None,
 ) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, Model]]:
     """Fit a purchase model and Gamma-Gamma on ``facts`` and predict for every customer.
 
@@ -112,10 +109,6 @@ def predict_customers(
     histories
         :func:`purchase_histories` of ``facts``, when made already (``auto``'s choice fitted its
         candidates on them): not grouped and checked again.
-    spent
-        :func:`spend_predictions` of ``facts`` (with this ``penalizer``, ``start`` and
-        ``spend_optional``), when made already (a round makes them while ``auto`` chooses its
-        purchase model): Gamma-Gamma is not fitted again.
 
     Returns
     -------
@@ -158,13 +151,26 @@ def predict_customers(
     purchases = purchase_model if purchase_model is not None else _make_purchase_model(
         MODELS[model], time_unit, penalizer).fit(histories[0], weights=histories[0][COUNT],
                                                   start=(start or {}).get("purchases"))
-    if spent is None:
-        spent = spend_predictions(frame, penalizer=penalizer, start=(start or {}).get("spend"),
-                                  optional=spend_optional)
-    spend_model, spend, basis = spent.model, spent.spend, spent.basis
+    spend_model: GammaGamma | None = None
+    try:
+        spend_model = GammaGamma(penalizer=penalizer).fit(frame, start=(start or {}).get("spend"))
+    except ModelError as exc:
+        if not spend_optional:
+            raise
+        spend_error = exc.message
 
     if not 0 <= discount_rate < 10:
         raise InputError(f"discount_rate={discount_rate!r} is not an annual rate", fix="Give e.g. 0.10 for 10% a year.")
+    if spend_model is None:
+        spend = np.full(len(frame), np.nan)
+        basis = text_from_codes(np.zeros(len(frame), dtype=np.int8), [f"unavailable: {spend_error}"])
+    else:
+        # the spend of every customer by its closed form, on the two columns it reads (keyed by
+        # position: the ids are the table's own); those the fit left out get the population mean
+        spend = np.array(spend_model.expected_spend(frame[list(GammaGamma.history_columns)]), dtype=float)
+        no_repeat, non_positive = spend_exclusions(frame["frequency"], frame["monetary_value"])
+        basis = text_from_codes(np.where(no_repeat, 1, np.where(non_positive, 2, 0)).astype(np.int8), [
+            "own history", f"population mean: {NO_REPEAT}", f"population mean: {NON_POSITIVE}"])
     # every purchase prediction once per distinct history, joined back by one gather
     hist, inverse = histories
     per = history_predictions(purchases, hist, time_unit=time_unit, discount_rate=discount_rate)
@@ -199,46 +205,6 @@ def predict_customers(
         models = {"purchases": purchases, "spend": spend_model}
         return out, {k: v for k, v in models.items() if v is not None}
     return out
-
-
-class Spend(NamedTuple):
-    """What :func:`spend_predictions` gives: the fitted Gamma-Gamma (``None`` when it could not be
-    fitted), every customer's expected spend (NaN without a model) and its ``spend_basis``."""
-
-    model: GammaGamma | None
-    spend: np.ndarray
-    basis: Any
-
-
-def spend_predictions(facts: Any, *, penalizer: float = 0.0, start: Any = None, optional: bool = False) -> Spend:
-    """Gamma-Gamma fitted on ``facts`` (a frame with ``frequency`` and ``monetary_value``; ``start``
-    where the fit begins) and each customer's expected spend and ``spend_basis``, in the facts'
-    order: the spend half of :func:`predict_customers`, which needs no purchase model, so a round
-    computes it beside ``auto``'s choice. ``optional``: when Gamma-Gamma cannot be fitted, the
-    spend is NaN and the basis says why (else its :class:`~xuanba.errors.ModelError` is raised).
-
-    Examples
-    --------
-    >>> facts = pd.DataFrame({"frequency": [0, 2, 3, 1] * 50, "monetary_value": [0.0, 20.0, 35.0, 12.0] * 50})
-    >>> got = spend_predictions(facts)
-    >>> got.basis[0], bool(np.isfinite(got.spend).all())
-    ('population mean: no repeat purchase', True)
-    """
-    frame = as_frame(facts, name="the facts")
-    try:
-        model = GammaGamma(penalizer=penalizer).fit(frame, start=start)
-    except ModelError as exc:
-        if not optional:
-            raise
-        return Spend(None, np.full(len(frame), np.nan),
-                     text_from_codes(np.zeros(len(frame), dtype=np.int8), [f"unavailable: {exc.message}"]))
-    # the spend of every customer by its closed form, on the two columns it reads (keyed by
-    # position: the ids are the table's own); those the fit left out get the population mean
-    spend = np.array(model.expected_spend(frame[list(GammaGamma.history_columns)]), dtype=float)
-    no_repeat, non_positive = spend_exclusions(frame["frequency"], frame["monetary_value"])
-    basis = text_from_codes(np.where(no_repeat, 1, np.where(non_positive, 2, 0)).astype(np.int8), [
-        "own history", f"population mean: {NO_REPEAT}", f"population mean: {NON_POSITIVE}"])
-    return Spend(model, spend, basis)
 
 
 def history_predictions(

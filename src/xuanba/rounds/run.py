@@ -215,21 +215,19 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
 
     from xuanba.errors import XuanbaError
     from xuanba.models.predict import PREDICTION_COLUMNS as PREDICTED
-    from xuanba.models.predict import predict_customers, spend_predictions
+    from xuanba.models.predict import predict_customers
 
     p = standard.predictions
     info: dict[str, Any] = {"model": None, "choice": None, "unavailable": [], "reason": ""}
     table = pd.DataFrame({"customer_id": facts["customer_id"]})
     models: dict[str, Any] = {}
-    with warnings.catch_warnings(record=True) as caught, ThreadPoolExecutor(max_workers=1) as beside:
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        chosen = spent = None
+        chosen = None
         try:
             if p.model == "auto":
                 from xuanba.models.choose import choose_model
 
-                if warm is None:  # Gamma-Gamma needs no purchase model: fitted while auto chooses one
-                    spent = beside.submit(spend_predictions, facts, penalizer=p.penalizer, optional=True)
                 choice = choose_model(ws, cutoff, facts=facts, time_unit=time_unit, penalizer=p.penalizer,
                                       start=(warm or {}).get("auto"), check_start=(warm or {}).get("auto_check"),
                                       calibration=None if calibration is None else (check_start(cutoff), calibration))
@@ -248,8 +246,7 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
                 facts, time_unit=time_unit, model=info["model"], discount_rate=p.discount_rate,
                 margin=p.margin, return_models=True, penalizer=p.penalizer, purchase_model=chosen,
                 spend_optional=True, start=(warm or {}).get(info["model"]),
-                interval=p.interval if intervals else None, histories=histories,
-                spent=None if spent is None else spent.result())
+                interval=p.interval if intervals else None, histories=histories)
             if warm is not None:
                 warm[info["model"]] = _trusted(models)
         except (_NoModel, XuanbaError) as exc:
