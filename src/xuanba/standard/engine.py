@@ -866,9 +866,10 @@ def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[in
     for j in pct:  # the k-th value of the others, by its position (skipping the customer's own place)
         jk = t[f"_k{j}"] - 1
         idx = ibis.greatest(ibis.least(ibis.ifelse(jk < t[f"_pos{j}"], jk, jk + 1), integer(f"m{j}", st[f"m{j}"]) - 1), 0)
-        # looked up only where _cheapest weighs the change (its key missing elsewhere: no probe into
-        # the m values, whose hash table at 10 M customers is far larger than the caches)
-        idx = ibis.ifelse(_weighed(t, j), idx, ibis.null("int64"))
+        if not is_spark(t):  # looked up only where _cheapest weighs the change: its key missing
+            # elsewhere, DuckDB does not probe the m values (at 10 M customers a hash table far larger
+            # than the caches); not on Spark, whose shuffle would put every missing key in one task
+            idx = ibis.ifelse(_weighed(t, j), idx, ibis.null("int64"))
         t = t.left_join(by_pos[j], idx == by_pos[j][f"_q{j}"])
     if pct and is_spark(t):  # the exponents as columns: each next double above is then a small expression
         t = t.mutate(**{f"_ev{j}": _exponent(t[f"_v{j}"]) for j in pct},
