@@ -867,6 +867,10 @@ def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[in
     for j in pct:  # the k-th value of the others, by its position (skipping the customer's own place)
         jk = t[f"_k{j}"] - 1
         idx = ibis.greatest(ibis.least(ibis.ifelse(jk < t[f"_pos{j}"], jk, jk + 1), integer(f"m{j}", st[f"m{j}"]) - 1), 0)
+        if not is_spark(t):  # looked up only where _cheapest weighs the change: its key missing
+            # elsewhere, DuckDB does not probe the m values (at 10 M customers a hash table far larger
+            # than the caches); not on Spark, whose shuffle would put every missing key in one task
+            idx = ibis.ifelse(_weighed(t, j), idx, ibis.null("int64"))
         t = t.left_join(by_pos[j], idx == by_pos[j][f"_q{j}"])
     if pct and is_spark(t):  # the exponents as columns: each next double above is then a small expression
         t = t.mutate(**{f"_ev{j}": _exponent(t[f"_v{j}"]) for j in pct},
@@ -955,7 +959,7 @@ def _cheapest(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict
         change = targets[j](t, ibis.least(t[f"_need{j}"], 1.0)) - t[f"_r{j}"]
         cost = change.abs() / num(f"spr{j}", spreads[j])
         # an infinite cost, a NaN or a missing one is no way (cost < inf is false or null for them)
-        feasible = (t.gap_to_next > 0) & (t[f"_need{j}"] <= 1.0 + 1e-9) & t[f"_r{j}"].notnull() & (cost < _INF)
+        feasible = _weighed(t, j) & (cost < _INF)
         changes[f"_cd{j}"] = change
         costs[f"_cc{j}"] = ibis.ifelse(ibis.coalesce(feasible, False), cost, _INF)
     names = [c.name for c in crits]
@@ -982,6 +986,13 @@ def _cheapest(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict
     cols = {**{c: t[c] for c in base}, **chosen}
     return t.select(*[cols[c].name(c) for c in ROSTER_COLUMNS if c != "customer_id"], t[id_column], *names, *out_pts,
                     *carried)
+
+
+def _weighed(t: Any, j: int) -> Any:
+    """Whether criterion ``j``'s change is weighed for the cheapest criterion: the customer has a
+    gap to close, criterion ``j`` alone can close it (its points needed ``_need<j>`` at most 1)
+    and has a raw value (null where the gap is missing)."""
+    return (t.gap_to_next > 0) & (t[f"_need{j}"] <= 1.0 + 1e-9) & t[f"_r{j}"].notnull()
 
 
 def _clip01(x: Any) -> Any:
