@@ -1821,6 +1821,23 @@ TEXT: dict[str, tuple[str, str]] = {
                                      "load the files with xuanba ingest, which finds each file's header where it is.",
                                      "请删掉表头上方的标题行，让每个文件都从表头开始；或者用 xuanba ingest 导入这些文件，"
                                      "它会在每个文件里各自找到表头。"),
+    "err_source_not_utf8": ("the --source CSV is not UTF-8 text: line {line} of the file (byte {byte}) is not, and a "
+                            "round on an engine reads its source as UTF-8 (Excel's plain 'CSV' on Chinese Windows "
+                            "is GBK)",
+                            "--source 的 CSV 不是 UTF-8 编码的文本：文件第 {line} 行（第 {byte} 字节）不是，而引擎上的一轮"
+                            "按 UTF-8 读取数据源（中文 Windows 上 Excel 另存的普通“CSV”是 GBK 编码）"),
+    "err_source_not_utf8_fix": ("Save it as 'CSV UTF-8' and run the round again, or load it with `xuanba ingest` "
+                                "(which reads GBK and UTF-16) and run the round on the workspace.",
+                                "请把它另存为“CSV UTF-8”后再运行这一轮；或者用 `xuanba ingest` 导入（它能读 GBK 和 "
+                                "UTF-16），再在工作区上运行这一轮。"),
+    "err_spark_source_titles": ("the header of the --source CSV is under {n} title row(s), which Spark's "
+                                "CSV reader would take for the header (it skips no rows)",
+                                "--source 的 CSV 表头上方有 {n} 行标题，Spark 的 CSV 读取器会把它们当成表头"
+                                "（它不会跳过任何行）"),
+    "err_spark_source_titles_fix": ("Delete the rows above the header, or run the round with --engine duckdb (which "
+                                    "skips them as xuanba ingest does).",
+                                    "请删掉表头上方的这些行，或者用 --engine duckdb 运行这一轮（它会像 xuanba ingest "
+                                    "一样跳过这些行）。"),
     "err_duckdb_source_unreadable": ("cannot read --source {source}{engine}", "无法读取 --source {source}{engine}"),
     "err_duckdb_source_unreadable_fix": ("Give Parquet (a file or a folder of parts) or a .csv with a header row.",
                                   "请给出 Parquet（一个文件或一个分块文件夹），或带表头行的 .csv 文件。"),

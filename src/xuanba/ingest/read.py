@@ -891,6 +891,102 @@ def source_files(path: str | os.PathLike[str]) -> list[Path]:
     return [Path(path)] if Path(path).is_file() else [Path(f) for f in sorted(glob.glob(str(path), recursive=True))]
 
 
+class CsvLayout(NamedTuple):
+    """Where a CSV source's header is and how its quoted cells are written (:func:`csv_layout`)."""
+
+    titles: int  # the rows above the header that are not blank (titles: 销售明细表, 导出日期)
+    breaks: bool  # a quoted cell holds a line break (a note typed with Alt+Enter)
+    lead: bool  # a quote opens a cell after one space (``a, "b,c"``), as DuckDB and ingest read it
+
+
+def csv_layout(path: str | os.PathLike[str], find_header: HeaderTest | None = None) -> CsvLayout:
+    """:class:`CsvLayout` of the UTF-8 CSV files ``path`` names (:func:`source_files`; the most
+    titles, a break or a quote after a space in any of them), for a reader that must be told what
+    DuckDB and ingest find themselves (Spark's ``multiLine`` and ``ignoreLeadingWhiteSpace``, and a
+    header under titles, which Spark cannot skip): the header where ingest finds it
+    (``find_header`` as its), a break in a quoted cell by ingest's own scan
+    (:func:`_breaks_in_cells`, its :class:`InputError` for a quote never closed), a quote after one
+    space by one pass over the bytes. A file not in UTF-8 or without text: neither.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_bytes(b'id,ts,amount,note\\na,2025-01-01,5,"x\\ny"\\n')
+    >>> csv_layout(path)
+    CsvLayout(titles=0, breaks=True, lead=False)
+    >>> _ = path.write_bytes(b'Sales 2025\\n\\nid,ts,amount,note\\na,2025-01-01,5, "x,y"\\n')
+    >>> csv_layout(path, lambda cells: "id" in cells)
+    CsvLayout(titles=1, breaks=False, lead=True)
+    """
+    titles, breaks, lead = 0, False, False
+    for file in source_files(path):
+        try:
+            top = _head_lines(file)
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not any(line.strip() for line in top):
+            continue
+        delim, sample, at = _header_at(top, file.suffix.lower() == ".tsv", True, find_header)
+        titles = max(titles, at)  # _sample_lines leaves blank lines out
+        if delim == " ":  # whitespace-delimited lines hold no quoted cell
+            continue
+        breaks = breaks or _breaks_in_cells(file, delim, sample[at][1], True, str(file))
+        lead = lead or _lead_quote(file, delim)
+    return CsvLayout(titles, breaks, lead)
+
+
+def _lead_quote(path: Path, delim: str) -> bool:
+    """Whether a quote follows one space at a cell's start (after ``delim`` or a line's start) in ``path``."""
+    mark = re.compile(b"[\\r\\n" + re.escape(delim.encode()) + b'] "')
+    tail = b"\n"  # the file's start, as a line's
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            if mark.search(tail + chunk):
+                return True
+            tail = chunk[-2:]
+    return False
+
+
+def refuse_not_utf8(path: str | os.PathLike[str]) -> None:
+    """Refuse the CSV at ``path`` where it is not UTF-8 text (a BOM allowed), naming the line and the
+    byte: an engine round reads its ``--source`` as UTF-8 (DuckDB stops at the first bad byte with
+    its own words, Spark reads GBK as garbled names, two customers' garbled ids one), where ingest
+    reads GBK and UTF-16 itself.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes("customer_id,ts,amount\\n张三,2025-01-01,5\\n".encode("gbk"))
+    >>> refuse_not_utf8(p)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.InputError: ...t.csv: the --source CSV is not UTF-8 text: line 2 of the file (byte 22) is not, ...
+    ...
+    """
+    path = Path(path)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    seen = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                at = seen + max(exc.start, 0)
+                break
+            seen += len(chunk)
+        else:
+            try:
+                decoder.decode(b"", final=True)
+                return
+            except UnicodeDecodeError:
+                at = seen - 1
+    line = f"{_line_at(path, at):,}"
+    raise InputError(Phrase("err_source_not_utf8", line=line, byte=f"{at:,}"), file=str(path),
+                     fix=Phrase("err_source_not_utf8_fix"))
+
+
 def csv_read_options(path: str | os.PathLike[str], find_header: HeaderTest | None = None) -> dict[str, Any]:
     """The ``read_csv`` options with which DuckDB reads the UTF-8 CSV ``path`` (an engine round's
     ``--source``; a glob: its first file's, every file's header on the same line, as DuckDB reads them
