@@ -88,4 +88,6 @@ def test_an_engine_round_s_source_check_reads_the_same_rows_of_a_csv_the_same_wa
     assert [r["cost"] for r in kept] == [500.0, None, None]
     with pytest.raises(InputError) as err:  # the GBK export as --source: said, not read as something else
         duckdb_source(_erp_export(tmp_path / "erp.csv"))
-    assert err.value.file == str(tmp_path / "erp.csv") and ".csv with a header row" in err.value.fix
+    said = err.value.render("en")  # the line ingest decodes as GBK named, and the way to read it
+    assert err.value.file == str(tmp_path / "erp.csv") and "is not UTF-8 text: line 1 of the file" in said
+    assert "xuanba ingest" in said and "不是 UTF-8" in err.value.render("zh")
