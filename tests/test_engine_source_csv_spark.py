@@ -36,25 +36,27 @@ def _round(tmp_path, engine: str, source, lang: str = "en"):
 def _notes_export(path, n: int = 60) -> list[list[str]]:
     """A CRLF export under a BOM whose every fifth note is typed over two lines (a bare LF, as
     Excel writes Alt+Enter), some written after one space (``, "a<LF>b"``, and ``, "x,y"`` before the
-    amount); the rows as ingest reads them (a note's leading space dropped before its quote)."""
+    amount), member numbers with leading zeros as ids; its rows (the last one's aside)."""
     rows = []
     for i in range(n):
         note = f"line {i}\nline two" if i % 5 == 0 else f"note {i}"
-        rows.append([f"c{i % 7}", f"2025-{1 + i % 12:02d}-{1 + i % 27:02d}", note, f"{10 + i}.5"])
+        member = f"{i % 7:0{1 + i % 3}d}"  # member numbers: 3, 03 and 003 three customers, as ingest reads them
+        rows.append([member, f"2025-{1 + i % 12:02d}-{1 + i % 27:02d}", note, f"{10 + i}.5"])
     lines = ["\ufeffcustomer_id,ts,note,amount"]
     for i, (cid, ts, note, amount) in enumerate(rows):
         cell = f'"{note}"' if i % 2 else f' "{note}"'  # DuckDB and ingest drop the one space before the quote
         lines.append(f"{cid},{ts},{cell},{amount}")
-    lines.append('c1,2025-03-03, "x,y",7')
+    lines.append('01,2025-03-03, "x,y",7')
     path.write_bytes("\r\n".join(lines).encode() + b"\r\n")
     return rows
 
 
 @spark_test
 def test_a_note_over_two_lines_is_one_row_on_spark_as_on_duckdb_and_ingest(tmp_path, spark):
-    """7200db1's Spark read each line of such a note as a row: 61 rows read as 73, 12 "left out"
-    for a missing date, the cell ``, "x,y"`` cut in two so that its amount was ``y"``. Now the
-    same data hash and console as DuckDB's round, and ingest's 61 rows and revenue."""
+    """7200db1's Spark read each line of such a note as a row (61 rows read as 73; the next line's
+    text where a date was), the cell ``, "x,y"`` cut in two so that its amount was ``y"``, and the
+    members 3, 03 and 003 as one customer 3. Now the same data hash and console as DuckDB's round,
+    and ingest's 61 rows, revenue and customers."""
     from xuanba.rounds.source_check import checked_transactions
     from xuanba.rounds.spark import spark_source
 
@@ -71,7 +73,10 @@ def test_a_note_over_two_lines_is_one_row_on_spark_as_on_duckdb_and_ingest(tmp_p
     with Workspace(tmp_path / "ws.duckdb") as ws:
         ingest(str(path), ws, tz="UTC")
         stored = ws.con.execute("SELECT count(*), sum(amount) FROM transactions").fetchone()
+        customers = ws.con.execute("SELECT count(DISTINCT customer_id) FROM transactions").fetchone()[0]
     assert stored[0] == len(rows) + 1 and float(stored[1]) == sum(float(r[3]) for r in rows) + 7
+    assert customers == len({r[0] for r in rows} | {"01"}) > 7
+    assert re.match(rf"customers +│ +{customers} │", said["spark"][1])
 
 
 @spark_test

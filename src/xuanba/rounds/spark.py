@@ -208,6 +208,7 @@ def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str]
             twins = _twin_headers(text, header, frame.columns, mapping)
             if twins is not None:
                 raise twins
+            frame = _text_read_as_text(session, text, frame, mapping, told)
         # a name of its own: a second source read in the same session must not replace the first's view
         view = f"xuanba_source_{uuid.uuid4().hex}"
         frame.createOrReplaceTempView(view)
@@ -230,6 +231,35 @@ def _reader(session: Any, fmt: str, told: Mapping[str, str] | None = None) -> An
     if fmt == "csv":
         reader = reader.option("header", "true").option("inferSchema", "true")
     return reader.options(**dict(told or {}))
+
+
+#: The fields a CSV source's round reads as text, as ingest reads every cell (DuckDB's round: its
+#: ``_RETURN_TEXT``, and the id, which its sniffer keeps as text where a number has a leading zero).
+TEXT_FIELDS = ("customer_id", "order_id", "quantity", "status", "is_return")
+
+
+def _text_read_as_text(session: Any, text: str, frame: Any, mapping: Mapping[str, str] | None,
+                       told: Mapping[str, str]) -> Any:
+    """The CSV ``frame`` read again with the columns of :data:`TEXT_FIELDS` as text where Spark
+    inferred another type (by the schema it inferred: no second inference pass): Spark read the
+    member numbers ``0123`` and ``123`` as one customer 123, where ingest and DuckDB's round read
+    two; a credit note's ``C12`` after order numbers 1, 2, ... The frame as it is where no column
+    is so typed, or where the headers give no id (the source check says what misses)."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    from xuanba.errors import XuanbaError
+    from xuanba.ingest.mapping import map_columns
+
+    try:
+        found = map_columns(list(frame.columns), mapping)
+    except XuanbaError:
+        return frame
+    names = {found[f] for f in TEXT_FIELDS if f in found}
+    fields = [StructField(f.name, StringType(), f.nullable) if f.name in names and f.dataType != StringType() else f
+              for f in frame.schema.fields]
+    if fields == list(frame.schema.fields):
+        return frame
+    return _reader(session, "csv", told).schema(StructType(fields)).load(text)
 
 
 def _local_csv_options(text: str, mapping: Mapping[str, str] | None) -> dict[str, str]:
