@@ -173,7 +173,9 @@ def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str]
     (``amount`` and ``AMOUNT``) the :class:`~xuanba.errors.SchemaError` DuckDB's round and ingest
     give (:func:`_twin_headers`, :func:`_read_twins_left_out`; ``mapping`` ``{field: header}``:
     the round's, whose columns count as a field's). Twins no field reads (``note`` and ``NOTE``)
-    are read as DuckDB's round reads them: not used (a Parquet file's left out of the view)."""
+    are read as DuckDB's round reads them: not used (a Parquet file's left out of the view). A
+    local CSV is checked and read as DuckDB's round reads its CSV (:func:`_local_csv_options`), its
+    id and return columns as text (:func:`_text_read_as_text`)."""
     text = str(source).strip()
     if not text:
         raise InputError(Phrase("err_source_empty"), fix=Phrase("err_source_empty_fix"))
