@@ -123,3 +123,18 @@ def test_the_not_utf8_check_names_the_line_ingest_reads_as_gbk(tmp_path):
     ok = tmp_path / "bom.csv"
     ok.write_bytes(codecs.BOM_UTF8 + "客户编号,下单日期,金额\n甲,2025-01-01,5\n".encode())
     refuse_not_utf8(ok)
+
+
+@spark_test
+def test_a_semicolon_export_is_read_on_spark_as_on_duckdb(tmp_path, spark):
+    """A European Excel's export (``;`` between cells, a decimal point kept): DuckDB's sniffer finds
+    the delimiter, 7200db1's Spark read one column named ``customer_id;ts;amount`` and stopped for
+    want of an id. Now the delimiter ingest finds, and the same data hash."""
+    path = tmp_path / "semi.csv"
+    path.write_text("customer_id;ts;amount\n007;2025-01-01;5.5\n7;2025-02-01;6\n007;2025-03-01;1\n", "utf-8")
+    said = {}
+    for engine in ("duckdb", "spark"):
+        code, out = _round(tmp_path, engine, path)
+        assert code == 0, out
+        said[engine] = (re.search(r"data sha256 +│ +(\S+)", out).group(1), out[out.index("customers"):out.index("Tiers")])
+    assert said["spark"] == said["duckdb"] and re.match(r"customers +│ +2 │", said["spark"][1])

@@ -895,6 +895,7 @@ class CsvLayout(NamedTuple):
     """Where a CSV source's header is and how its quoted cells are written (:func:`csv_layout`)."""
 
     titles: int  # the rows above the header that are not blank (titles: 销售明细表, 导出日期)
+    delim: str  # the delimiter ingest finds (``,`` ``;`` ``\t`` ``|``; " ": runs of whitespace), the first file's
     breaks: bool  # a quoted cell holds a line break (a note typed with Alt+Enter)
     lead: bool  # a quote opens a cell after one space (``a, "b,c"``), as DuckDB and ingest read it
 
@@ -914,12 +915,12 @@ def csv_layout(path: str | os.PathLike[str], find_header: HeaderTest | None = No
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
     >>> _ = path.write_bytes(b'id,ts,amount,note\\na,2025-01-01,5,"x\\ny"\\n')
     >>> csv_layout(path)
-    CsvLayout(titles=0, breaks=True, lead=False)
+    CsvLayout(titles=0, delim=',', breaks=True, lead=False)
     >>> _ = path.write_bytes(b'Sales 2025\\n\\nid,ts,amount,note\\na,2025-01-01,5, "x,y"\\n')
     >>> csv_layout(path, lambda cells: "id" in cells)
-    CsvLayout(titles=1, breaks=False, lead=True)
+    CsvLayout(titles=1, delim=',', breaks=False, lead=True)
     """
-    titles, breaks, lead = 0, False, False
+    titles, delims, breaks, lead = 0, [], False, False
     for file in source_files(path):
         try:
             top = _head_lines(file)
@@ -929,11 +930,12 @@ def csv_layout(path: str | os.PathLike[str], find_header: HeaderTest | None = No
             continue
         delim, sample, at = _header_at(top, file.suffix.lower() == ".tsv", True, find_header)
         titles = max(titles, at)  # _sample_lines leaves blank lines out
+        delims.append(delim)
         if delim == " ":  # whitespace-delimited lines hold no quoted cell
             continue
         breaks = breaks or _breaks_in_cells(file, delim, sample[at][1], True, str(file))
         lead = lead or _lead_quote(file, delim)
-    return CsvLayout(titles, breaks, lead)
+    return CsvLayout(titles, delims[0] if delims else ",", breaks, lead)
 
 
 def _lead_quote(path: Path, delim: str) -> bool:

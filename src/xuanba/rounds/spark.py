@@ -203,7 +203,7 @@ def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str]
                              file=text, fix=Phrase("err_source_url_spark_fix" if is_url else "err_source_unreadable_fix")
                              ) from None
         if fmt == "csv":
-            header = _csv_header_line(session, text)
+            header = _csv_header_line(session, text, told)
             if "multiLine" not in told and any("\n" in name or "\r" in name for name in header):
                 # a header cell over two lines (Alt+Enter) in a file not scanned (a URL's)
                 frame = _reader(session, fmt, {**told, "multiLine": "true"}).load(text)
@@ -272,8 +272,9 @@ def _local_csv_options(text: str, mapping: Mapping[str, str] | None) -> dict[str
     the title was read as the header). Told ``multiLine`` only where a quoted cell holds a line
     break (:func:`~xuanba.ingest.read.csv_layout`, ingest's scan: Spark read each line of it as a
     row, the next line a row "missing date"; ``multiLine`` reads the file in one task, so not
-    always), and ``ignoreLeadingWhiteSpace`` where a quote opens a cell after one space
-    (``a, "b,c"``, read by DuckDB and ingest as one cell ``b,c``; Spark cut it in two)."""
+    always), ``ignoreLeadingWhiteSpace`` where a quote opens a cell after one space
+    (``a, "b,c"``, read by DuckDB and ingest as one cell ``b,c``; Spark cut it in two), and the
+    delimiter ingest finds (``;``, tab, ``|``: DuckDB's sniffer finds it, Spark read one column)."""
     from xuanba.ingest.mapping import header_test
     from xuanba.ingest.read import csv_layout, refuse_not_utf8, refuse_nul, source_files
 
@@ -284,7 +285,8 @@ def _local_csv_options(text: str, mapping: Mapping[str, str] | None) -> dict[str
     if layout.titles:
         raise InputError(Phrase("err_spark_source_titles", n=f"{layout.titles:,}"), file=text,
                          fix=Phrase("err_spark_source_titles_fix"))
-    return {**({"multiLine": "true"} if layout.breaks else {}),
+    return {**({"sep": layout.delim} if layout.delim in (";", "\t", "|") else {}),
+            **({"multiLine": "true"} if layout.breaks else {}),
             **({"ignoreLeadingWhiteSpace": "true"} if layout.lead else {})}
 
 
@@ -378,11 +380,11 @@ def _renamed_by_place(columns: list[str]) -> bool:
     return False
 
 
-def _csv_header_line(session: Any, text: str) -> list[str]:
+def _csv_header_line(session: Any, text: str, told: Mapping[str, str] | None = None) -> list[str]:
     """The header of the CSV at ``text`` as written: its first record, read by Spark's CSV reader
     with no header and quoted line breaks read as DuckDB and ingest read them (``multiLine``; one
     record read, a job beside the pass that infers the types)."""
-    reader = session.read.format("csv").option("header", "false").option("multiLine", "true")
+    reader = session.read.format("csv").options(**dict(told or {})).option("header", "false").option("multiLine", "true")
     rows = reader.load(text).limit(1).collect()
     return ["" if v is None else str(v) for v in rows[0]] if rows else []
 
