@@ -16,6 +16,16 @@ engines add in their own order) with the SHA-256 of each.
 
     python bench/bench_spark.py --customers 1e5                 # quick
     python bench/bench_spark.py --customers 1e6 --driver-memory 2g
+
+``--csv plain`` or ``--csv break`` reads the same transactions from a CSV instead (written once
+beside the Parquet, with a quoted ``note`` in every row, so that ingest's scan for a line break in a
+quoted cell parses the whole file; ``break``: the last row's note on two lines, so that Spark reads
+the file with ``multiLine``, in one task). Each run also times the checks of the local CSV apart
+(:func:`xuanba.ingest.read.refuse_nul`, ``refuse_not_utf8``, ``csv_layout``; the round runs them again
+in its source's read, timed within "session start").
+
+    python bench/bench_spark.py --customers 1e6 --csv plain
+    python bench/bench_spark.py --customers 1e6 --csv break
 """
 
 from __future__ import annotations
@@ -46,10 +56,44 @@ def _standard(model: str = "bgnbd", interval: float = 0.0) -> object:
     return load_standard(text)
 
 
-def run_tag(model: str, interval: float) -> str:
+def run_tag(model: str, interval: float, csv: str = "") -> str:
     """What names a run's saved figures and roster beside its size: empty for the default
-    standard (model bgnbd, no interval), so that earlier runs keep their names."""
-    return "" if (model, interval) == ("bgnbd", 0.0) else f"_{model}" + (f"_i{interval:g}" if interval else "")
+    standard (model bgnbd, no interval) read from Parquet, so that earlier runs keep their names."""
+    tag = "" if (model, interval) == ("bgnbd", 0.0) else f"_{model}" + (f"_i{interval:g}" if interval else "")
+    return tag + (f"_csv{csv}" if csv else "")
+
+
+def csv_data(parquet: Path, kind: str) -> Path:
+    """The transactions of ``parquet`` as a CSV in bench/out (written at first use): a quoted
+    ``note`` in every row; ``kind`` "break": the last row's note holds a line break."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    path = parquet.with_name(f"{parquet.stem}_{kind}.csv")
+    if path.exists():
+        return path
+    table = pq.read_table(parquet)
+    notes = ["n"] * table.num_rows
+    if kind == "break":
+        notes[-1] = "two\nlines"
+    table = table.append_column("note", pa.array(notes))
+    pcsv.write_csv(table, path, pcsv.WriteOptions(quoting_style="all_valid"))
+    return path
+
+
+def _csv_checks(path: str) -> dict[str, float]:
+    """The seconds of each check a round makes of a local CSV source before reading it."""
+    from xuanba.ingest.read import csv_layout, refuse_not_utf8, refuse_nul
+
+    out = {}
+    for name, check in (("refuse_nul", refuse_nul), ("refuse_not_utf8", refuse_not_utf8), ("csv_layout", csv_layout)):
+        t0 = time.perf_counter()
+        got = check(path)
+        out[name] = time.perf_counter() - t0
+        if got is not None:
+            out["layout"] = got._asdict()
+    return out
 
 
 def roster_folder(engine: str, parquet: str, tag: str = "") -> Path:
@@ -89,11 +133,13 @@ def _jvm_peak_mb(backend: object) -> float:
 
 
 def _child(engine: str, parquet: str, driver_memory: str, partitions: int, model: str, interval: float,
-           event_log: str = "") -> None:
+           event_log: str = "", csv: str = "") -> None:
     from xuanba.rounds.engine import duckdb_source, run_round_on_engine
 
-    start = time.perf_counter()
     out: dict = {"engine": engine}
+    if parquet.endswith(".csv"):
+        out["csv_checks_s"] = _csv_checks(parquet)
+    start = time.perf_counter()
     backend = None
     if engine == "spark":
         from xuanba.rounds.spark import spark_backend, spark_source
@@ -123,7 +169,7 @@ def _child(engine: str, parquet: str, driver_memory: str, partitions: int, model
               f"driver JVM peak {_jvm_peak_mb(backend):,.0f} MB", file=sys.stderr, flush=True)
 
     t0 = time.perf_counter()
-    rnd = run_round_on_engine(source, _standard(model, interval), CUTOFF, roster_out=roster_folder(engine, parquet, run_tag(model, interval)),
+    rnd = run_round_on_engine(source, _standard(model, interval), CUTOFF, roster_out=roster_folder(engine, parquet, run_tag(model, interval, csv)),
                               progress=step)
     step("end")
     out["round_s"] = time.perf_counter() - t0
@@ -149,19 +195,23 @@ def main() -> None:
     ap.add_argument("--model", default="bgnbd", help="the standard's model: bgnbd, auto (the starter's), mbgnbd, pareto-nbd")
     ap.add_argument("--interval", type=float, default=0.0, help="[predictions] interval, e.g. 0.9 (0: none)")
     ap.add_argument("--event-log", default="", help="a folder for Spark's event log (jobs, stages, tasks per step)")
-    ap.add_argument("--child", nargs=7, help=argparse.SUPPRESS)
+    ap.add_argument("--csv", default="", choices=["", "plain", "break"],
+                    help="read the transactions from a CSV (break: one quoted cell holds a line break)")
+    ap.add_argument("--child", nargs=8, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         _child(args.child[0], args.child[1], args.child[2], int(args.child[3]), args.child[4], float(args.child[5]),
-               args.child[6])
+               args.child[6], args.child[7])
         return
     n = int(args.customers)
-    tag = run_tag(args.model, args.interval)
+    tag = run_tag(args.model, args.interval, args.csv)
     OUT.mkdir(exist_ok=True)
     parquet = bgnbd_data(n)  # the round benchmarks' data (made once, shared)
     import pyarrow.parquet as pq
 
     rows = pq.ParquetFile(parquet).metadata.num_rows
+    if args.csv:
+        parquet = csv_data(parquet, args.csv)
     for engine in filter(None, args.engines.split(",")):  # --engines "": the table of the saved runs
         saved = OUT / f"spark_run_{engine}_{n}{tag}.json"
         saved.unlink(missing_ok=True)
@@ -170,7 +220,8 @@ def main() -> None:
         with log.open("w", encoding="utf-8") as err:
             try:
                 res = subprocess.run([sys.executable, __file__, "--child", engine, str(parquet), args.driver_memory,
-                                      str(args.partitions), args.model, str(args.interval), args.event_log], stdout=subprocess.PIPE, stderr=err, text=True,
+                                      str(args.partitions), args.model, str(args.interval), args.event_log,
+                                      args.csv], stdout=subprocess.PIPE, stderr=err, text=True,
                                      check=False, timeout=args.timeout)
             except subprocess.TimeoutExpired:
                 res = None
@@ -205,6 +256,9 @@ def main() -> None:
     if len(runs) == 2:
         same = _rosters_equal(parquet, runs, tag)
         print(f"\nrosters equal: {same}; spark / duckdb: {runs[1]['round_s'] / runs[0]['round_s']:.2f}×")
+    for r in runs:
+        if "csv_checks_s" in r:
+            print(f"{r['engine']}: the CSV's checks (s): {json.dumps(r['csv_checks_s'])}")
 
 
 if __name__ == "__main__":

@@ -1847,6 +1847,14 @@ TEXT: dict[str, tuple[str, str]] = {
                                   "the files with `xuanba ingest`, which sets such a row aside in the rejects table.",
                                   "请更正该单元格（DuckDB 对通配符匹配的每个文件都使用第一个文件的列类型），或用 "
                                   "`xuanba ingest` 载入这些文件：它把这样的行放入拒收表。"),
+    "err_spark_source_titles": ("the header of the --source CSV is under {n} title row(s), which Spark's "
+                                "CSV reader would take for the header (it skips no rows)",
+                                "--source 的 CSV 表头上方有 {n} 行标题，Spark 的 CSV 读取器会把它们当成表头"
+                                "（它不会跳过任何行）"),
+    "err_spark_source_titles_fix": ("Delete the rows above the header, or run the round with --engine duckdb (which "
+                                    "skips them as xuanba ingest does).",
+                                    "请删掉表头上方的这些行，或者用 --engine duckdb 运行这一轮（它会像 xuanba ingest "
+                                    "一样跳过这些行）。"),
     "err_duckdb_source_unreadable": ("cannot read --source {source}{engine}", "无法读取 --source {source}{engine}"),
     "err_duckdb_source_unreadable_fix": ("Give Parquet (a file or a folder of parts) or a .csv with a header row.",
                                   "请给出 Parquet（一个文件或一个分块文件夹），或带表头行的 .csv 文件。"),

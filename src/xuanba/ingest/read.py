@@ -48,7 +48,7 @@ import duckdb
 import pyarrow as pa
 
 from xuanba._files import process_gone
-from xuanba.errors import InputError, Phrase, SchemaError, shown
+from xuanba.errors import InputError, Phrase, SchemaError, quoted, shown
 from xuanba.workspace import create_scratch, drop_scratch
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -946,6 +946,122 @@ def source_files(path: str | os.PathLike[str]) -> list[Path]:
     import glob
 
     return [Path(path)] if Path(path).is_file() else [Path(f) for f in sorted(glob.glob(str(path), recursive=True))]
+
+
+class CsvLayout(NamedTuple):
+    """Where a CSV source's header is and how its quoted cells are written (:func:`csv_layout`)."""
+
+    titles: int  # the rows above the header that are not blank (titles: 销售明细表, 导出日期)
+    delim: str  # the delimiter ingest finds (``,`` ``;`` ``\t`` ``|``; " ": runs of whitespace), the first file's
+    breaks: bool  # a quoted cell holds a line break (a note typed with Alt+Enter)
+    lead: bool  # a quote opens a cell after one space (``a, "b,c"``), as DuckDB and ingest read it
+
+
+def csv_layout(path: str | os.PathLike[str], find_header: HeaderTest | None = None) -> CsvLayout:
+    """:class:`CsvLayout` of the UTF-8 CSV files ``path`` names (:func:`source_files`; the most
+    titles, a break or a quote after a space in any of them), for a reader that must be told what
+    DuckDB and ingest find themselves (Spark's ``multiLine`` and ``ignoreLeadingWhiteSpace``, and a
+    header under titles, which Spark cannot skip): the header where ingest finds it
+    (``find_header`` as its), a break in a quoted cell by ingest's own scan
+    (:func:`_breaks_in_cells`, its :class:`InputError` for a quote never closed), a quote after one
+    space by one pass over the bytes. A file not in UTF-8 or without text: neither.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_bytes(b'id,ts,amount,note\\na,2025-01-01,5,"x\\ny"\\n')
+    >>> csv_layout(path)
+    CsvLayout(titles=0, delim=',', breaks=True, lead=False)
+    >>> _ = path.write_bytes(b'Sales 2025\\n\\nid,ts,amount,note\\na,2025-01-01,5, "x,y"\\n')
+    >>> csv_layout(path, lambda cells: "id" in cells)
+    CsvLayout(titles=1, delim=',', breaks=False, lead=True)
+    """
+    titles, delims, breaks, lead = 0, [], False, False
+    for file in source_files(path):
+        try:
+            top = _head_lines(file)
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not any(line.strip() for line in top):
+            continue
+        delim, sample, at = _header_at(top, file.suffix.lower() == ".tsv", True, find_header)
+        titles = max(titles, at)  # _sample_lines leaves blank lines out
+        delims.append(delim)
+        if delim == " ":  # whitespace-delimited lines hold no quoted cell
+            continue
+        breaks = breaks or _breaks_in_cells(file, delim, sample[at][1], True, str(file))
+        lead = lead or _lead_quote(file, delim)
+    return CsvLayout(titles, delims[0] if delims else ",", breaks, lead)
+
+
+def _lead_quote(path: Path, delim: str) -> bool:
+    """Whether a quote follows one space at a cell's start (after ``delim`` or a line's start) in ``path``."""
+    mark = re.compile(b"[\\r\\n" + re.escape(delim.encode()) + b'] "')
+    tail = b"\n"  # the file's start, as a line's
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            if mark.search(tail + chunk):
+                return True
+            tail = chunk[-2:]
+    return False
+
+
+def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
+    """The refusal of the CSV at ``path`` where it is not UTF-8 text (a BOM allowed), ``None`` where it
+    is: its first byte that is not, that byte's line, and the line's text where it reads as GBK/GB18030
+    (Chinese Excel's and ERPs' plain CSV). An engine round reads its ``--source`` as UTF-8 (DuckDB
+    stops at the first bad byte with its own words, Spark reads GBK as garbled names, two customers'
+    garbled ids one), where ingest reads GBK and UTF-16 itself. Read in chunks: the bad byte may lie
+    gigabytes down.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes("customer_id,ts,amount\\n张三,2025-01-01,5\\n".encode("gbk"))
+    >>> said = not_utf8(p).render("en")
+    >>> "is GBK/GB18030 text" in said, "(line 2 of the file, read so: '张三,2025-01-01,5')" in said
+    (True, True)
+    >>> _ = p.write_bytes("customer_id,ts,amount\\n张三,2025-01-01,5\\n".encode())
+    >>> not_utf8(p) is None
+    True
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    seen = breaks = start = 0
+    offset: int | None = None
+    with Path(path).open("rb") as fh:
+        while offset is None:
+            chunk = fh.read(_CHUNK)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                at = exc.start - (len(exc.object) - len(chunk))  # the bytes the decoder held come first
+                chunk, offset = chunk[:max(at, 0)], seen + at
+            else:
+                if not chunk:
+                    return None
+            breaks += chunk.count(b"\n")
+            if b"\n" in chunk:
+                start = seen + chunk.rfind(b"\n") + 1
+            seen += len(chunk)
+        fh.seek(start)
+        raw = fh.readline().rstrip(b"\r\n")
+    line = f"{breaks + 1:,}"
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return InputError(Phrase("err_source_not_utf8", line=line, byte=f"{offset:,}"), file=str(path),
+                          fix=Phrase("err_source_not_utf8_fix"))
+    return InputError(Phrase("err_source_gbk", line=line, text=quoted(text[:60])), file=str(path),
+                      fix=Phrase("err_source_not_utf8_fix"))
+
+
+def refuse_not_utf8(path: str | os.PathLike[str]) -> None:
+    """Raise :func:`not_utf8`'s refusal of the CSV at ``path``, if any (an engine round's check of
+    each local file of its ``--source`` before the engine reads it)."""
+    if (refusal := not_utf8(path)) is not None:
+        raise refusal
 
 
 def csv_read_options(path: str | os.PathLike[str], find_header: HeaderTest | None = None) -> dict[str, Any]:

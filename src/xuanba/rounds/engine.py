@@ -1216,10 +1216,11 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     Float64(nullable=True)
     """
     from xuanba.ingest.mapping import header_test, map_columns
-    from xuanba.ingest.read import csv_read_options, refuse_nul, source_files
+    from xuanba.ingest.read import csv_read_options, refuse_not_utf8, refuse_nul, source_files
 
     for path in source_files(pattern):
         refuse_nul(path)  # a NUL anywhere, as ingest refuses it: DuckDB reads it into the cell
+        refuse_not_utf8(path)  # GBK: said as Spark's round says it, not in DuckDB's words
     told = csv_read_options(pattern, header_test(mapping))  # the header where ingest finds it, its line end
     table = con.read_csv(pattern, **told)
     schema = table.schema()
@@ -1334,42 +1335,14 @@ def csv_read_refused(exc: Exception) -> InputError | None:
 
 
 def _not_utf8_refused(said: str) -> InputError | None:
-    """DuckDB's ``This file is not utf-8 encoded`` as the file's first byte that is not UTF-8, its
-    line, and (when that line reads as GBK/GB18030) that line's text, with the fix."""
-    import codecs
+    """DuckDB's ``This file is not utf-8 encoded`` as :func:`xuanba.ingest.read.not_utf8` says it
+    (the file's first byte that is not UTF-8, its line, its text where it reads as GBK), with the fix."""
+    from xuanba.ingest.read import not_utf8
 
     file = _option(said, "file")
     if "not utf-8 encoded" not in said or file is None or not Path(file).is_file():
         return None
-    decoder, seen, breaks, start = codecs.getincrementaldecoder("utf-8")(), 0, 0, 0
-    offset: int | None = None
-    with open(file, "rb") as fh:  # in chunks: the bad byte may lie gigabytes down
-        while offset is None:
-            chunk = fh.read(1 << 20)
-            try:
-                decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as exc:
-                at = max(exc.start - (len(exc.object) - len(chunk)), 0)  # the bytes the decoder held come first
-                chunk, offset = chunk[:at], seen + at
-            else:
-                if not chunk:
-                    return None
-            breaks += chunk.count(b"\n")
-            if b"\n" in chunk:
-                start = seen + chunk.rfind(b"\n") + 1
-            seen += len(chunk)
-        fh.seek(start)
-        raw = fh.readline().rstrip(b"\r\n")
-    line = breaks + 1
-    where = {"line": f"{line:,}", "byte": f"{offset:,}"}
-    try:
-        text = raw.decode("gb18030")
-    except UnicodeDecodeError:
-        return InputError(Phrase("err_source_not_utf8", **where), file=file, fix=Phrase("err_source_not_utf8_fix"))
-    from xuanba.errors import quoted
-
-    return InputError(Phrase("err_source_gbk", line=where["line"], text=quoted(text[:60])), file=file,
-                      fix=Phrase("err_source_not_utf8_fix"))
+    return not_utf8(file)
 
 
 def _glob_types_refused(said: str) -> InputError | None:

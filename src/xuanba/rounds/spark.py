@@ -173,7 +173,9 @@ def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str]
     (``amount`` and ``AMOUNT``) the :class:`~xuanba.errors.SchemaError` DuckDB's round and ingest
     give (:func:`_twin_headers`, :func:`_read_twins_left_out`; ``mapping`` ``{field: header}``:
     the round's, whose columns count as a field's). Twins no field reads (``note`` and ``NOTE``)
-    are read as DuckDB's round reads them: not used (a Parquet file's left out of the view)."""
+    are read as DuckDB's round reads them: not used (a Parquet file's left out of the view). A
+    local CSV is checked and read as DuckDB's round reads its CSV (:func:`_local_csv_options`), its
+    id and return columns as text (:func:`_text_read_as_text`)."""
     text = str(source).strip()
     if not text:
         raise InputError(Phrase("err_source_empty"), fix=Phrase("err_source_empty_fix"))
@@ -185,12 +187,13 @@ def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str]
             raise InputError(Phrase("err_source_missing", source=repr(text)), file=text,
                              fix=Phrase("err_source_missing_fix"))
         fmt = FORMATS.get(path.suffix.lower(), "parquet")
+        told = _local_csv_options(text, mapping) if fmt == "csv" and not is_url else {}
         try:
             try:
-                frame = _reader(session, fmt).load(text)
+                frame = _reader(session, fmt, told).load(text)
                 frame.schema  # noqa: B018 - resolves the files now, so a bad one fails here
             except Exception as exc:  # noqa: BLE001 - Spark's AnalysisException and friends
-                frame = _read_twins_left_out(session, fmt, text, exc, mapping)
+                frame = _read_twins_left_out(session, fmt, text, exc, mapping, told)
                 if frame is None:
                     raise
         except SchemaError:  # a field's name written twice
@@ -200,12 +203,14 @@ def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str]
                              file=text, fix=Phrase("err_source_url_spark_fix" if is_url else "err_source_unreadable_fix")
                              ) from None
         if fmt == "csv":
-            header = _csv_header_line(session, text)
-            if any("\n" in name or "\r" in name for name in header):  # a header cell over two lines (Alt+Enter)
-                frame = _reader(session, fmt).option("multiLine", "true").load(text)
+            header = _csv_header_line(session, text, told)
+            if "multiLine" not in told and any("\n" in name or "\r" in name for name in header):
+                # a header cell over two lines (Alt+Enter) in a file not scanned (a URL's)
+                frame = _reader(session, fmt, {**told, "multiLine": "true"}).load(text)
             twins = _twin_headers(text, header, frame.columns, mapping)
             if twins is not None:
                 raise twins
+            frame = _text_read_as_text(session, text, frame, mapping, told)
         # a name of its own: a second source read in the same session must not replace the first's view
         view = f"xuanba_source_{uuid.uuid4().hex}"
         frame.createOrReplaceTempView(view)
@@ -221,10 +226,68 @@ def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str]
                          fix=Phrase("err_spark_no_table_fix")) from None
 
 
-def _reader(session: Any, fmt: str) -> Any:
-    """Spark's reader of ``fmt``, a CSV's with its header row and its types inferred."""
+def _reader(session: Any, fmt: str, told: Mapping[str, str] | None = None) -> Any:
+    """Spark's reader of ``fmt``, a CSV's with its header row and its types inferred, and the
+    options ``told`` (:func:`_local_csv_options`)."""
     reader = session.read.format(fmt)
-    return reader.option("header", "true").option("inferSchema", "true") if fmt == "csv" else reader
+    if fmt == "csv":
+        reader = reader.option("header", "true").option("inferSchema", "true")
+    return reader.options(**dict(told or {}))
+
+
+#: The fields a CSV source's round reads as text, as ingest reads every cell (DuckDB's round: its
+#: ``_RETURN_TEXT``, and the id, which its sniffer keeps as text where a number has a leading zero).
+TEXT_FIELDS = ("customer_id", "order_id", "quantity", "status", "is_return")
+
+
+def _text_read_as_text(session: Any, text: str, frame: Any, mapping: Mapping[str, str] | None,
+                       told: Mapping[str, str]) -> Any:
+    """The CSV ``frame`` read again with the columns of :data:`TEXT_FIELDS` as text where Spark
+    inferred another type (by the schema it inferred: no second inference pass): Spark read the
+    member numbers ``0123`` and ``123`` as one customer 123, where ingest and DuckDB's round read
+    two; a credit note's ``C12`` after order numbers 1, 2, ... The frame as it is where no column
+    is so typed, or where the headers give no id (the source check says what misses)."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    from xuanba.errors import XuanbaError
+    from xuanba.ingest.mapping import map_columns
+
+    try:
+        found = map_columns(list(frame.columns), mapping)
+    except XuanbaError:
+        return frame
+    names = {found[f] for f in TEXT_FIELDS if f in found}
+    fields = [StructField(f.name, StringType(), f.nullable) if f.name in names and f.dataType != StringType() else f
+              for f in frame.schema.fields]
+    if fields == list(frame.schema.fields):
+        return frame
+    return _reader(session, "csv", told).schema(StructType(fields)).load(text)
+
+
+def _local_csv_options(text: str, mapping: Mapping[str, str] | None) -> dict[str, str]:
+    """Spark's CSV options for the local file at ``text``, which is checked as DuckDB's round checks
+    its CSV source: a NUL byte refused as ingest refuses it (:func:`~xuanba.ingest.read.refuse_nul`),
+    text not in UTF-8 refused (:func:`~xuanba.ingest.read.refuse_not_utf8`: Spark read GBK as
+    garbled names and ids), and a header under title rows refused (Spark's reader skips no rows:
+    the title was read as the header). Told ``multiLine`` only where a quoted cell holds a line
+    break (:func:`~xuanba.ingest.read.csv_layout`, ingest's scan: Spark read each line of it as a
+    row, the next line a row "missing date"; ``multiLine`` reads the file in one task, so not
+    always), ``ignoreLeadingWhiteSpace`` where a quote opens a cell after one space
+    (``a, "b,c"``, read by DuckDB and ingest as one cell ``b,c``; Spark cut it in two), and the
+    delimiter ingest finds (``;``, tab, ``|``: DuckDB's sniffer finds it, Spark read one column)."""
+    from xuanba.ingest.mapping import header_test
+    from xuanba.ingest.read import csv_layout, refuse_not_utf8, refuse_nul, source_files
+
+    for file in source_files(text):
+        refuse_nul(file)
+        refuse_not_utf8(file)
+    layout = csv_layout(text, header_test(mapping))
+    if layout.titles:
+        raise InputError(Phrase("err_spark_source_titles", n=f"{layout.titles:,}"), file=text,
+                         fix=Phrase("err_spark_source_titles_fix"))
+    return {**({"sep": layout.delim} if layout.delim in (";", "\t", "|") else {}),
+            **({"multiLine": "true"} if layout.breaks else {}),
+            **({"ignoreLeadingWhiteSpace": "true"} if layout.lead else {})}
 
 
 #: Spark's refusal of a file whose schema holds one name twice (in any case), 3.5 and 4.0.
@@ -232,7 +295,7 @@ _TWICE = ("COLUMN_ALREADY_EXISTS", "Found duplicate column")
 
 
 def _read_twins_left_out(session: Any, fmt: str, text: str, exc: BaseException,
-                         mapping: Mapping[str, str] | None) -> Any | None:
+                         mapping: Mapping[str, str] | None, told: Mapping[str, str] | None = None) -> Any | None:
     """The source at ``text`` that Spark refused (``exc``) for two names differing by case only
     (a Parquet file with ``note`` and ``NOTE``, which its case-insensitive names cannot hold), read
     without them: its schema read with ``spark.sql.caseSensitive`` on for the moment
@@ -248,7 +311,7 @@ def _read_twins_left_out(session: Any, fmt: str, text: str, exc: BaseException,
 
     if not any(word in str(exc) for word in _TWICE):
         return None
-    schema = _schema_case_sensitive(session, fmt, text)
+    schema = _schema_case_sensitive(session, fmt, text, told)
     if schema is None:
         return None
     names = list(schema.names)
@@ -257,7 +320,7 @@ def _read_twins_left_out(session: Any, fmt: str, text: str, exc: BaseException,
     kept = [f for f in schema.fields if lowered[f.name.lower()] == 1]
     if len(kept) == len(names):  # refused for another reason (a nested field's twins): Spark's error said
         return None
-    frame = _reader(session, fmt).schema(type(schema)(kept)).load(text)
+    frame = _reader(session, fmt, told).schema(type(schema)(kept)).load(text)
     frame.schema  # noqa: B018 - resolved now, as the read above
     return frame
 
@@ -282,14 +345,14 @@ def _twin_headers(text: str, header: list[str], columns: list[str],
     return None
 
 
-def _schema_case_sensitive(session: Any, fmt: str, text: str) -> Any | None:
+def _schema_case_sensitive(session: Any, fmt: str, text: str, told: Mapping[str, str] | None = None) -> Any | None:
     """The schema of the source at ``text``, its names as written, read with
     ``spark.sql.caseSensitive`` on and then set back as it was (``None``: unreadable even so)."""
     key = "spark.sql.caseSensitive"
     before = session.conf.get(key, None)
     session.conf.set(key, "true")
     try:
-        return _reader(session, fmt).load(text).schema
+        return _reader(session, fmt, told).load(text).schema
     except Exception:  # noqa: BLE001 - unreadable even so: Spark's own error is said
         return None
     finally:
@@ -317,11 +380,11 @@ def _renamed_by_place(columns: list[str]) -> bool:
     return False
 
 
-def _csv_header_line(session: Any, text: str) -> list[str]:
+def _csv_header_line(session: Any, text: str, told: Mapping[str, str] | None = None) -> list[str]:
     """The header of the CSV at ``text`` as written: its first record, read by Spark's CSV reader
     with no header and quoted line breaks read as DuckDB and ingest read them (``multiLine``; one
     record read, a job beside the pass that infers the types)."""
-    reader = session.read.format("csv").option("header", "false").option("multiLine", "true")
+    reader = session.read.format("csv").options(**dict(told or {})).option("header", "false").option("multiLine", "true")
     rows = reader.load(text).limit(1).collect()
     return ["" if v is None else str(v) for v in rows[0]] if rows else []
 
