@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xuanba.errors import Phrase, in_words
+from xuanba.errors import Phrase, in_words, quoted
 
 MAX_LENGTH = 500
 """Longest expression accepted (characters)."""
@@ -136,7 +136,7 @@ class UnknownFieldError(ExpressionError):
         self.name = name
         self.close = difflib.get_close_matches(name, sorted(known), n=3)
         hint = Phrase("err_did_you_mean", names=", ".join(self.close)) if self.close else ""
-        super().__init__(Phrase("err_expr_unknown_field", name=repr(name)), col=col,
+        super().__init__(Phrase("err_expr_unknown_field", name=quoted(name)), col=col,
                          fix=Phrase("err_expr_unknown_field_fix", hint=hint, fields=", ".join(sorted(known))))
 
 
