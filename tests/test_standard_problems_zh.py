@@ -4,6 +4,7 @@ values of the file stay as written), each problem keeps its line, and the Englis
 
 from __future__ import annotations
 
+import json
 import re
 import string
 
@@ -270,7 +271,6 @@ def test_every_problem_reads_chinese_on_its_line_and_english_as_before(tmp_path,
     zh = check(tmp_path, text, "zh", *extra)
     en = check(tmp_path, text, "en", *extra, "--json")
     assert zh.exit_code == en.exit_code == 2, zh.output
-    import json
 
     problems = json.loads(en.stdout)["problems"]
     assert [(p["message"], p["fix"]) for p in problems] == [(m, f) for _, m, f in expected] or sorted(
@@ -290,7 +290,6 @@ def test_what_pydantic_refuses_reads_chinese_on_its_line(tmp_path):
     zh = check(tmp_path, PYDANTIC, "zh")
     en = check(tmp_path, PYDANTIC, "en", "--json")
     assert zh.exit_code == en.exit_code == 2, zh.output
-    import json
 
     problems = {p["message"]: p for p in json.loads(en.stdout)["problems"]}
     said = problems_of(zh)
@@ -343,3 +342,51 @@ def test_the_standards_chinese_words_keep_no_english_of_their_own():
         assert not left, (key, left)
         assert {f for _, f, _, _ in string.Formatter().parse(zh) if f} <= {
             f for _, f, _, _ in string.Formatter().parse(en) if f}, key
+
+
+#: Rules a gate may not hold, each with the English the check said before it had phrases.
+RULES = [
+    ("", "the expression is empty", "Write a rule such as `margin_365d > 0`."),
+    ("orders > " + "1" * 600, "the expression is 609 characters long (at most 500)", "Split it into simpler gates."),
+    ("orders.real > 1", "attribute access (a.b) is not allowed in a rule",
+     "Use field names, numbers, comparisons and the listed functions only."),
+    ("orders[0] > 1", "subscripts (a[...]) is not allowed in a rule",
+     "Use field names, numbers, comparisons and the listed functions only."),
+    ("(lambda: 1)() > 0", "only the listed functions may be called",
+     "Functions: abs, coalesce, isnull, log, log1p, max, min, notnull, round, sqrt."),
+    ("{1} == orders", "sets is not allowed in a rule",
+     "Use field names, numbers, comparisons and the listed functions only."),
+    ("orders > 123456789012345678901234567890", "the number 123456789012… (30 digits) is too large (at character 10)",
+     "Numbers in a rule fit 64 bits: use at most 18 digits."),
+    ("orders > 1e999", "a number in the rule is too large (at character 10)", "Write a finite number, at most about 1e308."),
+    ("orders == b'x'", "the value b'x' is not allowed (at character 11)", "Use numbers, quoted text, True or False."),
+    ("_orders > 1", "the name '_orders' is not allowed", "Field names do not start with an underscore."),
+    ("~orders > 1", "the operator ~ is not allowed", "Use `not`."),
+    ("orders @ orders > 1", "the operator MatMult is not allowed", "Use + - * / // % ** only."),
+    ("segment in region", "`in` needs a list of plain values",
+     "Write e.g. `segment in ['retail', 'wholesale']`."),
+    ("segment is None", "the comparison Is is not allowed", "Use < <= > >= == != or in."),
+    ("eval(orders) > 1", "'eval' is not a function a rule may call",
+     "Functions: abs, coalesce, isnull, log, log1p, max, min, notnull, round, sqrt."),
+    ("abs(x=orders) > 1", "keyword arguments are not allowed", "Call abs(...) with plain arguments."),
+    ("min(orders) > 1", "min() takes 2 argument(s), got 1", "Write min(x, y)."),
+    ("[1, 2] == orders", "a list is only allowed after `in`",
+     "Write e.g. `segment in ['retail', 'wholesale']`."),
+    ("orders[1:2] > 1", "subscripts (a[...]) is not allowed in a rule",
+     "Use field names, numbers, comparisons and the listed functions only."),
+]
+
+
+def test_every_refused_rule_reads_chinese_on_its_line_and_english_as_before(tmp_path):
+    text = '[standard]\nname = "r"\nversion = "1"\n[[criteria]]\nname = "rev"\nfield = "revenue_365d"\nweight = 1\n'
+    for i, (rule, _, _) in enumerate(RULES):
+        text += f'\n[[gates]]\nname = "g{i}"\nexpr = {json.dumps(rule)}\n'
+    en = check(tmp_path, text, "en", "--json")
+    problems = json.loads(en.stdout)["problems"]
+    assert [(p["message"], p["fix"]) for p in problems] == [(f"gate 'g{i}': {m}", f) for i, (_, m, f) in enumerate(RULES)]
+    zh = check(tmp_path, text, "zh")
+    said = problems_of(zh)
+    assert len(said) == len(RULES)
+    for i, (line, item) in enumerate(said):
+        assert line == line_of(text, f'name = "g{i}"\nexpr') + 1 and f"门槛 “g{i}”：" in item, item
+        assert not english_sentences(item), item

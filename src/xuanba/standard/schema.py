@@ -1081,15 +1081,15 @@ def _fix_of(names: set[str], extras: set[str], any_extra: bool = False, web: boo
     def fix(exc: ExpressionError) -> str | Phrase | None:
         if not isinstance(exc, UnknownFieldError):
             return exc.fix_phrase or exc.fix
-        hint = Phrase("err_did_you_mean", names=", ".join(exc.close)) if exc.close else ""
+        hint = Phrase("err_did_you_mean", names=Listed(exc.close)) if exc.close else ""
         if any_extra:
             more = Phrase("err_std_field_own_check", name=exc.name)
         elif extras:
-            more = Phrase("err_std_extras_given_web" if web else "err_std_extras_given", names=", ".join(sorted(extras)))
+            more = Phrase("err_std_extras_given_web" if web else "err_std_extras_given", names=Listed(sorted(extras)))
         else:
             more = Phrase("err_std_no_extras_web" if web else "err_std_no_extras")
-        table = Phrase("err_std_customer_columns", names=", ".join(sorted(people))) if people else ""
-        return Phrase("err_std_unknown_field_fix", hint=hint, fields=", ".join(sorted(names)), table=table, more=more)
+        table = Phrase("err_std_customer_columns", names=Listed(sorted(people))) if people else ""
+        return Phrase("err_std_unknown_field_fix", hint=hint, fields=Listed(sorted(names)), table=table, more=more)
 
     return fix
 
