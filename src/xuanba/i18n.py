@@ -1871,6 +1871,22 @@ TEXT: dict[str, tuple[str, str]] = {
                                "delimiter is not quoted, or a quote is not closed",
                                "这一行有 {found} 个字段，而 --columns 只给了 {expected} 个列名：某个含有分隔符的单元格没有加引号，"
                                "或者有引号没有闭合"),
+    "err_csv_fields_trailing_one": ("the row has {found} fields where the header has {expected}: it ends with a "
+                                    "delimiter the header does not have, with nothing after it",
+                                    "这一行有 {found} 个字段，而表头有 {expected} 个：行末多了一个分隔符，后面什么也没有"),
+    "err_csv_fields_trailing": ("the row has {found} fields where the header has {expected}: it ends with {extra} "
+                                "delimiters the header does not have, with nothing after them",
+                                "这一行有 {found} 个字段，而表头有 {expected} 个：行末多了 {extra} 个分隔符，后面什么也没有"),
+    "err_csv_fields_trailing_columns_one": ("the row has {found} fields where --columns names {expected}: it ends "
+                                            "with a delimiter the names do not have, with nothing after it",
+                                            "这一行有 {found} 个字段，而 --columns 只给了 {expected} 个列名：行末多了"
+                                            "一个分隔符，后面什么也没有"),
+    "err_csv_fields_trailing_columns": ("the row has {found} fields where --columns names {expected}: it ends with "
+                                        "{extra} delimiters the names do not have, with nothing after them",
+                                        "这一行有 {found} 个字段，而 --columns 只给了 {expected} 个列名：行末多了 {extra} "
+                                        "个分隔符，后面什么也没有"),
+    "err_csv_fields_trailing_fix": ("Open the file, delete the delimiter(s) left at the end of that row after its "
+                                    "last cell, save, and ingest again.", "请打开文件，删掉这一行末尾多出的分隔符，保存后重新导入。"),
     "err_csv_fields_fix": ("Open the file, quote the cell that holds the delimiter (or delete the extra delimiter), "
                            "save, and ingest again; Excel's 'CSV UTF-8' export quotes such cells itself.",
                            "请打开文件，给含有分隔符的单元格加上引号（或删掉多余的分隔符），保存后重新导入；"
