@@ -104,7 +104,8 @@ NUMERIC_TEXT = set(CUSTOMER_COLUMNS) | {"customer_id", "first_purchase", "last_p
 class Problem:
     """One thing wrong with a standard: where (line), what, and the fix. ``message`` and ``fix``
     are English; given as :class:`~xuanba.errors.Phrase`, they read in another language too
-    (:meth:`words`)."""
+    (:meth:`words`). ``phrase``/``fix_phrase`` given beside English text: that text is the
+    English (pydantic's own words), the phrase the other language's."""
 
     line: int | None
     message: str
