@@ -803,7 +803,7 @@ def _pydantic_problem(err: Any, lines: _Lines) -> Problem:
 
 #: Pydantic's error types (its ``type`` code, not its English) said in words of the translation table.
 _PYDANTIC_WORDS = {
-    **dict.fromkeys(("float_parsing", "float_type", "int_parsing", "int_type", "finite_number"), "err_std_want_number"),
+    **dict.fromkeys(("float_parsing", "float_type", "int_parsing", "int_type"), "err_std_want_number"),
     "int_from_float": "err_std_want_whole",
     "string_type": "err_std_want_text",
     **dict.fromkeys(("bool_parsing", "bool_type"), "err_std_want_bool"),
