@@ -57,9 +57,9 @@ def test_a_standards_problems_read_chinese_with_their_lines(tmp_path):
     bad.write_text(STANDARD, encoding="utf-8")
     zh = run("standard", "check", str(bad), lang="zh")
     assert zh.exit_code == 2
-    assert "标准.toml，第 6 行：指标 'r'：未知字段 'revenu_365d'" in zh.output
+    assert "标准.toml，第 6 行：指标 “r”：未知字段 “revenu_365d”" in zh.output
     assert "您是不是想写 revenue_365d" in zh.output  # the fix, in words a manager can act on
-    assert "另有 1 个问题" in zh.output and "第 10 行：门槛 'g'：无法读懂这条规则" in zh.output
+    assert "另有 1 个问题" in zh.output and "第 10 行：门槛 “g”：无法读懂这条规则" in zh.output
     en = run("standard", "check", str(bad), lang="en")
     assert "line 6: criterion 'r': unknown field 'revenu_365d'" in en.output and "门槛" not in en.output
     js = run("standard", "check", str(bad), "--json", lang="zh")

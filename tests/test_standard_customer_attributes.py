@@ -165,7 +165,7 @@ def test_an_unknown_name_is_refused_with_the_customers_columns_among_what_exists
     res = CliRunner().invoke(app, ["--lang", "zh", "round", "--standard", str(std), "--cutoff", CUTOFF,
                                    "--workspace", str(path)], env={"COLUMNS": "300"})
     flat = " ".join(res.output.split())
-    assert "未知字段" in flat and "客户表的列：industry, segment" in flat, res.output
+    assert "未知字段" in flat and "客户表的列：industry、segment" in flat, res.output
 
 
 def test_a_customers_column_named_like_a_fact_is_not_a_second_field(tmp_path):

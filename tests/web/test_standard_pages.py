@@ -387,3 +387,17 @@ def test_an_empty_workspace_offers_the_starter_standard(tmp_path):
         assert got["ok"] is True and got["error"] == "no round is stored yet"
         assert _api(client, "/api/standard/run", cutoff="2026-06-30").json()["error"] == "no such version of the standard"
         assert client.get("/api/standard").json() == {"current": None, "versions": [], "diff": None}
+
+
+def test_live_validation_says_the_problems_in_the_pages_language(client):
+    """A Chinese browser reads the standard's problems in Chinese (they once came in English
+    whatever the page's language); the API stays English for programs."""
+    text = STANDARD.replace("weight = 30", "weight = -30")
+    line = _line_of(text, "-30")
+    _login(client, "boss")
+    zh = client.post("/standard/check", data={"csrf": _token(client), "text": text},
+                     headers={"HX-Request": "true", "Accept-Language": "zh-CN,zh;q=0.9"})
+    assert zh.status_code == 200 and f"第 {line} 行" in zh.text and "的权重是 -30.0" in zh.text, zh.text
+    assert "has weight" not in zh.text and "权重必须是正数" in zh.text
+    api = _api(client, "/api/standard/check", text=text).json()
+    assert any(p["line"] == line and "has weight -30.0" in p["message"] for p in api["problems"])

@@ -1196,9 +1196,14 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
              if path is not None and (quotes or sniffing) else None)
     if wider and (loose is None or wider[0].row is None or wider[0].row < loose):
         record, width = wider  # DuckDB stops counting fields one past the header: the scan counts them all
+        cells = record.cells or []
+        if not any(c.strip() for c in cells[width:]):  # a;b;c; : delimiters at the end, nothing after them
+            extra = len(cells) - width
+            key = "err_csv_fields_trailing" + ("_columns" if names else "") + ("_one" if extra == 1 else "")
+            return InputError(Phrase(key, expected=width, found=len(cells), extra=extra), file=where,
+                              row=record.row, fix=Phrase("err_csv_fields_trailing_fix"))
         return InputError(Phrase("err_csv_fields_columns" if names else "err_csv_fields", expected=width,
-                                 found=len(record.cells or ())), file=where, row=record.row,
-                          fix=Phrase("err_csv_fields_fix"))
+                                 found=len(cells)), file=where, row=record.row, fix=Phrase("err_csv_fields_fix"))
     if size:
         limit, actual = int(size.group(1)), int(size.group(2))
         row = _long_row(path, delim, above, limit) if path is not None else None

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xuanba.errors import Phrase, in_words
+from xuanba.errors import Listed, Phrase, in_words, quoted
 
 MAX_LENGTH = 500
 """Longest expression accepted (characters)."""
@@ -87,19 +87,20 @@ _CMPOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Eq: np.equal,
     ast.NotEq: np.not_equal,
 }
+#: Syntax a rule may not hold, each with the phrase that names it (``err_expr_symbol_*``).
 _SYMBOL = {
-    ast.Attribute: "attribute access (a.b)",
-    ast.Subscript: "subscripts (a[...])",
+    ast.Attribute: "attribute",
+    ast.Subscript: "subscript",
     ast.Lambda: "lambda",
-    ast.ListComp: "comprehensions",
-    ast.SetComp: "comprehensions",
-    ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "comprehensions",
-    ast.NamedExpr: "assignment (:=)",
-    ast.Starred: "star arguments",
-    ast.Dict: "dictionaries",
-    ast.Set: "sets",
-    ast.JoinedStr: "f-strings",
+    ast.ListComp: "comprehension",
+    ast.SetComp: "comprehension",
+    ast.DictComp: "comprehension",
+    ast.GeneratorExp: "comprehension",
+    ast.NamedExpr: "assignment",
+    ast.Starred: "starred",
+    ast.Dict: "dict",
+    ast.Set: "set",
+    ast.JoinedStr: "fstring",
     ast.Await: "await",
     ast.Yield: "yield",
 }
@@ -135,19 +136,18 @@ class UnknownFieldError(ExpressionError):
     def __init__(self, name: str, known: Iterable[str], *, col: int | None = None) -> None:
         self.name = name
         self.close = difflib.get_close_matches(name, sorted(known), n=3)
-        hint = Phrase("err_did_you_mean", names=", ".join(self.close)) if self.close else ""
-        super().__init__(Phrase("err_expr_unknown_field", name=repr(name)), col=col,
-                         fix=Phrase("err_expr_unknown_field_fix", hint=hint, fields=", ".join(sorted(known))))
+        hint = Phrase("err_did_you_mean", names=Listed(self.close)) if self.close else ""
+        super().__init__(Phrase("err_expr_unknown_field", name=quoted(name)), col=col,
+                         fix=Phrase("err_expr_unknown_field_fix", hint=hint, fields=Listed(sorted(known))))
 
 
 def _parse(expr: str) -> ast.Expression:
     if not isinstance(expr, str) or not expr.strip():
-        raise ExpressionError("the expression is empty", fix="Write a rule such as `margin_365d > 0`.")
+        raise ExpressionError(Phrase("err_expr_empty"), fix=Phrase("err_expr_empty_fix"))
     if len(expr) > MAX_LENGTH:
-        raise ExpressionError(f"the expression is {len(expr)} characters long (at most {MAX_LENGTH})",
-                              fix="Split it into simpler gates.")
+        raise ExpressionError(Phrase("err_expr_too_long", n=len(expr), max=MAX_LENGTH), fix=Phrase("err_expr_too_long_fix"))
     if "\n" in expr.strip():
-        raise ExpressionError("the expression spans several lines", fix="Write it on one line.")
+        raise ExpressionError(Phrase("err_expr_lines"), fix=Phrase("err_expr_lines_fix"))
     try:
         return ast.parse(expr.strip(), mode="eval")
     except SyntaxError as exc:
@@ -184,27 +184,26 @@ def _check(node: ast.AST, known: set[str], used: set[str], depth: int) -> None:
     col = getattr(node, "col_offset", None)
     col = None if col is None else col + 1
     if depth > MAX_DEPTH:
-        raise ExpressionError("the expression is nested too deeply", col=col, fix="Simplify it.")
+        raise ExpressionError(Phrase("err_expr_deep"), col=col, fix=Phrase("err_expr_deep_fix"))
     kind = type(node)
     if kind in _SYMBOL:
-        raise ExpressionError(f"{_SYMBOL[kind]} is not allowed in a rule", col=col,
-                              fix="Use field names, numbers, comparisons and the listed functions only.")
+        raise ExpressionError(Phrase("err_expr_symbol", what=Phrase(f"err_expr_symbol_{_SYMBOL[kind]}")), col=col,
+                              fix=Phrase("err_expr_plain_fix"))
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
-            raise ExpressionError(f"the number {str(value)[:12]}… ({len(str(abs(value)))} digits) is too large",
-                                  col=col, fix="Numbers in a rule fit 64 bits: use at most 18 digits.")
+            raise ExpressionError(Phrase("err_expr_int_big", digits=str(value)[:12], n=len(str(abs(value)))),
+                                  col=col, fix=Phrase("err_expr_int_big_fix"))
         if isinstance(value, float) and not math.isfinite(value):
-            raise ExpressionError("a number in the rule is too large", col=col,
-                                  fix="Write a finite number, at most about 1e308.")
+            raise ExpressionError(Phrase("err_expr_float_big"), col=col, fix=Phrase("err_expr_float_big_fix"))
         if isinstance(value, bool | int | float | str):
             return
-        raise ExpressionError(f"the value {node.value!r} is not allowed", col=col,
-                              fix="Use numbers, quoted text, True or False.")
+        raise ExpressionError(Phrase("err_expr_value", value=repr(node.value)), col=col,
+                              fix=Phrase("err_expr_value_fix"))
     if isinstance(node, ast.Name):
         if node.id.startswith("_"):
-            raise ExpressionError(f"the name {node.id!r} is not allowed", col=col,
-                                  fix="Field names do not start with an underscore.")
+            raise ExpressionError(Phrase("err_expr_underscore", name=quoted(node.id)), col=col,
+                                  fix=Phrase("err_expr_underscore_fix"))
         if node.id not in known:
             raise UnknownFieldError(node.id, known, col=col)
         used.add(node.id)
@@ -215,13 +214,13 @@ def _check(node: ast.AST, known: set[str], used: set[str], depth: int) -> None:
         return
     if isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, ast.Not | ast.USub | ast.UAdd):
-            raise ExpressionError("the operator ~ is not allowed", col=col, fix="Use `not`.")
+            raise ExpressionError(Phrase("err_expr_tilde"), col=col, fix=Phrase("err_expr_tilde_fix"))
         _check(node.operand, known, used, depth + 1)
         return
     if isinstance(node, ast.BinOp):
         if type(node.op) not in _BINOPS:
-            raise ExpressionError(f"the operator {type(node.op).__name__} is not allowed", col=col,
-                                  fix="Use + - * / // % ** only.")
+            raise ExpressionError(Phrase("err_expr_operator", op=type(node.op).__name__), col=col,
+                                  fix=Phrase("err_expr_operator_fix"))
         _check(node.left, known, used, depth + 1)
         _check(node.right, known, used, depth + 1)
         return
@@ -233,12 +232,11 @@ def _check(node: ast.AST, known: set[str], used: set[str], depth: int) -> None:
                     isinstance(e, ast.Constant) and isinstance(e.value, int | float | str)
                     for e in right.elts
                 ):
-                    raise ExpressionError("`in` needs a list of plain values", col=col,
-                                          fix="Write e.g. `segment in ['retail', 'wholesale']`.")
+                    raise ExpressionError(Phrase("err_expr_in_list"), col=col, fix=Phrase("err_expr_in_fix"))
                 continue
             if type(op) not in _CMPOPS:
-                raise ExpressionError(f"the comparison {type(op).__name__} is not allowed", col=col,
-                                      fix="Use < <= > >= == != or in.")
+                raise ExpressionError(Phrase("err_expr_comparison", op=type(op).__name__), col=col,
+                                      fix=Phrase("err_expr_comparison_fix"))
             _check(right, known, used, depth + 1)
         return
     if isinstance(node, ast.IfExp):
@@ -247,27 +245,27 @@ def _check(node: ast.AST, known: set[str], used: set[str], depth: int) -> None:
         return
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name):
-            raise ExpressionError("only the listed functions may be called", col=col,
-                                  fix=f"Functions: {', '.join(sorted(FUNCTIONS))}.")
+            raise ExpressionError(Phrase("err_expr_call_other"), col=col, fix=_functions())
         name = node.func.id
         if name not in FUNCTIONS:
-            raise ExpressionError(f"{name!r} is not a function a rule may call", col=col,
-                                  fix=f"Functions: {', '.join(sorted(FUNCTIONS))}.")
+            raise ExpressionError(Phrase("err_expr_not_function", name=quoted(name)), col=col, fix=_functions())
         if node.keywords:
-            raise ExpressionError("keyword arguments are not allowed", col=col,
-                                  fix=f"Call {name}(...) with plain arguments.")
+            raise ExpressionError(Phrase("err_expr_keywords"), col=col, fix=Phrase("err_expr_keywords_fix", name=name))
         want = _ARITY.get(name, 1)
         if len(node.args) != want:
-            raise ExpressionError(f"{name}() takes {want} argument(s), got {len(node.args)}", col=col,
-                                  fix=f"Write {name}({', '.join(['x', 'y'][:want])}).")
+            raise ExpressionError(Phrase("err_expr_arity", name=name, want=want, got=len(node.args)), col=col,
+                                  fix=Phrase("err_expr_arity_fix", call=f"{name}({', '.join(['x', 'y'][:want])})"))
         for a in node.args:
             _check(a, known, used, depth + 1)
         return
     if isinstance(node, ast.List | ast.Tuple):
-        raise ExpressionError("a list is only allowed after `in`", col=col,
-                              fix="Write e.g. `segment in ['retail', 'wholesale']`.")
-    raise ExpressionError(f"{type(node).__name__} is not allowed in a rule", col=col,
-                          fix="Use field names, numbers, comparisons and the listed functions only.")
+        raise ExpressionError(Phrase("err_expr_list"), col=col, fix=Phrase("err_expr_in_fix"))
+    raise ExpressionError(Phrase("err_expr_syntax", what=type(node).__name__), col=col, fix=Phrase("err_expr_plain_fix"))
+
+
+def _functions() -> Phrase:
+    """The fix that lists the functions a rule may call."""
+    return Phrase("err_expr_functions", names=Listed(sorted(FUNCTIONS)))
 
 
 def parse_expression(expr: str) -> ast.expr:
@@ -462,7 +460,7 @@ def _num(x: Any) -> Any:
     if isinstance(x, np.ndarray) and x.dtype == object:
         return to_number(x)
     if isinstance(x, str):
-        raise ExpressionError(f"text {x!r} cannot be used in arithmetic")
+        raise ExpressionError(Phrase("err_expr_text_arithmetic", value=repr(x)))
     return x
 
 

@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from xuanba.errors import InputError, Phrase
+from xuanba.errors import InputError, Listed, Phrase, quoted
 from xuanba.standard.expressions import (
     ExpressionError,
     UnknownFieldError,
@@ -104,7 +104,8 @@ NUMERIC_TEXT = set(CUSTOMER_COLUMNS) | {"customer_id", "first_purchase", "last_p
 class Problem:
     """One thing wrong with a standard: where (line), what, and the fix. ``message`` and ``fix``
     are English; given as :class:`~xuanba.errors.Phrase`, they read in another language too
-    (:meth:`words`)."""
+    (:meth:`words`). ``phrase``/``fix_phrase`` given beside English text: that text is the
+    English (pydantic's own words), the phrase the other language's."""
 
     line: int | None
     message: str
@@ -171,6 +172,15 @@ class StandardError(InputError):
 
 # -- the models --------------------------------------------------------------------------------
 
+class _Refused(ValueError):
+    """A value a model's validator refuses, its words a :class:`~xuanba.errors.Phrase` (the
+    English is ``str(exc)``, what pydantic shows)."""
+
+    def __init__(self, phrase: Phrase) -> None:
+        self.phrase = phrase
+        super().__init__(phrase.words("en"))
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -205,7 +215,7 @@ class Criterion(_Model):
     @classmethod
     def _name_ok(cls, v: str) -> str:
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", v):
-            raise ValueError("a criterion name is letters, digits and _ (it becomes a column name)")
+            raise _Refused(Phrase("err_std_criterion_name"))
         return v
 
     @property
@@ -261,11 +271,11 @@ class Tier(_Model):
             return v
         if isinstance(v, int):
             if v < 1:
-                raise ValueError("a quota is a positive number of customers, e.g. 50, or a share, e.g. \"5%\"")
+                raise _Refused(Phrase("err_std_quota_positive"))
             return v
         m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", v)
         if not m or not 0 < float(m.group(1)) <= 100:
-            raise ValueError("a quota is a number of customers, e.g. 50, or a share, e.g. \"5%\"")
+            raise _Refused(Phrase("err_std_quota"))
         return v
 
     @property
@@ -338,7 +348,7 @@ class Quadrants(_Model):
         missing = [k for k in QUADRANT_KEYS if k not in v]
         extra = [k for k in v if k not in QUADRANT_KEYS]
         if missing or extra:
-            raise ValueError(f"quadrant names need exactly the keys {', '.join(QUADRANT_KEYS)}")
+            raise _Refused(Phrase("err_std_quadrant_keys", keys=", ".join(QUADRANT_KEYS)))
         return v
 
     def label(self, name: str) -> str:
@@ -640,13 +650,11 @@ def _read_text(source: str | Path) -> tuple[str, str | None]:
     if isinstance(source, Path) or ("\n" not in str(source) and str(source).endswith(".toml")):
         path = Path(source)
         if not path.is_file():
-            raise InputError("standard file not found", file=str(path),
-                             fix="Check the path, or write a starter with `xuanba standard init`.")
+            raise InputError(Phrase("err_std_not_found"), file=str(path), fix=Phrase("err_std_not_found_fix"))
         try:
             return path.read_text(encoding="utf-8-sig"), str(path)
         except UnicodeDecodeError:
-            raise InputError("the standard is not UTF-8 text", file=str(path),
-                             fix="Save the file as UTF-8.") from None
+            raise InputError(Phrase("err_std_not_utf8"), file=str(path), fix=Phrase("err_std_not_utf8_fix")) from None
     return str(source), None
 
 
@@ -780,9 +788,46 @@ def _pydantic_problem(err: Any, lines: _Lines) -> Problem:
         line = _locate(lines, parent) if parent else None
         return Problem(line, Phrase("err_std_missing", where=where), Phrase("err_std_missing_fix", key=loc[-1]))
     msg = err["msg"].removeprefix("Value error, ")
-    if kind == "literal_error":
-        return Problem(line, f"{where}: {err.get('input')!r} is not allowed", msg.replace("Input should be", "Use"))
-    return Problem(line, f"{where}: {msg}", None)
+    ctx = err.get("ctx") or {}
+    if kind == "literal_error":  # pydantic's English; the allowed values, each as its repr, listed for another reader
+        allowed = re.findall(r"'(?:[^'\\]|\\.)*'", str(ctx.get("expected", "")))
+        message = Phrase("err_std_not_allowed", where=where, value=repr(err.get("input")))
+        fix = msg.replace("Input should be", "Use")
+        return Problem(line, message, fix, fix_phrase=Phrase("err_std_use_one", values=Listed(allowed)) if allowed else None)
+    refused = ctx.get("error")
+    said = refused.phrase if isinstance(refused, _Refused) else _pydantic_words(kind, ctx)
+    if said is None:  # a refusal without words of its own: pydantic's English, in either language
+        return Problem(line, f"{where}: {msg}", None, phrase=Phrase("err_at", where=where, message=msg))
+    return Problem(line, f"{where}: {msg}", None, phrase=Phrase("err_at", where=where, message=said))
+
+
+#: Pydantic's error types (its ``type`` code, not its English) said in words of the translation table.
+_PYDANTIC_WORDS = {
+    **dict.fromkeys(("float_parsing", "float_type", "int_parsing", "int_type"), "err_std_want_number"),
+    "int_from_float": "err_std_want_whole",
+    "string_type": "err_std_want_text",
+    **dict.fromkeys(("bool_parsing", "bool_type"), "err_std_want_bool"),
+    **dict.fromkeys(("list_type", "tuple_type"), "err_std_want_list"),
+    **dict.fromkeys(("dict_type", "model_type", "model_attributes_type"), "err_std_want_table"),
+}
+#: Pydantic's bounds and lengths: the phrase and the keys of its ``ctx`` that fill it.
+_PYDANTIC_BOUNDS = {
+    "greater_than_equal": ("err_std_want_ge", "ge"), "greater_than": ("err_std_want_gt", "gt"),
+    "less_than_equal": ("err_std_want_le", "le"), "less_than": ("err_std_want_lt", "lt"),
+    "too_long": ("err_std_want_at_most", "max_length"), "too_short": ("err_std_want_at_least", "min_length"),
+}
+
+
+def _pydantic_words(kind: str, ctx: dict[str, Any]) -> Phrase | None:
+    """What pydantic's error ``kind`` (with its ``ctx``) refuses, as a phrase; ``None`` for a kind
+    without one (its English is shown)."""
+    if kind in _PYDANTIC_WORDS:
+        return Phrase(_PYDANTIC_WORDS[kind])
+    if kind in _PYDANTIC_BOUNDS and (key := _PYDANTIC_BOUNDS[kind][1]) in ctx:
+        bound = ctx[key]
+        n = f"{bound:g}" if isinstance(bound, float) else str(bound)
+        return Phrase(_PYDANTIC_BOUNDS[kind][0], n=n, actual=str(ctx.get("actual_length", "")))
+    return None
 
 
 def _semantic_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _FixOf) -> list[Problem]:
@@ -794,10 +839,9 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _Fix
             # a criterion is a column, and the engine's names ignore case: 'rev' and 'Rev' are one
             key = item.name.lower() if kind == "criteria" else item.name
             if key in seen:
-                out.append(Problem(lines.find(kind, i, "name"), f"{kind[:-1] if kind != 'criteria' else 'criterion'} "
-                                   f"name {item.name!r} is used twice"
-                                   + (" (criterion names ignore case)" if kind == "criteria" else ""),
-                                   "Give each one its own name."))
+                what = {"criteria": "criterion", "gates": "gate", "tiers": "tier"}[kind]
+                out.append(Problem(lines.find(kind, i, "name"), Phrase(f"err_std_twice_{what}", name=quoted(item.name)),
+                                   Phrase("err_std_twice_fix")))
             seen.add(key)
     # a field of the user's named like a roster column would be read as the roster's own
     try:
@@ -805,8 +849,8 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _Fix
     except ExpressionError:  # a rule that cannot be read: said where its criterion or gate is checked
         used = set()
     for name in sorted(f for f in used if f.lower() in RESERVED and f != "customer_id"):
-        out.append(Problem(None, f"the field {name!r} has the name of a roster column",
-                           f"Rename that column of your data (e.g. 'my_{name}') and use the new name."))
+        out.append(Problem(None, Phrase("err_std_roster_field", name=quoted(name)),
+                           Phrase("err_std_roster_field_fix", example=quoted(f"my_{name}"))))
     # criteria: fields, numbers, bands
     for i, c in enumerate(s.criteria):
         line = lines.find("criteria", i, "field")
@@ -814,43 +858,41 @@ def _semantic_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _Fix
         out += [problem] if problem is not None else []  # the criterion's other checks still run
         text_fields = used & NUMERIC_TEXT
         if text_fields:
-            out.append(Problem(line, f"criterion {c.name!r} uses the text field(s) {', '.join(sorted(text_fields))}",
-                               "Use text fields in gates (e.g. `segment != 'internal'`), numbers in criteria."))
+            out.append(Problem(line, Phrase("err_std_text_field", name=quoted(c.name), fields=Listed(sorted(text_fields))),
+                               Phrase("err_std_text_field_fix")))
         if c.name.lower() in RESERVED:
-            out.append(Problem(lines.find("criteria", i, "name"),
-                               f"criterion name {c.name!r} is taken by a roster column",
-                               f"Choose another name; taken: {', '.join(sorted(RESERVED))}."))
+            out.append(Problem(lines.find("criteria", i, "name"), Phrase("err_std_name_reserved", name=quoted(c.name)),
+                               Phrase("err_std_name_reserved_fix", names=Listed(sorted(RESERVED)))))
         if c.name in names and c.name != c.field:
-            out.append(Problem(lines.find("criteria", i, "name"),
-                               f"criterion name {c.name!r} is also a field name with another meaning",
-                               f"Name it after its field ({c.field!r}) or choose another name."))
+            out.append(Problem(lines.find("criteria", i, "name"), Phrase("err_std_name_is_field", name=quoted(c.name)),
+                               Phrase("err_std_name_is_field_fix", field=quoted(c.field))))
         if isinstance(c.missing, float | int) and not math.isfinite(c.missing):
             out.append(Problem(lines.find("criteria", i, "missing"),
-                               f"criterion {c.name!r} fills a missing value with {c.missing}",
-                               'Fill with a finite number, "zero" or "median".'))
+                               Phrase("err_std_missing_fill", name=quoted(c.name), value=str(c.missing)),
+                               Phrase("err_std_missing_fill_fix")))
         if c.weight <= 0 or not math.isfinite(c.weight):
-            out.append(Problem(lines.find("criteria", i, "weight"), f"criterion {c.name!r} has weight {c.weight}",
-                               "Weights are positive; remove a criterion rather than giving it weight 0."))
+            out.append(Problem(lines.find("criteria", i, "weight"),
+                               Phrase("err_std_weight", name=quoted(c.name), weight=str(c.weight)),
+                               Phrase("err_std_weight_fix")))
         if c.normalise == "bands":
             out += _band_problems(c, lines.find("criteria", i, "bands") or lines.find("criteria", i, "normalise"))
         elif c.bands is not None:
-            out.append(Problem(lines.find("criteria", i, "bands"), f"criterion {c.name!r} has bands but "
-                               f"normalise = {c.normalise!r}", 'Set normalise = "bands" or remove bands.'))
+            out.append(Problem(lines.find("criteria", i, "bands"),
+                               Phrase("err_std_bands_unused", name=quoted(c.name), normalise=repr(c.normalise)),
+                               Phrase("err_std_bands_unused_fix")))
     total = sum(c.weight for c in s.criteria)
     if s.criteria and all(c.weight > 0 for c in s.criteria) and not (
         math.isclose(total, 1.0, abs_tol=1e-6) or math.isclose(total, 100.0, abs_tol=1e-4)
     ):
-        shares = ", ".join(f"{c.name} = {c.weight / total:.3g}" for c in s.criteria)
-        out.append(Problem(lines.find("criteria", 0, "weight"),
-                           f"the weights sum to {total:g}, neither 1 nor 100",
-                           f"Make them sum to 1 (or 100) so each reads as a share, e.g. {shares}."))
+        shares = Listed(f"{c.name} = {c.weight / total:.3g}" for c in s.criteria)
+        out.append(Problem(lines.find("criteria", 0, "weight"), Phrase("err_std_weights_sum", total=f"{total:g}"),
+                           Phrase("err_std_weights_sum_fix", shares=shares)))
     out += _gate_problems(s, lines, names, fix_of)
     out += _tier_problems(s, lines)
     out += _capacity_field_problems(s, lines, names, fix_of)
     cap = s.capacity
     if (cap.cost_field is None) != (cap.budget is None):
-        out.append(Problem(lines.find("capacity"), "capacity needs both cost_field and budget, or neither",
-                           "Give the field with each account's cost (e.g. cost_to_serve_365d) and the total budget."))
+        out.append(Problem(lines.find("capacity"), Phrase("err_std_capacity_pair"), Phrase("err_std_capacity_pair_fix")))
     out += _tie_break_problems(s, lines, names, fix_of)
     return out
 
@@ -863,7 +905,7 @@ def _rule_problem(what: str, name: Any, expr: str, line: int | None, names: set[
         return None, check_expression(expr, names)
     except ExpressionError as exc:
         phrase = "err_std_criterion" if what == "criterion" else "err_std_gate"
-        return Problem(line, Phrase(phrase, name=repr(name), problem=_expr_msg(exc)), fix_of(exc)), set()
+        return Problem(line, Phrase(phrase, name=quoted(name), problem=_expr_msg(exc)), fix_of(exc)), set()
 
 
 def _gate_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _FixOf) -> list[Problem]:
@@ -890,8 +932,8 @@ def _tie_break_problems(s: Standard, lines: _Lines, names: set[str], fix_of: _Fi
         parts = item.split()
         line = lines.find("tie_break", None, "order")
         if not parts or len(parts) > 2 or (len(parts) == 2 and parts[1].lower() not in ("asc", "desc")):
-            out.append(Problem(line, f"tie_break entry {j + 1} {item!r} is not `field` or `field asc|desc`",
-                               'Write e.g. order = ["clv_3y desc", "customer_id"].'))
+            out.append(Problem(line, Phrase("err_std_tie_break_entry", entry=j + 1, item=quoted(item)),
+                               Phrase("err_std_tie_break_entry_fix")))
         elif parts[0] not in names and parts[0] != "customer_id":
             exc = UnknownFieldError(parts[0], names)
             out.append(Problem(line, Phrase("err_std_tie_break_field", entry=j + 1, problem=_expr_msg(exc)),
@@ -1040,15 +1082,15 @@ def _fix_of(names: set[str], extras: set[str], any_extra: bool = False, web: boo
     def fix(exc: ExpressionError) -> str | Phrase | None:
         if not isinstance(exc, UnknownFieldError):
             return exc.fix_phrase or exc.fix
-        hint = Phrase("err_did_you_mean", names=", ".join(exc.close)) if exc.close else ""
+        hint = Phrase("err_did_you_mean", names=Listed(exc.close)) if exc.close else ""
         if any_extra:
             more = Phrase("err_std_field_own_check", name=exc.name)
         elif extras:
-            more = Phrase("err_std_extras_given_web" if web else "err_std_extras_given", names=", ".join(sorted(extras)))
+            more = Phrase("err_std_extras_given_web" if web else "err_std_extras_given", names=Listed(sorted(extras)))
         else:
             more = Phrase("err_std_no_extras_web" if web else "err_std_no_extras")
-        table = Phrase("err_std_customer_columns", names=", ".join(sorted(people))) if people else ""
-        return Phrase("err_std_unknown_field_fix", hint=hint, fields=", ".join(sorted(names)), table=table, more=more)
+        table = Phrase("err_std_customer_columns", names=Listed(sorted(people))) if people else ""
+        return Phrase("err_std_unknown_field_fix", hint=hint, fields=Listed(sorted(names)), table=table, more=more)
 
     return fix
 
@@ -1060,21 +1102,21 @@ def _expr_msg(exc: ExpressionError) -> str | Phrase:
 
 
 def _band_problems(c: Criterion, line: int | None) -> list[Problem]:
-    fix = ('Write bands as [threshold, points] pairs with rising thresholds, e.g. '
-           'bands = [[0, 0], [1000, 50], [10000, 100]]; points 0-100, rising in the better direction.')
+    fix = Phrase("err_std_bands_fix")
+    name = quoted(c.name)
     if not c.bands:
-        return [Problem(line, f"criterion {c.name!r} uses bands but gives none", fix)]
+        return [Problem(line, Phrase("err_std_bands_none", name=name), fix)]
     th = [b[0] for b in c.bands]
     pts = [b[1] for b in c.bands]
     if any(b >= a for a, b in zip(th[1:], th[:-1], strict=True)):
-        return [Problem(line, f"criterion {c.name!r}: band thresholds must rise", fix)]
+        return [Problem(line, Phrase("err_std_bands_rise", name=name), fix)]
     if any(not 0 <= p <= 100 for p in pts):
-        return [Problem(line, f"criterion {c.name!r}: band points must be between 0 and 100", fix)]
+        return [Problem(line, Phrase("err_std_bands_points", name=name), fix)]
     steps = [b - a for a, b in zip(pts[:-1], pts[1:], strict=True)]
     if c.direction == "higher" and any(d < 0 for d in steps):
-        return [Problem(line, f"criterion {c.name!r}: higher is better, so points must not fall as thresholds rise", fix)]
+        return [Problem(line, Phrase("err_std_bands_higher", name=name), fix)]
     if c.direction == "lower" and any(d > 0 for d in steps):
-        return [Problem(line, f"criterion {c.name!r}: lower is better, so points must not rise with thresholds", fix)]
+        return [Problem(line, Phrase("err_std_bands_lower", name=name), fix)]
     return []
 
 
@@ -1083,14 +1125,14 @@ def _tier_problems(s: Standard, lines: _Lines) -> list[Problem]:
     prev: tuple[int, Tier] | None = None
     for i, t in enumerate(s.tiers):
         if t.min_score is None and t.quota is None:
-            out.append(Problem(lines.find("tiers", i), f"tier {t.name!r} has neither min_score nor quota",
-                               "Give a minimum score (e.g. min_score = 70), a quota (quota = 50 or \"5%\"), or both."))
+            out.append(Problem(lines.find("tiers", i), Phrase("err_std_tier_empty", name=quoted(t.name)),
+                               Phrase("err_std_tier_empty_fix")))
         if prev is not None:
             _, p = prev
             if p.min_score is not None and t.min_score is not None and t.min_score >= p.min_score:
                 out.append(Problem(lines.find("tiers", i, "min_score"),
-                                   f"tier {t.name!r} (min_score {t.min_score:g}) overlaps tier {p.name!r} above it "
-                                   f"(min_score {p.min_score:g})",
-                                   "List tiers best first with falling min_score, e.g. A 80, B 60, C 40."))
+                                   Phrase("err_std_tier_overlap", name=quoted(t.name), min=f"{t.min_score:g}",
+                                          above=quoted(p.name), above_min=f"{p.min_score:g}"),
+                                   Phrase("err_std_tier_overlap_fix")))
         prev = (i, t)
     return out

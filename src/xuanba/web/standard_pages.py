@@ -161,7 +161,8 @@ def check(ws: Workspace, text: str, lang: str) -> dict[str, Any]:
     try:
         std = load(ws, text)
     except StandardError as exc:
-        return {"ok": False, "problems": [{"line": p.line, "message": p.message, "fix": p.fix} for p in exc.problems]}
+        said = [(p.line, *p.words(lang)) for p in exc.problems]
+        return {"ok": False, "problems": [{"line": line, "message": message, "fix": fix} for line, message, fix in said]}
     except InputError as exc:
         words = _said(exc, lang)
         return {"ok": False, "problems": [{"line": None, "message": words["error"], "fix": words["fix"]}]}
