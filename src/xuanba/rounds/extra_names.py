@@ -56,7 +56,7 @@ def criteria_numbers(frame: pd.DataFrame | None, standard: Any) -> None:
     """
     from xuanba.standard.score import not_numbers, text_or_date
 
-    if frame is None:
+    if frame is None or "customer_id" not in frame.columns:  # refused as such where the fields are joined
         return
     for c in standard.criteria:
         if c.field != "customer_id" and c.field in frame.columns and text_or_date(frame[c.field]):
