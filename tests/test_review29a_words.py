@@ -37,3 +37,68 @@ def test_fields_without_customer_id_are_refused_as_such_when_a_criterion_reads_t
         else:
             run_round_on_engine(tx, STANDARD, CUTOFF, workspace=ws, extra_fields=fields)
     assert "customer_id" in str(err.value) and "Columns found: ['id', 'nps']" in str(err.value), str(err.value)
+
+
+def _engine_round(tmp_path, source, lang):
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    (tmp_path / "s.toml").write_text(STANDARD.replace("nps", "revenue_365d"), "utf-8")
+    return CliRunner().invoke(app, ["--lang", lang, "round", "-s", str(tmp_path / "s.toml"), "--cutoff", CUTOFF,
+                                    "--engine", "duckdb", "--source", str(source), "--no-store"],
+                              env={"COLUMNS": "1000"})
+
+
+@pytest.mark.parametrize(("name", "encoding"), [("Müller", "latin-1"), ("Jürgen", "cp1252"), ("東京ストア", "shift_jis")])
+def test_a_source_in_another_encoding_is_not_called_gbk(tmp_path, name, encoding):
+    """A Latin-1 ``Müller`` reads as GB18030 too (``M黮ler``: a rare character whose second byte is
+    the Latin ``l``): 3913564 called the file GBK and asked to convert it with ``iconv -f GB18030``,
+    which garbles it, or to ingest it, which reads it so. Its line and byte are named instead, and
+    no GB18030 conversion is offered."""
+    data = f"customer_id,ts,amount\nc1,2025-01-01,5\n{name},2025-01-02,6\n".encode(encoding)
+    path = tmp_path / "eu.csv"
+    path.write_bytes(data)
+    byte = next(i for i, b in enumerate(data) if b >= 0x80)  # the first byte that is no ASCII, apart from xuanba
+    for lang, want in (("en", f"the file is not UTF-8 text: line 3 of the file (byte {byte:,}) is not"),
+                       ("zh", f"该文件不是 UTF-8 编码的文本：文件第 3 行（第 {byte:,} 字节）不是 UTF-8")):
+        res = _engine_round(tmp_path, path, lang)
+        said = " ".join(res.output.split())
+        assert res.exit_code == 2 and "Traceback" not in said, said
+        assert want in said and "GB18030 -t" not in said and "GBK" not in said, said
+
+
+def test_a_gbk_source_is_still_called_gbk(tmp_path):
+    """The words above stay for a GBK file, a GB18030 character of four bytes alone on its line too."""
+    for text in ("王记商行", "𠀀"):
+        path = tmp_path / "gbk.csv"
+        path.write_bytes(f"customer_id,ts,amount\n{text},2025-01-02,6\n".encode("gb18030"))
+        res = _engine_round(tmp_path, path, "en")
+        said = " ".join(res.output.split())
+        assert res.exit_code == 2 and "the file is GBK/GB18030 text" in said and f"'{text},2025-01-02,6'" in said, said
+
+
+def test_a_utf8_source_with_one_broken_line_is_not_called_gbk(tmp_path):
+    """A UTF-8 file of Chinese names with one line cut mid-character (a truncated paste): 3913564
+    called the whole file GBK and asked to convert it from GB18030, which garbles every UTF-8 line.
+    It is refused as ingest refuses it, naming the UTF-8 line and the one that is not."""
+    good = "customer_id,ts,amount\n王记商行,2025-01-01,5\n李氏,2025-01-02,6\n".encode()
+    bad = "陈".encode()[:2] + b",2025-01-03,7\n"
+    path = tmp_path / "cut.csv"
+    path.write_bytes(good + bad)
+    lines = (good + bad).split(b"\n")
+    first_utf8 = next(i for i, ln in enumerate(lines, 1) if not ln.isascii())
+    broken = next(i for i, ln in enumerate(lines, 1) if not _utf8(ln))
+    res = _engine_round(tmp_path, path, "en")
+    said = " ".join(res.output.split())
+    assert res.exit_code == 2 and "Traceback" not in said, said
+    assert (f"the file mixes text encodings: line {first_utf8} is UTF-8 ('王记商行,2025-01-01,5') but line {broken} "
+            "is not") in said and "GB18030 -t" not in said, said
+
+
+def _utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

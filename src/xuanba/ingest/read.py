@@ -211,7 +211,7 @@ def _refuse_mixed(path: Path) -> None:
                 continue
             if max(text) >= "\u0800":  # Chinese (or other three-byte) text, valid UTF-8
                 if first_bad:
-                    raise _mixed(path, number, text, first_bad)
+                    raise mixed_encoding(path, number, text, first_bad)
                 utf8_line, utf8_text = number, text
                 break
         else:
@@ -222,10 +222,12 @@ def _refuse_mixed(path: Path) -> None:
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError:
-                raise _mixed(path, utf8_line, utf8_text, number) from None
+                raise mixed_encoding(path, utf8_line, utf8_text, number) from None
 
 
-def _mixed(path: Path, utf8_line: int, utf8_text: str, bad_line: int) -> InputError:
+def mixed_encoding(path: Path, utf8_line: int, utf8_text: str, bad_line: int) -> InputError:
+    """The refusal of the file ``path`` whose line ``utf8_line`` is UTF-8 Chinese text (``utf8_text``)
+    and whose line ``bad_line`` is not UTF-8 (ingest's, and an engine round's CSV source's)."""
     with path.open("rb") as fh:
         shown = next((raw for i, raw in enumerate(fh, start=1) if i == bad_line), b"")
     return InputError(

@@ -1335,25 +1335,36 @@ def csv_read_refused(exc: Exception) -> InputError | None:
 
 def _not_utf8_refused(said: str) -> InputError | None:
     """DuckDB's ``This file is not utf-8 encoded`` as the file's first byte that is not UTF-8, its
-    line, and (when that line reads as GBK/GB18030) that line's text, with the fix."""
+    line, and (when that line reads as GBK/GB18030: :func:`_gbk_line`) that line's text, with the
+    fix. A file whose lines above hold UTF-8 Chinese text is a UTF-8 file with a line from elsewhere,
+    refused in ingest's words (:func:`xuanba.ingest.read.mixed_encoding`): converted from GB18030, as
+    the GBK words ask, its UTF-8 lines would be garbled."""
     import codecs
+    import re
+
+    from xuanba.ingest.read import mixed_encoding
 
     file = _option(said, "file")
     if "not utf-8 encoded" not in said or file is None or not Path(file).is_file():
         return None
     decoder, seen, breaks, start = codecs.getincrementaldecoder("utf-8")(), 0, 0, 0
     offset: int | None = None
+    wide: tuple[int, str] | None = None  # the first line with UTF-8 text of three bytes a character, and its text
     with open(file, "rb") as fh:  # in chunks: the bad byte may lie gigabytes down
         while offset is None:
             chunk = fh.read(1 << 20)
             try:
-                decoder.decode(chunk, final=not chunk)
+                text = decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as exc:
                 at = max(exc.start - (len(exc.object) - len(chunk)), 0)  # the bytes the decoder held come first
+                text = exc.object[:exc.start].decode("utf-8")
                 chunk, offset = chunk[:at], seen + at
             else:
                 if not chunk:
                     return None
+            if wide is None and (m := re.search("[\u0800-\U0010ffff]", text)):
+                wide = (breaks + text.count("\n", 0, m.start()) + 1,
+                        text[text.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0])
             breaks += chunk.count(b"\n")
             if b"\n" in chunk:
                 start = seen + chunk.rfind(b"\n") + 1
@@ -1361,15 +1372,35 @@ def _not_utf8_refused(said: str) -> InputError | None:
         fh.seek(start)
         raw = fh.readline().rstrip(b"\r\n")
     line = breaks + 1
-    where = {"line": f"{line:,}", "byte": f"{offset:,}"}
+    if wide is not None and wide[0] < line:  # a whole line of UTF-8 Chinese above (not the bad line's start)
+        return mixed_encoding(Path(file), wide[0], wide[1], line)
+    text = _gbk_line(raw)
+    if text is None:
+        return InputError(Phrase("err_source_not_utf8", line=f"{line:,}", byte=f"{offset:,}"), file=file,
+                          fix=Phrase("err_source_not_utf8_other_fix"))
+    from xuanba.errors import quoted
+
+    return InputError(Phrase("err_source_gbk", line=f"{line:,}", text=quoted(text[:60])), file=file,
+                      fix=Phrase("err_source_not_utf8_fix"))
+
+
+def _gbk_line(raw: bytes) -> str | None:
+    """The line ``raw`` read as GB18030 when it is Chinese text so written: it decodes, and a
+    character of it is one of GB2312's (two bytes from 0xA1 up), as every common Chinese character
+    is, or of GB18030's four bytes; else ``None``. A Latin-1 word (Müller) decodes too, as a rare
+    character whose second byte is a Latin letter (M黮ler), and is not taken for GBK.
+
+    Example
+    -------
+    >>> _gbk_line("王记".encode("gbk")), _gbk_line("Müller".encode("latin-1"))
+    ('王记', None)
+    """
     try:
         text = raw.decode("gb18030")
     except UnicodeDecodeError:
-        return InputError(Phrase("err_source_not_utf8", **where), file=file, fix=Phrase("err_source_not_utf8_fix"))
-    from xuanba.errors import quoted
-
-    return InputError(Phrase("err_source_gbk", line=where["line"], text=quoted(text[:60])), file=file,
-                      fix=Phrase("err_source_not_utf8_fix"))
+        return None
+    common = any(len(b := ch.encode("gb18030")) == 4 or min(b) >= 0xA1 for ch in text if not ch.isascii())
+    return text if common else None
 
 
 def _glob_types_refused(said: str) -> InputError | None:
