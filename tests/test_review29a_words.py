@@ -102,3 +102,28 @@ def _utf8(raw: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+@pytest.mark.parametrize("kind", ["category", "object"])
+def test_a_categorical_column_of_words_is_refused_naming_its_first_word_by_both_implementations(kind):
+    """A criterion over a pandas categorical column (``astype('category')``, as a survey's answers
+    are often kept) holding ``n/a``: 3913564's reference said the column was text 'that reads as a
+    number' (its dtype is no object, so its cells were never looked at) while the engine named
+    ``'n/a'`` and the count; both now say the engine's words, as for the same column as object."""
+    from xuanba.standard import load_standard
+    from xuanba.standard.engine import score_in_engine
+    from xuanba.standard.score import score_customers
+
+    ids = ["f", "b", "e", "a", "c", "d"]
+    values = ["5", "7", "x", "2", "n/a", "1"]
+    frame = pd.DataFrame({"customer_id": ids, "v": pd.Series(values).astype(kind)})
+    std = load_standard('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "v"\nfield = "v"\nweight = 1\n',
+                        extra_fields=("v",))
+    bad = sorted((i, v) for i, v in zip(ids, values, strict=True) if not v.isdigit())  # by id, apart from xuanba
+    said = []
+    for score in (score_customers, score_in_engine):
+        with pytest.raises(DataError) as err:
+            score(frame, std)
+        said.append((str(err.value), err.value.render("zh")))
+    assert said[0] == said[1], said
+    assert f"{bad[0][1]!r} (customer {bad[0][0]!r}) is not a number ({len(bad)} in all)" in said[0][0], said
