@@ -127,3 +127,36 @@ def test_a_categorical_column_of_words_is_refused_naming_its_first_word_by_both_
         said.append((str(err.value), err.value.render("zh")))
     assert said[0] == said[1], said
     assert f"{bad[0][1]!r} (customer {bad[0][0]!r}) is not a number ({len(bad)} in all)" in said[0][0], said
+
+
+def test_an_engine_round_reads_an_id_with_a_letter_after_duckdbs_sample_as_ingest_does(tmp_path):
+    """Member numbers 1..21,000 (DuckDB types the column BIGINT on its 20,480-row sample), then a
+    walk-in account ``W-17``: ingest reads every id as text and takes it; 3913564's engine round
+    refused the file, asking to 'correct that cell' (``'W-17' is not a BIGINT``) or to ingest it,
+    which 'sets such a row aside' (it does not). The engine round selects as the workspace round
+    over the ingested file does."""
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    rows = [f"{k},2025-0{1 + k % 9}-{1 + k % 28:02d},{5 + k % 7}" for k in range(1, 21_001)]
+    path = tmp_path / "tx.csv"
+    path.write_text("\n".join(["customer_id,ts,amount", *rows, "W-17,2025-03-01,9", "W-17,2025-06-01,4"]) + "\n",
+                    "utf-8")
+    std = tmp_path / "s.toml"
+    std.write_text(STANDARD.replace("nps", "revenue_365d"), "utf-8")
+    ws = tmp_path / "ws.duckdb"
+    run = CliRunner()
+    assert run.invoke(app, ["ingest", str(path), "-w", str(ws)]).exit_code == 0
+    rosters = {}
+    for where, opts in (("workspace", ["--workspace", str(ws)]),
+                        ("engine", ["--engine", "duckdb", "--source", str(path)])):
+        out = tmp_path / f"{where}.csv"
+        res = run.invoke(app, ["round", "-s", str(std), "--cutoff", CUTOFF, "--no-store", *opts, "--out", str(out)],
+                         env={"COLUMNS": "1000"})
+        assert res.exit_code == 0, res.output
+        rosters[where] = pd.read_csv(out, dtype={"customer_id": str})
+    chosen = {where: r.loc[r["selected"].astype(bool)].sort_values("rank")["customer_id"].tolist()
+              for where, r in rosters.items()}  # an engine round's --out holds its selection alone
+    # W-17 bought twice (13); every member once, 11 at most: the first of the selection
+    assert chosen["engine"] == chosen["workspace"] and chosen["engine"][0] == "W-17", chosen
