@@ -160,3 +160,24 @@ def test_an_engine_round_reads_an_id_with_a_letter_after_duckdbs_sample_as_inges
               for where, r in rosters.items()}  # an engine round's --out holds its selection alone
     # W-17 bought twice (13); every member once, 11 at most: the first of the selection
     assert chosen["engine"] == chosen["workspace"] and chosen["engine"][0] == "W-17", chosen
+
+
+def test_a_text_table_with_a_row_a_cell_wider_keeps_its_header(tmp_path):
+    """A customers table of text alone, its headers no alias knows, whose first row has a cell too
+    many (``K001,华东,VIP``): 3913564 took that row for the header by its shape (the real header,
+    a cell narrower, for a title over it) and asked for a customer_id among 'K001', '华东', 'VIP';
+    the header stays the first line and the wide row is refused by its number, as on 7200db1."""
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    path = tmp_path / "side.csv"
+    lines = ["Account No,Area", "K001,华东,VIP", "K002,华北", "K003,华南"]
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    head = lines[0].split(",")
+    row, wide = next((n, len(ln.split(","))) for n, ln in enumerate(lines[1:], 1) if len(ln.split(",")) > len(head))
+    res = CliRunner().invoke(app, ["ingest", str(path), "--kind", "customers", "-w", str(tmp_path / "ws.duckdb")],
+                             env={"COLUMNS": "1000"})
+    said = " ".join(res.output.split())
+    assert res.exit_code != 0 and "Traceback" not in said, said
+    assert f"row {row}: the row has {wide} fields where the header has {len(head)}" in said and "'K001', '华东'" not in said, said

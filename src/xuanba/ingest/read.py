@@ -580,10 +580,13 @@ def _header_by_shape(rows: Sequence[Sequence[Any]]) -> int:
     0
 
     Under title rows a table of text alone (a reps or regions table) has its header found so too: the
-    first full row, with a row of two cells or more under it.
+    first full row, with a row of two cells or more under it, and every row above it a title (half its
+    cells filled, or one); a header over such a table one of whose rows is a cell wider stays the header.
 
     >>> _header_by_shape([["某某公司 客户档案", ""], ["Account No", "Area"], ["K001", "华东"]])
     1
+    >>> _header_by_shape([["Account No", "Area"], ["K001", "华东", "VIP"], ["K002", "华北"]])
+    0
     """
     cells = [[str(c).strip() if c is not None else "" for c in row] for row in rows]
     spans = [max((i + 1 for i, c in enumerate(row) if c), default=0) for row in cells]
@@ -597,8 +600,10 @@ def _header_by_shape(rows: Sequence[Sequence[Any]]) -> int:
         below = cells[i + 1:]
         distinct = len({unicodedata.normalize("NFKC", c).casefold() for c in named}) == width
         values = any(j < len(r) and _is_value(r[j]) for r in below for j in range(width))
-        # under titles, a table of text alone (reps, regions): a row below with two cells filled
-        text = i > 0 and any(sum(bool(c) for c in r[:width]) >= 2 for r in below)
+        # under titles, a table of text alone (reps, regions): a row below with two cells filled, and
+        # every row above a title (half its cells or one filled), not a header over a row a cell wider
+        text = (i > 0 and any(sum(bool(c) for c in r[:width]) >= 2 for r in below)
+                and all(sum(map(bool, r)) <= max(1, width // 2) for r in cells[:i]))
         return i if width >= 2 and distinct and (values or text) and not any(map(_is_value, named)) else 0
     return 0
 
