@@ -181,3 +181,52 @@ def test_a_text_table_with_a_row_a_cell_wider_keeps_its_header(tmp_path):
     said = " ".join(res.output.split())
     assert res.exit_code != 0 and "Traceback" not in said, said
     assert f"row {row}: the row has {wide} fields where the header has {len(head)}" in said and "'K001', '华东'" not in said, said
+
+
+def test_a_workbook_column_of_numbers_beside_words_is_read_as_text_not_a_traceback(data, tmp_path):
+    """A --fields workbook whose ``segment`` column holds 1, 2, ... and ``VIP`` (Excel keeps each
+    cell's type; pandas gives the column as objects of both): Arrow takes no such column, and the
+    round (workspace or engine) ended in ArrowTypeError's traceback, on 7200db1 too. It is text:
+    a gate reads it (every customer selected is one the file calls VIP), and a criterion reading a
+    column of numbers and words names the first word, its customer and row."""
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    tx = data[0].assign(customer_id=lambda t: "c" + pd.Series(pd.factorize(t["customer_id"])[0], index=t.index).astype(str))
+    ws = _workspace(tmp_path, tx)  # ids openpyxl writes as text (not '=1+1', a formula to Excel)
+    tx.to_parquet(tmp_path / "tx.parquet", index=False)
+    ids = [str(c) for c in tx["customer_id"].drop_duplicates()]
+    segment = ["VIP" if k % 3 == 0 else k % 5 for k in range(len(ids))]
+    nps = [k % 10 if k != 7 else "待定" for k in range(len(ids))]  # pending (n/a is read as missing)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["customer_id", "segment", "nps"])
+    for row in zip(ids, segment, nps, strict=True):
+        sheet.append(list(row))
+    book.save(tmp_path / "f.xlsx")
+    vip = {c for c, s in zip(ids, segment, strict=True) if s == "VIP"}
+    gated = STANDARD.replace("[[tiers]]", "[[gates]]\nname = \"vip\"\nexpr = \"segment == 'VIP'\"\n[[tiers]]").replace(
+        'field = "nps"', 'field = "revenue_365d"')
+    (tmp_path / "g.toml").write_text(gated, "utf-8")
+    (tmp_path / "n.toml").write_text(STANDARD, "utf-8")
+    paths = {"workspace": ["--workspace", str(ws)],
+             "engine": ["--engine", "duckdb", "--source", str(tmp_path / "tx.parquet"), "--workspace", str(ws)]}
+    chosen = {}
+    for where, opts in paths.items():
+        out = tmp_path / f"{where}.csv"
+        res = CliRunner().invoke(app, ["round", "-s", str(tmp_path / "g.toml"), "--cutoff", CUTOFF, "--no-store",
+                                       "--fields", str(tmp_path / "f.xlsx"), "--out", str(out), *opts])
+        assert res.exit_code == 0, (where, res.output, repr(res.exception))
+        roster = pd.read_csv(out, dtype={"customer_id": str}, keep_default_na=False)
+        chosen[where] = sorted(roster.loc[roster["selected"].astype(bool), "customer_id"])
+        assert chosen[where] and set(chosen[where]) <= vip, (where, chosen[where])
+    assert chosen["workspace"] == chosen["engine"]
+    row = nps.index("待定") + 1
+    for where, opts in paths.items():
+        res = CliRunner().invoke(app, ["round", "-s", str(tmp_path / "n.toml"), "--cutoff", CUTOFF, "--no-store",
+                                       "--fields", str(tmp_path / "f.xlsx"), *opts], env={"COLUMNS": "1000"})
+        said = " ".join(res.output.split())
+        assert res.exit_code == 3, (where, said, repr(res.exception))
+        assert f"row {row}, column 'nps'" in said and f"'待定' (customer '{ids[row - 1]}') is not a number (1 in all)" in said, said
