@@ -230,3 +230,22 @@ def test_a_workbook_column_of_numbers_beside_words_is_read_as_text_not_a_traceba
         said = " ".join(res.output.split())
         assert res.exit_code == 3, (where, said, repr(res.exception))
         assert f"row {row}, column 'nps'" in said and f"'待定' (customer '{ids[row - 1]}') is not a number (1 in all)" in said, said
+
+
+def test_a_headerless_whitespace_file_whose_amounts_hold_thousands_marks_is_read_by_whitespace(tmp_path):
+    """A ledger of whitespace-separated columns without a header, every amount with thousands
+    marks (``1,234.50``, ``12,345,678.00``): the comma splits every line, though not alike, and
+    3913564 took it for the delimiter (words29's rule for a ;-file with one row a field too
+    long), refusing the file 7200db1 read: a comma standing between digits on every line is a
+    number's mark. Each amount is loaded as the file writes it (read apart from xuanba)."""
+    from xuanba.ingest import ingest
+    from xuanba.workspace import Workspace
+
+    lines = ["00001 1997-01-01 1,234.50", "00002 1997-01-02 12,345,678.00", "00003 1997-01-03 2,000.00"]
+    path = tmp_path / "ledger.txt"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    want = {ln.split()[0]: float(ln.split()[2].replace(",", "")) for ln in lines}
+    with Workspace(":memory:") as ws:
+        report = ingest(path, ws, columns=["customer_id", "ts", "amount"])
+        got = dict(ws.con.execute("SELECT customer_id, amount FROM transactions").fetchall())
+    assert report.loaded == len(lines) and {k: float(v) for k, v in got.items()} == want, got

@@ -631,6 +631,12 @@ def sniff_delimiter(lines: list[str]) -> str:
 
     >>> sniff_delimiter(["客户 编号;日期;金额", "Li Ltd;2025-01-01;1,5", "Wu Co;2025-01-02;2,5;"])
     ';'
+
+    Not a comma that stands between digits on every line, though: amounts' thousands marks in a
+    file of whitespace-separated columns without a header.
+
+    >>> sniff_delimiter(["00001 19970101 1 1,234.50", "00002 19970102 2 12,345,678.00"])
+    ' '
     """
     best: tuple[float, int, str] | None = None
     everywhere: tuple[float, int, str] | None = None  # the best of those that split every record
@@ -650,12 +656,22 @@ def sniff_delimiter(lines: list[str]) -> str:
             everywhere = score
     if best is not None and best[0] == 1.0:
         return best[2]
-    if everywhere is not None and not _spaces_alike(lines, everywhere[2]):
-        return everywhere[2]
     ws = [len(text.split()) for *_, text in _sample_lines(lines, " ")]
-    if ws and min(ws) > 1 and len(set(ws)) == 1:
+    spaced = bool(ws) and min(ws) > 1 and len(set(ws)) == 1
+    if everywhere is not None and not _spaces_alike(lines, everywhere[2]) and not (
+            spaced and _in_numbers(lines, everywhere[2])):
+        return everywhere[2]
+    if spaced:
         return " "
     return best[2] if best is not None else ","
+
+
+def _in_numbers(lines: list[str], delim: str) -> bool:
+    """Whether every ``delim`` of ``lines`` stands between two digits: a number's thousands or
+    decimal mark (``1,234.50``, ``12,345,678``), not a delimiter, in a file that whitespace splits
+    every line of alike."""
+    apart = re.compile(f"(?<![0-9]){re.escape(delim)}|{re.escape(delim)}(?![0-9])")
+    return not any(apart.search(line) for line in lines if line.strip())
 
 
 def _spaces_alike(lines: list[str], delim: str) -> bool:
