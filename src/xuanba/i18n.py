@@ -1839,6 +1839,10 @@ TEXT: dict[str, tuple[str, str]] = {
                                 "or load it with `xuanba ingest`, which reads GBK, and run the round on the workspace.",
                                 "请把文件另存为“CSV UTF-8”（Excel：另存为），或转换其编码（iconv -f GB18030 -t UTF-8）；"
                                 "或用 `xuanba ingest` 载入（它能读 GBK），再在工作区上运行这一轮。"),
+    "err_source_not_utf8_other_fix": ("Save the file as 'CSV UTF-8' (Excel: Save As), or convert it from the encoding it "
+                                      "was written in (iconv -f <that encoding> -t UTF-8).",
+                                      "请把文件另存为“CSV UTF-8”（Excel：另存为），或从它原来的编码转换"
+                                      "（iconv -f <原编码> -t UTF-8）。"),
     "err_source_glob_types": ("the column {column} holds {found} in this file where the first file of the --source glob, "
                               "{first}, holds {expected}: a cell of this file is not a {expected}",
                               "这个文件的 {column} 列是 {found}，而 --source 通配符匹配的第一个文件 {first} 中该列是 "

@@ -211,7 +211,7 @@ def _refuse_mixed(path: Path) -> None:
                 continue
             if max(text) >= "\u0800":  # Chinese (or other three-byte) text, valid UTF-8
                 if first_bad:
-                    raise _mixed(path, number, text, first_bad)
+                    raise mixed_encoding(path, number, text, first_bad)
                 utf8_line, utf8_text = number, text
                 break
         else:
@@ -222,10 +222,12 @@ def _refuse_mixed(path: Path) -> None:
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError:
-                raise _mixed(path, utf8_line, utf8_text, number) from None
+                raise mixed_encoding(path, utf8_line, utf8_text, number) from None
 
 
-def _mixed(path: Path, utf8_line: int, utf8_text: str, bad_line: int) -> InputError:
+def mixed_encoding(path: Path, utf8_line: int, utf8_text: str, bad_line: int) -> InputError:
+    """The refusal of the file ``path`` whose line ``utf8_line`` is UTF-8 Chinese text (``utf8_text``)
+    and whose line ``bad_line`` is not UTF-8 (ingest's, and an engine round's CSV source's)."""
     with path.open("rb") as fh:
         shown = next((raw for i, raw in enumerate(fh, start=1) if i == bad_line), b"")
     return InputError(
@@ -578,10 +580,13 @@ def _header_by_shape(rows: Sequence[Sequence[Any]]) -> int:
     0
 
     Under title rows a table of text alone (a reps or regions table) has its header found so too: the
-    first full row, with a row of two cells or more under it.
+    first full row, with a row of two cells or more under it, and every row above it a title (half its
+    cells filled, or one); a header over such a table one of whose rows is a cell wider stays the header.
 
     >>> _header_by_shape([["某某公司 客户档案", ""], ["Account No", "Area"], ["K001", "华东"]])
     1
+    >>> _header_by_shape([["Account No", "Area"], ["K001", "华东", "VIP"], ["K002", "华北"]])
+    0
     """
     cells = [[str(c).strip() if c is not None else "" for c in row] for row in rows]
     spans = [max((i + 1 for i, c in enumerate(row) if c), default=0) for row in cells]
@@ -595,8 +600,10 @@ def _header_by_shape(rows: Sequence[Sequence[Any]]) -> int:
         below = cells[i + 1:]
         distinct = len({unicodedata.normalize("NFKC", c).casefold() for c in named}) == width
         values = any(j < len(r) and _is_value(r[j]) for r in below for j in range(width))
-        # under titles, a table of text alone (reps, regions): a row below with two cells filled
-        text = i > 0 and any(sum(bool(c) for c in r[:width]) >= 2 for r in below)
+        # under titles, a table of text alone (reps, regions): a row below with two cells filled, and
+        # every row above a title (half its cells or one filled), not a header over a row a cell wider
+        text = (i > 0 and any(sum(bool(c) for c in r[:width]) >= 2 for r in below)
+                and all(sum(map(bool, r)) <= max(1, width // 2) for r in cells[:i]))
         return i if width >= 2 and distinct and (values or text) and not any(map(_is_value, named)) else 0
     return 0
 
@@ -624,6 +631,12 @@ def sniff_delimiter(lines: list[str]) -> str:
 
     >>> sniff_delimiter(["客户 编号;日期;金额", "Li Ltd;2025-01-01;1,5", "Wu Co;2025-01-02;2,5;"])
     ';'
+
+    Not a comma that stands between digits on every line, though: amounts' thousands marks in a
+    file of whitespace-separated columns without a header.
+
+    >>> sniff_delimiter(["00001 19970101 1 1,234.50", "00002 19970102 2 12,345,678.00"])
+    ' '
     """
     best: tuple[float, int, str] | None = None
     everywhere: tuple[float, int, str] | None = None  # the best of those that split every record
@@ -643,12 +656,22 @@ def sniff_delimiter(lines: list[str]) -> str:
             everywhere = score
     if best is not None and best[0] == 1.0:
         return best[2]
-    if everywhere is not None and not _spaces_alike(lines, everywhere[2]):
-        return everywhere[2]
     ws = [len(text.split()) for *_, text in _sample_lines(lines, " ")]
-    if ws and min(ws) > 1 and len(set(ws)) == 1:
+    spaced = bool(ws) and min(ws) > 1 and len(set(ws)) == 1
+    if everywhere is not None and not _spaces_alike(lines, everywhere[2]) and not (
+            spaced and _in_numbers(lines, everywhere[2])):
+        return everywhere[2]
+    if spaced:
         return " "
     return best[2] if best is not None else ","
+
+
+def _in_numbers(lines: list[str], delim: str) -> bool:
+    """Whether every ``delim`` of ``lines`` stands between two digits: a number's thousands or
+    decimal mark (``1,234.50``, ``12,345,678``), not a delimiter, in a file that whitespace splits
+    every line of alike."""
+    apart = re.compile(f"(?<![0-9]){re.escape(delim)}|{re.escape(delim)}(?![0-9])")
+    return not any(apart.search(line) for line in lines if line.strip())
 
 
 def _spaces_alike(lines: list[str], delim: str) -> bool:
@@ -1009,11 +1032,13 @@ def _lead_quote(path: Path, delim: str) -> bool:
 
 def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
     """The refusal of the CSV at ``path`` where it is not UTF-8 text (a BOM allowed), ``None`` where it
-    is: its first byte that is not, that byte's line, and the line's text where it reads as GBK/GB18030
-    (Chinese Excel's and ERPs' plain CSV). An engine round reads its ``--source`` as UTF-8 (DuckDB
-    stops at the first bad byte with its own words, Spark reads GBK as garbled names, two customers'
-    garbled ids one), where ingest reads GBK and UTF-16 itself. Read in chunks: the bad byte may lie
-    gigabytes down.
+    is: its first byte that is not, that byte's line, and the line's text where it reads as Chinese
+    GBK/GB18030 (:func:`_gbk_line`: Chinese Excel's and ERPs' plain CSV). A file whose lines above
+    hold UTF-8 Chinese text is a UTF-8 file with a line from elsewhere, refused in ingest's words
+    (:func:`mixed_encoding`): converted from GB18030, as the GBK words ask, its UTF-8 lines would be
+    garbled. An engine round reads its ``--source`` as UTF-8 (DuckDB stops at the first bad byte with
+    its own words, Spark reads GBK as garbled names, two customers' garbled ids one), where ingest
+    reads GBK and UTF-16 itself. Read in chunks: the bad byte may lie gigabytes down.
 
     Example
     -------
@@ -1030,31 +1055,56 @@ def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     seen = breaks = start = 0
     offset: int | None = None
+    wide: tuple[int, str] | None = None  # the first line with UTF-8 text of three bytes a character, and its text
     with Path(path).open("rb") as fh:
         while offset is None:
             chunk = fh.read(_CHUNK)
             try:
-                decoder.decode(chunk, final=not chunk)
+                text = decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as exc:
                 at = exc.start - (len(exc.object) - len(chunk))  # the bytes the decoder held come first
+                text = exc.object[:exc.start].decode("utf-8")
                 chunk, offset = chunk[:max(at, 0)], seen + at
             else:
                 if not chunk:
                     return None
+            if wide is None and (m := re.search("[\u0800-\U0010ffff]", text)):
+                wide = (breaks + text.count("\n", 0, m.start()) + 1,
+                        text[text.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0])
             breaks += chunk.count(b"\n")
             if b"\n" in chunk:
                 start = seen + chunk.rfind(b"\n") + 1
             seen += len(chunk)
         fh.seek(start)
         raw = fh.readline().rstrip(b"\r\n")
-    line = f"{breaks + 1:,}"
+    line = breaks + 1
+    if wide is not None and wide[0] < line:  # a whole line of UTF-8 Chinese above (not the bad line's start)
+        return mixed_encoding(Path(path), wide[0], wide[1], line)
+    text = _gbk_line(raw)
+    if text is None:
+        return InputError(Phrase("err_source_not_utf8", line=f"{line:,}", byte=f"{offset:,}"), file=str(path),
+                          fix=Phrase("err_source_not_utf8_other_fix"))
+    return InputError(Phrase("err_source_gbk", line=f"{line:,}", text=quoted(text[:60])), file=str(path),
+                      fix=Phrase("err_source_not_utf8_fix"))
+
+
+def _gbk_line(raw: bytes) -> str | None:
+    """The line ``raw`` read as GB18030 when it is Chinese text so written: it decodes, and a
+    character of it is one of GB2312's (two bytes from 0xA1 up), as every common Chinese character
+    is, or of GB18030's four bytes; else ``None``. A Latin-1 word (Müller) decodes too, as a rare
+    character whose second byte is a Latin letter (M黮ler), and is not taken for GBK.
+
+    Example
+    -------
+    >>> _gbk_line("王记".encode("gbk")), _gbk_line("Müller".encode("latin-1"))
+    ('王记', None)
+    """
     try:
         text = raw.decode("gb18030")
     except UnicodeDecodeError:
-        return InputError(Phrase("err_source_not_utf8", line=line, byte=f"{offset:,}"), file=str(path),
-                          fix=Phrase("err_source_not_utf8_fix"))
-    return InputError(Phrase("err_source_gbk", line=line, text=quoted(text[:60])), file=str(path),
-                      fix=Phrase("err_source_not_utf8_fix"))
+        return None
+    common = any(len(b := ch.encode("gb18030")) == 4 or min(b) >= 0xA1 for ch in text if not ch.isascii())
+    return text if common else None
 
 
 def refuse_not_utf8(path: str | os.PathLike[str]) -> None:

@@ -1227,7 +1227,7 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     _refuse_twin_headers(con, pattern, list(schema.names), mapping, csv=told)
     found = map_columns(list(schema.names), mapping, file=pattern)  # ingest's headers: 金额, 退货标志, ...
     money = [found[f] for f in ("amount", "cost") if f in found]
-    as_text = {found[f]: "VARCHAR" for f in _RETURN_TEXT if f in found and not schema[found[f]].is_string()}
+    as_text = {found[f]: "VARCHAR" for f in ("customer_id", *_RETURN_TEXT) if f in found and not schema[found[f]].is_string()}
     types = {c: "DOUBLE" for c in money if schema[c].is_integer()} | as_text
     text = [c for c in money if schema[c].is_string()]
     if not text:  # numbers: the fast path, 54f240f's very read (quote told or not: within noise at 1 M)
@@ -1275,6 +1275,7 @@ def _refuse_twin_headers(con: Any, pattern: str, columns: Sequence[str], mapping
 #: The columns the return rule reads as text (:func:`xuanba.ingest.rules.is_return_line`, and a
 #: source's own ``is_return``), as ingest reads every cell: typed on DuckDB's sample (order numbers
 #: 1, 2, ...; status codes; 0/1), a later credit note ``C123``, ``退货`` or ``是`` stopped the scan.
+#: The customer ids are read as text so too (member numbers 1, 2, ..., then a walk-in ``W-17``).
 _RETURN_TEXT = ("order_id", "quantity", "status", "is_return")
 
 

@@ -56,7 +56,7 @@ def criteria_numbers(frame: pd.DataFrame | None, standard: Any) -> None:
     """
     from xuanba.standard.score import not_numbers, text_or_date
 
-    if frame is None:
+    if frame is None or "customer_id" not in frame.columns:  # refused as such where the fields are joined
         return
     for c in standard.criteria:
         if c.field != "customer_id" and c.field in frame.columns and text_or_date(frame[c.field]):
@@ -232,6 +232,32 @@ def not_finite(frame: pd.DataFrame | None) -> dict[str, dict[str, object]]:
         if bad.any():
             ids = frame["customer_id"].to_numpy()[np.flatnonzero(bad)[:FIRST_CUSTOMERS]]
             out[str(col)] = {"n": int(bad.sum()), "customers": [str(i) for i in ids]}
+    return out
+
+
+def mixed_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (a fields file as pandas read it) with each column that holds numbers beside text
+    (a workbook's column of 1, 2 and ``VIP``, or of numbers and numbers stored as text) as text, each
+    number written as Python writes it: Arrow, which scores the fields, takes no such column (a
+    traceback), and text is what a gate reads and a criterion refuses by its cell.
+
+    Example
+    -------
+    >>> mixed_as_text(pd.DataFrame({"customer_id": ["a", "b", "c"], "seg": [1, "VIP", None]}))["seg"].tolist()
+    ['1', 'VIP', nan]
+    """
+    import numbers
+
+    out = frame
+    for col in extra_field_names(frame):
+        if frame[col].dtype != object:
+            continue
+        given = frame[col].dropna()
+        kinds = {str if isinstance(v, str) else numbers.Number if isinstance(v, numbers.Number) and not isinstance(v, bool)
+                 else type(v) for v in given}
+        if kinds == {str, numbers.Number}:
+            out = out.copy() if out is frame else out
+            out[col] = frame[col].map(lambda v: v if v is None or isinstance(v, str) or pd.isna(v) else str(v))
     return out
 
 

@@ -1096,6 +1096,7 @@ def read_fields_file(path: str | Path) -> pd.DataFrame:
         FILE_READ,
         NAN_WRITTEN,
         checked_extra_fields,
+        mixed_as_text,
         nan_written,
         spaced_numbers,
     )
@@ -1106,7 +1107,7 @@ def read_fields_file(path: str | Path) -> pd.DataFrame:
     if "customer_id" not in frame.columns:
         raise InputError("the fields table has no customer_id column", file=str(p),
                          fix=f"Columns found: {list(frame.columns)[:20]}; name the id column customer_id.")
-    frame = spaced_numbers(checked_extra_fields(frame, file=str(p)))  # " inf ", "NAN": numbers, as "5 " is
+    frame = spaced_numbers(mixed_as_text(checked_extra_fields(frame, file=str(p))))  # " inf ", "NAN": numbers, as "5 " is
     frame.attrs[NAN_WRITTEN] = nan_written(p, frame)  # what the round counts with the infinities (not_finite)
     frame.attrs[FILE_READ] = str(p)  # what the round refuses in it names the file
     return frame

@@ -518,7 +518,10 @@ def _dates(col: pd.Series) -> bool:
 
 
 def text_or_date(col: pd.Series) -> bool:
-    """Whether a column holds text or dates (what the engine reads as a text or time column)."""
+    """Whether a column holds text or dates (what the engine reads as a text or time column; a
+    categorical one by its categories, as Arrow's dictionary of them)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return text_or_date(pd.Series(col.cat.categories))
     if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
         return False
     if pd.api.types.is_datetime64_any_dtype(col.dtype) or pd.api.types.is_timedelta64_dtype(col.dtype):
