@@ -1839,6 +1839,22 @@ TEXT: dict[str, tuple[str, str]] = {
                                 "or load it with `xuanba ingest`, which reads GBK, and run the round on the workspace.",
                                 "请把文件另存为“CSV UTF-8”（Excel：另存为），或转换其编码（iconv -f GB18030 -t UTF-8）；"
                                 "或用 `xuanba ingest` 载入（它能读 GBK），再在工作区上运行这一轮。"),
+    "err_source_utf8_damaged": ("the file is UTF-8 text but for line {line} (byte {byte}), whose character is cut short "
+                                "or in another encoding, and an engine round reads a .csv source in UTF-8 only",
+                                "该文件是 UTF-8 编码的文本，但第 {line} 行（第 {byte} 字节）的字符不完整或不是 UTF-8 编码，"
+                                "而引擎上的一轮只读取 UTF-8 编码的 .csv 数据源"),
+    "err_source_utf8_damaged_fix": ("Correct line {line} of the file (a file cut in copying: copy it again) and run the "
+                                    "round again; do not convert the whole file from GBK, which would garble its UTF-8 text.",
+                                    "请改正文件第 {line} 行（复制时被截断的文件请重新复制），再运行这一轮；不要把整个文件按 GBK "
+                                    "转换，那会把其中的 UTF-8 文字变成乱码。"),
+    "err_source_utf16": ("the file is UTF-16 text (it starts with UTF-16's byte order mark, as Excel's 'Unicode Text' "
+                         "saves it), and an engine round reads a .csv source in UTF-8 only",
+                         "该文件是 UTF-16 编码的文本（以 UTF-16 的字节顺序标记开头，Excel 的“Unicode 文本”即如此保存），"
+                         "而引擎上的一轮只读取 UTF-8 编码的 .csv 数据源"),
+    "err_source_utf16_fix": ("Save the file as 'CSV UTF-8' (Excel: Save As) or convert it (iconv -f UTF-16 -t UTF-8), "
+                             "or load it with `xuanba ingest`, which reads UTF-16, and run the round on the workspace.",
+                             "请把文件另存为“CSV UTF-8”（Excel：另存为），或转换其编码（iconv -f UTF-16 -t UTF-8）；"
+                             "或用 `xuanba ingest` 载入（它能读 UTF-16），再在工作区上运行这一轮。"),
     "err_source_glob_types": ("the column {column} holds {found} in this file where the first file of the --source glob, "
                               "{first}, holds {expected}: a cell of this file is not a {expected}",
                               "这个文件的 {column} 列是 {found}，而 --source 通配符匹配的第一个文件 {first} 中该列是 "

@@ -1030,17 +1030,22 @@ def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     seen = breaks = start = 0
     offset: int | None = None
+    wide = False  # a character of more than one byte read as UTF-8 above the bad byte: a UTF-8 file
     with Path(path).open("rb") as fh:
         while offset is None:
             chunk = fh.read(_CHUNK)
+            if not seen and chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                return InputError(Phrase("err_source_utf16"), file=str(path), fix=Phrase("err_source_utf16_fix"))
             try:
                 decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as exc:
                 at = exc.start - (len(exc.object) - len(chunk))  # the bytes the decoder held come first
                 chunk, offset = chunk[:max(at, 0)], seen + at
+                wide = wide or not chunk.isascii()
             else:
                 if not chunk:
                     return None
+                wide = wide or not chunk[:len(chunk) - len(decoder.getstate()[0])].isascii()  # held bytes aside
             breaks += chunk.count(b"\n")
             if b"\n" in chunk:
                 start = seen + chunk.rfind(b"\n") + 1
@@ -1048,6 +1053,9 @@ def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
         fh.seek(start)
         raw = fh.readline().rstrip(b"\r\n")
     line = f"{breaks + 1:,}"
+    if wide:  # UTF-8 text cut short or with a byte of another encoding: converting it all would garble it
+        return InputError(Phrase("err_source_utf8_damaged", line=line, byte=f"{offset:,}"), file=str(path),
+                          fix=Phrase("err_source_utf8_damaged_fix", line=line))
     try:
         text = raw.decode("gb18030")
     except UnicodeDecodeError:
