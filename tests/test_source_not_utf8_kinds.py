@@ -15,7 +15,8 @@ from xuanba.cli import app
 from xuanba.ingest import ingest
 
 STANDARD = '[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "r"\nfield = "revenue_total"\nweight = 1\n'
-UTF8 = "customer_id,ts,amount\n张三,2025-01-01,5\n李四,2025-01-02,6\n王五,2025-01-03,7\n".encode()
+NAMES = ["张三丰", "李四海", "王五洲", "赵六合", "钱七星", "孙八方", "周九龙", "吴十全", "郑一鸣", "冯二虎", "陈三多"]
+UTF8 = ("customer_id,ts,amount\n" + "".join(f"{n},2025-01-0{1 + i % 9},{i + 1}\n" for i, n in enumerate(NAMES))).encode()
 
 
 def _refusal(tmp_path, data: bytes, lang: str) -> str:
@@ -49,15 +50,30 @@ def test_a_utf16_file_is_said_to_be_utf16_which_ingest_reads(tmp_path):
     with Workspace(tmp_path / "ws.duckdb") as ws:  # the fix's word: ingest reads it
         ingest(str(tmp_path / "tx.csv"), ws, tz="UTC")
         got = ws.con.execute("SELECT count(DISTINCT customer_id), sum(amount) FROM transactions").fetchone()
-    assert got[0] == 3 and float(got[1]) == 18
+    assert got[0] == len(NAMES) and float(got[1]) == sum(range(1, len(NAMES) + 1))
 
 
-def test_a_gbk_file_whose_first_chinese_spans_a_chunk_is_still_gbk(tmp_path, monkeypatch):
-    """The bytes the decoder holds at a chunk's end are not counted as UTF-8 text read."""
+@pytest.mark.parametrize("chunk", [1, 2, 5, 7, 8 << 20])
+def test_chunks_cutting_characters_change_neither_the_words_nor_the_line_and_byte(tmp_path, monkeypatch, chunk):
+    """Read in chunks that cut the UTF-8 names and the GBK ones: the same refusal as in one read."""
     from xuanba.ingest import read
 
-    data = "customer_id,ts,amount\n张三,2025-01-01,5\n".encode("gbk")
-    monkeypatch.setattr(read, "_CHUNK", data.index("张".encode("gbk")) + 1)  # the lead byte ends a chunk
+    monkeypatch.setattr(read, "_CHUNK", chunk)
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes(UTF8 + "王".encode()[:2])
+    line = UTF8.count(b"\n") + 1
+    assert f"UTF-8 text but for line {line} (byte {len(UTF8)})" in read.not_utf8(cut).render("en")
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes(UTF8.decode().encode("gbk"))
+    said = read.not_utf8(gbk).render("en")
+    assert "GBK/GB18030 text" in said and f"read so: '{NAMES[0]},2025-01-01,1'" in said, said
+
+
+def test_a_gbk_file_whose_first_names_are_valid_utf8_is_still_gbk(tmp_path):
+    """GBK's 一 and 业 (D2 BB, D2 B5) are valid UTF-8 too: a GBK export whose first Chinese is such
+    is not taken for UTF-8 damaged further down (ingest's own bar: about 30 characters of UTF-8)."""
+    from xuanba.ingest.read import not_utf8
+
     path = tmp_path / "gbk.csv"
-    path.write_bytes(data)
-    assert "GBK/GB18030 text" in read.not_utf8(path).render("en")
+    path.write_bytes("customer_id,ts,amount\n一业,2025-01-01,5\n张三,2025-01-02,6\n".encode("gbk"))
+    assert "GBK/GB18030 text" in not_utf8(path).render("en")

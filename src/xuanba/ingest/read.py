@@ -160,7 +160,7 @@ def _sniff_bytes(path: Path) -> tuple[str | None, str, int | None]:
                     utf8_ok = False
                     good = chunk[: max(exc.start, 0)]
                     multibyte += len(good) - len(good.decode("utf-8", "ignore"))
-                    if multibyte >= 60:  # long valid UTF-8 text, then a bad byte: not GBK
+                    if multibyte >= _UTF8_TEXT:  # long valid UTF-8 text, then a bad byte: not GBK
                         _mostly_utf8(path, seen + max(exc.start, 0))
             seen += len(chunk)
     if encoding is None:
@@ -175,6 +175,11 @@ def _sniff_bytes(path: Path) -> tuple[str | None, str, int | None]:
 def _line_at(path: Path, offset: int) -> int:
     with path.open("rb") as fh:
         return fh.read(offset).count(b"\n") + 1
+
+
+#: Bytes past one per character of valid UTF-8 above a bad byte that make a file UTF-8 text, not GBK
+#: (about 30 Chinese characters; GBK's 一 and 业 are valid UTF-8 too, a few such are not enough).
+_UTF8_TEXT = 60
 
 
 def _mostly_utf8(path: Path, offset: int) -> None:
@@ -1030,22 +1035,23 @@ def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     seen = breaks = start = 0
     offset: int | None = None
-    wide = False  # a character of more than one byte read as UTF-8 above the bad byte: a UTF-8 file
+    wide = 0  # the bytes past one per character read as UTF-8 above the bad byte (ingest's multibyte)
     with Path(path).open("rb") as fh:
         while offset is None:
             chunk = fh.read(_CHUNK)
             if not seen and chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                 return InputError(Phrase("err_source_utf16"), file=str(path), fix=Phrase("err_source_utf16_fix"))
+            held = len(decoder.getstate()[0])
             try:
-                decoder.decode(chunk, final=not chunk)
+                wide += held + len(chunk) - len(decoder.decode(chunk, final=not chunk))
             except UnicodeDecodeError as exc:
                 at = exc.start - (len(exc.object) - len(chunk))  # the bytes the decoder held come first
                 chunk, offset = chunk[:max(at, 0)], seen + at
-                wide = wide or not chunk.isascii()
+                wide += len(chunk) - len(chunk.decode("utf-8", "ignore"))
             else:
                 if not chunk:
                     return None
-                wide = wide or not chunk[:len(chunk) - len(decoder.getstate()[0])].isascii()  # held bytes aside
+            wide -= len(decoder.getstate()[0])  # held for the next chunk: counted with it
             breaks += chunk.count(b"\n")
             if b"\n" in chunk:
                 start = seen + chunk.rfind(b"\n") + 1
@@ -1053,7 +1059,7 @@ def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
         fh.seek(start)
         raw = fh.readline().rstrip(b"\r\n")
     line = f"{breaks + 1:,}"
-    if wide:  # UTF-8 text cut short or with a byte of another encoding: converting it all would garble it
+    if wide >= _UTF8_TEXT:  # UTF-8 text cut short or with a byte of another encoding: converting it all would garble it
         return InputError(Phrase("err_source_utf8_damaged", line=line, byte=f"{offset:,}"), file=str(path),
                           fix=Phrase("err_source_utf8_damaged_fix", line=line))
     try:
