@@ -1839,6 +1839,13 @@ TEXT: dict[str, tuple[str, str]] = {
                                 "or load it with `xuanba ingest`, which reads GBK, and run the round on the workspace.",
                                 "请把文件另存为“CSV UTF-8”（Excel：另存为），或转换其编码（iconv -f GB18030 -t UTF-8）；"
                                 "或用 `xuanba ingest` 载入（它能读 GBK），再在工作区上运行这一轮。"),
+    "err_mostly_utf8": ("the file is UTF-8 text up to line {line} of the file (byte {byte}), where a byte is not UTF-8; "
+                        "decoding it all as GBK would garble the text",
+                        "该文件到第 {line} 行（第 {byte} 字节）为止都是 UTF-8 编码的文本，此处有一个字节不是 UTF-8；"
+                        "整个文件按 GBK 解码会把文字变成乱码"),
+    "err_mostly_utf8_fix": ("Open the file, fix or retype that line (it may have been pasted from another program), save "
+                            "it as 'CSV UTF-8', and ingest again.",
+                            "请打开文件，改正或重新输入该行（它可能是从别的程序粘贴来的），另存为“CSV UTF-8”，再重新载入。"),
     "err_source_utf8_damaged": ("the file is UTF-8 text but for line {line} (byte {byte}), whose character is cut short "
                                 "or in another encoding, and an engine round reads a .csv source in UTF-8 only",
                                 "该文件是 UTF-8 编码的文本，但第 {line} 行（第 {byte} 字节）的字符不完整或不是 UTF-8 编码，"

@@ -183,13 +183,9 @@ _UTF8_TEXT = 60
 
 
 def _mostly_utf8(path: Path, offset: int) -> None:
-    raise InputError(
-        f"the file is UTF-8 text up to line {_line_at(path, offset):,} of the file (byte {offset:,}), "
-        "where a byte is not UTF-8; decoding it all as GBK would garble the text",
-        file=str(path),
-        fix="Open the file, fix or retype that line (it may have been pasted from another "
-        "program), save it as 'CSV UTF-8', and ingest again.",
-    )
+    line = f"{_line_at(path, offset):,}"
+    raise InputError(Phrase("err_mostly_utf8", line=line, byte=f"{offset:,}"), file=str(path),
+                     fix=Phrase("err_mostly_utf8_fix"))
 
 
 _GBK_LINES_TO_BE_SURE = 200  # non-UTF-8 lines with no UTF-8 Chinese line among them: a GBK file
