@@ -157,6 +157,8 @@ def test_cli_utf8_file_with_one_foreign_byte_is_not_read_as_gbk(tmp_path):
     assert result.exit_code == 2 and "Traceback" not in result.output
     flat = " ".join(result.output.split())
     assert "UTF-8 text up to line 42 of the file" in flat and "CSV UTF-8" in flat
+    zh = " ".join(CliRunner().invoke(app, ["--lang", "zh", "ingest", str(path), "-w", str(tmp_path / "w.duckdb")]).output.split())
+    assert "该文件到第 42 行" in zh and "另存为“CSV UTF-8”" in zh and "Open the file" not in zh, zh  # was English
 
 
 @pytest.mark.parametrize(("lang", "said"), [("en", "both look like is_return"), ("zh", "都像是 is_return")])

@@ -1843,6 +1843,29 @@ TEXT: dict[str, tuple[str, str]] = {
                                       "was written in (iconv -f <that encoding> -t UTF-8).",
                                       "请把文件另存为“CSV UTF-8”（Excel：另存为），或从它原来的编码转换"
                                       "（iconv -f <原编码> -t UTF-8）。"),
+    "err_mostly_utf8": ("the file is UTF-8 text up to line {line} of the file (byte {byte}), where a byte is not UTF-8; "
+                        "decoding it all as GBK would garble the text",
+                        "该文件到第 {line} 行（第 {byte} 字节）为止都是 UTF-8 编码的文本，此处有一个字节不是 UTF-8；"
+                        "整个文件按 GBK 解码会把文字变成乱码"),
+    "err_mostly_utf8_fix": ("Open the file, fix or retype that line (it may have been pasted from another program), save "
+                            "it as 'CSV UTF-8', and ingest again.",
+                            "请打开文件，改正或重新输入该行（它可能是从别的程序粘贴来的），另存为“CSV UTF-8”，再重新载入。"),
+    "err_source_utf8_damaged": ("the file is UTF-8 text but for line {line} (byte {byte}), whose character is cut short "
+                                "or in another encoding, and an engine round reads a .csv source in UTF-8 only",
+                                "该文件是 UTF-8 编码的文本，但第 {line} 行（第 {byte} 字节）的字符不完整或不是 UTF-8 编码，"
+                                "而引擎上的一轮只读取 UTF-8 编码的 .csv 数据源"),
+    "err_source_utf8_damaged_fix": ("Correct line {line} of the file (a file cut in copying: copy it again) and run the "
+                                    "round again; do not convert the whole file from GBK, which would garble its UTF-8 text.",
+                                    "请改正文件第 {line} 行（复制时被截断的文件请重新复制），再运行这一轮；不要把整个文件按 GBK "
+                                    "转换，那会把其中的 UTF-8 文字变成乱码。"),
+    "err_source_utf16": ("the file is UTF-16 text (it starts with UTF-16's byte order mark, as Excel's 'Unicode Text' "
+                         "saves it), and an engine round reads a .csv source in UTF-8 only",
+                         "该文件是 UTF-16 编码的文本（以 UTF-16 的字节顺序标记开头，Excel 的“Unicode 文本”即如此保存），"
+                         "而引擎上的一轮只读取 UTF-8 编码的 .csv 数据源"),
+    "err_source_utf16_fix": ("Save the file as 'CSV UTF-8' (Excel: Save As) or convert it (iconv -f UTF-16 -t UTF-8), "
+                             "or load it with `xuanba ingest`, which reads UTF-16, and run the round on the workspace.",
+                             "请把文件另存为“CSV UTF-8”（Excel：另存为），或转换其编码（iconv -f UTF-16 -t UTF-8）；"
+                             "或用 `xuanba ingest` 载入（它能读 UTF-16），再在工作区上运行这一轮。"),
     "err_source_glob_types": ("the column {column} holds {found} in this file where the first file of the --source glob, "
                               "{first}, holds {expected}: a cell of this file is not a {expected}",
                               "这个文件的 {column} 列是 {found}，而 --source 通配符匹配的第一个文件 {first} 中该列是 "

@@ -160,7 +160,7 @@ def _sniff_bytes(path: Path) -> tuple[str | None, str, int | None]:
                     utf8_ok = False
                     good = chunk[: max(exc.start, 0)]
                     multibyte += len(good) - len(good.decode("utf-8", "ignore"))
-                    if multibyte >= 60:  # long valid UTF-8 text, then a bad byte: not GBK
+                    if multibyte >= _UTF8_TEXT:  # long valid UTF-8 text, then a bad byte: not GBK
                         _mostly_utf8(path, seen + max(exc.start, 0))
             seen += len(chunk)
     if encoding is None:
@@ -177,14 +177,15 @@ def _line_at(path: Path, offset: int) -> int:
         return fh.read(offset).count(b"\n") + 1
 
 
+#: Bytes past one per character of valid UTF-8 above a bad byte that make a file UTF-8 text, not GBK
+#: (about 30 Chinese characters; GBK's 一 and 业 are valid UTF-8 too, a few such are not enough).
+_UTF8_TEXT = 60
+
+
 def _mostly_utf8(path: Path, offset: int) -> None:
-    raise InputError(
-        f"the file is UTF-8 text up to line {_line_at(path, offset):,} of the file (byte {offset:,}), "
-        "where a byte is not UTF-8; decoding it all as GBK would garble the text",
-        file=str(path),
-        fix="Open the file, fix or retype that line (it may have been pasted from another "
-        "program), save it as 'CSV UTF-8', and ingest again.",
-    )
+    line = f"{_line_at(path, offset):,}"
+    raise InputError(Phrase("err_mostly_utf8", line=line, byte=f"{offset:,}"), file=str(path),
+                     fix=Phrase("err_mostly_utf8_fix"))
 
 
 _GBK_LINES_TO_BE_SURE = 200  # non-UTF-8 lines with no UTF-8 Chinese line among them: a GBK file
@@ -1033,10 +1034,11 @@ def _lead_quote(path: Path, delim: str) -> bool:
 def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
     """The refusal of the CSV at ``path`` where it is not UTF-8 text (a BOM allowed), ``None`` where it
     is: its first byte that is not, that byte's line, and the line's text where it reads as Chinese
-    GBK/GB18030 (:func:`_gbk_line`: Chinese Excel's and ERPs' plain CSV). A file whose lines above
-    hold UTF-8 Chinese text is a UTF-8 file with a line from elsewhere, refused in ingest's words
-    (:func:`mixed_encoding`): converted from GB18030, as the GBK words ask, its UTF-8 lines would be
-    garbled. An engine round reads its ``--source`` as UTF-8 (DuckDB stops at the first bad byte with
+    GBK/GB18030 (:func:`_gbk_line`: Chinese Excel's and ERPs' plain CSV). UTF-8 text above the bad
+    byte, as much as makes ingest call a file UTF-8 (:data:`_UTF8_TEXT`), is a UTF-8 file cut short or
+    holding a byte from elsewhere, and a whole line of UTF-8 Chinese above it a UTF-8 file with a line
+    from elsewhere (ingest's words, :func:`mixed_encoding`): converted from GB18030, as the GBK words
+    ask, either would be garbled. A UTF-16 file (its byte order mark) is said to be one. An engine round reads its ``--source`` as UTF-8 (DuckDB stops at the first bad byte with
     its own words, Spark reads GBK as garbled names, two customers' garbled ids one), where ingest
     reads GBK and UTF-16 itself. Read in chunks: the bad byte may lie gigabytes down.
 
@@ -1055,19 +1057,26 @@ def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     seen = breaks = start = 0
     offset: int | None = None
+    multibyte = 0  # the bytes past one per character read as UTF-8 above the bad byte (ingest's count)
     wide: tuple[int, str] | None = None  # the first line with UTF-8 text of three bytes a character, and its text
     with Path(path).open("rb") as fh:
         while offset is None:
             chunk = fh.read(_CHUNK)
+            if not seen and chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                return InputError(Phrase("err_source_utf16"), file=str(path), fix=Phrase("err_source_utf16_fix"))
+            held = len(decoder.getstate()[0])
             try:
                 text = decoder.decode(chunk, final=not chunk)
+                multibyte += held + len(chunk) - len(text)
             except UnicodeDecodeError as exc:
                 at = exc.start - (len(exc.object) - len(chunk))  # the bytes the decoder held come first
                 text = exc.object[:exc.start].decode("utf-8")
                 chunk, offset = chunk[:max(at, 0)], seen + at
+                multibyte += len(chunk) - len(chunk.decode("utf-8", "ignore"))
             else:
                 if not chunk:
                     return None
+            multibyte -= len(decoder.getstate()[0])  # held for the next chunk: counted with it
             if wide is None and (m := re.search("[\u0800-\U0010ffff]", text)):
                 wide = (breaks + text.count("\n", 0, m.start()) + 1,
                         text[text.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0])
@@ -1078,6 +1087,9 @@ def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
         fh.seek(start)
         raw = fh.readline().rstrip(b"\r\n")
     line = breaks + 1
+    if multibyte >= _UTF8_TEXT:  # UTF-8 text cut short or with a byte of another encoding: converting it all would garble it
+        return InputError(Phrase("err_source_utf8_damaged", line=f"{line:,}", byte=f"{offset:,}"), file=str(path),
+                          fix=Phrase("err_source_utf8_damaged_fix", line=f"{line:,}"))
     if wide is not None and wide[0] < line:  # a whole line of UTF-8 Chinese above (not the bad line's start)
         return mixed_encoding(Path(path), wide[0], wide[1], line)
     text = _gbk_line(raw)
