@@ -147,3 +147,26 @@ def test_the_reference_and_the_engine_refuse_in_one_wording(values, key):
     if key == "err_criterion_text":
         words = sorted(i for i, v in zip(ids, values, strict=True) if not PLAIN.fullmatch(v))
         assert (e.count, words[0]) == (2, "c") and "'n/a' (customer 'c')" in str(e)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_fields_file_without_customer_id_is_refused_in_the_readers_language_with_its_columns(tmp_path, lang):
+    """7200db1 said "the fields table has no customer_id column" and listed the columns as a Python
+    list, in English under ``--lang zh``; now the reader's words, the columns quoted and shown."""
+    from typer.testing import CliRunner
+
+    from xuanba.cli import app
+
+    fields = tmp_path / "f.csv"
+    fields.write_text("会员卡号,nps\nc1,5\n", encoding="utf-8")
+    (tmp_path / "s.toml").write_text('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "r"\n'
+                                     'field = "revenue_total"\nweight = 1\n', encoding="utf-8")
+    res = CliRunner().invoke(app, ["--lang", lang, "round", "--standard", str(tmp_path / "s.toml"), "--cutoff",
+                                   "2025-12-31", "--fields", str(fields), "--workspace", str(tmp_path / "w.duckdb")],
+                             env={"COLUMNS": "400"})
+    assert res.exit_code == 2, res.output
+    said = " ".join(res.output.split())
+    want = {"en": ["the fields table has no customer_id column", "Columns found: '会员卡号', 'nps'"],
+            "zh": ["字段表没有 customer_id 列", "找到的列：“会员卡号”、“nps”"]}[lang]
+    assert all(w in said for w in want), said
+    assert "['" not in said

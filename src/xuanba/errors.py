@@ -147,6 +147,19 @@ def quoted(value: Any) -> Listed:
     return Listed([shown(value, quoted=False)], quoted=True)
 
 
+def no_id_fix(frame: Any) -> Phrase:
+    """The fix of a table without a ``customer_id`` column: its first 20 columns, shown, and the name to give.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> no_id_fix(pd.DataFrame(columns=["会员卡号", "nps"])).words("zh")
+    '找到的列：“会员卡号”、“nps”；请把客户编号那一列命名为 customer_id。'
+    """
+    return Phrase("err_fields_no_id_fix", columns=Listed([shown(c, quoted=False) for c in list(frame.columns)[:20]],
+                                                         quoted=True))
+
+
 def in_words(value: Any, lang: str) -> Any:
     """``value`` for a reader of ``lang``: a :class:`Phrase` in words, a list of them one per line
     (indented as the lines of an error), anything else as it is."""

@@ -1997,6 +1997,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_std_tie_break_field": ("tie_break entry {entry}: {problem}", "tie_break 第 {entry} 项：{problem}"),
     "err_std_gate": ("gate {name}: {problem}", "门槛 {name}：{problem}"),
     # the standard's own rules (xuanba.standard.schema): names from the file come quoted (errors.quoted)
+    "err_fields_no_id": ("the fields table has no customer_id column", "字段表没有 customer_id 列"),
+    "err_fields_no_id_fix": ("Columns found: {columns}; name the id column customer_id.",
+                             "找到的列：{columns}；请把客户编号那一列命名为 customer_id。"),
+    "err_selection_no_id": ("the selection has no customer_id column", "所选名单没有 customer_id 列"),
+    "err_selection_no_id_fix": ("Give a table with a customer_id column.", "请给出带 customer_id 列的表。"),
     "err_std_not_found": ("standard file not found", "找不到标准文件"),
     "err_std_not_found_fix": ("Check the path, or write a starter with `xuanba standard init`.",
                               "请检查路径，或用 `xuanba standard init` 先生成一份起步用的标准。"),

@@ -24,7 +24,7 @@ from xuanba.cli._common import (
     resolve_lang,
     say,
 )
-from xuanba.errors import shown
+from xuanba.errors import Phrase, shown
 
 TxOpt = Annotated[Path | None, typer.Option("--transactions", "-t", help="opt_acct_transactions")]
 OutOpt = Annotated[Path | None, typer.Option(help="opt_acct_out")]
@@ -371,8 +371,8 @@ def register(app: typer.Typer) -> None:
 
             sel = read_table(selected, what="the --selected file")
             if "customer_id" not in sel:
-                raise SchemaError("the selection has no customer_id column", file=str(selected),
-                                  column="customer_id", fix="Give a table with a customer_id column.")
+                raise SchemaError(Phrase("err_selection_no_id"), file=str(selected), column="customer_id",
+                                  fix=Phrase("err_selection_no_id_fix"))
             value = value[value.index.isin(sel["customer_id"].astype(str))]
         conc = owner_concentration(cu, value)
         st = single_threaded(cu, _side("contacts", contacts, workspace), _side("interactions", interactions, workspace), _date(as_of))

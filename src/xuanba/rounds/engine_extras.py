@@ -474,13 +474,12 @@ def extra_frame(extra: pd.DataFrame) -> pd.DataFrame:
     >>> extra_frame(pd.DataFrame({"customer_id": [7], "nps": [0.12345678]})).values.tolist()
     [['7', 0.123457]]
     """
-    from xuanba.errors import DataError
+    from xuanba.errors import DataError, Phrase, no_id_fix
     from xuanba.rounds.extra_names import checked_extra_fields
     from xuanba.rounds.run import _steady
 
     if "customer_id" not in extra.columns:
-        raise DataError("the extra fields table has no customer_id column",
-                        fix=f"Columns found: {list(extra.columns)[:20]}.")
+        raise DataError(Phrase("err_fields_no_id"), fix=no_id_fix(extra))
     out = checked_extra_fields(extra).copy()
     out["customer_id"] = out["customer_id"].astype(str)
     if out["customer_id"].duplicated().any():

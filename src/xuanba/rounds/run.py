@@ -33,7 +33,7 @@ import pandas as pd
 
 from xuanba._dates import as_date, check_unit
 from xuanba._frames import column_values, ids_sorted, is_frame, positions_in, same_values, to_pandas
-from xuanba.errors import DataError, InputError, Phrase
+from xuanba.errors import DataError, InputError, Phrase, no_id_fix
 from xuanba.rounds.extra_names import extra_field_names, not_finite
 from xuanba.standard.apply import DEFAULT_SCORING, SCORING_ENGINES, scorer
 from xuanba.standard.schema import (
@@ -364,8 +364,7 @@ def _merge(base: pd.DataFrame, other: pd.DataFrame, what: str, override: bool, o
     when it has the same customers in the same order, its float arrays are rounded in place and
     placed as they are, not rounded into new arrays and compared (see :func:`_round_own`)."""
     if "customer_id" not in other.columns:
-        raise DataError(f"the {what} table has no customer_id column",
-                        fix=f"Columns found: {list(other.columns)[:20]}.")
+        raise DataError(f"the {what} table has no customer_id column", fix=no_id_fix(other))
     ids = other["customer_id"].astype(str)
     cols = [c for c in other.columns if c != "customer_id"]
     if not override:
@@ -1105,8 +1104,7 @@ def read_fields_file(path: str | Path) -> pd.DataFrame:
     p = Path(path)
     frame = read_table(p, what="the --fields file")
     if "customer_id" not in frame.columns:
-        raise InputError("the fields table has no customer_id column", file=str(p),
-                         fix=f"Columns found: {list(frame.columns)[:20]}; name the id column customer_id.")
+        raise InputError(Phrase("err_fields_no_id"), file=str(p), fix=no_id_fix(frame))
     frame = spaced_numbers(mixed_as_text(checked_extra_fields(frame, file=str(p))))  # " inf ", "NAN": numbers, as "5 " is
     frame.attrs[NAN_WRITTEN] = nan_written(p, frame)  # what the round counts with the infinities (not_finite)
     frame.attrs[FILE_READ] = str(p)  # what the round refuses in it names the file

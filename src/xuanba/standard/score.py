@@ -55,7 +55,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from xuanba._frames import arrow_text, ids_sorted, text_from_codes
-from xuanba.errors import DataError, Phrase, quoted
+from xuanba.errors import DataError, Phrase, no_id_fix, quoted
 from xuanba.standard.expressions import ExpressionError, evaluate, to_number, truth
 from xuanba.standard.schema import Criterion, Standard
 
@@ -417,8 +417,7 @@ def _prepare(fields: pd.DataFrame) -> pd.DataFrame:
     copy-on-write), so nothing reaches ``fields`` (tested); a deep copy of a round's
     40 fields (which first merges their blocks) cost seconds and a second copy in memory."""
     if "customer_id" not in fields.columns:
-        raise DataError("the fields table has no customer_id column",
-                        fix=f"Columns found: {list(fields.columns)[:20]}.")
+        raise DataError(Phrase("err_fields_no_id"), fix=no_id_fix(fields))
     if len(fields) == 0:
         raise DataError("there are no customers to score", fix="Check the cutoff and the transactions.")
     missing = int(fields["customer_id"].isna().sum())
