@@ -1120,8 +1120,9 @@ def _gbk_line(raw: bytes) -> str | None:
 
 
 def refuse_not_utf8(path: str | os.PathLike[str]) -> None:
-    """Raise :func:`not_utf8`'s refusal of the CSV at ``path``, if any (an engine round's check of
-    each local file of its ``--source`` before the engine reads it)."""
+    """Raise :func:`not_utf8`'s refusal of the CSV at ``path``, if any: Spark's round checks each
+    local file of its ``--source`` so before reading it (Spark reads GBK as garbled text; DuckDB
+    stops at the bad byte itself, said by ``rounds.engine.csv_read_refused``)."""
     if (refusal := not_utf8(path)) is not None:
         raise refusal
 

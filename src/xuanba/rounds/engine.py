@@ -1216,11 +1216,10 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     Float64(nullable=True)
     """
     from xuanba.ingest.mapping import header_test, map_columns
-    from xuanba.ingest.read import csv_read_options, refuse_not_utf8, refuse_nul, source_files
+    from xuanba.ingest.read import csv_read_options, refuse_nul, source_files
 
-    for path in source_files(pattern):
+    for path in source_files(pattern):  # text not UTF-8 DuckDB stops at itself: said by csv_read_refused
         refuse_nul(path)  # a NUL anywhere, as ingest refuses it: DuckDB reads it into the cell
-        refuse_not_utf8(path)  # GBK: said as Spark's round says it, not in DuckDB's words
     told = csv_read_options(pattern, header_test(mapping))  # the header where ingest finds it, its line end
     table = con.read_csv(pattern, **told)
     schema = table.schema()
