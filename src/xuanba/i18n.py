@@ -1658,6 +1658,11 @@ TEXT: dict[str, tuple[str, str]] = {
                         "附加字段中不是有限数值的值（±inf，或文件里写的 NaN）已按缺失计分：{fields}。"),
     "not_finite_field": ("{field}: {n} (customers {customers})", "{field}：{n} 个（客户 {customers}）"),
     "not_finite_title": ("Extra fields' values scored as missing", "按缺失计分的附加字段值"),
+    "missing_words_line": ("Cells of the extra fields written as a word for missing (n/a, #N/A, NULL, NA, None) were "
+                           "scored as missing: {fields}.",
+                           "附加字段中写成表示缺失的词（n/a、#N/A、NULL、NA、None）的单元格已按缺失计分：{fields}。"),
+    "missing_words_field": ("{field}: {n} (customers {customers}; written {words})",
+                            "{field}：{n} 个（客户 {customers}；写作 {words}）"),
     "source_left_empty": ("Values of the source not understood and left empty, as `xuanba ingest` leaves them "
                           "({left}).",
                           "数据源中无法识别、留空的值（{left}），与 `xuanba ingest` 相同。"),

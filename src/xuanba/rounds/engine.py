@@ -359,13 +359,15 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
         model_check_on_engine,
         side_fields,
     )
-    from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names, not_finite
+    from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names, missing_words, not_finite
 
     say = progress or (lambda _msg: None)
     given: set[str] = set()
     unusable: dict[str, Any] = {}
+    words: dict[str, Any] = {}
     if extra_fields is not None:
-        unusable = not_finite(checked_extra_fields(to_pandas(extra_fields)))  # counted in the file's rows
+        given_frame = checked_extra_fields(to_pandas(extra_fields))
+        unusable, words = not_finite(given_frame), missing_words(given_frame)  # counted in the file's rows
         extra_fields = extra_frame(extra_fields)  # its mistakes said before anything runs
         given = {str(c) for c in extra_field_names(extra_fields)}
     tables = SideTables.read(side_tables)
@@ -381,7 +383,8 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     else:
         table = keep(steady_expr(with_rfm(base).select(*FACT_COLUMNS).order_by("customer_id")))
     notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
-                             "extra_fields_not_finite": unusable, "customer_fields": [],
+                             "extra_fields_not_finite": unusable, "extra_fields_missing_words": words,
+                             "customer_fields": [],
                              "customer_fields_skipped": [], "source_rows": source_rows}
     used = standard.fields_used()
     if (used & set(PREDICTION_COLUMNS)) - given:
@@ -1126,6 +1129,7 @@ def run_round_on_engine(
             "n_left_out_by_capacity": info["n_left_out_by_capacity"], "capacity_method": info["capacity_method"],
             "tier_counts": info["tier_counts"], "predictions": notes["predictions"],
             "extra_fields": notes["extra_fields"], "extra_fields_not_finite": notes["extra_fields_not_finite"],
+            "extra_fields_missing_words": notes["extra_fields_missing_words"],
             "customer_fields": notes["customer_fields"],
             "customer_fields_skipped": notes["customer_fields_skipped"], "account_fields": notes["account_fields"],
             "field_columns": [c for c in sel_fields.columns if c != "customer_id"],
