@@ -149,7 +149,7 @@ def test_a_column_with_a_word_of_its_own_is_refused_by_that_word_not_by_n_a(base
                                    str(path), "--workspace", str(_workspace(tmp_path, tx))], env={"COLUMNS": "400"})
     said = " ".join(res.output.split())
     assert res.exit_code != 0 and "Traceback" not in res.output
-    assert f"row 4, column 'nps'" in said and "'pending'" in said and f"'{ids[3]}'" in said and "(2 in all)" in said, said
+    assert "row 4, column 'nps'" in said and "'pending'" in said and f"'{ids[3]}'" in said and "(2 in all)" in said, said
 
 
 def test_a_dash_is_refused_as_no_number(base, tmp_path):

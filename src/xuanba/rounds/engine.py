@@ -359,7 +359,12 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
         model_check_on_engine,
         side_fields,
     )
-    from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names, missing_words, not_finite
+    from xuanba.rounds.extra_names import (
+        checked_extra_fields,
+        extra_field_names,
+        missing_words,
+        not_finite,
+    )
 
     say = progress or (lambda _msg: None)
     given: set[str] = set()
