@@ -824,6 +824,9 @@ def record_place(path: str | os.PathLike[str], number: int, delim: str = ",", ab
     >>> record_place(path, 3, above=1)
     (4, 2)
     """
+    quick = _line_place(Path(path), number, above)
+    if quick is not None:
+        return quick
     start = 1
     try:
         for record in _scan(Path(path), delim, above):
@@ -835,6 +838,78 @@ def record_place(path: str | os.PathLike[str], number: int, delim: str = ",", ab
     except (OSError, UnicodeDecodeError):
         pass
     return number, None
+
+
+def _line_place(path: Path, number: int, above: int) -> tuple[int, int | None] | None:
+    """:func:`record_place` where each record above record ``number`` is one line of the file (no
+    quote above that line, one kind of line end): the record is that line, and its row the lines
+    under the ``above`` records but the blank ones. Counted over the bytes (C speed; the csv
+    module's scan reads 45 s a gigabyte); ``None`` where the scan must read the records (a quote or
+    another line end above the record, or the file ends first)."""
+    below = _lines_over(path, number - 1)
+    if below is None or below[0] < number - 1:
+        return None
+    with path.open("rb") as fh:  # the record's own line: a blank one (or none, past the end) is no row
+        fh.seek(below[2])
+        own = fh.read(2)
+    top = _lines_over(path, above)
+    if below[3] == b"\r" and own.startswith(b"\n"):  # a CR, then an LF: one line end to the scan
+        return None
+    if number <= above or top is None or not own or own.startswith((b"\n", b"\r")):
+        return number, None
+    return number, number - above - (below[1] - top[1])
+
+
+def _lines_over(path: Path, k: int) -> tuple[int, int, int, bytes] | None:
+    """(line ends, blank lines, the offset after them, the line end) among the first ``k`` lines of ``path`` (fewer where it ends first),
+    read in chunks cut after a line end; ``None`` where they hold a quote or a line end of another kind
+    than the first line's (CR LF, LF, CR alone: a lone CR in a file of CR LF)."""
+    import numpy as np
+
+    lines = blanks = 0
+    with path.open("rb") as fh:
+        head = fh.read(_CHUNK)
+        while not re.search(b"[\r\n].", head, re.DOTALL) and (more := fh.read(_CHUNK)):
+            head += more  # to the byte after the first line end, which tells its kind
+        rest = head[len(codecs.BOM_UTF8):] if head.startswith(codecs.BOM_UTF8) else head
+        offset = len(head) - len(rest)
+        first = re.search(b"\r\n|\r|\n", rest)
+        end = first.group() if first else b"\n"
+        mark, stray = end[-1:], {b"\n": b"\r", b"\r": b"\n"}.get(end)
+        carry = b""
+        while rest and lines < k:
+            rest, ahead = carry + rest, fh.read(_CHUNK)
+            last = rest.rfind(mark)
+            if last < 0:  # no line end yet: read on (at the end, a last line without one ends nothing)
+                carry, rest = rest, ahead
+                continue
+            rest, carry = rest[:last + 1], rest[last + 1:]  # a piece cut after a line end: a CR LF whole
+            n = rest.count(mark)
+            if lines + n > k:  # the lines asked for end in this piece
+                cut = int(np.flatnonzero(np.frombuffer(rest, np.uint8) == mark[0])[k - lines - 1]) + 1
+                rest, n = rest[:cut], k - lines
+            if b'"' in rest or (stray and stray in rest) or (
+                    end == b"\r\n" and not rest.count(b"\r") == n == rest.count(b"\r\n")):
+                return None
+            blanks += _blank_lines(end + rest, end)  # the file's start (or the piece's) follows a line end
+            lines += n
+            offset += len(rest)
+            rest = ahead
+    return lines, blanks, offset, end
+
+
+def _blank_lines(data: bytes, end: bytes) -> int:
+    """How many line ends (``end``) of ``data`` follow a line end right away: its blank lines."""
+    import numpy as np
+
+    pattern = end[-1:] + end
+    if pattern not in data:  # the common case: no blank line, no array
+        return 0
+    arr, k = np.frombuffer(data, np.uint8), len(pattern)
+    hit = np.ones(len(arr) - k + 1, dtype=bool)
+    for i, byte in enumerate(pattern):
+        hit &= arr[i:len(arr) - k + 1 + i] == byte
+    return int(hit.sum())
 
 
 def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: str) -> bool:
