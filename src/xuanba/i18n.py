@@ -1823,6 +1823,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_duckdb_source_missing": ("--source {source} does not exist", "--source {source} 不存在"),
     "err_duckdb_source_missing_fix": ("Give the path of the transactions (Parquet file or folder, or .csv).",
                                "请给出交易数据的路径（Parquet 文件或文件夹，或 .csv 文件）。"),
+    "err_source_packed": ("--source {source} is a compressed CSV ({suffix}), which an engine round does not read",
+                          "--source {source} 是压缩过的 CSV（{suffix}），引擎上的一轮不读取这种文件"),
+    "err_source_packed_fix": ("Decompress it (gzip -d, or 7-Zip on Windows) and give the .csv it holds, or load "
+                              "that .csv with `xuanba ingest` and run the round on the workspace.",
+                              "请先解压（gzip -d，Windows 上可用 7-Zip），再给出解压得到的 .csv；或用 `xuanba ingest` "
+                              "载入该 .csv，再在工作区上运行这一轮。"),
     "err_source_headers_apart": ("the files of the --source glob hold their header on different lines: line {line} in "
                                  "{first}, line {other_line} in {other} (DuckDB reads every file with the first one's "
                                  "lines skipped)",

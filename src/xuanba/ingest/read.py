@@ -295,6 +295,35 @@ def refuse_nul(path: str | os.PathLike[str]) -> None:
             seen += len(chunk)
 
 
+def refuse_empty(path: str | os.PathLike[str]) -> None:
+    """Refuse the delimited text file at ``path`` where it holds no text, as ingest refuses it: no
+    byte (``err_file_empty``), or nothing but a UTF-8 byte order mark, spaces and line ends
+    (``err_file_blank``); for a reader that takes the file itself (an engine round's ``--source``:
+    DuckDB reads such a file as one column, ``column0``, and the round asked to map the fields to it).
+    Reads to the first byte of text.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes(b"\xef\xbb\xbf\r\n")
+    >>> refuse_empty(p)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.InputError: ...t.csv: the file is empty (no lines with data)
+    ...
+    """
+    path = Path(path)
+    with path.open("rb") as fh:
+        chunk = fh.read(_CHUNK)
+        if not chunk:
+            raise InputError(Phrase("err_file_empty"), file=str(path), fix=Phrase("err_file_empty_fix"))
+        chunk = chunk.removeprefix(codecs.BOM_UTF8)
+        while not chunk.strip():
+            if not (chunk := fh.read(_CHUNK)):
+                raise InputError(Phrase("err_file_blank"), file=str(path), fix=Phrase("err_file_blank_fix"))
+
+
 def _transcode(path: Path, encoding: str, out: Path) -> None:
     """Rewrite ``path`` from ``encoding`` to UTF-8 in chunks; error names the first bad line."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")

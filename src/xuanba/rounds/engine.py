@@ -1225,9 +1225,10 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     Float64(nullable=True)
     """
     from xuanba.ingest.mapping import header_test, map_columns
-    from xuanba.ingest.read import csv_read_options, refuse_nul, source_files
+    from xuanba.ingest.read import csv_read_options, refuse_empty, refuse_nul, source_files
 
     for path in source_files(pattern):  # text not UTF-8 DuckDB stops at itself: said by csv_read_refused
+        refuse_empty(path)  # no text (a BOM alone): DuckDB reads one column, column0
         refuse_nul(path)  # a NUL anywhere, as ingest refuses it: DuckDB reads it into the cell
     told = csv_read_options(pattern, header_test(mapping))  # the header where ingest finds it, its line end
     table = con.read_csv(pattern, **told)
@@ -1433,6 +1434,8 @@ def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = Non
     xuanba.errors.InputError: no/such/file.parquet: --source 'no/such/file.parquet' does not exist
       fix: Give the path of the transactions (Parquet file or folder, or .csv).
     """
+    import re
+
     import ibis
 
     text = str(source)
@@ -1450,6 +1453,10 @@ def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = Non
                          fix=Phrase("err_duckdb_source_missing_fix"))
     from xuanba.workspace import duckdb_settings
 
+    packed = re.search(r"\.csv(\.[a-z0-9]+)$", text.lower()) if not path.is_dir() else None
+    if packed:  # sales.csv.gz: neither Parquet, as DuckDB would read it, nor a CSV ingest's checks read
+        raise InputError(Phrase("err_source_packed", source=repr(text), suffix=packed.group(1)), file=text,
+                         fix=Phrase("err_source_packed_fix"))
     con = ibis.duckdb.connect(**duckdb_settings())  # xuanba's memory limit and spill folder, not DuckDB's 80 %
     pattern = str(path / "**" / "*.parquet") if path.is_dir() else text
     try:
