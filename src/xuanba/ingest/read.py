@@ -174,7 +174,34 @@ def _sniff_bytes(path: Path) -> tuple[str | None, str, int | None]:
 
 def _line_at(path: Path, offset: int) -> int:
     with path.open("rb") as fh:
-        return fh.read(offset).count(b"\n") + 1
+        return fh.read(offset).count(_line_byte(path)) + 1
+
+
+def _line_byte(path: Path) -> bytes:
+    """The byte that ends a line of ``path``: LF, or CR where its first chunk holds a CR and no LF
+    (old Mac line ends, which DuckDB and the csv module read line by line too: counting LF alone
+    named every bad byte of such a file on line 1)."""
+    with path.open("rb") as fh:
+        head = fh.read(_CHUNK)
+    return _ends_with(head)
+
+
+def _ends_with(head: bytes) -> bytes:
+    """:func:`_line_byte` of a file whose first chunk is ``head``."""
+    return b"\r" if b"\r" in head and b"\n" not in head else b"\n"
+
+
+def _file_lines(fh: Any, end: bytes) -> Iterator[bytes]:
+    """The lines of the binary file ``fh`` from where it stands, each with its ``end`` byte (LF or CR)."""
+    if end == b"\n":
+        yield from fh
+        return
+    rest = b""
+    while chunk := fh.read(_CHUNK):
+        *whole, rest = (rest + chunk).split(end)
+        yield from (line + end for line in whole)
+    if rest:
+        yield rest
 
 
 #: Bytes past one per character of valid UTF-8 above a bad byte that make a file UTF-8 text, not GBK
@@ -199,7 +226,8 @@ def _refuse_mixed(path: Path) -> None:
     first_bad = 0
     bad = 0
     with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
+        lines = _file_lines(fh, _line_byte(path))
+        for number, raw in enumerate(lines, start=1):
             if raw.isascii():
                 continue
             try:
@@ -217,7 +245,7 @@ def _refuse_mixed(path: Path) -> None:
                 break
         else:
             return
-        for number, raw in enumerate(fh, start=utf8_line + 1):  # a UTF-8 line came first: find the other
+        for number, raw in enumerate(lines, start=utf8_line + 1):  # a UTF-8 line came first: find the other
             if raw.isascii():
                 continue
             try:
@@ -230,7 +258,7 @@ def mixed_encoding(path: Path, utf8_line: int, utf8_text: str, bad_line: int) ->
     """The refusal of the file ``path`` whose line ``utf8_line`` is UTF-8 Chinese text (``utf8_text``)
     and whose line ``bad_line`` is not UTF-8 (ingest's, and an engine round's CSV source's)."""
     with path.open("rb") as fh:
-        shown = next((raw for i, raw in enumerate(fh, start=1) if i == bad_line), b"")
+        shown = next((raw for i, raw in enumerate(_file_lines(fh, _line_byte(path)), start=1) if i == bad_line), b"")
     return InputError(
         Phrase("err_mixed_encoding", utf8_line=f"{utf8_line:,}", utf8_text=repr(utf8_text.strip()[:40]),
                bad_line=f"{bad_line:,}", shown=repr(shown.decode("gb18030", "replace").strip()[:40])),
@@ -247,12 +275,13 @@ def _nul_error(path: Path, offset: int, encoding: str) -> InputError:
     its mark. Names the line of the file and the byte; and, when the lines above it read as a
     table (a header line without a NUL), the row (the first record under the header being row 1)
     and the column of the cell that holds it."""
+    end = _line_byte(path)
     with path.open("rb") as fh:
         above = fh.read(offset)
-        rest = fh.readline()
-    line = above.count(b"\n") + 1
+        rest = next(_file_lines(fh, end), b"")
+    line = above.count(end) + 1
     row = column = None
-    if b"\n" in above:  # a header line above it, which reads as text
+    if end in above:  # a header line above it, which reads as text
         text = (above + rest).decode(encoding, "replace").replace("\x00", _NUL_MARK)
         delim = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(_LINE.findall(text)[:200])
         try:
@@ -1163,11 +1192,15 @@ def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
     offset: int | None = None
     multibyte = 0  # the bytes past one per character read as UTF-8 above the bad byte (ingest's count)
     wide: tuple[int, str] | None = None  # the first line with UTF-8 text of three bytes a character, and its text
+    end, nl = b"\n", "\n"  # a line's end: CR in a file of old Mac line ends (:func:`_ends_with`)
     with Path(path).open("rb") as fh:
         while offset is None:
             chunk = fh.read(_CHUNK)
             if not seen and chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                 return InputError(Phrase("err_source_utf16"), file=str(path), fix=Phrase("err_source_utf16_fix"))
+            if not seen:
+                end = _ends_with(chunk)
+                nl = end.decode()
             held = len(decoder.getstate()[0])
             try:
                 text = decoder.decode(chunk, final=not chunk)
@@ -1182,14 +1215,14 @@ def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
                     return None
             multibyte -= len(decoder.getstate()[0])  # held for the next chunk: counted with it
             if wide is None and (m := re.search("[\u0800-\U0010ffff]", text)):
-                wide = (breaks + text.count("\n", 0, m.start()) + 1,
-                        text[text.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0])
-            breaks += chunk.count(b"\n")
-            if b"\n" in chunk:
-                start = seen + chunk.rfind(b"\n") + 1
+                wide = (breaks + text.count(nl, 0, m.start()) + 1,
+                        text[text.rfind(nl, 0, m.start()) + 1:].split(nl, 1)[0].rstrip("\r"))
+            breaks += chunk.count(end)
+            if end in chunk:
+                start = seen + chunk.rfind(end) + 1
             seen += len(chunk)
         fh.seek(start)
-        raw = fh.readline().rstrip(b"\r\n")
+        raw = next(_file_lines(fh, end), b"").rstrip(b"\r\n")
     line = breaks + 1
     if multibyte >= _UTF8_TEXT:  # UTF-8 text cut short or with a byte of another encoding: converting it all would garble it
         return InputError(Phrase("err_source_utf8_damaged", line=f"{line:,}", byte=f"{offset:,}"), file=str(path),
