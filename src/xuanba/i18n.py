@@ -1846,6 +1846,14 @@ TEXT: dict[str, tuple[str, str]] = {
                        "file, read so: {text}), and an engine round reads a .csv source in UTF-8 only",
                        "该文件是 GBK/GB18030 编码的文本（中文版 Excel 和 ERP 导出的 CSV 常用此编码；文件第 {line} 行按此编码"
                        "读作 {text}），而引擎上的一轮只读取 UTF-8 编码的 .csv 数据源"),
+    "err_source_big5": ("the file is Big5 text (Traditional Chinese, as Excel in Taiwan and Hong Kong saves a CSV; "
+                        "line {line} of the file, read so: {text}), and an engine round reads a .csv source in UTF-8 only",
+                        "该文件是 Big5 编码的文本（繁体中文，台湾、香港的 Excel 保存 CSV 时常用此编码；文件第 {line} 行按此编码"
+                        "读作 {text}），而引擎上的一轮只读取 UTF-8 编码的 .csv 数据源"),
+    "err_source_big5_fix": ("Save the file as 'CSV UTF-8' (Excel: Save As) or convert it from Big5 (iconv -f BIG5 -t UTF-8); "
+                            "do not convert it from GBK/GB18030, which would garble it.",
+                            "请把文件另存为“CSV UTF-8”（Excel：另存为），或从 Big5 转换（iconv -f BIG5 -t UTF-8）；"
+                            "不要按 GBK/GB18030 转换，那会把文字变成乱码。"),
     "err_source_not_utf8_fix": ("Save the file as 'CSV UTF-8' (Excel: Save As) or convert it (iconv -f GB18030 -t UTF-8), "
                                 "or load it with `xuanba ingest`, which reads GBK, and run the round on the workspace.",
                                 "请把文件另存为“CSV UTF-8”（Excel：另存为），或转换其编码（iconv -f GB18030 -t UTF-8）；"
@@ -1896,6 +1904,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_duckdb_source_unreadable": ("cannot read --source {source}{engine}", "无法读取 --source {source}{engine}"),
     "err_duckdb_source_unreadable_fix": ("Give Parquet (a file or a folder of parts) or a .csv with a header row.",
                                   "请给出 Parquet（一个文件或一个分块文件夹），或带表头行的 .csv 文件。"),
+    "err_big5": ("the file is Big5 text (Traditional Chinese, as Excel in Taiwan and Hong Kong saves a CSV; line {line} "
+                 "of the file reads so: {text}), which ingest does not read: read as GBK it would be garbled",
+                 "该文件是 Big5 编码的文本（繁体中文，台湾、香港的 Excel 保存 CSV 时常用此编码；文件第 {line} 行按此编码读作 "
+                 "{text}），导入不读取这种编码：按 GBK 读取会变成乱码"),
+    "err_big5_fix": ("Save it as 'CSV UTF-8' (Excel: Save As) or convert it from Big5 (iconv -f BIG5 -t UTF-8), then "
+                     "ingest again.",
+                     "请把它另存为“CSV UTF-8”（Excel：另存为），或从 Big5 转换（iconv -f BIG5 -t UTF-8），再重新导入。"),
     "err_encoding": ("the file is neither UTF-8, UTF-16 nor GBK/GB18030 text (line {line} of the file, byte {byte}, "
                      "cannot be read as {encoding})",
                      "文件既不是 UTF-8、UTF-16 也不是 GBK/GB18030 编码的文本（文件第 {line} 行、第 {byte} 字节无法按 "

@@ -254,6 +254,33 @@ def _refuse_mixed(path: Path) -> None:
                 raise mixed_encoding(path, utf8_line, utf8_text, number) from None
 
 
+_LINES_TO_TELL = 50  # non-UTF-8 lines read to tell Big5 from GBK
+
+
+def _refuse_big5(path: Path) -> None:
+    """Raise where the first non-UTF-8 lines of ``path`` read as Big5 (Traditional Chinese) rather
+    than GBK (:func:`line_encoding` over them together): GB18030 decodes nearly any pair of bytes,
+    so a Big5 file was loaded as garbled text without a word."""
+    first: tuple[int, bytes] | None = None
+    taken: list[bytes] = []
+    with path.open("rb") as fh:
+        for number, raw in enumerate(_file_lines(fh, _line_byte(path)), start=1):
+            if raw.isascii():
+                continue
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                first = first or (number, raw)
+                taken.append(raw)
+                if len(taken) >= _LINES_TO_TELL:
+                    break
+    if first is None or line_encoding(b"".join(taken))[0] != "big5":
+        return
+    text = first[1].rstrip(b"\r\n").decode("big5", "replace")
+    raise InputError(Phrase("err_big5", line=f"{first[0]:,}", text=quoted(text[:60])), file=str(path),
+                     fix=Phrase("err_big5_fix"))
+
+
 def mixed_encoding(path: Path, utf8_line: int, utf8_text: str, bad_line: int) -> InputError:
     """The refusal of the file ``path`` whose line ``utf8_line`` is UTF-8 Chinese text (``utf8_text``)
     and whose line ``bad_line`` is not UTF-8 (ingest's, and an engine round's CSV source's)."""
@@ -335,7 +362,7 @@ def refuse_empty(path: str | os.PathLike[str]) -> None:
     -------
     >>> import pathlib, tempfile
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = p.write_bytes(b"\xef\xbb\xbf\r\n")
+    >>> _ = p.write_bytes(b"\\xef\\xbb\\xbf\\r\\n")
     >>> refuse_empty(p)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -411,6 +438,7 @@ def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, str]:
     target = tmpdir / (path.stem + ".utf8.csv")
     if encoding is None:
         _refuse_mixed(path)
+        _refuse_big5(path)
         _transcode(path, "gb18030", target)
         return target, "gb18030", digest
     _transcode(path, encoding, target)
@@ -1222,15 +1250,28 @@ def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
                 start = seen + chunk.rfind(end) + 1
             seen += len(chunk)
         fh.seek(start)
-        raw = next(_file_lines(fh, end), b"").rstrip(b"\r\n")
+        below = _file_lines(fh, end)
+        raw = next(below, b"").rstrip(b"\r\n")
+        more = [line for line in itertools.islice(below, 10 * _LINES_TO_TELL)  # Big5 or GBK: told over more text
+                if not line.isascii() and not _decodes(line, "utf-8")][:_LINES_TO_TELL]
     line = breaks + 1
     if multibyte >= _UTF8_TEXT:  # UTF-8 text cut short or with a byte of another encoding: converting it all would garble it
         return InputError(Phrase("err_source_utf8_damaged", line=f"{line:,}", byte=f"{offset:,}"), file=str(path),
                           fix=Phrase("err_source_utf8_damaged_fix", line=f"{line:,}"))
     if wide is not None and wide[0] < line:  # a whole line of UTF-8 Chinese above (not the bad line's start)
         return mixed_encoding(Path(path), wide[0], wide[1], line)
-    text = _gbk_line(raw)
-    if text is None:
+    kind, text = line_encoding(raw)
+    if kind in ("gbk", "big5") and more:  # the lines below (not UTF-8) tell them apart where one line cannot
+        told = line_encoding(b"\n".join([raw, *more]))[0]
+        kind, text = (told, raw.decode("big5" if told == "big5" else "gb18030", "replace")) \
+            if told in ("gbk", "big5") else (kind, text)
+    if kind == "utf-8":  # UTF-8 Chinese on the bad line itself, too little above it for the count
+        return InputError(Phrase("err_source_utf8_damaged", line=f"{line:,}", byte=f"{offset:,}"), file=str(path),
+                          fix=Phrase("err_source_utf8_damaged_fix", line=f"{line:,}"))
+    if kind == "big5":
+        return InputError(Phrase("err_source_big5", line=f"{line:,}", text=quoted(text[:60])), file=str(path),
+                          fix=Phrase("err_source_big5_fix"))
+    if kind is None:
         return InputError(Phrase("err_source_not_utf8", line=f"{line:,}", byte=f"{offset:,}"), file=str(path),
                           fix=Phrase("err_source_not_utf8_other_fix"))
     return InputError(Phrase("err_source_gbk", line=f"{line:,}", text=quoted(text[:60])), file=str(path),
@@ -1238,22 +1279,88 @@ def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
 
 
 def _gbk_line(raw: bytes) -> str | None:
-    """The line ``raw`` read as GB18030 when it is Chinese text so written: it decodes, and a
-    character of it is one of GB2312's (two bytes from 0xA1 up), as every common Chinese character
-    is, or of GB18030's four bytes; else ``None``. A Latin-1 word (Müller) decodes too, as a rare
-    character whose second byte is a Latin letter (M黮ler), and is not taken for GBK.
+    """The line ``raw`` read as GB18030 when it is Chinese text so written (:func:`line_encoding`
+    finds it GBK), else ``None``.
 
     Example
     -------
-    >>> _gbk_line("王记".encode("gbk")), _gbk_line("Müller".encode("latin-1"))
-    ('王记', None)
+    >>> _gbk_line("王记".encode("gbk")), _gbk_line("Müller".encode("latin-1")), _gbk_line("王記".encode("big5"))
+    ('王记', None, None)
     """
+    kind, text = line_encoding(raw)
+    return text if kind == "gbk" else None
+
+
+def _cjk(text: str) -> int:
+    """How many characters of ``text`` are Chinese ideographs (CJK Unified, U+4E00–U+9FFF)."""
+    return sum("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _pairs(raw: bytes) -> tuple[int, int, int, int]:
+    """Counts over the two-byte characters of ``raw`` as GBK and Big5 both write them (a lead from
+    0x81, then a byte; GB18030's four bytes apart): (GB2312's hanzi, every common GBK character:
+    both bytes from 0xB0 and 0xA1 up; or four bytes), (Big5's level-1 hanzi, every common Big5
+    character: a lead 0xA4–0xC6), (those of Big5's level 1 that are no GB2312 hanzi: a lead
+    0xA4–0xAF, kana and Greek to GBK, or a second byte below 0xA1, a rare GBK character), (GB2312
+    hanzi that are no Big5 level-1 hanzi: a lead 0xC7 and up, Big5's rare level 2)."""
+    gbk = big5 = only_big5 = only_gbk = 0
+    i, n = 0, len(raw)
+    while i < n:
+        lead = raw[i]
+        if lead < 0x81 or i + 1 >= n:
+            i += 1
+            continue
+        if 0x30 <= raw[i + 1] <= 0x39 and i + 3 < n:  # GB18030's four bytes
+            gbk, i = gbk + 1, i + 4
+            continue
+        trail = raw[i + 1]
+        common_gbk = 0xB0 <= lead <= 0xF7 and trail >= 0xA1
+        common_big5 = 0xA4 <= lead <= 0xC6 and (0x40 <= trail <= 0x7E or trail >= 0xA1)
+        gbk += common_gbk
+        big5 += common_big5
+        only_big5 += common_big5 and not common_gbk
+        only_gbk += common_gbk and not common_big5
+        i += 2
+    return gbk, big5, only_big5, only_gbk
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
     try:
-        text = raw.decode("gb18030")
+        raw.decode(encoding)
     except UnicodeDecodeError:
-        return None
-    common = any(len(b := ch.encode("gb18030")) == 4 or min(b) >= 0xA1 for ch in text if not ch.isascii())
-    return text if common else None
+        return False
+    return True
+
+
+def line_encoding(raw: bytes) -> tuple[str | None, str]:
+    """The encoding the Chinese text of ``raw`` (a line, or lines, not all UTF-8) is written in, and
+    the text read so: ``"utf-8"`` (UTF-8 Chinese with a byte cut short or from elsewhere), ``"gbk"``
+    (GBK/GB18030, Simplified Chinese as Chinese Excel and ERPs save a CSV) or ``"big5"`` (Traditional
+    Chinese, as Excel in Taiwan and Hong Kong saves one); ``(None, "")`` where no reading gives
+    common Chinese characters (Latin-1 ``Müller``, Shift-JIS). UTF-8 wins where its reading holds as
+    many ideographs as the others hold common characters (a tie's fix garbles nothing). Between GBK
+    and Big5 (:func:`_pairs`), Big5 where more of its characters are common Big5 ones that GBK would
+    read as kana or rare characters than the other way round (Big5's 王記 is 0xA4FD 0xB04F); a line
+    whose every character is common in both (北京 is 0xB1B1 0xBEA9 in GBK, two level-1 hanzi to Big5)
+    is GBK, the encoding of most Chinese CSV files.
+
+    Example
+    -------
+    >>> line_encoding("王记客户资料".encode("gbk")), line_encoding("王記客戶資料".encode("big5"))
+    (('gbk', '王记客户资料'), ('big5', '王記客戶資料'))
+    >>> line_encoding("客户王记".encode()[:-1])[0], line_encoding("Müller".encode("latin-1"))
+    ('utf-8', (None, ''))
+    """
+    utf8 = raw.decode("utf-8", "replace")
+    gbk, big5, only_big5, only_gbk = _pairs(raw)
+    is_gbk, is_big5 = gbk and _decodes(raw, "gb18030"), big5 and _decodes(raw, "big5")
+    if (ideographs := _cjk(utf8)) and ideographs >= max(gbk if is_gbk else 0, big5 if is_big5 else 0):
+        return "utf-8", utf8
+    if is_big5 and (only_big5 > only_gbk or not is_gbk):
+        return "big5", raw.decode("big5")
+    if is_gbk:
+        return "gbk", raw.decode("gb18030")
+    return None, ""
 
 
 def refuse_not_utf8(path: str | os.PathLike[str]) -> None:
