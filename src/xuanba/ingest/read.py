@@ -1,7 +1,8 @@
 """Read any supported source into DuckDB as an all-text table, without asking about the format.
 
 CSV and text files: the encoding is detected (UTF-8, UTF-8 with BOM, UTF-16 with BOM as Excel's
-"Unicode text" writes it, GB18030/GBK as Chinese Excel and ERP exports write it) and the
+"Unicode text" writes it, GB18030/GBK as Chinese Excel and ERP exports write it; Big5, which
+GB18030 would decode garbled, refused saying so) and the
 delimiter sniffed (comma, tab, semicolon, bar, or runs of whitespace). DuckDB reads UTF-8 only
 without downloading an extension, so other encodings are transcoded to a temporary UTF-8 file in
 chunks first. A quoted cell may hold line breaks (a note or an address on two lines): such a file
@@ -1195,7 +1196,7 @@ def _lead_quote(path: Path, delim: str) -> bool:
 def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
     """The refusal of the CSV at ``path`` where it is not UTF-8 text (a BOM allowed), ``None`` where it
     is: its first byte that is not, that byte's line, and the line's text where it reads as Chinese
-    GBK/GB18030 (:func:`_gbk_line`: Chinese Excel's and ERPs' plain CSV). UTF-8 text above the bad
+    GBK/GB18030 (Chinese Excel's and ERPs' plain CSV) or Big5 (:func:`line_encoding`). UTF-8 text above the bad
     byte, as much as makes ingest call a file UTF-8 (:data:`_UTF8_TEXT`), is a UTF-8 file cut short or
     holding a byte from elsewhere, and a whole line of UTF-8 Chinese above it a UTF-8 file with a line
     from elsewhere (ingest's words, :func:`mixed_encoding`): converted from GB18030, as the GBK words
@@ -1276,19 +1277,6 @@ def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
                           fix=Phrase("err_source_not_utf8_other_fix"))
     return InputError(Phrase("err_source_gbk", line=f"{line:,}", text=quoted(text[:60])), file=str(path),
                       fix=Phrase("err_source_not_utf8_fix"))
-
-
-def _gbk_line(raw: bytes) -> str | None:
-    """The line ``raw`` read as GB18030 when it is Chinese text so written (:func:`line_encoding`
-    finds it GBK), else ``None``.
-
-    Example
-    -------
-    >>> _gbk_line("王记".encode("gbk")), _gbk_line("Müller".encode("latin-1")), _gbk_line("王記".encode("big5"))
-    ('王记', None, None)
-    """
-    kind, text = line_encoding(raw)
-    return text if kind == "gbk" else None
 
 
 def _cjk(text: str) -> int:
