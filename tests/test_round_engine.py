@@ -427,12 +427,13 @@ def test_an_empty_source_is_said_as_a_source_not_as_a_workspace_to_ingest(tmp_pa
 def test_an_empty_or_headerless_csv_source_is_named(tmp_path, lang):
     """A CSV with a header and no rows, and an empty file (no columns at all): the error names
     the file, in the reader's language (e0ecc40 said "--source has no transactions" and "the
-    transactions table lacks [...]" of no file, the second in English only; now, its headers read
-    as ingest reads them, ingest's error of a file without the required columns)."""
+    transactions table lacks [...]" of no file, the second in English only; then, its headers read
+    as ingest reads them, ingest's error of a file without the required columns, column0; now the
+    empty file is said empty, as ingest says it)."""
     (tmp_path / "header only.csv").write_text("customer_id,ts,amount\n", "utf-8")
     (tmp_path / "nothing.csv").write_text("", "utf-8")
-    said = {"en": ("--source has no transactions", "no column for the required fields"),
-            "zh": ("--source 中没有交易记录", "找不到必需字段")}[lang]
+    said = {"en": ("--source has no transactions", "the file is empty"),
+            "zh": ("--source 中没有交易记录", "文件是空的")}[lang]
     for name, code, words in (("header only.csv", 3, said[0]), ("nothing.csv", 2, said[1])):
         res = _round_cli(tmp_path, "--lang", lang, "--engine", "duckdb", "--source", str(tmp_path / name), "--no-store")
         assert res.exit_code == code and name in res.output and words in res.output, res.output

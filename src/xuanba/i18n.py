@@ -1658,6 +1658,11 @@ TEXT: dict[str, tuple[str, str]] = {
                         "附加字段中不是有限数值的值（±inf，或文件里写的 NaN）已按缺失计分：{fields}。"),
     "not_finite_field": ("{field}: {n} (customers {customers})", "{field}：{n} 个（客户 {customers}）"),
     "not_finite_title": ("Extra fields' values scored as missing", "按缺失计分的附加字段值"),
+    "missing_words_line": ("Cells of the extra fields written as a word for missing (n/a, #N/A, NULL, NA, None) were "
+                           "scored as missing: {fields}.",
+                           "附加字段中写成表示缺失的词（n/a、#N/A、NULL、NA、None）的单元格已按缺失计分：{fields}。"),
+    "missing_words_field": ("{field}: {n} (customers {customers}; written {words})",
+                            "{field}：{n} 个（客户 {customers}；写作 {words}）"),
     "source_left_empty": ("Values of the source not understood and left empty, as `xuanba ingest` leaves them "
                           "({left}).",
                           "数据源中无法识别、留空的值（{left}），与 `xuanba ingest` 相同。"),
@@ -1818,6 +1823,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_duckdb_source_missing": ("--source {source} does not exist", "--source {source} 不存在"),
     "err_duckdb_source_missing_fix": ("Give the path of the transactions (Parquet file or folder, or .csv).",
                                "请给出交易数据的路径（Parquet 文件或文件夹，或 .csv 文件）。"),
+    "err_source_packed": ("--source {source} is a compressed CSV ({suffix}), which an engine round does not read",
+                          "--source {source} 是压缩过的 CSV（{suffix}），引擎上的一轮不读取这种文件"),
+    "err_source_packed_fix": ("Decompress it (gzip -d, or 7-Zip on Windows) and give the .csv it holds, or load "
+                              "that .csv with `xuanba ingest` and run the round on the workspace.",
+                              "请先解压（gzip -d，Windows 上可用 7-Zip），再给出解压得到的 .csv；或用 `xuanba ingest` "
+                              "载入该 .csv，再在工作区上运行这一轮。"),
     "err_source_headers_apart": ("the files of the --source glob hold their header on different lines: line {line} in "
                                  "{first}, line {other_line} in {other} (DuckDB reads every file with the first one's "
                                  "lines skipped)",
@@ -1835,6 +1846,14 @@ TEXT: dict[str, tuple[str, str]] = {
                        "file, read so: {text}), and an engine round reads a .csv source in UTF-8 only",
                        "该文件是 GBK/GB18030 编码的文本（中文版 Excel 和 ERP 导出的 CSV 常用此编码；文件第 {line} 行按此编码"
                        "读作 {text}），而引擎上的一轮只读取 UTF-8 编码的 .csv 数据源"),
+    "err_source_big5": ("the file is Big5 text (Traditional Chinese, as Excel in Taiwan and Hong Kong saves a CSV; "
+                        "line {line} of the file, read so: {text}), and an engine round reads a .csv source in UTF-8 only",
+                        "该文件是 Big5 编码的文本（繁体中文，台湾、香港的 Excel 保存 CSV 时常用此编码；文件第 {line} 行按此编码"
+                        "读作 {text}），而引擎上的一轮只读取 UTF-8 编码的 .csv 数据源"),
+    "err_source_big5_fix": ("Save the file as 'CSV UTF-8' (Excel: Save As) or convert it from Big5 (iconv -f BIG5 -t UTF-8); "
+                            "do not convert it from GBK/GB18030, which would garble it.",
+                            "请把文件另存为“CSV UTF-8”（Excel：另存为），或从 Big5 转换（iconv -f BIG5 -t UTF-8）；"
+                            "不要按 GBK/GB18030 转换，那会把文字变成乱码。"),
     "err_source_not_utf8_fix": ("Save the file as 'CSV UTF-8' (Excel: Save As) or convert it (iconv -f GB18030 -t UTF-8), "
                                 "or load it with `xuanba ingest`, which reads GBK, and run the round on the workspace.",
                                 "请把文件另存为“CSV UTF-8”（Excel：另存为），或转换其编码（iconv -f GB18030 -t UTF-8）；"
@@ -1885,6 +1904,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_duckdb_source_unreadable": ("cannot read --source {source}{engine}", "无法读取 --source {source}{engine}"),
     "err_duckdb_source_unreadable_fix": ("Give Parquet (a file or a folder of parts) or a .csv with a header row.",
                                   "请给出 Parquet（一个文件或一个分块文件夹），或带表头行的 .csv 文件。"),
+    "err_big5": ("the file is Big5 text (Traditional Chinese, as Excel in Taiwan and Hong Kong saves a CSV; line {line} "
+                 "of the file reads so: {text}), which ingest does not read: read as GBK it would be garbled",
+                 "该文件是 Big5 编码的文本（繁体中文，台湾、香港的 Excel 保存 CSV 时常用此编码；文件第 {line} 行按此编码读作 "
+                 "{text}），导入不读取这种编码：按 GBK 读取会变成乱码"),
+    "err_big5_fix": ("Save it as 'CSV UTF-8' (Excel: Save As) or convert it from Big5 (iconv -f BIG5 -t UTF-8), then "
+                     "ingest again.",
+                     "请把它另存为“CSV UTF-8”（Excel：另存为），或从 Big5 转换（iconv -f BIG5 -t UTF-8），再重新导入。"),
     "err_encoding": ("the file is neither UTF-8, UTF-16 nor GBK/GB18030 text (line {line} of the file, byte {byte}, "
                      "cannot be read as {encoding})",
                      "文件既不是 UTF-8、UTF-16 也不是 GBK/GB18030 编码的文本（文件第 {line} 行、第 {byte} 字节无法按 "

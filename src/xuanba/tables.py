@@ -335,10 +335,11 @@ def _safe_name(name: object) -> str:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def _read_csv(path: Path, sep: str, dtype: object, keep_na: bool) -> pd.DataFrame:
+def _read_csv(path: Path, sep: str, dtype: object, keep_na: bool, empty_na: bool = False) -> pd.DataFrame:
+    na = {"na_values": [""]} if empty_na and not keep_na else {}  # an empty cell missing, every word text
     for encoding in CSV_ENCODINGS:
         try:
-            return pd.read_csv(path, sep=sep, dtype=dtype, encoding=encoding, keep_default_na=keep_na)  # type: ignore[arg-type]
+            return pd.read_csv(path, sep=sep, dtype=dtype, encoding=encoding, keep_default_na=keep_na, **na)  # type: ignore[arg-type]
         except UnicodeDecodeError:
             continue
     raise InputError("the file is neither UTF-8 nor GBK text", file=str(path),
@@ -359,9 +360,10 @@ def _field_names(book: pd.ExcelFile, sheet: str) -> dict[str, str]:
     return dict(zip(rows.iloc[:, 1], rows.iloc[:, 2], strict=True))
 
 
-def _read_workbook(source: Path, sheet: str | int, cols: list[str], raw: bool) -> pd.DataFrame:
+def _read_workbook(source: Path, sheet: str | int, cols: list[str], raw: bool, words: bool = True) -> pd.DataFrame:
     """One sheet of a workbook, with the field names back when its ``columns`` sheet maps its
-    headers (every header, in order), and ``cols`` read as text."""
+    headers (every header, in order), and ``cols`` read as text (``words`` False: pandas' words for
+    missing kept as text, an empty cell alone missing)."""
     with pd.ExcelFile(source) as book:
         name = book.sheet_names[sheet] if isinstance(sheet, int) else sheet
         if name not in book.sheet_names:  # a sheet xuanba named in the reader's language: asked by its own name
@@ -370,7 +372,7 @@ def _read_workbook(source: Path, sheet: str | int, cols: list[str], raw: bool) -
         header_of = {field: header for header, field in names.items()}
         dtype = object if raw else {header_of.get(c, c): str for c in cols}
         # raw: a cell's text as stored ("NaN", "NA", "null" too); an empty cell is missing
-        na = {"keep_default_na": False, "na_values": [""]} if raw else {}
+        na = {"keep_default_na": False, "na_values": [""]} if raw or not words else {}
         frame = pd.read_excel(book, sheet_name=name, dtype=dtype, **na)
     if names and [str(c) for c in frame.columns] == list(names):
         frame.columns = list(names.values())
@@ -384,6 +386,7 @@ def read_table(
     sheet: str | int = 0,
     what: str = "the table file",
     hint: str | None = None,
+    missing_words: bool = True,
 ) -> pd.DataFrame:
     """Read a table from ``.csv`` (UTF-8, UTF-8 BOM, GBK/GB18030), ``.xlsx`` or ``.parquet``.
 
@@ -404,6 +407,11 @@ def read_table(
     hint
         How to make the file, added to the fix when it is missing (e.g. "Write it with
         `xuanba facts --out FILE`.").
+    missing_words
+        Whether a CSV's or a sheet's cells pandas reads as missing by default (``NA``, ``n/a``,
+        ``NULL``, ``#N/A``, ``NaN``, ...) are missing (the default); ``False``: an empty cell alone
+        is missing and those words are text as written, for a caller that reads them itself
+        (:func:`xuanba.rounds.run.read_fields_file` says which cells were so written).
 
     Returns
     -------
@@ -441,10 +449,11 @@ def read_table(
         if suffix == ".parquet":
             frame = pd.read_parquet(source)
         elif suffix in (".xlsx", ".xlsm"):
-            frame = _read_workbook(source, sheet, cols, text is True)
+            frame = _read_workbook(source, sheet, cols, text is True, missing_words)
         else:
             sep = "\t" if suffix == ".tsv" else ","
-            frame = _read_csv(source, sep, str if text is True else dict.fromkeys(cols, str), keep_na=text is not True)
+            frame = _read_csv(source, sep, str if text is True else dict.fromkeys(cols, str),
+                              keep_na=text is not True and missing_words, empty_na=text is not True)
     except InputError:
         raise
     except (ValueError, OSError, KeyError, ImportError) as exc:

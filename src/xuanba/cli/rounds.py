@@ -77,11 +77,11 @@ def _print_round(rnd: Any, top: int) -> None:
     left_out = rejected_line(m, ui_lang())  # an engine round's source rows ingest would have rejected
     if left_out:
         console.print(left_out, style="yellow")
-    from xuanba.outputs.field_words import not_finite_line
+    from xuanba.outputs.field_words import missing_words_line, not_finite_line
 
-    unusable = not_finite_line(m, ui_lang())  # --fields values scored as missing (±inf, a written NaN)
-    if unusable:
-        console.print(unusable, style="yellow")
+    for unusable in (not_finite_line(m, ui_lang()), missing_words_line(m, ui_lang())):  # --fields values
+        if unusable:  # scored as missing: ±inf, a written NaN; n/a, #N/A, NULL
+            console.print(unusable, style="yellow")
     tiers = Table(title=say("cli_tiers"))
     tiers.add_column(label("tier"))
     tiers.add_column(label("label"))

@@ -1,7 +1,8 @@
 """Read any supported source into DuckDB as an all-text table, without asking about the format.
 
 CSV and text files: the encoding is detected (UTF-8, UTF-8 with BOM, UTF-16 with BOM as Excel's
-"Unicode text" writes it, GB18030/GBK as Chinese Excel and ERP exports write it) and the
+"Unicode text" writes it, GB18030/GBK as Chinese Excel and ERP exports write it; Big5, which
+GB18030 would decode garbled, refused saying so) and the
 delimiter sniffed (comma, tab, semicolon, bar, or runs of whitespace). DuckDB reads UTF-8 only
 without downloading an extension, so other encodings are transcoded to a temporary UTF-8 file in
 chunks first. A quoted cell may hold line breaks (a note or an address on two lines): such a file
@@ -174,7 +175,34 @@ def _sniff_bytes(path: Path) -> tuple[str | None, str, int | None]:
 
 def _line_at(path: Path, offset: int) -> int:
     with path.open("rb") as fh:
-        return fh.read(offset).count(b"\n") + 1
+        return fh.read(offset).count(_line_byte(path)) + 1
+
+
+def _line_byte(path: Path) -> bytes:
+    """The byte that ends a line of ``path``: LF, or CR where its first chunk holds a CR and no LF
+    (old Mac line ends, which DuckDB and the csv module read line by line too: counting LF alone
+    named every bad byte of such a file on line 1)."""
+    with path.open("rb") as fh:
+        head = fh.read(_CHUNK)
+    return _ends_with(head)
+
+
+def _ends_with(head: bytes) -> bytes:
+    """:func:`_line_byte` of a file whose first chunk is ``head``."""
+    return b"\r" if b"\r" in head and b"\n" not in head else b"\n"
+
+
+def _file_lines(fh: Any, end: bytes) -> Iterator[bytes]:
+    """The lines of the binary file ``fh`` from where it stands, each with its ``end`` byte (LF or CR)."""
+    if end == b"\n":
+        yield from fh
+        return
+    rest = b""
+    while chunk := fh.read(_CHUNK):
+        *whole, rest = (rest + chunk).split(end)
+        yield from (line + end for line in whole)
+    if rest:
+        yield rest
 
 
 #: Bytes past one per character of valid UTF-8 above a bad byte that make a file UTF-8 text, not GBK
@@ -199,7 +227,8 @@ def _refuse_mixed(path: Path) -> None:
     first_bad = 0
     bad = 0
     with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
+        lines = _file_lines(fh, _line_byte(path))
+        for number, raw in enumerate(lines, start=1):
             if raw.isascii():
                 continue
             try:
@@ -217,7 +246,7 @@ def _refuse_mixed(path: Path) -> None:
                 break
         else:
             return
-        for number, raw in enumerate(fh, start=utf8_line + 1):  # a UTF-8 line came first: find the other
+        for number, raw in enumerate(lines, start=utf8_line + 1):  # a UTF-8 line came first: find the other
             if raw.isascii():
                 continue
             try:
@@ -226,11 +255,38 @@ def _refuse_mixed(path: Path) -> None:
                 raise mixed_encoding(path, utf8_line, utf8_text, number) from None
 
 
+_LINES_TO_TELL = 50  # non-UTF-8 lines read to tell Big5 from GBK
+
+
+def _refuse_big5(path: Path) -> None:
+    """Raise where the first non-UTF-8 lines of ``path`` read as Big5 (Traditional Chinese) rather
+    than GBK (:func:`line_encoding` over them together): GB18030 decodes nearly any pair of bytes,
+    so a Big5 file was loaded as garbled text without a word."""
+    first: tuple[int, bytes] | None = None
+    taken: list[bytes] = []
+    with path.open("rb") as fh:
+        for number, raw in enumerate(_file_lines(fh, _line_byte(path)), start=1):
+            if raw.isascii():
+                continue
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                first = first or (number, raw)
+                taken.append(raw)
+                if len(taken) >= _LINES_TO_TELL:
+                    break
+    if first is None or line_encoding(b"".join(taken))[0] != "big5":
+        return
+    text = first[1].rstrip(b"\r\n").decode("big5", "replace")
+    raise InputError(Phrase("err_big5", line=f"{first[0]:,}", text=quoted(text[:60])), file=str(path),
+                     fix=Phrase("err_big5_fix"))
+
+
 def mixed_encoding(path: Path, utf8_line: int, utf8_text: str, bad_line: int) -> InputError:
     """The refusal of the file ``path`` whose line ``utf8_line`` is UTF-8 Chinese text (``utf8_text``)
     and whose line ``bad_line`` is not UTF-8 (ingest's, and an engine round's CSV source's)."""
     with path.open("rb") as fh:
-        shown = next((raw for i, raw in enumerate(fh, start=1) if i == bad_line), b"")
+        shown = next((raw for i, raw in enumerate(_file_lines(fh, _line_byte(path)), start=1) if i == bad_line), b"")
     return InputError(
         Phrase("err_mixed_encoding", utf8_line=f"{utf8_line:,}", utf8_text=repr(utf8_text.strip()[:40]),
                bad_line=f"{bad_line:,}", shown=repr(shown.decode("gb18030", "replace").strip()[:40])),
@@ -247,12 +303,13 @@ def _nul_error(path: Path, offset: int, encoding: str) -> InputError:
     its mark. Names the line of the file and the byte; and, when the lines above it read as a
     table (a header line without a NUL), the row (the first record under the header being row 1)
     and the column of the cell that holds it."""
+    end = _line_byte(path)
     with path.open("rb") as fh:
         above = fh.read(offset)
-        rest = fh.readline()
-    line = above.count(b"\n") + 1
+        rest = next(_file_lines(fh, end), b"")
+    line = above.count(end) + 1
     row = column = None
-    if b"\n" in above:  # a header line above it, which reads as text
+    if end in above:  # a header line above it, which reads as text
         text = (above + rest).decode(encoding, "replace").replace("\x00", _NUL_MARK)
         delim = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(_LINE.findall(text)[:200])
         try:
@@ -293,6 +350,35 @@ def refuse_nul(path: str | os.PathLike[str]) -> None:
             if (at := chunk.find(b"\x00")) >= 0:
                 raise _nul_error(path, seen + at, "utf-8")
             seen += len(chunk)
+
+
+def refuse_empty(path: str | os.PathLike[str]) -> None:
+    """Refuse the delimited text file at ``path`` where it holds no text, as ingest refuses it: no
+    byte (``err_file_empty``), or nothing but a UTF-8 byte order mark, spaces and line ends
+    (``err_file_blank``); for a reader that takes the file itself (an engine round's ``--source``:
+    DuckDB reads such a file as one column, ``column0``, and the round asked to map the fields to it).
+    Reads to the first byte of text.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes(b"\\xef\\xbb\\xbf\\r\\n")
+    >>> refuse_empty(p)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.InputError: ...t.csv: the file is empty (no lines with data)
+    ...
+    """
+    path = Path(path)
+    with path.open("rb") as fh:
+        chunk = fh.read(_CHUNK)
+        if not chunk:
+            raise InputError(Phrase("err_file_empty"), file=str(path), fix=Phrase("err_file_empty_fix"))
+        chunk = chunk.removeprefix(codecs.BOM_UTF8)
+        while not chunk.strip():
+            if not (chunk := fh.read(_CHUNK)):
+                raise InputError(Phrase("err_file_blank"), file=str(path), fix=Phrase("err_file_blank_fix"))
 
 
 def _transcode(path: Path, encoding: str, out: Path) -> None:
@@ -353,6 +439,7 @@ def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, str]:
     target = tmpdir / (path.stem + ".utf8.csv")
     if encoding is None:
         _refuse_mixed(path)
+        _refuse_big5(path)
         _transcode(path, "gb18030", target)
         return target, "gb18030", digest
     _transcode(path, encoding, target)
@@ -824,6 +911,9 @@ def record_place(path: str | os.PathLike[str], number: int, delim: str = ",", ab
     >>> record_place(path, 3, above=1)
     (4, 2)
     """
+    quick = _line_place(Path(path), number, above)
+    if quick is not None:
+        return quick
     start = 1
     try:
         for record in _scan(Path(path), delim, above):
@@ -835,6 +925,78 @@ def record_place(path: str | os.PathLike[str], number: int, delim: str = ",", ab
     except (OSError, UnicodeDecodeError):
         pass
     return number, None
+
+
+def _line_place(path: Path, number: int, above: int) -> tuple[int, int | None] | None:
+    """:func:`record_place` where each record above record ``number`` is one line of the file (no
+    quote above that line, one kind of line end): the record is that line, and its row the lines
+    under the ``above`` records but the blank ones. Counted over the bytes (C speed; the csv
+    module's scan reads 45 s a gigabyte); ``None`` where the scan must read the records (a quote or
+    another line end above the record, or the file ends first)."""
+    below = _lines_over(path, number - 1)
+    if below is None or below[0] < number - 1:
+        return None
+    with path.open("rb") as fh:  # the record's own line: a blank one (or none, past the end) is no row
+        fh.seek(below[2])
+        own = fh.read(2)
+    top = _lines_over(path, above)
+    if below[3] == b"\r" and own.startswith(b"\n"):  # a CR, then an LF: one line end to the scan
+        return None
+    if number <= above or top is None or not own or own.startswith((b"\n", b"\r")):
+        return number, None
+    return number, number - above - (below[1] - top[1])
+
+
+def _lines_over(path: Path, k: int) -> tuple[int, int, int, bytes] | None:
+    """(line ends, blank lines, the offset after them, the line end) among the first ``k`` lines of ``path`` (fewer where it ends first),
+    read in chunks cut after a line end; ``None`` where they hold a quote or a line end of another kind
+    than the first line's (CR LF, LF, CR alone: a lone CR in a file of CR LF)."""
+    import numpy as np
+
+    lines = blanks = 0
+    with path.open("rb") as fh:
+        head = fh.read(_CHUNK)
+        while not re.search(b"[\r\n].", head, re.DOTALL) and (more := fh.read(_CHUNK)):
+            head += more  # to the byte after the first line end, which tells its kind
+        rest = head[len(codecs.BOM_UTF8):] if head.startswith(codecs.BOM_UTF8) else head
+        offset = len(head) - len(rest)
+        first = re.search(b"\r\n|\r|\n", rest)
+        end = first.group() if first else b"\n"
+        mark, stray = end[-1:], {b"\n": b"\r", b"\r": b"\n"}.get(end)
+        carry = b""
+        while rest and lines < k:
+            rest, ahead = carry + rest, fh.read(_CHUNK)
+            last = rest.rfind(mark)
+            if last < 0:  # no line end yet: read on (at the end, a last line without one ends nothing)
+                carry, rest = rest, ahead
+                continue
+            rest, carry = rest[:last + 1], rest[last + 1:]  # a piece cut after a line end: a CR LF whole
+            n = rest.count(mark)
+            if lines + n > k:  # the lines asked for end in this piece
+                cut = int(np.flatnonzero(np.frombuffer(rest, np.uint8) == mark[0])[k - lines - 1]) + 1
+                rest, n = rest[:cut], k - lines
+            if b'"' in rest or (stray and stray in rest) or (
+                    end == b"\r\n" and not rest.count(b"\r") == n == rest.count(b"\r\n")):
+                return None
+            blanks += _blank_lines(end + rest, end)  # the file's start (or the piece's) follows a line end
+            lines += n
+            offset += len(rest)
+            rest = ahead
+    return lines, blanks, offset, end
+
+
+def _blank_lines(data: bytes, end: bytes) -> int:
+    """How many line ends (``end``) of ``data`` follow a line end right away: its blank lines."""
+    import numpy as np
+
+    pattern = end[-1:] + end
+    if pattern not in data:  # the common case: no blank line, no array
+        return 0
+    arr, k = np.frombuffer(data, np.uint8), len(pattern)
+    hit = np.ones(len(arr) - k + 1, dtype=bool)
+    for i, byte in enumerate(pattern):
+        hit &= arr[i:len(arr) - k + 1 + i] == byte
+    return int(hit.sum())
 
 
 def _breaks_in_cells(path: Path, delim: str, above: int, header: bool, where: str) -> bool:
@@ -1034,7 +1196,7 @@ def _lead_quote(path: Path, delim: str) -> bool:
 def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
     """The refusal of the CSV at ``path`` where it is not UTF-8 text (a BOM allowed), ``None`` where it
     is: its first byte that is not, that byte's line, and the line's text where it reads as Chinese
-    GBK/GB18030 (:func:`_gbk_line`: Chinese Excel's and ERPs' plain CSV). UTF-8 text above the bad
+    GBK/GB18030 (Chinese Excel's and ERPs' plain CSV) or Big5 (:func:`line_encoding`). UTF-8 text above the bad
     byte, as much as makes ingest call a file UTF-8 (:data:`_UTF8_TEXT`), is a UTF-8 file cut short or
     holding a byte from elsewhere, and a whole line of UTF-8 Chinese above it a UTF-8 file with a line
     from elsewhere (ingest's words, :func:`mixed_encoding`): converted from GB18030, as the GBK words
@@ -1059,11 +1221,15 @@ def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
     offset: int | None = None
     multibyte = 0  # the bytes past one per character read as UTF-8 above the bad byte (ingest's count)
     wide: tuple[int, str] | None = None  # the first line with UTF-8 text of three bytes a character, and its text
+    end, nl = b"\n", "\n"  # a line's end: CR in a file of old Mac line ends (:func:`_ends_with`)
     with Path(path).open("rb") as fh:
         while offset is None:
             chunk = fh.read(_CHUNK)
             if not seen and chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                 return InputError(Phrase("err_source_utf16"), file=str(path), fix=Phrase("err_source_utf16_fix"))
+            if not seen:
+                end = _ends_with(chunk)
+                nl = end.decode()
             held = len(decoder.getstate()[0])
             try:
                 text = decoder.decode(chunk, final=not chunk)
@@ -1078,45 +1244,111 @@ def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
                     return None
             multibyte -= len(decoder.getstate()[0])  # held for the next chunk: counted with it
             if wide is None and (m := re.search("[\u0800-\U0010ffff]", text)):
-                wide = (breaks + text.count("\n", 0, m.start()) + 1,
-                        text[text.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0])
-            breaks += chunk.count(b"\n")
-            if b"\n" in chunk:
-                start = seen + chunk.rfind(b"\n") + 1
+                wide = (breaks + text.count(nl, 0, m.start()) + 1,
+                        text[text.rfind(nl, 0, m.start()) + 1:].split(nl, 1)[0].rstrip("\r"))
+            breaks += chunk.count(end)
+            if end in chunk:
+                start = seen + chunk.rfind(end) + 1
             seen += len(chunk)
         fh.seek(start)
-        raw = fh.readline().rstrip(b"\r\n")
+        below = _file_lines(fh, end)
+        raw = next(below, b"").rstrip(b"\r\n")
+        more = [line for line in itertools.islice(below, 10 * _LINES_TO_TELL)  # Big5 or GBK: told over more text
+                if not line.isascii() and not _decodes(line, "utf-8")][:_LINES_TO_TELL]
     line = breaks + 1
     if multibyte >= _UTF8_TEXT:  # UTF-8 text cut short or with a byte of another encoding: converting it all would garble it
         return InputError(Phrase("err_source_utf8_damaged", line=f"{line:,}", byte=f"{offset:,}"), file=str(path),
                           fix=Phrase("err_source_utf8_damaged_fix", line=f"{line:,}"))
     if wide is not None and wide[0] < line:  # a whole line of UTF-8 Chinese above (not the bad line's start)
         return mixed_encoding(Path(path), wide[0], wide[1], line)
-    text = _gbk_line(raw)
-    if text is None:
+    kind, text = line_encoding(raw)
+    if kind in ("gbk", "big5") and more:  # the lines below (not UTF-8) tell them apart where one line cannot
+        told = line_encoding(b"\n".join([raw, *more]))[0]
+        kind, text = (told, raw.decode("big5" if told == "big5" else "gb18030", "replace")) \
+            if told in ("gbk", "big5") else (kind, text)
+    if kind == "utf-8":  # UTF-8 Chinese on the bad line itself, too little above it for the count
+        return InputError(Phrase("err_source_utf8_damaged", line=f"{line:,}", byte=f"{offset:,}"), file=str(path),
+                          fix=Phrase("err_source_utf8_damaged_fix", line=f"{line:,}"))
+    if kind == "big5":
+        return InputError(Phrase("err_source_big5", line=f"{line:,}", text=quoted(text[:60])), file=str(path),
+                          fix=Phrase("err_source_big5_fix"))
+    if kind is None:
         return InputError(Phrase("err_source_not_utf8", line=f"{line:,}", byte=f"{offset:,}"), file=str(path),
                           fix=Phrase("err_source_not_utf8_other_fix"))
     return InputError(Phrase("err_source_gbk", line=f"{line:,}", text=quoted(text[:60])), file=str(path),
                       fix=Phrase("err_source_not_utf8_fix"))
 
 
-def _gbk_line(raw: bytes) -> str | None:
-    """The line ``raw`` read as GB18030 when it is Chinese text so written: it decodes, and a
-    character of it is one of GB2312's (two bytes from 0xA1 up), as every common Chinese character
-    is, or of GB18030's four bytes; else ``None``. A Latin-1 word (Müller) decodes too, as a rare
-    character whose second byte is a Latin letter (M黮ler), and is not taken for GBK.
+def _cjk(text: str) -> int:
+    """How many characters of ``text`` are Chinese ideographs (CJK Unified, U+4E00–U+9FFF)."""
+    return sum("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _pairs(raw: bytes) -> tuple[int, int, int, int]:
+    """Counts over the two-byte characters of ``raw`` as GBK and Big5 both write them (a lead from
+    0x81, then a byte; GB18030's four bytes apart): (GB2312's hanzi, every common GBK character:
+    both bytes from 0xB0 and 0xA1 up; or four bytes), (Big5's level-1 hanzi, every common Big5
+    character: a lead 0xA4–0xC6), (those of Big5's level 1 that are no GB2312 hanzi: a lead
+    0xA4–0xAF, kana and Greek to GBK, or a second byte below 0xA1, a rare GBK character), (GB2312
+    hanzi that are no Big5 level-1 hanzi: a lead 0xC7 and up, Big5's rare level 2)."""
+    gbk = big5 = only_big5 = only_gbk = 0
+    i, n = 0, len(raw)
+    while i < n:
+        lead = raw[i]
+        if lead < 0x81 or i + 1 >= n:
+            i += 1
+            continue
+        if 0x30 <= raw[i + 1] <= 0x39 and i + 3 < n:  # GB18030's four bytes
+            gbk, i = gbk + 1, i + 4
+            continue
+        trail = raw[i + 1]
+        common_gbk = 0xB0 <= lead <= 0xF7 and trail >= 0xA1
+        common_big5 = 0xA4 <= lead <= 0xC6 and (0x40 <= trail <= 0x7E or trail >= 0xA1)
+        gbk += common_gbk
+        big5 += common_big5
+        only_big5 += common_big5 and not common_gbk
+        only_gbk += common_gbk and not common_big5
+        i += 2
+    return gbk, big5, only_big5, only_gbk
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def line_encoding(raw: bytes) -> tuple[str | None, str]:
+    """The encoding the Chinese text of ``raw`` (a line, or lines, not all UTF-8) is written in, and
+    the text read so: ``"utf-8"`` (UTF-8 Chinese with a byte cut short or from elsewhere), ``"gbk"``
+    (GBK/GB18030, Simplified Chinese as Chinese Excel and ERPs save a CSV) or ``"big5"`` (Traditional
+    Chinese, as Excel in Taiwan and Hong Kong saves one); ``(None, "")`` where no reading gives
+    common Chinese characters (Latin-1 ``Müller``, Shift-JIS). UTF-8 wins where its reading holds as
+    many ideographs as the others hold common characters (a tie's fix garbles nothing). Between GBK
+    and Big5 (:func:`_pairs`), Big5 where more of its characters are common Big5 ones that GBK would
+    read as kana or rare characters than the other way round (Big5's 王記 is 0xA4FD 0xB04F); a line
+    whose every character is common in both (北京 is 0xB1B1 0xBEA9 in GBK, two level-1 hanzi to Big5)
+    is GBK, the encoding of most Chinese CSV files.
 
     Example
     -------
-    >>> _gbk_line("王记".encode("gbk")), _gbk_line("Müller".encode("latin-1"))
-    ('王记', None)
+    >>> line_encoding("王记客户资料".encode("gbk")), line_encoding("王記客戶資料".encode("big5"))
+    (('gbk', '王记客户资料'), ('big5', '王記客戶資料'))
+    >>> line_encoding("客户王记".encode()[:-1])[0], line_encoding("Müller".encode("latin-1"))
+    ('utf-8', (None, ''))
     """
-    try:
-        text = raw.decode("gb18030")
-    except UnicodeDecodeError:
-        return None
-    common = any(len(b := ch.encode("gb18030")) == 4 or min(b) >= 0xA1 for ch in text if not ch.isascii())
-    return text if common else None
+    utf8 = raw.decode("utf-8", "replace")
+    gbk, big5, only_big5, only_gbk = _pairs(raw)
+    is_gbk, is_big5 = gbk and _decodes(raw, "gb18030"), big5 and _decodes(raw, "big5")
+    if (ideographs := _cjk(utf8)) and ideographs >= max(gbk if is_gbk else 0, big5 if is_big5 else 0):
+        return "utf-8", utf8
+    if is_big5 and (only_big5 > only_gbk or not is_gbk):
+        return "big5", raw.decode("big5")
+    if is_gbk:
+        return "gbk", raw.decode("gb18030")
+    return None, ""
 
 
 def refuse_not_utf8(path: str | os.PathLike[str]) -> None:

@@ -29,7 +29,7 @@ from xuanba._files import write_text_atomic
 from xuanba.errors import DataError
 from xuanba.i18n import counted, warning_words
 from xuanba.outputs import charts
-from xuanba.outputs.field_words import not_finite_line
+from xuanba.outputs.field_words import missing_words_line, not_finite_line
 from xuanba.outputs.i18n import (
     _get,
     check_lang,
@@ -165,10 +165,11 @@ def build_report(
         sections.append({"id": "missing", "title": t("missing_title", lang), "fig": None, "table": None,
                          "reading": t("missing_reading", lang, parts=sep.join(t(f"missing_{m}", lang) for m in missing))})
 
-    unusable = not_finite_line(meta, lang)  # the extra fields' values scored as missing, as the console says
+    # the extra fields' values scored as missing, as the console says
+    unusable = [line for line in (not_finite_line(meta, lang), missing_words_line(meta, lang)) if line]
     if unusable:
         sections.append({"id": "not-finite", "title": t("not_finite_title", lang), "fig": None, "table": None,
-                         "reading": unusable})
+                         "reading": " ".join(unusable)})
 
     # tiers
     by = pd.DataFrame({"tier": order, "label": [labels[x] for x in order]})

@@ -359,13 +359,20 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
         model_check_on_engine,
         side_fields,
     )
-    from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names, not_finite
+    from xuanba.rounds.extra_names import (
+        checked_extra_fields,
+        extra_field_names,
+        missing_words,
+        not_finite,
+    )
 
     say = progress or (lambda _msg: None)
     given: set[str] = set()
     unusable: dict[str, Any] = {}
+    words: dict[str, Any] = {}
     if extra_fields is not None:
-        unusable = not_finite(checked_extra_fields(to_pandas(extra_fields)))  # counted in the file's rows
+        given_frame = checked_extra_fields(to_pandas(extra_fields))
+        unusable, words = not_finite(given_frame), missing_words(given_frame)  # counted in the file's rows
         extra_fields = extra_frame(extra_fields)  # its mistakes said before anything runs
         given = {str(c) for c in extra_field_names(extra_fields)}
     tables = SideTables.read(side_tables)
@@ -381,7 +388,8 @@ def engine_fields(transactions: Any, standard: Standard, cutoff: dt.date, *, tim
     else:
         table = keep(steady_expr(with_rfm(base).select(*FACT_COLUMNS).order_by("customer_id")))
     notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
-                             "extra_fields_not_finite": unusable, "customer_fields": [],
+                             "extra_fields_not_finite": unusable, "extra_fields_missing_words": words,
+                             "customer_fields": [],
                              "customer_fields_skipped": [], "source_rows": source_rows}
     used = standard.fields_used()
     if (used & set(PREDICTION_COLUMNS)) - given:
@@ -1126,6 +1134,7 @@ def run_round_on_engine(
             "n_left_out_by_capacity": info["n_left_out_by_capacity"], "capacity_method": info["capacity_method"],
             "tier_counts": info["tier_counts"], "predictions": notes["predictions"],
             "extra_fields": notes["extra_fields"], "extra_fields_not_finite": notes["extra_fields_not_finite"],
+            "extra_fields_missing_words": notes["extra_fields_missing_words"],
             "customer_fields": notes["customer_fields"],
             "customer_fields_skipped": notes["customer_fields_skipped"], "account_fields": notes["account_fields"],
             "field_columns": [c for c in sel_fields.columns if c != "customer_id"],
@@ -1216,9 +1225,10 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     Float64(nullable=True)
     """
     from xuanba.ingest.mapping import header_test, map_columns
-    from xuanba.ingest.read import csv_read_options, refuse_nul, source_files
+    from xuanba.ingest.read import csv_read_options, refuse_empty, refuse_nul, source_files
 
     for path in source_files(pattern):  # text not UTF-8 DuckDB stops at itself: said by csv_read_refused
+        refuse_empty(path)  # no text (a BOM alone): DuckDB reads one column, column0
         refuse_nul(path)  # a NUL anywhere, as ingest refuses it: DuckDB reads it into the cell
     told = csv_read_options(pattern, header_test(mapping))  # the header where ingest finds it, its line end
     table = con.read_csv(pattern, **told)
@@ -1424,6 +1434,8 @@ def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = Non
     xuanba.errors.InputError: no/such/file.parquet: --source 'no/such/file.parquet' does not exist
       fix: Give the path of the transactions (Parquet file or folder, or .csv).
     """
+    import re
+
     import ibis
 
     text = str(source)
@@ -1441,6 +1453,10 @@ def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = Non
                          fix=Phrase("err_duckdb_source_missing_fix"))
     from xuanba.workspace import duckdb_settings
 
+    packed = re.search(r"\.csv(\.[a-z0-9]+)$", text.lower()) if not path.is_dir() else None
+    if packed:  # sales.csv.gz: neither Parquet, as DuckDB would read it, nor a CSV ingest's checks read
+        raise InputError(Phrase("err_source_packed", source=repr(text), suffix=packed.group(1)), file=text,
+                         fix=Phrase("err_source_packed_fix"))
     con = ibis.duckdb.connect(**duckdb_settings())  # xuanba's memory limit and spill folder, not DuckDB's 80 %
     pattern = str(path / "**" / "*.parquet") if path.is_dir() else text
     try:

@@ -58,9 +58,12 @@ def criteria_numbers(frame: pd.DataFrame | None, standard: Any) -> None:
 
     if frame is None or "customer_id" not in frame.columns:  # refused as such where the fields are joined
         return
+    file = frame.attrs.get(FILE_READ)
     for c in standard.criteria:
         if c.field != "customer_id" and c.field in frame.columns and text_or_date(frame[c.field]):
-            raise not_numbers(c, frame[c.field], frame["customer_id"], file=frame.attrs.get(FILE_READ), rows=True)
+            values = frame[c.field]  # a file's word for missing is missing: its first other word is named
+            raise not_numbers(c, values.mask(_missing_cells(values)) if file else values, frame["customer_id"],
+                              file=file, rows=True)
 
 
 def storable_name(name: str) -> bool:
@@ -173,6 +176,14 @@ def _read_money(frame: pd.DataFrame, col: str, file: str | None) -> pd.Series | 
     from xuanba.ingest.money import read_money
 
     values = frame[col]
+    if values.dtype.kind not in "biuf" and file is not None:  # a file's word for missing (n/a, #N/A) is missing
+        gone = _missing_cells(values)  # and its NaN a NaN written (not_finite), both said
+        nan = values.map(lambda v: isinstance(v, str) and v.strip().lower() in _NAN_WORDS).astype(bool)
+        _mark_missing(frame, col, values, gone)
+        if nan.any() and "customer_id" in frame.columns:
+            frame.attrs[NAN_WRITTEN] = {**(frame.attrs.get(NAN_WRITTEN) or {}),
+                                        str(col): frame["customer_id"].astype(str)[nan.to_numpy()].tolist()}
+        values = values.mask(gone | nan)
     try:
         numbers, bad = read_money(values, file=file, column=str(col))
     except InputError as exc:  # the text's decimal mark cannot be told (ingest's words: which rows)
@@ -235,6 +246,37 @@ def not_finite(frame: pd.DataFrame | None) -> dict[str, dict[str, object]]:
     return out
 
 
+def missing_words(frame: pd.DataFrame | None) -> dict[str, dict[str, object]]:
+    """The extra fields of ``frame`` whose cells the file writes as a word for missing (``n/a``,
+    ``#N/A``, ``NULL``: :data:`MISSING_WORDS`), scored as missing: ``{field: {"n": how many,
+    "customers": the first few ids in the file's order, "words": the first words as written}}``,
+    from :data:`MISSING_WRITTEN` (a cell filled in since is a value, not counted). Every round
+    stores it (``meta["extra_fields_missing_words"]``), which the console and the report say
+    (:func:`xuanba.outputs.field_words.missing_words_line`).
+
+    Example
+    -------
+    >>> frame = read_numbers(pd.DataFrame({"customer_id": ["a", "b", "c"], "nps": ["#N/A", "5", " n/a"]}))
+    >>> missing_words(frame)
+    {'nps': {'n': 2, 'customers': ['a', 'c'], 'words': ['#N/A', 'n/a']}}
+    """
+    import numpy as np
+
+    if frame is None:
+        return {}
+    marks = {unicodedata.normalize("NFKC", str(k)): v for k, v in (frame.attrs.get(MISSING_WRITTEN) or {}).items()}
+    out: dict[str, dict[str, object]] = {}
+    for col in extra_field_names(frame):
+        said = marks.get(unicodedata.normalize("NFKC", str(col)))
+        if not said:
+            continue
+        at = (frame[col].isna() & frame["customer_id"].astype(str).isin(set(map(str, said["customers"])))).to_numpy()
+        if at.any():
+            ids = frame["customer_id"].to_numpy()[np.flatnonzero(at)[:FIRST_CUSTOMERS]]
+            out[str(col)] = {"n": int(at.sum()), "customers": [str(i) for i in ids], "words": list(said["words"])}
+    return out
+
+
 def mixed_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (a fields file as pandas read it) with each column that holds numbers beside text
     (a workbook's column of 1, 2 and ``VIP``, or of numbers and numbers stored as text) as text, each
@@ -261,16 +303,55 @@ def mixed_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def spaced_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` (a fields file as pandas read it) with each text column whose every cell is a
-    number once its spaces are stripped read as numbers: pandas strips them round ``5`` but not
-    round ``inf`` or ``nan``, nor reads ``NAN`` or ``-INF``, so one such cell made the whole
-    column text and the round refused it as no number (without naming the cell).
+#: The words a file writes for "no value" in a cell of numbers, compared without case or the
+#: spaces around: pandas' words for missing but NaN (a NaN the file writes is a value it cannot
+#: use, :data:`NAN_WRITTEN`). Such a cell is missing, and the round says how many, whose and which
+#: words (:func:`missing_words`). Not ``-``: Excel's accounting format writes a zero so.
+MISSING_WORDS = frozenset({"n/a", "na", "#n/a", "#n/a n/a", "#na", "<na>", "null", "none",
+                           "1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan"})
+_NAN_WORDS = ("nan", "-nan", "+nan")  # pandas' own NaN words, which to_numeric does not take
+_TRUE, _FALSE = ("True", "TRUE", "true"), ("False", "FALSE", "false")  # what pandas reads as a bool
+#: Where :func:`read_numbers` leaves, in the frame's ``attrs``, the customers of each column whose
+#: cell is a word of :data:`MISSING_WORDS`, and the first few such words as written:
+#: ``{column: {"customers": [ids], "words": [words]}}`` (by id, as :data:`NAN_WRITTEN`).
+MISSING_WRITTEN = "xuanba_missing_written"
+_WORDS_SHOWN = 3
+
+
+def _missing_cells(values: pd.Series) -> pd.Series:
+    """Whether each cell of ``values`` is text of :data:`MISSING_WORDS`."""
+    return values.map(lambda v: isinstance(v, str) and v.strip().casefold() in MISSING_WORDS).astype(bool)
+
+
+def _mark_missing(frame: pd.DataFrame, col: object, written: pd.Series, gone: pd.Series) -> None:
+    """Keep in ``frame.attrs`` (:data:`MISSING_WRITTEN`) the customers whose cell of ``col`` (as
+    ``written``) ``gone`` marks as a word for missing, and the first such words."""
+    at = gone.reindex(frame.index, fill_value=False).to_numpy(dtype=bool)
+    if not at.any() or "customer_id" not in frame.columns:
+        return
+    words = list(dict.fromkeys(str(w).strip() for w in written[at]))
+    marks = dict(frame.attrs.get(MISSING_WRITTEN) or {})
+    marks[str(col)] = {"customers": frame["customer_id"].astype(str)[at].tolist(), "words": words[:_WORDS_SHOWN]}
+    frame.attrs[MISSING_WRITTEN] = marks
+
+
+def read_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (a fields file as pandas read it, its words for missing kept as text:
+    :func:`xuanba.tables.read_table`'s ``missing_words=False``) with each text column whose every
+    cell is a number once its spaces are stripped, ``NaN``, ``inf``, or a word for missing
+    (:data:`MISSING_WORDS`) read as numbers, and one of ``True``/``False`` and such words as a
+    bool; the customers whose cell writes NaN and those whose cell writes a word for missing kept
+    in its ``attrs`` (:data:`NAN_WRITTEN`, :data:`MISSING_WRITTEN`), which the round says. pandas
+    strips spaces round ``5`` but not round ``inf`` or ``nan``, nor reads ``NAN`` or ``-INF``, so one
+    such cell made the whole column text and the round refused it as no number (without naming the
+    cell). A column with a word of its own (``VIP``, ``NA`` beside ``EU``) is text, each cell as written.
 
     Example
     -------
-    >>> spaced_numbers(pd.DataFrame({"customer_id": ["a", "b"], "nps": [" inf ", "5"], "t": ["x", "5"]}))["nps"].tolist()
-    [inf, 5.0]
+    >>> frame = read_numbers(pd.DataFrame({"customer_id": ["a", "b", "c"], "nps": [" inf ", "5", "n/a"],
+    ...                                    "region": ["EU", "NA", "NA"]}))
+    >>> frame["nps"].tolist(), frame["region"].tolist(), frame.attrs[MISSING_WRITTEN]
+    ([inf, 5.0, nan], ['EU', 'NA', 'NA'], {'nps': {'customers': ['c'], 'words': ['n/a']}})
     """
     out = frame
     for col in extra_field_names(frame):
@@ -281,44 +362,44 @@ def spaced_numbers(frame: pd.DataFrame) -> pd.DataFrame:
         if given.empty or not all(isinstance(v, str) for v in given):
             continue
         words = given.str.strip().str.lower()
-        nan = words.isin(("nan", "-nan", "+nan"))  # pandas' own NaN words, which to_numeric does not take
-        try:
-            numbers = pd.to_numeric(words.where(~nan, "0"), errors="raise").astype("float64").mask(nan)
-        except (ValueError, TypeError):
-            continue
-        out = out.copy() if out is frame else out
-        out[col] = numbers.reindex(frame.index)
+        gone = words.isin(MISSING_WORDS)
+        nan = words.isin(_NAN_WORDS)
+        kept = given[~gone].str.strip()
+        if not kept.empty and kept.isin((*_TRUE, *_FALSE)).all():  # a bool column with words for missing
+            read = kept.isin(_TRUE).astype(object).reindex(frame.index)
+        else:
+            try:
+                read = pd.to_numeric(words.where(~(nan | gone), "0"), errors="raise").astype("float64").mask(nan | gone)
+            except (ValueError, TypeError):
+                continue
+            read = read.reindex(frame.index)
+        if out is frame:
+            out = frame.copy()
+        out[col] = read
+        if nan.any():
+            marks = dict(out.attrs.get(NAN_WRITTEN) or {})
+            marks[str(col)] = out["customer_id"].astype(str)[nan.reindex(frame.index, fill_value=False)].tolist()
+            out.attrs[NAN_WRITTEN] = marks
+        _mark_missing(out, col, values, gone)
     return out
 
 
 def nan_written(path: Path, frame: pd.DataFrame) -> dict[str, Any]:
-    """The customers of ``frame`` (read from ``path`` by :func:`xuanba.tables.read_table`) whose cell
-    the file writes as NaN, per float column that holds a NaN (ids as text: JSON, as Arrow keeps a
-    frame's ``attrs``): a Parquet float NaN (not a null), or a
-    cell whose text is ``NaN`` (any case, a sign before it). A text file is read again as text when
-    one has a NaN and its bytes hold ``nan`` in some case (its empty cells alone are the common
-    NaN, found so by a byte search, not a second parse): an empty cell and ``NaN`` are one value once
-    pandas has read them."""
+    """The customers of ``frame`` (read from the Parquet file ``path``) whose cell is a float NaN
+    (not a null), per float column that holds a NaN (ids as text: JSON, as Arrow keeps a frame's
+    ``attrs``): pandas reads both as one NaN. A text file's or a sheet's NaN is text until
+    :func:`read_numbers` reads it, which keeps its customers itself; ``{}`` for them."""
     import numpy as np
 
     cols = [c for c in extra_field_names(frame) if frame[c].dtype.kind == "f" and frame[c].isna().any()]
-    if not cols:
+    if not cols or path.suffix.lower() != ".parquet":
         return {}
-    if path.suffix.lower() == ".parquet":
-        import pyarrow.compute as pc
-        import pyarrow.parquet as pq
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
 
-        table = pq.read_table(path, columns=[str(c) for c in cols])
-        marks = {c: pc.fill_null(pc.is_nan(table.column(str(c))), False).to_numpy(zero_copy_only=False)
-                 for c in cols if _float(table.column(str(c)).type)}
-    else:
-        from xuanba.tables import read_table
-
-        if path.suffix.lower() not in (".xlsx", ".xlsm") and b"nan" not in path.read_bytes().lower():
-            return {}  # no cell can be a text NaN: its empty cells are the NaN
-        raw = read_table(path, text=True)  # the cells as written (a sheet's text NaN too)
-        marks = {c: raw[c].astype(str).str.strip().str.lower().isin(("nan", "-nan", "+nan")).to_numpy()
-                 for c in cols if c in raw.columns and len(raw) == len(frame)}
+    table = pq.read_table(path, columns=[str(c) for c in cols])
+    marks = {c: pc.fill_null(pc.is_nan(table.column(str(c))), False).to_numpy(zero_copy_only=False)
+             for c in cols if _float(table.column(str(c)).type)}
     ids = frame["customer_id"].astype(str).to_numpy()
     return {str(c): ids[np.asarray(m, dtype=bool)].tolist() for c, m in marks.items() if np.any(m)}
 

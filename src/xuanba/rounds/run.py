@@ -34,7 +34,7 @@ import pandas as pd
 from xuanba._dates import as_date, check_unit
 from xuanba._frames import column_values, ids_sorted, is_frame, positions_in, same_values, to_pandas
 from xuanba.errors import DataError, InputError, Phrase, no_id_fix
-from xuanba.rounds.extra_names import extra_field_names, not_finite
+from xuanba.rounds.extra_names import extra_field_names, missing_words, not_finite
 from xuanba.standard.apply import DEFAULT_SCORING, SCORING_ENGINES, scorer
 from xuanba.standard.schema import (
     ACCOUNT_COLUMNS,
@@ -498,6 +498,7 @@ def gather_fields(
         table = _merge(table, extra_fields, "extra fields", override=True)
         notes["extra_fields"] = extra_field_names(extra_fields)
         notes["extra_fields_not_finite"] = not_finite(extra_fields)
+        notes["extra_fields_missing_words"] = missing_words(extra_fields)
     missing = sorted(f for f in used if f not in table.columns)
     if missing:
         raise fields_missing(missing)
@@ -1002,6 +1003,7 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
         "predictions": notes["predictions"],
         "extra_fields": notes["extra_fields"],
         "extra_fields_not_finite": notes.get("extra_fields_not_finite", {}),
+        "extra_fields_missing_words": notes.get("extra_fields_missing_words", {}),
         "customer_fields": notes["customer_fields"],
         "customer_fields_skipped": notes.get("customer_fields_skipped", []),
         "account_fields": notes["account_fields"],
@@ -1090,22 +1092,27 @@ def quadrant_counts(roster: pd.DataFrame) -> dict[str, int]:
 
 def read_fields_file(path: str | Path) -> pd.DataFrame:
     """Read a table of extra per-customer fields (.csv UTF-8/GBK, .xlsx, .parquet) with customer_id;
-    the cells it writes as NaN are marked in its ``attrs`` (:func:`~xuanba.rounds.extra_names.nan_written`)."""
+    the cells it writes as NaN or as a word for missing (``n/a``, ``#N/A``, ``NULL``) are marked in
+    its ``attrs`` (:func:`~xuanba.rounds.extra_names.read_numbers`, ``nan_written``), which the round
+    says. An empty cell is missing; in a text column such a word is text as written (``NA``, North
+    America; a customer id ``NULL``)."""
     from xuanba.rounds.extra_names import (
         FILE_READ,
         NAN_WRITTEN,
         checked_extra_fields,
         mixed_as_text,
         nan_written,
-        spaced_numbers,
+        read_numbers,
     )
     from xuanba.tables import read_table
 
     p = Path(path)
-    frame = read_table(p, what="the --fields file")
+    frame = read_table(p, what="the --fields file", missing_words=False)
     if "customer_id" not in frame.columns:
         raise InputError(Phrase("err_fields_no_id"), file=str(p), fix=no_id_fix(frame))
-    frame = spaced_numbers(mixed_as_text(checked_extra_fields(frame, file=str(p))))  # " inf ", "NAN": numbers, as "5 " is
-    frame.attrs[NAN_WRITTEN] = nan_written(p, frame)  # what the round counts with the infinities (not_finite)
+    frame = read_numbers(mixed_as_text(frame))  # " inf ", "NAN", "n/a": numbers or missing, as "5 " is; said
+    frame = checked_extra_fields(frame, file=str(p))
+    # a Parquet float NaN (a text file's are read_numbers'): what the round counts with the infinities (not_finite)
+    frame.attrs[NAN_WRITTEN] = nan_written(p, frame) or frame.attrs.get(NAN_WRITTEN, {})
     frame.attrs[FILE_READ] = str(p)  # what the round refuses in it names the file
     return frame
