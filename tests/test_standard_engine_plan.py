@@ -150,28 +150,29 @@ def test_the_rosters_query_is_a_few_narrow_projections(queries):
     assert len(graph) < 800
 
 
-def test_the_kth_values_are_looked_up_only_where_the_cheapest_criterion_weighs_the_change():
-    """Each percentile criterion's k-th value of the others is joined by its position from a
-    table of all its values (at 10 M customers a hash table far larger than the caches, probed at
-    random); the key is missing, so nothing probed, where the change is not weighed: no gap to
-    close, the criterion alone cannot close it (``_need`` above 1) or no value (engine._weighed):
-    the key's condition reads what that rule reads. (Each lookup's predicate alone, not the
-    tables it joins: 7200db1's read ``_k``, ``_pos`` and ``_q`` only.)"""
+def test_the_kth_values_are_read_by_position_only_where_the_cheapest_criterion_weighs_the_change():
+    """Each percentile criterion's k-th value of the others is read by its position from the
+    criterion's values in order (engine_kth), not joined from a table of all its values (at 10 M
+    customers three hash tables of 10 M rows built before the first row, for the few customers
+    whose change is weighed); and it is read only where the change is weighed: a gap to close,
+    the criterion alone can close it (``_need`` at most 1) and a value (engine._weighed). On
+    e97c1c3 the roster's query joined each (no ``xuanba_kth`` in it)."""
     import pyarrow as pa
     from ibis.common.graph import Graph
     from ibis.expr import operations as ops
 
+    from xuanba.standard.engine_kth import kth
+
     frame, std = _fields(2000), load_standard(starter_standard("en"))
     expr, _ = engine.roster_expression(ibis.memtable(pa.Table.from_pandas(frame)), std)
     pct = [j for j, c in enumerate(std.criteria) if c.normalise == "percentile"]
-    links = [node for node in Graph.from_bfs(expr.op()) if isinstance(node, ops.JoinLink)]
-    keyed = {}
-    for link in links:
-        for pred in link.predicates:
-            names = {n.name for n in Graph.from_bfs(pred, filter=ops.Value) if isinstance(n, ops.Field)}
-            for j in pct:
-                if f"_q{j}" in names:
-                    keyed[j] = names
-    assert sorted(keyed) == pct  # one lookup per percentile criterion
-    for j, names in keyed.items():
+    nodes = list(Graph.from_bfs(expr.op()))
+    assert not [node for node in nodes if isinstance(node, ops.JoinLink)]  # no join at all
+    lookup = type(kth(1, 0, 0).op())
+    calls = [node for node in nodes if isinstance(node, lookup)]
+    guarded = {node.true_expr.args[1].value: {n.name for n in Graph.from_bfs(node.bool_expr, filter=ops.Value)
+                                    if isinstance(n, ops.Field)}
+               for node in nodes if isinstance(node, ops.IfElse) and isinstance(node.true_expr, lookup)}
+    assert sorted(guarded) == pct and len(calls) == len(pct)  # one lookup per percentile criterion, each guarded
+    for j, names in guarded.items():
         assert {"gap_to_next", f"_need{j}", f"_r{j}"} <= names, (j, sorted(names))

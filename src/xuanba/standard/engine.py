@@ -36,6 +36,9 @@ import ibis
 from xuanba.facts.expressions import round_half_even
 from xuanba.standard import engine_cache
 from xuanba.standard.engine_cache import integer, known, num
+from xuanba.standard.engine_kth import kth
+from xuanba.standard.engine_kth import prepare as prepare_kth
+from xuanba.standard.engine_kth import release as release_kth
 from xuanba.standard.engine_rank import by_rank
 from xuanba.standard.engine_rules import is_inf
 from xuanba.standard.engine_spark import checkpoint, is_spark, kept_for_call, sorted_index
@@ -393,6 +396,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         raise refused
 
     by_pos: dict[int, Any] = {}  # each percentile criterion's values in order, by position
+    kth_call = 0  # on DuckDB, the call whose values in order the roster reads (engine_kth)
     if spread:
         t = _kept(based.mutate(**{f"_r{j}": raws[j] for j in range(len(crits))}))
         got = _medians_spread(t, {f"med{j}": f"_r{j}" for j in to_fill},
@@ -532,6 +536,11 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     for k, bar in enumerate(gaps.bars):
         num(f"gap_bar{k}", bar)
     if not spread:  # and the figures of the base (the medians are bound already): the key holds their shape
+        if pct:  # each percentile criterion's values in order, read for the k-th values (engine_kth)
+            p = engine_cache.active()
+            on = p.backend if p is not None and p.backend is not None else t._find_backend(use_default=True)
+            kth_call = prepare_kth(on, {j: by_pos[j] for j in pct}, {j: groups[j] for j in grouped})
+            integer("kth", kth_call)
         _pct_parts(t, crits, pct, st, medians)
         _, spreads = _inverses(standard, st, native=True)
         for j in range(len(crits)):
@@ -541,7 +550,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     key = ("roster", t.op(), tuple((j, by_pos[j].op()) for j in sorted(by_pos)), _shape_of(standard), tuple(pct),
            id_column, _figures_shape(st, crits, pct), tuple(gaps.names), tuple(gaps.filled), coded)
     return engine_cache.built(key, lambda: _roster_columns(t, standard, st, pct, by_pos, medians, gaps, id_column,
-                                                           carried)), info
+                                                           carried, kth_call)), info
 
 
 def _figures_shape(st: dict[str, Any], crits: list[Criterion], pct: list[int]) -> tuple:
@@ -812,11 +821,14 @@ class _GapBars:
 
 
 def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[int], by_pos: dict[int, Any],
-                    medians: dict[int, Any], gaps: _GapBars, id_column: str, carried: Sequence[str] = ()) -> Any:
+                    medians: dict[int, Any], gaps: _GapBars, id_column: str, carried: Sequence[str] = (),
+                    kth_call: int = 0) -> Any:
     """The roster from ``t`` (the id, ``score``, ``rank``, ``_b<j>`` of the percentile criteria
     ``pct``, the raw values ``_r<j>``, the gates' label ``_gl``, the tier before capacity
     ``_tier`` and ``_kept``): points, tier, gates, gap, quadrant and the cheapest criteria, in a
-    few projections each carrying only what the next ones read, and the columns ``carried``."""
+    few projections each carrying only what the next ones read, and the columns ``carried``
+    (``kth_call``: on DuckDB, the call whose values in order :func:`~xuanba.standard.engine_kth.kth`
+    reads; on Spark ``by_pos``'s tables are joined)."""
     crits = standard.criteria
     shares = standard.weight_shares
     coded = gaps.coded
@@ -867,11 +879,11 @@ def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[in
     for j in pct:  # the k-th value of the others, by its position (skipping the customer's own place)
         jk = t[f"_k{j}"] - 1
         idx = ibis.greatest(ibis.least(ibis.ifelse(jk < t[f"_pos{j}"], jk, jk + 1), integer(f"m{j}", st[f"m{j}"]) - 1), 0)
-        if not is_spark(t):  # looked up only where _cheapest weighs the change: its key missing
-            # elsewhere, DuckDB does not probe the m values (at 10 M customers a hash table far larger
-            # than the caches); not on Spark, whose shuffle would put every missing key in one task
-            idx = ibis.ifelse(_weighed(t, j), idx, ibis.null("int64"))
-        t = t.left_join(by_pos[j], idx == by_pos[j][f"_q{j}"])
+        if is_spark(t):  # joined by its position to a table of every value
+            t = t.left_join(by_pos[j], idx == by_pos[j][f"_q{j}"])
+        else:  # on DuckDB read from the values in order (engine_kth), only where _cheapest weighs the change
+            t = t.mutate(**{f"_v{j}": ibis.ifelse(_weighed(t, j), kth(integer("kth", kth_call), j, idx),
+                                                  ibis.null("float64"))})
     if pct and is_spark(t):  # the exponents as columns: each next double above is then a small expression
         t = t.mutate(**{f"_ev{j}": _exponent(t[f"_v{j}"]) for j in pct},
                      **{f"_et{j}": _exponent(t[f"_top{j}"]) for j in pct})
@@ -1804,6 +1816,7 @@ def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib
     if not spark:
         params.backend = backend = table._find_backend(use_default=True)
         call.callback(lambda: engine_cache.drop(backend, params.kept))
+        call.callback(lambda: release_kth(backend))
     expr, info = roster_expression(table, standard, id_column=id_column, selection_only=selection_only,
                                    row_column=row_column, coded=coded)
     if collect is not None and not selection_only:

@@ -1,0 +1,81 @@
+"""The percentile criteria's k-th values read by position on DuckDB (xuanba.standard.engine_kth):
+the values in order against NumPy's sort, from a table of every value and from the distinct values
+with their counts; a query kept from another call refused; and a roster whose cheapest criteria are
+percentile ones (every customer's change reading a k-th value) against the pandas path."""
+
+from __future__ import annotations
+
+import duckdb
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from xuanba.standard import load_standard
+from xuanba.standard.engine import score_in_engine
+from xuanba.standard.engine_kth import kth, prepare
+from xuanba.standard.score import score_customers
+
+
+def _tables(values: np.ndarray) -> tuple:
+    """A criterion's values as the roster keeps them: each with its position in order (shuffled
+    rows), and as its distinct values with their counts and how many lie below (shuffled)."""
+    rng = np.random.default_rng(1)
+    order = np.argsort(values, kind="stable")
+    q = np.empty(len(values), dtype=np.int64)
+    q[order] = np.arange(len(values))
+    rows = rng.permutation(len(values))
+    every = pa.table({"_v0": values[rows], "_q0": q[rows]})
+    distinct, counts = np.unique(values, return_counts=True)
+    below = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    g = rng.permutation(len(distinct))
+    groups = pa.table({"_gv0": distinct[g], "_gc0": counts[g], "_gb0": below[g]})
+    return ibis.memtable(every), ibis.memtable(groups)
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_each_position_reads_the_value_numpys_sort_puts_there(grouped):
+    rng = np.random.default_rng(7)
+    values = np.round(rng.normal(0, 3, 5000), 0 if grouped else 6)  # ties when grouped
+    every, groups = _tables(values)
+    con = ibis.duckdb.connect()
+    call = prepare(con, {0: every}, {0: groups} if grouped else {})
+    pos = rng.integers(0, len(values), 3000)
+    t = ibis.memtable(pa.table({"p": pa.array(np.where(pos % 7 == 0, -1, pos)).cast(pa.int64())}))
+    t = t.mutate(p=ibis.ifelse(t.p < 0, ibis.null("int64"), t.p))
+    got = con.to_pyarrow(t.select(v=kth(call, 0, t.p)))["v"].to_numpy(zero_copy_only=False)
+    want = np.where(pos % 7 == 0, np.nan, np.sort(values)[pos])
+    np.testing.assert_array_equal(got, want)
+
+
+def test_a_query_of_another_call_is_refused_not_read():
+    every, groups = _tables(np.arange(10.0))
+    con = ibis.duckdb.connect()
+    old = prepare(con, {0: every}, {})
+    t = ibis.memtable(pa.table({"p": [3]}))
+    assert con.to_pyarrow(t.select(v=kth(old, 0, t.p)))["v"].to_pylist() == [3.0]
+    prepare(con, {0: _tables(np.arange(10.0) * 2)[0]}, {})  # another call's values now
+    with pytest.raises(duckdb.Error, match="k-th values of another call"):
+        con.to_pyarrow(t.select(v=kth(old, 0, t.p)))
+
+
+@pytest.mark.parametrize("n", [300, 40])  # the values grouped (few distinct) and each its own
+def test_a_roster_whose_cheapest_criteria_read_kth_values_is_the_pandas_one(n):
+    rng = np.random.default_rng(5)
+    distinct = 8 if n == 300 else 10**6
+    frame = pd.DataFrame({"customer_id": [f"c{i:04d}" for i in range(n)],
+                          "revenue_365d": rng.integers(0, distinct, n).astype(float),
+                          "margin_365d": np.where(rng.uniform(size=n) < 0.2, np.nan, rng.integers(0, distinct, n)),
+                          "clv_3y": rng.normal(0, 1, n)})
+    std = load_standard('[standard]\nname = "k"\nversion = "1"\n'
+                        '[[criteria]]\nname = "pa"\nfield = "revenue_365d"\nweight = 40\nnormalise = "percentile"\n'
+                        '[[criteria]]\nname = "pb"\nfield = "margin_365d"\nweight = 35\nnormalise = "percentile"\n'
+                        'direction = "lower"\nmissing = "median"\n'
+                        '[[criteria]]\nname = "zc"\nfield = "clv_3y"\nweight = 25\nnormalise = "zscore"\n'
+                        '[[tiers]]\nname = "A"\nquota = "20%"\n[[tiers]]\nname = "B"\nquota = "30%"\n')
+    want, got = score_customers(frame, std).roster, score_in_engine(frame, std).roster
+    assert set(want.cheapest_criterion) >= {"pa", "pb"}  # k-th values read, for both criteria
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, atol=1e-9)
+    for col in ("cheapest_criterion", "cheapest_public_criterion", "tier", "rank"):
+        assert got[col].tolist() == want[col].tolist(), col
