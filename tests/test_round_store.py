@@ -46,11 +46,9 @@ def scored(scored_once):
 
 
 def _stored(path) -> dict[str, pd.DataFrame]:
-    """Every stored row of every round table, in the order the table holds them (the roster and
-    contributions by rank: a DuckDB round appends them in the order the engine streams them)."""
+    """Every stored row of every round table, in the order the table holds them."""
     with Workspace(path, create=False) as ws:
-        out = {t: ws.sql(f"SELECT * FROM {t} ORDER BY {'round_id, rank' if t in ('roster', 'round_points') else 'rowid'}")
-               for t in TABLES}
+        out = {t: ws.sql(f"SELECT * FROM {t} ORDER BY rowid") for t in TABLES}
         out["contributions"] = store_mod.read_contributions(ws, 1, columns=CONTRIBUTION_COLUMNS) \
             if len(out["rounds"]) else None
     out["rounds"] = out["rounds"].drop(columns=["created_at"])
@@ -132,7 +130,7 @@ def _round_source(tmp_path):
 def _spy_on_appends(monkeypatch, seen, fail_in=None):
     """Record DuckDB's threads for each table a round appends to (``seen``: table → set of
     thread counts) and, for ``fail_in``, fail inside DuckDB as a full disk does."""
-    real_append, real_parts, real_points = store_mod._append, store_mod._insert_parts, store_mod._append_points
+    real_append, real_parts = store_mod._append, store_mod._insert_parts
 
     def note(con, table):
         seen.setdefault(table, set()).add(int(con.execute("SELECT current_setting('threads')").fetchone()[0]))
@@ -147,13 +145,8 @@ def _spy_on_appends(monkeypatch, seen, fail_in=None):
         note(con, "contributions")
         real_parts(con, round_id, p, ranks)
 
-    def points(con, round_id, rows):  # a DuckDB round's, batch by batch
-        note(con, "contributions")
-        real_points(con, round_id, rows)
-
     monkeypatch.setattr(store_mod, "_append", append)
     monkeypatch.setattr(store_mod, "_insert_parts", parts)
-    monkeypatch.setattr(store_mod, "_append_points", points)
 
 
 def test_a_round_run_appends_its_fields_on_one_thread_and_the_rest_on_all(tmp_path, monkeypatch):
@@ -542,15 +535,8 @@ def test_the_saver_appends_the_roster_first_and_the_contributions_last(tmp_path,
         order.append("round_points")
         real_parts(con, *args)
 
-    real_points = store_mod._append_points
-
-    def points(con, *args):  # a DuckDB round's, batch by batch (here one)
-        order.append("round_points")
-        real_points(con, *args)
-
     monkeypatch.setattr(store_mod, "_append", append)
     monkeypatch.setattr(store_mod, "_insert_parts", parts)
-    monkeypatch.setattr(store_mod, "_append_points", points)
     with Workspace(path, threads=2) as ws:
         run_round(ws, std, CUTOFF, predictions=preds)
     assert "round_fields" in order and [t for t in order if t != "round_fields"] == ["roster", "round_points"]

@@ -958,11 +958,10 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
     if not ids_sorted(inputs["customer_id"]):
         inputs = inputs.sort_values("customer_id", kind="stable")
     inputs = inputs.reset_index(drop=True)
-    # DuckDB's scoring hands the roster and contributions to the saver batch by batch as the engine
-    # streams them, so that they are appended beside the roster's query and by_rank (the core
-    # idled there, and the main thread waited for the two appends after); not from
-    # EARLY_ROSTER_ROWS customers on, where appending beside the pandas texts holds too much
-    early = ({"on_batch": saver.append_batch}
+    # DuckDB's scoring hands the roster to the saver as soon as its rows are placed (as Arrow, its
+    # texts as codes), so that it is appended while the pandas roster is made of them; not from
+    # EARLY_ROSTER_ROWS customers on, where the append beside the pandas texts holds too much
+    early = ({"on_roster": saver.start_roster}
              if saver is not None and scoring_engine == "duckdb" and len(table) < EARLY_ROSTER_ROWS else {})
     with _beside_the_fields(saver, scoring_engine):
         scored = scorer(scoring_engine)(table, scoring, **early)

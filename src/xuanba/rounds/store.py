@@ -359,7 +359,10 @@ def _insert_parts(con: Any, round_id: int, parts: ContributionParts, ranks: np.n
     k, n = len(parts.criteria), len(parts.customer_id)
     if k == 0:
         return
-    _insert_criteria(con, round_id, parts)
+    con.execute(f"INSERT INTO round_criteria SELECT {int(round_id)}, i::INTEGER, $names[i], $weights[i] "
+                "FROM range(1, $k + 1) t(i)",
+                {"names": [str(c) for c in parts.criteria], "weights": [float(w) for w in parts.weights], "k": k})
+    _pause("criteria")  # between the two tables' appends: a crash here must leave no half round
     ranks = np.asarray(ranks, dtype=np.int64)
     order = None if n < 2 or bool((ranks[1:] > ranks[:-1]).all()) else np.argsort(ranks, kind="stable")
     if order is not None and not (ranks[order][1:] > ranks[order][:-1]).all():
@@ -380,27 +383,6 @@ def _insert_parts(con: Any, round_id: int, parts: ContributionParts, ranks: np.n
                         "FROM _xb_points")
         finally:
             con.unregister("_xb_points")
-
-
-def _insert_criteria(con: Any, round_id: int, parts: ContributionParts) -> None:
-    """A round's criteria (position, name, weight) to ``round_criteria`` (none without criteria)."""
-    k = len(parts.criteria)
-    if k:
-        con.execute(f"INSERT INTO round_criteria SELECT {int(round_id)}, i::INTEGER, $names[i], $weights[i] "
-                    "FROM range(1, $k + 1) t(i)",
-                    {"names": [str(c) for c in parts.criteria], "weights": [float(w) for w in parts.weights], "k": k})
-    _pause("criteria")  # between the two tables' appends: a crash here must leave no half round
-
-
-def _append_points(con: Any, round_id: int, points: Any) -> None:
-    """Append ``round_points`` rows (Arrow: ``rank, raw, normalised, contribution``) of round
-    ``round_id`` as they are (a batch of :meth:`RoundSaver.append_batch`)."""
-    con.register("_xb_points", _batched(points))
-    try:
-        con.execute(f"INSERT INTO round_points SELECT {int(round_id)}, rank, raw, normalised, contribution "
-                    "FROM _xb_points")
-    finally:
-        con.unregister("_xb_points")
 
 
 def _parts_of_long(long: pd.DataFrame, customer_ids: pd.Series) -> ContributionParts:
@@ -478,31 +460,6 @@ class RoundSaver:
         self._pending: list[Any] = [] if pending is None else [pending]
         self._fields = pending
         self._threads, self._rows, self._roster = threads, False, False
-        self._batches = 0
-
-    def append_batch(self, roster: Any, points: Any) -> None:
-        """Start appending one batch of the round's roster (its :data:`ROSTER_COLUMNS` as Arrow,
-        ranks in any order) and its contributions (``round_points`` rows as Arrow: ``rank, raw,
-        normalised, contribution``) in the saver's thread, after the fields, as the engine
-        streams them (:func:`~xuanba.standard.engine.score_in_engine`'s ``on_batch``). The two
-        tables then hold the round's rows in the order the batches came, not by rank: each of
-        their readers orders by rank. :meth:`start_rows` then appends the criteria alone, once
-        every batch was given."""
-        if self._roster or self._rows:
-            raise RuntimeError("a round's roster was given to its saver twice")
-        if not self._batches:
-            self._ws.lend("the round's fields and roster being stored")
-        first = not self._batches
-        self._batches += len(roster)
-        self._pending.append(self._pool.submit(self._append_batch, roster, points, first))
-
-    def _append_batch(self, roster: Any, points: Any, first: bool) -> None:
-        if self._fields is not None:
-            self._fields.result()  # what the fields' append raised, raised first
-        if first:
-            self._threads.all()
-        _insert_roster(self._con, self.round_id, roster, pause=False)
-        _append_points(self._con, self.round_id, points)
 
     def after_fields(self, call: Any) -> None:
         """Call ``call()`` in the saver's thread as soon as the round's fields are stored, before
@@ -540,19 +497,7 @@ class RoundSaver:
             raise RuntimeError("a round's roster was given to its saver twice")
         self._rows = True
         self._ws.lend("the round's fields and roster being stored")
-        if self._batches:
-            self._pending.append(self._pool.submit(self._append_criteria, roster, contributions, list(self._pending)))
-            return
         self._pending.append(self._pool.submit(self._append_rows, roster, contributions, list(self._pending)))
-
-    def _append_criteria(self, roster: pd.DataFrame, parts: Any, before: list[Any]) -> None:
-        for done in before:  # the fields and every batch: what they raised
-            done.result()
-        if self._batches != len(roster) or not isinstance(parts, ContributionParts):
-            raise DataError("the round's roster batches are not its roster", fix="Store a round as run_round returns it.")
-        _pause("roster")
-        _insert_criteria(self._con, self.round_id, parts)
-        _pause("contributions")
 
     def _append_rows(self, roster: pd.DataFrame, contributions: ContributionParts | pd.DataFrame,
                      before: list[Any]) -> None:
@@ -675,14 +620,12 @@ def _insert_rows(con: Any, round_id: int, roster: pd.DataFrame, contributions: C
     _insert_contributions(con, round_id, roster, contributions)
 
 
-def _insert_roster(con: Any, round_id: int, roster: Any, threads: _Threads | None = None, *,
-                   pause: bool = True) -> None:
+def _insert_roster(con: Any, round_id: int, roster: Any, threads: _Threads | None = None) -> None:
     """The round's roster (its :data:`ROSTER_COLUMNS`, pandas or Arrow), in its order."""
     if threads is not None:
         threads.all()
     _append(con, roster, f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_rows")
-    if pause:
-        _pause("roster")
+    _pause("roster")
 
 
 def _insert_contributions(con: Any, round_id: int, roster: pd.DataFrame,

@@ -1374,15 +1374,8 @@ def roster_frame(arrow: Any, columns: Sequence[str], id_column: str = "customer_
     return pd.DataFrame(data, copy=False)
 
 
-#: Rows of each batch of the roster streamed when a round's saver appends them as they come
-#: (``on_batch``): two of DuckDB's row groups (122,880 rows each). A batch of a size between
-#: whole row groups appended on two threads left part-filled row groups behind: a million rows
-#: in batches of 131,072 took the file 44 MB, in whole row groups 24 MB (docs/benchmarks_round.md, one30).
-STREAM_BATCH_ROWS = 2 * 122_880
-
-
 def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = True,
-                    id_column: str = "customer_id", on_roster: Any = None, on_batch: Any = None) -> Any:
+                    id_column: str = "customer_id", on_roster: Any = None) -> Any:
     """:func:`xuanba.standard.score.score_customers` computed by the engine: ``fields`` is an Ibis
     table (any backend) or a pandas/Arrow table (run in an in-memory DuckDB). Returns the same
     :class:`~xuanba.standard.score.Scored`: the roster sorted by rank with the same columns and
@@ -1392,11 +1385,7 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     ``on_roster``: called with the roster's :data:`~xuanba.standard.score.ROSTER_COLUMNS` as
     Arrow (:func:`roster_arrow`) as soon as the engine's rows are placed, before the pandas
     roster is made of them: a round's saver starts appending it meanwhile. The arrays are the
-    roster's own (not copied): the callee must not change them. ``on_batch``: called instead,
-    on :func:`~xuanba.standard.engine_rank.by_rank`'s placing thread, with each streamed batch
-    (:data:`STREAM_BATCH_ROWS` rows) as a round stores it, ranks in the engine's order: its
-    roster rows (as ``on_roster``'s) and its ``round_points`` rows (``rank, raw, normalised,
-    contribution``, lists in the criteria's order).
+    roster's own (not copied): the callee must not change them.
 
     Example
     -------
@@ -1411,7 +1400,6 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     import numpy as np
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     from xuanba.standard.score import CONTRIBUTION_COLUMNS, ROSTER_COLUMNS, Scored
     from xuanba.standard.score import ContributionParts as Parts
@@ -1424,46 +1412,7 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
              and max(len(standard.tiers), len(standard.criteria)) < 2**15 - 1)
     labels = roster_labels(standard) if coded else {}
 
-    weights_ = np.array([standard.weight_shares[c.name] for c in crits], dtype=float)
-    gate_names = [g.name for g in standard.gates]
-
-    def stored(batch: Any, ids: Any) -> tuple[Any, Any]:
-        # one batch's roster rows and contributions as a round stores them: roster_arrow's types
-        # (a missing or NaN number null, a missing flag false), the contributions as _insert_parts
-        # makes them (the same arithmetic), the ids looked up by row, the codes given their texts
-        from xuanba.standard.engine_rank import _values
-
-        cols: dict[str, Any] = {}
-        for col in ROSTER_COLUMNS:
-            if col == "customer_id":
-                cols[col] = (batch.column(id_column) if id_column in batch.schema.names
-                             else pc.take(ids, batch.column(ROW_COLUMN)))
-            elif col in labels:
-                cols[col] = pa.DictionaryArray.from_arrays(pa.array(_values(batch.column(col), "int16")),
-                                                           pa.array(labels[col], type=pa.large_string()))
-            elif col == "gates_failed" and coded:
-                found, uniques = pd.factorize(_values(batch.column(col), "int64"))
-                cols[col] = pa.DictionaryArray.from_arrays(pa.array(found.astype(np.int32)),
-                                                           pa.array(gates_label(uniques, gate_names), type=pa.large_string()))
-            else:
-                kind = _roster_kind(col)
-                cols[col] = batch.column(col) if kind == "text" else pa.array(_values(batch.column(col), kind), from_pandas=True)
-        nb = batch.num_rows
-        raw = np.empty((nb, k))
-        pts = np.empty((nb, k))
-        for j, c in enumerate(crits):
-            raw[:, j] = _values(batch.column(c.name), "float64")
-            pts[:, j] = _values(batch.column(f"_pts_{c.name}"), "float64")
-        contrib = np.empty((nb, k))
-        for j in range(k):
-            contrib[:, j] = 100.0 * weights_[j] * pts[:, j]
-        offsets = pa.array(np.arange(0, nb * k + 1, k, dtype=np.int32))
-        points = {"rank": pa.array(_values(batch.column("rank"), "int64"))}
-        for name, m in (("raw", raw), ("normalised", pts), ("contribution", contrib)):
-            points[name] = pa.ListArray.from_arrays(offsets, pa.array(m.ravel(), type=pa.float64(), from_pandas=True))
-        return pa.table(cols), pa.table(points)
-
-    def collect(batches: Any, names: list[str], n: int, ids: Any = None) -> dict[str, Any]:
+    def collect(batches: Any, names: list[str], n: int) -> dict[str, Any]:
         # each criterion's raw value and points written straight into the contributions' arrays,
         # the roster's raw value columns being the same arrays (no copy)
         held["raw"] = np.empty((n, k), order="F")
@@ -1480,11 +1429,9 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
         kinds.update({f"_pts_{c.name}": "float64" for c in crits})
         if ROW_COLUMN in names:
             kinds[ROW_COLUMN] = "int64"
-        each = None if on_batch is None else (lambda b: on_batch(*stored(b, ids)))
-        return by_rank(batches, n, kinds, into=into, each=each)
+        return by_rank(batches, n, kinds, into=into)
 
-    out, info = _in_engine(fields, standard, id_column, selection_only=False, collect=collect, coded=coded,
-                           batch_rows=None if on_batch is None else STREAM_BATCH_ROWS)
+    out, info = _in_engine(fields, standard, id_column, selection_only=False, collect=collect, coded=coded)
     # each roster row's row in the fields, when they came sorted by id (see rows_by_id)
     order = out.pop(ROW_COLUMN, None)
     codes = {col: (out.pop(col), list(labels[col])) for col in labels}
@@ -1573,16 +1520,14 @@ def select_in_engine(fields: Any, standard: Standard, *, id_column: str = "custo
 
 
 def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_only: bool,
-               collect: Any = None, coded: bool = False, batch_rows: int | None = None) -> tuple[Any, dict]:
+               collect: Any = None, coded: bool = False) -> tuple[Any, dict]:
     """The roster (or the selection alone) of ``standard`` over ``fields`` as Arrow in rank order,
     and the counts: a frame runs on this process's in-memory DuckDB, read in place (from
     :data:`KEEP_IN_TABLES_ROWS` customers on within :data:`KEEP_MEMORY`, then
     :data:`SCORING_MEMORY` while the roster streams). With ``collect``, the
     roster is ``collect(batches, column_names, n)`` of its record batches instead, called while
-    the engine still holds what the roster's query reads (``ids=``: the fields' ids, when the
-    batches give each row's position in them instead); ``coded``: its texts as codes
-    (:func:`roster_expression`); ``batch_rows``: the rows of each streamed batch (else
-    :data:`~xuanba.standard.engine_cache.BATCH_ROWS`)."""
+    the engine still holds what the roster's query reads; ``coded``: its texts as codes
+    (:func:`roster_expression`)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -1602,10 +1547,6 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
             if pa.types.is_null(f.type):
                 arrow = arrow.set_column(i, f.name, arrow.column(i).cast(pa.string()))
         arrow, row_column = rows_by_id(arrow, id_column)
-    if collect is not None and row_column is not None:  # the ids the batches' rows point into
-        import functools
-
-        collect = functools.partial(collect, ids=arrow[id_column])
     with contextlib.ExitStack() as call:
         if not hasattr(fields, "op"):  # read where it lies (no copy), on this process's own connection
             call.enter_context(engine_cache.LOCK)
@@ -1616,8 +1557,7 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
         try:
             out, info = _run_roster(table, standard, id_column, call, selection_only=selection_only,
                                     row_column=row_column, collect=collect, stream_memory=stream_memory,
-                                    coded=coded, clean=None if hasattr(fields, "op") else _clean_columns(arrow),
-                                    batch_rows=batch_rows)
+                                    coded=coded, clean=None if hasattr(fields, "op") else _clean_columns(arrow))
         except Exception as exc:  # DuckDB's OutOfRangeException: a spread of values beyond 1e154
             if type(exc).__name__ == "OutOfMemoryException" and stream_memory is not None:
                 _out_of_scoring_memory(exc, table._find_backend(), arrow.num_rows)
@@ -1862,8 +1802,7 @@ def _out_of_scoring_memory(exc: Exception, backend: Any, n: int) -> None:
 def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib.ExitStack, *,
                 selection_only: bool = False, row_column: str | None = None,
                 collect: Any = None, stream_memory: int | None = None, coded: bool = False,
-                clean: tuple[frozenset[str], frozenset[str]] | None = None,
-                batch_rows: int | None = None) -> tuple[Any, dict]:
+                clean: tuple[frozenset[str], frozenset[str]] | None = None) -> tuple[Any, dict]:
     """The roster of ``standard`` over the Ibis ``table`` as Arrow, in rank order, and the counts:
     on DuckDB its numbers as variables (compiled once per structure,
     :mod:`~xuanba.standard.engine_cache`) and its kept tables dropped after. With ``collect``
@@ -1892,6 +1831,6 @@ def _run_roster(table: Any, standard: Standard, id_column: str, call: contextlib
         if stream_memory is not None:
             _memory_lowered(backend, stream_memory, call)
         with unfused():
-            reader = engine_cache.stream(expr, backend, batch_rows)
+            reader = engine_cache.stream(expr, backend)
         return collect(reader, reader.schema.names, n), info
     return to_arrow(expr.order_by("rank")), info  # (the selection: a few rows, sorted by the engine)

@@ -21,7 +21,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -45,13 +45,12 @@ def _values(col: Any, kind: str) -> np.ndarray:
 
 
 def by_rank(batches: Iterable[Any], n: int, kinds: Mapping[str, str], *, rank: str = "rank",
-            into: Mapping[str, np.ndarray] | None = None, each: Callable[[Any], None] | None = None) -> dict[str, Any]:
+            into: Mapping[str, np.ndarray] | None = None) -> dict[str, Any]:
     """The columns ``kinds`` names of the record ``batches`` (``n`` rows in all, ``rank`` each of
     1..n once), in rank order: ``kinds`` maps a column to ``"text"`` (an Arrow array back) or to
     ``"bool"``, ``"int16"``, ``"int64"`` or ``"float64"`` (a NumPy array of that type; missing numbers NaN,
     missing flags false). ``into`` gives the array a column is written into (length ``n``, of
-    its kind), for one the caller holds already. ``each``: called with each batch once placed, on
-    the placing thread (a round's saver is handed it). Each batch is released once placed. Raises
+    its kind), for one the caller holds already. Each batch is released once placed. Raises
     ``ValueError`` when the ranks are not 1..n each once."""
     into = into or {}
     for name, kind in kinds.items():
@@ -76,8 +75,6 @@ def by_rank(batches: Iterable[Any], n: int, kinds: Mapping[str, str], *, rank: s
                 texts[name].append(pa.concat_arrays([col], memory_pool=pool))
             else:
                 out[name][pos] = _values(col, kind)
-        if each is not None:
-            each(batch)
 
     # each batch placed on a thread of its own while the engine makes the next one on the caller's
     # (NumPy's scatter and Arrow's conversions let go of the GIL): at most two batches held
