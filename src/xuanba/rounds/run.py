@@ -1042,24 +1042,20 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
     return Round(0, meta, std, scored.roster, long, fields=fields, tables=tables)
 
 
-@contextlib.contextmanager
-def _beside_the_fields(saver: Any, scoring_engine: str) -> Iterator[None]:
+def _beside_the_fields(saver: Any, scoring_engine: str) -> contextlib.AbstractContextManager[Any]:
     """While ``saver`` (a :class:`~xuanba.rounds.store.RoundSaver`, or ``None``) appends the round's
     fields in its thread, the engine scores on the cores the append leaves it
-    (:func:`~xuanba.standard.engine.fewer_threads`), and on all of them from when the fields are
-    stored (the saver's thread sets them back: the roster's query's later pipelines and
-    ``by_rank``'s stream then run on both cores, which idled there); the pandas reference is left
-    as it is. DuckDB's client spins while its last tasks run, so its threads beside the append made
-    three busy threads on two cores (docs/benchmarks_round.md, saver24, one30)."""
+    (:func:`~xuanba.standard.engine.fewer_threads`); the pandas reference is left as it is.
+    DuckDB's client spins while its last tasks run, so its threads beside the append made three
+    busy threads on two cores; on one thread fewer for the whole call the 1 M round took 0.94x the
+    wall and 0.90x the CPU, fewer only until the fields were stored less (docs/benchmarks_round.md,
+    saver24)."""
     if saver is None or scoring_engine != "duckdb":
-        yield
-        return
+        return contextlib.nullcontext()
     from xuanba.rounds.store import APPEND_THREADS
     from xuanba.standard.engine import fewer_threads
 
-    with fewer_threads(APPEND_THREADS or 0) as back:
-        saver.after_fields(back)
-        yield
+    return fewer_threads(APPEND_THREADS or 0)
 
 
 def one_time_buyers(fields: pd.DataFrame) -> dict[str, Any] | None:

@@ -458,18 +458,7 @@ class RoundSaver:
     def __init__(self, ws: Workspace, con: Any, round_id: int, pool: Any, pending: Any, threads: _Threads) -> None:
         self._ws, self._con, self.round_id, self._pool, self.saved = ws, con, round_id, pool, False
         self._pending: list[Any] = [] if pending is None else [pending]
-        self._fields = pending
         self._threads, self._rows, self._roster = threads, False, False
-
-    def after_fields(self, call: Any) -> None:
-        """Call ``call()`` in the saver's thread as soon as the round's fields are stored, before
-        it appends anything given after this (now, in this thread, when there are no fields).
-        What ``call`` raises is raised by :meth:`wait`; nothing is called when the fields'
-        append fails."""
-        if self._fields is None:
-            call()
-            return
-        self._pending.append(self._pool.submit(_after, self._fields, call))
 
     def start_roster(self, roster: Any) -> None:
         """Start appending the round's roster (its :data:`ROSTER_COLUMNS` as Arrow, in rank
@@ -567,11 +556,6 @@ def saving_round(ws: Workspace, fields: pd.DataFrame | None) -> Iterator[RoundSa
             ws.lend(None)
         if not saver.saved:
             raise RuntimeError("a round's transaction was left without saving the round")
-
-
-def _after(fields: Any, call: Any) -> None:
-    fields.result()  # what the fields' append raised, raised first
-    call()
 
 
 def _insert_fields_then_pause(con: Any, round_id: int, fields: pd.DataFrame, threads: _Threads) -> None:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import ibis
@@ -1707,12 +1707,10 @@ def _local() -> Any:
 
 
 @contextlib.contextmanager
-def fewer_threads(busy: int) -> Iterator[Callable[[], None]]:
+def fewer_threads(busy: int) -> Iterator[None]:
     """A block in which this process's in-memory DuckDB (the engine a pandas or Arrow table is
     scored on) leaves ``busy`` of its threads' cores to other work of the process (at least one
-    thread left). It yields ``back``, which puts its threads back as they were and may be called
-    from any thread once that work is done (a query running then keeps its threads; the pipelines
-    it starts after take them); leaving the block calls it too (failure included).
+    thread left); set back after, failure included.
 
     DuckDB's Python client waits for a query's last tasks by spinning on the calling thread, so a
     DuckDB on every core beside a busy thread of the process makes three busy threads on two
@@ -1724,34 +1722,19 @@ def fewer_threads(busy: int) -> Iterator[Callable[[], None]]:
     >>> def threads() -> int:
     ...     return int(_local().con.execute("SELECT current_setting('threads')").fetchone()[0])
     >>> was = threads()
-    >>> with fewer_threads(was) as back:
+    >>> with fewer_threads(was):
     ...     threads()
-    ...     back()
-    ...     threads() == was
     1
-    True
     >>> threads() == was
     True
     """
-    import threading
-
     con = _local().con
     was = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
     con.execute(f"SET threads = {max(1, was - int(busy))}")
-    other = con.cursor()  # the same database (its threads are the database's), for another thread's call
-    lock, done = threading.Lock(), []
-
-    def back() -> None:
-        with lock:
-            if not done:
-                other.execute(f"SET threads = {was}")
-                done.append(True)
-
     try:
-        yield back
+        yield
     finally:
-        back()
-        other.close()
+        con.execute(f"SET threads = {was}")
 
 
 def _registered(arrow: Any, call: contextlib.ExitStack) -> Any:
