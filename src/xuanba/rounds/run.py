@@ -1095,7 +1095,6 @@ def read_fields_file(path: str | Path) -> pd.DataFrame:
         FILE_READ,
         NAN_WRITTEN,
         checked_extra_fields,
-        mixed_as_text,
         nan_written,
         spaced_numbers,
     )
@@ -1105,7 +1104,7 @@ def read_fields_file(path: str | Path) -> pd.DataFrame:
     frame = read_table(p, what="the --fields file")
     if "customer_id" not in frame.columns:
         raise InputError(Phrase("err_fields_no_id"), file=str(p), fix=no_id_fix(frame))
-    frame = spaced_numbers(mixed_as_text(checked_extra_fields(frame, file=str(p))))  # " inf ", "NAN": numbers, as "5 " is
+    frame = spaced_numbers(checked_extra_fields(frame, file=str(p)))  # " inf ", "NAN": numbers, as "5 " is
     frame.attrs[NAN_WRITTEN] = nan_written(p, frame)  # what the round counts with the infinities (not_finite)
     frame.attrs[FILE_READ] = str(p)  # what the round refuses in it names the file
     return frame
