@@ -48,6 +48,7 @@ import duckdb
 import pyarrow as pa
 
 from xuanba._files import process_gone
+from xuanba._frames import cell_text
 from xuanba.errors import InputError, Phrase, SchemaError, quoted, shown
 from xuanba.workspace import create_scratch, drop_scratch
 
@@ -1297,19 +1298,7 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
                       file=where, row=row, fix=Phrase("err_csv_unreadable_fix"))
 
 
-def _cell(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float):
-        if value != value:
-            return None
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value)
-    return text
+_cell = cell_text  # a cell as text: the one writer, which an engine round's frame shares
 
 
 def sheet_names(path: str | os.PathLike[str]) -> list[str]:
