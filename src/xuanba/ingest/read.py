@@ -1020,6 +1020,33 @@ def csv_layout(path: str | os.PathLike[str], find_header: HeaderTest | None = No
     return CsvLayout(titles, delims[0] if delims else ",", breaks, lead)
 
 
+def csv_headers(path: str | os.PathLike[str], find_header: HeaderTest | None = None) -> list[tuple[Path, str, list[str]]]:
+    """(file, delimiter, header cells as written) of each UTF-8 CSV file ``path`` names
+    (:func:`source_files`), the header where ingest finds it (``find_header`` as its): what an
+    engine round compares across the files of a glob, which its engine reads as one table. A file
+    not in UTF-8 or without text is left out (its own check says so).
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.csv").write_text("id,ts,amount\\na,2025-01-01,5\\n"); _ = (d / "b.csv").write_text("ts;id\\n2025-01-01;b\\n")
+    >>> [(f.name, delim, cells) for f, delim, cells in csv_headers(d / "*.csv")]
+    [('a.csv', ',', ['id', 'ts', 'amount']), ('b.csv', ';', ['ts', 'id'])]
+    """
+    out = []
+    for file in source_files(path):
+        try:
+            top = _head_lines(file)
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not any(line.strip() for line in top):
+            continue
+        delim, sample, at = _header_at(top, file.suffix.lower() == ".tsv", True, find_header)
+        out.append((file, delim, _cells(sample[at][2], delim)))
+    return out
+
+
 def _lead_quote(path: Path, delim: str) -> bool:
     """Whether a quote follows one space at a cell's start (after ``delim`` or a line's start) in ``path``."""
     mark = re.compile(b"[\\r\\n" + re.escape(delim.encode()) + b'] "')
