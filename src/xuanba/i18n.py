@@ -1902,6 +1902,16 @@ TEXT: dict[str, tuple[str, str]] = {
                                   "the round with --engine duckdb, which reads each file of a glob by its own header.",
                                   "请让每个文件的列顺序和分隔符都与第一个文件相同；或者用 --engine duckdb 运行这一轮"
                                   "（它按每个文件自己的表头读取通配符匹配的文件）。"),
+    "err_csv_spaced_quote": ("line {line}: the cell {value} opens with two or more spaces before a quote, which DuckDB "
+                             "and xuanba ingest read as a character (the cell ends at the next delimiter) and Spark "
+                             "would read otherwise (as a quoted cell, or dropping the cells past the header)",
+                             "第 {line} 行：单元格 {value} 在引号前有两个或更多空格，DuckDB 和 xuanba ingest 把这个引号"
+                             "当作普通字符（单元格到下一个分隔符为止），而 Spark 会读成别的样子（当作带引号的单元格，"
+                             "或丢掉表头之外的单元格）"),
+    "err_csv_spaced_quote_fix": ("Delete the spaces before the quote (a quote right after the delimiter, or after one "
+                                 "space, opens a quoted cell) and run the round again, or run it with --engine duckdb.",
+                                 "请删掉引号前的空格（紧跟在分隔符后、或只隔一个空格的引号才开始一个带引号的单元格），"
+                                 "再运行这一轮；或者用 --engine duckdb 运行。"),
     "err_duckdb_source_unreadable": ("cannot read --source {source}{engine}", "无法读取 --source {source}{engine}"),
     "err_duckdb_source_unreadable_fix": ("Give Parquet (a file or a folder of parts) or a .csv with a header row.",
                                   "请给出 Parquet（一个文件或一个分块文件夹），或带表头行的 .csv 文件。"),

@@ -279,11 +279,13 @@ def _text_read_as_text(session: Any, text: str | list[str], frame: Any, mapping:
 
 def _local_csv_options(text: str, mapping: Mapping[str, str] | None) -> dict[str, str]:
     """Spark's CSV options for the local file at ``text``, which is checked as DuckDB's round checks
-    its CSV source: a NUL byte refused as ingest refuses it (:func:`~xuanba.ingest.read.refuse_nul`),
-    text not in UTF-8 refused (:func:`~xuanba.ingest.read.refuse_not_utf8`: Spark read GBK as
-    garbled names and ids), and a header under title rows refused (Spark's reader skips no rows:
-    the title was read as the header). Told ``multiLine`` only where a quoted cell holds a line
-    break (:func:`~xuanba.ingest.read.csv_layout`, ingest's scan: Spark read each line of it as a
+    its CSV source, each file in one pass (:func:`~xuanba.ingest.read.checked_csv_layout`): a NUL
+    byte refused as ingest refuses it (:func:`~xuanba.ingest.read.refuse_nul`), text not in UTF-8
+    refused (:func:`~xuanba.ingest.read.refuse_not_utf8`: Spark read GBK as garbled names and ids),
+    a cell opening with two spaces before a quote where Spark would read it otherwise
+    (:func:`~xuanba.ingest.read.refuse_spaced_quote`), and a header under title rows refused
+    (Spark's reader skips no rows: the title was read as the header). Told ``multiLine`` only where
+    a quoted cell holds a line break (ingest's scan: Spark read each line of it as a
     row, the next line a row "missing date"; ``multiLine`` reads the file in one task, so not
     always), ``ignoreLeadingWhiteSpace`` where a quote opens a cell after one space
     (``a, "b,c"``, read by DuckDB and ingest as one cell ``b,c``; Spark cut it in two), and the
@@ -291,13 +293,10 @@ def _local_csv_options(text: str, mapping: Mapping[str, str] | None) -> dict[str
     A glob's files each so, and their headers alike, in one order
     (:func:`~xuanba.rounds.source_check.refuse_glob_headers_apart`: Spark reads each by the first's)."""
     from xuanba.ingest.mapping import header_test
-    from xuanba.ingest.read import csv_layout, refuse_not_utf8, refuse_nul, source_files
+    from xuanba.ingest.read import checked_csv_layout
     from xuanba.rounds.source_check import refuse_glob_headers_apart
 
-    for file in source_files(text):
-        refuse_nul(file)
-        refuse_not_utf8(file)
-    layout = csv_layout(text, header_test(mapping))
+    layout = checked_csv_layout(text, header_test(mapping))  # each file read once for every check
     if layout.titles:
         raise InputError(Phrase("err_spark_source_titles", n=f"{layout.titles:,}"), file=text,
                          fix=Phrase("err_spark_source_titles_fix"))
