@@ -155,3 +155,26 @@ def test_two_spaces_before_a_quote_in_a_cell_of_its_own_are_read_as_duckdb_reads
     on_duckdb = run_round_on_engine(duckdb_source(str(path)), STANDARD, CUTOFF)
     assert on_spark.meta["data_sha256"] == on_duckdb.meta["data_sha256"]
     assert on_spark.meta["source_rows"]["used"] == 2
+
+
+@spark_test
+@pytest.mark.parametrize("kind", ["gbk", "titles"])
+def test_a_url_csv_is_refused_where_sparks_read_of_its_header_shows_gbk_or_titles(tmp_path, spark, kind):
+    """A CSV given as a URL (``file://`` here; ``s3a://`` and ``hdfs://`` alike) is not read before
+    Spark: where Spark's read of its first rows shows a GBK header (replacement characters) or the
+    header under two title rows, the round says so as for a local file (e97c1c3: "no column for the
+    required fields", the garbled names or the title's as the columns found)."""
+    path = tmp_path / "t.csv"
+    if kind == "gbk":
+        path.write_bytes("客户编号,下单日期,金额\nA1,2025-01-01,5\n王记,2025-02-01,7\n".encode("gbk"))
+    else:
+        path.write_text("销售明细表,,\n导出日期 2025-12-31,,\ncustomer_id,ts,amount\na,2025-01-01,5\n", "utf-8")
+    with pytest.raises(InputError) as err:
+        _spark_said(spark, path.as_uri())
+    en, zh = err.value.render("en"), err.value.render("zh")
+    if kind == "gbk":
+        assert "garbled: the file is not UTF-8 text" in en and "Save the file as 'CSV UTF-8'" in en, en
+        assert "是乱码：该文件不是 UTF-8 编码的文本" in zh, zh
+    else:
+        assert "the header of the --source CSV is under 2 title row(s)" in en and "--engine duckdb" in en, en
+        assert "表头上方有 2 行标题" in zh, zh

@@ -1912,6 +1912,11 @@ TEXT: dict[str, tuple[str, str]] = {
                                  "space, opens a quoted cell) and run the round again, or run it with --engine duckdb.",
                                  "请删掉引号前的空格（紧跟在分隔符后、或只隔一个空格的引号才开始一个带引号的单元格），"
                                  "再运行这一轮；或者用 --engine duckdb 运行。"),
+    "err_spark_url_garbled": ("Spark reads the header of the --source CSV as {header}, garbled: the file is not UTF-8 "
+                              "text (GBK, as Chinese Excel saves a CSV?), and an engine round reads a .csv source in "
+                              "UTF-8 only",
+                              "Spark 把 --source 的 CSV 表头读成 {header}，是乱码：该文件不是 UTF-8 编码的文本（可能是"
+                              "中文版 Excel 保存的 GBK），而引擎上的一轮只读取 UTF-8 编码的 .csv 数据源"),
     "err_duckdb_source_unreadable": ("cannot read --source {source}{engine}", "无法读取 --source {source}{engine}"),
     "err_duckdb_source_unreadable_fix": ("Give Parquet (a file or a folder of parts) or a .csv with a header row.",
                                   "请给出 Parquet（一个文件或一个分块文件夹），或带表头行的 .csv 文件。"),

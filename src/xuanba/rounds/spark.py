@@ -205,6 +205,8 @@ def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str]
                              ) from None
         if fmt == "csv":
             header = _csv_header_line(session, where, told)
+            if is_url:  # not read before Spark: what its read shows of the header, said
+                _refuse_url_header(session, where, told, header, mapping)
             if "multiLine" not in told and any("\n" in name or "\r" in name for name in header):
                 # a header cell over two lines (Alt+Enter) in a file not scanned (a URL's)
                 frame = _reader(session, fmt, {**told, "multiLine": "true"}).load(where)
@@ -403,6 +405,32 @@ def _csv_header_line(session: Any, text: str | list[str], told: Mapping[str, str
     reader = session.read.format("csv").options(**dict(told or {})).option("header", "false").option("multiLine", "true")
     rows = reader.load(text).limit(1).collect()
     return ["" if v is None else str(v) for v in rows[0]] if rows else []
+
+
+def _refuse_url_header(session: Any, text: str, told: Mapping[str, str], header: list[str],
+                       mapping: Mapping[str, str] | None) -> None:
+    """Refuse the CSV at the URL ``text`` (``s3a://…``, ``hdfs://…``: not read before Spark, so
+    neither decoded nor searched for its header by xuanba) where Spark's read of its first record,
+    ``header``, shows what a local file's checks refuse: text not UTF-8 (a header of replacement
+    characters, ``\ufffd``, as Spark reads GBK), or a header under title rows (a row of the first
+    15 that ingest takes for the header while the first is none; Spark skips no rows), said as for
+    a local file. A URL's header that maps is read as it is; a header that neither maps nor lies
+    lower is the source check's to name (its columns found and the fields expected)."""
+    from xuanba.errors import Listed
+    from xuanba.ingest.mapping import header_test
+
+    if any("\ufffd" in name for name in header):
+        raise InputError(Phrase("err_spark_url_garbled", header=Listed(header[:8], quoted=True)), file=text,
+                         fix=Phrase("err_source_not_utf8_fix"))
+    test = header_test(mapping)
+    if test(header):
+        return
+    reader = session.read.format("csv").options(**dict(told or {})).option("header", "false").option("multiLine", "true")
+    rows = [["" if v is None else str(v) for v in r] for r in reader.load(text).limit(15).collect()]
+    below = next((i for i, r in enumerate(rows) if i and test(r)), None)
+    if below:
+        raise InputError(Phrase("err_spark_source_titles", n=f"{below:,}"), file=text,
+                         fix=Phrase("err_spark_source_titles_fix"))
 
 
 def _first_line(exc: BaseException) -> str:
