@@ -76,11 +76,7 @@ def test_a_spark_round_reads_its_local_csv_once_before_spark_does(tmp_path, monk
 
     def counted(self, *args, **kwargs):
         fh = real(self, *args, **kwargs)
-        if self == path:
-            reader = fh.read
-            fh_read = lambda n=-1: (got.append(len(out := reader(n))), out)[1]  # noqa: E731
-            return _Counted(fh, fh_read)
-        return fh
+        return _Counted(fh, got) if self == path else fh
 
     monkeypatch.setattr(pathlib.Path, "open", counted)
     told = _local_csv_options(str(path), None)
@@ -89,10 +85,20 @@ def test_a_spark_round_reads_its_local_csv_once_before_spark_does(tmp_path, monk
 
 
 class _Counted:
-    """A file whose ``read`` counts what it gives (the rest as the file's own)."""
+    """A file whose ``read`` and ``readinto`` count what they give (the rest as the file's own)."""
 
-    def __init__(self, fh, read_):
-        self._fh, self.read = fh, read_
+    def __init__(self, fh, got):
+        self._fh, self._got = fh, got
+
+    def read(self, *args):
+        out = self._fh.read(*args)
+        self._got.append(len(out))
+        return out
+
+    def readinto(self, buffer):
+        n = self._fh.readinto(buffer)
+        self._got.append(n or 0)
+        return n
 
     def __getattr__(self, name):
         return getattr(self._fh, name)

@@ -1087,55 +1087,45 @@ def scan_csv_source(path: str | os.PathLike[str], delim: str = ",", above: int =
     mark = re.compile(b"[\\r\\n" + re.escape(delim.encode()) + b'] "')  # :func:`_lead_quote`'s
     found = {"quotes": False, "lead": False, "spaced": False}
 
-    def chunks() -> Iterator[bytes]:
-        seen, tail = 0, b"\n"  # the file's start, as a line's
-        with path.open("rb") as fh:
-            while chunk := fh.read(_CHUNK):
-                if not seen and chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                    refuse_not_utf8(path)  # UTF-16, said so
-                if b"\x00" in chunk:
-                    refuse_nul(path)
-                joined = tail + chunk
-                found["quotes"] = found["quotes"] or b'"' in chunk
-                found["lead"] = found["lead"] or bool(mark.search(joined))
-                found["spaced"] = found["spaced"] or _TWO_SPACES in joined
-                seen, tail = seen + len(chunk), joined[-2:]
-                yield chunk
+    state = {"seen": 0, "tail": b"\n"}  # the file's start, as a line's
+
+    def watch(chunk: bytes) -> None:  # each block of bytes as it is read, at C speed
+        if not state["seen"] and chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            refuse_not_utf8(path)  # UTF-16, said so
+        if b"\x00" in chunk:
+            refuse_nul(path)
+        joined = state["tail"] + chunk
+        found["quotes"] = found["quotes"] or b'"' in chunk
+        found["lead"] = found["lead"] or bool(mark.search(joined))
+        found["spaced"] = found["spaced"] or _TWO_SPACES in joined
+        state["seen"], state["tail"] = state["seen"] + len(chunk), joined[-2:]
 
     if not parse:
-        for _ in chunks():
-            pass
+        with path.open("rb") as raw:
+            while chunk := raw.read(_CHUNK):
+                watch(chunk)
         return CsvScan(**found, breaks=None)
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
-
-    def texts() -> Iterator[str]:
+    with _CSV_LIMIT, io.TextIOWrapper(io.BufferedReader(_Watched(path, watch), _CHUNK), encoding="utf-8-sig",
+                                      newline="") as fh:
+        limit = csv.field_size_limit(_MAX_CELL)
         try:
-            for chunk in chunks():
-                yield decoder.decode(chunk)
-            yield decoder.decode(b"", final=True)
+            lines = _from_first_quote(fh) if delim != " " else None  # whitespace-delimited: no quoted cell
+            if lines is None:
+                for _ in iter(lambda: fh.read(_CHUNK), ""):  # decoded to its end
+                    pass
+                return CsvScan(**found, breaks=False)
+            reader = csv.reader(itertools.chain(lines, [_END]), delimiter=delim, skipinitialspace=True)
+            last = deque(enumerate(reader), maxlen=1)
+        except csv.Error:  # a cell longer than DuckDB reads: DuckDB's error names it; the rest checked all the same
+            for _ in iter(lambda: fh.read(_CHUNK), ""):
+                pass
+            return CsvScan(**found, breaks=False)
         except UnicodeDecodeError:
             refuse_nul(path)  # a NUL further down is said first, as the checks one by one said it
             refuse_not_utf8(path)
             raise
-
-    if delim == " ":  # whitespace-delimited lines hold no quoted cell: decoded only
-        for _ in texts():
-            pass
-        return CsvScan(**found, breaks=False)
-    with _CSV_LIMIT:
-        limit = csv.field_size_limit(_MAX_CELL)
-        try:
-            reader = csv.reader(itertools.chain(_lines_from_first_quote(texts()), [_END]), delimiter=delim,
-                                skipinitialspace=True)
-            last = deque(enumerate(reader), maxlen=1)
-        except csv.Error:  # a cell longer than DuckDB reads: DuckDB's error names it
-            for _ in texts():  # the rest checked all the same
-                pass
-            return CsvScan(**found, breaks=False)
         finally:
             csv.field_size_limit(limit)
-    if not found["quotes"]:
-        return CsvScan(**found, breaks=False)
     if found["spaced"] or last[0][1] != [_END]:  # read as DuckDB reads it, or the open quote named
         return CsvScan(**found, breaks=_breaks_in_cells(path, delim, above, False, str(path)))
     count, _ = last[0]
@@ -1195,26 +1185,41 @@ def refuse_spaced_quote(path: str | os.PathLike[str], delim: str, above: int, *,
         start = record.last + 1
 
 
-def _lines_from_first_quote(texts: Iterable[str]) -> Iterator[str]:
-    """The lines of the text ``texts`` (chunks of a file decoded), their ends kept, as a file read
-    with ``newline=""`` gives them, from the line that holds the first quote on: above it no quoted
-    cell opens, so that a file without a quote is not split into lines at all."""
-    carry, started = "", False
-    for text in texts:
-        if not started:
-            text = carry + text
-            at = text.find('"')
-            if at < 0:
-                cut = max(text.rfind("\n"), text.rfind("\r"))
-                carry = text[cut + 1:] if cut >= 0 else text
-                continue
-            started, carry = True, ""
-            text = text[max(text.rfind("\n", 0, at), text.rfind("\r", 0, at)) + 1:]
-        lines = io.StringIO(carry + text, newline="").readlines()
-        carry = lines.pop() if lines and not lines[-1].endswith("\n") else ""  # a line cut, or a CR before its LF
-        yield from lines
-    if started and carry:
-        yield carry
+class _Watched(io.RawIOBase):
+    """The bytes of a file, each block handed to ``watch`` as it is read (:func:`scan_csv_source`)."""
+
+    def __init__(self, path: Path, watch: Callable[[bytes], None]) -> None:
+        super().__init__()
+        self._fh, self._watch = path.open("rb"), watch
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._fh.readinto(buffer)
+        if n:
+            self._watch(bytes(memoryview(buffer)[:n]))
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def _from_first_quote(fh: io.TextIOBase) -> Iterator[str] | None:
+    """The lines of the text file ``fh`` (opened with ``newline=""``), their ends kept, from the line
+    that holds its first quote on (above it no quoted cell opens): read in chunks until a quote is
+    found, the lines after that chunk from the file itself; ``None``, the file read to its end, for a
+    file without a quote."""
+    carry = ""
+    while text := fh.read(_CHUNK):
+        text = carry + text
+        at = text.find('"')
+        if at >= 0:
+            piece = text[max(text.rfind("\n", 0, at), text.rfind("\r", 0, at)) + 1:]
+            return itertools.chain(io.StringIO(piece + fh.readline(), newline="").readlines(), fh)
+        carry = text[max(text.rfind("\n"), text.rfind("\r")) + 1:]
+    return None
 
 
 def _lead_quote(path: Path, delim: str) -> bool:
