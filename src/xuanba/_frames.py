@@ -18,6 +18,7 @@ Example
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,6 +78,61 @@ def same_kind(given: Any, result: Any) -> Any:
 
 #: pandas' own text column (Arrow-backed, NaN for missing): what a column of Python strings becomes.
 TEXT = pd.StringDtype("pyarrow", na_value=float("nan"))
+
+
+def cell_text(value: Any) -> str | None:
+    """``value``, one cell of a table, written as text as ingest writes a frame's or a workbook's
+    cell before reading it (a whole float without its ``.0``, a date in ISO form); ``None`` for a
+    missing one.
+
+    >>> [cell_text(v) for v in (3, 4.5, 3.0, "VIP", float("nan"), None, dt.date(2025, 1, 2))]
+    ['3', '4.5', '3', 'VIP', None, None, '2025-01-02']
+    """
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if value != value:
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def mixed_as_text(frame: pd.DataFrame, columns: Sequence[Any] | None = None) -> pd.DataFrame:
+    """``frame`` with each object column that Arrow takes as no one type written as text
+    (:func:`cell_text`; a missing value left missing): numbers beside words (3, 4.5 and ``VIP``),
+    numbers beside numbers stored as text, a flag ``True`` beside ``yes``, dates beside text.
+    Arrow carries every table to an engine and refused such a column with a traceback; as text, a
+    gate reads it, a criterion names its first word, a source's money is read as ingest reads
+    text. ``columns``: the names looked at (default every column); the frame itself where none
+    is so.
+
+    >>> mixed_as_text(pd.DataFrame({"customer_id": ["a", "b", "c"], "seg": [1, "VIP", None]}))["seg"].tolist()
+    ['1', 'VIP', None]
+    """
+    import pyarrow as pa
+
+    out = frame
+    looked = None if columns is None else {str(c) for c in columns}
+    for i, name in enumerate(frame.columns):
+        values = frame.iloc[:, i]
+        if values.dtype != object or (looked is not None and str(name) not in looked):
+            continue
+        try:
+            pa.array(values, from_pandas=True)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            out = frame.copy(deep=False) if out is frame else out
+            written = [None if _missing(v) else cell_text(v) for v in values.to_numpy()]
+            out.isetitem(i, pd.Series(written, index=values.index, dtype=object))
+    return out
+
+
+def _missing(value: Any) -> bool:
+    """Whether one cell is missing (``None``, NaN, ``pd.NA``, ``NaT``)."""
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 def text_from_codes(codes: Any, labels: Sequence[Any]) -> Any:

@@ -1901,6 +1901,41 @@ TEXT: dict[str, tuple[str, str]] = {
                                     "skips them as xuanba ingest does).",
                                     "请删掉表头上方的这些行，或者用 --engine duckdb 运行这一轮（它会像 xuanba ingest "
                                     "一样跳过这些行）。"),
+    "err_source_glob_columns": ("this file's header differs from that of the first file of the --source glob, {first}: "
+                                "{what}",
+                                "这个文件的表头与 --source 通配符匹配的第一个文件 {first} 不同：{what}"),
+    "glob_lacks": ("it has no column {columns}", "它没有 {columns} 列"),
+    "glob_extra": ("it has a column {columns} that the first has not (the round would leave it unread)",
+                   "它多出 {columns} 列，第一个文件没有（这一轮不会读取它）"),
+    "glob_order": ("its columns are in another order ({order}), and Spark reads each file of a glob by the first "
+                   "file's order, not by name",
+                   "它的列顺序不同（{order}），而 Spark 按第一个文件的列顺序读取通配符匹配的每个文件，不按列名"),
+    "glob_delim": ("its cells are delimited by {found} where the first file's are by {expected}, and Spark reads each "
+                   "file of a glob with the first file's delimiter",
+                   "它的分隔符是 {found}，而第一个文件的是 {expected}；Spark 用第一个文件的分隔符读取通配符匹配的每个文件"),
+    "err_source_glob_columns_fix": ("Give every file of the glob the same header, or load the files with `xuanba "
+                                    "ingest`, which reads each file by its own header, and run the round on the workspace.",
+                                    "请让通配符匹配的每个文件使用同一个表头；或者用 `xuanba ingest` 载入这些文件（它按每个"
+                                    "文件自己的表头读取），再在工作区上运行这一轮。"),
+    "err_source_glob_spark_fix": ("Write every file with the first file's columns in its order and delimiter, or run "
+                                  "the round with --engine duckdb, which reads each file of a glob by its own header.",
+                                  "请让每个文件的列顺序和分隔符都与第一个文件相同；或者用 --engine duckdb 运行这一轮"
+                                  "（它按每个文件自己的表头读取通配符匹配的文件）。"),
+    "err_csv_spaced_quote": ("line {line}: the cell {value} opens with two or more spaces before a quote, which DuckDB "
+                             "and xuanba ingest read as a character (the cell ends at the next delimiter) and Spark "
+                             "would read otherwise (as a quoted cell, or dropping the cells past the header)",
+                             "第 {line} 行：单元格 {value} 在引号前有两个或更多空格，DuckDB 和 xuanba ingest 把这个引号"
+                             "当作普通字符（单元格到下一个分隔符为止），而 Spark 会读成别的样子（当作带引号的单元格，"
+                             "或丢掉表头之外的单元格）"),
+    "err_csv_spaced_quote_fix": ("Delete the spaces before the quote (a quote right after the delimiter, or after one "
+                                 "space, opens a quoted cell) and run the round again, or run it with --engine duckdb.",
+                                 "请删掉引号前的空格（紧跟在分隔符后、或只隔一个空格的引号才开始一个带引号的单元格），"
+                                 "再运行这一轮；或者用 --engine duckdb 运行。"),
+    "err_spark_url_garbled": ("Spark reads the header of the --source CSV as {header}, garbled: the file is not UTF-8 "
+                              "text (GBK, as Chinese Excel saves a CSV?), and an engine round reads a .csv source in "
+                              "UTF-8 only",
+                              "Spark 把 --source 的 CSV 表头读成 {header}，是乱码：该文件不是 UTF-8 编码的文本（可能是"
+                              "中文版 Excel 保存的 GBK），而引擎上的一轮只读取 UTF-8 编码的 .csv 数据源"),
     "err_duckdb_source_unreadable": ("cannot read --source {source}{engine}", "无法读取 --source {source}{engine}"),
     "err_duckdb_source_unreadable_fix": ("Give Parquet (a file or a folder of parts) or a .csv with a header row.",
                                   "请给出 Parquet（一个文件或一个分块文件夹），或带表头行的 .csv 文件。"),

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from xuanba._dates import check_unit
-from xuanba._frames import same_kind
+from xuanba._frames import mixed_as_text, same_kind
 from xuanba.errors import DataError, InputError, Phrase, SchemaError
 from xuanba.facts import compiled
 from xuanba.facts.expressions import (
@@ -65,7 +65,7 @@ def as_ibis_table(source: Any) -> ir.Table:
     if isinstance(source, Workspace):
         return source.table("transactions")
     if isinstance(source, ir.Table):
-        table = source
+        table = _memtable_read_as_text(source)
     else:
         if type(source).__module__.startswith("pyspark.sql"):  # a Spark DataFrame: its Ibis table, on its session
             raise InputError(Phrase("err_spark_frame"), fix=Phrase("err_spark_frame_fix"))
@@ -77,9 +77,33 @@ def as_ibis_table(source: Any) -> ir.Table:
                 fix="Pass a Workspace, an Ibis table, or a pandas/polars/Arrow table of transactions.",
             )
         if isinstance(source, pd.DataFrame):  # through Arrow: exact types, no pandas inference
-            source = pa.Table.from_pandas(source, preserve_index=False)
+            source = _frame_to_arrow(source)
         table = ibis.memtable(source)
     return table
+
+
+def _frame_to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """The pandas ``frame`` as an Arrow table, each column Arrow takes as no one type (numbers
+    beside words: 3, 4.5 and ``VIP``; ids 17 and ``W-17``; a flag ``True`` beside ``yes``) read
+    as text, each cell written as ingest writes a frame's (:func:`xuanba._frames.mixed_as_text`),
+    and then read as ingest reads such text; Arrow refused it with a traceback. Looked into only
+    when Arrow refuses the frame."""
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return pa.Table.from_pandas(mixed_as_text(frame), preserve_index=False)
+
+
+def _memtable_read_as_text(table: ir.Table) -> ir.Table:
+    """An in-memory Ibis table made from a pandas frame (``ibis.memtable(frame)``) that Ibis typed
+    ``unknown`` for a column of numbers beside words, made again from the frame with such columns
+    as text (:func:`_frame_to_arrow`): Ibis could neither compare nor read it. Any other table as
+    it is."""
+    op = table.op()
+    if not isinstance(op, ops.InMemoryTable) or not any(t.is_unknown() for t in table.schema().values()):
+        return table
+    frame = getattr(op.data, "to_frame", lambda: None)()
+    return ibis.memtable(_frame_to_arrow(frame)) if isinstance(frame, pd.DataFrame) else table
 
 
 def _backend(expr: ir.Table, source: Any) -> Any:

@@ -49,6 +49,7 @@ import duckdb
 import pyarrow as pa
 
 from xuanba._files import process_gone
+from xuanba._frames import cell_text
 from xuanba.errors import InputError, Phrase, SchemaError, quoted, shown
 from xuanba.workspace import create_scratch, drop_scratch
 
@@ -1181,6 +1182,208 @@ def csv_layout(path: str | os.PathLike[str], find_header: HeaderTest | None = No
     return CsvLayout(titles, delims[0] if delims else ",", breaks, lead)
 
 
+def csv_headers(path: str | os.PathLike[str], find_header: HeaderTest | None = None) -> list[tuple[Path, str, list[str]]]:
+    """(file, delimiter, header cells as written) of each UTF-8 CSV file ``path`` names
+    (:func:`source_files`), the header where ingest finds it (``find_header`` as its): what an
+    engine round compares across the files of a glob, which its engine reads as one table. A file
+    not in UTF-8 or without text is left out (its own check says so).
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.csv").write_text("id,ts,amount\\na,2025-01-01,5\\n"); _ = (d / "b.csv").write_text("ts;id\\n2025-01-01;b\\n")
+    >>> [(f.name, delim, cells) for f, delim, cells in csv_headers(d / "*.csv")]
+    [('a.csv', ',', ['id', 'ts', 'amount']), ('b.csv', ';', ['ts', 'id'])]
+    """
+    out = []
+    for file in source_files(path):
+        try:
+            top = _head_lines(file)
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not any(line.strip() for line in top):
+            continue
+        delim, sample, at = _header_at(top, file.suffix.lower() == ".tsv", True, find_header)
+        out.append((file, delim, _cells(sample[at][2], delim)))
+    return out
+
+
+class CsvScan(NamedTuple):
+    """What one pass over a local CSV source finds (:func:`scan_csv_source`)."""
+
+    quotes: bool  # a quote character anywhere
+    lead: bool  # a quote opens a cell after one space (``a, "b,c"``), as DuckDB and ingest read it
+    spaced: bool  # two spaces before a quote somewhere (``a,  "b,c"``: DuckDB and ingest read a character)
+    breaks: bool | None  # a quoted cell holds a line break (``None``: not parsed)
+
+
+_TWO_SPACES = b'  "'
+
+
+def scan_csv_source(path: str | os.PathLike[str], delim: str = ",", above: int = 0, *,
+                    parse: bool = True) -> CsvScan:
+    """One pass over the local CSV ``path`` (``delim`` its delimiter, ``above`` records over its
+    rows) before an engine reads it, in chunks of :data:`_CHUNK` bytes: a NUL byte refused as ingest
+    refuses it (:func:`refuse_nul`'s words), and the quotes that tell the engine how to read it
+    (:class:`CsvScan`). ``parse``: also the text decoded as UTF-8 (else :func:`not_utf8`'s refusal)
+    and, from the line of the first quote on, its records read with the csv module, for a line break
+    in a quoted cell (:func:`_breaks_in_cells`' answer and its refusal of a quote never closed): the
+    work of :func:`refuse_nul`, :func:`refuse_not_utf8` and :func:`csv_layout`'s scans in one reading
+    of the file, where they read it up to six times. A file holding two spaces before a quote (rare:
+    the csv module reads a quoted cell there, DuckDB a character) is scanned again by
+    :func:`_breaks_in_cells` itself; an error is worded by the function whose check it is (which
+    reads the file again, only then).
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes(b'id,ts,amount,note\\na,2025-01-01,5, "x\\ny"\\n')
+    >>> scan_csv_source(p, ",", 1)
+    CsvScan(quotes=True, lead=True, spaced=False, breaks=True)
+    >>> scan_csv_source(p, ",", 1, parse=False).breaks is None
+    True
+    """
+    path = Path(path)
+    mark = re.compile(b"[\\r\\n" + re.escape(delim.encode()) + b'] "')  # :func:`_lead_quote`'s
+    found = {"quotes": False, "lead": False, "spaced": False}
+
+    state = {"seen": 0, "tail": b"\n"}  # the file's start, as a line's
+
+    def watch(chunk: bytes) -> None:  # each block of bytes as it is read, at C speed
+        if not state["seen"] and chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            refuse_not_utf8(path)  # UTF-16, said so
+        if b"\x00" in chunk:
+            refuse_nul(path)
+        joined = state["tail"] + chunk
+        found["quotes"] = found["quotes"] or b'"' in chunk
+        found["lead"] = found["lead"] or bool(mark.search(joined))
+        found["spaced"] = found["spaced"] or _TWO_SPACES in joined
+        state["seen"], state["tail"] = state["seen"] + len(chunk), joined[-2:]
+
+    if not parse:
+        with path.open("rb") as raw:
+            while chunk := raw.read(_CHUNK):
+                watch(chunk)
+        return CsvScan(**found, breaks=None)
+    with _CSV_LIMIT, io.TextIOWrapper(io.BufferedReader(_Watched(path, watch), _CHUNK), encoding="utf-8-sig",
+                                      newline="") as fh:
+        limit = csv.field_size_limit(_MAX_CELL)
+        try:
+            lines = _from_first_quote(fh) if delim != " " else None  # whitespace-delimited: no quoted cell
+            if lines is None:
+                for _ in iter(lambda: fh.read(_CHUNK), ""):  # decoded to its end
+                    pass
+                return CsvScan(**found, breaks=False)
+            reader = csv.reader(itertools.chain(lines, [_END]), delimiter=delim, skipinitialspace=True)
+            last = deque(enumerate(reader), maxlen=1)
+        except csv.Error:  # a cell longer than DuckDB reads: DuckDB's error names it; the rest checked all the same
+            for _ in iter(lambda: fh.read(_CHUNK), ""):
+                pass
+            return CsvScan(**found, breaks=False)
+        except UnicodeDecodeError:
+            refuse_nul(path)  # a NUL further down is said first, as the checks one by one said it
+            refuse_not_utf8(path)
+            raise
+        finally:
+            csv.field_size_limit(limit)
+    if found["spaced"] or last[0][1] != [_END]:  # read as DuckDB reads it, or the open quote named
+        return CsvScan(**found, breaks=_breaks_in_cells(path, delim, above, False, str(path)))
+    count, _ = last[0]
+    return CsvScan(**found, breaks=reader.line_num > count + 1)
+
+
+def checked_csv_layout(path: str | os.PathLike[str], find_header: HeaderTest | None = None) -> CsvLayout:
+    """:func:`csv_layout` of the CSV files ``path`` names, each checked in the same pass
+    (:func:`scan_csv_source`: a NUL byte, text not UTF-8, a quote never closed, refused in their
+    checks' words), for Spark's round, which is told what DuckDB finds itself; and a cell that opens
+    with two spaces before a quote refused where Spark cannot read it as DuckDB does
+    (:func:`refuse_spaced_quote`)."""
+    titles, delims, breaks, lead = 0, [], False, False
+    for file in source_files(path):
+        try:
+            top = _head_lines(file)
+        except (OSError, UnicodeDecodeError):
+            top = []
+        if not any(line.strip() for line in top):
+            scan_csv_source(file)  # not UTF-8, or no text: its refusal, if any
+            continue
+        delim, sample, at = _header_at(top, file.suffix.lower() == ".tsv", True, find_header)
+        titles = max(titles, at)  # _sample_lines leaves blank lines out
+        delims.append(delim)
+        scanned = scan_csv_source(file, delim, sample[at][1] + 1)
+        breaks, lead = breaks or bool(scanned.breaks), lead or scanned.lead
+        if scanned.spaced:
+            refuse_spaced_quote(file, delim, sample[at][1] + 1, told=scanned.lead)
+    return CsvLayout(titles, delims[0] if delims else ",", breaks, lead)
+
+
+_SPACED_QUOTE = re.compile(' {2,}"')
+
+
+def refuse_spaced_quote(path: str | os.PathLike[str], delim: str, above: int, *, told: bool) -> None:
+    """Refuse the CSV ``path`` where a cell, as DuckDB and ingest read it, opens with two spaces or
+    more before a quote (``a,  "b,c",5``: a character there, so the cell ends at the next delimiter,
+    ``  "b``) and Spark would read it otherwise: ``told`` (Spark is told ``ignoreLeadingWhiteSpace``
+    for a quote after one space elsewhere in the file, and then reads ``b,c``), or its row has more
+    cells than the header (Spark drops the cells past the header, silently). Named by its line,
+    row, column and text, with the fix. (A quoted cell whose text starts so, written with its
+    quotes doubled, is taken for one too: rare, and refused with the same fix.)"""
+    path = Path(path)
+    start, header = 1, []
+    for record in _scan(path, delim, above):
+        if record.cells is None:
+            return
+        if record.number == above:
+            header = record.cells
+        elif record.row:
+            at = next((i for i, c in enumerate(record.cells) if _SPACED_QUOTE.match(c)), None)
+            if at is not None and (told or len(record.cells) > len(header)):
+                raise InputError(Phrase("err_csv_spaced_quote", line=f"{start:,}",
+                                        value=quoted(record.cells[at][:60])),
+                                 file=str(path), row=record.row, column=header[at] if at < len(header) else None,
+                                 fix=Phrase("err_csv_spaced_quote_fix"))
+        start = record.last + 1
+
+
+class _Watched(io.RawIOBase):
+    """The bytes of a file, each block handed to ``watch`` as it is read (:func:`scan_csv_source`)."""
+
+    def __init__(self, path: Path, watch: Callable[[bytes], None]) -> None:
+        super().__init__()
+        self._fh, self._watch = path.open("rb"), watch
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._fh.readinto(buffer)
+        if n:
+            self._watch(bytes(memoryview(buffer)[:n]))
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def _from_first_quote(fh: io.TextIOBase) -> Iterator[str] | None:
+    """The lines of the text file ``fh`` (opened with ``newline=""``), their ends kept, from the line
+    that holds its first quote on (above it no quoted cell opens): read in chunks until a quote is
+    found, the lines after that chunk from the file itself; ``None``, the file read to its end, for a
+    file without a quote."""
+    carry = ""
+    while text := fh.read(_CHUNK):
+        text = carry + text
+        at = text.find('"')
+        if at >= 0:
+            piece = text[max(text.rfind("\n", 0, at), text.rfind("\r", 0, at)) + 1:]
+            return itertools.chain(io.StringIO(piece + fh.readline(), newline="").readlines(), fh)
+        carry = text[max(text.rfind("\n"), text.rfind("\r")) + 1:]
+    return None
+
+
 def _lead_quote(path: Path, delim: str) -> bool:
     """Whether a quote follows one space at a cell's start (after ``delim`` or a line's start) in ``path``."""
     mark = re.compile(b"[\\r\\n" + re.escape(delim.encode()) + b'] "')
@@ -1529,19 +1732,7 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
                       file=where, row=row, fix=Phrase("err_csv_unreadable_fix"))
 
 
-def _cell(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float):
-        if value != value:
-            return None
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value)
-    return text
+_cell = cell_text  # a cell as text: the one writer, which an engine round's frame shares
 
 
 def sheet_names(path: str | os.PathLike[str]) -> list[str]:

@@ -1226,11 +1226,13 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     """
     from xuanba.ingest.mapping import header_test, map_columns
     from xuanba.ingest.read import csv_read_options, refuse_empty, refuse_nul, source_files
+    from xuanba.rounds.source_check import refuse_glob_headers_apart
 
     for path in source_files(pattern):  # text not UTF-8 DuckDB stops at itself: said by csv_read_refused
         refuse_empty(path)  # no text (a BOM alone): DuckDB reads one column, column0
         refuse_nul(path)  # a NUL anywhere, as ingest refuses it: DuckDB reads it into the cell
     told = csv_read_options(pattern, header_test(mapping))  # the header where ingest finds it, its line end
+    refuse_glob_headers_apart(pattern, header_test(mapping))  # a file lacking a column: DuckDB's traceback
     table = con.read_csv(pattern, **told)
     schema = table.schema()
     _refuse_twin_headers(con, pattern, list(schema.names), mapping, csv=told)

@@ -16,6 +16,7 @@ from typing import Any, overload
 
 import pandas as pd
 
+from xuanba._frames import mixed_as_text
 from xuanba.errors import DataError, Phrase
 
 
@@ -90,7 +91,9 @@ def checked_extra_fields(frame: pd.DataFrame | None, *, file: str | None = None)
     """``frame`` with its extra columns' names in NFKC form (``None``, no extra fields, as it is),
     or a :class:`~xuanba.errors.DataError` naming ``file``, the column and the name it collides
     with, and asking to rename it. Every round, replay, backtest, tune and what-if passes its extra
-    fields here before any name is used.
+    fields here before any name is used. A column of numbers beside words (3, 4.5 and ``VIP``) is
+    text, as a fields file's (:func:`xuanba._frames.mixed_as_text`): a gate reads it, a criterion
+    names its first word.
 
     Example
     -------
@@ -135,6 +138,7 @@ def checked_extra_fields(frame: pd.DataFrame | None, *, file: str | None = None)
             money = _read_money(frame, col, file)
             if money is not None:
                 frame = frame.assign(**{col: money})
+    frame = mixed_as_text(frame, extra_field_names(frame))  # a Python frame's as a file's: Arrow takes no such column
     return frame.rename(columns=renamed) if renamed else frame
 
 
@@ -274,32 +278,6 @@ def missing_words(frame: pd.DataFrame | None) -> dict[str, dict[str, object]]:
         if at.any():
             ids = frame["customer_id"].to_numpy()[np.flatnonzero(at)[:FIRST_CUSTOMERS]]
             out[str(col)] = {"n": int(at.sum()), "customers": [str(i) for i in ids], "words": list(said["words"])}
-    return out
-
-
-def mixed_as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` (a fields file as pandas read it) with each column that holds numbers beside text
-    (a workbook's column of 1, 2 and ``VIP``, or of numbers and numbers stored as text) as text, each
-    number written as Python writes it: Arrow, which scores the fields, takes no such column (a
-    traceback), and text is what a gate reads and a criterion refuses by its cell.
-
-    Example
-    -------
-    >>> mixed_as_text(pd.DataFrame({"customer_id": ["a", "b", "c"], "seg": [1, "VIP", None]}))["seg"].tolist()
-    ['1', 'VIP', nan]
-    """
-    import numbers
-
-    out = frame
-    for col in extra_field_names(frame):
-        if frame[col].dtype != object:
-            continue
-        given = frame[col].dropna()
-        kinds = {str if isinstance(v, str) else numbers.Number if isinstance(v, numbers.Number) and not isinstance(v, bool)
-                 else type(v) for v in given}
-        if kinds == {str, numbers.Number}:
-            out = out.copy() if out is frame else out
-            out[col] = frame[col].map(lambda v: v if v is None or isinstance(v, str) or pd.isna(v) else str(v))
     return out
 
 

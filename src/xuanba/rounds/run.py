@@ -1096,11 +1096,11 @@ def read_fields_file(path: str | Path) -> pd.DataFrame:
     its ``attrs`` (:func:`~xuanba.rounds.extra_names.read_numbers`, ``nan_written``), which the round
     says. An empty cell is missing; in a text column such a word is text as written (``NA``, North
     America; a customer id ``NULL``)."""
+    from xuanba._frames import mixed_as_text
     from xuanba.rounds.extra_names import (
         FILE_READ,
         NAN_WRITTEN,
         checked_extra_fields,
-        mixed_as_text,
         nan_written,
         read_numbers,
     )

@@ -299,6 +299,44 @@ def without_unread_twins(source: Any, mapping: Mapping[str, str] | None = None) 
     return source.iloc[:, keep] if isinstance(source, pd.DataFrame) else source.select(keep)
 
 
+_DELIM_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'", " ": "spaces"}
+
+
+def refuse_glob_headers_apart(pattern: str, find_header: Any = None, *, spark: bool = False) -> None:
+    """Refuse the CSV glob ``pattern`` (``exports/*.csv``) where a file's header, as ingest finds it
+    (:func:`xuanba.ingest.read.csv_headers`), differs from the first file's, naming the file, the
+    first file and the difference (English and Chinese): a column it lacks (DuckDB stopped with its
+    "Schema mismatch" traceback) or holds that the first lacks (read by neither engine, silently);
+    on Spark (``spark``) also columns in another order or another delimiter, which Spark's reader,
+    reading every file by the first one's header by position, read into the wrong columns. One
+    file, or a plain path: nothing to compare."""
+    from xuanba.errors import Listed, quoted
+    from xuanba.ingest.read import csv_headers
+
+    if not any(ch in pattern for ch in "*?[") or Path(pattern).is_file():
+        return
+    files = csv_headers(pattern, find_header)
+    if len(files) < 2:
+        return
+    (first, delim, header), *rest = files
+    for file, other_delim, cells in rest:
+        lacks = [c for c in header if c not in cells]
+        extra = [c for c in cells if c not in header]
+        what = ([Phrase("glob_lacks", columns=Listed(lacks, quoted=True))] if lacks else []) + (
+            [Phrase("glob_extra", columns=Listed(extra, quoted=True))] if extra else [])
+        if not what and spark and other_delim != delim:
+            what = [Phrase("glob_delim", found=_DELIM_NAMES.get(other_delim, quoted(other_delim)),
+                           expected=_DELIM_NAMES.get(delim, quoted(delim)))]
+        elif not what and spark and cells != header:
+            what = [Phrase("glob_order", order=Listed(cells, quoted=True))]
+        if what:
+            raise InputError(Phrase("err_source_glob_columns", first=quoted(str(first)),
+                                    what=what[0] if len(what) == 1 else what),
+                             file=str(file), column=(lacks or extra or [None])[0],
+                             fix=Phrase("err_source_glob_spark_fix" if spark and not (lacks or extra)
+                                        else "err_source_glob_columns_fix"))
+
+
 def checked_transactions(source: Any, cutoff: dt.date | str, *,
                          mapping: Mapping[str, str] | None = None) -> tuple[Any, dict[str, Any]]:
     """The transactions of ``source`` (an Ibis table or an in-memory one) that ingest would load,

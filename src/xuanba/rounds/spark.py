@@ -183,17 +183,18 @@ def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str]
     is_url = "://" in text
     path = Path(text)
     if is_url or path.exists() or path.suffix.lower() in FORMATS or "/" in text or "\\" in text:
-        if not is_url and not path.exists():
+        where = text if is_url or path.exists() else _glob_files(text)  # a local glob: the very files checked
+        if not where:
             raise InputError(Phrase("err_source_missing", source=repr(text)), file=text,
                              fix=Phrase("err_source_missing_fix"))
         fmt = FORMATS.get(path.suffix.lower(), "parquet")
         told = _local_csv_options(text, mapping) if fmt == "csv" and not is_url else {}
         try:
             try:
-                frame = _reader(session, fmt, told).load(text)
+                frame = _reader(session, fmt, told).load(where)
                 frame.schema  # noqa: B018 - resolves the files now, so a bad one fails here
             except Exception as exc:  # noqa: BLE001 - Spark's AnalysisException and friends
-                frame = _read_twins_left_out(session, fmt, text, exc, mapping, told)
+                frame = _read_twins_left_out(session, fmt, where, exc, mapping, told)
                 if frame is None:
                     raise
         except SchemaError:  # a field's name written twice
@@ -203,14 +204,16 @@ def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str]
                              file=text, fix=Phrase("err_source_url_spark_fix" if is_url else "err_source_unreadable_fix")
                              ) from None
         if fmt == "csv":
-            header = _csv_header_line(session, text, told)
+            header = _csv_header_line(session, where, told)
+            if is_url:  # not read before Spark: what its read shows of the header, said
+                _refuse_url_header(session, where, told, header, mapping)
             if "multiLine" not in told and any("\n" in name or "\r" in name for name in header):
                 # a header cell over two lines (Alt+Enter) in a file not scanned (a URL's)
-                frame = _reader(session, fmt, {**told, "multiLine": "true"}).load(text)
+                frame = _reader(session, fmt, {**told, "multiLine": "true"}).load(where)
             twins = _twin_headers(text, header, frame.columns, mapping)
             if twins is not None:
                 raise twins
-            frame = _text_read_as_text(session, text, frame, mapping, told)
+            frame = _text_read_as_text(session, where, frame, mapping, told)
         # a name of its own: a second source read in the same session must not replace the first's view
         view = f"xuanba_source_{uuid.uuid4().hex}"
         frame.createOrReplaceTempView(view)
@@ -224,6 +227,18 @@ def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str]
     except Exception as exc:  # noqa: BLE001
         raise InputError(Phrase("err_spark_no_table", source=repr(text), detail=_first_line(exc)),
                          fix=Phrase("err_spark_no_table_fix")) from None
+
+
+def _glob_files(text: str) -> list[str]:
+    """The files a local glob (``exports/*.csv``, ``lake/**/*.parquet``) matches, in the order
+    DuckDB's round reads them (:func:`xuanba.ingest.read.source_files`): given to Spark as they
+    are, so that it reads the files checked, by Python's glob rules, not Hadoop's (``**``, which
+    Hadoop reads as ``*``). None for a path that is no glob."""
+    from xuanba.ingest.read import source_files
+
+    if not any(ch in text for ch in "*?["):
+        return []
+    return [str(f) for f in source_files(text) if f.is_file()]
 
 
 def _reader(session: Any, fmt: str, told: Mapping[str, str] | None = None) -> Any:
@@ -240,7 +255,7 @@ def _reader(session: Any, fmt: str, told: Mapping[str, str] | None = None) -> An
 TEXT_FIELDS = ("customer_id", "order_id", "quantity", "status", "is_return")
 
 
-def _text_read_as_text(session: Any, text: str, frame: Any, mapping: Mapping[str, str] | None,
+def _text_read_as_text(session: Any, text: str | list[str], frame: Any, mapping: Mapping[str, str] | None,
                        told: Mapping[str, str]) -> Any:
     """The CSV ``frame`` read again with the columns of :data:`TEXT_FIELDS` as text where Spark
     inferred another type (by the schema it inferred: no second inference pass): Spark read the
@@ -266,25 +281,28 @@ def _text_read_as_text(session: Any, text: str, frame: Any, mapping: Mapping[str
 
 def _local_csv_options(text: str, mapping: Mapping[str, str] | None) -> dict[str, str]:
     """Spark's CSV options for the local file at ``text``, which is checked as DuckDB's round checks
-    its CSV source: a NUL byte refused as ingest refuses it (:func:`~xuanba.ingest.read.refuse_nul`),
-    text not in UTF-8 refused (:func:`~xuanba.ingest.read.refuse_not_utf8`: Spark read GBK as
-    garbled names and ids), and a header under title rows refused (Spark's reader skips no rows:
-    the title was read as the header). Told ``multiLine`` only where a quoted cell holds a line
-    break (:func:`~xuanba.ingest.read.csv_layout`, ingest's scan: Spark read each line of it as a
+    its CSV source, each file in one pass (:func:`~xuanba.ingest.read.checked_csv_layout`): a NUL
+    byte refused as ingest refuses it (:func:`~xuanba.ingest.read.refuse_nul`), text not in UTF-8
+    refused (:func:`~xuanba.ingest.read.refuse_not_utf8`: Spark read GBK as garbled names and ids),
+    a cell opening with two spaces before a quote where Spark would read it otherwise
+    (:func:`~xuanba.ingest.read.refuse_spaced_quote`), and a header under title rows refused
+    (Spark's reader skips no rows: the title was read as the header). Told ``multiLine`` only where
+    a quoted cell holds a line break (ingest's scan: Spark read each line of it as a
     row, the next line a row "missing date"; ``multiLine`` reads the file in one task, so not
     always), ``ignoreLeadingWhiteSpace`` where a quote opens a cell after one space
     (``a, "b,c"``, read by DuckDB and ingest as one cell ``b,c``; Spark cut it in two), and the
-    delimiter ingest finds (``;``, tab, ``|``: DuckDB's sniffer finds it, Spark read one column)."""
+    delimiter ingest finds (``;``, tab, ``|``: DuckDB's sniffer finds it, Spark read one column).
+    A glob's files each so, and their headers alike, in one order
+    (:func:`~xuanba.rounds.source_check.refuse_glob_headers_apart`: Spark reads each by the first's)."""
     from xuanba.ingest.mapping import header_test
-    from xuanba.ingest.read import csv_layout, refuse_not_utf8, refuse_nul, source_files
+    from xuanba.ingest.read import checked_csv_layout
+    from xuanba.rounds.source_check import refuse_glob_headers_apart
 
-    for file in source_files(text):
-        refuse_nul(file)
-        refuse_not_utf8(file)
-    layout = csv_layout(text, header_test(mapping))
+    layout = checked_csv_layout(text, header_test(mapping))  # each file read once for every check
     if layout.titles:
         raise InputError(Phrase("err_spark_source_titles", n=f"{layout.titles:,}"), file=text,
                          fix=Phrase("err_spark_source_titles_fix"))
+    refuse_glob_headers_apart(text, header_test(mapping), spark=True)  # a glob's files, read by the first's header
     return {**({"sep": layout.delim} if layout.delim in (";", "\t", "|") else {}),
             **({"multiLine": "true"} if layout.breaks else {}),
             **({"ignoreLeadingWhiteSpace": "true"} if layout.lead else {})}
@@ -294,7 +312,7 @@ def _local_csv_options(text: str, mapping: Mapping[str, str] | None) -> dict[str
 _TWICE = ("COLUMN_ALREADY_EXISTS", "Found duplicate column")
 
 
-def _read_twins_left_out(session: Any, fmt: str, text: str, exc: BaseException,
+def _read_twins_left_out(session: Any, fmt: str, text: str | list[str], exc: BaseException,
                          mapping: Mapping[str, str] | None, told: Mapping[str, str] | None = None) -> Any | None:
     """The source at ``text`` that Spark refused (``exc``) for two names differing by case only
     (a Parquet file with ``note`` and ``NOTE``, which its case-insensitive names cannot hold), read
@@ -315,7 +333,7 @@ def _read_twins_left_out(session: Any, fmt: str, text: str, exc: BaseException,
     if schema is None:
         return None
     names = list(schema.names)
-    duplicate_headers(names, file=text, matters=read_as_field(mapping))
+    duplicate_headers(names, file=text if isinstance(text, str) else None, matters=read_as_field(mapping))
     lowered = Counter(name.lower() for name in names)  # Spark's own folding (Java's toLowerCase)
     kept = [f for f in schema.fields if lowered[f.name.lower()] == 1]
     if len(kept) == len(names):  # refused for another reason (a nested field's twins): Spark's error said
@@ -345,7 +363,7 @@ def _twin_headers(text: str, header: list[str], columns: list[str],
     return None
 
 
-def _schema_case_sensitive(session: Any, fmt: str, text: str, told: Mapping[str, str] | None = None) -> Any | None:
+def _schema_case_sensitive(session: Any, fmt: str, text: str | list[str], told: Mapping[str, str] | None = None) -> Any | None:
     """The schema of the source at ``text``, its names as written, read with
     ``spark.sql.caseSensitive`` on and then set back as it was (``None``: unreadable even so)."""
     key = "spark.sql.caseSensitive"
@@ -380,13 +398,39 @@ def _renamed_by_place(columns: list[str]) -> bool:
     return False
 
 
-def _csv_header_line(session: Any, text: str, told: Mapping[str, str] | None = None) -> list[str]:
+def _csv_header_line(session: Any, text: str | list[str], told: Mapping[str, str] | None = None) -> list[str]:
     """The header of the CSV at ``text`` as written: its first record, read by Spark's CSV reader
     with no header and quoted line breaks read as DuckDB and ingest read them (``multiLine``; one
     record read, a job beside the pass that infers the types)."""
     reader = session.read.format("csv").options(**dict(told or {})).option("header", "false").option("multiLine", "true")
     rows = reader.load(text).limit(1).collect()
     return ["" if v is None else str(v) for v in rows[0]] if rows else []
+
+
+def _refuse_url_header(session: Any, text: str, told: Mapping[str, str], header: list[str],
+                       mapping: Mapping[str, str] | None) -> None:
+    """Refuse the CSV at the URL ``text`` (``s3a://…``, ``hdfs://…``: not read before Spark, so
+    neither decoded nor searched for its header by xuanba) where Spark's read of its first record,
+    ``header``, shows what a local file's checks refuse: text not UTF-8 (a header of replacement
+    characters, ``\ufffd``, as Spark reads GBK), or a header under title rows (a row of the first
+    15 that ingest takes for the header while the first is none; Spark skips no rows), said as for
+    a local file. A URL's header that maps is read as it is; a header that neither maps nor lies
+    lower is the source check's to name (its columns found and the fields expected)."""
+    from xuanba.errors import Listed
+    from xuanba.ingest.mapping import header_test
+
+    if any("\ufffd" in name for name in header):
+        raise InputError(Phrase("err_spark_url_garbled", header=Listed(header[:8], quoted=True)), file=text,
+                         fix=Phrase("err_source_not_utf8_fix"))
+    test = header_test(mapping)
+    if test(header):
+        return
+    reader = session.read.format("csv").options(**dict(told or {})).option("header", "false").option("multiLine", "true")
+    rows = [["" if v is None else str(v) for v in r] for r in reader.load(text).limit(15).collect()]
+    below = next((i for i, r in enumerate(rows) if i and test(r)), None)
+    if below:
+        raise InputError(Phrase("err_spark_source_titles", n=f"{below:,}"), file=text,
+                         fix=Phrase("err_spark_source_titles_fix"))
 
 
 def _first_line(exc: BaseException) -> str:
