@@ -95,8 +95,8 @@ def test_a_hostile_value_is_quoted_in_the_refusal(value):
     assert repr(value) in said and "\x1b" not in said and "\nb" not in said
 
 
-@pytest.mark.xfail(strict=True, reason="risk, left as designed: text is stored to 4 places (ingest's "
-                                       "DECIMAL(18,4)), a number cell kept as it is")
+@pytest.mark.xfail(strict=True, reason="left as designed (docs/standard.md, extra fields): text is read to "
+                                       "ingest's 4 places (DECIMAL(18,4)), a number cell kept as it is")
 def test_one_value_is_one_number_in_a_mixed_column():
     """In one column from an Excel export (numbers, and some cells saved as text), the same
     amount reads as the same number whichever way its cell holds it.
@@ -106,7 +106,8 @@ def test_one_value_is_one_number_in_a_mixed_column():
     text cell; -0.0 loses its sign); reading text to its exact value makes ``12.345678`` one
     number in a transaction log (12.3457) and another in a ``--fields`` file; rounding every
     money field, number columns too, changes what main stores for every float field. Each moves
-    the disagreement, at the fifth decimal place, somewhere else."""
+    the disagreement, at the fifth decimal place, somewhere else. Looked at again in session 30
+    and left: making it hold is a choice among those three, not a fix (docs/standard.md says so)."""
     got = _read([12.345678, "12.345678"])
     assert got[0] == got[1]
 

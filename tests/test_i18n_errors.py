@@ -71,7 +71,8 @@ def test_bad_toml_names_its_line_in_chinese(tmp_path):
     bad = tmp_path / "s.toml"
     bad.write_text('[standard]\nname = "b\n', encoding="utf-8")
     zh = run("standard", "check", str(bad), lang="zh")
-    assert zh.exit_code == 2 and "s.toml，第 2 行：不是有效的 TOML" in zh.output and "请检查这一行的引号" in zh.output
+    assert zh.exit_code == 2 and "s.toml，第 2 行：不是有效的 TOML（第 10 列）：引号里的文本没有结束" in zh.output
+    assert "补上与开头相同的英文引号" in zh.output  # the fix of an unclosed quote, not any line's
 
 
 def test_no_round_and_a_missing_workspace_read_chinese(tmp_path):

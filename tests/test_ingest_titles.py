@@ -39,12 +39,24 @@ TITLES = {
     "cells then empties": [["某某公司销售明细", "", ""], ["导出日期", "2024-05-01", ""]],
     "a blank line": [["某某公司销售明细"], [], ["导出日期：2024-05-01"]],
 }
-FORMATS = [(d, e) for d in (",", ";", "\t") for e in ("utf-8", "utf-8-sig", "gb18030")] + [("xlsx", "")]
+FORMATS = [(d, e) for d in (",", ";", "\t") for e in ("utf-8", "utf-8-sig", "gb18030")] + [("xlsx", ""), ("xls", "")]
 CUTOFF = dt.date(2025, 12, 31)
 
 
 def _write(path: Path, records: list[list[str]], delim: str, encoding: str) -> Path:
-    """``records`` as a CSV file (CR LF, as Excel writes it) or, for ``xlsx``, a workbook's first sheet."""
+    """``records`` as a CSV file (CR LF, as Excel writes it) or, for ``xlsx`` and ``xls`` (the old
+    Excel 97-2003 workbook Chinese ERPs still export, written by xlwt), a workbook's first sheet."""
+    if delim == "xls":
+        import xlwt
+
+        book = xlwt.Workbook(encoding="utf-8")
+        sheet = book.add_sheet("销售明细")
+        for i, record in enumerate(records):
+            for j, cell in enumerate(record):
+                if cell != "":  # an empty cell is no cell of the sheet, as Excel writes it
+                    sheet.write(i, j, cell)
+        book.save(str(path))
+        return path
     if delim == "xlsx":
         book = openpyxl.Workbook()
         for record in records:
@@ -58,7 +70,7 @@ def _write(path: Path, records: list[list[str]], delim: str, encoding: str) -> P
 def _pair(tmp_path: Path, titles: list[list[str]], delim: str, encoding: str,
           header: list[str] = HEADER) -> tuple[Path, Path]:
     """(the file without titles, the same file under ``titles``), of one name in two folders."""
-    name = "sales.xlsx" if delim == "xlsx" else "sales.csv"
+    name = f"sales.{delim}" if delim in ("xlsx", "xls") else "sales.csv"
     (tmp_path / "plain").mkdir(parents=True)
     (tmp_path / "titled").mkdir()
     return (_write(tmp_path / "plain" / name, [header, *ROWS], delim, encoding),
@@ -327,7 +339,7 @@ def test_an_engine_source_under_a_title_over_two_lines_reads_from_its_header(tmp
     assert sorted((r["customer_id"], float(r["amount"])) for r in got) == sorted((c, float(a)) for c, _, a in want)
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "xls"])
 def test_a_header_with_an_empty_cell_stays_the_header(tmp_path, fmt):
     """A customers export whose id column has no name (pandas' index, an unnamed column): the
     column is ``column0`` (a sheet's ``column1``) and ``--map customer_id=column0`` read it on
@@ -335,22 +347,22 @@ def test_a_header_with_an_empty_cell_stays_the_header(tmp_path, fmt):
     full row of names over a row holding a number, ``10002``) was taken for the header by its shape:
     the mapping failed. A row as wide as the table with one cell empty is a header, not a title."""
     rows = [["", "姓名", "地区"], ["VIP001", "王", "上海"], ["10002", "陈", "北京"]]
-    path = _write(tmp_path / f"customers.{fmt}", rows, "xlsx" if fmt == "xlsx" else ",", "utf-8")
+    path = _write(tmp_path / f"customers.{fmt}", rows, fmt if fmt != "csv" else ",", "utf-8")
     assert read._header_by_shape(rows) == 0
     with Workspace(":memory:") as ws:
-        report = ingest(path, ws, kind="customers", mapping={"customer_id": "column1" if fmt == "xlsx" else "column0"})
+        report = ingest(path, ws, kind="customers", mapping={"customer_id": "column0" if fmt == "csv" else "column1"})
         got = ws.con.execute("SELECT customer_id, name, region FROM customers ORDER BY ALL").fetchall()
     assert report.loaded == 2 and got == [("10002", "陈", "北京"), ("VIP001", "王", "上海")]
 
 
-@pytest.mark.parametrize("fmt", [",", "xlsx"])
+@pytest.mark.parametrize("fmt", [",", "xlsx", "xls"])
 def test_a_side_table_of_text_alone_under_titles_names_its_own_header(tmp_path, fmt):
     """A reps table (no number nor date under its header) under an ERP's title rows: its header is
     found by its shape, so a refusal lists its columns and says how to map one (on 7200db1 the title
     was taken for the header and the refusal, in English only, listed nothing and asked for Python's
     ``mapping=``); mapped, it reads as the untitled table."""
     rows = [["Rep No", "Rep Name", "Area"], ["K001", "王五", "华东"], ["K002", "李四", "华南"], ["K003", "张三", "华北"]]
-    suffix = "xlsx" if fmt == "xlsx" else "csv"
+    suffix = "csv" if fmt == "," else fmt
     titled = _write(tmp_path / f"reps.{suffix}", [["XX贸易有限公司 客户档案", "", ""], ["导出人：王五", "", ""], *rows],
                     fmt, "gb18030")
     plain = _write(tmp_path / f"plain.{suffix}", rows, fmt, "utf-8")

@@ -511,18 +511,31 @@ def test_a_connection_that_ignores_case_is_refused():
 # -- limits (documented) ------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="documented limit (docs/standard.md): the engine's median halves each middle value, "
-    "which differs from (a + b) / 2 for subnormal values",
-)
 def test_the_median_of_two_subnormal_values():
     """F15: ``missing = "median"`` over 5e-324 and 5e-324: (a + b) / 2 is 5e-324 in the
-    reference, 0 on the engine (it halves each value first). Documented, not fixed."""
+    reference; DuckDB's median halves each value first (0), so the engine takes it from the middle
+    values where one is below 2**-1021 (e97c1c3 filled 0: the third customer last, not tied)."""
     frame = pd.DataFrame({"customer_id": _ids(3), "a": [5e-324, 5e-324, np.nan]})
     std = _standard([{"field": "a", "weight": 1, "missing": "median"}], tiers=({"quota": 1},))
     r = both(frame, std)
     assert _by_id(r, "score") == {"c000": 50.0, "c001": 50.0, "c002": 50.0}
+
+
+@pytest.mark.parametrize("middle", [(5e-324, 1e-323), (-5e-324, 1.5e-323), (1e-323, 2.5e-323),
+                                    (2.225073858507201e-308, 2.2250738585072014e-308), (5e-324, 1.0)])
+def test_the_median_of_middle_values_below_the_smallest_normal_is_numpys(middle):
+    """The median that fills a missing value where a middle value's half is not exact: NumPy's
+    ``(lo + hi) / 2`` (rounded once) on both implementations, seen in the missing customer's
+    ``minmax`` points, ``(median - lo) / (hi - lo)`` (e97c1c3's engine: 0, 75 and 33.33 for the
+    first three, where NumPy's median gives 100, 50 and 66.67)."""
+    lo, hi = middle
+    frame = pd.DataFrame({"customer_id": _ids(3), "a": [lo, hi, np.nan]})
+    std = _standard([{"field": "a", "weight": 1, "missing": "median", "normalise": "minmax"}],
+                    tiers=({"quota": 1},))
+    median = float(np.median([lo, hi]))
+    assert median == (lo + hi) / 2
+    got = _by_id(both(frame, std), "score")
+    assert got == {"c000": 0.0, "c001": 100.0, "c002": float(np.round((median - lo) / (hi - lo) * 100, 6))}
 
 
 @pytest.mark.parametrize(

@@ -257,7 +257,7 @@ def problems_of(result) -> list[tuple[int | None, str]]:
     first, rest = out[0], (out[1] if len(out) > 1 else "")
     if rest and (m := re.search(r"\n  (解决办法：[^\n]*)$", rest)):  # the first problem's fix comes last
         first, rest = first + "\n    " + m.group(1), rest[:m.start()]
-    items = [first.split("标准.toml，", 1)[1]] + re.split(r"\n  - ", rest)[1:]
+    items = [re.split(r"标准\.toml[，：]", first, maxsplit=1)[1]] + re.split(r"\n  - ", rest)[1:]  # ： no line
     said = []
     for item in items:
         m = re.match(r"第 (\d+) 行：", item)
@@ -335,7 +335,7 @@ def test_the_standards_chinese_words_keep_no_english_of_their_own():
     backticks, quotes or brackets, a key, a value, a field) and the filled-in values."""
     code = _code_words()
     for key, (en, zh) in TEXT.items():
-        if not key.startswith("err_std_"):
+        if not key.startswith(("err_std_", "err_toml_", "err_syntax_")):
             continue
         bare = re.sub(r"\{\w+\}|`[^`]*`|\"[^\"]*\"|'[^']*'|\[[^\]]*\]|--[\w-]+|\w+=", " ", zh)
         left = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9_]+", bare) if w not in code}
@@ -390,3 +390,153 @@ def test_every_refused_rule_reads_chinese_on_its_line_and_english_as_before(tmp_
     for i, (line, item) in enumerate(said):
         assert line == line_of(text, f'name = "g{i}"\nexpr') + 1 and f"门槛 “g{i}”：" in item, item
         assert not english_sentences(item), item
+
+
+# -- what the TOML reader and Python's parser refuse ------------------------------------------------
+
+HEAD = '[standard]\nname = "s"\nversion = "1"\n'
+CRITERION = '\n[[criteria]]\nname = "rev"\nfield = "revenue_365d"\nweight = 1\n'
+
+#: TOML a manager gets wrong: (the text, the line it is refused on and where on it (a piece of the
+#: line the column is at, "$" its end; None: the end of the file), the English as e97c1c3 said it,
+#: the Chinese kind of error and words of its own fix).
+TOML_CASES = [
+    (HEAD + 'description = "abc\n' + CRITERION, ('description', '$'),
+     "Illegal character '\\n'", "引号里的文本没有结束", "补上与开头相同的英文引号"),
+    (HEAD + CRITERION + 'label = "Revenue', None, "Unterminated string (at end of document)",
+     "引号里的文本没有结束", "补上与开头相同的英文引号"),
+    (HEAD + 'name = "t"\n' + CRITERION, ('name = "t"', '$'), "Cannot overwrite a value",
+     "同一个表里键 “name” 写了两次", "另起一行写 [[criteria]]"),
+    (HEAD + CRITERION + 'name = "rev2"\nfield = "margin_365d"\nweight = 1\n', ('name = "rev2"', '$'),
+     "Cannot overwrite a value", "同一个表里键 “name” 写了两次", "另起一行写 [[criteria]]"),
+    (HEAD + '[standard]\n' + CRITERION, ('[standard]\n\n', ']'), "Cannot declare ('standard',) twice",
+     "表 [standard] 写了两次", "合并到同一个 [standard] 下"),
+    (HEAD + '[criteria]\nname = "a"\n' + CRITERION, ('[[criteria]]', ']'), "Cannot overwrite a value",
+     "表头 “[[criteria]]” 与上文同名的键或表冲突", "每一项上方都写 [[criteria]]"),
+    (HEAD + CRITERION + 'direction: "lower"\n', ('direction', ':'), "Expected '=' after a key in a key/value pair",
+     "键后面缺少等号“=”", "不能用冒号"),
+    (HEAD + CRITERION + 'direction = lower\n', ('direction', 'lower'), "Invalid value",
+     "等号后面的值无法识别", "文本要写在英文双引号里"),
+    (HEAD + CRITERION + 'direction = “lower”\n', ('direction', '“'), "Invalid value",
+     "等号后面的值无法识别", "不能用中文引号"),
+    (HEAD + CRITERION.replace("weight = 1", "weight = 0,5"), ('weight', ','),
+     "Expected newline or end of document after a statement", "这一行的值或表头后面还有多余的内容",
+     "小数点用“.”而不是“,”"),
+    (HEAD + CRITERION + '\n[[tiers]]\nname = "A"\nquota = 5%\n', ('quota', '%'),
+     "Expected newline or end of document after a statement", "这一行的值或表头后面还有多余的内容", 'quota = "5%"'),
+    (HEAD + '[[criteria]\nname = "rev"\nfield = "revenue_365d"\nweight = 1\n', ('[[criteria]', ']'),
+     "Expected ']]' at the end of an array declaration", "表头缺少收尾的 “]]”", "[[criteria]] 的样子"),
+    (HEAD + CRITERION + 'normalise = "bands"\nbands = [[0, 0], [10, 100]\n', None, "Unclosed array (at end of document)",
+     "列表缺少收尾的“]”", "请补上“]”"),
+    (HEAD + 'description = "C:\\数据\\标准"\n' + CRITERION, ('description', '据'), "Unescaped '\\' in a string",
+     "文本里有单独的反斜杠“\\”", "写在单引号里"),
+    (HEAD + '名称 = "标准"\n' + CRITERION, ('名称', '名'), "Invalid statement",
+     "这一行既不是 `键 = 值`，也不是 [表头]", "其他文字的键名要写在引号里"),
+]
+
+
+def _at(text: str, where: tuple[str, str] | None) -> tuple[int | None, int | None]:
+    """The line and column of ``where`` (a piece that starts the line, and the piece of that line
+    the column is at, ``$`` its end), counted on the text itself. (The reader's column is where it
+    stopped: past an escape \\数 it cannot read, at the one ] of a [[criteria] header.)"""
+    if where is None:
+        return None, None
+    start = text.index(where[0])
+    line = text[:start].count("\n") + 1
+    written = text.splitlines()[line - 1]
+    return line, len(written) + 1 if where[1] == "$" else written.index(where[1]) + 1
+
+
+@pytest.mark.parametrize(("text", "where", "english", "kind", "fix"), TOML_CASES,
+                         ids=[f"toml{i}" for i in range(len(TOML_CASES))])
+def test_what_the_toml_reader_refuses_reads_chinese_with_its_line_and_column(tmp_path, text, where, english, kind,
+                                                                            fix):
+    """An unclosed quote, a key or table given twice, a colon for '=', text without quotes, a
+    decimal comma ... said in Chinese (the kind of error, its column, a fix of its own), on its
+    line; the English as it was (the reader's words, the one fix)."""
+    line, col = _at(text, where)
+    en = check(tmp_path, text, "en", "--json")
+    zh = check(tmp_path, text, "zh")
+    assert en.exit_code == zh.exit_code == 2, zh.output
+    [problem] = json.loads(en.stdout)["problems"]
+    assert problem == {"line": line, "message": f"not valid TOML: {english}",
+                       "fix": "Check quotes, brackets and `key = value` on that line."}
+    [(said_line, said)] = problems_of(zh)
+    assert said_line == line, said
+    where_zh = f"不是有效的 TOML（第 {col} 列）：" if col else "不是有效的 TOML（文件末尾）："
+    assert where_zh + kind in said, said
+    assert fix in said and "解决办法：" in said and "请检查这一行的引号" not in said, said
+    assert not english_sentences(said), said
+
+
+#: Rules Python's parser refuses: (the rule, the English as e97c1c3 said it, the Chinese kind of error
+#: and words of its own fix). Each message is Python's own in 3.10 to 3.13.
+SYNTAX_CASES = [
+    ("frequency >", "invalid syntax", "规则在 “>” 之后就结束了，没有写完", "后面都要跟字段或数字"),
+    ("frequency > 0 and", "invalid syntax", "规则在 “and” 之后就结束了", "后面都要跟字段或数字"),
+    ("p_alive >= 30%", "invalid syntax", "规则在 “30%” 之后就结束了", "百分比请写成小数"),
+    ("segment = 'vip'", "invalid syntax (at character 9)", "“=”不是比较符号（第 9 个字符处）", "相等请写成 =="),
+    ("orders => 2", "invalid syntax (at character 8)", "“=>” 不是比较符号", "大于等于请写成 >="),
+    ("orders > 1 && p_alive > 0.3", "invalid syntax (at character 13)", "规则里不能用 “&&”", "“并且”请写 `and`"),
+    ("orders > 1 frequency > 2", "invalid syntax (at character 12)", "写法有误（第 12 个字符处）",
+     "两个条件之间要用 `and` 或 `or` 连接"),
+    ("segment == 'vip", "unterminated string literal (detected at line 1) (at character 12)",
+     "引号里的文本没有结束（缺少收尾的引号）（第 12 个字符处）", "其中的文本请用单引号"),
+    ("max(orders, frequency > 1", "'(' was never closed (at character 4)", "“(” 没有对应的右括号（第 4 个字符处）",
+     "请补上 “)”"),
+    ("orders > 1)", "unmatched ')' (at character 11)", "多了一个 “)”", "在前面补上 “(”"),
+    ("segment in ['a', 'b')", "closing parenthesis ')' does not match opening parenthesis '[' (at character 21)",
+     "右括号 “)” 与左括号 “[” 不配对", "请用 “]” 与 “[” 配对"),
+    ("orders （ 1", "invalid character '（' (U+FF08) (at character 8)", "规则里不能有字符 “（”（U+FF08）", "英文半角的 “(”"),
+    ("orders ≥ 2", "invalid character '≥' (U+2265) (at character 8)", "规则里不能有字符 “≥”", "英文半角的 “>=”"),
+    ("revenue_365d > ￥100", "invalid character '￥' (U+FFE5) (at character 16)", "规则里不能有字符 “￥”",
+     "请删去它，或改用英文半角符号"),
+    ("orders\u200b > 1", "invalid non-printable character U+200B (at character 7)", "规则里有看不见的字符（U+200B）",
+     "请删去它"),
+    ("region_code == 01", "leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal "
+     "integers (at character 16)", "数字不能以 0 开头", "写在引号里，如 '01'"),
+    ("tenure_days > 30d", "invalid decimal literal (at character 16)", "数字后面直接跟了字母或其他字符", "数字不要带单位"),
+    ("1 if p_alive > 0.5", "expected 'else' after 'if' expression", "`x if 条件` 缺少 `else y` 部分", "`1 if p_alive > 0.5 else 0`"),
+    ("max(orders frequency) > 1", "invalid syntax. Perhaps you forgot a comma? (at character 5)", "可能缺少逗号",
+     "`max(a, b)`"),
+    ("orders > 1 \\ and p_alive > 0", "unexpected character after line continuation character (at character 13)",
+     "规则里不能有反斜杠“\\”", "规则写在一行里"),
+]
+
+
+def test_what_pythons_parser_refuses_in_a_rule_reads_chinese_on_its_line(tmp_path):
+    """A rule cut short (``frequency >``), ``=`` for ``==``, ``&&``, an unclosed quote or bracket, a
+    full-width sign, a unit after a number ...: said in Chinese with a fix of its own, on the line
+    of its rule; the English the parser's words as they were, with the one fix."""
+    text = HEAD + CRITERION.replace('"revenue_365d"', '"revenue_365d"\n')
+    for i, (rule, _, _, _) in enumerate(SYNTAX_CASES):
+        text += f'\n[[gates]]\nname = "g{i}"\nexpr = {json.dumps(rule, ensure_ascii=False)}\n'
+    en = check(tmp_path, text, "en", "--json", "--field", "region_code")
+    assert en.exit_code == 2
+    problems = json.loads(en.stdout)["problems"]
+    fix = "Use field names, numbers, comparisons and and/or/not, e.g. `margin_365d > 0 and p_alive >= 0.3`."
+    assert [(p["message"], p["fix"]) for p in problems] == [
+        (f"gate 'g{i}': cannot read the expression: {english}", fix) for i, (_, english, _, _) in enumerate(SYNTAX_CASES)]
+    said = problems_of(check(tmp_path, text, "zh", "--field", "region_code"))
+    assert len(said) == len(SYNTAX_CASES)
+    for i, ((line, item), (_, _, kind, own_fix)) in enumerate(zip(said, SYNTAX_CASES, strict=True)):
+        assert line == line_of(text, f'name = "g{i}"\nexpr') + 1, item
+        assert f"门槛 “g{i}”：无法读懂这条规则：{kind}" in item, item
+        assert own_fix in item and "规则里只能用字段名、数字、比较符号和 and/or/not，例如" not in item, item
+        assert not english_sentences(item), item
+
+
+def test_a_criterions_rule_the_parser_refuses_reads_chinese_too():
+    """The same words for a criterion's field and in a rule given to a round in Python (no file)."""
+    from xuanba.errors import in_words
+    from xuanba.standard.expressions import ExpressionError, check_expression
+
+    with pytest.raises(schema.StandardError) as got:
+        schema.load_standard(HEAD + CRITERION.replace('"revenue_365d"', '"revenue_365d /"'))
+    assert got.value.render("zh").startswith("第 7 行：指标 “rev”：无法读懂这条规则：规则在 “/” 之后就结束了"), got.value.render("zh")
+    assert str(got.value).startswith("line 7: criterion 'rev': cannot read the expression: invalid syntax")
+    with pytest.raises(ExpressionError) as bad:
+        check_expression("orders >= 1，", {"orders"})
+    assert in_words(bad.value.phrase, "zh") == "无法读懂这条规则：规则里不能有字符 “，”（U+FF0C）"
+    assert in_words(bad.value.fix_phrase, "zh") == "请改成英文半角的 “,”。"
+    assert str(bad.value) == "cannot read the expression: invalid character '，' (U+FF0C) (at character 12)"

@@ -135,6 +135,26 @@ class Listed(Phrase):
         return t("list_comma", lang).join(names)
 
 
+class Said(Phrase):
+    """Words another program said (a parser's English, kept as they are for an English reader)
+    and a phrase of the table that says the same thing to a reader of another language.
+
+    Example
+    -------
+    >>> said = Said("Cannot overwrite a value", Phrase("err_toml_key_twice", key=quoted("name")))
+    >>> said.words("en"), said.words("zh")
+    ('Cannot overwrite a value', '同一个表里键 “name” 写了两次')
+    """
+
+    __slots__ = ()
+
+    def __init__(self, english: Any, other: Phrase) -> None:
+        super().__init__(other.key, english=english, other=other)
+
+    def words(self, lang: str) -> str:
+        return str(in_words(self.fields["english"] if lang == "en" else self.fields["other"], lang))
+
+
 def quoted(value: Any) -> Listed:
     r"""Text of the data (a name, a value, a customer id) as the reader's language quotes a name,
     shown as :func:`shown` shows it.

@@ -2043,6 +2043,80 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_std_more": ("and {n} more problem(s):", "另有 {n} 个问题："),
     "err_std_toml": ("not valid TOML: {detail}", "不是有效的 TOML：{detail}"),
     "err_std_toml_fix": ("Check quotes, brackets and `key = value` on that line.", "请检查这一行的引号、括号和 `键 = 值` 的写法。"),
+    # what the TOML reader refuses (its English shown as it is to an English reader; these for another)
+    "err_std_toml_at": ("not valid TOML at column {col}: {detail}", "不是有效的 TOML（第 {col} 列）：{detail}"),
+    "err_std_toml_end": ("not valid TOML at the end of the file: {detail}", "不是有效的 TOML（文件末尾）：{detail}"),
+    "err_toml_unclosed": ("a text in quotes is not closed", "引号里的文本没有结束（缺少收尾的引号）"),
+    "err_toml_unclosed_fix": ("Close the text with the quote it opens with (\" or '), on the same line; a text of "
+                              "several lines goes between \"\"\" and \"\"\".",
+                              "请找到缺少收尾引号的那段文本，在末尾补上与开头相同的英文引号（\" 或 '），并在同一行内结束；"
+                              "多行文本请用三个引号 \"\"\" 括起来。"),
+    "err_toml_control": ("a control character TOML does not allow: {char}", "有 TOML 不允许的控制字符 {char}"),
+    "err_toml_control_fix": ("Delete it (it is not shown; it often comes with pasted text).",
+                             "请删去它（它看不见，往往是随粘贴的文字带进来的）。"),
+    "err_toml_key_twice": ("key {key} is given twice in one table", "同一个表里键 {key} 写了两次"),
+    "err_toml_key_twice_fix": ("Keep one of them; if the second starts another criterion, gate or tier, put "
+                               "[[criteria]], [[gates]] or [[tiers]] on a line above it.",
+                               "请只保留一处；若第二处是另一条标准项、门槛或层级，请在它上方另起一行写 "
+                               "[[criteria]]、[[gates]] 或 [[tiers]]。"),
+    "err_toml_table_clash": ("{table} clashes with a key or table of that name above",
+                             "表头 {table} 与上文同名的键或表冲突"),
+    "err_toml_table_clash_fix": ("Write the name one way: [[{name}]] above each item of a list, [{name}] once for "
+                                 "one table, or {name} = once as a key.",
+                                 "同一个名字只能用一种写法：列表的每一项上方都写 [[{name}]]，单个表只写一次 [{name}]，"
+                                 "或者只作为键写一次 {name} =。"),
+    "err_toml_table_twice": ("table [{name}] is given twice", "表 [{name}] 写了两次"),
+    "err_toml_table_twice_fix": ("Put its keys under one [{name}]; only a table in double brackets ([[criteria]]) "
+                                 "repeats.",
+                                 "请把它的键合并到同一个 [{name}] 下；只有两对方括号的表（如 [[criteria]]）可以重复。"),
+    "err_toml_no_equals": ("a key without '=' after it", "键后面缺少等号“=”"),
+    "err_toml_no_equals_fix": ("Write `key = value`, e.g. weight = 1 (not a colon, nor a full-width equals sign).",
+                               "请写成 `键 = 值`，例如 weight = 1；不能用冒号，也不能用全角的“＝”。"),
+    "err_toml_value": ("a value TOML cannot read", "等号后面的值无法识别"),
+    "err_toml_value_fix": ("Put text in straight double quotes (\"...\"), not “ ”; write a number with a point and "
+                           "without a unit or %; true and false in lower case.",
+                           "文本要写在英文双引号里（\"...\"），不能用中文引号“ ”；数字用英文小数点，不带单位或 %；"
+                           "真假写成小写的 true / false。"),
+    "err_toml_statement": ("a line that is neither `key = value` nor a [table]", "这一行既不是 `键 = 值`，也不是 [表头]"),
+    "err_toml_statement_fix": ("Name a key in Latin letters, digits, _ or - (a name in other letters in quotes); "
+                               "start a comment with #.",
+                               "键名请用英文字母、数字、_ 或 -（其他文字的键名要写在引号里）；注释以 # 开头。"),
+    "err_toml_line_end": ("more after the value or table header on this line", "这一行的值或表头后面还有多余的内容"),
+    "err_toml_line_end_fix": ("One `key = value` per line; a decimal point, not a comma (0.5); a share in quotes "
+                              "(quota = \"5%\"); a comment starts with #.",
+                              "一行只写一个 `键 = 值`；小数点用“.”而不是“,”（写 0.5）；百分比写在引号里"
+                              "（quota = \"5%\"）；注释以 # 开头。"),
+    "err_toml_header": ("a table header without its closing {bracket}", "表头缺少收尾的 {bracket}"),
+    "err_toml_header_fix": ("Write it as [standard] or [[criteria]], with nothing after it on the line.",
+                            "请写成 [standard] 或 [[criteria]] 的样子，表头后面不要再写别的。"),
+    "err_toml_array": ("a list without its closing ]", "列表缺少收尾的“]”"),
+    "err_toml_array_fix": ("Close it with ]; separate its items with commas.", "请补上“]”；列表各项之间用英文逗号分隔。"),
+    "err_toml_inline": ("an inline table (in braces) not closed on its line", "花括号里的内联表没有在同一行内结束"),
+    "err_toml_inline_fix": ("Close it with a brace on the same line; separate its keys with commas, none after the "
+                            "last.",
+                            "请在同一行内用右花括号结束；各键之间用英文逗号分隔，最后一项后面不要加逗号。"),
+    "err_toml_key_start": ("a key or table name starting with a character TOML does not allow",
+                           "键名或表名以 TOML 不允许的字符开头"),
+    "err_toml_key_start_fix": ("Name keys and tables in Latin letters, digits, _ or - (others in quotes); brackets "
+                               "are not left empty; in braces, no comma after the last key and no line break.",
+                               "键名和表名请用英文字母、数字、_ 或 -（其他文字写在引号里）；方括号里不能为空；"
+                               "花括号里最后一项后面不要加逗号，也不能换行。"),
+    "err_toml_backslash": ("a \\ in a text that starts no escape", "文本里有单独的反斜杠“\\”"),
+    "err_toml_backslash_fix": ("Write it \\\\, or put the text in single quotes ('C:\\data').",
+                               "请写成 \\\\，或把文本写在单引号里（'C:\\data'）。"),
+    "err_toml_escape": ("a \\u or \\U escape that is not a character", "文本里的 \\u 或 \\U 转义不是有效的字符"),
+    "err_toml_escape_fix": ("Write the character itself, or \\u and four hexadecimal digits (`\\u00e9`).",
+                            "请直接写出这个字符，或写成 \\u 加四位十六进制数字（如 `\\u00e9`）。"),
+    "err_toml_date": ("a date or time that does not exist", "日期或时间无效"),
+    "err_toml_date_fix": ("Write a real date as 2026-06-30 (a time as `2026-06-30T09:00:00`), or put it in quotes as "
+                          "text.",
+                          "请写成真实存在的日期，如 2026-06-30（时间如 `2026-06-30T09:00:00`），或写在引号里作为文本。"),
+    "err_toml_inline_key_twice": ("key {key} is given twice in one inline table", "内联表里键 {key} 写了两次"),
+    "err_toml_inline_key_twice_fix": ("Keep one of them.", "请只保留一处。"),
+    "err_toml_namespace": ("{key} was given above as a value or an inline table: no key can be added to it",
+                           "{key} 在上文已写成值或内联表，不能再往里加键"),
+    "err_toml_namespace_fix": ("Give all its keys in one place: in its braces, or under one [table].",
+                               "请把它的键写在一处：都写在花括号里，或都写在同一个 [表] 下。"),
     "err_std_unknown_section": ("unknown section [{name}]", "未知的节 [{name}]"),
     "err_std_sections": ("Sections: {names}.", "可用的节：{names}。"),
     "err_std_unknown_key": ("unknown key {key} in [{section}]", "[{section}] 中有未知的键 {key}"),
@@ -2310,6 +2384,58 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_expr_unreadable_fix": ("Use field names, numbers, comparisons and and/or/not, e.g. "
                                 "`margin_365d > 0 and p_alive >= 0.3`.",
                                 "规则里只能用字段名、数字、比较符号和 and/or/not，例如 `margin_365d > 0 and p_alive >= 0.3`。"),
+    # what Python's parser refuses in a rule (its English shown as it is to an English reader; these for another)
+    "err_syntax_end": ("the rule ends after {tail}, before it is complete", "规则在 {tail} 之后就结束了，没有写完"),
+    "err_syntax_end_fix": ("Follow each comparison, sign (+ - * / %) and `and`, `or`, `not` with a field or a number, e.g. "
+                           "`frequency > 0`; a share as a decimal (0.3, not 30%).",
+                           "比较符号、运算符号（+ - * / %）和 `and`、`or`、`not` 后面都要跟字段或数字，例如 `frequency > 0`；"
+                           "百分比请写成小数（0.3，而不是 30%）。"),
+    "err_syntax_here": ("the rule is not written as a rule", "写法有误"),
+    "err_syntax_here_fix": ("Join two conditions with `and` or `or`; use field names, numbers, comparisons and "
+                            "`and`, `or`, `not`, e.g. `margin_365d > 0 and p_alive >= 0.3`.",
+                            "两个条件之间要用 `and` 或 `or` 连接；规则里只能用字段名、数字、比较符号和 `and`、`or`、`not`，"
+                            "例如 `margin_365d > 0 and p_alive >= 0.3`。"),
+    "err_syntax_c_ops": ("{op} is not how a rule says and, or, not", "规则里不能用 {op}"),
+    "err_syntax_c_ops_fix": ("Write `and`, `or`, `not`, e.g. `p_alive > 0.3 and not single_threaded`.",
+                             "“并且”请写 `and`，“或者”写 `or`，“取反”写 `not`，例如 `p_alive > 0.3 and not single_threaded`。"),
+    "err_syntax_arrow": ("{op} is not a comparison", "{op} 不是比较符号"),
+    "err_syntax_arrow_fix": ("Write >= for at least and <= for at most.", "大于等于请写成 >=，小于等于请写成 <=。"),
+    "err_syntax_equals": ("= is not a comparison", "“=”不是比较符号"),
+    "err_syntax_equals_fix": ("Write == for equal, e.g. segment == 'vip'.", "相等请写成 ==，例如 segment == 'vip'。"),
+    "err_syntax_quote": ("a text in quotes is not closed", "引号里的文本没有结束（缺少收尾的引号）"),
+    "err_syntax_quote_fix": ("Close the text with the quote it opens with; in a rule written in TOML's double quotes, "
+                             "quote a text with single ones: expr = \"segment == 'vip'\".",
+                             "请在文本末尾补上与开头相同的英文引号；规则本身写在 TOML 的双引号里时，其中的文本请用单引号："
+                             "expr = \"segment == 'vip'\"。"),
+    "err_syntax_not_closed": ("{open} is not closed", "{open} 没有对应的右括号"),
+    "err_syntax_not_closed_fix": ("Close it with {close}.", "请补上 {close}。"),
+    "err_syntax_unmatched": ("{close} closes nothing", "多了一个 {close}，前面没有与它配对的左括号"),
+    "err_syntax_unmatched_fix": ("Delete it, or open it earlier with {open}.", "请删去它，或在前面补上 {open}。"),
+    "err_syntax_mismatch": ("{close} does not close {open}", "右括号 {close} 与左括号 {open} 不配对"),
+    "err_syntax_mismatch_fix": ("Close {open} with {match}.", "请用 {match} 与 {open} 配对。"),
+    "err_syntax_char": ("the character {char} ({code}) cannot be in a rule", "规则里不能有字符 {char}（{code}）"),
+    "err_syntax_char_fix": ("Write it as {ascii}, the Latin (half-width) sign.", "请改成英文半角的 {ascii}。"),
+    "err_syntax_char_drop_fix": ("Delete it, or write the sign in Latin (half-width) letters.",
+                                 "请删去它，或改用英文半角符号。"),
+    "err_syntax_invisible": ("a character that is not shown ({code})", "规则里有看不见的字符（{code}）"),
+    "err_syntax_invisible_fix": ("Delete it (it often comes with pasted text); a full-width space (U+3000) is written "
+                                 "as a plain space.",
+                                 "请删去它（往往是随粘贴的文字带进来的）；全角空格（U+3000）请改成普通空格。"),
+    "err_syntax_leading_zero": ("a number that starts with 0", "数字不能以 0 开头（如 01）"),
+    "err_syntax_leading_zero_fix": ("Write it without the 0 (1); a code such as '01' in quotes, as text.",
+                                    "请去掉开头的 0（写成 1）；若是编号这类文本，请写在引号里，如 '01'。"),
+    "err_syntax_number": ("a number followed by letters or other signs", "数字后面直接跟了字母或其他字符"),
+    "err_syntax_number_fix": ("Write a number without a unit or % (100, not 100 yuan; 0.3, not 30%); a field name does "
+                              "not start with a digit.",
+                              "数字不要带单位或 %（写 100 而不是 100元，写 0.3 而不是 30%）；字段名不能以数字开头。"),
+    "err_syntax_else": ("`x if c` without `else y`", "`x if 条件` 缺少 `else y` 部分"),
+    "err_syntax_else_fix": ("Write `x if c else y`, e.g. `1 if p_alive > 0.5 else 0`.",
+                            "请写成 `x if 条件 else y`，例如 `1 if p_alive > 0.5 else 0`。"),
+    "err_syntax_comma": ("a comma may be missing", "可能缺少逗号"),
+    "err_syntax_comma_fix": ("Separate a function's arguments and a list's items with commas, e.g. `max(a, b)`.",
+                             "函数的各个参数、列表的各项之间要用英文逗号分隔，例如 `max(a, b)`。"),
+    "err_syntax_backslash": ("a \\ in a rule", "规则里不能有反斜杠“\\”"),
+    "err_syntax_backslash_fix": ("Delete it; write the rule on one line.", "请删去它，规则写在一行里。"),
     "err_expr_too_big_for_engine": ("the rule {rule} is too deeply nested for the engine: written out for it, it has "
                                     "{size} parts (numpy's //, % and round take a dozen cases each)",
                                     "规则 {rule} 嵌套太深，无法交给引擎计算：展开后有 {size} 个部分（//、% 和 round 各需十几种情形）"),

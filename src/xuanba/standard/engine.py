@@ -370,6 +370,9 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
         first.update({f"mc{j}": raws[j].count() for j in to_fill})
     if not spread and refused is None:
         first.update({f"med{j}": raws[j].median() for j in to_fill})
+        # DuckDB's median halves each middle value, which rounds below 2**-1021: the values there
+        # counted, and where there are some the median taken as NumPy's from the middle values
+        first.update({f"ms{j}": ((raws[j] != 0) & (raws[j].abs() < HALVES_EXACT)).sum() for j in to_fill})
         # how many distinct values each percentile criterion has, about (HyperLogLog): few, and its
         # counts below come from its distinct values rather than from a sort of the whole base
         first.update({f"nd{j}": raws[j].approx_nunique() for j, c in enumerate(crits) if c.normalise == "percentile"})
@@ -412,7 +415,8 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
                      _sum=_total(standard, {j: t[f"_p{j}"] for j in range(len(crits))}))
         t = t.mutate(score=round_half_even(t._sum, 6))  # numpy's rounding: the same bits on every engine
     else:
-        medians = {j: counts.get(f"med{j}") for j in to_fill}
+        medians = {j: counts.get(f"med{j}") if not counts.get(f"ms{j}") else _median_of_middles(based, raws[j])
+                   for j in to_fill}
         # every figure of the base, read before any window (each query a small expression)
         st, pct = _base_figures(based, {j: _filled(raws[j], c, medians.get(j)) for j, c in enumerate(crits)},
                                 crits)
@@ -1040,6 +1044,22 @@ def _medians_spread(t: Any, columns: dict[str, str], counts: dict[str, Any] | No
         at = dict(zip(rows["_mi"].to_pylist(), rows["_mv"].to_pylist(), strict=True))
         out[name] = (at[(m - 1) // 2] + at[m // 2]) / 2
     return out
+
+
+#: The smallest magnitude whose half is exact (twice the smallest normal double, 2**-1021): DuckDB's
+#: median, ``lo * 0.5 + hi * 0.5``, is NumPy's ``(lo + hi) / 2`` when no middle value is below it.
+HALVES_EXACT = 2.0**-1021
+
+
+def _median_of_middles(t: Any, value: Any) -> float | None:
+    """NumPy's median of ``value`` (an expression over ``t``, missing values left out): the mean of
+    the two middle values, ``(lo + hi) / 2`` (one rounding), read from a sort of the values."""
+    kept = t.select(_mv=value).filter(ibis._._mv.notnull())
+    m = int(to_arrow(kept.count()).as_py())
+    if m == 0:
+        return None
+    got = to_arrow(kept.order_by("_mv").limit(2 - m % 2, offset=(m - 1) // 2))["_mv"].to_pylist()
+    return (got[0] + got[-1]) / 2
 
 
 def _kth_rank(t: Any, cond: Any, k: int, n: int) -> int | None:

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xuanba.errors import Listed, Phrase, in_words, quoted
+from xuanba.errors import Listed, Phrase, Said, in_words, quoted
 
 MAX_LENGTH = 500
 """Longest expression accepted (characters)."""
@@ -151,8 +151,79 @@ def _parse(expr: str) -> ast.Expression:
     try:
         return ast.parse(expr.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(Phrase("err_expr_unreadable", detail=exc.msg), col=exc.offset,
-                              fix=Phrase("err_expr_unreadable_fix")) from None
+        words = _syntax_words(exc, expr.strip())
+        fix = Phrase("err_expr_unreadable_fix")
+        raise ExpressionError(Phrase("err_expr_unreadable", detail=Said(exc.msg, words[0]) if words else exc.msg),
+                              col=exc.offset, fix=Said(fix, words[1]) if words else fix) from None
+
+
+#: What Python's parser refuses in a rule, by the English it says it in (its only code): the
+#: pattern its message starts with and the phrase (and ``_fix``) that says it. A plain ``invalid
+#: syntax`` is told apart by where it is and what the rule holds (:func:`_syntax_words`).
+_SYNTAX_WORDS: tuple[tuple[str, str], ...] = (
+    (r"unterminated (?:triple-quoted )?string literal", "err_syntax_quote"),
+    (r"(?P<open>'.') was never closed", "err_syntax_not_closed"),
+    (r"unmatched (?P<close>'.')", "err_syntax_unmatched"),
+    (r"closing parenthesis (?P<close>'.') does not match opening parenthesis (?P<open>'.')", "err_syntax_mismatch"),
+    (r"invalid character (?P<char>'.') \((?P<code>U\+[0-9A-F]+)\)", "err_syntax_char"),
+    (r"invalid non-printable character (?P<code>U\+[0-9A-F]+)", "err_syntax_invisible"),
+    (r"leading zeros in decimal integer literals", "err_syntax_leading_zero"),
+    (r"invalid \w+ literal", "err_syntax_number"),
+    (r"expected 'else' after 'if' expression", "err_syntax_else"),
+    (r"invalid syntax\. Perhaps you forgot a comma", "err_syntax_comma"),
+    (r"invalid syntax\. Maybe you meant '==' or ':=' instead of '='", "err_syntax_equals"),
+    (r"unexpected character after line continuation character", "err_syntax_backslash"),
+)
+_CLOSE = {"(": ")", "[": "]", "{": "}"}
+#: The Latin sign a rule means by a full-width or typographic one that NFKC does not give.
+_LATIN = {"＝": "==", "≥": ">=", "≤": "<=", "≠": "!=", "“": "'", "”": "'", "‘": "'", "’": "'", "。": ".", "、": ","}
+
+
+def _syntax_words(exc: SyntaxError, text: str) -> tuple[Phrase, Phrase] | None:
+    """What the parser's ``exc`` refuses in the rule ``text`` and its fix, as phrases (``None``: a
+    message not known here, whose English is shown)."""
+    import unicodedata
+
+    said = exc.msg or ""
+    found = next(((key, m) for pattern, key in _SYNTAX_WORDS if (m := re.match(pattern, said))), None)
+    if found is None:
+        if said != "invalid syntax":
+            return None
+        return _invalid_syntax(exc, text)
+    key, m = found
+    try:  # the parser's repr of a character
+        got = {k: ast.literal_eval(v) if v.startswith("'") else v for k, v in m.groupdict().items()}
+    except (ValueError, SyntaxError):  # pragma: no cover - not a repr: the parser's English is shown
+        return None
+    values: dict[str, Any] = {k: v if k == "code" else quoted(v) for k, v in got.items()}
+    fix_key, fix_values = f"{key}_fix", {}
+    if key == "err_syntax_not_closed":
+        fix_values = {"close": quoted(_CLOSE.get(got["open"], ")"))}
+    elif key == "err_syntax_unmatched":
+        fix_values = {"open": quoted({v: k for k, v in _CLOSE.items()}.get(got["close"], "("))}
+    elif key == "err_syntax_mismatch":
+        fix_values = {"open": values["open"], "match": quoted(_CLOSE.get(got["open"], ")"))}
+    elif key == "err_syntax_char":
+        latin = _LATIN.get(got["char"]) or unicodedata.normalize("NFKC", got["char"])
+        if latin != got["char"] and latin.isascii():
+            fix_values = {"ascii": quoted(latin)}
+        else:
+            fix_key = "err_syntax_char_drop_fix"
+    return Phrase(key, **values), Phrase(fix_key, **fix_values)
+
+
+def _invalid_syntax(exc: SyntaxError, text: str) -> tuple[Phrase, Phrase]:
+    """A plain ``invalid syntax``: the rule cut short (at its end), or a sign of another language
+    (``&&``, ``=>``, a lone ``=``) where it holds one, or else the place it is at."""
+    if not exc.offset or exc.offset > len(text):  # the parser reached the end: something is missing
+        return Phrase("err_syntax_end", tail=quoted(text.split()[-1])), Phrase("err_syntax_end_fix")
+    if m := re.search(r"&&|\|\||!(?!=)", text):
+        return Phrase("err_syntax_c_ops", op=quoted(m.group(0))), Phrase("err_syntax_c_ops_fix")
+    if m := re.search(r"=>|=<", text):
+        return Phrase("err_syntax_arrow", op=quoted(m.group(0))), Phrase("err_syntax_arrow_fix")
+    if re.search(r"(?<![<>=!])=(?!=)", text):
+        return Phrase("err_syntax_equals"), Phrase("err_syntax_equals_fix")
+    return Phrase("err_syntax_here"), Phrase("err_syntax_here_fix")
 
 
 def check_expression(expr: str, known_fields: Iterable[str]) -> set[str]:

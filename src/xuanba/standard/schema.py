@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from xuanba.errors import InputError, Listed, Phrase, quoted
+from xuanba.errors import InputError, Listed, Phrase, Said, quoted, shown
 from xuanba.standard.expressions import (
     ExpressionError,
     UnknownFieldError,
@@ -713,12 +713,7 @@ def load_standard(
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = re.search(r"at line (\d+)", msg)
-        short = re.sub(r" \(at line.*", "", msg)
-        raise StandardError([Problem(int(m.group(1)) if m else None, Phrase("err_std_toml", detail=short),
-                                     Phrase("err_std_toml_fix"))],
-                            file=file) from None
+        raise StandardError([_toml_problem(str(exc), text)], file=file) from None
     lines = _Lines(text)
     given = set(extra_fields)  # what was given, even a name that is also built in
     people = set(attributes)
@@ -735,6 +730,77 @@ def load_standard(
     assert standard is not None
     standard._text = text
     return standard
+
+
+#: What the TOML reader refuses, by the English it says it in (its only code; tomli's words, which
+#: tomllib took over): the pattern the message starts with and the phrase (and ``_fix``) that says it.
+_TOML_WORDS: tuple[tuple[str, str], ...] = (
+    (r"Illegal character '\\n'|Unterminated string|Expected \"'+\"", "err_toml_unclosed"),
+    (r"(?:Illegal|Found invalid) character (?P<char>'.*')", "err_toml_control"),
+    (r"Cannot overwrite a value", "err_toml_key_twice"),
+    (r"Cannot declare (?P<name>\(.*\)) twice", "err_toml_table_twice"),
+    (r"Expected '=' after a key", "err_toml_no_equals"),
+    (r"Invalid value", "err_toml_value"),
+    (r"Invalid statement", "err_toml_statement"),
+    (r"Expected newline or end of document after a statement", "err_toml_line_end"),
+    (r"Expected (?P<bracket>'\]\]?') at the end of", "err_toml_header"),
+    (r"Unclosed array", "err_toml_array"),
+    (r"Unclosed inline table", "err_toml_inline"),
+    (r"Invalid initial character for a key part", "err_toml_key_start"),
+    (r"Unescaped '\\' in a string", "err_toml_backslash"),
+    (r"Invalid hex value|Escaped character is not a Unicode scalar value", "err_toml_escape"),
+    (r"Invalid date or datetime", "err_toml_date"),
+    (r"Duplicate inline table key (?P<key>'.*')", "err_toml_inline_key_twice"),
+    (r"Cannot (?:mutate immutable|redefine) namespace (?P<key>\(.*\))", "err_toml_namespace"),
+)
+
+
+def _toml_problem(said: str, text: str) -> Problem:
+    """The problem of TOML text the reader refused, ``said`` its message: in English its words as
+    they were; for another reader the kind of error, its column and a fix of its own
+    (:data:`_TOML_WORDS`; a kind not there keeps the reader's English inside the sentence)."""
+    at = re.search(r" \(at line (\d+), column (\d+)\)$", said)
+    english = Phrase("err_std_toml", detail=re.sub(r" \(at line.*", "", said))
+    detail = re.sub(r" \(at (?:line \d+, column \d+|end of document)\)$", "", said)
+    line = int(at.group(1)) if at else None
+    written = text.splitlines()[line - 1] if line is not None and line <= len(text.splitlines()) else ""
+    words = _toml_words(detail, written)
+    other: Any = words[0] if words else detail
+    if at:
+        other = Phrase("err_std_toml_at", col=int(at.group(2)), detail=other)
+    else:
+        other = Phrase("err_std_toml_end" if said.endswith("(at end of document)") else "err_std_toml", detail=other)
+    fix = Phrase("err_std_toml_fix")
+    return Problem(line, Said(english, other), Said(fix, words[1]) if words else fix)
+
+
+def _toml_words(detail: str, written: str) -> tuple[Phrase, Phrase] | None:
+    """The kind of error of the TOML reader's message ``detail`` and its fix, as phrases; ``written``
+    the line it is on. ``None`` for a message not in :data:`_TOML_WORDS`."""
+    import ast
+
+    found = next(((key, m) for pattern, key in _TOML_WORDS if (m := re.match(pattern, detail))), None)
+    if found is None:
+        return None
+    key, m = found
+    values: dict[str, Any] = {}
+    for group, said in m.groupdict().items():
+        try:  # the reader's repr: a table's parts (a tuple), a key, a character
+            value = ast.literal_eval(said)
+        except (ValueError, SyntaxError):  # pragma: no cover - not a repr: the reader's English is shown
+            return None
+        value = ".".join(map(str, value)) if isinstance(value, tuple) else value
+        values[group] = shown(value, quoted=False) if group == "name" else quoted(value)
+    if key == "err_toml_key_twice":  # a key given twice, or a table header over a key or table of its name
+        head = re.match(r"\[\[\s*([^\]]+?)\s*\]\]|\[\s*([^\]]+?)\s*\]", written.strip())
+        if head:
+            name = shown(head.group(1) or head.group(2), quoted=False)
+            key, values = "err_toml_table_clash", {"table": quoted(head.group(0)), "name": name}
+        elif "=" in written:
+            values = {"key": quoted(written.split("=", 1)[0].strip())}
+        else:
+            return None
+    return Phrase(key, **values), Phrase(f"{key}_fix", **{k: v for k, v in values.items() if k == "name"})
 
 
 def _checked(data: dict[str, Any], lines: _Lines, names: set[str], fix_of: _FixOf) -> tuple[Standard | None, list[Problem]]:
