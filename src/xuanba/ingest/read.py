@@ -1489,10 +1489,12 @@ def _cjk(text: str) -> int:
 
 def _pairs(raw: bytes) -> tuple[int, int, int, int]:
     """Counts over the two-byte characters of ``raw`` as GBK and Big5 both write them (a lead from
-    0x81, then a byte; GB18030's four bytes apart): (GB2312's hanzi, every common GBK character:
-    both bytes from 0xB0 and 0xA1 up; or four bytes), (Big5's level-1 hanzi, every common Big5
-    character: a lead 0xA4–0xC6), (those of Big5's level 1 that are no GB2312 hanzi: a lead
-    0xA4–0xAF, kana and Greek to GBK, or a second byte below 0xA1, a rare GBK character), (GB2312
+    0x81, then a byte; GB18030's four bytes apart): (GB2312's hanzi and symbols, every common GBK
+    character: both bytes from 0xA1 up, a lead to 0xA9 a symbol; or four bytes), (Big5's level-1
+    hanzi, every common Big5 character: a lead 0xA4–0xC6), (those of Big5's level 1 that are no
+    GB2312 character: a lead 0xAA–0xAF, GBK's unassigned rows, or a second byte below 0xA1, a rare
+    GBK character; not a lead 0xA4–0xA9 after 0xA0, GBK's Greek, kana, pinyin ü and box lines, which
+    a GBK file writes beside its hanzi as Big5 writes hanzi there), (GB2312
     hanzi that are no Big5 level-1 hanzi: a lead 0xC7 and up, Big5's rare level 2)."""
     gbk = big5 = only_big5 = only_gbk = 0
     i, n = 0, len(raw)
@@ -1506,13 +1508,31 @@ def _pairs(raw: bytes) -> tuple[int, int, int, int]:
             continue
         trail = raw[i + 1]
         common_gbk = 0xB0 <= lead <= 0xF7 and trail >= 0xA1
+        symbol = (lead == 0xA6 and trail >= 0xA1) or (lead == 0xA8 and 0xA1 <= trail <= 0xC0)  # GBK's Greek, pinyin
         common_big5 = 0xA4 <= lead <= 0xC6 and (0x40 <= trail <= 0x7E or trail >= 0xA1)
-        gbk += common_gbk
+        gbk += common_gbk or symbol
         big5 += common_big5
-        only_big5 += common_big5 and not common_gbk
+        only_big5 += common_big5 and not common_gbk and not symbol
         only_gbk += common_gbk and not common_big5
         i += 2
     return gbk, big5, only_big5, only_gbk
+
+
+def _single_byte(raw: bytes) -> bool:
+    """Whether ``raw`` reads as single-byte text (Latin-1's ``25°C``, ``Ångström``) rather than
+    Chinese: each byte from 0x80 stands alone between ASCII bytes but the one after it, an ASCII
+    letter or sign that Big5 would take as a hanzi's second byte (``°C`` is 0xB0 0x43, Big5's 蚓).
+    Chinese text writes two characters together or one with two high bytes (GB18030's four too);
+    a lone Big5 hanzi whose second byte is ASCII between ASCII cells is the one text taken so."""
+    i, n, after = 0, len(raw), -1  # after: where the last character read as two bytes ended
+    while i < n:
+        if raw[i] < 0x80:
+            i += 1
+            continue
+        if i + 1 < n and (raw[i + 1] >= 0x80 or raw[i + 1] in b"0123456789" or after == i):
+            return False
+        i, after = i + 2, i + 2
+    return True
 
 
 def _decodes(raw: bytes, encoding: str) -> bool:
@@ -1542,6 +1562,8 @@ def line_encoding(raw: bytes) -> tuple[str | None, str]:
     >>> line_encoding("客户王记".encode()[:-1])[0], line_encoding("Müller".encode("latin-1"))
     ('utf-8', (None, ''))
     """
+    if _single_byte(raw):  # Latin-1's 25°C, Ångström: no Chinese, whatever Big5 makes of it
+        return None, ""
     utf8 = raw.decode("utf-8", "replace")
     gbk, big5, only_big5, only_gbk = _pairs(raw)
     is_gbk, is_big5 = gbk and _decodes(raw, "gb18030"), big5 and _decodes(raw, "big5")
