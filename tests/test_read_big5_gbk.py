@@ -120,3 +120,21 @@ def test_latin1_text_is_not_called_big5(tmp_path, word):
     path.write_bytes(b"customer_id,ts,amount\n" + raw + b",2025-01-01,5\n")
     said = not_utf8(path).render("en")
     assert "is not UTF-8 text: line 2" in said and "Big5" not in said and "GB18030" not in said, said
+
+
+@pytest.mark.parametrize("word", LATIN1)
+def test_ingest_refuses_latin1_text_rather_than_load_it_garbled(tmp_path, word):
+    """Told not Big5, a Latin-1 file is still no GBK: GB18030 decodes 25°C as 25蚓 (e97c1c3 loaded it
+    so, without a word); refused naming the line and byte, as a Latin-1 byte GB18030 cannot decode is."""
+    raw = word.encode("cp1252")
+    data = b"customer_id,ts,amount\n" + b"".join(b"c%d,2025-01-01,%d\n" % (i, i) for i in range(30))
+    data += b"x " + raw + b",2025-01-01,1\n"
+    path = tmp_path / "sales.csv"
+    path.write_bytes(data)
+    byte = next(i for i, b in enumerate(data) if b >= 0x80)
+    with pytest.raises(InputError) as info:
+        stage(duckdb.connect(), path, "_raw")
+    said = info.value.render("en")
+    line = data.count(b"\n", 0, byte) + 1
+    assert f"neither UTF-8, UTF-16 nor GBK/GB18030 text (line {line} of the file, byte {byte:,}," in said, said
+    assert "文件既不是 UTF-8、UTF-16 也不是 GBK/GB18030" in info.value.render("zh")

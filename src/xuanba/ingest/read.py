@@ -261,21 +261,29 @@ _LINES_TO_TELL = 50  # non-UTF-8 lines read to tell Big5 from GBK
 
 def _refuse_big5(path: Path) -> None:
     """Raise where the first non-UTF-8 lines of ``path`` read as Big5 (Traditional Chinese) rather
-    than GBK (:func:`line_encoding` over them together): GB18030 decodes nearly any pair of bytes,
-    so a Big5 file was loaded as garbled text without a word."""
+    than GBK (:func:`line_encoding` over them together), or as single-byte text (Latin-1's ``25°C``,
+    :func:`_single_byte`): GB18030 decodes nearly any pair of bytes, so such a file was loaded as
+    garbled text without a word."""
     first: tuple[int, bytes] | None = None
     taken: list[bytes] = []
+    seen = at = 0  # at: the offset of the first such line
     with path.open("rb") as fh:
         for number, raw in enumerate(_file_lines(fh, _line_byte(path)), start=1):
+            seen += len(raw)
             if raw.isascii():
                 continue
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError:
-                first = first or (number, raw)
+                if first is None:
+                    first, at = (number, raw), seen - len(raw)
                 taken.append(raw)
                 if len(taken) >= _LINES_TO_TELL:
                     break
+    if first is not None and _single_byte(b"".join(taken)):  # Latin-1's 25°C: GB18030 would garble it
+        byte = at + next(i for i, b in enumerate(first[1]) if b >= 0x80)
+        raise InputError(Phrase("err_encoding", line=f"{first[0]:,}", byte=f"{byte:,}", encoding="GBK/GB18030"),
+                         file=str(path), fix=Phrase("err_encoding_fix"))
     if first is None or line_encoding(b"".join(taken))[0] != "big5":
         return
     text = first[1].rstrip(b"\r\n").decode("big5", "replace")
