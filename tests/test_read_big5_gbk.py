@@ -48,7 +48,7 @@ def test_a_big5_source_is_named_big5_on_the_engine_and_by_ingest(tmp_path, lang)
     said = not_utf8(path).render(lang)
     first = TRADITIONAL[0]
     assert {"en": "the file is Big5 text", "zh": "该文件是 Big5 编码的文本"}[lang] in said, said
-    assert first in said and "iconv -f BIG5 -t UTF-8" in said and "GB18030 -t" not in said, said
+    assert first in said and "iconv -f BIG5-HKSCS -t UTF-8" in said and "GB18030 -t" not in said, said
     with pytest.raises(InputError) as info:
         stage(duckdb.connect(), path, "_raw")
     assert "Big5" in info.value.render(lang) and first in info.value.render(lang)
@@ -138,3 +138,22 @@ def test_ingest_refuses_latin1_text_rather_than_load_it_garbled(tmp_path, word):
     line = data.count(b"\n", 0, byte) + 1
     assert f"neither UTF-8, UTF-16 nor GBK/GB18030 text (line {line} of the file, byte {byte:,}," in said, said
     assert "文件既不是 UTF-8、UTF-16 也不是 GBK/GB18030" in info.value.render("zh")
+
+
+#: Hong Kong's characters (HKSCS: Cantonese 嘅, 咗, 啲, 嚟, the estate 邨), which Python's plain big5 refuses.
+HKSCS = ["嘅", "咗", "啲", "嚟", "邨"]
+
+
+@pytest.mark.parametrize("char", HKSCS)
+def test_a_big5_hkscs_file_is_named_big5_not_loaded_as_gbk(tmp_path, char):
+    """c89dfa7 read Big5 only by Python's plain big5, which refuses HKSCS: a Hong Kong file with one
+    such character a line was 'not Big5', so GBK, and ingest loaded it garbled without a word."""
+    with pytest.raises(UnicodeEncodeError):
+        char.encode("big5")
+    rows = [w + char for w in TRADITIONAL[:20]]
+    path = _file(tmp_path, rows, "big5hkscs")
+    said = not_utf8(path).render("en")
+    assert "the file is Big5 text" in said and rows[0] in said and "BIG5-HKSCS" in said, said
+    with pytest.raises(InputError) as info:
+        stage(duckdb.connect(), path, "_raw")
+    assert "Big5" in info.value.render("en") and rows[0] in info.value.render("en")

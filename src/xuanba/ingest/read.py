@@ -286,7 +286,7 @@ def _refuse_big5(path: Path) -> None:
                          file=str(path), fix=Phrase("err_encoding_fix"))
     if first is None or line_encoding(b"".join(taken))[0] != "big5":
         return
-    text = first[1].rstrip(b"\r\n").decode("big5", "replace")
+    text = first[1].rstrip(b"\r\n").decode(_BIG5, "replace")
     raise InputError(Phrase("err_big5", line=f"{first[0]:,}", text=quoted(text[:60])), file=str(path),
                      fix=Phrase("err_big5_fix"))
 
@@ -1475,7 +1475,7 @@ def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
     kind, text = line_encoding(raw)
     if kind in ("gbk", "big5") and more:  # the lines below (not UTF-8) tell them apart where one line cannot
         told = line_encoding(b"\n".join([raw, *more]))[0]
-        kind, text = (told, raw.decode("big5" if told == "big5" else "gb18030", "replace")) \
+        kind, text = (told, raw.decode(_BIG5 if told == "big5" else "gb18030", "replace")) \
             if told in ("gbk", "big5") else (kind, text)
     if kind == "utf-8":  # UTF-8 Chinese on the bad line itself, too little above it for the count
         return InputError(Phrase("err_source_utf8_damaged", line=f"{line:,}", byte=f"{offset:,}"), file=str(path),
@@ -1543,6 +1543,11 @@ def _single_byte(raw: bytes) -> bool:
     return True
 
 
+#: Big5 as Hong Kong writes it too (HKSCS: 嘅, 咗, 邨), a superset of Big5 that Python's ``big5``
+#: refuses: a Hong Kong file so read as no Big5 was GBK, and ingest loaded it garbled.
+_BIG5 = "big5hkscs"
+
+
 def _decodes(raw: bytes, encoding: str) -> bool:
     try:
         raw.decode(encoding)
@@ -1574,11 +1579,11 @@ def line_encoding(raw: bytes) -> tuple[str | None, str]:
         return None, ""
     utf8 = raw.decode("utf-8", "replace")
     gbk, big5, only_big5, only_gbk = _pairs(raw)
-    is_gbk, is_big5 = gbk and _decodes(raw, "gb18030"), big5 and _decodes(raw, "big5")
+    is_gbk, is_big5 = gbk and _decodes(raw, "gb18030"), big5 and _decodes(raw, _BIG5)
     if (ideographs := _cjk(utf8)) and ideographs >= max(gbk if is_gbk else 0, big5 if is_big5 else 0):
         return "utf-8", utf8
     if is_big5 and (only_big5 > only_gbk or not is_gbk):
-        return "big5", raw.decode("big5")
+        return "big5", raw.decode(_BIG5)
     if is_gbk:
         return "gbk", raw.decode("gb18030")
     return None, ""
