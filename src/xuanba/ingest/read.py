@@ -1543,8 +1543,9 @@ def _single_byte(raw: bytes) -> bool:
     return True
 
 
-#: Big5 as Hong Kong writes it too (HKSCS: 嘅, 咗, 邨), a superset of Big5 that Python's ``big5``
-#: refuses: a Hong Kong file so read as no Big5 was GBK, and ingest loaded it garbled.
+#: Big5 as Hong Kong writes it too (HKSCS: 嘅, 咗, 邨), which Python's ``big5`` refuses: a Hong Kong
+#: file so read as no Big5 was GBK, and ingest loaded it garbled. (Tried after ``big5``, which reads
+#: a few codes, as 0xC6A1 up, that this one does not.)
 _BIG5 = "big5hkscs"
 
 
@@ -1579,11 +1580,12 @@ def line_encoding(raw: bytes) -> tuple[str | None, str]:
         return None, ""
     utf8 = raw.decode("utf-8", "replace")
     gbk, big5, only_big5, only_gbk = _pairs(raw)
-    is_gbk, is_big5 = gbk and _decodes(raw, "gb18030"), big5 and _decodes(raw, _BIG5)
+    big5_codec = next((c for c in ("big5", _BIG5) if _decodes(raw, c)), None)  # plain Big5 first
+    is_gbk, is_big5 = gbk and _decodes(raw, "gb18030"), big5 and big5_codec is not None
     if (ideographs := _cjk(utf8)) and ideographs >= max(gbk if is_gbk else 0, big5 if is_big5 else 0):
         return "utf-8", utf8
     if is_big5 and (only_big5 > only_gbk or not is_gbk):
-        return "big5", raw.decode(_BIG5)
+        return "big5", raw.decode(big5_codec or _BIG5)
     if is_gbk:
         return "gbk", raw.decode("gb18030")
     return None, ""
