@@ -56,3 +56,19 @@ def test_tune_keeps_a_label_with_a_line_separator_inside_its_quotes(sep):
     again = load_standard(tuned_text(std, np.array([0.3, 0.7])))
     assert [c.weight for c in again.criteria] == [0.3, 0.7]
     assert again.criteria[0].label == f"Revenue{sep}last year"
+
+
+@pytest.mark.parametrize("text", ['[standard]\nname = "s"\nversion = "1"\nname = "t"',
+                                  '[standard]\nname = "s"\nlabel.x = "a"\nlabel = "b"'])
+def test_a_key_twice_on_a_last_line_without_its_line_end_is_said_in_chinese(text):
+    """The TOML reader places such a key 'at end of document', with no line: c89dfa7's Chinese kept
+    its English ('Cannot overwrite a value') inside the sentence; it says what the same file with
+    its last line end says."""
+    said = {}
+    for end in ("", "\n"):
+        with pytest.raises(StandardError) as info:
+            load_standard(text + end)
+        said[end] = info.value.render("zh")
+    assert "Cannot" not in said[""], said[""]
+    kind = said["\n"].split("\n")[0].split("）：", 1)[1]  # the words after the line and column
+    assert kind in said[""], (said[""], kind)

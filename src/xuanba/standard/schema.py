@@ -776,6 +776,8 @@ def _toml_problem(said: str, text: str) -> Problem:
     line = int(at.group(1)) if at else None
     lines = toml_lines(text)
     written = lines[line - 1] if line is not None and line <= len(lines) else ""
+    if line is None and said.endswith("(at end of document)"):  # a key given twice on the last line
+        written = next((ln for ln in reversed(lines) if ln.strip() and not ln.lstrip().startswith("#")), "")
     words = _toml_words(detail, written)
     other: Any = words[0] if words else detail
     if at:
