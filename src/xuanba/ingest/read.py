@@ -385,7 +385,8 @@ def refuse_empty(path: str | os.PathLike[str]) -> None:
         if not chunk:
             raise InputError(Phrase("err_file_empty"), file=str(path), fix=Phrase("err_file_empty_fix"))
         chunk = chunk.removeprefix(codecs.BOM_UTF8)
-        while not chunk.strip():
+        text = codecs.getincrementaldecoder("utf-8")("replace")  # spaces as ingest strips them: U+3000, NBSP
+        while not text.decode(chunk).strip():
             if not (chunk := fh.read(_CHUNK)):
                 raise InputError(Phrase("err_file_blank"), file=str(path), fix=Phrase("err_file_blank_fix"))
 
