@@ -72,3 +72,13 @@ def test_a_key_twice_on_a_last_line_without_its_line_end_is_said_in_chinese(text
     assert "Cannot" not in said[""], said[""]
     kind = said["\n"].split("\n")[0].split("）：", 1)[1]  # the words after the line and column
     assert kind in said[""], (said[""], kind)
+
+
+def test_a_long_key_twice_is_shown_cut_in_chinese():
+    """A 5,000-character key written twice: c89dfa7's Chinese refusal showed all of it (the English
+    says no key); shown to 60 characters and an ellipsis."""
+    key = "k" * 5000
+    with pytest.raises(StandardError) as info:
+        load_standard(f"[standard]\n{key} = 1\n{key} = 2\n")
+    said = info.value.render("zh")
+    assert "k" * 60 + "…" in said and "k" * 61 not in said and len(said) < 400, said

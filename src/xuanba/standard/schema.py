@@ -788,6 +788,11 @@ def _toml_problem(said: str, text: str) -> Problem:
     return Problem(line, Said(english, other), Said(fix, words[1]) if words else fix)
 
 
+def _cut(text: str, most: int = 60) -> str:
+    """``text`` to its first ``most`` characters and an ellipsis: a name the file wrote, shown in a refusal."""
+    return text if len(text) <= most else text[:most] + "…"
+
+
 def _toml_words(detail: str, written: str) -> tuple[Phrase, Phrase] | None:
     """The kind of error of the TOML reader's message ``detail`` and its fix, as phrases; ``written``
     the line it is on. ``None`` for a message not in :data:`_TOML_WORDS`."""
@@ -808,10 +813,10 @@ def _toml_words(detail: str, written: str) -> tuple[Phrase, Phrase] | None:
     if key == "err_toml_key_twice":  # a key given twice, or a table header over a key or table of its name
         head = re.match(r"\[\[\s*([^\]]+?)\s*\]\]|\[\s*([^\]]+?)\s*\]", written.strip())
         if head:
-            name = shown(head.group(1) or head.group(2), quoted=False)
-            key, values = "err_toml_table_clash", {"table": quoted(head.group(0)), "name": name}
+            name = shown(_cut(head.group(1) or head.group(2)), quoted=False)
+            key, values = "err_toml_table_clash", {"table": quoted(_cut(head.group(0))), "name": name}
         elif "=" in written:
-            values = {"key": quoted(written.split("=", 1)[0].strip())}
+            values = {"key": quoted(_cut(written.split("=", 1)[0].strip()))}
         else:
             return None
     return Phrase(key, **values), Phrase(f"{key}_fix", **{k: v for k, v in values.items() if k == "name"})
