@@ -14,7 +14,9 @@ from typer.testing import CliRunner
 from xuanba.cli import app
 
 STANDARD = '[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "revenue"\nfield = "revenue_365d"\nweight = 1\n'
-EMPTY = {"no byte": b"", "a BOM alone": b"\xef\xbb\xbf", "a BOM and blank lines": b"\xef\xbb\xbf\r\n  \r\n\r\n"}
+EMPTY = {"no byte": b"", "a BOM alone": b"\xef\xbb\xbf", "a BOM and blank lines": b"\xef\xbb\xbf\r\n  \r\n\r\n",
+         # spaces ingest strips but bytes.strip does not (review30a: c89dfa7 gave DuckDB these, column0)
+         "full-width spaces": "\ufeff\u3000\u3000\r\n\u3000\r\n".encode(), "no-break spaces": "\u00a0\n \u00a0\n".encode()}
 
 
 def _round(tmp_path, source, lang="en"):

@@ -48,7 +48,7 @@ def test_a_big5_source_is_named_big5_on_the_engine_and_by_ingest(tmp_path, lang)
     said = not_utf8(path).render(lang)
     first = TRADITIONAL[0]
     assert {"en": "the file is Big5 text", "zh": "该文件是 Big5 编码的文本"}[lang] in said, said
-    assert first in said and "iconv -f BIG5 -t UTF-8" in said and "GB18030 -t" not in said, said
+    assert first in said and "iconv -f BIG5-HKSCS -t UTF-8" in said and "GB18030 -t" not in said, said
     with pytest.raises(InputError) as info:
         stage(duckdb.connect(), path, "_raw")
     assert "Big5" in info.value.render(lang) and first in info.value.render(lang)
@@ -80,3 +80,80 @@ def test_utf8_cut_on_the_line_of_its_first_chinese_is_damaged_utf8_not_gbk(tmp_p
     path.write_bytes(b"customer_id,ts,amount\n" + "客户王记".encode()[:-cut] + b",2025-01-01,5\nb,2025-01-02,6\n")
     said = not_utf8(path).render("en")
     assert "UTF-8 text but for line 2" in said and "GB18030" not in said and "GBK" in said.split("fix")[1], said
+
+
+#: GBK's Greek and pinyin, whose bytes Big5 reads as common hanzi (leads 0xA6, 0xA8).
+GBK_SYMBOLS = ["α", "β", "μ", "Ω", "ü", "ā", "ǎ", "è"]
+
+
+def test_gbk_text_with_greek_or_pinyin_is_still_gbk():
+    """c89dfa7 counted a GBK symbol (β-胡萝卜素, 500μm, Lü) as Big5 evidence: a GBK line of such a symbol
+    and hanzi common in both (客户) read as Big5, and ingest refused a GBK file e97c1c3 loaded."""
+    for sym in GBK_SYMBOLS:
+        assert sym.encode("gbk")[0] in (0xA6, 0xA8)  # rows Big5 fills with common hanzi
+        for word in ["客户", "北京", *SIMPLIFIED[:40]]:
+            line = sym + word
+            assert line_encoding(line.encode("gbk")) == ("gbk", line), line
+        assert line_encoding(f"500{sym}m".encode("gbk")) == ("gbk", f"500{sym}m")
+
+
+def test_a_gbk_file_with_a_greek_letter_is_ingested_as_gbk(tmp_path):
+    path = _file(tmp_path, ["β客户", "α客户", "μ北京"], "gbk")
+    assert "GBK/GB18030 text" in not_utf8(path).render("en")
+    con = duckdb.connect()
+    assert stage(con, path, "_raw").encoding == "gb18030"
+    assert con.sql('select "customer_id" from _raw').fetchall() == [("β客户",), ("α客户",), ("μ北京",)]
+
+
+#: Latin-1 (Windows-1252) text whose high byte before an ASCII letter is a Big5 hanzi's lead (0xA4-0xC6).
+LATIN1 = ["25°C", "Ångström", "©Acme", "5µg", "Ärger", "½Kg", "Àlex"]
+
+
+@pytest.mark.parametrize("word", LATIN1)
+def test_latin1_text_is_not_called_big5(tmp_path, word):
+    """c89dfa7 read a Latin-1 byte before a letter (°C: 0xB0 0x43) as a Big5 hanzi and told the user
+    to convert the file from Big5; it is no Chinese text (its docstring's own Müller case)."""
+    raw = word.encode("cp1252")
+    assert any(0xA4 <= b <= 0xC6 and 0x40 <= nxt <= 0x7E for b, nxt in zip(raw, raw[1:], strict=False))
+    assert line_encoding(raw) == (None, "")
+    path = tmp_path / "sales.csv"
+    path.write_bytes(b"customer_id,ts,amount\n" + raw + b",2025-01-01,5\n")
+    said = not_utf8(path).render("en")
+    assert "is not UTF-8 text: line 2" in said and "Big5" not in said and "GB18030" not in said, said
+
+
+@pytest.mark.parametrize("word", LATIN1)
+def test_ingest_refuses_latin1_text_rather_than_load_it_garbled(tmp_path, word):
+    """Told not Big5, a Latin-1 file is still no GBK: GB18030 decodes 25°C as 25蚓 (e97c1c3 loaded it
+    so, without a word); refused naming the line and byte, as a Latin-1 byte GB18030 cannot decode is."""
+    raw = word.encode("cp1252")
+    data = b"customer_id,ts,amount\n" + b"".join(b"c%d,2025-01-01,%d\n" % (i, i) for i in range(30))
+    data += b"x " + raw + b",2025-01-01,1\n"
+    path = tmp_path / "sales.csv"
+    path.write_bytes(data)
+    byte = next(i for i, b in enumerate(data) if b >= 0x80)
+    with pytest.raises(InputError) as info:
+        stage(duckdb.connect(), path, "_raw")
+    said = info.value.render("en")
+    line = data.count(b"\n", 0, byte) + 1
+    assert f"neither UTF-8, UTF-16 nor GBK/GB18030 text (line {line} of the file, byte {byte:,}," in said, said
+    assert "文件既不是 UTF-8、UTF-16 也不是 GBK/GB18030" in info.value.render("zh")
+
+
+#: Hong Kong's characters (HKSCS: Cantonese 嘅, 咗, 啲, 嚟, the estate 邨), which Python's plain big5 refuses.
+HKSCS = ["嘅", "咗", "啲", "嚟", "邨"]
+
+
+@pytest.mark.parametrize("char", HKSCS)
+def test_a_big5_hkscs_file_is_named_big5_not_loaded_as_gbk(tmp_path, char):
+    """c89dfa7 read Big5 only by Python's plain big5, which refuses HKSCS: a Hong Kong file with one
+    such character a line was 'not Big5', so GBK, and ingest loaded it garbled without a word."""
+    with pytest.raises(UnicodeEncodeError):
+        char.encode("big5")
+    rows = [w + char for w in TRADITIONAL[:20]]
+    path = _file(tmp_path, rows, "big5hkscs")
+    said = not_utf8(path).render("en")
+    assert "the file is Big5 text" in said and rows[0] in said and "BIG5-HKSCS" in said, said
+    with pytest.raises(InputError) as info:
+        stage(duckdb.connect(), path, "_raw")
+    assert "Big5" in info.value.render("en") and rows[0] in info.value.render("en")

@@ -1850,9 +1850,9 @@ TEXT: dict[str, tuple[str, str]] = {
                         "line {line} of the file, read so: {text}), and an engine round reads a .csv source in UTF-8 only",
                         "该文件是 Big5 编码的文本（繁体中文，台湾、香港的 Excel 保存 CSV 时常用此编码；文件第 {line} 行按此编码"
                         "读作 {text}），而引擎上的一轮只读取 UTF-8 编码的 .csv 数据源"),
-    "err_source_big5_fix": ("Save the file as 'CSV UTF-8' (Excel: Save As) or convert it from Big5 (iconv -f BIG5 -t UTF-8); "
+    "err_source_big5_fix": ("Save the file as 'CSV UTF-8' (Excel: Save As) or convert it from Big5 (iconv -f BIG5-HKSCS -t UTF-8); "
                             "do not convert it from GBK/GB18030, which would garble it.",
-                            "请把文件另存为“CSV UTF-8”（Excel：另存为），或从 Big5 转换（iconv -f BIG5 -t UTF-8）；"
+                            "请把文件另存为“CSV UTF-8”（Excel：另存为），或从 Big5 转换（iconv -f BIG5-HKSCS -t UTF-8）；"
                             "不要按 GBK/GB18030 转换，那会把文字变成乱码。"),
     "err_source_not_utf8_fix": ("Save the file as 'CSV UTF-8' (Excel: Save As) or convert it (iconv -f GB18030 -t UTF-8), "
                                 "or load it with `xuanba ingest`, which reads GBK, and run the round on the workspace.",
@@ -1943,9 +1943,9 @@ TEXT: dict[str, tuple[str, str]] = {
                  "of the file reads so: {text}), which ingest does not read: read as GBK it would be garbled",
                  "该文件是 Big5 编码的文本（繁体中文，台湾、香港的 Excel 保存 CSV 时常用此编码；文件第 {line} 行按此编码读作 "
                  "{text}），导入不读取这种编码：按 GBK 读取会变成乱码"),
-    "err_big5_fix": ("Save it as 'CSV UTF-8' (Excel: Save As) or convert it from Big5 (iconv -f BIG5 -t UTF-8), then "
+    "err_big5_fix": ("Save it as 'CSV UTF-8' (Excel: Save As) or convert it from Big5 (iconv -f BIG5-HKSCS -t UTF-8), then "
                      "ingest again.",
-                     "请把它另存为“CSV UTF-8”（Excel：另存为），或从 Big5 转换（iconv -f BIG5 -t UTF-8），再重新导入。"),
+                     "请把它另存为“CSV UTF-8”（Excel：另存为），或从 Big5 转换（iconv -f BIG5-HKSCS -t UTF-8），再重新导入。"),
     "err_encoding": ("the file is neither UTF-8, UTF-16 nor GBK/GB18030 text (line {line} of the file, byte {byte}, "
                      "cannot be read as {encoding})",
                      "文件既不是 UTF-8、UTF-16 也不是 GBK/GB18030 编码的文本（文件第 {line} 行、第 {byte} 字节无法按 "

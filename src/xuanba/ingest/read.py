@@ -261,24 +261,32 @@ _LINES_TO_TELL = 50  # non-UTF-8 lines read to tell Big5 from GBK
 
 def _refuse_big5(path: Path) -> None:
     """Raise where the first non-UTF-8 lines of ``path`` read as Big5 (Traditional Chinese) rather
-    than GBK (:func:`line_encoding` over them together): GB18030 decodes nearly any pair of bytes,
-    so a Big5 file was loaded as garbled text without a word."""
+    than GBK (:func:`line_encoding` over them together), or as single-byte text (Latin-1's ``25°C``,
+    :func:`_single_byte`): GB18030 decodes nearly any pair of bytes, so such a file was loaded as
+    garbled text without a word."""
     first: tuple[int, bytes] | None = None
     taken: list[bytes] = []
+    seen = at = 0  # at: the offset of the first such line
     with path.open("rb") as fh:
         for number, raw in enumerate(_file_lines(fh, _line_byte(path)), start=1):
+            seen += len(raw)
             if raw.isascii():
                 continue
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError:
-                first = first or (number, raw)
+                if first is None:
+                    first, at = (number, raw), seen - len(raw)
                 taken.append(raw)
                 if len(taken) >= _LINES_TO_TELL:
                     break
+    if first is not None and _single_byte(b"".join(taken)):  # Latin-1's 25°C: GB18030 would garble it
+        byte = at + next(i for i, b in enumerate(first[1]) if b >= 0x80)
+        raise InputError(Phrase("err_encoding", line=f"{first[0]:,}", byte=f"{byte:,}", encoding="GBK/GB18030"),
+                         file=str(path), fix=Phrase("err_encoding_fix"))
     if first is None or line_encoding(b"".join(taken))[0] != "big5":
         return
-    text = first[1].rstrip(b"\r\n").decode("big5", "replace")
+    text = first[1].rstrip(b"\r\n").decode(_BIG5, "replace")
     raise InputError(Phrase("err_big5", line=f"{first[0]:,}", text=quoted(text[:60])), file=str(path),
                      fix=Phrase("err_big5_fix"))
 
@@ -377,7 +385,8 @@ def refuse_empty(path: str | os.PathLike[str]) -> None:
         if not chunk:
             raise InputError(Phrase("err_file_empty"), file=str(path), fix=Phrase("err_file_empty_fix"))
         chunk = chunk.removeprefix(codecs.BOM_UTF8)
-        while not chunk.strip():
+        text = codecs.getincrementaldecoder("utf-8")("replace")  # spaces as ingest strips them: U+3000, NBSP
+        while not text.decode(chunk).strip():
             if not (chunk := fh.read(_CHUNK)):
                 raise InputError(Phrase("err_file_blank"), file=str(path), fix=Phrase("err_file_blank_fix"))
 
@@ -1467,7 +1476,7 @@ def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
     kind, text = line_encoding(raw)
     if kind in ("gbk", "big5") and more:  # the lines below (not UTF-8) tell them apart where one line cannot
         told = line_encoding(b"\n".join([raw, *more]))[0]
-        kind, text = (told, raw.decode("big5" if told == "big5" else "gb18030", "replace")) \
+        kind, text = (told, raw.decode(_BIG5 if told == "big5" else "gb18030", "replace")) \
             if told in ("gbk", "big5") else (kind, text)
     if kind == "utf-8":  # UTF-8 Chinese on the bad line itself, too little above it for the count
         return InputError(Phrase("err_source_utf8_damaged", line=f"{line:,}", byte=f"{offset:,}"), file=str(path),
@@ -1489,10 +1498,12 @@ def _cjk(text: str) -> int:
 
 def _pairs(raw: bytes) -> tuple[int, int, int, int]:
     """Counts over the two-byte characters of ``raw`` as GBK and Big5 both write them (a lead from
-    0x81, then a byte; GB18030's four bytes apart): (GB2312's hanzi, every common GBK character:
-    both bytes from 0xB0 and 0xA1 up; or four bytes), (Big5's level-1 hanzi, every common Big5
-    character: a lead 0xA4–0xC6), (those of Big5's level 1 that are no GB2312 hanzi: a lead
-    0xA4–0xAF, kana and Greek to GBK, or a second byte below 0xA1, a rare GBK character), (GB2312
+    0x81, then a byte; GB18030's four bytes apart): (GB2312's hanzi and symbols, every common GBK
+    character: both bytes from 0xA1 up, a lead to 0xA9 a symbol; or four bytes), (Big5's level-1
+    hanzi, every common Big5 character: a lead 0xA4–0xC6), (those of Big5's level 1 that are no
+    GB2312 character: a lead 0xAA–0xAF, GBK's unassigned rows, or a second byte below 0xA1, a rare
+    GBK character; not a lead 0xA4–0xA9 after 0xA0, GBK's Greek, kana, pinyin ü and box lines, which
+    a GBK file writes beside its hanzi as Big5 writes hanzi there), (GB2312
     hanzi that are no Big5 level-1 hanzi: a lead 0xC7 and up, Big5's rare level 2)."""
     gbk = big5 = only_big5 = only_gbk = 0
     i, n = 0, len(raw)
@@ -1506,13 +1517,37 @@ def _pairs(raw: bytes) -> tuple[int, int, int, int]:
             continue
         trail = raw[i + 1]
         common_gbk = 0xB0 <= lead <= 0xF7 and trail >= 0xA1
+        symbol = (lead == 0xA6 and trail >= 0xA1) or (lead == 0xA8 and 0xA1 <= trail <= 0xC0)  # GBK's Greek, pinyin
         common_big5 = 0xA4 <= lead <= 0xC6 and (0x40 <= trail <= 0x7E or trail >= 0xA1)
-        gbk += common_gbk
+        gbk += common_gbk or symbol
         big5 += common_big5
-        only_big5 += common_big5 and not common_gbk
+        only_big5 += common_big5 and not common_gbk and not symbol
         only_gbk += common_gbk and not common_big5
         i += 2
     return gbk, big5, only_big5, only_gbk
+
+
+def _single_byte(raw: bytes) -> bool:
+    """Whether ``raw`` reads as single-byte text (Latin-1's ``25°C``, ``Ångström``) rather than
+    Chinese: each byte from 0x80 stands alone between ASCII bytes but the one after it, an ASCII
+    letter or sign that Big5 would take as a hanzi's second byte (``°C`` is 0xB0 0x43, Big5's 蚓).
+    Chinese text writes two characters together or one with two high bytes (GB18030's four too);
+    a lone Big5 hanzi whose second byte is ASCII between ASCII cells is the one text taken so."""
+    i, n, after = 0, len(raw), -1  # after: where the last character read as two bytes ended
+    while i < n:
+        if raw[i] < 0x80:
+            i += 1
+            continue
+        if i + 1 < n and (raw[i + 1] >= 0x80 or raw[i + 1] in b"0123456789" or after == i):
+            return False
+        i, after = i + 2, i + 2
+    return True
+
+
+#: Big5 as Hong Kong writes it too (HKSCS: 嘅, 咗, 邨), which Python's ``big5`` refuses: a Hong Kong
+#: file so read as no Big5 was GBK, and ingest loaded it garbled. (Tried after ``big5``, which reads
+#: a few codes, as 0xC6A1 up, that this one does not.)
+_BIG5 = "big5hkscs"
 
 
 def _decodes(raw: bytes, encoding: str) -> bool:
@@ -1542,13 +1577,16 @@ def line_encoding(raw: bytes) -> tuple[str | None, str]:
     >>> line_encoding("客户王记".encode()[:-1])[0], line_encoding("Müller".encode("latin-1"))
     ('utf-8', (None, ''))
     """
+    if _single_byte(raw):  # Latin-1's 25°C, Ångström: no Chinese, whatever Big5 makes of it
+        return None, ""
     utf8 = raw.decode("utf-8", "replace")
     gbk, big5, only_big5, only_gbk = _pairs(raw)
-    is_gbk, is_big5 = gbk and _decodes(raw, "gb18030"), big5 and _decodes(raw, "big5")
+    big5_codec = next((c for c in ("big5", _BIG5) if _decodes(raw, c)), None)  # plain Big5 first
+    is_gbk, is_big5 = gbk and _decodes(raw, "gb18030"), big5 and big5_codec is not None
     if (ideographs := _cjk(utf8)) and ideographs >= max(gbk if is_gbk else 0, big5 if is_big5 else 0):
         return "utf-8", utf8
     if is_big5 and (only_big5 > only_gbk or not is_gbk):
-        return "big5", raw.decode("big5")
+        return "big5", raw.decode(big5_codec or _BIG5)
     if is_gbk:
         return "gbk", raw.decode("gb18030")
     return None, ""

@@ -48,7 +48,7 @@ from xuanba.rounds.backtest import (
 from xuanba.rounds.extra_names import checked_extra_fields, criteria_numbers, extra_field_names
 from xuanba.rounds.replay import replay_cutoffs
 from xuanba.rounds.run import Progress, as_standard, customer_attributes
-from xuanba.standard.schema import Standard, load_standard
+from xuanba.standard.schema import Standard, load_standard, toml_lines
 from xuanba.workspace import Workspace, open_workspace
 
 BAR_CHANGE = 20.0
@@ -311,7 +311,9 @@ def tuned_text(std: Standard, shares: np.ndarray, comment: Sequence[str] = (), b
     new_bars = dict(zip(bars["tier"], bars["after"], strict=True)) if bars is not None and len(bars) else {}
     weights = np.round(np.asarray(shares, dtype=float), 2)
     weights[int(np.argmax(weights))] += round(1.0 - float(weights.sum()), 2)  # the rounding remainder
-    lines = std.text.splitlines()
+    lines = [line.removesuffix("\r") for line in toml_lines(std.text)]  # a U+2028 in a label stays in it
+    if lines and not lines[-1]:  # the text's last line end
+        lines.pop()
     out: list[str] = [f"# {line}" for line in _wrap(comment)]
     section, k, tier = "", -1, -1
     for line in lines:

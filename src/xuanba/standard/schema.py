@@ -597,6 +597,17 @@ _SECTIONS = {"standard", "predictions", "criteria", "gates", "tiers", "capacity"
 _META = ("name", "version", "lang", "description", "currency")
 
 
+def toml_lines(text: str) -> list[str]:
+    r"""The lines of TOML ``text`` as the TOML reader numbers them: ended by LF (a CR before it left
+    on the line). Not :meth:`str.splitlines`, which also ends a line at U+2028, U+0085 or a form
+    feed that a string may hold, and so numbered every line below such a label one too far.
+
+    >>> toml_lines('label = "a\u2028b"\nweight = 1\n')[1]
+    'weight = 1'
+    """
+    return text.split("\n")
+
+
 class _Lines:
     """Where each key sits in the TOML text: (section, index, key) -> line number."""
 
@@ -605,7 +616,7 @@ class _Lines:
         self.keys: dict[tuple[str, int | None, str], int] = {}
         counts: dict[str, int] = {}
         section, index = "", None
-        for no, raw in enumerate(text.splitlines(), start=1):
+        for no, raw in enumerate(toml_lines(text), start=1):
             line = raw.strip()
             if m := re.match(r"^\[\[\s*([A-Za-z0-9_.]+)\s*\]\]", line):
                 section = m.group(1)
@@ -763,7 +774,10 @@ def _toml_problem(said: str, text: str) -> Problem:
     english = Phrase("err_std_toml", detail=re.sub(r" \(at line.*", "", said))
     detail = re.sub(r" \(at (?:line \d+, column \d+|end of document)\)$", "", said)
     line = int(at.group(1)) if at else None
-    written = text.splitlines()[line - 1] if line is not None and line <= len(text.splitlines()) else ""
+    lines = toml_lines(text)
+    written = lines[line - 1] if line is not None and line <= len(lines) else ""
+    if line is None and said.endswith("(at end of document)"):  # a key given twice on the last line
+        written = next((ln for ln in reversed(lines) if ln.strip() and not ln.lstrip().startswith("#")), "")
     words = _toml_words(detail, written)
     other: Any = words[0] if words else detail
     if at:
@@ -772,6 +786,11 @@ def _toml_problem(said: str, text: str) -> Problem:
         other = Phrase("err_std_toml_end" if said.endswith("(at end of document)") else "err_std_toml", detail=other)
     fix = Phrase("err_std_toml_fix")
     return Problem(line, Said(english, other), Said(fix, words[1]) if words else fix)
+
+
+def _cut(text: str, most: int = 60) -> str:
+    """``text`` to its first ``most`` characters and an ellipsis: a name the file wrote, shown in a refusal."""
+    return text if len(text) <= most else text[:most] + "…"
 
 
 def _toml_words(detail: str, written: str) -> tuple[Phrase, Phrase] | None:
@@ -794,10 +813,10 @@ def _toml_words(detail: str, written: str) -> tuple[Phrase, Phrase] | None:
     if key == "err_toml_key_twice":  # a key given twice, or a table header over a key or table of its name
         head = re.match(r"\[\[\s*([^\]]+?)\s*\]\]|\[\s*([^\]]+?)\s*\]", written.strip())
         if head:
-            name = shown(head.group(1) or head.group(2), quoted=False)
-            key, values = "err_toml_table_clash", {"table": quoted(head.group(0)), "name": name}
+            name = shown(_cut(head.group(1) or head.group(2)), quoted=False)
+            key, values = "err_toml_table_clash", {"table": quoted(_cut(head.group(0))), "name": name}
         elif "=" in written:
-            values = {"key": quoted(written.split("=", 1)[0].strip())}
+            values = {"key": quoted(_cut(written.split("=", 1)[0].strip()))}
         else:
             return None
     return Phrase(key, **values), Phrase(f"{key}_fix", **{k: v for k, v in values.items() if k == "name"})
