@@ -204,10 +204,6 @@ def test_a_workbooks_typed_n_a_and_null_are_counted_as_the_csvs(base, tmp_path):
                                                               "words": ["n/a", "NULL"]}}
 
 
-@pytest.mark.xfail(strict=True, reason="a column of words alone (region NA for every customer: a file of North "
-                   "America's customers) is read as numbers, all missing, so a gate region == 'NA' passes nobody; "
-                   "which it is (text or missing numbers) depends on whether a gate or a criterion reads it, "
-                   "which read_numbers does not know (found by review30a, not fixed)")
 def test_a_column_of_NA_alone_is_still_north_america(base, tmp_path):
     tmp, tx, ids = base
     path = tmp_path / "fields.csv"
@@ -219,3 +215,19 @@ def test_a_column_of_NA_alone_is_still_north_america(base, tmp_path):
                     store=False)
     passed = rnd.roster.loc[rnd.roster["tier"].astype(str) != "", "customer_id"]
     assert len(passed) > 0  # the same round without the gate tiers these customers (the test above)
+
+
+def test_a_criterion_over_words_alone_is_refused_naming_the_cell(base, tmp_path):
+    """The other side of a column of words alone being text: a criterion that reads it as numbers
+    (every customer's ``nps`` written ``n/a``) is refused naming the file, the column and a cell,
+    not scored as every customer missing without a word on the number that ranks them."""
+    from xuanba.errors import DataError, InputError
+
+    tmp, tx, ids = base
+    path = tmp_path / "fields.csv"
+    pd.DataFrame({"customer_id": ids, "nps": "n/a"}).to_csv(path, index=False)
+    frame = read_fields_file(path)
+    with pytest.raises((DataError, InputError)) as got:
+        run_round(_workspace(tmp_path, tx), tmp / "s.toml", CUTOFF, extra_fields=frame, check_model=False, store=False)
+    said = str(got.value)
+    assert "'n/a'" in said and "nps" in said and "fields.csv" in said, said

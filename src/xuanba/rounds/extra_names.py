@@ -62,9 +62,10 @@ def criteria_numbers(frame: pd.DataFrame | None, standard: Any) -> None:
     file = frame.attrs.get(FILE_READ)
     for c in standard.criteria:
         if c.field != "customer_id" and c.field in frame.columns and text_or_date(frame[c.field]):
-            values = frame[c.field]  # a file's word for missing is missing: its first other word is named
-            raise not_numbers(c, values.mask(_missing_cells(values)) if file else values, frame["customer_id"],
-                              file=file, rows=True)
+            values = frame[c.field]  # a file's word for missing is missing: its first other word is named,
+            gone = _missing_cells(values)  # or, in a column of such words alone (text: a gate's NA), the first
+            named = values.mask(gone) if file and not (gone | values.isna()).all() else values
+            raise not_numbers(c, named, frame["customer_id"], file=file, rows=True)
 
 
 def storable_name(name: str) -> bool:
@@ -322,7 +323,8 @@ def read_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     in its ``attrs`` (:data:`NAN_WRITTEN`, :data:`MISSING_WRITTEN`), which the round says. pandas
     strips spaces round ``5`` but not round ``inf`` or ``nan``, nor reads ``NAN`` or ``-INF``, so one
     such cell made the whole column text and the round refused it as no number (without naming the
-    cell). A column with a word of its own (``VIP``, ``NA`` beside ``EU``) is text, each cell as written.
+    cell). A column with a word of its own (``VIP``, ``NA`` beside ``EU``), or of such words alone (a
+    region ``NA`` for every customer), is text, each cell as written.
 
     Example
     -------
@@ -342,8 +344,10 @@ def read_numbers(frame: pd.DataFrame) -> pd.DataFrame:
         words = given.str.strip().str.lower()
         gone = words.isin(MISSING_WORDS)
         nan = words.isin(_NAN_WORDS)
+        if gone.all():  # words alone (a region NA for every customer): text as written, which a gate reads
+            continue
         kept = given[~gone].str.strip()
-        if not kept.empty and kept.isin((*_TRUE, *_FALSE)).all():  # a bool column with words for missing
+        if kept.isin((*_TRUE, *_FALSE)).all():  # a bool column with words for missing
             read = kept.isin(_TRUE).astype(object).reindex(frame.index)
         else:
             try:
