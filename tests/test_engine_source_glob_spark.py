@@ -138,3 +138,24 @@ def test_a_glob_file_with_another_header_is_refused_on_spark_naming_it(tmp_path,
     assert said in en, en
     if kind in ("order", "delimiter"):
         assert "--engine duckdb" in en and "--engine duckdb" in zh and "Spark" in zh, zh
+
+
+def test_a_glob_file_whose_header_has_spaces_after_its_commas_is_read_on_duckdb(tmp_path):
+    """``customer_id, ts, note, amount`` (a space after each comma, as many exports write it) names the
+    columns DuckDB reads: it trims a header's cells, and e97c1c3 read the glob. c89dfa7 refused the
+    file as lacking ``ts`` and holding `` ts``, comparing the cells untrimmed."""
+    rows = _exports(tmp_path / "exports")
+    third = tmp_path / "exports" / "2025-03.csv"
+    third.write_text(third.read_text("utf-8").replace(HEADER, HEADER.replace(",", ", "), 1), "utf-8")
+    table = duckdb_source(str(tmp_path / "exports" / "*.csv"))
+    got = table.aggregate(n=table.count(), total=table.amount.sum()).to_pyarrow().to_pylist()[0]
+    assert got["n"] == len(rows) and got["total"] == pytest.approx(sum(float(a) for _, a in rows))
+
+
+def test_a_glob_file_whose_header_has_spaces_still_refused_where_a_column_lacks(tmp_path):
+    """Trimmed, a header that lacks a column is still refused, the column named as the first file writes it."""
+    _exports(tmp_path / "exports")
+    (tmp_path / "exports" / "2025-03.csv").write_text("customer_id, ts, note\nA1,2025-03-01,x\n", "utf-8")
+    with pytest.raises(InputError) as err:
+        duckdb_source(str(tmp_path / "exports" / "*.csv"))
+    assert err.value.column == "amount" and "it has no column 'amount'" in err.value.render("en")

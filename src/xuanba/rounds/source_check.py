@@ -318,7 +318,8 @@ def refuse_glob_headers_apart(pattern: str, find_header: Any = None, *, spark: b
     files = csv_headers(pattern, find_header)
     if len(files) < 2:
         return
-    (first, delim, header), *rest = files
+    # each cell trimmed, as DuckDB names a header's columns (``id, ts, amount`` is ``id``, ``ts``, ``amount``)
+    (first, delim, header), *rest = [(f, d, [c.strip() for c in cells]) for f, d, cells in files]
     for file, other_delim, cells in rest:
         lacks = [c for c in header if c not in cells]
         extra = [c for c in cells if c not in header]
