@@ -1235,7 +1235,7 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
         refuse_empty(path)  # no text (a BOM alone): DuckDB reads one column, column0
         refuse_nul(path)  # a NUL anywhere, as ingest refuses it: DuckDB reads it into the cell
     told = csv_read_options(pattern, header_test(mapping))  # the header where ingest finds it, its line end
-    refuse_glob_headers_apart(pattern, header_test(mapping))  # a file lacking a column: DuckDB's traceback
+    refuse_glob_headers_apart(pattern, header_test(mapping), mapping=mapping)  # a file lacking a column: DuckDB's traceback
     table = con.read_csv(pattern, **told)
     schema = table.schema()
     _refuse_twin_headers(con, pattern, list(schema.names), mapping, csv=told)
