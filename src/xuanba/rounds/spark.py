@@ -242,11 +242,15 @@ def _glob_files(text: str) -> list[str]:
 
 
 def _reader(session: Any, fmt: str, told: Mapping[str, str] | None = None) -> Any:
-    """Spark's reader of ``fmt``, a CSV's with its header row and its types inferred, and the
-    options ``told`` (:func:`_local_csv_options`)."""
+    """Spark's reader of ``fmt``, a CSV's with its header row and its types inferred, a Parquet's
+    with the schemas of its files merged (``mergeSchema``: a later part with a ``cost`` the first
+    lacks is read with it, as DuckDB's round reads parts by name; Spark took one file's schema and
+    read no cost at all), and the options ``told`` (:func:`_local_csv_options`)."""
     reader = session.read.format(fmt)
     if fmt == "csv":
         reader = reader.option("header", "true").option("inferSchema", "true")
+    elif fmt == "parquet":
+        reader = reader.option("mergeSchema", "true")
     return reader.options(**dict(told or {}))
 
 
