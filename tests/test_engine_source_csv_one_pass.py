@@ -184,3 +184,20 @@ def test_a_url_csv_is_refused_where_sparks_read_of_its_header_shows_gbk_or_title
     else:
         assert "the header of the --source CSV is under 2 title row(s)" in en and "--engine duckdb" in en, en
         assert "表头上方有 2 行标题" in zh, zh
+
+
+@spark_test
+def test_a_url_csv_whose_header_is_ascii_and_rows_gbk_is_refused(tmp_path, spark):
+    """A CSV URL with an English header over GBK rows (Chinese names as ids): Spark reads each GBK
+    name as replacement characters, 张三 and 李四 alike, one customer of two. c89dfa7 looked for
+    them in the header alone, found none and ran the round: two customers one, silently. The local
+    file is refused as GBK (the control)."""
+    path = tmp_path / "t.csv"
+    path.write_bytes("customer_id,ts,amount\nA1,2025-01-01,5\n张三,2025-02-01,7\n李四,2025-03-01,9\n".encode("gbk"))
+    with pytest.raises(InputError):
+        _spark_said(spark, path)  # the local file's check
+    with pytest.raises(InputError) as err:
+        _spark_said(spark, path.as_uri())
+    en, zh = err.value.render("en"), err.value.render("zh")
+    assert "garbled: the file is not UTF-8 text" in en and "line 3" in en and "Save the file as 'CSV UTF-8'" in en, en
+    assert "是乱码：该文件不是 UTF-8 编码的文本" in zh and "第 3 行" in zh, zh

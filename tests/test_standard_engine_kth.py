@@ -79,3 +79,30 @@ def test_a_roster_whose_cheapest_criteria_read_kth_values_is_the_pandas_one(n):
     pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, atol=1e-9)
     for col in ("cheapest_criterion", "cheapest_public_criterion", "tier", "rank"):
         assert got[col].tolist() == want[col].tolist(), col
+
+
+def test_an_engine_round_lets_go_of_the_values_in_order_when_it_ends(tmp_path):
+    """run_round_on_engine builds its roster itself (not through score_in_engine, which let go of
+    them): on c89dfa7 each percentile criterion's n values stayed held on the caller's connection
+    after the round (80 MB a criterion at 10 M customers, for as long as a notebook keeps it)."""
+    from xuanba.rounds import run_round_on_engine
+    from xuanba.standard.engine_kth import _HELD
+
+    rng = np.random.default_rng(3)
+    m = 4000
+    tx = pd.DataFrame({"customer_id": [f"c{i:04d}" for i in rng.integers(0, 1000, m)],
+                       "ts": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 360, m), unit="D"),
+                       "amount": rng.gamma(2, 50, m).round(2)})
+    con = ibis.duckdb.connect()
+    table = con.create_table("tx", pa.Table.from_pandas(tx, preserve_index=False))
+    std = ('[standard]\nname = "k"\nversion = "1"\n'
+           '[[criteria]]\nname = "pa"\nfield = "revenue_total"\nweight = 40\nnormalise = "percentile"\n'
+           '[[criteria]]\nname = "pb"\nfield = "frequency"\nweight = 35\nnormalise = "percentile"\n'
+           '[[criteria]]\nname = "zc"\nfield = "days_since_last"\nweight = 25\ndirection = "lower"\n'
+           '[[tiers]]\nname = "A"\nquota = "20%"\n[[tiers]]\nname = "B"\nquota = "30%"\n')
+    first = run_round_on_engine(table, std, "2025-12-31")
+    assert {"pa", "pb"} <= set(first.roster.cheapest_criterion)  # the k-th values were read
+    held = con.__dict__.get(_HELD)
+    assert held is not None and "values" not in held and "call" not in held, held
+    again = run_round_on_engine(table, std, "2025-12-31")  # the function still there for the next round
+    pd.testing.assert_frame_equal(again.roster, first.roster)

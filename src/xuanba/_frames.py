@@ -85,15 +85,26 @@ def cell_text(value: Any) -> str | None:
     cell before reading it (a whole float without its ``.0``, a date in ISO form); ``None`` for a
     missing one.
 
+    A missing cell of any kind (``pd.NA``, ``NaT``, a NumPy NaN) is ``None``, not ``"<NA>"``; a
+    NumPy float (``float32``) that is whole is written as a Python float is, not as ``1.0``.
+
     >>> [cell_text(v) for v in (3, 4.5, 3.0, "VIP", float("nan"), None, dt.date(2025, 1, 2))]
     ['3', '4.5', '3', 'VIP', None, None, '2025-01-02']
+    >>> [cell_text(v) for v in (pd.NA, pd.NaT, np.float32("nan"), np.float32(1.0), np.float32(0.1))]
+    [None, None, None, '1', '0.1']
     """
+    if isinstance(value, str):  # most cells: nothing to look at
+        return str(value)
     if value is None:
         return None
-    if isinstance(value, float):
+    if isinstance(value, float | np.floating):
         if value != value:
             return None
-        return str(int(value)) if value.is_integer() else repr(value)
+        if float(value).is_integer():
+            return str(int(value))
+        return repr(value) if isinstance(value, float) else str(value)  # float32 0.1 as NumPy writes it
+    if _missing(value):  # pd.NA, NaT (a datetime to isinstance), numpy's NaT
+        return None
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):

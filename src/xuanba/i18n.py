@@ -1936,6 +1936,12 @@ TEXT: dict[str, tuple[str, str]] = {
                               "UTF-8 only",
                               "Spark 把 --source 的 CSV 表头读成 {header}，是乱码：该文件不是 UTF-8 编码的文本（可能是"
                               "中文版 Excel 保存的 GBK），而引擎上的一轮只读取 UTF-8 编码的 .csv 数据源"),
+    "err_spark_url_garbled_row": ("Spark reads line {line} of the --source CSV as {cells}, garbled: the file is not "
+                                  "UTF-8 text (GBK, as Chinese Excel saves a CSV?), whose names Spark reads alike, "
+                                  "two customers as one; an engine round reads a .csv source in UTF-8 only",
+                                  "Spark 把 --source 的 CSV 第 {line} 行读成 {cells}，是乱码：该文件不是 UTF-8 编码的"
+                                  "文本（可能是中文版 Excel 保存的 GBK），Spark 会把不同的名字读成同样的乱码，两个客户"
+                                  "变成一个；而引擎上的一轮只读取 UTF-8 编码的 .csv 数据源"),
     "err_duckdb_source_unreadable": ("cannot read --source {source}{engine}", "无法读取 --source {source}{engine}"),
     "err_duckdb_source_unreadable_fix": ("Give Parquet (a file or a folder of parts) or a .csv with a header row.",
                                   "请给出 Parquet（一个文件或一个分块文件夹），或带表头行的 .csv 文件。"),

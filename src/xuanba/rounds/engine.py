@@ -1021,6 +1021,7 @@ def run_round_on_engine(
 
     from xuanba.rounds.summary import tier_order
     from xuanba.standard.engine import roster_expression
+    from xuanba.standard.engine_kth import release as release_kth
     from xuanba.standard.score import ROSTER_COLUMNS
 
     say = progress or (lambda _msg: None)
@@ -1066,6 +1067,8 @@ def run_round_on_engine(
             summary_cols = [c for c in SUMMARY_FIELDS if c in table.columns]
             used = sorted(f for f in std.fields_used() if f != "customer_id")
             expr, info = roster_expression(table, scoring)
+            if not spread:  # the percentile criteria's values in order it read (engine_kth), let go at the end
+                stack.callback(release_kth, backend)
             roster_cols = [*ROSTER_COLUMNS, *crit_names]
             # the roster and the fields the headline figures read, kept by the engine: read many times
             extra = [c for c in summary_cols if c not in expr.columns]
@@ -1232,7 +1235,7 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
         refuse_empty(path)  # no text (a BOM alone): DuckDB reads one column, column0
         refuse_nul(path)  # a NUL anywhere, as ingest refuses it: DuckDB reads it into the cell
     told = csv_read_options(pattern, header_test(mapping))  # the header where ingest finds it, its line end
-    refuse_glob_headers_apart(pattern, header_test(mapping))  # a file lacking a column: DuckDB's traceback
+    refuse_glob_headers_apart(pattern, header_test(mapping), mapping=mapping)  # a file lacking a column: DuckDB's traceback
     table = con.read_csv(pattern, **told)
     schema = table.schema()
     _refuse_twin_headers(con, pattern, list(schema.names), mapping, csv=told)

@@ -302,15 +302,19 @@ def without_unread_twins(source: Any, mapping: Mapping[str, str] | None = None) 
 _DELIM_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'", " ": "spaces"}
 
 
-def refuse_glob_headers_apart(pattern: str, find_header: Any = None, *, spark: bool = False) -> None:
+def refuse_glob_headers_apart(pattern: str, find_header: Any = None, *, spark: bool = False,
+                              mapping: Mapping[str, str] | None = None) -> None:
     """Refuse the CSV glob ``pattern`` (``exports/*.csv``) where a file's header, as ingest finds it
     (:func:`xuanba.ingest.read.csv_headers`), differs from the first file's, naming the file, the
     first file and the difference (English and Chinese): a column it lacks (DuckDB stopped with its
-    "Schema mismatch" traceback) or holds that the first lacks (read by neither engine, silently);
+    "Schema mismatch" traceback) or holds that the first lacks (read by neither engine, silently), on
+    DuckDB only one a field is read from (:func:`~xuanba.ingest.mapping.read_as_field` with
+    ``mapping``: a later export's ``coupon`` is unread as the first file's ``note`` is);
     on Spark (``spark``) also columns in another order or another delimiter, which Spark's reader,
     reading every file by the first one's header by position, read into the wrong columns. One
     file, or a plain path: nothing to compare."""
     from xuanba.errors import Listed, quoted
+    from xuanba.ingest.mapping import read_as_field
     from xuanba.ingest.read import csv_headers
 
     if not any(ch in pattern for ch in "*?[") or Path(pattern).is_file():
@@ -318,10 +322,11 @@ def refuse_glob_headers_apart(pattern: str, find_header: Any = None, *, spark: b
     files = csv_headers(pattern, find_header)
     if len(files) < 2:
         return
-    (first, delim, header), *rest = files
+    # each cell trimmed, as DuckDB names a header's columns (``id, ts, amount`` is ``id``, ``ts``, ``amount``)
+    (first, delim, header), *rest = [(f, d, [c.strip() for c in cells]) for f, d, cells in files]
     for file, other_delim, cells in rest:
         lacks = [c for c in header if c not in cells]
-        extra = [c for c in cells if c not in header]
+        extra = [c for c in cells if c not in header and (spark or read_as_field(mapping)(c))]
         what = ([Phrase("glob_lacks", columns=Listed(lacks, quoted=True))] if lacks else []) + (
             [Phrase("glob_extra", columns=Listed(extra, quoted=True))] if extra else [])
         if not what and spark and other_delim != delim:

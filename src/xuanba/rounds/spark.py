@@ -242,11 +242,15 @@ def _glob_files(text: str) -> list[str]:
 
 
 def _reader(session: Any, fmt: str, told: Mapping[str, str] | None = None) -> Any:
-    """Spark's reader of ``fmt``, a CSV's with its header row and its types inferred, and the
-    options ``told`` (:func:`_local_csv_options`)."""
+    """Spark's reader of ``fmt``, a CSV's with its header row and its types inferred, a Parquet's
+    with the schemas of its files merged (``mergeSchema``: a later part with a ``cost`` the first
+    lacks is read with it, as DuckDB's round reads parts by name; Spark took one file's schema and
+    read no cost at all), and the options ``told`` (:func:`_local_csv_options`)."""
     reader = session.read.format(fmt)
     if fmt == "csv":
         reader = reader.option("header", "true").option("inferSchema", "true")
+    elif fmt == "parquet":
+        reader = reader.option("mergeSchema", "true")
     return reader.options(**dict(told or {}))
 
 
@@ -407,12 +411,18 @@ def _csv_header_line(session: Any, text: str | list[str], told: Mapping[str, str
     return ["" if v is None else str(v) for v in rows[0]] if rows else []
 
 
+#: The records of a CSV URL whose cells are looked at for text not UTF-8 (Spark's replacement
+#: characters) before Spark reads it: its first ones; a GBK cell further down is not seen.
+URL_ROWS = 200
+
+
 def _refuse_url_header(session: Any, text: str, told: Mapping[str, str], header: list[str],
                        mapping: Mapping[str, str] | None) -> None:
     """Refuse the CSV at the URL ``text`` (``s3a://…``, ``hdfs://…``: not read before Spark, so
     neither decoded nor searched for its header by xuanba) where Spark's read of its first record,
     ``header``, shows what a local file's checks refuse: text not UTF-8 (a header of replacement
-    characters, ``\ufffd``, as Spark reads GBK), or a header under title rows (a row of the first
+    characters, ``\ufffd``, as Spark reads GBK, in the header or in a cell of its first
+    :data:`URL_ROWS` records: an English header over GBK ids), or a header under title rows (a row of the first
     15 that ingest takes for the header while the first is none; Spark skips no rows), said as for
     a local file. A URL's header that maps is read as it is; a header that neither maps nor lies
     lower is the source check's to name (its columns found and the fields expected)."""
@@ -422,12 +432,17 @@ def _refuse_url_header(session: Any, text: str, told: Mapping[str, str], header:
     if any("\ufffd" in name for name in header):
         raise InputError(Phrase("err_spark_url_garbled", header=Listed(header[:8], quoted=True)), file=text,
                          fix=Phrase("err_source_not_utf8_fix"))
+    reader = session.read.format("csv").options(**dict(told or {})).option("header", "false").option("multiLine", "true")
+    rows = [["" if v is None else str(v) for v in r] for r in reader.load(text).limit(URL_ROWS).collect()]
+    garbled = next((i for i, r in enumerate(rows) if any("\ufffd" in c for c in r)), None)
+    if garbled is not None:  # an English header over GBK rows: Chinese ids garbled alike, two customers one
+        raise InputError(Phrase("err_spark_url_garbled_row", line=f"{garbled + 1:,}",
+                                cells=Listed(rows[garbled][:8], quoted=True)),
+                         file=text, fix=Phrase("err_source_not_utf8_fix"))
     test = header_test(mapping)
     if test(header):
         return
-    reader = session.read.format("csv").options(**dict(told or {})).option("header", "false").option("multiLine", "true")
-    rows = [["" if v is None else str(v) for v in r] for r in reader.load(text).limit(15).collect()]
-    below = next((i for i, r in enumerate(rows) if i and test(r)), None)
+    below = next((i for i, r in enumerate(rows[:15]) if i and test(r)), None)
     if below:
         raise InputError(Phrase("err_spark_source_titles", n=f"{below:,}"), file=text,
                          fix=Phrase("err_spark_source_titles_fix"))
