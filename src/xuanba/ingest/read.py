@@ -1174,14 +1174,7 @@ def csv_layout(path: str | os.PathLike[str], find_header: HeaderTest | None = No
     CsvLayout(titles=1, delim=',', breaks=False, lead=True)
     """
     titles, delims, breaks, lead = 0, [], False, False
-    for file in source_files(path):
-        try:
-            top = _head_lines(file)
-        except (OSError, UnicodeDecodeError):
-            continue
-        if not any(line.strip() for line in top):
-            continue
-        delim, sample, at = _header_at(top, file.suffix.lower() == ".tsv", True, find_header)
+    for file, delim, sample, at in _headers_at(path, find_header):
         titles = max(titles, at)  # _sample_lines leaves blank lines out
         delims.append(delim)
         if delim == " ":  # whitespace-delimited lines hold no quoted cell
@@ -1205,17 +1198,19 @@ def csv_headers(path: str | os.PathLike[str], find_header: HeaderTest | None = N
     >>> [(f.name, delim, cells) for f, delim, cells in csv_headers(d / "*.csv")]
     [('a.csv', ',', ['id', 'ts', 'amount']), ('b.csv', ';', ['ts', 'id'])]
     """
-    out = []
+    return [(file, delim, _cells(sample[at][2], delim)) for file, delim, sample, at in _headers_at(path, find_header)]
+
+
+def _headers_at(path: str | os.PathLike[str], find_header: HeaderTest | None) -> Iterator[tuple[Path, str, list[tuple[int, int, str]], int]]:
+    """(file, delimiter, sampled lines, the header's index among them) of each UTF-8 CSV file with
+    text that ``path`` names, the header where ingest finds it; the others are left to their own checks."""
     for file in source_files(path):
         try:
             top = _head_lines(file)
         except (OSError, UnicodeDecodeError):
             continue
-        if not any(line.strip() for line in top):
-            continue
-        delim, sample, at = _header_at(top, file.suffix.lower() == ".tsv", True, find_header)
-        out.append((file, delim, _cells(sample[at][2], delim)))
-    return out
+        if any(line.strip() for line in top):
+            yield file, *_header_at(top, file.suffix.lower() == ".tsv", True, find_header)
 
 
 class CsvScan(NamedTuple):
