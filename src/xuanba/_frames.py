@@ -132,6 +132,8 @@ def mixed_as_text(frame: pd.DataFrame, columns: Sequence[Any] | None = None) -> 
         values = frame.iloc[:, i]
         if values.dtype != object or (looked is not None and str(name) not in looked):
             continue
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):  # text alone: Arrow takes it
+            continue  # (found without building an Arrow array to throw away: 80 ms a column at 1 M rows)
         try:
             pa.array(values, from_pandas=True)
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
