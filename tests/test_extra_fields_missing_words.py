@@ -231,3 +231,24 @@ def test_a_criterion_over_words_alone_is_refused_naming_the_cell(base, tmp_path)
         run_round(_workspace(tmp_path, tx), tmp / "s.toml", CUTOFF, extra_fields=frame, check_model=False, store=False)
     said = str(got.value)
     assert "'n/a'" in said and "nps" in said and "fields.csv" in said, said
+
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_report_joins_the_infinities_and_the_words_as_its_language_joins_sentences(base, tmp_path, lang):
+    """A fields file with both an ``inf`` and an ``n/a`` under a criterion: the report's section on
+    values scored as missing says both sentences, joined by a space in English and by none after a
+    Chinese 。 (c89dfa7 put a space between two Chinese sentences)."""
+    from xuanba.outputs.field_words import missing_words_line, not_finite_line
+    from xuanba.outputs.report import build_report
+
+    tmp, tx, ids = base
+    path = tmp_path / "fields.csv"
+    cells = ["inf" if i == 2 else "n/a" if i == 4 else str(i % 9) for i in range(len(ids))]
+    pd.DataFrame({"customer_id": ids, "nps": cells}).to_csv(path, index=False)
+    rnd = run_round(_workspace(tmp_path, tx), tmp / "s.toml", CUTOFF, extra_fields=read_fields_file(path),
+                    check_model=False, store=False)
+    lines = [not_finite_line(rnd.meta, lang), missing_words_line(rnd.meta, lang)]
+    assert all(lines), rnd.meta
+    joined = {"en": " ", "zh": ""}[lang].join(lines)
+    assert joined in html.unescape(build_report(rnd, lang=lang))

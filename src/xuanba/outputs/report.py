@@ -169,7 +169,7 @@ def build_report(
     unusable = [line for line in (not_finite_line(meta, lang), missing_words_line(meta, lang)) if line]
     if unusable:
         sections.append({"id": "not-finite", "title": t("not_finite_title", lang), "fig": None, "table": None,
-                         "reading": " ".join(unusable)})
+                         "reading": ("" if lang == "zh" else " ").join(unusable)})  # 。 needs no space
 
     # tiers
     by = pd.DataFrame({"tier": order, "label": [labels[x] for x in order]})
