@@ -1145,43 +1145,12 @@ def source_files(path: str | os.PathLike[str]) -> list[Path]:
 
 
 class CsvLayout(NamedTuple):
-    """Where a CSV source's header is and how its quoted cells are written (:func:`csv_layout`)."""
+    """Where a CSV source's header is and how its quoted cells are written (:func:`checked_csv_layout`)."""
 
     titles: int  # the rows above the header that are not blank (titles: 销售明细表, 导出日期)
     delim: str  # the delimiter ingest finds (``,`` ``;`` ``\t`` ``|``; " ": runs of whitespace), the first file's
     breaks: bool  # a quoted cell holds a line break (a note typed with Alt+Enter)
     lead: bool  # a quote opens a cell after one space (``a, "b,c"``), as DuckDB and ingest read it
-
-
-def csv_layout(path: str | os.PathLike[str], find_header: HeaderTest | None = None) -> CsvLayout:
-    """:class:`CsvLayout` of the UTF-8 CSV files ``path`` names (:func:`source_files`; the most
-    titles, a break or a quote after a space in any of them), for a reader that must be told what
-    DuckDB and ingest find themselves (Spark's ``multiLine`` and ``ignoreLeadingWhiteSpace``, and a
-    header under titles, which Spark cannot skip): the header where ingest finds it
-    (``find_header`` as its), a break in a quoted cell by ingest's own scan
-    (:func:`_breaks_in_cells`, its :class:`InputError` for a quote never closed), a quote after one
-    space by one pass over the bytes. A file not in UTF-8 or without text: neither.
-
-    Example
-    -------
-    >>> import pathlib, tempfile
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = path.write_bytes(b'id,ts,amount,note\\na,2025-01-01,5,"x\\ny"\\n')
-    >>> csv_layout(path)
-    CsvLayout(titles=0, delim=',', breaks=True, lead=False)
-    >>> _ = path.write_bytes(b'Sales 2025\\n\\nid,ts,amount,note\\na,2025-01-01,5, "x,y"\\n')
-    >>> csv_layout(path, lambda cells: "id" in cells)
-    CsvLayout(titles=1, delim=',', breaks=False, lead=True)
-    """
-    titles, delims, breaks, lead = 0, [], False, False
-    for file, delim, sample, at in _headers_at(path, find_header):
-        titles = max(titles, at)  # _sample_lines leaves blank lines out
-        delims.append(delim)
-        if delim == " ":  # whitespace-delimited lines hold no quoted cell
-            continue
-        breaks = breaks or _breaks_in_cells(file, delim, sample[at][1], True, str(file))
-        lead = lead or _lead_quote(file, delim)
-    return CsvLayout(titles, delims[0] if delims else ",", breaks, lead)
 
 
 def csv_headers(path: str | os.PathLike[str], find_header: HeaderTest | None = None) -> list[tuple[Path, str, list[str]]]:
@@ -1233,7 +1202,7 @@ def scan_csv_source(path: str | os.PathLike[str], delim: str = ",", above: int =
     (:class:`CsvScan`). ``parse``: also the text decoded as UTF-8 (else :func:`not_utf8`'s refusal)
     and, from the line of the first quote on, its records read with the csv module, for a line break
     in a quoted cell (:func:`_breaks_in_cells`' answer and its refusal of a quote never closed): the
-    work of :func:`refuse_nul`, :func:`refuse_not_utf8` and :func:`csv_layout`'s scans in one reading
+    work of :func:`refuse_nul`, :func:`refuse_not_utf8` and the layout's scans in one reading
     of the file, where they read it up to six times. A file holding two spaces before a quote (rare:
     the csv module reads a quoted cell there, DuckDB a character) is scanned again by
     :func:`_breaks_in_cells` itself; an error is worded by the function whose check it is (which
@@ -1250,7 +1219,7 @@ def scan_csv_source(path: str | os.PathLike[str], delim: str = ",", above: int =
     True
     """
     path = Path(path)
-    mark = re.compile(b"[\\r\\n" + re.escape(delim.encode()) + b'] "')  # :func:`_lead_quote`'s
+    mark = re.compile(b"[\\r\\n" + re.escape(delim.encode()) + b'] "')  # a quote after one space at a cell's start
     found = {"quotes": False, "lead": False, "spaced": False}
 
     state = {"seen": 0, "tail": b"\n"}  # the file's start, as a line's
@@ -1299,11 +1268,25 @@ def scan_csv_source(path: str | os.PathLike[str], delim: str = ",", above: int =
 
 
 def checked_csv_layout(path: str | os.PathLike[str], find_header: HeaderTest | None = None) -> CsvLayout:
-    """:func:`csv_layout` of the CSV files ``path`` names, each checked in the same pass
-    (:func:`scan_csv_source`: a NUL byte, text not UTF-8, a quote never closed, refused in their
-    checks' words), for Spark's round, which is told what DuckDB finds itself; and a cell that opens
-    with two spaces before a quote refused where Spark cannot read it as DuckDB does
-    (:func:`refuse_spaced_quote`)."""
+    """:class:`CsvLayout` of the UTF-8 CSV files ``path`` names (:func:`source_files`; the most
+    titles, a break or a quote after a space in any of them; the header where ingest finds it,
+    ``find_header`` as its), each checked in the same pass (:func:`scan_csv_source`: a NUL byte, text
+    not UTF-8, a quote never closed, refused in their checks' words), for Spark's round, which must
+    be told what DuckDB and ingest find themselves (``multiLine``, ``ignoreLeadingWhiteSpace``, a
+    header under titles it cannot skip); and a cell that opens with two spaces before a quote refused
+    where Spark cannot read it as DuckDB does (:func:`refuse_spaced_quote`).
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_bytes(b'id,ts,amount,note\\na,2025-01-01,5,"x\\ny"\\n')
+    >>> checked_csv_layout(path)
+    CsvLayout(titles=0, delim=',', breaks=True, lead=False)
+    >>> _ = path.write_bytes(b'Sales 2025\\n\\nid,ts,amount,note\\na,2025-01-01,5, "x,y"\\n')
+    >>> checked_csv_layout(path, lambda cells: "id" in cells)
+    CsvLayout(titles=1, delim=',', breaks=False, lead=True)
+    """
     titles, delims, breaks, lead = 0, [], False, False
     for file in source_files(path):
         try:
@@ -1386,18 +1369,6 @@ def _from_first_quote(fh: io.TextIOBase) -> Iterator[str] | None:
             return itertools.chain(io.StringIO(piece + fh.readline(), newline="").readlines(), fh)
         carry = text[max(text.rfind("\n"), text.rfind("\r")) + 1:]
     return None
-
-
-def _lead_quote(path: Path, delim: str) -> bool:
-    """Whether a quote follows one space at a cell's start (after ``delim`` or a line's start) in ``path``."""
-    mark = re.compile(b"[\\r\\n" + re.escape(delim.encode()) + b'] "')
-    tail = b"\n"  # the file's start, as a line's
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            if mark.search(tail + chunk):
-                return True
-            tail = chunk[-2:]
-    return False
 
 
 def not_utf8(path: str | os.PathLike[str]) -> InputError | None:
