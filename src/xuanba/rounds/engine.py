@@ -1227,8 +1227,9 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     >>> _read_csv_source(ibis.duckdb.connect(), str(path)).schema()["amount"]
     Float64(nullable=True)
     """
+    from xuanba.ingest.csv_source import csv_read_options, source_files
+    from xuanba.ingest.encodings import refuse_empty, refuse_nul
     from xuanba.ingest.mapping import header_test, map_columns
-    from xuanba.ingest.read import csv_read_options, refuse_empty, refuse_nul, source_files
     from xuanba.rounds.source_check import refuse_glob_headers_apart
 
     for path in source_files(pattern):  # text not UTF-8 DuckDB stops at itself: said by csv_read_refused
@@ -1260,7 +1261,7 @@ def _refuse_twin_headers(con: Any, pattern: str, columns: Sequence[str], mapping
     renamed are the file's own headers read (a CSV's header line; each Parquet part's schema);
     twins DuckDB keeps apart (``amount``, ``ａｍｏｕｎｔ``) are refused by ``columns``, named with the
     file as ingest names them (map_columns said "both look like amount" and asked for a --map).
-    ``csv``: the ``read_csv`` options the CSV source was read with (:func:`xuanba.ingest.read.csv_read_options`),
+    ``csv``: the ``read_csv`` options the CSV source was read with (:func:`xuanba.ingest.csv_source.csv_read_options`),
     ``None`` for Parquet."""
     import re
 
@@ -1301,7 +1302,7 @@ _AS_TEXT: dict[str, tuple[Any, str, list[str], dict[str, str], dict[str, Any]]] 
 def _read_money_as_text(con: Any, pattern: str, text: Sequence[str], types: dict[str, str],
                         told: Mapping[str, Any]) -> Any:
     """The CSV at ``pattern`` with the money columns ``text`` read as text by ingest's SQL, the
-    others as ``types`` says, with the options ``told`` (:func:`xuanba.ingest.read.csv_read_options`). With quote='"' as ingest reads a CSV; told, DuckDB's sniffer reads a
+    others as ``types`` says, with the options ``told`` (:func:`xuanba.ingest.csv_source.csv_read_options`). With quote='"' as ingest reads a CSV; told, DuckDB's sniffer reads a
     quoted "¥1,234.50" that comes after its sample (20,480 rows of smaller amounts), where it stopped."""
     from xuanba.ingest.money import money_text_sql
     from xuanba.ingest.read import quote
@@ -1317,14 +1318,14 @@ def csv_cell_refused(exc: Exception) -> InputError | None:
     """DuckDB's failure to read a CSV cell as the type it gave the column on its sample (a date
     column with ``2025-13-45`` after 20,480 rows) as xuanba says it: the file, the row and line,
     the column, the value and the fix, in English and Chinese; ``None`` for any other error.
-    DuckDB numbers records, not lines (:func:`xuanba.ingest.read.record_place` finds the file's
+    DuckDB numbers records, not lines (:func:`xuanba.ingest.csv_records.record_place` finds the file's
     line where a quoted cell above holds a line break)."""
     import re
 
     import duckdb
 
     from xuanba.errors import quoted
-    from xuanba.ingest.read import record_place
+    from xuanba.ingest.csv_records import record_place
 
     said = str(exc)
     line = re.search(r"CSV Error on Line: (\d+)", said)
@@ -1350,9 +1351,9 @@ def csv_read_refused(exc: Exception) -> InputError | None:
 
 
 def _not_utf8_refused(said: str) -> InputError | None:
-    """DuckDB's ``This file is not utf-8 encoded`` as :func:`xuanba.ingest.read.not_utf8` says it
+    """DuckDB's ``This file is not utf-8 encoded`` as :func:`xuanba.ingest.encodings.not_utf8` says it
     (the file's first byte that is not UTF-8, its line, its text where it reads as GBK), with the fix."""
-    from xuanba.ingest.read import not_utf8
+    from xuanba.ingest.encodings import not_utf8
 
     file = _option(said, "file")
     if "not utf-8 encoded" not in said or file is None or not Path(file).is_file():
@@ -1370,7 +1371,7 @@ def _glob_types_refused(said: str) -> InputError | None:
     import ibis
 
     from xuanba.errors import quoted
-    from xuanba.ingest.read import csv_read_options
+    from xuanba.ingest.csv_source import csv_read_options
     from xuanba.workspace import duckdb_settings
 
     m = re.search(r"Main file schema: (.+)\nCurrent file: (.+)\nColumn with name: \"(.+?)\" is expected to have "

@@ -305,7 +305,7 @@ _DELIM_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'", " ": "spaces"}
 def refuse_glob_headers_apart(pattern: str, find_header: Any = None, *, spark: bool = False,
                               mapping: Mapping[str, str] | None = None) -> None:
     """Refuse the CSV glob ``pattern`` (``exports/*.csv``) where a file's header, as ingest finds it
-    (:func:`xuanba.ingest.read.csv_headers`), differs from the first file's, naming the file, the
+    (:func:`xuanba.ingest.csv_source.csv_headers`), differs from the first file's, naming the file, the
     first file and the difference (English and Chinese): a column it lacks (DuckDB stopped with its
     "Schema mismatch" traceback) or holds that the first lacks (read by neither engine, silently), on
     DuckDB only one a field is read from (:func:`~xuanba.ingest.mapping.read_as_field` with
@@ -314,8 +314,8 @@ def refuse_glob_headers_apart(pattern: str, find_header: Any = None, *, spark: b
     reading every file by the first one's header by position, read into the wrong columns. One
     file, or a plain path: nothing to compare."""
     from xuanba.errors import Listed, quoted
+    from xuanba.ingest.csv_source import csv_headers
     from xuanba.ingest.mapping import read_as_field
-    from xuanba.ingest.read import csv_headers
 
     if not any(ch in pattern for ch in "*?[") or Path(pattern).is_file():
         return
