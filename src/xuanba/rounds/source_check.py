@@ -389,9 +389,11 @@ def checked_transactions(source: Any, cutoff: dt.date | str, *,
             )
         ).to_pylist()
     except Exception as exc:  # DuckDB typed a CSV's money column on its sample, and a later cell is text
-        from xuanba.rounds.engine import csv_read_refused, reread_money_as_text
+        from xuanba.rounds.engine import csv_read_refused, reread_money_as_text, reread_short_rows
 
         again = reread_money_as_text(source, exc)
+        if again is None:  # not ``or``: an Ibis table has no truth value
+            again = reread_short_rows(source, exc)
         if again is not None:
             return checked_transactions(again, cutoff, mapping=mapping)
         refused = csv_read_refused(exc)
