@@ -88,7 +88,7 @@ def _child(kind: str, path: str, workdir: str) -> None:
         import duckdb
 
         if kind == "scan":
-            from xuanba.ingest.read import _breaks_in_cells
+            from xuanba.ingest.csv_records import _breaks_in_cells
 
             cpu0, t0 = time.process_time(), time.perf_counter()
             found = _breaks_in_cells(Path(path), ",", 0, True, path)

@@ -3,7 +3,7 @@
 A CSV of transactions without a quote (``--mb`` megabytes, written once into bench/out) whose last
 line holds a date DuckDB cannot read (``2025-13-45``): DuckDB's read fails there, and
 ``rounds.engine.csv_cell_refused`` turns its error into xuanba's, whose row
-``ingest.read.record_place`` finds. Timed with this tree's xuanba and with the one of commit
+``ingest.csv_records.record_place`` finds. Timed with this tree's xuanba and with the one of commit
 ``--against REV``, alternating, each in a fresh subprocess: DuckDB's failed read, then the
 refusal (the row's search); both trees must name the same line and row.
 

@@ -21,7 +21,7 @@ engines add in their own order) with the SHA-256 of each.
 beside the Parquet, with a quoted ``note`` in every row, so that ingest's scan for a line break in a
 quoted cell parses the whole file; ``break``: the last row's note on two lines, so that Spark reads
 the file with ``multiLine``, in one task). Each run also times the checks of the local CSV apart
-(:func:`xuanba.ingest.read.refuse_nul` and ``refuse_not_utf8`` one by one, and ``checked_csv_layout``,
+(:func:`xuanba.ingest.encodings.refuse_nul` and ``refuse_not_utf8`` one by one, and ``checked_csv_layout``,
 the one pass that does every check (``probe_spark_csv_checks.py --against`` an older tree times the
 checks one by one as they were before session 30), which the round runs again
 in its source's read, timed within "session start"; ``probe_spark_csv_checks.py`` times it alone).
@@ -86,7 +86,8 @@ def csv_data(parquet: Path, kind: str) -> Path:
 
 def _csv_checks(path: str) -> dict[str, float]:
     """The seconds of each check a round makes of a local CSV source before reading it."""
-    from xuanba.ingest.read import checked_csv_layout, refuse_not_utf8, refuse_nul
+    from xuanba.ingest.csv_source import checked_csv_layout
+    from xuanba.ingest.encodings import refuse_not_utf8, refuse_nul
 
     out = {}
     for name, check in (("refuse_nul", refuse_nul), ("refuse_not_utf8", refuse_not_utf8),

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import xuanba.ingest.read as read
 from tests._helpers import spark_test
 from xuanba.errors import InputError
+from xuanba.ingest import csv_records, csv_source, encodings
 
 CUTOFF = "2025-12-31"
 STANDARD = ('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "m"\nfield = "revenue_total"\n'
@@ -31,7 +31,7 @@ def _lead_quote(path: pathlib.Path, delim: str) -> bool:
     mark = re.compile(b"[\\r\\n" + re.escape(delim.encode()) + b'] "')
     tail = b"\n"  # the file's start, as a line's
     with path.open("rb") as fh:
-        while chunk := fh.read(read._CHUNK):
+        while chunk := fh.read(encodings._CHUNK):
             if mark.search(tail + chunk):
                 return True
             tail = chunk[-2:]
@@ -41,16 +41,16 @@ def _lead_quote(path: pathlib.Path, delim: str) -> bool:
 def _one_by_one(path: pathlib.Path, delim: str = ",", above: int = 1) -> tuple:
     """What the checks one by one say of ``path``: (the refusal's words or None, lead, breaks)."""
     try:
-        read.refuse_nul(path)
-        read.refuse_not_utf8(path)
-        return None, _lead_quote(path, delim), read._breaks_in_cells(path, delim, above - 1, True, str(path))
+        encodings.refuse_nul(path)
+        encodings.refuse_not_utf8(path)
+        return None, _lead_quote(path, delim), csv_records._breaks_in_cells(path, delim, above - 1, True, str(path))
     except InputError as exc:
         return exc.render("en"), None, None
 
 
 def _one_pass(path: pathlib.Path, delim: str = ",", above: int = 1) -> tuple:
     try:
-        got = read.scan_csv_source(path, delim, above)
+        got = csv_source.scan_csv_source(path, delim, above)
     except InputError as exc:
         return exc.render("en"), None, None
     return None, got.lead, got.breaks
@@ -69,7 +69,8 @@ def test_the_one_pass_says_what_the_checks_one_by_one_say(tmp_path, monkeypatch,
     boundary falls somewhere (the search for a quote after a space one by one keeps a chunk's last two
     bytes for the next: a chunk of fewer than three missed it, and a chunk is 8 MB): the same refusal in the same words, the same quote after a space and
     the same line break in a cell."""
-    monkeypatch.setattr(read, "_CHUNK", chunk)
+    for module in (encodings, csv_records, csv_source):  # each reads in chunks of its own _CHUNK
+        monkeypatch.setattr(module, "_CHUNK", chunk)
     body = ends.join(b",".join(c if isinstance(c, bytes) else c.encode() for c in r) for r in rows)
     path = tmp_path / "t.csv"
     path.write_bytes((codecs.BOM_UTF8 if bom else b"") + b"id,note,x" + ends + body + ends)

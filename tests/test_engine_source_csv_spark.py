@@ -108,7 +108,7 @@ def test_a_nul_byte_and_gbk_are_refused_on_spark_as_on_duckdb_and_a_title_row_by
 def test_the_not_utf8_check_names_the_line_ingest_reads_as_gbk(tmp_path):
     """The bad byte is found below any head a sniffer reads (70 KB of ASCII rows first), on the line
     the csv module numbers for the text as ingest decodes it (GB18030)."""
-    from xuanba.ingest.read import refuse_not_utf8
+    from xuanba.ingest.encodings import refuse_not_utf8
 
     path = tmp_path / "late.csv"
     body = [["customer_id", "ts", "amount"], *([f"c{i}", "2025-01-01", "5"] for i in range(5000)), ["张三", "2025-01-02", "6"]]

@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 from xuanba import InputError, Workspace
 from xuanba.cli import app
 from xuanba.ingest import ingest
-from xuanba.ingest.read import ROW, _breaks_in_cells, quote, stage
+from xuanba.ingest.csv_records import _breaks_in_cells
+from xuanba.ingest.read import ROW, quote, stage
 
 HEADER = ["customer", "date", "amount", "product"]
 

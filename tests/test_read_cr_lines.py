@@ -9,7 +9,8 @@ import duckdb
 import pytest
 
 from xuanba.errors import InputError
-from xuanba.ingest.read import not_utf8, refuse_nul, stage
+from xuanba.ingest.encodings import not_utf8, refuse_nul
+from xuanba.ingest.read import stage
 
 HEAD = b"customer_id,ts,amount\n"
 ROWS = {  # the file's lines under the header, the bad one third (line 4 of the file)

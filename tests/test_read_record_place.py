@@ -11,14 +11,14 @@ import random
 
 import pytest
 
-import xuanba.ingest.read as read
-from xuanba.ingest.read import record_place
+import xuanba.ingest.csv_records as records
+from xuanba.ingest.csv_records import record_place
 
 
 def _scan_place(monkeypatch, path, number, above):
     """The place as the csv scan finds it (the byte count switched off)."""
     with monkeypatch.context() as m:
-        m.setattr(read, "_line_place", lambda *a: None)
+        m.setattr(records, "_line_place", lambda *a: None)
         return record_place(path, number, ",", above)
 
 
@@ -49,7 +49,7 @@ def _file(rng: random.Random) -> tuple[bytes, int]:
 @pytest.mark.parametrize("chunk", [5, 64, 8 << 20])
 def test_the_place_is_the_scans_on_files_of_every_kind(tmp_path, monkeypatch, chunk):
     rng = random.Random(chunk)
-    monkeypatch.setattr(read, "_CHUNK", chunk)
+    monkeypatch.setattr(records, "_CHUNK", chunk)
     path = tmp_path / "t.csv"
     for _ in range(150):
         text, above = _file(rng)
@@ -66,7 +66,7 @@ def test_a_quote_free_file_is_placed_without_the_scan(tmp_path, monkeypatch):
     path = tmp_path / "big.csv"
     body = b"".join(b"c%d,2025-01-01,%d.5\r\n" % (i, i) for i in range(700_000))
     path.write_bytes(b"id,ts,amount\r\n\r\n" + body + b"\r\nc9,2025-99-99,1\r\n")
-    monkeypatch.setattr(read, "_scan", lambda *a, **k: (_ for _ in ()).throw(AssertionError("scanned")))
+    monkeypatch.setattr(records, "_scan", lambda *a, **k: (_ for _ in ()).throw(AssertionError("scanned")))
     number = 700_000 + 4  # header, a blank line, the rows, a blank line, then the bad record
     assert record_place(path, number, ",", 1) == (number, 700_001)
 

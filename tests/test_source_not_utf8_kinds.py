@@ -56,23 +56,23 @@ def test_a_utf16_file_is_said_to_be_utf16_which_ingest_reads(tmp_path):
 @pytest.mark.parametrize("chunk", [1, 2, 5, 7, 8 << 20])
 def test_chunks_cutting_characters_change_neither_the_words_nor_the_line_and_byte(tmp_path, monkeypatch, chunk):
     """Read in chunks that cut the UTF-8 names and the GBK ones: the same refusal as in one read."""
-    from xuanba.ingest import read
+    from xuanba.ingest import encodings
 
-    monkeypatch.setattr(read, "_CHUNK", chunk)
+    monkeypatch.setattr(encodings, "_CHUNK", chunk)
     cut = tmp_path / "cut.csv"
     cut.write_bytes(UTF8 + "王".encode()[:2])
     line = UTF8.count(b"\n") + 1
-    assert f"UTF-8 text but for line {line} (byte {len(UTF8)})" in read.not_utf8(cut).render("en")
+    assert f"UTF-8 text but for line {line} (byte {len(UTF8)})" in encodings.not_utf8(cut).render("en")
     gbk = tmp_path / "gbk.csv"
     gbk.write_bytes(UTF8.decode().encode("gbk"))
-    said = read.not_utf8(gbk).render("en")
+    said = encodings.not_utf8(gbk).render("en")
     assert "GBK/GB18030 text" in said and f"read so: '{NAMES[0]},2025-01-01,1'" in said, said
 
 
 def test_a_gbk_file_whose_first_names_are_valid_utf8_is_still_gbk(tmp_path):
     """GBK's 一 and 业 (D2 BB, D2 B5) are valid UTF-8 too: a GBK export whose first Chinese is such
     is not taken for UTF-8 damaged further down (ingest's own bar: about 30 characters of UTF-8)."""
-    from xuanba.ingest.read import not_utf8
+    from xuanba.ingest.encodings import not_utf8
 
     path = tmp_path / "gbk.csv"
     path.write_bytes("customer_id,ts,amount\n一业,2025-01-01,5\n张三,2025-01-02,6\n".encode("gbk"))

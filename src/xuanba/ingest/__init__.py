@@ -13,9 +13,9 @@ True
 
 from __future__ import annotations
 
+from xuanba.ingest.delimiters import sniff_delimiter
 from xuanba.ingest.load import KINDS, IngestReport, SourceReport, ingest
 from xuanba.ingest.mapping import ALIASES, FIELDS, map_columns, normalise_header
-from xuanba.ingest.read import sniff_delimiter
 
 __all__ = [
     "ALIASES",

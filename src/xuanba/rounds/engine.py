@@ -1204,7 +1204,7 @@ def _selected_fields(table: Any, ids: np.ndarray) -> pd.DataFrame:
     return frame
 
 
-def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None = None) -> Any:
+def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None = None, *, padded: bool = False) -> Any:
     """The CSV at ``pattern`` on ``con``, its money columns (``amount``, ``cost``, by the headers
     ingest reads them from: :func:`xuanba.ingest.mapping.map_columns`, ``mapping`` first) read as doubles
     where DuckDB's sniffer would make them integers: it types a column on a sample (20,480 rows),
@@ -1227,8 +1227,9 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     >>> _read_csv_source(ibis.duckdb.connect(), str(path)).schema()["amount"]
     Float64(nullable=True)
     """
+    from xuanba.ingest.csv_source import csv_read_options, source_files
+    from xuanba.ingest.encodings import refuse_empty, refuse_nul
     from xuanba.ingest.mapping import header_test, map_columns
-    from xuanba.ingest.read import csv_read_options, refuse_empty, refuse_nul, source_files
     from xuanba.rounds.source_check import refuse_glob_headers_apart
 
     for path in source_files(pattern):  # text not UTF-8 DuckDB stops at itself: said by csv_read_refused
@@ -1236,8 +1237,15 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
         refuse_nul(path)  # a NUL anywhere, as ingest refuses it: DuckDB reads it into the cell
     told = csv_read_options(pattern, header_test(mapping))  # the header where ingest finds it, its line end
     refuse_glob_headers_apart(pattern, header_test(mapping), mapping=mapping)  # a file lacking a column: DuckDB's traceback
+    if padded:
+        told = _padded(pattern, told, mapping) or told
     table = con.read_csv(pattern, **told)
     schema = table.schema()
+    if not padded and (wider := _padded(pattern, told, mapping, len(schema.names))) is not None:
+        # a line of spaces or a short row in the sniffer's sample: it read the file as one column
+        told, padded = wider, True
+        table = con.read_csv(pattern, **told)
+        schema = table.schema()
     _refuse_twin_headers(con, pattern, list(schema.names), mapping, csv=told)
     found = map_columns(list(schema.names), mapping, file=pattern)  # ingest's headers: 金额, 退货标志, ...
     money = [found[f] for f in ("amount", "cost") if f in found]
@@ -1247,8 +1255,29 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     if not text:  # numbers: the fast path, 54f240f's very read (quote told or not: within noise at 1 M)
         table = con.read_csv(pattern, types=types, **told) if types else table
         _AS_TEXT[table.get_name()] = (weakref.ref(con), pattern, money, as_text, told)  # if a later cell is no number
-        return table
-    return _read_money_as_text(con, pattern, text, types, told)
+    else:
+        table = _read_money_as_text(con, pattern, text, types, told)
+    if not padded:  # a short row below the sniffer's sample: read again as ingest reads it
+        _SHORT_ROWS[table.get_name()] = (weakref.ref(con), pattern, mapping)
+    return table
+
+
+def _padded(pattern: str, told: Mapping[str, Any], mapping: Mapping[str, str] | None,
+            found: int | None = None) -> dict[str, Any] | None:
+    """The ``read_csv`` options ``told`` with ingest's reading of a row shorter than the header (a
+    line of spaces or tabs, a row cut short: its missing cells empty, the row then kept or rejected
+    by ingest's rules, every line counted): the delimiter ingest finds, ``null_padding``, and the
+    one-thread reader, the parallel one splitting a quoted line break below its sample in two rows
+    beside the padding. With ``found``, the columns DuckDB's sniffer read: ``None`` where that is as
+    many as ingest's header holds (the sniffer read the file: its own options kept). ``None`` too for
+    a file ingest reads by runs of whitespace, which DuckDB cannot be told."""
+    from xuanba.ingest.csv_source import csv_headers
+    from xuanba.ingest.mapping import header_test
+
+    heads = csv_headers(pattern, header_test(mapping))
+    if not heads or heads[0][1] == " " or (found is not None and found >= len(heads[0][2])):
+        return None
+    return {**told, "delim": heads[0][1], "null_padding": True, "parallel": False, "quote": '"', "escape": '"'}
 
 
 def _refuse_twin_headers(con: Any, pattern: str, columns: Sequence[str], mapping: Mapping[str, str] | None, *,
@@ -1260,7 +1289,7 @@ def _refuse_twin_headers(con: Any, pattern: str, columns: Sequence[str], mapping
     renamed are the file's own headers read (a CSV's header line; each Parquet part's schema);
     twins DuckDB keeps apart (``amount``, ``ａｍｏｕｎｔ``) are refused by ``columns``, named with the
     file as ingest names them (map_columns said "both look like amount" and asked for a --map).
-    ``csv``: the ``read_csv`` options the CSV source was read with (:func:`xuanba.ingest.read.csv_read_options`),
+    ``csv``: the ``read_csv`` options the CSV source was read with (:func:`xuanba.ingest.csv_source.csv_read_options`),
     ``None`` for Parquet."""
     import re
 
@@ -1293,6 +1322,11 @@ def _refuse_twin_headers(con: Any, pattern: str, columns: Sequence[str], mapping
 _RETURN_TEXT = ("order_id", "quantity", "status", "is_return")
 
 
+#: A CSV source read with DuckDB's sniffed options, by its view's name: the connection, the file and
+#: the mapping, to read it again with ingest's padding of a short row (:func:`reread_short_rows`).
+_SHORT_ROWS: dict[str, tuple[Any, str, Mapping[str, str] | None]] = {}
+
+
 #: A CSV source read on the fast path, by its view's name: how to read its money as text instead
 #: (the connection, the file, its money columns, the other columns read as text, and where its header is).
 _AS_TEXT: dict[str, tuple[Any, str, list[str], dict[str, str], dict[str, Any]]] = {}
@@ -1301,7 +1335,7 @@ _AS_TEXT: dict[str, tuple[Any, str, list[str], dict[str, str], dict[str, Any]]] 
 def _read_money_as_text(con: Any, pattern: str, text: Sequence[str], types: dict[str, str],
                         told: Mapping[str, Any]) -> Any:
     """The CSV at ``pattern`` with the money columns ``text`` read as text by ingest's SQL, the
-    others as ``types`` says, with the options ``told`` (:func:`xuanba.ingest.read.csv_read_options`). With quote='"' as ingest reads a CSV; told, DuckDB's sniffer reads a
+    others as ``types`` says, with the options ``told`` (:func:`xuanba.ingest.csv_source.csv_read_options`). With quote='"' as ingest reads a CSV; told, DuckDB's sniffer reads a
     quoted "¥1,234.50" that comes after its sample (20,480 rows of smaller amounts), where it stopped."""
     from xuanba.ingest.money import money_text_sql
     from xuanba.ingest.read import quote
@@ -1317,14 +1351,14 @@ def csv_cell_refused(exc: Exception) -> InputError | None:
     """DuckDB's failure to read a CSV cell as the type it gave the column on its sample (a date
     column with ``2025-13-45`` after 20,480 rows) as xuanba says it: the file, the row and line,
     the column, the value and the fix, in English and Chinese; ``None`` for any other error.
-    DuckDB numbers records, not lines (:func:`xuanba.ingest.read.record_place` finds the file's
+    DuckDB numbers records, not lines (:func:`xuanba.ingest.csv_records.record_place` finds the file's
     line where a quoted cell above holds a line break)."""
     import re
 
     import duckdb
 
     from xuanba.errors import quoted
-    from xuanba.ingest.read import record_place
+    from xuanba.ingest.csv_records import record_place
 
     said = str(exc)
     line = re.search(r"CSV Error on Line: (\d+)", said)
@@ -1350,9 +1384,9 @@ def csv_read_refused(exc: Exception) -> InputError | None:
 
 
 def _not_utf8_refused(said: str) -> InputError | None:
-    """DuckDB's ``This file is not utf-8 encoded`` as :func:`xuanba.ingest.read.not_utf8` says it
+    """DuckDB's ``This file is not utf-8 encoded`` as :func:`xuanba.ingest.encodings.not_utf8` says it
     (the file's first byte that is not UTF-8, its line, its text where it reads as GBK), with the fix."""
-    from xuanba.ingest.read import not_utf8
+    from xuanba.ingest.encodings import not_utf8
 
     file = _option(said, "file")
     if "not utf-8 encoded" not in said or file is None or not Path(file).is_file():
@@ -1370,7 +1404,7 @@ def _glob_types_refused(said: str) -> InputError | None:
     import ibis
 
     from xuanba.errors import quoted
-    from xuanba.ingest.read import csv_read_options
+    from xuanba.ingest.csv_source import csv_read_options
     from xuanba.workspace import duckdb_settings
 
     m = re.search(r"Main file schema: (.+)\nCurrent file: (.+)\nColumn with name: \"(.+?)\" is expected to have "
@@ -1421,6 +1455,29 @@ def reread_money_as_text(source: Any, exc: Exception) -> Any | None:
     if con is None or not any(f'column "{c}"' in str(exc) for c in money):
         return None
     return _read_money_as_text(con, pattern, money, as_text, told)
+
+
+def reread_short_rows(source: Any, exc: Exception) -> Any | None:
+    """``source`` read again as ingest reads a row shorter than the header (:func:`_padded`), when it
+    is a CSV source read with DuckDB's sniffed options and ``exc`` is DuckDB's refusal of such a row
+    below its sample (``Expected Number of Columns: 3 Found: 1``: a line of spaces, a row cut short);
+    ``None`` otherwise. No pass more on a CSV whose rows are whole: only after it failed."""
+    import re
+
+    import duckdb
+
+    short = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", str(exc))
+    if not isinstance(exc, duckdb.Error) or short is None or int(short[2]) >= int(short[1]):
+        return None
+    try:
+        name = source.get_name()
+    except Exception:  # noqa: BLE001 - an expression, not a table read from a file
+        return None
+    ref, pattern, mapping = _SHORT_ROWS.pop(name, (None, "", None))
+    con = ref() if ref is not None else None
+    if con is None:
+        return None
+    return _read_csv_source(con, pattern, mapping, padded=True)
 
 
 def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = None) -> Any:

@@ -305,7 +305,7 @@ _DELIM_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'", " ": "spaces"}
 def refuse_glob_headers_apart(pattern: str, find_header: Any = None, *, spark: bool = False,
                               mapping: Mapping[str, str] | None = None) -> None:
     """Refuse the CSV glob ``pattern`` (``exports/*.csv``) where a file's header, as ingest finds it
-    (:func:`xuanba.ingest.read.csv_headers`), differs from the first file's, naming the file, the
+    (:func:`xuanba.ingest.csv_source.csv_headers`), differs from the first file's, naming the file, the
     first file and the difference (English and Chinese): a column it lacks (DuckDB stopped with its
     "Schema mismatch" traceback) or holds that the first lacks (read by neither engine, silently), on
     DuckDB only one a field is read from (:func:`~xuanba.ingest.mapping.read_as_field` with
@@ -314,8 +314,8 @@ def refuse_glob_headers_apart(pattern: str, find_header: Any = None, *, spark: b
     reading every file by the first one's header by position, read into the wrong columns. One
     file, or a plain path: nothing to compare."""
     from xuanba.errors import Listed, quoted
+    from xuanba.ingest.csv_source import csv_headers
     from xuanba.ingest.mapping import read_as_field
-    from xuanba.ingest.read import csv_headers
 
     if not any(ch in pattern for ch in "*?[") or Path(pattern).is_file():
         return
@@ -389,9 +389,11 @@ def checked_transactions(source: Any, cutoff: dt.date | str, *,
             )
         ).to_pylist()
     except Exception as exc:  # DuckDB typed a CSV's money column on its sample, and a later cell is text
-        from xuanba.rounds.engine import csv_read_refused, reread_money_as_text
+        from xuanba.rounds.engine import csv_read_refused, reread_money_as_text, reread_short_rows
 
         again = reread_money_as_text(source, exc)
+        if again is None:  # not ``or``: an Ibis table has no truth value
+            again = reread_short_rows(source, exc)
         if again is not None:
             return checked_transactions(again, cutoff, mapping=mapping)
         refused = csv_read_refused(exc)

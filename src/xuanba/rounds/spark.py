@@ -231,10 +231,10 @@ def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str]
 
 def _glob_files(text: str) -> list[str]:
     """The files a local glob (``exports/*.csv``, ``lake/**/*.parquet``) matches, in the order
-    DuckDB's round reads them (:func:`xuanba.ingest.read.source_files`): given to Spark as they
+    DuckDB's round reads them (:func:`xuanba.ingest.csv_source.source_files`): given to Spark as they
     are, so that it reads the files checked, by Python's glob rules, not Hadoop's (``**``, which
     Hadoop reads as ``*``). None for a path that is no glob."""
-    from xuanba.ingest.read import source_files
+    from xuanba.ingest.csv_source import source_files
 
     if not any(ch in text for ch in "*?["):
         return []
@@ -285,11 +285,11 @@ def _text_read_as_text(session: Any, text: str | list[str], frame: Any, mapping:
 
 def _local_csv_options(text: str, mapping: Mapping[str, str] | None) -> dict[str, str]:
     """Spark's CSV options for the local file at ``text``, which is checked as DuckDB's round checks
-    its CSV source, each file in one pass (:func:`~xuanba.ingest.read.checked_csv_layout`): a NUL
-    byte refused as ingest refuses it (:func:`~xuanba.ingest.read.refuse_nul`), text not in UTF-8
-    refused (:func:`~xuanba.ingest.read.refuse_not_utf8`: Spark read GBK as garbled names and ids),
+    its CSV source, each file in one pass (:func:`~xuanba.ingest.csv_source.checked_csv_layout`): a NUL
+    byte refused as ingest refuses it (:func:`~xuanba.ingest.encodings.refuse_nul`), text not in UTF-8
+    refused (:func:`~xuanba.ingest.encodings.refuse_not_utf8`: Spark read GBK as garbled names and ids),
     a cell opening with two spaces before a quote where Spark would read it otherwise
-    (:func:`~xuanba.ingest.read.refuse_spaced_quote`), and a header under title rows refused
+    (:func:`~xuanba.ingest.csv_source.refuse_spaced_quote`), and a header under title rows refused
     (Spark's reader skips no rows: the title was read as the header). Told ``multiLine`` only where
     a quoted cell holds a line break (ingest's scan: Spark read each line of it as a
     row, the next line a row "missing date"; ``multiLine`` reads the file in one task, so not
@@ -298,8 +298,8 @@ def _local_csv_options(text: str, mapping: Mapping[str, str] | None) -> dict[str
     delimiter ingest finds (``;``, tab, ``|``: DuckDB's sniffer finds it, Spark read one column).
     A glob's files each so, and their headers alike, in one order
     (:func:`~xuanba.rounds.source_check.refuse_glob_headers_apart`: Spark reads each by the first's)."""
+    from xuanba.ingest.csv_source import checked_csv_layout
     from xuanba.ingest.mapping import header_test
-    from xuanba.ingest.read import checked_csv_layout
     from xuanba.rounds.source_check import refuse_glob_headers_apart
 
     layout = checked_csv_layout(text, header_test(mapping))  # each file read once for every check

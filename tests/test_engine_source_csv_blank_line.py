@@ -1,0 +1,107 @@
+"""An engine round's CSV source with a line of spaces (or tabs) among its rows, or a row cut short,
+reads it as ``xuanba ingest`` does: the line is a row, its missing cells empty, rejected by ingest's
+rules (a line of spaces: "missing customer id"; of a tab: "missing date"), every line counted.
+0c7bf4c's DuckDB sniffer read such a file as one column ("none of customer_id … candidates") where
+the line fell in its sample, and refused it as "Expected Number of Columns" below it; telling
+DuckDB the delimiter alone had it refuse the line in its strict mode."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from xuanba import Workspace
+from xuanba.cli import app
+from xuanba.ingest import ingest
+from xuanba.rounds.engine import duckdb_source
+from xuanba.rounds.source_check import checked_transactions
+
+CUTOFF = "2025-12-31"
+STANDARD = ('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "r"\nfield = "revenue_365d"\nweight = 1\n'
+            '[[tiers]]\nname = "A"\nquota = 10\n')
+SAMPLE = 20_480  # the rows DuckDB's sniffer reads: a line below them is met by the read itself
+
+
+def _rows(n: int, delim: str = ",") -> list[str]:
+    return [delim.join([f"c{i % 997}", f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}", f"{i % 50}.5"]) for i in range(n)]
+
+
+def _file(tmp_path, odd: str, where: str, end: str = "\n", n: int = 30, delim: str = ","):
+    header = delim.join(["customer_id", "ts", "amount"])
+    rows = _rows(n, delim)
+    at = {"top": 0, "middle": n // 2, "end": n}[where]
+    lines = [header, *rows[:at], odd, *rows[at:]] if where != "top" else [odd, header, *rows]
+    path = tmp_path / "tx.csv"
+    path.write_bytes((end.join(lines) + end).encode())
+    return path
+
+
+def _ingested(tmp_path, path) -> dict:
+    """Ingest's own accounting of the file: its rows, and its rejects by reason."""
+    with Workspace(tmp_path / "ws.duckdb") as ws:
+        report = ingest(str(path), ws, tz="UTC")
+        reasons = dict(ws.con.execute("SELECT reason, count(*) FROM rejects GROUP BY reason").fetchall())
+    return {"input_rows": report.input_rows, "used": report.loaded + report.merged, "rejected": report.rejected,
+            "rejected_by_reason": reasons}
+
+
+def _rounds(path) -> dict:
+    _, rows = checked_transactions(duckdb_source(str(path)), CUTOFF)
+    return {k: rows[k] for k in ("input_rows", "used", "rejected", "rejected_by_reason")}
+
+
+def _lines_under_header(path) -> int:
+    """The file's lines under the header that hold any character: counted apart from xuanba."""
+    lines = path.read_bytes().decode().replace("\r\n", "\n").split("\n")
+    return sum(1 for line in lines[lines.index(next(x for x in lines if x.startswith("customer_id"))) + 1:] if line)
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+@pytest.mark.parametrize("where", ["top", "middle", "end"])
+@pytest.mark.parametrize("odd", ["   ", "\t", " \t ", "c5,2025-03-01"])
+def test_a_line_of_spaces_or_a_short_row_is_read_as_ingest_reads_it(tmp_path, odd, where, end):
+    path = _file(tmp_path, odd, where, end)
+    got, want = _rounds(path), _ingested(tmp_path, path)
+    assert got == want
+    # every line accounted for: the odd one a rejected row, but above the header (a blank title)
+    assert got["input_rows"] == _lines_under_header(path) == 30 + (where != "top")
+    assert got["rejected"] == (where != "top")
+
+
+@pytest.mark.parametrize("where", ["middle", "end"])
+def test_below_the_sniffers_sample_too(tmp_path, where):
+    """Met by the read (DuckDB's sniffer read the file whole), then read again as ingest reads it."""
+    path = _file(tmp_path, "   ", where, n=2 * SAMPLE)
+    got = _rounds(path)
+    assert got == _ingested(tmp_path, path)
+    assert got["input_rows"] == 2 * SAMPLE + 1 and got["rejected_by_reason"] == {"missing customer id": 1}
+
+
+@pytest.mark.parametrize("spaces", [10, 45_010])
+def test_a_quoted_line_break_stays_one_row(tmp_path, spaces):
+    """A note over two lines (Alt+Enter) below the sniffer's sample, beside a line of spaces in the
+    sample or below it: one row, as ingest reads it (DuckDB's parallel reader refuses the padding of
+    short rows beside a quoted line break: "The parallel scanner does not support null_padding")."""
+    rows = [f'c{i},2025-01-{1 + i % 28:02d},{i}.5,' + ('"a\nb"' if i == 30_000 else "x") for i in range(50_000)]
+    path = tmp_path / "tx.csv"
+    path.write_text("\n".join(["customer_id,ts,amount,note", *rows[:spaces], "   ", *rows[spaces:]]) + "\n", "utf-8")
+    got = _rounds(path)
+    assert got == _ingested(tmp_path, path)
+    assert got["input_rows"] == 50_001 and got["rejected_by_reason"] == {"missing customer id": 1}
+
+
+def test_another_delimiter(tmp_path):
+    path = _file(tmp_path, "  ", "middle", delim=";")
+    assert _rounds(path) == _ingested(tmp_path, path)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_round_runs_and_says_the_line_rejected(tmp_path, lang):
+    path = _file(tmp_path, "   ", "middle", "\r\n")
+    (tmp_path / "s.toml").write_text(STANDARD, "utf-8")
+    res = CliRunner().invoke(app, ["--lang", lang, "round", "-s", str(tmp_path / "s.toml"), "--cutoff", CUTOFF,
+                                   "--engine", "duckdb", "--source", str(path), "--no-store"],
+                             env={"COLUMNS": "1000"})
+    assert res.exit_code == 0 and "Traceback" not in res.output, res.output
+    said = " ".join(res.output.split())
+    assert ("missing customer id" if lang == "en" else "缺少客户编号") in said, said
