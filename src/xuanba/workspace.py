@@ -51,6 +51,7 @@ import errno
 import importlib
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -488,8 +489,11 @@ class Workspace:
             _check_file(Path(self.path))
         try:
             with _faults(self.path):
-                self.con = duckdb.connect(self.path, read_only=read_only)
+                self.con = _connect(self.path, read_only)
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            if _other_configuration(exc):  # this process has the file open read-only (another thread reading)
+                raise WorkspaceError(Phrase("err_ws_read_here"), file=self.path,
+                                     fix=Phrase("err_ws_read_here_fix")) from None
             raise WorkspaceError(
                 f"cannot open the workspace {'to read' if read_only else 'to write'}: {_first(exc)}",
                 file=self.path,
@@ -732,6 +736,8 @@ class Workspace:
         """The single write path: everything inside commits together or not at all.
 
         Nested uses join the outer transaction (which then commits or rolls back everything).
+        Two threads of this process writing to one file (two rounds into one workspace) take
+        turns (:meth:`writing`): DuckDB would refuse the second ("write-write conflict").
         """
         self._check_free()
         if self._depth:
@@ -741,7 +747,7 @@ class Workspace:
             finally:
                 self._depth -= 1
             return
-        with _faults(self.path, self.con):
+        with self.writing(), _faults(self.path, self.con):
             self.con.execute("BEGIN TRANSACTION")
             self._depth = 1
             try:
@@ -753,6 +759,23 @@ class Workspace:
                 raise
             finally:
                 self._depth = 0
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """The block run while no other thread of this process writes to this workspace's file
+        (waiting for one that does to finish its transaction); the same thread may enter again.
+
+        Example
+        -------
+        >>> with Workspace(":memory:") as ws, ws.writing(), ws.transaction() as con:
+        ...     con.execute("CREATE TABLE t (x INTEGER)").fetchall()
+        []
+        """
+        if self.path == ":memory:":  # a database of its own: no other writer
+            yield
+            return
+        with _file_lock(self.path):
+            yield
 
     def _commit(self) -> None:
         """COMMIT the open transaction (where a full disk shows: DuckDB writes at commit)."""
@@ -908,6 +931,34 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"Workspace({self.path!r}{', read_only=True' if self.read_only else ''})"
+
+
+def _other_configuration(exc: BaseException) -> bool:
+    return "different configuration" in str(exc)
+
+
+def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """DuckDB's connection to ``path``; read-only where this process has not opened the file to
+    write already, and there (another thread's round storing into it) a connection to the database
+    the process has open, whose committed state it reads: DuckDB keeps one database per file and
+    process, and refuses a second open of another configuration."""
+    try:
+        return duckdb.connect(path, read_only=read_only)
+    except duckdb.ConnectionException as exc:
+        if not read_only or not _other_configuration(exc):
+            raise
+        return duckdb.connect(path)
+
+
+_FILE_LOCKS: dict[str, threading.RLock] = {}
+_FILE_LOCKS_GUARD = threading.Lock()
+
+
+def _file_lock(path: str) -> threading.RLock:
+    """This process's lock of the workspace file ``path`` (one per file, however it is named)."""
+    key = os.path.realpath(path)
+    with _FILE_LOCKS_GUARD:
+        return _FILE_LOCKS.setdefault(key, threading.RLock())
 
 
 def create_scratch(con: duckdb.DuckDBPyConnection, name: str, query: str, params: list[Any] | None = None,
