@@ -1032,6 +1032,13 @@ def run_round_on_engine(
     Round
         As stored: ``roster``, ``fields`` and ``contributions`` of the selected customers (every
         customer's roster row is in ``roster_out``); ``meta`` counts and sums over every customer.
+
+    Notes
+    -----
+    Rounds called at once from several threads on one connection (one Ibis backend, or frames:
+    Ibis' default DuckDB) take turns, each returning what it returns alone; on different
+    connections they run at once. Two rounds storing into one workspace take turns as well
+    (docs/scale.md, "Two rounds at once").
     """
     import ibis
 
