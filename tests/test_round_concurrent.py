@@ -153,14 +153,30 @@ def test_two_threads_rounds_into_one_workspace_are_both_stored_whole(ws_path, tx
     assert counts["n"].tolist() == [len(r.roster) for r in sorted(got, key=lambda r: r.round_id)]
 
 
-def test_a_writer_beside_this_process_reader_is_told_so(ws_path):
+def test_a_writer_waits_for_this_process_reader_and_is_told_when_it_stays(ws_path, monkeypatch):
+    """A read-only open (an engine round reading the side tables) keeps DuckDB's database of the
+    file read-only in this process: a writer waits for it to close; one that stays is said."""
+    import xuanba.workspace as workspace
+
+    monkeypatch.setattr(workspace, "READERS_WAIT_S", 0.5)
     with Workspace(ws_path, read_only=True), pytest.raises(WorkspaceError) as err:
         Workspace(ws_path)
     assert err.value.exit_code == 5
-    assert "another thread of this process has the workspace open read-only" in str(err.value)
-    assert "本进程的另一个线程以只读方式打开着工作区" in err.value.render("zh")
-    with Workspace(ws_path) as ws:  # free again
-        assert ws.has_table("transactions")
+    assert "another thread of this process has held the workspace open read-only for 0.5 s" in str(err.value)
+    assert "本进程的另一个线程以只读方式打开工作区已有 0.5 秒" in err.value.render("zh")
+    with Workspace(ws_path) as writer, Workspace(ws_path, read_only=True) as reader:  # the other way round
+        assert reader.beside_writer and reader.read_only and not writer.beside_writer
+        assert reader.has_table("transactions")
+    monkeypatch.setattr(workspace, "READERS_WAIT_S", 30.0)
+    reader = Workspace(ws_path, read_only=True)
+    closer = threading.Timer(0.5, reader.close)
+    start = time.monotonic()
+    closer.start()
+    with Workspace(ws_path) as ws:  # waited for the reader, then opened to write
+        waited = time.monotonic() - start
+        assert ws.has_table("transactions") and not ws.read_only
+    closer.join()
+    assert 0.4 < waited < 20, waited
 
 
 HOLDER = textwrap.dedent("""
