@@ -1089,9 +1089,9 @@ def run_round_on_engine(
             crit_names = [c.name for c in scoring.criteria]
             summary_cols = [c for c in SUMMARY_FIELDS if c in table.columns]
             used = sorted(f for f in std.fields_used() if f != "customer_id")
+            if not spread:  # the percentile criteria's values in order it reads (engine_kth), let go at the end,
+                stack.callback(release_kth, backend)  # a failure in roster_expression included
             expr, info = roster_expression(table, scoring)
-            if not spread:  # the percentile criteria's values in order it read (engine_kth), let go at the end
-                stack.callback(release_kth, backend)
             roster_cols = [*ROSTER_COLUMNS, *crit_names]
             # the roster and the fields the headline figures read, kept by the engine: read many times
             extra = [c for c in summary_cols if c not in expr.columns]
