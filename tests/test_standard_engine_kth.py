@@ -1,6 +1,6 @@
 """The percentile criteria's k-th values read by position on DuckDB (xuanba.standard.engine_kth):
 the values in order against NumPy's sort, from a table of every value and from the distinct values
-with their counts; a query kept from another call refused; and a roster whose cheapest criteria are
+with their counts; each call's values its own, one let go refused; and a roster whose cheapest criteria are
 percentile ones (every customer's change reading a k-th value) against the pandas path."""
 
 from __future__ import annotations
@@ -49,15 +49,29 @@ def test_each_position_reads_the_value_numpys_sort_puts_there(grouped):
     np.testing.assert_array_equal(got, want)
 
 
-def test_a_query_of_another_call_is_refused_not_read():
-    every, groups = _tables(np.arange(10.0))
+def test_each_call_reads_its_own_values_and_one_let_go_is_refused():
+    """Two calls on one connection (two threads' rounds, or a query kept): each reads its own
+    values, never the other's (on 0c7bf4c a second call replaced the first's); a call's values
+    let go by its thread are refused, not read, and another thread's stay."""
+    import threading
+
+    from xuanba.standard.engine_kth import release
+
+    every, _ = _tables(np.arange(10.0))
     con = ibis.duckdb.connect()
     old = prepare(con, {0: every}, {})
     t = ibis.memtable(pa.table({"p": [3]}))
+    new = prepare(con, {0: _tables(np.arange(10.0) * 2)[0]}, {})  # another call's values now
     assert con.to_pyarrow(t.select(v=kth(old, 0, t.p)))["v"].to_pylist() == [3.0]
-    prepare(con, {0: _tables(np.arange(10.0) * 2)[0]}, {})  # another call's values now
-    with pytest.raises(duckdb.Error, match="k-th values of another call"):
+    assert con.to_pyarrow(t.select(v=kth(new, 0, t.p)))["v"].to_pylist() == [6.0]
+    other: list[int] = []
+    worker = threading.Thread(target=lambda: other.append(prepare(con, {0: _tables(np.arange(10.0) * 3)[0]}, {})))
+    worker.start()
+    worker.join()
+    release(con)  # this thread's two calls
+    with pytest.raises(duckdb.Error, match="k-th values of a call let go"):
         con.to_pyarrow(t.select(v=kth(old, 0, t.p)))
+    assert con.to_pyarrow(t.select(v=kth(other[0], 0, t.p)))["v"].to_pylist() == [9.0]
 
 
 @pytest.mark.parametrize("n", [300, 40])  # the values grouped (few distinct) and each its own
@@ -103,6 +117,6 @@ def test_an_engine_round_lets_go_of_the_values_in_order_when_it_ends(tmp_path):
     first = run_round_on_engine(table, std, "2025-12-31")
     assert {"pa", "pb"} <= set(first.roster.cheapest_criterion)  # the k-th values were read
     held = con.__dict__.get(_HELD)
-    assert held is not None and "values" not in held and "call" not in held, held
+    assert held is not None and not held, held
     again = run_round_on_engine(table, std, "2025-12-31")  # the function still there for the next round
     pd.testing.assert_frame_equal(again.roster, first.roster)

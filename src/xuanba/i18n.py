@@ -2478,6 +2478,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_scoring_memory_env_fix": ("Give a size such as {name}=4GB or {name}=3500MiB, or unset it.",
                                    "请给出诸如 {name}=4GB 或 {name}=3500MiB 的大小，或取消该变量。"),
     "err_ws_locked": ("{who} holds the workspace open", "{who}正占用着工作区"),
+    "err_ws_read_here": ("another thread of this process has held the workspace open read-only for {seconds} s, so "
+                         "it cannot be opened to write here",
+                         "本进程的另一个线程以只读方式打开工作区已有 {seconds} 秒，因此这里无法以写入方式打开它"),
+    "err_ws_read_here_fix": ("Close that reading Workspace (or let its call finish), then run this one; or open "
+                             "the workspace once with Workspace(path) and pass it to both calls.",
+                             "请关闭那个只读的 Workspace（或等它的调用结束）后再运行这个；或用 Workspace(path) 打开工作区一次，"
+                             "把它传给两个调用。"),
     "err_ws_other_pid": ("another process (PID {pid})", "另一个进程（PID {pid}）"),
     "err_ws_other": ("another process", "另一个进程"),
     "err_ws_locked_fix": ("Wait for that process to finish (or close it), or choose another --workspace; reading "

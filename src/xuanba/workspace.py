@@ -51,6 +51,7 @@ import errno
 import importlib
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -468,6 +469,9 @@ class Workspace:
     #: A token that stays the same only while the file cannot change (the web app's reading
     #: connection sets it on its cursors); ``None``: no such promise, so ask the file each time.
     stable: Any = None
+    #: Opened read-only while another thread of this process had the file open to write, so read
+    #: through that database (:func:`_connect`): the file may change while this one is open.
+    beside_writer: bool = False
 
     def __init__(
         self,
@@ -488,8 +492,12 @@ class Workspace:
             _check_file(Path(self.path))
         try:
             with _faults(self.path):
-                self.con = duckdb.connect(self.path, read_only=read_only)
+                self.con, self._reading = _connect(self.path, read_only)
+                self.beside_writer = read_only and self._reading is None and self.path != ":memory:"
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            if _other_configuration(exc):  # another thread of this process kept the file open read-only
+                raise WorkspaceError(Phrase("err_ws_read_here", seconds=f"{READERS_WAIT_S:g}"), file=self.path,
+                                     fix=Phrase("err_ws_read_here_fix")) from None
             raise WorkspaceError(
                 f"cannot open the workspace {'to read' if read_only else 'to write'}: {_first(exc)}",
                 file=self.path,
@@ -510,6 +518,7 @@ class Workspace:
                 self._check_schema()
         except BaseException:
             self.con.close()
+            _reader_closed(self._reading)
             raise
 
     # -- the schema version ------------------------------------------------------------------
@@ -732,6 +741,8 @@ class Workspace:
         """The single write path: everything inside commits together or not at all.
 
         Nested uses join the outer transaction (which then commits or rolls back everything).
+        Two threads of this process writing to one file (two rounds into one workspace) take
+        turns (:meth:`writing`): DuckDB would refuse the second ("write-write conflict").
         """
         self._check_free()
         if self._depth:
@@ -741,7 +752,7 @@ class Workspace:
             finally:
                 self._depth -= 1
             return
-        with _faults(self.path, self.con):
+        with self.writing(), _faults(self.path, self.con):
             self.con.execute("BEGIN TRANSACTION")
             self._depth = 1
             try:
@@ -753,6 +764,23 @@ class Workspace:
                 raise
             finally:
                 self._depth = 0
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """The block run while no other thread of this process writes to this workspace's file
+        (waiting for one that does to finish its transaction); the same thread may enter again.
+
+        Example
+        -------
+        >>> with Workspace(":memory:") as ws, ws.writing(), ws.transaction() as con:
+        ...     con.execute("CREATE TABLE t (x INTEGER)").fetchall()
+        []
+        """
+        if self.path == ":memory:":  # a database of its own: no other writer
+            yield
+            return
+        with _file_lock(self.path):
+            yield
 
     def _commit(self) -> None:
         """COMMIT the open transaction (where a full disk shows: DuckDB writes at commit)."""
@@ -886,9 +914,10 @@ class Workspace:
         """
         other = object.__new__(Workspace)
         other.path, other.read_only, other._depth, other._ibis = self.path, self.read_only, 0, None
-        other._lent = None
+        other._lent, other._reading = None, None  # the cursor closes, not the connection
         other._limit = self._limit  # the same database: the same memory limit
         other.stable = stable
+        other.beside_writer = self.beside_writer
         other.con = self.con.cursor()
         return other
 
@@ -899,6 +928,8 @@ class Workspace:
             release_cached(self._ibis)
         finally:  # the connection closes whatever the release met
             self.con.close()
+            reading, self._reading = self._reading, None  # closed twice: counted once
+            _reader_closed(reading)
 
     def __enter__(self) -> Workspace:
         return self
@@ -908,6 +939,63 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"Workspace({self.path!r}{', read_only=True' if self.read_only else ''})"
+
+
+def _other_configuration(exc: BaseException) -> bool:
+    return "different configuration" in str(exc)
+
+
+#: How long opening a workspace to write waits for this process's read-only connections to the file
+#: to close (an engine round reading the side tables holds one for a moment) before it is refused.
+READERS_WAIT_S = 30.0
+_READERS: dict[str, int] = {}  # a file's real path -> the read-only connections this process has to it
+_READERS_LEFT = threading.Condition()
+
+
+def _connect(path: str, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, str | None]:
+    """DuckDB's connection to ``path``, and the key to give :func:`_reader_closed` when it closes
+    (a read-only one), else ``None``. DuckDB keeps one database per file and process and refuses a
+    second open of another configuration: a reader where this process has the file open to write
+    (another thread's round storing into it) reads through that database, committed state only;
+    a writer where it has the file open read-only waits up to :data:`READERS_WAIT_S` for those
+    readers to close."""
+    key = os.path.realpath(path) if path != ":memory:" else None
+    try:
+        con = duckdb.connect(path, read_only=read_only)
+    except duckdb.ConnectionException as exc:
+        if key is None or not _other_configuration(exc):
+            raise
+        if read_only:
+            return duckdb.connect(path), None
+        with _READERS_LEFT:
+            _READERS_LEFT.wait_for(lambda: not _READERS.get(key), timeout=READERS_WAIT_S)
+        return duckdb.connect(path), None  # refused again when a reader stayed
+    if not read_only or key is None:
+        return con, None
+    with _READERS_LEFT:
+        _READERS[key] = _READERS.get(key, 0) + 1
+    return con, key
+
+
+def _reader_closed(key: str | None) -> None:
+    if key is None:
+        return
+    with _READERS_LEFT:
+        _READERS[key] -= 1
+        if not _READERS[key]:
+            del _READERS[key]
+        _READERS_LEFT.notify_all()
+
+
+_FILE_LOCKS: dict[str, threading.RLock] = {}
+_FILE_LOCKS_GUARD = threading.Lock()
+
+
+def _file_lock(path: str) -> threading.RLock:
+    """This process's lock of the workspace file ``path`` (one per file, however it is named)."""
+    key = os.path.realpath(path)
+    with _FILE_LOCKS_GUARD:
+        return _FILE_LOCKS.setdefault(key, threading.RLock())
 
 
 def create_scratch(con: duckdb.DuckDBPyConnection, name: str, query: str, params: list[Any] | None = None,

@@ -73,6 +73,7 @@ from xuanba.rounds.run import (
     row_hashes,
 )
 from xuanba.rounds.summary import peak_share, whole_unit
+from xuanba.standard import engine_lock
 from xuanba.standard.engine import roster_frame, to_arrow, to_arrow_by
 from xuanba.standard.engine_rules import is_inf
 from xuanba.standard.engine_spark import (
@@ -885,6 +886,19 @@ def _backend_of(table: Any) -> Any:
         return None
 
 
+def _runs_on(transactions: Any) -> Any:
+    """The Ibis backend a round of ``transactions`` runs on: its own, a workspace's, or (a frame's)
+    Ibis' default DuckDB, which every in-memory table of the process shares."""
+    if isinstance(transactions, Workspace):
+        return transactions.ibis
+    backend = _backend_of(transactions)
+    if backend is None and not hasattr(transactions, "op"):
+        import ibis
+
+        return ibis.get_backend()
+    return backend
+
+
 def _backend_name(table: Any) -> str:
     """The Ibis backend of ``table`` (``"duckdb"`` for an in-memory one), or its type's name."""
     try:
@@ -936,8 +950,10 @@ def _said_if_unsupported(run: Any) -> Any:
         try:
             from xuanba.rounds.spark import temp_views_dropped
 
-            # a user's session or connection left with the views it had, the round failing or not
-            with _memtables_released(transactions), temp_views_dropped(_backend_of(transactions)):
+            # one round at a time on a connection (engine_lock); a user's session or connection left
+            # with the views it had, the round failing or not
+            with engine_lock.held(_runs_on(transactions)), _memtables_released(transactions), \
+                    temp_views_dropped(_backend_of(transactions)):
                 return run(transactions, *args, **kwargs)
         except (TranslationError, UnsupportedArgumentError) as exc:
             name = _backend_name(transactions)
@@ -1016,6 +1032,13 @@ def run_round_on_engine(
     Round
         As stored: ``roster``, ``fields`` and ``contributions`` of the selected customers (every
         customer's roster row is in ``roster_out``); ``meta`` counts and sums over every customer.
+
+    Notes
+    -----
+    Rounds called at once from several threads on one connection (one Ibis backend, or frames:
+    Ibis' default DuckDB) take turns, each returning what it returns alone; on different
+    connections they run at once. Two rounds storing into one workspace take turns as well
+    (docs/scale.md, "Two rounds at once").
     """
     import ibis
 
@@ -1066,9 +1089,9 @@ def run_round_on_engine(
             crit_names = [c.name for c in scoring.criteria]
             summary_cols = [c for c in SUMMARY_FIELDS if c in table.columns]
             used = sorted(f for f in std.fields_used() if f != "customer_id")
+            if not spread:  # the percentile criteria's values in order it reads (engine_kth), let go at the end,
+                stack.callback(release_kth, backend)  # a failure in roster_expression included
             expr, info = roster_expression(table, scoring)
-            if not spread:  # the percentile criteria's values in order it read (engine_kth), let go at the end
-                stack.callback(release_kth, backend)
             roster_cols = [*ROSTER_COLUMNS, *crit_names]
             # the roster and the fields the headline figures read, kept by the engine: read many times
             extra = [c for c in summary_cols if c not in expr.columns]

@@ -215,8 +215,10 @@ def _storing(ws: Workspace) -> Iterator[_Threads]:
     transaction in it, never the other way round: a statement that fails inside DuckDB aborts the
     transaction, which then refuses even a ``SET`` until it is rolled back, and the setting put
     back from inside it raised "transaction is aborted" in place of what failed (a full disk's
-    clear word lost), and left DuckDB on one thread."""
-    with ws.memory_lowered(STORE_MEMORY):
+    clear word lost), and left DuckDB on one thread. Another thread storing into the same file
+    meanwhile is waited for first (:meth:`~xuanba.workspace.Workspace.writing`): the settings are
+    the database's, not the connection's."""
+    with ws.writing(), ws.memory_lowered(STORE_MEMORY):
         threads = _Threads(ws.con, int(ws.con.execute("SELECT current_setting('threads')").fetchone()[0]))
         try:
             yield threads

@@ -34,7 +34,7 @@ from typing import Any
 import ibis
 
 from xuanba.facts.expressions import round_half_even
-from xuanba.standard import engine_cache
+from xuanba.standard import engine_cache, engine_lock
 from xuanba.standard.engine_cache import integer, known, num
 from xuanba.standard.engine_kth import kth
 from xuanba.standard.engine_kth import prepare as prepare_kth
@@ -1580,7 +1580,9 @@ def _in_engine(fields: Any, standard: Standard, id_column: str, *, selection_onl
                 arrow = arrow.set_column(i, f.name, arrow.column(i).cast(pa.string()))
         arrow, row_column = rows_by_id(arrow, id_column)
     with contextlib.ExitStack() as call:
-        if not hasattr(fields, "op"):  # read where it lies (no copy), on this process's own connection
+        if hasattr(fields, "op"):  # a caller's connection: no other thread's round or scoring on it meanwhile
+            call.enter_context(engine_lock.held(fields._find_backend(use_default=True)))
+        else:  # read where it lies (no copy), on this process's own connection
             call.enter_context(engine_cache.LOCK)
             table = _registered(arrow, call)
             if arrow.num_rows >= KEEP_IN_TABLES_ROWS:

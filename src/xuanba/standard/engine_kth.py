@@ -8,6 +8,10 @@ up. Here each criterion's values are one array in order, read once per call (:fu
 the roster's query calls the DuckDB Python function :func:`kth` on those customers alone: DuckDB
 evaluates a ``CASE``'s branch only on the rows it selects, and not at all in a chunk where none is.
 
+Each call's values are kept under its own number until the thread that read them lets them go
+(:func:`release`): two calls on one connection (two threads' rounds, a kept query) each read their
+own, never the other's, and a query of a call let go is refused.
+
 Example
 -------
 >>> import pyarrow as pa
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import threading
 from typing import Any
 
 import ibis
@@ -32,7 +37,7 @@ import pyarrow.compute as pc
 #: The DuckDB function's name.
 NAME = "xuanba_kth"
 _CALLS = itertools.count(1)
-_HELD = "_xuanba_kth"  # the backend's attribute holding the values of its last call
+_HELD = "_xuanba_kth"  # the backend's attribute holding its calls' values: {call: (thread, values)}
 
 
 @ibis.udf.scalar.builtin(name=NAME)
@@ -45,9 +50,10 @@ def _lookup(held: dict[str, Any]) -> Any:
     def lookup(call: Any, j: Any, pos: Any) -> Any:
         if len(pos) == 0:
             return pa.array([], pa.float64())
-        if held.get("call") != call[0].as_py():  # an expression kept and read after another call
-            raise RuntimeError("a roster's query read the k-th values of another call (a bug in xuanba)")
-        return pc.take(held["values"][j[0].as_py()], pos)
+        got = held.get(call[0].as_py())
+        if got is None:  # an expression kept and read after its call ended
+            raise RuntimeError("a roster's query read the k-th values of a call let go (a bug in xuanba)")
+        return pc.take(got[1][j[0].as_py()], pos)
     return lookup
 
 
@@ -88,13 +94,15 @@ def prepare(backend: Any, by_pos: dict[int, Any], groups: dict[int, Any]) -> int
         values[j] = pa.array(arr)
     held = _held(backend)
     call = next(_CALLS)
-    held.update(call=call, values=values)
+    held[call] = (threading.get_ident(), values)
     return call
 
 
 def release(backend: Any) -> None:
-    """Let go of the values :func:`prepare` read on ``backend``."""
+    """Let go of the values :func:`prepare` read on ``backend`` in this thread (another thread's
+    calls keep theirs)."""
     held = backend.__dict__.get(_HELD)
     if held is not None:
-        held.pop("values", None)
-        held.pop("call", None)
+        me = threading.get_ident()
+        for call in [c for c, (owner, _) in list(held.items()) if owner == me]:
+            held.pop(call, None)

@@ -142,7 +142,8 @@ class Gate:
             self._here.generation = self._generation
             # the file cannot change while the anchor is open and nothing here writes: what is
             # read through it may be kept under this token (the data layer's catalogue does)
-            stable = (self._epoch, self._generation) if anchor is not None else None
+            # (not an anchor read through a writer's database that another thread of the process holds)
+            stable = (self._epoch, self._generation) if anchor is not None and not anchor.beside_writer else None
         try:
             with anchor.cursor(stable) if anchor is not None else Workspace(self.path, read_only=True) as ws:
                 yield ws
