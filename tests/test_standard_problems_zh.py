@@ -452,15 +452,17 @@ def _at(text: str, where: tuple[str, str] | None) -> tuple[int | None, int | Non
 def test_what_the_toml_reader_refuses_reads_chinese_with_its_line_and_column(tmp_path, text, where, english, kind,
                                                                             fix):
     """An unclosed quote, a key or table given twice, a colon for '=', text without quotes, a
-    decimal comma ... said in Chinese (the kind of error, its column, a fix of its own), on its
-    line; the English as it was (the reader's words, the one fix)."""
+    decimal comma ... said in Chinese and in English alike (the kind of error, its column, a fix of
+    its own), on its line; not the TOML reader's own words with the one general fix."""
     line, col = _at(text, where)
     en = check(tmp_path, text, "en", "--json")
     zh = check(tmp_path, text, "zh")
     assert en.exit_code == zh.exit_code == 2, zh.output
     [problem] = json.loads(en.stdout)["problems"]
-    assert problem == {"line": line, "message": f"not valid TOML: {english}",
-                       "fix": "Check quotes, brackets and `key = value` on that line."}
+    where_en = f"not valid TOML at column {col}: " if col else "not valid TOML at the end of the file: "
+    assert problem["line"] == line and problem["message"].startswith(where_en), problem
+    assert english not in problem["message"] and "(at line" not in problem["message"], problem
+    assert problem["fix"] != "Check quotes, brackets and `key = value` on that line.", problem
     [(said_line, said)] = problems_of(zh)
     assert said_line == line, said
     where_zh = f"不是有效的 TOML（第 {col} 列）：" if col else "不是有效的 TOML（文件末尾）："
@@ -540,3 +542,18 @@ def test_a_criterions_rule_the_parser_refuses_reads_chinese_too():
     assert in_words(bad.value.phrase, "zh") == "无法读懂这条规则：规则里不能有字符 “，”（U+FF0C）"
     assert in_words(bad.value.fix_phrase, "zh") == "请改成英文半角的 “,”。"
     assert str(bad.value) == "cannot read the expression: invalid character '，' (U+FF0C) (at character 12)"
+
+
+def test_an_english_reader_gets_the_kind_column_and_fix_of_a_toml_mistake(tmp_path):
+    """The words an English reader gets for three common mistakes, word for word: the TOML
+    reader's own ("Unterminated string", "Expected '=' after a key") told no column and one fix."""
+    cases = [
+        ('name = "x\n', "not valid TOML at column 10: a text in quotes is not closed",
+         "Close the text with the quote it opens with"),
+        ("weight: 1\n", "not valid TOML at column 7: a key without '=' after it", "Write `key = value`, e.g. weight = 1"),
+        ('name = "x"\nname = "y"\n', "not valid TOML at column 11: key 'name' is given twice in one table",
+         "Keep one of them"),
+    ]
+    for body, message, fix in cases:
+        [problem] = json.loads(check(tmp_path, "[standard]\n" + body, "en", "--json").stdout)["problems"]
+        assert problem["message"] == message and problem["fix"].startswith(fix), problem

@@ -2049,7 +2049,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_std_more": ("and {n} more problem(s):", "另有 {n} 个问题："),
     "err_std_toml": ("not valid TOML: {detail}", "不是有效的 TOML：{detail}"),
     "err_std_toml_fix": ("Check quotes, brackets and `key = value` on that line.", "请检查这一行的引号、括号和 `键 = 值` 的写法。"),
-    # what the TOML reader refuses (its English shown as it is to an English reader; these for another)
+    # what the TOML reader refuses: its kind of error, column and fix, in either language
     "err_std_toml_at": ("not valid TOML at column {col}: {detail}", "不是有效的 TOML（第 {col} 列）：{detail}"),
     "err_std_toml_end": ("not valid TOML at the end of the file: {detail}", "不是有效的 TOML（文件末尾）：{detail}"),
     "err_toml_unclosed": ("a text in quotes is not closed", "引号里的文本没有结束（缺少收尾的引号）"),

@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from xuanba.errors import InputError, Listed, Phrase, Said, quoted, shown
+from xuanba.errors import InputError, Listed, Phrase, quoted, shown
 from xuanba.standard.expressions import (
     ExpressionError,
     UnknownFieldError,
@@ -767,11 +767,17 @@ _TOML_WORDS: tuple[tuple[str, str], ...] = (
 
 
 def _toml_problem(said: str, text: str) -> Problem:
-    """The problem of TOML text the reader refused, ``said`` its message: in English its words as
-    they were; for another reader the kind of error, its column and a fix of its own
-    (:data:`_TOML_WORDS`; a kind not there keeps the reader's English inside the sentence)."""
+    """The problem of TOML text the reader refused, ``said`` its message: the kind of error, its
+    column and a fix of its own, in the reader's language (:data:`_TOML_WORDS`; a kind not there
+    keeps the TOML reader's English inside the sentence, with the general fix).
+
+    Example
+    -------
+    >>> p = _toml_problem("Unterminated string (at line 2, column 8)", 'a = 1\\nname = "x\\n')
+    >>> p.line, p.message
+    (2, 'not valid TOML at column 8: a text in quotes is not closed')
+    """
     at = re.search(r" \(at line (\d+), column (\d+)\)$", said)
-    english = Phrase("err_std_toml", detail=re.sub(r" \(at line.*", "", said))
     detail = re.sub(r" \(at (?:line \d+, column \d+|end of document)\)$", "", said)
     line = int(at.group(1)) if at else None
     lines = toml_lines(text)
@@ -784,8 +790,7 @@ def _toml_problem(said: str, text: str) -> Problem:
         other = Phrase("err_std_toml_at", col=int(at.group(2)), detail=other)
     else:
         other = Phrase("err_std_toml_end" if said.endswith("(at end of document)") else "err_std_toml", detail=other)
-    fix = Phrase("err_std_toml_fix")
-    return Problem(line, Said(english, other), Said(fix, words[1]) if words else fix)
+    return Problem(line, other, words[1] if words else Phrase("err_std_toml_fix"))
 
 
 def _cut(text: str, most: int = 60) -> str:
