@@ -913,6 +913,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "reject_non_numeric_amount": ("non-numeric amount", "金额不是数字"),
     "reject_exact_duplicate_line": ("exact duplicate line", "完全重复的行"),
     "reject_unreadable_return_flag": ("unreadable return flag", "退货标志无法识别"),
+    "reject_excel_error_cell": ("Excel error cell", "Excel 错误值单元格"),
     "reject_missing_required_value": ("missing required value", "缺少必填值"),
     "nb_round": ("Round {id}: {name}", "第 {id} 轮：{name}"),
     "nb_round_unstored": ("Round (not stored): {name}", "未保存的一轮：{name}"),
@@ -2931,15 +2932,22 @@ def display_lang() -> str:
 
 def reason_words(reason: str, lang: str) -> str:
     """Why ingest rejected a row (the ``reason`` of the rejects table, kept raw there) in words of
-    ``lang``; a reason without a phrase (one naming a file) as it is.
+    ``lang``; a reason without a phrase (one naming a file) as it is; a side table's ``column:
+    reason`` with its reason in words.
 
     Example
     -------
     >>> reason_words("unparseable date", "zh"), reason_words("order already loaded from a.csv", "zh")
     ('日期无法识别', 'order already loaded from a.csv')
+    >>> reason_words("segment: Excel error cell", "zh")
+    'segment：Excel 错误值单元格'
     """
-    key = "reject_" + reason.replace(" ", "_").replace("-", "_")
-    return t(key, lang) if key in TEXT else reason
+    key = "reject_" + reason.lower().replace(" ", "_").replace("-", "_")  # "Excel error cell": reject_excel_error_cell
+    if key in TEXT:
+        return t(key, lang)
+    column, sep, why = reason.rpartition(": ")
+    said = reason_words(why, lang) if sep and column else why
+    return f"{column}{'：' if lang == 'zh' else ': '}{said}" if sep and said != why else reason
 
 
 #: The phrases of the warnings a round stores (raised in English, read back by :func:`warning_words`).
