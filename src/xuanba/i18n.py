@@ -1659,9 +1659,10 @@ TEXT: dict[str, tuple[str, str]] = {
                         "附加字段中不是有限数值的值（±inf，或文件里写的 NaN）已按缺失计分：{fields}。"),
     "not_finite_field": ("{field}: {n} (customers {customers})", "{field}：{n} 个（客户 {customers}）"),
     "not_finite_title": ("Extra fields' values scored as missing", "按缺失计分的附加字段值"),
-    "missing_words_line": ("Cells of the extra fields written as a word for missing (n/a, #N/A, NULL, NA, None) were "
-                           "scored as missing: {fields}.",
-                           "附加字段中写成表示缺失的词（n/a、#N/A、NULL、NA、None）的单元格已按缺失计分：{fields}。"),
+    "missing_words_line": ("Cells of the extra fields written as a word for missing (n/a, #N/A, NULL, NA, None) or "
+                           "holding an Excel error (#DIV/0!, #VALUE!, …) were scored as missing: {fields}.",
+                           "附加字段中写成表示缺失的词（n/a、#N/A、NULL、NA、None）或为 Excel 错误值（#DIV/0!、#VALUE! 等）"
+                           "的单元格已按缺失计分：{fields}。"),
     "missing_words_field": ("{field}: {n} (customers {customers}; written {words})",
                             "{field}：{n} 个（客户 {customers}；写作 {words}）"),
     "source_left_empty": ("Values of the source not understood and left empty, as `xuanba ingest` leaves them "
@@ -2142,6 +2143,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_fields_no_id": ("the fields table has no customer_id column", "字段表没有 customer_id 列"),
     "err_fields_no_id_fix": ("Columns found: {columns}; name the id column customer_id.",
                              "找到的列：{columns}；请把客户编号那一列命名为 customer_id。"),
+    "err_fields_id_excel_error": ("the customer id is the Excel error {value}, which names no customer",
+                                  "客户编号是 Excel 错误值 {value}，不是任何客户的编号"),
+    "err_fields_id_excel_error_fix": ("Fix the formula that gives the id (a lookup that found nothing gives #N/A), "
+                                      "or delete the row.",
+                                      "请修正给出客户编号的公式（查找不到时得到 #N/A），或删去这一行。"),
     "err_selection_no_id": ("the selection has no customer_id column", "所选名单没有 customer_id 列"),
     "err_selection_no_id_fix": ("Give a table with a customer_id column.", "请给出带 customer_id 列的表。"),
     "err_std_not_found": ("standard file not found", "找不到标准文件"),
