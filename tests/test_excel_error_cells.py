@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tests._helpers import spark_test
 from xuanba import Workspace
 from xuanba.cli import app
 from xuanba.ingest import ingest
@@ -192,6 +193,21 @@ def test_an_engine_round_rejects_the_lines_ingest_rejects(tmp_path):
     table, counts = checked_transactions(frame, "2025-12-31")
     assert counts["rejected_by_reason"] == report.rejected_by_reason == {EXCEL_ERROR: 6}
     assert "#N/A" not in set(table.to_pyarrow()["customer_id"].to_pylist())
+
+
+@spark_test
+def test_a_spark_round_reads_the_errors_as_duckdb_does(spark, tmp_path):
+    """The rule's pattern, ``(?i)`` and ``\\z``, read alike by RE2 and Java: the same lines counted."""
+    from xuanba.rounds.source_check import checked_transactions
+    from xuanba.rounds.spark import spark_source
+
+    rows = [r for r, want in ROWS if want is None or want[0] != "date"]
+    frame = pd.DataFrame(rows, columns=HEADER).astype({"amount": str, "quantity": str}).drop(columns=["cost"])
+    frame.loc[0, "status"] = "#n/a "  # any case, spaces round it
+    frame.to_parquet(tmp_path / "s.parquet", index=False)
+    duck = checked_transactions(frame, "2025-12-31")[1]
+    got = checked_transactions(spark_source(spark, str(tmp_path / "s.parquet")), "2025-12-31")[1]
+    assert got == duck and got["rejected_by_reason"] == {EXCEL_ERROR: 7}
 
 
 @pytest.mark.parametrize("kind", ["xlsx", "xls"])
