@@ -187,7 +187,7 @@ def test_a_money_field_and_a_flag_with_words_for_missing(base, tmp_path):
 
 def test_a_workbooks_typed_n_a_and_null_are_counted_as_the_csvs(base, tmp_path):
     """A sheet's ``n/a`` and ``NULL`` typed beside numbers: counted as the CSV's (an error cell,
-    ``#N/A`` from a lookup, pandas reads as an empty one)."""
+    ``#N/A`` from a lookup, too: tests/test_extra_fields_excel_errors.py)."""
     from openpyxl import Workbook
 
     tmp, tx, ids = base

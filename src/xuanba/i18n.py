@@ -913,6 +913,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "reject_non_numeric_amount": ("non-numeric amount", "金额不是数字"),
     "reject_exact_duplicate_line": ("exact duplicate line", "完全重复的行"),
     "reject_unreadable_return_flag": ("unreadable return flag", "退货标志无法识别"),
+    "reject_excel_error_cell": ("Excel error cell", "Excel 错误值单元格"),
     "reject_missing_required_value": ("missing required value", "缺少必填值"),
     "nb_round": ("Round {id}: {name}", "第 {id} 轮：{name}"),
     "nb_round_unstored": ("Round (not stored): {name}", "未保存的一轮：{name}"),
@@ -1658,9 +1659,10 @@ TEXT: dict[str, tuple[str, str]] = {
                         "附加字段中不是有限数值的值（±inf，或文件里写的 NaN）已按缺失计分：{fields}。"),
     "not_finite_field": ("{field}: {n} (customers {customers})", "{field}：{n} 个（客户 {customers}）"),
     "not_finite_title": ("Extra fields' values scored as missing", "按缺失计分的附加字段值"),
-    "missing_words_line": ("Cells of the extra fields written as a word for missing (n/a, #N/A, NULL, NA, None) were "
-                           "scored as missing: {fields}.",
-                           "附加字段中写成表示缺失的词（n/a、#N/A、NULL、NA、None）的单元格已按缺失计分：{fields}。"),
+    "missing_words_line": ("Cells of the extra fields written as a word for missing (n/a, #N/A, NULL, NA, None) or "
+                           "holding an Excel error (#DIV/0!, #VALUE!, …) were scored as missing: {fields}.",
+                           "附加字段中写成表示缺失的词（n/a、#N/A、NULL、NA、None）或为 Excel 错误值（#DIV/0!、#VALUE! 等）"
+                           "的单元格已按缺失计分：{fields}。"),
     "missing_words_field": ("{field}: {n} (customers {customers}; written {words})",
                             "{field}：{n} 个（客户 {customers}；写作 {words}）"),
     "source_left_empty": ("Values of the source not understood and left empty, as `xuanba ingest` leaves them "
@@ -2141,6 +2143,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_fields_no_id": ("the fields table has no customer_id column", "字段表没有 customer_id 列"),
     "err_fields_no_id_fix": ("Columns found: {columns}; name the id column customer_id.",
                              "找到的列：{columns}；请把客户编号那一列命名为 customer_id。"),
+    "err_fields_id_excel_error": ("the customer id is the Excel error {value}, which names no customer",
+                                  "客户编号是 Excel 错误值 {value}，不是任何客户的编号"),
+    "err_fields_id_excel_error_fix": ("Fix the formula that gives the id (a lookup that found nothing gives #N/A), "
+                                      "or delete the row.",
+                                      "请修正给出客户编号的公式（查找不到时得到 #N/A），或删去这一行。"),
     "err_selection_no_id": ("the selection has no customer_id column", "所选名单没有 customer_id 列"),
     "err_selection_no_id_fix": ("Give a table with a customer_id column.", "请给出带 customer_id 列的表。"),
     "err_std_not_found": ("standard file not found", "找不到标准文件"),
@@ -2938,15 +2945,22 @@ def display_lang() -> str:
 
 def reason_words(reason: str, lang: str) -> str:
     """Why ingest rejected a row (the ``reason`` of the rejects table, kept raw there) in words of
-    ``lang``; a reason without a phrase (one naming a file) as it is.
+    ``lang``; a reason without a phrase (one naming a file) as it is; a side table's ``column:
+    reason`` with its reason in words.
 
     Example
     -------
     >>> reason_words("unparseable date", "zh"), reason_words("order already loaded from a.csv", "zh")
     ('日期无法识别', 'order already loaded from a.csv')
+    >>> reason_words("segment: Excel error cell", "zh")
+    'segment：Excel 错误值单元格'
     """
-    key = "reject_" + reason.replace(" ", "_").replace("-", "_")
-    return t(key, lang) if key in TEXT else reason
+    key = "reject_" + reason.lower().replace(" ", "_").replace("-", "_")  # "Excel error cell": reject_excel_error_cell
+    if key in TEXT:
+        return t(key, lang)
+    column, sep, why = reason.rpartition(": ")
+    said = reason_words(why, lang) if sep and column else why
+    return f"{column}{'：' if lang == 'zh' else ': '}{said}" if sep and said != why else reason
 
 
 #: The phrases of the warnings a round stores (raised in English, read back by :func:`warning_words`).

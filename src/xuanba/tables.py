@@ -23,6 +23,7 @@ Example
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import overload
@@ -360,10 +361,134 @@ def _field_names(book: pd.ExcelFile, sheet: str) -> dict[str, str]:
     return dict(zip(rows.iloc[:, 1], rows.iloc[:, 2], strict=True))
 
 
+#: How a worksheet's XML marks a cell holding an error (``<c r="B2" t="e"><v>#N/A</v></c>``).
+_ERROR_TYPE = (b' t="e"', b" t='e'")
+_CELL_REF = re.compile(rb"""\sr=["']([A-Z]{1,3})([0-9]{1,7})["']""")
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c\s")
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
+
+
+def _sheet_xml(book: zipfile.ZipFile, sheet: str) -> str | None:
+    """The member of ``book`` holding the sheet named ``sheet`` (from the workbook's sheet list and
+    its relationships), or None when they do not say."""
+    from xml.etree import ElementTree
+
+    try:
+        names = ElementTree.fromstring(book.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return None
+    rid = next((v for el in names.iter() if el.tag.endswith("}sheet") and el.get("name") == sheet
+                for k, v in el.attrib.items() if k.endswith("}id")), None)
+    target = next((el.get("Target") for el in rels.iter() if el.get("Id") == rid), None)
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _errors_in_xml(xml: bytes) -> list[tuple[int, int, str]] | None:
+    """The error cells of a worksheet's XML below its first row, found from each ``t="e"`` (as
+    :func:`error_cells` gives them; a cell without a value, ``<c r="B2" t="e"/>``, is none), or
+    None where a cell is not written as expected (without its ``r``)."""
+    found = []
+    for mark in _ERROR_TYPE:
+        at = xml.find(mark)
+        while at >= 0:
+            start, end = xml.rfind(b"<", 0, at), xml.find(b">", at)
+            if end < 0:
+                return None
+            if _CELL_TAG.match(xml, start, end):  # not a text cell's words, ' t="e"' typed
+                ref = _CELL_REF.search(xml, start, end)
+                if ref is None:
+                    return None
+                close = _CELL_END.search(xml, end) if xml[end - 1:end] != b"/" else None
+                value = _CELL_VALUE.search(xml, end, close.start()) if close else None  # after a formula's <f>
+                if value is not None and int(ref.group(2)) > 1:
+                    col = 0
+                    for ch in ref.group(1):
+                        col = col * 26 + ch - 64
+                    found.append((int(ref.group(2)) - 2, col - 1, value.group(1).decode("utf-8", "replace")))
+            at = xml.find(mark, end)
+    return sorted(found)
+
+
+def _holds_error_cells(source: Path) -> bool:
+    """Whether a worksheet of the .xlsx ``source`` may hold an error cell: its XML searched for
+    :data:`_ERROR_TYPE` as it is unzipped, far faster than a read of its cells (a text cell
+    holding ``t="e"`` is no error: :func:`error_cells` reads the cells to be sure)."""
+    with zipfile.ZipFile(source) as book:
+        for info in book.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            with book.open(info) as fh:
+                tail = b""
+                while chunk := fh.read(1 << 20):
+                    block = tail + chunk
+                    if any(mark in block for mark in _ERROR_TYPE):
+                        return True
+                    tail = block[-8:]
+    return False
+
+
+def error_cells(source: str | Path, sheet: str) -> list[tuple[int, int, str]]:
+    """The error cells of the sheet ``sheet`` of the .xlsx ``source`` under its first row, as
+    ``(row, column, error)``: the row and column of the frame pandas reads the sheet into (from 0;
+    pandas keeps a blank row as a row of missing values, so the frame's row ``i`` is the sheet's row
+    ``i + 2``) and the error as Excel shows it (``#N/A``, ``#DIV/0!``), which pandas reads as an
+    empty cell. ``[]`` at once for a workbook whose sheets mark no cell as an error; else the
+    sheet's XML is searched for its error cells (openpyxl reads every cell where it is written
+    otherwise).
+
+    Example
+    -------
+    >>> import openpyxl, tempfile, pathlib
+    >>> book = openpyxl.Workbook()
+    >>> book.active.append(["customer_id", "nps"]); book.active.append(["a", "#N/A"])
+    >>> book.active["B2"].data_type = "e"
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "f.xlsx"; book.save(path)
+    >>> error_cells(path, "Sheet")
+    [(0, 1, '#N/A')]
+    """
+    import openpyxl
+
+    if not _holds_error_cells(Path(source)):
+        return []
+    with zipfile.ZipFile(source) as book:
+        member = _sheet_xml(book, sheet)
+        found = _errors_in_xml(book.read(member)) if member in book.namelist() else None
+    if found is not None:
+        return found
+    book = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    try:
+        return [(cell.row - 2, cell.column - 1, str(cell.value)) for row in book[sheet].iter_rows(min_row=2)
+                for cell in row if getattr(cell, "data_type", None) == "e" and cell.value is not None]
+    finally:
+        book.close()
+
+
+def _error_text(frame: pd.DataFrame, errors: Sequence[tuple[int, int, str]]) -> pd.DataFrame:
+    """``frame`` with each error cell of ``errors`` (:func:`error_cells`) holding its error as text."""
+    if not errors:
+        return frame
+    out = frame.copy(deep=False)
+    by_column: dict[int, list[tuple[int, str]]] = {}
+    for row, col, error in errors:
+        if 0 <= row < len(frame) and 0 <= col < frame.shape[1]:
+            by_column.setdefault(col, []).append((row, error))
+    for col, cells in by_column.items():
+        values = out.iloc[:, col].astype(object).to_numpy(copy=True)
+        for row, error in cells:
+            values[row] = error
+        out.isetitem(col, pd.Series(values, index=out.index, dtype=object))
+    return out
+
+
 def _read_workbook(source: Path, sheet: str | int, cols: list[str], raw: bool, words: bool = True) -> pd.DataFrame:
     """One sheet of a workbook, with the field names back when its ``columns`` sheet maps its
     headers (every header, in order), and ``cols`` read as text (``words`` False: pandas' words for
-    missing kept as text, an empty cell alone missing)."""
+    missing kept as text, an empty cell alone missing, and an error cell's error as text, ``#N/A``,
+    where pandas reads none)."""
     with pd.ExcelFile(source) as book:
         name = book.sheet_names[sheet] if isinstance(sheet, int) else sheet
         if name not in book.sheet_names:  # a sheet xuanba named in the reader's language: asked by its own name
@@ -374,6 +499,8 @@ def _read_workbook(source: Path, sheet: str | int, cols: list[str], raw: bool, w
         # raw: a cell's text as stored ("NaN", "NA", "null" too); an empty cell is missing
         na = {"keep_default_na": False, "na_values": [""]} if raw or not words else {}
         frame = pd.read_excel(book, sheet_name=name, dtype=dtype, **na)
+    if not raw and not words:  # for a caller that reads the words itself: the error too, never an empty cell
+        frame = _error_text(frame, error_cells(source, str(name)))
     if names and [str(c) for c in frame.columns] == list(names):
         frame.columns = list(names.values())
     return frame
@@ -411,7 +538,8 @@ def read_table(
         Whether a CSV's or a sheet's cells pandas reads as missing by default (``NA``, ``n/a``,
         ``NULL``, ``#N/A``, ``NaN``, ...) are missing (the default); ``False``: an empty cell alone
         is missing and those words are text as written, for a caller that reads them itself
-        (:func:`xuanba.rounds.run.read_fields_file` says which cells were so written).
+        (:func:`xuanba.rounds.run.read_fields_file` says which cells were so written), and a
+        sheet's error cell holds the error Excel shows (``#N/A``, ``#DIV/0!``: :func:`error_cells`).
 
     Returns
     -------

@@ -5,7 +5,10 @@ Row accounting, for every source: ``input = loaded + merged + rejected``.
 - **rejected**: a row that cannot be a transaction goes to the ``rejects`` table with its row,
   column, value and reason, checked in this order: *totals row* (合计, 总计, Total at the foot of
   an export), *missing customer id*, *missing date*, *unparseable date*, *date before 1900*,
-  *date after 2100*, *missing amount*, *non-numeric amount*, *unreadable return flag* (the file's own
+  *date after 2100*, *missing amount*, *non-numeric amount* (and *Excel error cell* where the id, the
+  date, the amount, the quantity, the unit price, the order number, the status or the return flag
+  is an Excel error value such as ``#N/A`` or ``#DIV/0!``: :data:`~xuanba.ingest.rules.EXCEL_ERRORS`,
+  the value naming it), *unreadable return flag* (the file's own
   ``is_return``, 是否退货, ... says neither yes nor no: :data:`~xuanba.ingest.rules.FLAG_WORDS`), then
   *exact duplicate line* (a line
   identical to an earlier one in every column, a column that only numbers the lines aside; only
@@ -26,7 +29,8 @@ the report.
 Numbers may be written as text (``¥1,234.50``, ``1,234.50元``, ``(12.00)``, full-width ``１２３．５０``,
 ``1.2万``, Excel's accounting zero `` - ``: :func:`_number`) and with a decimal comma (decided per
 column, :func:`decimal_mark`); a number that is not finite (``inf``, ``NaN``, ``1e999``) is none: an
-amount *non-numeric*, a cost or quantity left empty (:func:`_finite`); timestamps written with a
+amount *non-numeric*, a cost or quantity left empty (:func:`_finite`); an Excel error in the cost, a
+payment date, the product or the channel leaves that value empty, counted; timestamps written with a
 zone become wall time in the workspace's zone (:func:`workspace_time_zone`).
 
 Loading a file whose sha256 is already in the ``sources`` table changes nothing and is reported
@@ -58,6 +62,7 @@ from xuanba.ingest.rules import (
     COMMA_SURE,
     DOT_OR_THOUSANDS,
     DOT_SURE,
+    EXCEL_ERROR,
     MONEY_CODES,
     MONEY_LIMIT,
     MONEY_SIGNS,
@@ -66,6 +71,7 @@ from xuanba.ingest.rules import (
     UNITS,
     WIDE,
     YUAN,
+    excel_error_sql,
     flag_sql,
     reason_sql,
     return_sql,
@@ -503,8 +509,15 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
     is_return = return_sql("order_id" in m, "status" in m, "is_return" in m)
     # the file's own return flag, read by the words an engine round reads it by (one rule)
     flag, flag_unread = flag_sql(m["is_return"]) if "is_return" in m else ("CAST(NULL AS BOOLEAN)", "false")
-    col = {f: "'" + str(m.get(f, f)).replace("'", "''") + "'" for f in ("customer_id", "ts", "order_id", "is_return")}
+    col = {f: "'" + str(m.get(f, f)).replace("'", "''") + "'"
+           for f in ("customer_id", "ts", "order_id", "is_return", "quantity", "unit_price", "status")}
+    # an Excel error (#N/A, #DIV/0!) in a column that only describes the line: that value left empty, counted
+    blank = {f: f"COALESCE({excel_error_sql(m[f])}, false)" if f in m else "false" for f in ("product", "channel")}
     amount_col_sql = "'" + amount_col.replace("'", "''") + "'"
+    # the typed line's text of each column an Excel error rejects the line by (reason_sql's), and its header
+    errors = [("customer_id", col["customer_id"]), ("ts_raw", col["ts"]), ("amount_raw", amount_col_sql),
+              *((c, col[f]) for c, f in (("quantity_raw", "quantity"), ("unit_price_raw", "unit_price"),
+                                         ("order_id", "order_id"), ("status", "status"), ("flag_raw", "is_return")))]
     return f"""
     WITH {dup_cte}
     base AS (
@@ -517,7 +530,10 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
             {t['order_id']} AS order_id,
             {t['cost']} AS cost_raw, {num('cost')} AS cost,
             {t['quantity']} AS quantity_raw, {num('quantity', 'DOUBLE')} AS quantity_read,
-            {t['product']} AS product, {t['channel']} AS channel, {t['status']} AS status,
+            {t['unit_price']} AS unit_price_raw,
+            CASE WHEN {blank['product']} THEN NULL ELSE {t['product']} END AS product, {blank['product']} AS product_bad,
+            CASE WHEN {blank['channel']} THEN NULL ELSE {t['channel']} END AS channel, {blank['channel']} AS channel_bad,
+            {t['status']} AS status,
             {flag} AS flag, {flag_unread} AS flag_unread, {t['is_return']} AS flag_raw,
             {t['paid_on']} AS paid_on_raw, CAST({_timestamp(t['paid_on'], date_format, extra, tz)} AS DATE) AS paid_on,
             {t['due_on']} AS due_on_raw, CAST({_timestamp(t['due_on'], date_format, extra, tz)} AS DATE) AS due_on,
@@ -548,7 +564,7 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
         cost IS NULL AND cost_raw IS NOT NULL AS cost_bad,
         quantity IS NULL AND quantity_raw IS NOT NULL AS quantity_bad,
         paid_on IS NULL AND paid_on_raw IS NOT NULL AS paid_on_bad,
-        due_on IS NULL AND due_on_raw IS NOT NULL AS due_on_bad,
+        due_on IS NULL AND due_on_raw IS NOT NULL AS due_on_bad, product_bad, channel_bad,
         CASE reason
             WHEN 'totals row' THEN {col['customer_id']}
             WHEN 'missing customer id' THEN {col['customer_id']}
@@ -557,6 +573,7 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
             WHEN 'missing amount' THEN {amount_col_sql} WHEN 'non-numeric amount' THEN {amount_col_sql}
             WHEN 'unreadable return flag' THEN {col['is_return']}
             WHEN 'exact duplicate line' THEN {col['order_id']}
+            WHEN '{EXCEL_ERROR}' THEN CASE {' '.join(f"WHEN {excel_error_sql(c)} THEN {name}" for c, name in errors)} END
         END AS reject_column,
         CASE reason
             WHEN 'totals row' THEN COALESCE(customer_id, amount_raw)
@@ -566,6 +583,7 @@ def _lines_sql(m: Mapping[str, str], raw_columns: Sequence[str], date_format: st
             WHEN 'missing amount' THEN amount_raw WHEN 'non-numeric amount' THEN amount_raw
             WHEN 'unreadable return flag' THEN flag_raw
             WHEN 'exact duplicate line' THEN order_id
+            WHEN '{EXCEL_ERROR}' THEN COALESCE({', '.join(f"CASE WHEN {excel_error_sql(c)} THEN {c} END" for c, _ in errors)})
         END AS reject_value
     FROM judged
     """
@@ -686,11 +704,13 @@ def _load_transactions(ws: Workspace, staged: Staged, report: SourceReport, mapp
     report.merged = report.input_rows - report.loaded - report.rejected
     empty = con.execute(
         "SELECT count(*) FILTER (WHERE cost_bad), count(*) FILTER (WHERE quantity_bad), "
-        "count(*) FILTER (WHERE paid_on_bad), count(*) FILTER (WHERE due_on_bad) "
+        "count(*) FILTER (WHERE paid_on_bad), count(*) FILTER (WHERE due_on_bad), "
+        "count(*) FILTER (WHERE product_bad), count(*) FILTER (WHERE channel_bad) "
         "FROM _xb_lines WHERE reason IS NULL"
     ).fetchone()
     report.values_left_empty = {
-        m[f]: int(n) for f, n in zip(("cost", "quantity", "paid_on", "due_on"), empty, strict=True) if n
+        m[f]: int(n) for f, n in zip(("cost", "quantity", "paid_on", "due_on", "product", "channel"), empty, strict=True)
+        if n
     }
     report.dashes_read_as_zero = _dash_zeros(con, {m[f]: decimals[f] for f in numbers})
     ws.drop_scratch("_xb_lines")

@@ -573,7 +573,9 @@ def _pick_sheet(names: list[str], sheet: str | int | None, where: str) -> int:
 
 
 def _xlsx_rows(path: Path, sheet: str | int | None) -> tuple[str, list[tuple[Any, ...]]]:
-    """(sheet title, its rows of cell values) of an .xlsx/.xlsm workbook."""
+    """(sheet title, its rows of cell values) of an .xlsx/.xlsm workbook: an error cell as the error
+    Excel shows (openpyxl's value of a cell of type ``e``: ``#N/A``, ``#DIV/0!``), which ingest
+    rejects a line by (:data:`xuanba.ingest.rules.EXCEL_ERRORS`)."""
     import openpyxl
 
     try:
@@ -605,7 +607,9 @@ def _xls_book(path: Path) -> Any:
 
 
 def _xls_rows(path: Path, sheet: str | int | None) -> tuple[str, list[tuple[Any, ...]]]:
-    """(sheet title, its rows of cell values) of an old .xls workbook; date cells as datetimes."""
+    """(sheet title, its rows of cell values) of an old .xls workbook; date cells as datetimes,
+    error cells as the error Excel shows (``#N/A``, ``#DIV/0!``: xlrd gives its code), as openpyxl
+    gives an .xlsx's, so ingest rejects a line by it (never a missing value said as none)."""
     book = _xls_book(path)  # first: says how to convert when xlrd is missing
     import xlrd
 
@@ -617,7 +621,9 @@ def _xls_rows(path: Path, sheet: str | int | None) -> tuple[str, list[tuple[Any,
             for c in ws.row(r):
                 if c.ctype == xlrd.XL_CELL_DATE:
                     cells.append(xlrd.xldate_as_datetime(c.value, book.datemode))
-                elif c.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) or c.ctype == xlrd.XL_CELL_ERROR:
+                elif c.ctype == xlrd.XL_CELL_ERROR:  # BIFF8 has these seven codes only
+                    cells.append(xlrd.error_text_from_code.get(c.value, "#N/A"))
+                elif c.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
                     cells.append(None)
                 else:
                     cells.append(c.value)

@@ -8,7 +8,8 @@ is never a customer on the engine, and an id is read the same way on both.
 - a cell is text with its spaces trimmed, empty text being missing (:func:`text_value`);
 - the first rule a row breaks is its reason (:func:`reject_reason`): *missing customer id*,
   *missing date*, *unparseable date*, *date before 1900*, *date after 2100*, *missing amount*,
-  *non-numeric amount*;
+  *non-numeric amount*, with *Excel error cell* (:data:`EXCEL_ERRORS`: ``#N/A``, ``#DIV/0!``, ...)
+  where the id, the date, the amount or another column that decides the line holds one;
 - a line is a return (:func:`is_return_line`) when its amount or quantity is negative, its order
   number a credit note's (``C`` and a digit), its status a return word (退货, refund, void, ...)
   or its own return flag says so (:func:`flag_value`, :data:`FLAG_WORDS`); its money is then
@@ -82,7 +83,8 @@ COMMA_SURE = (r"[0-9]*(\.[0-9]{3})*,[0-9]+", r"[0-9]{1,3}(\.[0-9]{3}){2,}")
 DOT_OR_THOUSANDS = r"[0-9]{1,3}\.[0-9]{3}"  # 1.234: 1.234 or 1234
 COMMA_OR_THOUSANDS = r"[0-9]{1,3},[0-9]{3}"  # 1,234: 1234 or 1.234
 
-#: Reasons of :func:`reject_reason`, in the order the rules are checked.
+#: Reasons of :func:`reject_reason`, in the order the rules are checked (and :data:`EXCEL_ERROR`
+#: among them: an id, a date or an amount that is an Excel error, before it is read).
 REASONS = (
     "missing customer id",
     "missing date",
@@ -92,6 +94,15 @@ REASONS = (
     "missing amount",
     "non-numeric amount",
 )
+#: The reason of a line whose id, date, amount or other column that decides the line
+#: (:func:`reject_reason`'s ``others``) holds an Excel error value (:data:`EXCEL_ERRORS`).
+EXCEL_ERROR = "Excel error cell"
+#: Excel's error values as a cell shows them: what openpyxl gives for an error cell of an .xlsx,
+#: what ingest reads from xlrd's error code of an .xls, and what a CSV saved from Excel writes. A
+#: formula that found nothing (``#N/A`` of a VLOOKUP), divided by zero, read a deleted cell: no
+#: value of the line, never an id ``#N/A`` or a product so named.
+EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!")
 
 
 @ibis.udf.scalar.builtin(name="trim")
@@ -105,20 +116,63 @@ def text_value(value: Any) -> Any:
     return _trim(value.cast("string")).nullif("")
 
 
-def reject_reason(customer_id: Any, ts_raw: Any, ts: Any, amount_raw: Any, amount: Any) -> Any:
+#: :data:`EXCEL_ERRORS` as one pattern (RE2 and Java alike), any case, the whole text.
+_EXCEL_ERROR_PATTERN = "(?i)^(?:" + "|".join(e.replace("?", r"\?") for e in EXCEL_ERRORS) + r")\z"
+
+
+def is_excel_error(value: object) -> bool:
+    """Whether the cell ``value`` (a pandas cell: Python text, a number, ``None``) is an Excel
+    error value as text (:data:`EXCEL_ERRORS`, any case, spaces round it as :func:`text_value`
+    trims them): how a side table and a round's fields file tell one, as :func:`excel_error` tells
+    it in ingest's and an engine's expressions.
+
+    >>> is_excel_error(" #n/a"), is_excel_error("#DIV/0!"), is_excel_error("N/A"), is_excel_error(None)
+    (True, True, False, False)
+    """
+    return isinstance(value, str) and value.strip(" ").upper() in EXCEL_ERRORS
+
+
+def excel_error(text: Any) -> Any:
+    """Whether the text expression ``text`` (as :func:`text_value` reads a cell) is an Excel error
+    value (:data:`EXCEL_ERRORS`, in any case); false where ``text`` is ``NULL``.
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> t = ibis.memtable(pa.table({"x": ["#N/A", "#div/0!", "N/A", "#REF", "#NAME?", "#NAMEX", "#N/A\\n", None]}))
+    >>> t.select(e=excel_error(text_value(t.x))).to_pyarrow()["e"].to_pylist()
+    [True, True, False, False, True, False, False, False]
+    """
+    # a pattern, not IN: DuckDB makes a list of 16 a hash join per column, and a line's reason is
+    # read once per reject column (1 M lines: 6 CPU s); and only where the text begins with #
+    return ibis.ifelse(text.startswith("#"), text.re_search(_EXCEL_ERROR_PATTERN), False)
+
+
+def reject_reason(customer_id: Any, ts_raw: Any, ts: Any, amount_raw: Any, amount: Any, others: Any = ()) -> Any:
     """Why a row is not a transaction, as a text expression (``NULL``: it is one), from its
     ``customer_id`` (as :func:`text_value` reads it), its date as written (``ts_raw``) and read
     (``ts``, ``NULL`` when unreadable), and its amount as written and read (``amount``, ``NULL``
-    when not a number)."""
-    return ibis.cases(
-        (customer_id.isnull(), REASONS[0]),
-        (ts_raw.isnull(), REASONS[1]),
-        (ts.isnull(), REASONS[2]),
-        (ts < FIRST_TS, REASONS[3]),
-        (ts >= END_TS, REASONS[4]),
-        (amount.isnull() & amount_raw.isnull(), REASONS[5]),
-        (amount.isnull(), REASONS[6]),
-    )
+    when not a number). :data:`EXCEL_ERROR` where the id, the date or the amount as written (when
+    text) or one of ``others`` (text as :func:`text_value` reads it: a quantity, an order number,
+    a status, a return flag, whose value decides the line or its sign) is an Excel error value.
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> t = ibis.memtable(pa.table({"c": ["a", "#N/A", "b"], "d": ["2025-01-02"] * 3, "a": ["5", "5", "#DIV/0!"]}))
+    >>> why = reject_reason(t.c, t.d, t.d.try_cast("timestamp"), t.a, t.a.try_cast("decimal(18, 4)"))
+    >>> t.select(why=why).to_pyarrow()["why"].to_pylist()
+    [None, 'Excel error cell', 'Excel error cell']
+    """
+    cases = [(customer_id.isnull(), REASONS[0]), (excel_error(customer_id), EXCEL_ERROR), (ts_raw.isnull(), REASONS[1])]
+    if ts_raw.type().is_string():
+        cases.append((excel_error(ts_raw), EXCEL_ERROR))
+    cases += [(ts.isnull(), REASONS[2]), (ts < FIRST_TS, REASONS[3]), (ts >= END_TS, REASONS[4])]
+    if amount_raw.type().is_string():
+        cases.append((excel_error(amount_raw), EXCEL_ERROR))
+    cases += [(excel_error(other), EXCEL_ERROR) for other in others]
+    cases += [(amount.isnull() & amount_raw.isnull(), REASONS[5]), (amount.isnull(), REASONS[6])]
+    return ibis.cases(*cases)
 
 
 #: Words of a status column that make a line a return or cancellation (matched in lower case).
@@ -358,10 +412,16 @@ def text_sql(column: str) -> str:
     return _duckdb_sql(text_value(t[column]), t)
 
 
+#: The columns of ingest's typed lines, as text, whose Excel error rejects the line beside the id,
+#: the date and the amount (:func:`reason_sql`, :func:`reject_reason`'s ``others``): the numbers an
+#: amount is made of, the order that merges lines, and the columns that say a line is a return.
+ERROR_REJECTS = ("quantity_raw", "unit_price_raw", "order_id", "status", "flag_raw")
+
+
 @functools.cache
 def reason_sql() -> str:
     """:func:`reject_reason` as DuckDB SQL over the columns ``customer_id``, ``ts_raw``, ``ts``,
-    ``amount_raw`` and ``amount`` (ingest's typed lines)."""
+    ``amount_raw`` and ``amount`` (ingest's typed lines), and :data:`ERROR_REJECTS`."""
     t = ibis.table(
         {
             "customer_id": "string",
@@ -369,10 +429,27 @@ def reason_sql() -> str:
             "ts": "timestamp",
             "amount_raw": "string",
             "amount": "decimal(18,4)",
+            **dict.fromkeys(ERROR_REJECTS, "string"),
         },
         name="t",
     )
-    return _duckdb_sql(reject_reason(t.customer_id, t.ts_raw, t.ts, t.amount_raw, t.amount), t)
+    return _duckdb_sql(reject_reason(t.customer_id, t.ts_raw, t.ts, t.amount_raw, t.amount,
+                                     [t[c] for c in ERROR_REJECTS]), t)
+
+
+@functools.lru_cache(maxsize=4096)
+def excel_error_sql(column: str) -> str:
+    """:func:`excel_error` of the column named ``column`` (a cell as :func:`text_value` reads it)
+    as DuckDB SQL, for ingest's queries.
+
+    Example
+    -------
+    >>> import duckdb
+    >>> duckdb.sql(f"SELECT {excel_error_sql('x')} FROM (VALUES (' #n/a '), ('n/a')) v(x)").fetchall()
+    [(True,), (False,)]
+    """
+    t = ibis.table({column: "string"}, name="t")
+    return _duckdb_sql(excel_error(text_value(t[column])), t)
 
 
 @functools.cache

@@ -25,6 +25,7 @@ import pandas as pd
 
 from xuanba.errors import InputError, Listed, Phrase, SchemaError, quoted, shown
 from xuanba.ingest.money import read_money
+from xuanba.ingest.rules import EXCEL_ERROR, is_excel_error
 from xuanba.tables import read_table
 
 ColType = Literal["id", "str", "date", "number", "bool"]
@@ -173,7 +174,10 @@ def read_side_table(
     (table, rejects)
         ``table`` holds the rows that passed, canonical names and types; ``rejects`` has
         ``row`` (1-based data row), ``column``, ``value`` and ``reason``, one line per rejected
-        row. ``len(input) == len(table) + rejects.row.nunique()``. A number column is read as
+        row. ``len(input) == len(table) + rejects.row.nunique()``. A row with an Excel error
+        (``#N/A``, ``#DIV/0!``: :data:`~xuanba.ingest.rules.EXCEL_ERRORS`) in any column is
+        rejected as ``Excel error cell``, the value naming the error (never an id ``#N/A``, a
+        segment so named, nor a missing value said as none). A number column is read as
         ingest reads an amount (:func:`xuanba.ingest.money.read_money`: ``￥1,234.50``,
         ``(12.00)``, ``12,5`` with a decimal comma decided for the column); its ``NaN``, infinite
         value (``inf``, ``1e999``), value of :data:`~xuanba.ingest.rules.MONEY_LIMIT` or more, or
@@ -210,6 +214,11 @@ def read_side_table(
     df = df.reset_index(drop=True)
     bad = pd.Series(False, index=df.index)
     rejects: list[dict[str, object]] = []
+    for col in [*(c for c in schema.columns if c in df.columns), *(c for c in df.columns if c not in schema.columns)]:
+        errors = df[col].map(is_excel_error).astype(bool)  # a formula's #N/A: no value of the row, said
+        for i in df.index[errors & ~bad]:
+            rejects.append({"row": int(i) + 1, "column": col, "value": str(df[col][i]).strip(), "reason": EXCEL_ERROR})
+        bad |= errors
     for col, typ in schema.columns.items():
         if col not in df.columns:
             continue

@@ -23,13 +23,14 @@ from xuanba.outputs.i18n import num, t
 
 def missing_words_line(meta: Mapping[str, Any], lang: str) -> str | None:
     """The sentence on the extra fields' cells a file writes as a word for missing (``n/a``,
-    ``#N/A``, ``NULL``), which the round scored as missing (``meta["extra_fields_missing_words"]``,
+    ``#N/A``, ``NULL``) or that hold an Excel error (a sheet's error cell, ``#DIV/0!``), which the
+    round scored as missing (``meta["extra_fields_missing_words"]``,
     :func:`xuanba.rounds.extra_names.missing_words`): each field, how many, the first customers and
     the words (``None``: there were none, or the round is older than this count).
 
     >>> meta = {"extra_fields_missing_words": {"nps": {"n": 2, "customers": ["a", "c"], "words": ["#N/A"]}}}
     >>> print(missing_words_line(meta, "zh"))
-    附加字段中写成表示缺失的词（n/a、#N/A、NULL、NA、None）的单元格已按缺失计分：nps：2 个（客户 “a”、“c”；写作 “#N/A”）。
+    附加字段中写成表示缺失的词（n/a、#N/A、NULL、NA、None）或为 Excel 错误值（#DIV/0!、#VALUE! 等）的单元格已按缺失计分：nps：2 个（客户 “a”、“c”；写作 “#N/A”）。
     """
     said = meta.get("extra_fields_missing_words") or {}
     if not said:

@@ -285,7 +285,8 @@ def missing_words(frame: pd.DataFrame | None) -> dict[str, dict[str, object]]:
 #: The words a file writes for "no value" in a cell of numbers, compared without case or the
 #: spaces around: pandas' words for missing but NaN (a NaN the file writes is a value it cannot
 #: use, :data:`NAN_WRITTEN`). Such a cell is missing, and the round says how many, whose and which
-#: words (:func:`missing_words`). Not ``-``: Excel's accounting format writes a zero so.
+#: words (:func:`missing_words`). Not ``-``: Excel's accounting format writes a zero so. An Excel
+#: error (``#DIV/0!``) is no value in any column, text too (:func:`excel_errors`).
 MISSING_WORDS = frozenset({"n/a", "na", "#n/a", "#n/a n/a", "#na", "<na>", "null", "none",
                            "1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan"})
 _NAN_WORDS = ("nan", "-nan", "+nan")  # pandas' own NaN words, which to_numeric does not take
@@ -300,6 +301,20 @@ _WORDS_SHOWN = 3
 def _missing_cells(values: pd.Series) -> pd.Series:
     """Whether each cell of ``values`` is text of :data:`MISSING_WORDS`."""
     return values.map(lambda v: isinstance(v, str) and v.strip().casefold() in MISSING_WORDS).astype(bool)
+
+
+def excel_errors(values: pd.Series) -> pd.Series:
+    """Whether each cell of ``values`` is an Excel error value as text (``#N/A``, ``#DIV/0!``:
+    :data:`xuanba.ingest.rules.EXCEL_ERRORS`, any case, spaces round it), as a sheet's error cell
+    is read (:func:`xuanba.tables.error_cells`) and a CSV saved from Excel writes it: no value in
+    any column, numbers or text.
+
+    >>> excel_errors(pd.Series(["#DIV/0!", " #n/a", "NA", 3])).tolist()
+    [True, True, False, False]
+    """
+    from xuanba.ingest.rules import is_excel_error
+
+    return values.map(is_excel_error).astype(bool)
 
 
 def _mark_missing(frame: pd.DataFrame, col: object, written: pd.Series, gone: pd.Series) -> None:
@@ -320,7 +335,9 @@ def read_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     cell is a number once its spaces are stripped, ``NaN``, ``inf``, or a word for missing
     (:data:`MISSING_WORDS`) read as numbers, and one of ``True``/``False`` and such words as a
     bool; the customers whose cell writes NaN and those whose cell writes a word for missing kept
-    in its ``attrs`` (:data:`NAN_WRITTEN`, :data:`MISSING_WRITTEN`), which the round says. pandas
+    in its ``attrs`` (:data:`NAN_WRITTEN`, :data:`MISSING_WRITTEN`), which the round says. An Excel
+    error (``#N/A``, ``#DIV/0!``: :func:`excel_errors`) is missing in any column, text too, and
+    said with the words. pandas
     strips spaces round ``5`` but not round ``inf`` or ``nan``, nor reads ``NAN`` or ``-INF``, so one
     such cell made the whole column text and the round refused it as no number (without naming the
     cell). A column with a word of its own (``VIP``, ``NA`` beside ``EU``), or of such words alone (a
@@ -332,12 +349,22 @@ def read_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     ...                                    "region": ["EU", "NA", "NA"]}))
     >>> frame["nps"].tolist(), frame["region"].tolist(), frame.attrs[MISSING_WRITTEN]
     ([inf, 5.0, nan], ['EU', 'NA', 'NA'], {'nps': {'customers': ['c'], 'words': ['n/a']}})
+    >>> frame = read_numbers(pd.DataFrame({"customer_id": ["a", "b", "c"], "nps": ["#DIV/0!", "5", "n/a"],
+    ...                                    "region": ["EU", "#N/A", "NA"]}))
+    >>> frame["nps"].tolist(), frame["region"].tolist(), frame.attrs[MISSING_WRITTEN]["region"]
+    ([nan, 5.0, nan], ['EU', nan, 'NA'], {'customers': ['b'], 'words': ['#N/A']})
     """
     out = frame
     for col in extra_field_names(frame):
-        values = frame[col]
+        written = values = frame[col]
         if values.dtype.kind not in "OSU" and not pd.api.types.is_string_dtype(values):
             continue
+        errors = excel_errors(values)  # a sheet's #N/A, #DIV/0!: missing in any column, said
+        if errors.any():
+            values = values.mask(errors)
+            out = frame.copy() if out is frame else out
+            out[col] = values
+            _mark_missing(out, col, written, errors)
         given = values.dropna()
         if given.empty or not all(isinstance(v, str) for v in given):
             continue
@@ -362,7 +389,7 @@ def read_numbers(frame: pd.DataFrame) -> pd.DataFrame:
             marks = dict(out.attrs.get(NAN_WRITTEN) or {})
             marks[str(col)] = out["customer_id"].astype(str)[nan.reindex(frame.index, fill_value=False)].tolist()
             out.attrs[NAN_WRITTEN] = marks
-        _mark_missing(out, col, values, gone)
+        _mark_missing(out, col, written, gone.reindex(frame.index, fill_value=False) | errors)
     return out
 
 

@@ -1090,9 +1090,25 @@ def quadrant_counts(roster: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in counts.sort_index().items()}
 
 
+def _no_error_ids(frame: pd.DataFrame, path: Path) -> None:
+    """Refuse a fields file whose ``customer_id`` holds an Excel error (``#N/A`` of a lookup that
+    found nothing: :func:`~xuanba.rounds.extra_names.excel_errors`), naming the file, the first
+    row (the first under the header row 1) and the error: no customer is so named, and a missing
+    id joins no customer, so the row's fields would go nowhere unsaid."""
+    from xuanba.rounds.extra_names import excel_errors
+
+    bad = excel_errors(frame["customer_id"]).to_numpy()
+    if bad.any():
+        first = int(bad.argmax())
+        raise DataError(Phrase("err_fields_id_excel_error", value=repr(str(frame["customer_id"].iloc[first]).strip())),
+                        file=str(path), row=first + 1, column="customer_id", count=int(bad.sum()),
+                        fix=Phrase("err_fields_id_excel_error_fix"))
+
+
 def read_fields_file(path: str | Path) -> pd.DataFrame:
     """Read a table of extra per-customer fields (.csv UTF-8/GBK, .xlsx, .parquet) with customer_id;
-    the cells it writes as NaN or as a word for missing (``n/a``, ``#N/A``, ``NULL``) are marked in
+    the cells it writes as NaN or as a word for missing (``n/a``, ``#N/A``, ``NULL``) or that hold
+    an Excel error (a sheet's error cell, ``#DIV/0!``; refused in ``customer_id``) are marked in
     its ``attrs`` (:func:`~xuanba.rounds.extra_names.read_numbers`, ``nan_written``), which the round
     says. An empty cell is missing; in a text column such a word is text as written (``NA``, North
     America; a customer id ``NULL``)."""
@@ -1110,7 +1126,8 @@ def read_fields_file(path: str | Path) -> pd.DataFrame:
     frame = read_table(p, what="the --fields file", missing_words=False)
     if "customer_id" not in frame.columns:
         raise InputError(Phrase("err_fields_no_id"), file=str(p), fix=no_id_fix(frame))
-    frame = read_numbers(mixed_as_text(frame))  # " inf ", "NAN", "n/a": numbers or missing, as "5 " is; said
+    _no_error_ids(frame, p)
+    frame = read_numbers(mixed_as_text(frame))  # " inf ", "NAN", "n/a", "#DIV/0!": numbers or missing, as "5 " is; said
     frame = checked_extra_fields(frame, file=str(p))
     # a Parquet float NaN (a text file's are read_numbers'): what the round counts with the infinities (not_finite)
     frame.attrs[NAN_WRITTEN] = nan_written(p, frame) or frame.attrs.get(NAN_WRITTEN, {})

@@ -494,7 +494,10 @@ def _judged(raw: Any) -> Any:
     amount_raw, amount, unread_amount = _read_amount(raw.amount)
     unread = ts_raw.notnull() & ts.isnull() if raw.ts.type().is_string() else ibis.literal(False)
     customer_id = text_value(raw.customer_id)
-    why = reject_reason(customer_id, ts_raw, ts, amount_raw, amount)
+    # an Excel error (#N/A) in a text quantity, order number, status or return flag: ingest's reject too
+    others = [text_value(raw[c]) for c in ("quantity", "unit_price", "order_id", "status", "is_return")
+              if c in raw.columns and raw[c].type().is_string()]
+    why = reject_reason(customer_id, ts_raw, ts, amount_raw, amount, others)
     cost: dict[str, Any] = {}
     if "cost" in raw.columns:  # a number ingest stores as no money is left empty (its values_left_empty);
         cost_raw, cost["cost"], cost["_cost_unread"] = _read_amount(raw.cost)  # text that is none, said
