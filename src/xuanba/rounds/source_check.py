@@ -299,6 +299,125 @@ def without_unread_twins(source: Any, mapping: Mapping[str, str] | None = None) 
     return source.iloc[:, keep] if isinstance(source, pd.DataFrame) else source.select(keep)
 
 
+#: Bytes of a CSV read at a time by :func:`refuse_wider_rows` (a numpy pass over each block).
+WIDTH_CHUNK = 8 << 20
+#: Records read at a time by the csv module where :func:`refuse_wider_rows` meets a quote.
+_RECORD_BLOCK = 1 << 20
+
+
+def refuse_wider_rows(path: str | Path, delim: str, above: int) -> None:
+    """Refuse the local UTF-8 CSV ``path`` (``delim`` its delimiter, its header the record ``above``
+    from 1, as :func:`xuanba.ingest.read.checked_csv_layout` finds it) where a row has more cells
+    than the header, as ``xuanba ingest`` refuses it (:func:`wider_row_refused`: the file, the row,
+    both widths and the fix; ingest's words): Spark's reader drops the cells past the header,
+    silently (``b,2025-01-02,6,99`` under ``customer_id,ts,amount`` read as amount 6, the 99
+    lost). A row narrower than the header is read as ingest reads it, its missing cells empty.
+
+    The file's cells are counted per line with numpy, block by block (:func:`_wider_somewhere`;
+    from the line of its first quote on, per record with the csv module); only where a row is
+    wider is it read again for ingest's row number (:func:`xuanba.ingest.read._wider_row`).
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("customer_id,ts,amount\\na,2025-01-01,5\\nb,2025-01-02\\nc,2025-01-03,6,99\\n")
+    >>> refuse_wider_rows(p, ",", 1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.InputError: ...t.csv, row 3: the row has 4 fields where the header has 3: a cell holding the delimiter is not quoted, or a quote is not closed
+      fix: Open the file, quote the cell that holds the delimiter (or delete the extra delimiter), save, and ingest again; Excel's 'CSV UTF-8' export quotes such cells itself.
+    """
+    from xuanba.ingest.read import _wider_row
+
+    path = Path(path)
+    if delim == " " or not _wider_somewhere(path, delim, above):  # runs of spaces: no cell to count past
+        return
+    found = _wider_row(path, delim, above)
+    if found is not None:
+        raise wider_row_refused(*found, str(path))
+
+
+def wider_row_refused(record: Any, width: int, where: str) -> InputError:
+    """Ingest's refusal of ``record`` (a :func:`xuanba.ingest.read._wider_row` record) with more
+    cells than the header's ``width``: delimiters left at the end with nothing after them, or a
+    cell holding the delimiter unquoted (:func:`xuanba.ingest.read._csv_error`'s words)."""
+    cells = record.cells or []
+    if not any(c.strip() for c in cells[width:]):  # a;b;c; : delimiters at the end, nothing after them
+        extra = len(cells) - width
+        return InputError(Phrase("err_csv_fields_trailing" + ("_one" if extra == 1 else ""), expected=width,
+                                 found=len(cells), extra=extra), file=where, row=record.row,
+                          fix=Phrase("err_csv_fields_trailing_fix"))
+    return InputError(Phrase("err_csv_fields", expected=width, found=len(cells)), file=where, row=record.row,
+                      fix=Phrase("err_csv_fields_fix"))
+
+
+def _wider_somewhere(path: Path, delim: str, above: int) -> bool:
+    """Whether a record of the UTF-8 CSV ``path`` below its header (the record ``above``, from 1)
+    may hold more cells than the header: each block's lines counted at once with numpy (the
+    delimiters before each line end), while no quote is met (a line is a record there); from the
+    line of the first quote, or of a line ended by a lone CR, each record's cells counted by the
+    csv module (:func:`_wider_records`). ``True`` may be a false alarm (a cell too long for the
+    csv module): the caller reads the file again for the row."""
+    import numpy as np
+
+    sep, width, line, carry, start = ord(delim), 0, 0, b"", 0  # start: the byte where ``data`` starts
+    with path.open("rb") as fh:
+        while True:
+            chunk = fh.read(WIDTH_CHUNK)
+            data = carry + chunk
+            if not chunk and data and not data.endswith(b"\n"):
+                data += b"\n"  # the last line, with no line end
+            quote = data.find(b'"')
+            end = data.rfind(b"\n", 0, quote if quote >= 0 else len(data)) + 1  # whole lines, before the quote's
+            head, carry = data[:end], data[end:]
+            lone_cr = head.count(b"\r") != head.count(b"\r\n")
+            if not lone_cr and head:
+                arr = np.frombuffer(head, np.uint8)
+                ends = np.flatnonzero(arr == 10)
+                cells = np.diff(np.searchsorted(np.flatnonzero(arr == sep), ends), prepend=0) + 1
+                at = above - 1 - line  # the header among these lines
+                if 0 <= at < len(cells):
+                    width = int(cells[at])
+                if width and (cells[max(at + 1, 0):] > width).any():
+                    return True
+                line += len(cells)
+            if quote >= 0 or lone_cr:
+                fh.seek(start if lone_cr else start + len(head))
+                return _wider_records(fh, delim, above, line, width)
+            if not chunk:
+                return False
+            start += len(head)
+
+
+def _wider_records(raw: Any, delim: str, above: int, done: int, width: int) -> bool:
+    """:func:`_wider_somewhere` from the binary file ``raw``'s position on (``done`` records
+    above it, ``width`` the header's cells if read already), each record's cells counted by the csv
+    module as :func:`xuanba.ingest.read.scan_csv_source` reads them (a quote opening a cell after
+    spaces too), in blocks of :data:`_RECORD_BLOCK`."""
+    import csv
+    import io
+    import itertools
+
+    import numpy as np
+
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig" if raw.tell() == 0 else "utf-8", newline="")
+    sizes = map(len, csv.reader(text, delimiter=delim, skipinitialspace=True))
+    try:
+        while len(block := np.fromiter(itertools.islice(sizes, _RECORD_BLOCK), np.int64)):
+            at = above - 1 - done
+            if 0 <= at < len(block):
+                width = int(block[at])
+            if width and (block[max(at + 1, 0):] > width).any():
+                return True
+            done += len(block)
+    except (csv.Error, UnicodeDecodeError):  # a cell longer than the csv module reads: the exact scan decides
+        return True
+    finally:
+        text.detach()  # the caller's file, closed by the caller
+    return False
+
+
 _DELIM_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'", " ": "spaces"}
 
 
