@@ -118,7 +118,8 @@ def test_a_row_narrower_than_the_header_is_read_on_spark_as_ingest_reads_it(tmp_
     assert code == 0 and re.search(r"customers +│ +8 │", out), out
 
 
-CELLS = st.sampled_from(["x", "", "1", "王", '"a,b"', ' "q,r"', '"a\nb"', '"c\r\nd"', '"say ""hi"""', '12"', "a b"])
+CELLS = st.sampled_from(["x", "", "1", "王", '"a,b"', ' "q,r"', '"a\nb"', '"c\r\nd"', '"say ""hi"""', '12"', "a b",
+                         '5" x', '"a" b', '"e\rf"', '""', '"g,""h"""'])
 ENDS = st.sampled_from(["\n", "\r\n", "\r"])
 
 

@@ -354,40 +354,80 @@ def wider_row_refused(record: Any, width: int, where: str) -> InputError:
 
 def _wider_somewhere(path: Path, delim: str, above: int) -> bool:
     """Whether a record of the UTF-8 CSV ``path`` below its header (the record ``above``, from 1)
-    may hold more cells than the header: each block's lines counted at once with numpy (the
-    delimiters before each line end), while no quote is met (a line is a record there); from the
-    line of the first quote, or of a line ended by a lone CR, each record's cells counted by the
-    csv module (:func:`_wider_records`). ``True`` may be a false alarm (a cell too long for the
-    csv module): the caller reads the file again for the row."""
-    import numpy as np
+    may hold more cells than the header: each block's records counted at once with numpy
+    (:func:`_record_cells`); from a block whose quotes it cannot read so (``12"`` in a cell, a line
+    ended by a lone CR), each record's cells counted by the csv module (:func:`_wider_records`).
+    ``True`` may be a false alarm (a cell too long for the csv module): the caller reads the file
+    again for the row."""
+    import codecs
 
-    sep, width, line, carry, start = ord(delim), 0, 0, b"", 0  # start: the byte where ``data`` starts
+    width, done, carry = 0, 0, b""
     with path.open("rb") as fh:
+        start = len(codecs.BOM_UTF8) if fh.read(3) == codecs.BOM_UTF8 else 0  # the byte where ``data`` starts
+        fh.seek(start)
         while True:
             chunk = fh.read(WIDTH_CHUNK)
             data = carry + chunk
             if not chunk and data and not data.endswith(b"\n"):
                 data += b"\n"  # the last line, with no line end
-            quote = data.find(b'"')
-            end = data.rfind(b"\n", 0, quote if quote >= 0 else len(data)) + 1  # whole lines, before the quote's
-            head, carry = data[:end], data[end:]
-            lone_cr = head.count(b"\r") != head.count(b"\r\n")
-            if not lone_cr and head:
-                arr = np.frombuffer(head, np.uint8)
-                ends = np.flatnonzero(arr == 10)
-                cells = np.diff(np.searchsorted(np.flatnonzero(arr == sep), ends), prepend=0) + 1
-                at = above - 1 - line  # the header among these lines
-                if 0 <= at < len(cells):
-                    width = int(cells[at])
-                if width and (cells[max(at + 1, 0):] > width).any():
-                    return True
-                line += len(cells)
-            if quote >= 0 or lone_cr:
-                fh.seek(start if lone_cr else start + len(head))
-                return _wider_records(fh, delim, above, line, width)
+            counted = _record_cells(data, ord(delim))
+            if counted is None:
+                fh.seek(start)
+                return _wider_records(fh, delim, above, done, width)
+            cells, cut = counted
+            if cut < len(data) and (not chunk or len(data) - cut > 4 * WIDTH_CHUNK):
+                # a quote never closed (the layout's scan refuses one first), or a record of many blocks
+                fh.seek(start)
+                return _wider_records(fh, delim, above, done, width)
+            at = above - 1 - done  # the header among these records
+            if 0 <= at < len(cells):
+                width = int(cells[at])
+            if width and (cells[max(at + 1, 0):] > width).any():
+                return True
+            done, start, carry = done + len(cells), start + cut, data[cut:]
             if not chunk:
                 return False
-            start += len(head)
+
+
+def _record_cells(data: bytes, sep: int) -> tuple[Any, int] | None:
+    """(the cells of each whole record of ``data``, which starts a record, and the bytes they take)
+    where each quote stands at a cell's edge, as a spreadsheet writes them: one opening a cell after
+    the delimiter ``sep``, a line end or one space, or doubled; one closing it before the delimiter,
+    a line end or a quote. Then the quotes' parity says what is quoted: a delimiter or a line end
+    between an opening quote and its closing one is text. ``None`` where a quote stands elsewhere
+    (``12"``, two spaces before a quote) or a line ends with a lone CR: the csv module decides.
+
+    >>> _record_cells(b'id,note\\n"a","x,y"\\nb, "1\\n2",3\\nc', ord(","))
+    (array([2, 2, 3]), 29)
+    >>> _record_cells(b'a,12" screen\\n', ord(",")) is None
+    True
+    """
+    import numpy as np
+
+    a = np.frombuffer(data, np.uint8)
+    quotes = np.flatnonzero(a == 34)
+    padded = np.concatenate((np.array([10, 10], np.uint8), a))  # a line end before the block
+    opening, closing = quotes[0::2], quotes[1::2]
+    closing = closing[closing + 1 < len(a)]  # one at the block's end: its next byte in the next block
+    before, before2, after = padded[opening + 1], padded[opening], a[closing + 1]
+
+    def edge(b: Any) -> Any:
+        return (b == sep) | (b == 10) | (b == 13)
+
+    if not ((edge(before) | (before == 34) | ((before == 32) & edge(before2))).all()
+            and (edge(after) | (after == 34)).all()):
+        return None
+    # outside quotes: an even number of quotes up to the byte (a running XOR: one pass in C)
+    outside = np.bitwise_xor.accumulate((a == 34).view(np.uint8)) == 0 if len(quotes) else np.ones(len(a), bool)
+    ends = np.flatnonzero((a == 10) & outside)  # the line ends outside quotes: records end there
+    if not len(ends):
+        return np.empty(0, np.int64), 0
+    cut = int(ends[-1]) + 1
+    crs = np.flatnonzero((a[:cut] == 13) & outside[:cut])
+    if (a[crs + 1] != 10).any():  # a lone CR outside quotes
+        return None
+    delims = np.flatnonzero((a[:cut] == sep) & outside[:cut])
+    return np.diff(np.searchsorted(delims, ends), prepend=0) + 1, cut
 
 
 def _wider_records(raw: Any, delim: str, above: int, done: int, width: int) -> bool:
