@@ -418,16 +418,19 @@ def _record_cells(data: bytes, sep: int) -> tuple[Any, int] | None:
             and (edge(after) | (after == 34)).all()):
         return None
     # outside quotes: an even number of quotes up to the byte (a running XOR: one pass in C)
-    outside = np.bitwise_xor.accumulate((a == 34).view(np.uint8)) == 0 if len(quotes) else np.ones(len(a), bool)
-    ends = np.flatnonzero((a == 10) & outside)  # the line ends outside quotes: records end there
+    outside = np.bitwise_xor.accumulate((a == 34).view(np.uint8)) == 0 if len(quotes) else None
+
+    def out(mask: Any) -> Any:  # the bytes of ``mask`` outside quotes (all, in a block without one)
+        return np.flatnonzero(mask if outside is None else mask & outside[: len(mask)])
+
+    ends = out(a == 10)  # the line ends outside quotes: records end there
     if not len(ends):
         return np.empty(0, np.int64), 0
     cut = int(ends[-1]) + 1
-    crs = np.flatnonzero((a[:cut] == 13) & outside[:cut])
+    crs = out(a[:cut] == 13)
     if (a[crs + 1] != 10).any():  # a lone CR outside quotes
         return None
-    delims = np.flatnonzero((a[:cut] == sep) & outside[:cut])
-    return np.diff(np.searchsorted(delims, ends), prepend=0) + 1, cut
+    return np.diff(np.searchsorted(out(a[:cut] == sep), ends), prepend=0) + 1, cut
 
 
 def _wider_records(raw: Any, delim: str, above: int, done: int, width: int) -> bool:
