@@ -1,6 +1,7 @@
 """Probe: the checks a Spark round makes of a local CSV source before Spark reads it
 (``xuanba.rounds.spark._local_csv_options``: a NUL byte, text not UTF-8, title rows, a line break
-in a quoted cell, a quote after one space), timed alone on bench_spark.py's CSV, this tree against
+in a quoted cell, a quote after one space; since session 31 a row wider than its header, counted in
+a second pass), timed alone on bench_spark.py's CSV, this tree against
 another commit's, each run in a fresh process, alternating (ratios, not seconds: the machine is
 shared).
 

@@ -299,6 +299,168 @@ def without_unread_twins(source: Any, mapping: Mapping[str, str] | None = None) 
     return source.iloc[:, keep] if isinstance(source, pd.DataFrame) else source.select(keep)
 
 
+#: Bytes of a CSV read at a time by :func:`refuse_wider_rows` (a numpy pass over each block).
+WIDTH_CHUNK = 8 << 20
+#: Records read at a time by the csv module where :func:`refuse_wider_rows` meets a quote.
+_RECORD_BLOCK = 1 << 20
+
+
+def refuse_wider_rows(path: str | Path, delim: str, above: int) -> None:
+    """Refuse the local UTF-8 CSV ``path`` (``delim`` its delimiter, its header the record ``above``
+    from 1, as :func:`xuanba.ingest.read.checked_csv_layout` finds it) where a row has more cells
+    than the header, as ``xuanba ingest`` refuses it (:func:`wider_row_refused`: the file, the row,
+    both widths and the fix; ingest's words): Spark's reader drops the cells past the header,
+    silently (``b,2025-01-02,6,99`` under ``customer_id,ts,amount`` read as amount 6, the 99
+    lost). A row narrower than the header is read as ingest reads it, its missing cells empty.
+
+    The file's cells are counted per line with numpy, block by block (:func:`_wider_somewhere`;
+    from the line of its first quote on, per record with the csv module); only where a row is
+    wider is it read again for ingest's row number (:func:`xuanba.ingest.csv_records._wider_row`).
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("customer_id,ts,amount\\na,2025-01-01,5\\nb,2025-01-02\\nc,2025-01-03,6,99\\n")
+    >>> refuse_wider_rows(p, ",", 1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xuanba.errors.InputError: ...t.csv, row 3: the row has 4 fields where the header has 3: a cell holding the delimiter is not quoted, or a quote is not closed
+      fix: Open the file, quote the cell that holds the delimiter (or delete the extra delimiter), save, and ingest again; Excel's 'CSV UTF-8' export quotes such cells itself.
+    """
+    from xuanba.ingest.csv_records import _wider_row
+
+    path = Path(path)
+    if delim == " " or not _wider_somewhere(path, delim, above):  # runs of spaces: no cell to count past
+        return
+    found = _wider_row(path, delim, above)
+    if found is not None:
+        raise wider_row_refused(*found, str(path))
+
+
+def wider_row_refused(record: Any, width: int, where: str) -> InputError:
+    """Ingest's refusal of ``record`` (a :func:`xuanba.ingest.csv_records._wider_row` record) with more
+    cells than the header's ``width``: delimiters left at the end with nothing after them, or a
+    cell holding the delimiter unquoted (:func:`xuanba.ingest.read._csv_error`'s words)."""
+    cells = record.cells or []
+    if not any(c.strip() for c in cells[width:]):  # a;b;c; : delimiters at the end, nothing after them
+        extra = len(cells) - width
+        return InputError(Phrase("err_csv_fields_trailing" + ("_one" if extra == 1 else ""), expected=width,
+                                 found=len(cells), extra=extra), file=where, row=record.row,
+                          fix=Phrase("err_csv_fields_trailing_fix"))
+    return InputError(Phrase("err_csv_fields", expected=width, found=len(cells)), file=where, row=record.row,
+                      fix=Phrase("err_csv_fields_fix"))
+
+
+def _wider_somewhere(path: Path, delim: str, above: int) -> bool:
+    """Whether a record of the UTF-8 CSV ``path`` below its header (the record ``above``, from 1)
+    may hold more cells than the header: each block's records counted at once with numpy
+    (:func:`_record_cells`); from a block whose quotes it cannot read so (``12"`` in a cell, a line
+    ended by a lone CR), each record's cells counted by the csv module (:func:`_wider_records`).
+    ``True`` may be a false alarm (a cell too long for the csv module): the caller reads the file
+    again for the row."""
+    import codecs
+
+    width, done, carry = 0, 0, b""
+    with path.open("rb") as fh:
+        start = len(codecs.BOM_UTF8) if fh.read(3) == codecs.BOM_UTF8 else 0  # the byte where ``data`` starts
+        fh.seek(start)
+        while True:
+            chunk = fh.read(WIDTH_CHUNK)
+            data = carry + chunk
+            if not chunk and data and not data.endswith(b"\n"):
+                data += b"\n"  # the last line, with no line end
+            counted = _record_cells(data, ord(delim))
+            if counted is None:
+                fh.seek(start)
+                return _wider_records(fh, delim, above, done, width)
+            cells, cut = counted
+            if cut < len(data) and (not chunk or len(data) - cut > 4 * WIDTH_CHUNK):
+                # a quote never closed (the layout's scan refuses one first), or a record of many blocks
+                fh.seek(start)
+                return _wider_records(fh, delim, above, done, width)
+            at = above - 1 - done  # the header among these records
+            if 0 <= at < len(cells):
+                width = int(cells[at])
+            if width and (cells[max(at + 1, 0):] > width).any():
+                return True
+            done, start, carry = done + len(cells), start + cut, data[cut:]
+            if not chunk:
+                return False
+
+
+def _record_cells(data: bytes, sep: int) -> tuple[Any, int] | None:
+    """(the cells of each whole record of ``data``, which starts a record, and the bytes they take)
+    where each quote stands at a cell's edge, as a spreadsheet writes them: one opening a cell after
+    the delimiter ``sep``, a line end or one space, or doubled; one closing it before the delimiter,
+    a line end or a quote. Then the quotes' parity says what is quoted: a delimiter or a line end
+    between an opening quote and its closing one is text. ``None`` where a quote stands elsewhere
+    (``12"``, two spaces before a quote) or a line ends with a lone CR: the csv module decides.
+
+    >>> _record_cells(b'id,note\\n"a","x,y"\\nb, "1\\n2",3\\nc', ord(","))
+    (array([2, 2, 3]), 29)
+    >>> _record_cells(b'a,12" screen\\n', ord(",")) is None
+    True
+    """
+    import numpy as np
+
+    a = np.frombuffer(data, np.uint8)
+    quotes = np.flatnonzero(a == 34)
+    padded = np.concatenate((np.array([10, 10], np.uint8), a))  # a line end before the block
+    opening, closing = quotes[0::2], quotes[1::2]
+    closing = closing[closing + 1 < len(a)]  # one at the block's end: its next byte in the next block
+    before, before2, after = padded[opening + 1], padded[opening], a[closing + 1]
+
+    def edge(b: Any) -> Any:
+        return (b == sep) | (b == 10) | (b == 13)
+
+    if not ((edge(before) | (before == 34) | ((before == 32) & edge(before2))).all()
+            and (edge(after) | (after == 34)).all()):
+        return None
+    # outside quotes: an even number of quotes up to the byte (a running XOR: one pass in C)
+    outside = np.bitwise_xor.accumulate((a == 34).view(np.uint8)) == 0 if len(quotes) else None
+
+    def out(mask: Any) -> Any:  # the bytes of ``mask`` outside quotes (all, in a block without one)
+        return np.flatnonzero(mask if outside is None else mask & outside[: len(mask)])
+
+    ends = out(a == 10)  # the line ends outside quotes: records end there
+    if not len(ends):
+        return np.empty(0, np.int64), 0
+    cut = int(ends[-1]) + 1
+    crs = out(a[:cut] == 13)
+    if (a[crs + 1] != 10).any():  # a lone CR outside quotes
+        return None
+    return np.diff(np.searchsorted(out(a[:cut] == sep), ends), prepend=0) + 1, cut
+
+
+def _wider_records(raw: Any, delim: str, above: int, done: int, width: int) -> bool:
+    """:func:`_wider_somewhere` from the binary file ``raw``'s position on (``done`` records
+    above it, ``width`` the header's cells if read already), each record's cells counted by the csv
+    module as :func:`xuanba.ingest.read.scan_csv_source` reads them (a quote opening a cell after
+    spaces too), in blocks of :data:`_RECORD_BLOCK`."""
+    import csv
+    import io
+    import itertools
+
+    import numpy as np
+
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig" if raw.tell() == 0 else "utf-8", newline="")
+    sizes = map(len, csv.reader(text, delimiter=delim, skipinitialspace=True))
+    try:
+        while len(block := np.fromiter(itertools.islice(sizes, _RECORD_BLOCK), np.int64)):
+            at = above - 1 - done
+            if 0 <= at < len(block):
+                width = int(block[at])
+            if width and (block[max(at + 1, 0):] > width).any():
+                return True
+            done += len(block)
+    except (csv.Error, UnicodeDecodeError):  # a cell longer than the csv module reads: the exact scan decides
+        return True
+    finally:
+        text.detach()  # the caller's file, closed by the caller
+    return False
+
+
 _DELIM_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'", " ": "spaces"}
 
 

@@ -297,16 +297,21 @@ def _local_csv_options(text: str, mapping: Mapping[str, str] | None) -> dict[str
     (``a, "b,c"``, read by DuckDB and ingest as one cell ``b,c``; Spark cut it in two), and the
     delimiter ingest finds (``;``, tab, ``|``: DuckDB's sniffer finds it, Spark read one column).
     A glob's files each so, and their headers alike, in one order
-    (:func:`~xuanba.rounds.source_check.refuse_glob_headers_apart`: Spark reads each by the first's)."""
-    from xuanba.ingest.csv_source import checked_csv_layout
+    (:func:`~xuanba.rounds.source_check.refuse_glob_headers_apart`: Spark reads each by the first's).
+    A row with more cells than its file's header is refused as ingest refuses it
+    (:func:`~xuanba.rounds.source_check.refuse_wider_rows`: Spark dropped the cells past the header,
+    silently); a narrower one is read as ingest and Spark read it, its missing cells empty."""
+    from xuanba.ingest.csv_source import _headers_at, checked_csv_layout
     from xuanba.ingest.mapping import header_test
-    from xuanba.rounds.source_check import refuse_glob_headers_apart
+    from xuanba.rounds.source_check import refuse_glob_headers_apart, refuse_wider_rows
 
     layout = checked_csv_layout(text, header_test(mapping))  # each file read once for every check
     if layout.titles:
         raise InputError(Phrase("err_spark_source_titles", n=f"{layout.titles:,}"), file=text,
                          fix=Phrase("err_spark_source_titles_fix"))
     refuse_glob_headers_apart(text, header_test(mapping), spark=True)  # a glob's files, read by the first's header
+    for file, delim, sample, at in _headers_at(text, header_test(mapping)):  # Spark drops a wider row's cells past the header
+        refuse_wider_rows(file, delim, sample[at][1] + 1)
     return {**({"sep": layout.delim} if layout.delim in (";", "\t", "|") else {}),
             **({"multiLine": "true"} if layout.breaks else {}),
             **({"ignoreLeadingWhiteSpace": "true"} if layout.lead else {})}
