@@ -1401,9 +1401,37 @@ def csv_cell_refused(exc: Exception) -> InputError | None:
 def csv_read_refused(exc: Exception) -> InputError | None:
     """DuckDB's failure to read a CSV source as xuanba says it, naming the user's file: a cell not of
     its column's type (:func:`csv_cell_refused`), a file that is not UTF-8 (GBK, as Chinese Excel
-    saves a CSV: :func:`_not_utf8_refused`), or a file of a glob whose column DuckDB typed apart from
-    the first file's (:func:`_glob_types_refused`); ``None`` for any other error."""
-    return csv_cell_refused(exc) or _not_utf8_refused(str(exc)) or _glob_types_refused(str(exc))
+    saves a CSV: :func:`_not_utf8_refused`), a file of a glob whose column DuckDB typed apart from
+    the first file's (:func:`_glob_types_refused`), or a row wider than the header
+    (:func:`_wider_refused`); ``None`` for any other error."""
+    said = str(exc)
+    return csv_cell_refused(exc) or _not_utf8_refused(said) or _glob_types_refused(said) or _wider_refused(said)
+
+
+def _wider_refused(said: str) -> InputError | None:
+    """DuckDB's failure over a row with more cells than the header as ingest refuses it (the file,
+    the row, both widths and the fix: :func:`~xuanba.rounds.source_check.refuse_wider_rows`): past
+    its sample ``Expected Number of Columns: 3 Found: 4``; in its sample, its sniffer's failure
+    (``Error when sniffing file``), for which the file is read for such a row. ``None`` where the
+    file holds none (the sniffer failed for another reason) or is not to be found."""
+    import re
+
+    from xuanba.ingest.csv_source import _headers_at
+    from xuanba.rounds.source_check import refuse_wider_rows
+
+    counted = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", said)
+    sniffed = re.search(r'Error when sniffing file "(.+?)"', said)
+    if sniffed is None and (counted is None or int(counted[2]) <= int(counted[1])):
+        return None
+    file = sniffed.group(1) if sniffed is not None else _option(said, "file")
+    if file is None or not Path(file).is_file():
+        return None
+    try:
+        for path, delim, sample, at in _headers_at(file, None):
+            refuse_wider_rows(path, delim, sample[at][1] + 1)
+    except InputError as refused:
+        return refused
+    return None
 
 
 def _not_utf8_refused(said: str) -> InputError | None:
