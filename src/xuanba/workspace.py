@@ -470,7 +470,8 @@ class Workspace:
     #: connection sets it on its cursors); ``None``: no such promise, so ask the file each time.
     stable: Any = None
     #: Opened read-only while another thread of this process had the file open to write, so read
-    #: through that database (:func:`_connect`): the file may change while this one is open.
+    #: through that database (:func:`_connect`): the file may change while this one is open, and
+    #: the database's settings (memory limit, temporary folder, threads) stay the writer's.
     beside_writer: bool = False
 
     def __init__(
@@ -507,12 +508,16 @@ class Workspace:
         self._ibis: Any = None
         try:
             with _faults(self.path, self.con):
-                settings = duckdb_settings(self.path, read_only=self.read_only, memory_limit=memory_limit)
-                _apply_settings(self.con, self.path, settings)
-                # the limit exactly as set (DuckDB shows it rounded), to put it back after lowering it
-                self._limit = (settings.get("memory_limit"), _shown_limit(self.con))
-                if threads is not None:
-                    self.con.execute(f"SET threads = {int(threads)}")
+                if self.beside_writer:  # the writer's database: its settings are the writer's, left as they are
+                    shown = _shown_limit(self.con)
+                    self._limit = (shown, shown)
+                else:
+                    settings = duckdb_settings(self.path, read_only=self.read_only, memory_limit=memory_limit)
+                    _apply_settings(self.con, self.path, settings)
+                    # the limit exactly as set (DuckDB shows it rounded), to put it back after lowering it
+                    self._limit = (settings.get("memory_limit"), _shown_limit(self.con))
+                    if threads is not None:
+                        self.con.execute(f"SET threads = {int(threads)}")
                 if self.path != ":memory:":
                     _check_length(self.con, Path(self.path))
                 self._check_schema()

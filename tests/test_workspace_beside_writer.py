@@ -1,0 +1,45 @@
+"""A read-only Workspace opened while another Workspace of this process holds the file open to write
+(``Workspace.beside_writer``: DuckDB gives it a connection to the writer's database): it leaves the
+writer's settings alone, it refuses writes as a read-only open does, and a writer of the same thread
+is told at once rather than after :data:`~xuanba.workspace.READERS_WAIT_S`."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from xuanba import Workspace
+
+
+def _setting(ws: Workspace, key: str) -> str:
+    return str(ws.con.execute(f"SELECT current_setting('{key}')").fetchone()[0])
+
+
+@pytest.fixture
+def ws_path(tmp_path) -> str:
+    path = tmp_path / "w.duckdb"
+    with Workspace(path) as ws:
+        ws.replace("transactions", pd.DataFrame({"customer_id": ["a", "b"], "ts": pd.to_datetime(["2024-01-01"] * 2),
+                                                 "amount": [1.0, 2.0]}))
+    return str(path)
+
+
+def test_a_reader_beside_a_writer_that_spilled_opens_and_leaves_the_writer_settings_as_they_were(ws_path):
+    """The reader's own settings (a temporary folder of its own, the default memory limit, its
+    threads) would be the shared database's: DuckDB refused a new temporary folder once the writer
+    had spilled ("Cannot switch temporary directory"), said as a mistake in $XUANBA_TEMP_DIRECTORY,
+    and otherwise the writer's memory limit and threads changed under it."""
+    with Workspace(ws_path, memory_limit="64MB", threads=1) as writer:
+        writer.con.execute("SET preserve_insertion_order = false")
+        writer.con.execute("CREATE TEMP TABLE big AS SELECT md5(range::VARCHAR) AS s FROM range(1500000)")
+        writer.con.execute("CREATE TEMP TABLE sorted AS SELECT * FROM big ORDER BY s").fetchall()
+        assert writer.con.execute("SELECT count(*) FROM duckdb_temporary_files()").fetchone()[0] > 0  # spilled
+        before = {k: _setting(writer, k) for k in ("memory_limit", "threads", "temp_directory")}
+        with Workspace(ws_path, read_only=True, threads=2) as reader:
+            assert reader.beside_writer
+            assert reader.sql("SELECT sum(amount) AS s FROM transactions")["s"].iloc[0] == 3.0
+            assert {k: _setting(writer, k) for k in before} == before
+        assert {k: _setting(writer, k) for k in before} == before
+        with writer.memory_lowered(32 * 2**20) as lowered:  # the writer's own limit still known to it
+            assert lowered
+        assert _setting(writer, "memory_limit") == before["memory_limit"]
