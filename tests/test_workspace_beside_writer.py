@@ -43,3 +43,36 @@ def test_a_reader_beside_a_writer_that_spilled_opens_and_leaves_the_writer_setti
         with writer.memory_lowered(32 * 2**20) as lowered:  # the writer's own limit still known to it
             assert lowered
         assert _setting(writer, "memory_limit") == before["memory_limit"]
+
+
+WRITES = ["CREATE TABLE evil AS SELECT 1 AS x", "DELETE FROM transactions",
+          "UPDATE xuanba_meta SET value = '99' WHERE key = 'schema_version'", "DROP TABLE transactions"]
+
+
+@pytest.mark.parametrize("beside", [False, True], ids=["alone", "beside_writer"])
+def test_a_read_only_workspace_refuses_writes_beside_a_writer_as_alone(ws_path, beside):
+    """Alone, DuckDB's read-only connection refuses; beside a writer of this process the connection
+    is to the writer's database and wrote (the table deleted, the schema version changed)."""
+    import duckdb
+
+    writer = Workspace(ws_path) if beside else None
+    try:
+        with Workspace(ws_path, read_only=True) as ro:
+            assert ro.beside_writer is beside
+            for stmt in WRITES:
+                with pytest.raises(duckdb.Error):
+                    ro.sql(stmt)
+                with pytest.raises(duckdb.Error), ro.transaction() as con:
+                    con.execute(stmt)
+            # still reads after the refusals (no transaction left aborted), and its own temporary tables
+            ro.sql("CREATE TEMP TABLE mine AS SELECT 2 AS y")
+            assert ro.sql("SELECT y FROM mine")["y"].tolist() == [2]
+            assert ro.sql("SELECT count(*) AS n FROM transactions")["n"].iloc[0] == 2
+            with ro.cursor() as cur, pytest.raises(duckdb.Error):  # the web app's pages read through cursors
+                cur.sql(WRITES[1])
+    finally:
+        if writer is not None:
+            writer.close()
+    with Workspace(ws_path, read_only=True) as ws:
+        assert ws.sql("SELECT count(*) AS n FROM transactions")["n"].iloc[0] == 2
+        assert not ws.has_table("evil")

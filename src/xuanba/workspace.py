@@ -470,8 +470,10 @@ class Workspace:
     #: connection sets it on its cursors); ``None``: no such promise, so ask the file each time.
     stable: Any = None
     #: Opened read-only while another thread of this process had the file open to write, so read
-    #: through that database (:func:`_connect`): the file may change while this one is open, and
-    #: the database's settings (memory limit, temporary folder, threads) stay the writer's.
+    #: through that database (:func:`_connect`): the file may change while this one is open, the
+    #: database's settings (memory limit, temporary folder, threads) stay the writer's, and
+    #: :meth:`sql` and :meth:`transaction` run in DuckDB's read-only transactions (a write refused;
+    #: ``con`` itself can write: read through :meth:`sql`, :meth:`table` or :attr:`ibis`).
     beside_writer: bool = False
 
     def __init__(
@@ -647,10 +649,21 @@ class Workspace:
                 cursor.close()
 
     def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
-        """Run a read query and return a pandas DataFrame."""
+        """Run a read query and return a pandas DataFrame (read-only: a write is refused, also
+        :attr:`beside_writer`, where it runs in a read-only transaction of DuckDB's)."""
         self._check_free()
         with _faults(self.path, self.con):
-            return self.con.execute(query, params or []).df()
+            if not self.beside_writer or self._depth:
+                return self.con.execute(query, params or []).df()
+            self.con.execute("BEGIN TRANSACTION READ ONLY")
+            try:
+                out = self.con.execute(query, params or []).df()
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    self.con.execute("ROLLBACK")
+                raise
+            self.con.execute("COMMIT")  # a temporary table made in it stays, as elsewhere
+            return out
 
     # -- settings ----------------------------------------------------------------------------
     def setting(self, key: str) -> str | None:
@@ -757,8 +770,9 @@ class Workspace:
             finally:
                 self._depth -= 1
             return
-        with self.writing(), _faults(self.path, self.con):
-            self.con.execute("BEGIN TRANSACTION")
+        # read-only: nothing to take turns with (beside this process's writer, DuckDB refuses a write in it)
+        with contextlib.nullcontext() if self.read_only else self.writing(), _faults(self.path, self.con):
+            self.con.execute("BEGIN TRANSACTION READ ONLY" if self.beside_writer else "BEGIN TRANSACTION")
             self._depth = 1
             try:
                 yield self.con
