@@ -76,3 +76,24 @@ def test_a_read_only_workspace_refuses_writes_beside_a_writer_as_alone(ws_path, 
     with Workspace(ws_path, read_only=True) as ws:
         assert ws.sql("SELECT count(*) AS n FROM transactions")["n"].iloc[0] == 2
         assert not ws.has_table("evil")
+
+
+def test_a_writer_beside_a_reader_of_its_own_thread_is_refused_at_once(ws_path):
+    """Waiting for this thread's own reader to close waits for itself: it hung the whole
+    READERS_WAIT_S (30 s), then said "another thread" held it. Another thread's reader still is
+    waited for (tests/test_round_concurrent.py)."""
+    import time
+
+    from xuanba.errors import WorkspaceError
+
+    with Workspace(ws_path, read_only=True) as reader:
+        start = time.monotonic()
+        with pytest.raises(WorkspaceError) as err:
+            Workspace(ws_path)
+        assert time.monotonic() - start < 5
+        assert reader.sql("SELECT count(*) AS n FROM transactions")["n"].iloc[0] == 2  # the reader left as it was
+    assert err.value.exit_code == 5 and ws_path in str(err.value)
+    assert "this thread holds the workspace open read-only" in str(err.value)
+    assert "本线程正以只读方式打开着工作区" in err.value.render("zh")
+    with Workspace(ws_path) as ws:  # closed: opens to write at once
+        assert not ws.read_only

@@ -967,17 +967,18 @@ def _other_configuration(exc: BaseException) -> bool:
 #: How long opening a workspace to write waits for this process's read-only connections to the file
 #: to close (an engine round reading the side tables holds one for a moment) before it is refused.
 READERS_WAIT_S = 30.0
-_READERS: dict[str, int] = {}  # a file's real path -> the read-only connections this process has to it
+#: a file's real path -> the read-only connections this process has to it, by the thread that opened each
+_READERS: dict[str, dict[int, int]] = {}
 _READERS_LEFT = threading.Condition()
 
 
-def _connect(path: str, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, str | None]:
-    """DuckDB's connection to ``path``, and the key to give :func:`_reader_closed` when it closes
+def _connect(path: str, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, tuple[str, int] | None]:
+    """DuckDB's connection to ``path``, and the token to give :func:`_reader_closed` when it closes
     (a read-only one), else ``None``. DuckDB keeps one database per file and process and refuses a
     second open of another configuration: a reader where this process has the file open to write
     (another thread's round storing into it) reads through that database, committed state only;
-    a writer where it has the file open read-only waits up to :data:`READERS_WAIT_S` for those
-    readers to close."""
+    a writer where other threads have it open read-only waits up to :data:`READERS_WAIT_S` for those
+    readers to close, and is refused at once where this thread has (it would wait for itself)."""
     key = os.path.realpath(path) if path != ":memory:" else None
     try:
         con = duckdb.connect(path, read_only=read_only)
@@ -986,22 +987,31 @@ def _connect(path: str, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, str
             raise
         if read_only:
             return duckdb.connect(path), None
+        me = threading.get_ident()
         with _READERS_LEFT:
+            if _READERS.get(key, {}).get(me):
+                raise WorkspaceError(Phrase("err_ws_read_this"), file=path, fix=Phrase("err_ws_read_here_fix")) from None
             _READERS_LEFT.wait_for(lambda: not _READERS.get(key), timeout=READERS_WAIT_S)
         return duckdb.connect(path), None  # refused again when a reader stayed
     if not read_only or key is None:
         return con, None
+    token = (key, threading.get_ident())
     with _READERS_LEFT:
-        _READERS[key] = _READERS.get(key, 0) + 1
-    return con, key
+        by_thread = _READERS.setdefault(key, {})
+        by_thread[token[1]] = by_thread.get(token[1], 0) + 1
+    return con, token
 
 
-def _reader_closed(key: str | None) -> None:
-    if key is None:
+def _reader_closed(token: tuple[str, int] | None) -> None:
+    if token is None:
         return
+    key, thread = token
     with _READERS_LEFT:
-        _READERS[key] -= 1
-        if not _READERS[key]:
+        by_thread = _READERS[key]
+        by_thread[thread] -= 1
+        if not by_thread[thread]:
+            del by_thread[thread]
+        if not by_thread:
             del _READERS[key]
         _READERS_LEFT.notify_all()
 
