@@ -97,3 +97,42 @@ def test_a_writer_beside_a_reader_of_its_own_thread_is_refused_at_once(ws_path):
     assert "本线程正以只读方式打开着工作区" in err.value.render("zh")
     with Workspace(ws_path) as ws:  # closed: opens to write at once
         assert not ws.read_only
+
+
+OTHER = """
+import sys
+from xuanba import Workspace
+from xuanba.errors import WorkspaceError
+try:
+    Workspace(sys.argv[1]).close()
+    print("opened")
+except WorkspaceError as exc:
+    print(str(exc).splitlines()[0])
+"""
+
+
+@pytest.mark.parametrize("second", ["writer", "reader"])
+def test_another_process_stays_refused_when_this_process_opens_the_file_twice(ws_path, second):
+    """Opening a workspace read its file's head with Python's open() and closed it: on Linux, closing
+    a file drops every lock the process holds on it, DuckDB's included. Once a second thread of the
+    process had opened the file (a second round storing into it, an engine round reading the side
+    tables beside it), another process's `xuanba round` was no longer refused at once, and of two
+    commits one was lost (probed with DuckDB 1.5)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    def other() -> str:
+        return subprocess.run([sys.executable, "-c", OTHER, ws_path], capture_output=True, text=True, env=env,
+                              timeout=120).stdout.strip()
+
+    with Workspace(ws_path) as writer:
+        assert "holds the workspace open" in other()
+        with Workspace(ws_path, read_only=second == "reader") as again:
+            assert again.sql("SELECT count(*) AS n FROM transactions")["n"].iloc[0] == 2
+            assert "holds the workspace open" in other()
+        assert "holds the workspace open" in other()  # the second closed, the first still holds it
+        assert writer.has_table("transactions")
+    assert other() == "opened"

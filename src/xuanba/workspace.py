@@ -491,12 +491,9 @@ class Workspace:
         self._lent: str | None = None
         if self.path != ":memory:" and (not create or read_only) and not Path(self.path).exists():
             raise WorkspaceError(Phrase("err_ws_not_found"), file=self.path, fix=Phrase("err_ws_not_found_fix"))
-        if self.path != ":memory:":
-            _check_file(Path(self.path))
         try:
             with _faults(self.path):
-                self.con, self._reading = _connect(self.path, read_only)
-                self.beside_writer = read_only and self._reading is None and self.path != ":memory:"
+                self.con, self._reading, self.beside_writer = _connect(self.path, read_only)
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
             if _other_configuration(exc):  # another thread of this process kept the file open read-only
                 raise WorkspaceError(Phrase("err_ws_read_here", seconds=f"{READERS_WAIT_S:g}"), file=self.path,
@@ -967,46 +964,71 @@ def _other_configuration(exc: BaseException) -> bool:
 #: How long opening a workspace to write waits for this process's read-only connections to the file
 #: to close (an engine round reading the side tables holds one for a moment) before it is refused.
 READERS_WAIT_S = 30.0
-#: a file's real path -> the read-only connections this process has to it, by the thread that opened each
+#: a file's real path -> this process's Workspaces open on it (not their cursors)
+_OPEN: dict[str, int] = {}
+#: a file's real path -> the read-only ones among them, by the thread that opened each
 _READERS: dict[str, dict[int, int]] = {}
-_READERS_LEFT = threading.Condition()
+_READERS_LEFT = threading.Condition()  # guards both
+_OPENING = threading.Lock()  # one open at a time: a file's head read while none of this process has it open
 
 
-def _connect(path: str, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, tuple[str, int] | None]:
-    """DuckDB's connection to ``path``, and the token to give :func:`_reader_closed` when it closes
-    (a read-only one), else ``None``. DuckDB keeps one database per file and process and refuses a
-    second open of another configuration: a reader where this process has the file open to write
-    (another thread's round storing into it) reads through that database, committed state only;
-    a writer where other threads have it open read-only waits up to :data:`READERS_WAIT_S` for those
-    readers to close, and is refused at once where this thread has (it would wait for itself)."""
-    key = os.path.realpath(path) if path != ":memory:" else None
-    try:
+def _connected(path: str, key: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect``, counted in :data:`_OPEN`; the file's head checked first (:func:`_check_file`)
+    only where no Workspace of this process has it open: closing a file drops every POSIX lock the
+    process holds on it, DuckDB's among them, and another process could then open it to write too
+    (its round not refused, one of the two processes' commits lost)."""
+    with _OPENING:
+        with _READERS_LEFT:
+            here = bool(_OPEN.get(key))
+        if not here:
+            _check_file(Path(path))
         con = duckdb.connect(path, read_only=read_only)
+        with _READERS_LEFT:
+            _OPEN[key] = _OPEN.get(key, 0) + 1
+    return con
+
+
+def _connect(path: str, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, tuple[str, int, bool] | None, bool]:
+    """DuckDB's connection to ``path``, the token to give :func:`_reader_closed` when it closes
+    (``None``: in memory), and whether it is a reader beside a writer. DuckDB keeps one database per
+    file and process and refuses a second open of another configuration: a reader where this
+    process has the file open to write (another thread's round storing into it) reads through that
+    database, committed state only; a writer where other threads have it open read-only waits up to
+    :data:`READERS_WAIT_S` for those readers to close, and is refused at once where this thread has
+    (it would wait for itself)."""
+    if path == ":memory:":
+        return duckdb.connect(path, read_only=read_only), None, False
+    key, me = os.path.realpath(path), threading.get_ident()
+    try:
+        con = _connected(path, key, read_only)
     except duckdb.ConnectionException as exc:
-        if key is None or not _other_configuration(exc):
+        if not _other_configuration(exc):
             raise
         if read_only:
-            return duckdb.connect(path), None
-        me = threading.get_ident()
+            return _connected(path, key, False), (key, me, False), True
         with _READERS_LEFT:
             if _READERS.get(key, {}).get(me):
                 raise WorkspaceError(Phrase("err_ws_read_this"), file=path, fix=Phrase("err_ws_read_here_fix")) from None
             _READERS_LEFT.wait_for(lambda: not _READERS.get(key), timeout=READERS_WAIT_S)
-        return duckdb.connect(path), None  # refused again when a reader stayed
-    if not read_only or key is None:
-        return con, None
-    token = (key, threading.get_ident())
-    with _READERS_LEFT:
-        by_thread = _READERS.setdefault(key, {})
-        by_thread[token[1]] = by_thread.get(token[1], 0) + 1
-    return con, token
+        return _connected(path, key, False), (key, me, False), False  # refused again when a reader stayed
+    if read_only:
+        with _READERS_LEFT:
+            by_thread = _READERS.setdefault(key, {})
+            by_thread[me] = by_thread.get(me, 0) + 1
+    return con, (key, me, read_only), False
 
 
-def _reader_closed(token: tuple[str, int] | None) -> None:
+def _reader_closed(token: tuple[str, int, bool] | None) -> None:
+    """Count a connection :func:`_connect` made closed (a reader's: writers waiting are told)."""
     if token is None:
         return
-    key, thread = token
+    key, thread, reading = token
     with _READERS_LEFT:
+        _OPEN[key] -= 1
+        if not _OPEN[key]:
+            del _OPEN[key]
+        if not reading:
+            return
         by_thread = _READERS[key]
         by_thread[thread] -= 1
         if not by_thread[thread]:
