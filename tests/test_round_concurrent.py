@@ -153,13 +153,22 @@ def test_two_threads_rounds_into_one_workspace_are_both_stored_whole(ws_path, tx
     assert counts["n"].tolist() == [len(r.roster) for r in sorted(got, key=lambda r: r.round_id)]
 
 
+def _opened_in_another_thread(path: str) -> Workspace:
+    """A read-only Workspace opened by another thread (this thread's own is refused at once:
+    tests/test_workspace_beside_writer.py)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(Workspace, path, read_only=True).result()
+
+
 def test_a_writer_waits_for_this_process_reader_and_is_told_when_it_stays(ws_path, monkeypatch):
     """A read-only open (an engine round reading the side tables) keeps DuckDB's database of the
     file read-only in this process: a writer waits for it to close; one that stays is said."""
     import xuanba.workspace as workspace
 
     monkeypatch.setattr(workspace, "READERS_WAIT_S", 0.5)
-    with Workspace(ws_path, read_only=True), pytest.raises(WorkspaceError) as err:
+    with _opened_in_another_thread(ws_path), pytest.raises(WorkspaceError) as err:
         Workspace(ws_path)
     assert err.value.exit_code == 5
     assert "another thread of this process has held the workspace open read-only for 0.5 s" in str(err.value)
@@ -168,7 +177,7 @@ def test_a_writer_waits_for_this_process_reader_and_is_told_when_it_stays(ws_pat
         assert reader.beside_writer and reader.read_only and not writer.beside_writer
         assert reader.has_table("transactions")
     monkeypatch.setattr(workspace, "READERS_WAIT_S", 30.0)
-    reader = Workspace(ws_path, read_only=True)
+    reader = _opened_in_another_thread(ws_path)
     closer = threading.Timer(0.5, reader.close)
     start = time.monotonic()
     closer.start()

@@ -120,3 +120,43 @@ def test_an_engine_round_lets_go_of_the_values_in_order_when_it_ends(tmp_path):
     assert held is not None and not held, held
     again = run_round_on_engine(table, std, "2025-12-31")  # the function still there for the next round
     pd.testing.assert_frame_equal(again.roster, first.roster)
+
+
+def test_calls_never_let_go_are_let_go_later_not_kept_for_ever():
+    """The roster's expression made by hand (roster_expression, no release): on 0c7bf4c a call
+    replaced the one before; on conn31 every call's values stayed for ever (n calls at 10 M
+    customers: n × 80 MB per percentile criterion). A thread keeps its last KEPT_PER_THREAD, an
+    ended thread's go at the next call, a call let go is refused, and those kept read their own."""
+    import threading
+
+    from xuanba.standard.engine import roster_expression
+    from xuanba.standard.engine_kth import _HELD, KEPT_PER_THREAD
+
+    rng = np.random.default_rng(5)
+    n = 60
+    std = load_standard('[standard]\nname = "k"\nversion = "1"\n'
+                        '[[criteria]]\nname = "pa"\nfield = "revenue_365d"\nweight = 60\nnormalise = "percentile"\n'
+                        '[[criteria]]\nname = "zc"\nfield = "clv_3y"\nweight = 40\nnormalise = "zscore"\n'
+                        '[[tiers]]\nname = "A"\nquota = "20%"\n')
+    con = ibis.duckdb.connect()
+    table = con.create_table("f", pa.table({"customer_id": [f"c{i:03d}" for i in range(n)],
+                                            "revenue_365d": rng.integers(0, 10**6, n).astype(float),
+                                            "clv_3y": rng.normal(0, 1, n)}))
+
+    def roster(expr):  # noqa: ANN001, ANN202
+        return con.to_pyarrow(expr.order_by("customer_id")).to_pandas()
+
+    worker = threading.Thread(target=lambda: roster_expression(table, std))
+    worker.start()
+    worker.join()
+    assert len(con.__dict__[_HELD]) == 1  # an ended thread's call, until the next call
+    exprs = [roster_expression(table, std)[0] for _ in range(KEPT_PER_THREAD + 3)]
+    held = con.__dict__[_HELD]
+    assert len(held) == KEPT_PER_THREAD, list(held)
+    assert all(owner == threading.get_ident() for owner, _ in held.values())
+    want = roster(exprs[-1])
+    assert "pa" in set(want.cheapest_criterion)  # the k-th values are read
+    for expr in exprs[-KEPT_PER_THREAD:]:
+        pd.testing.assert_frame_equal(roster(expr), want)
+    with pytest.raises(duckdb.Error, match="k-th values of a call let go"):
+        roster(exprs[0])

@@ -437,3 +437,23 @@ def test_a_kept_rounds_contributions_are_read_in_memory_as_sql_orders_them(ws, m
     assert [r["criterion"] for r in got] == want == ["c", "e", "a", "d", "b"]
     assert got[0]["contribution"] is None and not any(isinstance(r["contribution"], float) and math.isnan(r["contribution"])
                                                        for r in got)
+
+
+def test_a_user_disabled_by_a_writer_beside_the_server_in_its_process_is_out_at_once(tmp_path):
+    """A program that serves the app and writes the workspace itself (a Workspace of its own, in
+    the same process): the server's reading connection is then the writer's database
+    (Workspace.beside_writer) and the file can change under it. conn31 kept no catalogue then,
+    but the user's row it keeps (Gate.cached) stayed: a user disabled there went on reading."""
+    from xuanba import Workspace
+    from xuanba.web import create_app, store
+
+    path = make_web_workspace(tmp_path / "ws.duckdb", n=20)
+    app = create_app(path, linger_s=30)
+    with Workspace(path) as writer, TestClient(app) as c:
+        log_in(c, "boss")
+        assert c.get("/api/overview").status_code == 200
+        with app.state.xb.gate.read() as r:
+            assert r.beside_writer  # the server reads through the writer's database
+        assert c.get("/api/overview").status_code == 200  # the user's row read again (kept, on conn31)
+        store.set_active(writer, "boss", False)
+        assert c.get("/api/overview").status_code == 401

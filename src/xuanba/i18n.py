@@ -2488,6 +2488,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_ws_read_here": ("another thread of this process has held the workspace open read-only for {seconds} s, so "
                          "it cannot be opened to write here",
                          "本进程的另一个线程以只读方式打开工作区已有 {seconds} 秒，因此这里无法以写入方式打开它"),
+    "err_ws_read_this": ("this thread holds the workspace open read-only (a Workspace(path, read_only=True) not "
+                         "closed yet), so it cannot be opened to write here",
+                         "本线程正以只读方式打开着工作区（一个尚未关闭的 Workspace(path, read_only=True)），因此这里无法以写入方式打开它"),
     "err_ws_read_here_fix": ("Close that reading Workspace (or let its call finish), then run this one; or open "
                              "the workspace once with Workspace(path) and pass it to both calls.",
                              "请关闭那个只读的 Workspace（或等它的调用结束）后再运行这个；或用 Workspace(path) 打开工作区一次，"

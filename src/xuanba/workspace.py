@@ -470,7 +470,10 @@ class Workspace:
     #: connection sets it on its cursors); ``None``: no such promise, so ask the file each time.
     stable: Any = None
     #: Opened read-only while another thread of this process had the file open to write, so read
-    #: through that database (:func:`_connect`): the file may change while this one is open.
+    #: through that database (:func:`_connect`): the file may change while this one is open, the
+    #: database's settings (memory limit, temporary folder, threads) stay the writer's, and
+    #: :meth:`sql` and :meth:`transaction` run in DuckDB's read-only transactions (a write refused;
+    #: ``con`` itself can write: read through :meth:`sql`, :meth:`table` or :attr:`ibis`).
     beside_writer: bool = False
 
     def __init__(
@@ -488,12 +491,9 @@ class Workspace:
         self._lent: str | None = None
         if self.path != ":memory:" and (not create or read_only) and not Path(self.path).exists():
             raise WorkspaceError(Phrase("err_ws_not_found"), file=self.path, fix=Phrase("err_ws_not_found_fix"))
-        if self.path != ":memory:":
-            _check_file(Path(self.path))
         try:
             with _faults(self.path):
-                self.con, self._reading = _connect(self.path, read_only)
-                self.beside_writer = read_only and self._reading is None and self.path != ":memory:"
+                self.con, self._reading, self.beside_writer = _connect(self.path, read_only)
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
             if _other_configuration(exc):  # another thread of this process kept the file open read-only
                 raise WorkspaceError(Phrase("err_ws_read_here", seconds=f"{READERS_WAIT_S:g}"), file=self.path,
@@ -507,12 +507,16 @@ class Workspace:
         self._ibis: Any = None
         try:
             with _faults(self.path, self.con):
-                settings = duckdb_settings(self.path, read_only=self.read_only, memory_limit=memory_limit)
-                _apply_settings(self.con, self.path, settings)
-                # the limit exactly as set (DuckDB shows it rounded), to put it back after lowering it
-                self._limit = (settings.get("memory_limit"), _shown_limit(self.con))
-                if threads is not None:
-                    self.con.execute(f"SET threads = {int(threads)}")
+                if self.beside_writer:  # the writer's database: its settings are the writer's, left as they are
+                    shown = _shown_limit(self.con)
+                    self._limit = (shown, shown)
+                else:
+                    settings = duckdb_settings(self.path, read_only=self.read_only, memory_limit=memory_limit)
+                    _apply_settings(self.con, self.path, settings)
+                    # the limit exactly as set (DuckDB shows it rounded), to put it back after lowering it
+                    self._limit = (settings.get("memory_limit"), _shown_limit(self.con))
+                    if threads is not None:
+                        self.con.execute(f"SET threads = {int(threads)}")
                 if self.path != ":memory:":
                     _check_length(self.con, Path(self.path))
                 self._check_schema()
@@ -642,10 +646,21 @@ class Workspace:
                 cursor.close()
 
     def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
-        """Run a read query and return a pandas DataFrame."""
+        """Run a read query and return a pandas DataFrame (read-only: a write is refused, also
+        :attr:`beside_writer`, where it runs in a read-only transaction of DuckDB's)."""
         self._check_free()
         with _faults(self.path, self.con):
-            return self.con.execute(query, params or []).df()
+            if not self.beside_writer or self._depth:
+                return self.con.execute(query, params or []).df()
+            self.con.execute("BEGIN TRANSACTION READ ONLY")
+            try:
+                out = self.con.execute(query, params or []).df()
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    self.con.execute("ROLLBACK")
+                raise
+            self.con.execute("COMMIT")  # a temporary table made in it stays, as elsewhere
+            return out
 
     # -- settings ----------------------------------------------------------------------------
     def setting(self, key: str) -> str | None:
@@ -752,8 +767,9 @@ class Workspace:
             finally:
                 self._depth -= 1
             return
-        with self.writing(), _faults(self.path, self.con):
-            self.con.execute("BEGIN TRANSACTION")
+        # read-only: nothing to take turns with (beside this process's writer, DuckDB refuses a write in it)
+        with contextlib.nullcontext() if self.read_only else self.writing(), _faults(self.path, self.con):
+            self.con.execute("BEGIN TRANSACTION READ ONLY" if self.beside_writer else "BEGIN TRANSACTION")
             self._depth = 1
             try:
                 yield self.con
@@ -948,41 +964,76 @@ def _other_configuration(exc: BaseException) -> bool:
 #: How long opening a workspace to write waits for this process's read-only connections to the file
 #: to close (an engine round reading the side tables holds one for a moment) before it is refused.
 READERS_WAIT_S = 30.0
-_READERS: dict[str, int] = {}  # a file's real path -> the read-only connections this process has to it
-_READERS_LEFT = threading.Condition()
+#: a file's real path -> this process's Workspaces open on it (not their cursors)
+_OPEN: dict[str, int] = {}
+#: a file's real path -> the read-only ones among them, by the thread that opened each
+_READERS: dict[str, dict[int, int]] = {}
+_READERS_LEFT = threading.Condition()  # guards both
+_OPENING = threading.Lock()  # one open at a time: a file's head read while none of this process has it open
 
 
-def _connect(path: str, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, str | None]:
-    """DuckDB's connection to ``path``, and the key to give :func:`_reader_closed` when it closes
-    (a read-only one), else ``None``. DuckDB keeps one database per file and process and refuses a
-    second open of another configuration: a reader where this process has the file open to write
-    (another thread's round storing into it) reads through that database, committed state only;
-    a writer where it has the file open read-only waits up to :data:`READERS_WAIT_S` for those
-    readers to close."""
-    key = os.path.realpath(path) if path != ":memory:" else None
-    try:
+def _connected(path: str, key: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect``, counted in :data:`_OPEN`; the file's head checked first (:func:`_check_file`)
+    only where no Workspace of this process has it open: closing a file drops every POSIX lock the
+    process holds on it, DuckDB's among them, and another process could then open it to write too
+    (its round not refused, one of the two processes' commits lost)."""
+    with _OPENING:
+        with _READERS_LEFT:
+            here = bool(_OPEN.get(key))
+        if not here:
+            _check_file(Path(path))
         con = duckdb.connect(path, read_only=read_only)
+        with _READERS_LEFT:
+            _OPEN[key] = _OPEN.get(key, 0) + 1
+    return con
+
+
+def _connect(path: str, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, tuple[str, int, bool] | None, bool]:
+    """DuckDB's connection to ``path``, the token to give :func:`_reader_closed` when it closes
+    (``None``: in memory), and whether it is a reader beside a writer. DuckDB keeps one database per
+    file and process and refuses a second open of another configuration: a reader where this
+    process has the file open to write (another thread's round storing into it) reads through that
+    database, committed state only; a writer where other threads have it open read-only waits up to
+    :data:`READERS_WAIT_S` for those readers to close, and is refused at once where this thread has
+    (it would wait for itself)."""
+    if path == ":memory:":
+        return duckdb.connect(path, read_only=read_only), None, False
+    key, me = os.path.realpath(path), threading.get_ident()
+    try:
+        con = _connected(path, key, read_only)
     except duckdb.ConnectionException as exc:
-        if key is None or not _other_configuration(exc):
+        if not _other_configuration(exc):
             raise
         if read_only:
-            return duckdb.connect(path), None
+            return _connected(path, key, False), (key, me, False), True
         with _READERS_LEFT:
+            if _READERS.get(key, {}).get(me):
+                raise WorkspaceError(Phrase("err_ws_read_this"), file=path, fix=Phrase("err_ws_read_here_fix")) from None
             _READERS_LEFT.wait_for(lambda: not _READERS.get(key), timeout=READERS_WAIT_S)
-        return duckdb.connect(path), None  # refused again when a reader stayed
-    if not read_only or key is None:
-        return con, None
-    with _READERS_LEFT:
-        _READERS[key] = _READERS.get(key, 0) + 1
-    return con, key
+        return _connected(path, key, False), (key, me, False), False  # refused again when a reader stayed
+    if read_only:
+        with _READERS_LEFT:
+            by_thread = _READERS.setdefault(key, {})
+            by_thread[me] = by_thread.get(me, 0) + 1
+    return con, (key, me, read_only), False
 
 
-def _reader_closed(key: str | None) -> None:
-    if key is None:
+def _reader_closed(token: tuple[str, int, bool] | None) -> None:
+    """Count a connection :func:`_connect` made closed (a reader's: writers waiting are told)."""
+    if token is None:
         return
+    key, thread, reading = token
     with _READERS_LEFT:
-        _READERS[key] -= 1
-        if not _READERS[key]:
+        _OPEN[key] -= 1
+        if not _OPEN[key]:
+            del _OPEN[key]
+        if not reading:
+            return
+        by_thread = _READERS[key]
+        by_thread[thread] -= 1
+        if not by_thread[thread]:
+            del by_thread[thread]
+        if not by_thread:
             del _READERS[key]
         _READERS_LEFT.notify_all()
 

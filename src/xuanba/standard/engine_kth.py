@@ -10,7 +10,9 @@ evaluates a ``CASE``'s branch only on the rows it selects, and not at all in a c
 
 Each call's values are kept under its own number until the thread that read them lets them go
 (:func:`release`): two calls on one connection (two threads' rounds, a kept query) each read their
-own, never the other's, and a query of a call let go is refused.
+own, never the other's, and a query of a call let go is refused. A call never let go (the roster's
+expression made by hand, :func:`~xuanba.standard.engine.roster_expression`) is let go at a later
+call on the connection once its thread has made :data:`KEPT_PER_THREAD` more, or has ended.
 
 Example
 -------
@@ -38,6 +40,8 @@ import pyarrow.compute as pc
 NAME = "xuanba_kth"
 _CALLS = itertools.count(1)
 _HELD = "_xuanba_kth"  # the backend's attribute holding its calls' values: {call: (thread, values)}
+#: How many calls' values a thread keeps on a connection without letting them go (the oldest goes first).
+KEPT_PER_THREAD = 4
 
 
 @ibis.udf.scalar.builtin(name=NAME)
@@ -94,7 +98,13 @@ def prepare(backend: Any, by_pos: dict[int, Any], groups: dict[int, Any]) -> int
         values[j] = pa.array(arr)
     held = _held(backend)
     call = next(_CALLS)
-    held[call] = (threading.get_ident(), values)
+    me = threading.get_ident()
+    alive = {t.ident for t in threading.enumerate()}
+    ended = [c for c, (owner, _) in list(held.items()) if owner not in alive]
+    mine = [c for c, (owner, _) in list(held.items()) if owner == me]
+    for c in ended + mine[: max(0, len(mine) + 1 - KEPT_PER_THREAD)]:  # never let go: this one's oldest
+        held.pop(c, None)
+    held[call] = (me, values)
     return call
 
 

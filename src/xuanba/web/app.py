@@ -137,13 +137,15 @@ class Gate:
                     self._closer = threading.Thread(target=self._close_when_idle, daemon=True)
                     self._closer.start()
             anchor = self._anchor
-            if anchor is None:
-                self._generation += 1  # its own open: what it reads holds for it alone
+            # its own open, or an anchor read through the database of a writer another thread of the
+            # process holds (the file may change under it): what it reads holds for it alone
+            beside = anchor is not None and anchor.beside_writer
+            if anchor is None or beside:
+                self._generation += 1
             self._here.generation = self._generation
             # the file cannot change while the anchor is open and nothing here writes: what is
             # read through it may be kept under this token (the data layer's catalogue does)
-            # (not an anchor read through a writer's database that another thread of the process holds)
-            stable = (self._epoch, self._generation) if anchor is not None and not anchor.beside_writer else None
+            stable = (self._epoch, self._generation) if anchor is not None and not beside else None
         try:
             with anchor.cursor(stable) if anchor is not None else Workspace(self.path, read_only=True) as ws:
                 yield ws

@@ -1,0 +1,138 @@
+"""A read-only Workspace opened while another Workspace of this process holds the file open to write
+(``Workspace.beside_writer``: DuckDB gives it a connection to the writer's database): it leaves the
+writer's settings alone, it refuses writes as a read-only open does, and a writer of the same thread
+is told at once rather than after :data:`~xuanba.workspace.READERS_WAIT_S`."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from xuanba import Workspace
+
+
+def _setting(ws: Workspace, key: str) -> str:
+    return str(ws.con.execute(f"SELECT current_setting('{key}')").fetchone()[0])
+
+
+@pytest.fixture
+def ws_path(tmp_path) -> str:
+    path = tmp_path / "w.duckdb"
+    with Workspace(path) as ws:
+        ws.replace("transactions", pd.DataFrame({"customer_id": ["a", "b"], "ts": pd.to_datetime(["2024-01-01"] * 2),
+                                                 "amount": [1.0, 2.0]}))
+    return str(path)
+
+
+def test_a_reader_beside_a_writer_that_spilled_opens_and_leaves_the_writer_settings_as_they_were(ws_path):
+    """The reader's own settings (a temporary folder of its own, the default memory limit, its
+    threads) would be the shared database's: DuckDB refused a new temporary folder once the writer
+    had spilled ("Cannot switch temporary directory"), said as a mistake in $XUANBA_TEMP_DIRECTORY,
+    and otherwise the writer's memory limit and threads changed under it."""
+    with Workspace(ws_path, memory_limit="64MB", threads=1) as writer:
+        writer.con.execute("SET preserve_insertion_order = false")
+        writer.con.execute("CREATE TEMP TABLE big AS SELECT md5(range::VARCHAR) AS s FROM range(1500000)")
+        writer.con.execute("CREATE TEMP TABLE sorted AS SELECT * FROM big ORDER BY s").fetchall()
+        assert writer.con.execute("SELECT count(*) FROM duckdb_temporary_files()").fetchone()[0] > 0  # spilled
+        before = {k: _setting(writer, k) for k in ("memory_limit", "threads", "temp_directory")}
+        with Workspace(ws_path, read_only=True, threads=2) as reader:
+            assert reader.beside_writer
+            assert reader.sql("SELECT sum(amount) AS s FROM transactions")["s"].iloc[0] == 3.0
+            assert {k: _setting(writer, k) for k in before} == before
+        assert {k: _setting(writer, k) for k in before} == before
+        with writer.memory_lowered(32 * 2**20) as lowered:  # the writer's own limit still known to it
+            assert lowered
+        assert _setting(writer, "memory_limit") == before["memory_limit"]
+
+
+WRITES = ["CREATE TABLE evil AS SELECT 1 AS x", "DELETE FROM transactions",
+          "UPDATE xuanba_meta SET value = '99' WHERE key = 'schema_version'", "DROP TABLE transactions"]
+
+
+@pytest.mark.parametrize("beside", [False, True], ids=["alone", "beside_writer"])
+def test_a_read_only_workspace_refuses_writes_beside_a_writer_as_alone(ws_path, beside):
+    """Alone, DuckDB's read-only connection refuses; beside a writer of this process the connection
+    is to the writer's database and wrote (the table deleted, the schema version changed)."""
+    import duckdb
+
+    writer = Workspace(ws_path) if beside else None
+    try:
+        with Workspace(ws_path, read_only=True) as ro:
+            assert ro.beside_writer is beside
+            for stmt in WRITES:
+                with pytest.raises(duckdb.Error):
+                    ro.sql(stmt)
+                with pytest.raises(duckdb.Error), ro.transaction() as con:
+                    con.execute(stmt)
+            # still reads after the refusals (no transaction left aborted), and its own temporary tables
+            ro.sql("CREATE TEMP TABLE mine AS SELECT 2 AS y")
+            assert ro.sql("SELECT y FROM mine")["y"].tolist() == [2]
+            assert ro.sql("SELECT count(*) AS n FROM transactions")["n"].iloc[0] == 2
+            with ro.cursor() as cur, pytest.raises(duckdb.Error):  # the web app's pages read through cursors
+                cur.sql(WRITES[1])
+    finally:
+        if writer is not None:
+            writer.close()
+    with Workspace(ws_path, read_only=True) as ws:
+        assert ws.sql("SELECT count(*) AS n FROM transactions")["n"].iloc[0] == 2
+        assert not ws.has_table("evil")
+
+
+def test_a_writer_beside_a_reader_of_its_own_thread_is_refused_at_once(ws_path):
+    """Waiting for this thread's own reader to close waits for itself: it hung the whole
+    READERS_WAIT_S (30 s), then said "another thread" held it. Another thread's reader still is
+    waited for (tests/test_round_concurrent.py)."""
+    import time
+
+    from xuanba.errors import WorkspaceError
+
+    with Workspace(ws_path, read_only=True) as reader:
+        start = time.monotonic()
+        with pytest.raises(WorkspaceError) as err:
+            Workspace(ws_path)
+        assert time.monotonic() - start < 5
+        assert reader.sql("SELECT count(*) AS n FROM transactions")["n"].iloc[0] == 2  # the reader left as it was
+    assert err.value.exit_code == 5 and ws_path in str(err.value)
+    assert "this thread holds the workspace open read-only" in str(err.value)
+    assert "本线程正以只读方式打开着工作区" in err.value.render("zh")
+    with Workspace(ws_path) as ws:  # closed: opens to write at once
+        assert not ws.read_only
+
+
+OTHER = """
+import sys
+from xuanba import Workspace
+from xuanba.errors import WorkspaceError
+try:
+    Workspace(sys.argv[1]).close()
+    print("opened")
+except WorkspaceError as exc:
+    print(str(exc).splitlines()[0])
+"""
+
+
+@pytest.mark.parametrize("second", ["writer", "reader"])
+def test_another_process_stays_refused_when_this_process_opens_the_file_twice(ws_path, second):
+    """Opening a workspace read its file's head with Python's open() and closed it: on Linux, closing
+    a file drops every lock the process holds on it, DuckDB's included. Once a second thread of the
+    process had opened the file (a second round storing into it, an engine round reading the side
+    tables beside it), another process's `xuanba round` was no longer refused at once, and of two
+    commits one was lost (probed with DuckDB 1.5)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    def other() -> str:
+        return subprocess.run([sys.executable, "-c", OTHER, ws_path], capture_output=True, text=True, env=env,
+                              timeout=120).stdout.strip()
+
+    with Workspace(ws_path) as writer:
+        assert "holds the workspace open" in other()
+        with Workspace(ws_path, read_only=second == "reader") as again:
+            assert again.sql("SELECT count(*) AS n FROM transactions")["n"].iloc[0] == 2
+            assert "holds the workspace open" in other()
+        assert "holds the workspace open" in other()  # the second closed, the first still holds it
+        assert writer.has_table("transactions")
+    assert other() == "opened"
