@@ -334,6 +334,9 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
             one = _breaks_in_cells(readable, delim, records, header, where)
             titles = top[:skip]
             ends = _ends_told(top, skip, records, lines[0], readable, delim)  # the file's own lines, a copy's too
+            if ends and (mixed := _mixed_ends(readable, delim)):  # told a line end, DuckDB no longer refuses
+                # a file whose records end in two ways: it read a title's lone CR and no row under it
+                raise _line_ends_error(readable, delim, records + header, where, 0, mixed)
             if records and (not _strict(titles, delim) or encoding == "utf-8-sig" and any('"' in t for t in titles)):
                 # DuckDB's sniffer parses the lines it skips, and fails on a title it cannot (a quote
                 # closed and more text after it: a,"b" c; a quoted title over two lines under a
@@ -452,11 +455,7 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
         mixed = _mixed_ends(path, delim)
         if mixed:  # a lone CR in a cell, or lines pasted from another program (a quoted cell then CR LF in
             # a file of LF: DuckDB's 'unterminated quote'); ``lines`` above ``path``
-            (one, expected), (other, found) = mixed
-            row = next((r.row for r in _scan(path, delim, above) if r.last >= other), None)
-            return InputError(Phrase("err_csv_line_ends", first=f"{one + lines:,}", expected=expected,
-                                     line=f"{other + lines:,}", found=found), file=where, row=row,
-                              fix=Phrase("err_csv_line_ends_fix", line=f"{other + lines:,}"))
+            return _line_ends_error(path, delim, above, where, lines, mixed)
     line = re.search(r"CSV Error on Line: (\d+)", text)
     row = None
     if line and path is not None:
@@ -469,6 +468,18 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
     engine = [Phrase("engine_words", text=text.splitlines()[0])]  # DuckDB's English, as a line of its own
     return InputError(Phrase("err_csv_unreadable_sniff" if sniffing else "err_csv_unreadable", engine=engine),
                       file=where, row=row, fix=Phrase("err_csv_unreadable_fix"))
+
+
+def _line_ends_error(path: Path, delim: str, above: int, where: str, lines: int,
+                     mixed: tuple[tuple[int, str], tuple[int, str]]) -> InputError:
+    """The error for a file whose records end in two ways (:func:`_mixed_ends`'s ``mixed``): the first
+    line of each way and the row of the second, ``above`` records over the rows, ``lines`` the file's
+    lines above ``path`` (a copy from its header down)."""
+    (one, expected), (other, found) = mixed
+    row = next((r.row for r in _scan(path, delim, above) if r.last >= other), None)
+    return InputError(Phrase("err_csv_line_ends", first=f"{one + lines:,}", expected=expected,
+                             line=f"{other + lines:,}", found=found), file=where, row=row,
+                      fix=Phrase("err_csv_line_ends_fix", line=f"{other + lines:,}"))
 
 
 _cell = cell_text  # a cell as text: the one writer, which an engine round's frame shares
