@@ -105,3 +105,33 @@ def test_the_round_runs_and_says_the_line_rejected(tmp_path, lang):
     assert res.exit_code == 0 and "Traceback" not in res.output, res.output
     said = " ".join(res.output.split())
     assert ("missing customer id" if lang == "en" else "缺少客户编号") in said, said
+
+
+def _big(tmp_path, changes: dict[int, str], n: int = 30_000, header: str = "customer_id,ts,amount") -> object:
+    """``n`` rows of whole amounts (DuckDB's sniffer types the column on its sample), line ``i`` under
+    the header replaced by (or, for a key beyond ``n``, put before the rows at) ``changes[i]``."""
+    rows = [f"c{i % 997},2025-{1 + i % 12:02d}-{1 + i % 28:02d},{i % 50}" for i in range(n)]
+    for at in sorted(changes, reverse=True):
+        if changes[at].startswith("+"):
+            rows.insert(at, changes[at][1:])
+        else:
+            rows[at] = changes[at]
+    path = tmp_path / "tx.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", "utf-8")
+    return path
+
+
+@pytest.mark.parametrize("changes", [
+    {24_000: "c5,2025-03-01,¥13", 28_000: "+   "},  # the money read as text first, then the short row
+    {24_000: "+   ", 28_000: "c5,2025-03-01,¥13"},  # the short row first, then the money
+    {5: "c5,2025-03-01,¥13", 28_000: "+   "},  # money text in the sample, the short row below it
+])
+def test_money_read_as_text_and_a_short_row_below_the_sample(tmp_path, changes):
+    """Both of the round's second readings of a CSV source, in either order: review31b found the
+    money read again as text (a ``¥13`` below the sniffer's sample) lose the short row's, DuckDB's
+    "Expected Number of Columns: 3 Found: 1" left as a traceback."""
+    path = _big(tmp_path, changes)
+    got = _rounds(path)
+    assert got == _ingested(tmp_path, path)
+    assert got["input_rows"] == 30_001 and got["rejected_by_reason"] == {"missing customer id": 1}
+

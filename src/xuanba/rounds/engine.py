@@ -1279,7 +1279,12 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
         table = con.read_csv(pattern, types=types, **told) if types else table
         _AS_TEXT[table.get_name()] = (weakref.ref(con), pattern, money, as_text, told)  # if a later cell is no number
     else:
-        table = _read_money_as_text(con, pattern, text, types, told)
+        try:
+            table = _read_money_as_text(con, pattern, text, types, told)
+        except Exception as exc:  # its decimal marks read every money cell: a short row below the sample met
+            if padded or not _short_row(exc):
+                raise
+            return _read_csv_source(con, pattern, mapping, padded=True)
     if not padded:  # a short row below the sniffer's sample: read again as ingest reads it
         _SHORT_ROWS[table.get_name()] = (weakref.ref(con), pattern, mapping)
     return table
@@ -1477,7 +1482,27 @@ def reread_money_as_text(source: Any, exc: Exception) -> Any | None:
     con = ref() if ref is not None else None
     if con is None or not any(f'column "{c}"' in str(exc) for c in money):
         return None
-    return _read_money_as_text(con, pattern, money, as_text, told)
+    try:
+        again = _read_money_as_text(con, pattern, money, as_text, told)
+    except Exception as short:  # its decimal marks read every money cell: a short row below the sample met
+        padded = reread_short_rows(source, short)
+        if padded is None:
+            raise
+        return padded
+    if name in _SHORT_ROWS:  # a short row further down is met by the scan of the money read as text
+        _SHORT_ROWS[again.get_name()] = _SHORT_ROWS.pop(name)
+    return again
+
+
+def _short_row(exc: Exception) -> bool:
+    """Whether ``exc`` is DuckDB's refusal of a row shorter than the header (``Expected Number of
+    Columns: 3 Found: 1``: a line of spaces, a row cut short), which ingest reads padded."""
+    import re
+
+    import duckdb
+
+    short = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", str(exc))
+    return isinstance(exc, duckdb.Error) and short is not None and int(short[2]) < int(short[1])
 
 
 def reread_short_rows(source: Any, exc: Exception) -> Any | None:
@@ -1485,12 +1510,7 @@ def reread_short_rows(source: Any, exc: Exception) -> Any | None:
     is a CSV source read with DuckDB's sniffed options and ``exc`` is DuckDB's refusal of such a row
     below its sample (``Expected Number of Columns: 3 Found: 1``: a line of spaces, a row cut short);
     ``None`` otherwise. No pass more on a CSV whose rows are whole: only after it failed."""
-    import re
-
-    import duckdb
-
-    short = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", str(exc))
-    if not isinstance(exc, duckdb.Error) or short is None or int(short[2]) >= int(short[1]):
+    if not _short_row(exc):
         return None
     try:
         name = source.get_name()
