@@ -135,3 +135,45 @@ def test_money_read_as_text_and_a_short_row_below_the_sample(tmp_path, changes):
     assert got == _ingested(tmp_path, path)
     assert got["input_rows"] == 30_001 and got["rejected_by_reason"] == {"missing customer id": 1}
 
+
+def _refusals(tmp_path, path) -> tuple:
+    from xuanba.errors import InputError
+
+    with Workspace(tmp_path / "ws.duckdb") as ws, pytest.raises(InputError) as ingest_said:
+        ingest(str(path), ws, tz="UTC")
+    with pytest.raises(InputError) as round_said:
+        checked_transactions(duckdb_source(str(path)), CUTOFF)
+    return ingest_said.value, round_said.value
+
+
+@pytest.mark.parametrize("changes", [
+    {10: "c5,2025-03-01,5,9"},  # in the sniffer's sample: it read one column, and the padded read failed
+    {25_000: "c5,2025-03-01,5,9"},  # below it: DuckDB's "Expected Number of Columns: 3 Found: 4", a traceback
+    {10: "+   ", 25_000: "c5,2025-03-01,5,9"},  # below it, after a short row in the sample
+    {22_000: "+   ", 25_000: "c5,2025-03-01,5,x,y"},  # after a short row below it, read padded
+])
+def test_a_row_wider_than_the_header_is_refused_as_ingest_refuses_it(tmp_path, changes):
+    """The row, its fields and the fix, as ``xuanba ingest`` says them, in English and Chinese: not
+    a traceback, nor "none of customer_id ..." or "cannot read --source" (review31b)."""
+    ingest_said, round_said = _refusals(tmp_path, _big(tmp_path, changes))
+    row = max(changes) + 1 + sum(1 for at, c in changes.items() if c.startswith("+") and at < max(changes))
+    assert round_said.row == ingest_said.row == row
+    for lang in ("en", "zh"):
+        assert round_said.phrase.words(lang) == ingest_said.phrase.words(lang)
+        assert round_said.fix_phrase.words(lang) == ingest_said.fix_phrase.words(lang)
+    assert f"the row has {changes[max(changes)].count(',') + 1} fields where the header has 3" in \
+        round_said.phrase.words("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_round_says_the_wider_row_without_a_traceback(tmp_path, lang):
+    path = _big(tmp_path, {25_000: "c5,2025-03-01,5,9"})
+    (tmp_path / "s.toml").write_text(STANDARD, "utf-8")
+    res = CliRunner().invoke(app, ["--lang", lang, "round", "-s", str(tmp_path / "s.toml"), "--cutoff", CUTOFF,
+                                   "--engine", "duckdb", "--source", str(path), "--no-store"],
+                             env={"COLUMNS": "1000"})
+    assert res.exit_code != 0 and "Traceback" not in res.output, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    said = " ".join(res.output.split())
+    assert ("row 25001" if lang == "en" else "第 25001 行") in said, said
+    assert ("4 fields" if lang == "en" else "这一行有 4 个字段") in said, said

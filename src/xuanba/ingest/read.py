@@ -58,6 +58,7 @@ from xuanba.ingest.csv_records import (
     _ends_told,
     _long_row,
     _mixed_ends,
+    _Record,
     _scan,
     _wider_row,
 )
@@ -435,15 +436,7 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
     loose = (next((r.row for r in _scan(path, delim, above, strict=True) if r.cells is None), None)
              if path is not None and (quotes or sniffing) else None)
     if wider and (loose is None or wider[0].row is None or wider[0].row < loose):
-        record, width = wider  # DuckDB stops counting fields one past the header: the scan counts them all
-        cells = record.cells or []
-        if not any(c.strip() for c in cells[width:]):  # a;b;c; : delimiters at the end, nothing after them
-            extra = len(cells) - width
-            key = "err_csv_fields_trailing" + ("_columns" if names else "") + ("_one" if extra == 1 else "")
-            return InputError(Phrase(key, expected=width, found=len(cells), extra=extra), file=where,
-                              row=record.row, fix=Phrase("err_csv_fields_trailing_fix"))
-        return InputError(Phrase("err_csv_fields_columns" if names else "err_csv_fields", expected=width,
-                                 found=len(cells)), file=where, row=record.row, fix=Phrase("err_csv_fields_fix"))
+        return wider_error(*wider, where, names)
     if size:
         limit, actual = int(size.group(1)), int(size.group(2))
         row = _long_row(path, delim, above, limit) if path is not None else None
@@ -468,6 +461,21 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
     engine = [Phrase("engine_words", text=text.splitlines()[0])]  # DuckDB's English, as a line of its own
     return InputError(Phrase("err_csv_unreadable_sniff" if sniffing else "err_csv_unreadable", engine=engine),
                       file=where, row=row, fix=Phrase("err_csv_unreadable_fix"))
+
+
+def wider_error(record: _Record, width: int, where: str, names: int = 0) -> InputError:
+    """The error for a row wider than the header (:func:`xuanba.ingest.csv_records._wider_row`'s
+    ``record`` and ``width``): its row, its fields and the fix, delimiters at its end said apart.
+    ``names``: how many --columns names a file without a header. An engine round's CSV source says it
+    so too (:func:`xuanba.rounds.engine.csv_read_refused`)."""
+    cells = record.cells or []  # DuckDB stops counting fields one past the header: the scan counts them all
+    if not any(c.strip() for c in cells[width:]):  # a;b;c; : delimiters at the end, nothing after them
+        extra = len(cells) - width
+        key = "err_csv_fields_trailing" + ("_columns" if names else "") + ("_one" if extra == 1 else "")
+        return InputError(Phrase(key, expected=width, found=len(cells), extra=extra), file=where,
+                          row=record.row, fix=Phrase("err_csv_fields_trailing_fix"))
+    return InputError(Phrase("err_csv_fields_columns" if names else "err_csv_fields", expected=width,
+                             found=len(cells)), file=where, row=record.row, fix=Phrase("err_csv_fields_fix"))
 
 
 def _line_ends_error(path: Path, delim: str, above: int, where: str, lines: int,

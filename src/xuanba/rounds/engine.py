@@ -1403,12 +1403,38 @@ def csv_cell_refused(exc: Exception) -> InputError | None:
                       file=file, row=row, column=column, fix=Phrase("err_source_csv_cell_fix"))
 
 
-def csv_read_refused(exc: Exception) -> InputError | None:
+def csv_read_refused(exc: Exception, mapping: Mapping[str, str] | None = None) -> InputError | None:
     """DuckDB's failure to read a CSV source as xuanba says it, naming the user's file: a cell not of
     its column's type (:func:`csv_cell_refused`), a file that is not UTF-8 (GBK, as Chinese Excel
-    saves a CSV: :func:`_not_utf8_refused`), or a file of a glob whose column DuckDB typed apart from
-    the first file's (:func:`_glob_types_refused`); ``None`` for any other error."""
-    return csv_cell_refused(exc) or _not_utf8_refused(str(exc)) or _glob_types_refused(str(exc))
+    saves a CSV: :func:`_not_utf8_refused`), a file of a glob whose column DuckDB typed apart from
+    the first file's (:func:`_glob_types_refused`), or a row wider than the header (:func:`_wider_refused`,
+    the header found by ``mapping`` as ingest finds it); ``None`` for any other error."""
+    return (csv_cell_refused(exc) or _not_utf8_refused(str(exc)) or _glob_types_refused(str(exc))
+            or _wider_refused(str(exc), mapping))
+
+
+def _wider_refused(said: str, mapping: Mapping[str, str] | None = None) -> InputError | None:
+    """A row of a CSV source wider than its header as ingest says it (its row, its fields, the fix:
+    :func:`xuanba.ingest.read.wider_error`): DuckDB's read refuses it below its sniffer's sample
+    (``Expected Number of Columns: 3 Found: 4``); in the sample the sniffer reads the file as one
+    column, and the read as ingest reads a short row (:func:`_padded`) cannot sniff it. The file
+    is scanned for the row only then; ``None`` when it holds none (DuckDB's error said otherwise)."""
+    import re
+
+    from xuanba.ingest.csv_records import _wider_row
+    from xuanba.ingest.csv_source import _headers_at
+    from xuanba.ingest.mapping import header_test
+    from xuanba.ingest.read import wider_error
+
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", said)
+    sniffed = re.search(r'Error when sniffing file "(.+?)"', said)
+    file = _option(said, "file") if fields and int(fields[2]) > int(fields[1]) else sniffed and sniffed[1]
+    if not file or not Path(file).is_file():
+        return None
+    for _path, delim, sample, at in _headers_at(file, header_test(mapping)):
+        wider = _wider_row(Path(file), delim, sample[at][1] + 1) if delim != " " else None
+        return wider_error(*wider, file) if wider else None
+    return None
 
 
 def _not_utf8_refused(said: str) -> InputError | None:
@@ -1575,7 +1601,7 @@ def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = Non
     except InputError:  # said of the file already (a money column's decimal mark, its headers)
         raise
     except Exception as exc:  # noqa: BLE001 - DuckDB's IOException and friends: the user's file
-        refused = csv_read_refused(exc) if path.suffix.lower() == ".csv" else None
+        refused = csv_read_refused(exc, mapping) if path.suffix.lower() == ".csv" else None
         if refused is not None:  # a GBK file, said so (DuckDB's words name a line it read the header on)
             raise refused from None
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
