@@ -1262,7 +1262,7 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     refuse_glob_headers_apart(pattern, header_test(mapping), mapping=mapping)  # a file lacking a column: DuckDB's traceback
     if padded:
         told = _padded(pattern, told, mapping) or told
-    table = con.read_csv(pattern, **told)
+    table, told = _read_quoted(con, pattern, told)
     schema = table.schema()
     if not padded and (wider := _padded(pattern, told, mapping, len(schema.names))) is not None:
         # a line of spaces or a short row in the sniffer's sample: it read the file as one column
@@ -1288,6 +1288,24 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     if not padded:  # a short row below the sniffer's sample: read again as ingest reads it
         _SHORT_ROWS[table.get_name()] = (weakref.ref(con), pattern, mapping)
     return table
+
+
+def _read_quoted(con: Any, pattern: str, told: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """``con.read_csv(pattern)`` with ``told`` and ingest's quote (``"``), and the options it read with:
+    DuckDB's sniffer takes a file whose 20,480-row sample holds no quote for one without quoting, and
+    cut a quoted cell below it at its delimiter (a traceback) or its line break (two rows). Where the
+    sniffer cannot read the file told the quote (a quoted title over a ``;`` file, a quirk of its
+    search), the file is read as it sniffs it: such a sample holds a quote, which it finds itself."""
+    import duckdb
+
+    if "quote" in told:
+        return con.read_csv(pattern, **told), told
+    try:
+        return con.read_csv(pattern, **{"quote": '"', **told}), {"quote": '"', **told}
+    except duckdb.Error as exc:
+        if "Error when sniffing" not in str(exc):
+            raise
+        return con.read_csv(pattern, **told), told
 
 
 def _padded(pattern: str, told: Mapping[str, Any], mapping: Mapping[str, str] | None,
