@@ -203,3 +203,21 @@ def test_a_quote_below_a_sample_without_one_is_read_as_ingest_reads_it(tmp_path,
 def test_a_date_with_text_after_it_below_the_sample_is_rejected_as_ingest_rejects_it(tmp_path):
     path = _big(tmp_path, {25_000: "c5,2025-03-01 x,5"})
     assert _rounds(path) == _ingested(tmp_path, path)
+
+
+@pytest.mark.parametrize("sample_quoted", [False, True])
+def test_a_loose_quote_below_the_sample_is_refused_as_ingest_refuses_it(tmp_path, sample_quoted):
+    """A quoted cell closed and followed by text (``"q" tail``) below the sniffer's sample: ingest
+    refuses it naming its row; told the quote, DuckDB's read refuses it as "unterminated quote",
+    said in ingest's words (review31b: a traceback once the quote was told, read as text before)."""
+    rows = [f"c{i % 997},2025-{1 + i % 12:02d}-{1 + i % 28:02d},{i % 50},x" for i in range(30_000)]
+    rows[25_000] = 'c5,2025-03-01,5,"q" tail'
+    if sample_quoted:
+        rows[3] = 'c3,2025-03-01,5,"a,b"'
+    path = tmp_path / "tx.csv"
+    path.write_text("\n".join(["customer_id,ts,amount,note", *rows]) + "\n", "utf-8")
+    ingest_said, round_said = _refusals(tmp_path, path)
+    assert round_said.row == ingest_said.row == 25_001
+    for lang in ("en", "zh"):
+        assert round_said.phrase.words(lang) == ingest_said.phrase.words(lang)
+        assert round_said.fix_phrase.words(lang) == ingest_said.fix_phrase.words(lang)

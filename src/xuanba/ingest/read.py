@@ -436,7 +436,7 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
     loose = (next((r.row for r in _scan(path, delim, above, strict=True) if r.cells is None), None)
              if path is not None and (quotes or sniffing) else None)
     if wider and (loose is None or wider[0].row is None or wider[0].row < loose):
-        return wider_error(*wider, where, names)
+        return _wider_error(*wider, where, names)
     if size:
         limit, actual = int(size.group(1)), int(size.group(2))
         row = _long_row(path, delim, above, limit) if path is not None else None
@@ -463,11 +463,10 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
                       file=where, row=row, fix=Phrase("err_csv_unreadable_fix"))
 
 
-def wider_error(record: _Record, width: int, where: str, names: int = 0) -> InputError:
+def _wider_error(record: _Record, width: int, where: str, names: int = 0) -> InputError:
     """The error for a row wider than the header (:func:`xuanba.ingest.csv_records._wider_row`'s
     ``record`` and ``width``): its row, its fields and the fix, delimiters at its end said apart.
-    ``names``: how many --columns names a file without a header. An engine round's CSV source says it
-    so too (:func:`xuanba.rounds.engine.csv_read_refused`)."""
+    ``names``: how many --columns names a file without a header."""
     cells = record.cells or []  # DuckDB stops counting fields one past the header: the scan counts them all
     if not any(c.strip() for c in cells[width:]):  # a;b;c; : delimiters at the end, nothing after them
         extra = len(cells) - width

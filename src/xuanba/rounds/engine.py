@@ -1425,35 +1425,42 @@ def csv_read_refused(exc: Exception, mapping: Mapping[str, str] | None = None) -
     """DuckDB's failure to read a CSV source as xuanba says it, naming the user's file: a cell not of
     its column's type (:func:`csv_cell_refused`), a file that is not UTF-8 (GBK, as Chinese Excel
     saves a CSV: :func:`_not_utf8_refused`), a file of a glob whose column DuckDB typed apart from
-    the first file's (:func:`_glob_types_refused`), or a row wider than the header (:func:`_wider_refused`,
-    the header found by ``mapping`` as ingest finds it); ``None`` for any other error."""
+    the first file's (:func:`_glob_types_refused`), or a row wider than the header or a loose quote
+    (:func:`_records_refused`, the header found by ``mapping`` as ingest finds it); ``None`` for any
+    other error."""
     return (csv_cell_refused(exc) or _not_utf8_refused(str(exc)) or _glob_types_refused(str(exc))
-            or _wider_refused(str(exc), mapping))
+            or _records_refused(exc, mapping))
 
 
-def _wider_refused(said: str, mapping: Mapping[str, str] | None = None) -> InputError | None:
-    """A row of a CSV source wider than its header as ingest says it (its row, its fields, the fix:
-    :func:`xuanba.ingest.read.wider_error`): DuckDB's read refuses it below its sniffer's sample
-    (``Expected Number of Columns: 3 Found: 4``); in the sample the sniffer reads the file as one
-    column, and the read as ingest reads a short row (:func:`_padded`) cannot sniff it. The file
-    is scanned for the row only then; ``None`` when it holds none (DuckDB's error said otherwise)."""
+def _records_refused(exc: Exception, mapping: Mapping[str, str] | None = None) -> InputError | None:
+    """DuckDB's refusal of a CSV source's records as ingest says it (:func:`xuanba.ingest.read._csv_error`:
+    the row, the fix): a row wider than the header, which DuckDB's read refuses below its sniffer's
+    sample (``Expected Number of Columns: 3 Found: 4``) and its sniffer in the sample (the read as
+    ingest reads a short row, :func:`_padded`, cannot sniff it); a quoted cell closed and followed by
+    text (``"q" tail``: ``unterminated quote``). The file is scanned for the record only then, the
+    header found by ``mapping``; ``None`` where ingest's scan names none (DuckDB's error said otherwise)."""
     import re
 
-    from xuanba.ingest.csv_records import _wider_row
     from xuanba.ingest.csv_source import _headers_at
     from xuanba.ingest.mapping import header_test
-    from xuanba.ingest.read import wider_error
+    from xuanba.ingest.read import _csv_error
 
+    said = str(exc)
     fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", said)
     sniffed = re.search(r'Error when sniffing file "(.+?)"', said)
-    file = _option(said, "file") if fields and int(fields[2]) > int(fields[1]) else sniffed and sniffed[1]
+    if fields and int(fields[2]) > int(fields[1]) or "unterminated quote" in said:
+        file = _option(said, "file")
+    else:
+        file = sniffed[1] if sniffed else None
     if not file or not Path(file).is_file():
         return None
     for _path, delim, sample, at in _headers_at(file, header_test(mapping)):
-        wider = _wider_row(Path(file), delim, sample[at][1] + 1) if delim != " " else None
-        return wider_error(*wider, file) if wider else None
+        if delim == " ":  # runs of whitespace: DuckDB is not told them
+            return None
+        refused = _csv_error(exc, file, sample[at][1] + 1, Path(file), delim)  # type: ignore[arg-type]
+        named = refused.row is not None and refused.phrase is not None
+        return refused if named and refused.phrase.key.startswith(("err_csv_fields", "err_csv_quotes")) else None
     return None
-
 
 def _not_utf8_refused(said: str) -> InputError | None:
     """DuckDB's ``This file is not utf-8 encoded`` as :func:`xuanba.ingest.encodings.not_utf8` says it
