@@ -378,7 +378,7 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, table: str, path: Path, deli
                     where: str, ends: dict[str, str] | None = None) -> tuple[list[str], int]:
     """(column names, rows) of the delimited UTF-8 file ``path`` staged as ``table``, ``records``
     records (titles, blank lines) skipped above the header; ``one``: a quoted cell holds a line break;
-    ``ends``: the line end told (:func:`_line_end`)."""
+    ``ends``: the line end told (:func:`xuanba.ingest.csv_records._line_end`)."""
     src = str(path).replace("'", "''")
     d = delim.replace("'", "''")
     told = "".join(f", {k}='{v}'" for k, v in (ends or {}).items())
