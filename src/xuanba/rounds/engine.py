@@ -1276,7 +1276,12 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     types = {c: "DOUBLE" for c in money if schema[c].is_integer()} | as_text
     text = [c for c in money if schema[c].is_string()]
     if not text:  # numbers: the fast path, 54f240f's very read (quote told or not: within noise at 1 M)
-        table = con.read_csv(pattern, types=types, **told) if types else table
+        try:
+            table = con.read_csv(pattern, types=types, **told) if types else table
+        except Exception as exc:  # a glob's later file sniffed as one column: its money column unknown
+            if padded or not _short_row(exc):
+                raise
+            return _read_csv_source(con, pattern, mapping, padded=True)
         _AS_TEXT[table.get_name()] = (weakref.ref(con), pattern, money, as_text, told)  # if a later cell is no number
     else:
         try:
@@ -1547,13 +1552,22 @@ def reread_money_as_text(source: Any, exc: Exception) -> Any | None:
 
 def _short_row(exc: Exception) -> bool:
     """Whether ``exc`` is DuckDB's refusal of a row shorter than the header (``Expected Number of
-    Columns: 3 Found: 1``: a line of spaces, a row cut short), which ingest reads padded."""
+    Columns: 3 Found: 1``: a line of spaces, a row cut short), which ingest reads padded; or of a
+    glob's later file whose own sample holds one (DuckDB sniffs each file: it read that one as a
+    single column, "Schema mismatch between globbed files ... is missing", or a column it was told
+    the type of not found; a file lacking a column is refused before, by its header)."""
     import re
 
     import duckdb
 
-    short = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", str(exc))
-    return isinstance(exc, duckdb.Error) and short is not None and int(short[2]) < int(short[1])
+    said = str(exc)
+    short = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", said)
+    if not isinstance(exc, duckdb.Error):
+        return False
+    if short is not None:
+        return int(short[2]) < int(short[1])
+    return ("Schema mismatch between globbed files" in said and "is missing" in said) or (
+        "COLUMN_TYPES error" in said and "do not exist in the CSV File" in said)
 
 
 def reread_short_rows(source: Any, exc: Exception) -> Any | None:
