@@ -24,7 +24,8 @@ return, so the same roster): what reading a text return flag costs (alias26: its
 ``csv-spaces`` is ``csv`` with a line of spaces halfway down, below DuckDB's sniffer's sample: the
 read meets it, and the source is read again as ingest reads a short row (its delimiter, the padding,
 DuckDB's one-thread reader; split31), the line rejected as "missing customer id" (a tree before
-that refuses the file).
+that refuses the file). ``csv-spaces-end`` puts the line 99 % down: the first scan has read
+nearly the whole file when it meets it (review31b).
 
     flock /tmp/xuanba-heavy.lock python bench/bench_engine_source.py --customers 1e6 --against 54f240f \
         --forms csv csv-yen --repeat 3
@@ -77,9 +78,9 @@ def _source(parquet: Path, form: str) -> Path:
     if form == "parquet":
         return parquet
     out = parquet.with_name(f"{parquet.stem}_{form}.csv")
-    if form == "csv-spaces" and not out.exists():  # csv's file with a line of spaces halfway down
-        data = _source(parquet, "csv").read_bytes()
-        half = data.index(b"\n", len(data) // 2) + 1
+    if form in ("csv-spaces", "csv-spaces-end") and not out.exists():  # csv's file with a line of spaces
+        data = _source(parquet, "csv").read_bytes()  # halfway down, or 99 % down (the first scan all but done)
+        half = data.index(b"\n", len(data) * (99 if form == "csv-spaces-end" else 50) // 100) + 1
         out.write_bytes(data[:half] + b"   \n" + data[half:])
     if not out.exists():
         import duckdb
@@ -126,7 +127,8 @@ def main() -> None:
     ap.add_argument("--against", default="main", help="the commit to compare with")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--forms", nargs="+", default=["parquet"], choices=["parquet", "csv", "csv-yen", "csv-qty", "csv-qty-dec",
-                                                                    "csv-qty-sep", "csv-flag", "csv-spaces"],
+                                                                    "csv-qty-sep", "csv-flag", "csv-spaces",
+                                                                    "csv-spaces-end"],
                     help="the sources to run (default parquet)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()

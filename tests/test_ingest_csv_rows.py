@@ -265,6 +265,20 @@ def test_records_ending_in_two_ways_are_named_by_line_and_row(tmp_path_factory, 
         assert records == [[c.rstrip(" ") for c in r] for r in wanted]  # "s"  is s to DuckDB
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ('Sales report\r"Two\rlines",\rid,x,y,z\r\nk0,a,a,a\r', "line 1 ends in CR, line 4 in CR LF "),
+    ('"Two\rlines"\rid,x,y,z\r\nk0,a,a,a\r\nk1,b,b,b\r\n', "line 2 ends in CR, line 3 in CR LF "),
+])
+def test_a_title_over_two_lines_ending_otherwise_than_the_header_is_named_by_its_line(tmp_path_factory, text, said):
+    """Split31's Hypothesis find (on 0c7bf4c too): a title whose quoted cell holds a lone CR, above a
+    header whose line ends otherwise (CR LF). Told the header's line end (the sniffer fails on a
+    title's break), DuckDB read no row, and ingest said "the file has a header but no data rows" of
+    a file with rows; its records end in two ways, said so as of any such file (a title's break
+    typed as LF is), with the line."""
+    err = _refused(tmp_path_factory, text, "utf-8")
+    assert said in str(err) and "no data rows" not in str(err), str(err)
+
+
 def test_a_quoted_cell_then_cr_lf_below_the_sample_in_a_file_of_lf_is_named_by_its_line(tmp_path_factory):
     """Past DuckDB's sniffing sample its reader calls it an unterminated quote (86e6e84: 'a quote in the
     row is not closed', though every quote is)."""

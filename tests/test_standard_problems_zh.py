@@ -557,3 +557,23 @@ def test_an_english_reader_gets_the_kind_column_and_fix_of_a_toml_mistake(tmp_pa
     for body, message, fix in cases:
         [problem] = json.loads(check(tmp_path, "[standard]\n" + body, "en", "--json").stdout)["problems"]
         assert problem["message"] == message and problem["fix"].startswith(fix), problem
+
+
+def test_a_standard_given_as_text_with_a_bom_reads_as_its_file_does(tmp_path):
+    """The web editor and the API take the standard as text: with a byte-order mark at its start (a
+    file read by a program as plain UTF-8, pasted or posted) the TOML reader refused line 1,
+    column 1, "neither `key = value` nor a [table]", whatever the text held, where ``xuanba standard
+    check`` of the same file reads it (utf-8-sig). Now the text reads as the file: the same standard
+    and hash, and a mistake on its own line and column (review31b)."""
+    from xuanba.standard import load_standard
+
+    text = HEAD + CRITERION
+    path = tmp_path / "s.toml"
+    path.write_text(text, encoding="utf-8-sig")
+    assert load_standard("\ufeff" + text).sha256 == load_standard(path).sha256 == load_standard(text).sha256
+    bad = text + "direction: \"lower\"\n"
+    with pytest.raises(schema.StandardError) as said:
+        load_standard("\ufeff" + bad)
+    [problem] = said.value.problems
+    assert problem.line == bad.count("\n") and problem.words("en")[0] == (
+        "not valid TOML at column 10: a key without '=' after it")

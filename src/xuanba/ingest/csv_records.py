@@ -48,7 +48,7 @@ def _records(path: Path, delim: str, strict: bool = False, lead: bool = True,
     alone after it (``"b" ,``) do not, DuckDB reading them (the spaces dropped)."""
     with _CSV_LIMIT, path.open("r", encoding="utf-8-sig", newline="") as fh:
         limit = csv.field_size_limit(_MAX_CELL)
-        lines = _spaces_dropped(fh, delim) if lead else fh  # :func:`_as_duckdb`'s cells, at regex speed
+        lines = _spaces_dropped(fh, delim) if lead else fh  # :func:`xuanba.ingest.delimiters._as_duckdb`'s cells, at regex speed
         if strict:  # a line keeps its line end: csv's count of lines is the file's
             after = re.compile(f'" +(?={re.escape(delim)}|\r|\n|$)')  # not ``spaces``: that is csv's option
             lines = (after.sub('"', line) if '" ' in line else line for line in lines)
@@ -64,7 +64,7 @@ class _Record(NamedTuple):
     """A record of a CSV file as :func:`_scan` yields it."""
 
     number: int  # from 1 at the top of the file, blank lines and the records above the rows too
-    row: int | None  # the data row (the staged table's :data:`ROW`); None above the rows and for a blank line
+    row: int | None  # the data row (the staged table's :data:`xuanba.ingest.read.ROW`); None above the rows and for a blank line
     last: int  # the line of the file it ends on
     cells: list[str] | None  # None: a record the csv module refuses, where the scan stops
 

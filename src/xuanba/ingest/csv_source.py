@@ -113,7 +113,7 @@ def scan_csv_source(path: str | os.PathLike[str], delim: str = ",", above: int =
     """One pass over the local CSV ``path`` (``delim`` its delimiter, ``above`` records over its
     rows) before an engine reads it, in chunks of :data:`_CHUNK` bytes: a NUL byte refused as ingest
     refuses it (:func:`refuse_nul`'s words), and the quotes that tell the engine how to read it
-    (:class:`CsvScan`). ``parse``: also the text decoded as UTF-8 (else :func:`not_utf8`'s refusal)
+    (:class:`CsvScan`). ``parse``: also the text decoded as UTF-8 (else :func:`xuanba.ingest.encodings.not_utf8`'s refusal)
     and, from the line of the first quote on, its records read with the csv module, for a line break
     in a quoted cell (:func:`_breaks_in_cells`' answer and its refusal of a quote never closed): the
     work of :func:`refuse_nul`, :func:`refuse_not_utf8` and the layout's scans in one reading
@@ -288,9 +288,9 @@ def _from_first_quote(fh: io.TextIOBase) -> Iterator[str] | None:
 def csv_read_options(path: str | os.PathLike[str], find_header: HeaderTest | None = None) -> dict[str, Any]:
     """The ``read_csv`` options with which DuckDB reads the UTF-8 CSV ``path`` (an engine round's
     ``--source``; a glob: its first file's, every file's header on the same line, as DuckDB reads them
-    all with one ``skip``, else :class:`InputError` naming the file apart) as :func:`stage` reads it: the
+    all with one ``skip``, else :class:`InputError` naming the file apart) as :func:`xuanba.ingest.read.stage` reads it: the
     header where ingest finds it (``find_header`` as its), the records above it (title lines,
-    blank lines) skipped, and :func:`_line_end` of the header's record. ``{}`` for a file not in
+    blank lines) skipped, and :func:`xuanba.ingest.csv_records._line_end` of the header's record. ``{}`` for a file not in
     UTF-8 or without a line of text (DuckDB's own reading, and its error).
 
     Example

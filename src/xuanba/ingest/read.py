@@ -58,6 +58,7 @@ from xuanba.ingest.csv_records import (
     _ends_told,
     _long_row,
     _mixed_ends,
+    _Record,
     _scan,
     _wider_row,
 )
@@ -334,6 +335,9 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: b
             one = _breaks_in_cells(readable, delim, records, header, where)
             titles = top[:skip]
             ends = _ends_told(top, skip, records, lines[0], readable, delim)  # the file's own lines, a copy's too
+            if ends and (mixed := _mixed_ends(readable, delim)):  # told a line end, DuckDB no longer refuses
+                # a file whose records end in two ways: it read a title's lone CR and no row under it
+                raise _line_ends_error(readable, delim, records + header, where, 0, mixed)
             if records and (not _strict(titles, delim) or encoding == "utf-8-sig" and any('"' in t for t in titles)):
                 # DuckDB's sniffer parses the lines it skips, and fails on a title it cannot (a quote
                 # closed and more text after it: a,"b" c; a quoted title over two lines under a
@@ -374,7 +378,7 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, table: str, path: Path, deli
                     where: str, ends: dict[str, str] | None = None) -> tuple[list[str], int]:
     """(column names, rows) of the delimited UTF-8 file ``path`` staged as ``table``, ``records``
     records (titles, blank lines) skipped above the header; ``one``: a quoted cell holds a line break;
-    ``ends``: the line end told (:func:`_line_end`)."""
+    ``ends``: the line end told (:func:`xuanba.ingest.csv_records._line_end`)."""
     src = str(path).replace("'", "''")
     d = delim.replace("'", "''")
     told = "".join(f", {k}='{v}'" for k, v in (ends or {}).items())
@@ -432,15 +436,7 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
     loose = (next((r.row for r in _scan(path, delim, above, strict=True) if r.cells is None), None)
              if path is not None and (quotes or sniffing) else None)
     if wider and (loose is None or wider[0].row is None or wider[0].row < loose):
-        record, width = wider  # DuckDB stops counting fields one past the header: the scan counts them all
-        cells = record.cells or []
-        if not any(c.strip() for c in cells[width:]):  # a;b;c; : delimiters at the end, nothing after them
-            extra = len(cells) - width
-            key = "err_csv_fields_trailing" + ("_columns" if names else "") + ("_one" if extra == 1 else "")
-            return InputError(Phrase(key, expected=width, found=len(cells), extra=extra), file=where,
-                              row=record.row, fix=Phrase("err_csv_fields_trailing_fix"))
-        return InputError(Phrase("err_csv_fields_columns" if names else "err_csv_fields", expected=width,
-                                 found=len(cells)), file=where, row=record.row, fix=Phrase("err_csv_fields_fix"))
+        return _wider_error(*wider, where, names)
     if size:
         limit, actual = int(size.group(1)), int(size.group(2))
         row = _long_row(path, delim, above, limit) if path is not None else None
@@ -452,11 +448,7 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
         mixed = _mixed_ends(path, delim)
         if mixed:  # a lone CR in a cell, or lines pasted from another program (a quoted cell then CR LF in
             # a file of LF: DuckDB's 'unterminated quote'); ``lines`` above ``path``
-            (one, expected), (other, found) = mixed
-            row = next((r.row for r in _scan(path, delim, above) if r.last >= other), None)
-            return InputError(Phrase("err_csv_line_ends", first=f"{one + lines:,}", expected=expected,
-                                     line=f"{other + lines:,}", found=found), file=where, row=row,
-                              fix=Phrase("err_csv_line_ends_fix", line=f"{other + lines:,}"))
+            return _line_ends_error(path, delim, above, where, lines, mixed)
     line = re.search(r"CSV Error on Line: (\d+)", text)
     row = None
     if line and path is not None:
@@ -469,6 +461,32 @@ def _csv_error(exc: duckdb.Error, where: str, above: int = 0, path: Path | None 
     engine = [Phrase("engine_words", text=text.splitlines()[0])]  # DuckDB's English, as a line of its own
     return InputError(Phrase("err_csv_unreadable_sniff" if sniffing else "err_csv_unreadable", engine=engine),
                       file=where, row=row, fix=Phrase("err_csv_unreadable_fix"))
+
+
+def _wider_error(record: _Record, width: int, where: str, names: int = 0) -> InputError:
+    """The error for a row wider than the header (:func:`xuanba.ingest.csv_records._wider_row`'s
+    ``record`` and ``width``): its row, its fields and the fix, delimiters at its end said apart.
+    ``names``: how many --columns names a file without a header."""
+    cells = record.cells or []  # DuckDB stops counting fields one past the header: the scan counts them all
+    if not any(c.strip() for c in cells[width:]):  # a;b;c; : delimiters at the end, nothing after them
+        extra = len(cells) - width
+        key = "err_csv_fields_trailing" + ("_columns" if names else "") + ("_one" if extra == 1 else "")
+        return InputError(Phrase(key, expected=width, found=len(cells), extra=extra), file=where,
+                          row=record.row, fix=Phrase("err_csv_fields_trailing_fix"))
+    return InputError(Phrase("err_csv_fields_columns" if names else "err_csv_fields", expected=width,
+                             found=len(cells)), file=where, row=record.row, fix=Phrase("err_csv_fields_fix"))
+
+
+def _line_ends_error(path: Path, delim: str, above: int, where: str, lines: int,
+                     mixed: tuple[tuple[int, str], tuple[int, str]]) -> InputError:
+    """The error for a file whose records end in two ways (:func:`_mixed_ends`'s ``mixed``): the first
+    line of each way and the row of the second, ``above`` records over the rows, ``lines`` the file's
+    lines above ``path`` (a copy from its header down)."""
+    (one, expected), (other, found) = mixed
+    row = next((r.row for r in _scan(path, delim, above) if r.last >= other), None)
+    return InputError(Phrase("err_csv_line_ends", first=f"{one + lines:,}", expected=expected,
+                             line=f"{other + lines:,}", found=found), file=where, row=row,
+                      fix=Phrase("err_csv_line_ends_fix", line=f"{other + lines:,}"))
 
 
 _cell = cell_text  # a cell as text: the one writer, which an engine round's frame shares

@@ -1262,7 +1262,7 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     refuse_glob_headers_apart(pattern, header_test(mapping), mapping=mapping)  # a file lacking a column: DuckDB's traceback
     if padded:
         told = _padded(pattern, told, mapping) or told
-    table = con.read_csv(pattern, **told)
+    table, told = _read_quoted(con, pattern, told)
     schema = table.schema()
     if not padded and (wider := _padded(pattern, told, mapping, len(schema.names))) is not None:
         # a line of spaces or a short row in the sniffer's sample: it read the file as one column
@@ -1276,13 +1276,41 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     types = {c: "DOUBLE" for c in money if schema[c].is_integer()} | as_text
     text = [c for c in money if schema[c].is_string()]
     if not text:  # numbers: the fast path, 54f240f's very read (quote told or not: within noise at 1 M)
-        table = con.read_csv(pattern, types=types, **told) if types else table
+        try:
+            table = con.read_csv(pattern, types=types, **told) if types else table
+        except Exception as exc:  # a glob's later file sniffed as one column: its money column unknown
+            if padded or not _short_row(exc):
+                raise
+            return _read_csv_source(con, pattern, mapping, padded=True)
         _AS_TEXT[table.get_name()] = (weakref.ref(con), pattern, money, as_text, told)  # if a later cell is no number
     else:
-        table = _read_money_as_text(con, pattern, text, types, told)
+        try:
+            table = _read_money_as_text(con, pattern, text, types, told)
+        except Exception as exc:  # its decimal marks read every money cell: a short row below the sample met
+            if padded or not _short_row(exc):
+                raise
+            return _read_csv_source(con, pattern, mapping, padded=True)
     if not padded:  # a short row below the sniffer's sample: read again as ingest reads it
         _SHORT_ROWS[table.get_name()] = (weakref.ref(con), pattern, mapping)
     return table
+
+
+def _read_quoted(con: Any, pattern: str, told: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """``con.read_csv(pattern)`` with ``told`` and ingest's quote (``"``), and the options it read with:
+    DuckDB's sniffer takes a file whose 20,480-row sample holds no quote for one without quoting, and
+    cut a quoted cell below it at its delimiter (a traceback) or its line break (two rows). Where the
+    sniffer cannot read the file told the quote (a quoted title over a ``;`` file, a quirk of its
+    search), the file is read as it sniffs it: such a sample holds a quote, which it finds itself."""
+    import duckdb
+
+    if "quote" in told:
+        return con.read_csv(pattern, **told), told
+    try:
+        return con.read_csv(pattern, **{"quote": '"', **told}), {"quote": '"', **told}
+    except duckdb.Error as exc:
+        if "Error when sniffing" not in str(exc):
+            raise
+        return con.read_csv(pattern, **told), told
 
 
 def _padded(pattern: str, told: Mapping[str, Any], mapping: Mapping[str, str] | None,
@@ -1398,41 +1426,46 @@ def csv_cell_refused(exc: Exception) -> InputError | None:
                       file=file, row=row, column=column, fix=Phrase("err_source_csv_cell_fix"))
 
 
-def csv_read_refused(exc: Exception) -> InputError | None:
+def csv_read_refused(exc: Exception, mapping: Mapping[str, str] | None = None) -> InputError | None:
     """DuckDB's failure to read a CSV source as xuanba says it, naming the user's file: a cell not of
     its column's type (:func:`csv_cell_refused`), a file that is not UTF-8 (GBK, as Chinese Excel
     saves a CSV: :func:`_not_utf8_refused`), a file of a glob whose column DuckDB typed apart from
-    the first file's (:func:`_glob_types_refused`), or a row wider than the header
-    (:func:`_wider_refused`); ``None`` for any other error."""
-    said = str(exc)
-    return csv_cell_refused(exc) or _not_utf8_refused(said) or _glob_types_refused(said) or _wider_refused(said)
+    the first file's (:func:`_glob_types_refused`), or a row wider than the header or a loose quote
+    (:func:`_records_refused`, the header found by ``mapping`` as ingest finds it); ``None`` for any
+    other error."""
+    return (csv_cell_refused(exc) or _not_utf8_refused(str(exc)) or _glob_types_refused(str(exc))
+            or _records_refused(exc, mapping))
 
 
-def _wider_refused(said: str) -> InputError | None:
-    """DuckDB's failure over a row with more cells than the header as ingest refuses it (the file,
-    the row, both widths and the fix: :func:`~xuanba.rounds.source_check.refuse_wider_rows`): past
-    its sample ``Expected Number of Columns: 3 Found: 4``; in its sample, its sniffer's failure
-    (``Error when sniffing file``), for which the file is read for such a row. ``None`` where the
-    file holds none (the sniffer failed for another reason) or is not to be found."""
+def _records_refused(exc: Exception, mapping: Mapping[str, str] | None = None) -> InputError | None:
+    """DuckDB's refusal of a CSV source's records as ingest says it (:func:`xuanba.ingest.read._csv_error`:
+    the row, the fix): a row wider than the header, which DuckDB's read refuses below its sniffer's
+    sample (``Expected Number of Columns: 3 Found: 4``) and its sniffer in the sample (the read as
+    ingest reads a short row, :func:`_padded`, cannot sniff it); a quoted cell closed and followed by
+    text (``"q" tail``: ``unterminated quote``). The file is scanned for the record only then, the
+    header found by ``mapping``; ``None`` where ingest's scan names none (DuckDB's error said otherwise)."""
     import re
 
     from xuanba.ingest.csv_source import _headers_at
-    from xuanba.rounds.source_check import refuse_wider_rows
+    from xuanba.ingest.mapping import header_test
+    from xuanba.ingest.read import _csv_error
 
-    counted = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", said)
+    said = str(exc)
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", said)
     sniffed = re.search(r'Error when sniffing file "(.+?)"', said)
-    if sniffed is None and (counted is None or int(counted[2]) <= int(counted[1])):
+    if fields and int(fields[2]) > int(fields[1]) or "unterminated quote" in said:
+        file = _option(said, "file")
+    else:
+        file = sniffed[1] if sniffed else None
+    if not file or not Path(file).is_file():
         return None
-    file = sniffed.group(1) if sniffed is not None else _option(said, "file")
-    if file is None or not Path(file).is_file():
-        return None
-    try:
-        for path, delim, sample, at in _headers_at(file, None):
-            refuse_wider_rows(path, delim, sample[at][1] + 1)
-    except InputError as refused:
-        return refused
+    for _path, delim, sample, at in _headers_at(file, header_test(mapping)):
+        if delim == " ":  # runs of whitespace: DuckDB is not told them
+            return None
+        refused = _csv_error(exc, file, sample[at][1] + 1, Path(file), delim)  # type: ignore[arg-type]
+        named = refused.row is not None and refused.phrase is not None
+        return refused if named and refused.phrase.key.startswith(("err_csv_fields", "err_csv_quotes")) else None
     return None
-
 
 def _not_utf8_refused(said: str) -> InputError | None:
     """DuckDB's ``This file is not utf-8 encoded`` as :func:`xuanba.ingest.encodings.not_utf8` says it
@@ -1505,7 +1538,36 @@ def reread_money_as_text(source: Any, exc: Exception) -> Any | None:
     con = ref() if ref is not None else None
     if con is None or not any(f'column "{c}"' in str(exc) for c in money):
         return None
-    return _read_money_as_text(con, pattern, money, as_text, told)
+    try:
+        again = _read_money_as_text(con, pattern, money, as_text, told)
+    except Exception as short:  # its decimal marks read every money cell: a short row below the sample met
+        padded = reread_short_rows(source, short)
+        if padded is None:
+            raise
+        return padded
+    if name in _SHORT_ROWS:  # a short row further down is met by the scan of the money read as text
+        _SHORT_ROWS[again.get_name()] = _SHORT_ROWS.pop(name)
+    return again
+
+
+def _short_row(exc: Exception) -> bool:
+    """Whether ``exc`` is DuckDB's refusal of a row shorter than the header (``Expected Number of
+    Columns: 3 Found: 1``: a line of spaces, a row cut short), which ingest reads padded; or of a
+    glob's later file whose own sample holds one (DuckDB sniffs each file: it read that one as a
+    single column, "Schema mismatch between globbed files ... is missing", or a column it was told
+    the type of not found; a file lacking a column is refused before, by its header)."""
+    import re
+
+    import duckdb
+
+    said = str(exc)
+    short = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", said)
+    if not isinstance(exc, duckdb.Error):
+        return False
+    if short is not None:
+        return int(short[2]) < int(short[1])
+    return ("Schema mismatch between globbed files" in said and "is missing" in said) or (
+        "COLUMN_TYPES error" in said and "do not exist in the CSV File" in said)
 
 
 def reread_short_rows(source: Any, exc: Exception) -> Any | None:
@@ -1513,12 +1575,7 @@ def reread_short_rows(source: Any, exc: Exception) -> Any | None:
     is a CSV source read with DuckDB's sniffed options and ``exc`` is DuckDB's refusal of such a row
     below its sample (``Expected Number of Columns: 3 Found: 1``: a line of spaces, a row cut short);
     ``None`` otherwise. No pass more on a CSV whose rows are whole: only after it failed."""
-    import re
-
-    import duckdb
-
-    short = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", str(exc))
-    if not isinstance(exc, duckdb.Error) or short is None or int(short[2]) >= int(short[1]):
+    if not _short_row(exc):
         return None
     try:
         name = source.get_name()
@@ -1583,7 +1640,7 @@ def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = Non
     except InputError:  # said of the file already (a money column's decimal mark, its headers)
         raise
     except Exception as exc:  # noqa: BLE001 - DuckDB's IOException and friends: the user's file
-        refused = csv_read_refused(exc) if path.suffix.lower() == ".csv" else None
+        refused = csv_read_refused(exc, mapping) if path.suffix.lower() == ".csv" else None
         if refused is not None:  # a GBK file, said so (DuckDB's words name a line it read the header on)
             raise refused from None
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -558,7 +558,7 @@ def checked_transactions(source: Any, cutoff: dt.date | str, *,
             again = reread_short_rows(source, exc)
         if again is not None:
             return checked_transactions(again, cutoff, mapping=mapping)
-        refused = csv_read_refused(exc)
+        refused = csv_read_refused(exc, mapping)
         if refused is None:
             raise
         raise refused from None

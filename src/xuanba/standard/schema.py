@@ -666,7 +666,7 @@ def _read_text(source: str | Path) -> tuple[str, str | None]:
             return path.read_text(encoding="utf-8-sig"), str(path)
         except UnicodeDecodeError:
             raise InputError(Phrase("err_std_not_utf8"), file=str(path), fix=Phrase("err_std_not_utf8_fix")) from None
-    return str(source), None
+    return str(source).removeprefix("\ufeff"), None  # a byte-order mark, as a file's is read (the web editor's text)
 
 
 def load_standard(
