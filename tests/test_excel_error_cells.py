@@ -234,3 +234,38 @@ def test_a_side_tables_reasons_are_said_in_chinese(tmp_path):
                                    "-w", str(tmp_path / "w.duckdb")])
     assert res.exit_code == 0, res.output
     assert "segment：Excel 错误值单元格" in res.output
+
+
+def test_a_side_table_read_from_its_workbook_rejects_as_ingest_does(tmp_path):
+    """``read_side_table(kind, "file.xlsx")`` (what ``xuanba accounts --customers FILE`` reads)
+    rejects a sheet's error cells as ``xuanba ingest --kind`` does. At b836c12 pandas read them
+    as empty cells: an error id said as *missing required value* (value ``nan``), an error
+    segment or size left empty without a word."""
+    from xuanba.ingest.sidetables import read_side_table
+
+    header = ["customer_id", "name", "segment", "size"]
+    rows = [["a", "A co", "S", 3], ["#N/A", "B co", "S", 3], ["c", "C co", "#N/A", 3], ["d", "D co", "S", "#DIV/0!"],
+            ["e", "E co", "M", 1]]
+    path = write_xlsx(tmp_path / "customers.xlsx", header, rows)
+    _workbook_has_errors(path)
+    table, rejects = read_side_table("customers", path)
+    with Workspace(":memory:") as ws:
+        ingest(path, ws, kind="customers")
+        stored = ws.sql('SELECT source_row, "column", value, reason FROM rejects ORDER BY source_row')
+    assert list(rejects.itertuples(index=False, name=None)) == list(stored.itertuples(index=False, name=None))
+    assert len(rejects) == 3 and set(rejects["reason"]) == {EXCEL_ERROR}
+    assert table["customer_id"].tolist() == ["a", "e"]
+
+
+def test_a_transactions_files_error_amount_is_refused_not_read_as_empty(tmp_path):
+    """``xuanba accounts --transactions FILE.xlsx``: an error amount is no number, refused naming
+    its row and the error (at b836c12 pandas read it as an empty cell, an amount of NaN kept)."""
+    from xuanba.accounts.stored import transactions_from_file
+    from xuanba.errors import InputError
+
+    path = write_xlsx(tmp_path / "tx.xlsx", ["customer_id", "ts", "amount"],
+                      [["a", "2025-03-01", 5.0], ["b", "2025-03-02", "#DIV/0!"]])
+    _workbook_has_errors(path)
+    with pytest.raises(InputError) as err:
+        transactions_from_file(path)
+    assert err.value.row == 2 and err.value.column == "amount" and "#DIV/0!" in str(err.value)

@@ -509,9 +509,9 @@ def _error_text(frame: pd.DataFrame, errors: Sequence[tuple[int, int, str]]) -> 
 
 def _read_workbook(source: Path, sheet: str | int, cols: list[str], raw: bool, words: bool = True) -> pd.DataFrame:
     """One sheet of a workbook, with the field names back when its ``columns`` sheet maps its
-    headers (every header, in order), and ``cols`` read as text (``words`` False: pandas' words for
-    missing kept as text, an empty cell alone missing, and an error cell's error as text, ``#N/A``,
-    where pandas reads none)."""
+    headers (every header, in order), and ``cols`` read as text (``raw``, or ``words`` False:
+    pandas' words for missing kept as text, an empty cell alone missing, and an error cell's error
+    as text, ``#N/A``, where pandas reads none)."""
     with pd.ExcelFile(source) as book:
         name = book.sheet_names[sheet] if isinstance(sheet, int) else sheet
         if name not in book.sheet_names:  # a sheet xuanba named in the reader's language: asked by its own name
@@ -522,7 +522,7 @@ def _read_workbook(source: Path, sheet: str | int, cols: list[str], raw: bool, w
         # raw: a cell's text as stored ("NaN", "NA", "null" too); an empty cell is missing
         na = {"keep_default_na": False, "na_values": [""]} if raw or not words else {}
         frame = pd.read_excel(book, sheet_name=name, dtype=dtype, **na)
-    if not raw and not words:  # for a caller that reads the words itself: the error too, never an empty cell
+    if raw or not words:  # for a caller that reads the cells itself: the error too, never an empty cell
         frame = _error_text(frame, error_cells(source, str(name)))
     if names and [str(c) for c in frame.columns] == list(names):
         frame.columns = list(names.values())
@@ -547,7 +547,8 @@ def read_table(
     text
         Columns read as text, so that ids such as ``007`` keep their zeros (those absent are
         ignored). ``True``: no type guessing at all — CSV cells stay text (blanks as ``""``)
-        and Excel cells stay as stored; for callers that check and convert types themselves.
+        and Excel cells stay as stored, an error cell as its error (``#N/A``: :func:`error_cells`);
+        for callers that check and convert types themselves (a side table rejects its row).
     sheet
         The sheet of a workbook, by name or position. When the workbook has a ``columns``
         sheet mapping this sheet's headers to field names (written by :func:`write_table` for
