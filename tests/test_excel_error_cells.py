@@ -269,3 +269,21 @@ def test_a_transactions_files_error_amount_is_refused_not_read_as_empty(tmp_path
     with pytest.raises(InputError) as err:
         transactions_from_file(path)
     assert err.value.row == 2 and err.value.column == "amount" and "#DIV/0!" in str(err.value)
+
+
+@pytest.mark.parametrize("kind, header, bad, said", [
+    ("interactions", ["customer_id", "ts", "minutes"], ["b", "someday", "5"], "ts：不是日期"),
+    ("interactions", ["customer_id", "ts", "minutes"], ["b", "2025-03-02", "lots"], "minutes：不是数字"),
+    ("customers", ["customer_id", "segment"], ["", "S"], "customer_id：缺少必填值"),
+])
+def test_every_side_table_reason_is_said_in_chinese(tmp_path, kind, header, bad, said):
+    """reason_words reads a side table's 'column: reason' (b836c12): each reason a side table
+    gives has its Chinese words, not only 'Excel error cell' ('ts: not a date' was English)."""
+    good = ["a", "2025-03-01", "3"][:len(header)] if kind == "interactions" else ["a", "S"]
+    path = tmp_path / f"{kind}.csv"
+    path.write_text("\n".join(",".join(r) for r in (header, good, bad)) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["--lang", "zh", "ingest", str(path), "--kind", kind, "-w", str(tmp_path / "w.duckdb")])
+    assert res.exit_code == 0, res.output
+    assert said in res.output
+    en = CliRunner().invoke(app, ["--lang", "en", "ingest", str(path), "--kind", kind, "-w", str(tmp_path / "e.duckdb")])
+    assert said.split("：")[0] + ": " in en.output and "不是" not in en.output
