@@ -204,6 +204,7 @@ def test_a_spark_round_reads_the_errors_as_duckdb_does(spark, tmp_path):
     rows = [r for r, want in ROWS if want is None or want[0] != "date"]
     frame = pd.DataFrame(rows, columns=HEADER).astype({"amount": str, "quantity": str}).drop(columns=["cost"])
     frame.loc[0, "status"] = "#n/a "  # any case, spaces round it
+    frame.loc[len(frame) - 1, "status"] = "#BU\u017fY!"  # no error: RE2's (?i) took U+017F for s, Java not
     frame.to_parquet(tmp_path / "s.parquet", index=False)
     duck = checked_transactions(frame, "2025-12-31")[1]
     got = checked_transactions(spark_source(spark, str(tmp_path / "s.parquet")), "2025-12-31")[1]
@@ -287,3 +288,18 @@ def test_every_side_table_reason_is_said_in_chinese(tmp_path, kind, header, bad,
     assert said in res.output
     en = CliRunner().invoke(app, ["--lang", "en", "ingest", str(path), "--kind", kind, "-w", str(tmp_path / "e.duckdb")])
     assert said.split("：")[0] + ": " in en.output and "不是" not in en.output
+
+
+@pytest.mark.parametrize("text, error", [("#N/A", True), (" #div/0! ", True), ("#Busy!", True), ("#BUSY!", True),
+                                         ("#BLOC\u212aED!", False), ("#BU\u017fY!", False), ("#F\u0131ELD!", False),
+                                         ("#N/A-2", False), ("#1234", False), ("#REF", False)])
+def test_an_error_is_told_alike_in_python_and_in_sql(text, error):
+    """is_excel_error (a side table, a fields file) and excel_error (ingest, an engine) agree on
+    every text: at b836c12 RE2's (?i) took the Kelvin sign for K ('#BLOCKED!' with U+212A an
+    error in ingest, text in a side table) and Python's upper took U+0131 for I (the reverse)."""
+    import duckdb
+
+    from xuanba.ingest.rules import excel_error_sql, is_excel_error
+
+    sql = duckdb.execute(f"SELECT {excel_error_sql('x')} FROM (SELECT ?::VARCHAR AS x)", [text]).fetchone()[0]
+    assert (is_excel_error(text), sql) == (error, error)
