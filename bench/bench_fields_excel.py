@@ -4,10 +4,12 @@ error cells found (:func:`xuanba.tables.error_cells`), beside an older tree that
 Two workbooks of ``--customers`` rows (customer_id, two number columns, a text one), written once
 to bench/out/: ``plain`` holds no error cell (the sheet's XML is searched for one and openpyxl is
 not opened again), ``errors`` holds one in 100 cells of ``nps`` and of ``segment`` as error cells
-(the sheet is read a second time by openpyxl to place them). Each read happens in a fresh
-process, this tree and ``--against REV`` alternately; the table gives medians.
+(found in the sheet's XML). Each read happens in a fresh process, this tree and ``--against REV``
+alternately; the table gives medians, and each tree's largest peak RSS (b836c12 held the sheet's
+XML whole to search it: 194 MB at 1 M rows).
 
     flock /tmp/xuanba-heavy.lock python bench/bench_fields_excel.py --customers 2e5 --against 0c7bf4c --repeat 3
+    flock /tmp/xuanba-heavy.lock python bench/bench_fields_excel.py --customers 1e6 --against b836c12 --repeat 1
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -54,7 +57,7 @@ def _child(path: str) -> None:
     cpu0, t0 = time.process_time(), time.perf_counter()  # the read alone, not the imports
     frame = read_fields_file(path)
     out = {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - cpu0, "rows": len(frame),
-           "missing": int(frame["nps"].isna().sum())}
+           "missing": int(frame["nps"].isna().sum()), "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     try:
         from xuanba.rounds.extra_names import missing_words
 
@@ -88,7 +91,7 @@ def main() -> None:
     n = int(args.customers)
     trees = {"this tree": Path(__file__).resolve().parent.parent / "src", args.against: _source_of(args.against)}
     print(f"{n:,} customers; medians of {args.repeat} reads, each in a fresh process\n")
-    print("| workbook | MiB | " + " | ".join(f"{t}: wall s (CPU s)" for t in trees) + " | CPU ratio | said missing |")
+    print("| workbook | MiB | " + " | ".join(f"{t}: wall s (CPU s), peak MiB" for t in trees) + " | CPU ratio | said missing |")
     print("|---|---:|" + "---:|" * len(trees) + "---:|---|")
     for shape in SHAPES:
         path = make_book(n, shape)
@@ -97,7 +100,8 @@ def main() -> None:
             for tree, src in trees.items():
                 runs[tree].append(_run(path, src))
         cpu = {t: statistics.median(r["cpu"] for r in v) for t, v in runs.items()}
-        cells = [f"{statistics.median(r['seconds'] for r in v):.2f} ({cpu[t]:.2f})" for t, v in runs.items()]
+        cells = [f"{statistics.median(r['seconds'] for r in v):.2f} ({cpu[t]:.2f}), {max(r['peak_mib'] for r in v):,.0f}"
+                 for t, v in runs.items()]
         said = "; ".join(f"{t}: {v[-1]['said']}" for t, v in runs.items())
         print(f"| {shape} | {path.stat().st_size / 2**20:.1f} | " + " | ".join(cells)
               + f" | {cpu['this tree'] / cpu[args.against]:.3f} | {said} |")

@@ -204,6 +204,7 @@ def test_a_spark_round_reads_the_errors_as_duckdb_does(spark, tmp_path):
     rows = [r for r, want in ROWS if want is None or want[0] != "date"]
     frame = pd.DataFrame(rows, columns=HEADER).astype({"amount": str, "quantity": str}).drop(columns=["cost"])
     frame.loc[0, "status"] = "#n/a "  # any case, spaces round it
+    frame.loc[len(frame) - 1, "status"] = "#BU\u017fY!"  # no error: RE2's (?i) took U+017F for s, Java not
     frame.to_parquet(tmp_path / "s.parquet", index=False)
     duck = checked_transactions(frame, "2025-12-31")[1]
     got = checked_transactions(spark_source(spark, str(tmp_path / "s.parquet")), "2025-12-31")[1]
@@ -234,3 +235,71 @@ def test_a_side_tables_reasons_are_said_in_chinese(tmp_path):
                                    "-w", str(tmp_path / "w.duckdb")])
     assert res.exit_code == 0, res.output
     assert "segment：Excel 错误值单元格" in res.output
+
+
+def test_a_side_table_read_from_its_workbook_rejects_as_ingest_does(tmp_path):
+    """``read_side_table(kind, "file.xlsx")`` (what ``xuanba accounts --customers FILE`` reads)
+    rejects a sheet's error cells as ``xuanba ingest --kind`` does. At b836c12 pandas read them
+    as empty cells: an error id said as *missing required value* (value ``nan``), an error
+    segment or size left empty without a word."""
+    from xuanba.ingest.sidetables import read_side_table
+
+    header = ["customer_id", "name", "segment", "size"]
+    rows = [["a", "A co", "S", 3], ["#N/A", "B co", "S", 3], ["c", "C co", "#N/A", 3], ["d", "D co", "S", "#DIV/0!"],
+            ["e", "E co", "M", 1]]
+    path = write_xlsx(tmp_path / "customers.xlsx", header, rows)
+    _workbook_has_errors(path)
+    table, rejects = read_side_table("customers", path)
+    with Workspace(":memory:") as ws:
+        ingest(path, ws, kind="customers")
+        stored = ws.sql('SELECT source_row, "column", value, reason FROM rejects ORDER BY source_row')
+    assert list(rejects.itertuples(index=False, name=None)) == list(stored.itertuples(index=False, name=None))
+    assert len(rejects) == 3 and set(rejects["reason"]) == {EXCEL_ERROR}
+    assert table["customer_id"].tolist() == ["a", "e"]
+
+
+def test_a_transactions_files_error_amount_is_refused_not_read_as_empty(tmp_path):
+    """``xuanba accounts --transactions FILE.xlsx``: an error amount is no number, refused naming
+    its row and the error (at b836c12 pandas read it as an empty cell, an amount of NaN kept)."""
+    from xuanba.accounts.stored import transactions_from_file
+    from xuanba.errors import InputError
+
+    path = write_xlsx(tmp_path / "tx.xlsx", ["customer_id", "ts", "amount"],
+                      [["a", "2025-03-01", 5.0], ["b", "2025-03-02", "#DIV/0!"]])
+    _workbook_has_errors(path)
+    with pytest.raises(InputError) as err:
+        transactions_from_file(path)
+    assert err.value.row == 2 and err.value.column == "amount" and "#DIV/0!" in str(err.value)
+
+
+@pytest.mark.parametrize("kind, header, bad, said", [
+    ("interactions", ["customer_id", "ts", "minutes"], ["b", "someday", "5"], "ts：不是日期"),
+    ("interactions", ["customer_id", "ts", "minutes"], ["b", "2025-03-02", "lots"], "minutes：不是数字"),
+    ("customers", ["customer_id", "segment"], ["", "S"], "customer_id：缺少必填值"),
+])
+def test_every_side_table_reason_is_said_in_chinese(tmp_path, kind, header, bad, said):
+    """reason_words reads a side table's 'column: reason' (b836c12): each reason a side table
+    gives has its Chinese words, not only 'Excel error cell' ('ts: not a date' was English)."""
+    good = ["a", "2025-03-01", "3"][:len(header)] if kind == "interactions" else ["a", "S"]
+    path = tmp_path / f"{kind}.csv"
+    path.write_text("\n".join(",".join(r) for r in (header, good, bad)) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["--lang", "zh", "ingest", str(path), "--kind", kind, "-w", str(tmp_path / "w.duckdb")])
+    assert res.exit_code == 0, res.output
+    assert said in res.output
+    en = CliRunner().invoke(app, ["--lang", "en", "ingest", str(path), "--kind", kind, "-w", str(tmp_path / "e.duckdb")])
+    assert said.split("：")[0] + ": " in en.output and "不是" not in en.output
+
+
+@pytest.mark.parametrize("text, error", [("#N/A", True), (" #div/0! ", True), ("#Busy!", True), ("#BUSY!", True),
+                                         ("#BLOC\u212aED!", False), ("#BU\u017fY!", False), ("#F\u0131ELD!", False),
+                                         ("#N/A-2", False), ("#1234", False), ("#REF", False)])
+def test_an_error_is_told_alike_in_python_and_in_sql(text, error):
+    """is_excel_error (a side table, a fields file) and excel_error (ingest, an engine) agree on
+    every text: at b836c12 RE2's (?i) took the Kelvin sign for K ('#BLOCKED!' with U+212A an
+    error in ingest, text in a side table) and Python's upper took U+0131 for I (the reverse)."""
+    import duckdb
+
+    from xuanba.ingest.rules import excel_error_sql, is_excel_error
+
+    sql = duckdb.execute(f"SELECT {excel_error_sql('x')} FROM (SELECT ?::VARCHAR AS x)", [text]).fetchone()[0]
+    assert (is_excel_error(text), sql) == (error, error)

@@ -20,6 +20,7 @@ from tests.test_round_engine import _workspace, simulated_transactions
 from xuanba.cli import app
 from xuanba.errors import DataError
 from xuanba.rounds import load_round, run_round
+from xuanba.rounds.extra_names import MISSING_WRITTEN
 from xuanba.rounds.run import read_fields_file
 from xuanba.tables import error_cells, read_table
 
@@ -267,3 +268,64 @@ def _no_value(xml: bytes) -> bytes:
     import re
 
     return re.sub(rb'(<c r="[A-Z]+[0-9]+" t="e")><v>[^<]*</v></c>', rb"\1/>", xml, count=1)
+
+
+def _moved(path, old, new):
+    """``path`` with its sheet part ``old`` stored as ``new`` (and the workbook's relationship
+    saying so): OOXML names a sheet's part by relationship, not by its folder."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        items = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    rel = old.removeprefix("xl/").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in items:
+            if name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+                data = data.replace(rel, new.removeprefix("xl/").encode())
+            z.writestr(new if name == old else name, data)
+
+
+@pytest.mark.parametrize("part", ["xl/sheets/data1.xml", "xl/Worksheets/Sheet1.xml", "xl/worksheets/sheet10.xml"])
+def test_a_sheet_stored_outside_xl_worksheets_has_its_errors_found(tmp_path, part):
+    """A sheet's part is where the workbook's relationships say (any folder, any name); at b836c12
+    only parts under ``xl/worksheets/`` were searched for an error first, so a workbook whose one
+    sheet lay elsewhere had its errors read as empty cells, not counted nor said."""
+    path = _book(tmp_path / "f.xlsx", ["customer_id", "nps"], [["a", 1.0], ["b", "#N/A"], ["c", "#DIV/0!"]])
+    _moved(path, "xl/worksheets/sheet1.xml", part)
+    assert _by_openpyxl(path, "Sheet") == [(1, 1, "#N/A"), (2, 1, "#DIV/0!")]  # openpyxl reads it so
+    assert error_cells(path, "Sheet") == [(1, 1, "#N/A"), (2, 1, "#DIV/0!")]
+    said = read_fields_file(path).attrs[MISSING_WRITTEN]["nps"]
+    assert said == {"customers": ["b", "c"], "words": ["#N/A", "#DIV/0!"]}
+
+
+def test_a_big_sheets_errors_are_found_without_holding_its_xml(tmp_path):
+    """The sheet's XML is searched as it is unzipped, never held whole: a 40 MB sheet with error
+    cells (some across the reader's 1 MiB blocks) searched with less than 8 MiB of memory (b836c12
+    read it whole: 80+ MiB), every error found where it is."""
+    import tracemalloc
+    import zipfile
+
+    path = _book(tmp_path / "f.xlsx", ["customer_id", "nps"], [["a", 1.0]], errors=False)
+    want, rows = [], [b'<row r="1"><c r="A1" t="inlineStr"><is><t>customer_id</t></is></c>'
+                      b'<c r="B1" t="inlineStr"><is><t>nps</t></is></c></row>']
+    for r in range(2, 400_002):
+        if r % 9_973 == 0 or r == 400_001:
+            want.append((r - 2, 1, ERRORS[r % len(ERRORS)]))
+            cell = b'<c r="B%d" t="e"><f>VLOOKUP(A%d,x!A:B,2,0)</f><v>%s</v></c>' % (r, r, ERRORS[r % len(ERRORS)].encode())
+        else:
+            cell = b'<c r="B%d"><v>%d.5</v></c>' % (r, r % 97)
+        rows.append(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>c%07d</t></is></c>%s</row>' % (r, r, r, cell))
+    xml = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+           b'spreadsheetml/2006/main"><sheetData>' + b"".join(rows) + b"</sheetData></worksheet>")
+    assert len(xml) > 40e6
+    _rewrite(path, "xl/worksheets/sheet1.xml", lambda _: xml)
+    with zipfile.ZipFile(path) as z:
+        assert z.getinfo("xl/worksheets/sheet1.xml").file_size > 40e6
+    tracemalloc.start()
+    try:
+        got = error_cells(path, "Sheet")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert got == want and len(want) > 40
+    assert peak < 8 * 2**20, f"{peak / 2**20:.0f} MiB"

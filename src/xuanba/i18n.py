@@ -915,6 +915,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "reject_unreadable_return_flag": ("unreadable return flag", "退货标志无法识别"),
     "reject_excel_error_cell": ("Excel error cell", "Excel 错误值单元格"),
     "reject_missing_required_value": ("missing required value", "缺少必填值"),
+    # a side table's cell its column's type cannot read (xuanba.ingest.sidetables, "not a {type}")
+    "reject_not_a_date": ("not a date", "不是日期"),
+    "reject_not_a_number": ("not a number", "不是数字"),
+    "reject_not_a_bool": ("not a bool", "不是是/否值"),
     "nb_round": ("Round {id}: {name}", "第 {id} 轮：{name}"),
     "nb_round_unstored": ("Round (not stored): {name}", "未保存的一轮：{name}"),
     "nb_cutoff": ("cutoff", "截止日"),

@@ -367,6 +367,7 @@ _CELL_REF = re.compile(rb"""\sr=["']([A-Z]{1,3})([0-9]{1,7})["']""")
 _CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c\s")
 _CELL_END = re.compile(rb"</(?:\w+:)?c>")
+_ROW_END = re.compile(rb"</(?:\w+:)?row>")
 
 
 def _sheet_xml(book: zipfile.ZipFile, sheet: str) -> str | None:
@@ -413,21 +414,42 @@ def _errors_in_xml(xml: bytes) -> list[tuple[int, int, str]] | None:
     return sorted(found)
 
 
-def _holds_error_cells(source: Path) -> bool:
-    """Whether a worksheet of the .xlsx ``source`` may hold an error cell: its XML searched for
-    :data:`_ERROR_TYPE` as it is unzipped, far faster than a read of its cells (a text cell
-    holding ``t="e"`` is no error: :func:`error_cells` reads the cells to be sure)."""
-    with zipfile.ZipFile(source) as book:
-        for info in book.infolist():
-            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
-                continue
-            with book.open(info) as fh:
-                tail = b""
-                while chunk := fh.read(1 << 20):
-                    block = tail + chunk
-                    if any(mark in block for mark in _ERROR_TYPE):
-                        return True
-                    tail = block[-8:]
+def _sheet_errors(book: zipfile.ZipFile, member: str) -> list[tuple[int, int, str]] | None:
+    """:func:`_errors_in_xml` of the worksheet part ``member``, searched as it is unzipped, a run
+    of whole rows at a time (cut after the last ``</row>`` of each MiB read), never held whole: a
+    million-row sheet is some 200 MB of XML."""
+    found: list[tuple[int, int, str]] = []
+    with book.open(member) as fh:
+        rest = b""
+        while True:
+            chunk = fh.read(1 << 20)
+            block = rest + chunk
+            cut = len(block)
+            if chunk:  # the rows ended in this block; the row begun in it waits for the next
+                ends = list(_ROW_END.finditer(block, max(0, len(block) - (1 << 16)))) or list(_ROW_END.finditer(block))
+                cut = ends[-1].end() if ends else 0
+            part, rest = block[:cut], block[cut:]
+            got = _errors_in_xml(part) if part else []
+            if got is None:
+                return None
+            found += got
+            if not chunk:
+                return sorted(found)
+
+
+def _marks_an_error(book: zipfile.ZipFile) -> bool:
+    """Whether any XML part of ``book`` holds :data:`_ERROR_TYPE` (searched as it is unzipped):
+    where the workbook does not say which part is the sheet, a workbook without one has none."""
+    for info in book.infolist():
+        if not info.filename.lower().endswith(".xml"):
+            continue
+        with book.open(info) as fh:
+            tail = b""
+            while chunk := fh.read(1 << 20):
+                block = tail + chunk
+                if any(mark in block for mark in _ERROR_TYPE):
+                    return True
+                tail = block[-8:]
     return False
 
 
@@ -436,9 +458,9 @@ def error_cells(source: str | Path, sheet: str) -> list[tuple[int, int, str]]:
     ``(row, column, error)``: the row and column of the frame pandas reads the sheet into (from 0;
     pandas keeps a blank row as a row of missing values, so the frame's row ``i`` is the sheet's row
     ``i + 2``) and the error as Excel shows it (``#N/A``, ``#DIV/0!``), which pandas reads as an
-    empty cell. ``[]`` at once for a workbook whose sheets mark no cell as an error; else the
-    sheet's XML is searched for its error cells (openpyxl reads every cell where it is written
-    otherwise).
+    empty cell. The sheet's part (wherever the workbook's relationships put it) is searched for its
+    error cells as it is unzipped; openpyxl reads every cell where a cell is written otherwise, or
+    where the workbook does not say which part is the sheet and some part marks an error.
 
     Example
     -------
@@ -452,13 +474,14 @@ def error_cells(source: str | Path, sheet: str) -> list[tuple[int, int, str]]:
     """
     import openpyxl
 
-    if not _holds_error_cells(Path(source)):
-        return []
     with zipfile.ZipFile(source) as book:
         member = _sheet_xml(book, sheet)
-        found = _errors_in_xml(book.read(member)) if member in book.namelist() else None
-    if found is not None:
-        return found
+        if member in book.namelist():
+            found = _sheet_errors(book, member)
+            if found is not None:
+                return found
+        elif not _marks_an_error(book):
+            return []
     book = openpyxl.load_workbook(source, read_only=True, data_only=True)
     try:
         return [(cell.row - 2, cell.column - 1, str(cell.value)) for row in book[sheet].iter_rows(min_row=2)
@@ -486,9 +509,9 @@ def _error_text(frame: pd.DataFrame, errors: Sequence[tuple[int, int, str]]) -> 
 
 def _read_workbook(source: Path, sheet: str | int, cols: list[str], raw: bool, words: bool = True) -> pd.DataFrame:
     """One sheet of a workbook, with the field names back when its ``columns`` sheet maps its
-    headers (every header, in order), and ``cols`` read as text (``words`` False: pandas' words for
-    missing kept as text, an empty cell alone missing, and an error cell's error as text, ``#N/A``,
-    where pandas reads none)."""
+    headers (every header, in order), and ``cols`` read as text (``raw``, or ``words`` False:
+    pandas' words for missing kept as text, an empty cell alone missing, and an error cell's error
+    as text, ``#N/A``, where pandas reads none)."""
     with pd.ExcelFile(source) as book:
         name = book.sheet_names[sheet] if isinstance(sheet, int) else sheet
         if name not in book.sheet_names:  # a sheet xuanba named in the reader's language: asked by its own name
@@ -499,7 +522,7 @@ def _read_workbook(source: Path, sheet: str | int, cols: list[str], raw: bool, w
         # raw: a cell's text as stored ("NaN", "NA", "null" too); an empty cell is missing
         na = {"keep_default_na": False, "na_values": [""]} if raw or not words else {}
         frame = pd.read_excel(book, sheet_name=name, dtype=dtype, **na)
-    if not raw and not words:  # for a caller that reads the words itself: the error too, never an empty cell
+    if raw or not words:  # for a caller that reads the cells itself: the error too, never an empty cell
         frame = _error_text(frame, error_cells(source, str(name)))
     if names and [str(c) for c in frame.columns] == list(names):
         frame.columns = list(names.values())
@@ -524,7 +547,8 @@ def read_table(
     text
         Columns read as text, so that ids such as ``007`` keep their zeros (those absent are
         ignored). ``True``: no type guessing at all — CSV cells stay text (blanks as ``""``)
-        and Excel cells stay as stored; for callers that check and convert types themselves.
+        and Excel cells stay as stored, an error cell as its error (``#N/A``: :func:`error_cells`);
+        for callers that check and convert types themselves (a side table rejects its row).
     sheet
         The sheet of a workbook, by name or position. When the workbook has a ``columns``
         sheet mapping this sheet's headers to field names (written by :func:`write_table` for

@@ -116,8 +116,12 @@ def text_value(value: Any) -> Any:
     return _trim(value.cast("string")).nullif("")
 
 
-#: :data:`EXCEL_ERRORS` as one pattern (RE2 and Java alike), any case, the whole text.
-_EXCEL_ERROR_PATTERN = "(?i)^(?:" + "|".join(e.replace("?", r"\?") for e in EXCEL_ERRORS) + r")\z"
+#: :data:`EXCEL_ERRORS` as one pattern (RE2 and Java alike), in any ASCII case, the whole text: each
+#: letter a class of its two cases, not ``(?i)``, which RE2 reads with Unicode's folding (the Kelvin
+#: sign U+212A for K, U+017F for s), Java in ASCII alone, and Python's ``str.upper`` otherwise again
+#: (U+0131 for I): three engines, three answers for one cell.
+_EXCEL_ERROR_PATTERN = "^(?:" + "|".join(
+    "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c.replace("?", r"\?") for c in e) for e in EXCEL_ERRORS) + r")\z"
 
 
 def is_excel_error(value: object) -> bool:
@@ -129,7 +133,7 @@ def is_excel_error(value: object) -> bool:
     >>> is_excel_error(" #n/a"), is_excel_error("#DIV/0!"), is_excel_error("N/A"), is_excel_error(None)
     (True, True, False, False)
     """
-    return isinstance(value, str) and value.strip(" ").upper() in EXCEL_ERRORS
+    return isinstance(value, str) and value.isascii() and value.strip(" ").upper() in EXCEL_ERRORS
 
 
 def excel_error(text: Any) -> Any:
