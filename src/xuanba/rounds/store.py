@@ -170,9 +170,11 @@ def _slices(n: int) -> Iterator[tuple[int, int]]:
 #: row group on all threads: :func:`_tail_rows`). Appending the 30-column fields in parallel while
 #: keeping their order took 1.5x the CPU of one thread (1 M customers: 8.3 s against 5.4 s,
 #: ``bench/bench_store.py``), and one thread leaves the other core to the scoring that runs beside
-#: them; the roster, 1.4x (10 M customers: 12.1-13.0 s against 8.7-8.8 s, docs/benchmarks_round.md,
-#: perf31). The contributions get all of DuckDB's threads (the same CPU either way, and on one
-#: thread their commit took longer).
+#: them. The roster's append is one thread's work either way (10 M rows alone on a quiet machine:
+#: 7.7 s of CPU on one or two), but on two beside the round's hashes it spun: 12.1-13.0 s of CPU
+#: against 8.7-8.8 s at a load of 10, and in the 10 M round the saver's tail ended 1.8-2.0 s sooner
+#: on one (docs/benchmarks_round.md, perf31). The contributions get all of DuckDB's threads (the
+#: same CPU either way, and on one thread their commit took longer).
 APPEND_THREADS = 1
 
 #: Rows in each batch of the Arrow tables DuckDB appends from: one of its row groups. DuckDB scans
