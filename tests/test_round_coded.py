@@ -159,9 +159,9 @@ def assert_stores_as_save_round(tmp_path, path, rnd, std, preds) -> None:
 
 
 def test_a_large_base_gives_the_saver_its_roster_with_the_contributions(tmp_path, monkeypatch):
-    """From ``EARLY_ROSTER_ROWS`` customers on (here lowered to the test's base) the roster goes to
-    the saver after the scoring, with the contributions, as before perf21 (at 10 M the early append
-    took the peak past 8 GB); the stored round is the same as when it goes early."""
+    """From ``EARLY_ROSTER_ROWS`` customers on, where one is set (here the test's base; none by
+    default since perf31), the roster goes to the saver after the scoring, with the contributions;
+    the stored round is the same as when it goes early."""
     import xuanba.rounds.run as run_mod
 
     path, preds, std = _round_source(tmp_path)

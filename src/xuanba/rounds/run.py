@@ -936,12 +936,13 @@ def _score_and_store(ws: Workspace, std: Standard, cut: dt.date, time_unit: str,
     return rnd
 
 
-#: From this many customers on, a DuckDB round's saver is given the roster with the contributions
-#: (after the pandas roster is made), not as soon as the engine has placed it: at 10 M customers the
-#: early append beside the pandas texts and the contributions' append took the round's peak to
-#: 7.6 GiB, past issue 16's 8 GB (6.5 GiB without it; docs/benchmarks_round.md, perf21). The same
-#: size as the engine's own switch to a bounded memory (:data:`~xuanba.standard.engine.KEEP_IN_TABLES_ROWS`).
-EARLY_ROSTER_ROWS = 3_000_000
+#: From this many customers on (``None``: never), a DuckDB round's saver is given the roster with
+#: the contributions (after the pandas roster is made), not as soon as the engine has placed it. It
+#: was 3 M: at 10 M customers the early append on two DuckDB threads beside the pandas texts took
+#: the round's peak to 7.6 GiB (perf21). On one thread (:data:`~xuanba.rounds.store.APPEND_THREADS`)
+#: the 10 M round's peak stays 6.42-6.44 GiB and its main thread waits 4.3-4.8 s for the saver
+#: against 6.5-6.9 s (docs/benchmarks_round.md, perf31).
+EARLY_ROSTER_ROWS: int | None = None
 
 
 def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd.DataFrame, fields: pd.DataFrame,
@@ -960,10 +961,11 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
         inputs = inputs.sort_values("customer_id", kind="stable")
     inputs = inputs.reset_index(drop=True)
     # DuckDB's scoring hands the roster to the saver as soon as its rows are placed (as Arrow, its
-    # texts as codes), so that it is appended while the pandas roster is made of them; not from
-    # EARLY_ROSTER_ROWS customers on, where the append beside the pandas texts holds too much
+    # texts as codes), so that it is appended while the pandas roster is made of them (not from
+    # EARLY_ROSTER_ROWS customers on, where one is set)
     early = ({"on_roster": saver.start_roster}
-             if saver is not None and scoring_engine == "duckdb" and len(table) < EARLY_ROSTER_ROWS else {})
+             if saver is not None and scoring_engine == "duckdb"
+             and (EARLY_ROSTER_ROWS is None or len(table) < EARLY_ROSTER_ROWS) else {})
     with _beside_the_fields(saver, scoring_engine):
         scored = scorer(scoring_engine)(table, scoring, **early)
     long = contribution_parts(scored) or scored.contributions  # the parts: the table is made when read

@@ -166,12 +166,15 @@ def _slices(n: int) -> Iterator[tuple[int, int]]:
     return ((i, min(i + SLICE_ROWS, n)) for i in range(0, n, SLICE_ROWS))
 
 
-#: DuckDB threads while a round's fields are appended. Appending the 30-column fields in parallel
-#: while keeping their order took 1.5x the CPU of one thread (1 M customers: 8.3 s against 5.4 s,
+#: DuckDB threads while a round's fields and roster are appended (the rows after their last whole
+#: row group on all threads: :func:`_tail_rows`). Appending the 30-column fields in parallel while
+#: keeping their order took 1.5x the CPU of one thread (1 M customers: 8.3 s against 5.4 s,
 #: ``bench/bench_store.py``), and one thread leaves the other core to the scoring that runs beside
-#: them. The roster and the contributions get all of DuckDB's threads: a round run appends them
-#: once the scoring is done, beside only its hashes and summary, which need less than one core
-#: (docs/benchmarks_round.md).
+#: them. The roster's append is one thread's work either way (10 M rows alone on a quiet machine:
+#: 7.7 s of CPU on one or two), but on two beside the round's hashes it spun: 12.1-13.0 s of CPU
+#: against 8.7-8.8 s at a load of 10, and in the 10 M round the saver's tail ended 1.8-2.0 s sooner
+#: on one (docs/benchmarks_round.md, perf31). The contributions get all of DuckDB's threads (the
+#: same CPU either way, and on one thread their commit took longer).
 APPEND_THREADS = 1
 
 #: Rows in each batch of the Arrow tables DuckDB appends from: one of its row groups. DuckDB scans
@@ -188,9 +191,9 @@ STORE_MEMORY = 256 * 2**20
 
 
 class _Threads:
-    """DuckDB's threads while a round is stored: :meth:`few` from when the fields are appended
-    (beside the scoring, or last in :func:`save_round`), :meth:`all` (the workspace's own
-    setting) for the roster and contributions (:func:`_insert_rows`)."""
+    """DuckDB's threads while a round is stored: :meth:`few` while the fields and the roster are
+    appended (:func:`_append_narrowed`), :meth:`all` (the workspace's own setting) for their last
+    rows and the contributions."""
 
     def __init__(self, con: Any, was: int) -> None:
         self._con, self.was = con, was
@@ -322,17 +325,29 @@ def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame, threads: _Thre
                 fix=f"Rename the field {col!r} in the extra fields (or the customers table).")
     names = ", ".join(_quote(c) for c in ["customer_id", *cols])
     insert = f"INSERT INTO round_fields (round_id, {names}) SELECT {round_id}, {names} FROM _xb_rows"
+    _append_narrowed(con, frame, insert, threads)
+
+
+def _append_narrowed(con: Any, frame: Any, insert: str, threads: _Threads | None) -> None:
+    """:func:`_append` on :meth:`_Threads.few` (when ``threads`` is given), the rows after the
+    last whole row group (:func:`_tail_rows`) on all of DuckDB's threads; DuckDB on all threads
+    after."""
     tail = _tail_rows(len(frame)) if threads is not None and threads.narrowed else 0
     if not tail:
         _append(con, frame, insert)
-        return
-    _append(con, frame.iloc[:len(frame) - tail], insert)
-    threads.all()
-    _append(con, frame.iloc[len(frame) - tail:], insert)
+    else:
+        threads.few()
+        cut = len(frame) - tail
+        pandas = isinstance(frame, pd.DataFrame)
+        _append(con, frame.iloc[:cut] if pandas else frame.slice(0, cut), insert)
+        threads.all()
+        _append(con, frame.iloc[cut:] if pandas else frame.slice(cut), insert)
+    if threads is not None:
+        threads.all()
 
 
 def _tail_rows(n: int) -> int:
-    """How many of ``n`` fields rows a round appends last, on all of DuckDB's threads: those after
+    """How many of ``n`` rows (fields, roster) a round appends last, on all of DuckDB's threads: those after
     the last whole row group (a whole one when ``n`` ends on one), none when ``n`` fits in one.
 
     DuckDB appending on one thread (:data:`APPEND_THREADS`) keeps the last row groups it filled
@@ -608,9 +623,8 @@ def _insert_rows(con: Any, round_id: int, roster: pd.DataFrame, contributions: C
 
 def _insert_roster(con: Any, round_id: int, roster: Any, threads: _Threads | None = None) -> None:
     """The round's roster (its :data:`ROSTER_COLUMNS`, pandas or Arrow), in its order."""
-    if threads is not None:
-        threads.all()
-    _append(con, roster, f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_rows")
+    _append_narrowed(con, roster, f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_rows",
+                     threads)
     _pause("roster")
 
 
