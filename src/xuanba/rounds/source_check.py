@@ -340,16 +340,10 @@ def refuse_wider_rows(path: str | Path, delim: str, above: int) -> None:
 
 def wider_row_refused(record: Any, width: int, where: str) -> InputError:
     """Ingest's refusal of ``record`` (a :func:`xuanba.ingest.csv_records._wider_row` record) with more
-    cells than the header's ``width``: delimiters left at the end with nothing after them, or a
-    cell holding the delimiter unquoted (:func:`xuanba.ingest.read._csv_error`'s words)."""
-    cells = record.cells or []
-    if not any(c.strip() for c in cells[width:]):  # a;b;c; : delimiters at the end, nothing after them
-        extra = len(cells) - width
-        return InputError(Phrase("err_csv_fields_trailing" + ("_one" if extra == 1 else ""), expected=width,
-                                 found=len(cells), extra=extra), file=where, row=record.row,
-                          fix=Phrase("err_csv_fields_trailing_fix"))
-    return InputError(Phrase("err_csv_fields", expected=width, found=len(cells)), file=where, row=record.row,
-                      fix=Phrase("err_csv_fields_fix"))
+    cells than the header's ``width`` (:func:`xuanba.ingest.read._wider_error`, its very words)."""
+    from xuanba.ingest.read import _wider_error
+
+    return _wider_error(record, width, where)
 
 
 def _wider_somewhere(path: Path, delim: str, above: int) -> bool:
