@@ -1155,7 +1155,10 @@ def schema_version(workspace: Workspace | str | os.PathLike[str]) -> int:
     """The schema version a workspace records, without upgrading or changing it.
 
     0 means a workspace written before versions were recorded (or an empty file); compare with
-    :data:`SCHEMA_VERSION`.
+    :data:`SCHEMA_VERSION`. A path opens as a read-only :class:`Workspace` does (:func:`_connect`):
+    where this process has the file open to write, its version is read through that database
+    (what is committed); where another process holds it, the workspace's own refusal ("another
+    process (PID n) holds the workspace open").
 
     Example
     -------
@@ -1169,7 +1172,7 @@ def schema_version(workspace: Workspace | str | os.PathLike[str]) -> int:
         raise WorkspaceError(Phrase("err_ws_not_found"), file=path, fix=Phrase("err_ws_not_found_existing"))
     try:
         with _faults(path):
-            con = duckdb.connect(path, read_only=True)
+            con, token, _ = _connect(path, read_only=True)
     except (duckdb.IOException, duckdb.ConnectionException) as exc:
         raise WorkspaceError(f"cannot open the workspace to read: {_first(exc)}", file=path,
                              fix="Check that the file may be read.") from None
@@ -1178,6 +1181,7 @@ def schema_version(workspace: Workspace | str | os.PathLike[str]) -> int:
             return _recorded(con)[0] or 0
     finally:
         con.close()
+        _reader_closed(token)
 
 
 def upgrade_workspace(path: str | os.PathLike[str]) -> tuple[int, int]:
