@@ -2071,6 +2071,21 @@ TEXT: dict[str, tuple[str, str]] = {
                                "[[criteria]], [[gates]] or [[tiers]] on a line above it.",
                                "请只保留一处；若第二处是另一条标准项、门槛或层级，请在它上方另起一行写 "
                                "[[criteria]]、[[gates]] 或 [[tiers]]。"),
+    "err_toml_key_in_value": ("{holder} is given above as {kind}, so it cannot hold the key {key}",
+                              "{holder} 在上文已写成{kind}，不能再在它下面写键 {key}"),
+    "err_toml_key_in_value_fix": ("Write `{holder}` one way: a value (`{holder} = …`) or keys below it (`{key} = …`), "
+                                  "not both; or rename one of them.",
+                                  "`{holder}` 只能有一种写法：要么是一个值（`{holder} = …`），要么在它下面写键（`{key} = …`），"
+                                  "不能两者都有；或者给其中一个改名。"),
+    "err_toml_inline_key_in_value": ("in the braces, a key is given as a value and with keys below it",
+                                     "花括号里有一个键既写成了值，又在它下面写了键"),
+    "err_toml_inline_key_in_value_fix": ("Give each key in the braces one way: a value, or keys below it.",
+                                         "花括号里的每个键只能有一种写法：要么是一个值，要么在它下面写键。"),
+    "err_toml_kind_number": ("a number", "数字"),
+    "err_toml_kind_text": ("a text", "文本"),
+    "err_toml_kind_bool": ("true or false", "真假值"),
+    "err_toml_kind_date": ("a date or time", "日期或时间"),
+    "err_toml_kind_value": ("a value", "值"),
     "err_toml_table_clash": ("{table} clashes with a key or table of that name above",
                              "表头 {table} 与上文同名的键或表冲突"),
     "err_toml_table_clash_fix": ("Write the name one way: [[{name}]] above each item of a list, [{name}] once for "
