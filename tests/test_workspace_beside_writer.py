@@ -191,3 +191,58 @@ def test_schema_version_of_a_file_this_process_or_another_holds_open_to_write(ws
     assert f"另一个进程（PID {other.pid}）正占用着工作区" in err.value.render("zh")
     assert "Connection Error" not in str(err.value) and "IO Error" not in str(err.value)
     assert schema_version(ws_path) == SCHEMA_VERSION  # the other process gone: read at once
+
+
+TRY = """
+import json, sys
+from xuanba import Workspace
+from xuanba.errors import WorkspaceError
+said = {}
+for mode in ("read", "write"):
+    try:
+        Workspace(sys.argv[1], read_only=mode == "read").close()
+        said[mode] = "opened"
+    except WorkspaceError as exc:
+        said[mode] = {"en": str(exc), "zh": exc.render("zh"), "code": exc.exit_code}
+print(json.dumps(said))
+"""
+
+
+def test_a_reader_left_open_beside_a_closed_writer_is_named_in_the_other_process_refusal(ws_path):
+    """A read-only Workspace opened beside this process's writer reads through the writer's DuckDB
+    database, which DuckDB keeps, with its lock on the file, while any connection to it is open:
+    after the writer closed, another process was still refused, even to read, with "wait for that
+    process to finish" only, which a notebook that had finished writing never does. The refusal to
+    read says what holds a file so (a read-only Workspace opened while it was writing) and to close
+    it; the refusal to write says to close every Workspace, read-only ones too; closed, both open."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    def other() -> dict:
+        out = subprocess.run([sys.executable, "-c", TRY, ws_path], capture_output=True, text=True, env=env,
+                             timeout=120)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    writer = Workspace(ws_path)
+    reader = Workspace(ws_path, read_only=True)
+    writer.close()
+    try:
+        assert reader.beside_writer and reader.sql("SELECT count(*) AS n FROM transactions")["n"].iloc[0] == 2
+        said = other()
+    finally:
+        reader.close()
+    pid = f"(PID {os.getpid()})"
+    for mode in ("read", "write"):
+        assert said[mode]["code"] == 5 and f"another process {pid} holds the workspace open" in said[mode]["en"]
+        assert f"另一个进程（PID {os.getpid()}）正占用着工作区" in said[mode]["zh"]
+    assert "a read-only Workspace opened while it was writing holds the file as the writer did until it is " \
+           "closed" in said["read"]["en"], said["read"]["en"]
+    assert "在它写入期间以只读方式打开的 Workspace，在关闭之前会像写入者一样占着文件" in said["read"]["zh"]
+    assert "A process holds the file until every Workspace it opened on it is closed (in a notebook, close them " \
+           "all, read-only ones too)" in said["write"]["en"], said["write"]["en"]
+    assert "只读的也要关" in said["write"]["zh"]
+    assert other() == {"read": "opened", "write": "opened"}  # the reader closed: the file is free

@@ -2517,8 +2517,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_ws_other_pid": ("another process (PID {pid})", "另一个进程（PID {pid}）"),
     "err_ws_other": ("another process", "另一个进程"),
     "err_ws_locked_fix": ("Wait for that process to finish (or close it), or choose another --workspace; reading "
-                          "commands can still read a workspace another reader holds.",
-                          "请等那个进程结束（或将其关闭），或改用别的 --workspace；只读的命令仍可读取被其他读取者打开的工作区。"),
+                          "commands can still read a workspace another reader holds. A process holds the file until "
+                          "every Workspace it opened on it is closed (in a notebook, close them all, read-only ones too).",
+                          "请等那个进程结束（或将其关闭），或改用别的 --workspace；只读的命令仍可读取被其他读取者打开的工作区。"
+                          "一个进程要等它在这个文件上打开的每个 Workspace 都关闭后才放开文件（在 notebook 里请把它们都关闭，"
+                          "只读的也要关）。"),
+    "err_ws_locked_read_fix": ("That process has the file open to write, or has written and still holds a Workspace "
+                               "open on it: a read-only Workspace opened while it was writing holds the file as the "
+                               "writer did until it is closed. Wait for that process to finish, or close that "
+                               "Workspace (in a notebook, ws.close()); or choose another --workspace.",
+                               "那个进程正以写入方式打开着这个文件，或者已经写完却仍开着一个 Workspace：在它写入期间以只读方式"
+                               "打开的 Workspace，在关闭之前会像写入者一样占着文件。请等那个进程结束，或关闭那个 Workspace"
+                               "（在 notebook 里调用 ws.close()）；或者改用别的 --workspace。"),
     "err_ws_setting": ("DuckDB does not accept {key} = {value}: {detail}", "DuckDB 不接受 {key} = {value}：{detail}"),
     "err_ws_setting_fix": ("Correct {source}: a size such as 4GB or 800MB for the memory limit, a folder you may "
                            "write for the temporary directory.",
