@@ -122,6 +122,49 @@ def test_a_round_and_a_scoring_on_one_connection_at_once(tx, std):
         pd.testing.assert_frame_equal(roster, scored)
 
 
+def test_roster_expression_by_hand_from_two_threads_on_one_connection(std):
+    """``roster_expression`` runs small queries on the table's connection (counts, medians, the
+    k-th values): called by hand from two threads at once on one connection, on 16dfc23 they
+    ended in DuckDB's "closed pending query result". They take turns now (the connection's lock);
+    each thread runs its expression inside that lock, as the docstring says, and gets the roster
+    and counts one call alone gets."""
+    import numpy as np
+
+    from xuanba.standard import engine_lock, load_standard
+    from xuanba.standard.engine import roster_expression
+
+    n = 20_000
+    rng = np.random.default_rng(5)
+    con = ibis.duckdb.connect()
+    fields = con.create_table("fields", pa.table({
+        "customer_id": [f"c{i}" for i in range(n)],
+        "revenue_365d": rng.gamma(1.0, 100.0, n).round(0),
+        "margin_365d": np.where(rng.random(n) < 0.1, np.nan, rng.normal(0.0, 50.0, n)),
+        "frequency": rng.integers(0, 20, n).astype(float)}))
+    standard = load_standard(
+        '[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "r"\nfield = "revenue_365d"\nweight = 0.4\n'
+        'normalise = "percentile"\n[[criteria]]\nname = "m"\nfield = "margin_365d"\nweight = 0.3\nmissing = "median"\n'
+        '[[criteria]]\nname = "f"\nfield = "frequency"\nweight = 0.3\nnormalise = "percentile"\n[[gates]]\n'
+        'name = "g"\nexpr = "frequency > 1"\n[[tiers]]\nname = "A"\nquota = "10%"\n[[tiers]]\nname = "B"\n'
+        'quota = "20%"\n')
+
+    def built() -> tuple[pa.Table, dict]:
+        expr, info = roster_expression(fields, standard)
+        with engine_lock.held(con):
+            return expr.order_by("rank").to_pyarrow(), info
+
+    alone, info = built()
+    assert alone["tier"].value_counts().to_pylist() == [{"values": "A", "counts": 2000},
+                                                       {"values": "B", "counts": 4000},
+                                                       {"values": "", "counts": 14000}]
+    for _ in range(2):
+        got, times = _at_once([built, built])
+        _overlapped(times)
+        for roster, counts in got:
+            assert roster.equals(alone)
+            assert counts == info
+
+
 @pytest.fixture
 def ws_path(tmp_path, tx) -> str:
     path = tmp_path / "w.duckdb"

@@ -405,10 +405,14 @@ TOML_CASES = [
      "Illegal character '\\n'", "引号里的文本没有结束", "补上与开头相同的英文引号"),
     (HEAD + CRITERION + 'label = "Revenue', None, "Unterminated string (at end of document)",
      "引号里的文本没有结束", "补上与开头相同的英文引号"),
-    (HEAD + 'name = "t"\n' + CRITERION, ('name = "t"', '$'), "Cannot overwrite a value",
+    (HEAD + 'name = "t"\n' + CRITERION, ('name = "t"', 'name'), "Cannot overwrite a value",
      "同一个表里键 “name” 写了两次", "另起一行写 [[criteria]]"),
-    (HEAD + CRITERION + 'name = "rev2"\nfield = "margin_365d"\nweight = 1\n', ('name = "rev2"', '$'),
+    (HEAD + CRITERION + 'name = "rev2"\nfield = "margin_365d"\nweight = 1\n', ('name = "rev2"', 'name'),
      "Cannot overwrite a value", "同一个表里键 “name” 写了两次", "另起一行写 [[criteria]]"),
+    (HEAD + 'name.en = "t"\n' + CRITERION, ('name.en', 'name'), "Cannot overwrite a value",
+     "“name” 在上文已写成文本，不能再在它下面写键 “name.en”", "只能有一种写法"),
+    (HEAD + CRITERION + 'weight.share = 1\n', ('weight.share', 'weight'), "Cannot overwrite a value",
+     "“weight” 在上文已写成数字，不能再在它下面写键 “weight.share”", "要么是一个值（`weight = …`）"),
     (HEAD + '[standard]\n' + CRITERION, ('[standard]\n\n', ']'), "Cannot declare ('standard',) twice",
      "表 [standard] 写了两次", "合并到同一个 [standard] 下"),
     (HEAD + '[criteria]\nname = "a"\n' + CRITERION, ('[[criteria]]', ']'), "Cannot overwrite a value",
@@ -551,12 +555,43 @@ def test_an_english_reader_gets_the_kind_column_and_fix_of_a_toml_mistake(tmp_pa
         ('name = "x\n', "not valid TOML at column 10: a text in quotes is not closed",
          "Close the text with the quote it opens with"),
         ("weight: 1\n", "not valid TOML at column 7: a key without '=' after it", "Write `key = value`, e.g. weight = 1"),
-        ('name = "x"\nname = "y"\n', "not valid TOML at column 11: key 'name' is given twice in one table",
+        ('name = "x"\nname = "y"\n', "not valid TOML at column 1: key 'name' is given twice in one table",
          "Keep one of them"),
     ]
     for body, message, fix in cases:
         [problem] = json.loads(check(tmp_path, "[standard]\n" + body, "en", "--json").stdout)["problems"]
         assert problem["message"] == message and problem["fix"].startswith(fix), problem
+
+
+@pytest.mark.parametrize(("body", "line", "message", "fix"), [
+    ('name = "x"\n  name = "y"  # again\n', 3, "not valid TOML at column 3: key 'name' is given twice in one table",
+     "Keep one of them"),
+    ('name = "x"\nname.en = "y"\n', 3,
+     "not valid TOML at column 1: 'name' is given above as a text, so it cannot hold the key 'name.en'",
+     "Write `name` one way: a value (`name = …`) or keys below it (`name.en = …`), not both; or rename one of them."),
+    ('a.b = 1\n a . b . "c.d" = 2\n', 3,
+     "not valid TOML at column 2: 'a.b' is given above as a number, so it cannot hold the key 'a . b . \"c.d\"'",
+     "Write `a.b` one way"),
+    ('on = 2026-06-30\non.x = true\n', 3,
+     "not valid TOML at column 1: 'on' is given above as a date or time, so it cannot hold the key 'on.x'",
+     "Write `on` one way"),
+    ('flag = true\nflag.x = 1\n', 3,
+     "not valid TOML at column 1: 'flag' is given above as true or false, so it cannot hold the key 'flag.x'",
+     "Write `flag` one way"),
+    ('x = {a = 1, a.b = 2}\n', 2,
+     "not valid TOML at column 20: in the braces, a key is given as a value and with keys below it",
+     "Give each key in the braces one way"),
+])
+def test_a_key_twice_is_placed_at_its_key_and_a_key_below_a_value_is_not_said_given_twice(tmp_path, body, line, message, fix):
+    """``a = 1`` then ``a.b = 2``: the TOML reader says "Cannot overwrite a value", as for a key given
+    twice, and so did xuanba ("key 'a.b' is given twice"), though 'a.b' was given once: the fault is
+    that 'a' holds a number, which cannot hold a key. The column of a key given twice was where the
+    reader stopped, one past the end of the line (past a comment's end): now the key's own."""
+    [problem] = json.loads(check(tmp_path, "[standard]\n" + body, "en", "--json").stdout)["problems"]
+    assert problem["line"] == line and problem["message"] == message and problem["fix"].startswith(fix), problem
+    [(said_line, said)] = problems_of(check(tmp_path, "[standard]\n" + body, "zh"))
+    assert said_line == line and ("写了两次" in said) == ("given twice" in message), said
+    assert f"（第 {message.split()[5][:-1]} 列）" in said and not english_sentences(said), said
 
 
 def test_a_standard_given_as_text_with_a_bom_reads_as_its_file_does(tmp_path):

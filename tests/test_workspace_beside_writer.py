@@ -136,3 +136,113 @@ def test_another_process_stays_refused_when_this_process_opens_the_file_twice(ws
         assert "holds the workspace open" in other()  # the second closed, the first still holds it
         assert writer.has_table("transactions")
     assert other() == "opened"
+
+
+HOLD = """
+import sys
+from xuanba import Workspace
+ws = Workspace(sys.argv[1])
+print("open", flush=True)
+sys.stdin.read()
+ws.close()
+"""
+
+
+def test_schema_version_of_a_file_this_process_or_another_holds_open_to_write(ws_path):
+    """``schema_version(path)`` beside this process's writer read the file with a read-only DuckDB
+    connection of its own, which DuckDB refuses in a process that has the file open to write: the
+    user got DuckDB's "Can't open a connection to same database file with a different configuration"
+    inside "cannot open the workspace to read". It reads through the writer's database now (what
+    is committed), from the writer's thread and another. Beside another process's writer it gives
+    the workspace's own refusal, en and zh (as it did: kept so)."""
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    from xuanba.errors import WorkspaceError
+    from xuanba.workspace import SCHEMA_VERSION, schema_version
+
+    with Workspace(ws_path) as writer:
+        assert schema_version(ws_path) == SCHEMA_VERSION
+        got: list[object] = []
+        thread = threading.Thread(target=lambda: got.append(schema_version(ws_path)))
+        thread.start()
+        thread.join()
+        assert got == [SCHEMA_VERSION]
+        with writer.transaction() as con:  # the writer still writes, and its own later opens work
+            con.execute("DELETE FROM transactions WHERE customer_id = 'a'")
+        with Workspace(ws_path) as again:
+            assert again.sql("SELECT count(*) AS n FROM transactions")["n"].iloc[0] == 1
+    with Workspace(ws_path) as ws:  # all closed: the file opens to write at once
+        assert not ws.read_only
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    other = subprocess.Popen([sys.executable, "-c", HOLD, ws_path], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True, env=env)
+    try:
+        assert other.stdout.readline().strip() == "open"
+        with pytest.raises(WorkspaceError) as err:
+            schema_version(ws_path)
+    finally:
+        other.communicate("", timeout=120)
+    assert err.value.exit_code == 5 and ws_path in str(err.value)
+    assert f"another process (PID {other.pid}) holds the workspace open" in str(err.value)
+    assert f"另一个进程（PID {other.pid}）正占用着工作区" in err.value.render("zh")
+    assert "Connection Error" not in str(err.value) and "IO Error" not in str(err.value)
+    assert schema_version(ws_path) == SCHEMA_VERSION  # the other process gone: read at once
+
+
+TRY = """
+import json, sys
+from xuanba import Workspace
+from xuanba.errors import WorkspaceError
+said = {}
+for mode in ("read", "write"):
+    try:
+        Workspace(sys.argv[1], read_only=mode == "read").close()
+        said[mode] = "opened"
+    except WorkspaceError as exc:
+        said[mode] = {"en": str(exc), "zh": exc.render("zh"), "code": exc.exit_code}
+print(json.dumps(said))
+"""
+
+
+def test_a_reader_left_open_beside_a_closed_writer_is_named_in_the_other_process_refusal(ws_path):
+    """A read-only Workspace opened beside this process's writer reads through the writer's DuckDB
+    database, which DuckDB keeps, with its lock on the file, while any connection to it is open:
+    after the writer closed, another process was still refused, even to read, with "wait for that
+    process to finish" only, which a notebook that had finished writing never does. The refusal to
+    read says what holds a file so (a read-only Workspace opened while it was writing) and to close
+    it; the refusal to write says to close every Workspace, read-only ones too; closed, both open."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    def other() -> dict:
+        out = subprocess.run([sys.executable, "-c", TRY, ws_path], capture_output=True, text=True, env=env,
+                             timeout=120)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    writer = Workspace(ws_path)
+    reader = Workspace(ws_path, read_only=True)
+    writer.close()
+    try:
+        assert reader.beside_writer and reader.sql("SELECT count(*) AS n FROM transactions")["n"].iloc[0] == 2
+        said = other()
+    finally:
+        reader.close()
+    pid = f"(PID {os.getpid()})"
+    for mode in ("read", "write"):
+        assert said[mode]["code"] == 5 and f"another process {pid} holds the workspace open" in said[mode]["en"]
+        assert f"另一个进程（PID {os.getpid()}）正占用着工作区" in said[mode]["zh"]
+    assert "a read-only Workspace opened while it was writing holds the file as the writer did until it is " \
+           "closed" in said["read"]["en"], said["read"]["en"]
+    assert "在它写入期间以只读方式打开的 Workspace，在关闭之前会像写入者一样占着文件" in said["read"]["zh"]
+    assert "A process holds the file until every Workspace it opened on it is closed (in a notebook, close them " \
+           "all, read-only ones too)" in said["write"]["en"], said["write"]["en"]
+    assert "只读的也要关" in said["write"]["zh"]
+    assert other() == {"read": "opened", "write": "opened"}  # the reader closed: the file is free

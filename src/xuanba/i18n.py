@@ -2071,6 +2071,21 @@ TEXT: dict[str, tuple[str, str]] = {
                                "[[criteria]], [[gates]] or [[tiers]] on a line above it.",
                                "请只保留一处；若第二处是另一条标准项、门槛或层级，请在它上方另起一行写 "
                                "[[criteria]]、[[gates]] 或 [[tiers]]。"),
+    "err_toml_key_in_value": ("{holder} is given above as {kind}, so it cannot hold the key {key}",
+                              "{holder} 在上文已写成{kind}，不能再在它下面写键 {key}"),
+    "err_toml_key_in_value_fix": ("Write `{holder}` one way: a value (`{holder} = …`) or keys below it (`{key} = …`), "
+                                  "not both; or rename one of them.",
+                                  "`{holder}` 只能有一种写法：要么是一个值（`{holder} = …`），要么在它下面写键（`{key} = …`），"
+                                  "不能两者都有；或者给其中一个改名。"),
+    "err_toml_inline_key_in_value": ("in the braces, a key is given as a value and with keys below it",
+                                     "花括号里有一个键既写成了值，又在它下面写了键"),
+    "err_toml_inline_key_in_value_fix": ("Give each key in the braces one way: a value, or keys below it.",
+                                         "花括号里的每个键只能有一种写法：要么是一个值，要么在它下面写键。"),
+    "err_toml_kind_number": ("a number", "数字"),
+    "err_toml_kind_text": ("a text", "文本"),
+    "err_toml_kind_bool": ("true or false", "真假值"),
+    "err_toml_kind_date": ("a date or time", "日期或时间"),
+    "err_toml_kind_value": ("a value", "值"),
     "err_toml_table_clash": ("{table} clashes with a key or table of that name above",
                              "表头 {table} 与上文同名的键或表冲突"),
     "err_toml_table_clash_fix": ("Write the name one way: [[{name}]] above each item of a list, [{name}] once for "
@@ -2502,8 +2517,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_ws_other_pid": ("another process (PID {pid})", "另一个进程（PID {pid}）"),
     "err_ws_other": ("another process", "另一个进程"),
     "err_ws_locked_fix": ("Wait for that process to finish (or close it), or choose another --workspace; reading "
-                          "commands can still read a workspace another reader holds.",
-                          "请等那个进程结束（或将其关闭），或改用别的 --workspace；只读的命令仍可读取被其他读取者打开的工作区。"),
+                          "commands can still read a workspace another reader holds. A process holds the file until "
+                          "every Workspace it opened on it is closed (in a notebook, close them all, read-only ones too).",
+                          "请等那个进程结束（或将其关闭），或改用别的 --workspace；只读的命令仍可读取被其他读取者打开的工作区。"
+                          "一个进程要等它在这个文件上打开的每个 Workspace 都关闭后才放开文件（在 notebook 里请把它们都关闭，"
+                          "只读的也要关）。"),
+    "err_ws_locked_read_fix": ("That process has the file open to write, or has written and still holds a Workspace "
+                               "open on it: a read-only Workspace opened while it was writing holds the file as the "
+                               "writer did until it is closed. Wait for that process to finish, or close that "
+                               "Workspace (in a notebook, ws.close()); or choose another --workspace.",
+                               "那个进程正以写入方式打开着这个文件，或者已经写完却仍开着一个 Workspace：在它写入期间以只读方式"
+                               "打开的 Workspace，在关闭之前会像写入者一样占着文件。请等那个进程结束，或关闭那个 Workspace"
+                               "（在 notebook 里调用 ws.close()）；或者改用别的 --workspace。"),
     "err_ws_setting": ("DuckDB does not accept {key} = {value}: {detail}", "DuckDB 不接受 {key} = {value}：{detail}"),
     "err_ws_setting_fix": ("Correct {source}: a size such as 4GB or 800MB for the memory limit, a folder you may "
                            "write for the temporary directory.",

@@ -261,10 +261,12 @@ def layout_problem(con: duckdb.DuckDBPyConnection, only: str | None = None) -> t
 
 
 def workspace_fault(exc: BaseException, path: str, con: duckdb.DuckDBPyConnection | None = None,
-                    ) -> WorkspaceError | None:
+                    *, reading: bool = False) -> WorkspaceError | None:
     """The :class:`~xuanba.errors.WorkspaceError` for a DuckDB (or OS) failure on the workspace
     file: a full disk, a corrupt or truncated file, a lock held by another process, or a table
     of an unexpected layout (checked on ``con``); ``None`` when it is none of these (a bug).
+    ``reading``: the failure is a read-only open's, which only a process holding the file open to
+    write refuses (its fix says what holds a file so: docs/scale.md "Two rounds at once").
 
     Example
     -------
@@ -289,7 +291,8 @@ def workspace_fault(exc: BaseException, path: str, con: duckdb.DuckDBPyConnectio
     if "could not set lock" in low or "conflicting lock" in low:
         pid = re.search(r"PID (\d+)", text)
         who = Phrase("err_ws_other_pid", pid=pid.group(1)) if pid else Phrase("err_ws_other")
-        return WorkspaceError(Phrase("err_ws_locked", who=who), file=path, fix=Phrase("err_ws_locked_fix"))
+        fix = Phrase("err_ws_locked_read_fix" if reading else "err_ws_locked_fix")
+        return WorkspaceError(Phrase("err_ws_locked", who=who), file=path, fix=fix)
     if isinstance(exc, duckdb.BinderException | duckdb.CatalogException) and con is not None:
         with contextlib.suppress(duckdb.Error):
             found = layout_problem(con)
@@ -321,12 +324,12 @@ def _layout_error(path: str, table: str, missing: list[str]) -> WorkspaceError:
 
 
 @contextlib.contextmanager
-def _faults(path: str, con: duckdb.DuckDBPyConnection | None = None) -> Iterator[None]:
+def _faults(path: str, con: duckdb.DuckDBPyConnection | None = None, *, reading: bool = False) -> Iterator[None]:
     """Turn a known DuckDB or disk failure inside the block into a WorkspaceError."""
     try:
         yield
     except duckdb.Error as exc:  # an OSError in the block is about another file (see handle_errors)
-        mapped = workspace_fault(exc, path, con)
+        mapped = workspace_fault(exc, path, con, reading=reading)
         if mapped is None:
             raise
         raise mapped from None
@@ -492,7 +495,7 @@ class Workspace:
         if self.path != ":memory:" and (not create or read_only) and not Path(self.path).exists():
             raise WorkspaceError(Phrase("err_ws_not_found"), file=self.path, fix=Phrase("err_ws_not_found_fix"))
         try:
-            with _faults(self.path):
+            with _faults(self.path, reading=read_only):
                 self.con, self._reading, self.beside_writer = _connect(self.path, read_only)
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
             if _other_configuration(exc):  # another thread of this process kept the file open read-only
@@ -1155,7 +1158,10 @@ def schema_version(workspace: Workspace | str | os.PathLike[str]) -> int:
     """The schema version a workspace records, without upgrading or changing it.
 
     0 means a workspace written before versions were recorded (or an empty file); compare with
-    :data:`SCHEMA_VERSION`.
+    :data:`SCHEMA_VERSION`. A path opens as a read-only :class:`Workspace` does (:func:`_connect`):
+    where this process has the file open to write, its version is read through that database
+    (what is committed); where another process holds it, the workspace's own refusal ("another
+    process (PID n) holds the workspace open").
 
     Example
     -------
@@ -1168,8 +1174,8 @@ def schema_version(workspace: Workspace | str | os.PathLike[str]) -> int:
     if not Path(path).exists():
         raise WorkspaceError(Phrase("err_ws_not_found"), file=path, fix=Phrase("err_ws_not_found_existing"))
     try:
-        with _faults(path):
-            con = duckdb.connect(path, read_only=True)
+        with _faults(path, reading=True):
+            con, token, _ = _connect(path, read_only=True)
     except (duckdb.IOException, duckdb.ConnectionException) as exc:
         raise WorkspaceError(f"cannot open the workspace to read: {_first(exc)}", file=path,
                              fix="Check that the file may be read.") from None
@@ -1178,6 +1184,7 @@ def schema_version(workspace: Workspace | str | os.PathLike[str]) -> int:
             return _recorded(con)[0] or 0
     finally:
         con.close()
+        _reader_closed(token)
 
 
 def upgrade_workspace(path: str | os.PathLike[str]) -> tuple[int, int]:

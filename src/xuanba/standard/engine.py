@@ -341,7 +341,22 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
     (['b', 'a', 'c'], ['A', '', ''], ['', '', 'g'])
     >>> out["next_tier"].to_pylist(), out["gap_to_next"].to_pylist(), info["n_selected"]
     (['', 'A', 'A'], [None, 50.0, 100.0], 1)
+
+    The small queries run while it holds the lock of the table's connection
+    (:mod:`~xuanba.standard.engine_lock`): called from two threads on one connection (or Spark
+    session) the calls take turns, and each gets what it gets alone; so do rounds and scorings on
+    that connection meanwhile. Running the expression it returns is the caller's query: from two
+    threads on one connection, run each inside ``engine_lock.held(backend)`` (a cursor of its own
+    would not see the tables it keeps).
     """
+    with engine_lock.held(table._find_backend(use_default=True)):
+        return _roster_expression(table, standard, id_column=id_column, selection_only=selection_only,
+                                  row_column=row_column, coded=coded)
+
+
+def _roster_expression(table: Any, standard: Standard, *, id_column: str, selection_only: bool,
+                       row_column: str | None, coded: bool) -> tuple[Any, dict[str, Any]]:
+    """:func:`roster_expression`'s work, its connection's lock held."""
     from xuanba.errors import DataError, Phrase
 
     crits = standard.criteria

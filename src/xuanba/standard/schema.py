@@ -27,6 +27,7 @@ Example
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -48,6 +49,7 @@ from xuanba.standard.expressions import (
     contains_expression,
     fields_read,
 )
+from xuanba.standard.toml_keys import given_above, key_parts, value_holder
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -781,13 +783,18 @@ def _toml_problem(said: str, text: str) -> Problem:
     detail = re.sub(r" \(at (?:line \d+, column \d+|end of document)\)$", "", said)
     line = int(at.group(1)) if at else None
     lines = toml_lines(text)
-    written = lines[line - 1] if line is not None and line <= len(lines) else ""
+    index = line - 1 if line is not None and line <= len(lines) else None
     if line is None and said.endswith("(at end of document)"):  # a key given twice on the last line
-        written = next((ln for ln in reversed(lines) if ln.strip() and not ln.lstrip().startswith("#")), "")
-    words = _toml_words(detail, written)
+        index = next((i for i in reversed(range(len(lines)))
+                      if lines[i].strip() and not lines[i].lstrip().startswith("#")), None)
+    written = lines[index] if index is not None else ""
+    words = _toml_words(detail, written, "\n".join(lines[:index or 0]))
     other: Any = words[0] if words else detail
     if at:
-        other = Phrase("err_std_toml_at", col=int(at.group(2)), detail=other)
+        col = int(at.group(2))
+        if words and words[0].key in _AT_KEY:  # the reader stops past the value: the key it is about
+            col = len(written) - len(written.lstrip()) + 1
+        other = Phrase("err_std_toml_at", col=col, detail=other)
     else:
         other = Phrase("err_std_toml_end" if said.endswith("(at end of document)") else "err_std_toml", detail=other)
     return Problem(line, other, words[1] if words else Phrase("err_std_toml_fix"))
@@ -798,9 +805,18 @@ def _cut(text: str, most: int = 60) -> str:
     return text if len(text) <= most else text[:most] + "…"
 
 
-def _toml_words(detail: str, written: str) -> tuple[Phrase, Phrase] | None:
+#: The refusals whose column is the key's (where its line starts), not where the reader stopped.
+_AT_KEY = ("err_toml_key_twice", "err_toml_key_in_value")
+
+#: A value's kind, as :func:`_toml_words` names what a key holds (``bool`` before ``int``: a bool is an int).
+_KINDS = ((bool, "err_toml_kind_bool"), ((int, float), "err_toml_kind_number"), (str, "err_toml_kind_text"),
+          ((dt.date, dt.time), "err_toml_kind_date"))
+
+
+def _toml_words(detail: str, written: str, above: str = "") -> tuple[Phrase, Phrase] | None:
     """The kind of error of the TOML reader's message ``detail`` and its fix, as phrases; ``written``
-    the line it is on. ``None`` for a message not in :data:`_TOML_WORDS`."""
+    the line it is on, ``above`` the text before that line. ``None`` for a message not in
+    :data:`_TOML_WORDS`."""
     import ast
 
     found = next(((key, m) for pattern, key in _TOML_WORDS if (m := re.match(pattern, detail))), None)
@@ -820,8 +836,16 @@ def _toml_words(detail: str, written: str) -> tuple[Phrase, Phrase] | None:
         if head:
             name = shown(_cut(head.group(1) or head.group(2)), quoted=False)
             key, values = "err_toml_table_clash", {"table": quoted(_cut(head.group(0))), "name": name}
+        elif (keyed := key_parts(written)) and (held := value_holder(above, keyed[1])):  # a = 1, then a.b = 2
+            kind = next((k for types, k in _KINDS if isinstance(held[1], types)), "err_toml_kind_value")
+            holder, dotted = _cut(".".join(held[0])), _cut(keyed[0])
+            return (Phrase("err_toml_key_in_value", holder=quoted(holder), key=quoted(dotted), kind=Phrase(kind)),
+                    Phrase("err_toml_key_in_value_fix", holder=shown(holder, quoted=False),
+                           key=shown(dotted, quoted=False)))
+        elif keyed and not given_above(above, keyed[1]):  # x = {a = 1, a.b = 2}: the fault is in the braces
+            return Phrase("err_toml_inline_key_in_value"), Phrase("err_toml_inline_key_in_value_fix")
         elif "=" in written:
-            values = {"key": quoted(_cut(written.split("=", 1)[0].strip()))}
+            values = {"key": quoted(_cut(keyed[0] if keyed else written.split("=", 1)[0].strip()))}
         else:
             return None
     return Phrase(key, **values), Phrase(f"{key}_fix", **{k: v for k, v in values.items() if k == "name"})

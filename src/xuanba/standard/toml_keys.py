@@ -1,0 +1,105 @@
+"""What a ``key = value`` line the TOML reader refused as "Cannot overwrite a value" is about: the
+key given twice, or a dotted key (``a.b = 2``) below a key that holds a value (``a = 1`` above), which
+the reader says the same way. Asked of the reader itself, on the text above the line (which it read
+without fault), so the answer is the reader's, tables, arrays of tables and dotted keys included.
+
+Example
+-------
+>>> key_parts('  a . "b.c" = 2  # note')
+('a . "b.c"', ['a', 'b.c'])
+>>> value_holder("a = 1\\n", ["a", "b"])
+(['a'], 1)
+>>> value_holder("a.x = 1\\n", ["a", "b"]) is None, given_above("a.x = 1\\n", ["a", "x"])
+(True, True)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
+_KEY = re.compile(rf"\s*({_PART}(?:\s*\.\s*{_PART})*)\s*=")
+_PROBE = "__xuanba_probe__"
+
+
+def key_parts(written: str) -> tuple[str, list[str]] | None:
+    """The key of the ``key = value`` line ``written`` as written, and its parts as the TOML reader
+    reads them (quotes and escapes undone); ``None`` when the line does not start with a key and ``=``."""
+    m = _KEY.match(written)
+    if not m:
+        return None
+    try:
+        node: Any = tomllib.loads(m.group(1) + " = 0")
+    except tomllib.TOMLDecodeError:  # pragma: no cover - the pattern reads keys only
+        return None
+    parts: list[str] = []
+    while isinstance(node, dict) and len(node) == 1:
+        (name, node), = node.items()
+        parts.append(name)
+    return m.group(1), parts
+
+
+def _dotted(parts: list[str]) -> str:
+    return ".".join(json.dumps(p, ensure_ascii=False) for p in parts)  # a JSON string is a TOML basic string
+
+
+def _table_of(node: Any) -> dict[str, Any] | None:
+    """The table the probe key was put in: where a line after the text above lands."""
+    if isinstance(node, list):
+        return _table_of(node[-1]) if node else None
+    if not isinstance(node, dict):
+        return None
+    if _PROBE in node:
+        return node
+    for value in reversed(list(node.values())):
+        found = _table_of(value)
+        if found is not None:
+            return found
+    return None
+
+
+def value_holder(above: str, parts: list[str]) -> tuple[list[str], Any] | None:
+    """The first leading parts of the dotted key ``parts`` that name a value (not a table) in the
+    table a line after the TOML text ``above`` belongs to, and that value; ``None`` when none does
+    (the key itself given twice)."""
+    for i in range(1, len(parts)):
+        try:
+            tomllib.loads(f"{above}\n{_dotted(parts[:i])}.{_PROBE} = 0\n")
+        except tomllib.TOMLDecodeError as exc:
+            if not str(exc).startswith("Cannot overwrite a value"):
+                return None
+            return parts[:i], _value_at(above, parts[:i])
+    return None
+
+
+def given_above(above: str, parts: list[str]) -> bool:
+    """Whether the key ``parts`` may not be given again on a line after the TOML text ``above``
+    (given there already, or below a value)."""
+    try:
+        tomllib.loads(f"{above}\n{_dotted(parts)} = 0\n")
+    except tomllib.TOMLDecodeError:
+        return True
+    return False
+
+
+def _value_at(above: str, parts: list[str]) -> Any:
+    """The value ``parts`` names in the table a line after ``above`` belongs to (``None``: not found)."""
+    try:
+        node: Any = _table_of(tomllib.loads(f"{above}\n{_PROBE} = 0\n"))
+    except tomllib.TOMLDecodeError:
+        return None
+    for part in parts:
+        if isinstance(node, list) and node:  # an array of tables: its last
+            node = node[-1]
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
