@@ -15,6 +15,7 @@ from xuanba.errors import DataError, WorkspaceError
 from xuanba.rounds import load_round, run_round, table_sha256
 from xuanba.rounds import store as store_mod
 from xuanba.rounds.store import (
+    CONTRIBUTION_SQL,
     _ddl,
     _insert_parts,
     contributions_of,
@@ -60,7 +61,7 @@ def as_version_2(new, old):
                 con.execute(f'INSERT INTO "{name}" SELECT * FROM src."{name}"')
         con.execute(LONG_DDL)
         con.execute("INSERT INTO contributions SELECT p.round_id, r.customer_id, k.criterion, p.raw[k.position], "
-                    "p.normalised[k.position], k.weight, p.contribution[k.position] FROM src.round_points p "
+                    f"p.normalised[k.position], k.weight, {CONTRIBUTION_SQL} FROM src.round_points p "
                     "JOIN src.round_criteria k ON k.round_id = p.round_id "
                     "JOIN src.roster r ON r.round_id = p.round_id AND r.rank = p.rank "
                     "ORDER BY p.round_id, p.rank, k.position")
@@ -108,7 +109,7 @@ def test_a_round_stored_narrow_reads_as_the_same_round_stored_long_and_migrates_
     import hashlib
 
     old = as_version_2(narrow, tmp_path / "old.duckdb")
-    assert schema_version(old) == 2 and SCHEMA_VERSION == 3
+    assert schema_version(old) == 2 and SCHEMA_VERSION == 4
     digest = hashlib.sha256(old.read_bytes()).hexdigest()
     with duckdb.connect(str(old), read_only=True) as con:
         long_rows = con.execute("SELECT * FROM contributions ORDER BY ALL").df()
@@ -121,7 +122,7 @@ def test_a_round_stored_narrow_reads_as_the_same_round_stored_long_and_migrates_
     assert hashlib.sha256(old.read_bytes()).hexdigest() == digest  # read-only: not a byte changed
 
     with Workspace(old) as ws:  # a writing open migrates
-        assert ws.schema_version == 3
+        assert ws.schema_version == SCHEMA_VERSION
         kinds = dict(ws.con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
         assert kinds["contributions"] == "VIEW" and kinds["round_points"] == "BASE TABLE"
         pd.testing.assert_frame_equal(ws.sql("SELECT * FROM contributions ORDER BY ALL"), long_rows)

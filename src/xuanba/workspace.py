@@ -354,6 +354,7 @@ MIGRATIONS: list[Migration] = [
     _v1_record_versions,
     "xuanba.rounds.store:_migrate_v2",  # stored backtests (backtests, backtest_cutoffs, backtest_overall)
     "xuanba.rounds.store:_migrate_v3",  # contributions keyed by rank (round_criteria, round_points; a view)
+    "xuanba.rounds.store:_migrate_v4",  # a contribution stored once: read as 100 x weight x normalised
 ]
 
 #: The schema version this xuanba writes and reads.

@@ -13,7 +13,9 @@ refit a model or recompute a fact. Six tables hold rounds:
   weight (its share of the score);
 * ``round_points`` — one row per round and customer, keyed by the customer's ``rank``: each
   criterion's raw value, normalised value and contribution as lists (element ``position``);
-  the roster's raw-value columns are rebuilt from it. The view ``contributions`` shows them as
+  the roster's raw-value columns are rebuilt from it. Since schema version 4 a round whose every
+  contribution is ``100 × weight × normalised`` (every scored round) stores its ``contribution``
+  as NULL and the readers compute it so, bit for bit (:data:`CONTRIBUTION_SQL`): it is stored once. The view ``contributions`` shows them as
   they were stored up to schema version 2, one row per round, customer and criterion
   (``customer_id, criterion, raw, normalised, weight, contribution``), for SQL and notebooks;
   xuanba itself reads them through :func:`read_contributions` and its neighbours, which also
@@ -112,12 +114,18 @@ _CRITERIA_DDL = ("CREATE TABLE IF NOT EXISTS round_criteria (round_id BIGINT, po
                  "weight DOUBLE)")
 _POINTS_DDL = ("CREATE TABLE IF NOT EXISTS round_points (round_id BIGINT, rank BIGINT, raw DOUBLE[], "
                "normalised DOUBLE[], contribution DOUBLE[])")
+#: A contribution read from ``round_points p`` and ``round_criteria k``: the stored element, or,
+#: where the round stored none (:func:`_derived_contributions`), ``100 × weight × normalised``
+#: computed as the scoring computes it (the same operations in the same order: the same double).
+CONTRIBUTION_SQL = ("CASE WHEN p.contribution IS NULL THEN 100.0::DOUBLE * k.weight * p.normalised[k.position] "
+                    "ELSE p.contribution[k.position] END")
 #: The long contributions, as stored up to schema version 2, for users' SQL and notebooks: the
 #: values of criterion ``position`` are that element of the customer's (their rank's) lists.
-_VIEW_DDL = ("CREATE VIEW IF NOT EXISTS contributions AS SELECT p.round_id, r.customer_id, k.criterion, "
-             "p.raw[k.position] AS raw, p.normalised[k.position] AS normalised, k.weight, "
-             "p.contribution[k.position] AS contribution FROM round_points p "
-             "JOIN round_criteria k ON k.round_id = p.round_id JOIN roster r ON r.round_id = p.round_id AND r.rank = p.rank")
+_VIEW_SELECT = ("SELECT p.round_id, r.customer_id, k.criterion, "
+                "p.raw[k.position] AS raw, p.normalised[k.position] AS normalised, k.weight, "
+                f"{CONTRIBUTION_SQL} AS contribution FROM round_points p "
+                "JOIN round_criteria k ON k.round_id = p.round_id JOIN roster r ON r.round_id = p.round_id AND r.rank = p.rank")
+_VIEW_DDL = f"CREATE VIEW IF NOT EXISTS contributions AS {_VIEW_SELECT}"
 LIST_COLUMNS = ["round_id", "name", "cutoff", "created_at", "standard_name", "standard_version",
                 "standard_sha256", "data_sha256", "roster_sha256", "n_customers", "n_selected",
                 "time_unit", "currency"]
@@ -386,20 +394,51 @@ def _insert_parts(con: Any, round_id: int, parts: ContributionParts, ranks: np.n
         raise DataError(f"the roster ranks {n} customers with only {len(np.unique(ranks))} distinct ranks",
                         fix="Give every customer of a round its own rank (1 = best); a round's contributions are "
                             "stored by rank.")
+    derived = _derived_contributions(parts)  # stored once: the readers compute them (CONTRIBUTION_SQL)
+    lists = (("raw", parts.raw), ("normalised", parts.normalised), *(() if derived else
+                                                                      (("contribution", parts.contribution),)))
     for start, stop in _slices(n):  # a slice's columns made, appended, dropped
         rows = slice(start, stop) if order is None else order[start:stop]
         offsets = pa.array(np.arange(0, (stop - start) * k + 1, k, dtype=np.int32))
         cols: dict[str, Any] = {"rank": pa.array(ranks[rows])}
-        for name, matrix in (("raw", parts.raw), ("normalised", parts.normalised),
-                             ("contribution", parts.contribution)):
+        for name, matrix in lists:
             values = pa.array(np.ascontiguousarray(matrix[rows]).ravel(), type=pa.float64(), from_pandas=True)
             cols[name] = pa.ListArray.from_arrays(offsets, values)
         con.register("_xb_points", _batched(pa.table(cols)))
         try:
-            con.execute(f"INSERT INTO round_points SELECT {int(round_id)}, rank, raw, normalised, contribution "
-                        "FROM _xb_points")
+            con.execute(f"INSERT INTO round_points SELECT {int(round_id)}, rank, raw, normalised, "
+                        f"{'NULL' if derived else 'contribution'} FROM _xb_points")
         finally:
             con.unregister("_xb_points")
+
+
+def _derived_contributions(parts: ContributionParts) -> bool:
+    """Whether every contribution of ``parts`` is ``100 × weight × normalised`` (what the scoring
+    makes: :func:`~xuanba.standard.score.score_customers`), bit for bit, a NaN where the normalised
+    value is NaN: what :data:`CONTRIBUTION_SQL` computes back when the round stores none. A long
+    table made by hand may hold other values: those are stored as they are.
+
+    Example
+    -------
+    >>> p = ContributionParts(pd.Series(["a"]), ["x", "y"], np.array([0.25, 0.75]), np.array([[1.0, 2.0]]),
+    ...                       np.array([[0.5, np.nan]]), np.array([[12.5, np.nan]]))
+    >>> _derived_contributions(p)
+    True
+    >>> p.contribution = np.array([[12.5, 0.0]])  # 0 where the normalised value is missing
+    >>> _derived_contributions(p)
+    False
+    """
+    got, normalised = np.asarray(parts.contribution), np.asarray(parts.normalised)
+    if got.shape != normalised.shape or got.dtype != np.float64 or normalised.dtype != np.float64:
+        return False
+    for j, w in enumerate(np.asarray(parts.weights, dtype=float)):  # a column at a time: no second matrix
+        want = 100.0 * w * normalised[:, j]  # as the scoring computes it: (100 × w) × normalised
+        have = np.ascontiguousarray(got[:, j])
+        gaps = np.isnan(have)
+        if not (np.array_equal(gaps, np.isnan(want))
+                and np.array_equal(have[~gaps].view(np.int64), want[~gaps].view(np.int64))):
+            return False
+    return True
 
 
 def _parts_of_long(long: pd.DataFrame, customer_ids: pd.Series) -> ContributionParts:
@@ -778,7 +817,7 @@ def _long_rows(ws: Workspace) -> str:
     weight, contribution``; ``position`` orders a customer's criteria as stored. Either layout."""
     if _narrow(ws):
         return ("SELECT p.rank, r.selected, r.customer_id, k.criterion, k.position, p.raw[k.position] AS raw, "
-                "p.normalised[k.position] AS normalised, k.weight, p.contribution[k.position] AS contribution "
+                f"p.normalised[k.position] AS normalised, k.weight, {CONTRIBUTION_SQL} AS contribution "
                 "FROM round_points p JOIN roster r ON r.round_id = p.round_id AND r.rank = p.rank "
                 "JOIN round_criteria k ON k.round_id = p.round_id "
                 "WHERE p.round_id = $rid AND r.round_id = $rid AND k.round_id = $rid")
@@ -850,8 +889,11 @@ def ranked_contributions(ws: Workspace, round_id: int) -> Any:
         return table.set_column(at, "criterion", pc.dictionary_encode(table.column(at)))
     crit = ws.con.execute("SELECT criterion, weight FROM round_criteria WHERE round_id = ? ORDER BY position",
                           [int(round_id)]).fetchall()
-    got = ws.con.execute("SELECT CAST(rank AS INTEGER) AS rank, raw, normalised, contribution FROM round_points "
-                         "WHERE round_id = ? ORDER BY rank", [int(round_id)]).arrow()
+    # a round that stored no contributions (CONTRIBUTION_SQL): each computed as the scoring does
+    got = ws.con.execute("SELECT CAST(rank AS INTEGER) AS rank, raw, normalised, CASE WHEN contribution IS NULL "
+                         "THEN list_transform(normalised, lambda x, i: 100.0::DOUBLE * $w[i] * x) ELSE contribution "
+                         "END AS contribution FROM round_points WHERE round_id = $rid ORDER BY rank",
+                         {"rid": int(round_id), "w": [float(w) for _, w in crit]}).arrow()
     points = (got.read_all() if hasattr(got, "read_all") else got).combine_chunks()
     k, n = len(crit), points.num_rows
     flat = {c: pc.list_flatten(points.column(c)) for c in ("raw", "normalised", "contribution")}
@@ -1115,6 +1157,16 @@ def _migrate_v3(ws: Workspace) -> None:
                 "GROUP BY c.round_id, r.rank ORDER BY c.round_id, r.rank")
     con.execute("DROP TABLE contributions")
     _ddl(con)
+
+
+def _migrate_v4(ws: Workspace) -> None:
+    """Schema version 3 -> 4: the ``contributions`` view reads a contribution a round did not
+    store as ``100 × weight × normalised`` (:data:`CONTRIBUTION_SQL`); stored rounds are not
+    touched (their lists are read as stored). An older xuanba would read such a round's
+    contributions as NULL: the version keeps it from opening the file."""
+    if ws.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'contributions' "
+                      "AND table_type = 'VIEW'").fetchone()[0]:
+        ws.con.execute(f"CREATE OR REPLACE VIEW contributions AS {_VIEW_SELECT}")
 
 
 def save_backtest(ws: Workspace, bt: Any, *, every: str = "quarter",
