@@ -189,11 +189,12 @@ def test_an_engine_round_rejects_the_lines_ingest_rejects(tmp_path):
 
     rows = [r for r, want in ROWS if want is None or want[0] != "date"]  # an engine reads dates as typed
     frame = pd.DataFrame(rows, columns=HEADER).astype({"amount": str, "quantity": str, "cost": str})
-    frame = frame.drop(columns=["cost"])  # an engine refuses a cost it cannot read (ingest leaves it empty)
     with Workspace(":memory:") as ws:
         report = ingest(frame, ws)
     table, counts = checked_transactions(frame, "2025-12-31")
     assert counts["rejected_by_reason"] == report.rejected_by_reason == {EXCEL_ERROR: 6}
+    # the cost #NUM!: left empty and counted, as ingest leaves it (the engine refused it at 16dfc23)
+    assert counts["values_left_empty"] == {"cost": report.sources[0].values_left_empty["cost"]} == {"cost": 1}
     assert "#N/A" not in set(table.to_pyarrow()["customer_id"].to_pylist())
 
 

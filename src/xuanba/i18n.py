@@ -1678,8 +1678,9 @@ TEXT: dict[str, tuple[str, str]] = {
                           "({left}).",
                           "数据源中无法识别、留空的值（{left}），与 `xuanba ingest` 相同。"),
     "source_costs_left_empty": ("{column}: costs `xuanba ingest` does not store as numbers (NaN, infinite, 1e14 or "
-                                "more).",
-                                "{column}：`xuanba ingest` 不能存储为数字的成本（NaN、无穷大或不小于 1e14）。"),
+                                "more, an Excel error such as #N/A).",
+                                "{column}：`xuanba ingest` 不能存储为数字的成本（NaN、无穷大、不小于 1e14，"
+                                "或 #N/A 等 Excel 错误值）。"),
     "source_quantities_left_empty": ("{column}: quantities `xuanba ingest` does not read as a number (abc, 1.2.3, NaN, "
                                      "infinite), their lines read as no return.",
                                      "{column}：`xuanba ingest` 读不出数字的数量（如 abc、1.2.3、NaN、无穷大），"
