@@ -214,9 +214,9 @@ def test_a_spark_round_reads_the_errors_as_duckdb_does(spark, tmp_path):
     assert got == duck and got["rejected_by_reason"] == {EXCEL_ERROR: 7}
 
 
-#: A customers sheet: (row, what the side table must make of it). The id is the key (an error
-#: rejects the row); segment and size are optional columns it reads (an error leaves the value
-#: empty, counted); notes is a column it does not read (kept as written).
+#: A customers sheet. The id is the key (an error rejects the row); segment and size are optional
+#: columns it reads, and notes a customer attribute a round reads (an error leaves the value
+#: empty, counted).
 SIDE_HEADER = ["customer_id", "name", "segment", "size", "notes"]
 SIDE_ROWS = [["a", "A co", "S", 3, "ok"], ["#N/A", "B co", "S", 3, "x"], ["c", "C co", "#N/A", 3, "x"],
              ["d", "D co", "S", "#DIV/0!", "x"], ["e", "E co", "M", 1, "#N/A"]]
@@ -225,7 +225,7 @@ SIDE_ROWS = [["a", "A co", "S", 3, "ok"], ["#N/A", "B co", "S", 3, "x"], ["c", "
 @pytest.mark.parametrize("kind", ["xlsx", "xls"])
 def test_a_side_tables_error_cell_rejects_its_row_only_in_its_key(tmp_path, kind):
     """At 16dfc23 an error in any column rejected the row: the customers ``c`` (segment ``#N/A``),
-    ``d`` (size ``#DIV/0!``) and ``e`` (``#N/A`` in a notes column xuanba does not read) were lost."""
+    ``d`` (size ``#DIV/0!``) and ``e`` (``#N/A`` in a notes column) were lost."""
     path = WRITERS[kind](tmp_path / f"customers.{kind}", SIDE_HEADER, SIDE_ROWS)
     _workbook_has_errors(path)
     with Workspace(":memory:") as ws:
@@ -235,11 +235,11 @@ def test_a_side_tables_error_cell_rejects_its_row_only_in_its_key(tmp_path, kind
     assert list(rejects.itertuples(index=False, name=None)) == [(2, "customer_id", "#N/A", EXCEL_ERROR)]
     src = report.sources[0]
     assert src.input_rows == src.loaded + src.merged + src.rejected == 5 and src.loaded == 4
-    assert src.values_left_empty == {"segment": 1, "size": 1}
+    assert src.values_left_empty == {"segment": 1, "size": 1, "notes": 1}
     assert kept["customer_id"].tolist() == ["a", "c", "d", "e"]
     assert kept["segment"].isna().tolist() == [False, True, False, False]
     assert kept["size"].isna().tolist() == [False, False, True, False]
-    assert kept["notes"].tolist() == ["ok", "x", "x", "#N/A"]  # not read: as written
+    assert kept["notes"].isna().tolist() == [False, False, False, True]
 
 
 def test_a_side_tables_reasons_are_said_in_chinese(tmp_path):
@@ -267,7 +267,7 @@ def test_a_side_table_read_from_its_workbook_rejects_as_ingest_does(tmp_path):
     assert list(rejects.itertuples(index=False, name=None)) == list(stored.itertuples(index=False, name=None))
     assert len(rejects) == 1 and set(rejects["reason"]) == {EXCEL_ERROR}
     assert table["customer_id"].tolist() == ["a", "c", "d", "e"]
-    assert table.attrs[LEFT_EMPTY] == report.sources[0].values_left_empty == {"segment": 1, "size": 1}
+    assert table.attrs[LEFT_EMPTY] == report.sources[0].values_left_empty == {"segment": 1, "size": 1, "notes": 1}
 
 
 def test_a_transactions_files_error_amount_is_refused_not_read_as_empty(tmp_path):

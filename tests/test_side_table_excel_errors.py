@@ -2,7 +2,8 @@
 a side table and in ``xuanba accounts --transactions FILE``, as ``xuanba ingest`` reads a sales
 line: an error where the row's key is (the id, any column whose absence rejects the row) rejects
 the row as *Excel error cell*; one in an optional column the table reads leaves that value empty,
-counted and said (as ingest leaves a cost); a column xuanba does not read is not looked at.
+counted and said (as ingest leaves a cost), and so in any other column of the customers table (a
+customer attribute a round gates on); a column xuanba does not read is not looked at.
 
 At 16dfc23 an error in any column of a side table rejected the row (a ``#N/A`` in a notes column
 lost the customer), and ``accounts --transactions FILE`` loaded a row whose id was ``#N/A`` (or
@@ -46,9 +47,10 @@ def _sheet(kind: str) -> tuple[pd.DataFrame, list[str]]:
 @pytest.mark.parametrize("kind", sorted(SCHEMAS))
 def test_an_error_rejects_the_row_in_a_required_column_only(tmp_path, kind):
     """Every column of every side table: the row with the error in a required column is rejected
-    naming it; in an optional one the row is kept with that value empty and counted; in a column
-    the schema does not name the row is kept with the cell as written. Ingest (a CSV saved from
-    Excel) and read_side_table give the same rows, rejects and counts."""
+    naming it; in an optional one (and the customers table's notes, an attribute a round reads)
+    the row is kept with that value empty and counted; in a column no one reads (another table's
+    notes) the row is kept with the cell as written. Ingest (a CSV saved from Excel) and
+    read_side_table give the same rows, rejects and counts."""
     from xuanba.ingest.sidetables import LEFT_EMPTY
 
     frame, columns = _sheet(kind)
@@ -57,7 +59,8 @@ def test_an_error_rejects_the_row_in_a_required_column_only(tmp_path, kind):
     frame.to_csv(path, index=False)
     want_rejects = [(r, c, frame.loc[r - 1, c], EXCEL_ERROR) for r, c in enumerate(columns, start=2)
                     if c in schema.required]
-    want_empty = {c: 1 for c in columns if c in schema.columns and c not in schema.required}
+    read = [c for c in columns if c in schema.columns or kind == "customers"]
+    want_empty = {c: 1 for c in read if c not in schema.required}
     kept_rows = [1] + [r for r, c in enumerate(columns, start=2) if c not in schema.required]
 
     table, rejects = read_side_table(kind, path)
@@ -76,7 +79,7 @@ def test_an_error_rejects_the_row_in_a_required_column_only(tmp_path, kind):
                 continue
             error_row = kept_rows.index(columns.index(col) + 2)
             cell = frame_read[col].iloc[error_row]
-            if col in schema.columns:
+            if col in read:
                 assert pd.isna(cell), (col, cell)
             else:
                 assert cell == frame.loc[columns.index(col) + 1, col]
@@ -85,8 +88,8 @@ def test_an_error_rejects_the_row_in_a_required_column_only(tmp_path, kind):
 
 
 @pytest.mark.parametrize("lang, rejected, left", [
-    ("en", "customer_id: Excel error cell: 1", "values not understood and left empty (segment: 1)"),
-    ("zh", "customer_id：Excel 错误值单元格：1", "无法识别、留空的值（segment：1）"),
+    ("en", "customer_id: Excel error cell: 1", "values not understood and left empty (segment: 1, notes: 1)"),
+    ("zh", "customer_id：Excel 错误值单元格：1", "无法识别、留空的值（segment：1、notes：1）"),
 ])
 def test_accounts_says_a_side_tables_rows_left_out_and_values_left_empty(tmp_path, lang, rejected, left):
     """``xuanba accounts personas --customers FILE``: the row with an error id left out and the

@@ -33,12 +33,15 @@ ColType = Literal["id", "str", "date", "number", "bool"]
 
 @dataclass(frozen=True)
 class SideSchema:
-    """Columns of one side table: name -> type, the required names, and header aliases."""
+    """Columns of one side table: name -> type, the required names, and header aliases;
+    ``attributes``: its other columns are read too (the customers table's: customer attributes a
+    round's standard gates and scores on, :func:`xuanba.rounds.run.customer_attributes`)."""
 
     kind: str
     columns: dict[str, ColType]
     required: tuple[str, ...]
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    attributes: bool = False
 
 
 _COMMON = {
@@ -64,6 +67,7 @@ SCHEMAS: dict[str, SideSchema] = {
         {"customer_id": _COMMON["customer_id"], "name": _COMMON["name"],
          "segment": ("细分", "分群", "客群", "segment_name"), "region": ("地区", "区域"),
          "owner": ("负责人", "销售", "客户经理", "rep"), "size": ("规模", "客户规模")},
+        attributes=True,
     ),
     "interactions": SideSchema(
         "interactions",
@@ -182,9 +186,10 @@ def read_side_table(
         ``#DIV/0!``: :data:`~xuanba.ingest.rules.EXCEL_ERRORS`) in a required column (the id and
         the others whose absence rejects the row) rejects the row as ``Excel error cell``, the
         value naming the error (never an id ``#N/A``, nor a missing value said as none); in an
-        optional column of the schema it leaves that value empty (never a segment ``#N/A``),
-        counted per column in ``table.attrs[LEFT_EMPTY]`` (:data:`LEFT_EMPTY`); a column the schema
-        does not name is kept as written, not looked at. A number column is read as
+        optional column of the schema, or any other column of the customers table (a customer
+        attribute a round reads: :attr:`SideSchema.attributes`), it leaves that value empty (never
+        a segment ``#N/A``), counted per column in ``table.attrs[LEFT_EMPTY]`` (:data:`LEFT_EMPTY`);
+        another column xuanba does not read is kept as written, not looked at. A number column is read as
         ingest reads an amount (:func:`xuanba.ingest.money.read_money`: ``￥1,234.50``,
         ``(12.00)``, ``12,5`` with a decimal comma decided for the column); its ``NaN``, infinite
         value (``inf``, ``1e999``), value of :data:`~xuanba.ingest.rules.MONEY_LIMIT` or more, or
@@ -203,8 +208,8 @@ def read_side_table(
     ['customer_id', 'tag']
     >>> t, r = read_side_table("customers", pd.DataFrame({"customer_id": ["A", "#N/A"], "segment": ["#N/A", "S"],
     ...                                                   "notes": ["#N/A", "x"]}))
-    >>> t["customer_id"].tolist(), t["segment"].isna().tolist(), t["notes"].tolist(), t.attrs[LEFT_EMPTY]
-    (['A'], [True], ['#N/A'], {'segment': 1})
+    >>> t["customer_id"].tolist(), t["segment"].isna().tolist(), t.attrs[LEFT_EMPTY]
+    (['A'], [True], {'segment': 1, 'notes': 1})
     >>> r["row"].tolist(), r["reason"].tolist()
     ([2], ['Excel error cell'])
     """
@@ -228,7 +233,9 @@ def read_side_table(
     bad = pd.Series(False, index=df.index)
     rejects: list[dict[str, object]] = []
     emptied: dict[str, pd.Series] = {}
-    for col in (c for c in schema.columns if c in df.columns):  # a column xuanba does not read: as written
+    read = [*(c for c in schema.columns if c in df.columns), *(c for c in df.columns if schema.attributes
+                                                                and c not in schema.columns)]
+    for col in read:  # a column xuanba does not read (an interaction's notes): as written
         errors = df[col].map(is_excel_error).astype(bool)  # a formula's #N/A: no value, said
         if col in schema.required:  # a key of the row: the row rejected, naming the error
             for i in df.index[errors & ~bad]:
