@@ -8,7 +8,9 @@ empty without a word; a side table stored every error as text (a customer ``#N/A
 ``#N/A``). Now a line whose id, date, amount, quantity, unit price, order number, status or return
 flag is an error is rejected as *Excel error cell*, its column and value naming the error, in
 English and Chinese; an error cost, product or channel is left empty and counted; a side table's
-row with an error is rejected likewise; an engine round reads the same rule. Workbooks are written
+row with an error in its key (a required column) is rejected likewise, one in an optional column
+it reads leaves that value empty, counted, and a column it does not read is kept as written; an
+engine round reads the same rule. Workbooks are written
 here: .xlsx by openpyxl (a cell of type ``e``), .xls by xlwt (a BOOLERR record of the error's code,
 ``Row.set_cell_error``)."""
 
@@ -187,11 +189,12 @@ def test_an_engine_round_rejects_the_lines_ingest_rejects(tmp_path):
 
     rows = [r for r, want in ROWS if want is None or want[0] != "date"]  # an engine reads dates as typed
     frame = pd.DataFrame(rows, columns=HEADER).astype({"amount": str, "quantity": str, "cost": str})
-    frame = frame.drop(columns=["cost"])  # an engine refuses a cost it cannot read (ingest leaves it empty)
     with Workspace(":memory:") as ws:
         report = ingest(frame, ws)
     table, counts = checked_transactions(frame, "2025-12-31")
     assert counts["rejected_by_reason"] == report.rejected_by_reason == {EXCEL_ERROR: 6}
+    # the cost #NUM!: left empty and counted, as ingest leaves it (the engine refused it at 16dfc23)
+    assert counts["values_left_empty"] == {"cost": report.sources[0].values_left_empty["cost"]} == {"cost": 1}
     assert "#N/A" not in set(table.to_pyarrow()["customer_id"].to_pylist())
 
 
@@ -211,51 +214,60 @@ def test_a_spark_round_reads_the_errors_as_duckdb_does(spark, tmp_path):
     assert got == duck and got["rejected_by_reason"] == {EXCEL_ERROR: 7}
 
 
+#: A customers sheet. The id is the key (an error rejects the row); segment and size are optional
+#: columns it reads, and notes a customer attribute a round reads (an error leaves the value
+#: empty, counted).
+SIDE_HEADER = ["customer_id", "name", "segment", "size", "notes"]
+SIDE_ROWS = [["a", "A co", "S", 3, "ok"], ["#N/A", "B co", "S", 3, "x"], ["c", "C co", "#N/A", 3, "x"],
+             ["d", "D co", "S", "#DIV/0!", "x"], ["e", "E co", "M", 1, "#N/A"]]
+
+
 @pytest.mark.parametrize("kind", ["xlsx", "xls"])
-def test_a_side_tables_error_cell_rejects_its_row(tmp_path, kind):
-    header = ["customer_id", "name", "segment", "size"]
-    rows = [["a", "A co", "S", 3], ["#N/A", "B co", "S", 3], ["c", "C co", "#N/A", 3], ["d", "D co", "S", "#DIV/0!"],
-            ["e", "E co", "M", 1]]
-    path = WRITERS[kind](tmp_path / f"customers.{kind}", header, rows)
+def test_a_side_tables_error_cell_rejects_its_row_only_in_its_key(tmp_path, kind):
+    """At 16dfc23 an error in any column rejected the row: the customers ``c`` (segment ``#N/A``),
+    ``d`` (size ``#DIV/0!``) and ``e`` (``#N/A`` in a notes column) were lost."""
+    path = WRITERS[kind](tmp_path / f"customers.{kind}", SIDE_HEADER, SIDE_ROWS)
+    _workbook_has_errors(path)
     with Workspace(":memory:") as ws:
         report = ingest(path, ws, kind="customers")
         rejects = ws.sql('SELECT source_row, "column", value, reason FROM rejects ORDER BY source_row')
-        kept = ws.sql("SELECT customer_id, segment, size FROM customers ORDER BY customer_id")
-    assert list(rejects.itertuples(index=False, name=None)) == [(2, "customer_id", "#N/A", EXCEL_ERROR),
-                                                                 (3, "segment", "#N/A", EXCEL_ERROR),
-                                                                 (4, "size", "#DIV/0!", EXCEL_ERROR)]
+        kept = ws.sql("SELECT customer_id, segment, size, notes FROM customers ORDER BY customer_id")
+    assert list(rejects.itertuples(index=False, name=None)) == [(2, "customer_id", "#N/A", EXCEL_ERROR)]
     src = report.sources[0]
-    assert src.input_rows == src.loaded + src.merged + src.rejected == 5 and src.loaded == 2
-    assert kept["customer_id"].tolist() == ["a", "e"]
+    assert src.input_rows == src.loaded + src.merged + src.rejected == 5 and src.loaded == 4
+    assert src.values_left_empty == {"segment": 1, "size": 1, "notes": 1}
+    assert kept["customer_id"].tolist() == ["a", "c", "d", "e"]
+    assert kept["segment"].isna().tolist() == [False, True, False, False]
+    assert kept["size"].isna().tolist() == [False, False, True, False]
+    assert kept["notes"].isna().tolist() == [False, False, False, True]
 
 
 def test_a_side_tables_reasons_are_said_in_chinese(tmp_path):
-    path = write_xlsx(tmp_path / "customers.xlsx", ["customer_id", "segment"], [["a", "S"], ["b", "#N/A"]])
+    path = write_xlsx(tmp_path / "customers.xlsx", ["customer_id", "segment"], [["a", "S"], ["#N/A", "S"], ["b", "#N/A"]])
     res = CliRunner().invoke(app, ["--lang", "zh", "ingest", str(path), "--kind", "customers",
                                    "-w", str(tmp_path / "w.duckdb")])
     assert res.exit_code == 0, res.output
-    assert "segment：Excel 错误值单元格" in res.output
+    said = " ".join(res.output.split())
+    assert "customer_id：Excel 错误值单元格" in said and "无法识别、留空的值（segment：1）" in said
 
 
 def test_a_side_table_read_from_its_workbook_rejects_as_ingest_does(tmp_path):
     """``read_side_table(kind, "file.xlsx")`` (what ``xuanba accounts --customers FILE`` reads)
-    rejects a sheet's error cells as ``xuanba ingest --kind`` does. At b836c12 pandas read them
-    as empty cells: an error id said as *missing required value* (value ``nan``), an error
-    segment or size left empty without a word."""
-    from xuanba.ingest.sidetables import read_side_table
+    rejects and leaves empty a sheet's error cells as ``xuanba ingest --kind`` does. At b836c12
+    pandas read them as empty cells: an error id said as *missing required value* (value
+    ``nan``), an error segment or size left empty without a word."""
+    from xuanba.ingest.sidetables import LEFT_EMPTY, read_side_table
 
-    header = ["customer_id", "name", "segment", "size"]
-    rows = [["a", "A co", "S", 3], ["#N/A", "B co", "S", 3], ["c", "C co", "#N/A", 3], ["d", "D co", "S", "#DIV/0!"],
-            ["e", "E co", "M", 1]]
-    path = write_xlsx(tmp_path / "customers.xlsx", header, rows)
+    path = write_xlsx(tmp_path / "customers.xlsx", SIDE_HEADER, SIDE_ROWS)
     _workbook_has_errors(path)
     table, rejects = read_side_table("customers", path)
     with Workspace(":memory:") as ws:
-        ingest(path, ws, kind="customers")
+        report = ingest(path, ws, kind="customers")
         stored = ws.sql('SELECT source_row, "column", value, reason FROM rejects ORDER BY source_row')
     assert list(rejects.itertuples(index=False, name=None)) == list(stored.itertuples(index=False, name=None))
-    assert len(rejects) == 3 and set(rejects["reason"]) == {EXCEL_ERROR}
-    assert table["customer_id"].tolist() == ["a", "e"]
+    assert len(rejects) == 1 and set(rejects["reason"]) == {EXCEL_ERROR}
+    assert table["customer_id"].tolist() == ["a", "c", "d", "e"]
+    assert table.attrs[LEFT_EMPTY] == report.sources[0].values_left_empty == {"segment": 1, "size": 1, "notes": 1}
 
 
 def test_a_transactions_files_error_amount_is_refused_not_read_as_empty(tmp_path):

@@ -1202,6 +1202,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "cli_ingest_rejects_in": ("Rejected rows are in {where}.", "拒收的行在{where}。"),
     "cli_ingest_left_empty": ("{source}: values not understood and left empty ({left})",
                               "{source}：无法识别、留空的值（{left}）"),
+    # xuanba accounts ... --transactions/--customers FILE: the rows left out as ingest rejects them
+    "cli_acct_rows_rejected": ("{file}: {n} row(s) left out, as `xuanba ingest` rejects them ({reasons}); "
+                               "the first: row {row}, column {column}, value {value}",
+                               "{file}：{n} 行未使用，与 `xuanba ingest` 拒收的相同（{reasons}）；"
+                               "第一处：第 {row} 行，{column} 列，值 {value}"),
     "cli_ingest_dash_zero": ("{source}: numbers written as a lone dash (Excel's accounting zero) read as 0 ({counts}); "
                              "if a dash there means 'none', clear those cells before loading",
                              "{source}：写成单个短横（Excel 会计格式的零）的数字按 0 读取（{counts}）；"
@@ -1673,8 +1678,9 @@ TEXT: dict[str, tuple[str, str]] = {
                           "({left}).",
                           "数据源中无法识别、留空的值（{left}），与 `xuanba ingest` 相同。"),
     "source_costs_left_empty": ("{column}: costs `xuanba ingest` does not store as numbers (NaN, infinite, 1e14 or "
-                                "more).",
-                                "{column}：`xuanba ingest` 不能存储为数字的成本（NaN、无穷大或不小于 1e14）。"),
+                                "more, an Excel error such as #N/A).",
+                                "{column}：`xuanba ingest` 不能存储为数字的成本（NaN、无穷大、不小于 1e14，"
+                                "或 #N/A 等 Excel 错误值）。"),
     "source_quantities_left_empty": ("{column}: quantities `xuanba ingest` does not read as a number (abc, 1.2.3, NaN, "
                                      "infinite), their lines read as no return.",
                                      "{column}：`xuanba ingest` 读不出数字的数量（如 abc、1.2.3、NaN、无穷大），"

@@ -86,18 +86,31 @@ def stored_tables(workspace: WorkspaceLike) -> dict[str, pd.DataFrame]:
         return {kind: t for kind in SCHEMAS if (t := stored_table(ws, kind)) is not None}
 
 
+#: Where :func:`transactions_from_file` leaves, in the table's ``attrs``, the rows it left out
+#: as ingest rejects them (an id that is missing or an Excel error): ``{"rejected_by_reason":
+#: {reason: n}, "first": {"row", "column", "value", "reason"}}``, for the command to say.
+ROWS_REJECTED = "xuanba_rows_rejected"
+
+
 def transactions_from_file(source: pd.DataFrame | str | Path) -> pd.DataFrame:
     """Canonical transactions (``customer_id, ts, amount`` and optional ``cost, paid_on,
     due_on, channel, product ...``) from a file or table, typed as :func:`stored_transactions`
     types them: dates as datetimes, money as floats, ids as text. No header mapping (that is
     what ``xuanba ingest`` does); a clear error for a column that is missing or unreadable.
+    A row whose id is missing or an Excel error (``#N/A`` of a lookup that found nothing:
+    :func:`~xuanba.ingest.rules.is_excel_error`) names no customer: it is left out, as ingest
+    rejects it and by ingest's reason, and counted in ``attrs[ROWS_REJECTED]``
+    (:data:`ROWS_REJECTED`), never a customer ``#N/A``.
 
     Example
     -------
     >>> import pandas as pd
-    >>> t = transactions_from_file(pd.DataFrame({"customer_id": [1], "ts": ["2026-01-01"], "amount": ["5"]}))
-    >>> float(t["amount"].iloc[0]), t["ts"].iloc[0]
-    (5.0, Timestamp('2026-01-01 00:00:00'))
+    >>> t = transactions_from_file(pd.DataFrame({"customer_id": [1, "#N/A"], "ts": ["2026-01-01"] * 2,
+    ...                                          "amount": ["5", "6"]}))
+    >>> float(t["amount"].iloc[0]), t["ts"].iloc[0], len(t)
+    (5.0, Timestamp('2026-01-01 00:00:00'), 1)
+    >>> t.attrs[ROWS_REJECTED]["rejected_by_reason"]
+    {'Excel error cell': 1}
     """
     if isinstance(source, pd.DataFrame):
         df, where = source.copy(), "<table>"
@@ -109,6 +122,7 @@ def transactions_from_file(source: pd.DataFrame | str | Path) -> pd.DataFrame:
                 f"transactions have no column {col!r}", file=where, column=col,
                 fix="Give a canonical transactions file (customer_id, ts, amount), e.g. the "
                     "output of `xuanba ingest`.")
+    df, line, rejected = _without_unnamed_customers(df)  # line: each row's number in the source (1-based)
     df["customer_id"] = df["customer_id"].astype(str).str.strip()
     for col in ("ts", "paid_on", "due_on"):
         if col in df.columns:
@@ -117,7 +131,7 @@ def transactions_from_file(source: pd.DataFrame | str | Path) -> pd.DataFrame:
             bad = conv.isna() & ~blank
             if bad.any():
                 i = int(bad.to_numpy().argmax())
-                raise InputError(f"{col} is not a date", file=where, row=i + 1, column=col,
+                raise InputError(f"{col} is not a date", file=where, row=int(line[i]), column=col,
                                  count=int(bad.sum()), examples=list(df.loc[bad, col].head(5)),
                                  fix="Write dates as YYYY-MM-DD.")
             df[col] = conv
@@ -127,15 +141,40 @@ def transactions_from_file(source: pd.DataFrame | str | Path) -> pd.DataFrame:
             bad = num.isna() & df[col].notna() & (df[col].astype(str).str.strip() != "")
             if bad.any():
                 i = int(bad.to_numpy().argmax())
-                raise InputError(f"{col} is not a number", file=where, row=i + 1, column=col,
+                raise InputError(f"{col} is not a number", file=where, row=int(line[i]), column=col,
                                  count=int(bad.sum()), examples=list(df.loc[bad, col].head(5)),
                                  fix="Remove currency signs and text from the column.")
             df[col] = num.astype(float)
     if df["ts"].isna().any():
         i = int(df["ts"].isna().to_numpy().argmax())
-        raise InputError("transaction without a date", file=where, row=i + 1, column="ts",
+        raise InputError("transaction without a date", file=where, row=int(line[i]), column="ts",
                          count=int(df["ts"].isna().sum()), fix="Fill in or drop rows without ts.")
+    if rejected:
+        df.attrs[ROWS_REJECTED] = rejected
     return df
+
+
+def _without_unnamed_customers(df: pd.DataFrame) -> tuple[pd.DataFrame, Any, dict[str, Any]]:
+    """``df`` without its rows whose id ingest rejects (missing, or an Excel error: the first rule
+    of :func:`~xuanba.ingest.rules.reject_reason` it breaks), the numbers of the rows kept (1-based,
+    as read), and what :data:`ROWS_REJECTED` says of the others (empty: none)."""
+    import numpy as np
+
+    from xuanba.ingest.rules import EXCEL_ERROR, REASONS, is_excel_error
+
+    ids = df["customer_id"]
+    missing = ids.isna() | ids.astype(str).str.strip(" ").eq("")
+    errors = ids.map(is_excel_error).astype(bool) & ~missing
+    out = (missing | errors).to_numpy()
+    line = np.arange(1, len(df) + 1)
+    if not out.any():
+        return df, line, {}
+    first = int(out.argmax())
+    said = {"row": first + 1, "column": "customer_id", "value": "" if missing.iloc[first] else str(ids.iloc[first]).strip(),
+            "reason": REASONS[0] if missing.iloc[first] else EXCEL_ERROR}
+    counts = {REASONS[0]: int(missing.sum()), EXCEL_ERROR: int(errors.sum())}
+    by_reason = dict(sorted(((r, n) for r, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0])))
+    return df.loc[~out].copy(), line[~out], {"rejected_by_reason": by_reason, "first": said}
 
 
 def workspace_account_fields(workspace: WorkspaceLike, as_of: Any = None, **options: Any) -> pd.DataFrame:

@@ -58,7 +58,13 @@ def _tx(path: Path | None, workspace: Path | None) -> Any:
     from xuanba.accounts.stored import transactions_from_file
 
     if path is not None:
-        return transactions_from_file(path)
+        from xuanba.accounts.stored import ROWS_REJECTED
+
+        table = transactions_from_file(path)
+        left_out = table.attrs.pop(ROWS_REJECTED, None)  # a missing or #N/A id, as ingest rejects it
+        if left_out:
+            _say_left_out(path, left_out["rejected_by_reason"], left_out["first"])
+        return table
     table = _stored("transactions", workspace)
     if table is None:
         from xuanba.errors import InputError
@@ -84,16 +90,36 @@ def _side(kind: str, path: Path | None, workspace: Path | None = None, *, requir
                 fix=f"Run `xuanba ingest FILE --kind {kind}` first, or pass --{kind} FILE.",
             )
         return table
-    from xuanba.ingest.sidetables import read_side_table
+    from xuanba.ingest.sidetables import LEFT_EMPTY, read_side_table
 
     table, rejects = read_side_table(kind, path)
-    if len(rejects):
-        from xuanba.cli._common import err_console
+    if len(rejects):  # one line per row, by "column: reason" as `xuanba ingest --kind` counts them
+        by_reason = rejects.groupby(rejects["column"] + ": " + rejects["reason"], sort=False).size()
+        _say_left_out(path, {str(k): int(n) for k, n in by_reason.sort_values(ascending=False, kind="stable").items()},
+                      rejects.iloc[0].to_dict())
+    left = table.attrs.pop(LEFT_EMPTY, None)  # an optional column's Excel error: that value left empty
+    if left:
+        from xuanba.cli._common import err_console, styled, ui_lang
+        from xuanba.ingest.mapping import header_counts
 
-        err_console.print(f"{path}: {len(rejects)} {kind} row(s) rejected, first: row "
-                          f"{rejects['row'].iloc[0]} column {rejects['column'].iloc[0]} "
-                          f"({rejects['reason'].iloc[0]})")
+        err_console.print(styled(say("cli_ingest_left_empty", source=path, left=header_counts(left, ui_lang())),
+                                 style="yellow"))
     return table
+
+
+def _say_left_out(path: Path, by_reason: dict[str, int], first: dict[str, Any]) -> None:
+    """Say on stderr the rows of the file ``path`` left out as ``xuanba ingest`` rejects them: how
+    many, by reason (in the reader's language), and the first one's row, column and value."""
+    from xuanba.cli._common import err_console, styled, ui_lang
+    from xuanba.errors import quoted
+    from xuanba.i18n import reason_words
+    from xuanba.ingest.mapping import header_counts
+
+    lang = ui_lang()
+    reasons = header_counts({reason_words(r, lang): n for r, n in by_reason.items()}, lang)
+    err_console.print(styled(say("cli_acct_rows_rejected", file=path, n=f"{sum(by_reason.values()):,}", reasons=reasons,
+                                 row=first["row"], column=first["column"],
+                                 value=quoted(first["value"]).words(lang)), style="yellow"))
 
 
 def _round_potential(workspace: Path, as_of: Any) -> tuple[Any, str] | None:

@@ -77,7 +77,7 @@ from xuanba.ingest.rules import (
     return_sql,
     text_sql,
 )
-from xuanba.ingest.sidetables import SCHEMAS, read_side_table
+from xuanba.ingest.sidetables import LEFT_EMPTY, SCHEMAS, read_side_table
 from xuanba.workspace import TABLE_COLUMNS, Workspace, open_workspace
 
 # What may stand around a number of money (MONEY_SPACES, ..., UNITS) and the digits that say its
@@ -822,6 +822,7 @@ def _load_side(ws: Workspace, staged: Staged, report: SourceReport, kind: str,
                         fix=exc.fix_phrase or exc.fix, examples=exc.examples, count=exc.count) from None
     report.mapping = {c: c for c in table.columns}
     report.loaded = len(table)
+    report.values_left_empty = dict(table.attrs.get(LEFT_EMPTY) or {})  # an optional column's Excel error
     report.rejected = int(rejects["row"].nunique()) if len(rejects) else 0
     if len(rejects):
         first = rejects.drop_duplicates("row")

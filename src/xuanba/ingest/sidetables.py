@@ -33,12 +33,15 @@ ColType = Literal["id", "str", "date", "number", "bool"]
 
 @dataclass(frozen=True)
 class SideSchema:
-    """Columns of one side table: name -> type, the required names, and header aliases."""
+    """Columns of one side table: name -> type, the required names, and header aliases;
+    ``attributes``: its other columns are read too (the customers table's: customer attributes a
+    round's standard gates and scores on, :func:`xuanba.rounds.run.customer_attributes`)."""
 
     kind: str
     columns: dict[str, ColType]
     required: tuple[str, ...]
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    attributes: bool = False
 
 
 _COMMON = {
@@ -64,6 +67,7 @@ SCHEMAS: dict[str, SideSchema] = {
         {"customer_id": _COMMON["customer_id"], "name": _COMMON["name"],
          "segment": ("细分", "分群", "客群", "segment_name"), "region": ("地区", "区域"),
          "owner": ("负责人", "销售", "客户经理", "rep"), "size": ("规模", "客户规模")},
+        attributes=True,
     ),
     "interactions": SideSchema(
         "interactions",
@@ -112,6 +116,10 @@ SCHEMAS: dict[str, SideSchema] = {
 }
 
 REJECT_COLUMNS = ["row", "column", "value", "reason"]
+#: Where :func:`read_side_table` leaves, in the table's ``attrs``, how many kept rows had a value
+#: of an optional column left empty for an Excel error (``{column: n}``, only columns with some):
+#: what ``xuanba ingest --kind`` reports as ``values_left_empty``, as it does a transaction's cost.
+LEFT_EMPTY = "xuanba_values_left_empty"
 
 
 def _norm(text: object) -> str:
@@ -174,10 +182,14 @@ def read_side_table(
     (table, rejects)
         ``table`` holds the rows that passed, canonical names and types; ``rejects`` has
         ``row`` (1-based data row), ``column``, ``value`` and ``reason``, one line per rejected
-        row. ``len(input) == len(table) + rejects.row.nunique()``. A row with an Excel error
-        (``#N/A``, ``#DIV/0!``: :data:`~xuanba.ingest.rules.EXCEL_ERRORS`) in any column is
-        rejected as ``Excel error cell``, the value naming the error (never an id ``#N/A``, a
-        segment so named, nor a missing value said as none). A number column is read as
+        row. ``len(input) == len(table) + rejects.row.nunique()``. An Excel error (``#N/A``,
+        ``#DIV/0!``: :data:`~xuanba.ingest.rules.EXCEL_ERRORS`) in a required column (the id and
+        the others whose absence rejects the row) rejects the row as ``Excel error cell``, the
+        value naming the error (never an id ``#N/A``, nor a missing value said as none); in an
+        optional column of the schema, or any other column of the customers table (a customer
+        attribute a round reads: :attr:`SideSchema.attributes`), it leaves that value empty (never
+        a segment ``#N/A``), counted per column in ``table.attrs[LEFT_EMPTY]`` (:data:`LEFT_EMPTY`);
+        another column xuanba does not read is kept as written, not looked at. A number column is read as
         ingest reads an amount (:func:`xuanba.ingest.money.read_money`: ``￥1,234.50``,
         ``(12.00)``, ``12,5`` with a decimal comma decided for the column); its ``NaN``, infinite
         value (``inf``, ``1e999``), value of :data:`~xuanba.ingest.rules.MONEY_LIMIT` or more, or
@@ -194,6 +206,12 @@ def read_side_table(
     >>> t, r = read_side_table("needs", pd.DataFrame({"客户编号": ["A"], "需求": ["抖音"]}))
     >>> list(t.columns)
     ['customer_id', 'tag']
+    >>> t, r = read_side_table("customers", pd.DataFrame({"customer_id": ["A", "#N/A"], "segment": ["#N/A", "S"],
+    ...                                                   "notes": ["#N/A", "x"]}))
+    >>> t["customer_id"].tolist(), t["segment"].isna().tolist(), t.attrs[LEFT_EMPTY]
+    (['A'], [True], {'segment': 1, 'notes': 1})
+    >>> r["row"].tolist(), r["reason"].tolist()
+    ([2], ['Excel error cell'])
     """
     if kind not in SCHEMAS:
         raise InputError(f"unknown side table {kind!r}", fix=f"Use one of: {', '.join(SCHEMAS)}.")
@@ -214,11 +232,18 @@ def read_side_table(
     df = df.reset_index(drop=True)
     bad = pd.Series(False, index=df.index)
     rejects: list[dict[str, object]] = []
-    for col in [*(c for c in schema.columns if c in df.columns), *(c for c in df.columns if c not in schema.columns)]:
-        errors = df[col].map(is_excel_error).astype(bool)  # a formula's #N/A: no value of the row, said
-        for i in df.index[errors & ~bad]:
-            rejects.append({"row": int(i) + 1, "column": col, "value": str(df[col][i]).strip(), "reason": EXCEL_ERROR})
-        bad |= errors
+    emptied: dict[str, pd.Series] = {}
+    read = [*(c for c in schema.columns if c in df.columns), *(c for c in df.columns if schema.attributes
+                                                                and c not in schema.columns)]
+    for col in read:  # a column xuanba does not read (an interaction's notes): as written
+        errors = df[col].map(is_excel_error).astype(bool)  # a formula's #N/A: no value, said
+        if col in schema.required:  # a key of the row: the row rejected, naming the error
+            for i in df.index[errors & ~bad]:
+                rejects.append({"row": int(i) + 1, "column": col, "value": str(df[col][i]).strip(), "reason": EXCEL_ERROR})
+            bad |= errors
+        elif errors.any():  # a value that only describes the row: left empty, counted
+            df[col] = df[col].mask(errors)
+            emptied[col] = errors
     for col, typ in schema.columns.items():
         if col not in df.columns:
             continue
@@ -258,6 +283,8 @@ def read_side_table(
     table = df.loc[~bad].reset_index(drop=True)
     ordered = [c for c in schema.columns if c in table.columns]
     table = table[ordered + [c for c in table.columns if c not in ordered]]
+    left = {col: int((errors & ~bad).sum()) for col, errors in emptied.items()}  # of the rows kept, as ingest counts
+    table.attrs[LEFT_EMPTY] = {col: n for col, n in left.items() if n}
     rej = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
     if len(rej):
         rej = rej.astype({"row": "int64"})

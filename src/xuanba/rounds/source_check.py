@@ -10,7 +10,8 @@ same Ibis expressions) in the engine, without collecting rows:
   amount that is not a number ingest stores: ``NaN``, ``±inf``, or ``1e14`` and beyond,
   :data:`~xuanba.ingest.rules.MONEY_LIMIT`) is left out and counted by reason, as ingest rejects
   it; the counts go into the round's meta (``source_rows``) and onto the console;
-- a ``cost`` that is not such a number is left empty, as ingest leaves it, and counted
+- a ``cost`` that is not such a number, or an Excel error (``#N/A``, ``#DIV/0!``:
+  :func:`~xuanba.ingest.rules.excel_error`), is left empty, as ingest leaves it, and counted
   (``source_rows["values_left_empty"]``, only when there are some): no customer's money is
   infinite or NaN, so no headline figure reads one;
 - a ``quantity`` written as text is read for its sign as ingest reads it
@@ -53,6 +54,7 @@ from xuanba.errors import DataError, InputError, Phrase, SchemaError
 from xuanba.ingest.rules import (
     MONEY_LIMIT,
     REASONS,
+    excel_error,
     finite,
     flag_value,
     is_return_line,
@@ -657,6 +659,8 @@ def _judged(raw: Any) -> Any:
     cost: dict[str, Any] = {}
     if "cost" in raw.columns:  # a number ingest stores as no money is left empty (its values_left_empty);
         cost_raw, cost["cost"], cost["_cost_unread"] = _read_amount(raw.cost)  # text that is none, said
+        if raw.cost.type().is_string():  # but an Excel error (#N/A): left empty and counted, as ingest does
+            cost["_cost_unread"] = cost["_cost_unread"] & ~excel_error(cost_raw)
         cost["_cost_empty"] = cost_raw.notnull() & cost["cost"].isnull() & ~cost["_cost_unread"]
     quantity: dict[str, Any] = {}
     if "quantity" in raw.columns and not raw.quantity.type().is_numeric():  # text: its sign read as ingest reads it
