@@ -1336,8 +1336,11 @@ def _date_format(con: Any, pattern: str, told: Mapping[str, Any], typ: Any) -> d
         return {}
     files = source_files(pattern)
     options = ", ".join(f"{k} = {_sql_value(v)}" for k, v in told.items() if k != "parallel")
-    got = con.con.execute(f"SELECT DateFormat, TimestampFormat FROM sniff_csv(?{', ' if options else ''}{options})",
-                          [str(files[0]) if files else pattern]).fetchone()
+    try:
+        got = con.con.execute(f"SELECT DateFormat, TimestampFormat FROM sniff_csv(?{', ' if options else ''}{options})",
+                              [str(files[0]) if files else pattern]).fetchone()
+    except Exception:  # noqa: BLE001 - a file its sniffer reads only as the read found it: DuckDB's own reading, as before
+        return {}
     key, fmt = ("dateformat", got[0]) if typ.is_date() else ("timestampformat", got[1])
     return {key: fmt} if fmt else {}
 
