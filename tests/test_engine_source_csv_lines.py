@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from xuanba.cli import app
 from xuanba.errors import InputError
-from xuanba.rounds.engine import duckdb_source
+from xuanba.rounds.engine import csv_cell_refused, duckdb_source
 from xuanba.rounds.source_check import checked_transactions
 
 STANDARD = ('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "r"\nfield = "revenue_365d"\nweight = 1\n'
@@ -35,30 +35,46 @@ def _source(tmp_path, breaks: tuple[int, ...], delim: str = ",", title: bool = T
     return path, line, row
 
 
+def _cell_refused(path) -> InputError:
+    """xuanba's words for DuckDB's failure to read the source's ``ts`` as the DATE of the format its
+    sniffer found (told it, :func:`xuanba.rounds.engine._date_format`) below its sample
+    (:func:`csv_cell_refused`); the source check then reads the dates again as text, as ingest reads them."""
+    import duckdb
+
+    t = duckdb_source(str(path))
+    with pytest.raises(duckdb.ConversionException) as err:
+        t.aggregate(m=t.ts.max()).to_pyarrow()
+    refused = csv_cell_refused(err.value)
+    assert refused is not None, err.value
+    return refused
+
+
 @pytest.mark.parametrize(("breaks", "delim"), [((3, 500, 20_999), ","), ((0,), ";"), ((), ","), ((7, 8), "\t")])
 def test_the_line_named_is_the_files_and_the_row_is_ingests(tmp_path, breaks, delim):
     path, line, row = _source(tmp_path, breaks, delim)
     assert line == row + 2 + len(breaks)  # the title and the header above, one line more per break
-    with pytest.raises(InputError) as err:
-        checked_transactions(duckdb_source(str(path)), "2025-12-31")
-    e = err.value
+    e = _cell_refused(path)
     assert (e.file, e.row, e.column) == (str(path), row, "ts")
     assert f"line {line}: '2025-13-45' is not a DATE" in e.render("en")
     assert f"第 {row} 行" in e.render("zh") and f"文件第 {line} 行：“2025-13-45” 不是 DATE" in e.render("zh")
 
 
-def test_the_command_line_says_the_line_and_row_in_both_languages(tmp_path):
-    path, line, row = _source(tmp_path, (10, 11, 12), title=False)
-    (tmp_path / "s.toml").write_text(STANDARD, "utf-8")
-    said = {}
-    for lang in ("en", "zh"):
-        res = CliRunner().invoke(app, ["--lang", lang, "round", "-s", str(tmp_path / "s.toml"), "--cutoff", "2025-12-31",
-                                       "--engine", "duckdb", "--source", str(path), "--no-store"],
-                                 env={"COLUMNS": "1000"})
-        assert res.exit_code == 2 and "Traceback" not in res.output, res.output
-        said[lang] = " ".join(res.output.split())
-    assert f"{path}, row {row}, column 'ts': line {line}: '2025-13-45' is not a DATE" in said["en"], said["en"]
-    assert f"{path}，第 {row} 行，“ts”列：文件第 {line} 行：“2025-13-45” 不是 DATE" in said["zh"], said["zh"]
+def test_the_round_rejects_the_line_as_ingest_does_in_both_languages(tmp_path):
+    """The round reads such a date again as text, as ingest reads it: the line rejected as ingest
+    rejects it, "unparseable date", said in English and Chinese (it was refused, naming the line)."""
+    from xuanba import Workspace
+    from xuanba.ingest import ingest
+
+    path, _, _ = _source(tmp_path, (10, 11, 12), title=False)
+    _, rows = checked_transactions(duckdb_source(str(path)), "2025-12-31")
+    with Workspace(tmp_path / "ws.duckdb") as ws:
+        want = ingest(str(path), ws, tz="UTC")
+    assert (rows["input_rows"], rows["rejected"], rows["rejected_by_reason"]) == (
+        want.input_rows, want.rejected, want.rejected_by_reason) == (21_002, 1, {"unparseable date": 1})
+    for lang, words in (("en", "unparseable date"), ("zh", "日期无法识别")):
+        res = _round(tmp_path, str(path), lang)
+        assert res.exit_code == 0 and "Traceback" not in res.output, res.output
+        assert words in " ".join(res.output.split()), res.output
 
 
 def _round(tmp_path, source: str, lang: str):

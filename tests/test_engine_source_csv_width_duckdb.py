@@ -52,3 +52,32 @@ def test_a_row_wider_than_the_header_is_refused_on_duckdb_as_ingest_refuses_it(t
     assert "Traceback" not in out and "sniffing" not in out, out
     assert _error(out) == _error(said), (out, said)
     assert {"en": f"row {at}:", "zh": f"第 {at} 行"}[lang] in _error(out), out
+
+
+@pytest.mark.parametrize(("every", "at"), [(False, 10), (False, 25_000), (True, 0)])
+def test_a_row_whose_extra_cell_is_empty_is_read_or_refused_as_ingest_does(tmp_path, every, at):
+    """``a,b,c,`` under ``a,b,c`` (a delimiter left at the end): on one row, ingest refuses it in
+    DuckDB's sniffer sample and reads it as its row below it (its own DuckDB read); on every row, with
+    the header's too, it reads the file. DuckDB's round does what ingest does, in its words (en/zh)."""
+    from tests.test_engine_source_csv_blank_line import _big, _ingested, _rounds
+    from xuanba import Workspace
+    from xuanba.errors import InputError
+    from xuanba.ingest import ingest
+
+    if every:
+        path = tmp_path / "tx.csv"
+        path.write_text("customer_id,ts,amount,\n" + "".join(f"c{i},2025-01-{1 + i % 28:02d},{i}.5,\n" for i in range(300)))
+    else:
+        path = _big(tmp_path, {at: "c5,2025-03-01,5,"})
+    try:
+        with Workspace(tmp_path / "ws0.duckdb") as ws:
+            ingest(str(path), ws, tz="UTC")
+    except InputError as refused:
+        with pytest.raises(InputError) as said:
+            _rounds(path)
+        assert said.value.row == refused.row
+        for lang in ("en", "zh"):
+            assert said.value.phrase.words(lang) == refused.phrase.words(lang)
+            assert said.value.fix_phrase.words(lang) == refused.fix_phrase.words(lang)
+    else:
+        assert _rounds(path) == _ingested(tmp_path, path)

@@ -444,8 +444,9 @@ def line_number_columns(con: Any, columns: Sequence[str], mapped: Sequence[str])
     return named + [c for c, yes in zip(others, counting, strict=True) if yes]
 
 
-def slash_order(con: Any, column: str) -> list[str]:
-    """Formats for ``d/m/Y`` or ``m/d/Y`` dates, decided from the column itself.
+def slash_order(con: Any, column: str, table: str = "_xb_raw") -> list[str]:
+    """Formats for ``d/m/Y`` or ``m/d/Y`` dates, decided from the column itself (of ``table``:
+    ingest's staged ``_xb_raw``, or a relation an engine round reads).
 
     A first number above 12 somewhere (``30/6/2026``) means day first; a second number above 12
     (``6/30/2026``, the Online Retail export) means month first. When every value fits both, or
@@ -455,7 +456,7 @@ def slash_order(con: Any, column: str) -> list[str]:
     day_first, month_first = con.execute(
         f"SELECT count(*) FILTER (WHERE CAST(regexp_extract(x, '{pattern}', 1) AS INTEGER) > 12), "
         f"count(*) FILTER (WHERE CAST(regexp_extract(x, '{pattern}', 2) AS INTEGER) > 12) "
-        f"FROM (SELECT {quote(column)} AS x FROM _xb_raw) WHERE regexp_matches(x, '{pattern}')"
+        f"FROM (SELECT {quote(column)} AS x FROM {table}) WHERE regexp_matches(x, '{pattern}')"
     ).fetchone()
     if bool(day_first) == bool(month_first):
         return []

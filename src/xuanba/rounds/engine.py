@@ -52,7 +52,7 @@ import warnings
 import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -1272,27 +1272,86 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     _refuse_twin_headers(con, pattern, list(schema.names), mapping, csv=told)
     found = map_columns(list(schema.names), mapping, file=pattern)  # ingest's headers: 金额, 退货标志, ...
     money = [found[f] for f in ("amount", "cost") if f in found]
+    ts = found.get("ts")
     as_text = {found[f]: "VARCHAR" for f in ("customer_id", *_RETURN_TEXT) if f in found and not schema[found[f]].is_string()}
     types = {c: "DOUBLE" for c in money if schema[c].is_integer()} | as_text
-    text = [c for c in money if schema[c].is_string()]
-    if not text:  # numbers: the fast path, 54f240f's very read (quote told or not: within noise at 1 M)
-        try:
-            table = con.read_csv(pattern, types=types, **told) if types else table
-        except Exception as exc:  # a glob's later file sniffed as one column: its money column unknown
-            if padded or not _short_row(exc):
-                raise
-            return _read_csv_source(con, pattern, mapping, padded=True)
-        _AS_TEXT[table.get_name()] = (weakref.ref(con), pattern, money, as_text, told)  # if a later cell is no number
-    else:
-        try:
-            table = _read_money_as_text(con, pattern, text, types, told)
-        except Exception as exc:  # its decimal marks read every money cell: a short row below the sample met
-            if padded or not _short_row(exc):
-                raise
-            return _read_csv_source(con, pattern, mapping, padded=True)
-    if not padded:  # a short row below the sniffer's sample: read again as ingest reads it
-        _SHORT_ROWS[table.get_name()] = (weakref.ref(con), pattern, mapping)
+    read = _CsvRead(weakref.ref(con), pattern, mapping, money, [c for c in money if schema[c].is_string()], ts,
+                    ts is not None and schema[ts].is_string(), types, told,
+                    _date_format(con, pattern, told, schema[ts]) if ts is not None else {})
+    try:
+        table = read.read() if types or read.text or read.dates or read.strict else table
+    except Exception as exc:  # a glob's later file sniffed as one column; a short row below the sample met
+        if padded or not _short_row(exc):
+            raise
+        return _read_csv_source(con, pattern, mapping, padded=True)
+    _remember(table, read, padded)
     return table
+
+
+class _CsvRead(NamedTuple):
+    """How a CSV source is read (:func:`_read_csv_source`), to read it again as ingest reads a cell
+    that DuckDB's types, set on its sniffer's 20,480-row sample, do not (:func:`reread_as_text`)."""
+
+    con: Any  # a weak reference to the connection
+    pattern: str
+    mapping: Mapping[str, str] | None
+    money: list[str]  # the money columns
+    text: list[str]  # those read as text by ingest's SQL (:func:`xuanba.ingest.money.money_text_sql`)
+    ts: str | None  # the date column
+    dates: bool  # read as text by ingest's SQL (:func:`xuanba.ingest.date_text.date_text_sql`)
+    types: dict[str, str]  # the other columns' types told
+    told: dict[str, Any]  # the read_csv options (:func:`xuanba.ingest.csv_source.csv_read_options`)
+    strict: dict[str, str]  # the date's format told, where DuckDB typed it (:func:`_date_format`)
+
+    def read(self, con: Any = None) -> Any:
+        """The source read so: money and dates as ingest reads their text, where they are."""
+        from xuanba.ingest.date_text import date_text_sql
+        from xuanba.ingest.money import money_text_sql
+        from xuanba.ingest.read import quote
+
+        con = con or self.con()
+        types = {**self.types, **{c: "VARCHAR" for c in self.text}, **({self.ts: "VARCHAR"} if self.dates else {})}
+        # with quote='"' as ingest reads a CSV; told, DuckDB's sniffer reads a quoted "¥1,234.50" that
+        # comes after its sample (20,480 rows of smaller amounts), where it stopped
+        quoted = {"quote": '"'} if self.text or self.dates else {}  # the fast path: the options it was sniffed with
+        options = {**quoted, **self.told, **({} if self.dates else self.strict), **({"types": types} if types else {})}
+        table = con.read_csv(self.pattern, **options)
+        for suffix, sql in (("money", self.text and (lambda r: money_text_sql(con.con, r, self.text, file=self.pattern))),
+                            ("dates", self.dates and (lambda r: date_text_sql(con.con, r, str(self.ts))))):
+            if sql:  # a view over the read_csv view: its folder still found (source_folders)
+                view = f"{table.get_name()}_{suffix}"
+                con.raw_sql(f"CREATE TEMP VIEW {quote(view)} AS {sql(quote(table.get_name()))}")
+                table = con.table(view)
+        return table
+
+
+def _date_format(con: Any, pattern: str, told: Mapping[str, Any], typ: Any) -> dict[str, str]:
+    """The ``dateformat`` (``timestampformat``) DuckDB's sniffer found for a date column it typed
+    ``typ`` (``{}`` for text), told back to it: told, its reader refuses a cell of another form
+    (``2025-03-01 x`` below the sample, which its own reading takes for 2025-03-01, where ingest
+    rejects the line), and the round reads the dates as text (:func:`reread_as_text`)."""
+    from xuanba.ingest.csv_source import source_files
+
+    if not typ.is_temporal():
+        return {}
+    files = source_files(pattern)
+    options = ", ".join(f"{k} = {_sql_value(v)}" for k, v in told.items() if k != "parallel")
+    try:
+        got = con.con.execute(f"SELECT DateFormat, TimestampFormat FROM sniff_csv(?{', ' if options else ''}{options})",
+                              [str(files[0]) if files else pattern]).fetchone()
+    except Exception:  # noqa: BLE001 - a file its sniffer reads only as the read found it: DuckDB's own reading, as before
+        return {}
+    key, fmt = ("dateformat", got[0]) if typ.is_date() else ("timestampformat", got[1])
+    return {key: fmt} if fmt else {}
+
+
+def _sql_value(value: Any) -> str:
+    """``value`` as a SQL literal (a read_csv option's)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _read_quoted(con: Any, pattern: str, told: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
@@ -1373,29 +1432,32 @@ def _refuse_twin_headers(con: Any, pattern: str, columns: Sequence[str], mapping
 _RETURN_TEXT = ("order_id", "quantity", "status", "is_return")
 
 
-#: A CSV source read with DuckDB's sniffed options, by its view's name: the connection, the file and
-#: the mapping, to read it again with ingest's padding of a short row (:func:`reread_short_rows`).
-_SHORT_ROWS: dict[str, tuple[Any, str, Mapping[str, str] | None]] = {}
+#: How each CSV source read (:func:`_read_csv_source`) was read, and whether with ingest's padding of
+#: a short row (:func:`_padded`), by its table's operation: a weak key, so an entry lives as long as
+#: the table (a web server or a notebook reads many sources in one process; by the view's name,
+#: every source read stayed).
+_READS: weakref.WeakKeyDictionary[Any, tuple[_CsvRead, bool]] = weakref.WeakKeyDictionary()
 
 
-#: A CSV source read on the fast path, by its view's name: how to read its money as text instead
-#: (the connection, the file, its money columns, the other columns read as text, and where its header is).
-_AS_TEXT: dict[str, tuple[Any, str, list[str], dict[str, str], dict[str, Any]]] = {}
+def _remember(table: Any, read: _CsvRead, padded: bool) -> None:
+    """Keep how ``table`` was read for as long as it lives (:data:`_READS`)."""
+    _READS[table.op()] = (read, padded)
 
 
-def _read_money_as_text(con: Any, pattern: str, text: Sequence[str], types: dict[str, str],
-                        told: Mapping[str, Any]) -> Any:
-    """The CSV at ``pattern`` with the money columns ``text`` read as text by ingest's SQL, the
-    others as ``types`` says, with the options ``told`` (:func:`xuanba.ingest.csv_source.csv_read_options`). With quote='"' as ingest reads a CSV; told, DuckDB's sniffer reads a
-    quoted "¥1,234.50" that comes after its sample (20,480 rows of smaller amounts), where it stopped."""
-    from xuanba.ingest.money import money_text_sql
-    from xuanba.ingest.read import quote
+def _read_of(source: Any) -> tuple[_CsvRead, bool] | None:
+    """How the CSV source ``source`` was read (:data:`_READS`); ``None`` for any other table."""
+    try:
+        return _READS.get(source.op())
+    except (AttributeError, TypeError):  # an in-memory frame, an expression
+        return None
 
-    types = {**types, **{c: "VARCHAR" for c in text}}
-    table = con.read_csv(pattern, types=types, **{"quote": '"', **told})
-    view = f"{table.get_name()}_money"  # a view over the read_csv view: its folder still found (source_folders)
-    con.raw_sql(f"CREATE TEMP VIEW {quote(view)} AS {money_text_sql(con.con, quote(table.get_name()), text, file=pattern)}")
-    return con.table(view)
+
+def dates_read_as_ingest(source: Any) -> bool:
+    """Whether ``source`` is a CSV source whose dates DuckDB's round read as text by ingest's reader
+    (:func:`xuanba.ingest.date_text.date_text_sql`): a cell left as written is one ingest rejects
+    ("unparseable date"), not a format the engine does not read."""
+    read = _read_of(source)
+    return read is not None and read[0].dates
 
 
 def csv_cell_refused(exc: Exception) -> InputError | None:
@@ -1521,32 +1583,32 @@ def _option(said: str, name: str) -> str | None:
     return found.group(1) if name == "delimiter" else found.group(1).strip()
 
 
-def reread_money_as_text(source: Any, exc: Exception) -> Any | None:
-    """``source`` read again with its money columns as text, when it is a CSV source read on the
-    fast path and ``exc`` is DuckDB's failure to read a later cell of it as a number (a column
-    typed on DuckDB's 20,480-row sample: whole numbers beside Excel's `` - ``, or ``¥13`` after
-    that sample); ``None`` otherwise. No pass more on a CSV of numbers: only after it failed."""
+def reread_as_text(source: Any, exc: Exception) -> Any | None:
+    """``source`` read again with its money columns (or its dates) as text, read by ingest's SQL,
+    when it is a CSV source that DuckDB typed on its 20,480-row sample and ``exc`` is DuckDB's
+    failure to read a later cell of that column: whole numbers beside Excel's `` - ``, or ``¥13``
+    after that sample; ``2025-03-01 x`` or ``2025年3月1日`` below a sample of ISO dates (their format
+    told, :func:`_date_format`); ``None`` otherwise. No pass more on a clean CSV: only after it failed."""
     import duckdb
 
-    if not isinstance(exc, duckdb.ConversionException):
+    known = _read_of(source) if isinstance(exc, duckdb.ConversionException) else None
+    con = known[0].con() if known is not None else None
+    if known is None or con is None:
         return None
+    read, padded = known
+    said = str(exc)
+    money = any(f'column "{c}"' in said for c in read.money if c not in read.text)
+    dates = read.ts is not None and not read.dates and f'column "{read.ts}"' in said
+    if not money and not dates:
+        return None
+    read = read._replace(text=read.money if money else read.text, dates=read.dates or dates)
     try:
-        name = source.get_name()
-    except Exception:  # noqa: BLE001 - an expression, not a table read from a file
-        return None
-    ref, pattern, money, as_text, told = _AS_TEXT.pop(name, (None, "", [], {}, {}))
-    con = ref() if ref is not None else None
-    if con is None or not any(f'column "{c}"' in str(exc) for c in money):
-        return None
-    try:
-        again = _read_money_as_text(con, pattern, money, as_text, told)
+        again = read.read(con)
     except Exception as short:  # its decimal marks read every money cell: a short row below the sample met
-        padded = reread_short_rows(source, short)
-        if padded is None:
+        if padded or (again := reread_short_rows(source, short)) is None:
             raise
-        return padded
-    if name in _SHORT_ROWS:  # a short row further down is met by the scan of the money read as text
-        _SHORT_ROWS[again.get_name()] = _SHORT_ROWS.pop(name)
+        return again
+    _remember(again, read, padded)  # a short row further down is met by the scan of the text read
     return again
 
 
@@ -1575,17 +1637,11 @@ def reread_short_rows(source: Any, exc: Exception) -> Any | None:
     is a CSV source read with DuckDB's sniffed options and ``exc`` is DuckDB's refusal of such a row
     below its sample (``Expected Number of Columns: 3 Found: 1``: a line of spaces, a row cut short);
     ``None`` otherwise. No pass more on a CSV whose rows are whole: only after it failed."""
-    if not _short_row(exc):
+    known = _read_of(source) if _short_row(exc) else None
+    con = known[0].con() if known is not None else None
+    if known is None or known[1] or con is None:
         return None
-    try:
-        name = source.get_name()
-    except Exception:  # noqa: BLE001 - an expression, not a table read from a file
-        return None
-    ref, pattern, mapping = _SHORT_ROWS.pop(name, (None, "", None))
-    con = ref() if ref is not None else None
-    if con is None:
-        return None
-    return _read_csv_source(con, pattern, mapping, padded=True)
+    return _read_csv_source(con, known[0].pattern, known[0].mapping, padded=True)
 
 
 def duckdb_source(source: str | Path, *, mapping: Mapping[str, str] | None = None) -> Any:

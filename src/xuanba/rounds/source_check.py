@@ -519,6 +519,7 @@ def checked_transactions(source: Any, cutoff: dt.date | str, *,
     """
     from xuanba._dates import as_date
     from xuanba.facts.compute import as_ibis_table, check_first_transaction, transactions_table
+    from xuanba.rounds.engine import dates_read_as_ingest
     from xuanba.standard.engine import to_arrow
 
     cut = as_date(cutoff, "cutoff")
@@ -527,7 +528,8 @@ def checked_transactions(source: Any, cutoff: dt.date | str, *,
     _needs_sql(raw)
     raw, restore = _set_aside(raw)
     as_text = raw.customer_id.cast("string")
-    checked = _judged(raw.mutate(_id_text=as_text))
+    dates_read = dates_read_as_ingest(source)  # a text date left as written is one ingest rejects
+    checked = _judged(raw.mutate(_id_text=as_text), dates_read=dates_read)
     # told by the source's columns, not the helpers' names: a source may hold a column of any name
     emptied_sum = ({"_emptied": checked._cost_empty.cast("int64").sum(),
                     "_cost_unread": checked._cost_unread.cast("int64").sum()} if "cost" in raw.columns else {})
@@ -547,9 +549,9 @@ def checked_transactions(source: Any, cutoff: dt.date | str, *,
             )
         ).to_pylist()
     except Exception as exc:  # DuckDB typed a CSV's money column on its sample, and a later cell is text
-        from xuanba.rounds.engine import csv_read_refused, reread_money_as_text, reread_short_rows
+        from xuanba.rounds.engine import csv_read_refused, reread_as_text, reread_short_rows
 
-        again = reread_money_as_text(source, exc)
+        again = reread_as_text(source, exc)
         if again is None:  # not ``or``: an Ibis table has no truth value
             again = reread_short_rows(source, exc)
         if again is not None:
@@ -645,12 +647,14 @@ def _needs_sql(table: Any) -> None:
         raise TranslationError(f"no SQL functions (trim) on the {backend.name} backend")
 
 
-def _judged(raw: Any) -> Any:
+def _judged(raw: Any, *, dates_read: bool = False) -> Any:
     """``raw`` with its id, date and amount as read, ``_why`` (ingest's reason to reject the row,
-    ``NULL``: none) and ``_unread`` (a date or amount written as text that is not one)."""
+    ``NULL``: none) and ``_unread`` (a date or amount written as text that is not one; ``dates_read``:
+    the dates were read by ingest's reader, and a date left as text is rejected as ingest rejects it,
+    "unparseable date", :func:`xuanba.rounds.engine.dates_read_as_ingest`)."""
     ts_raw, ts = _read_ts(raw.ts)
     amount_raw, amount, unread_amount = _read_amount(raw.amount)
-    unread = ts_raw.notnull() & ts.isnull() if raw.ts.type().is_string() else ibis.literal(False)
+    unread = ts_raw.notnull() & ts.isnull() if raw.ts.type().is_string() and not dates_read else ibis.literal(False)
     customer_id = text_value(raw.customer_id)
     # an Excel error (#N/A) in a text quantity, order number, status or return flag: ingest's reject too
     others = [text_value(raw[c]) for c in ("quantity", "unit_price", "order_id", "status", "is_return")

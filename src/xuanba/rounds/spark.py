@@ -214,6 +214,8 @@ def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str]
             if twins is not None:
                 raise twins
             frame = _text_read_as_text(session, where, frame, mapping, told)
+            if not is_url and "multiLine" not in told:  # the lines its line reader skips (multiLine reads
+                frame = _with_blank_rows(session, text, frame, mapping)  # them), as ingest reads them: rows, rejected
         # a name of its own: a second source read in the same session must not replace the first's view
         view = f"xuanba_source_{uuid.uuid4().hex}"
         frame.createOrReplaceTempView(view)
@@ -227,6 +229,48 @@ def spark_source(backend: Any, source: str | Path, *, mapping: Mapping[str, str]
     except Exception as exc:  # noqa: BLE001
         raise InputError(Phrase("err_spark_no_table", source=repr(text), detail=_first_line(exc)),
                          fix=Phrase("err_spark_no_table_fix")) from None
+
+
+def _with_blank_rows(session: Any, text: str, frame: Any, mapping: Mapping[str, str] | None) -> Any:
+    """``frame`` (the local CSV source at ``text``, read without ``multiLine``) with the lines of spaces
+    or tabs below a header that Spark's line reader skips (a line whose ``trim`` is empty; told
+    ``multiLine`` it reads them) as ingest reads them: a row of those cells,
+    the missing ones empty, which the source check then rejects and counts by ingest's rules
+    ("missing customer id"), as DuckDB's round does. The file is searched for such a line at C speed
+    (:func:`_blank_lines_may_be`); only where one may be are its records read (the csv module)."""
+    from xuanba.ingest.csv_records import _scan
+    from xuanba.ingest.csv_source import _headers_at
+    from xuanba.ingest.mapping import header_test
+
+    rows = []
+    for file, delim, sample, at in _headers_at(text, header_test(mapping)):
+        if delim == " " or not _blank_lines_may_be(file):
+            continue
+        for record in _scan(file, delim, sample[at][1] + 1):
+            if record.cells is None:
+                break
+            if record.row and not delim.join(record.cells).strip():
+                rows.append(record.cells)
+    if not rows:
+        return frame
+    width, strings = len(frame.columns), [f.dataType.typeName() == "string" for f in frame.schema.fields]
+    padded = [tuple(cells[i] if i < len(cells) and strings[i] else None for i in range(width)) for cells in rows]
+    return frame.unionByName(session.createDataFrame(padded, frame.schema))
+
+
+def _blank_lines_may_be(path: Path) -> bool:
+    """Whether the file ``path`` may hold a line of spaces or tabs alone (a line end, then a space or
+    a tab): a search of its bytes, chunk by chunk."""
+    from xuanba.ingest.encodings import _CHUNK
+
+    tail = b"\n"
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            joined = tail + chunk
+            if b"\n " in joined or b"\n\t" in joined or b"\r " in joined or b"\r\t" in joined:
+                return True
+            tail = chunk[-1:]
+    return False
 
 
 def _glob_files(text: str) -> list[str]:
