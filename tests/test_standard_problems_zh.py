@@ -581,6 +581,9 @@ def test_an_english_reader_gets_the_kind_column_and_fix_of_a_toml_mistake(tmp_pa
     ('x = {a = 1, a.b = 2}\n', 2,
      "not valid TOML at column 20: in the braces, a key is given as a value and with keys below it",
      "Give each key in the braces one way"),
+    pytest.param("[" + ".".join(["t"] * 3000) + "]\nx = 1\nx.y = 2\n", 4,  # a header thousands of tables deep:
+                 "not valid TOML at column 1: 'x' is given above as a number, so it cannot hold the key 'x.y'",
+                 "Write `x` one way", id="deep-header"),  # was a RecursionError's traceback
 ])
 def test_a_key_twice_is_placed_at_its_key_and_a_key_below_a_value_is_not_said_given_twice(tmp_path, body, line, message, fix):
     """``a = 1`` then ``a.b = 2``: the TOML reader says "Cannot overwrite a value", as for a key given

@@ -51,18 +51,18 @@ def _dotted(parts: list[str]) -> str:
     return ".".join(json.dumps(p, ensure_ascii=False) for p in parts)  # a JSON string is a TOML basic string
 
 
-def _table_of(node: Any) -> dict[str, Any] | None:
-    """The table the probe key was put in: where a line after the text above lands."""
-    if isinstance(node, list):
-        return _table_of(node[-1]) if node else None
-    if not isinstance(node, dict):
-        return None
-    if _PROBE in node:
-        return node
-    for value in reversed(list(node.values())):
-        found = _table_of(value)
-        if found is not None:
-            return found
+def _table_of(root: Any) -> dict[str, Any] | None:
+    """The table the probe key was put in: where a line after the text above lands. Searched
+    without recursion, the last values first: a header may nest tables thousands deep."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node[-1:])  # an array of tables: its last
+        elif isinstance(node, dict):
+            if _PROBE in node:
+                return node
+            stack.extend(node.values())  # popped last first
     return None
 
 
