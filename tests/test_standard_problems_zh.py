@@ -581,6 +581,17 @@ def test_an_english_reader_gets_the_kind_column_and_fix_of_a_toml_mistake(tmp_pa
     ('x = {a = 1, a.b = 2}\n', 2,
      "not valid TOML at column 20: in the braces, a key is given as a value and with keys below it",
      "Give each key in the braces one way"),
+    # the reader says it past the value, on its last line: a line of the text there looked like a key
+    ('description = "x"\ndescription = """\nweight = 2"""\n', 3,
+     "not valid TOML at column 1: key 'description' is given twice in one table", "Keep one of them"),
+    ('description = "x"\n description = [\n  "a",\n]\n', 3,
+     "not valid TOML at column 2: key 'description' is given twice in one table", "Keep one of them"),
+    ('name = "x"\nname.en = [\n  "y",\n]\n', 3,
+     "not valid TOML at column 1: 'name' is given above as a text, so it cannot hold the key 'name.en'",
+     "Write `name` one way"),
+    ('x = [\n  {a = 1, a.b = 2},\n]\n', 3,  # in braces on a line of an array: that line, where the reader stopped
+     "not valid TOML at column 18: in the braces, a key is given as a value and with keys below it",
+     "Give each key in the braces one way"),
     pytest.param("[" + ".".join(["t"] * 3000) + "]\nx = 1\nx.y = 2\n", 4,  # a header thousands of tables deep:
                  "not valid TOML at column 1: 'x' is given above as a number, so it cannot hold the key 'x.y'",
                  "Write `x` one way", id="deep-header"),  # was a RecursionError's traceback

@@ -11,6 +11,8 @@ Example
 (['a'], 1)
 >>> value_holder("a.x = 1\\n", ["a", "b"]) is None, given_above("a.x = 1\\n", ["a", "x"])
 (True, True)
+>>> statement_line(['a = 1', 'a = [', '  1,', ']'], 3)
+1
 """
 
 from __future__ import annotations
@@ -45,6 +47,26 @@ def key_parts(written: str) -> tuple[str, list[str]] | None:
         (name, node), = node.items()
         parts.append(name)
     return m.group(1), parts
+
+
+def statement_line(lines: list[str], index: int, most: int = 200) -> int:
+    """The line (from 0) of ``lines`` that the key or table header ending on line ``index`` starts
+    on. The TOML reader says "Cannot overwrite a value" where it stopped, past the value: on the
+    value's last line when it spans lines (a text in triple quotes, an array over lines), where a
+    line of the text may look like a key. The nearest line at or above ``index`` that starts with a
+    key and below text the reader reads without fault; ``index`` itself when none of the ``most``
+    nearest such lines is."""
+    def reads(above: list[str]) -> bool:
+        try:
+            tomllib.loads("\n".join(above))
+        except tomllib.TOMLDecodeError:
+            return False
+        return True
+
+    if reads(lines[:index]):
+        return index
+    keys = [i for i in range(index - 1, -1, -1) if _KEY.match(lines[i])][:most]
+    return next((i for i in keys if reads(lines[:i])), index)
 
 
 def _dotted(parts: list[str]) -> str:
