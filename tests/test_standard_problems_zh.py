@@ -608,6 +608,26 @@ def test_a_key_twice_is_placed_at_its_key_and_a_key_below_a_value_is_not_said_gi
     assert f"（第 {message.split()[5][:-1]} 列）" in said and not english_sentences(said), said
 
 
+def test_a_long_dotted_key_given_twice_is_read_a_few_times_not_once_per_part(tmp_path, monkeypatch):
+    """What a key given twice is about was asked of the TOML reader once per part of the key, on
+    all the text above it, and the reader takes time in the square of a key's parts: a key of 1,000
+    parts given twice (a 4 kB standard, posted to the web editor) kept ``standard check`` busy some
+    five minutes. The reader is asked a few times now, whatever the key's length (counted)."""
+    import tomllib
+
+    real, read = tomllib.loads, []
+
+    def counted(text: str, **kw):  # noqa: ANN202
+        read.append(len(text))
+        return real(text, **kw)
+
+    monkeypatch.setattr(tomllib, "loads", counted)
+    key = ".".join(f"k{i}" for i in range(60))
+    problem = json.loads(check(tmp_path, f"[standard]\n{key} = 1\n{key} = 2\n", "en", "--json").stdout)["problems"]
+    assert [p["line"] for p in problem] == [3] and "is given twice in one table" in problem[0]["message"], problem
+    assert len(read) <= 8, len(read)
+
+
 def test_a_standard_given_as_text_with_a_bom_reads_as_its_file_does(tmp_path):
     """The web editor and the API take the standard as text: with a byte-order mark at its start (a
     file read by a program as plain UTF-8, pasted or posted) the TOML reader refused line 1,
