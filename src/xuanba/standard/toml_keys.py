@@ -49,13 +49,14 @@ def key_parts(written: str) -> tuple[str, list[str]] | None:
     return m.group(1), parts
 
 
-def statement_line(lines: list[str], index: int, most: int = 200) -> int:
+def statement_line(lines: list[str], index: int, most: int = 20) -> int:
     """The line (from 0) of ``lines`` that the key or table header ending on line ``index`` starts
     on. The TOML reader says "Cannot overwrite a value" where it stopped, past the value: on the
     value's last line when it spans lines (a text in triple quotes, an array over lines), where a
     line of the text may look like a key. The nearest line at or above ``index`` that starts with a
     key and below text the reader reads without fault; ``index`` itself when none of the ``most``
-    nearest such lines is."""
+    nearest such lines is (each costs a reading of the text above it: a long text in triple quotes
+    whose lines look like keys is not searched through)."""
     def reads(above: list[str]) -> bool:
         try:
             tomllib.loads("\n".join(above))
