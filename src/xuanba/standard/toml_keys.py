@@ -93,8 +93,8 @@ def value_holder(above: str, parts: list[str]) -> tuple[list[str], Any] | None:
     """The first leading parts of the dotted key ``parts`` that name a value (not a table) in the
     table a line after the TOML text ``above`` belongs to, and that value; ``None`` when none does
     (the key itself given twice). One reading of ``above``, whatever the number of parts: the reader
-    takes time in the square of a dotted key's parts, and reading once per part made a 4 kB
-    standard's refusal take minutes."""
+    takes time in the square of a dotted key's parts, and reading once per part took 23 s of CPU
+    on a 4 kB standard (a 1,000-part key given twice), over 10 minutes on 12 kB."""
     try:
         node: Any = _table_of(tomllib.loads(f"{above}\n{_PROBE} = 0\n"))
     except tomllib.TOMLDecodeError:
