@@ -246,3 +246,51 @@ def test_a_reader_left_open_beside_a_closed_writer_is_named_in_the_other_process
            "all, read-only ones too)" in said["write"]["en"], said["write"]["en"]
     assert "只读的也要关" in said["write"]["zh"]
     assert other() == {"read": "opened", "write": "opened"}  # the reader closed: the file is free
+
+
+def test_a_writer_is_not_refused_when_a_reader_opens_as_the_last_one_closes(ws_path, monkeypatch):
+    """A writer waits for this process's readers to close (``READERS_WAIT_S``), then opens: a reader
+    that opened in between (threads reading ``schema_version`` in turn, as a notebook's or a web
+    app's may) made that open fail, and the writer was refused at once with "has held the workspace
+    open read-only for 30 s" (three threads reading in a loop beside a writer: within 3 s). It waits
+    again now, up to the 30 s in all. The reader slips in on cue here: at the writer's open after
+    its wait, another thread opens a reader and keeps it 0.3 s."""
+    import threading
+    import time
+
+    from xuanba import workspace
+
+    real, opens = workspace._connected, []
+
+    def connected(path, key, read_only):  # noqa: ANN001, ANN202
+        if not read_only:
+            opens.append(time.monotonic())
+            if len(opens) == 2:  # the writer's open after its first wait: a reader opens first
+                ready = threading.Event()
+
+                def slip_in() -> None:
+                    with Workspace(ws_path, read_only=True):
+                        ready.set()
+                        time.sleep(0.3)
+
+                threading.Thread(target=slip_in).start()
+                ready.wait(30)
+        return real(path, key, read_only)
+
+    monkeypatch.setattr(workspace, "_connected", connected)
+    got: list = []
+    with Workspace(ws_path, read_only=True):  # the reader the writer first waits for
+        writer = threading.Thread(target=lambda: got.append(_opened(ws_path)))
+        writer.start()
+        time.sleep(0.3)
+    writer.join(60)
+    assert got == ["opened"] and len(opens) == 3, (got, opens)
+
+
+def _opened(path: str) -> object:
+    try:
+        with Workspace(path) as ws:
+            assert not ws.read_only
+        return "opened"
+    except Exception as exc:  # noqa: BLE001 - told by the main thread
+        return exc

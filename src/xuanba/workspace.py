@@ -52,6 +52,7 @@ import importlib
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -1010,11 +1011,17 @@ def _connect(path: str, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, tup
             raise
         if read_only:
             return _connected(path, key, False), (key, me, False), True
-        with _READERS_LEFT:
-            if _READERS.get(key, {}).get(me):
-                raise WorkspaceError(Phrase("err_ws_read_this"), file=path, fix=Phrase("err_ws_read_here_fix")) from None
-            _READERS_LEFT.wait_for(lambda: not _READERS.get(key), timeout=READERS_WAIT_S)
-        return _connected(path, key, False), (key, me, False), False  # refused again when a reader stayed
+        until = time.monotonic() + READERS_WAIT_S
+        while True:  # a reader may open between the last one closing and this open: wait again
+            with _READERS_LEFT:
+                if _READERS.get(key, {}).get(me):
+                    raise WorkspaceError(Phrase("err_ws_read_this"), file=path, fix=Phrase("err_ws_read_here_fix")) from None
+                _READERS_LEFT.wait_for(lambda: not _READERS.get(key), timeout=max(0.0, until - time.monotonic()))
+            try:
+                return _connected(path, key, False), (key, me, False), False
+            except duckdb.ConnectionException as again:  # refused again when a reader stayed the whole wait
+                if not _other_configuration(again) or time.monotonic() >= until:
+                    raise
     if read_only:
         with _READERS_LEFT:
             by_thread = _READERS.setdefault(key, {})

@@ -49,7 +49,7 @@ from xuanba.standard.expressions import (
     contains_expression,
     fields_read,
 )
-from xuanba.standard.toml_keys import given_above, key_parts, value_holder
+from xuanba.standard.toml_keys import given_above, key_parts, statement_line, value_holder
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -788,7 +788,10 @@ def _toml_problem(said: str, text: str) -> Problem:
         index = next((i for i in reversed(range(len(lines)))
                       if lines[i].strip() and not lines[i].lstrip().startswith("#")), None)
     written = lines[index] if index is not None else ""
-    words = _toml_words(detail, written, "\n".join(lines[:index or 0]))
+    start = statement_line(lines, index) if index is not None and detail == "Cannot overwrite a value" else index
+    words = _toml_words(detail, lines[start] if start is not None else "", "\n".join(lines[:start or 0]))
+    if start != index and words and words[0].key in _AT_KEY:  # said past a value over lines: placed at its key
+        written, line = lines[start], start + 1 if at else None
     other: Any = words[0] if words else detail
     if at:
         col = int(at.group(2))
