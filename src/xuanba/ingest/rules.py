@@ -124,16 +124,25 @@ _EXCEL_ERROR_PATTERN = "^(?:" + "|".join(
     "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c.replace("?", r"\?") for c in e) for e in EXCEL_ERRORS) + r")\z"
 
 
+#: The spaces DuckDB's ``trim`` (:func:`text_value`, ingest's reading of a cell) strips: Unicode's
+#: space separators (Zs), the no-break U+00A0 and the ideographic U+3000 among them; not a tab nor
+#: a line break.
+TRIMMED_SPACES = " \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
+
+
 def is_excel_error(value: object) -> bool:
     """Whether the cell ``value`` (a pandas cell: Python text, a number, ``None``) is an Excel
     error value as text (:data:`EXCEL_ERRORS`, any case, spaces round it as :func:`text_value`
-    trims them): how a side table and a round's fields file tell one, as :func:`excel_error` tells
-    it in ingest's and an engine's expressions.
+    trims them on DuckDB: :data:`TRIMMED_SPACES`): how a side table and a round's fields file tell
+    one, as :func:`excel_error` tells it in ingest's and an engine's expressions.
 
-    >>> is_excel_error(" #n/a"), is_excel_error("#DIV/0!"), is_excel_error("N/A"), is_excel_error(None)
+    >>> is_excel_error(" #n/a"), is_excel_error("#DIV/0!\u00a0"), is_excel_error("N/A"), is_excel_error(None)
     (True, True, False, False)
     """
-    return isinstance(value, str) and value.isascii() and value.strip(" ").upper() in EXCEL_ERRORS
+    if not isinstance(value, str):
+        return False
+    text = value.strip(TRIMMED_SPACES)
+    return text.isascii() and text.upper() in EXCEL_ERRORS
 
 
 def excel_error(text: Any) -> Any:

@@ -236,7 +236,9 @@ def read_side_table(
     read = [*(c for c in schema.columns if c in df.columns), *(c for c in df.columns if schema.attributes
                                                                 and c not in schema.columns)]
     for col in read:  # a column xuanba does not read (an interaction's notes): as written
-        errors = df[col].map(is_excel_error).astype(bool)  # a formula's #N/A: no value, said
+        # a formula's #N/A: no value, said; tested as the column reads it (stripped of a tab or a
+        # line break too: never an id or a segment '#N/A')
+        errors = df[col].map(lambda v: is_excel_error(v.strip() if isinstance(v, str) else v)).astype(bool)
         if col in schema.required:  # a key of the row: the row rejected, naming the error
             for i in df.index[errors & ~bad]:
                 rejects.append({"row": int(i) + 1, "column": col, "value": str(df[col][i]).strip(), "reason": EXCEL_ERROR})
