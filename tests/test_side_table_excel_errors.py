@@ -199,3 +199,22 @@ def test_no_id_or_segment_read_is_an_error_or_empty(tmp_path):
     people, rejects = read_side_table("customers", pd.DataFrame({"customer_id": ids, "segment": ["s", "s", "s", "#N/A\t"]}))
     assert people["customer_id"].tolist() == ["a"] and len(rejects) == len(CONTROL)
     assert people["segment"].isna().all()
+
+
+def test_the_first_row_left_out_is_the_first_in_the_file(tmp_path):
+    """A side table whose first row lacks its id and whose third has an id ``#N/A``: the row
+    ``accounts --customers FILE`` calls the first is the first ingest stores among its rejects
+    (row 1), and ``read_side_table``'s rejects come in the file's order. Before, the error
+    found first (the Excel errors are looked for before the types) was called the first: row 3."""
+    (tmp_path / "tx.csv").write_text("customer_id,ts,amount\na,2025-01-01,5\nb,2025-01-02,6\n", encoding="utf-8")
+    path = tmp_path / "cu.csv"
+    path.write_text("customer_id,segment\n,S\nb,S\n#N/A,S\n", encoding="utf-8")
+    with Workspace(":memory:") as ws:
+        ingest(path, ws, kind="customers")
+        stored = ws.sql('SELECT source_row, "column" FROM rejects ORDER BY source_row')
+    table, rejects = read_side_table("customers", path)
+    assert rejects["row"].tolist() == stored["source_row"].tolist() == [1, 3]
+    res = CliRunner().invoke(app, ["accounts", "personas", "--transactions", str(tmp_path / "tx.csv"),
+                                   "--customers", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    assert _joined("the first: row 1, column customer_id, value ''") in _joined(res.stderr), res.stderr
