@@ -107,3 +107,28 @@ def test_a_spark_round_leaves_an_error_cost_empty_as_duckdb_does(spark, tmp_path
     duck = checked_transactions(duckdb_source(str(path)), CUTOFF)[1]
     got = checked_transactions(spark_source(spark, str(path)), CUTOFF)[1]
     assert got == duck and got["values_left_empty"] == {"cost": len(ERROR_COSTS)}
+
+
+@spark_test
+def test_a_spark_round_reads_an_error_with_a_wide_space_round_it_as_ingest_does(spark, tmp_path):
+    """An id and a cost ``#N/A`` with a no-break or ideographic space round it (a web page's, a
+    Chinese input method's): ingest and the DuckDB round trim those spaces (DuckDB's ``trim``), so
+    the line is rejected and the cost left empty; Spark's ``trim`` strips the ASCII space alone,
+    and before, its round refused the source (the cost "not a number") and kept a customer
+    ``'#N/A\\xa0'``. Ingest's counts the reference; a CSV and a Parquet."""
+    from xuanba.rounds.spark import spark_source
+    from xuanba.standard.engine import to_arrow
+
+    spaced = ["#N/A\u00a0", "\u3000#n/a", "\u202f#REF!\u3000"]
+    frame = pd.DataFrame({"customer_id": [*spaced, "a", "b", "c"], "ts": ["2025-01-01"] * 6, "amount": ["5"] * 6,
+                          "cost": ["1", "2", "3", *spaced]})
+    for form in ("csv", "parquet"):
+        path = tmp_path / f"sales.{form}"
+        frame.to_csv(path, index=False) if form == "csv" else frame.to_parquet(path, index=False)
+        src = ingest(str(path), tmp_path / f"{form}.duckdb", tz="UTC").sources[0]
+        assert src.rejected_by_reason == {EXCEL_ERROR: 3} and src.values_left_empty == {"cost": 3}
+        for source in (duckdb_source(str(path)), spark_source(spark, str(path))):
+            table, rows = checked_transactions(source, CUTOFF)
+            assert rows["rejected_by_reason"] == src.rejected_by_reason, (form, source)
+            assert rows["values_left_empty"] == src.values_left_empty, (form, source)
+            assert sorted(to_arrow(table.select("customer_id"))["customer_id"].to_pylist()) == ["a", "b", "c"]

@@ -151,3 +151,70 @@ def test_accounts_says_the_transactions_rows_left_out(tmp_path, lang, said):
     assert res.exit_code == 0, res.output
     assert _joined(said) in _joined(res.stderr), res.stderr
     assert "#N/A" not in res.stdout and "#div/0!" not in res.stdout
+
+
+#: An error with a space round it that ingest's and DuckDB's ``trim`` strip (no-break U+00A0,
+#: narrow no-break U+202F, ideographic U+3000: what a web page or a Chinese input method leaves),
+#: and one with a tab or line break, which they keep.
+SPACED = ["#N/A\u00a0", "\u3000#N/A", "\u202f#div/0!"]
+CONTROL = ["\t#N/A", "#N/A\n", "\t"]
+
+
+def test_an_error_with_a_wide_space_round_it_is_an_error_as_ingest_reads_it(tmp_path):
+    """A side table and ``accounts --transactions FILE`` reject an id ``#N/A`` with a no-break or
+    ideographic space round it as ingest rejects that sales line (ingest's own count the
+    reference), and a segment so written is left empty. Before, both kept a customer ``#N/A`` (the
+    space stripped after the test) and a segment ``#N/A``."""
+    from xuanba.accounts.stored import ROWS_REJECTED, transactions_from_file
+    from xuanba.ingest.sidetables import LEFT_EMPTY
+
+    ids = [*SPACED, "a"]
+    sales = pd.DataFrame({"customer_id": ids, "ts": ["2025-01-01"] * len(ids), "amount": ["5"] * len(ids)})
+    path = tmp_path / "sales.csv"
+    sales.to_csv(path, index=False)
+    with Workspace(":memory:") as ws:
+        report = ingest(str(path), ws)
+        kept = ws.sql("SELECT customer_id FROM transactions")["customer_id"].tolist()
+    assert report.rejected_by_reason == {EXCEL_ERROR: len(SPACED)} and kept == ["a"]  # the reference
+    table = transactions_from_file(path)
+    assert table["customer_id"].tolist() == kept
+    assert table.attrs[ROWS_REJECTED]["rejected_by_reason"] == report.rejected_by_reason
+    people, rejects = read_side_table("customers", pd.DataFrame({"customer_id": ids, "segment": ["s", *SPACED]}))
+    assert people["customer_id"].tolist() == kept and len(rejects) == len(SPACED)
+    assert set(rejects["reason"]) == {EXCEL_ERROR} and people["segment"].isna().all()
+    assert people.attrs[LEFT_EMPTY] == {"segment": 1}
+
+
+def test_no_id_or_segment_read_is_an_error_or_empty(tmp_path):
+    """A tab or a line break round an error, or a lone tab: the side table and ``accounts
+    --transactions FILE`` strip them off an id and a segment, so what they would keep is the error
+    or nothing: rejected (and a segment left empty), never a customer ``#N/A`` or ``''``. Before,
+    the test came before the strip, and those customers were kept."""
+    from xuanba.accounts.stored import transactions_from_file
+
+    ids = [*CONTROL, "a"]
+    path = tmp_path / "tx.csv"
+    pd.DataFrame({"customer_id": ids, "ts": ["2025-01-01"] * len(ids), "amount": ["5"] * len(ids)}).to_csv(path, index=False)
+    assert transactions_from_file(path)["customer_id"].tolist() == ["a"]
+    people, rejects = read_side_table("customers", pd.DataFrame({"customer_id": ids, "segment": ["s", "s", "s", "#N/A\t"]}))
+    assert people["customer_id"].tolist() == ["a"] and len(rejects) == len(CONTROL)
+    assert people["segment"].isna().all()
+
+
+def test_the_first_row_left_out_is_the_first_in_the_file(tmp_path):
+    """A side table whose first row lacks its id and whose third has an id ``#N/A``: the row
+    ``accounts --customers FILE`` calls the first is the first ingest stores among its rejects
+    (row 1), and ``read_side_table``'s rejects come in the file's order. Before, the error
+    found first (the Excel errors are looked for before the types) was called the first: row 3."""
+    (tmp_path / "tx.csv").write_text("customer_id,ts,amount\na,2025-01-01,5\nb,2025-01-02,6\n", encoding="utf-8")
+    path = tmp_path / "cu.csv"
+    path.write_text("customer_id,segment\n,S\nb,S\n#N/A,S\n", encoding="utf-8")
+    with Workspace(":memory:") as ws:
+        ingest(path, ws, kind="customers")
+        stored = ws.sql('SELECT source_row, "column" FROM rejects ORDER BY source_row')
+    table, rejects = read_side_table("customers", path)
+    assert rejects["row"].tolist() == stored["source_row"].tolist() == [1, 3]
+    res = CliRunner().invoke(app, ["accounts", "personas", "--transactions", str(tmp_path / "tx.csv"),
+                                   "--customers", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    assert _joined("the first: row 1, column customer_id, value ''") in _joined(res.stderr), res.stderr

@@ -162,15 +162,15 @@ def _without_unnamed_customers(df: pd.DataFrame) -> tuple[pd.DataFrame, Any, dic
 
     from xuanba.ingest.rules import EXCEL_ERROR, REASONS, is_excel_error
 
-    ids = df["customer_id"]
-    missing = ids.isna() | ids.astype(str).str.strip(" ").eq("")
+    ids = df["customer_id"].where(df["customer_id"].isna(), df["customer_id"].astype(str).str.strip())  # as kept
+    missing = ids.isna() | ids.eq("")
     errors = ids.map(is_excel_error).astype(bool) & ~missing
     out = (missing | errors).to_numpy()
     line = np.arange(1, len(df) + 1)
     if not out.any():
         return df, line, {}
     first = int(out.argmax())
-    said = {"row": first + 1, "column": "customer_id", "value": "" if missing.iloc[first] else str(ids.iloc[first]).strip(),
+    said = {"row": first + 1, "column": "customer_id", "value": "" if missing.iloc[first] else str(ids.iloc[first]),
             "reason": REASONS[0] if missing.iloc[first] else EXCEL_ERROR}
     counts = {REASONS[0]: int(missing.sum()), EXCEL_ERROR: int(errors.sum())}
     by_reason = dict(sorted(((r, n) for r, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0])))

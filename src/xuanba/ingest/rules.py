@@ -116,29 +116,41 @@ def text_value(value: Any) -> Any:
     return _trim(value.cast("string")).nullif("")
 
 
+#: The spaces DuckDB's ``trim`` (:func:`text_value`, ingest's reading of a cell) strips: Unicode's
+#: space separators (Zs), the no-break U+00A0 and the ideographic U+3000 among them; not a tab nor
+#: a line break. Spark's ``trim`` strips the ASCII space alone: :func:`excel_error` reads the others
+#: round an error itself.
+TRIMMED_SPACES = " \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
+
 #: :data:`EXCEL_ERRORS` as one pattern (RE2 and Java alike), in any ASCII case, the whole text: each
 #: letter a class of its two cases, not ``(?i)``, which RE2 reads with Unicode's folding (the Kelvin
 #: sign U+212A for K, U+017F for s), Java in ASCII alone, and Python's ``str.upper`` otherwise again
-#: (U+0131 for I): three engines, three answers for one cell.
-_EXCEL_ERROR_PATTERN = "^(?:" + "|".join(
-    "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c.replace("?", r"\?") for c in e) for e in EXCEL_ERRORS) + r")\z"
+#: (U+0131 for I): three engines, three answers for one cell. Any of :data:`TRIMMED_SPACES` round it.
+_SPACES_CLASS = "[" + "".join(f"\\x{{{ord(c):04X}}}" for c in TRIMMED_SPACES) + "]*"
+_EXCEL_ERROR_PATTERN = "^" + _SPACES_CLASS + "(?:" + "|".join(
+    "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c.replace("?", r"\?") for c in e) for e in EXCEL_ERRORS
+) + ")" + _SPACES_CLASS + r"\z"
 
 
 def is_excel_error(value: object) -> bool:
     """Whether the cell ``value`` (a pandas cell: Python text, a number, ``None``) is an Excel
     error value as text (:data:`EXCEL_ERRORS`, any case, spaces round it as :func:`text_value`
-    trims them): how a side table and a round's fields file tell one, as :func:`excel_error` tells
-    it in ingest's and an engine's expressions.
+    trims them on DuckDB: :data:`TRIMMED_SPACES`): how a side table and a round's fields file tell
+    one, as :func:`excel_error` tells it in ingest's and an engine's expressions.
 
-    >>> is_excel_error(" #n/a"), is_excel_error("#DIV/0!"), is_excel_error("N/A"), is_excel_error(None)
+    >>> is_excel_error(" #n/a"), is_excel_error("#DIV/0!\u00a0"), is_excel_error("N/A"), is_excel_error(None)
     (True, True, False, False)
     """
-    return isinstance(value, str) and value.isascii() and value.strip(" ").upper() in EXCEL_ERRORS
+    if not isinstance(value, str):
+        return False
+    text = value.strip(TRIMMED_SPACES)
+    return text.isascii() and text.upper() in EXCEL_ERRORS
 
 
 def excel_error(text: Any) -> Any:
     """Whether the text expression ``text`` (as :func:`text_value` reads a cell) is an Excel error
-    value (:data:`EXCEL_ERRORS`, in any case); false where ``text`` is ``NULL``.
+    value (:data:`EXCEL_ERRORS`, in any case, a space of :data:`TRIMMED_SPACES` round it that
+    Spark's ``trim`` leaves); false where ``text`` is ``NULL``.
 
     Example
     -------
@@ -148,8 +160,9 @@ def excel_error(text: Any) -> Any:
     [True, True, False, False, True, False, False, False]
     """
     # a pattern, not IN: DuckDB makes a list of 16 a hash join per column, and a line's reason is
-    # read once per reject column (1 M lines: 6 CPU s); and only where the text begins with #
-    return ibis.ifelse(text.startswith("#"), text.re_search(_EXCEL_ERROR_PATTERN), False)
+    # read once per reject column (1 M lines: 6 CPU s); and only where the text holds a # (Spark's
+    # trim leaves a no-break or ideographic space before it: :data:`TRIMMED_SPACES`)
+    return ibis.ifelse(text.contains("#"), text.re_search(_EXCEL_ERROR_PATTERN), False)
 
 
 def reject_reason(customer_id: Any, ts_raw: Any, ts: Any, amount_raw: Any, amount: Any, others: Any = ()) -> Any:

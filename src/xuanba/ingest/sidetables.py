@@ -182,7 +182,7 @@ def read_side_table(
     (table, rejects)
         ``table`` holds the rows that passed, canonical names and types; ``rejects`` has
         ``row`` (1-based data row), ``column``, ``value`` and ``reason``, one line per rejected
-        row. ``len(input) == len(table) + rejects.row.nunique()``. An Excel error (``#N/A``,
+        row, in the file's order. ``len(input) == len(table) + rejects.row.nunique()``. An Excel error (``#N/A``,
         ``#DIV/0!``: :data:`~xuanba.ingest.rules.EXCEL_ERRORS`) in a required column (the id and
         the others whose absence rejects the row) rejects the row as ``Excel error cell``, the
         value naming the error (never an id ``#N/A``, nor a missing value said as none); in an
@@ -236,7 +236,9 @@ def read_side_table(
     read = [*(c for c in schema.columns if c in df.columns), *(c for c in df.columns if schema.attributes
                                                                 and c not in schema.columns)]
     for col in read:  # a column xuanba does not read (an interaction's notes): as written
-        errors = df[col].map(is_excel_error).astype(bool)  # a formula's #N/A: no value, said
+        # a formula's #N/A: no value, said; tested as the column reads it (stripped of a tab or a
+        # line break too: never an id or a segment '#N/A')
+        errors = df[col].map(lambda v: is_excel_error(v.strip() if isinstance(v, str) else v)).astype(bool)
         if col in schema.required:  # a key of the row: the row rejected, naming the error
             for i in df.index[errors & ~bad]:
                 rejects.append({"row": int(i) + 1, "column": col, "value": str(df[col][i]).strip(), "reason": EXCEL_ERROR})
@@ -286,6 +288,6 @@ def read_side_table(
     left = {col: int((errors & ~bad).sum()) for col, errors in emptied.items()}  # of the rows kept, as ingest counts
     table.attrs[LEFT_EMPTY] = {col: n for col, n in left.items() if n}
     rej = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
-    if len(rej):
-        rej = rej.astype({"row": "int64"})
+    if len(rej):  # in the file's order, as ingest stores them: the first is the first row
+        rej = rej.astype({"row": "int64"}).sort_values("row", kind="stable").reset_index(drop=True)
     return table, rej
