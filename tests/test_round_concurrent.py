@@ -100,17 +100,18 @@ def _same_round(got, alone) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("source", ["connection", "frame"])
-def test_two_threads_rounds_on_one_connection_give_the_rosters_of_rounds_run_alone(tx, std, alone, source):
+def test_two_threads_rounds_on_one_connection_give_the_rosters_of_rounds_run_alone(tx, std, alone, source,
+                                                                                 monkeypatch):
     """``connection``: one Ibis DuckDB backend's table; ``frame``: a pandas frame, run on Ibis'
-    default DuckDB, which every in-memory table of the process shares."""
+    default DuckDB, which every in-memory table of the process shares: the two rounds are the first
+    on it (no default backend yet), so it is made while both ask for it (at b22a1aa each made one
+    and both ran on the one Ibis kept: DuckDB's "closed pending query result")."""
     if source == "connection":
         con = ibis.duckdb.connect()
         table = con.create_table("tx", _arrow(tx))
     else:
         table = tx
-        # one round alone first, as before the module's shared one: it also makes Ibis' default
-        # DuckDB, which two threads' first rounds on frames would each make at once (a race of its own)
-        _same_round(run_round_on_engine(table, std, CUTOFF, check_model=False), alone["engine"])
+        monkeypatch.setattr(ibis.options, "default_backend", None)
     (one, two), times = _at_once([lambda: run_round_on_engine(table, std, CUTOFF, check_model=False)] * 2)
     _overlapped(times)
     _same_round(one, alone["engine"])
