@@ -41,6 +41,21 @@ def std() -> str:
     return starter_standard()  # percentile criteria: the k-th values (engine_kth) are read
 
 
+@pytest.fixture(scope="module")
+def alone(tx, std, tmp_path_factory) -> dict:
+    """The rounds each test's rounds at once must give, run alone once for the module (a round costs
+    about 3 s of CPU here whatever its rows): ``engine``, on a DuckDB connection of its own (the
+    same round as on a frame, another connection or with a workspace's side tables: the same roster
+    and hashes), and ``pandas``, of a workspace holding ``tx``."""
+    path = str(tmp_path_factory.mktemp("alone") / "w.duckdb")
+    with Workspace(path) as ws:
+        ws.replace("transactions", tx)
+    engine = run_round_on_engine(ibis.duckdb.connect().create_table("tx", _arrow(tx)), std, CUTOFF,
+                                 check_model=False)
+    assert {"revenue", "future_value"} <= set(engine.roster.cheapest_criterion)  # percentile ones: k-th values read
+    return {"engine": engine, "pandas": run_round(path, std, CUTOFF, check_model=False, store=False)}
+
+
 def _arrow(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
@@ -85,30 +100,32 @@ def _same_round(got, alone) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("source", ["connection", "frame"])
-def test_two_threads_rounds_on_one_connection_give_the_rosters_of_rounds_run_alone(tx, std, source):
+def test_two_threads_rounds_on_one_connection_give_the_rosters_of_rounds_run_alone(tx, std, alone, source,
+                                                                                 monkeypatch):
     """``connection``: one Ibis DuckDB backend's table; ``frame``: a pandas frame, run on Ibis'
-    default DuckDB, which every in-memory table of the process shares."""
+    default DuckDB, which every in-memory table of the process shares: the two rounds are the first
+    on it (no default backend yet), so it is made while both ask for it (at b22a1aa each made one
+    and both ran on the one Ibis kept: DuckDB's "closed pending query result")."""
     if source == "connection":
         con = ibis.duckdb.connect()
         table = con.create_table("tx", _arrow(tx))
     else:
         table = tx
-    alone = run_round_on_engine(table, std, CUTOFF, check_model=False)
-    assert {"revenue", "future_value"} <= set(alone.roster.cheapest_criterion)  # percentile ones: k-th values read
+        monkeypatch.setattr(ibis.options, "default_backend", None)
     (one, two), times = _at_once([lambda: run_round_on_engine(table, std, CUTOFF, check_model=False)] * 2)
     _overlapped(times)
-    _same_round(one, alone)
-    _same_round(two, alone)
+    _same_round(one, alone["engine"])
+    _same_round(two, alone["engine"])
 
 
-def test_a_round_and_a_scoring_on_one_connection_at_once(tx, std):
+def test_a_round_and_a_scoring_on_one_connection_at_once(tx, std, alone):
     """score_in_engine on a table of the round's connection, meanwhile: each as alone."""
     from xuanba.standard import load_standard
     from xuanba.standard.engine import score_in_engine
 
     con = ibis.duckdb.connect()
     table = con.create_table("tx", _arrow(tx))
-    alone = run_round_on_engine(table, std, CUTOFF, check_model=False)
+    alone = alone["engine"]
     fields = con.create_table("fields", _arrow(alone.fields[["customer_id", "revenue_365d", "margin_365d"]]))
     scoring = load_standard('[standard]\nname = "s"\nversion = "1"\n[[criteria]]\nname = "r"\n'
                             'field = "revenue_365d"\nweight = 0.5\nnormalise = "percentile"\n[[criteria]]\nname = "m"\n'
@@ -173,17 +190,16 @@ def ws_path(tmp_path, tx) -> str:
     return str(path)
 
 
-def _round(kind: str, ws_path: str, tx: pd.DataFrame, std: str, *, store: bool = True):  # noqa: ANN202
+def _round(kind: str, ws_path: str, tx: pd.DataFrame, std: str):  # noqa: ANN202
+    """A round of ``kind`` stored into the workspace at ``ws_path``."""
     if kind == "pandas":
-        return run_round(ws_path, std, CUTOFF, check_model=False, store=store)
+        return run_round(ws_path, std, CUTOFF, check_model=False)
     table = ibis.duckdb.connect().create_table("tx", _arrow(tx))  # a connection of its own: the two run at once
-    return run_round_on_engine(table, std, CUTOFF, check_model=False, workspace=ws_path if store else None,
-                               side_tables=ws_path)
+    return run_round_on_engine(table, std, CUTOFF, check_model=False, workspace=ws_path, side_tables=ws_path)
 
 
 @pytest.mark.parametrize("kinds", [("pandas", "pandas"), ("engine", "engine"), ("pandas", "engine")])
-def test_two_threads_rounds_into_one_workspace_are_both_stored_whole(ws_path, tx, std, kinds):
-    alone = {k: _round(k, ws_path, tx, std, store=False) for k in set(kinds)}
+def test_two_threads_rounds_into_one_workspace_are_both_stored_whole(ws_path, tx, std, alone, kinds):
     got, times = _at_once([lambda k=k: _round(k, ws_path, tx, std) for k in kinds])
     _overlapped(times)
     assert sorted(r.round_id for r in got) == [1, 2]
@@ -239,10 +255,13 @@ HOLDER = textwrap.dedent("""
 
 
 def test_a_second_process_on_a_workspace_a_round_holds_is_refused_and_no_half_round_is_left(
-        ws_path, tmp_path, tx, std):
+        ws_path, tmp_path, tx, std, alone):
     from xuanba.cli import app
+    from xuanba.rounds.store import save_round
 
-    first = run_round(ws_path, std, CUTOFF, check_model=False)
+    first = alone["pandas"]
+    with Workspace(ws_path) as ws:
+        assert save_round(ws, first) == 1  # the round already there
     std_path = tmp_path / "s.toml"
     std_path.write_text(std, encoding="utf-8")
     env = {**os.environ, PAUSE_ENV: "fields", "PYTHONPATH": os.pathsep.join(sys.path)}

@@ -893,9 +893,7 @@ def _runs_on(transactions: Any) -> Any:
         return transactions.ibis
     backend = _backend_of(transactions)
     if backend is None and not hasattr(transactions, "op"):
-        import ibis
-
-        return ibis.get_backend()
+        return engine_lock.default_backend()  # made once, whichever thread asks first
     return backend
 
 
