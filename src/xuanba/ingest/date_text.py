@@ -32,3 +32,16 @@ def date_text_sql(con: Any, relation: str, column: str, *, tz: str = "UTC") -> s
     only = f"(SELECT {quote(column)} FROM {relation}) AS _xb_dates"  # the column alone: a source's own _xb_raw is no matter
     parsed = _timestamp(_text(column), None, slash_order(con, column, table=only), tz)
     return f"SELECT * REPLACE (COALESCE(CAST({parsed} AS VARCHAR), {quote(column)}) AS {quote(column)}) FROM {relation}"
+
+
+def reads_as_ingest(date_format: str) -> bool:
+    """Whether ingest reads every date written in ``date_format`` (a ``strptime`` format, as DuckDB's
+    CSV sniffer reports it) as that format reads it, whatever the rest of the column: ISO and ingest's
+    own formats, not a ``d/m/Y`` or ``m/d/Y`` whose order ingest decides from the whole column.
+
+    >>> reads_as_ingest("%Y/%m/%d"), reads_as_ingest("%d/%m/%Y"), reads_as_ingest("%d-%m-%Y")
+    (True, False, False)
+    """
+    from xuanba.ingest.load import _FORMATS
+
+    return date_format in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", *_FORMATS)

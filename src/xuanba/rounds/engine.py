@@ -1273,9 +1273,9 @@ def _read_csv_source(con: Any, pattern: str, mapping: Mapping[str, str] | None =
     ts = found.get("ts")
     as_text = {found[f]: "VARCHAR" for f in ("customer_id", *_RETURN_TEXT) if f in found and not schema[found[f]].is_string()}
     types = {c: "DOUBLE" for c in money if schema[c].is_integer()} | as_text
+    strict = _date_format(con, pattern, told, schema[ts]) if ts is not None else {}
     read = _CsvRead(weakref.ref(con), pattern, mapping, money, [c for c in money if schema[c].is_string()], ts,
-                    ts is not None and schema[ts].is_string(), types, told,
-                    _date_format(con, pattern, told, schema[ts]) if ts is not None else {})
+                    ts is not None and _dates_as_text(schema[ts], strict), types, told, strict)
     try:
         table = read.read() if types or read.text or read.dates or read.strict else table
     except Exception as exc:  # a glob's later file sniffed as one column; a short row below the sample met
@@ -1341,6 +1341,16 @@ def _date_format(con: Any, pattern: str, told: Mapping[str, Any], typ: Any) -> d
         return {}
     key, fmt = ("dateformat", got[0]) if typ.is_date() else ("timestampformat", got[1])
     return {key: fmt} if fmt else {}
+
+
+def _dates_as_text(typ: Any, strict: Mapping[str, str]) -> bool:
+    """Whether a date column DuckDB's sniffer typed ``typ`` (its format ``strict``, :func:`_date_format`)
+    is read as text by ingest's reader: text; numbers (``45717``, an Excel serial day, and ``20250301``
+    are dates to ingest, seconds since 1970 to DuckDB); a format ingest does not read as DuckDB does
+    (``01-02-2025``; ``1/2/2025``, whose order ingest decides from the whole column, not a sample)."""
+    from xuanba.ingest.date_text import reads_as_ingest
+
+    return typ.is_string() or typ.is_numeric() or not all(reads_as_ingest(f) for f in strict.values())
 
 
 def _sql_value(value: Any) -> str:
