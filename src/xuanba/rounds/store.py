@@ -414,9 +414,11 @@ def _insert_parts(con: Any, round_id: int, parts: ContributionParts, ranks: np.n
 
 def _derived_contributions(parts: ContributionParts) -> bool:
     """Whether every contribution of ``parts`` is ``100 × weight × normalised`` (what the scoring
-    makes: :func:`~xuanba.standard.score.score_customers`), bit for bit, a NaN where the normalised
-    value is NaN: what :data:`CONTRIBUTION_SQL` computes back when the round stores none. A long
-    table made by hand may hold other values: those are stored as they are.
+    makes: :func:`~xuanba.standard.score.score_customers`), bit for bit, a NaN exactly where the
+    normalised value is NaN: what :data:`CONTRIBUTION_SQL` computes back when the round stores none
+    (a NaN normalised value is stored NULL, and so is its point; a NaN the product makes of numbers,
+    0 × inf, would come back NaN, not NULL). A long table made by hand may hold other values: those
+    are stored as they are.
 
     Example
     -------
@@ -427,15 +429,20 @@ def _derived_contributions(parts: ContributionParts) -> bool:
     >>> p.contribution = np.array([[12.5, 0.0]])  # 0 where the normalised value is missing
     >>> _derived_contributions(p)
     False
+    >>> p.weights, p.normalised = np.array([np.inf, 0.75]), np.array([[0.0, np.nan]])
+    >>> p.contribution = np.array([[np.nan, np.nan]])  # inf × 0 is NaN, read back NaN, not NULL
+    >>> _derived_contributions(p)
+    False
     """
     got, normalised = np.asarray(parts.contribution), np.asarray(parts.normalised)
     if got.shape != normalised.shape or got.dtype != np.float64 or normalised.dtype != np.float64:
         return False
     for j, w in enumerate(np.asarray(parts.weights, dtype=float)):  # a column at a time: no second matrix
-        want = 100.0 * w * normalised[:, j]  # as the scoring computes it: (100 × w) × normalised
+        with np.errstate(all="ignore"):  # inf × 0, an overflow: the scoring's own values, no warning of ours
+            want = 100.0 * w * normalised[:, j]  # as the scoring computes it: (100 × w) × normalised
         have = np.ascontiguousarray(got[:, j])
         gaps = np.isnan(have)
-        if not (np.array_equal(gaps, np.isnan(want))
+        if not (np.array_equal(gaps, np.isnan(normalised[:, j])) and np.array_equal(gaps, np.isnan(want))
                 and np.array_equal(have[~gaps].view(np.int64), want[~gaps].view(np.int64))):
             return False
     return True
