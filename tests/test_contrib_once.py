@@ -129,3 +129,17 @@ def test_a_nan_point_made_of_numbers_is_stored_as_given_and_read_as_stored(tmp_p
     missing = [i for i, v in enumerate(parts.contribution.ravel()) if np.isnan(v)]
     assert missing == [0, 3] and [ranked[i] for i in missing] == [None, None] == [view[i] for i in missing]
 
+
+def test_a_criterion_without_a_weight_and_a_round_partly_stored_read_as_every_reader_reads_them(tmp_path):
+    """A NULL weight (a hand-made version-2 table had one) makes its points NULL and the web's reader
+    does not fail on it; rows of one round some stored, some computed read as the SQL readers read them."""
+    parts = _parts(["a", "b"], n=4)
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        _store(ws, parts, [1, 2, 3, 4])
+        ws.con.execute("UPDATE round_points SET contribution = ? WHERE rank = 2", [[1.5, -0.0]])  # one row stored
+        ws.con.execute("UPDATE round_criteria SET weight = NULL WHERE position = 1")
+        bits, ranked, view = _read_back(ws)
+        assert ws.sql("SELECT count(contribution) AS kept FROM round_points")["kept"].iloc[0] == 1
+    assert _bits(ranked) == bits == _bits(view)
+    assert [ranked[i] for i in (0, 2, 3, 4, 6)] == [None, 1.5, -0.0, None, None]  # NULL where the weight is
+    assert np.signbit(ranked[3])

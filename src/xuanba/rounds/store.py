@@ -896,18 +896,25 @@ def ranked_contributions(ws: Workspace, round_id: int) -> Any:
         return table.set_column(at, "criterion", pc.dictionary_encode(table.column(at)))
     crit = ws.con.execute("SELECT criterion, weight FROM round_criteria WHERE round_id = ? ORDER BY position",
                           [int(round_id)]).fetchall()
-    # a round that stored no contributions (CONTRIBUTION_SQL): each computed as the scoring does
-    got = ws.con.execute("SELECT CAST(rank AS INTEGER) AS rank, raw, normalised, CASE WHEN contribution IS NULL "
-                         "THEN list_transform(normalised, lambda x, i: 100.0::DOUBLE * $w[i] * x) ELSE contribution "
-                         "END AS contribution FROM round_points WHERE round_id = $rid ORDER BY rank",
-                         {"rid": int(round_id), "w": [float(w) for _, w in crit]}).arrow()
+    got = ws.con.execute("SELECT CAST(rank AS INTEGER) AS rank, raw, normalised, contribution FROM round_points "
+                         "WHERE round_id = ? ORDER BY rank", [int(round_id)]).arrow()
     points = (got.read_all() if hasattr(got, "read_all") else got).combine_chunks()
     k, n = len(crit), points.num_rows
-    flat = {c: pc.list_flatten(points.column(c)) for c in ("raw", "normalised", "contribution")}
+    flat = {c: pc.list_flatten(points.column(c)) for c in ("raw", "normalised")}
+    which = np.tile(np.arange(k, dtype=np.int32), n)  # each row's criterion: its position - 1
+    stored = points.column("contribution")
+    if not stored.null_count:
+        flat["contribution"] = pc.list_flatten(stored)
+    else:  # a round that stored none (CONTRIBUTION_SQL): 100 × weight × normalised, the same operations in
+        # Arrow (no DuckDB lambda: DuckDB before 1.3 parses none), a NULL weight or normalised value NULL
+        weight_at = pc.take(pa.array([w for _, w in crit], pa.float64()), which)
+        product = pc.multiply(pc.multiply(pa.scalar(100.0), weight_at), flat["normalised"])
+        flat["contribution"] = product if stored.null_count == n else pc.if_else(  # rows of both kinds
+            np.repeat(stored.is_null().to_numpy(zero_copy_only=False), k), product,
+            pc.list_flatten(pc.coalesce(stored, points.column("normalised"))))
     return pa.table({"rank": pc.take(points.column("rank"), pa.array(np.repeat(np.arange(n), k))),
                      # the names as codes into the round's few (no Python string per row)
-                     "criterion": pa.DictionaryArray.from_arrays(np.tile(np.arange(k, dtype=np.int32), n),
-                                                                 pa.array([c for c, _ in crit], pa.string())),
+                     "criterion": pa.DictionaryArray.from_arrays(which, pa.array([c for c, _ in crit], pa.string())),
                      "raw": flat["raw"], "normalised": flat["normalised"],
                      "weight": pa.array(np.tile(np.array([w for _, w in crit], dtype=float), n)),
                      "contribution": flat["contribution"]})
