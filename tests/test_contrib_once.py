@@ -99,3 +99,47 @@ def test_a_version_3_file_gets_the_view_that_computes_the_contributions_when_ope
                       [rid])
     assert _bits(view["contribution"]) == _bits(parts.contribution.ravel())
 
+
+
+def _read_back(ws):
+    """Round 1's contributions as each reader gives them, rank-major: ``read_contributions``,
+    ``ranked_contributions`` (its nulls kept apart from NaN) and the view."""
+    ranked = ranked_contributions(ws, 1).column("contribution")
+    view = ws.con.execute("SELECT c.contribution FROM contributions c JOIN roster r USING (round_id, customer_id) "
+                          "JOIN round_criteria k USING (round_id, criterion) ORDER BY r.rank, k.position").fetchall()
+    return (_bits(read_contributions(ws, 1)["contribution"]), ranked.to_pylist(), [v[0] for v in view])
+
+
+def test_a_nan_point_made_of_numbers_is_stored_as_given_and_read_as_stored(tmp_path):
+    """``0 × inf`` and ``inf × 0`` are NaN though the normalised value is not: stored once, every
+    reader would make them NaN where the stored point reads NULL (the web orders NaN first, a
+    missing point last). Such points are stored as given: each reader gives what was stored."""
+    parts = _parts(["a", "b"])
+    parts.weights = np.array([0.0, np.inf])
+    parts.normalised = parts.normalised.copy()
+    parts.normalised[0, 0], parts.normalised[1, 1] = np.inf, 0.0
+    with np.errstate(all="ignore"):
+        parts.contribution = 100.0 * parts.weights * parts.normalised  # the scoring's own product
+    assert np.isnan(parts.contribution[0, 0]) and np.isnan(parts.contribution[1, 1])
+    assert not _derived_contributions(parts)
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        _store(ws, parts, [1, 2, 3])
+        bits, ranked, view = _read_back(ws)
+    assert bits == _bits(parts.contribution.ravel())
+    missing = [i for i, v in enumerate(parts.contribution.ravel()) if np.isnan(v)]
+    assert missing == [0, 3] and [ranked[i] for i in missing] == [None, None] == [view[i] for i in missing]
+
+
+def test_a_criterion_without_a_weight_and_a_round_partly_stored_read_as_every_reader_reads_them(tmp_path):
+    """A NULL weight (a hand-made version-2 table had one) makes its points NULL and the web's reader
+    does not fail on it; rows of one round some stored, some computed read as the SQL readers read them."""
+    parts = _parts(["a", "b"], n=4)
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        _store(ws, parts, [1, 2, 3, 4])
+        ws.con.execute("UPDATE round_points SET contribution = ? WHERE rank = 2", [[1.5, -0.0]])  # one row stored
+        ws.con.execute("UPDATE round_criteria SET weight = NULL WHERE position = 1")
+        bits, ranked, view = _read_back(ws)
+        assert ws.sql("SELECT count(contribution) AS kept FROM round_points")["kept"].iloc[0] == 1
+    assert _bits(ranked) == bits == _bits(view)
+    assert [ranked[i] for i in (0, 2, 3, 4, 6)] == [None, 1.5, -0.0, None, None]  # NULL where the weight is
+    assert np.signbit(ranked[3])

@@ -414,9 +414,11 @@ def _insert_parts(con: Any, round_id: int, parts: ContributionParts, ranks: np.n
 
 def _derived_contributions(parts: ContributionParts) -> bool:
     """Whether every contribution of ``parts`` is ``100 × weight × normalised`` (what the scoring
-    makes: :func:`~xuanba.standard.score.score_customers`), bit for bit, a NaN where the normalised
-    value is NaN: what :data:`CONTRIBUTION_SQL` computes back when the round stores none. A long
-    table made by hand may hold other values: those are stored as they are.
+    makes: :func:`~xuanba.standard.score.score_customers`), bit for bit, a NaN exactly where the
+    normalised value is NaN: what :data:`CONTRIBUTION_SQL` computes back when the round stores none
+    (a NaN normalised value is stored NULL, and so is its point; a NaN the product makes of numbers,
+    0 × inf, would come back NaN, not NULL). A long table made by hand may hold other values: those
+    are stored as they are.
 
     Example
     -------
@@ -427,15 +429,20 @@ def _derived_contributions(parts: ContributionParts) -> bool:
     >>> p.contribution = np.array([[12.5, 0.0]])  # 0 where the normalised value is missing
     >>> _derived_contributions(p)
     False
+    >>> p.weights, p.normalised = np.array([np.inf, 0.75]), np.array([[0.0, np.nan]])
+    >>> p.contribution = np.array([[np.nan, np.nan]])  # inf × 0 is NaN, read back NaN, not NULL
+    >>> _derived_contributions(p)
+    False
     """
     got, normalised = np.asarray(parts.contribution), np.asarray(parts.normalised)
     if got.shape != normalised.shape or got.dtype != np.float64 or normalised.dtype != np.float64:
         return False
     for j, w in enumerate(np.asarray(parts.weights, dtype=float)):  # a column at a time: no second matrix
-        want = 100.0 * w * normalised[:, j]  # as the scoring computes it: (100 × w) × normalised
+        with np.errstate(all="ignore"):  # inf × 0, an overflow: the scoring's own values, no warning of ours
+            want = 100.0 * w * normalised[:, j]  # as the scoring computes it: (100 × w) × normalised
         have = np.ascontiguousarray(got[:, j])
         gaps = np.isnan(have)
-        if not (np.array_equal(gaps, np.isnan(want))
+        if not (np.array_equal(gaps, np.isnan(normalised[:, j])) and np.array_equal(gaps, np.isnan(want))
                 and np.array_equal(have[~gaps].view(np.int64), want[~gaps].view(np.int64))):
             return False
     return True
@@ -889,18 +896,25 @@ def ranked_contributions(ws: Workspace, round_id: int) -> Any:
         return table.set_column(at, "criterion", pc.dictionary_encode(table.column(at)))
     crit = ws.con.execute("SELECT criterion, weight FROM round_criteria WHERE round_id = ? ORDER BY position",
                           [int(round_id)]).fetchall()
-    # a round that stored no contributions (CONTRIBUTION_SQL): each computed as the scoring does
-    got = ws.con.execute("SELECT CAST(rank AS INTEGER) AS rank, raw, normalised, CASE WHEN contribution IS NULL "
-                         "THEN list_transform(normalised, lambda x, i: 100.0::DOUBLE * $w[i] * x) ELSE contribution "
-                         "END AS contribution FROM round_points WHERE round_id = $rid ORDER BY rank",
-                         {"rid": int(round_id), "w": [float(w) for _, w in crit]}).arrow()
+    got = ws.con.execute("SELECT CAST(rank AS INTEGER) AS rank, raw, normalised, contribution FROM round_points "
+                         "WHERE round_id = ? ORDER BY rank", [int(round_id)]).arrow()
     points = (got.read_all() if hasattr(got, "read_all") else got).combine_chunks()
     k, n = len(crit), points.num_rows
-    flat = {c: pc.list_flatten(points.column(c)) for c in ("raw", "normalised", "contribution")}
+    flat = {c: pc.list_flatten(points.column(c)) for c in ("raw", "normalised")}
+    which = np.tile(np.arange(k, dtype=np.int32), n)  # each row's criterion: its position - 1
+    stored = points.column("contribution")
+    if not stored.null_count:
+        flat["contribution"] = pc.list_flatten(stored)
+    else:  # a round that stored none (CONTRIBUTION_SQL): 100 × weight × normalised, the same operations in
+        # Arrow (no DuckDB lambda: DuckDB before 1.3 parses none), a NULL weight or normalised value NULL
+        weight_at = pc.take(pa.array([w for _, w in crit], pa.float64()), which)
+        product = pc.multiply(pc.multiply(pa.scalar(100.0), weight_at), flat["normalised"])
+        flat["contribution"] = product if stored.null_count == n else pc.if_else(  # rows of both kinds
+            np.repeat(stored.is_null().to_numpy(zero_copy_only=False), k), product,
+            pc.list_flatten(pc.coalesce(stored, points.column("normalised"))))
     return pa.table({"rank": pc.take(points.column("rank"), pa.array(np.repeat(np.arange(n), k))),
                      # the names as codes into the round's few (no Python string per row)
-                     "criterion": pa.DictionaryArray.from_arrays(np.tile(np.arange(k, dtype=np.int32), n),
-                                                                 pa.array([c for c, _ in crit], pa.string())),
+                     "criterion": pa.DictionaryArray.from_arrays(which, pa.array([c for c, _ in crit], pa.string())),
                      "raw": flat["raw"], "normalised": flat["normalised"],
                      "weight": pa.array(np.tile(np.array([w for _, w in crit], dtype=float), n)),
                      "contribution": flat["contribution"]})
