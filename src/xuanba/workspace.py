@@ -40,8 +40,8 @@ Example
 >>> with Workspace(":memory:") as ws:
 ...     with ws.transaction():
 ...         ws.append("t", pd.DataFrame({"x": [1, 2]}))
-...     int(ws.sql("SELECT sum(x) AS s FROM t")["s"].iloc[0]), ws.has_table("t"), ws.schema_version
-(3, True, 3)
+...     int(ws.sql("SELECT sum(x) AS s FROM t")["s"].iloc[0]), ws.has_table("t"), ws.schema_version == SCHEMA_VERSION
+(3, True, True)
 """
 
 from __future__ import annotations
