@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from tests._helpers import copy_of
 from tests.test_rounds import make_transactions, predictions_for, store_tx
 from xuanba.errors import DataError
 from xuanba.rounds import compare_rosters, list_rounds, run_round
@@ -24,14 +25,23 @@ def changed() -> str:
     return out.replace('version = "1"', 'version = "2"', 1)
 
 
-@pytest.fixture()
-def stored(tmp_path):
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The stored round the what-ifs compare with, run once for the module (a round is ≈ 3 s of
+    CPU whatever its rows); each test takes a copy of its workspace (:func:`stored`)."""
     tx = make_transactions(n=120)
-    path = tmp_path / "w.duckdb"
-    store_tx(path, tx)
+    folder = tmp_path_factory.mktemp("whatif")
+    store_tx(folder / "w.duckdb", tx)
     preds = predictions_for(tx.customer_id)
-    rnd = run_round(path, STARTER, CUTOFF, predictions=preds, check_model=False)
-    return path, preds, rnd
+    rnd = run_round(folder / "w.duckdb", STARTER, CUTOFF, predictions=preds, check_model=False)
+    return folder, preds, rnd
+
+
+@pytest.fixture()
+def stored(built, tmp_path_factory):
+    """``(workspace, predictions, round)``: a fresh copy of the module's workspace holding the round."""
+    folder, preds, rnd = built
+    return copy_of(folder, tmp_path_factory) / "w.duckdb", preds, rnd
 
 
 def test_the_round_own_standard_changes_nothing(stored):
