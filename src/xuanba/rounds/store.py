@@ -727,6 +727,8 @@ def roster_codes(roster: Any) -> tuple[Any, dict[str, list[str | None]]]:
         if col not in table.column_names:
             continue
         got = table.column(col)
+        if pa.types.is_null(got.type):  # every value missing (a roster made by hand)
+            got = got.cast(pa.large_string())
         if not pa.types.is_dictionary(got.type) or got.num_chunks != 1:
             got = pc.dictionary_encode(got.cast(pa.large_string()) if pa.types.is_dictionary(got.type) else got)
         got = got.combine_chunks() if isinstance(got, pa.ChunkedArray) else got
