@@ -144,7 +144,8 @@ def test_a_version_4_file_is_moved_to_the_codes_when_opened_to_write(stored, tmp
     old = as_version_4(path, tmp_path / "v4.duckdb")
     with duckdb.connect(str(old)) as con:  # hostile labels, a NULL, and a third round of its own labels
         con.execute("INSERT INTO rounds SELECT 3, * EXCLUDE (round_id) FROM rounds WHERE round_id = 2")
-        con.execute("INSERT INTO roster SELECT 3, * EXCLUDE (round_id) FROM roster WHERE round_id = 2 ORDER BY rank")
+        for table in ("roster", "round_points", "round_criteria", "round_fields", "round_tables"):
+            con.execute(f"INSERT INTO {table} SELECT 3, * EXCLUDE (round_id) FROM {table} WHERE round_id = 2")
         con.execute("CREATE TEMP TABLE h AS SELECT unnest(?::VARCHAR[]) AS w, generate_subscripts(?::VARCHAR[], 1) AS i",
                     [HOSTILE, HOSTILE])
         for col in CODED_COLUMNS:
