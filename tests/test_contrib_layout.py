@@ -18,6 +18,7 @@ from xuanba.rounds.store import (
     CONTRIBUTION_SQL,
     _ddl,
     _insert_parts,
+    _insert_roster,
     contributions_of,
     customer_contributions,
     load_contributions,
@@ -56,9 +57,11 @@ def as_version_2(new, old):
         con.execute(f"ATTACH '{new}' AS src (READ_ONLY)")
         tables = con.execute("SELECT table_name, sql FROM duckdb_tables() WHERE database_name = 'src'").fetchall()
         for name, ddl in tables:  # each table as it was made (its keys too), then its rows
-            if name not in ("round_points", "round_criteria"):
+            if name not in ("round_points", "round_criteria", "roster_codes", "roster_labels"):
                 con.execute(ddl)
                 con.execute(f'INSERT INTO "{name}" SELECT * FROM src."{name}"')
+        # the roster's texts as version 4 and before stored them (a table; version 5 keeps codes)
+        con.execute("CREATE TABLE roster AS SELECT * FROM src.roster ORDER BY round_id, rank")
         con.execute(LONG_DDL)
         con.execute("INSERT INTO contributions SELECT p.round_id, r.customer_id, k.criterion, p.raw[k.position], "
                     f"p.normalised[k.position], k.weight, {CONTRIBUTION_SQL} FROM src.round_points p "
@@ -109,7 +112,7 @@ def test_a_round_stored_narrow_reads_as_the_same_round_stored_long_and_migrates_
     import hashlib
 
     old = as_version_2(narrow, tmp_path / "old.duckdb")
-    assert schema_version(old) == 2 and SCHEMA_VERSION == 4
+    assert schema_version(old) == 2 and SCHEMA_VERSION == 5
     digest = hashlib.sha256(old.read_bytes()).hexdigest()
     with duckdb.connect(str(old), read_only=True) as con:
         long_rows = con.execute("SELECT * FROM contributions ORDER BY ALL").df()
@@ -195,9 +198,7 @@ def _roster(ids, ranks):
 def _store(ws, parts, ranks):
     with ws.transaction() as con:
         _ddl(con)
-        con.register("_r", _roster(parts.customer_id, ranks))
-        con.execute("INSERT INTO roster (round_id, customer_id, rank) SELECT 1, customer_id, rank FROM _r")
-        con.unregister("_r")
+        _insert_roster(con, 1, _roster(parts.customer_id, ranks))
         _insert_parts(con, 1, parts, np.asarray(ranks))
 
 

@@ -98,8 +98,8 @@ def test_the_roster_as_arrow_stores_what_the_frame_stores(tmp_path):
         store_mod._ddl(ws.con)
         store_mod._insert_roster(ws.con, 1, arrow)
         store_mod._insert_roster(ws.con, 2, roster[list(ROSTER_COLUMNS)])
-        a = ws.sql("SELECT * EXCLUDE (round_id) FROM roster WHERE round_id = 1 ORDER BY rowid")
-        b = ws.sql("SELECT * EXCLUDE (round_id) FROM roster WHERE round_id = 2 ORDER BY rowid")
+        a = ws.sql("SELECT * EXCLUDE (round_id) FROM roster WHERE round_id = 1 ORDER BY rank")
+        b = ws.sql("SELECT * EXCLUDE (round_id) FROM roster WHERE round_id = 2 ORDER BY rank")
     pd.testing.assert_frame_equal(a, b)
     assert a["gap_to_next"].isna().sum() == roster["gap_to_next"].isna().sum() > 0
 

@@ -92,7 +92,13 @@ def test_contributions_stored_from_their_parts_are_the_long_table_row_for_row(tm
     back, in rank order, they equal the long table row for row, missing raw values (NULL)
     included, and so do those of the long table itself stored (its rows in any order), and the
     ``contributions`` view; the table is made only when read."""
-    from xuanba.rounds.store import _append, _ddl, _insert_parts, _parts_of_long, read_contributions
+    from xuanba.rounds.store import (
+        _ddl,
+        _insert_parts,
+        _insert_roster,
+        _parts_of_long,
+        read_contributions,
+    )
     from xuanba.standard.score import (
         CONTRIBUTION_COLUMNS,
         ROSTER_COLUMNS,
@@ -117,7 +123,7 @@ def test_contributions_stored_from_their_parts_are_the_long_table_row_for_row(tm
         with ws.transaction() as con:
             _ddl(con)
             for r in (1, 2):
-                _append(con, roster, f"INSERT INTO roster SELECT {r}, {', '.join(ROSTER_COLUMNS)} FROM _xb_rows")
+                _insert_roster(con, r, roster)
             _insert_parts(con, 1, parts, roster["rank"].to_numpy())  # from the parts
             long = parts.frame()[list(CONTRIBUTION_COLUMNS)]  # from the long table, rows shuffled
             _insert_parts(con, 2, _parts_of_long(long.sample(frac=1.0, random_state=3), roster["customer_id"]),

@@ -356,6 +356,7 @@ MIGRATIONS: list[Migration] = [
     "xuanba.rounds.store:_migrate_v2",  # stored backtests (backtests, backtest_cutoffs, backtest_overall)
     "xuanba.rounds.store:_migrate_v3",  # contributions keyed by rank (round_criteria, round_points; a view)
     "xuanba.rounds.store:_migrate_v4",  # a contribution stored once: read as 100 x weight x normalised
+    "xuanba.rounds.store:_migrate_v5",  # the roster's texts as codes (roster_codes, roster_labels; a view)
 ]
 
 #: The schema version this xuanba writes and reads.

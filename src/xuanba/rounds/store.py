@@ -8,7 +8,11 @@ refit a model or recompute a fact. Six tables hold rounds:
   version, SHA-256 and full TOML text, the hashes of the input data and of the roster, counts,
   and the rest of the round's facts as JSON (``meta_json``: the models' estimates and
   diagnostics, the headline figures, where each field came from);
-* ``roster`` — one row per round and customer (the fixed roster columns);
+* ``roster`` — one row per round and customer (the fixed roster columns). Since schema version 5
+  a view over ``roster_codes`` (the rows, the six texts of :data:`CODED_COLUMNS` as SMALLINT codes)
+  and ``roster_labels`` (one row per round: each such column's labels, a list; code ``i`` is
+  element ``i + 1``), which reads every value as stored before; :func:`read_roster` decodes whole
+  rosters in Arrow;
 * ``round_criteria`` — one row per round and criterion: its ``position`` (1, 2, ...), name and
   weight (its share of the score);
 * ``round_points`` — one row per round and customer, keyed by the customer's ``rank``: each
@@ -131,10 +135,27 @@ LIST_COLUMNS = ["round_id", "name", "cutoff", "created_at", "standard_name", "st
                 "time_unit", "currency"]
 
 
+#: The roster's text columns stored as codes (schema version 5): each a position (0, 1, ...) in its
+#: round's labels, kept once per round in ``roster_labels`` (a list per column).
+CODED_COLUMNS = ("tier", "quadrant", "gates_failed", "next_tier", "cheapest_criterion", "cheapest_public_criterion")
+#: The most labels a SMALLINT code names; a column of a round with more is widened to INTEGER.
+SMALL_CODES = 2**15 - 1
+_CODES_DDL = ("CREATE TABLE IF NOT EXISTS roster_codes (round_id BIGINT, "
+              + ", ".join(f"{k} {'SMALLINT' if k in CODED_COLUMNS else v}" for k, v in _ROSTER_TYPES.items()) + ")")
+_LABELS_DDL = ("CREATE TABLE IF NOT EXISTS roster_labels (round_id BIGINT, "
+               + ", ".join(f"{k} VARCHAR[]" for k in CODED_COLUMNS) + ")")
+#: The roster as readers see it (its texts decoded): ``roster``, a view since schema version 5.
+_ROSTER_VIEW = ("CREATE VIEW IF NOT EXISTS roster AS SELECT r.round_id, "
+                + ", ".join(f"l.{k}[r.{k}::INTEGER + 1] AS {k}" if k in CODED_COLUMNS else f"r.{k}"
+                            for k in _ROSTER_TYPES)
+                + " FROM roster_codes r JOIN roster_labels l ON l.round_id = r.round_id")
+
+
 def _ddl(con: Any) -> None:
     con.execute(_ROUNDS_DDL)
-    cols = ", ".join(f"{k} {v}" for k, v in _ROSTER_TYPES.items())
-    con.execute(f"CREATE TABLE IF NOT EXISTS roster (round_id BIGINT, {cols})")
+    con.execute(_CODES_DDL)
+    con.execute(_LABELS_DDL)
+    con.execute(_ROSTER_VIEW)
     con.execute(_CRITERIA_DDL)
     con.execute(_POINTS_DDL)
     con.execute(_VIEW_DDL)
@@ -668,10 +689,64 @@ def _insert_rows(con: Any, round_id: int, roster: pd.DataFrame, contributions: C
 
 
 def _insert_roster(con: Any, round_id: int, roster: Any, threads: _Threads | None = None) -> None:
-    """The round's roster (its :data:`ROSTER_COLUMNS`, pandas or Arrow), in its order."""
-    _append_narrowed(con, roster, f"INSERT INTO roster SELECT {round_id}, {', '.join(ROSTER_COLUMNS)} FROM _xb_rows",
-                     threads)
+    """The round's roster (its :data:`ROSTER_COLUMNS`, pandas or Arrow), in its order: its
+    :data:`CODED_COLUMNS` as codes into ``roster_labels``'s row of the round (an Arrow dictionary's
+    own indices and words, as a DuckDB scoring gives them: :func:`~xuanba.standard.engine.roster_arrow`).
+    Half the CPU of appending the texts (docs/benchmarks_round.md, codes33)."""
+    table, labels = roster_codes(roster)
+    kinds = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                             "WHERE table_name = 'roster_codes'").fetchall())
+    for col in CODED_COLUMNS:  # more labels than a SMALLINT names (gate failures, e.g.): widened, kept so
+        if len(labels[col]) > SMALL_CODES and kinds.get(col) == "SMALLINT":
+            con.execute(f"ALTER TABLE roster_codes ALTER {col} TYPE INTEGER")
+    con.execute(f"INSERT INTO roster_labels VALUES ({int(round_id)}, {', '.join('?' for _ in CODED_COLUMNS)})",
+                [labels[c] for c in CODED_COLUMNS])
+    _append_narrowed(con, table, f"INSERT INTO roster_codes SELECT {int(round_id)}, {', '.join(ROSTER_COLUMNS)} "
+                     "FROM _xb_rows", threads)
     _pause("roster")
+
+
+def roster_codes(roster: Any) -> tuple[Any, dict[str, list[str | None]]]:
+    """``roster`` (pandas or Arrow, its :data:`ROSTER_COLUMNS`) as Arrow with its
+    :data:`CODED_COLUMNS` as integer codes, and each such column's labels: the value of code ``i``
+    is ``labels[col][i]`` (a missing value a missing code). An Arrow dictionary column gives its
+    own indices and words (not copied); a text column is encoded here.
+
+    Example
+    -------
+    >>> t, labels = roster_codes(pd.DataFrame({"tier": ["B", "", "B", None]}))
+    >>> t.column("tier").to_pylist(), labels["tier"]
+    ([0, 1, 0, None], ['B', ''])
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = _arrow_whole(roster)
+    labels: dict[str, list[str | None]] = {}
+    for col in CODED_COLUMNS:
+        if col not in table.column_names:
+            continue
+        got = table.column(col)
+        if pa.types.is_null(got.type):  # every value missing (a roster made by hand)
+            got = got.cast(pa.large_string())
+        if not pa.types.is_dictionary(got.type) or got.num_chunks != 1:
+            got = pc.dictionary_encode(got.cast(pa.large_string()) if pa.types.is_dictionary(got.type) else got)
+        got = got.combine_chunks() if isinstance(got, pa.ChunkedArray) else got
+        words = got.dictionary.to_pylist()
+        labels[col] = [None if w is None else str(w) for w in words]
+        codes = got.indices
+        table = table.set_column(table.schema.get_field_index(col), col,
+                                 codes.cast(pa.int16() if len(words) <= SMALL_CODES else pa.int32()))
+    return table, labels
+
+
+def _arrow_whole(roster: Any) -> Any:
+    """``roster`` as an Arrow table (a pandas one converted, an Arrow one as it is)."""
+    import pyarrow as pa
+
+    if isinstance(roster, pd.DataFrame):
+        return pa.Table.from_pandas(roster, preserve_index=False)
+    return roster
 
 
 def _insert_contributions(con: Any, round_id: int, roster: pd.DataFrame,
@@ -920,6 +995,40 @@ def ranked_contributions(ws: Workspace, round_id: int) -> Any:
                      "contribution": flat["contribution"]})
 
 
+def read_roster(ws: Workspace, round_id: int, columns: Sequence[str] = ROSTER_COLUMNS, *,
+                dictionaries: bool = False) -> Any:
+    """Round ``round_id``'s stored roster as Arrow, in rank order: ``columns`` (of
+    :data:`ROSTER_COLUMNS`), each text as stored. Since schema version 5 its
+    :data:`CODED_COLUMNS` are read as their codes and decoded here, once per label (a fifth of
+    the CPU of reading the texts: docs/benchmarks_round.md, codes33); with ``dictionaries`` they
+    stay Arrow dictionaries (the round's labels, no text per row). An older file's texts are read
+    as they are. The reader of whole rosters (``load_round``, the web's kept round).
+
+    Example
+    -------
+    >>> read_roster(ws, 3, ["rank", "tier"]).column("tier").to_pylist()[:2]  # doctest: +SKIP
+    ['A', 'A']
+    """
+    import pyarrow as pa
+
+    names = ", ".join(columns)
+    coded = ws.has_table("roster_codes")
+    got = ws.con.execute(f"SELECT {names} FROM {'roster_codes' if coded else 'roster'} WHERE round_id = ? "
+                         "ORDER BY rank", [int(round_id)]).arrow()
+    table = got.read_all() if hasattr(got, "read_all") else got
+    wanted = [c for c in columns if c in CODED_COLUMNS]
+    if not coded or not wanted:
+        return table
+    row = ws.con.execute(f"SELECT {', '.join(wanted)} FROM roster_labels WHERE round_id = ?", [int(round_id)]).fetchone()
+    for col, labels in zip(wanted, row or [[] for _ in wanted], strict=True):
+        words = pa.array(list(labels or []), type=pa.large_string())
+        codes = table.column(col).combine_chunks().cast(pa.int32())
+        at = table.schema.get_field_index(col)
+        table = table.set_column(at, col, pa.DictionaryArray.from_arrays(codes, words) if dictionaries
+                                 else words.take(codes))
+    return table
+
+
 def load_round(workspace: Workspace | str, round_id: int | str, *,
                fields: bool | Sequence[str] = True, contributions: bool = True) -> Round:
     """Re-open a stored round: its standard (from the stored text), roster, contributions, the
@@ -937,7 +1046,7 @@ def load_round(workspace: Workspace | str, round_id: int | str, *,
         head = ws.sql("SELECT standard_text, meta_json FROM rounds WHERE round_id = ?", [rid])
         meta = json.loads(head.loc[0, "meta_json"])
         standard = stored_standard(str(head.loc[0, "standard_text"]), meta)
-        roster = ws.sql(f"SELECT {', '.join(ROSTER_COLUMNS)} FROM roster WHERE round_id = ? ORDER BY rank", [rid])
+        roster = _pandas(read_roster(ws, rid))
         # a round with no usable model scored without the criteria that need predictions
         dropped = set((meta.get("fallback") or {}).get("criteria") or [])
         names = [c.name for c in standard.criteria if c.name not in dropped]
@@ -957,6 +1066,20 @@ def load_round(workspace: Workspace | str, round_id: int | str, *,
                 "cheapest_criterion", "cheapest_public_criterion"):
         roster[col] = roster[col].astype("str")
     return Round(rid, meta, standard, roster, contrib, fields=stored_fields, tables=tables)
+
+
+def _pandas(table: Any) -> pd.DataFrame:
+    """A roster read by :func:`read_roster` as pandas, typed as DuckDB's ``.df()`` types it (its
+    texts pandas' own text columns, taken from Arrow without a Python string per row)."""
+    import pyarrow as pa
+
+    out = {}
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_large_string(col.type) or pa.types.is_string(col.type):
+            out[name] = pd.Series(pd.array(col, dtype="str"))
+        else:
+            out[name] = col.to_pandas()
+    return pd.DataFrame(out, copy=False)
 
 
 def load_contributions(workspace: Workspace | str, round_id: int | str, *, selected: bool = True,
@@ -1170,7 +1293,9 @@ def _migrate_v3(ws: Workspace) -> None:
                 "JOIN (SELECT round_id, count(*) AS k FROM round_criteria GROUP BY round_id) n ON n.round_id = c.round_id "
                 "GROUP BY c.round_id, r.rank ORDER BY c.round_id, r.rank")
     con.execute("DROP TABLE contributions")
-    _ddl(con)
+    con.execute(_VIEW_DDL)  # over version 3's roster table (version 5 makes it a view: _migrate_v5)
+    con.execute("CREATE TABLE IF NOT EXISTS round_fields (round_id BIGINT, customer_id VARCHAR)")
+    con.execute(_TABLES_DDL)
 
 
 def _migrate_v4(ws: Workspace) -> None:
@@ -1181,6 +1306,43 @@ def _migrate_v4(ws: Workspace) -> None:
     if ws.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'contributions' "
                       "AND table_type = 'VIEW'").fetchone()[0]:
         ws.con.execute(f"CREATE OR REPLACE VIEW contributions AS {_VIEW_SELECT}")
+
+
+def _migrate_v5(ws: Workspace) -> None:
+    """Schema version 4 -> 5: the ``roster`` table's texts (:data:`CODED_COLUMNS`) become codes
+    into a list of labels per round and column: ``roster_codes`` (the rows, in their stored order)
+    and ``roster_labels`` (a row per round); ``roster`` becomes a view that reads them as before
+    (every value the same, a NULL stays NULL). An older xuanba would find no roster table: the
+    version keeps it from opening the file. In the migration's one transaction: a process killed
+    half-way leaves version 4 whole."""
+    con = ws.con
+    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'roster'").fetchone()
+    if kind is None or kind[0] != "BASE TABLE":
+        return  # no round stored yet: the tables and the view are made with the first one
+    have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_name = 'roster'").fetchall()}
+    missing = [c for c in _ROSTER_TYPES if c not in have]
+    if missing:  # a roster written by hand without some columns: moved with NULL there
+        for col in missing:
+            con.execute(f"ALTER TABLE roster ADD COLUMN {col} {_ROSTER_TYPES[col]}")
+    con.execute(_LABELS_DDL)
+    con.execute("INSERT INTO roster_labels SELECT round_id, "
+                + ", ".join(f"coalesce(list(DISTINCT {c}::VARCHAR ORDER BY {c}::VARCHAR) FILTER (WHERE {c} IS NOT NULL), "
+                            "[]::VARCHAR[])" for c in CODED_COLUMNS)
+                + " FROM roster GROUP BY round_id ORDER BY round_id")
+    most = con.execute("SELECT " + ", ".join(f"coalesce(max(len({c})), 0)" for c in CODED_COLUMNS)
+                       + " FROM roster_labels").fetchone()
+    con.execute(_CODES_DDL)
+    for col, count in zip(CODED_COLUMNS, most, strict=True):
+        if int(count) > SMALL_CODES:
+            con.execute(f"ALTER TABLE roster_codes ALTER {col} TYPE INTEGER")
+    cols = [f"CASE WHEN r.{c} IS NULL THEN NULL ELSE list_position(l.{c}, r.{c}::VARCHAR) - 1 END"
+            if c in CODED_COLUMNS else f"r.{c}" for c in _ROSTER_TYPES]
+    con.execute(f"INSERT INTO roster_codes SELECT r.round_id, {', '.join(cols)} FROM roster r "
+                "JOIN roster_labels l ON l.round_id = r.round_id ORDER BY r.round_id, r.rowid")
+    con.execute("DROP TABLE roster")
+    _ddl(con)
+    con.execute(f"CREATE OR REPLACE VIEW contributions AS {_VIEW_SELECT}")
 
 
 def save_backtest(ws: Workspace, bt: Any, *, every: str = "quarter",

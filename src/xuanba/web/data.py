@@ -411,17 +411,31 @@ def _load_roster(ws: Workspace, rid: int) -> Any:
     # then reads a row there instead of searching a million ids
     join = "LEFT JOIN round_fields f ON f.round_id = r.round_id AND f.customer_id = r.customer_id" if have else ""
     at = "f.rowid" if have else "CAST(NULL AS BIGINT)"
+    # a file of schema version 5 holds the texts as codes: read so, the round's labels their dictionary
+    coded = has_table(ws, "roster_codes")
     got = ws.con.execute(f"SELECT r.rank, CAST(r.customer_id AS VARCHAR) AS customer_id, r.tier, r.score, r.selected, "
                          f"r.quadrant, r.next_tier, r.gap_to_next, r.left_out_by_capacity, {name} AS name, {own} AS owner, "
-                         f"r.gates_failed, r.cheapest_criterion, r.cheapest_change, {at} AS fields_at FROM roster r {join} "
+                         f"r.gates_failed, r.cheapest_criterion, r.cheapest_change, {at} AS fields_at "
+                         f"FROM {'roster_codes' if coded else 'roster'} r {join} "
                          "WHERE r.round_id = ? ORDER BY r.rank", [rid]).arrow()
     table = got.read_all() if hasattr(got, "read_all") else got
     ranks = table.column("rank").to_numpy()
     if len(ranks) and not (ranks[0] == 1 and (ranks[1:] - ranks[:-1] == 1).all()):
         return _NOT_DENSE  # ranks are not 1..n: pages are read in SQL
     small = ("tier", "quadrant", "next_tier", "owner", "gates_failed", "cheapest_criterion")  # few values: dictionaries
-    table = pa.table({c: pc.dictionary_encode(table[c]) if c in small else table[c]
-                      for c in table.column_names}).combine_chunks()
+    words: dict[str, Any] = {}
+    if coded:
+        texts = [c for c in small if c != "owner"]
+        row = ws.con.execute(f"SELECT {', '.join(texts)} FROM roster_labels WHERE round_id = ?", [rid]).fetchone()
+        words = {c: pa.array(list(w or []), type=pa.string()) for c, w in zip(texts, row or [[]] * len(texts),
+                                                                              strict=True)}
+
+    def small_column(c: str) -> Any:
+        if c in words:
+            return pa.DictionaryArray.from_arrays(table[c].combine_chunks().cast(pa.int32()), words[c])
+        return pc.dictionary_encode(table[c])
+
+    table = pa.table({c: small_column(c) if c in small else table[c] for c in table.column_names}).combine_chunks()
     return KeptRoster(table, have)
 
 

@@ -35,7 +35,7 @@ from xuanba.standard import Standard
 from xuanba.workspace import META_TABLE, Workspace
 
 #: Tables a round never reads: what earlier rounds and backtests stored, and the web's own.
-NOT_COPIED = frozenset({"roster", "contributions", "round_points", "round_criteria", "round_fields", "round_tables",
+NOT_COPIED = frozenset({"roster", "roster_codes", "roster_labels", "contributions", "round_points", "round_criteria", "round_fields", "round_tables",
                         "backtest_cutoffs", "backtest_overall", META_TABLE})
 #: How long a finished round waits for another process to let go of the file before failing.
 STORE_WAIT_S = 30.0

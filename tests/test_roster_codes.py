@@ -1,0 +1,290 @@
+"""The roster's texts stored as codes (schema version 5): ``roster_codes`` holds each round's rows
+with ``tier``, ``quadrant``, ``gates_failed``, ``next_tier``, ``cheapest_criterion`` and
+``cheapest_public_criterion`` as SMALLINT codes, ``roster_labels`` their labels once per round,
+and ``roster`` is a view that decodes them. Every reader gives what it gave when the texts were
+stored (the same round in version 4's text table, read as it is), hostile labels included; a
+version-4 file is moved to the codes when opened to write, in one transaction; a DuckDB
+scoring's codes are stored as they are."""
+
+from __future__ import annotations
+
+import io
+import shutil
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from tests.test_rounds import CUTOFF, make_transactions, predictions_for, store_tx
+from xuanba import Workspace
+from xuanba.errors import WorkspaceError
+from xuanba.rounds import diff_rounds, load_round, run_round
+from xuanba.rounds import store as store_mod
+from xuanba.rounds.store import (
+    _VIEW_SELECT,
+    CODED_COLUMNS,
+    _ddl,
+    _insert_roster,
+    customer_standing,
+    read_roster,
+)
+from xuanba.standard import load_standard, starter_standard
+from xuanba.standard.score import ROSTER_COLUMNS
+from xuanba.workspace import SCHEMA_VERSION, schema_version
+
+HOSTILE = ["=1+1", "<script>alert('x')</script>", "甲级客户", "", None, "x'; DROP TABLE roster; --", "two\nlines"]
+
+
+@pytest.fixture(scope="module", params=["pandas", "duckdb"])
+def stored(request, tmp_path_factory):
+    """Two stored rounds of 60 customers (a capacity that binds: customers left out, gaps, cheapest
+    criteria), scored in pandas or on DuckDB, and the rosters the scoring made."""
+    path = tmp_path_factory.mktemp("codes") / "w.duckdb"
+    tx = make_transactions(seed=11, n=60)
+    store_tx(path, tx)
+    preds = predictions_for(tx.customer_id)
+    preds.loc[3, "p_alive"] = np.nan
+    std = load_standard(starter_standard("en").replace("max_accounts = 500", "max_accounts = 12"))
+    rosters = [run_round(path, std, cutoff, predictions=preds, scoring_engine=request.param).roster
+               for cutoff in ("2026-03-31", CUTOFF)]
+    return path, rosters, std
+
+
+def as_version_4(new, old):
+    """``new`` rewritten as xuanba stored it at schema version 4: the roster's texts in a table."""
+    shutil.copy(new, old)
+    with duckdb.connect(str(old)) as con:
+        con.execute("CREATE TABLE roster_text AS SELECT * FROM roster ORDER BY round_id, rank")
+        con.execute("DROP VIEW roster")
+        con.execute("DROP TABLE roster_codes")
+        con.execute("DROP TABLE roster_labels")
+        con.execute("ALTER TABLE roster_text RENAME TO roster")
+        con.execute(f"CREATE OR REPLACE VIEW contributions AS {_VIEW_SELECT}")
+        con.execute("UPDATE xuanba_meta SET value = '4' WHERE key = 'schema_version'")
+    return old
+
+
+def everything_read(path, std):
+    """What each reader of stored rosters gives for rounds 1 and 2 (read-only opens)."""
+    from xuanba.outputs.exports import export_round
+    from xuanba.rounds.whatif import whatif
+    from xuanba.web import data
+
+    out = {}
+    with Workspace(path, read_only=True) as ws:
+        for rid in (1, 2):
+            rnd = load_round(ws, rid)
+            ids = rnd.roster["customer_id"].tolist()
+            out[f"load_round {rid}"] = rnd.roster
+            out[f"view {rid}"] = ws.sql("SELECT * FROM roster WHERE round_id = ? ORDER BY rank", [rid])
+            out[f"distinct tier {rid}"] = ws.sql("SELECT DISTINCT tier FROM roster WHERE round_id = ? AND tier <> '' "
+                                                 "ORDER BY 1", [rid])
+            out[f"group {rid}"] = ws.sql("SELECT quadrant, gates_failed, next_tier, cheapest_criterion, "
+                                         "cheapest_public_criterion, count(*) AS n FROM roster WHERE round_id = ? "
+                                         "GROUP BY ALL ORDER BY ALL", [rid])
+            out[f"standing {rid}"] = [customer_standing(ws, rid, c) for c in ids[::7]]
+            out[f"web rows {rid}"] = data.roster_rows(ws, rid)
+            for tier in ("A", "B", "-"):
+                page = data.roster_page(ws, rid, tier=tier, per_page=100, filters={"quadrant": None})
+                out[f"web page {rid} {tier}"] = (page["rows"], page["total"], page["tiers"])
+            out[f"web customers {rid}"] = [data.customer(ws, rid, c) for c in ids[::9]]
+        out["diff"] = diff_rounds(ws, 1, 2).changes
+    target = path.parent / f"export-{path.stem}.csv"
+    export_round(path, "latest", target, tables=["roster"])
+    out["export"] = target.read_bytes()
+    w = whatif(path, std, 1)
+    out["whatif"] = (w.summary, w.tiers, w.movers, w.round_roster)
+    return out
+
+
+def same(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        if isinstance(a[key], pd.DataFrame):
+            pd.testing.assert_frame_equal(a[key], b[key], obj=key)
+        else:
+            assert repr(a[key]) == repr(b[key]), key  # repr: NaN equals NaN, None stays None
+
+
+def test_the_roster_is_stored_as_codes_and_its_labels_once_per_round(stored):
+    path, rosters, _ = stored
+    with Workspace(path, read_only=True) as ws:
+        assert ws.schema_version == SCHEMA_VERSION == 5
+        kinds = dict(ws.con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+        assert kinds["roster"] == "VIEW" and kinds["roster_codes"] == kinds["roster_labels"] == "BASE TABLE"
+        types = dict(ws.con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                    "WHERE table_name = 'roster_codes'").fetchall())
+        assert {types[c] for c in CODED_COLUMNS} == {"SMALLINT"} and types["customer_id"] == "VARCHAR"
+        assert ws.sql("SELECT count(*) AS n FROM roster_labels")["n"].iloc[0] == 2  # one row per round
+        for rid, roster in enumerate(rosters, start=1):
+            codes = ws.sql("SELECT * FROM roster_codes WHERE round_id = ? ORDER BY rank", [rid])
+            labels = ws.con.execute("SELECT * FROM roster_labels WHERE round_id = ?", [rid]).fetchone()
+            for col, words in zip(CODED_COLUMNS, labels[1:], strict=True):
+                decoded = [words[int(c)] for c in codes[col]]  # independent of the view: by hand
+                assert decoded == roster[col].tolist(), col
+
+
+def test_every_reader_gives_what_it_gave_when_the_texts_were_stored(stored, tmp_path):
+    """The same rounds in version 4's text table, read as they are (read-only), and in the codes:
+    every reader gives the same, and both give the scoring's own roster."""
+    path, rosters, std = stored
+    old = as_version_4(path, tmp_path / "v4.duckdb")
+    assert schema_version(old) == 4
+    now, before = everything_read(path, std), everything_read(old, std)
+    same(now, before)
+    for rid, roster in enumerate(rosters, start=1):
+        pd.testing.assert_frame_equal(now[f"load_round {rid}"][list(ROSTER_COLUMNS)],
+                                      roster[list(ROSTER_COLUMNS)].reset_index(drop=True))
+
+
+def test_a_version_4_file_is_moved_to_the_codes_when_opened_to_write(stored, tmp_path):
+    path, _, std = stored
+    old = as_version_4(path, tmp_path / "v4.duckdb")
+    with duckdb.connect(str(old)) as con:  # hostile labels, a NULL, and a third round of its own labels
+        con.execute("INSERT INTO rounds SELECT 3, * EXCLUDE (round_id) FROM rounds WHERE round_id = 2")
+        for table in ("roster", "round_points", "round_criteria", "round_fields", "round_tables"):
+            con.execute(f"INSERT INTO {table} SELECT 3, * EXCLUDE (round_id) FROM {table} WHERE round_id = 2")
+        con.execute("CREATE TEMP TABLE h AS SELECT unnest(?::VARCHAR[]) AS w, generate_subscripts(?::VARCHAR[], 1) AS i",
+                    [HOSTILE, HOSTILE])
+        for col in CODED_COLUMNS:
+            con.execute(f"UPDATE roster SET {col} = (SELECT w FROM h WHERE i = 1 + (rank % {len(HOSTILE)})) "
+                        "WHERE round_id = 3")
+        want = con.execute("SELECT * FROM roster ORDER BY round_id, rank").df()
+    before = everything_read(old, std)
+    with Workspace(old) as ws:  # a writing open migrates
+        assert ws.schema_version == SCHEMA_VERSION
+        kinds = dict(ws.con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+        assert kinds["roster"] == "VIEW" and kinds["roster_codes"] == "BASE TABLE"
+        got = ws.sql("SELECT * FROM roster ORDER BY round_id, rank")
+        third = read_roster(ws, 3).to_pandas()
+        labels = ws.con.execute("SELECT tier FROM roster_labels WHERE round_id = 3").fetchone()[0]
+    pd.testing.assert_frame_equal(got, want)
+    assert third["tier"].tolist() == want.loc[want["round_id"] == 3, "tier"].tolist()
+    assert sorted(labels) == sorted(w for w in HOSTILE if w is not None)  # each once; NULL no label
+    same(everything_read(old, std), before)
+
+
+def test_a_migration_killed_half_way_leaves_version_4_whole(stored, tmp_path, monkeypatch):
+    """The move runs in the upgrade's one transaction: a failure after the text table was dropped
+    (or a full disk at the commit) leaves the file at version 4, its table whole and readable."""
+    path, _, std = stored
+    old = as_version_4(path, tmp_path / "v4.duckdb")
+    want = everything_read(old, std)
+    with duckdb.connect(str(old), read_only=True) as con:
+        rows = con.execute("SELECT * FROM roster ORDER BY round_id, rank").df()
+
+    def full(*_):
+        raise duckdb.IOException('IO Error: Could not write file "v4.duckdb.wal": No space left on device')
+
+    for target, name in ((store_mod, "_ddl"), (Workspace, "_commit")):
+        with monkeypatch.context() as m:
+            m.setattr(target, name, full)
+            with pytest.raises(WorkspaceError, match="disk is full"):
+                Workspace(old)
+        assert schema_version(old) == 4
+        with duckdb.connect(str(old), read_only=True) as con:
+            kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+            assert kinds["roster"] == "BASE TABLE" and "roster_codes" not in kinds
+            pd.testing.assert_frame_equal(con.execute("SELECT * FROM roster ORDER BY round_id, rank").df(), rows)
+        same(everything_read(old, std), want)
+
+
+def test_a_version_5_file_is_refused_by_a_xuanba_of_version_4(stored, tmp_path, monkeypatch):
+    from xuanba import workspace as wsmod
+
+    path, _, _ = stored
+    copy = tmp_path / "v5.duckdb"
+    shutil.copy(path, copy)
+    monkeypatch.setattr(wsmod, "SCHEMA_VERSION", 4)
+    with pytest.raises(WorkspaceError, match="schema version 5"):
+        Workspace(copy, read_only=True)
+
+
+@pytest.mark.parametrize("arrow", [False, True])
+def test_hostile_labels_read_back_as_they_were_stored(tmp_path, arrow):
+    n = 3 * len(HOSTILE)
+    frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)], "rank": np.arange(1, n + 1),
+                          "score": np.linspace(90, 10, n), "selected": np.arange(n) % 2 == 0})
+    for j, col in enumerate(CODED_COLUMNS):
+        frame[col] = pd.Series([HOSTILE[(i + j) % len(HOSTILE)] for i in range(n)], dtype=object)
+    for col in ROSTER_COLUMNS:
+        if col not in frame:
+            frame[col] = np.nan if "score" in col or "change" in col or "gap" in col else False
+    frame = frame[list(ROSTER_COLUMNS)]
+    given = pa.Table.from_pandas(frame, preserve_index=False)
+    if arrow:  # as a DuckDB scoring hands them over: dictionaries (here with a NULL among the words)
+        given = pa.table({c: given.column(c).dictionary_encode() if c in CODED_COLUMNS else given.column(c)
+                          for c in given.column_names})
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        with ws.transaction() as con:
+            _ddl(con)
+            _insert_roster(con, 1, given)
+        view = ws.sql("SELECT * EXCLUDE (round_id) FROM roster ORDER BY rank")
+        read = read_roster(ws, 1).to_pylist()
+        kept = read_roster(ws, 1, dictionaries=True).to_pylist()
+    for col in CODED_COLUMNS:
+        want = frame[col].tolist()
+        assert [None if pd.isna(v) else v for v in view[col]] == want, col
+        assert [r[col] for r in read] == want == [r[col] for r in kept], col
+
+
+def test_more_gate_failures_than_a_smallint_names_widen_the_column(tmp_path):
+    n = 2**15 + 5
+    words = [f"g{i}" for i in range(n)]
+    frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)], "rank": np.arange(1, n + 1)})
+    for col in ROSTER_COLUMNS:
+        if col not in frame:
+            frame[col] = "" if col in CODED_COLUMNS else 0.0
+    frame["gates_failed"] = pd.Series(words[::-1], dtype="str")
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        with ws.transaction() as con:
+            _ddl(con)
+            _insert_roster(con, 1, frame[list(ROSTER_COLUMNS)])
+        kind = ws.con.execute("SELECT data_type FROM information_schema.columns WHERE table_name = 'roster_codes' "
+                              "AND column_name = 'gates_failed'").fetchone()[0]
+        got = ws.sql("SELECT gates_failed FROM roster ORDER BY rank")["gates_failed"].tolist()
+    assert kind == "INTEGER" and got == words[::-1]
+
+
+def test_a_duckdb_scorings_codes_are_stored_as_they_are(tmp_path):
+    """The Arrow roster a DuckDB scoring hands the saver (``on_roster``) holds its texts as
+    dictionaries: their indices are the stored codes and their words the stored labels."""
+    from xuanba.standard.engine import roster_labels, score_in_engine
+
+    std = load_standard(starter_standard("en").replace("max_accounts = 500", "max_accounts = 12"))
+    rng = np.random.default_rng(5)
+    n = 80
+    fields = pd.DataFrame({"customer_id": [f"c{i:02d}" for i in range(n)], "revenue_365d": rng.gamma(2, 100, n),
+                           "margin_365d": rng.gamma(2, 20, n), "clv_3y": rng.gamma(2, 300, n),
+                           "p_alive": rng.uniform(0, 1, n), "recency_days": rng.integers(0, 400, n).astype(float),
+                           "frequency_365d": rng.integers(0, 20, n).astype(float)})
+    handed = []
+    score_in_engine(fields, std, on_roster=handed.append)
+    (given,) = handed
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        with ws.transaction() as con:
+            _ddl(con)
+            _insert_roster(con, 1, given)
+        codes = ws.sql("SELECT * FROM roster_codes ORDER BY rank")
+        labels = dict(zip(CODED_COLUMNS, ws.con.execute(f"SELECT {', '.join(CODED_COLUMNS)} FROM roster_labels")
+                          .fetchone(), strict=True))
+    wanted = roster_labels(std)
+    for col in CODED_COLUMNS:
+        arr = given.column(col).combine_chunks()
+        assert codes[col].tolist() == arr.indices.to_pylist(), col
+        assert labels[col] == arr.dictionary.to_pylist(), col
+        if col in wanted:
+            assert labels[col] == wanted[col], col
+
+
+def test_an_export_of_a_round_writes_the_texts(stored, tmp_path):
+    """An export (CSV) holds each text as the scoring made it."""
+    from xuanba.outputs.exports import export_round
+
+    path, rosters, _ = stored
+    out = export_round(path, "latest", tmp_path / "r.csv", tables=["roster"])
+    got = pd.read_csv(io.BytesIO(out[0].read_bytes()), keep_default_na=False, dtype=str)
+    for col in CODED_COLUMNS:
+        assert got[col].tolist() == rosters[1][col].tolist(), col
