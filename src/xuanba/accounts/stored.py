@@ -160,9 +160,10 @@ def _without_unnamed_customers(df: pd.DataFrame) -> tuple[pd.DataFrame, Any, dic
     says of the others (empty: none)."""
     import numpy as np
 
-    from xuanba.ingest.rules import EXCEL_ERROR, REASONS, is_excel_error
+    from xuanba.ingest.rules import EXCEL_ERROR, REASONS, TRIMMED_SPACES, is_excel_error
 
-    ids = df["customer_id"].where(df["customer_id"].isna(), df["customer_id"].astype(str).str.strip())  # as kept
+    # as kept: trimmed as ingest trims an id (DuckDB's trim), a tab or a line break kept as it does
+    ids = df["customer_id"].where(df["customer_id"].isna(), df["customer_id"].astype(str).str.strip(TRIMMED_SPACES))
     missing = ids.isna() | ids.eq("")
     errors = ids.map(is_excel_error).astype(bool) & ~missing
     out = (missing | errors).to_numpy()
