@@ -166,8 +166,8 @@ def _trimmed(text: str, id_col: bool) -> str:
     (DuckDB's ``trim``: :data:`~xuanba.ingest.rules.TRIMMED_SPACES`, so that a customer padded
     with a tab is one customer in both), another value of Python's whitespace too.
 
-    >>> _trimmed("\u3000c1\t", True), _trimmed("\u3000c1\t", False)
-    ('c1\t', 'c1')
+    >>> _trimmed("\\u3000c1\\t", True), _trimmed("\\u3000c1\\t", False)
+    ('c1\\t', 'c1')
     """
     return text.strip(TRIMMED_SPACES) if id_col else text.strip()
 

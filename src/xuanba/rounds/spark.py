@@ -269,8 +269,8 @@ def _blank_lines_may_be(path: Path) -> bool:
 
     >>> import tempfile
     >>> d = Path(tempfile.mkdtemp())
-    >>> _ = (d / "a.csv").write_bytes(b"id,x\r\n  c1,2\r\n \t \r\nc2,3\r\n")
-    >>> _ = (d / "b.csv").write_bytes(b"id,x\n  c1,2\nc2 ,3\n")
+    >>> _ = (d / "a.csv").write_bytes(b"id,x\\r\\n  c1,2\\r\\n \\t \\r\\nc2,3\\r\\n")
+    >>> _ = (d / "b.csv").write_bytes(b"id,x\\n  c1,2\\nc2 ,3\\n")
     >>> _blank_lines_may_be(d / "a.csv"), _blank_lines_may_be(d / "b.csv")
     (True, False)
     """
