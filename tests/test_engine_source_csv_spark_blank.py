@@ -5,6 +5,8 @@ used, but the line missing from the source's rows and rejects (review31b)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests._helpers import spark_test
@@ -35,3 +37,66 @@ def test_a_line_of_spaces_is_counted_on_spark_as_ingest_counts_it(tmp_path, spar
     want = _ingested(tmp_path, path)
     assert got == want
     assert got["input_rows"] == 40 + len(odd) and got["rejected"] == len(odd)
+
+
+def _has_blank_line(data: bytes) -> bool:
+    """The reference, apart from the byte search: the file split into lines, one of spaces or tabs alone."""
+    return any(line and not line.strip(b" \t") for line in re.split(rb"\r\n|\r|\n", data))
+
+
+_SHAPES = [
+    b"id,x\n  c1,2\n\tc2,3\n",  # ids that begin with spaces or a tab: no line of them alone
+    b"id,x\n  c1,2\nc2 ,3\n c3 ,4\n",  # spaces before and after ids, never alone
+    b"id,x\r\n  c1,2\r\n \t \r\nc2,3\r\n",
+    b"id,x\n  c1,2\n   \n",
+    b"id,x\n  c1,2\n   ",  # a last line of spaces, no line end after it
+    b"id,x\r  c1,2\r\t\rc2,3\r",
+    b"id,x\n" + b" " * 40 + b"\nc1,2\n",  # a line of spaces longer than a chunk
+    b"id,x\n" + b" " * 40 + b"c1,2\n",  # a run of spaces longer than a chunk, then an id
+    b"id,x\n\n\r\nc1 \n  c2\n",  # empty lines: no space or tab in them
+]
+
+
+@pytest.mark.parametrize("data", _SHAPES)
+def test_the_byte_search_finds_a_line_of_spaces_alone_over_any_chunk_size(tmp_path, monkeypatch, data):
+    """Exact where the lines split across chunks: every chunk size from 1 byte to the whole file
+    agrees with the file split into lines."""
+    import xuanba.ingest.encodings as encodings
+    from xuanba.rounds.spark import _blank_lines_may_be
+
+    path = tmp_path / "tx.csv"
+    path.write_bytes(data)
+    want = _has_blank_line(data)
+    for size in range(1, len(data) + 2):
+        monkeypatch.setattr(encodings, "_CHUNK", size)
+        assert _blank_lines_may_be(path) == want, (data, size)
+
+
+def _spaced_file(tmp_path, blank: bool):
+    """Ids that begin with spaces (a system that pads them), and where ``blank`` a line of spaces."""
+    rows = [f"  c{i % 7},2025-{1 + i % 12:02d}-{1 + i % 27:02d},{10 + i}.5" for i in range(40)]
+    if blank:
+        rows.insert(17, "    ")
+    path = tmp_path / "tx.csv"
+    path.write_text("\n".join(["customer_id,ts,amount", *rows]) + "\n", "utf-8")
+    return path
+
+
+@spark_test
+@pytest.mark.parametrize("blank", [False, True])
+def test_ids_that_begin_with_spaces_are_not_read_by_the_csv_module(tmp_path, spark, monkeypatch, blank):
+    """A file whose ids begin with spaces has no line of spaces: its records are not read again
+    (review32: every such file was read record by record in Python); one that also has a line of
+    spaces alone is, and counts it as ingest does."""
+    import xuanba.ingest.csv_records as csv_records
+    from xuanba.rounds.spark import spark_source
+
+    scanned = []
+    scan = csv_records._scan
+    monkeypatch.setattr(csv_records, "_scan", lambda *a, **k: scanned.append(a) or scan(*a, **k))
+    path = _spaced_file(tmp_path, blank)
+    _, rows = checked_transactions(spark_source(spark, str(path)), CUTOFF)
+    assert bool(scanned) == blank
+    got = {k: rows[k] for k in ("input_rows", "used", "rejected", "rejected_by_reason")}
+    assert got == _ingested(tmp_path, path)
+    assert got["input_rows"] == 40 + blank and got["rejected"] == blank

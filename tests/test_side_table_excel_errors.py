@@ -185,20 +185,56 @@ def test_an_error_with_a_wide_space_round_it_is_an_error_as_ingest_reads_it(tmp_
     assert people.attrs[LEFT_EMPTY] == {"segment": 1}
 
 
-def test_no_id_or_segment_read_is_an_error_or_empty(tmp_path):
-    """A tab or a line break round an error, or a lone tab: the side table and ``accounts
-    --transactions FILE`` strip them off an id and a segment, so what they would keep is the error
-    or nothing: rejected (and a segment left empty), never a customer ``#N/A`` or ``''``. Before,
-    the test came before the strip, and those customers were kept."""
+def test_an_id_with_a_tab_or_a_line_break_round_it_is_kept_as_ingest_keeps_it(tmp_path):
+    """A tab or a line break round an error, or a lone tab: ingest's ``trim`` (DuckDB's) keeps them,
+    so ingest stores the sales lines, of customers ``\\t#N/A``, ``#N/A\\n`` and ``\\t``; the side
+    table and ``accounts --transactions FILE`` keep those very ids (ingest's store the reference).
+    A segment so written is still stripped and left empty (no key: never a segment ``#N/A``).
+    Before (review32), they stripped Python's white space off an id: ``\\t#N/A`` rejected and a
+    customer ``\\tK1`` read as ``K1``, where ingest kept both."""
     from xuanba.accounts.stored import transactions_from_file
 
     ids = [*CONTROL, "a"]
     path = tmp_path / "tx.csv"
     pd.DataFrame({"customer_id": ids, "ts": ["2025-01-01"] * len(ids), "amount": ["5"] * len(ids)}).to_csv(path, index=False)
-    assert transactions_from_file(path)["customer_id"].tolist() == ["a"]
+    with Workspace(":memory:") as ws:
+        report = ingest(str(path), ws)
+        kept = ws.sql("SELECT customer_id FROM transactions ORDER BY source_row")["customer_id"].tolist()
+    assert report.rejected == 0 and kept == ids  # the reference: ingest keeps them all
+    assert transactions_from_file(path)["customer_id"].tolist() == kept
     people, rejects = read_side_table("customers", pd.DataFrame({"customer_id": ids, "segment": ["s", "s", "s", "#N/A\t"]}))
-    assert people["customer_id"].tolist() == ["a"] and len(rejects) == len(CONTROL)
-    assert people["segment"].isna().all()
+    assert people["customer_id"].tolist() == kept and rejects.empty
+    assert people["segment"].isna().tolist() == [False, False, False, True]
+
+
+#: Characters one trim strips and the other kept before: Python's white space that DuckDB's ``trim``
+#: (ingest's) keeps (a vertical tab, a form feed, the file separator, NEL, the line separator, a
+#: tab), and the ideographic and no-break spaces both strip.
+PADS = ["\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\t", "\u3000", "\u00a0"]
+
+
+def test_a_padded_id_is_one_customer_in_ingest_and_a_side_table(tmp_path):
+    """The same padded ids in a sales file and a customers file: ingest's stored customers (its
+    own trim, the reference) are the side table's, as ``xuanba ingest --kind customers`` stores
+    them and as ``read_side_table`` and ``accounts --transactions FILE`` read them. Before
+    (review32), a side table stripped Python's white space (``\\x0bc1\\x0b`` read ``c1``) where
+    ingest kept it: the customer's row joined no sale."""
+    from xuanba.accounts.stored import transactions_from_file
+
+    ids = [f"{pad}c{i}{pad}" for i, pad in enumerate(PADS)]
+    sales, people = tmp_path / "tx.csv", tmp_path / "cu.csv"
+    sales.write_text("customer_id,ts,amount\n" + "".join(f'"{c}",2025-01-01,5\n' for c in ids), "utf-8")
+    people.write_text("customer_id,segment\n" + "".join(f'"{c}",S\n' for c in ids), "utf-8")
+    with Workspace(":memory:") as ws:
+        ingest(str(sales), ws)
+        ingest(str(people), ws, kind="customers")
+        sold = ws.sql("SELECT customer_id FROM transactions ORDER BY source_row")["customer_id"].tolist()
+        stored = ws.sql("SELECT customer_id FROM customers")["customer_id"].tolist()
+    assert sold == [c.strip("\u3000\u00a0") for c in ids]  # ingest's trim: the wide spaces alone
+    assert sorted(stored) == sorted(sold)
+    table, rejects = read_side_table("customers", people)
+    assert table["customer_id"].tolist() == sold and rejects.empty
+    assert transactions_from_file(sales)["customer_id"].tolist() == sold
 
 
 def test_the_first_row_left_out_is_the_first_in_the_file(tmp_path):

@@ -123,7 +123,6 @@ def transactions_from_file(source: pd.DataFrame | str | Path) -> pd.DataFrame:
                 fix="Give a canonical transactions file (customer_id, ts, amount), e.g. the "
                     "output of `xuanba ingest`.")
     df, line, rejected = _without_unnamed_customers(df)  # line: each row's number in the source (1-based)
-    df["customer_id"] = df["customer_id"].astype(str).str.strip()
     for col in ("ts", "paid_on", "due_on"):
         if col in df.columns:
             blank = df[col].isna() | df[col].astype(str).str.strip().isin(["", "nan", "NaT", "None"])
@@ -156,25 +155,30 @@ def transactions_from_file(source: pd.DataFrame | str | Path) -> pd.DataFrame:
 
 def _without_unnamed_customers(df: pd.DataFrame) -> tuple[pd.DataFrame, Any, dict[str, Any]]:
     """``df`` without its rows whose id ingest rejects (missing, or an Excel error: the first rule
-    of :func:`~xuanba.ingest.rules.reject_reason` it breaks), the numbers of the rows kept (1-based,
-    as read), and what :data:`ROWS_REJECTED` says of the others (empty: none)."""
+    of :func:`~xuanba.ingest.rules.reject_reason` it breaks), its ids as text stripped as they are
+    tested (once), the numbers of the rows kept (1-based, as read), and what :data:`ROWS_REJECTED`
+    says of the others (empty: none)."""
     import numpy as np
 
-    from xuanba.ingest.rules import EXCEL_ERROR, REASONS, is_excel_error
+    from xuanba.ingest.rules import EXCEL_ERROR, REASONS, TRIMMED_SPACES, is_excel_error
 
-    ids = df["customer_id"].where(df["customer_id"].isna(), df["customer_id"].astype(str).str.strip())  # as kept
+    # as kept: trimmed as ingest trims an id (DuckDB's trim), a tab or a line break kept as it does
+    ids = df["customer_id"].where(df["customer_id"].isna(), df["customer_id"].astype(str).str.strip(TRIMMED_SPACES))
     missing = ids.isna() | ids.eq("")
     errors = ids.map(is_excel_error).astype(bool) & ~missing
     out = (missing | errors).to_numpy()
     line = np.arange(1, len(df) + 1)
     if not out.any():
+        df["customer_id"] = ids.astype(str)
         return df, line, {}
     first = int(out.argmax())
     said = {"row": first + 1, "column": "customer_id", "value": "" if missing.iloc[first] else str(ids.iloc[first]),
             "reason": REASONS[0] if missing.iloc[first] else EXCEL_ERROR}
     counts = {REASONS[0]: int(missing.sum()), EXCEL_ERROR: int(errors.sum())}
     by_reason = dict(sorted(((r, n) for r, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0])))
-    return df.loc[~out].copy(), line[~out], {"rejected_by_reason": by_reason, "first": said}
+    kept = df.loc[~out].copy()
+    kept["customer_id"] = ids[~out].astype(str)
+    return kept, line[~out], {"rejected_by_reason": by_reason, "first": said}
 
 
 def workspace_account_fields(workspace: WorkspaceLike, as_of: Any = None, **options: Any) -> pd.DataFrame:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from xuanba.errors import InputError, Listed, Phrase, SchemaError, quoted, shown
 from xuanba.ingest.money import read_money
-from xuanba.ingest.rules import EXCEL_ERROR, is_excel_error
+from xuanba.ingest.rules import EXCEL_ERROR, TRIMMED_SPACES, is_excel_error
 from xuanba.tables import read_table
 
 ColType = Literal["id", "str", "date", "number", "bool"]
@@ -161,6 +161,17 @@ def _map_headers(df: pd.DataFrame, schema: SideSchema, mapping: dict[str, str] |
     return out
 
 
+def _trimmed(text: str, id_col: bool) -> str:
+    """``text`` as a side table keeps it: an id trimmed as ``xuanba ingest`` trims a transaction's
+    (DuckDB's ``trim``: :data:`~xuanba.ingest.rules.TRIMMED_SPACES`, so that a customer padded
+    with a tab is one customer in both), another value of Python's whitespace too.
+
+    >>> _trimmed("\\u3000c1\\t", True), _trimmed("\\u3000c1\\t", False)
+    ('c1\\t', 'c1')
+    """
+    return text.strip(TRIMMED_SPACES) if id_col else text.strip()
+
+
 def read_side_table(
     kind: str, source: pd.DataFrame | str | Path, mapping: dict[str, str] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -236,12 +247,14 @@ def read_side_table(
     read = [*(c for c in schema.columns if c in df.columns), *(c for c in df.columns if schema.attributes
                                                                 and c not in schema.columns)]
     for col in read:  # a column xuanba does not read (an interaction's notes): as written
-        # a formula's #N/A: no value, said; tested as the column reads it (stripped of a tab or a
-        # line break too: never an id or a segment '#N/A')
-        errors = df[col].map(lambda v: is_excel_error(v.strip() if isinstance(v, str) else v)).astype(bool)
+        # a formula's #N/A: no value, said; tested as the column reads it (a value stripped of a tab
+        # or a line break too: never a segment '#N/A'; an id as ingest trims it, _trimmed)
+        id_col = schema.columns.get(col) == "id"
+        errors = df[col].map(lambda v, i=id_col: is_excel_error(_trimmed(v, i) if isinstance(v, str) else v)).astype(bool)
         if col in schema.required:  # a key of the row: the row rejected, naming the error
             for i in df.index[errors & ~bad]:
-                rejects.append({"row": int(i) + 1, "column": col, "value": str(df[col][i]).strip(), "reason": EXCEL_ERROR})
+                rejects.append({"row": int(i) + 1, "column": col, "value": _trimmed(str(df[col][i]), id_col),
+                                "reason": EXCEL_ERROR})
             bad |= errors
         elif errors.any():  # a value that only describes the row: left empty, counted
             df[col] = df[col].mask(errors)
@@ -250,9 +263,10 @@ def read_side_table(
         if col not in df.columns:
             continue
         s = df[col]
-        blank = s.isna() | s.astype(str).str.strip().isin(["", "nan", "None", "NaT"])
+        text = s.astype(str).str.strip(TRIMMED_SPACES if typ == "id" else None)  # an id: as ingest trims it
+        blank = s.isna() | text.isin(["", "nan", "None", "NaT"])
         if typ in ("id", "str"):
-            conv = s.astype(str).str.strip().where(~blank, None)
+            conv = text.where(~blank, None)
             conv = conv.astype("str") if typ == "id" else conv.astype(object)
             failed = pd.Series(False, index=df.index)
         elif typ == "date":

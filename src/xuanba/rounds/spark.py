@@ -237,7 +237,8 @@ def _with_blank_rows(session: Any, text: str, frame: Any, mapping: Mapping[str, 
     ``multiLine`` it reads them) as ingest reads them: a row of those cells,
     the missing ones empty, which the source check then rejects and counts by ingest's rules
     ("missing customer id"), as DuckDB's round does. The file is searched for such a line at C speed
-    (:func:`_blank_lines_may_be`); only where one may be are its records read (the csv module)."""
+    (:func:`_blank_lines_may_be`); only where one is are its records read (the csv module): not
+    where ids merely begin with spaces."""
     from xuanba.ingest.csv_records import _scan
     from xuanba.ingest.csv_source import _headers_at
     from xuanba.ingest.mapping import header_test
@@ -259,18 +260,40 @@ def _with_blank_rows(session: Any, text: str, frame: Any, mapping: Mapping[str, 
 
 
 def _blank_lines_may_be(path: Path) -> bool:
-    """Whether the file ``path`` may hold a line of spaces or tabs alone (a line end, then a space or
-    a tab): a search of its bytes, chunk by chunk."""
+    """Whether the file ``path`` holds a line of spaces or tabs alone: a line end, one or more spaces
+    or tabs, then a line end or the end of the file (the file's start counts as a line end). A
+    search of its bytes, chunk by chunk, no decode: a chunk is searched by pattern only where it
+    has both a line end followed by a space or tab and a space or tab followed by a line end, so a
+    file whose ids begin with spaces (``"  c42,..."``) costs what a plain one does. A line split
+    over two chunks is carried into the next.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.csv").write_bytes(b"id,x\\r\\n  c1,2\\r\\n \\t \\r\\nc2,3\\r\\n")
+    >>> _ = (d / "b.csv").write_bytes(b"id,x\\n  c1,2\\nc2 ,3\\n")
+    >>> _blank_lines_may_be(d / "a.csv"), _blank_lines_may_be(d / "b.csv")
+    (True, False)
+    """
     from xuanba.ingest.encodings import _CHUNK
 
     tail = b"\n"
     with Path(path).open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             joined = tail + chunk
-            if b"\n " in joined or b"\n\t" in joined or b"\r " in joined or b"\r\t" in joined:
+            if (any(p in joined for p in _BLANK_STARTS) and any(p in joined for p in _BLANK_ENDS)
+                    and _BLANK_LINE.search(joined)):
                 return True
-            tail = chunk[-1:]
-    return False
+            # carried: the chunk's last line end, and a space if only spaces or tabs follow it
+            kept = joined.rstrip(b" \t")
+            tail = kept[-1:] + (b" " if len(kept) < len(joined) else b"") if kept[-1:] in (b"\n", b"\r") else b""
+    return len(tail) > 1  # a last line of spaces or tabs with no line end after it
+
+
+#: A line end then a space or a tab, and a space or a tab then a line end: a line of spaces or
+#: tabs alone (:data:`_BLANK_LINE`) has both.
+_BLANK_STARTS = (b"\n ", b"\n\t", b"\r ", b"\r\t")
+_BLANK_ENDS = (b" \n", b"\t\n", b" \r", b"\t\r")
+_BLANK_LINE = re.compile(rb"[\r\n][ \t]+[\r\n]")
 
 
 def _glob_files(text: str) -> list[str]:
