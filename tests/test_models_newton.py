@@ -106,3 +106,35 @@ def test_only_a_float_out_of_range_reads_as_an_impossible_point(rows, monkeypatc
     fitted = BGNBD().fit(data)
     monkeypatch.setattr(BGNBD, "_loglik_sums", real)
     np.testing.assert_allclose(fitted.params_, BGNBD().fit(data).params_, rtol=1e-5)
+
+
+def test_a_looser_subsample_fit_starts_pareto_nbd_at_the_same_optimum(monkeypatch):
+    """The subsample's fit stops at ``SUBSAMPLE_GTOL`` (1e-3), not 1e-6: fewer passes over the
+    subsample, and the full fit still ends where the start at 1e-6 (the old path) does. Pareto/NBD
+    in days-as-weeks, as a round has it: the subsample's cost is its distinct tail-integral pairs."""
+    from xuanba.models import ParetoNBD
+    from xuanba.models.paretonbd import sample_customers
+
+    rng = np.random.default_rng(3)
+    big_t = np.round(rng.uniform(0, 156 * 7, 60_000)) / 7  # ages in whole days, in weeks
+    hist = sample_customers(0.55, 10.6, 0.61, 11.7, big_t, seed=4)
+    hist["recency"] = np.minimum(np.round(hist["recency"] * 7) / 7, hist["T"])
+    sub_passes: list[int] = []
+    real = ParetoNBD._loglik_sums
+
+    def counted(self, params, data, counts):
+        sub_passes.append(int(len(counts) <= _base.WARM_START_ROWS + 1))
+        return real(self, params, data, counts)
+
+    monkeypatch.setattr(ParetoNBD, "_loglik_sums", counted)
+    fast = ParetoNBD().fit(hist)
+    fast_sub = sum(sub_passes)
+    assert fast.n_distinct_ > _base.WARM_START_ROWS and fast_sub > 0
+    sub_passes.clear()
+    monkeypatch.setattr(_base, "SUBSAMPLE_GTOL", 1e-6)
+    old = ParetoNBD().fit(hist)
+    np.testing.assert_allclose(fast.params_, old.params_, rtol=1e-8)
+    np.testing.assert_allclose(fast.stderr_, old.stderr_, rtol=1e-6)
+    assert fast.loglik_ == pytest.approx(old.loglik_, rel=1e-13)
+    assert fast.converged_ and not fast.problems_
+    assert fast_sub < sum(sub_passes)

@@ -216,6 +216,11 @@ NEWTON_ROUNDOFF_GTOL = 1e-8
 #: A Newton fit over at least this many distinct histories starts from the fit of a systematic
 #: subsample of about this many (:meth:`Model._subsample_start`).
 WARM_START_ROWS = 20_000
+#: The gradient (of the mean negative log-likelihood, free scale) at which the subsample's fit
+#: stops: a start for the full fit needs no more (where the full fit ends does not depend on its
+#: start). At 1 M customers Pareto/NBD's subsample (~20,000 histories but ~7,000 distinct pairs of
+#: tail integrals) took 7 steps at 1e-6, as much time as the 4 full passes; at 1e-3 it takes 5-6.
+SUBSAMPLE_GTOL = 1e-3
 
 
 def fit_problems(
@@ -806,7 +811,7 @@ class Model:
         try:
             res = optimize.minimize(
                 lambda v: sums(v)[0], x0, jac=lambda v: sums(v)[1], hess=lambda v: sums(v)[2],
-                method="trust-exact", options={"gtol": 1e-6, "maxiter": 50},
+                method="trust-exact", options={"gtol": SUBSAMPLE_GTOL, "maxiter": 50},
             )
         except (ValueError, np.linalg.LinAlgError, _OffEdge):
             return x0
