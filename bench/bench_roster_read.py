@@ -80,8 +80,9 @@ def web_page(ws, tier, quadrant, sort):
     frm, params = data._from(ws, 1, None)
     where, wp = data._where(ws, 1, tier, None, {"quadrant": quadrant} if quadrant else None)
     by = data._text(ws, sort) if hasattr(data, "_text") and sort == "tier" else data.SORTS[sort]
-    got = data._page_in_sql(ws, 1, frm, params, frm, where, wp, f"{by} DESC NULLS LAST, r.rank", sort, True, 21, 50,
-                            scoped=False)
+    frm_sorted = data._labelled(ws, frm) if hasattr(data, "_labelled") and sort == "tier" else frm  # as roster_page
+    got = data._page_in_sql(ws, 1, frm, params, frm_sorted, where, wp, f"{by} DESC NULLS LAST, r.rank", sort, True,
+                            21, 50, scoped=False)
     return pd.DataFrame(got["rows"]).assign(total=got["total"])
 
 
@@ -90,6 +91,7 @@ def web_rows(ws, tier):
     from xuanba.web import data
 
     frm, params = data._from(ws, 1, None)
+    frm = data._labelled(ws, frm) if hasattr(data, "_labelled") else frm
     where, wp = data._where(ws, 1, tier, None, None)
     cols = ", ".join(data._text(ws, c) + f" AS {c}" if hasattr(data, "_text") else f"r.{c}"
                      for c in ("tier", "quadrant", "gates_failed", "next_tier"))

@@ -177,6 +177,23 @@ def _tiers(ws: Workspace, rid: int, rkey: Any) -> list[str]:
     return sorted({str(words[int(c)]) for c in met if 0 <= int(c) < len(words) and words[int(c)]})
 
 
+def _labelled(ws: Workspace, frm: str) -> str:
+    """``frm`` (of :func:`_from`) with the round's labels joined (alias ``l``) in a file of codes,
+    for :func:`_text` to decode texts in SQL (a sort or count by a text, a whole export)."""
+    return _joined(frm, "JOIN roster_labels l ON l.round_id = r.round_id") if _coded(ws) else frm
+
+
+def _decoded(ws: Workspace, rid: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` of round ``rid``'s roster read from ``roster_codes``, their coded texts replaced by the
+    round's labels (in place); as they are in an older file."""
+    words = _labels(ws, rid)
+    for r in rows:
+        for col in words.keys() & r.keys():
+            code = r[col]
+            r[col] = None if code is None else words[col][int(code)]
+    return rows
+
+
 def _joined(frm: str, join: str) -> str:
     """``frm`` (of :func:`_from`) with ``join`` added to its tables."""
     return frm.replace(" WHERE r.round_id = ?", f" {join} WHERE r.round_id = ?", 1)
@@ -185,10 +202,10 @@ def _joined(frm: str, join: str) -> str:
 def _from(ws: Workspace, rid: int, owner: str | None) -> tuple[str, list[Any]]:
     """The FROM and WHERE of round ``rid``'s roster (alias ``r``), scoped to ``owner``: a semi-join
     on the stored owners, so the 1 M rows of names are never joined whole. In a file of codes the
-    rows are read from ``roster_codes`` with the round's labels (alias ``l``): :func:`_text` decodes
-    a text, :func:`_equals` filters on its codes (the ``roster`` view would decode every row)."""
-    sql = ("FROM roster_codes r JOIN roster_labels l ON l.round_id = r.round_id WHERE r.round_id = ?" if _coded(ws)
-           else "FROM roster r WHERE r.round_id = ?")
+    rows are read from ``roster_codes`` (the ``roster`` view would decode every row): :func:`_equals`
+    filters on a text's codes, :func:`_labelled` joins the labels where :func:`_text` decodes, and a
+    page's few rows are decoded in Python (:func:`_decoded`)."""
+    sql = "FROM roster_codes r WHERE r.round_id = ?" if _coded(ws) else "FROM roster r WHERE r.round_id = ?"
     params: list[Any] = [rid]
     if owner is not None:
         if "owner" in _fields(ws, rid):
@@ -572,7 +589,7 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
     m = meta(ws, rid)
     summary = dict(m.get("summary") or {})
     frm, params = _from(ws, rid, owner)
-    tiers = _kept_rows(ws, rid, f"SELECT coalesce({_text(ws, 'tier')}, '') AS tier, count(*) {frm} GROUP BY 1 ORDER BY 1", params)
+    tiers = _kept_rows(ws, rid, f"SELECT coalesce({_text(ws, 'tier')}, '') AS tier, count(*) {_labelled(ws, frm)} GROUP BY 1 ORDER BY 1", params)
     counts = {str(t): int(n) for t, n in tiers}
     if owner is not None or not summary:  # a rep sees their own customers only
         summary = {"customers": sum(counts.values()),
@@ -591,7 +608,8 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
     partial = holds_selection_only(m)  # an engine round stored its selection only: whole-base counts from its meta
     if misses_customers(m) and owner is not None:
         summary["customers"] = None  # a rep's customers outside the selection were not stored: not said
-    frm_q = f"SELECT coalesce({_text(ws, 'quadrant')}, '') AS quadrant, count(*) {frm} GROUP BY 1 ORDER BY 1"
+    frm_q = (f"SELECT coalesce({_text(ws, 'quadrant')}, '') AS quadrant, count(*) {_labelled(ws, frm)} "
+             "GROUP BY 1 ORDER BY 1")
     labels = quadrant_labels(ws, rid)
     values = (m.get("summary") or {}).get("quadrant_values") or {} if owner is None else {}  # the whole round's
     counted = (list((m.get("summary") or {}).get("quadrant_counts", {}).items()) if partial and owner is None
@@ -840,6 +858,7 @@ def roster_rows(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
     own = "CAST(f.owner AS VARCHAR)" if "owner" in have else "NULL"
     join = ("LEFT JOIN round_fields f ON f.round_id = r.round_id AND f.customer_id = r.customer_id"
             if have & {"name", "owner"} else "")
+    frm = _labelled(ws, frm)
     frm = _joined(frm, join) if join else frm
     lim = f" LIMIT {int(limit)}" if limit is not None else ""
     t = {c: f"{_text(ws, c)} AS {c}" for c in ("tier", "quadrant", "gates_failed", "next_tier")}
@@ -878,7 +897,7 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
     sort = sort if sort in SORTS else "rank"
     by = _text(ws, "tier") if sort == "tier" else SORTS[sort]
     order = f"{by} {'DESC' if desc else 'ASC'} NULLS LAST, r.rank"
-    frm_sorted = frm
+    frm_sorted = _labelled(ws, frm) if sort == "tier" else frm
     if sort in ("name", "owner"):  # sorting by a stored field joins them (the slower path)
         have = _fields(ws, rid)
         key = f"CAST(f.{sort} AS VARCHAR)" if sort in have else "NULL"
@@ -967,9 +986,8 @@ def _page_in_sql(ws: Workspace, rid: int, frm: str, params: list[Any], frm_sorte
     total = int(ws.con.execute(f"SELECT count(*) {frm}{where}", params + wp).fetchone()[0])
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, int(page)), pages)
-    cols = (f"r.rank, r.customer_id, {_text(ws, 'tier')} AS tier, r.score, r.selected, "
-            f"{_text(ws, 'quadrant')} AS quadrant, {_text(ws, 'next_tier')} AS next_tier, r.gap_to_next, "
-            "r.left_out_by_capacity")
+    cols = ("r.rank, r.customer_id, r.tier, r.score, r.selected, r.quadrant, r.next_tier, r.gap_to_next, "
+            "r.left_out_by_capacity")  # in a file of codes the texts' codes, decoded for the page's rows
     if sort == "rank" and not scoped and not where and _dense(ws, rid, total):
         # every customer, by rank, and the ranks are 1..total: the page is a range of ranks, read
         # through the zone maps instead of sorting a million rows to skip most of them
@@ -980,7 +998,7 @@ def _page_in_sql(ws: Workspace, rid: int, frm: str, params: list[Any], frm_sorte
     else:
         frame = ws.con.execute(f"SELECT {cols} {frm_sorted}{where} ORDER BY {order} LIMIT ? OFFSET ?",
                                params + wp + [per_page, (page - 1) * per_page]).df()
-    rows = _records(frame)
+    rows = _decoded(ws, rid, _records(frame))
     people = _people(ws, rid, [str(r["customer_id"]) for r in rows])
     for r in rows:
         r["customer_id"] = str(r["customer_id"])
