@@ -198,8 +198,10 @@ def test_a_version_5_file_is_refused_by_a_xuanba_of_version_4(stored, tmp_path, 
     copy = tmp_path / "v5.duckdb"
     shutil.copy(path, copy)
     monkeypatch.setattr(wsmod, "SCHEMA_VERSION", 4)
-    with pytest.raises(WorkspaceError, match="schema version 5"):
+    with pytest.raises(WorkspaceError, match="schema version 5") as err:
         Workspace(copy, read_only=True)
+    message, fix = err.value._message_fix("zh")  # a Chinese reader is told in Chinese (review33a)
+    assert "第 5 版" in message and "第 4 版" in message and "升级 xuanba" in fix
 
 
 @pytest.mark.parametrize("arrow", [False, True])
