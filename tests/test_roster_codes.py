@@ -390,3 +390,34 @@ def test_a_hand_made_roster_reads_back_typed_as_duckdb_typed_it(tmp_path, rows):
         got = store_mod._pandas(read_roster(ws, 1))
     assert got.dtypes.to_dict() == want.dtypes.to_dict()
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_a_version_4_roster_of_more_labels_than_a_smallint_names_is_moved_widened(tmp_path):
+    """A version-4 text table whose gate failures number more than a SMALLINT names is moved with
+    that column widened, every row's text the same (the codes found by a join on the labels: a
+    search of the list per row took minutes at 100,000 rows, review33a)."""
+    n = 2**15 + 5
+    words = [f"g{i}" for i in range(n)]
+    frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)], "rank": np.arange(1, n + 1)})
+    for col in ROSTER_COLUMNS:
+        if col not in frame:
+            frame[col] = "" if col in CODED_COLUMNS else 0.0
+    frame["gates_failed"] = pd.Series(words[::-1], dtype="str")
+    frame.loc[7, "gates_failed"] = None
+    frame.loc[8, "tier"] = None
+    new = tmp_path / "w.duckdb"
+    with Workspace(new) as ws, ws.transaction() as con:
+        _ddl(con)
+        _insert_roster(con, 1, frame[list(ROSTER_COLUMNS)])
+    old = as_version_4(new, tmp_path / "v4.duckdb")
+    with duckdb.connect(str(old), read_only=True) as con:
+        want = con.execute("SELECT * FROM roster ORDER BY rank").df()
+    with Workspace(old) as ws:
+        assert ws.schema_version == SCHEMA_VERSION
+        kind = ws.con.execute("SELECT data_type FROM information_schema.columns WHERE table_name = 'roster_codes' "
+                              "AND column_name = 'gates_failed'").fetchone()[0]
+        got = ws.sql("SELECT * FROM roster ORDER BY rank")
+        labels = ws.con.execute("SELECT gates_failed FROM roster_labels").fetchone()[0]
+    assert kind == "INTEGER" and len(labels) == n - 1
+    pd.testing.assert_frame_equal(got, want)
+    assert got["gates_failed"].isna().sum() == 1 and got["tier"].isna().sum() == 1
