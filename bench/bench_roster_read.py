@@ -13,7 +13,9 @@ process (all threads) and wall:
 * ``view, whole`` — ``SELECT * FROM roster WHERE round_id = ? ORDER BY rank`` (``.df()``: SQL and
   notebooks, the web's export of a roster);
 * ``distinct tier`` — the web's list of tiers; ``tier page`` — a filtered page of 50 in SQL;
-* ``one customer`` — a customer's row by id.
+* ``one customer`` — a customer's row by id;
+* ``web: ...`` — the web's filtered pages of a round not kept whole (``web.data``'s SQL: page 21
+  of 50 by tier sorted by score, by quadrant sorted by tier) and its export of a tier's rows.
 
 Every version must read the same values (checked: a hash of each reader's result).
 
@@ -69,6 +71,34 @@ def roster(n: int):
     })
 
 
+def web_page(ws, tier, quadrant, sort):
+    """The web's page 21 of 50 (a round not kept whole: read in SQL), filtered, sorted descending."""
+    import pandas as pd
+
+    from xuanba.web import data
+
+    frm, params = data._from(ws, 1, None)
+    where, wp = data._where(ws, 1, tier, None, {"quadrant": quadrant} if quadrant else None)
+    by = data._text(ws, sort) if hasattr(data, "_text") and sort == "tier" else data.SORTS[sort]
+    frm_sorted = data._labelled(ws, frm) if hasattr(data, "_labelled") and sort == "tier" else frm  # as roster_page
+    got = data._page_in_sql(ws, 1, frm, params, frm_sorted, where, wp, f"{by} DESC NULLS LAST, r.rank", sort, True,
+                            21, 50, scoped=False)
+    return pd.DataFrame(got["rows"]).assign(total=got["total"])
+
+
+def web_rows(ws, tier):
+    """The web's export of a tier's rows (``roster_rows``' SQL, without its round look-up)."""
+    from xuanba.web import data
+
+    frm, params = data._from(ws, 1, None)
+    frm = data._labelled(ws, frm) if hasattr(data, "_labelled") else frm
+    where, wp = data._where(ws, 1, tier, None, None)
+    cols = ", ".join(data._text(ws, c) + f" AS {c}" if hasattr(data, "_text") else f"r.{c}"
+                     for c in ("tier", "quadrant", "gates_failed", "next_tier"))
+    return ws.con.execute(f"SELECT r.rank, r.customer_id, r.score, {cols} {frm}{where} ORDER BY r.rank",
+                          params + wp).df()
+
+
 def child(path: str, n: int, repeat: int) -> None:
     """In a fresh process with one version's ``src``: store, then time each reader."""
     import pandas as pd
@@ -106,6 +136,9 @@ def child(path: str, n: int, repeat: int) -> None:
         "tier page": lambda ws: ws.sql("SELECT * FROM roster r WHERE r.round_id = 1 AND r.tier = 'B' "
                                        "ORDER BY r.score DESC, r.rank LIMIT 50 OFFSET 1000"),
         "one customer": lambda ws: ws.sql("SELECT * FROM roster WHERE round_id = 1 AND customer_id = 'C00012345'"),
+        "web: tier page by score": lambda ws: web_page(ws, "B", None, "score"),
+        "web: quadrant page by tier": lambda ws: web_page(ws, None, "low_value_high_potential", "tier"),
+        "web: tier export (roster_rows)": lambda ws: web_rows(ws, "C"),
     }
     with Workspace(path, read_only=True) as ws:
         for name, read in readers.items():

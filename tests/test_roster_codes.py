@@ -198,8 +198,10 @@ def test_a_version_5_file_is_refused_by_a_xuanba_of_version_4(stored, tmp_path, 
     copy = tmp_path / "v5.duckdb"
     shutil.copy(path, copy)
     monkeypatch.setattr(wsmod, "SCHEMA_VERSION", 4)
-    with pytest.raises(WorkspaceError, match="schema version 5"):
+    with pytest.raises(WorkspaceError, match="schema version 5") as err:
         Workspace(copy, read_only=True)
+    message, fix = err.value._message_fix("zh")  # a Chinese reader is told in Chinese (review33a)
+    assert "第 5 版" in message and "第 4 版" in message and "升级 xuanba" in fix
 
 
 @pytest.mark.parametrize("arrow", [False, True])
@@ -288,3 +290,134 @@ def test_an_export_of_a_round_writes_the_texts(stored, tmp_path):
     got = pd.read_csv(io.BytesIO(out[0].read_bytes()), keep_default_na=False, dtype=str)
     for col in CODED_COLUMNS:
         assert got[col].tolist() == rosters[1][col].tolist(), col
+
+
+SQL_HOSTILE = "' OR 1=1 --"
+
+
+def plain(frame):
+    """``frame``'s rows as lists, a missing value ``None`` (whatever the column's type)."""
+    return [[None if pd.isna(v) else v for v in row] for row in frame.astype(object).itertuples()]
+
+
+def with_odd_labels(path, copy):
+    """``path`` copied with round 2's tier labels made odd: ``B`` becomes a label that is SQL, ``A``
+    a NULL label (a missing tier, as ``''``), and a label no row uses; quadrant ``''`` a NULL label."""
+    shutil.copy(path, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE roster_labels SET tier = list_append(list_transform(tier, x -> CASE WHEN x = 'B' THEN "
+                    f"'{SQL_HOSTILE.replace(chr(39), chr(39) * 2)}' WHEN x = 'A' THEN NULL ELSE x END), '<unused>'), "
+                    "quadrant = list_transform(quadrant, x -> CASE WHEN x = '' THEN NULL ELSE x END) WHERE round_id = 2")
+    return copy
+
+
+def test_the_webs_filtered_pages_read_the_codes_not_the_view(stored, tmp_path):
+    """A round not kept in memory is paged in SQL: its filters, sorts, counts and choices read
+    ``roster_codes`` with the filter turned into the round's codes (the view decodes every row
+    first: 17x a page of 50 at 1 M, codes33). Each page is what the view says (an independent
+    query), and none reads the view: it is replaced by one that fails when read. A label that is
+    SQL stays a value, one the round lacks keeps no row, a NULL label is ``''``."""
+    from xuanba.web import data
+
+    path, _, _ = stored
+    odd = with_odd_labels(path, tmp_path / "odd.duckdb")
+    tiers = ["A", "B", "C", "-", SQL_HOSTILE, "<unused>", "Z"]
+    with Workspace(odd, read_only=True) as ws:
+        quadrants = [str(q) for (q,) in ws.con.execute("SELECT DISTINCT quadrant FROM roster WHERE round_id = 2 "
+                                                      "AND coalesce(quadrant, '') <> '' ORDER BY 1").fetchall()]
+        assert quadrants and ws.con.execute("SELECT count(*) FROM roster WHERE round_id = 2 AND tier = ?",
+                                            [SQL_HOSTILE]).fetchone()[0] > 0
+
+        def want(tier, quadrant=None, order="rank"):  # through the view
+            cond, params = "", [2]
+            if tier is not None:
+                cond += " AND coalesce(tier, '') = ?"
+                params.append("" if tier == "-" else tier)
+            if quadrant is not None:
+                cond += " AND coalesce(quadrant, '') = ?"
+                params.append(quadrant)
+            return [int(r) for (r,) in ws.con.execute(f"SELECT rank FROM roster WHERE round_id = ?{cond} "
+                                                      f"ORDER BY {order}, rank", params).fetchall()]
+
+        expected = {"tiers": {t: want(t) for t in tiers}, "quadrants": {q: want(None, q) for q in [*quadrants, "Z"]},
+                    "by tier": want(None, order="tier DESC NULLS LAST"),
+                    "choices": quadrants,
+                    "texts": ws.sql("SELECT rank, tier, quadrant, gates_failed, next_tier FROM roster "
+                                    "WHERE round_id = 2 ORDER BY rank")}
+
+    with duckdb.connect(str(odd)) as con:  # the view is not read by any of what follows
+        con.execute("CREATE OR REPLACE VIEW roster AS SELECT * FROM roster_codes WHERE error('the view was read')")
+    with Workspace(odd, read_only=True) as ws:
+        texts = expected["texts"].set_index("rank")
+        for tier, ranks in expected["tiers"].items():
+            page = data.roster_page(ws, 2, tier=tier, per_page=200)
+            assert [r["rank"] for r in page["rows"]] == ranks and page["total"] == len(ranks), tier
+            for r in page["rows"]:
+                assert [r["tier"], r["quadrant"], r["next_tier"]] == plain(
+                    texts.loc[[r["rank"]], ["tier", "quadrant", "next_tier"]])[0][1:], tier
+            rows = data.roster_rows(ws, 2, tier=tier)
+            assert rows["rank"].tolist() == ranks, tier
+            got = rows.set_index("rank")[["tier", "quadrant", "gates_failed", "next_tier"]]
+            assert plain(got) == plain(texts.loc[ranks]), tier
+        assert expected["tiers"]["<unused>"] == expected["tiers"]["Z"] == []
+        for quadrant, ranks in expected["quadrants"].items():
+            page = data.roster_page(ws, 2, filters={"quadrant": quadrant}, per_page=200)
+            assert [r["rank"] for r in page["rows"]] == ranks, quadrant
+        page = data.roster_page(ws, 2, sort="tier", desc=True, per_page=200)
+        assert [r["rank"] for r in page["rows"]] == expected["by tier"]
+        assert data.choices(ws, 2)["quadrants"] == expected["choices"]
+
+
+@pytest.mark.parametrize("rows", [4, 0])
+def test_a_hand_made_roster_reads_back_typed_as_duckdb_typed_it(tmp_path, rows):
+    """``load_round`` builds its roster from Arrow (``read_roster``, ``_pandas``): a roster saved by
+    hand with a missing boolean, a column of texts all missing, or no row at all comes back
+    typed as DuckDB's ``.df()`` of the same rows types it (what ``load_round`` gave before
+    codes33: nullable booleans, texts of objects ``None``)."""
+    frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(4)], "rank": np.arange(1, 5),
+                          "score": [1.0, np.nan, 3.0, 4.0],
+                          "selected": pd.Series([True, None, False, True], dtype=object)})
+    for col in ROSTER_COLUMNS:
+        if col not in frame:
+            frame[col] = pd.Series([None] * 4, dtype=object)
+    frame["tier"] = ["A", None, "", "A"]
+    frame = frame[list(ROSTER_COLUMNS)].head(rows)
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        with ws.transaction() as con:
+            _ddl(con)
+            _insert_roster(con, 1, frame)
+        want = ws.sql(f"SELECT {', '.join(ROSTER_COLUMNS)} FROM roster WHERE round_id = 1 ORDER BY rank")
+        got = store_mod._pandas(read_roster(ws, 1))
+    assert got.dtypes.to_dict() == want.dtypes.to_dict()
+    pd.testing.assert_frame_equal(got, want)
+
+
+def test_a_version_4_roster_of_more_labels_than_a_smallint_names_is_moved_widened(tmp_path):
+    """A version-4 text table whose gate failures number more than a SMALLINT names is moved with
+    that column widened, every row's text the same (the codes found by a join on the labels: a
+    search of the list per row took minutes at 100,000 rows, review33a)."""
+    n = 2**15 + 5
+    words = [f"g{i}" for i in range(n)]
+    frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)], "rank": np.arange(1, n + 1)})
+    for col in ROSTER_COLUMNS:
+        if col not in frame:
+            frame[col] = "" if col in CODED_COLUMNS else 0.0
+    frame["gates_failed"] = pd.Series(words[::-1], dtype="str")
+    frame.loc[7, "gates_failed"] = None
+    frame.loc[8, "tier"] = None
+    new = tmp_path / "w.duckdb"
+    with Workspace(new) as ws, ws.transaction() as con:
+        _ddl(con)
+        _insert_roster(con, 1, frame[list(ROSTER_COLUMNS)])
+    old = as_version_4(new, tmp_path / "v4.duckdb")
+    with duckdb.connect(str(old), read_only=True) as con:
+        want = con.execute("SELECT * FROM roster ORDER BY rank").df()
+    with Workspace(old) as ws:
+        assert ws.schema_version == SCHEMA_VERSION
+        kind = ws.con.execute("SELECT data_type FROM information_schema.columns WHERE table_name = 'roster_codes' "
+                              "AND column_name = 'gates_failed'").fetchone()[0]
+        got = ws.sql("SELECT * FROM roster ORDER BY rank")
+        labels = ws.con.execute("SELECT gates_failed FROM roster_labels").fetchone()[0]
+    assert kind == "INTEGER" and len(labels) == n - 1
+    pd.testing.assert_frame_equal(got, want)
+    assert got["gates_failed"].isna().sum() == 1 and got["tier"].isna().sum() == 1

@@ -2539,6 +2539,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_ws_setting_fix": ("Correct {source}: a size such as 4GB or 800MB for the memory limit, a folder you may "
                            "write for the temporary directory.",
                            "请改正 {source}：内存上限写成 4GB 或 800MB 这样的大小，临时目录写成一个可写的文件夹。"),
+    "err_ws_newer": ("the workspace has schema version {version}, written by xuanba {writer}; this xuanba ({mine}) "
+                     "knows schema versions up to {known}",
+                     "工作区的结构是第 {version} 版，由 xuanba {writer} 写入；本 xuanba（{mine}）只认得到第 {known} 版为止的结构"),
+    "err_ws_newer_fix": ("Upgrade xuanba (pip install -U xuanba) to use this workspace; it was left unchanged.",
+                         "请升级 xuanba（pip install -U xuanba）后再使用这个工作区；它未被改动。"),
     "err_ws_not_found": ("workspace file not found", "找不到工作区文件"),
     "err_ws_not_found_fix": ("Run `xuanba ingest FILE` first, or pass --workspace with the right path.",
                              "请先运行 `xuanba ingest 文件`，或用 --workspace 给出正确的路径。"),

@@ -537,10 +537,9 @@ class Workspace:
         version = found or 0
         if version > SCHEMA_VERSION:
             raise WorkspaceError(
-                f"the workspace has schema version {version}, written by xuanba {writer or '?'}; "
-                f"this xuanba ({_xuanba_version()}) knows schema versions up to {SCHEMA_VERSION}",
-                file=self.path,
-                fix="Upgrade xuanba (pip install -U xuanba) to use this workspace; it was left unchanged.",
+                Phrase("err_ws_newer", version=version, writer=writer or "?", mine=_xuanba_version(),
+                       known=SCHEMA_VERSION),
+                file=self.path, fix=Phrase("err_ws_newer_fix"),
             )
         if version == SCHEMA_VERSION:
             return

@@ -1070,16 +1070,40 @@ def load_round(workspace: Workspace | str, round_id: int | str, *,
 
 def _pandas(table: Any) -> pd.DataFrame:
     """A roster read by :func:`read_roster` as pandas, typed as DuckDB's ``.df()`` types it (its
-    texts pandas' own text columns, taken from Arrow without a Python string per row)."""
+    texts pandas' own text columns, taken from Arrow without a Python string per row): a text
+    column with no value (all missing, or no row) is of objects (``None``), a boolean or integer
+    column with a missing value pandas' nullable type (a roster saved by hand may hold them).
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> _pandas(pa.table({"t": pa.array([None, None], pa.large_string()), "b": [True, None]})).dtypes.tolist()
+    [dtype('O'), BooleanDtype]
+    """
     import pyarrow as pa
 
     out = {}
     for name, col in zip(table.column_names, table.columns, strict=True):
         if pa.types.is_large_string(col.type) or pa.types.is_string(col.type):
-            out[name] = pd.Series(pd.array(col, dtype="str"))
+            out[name] = (pd.Series([None] * len(col), dtype=object) if col.null_count == len(col)
+                         else pd.Series(pd.array(col, dtype="str")))
+        elif col.null_count and (pa.types.is_boolean(col.type) or pa.types.is_integer(col.type)):
+            out[name] = col.to_pandas(types_mapper=_nullable().get)
         else:
             out[name] = col.to_pandas()
     return pd.DataFrame(out, copy=False)
+
+
+@functools.cache
+def _nullable() -> dict[Any, Any]:
+    """Arrow's boolean and integer types -> pandas' nullable ones (as DuckDB's ``.df()`` types a
+    column with a missing value)."""
+    import pyarrow as pa
+
+    return {pa.bool_(): pd.BooleanDtype(), pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(),
+            pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(),
+            pa.uint16(): pd.UInt16Dtype(), pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype()}
+
 
 
 def load_contributions(workspace: Workspace | str, round_id: int | str, *, selected: bool = True,
@@ -1336,10 +1360,14 @@ def _migrate_v5(ws: Workspace) -> None:
     for col, count in zip(CODED_COLUMNS, most, strict=True):
         if int(count) > SMALL_CODES:
             con.execute(f"ALTER TABLE roster_codes ALTER {col} TYPE INTEGER")
-    cols = [f"CASE WHEN r.{c} IS NULL THEN NULL ELSE list_position(l.{c}, r.{c}::VARCHAR) - 1 END"
-            if c in CODED_COLUMNS else f"r.{c}" for c in _ROSTER_TYPES]
-    con.execute(f"INSERT INTO roster_codes SELECT r.round_id, {', '.join(cols)} FROM roster r "
-                "JOIN roster_labels l ON l.round_id = r.round_id ORDER BY r.round_id, r.rowid")
+    # each text's code by a hash join on (round, label): a search of the round's list per row
+    # (list_position) is rows x labels, hours for a million rows of 40,000 gate failures
+    cols = [f"m_{c}.code" if c in CODED_COLUMNS else f"r.{c}" for c in _ROSTER_TYPES]
+    joins = " ".join(f"LEFT JOIN (SELECT round_id, unnest({c}) AS word, generate_subscripts({c}, 1) - 1 AS code "
+                     f"FROM roster_labels) m_{c} ON m_{c}.round_id = r.round_id AND m_{c}.word = r.{c}::VARCHAR"
+                     for c in CODED_COLUMNS)
+    con.execute(f"INSERT INTO roster_codes SELECT r.round_id, {', '.join(cols)} FROM roster r {joins} "
+                "ORDER BY r.round_id, r.rowid")
     con.execute("DROP TABLE roster")
     _ddl(con)
     con.execute(f"CREATE OR REPLACE VIEW contributions AS {_VIEW_SELECT}")

@@ -112,10 +112,100 @@ def _fields(ws: Workspace, rid: int) -> set[str]:
     return set(meta(ws, rid).get("field_columns") or []) if has_table(ws, "round_fields") else set()
 
 
+def _coded(ws: Workspace) -> bool:
+    """Whether the file keeps rosters as codes (schema version 5: ``roster_codes``, ``roster_labels``)."""
+    return has_table(ws, "roster_codes")
+
+
+def _text(ws: Workspace, col: str) -> str:
+    """The SQL of roster column ``col`` of alias ``r`` as its text: in a file of codes decoded by the
+    round's labels (alias ``l``, joined by :func:`_from`), else the column itself."""
+    from xuanba.rounds.store import CODED_COLUMNS
+
+    return f"l.{col}[r.{col}::INTEGER + 1]" if _coded(ws) and col in CODED_COLUMNS else f"r.{col}"
+
+
+def _labels(ws: Workspace, rid: int) -> dict[str, list[Any]]:
+    """Round ``rid``'s labels of each coded column (code ``i`` is ``labels[col][i]``); empty for an
+    older file. Kept while the file cannot change (:func:`memo`)."""
+    from xuanba.rounds.store import CODED_COLUMNS
+
+    def ask() -> dict[str, list[Any]]:
+        if not _coded(ws):
+            return {}
+        row = ws.con.execute(f"SELECT {', '.join(CODED_COLUMNS)} FROM roster_labels WHERE round_id = ?",
+                             [rid]).fetchone()
+        return {c: list(w or []) for c, w in zip(CODED_COLUMNS, row or [None] * len(CODED_COLUMNS), strict=True)}
+
+    return memo(ws, ("labels", rid), ask)
+
+
+def _equals(ws: Workspace, rid: int, col: str, value: str) -> tuple[str, list[Any]]:
+    """The condition ``coalesce(r.col, '') = value`` on round ``rid``'s roster and its parameters: in a
+    file of codes, on the codes of the labels equal to ``value`` (none: no row), so no row's text is
+    decoded to be filtered; ``value`` is only ever compared in Python or passed as a parameter.
+
+    Example
+    -------
+    >>> _equals(ws, 3, "tier", "B")  # doctest: +SKIP
+    ('r.tier IN (?)', [2])
+    """
+    if not _coded(ws):
+        return f"coalesce(r.{col}, '') = ?", [value]
+    codes = [i for i, w in enumerate(_labels(ws, rid).get(col, [])) if (w or "") == value]
+    cond = f"r.{col} IN ({', '.join('?' for _ in codes)})" if codes else "FALSE"
+    if value == "":  # a missing code is an empty text
+        cond = f"(r.{col} IS NULL OR {cond})"
+    return cond, codes
+
+
+def _rows(ws: Workspace) -> str:
+    """The table of the roster's rows for columns that are not texts: ``roster_codes`` in a file of
+    codes (no label joined nor decoded), else ``roster``."""
+    return "roster_codes" if _coded(ws) else "roster"
+
+
+def _tiers(ws: Workspace, rid: int, rkey: Any) -> list[str]:
+    """The tiers round ``rid``'s roster names (not empty), sorted: in a file of codes the labels of
+    the codes met."""
+    if not _coded(ws):
+        return [str(t[0]) for t in _kept_rows(
+            ws, rid, "SELECT DISTINCT tier FROM roster WHERE round_id = ? AND tier <> '' ORDER BY 1", [rid], rkey)]
+    words = _labels(ws, rid).get("tier", [])
+    met = [t[0] for t in _kept_rows(ws, rid, "SELECT DISTINCT tier FROM roster_codes WHERE round_id = ? "
+                                    "AND tier IS NOT NULL", [rid], rkey)]
+    return sorted({str(words[int(c)]) for c in met if 0 <= int(c) < len(words) and words[int(c)]})
+
+
+def _labelled(ws: Workspace, frm: str) -> str:
+    """``frm`` (of :func:`_from`) with the round's labels joined (alias ``l``) in a file of codes,
+    for :func:`_text` to decode texts in SQL (a sort or count by a text, a whole export)."""
+    return _joined(frm, "JOIN roster_labels l ON l.round_id = r.round_id") if _coded(ws) else frm
+
+
+def _decoded(ws: Workspace, rid: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` of round ``rid``'s roster read from ``roster_codes``, their coded texts replaced by the
+    round's labels (in place); as they are in an older file."""
+    words = _labels(ws, rid)
+    for r in rows:
+        for col in words.keys() & r.keys():
+            code = r[col]
+            r[col] = None if code is None else words[col][int(code)]
+    return rows
+
+
+def _joined(frm: str, join: str) -> str:
+    """``frm`` (of :func:`_from`) with ``join`` added to its tables."""
+    return frm.replace(" WHERE r.round_id = ?", f" {join} WHERE r.round_id = ?", 1)
+
+
 def _from(ws: Workspace, rid: int, owner: str | None) -> tuple[str, list[Any]]:
     """The FROM and WHERE of round ``rid``'s roster (alias ``r``), scoped to ``owner``: a semi-join
-    on the stored owners, so the 1 M rows of names are never joined whole."""
-    sql = "FROM roster r WHERE r.round_id = ?"
+    on the stored owners, so the 1 M rows of names are never joined whole. In a file of codes the
+    rows are read from ``roster_codes`` (the ``roster`` view would decode every row): :func:`_equals`
+    filters on a text's codes, :func:`_labelled` joins the labels where :func:`_text` decodes, and a
+    page's few rows are decoded in Python (:func:`_decoded`)."""
+    sql = "FROM roster_codes r WHERE r.round_id = ?" if _coded(ws) else "FROM roster r WHERE r.round_id = ?"
     params: list[Any] = [rid]
     if owner is not None:
         if "owner" in _fields(ws, rid):
@@ -499,7 +589,7 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
     m = meta(ws, rid)
     summary = dict(m.get("summary") or {})
     frm, params = _from(ws, rid, owner)
-    tiers = _kept_rows(ws, rid, f"SELECT coalesce(r.tier, '') AS tier, count(*) {frm} GROUP BY 1 ORDER BY 1", params)
+    tiers = _kept_rows(ws, rid, f"SELECT coalesce({_text(ws, 'tier')}, '') AS tier, count(*) {_labelled(ws, frm)} GROUP BY 1 ORDER BY 1", params)
     counts = {str(t): int(n) for t, n in tiers}
     if owner is not None or not summary:  # a rep sees their own customers only
         summary = {"customers": sum(counts.values()),
@@ -518,7 +608,8 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
     partial = holds_selection_only(m)  # an engine round stored its selection only: whole-base counts from its meta
     if misses_customers(m) and owner is not None:
         summary["customers"] = None  # a rep's customers outside the selection were not stored: not said
-    frm_q = f"SELECT coalesce(r.quadrant, '') AS quadrant, count(*) {frm} GROUP BY 1 ORDER BY 1"
+    frm_q = (f"SELECT coalesce({_text(ws, 'quadrant')}, '') AS quadrant, count(*) {_labelled(ws, frm)} "
+             "GROUP BY 1 ORDER BY 1")
     labels = quadrant_labels(ws, rid)
     values = (m.get("summary") or {}).get("quadrant_values") or {} if owner is None else {}  # the whole round's
     counted = (list((m.get("summary") or {}).get("quadrant_counts", {}).items()) if partial and owner is None
@@ -644,14 +735,14 @@ def _dense(ws: Workspace, rid: int, total: int) -> bool:
     key = _key(ws, rid)  # None: kept nowhere (an in-memory workspace), asked each time
     dense = _DENSE.get(key) if key is not None else None
     if dense is None:
-        lo, hi, distinct = ws.con.execute("SELECT min(rank), max(rank), count(DISTINCT rank) FROM roster "
+        lo, hi, distinct = ws.con.execute(f"SELECT min(rank), max(rank), count(DISTINCT rank) FROM {_rows(ws)} "
                                           "WHERE round_id = ?", [rid]).fetchone()
         dense = lo == 1 and hi == distinct
         if key is not None:
             if len(_DENSE) > 100:
                 _DENSE.clear()
             _DENSE[key] = dense
-    return dense and int(ws.con.execute("SELECT max(rank) FROM roster WHERE round_id = ?",
+    return dense and int(ws.con.execute(f"SELECT max(rank) FROM {_rows(ws)} WHERE round_id = ?",
                                               [rid]).fetchone()[0]) == total
 
 
@@ -676,8 +767,9 @@ def _where(ws: Workspace, rid: int, tier: str | None, search: str | None,
     those of :data:`FILTERS` (unknown or unreadable values are ignored, never an error)."""
     where, wp = "", []
     if tier:
-        where += " AND coalesce(r.tier, '') = ?"
-        wp.append("" if tier == "-" else tier)
+        cond, cp = _equals(ws, rid, "tier", "" if tier == "-" else tier)
+        where += f" AND {cond}"
+        wp += cp
     if search and search.strip():
         s = search.strip().lower()[:100]
         by_name = ("r.customer_id IN (SELECT customer_id FROM round_fields WHERE round_id = ? "
@@ -686,8 +778,9 @@ def _where(ws: Workspace, rid: int, tier: str | None, search: str | None,
         wp += [s, rid, s] if by_name != "FALSE" else [s]
     f = {k: v for k, v in (filters or {}).items() if k in FILTERS and v not in (None, "")}
     if f.get("quadrant"):
-        where += " AND coalesce(r.quadrant, '') = ?"
-        wp.append(str(f["quadrant"])[:200])
+        cond, cp = _equals(ws, rid, "quadrant", str(f["quadrant"])[:200])
+        where += f" AND {cond}"
+        wp += cp
     for col in ("owner", "segment"):  # a stored field: the round that stored none keeps no row
         if f.get(col):
             if col in _fields(ws, rid):
@@ -732,8 +825,11 @@ def choices(ws: Workspace, rid: int, owner: str | None = None) -> dict[str, list
     if key is not None and key in _CHOICES:
         return _CHOICES[key]
     frm, params = _from(ws, rid, owner)
-    out = {"quadrants": [str(q[0]) for q in ws.con.execute(
-        f"SELECT DISTINCT r.quadrant {frm} AND coalesce(r.quadrant, '') <> '' ORDER BY 1", params).fetchall()]}
+    quadrants = [q[0] for q in ws.con.execute(f"SELECT DISTINCT r.quadrant {frm}", params).fetchall()]
+    if _coded(ws):  # the codes met, read as their labels
+        words = _labels(ws, rid).get("quadrant", [])
+        quadrants = [words[int(q)] if q is not None and 0 <= int(q) < len(words) else None for q in quadrants]
+    out = {"quadrants": sorted({str(q) for q in quadrants if q})}
     have = _fields(ws, rid)
     for col, name in (("owner", "owners"), ("segment", "segments")):
         out[name] = [str(v[0]) for v in ws.con.execute(
@@ -762,12 +858,14 @@ def roster_rows(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
     own = "CAST(f.owner AS VARCHAR)" if "owner" in have else "NULL"
     join = ("LEFT JOIN round_fields f ON f.round_id = r.round_id AND f.customer_id = r.customer_id"
             if have & {"name", "owner"} else "")
-    frm = frm.replace("FROM roster r", f"FROM roster r {join}", 1)
+    frm = _labelled(ws, frm)
+    frm = _joined(frm, join) if join else frm
     lim = f" LIMIT {int(limit)}" if limit is not None else ""
+    t = {c: f"{_text(ws, c)} AS {c}" for c in ("tier", "quadrant", "gates_failed", "next_tier")}
     return ws.con.execute(
-        f"SELECT r.rank, r.customer_id, {name} AS name, {own} AS owner, r.tier, r.score, r.selected, r.quadrant, "
-        f"r.value_score, r.potential_score, r.gates_failed, r.next_tier, r.gap_to_next, r.left_out_by_capacity "
-        f"{frm}{where} ORDER BY r.rank{lim}", params + wp).df()
+        f"SELECT r.rank, r.customer_id, {name} AS name, {own} AS owner, {t['tier']}, r.score, r.selected, "
+        f"{t['quadrant']}, r.value_score, r.potential_score, {t['gates_failed']}, {t['next_tier']}, r.gap_to_next, "
+        f"r.left_out_by_capacity {frm}{where} ORDER BY r.rank{lim}", params + wp).df()
 
 
 def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner: str | None = None,
@@ -794,17 +892,17 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
     frm, params = _from(ws, rid, owner)
     rkey = _key(ws, rid)  # asked once for the page
     stored = (meta(ws, rid).get("summary") or {}).get("tier_counts")
-    tiers = [str(k) for k in stored if k] if stored else [str(t[0]) for t in _kept_rows(
-        ws, rid, "SELECT DISTINCT tier FROM roster WHERE round_id = ? AND tier <> '' ORDER BY 1", [rid], rkey)]
+    tiers = [str(k) for k in stored if k] if stored else _tiers(ws, rid, rkey)
     where, wp = _where(ws, rid, tier, search, filters)
     sort = sort if sort in SORTS else "rank"
-    order = f"{SORTS[sort]} {'DESC' if desc else 'ASC'} NULLS LAST, r.rank"
-    frm_sorted = frm
+    by = _text(ws, "tier") if sort == "tier" else SORTS[sort]
+    order = f"{by} {'DESC' if desc else 'ASC'} NULLS LAST, r.rank"
+    frm_sorted = _labelled(ws, frm) if sort == "tier" else frm
     if sort in ("name", "owner"):  # sorting by a stored field joins them (the slower path)
         have = _fields(ws, rid)
         key = f"CAST(f.{sort} AS VARCHAR)" if sort in have else "NULL"
-        frm_sorted = frm.replace("FROM roster r", "FROM roster r LEFT JOIN round_fields f ON f.round_id = r.round_id "
-                                 "AND f.customer_id = r.customer_id", 1) if sort in have else frm
+        frm_sorted = _joined(frm, "LEFT JOIN round_fields f ON f.round_id = r.round_id "
+                             "AND f.customer_id = r.customer_id") if sort in have else frm
         order = f"{key} {'DESC' if desc else 'ASC'} NULLS LAST, r.rank"
     kept = _kept_roster(ws, rid, rkey)
     if kept is not None:
@@ -837,7 +935,7 @@ def stored_selection(ws: Workspace, rid: int) -> Any:
     """A function giving round ``rid``'s stored rows (``customer_id``, ``rank``, ``score``) as Arrow:
     what :func:`xuanba.rounds.selection_only.rest_of_base` checks a roster output against."""
     return lambda: ws.con.execute(
-        "SELECT customer_id, rank, score FROM roster WHERE round_id = ?", [rid]).to_arrow_table()
+        f"SELECT customer_id, rank, score FROM {_rows(ws)} WHERE round_id = ?", [rid]).to_arrow_table()
 
 
 def selection_only(ws: Workspace, rid: int, owner: str | None = None, lang: str = "en") -> dict[str, Any] | None:
@@ -889,7 +987,7 @@ def _page_in_sql(ws: Workspace, rid: int, frm: str, params: list[Any], frm_sorte
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, int(page)), pages)
     cols = ("r.rank, r.customer_id, r.tier, r.score, r.selected, r.quadrant, r.next_tier, r.gap_to_next, "
-            "r.left_out_by_capacity")
+            "r.left_out_by_capacity")  # in a file of codes the texts' codes, decoded for the page's rows
     if sort == "rank" and not scoped and not where and _dense(ws, rid, total):
         # every customer, by rank, and the ranks are 1..total: the page is a range of ranks, read
         # through the zone maps instead of sorting a million rows to skip most of them
@@ -900,7 +998,7 @@ def _page_in_sql(ws: Workspace, rid: int, frm: str, params: list[Any], frm_sorte
     else:
         frame = ws.con.execute(f"SELECT {cols} {frm_sorted}{where} ORDER BY {order} LIMIT ? OFFSET ?",
                                params + wp + [per_page, (page - 1) * per_page]).df()
-    rows = _records(frame)
+    rows = _decoded(ws, rid, _records(frame))
     people = _people(ws, rid, [str(r["customer_id"]) for r in rows])
     for r in rows:
         r["customer_id"] = str(r["customer_id"])
