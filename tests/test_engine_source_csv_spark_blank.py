@@ -40,8 +40,9 @@ def test_a_line_of_spaces_is_counted_on_spark_as_ingest_counts_it(tmp_path, spar
 
 
 def _has_blank_line(data: bytes) -> bool:
-    """The reference, apart from the byte search: the file split into lines, one of spaces or tabs alone."""
-    return any(line and not line.strip(b" \t") for line in re.split(rb"\r\n|\r|\n", data))
+    """The reference, apart from the byte search: the file split into lines, one that Java's ``trim``
+    (Spark's test) leaves empty: spaces, tabs, other control characters alone."""
+    return any(line and not line.strip(bytes(range(0x21))) for line in re.split(rb"\r\n|\r|\n", data))
 
 
 _SHAPES = [
@@ -54,6 +55,10 @@ _SHAPES = [
     b"id,x\n" + b" " * 40 + b"\nc1,2\n",  # a line of spaces longer than a chunk
     b"id,x\n" + b" " * 40 + b"c1,2\n",  # a run of spaces longer than a chunk, then an id
     b"id,x\n\n\r\nc1 \n  c2\n",  # empty lines: no space or tab in them
+    b"id,x\nc1,2\n\x0c\nc2,3\n",  # a form feed alone: Java's trim strips it, Spark skips the line
+    b"id,x\r\nc1,2\r\n \x0b\t\r\n",  # a vertical tab among spaces
+    b"id,x\nc1,2\n\x01",  # a control character, the last line, no line end
+    b"id,x\n\x0cc1,2\nc2\x0c,3\n",  # control characters round ids, no line of them alone
 ]
 
 
@@ -100,3 +105,18 @@ def test_ids_that_begin_with_spaces_are_not_read_by_the_csv_module(tmp_path, spa
     got = {k: rows[k] for k in ("input_rows", "used", "rejected", "rejected_by_reason")}
     assert got == _ingested(tmp_path, path)
     assert got["input_rows"] == 40 + blank and got["rejected"] == blank
+
+
+@spark_test
+@pytest.mark.parametrize("odd", [["\x0b"], ["\x0c"], [" \x0c\t"], ["\x1f"], ["\x01 "]])
+def test_a_line_of_control_characters_is_counted_on_spark_as_ingest_counts_it(tmp_path, spark, odd):
+    """A line of a vertical tab, a form feed or another control character (with spaces or tabs or
+    not): Spark's line reader skips it too (Java's ``trim`` strips every character up to the space),
+    ingest reads it as a row and rejects it."""
+    from xuanba.rounds.spark import spark_source
+
+    path = _file(tmp_path, odd)
+    _, rows = checked_transactions(spark_source(spark, str(path)), CUTOFF)
+    got = {k: rows[k] for k in ("input_rows", "used", "rejected", "rejected_by_reason")}
+    want = _ingested(tmp_path, path)
+    assert got == want

@@ -250,7 +250,7 @@ def _with_blank_rows(session: Any, text: str, frame: Any, mapping: Mapping[str, 
         for record in _scan(file, delim, sample[at][1] + 1):
             if record.cells is None:
                 break
-            if record.row and not delim.join(record.cells).strip():
+            if record.row and not delim.join(record.cells).strip(_JAVA_TRIM):  # as Spark's reader tests it
                 rows.append(record.cells)
     if not rows:
         return frame
@@ -260,19 +260,22 @@ def _with_blank_rows(session: Any, text: str, frame: Any, mapping: Mapping[str, 
 
 
 def _blank_lines_may_be(path: Path) -> bool:
-    """Whether the file ``path`` holds a line of spaces or tabs alone: a line end, one or more spaces
-    or tabs, then a line end or the end of the file (the file's start counts as a line end). A
-    search of its bytes, chunk by chunk, no decode: a chunk is searched by pattern only where it
-    has both a line end followed by a space or tab and a space or tab followed by a line end, so a
-    file whose ids begin with spaces (``"  c42,..."``) costs what a plain one does. A line split
-    over two chunks is carried into the next.
+    """Whether the file ``path`` holds a line that Spark's line reader skips, one whose Java ``trim``
+    is empty: a line end, one or more spaces, tabs or other control characters (every byte up to
+    the space, ``\\x0b`` and ``\\x0c`` among them), then a line end or the end of the file (the
+    file's start counts as a line end). A search of its bytes, chunk by chunk, no decode: a chunk is
+    searched by pattern only where it has both a line end followed by a space or tab and a space or
+    tab followed by a line end, or a control character at all (rare in a CSV), so a file whose ids
+    begin with spaces (``"  c42,..."``) costs what a plain one does. A line split over two chunks is
+    carried into the next.
 
     >>> import tempfile
     >>> d = Path(tempfile.mkdtemp())
     >>> _ = (d / "a.csv").write_bytes(b"id,x\\r\\n  c1,2\\r\\n \\t \\r\\nc2,3\\r\\n")
     >>> _ = (d / "b.csv").write_bytes(b"id,x\\n  c1,2\\nc2 ,3\\n")
-    >>> _blank_lines_may_be(d / "a.csv"), _blank_lines_may_be(d / "b.csv")
-    (True, False)
+    >>> _ = (d / "c.csv").write_bytes(b"id,x\\nc1,2\\n\\x0c\\nc2,3\\n")
+    >>> _blank_lines_may_be(d / "a.csv"), _blank_lines_may_be(d / "b.csv"), _blank_lines_may_be(d / "c.csv")
+    (True, False, True)
     """
     from xuanba.ingest.encodings import _CHUNK
 
@@ -280,20 +283,25 @@ def _blank_lines_may_be(path: Path) -> bool:
     with Path(path).open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             joined = tail + chunk
-            if (any(p in joined for p in _BLANK_STARTS) and any(p in joined for p in _BLANK_ENDS)
-                    and _BLANK_LINE.search(joined)):
+            if (((any(p in joined for p in _BLANK_STARTS) and any(p in joined for p in _BLANK_ENDS))
+                    or any(c in joined for c in _CONTROLS)) and _BLANK_LINE.search(joined)):
                 return True
-            # carried: the chunk's last line end, and a space if only spaces or tabs follow it
-            kept = joined.rstrip(b" \t")
+            # carried: the chunk's last line end, and a space if only what trim strips follows it
+            kept = joined.rstrip(_TRIMMED)
             tail = kept[-1:] + (b" " if len(kept) < len(joined) else b"") if kept[-1:] in (b"\n", b"\r") else b""
-    return len(tail) > 1  # a last line of spaces or tabs with no line end after it
+    return len(tail) > 1  # a last line of such bytes with no line end after it
 
 
 #: A line end then a space or a tab, and a space or a tab then a line end: a line of spaces or
-#: tabs alone (:data:`_BLANK_LINE`) has both.
+#: tabs alone (:data:`_BLANK_LINE`) has both; a line with another control character has it.
 _BLANK_STARTS = (b"\n ", b"\n\t", b"\r ", b"\r\t")
 _BLANK_ENDS = (b" \n", b"\t\n", b" \r", b"\t\r")
-_BLANK_LINE = re.compile(rb"[\r\n][ \t]+[\r\n]")
+#: What Java's ``String.trim`` strips (Spark's reader skips a line it leaves empty): every
+#: character up to the space; as bytes, line ends apart; those not a space or a tab.
+_JAVA_TRIM = "".join(map(chr, range(0x21)))
+_TRIMMED = bytes(b for b in range(0x21) if b not in b"\r\n")
+_CONTROLS = tuple(bytes([b]) for b in _TRIMMED if b not in b" \t")
+_BLANK_LINE = re.compile(rb"[\r\n][\x00-\x09\x0b\x0c\x0e-\x20]+[\r\n]")
 
 
 def _glob_files(text: str) -> list[str]:
