@@ -1019,14 +1019,28 @@ def read_roster(ws: Workspace, round_id: int, columns: Sequence[str] = ROSTER_CO
     wanted = [c for c in columns if c in CODED_COLUMNS]
     if not coded or not wanted:
         return table
-    row = ws.con.execute(f"SELECT {', '.join(wanted)} FROM roster_labels WHERE round_id = ?", [int(round_id)]).fetchone()
-    for col, labels in zip(wanted, row or [[] for _ in wanted], strict=True):
-        words = pa.array(list(labels or []), type=pa.large_string())
+    for col, labels in round_labels(ws.con, round_id, wanted).items():
+        words = pa.array(labels, type=pa.large_string())
         codes = table.column(col).combine_chunks().cast(pa.int32())
         at = table.schema.get_field_index(col)
         table = table.set_column(at, col, pa.DictionaryArray.from_arrays(codes, words) if dictionaries
                                  else words.take(codes))
     return table
+
+
+def round_labels(con: Any, round_id: int, columns: Sequence[str] = CODED_COLUMNS) -> dict[str, list[str | None]]:
+    """Round ``round_id``'s labels of each of ``columns`` (of :data:`CODED_COLUMNS`) in a file of
+    schema version 5: code ``i`` is ``labels[col][i]``; a round without a labels row, none. The one
+    reader of ``roster_labels`` (:func:`read_roster`, the web's pages and kept rounds).
+
+    Example
+    -------
+    >>> round_labels(ws.con, 3, ["tier"])  # doctest: +SKIP
+    {'tier': ['A', 'B', '']}
+    """
+    row = con.execute(f"SELECT {', '.join(columns)} FROM roster_labels WHERE round_id = ?",
+                      [int(round_id)]).fetchone()
+    return {c: list(w or []) for c, w in zip(columns, row or [None] * len(columns), strict=True)}
 
 
 def load_round(workspace: Workspace | str, round_id: int | str, *,

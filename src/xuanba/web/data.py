@@ -128,14 +128,10 @@ def _text(ws: Workspace, col: str) -> str:
 def _labels(ws: Workspace, rid: int) -> dict[str, list[Any]]:
     """Round ``rid``'s labels of each coded column (code ``i`` is ``labels[col][i]``); empty for an
     older file. Kept while the file cannot change (:func:`memo`)."""
-    from xuanba.rounds.store import CODED_COLUMNS
+    from xuanba.rounds.store import round_labels
 
     def ask() -> dict[str, list[Any]]:
-        if not _coded(ws):
-            return {}
-        row = ws.con.execute(f"SELECT {', '.join(CODED_COLUMNS)} FROM roster_labels WHERE round_id = ?",
-                             [rid]).fetchone()
-        return {c: list(w or []) for c, w in zip(CODED_COLUMNS, row or [None] * len(CODED_COLUMNS), strict=True)}
+        return round_labels(ws.con, rid) if _coded(ws) else {}
 
     return memo(ws, ("labels", rid), ask)
 
@@ -515,10 +511,7 @@ def _load_roster(ws: Workspace, rid: int) -> Any:
     small = ("tier", "quadrant", "next_tier", "owner", "gates_failed", "cheapest_criterion")  # few values: dictionaries
     words: dict[str, Any] = {}
     if coded:
-        texts = [c for c in small if c != "owner"]
-        row = ws.con.execute(f"SELECT {', '.join(texts)} FROM roster_labels WHERE round_id = ?", [rid]).fetchone()
-        words = {c: pa.array(list(w or []), type=pa.string()) for c, w in zip(texts, row or [[]] * len(texts),
-                                                                              strict=True)}
+        words = {c: pa.array(w, type=pa.string()) for c, w in _labels(ws, rid).items() if c in small}
 
     def small_column(c: str) -> Any:
         if c in words:
