@@ -29,9 +29,10 @@ from scipy import integrate, special
 from xuanba.errors import InputError
 from xuanba.models._base import ID, validate_history, wdot
 from xuanba.models._paretonbd_math import (
+    _Z_SERIES_MAX,
     log_tail_integral,
     log_tail_integral_grad,
-    log_tail_integral_hess,
+    log_tail_integrals_hess,
     one_minus_pow_over,
 )
 from xuanba.models._purchases import PurchaseModel, check_horizon
@@ -60,21 +61,47 @@ def distinct_pairs(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return x_unique[codes // width], y_unique[codes % width], np.asarray(inv, dtype=np.int64)
 
 
+def _tail_by_pairs(alpha: float, r: float, beta: float, q: float, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``log_tail_integral(alpha, r + x, beta, q, y)`` of every row, bit for bit, with the
+    values of the series branch (``z <= 0.9``) computed once per distinct ``(x, y)`` pair: each is
+    a function of its own arguments. The quadrature's rows (``z > 0.9``), whose panels depend on
+    the other rows of their chunk, are computed as rows, in the same chunks.
+
+    Example
+    -------
+    >>> x, y = np.array([2.0, 0.0, 2.0, 1.0]), np.array([5.0, 0.0, 5.0, 0.5])
+    >>> for a, b in ((10.0, 11.0), (0.5, 80.0)):
+    ...     assert np.array_equal(_tail_by_pairs(a, 0.5, b, 1.6, x, y), log_tail_integral(a, 0.5 + x, b, 1.6, y))
+    """
+    ux, uy, inv = distinct_pairs(x, y)
+    out = log_tail_integral(alpha, r + ux, beta, q, uy)[inv]
+    hi, lo = max(alpha, beta), min(alpha, beta)
+    near = np.flatnonzero((hi - lo) / (hi + y) > _Z_SERIES_MAX)
+    if len(near):
+        out[near] = log_tail_integral(alpha, r + x[near], beta, q, y[near])
+    return out
+
+
 def log_parts(
     r: Any, alpha: Any, s: Any, beta: Any, x: Any, t_x: Any, big_t: Any,
-    *, index: dict[str, np.ndarray] | None = None,
+    *, index: dict[str, np.ndarray] | None = None, by_pairs: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(log const, log A, log B)``: log-likelihood = const + logaddexp(A, B), P(alive) = A/(A+B).
 
     ``A`` is the "still alive at T" part, ``B = s (I(t_x) − I(T))`` the "died in (t_x, T]" part.
     ``index`` (from :func:`distinct_pairs`, keys ``x1, y1, inv1`` for ``(x, t_x)`` and ``x2, y2,
-    inv2`` for ``(x, T)``) evaluates the tail integrals once per distinct pair.
+    inv2`` for ``(x, T)``) evaluates the tail integrals once per distinct pair. ``by_pairs`` (scalar
+    parameters, arrays of histories): the same numbers as without it, the tail integrals of the
+    series branch evaluated once per distinct pair (:func:`_tail_by_pairs`).
     """
     x = np.asarray(x, dtype=float)
     rx = r + x
     const = special.gammaln(rx) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     log_a = -rx * np.log(alpha + big_t) - s * np.log(beta + big_t)
-    if index is None:
+    if by_pairs and index is None:
+        log_i1 = _tail_by_pairs(alpha, r, beta, s + 1.0, x, np.asarray(t_x, dtype=float))
+        log_i2 = _tail_by_pairs(alpha, r, beta, s + 1.0, x, np.asarray(big_t, dtype=float))
+    elif index is None:
         log_i1 = log_tail_integral(alpha, rx, beta, s + 1.0, t_x)
         log_i2 = log_tail_integral(alpha, rx, beta, s + 1.0, big_t)
     else:
@@ -99,9 +126,11 @@ def loglik_terms(r: float, alpha: float, s: float, beta: float, x: Any, t_x: Any
     return const + np.logaddexp(log_a, log_b)
 
 
-def probability_alive(r: float, alpha: float, s: float, beta: float, x: Any, t_x: Any, big_t: Any) -> np.ndarray:
-    """P(alive at T | x, t_x, T)."""
-    _, log_a, log_b = log_parts(r, alpha, s, beta, x, t_x, big_t)
+def probability_alive(
+    r: float, alpha: float, s: float, beta: float, x: Any, t_x: Any, big_t: Any, *, by_pairs: bool = False
+) -> np.ndarray:
+    """P(alive at T | x, t_x, T) (``by_pairs``: see :func:`log_parts`)."""
+    _, log_a, log_b = log_parts(r, alpha, s, beta, x, t_x, big_t, by_pairs=by_pairs)
     return np.exp(log_a - np.logaddexp(log_a, log_b))
 
 
@@ -234,15 +263,16 @@ def _grad_terms(
     xu = idx["xu"]
     rx2 = r + x2
     la2, lb2 = np.log(alpha + y2), np.log(beta + y2)
-    order = [1, 0, 3, 2]  # (alpha, p, beta, q) -> (r, alpha, s, beta): p = r + x, q = s + 1
+    order = (1, 0, 3, 2)  # (alpha, p, beta, q) -> (r, alpha, s, beta): p = r + x, q = s + 1
     out: dict[str, Any] = {}
-    if hessian:
-        log_i2, g_i2, h_i2 = log_tail_integral_hess(alpha, rx2, beta, s + 1.0, y2)
-        log_i1, g_i1, h_i1 = log_tail_integral_hess(alpha, r + idx["x1"], beta, s + 1.0, idx["y1"])
-        out["h_i1"], out["h_i2"] = (h[:, order][:, :, order] for h in (h_i1, h_i2))
+    if hessian:  # both pairs' series in one pass, the derivatives written in (r, alpha, s, beta)
+        (log_i2, g_i2, h_i2), (log_i1, g_i1, h_i1) = log_tail_integrals_hess(
+            [(alpha, rx2, beta, s + 1.0, y2), (alpha, r + idx["x1"], beta, s + 1.0, idx["y1"])], order)
+        out["h_i1"], out["h_i2"] = h_i1, h_i2
     else:
         log_i2, g_i2 = log_tail_integral_grad(alpha, rx2, beta, s + 1.0, y2)
         log_i1, g_i1 = log_tail_integral_grad(alpha, r + idx["x1"], beta, s + 1.0, idx["y1"])
+        g_i1, g_i2 = g_i1[:, list(order)], g_i2[:, list(order)]
     row_i1 = log_i1[idx["inv1"]]
     diff = np.minimum(log_i2[inv2] - row_i1, 0.0)
     one_minus_rho = -np.expm1(diff)
@@ -255,7 +285,7 @@ def _grad_terms(
         "const_x": special.gammaln(r + xu) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta),
         "d_const_r": special.digamma(r + xu) - special.digamma(r) + np.log(alpha),
         "grad_a": np.column_stack([-la2, -rx2 / (alpha + y2), -lb2, -s / (beta + y2)]),
-        "g_i1": g_i1[:, order], "g_i2": g_i2[:, order],
+        "g_i1": g_i1, "g_i2": g_i2,
         "dead": dead, "both": both, "alive": np.exp(head - both),
         "ratio": np.where(dead, 0.0, np.exp(diff) / np.where(dead, 1.0, one_minus_rho)),
     }
@@ -492,7 +522,9 @@ class ParetoNBD(PurchaseModel):
     def _alive(p: np.ndarray, h: dict[str, np.ndarray]) -> np.ndarray:
         """P(alive) of the histories ``h`` at ``p``: two tail integrals per history, the costly
         part of every prediction, which :meth:`_alive_at` keeps for the other predictions."""
-        return probability_alive(*p, *(np.ascontiguousarray(h[c], dtype=float) for c in _COLS))
+        # the distinct histories of many customers share far fewer (x, t_x) and (x, T) pairs
+        return probability_alive(*(float(v) for v in p), *(np.ascontiguousarray(h[c], dtype=float) for c in _COLS),
+                                 by_pairs=True)
 
     def _expected(self, p: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
         return expected_alive(*p, h["frequency"], h["T"], t) * self._alive_at(p, h)
