@@ -438,11 +438,14 @@ def log_tail_integrals_hess(
     sizes = [len(r[0]) for r in roles]
     swap, hi, lo, e_hi, e_lo, m, y, hy, z = (np.concatenate([r[i] for r in roles]) for i in range(9))
     n = len(z)
-    log_j, dj, hj = np.empty(n), np.empty((n, 3)), np.empty((n, 3, 3))
     near = z > _Z_SERIES_MAX
     far = ~near
-    if far.any():
-        log_j[far], dj[far], hj[far] = _log_j_hess_series(m[far], e_lo[far], z[far])
+    if not near.any():  # every row by the series (the usual case): no scatter
+        log_j, dj, hj = _log_j_hess_series(m, e_lo, z)
+    else:
+        log_j, dj, hj = np.empty(n), np.empty((n, 3)), np.empty((n, 3, 3))
+        if far.any():
+            log_j[far], dj[far], hj[far] = _log_j_hess_series(m[far], e_lo[far], z[far])
     offset = 0
     for size in sizes:
         idx = offset + np.flatnonzero(near[offset:offset + size])
