@@ -857,16 +857,19 @@ def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[in
     code = ibis.ifelse(t._kept, t._tier, ibis.null("int64"))
     points = {j: _points(c, _filled(t[f"_r{j}"], c, medians.get(j)), t[f"_b{j}"] if j in pct else None, st, j)
               for j, c in enumerate(crits)}
-    sums = {}
-    for group, name in (("value", "_vs"), ("potential", "_ps")):
-        cs = [(j, c) for j, c in enumerate(crits) if c.group == group]
-        if cs:
-            total_w = sum(c.weight for _, c in cs)
-            out: Any = None
-            for j, c in cs:
-                term = num(f"gw{j}", 100.0 * c.weight / total_w) * points[j]
-                out = term if out is None else out + term
-            sums[name] = out.cast("float64")
+
+    def sums(t: Any) -> dict[str, Any]:  # each group's weighted points, from the points' columns
+        out: dict[str, Any] = {}
+        for group, name in (("value", "_vs"), ("potential", "_ps")):
+            cs = [(j, c) for j, c in enumerate(crits) if c.group == group]
+            if cs:
+                total_w = sum(c.weight for _, c in cs)
+                got: Any = None
+                for j, c in cs:
+                    term = num(f"gw{j}", 100.0 * c.weight / total_w) * t[f"_p{j}"]
+                    got = term if got is None else got + term
+                out[name] = got.cast("float64")
+        return out
     # the percentile criteria's pieces (_pct_parts) in three steps, each reading the columns of the
     # step before rather than spelling out their expressions again: DuckDB computes a CASE as often
     # as a projection writes it (the place was computed five times per criterion, the top three)
@@ -875,32 +878,36 @@ def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[in
                  tier=_code(ibis.coalesce(code + 1, 0)) if coded else _label_of(code, gaps.names),
                  selected=code.notnull(), left_out_by_capacity=t._tier.notnull() & ~t._kept,
                  gates_failed=t._gl if coded else ibis.ifelse(t._gl.length() > 0, t._gl.substr(2), ""),
-                 **gaps.columns(code, t.score), **sums)
+                 **gaps.columns(code, t.score))
     shown = ["tier", "selected", "left_out_by_capacity", "gates_failed", "next_tier"]
-    scores = {k: round_half_even(t[s], 6) if s in t.columns else ibis.null("float64")
-              for k, s in (("value_score", "_vs"), ("potential_score", "_ps"))}
     parts = [f"_{x}{j}" for j in pct for x in ("pos", "mo")]
+    # (the groups' sums read the points' columns: written out beside them, each point was computed twice)
     t = t.select(id_column, *carried, "score", "rank", *raw, *pts, *shown, *parts,
                  **_pct_parts(t, crits, pct, st, medians, 1),
-                 gap_to_next=ibis.ifelse(t._first, ibis.null("float64"), round_half_even(t._short, 6)), **scores)
+                 gap_to_next=ibis.ifelse(t._first, ibis.null("float64"), round_half_even(t._short, 6)), **sums(t))
     parts += [f"_{x}{j}" for j in pct for x in ("top", "kz")]
-    shown += ["gap_to_next", "value_score", "potential_score"]
+    shown.append("gap_to_next")
+    scores = {k: round_half_even(t[s], 6) if s in t.columns else ibis.null("float64")
+              for k, s in (("value_score", "_vs"), ("potential_score", "_ps"))}
+    need = {j: t[f"_p{j}"] + t.gap_to_next / num(f"w{j}", 100.0 * shares[c.name]) + 1e-9 for j, c in enumerate(crits)}
+    both = "_vs" in t.columns and "_ps" in t.columns
+    t = t.select(id_column, *carried, "score", "rank", *raw, *pts, *shown, *parts, **scores,
+                 **_pct_parts(t, crits, pct, st, medians, 2), **{f"_need{j}": need[j] for j in k_all})
+    parts += [f"_att{j}" for j in pct]
+    shown += ["value_score", "potential_score"]
     q = standard.quadrants
-    if "_vs" in sums and "_ps" in sums:
+    if both:
         hv, hp = t.value_score >= q.value_threshold, t.potential_score >= q.potential_threshold
         names: list[Any] = [1, 2, 3, 4] if coded else [q.names[k] for k in _QUADRANTS]
         quadrant = ibis.ifelse(hv & hp, names[0], ibis.ifelse(hv, names[1], ibis.ifelse(hp, names[2], names[3])))
         quadrant = _code(quadrant) if coded else quadrant
     else:
         quadrant = _code(0) if coded else ibis.literal("")
-    need = {j: t[f"_p{j}"] + t.gap_to_next / num(f"w{j}", 100.0 * shares[c.name]) + 1e-9 for j, c in enumerate(crits)}
-    t = t.select(id_column, *carried, "score", "rank", *raw, *pts, *shown, *parts, quadrant=quadrant,
-                 **_pct_parts(t, crits, pct, st, medians, 2), **{f"_need{j}": need[j] for j in k_all})
-    parts += [f"_att{j}" for j in pct]
     # each _k<j> read from the _need<j> computed once above, not written out again in it
     below_top = {j: t[f"_mo{j}"] + 1 - t[f"_att{j}"] for j in pct}
-    t = _kept_on_spark(t.mutate(**{f"_k{j}": ibis.greatest((_clip01(t[f"_need{j}"]) * below_top[j].cast("float64")
-                                                           - 1e-9).ceil().cast("int64"), 1) for j in pct}))
+    t = _kept_on_spark(t.mutate(quadrant=quadrant,
+                                **{f"_k{j}": ibis.greatest((_clip01(t[f"_need{j}"]) * below_top[j].cast("float64")
+                                                            - 1e-9).ceil().cast("int64"), 1) for j in pct}))
     shown.append("quadrant")
     looked_up = {}
     for j in pct:  # the k-th value of the others, by its position (skipping the customer's own place)
