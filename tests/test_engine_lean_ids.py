@@ -34,9 +34,9 @@ def _spied(monkeypatch) -> dict[str, list]:
         seen["streamed"].append(list(expr.columns))
         return stream(expr, backend, batch_rows)
 
-    def kept(expr, name, *, table=False):
+    def kept(expr, name, *, table=False, **numbered):
         seen["kept"].append(list(expr.columns))
-        return keep(expr, name, table=table)
+        return keep(expr, name, table=table, **numbered)
 
     monkeypatch.setattr(engine_cache, "stream", streamed)
     monkeypatch.setattr(engine_cache, "keep", kept)

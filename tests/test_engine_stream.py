@@ -54,8 +54,8 @@ def test_a_base_above_the_threshold_keeps_tables_within_the_scoring_limit_and_sc
     seen: dict[str, list] = {"tables": [], "limits": []}
     keep = engine_cache.keep
 
-    def spy(expr, name, *, table=False):
-        got = keep(expr, name, table=table)
+    def spy(expr, name, *, table=False, **numbered):
+        got = keep(expr, name, table=table, **numbered)
         seen["tables"].append(table)
         seen["limits"].append(_limit(con))
         assert (name in _kept_tables(con)) == table

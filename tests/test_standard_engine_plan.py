@@ -44,11 +44,11 @@ def queries():
         order.append(run[-1])
         return to_arrow(expr)
 
-    def record_kept(t):
+    def record_kept(t, numbered=None):
         kept.append(str(ibis.to_sql(t)))
-        kept_columns.append(list(t.columns))
+        kept_columns.append([*t.columns, *([numbered] if numbered else [])])
         order.append(None)
-        return keep(t)
+        return keep(t, numbered)
 
     frame, std = _fields(2000), load_standard(starter_standard("en"))
     with pytest.MonkeyPatch.context() as mp:
@@ -91,14 +91,16 @@ def test_each_percentile_criterions_sorted_values_are_computed_once(queries):
     """The queries number each percentile criterion's values once, in the kept copy, on the order
     of its count below (the plan once held the first criterion's numbering four times, each
     criterion's values read from the table already joined to the previous ones'): one numbering
-    per percentile criterion and one for the rank, all in the kept copy; the roster's own query
-    (the last) then has no window at all: it joins the kept copy's numbers."""
+    per percentile criterion, all in the kept copy, and the kept copy sorted by score for the rank
+    (numbered as its rows come, no window of its own: engine._ranked); the roster's own query (the
+    last) then has no window at all: it joins the kept copy's numbers."""
     run, kept, _, _, std, *_ = queries
     every = "\n".join(run + kept)
     pct = [j for j, c in enumerate(std.criteria) if c.normalise == "percentile"]
     assert pct
-    assert every.count("ROW_NUMBER() OVER") == kept[0].count("ROW_NUMBER() OVER") == len(pct) + 1
+    assert every.count("ROW_NUMBER() OVER") == kept[0].count("ROW_NUMBER() OVER") == len(pct)
     assert kept[0].count(" RANK() OVER") == len(pct)  # the counts below
+    assert re.search(r'ORDER BY\s+"t\d+"\."score" DESC', kept[0])  # the rank: the kept rows' order
     assert " OVER " not in run[-1].upper()
 
 

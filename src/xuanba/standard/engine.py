@@ -477,7 +477,7 @@ def _roster_expression(table: Any, standard: Standard, *, id_column: str, select
         t = sorted_index(t, keys, "_ix")
         t = t.mutate(rank=t._ix + 1).drop("_ix")
     else:  # kept: the fields, the counts below, the positions and the rank; the rest computed again
-        t = _kept(t.mutate(rank=ibis.row_number().over(ibis.window(order_by=keys)) + 1))
+        t = _ranked(t, keys)
         for j in pct:  # each percentile criterion's values by position, read from the kept copy
             if j in grouped:  # or spelled out from its distinct values: each at the positions it holds
                 g = groups[j]
@@ -560,7 +560,7 @@ def _roster_expression(table: Any, standard: Standard, *, id_column: str, select
             on = p.backend if p is not None and p.backend is not None else t._find_backend(use_default=True)
             kth_call = prepare_kth(on, {j: by_pos[j] for j in pct}, {j: groups[j] for j in grouped})
             integer("kth", kth_call)
-        _pct_parts(t, crits, pct, st, medians)
+        _pct_numbers(st, pct)
         _, spreads = _inverses(standard, st, native=True)
         for j in range(len(crits)):
             num(f"spr{j}", spreads[j])
@@ -857,52 +857,68 @@ def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[in
     code = ibis.ifelse(t._kept, t._tier, ibis.null("int64"))
     points = {j: _points(c, _filled(t[f"_r{j}"], c, medians.get(j)), t[f"_b{j}"] if j in pct else None, st, j)
               for j, c in enumerate(crits)}
-    sums = {}
-    for group, name in (("value", "_vs"), ("potential", "_ps")):
-        cs = [(j, c) for j, c in enumerate(crits) if c.group == group]
-        if cs:
-            total_w = sum(c.weight for _, c in cs)
-            out: Any = None
-            for j, c in cs:
-                term = num(f"gw{j}", 100.0 * c.weight / total_w) * points[j]
-                out = term if out is None else out + term
-            sums[name] = out.cast("float64")
-    t = t.select(id_column, *carried, "score", "rank", *raw, *[f"_b{j}" for j in pct],
+
+    def sums(t: Any) -> dict[str, Any]:  # each group's weighted points, from the points' columns
+        out: dict[str, Any] = {}
+        for group, name in (("value", "_vs"), ("potential", "_ps")):
+            cs = [(j, c) for j, c in enumerate(crits) if c.group == group]
+            if cs:
+                total_w = sum(c.weight for _, c in cs)
+                got: Any = None
+                for j, c in cs:
+                    term = num(f"gw{j}", 100.0 * c.weight / total_w) * t[f"_p{j}"]
+                    got = term if got is None else got + term
+                out[name] = got.cast("float64")
+        return out
+    # the percentile criteria's pieces (_pct_parts) in three steps, each reading the columns of the
+    # step before rather than spelling out their expressions again: DuckDB computes a CASE as often
+    # as a projection writes it (the place was computed five times per criterion, the top three)
+    t = t.select(id_column, *carried, "score", "rank", *raw, **_pct_parts(t, crits, pct, st, medians, 0),
                  **{f"_p{j}": points[j] for j in k_all},
                  tier=_code(ibis.coalesce(code + 1, 0)) if coded else _label_of(code, gaps.names),
                  selected=code.notnull(), left_out_by_capacity=t._tier.notnull() & ~t._kept,
                  gates_failed=t._gl if coded else ibis.ifelse(t._gl.length() > 0, t._gl.substr(2), ""),
-                 **gaps.columns(code, t.score), **sums)
+                 **gaps.columns(code, t.score))
     shown = ["tier", "selected", "left_out_by_capacity", "gates_failed", "next_tier"]
+    parts = [f"_{x}{j}" for j in pct for x in ("pos", "mo")]
+    # (the groups' sums read the points' columns: written out beside them, each point was computed twice)
+    t = t.select(id_column, *carried, "score", "rank", *raw, *pts, *shown, *parts,
+                 **_pct_parts(t, crits, pct, st, medians, 1),
+                 gap_to_next=ibis.ifelse(t._first, ibis.null("float64"), round_half_even(t._short, 6)), **sums(t))
+    parts += [f"_{x}{j}" for j in pct for x in ("top", "kz")]
+    shown.append("gap_to_next")
     scores = {k: round_half_even(t[s], 6) if s in t.columns else ibis.null("float64")
               for k, s in (("value_score", "_vs"), ("potential_score", "_ps"))}
-    t = t.select(id_column, *carried, "score", "rank", *raw, *pts, *shown, **_pct_parts(t, crits, pct, st, medians),
-                 gap_to_next=ibis.ifelse(t._first, ibis.null("float64"), round_half_even(t._short, 6)), **scores)
-    parts = [f"_{x}{j}" for j in pct for x in ("pos", "top", "mo", "att", "kz")]
-    shown += ["gap_to_next", "value_score", "potential_score"]
+    need = {j: t[f"_p{j}"] + t.gap_to_next / num(f"w{j}", 100.0 * shares[c.name]) + 1e-9 for j, c in enumerate(crits)}
+    both = "_vs" in t.columns and "_ps" in t.columns
+    t = t.select(id_column, *carried, "score", "rank", *raw, *pts, *shown, *parts, **scores,
+                 **_pct_parts(t, crits, pct, st, medians, 2), **{f"_need{j}": need[j] for j in k_all})
+    parts += [f"_att{j}" for j in pct]
+    shown += ["value_score", "potential_score"]
     q = standard.quadrants
-    if "_vs" in sums and "_ps" in sums:
+    if both:
         hv, hp = t.value_score >= q.value_threshold, t.potential_score >= q.potential_threshold
         names: list[Any] = [1, 2, 3, 4] if coded else [q.names[k] for k in _QUADRANTS]
         quadrant = ibis.ifelse(hv & hp, names[0], ibis.ifelse(hv, names[1], ibis.ifelse(hp, names[2], names[3])))
         quadrant = _code(quadrant) if coded else quadrant
     else:
         quadrant = _code(0) if coded else ibis.literal("")
-    need = {j: t[f"_p{j}"] + t.gap_to_next / num(f"w{j}", 100.0 * shares[c.name]) + 1e-9 for j, c in enumerate(crits)}
+    # each _k<j> read from the _need<j> computed once above, not written out again in it
     below_top = {j: t[f"_mo{j}"] + 1 - t[f"_att{j}"] for j in pct}
-    k = {f"_k{j}": ibis.greatest((_clip01(need[j]) * below_top[j].cast("float64") - 1e-9)
-                                 .ceil().cast("int64"), 1) for j in pct}
-    t = _kept_on_spark(t.select(id_column, *carried, "score", "rank", *raw, *pts, *shown, *parts, quadrant=quadrant,
-                                **{f"_need{j}": need[j] for j in k_all}, **k))
+    t = _kept_on_spark(t.mutate(quadrant=quadrant,
+                                **{f"_k{j}": ibis.greatest((_clip01(t[f"_need{j}"]) * below_top[j].cast("float64")
+                                                            - 1e-9).ceil().cast("int64"), 1) for j in pct}))
     shown.append("quadrant")
+    looked_up = {}
     for j in pct:  # the k-th value of the others, by its position (skipping the customer's own place)
         jk = t[f"_k{j}"] - 1
         idx = ibis.greatest(ibis.least(ibis.ifelse(jk < t[f"_pos{j}"], jk, jk + 1), integer(f"m{j}", st[f"m{j}"]) - 1), 0)
         if is_spark(t):  # joined by its position to a table of every value
             t = t.left_join(by_pos[j], idx == by_pos[j][f"_q{j}"])
         else:  # on DuckDB read from the values in order (engine_kth), only where _cheapest weighs the change
-            t = t.mutate(**{f"_v{j}": ibis.ifelse(_weighed(t, j), kth(integer("kth", kth_call), j, idx),
-                                                  ibis.null("float64"))})
+            looked_up[f"_v{j}"] = ibis.ifelse(_weighed(t, j), kth(integer("kth", kth_call), j, idx), ibis.null("float64"))
+    if looked_up:  # every criterion's in one projection
+        t = t.mutate(**looked_up)
     if pct and is_spark(t):  # the exponents as columns: each next double above is then a small expression
         t = t.mutate(**{f"_ev{j}": _exponent(t[f"_v{j}"]) for j in pct},
                      **{f"_et{j}": _exponent(t[f"_top{j}"]) for j in pct})
@@ -910,33 +926,45 @@ def _roster_columns(t: Any, standard: Standard, st: dict[str, Any], pct: list[in
     return _cheapest(t, standard, targets, spreads, id_column, shown, carried, coded=coded)
 
 
-def _pct_parts(t: Any, crits: list[Criterion], pct: list[int], st: dict[str, Any], medians: dict[int, Any]
-               ) -> dict[str, Any]:
-    """The pieces of :func:`xuanba.standard.score._percentile_needed` that do not depend on the
-    points needed, for each percentile criterion ``j`` of ``pct``, from its raw value ``_r<j>`` and
-    how many values lie below ``_b<j>``: its place among the values ``_pos<j>``, the top value of
-    the others ``_top<j>``, how many others have a value ``_mo<j>`` and hold the top ``_att<j>``,
-    the least of the others ``_kz<j>``."""
-    out: dict[str, Any] = {}
+def _pct_numbers(st: dict[str, Any], pct: list[int]) -> dict[int, tuple[Any, ...]]:
+    """The figures of each percentile criterion ``j`` of ``pct`` that :func:`_pct_parts` reads, as
+    numbers of the call (:func:`~xuanba.standard.engine_cache.num`; the same expression for every
+    base of the same shape): how many have a value, the top and the least, the values next to
+    them (``sorted[m - 2]`` and ``sorted[1]``) and how many hold the top and the second value."""
+    out = {}
     for j in pct:
-        c = crits[j]
         m = int(st[f"m{j}"])
-        f = _filled(t[f"_r{j}"], c, medians.get(j))
-        s = f if c.direction == "higher" else -f
-        has = f.notnull()
         vmax, vmin = float(st[f"hi{j}"]), float(st[f"lo{j}"])
         cmax, cmin = int(st[f"cmax{j}"]), int(st[f"cmin{j}"])
         v_second = vmax if cmax >= 2 or m < 2 else float(st[f"bmax{j}"])   # sorted[m - 2]
         v_one = vmin if cmin >= 2 or m < 2 else float(st[f"amin{j}"])      # sorted[1]
         c_second = cmax if v_second == vmax else int(st.get(f"csec{j}", 1))
-        # the figures as parameters: the same expression for every base of the same shape
-        mp, hi, lo = integer(f"m{j}", m), num(f"hi{j}", vmax), num(f"lo{j}", vmin)
-        pos = ibis.ifelse(has, t[f"_b{j}"], mp)
-        top = ibis.ifelse(has & (pos > mp - 2), num(f"vs{j}", v_second), hi)
-        att = ibis.ifelse(top == hi, integer(f"cmax{j}", cmax), integer(f"cs{j}", c_second))
-        out.update({f"_pos{j}": pos, f"_top{j}": top, f"_mo{j}": mp - has.cast("int64"),
-                    f"_att{j}": att - (has & (s == top)).cast("int64"),
-                    f"_kz{j}": ibis.ifelse(pos > 0, lo, num(f"vo{j}", v_one))})
+        out[j] = (integer(f"m{j}", m), num(f"hi{j}", vmax), num(f"lo{j}", vmin), num(f"vs{j}", v_second),
+                  num(f"vo{j}", v_one), integer(f"cmax{j}", cmax), integer(f"cs{j}", c_second))
+    return out
+
+
+def _pct_parts(t: Any, crits: list[Criterion], pct: list[int], st: dict[str, Any], medians: dict[int, Any],
+               step: int) -> dict[str, Any]:
+    """The pieces of :func:`xuanba.standard.score._percentile_needed` that do not depend on the
+    points needed, for each percentile criterion ``j`` of ``pct``, from its raw value ``_r<j>``, in
+    three steps, each over the columns the one before made: ``step`` 0, from how many values lie
+    below ``_b<j>``, its place among the values ``_pos<j>`` and how many others have a value
+    ``_mo<j>``; 1, the top value of the others ``_top<j>`` and the least of the others
+    ``_kz<j>``; 2, how many others hold the top ``_att<j>``."""
+    out: dict[str, Any] = {}
+    for j, (mp, hi, lo, vs, vo, cmax, cs) in _pct_numbers(st, pct).items():
+        f = _filled(t[f"_r{j}"], crits[j], medians.get(j))
+        s = f if crits[j].direction == "higher" else -f
+        has = f.notnull()
+        if step == 0:
+            out.update({f"_pos{j}": ibis.ifelse(has, t[f"_b{j}"], mp), f"_mo{j}": mp - has.cast("int64")})
+        elif step == 1:
+            pos = t[f"_pos{j}"]
+            out.update({f"_top{j}": ibis.ifelse(has & (pos > mp - 2), vs, hi), f"_kz{j}": ibis.ifelse(pos > 0, lo, vo)})
+        else:
+            top = t[f"_top{j}"]
+            out[f"_att{j}"] = ibis.ifelse(top == hi, cmax, cs) - (has & (s == top)).cast("int64")
     return out
 
 
@@ -985,18 +1013,21 @@ def _cheapest(t: Any, standard: Standard, targets: dict[int, Any], spreads: dict
     crits = standard.criteria
     k_all = range(len(crits))
     base = [id_column, *carried, "score", "rank", *shown]
-    changes, costs = {}, {}
+    # the changes first, each cost then read from its change's column: written out in one
+    # projection, the change's expression (a CASE) was computed three times per criterion
+    t = t.select(*base, *[f"_{x}{j}" for x in ("r", "p", "need") for j in k_all],
+                 **{f"_cd{j}": targets[j](t, ibis.least(t[f"_need{j}"], 1.0)) - t[f"_r{j}"] for j in k_all})
+    costs = {}
     for j in k_all:
-        change = targets[j](t, ibis.least(t[f"_need{j}"], 1.0)) - t[f"_r{j}"]
-        cost = change.abs() / num(f"spr{j}", spreads[j])
+        cost = t[f"_cd{j}"].abs() / num(f"spr{j}", spreads[j])
         # an infinite cost, a NaN or a missing one is no way (cost < inf is false or null for them)
         feasible = _weighed(t, j) & (cost < _INF)
-        changes[f"_cd{j}"] = change
         costs[f"_cc{j}"] = ibis.ifelse(ibis.coalesce(feasible, False), cost, _INF)
+    changes = [f"_cd{j}" for j in k_all]
     names = [c.name for c in crits]
     out_pts = {f"_pts_{c.name}": t[f"_p{j}"] for j, c in enumerate(crits)}
-    t = _kept_on_spark(t.select(*base, **{c.name: t[f"_r{j}"] for j, c in enumerate(crits)}, **out_pts,
-                                **changes, **costs))
+    t = _kept_on_spark(t.select(*base, *changes, **{c.name: t[f"_r{j}"] for j, c in enumerate(crits)}, **out_pts,
+                                **costs))
     chosen: dict[str, Any] = {}
     for public_only, name, change in ((False, "cheapest_criterion", "cheapest_change"),
                                       (True, "cheapest_public_criterion", "cheapest_public_change")):
@@ -1108,22 +1139,39 @@ def _kept_on_spark(t: Any) -> Any:
     return _kept(t) if is_spark(t) else t
 
 
-def _kept(t: Any) -> Any:
+def _kept(t: Any, numbered: str | None = None) -> Any:
     """``t`` computed once and kept by the engine, its decimal columns read back as doubles: Spark
     types a column of literal numbers (``CASE … THEN 0.5 ELSE 7.0``) as a decimal, and the kept
-    table's schema is Spark's (a literal's text gives the same double back)."""
+    table's schema is Spark's (a literal's text gives the same double back). ``numbered``: on
+    DuckDB within a scoring's numbers, as :func:`~xuanba.standard.engine_cache.keep`'s."""
     params = engine_cache.active()
+    if numbered is not None and (is_spark(t) or params is None or not params.variables):
+        raise ValueError("only a DuckDB scoring's kept result is numbered")
     if is_spark(t):
         t = checkpoint(t)
     elif params is not None and params.variables:  # a stable name: the queries reading it compile once
         params.kept.append(f"_xuanba_kept{len(params.kept)}")
         with unfused():
-            t = engine_cache.keep(t, params.kept[-1], table=params.tables)
+            t = engine_cache.keep(t, params.kept[-1], table=params.tables, numbered=numbered)
     else:
         with unfused():
             t = t.cache()
     dec = {c: t[c].cast("float64") for c, ty in t.schema().items() if ty.is_decimal()}
     return t.mutate(**dec) if dec else t
+
+
+def _ranked(t: Any, keys: list[Any]) -> Any:
+    """``t`` kept (:func:`_kept`) with ``rank``, each row's place (1, 2, …) in the order of
+    ``keys`` (on DuckDB; the keys must order every row, the last one distinct per row). Kept as
+    Arrow within a scoring's numbers (:func:`~xuanba.standard.engine_cache.keep`), the rows are
+    sorted by ``keys`` and numbered as they come (``numbered``) rather than numbered by a
+    ``row_number()`` window: the same ranks, the window's own pass over the sorted rows saved, and
+    the kept rows then lie in rank order. Otherwise (a temporary table, or outside such a block)
+    by the window."""
+    params = engine_cache.active()
+    if params is not None and params.variables and not params.tables:
+        return _kept(t.order_by(keys), numbered="rank")
+    return _kept(t.mutate(rank=ibis.row_number().over(ibis.window(order_by=keys)) + 1))
 
 
 def _fields_read(standard: Standard, *, last_tie_break: bool = True) -> set[str]:

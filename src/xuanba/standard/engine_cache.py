@@ -371,7 +371,7 @@ def stream(expr: Any, backend: Any = None, batch_rows: int | None = None) -> Any
     return reader
 
 
-def keep(expr: Any, name: str, *, table: bool = False) -> Any:
+def keep(expr: Any, name: str, *, table: bool = False, numbered: str | None = None) -> Any:
     """``expr`` computed once and kept under the name ``name`` (replaced if there), as an Ibis
     table; the caller drops it (:func:`drop`). Kept as the Arrow result, registered with the
     connection (read in place), not written into a temporary table: writing one compresses every
@@ -380,7 +380,23 @@ def keep(expr: Any, name: str, *, table: bool = False) -> Any:
 
     With ``table``, kept as a temporary table of the connection instead: DuckDB holds it in its
     buffer pool, within its memory limit, and spills it to disk beyond (the round's kept results
-    at 10 M customers, 1–2 GiB as Arrow in the process's own memory)."""
+    at 10 M customers, 1–2 GiB as Arrow in the process's own memory).
+
+    ``numbered`` (not with ``table``): a column added after the result's own, each row's place in
+    it (1, 2, …): for an ``expr`` sorted (``order_by``), its rows' numbers in that order, as a
+    ``row_number()`` window over the same keys gives them but without the window (see
+    :func:`~xuanba.standard.engine._ranked`).
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> con = ibis.duckdb.connect()
+    >>> t = con.create_table("t", pa.table({"x": [2.0, 3.0, 1.0]}))
+    >>> keep(t.order_by(t.x.desc()), "k", numbered="n").to_pyarrow().to_pydict()
+    {'x': [3.0, 2.0, 1.0], 'n': [1, 2, 3]}
+    """
+    if numbered is not None and table:
+        raise ValueError("a kept table is not numbered (numbered is for a result kept as Arrow)")
     p = _ACTIVE.get()
     backend = (
         p.backend
@@ -400,7 +416,13 @@ def keep(expr: Any, name: str, *, table: bool = False) -> Any:
         temporary_table(backend.con, name, q.sql)
         kinds[name] = "table"
     else:
-        backend.con.register(name, _relation(expr, backend).to_arrow_reader(BATCH_ROWS).read_all())
+        got = _relation(expr, backend).to_arrow_reader(BATCH_ROWS).read_all()
+        if numbered is not None:  # the result's own order, which a sorted query's reader keeps
+            import numpy as np
+            import pyarrow as pa
+
+            got = got.append_column(numbered, pa.array(np.arange(1, got.num_rows + 1, dtype=np.int64)))
+        backend.con.register(name, got)
         kinds[name] = "arrow"
     return backend.table(name)
 
