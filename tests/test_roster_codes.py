@@ -23,6 +23,7 @@ from xuanba.errors import WorkspaceError
 from xuanba.rounds import diff_rounds, load_round, run_round
 from xuanba.rounds import store as store_mod
 from xuanba.rounds.store import (
+    _ROSTER_TYPES,
     _VIEW_SELECT,
     CODED_COLUMNS,
     _ddl,
@@ -111,7 +112,7 @@ def same(a, b):
 def test_the_roster_is_stored_as_codes_and_its_labels_once_per_round(stored):
     path, rosters, _ = stored
     with Workspace(path, read_only=True) as ws:
-        assert ws.schema_version == SCHEMA_VERSION == 5
+        assert ws.schema_version == SCHEMA_VERSION == 6
         kinds = dict(ws.con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
         assert kinds["roster"] == "VIEW" and kinds["roster_codes"] == kinds["roster_labels"] == "BASE TABLE"
         types = dict(ws.con.execute("SELECT column_name, data_type FROM information_schema.columns "
@@ -191,17 +192,43 @@ def test_a_migration_killed_half_way_leaves_version_4_whole(stored, tmp_path, mo
         same(everything_read(old, std), want)
 
 
-def test_a_version_5_file_is_refused_by_a_xuanba_of_version_4(stored, tmp_path, monkeypatch):
+def test_a_version_6_file_is_refused_by_a_xuanba_of_version_5(stored, tmp_path, monkeypatch):
     from xuanba import workspace as wsmod
 
     path, _, _ = stored
-    copy = tmp_path / "v5.duckdb"
+    copy = tmp_path / "v6.duckdb"
     shutil.copy(path, copy)
-    monkeypatch.setattr(wsmod, "SCHEMA_VERSION", 4)
-    with pytest.raises(WorkspaceError, match="schema version 5") as err:
+    monkeypatch.setattr(wsmod, "SCHEMA_VERSION", 5)
+    with pytest.raises(WorkspaceError, match="schema version 6") as err:
         Workspace(copy, read_only=True)
     message, fix = err.value._message_fix("zh")  # a Chinese reader is told in Chinese (review33a)
-    assert "第 5 版" in message and "第 4 版" in message and "升级 xuanba" in fix
+    assert "第 6 版" in message and "第 5 版" in message and "升级 xuanba" in fix
+
+
+#: The roster view as schema version 5 wrote it: each row indexes its round's whole list of labels.
+_V5_VIEW = ("CREATE OR REPLACE VIEW roster AS SELECT r.round_id, "
+            + ", ".join(f"l.{k}[r.{k}::INTEGER + 1] AS {k}" if k in CODED_COLUMNS else f"r.{k}" for k in _ROSTER_TYPES)
+            + " FROM roster_codes r JOIN roster_labels l ON l.round_id = r.round_id")
+
+
+def test_a_version_5_file_gets_the_joined_view_and_reads_the_same(stored, tmp_path):
+    """Opened to write, a version-5 file's ``roster`` view is replaced by the one that joins each
+    code to its label; every reader gives what it gave, and no stored row changes."""
+    path, _, std = stored
+    old = tmp_path / "v5.duckdb"
+    shutil.copy(path, old)
+    with duckdb.connect(str(old)) as con:
+        con.execute(_V5_VIEW)
+        con.execute("UPDATE xuanba_meta SET value = '5' WHERE key = 'schema_version'")
+        codes = con.execute("SELECT * FROM roster_codes").df()
+        view_before = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'roster'").fetchone()[0]
+    before = everything_read(old, std)
+    with Workspace(old) as ws:
+        assert ws.schema_version == SCHEMA_VERSION == 6
+        view_after = ws.con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'roster'").fetchone()[0]
+        pd.testing.assert_frame_equal(ws.sql("SELECT * FROM roster_codes"), codes)
+    assert "unnest" in view_after and "unnest" not in view_before
+    same(everything_read(old, std), before)
 
 
 @pytest.mark.parametrize("arrow", [False, True])
@@ -246,6 +273,9 @@ def test_more_gate_failures_than_a_smallint_names_widen_the_column(tmp_path):
             _insert_roster(con, 1, frame[list(ROSTER_COLUMNS)])
         kind = ws.con.execute("SELECT data_type FROM information_schema.columns WHERE table_name = 'roster_codes' "
                               "AND column_name = 'gates_failed'").fetchone()[0]
+        # read through the view in 100 MB: a view that indexed the round's list of 32,773 labels in
+        # every row needed rows x labels (schema version 5: out of memory here, 1 GiB at once)
+        ws.con.execute("SET memory_limit = '100MB'")
         got = ws.sql("SELECT gates_failed FROM roster ORDER BY rank")["gates_failed"].tolist()
     assert kind == "INTEGER" and got == words[::-1]
 

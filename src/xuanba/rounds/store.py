@@ -144,11 +144,23 @@ _CODES_DDL = ("CREATE TABLE IF NOT EXISTS roster_codes (round_id BIGINT, "
               + ", ".join(f"{k} {'SMALLINT' if k in CODED_COLUMNS else v}" for k, v in _ROSTER_TYPES.items()) + ")")
 _LABELS_DDL = ("CREATE TABLE IF NOT EXISTS roster_labels (round_id BIGINT, "
                + ", ".join(f"{k} VARCHAR[]" for k in CODED_COLUMNS) + ")")
+
+
+def _words(col: str) -> str:
+    """A table of ``col``'s labels, one row per round and code: ``(round_id, word, code)``."""
+    return f"(SELECT round_id, unnest({col}) AS word, generate_subscripts({col}, 1) - 1 AS code FROM roster_labels)"
+
+
 #: The roster as readers see it (its texts decoded): ``roster``, a view since schema version 5.
-_ROSTER_VIEW = ("CREATE VIEW IF NOT EXISTS roster AS SELECT r.round_id, "
-                + ", ".join(f"l.{k}[r.{k}::INTEGER + 1] AS {k}" if k in CODED_COLUMNS else f"r.{k}"
-                            for k in _ROSTER_TYPES)
-                + " FROM roster_codes r JOIN roster_labels l ON l.round_id = r.round_id")
+#: Each text is joined to its round's label by (round, code) (schema version 6): indexing the
+#: round's list of labels in every row copied the whole list into each row, rows x labels (a round
+#: of 40,000 distinct gate failures read out of memory).
+_ROSTER_SELECT = ("SELECT r.round_id, "
+                  + ", ".join(f"w_{k}.word AS {k}" if k in CODED_COLUMNS else f"r.{k}" for k in _ROSTER_TYPES)
+                  + " FROM roster_codes r "
+                  + " ".join(f"LEFT JOIN {_words(k)} w_{k} ON w_{k}.round_id = r.round_id AND w_{k}.code = r.{k}"
+                             for k in CODED_COLUMNS))
+_ROSTER_VIEW = f"CREATE VIEW IF NOT EXISTS roster AS {_ROSTER_SELECT}"
 
 
 def _ddl(con: Any) -> None:
@@ -1377,14 +1389,22 @@ def _migrate_v5(ws: Workspace) -> None:
     # each text's code by a hash join on (round, label): a search of the round's list per row
     # (list_position) is rows x labels, hours for a million rows of 40,000 gate failures
     cols = [f"m_{c}.code" if c in CODED_COLUMNS else f"r.{c}" for c in _ROSTER_TYPES]
-    joins = " ".join(f"LEFT JOIN (SELECT round_id, unnest({c}) AS word, generate_subscripts({c}, 1) - 1 AS code "
-                     f"FROM roster_labels) m_{c} ON m_{c}.round_id = r.round_id AND m_{c}.word = r.{c}::VARCHAR"
+    joins = " ".join(f"LEFT JOIN {_words(c)} m_{c} ON m_{c}.round_id = r.round_id AND m_{c}.word = r.{c}::VARCHAR"
                      for c in CODED_COLUMNS)
     con.execute(f"INSERT INTO roster_codes SELECT r.round_id, {', '.join(cols)} FROM roster r {joins} "
                 "ORDER BY r.round_id, r.rowid")
     con.execute("DROP TABLE roster")
     _ddl(con)
     con.execute(f"CREATE OR REPLACE VIEW contributions AS {_VIEW_SELECT}")
+
+
+def _migrate_v6(ws: Workspace) -> None:
+    """Schema version 5 -> 6: the ``roster`` view decodes each text by a join on (round, code)
+    (:data:`_ROSTER_SELECT`), not by indexing the round's whole list of labels in every row; the
+    values read are the same. A file with no round stored yet gets the view with its first round."""
+    kind = ws.con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'roster'").fetchone()
+    if kind is not None and kind[0] == "VIEW":
+        ws.con.execute(f"CREATE OR REPLACE VIEW roster AS {_ROSTER_SELECT}")
 
 
 def save_backtest(ws: Workspace, bt: Any, *, every: str = "quarter",
