@@ -65,6 +65,9 @@ PIECES: tuple[str, ...] = (
     "xuanba.standard.engine:labelled",
     "xuanba.rounds.store:_insert_roster",
     "xuanba.rounds.store:_insert_contributions",
+    "xuanba.rounds.store:roster_codes",
+    "xuanba.rounds.store:_insert_head",
+    "xuanba.rounds.store:_insert_tables",
     "xuanba.standard.engine:_in_engine",
 )
 

@@ -128,6 +128,41 @@ def test_storing_sets_duckdbs_threads_back_after_a_round_and_after_a_failure(tmp
         assert ws.sql("SELECT round_id FROM rounds")["round_id"].tolist() == [1]
 
 
+def _buffered(con) -> int:
+    """DuckDB's ``write_buffer_row_group_count``: the whole row groups an append keeps unwritten."""
+    return int(con.execute("SELECT current_setting('write_buffer_row_group_count')").fetchone()[0])
+
+
+def test_storing_writes_each_whole_row_group_when_filled_and_puts_the_setting_back(tmp_path, scored, monkeypatch):
+    """While a round is stored DuckDB writes every whole row group as soon as an append fills it
+    (:data:`~xuanba.rounds.store.FLUSH_ROW_GROUPS`), so that the fields' (appended beside the scoring)
+    are not left to the commit, the round's last piece; the database's own setting is put back
+    after, and after a failure."""
+    during: list[int] = []
+    real_append = store_mod._append
+
+    def append(con, frame, insert):
+        during.append(_buffered(con))
+        real_append(con, frame, insert)
+
+    monkeypatch.setattr(store_mod, "_append", append)
+    with Workspace(tmp_path / "w.duckdb", threads=2) as ws:
+        ws.con.execute("SET write_buffer_row_group_count = 7")
+        assert save_round(ws, scored) == 1
+        assert during and set(during) == {store_mod.FLUSH_ROW_GROUPS} == {1}
+        assert _buffered(ws.con) == 7
+
+        def failing(con, frame, insert):
+            append(con, frame, insert)
+            con.execute("SELECT error('IO Error: No space left on device')")
+
+        monkeypatch.setattr(store_mod, "_append", failing)
+        with pytest.raises(Exception, match="disk is full"):
+            save_round(ws, scored)
+        assert _buffered(ws.con) == 7
+        assert ws.sql("SELECT round_id FROM rounds")["round_id"].tolist() == [1]
+
+
 def _round_source(tmp_path):
     """A workspace of 60 customers' transactions, its predictions and the starter standard: what
     ``run_round`` needs to score a round and store it the round's own way (the fields appended in
@@ -260,6 +295,7 @@ def test_a_failure_inside_duckdb_while_storing_keeps_its_own_words_and_the_setti
         assert table in seen  # it failed where it was meant to
         assert int(ws.con.execute("SELECT current_setting('threads')").fetchone()[0]) == 2
         assert ws.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == limit
+        assert _buffered(ws.con) == 5  # DuckDB's own, put back after the failure
         rounds = ws.sql("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'rounds'")["n"].iloc[0]
         assert rounds == 0 or ws.sql("SELECT count(*) AS n FROM rounds")["n"].iloc[0] == 0  # rolled back
         assert save_round(ws, scored) == 1  # nothing half-stored, the workspace usable

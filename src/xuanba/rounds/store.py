@@ -262,12 +262,34 @@ def _storing(ws: Workspace) -> Iterator[_Threads]:
     clear word lost), and left DuckDB on one thread. Another thread storing into the same file
     meanwhile is waited for first (:meth:`~xuanba.workspace.Workspace.writing`): the settings are
     the database's, not the connection's."""
-    with ws.writing(), ws.memory_lowered(STORE_MEMORY):
+    with ws.writing(), ws.memory_lowered(STORE_MEMORY), _flushing(ws.con):
         threads = _Threads(ws.con, int(ws.con.execute("SELECT current_setting('threads')").fetchone()[0]))
         try:
             yield threads
         finally:
             threads.all()
+
+
+#: DuckDB's ``write_buffer_row_group_count`` while a round is stored: how many whole row groups an
+#: append keeps in the transaction before it compresses them into the file (DuckDB 1.5: 5). What is
+#: kept when the append ends is compressed at the commit, the round's last piece; on 1 every whole
+#: row group is written by the append that filled it. ``None``: DuckDB's own setting.
+FLUSH_ROW_GROUPS: int | None = 1
+
+
+@contextlib.contextmanager
+def _flushing(con: Any) -> Iterator[None]:
+    """DuckDB's ``write_buffer_row_group_count`` at :data:`FLUSH_ROW_GROUPS` while the body runs,
+    set back after (a setting of the database, like its threads)."""
+    if FLUSH_ROW_GROUPS is None:
+        yield
+        return
+    was = int(con.execute("SELECT current_setting('write_buffer_row_group_count')").fetchone()[0])
+    con.execute(f"SET write_buffer_row_group_count = {int(FLUSH_ROW_GROUPS)}")
+    try:
+        yield
+    finally:
+        con.execute(f"SET write_buffer_row_group_count = {was}")
 
 
 def _append(con: Any, frame: Any, insert: str) -> None:
@@ -706,10 +728,11 @@ def _insert_roster(con: Any, round_id: int, roster: Any, threads: _Threads | Non
     own indices and words, as a DuckDB scoring gives them: :func:`~xuanba.standard.engine.roster_arrow`).
     Half the CPU of appending the texts (docs/benchmarks_round.md, codes33)."""
     table, labels = roster_codes(roster)
-    kinds = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                             "WHERE table_name = 'roster_codes'").fetchall())
-    for col in CODED_COLUMNS:  # more labels than a SMALLINT names (gate failures, e.g.): widened, kept so
-        if len(labels[col]) > SMALL_CODES and kinds.get(col) == "SMALLINT":
+    wide = [col for col in CODED_COLUMNS if len(labels[col]) > SMALL_CODES]
+    kinds = {} if not wide else dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                                 "WHERE table_name = 'roster_codes'").fetchall())
+    for col in wide:  # more labels than a SMALLINT names (gate failures, e.g.): widened, kept so
+        if kinds.get(col) == "SMALLINT":
             con.execute(f"ALTER TABLE roster_codes ALTER {col} TYPE INTEGER")
     con.execute(f"INSERT INTO roster_labels VALUES ({int(round_id)}, {', '.join('?' for _ in CODED_COLUMNS)})",
                 [labels[c] for c in CODED_COLUMNS])
