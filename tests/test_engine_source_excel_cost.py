@@ -113,8 +113,8 @@ def test_a_spark_round_leaves_an_error_cost_empty_as_duckdb_does(spark, tmp_path
 def test_a_spark_round_reads_an_error_with_a_wide_space_round_it_as_ingest_does(spark, tmp_path):
     """An id and a cost ``#N/A`` with a no-break or ideographic space round it (a web page's, a
     Chinese input method's): ingest and the DuckDB round trim those spaces (DuckDB's ``trim``), so
-    the line is rejected and the cost left empty; Spark's ``trim`` strips the ASCII space alone,
-    and before, its round refused the source (the cost "not a number") and kept a customer
+    the line is rejected and the cost left empty; Spark's own ``trim`` strips the ASCII space alone
+    (the rules spell the others out there), and before, its round refused the source (the cost "not a number") and kept a customer
     ``'#N/A\\xa0'``. Ingest's counts the reference; a CSV and a Parquet."""
     from xuanba.rounds.spark import spark_source
     from xuanba.standard.engine import to_arrow

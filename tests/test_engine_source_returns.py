@@ -675,7 +675,8 @@ def test_the_cast_pattern_is_duckdbs_cast():
 def test_the_text_rules_read_alike_on_spark(spark, tmp_path):
     """A text quantity's sign and a return flag read on Spark (Java's regular expressions and cast)
     as on DuckDB, cell for cell, over the hostile cells, the exported shapes and every text of up to
-    three characters of ``1-(),.¥万+``, the exported shapes typed full-width; the quantity's shortcut
+    three characters of ``1-(),.¥万+``, the exported shapes typed full-width, and cells with spaces
+    round them that Spark's own ``trim`` leaves (no-break, ideographic, em); the quantity's shortcut
     taken by the same cells."""
     import itertools
 
@@ -693,7 +694,8 @@ def test_the_text_rules_read_alike_on_spark(spark, tmp_path):
         return spark.table(name)
 
     cells = [*_HOSTILE, *_EXPORTED, *("".join(p) for k in range(1, 4) for p in itertools.product("1-(),.¥万+", repeat=k)),
-             *map(_wide, _EXPORTED), "１２", "－１", "−１，２３４．５", "1２"]  # full-width: the shortcut after translate
+             *map(_wide, _EXPORTED), "１２", "－１", "−１，２３４．５", "1２",  # full-width: the shortcut after translate
+             "\u2003-1", "\u3000(5)\u2003", "\xa0－１\u202f"]  # spaces Spark's trim left (8c7f6b7)
     assert _engine_reads_negative(cells, on_spark("quantities", cells)) == _engine_reads_negative(cells)
     # the shortcut's two patterns mean the same in Java's regular expressions (\z, classes, anchors)
     from xuanba.ingest.rules import _SIMPLE, _SIMPLE_NEGATIVE, text_value
@@ -705,13 +707,14 @@ def test_the_text_rules_read_alike_on_spark(spark, tmp_path):
                           ibis.memtable(pa.table({"i": list(range(len(cells))), "q": pa.array(cells, pa.string())})))]
     assert shortcut[0] == shortcut[1] and sum(r["s"] is True for r in shortcut[1]) > 20
     flags = ["TRUE", "y ", " 是", "否\n", "-0", "+5", ".5e-1", "1.", "1e3", "2", "0.0", "nan", "Infinity", "1\n", "1d",
-             "0x1", "也许", "是否", "", None]
+             "0x1", "也许", "是否", "", None, "\xa0是", "ｙｅｓ\u3000", "\u2003１\u202f", "\u3000ｎｏ\xa0"]
     got, want = [
         sorted(to_arrow(t.select("i", r=flag_value(t.q)[0], u=flag_value(t.q)[1])).to_pylist(), key=lambda r: r["i"])
         for t in (on_spark("flags", flags),
                   ibis.memtable(pa.table({"i": list(range(len(flags))), "q": pa.array(flags, pa.string())})))]
     assert got == want
     assert [r["r"] for r in want][:11] == [True, True, True, None, False, True, True, True, True, True, False]
+    assert [r["r"] for r in want][-4:] == [True, True, True, False]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

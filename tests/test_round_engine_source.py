@@ -6,6 +6,7 @@ of the report the workspace round's to the last digit."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal
 
 import numpy as np
@@ -36,10 +37,15 @@ def _plain(n: int = 200, seed: int = 4) -> pd.DataFrame:
     return tx
 
 
+#: Unicode's space separators (Zs), told by Python's own tables: the spaces ingest trims round a cell.
+SPACES = "".join(c for c in map(chr, range(0x110000)) if unicodedata.category(c) == "Zs")
+
+
 def _hostile(tx: pd.DataFrame) -> pd.DataFrame:
     """``tx`` with the rows and ids ingest rejects or reads its own way: empty and blank ids,
-    ids with spaces around them, dates before 1900, after 2100 and missing, missing, NaN and
-    infinite amounts."""
+    ids with spaces around them (the no-break, ideographic, em and narrow no-break ones too, and
+    an id of a no-break space alone; U+200B and U+FEFF, no spaces, kept), dates before 1900, after
+    2100 and missing, missing, NaN and infinite amounts."""
     tx = tx.copy()
     ids = tx["customer_id"].drop_duplicates().to_numpy()
     tx.loc[tx["customer_id"] == ids[0], "customer_id"] = ""
@@ -47,6 +53,13 @@ def _hostile(tx: pd.DataFrame) -> pd.DataFrame:
     first = tx.index[tx["customer_id"] == ids[2]]
     tx.loc[first[0], "customer_id"] = f" {ids[2]}"  # one customer, as ingest reads it
     tx.loc[first[1:], "customer_id"] = f"{ids[2]}  "
+    first = tx.index[tx["customer_id"] == ids[3]]
+    tx.loc[first[0], "customer_id"] = f"\xa0{ids[3]}"  # one customer too
+    tx.loc[first[1:], "customer_id"] = f"\u3000{ids[3]}\u3000"
+    tx.loc[tx["customer_id"] == ids[4], "customer_id"] = f"\u2003{ids[4]}\u202f"
+    tx.loc[tx["customer_id"] == ids[5], "customer_id"] = "\xa0"  # no id
+    for at, mark in ((6, "\u200b{}"), (7, "{}\ufeff")):  # no space: a customer of its own
+        tx.loc[tx.index[tx["customer_id"] == ids[at]][0], "customer_id"] = mark.format(ids[at])
     tx.loc[[10, 11], "ts"] = pd.Timestamp("1500-01-01")
     tx.loc[12, "ts"] = pd.Timestamp("2150-06-30")
     tx.loc[[13, 14], "ts"] = pd.NaT
@@ -59,7 +72,7 @@ def _hostile(tx: pd.DataFrame) -> pd.DataFrame:
 
 def _expected_reasons(tx: pd.DataFrame) -> dict[str, int]:
     """Ingest's reasons, counted in pandas, in the order ingest checks them."""
-    ids = tx["customer_id"].str.strip(" ")
+    ids = tx["customer_id"].str.strip(SPACES)
     why = np.select(
         [ids.eq("") | ids.isna(), tx["ts"].isna(), tx["ts"] < pd.Timestamp("1900-01-01"),
          tx["ts"] >= pd.Timestamp("2101-01-01"), tx["amount"].isna() & ~np.isnan(tx["amount"].to_numpy(float)),
@@ -95,7 +108,8 @@ def test_the_same_source_gives_the_same_roster_as_ingest_then_a_workspace_round(
     assert_same_round(got, want, tmp_path / "out")
     full = read_roster(tmp_path / "out")
     assert set(full["customer_id"]) == set(want.roster["customer_id"])
-    assert "" not in set(full["customer_id"]) and not any(i != i.strip(" ") for i in full["customer_id"])
+    assert "" not in set(full["customer_id"]) and not any(i != i.strip(SPACES) for i in full["customer_id"])
+    assert any(i.startswith("\u200b") for i in full["customer_id"])
     rows = got.meta["source_rows"]
     assert rows["rejected_by_reason"] == report.rejected_by_reason == _expected_reasons(tx)
     assert rows["input_rows"] == len(tx) == rows["used"] + rows["rejected"]
