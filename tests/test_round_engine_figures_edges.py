@@ -8,7 +8,9 @@ money without the fields that say who is active (no whale curve then, as the wor
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -126,11 +128,21 @@ def test_headline_figures_on_duckdb_equal_the_workspace_figures_at_the_edges(nam
     check(*engine_figures(t, df), df)
 
 
-def _on_spark(spark, table: pa.Table, name: str):
-    """``table`` as a Spark view of three partitions (the rows spread, as a kept roster's are)."""
+@contextlib.contextmanager
+def _on_spark(spark, table: pa.Table, name: str) -> Iterator:
+    """``table`` as a Spark view ``name`` of three partitions, kept (the rows spread and computed
+    once, as a kept roster's are: the queries read the kept rows, not the Python list and its
+    shuffle again each time); view and rows dropped at the end."""
+    from xuanba.standard.engine_spark import drop
+
     frame = spark._session.createDataFrame(table.to_pylist(), schema=_spark_schema(table)).repartition(3)
+    frame = frame.localCheckpoint()
     frame.createOrReplaceTempView(name)
-    return spark.table(name)
+    try:
+        yield spark.table(name)
+    finally:
+        spark._session.catalog.dropTempView(name)
+        drop(frame)
 
 
 def _spark_schema(table: pa.Table) -> str:
@@ -143,11 +155,8 @@ def _spark_schema(table: pa.Table) -> str:
 def test_headline_figures_on_spark_equal_the_workspace_figures_at_the_edges(spark, name):
     """On Spark the median is read at two ranks (``rank`` orders by score, missing scores last):
     n = 0, 1, 2, odd and even, ties, missing scores, none at all."""
-    t = _on_spark(spark, CASES[name], "xuanba_test_edges")
-    try:
+    with _on_spark(spark, CASES[name], "xuanba_test_edges") as t:
         check(*engine_figures(t, CASES[name].to_pandas()), CASES[name].to_pandas())
-    finally:
-        spark._session.catalog.dropTempView("xuanba_test_edges")
 
 
 @spark_test
@@ -159,13 +168,10 @@ def test_rows_sorted_by_the_driver_are_in_sparks_own_order(spark):
 
     ids = ["b", "B", "é", "e", "中文", "Z", "a\x00", "a", "", "ß", "𝔘", "Ä", "10", "9", " x"]
     table = pa.table({"customer_id": pa.array(ids, pa.string()), "rank": pa.array(range(len(ids)), pa.int64())})
-    t = _on_spark(spark, table, "xuanba_test_driver_sort")
-    try:
+    with _on_spark(spark, table, "xuanba_test_driver_sort") as t:
         got = to_arrow_by(t, ["customer_id"])["customer_id"].to_pylist()
         want = to_arrow(t.order_by("customer_id"))["customer_id"].to_pylist()
         assert got == want == sorted(ids, key=lambda s: s.encode("utf-8"))
-    finally:
-        spark._session.catalog.dropTempView("xuanba_test_driver_sort")
 
 
 @spark_test

@@ -60,8 +60,5 @@ def test_the_roster_read_for_its_hash_gives_the_selected_rows_and_the_middle_sco
 @pytest.mark.parametrize("name", list(ROSTERS))
 def test_the_roster_read_for_its_hash_gives_the_selected_rows_and_the_middle_scores_on_spark(spark, name,
                                                                                               monkeypatch):
-    t = _on_spark(spark, ROSTERS[name], "xuanba_test_roster_read")
-    try:
+    with _on_spark(spark, ROSTERS[name], "xuanba_test_roster_read") as t:
         _check(t, ROSTERS[name], monkeypatch)
-    finally:
-        spark._session.catalog.dropTempView("xuanba_test_roster_read")

@@ -14,7 +14,12 @@ import pytest
 from typer.testing import CliRunner
 
 from tests._helpers import SPARK_MARKS
-from tests.test_round_engine import BUSY_STANDARD, read_roster, simulated_transactions
+from tests.test_round_engine import (
+    BUSY_STANDARD,
+    assert_same_round,
+    read_roster,
+    simulated_transactions,
+)
 from xuanba.errors import InputError
 from xuanba.rounds import load_round
 from xuanba.rounds.engine import duckdb_source, run_round_on_engine
@@ -26,16 +31,26 @@ CUTOFF = "2025-12-31"
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    """300 simulated customers with hostile ids as Parquet, the standard, and the DuckDB engine
-    round's whole roster of them (the reference every Spark landing must hold)."""
+    """300 simulated customers with hostile ids as Parquet, the standard, the DuckDB engine
+    round's whole roster of them (the reference every Spark landing must hold) and the workspace
+    round on DuckDB (gates and a capacity that binds: the round the first Spark round must equal)."""
+    from tests._helpers import store
+    from xuanba import Workspace
+    from xuanba.rounds import run_round
+
     tmp = tmp_path_factory.mktemp("sparkout")
     tx = simulated_transactions(300, seed=5)
     path = tmp / "tx.parquet"
     tx.to_parquet(path, index=False)
     (tmp / "s.toml").write_text(BUSY_STANDARD, "utf-8")
     duck = run_round_on_engine(duckdb_source(path), load_standard(BUSY_STANDARD), CUTOFF, roster_out=tmp / "duck")
+    with Workspace(tmp / "ws.duckdb") as ws:
+        store(ws, "transactions", tx)
+    workspace_round = run_round(tmp / "ws.duckdb", load_standard(BUSY_STANDARD), CUTOFF, store=False,
+                                check_model=False)
+    assert workspace_round.meta["n_left_out_by_capacity"] > 0 and workspace_round.meta["n_gated_out"] > 0
     return {"tmp": tmp, "tx": tx, "parquet": path, "standard": tmp / "s.toml", "want": read_roster(tmp / "duck"),
-            "summary": duck.meta["summary"]}
+            "summary": duck.meta["summary"], "workspace_round": workspace_round}
 
 
 @pytest.fixture
@@ -90,8 +105,11 @@ def test_the_roster_lands_at_a_url_spark_writes_and_a_dying_write_keeps_the_earl
                                                                                           monkeypatch):
     """``--roster-out file://…``: Spark's executors write roster.parquet and fields.parquet
     there (no local folder named ``file:``), the roster is the DuckDB round's, the meta records
-    where it went, and the report and a statement read the stored round. A second round that
-    fails to store, and one whose write dies half-way, leave the first roster whole and no
+    where it went, and the report and a statement read the stored round. That round is also the
+    workspace round on DuckDB (``assert_same_round``: the same selection, hashes, headline figures
+    and estimates; hostile ids, every normalisation, gates, a quota, a bar, a tie-break and a
+    capacity that binds; it was a round of its own in tests/test_round_spark.py). A second round
+    that fails to store, and one whose write dies half-way, leave the first roster whole and no
     temporary sibling behind."""
     import re
     import traceback
@@ -121,6 +139,7 @@ def test_the_roster_lands_at_a_url_spark_writes_and_a_dying_write_keeps_the_earl
     assert got.meta["summary"]["coverage"] == base["summary"]["coverage"] and 0 < got.meta["summary"]["coverage"] < 1
     out = tmp_path / "lake" / "round"
     _same_roster(pd.read_parquet(out / "roster.parquet"), base["want"])
+    assert_same_round(got, base["workspace_round"], out)
     assert len(pd.read_parquet(out / "fields.parquet")) == len(base["want"])
     assert not (tmp_path / "file:").exists()
     stored = load_round(tmp_path / "w.duckdb", "latest")

@@ -36,7 +36,9 @@ def test_a_round_that_fails_at_any_step_leaves_the_session_as_found(spark, tmp_p
     as found and nothing is written where the roster goes. Then a round works on that session: it
     follows every failure (one round after the four, not one after each: a failure that broke the
     session breaks it for every round after, and a failure that broke the next failing round
-    before its step is caught by that step not running)."""
+    before its step is caught by that step not running). That round runs as a round does, with the
+    model's check (its holdout fits' Spark tables gone too: a successful round leaves the session
+    as found), the failing ones without it."""
     session = spark._session
     path = tmp_path / "tx.parquet"
     simulated_transactions(120, seed=21).to_parquet(path, index=False)
@@ -69,10 +71,9 @@ def test_a_round_that_fails_at_any_step_leaves_the_session_as_found(spark, tmp_p
         assert _session_state(session, mine) == before, step
         assert not (out / "roster.parquet").exists(), step
         assert not list(out.iterdir()) if out.exists() else True, step
-    got = run_round_on_engine(
-        tx, load_standard(BUSY_STANDARD), CUTOFF, roster_out=tmp_path / "out", check_model=False
-    )
+    got = run_round_on_engine(tx, load_standard(BUSY_STANDARD), CUTOFF, roster_out=tmp_path / "out")
     assert len(read_roster(tmp_path / "out")) == got.meta["n_customers"] > 0
+    assert got.tables["holdout"].frame is not None  # the model's check ran: its tables went too
     assert _session_state(session, mine) == before
     mine.unpersist()
     session.catalog.dropTempView("users_view_f")
