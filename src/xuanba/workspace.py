@@ -325,6 +325,27 @@ def _layout_error(path: str, table: str, missing: list[str]) -> WorkspaceError:
 
 
 @contextlib.contextmanager
+def setting(con: duckdb.DuckDBPyConnection, name: str, value: int) -> Iterator[None]:
+    """DuckDB's integer setting ``name`` at ``value`` while the block runs, its value before put back
+    after (on a failure too). A database's setting (threads, write buffers) is seen by every
+    connection of it: callers that share a file take turns first (:meth:`Workspace.writing`).
+
+    Example
+    -------
+    >>> con = duckdb.connect()
+    >>> with setting(con, "threads", 1):
+    ...     con.execute("SELECT current_setting('threads')").fetchone()[0]
+    1
+    """
+    was = int(con.execute(f"SELECT current_setting('{name}')").fetchone()[0])
+    try:
+        con.execute(f"SET {name} = {int(value)}")
+        yield
+    finally:
+        con.execute(f"SET {name} = {was}")
+
+
+@contextlib.contextmanager
 def _faults(path: str, con: duckdb.DuckDBPyConnection | None = None, *, reading: bool = False) -> Iterator[None]:
     """Turn a known DuckDB or disk failure inside the block into a WorkspaceError."""
     try:

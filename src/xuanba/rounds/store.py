@@ -70,7 +70,7 @@ from xuanba.standard.score import (
     ContributionParts,
     contribution_parts,
 )
-from xuanba.workspace import Workspace, open_workspace
+from xuanba.workspace import Workspace, open_workspace, setting
 
 if TYPE_CHECKING:
     from xuanba.rounds.backtest import Backtest
@@ -284,12 +284,8 @@ def _flushing(con: Any) -> Iterator[None]:
     if FLUSH_ROW_GROUPS is None:
         yield
         return
-    was = int(con.execute("SELECT current_setting('write_buffer_row_group_count')").fetchone()[0])
-    con.execute(f"SET write_buffer_row_group_count = {int(FLUSH_ROW_GROUPS)}")
-    try:
+    with setting(con, "write_buffer_row_group_count", FLUSH_ROW_GROUPS):
         yield
-    finally:
-        con.execute(f"SET write_buffer_row_group_count = {was}")
 
 
 def _append(con: Any, frame: Any, insert: str) -> None:

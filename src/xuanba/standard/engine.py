@@ -43,6 +43,7 @@ from xuanba.standard.engine_rank import by_rank
 from xuanba.standard.engine_rules import is_inf
 from xuanba.standard.engine_spark import checkpoint, is_spark, kept_for_call, sorted_index
 from xuanba.standard.schema import Criterion, Standard
+from xuanba.workspace import setting
 
 _INF = float("inf")
 
@@ -1826,12 +1827,9 @@ def fewer_threads(busy: int) -> Iterator[None]:
     True
     """
     con = _local().con
-    was = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
-    con.execute(f"SET threads = {max(1, was - int(busy))}")
-    try:
+    threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+    with setting(con, "threads", max(1, threads - int(busy))):
         yield
-    finally:
-        con.execute(f"SET threads = {was}")
 
 
 def _registered(arrow: Any, call: contextlib.ExitStack) -> Any:
