@@ -125,20 +125,41 @@ _LINE = st.tuples(
 )
 
 
+def _lines_both(path, tmp_path) -> tuple[list[tuple], list[tuple]]:
+    """The lines of the file at ``path`` as ingest keeps them in a workspace and as the engine's
+    source check hands them to the facts (:func:`checked_transactions`, its headers read by
+    :func:`~xuanba.rounds.source_check.named_as_ingest_names`): ``(order_id, customer_id, ts,
+    amount, cost, is_return)``, a return's money netted, in order of their order numbers."""
+    with Workspace(tmp_path / "ws.duckdb") as ws:
+        report = ingest(str(path), ws, tz="UTC")
+        assert report.rejected == 0 and report.merged == 0
+        kept = ws.con.execute("SELECT order_id, customer_id, ts, CAST(amount AS DOUBLE), CAST(cost AS DOUBLE), "
+                              "is_return FROM transactions ORDER BY order_id").fetchall()
+    table, _ = checked_transactions(duckdb_source(str(path)), CUTOFF)
+    got = table.select("order_id", "customer_id", "ts", "amount", "cost", "is_return").to_pyarrow()
+    return kept, sorted(tuple(r.values()) for r in got.to_pylist())
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(names=st.tuples(*[st.sampled_from(_header_choices(f)) for f in _FIELDS_READ]),
        lines=st.lists(_LINE, min_size=1, max_size=12))
-def test_random_headers_and_lines_give_the_facts_ingest_gives(tmp_path_factory, names, lines):
+def test_random_headers_and_lines_are_read_as_ingest_reads_them(tmp_path_factory, names, lines):
     """Any full-strength name of each field (客户代码, invoice number, 含税金额, 退款标志, ...) over
-    random lines: the same facts on both paths."""
+    random lines: the same lines on both paths, each return netted alike.
+
+    The lines the engine's source check hands on, not the facts of them: a source's headers are
+    read there alone (``engine_fields`` takes its table, whose columns are the fields' own names,
+    and computes the facts of it as of any source: the random lines of
+    tests/test_engine_source_returns.py compare those facts with ingest's). Line for line is the
+    finer comparison, and costs about half the facts' query (≈ 1.5 s of an example's ≈ 3 s)."""
     tmp_path = tmp_path_factory.mktemp("headers")
     path = tmp_path / "tx.csv"
     first = dt.date(2025, 3, 1)
     _write(path, list(names), [[f"k{c}", f"{first + dt.timedelta(days=d)} 12:00:00", f"{a}",
                                 "" if k is None else f"{k}", f"{p}{i}", q, s, r]
                                for i, (c, d, a, k, p, q, s, r) in enumerate(lines)])
-    kept, got = _facts_both(path, tmp_path)
-    _same(kept, got)
+    kept, got = _lines_both(path, tmp_path)
+    assert got == kept
 
 
 def _aliases(field, strength):
