@@ -259,24 +259,33 @@ def test_a_long_unreadable_cell_is_quoted_cut(tmp_path):
     assert len(said) < 800 and repr(cell[:SHOWN_CHARS]) + "…" in said and err.value.row == 2
 
 
-@pytest.mark.parametrize(("column", "first", "late"), [("order_id", "{i}", "C{i}"), ("status", "1", "退货"),
-                                                       ("quantity", "1", "abc"), ("is_return", "0", "是")])
-def test_a_csv_whose_return_column_looks_numeric_on_duckdbs_sample_is_read_to_its_end(tmp_path, column, first, late):
-    """Order numbers 1, 2, ... (or status codes, quantities, 0/1 flags) on DuckDB's 20,480-row
-    sample, then a credit note ``C20600``, ``退货``, ``abc`` or ``是``: the engine reads the file
-    to its end as ingest does (every cell text). c02920b, which reads these columns for the return
-    rule, stopped at that line ("'C20600' is not a BIGINT"), where e0ecc40 ran."""
+#: A column the return rule reads, its cells on DuckDB's sample, and the late cell below it.
+_LATE_CELLS = [("order_id", "{i}", "C{i}"), ("status", "1", "退货"), ("quantity", "1", "abc"), ("is_return", "0", "是")]
+
+
+def test_a_csv_whose_return_columns_look_numeric_on_duckdbs_sample_are_read_to_their_end(tmp_path):
+    """Order numbers 1, 2, ..., status codes, quantities and 0/1 flags on DuckDB's 20,480-row
+    sample, then a credit note ``C20600``, ``退货``, ``abc`` and ``是``, each on a late line of
+    its own (customers ``k1`` to ``k4``, the line's other cells as the sample's): the engine reads
+    the file to its end as ingest does (every cell text). c02920b, which reads these columns for
+    the return rule, stopped at the first such line ("'C20600' is not a BIGINT"), where e0ecc40
+    ran. One file holds the four columns (a file each took four 20,600-row reads on both paths):
+    each is typed on the sample and read alone by the rule, and its late line is checked by hand."""
     n = 20_600
     path = tmp_path / "tx.csv"
-    days = [f"2025-{1 + i % 9:02d}-{10 + i % 9} 10:00:00" for i in range(n)] + ["2025-11-11 10:00:00"]
-    amounts = [5 + i % 7 for i in range(n)] + [4]
-    cells = [first.format(i=i) for i in range(n)] + [late.format(i=n)]
-    ids = [f"k{i % 500}" for i in range(n)] + ["k1"]
-    pd.DataFrame({"customer_id": ids, "ts": days, "amount": amounts, column: cells}).to_csv(path, index=False)
+    days = [f"2025-{1 + i % 9:02d}-{10 + i % 9} 10:00:00" for i in range(n)] + ["2025-11-11 10:00:00"] * 4
+    amounts = [5 + i % 7 for i in range(n)] + [4] * 4
+    ids = [f"k{i % 500}" for i in range(n)] + [f"k{j + 1}" for j in range(4)]
+    frame = {"customer_id": ids, "ts": days, "amount": amounts}
+    for j, (column, first, late) in enumerate(_LATE_CELLS):
+        frame[column] = [first.format(i=i) for i in range(n + 4)]
+        frame[column][n + j] = late.format(i=n + j)
+    pd.DataFrame(frame).to_csv(path, index=False)
     got = engine_fields(duckdb_source(str(path)), STANDARD, CUTOFF, keep=lambda t: t)[0].to_pyarrow().to_pandas()
     got = got.set_index("customer_id").sort_index()
-    k1 = [a for i, a in zip(ids, amounts, strict=True) if i == "k1"]  # by hand: the late line a return, but abc
-    assert got.loc["k1", "revenue_total"] == sum(k1[:-1]) + (k1[-1] if column == "quantity" else -k1[-1])
+    for j, (column, _, _) in enumerate(_LATE_CELLS):  # by hand: the late line a return, but abc
+        own = [a for i, a in zip(ids[:n], amounts, strict=False) if i == f"k{j + 1}"]
+        assert got.loc[f"k{j + 1}", "revenue_total"] == sum(own) + (4 if column == "quantity" else -4), column
     with Workspace(tmp_path / "ws.duckdb") as ws:
         report = ingest(str(path), ws, tz="UTC")
         assert report.rejected == 0
@@ -389,19 +398,34 @@ def test_random_flags_are_read_alike_by_ingest_and_the_engine(tmp_path_factory, 
         assert read(again) == {named[c]: (float(a), r) for c, (a, r) in kept.items()}
 
 
-@pytest.mark.parametrize("quantity", ["-1,000", "-1,5", "－1", "−1", "(1)", " - 1 ", "¥-1", "-1.2万", "-1.234.567"])
-def test_a_text_quantity_is_read_as_ingest_reads_it(tmp_path, quantity):
+#: Negative quantities as exports write them, one customer each in a file of the test below: those
+#: whose mark is a decimal comma (ingest decides one mark for a whole column) in a file of their own.
+_TEXT_QUANTITIES = {"point": ["-1,000", "－1", "−1", "(1)", " - 1 ", "¥-1", "-1.2万"], "comma": ["-1,5", "-1.234.567"]}
+
+
+@pytest.mark.parametrize("mark", list(_TEXT_QUANTITIES))
+def test_a_text_quantity_is_read_as_ingest_reads_it(tmp_path, mark):
     """A negative quantity as an export writes it (thousands separators, a decimal comma, the
     full-width or Unicode minus, parentheses): a return on the engine as in the workspace. 983f5a9's
-    engine read it by a plain cast: no number, so the line was a sale there."""
+    engine read it by a plain cast: no number, so the line was a sale there.
+
+    Each quantity is the second line of a customer of its own (``a<j>``), those of one decimal mark
+    in one file (ingest reads a column by one mark, the engine each cell alone): each customer is
+    checked by hand, so a quantity read as a sale on either path fails it. Two files and engine
+    queries where a file each took nine."""
+    quantities = _TEXT_QUANTITIES[mark]
     path = tmp_path / "tx.csv"
-    _write(path, [["a", "2025-01-01 09:30:00", "10", "4", "A1", "1", "ok"],
-                  ["a", "2025-02-01 09:30:00", "4", "1", "A2", quantity, "ok"],
-                  ["b", "2025-01-01 09:30:00", "9", "2", "B1", "2,000", "ok"]])
+    lines = [["b", "2025-01-01 09:30:00", "9", "2", "B1", "2,000", "ok"]]
+    for j, quantity in enumerate(quantities):
+        lines += [[f"a{j}", "2025-01-01 09:30:00", "10", "4", f"A{j}-1", "1", "ok"],
+                  [f"a{j}", "2025-02-01 09:30:00", "4", "1", f"A{j}-2", quantity, "ok"]]
+    _write(path, lines)
     kept, got = _facts_both(path, tmp_path)
     _same(kept, got)
-    by_id = got.set_index("customer_id")  # by hand: a's second line a return
-    assert by_id.loc["a", "frequency"] == 0 and by_id.loc["a", "revenue_total"] == 6.0
+    by_id = got.set_index("customer_id")  # by hand: each a<j>'s second line a return, b's line a sale
+    assert [(q, by_id.loc[f"a{j}", "frequency"], by_id.loc[f"a{j}", "revenue_total"])
+            for j, q in enumerate(quantities)] == [(q, 0, 6.0) for q in quantities]
+    assert by_id.loc["b", "revenue_total"] == 9.0 and len(by_id) == len(quantities) + 1
 
 
 def test_a_cost_column_of_no_value_beside_a_return(tmp_path):
@@ -717,14 +741,12 @@ def test_the_text_rules_read_alike_on_spark(spark, tmp_path):
     assert [r["r"] for r in want][-4:] == [True, True, True, False]
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_a_text_quantity_ingest_reads_as_no_number_is_counted_as_ingest_counts_it(tmp_path, lang):
-    """``abc`` and ``1.2.3`` in a quantity: no return on either path, and counted on both (ingest's
-    report: values_left_empty; the engine's meta and console). 983f5a9's engine said nothing.
-    (Beside a decimal comma elsewhere in the column, ``-1,5``, ingest reads ``1.2.3`` as 123: the
-    engine decides each cell's mark alone, docs/scale.md.)"""
-    from xuanba.rounds.source_check import rejected_line
-
+@pytest.fixture(scope="module")
+def no_number_quantities(tmp_path_factory):
+    """``abc``, ``1.2.3`` and a space in a file's quantities: ingest's report, the engine's
+    accounting of the file's rows and the facts of both paths, once for the test's two languages
+    (only the words differ between them)."""
+    tmp_path = tmp_path_factory.mktemp("no-number")
     path = tmp_path / "tx.csv"
     _write(path, [["a", "2025-01-01 09:30:00", "10", "4", "A1", "abc", "ok"],
                   ["a", "2025-02-01 09:30:00", "4", "1", "A2", "(1)", "ok"],
@@ -733,13 +755,24 @@ def test_a_text_quantity_ingest_reads_as_no_number_is_counted_as_ingest_counts_i
     with Workspace(tmp_path / "ws.duckdb") as ws:
         report = ingest(str(path), ws, tz="UTC")
     _, rows = checked_transactions(duckdb_source(str(path)), CUTOFF)
+    (tmp_path / "again").mkdir()
+    return report, rows, _facts_both(path, tmp_path / "again")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_text_quantity_ingest_reads_as_no_number_is_counted_as_ingest_counts_it(no_number_quantities, lang):
+    """``abc`` and ``1.2.3`` in a quantity: no return on either path, and counted on both (ingest's
+    report: values_left_empty; the engine's meta and console). 983f5a9's engine said nothing.
+    (Beside a decimal comma elsewhere in the column, ``-1,5``, ingest reads ``1.2.3`` as 123: the
+    engine decides each cell's mark alone, docs/scale.md.)"""
+    from xuanba.rounds.source_check import rejected_line
+
+    report, rows, (kept, got) = no_number_quantities
     assert report.sources[0].values_left_empty == {"quantity": 2} and rows["values_left_empty"] == {"quantity": 2}
     said = rejected_line({"source_rows": rows}, lang)
     assert {"en": "(quantity: 2)", "zh": "（quantity：2）"}[lang] in said, said
     assert {"en": "quantity: quantities `xuanba ingest` does not read as a number",
             "zh": "quantity：`xuanba ingest` 读不出数字的数量"}[lang] in said, said
-    (tmp_path / "again").mkdir()
-    kept, got = _facts_both(path, tmp_path / "again")
     _same(kept, got)
 
 
