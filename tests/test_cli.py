@@ -157,7 +157,7 @@ def _json_commands(out: Path, customer: str, tmp: Path) -> list[list[str]]:
         ["upgrade", *ws],
         ["backtest", str(out / "standard.toml"), "--from", "2025-06-30", "--to", "2025-06-30", *ws],
         ["whatif", str(out / "standard.toml"), *ws],
-        ["standard", "tune", str(out / "standard.toml"), "--from", "2025-03-31", "--to", "2025-12-31",
+        ["standard", "tune", str(out / "standard.toml"), "--from", "2025-09-30", "--to", "2025-12-31",
          "--horizon", "180d", "--out", str(tmp / "tuned.toml"), *ws],
         ["fairness", *ws],
         ["users", "list", *ws],
