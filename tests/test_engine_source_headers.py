@@ -130,15 +130,17 @@ def _lines_both(path, tmp_path) -> tuple[list[tuple], list[tuple]]:
     """The lines of the file at ``path`` as ingest keeps them in a workspace and as the engine's
     source check hands them to the facts (:func:`checked_transactions`, its headers read by
     :func:`~xuanba.rounds.source_check.named_as_ingest_names`): ``(order_id, customer_id, ts,
-    amount, cost, is_return)``, a return's money netted, in order of their order numbers."""
+    amount, cost, is_return)``, a return's money netted, in order of their order numbers (a
+    source check that hands on no flag column flags no line)."""
     with Workspace(tmp_path / "ws.duckdb") as ws:
         report = ingest(str(path), ws, tz="UTC")
         assert report.rejected == 0 and report.merged == 0
         kept = ws.con.execute("SELECT order_id, customer_id, ts, CAST(amount AS DOUBLE), CAST(cost AS DOUBLE), "
                               "is_return FROM transactions ORDER BY order_id").fetchall()
     table, _ = checked_transactions(duckdb_source(str(path)), CUTOFF)
-    got = table.select("order_id", "customer_id", "ts", "amount", "cost", "is_return").to_pyarrow()
-    return kept, sorted(tuple(r.values()) for r in got.to_pylist())
+    got = table.to_pyarrow().to_pylist()
+    return kept, sorted((r["order_id"], r["customer_id"], r["ts"], r["amount"], r["cost"], r.get("is_return", False))
+                        for r in got)
 
 
 #: Lines that are returns by their flag alone (a positive amount, no credit note, no negative
