@@ -242,3 +242,61 @@ def test_prediction_table_owns_its_columns():
     pd.testing.assert_frame_equal(facts, kept)
     pd.testing.assert_frame_equal(out.iloc[5:], again.iloc[5:])
     assert (out.iloc[:5, 1] == -1).all()
+
+
+@pytest.mark.parametrize("late", ["spend", "purchases"])
+def test_predict_customers_on_two_threads_gives_the_one_thread_numbers(weekly, monkeypatch, late):
+    """The spend runs on a thread beside the purchase predictions, and BG/NBD's discounted
+    horizons half on another thread: the table is the one computed on a single thread, bit for
+    bit, whichever thread ends last (one of them held back here), and the work did run on other
+    threads (a round stores what this gives: a moved bit would be a changed round)."""
+    import threading
+    import time
+
+    import xuanba.models._purchases as purchases_module
+    import xuanba.models.predict as predict_module
+    from xuanba.models.bgnbd import _BetaGeometricNBD
+
+    monkeypatch.setattr(purchases_module, "TWO_THREADS_WORK", 1 << 60)  # every column here
+    alone = predict_customers(weekly, time_unit="week")
+    threads: dict[str, set[int]] = {"columns": set(), "spend": set()}
+    expected_alive, spend_part = _BetaGeometricNBD._expected_alive, predict_module._spend_part
+
+    def column(self, *args):
+        threads["columns"].add(threading.get_ident())
+        if late == "purchases":
+            time.sleep(0.01)
+        return expected_alive(self, *args)
+
+    def spend(*args):
+        threads["spend"].add(threading.get_ident())
+        if late == "spend":
+            time.sleep(0.3)
+        return spend_part(*args)
+
+    monkeypatch.setattr(purchases_module, "TWO_THREADS_WORK", 0)  # the horizons on two threads
+    monkeypatch.setattr(_BetaGeometricNBD, "_expected_alive", column)
+    monkeypatch.setattr(predict_module, "_spend_part", spend)
+    both = predict_customers(weekly, time_unit="week")
+    pd.testing.assert_frame_equal(both, alone, check_exact=True)
+    assert len(threads["columns"]) == 2 and threading.get_ident() in threads["columns"]
+    assert threads["spend"] and threading.get_ident() not in threads["spend"]
+
+
+def test_in_two_threads_keeps_order_errstate_and_the_first_error():
+    """in_two_threads gives the columns in order, its other thread works under the caller's
+    NumPy error state (else a round's warnings would change with the thread), and the error
+    raised is the first column's, as one column after the other would raise it."""
+    from xuanba.models._purchases import in_two_threads
+
+    with np.errstate(divide="raise", over="ignore"):
+        got = in_two_threads(lambda a: (a, np.geterr()["divide"], np.geterr()["over"]), list(range(6)), work=1 << 40)
+    assert got == [(a, "raise", "ignore") for a in range(6)]
+
+    def fail(a):
+        if a in (1, 4):
+            raise ValueError(f"column {a}")
+        return a
+
+    with pytest.raises(ValueError, match="column 1"):
+        in_two_threads(fail, list(range(6)), work=1 << 40)

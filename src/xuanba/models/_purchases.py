@@ -28,6 +28,40 @@ def check_horizon(t: Any, name: str = "t") -> None:
         )
 
 
+#: Below this many values (rows x columns) :func:`in_two_threads` computes every column here.
+TWO_THREADS_WORK = 1 << 17
+
+
+def in_two_threads(column: Any, args: list[Any], *, work: int) -> list[np.ndarray]:
+    """``[column(a) for a in args]``, the second half on another thread when ``work`` (the values
+    computed) is at least :data:`TWO_THREADS_WORK`: each column is its own (the same numbers
+    whichever thread computes it), and the special functions of a column (``hyp2f1``) release
+    the GIL, so two cores share them. The other thread runs in a copy of the caller's context
+    (NumPy's ``errstate`` included).
+
+    Example
+    -------
+    >>> [float(v[0]) for v in in_two_threads(lambda t: np.array([t * 2.0]), [1, 2, 3], work=1 << 20)]
+    [2.0, 4.0, 6.0]
+    """
+    if work < TWO_THREADS_WORK or len(args) < 2:
+        return [column(a) for a in args]
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    half = len(args) // 2
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # in a copy of this context: NumPy's error state (np.errstate) is the caller's there too
+        later = pool.submit(contextvars.copy_context().run, lambda: [column(a) for a in args[half:]])
+        try:
+            first = [column(a) for a in args[:half]]
+        except BaseException:
+            wait([later])  # the first column's error is the one raised, as one after the other
+            raise
+        rest = later.result()
+    return first + rest
+
+
 def check_identifiable(name: str, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
     """Raise ModelError when no customer repeated or there is a single customer."""
     if not np.any((data["frequency"] > 0) & (counts > 0)):

@@ -28,7 +28,7 @@ from scipy import special
 
 from xuanba.errors import ModelError
 from xuanba.models._base import validate_history, wdot
-from xuanba.models._purchases import PurchaseModel
+from xuanba.models._purchases import PurchaseModel, in_two_threads
 from xuanba.models._special import log_nbd_pmf, nbd_survival, scaled_hyp2f1
 
 _COLS = ("frequency", "recency", "T")
@@ -258,11 +258,14 @@ class _BetaGeometricNBD(PurchaseModel):
     ) -> np.ndarray:
         """``[E[Y(t) | history] for t in ts] @ weights`` (histories x columns of ``weights``).
 
-        P(alive) is computed once and the weighted sum over horizons once per (x, T) pair.
+        P(alive) is computed once and the weighted sum over horizons once per (x, T) pair; the
+        horizons' columns (a hypergeometric function each) half on another thread when there are
+        many pairs (:func:`~xuanba.models._purchases.in_two_threads`).
         """
         pair, first = self._pairs(h)
         x, big_t = h["frequency"][first], h["T"][first]
-        alive_parts = np.column_stack([self._expected_alive(params, x, big_t, float(t)) for t in ts])
+        alive_parts = np.column_stack(in_two_threads(
+            lambda t: self._expected_alive(params, x, big_t, float(t)), list(ts), work=len(x) * len(ts)))
         return np.einsum("ij,jk->ik", alive_parts, weights)[pair] * self._alive_at(params, h)[:, None]
 
     def _no_purchase(self, params: np.ndarray, h: dict[str, np.ndarray], t: float) -> np.ndarray:
