@@ -194,9 +194,10 @@ def test_parquet_files_whose_later_one_adds_the_cost_read_on_spark_as_on_duckdb(
                              "cost": [5.0, 6.0]}), folder / "p2.parquet")
     source = str(folder / "*.parquet") if given == "glob" else str(folder)
     from xuanba.rounds.spark import spark_source
+    from xuanba.standard.engine import to_arrow
 
     def rows(table) -> list[tuple]:  # every row the round's facts are made of, by customer and time
-        got = table.select("customer_id", "ts", "amount", "cost").to_pyarrow().to_pylist()
+        got = to_arrow(table.select("customer_id", "ts", "amount", "cost")).to_pylist()
         return sorted((r["customer_id"], str(r["ts"])[:10], r["amount"], r["cost"]) for r in got)
 
     on_duckdb = rows(duckdb_source(source))
