@@ -3,8 +3,8 @@ roster for its hash (:class:`xuanba.rounds.engine._RosterRead` shown each block 
 :func:`~xuanba.rounds.engine._chunked_sha256`), not from queries of their own: on the edge rosters
 of tests/test_round_engine_figures_edges.py and one whose ``selected`` is missing for some, read in
 blocks of two rows, the selected rows are the query's (every column, in rank order, the same
-types) and the scores' figures with the middle scores handed in are pandas'; the hash is the one
-read without them."""
+types), each middle score is the one at its rank, and the scores' figures with the middle scores
+handed in are pandas'; the hash is the one read without them."""
 
 from __future__ import annotations
 
@@ -46,6 +46,9 @@ def _check(t, table: pa.Table, monkeypatch) -> None:
         same(scores, expected_scores(df), "scores")
         m = int(df.score.notna().sum())
         assert sorted(read.scores) == eng._middle_ranks(m)
+        # each middle score is the one at its rank (the median alone reads a swapped pair alike)
+        at = dict(zip(df["rank"], df["score"], strict=True))
+        assert read.scores == {r: at[r] for r in eng._middle_ranks(m)}, blocks
 
 
 @pytest.mark.parametrize("name", list(ROSTERS))

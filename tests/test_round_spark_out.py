@@ -1,6 +1,6 @@
 """Where a round on Spark lands (``--roster-out``): a URL Spark's executors write and a table of
-Spark's catalog, each whole or not at all; and the command line itself run on Spark, from a
-Parquet path and from a catalog table, its roster the DuckDB engine round's."""
+Spark's catalog, each whole or not at all; the first round of each landing run by the command
+line itself, from a Parquet path and from a catalog table, its roster the DuckDB engine round's."""
 
 from __future__ import annotations
 
@@ -101,39 +101,50 @@ def _dying_writes(monkeypatch) -> None:
     monkeypatch.setattr(DataFrameWriter, "saveAsTable", save_as_table)
 
 
-def test_the_roster_lands_at_a_url_spark_writes_and_a_dying_write_keeps_the_earlier_one(spark, base, tmp_path,
-                                                                                          monkeypatch):
-    """``--roster-out file://…``: Spark's executors write roster.parquet and fields.parquet
-    there (no local folder named ``file:``), the roster is the DuckDB round's, the meta records
-    where it went, and the report and a statement read the stored round. That round is also the
-    workspace round on DuckDB (``assert_same_round``: the same selection, hashes, headline figures
-    and estimates; hostile ids, every normalisation, gates, a quota, a bar, a tie-break and a
-    capacity that binds; it was a round of its own in tests/test_round_spark.py). A second round
-    that fails to store, and one whose write dies half-way, leave the first roster whole and no
-    temporary sibling behind."""
+def test_the_command_line_lands_a_round_at_a_url_spark_writes_and_a_dying_write_keeps_the_earlier_one(
+        spark, base, tmp_path, monkeypatch):
+    """``xuanba round --engine spark --source PARQUET --roster-out file://… --spark-conf …``: exit 0,
+    Spark's executors write roster.parquet and fields.parquet there (no local folder named
+    ``file:``), the roster is the DuckDB round's, the meta records where it went, the report and a
+    statement read the stored round, and the session the command joined is left running with its
+    settings. That round is also the workspace round on DuckDB (``assert_same_round``: the same
+    selection, hashes, headline figures and estimates; hostile ids, every normalisation, gates, a
+    quota, a bar, a tie-break and a capacity that binds; it was a round of its own in
+    tests/test_round_spark.py, and the command line's a round of its own after this one until
+    session 35). A second round that fails to store, and one whose write dies half-way, leave the
+    first roster whole and no temporary sibling behind."""
     import re
     import traceback
 
     from ibis.backends.pyspark import Backend
 
-    from xuanba.outputs.report import write_report
+    import xuanba.rounds.engine as engine
     from xuanba.outputs.statements import build_statement
     from xuanba.rounds.spark import spark_source
 
     url = (tmp_path / "lake" / "round").as_uri()
     monkeypatch.chdir(tmp_path)
-    tx = spark_source(spark, base["parquet"])
-    compiled, compile = [], Backend.compile
+    ws = tmp_path / "w.duckdb"
+    compiled, compile, rounds, run = [], Backend.compile, [], engine.run_round_on_engine
 
     def recorded(self, expr, *args, **kwargs):
         sql = compile(self, expr, *args, **kwargs)
         compiled.append((sql, {f.name for f in traceback.extract_stack()}))
         return sql
 
+    def kept(*args, **kwargs):  # the round the command line ran, as it returned it
+        rounds.append(run(*args, **kwargs))
+        return rounds[-1]
+
     with monkeypatch.context() as m:
         m.setattr(Backend, "compile", recorded)
-        got = run_round_on_engine(tx, base["standard"], CUTOFF, roster_out=url, workspace=tmp_path / "w.duckdb")
-    # the headline figures take no window over every customer (an offset compiled to one: one task held them all)
+        m.setattr(engine, "run_round_on_engine", kept)
+        res = _cli([*_common(base), "--source", str(base["parquet"]), "--roster-out", url, "--workspace", str(ws)])
+    assert res.exit_code == 0, res.output
+    said = json.loads(res.output[res.output.index("{"):])
+    assert said["engine"] == "pyspark" and said["roster_out"] == url
+    assert spark._session.conf.get("spark.sql.shuffle.partitions") == "2"  # the joined session as it was
+    (got,) = rounds
     summary = [sql for sql, stack in compiled if "_summary_on_engine" in stack]
     assert summary and not any(re.search(r"OVER \((?!PARTITION)", sql) for sql in summary)
     assert got.meta["summary"]["coverage"] == base["summary"]["coverage"] and 0 < got.meta["summary"]["coverage"] < 1
@@ -142,11 +153,14 @@ def test_the_roster_lands_at_a_url_spark_writes_and_a_dying_write_keeps_the_earl
     assert_same_round(got, base["workspace_round"], out)
     assert len(pd.read_parquet(out / "fields.parquet")) == len(base["want"])
     assert not (tmp_path / "file:").exists()
-    stored = load_round(tmp_path / "w.duckdb", "latest")
+    stored = load_round(ws, "latest")
     assert stored.meta["roster_out"] == url == got.meta["roster_out"]
     assert stored.meta["roster_places"] == {"roster": f"{url}/roster.parquet", "fields": f"{url}/fields.parquet"}
-    html = write_report(tmp_path / "w.duckdb", "latest", tmp_path / "r.html").read_text("utf-8")
-    assert "Value × potential" in html
+    from xuanba.cli import app
+
+    rep = CliRunner().invoke(app, ["report", "latest", "--workspace", str(ws), "--out", str(tmp_path / "r.html")])
+    assert rep.exit_code == 0, rep.output
+    assert "Value × potential" in (tmp_path / "r.html").read_text("utf-8")
     first = str(stored.roster["customer_id"].iloc[0])
     assert build_statement(stored, first)  # a selected customer's statement
     outside = str(base["want"].loc[~base["want"]["selected"].astype(bool), "customer_id"].iloc[0])
@@ -157,6 +171,8 @@ def test_the_roster_lands_at_a_url_spark_writes_and_a_dying_write_keeps_the_earl
     fields_before = {p.name: p.read_bytes() for p in (out / "fields.parquet").iterdir()}
 
     import xuanba.rounds.store as store
+
+    tx = spark_source(spark, base["parquet"])
 
     def full(*_a, **_k):
         raise OSError(28, "No space left on device")
@@ -178,19 +194,25 @@ def test_the_roster_lands_at_a_url_spark_writes_and_a_dying_write_keeps_the_earl
     assert sorted(p.name for p in out.iterdir()) == ["fields.parquet", "roster.parquet"]
 
 
-def test_the_roster_lands_in_a_catalog_table_refused_when_there_replaced_when_told(spark, base, database, tmp_path,
-                                                                                  monkeypatch):
-    """``--roster-out table:db.name``: the roster in ``db.name``, the fields in
-    ``db.name_fields``, in a temporary warehouse; the same name again is refused before the round
+def test_the_command_line_lands_a_round_from_a_catalog_table_in_one_refused_when_there_replaced_when_told(
+        spark, base, database, tmp_path, monkeypatch):
+    """``xuanba round --engine spark --source db.table --roster-out table:db.name``: exit 0, the
+    roster in ``db.name`` (the DuckDB engine round's), the fields in ``db.name_fields``, in a
+    temporary warehouse; the same name again is refused (exit 2, no traceback) before the round
     runs; with ``roster_replace`` a later round replaces both; a replacing write that dies leaves
-    the earlier tables whole and no temporary table behind."""
+    the earlier tables whole and no temporary table behind. (The command line from a catalog table
+    and the landing in one were a round each until session 35: one round on the same data and
+    standard now.)"""
     from xuanba.rounds.spark import spark_source
 
     session = spark._session
     name = f"{database}.roster"
-    tx = spark_source(spark, base["parquet"])
-    got = run_round_on_engine(tx, base["standard"], CUTOFF, roster_out=f"table:{name}")
-    assert got.meta["roster_places"] == {"roster": f"table:{name}", "fields": f"table:{name}_fields"}
+    session.read.parquet(str(base["parquet"])).write.saveAsTable(f"{database}.tx")
+    res = _cli([*_common(base), "--source", f"{database}.tx", "--roster-out", f"table:{name}", "--no-store"])
+    assert res.exit_code == 0, res.output
+    said = json.loads(res.output[res.output.index("{"):])
+    assert said["engine"] == "pyspark" and said["roster_out"] == f"table:{name}"
+    assert said["roster_places"] == {"roster": f"table:{name}", "fields": f"table:{name}_fields"}
     _same_roster(session.table(name).toPandas(), base["want"])
     assert session.table(f"{name}_fields").count() == len(base["want"])
     assert (tmp_path / "warehouse" / "roster").is_dir()  # the catalog's files in the warehouse given
@@ -199,11 +221,12 @@ def test_the_roster_lands_in_a_catalog_table_refused_when_there_replaced_when_to
         raise AssertionError("the round ran before the table was checked")
 
     monkeypatch.setattr("xuanba.rounds.engine.engine_fields", not_run)
-    with pytest.raises(InputError, match="holds these tables already") as info:
-        run_round_on_engine(tx, base["standard"], CUTOFF, roster_out=f"table:{name}")
-    assert "--roster-replace" in info.value.fix
+    res = _cli([*_common(base), "--source", f"{database}.tx", "--roster-out", f"table:{name}", "--no-store"])
+    assert res.exit_code == 2 and "holds these tables already" in res.output, res.output
+    assert "--roster-replace" in res.output and "Traceback" not in res.output
     monkeypatch.undo()
 
+    tx = spark_source(spark, base["parquet"])
     run_round_on_engine(tx, base["standard"], "2025-09-30", roster_out=f"table:{name}", roster_replace=True,
                         check_model=False)
     earlier = _by_rank(session.table(name).toPandas())
@@ -215,7 +238,7 @@ def test_the_roster_lands_in_a_catalog_table_refused_when_there_replaced_when_to
     monkeypatch.undo()
     pd.testing.assert_frame_equal(_by_rank(session.table(name).toPandas()), earlier)
     names = {r.tableName for r in session.sql(f"SHOW TABLES IN {database}").collect() if not r.isTemporary}
-    assert names == {"roster", "roster_fields"}
+    assert names == {"tx", "roster", "roster_fields"}  # the source's, and the two landed
 
 
 def _cli(args: list[str]):
@@ -224,31 +247,10 @@ def _cli(args: list[str]):
     return CliRunner().invoke(app, ["round", *args], env={"COLUMNS": "200"})
 
 
-def test_the_command_line_runs_a_round_on_spark_from_parquet_and_from_a_catalog_table(spark, base, database, tmp_path):
-    """``xuanba round --engine spark --source PARQUET --roster-out URL --spark-conf …``: exit 0,
-    its roster the DuckDB engine round's, the round stored and reported; ``--source db.table``
-    the same. The session the command joined is left running with its settings."""
-    common = ["--standard", str(base["standard"]), "--cutoff", CUTOFF, "--engine", "spark",
-              "--spark-conf", "spark.sql.shuffle.partitions=4", "--json"]
-    url = (tmp_path / "out").as_uri()
-    ws = tmp_path / "w.duckdb"
-    res = _cli([*common, "--source", str(base["parquet"]), "--roster-out", url, "--workspace", str(ws)])
-    assert res.exit_code == 0, res.output
-    said = json.loads(res.output[res.output.index("{"):])
-    assert said["engine"] == "pyspark" and said["roster_out"] == url
-    _same_roster(pd.read_parquet(tmp_path / "out" / "roster.parquet"), base["want"])
-    assert spark._session.conf.get("spark.sql.shuffle.partitions") == "2"  # the joined session as it was
-    from xuanba.cli import app
-
-    rep = CliRunner().invoke(app, ["report", "latest", "--workspace", str(ws), "--out", str(tmp_path / "r.html")])
-    assert rep.exit_code == 0, rep.output
-
-    spark._session.read.parquet(str(base["parquet"])).write.saveAsTable(f"{database}.tx")
-    res = _cli([*common, "--source", f"{database}.tx", "--roster-out", f"table:{database}.r", "--no-store"])
-    assert res.exit_code == 0, res.output
-    _same_roster(spark._session.table(f"{database}.r").toPandas(), base["want"])
-    res = _cli([*common, "--source", f"{database}.tx", "--roster-out", f"table:{database}.r", "--no-store"])
-    assert res.exit_code == 2 and "--roster-replace" in res.output and "Traceback" not in res.output
+def _common(base) -> list[str]:
+    """The command line's options of every round here but where it reads and lands."""
+    return ["--standard", str(base["standard"]), "--cutoff", CUTOFF, "--engine", "spark",
+            "--spark-conf", "spark.sql.shuffle.partitions=4", "--json"]
 
 
 def test_a_replay_on_spark_writes_each_cutoff_to_a_url_and_to_its_own_tables(spark, base, database, tmp_path,

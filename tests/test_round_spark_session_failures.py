@@ -1,7 +1,8 @@
 """A Spark session is left as the round found it whichever step of the round fails: the roster's
 write, the roster's hash (the read that also gives the selected rows), the account work's one-time
 buyers, the workspace's store. Its temporary views, persisted RDDs, the user's cached frame and
-every setting as before, nothing half-written where the roster goes, and a round after it works."""
+every setting as before, nothing half-written where the roster goes, and a round after it works
+(what its model's check kept on Spark gone when the check ends)."""
 
 from __future__ import annotations
 
@@ -71,9 +72,24 @@ def test_a_round_that_fails_at_any_step_leaves_the_session_as_found(spark, tmp_p
         assert _session_state(session, mine) == before, step
         assert not (out / "roster.parquet").exists(), step
         assert not list(out.iterdir()) if out.exists() else True, step
+    from xuanba.rounds import engine_extras
+
+    check, kept_around = engine_extras.model_check_on_engine, []
+
+    def watched(*args, **kwargs):  # what Spark keeps as the model's check starts and as it ends
+        rdds = session.sparkContext._jsc.getPersistentRDDs
+        before = sorted(dict(rdds()))
+        out = check(*args, **kwargs)
+        kept_around.append((before, sorted(dict(rdds()))))
+        return out
+
+    monkeypatch.setattr(engine_extras, "model_check_on_engine", watched)
     got = run_round_on_engine(tx, load_standard(BUSY_STANDARD), CUTOFF, roster_out=tmp_path / "out")
     assert len(read_roster(tmp_path / "out")) == got.meta["n_customers"] > 0
     assert got.tables["holdout"].frame is not None  # the model's check ran: its tables went too
+    # and went when it ended, not with the round (the holdout rows kept through scoring: a leak for
+    # any caller of the check but the round, whose end drops what is left on its backend)
+    assert len(kept_around) == 1 and kept_around[0][1] == kept_around[0][0], kept_around
     assert _session_state(session, mine) == before
     mine.unpersist()
     session.catalog.dropTempView("users_view_f")
