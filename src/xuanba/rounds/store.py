@@ -11,8 +11,9 @@ refit a model or recompute a fact. Six tables hold rounds:
 * ``roster`` — one row per round and customer (the fixed roster columns). Since schema version 5
   a view over ``roster_codes`` (the rows, the six texts of :data:`CODED_COLUMNS` as SMALLINT codes)
   and ``roster_labels`` (one row per round: each such column's labels, a list; code ``i`` is
-  element ``i + 1``), which reads every value as stored before; :func:`read_roster` decodes whole
-  rosters in Arrow;
+  element ``i + 1``), which reads every value as stored before (since version 6 each code joined
+  to its label: :func:`roster_sql`, the one decoder in SQL); :func:`read_roster` decodes whole
+  rosters in Arrow (:func:`decoded`). A reader of ids, ranks and scores reads ``roster_codes``;
 * ``round_criteria`` — one row per round and criterion: its ``position`` (1, 2, ...), name and
   weight (its share of the score);
 * ``round_points`` — one row per round and customer, keyed by the customer's ``rank``: each
