@@ -120,7 +120,7 @@ def child(path: str, n: int, repeat: int) -> None:
 
     def whole(ws):
         if hasattr(store, "read_roster"):
-            frame = store._pandas(store.read_roster(ws, 1))
+            frame = store.roster_frame(store.read_roster(ws, 1))
         else:
             frame = ws.sql(f"SELECT {', '.join(ROSTER_COLUMNS)} FROM roster WHERE round_id = ? ORDER BY rank", [1])
         for col in ("customer_id", "tier", "quadrant", "gates_failed", "next_tier", "cheapest_criterion",

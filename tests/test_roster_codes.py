@@ -24,7 +24,7 @@ from xuanba.rounds import diff_rounds, load_round, run_round
 from xuanba.rounds import store as store_mod
 from xuanba.rounds.store import (
     _ROSTER_TYPES,
-    _VIEW_SELECT,
+    _VIEW_SELECT_TEXTS,
     CODED_COLUMNS,
     _ddl,
     _insert_roster,
@@ -62,7 +62,7 @@ def as_version_4(new, old):
         con.execute("DROP TABLE roster_codes")
         con.execute("DROP TABLE roster_labels")
         con.execute("ALTER TABLE roster_text RENAME TO roster")
-        con.execute(f"CREATE OR REPLACE VIEW contributions AS {_VIEW_SELECT}")
+        con.execute(f"CREATE OR REPLACE VIEW contributions AS {_VIEW_SELECT_TEXTS}")
         con.execute("UPDATE xuanba_meta SET value = '4' WHERE key = 'schema_version'")
     return old
 
@@ -400,7 +400,7 @@ def test_the_webs_filtered_pages_read_the_codes_not_the_view(stored, tmp_path):
 
 @pytest.mark.parametrize("rows", [4, 0])
 def test_a_hand_made_roster_reads_back_typed_as_duckdb_typed_it(tmp_path, rows):
-    """``load_round`` builds its roster from Arrow (``read_roster``, ``_pandas``): a roster saved by
+    """``load_round`` builds its roster from Arrow (``read_roster``, ``roster_frame``): a roster saved by
     hand with a missing boolean, a column of texts all missing, or no row at all comes back
     typed as DuckDB's ``.df()`` of the same rows types it (what ``load_round`` gave before
     codes33: nullable booleans, texts of objects ``None``)."""
@@ -417,7 +417,7 @@ def test_a_hand_made_roster_reads_back_typed_as_duckdb_typed_it(tmp_path, rows):
             _ddl(con)
             _insert_roster(con, 1, frame)
         want = ws.sql(f"SELECT {', '.join(ROSTER_COLUMNS)} FROM roster WHERE round_id = 1 ORDER BY rank")
-        got = store_mod._pandas(read_roster(ws, 1))
+        got = store_mod.roster_frame(read_roster(ws, 1))
     assert got.dtypes.to_dict() == want.dtypes.to_dict()
     pd.testing.assert_frame_equal(got, want)
 
@@ -451,3 +451,115 @@ def test_a_version_4_roster_of_more_labels_than_a_smallint_names_is_moved_widene
     assert kind == "INTEGER" and len(labels) == n - 1
     pd.testing.assert_frame_equal(got, want)
     assert got["gates_failed"].isna().sum() == 1 and got["tier"].isna().sum() == 1
+
+
+def _one_round_of_many_gate_labels(path, rows=1000, labels=2**15 + 5):
+    """A workspace of one round of ``rows`` customers whose ``gates_failed`` codes name ``labels``
+    distinct labels (an Arrow dictionary, as a DuckDB scoring hands them over), with its head."""
+    words = pa.array([f"gate {i}" for i in range(labels)])
+    frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(rows)], "rank": np.arange(1, rows + 1)})
+    for col in ROSTER_COLUMNS:
+        if col not in frame:
+            frame[col] = "" if col in CODED_COLUMNS else 0.5
+    frame["selected"] = frame["left_out_by_capacity"] = frame["rank"] % 3 == 0
+    frame["tier"] = np.where(frame["rank"] % 3 == 0, "A", "")
+    given = pa.Table.from_pandas(frame[list(ROSTER_COLUMNS)], preserve_index=False)
+    codes = pa.array((np.arange(rows) * 31) % labels, pa.int32())
+    given = given.set_column(given.schema.get_field_index("gates_failed"), "gates_failed",
+                             pa.DictionaryArray.from_arrays(codes, words))
+    ws = Workspace(path)
+    with ws.transaction() as con:
+        _ddl(con)
+        _insert_roster(con, 1, given)
+        con.execute("INSERT INTO rounds (round_id, cutoff, n_customers, meta_json) VALUES (1, DATE '2026-01-01', ?, '{}')",
+                    [rows])
+    return ws
+
+
+def test_the_webs_whole_export_decodes_many_labels_in_little_memory(tmp_path):
+    """The web's export (``roster_rows``) of 1,000 rows whose gate failures name 32,773 labels, in
+    100 MB: decoded by the round's labels once each, as the view reads them. Decoding in SQL by
+    indexing the round's list of labels per row (version 5's way, which the export kept) needed
+    rows x labels: out of memory here."""
+    from xuanba.web import data
+
+    with _one_round_of_many_gate_labels(tmp_path / "w.duckdb") as ws:
+        want = ws.sql("SELECT rank, customer_id, tier, score, selected, quadrant, value_score, potential_score, "
+                      "gates_failed, next_tier, gap_to_next, left_out_by_capacity FROM roster ORDER BY rank")
+        ws.con.execute("SET memory_limit = '100MB'")
+        got = data.roster_rows(ws, 1)
+        got_a = data.roster_rows(ws, 1, tier="A")
+    assert want["gates_failed"].nunique() == 1000
+    pd.testing.assert_frame_equal(got.drop(columns=["name", "owner"]), want)
+    pd.testing.assert_frame_equal(got_a.drop(columns=["name", "owner"]),
+                                  want[want["tier"] == "A"].reset_index(drop=True))
+
+
+def test_readers_of_few_texts_do_not_read_the_roster_view(stored, tmp_path, monkeypatch):
+    """The contributions (the view and ``read_contributions``), a customer's standing, detail and
+    history over rounds (the web, not kept in memory), what-if and an export's note read the codes
+    table and join only the labels of the texts they show: the ``roster`` view's six joins cost
+    them (DuckDB keeps a LEFT JOIN nothing reads: a whole read of the contributions 1.3x, a
+    customer's history over 30 rounds of 40,000 labels 28x, web35). Each reads what it read
+    through the view, which is then replaced by one that fails when read."""
+    from xuanba.outputs.exports import export_note
+    from xuanba.rounds.whatif import whatif
+    from xuanba.web import data
+
+    path, rosters, std = stored
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(path, copy)
+    monkeypatch.setattr(data, "KEEP", False)  # the web reads rounds in SQL, as it does those not kept
+    ids = rosters[1]["customer_id"].tolist()[::7]
+
+    def read():
+        out = {}
+        with Workspace(copy, read_only=True) as ws:
+            out["view"] = ws.sql("SELECT * FROM contributions ORDER BY ALL")
+            for rid in (1, 2):
+                out[f"load {rid}"] = load_round(ws, rid, fields=False).contributions
+                out[f"standing {rid}"] = [customer_standing(ws, rid, c) for c in ids]
+            out["web"] = [data.customer(ws, 2, c) for c in ids]
+            out["web compared"] = data.compare(ws, 1, 2, owner="nobody")
+        out["note"] = export_note(copy, "latest")
+        w = whatif(copy, std, 1)
+        out["whatif"] = (w.summary, w.tiers, w.movers, w.round_roster)
+        return out
+
+    before = read()
+    assert any(len(c["history"]) == 2 for c in before["web"])
+    with duckdb.connect(str(copy)) as con:
+        con.execute("CREATE OR REPLACE VIEW roster AS SELECT * FROM roster_codes WHERE error('the view was read')")
+    same(read(), before)
+
+
+def test_a_round_with_two_rows_of_labels_is_refused_not_read_twice(stored, tmp_path):
+    """A damaged file whose round holds two rows of ``roster_labels`` (xuanba writes one) would read
+    every roster row of that round 2**6 times through the view: the move to schema version 6 is
+    refused with nothing changed, and the reader of the labels refuses such a round, in English and
+    Chinese."""
+    from xuanba.web import data
+
+    path, _, _ = stored
+    old = tmp_path / "v5.duckdb"
+    shutil.copy(path, old)
+    with duckdb.connect(str(old)) as con:
+        con.execute(_V5_VIEW)
+        con.execute("UPDATE xuanba_meta SET value = '5' WHERE key = 'schema_version'")
+        con.execute("INSERT INTO roster_labels SELECT * FROM roster_labels WHERE round_id = 2")
+    with pytest.raises(WorkspaceError, match="round 2") as err:
+        Workspace(old).close()
+    message, fix = err.value._message_fix("zh")
+    assert "第 2 轮" in message and "roster_labels" in message and "恢复" in fix
+    with duckdb.connect(str(old), read_only=True) as con:
+        assert con.execute("SELECT value FROM xuanba_meta WHERE key = 'schema_version'").fetchone() == ("5",)
+
+    damaged = tmp_path / "v6.duckdb"
+    shutil.copy(path, damaged)
+    with duckdb.connect(str(damaged)) as con:
+        con.execute("INSERT INTO roster_labels SELECT * FROM roster_labels WHERE round_id = 2")
+    with Workspace(damaged, read_only=True) as ws:
+        assert len(read_roster(ws, 1)) == ws.con.execute("SELECT count(*) FROM roster_codes WHERE round_id = 1").fetchone()[0]
+        for reader in (lambda: read_roster(ws, 2), lambda: data.roster_rows(ws, 2)):
+            with pytest.raises(WorkspaceError, match="more than one row of labels"):
+                reader()

@@ -2549,6 +2549,15 @@ TEXT: dict[str, tuple[str, str]] = {
                              "请先运行 `xuanba ingest 文件`，或用 --workspace 给出正确的路径。"),
     "err_ws_not_found_existing": ("Pass --workspace with the path of an existing workspace.",
                                   "请用 --workspace 给出一个已有工作区的路径。"),
+    "err_labels_twice": ("the stored rosters' labels are damaged: {count} round(s) hold more than one row of labels "
+                         "in roster_labels (round {rounds}), so which text a code names cannot be told, and each "
+                         "roster row would be read once per row",
+                         "已存名单的标签已损坏：{count} 轮在 roster_labels 里有不止一行标签（第 {rounds} 轮），"
+                         "无法判断代码对应哪个文本，名单的每一行也会按标签行数被重复读出"),
+    "err_labels_twice_fix": ("xuanba writes one row of labels per round: the file was changed outside xuanba. "
+                             "Restore it from a copy made before, or keep it and report this; it was left unchanged.",
+                             "xuanba 每轮只写一行标签：这个文件在 xuanba 之外被改动过。请用之前的副本恢复，"
+                             "或保留文件并报告此问题；文件未被改动。"),
     "err_ws_no_table": ("the workspace has no table '{name}'", "工作区里没有 {name} 表"),
     "err_ws_no_table_fix": ("Run `xuanba ingest FILE` to load transactions into this workspace first.",
                             "请先运行 `xuanba ingest 文件`，把交易数据导入这个工作区。"),

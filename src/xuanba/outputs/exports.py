@@ -172,13 +172,15 @@ def export_note(workspace: Any, round_id: str, tables: Sequence[str] = ("roster"
     import json
 
     from xuanba.rounds import resolve_round_id
+    from xuanba.rounds.store import roster_of
     from xuanba.workspace import open_workspace
 
     with open_workspace(workspace, read_only=True) as ws:
         rid = resolve_round_id(ws, round_id)
         row = ws.con.execute("SELECT meta_json FROM rounds WHERE round_id = ?", [rid]).fetchone()
+        rows = roster_of(ws, ["customer_id", "rank", "score"])  # no text decoded
         return selection_file_note(json.loads(row[0]) if row else None, rid, lang, tables, selected=lambda: ws.con.execute(
-            "SELECT customer_id, rank, score FROM roster WHERE round_id = ?", [rid]).to_arrow_table())
+            f"SELECT customer_id, rank, score FROM {rows} WHERE round_id = ?", [rid]).to_arrow_table())
 
 
 def roster_for_people(rnd: Any) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xuanba.i18n import counted, t
-from xuanba.rounds.store import holds_selection_only
+from xuanba.rounds.store import holds_selection_only, roster_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -499,8 +499,8 @@ def unstored_standing(workspace: Any, round_ref: int | str, customer_id: str, la
         meta = json.loads(row[0]) if row and row[0] else {}
         if not misses_customers(meta):
             return None
-        stored = ws.con.execute("SELECT customer_id, rank, score FROM roster WHERE round_id = ?",
-                                [rid]).to_arrow_table()
+        stored = ws.con.execute(f"SELECT customer_id, rank, score FROM {roster_of(ws, ['customer_id', 'rank', 'score'])} "
+                                "WHERE round_id = ?", [rid]).to_arrow_table()
     rest = rest_of_base(meta, rid, lambda: stored)
     said = unstored_customer(rest, str(customer_id), lang, owner) if rest is not None else None
     if rest is None or said is None:

@@ -11,8 +11,9 @@ refit a model or recompute a fact. Six tables hold rounds:
 * ``roster`` — one row per round and customer (the fixed roster columns). Since schema version 5
   a view over ``roster_codes`` (the rows, the six texts of :data:`CODED_COLUMNS` as SMALLINT codes)
   and ``roster_labels`` (one row per round: each such column's labels, a list; code ``i`` is
-  element ``i + 1``), which reads every value as stored before; :func:`read_roster` decodes whole
-  rosters in Arrow;
+  element ``i + 1``), which reads every value as stored before (since version 6 each code joined
+  to its label: :func:`roster_sql`, the one decoder in SQL); :func:`read_roster` decodes whole
+  rosters in Arrow (:func:`decoded`). A reader of ids, ranks and scores reads ``roster_codes``;
 * ``round_criteria`` — one row per round and criterion: its ``position`` (1, 2, ...), name and
   weight (its share of the score);
 * ``round_points`` — one row per round and customer, keyed by the customer's ``rank``: each
@@ -56,7 +57,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -124,11 +125,16 @@ _POINTS_DDL = ("CREATE TABLE IF NOT EXISTS round_points (round_id BIGINT, rank B
 CONTRIBUTION_SQL = ("CASE WHEN p.contribution IS NULL THEN 100.0::DOUBLE * k.weight * p.normalised[k.position] "
                     "ELSE p.contribution[k.position] END")
 #: The long contributions, as stored up to schema version 2, for users' SQL and notebooks: the
-#: values of criterion ``position`` are that element of the customer's (their rank's) lists.
-_VIEW_SELECT = ("SELECT p.round_id, r.customer_id, k.criterion, "
-                "p.raw[k.position] AS raw, p.normalised[k.position] AS normalised, k.weight, "
-                f"{CONTRIBUTION_SQL} AS contribution FROM round_points p "
-                "JOIN round_criteria k ON k.round_id = p.round_id JOIN roster r ON r.round_id = p.round_id AND r.rank = p.rank")
+#: values of criterion ``position`` are that element of the customer's (their rank's) lists. The
+#: customer's id is read from ``roster_codes`` (no text of the roster is decoded: the ``roster``
+#: view's six joins cost a whole read 30 %, web35); schema versions 3 and 4 read it from their
+#: ``roster`` table (:data:`_VIEW_SELECT_TEXTS`).
+_VIEW_SELECT_TEXTS = ("SELECT p.round_id, r.customer_id, k.criterion, "
+                      "p.raw[k.position] AS raw, p.normalised[k.position] AS normalised, k.weight, "
+                      f"{CONTRIBUTION_SQL} AS contribution FROM round_points p "
+                      "JOIN round_criteria k ON k.round_id = p.round_id JOIN roster r ON r.round_id = p.round_id "
+                      "AND r.rank = p.rank")
+_VIEW_SELECT = _VIEW_SELECT_TEXTS.replace(" JOIN roster r ", " JOIN roster_codes r ")
 _VIEW_DDL = f"CREATE VIEW IF NOT EXISTS contributions AS {_VIEW_SELECT}"
 LIST_COLUMNS = ["round_id", "name", "cutoff", "created_at", "standard_name", "standard_version",
                 "standard_sha256", "data_sha256", "roster_sha256", "n_customers", "n_selected",
@@ -151,15 +157,57 @@ def _words(col: str) -> str:
     return f"(SELECT round_id, unnest({col}) AS word, generate_subscripts({col}, 1) - 1 AS code FROM roster_labels)"
 
 
-#: The roster as readers see it (its texts decoded): ``roster``, a view since schema version 5.
-#: Each text is joined to its round's label by (round, code) (schema version 6): indexing the
-#: round's list of labels in every row copied the whole list into each row, rows x labels (a round
-#: of 40,000 distinct gate failures read out of memory).
-_ROSTER_SELECT = ("SELECT r.round_id, "
-                  + ", ".join(f"w_{k}.word AS {k}" if k in CODED_COLUMNS else f"r.{k}" for k in _ROSTER_TYPES)
-                  + " FROM roster_codes r "
-                  + " ".join(f"LEFT JOIN {_words(k)} w_{k} ON w_{k}.round_id = r.round_id AND w_{k}.code = r.{k}"
-                             for k in CODED_COLUMNS))
+def text_of(col: str, alias: str = "r") -> tuple[str, str]:
+    """The SQL of coded column ``col`` of the rows of ``roster_codes`` aliased ``alias`` as its
+    text, and the join that expression needs: the code joined to its round's label by (round,
+    code) (:func:`_words`). The one decoder of texts in SQL (the ``roster`` view, :func:`roster_sql`,
+    the web's sorts and counts by a text).
+
+    Example
+    -------
+    >>> text_of("tier")[0]
+    'w_tier.word'
+    """
+    return (f"w_{col}.word", f"LEFT JOIN {_words(col)} w_{col} ON w_{col}.round_id = {alias}.round_id "
+            f"AND w_{col}.code = {alias}.{col}")
+
+
+def roster_sql(columns: Sequence[str], *, coded: bool = True) -> str:
+    """A query of the roster's ``round_id`` and ``columns`` (of its columns), each text as stored:
+    in a file of codes (``coded``, schema version 5 on) ``roster_codes`` with only the texts among
+    ``columns`` joined to their labels by (round, code), else version 4's ``roster`` table. The
+    one decoder of texts in SQL: the ``roster`` view is its query of every column; a reader of a
+    few columns pays only for the texts it reads (DuckDB keeps a LEFT JOIN nothing reads: a
+    customer's history over 30 rounds of 40,000 labels 22x, web35). Indexing the round's list of
+    labels in every row (schema version 5) copied the whole list into each row, rows x labels.
+
+    Example
+    -------
+    >>> roster_sql(["rank", "score"]), roster_sql(["tier"], coded=False)
+    ('SELECT r.round_id, r.rank, r.score FROM roster_codes r', 'SELECT r.round_id, r.tier FROM roster r')
+    """
+    if not coded:
+        return f"SELECT r.round_id, {', '.join(f'r.{k}' for k in columns)} FROM roster r"
+    return ("SELECT r.round_id, "
+            + ", ".join(f"{text_of(k)[0]} AS {k}" if k in CODED_COLUMNS else f"r.{k}" for k in columns)
+            + " FROM roster_codes r "
+            + " ".join(text_of(k)[1] for k in CODED_COLUMNS if k in columns)).rstrip()
+
+
+def roster_of(ws: Workspace, columns: Sequence[str]) -> str:
+    """:func:`roster_sql` of ``ws``'s layout, parenthesised for a FROM: the roster's ``round_id``
+    and ``columns``, only those texts decoded.
+
+    Example
+    -------
+    >>> ws.sql(f"SELECT rank FROM {roster_of(ws, ['rank'])} WHERE round_id = 3")  # doctest: +SKIP
+    """
+    return f"({roster_sql(columns, coded=ws.has_table('roster_codes'))})"
+
+
+#: The roster as readers see it (its texts decoded): ``roster``, a view since schema version 5,
+#: each text joined to its label since version 6 (:func:`roster_sql`).
+_ROSTER_SELECT = roster_sql(tuple(_ROSTER_TYPES))
 _ROSTER_VIEW = f"CREATE VIEW IF NOT EXISTS roster AS {_ROSTER_SELECT}"
 
 
@@ -924,6 +972,13 @@ def _narrow(ws: Workspace) -> bool:
     return ws.has_table("round_points")
 
 
+def _rows(ws: Workspace) -> str:
+    """The table of the roster's rows for a reader of no text: ``roster_codes`` in a file of codes
+    (the ``roster`` view joins six labels a reader of ids, ranks and scores would pay for), else
+    ``roster``."""
+    return "roster_codes" if ws.has_table("roster_codes") else "roster"
+
+
 def _long_rows(ws: Workspace) -> str:
     """A query of a round's contributions (``$rid``: its id), long, with the customer's rank and
     selection beside them: ``rank, selected, customer_id, criterion, position, raw, normalised,
@@ -931,7 +986,7 @@ def _long_rows(ws: Workspace) -> str:
     if _narrow(ws):
         return ("SELECT p.rank, r.selected, r.customer_id, k.criterion, k.position, p.raw[k.position] AS raw, "
                 f"p.normalised[k.position] AS normalised, k.weight, {CONTRIBUTION_SQL} AS contribution "
-                "FROM round_points p JOIN roster r ON r.round_id = p.round_id AND r.rank = p.rank "
+                f"FROM round_points p JOIN {_rows(ws)} r ON r.round_id = p.round_id AND r.rank = p.rank "
                 "JOIN round_criteria k ON k.round_id = p.round_id "
                 "WHERE p.round_id = $rid AND r.round_id = $rid AND k.round_id = $rid")
     cols = ", ".join(f"c.{c}" for c in CONTRIBUTION_COLUMNS[1:])
@@ -1040,8 +1095,6 @@ def read_roster(ws: Workspace, round_id: int, columns: Sequence[str] = ROSTER_CO
     >>> read_roster(ws, 3, ["rank", "tier"]).column("tier").to_pylist()[:2]  # doctest: +SKIP
     ['A', 'A']
     """
-    import pyarrow as pa
-
     names = ", ".join(columns)
     coded = ws.has_table("roster_codes")
     got = ws.con.execute(f"SELECT {names} FROM {'roster_codes' if coded else 'roster'} WHERE round_id = ? "
@@ -1050,28 +1103,62 @@ def read_roster(ws: Workspace, round_id: int, columns: Sequence[str] = ROSTER_CO
     wanted = [c for c in columns if c in CODED_COLUMNS]
     if not coded or not wanted:
         return table
-    for col, labels in round_labels(ws.con, round_id, wanted).items():
-        words = pa.array(labels, type=pa.large_string())
+    return decoded(table, round_labels(ws.con, round_id, wanted), dictionaries=dictionaries)
+
+
+def decoded(table: Any, labels: Mapping[str, Sequence[str | None]], *, dictionaries: bool = False) -> Any:
+    """``table`` (Arrow, rows of one round read from ``roster_codes``) with each of its columns
+    that ``labels`` names (:func:`round_labels`) decoded: code ``i`` read as ``labels[col][i]``,
+    once per label (no text per row is made in SQL); with ``dictionaries`` an Arrow dictionary.
+    The one decoder of coded rows outside SQL (:func:`read_roster`, the web's export).
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> decoded(pa.table({"tier": pa.array([1, None, 0], pa.int16())}), {"tier": ["A", "B"]}).column("tier").to_pylist()
+    ['B', None, 'A']
+    """
+    import pyarrow as pa
+
+    for col, words in labels.items():
+        if col not in table.column_names:
+            continue
+        texts = pa.array(list(words), type=pa.large_string())
         codes = table.column(col).combine_chunks().cast(pa.int32())
         at = table.schema.get_field_index(col)
-        table = table.set_column(at, col, pa.DictionaryArray.from_arrays(codes, words) if dictionaries
-                                 else words.take(codes))
+        table = table.set_column(at, col, pa.DictionaryArray.from_arrays(codes, texts) if dictionaries
+                                 else texts.take(codes))
     return table
 
 
 def round_labels(con: Any, round_id: int, columns: Sequence[str] = CODED_COLUMNS) -> dict[str, list[str | None]]:
     """Round ``round_id``'s labels of each of ``columns`` (of :data:`CODED_COLUMNS`) in a file of
     schema version 5: code ``i`` is ``labels[col][i]``; a round without a labels row, none. The one
-    reader of ``roster_labels`` (:func:`read_roster`, the web's pages and kept rounds).
+    reader of ``roster_labels`` (:func:`read_roster`, the web's pages, export and kept rounds); a
+    round with two rows of labels (a damaged file) is refused (:func:`_labels_twice`).
 
     Example
     -------
     >>> round_labels(ws.con, 3, ["tier"])  # doctest: +SKIP
     {'tier': ['A', 'B', '']}
     """
-    row = con.execute(f"SELECT {', '.join(columns)} FROM roster_labels WHERE round_id = ?",
-                      [int(round_id)]).fetchone()
+    rows = con.execute(f"SELECT {', '.join(columns)} FROM roster_labels WHERE round_id = ? LIMIT 2",
+                       [int(round_id)]).fetchall()
+    if len(rows) > 1:
+        raise _labels_twice(con, [int(round_id)])
+    row = rows[0] if rows else None
     return {c: list(w or []) for c, w in zip(columns, row or [None] * len(columns), strict=True)}
+
+
+def _labels_twice(con: Any, rounds: Sequence[int], path: str | None = None) -> WorkspaceError:
+    """The error of ``rounds`` each holding more than one row of ``roster_labels`` (one is written
+    per round, in the round's transaction: a file changed by hand or damaged). Which row a code
+    names cannot be told, and a join on them would read each roster row once per row of labels."""
+    if path is None:
+        found = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()
+        path = str(found[0]) if found and found[0] else None
+    return WorkspaceError(Phrase("err_labels_twice", rounds=", ".join(str(r) for r in rounds[:5]),
+                                 count=str(len(rounds))), file=path, fix=Phrase("err_labels_twice_fix"))
 
 
 def load_round(workspace: Workspace | str, round_id: int | str, *,
@@ -1091,7 +1178,7 @@ def load_round(workspace: Workspace | str, round_id: int | str, *,
         head = ws.sql("SELECT standard_text, meta_json FROM rounds WHERE round_id = ?", [rid])
         meta = json.loads(head.loc[0, "meta_json"])
         standard = stored_standard(str(head.loc[0, "standard_text"]), meta)
-        roster = _pandas(read_roster(ws, rid))
+        roster = roster_frame(read_roster(ws, rid))
         # a round with no usable model scored without the criteria that need predictions
         dropped = set((meta.get("fallback") or {}).get("criteria") or [])
         names = [c.name for c in standard.criteria if c.name not in dropped]
@@ -1113,7 +1200,7 @@ def load_round(workspace: Workspace | str, round_id: int | str, *,
     return Round(rid, meta, standard, roster, contrib, fields=stored_fields, tables=tables)
 
 
-def _pandas(table: Any) -> pd.DataFrame:
+def roster_frame(table: Any) -> pd.DataFrame:
     """A roster read by :func:`read_roster` as pandas, typed as DuckDB's ``.df()`` types it (its
     texts pandas' own text columns, taken from Arrow without a Python string per row): a text
     column with no value (all missing, or no row) is of objects (``None``), a boolean or integer
@@ -1122,7 +1209,7 @@ def _pandas(table: Any) -> pd.DataFrame:
     Example
     -------
     >>> import pyarrow as pa
-    >>> _pandas(pa.table({"t": pa.array([None, None], pa.large_string()), "b": [True, None]})).dtypes.tolist()
+    >>> roster_frame(pa.table({"t": pa.array([None, None], pa.large_string()), "b": [True, None]})).dtypes.tolist()
     [dtype('O'), BooleanDtype]
     """
     import pyarrow as pa
@@ -1191,7 +1278,8 @@ def customer_standing(workspace: Workspace | str, round_id: int | str, customer_
     with open_workspace(workspace, read_only=True) as ws:
         rid = resolve_round_id(ws, round_id)
         by_rank = "" if rank is None else " AND rank = ?"
-        row = ws.sql(f"SELECT rank, score, tier, selected FROM roster WHERE round_id = ? AND customer_id = ?{by_rank}",
+        table = roster_of(ws, ["customer_id", "rank", "score", "tier", "selected"])  # one text decoded
+        row = ws.sql(f"SELECT rank, score, tier, selected FROM {table} WHERE round_id = ? AND customer_id = ?{by_rank}",
                      [rid, str(customer_id), *([] if rank is None else [int(rank)])])
         if not len(row):
             return None
@@ -1362,7 +1450,7 @@ def _migrate_v3(ws: Workspace) -> None:
                 "JOIN (SELECT round_id, count(*) AS k FROM round_criteria GROUP BY round_id) n ON n.round_id = c.round_id "
                 "GROUP BY c.round_id, r.rank ORDER BY c.round_id, r.rank")
     con.execute("DROP TABLE contributions")
-    con.execute(_VIEW_DDL)  # over version 3's roster table (version 5 makes it a view: _migrate_v5)
+    con.execute(f"CREATE VIEW IF NOT EXISTS contributions AS {_VIEW_SELECT_TEXTS}")  # over version 3's roster table
     con.execute("CREATE TABLE IF NOT EXISTS round_fields (round_id BIGINT, customer_id VARCHAR)")
     con.execute(_TABLES_DDL)
 
@@ -1374,7 +1462,7 @@ def _migrate_v4(ws: Workspace) -> None:
     contributions as NULL: the version keeps it from opening the file."""
     if ws.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'contributions' "
                       "AND table_type = 'VIEW'").fetchone()[0]:
-        ws.con.execute(f"CREATE OR REPLACE VIEW contributions AS {_VIEW_SELECT}")
+        ws.con.execute(f"CREATE OR REPLACE VIEW contributions AS {_VIEW_SELECT_TEXTS}")  # its roster a table
 
 
 def _migrate_v5(ws: Workspace) -> None:
@@ -1419,11 +1507,20 @@ def _migrate_v5(ws: Workspace) -> None:
 
 def _migrate_v6(ws: Workspace) -> None:
     """Schema version 5 -> 6: the ``roster`` view decodes each text by a join on (round, code)
-    (:data:`_ROSTER_SELECT`), not by indexing the round's whole list of labels in every row; the
-    values read are the same. A file with no round stored yet gets the view with its first round."""
+    (:data:`_ROSTER_SELECT`), not by indexing the round's whole list of labels in every row, and
+    the ``contributions`` view reads ids from ``roster_codes`` (:data:`_VIEW_SELECT`). Every stored
+    row reads as before (a code its round's labels lack reads NULL, as it did) but one: a round
+    without a row of labels, whose rows version 5's view left out, reads its rows with NULL texts.
+    Refused, with nothing changed, when a round holds two rows of labels (:func:`_labels_twice`:
+    every row would be read twice). A file with no round stored yet gets the views with its first round."""
     kind = ws.con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'roster'").fetchone()
     if kind is not None and kind[0] == "VIEW":
+        twice = [int(r) for (r,) in ws.con.execute("SELECT round_id FROM roster_labels GROUP BY round_id "
+                                                    "HAVING count(*) > 1 ORDER BY round_id").fetchall()]
+        if twice:
+            raise _labels_twice(ws.con, twice, ws.path)
         ws.con.execute(f"CREATE OR REPLACE VIEW roster AS {_ROSTER_SELECT}")
+        ws.con.execute(f"CREATE OR REPLACE VIEW contributions AS {_VIEW_SELECT}")
 
 
 def save_backtest(ws: Workspace, bt: Any, *, every: str = "quarter",

@@ -44,6 +44,7 @@ from xuanba.rounds.store import (
     contributions_of,
     refuse_selection_only,
     resolve_round_id,
+    roster_of,
     stored_names,
     stored_standard,
 )
@@ -159,7 +160,8 @@ def whatif(
             raise DataError(f"round {rid} did not store the field(s) {', '.join(missing)} that the new standard reads",
                             fix="Pass them as extra fields (--fields), or run a new round with the new standard.")
         # only what the comparison needs: the roster's placing columns and the fields the new standard reads
-        roster = ws.sql("SELECT customer_id, rank, score, tier, selected FROM roster WHERE round_id = ? ORDER BY rank",
+        placing = ["customer_id", "rank", "score", "tier", "selected"]  # one text decoded (roster_of)
+        roster = ws.sql(f"SELECT {', '.join(placing)} FROM {roster_of(ws, placing)} WHERE round_id = ? ORDER BY rank",
                         [rid])
         roster["customer_id"] = roster["customer_id"].astype("str")
         roster["tier"] = roster["tier"].astype("str")

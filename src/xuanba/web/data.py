@@ -118,11 +118,11 @@ def _coded(ws: Workspace) -> bool:
 
 
 def _text(ws: Workspace, col: str) -> str:
-    """The SQL of roster column ``col`` of alias ``r`` as its text: in a file of codes decoded by the
-    round's labels (alias ``l``, joined by :func:`_from`), else the column itself."""
-    from xuanba.rounds.store import CODED_COLUMNS
+    """The SQL of roster column ``col`` of alias ``r`` as its text: in a file of codes its label
+    (:func:`xuanba.rounds.store.text_of`, joined by :func:`_labelled`), else the column itself."""
+    from xuanba.rounds.store import CODED_COLUMNS, text_of
 
-    return f"l.{col}[r.{col}::INTEGER + 1]" if _coded(ws) and col in CODED_COLUMNS else f"r.{col}"
+    return text_of(col)[0] if _coded(ws) and col in CODED_COLUMNS else f"r.{col}"
 
 
 def _labels(ws: Workspace, rid: int) -> dict[str, list[Any]]:
@@ -173,10 +173,13 @@ def _tiers(ws: Workspace, rid: int, rkey: Any) -> list[str]:
     return sorted({str(words[int(c)]) for c in met if 0 <= int(c) < len(words) and words[int(c)]})
 
 
-def _labelled(ws: Workspace, frm: str) -> str:
-    """``frm`` (of :func:`_from`) with the round's labels joined (alias ``l``) in a file of codes,
-    for :func:`_text` to decode texts in SQL (a sort or count by a text, a whole export)."""
-    return _joined(frm, "JOIN roster_labels l ON l.round_id = r.round_id") if _coded(ws) else frm
+def _labelled(ws: Workspace, frm: str, col: str) -> str:
+    """``frm`` (of :func:`_from`) with column ``col``'s labels joined in a file of codes, for
+    :func:`_text` to decode it in SQL (a sort or count by a text): each code joined to its label,
+    not the round's list of labels indexed per row (rows x labels, web35)."""
+    from xuanba.rounds.store import text_of
+
+    return _joined(frm, text_of(col)[1]) if _coded(ws) else frm
 
 
 def _decoded(ws: Workspace, rid: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -582,7 +585,7 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
     m = meta(ws, rid)
     summary = dict(m.get("summary") or {})
     frm, params = _from(ws, rid, owner)
-    tiers = _kept_rows(ws, rid, f"SELECT coalesce({_text(ws, 'tier')}, '') AS tier, count(*) {_labelled(ws, frm)} GROUP BY 1 ORDER BY 1", params)
+    tiers = _kept_rows(ws, rid, f"SELECT coalesce({_text(ws, 'tier')}, '') AS tier, count(*) {_labelled(ws, frm, 'tier')} GROUP BY 1 ORDER BY 1", params)
     counts = {str(t): int(n) for t, n in tiers}
     if owner is not None or not summary:  # a rep sees their own customers only
         summary = {"customers": sum(counts.values()),
@@ -601,7 +604,7 @@ def overview(ws: Workspace, owner: str | None = None) -> dict[str, Any] | None:
     partial = holds_selection_only(m)  # an engine round stored its selection only: whole-base counts from its meta
     if misses_customers(m) and owner is not None:
         summary["customers"] = None  # a rep's customers outside the selection were not stored: not said
-    frm_q = (f"SELECT coalesce({_text(ws, 'quadrant')}, '') AS quadrant, count(*) {_labelled(ws, frm)} "
+    frm_q = (f"SELECT coalesce({_text(ws, 'quadrant')}, '') AS quadrant, count(*) {_labelled(ws, frm, 'quadrant')} "
              "GROUP BY 1 ORDER BY 1")
     labels = quadrant_labels(ws, rid)
     values = (m.get("summary") or {}).get("quadrant_values") or {} if owner is None else {}  # the whole round's
@@ -840,7 +843,10 @@ def roster_rows(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
                 tier: str | None = None, search: str | None = None, limit: int | None = None,
                 filters: dict[str, Any] | None = None) -> Any:
     """Every row of a round's roster that the filters of :func:`roster_page` keep, in rank order,
-    with stored names and owners: the table an export writes (``None`` when there is no round)."""
+    with stored names and owners: the table an export writes (``None`` when there is no round). In
+    a file of codes the rows are read as codes and decoded by the round's labels once each
+    (:func:`xuanba.rounds.store.decoded`), not in SQL: indexing the round's list of labels per row
+    cost rows x labels (1,000 rows of 32,773 gate failures: out of 100 MB, web35)."""
     rid = resolve(ws, round_ref)
     if rid is None:
         return None
@@ -851,14 +857,17 @@ def roster_rows(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
     own = "CAST(f.owner AS VARCHAR)" if "owner" in have else "NULL"
     join = ("LEFT JOIN round_fields f ON f.round_id = r.round_id AND f.customer_id = r.customer_id"
             if have & {"name", "owner"} else "")
-    frm = _labelled(ws, frm)
     frm = _joined(frm, join) if join else frm
     lim = f" LIMIT {int(limit)}" if limit is not None else ""
-    t = {c: f"{_text(ws, c)} AS {c}" for c in ("tier", "quadrant", "gates_failed", "next_tier")}
-    return ws.con.execute(
-        f"SELECT r.rank, r.customer_id, {name} AS name, {own} AS owner, {t['tier']}, r.score, r.selected, "
-        f"{t['quadrant']}, r.value_score, r.potential_score, {t['gates_failed']}, {t['next_tier']}, r.gap_to_next, "
-        f"r.left_out_by_capacity {frm}{where} ORDER BY r.rank{lim}", params + wp).df()
+    sql = (f"SELECT r.rank, r.customer_id, {name} AS name, {own} AS owner, r.tier, r.score, r.selected, "
+           "r.quadrant, r.value_score, r.potential_score, r.gates_failed, r.next_tier, r.gap_to_next, "
+           f"r.left_out_by_capacity {frm}{where} ORDER BY r.rank{lim}")
+    if not _coded(ws):
+        return ws.con.execute(sql, params + wp).df()
+    from xuanba.rounds.store import decoded, roster_frame
+
+    got = ws.con.execute(sql, params + wp).arrow()
+    return roster_frame(decoded(got.read_all() if hasattr(got, "read_all") else got, _labels(ws, rid)))
 
 
 def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner: str | None = None,
@@ -890,7 +899,7 @@ def roster_page(ws: Workspace, round_ref: str | int | None = "latest", *, owner:
     sort = sort if sort in SORTS else "rank"
     by = _text(ws, "tier") if sort == "tier" else SORTS[sort]
     order = f"{by} {'DESC' if desc else 'ASC'} NULLS LAST, r.rank"
-    frm_sorted = _labelled(ws, frm) if sort == "tier" else frm
+    frm_sorted = _labelled(ws, frm, "tier") if sort == "tier" else frm
     if sort in ("name", "owner"):  # sorting by a stored field joins them (the slower path)
         have = _fields(ws, rid)
         key = f"CAST(f.{sort} AS VARCHAR)" if sort in have else "NULL"
@@ -1039,8 +1048,9 @@ def customer(ws: Workspace, round_ref: str | int | None, customer_id: str, owner
         standing = customer_standing(ws, rid, cid)
         if standing is None:
             return None
-        extra = _fetched(ws, f"SELECT {', '.join(DETAIL)} FROM roster WHERE round_id = ? AND customer_id = ?",
-                         [rid, cid])
+        # the codes of one row, decoded by the round's labels (the view would decode every text)
+        extra = _decoded(ws, rid, _fetched(ws, f"SELECT {', '.join(DETAIL)} FROM {_rows(ws)} WHERE round_id = ? "
+                                           "AND customer_id = ?", [rid, cid]))
     contrib = contributions(ws, rid, cid, None if pos is None else pos + 1)
     out = {"round_id": rid, "standing": {k: _plain(v) for k, v in standing.items()},
            "detail": extra[0] if extra else {}, "contributions": contrib, "history": _history(ws, cid, heads, owner)}
@@ -1166,7 +1176,10 @@ def _history(ws: Workspace, cid: str, heads: dict[int, tuple[Any, Any]],
             scope = (" AND r.customer_id IN (SELECT customer_id FROM round_fields f WHERE f.round_id = r.round_id "
                      "AND f.customer_id = ? AND f.owner = ?)")
             scoped = [cid, owner]
-        for row in _fetched(ws, "SELECT r.round_id, k.cutoff, r.rank, r.tier, r.score FROM roster r JOIN rounds k "
+        from xuanba.rounds.store import roster_sql
+
+        rows = roster_sql(["customer_id", "rank", "tier", "score"], coded=_coded(ws))  # the tier's labels joined only
+        for row in _fetched(ws, f"SELECT r.round_id, k.cutoff, r.rank, r.tier, r.score FROM ({rows}) r JOIN rounds k "
                             "ON k.round_id = r.round_id WHERE r.customer_id = ? AND r.round_id IN "
                             "(SELECT unnest(?::BIGINT[]))" + scope, [cid, others, *scoped]):
             found[int(row["round_id"])] = row
@@ -1227,5 +1240,6 @@ def _compared_customers(ws: Workspace, ra: int, rb: int, owner: str,
     rows = ws.con.execute(
         "SELECT customer_id FROM round_fields WHERE round_id = ? AND owner = ? "
         "UNION SELECT customer_id FROM round_fields WHERE round_id = ? AND owner = ? "
-        "AND customer_id NOT IN (SELECT customer_id FROM roster WHERE round_id = ?)", [rb, owner, ra, owner, rb]).fetchall()
+        f"AND customer_id NOT IN (SELECT customer_id FROM {_rows(ws)} WHERE round_id = ?)",
+        [rb, owner, ra, owner, rb]).fetchall()
     return {str(r[0]) for r in rows}
