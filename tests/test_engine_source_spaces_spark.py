@@ -99,3 +99,43 @@ def test_a_csv_of_spaced_ids_gives_spark_ingests_customers_and_rejects(spark, tm
         assert rows["rejected_by_reason"] == report.rejected_by_reason, engine
     assert got["spark"] == got["duckdb"] and got["spark"][0] == want
     assert report.rejected_by_reason == {"missing customer id": 3, "missing amount": 1}
+
+
+def test_a_frame_run_on_spark_as_ibis_default_backend_is_trimmed_as_on_duckdb(spark, monkeypatch):
+    """A pandas frame's check with Spark as Ibis' default backend (``ibis.set_backend``): the
+    frame's in-memory table runs on Spark, and its cells are trimmed of the spaces DuckDB trims
+    there too. Session 34's rule chose DuckDB's ``trim`` by the tables' own backends (none for a
+    table in memory), which Spark compiled to its own, of the ASCII space alone: ``\\xa0c1`` a
+    customer apart from ``c1``, and a flag ``ｙｅｓ`` followed by an ideographic space refused."""
+    import ibis
+    import pandas as pd
+
+    from xuanba.facts.compute import as_ibis_table
+    from xuanba.ingest.backends import runs_on
+    from xuanba.rounds.source_check import checked_transactions
+    from xuanba.standard.engine import to_arrow
+
+    frame = pd.DataFrame({
+        "customer_id": ["c1", "\xa0c1", "\u3000c2\u3000", "c2", "c3\u2003"],
+        "ts": ["2025-01-02", "2025-02-02", "2025-03-02", "2025-03-05", "2025-04-01"],
+        "amount": ["10", "11", "12", "13", "14"],
+        "is_return": ["no", "ｙｅｓ\u3000", "\xa0否", "", "\u3000ＹＥＳ"],
+    })
+
+    def checked() -> tuple:
+        table, rows = checked_transactions(frame, CUTOFF)
+        kept = to_arrow(table.select("customer_id", "amount", ts=table.ts.date().cast("string"))).to_pylist()
+        return table, sorted((r["customer_id"], r["ts"], float(r["amount"])) for r in kept), rows
+
+    _, on_duckdb, duckdb_rows = checked()
+    monkeypatch.setattr(ibis.options, "default_backend", ibis.options.default_backend)  # put back after
+    ibis.set_backend(spark)
+    assert runs_on(as_ibis_table(frame)) is spark  # the frame's table, as a round reads it
+    table, on_spark, rows = checked()
+    assert table._find_backend(use_default=True) is spark  # the check ran on Spark
+    # ids, signs and rows as Python's strip of the Zs characters and the flag words read them
+    returns = {1, 4}
+    want = sorted((cid.strip(SPACES), ts, -float(a) if i in returns else float(a))
+                  for i, (cid, ts, a) in enumerate(zip(frame.customer_id, frame.ts, frame.amount, strict=True)))
+    assert on_spark == on_duckdb == want
+    assert rows["rejected"] == duckdb_rows["rejected"] == 0 and rows["used"] == len(frame)

@@ -163,6 +163,99 @@ def test_storing_writes_each_whole_row_group_when_filled_and_puts_the_setting_ba
         assert ws.sql("SELECT round_id FROM rounds")["round_id"].tolist() == [1]
 
 
+def test_a_duckdb_without_the_write_buffer_setting_stores_the_same_round(tmp_path, scored, monkeypatch):
+    """``write_buffer_row_group_count`` is a tuning knob DuckDB may drop in a later 1.x (the pin
+    allows up to 2): where ``duckdb_settings()`` does not list it, the round is stored without it,
+    the same rows as with it, and the connection's settings as they were. A DuckDB without it is
+    made here by asking for a setting of a name no DuckDB has in its place (e10203b failed to store
+    the round: DuckDB refused ``current_setting`` of a setting it does not know)."""
+    from xuanba.workspace import setting
+
+    with Workspace(tmp_path / "with.duckdb") as ws:
+        save_round(ws, scored)
+    asked: list[str] = []
+
+    def setting_gone(con, name, value, **kwargs):  # noqa: ANN001, ANN202 - the store's call, its name gone
+        gone = "xuanba_gone_setting" if name == "write_buffer_row_group_count" else name
+        asked.append(gone)
+        assert not con.execute("SELECT count(*) FROM duckdb_settings() WHERE name = ?", [gone]).fetchone()[0]
+        return setting(con, gone, value, **kwargs)
+
+    monkeypatch.setattr(store_mod, "setting", setting_gone)
+    with Workspace(tmp_path / "without.duckdb", threads=2) as ws:
+        before = ws.con.execute("SELECT name, value FROM duckdb_settings() ORDER BY name").fetchall()
+        assert save_round(ws, scored) == 1
+        assert ws.con.execute("SELECT name, value FROM duckdb_settings() ORDER BY name").fetchall() == before
+    assert asked == ["xuanba_gone_setting"]  # the store asked for it, and stored without it
+    a, b = _stored(tmp_path / "with.duckdb"), _stored(tmp_path / "without.duckdb")
+    for table in TABLES:
+        pd.testing.assert_frame_equal(a[table], b[table], obj=table)
+    pd.testing.assert_frame_equal(a["contributions"], b["contributions"])
+
+
+class _BrokenAfterFailure:
+    """A DuckDB connection that refuses every ``SET`` once a statement has failed inside it, as
+    DuckDB's connection to a database it invalidated after a fatal error (a disk that filled in
+    the middle of a write) refuses every statement: the settings cannot be put back."""
+
+    def __init__(self, con) -> None:  # noqa: ANN001
+        self._con, self.failed, self.refused = con, False, 0
+
+    def execute(self, sql, *args):  # noqa: ANN001, ANN202
+        import duckdb
+
+        if self.failed and sql.lstrip().upper().startswith(("SET", "RESET")):
+            self.refused += 1
+            raise duckdb.FatalException("FATAL Error: database has been invalidated because of a previous fatal error")
+        try:
+            return self._con.execute(sql, *args)
+        except duckdb.Error:
+            self.failed = True
+            raise
+
+    def __getattr__(self, name):  # noqa: ANN001, ANN204
+        return getattr(self._con, name)
+
+
+def test_a_setting_that_cannot_be_put_back_does_not_hide_a_full_disk(tmp_path, scored, monkeypatch):
+    """A round whose storing fails inside DuckDB (the disk full, said in the user's words) on a
+    connection that then refuses to put DuckDB's settings back (threads, write buffers, memory
+    limit): the user is told the disk is full, the first error, not that the settings could not be
+    put back. e10203b raised the failed ``SET`` of the settings' put-back in its place."""
+    from xuanba.errors import WorkspaceError
+
+    def failing(con, frame, insert):  # noqa: ANN001, ANN202
+        con.execute("SELECT error('IO Error: No space left on device')")
+
+    monkeypatch.setattr(store_mod, "_append", failing)
+    with Workspace(tmp_path / "w.duckdb", threads=2, memory_limit="3001MB") as ws:
+        real = ws.con
+        broken = ws.con = _BrokenAfterFailure(real)
+        try:
+            with pytest.raises(WorkspaceError, match="disk is full"):
+                save_round(ws, scored)
+        finally:
+            ws.con = real
+        assert broken.failed and broken.refused >= 3  # threads, write buffers and memory limit each refused
+
+
+def test_a_setting_put_back_keeps_the_blocks_error_and_raises_its_own_alone():
+    """:func:`~xuanba.workspace.setting`: a block that fails on a connection that then cannot put the
+    setting back raises the block's error; a put-back that fails after a block that did not is raised."""
+    import duckdb
+
+    from xuanba.workspace import setting
+
+    con = _BrokenAfterFailure(duckdb.connect())
+    with pytest.raises(duckdb.Error, match="No space left"), setting(con, "threads", 1):
+        con.execute("SELECT error('IO Error: No space left on device')")
+    assert con.refused == 1  # the put-back was tried, and refused
+    con = _BrokenAfterFailure(duckdb.connect())
+    with pytest.raises(duckdb.FatalException, match="invalidated"), setting(con, "threads", 1):
+        con.failed = True  # nothing failed in the block, but the connection broke meanwhile
+    assert con.refused == 1
+
+
 def _round_source(tmp_path):
     """A workspace of 60 customers' transactions, its predictions and the starter standard: what
     ``run_round`` needs to score a round and store it the round's own way (the fields appended in

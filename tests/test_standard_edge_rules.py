@@ -508,6 +508,66 @@ def test_a_connection_that_ignores_case_is_refused():
     assert got["gates_failed"].tolist() == want["gates_failed"].tolist() == list(failed.values())
 
 
+@pytest.mark.parametrize("order", ["nulls_first", "nulls_first_on_asc_last_on_desc", "nulls_last_on_asc_first_on_desc"])
+def test_a_connection_that_sorts_missing_values_first_ranks_as_the_default_one(order):
+    """A DuckDB connection of the user's with ``SET default_null_order`` other than DuckDB's own
+    (missing last): the rank still puts a missing tie-break value last, ascending and descending,
+    so the roster is the default connection's and the reference's, rank for rank. e10203b left the
+    order to the connection (its SQL said ``ASC``, not ``NULLS LAST``): missing values first."""
+    import ibis
+    import pyarrow as pa
+
+    rng = np.random.default_rng(5)
+    n = 60
+    t = rng.integers(0, 4, n).astype(float)
+    t[rng.random(n) < 0.4] = np.nan
+    b = rng.integers(0, 3, n).astype(float)
+    b[rng.random(n) < 0.4] = np.nan
+    frame = pd.DataFrame({"customer_id": [f"c{i:02d}" for i in rng.permutation(n)],
+                          "a": rng.integers(0, 3, n).astype(float), "t": t, "b": b})
+    std = _standard(ONE, tiers=({"quota": "25%"},), extra='[tie_break]\norder = ["t asc", "b desc"]\n')
+    rosters = []
+    for setting in (None, order):
+        con = ibis.duckdb.connect()
+        table = con.create_table("fields", pa.Table.from_pandas(frame, preserve_index=False))
+        if setting:
+            con.raw_sql(f"SET default_null_order = '{setting}'")
+        rosters.append(score_in_engine(table, std).roster)
+    default, ordered = rosters
+    want = score_customers(frame, std).roster
+    # the order by hand: score down, t up then b down with missing values last, then the id
+    def last(x: float, sign: float) -> tuple[bool, float]:  # a missing value after every value
+        return (True, 0.0) if math.isnan(x) else (False, sign * x)
+
+    key = {r.customer_id: (-r.a, last(r.t, 1), last(r.b, -1), r.customer_id) for r in frame.itertuples()}
+    assert ordered["customer_id"].tolist() == default["customer_id"].tolist() == want["customer_id"].tolist() \
+        == sorted(frame.customer_id, key=lambda c: key[c])
+    pd.testing.assert_frame_equal(ordered, default)
+
+
+@pytest.mark.parametrize("collation", ["NOCASE", "NOACCENT", "de"])
+def test_an_id_column_declared_with_a_collation_is_refused(collation):
+    """An id column declared ``VARCHAR COLLATE NOCASE`` (or another collation) would tie a and A in
+    the rank (ordered as the collation has them, not by their characters) and group them as one:
+    the engine refuses it, in English and Chinese, naming the column and how to read it; read as
+    its fix says (``COLLATE c``), the roster is the reference's. e10203b ranked it its own way."""
+    import ibis
+
+    ids = ["b", "A", "a", "B", "é", "f", "E", "e"]
+    frame = pd.DataFrame({"customer_id": ids, "a": [1.0] * len(ids)})
+    std = _standard(ONE, tiers=({"quota": 3},))
+    con = ibis.duckdb.connect()
+    con.raw_sql(f'CREATE TABLE fields (customer_id VARCHAR COLLATE "{collation}", a DOUBLE)')
+    con.raw_sql("INSERT INTO fields VALUES " + ", ".join(f"('{i}', 1.0)" for i in ids))
+    with pytest.raises(DataError, match="collation") as err:
+        score_in_engine(con.table("fields"), std)
+    assert err.value.column == "customer_id" and "customer_id COLLATE c" in err.value.fix
+    assert "排序规则" in err.value.phrase.words("zh") and "COLLATE c" in err.value.fix_phrase.words("zh")
+    con.raw_sql("CREATE VIEW fields_read AS SELECT customer_id COLLATE c AS customer_id, a FROM fields")
+    got, want = score_in_engine(con.table("fields_read"), std).roster, score_customers(frame, std).roster
+    assert got["customer_id"].tolist() == want["customer_id"].tolist() == sorted(ids)  # by code point
+
+
 # -- limits (documented) ------------------------------------------------------------------------
 
 

@@ -1700,6 +1700,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_id_missing": ("customer_id is missing in {n} row(s) of the fields", "字段表中有 {n} 行缺少 customer_id"),
     "err_id_missing_fix": ("Give every row a customer_id, or drop the rows without one before scoring.",
                            "请给每一行填上 customer_id，或在评分前删掉没有 customer_id 的行。"),
+    # a DuckDB connection or column that would order text its own way (xuanba.standard.engine)
+    "err_engine_collation": ("the DuckDB connection compares text with the collation '{collation}'",
+                             "DuckDB 连接按排序规则 “{collation}” 比较文本"),
+    "err_engine_collation_fix": ("xuanba compares text (ids, text gates) by its characters: run "
+                                 "SET default_collation = '' on the connection first.",
+                                 "xuanba 按字符比较文本（客户编号、文本门槛）：请先在该连接上执行 "
+                                 "SET default_collation = ''。"),
+    "err_engine_id_collation": ("the ids compare by a collation of their column's own ({probe} sort as {order})",
+                                "客户编号按其所在列自身的排序规则比较（{probe} 排成 {order}）"),
+    "err_engine_id_collation_fix": ("xuanba orders and tells ids apart by their characters (a and A are two "
+                                    "customers): declare the column without COLLATE, or read it as "
+                                    "{column} COLLATE c, before the round.",
+                                    "xuanba 按字符排序和区分客户编号（a 与 A 是两个客户）：请在运行前把该列声明为"
+                                    "不带 COLLATE，或以 {column} COLLATE c 读取。"),
     # tuning a standard (xuanba.rounds.tune)
     "err_tune_objective": ("--objective {objective} is not known", "--objective {objective} 不是可用的目标"),
     "err_tune_objective_fix": ("Use revenue or profit.", "请用 revenue 或 profit。"),

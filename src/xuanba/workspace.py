@@ -325,10 +325,14 @@ def _layout_error(path: str, table: str, missing: list[str]) -> WorkspaceError:
 
 
 @contextlib.contextmanager
-def setting(con: duckdb.DuckDBPyConnection, name: str, value: int) -> Iterator[None]:
+def setting(con: duckdb.DuckDBPyConnection, name: str, value: int, *, missing_ok: bool = False) -> Iterator[None]:
     """DuckDB's integer setting ``name`` at ``value`` while the block runs, its value before put back
     after (on a failure too). A database's setting (threads, write buffers) is seen by every
     connection of it: callers that share a file take turns first (:meth:`Workspace.writing`).
+    With ``missing_ok``, a setting this DuckDB does not have (``duckdb_settings()`` does not list
+    it: a later DuckDB may drop a tuning knob) is left alone and the block runs as it is. When the
+    block fails, a failure to put the setting back is not raised: the block's error is (a full
+    disk said in the user's words, not the connection's next complaint).
 
     Example
     -------
@@ -336,13 +340,44 @@ def setting(con: duckdb.DuckDBPyConnection, name: str, value: int) -> Iterator[N
     >>> with setting(con, "threads", 1):
     ...     con.execute("SELECT current_setting('threads')").fetchone()[0]
     1
+    >>> with setting(con, "no_such_setting", 1, missing_ok=True):
+    ...     con.execute("SELECT 42").fetchone()[0]
+    42
     """
+    if missing_ok and not con.execute("SELECT count(*) FROM duckdb_settings() WHERE name = ?", [name]).fetchone()[0]:
+        yield
+        return
     was = int(con.execute(f"SELECT current_setting('{name}')").fetchone()[0])
-    try:
+    with put_back(lambda: con.execute(f"SET {name} = {was}")):
         con.execute(f"SET {name} = {int(value)}")
         yield
-    finally:
-        con.execute(f"SET {name} = {was}")
+
+
+@contextlib.contextmanager
+def put_back(restore: Callable[[], object]) -> Iterator[None]:
+    """The block, then ``restore()`` (a setting put back), on a failure too; when the block failed
+    and ``restore`` fails as well, the block's error is raised, not ``restore``'s: the first thing
+    that went wrong is what the user is told (a full disk aborts DuckDB's transaction, and the
+    ``SET`` after it then fails on the aborted transaction). A failure of ``restore`` alone is raised.
+
+    Example
+    -------
+    >>> def fails():
+    ...     raise RuntimeError("cannot put it back")
+    >>> try:
+    ...     with put_back(fails):
+    ...         raise ValueError("disk full")
+    ... except ValueError as exc:
+    ...     print(exc)
+    disk full
+    """
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(Exception):
+            restore()
+        raise
+    restore()
 
 
 @contextlib.contextmanager
@@ -744,14 +779,16 @@ class Workspace:
                 lowered = True
             except duckdb.Error:  # DuckDB could not evict enough to go under it now: leave it as it was
                 pass
-        try:
-            yield lowered
-        finally:
+
+        def restore() -> None:
             if lowered:
                 if exact is None:  # the workspace kept DuckDB's own default
                     self.con.execute("RESET memory_limit")
                 else:
                     self.con.execute("SET memory_limit = ?", [exact])
+
+        with put_back(restore):  # a failure of the block raised before one of the restore
+            yield lowered
 
     # -- writing -----------------------------------------------------------------------------
     def lend(self, to: str | None) -> None:

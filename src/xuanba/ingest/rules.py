@@ -32,6 +32,8 @@ from typing import Any
 
 import ibis
 
+from xuanba.ingest.backends import runs_on
+
 #: Dates before this one, or on or after :data:`END_TS`, are not taken for transactions.
 FIRST_TS = dt.datetime(1900, 1, 1)
 END_TS = dt.datetime(2101, 1, 1)
@@ -123,12 +125,13 @@ def _trim_these(value: str, characters: str) -> str:  # type: ignore[empty-body]
 
 def _spaces_trimmed(text: Any) -> Any:
     """The text expression ``text`` with :data:`TRIMMED_SPACES` trimmed at both ends, on any
-    engine: DuckDB's own ``trim`` where the expression runs on DuckDB (a table in memory, ingest's
-    SQL over a table not bound to one: DuckDB runs them), the characters spelled out elsewhere
-    (Spark's ``trim`` strips the ASCII space alone). Not spelled out on DuckDB: there its ``trim``
-    of given characters took 6-10x the time of its own (2 M cells)."""
-    backends, _ = text._find_backends()
-    if all(backend.name == "duckdb" for backend in backends):
+    engine: DuckDB's own ``trim`` where DuckDB runs the expression (as a round decides it,
+    :func:`~xuanba.ingest.backends.runs_on`: a table in memory runs on Ibis' default backend,
+    Spark's too when it is the default; ingest's SQL over a table bound to none is DuckDB's), the
+    characters spelled out elsewhere (Spark's ``trim`` strips the ASCII space alone). Not spelled
+    out on DuckDB: there its ``trim`` of given characters took 6-10x the time of its own (2 M cells)."""
+    backend = runs_on(text)
+    if backend is None or backend.name == "duckdb":
         return _trim(text)
     return _trim_these(text, ibis.literal(TRIMMED_SPACES))
 

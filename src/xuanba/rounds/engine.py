@@ -59,6 +59,7 @@ import pandas as pd
 
 from xuanba._dates import check_unit
 from xuanba.errors import InputError, ModelError, Phrase, XuanbaError
+from xuanba.ingest.backends import runs_on
 from xuanba.rounds.roster_out import RosterOut
 from xuanba.rounds.run import (
     DECIMALS,
@@ -878,23 +879,9 @@ ENGINES_THAT_WORK = {"duckdb": "DuckDB", "pyspark": "Spark"}
 
 
 def _backend_of(table: Any) -> Any:
-    """The Ibis backend of ``table``; ``None`` for what is not an Ibis expression (a frame, run
-    on a private DuckDB)."""
-    try:
-        return table._find_backend(use_default=True) if hasattr(table, "_find_backend") else None
-    except Exception:  # noqa: BLE001 - an unbound table: run on DuckDB
-        return None
-
-
-def _runs_on(transactions: Any) -> Any:
-    """The Ibis backend a round of ``transactions`` runs on: its own, a workspace's, or (a frame's)
-    Ibis' default DuckDB, which every in-memory table of the process shares."""
-    if isinstance(transactions, Workspace):
-        return transactions.ibis
-    backend = _backend_of(transactions)
-    if backend is None and not hasattr(transactions, "op"):
-        return engine_lock.default_backend()  # made once, whichever thread asks first
-    return backend
+    """The Ibis backend of the Ibis expression ``table`` (:func:`~xuanba.ingest.backends.runs_on`);
+    ``None`` for what is not one (a frame, run on Ibis' default backend)."""
+    return runs_on(table) if hasattr(table, "op") else None
 
 
 def _backend_name(table: Any) -> str:
@@ -950,7 +937,7 @@ def _said_if_unsupported(run: Any) -> Any:
 
             # one round at a time on a connection (engine_lock); a user's session or connection left
             # with the views it had, the round failing or not
-            with engine_lock.held(_runs_on(transactions)), _memtables_released(transactions), \
+            with engine_lock.held(runs_on(transactions)), _memtables_released(transactions), \
                     temp_views_dropped(_backend_of(transactions)):
                 return run(transactions, *args, **kwargs)
         except (TranslationError, UnsupportedArgumentError) as exc:

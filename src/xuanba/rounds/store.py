@@ -71,7 +71,7 @@ from xuanba.standard.score import (
     ContributionParts,
     contribution_parts,
 )
-from xuanba.workspace import Workspace, open_workspace, setting
+from xuanba.workspace import Workspace, open_workspace, put_back, setting
 
 if TYPE_CHECKING:
     from xuanba.rounds.backtest import Backtest
@@ -312,10 +312,8 @@ def _storing(ws: Workspace) -> Iterator[_Threads]:
     the database's, not the connection's."""
     with ws.writing(), ws.memory_lowered(STORE_MEMORY), _flushing(ws.con):
         threads = _Threads(ws.con, int(ws.con.execute("SELECT current_setting('threads')").fetchone()[0]))
-        try:
+        with put_back(threads.all):
             yield threads
-        finally:
-            threads.all()
 
 
 #: DuckDB's ``write_buffer_row_group_count`` while a round is stored: how many whole row groups an
@@ -328,11 +326,12 @@ FLUSH_ROW_GROUPS: int | None = 1
 @contextlib.contextmanager
 def _flushing(con: Any) -> Iterator[None]:
     """DuckDB's ``write_buffer_row_group_count`` at :data:`FLUSH_ROW_GROUPS` while the body runs,
-    set back after (a setting of the database, like its threads)."""
+    set back after (a setting of the database, like its threads). A DuckDB without the setting
+    (the pin allows any 1.x; ``duckdb_settings()`` does not list it) stores with its own way."""
     if FLUSH_ROW_GROUPS is None:
         yield
         return
-    with setting(con, "write_buffer_row_group_count", FLUSH_ROW_GROUPS):
+    with setting(con, "write_buffer_row_group_count", FLUSH_ROW_GROUPS, missing_ok=True):
         yield
 
 

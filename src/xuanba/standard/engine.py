@@ -461,8 +461,7 @@ def _roster_expression(table: Any, standard: Standard, *, id_column: str, select
         t = t.select(*narrow, "_failed", score=round_half_even(t._sum, 6))  # numpy's rounding: the same bits on every engine
 
     # rank: score descending, the tie-break fields (missing last), customer id (by its characters)
-    if not spread:
-        _refuse_collation(t)
+    missing_last = spread or _refuse_collation(t, base, id_column)  # Spark's SQL says NULLS LAST itself
     keys = [t.score.desc()]
     for name, asc in standard.tie_break.sort_keys()[:-1]:
         if name not in t.columns:
@@ -470,6 +469,8 @@ def _roster_expression(table: Any, standard: Standard, *, id_column: str, select
                             fix="Remove it from [tie_break] or provide the field.")
         col = t[name].cast("float64") if known(name) and t[name].type().is_numeric() else \
             _as_float(t[name], f"tie-break field {name!r}")  # ±inf a value, before the missing ones
+        if not missing_last:  # the connection sorts missing values first unless told: told by a key
+            keys.append(col.isnull())
         keys.append(col.asc(nulls_first=False) if asc else col.desc(nulls_first=False))
     # last the id by its characters; when the ids ascend with the rows (``row_column``), the row
     # instead: the same order, and a number sorts faster than text
@@ -1335,22 +1336,39 @@ def _as_float(col: Any, what: str) -> Any:
     return ibis.ifelse(out.isnan(), ibis.null("float64"), out)
 
 
-def _refuse_collation(t: Any) -> None:
-    """Refuse a DuckDB connection whose ``default_collation`` is set (``nocase``, say): xuanba
-    compares text by its characters, as the reference does, and such a connection would order
-    the ids and compare text gates its own way (a DataError that says how to reset it)."""
-    from xuanba.errors import DataError
+#: Texts whose order under a collation differs from their characters' (NOCASE: ``a`` before ``B``;
+#: NOACCENT: ``é`` before ``f``; a language's: both): what :func:`_refuse_collation` sorts by the ids'.
+COLLATION_PROBE = ("B", "a", "f", "\u00e9")
+
+
+def _refuse_collation(t: Any, base: Any, id_column: str) -> bool:
+    """Refuse a DuckDB connection whose ``default_collation`` is set (``nocase``, say), or an id
+    column declared with a collation of its own (``VARCHAR COLLATE NOCASE``): xuanba compares text
+    by its characters, as the reference does, and such a connection or column would order the ids
+    (tie a and A in the rank, group them as one) and compare text gates its own way (a DataError
+    that says how to reset it). Whether the connection sorts missing values last unless told
+    (``default_null_order``: the rank's missing tie-break values are then told by a key of their
+    own), read in the same query, as is the ids' order of :data:`COLLATION_PROBE` (the column
+    itself not read: ``LIMIT 0``)."""
+    from xuanba.errors import DataError, Phrase
 
     params = engine_cache.active()
     backend = params.backend if params is not None and params.backend is not None else t._find_backend(
         use_default=True)
     if backend.name != "duckdb":
-        return
-    got = backend.con.execute("SELECT current_setting('default_collation')").fetchone()
-    if got and got[0]:
-        raise DataError(f"the DuckDB connection compares text with the collation {got[0]!r}",
-                        fix="xuanba compares text (ids, text gates) by its characters: run "
-                            "SET default_collation = '' on the connection first.")
+        return True
+    ids = backend.compile(base.select(_v=base[id_column]).limit(0))
+    values = ", ".join(f"('{v}')" for v in COLLATION_PROBE)
+    collation, nulls, order = backend.con.execute(
+        "SELECT current_setting('default_collation'), current_setting('default_null_order'), "
+        f"(SELECT string_agg(_v, '' ORDER BY _v ASC) FROM (({ids}) UNION ALL (VALUES {values})))").fetchone()
+    if collation:
+        raise DataError(Phrase("err_engine_collation", collation=collation), fix=Phrase("err_engine_collation_fix"))
+    if order != "".join(sorted(COLLATION_PROBE)):
+        raise DataError(Phrase("err_engine_id_collation", probe=", ".join(COLLATION_PROBE),
+                               order=", ".join(order)),
+                        column=id_column, fix=Phrase("err_engine_id_collation_fix", column=id_column))
+    return str(nulls).lower() == "nulls_last"
 
 
 def _finite(x: Any) -> Any:

@@ -56,22 +56,6 @@ def lock_of(backend: Any) -> threading.RLock:
         return lock
 
 
-def default_backend() -> Any:
-    """Ibis' default backend (an in-memory DuckDB, where every frame's round runs), made once
-    however many threads ask for it first: Ibis makes it unguarded, so two threads' first rounds on
-    frames each made one, took the lock of their own, and both ran on the one Ibis kept.
-
-    Example
-    -------
-    >>> default_backend() is default_backend()
-    True
-    """
-    import ibis
-
-    with _GUARD:
-        return ibis.get_backend()
-
-
 @contextlib.contextmanager
 def held(backend: Any) -> Iterator[None]:
     """The block run while no other thread runs an engine call on ``backend``'s connection
