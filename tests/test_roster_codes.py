@@ -563,3 +563,39 @@ def test_a_round_with_two_rows_of_labels_is_refused_not_read_twice(stored, tmp_p
         for reader in (lambda: read_roster(ws, 2), lambda: data.roster_rows(ws, 2)):
             with pytest.raises(WorkspaceError, match="more than one row of labels"):
                 reader()
+
+
+@pytest.mark.parametrize("damage", ["DELETE FROM roster_labels WHERE round_id = 2",
+                                    "UPDATE roster_codes SET tier = CASE WHEN rank % 3 = 0 THEN -2 ELSE 99 END, "
+                                    "quadrant = -1 WHERE round_id = 2 AND rank % 2 = 0"])
+def test_codes_no_label_names_read_null_as_the_view_reads_them(stored, tmp_path, monkeypatch, damage):
+    """A round without its row of labels, or codes its labels lack (a file changed by hand, negative
+    or past the end): the ``roster`` view reads those texts NULL, and so do the other decoders,
+    the Arrow one (``read_roster``, the web's export) and the web's page and customer detail, not
+    an error or a label from the list's end (a negative index in Python); the web's filter on an
+    empty tier keeps the rows the view reads with no tier."""
+    from xuanba.web import data
+
+    def texts(values):
+        return [None if pd.isna(v) else v for v in values]
+
+    path, _, _ = stored
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(path, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(damage)
+    monkeypatch.setattr(data, "KEEP", False)
+    with Workspace(copy, read_only=True) as ws:
+        view = ws.sql("SELECT * FROM roster WHERE round_id = 2 ORDER BY rank")
+        assert view["tier"].isna().sum() >= len(view) // 2
+        pd.testing.assert_frame_equal(store_mod.roster_frame(read_roster(ws, 2)), view.drop(columns="round_id"))
+        rows = data.roster_rows(ws, 2)
+        for col in ("tier", "quadrant", "gates_failed", "next_tier"):
+            assert rows[col].tolist() == view[col].tolist(), col
+        page = data.roster_page(ws, 2, per_page=100)
+        assert texts(r["tier"] for r in page["rows"]) == texts(view["tier"])
+        assert data.roster_page(ws, 2, tier="-", per_page=100)["total"] == int((view["tier"].fillna("") == "").sum())
+        for cid in view["customer_id"].head(6):
+            detail = data.customer(ws, 2, cid)["detail"]
+            want = view.loc[view["customer_id"] == cid].iloc[0]
+            assert texts([detail["quadrant"], detail["next_tier"]]) == texts([want["quadrant"], want["next_tier"]]), cid

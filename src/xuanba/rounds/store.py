@@ -1109,21 +1109,28 @@ def decoded(table: Any, labels: Mapping[str, Sequence[str | None]], *, dictionar
     """``table`` (Arrow, rows of one round read from ``roster_codes``) with each of its columns
     that ``labels`` names (:func:`round_labels`) decoded: code ``i`` read as ``labels[col][i]``,
     once per label (no text per row is made in SQL); with ``dictionaries`` an Arrow dictionary.
-    The one decoder of coded rows outside SQL (:func:`read_roster`, the web's export).
+    A code its labels lack (a round without a row of labels, a file changed by hand) reads NULL,
+    as the ``roster`` view reads it (:func:`roster_sql`). The one decoder of coded rows outside
+    SQL (:func:`read_roster`, the web's export).
 
     Example
     -------
     >>> import pyarrow as pa
-    >>> decoded(pa.table({"tier": pa.array([1, None, 0], pa.int16())}), {"tier": ["A", "B"]}).column("tier").to_pylist()
-    ['B', None, 'A']
+    >>> decoded(pa.table({"tier": pa.array([1, None, 0, 7], pa.int16())}), {"tier": ["A", "B"]}).column("tier").to_pylist()
+    ['B', None, 'A', None]
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     for col, words in labels.items():
         if col not in table.column_names:
             continue
         texts = pa.array(list(words), type=pa.large_string())
         codes = table.column(col).combine_chunks().cast(pa.int32())
+        low, high = pc.min_max(codes).values()
+        if low.is_valid and (low.as_py() < 0 or high.as_py() >= len(texts)):  # codes no label names: NULL
+            codes = pc.if_else(pc.and_(pc.greater_equal(codes, 0), pc.less(codes, len(texts))), codes,
+                               pa.scalar(None, pa.int32()))
         at = table.schema.get_field_index(col)
         table = table.set_column(at, col, pa.DictionaryArray.from_arrays(codes, texts) if dictionaries
                                  else texts.take(codes))

@@ -150,8 +150,8 @@ def _equals(ws: Workspace, rid: int, col: str, value: str) -> tuple[str, list[An
         return f"coalesce(r.{col}, '') = ?", [value]
     codes = [i for i, w in enumerate(_labels(ws, rid).get(col, [])) if (w or "") == value]
     cond = f"r.{col} IN ({', '.join('?' for _ in codes)})" if codes else "FALSE"
-    if value == "":  # a missing code is an empty text
-        cond = f"(r.{col} IS NULL OR {cond})"
+    if value == "":  # a missing code is an empty text, as is one the labels lack (the view reads NULL)
+        cond = f"(r.{col} IS NULL OR r.{col} NOT BETWEEN 0 AND {len(_labels(ws, rid).get(col, [])) - 1} OR {cond})"
     return cond, codes
 
 
@@ -184,12 +184,13 @@ def _labelled(ws: Workspace, frm: str, col: str) -> str:
 
 def _decoded(ws: Workspace, rid: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``rows`` of round ``rid``'s roster read from ``roster_codes``, their coded texts replaced by the
-    round's labels (in place); as they are in an older file."""
+    round's labels (in place); as they are in an older file. A code the labels lack reads ``None``,
+    as the ``roster`` view reads it (not a negative index's label from the list's end)."""
     words = _labels(ws, rid)
     for r in rows:
         for col in words.keys() & r.keys():
             code = r[col]
-            r[col] = None if code is None else words[col][int(code)]
+            r[col] = words[col][int(code)] if code is not None and 0 <= int(code) < len(words[col]) else None
     return rows
 
 
