@@ -7,10 +7,8 @@ discounted value over 1 and 3 years, and the churn score P(no purchase in 90 day
 
 from __future__ import annotations
 
-import contextvars
 import warnings
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -153,27 +151,29 @@ def predict_customers(
     purchases = purchase_model if purchase_model is not None else _make_purchase_model(
         MODELS[model], time_unit, penalizer).fit(histories[0], weights=histories[0][COUNT],
                                                   start=(start or {}).get("purchases"))
-    if not 0 <= discount_rate < 10:
-        bad_rate: InputError | None = InputError(
-            f"discount_rate={discount_rate!r} is not an annual rate", fix="Give e.g. 0.10 for 10% a year.")
-    else:
-        bad_rate = None
-    # the spend (Gamma-Gamma's fit and closed form, on every customer) on a thread of its own while
-    # this one predicts the purchases per distinct history: neither reads what the other makes, and
-    # the fit and the special functions release the GIL. Errors are raised in the order of the
-    # steps (the spend's first), so a call fails as it did one step after the other.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        spend_run = pool.submit(contextvars.copy_context().run, _spend_part, frame, penalizer,  # errstate too
-                                (start or {}).get("spend"), spend_optional)
-        hist, inverse = histories
-        try:
-            if bad_rate is not None:
-                raise bad_rate
-            per = history_predictions(purchases, hist, time_unit=time_unit, discount_rate=discount_rate)
-        except BaseException:
-            spend_run.result()  # the spend's own error first, as when it ran before
+    spend_model: GammaGamma | None = None
+    try:
+        spend_model = GammaGamma(penalizer=penalizer).fit(frame, start=(start or {}).get("spend"))
+    except ModelError as exc:
+        if not spend_optional:
             raise
-        spend_model, spend, basis = spend_run.result()
+        spend_error = exc.message
+
+    if not 0 <= discount_rate < 10:
+        raise InputError(f"discount_rate={discount_rate!r} is not an annual rate", fix="Give e.g. 0.10 for 10% a year.")
+    if spend_model is None:
+        spend = np.full(len(frame), np.nan)
+        basis = text_from_codes(np.zeros(len(frame), dtype=np.int8), [f"unavailable: {spend_error}"])
+    else:
+        # the spend of every customer by its closed form, on the two columns it reads (keyed by
+        # position: the ids are the table's own); those the fit left out get the population mean
+        spend = np.array(spend_model.expected_spend(frame[list(GammaGamma.history_columns)]), dtype=float)
+        no_repeat, non_positive = spend_exclusions(frame["frequency"], frame["monetary_value"])
+        basis = text_from_codes(np.where(no_repeat, 1, np.where(non_positive, 2, 0)).astype(np.int8), [
+            "own history", f"population mean: {NO_REPEAT}", f"population mean: {NON_POSITIVE}"])
+    # every purchase prediction once per distinct history, joined back by one gather
+    hist, inverse = histories
+    per = history_predictions(purchases, hist, time_unit=time_unit, discount_rate=discount_rate)
     ids = column_values(frame[ID])
     if isinstance(ids, np.ndarray):
         ids = ids.copy()  # the table below takes its columns as they are: none may be the facts'
@@ -205,28 +205,6 @@ def predict_customers(
         models = {"purchases": purchases, "spend": spend_model}
         return out, {k: v for k, v in models.items() if v is not None}
     return out
-
-
-def _spend_part(
-    frame: pd.DataFrame, penalizer: float, start: Any, optional: bool
-) -> tuple[GammaGamma | None, np.ndarray, Any]:
-    """Gamma-Gamma fitted on ``frame``, each customer's expected spend and its ``spend_basis``
-    (see :func:`predict_customers`); with ``optional``, no model and the reason when it cannot
-    be fitted."""
-    try:
-        model = GammaGamma(penalizer=penalizer).fit(frame, start=start)
-    except ModelError as exc:
-        if not optional:
-            raise
-        return None, np.full(len(frame), np.nan), text_from_codes(
-            np.zeros(len(frame), dtype=np.int8), [f"unavailable: {exc.message}"])
-    # the spend of every customer by its closed form, on the two columns it reads (keyed by
-    # position: the ids are the table's own); those the fit left out get the population mean
-    spend = np.array(model.expected_spend(frame[list(GammaGamma.history_columns)]), dtype=float)
-    no_repeat, non_positive = spend_exclusions(frame["frequency"], frame["monetary_value"])
-    basis = text_from_codes(np.where(no_repeat, 1, np.where(non_positive, 2, 0)).astype(np.int8), [
-        "own history", f"population mean: {NO_REPEAT}", f"population mean: {NON_POSITIVE}"])
-    return model, spend, basis
 
 
 def history_predictions(
