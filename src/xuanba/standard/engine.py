@@ -1345,8 +1345,9 @@ def _as_float(col: Any, what: str) -> Any:
 
 
 #: Texts whose order under a collation differs from their characters' (NOCASE: ``a`` before ``B``;
-#: NOACCENT: ``é`` before ``f``; a language's: both): what :func:`_refuse_collation` sorts by the ids'.
-COLLATION_PROBE = ("B", "a", "f", "\u00e9")
+#: NOACCENT: ``é`` before ``f``; NFC: ``e`` with a combining accent after ``f``, as ``é``; a
+#: language's: all): what :func:`_refuse_collation` sorts by the ids'.
+COLLATION_PROBE = ("B", "a", "f", "\u00e9", "e\u0301")
 
 
 def _refuse_collation(base: Any, id_column: str) -> bool:
