@@ -545,15 +545,51 @@ def test_a_connection_that_sorts_missing_values_first_ranks_as_the_default_one(o
     pd.testing.assert_frame_equal(ordered, default)
 
 
-@pytest.mark.parametrize("collation", ["NOCASE", "NOACCENT", "de"])
+@pytest.mark.parametrize("order", ["nulls_first", "nulls_first_on_asc_last_on_desc"])
+@pytest.mark.parametrize("direction", ["higher", "lower"])
+def test_a_connection_that_sorts_missing_values_first_ranks_percentiles_as_the_default_one(order, direction):
+    """A percentile criterion whose missing values are left missing (``missing = zero``), of many
+    distinct values (ranked by a window, not from its distinct values), on a DuckDB connection of
+    the user's with ``SET default_null_order`` putting missing values first: each value's count
+    below is still the values' below it alone, so the points, the scores and the roster are the
+    default connection's and the reference's. 7289865 ordered the window by ``value ASC``, the
+    order of missing values left to the connection: each count below took the missing ones too,
+    and the positions read back ran past the values (an IndexError)."""
+    import ibis
+    import pyarrow as pa
+
+    rng = np.random.default_rng(7)
+    n = 200
+    a = rng.normal(size=n)
+    a[rng.random(n) < 0.3] = np.nan
+    frame = pd.DataFrame({"customer_id": [f"c{i:03d}" for i in rng.permutation(n)], "a": a, "b": rng.normal(size=n)})
+    std = _standard([{"field": "a", "weight": 0.6, "direction": direction}, {"field": "b", "weight": 0.4}],
+                    tiers=({"quota": "25%"},))
+    rosters = []
+    for setting in (None, order):
+        con = ibis.duckdb.connect()
+        table = con.create_table("fields", pa.Table.from_pandas(frame, preserve_index=False))
+        if setting:
+            con.raw_sql(f"SET default_null_order = '{setting}'")
+        rosters.append(score_in_engine(table, std).roster)
+    default, ordered = rosters
+    want = score_customers(frame, std).roster
+    assert ordered["customer_id"].tolist() == default["customer_id"].tolist() == want["customer_id"].tolist()
+    np.testing.assert_allclose(ordered["score"], want["score"], rtol=0, atol=1e-9)  # the reference's points
+    pd.testing.assert_frame_equal(ordered, default)
+
+
+@pytest.mark.parametrize("collation", ["NOCASE", "NOACCENT", "de", "NFC"])
 def test_an_id_column_declared_with_a_collation_is_refused(collation):
     """An id column declared ``VARCHAR COLLATE NOCASE`` (or another collation) would tie a and A in
     the rank (ordered as the collation has them, not by their characters) and group them as one:
     the engine refuses it, in English and Chinese, naming the column and how to read it; read as
-    its fix says (``COLLATE c``), the roster is the reference's. e10203b ranked it its own way."""
+    its fix says (``COLLATE c``), the roster is the reference's. e10203b ranked it its own way;
+    7289865 took NFC's for the characters' (its probe's texts each one form alone): an e with a
+    combining accent ranked after f, as é, and grouped with é as one id."""
     import ibis
 
-    ids = ["b", "A", "a", "B", "é", "f", "E", "e"]
+    ids = ["b", "A", "a", "B", "\u00e9", "f", "E", "e", "e\u0301"]
     frame = pd.DataFrame({"customer_id": ids, "a": [1.0] * len(ids)})
     std = _standard(ONE, tiers=({"quota": 3},))
     con = ibis.duckdb.connect()

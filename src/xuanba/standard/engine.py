@@ -417,6 +417,7 @@ def _roster_expression(table: Any, standard: Standard, *, id_column: str, select
     by_pos: dict[int, Any] = {}  # each percentile criterion's values in order, by position
     kth_call = 0  # on DuckDB, the call whose values in order the roster reads (engine_kth)
     if spread:
+        missing_last = True  # Spark's SQL says NULLS LAST itself
         t = _kept(based.mutate(**{f"_r{j}": raws[j] for j in range(len(crits))}))
         got = _medians_spread(t, {f"med{j}": f"_r{j}" for j in to_fill},
                               counts={f"med{j}": counts[f"mc{j}"] for j in to_fill})
@@ -431,6 +432,10 @@ def _roster_expression(table: Any, standard: Standard, *, id_column: str, select
                      _sum=_total(standard, {j: t[f"_p{j}"] for j in range(len(crits))}))
         t = t.mutate(score=round_half_even(t._sum, 6))  # numpy's rounding: the same bits on every engine
     else:
+        # before the windows: whether the connection sorts missing values last unless told (its
+        # ``default_null_order``), read with the refusal of a collation (one query); Spark's SQL
+        # says NULLS LAST itself
+        missing_last = _refuse_collation(base, id_column)
         medians = {j: counts.get(f"med{j}") if not counts.get(f"ms{j}") else _median_of_middles(based, raws[j])
                    for j in to_fill}
         # every figure of the base, read before any window (each query a small expression)
@@ -442,7 +447,8 @@ def _roster_expression(table: Any, standard: Standard, *, id_column: str, select
         grouped = [j for j in pct if int(counts.get(f"nd{j}") or 0) <= GROUPED_SHARE * n]
         ranked = [j for j in pct if j not in grouped]
         windowed, raws = _with_raw(base, crits, only=pct)  # only what the windows sort on
-        t = windowed.select(*narrow, **_count_below_all(windowed, crits, ranked, raws, medians))
+        below = _count_below_all(windowed, crits, ranked, raws, medians, missing_last=missing_last)
+        t = windowed.select(*narrow, **below)
         narrow += [f"_{x}{j}" for j in ranked for x in "bq"]
         if grouped:  # the counts below joined from each criterion's distinct values (kept: read again)
             groups = {j: _kept(_value_groups(base, crits, j, medians)) for j in grouped}
@@ -461,7 +467,6 @@ def _roster_expression(table: Any, standard: Standard, *, id_column: str, select
         t = t.select(*narrow, "_failed", score=round_half_even(t._sum, 6))  # numpy's rounding: the same bits on every engine
 
     # rank: score descending, the tie-break fields (missing last), customer id (by its characters)
-    missing_last = spread or _refuse_collation(t, base, id_column)  # Spark's SQL says NULLS LAST itself
     keys = [t.score.desc()]
     for name, asc in standard.tie_break.sort_keys()[:-1]:
         if name not in t.columns:
@@ -698,16 +703,19 @@ def _value_groups(base: Any, crits: list[Criterion], j: int, medians: dict[int, 
 
 
 def _count_below_all(t: Any, crits: list[Criterion], pct: list[int], raws: dict[int, Any],
-                     medians: dict[int, Any]) -> dict[str, Any]:
+                     medians: dict[int, Any], *, missing_last: bool = True) -> dict[str, Any]:
     """For each of the percentile criteria ``pct``, ``_b<j>`` (how many values lie strictly
     below: ``rank() over (order by value)`` with the missing values last counts exactly those)
     and ``_q<j>`` (the 0-based position in the order of the values, missing last), from the raw
-    values ``raws`` over ``t``: two windows per criterion on the same order (one sort)."""
+    values ``raws`` over ``t``: two windows per criterion on the same order (one sort). Not
+    ``missing_last`` (a connection whose ``default_null_order`` sorts them first, and which DuckDB's
+    SQL does not override: ``NULLS LAST`` is not written), the missing values put last by a key."""
     cols: dict[str, Any] = {}
     for j in pct:
         f = _filled(raws[j], crits[j], medians.get(j))
         s = f if crits[j].direction == "higher" else -f
-        order = ibis.window(order_by=s.asc(nulls_first=False))
+        keys = [s.asc(nulls_first=False)] if missing_last else [s.isnull(), s.asc(nulls_first=False)]
+        order = ibis.window(order_by=keys)
         cols.update({f"_b{j}": ibis.rank().over(order), f"_q{j}": ibis.row_number().over(order)})
     return cols
 
@@ -1337,11 +1345,12 @@ def _as_float(col: Any, what: str) -> Any:
 
 
 #: Texts whose order under a collation differs from their characters' (NOCASE: ``a`` before ``B``;
-#: NOACCENT: ``é`` before ``f``; a language's: both): what :func:`_refuse_collation` sorts by the ids'.
-COLLATION_PROBE = ("B", "a", "f", "\u00e9")
+#: NOACCENT: ``é`` before ``f``; NFC: ``e`` with a combining accent after ``f``, as ``é``; a
+#: language's: all): what :func:`_refuse_collation` sorts by the ids'.
+COLLATION_PROBE = ("B", "a", "f", "\u00e9", "e\u0301")
 
 
-def _refuse_collation(t: Any, base: Any, id_column: str) -> bool:
+def _refuse_collation(base: Any, id_column: str) -> bool:
     """Refuse a DuckDB connection whose ``default_collation`` is set (``nocase``, say), or an id
     column declared with a collation of its own (``VARCHAR COLLATE NOCASE``): xuanba compares text
     by its characters, as the reference does, and such a connection or column would order the ids
@@ -1353,7 +1362,7 @@ def _refuse_collation(t: Any, base: Any, id_column: str) -> bool:
     from xuanba.errors import DataError, Phrase
 
     params = engine_cache.active()
-    backend = params.backend if params is not None and params.backend is not None else t._find_backend(
+    backend = params.backend if params is not None and params.backend is not None else base._find_backend(
         use_default=True)
     if backend.name != "duckdb":
         return True
