@@ -508,14 +508,25 @@ def test_a_connection_that_ignores_case_is_refused():
     assert got["gates_failed"].tolist() == want["gates_failed"].tolist() == list(failed.values())
 
 
+def _scored_with_null_order(frame: pd.DataFrame, std: object, setting: str | None) -> pd.DataFrame:
+    """The engine's roster of ``frame`` under ``std`` on a fresh DuckDB connection, with its
+    ``default_null_order`` set to ``setting`` (DuckDB's own when ``None``)."""
+    import ibis
+    import pyarrow as pa
+
+    con = ibis.duckdb.connect()
+    table = con.create_table("fields", pa.Table.from_pandas(frame, preserve_index=False))
+    if setting:
+        con.raw_sql(f"SET default_null_order = '{setting}'")
+    return score_in_engine(table, std).roster
+
+
 @pytest.mark.parametrize("order", ["nulls_first", "nulls_first_on_asc_last_on_desc", "nulls_last_on_asc_first_on_desc"])
 def test_a_connection_that_sorts_missing_values_first_ranks_as_the_default_one(order):
     """A DuckDB connection of the user's with ``SET default_null_order`` other than DuckDB's own
     (missing last): the rank still puts a missing tie-break value last, ascending and descending,
     so the roster is the default connection's and the reference's, rank for rank. e10203b left the
     order to the connection (its SQL said ``ASC``, not ``NULLS LAST``): missing values first."""
-    import ibis
-    import pyarrow as pa
 
     rng = np.random.default_rng(5)
     n = 60
@@ -526,14 +537,7 @@ def test_a_connection_that_sorts_missing_values_first_ranks_as_the_default_one(o
     frame = pd.DataFrame({"customer_id": [f"c{i:02d}" for i in rng.permutation(n)],
                           "a": rng.integers(0, 3, n).astype(float), "t": t, "b": b})
     std = _standard(ONE, tiers=({"quota": "25%"},), extra='[tie_break]\norder = ["t asc", "b desc"]\n')
-    rosters = []
-    for setting in (None, order):
-        con = ibis.duckdb.connect()
-        table = con.create_table("fields", pa.Table.from_pandas(frame, preserve_index=False))
-        if setting:
-            con.raw_sql(f"SET default_null_order = '{setting}'")
-        rosters.append(score_in_engine(table, std).roster)
-    default, ordered = rosters
+    default, ordered = (_scored_with_null_order(frame, std, setting) for setting in (None, order))
     want = score_customers(frame, std).roster
     # the order by hand: score down, t up then b down with missing values last, then the id
     def last(x: float, sign: float) -> tuple[bool, float]:  # a missing value after every value
@@ -555,8 +559,6 @@ def test_a_connection_that_sorts_missing_values_first_ranks_percentiles_as_the_d
     default connection's and the reference's. 7289865 ordered the window by ``value ASC``, the
     order of missing values left to the connection: each count below took the missing ones too,
     and the positions read back ran past the values (an IndexError)."""
-    import ibis
-    import pyarrow as pa
 
     rng = np.random.default_rng(7)
     n = 200
@@ -565,14 +567,7 @@ def test_a_connection_that_sorts_missing_values_first_ranks_percentiles_as_the_d
     frame = pd.DataFrame({"customer_id": [f"c{i:03d}" for i in rng.permutation(n)], "a": a, "b": rng.normal(size=n)})
     std = _standard([{"field": "a", "weight": 0.6, "direction": direction}, {"field": "b", "weight": 0.4}],
                     tiers=({"quota": "25%"},))
-    rosters = []
-    for setting in (None, order):
-        con = ibis.duckdb.connect()
-        table = con.create_table("fields", pa.Table.from_pandas(frame, preserve_index=False))
-        if setting:
-            con.raw_sql(f"SET default_null_order = '{setting}'")
-        rosters.append(score_in_engine(table, std).roster)
-    default, ordered = rosters
+    default, ordered = (_scored_with_null_order(frame, std, setting) for setting in (None, order))
     want = score_customers(frame, std).roster
     assert ordered["customer_id"].tolist() == default["customer_id"].tolist() == want["customer_id"].tolist()
     np.testing.assert_allclose(ordered["score"], want["score"], rtol=0, atol=1e-9)  # the reference's points

@@ -971,13 +971,6 @@ def _narrow(ws: Workspace) -> bool:
     return ws.has_table("round_points")
 
 
-def _rows(ws: Workspace) -> str:
-    """The table of the roster's rows for a reader of no text: ``roster_codes`` in a file of codes
-    (the ``roster`` view joins six labels a reader of ids, ranks and scores would pay for), else
-    ``roster``."""
-    return "roster_codes" if ws.has_table("roster_codes") else "roster"
-
-
 def _long_rows(ws: Workspace) -> str:
     """A query of a round's contributions (``$rid``: its id), long, with the customer's rank and
     selection beside them: ``rank, selected, customer_id, criterion, position, raw, normalised,
@@ -985,7 +978,7 @@ def _long_rows(ws: Workspace) -> str:
     if _narrow(ws):
         return ("SELECT p.rank, r.selected, r.customer_id, k.criterion, k.position, p.raw[k.position] AS raw, "
                 f"p.normalised[k.position] AS normalised, k.weight, {CONTRIBUTION_SQL} AS contribution "
-                f"FROM round_points p JOIN {_rows(ws)} r ON r.round_id = p.round_id AND r.rank = p.rank "
+                f"FROM round_points p JOIN {roster_of(ws, ['rank', 'selected', 'customer_id'])} r ON r.round_id = p.round_id AND r.rank = p.rank "
                 "JOIN round_criteria k ON k.round_id = p.round_id "
                 "WHERE p.round_id = $rid AND r.round_id = $rid AND k.round_id = $rid")
     cols = ", ".join(f"c.{c}" for c in CONTRIBUTION_COLUMNS[1:])
