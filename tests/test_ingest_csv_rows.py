@@ -77,10 +77,11 @@ def _text(short: str) -> str:
     return short.replace(PAD_MARK, n.join(f"p{i}{d}p{d}p{d}p" for i in range(PAD))).replace(LONG_MARK, "y" * 2_200_000)
 
 
-def _parse(text: str) -> list[list[str]]:
+def _parse(text: str, delimiter: str | None = None) -> list[list[str]]:
     limit = csv.field_size_limit(1 << 30)  # a long line's cell
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), skipinitialspace=True))
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or _delimiter(text),
+                               skipinitialspace=True))
     finally:
         csv.field_size_limit(limit)
 
@@ -89,9 +90,29 @@ def _delimiter(text: str) -> str:
     return ";" if "id;x;y;z" in text else ","
 
 
-def _open_at_end(prefix: str) -> bool:
+def _open_at_end(prefix: str, delimiter: str | None = None) -> bool:
     """Whether a quoted cell is still open at the end of ``prefix`` (a sentinel line joins it)."""
-    return _parse(prefix + "\n" + SENTINEL)[-1] != [SENTINEL]
+    return _parse(prefix + "\n" + SENTINEL, delimiter)[-1] != [SENTINEL]
+
+
+def _last_record_start(text: str) -> int:
+    """Where the file's last record begins, by the csv module: the characters of the lines it had
+    read when it gave the record before. The csv module starts each record afresh, so whether a
+    prefix ending in the last record leaves a quote open is whether that record's part does."""
+    lines = io.StringIO(text, newline="")
+    read = [0]
+
+    def counted():  # noqa: ANN202
+        for line in lines:
+            read[0] += len(line)
+            yield line
+
+    limit = csv.field_size_limit(1 << 30)
+    try:
+        ends = [read[0] for _ in csv.reader(counted(), delimiter=_delimiter(text), skipinitialspace=True)]
+    finally:
+        csv.field_size_limit(limit)
+    return ends[-2] if len(ends) > 1 else 0
 
 
 def _reference(text: str) -> tuple[list[list[str]], int | None, int | None]:
@@ -100,7 +121,11 @@ def _reference(text: str) -> tuple[list[list[str]], int | None, int | None]:
     records = _parse(text)
     opened = None
     if _open_at_end(text):  # the quote after the longest prefix that ends outside a quoted cell
-        at = next(j for j in range(len(text), -1, -1) if not _open_at_end(text[:j]))
+        # ever shorter prefixes from the end, each parsed from the start of the last record (the one
+        # the open quote swallows): 25,000 rows above it are not parsed again for every prefix
+        start, d = _last_record_start(text), _delimiter(text)
+        assert _open_at_end(text[start:], d)
+        at = next(j for j in range(len(text), start - 1, -1) if not _open_at_end(text[start:j], d))
         opened = len((text[:at] + "x").splitlines())
     nonblank = [i for i, r in enumerate(records) if r][:15]
     head = next((i for i in nonblank if _find_header(records[i])), None)
