@@ -95,10 +95,9 @@ def _open_at_end(prefix: str, delimiter: str | None = None) -> bool:
     return _parse(prefix + "\n" + SENTINEL, delimiter)[-1] != [SENTINEL]
 
 
-def _last_record_start(text: str) -> int:
-    """Where the file's last record begins, by the csv module: the characters of the lines it had
-    read when it gave the record before. The csv module starts each record afresh, so whether a
-    prefix ending in the last record leaves a quote open is whether that record's part does."""
+def _records_and_last_start(text: str) -> tuple[list[list[str]], int]:
+    """The file's records by the csv module, and where its last record begins: the characters of
+    the lines the module had read when it gave the record before."""
     lines = io.StringIO(text, newline="")
     read = [0]
 
@@ -107,24 +106,29 @@ def _last_record_start(text: str) -> int:
             read[0] += len(line)
             yield line
 
-    limit = csv.field_size_limit(1 << 30)
+    limit = csv.field_size_limit(1 << 30)  # a long line's cell
     try:
-        ends = [read[0] for _ in csv.reader(counted(), delimiter=_delimiter(text), skipinitialspace=True)]
+        records, ends = [], []
+        for record in csv.reader(counted(), delimiter=_delimiter(text), skipinitialspace=True):
+            records.append(record)
+            ends.append(read[0])
     finally:
         csv.field_size_limit(limit)
-    return ends[-2] if len(ends) > 1 else 0
+    return records, (ends[-2] if len(ends) > 1 else 0)
 
 
 def _reference(text: str) -> tuple[list[list[str]], int | None, int | None]:
     """(the records under the header, the index of the header record or None, the line of the file
-    a quote never closed opens on or None), all by the csv module."""
-    records = _parse(text)
+    a quote never closed opens on or None), all by the csv module.
+
+    A quote left open swallows the file's last record, and the csv module starts each record afresh:
+    whether a prefix ending in that record leaves a quote open is whether the record's part of it
+    does. So the prefixes are parsed from the last record's start, not the file's (the 25,000 rows
+    above it were parsed again for each of some twenty prefixes)."""
+    records, start = _records_and_last_start(text)
+    d = _delimiter(text)
     opened = None
-    if _open_at_end(text):  # the quote after the longest prefix that ends outside a quoted cell
-        # ever shorter prefixes from the end, each parsed from the start of the last record (the one
-        # the open quote swallows): 25,000 rows above it are not parsed again for every prefix
-        start, d = _last_record_start(text), _delimiter(text)
-        assert _open_at_end(text[start:], d)
+    if _open_at_end(text[start:], d):  # the quote after the longest prefix that ends outside a quoted cell
         at = next(j for j in range(len(text), start - 1, -1) if not _open_at_end(text[start:j], d))
         opened = len((text[:at] + "x").splitlines())
     nonblank = [i for i, r in enumerate(records) if r][:15]
