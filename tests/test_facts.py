@@ -424,27 +424,53 @@ rfm_rows = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
-@given(rows=rfm_rows)
-def test_rfm_from_cuts_equals_the_percent_rank_quintile(rows):
-    """with_rfm (counts per distinct value, no window over the customers) scores every row as
-    SQL's percent_rank quintile does: by pandas' rank, and by DuckDB's own percent_rank window
-    (the way the facts computed them before), ties, missing values and -0.0 included."""
+@pytest.fixture(scope="module")
+def rfm_sql():
+    """A DuckDB connection and the SQL of ``with_rfm`` over its table ``t`` (customer_id,
+    days_since_last, orders, revenue_total), compiled once: the query does not depend on the
+    rows, only on the table's columns and types, so each example runs the same SQL on its own
+    rows (Ibis building and compiling it was most of an example's time)."""
     import ibis
-    import pyarrow as pa
 
     from xuanba.facts.expressions import with_rfm
 
+    con = ibis.duckdb.connect()
+    t = ibis.table({"customer_id": "string", "days_since_last": "int64", "orders": "int64",
+                    "revenue_total": "float64"}, name="t")
+    yield _Compiled(con.con, ibis.to_sql(with_rfm(t).order_by("customer_id"), dialect="duckdb"))
+    con.disconnect()
+
+
+class _Compiled(tuple):
+    """(connection, SQL), shown short in a failing example's report."""
+
+    def __new__(cls, con, sql: str):  # noqa: ANN001, ANN204
+        return super().__new__(cls, (con, sql))
+
+    def __repr__(self) -> str:
+        return "<with_rfm compiled for table t>"
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=rfm_rows)
+def test_rfm_from_cuts_equals_the_percent_rank_quintile(rfm_sql, rows):
+    """with_rfm (counts per distinct value, no window over the customers) scores every row as
+    SQL's percent_rank quintile does: by pandas' rank, and by DuckDB's own percent_rank window
+    (the way the facts computed them before), ties, missing values and -0.0 included."""
+    import pyarrow as pa
+
+    con, sql = rfm_sql
     frame = pd.DataFrame({"customer_id": [f"c{i:03d}" for i in range(len(rows))],
                           "days_since_last": [r[0] for r in rows], "orders": [r[1] for r in rows],
                           "revenue_total": pd.array([r[2] for r in rows], dtype="Float64").astype("float64")})
-    con = ibis.duckdb.connect()
-    table = con.create_table("t", pa.Table.from_pandas(frame, preserve_index=False))
-    got = con.to_pyarrow(with_rfm(table).order_by("customer_id")).to_pandas()
+    con.register("_rows", pa.Table.from_pandas(frame, preserve_index=False))
+    con.execute("CREATE OR REPLACE TABLE t AS SELECT * FROM _rows")
+    con.unregister("_rows")
+    got = con.execute(sql).arrow().read_all().to_pandas()
     assert got["rfm_r"].tolist() == _rfm_oracle(-frame["days_since_last"]).tolist()
     assert got["rfm_f"].tolist() == _rfm_oracle(frame["orders"]).tolist()
     assert got["rfm_m"].tolist() == _rfm_oracle(frame["revenue_total"]).tolist()
-    window = con.raw_sql(
+    window = con.execute(
         "SELECT customer_id, "
         + ", ".join(f"least(CAST(floor(percent_rank() OVER (ORDER BY {v}) * 5) AS BIGINT) + 1, 5) AS {name}"
                     for name, v in (("r", "-days_since_last"), ("f", "orders"), ("m", "revenue_total")))

@@ -77,10 +77,11 @@ def _text(short: str) -> str:
     return short.replace(PAD_MARK, n.join(f"p{i}{d}p{d}p{d}p" for i in range(PAD))).replace(LONG_MARK, "y" * 2_200_000)
 
 
-def _parse(text: str) -> list[list[str]]:
+def _parse(text: str, delimiter: str | None = None) -> list[list[str]]:
     limit = csv.field_size_limit(1 << 30)  # a long line's cell
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), skipinitialspace=True))
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or _delimiter(text),
+                               skipinitialspace=True))
     finally:
         csv.field_size_limit(limit)
 
@@ -89,18 +90,46 @@ def _delimiter(text: str) -> str:
     return ";" if "id;x;y;z" in text else ","
 
 
-def _open_at_end(prefix: str) -> bool:
+def _open_at_end(prefix: str, delimiter: str | None = None) -> bool:
     """Whether a quoted cell is still open at the end of ``prefix`` (a sentinel line joins it)."""
-    return _parse(prefix + "\n" + SENTINEL)[-1] != [SENTINEL]
+    return _parse(prefix + "\n" + SENTINEL, delimiter)[-1] != [SENTINEL]
+
+
+def _records_and_last_start(text: str) -> tuple[list[list[str]], int]:
+    """The file's records by the csv module, and where its last record begins: the characters of
+    the lines the module had read when it gave the record before."""
+    lines = io.StringIO(text, newline="")
+    read = [0]
+
+    def counted():  # noqa: ANN202
+        for line in lines:
+            read[0] += len(line)
+            yield line
+
+    limit = csv.field_size_limit(1 << 30)  # a long line's cell
+    try:
+        records, ends = [], []
+        for record in csv.reader(counted(), delimiter=_delimiter(text), skipinitialspace=True):
+            records.append(record)
+            ends.append(read[0])
+    finally:
+        csv.field_size_limit(limit)
+    return records, (ends[-2] if len(ends) > 1 else 0)
 
 
 def _reference(text: str) -> tuple[list[list[str]], int | None, int | None]:
     """(the records under the header, the index of the header record or None, the line of the file
-    a quote never closed opens on or None), all by the csv module."""
-    records = _parse(text)
+    a quote never closed opens on or None), all by the csv module.
+
+    A quote left open swallows the file's last record, and the csv module starts each record afresh:
+    whether a prefix ending in that record leaves a quote open is whether the record's part of it
+    does. So the prefixes are parsed from the last record's start, not the file's (the 25,000 rows
+    above it were parsed again for each of some twenty prefixes)."""
+    records, start = _records_and_last_start(text)
+    d = _delimiter(text)
     opened = None
-    if _open_at_end(text):  # the quote after the longest prefix that ends outside a quoted cell
-        at = next(j for j in range(len(text), -1, -1) if not _open_at_end(text[:j]))
+    if _open_at_end(text[start:], d):  # the quote after the longest prefix that ends outside a quoted cell
+        at = next(j for j in range(len(text), start - 1, -1) if not _open_at_end(text[start:j], d))
         opened = len((text[:at] + "x").splitlines())
     nonblank = [i for i, r in enumerate(records) if r][:15]
     head = next((i for i in nonblank if _find_header(records[i])), None)
