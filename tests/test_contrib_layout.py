@@ -112,7 +112,7 @@ def test_a_round_stored_narrow_reads_as_the_same_round_stored_long_and_migrates_
     import hashlib
 
     old = as_version_2(narrow, tmp_path / "old.duckdb")
-    assert schema_version(old) == 2 and SCHEMA_VERSION == 6
+    assert schema_version(old) == 2 and SCHEMA_VERSION == 7
     digest = hashlib.sha256(old.read_bytes()).hexdigest()
     with duckdb.connect(str(old), read_only=True) as con:
         long_rows = con.execute("SELECT * FROM contributions ORDER BY ALL").df()

@@ -93,7 +93,7 @@ def test_a_version_3_file_gets_the_view_that_computes_the_contributions_when_ope
         con.execute("UPDATE xuanba_meta SET value = '3' WHERE key = 'schema_version'")
         assert con.execute("SELECT count(contribution) FROM contributions").fetchone()[0] == 0  # v3's view: all NULL
     with Workspace(old) as ws:
-        assert ws.schema_version == SCHEMA_VERSION == 6
+        assert ws.schema_version == SCHEMA_VERSION == 7
         view = ws.sql("SELECT c.contribution FROM contributions c JOIN roster r USING (round_id, customer_id) "
                       "JOIN round_criteria k USING (round_id, criterion) WHERE c.round_id = ? ORDER BY r.rank, k.position",
                       [rid])

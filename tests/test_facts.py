@@ -537,3 +537,31 @@ def test_the_two_step_facts_leave_nothing_registered_on_the_workspace(cdnow_tx):
         before = ws.con.execute(views).fetchone()[0]
         assert customer_facts(ws, "1998-03-31")["rfm_score"].notna().all()
         assert ws.con.execute(views).fetchone()[0] == before
+
+
+@pytest.mark.parametrize("order", ["nulls_first", "nulls_first_on_asc_last_on_desc"])
+def test_rfm_on_a_connection_that_sorts_missing_values_first_equals_the_default_ones(order):
+    """A DuckDB connection of the user's with ``SET default_null_order`` putting missing values
+    first: each RFM score is still the percent-rank quintile with missing values last, as on
+    DuckDB's own setting (3ae5fe9's cuts counted the missing values below every value there)."""
+    import ibis
+    import pyarrow as pa
+
+    rng = np.random.default_rng(11)
+    n = 80
+    revenue = rng.normal(100, 30, n).round(1)
+    revenue[rng.random(n) < 0.3] = np.nan
+    since = rng.integers(0, 50, n).astype(float)
+    since[rng.random(n) < 0.2] = np.nan
+    frame = pd.DataFrame({"customer_id": [f"c{i:03d}" for i in range(n)], "days_since_last": since,
+                          "orders": rng.integers(1, 6, n), "revenue_total": revenue})
+    got = {}
+    for setting in (None, order):
+        con = ibis.duckdb.connect()
+        table = con.create_table("t", pa.Table.from_pandas(frame, preserve_index=False))
+        if setting:
+            con.raw_sql(f"SET default_null_order = '{setting}'")
+        got[setting] = con.to_pyarrow(customer_rfm(table).order_by("customer_id")).to_pandas()
+    assert got[order]["rfm_r"].tolist() == _rfm_oracle(-frame["days_since_last"]).tolist()
+    assert got[order]["rfm_m"].tolist() == _rfm_oracle(frame["revenue_total"]).tolist()
+    pd.testing.assert_frame_equal(got[order], got[None])

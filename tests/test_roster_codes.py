@@ -112,7 +112,7 @@ def same(a, b):
 def test_the_roster_is_stored_as_codes_and_its_labels_once_per_round(stored):
     path, rosters, _ = stored
     with Workspace(path, read_only=True) as ws:
-        assert ws.schema_version == SCHEMA_VERSION == 6
+        assert ws.schema_version == SCHEMA_VERSION == 7
         kinds = dict(ws.con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
         assert kinds["roster"] == "VIEW" and kinds["roster_codes"] == kinds["roster_labels"] == "BASE TABLE"
         types = dict(ws.con.execute("SELECT column_name, data_type FROM information_schema.columns "
@@ -192,17 +192,17 @@ def test_a_migration_killed_half_way_leaves_version_4_whole(stored, tmp_path, mo
         same(everything_read(old, std), want)
 
 
-def test_a_version_6_file_is_refused_by_a_xuanba_of_version_5(stored, tmp_path, monkeypatch):
+def test_a_file_of_this_version_is_refused_by_a_xuanba_of_the_one_before(stored, tmp_path, monkeypatch):
     from xuanba import workspace as wsmod
 
     path, _, _ = stored
-    copy = tmp_path / "v6.duckdb"
+    copy = tmp_path / "new.duckdb"
     shutil.copy(path, copy)
-    monkeypatch.setattr(wsmod, "SCHEMA_VERSION", 5)
-    with pytest.raises(WorkspaceError, match="schema version 6") as err:
+    monkeypatch.setattr(wsmod, "SCHEMA_VERSION", SCHEMA_VERSION - 1)
+    with pytest.raises(WorkspaceError, match=f"schema version {SCHEMA_VERSION}") as err:
         Workspace(copy, read_only=True)
     message, fix = err.value._message_fix("zh")  # a Chinese reader is told in Chinese (review33a)
-    assert "第 6 版" in message and "第 5 版" in message and "升级 xuanba" in fix
+    assert f"第 {SCHEMA_VERSION} 版" in message and f"第 {SCHEMA_VERSION - 1} 版" in message and "升级 xuanba" in fix
 
 
 #: The roster view as schema version 5 wrote it: each row indexes its round's whole list of labels.
@@ -224,7 +224,7 @@ def test_a_version_5_file_gets_the_joined_view_and_reads_the_same(stored, tmp_pa
         view_before = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'roster'").fetchone()[0]
     before = everything_read(old, std)
     with Workspace(old) as ws:
-        assert ws.schema_version == SCHEMA_VERSION == 6
+        assert ws.schema_version == SCHEMA_VERSION == 7
         view_after = ws.con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'roster'").fetchone()[0]
         pd.testing.assert_frame_equal(ws.sql("SELECT * FROM roster_codes"), codes)
     assert "unnest" in view_after and "unnest" not in view_before
@@ -533,6 +533,75 @@ def test_readers_of_few_texts_do_not_read_the_roster_view(stored, tmp_path, monk
     same(read(), before)
 
 
+def _labels_unkeyed(con) -> None:  # noqa: ANN001
+    """``roster_labels`` as schema versions 5 and 6 made it: no key on the round."""
+    con.execute("CREATE TABLE labels_unkeyed AS SELECT * FROM roster_labels")
+    con.execute("DROP TABLE roster_labels")
+    con.execute("ALTER TABLE labels_unkeyed RENAME TO roster_labels")
+
+
+def _as_version_6(new, old, contributions_sql: str = _VIEW_SELECT_TEXTS):  # noqa: ANN001, ANN202
+    """``new`` as a file of schema version 6 before web35: labels without a key and the
+    ``contributions`` view reading ids through the decoding ``roster`` view."""
+    shutil.copy(new, old)
+    with duckdb.connect(str(old)) as con:
+        _labels_unkeyed(con)
+        con.execute(f"CREATE OR REPLACE VIEW contributions AS {contributions_sql}")
+        con.execute("UPDATE xuanba_meta SET value = '6' WHERE key = 'schema_version'")
+    return old
+
+
+def _view_sql(con, name: str) -> str:  # noqa: ANN001
+    return con.execute("SELECT sql FROM duckdb_views() WHERE view_name = ?", [name]).fetchone()[0]
+
+
+def test_a_version_6_file_gets_this_versions_contributions_view_and_reads_the_same(stored, tmp_path):
+    """A file of schema version 6 written before web35 keeps the ``contributions`` view that reads
+    ids through the decoding ``roster`` view (the same rows, slower): opened to write, it carries
+    the view of ids from ``roster_codes`` and a key on its labels, and reads the same contributions,
+    row for row. 3ae5fe9 left such a file at version 6 with its old view (no version to move to)."""
+    path, _, _ = stored
+    old = _as_version_6(path, tmp_path / "v6.duckdb")
+    query = "SELECT * FROM contributions ORDER BY round_id, customer_id, criterion"
+    with duckdb.connect(str(old), read_only=True) as con:
+        before = con.execute(query).df()
+        assert " roster " in _view_sql(con, "contributions") and " roster_codes " not in _view_sql(con, "contributions")
+    assert len(before) > 0
+    with Workspace(old) as ws:
+        assert ws.schema_version == SCHEMA_VERSION == 7
+        after = ws.con.execute(query).df()
+        view = _view_sql(ws.con, "contributions")
+        assert " roster_codes " in view and " roster " not in view
+        assert ws.con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'roster_labels' "
+                              "AND constraint_type = 'PRIMARY KEY'").fetchone()[0] == 1
+    pd.testing.assert_frame_equal(after, before)
+
+
+def test_a_second_row_of_labels_for_a_round_cannot_be_written(stored, tmp_path):
+    """Labels keyed by round (schema version 7): the damage every SQL reader joining the labels
+    would read twice (the ``roster`` view, the web's sorts and filters by a text) cannot be made,
+    in a new file or in one moved from version 6; a version-6 file that holds it is refused by
+    the move, in English and Chinese, with nothing changed. 3ae5fe9 wrote the second row."""
+    path, _, _ = stored
+    moved = _as_version_6(path, tmp_path / "moved.duckdb")
+    Workspace(moved).close()
+    for file in (path, moved):
+        copy = tmp_path / "copy.duckdb"
+        shutil.copy(file, copy)
+        with duckdb.connect(str(copy)) as con, pytest.raises(duckdb.ConstraintException):
+            con.execute("INSERT INTO roster_labels SELECT * FROM roster_labels WHERE round_id = 2")
+    damaged = _as_version_6(path, tmp_path / "damaged.duckdb")
+    with duckdb.connect(str(damaged)) as con:
+        con.execute("INSERT INTO roster_labels SELECT * FROM roster_labels WHERE round_id = 2")
+    with pytest.raises(WorkspaceError, match="round 2") as err:
+        Workspace(damaged).close()
+    message, fix = err.value._message_fix("zh")
+    assert "第 2 轮" in message and "roster_labels" in message and "恢复" in fix
+    with duckdb.connect(str(damaged), read_only=True) as con:
+        assert con.execute("SELECT value FROM xuanba_meta WHERE key = 'schema_version'").fetchone() == ("6",)
+        assert " roster_codes " not in _view_sql(con, "contributions")
+
+
 def test_a_round_with_two_rows_of_labels_is_refused_not_read_twice(stored, tmp_path):
     """A damaged file whose round holds two rows of ``roster_labels`` (xuanba writes one) would read
     every roster row of that round 2**6 times through the view: the move to schema version 6 is
@@ -544,6 +613,7 @@ def test_a_round_with_two_rows_of_labels_is_refused_not_read_twice(stored, tmp_p
     old = tmp_path / "v5.duckdb"
     shutil.copy(path, old)
     with duckdb.connect(str(old)) as con:
+        _labels_unkeyed(con)
         con.execute(_V5_VIEW)
         con.execute("UPDATE xuanba_meta SET value = '5' WHERE key = 'schema_version'")
         con.execute("INSERT INTO roster_labels SELECT * FROM roster_labels WHERE round_id = 2")
@@ -557,8 +627,10 @@ def test_a_round_with_two_rows_of_labels_is_refused_not_read_twice(stored, tmp_p
     damaged = tmp_path / "v6.duckdb"
     shutil.copy(path, damaged)
     with duckdb.connect(str(damaged)) as con:
+        _labels_unkeyed(con)
+        con.execute("UPDATE xuanba_meta SET value = '6' WHERE key = 'schema_version'")
         con.execute("INSERT INTO roster_labels SELECT * FROM roster_labels WHERE round_id = 2")
-    with Workspace(damaged, read_only=True) as ws:
+    with Workspace(damaged, read_only=True) as ws:  # read as it is: not upgraded
         assert len(read_roster(ws, 1)) == ws.con.execute("SELECT count(*) FROM roster_codes WHERE round_id = 1").fetchone()[0]
         for reader in (lambda: read_roster(ws, 2), lambda: data.roster_rows(ws, 2)):
             with pytest.raises(WorkspaceError, match="more than one row of labels"):

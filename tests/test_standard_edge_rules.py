@@ -508,6 +508,32 @@ def test_a_connection_that_ignores_case_is_refused():
     assert got["gates_failed"].tolist() == want["gates_failed"].tolist() == list(failed.values())
 
 
+@pytest.mark.parametrize("collation", ["binary", "C", "posix", "nfc", "noaccent", "en_us"])
+def test_a_connection_collating_byte_by_byte_is_accepted_and_the_others_refused(collation):
+    """``SET default_collation`` to ``binary``, ``c`` or ``posix`` (any case) is no collation to
+    DuckDB (its binding skips those names): text compares by its characters, so the engine scores
+    as on the default connection, gates on text included. 3ae5fe9 refused any name. The others
+    (NFC, accents ignored, a language's) still order ids their own way and are refused."""
+    import ibis
+    import pyarrow as pa
+
+    ids = ["b", "A", "a", "B", "\u00e9", "f", "E", "e", "e\u0301"]
+    frame = pd.DataFrame({"customer_id": ids, "a": [1.0, 2.0, 1.0, 3.0, 2.0, 1.0, 3.0, 2.0, 1.0],
+                          "seg": ["B", "a", "\u00e9", "A", "f", "e\u0301", "b", "E", "e"]})
+    std = _standard(ONE, gates=("seg < 'b'",), tiers=({"quota": 5},))
+    con = ibis.duckdb.connect()
+    table = con.create_table("fields", pa.Table.from_pandas(frame, preserve_index=False))
+    want = score_in_engine(table, std).roster
+    con.raw_sql(f"SET default_collation = '{collation}'")
+    if collation.lower() not in ("binary", "c", "posix"):
+        with pytest.raises(DataError, match=collation):
+            score_in_engine(table, std)
+        return
+    got = score_in_engine(table, std).roster
+    pd.testing.assert_frame_equal(got, want)
+    assert got["customer_id"].tolist() == score_customers(frame, std).roster["customer_id"].tolist()
+
+
 def _scored_with_null_order(frame: pd.DataFrame, std: object, setting: str | None) -> pd.DataFrame:
     """The engine's roster of ``frame`` under ``std`` on a fresh DuckDB connection, with its
     ``default_null_order`` set to ``setting`` (DuckDB's own when ``None``)."""

@@ -414,6 +414,7 @@ MIGRATIONS: list[Migration] = [
     "xuanba.rounds.store:_migrate_v4",  # a contribution stored once: read as 100 x weight x normalised
     "xuanba.rounds.store:_migrate_v5",  # the roster's texts as codes (roster_codes, roster_labels; a view)
     "xuanba.rounds.store:_migrate_v6",  # the roster view joins each code to its label (not rows x labels)
+    "xuanba.rounds.store:_migrate_v7",  # roster_labels keyed by round; the views of this version's SQL
 ]
 
 #: The schema version this xuanba writes and reads.

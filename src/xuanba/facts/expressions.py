@@ -272,13 +272,17 @@ def rfm_cuts(table: ir.Table) -> ir.Table:
     A value's score is ``min(5, 1 + floor(5 * percent_rank))`` with ``percent_rank`` =
     (customers with a lower value) / (customers - 1), in doubles as SQL's ``percent_rank`` is; it
     grows with the value, so the cuts give every customer's score. Only the distinct values are
-    sorted, and only they and their counts are held.
+    sorted, and only they and their counts are held; the missing value after them whatever the
+    connection's ``default_null_order``.
     """
     row: ir.Table | None = None
     for score in _RFM_RANKS:
         values = table.select(v=_ranked(table, score))
         per = values.group_by("v").aggregate(n=values.count())
-        below = per.n.sum().over(ibis.window(order_by=ibis.asc(per.v, nulls_first=False), rows=(None, -1)))
+        # the missing value last by a key of its own: ``NULLS LAST`` is not written in DuckDB's SQL,
+        # so a connection whose ``default_null_order`` sorts them first would count them below all
+        last = [per.v.isnull(), ibis.asc(per.v, nulls_first=False)]
+        below = per.n.sum().over(ibis.window(order_by=last, rows=(None, -1)))
         total = per.n.sum().over(ibis.window())
         rank = ibis.ifelse(total > 1, below.fill_null(0).cast("float64") / (total - 1).cast("float64"), 0.0)
         per = per.mutate(q=ibis.least((rank * 5).floor().cast("int64") + 1, 5))

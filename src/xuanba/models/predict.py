@@ -7,7 +7,6 @@ discounted value over 1 and 3 years, and the churn score P(no purchase in 90 day
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -18,6 +17,7 @@ import pandas as pd
 from xuanba._frames import column_values, same_kind, text_from_codes
 from xuanba.errors import InputError, ModelError, SchemaError
 from xuanba.models._base import ID, Model, as_frame
+from xuanba.models._caught import said as warned
 from xuanba.models.gammagamma import NO_REPEAT, NON_POSITIVE, GammaGamma, spend_exclusions
 from xuanba.models.intervals import Scale, bounds, delta_se, interval_problem, product_se
 from xuanba.models.value import DAYS_PER_YEAR, unit_length
@@ -198,7 +198,7 @@ def predict_customers(
             out, purchases, spend_model, hist, inverse, frame, interval, time_unit=time_unit,
             discount_rate=discount_rate, margin=margin)
         for message in said:
-            warnings.warn(message, UserWarning, stacklevel=2)
+            warned(message)  # into the round's list when a round catches them (_caught)
         out = pd.concat([out, pd.DataFrame(limits)], axis=1)
     out = same_kind(facts, out)
     if return_models:

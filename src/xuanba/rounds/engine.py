@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import warnings
 import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -246,6 +245,8 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None
     import ibis
 
     from xuanba.models import MODELS
+    from xuanba.models._caught import catching
+    from xuanba.models._caught import said as warned
     from xuanba.models.gammagamma import NO_REPEAT, NON_POSITIVE, GammaGamma
     from xuanba.models.predict import _make_purchase_model, history_predictions
 
@@ -262,8 +263,7 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None
     )
 
     names = [c for c in PREDICTED if c != "customer_id"]  # spend_basis too, as the workspace round says
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with catching() as caught:  # every thread of the fits: see xuanba.models._caught
         try:
             with _positions_kept(facts, tuple(dict.fromkeys((*HISTORY, *SPEND_HISTORY)))) as positioned:
                 if is_spark(facts):  # the spend's histories read with the purchases', in the same queries
@@ -289,7 +289,7 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None
                                                      discount_rate=p.discount_rate)
                     per.update(limits)
                     for message in said:
-                        warnings.warn(message, UserWarning, stacklevel=2)
+                        warned(message)
                 if not is_spark(facts):
                     sh = _histories(positioned, SPEND_HISTORY)
             spend = None
@@ -303,7 +303,7 @@ def _predict_on_engine(facts: Any, std: Standard, time_unit: str, tx: Any = None
                                           NON_POSITIVE: int(w[~no_repeat & (sh["monetary_value"].to_numpy() <= 0)].sum())}
                 models["spend"] = spend
                 for message in spend_interval_said(spend, p.interval) if p.interval is not None else []:
-                    warnings.warn(message, UserWarning, stacklevel=2)
+                    warned(message)
             except XuanbaError as exc:
                 info["unavailable"] = ["expected_spend", "clv_1y", "clv_3y"]
                 info["reason"] = exc.message

@@ -211,9 +211,8 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
     interval`` (when it sets one); the fits' reasons to give none are among the warnings.
     ``calibration``: the table of the model check's year (:func:`check_start` to the cutoff),
     read with the facts; ``auto``'s holdout check uses it when its window is that year."""
-    import warnings
-
     from xuanba.errors import XuanbaError
+    from xuanba.models._caught import catching
     from xuanba.models.predict import PREDICTION_COLUMNS as PREDICTED
     from xuanba.models.predict import predict_customers
 
@@ -221,8 +220,7 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
     info: dict[str, Any] = {"model": None, "choice": None, "unavailable": [], "reason": ""}
     table = pd.DataFrame({"customer_id": facts["customer_id"]})
     models: dict[str, Any] = {}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with catching() as caught:  # every thread of the fits: see xuanba.models._caught
         chosen = None
         try:
             if p.model == "auto":

@@ -1350,8 +1350,14 @@ def _as_float(col: Any, what: str) -> Any:
 COLLATION_PROBE = ("B", "a", "f", "\u00e9", "e\u0301")
 
 
+#: The ``default_collation`` names DuckDB binds as no collation at all (its collation binding
+#: lowers the name and skips these three): text compares byte by byte, as by its characters.
+BYTE_ORDER_COLLATIONS = frozenset({"binary", "c", "posix"})
+
+
 def _refuse_collation(base: Any, id_column: str) -> bool:
-    """Refuse a DuckDB connection whose ``default_collation`` is set (``nocase``, say), or an id
+    """Refuse a DuckDB connection whose ``default_collation`` is set (``nocase``, say; not one of
+    :data:`BYTE_ORDER_COLLATIONS`, which compare as no collation does), or an id
     column declared with a collation of its own (``VARCHAR COLLATE NOCASE``): xuanba compares text
     by its characters, as the reference does, and such a connection or column would order the ids
     (tie a and A in the rank, group them as one) and compare text gates its own way (a DataError
@@ -1371,7 +1377,7 @@ def _refuse_collation(base: Any, id_column: str) -> bool:
     collation, nulls, order = backend.con.execute(
         "SELECT current_setting('default_collation'), current_setting('default_null_order'), "
         f"(SELECT string_agg(_v, '' ORDER BY _v ASC) FROM (({ids}) UNION ALL (VALUES {values})))").fetchone()
-    if collation:
+    if collation and (str(collation).lower() not in BYTE_ORDER_COLLATIONS or order != "".join(sorted(COLLATION_PROBE))):
         raise DataError(Phrase("err_engine_collation", collation=collation), fix=Phrase("err_engine_collation_fix"))
     if order != "".join(sorted(COLLATION_PROBE)):
         raise DataError(Phrase("err_engine_id_collation", probe=", ".join(COLLATION_PROBE),
