@@ -189,3 +189,23 @@ def test_a_users_numpy_call_and_log_modes_still_reach_the_user_inside_a_round():
     assert users.called == ["overflow"]
     assert users.logged == ["Warning: underflow encountered in exp"]
     assert _texts(caught) == ["RuntimeWarning: invalid value encountered in log"]
+
+
+def test_a_numpy_error_a_library_silences_itself_is_not_in_the_rounds_list():
+    """pandas downcasts 1e300 to float32 inside its own ``catch_warnings()`` that ignores
+    RuntimeWarning (it sees the overflow and keeps float64): the round's list does not hold that
+    overflow, as without a round nothing is warned, while an overflow of the round's own code is
+    kept. 4138c2f's "log" mode heard every NumPy error, so a library's silenced casts became the
+    round's warnings ("overflow encountered in cast")."""
+    import pandas as pd
+
+    from xuanba.models._caught import catching
+
+    with warnings.catch_warnings(record=True) as plain:
+        warnings.simplefilter("always")
+        pd.to_numeric(pd.Series([1e300, 1.0]), downcast="float")
+    with catching() as caught:
+        got = pd.to_numeric(pd.Series([1e300, 1.0]), downcast="float")
+        _overflow()
+    assert got.dtype == np.float64 and plain == []
+    assert _texts(caught) == [OVERFLOW]

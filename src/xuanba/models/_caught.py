@@ -12,7 +12,8 @@ another round's too. So a round's list of warnings cannot rest on the filters al
   it would have warned (``overflow encountered in exp``), to the round's list. The round's threads
   run in a copy of its context (:func:`xuanba.models.choose._submit`,
   :func:`xuanba.models._purchases.in_two_threads`), so their errors are logged there too, and no
-  other thread's are.
+  other thread's are. An installed library's code that silences its own errors by the filters
+  (pandas' casts) is still heard as silenced (:func:`_silenced_by_library`); xuanba's never is.
 * xuanba's own words (:func:`said`) go to the list of the caller's round as data.
 * Other Python warnings (SciPy's) are shown to a hook that files each one under the round of the
   context it was raised in (another thread's go on to where they went before). The hook and its
@@ -35,6 +36,9 @@ Example
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
+import sysconfig
 import threading
 import warnings
 from collections.abc import Iterable, Iterator
@@ -66,12 +70,39 @@ class _NumpyLog:
         if not words.startswith(self.ours) and hasattr(self.before, "write"):
             self.before.write(text)  # the user's own "log" of this error, not the round's
             return
+        if _silenced_by_library(words):
+            return
         self.caught.append(warnings.WarningMessage(RuntimeWarning(words), RuntimeWarning, "numpy", 0))
 
     def __call__(self, kind: str, flag: int) -> Any:
         if not callable(self.before):  # as NumPy says of a "call" mode with nothing to call
             raise ValueError(f"floating-point error ({kind}) in 'call' mode with no callable set by np.seterrcall")
         return self.before(kind, flag)
+
+
+#: Where installed libraries live: their code silences some of NumPy's errors by the filters.
+_LIBRARIES = tuple(sorted({os.path.join(os.path.abspath(p), "") for p in
+                           (sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"])}))
+
+
+def _silenced_by_library(words: str) -> bool:
+    """Whether an installed library's code made this NumPy error in a block where the filters
+    ignore it: pandas wraps its casts in ``catch_warnings()`` with ``filterwarnings("ignore",
+    category=RuntimeWarning)`` ("overflow encountered in cast" of a downcast it then checks), which
+    a ``"log"`` mode would not hear. Only such code: an error made by xuanba's own code (a fit's
+    overflow) is the round's whatever filters another thread has set meanwhile."""
+    frame = sys._getframe(2)  # the code that called NumPy (past this module's own frames)
+    while frame is not None and str(frame.f_globals.get("__name__", "")).split(".")[0] == "numpy":
+        frame = frame.f_back
+    module = str(frame.f_globals.get("__name__", "")) if frame is not None else ""
+    if (frame is None or module.split(".")[0] == "xuanba"  # xuanba's own, wherever it is installed
+            or not os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARIES)):
+        return False
+    for action, message, category, where, line in warnings.filters:
+        if ((message is None or message.match(words)) and issubclass(RuntimeWarning, category)
+                and (where is None or where.match(module)) and line in (0, frame.f_lineno)):
+            return action == "ignore"
+    return False
 
 
 #: The process's warnings filters and ``showwarning`` as the first open :func:`catching` found
