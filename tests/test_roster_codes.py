@@ -192,12 +192,15 @@ def test_a_migration_killed_half_way_leaves_version_4_whole(stored, tmp_path, mo
         same(everything_read(old, std), want)
 
 
-def test_a_file_of_this_version_is_refused_by_a_xuanba_of_the_one_before(stored, tmp_path, monkeypatch):
+def test_a_file_of_this_version_is_refused_by_the_xuanba_of_the_version_before(stored, tmp_path, monkeypatch):
+    """A file this xuanba wrote, opened by the xuanba of the schema version before: refused, and
+    said in both languages (written by version number, so the next version needs no edit)."""
     from xuanba import workspace as wsmod
 
     path, _, _ = stored
     copy = tmp_path / "new.duckdb"
     shutil.copy(path, copy)
+    assert schema_version(copy) == SCHEMA_VERSION
     monkeypatch.setattr(wsmod, "SCHEMA_VERSION", SCHEMA_VERSION - 1)
     with pytest.raises(WorkspaceError, match=f"schema version {SCHEMA_VERSION}") as err:
         Workspace(copy, read_only=True)

@@ -117,3 +117,95 @@ def test_two_rounds_on_two_threads_keep_their_own_warnings():
     thread.join()
     assert _texts(caught) == ["UserWarning: the first round's words"]
     assert got["second"] == [OVERFLOW]
+
+
+def test_rounds_leaving_out_of_order_keep_their_warnings_and_the_process_filters():
+    """Two rounds' catches on two threads, the first leaving while the second still fits: a
+    library's Python warning of the second round (SciPy's, say) is still the second round's, and
+    once both have left the process's filters and ``showwarning`` are what they were before.
+    4138c2f's catch per round put back, on the first round's exit, what that round found: the
+    second round's warning went to the screen, and the first round's "always" filter and hook
+    stayed in the process for good."""
+    from xuanba.models._caught import catching
+
+    filters, show = list(warnings.filters), warnings.showwarning
+    second_in, first_out = threading.Event(), threading.Event()
+    got: dict[str, list[str]] = {}
+
+    def second() -> None:
+        with catching() as caught:
+            second_in.set()
+            first_out.wait(WAIT_S)
+            warnings.warn("a library's words", UserWarning, stacklevel=1)
+        got["second"] = _texts(caught)
+
+    thread = threading.Thread(target=second)
+    try:
+        with catching() as caught:
+            thread.start()
+            assert second_in.wait(WAIT_S)
+        first_out.set()
+        thread.join()
+        assert _texts(caught) == []
+        assert got["second"] == ["UserWarning: a library's words"]
+        assert warnings.showwarning is show
+        assert warnings.filters == filters
+    finally:
+        first_out.set()
+        warnings.filters[:] = filters
+        warnings.showwarning = show
+        warnings._filters_mutated()
+
+
+class _UsersErrors:
+    """A user's own object for NumPy's "log" and "call" error modes (``np.seterrcall``)."""
+
+    def __init__(self) -> None:
+        self.logged: list[str] = []
+        self.called: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.logged.append(text.strip())
+
+    def __call__(self, kind: str, flag: int) -> None:
+        self.called.append(kind)
+
+
+def test_a_users_numpy_call_and_log_modes_still_reach_the_user_inside_a_round():
+    """A user who set ``np.seterr(over="call", under="log")`` with ``np.seterrcall(obj)``: inside
+    a round's catch ``obj`` is still called for an overflow and written an underflow, as NumPy
+    documents, while what NumPy would have warned (an invalid value) is the round's. 4138c2f put
+    the round's own writer in ``obj``'s place: the overflow raised ``TypeError`` (the writer is not
+    callable) and the user's underflow went to the round."""
+    from xuanba.models._caught import catching
+
+    users = _UsersErrors()
+    with np.errstate(over="call", under="log", invalid="warn", call=users):
+        with catching() as caught:
+            np.exp(np.array([1000.0]))
+            np.exp(np.array([-1000.0]))
+            np.log(np.array([-1.0]))
+        assert np.geterrcall() is users
+    assert users.called == ["overflow"]
+    assert users.logged == ["Warning: underflow encountered in exp"]
+    assert _texts(caught) == ["RuntimeWarning: invalid value encountered in log"]
+
+
+def test_a_numpy_error_a_library_silences_itself_is_not_in_the_rounds_list():
+    """pandas downcasts 1e300 to float32 inside its own ``catch_warnings()`` that ignores
+    RuntimeWarning (it sees the overflow and keeps float64): the round's list does not hold that
+    overflow, as without a round nothing is warned, while an overflow of the round's own code is
+    kept. 4138c2f's "log" mode heard every NumPy error, so a library's silenced casts became the
+    round's warnings ("overflow encountered in cast")."""
+    import pandas as pd
+
+    from xuanba.models._caught import catching
+
+    with warnings.catch_warnings(record=True) as plain:
+        warnings.simplefilter("always")
+        pd.to_numeric(pd.Series([1e300, 1.0]), downcast="float")
+    with catching() as caught:
+        got = pd.to_numeric(pd.Series([1e300, 1.0]), downcast="float")
+        _overflow()
+    assert got.dtype == np.float64 and plain == []
+    assert _texts(caught) == [OVERFLOW]

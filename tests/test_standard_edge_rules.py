@@ -625,6 +625,26 @@ def test_an_id_column_declared_with_a_collation_is_refused(collation):
     assert got["customer_id"].tolist() == want["customer_id"].tolist() == sorted(ids)  # by code point
 
 
+
+@pytest.mark.parametrize("setting", ["binary", "C", "posix"])
+def test_an_id_column_with_a_collation_on_a_byte_order_connection_is_blamed_not_the_connection(setting):
+    """A connection set to a byte-order collation (accepted: it compares as none) reading an id
+    column declared ``COLLATE NOCASE``: the error names the column and its fix (``COLLATE c``), as on
+    the default connection. 4138c2f blamed the connection's collation and told the user to reset it,
+    after which the same round still failed, for the column."""
+    import ibis
+
+    ids = ["b", "A", "a", "B", "\u00e9", "f", "E", "e", "e\u0301"]
+    std = _standard(ONE, tiers=({"quota": 3},))
+    con = ibis.duckdb.connect()
+    con.raw_sql('CREATE TABLE fields (customer_id VARCHAR COLLATE NOCASE, a DOUBLE)')
+    con.raw_sql("INSERT INTO fields VALUES " + ", ".join(f"('{i}', 1.0)" for i in ids))
+    con.raw_sql(f"SET default_collation = '{setting}'")
+    with pytest.raises(DataError, match="collation") as err:
+        score_in_engine(con.table("fields"), std)
+    assert err.value.column == "customer_id" and "customer_id COLLATE c" in err.value.fix
+    assert setting not in err.value.phrase.words("en")
+
 # -- limits (documented) ------------------------------------------------------------------------
 
 

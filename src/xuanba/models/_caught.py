@@ -12,10 +12,16 @@ another round's too. So a round's list of warnings cannot rest on the filters al
   it would have warned (``overflow encountered in exp``), to the round's list. The round's threads
   run in a copy of its context (:func:`xuanba.models.choose._submit`,
   :func:`xuanba.models._purchases.in_two_threads`), so their errors are logged there too, and no
-  other thread's are.
+  other thread's are. An installed library's code that silences its own errors by the filters
+  (pandas' casts) is still heard as silenced (:func:`_silenced_by_library`); xuanba's never is.
 * xuanba's own words (:func:`said`) go to the list of the caller's round as data.
 * Other Python warnings (SciPy's) are shown to a hook that files each one under the round of the
-  context it was raised in (another thread's go on to where they went before).
+  context it was raised in (another thread's go on to where they went before). The hook and its
+  "always" filter are the process's: installed by the first open catch and put back by the last,
+  whatever the order rounds on several threads leave in. A thread outside any round that enters
+  its own ``catch_warnings()`` during a round can still put back the filters it found when it
+  leaves (Python 3.11 has no per-thread filters); NumPy's errors and xuanba's words never pass there.
+* A user's own NumPy ``"call"`` or ``"log"`` mode (``np.seterrcall``) still reaches the user's object.
 
 Example
 -------
@@ -30,8 +36,12 @@ Example
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
+import sysconfig
+import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -41,15 +51,100 @@ import numpy as np
 _CAUGHT: ContextVar[list[Any] | None] = ContextVar("xuanba_caught_warnings", default=None)
 
 
-class _NumpyLog:
-    """Where NumPy's ``"log"`` error mode writes (``Warning: <what> encountered in <where>``)."""
+#: The words NumPy's ``"log"`` mode begins with, by the error state's name of the error.
+_NUMPY_WORDS = {"divide": "divide by zero", "over": "overflow", "under": "underflow", "invalid": "invalid value"}
 
-    def __init__(self, caught: list[Any]) -> None:
-        self.caught = caught
+
+class _NumpyLog:
+    """Where NumPy's ``"log"`` error mode writes (``Warning: <what> encountered in <where>``) and its
+    ``"call"`` mode calls: the errors :func:`catching` turned from ``"warn"`` to ``"log"`` (``ours``)
+    go to the round's list; a user's own ``np.seterr(..., "log"/"call")`` with ``np.seterrcall``
+    still reaches the user's object (``before``), as without a round."""
+
+    def __init__(self, caught: list[Any], ours: Iterable[str] = (), before: Any = None) -> None:
+        self.caught, self.before = caught, before
+        self.ours = tuple(_NUMPY_WORDS[kind] for kind in ours if kind in _NUMPY_WORDS)
 
     def write(self, text: str) -> None:
         words = str(text).strip().removeprefix("Warning: ")
+        if not words.startswith(self.ours) and hasattr(self.before, "write"):
+            self.before.write(text)  # the user's own "log" of this error, not the round's
+            return
+        if _silenced_by_library(words):
+            return
         self.caught.append(warnings.WarningMessage(RuntimeWarning(words), RuntimeWarning, "numpy", 0))
+
+    def __call__(self, kind: str, flag: int) -> Any:
+        if not callable(self.before):  # as NumPy says of a "call" mode with nothing to call
+            raise ValueError(f"floating-point error ({kind}) in 'call' mode with no callable set by np.seterrcall")
+        return self.before(kind, flag)
+
+
+#: Where installed libraries live: their code silences some of NumPy's errors by the filters.
+_LIBRARIES = tuple(sorted({os.path.join(os.path.abspath(p), "") for p in
+                           (sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"])}))
+
+
+def _silenced_by_library(words: str) -> bool:
+    """Whether an installed library's code made this NumPy error in a block where the filters
+    ignore it: pandas wraps its casts in ``catch_warnings()`` with ``filterwarnings("ignore",
+    category=RuntimeWarning)`` ("overflow encountered in cast" of a downcast it then checks), which
+    a ``"log"`` mode would not hear. Only such code: an error made by xuanba's own code (a fit's
+    overflow) is the round's whatever filters another thread has set meanwhile."""
+    frame = sys._getframe(2)  # the code that called NumPy (past this module's own frames)
+    while frame is not None and str(frame.f_globals.get("__name__", "")).split(".")[0] == "numpy":
+        frame = frame.f_back
+    module = str(frame.f_globals.get("__name__", "")) if frame is not None else ""
+    if (frame is None or module.split(".")[0] == "xuanba"  # xuanba's own, wherever it is installed
+            or not os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARIES)):
+        return False
+    for action, message, category, where, line in warnings.filters:
+        if ((message is None or message.match(words)) and issubclass(RuntimeWarning, category)
+                and (where is None or where.match(module)) and line in (0, frame.f_lineno)):
+            return action == "ignore"
+    return False
+
+
+#: The process's warnings filters and ``showwarning`` as the first open :func:`catching` found
+#: them, and how many are open (on any thread): they are the process's, so the rounds of several
+#: threads share one "always" filter and one hook, put back when the last of them leaves, in
+#: whatever order they leave (``catch_warnings`` per round put back what the round found, so a
+#: round leaving before another's end took the other's hook away and left its own for good).
+_SHARED: dict[str, Any] = {"open": 0, "filters": None, "show": None}
+_LOCK = threading.Lock()
+
+
+def _show(message: Any, category: type[Warning], filename: str, lineno: int,
+          file: Any = None, line: str | None = None) -> None:
+    """The process's ``showwarning`` while a round catches: the raising thread's round files the
+    warning (this round's or another's); a thread of no round's shows it as before."""
+    mine = _CAUGHT.get()
+    if mine is not None:
+        mine.append(warnings.WarningMessage(message, category, filename, lineno, file, line))
+        return
+    before = _SHARED["show"] or warnings._showwarning_orig  # type: ignore[attr-defined]
+    before(message, category, filename, lineno, file, line)
+
+
+@contextlib.contextmanager
+def _hooked() -> Iterator[None]:
+    """The "always" filter and :func:`_show` installed while any round's :func:`catching` is open."""
+    with _LOCK:
+        if _SHARED["open"] == 0:
+            _SHARED["filters"], _SHARED["show"] = warnings.filters, warnings.showwarning
+            warnings.filters = list(warnings.filters)
+            warnings.simplefilter("always")
+            warnings.showwarning = _show
+        _SHARED["open"] += 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _SHARED["open"] -= 1
+            if _SHARED["open"] == 0:
+                warnings.filters, warnings.showwarning = _SHARED["filters"], _SHARED["show"]
+                warnings._filters_mutated()  # type: ignore[attr-defined]
+                _SHARED["filters"] = _SHARED["show"] = None
 
 
 @contextlib.contextmanager
@@ -61,19 +156,7 @@ def catching() -> Iterator[list[Any]]:
     token = _CAUGHT.set(caught)
     logged = {kind: "log" for kind, mode in np.geterr().items() if mode == "warn"}
     try:
-        with warnings.catch_warnings(), np.errstate(**logged, call=_NumpyLog(caught)):
-            warnings.simplefilter("always")
-            before = warnings.showwarning
-
-            def show(message: Any, category: type[Warning], filename: str, lineno: int,
-                     file: Any = None, line: str | None = None) -> None:
-                mine = _CAUGHT.get()  # the raising thread's round (this one or another's), if any
-                if mine is None:
-                    before(message, category, filename, lineno, file, line)
-                else:
-                    mine.append(warnings.WarningMessage(message, category, filename, lineno, file, line))
-
-            warnings.showwarning = show
+        with _hooked(), np.errstate(**logged, call=_NumpyLog(caught, logged, np.geterrcall())):
             yield caught
     finally:
         _CAUGHT.reset(token)

@@ -1363,8 +1363,9 @@ def _refuse_collation(base: Any, id_column: str) -> bool:
     (tie a and A in the rank, group them as one) and compare text gates its own way (a DataError
     that says how to reset it). Whether the connection sorts missing values last unless told
     (``default_null_order``: the rank's missing tie-break values are then told by a key of their
-    own), read in the same query, as is the ids' order of :data:`COLLATION_PROBE` (the column
-    itself not read: ``LIMIT 0``)."""
+    own), read in the same query, as are the order of :data:`COLLATION_PROBE` alone (the
+    connection's: a byte-order name that did not sort it so is refused as a collation) and with the
+    ids' column (the column's; the column itself not read: ``LIMIT 0``)."""
     from xuanba.errors import DataError, Phrase
 
     params = engine_cache.active()
@@ -1374,10 +1375,12 @@ def _refuse_collation(base: Any, id_column: str) -> bool:
         return True
     ids = backend.compile(base.select(_v=base[id_column]).limit(0))
     values = ", ".join(f"('{v}')" for v in COLLATION_PROBE)
-    collation, nulls, order = backend.con.execute(
+    # the probe alone tells the connection's order; with the ids' column, the column's
+    collation, nulls, alone, order = backend.con.execute(
         "SELECT current_setting('default_collation'), current_setting('default_null_order'), "
+        f"(SELECT string_agg(_v, '' ORDER BY _v ASC) FROM (VALUES {values}) AS _p(_v)), "
         f"(SELECT string_agg(_v, '' ORDER BY _v ASC) FROM (({ids}) UNION ALL (VALUES {values})))").fetchone()
-    if collation and (str(collation).lower() not in BYTE_ORDER_COLLATIONS or order != "".join(sorted(COLLATION_PROBE))):
+    if collation and (str(collation).lower() not in BYTE_ORDER_COLLATIONS or alone != "".join(sorted(COLLATION_PROBE))):
         raise DataError(Phrase("err_engine_collation", collation=collation), fix=Phrase("err_engine_collation_fix"))
     if order != "".join(sorted(COLLATION_PROBE)):
         raise DataError(Phrase("err_engine_id_collation", probe=", ".join(COLLATION_PROBE),
