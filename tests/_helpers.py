@@ -31,6 +31,20 @@ def spark_test(test):
     return test
 
 
+def checked_lines(source, cutoff: str) -> tuple[list[tuple], dict]:
+    """The lines a round's source check hands to the facts
+    (:func:`~xuanba.rounds.source_check.checked_transactions`, the round's first step after its
+    source is read) as ``(customer_id, ts, amount)``, sorted, and its count of the rows (the
+    round's ``source_rows``): what the Spark tests of a read compare with DuckDB's, not a round
+    on each engine (whose facts of the same lines are the same)."""
+    from xuanba.rounds.source_check import checked_transactions
+    from xuanba.standard.engine import to_arrow
+
+    table, counted = checked_transactions(source, cutoff)
+    got = to_arrow(table.select("customer_id", "ts", "amount")).to_pylist()
+    return sorted((r["customer_id"], str(r["ts"])[:19], float(r["amount"])) for r in got), counted
+
+
 def store(ws: Workspace, name: str, frame: pd.DataFrame) -> None:
     """Create workspace table ``name`` from ``frame`` in one transaction (as a test fixture)."""
     with ws.transaction() as con:

@@ -8,8 +8,6 @@ cut into blocks anywhere."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -95,7 +93,8 @@ def test_a_row_wider_than_the_header_is_refused_on_spark_as_ingest_refuses_it(tm
 def test_a_row_narrower_than_the_header_is_read_on_spark_as_ingest_reads_it(tmp_path, spark):
     """A row short of its note is read with the note empty, one short of its amount rejected as
     missing its amount: the rows, the revenue and the customers ingest stores, and the reason
-    ingest gives (Spark pads the cells as ingest does; no refusal on either)."""
+    ingest gives (Spark pads the cells as ingest does; no refusal on either: the source read and
+    checked as the round reads it, not the round itself, since session 36)."""
     from xuanba.rounds.source_check import checked_transactions
     from xuanba.rounds.spark import spark_source
     from xuanba.standard.engine import to_arrow
@@ -114,8 +113,6 @@ def test_a_row_narrower_than_the_header_is_read_on_spark_as_ingest_reads_it(tmp_
     assert (got["n"][0].as_py(), got["revenue"][0].as_py(), got["customers"][0].as_py()) == (
         stored[0], float(stored[1]), stored[2]) == (41, sum(10 + i + 0.5 for i in range(40)) + 6, 8)
     assert "missing amount" in str(report)
-    code, out = _round(tmp_path, path)
-    assert code == 0 and re.search(r"customers +│ +8 │", out), out
 
 
 CELLS = st.sampled_from(["x", "", "1", "王", '"a,b"', ' "q,r"', '"a\nb"', '"c\r\nd"', '"say ""hi"""', '12"', "a b",

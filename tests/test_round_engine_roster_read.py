@@ -4,7 +4,8 @@ roster for its hash (:class:`xuanba.rounds.engine._RosterRead` shown each block 
 of tests/test_round_engine_figures_edges.py and one whose ``selected`` is missing for some, read in
 blocks of two rows, the selected rows are the query's (every column, in rank order, the same
 types), each middle score is the one at its rank, and the scores' figures with the middle scores
-handed in are pandas'; the hash is the one read without them."""
+handed in are pandas'; the hash is the one read without them. On Spark the same view of each
+case also gives the headline figures of tests/test_round_engine_figures_edges.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ import pyarrow as pa
 import pytest
 
 from tests._helpers import spark_test
-from tests.test_round_engine_figures_edges import CASES, _on_spark, expected_scores, roster, same
+from tests.test_round_engine_figures_edges import (
+    CASES,
+    _on_spark,
+    check,
+    engine_figures,
+    expected_scores,
+    roster,
+    same,
+)
 from xuanba.rounds import engine as eng
 from xuanba.standard.engine import to_arrow_by
 
@@ -61,7 +70,14 @@ def test_the_roster_read_for_its_hash_gives_the_selected_rows_and_the_middle_sco
 
 @spark_test
 @pytest.mark.parametrize("name", list(ROSTERS))
-def test_the_roster_read_for_its_hash_gives_the_selected_rows_and_the_middle_scores_on_spark(spark, name,
-                                                                                              monkeypatch):
+def test_the_roster_read_and_the_headline_figures_on_spark_are_the_workspaces_at_the_edges(spark, name, monkeypatch):
+    """The roster read as on DuckDB above, and on the same Spark view the headline figures of
+    tests/test_round_engine_figures_edges.py (``engine_figures`` against the workspace's, ``check``)
+    for each of its cases: on Spark the median is read at two ranks (``rank`` orders by score,
+    missing scores last): n = 0, 1, 2, odd and even, ties, missing scores, none at all. One view a
+    case for both (until session 36 each file made its own)."""
     with _on_spark(spark, ROSTERS[name], "xuanba_test_roster_read") as t:
+        if name in CASES:
+            df = CASES[name].to_pandas()
+            check(*engine_figures(t, df), df)
         _check(t, ROSTERS[name], monkeypatch)

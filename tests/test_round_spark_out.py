@@ -4,6 +4,7 @@ line itself, from a Parquet path and from a catalog table, its roster the DuckDB
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from pathlib import Path
@@ -199,12 +200,10 @@ def test_the_command_line_lands_a_round_from_a_catalog_table_in_one_refused_when
     """``xuanba round --engine spark --source db.table --roster-out table:db.name``: exit 0, the
     roster in ``db.name`` (the DuckDB engine round's), the fields in ``db.name_fields``, in a
     temporary warehouse; the same name again is refused (exit 2, no traceback) before the round
-    runs; with ``roster_replace`` a later round replaces both; a replacing write that dies leaves
-    the earlier tables whole and no temporary table behind. (The command line from a catalog table
-    and the landing in one were a round each until session 35: one round on the same data and
-    standard now.)"""
-    from xuanba.rounds.spark import spark_source
-
+    runs. (The command line from a catalog table and the landing in one were a round each until
+    session 35: one round on the same data and standard now. A replacing landing, and one whose
+    write makes its table and then dies, were two more rounds here until session 36: the replay
+    below replaces a cutoff's tables and dies so at the next, each cutoff's landing a round's.)"""
     session = spark._session
     name = f"{database}.roster"
     session.read.parquet(str(base["parquet"])).write.saveAsTable(f"{database}.tx")
@@ -225,20 +224,7 @@ def test_the_command_line_lands_a_round_from_a_catalog_table_in_one_refused_when
     assert res.exit_code == 2 and "holds these tables already" in res.output, res.output
     assert "--roster-replace" in res.output and "Traceback" not in res.output
     monkeypatch.undo()
-
-    tx = spark_source(spark, base["parquet"])
-    run_round_on_engine(tx, base["standard"], "2025-09-30", roster_out=f"table:{name}", roster_replace=True,
-                        check_model=False)
-    earlier = _by_rank(session.table(name).toPandas())
-    assert earlier["score"].tolist() != base["want"]["score"].tolist()  # the earlier cutoff's roster
-    _dying_writes(monkeypatch)
-    with pytest.raises(InputError, match="executor lost"):
-        run_round_on_engine(tx, base["standard"], CUTOFF, roster_out=f"table:{name}", roster_replace=True,
-                            check_model=False)
-    monkeypatch.undo()
-    pd.testing.assert_frame_equal(_by_rank(session.table(name).toPandas()), earlier)
-    names = {r.tableName for r in session.sql(f"SHOW TABLES IN {database}").collect() if not r.isTemporary}
-    assert names == {"tx", "roster", "roster_fields"}  # the source's, and the two landed
+    assert _tables_in(session, database) == {"tx", "roster", "roster_fields"}  # the source's, and the two landed
 
 
 def _cli(args: list[str]):
@@ -257,12 +243,23 @@ def test_a_replay_on_spark_writes_each_cutoff_to_a_url_and_to_its_own_tables(spa
                                                                            monkeypatch):
     """A replay on Spark writes where it is told: ``URL/<cutoff>/`` (a ``file://`` URL here) and the
     tables ``db.name_<YYYYMMDD>`` (+ ``_fields``); each cutoff's roster is the DuckDB replay's, and
-    so is the summary (the rank correlation read back by Spark). The tables again are refused
-    before any round runs; replaced when told, a write that dies at the second cutoff leaves that
-    cutoff's earlier tables whole and no temporary table behind. Every replay here runs without the
-    model's check (``check_model=False``: its holdout fits and their Spark queries at each cutoff
-    are no part of where the rosters land; the check itself is tested on DuckDB)."""
-    from xuanba.rounds.replay import replay_rounds_on_engine
+    so is the summary (the rank correlation read back by Spark, from the URL and from the tables).
+    Tables there already are refused before any round runs; replaced when told, and a write that
+    makes its table and then dies, at the second cutoff, leaves that cutoff's earlier tables whole
+    and no temporary table behind. Every replay here runs without the model's check
+    (``check_model=False``: its holdout fits and their Spark queries at each cutoff are no part of
+    where the rosters land; the check itself is tested on DuckDB).
+
+    The earlier tables are the DuckDB replay's rosters put there by Spark (the first cutoff's
+    holding the second cutoff's roster, so that its replacement shows), not a replay of their own:
+    until session 36 a replay to the tables that succeeded made them (two Spark rounds), and the
+    replacing one after it was two more; now the replacing replay is the one whose first cutoff
+    lands in a table, compared with DuckDB's, and the tables' rank correlation is read back by the
+    function the replay calls (``spark_rank_correlation``)."""
+    from pyspark.sql.readwriter import DataFrameWriter
+
+    from xuanba.rounds.replay import replay_rounds_on_engine, spark_rank_correlation
+    from xuanba.rounds.roster_out import parse_roster_out
     from xuanba.rounds.spark import spark_source
 
     cuts = ["2025-09-30", CUTOFF]
@@ -285,13 +282,12 @@ def test_a_replay_on_spark_writes_each_cutoff_to_a_url_and_to_its_own_tables(spa
 
     session = spark._session
     name = f"{database}.rep"
-    got = replay_rounds_on_engine(tx, base["standard"], cuts[0], CUTOFF, roster_out=f"table:{name}",
-                                  check_model=False)
     tables = {f"rep_{c.replace('-', '')}" for c in cuts}
+    for cut in cuts:  # the earlier tables: the second cutoff's roster and fields under both cutoffs' names
+        for part in ("roster", "fields"):
+            table = f"{name}_{cut.replace('-', '')}" + ("_fields" if part == "fields" else "")
+            session.read.parquet(str(tmp_path / "duck" / CUTOFF / f"{part}.parquet")).write.saveAsTable(table)
     assert _tables_in(session, database) == tables | {f"{t}_fields" for t in tables}
-    for cut in cuts:
-        _same_roster(session.table(f"{name}_{cut.replace('-', '')}").toPandas(), read_roster(tmp_path / "duck" / cut))
-    np.testing.assert_allclose(got.summary["rank_correlation"], want.summary["rank_correlation"], rtol=1e-12)
 
     def not_run(*a, **k):
         raise AssertionError("a round ran before the tables were checked")
@@ -303,22 +299,31 @@ def test_a_replay_on_spark_writes_each_cutoff_to_a_url_and_to_its_own_tables(spa
     monkeypatch.undo()
 
     second = session.table(f"{name}_20251231").toPandas()
-    from pyspark.sql.readwriter import DataFrameWriter
-
+    second_fields = session.table(f"{name}_20251231_fields").toPandas()
     real = DataFrameWriter.saveAsTable
 
-    def dies_at_the_second_cutoff(self, table, *args, **kwargs):
+    def dies_at_the_second_cutoff(self, table, *args, **kwargs):  # its table made, then the job fails
+        real(self, table, *args, **kwargs)
         if "20251231" in table:
             raise RuntimeError("executor lost")
-        return real(self, table, *args, **kwargs)
 
     monkeypatch.setattr(DataFrameWriter, "saveAsTable", dies_at_the_second_cutoff)
     with pytest.raises(InputError, match="executor lost"):
         replay_rounds_on_engine(tx, base["standard"], cuts[0], CUTOFF, roster_out=f"table:{name}",
                                 roster_replace=True, check_model=False)
     monkeypatch.undo()
+    # the first cutoff replaced (the second cutoff's roster there before) by its round's, DuckDB's
+    first = session.table(f"{name}_20250930").toPandas()
+    _same_roster(first, read_roster(tmp_path / "duck" / cuts[0]))
+    assert session.table(f"{name}_20250930_fields").count() == len(first)
+    # the second whole as it was, and no temporary table of either
     pd.testing.assert_frame_equal(session.table(f"{name}_20251231").toPandas(), second)
+    pd.testing.assert_frame_equal(session.table(f"{name}_20251231_fields").toPandas(), second_fields)
     assert _tables_in(session, database) == tables | {f"{t}_fields" for t in tables}
+    # the rank correlation of the two cutoffs' tables read back by Spark, as a replay to tables reads it
+    target = parse_roster_out(f"table:{name}")
+    r = spark_rank_correlation(spark, *(target.for_cutoff(dt.date.fromisoformat(c)) for c in cuts))
+    np.testing.assert_allclose(r, want.summary["rank_correlation"].iloc[1], rtol=1e-12)
 
 
 def _tables_in(session, database: str) -> set[str]:

@@ -1,13 +1,13 @@
 """A Spark session used for many rounds (a notebook's, the one ``--spark-conf`` joins) is left as
 the round found it: its temporary views, what it keeps (persisted RDDs, the user's cached frames
-and their storage levels) and its settings, after a round that succeeds and after one that fails."""
+and their storage levels) and its settings, after a round that succeeds and after one that fails
+(both in tests/test_round_spark_session_failures.py, with the helper :func:`_session_state` of
+this file), and after the command line's block on a running session."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests._helpers import SPARK_MARKS
-from tests.test_round_engine import BUSY_STANDARD, read_roster, simulated_transactions
+from tests.test_round_engine import read_roster, simulated_transactions
 from xuanba.rounds.engine import run_round_on_engine
 from xuanba.standard import load_standard
 
@@ -24,59 +24,6 @@ def _session_state(session, cached) -> dict:
         "cached": str(cached.storageLevel),
         "conf": dict(session.conf.getAll),
     }
-
-
-class _Fails(RuntimeError):
-    pass
-
-
-def test_a_reused_session_keeps_no_view_cache_or_setting_of_a_round_failing_with_its_tables_as_files(
-    spark, tmp_path, monkeypatch
-):
-    """A round that fails late, its tables kept as files in the context's checkpoint folder: every
-    file removed and the session as found. (The session is the whole run's, reused by every Spark
-    test; the round that succeeds on it with the model's check, the other half of this test until
-    session 34, is the last round of tests/test_round_spark_session_failures.py, which checks the
-    same state after it.)"""
-    session = spark._session
-    path = tmp_path / "tx.parquet"
-    simulated_transactions(150, seed=11).to_parquet(path, index=False)
-    tx = spark.read_parquet(path)  # the user's view, kept
-    mine = session.range(5)
-    mine.createOrReplaceTempView("users_own_view")
-    mine.cache().count()  # the user's cached frame: still cached, at its level, after the round
-    before = _session_state(session, mine)
-    assert "users_own_view" in before["views"] and before["rdds"] and mine.storageLevel.useMemory
-
-    def fails(*args, **kwargs):  # late: after the facts, predictions and roster are kept by Spark
-        raise _Fails("the round fails half-way")
-
-    monkeypatch.setattr("xuanba.rounds.engine._summary_on_engine", fails)
-    from xuanba.standard import engine_spark
-
-    real, written, kept = engine_spark.drop, [], tmp_path / "checkpoints"
-
-    def dropping(frame):  # what the checkpoint folder holds as each kept table is dropped
-        written.append(len(list(kept.rglob("rdd-*"))))
-        real(frame)
-
-    monkeypatch.setattr(engine_spark, "drop", dropping)
-    context = session.sparkContext
-    context.setCheckpointDir(str(kept))  # the failing round's tables kept as files there
-    try:
-        with pytest.raises(_Fails):
-            # without the model's check (its holdout fits: the round of test_round_spark_session_failures.py
-            # runs them): it fails after what it keeps
-            run_round_on_engine(tx, BUSY_STANDARD, CUTOFF, roster_out=tmp_path / "b", check_model=False)
-    finally:  # the session is the whole run's: back to local checkpoints
-        getattr(context._jsc.sc(), "checkpointDir_$eq")(context._jvm.scala.Option.empty())
-    monkeypatch.undo()
-    assert written and max(written) > 0  # the round's kept tables were files there
-    assert not list(kept.rglob("rdd-*"))  # and it removed every one
-    assert _session_state(session, mine) == before
-    assert not (tmp_path / "b" / "roster.parquet").exists()  # nothing half-written either
-    mine.unpersist()
-    session.catalog.dropTempView("users_own_view")
 
 
 def test_the_command_lines_source_view_goes_with_the_block_on_a_running_session(spark, tmp_path):

@@ -2,7 +2,9 @@
 write, the roster's hash (the read that also gives the selected rows), the account work's one-time
 buyers, the workspace's store. Its temporary views, persisted RDDs, the user's cached frame and
 every setting as before, nothing half-written where the roster goes, and a round after it works
-(what its model's check kept on Spark gone when the check ends)."""
+(what its model's check kept on Spark gone when the check ends). One failing round keeps its
+tables as files (a checkpoint folder set on the context, as a cluster's session may have): every
+file removed."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from tests.test_round_engine import BUSY_STANDARD, read_roster, simulated_transa
 from tests.test_round_spark_session import _session_state
 from xuanba.errors import InputError
 from xuanba.rounds.engine import run_round_on_engine
-from xuanba.standard import load_standard
+from xuanba.standard import engine_spark, load_standard
 
 pytestmark = SPARK_MARKS
 CUTOFF = "2025-12-31"
@@ -23,6 +25,16 @@ class _Fails(RuntimeError):
     pass
 
 
+def _counting_files(drop, folder, written: list):  # noqa: ANN202
+    """``drop`` that first notes how many of Spark's checkpoint files ``folder`` holds."""
+
+    def dropping(frame):  # noqa: ANN001, ANN202
+        written.append(len(list(folder.rglob("rdd-*"))))
+        drop(frame)
+
+    return dropping
+
+
 #: The steps the round is made to fail at, in turn.
 STEPS = [
     "xuanba.rounds.roster_out._write_parquet",
@@ -30,6 +42,10 @@ STEPS = [
     "xuanba.rounds.engine._one_time_buyers_on_engine",
     "xuanba.rounds.store.save_round",
 ]
+#: The step whose round keeps its tables as files in a checkpoint folder: late, after the facts,
+#: the predictions and the roster are kept by Spark (the round of its own in
+#: tests/test_round_spark_session.py until session 36, failing at the summary just before it).
+AS_FILES = "xuanba.rounds.engine._one_time_buyers_on_engine"
 
 
 def test_a_round_that_fails_at_any_step_leaves_the_session_as_found(spark, tmp_path, monkeypatch):
@@ -48,6 +64,7 @@ def test_a_round_that_fails_at_any_step_leaves_the_session_as_found(spark, tmp_p
     mine.createOrReplaceTempView("users_view_f")
     mine.cache().count()
     before = _session_state(session, mine)
+    context, kept = session.sparkContext, tmp_path / "checkpoints"
     for i, step in enumerate(STEPS):
         calls = []
 
@@ -55,20 +72,29 @@ def test_a_round_that_fails_at_any_step_leaves_the_session_as_found(spark, tmp_p
             _calls.append(_step)
             raise _Fails(f"the round fails at {_step}")
 
-        out = tmp_path / f"out{i}"
+        out, written = tmp_path / f"out{i}", []
         with monkeypatch.context() as m:
             m.setattr(step, fails)
-            # a failed write is said as an InputError naming where (roster_out._write_error), with the cause
-            with pytest.raises((_Fails, InputError), match=f"the round fails at {step}"):
-                run_round_on_engine(
-                    tx,
-                    load_standard(BUSY_STANDARD),
-                    CUTOFF,
-                    roster_out=out,
-                    workspace=tmp_path / "w.duckdb",
-                    check_model=False,
-                )
+            if step == AS_FILES:
+                m.setattr(engine_spark, "drop", _counting_files(engine_spark.drop, kept, written))
+                context.setCheckpointDir(str(kept))  # this round's tables kept as files there
+            try:
+                # a failed write is said as an InputError naming where (roster_out._write_error), with the cause
+                with pytest.raises((_Fails, InputError), match=f"the round fails at {step}"):
+                    run_round_on_engine(
+                        tx,
+                        load_standard(BUSY_STANDARD),
+                        CUTOFF,
+                        roster_out=out,
+                        workspace=tmp_path / "w.duckdb",
+                        check_model=False,
+                    )
+            finally:  # the session is the whole run's: back to local checkpoints
+                getattr(context._jsc.sc(), "checkpointDir_$eq")(context._jvm.scala.Option.empty())
         assert calls, step  # the step ran, and failed
+        if step == AS_FILES:
+            assert written and max(written) > 0  # the round's kept tables were files there
+            assert not list(kept.rglob("rdd-*"))  # and it removed every one
         assert _session_state(session, mine) == before, step
         assert not (out / "roster.parquet").exists(), step
         assert not list(out.iterdir()) if out.exists() else True, step
