@@ -1514,14 +1514,7 @@ def _migrate_v6(ws: Workspace) -> None:
     without a row of labels, whose rows version 5's view left out, reads its rows with NULL texts.
     Refused, with nothing changed, when a round holds two rows of labels (:func:`_labels_twice`:
     every row would be read twice). A file with no round stored yet gets the views with its first round."""
-    kind = ws.con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'roster'").fetchone()
-    if kind is not None and kind[0] == "VIEW":
-        twice = [int(r) for (r,) in ws.con.execute("SELECT round_id FROM roster_labels GROUP BY round_id "
-                                                    "HAVING count(*) > 1 ORDER BY round_id").fetchall()]
-        if twice:
-            raise _labels_twice(ws.con, twice, ws.path)
-        ws.con.execute(f"CREATE OR REPLACE VIEW roster AS {_ROSTER_SELECT}")
-        ws.con.execute(f"CREATE OR REPLACE VIEW contributions AS {_VIEW_SELECT}")
+    _views_remade(ws)
 
 
 def _migrate_v7(ws: Workspace) -> None:
@@ -1532,6 +1525,14 @@ def _migrate_v7(ws: Workspace) -> None:
     the same rows, a whole read 30 % faster) without a new version, so files already at version 6
     kept the old one. Refused, with nothing changed, when a round holds two rows of labels. A file
     with no round stored yet gets the key and the views with its first round."""
+    _views_remade(ws, keyed=True)
+
+
+def _views_remade(ws: Workspace, *, keyed: bool = False) -> None:
+    """The ``roster`` and ``contributions`` views made again with this version's SQL in a file of
+    codes whose rounds hold one row of labels each (else :func:`_labels_twice`, nothing changed);
+    ``keyed``: ``roster_labels`` given its key on ``round_id`` first. A file with no round stored
+    yet (no ``roster`` view) is left as it is: its first round makes both."""
     con = ws.con
     kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'roster'").fetchone()
     if kind is None or kind[0] != "VIEW":
@@ -1540,9 +1541,8 @@ def _migrate_v7(ws: Workspace) -> None:
                                             "HAVING count(*) > 1 ORDER BY round_id").fetchall()]
     if twice:
         raise _labels_twice(con, twice, ws.path)
-    keyed = con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'roster_labels' "
-                        "AND constraint_type = 'PRIMARY KEY'").fetchone()[0]
-    if not keyed:
+    if keyed and not con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'roster_labels' "
+                                 "AND constraint_type = 'PRIMARY KEY'").fetchone()[0]:
         con.execute("ALTER TABLE roster_labels ADD PRIMARY KEY (round_id)")
     con.execute(f"CREATE OR REPLACE VIEW roster AS {_ROSTER_SELECT}")
     con.execute(f"CREATE OR REPLACE VIEW contributions AS {_VIEW_SELECT}")
