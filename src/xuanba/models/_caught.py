@@ -16,7 +16,8 @@ another round's too. So a round's list of warnings cannot rest on the filters al
   (pandas' casts) is still heard as silenced (:func:`_silenced_by_library`); xuanba's never is.
 * xuanba's own words (:func:`said`) go to the list of the caller's round as data.
 * Other Python warnings (SciPy's) are shown to a hook that files each one under the round of the
-  context it was raised in (another thread's go on to where they went before). The hook and its
+  context it was raised in; another thread's are dealt with by the process's own filters, as
+  without a round (ignored, raised, shown once), not by the rounds' "always". The hook and its
   "always" filter are the process's: installed by the first open catch and put back by the last,
   whatever the order rounds on several threads leave in. A thread outside any round that enters
   its own ``catch_warnings()`` during a round can still put back the filters it found when it
@@ -114,14 +115,55 @@ _SHARED: dict[str, Any] = {"open": 0, "filters": None, "show": None}
 _LOCK = threading.Lock()
 
 
+#: What a thread of no round's was shown once under a "default", "module" or "once" filter while
+#: rounds were open (those filters' registries, which the rounds' "always" filter bypasses).
+_SHOWN: set[tuple[Any, ...]] = set()
+
+
+def _module_of(filename: str) -> str:
+    """The name of the loaded module whose file is ``filename`` (what a filter's module pattern
+    is matched with); the file's name less ``.py`` when none is, as ``warn_explicit`` does."""
+    for name, module in list(sys.modules.items()):
+        if getattr(module, "__file__", None) == filename:
+            return name
+    return filename[:-3] if filename.lower().endswith(".py") else filename
+
+
+def _action(text: str, category: type[Warning], filename: str, lineno: int) -> str:
+    """What the filters the first open round found (the process's own) do with this warning."""
+    module = None
+    for action, message, kind, where, line in _SHARED["filters"] or ():
+        if where is not None and module is None:
+            module = _module_of(filename)
+        if ((message is None or message.match(text)) and issubclass(category, kind)
+                and (where is None or where.match(module)) and line in (0, lineno)):
+            return action
+    return warnings.defaultaction
+
+
 def _show(message: Any, category: type[Warning], filename: str, lineno: int,
           file: Any = None, line: str | None = None) -> None:
     """The process's ``showwarning`` while a round catches: the raising thread's round files the
-    warning (this round's or another's); a thread of no round's shows it as before."""
+    warning (this round's or another's); a thread of no round's is dealt with by the process's
+    own filters, as without a round (ignored, raised, shown once or always), not by the rounds'
+    "always"."""
     mine = _CAUGHT.get()
     if mine is not None:
         mine.append(warnings.WarningMessage(message, category, filename, lineno, file, line))
         return
+    text = str(message)
+    action = _action(text, category, filename, lineno)
+    if action == "ignore":
+        return
+    if action == "error":  # raised where the warning was made, as the "error" filter does
+        raise message if isinstance(message, Warning) else category(text)
+    key = {"once": (text, category), "module": (text, category, filename),
+           "default": (text, category, filename, lineno)}.get(action)
+    if key is not None:
+        with _LOCK:
+            if key in _SHOWN:
+                return
+            _SHOWN.add(key)
     before = _SHARED["show"] or warnings._showwarning_orig  # type: ignore[attr-defined]
     before(message, category, filename, lineno, file, line)
 
@@ -145,6 +187,7 @@ def _hooked() -> Iterator[None]:
                 warnings.filters, warnings.showwarning = _SHARED["filters"], _SHARED["show"]
                 warnings._filters_mutated()  # type: ignore[attr-defined]
                 _SHARED["filters"] = _SHARED["show"] = None
+                _SHOWN.clear()
 
 
 @contextlib.contextmanager
