@@ -188,8 +188,10 @@ def test_migrations_run_in_one_transaction_a_failure_changes_nothing(tmp_path, m
     before = contents(path)
     monkeypatch.setattr(wsmod, "MIGRATIONS", [*wsmod.MIGRATIONS, _v2_broken])
     monkeypatch.setattr(wsmod, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
-    with pytest.raises(WorkspaceError, match=rf"from schema version 0 to {SCHEMA_VERSION + 1} failed.*nothing was changed"):
+    with pytest.raises(WorkspaceError, match=rf"from schema version 0 to {SCHEMA_VERSION + 1} failed.*nothing was changed") as err:
         Workspace(path)
+    zh = err.value.render("zh")
+    assert f"升级到第 {SCHEMA_VERSION + 1} 版失败" in zh and "文件未被改动" in zh and "failed" not in zh
     assert schema_version(path) == 0
     assert raw_tables(path) == set(OLD_TABLES)  # neither the first migration's table nor the second's
     for name in OLD_TABLES:
@@ -257,6 +259,8 @@ def test_a_read_only_open_of_a_layout_too_old_to_read_says_to_upgrade(tmp_path, 
     with pytest.raises(WorkspaceError, match=r"schema version 0 .* reads version \d+") as err:
         Workspace(path, read_only=True)
     assert "xuanba upgrade" in err.value.fix
+    zh = err.value.render("zh")  # in the reader's language too, the command to run as it is
+    assert "只读打开不会升级它" in zh and f"xuanba upgrade --workspace {path}" in zh and "read-only" not in zh
     res = runner.invoke(app, ["accounts", "profit", "-w", str(path)])
     assert res.exit_code == 5 and "xuanba upgrade" in res.output and "Traceback" not in res.output
     assert digest(path) == before and schema_version(path) == 0
@@ -496,3 +500,29 @@ def test_an_in_memory_or_read_only_workspace_spills_to_a_folder_of_its_own_in_th
     monkeypatch.setenv(wsmod.TEMP_ENV, str(tmp_path / "spill"))
     with Workspace(":memory:") as ws:
         assert Path(_settings(ws)["temp_directory"]) == tmp_path / "spill"
+
+
+def test_the_workspaces_faults_read_in_chinese_too(tmp_path):
+    """Each fault of the file (a full disk, a damaged file, a missing column, a folder, a data file,
+    a file DuckDB cannot open) reads in the reader's language, the file's path and DuckDB's own
+    words kept as they are; they were English whatever ``--lang`` said."""
+    from xuanba.workspace import _layout_error, workspace_fault
+
+    full = workspace_fault(duckdb.IOException("IO Error: No space left on device"), "w.duckdb")
+    damaged = workspace_fault(duckdb.SerializationException("Serialization Error: bad block"), "w.duckdb")
+    data = tmp_path / "sales.csv"
+    data.write_text("customer,amount\nA,1\n", encoding="utf-8")
+    opened = []
+    for path in (tmp_path, data, tmp_path / "no" / "w.duckdb"):
+        with pytest.raises(WorkspaceError) as err:
+            Workspace(path)
+        opened.append(err.value)
+    zh = [e.render("zh") for e in (full, damaged, _layout_error("w.duckdb", "transactions", ["amount"]), *opened)]
+    assert "磁盘已满" in zh[0] and "请在存放 w.duckdb 的磁盘上腾出空间" in zh[0]
+    assert "工作区文件已损坏" in zh[1] and "bad block" in zh[1]
+    assert "transactions 表缺少 xuanba 需要的列：amount" in zh[2]
+    assert "是一个文件夹" in zh[3] and str(tmp_path / "xuanba.duckdb") in zh[3]
+    assert "不是 xuanba 工作区" in zh[4] and "xuanba ingest" in zh[4]
+    assert "无法以写入方式打开工作区" in zh[5] and "No such file" in zh[5]
+    for text in zh:  # none of the English sentences left around the data
+        assert not re.search(r"\b(the|disk|workspace|Pass|Restore|Check)\b", text.replace("--workspace", "")), text

@@ -2558,6 +2558,48 @@ TEXT: dict[str, tuple[str, str]] = {
                      "工作区的结构是第 {version} 版，由 xuanba {writer} 写入；本 xuanba（{mine}）只认得到第 {known} 版为止的结构"),
     "err_ws_newer_fix": ("Upgrade xuanba (pip install -U xuanba) to use this workspace; it was left unchanged.",
                          "请升级 xuanba（pip install -U xuanba）后再使用这个工作区；它未被改动。"),
+    "err_ws_open_read": ("cannot open the workspace to read: {detail}", "无法以只读方式打开工作区：{detail}"),
+    "err_ws_open_write": ("cannot open the workspace to write: {detail}", "无法以写入方式打开工作区：{detail}"),
+    "err_ws_open_fix": ("Check that the file may be read (and written, for a writing command); the reading "
+                        "commands work on a file you may not write to.",
+                        "请检查这个文件是否可读（写入类命令还须可写）；只读的命令也能用于你无权写入的文件。"),
+    "err_ws_older_read_only": ("the workspace has schema version {version} (an older xuanba's layout) and this xuanba "
+                               "reads version {known}; a read-only open does not upgrade it",
+                               "工作区的结构是第 {version} 版（较旧的 xuanba 的布局），本 xuanba 读取第 {known} 版；"
+                               "只读打开不会升级它"),
+    "err_ws_older_read_only_fix": ("Run `xuanba upgrade --workspace {path}` once (or any command that writes, such as "
+                                   "`xuanba facts`) with write access to the file, then run this command again.",
+                                   "请在对该文件有写权限时运行一次 `xuanba upgrade --workspace {path}`（或任何会写入的命令，"
+                                   "例如 `xuanba facts`），然后再运行这个命令。"),
+    "err_ws_upgrade_failed": ("upgrading the workspace from schema version {version} to {known} failed ({detail}); "
+                              "nothing was changed",
+                              "把工作区从第 {version} 版结构升级到第 {known} 版失败（{detail}）；文件未被改动"),
+    "err_ws_upgrade_failed_fix": ("Keep the file and report this as a bug in xuanba; an older xuanba still opens it.",
+                                  "请保留这个文件并把此问题作为 xuanba 的缺陷报告；较旧的 xuanba 仍能打开它。"),
+    "err_ws_disk_full": ("the disk is full (no space left on device)", "磁盘已满（设备上没有剩余空间）"),
+    "err_ws_disk_full_fix": ("Free space on the disk holding {path}, then run the command again; the workspace is "
+                             "unchanged.",
+                             "请在存放 {path} 的磁盘上腾出空间，然后再运行这个命令；工作区未被改动。"),
+    "err_ws_damaged": ("the workspace file is damaged (corrupt or truncated): {detail}",
+                       "工作区文件已损坏（内容错乱或被截断）：{detail}"),
+    "err_ws_damaged_fix": ("Restore it from a backup; xuanba cannot read it. Keep the damaged file for inspection.",
+                           "请用备份恢复它；xuanba 无法读取这个文件。请保留损坏的文件以便检查。"),
+    "err_ws_layout": ("the table {table} does not have the columns xuanba expects: {columns} missing",
+                      "{table} 表缺少 xuanba 需要的列：{columns}"),
+    "err_ws_layout_fix": ("The file was changed by hand or by another tool: restore the columns (or the file from a "
+                          "backup), or ingest the data into a new workspace.",
+                          "这个文件被手工或其他工具改动过：请恢复这些列（或用备份恢复文件），或把数据导入一个新的工作区。"),
+    "err_ws_folder": ("the workspace path is a folder, not a file", "工作区路径是一个文件夹，而不是文件"),
+    "err_ws_folder_fix": ("Pass --workspace with a file path, e.g. {path}.", "请用 --workspace 给出一个文件路径，例如 {path}。"),
+    "err_ws_not_duckdb": ("this file is not a xuanba workspace (a DuckDB database file)",
+                          "这个文件不是 xuanba 工作区（DuckDB 数据库文件）"),
+    "err_ws_not_duckdb_fix": ("Pass --workspace with the workspace's .duckdb file; to load a data file into a "
+                              "workspace use `xuanba ingest FILE`.",
+                              "请用 --workspace 给出工作区的 .duckdb 文件；要把数据文件载入工作区，请用 `xuanba ingest 文件`。"),
+    "err_ws_lent_read_only": ("this needs to write, but the workspace was opened read-only",
+                              "这一步需要写入，但工作区是以只读方式打开的"),
+    "err_ws_lent_read_only_fix": ("Pass Workspace(path) (read_only=False), or the path itself.",
+                                  "请传入 Workspace(path)（read_only=False），或直接传入路径。"),
     "err_ws_not_found": ("workspace file not found", "找不到工作区文件"),
     "err_ws_not_found_fix": ("Run `xuanba ingest FILE` first, or pass --workspace with the right path.",
                              "请先运行 `xuanba ingest 文件`，或用 --workspace 给出正确的路径。"),

@@ -280,11 +280,7 @@ def workspace_fault(exc: BaseException, path: str, con: duckdb.DuckDBPyConnectio
     text = str(exc)
     low = text.lower()
     if _is_full_disk(exc):
-        return WorkspaceError(
-            "the disk is full (no space left on device)", file=path,
-            fix=f"Free space on the disk holding {path}, then run the command again; "
-            "the workspace is unchanged.",
-        )
+        return WorkspaceError(Phrase("err_ws_disk_full"), file=path, fix=Phrase("err_ws_disk_full_fix", path=path))
     if isinstance(exc, duckdb.OutOfMemoryException):  # the memory limit (ours, or the user's) is too low
         limit = re.search(r"\(([^()]*)/([^()]*) used\)", text)
         return WorkspaceError(Phrase("err_out_of_memory", limit=limit.group(2) if limit else "?", detail=_first(exc)),
@@ -309,19 +305,12 @@ def workspace_fault(exc: BaseException, path: str, con: duckdb.DuckDBPyConnectio
 
 
 def _corrupt_error(path: str, detail: str) -> WorkspaceError:
-    return WorkspaceError(
-        f"the workspace file is damaged (corrupt or truncated): {detail}", file=path,
-        fix="Restore it from a backup; xuanba cannot read it. Keep the damaged file for inspection.",
-    )
+    return WorkspaceError(Phrase("err_ws_damaged", detail=detail), file=path, fix=Phrase("err_ws_damaged_fix"))
 
 
 def _layout_error(path: str, table: str, missing: list[str]) -> WorkspaceError:
-    return WorkspaceError(
-        f"the table {table} does not have the columns xuanba expects: {', '.join(missing)} missing",
-        file=path,
-        fix="The file was changed by hand or by another tool: restore the columns (or the file "
-        "from a backup), or ingest the data into a new workspace.",
-    )
+    return WorkspaceError(Phrase("err_ws_layout", table=table, columns=", ".join(missing)), file=path,
+                          fix=Phrase("err_ws_layout_fix"))
 
 
 @contextlib.contextmanager
@@ -461,19 +450,13 @@ def _check_file(path: Path) -> None:
     """A clear error when the path is a folder or an existing file that is not a DuckDB database
     (DuckDB would otherwise open, say, a CSV file as an empty in-memory database)."""
     if path.is_dir():
-        raise WorkspaceError(
-            "the workspace path is a folder, not a file", file=str(path),
-            fix=f"Pass --workspace with a file path, e.g. {path / DEFAULT_PATH}.",
-        )
+        raise WorkspaceError(Phrase("err_ws_folder"), file=str(path),
+                             fix=Phrase("err_ws_folder_fix", path=str(path / DEFAULT_PATH)))
     if path.is_file() and path.stat().st_size:
         with path.open("rb") as fh:
             head = fh.read(12)
         if head[8:12] != b"DUCK":
-            raise WorkspaceError(
-                "this file is not a xuanba workspace (a DuckDB database file)", file=str(path),
-                fix="Pass --workspace with the workspace's .duckdb file; to load a data file into "
-                "a workspace use `xuanba ingest FILE`.",
-            )
+            raise WorkspaceError(Phrase("err_ws_not_duckdb"), file=str(path), fix=Phrase("err_ws_not_duckdb_fix"))
 
 
 def _check_length(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -562,12 +545,8 @@ class Workspace:
             if _other_configuration(exc):  # another thread of this process kept the file open read-only
                 raise WorkspaceError(Phrase("err_ws_read_here", seconds=f"{READERS_WAIT_S:g}"), file=self.path,
                                      fix=Phrase("err_ws_read_here_fix")) from None
-            raise WorkspaceError(
-                f"cannot open the workspace {'to read' if read_only else 'to write'}: {_first(exc)}",
-                file=self.path,
-                fix="Check that the file may be read (and written, for a writing command); the "
-                "reading commands work on a file you may not write to.",
-            ) from None
+            raise WorkspaceError(Phrase("err_ws_open_read" if read_only else "err_ws_open_write", detail=_first(exc)),
+                                 file=self.path, fix=Phrase("err_ws_open_fix")) from None
         self._ibis: Any = None
         try:
             with _faults(self.path, self.con):
@@ -606,13 +585,8 @@ class Workspace:
                 return  # a new, empty file: nothing to read, nothing to upgrade
             if version >= READABLE_FROM:
                 return  # read as it is; nothing is written
-            raise WorkspaceError(
-                f"the workspace has schema version {version} (an older xuanba's layout) and this "
-                f"xuanba reads version {SCHEMA_VERSION}; a read-only open does not upgrade it",
-                file=self.path,
-                fix=f"Run `xuanba upgrade --workspace {self.path}` once (or any command that writes, "
-                "such as `xuanba facts`) with write access to the file, then run this command again.",
-            )
+            raise WorkspaceError(Phrase("err_ws_older_read_only", version=version, known=SCHEMA_VERSION),
+                                 file=self.path, fix=Phrase("err_ws_older_read_only_fix", path=self.path))
         self._migrate(version)
 
     def _migrate(self, version: int) -> None:
@@ -629,12 +603,9 @@ class Workspace:
             mapped = workspace_fault(exc, self.path)
             if mapped is not None:  # a full disk or a damaged file, not a bug of the migration
                 raise mapped from None
-            raise WorkspaceError(
-                f"upgrading the workspace from schema version {version} to {SCHEMA_VERSION} failed "
-                f"({str(exc).splitlines()[0]}); nothing was changed",
-                file=self.path,
-                fix="Keep the file and report this as a bug in xuanba; an older xuanba still opens it.",
-            ) from None
+            raise WorkspaceError(Phrase("err_ws_upgrade_failed", version=version, known=SCHEMA_VERSION,
+                                        detail=str(exc).splitlines()[0]),
+                                 file=self.path, fix=Phrase("err_ws_upgrade_failed_fix")) from None
 
     @property
     def schema_version(self) -> int:
@@ -1176,11 +1147,8 @@ def open_workspace(
     """
     if isinstance(workspace, Workspace):
         if workspace.read_only and not read_only:
-            raise WorkspaceError(
-                "this needs to write, but the workspace was opened read-only",
-                file=workspace.path,
-                fix="Pass Workspace(path) (read_only=False), or the path itself.",
-            )
+            raise WorkspaceError(Phrase("err_ws_lent_read_only"), file=workspace.path,
+                                 fix=Phrase("err_ws_lent_read_only_fix"))
         yield workspace
         return
     with Workspace(workspace, create=create, read_only=read_only, threads=threads) as ws:
@@ -1245,8 +1213,8 @@ def schema_version(workspace: Workspace | str | os.PathLike[str]) -> int:
         with _faults(path, reading=True):
             con, token, _ = _connect(path, read_only=True)
     except (duckdb.IOException, duckdb.ConnectionException) as exc:
-        raise WorkspaceError(f"cannot open the workspace to read: {_first(exc)}", file=path,
-                             fix="Check that the file may be read.") from None
+        raise WorkspaceError(Phrase("err_ws_open_read", detail=_first(exc)), file=path,
+                             fix=Phrase("err_ws_open_fix")) from None
     try:
         with _faults(path, con):
             return _recorded(con)[0] or 0
