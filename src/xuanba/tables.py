@@ -33,7 +33,7 @@ import pandas as pd
 
 from xuanba._files import atomic_path
 from xuanba._xlsx import Look, write_sheets
-from xuanba.errors import DataError, InputError
+from xuanba.errors import DataError, InputError, Phrase
 from xuanba.i18n import CELL_PHRASES, LANGS, cell_words, check_lang, column_words, sheet_words, t
 
 #: The formats :func:`write_table` writes, by file suffix.
@@ -58,9 +58,9 @@ def _format_of(path: Path, fmt: str | None) -> str:
     suffix = ("." + fmt.lower().lstrip(".")) if fmt else path.suffix.lower()
     if suffix not in FORMATS:
         raise InputError(
-            f"cannot write a '{suffix or 'extensionless'}' file",
+            Phrase("err_write_suffix", suffix=suffix or Phrase("err_extensionless")),
             file=str(path),
-            fix="Name the output .parquet, .csv or .xlsx (or pass --format csv|xlsx|parquet).",
+            fix=Phrase("err_write_suffix_fix"),
         )
     return suffix
 
@@ -105,11 +105,8 @@ def _sheet_name(name: str, taken: set[str]) -> str:
 
 def _check_excel_rows(frame: pd.DataFrame, name: str, path: Path) -> None:
     if len(frame) + 1 > EXCEL_MAX_ROWS:
-        raise DataError(
-            f"table '{name}' has {len(frame):,} rows; an Excel sheet holds {EXCEL_MAX_ROWS - 1:,}",
-            file=str(path),
-            fix="Export it as .parquet or .csv instead.",
-        )
+        raise DataError(Phrase("err_excel_rows", name=name, n=f"{len(frame):,}", most=f"{EXCEL_MAX_ROWS - 1:,}"),
+                        file=str(path), fix=Phrase("err_excel_rows_fix"))
 
 
 def _is_text(s: pd.Series) -> bool:
@@ -309,11 +306,7 @@ def write_table(
     if isinstance(tables, pd.DataFrame):
         return _write_one(tables, out, _format_of(out, fmt), sheet, lang, columns)
     if fmt is None and out.suffix == "":
-        raise InputError(
-            "cannot tell which format to write",
-            file=str(out),
-            fix="Name a .xlsx workbook, or pass the format (csv, xlsx or parquet) for a folder.",
-        )
+        raise InputError(Phrase("err_write_format"), file=str(out), fix=Phrase("err_write_format_fix"))
     suffix = _format_of(out, fmt)
     if suffix == ".xlsx":
         if out.suffix.lower() != ".xlsx":
@@ -343,8 +336,7 @@ def _read_csv(path: Path, sep: str, dtype: object, keep_na: bool, empty_na: bool
             return pd.read_csv(path, sep=sep, dtype=dtype, encoding=encoding, keep_default_na=keep_na, **na)  # type: ignore[arg-type]
         except UnicodeDecodeError:
             continue
-    raise InputError("the file is neither UTF-8 nor GBK text", file=str(path),
-                     fix="Save it as 'CSV UTF-8' (Excel: File > Save As).")
+    raise InputError(Phrase("err_not_utf8_gbk"), file=str(path), fix=Phrase("err_not_utf8_gbk_fix"))
 
 
 def _field_names(book: pd.ExcelFile, sheet: str) -> dict[str, str]:
@@ -591,11 +583,11 @@ def read_table(
     source = Path(path)
     suffix = source.suffix.lower()
     if not source.is_file():
-        fix = "Check the path." + (f" {hint}" if hint else "")
-        raise InputError(f"{what} does not exist (file not found)", file=str(source), fix=fix)
+        raise InputError(Phrase("err_table_file_missing", what=what), file=str(source),
+                         fix=Phrase("err_check_path_fix", hint=f" {hint}" if hint else ""))
     if suffix not in READ_SUFFIXES:
-        raise InputError(f"cannot read a '{suffix or 'extensionless'}' file as a table", file=str(source),
-                         fix="Save it as .csv (UTF-8 or GBK), .xlsx or .parquet.")
+        raise InputError(Phrase("err_read_suffix", suffix=suffix or Phrase("err_extensionless")), file=str(source),
+                         fix=Phrase("err_read_suffix_fix"))
     cols = [] if isinstance(text, bool) else [text] if isinstance(text, str) else list(text)
     try:
         if suffix == ".parquet":
@@ -609,8 +601,8 @@ def read_table(
     except InputError:
         raise
     except (ValueError, OSError, KeyError, ImportError) as exc:
-        raise InputError(f"{what} cannot be read as {suffix}: {exc}", file=str(source),
-                         fix="Check that the file is a valid CSV, XLSX or Parquet file.") from None
+        raise InputError(Phrase("err_table_unreadable", what=what, suffix=suffix, detail=str(exc)), file=str(source),
+                         fix=Phrase("err_table_unreadable_fix")) from None
     if suffix == ".parquet":  # typed already: ids stored as numbers become text (missing stays missing)
         for col in cols:
             if col in frame.columns:

@@ -36,12 +36,12 @@ def _date(value: str | None, flag: str = "--as-of") -> dt.date | None:
 
 
 def _bands(text: str) -> tuple[float, ...]:
-    from xuanba.errors import InputError
+    from xuanba.errors import InputError, quoted
 
     try:
         return tuple(float(x) for x in text.split(",") if x.strip())
     except ValueError:
-        raise InputError(f"--bands {text!r} is not a list of numbers", fix="Write e.g. --bands 1,10.") from None
+        raise InputError(Phrase("err_bands", value=quoted(text)), fix=Phrase("err_bands_fix")) from None
 
 
 def _stored(kind: str, workspace: Path | None) -> Any:
@@ -69,11 +69,8 @@ def _tx(path: Path | None, workspace: Path | None) -> Any:
     if table is None:
         from xuanba.errors import InputError
 
-        raise InputError(
-            "no transactions: the workspace has none and --transactions was not given",
-            file=str(workspace),
-            fix="Run `xuanba ingest SALES_FILE` first, or pass --transactions FILE.",
-        )
+        raise InputError(Phrase("err_acct_no_transactions"), file=str(workspace),
+                         fix=Phrase("err_acct_no_transactions_fix"))
     return table
 
 
@@ -84,11 +81,8 @@ def _side(kind: str, path: Path | None, workspace: Path | None = None, *, requir
         if table is None and required:
             from xuanba.errors import InputError
 
-            raise InputError(
-                f"no {kind} table: the workspace has none and --{kind} was not given",
-                file=str(workspace),
-                fix=f"Run `xuanba ingest FILE --kind {kind}` first, or pass --{kind} FILE.",
-            )
+            raise InputError(Phrase("err_acct_no_side", kind=kind), file=str(workspace),
+                             fix=Phrase("err_acct_no_side_fix", kind=kind))
         return table
     from xuanba.ingest.sidetables import LEFT_EMPTY, read_side_table
 
@@ -298,14 +292,14 @@ def register(app: typer.Typer) -> None:
 
         from xuanba._dates import window_start
         from xuanba.accounts.commitments import overdue_list, promise_ledger, reliability
-        from xuanba.errors import InputError
+        from xuanba.errors import InputError, quoted
 
         if by not in ("rep", "customer_id"):
-            raise InputError(f"--by {by!r} is not known", fix="Use rep or customer_id.")
+            raise InputError(Phrase("err_option_unknown", option="--by", value=quoted(by)), fix=Phrase("err_by_rep_fix"))
         ref = pd.Timestamp(_date(as_of) or dt.date.today())
         led = promise_ledger(_side("commitments", commitments, workspace, required=True), ref)
         if by not in led:
-            raise InputError("the commitments have no rep column", column="rep", fix="Use --by customer_id or add 负责人/rep.")
+            raise InputError(Phrase("err_commitments_no_rep"), column="rep", fix=Phrase("err_commitments_no_rep_fix"))
         rel = reliability(led, by=by, start=window_start(ref, window_days), end=ref)
         od = overdue_list(led)
         counts = {s: int((led["state"] == s).sum()) for s in ("kept_on_time", "kept_late", "broken", "overdue", "open")}
@@ -561,11 +555,12 @@ def register(app: typer.Typer) -> None:
         """A one-page resource sheet to lead a conversation with one customer, opened by the
         customer's standing in the latest stored round (tier, score, rank, its figures)."""
         from xuanba.accounts.resources import match_resources, sheet_markdown, write_sheet
-        from xuanba.errors import InputError
+        from xuanba.errors import InputError, quoted
 
         lang = resolve_lang(lang)
         if out is not None and out.suffix.lower() not in (".md", ".html", ".htm"):
-            raise InputError(f"cannot write a sheet as {out.suffix!r}", file=str(out), fix="Use --out sheet.md or sheet.html.")
+            raise InputError(Phrase("err_sheet_suffix", suffix=quoted(out.suffix)), file=str(out),
+                             fix=Phrase("err_sheet_suffix_fix"))
         nd = _side("needs", needs, workspace, required=True)
         m = match_resources(_side("resources", resources, workspace, required=True), nd, customer_id=customer)
         name = None

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from xuanba._dates import check_unit
 from xuanba._frames import mixed_as_text, same_kind
-from xuanba.errors import DataError, InputError, Phrase, SchemaError
+from xuanba.errors import DataError, InputError, Listed, Phrase, SchemaError
 from xuanba.facts import compiled
 from xuanba.facts.expressions import (
     FACT_COLUMNS,
@@ -72,10 +72,8 @@ def as_ibis_table(source: Any) -> ir.Table:
         if hasattr(source, "to_arrow") and not isinstance(source, pd.DataFrame):
             source = source.to_arrow()  # polars
         if not isinstance(source, pd.DataFrame) and not hasattr(source, "schema"):
-            raise InputError(
-                f"cannot compute facts from a {type(source).__name__}",
-                fix="Pass a Workspace, an Ibis table, or a pandas/polars/Arrow table of transactions.",
-            )
+            raise InputError(Phrase("err_facts_source_kind", kind=type(source).__name__),
+                             fix=Phrase("err_facts_source_kind_fix"))
         if isinstance(source, pd.DataFrame):  # through Arrow: exact types, no pandas inference
             source = _frame_to_arrow(source)
         table = ibis.memtable(source)
@@ -305,8 +303,9 @@ def _chosen(names: Sequence[str], columns: Sequence[str] | None, what: str) -> l
         return list(names)
     unknown = [c for c in columns if c not in names]
     if unknown:
-        raise InputError(f"no {what} named {', '.join(map(repr, unknown))}",
-                         fix=f"Choose among: {', '.join(names)}.")
+        raise InputError(Phrase("err_facts_unknown_column", what=Phrase(f"err_what_{what.replace(' ', '_')}"),
+                                names=Listed(unknown, quoted=True)),
+                         fix=Phrase("err_choose_among", names=Listed(names)))
     return ["customer_id", *(c for c in dict.fromkeys(columns) if c != "customer_id")]
 
 
@@ -318,13 +317,11 @@ def _check_cutoff(tx: ir.Table, cutoff: dt.date, source: Any) -> None:
 def check_first_transaction(n: int, first: Any, cutoff: dt.date) -> None:
     """Said when there are no ``n`` transactions, or the ``first`` is after ``cutoff``."""
     if n == 0:
-        raise DataError("there are no transactions", fix="Load a transaction log with `xuanba ingest`.")
+        raise DataError(Phrase("err_no_transactions"), fix=Phrase("err_no_transactions_fix"))
     earliest = pd.Timestamp(first).date()
     if earliest > cutoff:
-        raise DataError(
-            f"no transaction on or before the cutoff {cutoff}: the first one is on {earliest}",
-            fix="Choose a later --cutoff.",
-        )
+        raise DataError(Phrase("err_cutoff_before_first", cutoff=str(cutoff), first=str(earliest)),
+                        fix=Phrase("err_cutoff_before_first_fix"))
 
 
 def _only(expr: ir.Table, columns: Sequence[str] | None, what: str) -> ir.Table:
@@ -391,7 +388,7 @@ def customer_facts(
     if cutoff is None:
         last = run.pandas("last", lambda tx: tx.aggregate(last=tx.ts.max()), {})["last"].iloc[0]
         if pd.isna(last):
-            raise DataError("there are no transactions", fix="Load a transaction log with `xuanba ingest`.")
+            raise DataError(Phrase("err_no_transactions"), fix=Phrase("err_no_transactions_fix"))
         cutoff = pd.Timestamp(last).date()
     cutoff_d = _as_date(cutoff)
     run.check_cutoff(cutoff_d)
@@ -437,10 +434,8 @@ def calibration_holdout(
     cal = _as_date(calibration_end)
     hold = _as_date(holdout_end)
     if hold <= cal:
-        raise DataError(
-            f"the holdout end {hold} is not after the calibration end {cal}",
-            fix="Give --holdout-end a date later than --calibration-end.",
-        )
+        raise DataError(Phrase("err_holdout_not_after", hold=str(hold), cal=str(cal)),
+                        fix=Phrase("err_holdout_not_after_fix"))
     run.check_cutoff(cal)
     if merge == "day" and columns is not None and set(columns) <= {"customer_id", *HISTORY_HOLDOUT_COLUMNS}:
         # the history and the holdout count alone (a model check): one narrow aggregate
@@ -490,8 +485,8 @@ def facts_and_holdout(
     run = _Run(source)
     cutoff_d, cal = _as_date(cutoff), _as_date(calibration_end)
     if cal >= cutoff_d:
-        raise DataError(f"the holdout end {cutoff_d} is not after the calibration end {cal}",
-                        fix="Give a calibration end before the cutoff.")
+        raise DataError(Phrase("err_holdout_not_after", hold=str(cutoff_d), cal=str(cal)),
+                        fix=Phrase("err_calibration_before_cutoff_fix"))
     run.check_cutoff(cutoff_d)
 
     def build(tx: ir.Table, rfm: bool) -> ir.Table:

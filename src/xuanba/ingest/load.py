@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from xuanba._dates import as_date
-from xuanba.errors import InputError, Phrase
+from xuanba.errors import InputError, Listed, Phrase, quoted
 from xuanba.ingest.mapping import (
     check_required,
     header_test,
@@ -376,12 +376,10 @@ def decimal_mark(con: Any, column: str, forced: str | None = None, *, file: str 
     if forced is not None:
         against, rows = (n_comma, comma_rows) if forced == "." else (n_dot, dot_rows)
         if against:
-            example = "1.234,50 or 12,5" if forced == "." else "1,234.50 or 12.5"
-            raise InputError(
-                f"--decimal {forced} but {against:,} rows are written like {example} (rows {_rows(rows)})",
-                file=file, column=column, row=int(rows[0]),
-                fix="Correct those rows, or leave out --decimal to have the column's mark decided from its values.",
-            )
+            raise InputError(Phrase("err_decimal_against", mark=forced, n=f"{against:,}",
+                                    example=Phrase("err_decimal_example_comma" if forced == "." else "err_decimal_example_dot"),
+                                    rows=_rows(rows)),
+                             file=file, column=column, row=int(rows[0]), fix=Phrase("err_decimal_against_fix"))
         return forced
     if n_dot and n_comma:
         raise InputError(
@@ -908,21 +906,14 @@ def workspace_time_zone(ws: Workspace, tz: str | None = None) -> str:
     have = ws.setting("time_zone")
     if have is not None and ws.con.execute(
             "SELECT count(*) FROM pg_timezone_names() WHERE name = ?", [have]).fetchone()[0] == 0:
-        raise InputError(f"the workspace's time zone {have!r} is not a time zone name", file=ws.path,
-                         fix="The workspace file was altered; start a new workspace (xuanba ingest --tz ZONE).")
+        raise InputError(Phrase("err_ws_tz_bad", tz=quoted(have)), file=ws.path, fix=Phrase("err_ws_tz_bad_fix"))
     if tz is not None:
         known = ws.con.execute("SELECT name FROM pg_timezone_names() WHERE lower(name) = lower(?)", [tz]).fetchone()
         if known is None:
-            raise InputError(f"--tz {tz!r} is not a time zone name",
-                             fix="Give an IANA name such as Asia/Shanghai, Europe/Berlin or UTC.")
+            raise InputError(Phrase("err_tz_bad", tz=quoted(tz)), fix=Phrase("err_tz_bad_fix"))
         tz = str(known[0])
         if have is not None and have != tz:
-            raise InputError(
-                f"the workspace's time zone is {have}; --tz {tz} would read new files in another zone "
-                "than the ones already loaded",
-                file=ws.path,
-                fix=f"Leave out --tz (or give --tz {have}); start a new workspace for another zone.",
-            )
+            raise InputError(Phrase("err_tz_other", have=have, tz=tz), file=ws.path, fix=Phrase("err_tz_other_fix", have=have))
     if have is not None:
         return have
     zone = tz or str(ws.con.execute("SELECT current_setting('TimeZone')").fetchone()[0])
@@ -1027,11 +1018,11 @@ def ingest(
     (3, 2, 1, 1, 10.0)
     """
     if kind not in KINDS:
-        raise InputError(f"unknown kind {kind!r}", fix=f"Use one of: {', '.join(KINDS)}.")
+        raise InputError(Phrase("err_unknown_kind", kind=quoted(kind)), fix=Phrase("err_use_one_of", names=Listed(KINDS)))
     if cutoff is not None:
         cutoff = as_date(cutoff, "cutoff")
     if decimal not in (None, ".", ","):
-        raise InputError(f"--decimal {decimal!r} is not a decimal mark", fix="Give --decimal . or --decimal ,")
+        raise InputError(Phrase("err_decimal_mark", value=quoted(decimal)), fix=Phrase("err_decimal_mark_fix"))
     names = list(columns) if columns is not None else None
     items = _sheets(_expand(source), sheet)
     with open_workspace(workspace, create=True) as ws, ws.transaction() as con:

@@ -52,7 +52,7 @@ import duckdb
 import pyarrow as pa
 
 from xuanba._frames import cell_text
-from xuanba.errors import InputError, Phrase, SchemaError, shown
+from xuanba.errors import InputError, Listed, Phrase, SchemaError, quoted, shown
 from xuanba.ingest.csv_records import (
     _breaks_in_cells,
     _ends_told,
@@ -581,13 +581,13 @@ def _pick_sheet(names: list[str], sheet: str | int | None, where: str) -> int:
     if isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in names):
         index = int(sheet) - 1
         if not 0 <= index < len(names):
-            raise InputError(f"the workbook has {len(names)} sheets, not {sheet}", file=where,
-                             fix=f"Give a sheet name ({', '.join(map(shown, names))}), a number from 1, or all.")
+            raise InputError(Phrase("err_sheet_number", n=len(names), sheet=str(sheet)), file=where,
+                             fix=Phrase("err_sheet_number_fix", names=Listed([shown(n) for n in names])))
         return index
     if sheet in names:
         return names.index(sheet)
-    raise InputError(f"the workbook has no sheet {sheet!r}", file=where,
-                     fix=f"Sheets: {', '.join(map(shown, names))} (or --sheet all).")
+    raise InputError(Phrase("err_sheet_missing", sheet=quoted(sheet)), file=where,
+                     fix=Phrase("err_sheet_missing_fix", names=Listed([shown(n) for n in names])))
 
 
 def _xlsx_rows(path: Path, sheet: str | int | None) -> tuple[str, list[tuple[Any, ...]]]:
@@ -612,12 +612,7 @@ def _xls_book(path: Path) -> Any:
     try:
         import xlrd
     except ImportError:  # xlrd is a dependency; a trimmed install may lack it
-        raise InputError(
-            "old Excel .xls workbooks need the xlrd package, which is not installed",
-            file=str(path),
-            fix="pip install xlrd, or open the file in Excel or WPS and use Save As > Excel Workbook "
-            "(.xlsx) or CSV UTF-8 (without either: soffice --headless --convert-to xlsx FILE.xls).",
-        ) from None
+        raise InputError(Phrase("err_xls_needs_xlrd"), file=str(path), fix=Phrase("err_xls_needs_xlrd_fix")) from None
     try:
         return xlrd.open_workbook(str(path), on_demand=True)
     except Exception as exc:  # xlrd raises several types for a file that is not a BIFF workbook
@@ -663,14 +658,12 @@ def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, header:
     rows = [(n, r) for n, r in enumerate(all_rows, start=1) if any(not _blank(v) for v in r)]
     label = where if sheet is None else f"{where}#{title}"
     if not rows:
-        raise InputError(f"the sheet {shown(title)} is empty", file=where,
-                         fix="Put the data on the first sheet, or name the sheet with --sheet.")
+        raise InputError(Phrase("err_sheet_empty", sheet=title), file=where, fix=Phrase("err_sheet_empty_fix"))
     if header_row is not None:
         first = next((i for i, (n, _) in enumerate(rows) if n == header_row), -1)
         if first < 0:
-            raise InputError(f"--header-row {header_row}: row {header_row} of sheet {shown(title)} is empty or "
-                             "past the last row", file=where,
-                             fix="Give the number Excel shows left of the row that holds the column names.")
+            raise InputError(Phrase("err_sheet_header_row", row=header_row, sheet=title), file=where,
+                             fix=Phrase("err_sheet_header_row_fix"))
     elif header:
         first = _header_index([[_cell(v) or "" for v in r] for _, r in rows[:_HEADER_SEARCH]], find_header,
                               pairs=True)
@@ -751,10 +744,7 @@ def _to_arrow(source: Any) -> pa.Table:
         return arrow if list(frame.columns) == names else arrow.rename_columns(names)
     if hasattr(source, "to_arrow"):  # polars
         return source.to_arrow()
-    raise InputError(
-        f"cannot ingest a {type(source).__name__}",
-        fix="Pass a file path, a folder, or a pandas/polars DataFrame or an Arrow table.",
-    )
+    raise InputError(Phrase("err_ingest_kind", kind=type(source).__name__), fix=Phrase("err_ingest_kind_fix"))
 
 
 def _parquet_header(path: Path, names: list[str]) -> list[str]:
@@ -826,12 +816,11 @@ def stage(
     if columns is not None:
         header = False
     if header_row is not None and header_row < 1:
-        raise InputError(f"--header-row {header_row} is not a line number",
-                         fix="Count lines from 1 at the top of the file.")
+        raise InputError(Phrase("err_header_row_number", row=header_row), fix=Phrase("err_header_row_number_fix"))
     if not isinstance(source, (str, os.PathLike)):
         arrow = _to_arrow(source)
         if arrow.num_columns == 0 or arrow.num_rows == 0:
-            raise InputError("the table is empty", file="<table>", fix="Pass a table with rows and columns.")
+            raise InputError(Phrase("err_table_empty"), file="<table>", fix=Phrase("err_table_empty_fix"))
         return _stage_arrow(con, arrow, table, "<table>", table_digest(arrow), "table", tz)
     path = Path(source)
     suffix = path.suffix.lower()
@@ -851,24 +840,14 @@ def stage(
             names = list(con.sql(f"SELECT * FROM read_parquet('{src}') LIMIT 0").columns)
             rows = _finish(con, table, f"read_parquet('{src}')", names, tz, where=str(path))
         except duckdb.Error as exc:
-            raise InputError(
-                f"not a Parquet table: {str(exc).splitlines()[0]}",
-                file=str(path),
-                fix="Write the file again with pandas/pyarrow/polars, or export it as CSV.",
-            ) from None
+            raise InputError(Phrase("err_not_parquet", detail=str(exc).splitlines()[0]), file=str(path),
+                             fix=Phrase("err_not_parquet_fix")) from None
         staged = Staged(str(path), digest, "parquet", names, rows, header=_parquet_header(path, names))
     elif suffix == ".et":
-        raise InputError(
-            "WPS .et workbooks are not read",
-            file=str(path),
-            fix="Open it in WPS and use Save As > Excel Workbook (.xlsx) or CSV UTF-8, then ingest that.",
-        )
+        raise InputError(Phrase("err_wps_et"), file=str(path), fix=Phrase("err_wps_et_fix"))
     else:
-        raise InputError(
-            f"unknown file type {suffix or '(no extension)'!r}",
-            file=str(path),
-            fix=f"Give a file ending in {', '.join(SUFFIXES)}.",
-        )
+        raise InputError(Phrase("err_file_type", suffix=repr(suffix) if suffix else Phrase("err_no_extension")),
+                         file=str(path), fix=Phrase("err_file_type_fix", suffixes=Listed(SUFFIXES)))
     if _stamp(path) != before:
         unstage(con, table)
         raise InputError(Phrase("err_file_changed"), file=str(path), fix=Phrase("err_file_changed_fix"))

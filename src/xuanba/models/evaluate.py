@@ -29,7 +29,7 @@ import pandas as pd
 
 from xuanba._dates import as_date as _as_date
 from xuanba._frames import ids_sorted
-from xuanba.errors import DataError, InputError, ModelError, XuanbaError
+from xuanba.errors import DataError, InputError, Listed, ModelError, Phrase, XuanbaError
 
 ID = "customer_id"
 DEFAULT_MODELS: tuple[str, ...] = ("bgnbd", "pareto-nbd", "mbgnbd")
@@ -147,7 +147,7 @@ def holdout_metrics(predicted: np.ndarray, actual: np.ndarray) -> dict[str, floa
     err = p - a
     n = len(a)
     if n == 0:
-        raise DataError("no customers to evaluate", fix="Choose a calibration end after the first purchase.")
+        raise DataError(Phrase("err_no_customers_to_evaluate"), fix=Phrase("err_no_customers_to_evaluate_fix"))
     corr = float(np.corrcoef(p, a)[0, 1]) if n > 1 and p.std() > 0 and a.std() > 0 else float("nan")
     k = max(1, math.ceil(0.1 * n))
     top = top_positions(p, k)
@@ -254,10 +254,8 @@ def _model_class(name: str) -> type:
 
     usable = ("bgnbd", "pareto-nbd", "mbgnbd")
     if name not in MODELS or name not in usable:
-        raise InputError(
-            f"cannot evaluate model {name!r} on a calibration/holdout split",
-            fix=f"Choose among {', '.join(usable)} (continuous-time models of repeat purchases).",
-        )
+        raise InputError(Phrase("err_evaluate_model", name=repr(name)),
+                         fix=Phrase("err_evaluate_model_fix", names=Listed(usable)))
     return MODELS[name]
 
 
@@ -371,7 +369,7 @@ def _candidates_and_window(models: Sequence[str], calibration_end: Any, holdout_
     check_unit(time_unit, "time_unit")
     names = list(dict.fromkeys(models))
     if not names:
-        raise InputError("no model to evaluate", fix="Name at least one model, e.g. bgnbd.")
+        raise InputError(Phrase("err_no_model_to_evaluate"), fix=Phrase("err_no_model_to_evaluate_fix"))
     classes = {name: _model_class(name) for name in names}
     return classes, _as_date(calibration_end, "calibration end"), _as_date(holdout_end, "holdout end")
 
@@ -493,14 +491,14 @@ def evaluate(
     else:
         frame = calibration[[ID, *CALIBRATION_COLUMNS]]
     if frame.empty:
-        raise DataError(f"no customer made a first purchase by {cal}", fix="Choose a later calibration end.")
+        raise DataError(Phrase("err_no_first_purchase_by", cal=str(cal)), fix=Phrase("err_no_first_purchase_by_fix"))
     if not ids_sorted(frame[ID]):  # the engine's order is the ids' already: no sort of a million ids
         frame = frame.sort_values(ID, kind="stable")
     frame = frame.reset_index(drop=True)
     duration = float(frame["duration_holdout"].iloc[0])
     warnings = split_warnings(frame, duration, DAYS_PER_UNIT[time_unit])
     if not np.isfinite(penalizer) or penalizer < 0:
-        raise InputError(f"penalizer={penalizer!r} is not a penalty", fix="Give 0 or a small positive number, e.g. 0.01.")
+        raise InputError(Phrase("err_penalizer", value=repr(penalizer)), fix=Phrase("err_penalizer_fix"))
     actual = frame["frequency_holdout"].to_numpy(dtype=float)
     # every model is fitted on the same distinct histories (counts as weights) and predicts once
     # per distinct history; one gather gives each customer's prediction
@@ -579,9 +577,9 @@ def evaluate_groups(
 
     classes, cal, hold = _candidates_and_window(models, calibration_end, holdout_end, time_unit)
     if groups.empty:
-        raise DataError(f"no customer made a first purchase by {cal}", fix="Choose a later calibration end.")
+        raise DataError(Phrase("err_no_first_purchase_by", cal=str(cal)), fix=Phrase("err_no_first_purchase_by_fix"))
     if not np.isfinite(penalizer) or penalizer < 0:
-        raise InputError(f"penalizer={penalizer!r} is not a penalty", fix="Give 0 or a small positive number, e.g. 0.01.")
+        raise InputError(Phrase("err_penalizer", value=repr(penalizer)), fix=Phrase("err_penalizer_fix"))
     unit_days = DAYS_PER_UNIT[time_unit]
     duration = (hold - cal).days / unit_days
     warnings = split_warnings(groups, duration, unit_days)

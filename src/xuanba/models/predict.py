@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._frames import column_values, same_kind, text_from_codes
-from xuanba.errors import InputError, ModelError, SchemaError
+from xuanba.errors import InputError, Listed, ModelError, Phrase, SchemaError
 from xuanba.models._base import ID, Model, as_frame
 from xuanba.models._caught import said as warned
 from xuanba.models.gammagamma import NO_REPEAT, NON_POSITIVE, GammaGamma, spend_exclusions
@@ -139,12 +139,11 @@ def predict_customers(
     frame = as_frame(facts, name="the facts")
     missing = [c for c in NEEDED if c not in frame.columns]
     if missing:
-        raise SchemaError(
-            f"the facts lack {missing}",
-            fix=f"Columns found: {list(frame.columns)}. Compute them with xuanba.customer_facts.",
-        )
+        raise SchemaError(Phrase("err_facts_lack", names=str(missing)),
+                          fix=Phrase("err_facts_lack_fix", columns=str(list(frame.columns))))
     if model not in PURCHASE_MODELS:
-        raise InputError(f"model={model!r} is not a purchase model", fix=f"Use one of {list(PURCHASE_MODELS)}.")
+        raise InputError(Phrase("err_not_purchase_model", value=repr(model)),
+                         fix=Phrase("err_use_one_of_list", names=str(list(PURCHASE_MODELS))))
     unit_length(time_unit)  # a known unit, checked before any fit
     if histories is None:
         histories = purchase_histories(frame)
@@ -160,7 +159,7 @@ def predict_customers(
         spend_error = exc.message
 
     if not 0 <= discount_rate < 10:
-        raise InputError(f"discount_rate={discount_rate!r} is not an annual rate", fix="Give e.g. 0.10 for 10% a year.")
+        raise InputError(Phrase("err_discount_rate_annual", value=repr(discount_rate)), fix=Phrase("err_discount_rate_fix"))
     if spend_model is None:
         spend = np.full(len(frame), np.nan)
         basis = text_from_codes(np.zeros(len(frame), dtype=np.int8), [f"unavailable: {spend_error}"])
@@ -248,11 +247,8 @@ def history_predictions(
     ):
         value = np.asarray(compute(), dtype=float)
         if not np.all(np.isfinite(value)):
-            raise ModelError(
-                f"{type(purchases).__name__} gave a non-finite {said} for some histories",
-                fix="The fitted parameters are outside the range the closed forms are accurate in; "
-                "refit with a small penalizer, e.g. penalizer=0.001.",
-            )
+            raise ModelError(Phrase("err_non_finite", model=type(purchases).__name__, what=said),
+                             fix=Phrase("err_non_finite_fix"))
         out[name] = value
     discounted = out.pop("discounted")
     out["discounted_1y"], out["discounted_3y"] = discounted[:, 0], discounted[:, 1]
@@ -410,7 +406,7 @@ def fit_model(
     from xuanba.models import MODELS
 
     if name not in MODELS:
-        raise InputError(f"unknown model {name!r}", fix=f"Use one of: {', '.join(MODELS)}.")
+        raise InputError(Phrase("err_unknown_model", name=repr(name)), fix=Phrase("err_use_one_of", names=Listed(MODELS)))
     cls = MODELS[name]
     options: dict[str, Any] = {}
     params = cls._option_names()
@@ -450,10 +446,7 @@ def predict_table(
     if hasattr(model, "expected_spend"):
         calls.append(("expected_spend", lambda **kw: model.expected_spend(frame, **kw)))  # type: ignore[attr-defined]
     if not calls:
-        raise InputError(
-            f"{type(model).__name__} has no per-customer predictions",
-            fix="Use a purchase model (bgnbd, mbgnbd, pareto-nbd, bgbb) or gamma-gamma.",
-        )
+        raise InputError(Phrase("err_no_per_customer", kind=type(model).__name__), fix=Phrase("err_no_per_customer_fix"))
     out: dict[str, Any] = {}
     index = None
     for name, call in calls:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._frames import same_kind
-from xuanba.errors import InputError, ModelError
+from xuanba.errors import InputError, ModelError, Phrase
 from xuanba.facts import DAYS_PER_UNIT
 from xuanba.models._base import ID, Model, as_frame, compress
 from xuanba.models._uncertainty import (
@@ -46,10 +46,8 @@ def unit_length(time_unit: str) -> float:
 def _check_unit(model: Model, time_unit: str) -> None:
     fitted_unit = getattr(model, "time_unit", None)
     if fitted_unit is not None and fitted_unit != time_unit:
-        raise InputError(
-            f"the model was fitted on facts in {fitted_unit}s but time_unit={time_unit!r} was given",
-            fix=f"Pass time_unit={fitted_unit!r}, or refit on facts in {time_unit}s.",
-        )
+        raise InputError(Phrase("err_unit_fitted", fitted=str(fitted_unit), unit=repr(time_unit)),
+                         fix=Phrase("err_unit_fitted_fix", fitted=repr(fitted_unit), unit=str(time_unit)))
 
 
 def expected_purchases_by_period(
@@ -74,11 +72,8 @@ def expected_purchases_by_period(
     params = model.params_.to_numpy(dtype=float)
     values = np.column_stack([model._expected(params, arrays, float(t)) for t in edges])
     if not np.all(np.isfinite(values)):
-        raise ModelError(
-            f"{type(model).__name__} gave a non-finite expected_purchases for some histories",
-            fix="The fitted parameters are outside the range the closed forms are accurate in; "
-            "refit with a small penalizer, e.g. penalizer=0.001.",
-        )
+        raise ModelError(Phrase("err_non_finite", model=type(model).__name__, what="expected_purchases"),
+                         fix=Phrase("err_non_finite_fix"))
     return pd.DataFrame(values, columns=[float(t) for t in edges]), inverse
 
 
@@ -140,12 +135,11 @@ def customer_value(
     True
     """
     if not 0 < horizon_years <= 5:
-        raise InputError(f"horizon_years={horizon_years!r} is outside 1..5 years",
-                         fix="Customer value is projected over at most 5 years.")
+        raise InputError(Phrase("err_horizon_years", value=repr(horizon_years)), fix=Phrase("err_horizon_years_fix"))
     if discount_rate < 0 or not np.isfinite(discount_rate):
-        raise InputError(f"discount_rate={discount_rate!r} is not a rate", fix="Give e.g. 0.10 for 10% a year.")
+        raise InputError(Phrase("err_discount_rate", value=repr(discount_rate)), fix=Phrase("err_discount_rate_fix"))
     if periods_per_year < 1:
-        raise InputError("periods_per_year must be at least 1", fix="Use 12 for monthly discounting.")
+        raise InputError(Phrase("err_periods_per_year"), fix=Phrase("err_periods_per_year_fix"))
     frame = as_frame(table)
     index = customer_index(frame)
 
@@ -253,11 +247,8 @@ def _weighted_expectations(
     arrays = {c: distinct[c].to_numpy(dtype=float) for c in model.history_columns}
     sums = combine(model.params_.to_numpy(dtype=float), arrays, ts, weights)
     if not np.all(np.isfinite(sums)):
-        raise ModelError(
-            f"{type(model).__name__} gave a non-finite expected_purchases for some histories",
-            fix="The fitted parameters are outside the range the closed forms are accurate in; "
-            "refit with a small penalizer, e.g. penalizer=0.001.",
-        )
+        raise ModelError(Phrase("err_non_finite", model=type(model).__name__, what="expected_purchases"),
+                         fix=Phrase("err_non_finite_fix"))
     return sums, inverse
 
 
@@ -269,11 +260,8 @@ def _spend_values(spend: Any, frame: pd.DataFrame, index: pd.Index) -> np.ndarra
         if ID in frame.columns:
             missing = ~index.isin(spend.index)
             if missing.any():
-                raise InputError(
-                    "the spend series has no value for some customers",
-                    count=int(missing.sum()), examples=list(index[missing][:5]),
-                    fix="Give an expected spend for every customer (e.g. the population mean).",
-                )
+                raise InputError(Phrase("err_spend_missing"), count=int(missing.sum()), examples=list(index[missing][:5]),
+                                 fix=Phrase("err_spend_missing_fix"))
             return spend.reindex(index).to_numpy(dtype=float)
         return spend.to_numpy(dtype=float)
     values = np.asarray(spend, dtype=float)
@@ -282,7 +270,4 @@ def _spend_values(spend: Any, frame: pd.DataFrame, index: pd.Index) -> np.ndarra
 
 def _check_unitless(spend: Model) -> None:
     if not hasattr(spend, "expected_spend"):
-        raise InputError(
-            f"{type(spend).__name__} is not a spend model",
-            fix="Pass a fitted GammaGamma or a Series of expected spend per customer.",
-        )
+        raise InputError(Phrase("err_not_spend_model", kind=type(spend).__name__), fix=Phrase("err_not_spend_model_fix"))

@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from xuanba.errors import DataError, InputError
+from xuanba.errors import DataError, InputError, Listed, Phrase
 from xuanba.outputs.people import OWNER_ALIASES, PERSON_FIELDS, People, with_people
 from xuanba.tables import write_table
 
@@ -196,7 +196,8 @@ def _round_tables(workspace: Any, round_id: str, tables: Sequence[str], against:
 
     unknown = [x for x in tables if x not in ROUND_TABLES]
     if unknown:
-        raise InputError(f"unknown table(s) {unknown}", fix=f"Choose among {', '.join(ROUND_TABLES)}.")
+        raise InputError(Phrase("err_unknown_tables", names=str(unknown)),
+                         fix=Phrase("err_choose_among_tables", names=Listed(ROUND_TABLES)))
     rid = resolve_round_id(workspace, round_id)
     rnd = load_round(workspace, rid, fields=True if "facts" in tables else (*PERSON_FIELDS, *OWNER_ALIASES))
     people = People.of(rnd.fields)
@@ -211,15 +212,14 @@ def _round_tables(workspace: Any, round_id: str, tables: Sequence[str], against:
             if diff is None:
                 base = resolve_round_id(workspace, against) if against else previous_round(workspace, rid)
                 if base is None:
-                    raise DataError(f"round {rid} is the first one: there is no diff to export",
-                                    fix="Pass --against ROUND, or leave out diff and migration.")
+                    raise DataError(Phrase("err_export_first_round", round_id=str(rid)),
+                                    fix=Phrase("err_export_first_round_fix"))
                 diff = diff_rounds(workspace, base, rid)
             out[name] = (with_people(diff.changes, people) if name == "diff"
                          else diff.migration.rename_axis("from").reset_index())
         else:
             if rnd.fields is None:
-                raise DataError(f"round {rid} was stored by an older xuanba and holds no per-customer fields",
-                                fix="Run the round again (`xuanba round`), or leave out facts.")
+                raise DataError(Phrase("err_export_no_fields", round_id=str(rid)), fix=Phrase("err_export_no_fields_fix"))
             out[name] = rnd.fields
     return out, rnd.standard
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._dates import as_date, check_unit, unit_days
-from xuanba.errors import DataError, InputError
+from xuanba.errors import DataError, InputError, Phrase, quoted
 from xuanba.outputs import charts
 from xuanba.outputs.i18n import t
 
@@ -117,7 +117,8 @@ def calibration_holdout_plot(evaluation: Evaluation, model: str | None = None, *
     name = model or evaluation.best
     table = evaluation.by_frequency
     if name not in table.columns:
-        raise InputError(f"the evaluation has no model {name!r}", fix=f"Use one of {list(evaluation.comparison.index)}.")
+        raise InputError(Phrase("err_evaluation_no_model", name=quoted(name)),
+                         fix=Phrase("err_use_one_of_list", names=str(list(evaluation.comparison.index))))
     frame = pd.DataFrame({"bucket": [str(i) for i in table.index], "actual": table["actual"].to_numpy(),
                           "predicted": table[name].to_numpy()})
     return charts.holdout_chart(frame, lang=lang)
@@ -135,7 +136,7 @@ def purchases_over_time(evaluation: Evaluation, *, cumulative: bool = True, lang
 
     curve = evaluation.cumulative
     if curve is None:
-        raise DataError("the evaluation has no period-by-period view", fix="Call evaluate(..., cumulative=True).")
+        raise DataError(Phrase("err_evaluation_no_periods"), fix=Phrase("err_evaluation_no_periods_fix"))
     unit = t(f"unit_{evaluation.time_unit}", lang)
     suffix = "_cumulative" if cumulative else ""
     x = pd.to_datetime(curve["period_end"])
@@ -160,8 +161,7 @@ def _grid(model: Any, T: float, max_frequency: int, points: int,
     """``predict`` over frequency 0..max_frequency × recency (``points`` values in [0, T]); a
     customer without a repeat purchase has recency 0 whatever the column."""
     if T <= 0 or max_frequency < 1 or points < 2:
-        raise InputError("the grid needs T > 0, max_frequency ≥ 1 and points ≥ 2",
-                         fix="Give T (the age of the customers, in the model's unit), e.g. facts['T'].max().")
+        raise InputError(Phrase("err_grid"), fix=Phrase("err_grid_fix"))
     freq = np.arange(max_frequency + 1)
     rec = np.linspace(0.0, float(T), points)
     f, r = np.meshgrid(freq, rec, indexing="ij")
@@ -213,7 +213,7 @@ def history_table(purchase_days: Sequence[dt.date], end: dt.date, time_unit: str
     """
     days = np.array(sorted({np.datetime64(d, "D") for d in purchase_days}))
     if len(days) == 0:
-        raise DataError("the customer has no purchase", fix="Check the customer id and the end date.")
+        raise DataError(Phrase("err_customer_no_purchase"), fix=Phrase("err_customer_no_purchase_fix"))
     first = days[0]
     grid = np.arange(first, np.datetime64(end, "D") + 1)
     bought = np.searchsorted(days, grid, side="right")  # purchase days on or before each day
@@ -257,8 +257,8 @@ def customer_history(model: Any, transactions: Any, customer_id: str, *, end: dt
     if end is None:
         last = _execute(mine.aggregate(last=mine.ts.max()), transactions)["last"].iloc[0]
         if pd.isna(last):
-            raise DataError(f"no transaction of customer {customer_id!r}", examples=[customer_id],
-                            fix="Check the customer id.")
+            raise DataError(Phrase("err_customer_no_transaction", customer=quoted(customer_id)), examples=[customer_id],
+                            fix=Phrase("err_check_customer_id_fix"))
         end_d = pd.Timestamp(last).date()
     else:
         end_d = as_date(end, "end")
@@ -288,8 +288,7 @@ def value_potential(rnd: Round, *, lang: str | None = None, max_points: int = 20
     lang = lang or rnd.standard.lang
     q, roster = rnd.standard.quadrants, rnd.roster
     if not {"value_score", "potential_score"} <= set(roster.columns):
-        raise DataError("the round has no value and potential scores",
-                        fix="Give criteria of the standard group = \"value\" or \"potential\".")
+        raise DataError(Phrase("err_no_value_potential"), fix=Phrase("err_no_value_potential_fix"))
     names = roster["quadrant"].replace("", np.nan).dropna().unique() if "quadrant" in roster.columns else []
     fig, _ = charts.quadrant_scatter(roster, lang=lang, max_points=max_points,
                                      quadrant_labels={str(n): q.label(str(n)) for n in names},

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._files import atomic_path, write_bytes_atomic, write_text_atomic
-from xuanba.errors import DataError, InputError
+from xuanba.errors import DataError, InputError, Phrase
 from xuanba.outputs.i18n import _get, check_lang, rank_band, t
 from xuanba.outputs.people import People
 from xuanba.standard.describe import describe, public_title, public_words, rule_in_words
@@ -371,9 +371,8 @@ def _pick(round_: Any, customers: Iterable[Any] | None) -> pd.DataFrame:
                          fix="Run the round in the workspace (xuanba round without --engine/--source) for statements "
                              f"of every customer. {where_the_rest_is(rest, 'en')}")
     if missing:
-        raise InputError(f"{len(missing):,} customer(s) are not in round {round_.round_id}",
-                         examples=missing, count=len(missing),
-                         fix="Check the ids against the roster (`xuanba export` writes it).")
+        raise InputError(Phrase("err_customers_not_in_round", n=f"{len(missing):,}", round_id=str(round_.round_id)),
+                         examples=missing, count=len(missing), fix=Phrase("err_customers_not_in_round_fix"))
     pos = pd.Series(range(len(ids)), index=ids)
     return roster.iloc[pos.loc[list(dict.fromkeys(wanted))].to_numpy()]
 
@@ -503,8 +502,7 @@ def print_pdfs(pages: Sequence[Path]) -> list[Path]:
     installed, else the ``chromium`` command). A clear error when no PDF engine is found."""
     exe = _chromium()
     if exe is None:
-        raise DataError("no PDF engine found: PDFs are printed by headless Chromium",
-                        fix="Install Chromium (Debian: apt-get install chromium) or leave out --pdf.")
+        raise DataError(Phrase("err_no_pdf_engine"), fix=Phrase("err_no_pdf_engine_fix"))
     out = []
     try:
         from playwright.sync_api import sync_playwright
@@ -531,8 +529,8 @@ def print_pdfs(pages: Sequence[Path]) -> list[Path]:
                                 f"--print-to-pdf={tmp}", html.resolve().as_uri()],
                                check=True, capture_output=True, timeout=_TIMEOUT_S)
             except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-                raise DataError(f"Chromium could not print the page to PDF ({type(exc).__name__})",
-                                file=str(pdf), fix="Run again; if it persists, leave out --pdf.") from None
+                raise DataError(Phrase("err_pdf_failed", kind=type(exc).__name__),
+                                file=str(pdf), fix=Phrase("err_pdf_failed_fix")) from None
             _check_pdf(pdf, tmp.read_bytes()[:5])
         out.append(pdf)
     return out
@@ -540,8 +538,7 @@ def print_pdfs(pages: Sequence[Path]) -> list[Path]:
 
 def _check_pdf(pdf: Path, head: bytes) -> None:
     if not head.startswith(b"%PDF-"):
-        raise DataError("the PDF engine printed no PDF", file=str(pdf),
-                        fix="Run again; if it persists, leave out --pdf and print the HTML pages.")
+        raise DataError(Phrase("err_pdf_none"), file=str(pdf), fix=Phrase("err_pdf_none_fix"))
 
 
 def _write_pdf(pdf: Path, data: bytes) -> None:

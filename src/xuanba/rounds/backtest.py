@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._dates import parse_horizon
-from xuanba.errors import DataError, InputError, XuanbaError
+from xuanba.errors import DataError, InputError, Listed, Phrase, XuanbaError
 from xuanba.rounds.extra_names import checked_extra_fields, criteria_numbers, extra_field_names
 from xuanba.rounds.replay import replay_cutoffs
 from xuanba.rounds.run import (
@@ -160,7 +160,7 @@ def outcomes_by_cutoff(ws: Workspace, windows: Sequence[tuple[dt.date, dt.date]]
 def _last_day(ws: Workspace) -> dt.date:
     last = ws.sql("SELECT max(ts) AS last FROM transactions")["last"].iloc[0]
     if pd.isna(last):
-        raise DataError("there are no transactions", fix="Load a transaction log with `xuanba ingest`.")
+        raise DataError(Phrase("err_no_transactions"), fix=Phrase("err_no_transactions_fix"))
     return pd.Timestamp(last).date()
 
 
@@ -488,7 +488,8 @@ def backtest(
     """
     unknown = [b for b in baselines if b not in BASELINES]
     if unknown:
-        raise InputError(f"unknown baseline(s): {', '.join(unknown)}", fix=f"Use any of: {', '.join(BASELINES)}.")
+        raise InputError(Phrase("err_unknown_baselines", names=Listed(unknown)),
+                         fix=Phrase("err_use_any_of", names=Listed(BASELINES)))
     days = parse_horizon(horizon)
     cutoffs = replay_cutoffs(start, end, every)
     extra_fields = checked_extra_fields(extra_fields)  # names checked before any is used
@@ -524,8 +525,8 @@ def backtest(
             stream.close()  # the thread reading ahead ends before the workspace closes
         notes.extend(f"{cut}: no data after this cutoff; left out" for cut in cutoffs if cut >= last)
     if not rows:
-        raise DataError(f"no cutoff between {start} and {end} has data after it to measure",
-                        fix="Choose cutoffs before the last transaction (or load later data).")
+        raise DataError(Phrase("err_backtest_no_cutoff", start=str(start), end=str(end)),
+                        fix=Phrase("err_backtest_no_cutoff_fix"))
     table = pd.DataFrame(rows)
     for col in COLUMNS:
         if col not in table.columns:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from xuanba.errors import DataError
+from xuanba.errors import DataError, Listed, Phrase, quoted
 from xuanba.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -87,8 +87,7 @@ def _with_fields(workspace: Any, round_id: int | str) -> Round:
                               fix="Run the round in the workspace (xuanba round without --engine/--source) and "
                                   f"ask again. {where_the_rest_is(rest, 'en')}")
     if rnd.fields is None:
-        raise DataError(f"round {rnd.round_id} was stored without its fields (by an older xuanba)",
-                        fix="Run the round again with this version.")
+        raise DataError(Phrase("err_round_no_fields", round_id=str(rnd.round_id)), fix=Phrase("err_round_no_fields_fix"))
     return rnd
 
 
@@ -107,18 +106,16 @@ def round_fairness(workspace: Workspace | str | Path | Round, round_id: int | st
     wanted = list(by) if by else [a for a in ATTRIBUTES if a in fields.columns]
     missing = [a for a in [*wanted, value] if a not in fields.columns]
     if missing:
-        raise DataError(f"round {rnd.round_id} has no field(s) {', '.join(missing)}",
-                        fix="Load a customers table with those columns (xuanba ingest --kind customers) "
-                            "and run a round, or choose other --by / --value fields.")
+        raise DataError(Phrase("err_round_lacks_fields", round_id=str(rnd.round_id), names=Listed(missing)),
+                        fix=Phrase("err_round_lacks_fields_fix"))
     if not wanted:
-        raise DataError("the round has no owner, region or segment to compare",
-                        fix="Load a customers table with them (xuanba ingest --kind customers), or name --by fields.")
+        raise DataError(Phrase("err_fairness_nothing_to_compare"), fix=Phrase("err_fairness_nothing_to_compare_fix"))
     sel = fields[["customer_id"]].merge(rnd.roster[["customer_id", "selected"]], on="customer_id", how="left")
     chosen = sel["selected"].fillna(False).to_numpy(dtype=bool)
     vals = pd.to_numeric(fields[value], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     if fields[value].notna().any() and np.isnan(vals).all():
-        raise DataError(f"--value {value!r} is not a number for any customer of round {rnd.round_id}",
-                        fix="Measure value by a money field such as revenue_365d or profit_365d.")
+        raise DataError(Phrase("err_fairness_value_not_number", value=quoted(value), round_id=str(rnd.round_id)),
+                        fix=Phrase("err_fairness_value_not_number_fix"))
     return pd.concat([fairness_table(fields[a], chosen, vals, attribute=a) for a in wanted], ignore_index=True)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from xuanba.errors import InputError
+from xuanba.errors import InputError, Listed, Phrase, quoted
 from xuanba.rounds.diff import compare_rosters
 from xuanba.rounds.extra_names import checked_extra_fields, criteria_numbers, extra_field_names
 from xuanba.rounds.roster_out import RosterOut, parse_roster_out
@@ -37,13 +37,15 @@ EVERY = {"month": "ME", "quarter": "QE", "year": "YE"}
 def replay_cutoffs(start: dt.date | str, end: dt.date | str, every: str = "quarter") -> list[dt.date]:
     """The month, quarter or year ends between ``start`` and ``end`` (both inclusive)."""
     if every not in EVERY:
-        raise InputError(f"--every {every!r} is not known", fix=f"Use one of: {', '.join(EVERY)}.")
+        raise InputError(Phrase("err_option_unknown", option="--every", value=quoted(every)),
+                         fix=Phrase("err_use_one_of", names=Listed(EVERY)))
     a, b = _as_cutoff(start), _as_cutoff(end)
     if b < a:
-        raise InputError(f"--to {b} is before --from {a}", fix="Give --from before --to.")
+        raise InputError(Phrase("err_to_before_from", to=str(b), start=str(a)), fix=Phrase("err_to_before_from_fix"))
     days = pd.date_range(a, b, freq=EVERY[every])
     if len(days) == 0:
-        raise InputError(f"no {every} ends between {a} and {b}", fix="Widen the period or use a shorter --every.")
+        raise InputError(Phrase("err_no_period_ends", every=Phrase(f"err_every_{every}"), start=str(a), to=str(b)),
+                         fix=Phrase("err_no_period_ends_fix"))
     return [d.date() for d in days]
 
 

@@ -33,7 +33,7 @@ import pandas as pd
 
 from xuanba._dates import as_date, check_unit
 from xuanba._frames import column_values, ids_sorted, is_frame, positions_in, same_values, to_pandas
-from xuanba.errors import DataError, InputError, Phrase, no_id_fix
+from xuanba.errors import DataError, InputError, Listed, Phrase, no_id_fix, quoted
 from xuanba.rounds.extra_names import extra_field_names, missing_words, not_finite
 from xuanba.standard.apply import DEFAULT_SCORING, SCORING_ENGINES, scorer
 from xuanba.standard.schema import (
@@ -188,7 +188,7 @@ def customer_attributes(workspace: Workspace | str | Path | None) -> list[str]:
 
 def _as_cutoff(cutoff: dt.date | str | None) -> dt.date:
     if cutoff is None:
-        raise InputError("a round needs a cutoff date", fix="Pass --cutoff YYYY-MM-DD.")
+        raise InputError(Phrase("err_round_needs_cutoff_date"), fix=Phrase("err_round_needs_cutoff_date_fix"))
     return as_date(cutoff, "cutoff")
 
 
@@ -323,12 +323,10 @@ def fallback_standard(standard: Standard, unavailable: set[str]) -> tuple[Standa
             "gates": [g.name for g in standard.gates if g not in gates],
             "tie_break": [o for o in standard.tie_break.order if o not in order]}
     if not crits:
-        raise ModelError("no model could give the predictions and every criterion of the standard needs one",
-                         fix="Add a criterion on facts (e.g. revenue_365d), or set [predictions] model to a "
-                             "named model with a penalizer.")
+        raise ModelError(Phrase("err_no_model_every_criterion"), fix=Phrase("err_no_model_every_criterion_fix"))
     if standard.capacity.cost_field and fields_read(standard.capacity.cost_field) & unavailable:
-        raise ModelError(f"the capacity's cost field {standard.capacity.cost_field!r} needs a prediction "
-                         "no model could give", fix="Use a cost field from the facts or account fields.")
+        raise ModelError(Phrase("err_no_model_cost_field", field=quoted(standard.capacity.cost_field)),
+                         fix=Phrase("err_no_model_cost_field_fix"))
     out = standard.model_copy(update={"criteria": crits, "gates": gates,
                                       "tie_break": standard.tie_break.model_copy(update={"order": order})})
     out._privacy = None
@@ -362,7 +360,8 @@ def _merge(base: pd.DataFrame, other: pd.DataFrame, what: str, override: bool, o
     when it has the same customers in the same order, its float arrays are rounded in place and
     placed as they are, not rounded into new arrays and compared (see :func:`_round_own`)."""
     if "customer_id" not in other.columns:
-        raise DataError(f"the {what} table has no customer_id column", fix=no_id_fix(other))
+        raise DataError(Phrase("err_table_no_id", what=Phrase(f"err_what_{what.replace(' ', '_')}")),
+                        fix=no_id_fix(other))
     ids = other["customer_id"].astype(str)
     cols = [c for c in other.columns if c != "customer_id"]
     if not override:
@@ -384,8 +383,8 @@ def _merge(base: pd.DataFrame, other: pd.DataFrame, what: str, override: bool, o
     other["customer_id"] = ids
     if other["customer_id"].duplicated().any():
         dups = other.loc[other["customer_id"].duplicated(), "customer_id"].unique()
-        raise DataError(f"the {what} table has more than one row per customer", examples=dups[:5],
-                        count=len(dups), fix="Give one row per customer_id.")
+        raise DataError(Phrase("err_table_id_twice", what=Phrase(f"err_what_{what.replace(' ', '_')}")),
+                        examples=dups[:5], count=len(dups), fix=Phrase("err_one_row_per_id_fix"))
     if override:
         base = base.drop(columns=[c for c in cols if c in base.columns])
     return _steady(base.merge(other[["customer_id", *cols]], on="customer_id", how="left"), cols)
@@ -756,7 +755,8 @@ def run_round(
 
     scoring_engine = DEFAULT_SCORING if scoring_engine is None else scoring_engine
     if scoring_engine not in SCORING_ENGINES:
-        raise InputError(f"scoring_engine={scoring_engine!r} is not known", fix=f"Use one of {list(SCORING_ENGINES)}.")
+        raise InputError(Phrase("err_param_unknown", param="scoring_engine", value=repr(scoring_engine)),
+                         fix=Phrase("err_use_one_of_list", names=str(list(SCORING_ENGINES))))
     cut = _as_cutoff(cutoff)
     check_unit(time_unit, "time_unit")
     if scoring_engine != "pandas":  # $XUANBA_SCORING_MEMORY read now: a mistyped size stops the round before its facts
@@ -901,9 +901,8 @@ def applied_standard(std: Standard, notes: Mapping[str, Any], cut: dt.date) -> t
     if not needed:
         return std, None
     if std.predictions.on_no_model == "stop":
-        raise ModelError(f"no usable model for {', '.join(needed)} at {cut}: {gone['reason']}",
-                         fix='The standard says on_no_model = "stop". Set it to "drop" to score on the '
-                             "other criteria, add a penalizer, or use a longer history.")
+        raise ModelError(Phrase("err_no_usable_model", names=Listed(needed), cutoff=str(cut), reason=gone["reason"]),
+                         fix=Phrase("err_no_usable_model_fix"))
     scoring, left = fallback_standard(std, set(gone["fields"]))
     return scoring, {"on_no_model": "drop", "unavailable": gone["fields"], "reason": gone["reason"], **left}
 

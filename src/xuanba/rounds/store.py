@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from xuanba.errors import DataError, Phrase, WorkspaceError
+from xuanba.errors import DataError, Phrase, WorkspaceError, quoted
 from xuanba.standard.schema import Standard, load_standard
 from xuanba.standard.score import (
     CONTRIBUTION_COLUMNS,
@@ -384,14 +384,12 @@ def _check_names(columns: list[str]) -> None:
     for col in columns:
         name = str(col)
         if not storable_name(name):
-            raise DataError(f"a field is named {name!r}, which a round cannot store",
-                            fix="Give every extra field and customers column a plain, non-empty name.")
+            raise DataError(Phrase("err_field_name_unstorable", name=repr(name)), fix=Phrase("err_field_name_unstorable_fix"))
         if name.lower() == "round_id":
-            raise DataError("a field is named round_id, a name the stored rounds use themselves",
-                            fix="Rename that column in the extra fields (or the customers table).")
+            raise DataError(Phrase("err_field_named_round_id"), fix=Phrase("err_field_named_round_id_fix"))
         if name.lower() in seen:
-            raise DataError(f"fields {seen[name.lower()]!r} and {name!r} differ only in case",
-                            fix="Rename one of them: stored fields are told apart ignoring case.")
+            raise DataError(Phrase("err_fields_case", first=quoted(seen[name.lower()]), second=quoted(name)),
+                            fix=Phrase("err_fields_case_fix"))
         seen[name.lower()] = name
 
 
@@ -419,8 +417,8 @@ def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame, threads: _Thre
             continue
         stored, typ = have[col.lower()]
         if stored != col:
-            raise DataError(f"field {col!r} was stored as {stored!r} by an earlier round",
-                            fix=f"Name it {stored!r} as before, or give it a new name.")
+            raise DataError(Phrase("err_field_stored_as", name=quoted(col), stored=quoted(stored)),
+                            fix=Phrase("err_field_stored_as_fix", stored=quoted(stored)))
         if typ == want or (typ == "DOUBLE" and want == "BIGINT"):
             continue
         if typ == "BIGINT" and want == "DOUBLE":
@@ -428,9 +426,8 @@ def _insert_fields(con: Any, round_id: int, fields: pd.DataFrame, threads: _Thre
         elif typ == "VARCHAR":
             frame = frame.assign(**{col: frame[col].astype("string")})
         else:
-            raise WorkspaceError(
-                f"field {col!r} was stored as {typ} by an earlier round and is {want} now",
-                fix=f"Rename the field {col!r} in the extra fields (or the customers table).")
+            raise WorkspaceError(Phrase("err_field_type_changed", name=quoted(col), stored=typ, now=want),
+                                 fix=Phrase("err_field_type_changed_fix", name=quoted(col)))
     names = ", ".join(_quote(c) for c in ["customer_id", *cols])
     insert = f"INSERT INTO round_fields (round_id, {names}) SELECT {round_id}, {names} FROM _xb_rows"
     _append_narrowed(con, frame, insert, threads)

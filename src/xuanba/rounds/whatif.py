@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xuanba.errors import DataError
+from xuanba.errors import DataError, Listed, Phrase
 from xuanba.rounds.diff import RoundDiff, compare_rosters
 from xuanba.rounds.extra_names import checked_extra_fields, extra_field_names
 from xuanba.rounds.run import _merge, as_standard, fallback_standard
@@ -152,13 +152,12 @@ def whatif(
         extra, people = stored_names(meta)
         std = as_standard(standard, [*extras, *extra], people)
         if "field_columns" not in meta:
-            raise DataError(f"round {rid} was stored without its fields (by an older xuanba)",
-                            fix="Run the round again with this version, then ask what-if of it.")
+            raise DataError(Phrase("err_round_no_fields", round_id=str(rid)), fix=Phrase("err_round_no_fields_whatif_fix"))
         wanted = sorted(f for f in std.fields_used() if f != "customer_id")
         missing = [f for f in wanted if f not in stored and f not in extras]
         if missing:
-            raise DataError(f"round {rid} did not store the field(s) {', '.join(missing)} that the new standard reads",
-                            fix="Pass them as extra fields (--fields), or run a new round with the new standard.")
+            raise DataError(Phrase("err_whatif_fields_missing", round_id=str(rid), names=Listed(missing)),
+                            fix=Phrase("err_whatif_fields_missing_fix"))
         # only what the comparison needs: the roster's placing columns and the fields the new standard reads
         placing = ["customer_id", "rank", "score", "tier", "selected"]  # one text decoded (roster_of)
         roster = ws.sql(f"SELECT {', '.join(placing)} FROM {roster_of(ws, placing)} WHERE round_id = ? ORDER BY rank",

@@ -231,11 +231,11 @@ def _with_raw(t: Any, crits: Sequence[Criterion], only: Sequence[int] | None = N
         try:
             t, values = rules_over(t, rules, kind="number", finish=_clean)
         except ExpressionError as exc:
-            from xuanba.errors import DataError
+            from xuanba.errors import DataError, Phrase, quoted
 
             name = crits[int(exc.rule[2:])].name  # type: ignore[attr-defined]
-            raise DataError(f"criterion {name!r} cannot be computed: {exc.message}",
-                            fix=exc.fix or "Check the field names against the data.") from None
+            raise DataError(Phrase("err_criterion_not_computed", name=quoted(name), detail=exc.phrase or exc.message),
+                            fix=exc.fix_phrase or exc.fix or Phrase("err_check_field_names")) from None
     return t, {j: _field_value(t, crits[j].field) if j in plain else values[f"_r{j}"] for j in wanted}
 
 
@@ -269,7 +269,7 @@ def _with_gates(t: Any, standard: Standard, *, coded: bool = False) -> tuple[Any
     ``i`` (an int64; :func:`gates_label` reads it); the gates compiled together by
     :func:`~xuanba.standard.engine_rules.rules_over` (``t`` is the table given unless a gate is
     nested, then a step with its columns)."""
-    from xuanba.errors import DataError
+    from xuanba.errors import DataError, Phrase, quoted
     from xuanba.standard.engine_rules import rules_over
     from xuanba.standard.expressions import ExpressionError
 
@@ -280,8 +280,8 @@ def _with_gates(t: Any, standard: Standard, *, coded: bool = False) -> tuple[Any
             t, oks = rules_over(t, {name: g.expr for name, g in gates.items()}, kind="truth")
         except ExpressionError as exc:
             g = gates[exc.rule]  # type: ignore[attr-defined]
-            raise DataError(f"gate {g.name!r} cannot be checked: {exc.message}",
-                            fix=exc.fix or "Check the field names against the data.") from None
+            raise DataError(Phrase("err_gate_not_checked", name=quoted(g.name), detail=exc.phrase or exc.message),
+                            fix=exc.fix_phrase or exc.fix or Phrase("err_check_field_names")) from None
     failed: Any = ibis.literal(False)
     label: Any = ibis.literal(0, type="int64") if coded else ibis.literal("")
     for i, (name, g) in enumerate(gates.items()):
@@ -358,7 +358,7 @@ def roster_expression(table: Any, standard: Standard, *, id_column: str = "custo
 def _roster_expression(table: Any, standard: Standard, *, id_column: str, selection_only: bool,
                        row_column: str | None, coded: bool) -> tuple[Any, dict[str, Any]]:
     """:func:`roster_expression`'s work, its connection's lock held."""
-    from xuanba.errors import DataError, Phrase
+    from xuanba.errors import DataError, Phrase, quoted
 
     crits = standard.criteria
     used = _fields_read(standard)  # only what the standard reads travels through the steps
@@ -400,16 +400,15 @@ def _roster_expression(table: Any, standard: Standard, *, id_column: str, select
     if row_column:
         counts.update({"_ids": n, "_missing": 0})
     if n == 0:
-        raise DataError("there are no customers to score", fix="Check the cutoff and the transactions.")
+        raise DataError(Phrase("err_no_customers_to_score"), fix=Phrase("err_no_customers_to_score_fix"))
     if int(counts["_missing"] or 0):  # nunique leaves them out: not a duplicate, a row with no id
         raise DataError(Phrase("err_id_missing", n=f"{int(counts['_missing']):,}"), column=id_column,
                         fix=Phrase("err_id_missing_fix"))
     if int(counts["_ids"] or 0) != n:
         dups = base.group_by(id_column).aggregate(_k=base.count()).filter(lambda x: x._k > 1)
         some = to_arrow(dups.order_by(id_column).limit(5))  # the first five by id, not any five
-        raise DataError("a customer appears more than once in the fields", examples=some[id_column].to_pylist(),
-                        count=int(to_arrow(dups.count()).as_py()),
-                        fix="Give one row per customer_id (aggregate the extra fields first).")
+        raise DataError(Phrase("err_customer_twice"), examples=some[id_column].to_pylist(),
+                        count=int(to_arrow(dups.count()).as_py()), fix=Phrase("err_customer_twice_fix"))
     _refuse_text_criteria(base, standard, id_column)  # as the reference, after the base's own problems
     if refused is not None:
         raise refused
@@ -470,10 +469,9 @@ def _roster_expression(table: Any, standard: Standard, *, id_column: str, select
     keys = [t.score.desc()]
     for name, asc in standard.tie_break.sort_keys()[:-1]:
         if name not in t.columns:
-            raise DataError(f"tie-break field {name!r} is not in the data",
-                            fix="Remove it from [tie_break] or provide the field.")
+            raise DataError(Phrase("err_tie_break_missing", name=quoted(name)), fix=Phrase("err_tie_break_missing_fix"))
         col = t[name].cast("float64") if known(name) and t[name].type().is_numeric() else \
-            _as_float(t[name], f"tie-break field {name!r}")  # ±inf a value, before the missing ones
+            _as_float(t[name], Phrase("err_what_tie_break", name=quoted(name)))  # ±inf a value, before the missing ones
         if not missing_last:  # the connection sorts missing values first unless told: told by a key
             keys.append(col.isnull())
         keys.append(col.asc(nulls_first=False) if asc else col.desc(nulls_first=False))
@@ -1278,7 +1276,7 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, Any, dic
     under the capacity, an expression over it; the method used)."""
     import numpy as np
 
-    from xuanba.errors import DataError
+    from xuanba.errors import DataError, Phrase, quoted
     from xuanba.standard import score as oracle
 
     cap = standard.capacity
@@ -1286,7 +1284,7 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, Any, dic
     if not cap.is_set:
         return t, pre, {"capacity_method": "none"}
     obj = t.score if cap.objective == "score" else ibis.coalesce(
-        _finite(_as_float(t[cap.objective], f"capacity objective {cap.objective!r}")), 0.0)  # ±inf: 0
+        _finite(_as_float(t[cap.objective], Phrase("err_what_cap_objective", name=quoted(cap.objective)))), 0.0)  # ±inf: 0
     if cap.budget is None:  # (no candidate at all, "none", is told from the count selected after)
         if not cap.max_accounts:
             return t, pre, {"capacity_method": "not binding"}
@@ -1305,15 +1303,15 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, Any, dic
     n_cand = int(to_arrow(t.aggregate(_c=pre.cast("int64").sum()))["_c"][0].as_py() or 0)
     if n_cand == 0:
         return t, pre, {"capacity_method": "none"}
-    cost = _finite(_as_float(t[cap.cost_field], f"capacity cost_field {cap.cost_field!r}"))  # ±inf: the median
+    cost = _finite(_as_float(t[cap.cost_field], Phrase("err_what_cap_cost", name=quoted(cap.cost_field))))  # ±inf: the median
     if is_spark(t):  # not the exact percentile's one task
         stats = _medians_spread(t.filter(pre).mutate(_cv=cost), {"_med": "_cv"})
         stats["_has"] = stats["_med"] is not None
     else:
         stats = _scalars(t.filter(pre).aggregate(_has=cost.count(), _med=cost.median()))
     if not stats["_has"]:
-        raise DataError(f"capacity cost_field {cap.cost_field!r} has no values",
-                        fix="Load the side tables it needs, or remove the budget from [capacity].")
+        raise DataError(Phrase("err_cap_cost_no_values", field=quoted(cap.cost_field)),
+                        fix=Phrase("err_cap_cost_no_values_fix"))
     c = t.mutate(_cost=ibis.greatest(ibis.coalesce(cost, float(stats["_med"])), 0.0),
                  _obj=ibis.greatest(obj.cast("float64"), 0.0))
     limit = int(cap.max_accounts) if cap.max_accounts is not None else None
@@ -1330,16 +1328,15 @@ def _capacity(t: Any, standard: Standard, id_column: str) -> tuple[Any, Any, dic
     return joined, kept, {"capacity_method": method}
 
 
-def _as_float(col: Any, what: str) -> Any:
+def _as_float(col: Any, what: Any) -> Any:
     """A column as float64 by the rule of :func:`xuanba.standard.expressions.to_number`: text by
     its pattern (otherwise missing), NaN missing; a date or time column refused, naming ``what``."""
-    from xuanba.errors import DataError
+    from xuanba.errors import DataError, Phrase
     from xuanba.standard.engine_rules import text_number
 
     kind = col.type()
     if kind.is_temporal():
-        raise DataError(f"{what} is a date, not a number",
-                        fix="Give it as a number (e.g. days since a date) in the fields.")
+        raise DataError(Phrase("err_date_not_number", what=what), fix=Phrase("err_date_not_number_fix"))
     out = text_number(col) if kind.is_string() else col.cast("float64")
     return ibis.ifelse(out.isnan(), ibis.null("float64"), out)
 

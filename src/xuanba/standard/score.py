@@ -419,7 +419,7 @@ def _prepare(fields: pd.DataFrame) -> pd.DataFrame:
     if "customer_id" not in fields.columns:
         raise DataError(Phrase("err_fields_no_id"), fix=no_id_fix(fields))
     if len(fields) == 0:
-        raise DataError("there are no customers to score", fix="Check the cutoff and the transactions.")
+        raise DataError(Phrase("err_no_customers_to_score"), fix=Phrase("err_no_customers_to_score_fix"))
     missing = int(fields["customer_id"].isna().sum())
     if missing:  # not a text "None" or "nan" to rank: a row that names no customer
         raise DataError(Phrase("err_id_missing", n=f"{missing:,}"), column="customer_id",
@@ -434,8 +434,8 @@ def _prepare(fields: pd.DataFrame) -> pd.DataFrame:
     dup = pd.Series(np.concatenate([[False], dup]) | np.concatenate([dup, [False]]))
     if dup.any():
         ids = table.loc[dup, "customer_id"].unique()
-        raise DataError("a customer appears more than once in the fields", examples=ids[:5], count=len(ids),
-                        fix="Give one row per customer_id (aggregate the extra fields first).")
+        raise DataError(Phrase("err_customer_twice"), examples=ids[:5], count=len(ids),
+                        fix=Phrase("err_customer_twice_fix"))
     return table
 
 
@@ -459,8 +459,8 @@ def _raw_values(table: pd.DataFrame, c: Criterion) -> np.ndarray:
     try:
         values = evaluate(c.field, table)
     except ExpressionError as exc:
-        raise DataError(f"criterion {c.name!r} cannot be computed: {exc.message}",
-                        fix=exc.fix or "Check the field names against the data.") from None
+        raise DataError(Phrase("err_criterion_not_computed", name=quoted(c.name), detail=exc.phrase or exc.message),
+                        fix=exc.fix_phrase or exc.fix or Phrase("err_check_field_names")) from None
     try:
         return np.asarray(values, dtype="float64")
     except (TypeError, ValueError):
@@ -604,8 +604,8 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
         try:
             ok = truth(evaluate(g.expr, table))  # a missing value is false, as in `not`, `and`, `or`
         except ExpressionError as exc:
-            raise DataError(f"gate {g.name!r} cannot be checked: {exc.message}",
-                            fix=exc.fix or "Check the field names against the data.") from None
+            raise DataError(Phrase("err_gate_not_checked", name=quoted(g.name), detail=exc.phrase or exc.message),
+                            fix=exc.fix_phrase or exc.fix or Phrase("err_check_field_names")) from None
         fail = ~ok
         failed |= fail
         if gate_bits.ndim == 1:
@@ -618,8 +618,7 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
     for name, asc in reversed(standard.tie_break.sort_keys()[:-1]):
         col = table[name] if name in table.columns else None
         if col is None:
-            raise DataError(f"tie-break field {name!r} is not in the data",
-                            fix="Remove it from [tie_break] or provide the field.")
+            raise DataError(Phrase("err_tie_break_missing", name=quoted(name)), fix=Phrase("err_tie_break_missing_fix"))
         vals = to_number(col, what=f"tie-break field {name!r}")
         missing = np.isnan(vals)  # missing last, after every value (±inf too: a value)
         keys.append(np.where(missing, 0.0, vals if asc else -vals))
@@ -878,8 +877,8 @@ def _apply_capacity(standard: Standard, table: pd.DataFrame, score: np.ndarray, 
     costs = to_number(table[cap.cost_field], what=f"capacity cost_field {cap.cost_field!r}")[cand]
     costs = np.where(np.isinf(costs), np.nan, costs)  # an infinite cost counts as missing (the median)
     if np.isnan(costs).all():
-        raise DataError(f"capacity cost_field {cap.cost_field!r} has no values",
-                        fix="Load the side tables it needs, or remove the budget from [capacity].")
+        raise DataError(Phrase("err_cap_cost_no_values", field=quoted(cap.cost_field)),
+                        fix=Phrase("err_cap_cost_no_values_fix"))
     costs = np.where(np.isnan(costs), np.nanmedian(costs), costs)
     costs = np.clip(costs, 0.0, None)
     limit = int(cap.max_accounts) if cap.max_accounts is not None else None
