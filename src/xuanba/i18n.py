@@ -3161,6 +3161,30 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_table_unreadable": ("{what} cannot be read as {suffix}: {detail}", "无法把文件读成 {suffix}：{detail}"),
     "err_table_unreadable_fix": ("Check that the file is a valid CSV, XLSX or Parquet file.",
                                  "请确认文件是有效的 CSV、XLSX 或 Parquet 文件。"),
+    "err_selection_only_refused": ("round {round_id} was run on {engine} and stored only its {sel} selected {customers} of "
+                                   "{n}; {what} needs every customer, so it cannot be answered from this round",
+                                   "第 {round_id} 轮在 {engine} 上运行，{n} 位客户中只保存了入选的 {sel} 位；"
+                                   "{what}需要每一位客户，所以无法根据这一轮回答"),
+    "err_selection_only_refused_fix": ("Run the round again on the engine with the changed standard (xuanba round "
+                                       "--engine ... --source ...), or run the round in the workspace (xuanba round "
+                                       "without --engine/--source) and ask again.",
+                                       "请用改过的标准在引擎上重新运行这一轮（xuanba round --engine ... --source ...），"
+                                       "或在工作区中运行这一轮（xuanba round，不带 --engine/--source）后再问。"),
+    "err_selection_only_workspace_fix": ("Run the round in the workspace (xuanba round without --engine/--source) and "
+                                         "ask again. {rest}",
+                                         "请在工作区中运行这一轮（xuanba round，不带 --engine/--source）后再问。{rest}"),
+    "err_an_engine": ("an engine", "某个引擎"),
+    "err_word_customer": ("customer", "客户"),
+    "err_word_customers": ("customers", "客户"),
+    "err_what_whatif": ("a what-if", "假设分析"),
+    "err_what_fairness": ("a fairness table", "公平性表"),
+    "err_statements_selection_only": ("{n} customer(s) are not among the selected customers of round {round_id}, which "
+                                      "ran on {engine} and stored only those",
+                                      "有 {n} 位客户不在第 {round_id} 轮的入选客户中；这一轮在 {engine} 上运行，只保存了入选的客户"),
+    "err_statements_selection_only_fix": ("Run the round in the workspace (xuanba round without --engine/--source) for "
+                                          "statements of every customer. {rest}",
+                                          "请在工作区中运行这一轮（xuanba round，不带 --engine/--source），"
+                                          "才能为每一位客户出具说明。{rest}"),
     # -- the web app's commands (cli/web.py) ---------------------------------------------------------
     "web_cli_password": ("Password", "密码"),
     "web_cli_password_again": ("Repeat for confirmation", "请再输入一次以确认"),

@@ -361,15 +361,14 @@ def _pick(round_: Any, customers: Iterable[Any] | None) -> pd.DataFrame:
         return roster
     wanted = [str(c) for c in customers]
     missing = [c for c in wanted if c not in set(ids)]
-    from xuanba.rounds.selection_only import rest_of_round, where_the_rest_is
+    from xuanba.rounds.selection_only import RestWhere, rest_of_round
 
     rest = rest_of_round(round_) if missing else None  # its --roster-out checked to be still its own
     if rest is not None:  # (a round that selected every customer stored them all: the ids are not in it)
-        raise InputError(f"{len(missing):,} customer(s) are not among the selected customers of round "
-                         f"{round_.round_id}, which ran on {round_.meta.get('engine') or 'an engine'} and stored only those",
+        raise InputError(Phrase("err_statements_selection_only", n=f"{len(missing):,}", round_id=str(round_.round_id),
+                                engine=round_.meta.get("engine") or Phrase("err_an_engine")),
                          examples=missing, count=len(missing),
-                         fix="Run the round in the workspace (xuanba round without --engine/--source) for statements "
-                             f"of every customer. {where_the_rest_is(rest, 'en')}")
+                         fix=Phrase("err_statements_selection_only_fix", rest=RestWhere(rest)))
     if missing:
         raise InputError(Phrase("err_customers_not_in_round", n=f"{len(missing):,}", round_id=str(round_.round_id)),
                          examples=missing, count=len(missing), fix=Phrase("err_customers_not_in_round_fix"))

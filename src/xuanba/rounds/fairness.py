@@ -78,14 +78,13 @@ def _with_fields(workspace: Any, round_id: int | str) -> Round:
 
     rnd = workspace if isinstance(workspace, Round) else load_round(workspace, round_id, fields=True,
                                                                     contributions=False)
-    from xuanba.rounds.selection_only import rest_of_round, where_the_rest_is
+    from xuanba.rounds.selection_only import RestWhere, rest_of_round
     from xuanba.rounds.store import refuse_selection_only
 
     rest = rest_of_round(rnd)  # its --roster-out checked: a later round's rows are not this round's
     if rest is not None:  # rates over the selected alone would be wrong
-        refuse_selection_only(rnd.meta, rnd.round_id, "a fairness table",
-                              fix="Run the round in the workspace (xuanba round without --engine/--source) and "
-                                  f"ask again. {where_the_rest_is(rest, 'en')}")
+        refuse_selection_only(rnd.meta, rnd.round_id, Phrase("err_what_fairness"),
+                              fix=Phrase("err_selection_only_workspace_fix", rest=RestWhere(rest)))
     if rnd.fields is None:
         raise DataError(Phrase("err_round_no_fields", round_id=str(rnd.round_id)), fix=Phrase("err_round_no_fields_fix"))
     return rnd

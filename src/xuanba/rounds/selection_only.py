@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from xuanba.errors import Phrase
 from xuanba.i18n import counted, t
 from xuanba.rounds.store import holds_selection_only, roster_of
 
@@ -248,6 +249,24 @@ def where_the_rest_is(rest: RestOfBase, lang: str) -> str:
         return t(counted(key, rest.not_stored), lang, rest=f"{rest.not_stored:,}", folder=rest.named,
                  file=ROSTER_FILE, why=rest.unreadable or "")
     return t(counted("selection_only_lost", rest.not_stored), lang, rest=f"{rest.not_stored:,}")
+
+
+class RestWhere(Phrase):
+    """Where the rows of a selection-only round's other customers are (:func:`where_the_rest_is`),
+    as words of an error, in the reader's language.
+
+    Example
+    -------
+    >>> DataError(Phrase("err_selection_only_workspace_fix", rest=RestWhere(rest)))  # doctest: +SKIP
+    """
+
+    __slots__ = ()
+
+    def __init__(self, rest: RestOfBase) -> None:
+        super().__init__("selection_only_out", rest=rest)
+
+    def words(self, lang: str) -> str:
+        return where_the_rest_is(self.fields["rest"], lang)
 
 
 def selection_note(rest: RestOfBase, lang: str, *, where: bool = True) -> str:

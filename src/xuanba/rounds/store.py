@@ -914,21 +914,18 @@ def holds_selection_only(meta: dict[str, Any] | None) -> bool:
     return (meta or {}).get("stored_customers") == "selected"
 
 
-def refuse_selection_only(meta: dict[str, Any], round_id: int, what: str, fix: str | None = None) -> None:
+def refuse_selection_only(meta: dict[str, Any], round_id: int, what: Phrase, fix: Phrase | None = None) -> None:
     """Raise a :class:`DataError` when round ``round_id`` stored only its selected customers and
-    ``what`` (e.g. ``"a what-if"``) needs every customer's fields: re-scoring the stored selection
+    ``what`` (e.g. ``Phrase("err_what_whatif")``: "a what-if") needs every customer's fields: re-scoring the stored selection
     would give a wrong answer, never a partial one."""
     if not holds_selection_only(meta):
         return
-    engine = meta.get("engine") or "an engine"
     sel = int(meta.get("n_selected") or 0)
-    raise DataError(
-        f"round {round_id} was run on {engine} and stored only its {sel:,} selected "
-        f"customer{'' if sel == 1 else 's'} of {int(meta.get('n_customers') or 0):,}; {what} needs every customer, "
-        "so it cannot be answered from this round",
-        fix=fix or "Run the round again on the engine with the changed standard (xuanba round --engine ... "
-                   "--source ...), or run the round in the workspace (xuanba round without --engine/--source) "
-                   "and ask again.")
+    raise DataError(Phrase("err_selection_only_refused", round_id=str(round_id),
+                           engine=meta.get("engine") or Phrase("err_an_engine"), sel=f"{sel:,}",
+                           customers=Phrase("err_word_customer" if sel == 1 else "err_word_customers"),
+                           n=f"{int(meta.get('n_customers') or 0):,}", what=what),
+                    fix=fix or Phrase("err_selection_only_refused_fix"))
 
 
 def _load_fields(ws: Workspace, rid: int, stored: list[str] | None,

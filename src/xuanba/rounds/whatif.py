@@ -146,7 +146,7 @@ def whatif(
         rid = resolve_round_id(ws, against)
         head = ws.sql("SELECT standard_text, meta_json FROM rounds WHERE round_id = ?", [rid])
         meta = json.loads(head.loc[0, "meta_json"])
-        refuse_selection_only(meta, rid, "a what-if")  # re-scoring the stored selection alone is wrong
+        refuse_selection_only(meta, rid, Phrase("err_what_whatif"))  # re-scoring the stored selection alone is wrong
         stored = list(meta.get("field_columns") or [])
         # the new standard may read what the round stored: its extra fields and customer attributes
         extra, people = stored_names(meta)
