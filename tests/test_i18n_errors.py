@@ -264,3 +264,72 @@ def test_a_reader_failure_says_in_chinese_what_is_known_and_duckdbs_words_apart(
     assert ("认不出它的各列" in zh[0]) == ("sniffing" in said) == ("could not make out its columns" in en[0]), (zh, en)
     assert zh[1].strip() == f"DuckDB 的原话（英文）：{said}" and en[1].strip() == f"DuckDB's words: {said}"
     assert "more lines" not in err.render("en") and said not in en[0]
+
+
+#: The modules whose user-facing errors were put into the translation table (i18n37, and workspace.py
+#: before it): an error class raised there with plain text reads English whatever --lang says.
+TRANSLATED_MODULES = (
+    "workspace.py", "tables.py", "facts/compute.py", "ingest/read.py", "ingest/load.py", "standard/score.py",
+    "standard/engine.py", "rounds/run.py", "rounds/replay.py", "rounds/backtest.py", "rounds/fairness.py",
+    "rounds/whatif.py", "rounds/store.py", "outputs/exports.py", "outputs/statements.py", "outputs/plots.py",
+    "cli/accounts.py", "models/evaluate.py", "models/value.py", "models/predict.py",
+)
+
+#: The raises left English on purpose there, by module and the start of their text: only a mistake
+#: inside xuanba (or a file only a bug of an older xuanba wrote) reaches them, never a user's data.
+LEFT_ENGLISH = {
+    # a Round object's own consistency (store_round of what run_round returned never fails them)
+    ("rounds/store.py", "the roster ranks"),
+    ("rounds/store.py", "the contributions hold"),
+    ("rounds/store.py", "a criterion has two weights"),
+    ("rounds/store.py", "the round's contributions are not"),
+    # a version-3 migration finding contributions only a bug of an older xuanba could have stored
+    ("rounds/store.py", "the stored contributions cannot be moved"),
+    # the re-scored roster lost customers of the round: a bug ("Report this as a bug.")
+    ("rounds/whatif.py", "the new roster does not hold"),
+    # caught in evaluate(): its English becomes the model's "error" cell of the comparison, not an error shown
+    ("models/evaluate.py", "{name} gave"),
+    # workspace.py's write through a Workspace opened read-only: left as 47d147b left it (a program's
+    # call, the command line opens for writing what it writes); to translate with workspace.py's owner
+    ("workspace.py", "cannot {what}: the workspace is open read-only"),
+}
+
+_USER_ERRORS = {"XuanbaError", "InputError", "SchemaError", "DataError", "ModelError", "NotFittedError", "WorkspaceError"}
+
+
+def _plain_raises(path):
+    """(line, start of text) of each call of a user-facing error class given plain text (a string,
+    an f-string or a sum of them) as its message in the source file ``path``."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        first = node.args[0]
+        if name in _USER_ERRORS and isinstance(first, (ast.Constant, ast.JoinedStr, ast.BinOp)):
+            parts = first.values if isinstance(first, ast.JoinedStr) else [first]
+            text = "".join(p.value if isinstance(p, ast.Constant) and isinstance(p.value, str) else "{" +
+                           ast.unparse(getattr(p, "value", p)) + "}" for p in parts)
+            found.append((node.lineno, text))
+    return found
+
+
+def test_the_translated_modules_raise_no_users_error_in_english_only():
+    """An error a user meets in a module whose errors were translated takes its words from the
+    translation table (a Phrase): a raise of plain English text there again fails here, but for
+    the ones left English on purpose (LEFT_ENGLISH, each with its reason)."""
+    from pathlib import Path
+
+    import xuanba
+
+    root = Path(xuanba.__file__).parent
+    plain = []
+    for module in TRANSLATED_MODULES:
+        for line, text in _plain_raises(root / module):
+            if not any(module == m and text.startswith(start) for m, start in LEFT_ENGLISH):
+                plain.append(f"{module}:{line}: {text[:60]}")
+    assert not plain, plain
+    for module, start in LEFT_ENGLISH:  # each exception still names a raise that is there
+        assert any(text.startswith(start) for _, text in _plain_raises(root / module)), (module, start)
