@@ -116,9 +116,9 @@ def test_the_command_line_lands_a_round_at_a_url_spark_writes_and_a_dying_write_
     selection, hashes, headline figures and estimates; hostile ids, every normalisation, gates, a
     quota, a bar, a tie-break and a capacity that binds; it was a round of its own in
     tests/test_round_spark.py, and the command line's a round of its own after this one until
-    session 35). A second round that fails to store, and one whose write dies half-way, leave the
-    first roster whole and no temporary sibling behind (the dying write is the landing's own, given
-    Spark tables: a round of its own until session 37)."""
+    session 35). A second round that fails to store leaves the first roster whole, no temporary
+    sibling behind, and the session as it found it; a write that dies half-way leaves the first
+    roster whole too (the landing's own write, given Spark tables: a round until session 37)."""
     import re
     import traceback
 
@@ -177,8 +177,13 @@ def test_the_command_line_lands_a_round_at_a_url_spark_writes_and_a_dying_write_
     fields_before = {p.name: p.read_bytes() for p in (out / "fields.parquet").iterdir()}
 
     import xuanba.rounds.store as store
+    from tests.test_round_spark_session import _session_state
 
     tx = spark_source(spark, base["parquet"])
+    session, mine = spark._session, spark._session.range(3)  # a user's view and cached frame
+    mine.createOrReplaceTempView("users_view_out")
+    mine.cache().count()
+    state = _session_state(session, mine)
 
     def full(*_a, **_k):
         raise OSError(28, "No space left on device")
@@ -188,6 +193,11 @@ def test_the_command_line_lands_a_round_at_a_url_spark_writes_and_a_dying_write_
         with pytest.raises(OSError, match="No space left"):
             run_round_on_engine(tx, base["standard"], "2025-09-30", roster_out=url, workspace=tmp_path / "w.duckdb",
                                 check_model=False)
+    # the session as the round found it (tests/test_round_spark_session_failures.py's claim for
+    # every other step a round can fail at; its own round failing to store was one more until session 37)
+    assert _session_state(session, mine) == state
+    mine.unpersist()
+    session.catalog.dropTempView("users_view_out")
     assert {p.name: p.read_bytes() for p in (out / "roster.parquet").iterdir()} == before
     assert {p.name: p.read_bytes() for p in (out / "fields.parquet").iterdir()} == fields_before
     assert sorted(p.name for p in out.iterdir()) == ["fields.parquet", "roster.parquet"]
