@@ -14,7 +14,8 @@ round's jobs with Spark's status tracker (the round's jobs carry a job group of 
 
 With ``--against REV`` the same runs use the ``src/`` of commit REV too, the trees alternating,
 and the table gives each tree's median; ``--sites`` lists the jobs per line of xuanba that
-started them (DataFrame actions, checkpoints and writes wrapped to find it).
+started them, with the driver JVM's CPU seconds spent in those calls (DataFrame actions,
+checkpoints, writes and ``SparkSession.sql`` wrapped to find it).
 
     python bench/bench_spark_jobs.py --sites                     # this tree, where the jobs come from
     flock /tmp/xuanba-spark.lock flock /tmp/xuanba-heavy.lock \\
@@ -53,15 +54,20 @@ def _jvm_cpu_s(backend: object) -> float:
         return float("nan")
 
 
-def _sites_counted(context: object) -> collections.Counter:
-    """Wrap the DataFrame actions, checkpoints and writes so that each runs its jobs under a job
-    group of its own, and count them per line of xuanba that called (the two innermost)."""
+def _sites_counted(context: object, backend: object) -> tuple[collections.Counter, collections.Counter]:
+    """Wrap the DataFrame actions, checkpoints and writes (and ``SparkSession.sql``, which parses
+    and analyses a query but starts no job) so that each runs its jobs under a job group of its
+    own; count the jobs, and the driver JVM's CPU seconds while each ran, per line of xuanba that
+    called (the two innermost). A call inside another wrapped call is the outer one's."""
+    from pyspark.sql import SparkSession
     from pyspark.sql.classic.dataframe import DataFrame
     from pyspark.sql.readwriter import DataFrameWriter
 
     tracker = context.statusTracker()  # type: ignore[attr-defined]
     sites: collections.Counter = collections.Counter()
+    jvm: collections.Counter = collections.Counter()
     serial = iter(range(10**9))
+    depth = [0]
 
     def site() -> str:
         frames = [f for f in traceback.extract_stack()[:-2] if f"{os.sep}xuanba{os.sep}" in f.filename
@@ -72,16 +78,21 @@ def _sites_counted(context: object) -> collections.Counter:
         plain = getattr(cls, name)
 
         def counted(self, *args, **kwargs):  # noqa: ANN001, ANN202 - the wrapped method's own
+            if depth[0]:
+                return plain(self, *args, **kwargs)
             outer = context.getLocalProperty("spark.jobGroup.id")  # type: ignore[attr-defined]
             group = f"xuanba-bench-site-{next(serial)}"
             context.setJobGroup(group, group)  # type: ignore[attr-defined]
+            depth[0] += 1
+            cpu = _jvm_cpu_s(backend)
             try:
                 return plain(self, *args, **kwargs)
             finally:
+                depth[0] -= 1
                 context.setJobGroup(outer, outer)  # type: ignore[attr-defined]
-                jobs = len(tracker.getJobIdsForGroup(group))
-                if jobs:
-                    sites[f"{name:<16} {site()}"] += jobs
+                where = f"{name:<16} {site()}"
+                sites[where] += len(tracker.getJobIdsForGroup(group))
+                jvm[where] += _jvm_cpu_s(backend) - cpu
 
         setattr(cls, name, counted)
 
@@ -90,7 +101,8 @@ def _sites_counted(context: object) -> collections.Counter:
         wrapped(DataFrame, name)
     for name in ("parquet", "save", "saveAsTable", "insertInto"):
         wrapped(DataFrameWriter, name)
-    return sites
+    wrapped(SparkSession, "sql")
+    return sites, jvm
 
 
 def _child(rounds: int, bases: list[str], show_sites: bool) -> None:
@@ -113,7 +125,7 @@ def _child(rounds: int, bases: list[str], show_sites: bool) -> None:
     context = backend._session.sparkContext
     context.setLogLevel("ERROR")
     tracker = context.statusTracker()
-    sites = _sites_counted(context) if show_sites else collections.Counter()
+    sites, site_jvm = _sites_counted(context, backend) if show_sites else (collections.Counter(), collections.Counter())
     folder = Path(tempfile.mkdtemp(prefix="xuanba-bench-jobs-"))
     cases = {"cdnow": (cdnow_transactions(TEST_DATA), cdnow_standard(), CDNOW_CUTOFF),
              "busy": (simulated_transactions(400, seed=5), load_standard(BUSY_STANDARD), "2025-12-31")}
@@ -128,6 +140,7 @@ def _child(rounds: int, bases: list[str], show_sites: bool) -> None:
             group = f"xuanba-bench-round-{serial}"
             context.setJobGroup(group, group)
             sites.clear()
+            site_jvm.clear()
             source = spark_source(backend, str(folder / f"{base}.parquet"))
             cpu, jvm, t0 = time.process_time(), _jvm_cpu_s(backend), time.perf_counter()
             rnd = run_round_on_engine(source, std, cutoff, roster_out=folder / f"out{serial}",
@@ -139,7 +152,7 @@ def _child(rounds: int, bases: list[str], show_sites: bool) -> None:
                                           "jvm_cpu_s": _jvm_cpu_s(backend) - jvm,
                                           "roster_sha256": rnd.meta["roster_sha256"]})
                 if show_sites:
-                    out["sites"][base] = dict(sites)
+                    out["sites"][base] = {k: [sites[k], site_jvm[k]] for k in sites}
             print(f"{base} round {k}: {jobs} jobs, {wall:.2f} s", file=sys.stderr, flush=True)
     backend._session.stop()
     print(json.dumps(out))
@@ -169,7 +182,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="fresh processes per tree")
     ap.add_argument("--rounds", type=int, default=2, help="warm rounds per base in each process")
     ap.add_argument("--bases", default=",".join(BASES), help="cdnow, busy or both")
-    ap.add_argument("--sites", action="store_true", help="list the jobs per line of xuanba that started them")
+    ap.add_argument("--sites", action="store_true", help="list the jobs (and the JVM's CPU) per line of xuanba that started them")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     bases = [b for b in args.bases.split(",") if b]
@@ -201,9 +214,11 @@ def main() -> None:
     if args.sites:
         for name in trees:
             for base, sites in got[name][-1]["sites"].items():
-                print(f"\njobs per call site, {base}, {name} (last warm round):")
-                for site, n in sorted(sites.items(), key=lambda x: x[0].split(maxsplit=1)[1]):
-                    print(f"  {n:3d}  {site}")
+                print(f"\njobs and the JVM's CPU seconds per call site, {base}, {name} (last warm round):")
+                for site, (n, cpu) in sorted(sites.items(), key=lambda x: x[0].split(maxsplit=1)[1]):
+                    if n or cpu >= 0.05:  # a query only parsed and analysed quickly: in the sum alone
+                        print(f"  {n:3d}  {cpu:6.2f}  {site}")
+                print(f"  {sum(v[0] for v in sites.values()):3d}  {sum(v[1] for v in sites.values()):6.2f}  in all")
 
 
 if __name__ == "__main__":

@@ -81,12 +81,16 @@ class _Dies(RuntimeError):
 # of a write that dies); the rounds whose landing is compared with DuckDB's run as a round does.
 
 
-def _dying_writes(monkeypatch) -> None:
+def _dying_writes(monkeypatch, only: str = "") -> None:
     """Spark's writer loses its executors half-way: some parts are on disk (a table: all of it, in
-    the catalog), then it fails."""
+    the catalog), then it fails; with ``only``, a Parquet write whose path holds it (others write)."""
     from pyspark.sql.readwriter import DataFrameWriter
 
+    real_save = DataFrameWriter.save
+
     def save(self, path=None, *args, **kwargs):
+        if only not in str(path):
+            return real_save(self, path, *args, **kwargs)
         part = Path(str(path).removeprefix("file://")) / "part-00000-half.parquet"
         part.parent.mkdir(parents=True, exist_ok=True)
         part.write_bytes(b"PAR1 half a part")
@@ -112,8 +116,9 @@ def test_the_command_line_lands_a_round_at_a_url_spark_writes_and_a_dying_write_
     selection, hashes, headline figures and estimates; hostile ids, every normalisation, gates, a
     quota, a bar, a tie-break and a capacity that binds; it was a round of its own in
     tests/test_round_spark.py, and the command line's a round of its own after this one until
-    session 35). A second round that fails to store, and one whose write dies half-way, leave the
-    first roster whole and no temporary sibling behind."""
+    session 35). A second round that fails to store leaves the first roster whole, no temporary
+    sibling behind, and the session as it found it; a write that dies half-way leaves the first
+    roster whole too (the landing's own write, given Spark tables: a round until session 37)."""
     import re
     import traceback
 
@@ -172,8 +177,13 @@ def test_the_command_line_lands_a_round_at_a_url_spark_writes_and_a_dying_write_
     fields_before = {p.name: p.read_bytes() for p in (out / "fields.parquet").iterdir()}
 
     import xuanba.rounds.store as store
+    from tests.test_round_spark_session import _session_state
 
     tx = spark_source(spark, base["parquet"])
+    session, mine = spark._session, spark._session.range(3)  # a user's view and cached frame
+    mine.createOrReplaceTempView("users_view_out")
+    mine.cache().count()
+    state = _session_state(session, mine)
 
     def full(*_a, **_k):
         raise OSError(28, "No space left on device")
@@ -183,16 +193,32 @@ def test_the_command_line_lands_a_round_at_a_url_spark_writes_and_a_dying_write_
         with pytest.raises(OSError, match="No space left"):
             run_round_on_engine(tx, base["standard"], "2025-09-30", roster_out=url, workspace=tmp_path / "w.duckdb",
                                 check_model=False)
+    # the session as the round found it (tests/test_round_spark_session_failures.py's claim for
+    # every other step a round can fail at; its own round failing to store was one more until session 37)
+    assert _session_state(session, mine) == state
+    mine.unpersist()
+    session.catalog.dropTempView("users_view_out")
     assert {p.name: p.read_bytes() for p in (out / "roster.parquet").iterdir()} == before
     assert {p.name: p.read_bytes() for p in (out / "fields.parquet").iterdir()} == fields_before
     assert sorted(p.name for p in out.iterdir()) == ["fields.parquet", "roster.parquet"]
 
-    _dying_writes(monkeypatch)
-    with pytest.raises(InputError, match="could not be written to .*roster.parquet.*executor lost") as info:
-        run_round_on_engine(tx, base["standard"], "2025-09-30", roster_out=url, check_model=False)
-    assert "kept as it was" in info.value.fix
-    assert {p.name: p.read_bytes() for p in (out / "roster.parquet").iterdir()} == before
-    assert sorted(p.name for p in out.iterdir()) == ["fields.parquet", "roster.parquet"]
+    # A write that dies half-way: the landing the round enters (``roster_landing``, the one the
+    # round above entered) given Spark tables to write, not a third round (until session 37 a round
+    # at 2025-09-30 ran to its write here only to have it die). The roster's write dies, then (the
+    # roster's parts written under their temporary name) the fields': the earlier two whole each time.
+    from xuanba.rounds.roster_out import parse_roster_out, roster_landing
+
+    written = spark.read_parquet(str(out / "fields.parquet"))
+    for dies in ("roster.parquet", "fields.parquet"):
+        with monkeypatch.context() as m:
+            _dying_writes(m, only=dies)
+            with pytest.raises(InputError, match=f"could not be written to .*{dies}.*executor lost") as info, \
+                    roster_landing(parse_roster_out(url), written, written):
+                raise AssertionError("the landing was entered although its write died")
+        assert "kept as it was" in info.value.fix
+        assert {p.name: p.read_bytes() for p in (out / "roster.parquet").iterdir()} == before
+        assert {p.name: p.read_bytes() for p in (out / "fields.parquet").iterdir()} == fields_before
+        assert sorted(p.name for p in out.iterdir()) == ["fields.parquet", "roster.parquet"]
 
 
 def test_the_command_line_lands_a_round_from_a_catalog_table_in_one_refused_when_there_replaced_when_told(

@@ -1,10 +1,10 @@
 """A Spark session is left as the round found it whichever step of the round fails: the roster's
 write, the roster's hash (the read that also gives the selected rows), the account work's one-time
-buyers, the workspace's store. Its temporary views, persisted RDDs, the user's cached frame and
-every setting as before, nothing half-written where the roster goes, and a round after it works
-(what its model's check kept on Spark gone when the check ends). One failing round keeps its
-tables as files (a checkpoint folder set on the context, as a cluster's session may have): every
-file removed."""
+buyers (the workspace's store: tests/test_round_spark_out.py's URL test). Its temporary views,
+persisted RDDs, the user's cached frame and every setting as before, nothing half-written where
+the roster goes, and a round after it works (what its model's check kept on Spark gone when the
+check ends). One failing round keeps its tables as files (a checkpoint folder set on the context,
+as a cluster's session may have): every file removed."""
 
 from __future__ import annotations
 
@@ -40,8 +40,9 @@ STEPS = [
     "xuanba.rounds.roster_out._write_parquet",
     "xuanba.rounds.engine._chunked_sha256",
     "xuanba.rounds.engine._one_time_buyers_on_engine",
-    "xuanba.rounds.store.save_round",
 ]
+# The workspace's store failing (the last step) is tests/test_round_spark_out.py's URL test's
+# round that fails to store, its session checked as here (a round of its own here until session 37).
 #: The step whose round keeps its tables as files in a checkpoint folder: late, after the facts,
 #: the predictions and the roster are kept by Spark (the round of its own in
 #: tests/test_round_spark_session.py until session 36, failing at the summary just before it).
@@ -51,7 +52,7 @@ AS_FILES = "xuanba.rounds.engine._one_time_buyers_on_engine"
 def test_a_round_that_fails_at_any_step_leaves_the_session_as_found(spark, tmp_path, monkeypatch):
     """The round fails at each step in turn on the same session; after each failure the session is
     as found and nothing is written where the roster goes. Then a round works on that session: it
-    follows every failure (one round after the four, not one after each: a failure that broke the
+    follows every failure (one round after the three, not one after each: a failure that broke the
     session breaks it for every round after, and a failure that broke the next failing round
     before its step is caught by that step not running). That round runs as a round does, with the
     model's check (its holdout fits' Spark tables gone too: a successful round leaves the session

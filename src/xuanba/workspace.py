@@ -215,6 +215,15 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _literal(text: str) -> str:
+    """``text`` as an SQL string literal.
+
+    >>> _literal("it's")
+    "'it''s'"
+    """
+    return "'" + text.replace("'", "''") + "'"
+
+
 #: The columns the readers cannot do without, per table: a table that lacks one was changed by
 #: hand or by another tool (see :func:`layout_problem`).
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -468,10 +477,11 @@ def _check_length(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
                                        "current_database() AND NOT temporary").fetchall()]
     last = -1
-    for name in names:
-        row = con.execute("SELECT max(block_id) FROM pragma_storage_info(?)", [name]).fetchone()
+    if names:  # one query for every table: a pragma_storage_info bound to a parameter plans 5x slower
+        row = con.execute("SELECT max(b) FROM (" + " UNION ALL ".join(
+            f"SELECT max(block_id) AS b FROM pragma_storage_info({_literal(name)})" for name in names) + ")").fetchone()
         if row and row[0] is not None:
-            last = max(last, int(row[0]))
+            last = int(row[0])
     size = path.stat().st_size
     if block_size and last >= 0 and size < _HEADER + (last + 1) * int(block_size[0]):
         raise _corrupt_error(str(path), f"the file has {size:,} bytes, but its tables are stored in "
