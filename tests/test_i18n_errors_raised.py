@@ -175,7 +175,7 @@ CASES = {  # module: (the mistake, what the Chinese says, what the English said 
                       "--to 2025-01-31 is before --from 2025-06-30"),
     "rounds/backtest": (_backtest_baseline, ["未知的基准：by_luck", "可用的有："], "unknown baseline(s): by_luck"),
     "rounds/fairness": (_fairness_field, ["第 1 轮没有字段 大区", "请载入含这些列的客户表"], "round 1 has no field(s) 大区"),
-    "rounds/whatif": (_whatif_selection_only, ["第 4 轮在 spark 上运行，50,000 位客户中只保存了入选的 1,200 位；"
+    "rounds/whatif": (_whatif_selection_only, ["第 4 轮在 spark 上运行，50,000 位客户中只保存了入选的 1,200 位客户；"
                                                "假设分析需要每一位客户"],
                       "round 4 was run on spark and stored only its 1,200 selected customers of 50,000; a what-if"),
     "rounds/store": (_store_case, ["字段 “NPS” 和 “nps” 只有字母大小写不同", "保存的字段不区分大小写"],

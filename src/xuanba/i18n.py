@@ -3013,7 +3013,8 @@ TEXT: dict[str, tuple[str, str]] = {
                              "请先运行 `xuanba ingest 文件 --kind {kind}`，或用 --{kind} 给出文件。"),
     "err_by_rep_fix": ("Use rep or customer_id.", "请用 rep 或 customer_id。"),
     "err_commitments_no_rep": ("the commitments have no rep column", "承诺表没有 rep（负责人）列"),
-    "err_commitments_no_rep_fix": ("Use --by customer_id or add 负责人/rep.", "请用 --by customer_id，或加上“负责人”/rep 列。"),
+    "err_commitments_no_rep_fix": ("Use --by customer_id or add a {header}/rep column.",
+                                   "请用 --by customer_id，或加上“{header}”/rep 列。"),
     "err_sheet_suffix": ("cannot write a sheet as {suffix}", "无法把资料页写成 {suffix} 文件"),
     "err_sheet_suffix_fix": ("Use --out sheet.md or sheet.html.", "请用 --out sheet.md 或 sheet.html。"),
     "err_evaluation_no_model": ("the evaluation has no model {name}", "评估结果中没有模型 {name}"),
@@ -3154,16 +3155,16 @@ TEXT: dict[str, tuple[str, str]] = {
                              "请给出 .xlsx 工作簿的文件名，或为文件夹指定格式（csv、xlsx 或 parquet）。"),
     "err_not_utf8_gbk": ("the file is neither UTF-8 nor GBK text", "文件既不是 UTF-8 也不是 GBK 编码的文本"),
     "err_not_utf8_gbk_fix": ("Save it as 'CSV UTF-8' (Excel: File > Save As).", "请另存为“CSV UTF-8”（Excel：文件 > 另存为）。"),
-    "err_table_file_missing": ("{what} does not exist (file not found)", "文件不存在（找不到这个文件）"),
+    "err_table_file_missing": ("the file does not exist (file not found)", "文件不存在（找不到这个文件）"),
     "err_check_path_fix": ("Check the path.{hint}", "请检查路径。{hint}"),
     "err_read_suffix": ("cannot read a '{suffix}' file as a table", "无法把“{suffix}”文件读成表格"),
     "err_read_suffix_fix": ("Save it as .csv (UTF-8 or GBK), .xlsx or .parquet.", "请另存为 .csv（UTF-8 或 GBK）、.xlsx 或 .parquet。"),
-    "err_table_unreadable": ("{what} cannot be read as {suffix}: {detail}", "无法把文件读成 {suffix}：{detail}"),
+    "err_table_unreadable": ("the file cannot be read as {suffix}: {detail}", "无法把文件读成 {suffix}：{detail}"),
     "err_table_unreadable_fix": ("Check that the file is a valid CSV, XLSX or Parquet file.",
                                  "请确认文件是有效的 CSV、XLSX 或 Parquet 文件。"),
     "err_selection_only_refused": ("round {round_id} was run on {engine} and stored only its {sel} selected {customers} of "
                                    "{n}; {what} needs every customer, so it cannot be answered from this round",
-                                   "第 {round_id} 轮在 {engine} 上运行，{n} 位客户中只保存了入选的 {sel} 位；"
+                                   "第 {round_id} 轮在 {engine} 上运行，{n} 位客户中只保存了入选的 {sel} 位{customers}；"
                                    "{what}需要每一位客户，所以无法根据这一轮回答"),
     "err_selection_only_refused_fix": ("Run the round again on the engine with the changed standard (xuanba round "
                                        "--engine ... --source ...), or run the round in the workspace (xuanba round "

@@ -33,7 +33,7 @@ import pandas as pd
 
 from xuanba._files import atomic_path
 from xuanba._xlsx import Look, write_sheets
-from xuanba.errors import DataError, InputError, Phrase
+from xuanba.errors import DataError, InputError, Phrase, Said
 from xuanba.i18n import CELL_PHRASES, LANGS, cell_words, check_lang, column_words, sheet_words, t
 
 #: The formats :func:`write_table` writes, by file suffix.
@@ -583,7 +583,7 @@ def read_table(
     source = Path(path)
     suffix = source.suffix.lower()
     if not source.is_file():
-        raise InputError(Phrase("err_table_file_missing", what=what), file=str(source),
+        raise InputError(Said(f"{what} does not exist (file not found)", Phrase("err_table_file_missing")), file=str(source),
                          fix=Phrase("err_check_path_fix", hint=f" {hint}" if hint else ""))
     if suffix not in READ_SUFFIXES:
         raise InputError(Phrase("err_read_suffix", suffix=suffix or Phrase("err_extensionless")), file=str(source),
@@ -601,7 +601,8 @@ def read_table(
     except InputError:
         raise
     except (ValueError, OSError, KeyError, ImportError) as exc:
-        raise InputError(Phrase("err_table_unreadable", what=what, suffix=suffix, detail=str(exc)), file=str(source),
+        raise InputError(Said(f"{what} cannot be read as {suffix}: {exc}",
+                              Phrase("err_table_unreadable", suffix=suffix, detail=str(exc))), file=str(source),
                          fix=Phrase("err_table_unreadable_fix")) from None
     if suffix == ".parquet":  # typed already: ids stored as numbers become text (missing stays missing)
         for col in cols:

@@ -299,7 +299,7 @@ def register(app: typer.Typer) -> None:
         ref = pd.Timestamp(_date(as_of) or dt.date.today())
         led = promise_ledger(_side("commitments", commitments, workspace, required=True), ref)
         if by not in led:
-            raise InputError(Phrase("err_commitments_no_rep"), column="rep", fix=Phrase("err_commitments_no_rep_fix"))
+            raise InputError(Phrase("err_commitments_no_rep"), column="rep", fix=Phrase("err_commitments_no_rep_fix", header="负责人"))
         rel = reliability(led, by=by, start=window_start(ref, window_days), end=ref)
         od = overdue_list(led)
         counts = {s: int((led["state"] == s).sum()) for s in ("kept_on_time", "kept_late", "broken", "overdue", "open")}
