@@ -99,11 +99,7 @@ def _silenced_by_library(words: str) -> bool:
     if (frame is None or module.split(".")[0] == "xuanba"  # xuanba's own, wherever it is installed
             or not os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARIES)):
         return False
-    for action, message, category, where, line in warnings.filters:
-        if ((message is None or message.match(words)) and issubclass(RuntimeWarning, category)
-                and (where is None or where.match(module)) and line in (0, frame.f_lineno)):
-            return action == "ignore"
-    return False
+    return _action(warnings.filters, words, RuntimeWarning, lambda: module, frame.f_lineno) == "ignore"
 
 
 #: The process's warnings filters and ``showwarning`` as the first open :func:`catching` found
@@ -129,12 +125,13 @@ def _module_of(filename: str) -> str:
     return filename[:-3] if filename.lower().endswith(".py") else filename
 
 
-def _action(text: str, category: type[Warning], filename: str, lineno: int) -> str:
-    """What the filters the first open round found (the process's own) do with this warning."""
+def _action(filters: Any, text: str, category: type[Warning], module_of: Any, lineno: int) -> str:
+    """What ``filters`` (a list as ``warnings.filters``) do with this warning; ``module_of()``
+    names the warning's module, asked only when a filter names one."""
     module = None
-    for action, message, kind, where, line in _SHARED["filters"] or ():
+    for action, message, kind, where, line in filters or ():
         if where is not None and module is None:
-            module = _module_of(filename)
+            module = module_of()
         if ((message is None or message.match(text)) and issubclass(category, kind)
                 and (where is None or where.match(module)) and line in (0, lineno)):
             return action
@@ -152,7 +149,7 @@ def _show(message: Any, category: type[Warning], filename: str, lineno: int,
         mine.append(warnings.WarningMessage(message, category, filename, lineno, file, line))
         return
     text = str(message)
-    action = _action(text, category, filename, lineno)
+    action = _action(_SHARED["filters"], text, category, lambda: _module_of(filename), lineno)  # the process's own
     if action == "ignore":
         return
     if action == "error":  # raised where the warning was made, as the "error" filter does
