@@ -265,10 +265,11 @@ class _Run:
             finally:
                 con.unregister(_SCORED)
 
-    def check_cutoff(self, cutoff: dt.date) -> None:
-        """:func:`check_first_transaction` of the transactions at ``cutoff``."""
+    def check_cutoff(self, cutoff: dt.date) -> dt.date:
+        """:func:`check_first_transaction` of the transactions at ``cutoff``; the first one's day."""
         first = self.pandas("first", lambda tx: tx.aggregate(first=tx.ts.min(), n=tx.count()), {})
         check_first_transaction(int(first["n"].iloc[0]), first["first"].iloc[0], cutoff)
+        return pd.Timestamp(first["first"].iloc[0]).date()
 
 
 def _facts_arrow(run: _Run, key: Any, build: Callable[[ir.Table, bool], ir.Table], names: Sequence[str],
@@ -456,7 +457,7 @@ def calibration_holdout(
 def facts_and_holdout(
     source: Any,
     cutoff: dt.date | str,
-    calibration_end: dt.date | str,
+    calibration_end: dt.date | str | Callable[[dt.date], dt.date],
     *,
     time_unit: TimeUnit = "week",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -464,6 +465,9 @@ def facts_and_holdout(
     it (:func:`calibration_holdout` from ``calibration_end`` to ``cutoff`` with the columns
     ``frequency, recency, T, frequency_holdout, duration_holdout``), from one pass over the
     transactions: the same two frames as the two calls, at about the cost of the first.
+    ``calibration_end`` may be a function of the first transaction's day (read by the check of
+    the cutoff anyway), which gives the calibration end: a check whose window depends on the
+    history's span (``auto``'s, :func:`xuanba.models.choose.holdout_days`).
 
     A round that checks its model on the year before its cutoff reads both: as two queries the
     transactions were read and merged by day twice (at 1 M customers the check's query cost
@@ -483,11 +487,18 @@ def facts_and_holdout(
     """
     check_unit(time_unit, "time_unit")
     run = _Run(source)
-    cutoff_d, cal = _as_date(cutoff), _as_date(calibration_end)
-    if cal >= cutoff_d:
-        raise DataError(Phrase("err_holdout_not_after", hold=str(cutoff_d), cal=str(cal)),
-                        fix=Phrase("err_calibration_before_cutoff_fix"))
-    run.check_cutoff(cutoff_d)
+    cutoff_d = _as_date(cutoff)
+
+    def before_cutoff(cal: dt.date) -> dt.date:
+        if cal >= cutoff_d:
+            raise DataError(Phrase("err_holdout_not_after", hold=str(cutoff_d), cal=str(cal)),
+                            fix=Phrase("err_calibration_before_cutoff_fix"))
+        return cal
+
+    cal = None if callable(calibration_end) else before_cutoff(_as_date(calibration_end))
+    first = run.check_cutoff(cutoff_d)
+    if cal is None:  # the window read from the first transaction's day
+        cal = before_cutoff(_as_date(calibration_end(first)))  # type: ignore[operator]
 
     def build(tx: ir.Table, rfm: bool) -> ir.Table:
         return customer_facts_expr(tx, cutoff_d, time_unit=time_unit, rfm=rfm, holdout_from=cal)

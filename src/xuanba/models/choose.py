@@ -98,6 +98,18 @@ def holdout_days(span_days: float) -> int:
     return days
 
 
+def holdout_start(cutoff: dt.date, first_day: dt.date) -> dt.date | None:
+    """The calibration end of :func:`choose_model`'s holdout check at ``cutoff`` when the longest
+    history begins on ``first_day`` (its span in whole days, as the facts' longest ``T`` reads
+    back: :func:`~xuanba.models.evaluate.span_days`); ``None`` when the span is too short for one.
+
+    >>> holdout_start(dt.date(1997, 9, 30), dt.date(1997, 1, 1)), holdout_start(dt.date(1997, 3, 1), dt.date(1997, 1, 1))
+    (datetime.date(1997, 7, 2), None)
+    """
+    hold = holdout_days(float((cutoff - first_day).days))
+    return cutoff - dt.timedelta(days=hold) if hold else None
+
+
 def _plain(v: Any) -> Any:
     if isinstance(v, float | np.floating):
         return float(v) if math.isfinite(v) else None

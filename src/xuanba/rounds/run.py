@@ -198,7 +198,7 @@ SPEND_COLUMNS = ("expected_spend", "clv_1y", "clv_3y")
 
 def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.date,
              time_unit: str, warm: dict[str, Any] | None = None, intervals: bool = False,
-             calibration: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
+             calibration: tuple[dt.date, pd.DataFrame] | None = None) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
     """Predictions of the standard's model (or of the one ``auto`` chose), the fitted models,
     and what the round keeps about them: ``model`` (the name used, or ``None``), ``warnings``
     (every warning the fits raised, and why a fit cannot be trusted), ``choice`` (``auto``'s
@@ -209,8 +209,8 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
     leave theirs in it for the next cutoff (same optima, fewer steps; see ``Model.fit``).
     ``intervals``: also the ``<prediction>_lower/_upper`` of the standard's ``[predictions]
     interval`` (when it sets one); the fits' reasons to give none are among the warnings.
-    ``calibration``: the table of the model check's year (:func:`check_start` to the cutoff),
-    read with the facts; ``auto``'s holdout check uses it when its window is that year."""
+    ``calibration``: a calibration end before the cutoff and its table, read with the facts
+    (:func:`gather_fields`); ``auto``'s holdout check uses it when its window begins there."""
     from xuanba.errors import XuanbaError
     from xuanba.models._caught import catching
     from xuanba.models.predict import PREDICTION_COLUMNS as PREDICTED
@@ -228,7 +228,7 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
 
                 choice = choose_model(ws, cutoff, facts=facts, time_unit=time_unit, penalizer=p.penalizer,
                                       start=(warm or {}).get("auto"), check_start=(warm or {}).get("auto_check"),
-                                      calibration=None if calibration is None else (check_start(cutoff), calibration))
+                                      calibration=calibration)
                 if warm is not None:
                     warm["auto"], warm["auto_check"] = _trusted(choice.fitted), _trusted(choice.checked)
                 info["choice"] = choice.to_dict()
@@ -417,10 +417,11 @@ def gather_fields(
     ``notes["intervals"]`` their level and columns. ``facts``:
     :func:`~xuanba.facts.customer_facts` at ``cutoff`` when read already (a backtest reads the
     next cutoff's while this one fits). ``checked``: the round checks its model on the year before
-    the cutoff (:func:`model_check`); when the facts are read here and a model is fitted, that
-    year's calibration table is read with them (one pass over the transactions,
-    :func:`~xuanba.facts.facts_and_holdout`; ``auto`` reads it for its holdout check too) and
-    left in ``notes["calibration"]``.
+    the cutoff (:func:`model_check`); when the facts are read here and a model is fitted, a
+    calibration table is read with them (one pass over the transactions,
+    :func:`~xuanba.facts.facts_and_holdout`): ``auto``'s holdout window when it has one
+    (:func:`~xuanba.models.choose.holdout_start`: its check then reads nothing more), else that
+    year's; that year's is left in ``notes["calibration"]`` when the check still needs it.
     """
     from xuanba.facts import customer_facts, facts_and_holdout
 
@@ -429,13 +430,24 @@ def gather_fields(
     given = set(extra_fields.columns) if extra_fields is not None else set()
     fitting = predictions is None and bool((used & set(PREDICTION_COLUMNS)) - given)
     say("facts")
-    calibration = None
+    calibration = None  # (its calibration end, the table)
     own = facts is None  # read here: a frame of the round's own, rounded where it lies (see _steady)
     # rounded before the models see them, so the same data give the same fit (see _steady)
     if facts is None and fitting and (checked or standard.predictions.model == "auto"):
-        facts, calibration = facts_and_holdout(workspace, cutoff, check_start(cutoff), time_unit=time_unit)  # type: ignore[arg-type]
-        if calibration.empty:  # no customer before the check's year: the check says why, reading it
-            calibration = None
+        window = [check_start(cutoff)]
+
+        def calibration_end(first_day: dt.date) -> dt.date:
+            """``auto``'s holdout window when it has one (the model check then reads its year
+            itself, unless that is the same window), else the model check's year."""
+            from xuanba.models.choose import holdout_start
+
+            if standard.predictions.model == "auto":
+                window[0] = holdout_start(cutoff, first_day) or window[0]
+            return window[0]
+
+        facts, read = facts_and_holdout(workspace, cutoff, calibration_end, time_unit=time_unit)  # type: ignore[arg-type]
+        # no customer before the check's calibration end: the check says why, reading it
+        calibration = None if read.empty else (window[0], read)
     elif facts is None:
         facts = customer_facts(workspace, cutoff, time_unit=time_unit)  # type: ignore[arg-type]
     table = _steady(facts, own=own)
@@ -467,8 +479,8 @@ def gather_fields(
             notes["model_choice"] = info["choice"]
         if info.get("check") is not None:
             notes["model_check"] = info["check"]
-        elif checked and calibration is not None:
-            notes["calibration"] = calibration
+        elif checked and calibration is not None and calibration[0] == check_start(cutoff):
+            notes["calibration"] = calibration[1]
         calibration = None  # used, or left to the check: not held here past the predictions
         if info["unavailable"]:
             notes["unavailable"] = {"fields": info["unavailable"], "reason": info["reason"],
