@@ -555,6 +555,41 @@ def test_the_facts_a_round_reads_are_rounded_where_they_lie_and_nothing_reads_th
     assert own_notes["models"] == other_notes["models"] and own_notes["model_choice"] == other_notes["model_choice"]
 
 
+def test_auto_s_shorter_holdout_window_is_read_with_the_facts_not_again(tmp_path, monkeypatch):
+    """With nine months of data ``auto`` holds out a third of them, not a year: the round reads
+    that window's calibration table with its facts (one pass), and neither the choice nor the
+    model check reads it again; the fields, models and choice are those of the same facts given
+    by a caller (the choice then reads its window itself)."""
+    import datetime as dt
+
+    import xuanba.facts as facts_module
+    from xuanba.facts import customer_facts
+    from xuanba.models.simulate import simulate_transactions
+    from xuanba.rounds.run import as_standard, gather_fields
+
+    path = tmp_path / "w.duckdb"
+    with Workspace(path) as ws:
+        ws.replace("transactions", simulate_transactions("bgnbd", 300, "2025-01-01", "2025-09-30", seed=5))
+    cut, std = dt.date(2025, 9, 30), as_standard(starter_standard("en"))
+    reads: list[dt.date] = []
+    real = facts_module.calibration_holdout
+
+    def spy(source, cal, *a, **k):  # noqa: ANN001, ANN002, ANN003, ANN202
+        reads.append(pd.Timestamp(cal).date())
+        return real(source, cal, *a, **k)
+
+    monkeypatch.setattr(facts_module, "calibration_holdout", spy)
+    with Workspace(path, read_only=True) as ws:
+        own, own_notes = gather_fields(ws, std, cut, checked=True)
+        window = dt.date.fromisoformat(own_notes["model_choice"]["holdout"]["calibration_end"])
+        assert (cut - window).days < 365 and "error" not in own_notes["model_choice"]["holdout"]
+        assert reads == [] and "calibration" not in own_notes  # the model check's year: read by the check
+        other, other_notes = gather_fields(ws, std, cut, checked=True, facts=customer_facts(ws, cut))
+    assert reads == [window]  # the facts given: the choice read its window itself
+    pd.testing.assert_frame_equal(own, other, check_exact=True)
+    assert own_notes["models"] == other_notes["models"] and own_notes["model_choice"] == other_notes["model_choice"]
+
+
 def test_merge_of_owned_predictions_rounds_them_in_place_to_the_same_table():
     """The round's own predictions are rounded in place (no new array per column); the table is
     the one :func:`_steady` gives, bit for bit, and a table not owned (given predictions) is left
