@@ -557,15 +557,16 @@ def test_the_facts_a_round_reads_are_rounded_where_they_lie_and_nothing_reads_th
 
 def test_auto_s_shorter_holdout_window_is_read_with_the_facts_not_again(tmp_path, monkeypatch):
     """With nine months of data ``auto`` holds out a third of them, not a year: the round reads
-    that window's calibration table with its facts (one pass), and neither the choice nor the
-    model check reads it again; the fields, models and choice are those of the same facts given
-    by a caller (the choice then reads its window itself)."""
+    that window's calibration table with its facts (one pass), and the choice does not read it
+    again; the fields, models and choice are those of the same facts given by a caller (the choice
+    then reads its window itself). The model check's year begins before the first transaction:
+    the round stores what a fresh model_check says of it, without reading the transactions again."""
     import datetime as dt
 
     import xuanba.facts as facts_module
     from xuanba.facts import customer_facts
     from xuanba.models.simulate import simulate_transactions
-    from xuanba.rounds.run import as_standard, gather_fields
+    from xuanba.rounds.run import as_standard, gather_fields, model_check
 
     path = tmp_path / "w.duckdb"
     with Workspace(path) as ws:
@@ -588,6 +589,12 @@ def test_auto_s_shorter_holdout_window_is_read_with_the_facts_not_again(tmp_path
     assert reads == [window]  # the facts given: the choice read its window itself
     pd.testing.assert_frame_equal(own, other, check_exact=True)
     assert own_notes["models"] == other_notes["models"] and own_notes["model_choice"] == other_notes["model_choice"]
+    reads.clear()
+    rnd = run_round(path, starter_standard("en"), cut, store=False)
+    assert reads == []
+    with Workspace(path, read_only=True) as ws:
+        fresh = model_check(ws, rnd.meta["model_choice"]["model"], cut, "week")
+    assert len(reads) == 1 and rnd.tables["holdout"].info == fresh.info and "error" in fresh.info
 
 
 def test_merge_of_owned_predictions_rounds_them_in_place_to_the_same_table():

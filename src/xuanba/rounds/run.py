@@ -431,6 +431,7 @@ def gather_fields(
     fitting = predictions is None and bool((used & set(PREDICTION_COLUMNS)) - given)
     say("facts")
     calibration = None  # (its calibration end, the table)
+    first: list[dt.date | None] = [None]  # the first transaction's day, when the facts read it here
     own = facts is None  # read here: a frame of the round's own, rounded where it lies (see _steady)
     # rounded before the models see them, so the same data give the same fit (see _steady)
     if facts is None and fitting and (checked or standard.predictions.model == "auto"):
@@ -441,6 +442,7 @@ def gather_fields(
             itself, unless that is the same window), else the model check's year."""
             from xuanba.models.choose import holdout_start
 
+            first[0] = first_day
             if standard.predictions.model == "auto":
                 window[0] = holdout_start(cutoff, first_day) or window[0]
             return window[0]
@@ -455,6 +457,8 @@ def gather_fields(
     table["customer_id"] = table["customer_id"].astype(str)
     notes: dict[str, Any] = {"predictions": "none", "account_fields": False, "extra_fields": [],
                              "customer_fields": [], "customer_fields_skipped": []}
+    if checked and first[0] is not None:  # for the model check (popped before anything is stored)
+        notes["first_day"] = first[0]
     if predictions is not None:
         table = _merge(table, predictions, "predictions", override=True)
         notes["predictions"] = "given"
@@ -804,18 +808,23 @@ def check_start(cutoff: dt.date) -> dt.date:
 
 
 def model_check(ws: Workspace, model: str, cutoff: dt.date, time_unit: str, penalizer: float = 0.0,
-                calibration: pd.DataFrame | None = None) -> StoredTable:
+                calibration: pd.DataFrame | None = None, first_day: dt.date | None = None) -> StoredTable:
     """The check of a round's purchase model on the year before its cutoff: the model fitted on
     the purchases up to cutoff − 365 days, its expected purchases in the following year against
     what customers bought, by calibration frequency (``bucket, customers, actual, predicted``),
     with the penalty the round's own fit used.
     When the data cannot support the check, ``info["error"]`` says why and there is no table.
-    ``calibration``: that year's calibration table, read with the round's facts (else read here)."""
+    ``calibration``: that year's calibration table, read with the round's facts (else read here).
+    ``first_day``: the first transaction's day, read with them: a year that begins before it is
+    said so (as reading it would say) without reading the transactions again."""
     from xuanba.errors import XuanbaError
+    from xuanba.facts.compute import check_first_transaction
     from xuanba.models.evaluate import evaluate
 
     start = check_start(cutoff)
     try:
+        if calibration is None and first_day is not None:
+            check_first_transaction(1, first_day, start)  # there are transactions: the facts were read
         ev = evaluate(ws, start, cutoff, models=(model,), time_unit=time_unit, cumulative=False, penalizer=penalizer,
                       calibration=calibration)
     except XuanbaError as exc:
@@ -876,6 +885,7 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
     checking = check_model and bool(notes.get("model_name"))
     done = notes.pop("model_check", None)
     calibration = notes.pop("calibration", None)
+    first_day = notes.pop("first_day", None)
     if checking and done is not None:  # auto's holdout check was this check: nothing to refit
         check: Any = Future()
         check.set_result(done)
@@ -884,7 +894,7 @@ def _run(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, predictions
     # applied (in an in-memory DuckDB of its own): nothing else touches the connection until the check is joined below, and the
     # check is always waited for, even when scoring fails.
     with _alongside(model_check if checking else None, ws, notes.get("model_name"), cut, time_unit,
-                    std.predictions.penalizer, calibration) as check:
+                    std.predictions.penalizer, calibration, first_day) as check:
         return _score_and_store(ws, std, cut, time_unit, table, notes, name, store, say, check, scoring_engine)
 
 
