@@ -85,8 +85,25 @@ def _child(rounds: int, dump: Path | None) -> dict:
     return out
 
 
+def _decoded(folder: Path) -> dict:
+    """The dump's ``roster_codes`` with each coded column as its texts (``roster_labels``: the
+    text of code ``i`` of a round is its labels' ``i``-th)."""
+    import pandas as pd
+
+    codes = pd.read_pickle(folder / "roster_codes.pkl")
+    labels = pd.read_pickle(folder / "roster_labels.pkl").set_index("round_id")
+    for col in labels.columns:
+        codes[col] = [None if pd.isna(k) else labels.loc[r, col][int(k)] for r, k in zip(codes["round_id"], codes[col],
+                                                                                        strict=True)]
+    return codes
+
+
 def _same_tables(a: Path, b: Path) -> list[str]:
-    """The tables (or columns) that differ between two dumps; ``rounds.created_at`` aside."""
+    """The tables (or columns) that differ between two dumps; ``rounds.created_at`` aside. The
+    coded roster is compared by its texts: which code stands for which text depends on the path
+    that stored it (the saver's early roster takes the engine's labels, a round stored after its
+    model check was still running when it was scored encodes them in the order they come), not on
+    what was stored."""
     import pandas as pd
 
     names = sorted(p.name for p in a.glob("*.pkl"))
@@ -94,7 +111,11 @@ def _same_tables(a: Path, b: Path) -> list[str]:
         return ["the tables"]
     differ = []
     for name in names:
+        if name == "roster_labels.pkl":  # read with the codes
+            continue
         x, y = pd.read_pickle(a / name), pd.read_pickle(b / name)
+        if name == "roster_codes.pkl":
+            x, y = _decoded(a), _decoded(b)
         if list(x.columns) != list(y.columns) or len(x) != len(y):
             differ.append(name)
             continue
