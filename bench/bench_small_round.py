@@ -101,8 +101,8 @@ def _decoded(folder: Path) -> dict:
 def _same_tables(a: Path, b: Path) -> list[str]:
     """The tables (or columns) that differ between two dumps; ``rounds.created_at`` aside. The
     coded roster is compared by its texts: which code stands for which text depends on the path
-    that stored it (the saver's early roster takes the engine's labels, a round stored after its
-    model check was still running when it was scored encodes them in the order they come), not on
+    that stored it (the saver's early roster takes the engine's labels; a round whose model check
+    still ran when it was scored is stored after, its texts encoded in the order they come), not on
     what was stored."""
     import pandas as pd
 
