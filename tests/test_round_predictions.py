@@ -100,22 +100,27 @@ def test_a_round_without_a_model_check_or_auto_reads_the_facts_alone(four_years,
     assert asked == ["both"]
 
 
-def test_a_check_year_before_every_customer_is_read_by_the_check_which_says_why(tmp_path, monkeypatch):
-    """Two years of data: the check's calibration end (a year before the cutoff) has customers,
-    auto's holdout (a third of the span) does not start there, so auto reads its own; with a
-    cutoff under a year after the first purchase nobody is in the check's year and the check
-    itself reads it, with the reason it gives."""
+def test_a_check_year_before_every_customer_is_said_by_the_check_without_reading_it(tmp_path, monkeypatch):
+    """Two years of data: auto's holdout (a third of the span) is read with the facts, and the
+    check's calibration end (a year before the cutoff, with customers) by the check itself; with a
+    cutoff under a year after the first purchase nobody is in the check's year: the check says why,
+    as reading it says (a fresh model_check), without reading the transactions again."""
+    from xuanba.rounds.run import model_check
+
     tx = simulate_transactions("pareto-nbd", 600, "2024-01-01", "2025-12-31", seed=5)
     path = tmp_path / "w.duckdb"
     with Workspace(path) as ws:
         ws.replace("transactions", tx)
     reads = _reads(monkeypatch)
     rnd = run_round(path, _standard("auto"), CUTOFF, store=False)
-    assert rnd.meta["model_choice"]["holdout"]["days"] < 365 and len(reads) == 1  # auto's own window
-    assert "error" not in rnd.tables["holdout"].info  # the round's check: from the one pass
+    assert rnd.meta["model_choice"]["holdout"]["days"] < 365 and reads == ["2024-12-31"]  # the check's year
+    assert "error" not in rnd.tables["holdout"].info
     reads.clear()
     early = run_round(path, _standard("bgnbd"), "2024-06-30", store=False)
-    assert reads == ["2023-07-01"] and "error" in early.tables["holdout"].info
+    assert reads == [] and "error" in early.tables["holdout"].info
+    with Workspace(path, read_only=True) as ws:
+        fresh = model_check(ws, "bgnbd", dt.date(2024, 6, 30), "week")
+    assert reads == ["2023-07-01"] and early.tables["holdout"].info == fresh.info
 
 
 def test_auto_fits_its_candidates_beside_the_check_as_each_would_be_fitted_alone(four_years, monkeypatch):
