@@ -314,6 +314,16 @@ def _extra_side_id(shop):
     extra_columns(table, pd.DataFrame({"customer_id": ["A"], "_side_id": [1]}))
 
 
+def _report_of_no_customers(shop):
+    import dataclasses
+
+    from xuanba.outputs.report import build_report
+    from xuanba.rounds import load_round
+
+    rnd = load_round(shop / "w.duckdb", "latest")  # a program's Round whose rows were all filtered away
+    build_report(dataclasses.replace(rnd, roster=rnd.roster.iloc[:0]), lang="zh")
+
+
 def _web_tables_read_only(shop):
     from xuanba.web.store import ensure_tables
     from xuanba.workspace import Workspace
@@ -361,6 +371,8 @@ CASES.update({
               "sheet '名单', column '备注', row 1: a text of 40,000 characters"),
     "rounds/engine_extras": (_extra_side_id, ["额外字段表中有名为 _side_id 的列", "请给这一列改名"],
                              "the extra fields table has a column named _side_id"),
+    "outputs/report": (_report_of_no_customers, ["第 1 轮没有任何客户", "请在有客户的数据上运行这一轮"],
+                       "round 1 has no customers"),
     "web/store": (_web_tables_read_only, ["无法创建网页应用的表：工作区是以只读方式打开的", "read_only=False"],
                   "cannot create the web tables: the workspace is open read-only"),
     "workspace": (_setting_read_only, ["无法设置 “时区”：工作区是以只读方式打开的", "请用 Workspace(path)"],

@@ -3262,7 +3262,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_ibis_backend": ("the Ibis backend {name} cannot run a round: {first}", "Ibis 后端 {name} 无法运行一轮：{first}"),
     "err_ibis_backend_fix": ("Run it on {works}: read the transactions with ibis.duckdb.connect() or a Spark session "
                              "(xuanba round --engine duckdb|spark --source ...).",
-                             "请在 {works} 上运行：用 ibis.duckdb.connect() 或 Spark 会话读取交易（xuanba round "
+                             "请改用 {works} 之一运行：用 ibis.duckdb.connect() 或 Spark 会话读取交易（xuanba round "
                              "--engine duckdb|spark --source ...）。"),
     "err_no_starter": ("no starter standard in {lang}", "没有 {lang} 语言的初始标准"),
     "err_file_exists": ("the file already exists", "文件已存在"),
