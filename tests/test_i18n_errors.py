@@ -278,7 +278,9 @@ TRANSLATED_MODULES = (
     "standard/starter.py", "accounts/_util.py", "accounts/profit.py", "accounts/receivables.py",
     "accounts/resources.py", "accounts/stored.py", "accounts/view.py", "cli/_common.py", "cli/facts.py",
     "cli/standard.py", "demo/pipeline.py", "facts/stored.py", "outputs/report.py", "rounds/engine.py",
-    "rounds/engine_extras.py", "web/serving.py", "web/store.py",
+    "rounds/engine_extras.py", "web/serving.py", "web/store.py", "models/_base.py", "models/_purchases.py",
+    "models/_uncertainty.py", "models/bgbb.py", "models/bgnbd.py", "models/covariates.py", "models/gammagamma.py",
+    "models/paretonbd.py", "models/sbg.py", "models/simulate.py",
 )
 
 #: The raises left English on purpose there, by module and the start of their text: only a mistake
@@ -295,6 +297,8 @@ LEFT_ENGLISH = {
     ("rounds/whatif.py", "the new roster does not hold"),
     # caught in evaluate(): its English becomes the model's "error" cell of the comparison, not an error shown
     ("models/evaluate.py", "{name} gave"),
+    # a program's call with what is no table at all (a list, a path): Python's type names, no user's data
+    ("models/_base.py", "cannot use a {type(data).__name__} as {name}"),
 }
 
 _USER_ERRORS = {"XuanbaError", "InputError", "SchemaError", "DataError", "ModelError", "NotFittedError", "WorkspaceError"}

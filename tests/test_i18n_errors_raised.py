@@ -380,6 +380,100 @@ CASES.update({
 })
 
 
+def _histories(frequency: list[int]) -> pd.DataFrame:
+    n = len(frequency)
+    return pd.DataFrame({"customer_id": [f"C{i}" for i in range(n)], "frequency": frequency,
+                         "recency": [float(f * 3) for f in frequency], "T": [40.0] * n,
+                         "monetary_value": [20.0 if f else 0.0 for f in frequency]})
+
+
+def _model_not_fitted(shop):
+    from xuanba.models import BGNBD
+
+    BGNBD().expected_purchases(_histories([1, 2]), 52)
+
+
+def _model_no_repeat(shop):
+    from xuanba.models import BGNBD
+
+    BGNBD().fit(_histories([0, 0, 0]))
+
+
+def _model_interval(shop):
+    from xuanba.models._uncertainty import check_interval
+
+    check_interval(95)  # a percentage where a probability belongs
+
+
+def _bgbb_days(shop):
+    from xuanba.models import BGBB
+
+    model = BGBB()
+    model.params_ = pd.Series({"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.78})
+    model.expected_purchases(pd.DataFrame({"customer_id": ["A"], "frequency": [1], "recency": [2], "periods": [6]}),
+                             1.5)  # days where opportunities are counted
+
+
+def _bgnbd_edge(shop):
+    from xuanba.models import BGNBD
+
+    BGNBD()._check_estimates(pd.Series({"r": 2e5, "alpha": 3.0, "a": 0.5, "b": 1.0}), 12)
+
+
+def _covariate_missing(shop):
+    from xuanba.models import BGNBDCovariates
+
+    BGNBDCovariates(covariates_purchase=["渠道"]).fit(_histories([1, 2, 0, 3]))
+
+
+def _gamma_gamma_few(shop):
+    from xuanba.models import GammaGamma
+
+    GammaGamma().fit(_histories([0, 2, 0]))
+
+
+def _pareto_rate(shop):
+    from xuanba.models import ParetoNBD
+
+    model = ParetoNBD()
+    model.params_ = pd.Series({"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669})
+    model.expected_discounted_purchases(_histories([1]), 0)  # no discount asked for as a rate of 0
+
+
+def _sbg_rising(shop):
+    from xuanba.models.sbg import lifetimes_from_survivors
+
+    lifetimes_from_survivors([1000, 631, 700])
+
+
+def _simulate_kind(shop):
+    from xuanba.models.simulate import simulate_transactions
+
+    simulate_transactions("泊松", 10, "2025-01-01", "2025-12-31")
+
+
+CASES.update({
+    "models/_base": (_model_not_fitted, ["这个 BGNBD 还没有拟合", "请先调用 .fit(table)"], "this BGNBD is not fitted yet"),
+    "models/_purchases": (_model_no_repeat, ["BGNBD 无法拟合：没有一位客户复购过", "请用更长的校准期"],
+                          "BGNBD cannot be fitted: no customer made a repeat purchase"),
+    "models/_uncertainty": (_model_interval, ["interval=95 不是概率", "interval=0.9 表示 5%..95%"],
+                            "interval=95 is not a probability"),
+    "models/bgbb": (_bgbb_days, ["t=1.5 必须是整数个交易机会", "而不是以天计"],
+                    "t=1.5 must be a whole number of opportunities"),
+    "models/bgnbd": (_bgnbd_edge, ["BGNBD 的估计值跑到了参数空间的边缘（r=2e+05", "这 12 位客户不足以识别购买过程和流失过程"],
+                     "BGNBD estimates ran off to the edge of the parameter space"),
+    "models/covariates": (_covariate_missing, ["表中没有协变量列 “渠道”", "文件中的列有：['customer_id'"],
+                          "covariate column '渠道' is not in the table"),
+    "models/gammagamma": (_gamma_gamma_few, ["GammaGamma 无法拟合：有复购且消费额为正的客户只有 1 位", "消费额模型需要许多复购客户"],
+                          "GammaGamma cannot be fitted: 1 customer(s) with repeat purchases"),
+    "models/paretonbd": (_pareto_rate, ["discount_rate=0 必须是每个时间单位的正利率", "1.15 ** (1/52) - 1"],
+                         "discount_rate=0 must be a positive rate per time unit"),
+    "models/sbg": (_sbg_rising, ["留存序列必须非负且不能增加", "新客户属于新的群组"],
+                   "the retention series must be non-negative and never increase"),
+    "models/simulate": (_simulate_kind, ["未知的模拟种类 “泊松”", "请用其中之一："], "unknown kind '泊松'"),
+})
+
+
 @pytest.mark.parametrize("module", list(CASES))
 def test_a_users_mistake_reads_in_chinese(shop, module):
     make, zh_words, en_words = CASES[module]
