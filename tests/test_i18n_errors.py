@@ -266,13 +266,21 @@ def test_a_reader_failure_says_in_chinese_what_is_known_and_duckdbs_words_apart(
     assert "more lines" not in err.render("en") and said not in en[0]
 
 
-#: The modules whose user-facing errors were put into the translation table (i18n37, and workspace.py
-#: before it): an error class raised there with plain text reads English whatever --lang says.
+#: The modules whose user-facing errors were put into the translation table (i18n37 and i18n38, and
+#: workspace.py before them): an error class raised there with plain text reads English whatever --lang says.
 TRANSLATED_MODULES = (
     "workspace.py", "tables.py", "facts/compute.py", "ingest/read.py", "ingest/load.py", "standard/score.py",
     "standard/engine.py", "rounds/run.py", "rounds/replay.py", "rounds/backtest.py", "rounds/fairness.py",
     "rounds/whatif.py", "rounds/store.py", "outputs/exports.py", "outputs/statements.py", "outputs/plots.py",
     "cli/accounts.py", "models/evaluate.py", "models/value.py", "models/predict.py",
+    # i18n38
+    "_dates.py", "_xlsx.py", "ingest/sidetables.py", "standard/apply.py", "standard/expressions.py",
+    "standard/starter.py", "accounts/_util.py", "accounts/profit.py", "accounts/receivables.py",
+    "accounts/resources.py", "accounts/stored.py", "accounts/view.py", "cli/_common.py", "cli/facts.py",
+    "cli/standard.py", "demo/pipeline.py", "facts/stored.py", "outputs/report.py", "rounds/engine.py",
+    "rounds/engine_extras.py", "web/serving.py", "web/store.py", "models/_base.py", "models/_purchases.py",
+    "models/_uncertainty.py", "models/bgbb.py", "models/bgnbd.py", "models/covariates.py", "models/gammagamma.py",
+    "models/paretonbd.py", "models/sbg.py", "models/simulate.py",
 )
 
 #: The raises left English on purpose there, by module and the start of their text: only a mistake
@@ -289,9 +297,8 @@ LEFT_ENGLISH = {
     ("rounds/whatif.py", "the new roster does not hold"),
     # caught in evaluate(): its English becomes the model's "error" cell of the comparison, not an error shown
     ("models/evaluate.py", "{name} gave"),
-    # workspace.py's write through a Workspace opened read-only: left as 47d147b left it (a program's
-    # call, the command line opens for writing what it writes); to translate with workspace.py's owner
-    ("workspace.py", "cannot {what}: the workspace is open read-only"),
+    # a program's call with what is no table at all (a list, a path): Python's type names, no user's data
+    ("models/_base.py", "cannot use a {type(data).__name__} as {name}"),
 }
 
 _USER_ERRORS = {"XuanbaError", "InputError", "SchemaError", "DataError", "ModelError", "NotFittedError", "WorkspaceError"}

@@ -603,6 +603,8 @@ def test_a_backend_that_cannot_run_the_round_is_named_with_the_engines_that_work
     with pytest.raises(InputError, match=rf"the Ibis backend '{backend}' cannot run a round") as info:
         run_round_on_engine(table, load_standard(BUSY_STANDARD), "2025-12-31")
     assert "DuckDB or Spark" in info.value.fix
+    zh = info.value.render("zh")  # in the reader's language, the backend's own words kept (i18n38)
+    assert f"Ibis 后端 '{backend}' 无法运行一轮：" in zh and "请改用 DuckDB、Spark 之一运行" in zh, zh
 
 
 def test_an_engine_round_leaves_the_users_duckdb_connection_as_it_found_it():

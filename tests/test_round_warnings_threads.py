@@ -8,8 +8,12 @@ not sleeps), so what it shows happens every run, not by chance."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import threading
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -265,3 +269,73 @@ def test_a_module_filter_holds_on_a_thread_of_no_round(module, shown_times):
         with catching():
             _warn_on_a_thread_of_no_round(FutureWarning)
     assert len(shown) == shown_times
+
+
+def test_a_filter_set_while_a_round_catches_holds_then_and_stays_after_it():
+    """A filter set while a round catches (by an import inside the round, or by another thread):
+    it holds at once for a thread of no round's, appended after the others too, and stays in the
+    process's filters where it was put when the round ends. 0782bb4 matched such a thread's
+    warnings with the filters found when the round began (the appended "ignore" not heeded: shown)
+    and put those back at the end (both new filters gone)."""
+    from xuanba.models._caught import catching
+
+    shown: list[str] = []
+    with warnings.catch_warnings():
+        warnings.resetwarnings()  # no filter: Python's default action ("default")
+        warnings.showwarning = lambda message, *args, **kwargs: shown.append(f"{type(message).__name__}: {message}")
+        with catching() as caught:
+            warnings.filterwarnings("ignore", category=FutureWarning, append=True)
+            warnings.filterwarnings("error", category=RuntimeWarning)
+            ignored = _warn_on_a_thread_of_no_round(FutureWarning)
+            unfiltered = _warn_on_a_thread_of_no_round(UserWarning)
+        after = list(warnings.filters)
+    assert ignored is None and unfiltered is None and caught == []
+    assert shown == ["UserWarning: a library's deprecation"]
+    assert after == [("error", None, RuntimeWarning, None, 0), ("ignore", None, FutureWarning, None, 0)]
+
+
+#: A program run with Python's own filters (``default::DeprecationWarning:__main__``, its module a
+#: plain string, then ``ignore::DeprecationWarning``...): a thread of no round warns deprecations,
+#: the program's own (``__main__``, from ``python -c``: a file that is no module's) and a library's,
+#: twice each, inside a round's catch (``round``) or not.
+_PLAIN_PROGRAM = """
+import sys, threading, types, warnings
+from xuanba.models._caught import catching
+
+lib = types.ModuleType("somelib")
+exec(compile("import warnings\\ndef warn():\\n    warnings.warn('a library', DeprecationWarning, stacklevel=1)\\n",
+             "somelib.py", "exec"), lib.__dict__)
+
+def mine():
+    warnings.warn("the program's own", DeprecationWarning, stacklevel=1)
+
+def other():
+    for _ in range(2):
+        mine()
+        lib.warn()
+
+thread = threading.Thread(target=other)
+if sys.argv[1] == "round":
+    with catching():
+        thread.start()
+        thread.join()
+else:
+    thread.start()
+    thread.join()
+"""
+
+
+def test_a_thread_of_no_round_under_pythons_own_filters_is_dealt_with_as_without_a_round():
+    """Python's own filters, in a process of its own (as the command line and the web server run):
+    a thread of no round's deprecations while a round catches are shown or not as without the
+    round (the program's own once, the library's never). 0782bb4 called ``.match`` on the default
+    filter's module, a plain string: the thread died of an AttributeError; and took the module of
+    ``python -c``'s code (a notebook cell's too) to be ``<string>``, not ``__main__``."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONWARNINGS", "PYTHONDEVMODE")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1] / "src")
+    runs = {mode: subprocess.run([sys.executable, "-c", _PLAIN_PROGRAM, mode], capture_output=True, text=True,
+                                 env=env, timeout=120) for mode in ("plain", "round")}
+    plain = runs["plain"]
+    assert plain.returncode == 0 and plain.stderr.count("DeprecationWarning") == 1, plain.stderr
+    assert "DeprecationWarning: the program's own" in plain.stderr
+    assert (runs["round"].returncode, runs["round"].stderr) == (0, plain.stderr)

@@ -197,9 +197,8 @@ def parse_horizon(value: str | int) -> int:
     else:
         m = re.fullmatch(r"\s*(\d+)\s*([dwy]?)\s*", str(value).lower())
         if not m:
-            raise InputError(f"--horizon {value!r} is not a length of time",
-                             fix="Write it as days, weeks or years: 365d, 26w, 1y.")
+            raise InputError(Phrase("err_horizon_not_length", value=repr(value)), fix=Phrase("err_horizon_not_length_fix"))
         days = int(m.group(1)) * {"": 1, "d": 1, "w": 7, "y": 365}[m.group(2)]
     if days < 1:
-        raise InputError(f"--horizon {value!r} is empty", fix="Give a horizon of at least one day.")
+        raise InputError(Phrase("err_horizon_empty", value=repr(value)), fix=Phrase("err_horizon_empty_fix"))
     return days

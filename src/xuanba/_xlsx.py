@@ -34,7 +34,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pandas as pd
 
-from xuanba.errors import DataError
+from xuanba.errors import DataError, Phrase, quoted
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -266,9 +266,9 @@ def _check_cells(name: str, frame: pd.DataFrame) -> None:
             lengths = s.map(lambda v: len(v) if isinstance(v, str) else 0)
         if len(lengths) and int(lengths.max()) > EXCEL_MAX_CELL:
             row = int(np.flatnonzero(lengths.to_numpy() > EXCEL_MAX_CELL)[0]) + 1
-            raise DataError(f"sheet {name!r}, column {col!r}, row {row:,}: a text of {int(lengths.max()):,} "
-                            f"characters; an Excel cell holds {EXCEL_MAX_CELL:,}",
-                            column=str(col), row=row, fix="Export this table as .csv or .parquet.")
+            raise DataError(Phrase("err_xlsx_cell_long", sheet=quoted(name), column=quoted(col), row=f"{row:,}",
+                                   n=f"{int(lengths.max()):,}", most=f"{EXCEL_MAX_CELL:,}"),
+                            column=str(col), row=row, fix=Phrase("err_xlsx_cell_long_fix"))
 
 
 def write_sheets(sheets: Sequence[tuple[str, pd.DataFrame] | tuple[str, pd.DataFrame, Look | None]],

@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from xuanba._files import DEFAULT_PATH  # the workspace file when none is named
-from xuanba.errors import Phrase, WorkspaceError
+from xuanba.errors import Phrase, WorkspaceError, quoted
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -727,7 +727,7 @@ class Workspace:
 
     def set_setting(self, key: str, value: str) -> None:
         """Record a workspace setting in ``xuanba_meta`` (inside the open transaction, if any)."""
-        self._writable(f"set '{key}'")
+        self._writable(Phrase("err_ro_set", key=quoted(key)))
         with self.transaction() as con:
             con.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
             con.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", [key, value])
@@ -848,13 +848,10 @@ class Workspace:
         """COMMIT the open transaction (where a full disk shows: DuckDB writes at commit)."""
         self.con.execute("COMMIT")
 
-    def _writable(self, what: str) -> None:
+    def _writable(self, what: Phrase) -> None:
+        """Refuse to ``what`` (a phrase of the table: the write asked for) in a workspace open read-only."""
         if self.read_only:
-            raise WorkspaceError(
-                f"cannot {what}: the workspace is open read-only",
-                file=self.path,
-                fix="Open it with Workspace(path) (read_only=False) to write.",
-            )
+            raise WorkspaceError(Phrase("err_ws_read_only", what=what), file=self.path, fix=Phrase("err_ws_read_only_fix"))
 
     def ensure_table(self, name: str) -> None:
         """Create one of the fixed-layout tables (:data:`TABLE_COLUMNS`) when missing, and add
@@ -867,7 +864,7 @@ class Workspace:
         ...     "is_return" in ws.columns("transactions")
         True
         """
-        self._writable(f"create table '{name}'")
+        self._writable(Phrase("err_ro_create_table", name=quoted(name)))
         layout = TABLE_COLUMNS[name]
         if name in REQUIRED_COLUMNS and (found := layout_problem(self.con, only=name)):
             raise _layout_error(self.path, *found)  # adding an empty 'amount' would hide the damage
@@ -895,7 +892,7 @@ class Workspace:
         ...     ws.sql("SELECT source_id, reason FROM rejects ORDER BY 1").values.tolist()
         [[1, 'bad'], [2, 'worse']]
         """
-        self._writable(f"write to table '{name}'")
+        self._writable(Phrase("err_ro_write_to_table", name=quoted(name)))
         with self.transaction() as con, self._rows(rows) as select:
             con.execute(f"INSERT INTO {_quote(name)} BY NAME {select}", params or [])
 
@@ -913,7 +910,7 @@ class Workspace:
         ...     ws.sql("SELECT * FROM needs").shape
         (2, 3)
         """
-        self._writable(f"write to table '{name}'")
+        self._writable(Phrase("err_ro_write_to_table", name=quoted(name)))
         with self.transaction() as con, self._rows(frame) as select:
             if self.has_table(name):
                 con.execute(f"CREATE OR REPLACE TABLE {_quote(name)} AS SELECT * FROM {_quote(name)} "
@@ -933,7 +930,7 @@ class Workspace:
         ...     ws.sql("SELECT * FROM facts")["customer_id"].tolist()
         ['C']
         """
-        self._writable(f"write table '{name}'")
+        self._writable(Phrase("err_ro_write_table", name=quoted(name)))
         with self.transaction() as con, self._rows(frame) as select:
             con.execute(f"CREATE OR REPLACE TABLE {_quote(name)} AS {select}")
 

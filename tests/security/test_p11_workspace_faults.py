@@ -94,6 +94,47 @@ def test_a_workspace_cut_to_half_is_reported_as_damaged_by_every_command(ws):
         Workspace(ws, read_only=True)
 
 
+def _cut_by_its_last_block(ws: Path) -> int:
+    """Cut ``ws`` by its last block, which holds a table's data and none of the catalog (checked:
+    every metadata block lies before it), so that DuckDB still opens the file and would notice
+    only when that table is read. The file's new size."""
+    con = duckdb.connect(str(ws), read_only=True)
+    try:
+        block_size = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()[0]
+        catalog = con.execute("SELECT max(block_id) FROM pragma_metadata_info()").fetchone()[0]
+        names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()]
+        last = max(con.execute(f"SELECT coalesce(max(block_id), -1) FROM pragma_storage_info('{n}')").fetchone()[0]
+                   for n in names)
+    finally:
+        con.close()
+    assert ws.stat().st_size == HEADER + (last + 1) * block_size and last > catalog, (last, catalog)
+    os.truncate(ws, HEADER + last * block_size)
+    duckdb.connect(str(ws), read_only=True).close()  # its catalog whole: DuckDB opens it without a word
+    return ws.stat().st_size
+
+
+@pytest.mark.parametrize("last", ["round", "text"])
+def test_a_workspace_cut_by_a_tables_last_block_is_reported_as_damaged_before_any_command_runs(ws, last):
+    """The file's last block is a table's (the stored round's own; or a text table of the user's
+    written in a later checkpoint, whose blocks ``pragma_storage_info`` does not read), after every
+    block of the catalog: DuckDB opens the cut file. Without the workspace's length check
+    (``_check_length``), ``rounds`` listed the round, and ``ingest`` wrote into the cut file (exit
+    0; the lost block then read back as a checksum mismatch): each command must say the file is
+    damaged before it reads or writes, and leave the file as it was."""
+    if last == "text":
+        con = duckdb.connect(str(ws))
+        con.execute("CREATE TABLE notes AS SELECT 'note ' || range AS text FROM range(100000)")
+        con.close()
+    size = _cut_by_its_last_block(ws)
+    with pytest.raises(WorkspaceError, match="workspace file is damaged") as info:
+        Workspace(ws, read_only=True)
+    if last == "text":  # the check's own words: DuckDB read no block of that table to say it
+        assert f"the file has {size:,} bytes" in str(info.value)
+    for args in _commands(ws):
+        _assert_damaged(runner.invoke(app, [*args, "-w", str(ws)]), args[0])
+    assert ws.stat().st_size == size
+
+
 def test_a_workspace_with_an_overwritten_block_is_reported_as_damaged(ws):
     """4 KiB of random bytes in the middle of the block holding xuanba_meta, which every open reads."""
     con = duckdb.connect(str(ws), read_only=True)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from xuanba.errors import SchemaError
+from xuanba.errors import Listed, Phrase, SchemaError, quoted
 
 
 def need(df: pd.DataFrame, cols: Iterable[str], table: str) -> None:
@@ -17,8 +17,8 @@ def need(df: pd.DataFrame, cols: Iterable[str], table: str) -> None:
     for col in cols:
         if col not in df.columns:
             raise SchemaError(
-                f"{table} table has no column {col!r}", column=col,
-                fix=f"Add or map a {col!r} column (columns present: {', '.join(map(str, df.columns))}).",
+                Phrase("err_table_no_column", table=table, column=quoted(col)), column=col,
+                fix=Phrase("err_table_no_column_fix", column=quoted(col), columns=Listed(df.columns)),
             )
 
 

@@ -78,7 +78,7 @@ def cost_to_serve(
     table = dict(DEFAULT_RATES)
     table.update(rates or {})
     if any((not np.isfinite(v)) or v < 0 for v in table.values()):
-        raise InputError("a rate is negative or not a number", fix="Rates are currency per minute, >= 0.")
+        raise InputError(Phrase("err_rate_bad"), fix=Phrase("err_rate_bad_fix"))
     df = _window(interactions, start, end)
     kind = df["kind"].astype(str).str.strip().str.lower() if "kind" in df else pd.Series("default", index=df.index)
     minutes = pd.to_numeric(df["minutes"], errors="coerce") if "minutes" in df else pd.Series(np.nan, index=df.index)
@@ -209,10 +209,7 @@ def whale_shape(profit: Sequence[float] | np.ndarray) -> pd.DataFrame:
     v = np.sort(np.asarray(profit, dtype=float))[::-1]
     total = float(v.sum())
     if not len(v) or total <= 0:
-        raise DataError(
-            f"total profit is {total:,.2f}; the whale curve needs a positive total",
-            fix="Check costs and the window; widen the window or the customer set.",
-        )
+        raise DataError(Phrase("err_whale_total", total=f"{total:,.2f}"), fix=Phrase("err_whale_total_fix"))
     rank = np.arange(1, len(v) + 1, dtype="int64")
     cum = np.cumsum(v)
     pct = 100.0 * cum / total
@@ -299,8 +296,7 @@ def assign_bands(profit: pd.DataFrame, bands: Sequence[float] = (1, 10)) -> pd.S
     """
     bs = [float(b) for b in bands]
     if any(b <= 0 or b >= 100 for b in bs) or bs != sorted(set(bs)):
-        raise InputError(f"bands {bands!r} are not increasing percentages between 0 and 100",
-                         fix="Give increasing cut-offs such as 1,10.")
+        raise InputError(Phrase("err_bands_bad", bands=repr(bands)), fix=Phrase("err_bands_bad_fix"))
     need(profit, ["customer_id", "revenue"], "profit")
     n = len(profit)
     order = profit.assign(_id=ids(profit["customer_id"])).sort_values(

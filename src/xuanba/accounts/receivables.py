@@ -23,7 +23,7 @@ import pandas as pd
 
 from xuanba._dates import day, days_between, in_window, on_or_before, window_start
 from xuanba.accounts._util import dates, ids, need
-from xuanba.errors import SchemaError
+from xuanba.errors import Phrase, SchemaError
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
 
@@ -37,10 +37,8 @@ def has_payment_dates(transactions: pd.DataFrame) -> bool:
 def _invoices(transactions: pd.DataFrame, as_of: object) -> pd.DataFrame:
     need(transactions, ["customer_id", "ts", "amount"], "transactions")
     if "paid_on" not in transactions.columns or not has_payment_dates(transactions):
-        raise SchemaError("the transactions carry no payment dates; receivables need them",
-                          column="paid_on",
-                          fix="Load the sales log with its payment date column mapped to paid_on "
-                              "(付款日期/回款日期, or `xuanba ingest FILE --map paid_on=<column>`).")
+        raise SchemaError(Phrase("err_no_payment_dates"), column="paid_on",
+                          fix=Phrase("err_no_payment_dates_fix", headers="付款日期/回款日期"))
     ref = day(as_of)
     ts = dates(transactions["ts"])
     due = dates(transactions["due_on"]) if "due_on" in transactions else ts

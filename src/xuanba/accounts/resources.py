@@ -27,7 +27,7 @@ import pandas as pd
 from xuanba import i18n
 from xuanba._files import write_text_atomic
 from xuanba.accounts._util import ids, need
-from xuanba.errors import DataError, shown
+from xuanba.errors import DataError, Phrase, quoted, shown
 
 _SPLIT = re.compile(r"[,;|/、，；\s]+")
 
@@ -73,9 +73,8 @@ def match_resources(
     if customer_id is not None:
         nd = nd.loc[nd["customer_id"] == str(customer_id)]
         if nd.empty:
-            raise DataError(f"customer {customer_id!r} has no needs in the needs table",
-                            examples=[customer_id],
-                            fix="Add rows (customer_id, tag) for this customer or check the id.")
+            raise DataError(Phrase("err_no_needs", customer=quoted(customer_id)), examples=[customer_id],
+                            fix=Phrase("err_no_needs_fix"))
     res = resources.reset_index(drop=True).copy()
     res_tags = [set(split_tags(t)) for t in (res["tags"] if "tags" in res else [None] * len(res))]
     price = pd.to_numeric(res["price"], errors="coerce") if "price" in res else pd.Series(np.nan, index=res.index)

@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from xuanba.errors import InputError, SchemaError, WorkspaceError
+from xuanba.errors import InputError, Phrase, SchemaError, WorkspaceError, quoted
 from xuanba.ingest.sidetables import SCHEMAS
 from xuanba.tables import read_table
 from xuanba.workspace import Workspace, open_workspace
@@ -64,9 +64,9 @@ def stored_transactions(workspace: WorkspaceLike) -> pd.DataFrame:
     with open_workspace(workspace, read_only=True) as ws:
         if not ws.has_table("transactions"):
             raise WorkspaceError(
-                "the workspace has no transactions yet",
+                Phrase("err_ws_no_transactions"),
                 file=ws.path,
-                fix="Run `xuanba ingest SALES_FILE` first, or pass --transactions FILE.",
+                fix=Phrase("err_ws_no_transactions_fix"),
             )
         return _read(ws, "transactions")
 
@@ -118,10 +118,8 @@ def transactions_from_file(source: pd.DataFrame | str | Path) -> pd.DataFrame:
         df, where = read_table(source, text=True, what="the transactions file"), str(source)
     for col in ("customer_id", "ts", "amount"):
         if col not in df.columns:
-            raise SchemaError(
-                f"transactions have no column {col!r}", file=where, column=col,
-                fix="Give a canonical transactions file (customer_id, ts, amount), e.g. the "
-                    "output of `xuanba ingest`.")
+            raise SchemaError(Phrase("err_tx_no_column", column=quoted(col)), file=where, column=col,
+                              fix=Phrase("err_tx_no_column_fix"))
     df, line, rejected = _without_unnamed_customers(df)  # line: each row's number in the source (1-based)
     for col in ("ts", "paid_on", "due_on"):
         if col in df.columns:
@@ -130,9 +128,9 @@ def transactions_from_file(source: pd.DataFrame | str | Path) -> pd.DataFrame:
             bad = conv.isna() & ~blank
             if bad.any():
                 i = int(bad.to_numpy().argmax())
-                raise InputError(f"{col} is not a date", file=where, row=int(line[i]), column=col,
+                raise InputError(Phrase("err_column_not_date", column=col), file=where, row=int(line[i]), column=col,
                                  count=int(bad.sum()), examples=list(df.loc[bad, col].head(5)),
-                                 fix="Write dates as YYYY-MM-DD.")
+                                 fix=Phrase("err_column_not_date_fix"))
             df[col] = conv
     for col in ("amount", "cost", "quantity"):
         if col in df.columns:
@@ -140,14 +138,14 @@ def transactions_from_file(source: pd.DataFrame | str | Path) -> pd.DataFrame:
             bad = num.isna() & df[col].notna() & (df[col].astype(str).str.strip() != "")
             if bad.any():
                 i = int(bad.to_numpy().argmax())
-                raise InputError(f"{col} is not a number", file=where, row=int(line[i]), column=col,
+                raise InputError(Phrase("err_column_not_number", column=col), file=where, row=int(line[i]), column=col,
                                  count=int(bad.sum()), examples=list(df.loc[bad, col].head(5)),
-                                 fix="Remove currency signs and text from the column.")
+                                 fix=Phrase("err_column_not_number_fix"))
             df[col] = num.astype(float)
     if df["ts"].isna().any():
         i = int(df["ts"].isna().to_numpy().argmax())
-        raise InputError("transaction without a date", file=where, row=int(line[i]), column="ts",
-                         count=int(df["ts"].isna().sum()), fix="Fill in or drop rows without ts.")
+        raise InputError(Phrase("err_tx_no_date"), file=where, row=int(line[i]), column="ts",
+                         count=int(df["ts"].isna().sum()), fix=Phrase("err_tx_no_date_fix"))
     if rejected:
         df.attrs[ROWS_REJECTED] = rejected
     return df

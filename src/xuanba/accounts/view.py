@@ -18,7 +18,7 @@ import pandas as pd
 
 from xuanba._dates import day, on_or_before
 from xuanba.accounts._util import dates, ids
-from xuanba.errors import DataError
+from xuanba.errors import DataError, Phrase, quoted
 
 
 def account_view(
@@ -56,8 +56,8 @@ def account_view(
         if side is not None and cid in set(ids(side["customer_id"])):
             known = True
     if not known:
-        raise DataError(f"customer {cid!r} is not in the transactions or side tables",
-                        examples=[cid], fix="Check the id (ids are compared as text, e.g. '0012').")
+        raise DataError(Phrase("err_customer_nowhere", customer=quoted(cid)), examples=[cid],
+                        fix=Phrase("err_customer_nowhere_fix"))
     ref = day(as_of) if as_of is not None else dates(transactions["ts"]).max().normalize()
     summary: dict[str, Any] = {"customer_id": cid, "as_of": ref.date()}
     if customers is not None:

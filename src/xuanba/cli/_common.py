@@ -311,12 +311,12 @@ def _output_fault(exc: OSError) -> WorkspaceError | None:
     by :mod:`xuanba._files`, or a temporary copy)."""
     if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
         return None
-    what = f"{shown(exc.filename)} was not written" if exc.filename else "a file could not be written"
-    where = f" holding {shown(exc.filename)}" if exc.filename else ""
-    return WorkspaceError(
-        f"the disk is full (no space left on device): {what}; a previous file of that name is unchanged",
-        fix=f"Free space on the disk{where} (or write elsewhere with --out), then run the command again.",
-    )
+    if exc.filename:
+        name = shown(exc.filename)
+        what, fix = Phrase("err_disk_file_not_written", file=name), Phrase("err_disk_full_at_fix", file=name)
+    else:
+        what, fix = Phrase("err_disk_a_file"), Phrase("err_disk_full_fix")
+    return WorkspaceError(Phrase("err_disk_full", what=what), fix=fix)
 
 
 def _report(exc: XuanbaError, kwargs: dict[str, Any]) -> None:

@@ -53,10 +53,7 @@ def register(app: typer.Typer) -> None:
         if merge not in ("day", "period"):
             raise InputError(Phrase("err_merge", merge=repr(merge)), fix=Phrase("err_merge_fix"))
         if (calibration_end is None) != (holdout_end is None):
-            raise InputError(
-                "--calibration-end and --holdout-end go together",
-                fix="Give both to split calibration and holdout, or neither (then use --cutoff).",
-            )
+            raise InputError(Phrase("err_cal_holdout_together"), fix=Phrase("err_cal_holdout_together_fix"))
         with open_workspace(workspace) as ws:
             if calibration_end is not None:
                 cal, hold = _date(calibration_end, "--calibration-end"), _date(holdout_end, "--holdout-end")

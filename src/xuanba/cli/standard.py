@@ -147,11 +147,11 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Print the standard in plain words, one sentence per line."""
-        from xuanba.errors import InputError
+        from xuanba.errors import InputError, Phrase
         from xuanba.standard import load_standard
 
         if lang not in (None, "en", "zh"):
-            raise InputError(f"--lang {lang!r} is not known", fix="Use en or zh.")
+            raise InputError(Phrase("err_option_unknown", option="--lang", value=repr(lang)), fix=Phrase("err_use_en_zh"))
         std = load_standard(file, any_extra=True)  # its extra fields come with a round
         lines = std.describe(lang, public=public)
         if as_json:

@@ -208,9 +208,9 @@ def run_demo(
     chosen = list(STEPS) if steps is None else list(steps)
     unknown = [s for s in chosen if s not in STEPS]
     if unknown:
-        from xuanba.errors import InputError
+        from xuanba.errors import InputError, Phrase
 
-        raise InputError(f"unknown demo steps {unknown}", fix=f"Choose from {list(STEPS)}.")
+        raise InputError(Phrase("err_demo_steps", steps=str(unknown)), fix=Phrase("err_choose_from", names=str(list(STEPS))))
     with Workspace(db) as ws:
         for name in chosen:
             if progress is not None:

@@ -16,7 +16,7 @@ import os
 
 import pandas as pd
 
-from xuanba.errors import WorkspaceError
+from xuanba.errors import Phrase, WorkspaceError
 from xuanba.workspace import Workspace, open_workspace
 
 FACTS_TABLE = "facts"
@@ -51,8 +51,5 @@ def stored_facts(workspace: Workspace | str | os.PathLike[str]) -> pd.DataFrame:
     """
     with open_workspace(workspace, read_only=True) as ws:
         if not ws.has_table(FACTS_TABLE):
-            raise WorkspaceError(
-                "the workspace has no table 'facts'", file=ws.path,
-                fix="Run `xuanba facts` first, or give a file with --facts.",
-            )
+            raise WorkspaceError(Phrase("err_ws_no_table", name=FACTS_TABLE), file=ws.path, fix=Phrase("err_no_facts_fix"))
         return ws.sql(f"SELECT * FROM {FACTS_TABLE}")

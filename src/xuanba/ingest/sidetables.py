@@ -139,12 +139,11 @@ def _map_headers(df: pd.DataFrame, schema: SideSchema, mapping: dict[str, str] |
     used: set[str] = set()
     for canon, src in (mapping or {}).items():
         if canon not in schema.columns:
-            raise SchemaError(f"mapping names unknown {schema.kind} column {canon!r}", file=where,
-                              fix=f"Map to one of: {', '.join(schema.columns)}.")
+            raise SchemaError(Phrase("err_side_map_unknown", kind=schema.kind, column=quoted(canon)), file=where,
+                              fix=Phrase("err_map_to_one_of", names=Listed(schema.columns)))
         if src not in df.columns:
-            raise SchemaError(f"mapping names column {src!r}, which is not in the file",
-                              file=where, column=src,
-                              fix=f"Columns present: {', '.join(map(str, df.columns))}.")
+            raise SchemaError(Phrase("err_side_map_missing", column=quoted(src)), file=where, column=src,
+                              fix=Phrase("err_columns_present", columns=Listed(df.columns)))
         out[src] = canon
         used.add(canon)
     lookup: dict[str, str] = {}
@@ -225,7 +224,7 @@ def read_side_table(
     ([2], ['Excel error cell'])
     """
     if kind not in SCHEMAS:
-        raise InputError(f"unknown side table {kind!r}", fix=f"Use one of: {', '.join(SCHEMAS)}.")
+        raise InputError(Phrase("err_unknown_side_table", kind=quoted(kind)), fix=Phrase("err_use_one_of", names=Listed(SCHEMAS)))
     schema = SCHEMAS[kind]
     raw, where = _load(source)
     ren = _map_headers(raw, schema, mapping, where)

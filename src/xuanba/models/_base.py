@@ -36,7 +36,7 @@ import pandas as pd
 from scipy import optimize
 
 from xuanba._files import write_text_atomic
-from xuanba.errors import InputError, ModelError, NotFittedError, SchemaError
+from xuanba.errors import InputError, ModelError, NotFittedError, Phrase, SchemaError, quoted
 from xuanba.i18n import t
 
 ID = "customer_id"
@@ -373,10 +373,8 @@ class Model:
         known = self._option_names()
         unknown = sorted(set(params) - set(known))
         if unknown:
-            raise InputError(
-                f"{type(self).__name__} has no option {unknown[0]!r}",
-                fix=f"Its options are {known}.",
-            )
+            raise InputError(Phrase("err_model_no_option", model=type(self).__name__, option=repr(unknown[0])),
+                             fix=Phrase("err_model_options", options=str(known)))
         changed = False
         for name, value in params.items():
             old = getattr(self, name)
@@ -475,8 +473,9 @@ class Model:
         missing = [c for c in self.history_columns if c not in frame.columns]
         if missing:
             raise SchemaError(
-                f"{type(self).__name__} needs columns {list(self.history_columns)}; missing {missing}",
-                fix=f"Columns found: {list(frame.columns)}. Compute them with xuanba.facts or rename.",
+                Phrase("err_model_needs_columns", model=type(self).__name__, needed=str(list(self.history_columns)),
+                       missing=str(missing)),
+                fix=Phrase("err_model_columns_fix", columns=str(list(frame.columns))),
             )
         for col in self.history_columns:
             values = pd.to_numeric(frame[col], errors="coerce")
@@ -484,11 +483,11 @@ class Model:
             if bad.any():
                 ids = frame.loc[bad, ID].tolist() if ID in frame.columns else frame.index[bad].tolist()
                 raise InputError(
-                    f"column '{col}' has missing or non-numeric values",
+                    Phrase("err_model_column_bad", column=quoted(col)),
                     column=col,
                     count=int(bad.sum()),
                     examples=ids,
-                    fix="Every customer needs a number here; drop or repair those rows.",
+                    fix=Phrase("err_model_column_bad_fix"),
                 )
         self._validate(frame)
         w: np.ndarray | None
@@ -829,10 +828,8 @@ class Model:
     ) -> dict[str, Any]:
         """Every learned value of a fit at the optimum ``best`` (nothing is set on ``self``)."""
         if not np.isfinite(best.fun) or best.fun >= 1e299:
-            raise ModelError(
-                f"{type(self).__name__} could not be fitted: the likelihood is not finite",
-                fix="Check the history columns for impossible values (recency > T, negative counts).",
-            )
+            raise ModelError(Phrase("err_model_likelihood", model=type(self).__name__),
+                             fix=Phrase("err_model_likelihood_fix"))
         params = space.natural(np.asarray(best.x, dtype=float))
         loglik = -float(best.fun) if not self.penalizer else float(
             wdot(counts, self._loglik_terms(params, arrays))
@@ -898,10 +895,8 @@ class Model:
     # -- reporting -----------------------------------------------------------------------------
     def _require_fitted(self) -> None:
         if not hasattr(self, "params_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet",
-                fix="Call .fit(table) first, or load a saved model with .load(path).",
-            )
+            raise NotFittedError(Phrase("err_model_not_fitted", model=type(self).__name__),
+                                 fix=Phrase("err_model_not_fitted_fix"))
 
     def summary(self) -> pd.DataFrame:
         """Estimates with standard errors and 95% intervals, one row per parameter.
@@ -983,15 +978,13 @@ class Model:
         try:
             doc = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise InputError(f"cannot read a saved model: {exc}", file=str(path)) from None
+            raise InputError(Phrase("err_model_unreadable", reason=str(exc)), file=str(path)) from None
         target = _REGISTRY.get(str(doc.get("model")))
         if target is None:
-            raise InputError(f"unknown model type {doc.get('model')!r}", file=str(path))
+            raise InputError(Phrase("err_model_type_unknown", model=repr(doc.get("model"))), file=str(path))
         if not issubclass(target, cls):
-            raise InputError(
-                f"the file holds a {target.__name__}, not a {cls.__name__}", file=str(path),
-                fix=f"Load it with {target.__name__}.load or Model.load.",
-            )
+            raise InputError(Phrase("err_model_file_holds", found=target.__name__, wanted=cls.__name__), file=str(path),
+                             fix=Phrase("err_model_file_holds_fix", found=target.__name__))
         model = target(**doc["options"])
         # parameters in the order they were fitted (a covariate model names its own coefficients)
         model.params_ = pd.Series(doc["params"], name="estimate", dtype=float)

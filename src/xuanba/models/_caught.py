@@ -17,9 +17,12 @@ another round's too. So a round's list of warnings cannot rest on the filters al
 * xuanba's own words (:func:`said`) go to the list of the caller's round as data.
 * Other Python warnings (SciPy's) are shown to a hook that files each one under the round of the
   context it was raised in; another thread's are dealt with by the process's own filters, as
-  without a round (ignored, raised, shown once), not by the rounds' "always". The hook and its
-  "always" filter are the process's: installed by the first open catch and put back by the last,
-  whatever the order rounds on several threads leave in. A thread outside any round that enters
+  without a round (ignored, raised, shown once), not by the rounds' "always": the filters it has
+  at that moment (one set while a round runs too), matched as the interpreter matches them (its
+  own ``default::DeprecationWarning:__main__`` holds a plain string; the module is the warning
+  frame's ``__name__``). The hook and its "always" filter are the process's: installed by the
+  first open catch and taken out by the last, whatever the order rounds on several threads leave
+  in; a filter set meanwhile (an import's inside a round) stays where it was put. A thread outside any round that enters
   its own ``catch_warnings()`` during a round can still put back the filters it found when it
   leaves (Python 3.11 has no per-thread filters); NumPy's errors and xuanba's words never pass there.
 * A user's own NumPy ``"call"`` or ``"log"`` mode (``np.seterrcall``) still reaches the user's object.
@@ -107,7 +110,7 @@ def _silenced_by_library(words: str) -> bool:
 #: threads share one "always" filter and one hook, put back when the last of them leaves, in
 #: whatever order they leave (``catch_warnings`` per round put back what the round found, so a
 #: round leaving before another's end took the other's hook away and left its own for good).
-_SHARED: dict[str, Any] = {"open": 0, "filters": None, "show": None}
+_SHARED: dict[str, Any] = {"open": 0, "filters": None, "show": None, "ours": None}
 _LOCK = threading.Lock()
 
 
@@ -116,13 +119,41 @@ _LOCK = threading.Lock()
 _SHOWN: set[tuple[Any, ...]] = set()
 
 
-def _module_of(filename: str) -> str:
-    """The name of the loaded module whose file is ``filename`` (what a filter's module pattern
-    is matched with); the file's name less ``.py`` when none is, as ``warn_explicit`` does."""
+def _module_of(filename: str, lineno: int = 0) -> str:
+    """The name of the module that warned from ``filename`` at ``lineno`` (what a filter's module
+    pattern is matched with), as ``warnings.warn`` takes it: the ``__name__`` of the globals of the
+    frame that warned, found on this thread's stack (``__main__`` for a notebook's cell or ``python
+    -c``, whose file is no module's); else the loaded module whose file is ``filename``; else the
+    file's name less ``.py``, as ``warn_explicit`` does."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename == filename and frame.f_lineno == lineno:
+            name = frame.f_globals.get("__name__")
+            return name if isinstance(name, str) else "<string>"
+        frame = frame.f_back
     for name, module in list(sys.modules.items()):
         if getattr(module, "__file__", None) == filename:
             return name
     return filename[:-3] if filename.lower().endswith(".py") else filename
+
+
+def _matched(pattern: Any, text: str) -> bool:
+    """Whether a filter's message or module ``pattern`` matches ``text`` as the interpreter matches
+    it: ``None`` every text, a plain string only the very text (its own default filter
+    ``default::DeprecationWarning:__main__`` holds ``"__main__"``, not a pattern), a compiled
+    pattern by ``match``.
+
+    Example
+    -------
+    >>> import re
+    >>> _matched("__main__", "__main__"), _matched("__main__", "__main__x"), _matched(re.compile("ib"), "ibis")
+    (True, False, True)
+    """
+    if pattern is None:
+        return True
+    if isinstance(pattern, str):
+        return pattern == text
+    return bool(pattern.match(text))
 
 
 def _action(filters: Any, text: str, category: type[Warning], module_of: Any, lineno: int) -> str:
@@ -132,8 +163,8 @@ def _action(filters: Any, text: str, category: type[Warning], module_of: Any, li
     for action, message, kind, where, line in filters or ():
         if where is not None and module is None:
             module = module_of()
-        if ((message is None or message.match(text)) and issubclass(category, kind)
-                and (where is None or where.match(module)) and line in (0, lineno)):
+        if (_matched(message, text) and issubclass(category, kind)
+                and _matched(where, module) and line in (0, lineno)):
             return action
     return warnings.defaultaction
 
@@ -149,7 +180,9 @@ def _show(message: Any, category: type[Warning], filename: str, lineno: int,
         mine.append(warnings.WarningMessage(message, category, filename, lineno, file, line))
         return
     text = str(message)
-    action = _action(_SHARED["filters"], text, category, lambda: _module_of(filename), lineno)  # the process's own
+    # the process's own filters: those it has now (one set meanwhile too), less the rounds' "always"
+    own = [f for f in warnings.filters if f is not _SHARED["ours"]]
+    action = _action(own, text, category, lambda: _module_of(filename, lineno), lineno)
     if action == "ignore":
         return
     if action == "error":  # raised where the warning was made, as the "error" filter does
@@ -171,8 +204,10 @@ def _hooked() -> Iterator[None]:
     with _LOCK:
         if _SHARED["open"] == 0:
             _SHARED["filters"], _SHARED["show"] = warnings.filters, warnings.showwarning
-            warnings.filters = list(warnings.filters)
-            warnings.simplefilter("always")
+            # first, and a tuple of its own (``simplefilter`` would take out a user's equal one)
+            _SHARED["ours"] = ("always", None, Warning, None, 0)
+            warnings.filters = [_SHARED["ours"], *warnings.filters]
+            warnings._filters_mutated()  # type: ignore[attr-defined]
             warnings.showwarning = _show
         _SHARED["open"] += 1
     try:
@@ -181,9 +216,13 @@ def _hooked() -> Iterator[None]:
         with _LOCK:
             _SHARED["open"] -= 1
             if _SHARED["open"] == 0:
-                warnings.filters, warnings.showwarning = _SHARED["filters"], _SHARED["show"]
+                # the filters as found, with any set meanwhile (an import's inside a round, another
+                # thread's) kept where they were put: only the rounds' "always" taken out
+                kept = [f for f in warnings.filters if f is not _SHARED["ours"]]
+                warnings.filters = _SHARED["filters"] if kept == _SHARED["filters"] else kept
+                warnings.showwarning = _SHARED["show"]
                 warnings._filters_mutated()  # type: ignore[attr-defined]
-                _SHARED["filters"] = _SHARED["show"] = None
+                _SHARED["filters"] = _SHARED["show"] = _SHARED["ours"] = None
                 _SHOWN.clear()
 
 

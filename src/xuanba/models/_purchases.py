@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xuanba.errors import InputError, ModelError
+from xuanba.errors import InputError, ModelError, Phrase
 from xuanba.models._base import Model
 from xuanba.models._uncertainty import DEFAULT_DRAWS, per_history, scalar_or_series
 
@@ -22,10 +22,7 @@ def check_horizon(t: Any, name: str = "t") -> None:
     """Raise :class:`InputError` unless ``t`` is a non-negative number (or array of them)."""
     arr = np.asarray(t, dtype=float)
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise InputError(
-            f"the horizon {name}={t!r} must be a non-negative number",
-            fix="Give it in the unit of recency and T, e.g. 52 for a year in weeks.",
-        )
+        raise InputError(Phrase("err_horizon_negative", name=name, value=repr(t)), fix=Phrase("err_horizon_negative_fix"))
 
 
 #: Below this many values (rows x columns) :func:`in_two_threads` computes every column here.
@@ -65,16 +62,11 @@ def in_two_threads(column: Any, args: list[Any], *, work: int) -> list[np.ndarra
 def check_identifiable(name: str, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
     """Raise ModelError when no customer repeated or there is a single customer."""
     if not np.any((data["frequency"] > 0) & (counts > 0)):
-        raise ModelError(
-            f"{name} cannot be fitted: no customer made a repeat purchase",
-            fix="The purchase rate and drop-out cannot be told apart without repeat purchases; "
-            "use a longer calibration period.",
-        )
+        raise ModelError(Phrase("err_model_no_repeat", model=name), fix=Phrase("err_model_no_repeat_fix"))
     if len(counts) < 2 or counts.sum() < 2:
         raise ModelError(
-            f"{name} cannot be fitted on a single customer history "
-            f"({len(counts)} distinct, {counts.sum():g} customers)",
-            fix="Fit on the whole customer base; four parameters need many different histories.",
+            Phrase("err_model_single_history", model=name, distinct=str(len(counts)), n=f"{counts.sum():g}"),
+            fix=Phrase("err_model_single_history_fix"),
         )
 
 
@@ -182,7 +174,7 @@ class PurchaseModel(Model):
         check_horizon(t)
         arr = np.asarray(n, dtype=float)
         if np.any(arr < 0) or np.any(arr != np.round(arr)):
-            raise InputError(f"n={n!r} is not a count", fix="Give n as 0, 1, 2, ... (a number or a list).")
+            raise InputError(Phrase("err_not_a_count", n=repr(n)), fix=Phrase("err_not_a_count_fix"))
         return scalar_or_series(
             n, "n", self, lambda p, g: self._pmf(p, g, float(t)), "probability", interval, n_draws, seed
         )

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._frames import same_kind
-from xuanba.errors import InputError, ModelError
+from xuanba.errors import InputError, ModelError, Phrase
 from xuanba.models._base import ID, Model, compress
 
 DEFAULT_DRAWS = 200
@@ -28,10 +28,8 @@ DEFAULT_DRAWS = 200
 def check_interval(interval: float | None) -> None:
     """Raise :class:`InputError` unless ``interval`` is None or in (0, 1)."""
     if interval is not None and not 0 < interval < 1:
-        raise InputError(
-            f"interval={interval!r} is not a probability",
-            fix="Give the coverage of the interval, e.g. interval=0.9 for 5%..95%.",
-        )
+        raise InputError(Phrase("err_interval_not_probability", value=repr(interval)),
+                         fix=Phrase("err_interval_not_probability_fix"))
 
 
 def parameter_draws(model: Model, n_draws: int, seed: int) -> np.ndarray:
@@ -39,10 +37,7 @@ def parameter_draws(model: Model, n_draws: int, seed: int) -> np.ndarray:
     theta = model.params_.to_numpy(dtype=float)
     cov = np.asarray(model.covariance_, dtype=float)
     if not np.all(np.isfinite(cov)):
-        raise ModelError(
-            f"{type(model).__name__} has no usable covariance matrix, so no interval can be drawn",
-            fix="The likelihood is flat at the estimate; predict without interval= or fit more data.",
-        )
+        raise ModelError(Phrase("err_no_covariance", model=type(model).__name__), fix=Phrase("err_no_covariance_fix"))
     cov_log = cov / np.outer(theta, theta)
     rng = np.random.default_rng(seed)
     draws = rng.multivariate_normal(np.log(theta), cov_log, size=n_draws, method="eigh")
@@ -114,11 +109,8 @@ def per_history(
         inverse = slice(None)
     est, lo, hi = with_interval(model, lambda p: compute(p, arrays), interval, n_draws, seed)
     if not np.all(np.isfinite(est)):
-        raise ModelError(
-            f"{type(model).__name__} gave a non-finite {name} for some histories",
-            fix="The fitted parameters are outside the range the closed forms are accurate in; "
-            "refit with a small penalizer, e.g. penalizer=0.001.",
-        )
+        raise ModelError(Phrase("err_non_finite_estimate", model=type(model).__name__, name=name),
+                         fix=Phrase("err_non_finite_estimate_fix"))
     take = (lambda v: None) if lo is None else (lambda v: v[inverse])
     return same_kind(data, keyed_output(customer_index(frame), name, est[inverse], take(lo), take(hi)))
 

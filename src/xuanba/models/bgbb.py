@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from xuanba.errors import InputError, ModelError
+from xuanba.errors import InputError, ModelError, Phrase
 from xuanba.models._base import ID, Model, history_ids
 from xuanba.models._uncertainty import DEFAULT_DRAWS, per_history, scalar_or_series
 
@@ -34,10 +34,7 @@ _COLS = ("frequency", "recency", "periods")
 def _check_count(value: Any, name: str) -> None:
     arr = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.round(arr)):
-        raise InputError(
-            f"{name}={value!r} must be a whole number of opportunities (0, 1, 2, ...)",
-            fix="BG/BB counts time in transaction opportunities (e.g. years), not in days.",
-        )
+        raise InputError(Phrase("err_not_opportunities", name=name, value=repr(value)), fix=Phrase("err_not_opportunities_fix"))
 
 
 def log_likelihood_parts(
@@ -145,16 +142,9 @@ class BGBB(Model):
 
     def _check_identifiable(self, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
         if not np.any((data["frequency"] > 0) & (counts > 0)):
-            raise ModelError(
-                "BGBB cannot be fitted: no customer made a repeat transaction",
-                fix="Transaction and drop-out probabilities need some repeat transactions; "
-                "watch more opportunities.",
-            )
+            raise ModelError(Phrase("err_bgbb_no_repeat"), fix=Phrase("err_bgbb_no_repeat_fix"))
         if len(counts) < 2 or counts.sum() < 2:
-            raise ModelError(
-                f"BGBB cannot be fitted on a single customer history ({counts.sum():g} customers)",
-                fix="Fit on the whole cohort; four parameters need many different histories.",
-            )
+            raise ModelError(Phrase("err_bgbb_single", n=f"{counts.sum():g}"), fix=Phrase("err_bgbb_single_fix"))
 
     def _start(self, data: dict[str, np.ndarray], counts: np.ndarray) -> np.ndarray:
         return np.array([1.0, 1.0, 1.0, 3.0])
@@ -308,10 +298,8 @@ class BGBB(Model):
         ``(1 + discount_rate)^-k`` (Fader, Hardie & Shang 2010); ``horizon`` opportunities, or all.
         """
         if not np.isfinite(discount_rate) or discount_rate <= 0:
-            raise InputError(
-                f"discount_rate={discount_rate!r} must be a positive rate per opportunity",
-                fix="E.g. 0.10 for yearly opportunities and a 10% yearly rate.",
-            )
+            raise InputError(Phrase("err_discount_opportunity", value=repr(discount_rate)),
+                             fix=Phrase("err_discount_opportunity_fix"))
         if horizon is not None:
             _check_count(horizon, "horizon")
         return per_history(

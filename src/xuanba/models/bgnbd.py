@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from xuanba.errors import ModelError
+from xuanba.errors import ModelError, Phrase
 from xuanba.models._base import validate_history, wdot
 from xuanba.models._purchases import PurchaseModel, in_two_threads
 from xuanba.models._special import log_nbd_pmf, nbd_survival, scaled_hyp2f1
@@ -105,12 +105,8 @@ class _BetaGeometricNBD(PurchaseModel):
         shape = params[["r", "a", "b"]]
         if ((shape > 1e5) | (shape < 1e-8)).any():
             found = ", ".join(f"{k}={v:.3g}" for k, v in params.items())
-            raise ModelError(
-                f"{type(self).__name__} estimates ran off to the edge of the parameter space ({found}): "
-                f"the {n_customers:g} customers cannot identify the purchase and drop-out processes",
-                fix="Fit on more customers or a longer period, or add a small penalizer: penalizer = 0.01 "
-                    "under [predictions] in the standard, --penalizer 0.01 on the command line.",
-            )
+            raise ModelError(Phrase("err_model_edge", model=type(self).__name__, found=found, n=f"{n_customers:g}"),
+                             fix=Phrase("err_model_edge_fix"))
 
     def _start(self, data: dict[str, np.ndarray], counts: np.ndarray) -> np.ndarray:
         rate = wdot(counts, data["frequency"]) / max(wdot(counts, data["T"]), 1e-12)

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from xuanba.errors import InputError, ModelError, SchemaError
+from xuanba.errors import InputError, ModelError, Phrase, SchemaError, quoted
 from xuanba.models._base import ID, Model, as_frame, compress
 from xuanba.models._purchases import check_identifiable
 from xuanba.models.bgnbd import BGNBD, row_loglik
@@ -74,37 +74,32 @@ class _CovariateModel(Model):
         self.levels_: dict[str, list[Any]] = {}
         for col in dict.fromkeys(self.covariates_purchase + self.covariates_dropout):
             if col not in frame.columns:
-                raise SchemaError(
-                    f"covariate column '{col}' is not in the table",
-                    column=col,
-                    fix=f"Columns found: {list(frame.columns)}.",
-                )
+                raise SchemaError(Phrase("err_covariate_missing", column=quoted(col)), column=col,
+                                  fix=Phrase("err_columns_found", columns=str(list(frame.columns))))
             values = frame[col]
             if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
                 levels = sorted(values.dropna().unique().tolist(), key=str)
                 if len(levels) < 2:
-                    raise ModelError(
-                        f"covariate '{col}' has a single level ({levels!r}), so its effect cannot be estimated",
-                        fix="Drop it from the covariates.",
-                    )
+                    raise ModelError(Phrase("err_covariate_one_level", column=quoted(col), levels=repr(levels)),
+                                     fix=Phrase("err_covariate_one_level_fix"))
                 self.levels_[col] = levels
 
     def _encode(self, frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, list[str]]:
         blocks, names = [], []
         for col in columns:
             if col not in frame.columns:
-                raise SchemaError(f"covariate column '{col}' is not in the table", column=col,
-                                  fix="Give the same covariate columns the model was fitted with.")
+                raise SchemaError(Phrase("err_covariate_missing", column=quoted(col)), column=col,
+                                  fix=Phrase("err_covariate_same_fix"))
             values = frame[col]
             if col in self.levels_:
                 levels = self.levels_[col]
                 unknown = ~values.isin(levels)
                 if unknown.any():
                     raise InputError(
-                        f"covariate '{col}' has values the model has not seen (or missing values)",
+                        Phrase("err_covariate_unseen", column=quoted(col)),
                         column=col, count=int(unknown.sum()),
                         examples=values[unknown].astype(str).unique().tolist(),
-                        fix=f"Known levels: {levels}. Map new levels to one of them or refit.",
+                        fix=Phrase("err_covariate_unseen_fix", levels=str(levels)),
                     )
                 for level in levels[1:]:
                     blocks.append((values == level).to_numpy(dtype=float))
@@ -114,9 +109,8 @@ class _CovariateModel(Model):
                 bad = ~np.isfinite(arr)
                 if bad.any():
                     ids = frame.loc[bad, ID].tolist() if ID in frame.columns else frame.index[bad].tolist()
-                    raise InputError(f"covariate '{col}' has missing or non-numeric values", column=col,
-                                     count=int(bad.sum()), examples=ids,
-                                     fix="Fill or drop those customers; covariates must be numbers or levels.")
+                    raise InputError(Phrase("err_covariate_bad", column=quoted(col)), column=col,
+                                     count=int(bad.sum()), examples=ids, fix=Phrase("err_covariate_bad_fix"))
                 blocks.append(arr)
                 names.append(col)
         z = np.column_stack(blocks) if blocks else np.zeros((len(frame), 0))

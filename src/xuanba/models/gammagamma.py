@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from xuanba.errors import InputError, ModelError
+from xuanba.errors import InputError, ModelError, Phrase
 from xuanba.models._base import ID, Model, wdot
 from xuanba.models._uncertainty import DEFAULT_DRAWS, per_history
 
@@ -77,8 +77,9 @@ class GammaGamma(Model):
         missing = [c for c in self.history_columns if c not in frame.columns]
         if missing:
             raise InputError(
-                f"GammaGamma needs columns {list(self.history_columns)}; missing {missing}",
-                fix=f"Columns found: {list(frame.columns)}. Compute them with xuanba.facts or rename.",
+                Phrase("err_model_needs_columns", model="GammaGamma", needed=str(list(self.history_columns)),
+                       missing=str(missing)),
+                fix=Phrase("err_model_columns_fix", columns=str(list(frame.columns))),
             )
         no_repeat, non_positive = spend_exclusions(frame["frequency"], frame["monetary_value"])
         keep = ~(no_repeat | non_positive)
@@ -102,11 +103,10 @@ class GammaGamma(Model):
             w = kept[self.weight_column].to_numpy(dtype=float)
         if len(kept) < 2:
             raise ModelError(
-                f"GammaGamma cannot be fitted: {len(kept)} customer(s) with repeat purchases and "
-                "positive spend",
+                Phrase("err_gg_too_few", n=str(len(kept))),
                 count=len(self.excluded_),
                 examples=self.excluded_[ID].tolist(),
-                fix="The spend model needs many repeat buyers; use a longer calibration period.",
+                fix=Phrase("err_gg_too_few_fix"),
             )
         self._set_correlation(kept, w)
         return super()._fit_data(kept[list(self.history_columns)], w)
@@ -138,10 +138,7 @@ class GammaGamma(Model):
 
     def _check_identifiable(self, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
         if len(counts) < 2:
-            raise ModelError(
-                "GammaGamma cannot be fitted on a single (frequency, spend) history",
-                fix="Fit on the whole customer base.",
-            )
+            raise ModelError(Phrase("err_gg_single"), fix=Phrase("err_gg_single_fix"))
 
     def _prepare(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Parameter-free pieces computed once: logs of x and m, and the distinct values of x
@@ -288,7 +285,4 @@ class GammaGamma(Model):
 
 def _require_finite_mean(q: float) -> None:
     if q <= 1:
-        raise ModelError(
-            f"the fitted Gamma-Gamma has q = {q:.3g} <= 1, so the mean spend is infinite",
-            fix="A few extreme spenders dominate; cap outliers or fit on a cleaner revenue measure.",
-        )
+        raise ModelError(Phrase("err_gg_infinite", q=f"{q:.3g}"), fix=Phrase("err_gg_infinite_fix"))

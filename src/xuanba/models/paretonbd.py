@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, special
 
-from xuanba.errors import InputError
+from xuanba.errors import InputError, Phrase
 from xuanba.models._base import ID, validate_history, wdot
 from xuanba.models._paretonbd_math import (
     _Z_SERIES_MAX,
@@ -587,10 +587,8 @@ class ParetoNBD(PurchaseModel):
         True
         """
         if not np.isfinite(discount_rate) or discount_rate <= 0:
-            raise InputError(
-                f"discount_rate={discount_rate!r} must be a positive rate per time unit",
-                fix="E.g. 0.15 a year in weekly data is 1.15 ** (1/52) - 1 = 0.00269.",
-            )
+            raise InputError(Phrase("err_discount_time_unit", value=repr(discount_rate)),
+                             fix=Phrase("err_discount_time_unit_fix"))
         if horizon is not None:
             check_horizon(horizon, "horizon")
         delta = float(np.log1p(discount_rate))

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from xuanba.errors import InputError, ModelError
+from xuanba.errors import InputError, ModelError, Phrase
 from xuanba.models._base import ID, Model
 from xuanba.models._uncertainty import DEFAULT_DRAWS, per_history, scalar_or_series
 
@@ -54,19 +54,15 @@ def lifetimes_from_survivors(active: Any) -> pd.DataFrame:
     """
     counts = np.asarray(active, dtype=float)
     if counts.ndim != 1 or len(counts) < 2:
-        raise InputError(
-            "a retention series needs the cohort size and at least one later count",
-            fix="Give the active customers at the start of periods 0, 1, 2, ... e.g. [1000, 631, 468].",
-        )
+        raise InputError(Phrase("err_retention_short"), fix=Phrase("err_retention_short_fix"))
     lost = counts[:-1] - counts[1:]
     if np.any(~np.isfinite(counts)) or np.any(counts < 0) or np.any(lost < 0):
         bad = np.flatnonzero(lost < 0) + 1
         raise InputError(
-            "the retention series must be non-negative and never increase",
+            Phrase("err_retention_increases"),
             count=int(len(bad)) or None,
             examples=[f"period {int(b)}" for b in bad],
-            fix="Count the customers of one cohort still active at the start of each period; "
-            "new customers belong to a new cohort.",
+            fix=Phrase("err_retention_increases_fix"),
         )
     k = len(counts) - 1
     return pd.DataFrame({
@@ -152,15 +148,9 @@ class ShiftedBetaGeometric(Model):
     def _check_identifiable(self, data: dict[str, np.ndarray], counts: np.ndarray) -> None:
         churned = (data["churned"] == 1) & (counts > 0)
         if not churned.any():
-            raise ModelError(
-                "ShiftedBetaGeometric cannot be fitted: nobody churned",
-                fix="With no churn the churn probabilities are not identified; observe more periods.",
-            )
+            raise ModelError(Phrase("err_sbg_no_churn"), fix=Phrase("err_sbg_no_churn_fix"))
         if len(np.unique(data["periods"][churned])) < 2 and not np.any((data["churned"] == 0) & (counts > 0)):
-            raise ModelError(
-                "ShiftedBetaGeometric cannot be fitted: every customer churned in the same period",
-                fix="Two parameters need churn in at least two periods (or some still-active customers).",
-            )
+            raise ModelError(Phrase("err_sbg_one_period"), fix=Phrase("err_sbg_one_period_fix"))
 
     def _start(self, data: dict[str, np.ndarray], counts: np.ndarray) -> np.ndarray:
         return np.array([1.0, 1.0])
@@ -320,11 +310,10 @@ class ShiftedBetaGeometric(Model):
 def _check_periods(t: Any, name: str, minimum: int = 0) -> None:
     arr = np.asarray(t, dtype=float)
     if not np.all(np.isfinite(arr)) or np.any(arr < minimum) or np.any(arr != np.round(arr)):
-        raise InputError(f"{name}={t!r} must be a whole number of periods >= {minimum}",
-                         fix="Periods are counted in the contract's unit (years, months).")
+        raise InputError(Phrase("err_not_periods", name=name, value=repr(t), minimum=str(minimum)),
+                         fix=Phrase("err_not_periods_fix"))
 
 
 def _check_rate(rate: float) -> None:
     if not np.isfinite(rate) or rate <= 0:
-        raise InputError(f"discount_rate={rate!r} must be a positive rate per period",
-                         fix="E.g. 0.10 for yearly contracts and a 10% yearly rate.")
+        raise InputError(Phrase("err_discount_period", value=repr(rate)), fix=Phrase("err_discount_period_fix"))

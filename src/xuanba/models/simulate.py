@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._dates import as_date
-from xuanba.errors import InputError
+from xuanba.errors import InputError, Listed, Phrase, quoted
 
 #: Default parameters per kind (rates per week): CDNOW-like for BG/NBD and Pareto/NBD.
 DEFAULTS: dict[str, dict[str, float]] = {
@@ -43,7 +43,7 @@ def simulate_transactions(
     ``"poisson"`` (rate ~ Gamma(r, alpha), nobody drops out). Amounts are Gamma(4, 10) draws.
     """
     if kind not in DEFAULTS:
-        raise InputError(f"unknown kind {kind!r}", fix=f"Use one of: {', '.join(DEFAULTS)}.")
+        raise InputError(Phrase("err_unknown_sim_kind", kind=quoted(kind)), fix=Phrase("err_use_one_of", names=Listed(DEFAULTS)))
     p = {**DEFAULTS[kind], **(params or {})}
     first_day, last_day = as_date(start, "start"), as_date(end, "end")
     span_weeks = (last_day - first_day).days / 7.0

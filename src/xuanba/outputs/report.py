@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._files import write_text_atomic
-from xuanba.errors import DataError
+from xuanba.errors import DataError, Phrase
 from xuanba.i18n import counted, warning_words
 from xuanba.outputs import charts
 from xuanba.outputs.field_words import missing_words_line, not_finite_line
@@ -118,7 +118,8 @@ def build_report(
     only_selected = rest is not None
     n = int(meta["n_customers"]) if only_selected else len(roster)
     if n == 0:
-        raise DataError(f"round {round_.round_id} has no customers", fix="Run the round on data with customers.")
+        raise DataError(Phrase("err_round_no_customers", round_id=str(round_.round_id)),
+                        fix=Phrase("err_round_no_customers_fix"))
     n_sel_stored = int(meta.get("n_selected") or 0)
     not_stored = t(counted("engine_not_stored", n_sel_stored), lang, engine=str(meta.get("engine") or "an engine"),
                    sel=num(n_sel_stored), n=num(n)) if only_selected else ""

@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 
 from xuanba._dates import check_unit
-from xuanba.errors import InputError, ModelError, Phrase, XuanbaError
+from xuanba.errors import InputError, Listed, ModelError, Phrase, Said, XuanbaError
 from xuanba.ingest.backends import runs_on
 from xuanba.rounds.roster_out import RosterOut
 from xuanba.rounds.run import (
@@ -943,10 +943,9 @@ def _said_if_unsupported(run: Any) -> Any:
         except (TranslationError, UnsupportedArgumentError) as exc:
             name = _backend_name(transactions)
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-            works = " or ".join(ENGINES_THAT_WORK.values())
-            raise InputError(f"the Ibis backend {name!r} cannot run a round: {first}",
-                             fix=f"Run it on {works}: read the transactions with ibis.duckdb.connect() or "
-                                 "a Spark session (xuanba round --engine duckdb|spark --source ...).") from None
+            works = Said(" or ".join(ENGINES_THAT_WORK.values()), Listed(ENGINES_THAT_WORK.values()))
+            raise InputError(Phrase("err_ibis_backend", name=repr(name), first=first),
+                             fix=Phrase("err_ibis_backend_fix", works=works)) from None
 
     return wrapped
 

@@ -155,7 +155,7 @@ def evaluate_on_engine(tx: Any, calibration_end: Any, holdout_end: Any, *, model
     of its top decile are read from the kept rows (:func:`_first_holdout`), not from the
     transactions again."""
     from xuanba._dates import as_date
-    from xuanba.errors import DataError
+    from xuanba.errors import DataError, Phrase
     from xuanba.facts.compute import _check_cutoff
     from xuanba.facts.expressions import history_holdout_expr
     from xuanba.models.evaluate import evaluate_groups
@@ -164,8 +164,7 @@ def evaluate_on_engine(tx: Any, calibration_end: Any, holdout_end: Any, *, model
 
     cal, hold = as_date(calibration_end, "calibration end"), as_date(holdout_end, "holdout end")
     if hold <= cal:
-        raise DataError(f"the holdout end {hold} is not after the calibration end {cal}",
-                        fix="Give --holdout-end a date later than --calibration-end.")
+        raise DataError(Phrase("err_holdout_not_after", hold=str(hold), cal=str(cal)), fix=Phrase("err_holdout_not_after_fix"))
     _check_cutoff(tx, cal, tx)
     # each customer's row, not yet sorted by id: the positions sort them
     per = _unsorted(history_holdout_expr(tx, cal, hold, time_unit=time_unit))  # type: ignore[arg-type]
@@ -484,8 +483,8 @@ def extra_frame(extra: pd.DataFrame) -> pd.DataFrame:
     out["customer_id"] = out["customer_id"].astype(str)
     if out["customer_id"].duplicated().any():
         dups = out.loc[out["customer_id"].duplicated(), "customer_id"].unique()
-        raise DataError("the extra fields table has more than one row per customer", examples=dups[:5],
-                        count=len(dups), fix="Give one row per customer_id.")
+        raise DataError(Phrase("err_table_id_twice", what=Phrase("err_what_extra_fields")), examples=dups[:5],
+                        count=len(dups), fix=Phrase("err_one_row_per_id_fix"))
     return _steady(out, [c for c in out.columns if c != "customer_id"])
 
 
@@ -494,12 +493,11 @@ def extra_columns(table: Any, frame: pd.DataFrame) -> tuple[Any, list[str]]:
     made again here) joined in the engine by customer, as the workspace round joins them: every customer of ``table`` kept (a
     customer only ``extra`` names is not one of the round's), a column of the same name replaced
     (the file's wins), the file's columns last in its order. Returns the table and those columns."""
-    from xuanba.errors import DataError
+    from xuanba.errors import DataError, Phrase
     from xuanba.rounds.extra_names import extra_field_names
 
     cols = extra_field_names(frame)
     if "_side_id" in cols:  # the join's own name for the id
-        raise DataError("the extra fields table has a column named _side_id", column="_side_id",
-                        fix="Rename that column.")
+        raise DataError(Phrase("err_extra_side_id"), column="_side_id", fix=Phrase("err_extra_side_id_fix"))
     kept = [c for c in table.columns if c not in cols]
     return _left_join(table.select(*kept), frame), cols

@@ -57,12 +57,10 @@ def scorer(scoring_engine: str | None = None) -> Callable[..., Any]:
         from xuanba.standard.score import score_customers
 
         return score_customers
-    from xuanba.errors import InputError
+    from xuanba.errors import InputError, Phrase
 
-    raise InputError(
-        f"scoring_engine={scoring_engine!r} is not known",
-        fix=f"Use one of {list(SCORING_ENGINES)}.",
-    )
+    raise InputError(Phrase("err_param_unknown", param="scoring_engine", value=repr(scoring_engine)),
+                     fix=Phrase("err_use_one_of_list", names=str(list(SCORING_ENGINES))))
 
 
 def apply_standard(fields: Any, standard: Standard, *, contributions: bool = True) -> Any:

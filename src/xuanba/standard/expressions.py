@@ -408,7 +408,7 @@ exponent allowed, spaces or tabs around; anything else (``1,000``, ``5_000``, ``
 _NUMBER_TEXT = re.compile(NUMBER_TEXT)
 
 
-def to_number(values: Any, *, what: str | None = None) -> np.ndarray:
+def to_number(values: Any, *, what: str | Phrase | None = None) -> np.ndarray:
     """``values`` (a column or an array) as float64 by the one rule both implementations follow:
     numbers and booleans as they are (a missing one NaN), text by :data:`NUMBER_TEXT`. A date or
     time column is refused with a :class:`~xuanba.errors.DataError` naming ``what`` (when given;
@@ -427,8 +427,7 @@ def to_number(values: Any, *, what: str | None = None) -> np.ndarray:
         if what is not None:
             from xuanba.errors import DataError
 
-            raise DataError(f"{what} is a date, not a number",
-                            fix="Give it as a number (e.g. days since a date) in the fields.")
+            raise DataError(Phrase("err_date_not_number", what=what), fix=Phrase("err_date_not_number_fix"))
         return np.full(len(col), np.nan)
     if pd.api.types.is_bool_dtype(kind) or pd.api.types.is_numeric_dtype(kind):
         return col.to_numpy(dtype="float64", na_value=np.nan)

@@ -619,7 +619,7 @@ def rank_customers(fields: pd.DataFrame, standard: Standard) -> Ranked:
         col = table[name] if name in table.columns else None
         if col is None:
             raise DataError(Phrase("err_tie_break_missing", name=quoted(name)), fix=Phrase("err_tie_break_missing_fix"))
-        vals = to_number(col, what=f"tie-break field {name!r}")
+        vals = to_number(col, what=Phrase("err_what_tie_break", name=quoted(name)))
         missing = np.isnan(vals)  # missing last, after every value (±inf too: a value)
         keys.append(np.where(missing, 0.0, vals if asc else -vals))
         keys.append(missing.astype(np.int8))  # the more significant key of the two
@@ -861,7 +861,7 @@ def _apply_capacity(standard: Standard, table: pd.DataFrame, score: np.ndarray, 
     if cap.objective == "score":
         obj = score[cand]
     else:
-        obj = to_number(table[cap.objective], what=f"capacity objective {cap.objective!r}")[cand]
+        obj = to_number(table[cap.objective], what=Phrase("err_what_cap_objective", name=quoted(cap.objective)))[cand]
         obj = np.where(np.isfinite(obj), obj, 0.0)  # missing or infinite: 0, as a criterion's ±inf is missing
     kept = np.zeros(len(score), dtype=bool)
     if cap.budget is None:
@@ -874,7 +874,7 @@ def _apply_capacity(standard: Standard, table: pd.DataFrame, score: np.ndarray, 
             pick = np.argsort(-obj, kind="stable")[:limit]  # ties keep rank order
         kept[cand[pick]] = True
         return kept, {"capacity_method": "top-n"}
-    costs = to_number(table[cap.cost_field], what=f"capacity cost_field {cap.cost_field!r}")[cand]
+    costs = to_number(table[cap.cost_field], what=Phrase("err_what_cap_cost", name=quoted(cap.cost_field)))[cand]
     costs = np.where(np.isinf(costs), np.nan, costs)  # an infinite cost counts as missing (the median)
     if np.isnan(costs).all():
         raise DataError(Phrase("err_cap_cost_no_values", field=quoted(cap.cost_field)),

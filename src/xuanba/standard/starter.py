@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from xuanba._files import write_text_atomic
-from xuanba.errors import InputError
+from xuanba.errors import InputError, Listed, Phrase
 
 LANGS = ("en", "zh")
 
@@ -26,7 +26,7 @@ def starter_standard(lang: str = "en") -> str:
     the quadrants stars / at_risk / rising / others.
     """
     if lang not in LANGS:
-        raise InputError(f"no starter standard in {lang!r}", fix=f"Use one of: {', '.join(LANGS)}.")
+        raise InputError(Phrase("err_no_starter", lang=repr(lang)), fix=Phrase("err_use_one_of", names=Listed(LANGS)))
     return (resources.files("xuanba.standard") / "templates" / f"standard_{lang}.toml").read_text(
         encoding="utf-8"
     )
@@ -44,6 +44,5 @@ def write_starter(path: str | Path, lang: str = "en", *, overwrite: bool = False
     """
     out = Path(path)
     if out.exists() and not overwrite:
-        raise InputError("the file already exists", file=str(out),
-                         fix="Choose another --out, or pass --force to overwrite it.")
+        raise InputError(Phrase("err_file_exists"), file=str(out), fix=Phrase("err_file_exists_fix"))
     return write_text_atomic(out, starter_standard(lang))

@@ -89,9 +89,9 @@ def start(app: Any, host: str = "127.0.0.1", port: int = 8000, *, timeout_s: flo
     end = time.monotonic() + timeout_s
     while not server.started:
         if not thread.is_alive() or time.monotonic() > end:
-            from xuanba.errors import InputError
+            from xuanba.errors import InputError, Phrase
 
-            raise InputError(f"the app could not listen on {host}:{port}", fix="Pick another --port.")
+            raise InputError(Phrase("err_app_listen", host=str(host), port=str(port)), fix=Phrase("err_app_listen_fix"))
         time.sleep(0.05)
     return server, thread
 

@@ -72,7 +72,7 @@ def _hasher() -> Any:
 
 def ensure_tables(ws: Workspace) -> None:
     """Create the web tables and the link secret when missing (the workspace must be writable)."""
-    ws._writable("create the web tables")
+    ws._writable(Phrase("err_ro_web_tables"))
     with ws.transaction() as con:
         for ddl in _DDL:
             con.execute(ddl)
