@@ -383,9 +383,9 @@ def test_the_advice_after_running_out_asks_for_more_than_the_limit_in_force():
 
 
 def test_by_rank_says_the_leading_ranks_placed_only_while_the_batches_come_in_rank_order():
-    """``on_prefix`` is told ranks 1..stop are placed once a batch has put them there (in rank
-    order, the one after the batch that placed them), and n at the end; a batch out of order stops
-    it until then, and ranks that are not a permutation are refused before n is told."""
+    """``on_prefix`` is told ranks 1..stop are placed as soon as a batch in rank order has put
+    them there, and n at the end if not told already; a batch out of order stops it until then, and
+    ranks that are not a permutation are refused, n never told."""
     from xuanba.standard.engine_rank import by_rank
 
     def told(*ranks: list[int]) -> list[int]:
