@@ -50,6 +50,7 @@ PIECES: tuple[str, ...] = (
     "xuanba.rounds.store:_insert_fields",
     "xuanba.rounds.store:_insert_round",
     "xuanba.rounds.store:_insert_parts",
+    "xuanba.rounds.store:_points_rows",
     "xuanba.rounds.store:_append",
     "xuanba.rounds.store:RoundSaver.wait",
     "xuanba.workspace:Workspace._commit",

@@ -380,3 +380,27 @@ def test_the_advice_after_running_out_asks_for_more_than_the_limit_in_force():
     assert "XUANBA_SCORING_MEMORY=6GB" in str(err.value.fix)
     backend.__dict__["_xuanba_lowered"] = []  # nothing lowered: the caller's own error stands
     assert engine._out_of_scoring_memory(duckdb.OutOfMemoryException("x"), backend, 10) is None
+
+
+def test_by_rank_says_the_leading_ranks_placed_only_while_the_batches_come_in_rank_order():
+    """``on_prefix`` is told ranks 1..stop are placed as soon as a batch in rank order has put
+    them there, and n at the end if not told already; a batch out of order stops it until then, and
+    ranks that are not a permutation are refused, n never told."""
+    from xuanba.standard.engine_rank import by_rank
+
+    def told(*ranks: list[int]) -> list[int]:
+        seen: list[int] = []
+        got = by_rank([pa.record_batch({"rank": r, "x": [float(v) for v in r]}) for r in ranks],
+                      sum(len(r) for r in ranks), {"rank": "int64", "x": "float64"}, on_prefix=seen.append)
+        assert got["x"].tolist() == [float(v) for v in range(1, len(got["x"]) + 1)]
+        return seen
+
+    assert told([1, 2], [3, 4], [5], [6]) == [2, 4, 5, 6]
+    assert told([1, 2], [5, 6], [3, 4]) == [2, 6]
+    assert told([1, 2], [4], [3]) == [2, 4]
+    assert told([2, 1], [3]) == [3]
+    seen: list[int] = []
+    with pytest.raises(ValueError, match="not 1..3"):
+        by_rank([pa.record_batch({"rank": [1, 2]}), pa.record_batch({"rank": [2]})], 3, {"rank": "int64"},
+                on_prefix=seen.append)
+    assert seen == [2]

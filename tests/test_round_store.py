@@ -269,7 +269,7 @@ def _round_source(tmp_path):
 def _spy_on_appends(monkeypatch, seen, fail_in=None):
     """Record DuckDB's threads for each table a round appends to (``seen``: table → set of
     thread counts) and, for ``fail_in``, fail inside DuckDB as a full disk does."""
-    real_append, real_parts = store_mod._append, store_mod._insert_parts
+    real_append, real_rows = store_mod._append, store_mod._points_rows
 
     def note(con, table):
         seen.setdefault(table, set()).add(int(con.execute("SELECT current_setting('threads')").fetchone()[0]))
@@ -280,12 +280,12 @@ def _spy_on_appends(monkeypatch, seen, fail_in=None):
         note(con, _table(insert))
         real_append(con, frame, insert)
 
-    def parts(con, round_id, p, ranks):
+    def rows(con, *args):  # the contributions' rows, whole or as the scoring places them
         note(con, "contributions")
-        real_parts(con, round_id, p, ranks)
+        real_rows(con, *args)
 
     monkeypatch.setattr(store_mod, "_append", append)
-    monkeypatch.setattr(store_mod, "_insert_parts", parts)
+    monkeypatch.setattr(store_mod, "_points_rows", rows)
 
 
 def test_a_round_run_appends_its_fields_on_one_thread_and_the_rest_on_all(tmp_path, monkeypatch):
@@ -664,25 +664,60 @@ def test_a_saver_refuses_a_roster_given_twice(tmp_path, scored):
         assert not ws.has_table("rounds") and not ws.has_table("roster")  # all rolled back, its tables too
 
 
-def test_the_saver_appends_the_roster_first_and_the_contributions_last(tmp_path, monkeypatch):
-    """After the scoring the saver's thread appends the round's roster and then its contributions:
-    the roster's append beside the round's summary (the other order) held 0.65 GiB more at 10 M
-    customers (docs/benchmarks_round.md, save18). What is stored is the same either way (the test
-    above compares with save_round)."""
+def test_the_saver_appends_the_contributions_as_they_are_scored_and_then_the_roster(tmp_path, monkeypatch):
+    """A DuckDB round's saver appends the contributions' rows while the engine still places the
+    roster's (``on_points``, in rank order: at a million customers 0.6 s of the saver's tail moved
+    to where its thread idled, perf38), then the roster once placed. Both are appended after the
+    fields, each once; what is stored is the same either way (the test above compares with
+    save_round, :func:`test_contributions_appended_as_scored_are_stored_as_at_once`)."""
     path, preds, std = _round_source(tmp_path)
     order: list[str] = []
-    real_append, real_parts = store_mod._append, store_mod._insert_parts
+    real_append, real_rows = store_mod._append, store_mod._points_rows
 
     def append(con, frame, insert):
         order.append(_table(insert))
         real_append(con, frame, insert)
 
-    def parts(con, *args):
+    def rows(con, *args):
         order.append("round_points")
-        real_parts(con, *args)
+        real_rows(con, *args)
 
     monkeypatch.setattr(store_mod, "_append", append)
-    monkeypatch.setattr(store_mod, "_insert_parts", parts)
+    monkeypatch.setattr(store_mod, "_points_rows", rows)
     with Workspace(path, threads=2) as ws:
         run_round(ws, std, CUTOFF, predictions=preds)
-    assert "round_fields" in order and [t for t in order if t != "round_fields"] == ["roster", "round_points"]
+    assert "round_fields" in order and [t for t in order if t != "round_fields"] == ["round_points", "roster"]
+
+
+def test_contributions_appended_as_scored_are_stored_as_at_once(tmp_path, monkeypatch):
+    """The engine's roster streamed in batches of 7 rows (in rank order): the saver appends the
+    contributions of the leading ranks as each batch is placed, several pieces ranks 1..60 in
+    order, and the round stored is row for row what :func:`save_round` stores of the same round
+    at once (its criteria, points, roster and fields)."""
+    from xuanba.standard import engine_cache
+
+    path, preds, std = _round_source(tmp_path)
+    other = tmp_path / "other.duckdb"
+    store_tx(other, make_transactions(seed=11, n=60))
+    pieces: list[list[int]] = []
+    real_rows = store_mod._points_rows
+
+    def rows(con, round_id, ranks, *args):
+        pieces.append(np.asarray(ranks).tolist())
+        real_rows(con, round_id, ranks, *args)
+
+    monkeypatch.setattr(engine_cache, "BATCH_ROWS", 7)
+    with monkeypatch.context() as m:
+        m.setattr(store_mod, "_points_rows", rows)
+        with Workspace(path, threads=2) as ws:
+            rnd = run_round(ws, std, CUTOFF, predictions=preds)
+    assert len(pieces) >= 3 and [r for piece in pieces for r in piece] == list(range(1, 61))
+    with Workspace(other, threads=2) as ws:
+        unstored = run_round(ws, std, CUTOFF, predictions=preds, store=False)
+        unstored.meta["created_at"] = rnd.meta["created_at"]
+        assert save_round(ws, unstored) == 1
+    a, b = _stored(path), _stored(other)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(a[table], b[table], obj=table)
+    pd.testing.assert_frame_equal(a["contributions"], b["contributions"])
+    assert len(a["contributions"]) == 4 * 60

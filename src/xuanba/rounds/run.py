@@ -981,10 +981,13 @@ def _score(ws: Workspace, std: Standard, cut: dt.date, time_unit: str, table: pd
     inputs = inputs.reset_index(drop=True)
     # DuckDB's scoring hands the roster to the saver as soon as its rows are placed (as Arrow, its
     # texts as codes), so that it is appended while the pandas roster is made of them (not from
-    # EARLY_ROSTER_ROWS customers on, where one is set)
+    # EARLY_ROSTER_ROWS customers on, where one is set); and the contributions' rows as the engine
+    # places them, so that they are appended while it still streams the roster
     early = ({"on_roster": saver.start_roster}
              if saver is not None and scoring_engine == "duckdb"
              and (EARLY_ROSTER_ROWS is None or len(table) < EARLY_ROSTER_ROWS) else {})
+    if saver is not None and scoring_engine == "duckdb":
+        early["on_points"] = saver.start_points
     with _beside_the_fields(saver, scoring_engine):
         scored = scorer(scoring_engine)(table, scoring, **early)
     long = contribution_parts(scored) or scored.contributions  # the parts: the table is made when read

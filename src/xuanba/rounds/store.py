@@ -51,6 +51,7 @@ Example
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -475,16 +476,11 @@ def _insert_parts(con: Any, round_id: int, parts: ContributionParts, ranks: np.n
     ``round_criteria``, and one row per customer to ``round_points`` keyed by ``ranks`` (the
     customers' ranks, in the parts' row order; unique), in rank order, with each criterion's raw
     value, normalised value and contribution as a list (a NaN stored as NULL, as from a table).
-    The one writer of contributions (:func:`_insert_round`)."""
-    import pyarrow as pa
-
+    With :meth:`RoundSaver.start_points`, the writers of contributions (:func:`_points_rows`)."""
     k, n = len(parts.criteria), len(parts.customer_id)
     if k == 0:
         return
-    con.execute(f"INSERT INTO round_criteria SELECT {int(round_id)}, i::INTEGER, $names[i], $weights[i] "
-                "FROM range(1, $k + 1) t(i)",
-                {"names": [str(c) for c in parts.criteria], "weights": [float(w) for w in parts.weights], "k": k})
-    _pause("criteria")  # between the two tables' appends: a crash here must leave no half round
+    _insert_criteria(con, round_id, parts.criteria, parts.weights)
     ranks = np.asarray(ranks, dtype=np.int64)
     order = None if n < 2 or bool((ranks[1:] > ranks[:-1]).all()) else np.argsort(ranks, kind="stable")
     if order is not None and not (ranks[order][1:] > ranks[order][:-1]).all():
@@ -492,21 +488,40 @@ def _insert_parts(con: Any, round_id: int, parts: ContributionParts, ranks: np.n
                         fix="Give every customer of a round its own rank (1 = best); a round's contributions are "
                             "stored by rank.")
     derived = _derived_contributions(parts)  # stored once: the readers compute them (CONTRIBUTION_SQL)
-    lists = (("raw", parts.raw), ("normalised", parts.normalised), *(() if derived else
-                                                                      (("contribution", parts.contribution),)))
     for start, stop in _slices(n):  # a slice's columns made, appended, dropped
         rows = slice(start, stop) if order is None else order[start:stop]
-        offsets = pa.array(np.arange(0, (stop - start) * k + 1, k, dtype=np.int32))
-        cols: dict[str, Any] = {"rank": pa.array(ranks[rows])}
-        for name, matrix in lists:
-            values = pa.array(np.ascontiguousarray(matrix[rows]).ravel(), type=pa.float64(), from_pandas=True)
+        _points_rows(con, round_id, ranks[rows], parts.raw[rows], parts.normalised[rows],
+                     None if derived else parts.contribution[rows])
+
+
+def _insert_criteria(con: Any, round_id: int, criteria: Sequence[str], weights: Any) -> None:
+    """A round's criteria (position, name, weight share) in ``round_criteria``."""
+    con.execute(f"INSERT INTO round_criteria SELECT {int(round_id)}, i::INTEGER, $names[i], $weights[i] "
+                "FROM range(1, $k + 1) t(i)",
+                {"names": [str(c) for c in criteria], "weights": [float(w) for w in weights], "k": len(criteria)})
+    _pause("criteria")  # between the two tables' appends: a crash here must leave no half round
+
+
+def _points_rows(con: Any, round_id: int, ranks: np.ndarray, raw: np.ndarray, normalised: np.ndarray,
+                 contribution: np.ndarray | None) -> None:
+    """Append rows of ``round_points``: the customers of ``ranks`` (ascending), each one's raw,
+    normalised values and contributions (rows × criteria) as lists, a NaN stored as NULL;
+    ``contribution`` ``None``: stored NULL, the readers computing it (:data:`CONTRIBUTION_SQL`)."""
+    import pyarrow as pa
+
+    m, k = raw.shape
+    offsets = pa.array(np.arange(0, m * k + 1, k, dtype=np.int32))
+    cols: dict[str, Any] = {"rank": pa.array(np.asarray(ranks, dtype=np.int64))}
+    for name, matrix in (("raw", raw), ("normalised", normalised), ("contribution", contribution)):
+        if matrix is not None:
+            values = pa.array(np.ascontiguousarray(matrix).ravel(), type=pa.float64(), from_pandas=True)
             cols[name] = pa.ListArray.from_arrays(offsets, values)
-        con.register("_xb_points", _batched(pa.table(cols)))
-        try:
-            con.execute(f"INSERT INTO round_points SELECT {int(round_id)}, rank, raw, normalised, "
-                        f"{'NULL' if derived else 'contribution'} FROM _xb_points")
-        finally:
-            con.unregister("_xb_points")
+    con.register("_xb_points", _batched(pa.table(cols)))
+    try:
+        con.execute(f"INSERT INTO round_points SELECT {int(round_id)}, rank, raw, normalised, "
+                    f"{'NULL' if contribution is None else 'contribution'} FROM _xb_points")
+    finally:
+        con.unregister("_xb_points")
 
 
 def _derived_contributions(parts: ContributionParts) -> bool:
@@ -605,6 +620,18 @@ def save_round(ws: Workspace, rnd: Round) -> int:
     return round_id
 
 
+@dataclasses.dataclass
+class _PointsGiven:
+    """What :meth:`RoundSaver.start_points` was given: the arrays, the criteria, and how many
+    leading rows are appended (or being appended)."""
+
+    raw: np.ndarray
+    points: np.ndarray
+    criteria: list[str]
+    weights: np.ndarray
+    done: int = 0
+
+
 class RoundSaver:
     """The transaction that appends a round whose fields are known before it is scored, in a
     thread of its own (DuckDB releases the GIL): the fields (a million rows × 30 columns, DuckDB
@@ -619,6 +646,68 @@ class RoundSaver:
         self._ws, self._con, self.round_id, self._pool, self.saved = ws, con, round_id, pool, False
         self._pending: list[Any] = [] if pending is None else [pending]
         self._threads, self._rows, self._roster = threads, False, False
+        self._points: _PointsGiven | None = None
+
+    def start_points(self, stop: int, raw: np.ndarray, points: np.ndarray, criteria: Sequence[str],
+                     weights: np.ndarray) -> None:
+        """Start appending the round's contributions of ranks up to ``stop`` in the saver's thread,
+        after what it was given before, while the scoring places the rest: ``raw`` and ``points``
+        are the n × k arrays of each criterion's raw value and points in rank order (rows
+        ``[0, stop)`` final, the rest being filled), the same arrays on every call, ``stop``
+        growing to n (:func:`~xuanba.standard.engine.score_in_engine`'s ``on_points``). The
+        contributions' parts given to :meth:`start_rows` must then be made of these very arrays
+        (each contribution 100 × weight × points, as the scoring makes it), and are not appended
+        again. At a million customers the saver's contributions (0.6 s) are appended while the
+        engine still streams the roster, not after it."""
+        given = self._points
+        if given is None:
+            if self._rows:
+                raise RuntimeError("a round's contributions were given to its saver twice")
+            given = self._points = _PointsGiven(raw, points, list(criteria), np.array(weights, dtype=float))
+            self._ws.lend("the round's fields and roster being stored")
+        elif raw is not given.raw or points is not given.points:
+            raise RuntimeError("a round's contributions came to its saver in two sets of arrays")
+        if stop <= given.done or stop > len(raw):
+            if stop == given.done:
+                return
+            raise RuntimeError(f"a round's contributions up to rank {stop} came after those up to {given.done}")
+        start, given.done = given.done, stop
+        self._pending.append(self._pool.submit(self._append_points, given, start, stop, list(self._pending)))
+
+    def _append_points(self, given: _PointsGiven, start: int, stop: int, before: list[Any]) -> None:
+        for done in before:  # what was appended before in this thread: what it raised
+            done.result()
+        if not given.criteria:
+            return
+        if start == 0:
+            _insert_criteria(self._con, self.round_id, given.criteria, given.weights)
+        # one DuckDB thread beside the engine still streaming (as the fields beside the scoring); the
+        # last rows on all of them, which write their row group before the commit (_tail_rows)
+        (self._threads.all if stop == len(given.raw) else self._threads.few)()
+        raw, points = given.raw[start:stop], given.points[start:stop]
+        part = ContributionParts(pd.Series([], dtype="str"), given.criteria, given.weights, raw, points,
+                                 100.0 * given.weights[None, :] * points)
+        _points_rows(self._con, self.round_id, np.arange(start + 1, stop + 1, dtype=np.int64), raw, points,
+                     None if _derived_contributions(part) else part.contribution)
+        if stop == len(given.raw):
+            _pause("contributions")
+
+    def _points_checked(self, roster: pd.DataFrame, contributions: Any) -> None:
+        """That ``contributions`` are the parts :meth:`start_points` appended, every row of them, for
+        the ``roster`` in rank order (raises ``RuntimeError``: a bug in xuanba, not a user's mistake)."""
+        given = self._points
+        assert given is not None
+        n = len(given.raw)
+        ok = (isinstance(contributions, ContributionParts) and contributions.raw is given.raw
+              and contributions.normalised is given.points and list(contributions.criteria) == given.criteria
+              and np.array_equal(np.asarray(contributions.weights, dtype=float), given.weights)
+              and given.done == n and len(roster) == n and len(contributions.customer_id) == n)
+        if ok and n:
+            ranks = roster["rank"].to_numpy()
+            ok = bool(ranks[0] == 1 and ranks[-1] == n and (np.diff(ranks) == 1).all())
+        if not ok:
+            raise RuntimeError("a round's contributions appended as they were scored are not those of its roster "
+                               "(a bug in xuanba)")
 
     def start_roster(self, roster: Any) -> None:
         """Start appending the round's roster (its :data:`ROSTER_COLUMNS` as Arrow, in rank
@@ -654,7 +743,11 @@ class RoundSaver:
         # later, the list would hold this very append (waiting on itself) once another followed
         for done in before:
             done.result()
-        if self._roster:
+        if self._points is not None:  # the contributions appended already (start_points)
+            self._points_checked(roster, contributions)
+            if not self._roster:
+                _insert_roster(self._con, self.round_id, roster[list(ROSTER_COLUMNS)], self._threads)
+        elif self._roster:
             _insert_contributions(self._con, self.round_id, roster, contributions)
         else:
             _insert_rows(self._con, self.round_id, roster, contributions, self._threads)
@@ -673,7 +766,11 @@ class RoundSaver:
         self.wait()
         if not self._rows:
             long = contribution_parts(rnd) or rnd.contributions
-            if self._roster:
+            if self._points is not None:
+                self._points_checked(rnd.roster, long)
+                if not self._roster:
+                    _insert_roster(self._con, self.round_id, rnd.roster[list(ROSTER_COLUMNS)], self._threads)
+            elif self._roster:
                 _insert_contributions(self._con, self.round_id, rnd.roster, long)
             else:
                 _insert_rows(self._con, self.round_id, rnd.roster, long, self._threads)

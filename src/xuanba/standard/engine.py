@@ -1504,7 +1504,7 @@ def roster_frame(arrow: Any, columns: Sequence[str], id_column: str = "customer_
 
 
 def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = True,
-                    id_column: str = "customer_id", on_roster: Any = None) -> Any:
+                    id_column: str = "customer_id", on_roster: Any = None, on_points: Any = None) -> Any:
     """:func:`xuanba.standard.score.score_customers` computed by the engine: ``fields`` is an Ibis
     table (any backend) or a pandas/Arrow table (run in an in-memory DuckDB). Returns the same
     :class:`~xuanba.standard.score.Scored`: the roster sorted by rank with the same columns and
@@ -1515,6 +1515,13 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     Arrow (:func:`roster_arrow`) as soon as the engine's rows are placed, before the pandas
     roster is made of them: a round's saver starts appending it meanwhile. The arrays are the
     roster's own (not copied): the callee must not change them.
+
+    ``on_points(stop, raw, points, criteria, weights)``: called as the engine's rows are placed,
+    each time the customers of ranks 1..``stop`` have all been placed (their rows ``[0, stop)``
+    of ``raw`` and ``points`` final; last with ``stop = n``): the n × k arrays of each criterion's
+    raw value and points in rank order that the contributions' parts hold (not copied, being
+    filled: the callee reads only those rows), the criteria's names and weight shares. A round's
+    saver appends the contributions meanwhile (:meth:`~xuanba.rounds.store.RoundSaver.start_points`).
 
     Example
     -------
@@ -1540,6 +1547,9 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
     coded = (len(standard.gates) <= CODED_GATES  # the codes are int16: positions in a short list
              and max(len(standard.tiers), len(standard.criteria)) < 2**15 - 1)
     labels = roster_labels(standard) if coded else {}
+    shares = standard.weight_shares
+    names_k = [c.name for c in crits]
+    weights_k = np.array([shares[c.name] for c in crits], dtype=float)
 
     def collect(batches: Any, names: list[str], n: int) -> dict[str, Any]:
         # each criterion's raw value and points written straight into the contributions' arrays,
@@ -1558,7 +1568,9 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
         kinds.update({f"_pts_{c.name}": "float64" for c in crits})
         if ROW_COLUMN in names:
             kinds[ROW_COLUMN] = "int64"
-        return by_rank(batches, n, kinds, into=into)
+        placed = None if on_points is None else (
+            lambda stop: on_points(stop, held["raw"], held["points"], names_k, weights_k))
+        return by_rank(batches, n, kinds, into=into, on_prefix=placed)
 
     out, info = _in_engine(fields, standard, id_column, selection_only=False, collect=collect, coded=coded)
     # each roster row's row in the fields, when they came sorted by id (see rows_by_id)
@@ -1580,16 +1592,15 @@ def score_in_engine(fields: Any, standard: Standard, *, contributions: bool = Tr
         data[col] = pd.Series(pd.array(got.cast(pa.large_string()), dtype="str")) if col in ROSTER_TEXT else got
     roster = pd.DataFrame(data, copy=False)
     del data, out
-    shares = standard.weight_shares
     n = len(roster)
-    weights = np.array([shares[c.name] for c in crits], dtype=float)
+    weights = weights_k  # the weights on_points was given
     raw, points = held["raw"], held["points"]
     matrix = np.empty((n, k))
     for j in range(k):
         matrix[:, j] = 100.0 * weights[j] * points[:, j]
     long: Any
     if contributions:  # the long table is made when first read, as score_customers's
-        long = Parts(roster["customer_id"], [c.name for c in crits], weights, raw, points, matrix)
+        long = Parts(roster["customer_id"], names_k, weights, raw, points, matrix)
     else:
         long = pd.DataFrame({c: pd.Series(dtype="str" if c in ("customer_id", "criterion") else "float64")
                              for c in CONTRIBUTION_COLUMNS})
