@@ -721,3 +721,24 @@ def test_contributions_appended_as_scored_are_stored_as_at_once(tmp_path, monkey
         pd.testing.assert_frame_equal(a[table], b[table], obj=table)
     pd.testing.assert_frame_equal(a["contributions"], b["contributions"])
     assert len(a["contributions"]) == 4 * 60
+
+
+def test_contributions_appended_as_scored_are_appended_in_slices(tmp_path, monkeypatch):
+    """The engine's roster in one batch of 60 rows: the saver is given every row at once, and
+    appends them in slices of at most ``SLICE_ROWS`` (as a round stored at once is), not in one
+    piece whose lists are all copied together; the rows are those ranks 1..60, in order."""
+    path, preds, std = _round_source(tmp_path)
+    pieces: list[list[int]] = []
+    real_rows = store_mod._points_rows
+
+    def rows(con, round_id, ranks, *args):
+        pieces.append(np.asarray(ranks).tolist())
+        real_rows(con, round_id, ranks, *args)
+
+    monkeypatch.setattr(store_mod, "SLICE_ROWS", 16)
+    monkeypatch.setattr(store_mod, "_points_rows", rows)
+    with Workspace(path, threads=2) as ws:
+        run_round(ws, std, CUTOFF, predictions=preds)
+    assert [len(p) for p in pieces] == [16, 16, 16, 12]
+    assert [r for piece in pieces for r in piece] == list(range(1, 61))
+    assert len(_stored(path)["contributions"]) == 4 * 60

@@ -339,3 +339,46 @@ def test_a_thread_of_no_round_under_pythons_own_filters_is_dealt_with_as_without
     assert plain.returncode == 0 and plain.stderr.count("DeprecationWarning") == 1, plain.stderr
     assert "DeprecationWarning: the program's own" in plain.stderr
     assert (runs["round"].returncode, runs["round"].stderr) == (0, plain.stderr)
+
+
+def test_a_thread_that_leaves_catch_warnings_after_the_round_leaves_no_loop_and_no_always():
+    """A thread of no round enters ``catch_warnings()`` during a round and leaves it after the
+    round ended: it puts back the round's hook and "always" filter. A user's "ignore" filter still
+    holds then, and at the next round another thread's warning is shown once by the process's
+    own ``showwarning`` (it looped into the hook itself before: RecursionError in that thread)."""
+    from xuanba.models._caught import catching
+
+    entered, leave = threading.Event(), threading.Event()
+    shown: list[str] = []
+    errors: list[BaseException] = []
+
+    def stale() -> None:  # pandas' catch_warnings around a cast, on a web request's thread
+        with warnings.catch_warnings():
+            entered.set()
+            leave.wait(WAIT_S)
+
+    def other() -> None:
+        try:
+            warnings.warn("from a thread of no round", UserWarning, stacklevel=1)
+        except BaseException as exc:  # noqa: BLE001  (what the thread met, for the assertion)
+            errors.append(exc)
+
+    with warnings.catch_warnings():  # the process's filters and hook, put back after the test
+        warnings.simplefilter("default")
+        warnings.filterwarnings("ignore", message="ignored by the user")
+        warnings.showwarning = lambda message, *args, **kwargs: shown.append(str(message))
+        t = threading.Thread(target=stale)
+        with catching():
+            t.start()
+            assert entered.wait(WAIT_S)
+        leave.set()
+        t.join(WAIT_S)
+        warnings.warn("ignored by the user", UserWarning, stacklevel=1)
+        assert shown == []
+        with catching():
+            for _ in range(2):
+                o = threading.Thread(target=other)
+                o.start()
+                o.join(WAIT_S)
+        assert errors == []
+        assert shown == ["from a thread of no round"]

@@ -22,9 +22,12 @@ another round's too. So a round's list of warnings cannot rest on the filters al
   own ``default::DeprecationWarning:__main__`` holds a plain string; the module is the warning
   frame's ``__name__``). The hook and its "always" filter are the process's: installed by the
   first open catch and taken out by the last, whatever the order rounds on several threads leave
-  in; a filter set meanwhile (an import's inside a round) stays where it was put. A thread outside any round that enters
-  its own ``catch_warnings()`` during a round can still put back the filters it found when it
-  leaves (Python 3.11 has no per-thread filters); NumPy's errors and xuanba's words never pass there.
+  in; a filter set meanwhile (an import's inside a round) stays where it was put. A thread outside
+  any round that enters its own ``catch_warnings()`` during a round puts back the hook and the
+  filter it found when it leaves (Python 3.11 has no per-thread filters), after the round if it
+  leaves later: both are then known for what they are (the hook deals with every warning by the
+  process's own filters, the next round does not take them for the process's); NumPy's errors
+  and xuanba's words never pass there.
 * A user's own NumPy ``"call"`` or ``"log"`` mode (``np.seterrcall``) still reaches the user's object.
 
 Example
@@ -110,7 +113,15 @@ def _silenced_by_library(words: str) -> bool:
 #: threads share one "always" filter and one hook, put back when the last of them leaves, in
 #: whatever order they leave (``catch_warnings`` per round put back what the round found, so a
 #: round leaving before another's end took the other's hook away and left its own for good).
-_SHARED: dict[str, Any] = {"open": 0, "filters": None, "show": None, "ours": None}
+#: ``found``: the last ``showwarning`` an install found that was not the hook, kept after the
+#: rounds (a thread that leaves its ``catch_warnings()`` after a round puts the hook in its place).
+_SHARED: dict[str, Any] = {"open": 0, "filters": None, "show": None, "found": None}
+
+#: The rounds' "always" filter: one tuple of its own, known by identity (``simplefilter`` would
+#: take out a user's equal one). A thread of no round that entered ``catch_warnings()`` during a
+#: round and leaves after it puts this filter and :func:`_show` back; they are then known for
+#: what they are and left out, whenever they are met (not taken for the process's own).
+_OURS = ("always", None, Warning, None, 0)
 _LOCK = threading.Lock()
 
 
@@ -181,7 +192,7 @@ def _show(message: Any, category: type[Warning], filename: str, lineno: int,
         return
     text = str(message)
     # the process's own filters: those it has now (one set meanwhile too), less the rounds' "always"
-    own = [f for f in warnings.filters if f is not _SHARED["ours"]]
+    own = [f for f in warnings.filters if f is not _OURS]
     action = _action(own, text, category, lambda: _module_of(filename, lineno), lineno)
     if action == "ignore":
         return
@@ -194,7 +205,7 @@ def _show(message: Any, category: type[Warning], filename: str, lineno: int,
             if key in _SHOWN:
                 return
             _SHOWN.add(key)
-    before = _SHARED["show"] or warnings._showwarning_orig  # type: ignore[attr-defined]
+    before = _SHARED["show"] or _SHARED["found"] or warnings._showwarning_orig  # type: ignore[attr-defined]
     before(message, category, filename, lineno, file, line)
 
 
@@ -203,10 +214,13 @@ def _hooked() -> Iterator[None]:
     """The "always" filter and :func:`_show` installed while any round's :func:`catching` is open."""
     with _LOCK:
         if _SHARED["open"] == 0:
-            _SHARED["filters"], _SHARED["show"] = warnings.filters, warnings.showwarning
-            # first, and a tuple of its own (``simplefilter`` would take out a user's equal one)
-            _SHARED["ours"] = ("always", None, Warning, None, 0)
-            warnings.filters = [_SHARED["ours"], *warnings.filters]
+            # as found, less what a thread that caught warnings during an earlier round put back
+            found = [f for f in warnings.filters if f is not _OURS]
+            _SHARED["filters"] = warnings.filters if len(found) == len(warnings.filters) else found
+            if warnings.showwarning is not _show:  # else the one found before, which that thread hid
+                _SHARED["found"] = warnings.showwarning
+            _SHARED["show"] = _SHARED["found"] or warnings._showwarning_orig  # type: ignore[attr-defined]
+            warnings.filters = [_OURS, *found]
             warnings._filters_mutated()  # type: ignore[attr-defined]
             warnings.showwarning = _show
         _SHARED["open"] += 1
@@ -218,11 +232,11 @@ def _hooked() -> Iterator[None]:
             if _SHARED["open"] == 0:
                 # the filters as found, with any set meanwhile (an import's inside a round, another
                 # thread's) kept where they were put: only the rounds' "always" taken out
-                kept = [f for f in warnings.filters if f is not _SHARED["ours"]]
+                kept = [f for f in warnings.filters if f is not _OURS]
                 warnings.filters = _SHARED["filters"] if kept == _SHARED["filters"] else kept
                 warnings.showwarning = _SHARED["show"]
                 warnings._filters_mutated()  # type: ignore[attr-defined]
-                _SHARED["filters"] = _SHARED["show"] = _SHARED["ours"] = None
+                _SHARED["filters"] = _SHARED["show"] = None
                 _SHOWN.clear()
 
 

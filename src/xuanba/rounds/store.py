@@ -684,11 +684,14 @@ class RoundSaver:
         # one DuckDB thread beside the engine still streaming (as the fields beside the scoring); the
         # last rows on all of them, which write their row group before the commit (_tail_rows)
         (self._threads.all if stop == len(given.raw) else self._threads.few)()
-        raw, points = given.raw[start:stop], given.points[start:stop]
-        part = ContributionParts(pd.Series([], dtype="str"), given.criteria, given.weights, raw, points,
-                                 100.0 * given.weights[None, :] * points)
-        _points_rows(self._con, self.round_id, np.arange(start + 1, stop + 1, dtype=np.int64), raw, points,
-                     None if _derived_contributions(part) else part.contribution)
+        # in slices, as _insert_parts: a piece may be every row (batches out of rank order are
+        # told only at the end), whose lists' copies would otherwise be made all at once
+        for lo, hi in _slices(stop - start):
+            raw, points = given.raw[start + lo:start + hi], given.points[start + lo:start + hi]
+            part = ContributionParts(pd.Series([], dtype="str"), given.criteria, given.weights, raw, points,
+                                     100.0 * given.weights[None, :] * points)
+            _points_rows(self._con, self.round_id, np.arange(start + lo + 1, start + hi + 1, dtype=np.int64),
+                         raw, points, None if _derived_contributions(part) else part.contribution)
         if stop == len(given.raw):
             _pause("contributions")
 
