@@ -689,6 +689,19 @@ def test_the_saver_appends_the_contributions_as_they_are_scored_and_then_the_ros
     assert "round_fields" in order and [t for t in order if t != "round_fields"] == ["round_points", "roster"]
 
 
+def _spy_points_rows(monkeypatch) -> list[list[int]]:
+    """The ranks of each append of ``round_points`` rows (``_points_rows`` still appends them)."""
+    pieces: list[list[int]] = []
+    real_rows = store_mod._points_rows
+
+    def rows(con, round_id, ranks, *args):
+        pieces.append(np.asarray(ranks).tolist())
+        real_rows(con, round_id, ranks, *args)
+
+    monkeypatch.setattr(store_mod, "_points_rows", rows)
+    return pieces
+
+
 def test_contributions_appended_as_scored_are_stored_as_at_once(tmp_path, monkeypatch):
     """The engine's roster streamed in batches of 7 rows (in rank order): the saver appends the
     contributions of the leading ranks as each batch is placed, several pieces ranks 1..60 in
@@ -699,16 +712,9 @@ def test_contributions_appended_as_scored_are_stored_as_at_once(tmp_path, monkey
     path, preds, std = _round_source(tmp_path)
     other = tmp_path / "other.duckdb"
     store_tx(other, make_transactions(seed=11, n=60))
-    pieces: list[list[int]] = []
-    real_rows = store_mod._points_rows
-
-    def rows(con, round_id, ranks, *args):
-        pieces.append(np.asarray(ranks).tolist())
-        real_rows(con, round_id, ranks, *args)
-
     monkeypatch.setattr(engine_cache, "BATCH_ROWS", 7)
     with monkeypatch.context() as m:
-        m.setattr(store_mod, "_points_rows", rows)
+        pieces = _spy_points_rows(m)
         with Workspace(path, threads=2) as ws:
             rnd = run_round(ws, std, CUTOFF, predictions=preds)
     assert len(pieces) >= 3 and [r for piece in pieces for r in piece] == list(range(1, 61))
@@ -728,15 +734,8 @@ def test_contributions_appended_as_scored_are_appended_in_slices(tmp_path, monke
     appends them in slices of at most ``SLICE_ROWS`` (as a round stored at once is), not in one
     piece whose lists are all copied together; the rows are those ranks 1..60, in order."""
     path, preds, std = _round_source(tmp_path)
-    pieces: list[list[int]] = []
-    real_rows = store_mod._points_rows
-
-    def rows(con, round_id, ranks, *args):
-        pieces.append(np.asarray(ranks).tolist())
-        real_rows(con, round_id, ranks, *args)
-
     monkeypatch.setattr(store_mod, "SLICE_ROWS", 16)
-    monkeypatch.setattr(store_mod, "_points_rows", rows)
+    pieces = _spy_points_rows(monkeypatch)
     with Workspace(path, threads=2) as ws:
         run_round(ws, std, CUTOFF, predictions=preds)
     assert [len(p) for p in pieces] == [16, 16, 16, 12]
