@@ -161,3 +161,101 @@ def test_predictions_from_histories_grouped_already_equal_those_grouped_anew(fou
     want = predict_customers(facts.copy(), model="pareto-nbd")
     got = predict_customers(facts, model="pareto-nbd", histories=histories)
     pd.testing.assert_frame_equal(got, want)
+
+
+def _round_path(tmp_path, transactions: pd.DataFrame):  # noqa: ANN001, ANN202
+    path = tmp_path / "w.duckdb"
+    with Workspace(path) as ws:
+        ws.replace("transactions", transactions)
+    return path
+
+
+def test_auto_fits_the_spend_model_while_it_chooses_the_purchase_model_and_stores_the_same_round(
+        four_years, tmp_path, monkeypatch):
+    """Gamma-Gamma reads nothing of the purchase model, so an ``auto`` round fits it (and predicts
+    every spend) while the candidates are fitted: the choice is held until the spend fit has begun
+    on another thread. The round is the one the spend fitted after the choice gives."""
+    import threading
+
+    import xuanba.models.choose as choose
+    import xuanba.models.predict as predict
+
+    path = _round_path(tmp_path, four_years)
+    alone = run_round(path, _standard("auto"), CUTOFF, store=False)  # before any spy: the reference
+    begun, threads = threading.Event(), []
+    real_fit, real_choose = predict.GammaGamma.fit, choose.choose_model
+
+    def fit(self, *a, **k):  # noqa: ANN001, ANN002, ANN003, ANN202
+        threads.append(threading.get_ident())
+        begun.set()
+        return real_fit(self, *a, **k)
+
+    def held_choice(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        assert begun.wait(timeout=30), "the spend fit did not begin while auto chose"
+        return real_choose(*a, **k)
+
+    monkeypatch.setattr(predict.GammaGamma, "fit", fit)
+    monkeypatch.setattr(choose, "choose_model", held_choice)
+    beside = run_round(path, _standard("auto"), CUTOFF, store=False)
+    assert threads and threading.get_ident() not in threads  # fitted once, on another thread
+    assert len(threads) == 1
+    pd.testing.assert_frame_equal(beside.roster, alone.roster)
+    pd.testing.assert_frame_equal(beside.fields, alone.fields)
+    assert _stored(beside) == _stored(alone)
+
+
+def test_what_the_spend_fit_warns_beside_the_choice_is_the_rounds(four_years, tmp_path, monkeypatch):
+    """The spend thread runs in the round's context: its words (and NumPy's errors) go to the
+    round's model warnings, not to the process's warnings."""
+    import warnings
+
+    import xuanba.models.predict as predict
+    from xuanba.models._caught import said
+
+    path = _round_path(tmp_path, four_years)
+    real_fit = predict.GammaGamma.fit
+
+    def fit(self, *a, **k):  # noqa: ANN001, ANN002, ANN003, ANN202
+        said("spend fit: words of the test")
+        np.exp(np.array([1000.0]))  # an overflow, as a fit far off may make
+        return real_fit(self, *a, **k)
+
+    monkeypatch.setattr(predict.GammaGamma, "fit", fit)
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        rnd = run_round(path, _standard("auto"), CUTOFF, store=False)
+    said_here = rnd.meta["model_warnings"]
+    assert "UserWarning: spend fit: words of the test" in said_here
+    assert "RuntimeWarning: overflow encountered in exp" in said_here
+    assert not [w for w in shown if "words of the test" in str(w.message) or "overflow" in str(w.message)]
+
+
+@pytest.mark.parametrize("chosen", [True, False])
+def test_a_spend_that_fails_beside_the_choice_is_said_as_when_fitted_after_it(
+        four_years, tmp_path, monkeypatch, chosen):
+    """An error of the spend predictions is raised once the choice has a model, as when they were
+    made after it (the round then has no predictions, with that reason); with no model chosen the
+    round gives the choice's own reason, not the spend's."""
+    import xuanba.models.choose as choose
+    import xuanba.models.predict as predict
+    from xuanba.errors import InputError
+
+    path = _round_path(tmp_path, four_years)
+
+    def broken(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        raise InputError("spend: a broken input of the test")
+
+    monkeypatch.setattr(predict, "spend_predictions", broken)
+    if not chosen:
+        real_choose = choose.choose_model
+
+        def nothing(*a, **k):  # noqa: ANN002, ANN003, ANN202
+            got = real_choose(*a, **k)
+            got.model, got.reason = None, "no candidate of the test"
+            return got
+
+        monkeypatch.setattr(choose, "choose_model", nothing)
+    rnd = run_round(path, _standard("auto"), CUTOFF, store=False)  # the starter drops what it lacks
+    reason = rnd.meta["fallback"]["reason"]
+    assert ("spend: a broken input of the test" in reason) is chosen
+    assert ("no candidate of the test" in reason) is not chosen
