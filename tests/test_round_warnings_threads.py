@@ -8,6 +8,7 @@ not sleeps), so what it shows happens every run, not by chance."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import subprocess
 import sys
@@ -382,3 +383,88 @@ def test_a_thread_that_leaves_catch_warnings_after_the_round_leaves_no_loop_and_
                 o.join(WAIT_S)
         assert errors == []
         assert shown == ["from a thread of no round"]
+
+
+class _Logged(logging.Handler):
+    """What reaches logging's "py.warnings" logger (where ``logging.captureWarnings(True)`` sends
+    the warnings it would show): the warnings' messages, while the block is open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        first = record.getMessage().split("\n")[0]  # "<file>:<line>: <Category>: <message>"
+        self.messages.append(first.rsplit(": ", 1)[1])
+
+    def __enter__(self) -> _Logged:
+        logging.getLogger("py.warnings").addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger("py.warnings").removeHandler(self)
+
+
+def _capture_on_another_thread(capture: bool) -> None:
+    """``logging.captureWarnings(capture)`` called on a thread of no round (a web server's setup)."""
+    thread = threading.Thread(target=logging.captureWarnings, args=(capture,))
+    thread.start()
+    thread.join(WAIT_S)
+
+
+def test_logging_capture_turned_on_during_a_round_stays_on_after_it():
+    """``logging.captureWarnings(True)`` while a round catches: once the round has ended warnings
+    still go to logging, and ``captureWarnings(False)`` sends them back to the ``showwarning``
+    that had them before. cf20905 put back, when the round ended, the ``showwarning`` it found at
+    its start, over logging's: capture was off without a word."""
+    from xuanba.models._caught import catching
+
+    shown: list[str] = []
+    with warnings.catch_warnings(), _Logged() as logged:
+        warnings.simplefilter("always")
+        warnings.showwarning = lambda message, *args, **kwargs: shown.append(str(message))
+        try:
+            with catching():
+                _capture_on_another_thread(True)
+            warnings.warn("captured", UserWarning, stacklevel=1)
+        finally:
+            logging.captureWarnings(False)
+        warnings.warn("not captured", UserWarning, stacklevel=1)
+    assert logged.messages == ["captured"]
+    assert shown == ["not captured"]
+
+
+@pytest.mark.parametrize("off", ["during the next round", "after the next round"])
+def test_logging_capture_turned_off_after_a_round_puts_back_what_it_found(off):
+    """Capture turned on during one round and off during or after the next: ``captureWarnings(False)``
+    puts back what it found, the rounds' hook, which then hands each warning of a thread of no
+    round to the ``showwarning`` the hook had replaced (the user's), not to logging's that the next
+    round found, and shows it as often as Python would (a "default" filter shows one line's
+    warning again once the filters change). cf20905's one hook sent it to whichever ``showwarning``
+    the last round had found, and kept its own list of what was shown once after the rounds."""
+    from xuanba.models._caught import catching
+
+    shown: list[str] = []
+
+    def warn() -> None:
+        warnings.warn("a library's words", UserWarning, stacklevel=1)
+
+    with warnings.catch_warnings(), _Logged() as logged:
+        warnings.simplefilter("default")
+        warnings.showwarning = lambda message, *args, **kwargs: shown.append(str(message))
+        try:
+            with catching():
+                _capture_on_another_thread(True)
+            with catching():
+                if off == "during the next round":
+                    _capture_on_another_thread(False)
+                    _warn_on_a_thread_of_no_round(UserWarning)
+            _capture_on_another_thread(False)
+            for _ in range(2):
+                warn()
+            warnings.simplefilter("default")  # the filters changed: Python shows the line's again
+            warn()
+        finally:
+            logging.captureWarnings(False)
+    assert logged.messages == []
+    assert shown == ["a library's deprecation"] * (off == "during the next round") + ["a library's words"] * 2

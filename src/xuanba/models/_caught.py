@@ -22,7 +22,8 @@ another round's too. So a round's list of warnings cannot rest on the filters al
   own ``default::DeprecationWarning:__main__`` holds a plain string; the module is the warning
   frame's ``__name__``). The hook and its "always" filter are the process's: installed by the
   first open catch and taken out by the last, whatever the order rounds on several threads leave
-  in; a filter set meanwhile (an import's inside a round) stays where it was put. A thread outside
+  in; a filter set meanwhile (an import's inside a round) stays where it was put, and so does a
+  ``showwarning`` (``logging.captureWarnings(True)``), which may later put back the hook it found. A thread outside
   any round that enters its own ``catch_warnings()`` during a round puts back the hook and the
   filter it found when it leaves (Python 3.11 has no per-thread filters), after the round if it
   leaves later: both are then known for what they are (the hook deals with every warning by the
@@ -108,18 +109,16 @@ def _silenced_by_library(words: str) -> bool:
     return _action(warnings.filters, words, RuntimeWarning, lambda: module, frame.f_lineno) == "ignore"
 
 
-#: The process's warnings filters and ``showwarning`` as the first open :func:`catching` found
-#: them, and how many are open (on any thread): they are the process's, so the rounds of several
-#: threads share one "always" filter and one hook, put back when the last of them leaves, in
+#: The process's warnings filters as the first open :func:`catching` found them, and how many are
+#: open (on any thread): they are the process's, so the rounds of several threads share one
+#: "always" filter and one hook (a :class:`_Hook`), taken out when the last of them leaves, in
 #: whatever order they leave (``catch_warnings`` per round put back what the round found, so a
 #: round leaving before another's end took the other's hook away and left its own for good).
-#: ``found``: the last ``showwarning`` an install found that was not the hook, kept after the
-#: rounds (a thread that leaves its ``catch_warnings()`` after a round puts the hook in its place).
-_SHARED: dict[str, Any] = {"open": 0, "filters": None, "show": None, "found": None}
+_SHARED: dict[str, Any] = {"open": 0, "filters": None}
 
 #: The rounds' "always" filter: one tuple of its own, known by identity (``simplefilter`` would
 #: take out a user's equal one). A thread of no round that entered ``catch_warnings()`` during a
-#: round and leaves after it puts this filter and :func:`_show` back; they are then known for
+#: round and leaves after it puts this filter and the rounds' hook back; they are then known for
 #: what they are and left out, whenever they are met (not taken for the process's own).
 _OURS = ("always", None, Warning, None, 0)
 _LOCK = threading.Lock()
@@ -180,49 +179,55 @@ def _action(filters: Any, text: str, category: type[Warning], module_of: Any, li
     return warnings.defaultaction
 
 
-def _show(message: Any, category: type[Warning], filename: str, lineno: int,
-          file: Any = None, line: str | None = None) -> None:
+class _Hook:
     """The process's ``showwarning`` while a round catches: the raising thread's round files the
     warning (this round's or another's); a thread of no round's is dealt with by the process's
     own filters, as without a round (ignored, raised, shown once or always), not by the rounds'
-    "always"."""
-    mine = _CAUGHT.get()
-    if mine is not None:
-        mine.append(warnings.WarningMessage(message, category, filename, lineno, file, line))
-        return
-    text = str(message)
-    # the process's own filters: those it has now (one set meanwhile too), less the rounds' "always"
-    own = [f for f in warnings.filters if f is not _OURS]
-    action = _action(own, text, category, lambda: _module_of(filename, lineno), lineno)
-    if action == "ignore":
-        return
-    if action == "error":  # raised where the warning was made, as the "error" filter does
-        raise message if isinstance(message, Warning) else category(text)
-    key = {"once": (text, category), "module": (text, category, filename),
-           "default": (text, category, filename, lineno)}.get(action)
-    if key is not None:
-        with _LOCK:
-            if key in _SHOWN:
-                return
-            _SHOWN.add(key)
-    before = _SHARED["show"] or _SHARED["found"] or warnings._showwarning_orig  # type: ignore[attr-defined]
-    before(message, category, filename, lineno, file, line)
+    "always", and then shown to ``found``, the ``showwarning`` this hook replaced. One per install:
+    whoever replaced a hook during a round and puts it back later (``logging.captureWarnings``
+    on, then off) gets the one that hands warnings where they went before."""
+
+    def __init__(self, found: Any) -> None:
+        self.found = found
+
+    def __call__(self, message: Any, category: type[Warning], filename: str, lineno: int,
+                 file: Any = None, line: str | None = None) -> None:
+        mine = _CAUGHT.get()
+        if mine is not None:
+            mine.append(warnings.WarningMessage(message, category, filename, lineno, file, line))
+            return
+        text, now = str(message), list(warnings.filters)
+        # the process's own filters: those it has now (one set meanwhile too), less the rounds' "always"
+        own = [f for f in now if f is not _OURS]
+        action = _action(own, text, category, lambda: _module_of(filename, lineno), lineno)
+        if action == "ignore":
+            return
+        if action == "error":  # raised where the warning was made, as the "error" filter does
+            raise message if isinstance(message, Warning) else category(text)
+        key = {"once": (text, category), "module": (text, category, filename),
+               "default": (text, category, filename, lineno)}.get(action)
+        if key is not None and len(own) < len(now):  # else Python's registries did, as without a round
+            with _LOCK:
+                if key in _SHOWN:
+                    return
+                _SHOWN.add(key)
+        show = self.found or warnings._showwarning_orig  # type: ignore[attr-defined]
+        show(message, category, filename, lineno, file, line)
 
 
 @contextlib.contextmanager
 def _hooked() -> Iterator[None]:
-    """The "always" filter and :func:`_show` installed while any round's :func:`catching` is open."""
+    """The "always" filter and a :class:`_Hook` installed while any round's :func:`catching` is open;
+    the last to close takes out the hook if it is still in place, not what replaced it meanwhile."""
     with _LOCK:
         if _SHARED["open"] == 0:
             # as found, less what a thread that caught warnings during an earlier round put back
             found = [f for f in warnings.filters if f is not _OURS]
             _SHARED["filters"] = warnings.filters if len(found) == len(warnings.filters) else found
-            if warnings.showwarning is not _show:  # else the one found before, which that thread hid
-                _SHARED["found"] = warnings.showwarning
-            _SHARED["show"] = _SHARED["found"] or warnings._showwarning_orig  # type: ignore[attr-defined]
             warnings.filters = [_OURS, *found]
             warnings._filters_mutated()  # type: ignore[attr-defined]
-            warnings.showwarning = _show
+            now = warnings.showwarning  # a hook put back after the rounds stands for what it found
+            warnings.showwarning = _Hook(now.found if isinstance(now, _Hook) else now)
         _SHARED["open"] += 1
     try:
         yield
@@ -234,9 +239,10 @@ def _hooked() -> Iterator[None]:
                 # thread's) kept where they were put: only the rounds' "always" taken out
                 kept = [f for f in warnings.filters if f is not _OURS]
                 warnings.filters = _SHARED["filters"] if kept == _SHARED["filters"] else kept
-                warnings.showwarning = _SHARED["show"]
+                if isinstance(warnings.showwarning, _Hook):  # else replaced meanwhile: theirs stays
+                    warnings.showwarning = warnings.showwarning.found
                 warnings._filters_mutated()  # type: ignore[attr-defined]
-                _SHARED["filters"] = _SHARED["show"] = None
+                _SHARED["filters"] = None
                 _SHOWN.clear()
 
 
