@@ -355,3 +355,36 @@ def test_the_rounds_model_check_uses_the_rounds_penalty(tmp_path):
     assert np.allclose(check.frame["predicted"], ev.by_frequency["bgnbd"])
     assert not np.allclose(check.frame["predicted"], plain.by_frequency["bgnbd"])
     ws.close()
+
+
+@pytest.mark.parametrize("case", ["choice_holdout", "choice_as_well", "choice_bic", "choice_none"])
+def test_autos_reason_is_stored_in_english_and_read_wholly_in_chinese(monkeypatch, pareto_tx, case):
+    """Every reason ``auto`` gives is one phrase of the table, stored in English; the report and the
+    overview page say it in the reader's language, with no English sentence inside the Chinese
+    (only model and parameter names and numbers stay as they are)."""
+    import re
+
+    from xuanba.i18n import CHOICE_KEYS, choice_words, read_phrase, t, warning_words
+    from xuanba.outputs.model_words import model_trust_lines
+
+    tx = pareto_tx
+    if case == "choice_as_well":
+        monkeypatch.setattr(evaluate_module, "evaluate", _fake_holdout({"bgnbd": 0.100, "mbgnbd": 0.5, "pareto-nbd": 0.104}))
+    elif case == "choice_bic":
+        tx = simulate_transactions("pareto-nbd", 600, "2025-09-01", "2025-12-31", seed=6)
+    elif case == "choice_none":
+        tx = simulate_transactions("poisson", 400, "2023-01-01", "2025-12-31", seed=4)
+    c = choose_model(tx, "2025-12-31")
+    found = read_phrase(c.reason, CHOICE_KEYS)
+    assert found is not None and found[0] == case, c.reason
+    zh = choice_words(c.reason, "zh")
+    names = r"mbgnbd|bgnbd|pareto-nbd|BIC|Hessian|alpha|beta|\b[a-z]\b|e[+-]\d+"
+    assert not re.search(r"[A-Za-z]{2,}", re.sub(names, "", zh)), zh
+    assert choice_words(c.reason, "en") == c.reason
+    if c.model is not None:  # the report's sentence on the choice
+        (line,) = model_trust_lines({"model_choice": {"model": c.model, "reason": c.reason}}, "zh")
+        assert zh in line
+    else:  # the round that went on without predictions says why, in the report and on the page
+        (line,) = model_trust_lines({"fallback": {"criteria": ["still_active"], "reason": c.reason}}, "zh")
+        said = warning_words(t("round_fallback", "en", fields="p_alive", reason=c.reason, left="still_active"), "zh")
+        assert zh in line and zh in said

@@ -251,6 +251,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "list_sep": ("; ", "；"),
     "list_comma": (", ", "、"),
     "name_count": ("{name}: {n}", "{name}：{n}"),
+    "name_said": ("{name}: {said}", "{name}：{said}"),
     "name_quoted": ("'{name}'", "“{name}”"),
     # -- the standard in plain words (standard/describe.py) ---------------------------------------
     "std_intro": ("Every customer is scored from 0 to 100 by the same standard \"{name}\" (version {version}), "
@@ -493,6 +494,18 @@ TEXT: dict[str, tuple[str, str]] = {
                        "其余指标按比例加权。原因：{reason}"),
     "trust_chosen": ("The model was chosen on the data: {model}. {reason}.",
                      "模型按数据自动选择：{model}。{reason}。"),
+    # why auto chose a model (raised in English and stored so; read back by choice_words)
+    "choice_bic": ("{model} has the lowest BIC ({bic}); the window was too short for a holdout",
+                   "{model} 的 BIC 最低（{bic}）；数据的时间跨度太短，留不出检验期"),
+    "choice_holdout": ("{model} predicted the last {days} days best: customer-weighted error {error} purchases "
+                       "by calibration frequency",
+                       "{model} 对最近 {days} 天的预测最准：按校准期购买次数分组、以客户数加权的误差为 {error} 次购买"),
+    "choice_as_well": ("{other} predicted as well as {best} ({other_error} against {best_error}, within {share}) "
+                       "and, unlike it, does not count every one-time buyer as surely active",
+                       "{other} 的预测与 {best} 一样好（误差 {other_error} 对 {best_error}，相差不超过 {share}），"
+                       "而且不像后者那样把每位只买过一次的客户都算作一定仍活跃"),
+    "choice_none": ("no candidate can be trusted on these data ({why})",
+                    "这些数据上没有可信的候选模型（{why}）"),
     "trust_untrusted": ("Caution: the {model} fit ran to a limit of what the model can describe, so its "
                         "predictions (such as the probability of still being active) should not be relied on.",
                         "注意：{model} 的拟合到了模型所能描述的极限，其预测（如仍活跃的概率）不可依赖。"),
@@ -3687,8 +3700,39 @@ def warning_words(text: str, lang: str) -> str:
         fields["reason"] = problem_words(fields["reason"], lang)
     if key == "round_fallback":  # the standard's names as they are, listed the reader's way
         fields["left"] = t("list_comma", lang).join(fields["left"].split(", "))
+        fields["reason"] = choice_words(fields["reason"], lang)
     if "problem" in fields:
         fields["problem"] = problem_words(fields["problem"], lang)
+    return t(key, lang, **fields)
+
+
+#: The phrases of why ``auto`` chose a model, or none (raised in English, read back by :func:`choice_words`).
+CHOICE_KEYS = ("choice_bic", "choice_holdout", "choice_as_well", "choice_none")
+
+
+def choice_words(text: str, lang: str) -> str:
+    """Why ``auto`` chose its model, or none (a round stores it in English, from a phrase of
+    :data:`CHOICE_KEYS`), in words of ``lang``: model names and numbers as they are; with no
+    model, each candidate's problems by :func:`problem_words`; any other text as it is.
+
+    Example
+    -------
+    >>> choice_words(t("choice_holdout", "en", model="bgnbd", days=90, error="0.1442"), "zh")
+    'bgnbd 对最近 90 天的预测最准：按校准期购买次数分组、以客户数加权的误差为 0.1442 次购买'
+    >>> choice_words(t("choice_none", "en", why="bgnbd: the optimiser did not converge; pareto-nbd: x"), "zh")
+    '这些数据上没有可信的候选模型（bgnbd：优化算法没有收敛；pareto-nbd：x）'
+    """
+    found = read_phrase(text, CHOICE_KEYS)
+    if found is None:
+        return text
+    key, fields = found
+    if key == "choice_none":  # "name: problem; problem; name: error", as choose_model lists them
+        said = []
+        for part in fields["why"].split("; "):
+            named = re.fullmatch(r"([\w-]+): (.*)", part, re.S)
+            said.append(problem_words(part, lang) if named is None else
+                        t("name_said", lang, name=named[1], said=problem_words(named[2], lang)))
+        fields["why"] = t("list_sep", lang).join(said)
     return t(key, lang, **fields)
 
 

@@ -39,6 +39,7 @@ import pandas as pd
 
 from xuanba._dates import as_date
 from xuanba.errors import XuanbaError
+from xuanba.i18n import t
 from xuanba.models.evaluate import MIN_CALIBRATION_DAYS
 
 #: The candidates of ``auto``, in the order a tie is broken.
@@ -252,7 +253,7 @@ def choose_model(
     usable = [n for n in candidates if records[n]["usable"]]
     if not usable:
         why = "; ".join(f"{n}: {r['error'] or '; '.join(r['problems'])}" for n, r in records.items())
-        return Choice(None, criterion, f"no candidate can be trusted on these data ({why})",
+        return Choice(None, criterion, t("choice_none", "en", why=why),
                       list(records.values()), holdout, fitted, checked, evaluation, grouped)
 
     def score(name: str) -> float:
@@ -261,19 +262,18 @@ def choose_model(
 
     ranked = sorted(usable, key=lambda n: (score(n), candidates.index(n)))
     best = ranked[0]
+    # in English, as a round stores it (xuanba.i18n.choice_words says it in the reader's language)
     if criterion == "bic":
-        reason = f"{best} has the lowest BIC ({score(best):,.1f}); the window was too short for a holdout"
+        reason = t("choice_bic", "en", model=best, bic=f"{score(best):,.1f}")
     else:
-        reason = (f"{best} predicted the last {hold} days best: customer-weighted error "
-                  f"{score(best):.4f} purchases by calibration frequency")
+        reason = t("choice_holdout", "en", model=best, days=hold, error=f"{score(best):.4f}")
     if best in ONE_TIME_ALIVE and criterion == "group_mae":
         for other in ranked[1:]:
             if other in ONE_TIME_ALIVE:
                 continue
             if score(other) <= score(best) * (1 + AS_WELL) or score(other) - score(best) <= AS_WELL_ABS:
-                reason = (f"{other} predicted as well as {best} ({score(other):.4f} against "
-                          f"{score(best):.4f}, within {AS_WELL:.0%}) and, unlike it, does not count "
-                          "every one-time buyer as surely active")
+                reason = t("choice_as_well", "en", other=other, best=best, other_error=f"{score(other):.4f}",
+                           best_error=f"{score(best):.4f}", share=f"{AS_WELL:.0%}")
                 best = other
                 break
     return Choice(best, criterion, reason, list(records.values()), holdout, fitted, checked, evaluation, grouped)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from xuanba.i18n import WARNING_KEYS, read_phrase
+from xuanba.i18n import WARNING_KEYS, choice_words, read_phrase
 from xuanba.outputs.i18n import num, t
 
 
@@ -23,10 +23,11 @@ def model_trust_lines(meta: Mapping[str, Any], lang: str) -> list[str]:
     fallback = meta.get("fallback")
     if isinstance(fallback, Mapping):
         out.append(t("trust_fallback", lang, criteria=t("list_sep", lang).join(fallback.get("criteria") or []),
-                     reason=str(fallback.get("reason", ""))))
+                     reason=choice_words(str(fallback.get("reason", "")), lang)))
     choice = meta.get("model_choice")
     if isinstance(choice, Mapping) and choice.get("model"):
-        out.append(t("trust_chosen", lang, model=str(choice["model"]), reason=str(choice.get("reason", ""))))
+        out.append(t("trust_chosen", lang, model=str(choice["model"]),
+                     reason=choice_words(str(choice.get("reason", "")), lang)))
     said = (read_phrase(str(w), WARNING_KEYS) for w in meta.get("model_warnings") or [])
     untrusted = sorted({s[1]["model"] for s in said if s is not None and s[0] == "trust_problem"})
     for model in untrusted:

@@ -41,7 +41,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from xuanba.errors import WorkspaceError, XuanbaError
-from xuanba.i18n import LANGS, t, warning_words
+from xuanba.i18n import LANGS, choice_words, t, warning_words
 from xuanba.web import data, store
 from xuanba.web.links import unsign
 from xuanba.workspace import Workspace
@@ -567,8 +567,11 @@ def set_lang(request: Request, ws: None, user: dict[str, Any], owner: str | None
 @guarded()
 def overview_page(request: Request, ws: Workspace, user: dict[str, Any], owner: str | None) -> Response:
     o = data.overview(ws, owner)
-    if o is not None:  # the warnings as the round stored them (English), said in the page's language
+    if o is not None:  # the warnings and auto's reason as the round stored them (English), said in the page's language
         o = {**o, "warnings": [warning_words(w, request.state.lang) for w in o["warnings"]]}
+        if o.get("holdout_check"):
+            o["holdout_check"] = {**o["holdout_check"],
+                                  "reason": choice_words(o["holdout_check"]["reason"], request.state.lang)}
     from xuanba.i18n import column_words
 
     lang = request.state.lang
