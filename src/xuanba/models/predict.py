@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, overload
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -40,56 +40,12 @@ PURCHASE_MODELS: tuple[str, ...] = ("bgnbd", "mbgnbd", "pareto-nbd")
 NEEDED = ("customer_id", "frequency", "recency", "T", "monetary_value")
 
 
-class Spent(NamedTuple):
-    """The spend part of the predictions (:func:`spend_predictions`): the fitted Gamma-Gamma
-    (``None`` when it could not be fitted), each customer's ``expected_spend`` and
-    ``spend_basis``."""
-
-    model: GammaGamma | None
-    spend: np.ndarray
-    basis: Any
-
-
-def spend_predictions(frame: pd.DataFrame, *, penalizer: float = 0.0, start: Any = None,
-                      optional: bool = False) -> Spent:
-    """Gamma-Gamma fitted on the facts ``frame`` and every customer's expected spend per purchase
-    by its closed form; those the fit leaves out (no repeat purchase, zero or negative spend) get
-    the population mean, and ``spend_basis`` says which. It reads nothing of the purchase model,
-    so a round runs it while ``auto`` chooses that (:func:`xuanba.rounds.run.gather_fields`).
-    ``optional``: when Gamma-Gamma cannot be fitted, every spend is NaN and the basis says why,
-    instead of the :class:`~xuanba.errors.ModelError`.
-
-    Example
-    -------
-    >>> rng = np.random.default_rng(3)
-    >>> x = rng.integers(0, 6, 300)
-    >>> facts = pd.DataFrame({"frequency": x, "monetary_value": np.where(x > 0, rng.gamma(6, 5, 300), 0.0)})
-    >>> spent = spend_predictions(facts)
-    >>> sorted(set(spent.basis)), bool((spent.spend > 0).all())
-    (['own history', 'population mean: no repeat purchase'], True)
-    """
-    try:
-        model = GammaGamma(penalizer=penalizer).fit(frame, start=start)
-    except ModelError as exc:
-        if not optional:
-            raise
-        basis = text_from_codes(np.zeros(len(frame), dtype=np.int8), [f"unavailable: {exc.message}"])
-        return Spent(None, np.full(len(frame), np.nan), basis)
-    # by position, on the two columns the closed form reads: the ids are the table's own
-    spend = np.array(model.expected_spend(frame[list(GammaGamma.history_columns)]), dtype=float)
-    no_repeat, non_positive = spend_exclusions(frame["frequency"], frame["monetary_value"])
-    basis = text_from_codes(np.where(no_repeat, 1, np.where(non_positive, 2, 0)).astype(np.int8), [
-        "own history", f"population mean: {NO_REPEAT}", f"population mean: {NON_POSITIVE}"])
-    return Spent(model, spend, basis)
-
-
 @overload
 def predict_customers(
     facts: Any, *, time_unit: str = ..., model: str = ..., discount_rate: float = ...,
     margin: float = ..., return_models: Literal[False] = ..., penalizer: float = ...,
     purchase_model: Model | None = ..., spend_optional: bool = ..., start: Mapping[str, Any] | None = ...,
     interval: float | None = ..., histories: tuple[pd.DataFrame, np.ndarray] | None = ...,
-    spent: Spent | None = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -99,7 +55,6 @@ def predict_customers(
     margin: float = ..., return_models: Literal[True], penalizer: float = ...,
     purchase_model: Model | None = ..., spend_optional: bool = ..., start: Mapping[str, Any] | None = ...,
     interval: float | None = ..., histories: tuple[pd.DataFrame, np.ndarray] | None = ...,
-    spent: Spent | None = ...,
 ) -> tuple[pd.DataFrame, dict[str, Model]]: ...
 
 
@@ -117,7 +72,6 @@ def predict_customers(
     start: Mapping[str, Any] | None = None,
     interval: float | None = None,
     histories: tuple[pd.DataFrame, np.ndarray] | None = None,
-    spent: Spent | None = None,
 ) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, Model]]:
     """Fit a purchase model and Gamma-Gamma on ``facts`` and predict for every customer.
 
@@ -155,9 +109,6 @@ def predict_customers(
     histories
         :func:`purchase_histories` of ``facts``, when made already (``auto``'s choice fitted its
         candidates on them): not grouped and checked again.
-    spent
-        :func:`spend_predictions` of ``facts``, when made already (a round makes them while
-        ``auto`` chooses the purchase model): Gamma-Gamma is then not fitted again.
 
     Returns
     -------
@@ -199,12 +150,26 @@ def predict_customers(
     purchases = purchase_model if purchase_model is not None else _make_purchase_model(
         MODELS[model], time_unit, penalizer).fit(histories[0], weights=histories[0][COUNT],
                                                   start=(start or {}).get("purchases"))
-    if spent is None:
-        spent = spend_predictions(frame, penalizer=penalizer, start=(start or {}).get("spend"), optional=spend_optional)
-    spend_model, spend, basis = spent
+    spend_model: GammaGamma | None = None
+    try:
+        spend_model = GammaGamma(penalizer=penalizer).fit(frame, start=(start or {}).get("spend"))
+    except ModelError as exc:
+        if not spend_optional:
+            raise
+        spend_error = exc.message
 
     if not 0 <= discount_rate < 10:
         raise InputError(Phrase("err_discount_rate_annual", value=repr(discount_rate)), fix=Phrase("err_discount_rate_fix"))
+    if spend_model is None:
+        spend = np.full(len(frame), np.nan)
+        basis = text_from_codes(np.zeros(len(frame), dtype=np.int8), [f"unavailable: {spend_error}"])
+    else:
+        # the spend of every customer by its closed form, on the two columns it reads (keyed by
+        # position: the ids are the table's own); those the fit left out get the population mean
+        spend = np.array(spend_model.expected_spend(frame[list(GammaGamma.history_columns)]), dtype=float)
+        no_repeat, non_positive = spend_exclusions(frame["frequency"], frame["monetary_value"])
+        basis = text_from_codes(np.where(no_repeat, 1, np.where(non_positive, 2, 0)).astype(np.int8), [
+            "own history", f"population mean: {NO_REPEAT}", f"population mean: {NON_POSITIVE}"])
     # every purchase prediction once per distinct history, joined back by one gather
     hist, inverse = histories
     per = history_predictions(purchases, hist, time_unit=time_unit, discount_rate=discount_rate)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -224,14 +223,12 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
     with catching() as caught:  # every thread of the fits: see xuanba.models._caught
         chosen = None
         try:
-            spent = None
             if p.model == "auto":
                 from xuanba.models.choose import choose_model
 
-                with _spend_beside(facts, p.penalizer, warm is None) as spending:
-                    choice = choose_model(ws, cutoff, facts=facts, time_unit=time_unit, penalizer=p.penalizer,
-                                          start=(warm or {}).get("auto"), check_start=(warm or {}).get("auto_check"),
-                                          calibration=calibration)
+                choice = choose_model(ws, cutoff, facts=facts, time_unit=time_unit, penalizer=p.penalizer,
+                                      start=(warm or {}).get("auto"), check_start=(warm or {}).get("auto_check"),
+                                      calibration=calibration)
                 if warm is not None:
                     warm["auto"], warm["auto_check"] = _trusted(choice.fitted), _trusted(choice.checked)
                 info["choice"] = choice.to_dict()
@@ -241,14 +238,13 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
                     info["check"] = model_check_of(choice.evaluation, choice.model, cutoff, time_unit, p.penalizer)
                 choice.evaluation = None  # its per-customer tables: not kept past here
                 info["model"], chosen, histories = choice.model, choice.fitted[choice.model], choice.histories
-                spent = spending.result() if spending is not None else None
             else:
                 info["model"], histories = p.model, None
             table, models = predict_customers(
                 facts, time_unit=time_unit, model=info["model"], discount_rate=p.discount_rate,
                 margin=p.margin, return_models=True, penalizer=p.penalizer, purchase_model=chosen,
                 spend_optional=True, start=(warm or {}).get(info["model"]),
-                interval=p.interval if intervals else None, histories=histories, spent=spent)
+                interval=p.interval if intervals else None, histories=histories)
             if warm is not None:
                 warm[info["model"]] = _trusted(models)
         except (_NoModel, XuanbaError) as exc:
@@ -262,27 +258,6 @@ def _predict(ws: Workspace, facts: pd.DataFrame, standard: Standard, cutoff: dt.
         info["reason"] = str(table["spend_basis"].iloc[0]).removeprefix("unavailable: ") if len(table) else ""
     info["warnings"] = fit_warnings(caught, models)
     return table, models, info
-
-
-@contextlib.contextmanager
-def _spend_beside(facts: pd.DataFrame, penalizer: float, beside: bool) -> Iterator[Future | None]:
-    """Gamma-Gamma fitted and every spend predicted (:func:`~xuanba.models.predict.spend_predictions`)
-    in a thread of the round's context while the body runs ``auto``'s choice, which reads nothing of
-    it: at a million customers the choice's two threads leave a core idle for about as long
-    (docs/benchmarks_round.md, session 39). Yields the future of its
-    :class:`~xuanba.models.predict.Spent`, read once the choice has a model (an error of the spend
-    raised then, so a round without one gives the choice's reason), or ``None`` when not
-    ``beside``: a backtest's fits start where the last cutoff's chosen model ended, so its spend fit
-    waits for the choice. What the fit warns is the round's (the thread runs in its context).
-    Leaving the block waits for the thread."""
-    if not beside or not len(facts):
-        yield None
-        return
-    from xuanba.models.choose import _submit
-    from xuanba.models.predict import spend_predictions
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xuanba-spend") as pool:
-        yield _submit(pool, functools.partial(spend_predictions, facts, penalizer=penalizer, optional=True))
 
 
 def about_the_fit(w: Any) -> bool:
