@@ -502,8 +502,12 @@ TEXT: dict[str, tuple[str, str]] = {
                        "{model} 对最近 {days} 天的预测最准：按校准期购买次数分组、以客户数加权的误差为 {error} 次购买"),
     "choice_as_well": ("{other} predicted as well as {best} ({other_error} against {best_error}, within {share}) "
                        "and, unlike it, does not count every one-time buyer as surely active",
-                       "{other} 的预测与 {best} 一样好（误差 {other_error} 对 {best_error}，相差不超过 {share}），"
-                       "而且不像后者那样把每位只买过一次的客户都算作一定仍活跃"),
+                       "{other} 的预测与 {best} 相当（误差分别为 {other_error} 和 {best_error}，相差不超过 {share}），"
+                       "而且不会像 {best} 那样把每位只买过一次的客户都算作一定仍活跃"),
+    "choice_as_well_near": ("{other} predicted as well as {best} ({other_error} against {best_error}, at most "
+                            "{gap} purchases apart) and, unlike it, does not count every one-time buyer as surely active",
+                            "{other} 的预测与 {best} 相当（误差分别为 {other_error} 和 {best_error}，相差不超过 {gap} 次购买），"
+                            "而且不会像 {best} 那样把每位只买过一次的客户都算作一定仍活跃"),
     "choice_none": ("no candidate can be trusted on these data ({why})",
                     "这些数据上没有可信的候选模型（{why}）"),
     "trust_untrusted": ("Caution: the {model} fit ran to a limit of what the model can describe, so its "
@@ -3607,11 +3611,24 @@ PROBLEM_KEYS = ("problem_edge", "problem_no_stderr", "problem_zero_stderr", "pro
                 "problem_ill_conditioned", "problem_not_converged", "interval_no_covariance", "interval_not_psd")
 
 
+#: What a field of a phrase of :data:`CHOICE_KEYS` holds (a model's name, a number), which is all
+#: :func:`read_phrase` reads there: with any text in each of its five fields, ``choice_as_well``
+#: took seconds to match a crafted stored reason of a few thousand characters (review39). The
+#: fields of the warnings' phrases may hold any text (fewer, and tested so).
+_NUMBER = r"-?inf|nan|[-\d.,e+]+"
+_CHOICE_FIELDS = {"model": r"[\w-]+", "other": r"[\w-]+", "best": r"[\w-]+", "days": r"\d+", "bic": _NUMBER,
+                  "error": _NUMBER, "other_error": _NUMBER, "best_error": _NUMBER, "share": r"[\d.]+%",
+                  "gap": r"[\d.e-]+"}
+
+
 @functools.cache
 def _english_pattern(key: str) -> re.Pattern[str]:
-    """The English phrase ``key`` as a pattern: each ``{field}`` a named group of any text."""
+    """The English phrase ``key`` as a pattern: each ``{field}`` a named group of any text, or of
+    what :data:`_CHOICE_FIELDS` says it holds in a phrase of :data:`CHOICE_KEYS`."""
+    narrow = _CHOICE_FIELDS if key in CHOICE_KEYS else {}
     parts = re.split(r"\{(\w+)\}", t(key, "en"))
-    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.*?)" for i, p in enumerate(parts)), re.S)
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>{narrow.get(p, '.*?')})"
+                              for i, p in enumerate(parts)), re.S)
 
 
 def read_phrase(text: str, keys: Sequence[str]) -> tuple[str, dict[str, str]] | None:
@@ -3707,7 +3724,7 @@ def warning_words(text: str, lang: str) -> str:
 
 
 #: The phrases of why ``auto`` chose a model, or none (raised in English, read back by :func:`choice_words`).
-CHOICE_KEYS = ("choice_bic", "choice_holdout", "choice_as_well", "choice_none")
+CHOICE_KEYS = ("choice_bic", "choice_holdout", "choice_as_well", "choice_as_well_near", "choice_none")
 
 
 def choice_words(text: str, lang: str) -> str:

@@ -271,9 +271,13 @@ def choose_model(
         for other in ranked[1:]:
             if other in ONE_TIME_ALIVE:
                 continue
-            if score(other) <= score(best) * (1 + AS_WELL) or score(other) - score(best) <= AS_WELL_ABS:
-                reason = t("choice_as_well", "en", other=other, best=best, other_error=f"{score(other):.4f}",
-                           best_error=f"{score(best):.4f}", share=f"{AS_WELL:.0%}")
-                best = other
-                break
+            errors = {"other": other, "best": best, "other_error": f"{score(other):.4f}", "best_error": f"{score(best):.4f}"}
+            if score(other) <= score(best) * (1 + AS_WELL):
+                reason = t("choice_as_well", "en", **errors, share=f"{AS_WELL:.0%}")
+            elif score(other) - score(best) <= AS_WELL_ABS:  # close in purchases, not within the share
+                reason = t("choice_as_well_near", "en", **errors, gap=f"{AS_WELL_ABS:g}")
+            else:
+                continue
+            best = other
+            break
     return Choice(best, criterion, reason, list(records.values()), holdout, fitted, checked, evaluation, grouped)
