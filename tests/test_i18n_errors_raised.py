@@ -468,7 +468,7 @@ CASES.update({
                           "GammaGamma cannot be fitted: 1 customer(s) with repeat purchases"),
     "models/paretonbd": (_pareto_rate, ["discount_rate=0 必须是每个时间单位的正利率", "1.15 ** (1/52) - 1"],
                          "discount_rate=0 must be a positive rate per time unit"),
-    "models/sbg": (_sbg_rising, ["留存序列必须非负且不能增加", "新客户属于新的群组"],
+    "models/sbg": (_sbg_rising, ["留存序列必须非负且不能增加：以下各期开始时的活跃客户比上一期多", "前几项：2", "新客户属于新的群组"],
                    "the retention series must be non-negative and never increase"),
     "models/simulate": (_simulate_kind, ["未知的模拟种类 “泊松”", "请用其中之一："], "unknown kind '泊松'"),
 })

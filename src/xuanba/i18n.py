@@ -3390,6 +3390,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_retention_short_fix": ("Give the active customers at the start of periods 0, 1, 2, ... e.g. [1000, 631, 468].",
                                 "请给出第 0、1、2……期开始时仍活跃的客户数，例如 [1000, 631, 468]。"),
     "err_retention_increases": ("the retention series must be non-negative and never increase", "留存序列必须非负且不能增加"),
+    "err_retention_rises": ("the retention series must be non-negative and never increase: more customers are active at "
+                            "the start of these periods than of the one before",
+                            "留存序列必须非负且不能增加：以下各期开始时的活跃客户比上一期多"),
     "err_retention_increases_fix": ("Count the customers of one cohort still active at the start of each period; new "
                                     "customers belong to a new cohort.",
                                     "请数同一群组中每期开始时仍活跃的客户；新客户属于新的群组。"),

@@ -57,11 +57,11 @@ def lifetimes_from_survivors(active: Any) -> pd.DataFrame:
         raise InputError(Phrase("err_retention_short"), fix=Phrase("err_retention_short_fix"))
     lost = counts[:-1] - counts[1:]
     if np.any(~np.isfinite(counts)) or np.any(counts < 0) or np.any(lost < 0):
-        bad = np.flatnonzero(lost < 0) + 1
+        bad = np.flatnonzero(lost < 0) + 1  # the periods (from 1) that begin with more than the one before
         raise InputError(
-            Phrase("err_retention_increases"),
+            Phrase("err_retention_rises" if len(bad) else "err_retention_increases"),
             count=int(len(bad)) or None,
-            examples=[f"period {int(b)}" for b in bad],
+            examples=[int(b) for b in bad],
             fix=Phrase("err_retention_increases_fix"),
         )
     k = len(counts) - 1
