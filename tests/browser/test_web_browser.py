@@ -81,11 +81,14 @@ def _filter(page, word: str) -> None:  # noqa: ANN001
     """Click the roster's filter button (labelled ``word``) and wait until htmx has put the
     filtered table in place of the one shown: the response alone is not enough (htmx swaps it in
     after), and the unfiltered table has rows too, so the old table is marked before the click and
-    the wait is for an unmarked one with rows."""
+    the wait is for an unmarked one with rows. The wait is a selector's, not a JavaScript
+    predicate's: the app's Content-Security-Policy has no 'unsafe-eval', and Playwright's polling
+    of a predicate given as text evaluates it as a string, which the page refuses once the first
+    look finds the table not yet swapped in (an EvalError in session 39's second CI run)."""
     page.evaluate("document.querySelector('table.roster').dataset.stale = '1'")
     with page.expect_response(lambda r: "/roster?" in r.url and r.request.headers.get("hx-request") == "true"):
         page.click(f"form.filters button:has-text('{word}')")
-    page.wait_for_function("document.querySelectorAll('table.roster:not([data-stale]) tbody tr').length > 0")
+    page.locator("table.roster:not([data-stale]) tbody tr").first.wait_for(state="attached")
 
 
 def _browse(browser, base: str, lang: str, user: str) -> dict:  # noqa: ANN001
