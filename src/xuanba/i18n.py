@@ -3621,7 +3621,13 @@ PROBLEM_KEYS = ("problem_edge", "problem_no_stderr", "problem_zero_stderr", "pro
 _NUMBER = r"-?inf|nan|[-\d.,e+]+"
 _CHOICE_FIELDS = {"model": r"[\w-]+", "other": r"[\w-]+", "best": r"[\w-]+", "days": r"\d+", "bic": _NUMBER,
                   "error": _NUMBER, "other_error": _NUMBER, "best_error": _NUMBER, "share": r"[\d.]+%",
-                  "gap": r"[\d.e-]+"}
+                  "gap": _NUMBER}
+
+#: The longest stored text :func:`read_phrase` reads back; a longer one is said as it is. The
+#: warnings' phrases take any text in their fields (several of them), and a crafted stored warning
+#: of 7,360 characters took 10 s to match ``interval_none`` (review39b); xuanba's own are a few
+#: hundred characters long.
+READ_PHRASE_MAX = 2000
 
 
 @functools.cache
@@ -3635,13 +3641,16 @@ def _english_pattern(key: str) -> re.Pattern[str]:
 
 
 def read_phrase(text: str, keys: Sequence[str]) -> tuple[str, dict[str, str]] | None:
-    """Which English phrase of ``keys`` ``text`` is, and its fields; ``None`` when it is none.
+    """Which English phrase of ``keys`` ``text`` is, and its fields; ``None`` when it is none (or
+    when it is longer than :data:`READ_PHRASE_MAX`).
 
     Example
     -------
     >>> read_phrase("BGNBD cannot be trusted: the optimiser did not converge", WARNING_KEYS)
     ('trust_problem', {'model': 'BGNBD', 'problem': 'the optimiser did not converge'})
     """
+    if len(text) > READ_PHRASE_MAX:  # none of xuanba's: said as it is, not matched (see READ_PHRASE_MAX)
+        return None
     for key in keys:
         found = _english_pattern(key).fullmatch(text)
         if found is not None:

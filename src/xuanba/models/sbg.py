@@ -56,14 +56,12 @@ def lifetimes_from_survivors(active: Any) -> pd.DataFrame:
     if counts.ndim != 1 or len(counts) < 2:
         raise InputError(Phrase("err_retention_short"), fix=Phrase("err_retention_short_fix"))
     lost = counts[:-1] - counts[1:]
-    if np.any(~np.isfinite(counts)) or np.any(counts < 0) or np.any(lost < 0):
-        bad = np.flatnonzero(lost < 0) + 1  # the periods (from 1) that begin with more than the one before
-        raise InputError(
-            Phrase("err_retention_rises" if len(bad) else "err_retention_increases"),
-            count=int(len(bad)) or None,
-            examples=[int(b) for b in bad],
-            fix=Phrase("err_retention_increases_fix"),
-        )
+    if np.any(~np.isfinite(counts)) or np.any(counts < 0):
+        raise InputError(Phrase("err_retention_increases"), fix=Phrase("err_retention_increases_fix"))
+    if np.any(lost < 0):
+        bad = np.flatnonzero(lost < 0) + 1  # the periods that begin with more than the one before
+        raise InputError(Phrase("err_retention_rises"), count=int(len(bad)), examples=[int(b) for b in bad],
+                         fix=Phrase("err_retention_increases_fix"))
     k = len(counts) - 1
     return pd.DataFrame({
         "periods": np.r_[np.arange(1, k + 1), k],
